@@ -1,0 +1,11 @@
+/* cmd_incidents.c — `ssrfguard incidents`: placeholder until its issue lands. */
+#include <stdio.h>
+
+#include "commands.h"
+
+int cmd_incidents(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "ssrfguard %s: not built yet\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,19 @@
+/*
+ * commands.h — the subcommands of the `ssrfguard` program.
+ *
+ * Each cmd_NAME receives argc/argv starting at its own name (argv[0] is
+ * "check", "serve", ...) and returns the process exit status:
+ * 0 success, 1 "the answer is no" (a URL was blocked, a check failed),
+ * 2 usage or runtime error.  Each lives in cli/cmd_NAME.c.
+ */
+#ifndef SSRFGUARD_CLI_COMMANDS_H
+#define SSRFGUARD_CLI_COMMANDS_H
+
+int cmd_check(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_respond(int argc, char **argv);
+int cmd_incidents(int argc, char **argv);
+int cmd_forensics(int argc, char **argv);
+int cmd_aws(int argc, char **argv);
+
+#endif

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package ssrfguard needs to build, test and benchmark.
+# Idempotent: installs only what is missing, so a second run costs a dpkg query.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
+  # libraries
+  libcurl4-openssl-dev libevent-dev libsqlite3-dev libxml2-dev libjansson-dev
+  libssl-dev libtsk-dev
+  # tests: namespaces, the AWS double, file-system images, cross-checks
+  iproute2 util-linux python3 python3-botocore awscli sqlite3 curl
+  e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep
+  # benchmarks
+  wrk
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# fuzz.sh NAME [SECONDS] — run libFuzzer target NAME (default 300 s) on one
+# core, growing fuzz/corpus/NAME/ with what it finds.  Crashes land in
+# build-fuzz/crashes/; minimise them and add them to the corpus once fixed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=${1:?usage: scripts/fuzz.sh NAME [SECONDS]}
+secs=${2:-300}
+bash scripts/deps.sh
+[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true -Db_lundef=false >/dev/null
+meson compile -C build-fuzz "$name-fuzz" >/dev/null
+mkdir -p "fuzz/corpus/$name" build-fuzz/crashes
+"build-fuzz/fuzz/$name-fuzz" -max_total_time="$secs" -artifact_prefix=build-fuzz/crashes/ \
+  -print_final_stats=1 "fuzz/corpus/$name"

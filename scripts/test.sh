@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test.sh — install what is missing, build, and run every test twice: in the
+# normal build and under ASan+UBSan.  Fuzz corpora are replayed as tests in
+# both.  Ends with one line: "tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh || exit 2
+bash scripts/build.sh || exit 2
+bash scripts/build.sh asan || exit 2
+
+rc=0
+meson test -C build --print-errorlogs --num-processes 2 || rc=1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite heavy \
+  --timeout-multiplier 3 || rc=1
+
+/usr/bin/python3 scripts/test-summary.py build build-asan || rc=1
+exit $rc

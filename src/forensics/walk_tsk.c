@@ -403,6 +403,17 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		goto done;
 	}
 	snprintf(st->fstype, sizeof st->fstype, "%s", tsk_fs_type_toname(w.fs->ftype));
+	if (w.fs->ftype == TSK_FS_TYPE_EXT2 || w.fs->ftype == TSK_FS_TYPE_EXT3) {
+		/* libtsk reads the nanosecond and birth-time fields of large
+		   inodes only for ext4; ext2/3 with 256-byte inodes have them too */
+		TSK_FS_INFO *as4 = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_EXT4);
+		if (as4) {
+			tsk_fs_close(w.fs);
+			w.fs = as4;
+		} else {
+			tsk_error_reset();
+		}
+	}
 	w.buf = malloc(TSK_READ_CHUNK);
 	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, &w.pool))) {
 		snprintf(err, errlen, "out of memory");

@@ -72,5 +72,7 @@ for p in sorted(set(ours) | set(kernel)):
         print("%s: size ours=%r kernel=%r" % (p, o["size"], k["size"])); bad += 1
     if "target" in k and unescape(o.get("target", "")) != k["target"]:
         print("%s: target differs" % p); bad += 1
+if not kernel or not ours:
+    print("crosscheck: nothing to compare (%d kernel, %d manifest entries)" % (len(kernel), len(ours))); bad += 1
 print("crosscheck: %d entries, %d differences" % (len(kernel), bad))
 sys.exit(1 if bad else 0)

@@ -72,8 +72,9 @@ apply_changes() {
   rm "$d/etc/cron.d/job"                                                        # removed
   chmod 4755 "$d/usr/bin/helper"                                                # metadata (mode)
   touch -d '2020-01-01 00:00:00' "$d/etc/hosts"                                 # metadata (mtime forged)
-  printf 'PermitRootLogin yes\n' > "$d/etc/ssh/sshd_config"                     # timestomped: content
-  touch -d '2024-03-01 12:00:00' "$d/etc/ssh/sshd_config"             #  changed, mtime put back
+  touch -r "$d/etc/ssh/sshd_config" "$WORK/stamp"                               # timestomped: content
+  printf 'PermitRootLogin yes\n' > "$d/etc/ssh/sshd_config"                     #  changed, mtime
+  touch -r "$WORK/stamp" "$d/etc/ssh/sshd_config"                               #  put back
   mv "$d/opt/app/old.txt" "$d/opt/app/new.txt"                                  # moved
   rm "$d/usr/lib/libx.so"; ln -s libx.so.2 "$d/usr/lib/libx.so"                 # symlink retargeted
   rm "$d/etc/resolv.conf"; ln -s /tmp/evil "$d/etc/resolv.conf"                 # type swap

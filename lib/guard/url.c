@@ -66,7 +66,7 @@ static sg_err judge_host(const sg_policy *p, const char *host, sg_verdict *out)
 	}
 	memcpy(out->host, h.name, h.name_len + 1);
 	if (h.is_ip)
-		sg_judge_ip(p, &h.ip, out->port, NULL, 0, out);
+		sg_judge_ip_text(p, &h.ip, h.name, out->port, NULL, 0, out);
 	else if (!sg_judge_name(p, h.name, h.name_len, out->port, out))
 		out->needs_resolve = 1;
 	/* Another reading of the same bytes that is an address must pass too. */

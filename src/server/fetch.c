@@ -131,19 +131,23 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* j->addrs is always a complete JSON array; addrs_len counts up to, not
+ * including, its closing bracket. */
 static void add_addr(job *j, const char *addr)
 {
-	char q[SG_ADDR_MAX + 4];
-	int n = snprintf(q, sizeof q, "%s\"%s\"", j->addrs_len > 1 ? "," : "", addr);
+	char q[SG_ADDR_MAX + 8];
 	if (j->addrs_len == 0) {
-		memcpy(j->addrs, "[", 2);
+		memcpy(j->addrs, "[]", 3);
 		j->addrs_len = 1;
 	}
-	if (strstr(j->addrs, q + (q[0] == ',')))
+	snprintf(q, sizeof q, "\"%s\"", addr);
+	if (strstr(j->addrs, q))
 		return; /* already listed */
+	int n = snprintf(q, sizeof q, "%s\"%s\"", j->addrs_len > 1 ? "," : "", addr);
 	if (n > 0 && j->addrs_len + (size_t)n + 2 < sizeof j->addrs) {
-		memcpy(j->addrs + j->addrs_len, q, (size_t)n + 1);
+		memcpy(j->addrs + j->addrs_len, q, (size_t)n);
 		j->addrs_len += (size_t)n;
+		memcpy(j->addrs + j->addrs_len, "]", 2);
 	}
 }
 

@@ -11,6 +11,7 @@
  *   /bighdr?n=BYTES        a response header of n bytes
  *   /headers               the request headers, one "Name: value" a line
  *   /stats                 "requests N\n" since start
+ * Any route with close=1 closes the connection after the answer.
  * Prints "ready" on stdout once every address is bound.
  */
 #include <event2/buffer.h>
@@ -86,6 +87,8 @@ static void handle(struct evhttp_request *req, void *arg)
 	struct evbuffer *b = evbuffer_new();
 	if (!path)
 		path = "/";
+	if (qnum(&q, "close", 0))
+		evhttp_add_header(out, "Connection", "close");
 	if (!strcmp(path, "/hello")) {
 		evhttp_add_header(out, "Content-Type", "text/plain");
 		evbuffer_add_printf(b, "hello from upstream\n");

@@ -117,7 +117,10 @@ def handle(world, method, path_qs, headers, client):
         s = st(world)
         now = world.now()
         inst = _instance(world)
-        mo = (inst or {}).get("MetadataOptions") or {"HttpTokens": "optional", "HttpEndpoint": "enabled"}
+        raw = ec2.st(world)["instances"].get(s["instance_id"] or "")
+        # until a ModifyInstanceMetadataOptions is applied, the old options rule
+        mo = (raw or {}).get("_metadata_effective") or (inst or {}).get("MetadataOptions") or \
+            {"HttpTokens": "optional", "HttpEndpoint": "enabled"}
         if mo.get("HttpEndpoint") == "disabled":
             return _text(403, "Forbidden\n")
         if path == "/latest/api/token":

@@ -15,4 +15,4 @@ def register(mod):
     MODULES.append(mod)
 
 
-from services import iam, ec2, sts, autoscaling, elbv2, elb, ssm, sns  # noqa: E402,F401
+from services import iam, ec2, ec2_ebs, ec2_misc, sts, autoscaling, elbv2, elb, ssm, sns  # noqa: E402,F401

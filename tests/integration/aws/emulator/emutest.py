@@ -9,6 +9,7 @@ import http.client
 import os
 import sys
 import unittest
+import warnings
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode, urlsplit
 
@@ -20,6 +21,8 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
 from control import DEFAULT_KEY, Emulator  # noqa: E402
+
+warnings.simplefilter("ignore", ResourceWarning)   # botocore keeps pooled sockets open
 
 FLEET = os.path.join(ROOT, "tests", "emulator", "scenarios", "fleet.json")
 KEY = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")

@@ -167,7 +167,7 @@ class Emulator:
         import botocore.session
         akid, secret = key or self.key
         s = botocore.session.get_session()
-        cfg = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+        cfg = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
                                      read_timeout=30)
         return s.create_client(service, region_name=region or self.region, endpoint_url=self.url,
                                aws_access_key_id=akid, aws_secret_access_key=secret, aws_session_token=token,

@@ -157,4 +157,4 @@ class Model(EmuTest):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    unittest.main(verbosity=2, warnings="ignore")

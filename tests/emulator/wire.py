@@ -281,7 +281,7 @@ def _q_value(protocol, shape, node):
 def decode_json(op, body):
     try:
         data = json.loads(body.decode("utf-8") or "{}") if body else {}
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError("SerializationException", "Malformed JSON body")
     if not isinstance(data, dict):
         raise ApiError("SerializationException", "Request body must be a JSON object")

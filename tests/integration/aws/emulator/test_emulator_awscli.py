@@ -65,8 +65,7 @@ class AwsCli(EmuTest):
         g = self.aws("ec2", "create-security-group", "--group-name", "ssrfguard-quarantine",
                      "--description", "isolation", "--vpc-id", "vpc-0a1b2c3d4e5f60001")["GroupId"]
         self.aws("ec2", "revoke-security-group-egress", "--group-id", g, "--ip-permissions",
-                 json.dumps([{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
-                              "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]))
+                 json.dumps([{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]))
         for eni in ("eni-0a000000000000001", "eni-0a000000000000002"):
             self.aws("ec2", "modify-network-interface-attribute", "--network-interface-id", eni, "--groups", g)
         self.aws("ec2", "modify-instance-attribute", "--instance-id", WEB1, "--disable-api-termination")

@@ -141,6 +141,52 @@ class Model(EmuTest):
                              key=("AKIALIMITED000000001", "x"))
         self.assertEqual((st, self.code(body)), (403, "UnauthorizedOperation"))
 
+    def test_hostile_input_gets_clear_errors_never_a_crash(self):
+        import http.client
+        from urllib.parse import urlsplit
+        u = urlsplit(self.emu.url)
+
+        def raw(body, headers):
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+            try:
+                c.request("POST", "/", body=body, headers=headers)
+                r = c.getresponse()
+                return r.status, r.read()
+            finally:
+                c.close()
+        deep = "[" * 100000 + "]" * 100000
+        st, _, body = signed(self.emu.url, "ssm", json_target="AmazonSSM.ListCommands", json_body=deep)
+        self.assertEqual((st, json.loads(body)["__type"]), (400, "SerializationException"))
+        st, _, body = signed(self.emu.url, "ssm", json_target="AmazonSSM.ListCommands", json_body="\x00\xff{")
+        self.assertEqual(st, 400)
+        st, _, body = self.ec2("DescribeInstances", **{"InstanceId.99999999999": "i-0a1b2c3d4e5f60001"})
+        self.assertEqual(self.code(body), "UnknownParameter")
+        st, _, body = self.ec2("DescribeInstances", **{"Filter.1.Name.x.y.z": "a"})
+        self.assertEqual(st, 400)
+        many = {f"InstanceId.{i}": "i-0a1b2c3d4e5f60001" for i in range(1, 6000)}
+        st, _, body = self.ec2("DescribeInstances", **many)
+        self.assertEqual(st, 400)
+        st, body = raw(b"x" * 10, {"Content-Length": "999999999"})
+        self.assertEqual(st, 413)
+        st, body = raw(b"Action=DescribeInstances&Version=2016-11-15\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertIn(st, (400, 403))
+        st, body = raw(b"{}", {"X-Amz-Target": "AmazonSSM.ListCommands",
+                              "Authorization": "AWS4-HMAC-SHA256 Credential=" + "A/" * 5000})
+        self.assertEqual(st, 400)
+        r = self.emu._req("GET", "health")
+        self.assertEqual(r, {"ok": True})
+        self.assertFalse([c for c in self.emu.journal() if c.get("error") == "EmulatorBug"])
+
+    def test_revoke_unknown_rule_in_default_vpc_is_listed_not_an_error(self):
+        self.emu.seed({"ec2": {"vpcs": [{"VpcId": "vpc-0d000000000000001", "CidrBlock": "172.31.0.0/16",
+                                         "IsDefault": True}]}})
+        ec2 = self.client("ec2")
+        gid = ec2.create_security_group(GroupName="q", Description="q", VpcId="vpc-0d000000000000001")["GroupId"]
+        r = ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+        self.assertEqual(r["UnknownIpPermissions"][0]["Ipv6Ranges"], [{"CidrIpv6": "::/0"}])
+        self.assertEqual(ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]["IpPermissionsEgress"], [])
+
     def test_botocore_client_parses_everything(self):
         """A real SDK client parses our replies into the documented fields."""
         ec2 = self.client("ec2")

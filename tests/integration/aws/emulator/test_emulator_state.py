@@ -61,11 +61,16 @@ class State(EmuTest):
         egress = sg["IpPermissionsEgress"]
         self.assertEqual(egress[0]["IpProtocol"], "-1")
         self.assertEqual(egress[0]["IpRanges"], [{"CidrIp": "0.0.0.0/0"}])
-        self.assertEqual(egress[0]["Ipv6Ranges"], [{"CidrIpv6": "::/0"}])   # IPv6 VPC
+        self.assertEqual(egress[0]["Ipv6Ranges"], [])   # a new group: IPv4 egress only, as AWS
+        dflt = ec2.describe_security_groups(GroupIds=["sg-0d0000000000000d0"])["SecurityGroups"][0]
+        self.assertEqual(dflt["IpPermissionsEgress"][0]["Ipv6Ranges"], [{"CidrIpv6": "::/0"}])  # VPC default
         self.assertEqual(self.err(ec2.create_security_group, GroupName="quarantine", Description="x",
                                   VpcId="vpc-0a1b2c3d4e5f60001"), "InvalidGroup.Duplicate")
+        self.assertEqual(self.err(ec2.revoke_security_group_egress, GroupId=gid, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]),
+            "InvalidPermission.NotFound")   # nothing revoked when any part is missing
         ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=[
-            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         sg = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
         self.assertEqual(sg["IpPermissionsEgress"], [])
         self.assertEqual(self.err(ec2.revoke_security_group_egress, GroupId=gid, IpPermissions=[

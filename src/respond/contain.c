@@ -531,6 +531,6 @@ sg_err rsp_step_strip(rsp_run *x)
 	}
 	aws_params_free(p);
 	if (!err)
-		snprintf(x->note, sizeof x->note, "%s %s", qp[0] ? "replaced" : "removed", in->profile_arn);
+		snprintf(x->note, sizeof x->note, "%s %.400s", qp[0] ? "replaced" : "removed", in->profile_arn);
 	return err;
 }

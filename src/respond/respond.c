@@ -88,7 +88,7 @@ static sg_err worker_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 	aws_error_clear(&e);
 	err = aws_client_new(&o, &x->aws, &e);
 	if (err) {
-		snprintf(msg, msglen, "AWS client: %s%s%s", e.code, e.code[0] ? ": " : "", e.message);
+		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);
 		store_close(x->st);
 		x->st = NULL;
 	}
@@ -179,14 +179,14 @@ static void *worker_main(void *arg)
 	loop_ctx *c = arg;
 	responder *r = c->r;
 	rsp_run x;
-	char msg[512], owner[160];
+	char msg[512], owner[192];
 	if ((c->err = worker_open(r, &x, msg, sizeof msg))) {
 		fprintf(stderr, "respond: worker %d: %s\n", c->index, msg);
 		return NULL;
 	}
 	/* every worker claims under the responder's owner id plus its index:
 	 * the store's lease then names the thread that holds an incident */
-	snprintf(owner, sizeof owner, "%s/w%d", r->owner, c->index);
+	snprintf(owner, sizeof owner, "%.170s/w%d", r->owner, c->index);
 	responder wr = *r;
 	snprintf(wr.owner, sizeof wr.owner, "%s", owner);
 	x.r = &wr;

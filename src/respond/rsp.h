@@ -21,7 +21,7 @@
 
 struct responder {
 	respond_config cfg;
-	char owner[128];
+	char owner[192];
 	char crash_step[32];
 	char crash_phase[16];
 };

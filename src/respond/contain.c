@@ -223,6 +223,8 @@ sg_err rsp_step_lb(rsp_run *x)
 	for (size_t i = 0; i < x->plan.n; i++) {
 		const pb_action *a = &x->plan.actions[i];
 		struct aws_params *p = aws_params_new();
+		struct aws_error e;
+		aws_error_clear(&e);
 		char change[PB_ARN_MAX + 128];
 		if (a->op == PB_OP_TG_DEREGISTER) {
 			aws_params_add(p, "TargetGroupArn", a->target);
@@ -234,19 +236,22 @@ sg_err rsp_step_lb(rsp_run *x)
 				    !strcmp(x->inst->targets[t].id, a->arg) && x->inst->targets[t].az[0])
 					aws_params_set(p, "Targets.member.1.AvailabilityZone", x->inst->targets[t].az);
 			snprintf(change, sizeof change, "deregistered %s:%d", a->arg, a->port);
-			err = rsp_query(x, AWS_ELBV2, "DeregisterTargets", p, 0, a->target, change, NULL, NULL);
+			err = rsp_query(x, AWS_ELBV2, "DeregisterTargets", p, 0, a->target, change, NULL, &e);
 			n++;
 		} else if (a->op == PB_OP_ELB_DEREGISTER) {
 			aws_params_add(p, "LoadBalancerName", a->target);
 			aws_params_add(p, "Instances.member.1.InstanceId", a->arg);
 			snprintf(change, sizeof change, "deregistered %s", a->arg);
 			err = rsp_query(x, AWS_ELB, "DeregisterInstancesFromLoadBalancer", p, 0, a->target, change,
-			                NULL, NULL);
+			                NULL, &e);
 			n++;
 		}
 		aws_params_free(p);
-		if (err == SG_ERR_NOTFOUND) {
-			rsp_notef(x, "%s: gone already", a->target);
+		/* the ASG detach deregisters from the group's own load balancers;
+		 * "not registered" means the work is done */
+		if (err == SG_ERR_NOTFOUND || !strcmp(e.code, "InvalidEndPoint") ||
+		    !strcmp(e.code, "InvalidInstance") || !strcmp(e.code, "InvalidTarget")) {
+			rsp_notef(x, "%s: %s was no longer registered", a->target, a->arg);
 			err = SG_OK;
 		}
 		if (err)

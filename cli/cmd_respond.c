@@ -159,7 +159,7 @@ int cmd_respond(int argc, char **argv)
 			if (o.cfg.report_dir)
 				printf("report: %s/INC-%lld.md\n", o.cfg.report_dir, (long long)id);
 			status = !strcmp(outcome, "contained") || !strcmp(outcome, "observed") ||
-			                 !strcmp(outcome, "merged")
+			                 !strcmp(outcome, "merged") || !strcmp(outcome, "already contained")
 			                 ? 0
 			                 : 1;
 		}

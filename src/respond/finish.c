@@ -217,6 +217,11 @@ sg_err rsp_step_finish(rsp_run *x)
 	if (x->cfg->report_dir) {
 		json_t *rep = rsp_report_build(x->st, x->id, outcome);
 		/* the FINISH row in the store is "running" still: say done here */
+		size_t si;
+		json_t *sv;
+		json_array_foreach(json_object_get(rep, "steps"), si, sv)
+			if (!strcmp(json_string_value(json_object_get(sv, "name")), "finish"))
+				json_object_set_new(sv, "state", json_string("done"));
 		char *js = rep ? json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		char *md = NULL;
 		json_decref(rep);

@@ -437,8 +437,15 @@ sg_err rsp_step_forensics(rsp_run *x)
 			aws_params_add(p, "Device", slot[0]);
 			char change[128];
 			snprintf(change, sizeof change, "attached %s at %s", vol, slot[0]);
-			err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, NULL);
+			struct aws_error ae;
+			err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, &ae);
 			aws_params_free(p);
+			if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {
+				snprintf(x->note, sizeof x->note,
+				         "forensic instance %s has no attachment left for %s (AttachmentLimitExceeded)",
+				         fid, vol);
+				err = RSP_FATAL;
+			}
 			if (err)
 				goto fail;
 			snprintf(fv.used[fv.n_used++ % 64], PB_DEV_MAX, "%s", slot[0]);

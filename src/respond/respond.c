@@ -158,7 +158,24 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 	}
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
 	err = store_claim_id(x.st, id, r->owner, lease);
-	if (!err) {
+	if (err == SG_ERR_STATE) {
+		/* joined an incident that is already over: say what it is */
+		store_incident inc = {0};
+		if (store_get(x.st, id, &inc) == SG_OK) {
+			if (inc.state == STORE_CONTAINED) {
+				if (outcome)
+					snprintf(outcome, outlen, "already contained");
+				err = SG_OK;
+			}
+			if (r->cfg.progress) {
+				char line[300];
+				snprintf(line, sizeof line, "INC-%lld is %s: %s", (long long)id,
+				         store_state_name(inc.state), inc.state_reason);
+				r->cfg.progress(r->cfg.progress_ctx, id, line);
+			}
+			store_incident_free(&inc);
+		}
+	} else if (!err) {
 		x.id = id;
 		err = rsp_run_claimed(&x, outcome, outlen);
 	}

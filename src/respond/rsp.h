@@ -42,6 +42,7 @@ typedef struct rsp_run {
 	bool mutated;          /* a changing call succeeded in this step run */
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
+	char last_error[300];  /* the last failed call, for the note */
 } rsp_run;
 
 /* Step results beyond sg_err: */

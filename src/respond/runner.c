@@ -153,6 +153,7 @@ static void log_call(rsp_run *x, const char *api, const char *target, const char
 		snprintf(msg, sizeof msg, "%s%s%s", e->code, e->code[0] ? ": " : "",
 		         e->message[0] ? e->message : sg_strerror(rc));
 		json_object_set_new(c, "error", json_string(msg));
+		snprintf(x->last_error, sizeof x->last_error, "%s: %.240s", api, msg);
 		if (e->outcome_unknown)
 			json_object_set_new(c, "outcome_unknown", json_true());
 	}
@@ -283,6 +284,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			return err; /* lost the lease: stop writing */
 		x->mutated = false;
 		x->note[0] = '\0';
+		x->last_error[0] = '\0';
 		char *d = json_dumps(x->data, JSON_COMPACT);
 		char why[64];
 		snprintf(why, sizeof why, "attempt %d", a);
@@ -299,8 +301,8 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		const char *to = rc == SG_OK ? "done" : rc == RSP_SKIP ? "skipped" : NULL;
 		if (!to && (rc == RSP_FATAL || a >= max))
 			to = "failed";
-		if (!x->note[0] && rc != SG_OK && rc != RSP_SKIP && rc != RSP_FATAL)
-			snprintf(x->note, sizeof x->note, "%s", sg_strerror(rc));
+		if (!x->note[0] && rc != SG_OK && rc != RSP_SKIP)
+			snprintf(x->note, sizeof x->note, "%s", x->last_error[0] ? x->last_error : sg_strerror(rc));
 		if (to) {
 			if (x->note[0])
 				json_object_set_new(x->data, "result", json_string(x->note));

@@ -8,6 +8,7 @@
  * the default policy or one with allow/deny rules and an extra scheme.
  */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <stdint.h>
 
@@ -45,6 +46,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (v.action == SG_ALLOW && v.category != SG_CAT_PUBLIC && v.category != SG_CAT_ALLOWED)
 		__builtin_trap();
+	/* Our scheme is libcurl's scheme whenever libcurl accepted the URL. */
+	if (v.category != SG_CAT_MALFORMED && size - 1 < 60000) {
+		char *copy = malloc(size);
+		CURLU *h = curl_url();
+		char *scheme = NULL;
+		if (copy && h) {
+			memcpy(copy, data + 1, size - 1);
+			copy[size - 1] = '\0';
+			if (curl_url_set(h, CURLUPART_URL, copy, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+			    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+			    strlen(scheme) < SG_SCHEME_MAX && strcmp(scheme, v.scheme) != 0)
+				__builtin_trap();
+		}
+		curl_free(scheme);
+		curl_url_cleanup(h);
+		free(copy);
+	}
 	if (v.action == SG_ALLOW && !v.needs_resolve) {
 		/* A literal: stage 2 on the same address must agree. */
 		struct sockaddr_in6 in6 = {0};

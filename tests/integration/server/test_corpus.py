@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Serve, check, finish, require_netns  # noqa: E402
+from harness import Serve, check, finish, require_netns, spawn  # noqa: E402
 
 require_netns()
 here = os.path.dirname(os.path.abspath(__file__))
@@ -30,7 +30,7 @@ with open(resolv, "w") as f:
     f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
 subprocess.run(["mount", "--make-rprivate", "/"], check=True)
 subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
-dns = subprocess.Popen(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53",
+dns = spawn(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53",
                         os.path.join(tmp, "dns.log"), os.path.join(data, "corpus.pins")],
                        stdout=subprocess.PIPE)
 check(dns.stdout.readline().strip() == b"ready", "DNS server up")

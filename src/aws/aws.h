@@ -75,7 +75,11 @@ struct aws_client_opts {
 enum {
 	AWS_CALL_IDEMPOTENT = 0,
 	AWS_CALL_NOT_IDEMPOTENT = 1u << 0, /* never blindly re-sent */
-	AWS_CALL_DRY_RUN = 1u << 1,        /* EC2 only: adds DryRun=true */
+	AWS_CALL_DRY_RUN = 1u << 1,        /* EC2 only: adds DryRun=true.  Other
+	                                      services: SG_ERR_INVAL; EC2 actions
+	                                      without DryRun in the API (the IAM
+	                                      instance-profile association calls):
+	                                      SG_ERR_UNSUPPORTED, nothing sent */
 };
 
 /*

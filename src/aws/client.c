@@ -427,6 +427,21 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 	}
 }
 
+/* EC2 actions whose API model has no DryRun member (of those ssrfguard uses):
+ * a dry run of them is refused here instead of by the service. */
+static int ec2_has_dry_run(const char *action)
+{
+	static const char *const none[] = {
+		"AssociateIamInstanceProfile", "DisassociateIamInstanceProfile",
+		"ReplaceIamInstanceProfileAssociation", "DescribeIamInstanceProfileAssociations",
+		NULL,
+	};
+	for (size_t i = 0; none[i]; i++)
+		if (!strcmp(action, none[i]))
+			return 0;
+	return 1;
+}
+
 sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
                  const struct aws_params *params, unsigned flags, struct aws_xml **reply,
                  struct aws_error *err)
@@ -444,6 +459,11 @@ sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
 		goto fail;
 	if ((flags & AWS_CALL_DRY_RUN) && svc != AWS_EC2)
 		goto fail;
+	if ((flags & AWS_CALL_DRY_RUN) && !ec2_has_dry_run(action)) {
+		rc = SG_ERR_UNSUPPORTED;
+		aws_error_set(err, NULL, "%s has no DryRun parameter", action);
+		goto fail;
+	}
 	rc = SG_ERR_NOMEM;
 	p = params ? aws_params_dup(params) : aws_params_new();
 	if (!p)

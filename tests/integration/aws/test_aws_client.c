@@ -544,6 +544,11 @@ TEST(dry_run)
 	struct aws_params *p = aws_params_new();
 	CHECK_INT(aws_query(c, AWS_STS, "GetCallerIdentity", p, AWS_CALL_DRY_RUN, NULL, &e),
 	          SG_ERR_INVAL);
+	/* an EC2 action without DryRun in its model: refused locally */
+	aws_params_add(p, "AssociationId", "iip-assoc-0000000000000000");
+	CHECK_INT(aws_query(c, AWS_EC2, "DisassociateIamInstanceProfile", p, AWS_CALL_DRY_RUN, NULL,
+	                    &e),
+	          SG_ERR_UNSUPPORTED);
 	aws_params_free(p);
 	aws_client_free(c);
 }

@@ -68,12 +68,21 @@ int main(int argc, char **argv)
 				return fail("DeregisterTargets", rc, &e);
 			continue;
 		}
-		/* IP targets: every private address of every ENI */
-		for (size_t i = 0; i < v->nenis; i++) {
-			struct aws_elbv2_target tgt = {.id = v->enis[i].private_ip, .port = port};
+		/* IP targets: every address of every ENI that the group lists */
+		struct aws_xml *h = NULL;
+		if ((rc = aws_elbv2_describe_target_health(c, arn, NULL, 0, &h, &e)))
+			return fail("DescribeTargetHealth", rc, &e);
+		for (AWS_XML_EACH(d, aws_xml_get(h, "DescribeTargetHealthResult/TargetHealthDescriptions"))) {
+			const char *tid = aws_xml_str_or(d, "Target/Id", "");
+			if (!aws_instance_view_has_address(v, tid))
+				continue;
+			struct aws_elbv2_target tgt = {
+				.id = tid, .port = (int)strtol(aws_xml_str_or(d, "Target/Port", "0"), NULL, 10)};
 			if ((rc = aws_elbv2_deregister_targets(c, arn, &tgt, 1, 0, &e)))
 				return fail("DeregisterTargets", rc, &e);
 		}
+		aws_xml_free(h);
+		(void)port;
 	}
 	aws_xml_free(tgs);
 	/* leaving the ASG already took it out of the ASG's classic ELB: look first */

@@ -99,6 +99,10 @@ compare("start")
 
 # 2. the AWS CLI changes state; the C client sees it
 cli("ec2", "create-tags", "--resources", IID, "--tags", "Key=owner,Value=web-team")
+# a secondary private IP of the instance becomes an IP target too
+ips_tg = next(t["TargetGroupArn"] for t in cli("elbv2", "describe-target-groups")["TargetGroups"]
+              if t["TargetGroupName"] == "web-ips")
+cli("elbv2", "register-targets", "--target-group-arn", ips_tg, "--targets", "Id=10.0.1.11,Port=8080")
 cli("ec2", "modify-instance-metadata-options", "--instance-id", IID, "--http-tokens", "required",
     "--http-put-response-hop-limit", "1")
 c = compare("after aws-cli changes (pending)")
@@ -107,6 +111,7 @@ advance(700)
 c = compare("after aws-cli changes (applied)")
 check("C sees the CLI's tag", c["tags"].get("owner"), "web-team")
 check("C sees required tokens", c["metadata_options"]["http_tokens"], "required")
+check("C sees the secondary-IP target", "10.0.1.11" in [t["target_id"] for t in c["targets"]], True)
 
 # 3. the C client contains; the AWS CLI sees it
 out = subprocess.run([SCENARIO, IID], capture_output=True, text=True, env=os.environ)
@@ -132,7 +137,7 @@ for tg in cli("elbv2", "describe-target-groups")["TargetGroups"]:
     ids = [d["Target"]["Id"] for d in cli("elbv2", "describe-target-health", "--target-group-arn",
                                           tg["TargetGroupArn"])["TargetHealthDescriptions"]]
     check(f"CLI: out of {tg['TargetGroupName']}",
-          bool({IID, "10.0.1.10", "10.0.2.10"} & set(ids)), False)
+          bool({IID, "10.0.1.10", "10.0.1.11", "10.0.2.10"} & set(ids)), False)
 lb = cli("elb", "describe-load-balancers", "--load-balancer-names", "web-classic")
 check("CLI: out of the classic ELB",
       IID in [i["InstanceId"] for i in lb["LoadBalancerDescriptions"][0]["Instances"]], False)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -206,9 +207,12 @@ sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **ou
 			goto fail;
 		}
 	}
-	/* endpoints */
+	/* endpoints; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns the
+	 * AWS_ENDPOINT_URL* variables off, as in the SDKs */
+	const char *ign = env_get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+	aws_getenv_fn ep_env = ign && !strcasecmp(ign, "true") ? NULL : env_get;
 	for (int s = 0; s < AWS__SERVICE_COUNT; s++) {
-		rc = aws_endpoint_resolve((enum aws_service)s, c->region, opts->endpoint_url, env_get,
+		rc = aws_endpoint_resolve((enum aws_service)s, c->region, opts->endpoint_url, ep_env,
 		                          c->ep[s].url, sizeof c->ep[s].url, c->ep[s].sign_region,
 		                          sizeof c->ep[s].sign_region);
 		if (!rc)

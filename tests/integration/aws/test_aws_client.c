@@ -501,6 +501,11 @@ TEST(endpoints_and_tls)
 	CHECK_INT(e.attempts, 3); /* could not connect: certainly unsent, retried */
 	CHECK_INT(aws_ec2_describe_volumes(c, NULL, 0, NULL, 0, NULL, &e), SG_OK);
 	aws_client_free(c);
+	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+	c = client_with(o, &e);
+	CHECK_STR(aws_client_endpoint(c, AWS_STS), "https://sts.us-east-1.amazonaws.com");
+	aws_client_free(c); /* built, never called: no packet leaves the namespace */
+	unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 	unsetenv("AWS_ENDPOINT_URL_STS");
 
 	/* HTTPS: verified against the test CA; refused without it, not retried */

@@ -39,6 +39,8 @@
  * Retries: throttling codes, transient codes, HTTP 500/502/503/504, and
  * connection failures, at most max_attempts in all, with full-jitter
  * exponential backoff (base 1 s, cap 20 s) and the SDKs' retry quota.
+ * A refusal with ExpiredToken while the credentials are refreshable (IMDS,
+ * container) fetches new ones and re-sends once.
  * Calls flagged AWS_CALL_NOT_IDEMPOTENT (creates with no ClientToken,
  * SendCommand, Publish) are retried only on failures that prove the request
  * was not processed: throttling answers and failed connects.

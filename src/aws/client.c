@@ -279,16 +279,17 @@ sg_err aws_client_token(char out[37])
 	return SG_OK;
 }
 
-static sg_err refresh_creds(struct aws_client *c, struct aws_error *err)
+static sg_err refresh_creds(struct aws_client *c, int force, struct aws_error *err)
 {
-	if (c->static_creds || !aws_creds_expiring(&c->creds, now_s(c), REFRESH_MARGIN_S))
+	if (c->static_creds ||
+	    (!force && !aws_creds_expiring(&c->creds, now_s(c), REFRESH_MARGIN_S)))
 		return SG_OK;
 	struct aws_credentials fresh;
 	struct aws_creds_opts co = {.profile = c->profile[0] ? c->profile : NULL};
 	sg_err rc = aws_creds_resolve(&co, &fresh, err);
 	if (rc) {
 		/* keep using what we have while it is still valid */
-		if (c->creds.expiration > now_s(c))
+		if (!force && c->creds.expiration > now_s(c))
 			return SG_OK;
 		return rc;
 	}
@@ -371,10 +372,11 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 	aws_error_clear(e);
 	memset(resp, 0, sizeof *resp);
 	c->retry.max_attempts = c->max_attempts;
+	int refreshed = 0;
 
 	for (int attempt = 1;; attempt++) {
 		e->attempts = attempt;
-		sg_err rc = refresh_creds(c, e);
+		sg_err rc = refresh_creds(c, 0, e);
 		if (rc)
 			return rc;
 		enum aws_failure fail;
@@ -410,6 +412,18 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 				return SG_OK;
 			}
 			rc = aws_error_classify(e->code, e->http_status);
+			/* Refreshable credentials the service calls expired (clock
+			 * skew, early rotation): fetch new ones and send once more.
+			 * The request was refused, so this is safe for any call. */
+			if (!refreshed && !c->static_creds &&
+			    (!strcmp(e->code, "ExpiredToken") || !strcmp(e->code, "ExpiredTokenException"))) {
+				refreshed = 1;
+				if (refresh_creds(c, 1, e) == SG_OK) {
+					logf_(c, "aws %s %s: credentials expired early; resending", si->name,
+					      action);
+					continue;
+				}
+			}
 		} else {
 			e->http_status = 0;
 			aws_error_set(e, NULL, "%s %s: %s", si->name, action, diag);

@@ -450,6 +450,12 @@ TEST(imds_refresh)
 	(void)rc;
 	aws_client_set_clock(c, NULL, NULL);
 	CHECK_INT(whoami(c, NULL, &e), SG_OK);
+	/* the service says the token expired before our clock does (the
+	 * emulator's clock jumps 7 h): refreshed and re-sent once */
+	emu_advance(7 * 3600);
+	CHECK_INT(whoami(c, NULL, &e), SG_OK);
+	CHECK(strstr(cap.all.p, "credentials expired early; resending") != NULL);
+	CHECK_INT(e.attempts, 2);
 	aws_credentials_wipe(&first);
 	aws_client_free(c);
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");

@@ -94,7 +94,12 @@ urllib.request.urlopen(urllib.request.Request(
     data=json.dumps({"metadata_seconds": 600, "deregistration_delay_seconds": 600}).encode(),
     method="POST", headers={"Content-Type": "application/json"})).read()
 
-# 1. the starting picture
+# 1. the starting picture: who we are, and the instance
+who = subprocess.run([SSRFGUARD, "aws", "whoami"], capture_output=True, text=True, env=os.environ)
+mine = dict(line.split(None, 1) for line in who.stdout.splitlines() if line.strip())
+theirs = cli("sts", "get-caller-identity")
+check("whoami", (mine.get("account"), mine.get("arn"), mine.get("user_id")),
+      (theirs["Account"], theirs["Arn"], theirs["UserId"]))
 compare("start")
 
 # 2. the AWS CLI changes state; the C client sees it

@@ -425,7 +425,9 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 				}
 			}
 		} else {
+			/* nothing from an earlier attempt may pose as this failure's cause */
 			e->http_status = 0;
+			e->code[0] = e->request_id[0] = '\0';
 			aws_error_set(e, NULL, "%s %s: %s", si->name, action, diag);
 		}
 		unsigned delay = 0;
@@ -437,8 +439,6 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 		if (!again) {
 			e->outcome_unknown =
 				!idempotent && (fail == AWS_FAIL_TRANSIENT || fail == AWS_FAIL_IO);
-			if (fail == AWS_FAIL_TRANSIENT && rc == SG_ERR_REMOTE)
-				rc = SG_ERR_REMOTE;
 			return rc;
 		}
 		sleep_ms(delay);

@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import hmac
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
@@ -145,11 +145,13 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
                        403 if protocol == "query" else 400 if protocol == "json" else 401)
 
     host = headers.get("Host", "")
-    split = urlsplit(path_qs)
-    req = AWSRequest(method=method, url=f"{scheme}://{host}{split.path}", data=body)
+    # Split by hand: urlsplit would read "//x//" as a host (a path AWS normalises).
+    path, _, query = path_qs.partition("?")
+    path = path.split("#", 1)[0] or "/"
+    req = AWSRequest(method=method, url=f"{scheme}://{host}{path}", data=body)
     # Decode then let botocore re-encode the query: that is how AWS
     # canonicalises (so %2f and %2F, or key order, do not matter).
-    req.params = parse_qsl(split.query, keep_blank_values=True)
+    req.params = parse_qsl(query, keep_blank_values=True)
     hdrs = HTTPHeaders()
     for name in signed:
         vals = headers.get_all(name) if hasattr(headers, "get_all") else [headers.get(name)]

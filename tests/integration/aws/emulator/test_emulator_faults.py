@@ -73,6 +73,16 @@ class Faults(EmuTest):
         self.assertTrue(5 < n < 35, codes)
         self.assertEqual(set(codes), {200, 400})
 
+    def test_token_bucket_rate_limit(self):
+        self.emu.fault(kind="throttle", service="sts", per_second=2, burst=2)
+        codes = [signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"})[0]
+                 for _ in range(6)]
+        self.assertEqual(codes[:2], [200, 200])
+        self.assertGreaterEqual(codes[2:].count(400), 3, codes)
+        time.sleep(1.1)
+        st, _, _ = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+        self.assertEqual(st, 200)
+
     def test_slow_reply(self):
         self.emu.fault(kind="delay", service="sts", seconds=1.0, count=1)
         t = time.monotonic()

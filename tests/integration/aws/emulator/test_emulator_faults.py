@@ -119,6 +119,11 @@ class Faults(EmuTest):
                 ec2.describe_volumes(VolumeIds=[vid])
             self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidVolume.NotFound")
         self.assertEqual(ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["VolumeId"], vid)
+        # tagging a just-created resource races the same way
+        gid = ec2.create_security_group(GroupName="q", Description="q", VpcId="vpc-0a1b2c3d4e5f60001")["GroupId"]
+        with self.assertRaises(ClientError) as cm:
+            ec2.create_tags(Resources=[gid], Tags=[{"Key": "k", "Value": "v"}])
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidGroup.NotFound")
         # specific ids, e.g. a seeded instance
         self.emu.fault(kind="invisible", ids=[WEB1], calls=1)
         with self.assertRaises(ClientError):

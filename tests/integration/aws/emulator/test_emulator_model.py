@@ -61,6 +61,9 @@ class Model(EmuTest):
         self.assertEqual((st, self.code(body)), (400, "InvalidParameterValue"))
         st, _, body = self.ec2("DescribeInstances", DryRun="yes")
         self.assertEqual(self.code(body), "InvalidParameterValue")
+        st, _, body = self.ec2("ModifyInstanceMetadataOptions", InstanceId="i-0a1b2c3d4e5f60001",
+                               HttpTokens="mandatory")
+        self.assertEqual((st, self.code(body)), (400, "InvalidParameterValue"))
         st, _, body = signed(self.emu.url, "autoscaling", {"Action": "DetachInstances", "Version": "2011-01-01",
                                                            "AutoScalingGroupName": "web-asg",
                                                            "ShouldDecrementDesiredCapacity": "maybe"})

@@ -261,6 +261,20 @@ class State(EmuTest):
         g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
         self.assertEqual(g["DesiredCapacity"], 3)
 
+    def test_asg_suspend_processes_and_standby(self):
+        asg = self.client("autoscaling")
+        asg.suspend_processes(AutoScalingGroupName="web-asg", ScalingProcesses=["ReplaceUnhealthy", "HealthCheck"])
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+        self.assertEqual(sorted(x["ProcessName"] for x in g["SuspendedProcesses"]), ["HealthCheck", "ReplaceUnhealthy"])
+        self.assertEqual(self.err(asg.suspend_processes, AutoScalingGroupName="web-asg",
+                                  ScalingProcesses=["Nope"]), "ValidationError")
+        asg.enter_standby(InstanceIds=[WEB1], AutoScalingGroupName="web-asg", ShouldDecrementDesiredCapacity=True)
+        m = asg.describe_auto_scaling_instances(InstanceIds=[WEB1])["AutoScalingInstances"][0]
+        self.assertEqual(m["LifecycleState"], "Standby")
+        asg.resume_processes(AutoScalingGroupName="web-asg")
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+        self.assertEqual((g["SuspendedProcesses"], g["DesiredCapacity"]), ([], 1))
+
     def test_target_groups_instance_and_ip_draining(self):
         elb = self.client("elbv2")
         tgs = {t["TargetGroupName"]: t for t in elb.describe_target_groups()["TargetGroups"]}

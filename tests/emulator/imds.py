@@ -193,7 +193,7 @@ def _get(world, inst, path, now):
                 info["InstanceProfileArn"] = prof["Arn"]
                 info["InstanceProfileId"] = prof["InstanceProfileId"]
             return _text(200, json.dumps(info, indent=2))
-        if path == "/latest/meta-data/iam/security-credentials/":
+        if path in ("/latest/meta-data/iam/security-credentials/", "/latest/meta-data/iam/security-credentials"):
             return _text(200, role)
         if path == "/latest/meta-data/iam/security-credentials/" + role:
             c = issue(world, role, iid)

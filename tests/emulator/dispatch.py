@@ -164,7 +164,7 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
                            f"{action} is valid in the {model_name} model but the emulator does not implement it")
         _check_denied(cred, service, action, protocol)
         with world.lock:
-            if iam.session_revoked(world, cred):
+            if iam.session_revoked(world, cred, f"{service}:{action}"):
                 _deny(cred, f"{service}:{action}", protocol, revoked=True)
         if protocol == "ec2" and decoded.get("DryRun"):
             raise ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")

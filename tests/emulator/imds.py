@@ -73,7 +73,8 @@ def issue(world, role, inst_id):
          "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
          "expires": now + world.timing["imds_credentials_seconds"], "issued": now, "role": role,
          "arn": f"arn:aws:sts::{world.account_id}:assumed-role/{role}/{inst_id or 'i-imds'}",
-         "user_id": "AROA" + secrets.token_hex(8).upper()}
+         "user_id": "AROA" + secrets.token_hex(8).upper(),
+         "source_instance_arn": f"arn:aws:ec2:{world.region}:{world.account_id}:instance/{inst_id}" if inst_id else None}
     rec = world.add_credentials(c)
     rec["session_name"] = inst_id or "i-imds"
     s["creds"] = {"role": role, "expires": c["expires"], "issued": now, "access_key_id": akid,

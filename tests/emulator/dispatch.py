@@ -94,8 +94,9 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
     if model_name:
         ns = wire.model(model_name).metadata.get("xmlNamespace", "")
 
-    entry = {"service": service, "action": None, "status": None, "error": None, "access_key": None,
-             "request_id": rid}
+    claimed = params.get("Action") or (headers.get("X-Amz-Target") or "").rpartition(".")[2] or None
+    entry = {"service": service, "action": claimed, "status": None, "error": None, "access_key": None,
+             "request_id": rid, "method": method}
     try:
         with world.lock:
             world.tick()

@@ -132,7 +132,7 @@ class SigV4(EmuTest):
         self.emu.clear_journal()
         self.sts(tamper=self._flip)
         j = self.emu.journal()
-        self.assertEqual(j[-1]["error"], "SignatureDoesNotMatch")
+        self.assertEqual((j[-1]["action"], j[-1]["error"]), ("GetCallerIdentity", "SignatureDoesNotMatch"))
         self.assertNotIn("wJalr", repr(j))   # secrets never journaled
 
 

@@ -174,7 +174,11 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
             ctx = Ctx(world, service, model_name, protocol, op, cred, region, rid)
             out = fn(ctx, decoded)
             entry["status"] = 200
+            if fault and fault.get("drop_after"):
+                entry["fault"] = "drop_after"
             world.record(entry)
+        if fault and fault.get("drop_after"):
+            return Result(drop=True)
         if protocol == "json":
             data = wire.encode_json(op, out)
             return Result(200, "application/x-amz-json-1.1", data, [("x-amzn-RequestId", rid)], delay=delay)

@@ -171,8 +171,13 @@ def _get(world, inst, path, now):
         "/latest/meta-data/": "ami-id\nhostname\niam/\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\n"
                               "mac\nplacement/\nsecurity-groups",
         "/latest/": "dynamic\nmeta-data\n",
+        "/": "latest\n",
         "/latest/dynamic/": "instance-identity/\n",
     }
+    if inst and inst.get("PublicIpAddress"):
+        simple["/latest/meta-data/public-ipv4"] = inst["PublicIpAddress"]
+    if enis and enis[0].get("Ipv6Addresses"):
+        simple["/latest/meta-data/ipv6"] = enis[0]["Ipv6Addresses"][0]["Ipv6Address"]
     if path in simple:
         return _text(200, simple[path])
     if path == "/latest/dynamic/instance-identity/document":

@@ -44,6 +44,8 @@ class Imds(EmuTest):
         doc = json.loads(doc)
         self.assertEqual((doc["instanceId"], doc["region"], doc["accountId"], doc["privateIp"]),
                          (WEB1, "us-east-1", "123456789012", "10.0.1.10"))
+        self.assertEqual(self.get("/latest/meta-data/public-ipv4", tok), (200, "198.51.100.10"))
+        self.assertEqual(self.get("/latest/meta-data/ipv6", tok), (200, "2600:1f18:4a3:6901::10"))
         self.assertEqual(self.get("/latest/meta-data/nope", tok)[0], 404)
 
     def test_token_rules(self):

@@ -1,7 +1,9 @@
 """Fault injection: rules added through the control API.
 
 A rule: {"kind": "throttle"|"error"|"delay"|"drop", "service": "ec2"|None,
-"action": "DescribeInstances"|None, "count": N|None (None: until removed),
+"action": "DescribeInstances"|None, ("drop_after": the call takes effect,
+then the connection closes without an answer — the case that makes blind
+retries of creates dangerous), "count": N|None (None: until removed),
 "rate": 0..1 (probability per matching call, default 1), "code", "status",
 "message" (error kinds), "seconds" (delay), "per_second" + "burst"
 (throttle only: a token bucket like AWS's request-rate limits — calls beyond
@@ -23,7 +25,7 @@ _ERROR = {
     "query": ("InternalFailure", "An internal error has occurred", 500),
     "json": ("InternalServerError", "An internal error has occurred", 500),
 }
-KINDS = ("throttle", "error", "unavailable", "delay", "drop")
+KINDS = ("throttle", "error", "unavailable", "delay", "drop", "drop_after")
 
 
 def validate(rule):
@@ -74,6 +76,8 @@ def pick(world, service, action, protocol):
             k = r["kind"]
             if k == "drop":
                 return {"drop": True}
+            if k == "drop_after":
+                return {"drop_after": True}
             if k == "delay":
                 return {"delay": r["seconds"]}
             if k == "throttle":

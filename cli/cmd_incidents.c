@@ -18,6 +18,7 @@ static const char usage_text[] =
 	"       ssrfguard incidents [OPTIONS] show ID [--json]\n"
 	"       ssrfguard incidents [OPTIONS] retry ID\n"
 	"       ssrfguard incidents [OPTIONS] release ID\n"
+	"       ssrfguard incidents [OPTIONS] open INSTANCE [--reason TEXT]\n"
 	"\n"
 	"  list       incidents, newest first (state: logged, open, containing,\n"
 	"             contained, failed, released, closed)\n"
@@ -26,6 +27,8 @@ static const char usage_text[] =
 	"  retry ID   a failed incident goes back to open; its failed and blocked\n"
 	"             steps run again (the daemon claims it, or run\n"
 	"             `ssrfguard respond --incident ID`)\n"
+	"  open I     open an incident asking for containment of instance I (a\n"
+	"             finding from elsewhere); the responder daemon runs it\n"
 	"  release ID restore what containment took away, from the recorded\n"
 	"             instance: security groups of every ENI, the instance profile,\n"
 	"             target group and classic ELB registrations, the ASG\n"
@@ -198,7 +201,7 @@ int cmd_incidents(int argc, char **argv)
 	respond_config_default(&cfg);
 	const char *st_env = getenv("SSRFGUARD_STORE");
 	cfg.store_path = st_env && *st_env ? st_env : "/var/lib/ssrfguard/incidents.db";
-	const char *verb = NULL, *arg = NULL, *state_name = NULL;
+	const char *verb = NULL, *arg = NULL, *state_name = NULL, *reason = NULL;
 	bool as_json = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -218,6 +221,8 @@ int cmd_incidents(int argc, char **argv)
 			dst = &cfg.ca_bundle;
 		else if (!strcmp(a, "--state"))
 			dst = &state_name;
+		else if (!strcmp(a, "--reason"))
+			dst = &reason;
 		else if (a[0] == '-') {
 			fprintf(stderr, "ssrfguard incidents: unknown option '%s'\n", a);
 			return 2;
@@ -242,6 +247,26 @@ int cmd_incidents(int argc, char **argv)
 		return 2;
 	}
 	int64_t id = 0;
+	if (!strcmp(verb, "open")) {
+		if (!arg || strncmp(arg, "i-", 2) != 0) {
+			fprintf(stderr, "ssrfguard incidents open: needs an instance id (i-...)\n");
+			return 2;
+		}
+		responder *r = NULL;
+		char m[256];
+		if (respond_new(&cfg, &r, m, sizeof m)) {
+			fprintf(stderr, "ssrfguard incidents: %s\n", m);
+			return 1;
+		}
+		sg_err err = respond_open_manual(r, arg, cfg.region, reason ? reason : "incidents open", &id);
+		respond_free(r);
+		if (err) {
+			fprintf(stderr, "ssrfguard incidents open: %s\n", sg_strerror(err));
+			return 1;
+		}
+		printf("INC-%lld\n", (long long)id);
+		return 0;
+	}
 	bool needs_id = strcmp(verb, "list") != 0;
 	if (needs_id && !(id = parse_id(arg))) {
 		fprintf(stderr, "ssrfguard incidents %s: needs an incident id\n", verb);

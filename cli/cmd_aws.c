@@ -105,7 +105,7 @@ static sg_err add_target_groups(struct aws_client *c, struct aws_instance_view *
 			const char *port = aws_xml_str(d, "Target/Port");
 			char *end = NULL;
 			long pn = port ? strtol(port, &end, 10) : 0;
-			rc = aws_instance_view_add_target(v, "target-group", arn,
+			rc = aws_instance_view_add_target(v, "target-group", arn, id,
 			                                  aws_xml_str(d, "TargetHealth/State"),
 			                                  end && !*end ? (int)pn : 0);
 			if (rc) {
@@ -129,7 +129,8 @@ static sg_err add_target_groups(struct aws_client *c, struct aws_instance_view *
 		for (AWS_XML_EACH(in, aws_xml_child(lb, "Instances")))
 			if (!strcmp(aws_xml_str_or(in, "InstanceId", ""), v->instance_id)) {
 				rc = aws_instance_view_add_target(
-					v, "classic-elb", aws_xml_str_or(lb, "LoadBalancerName", ""), "", 0);
+					v, "classic-elb", aws_xml_str_or(lb, "LoadBalancerName", ""), v->instance_id,
+					"", 0);
 				if (rc) {
 					aws_xml_free(lbs);
 					return rc;
@@ -185,7 +186,7 @@ static void print_view(const struct aws_instance_view *v)
 	}
 	for (size_t i = 0; i < v->ntargets; i++) {
 		const struct aws_target_view *t = &v->targets[i];
-		printf("target          %s %s", t->kind, t->name);
+		printf("target          %s %s  %s", t->kind, t->name, t->target_id);
 		if (t->port)
 			printf(" port %d", t->port);
 		if (t->state[0])
@@ -244,8 +245,8 @@ int cmd_aws(int argc, char **argv)
 	};
 	struct aws_client_opts o = {0};
 	int json = 0, opt;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+	optind = 0; /* full getopt re-initialisation: options may follow the subcommand */
+	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': o.region = optarg; break;
 		case 'p': o.profile = optarg; break;
@@ -262,19 +263,6 @@ int cmd_aws(int argc, char **argv)
 		return 2;
 	}
 	const char *sub = argv[optind++];
-	/* options may also follow the subcommand */
-	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'r': o.region = optarg; break;
-		case 'p': o.profile = optarg; break;
-		case 'e': o.endpoint_url = optarg; break;
-		case 'c': o.ca_bundle = optarg; break;
-		case 'j': json = 1; break;
-		case 'v': o.log = log_stderr; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
 	int want_args = !strcmp(sub, "whoami") ? 0 : !strcmp(sub, "instance") ? 1 : -1;
 	if (want_args < 0 || argc - optind != want_args) {
 		usage(stderr);

@@ -66,6 +66,7 @@ const char *sg_category_name(sg_category cat);
 #define SG_ADDR_MAX   46   /* INET6_ADDRSTRLEN */
 #define SG_RULE_MAX   96
 #define SG_REASON_MAX 192
+#define SG_URL_MAX    65536 /* longer URLs are judged malformed */
 
 typedef struct sg_verdict {
 	sg_action action;

@@ -75,6 +75,7 @@ void aws_instance_view_free(struct aws_instance_view *v)
 		free(v->targets[i].kind);
 		free(v->targets[i].name);
 		free(v->targets[i].state);
+		free(v->targets[i].target_id);
 	}
 	free(v->targets);
 	free(v);
@@ -259,7 +260,8 @@ sg_err aws_instance_view_merge_asg(struct aws_instance_view *v, const struct aws
 }
 
 sg_err aws_instance_view_add_target(struct aws_instance_view *v, const char *kind,
-                                    const char *name, const char *state, int port)
+                                    const char *name, const char *target_id,
+                                    const char *state, int port)
 {
 	if (!v || !kind || !name)
 		return SG_ERR_INVAL;
@@ -271,11 +273,13 @@ sg_err aws_instance_view_add_target(struct aws_instance_view *v, const char *kin
 	t->kind = strdup(kind);
 	t->name = strdup(name);
 	t->state = strdup(state ? state : "");
+	t->target_id = strdup(target_id ? target_id : "");
 	t->port = port;
-	if (!t->kind || !t->name || !t->state) {
+	if (!t->kind || !t->name || !t->state || !t->target_id) {
 		free(t->kind);
 		free(t->name);
 		free(t->state);
+		free(t->target_id);
 		return SG_ERR_NOMEM;
 	}
 	v->ntargets++;
@@ -335,8 +339,9 @@ sg_err aws_instance_view_json(const struct aws_instance_view *v, char **out)
 		json_object_set_new(tags, v->tags[i].key, json_string(v->tags[i].value));
 	for (size_t i = 0; targets && i < v->ntargets; i++) {
 		const struct aws_target_view *t = &v->targets[i];
-		json_array_append_new(targets, json_pack("{s:s,s:s,s:s,s:i}", "kind", t->kind, "name",
-		                                         t->name, "state", t->state, "port", t->port));
+		json_array_append_new(targets, json_pack("{s:s,s:s,s:s,s:s,s:i}", "kind", t->kind, "name",
+		                                         t->name, "target_id", t->target_id, "state",
+		                                         t->state, "port", t->port));
 	}
 	json_object_set_new(o, "network_interfaces", enis);
 	json_object_set_new(o, "volumes", vols);

@@ -45,6 +45,7 @@ struct aws_volume_view {
 struct aws_target_view {
 	char *kind;               /* "target-group" or "classic-elb" */
 	char *name;               /* target group ARN / load balancer name */
+	char *target_id;          /* the registered id: instance id or private IP */
 	char *state;              /* target health state, "" for classic */
 	int port;                 /* 0 unless known */
 };
@@ -100,7 +101,8 @@ sg_err aws_instance_view_merge_asg(struct aws_instance_view *v,
                                    const struct aws_xml *describe_asg_instances);
 /* Record that the instance is a target of a group / classic ELB. */
 sg_err aws_instance_view_add_target(struct aws_instance_view *v, const char *kind,
-                                    const char *name, const char *state, int port);
+                                    const char *name, const char *target_id,
+                                    const char *state, int port);
 
 /* Render as a JSON object text (malloc'd, caller frees): what
  * `ssrfguard aws instance --json` prints and the responder stores. */

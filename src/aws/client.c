@@ -297,7 +297,7 @@ static sg_err refresh_creds(struct aws_client *c, struct aws_error *err)
 
 /* One signed POST. */
 static sg_err send_signed(struct aws_client *c, enum aws_service svc, const char *content_type,
-                          const char *target, const char *body, size_t body_len,
+                          const char *target, const char *body, size_t body_len, int fresh,
                           struct aws_http_resp *resp, enum aws_failure *fail, char *diag,
                           size_t diaglen)
 {
@@ -335,7 +335,7 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const char
 	                          .connect_timeout_ms = c->connect_timeout_ms,
 	                          .timeout_ms = c->timeout_ms,
 	                          .ca_bundle = c->have_ca ? c->ca_bundle : NULL,
-	                          .max_reply = MAX_REPLY};
+	                          .max_reply = MAX_REPLY, .fresh_connection = fresh};
 	rc = aws_http_do(c->curl, &hr, resp, fail, diag, diaglen);
 	memset(auth, 0, sizeof auth);
 	return rc;
@@ -375,8 +375,8 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 			return rc;
 		enum aws_failure fail;
 		char diag[300];
-		rc = send_signed(c, svc, content_type, target, body, body_len, resp, &fail, diag,
-		                 sizeof diag);
+		rc = send_signed(c, svc, content_type, target, body, body_len, !idempotent, resp,
+		                 &fail, diag, sizeof diag);
 		if (rc == SG_OK) {
 			e->http_status = (int)resp->status;
 			aws_copy_clean(e->request_id, sizeof e->request_id, resp->request_id,

@@ -119,7 +119,7 @@ sg_err aws_ec2_create_snapshots(struct aws_client *c, const char *instance_id,
                                 const char *description, const struct aws_tag *tags,
                                 size_t ntags, unsigned flags, struct aws_xml **reply,
                                 struct aws_error *err);
-/* DescribeSnapshots. Reply: snapshotSet/item/{snapshotId,state,progress,...} */
+/* DescribeSnapshots. Reply: snapshotSet/item/{snapshotId,status,progress,...} */
 sg_err aws_ec2_describe_snapshots(struct aws_client *c, const char *const *ids, size_t n,
                                   const struct aws_filter *filters, size_t nfilters,
                                   struct aws_xml **reply, struct aws_error *err);

@@ -117,6 +117,10 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ssrfguard/0.1");
+	if (req->fresh_connection) {
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PUT")) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");

@@ -29,6 +29,10 @@ struct aws_http_req {
 	long timeout_ms;
 	const char *ca_bundle;          /* NULL: system store */
 	size_t max_reply;               /* 0: 16 MiB */
+	int fresh_connection;           /* never reuse a connection: libcurl silently
+	                                   re-sends a request whose reused connection
+	                                   died, which a non-idempotent call must not
+	                                   allow */
 };
 
 struct aws_http_resp {

@@ -69,11 +69,11 @@ def handle(world, method, path_qs, body):
     q = parse_qs(split.query)
     try:
         data = json.loads(body.decode("utf-8")) if body else {}
-    except (UnicodeDecodeError, ValueError) as e:
-        return 400, {"error": f"bad JSON: {e}"}
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        return 400, {"error": f"bad JSON: {type(e).__name__}"}
     try:
         return _route(world, method, path, q, data)
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:
         return 400, {"error": f"{type(e).__name__}: {e}"}
     except Exception as e:  # noqa: BLE001 - report, never kill the server
         from errors import ApiError

@@ -190,6 +190,9 @@ def main(argv=None):
     ap.add_argument("--ready-file", help="write the ready URLs (JSON) here once serving")
     ap.add_argument("--verbose", action="store_true", help="log each request to stderr")
     a = ap.parse_args(argv)
+    if os.environ.get("SSRFGUARD_IN_NETNS") != "1":
+        sys.stderr.write("emulator: refusing to run outside tests/netns-run (a loopback-only namespace)\n")
+        return 2
 
     world = World()
     for path in a.seed:

@@ -281,7 +281,7 @@ def _q_value(protocol, shape, node):
 def decode_json(op, body):
     try:
         data = json.loads(body.decode("utf-8") or "{}") if body else {}
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError("SerializationException", "Malformed JSON body")
     if not isinstance(data, dict):
         raise ApiError("SerializationException", "Request body must be a JSON object")
@@ -303,9 +303,10 @@ def _j_value(shape, v, where, depth):
         if not isinstance(v, dict):
             raise param_error("json", "type", where or "body", v)
         out = {}
-        for k, val in v.items():
+        for k in v:
             if k not in shape.members:
                 raise param_error("json", "unknown", k)
+        for k, val in v.items():
             out[k] = _j_value(shape.members[k], val, (where + "." if where else "") + _lc_first(k), depth + 1)
         for r in shape.required_members:
             if out.get(r) is None:

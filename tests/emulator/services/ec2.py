@@ -119,7 +119,7 @@ def add_vpc(world, spec):
     s["vpcs"][vid] = v
     # every VPC has its "default" security group
     add_sg(world, {"GroupName": "default", "Description": "default VPC security group", "VpcId": vid,
-                   "GroupId": spec.get("DefaultSecurityGroupId")}, default_ingress=True)
+                   "GroupId": spec.get("DefaultSecurityGroupId")}, is_default=True)
     return v
 
 
@@ -148,7 +148,7 @@ def _vpc_has_ipv6(world, vid):
     return bool(v and v.get("Ipv6CidrBlockAssociationSet"))
 
 
-def add_sg(world, spec, default_ingress=False):
+def add_sg(world, spec, is_default=False):
     s = st(world)
     gid = spec.get("GroupId") or world.new_id("sg")
     check_id(gid, "sg")
@@ -159,12 +159,14 @@ def add_sg(world, spec, default_ingress=False):
         for perm in spec["IpPermissionsEgress"]:
             g["_rules"].extend(_flatten(world, perm, "egress", g))
     else:
+        # AWS: a new group allows all IPv4 egress; only a VPC's *default*
+        # group also gets ::/0 (when the VPC has an IPv6 block).
         g["_rules"].append(_rule("egress", "-1", None, None, "cidr", "0.0.0.0/0"))
-        if _vpc_has_ipv6(world, vid):
+        if is_default and _vpc_has_ipv6(world, vid):
             g["_rules"].append(_rule("egress", "-1", None, None, "cidr6", "::/0"))
     for perm in spec.get("IpPermissions") or []:
         g["_rules"].extend(_flatten(world, perm, "ingress", g))
-    if default_ingress and "IpPermissions" not in spec:
+    if is_default and "IpPermissions" not in spec:
         g["_rules"].append(_rule("ingress", "-1", None, None, "group", gid))
     s["sgs"][gid] = g
     return g
@@ -438,16 +440,24 @@ def _revoke(ctx, p, direction):
     g = get(ctx.world, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(ctx.world, p.get("GroupName"))
     if p.get("SecurityGroupRuleIds"):
         raise ApiError("EmulatorNotImplemented", "revoke by SecurityGroupRuleIds is not emulated")
-    gone = []
+    gone, unknown = [], []
+    default_vpc = (st(ctx.world)["vpcs"].get(g["VpcId"]) or {}).get("IsDefault", False)
     for perm in _perm_list(p):
         for r in _flatten(ctx.world, perm, direction, g):
             match = [o for o in g["_rules"] if _same(r, o)]
             if not match:
-                raise ApiError("InvalidPermission.NotFound",
-                               "The specified rule does not exist in this security group.")
+                # AWS: an error in a non-default VPC; in a default VPC no
+                # error, and the rules not revoked are listed in the reply
+                if not default_vpc:
+                    raise ApiError("InvalidPermission.NotFound",
+                                   "The specified rule does not exist in this security group.")
+                unknown.append(r)
             gone.extend(match)
     g["_rules"] = [o for o in g["_rules"] if not any(o is x for x in gone)]
-    return {"Return": True}
+    out = {"Return": True}
+    if unknown:
+        out["UnknownIpPermissions"] = _perms({"_rules": unknown, "OwnerId": g["OwnerId"]}, direction)
+    return out
 
 
 def _sg_by_name(world, name):

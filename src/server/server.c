@@ -529,6 +529,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	s->base = event_base_new();
 	if (!s->base)
 		goto fail;
+	if (log_init(s) != 0)
+		goto fail;
 	s->http = evhttp_new(s->base);
 	if (!s->http)
 		goto fail;
@@ -547,6 +549,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 		goto fail;
 	event_add(s->sig_term, NULL);
 	event_add(s->sig_int, NULL);
+	if ((e = incident_init(s, err, errlen)) != SG_OK)
+		goto fail;
 	if ((e = fetch_init(s)) != SG_OK) {
 		snprintf(err, errlen, "libcurl: cannot set up the fetcher");
 		goto fail;
@@ -616,6 +620,7 @@ sg_err srv_run(srv *s)
 	{
 		const char msg[] = "{\"event\":\"stopped\"}\n";
 		log_line(s, msg, sizeof msg - 1);
+		log_flush(s);
 	}
 out:
 	if (s->resp_started && s->resp.stop)
@@ -640,6 +645,7 @@ void srv_free(srv *s)
 		srv_job_free(j);
 	}
 	fetch_cleanup(s);
+	incident_cleanup(s);
 	if (s->http)
 		evhttp_free(s->http);
 	if (s->sig_term)
@@ -650,6 +656,7 @@ void srv_free(srv *s)
 		event_free(s->drain_timer);
 	if (s->commit_ev)
 		event_free(s->commit_ev);
+	log_cleanup(s);
 	if (s->base)
 		event_base_free(s->base);
 	store_close(s->st);

@@ -68,9 +68,13 @@ struct srv {
 	int draining;
 	size_t inflight, queued, replying;
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
-	job *c_head, *c_tail;         /* blocked, waiting for the commit */
-	size_t c_count;
+	job *c_head, *c_tail;         /* blocked, waiting for the writer */
+	size_t c_count;               /* blocked, not yet answered (incl. the
+	                                 batch with the writer) */
+	struct writer *writer;        /* incident.c: the store-writer thread */
 	int logfd;
+	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
+	struct event *log_ev;
 	srv_metrics m;
 	srv_responder resp;
 	int resp_started;
@@ -93,6 +97,8 @@ void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);
+sg_err incident_init(struct srv *s, char *err, size_t errlen);
+void incident_cleanup(struct srv *s);
 
 /* metrics.c */
 void metrics_count(struct srv *s, int route, int code);
@@ -101,6 +107,9 @@ struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
 
 /* log.c */
+int log_init(struct srv *s);
+void log_cleanup(struct srv *s);
+void log_flush(struct srv *s);
 void log_line(struct srv *s, const char *json, size_t len);
 
 #endif

@@ -331,18 +331,32 @@ static sg_err revoke_all(rsp_run *x, const char *group, bool egress, size_t *rev
 	return err;
 }
 
-static sg_err authorize_all(rsp_run *x, const char *group, bool egress)
+static sg_err authorize_one(rsp_run *x, const char *group, bool egress, bool v6)
 {
 	struct aws_params *p = aws_params_new();
 	aws_params_add(p, "GroupId", group);
 	aws_params_add(p, "IpPermissions.1.IpProtocol", "-1");
-	aws_params_add(p, "IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0");
-	aws_params_add(p, "IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "::/0");
+	if (v6)
+		aws_params_add(p, "IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "::/0");
+	else
+		aws_params_add(p, "IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0");
+	char change[64];
+	snprintf(change, sizeof change, "allow all %s %s", v6 ? "IPv6" : "IPv4", egress ? "egress" : "ingress");
 	sg_err err = rsp_query(x, AWS_EC2,
 	                       egress ? "AuthorizeSecurityGroupEgress" : "AuthorizeSecurityGroupIngress", p, 0,
-	                       group, egress ? "allow all egress" : "allow all ingress", NULL, NULL);
+	                       group, change, NULL, NULL);
 	aws_params_free(p);
 	return err == SG_ERR_EXISTS ? SG_OK : err; /* InvalidPermission.Duplicate: already there */
+}
+
+/* All traffic both ways, IPv4 and IPv6 (one call each: a duplicate
+ * refuses the whole call, so they must not share one). */
+static sg_err authorize_all(rsp_run *x, const char *group, bool egress)
+{
+	sg_err err = authorize_one(x, group, egress, false);
+	if (!err)
+		err = authorize_one(x, group, egress, true);
+	return err;
 }
 
 /* Find or create the group of `role` (open | quarantine) in vpc. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen);
@@ -38,6 +39,8 @@ sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t
 	if (!r)
 		return SG_ERR_NOMEM;
 	r->cfg = *cfg;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
 	if (cfg->owner)
 		snprintf(r->owner, sizeof r->owner, "%s", cfg->owner);
 	else {
@@ -58,7 +61,41 @@ sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t
 	return SG_OK;
 }
 
-void respond_free(responder *r) { free(r); }
+void respond_free(responder *r)
+{
+	if (!r)
+		return;
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+void respond_wake(responder *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->wakes++;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Sleep up to ms, or until respond_wake (a wake since `seen` counts). */
+static void idle_wait(responder *r, unsigned ms, unsigned long *seen)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (r->wakes == *seen)
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) != 0)
+			break;
+	*seen = r->wakes;
+	pthread_mutex_unlock(&r->lock);
+}
 
 static void aws_log(void *ctx, const char *line)
 {
@@ -204,9 +241,18 @@ static void *worker_main(void *arg)
 	/* every worker claims under the responder's owner id plus its index:
 	 * the store's lease then names the thread that holds an incident */
 	snprintf(owner, sizeof owner, "%.170s/w%d", r->owner, c->index);
-	responder wr = *r;
-	snprintf(wr.owner, sizeof wr.owner, "%s", owner);
-	x.r = &wr;
+	/* a per-worker view of the responder: same config, own owner id
+	 * (the lock and condition stay the shared ones, used through r) */
+	responder *wr = malloc(sizeof *wr);
+	if (!wr) {
+		worker_close(&x);
+		c->err = SG_ERR_NOMEM;
+		return NULL;
+	}
+	memcpy(wr, r, sizeof *wr);
+	snprintf(wr->owner, sizeof wr->owner, "%s", owner);
+	x.r = wr;
+	unsigned long seen = 0;
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
 	unsigned idle = r->cfg.poll_ms ? r->cfg.poll_ms : 1000;
 	while (!*c->stop) {
@@ -215,7 +261,7 @@ static void *worker_main(void *arg)
 		if (err == SG_ERR_NOTFOUND) {
 			if (c->once)
 				break;
-			rsp_sleep_ms(idle < 250 ? idle : 250);
+			idle_wait(r, idle, &seen);
 			continue;
 		}
 		if (err) {
@@ -230,6 +276,7 @@ static void *worker_main(void *arg)
 		worker_reset(&x);
 	}
 	worker_close(&x);
+	free(wr);
 	return NULL;
 }
 

@@ -109,6 +109,10 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
  */
 sg_err respond_loop(responder *r, volatile int *stop, bool once);
 
+/* Wake idle workers now (a new incident was committed).  Safe from any
+ * thread, never blocks for long. */
+void respond_wake(responder *r);
+
 /*
  * Restore what the playbook took away, from the recorded instance: the
  * ENIs' security groups, ASG membership, target group and ELB

@@ -11,6 +11,7 @@
 #define SSRFGUARD_RSP_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "aws/aws.h"
@@ -21,6 +22,9 @@
 
 struct responder {
 	respond_config cfg;
+	pthread_mutex_t lock;  /* wake-up of idle workers */
+	pthread_cond_t cond;
+	unsigned long wakes;
 	char owner[192];
 	char crash_step[32];
 	char crash_phase[16];

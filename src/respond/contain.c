@@ -482,7 +482,7 @@ sg_err rsp_step_isolate(rsp_run *x)
 		 * the rule-less group ends them instead of letting them live on */
 		if ((err = set_groups(x, eni->id, open[v], "all-open group (untrack flows)")))
 			return err;
-		if (x->cfg->playbook.conntrack_timeouts) {
+		if (x->cfg->playbook.conntrack_timeouts && !conntrack_warned) {
 			struct aws_params *p = aws_params_new();
 			aws_params_add(p, "NetworkInterfaceId", eni->id);
 			aws_params_add(p, "ConnectionTrackingSpecification.TcpEstablishedTimeout", "60");

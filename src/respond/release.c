@@ -17,7 +17,7 @@ static sg_err open_run(responder *r, rsp_run *x, const char *actor, char *msg, s
 	x->r = r;
 	x->cfg = &r->cfg;
 	(void)actor;
-	sg_err err = store_open(r->cfg.store_path, NULL, &x->st, msg, msglen);
+	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &x->st, msg, msglen);
 	if (err)
 		return err;
 	struct aws_client_opts o = {

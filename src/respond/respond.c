@@ -110,7 +110,7 @@ static sg_err worker_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 	memset(x, 0, sizeof *x);
 	x->r = r;
 	x->cfg = &r->cfg;
-	sg_err err = store_open(r->cfg.store_path, NULL, &x->st, msg, msglen);
+	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &x->st, msg, msglen);
 	if (err)
 		return err;
 	struct aws_client_opts o = {

@@ -53,6 +53,15 @@ typedef struct rsp_run {
 #define RSP_SKIP ((sg_err)1000) /* nothing to do: mark SKIPPED */
 #define RSP_FATAL ((sg_err)1001) /* failed, do not retry (e.g. capture timeout) */
 
+/*
+ * The responder's own store handles commit without fsync (WAL, synchronous
+ * NORMAL): a commit survives any crash of the process, kill -9 included;
+ * an OS crash may lose the last journal rows, which the idempotent steps
+ * redo.  Holding the write lock through an fsync per AWS call would make
+ * the service's own commits (the 403 path) wait behind the responder.
+ */
+extern const store_opts rsp_store_opts;
+
 /* Persist the current step's journal (status unchanged). */
 sg_err rsp_journal_save(rsp_run *x, const char *status);
 /* created[key] = value in the journal, saved at once. */

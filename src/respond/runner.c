@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+const store_opts rsp_store_opts = {.sync = STORE_SYNC_NORMAL};
+
 int64_t rsp_now_ms(void)
 {
 	struct timespec ts;

@@ -488,11 +488,13 @@ sg_err rsp_step_isolate(rsp_run *x)
 			aws_params_add(p, "ConnectionTrackingSpecification.TcpEstablishedTimeout", "60");
 			aws_params_add(p, "ConnectionTrackingSpecification.UdpStreamTimeout", "60");
 			aws_params_add(p, "ConnectionTrackingSpecification.UdpTimeout", "30");
+			struct aws_error ae;
 			sg_err ce = rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni->id,
-			                      "shortest connection-tracking timeouts", NULL, NULL);
+			                      "shortest connection-tracking timeouts", NULL, &ae);
 			aws_params_free(p);
 			if (ce && !conntrack_warned) {
-				rsp_notef(x, "could not shorten connection-tracking timeouts (%s)", sg_strerror(ce));
+				rsp_notef(x, "could not shorten connection-tracking timeouts (%s)",
+				          ae.code[0] ? ae.code : sg_strerror(ce));
 				conntrack_warned = true;
 			}
 		}

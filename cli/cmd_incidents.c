@@ -146,47 +146,12 @@ static void actor_name(char *out, size_t cap)
 	snprintf(out, cap, "operator:%s", u && *u ? u : "unknown");
 }
 
-static int do_retry(store *st, int64_t id)
+static int do_retry(responder *r, int64_t id)
 {
-	char actor[96];
+	char actor[96], msg[512];
 	actor_name(actor, sizeof actor);
-	store_incident inc = {0};
-	sg_err err = store_get(st, id, &inc);
-	if (err) {
-		fprintf(stderr, "ssrfguard incidents: INC-%lld: %s\n", (long long)id, sg_strerror(err));
-		return 1;
-	}
-	store_state was = inc.state;
-	store_incident_free(&inc);
-	if (was != STORE_FAILED) {
-		fprintf(stderr, "ssrfguard incidents: INC-%lld is %s; only failed incidents are retried\n",
-		        (long long)id, store_state_name(was));
-		return 1;
-	}
-	/* failed and blocked steps, and finish, run again */
-	store_step *rows = NULL;
-	size_t n = 0;
-	if ((err = store_steps(st, id, &rows, &n)) == SG_OK)
-		for (size_t i = 0; i < n && !err; i++) {
-			pb_step s;
-			if (pb_step_parse(rows[i].name, &s) != SG_OK)
-				continue;
-			if (!strcmp(rows[i].status, "failed") || !strcmp(rows[i].status, "blocked") ||
-			    (s == PB_FINISH) || !strcmp(rows[i].status, "skipped")) {
-				store_change c = {.incident_id = id, .step = rows[i].name, .to = "pending",
-				                  .reason = "retry", .actor = actor};
-				err = store_transition(st, &c);
-			}
-		}
-	store_steps_free(rows, n);
-	if (!err) {
-		store_change c = {.incident_id = id, .to = "open", .reason = "retried by an operator",
-		                  .actor = actor};
-		err = store_transition(st, &c);
-	}
-	if (err) {
-		fprintf(stderr, "ssrfguard incidents: INC-%lld: %s (%s)\n", (long long)id, sg_strerror(err),
-		        store_errmsg(st));
+	if (respond_retry(r, id, actor, msg, sizeof msg) != SG_OK) {
+		fprintf(stderr, "ssrfguard incidents retry: %s\n", msg);
 		return 1;
 	}
 	printf("INC-%lld is open again: the responder will claim it (or run "
@@ -291,15 +256,15 @@ int cmd_incidents(int argc, char **argv)
 	int rc = 2;
 	if (!strcmp(verb, "list"))
 		rc = do_list(st, state, as_json);
-	else if (!strcmp(verb, "retry"))
-		rc = do_retry(st, id);
-	else if (!strcmp(verb, "show") || !strcmp(verb, "release")) {
+	else if (!strcmp(verb, "show") || !strcmp(verb, "release") || !strcmp(verb, "retry")) {
 		responder *r = NULL;
 		if (respond_new(&cfg, &r, msg, sizeof msg)) {
 			fprintf(stderr, "ssrfguard incidents: %s\n", msg);
 			rc = 1;
 		} else if (!strcmp(verb, "show"))
 			rc = do_show(r, id, as_json);
+		else if (!strcmp(verb, "retry"))
+			rc = do_retry(r, id);
 		else {
 			char actor[96];
 			actor_name(actor, sizeof actor);

@@ -151,6 +151,15 @@ int cmd_respond(int argc, char **argv)
 		char outcome[32] = "";
 		if (!err)
 			err = respond_run_incident(r, id, outcome, sizeof outcome);
+		if (err == SG_ERR_STATE && o.instance) {
+			/* the instance's incident had failed (or was only observed): an
+			 * operator asking again means "run it again" */
+			char actor[96];
+			const char *u = getenv("USER");
+			snprintf(actor, sizeof actor, "operator:%s", u && *u ? u : "unknown");
+			if (respond_retry(r, id, actor, msg, sizeof msg) == SG_OK)
+				err = respond_run_incident(r, id, outcome, sizeof outcome);
+		}
 		if (err) {
 			fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
 			status = err == SG_ERR_BUSY ? 3 : 1;

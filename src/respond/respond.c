@@ -182,6 +182,54 @@ sg_err respond_open_manual(responder *r, const char *instance_id, const char *re
 	return err;
 }
 
+sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
+{
+	store *st = NULL;
+	store_incident inc = {0};
+	store_step *rows = NULL;
+	size_t n = 0;
+	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &st, msg, msglen);
+	if (err)
+		return err;
+	if ((err = store_get(st, id, &inc))) {
+		snprintf(msg, msglen, "INC-%lld: no such incident", (long long)id);
+		goto fail;
+	}
+	if (inc.state != STORE_FAILED) {
+		snprintf(msg, msglen, "INC-%lld is %s; only failed incidents are retried", (long long)id,
+		         store_state_name(inc.state));
+		err = SG_ERR_STATE;
+		goto fail;
+	}
+	/* failed, blocked and skipped steps run again (skipped: an observe run
+	 * or a turned-off step; the config decides anew), and finish */
+	if ((err = store_steps(st, id, &rows, &n)))
+		goto fail;
+	for (size_t i = 0; i < n && !err; i++) {
+		pb_step s;
+		if (pb_step_parse(rows[i].name, &s) != SG_OK)
+			continue;
+		if (!strcmp(rows[i].status, "failed") || !strcmp(rows[i].status, "blocked") ||
+		    !strcmp(rows[i].status, "skipped") || s == PB_FINISH) {
+			store_change c = {.incident_id = id, .step = rows[i].name, .to = "pending",
+			                  .reason = "retry", .actor = actor};
+			err = store_transition(st, &c);
+		}
+	}
+	if (!err) {
+		store_change c = {.incident_id = id, .to = "open", .reason = "retried by an operator",
+		                  .actor = actor};
+		err = store_transition(st, &c);
+	}
+	if (err)
+		snprintf(msg, msglen, "INC-%lld: %s (%s)", (long long)id, sg_strerror(err), store_errmsg(st));
+fail:
+	store_steps_free(rows, n);
+	store_incident_free(&inc);
+	store_close(st);
+	return err;
+}
+
 sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outlen)
 {
 	rsp_run x;

@@ -424,8 +424,9 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	}
 	if ((err = load_states(x)))
 		goto fail;
-	if (x->states[PB_RECORD] == PB_PENDING)
-		rsp_notify(x, "start", "containment started");
+	if (!x->cfg->observe)
+		rsp_notify(x, "start", x->states[PB_RECORD] == PB_PENDING ? "containment started"
+		                                                          : "containment resumed");
 	progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
 	         x->cfg->observe ? "observe mode: nothing will change" : "containment");
 	pb_order order = x->cfg->playbook.order;

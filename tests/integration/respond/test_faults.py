@@ -6,6 +6,7 @@ duplicates (non-idempotent creates are looked up before they are retried).
 usage: test_faults.py SSRFGUARD"""
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -44,6 +45,40 @@ try:
     h.check(calls.count("CreateSnapshots") == 1, f"{calls.count('CreateSnapshots')} snapshot sets made")
     h.check(calls.count("DetachInstances") == 1, f"{calls.count('DetachInstances')} ASG detaches")
     h.report_ok(work, "INC-1")
+
+    # a step that keeps failing: the ASG detach.  Isolation needs it, so it
+    # is blocked (never run blind); the steps that do not need it still run.
+    # Then the operator retries and it completes.
+    emu.clear_faults()
+    emu.post("/reset", {})
+    emu.post("/seed", __import__("json").load(open(h.FLEET)))
+    emu.post("/timing", h.FAST_TIMING)
+    shutil.rmtree(work, ignore_errors=True)
+    work = tempfile.mkdtemp(prefix="rsp-faults-")
+    emu.faults([{"kind": "error", "service": "autoscaling", "action": "DetachInstances",
+                 "code": "ScalingActivityInProgress", "status": 400, "message": "busy"}])
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "--step-attempts", "2")
+    h.check(p.returncode == 1 and "INC-1 partial" in p.stdout, f"partial run: {p.returncode} {p.stdout[-1500:]}")
+    h.check("isolate   blocked (needs asg)" in p.stdout, "isolate blocked by the failed asg step")
+    st = emu.state()
+    enis = [e for e in st["ec2"]["network_interfaces"].values()
+            if (e.get("Attachment") or {}).get("InstanceId") == h.VICTIM]
+    h.check(all(g["GroupId"].startswith("sg-0a") for e in enis for g in e["Groups"]),
+            "network untouched while the instance is still in its ASG")
+    h.check(not [a for a in st["ec2"]["iam_instance_profile_associations"].values()
+                 if a["InstanceId"] == h.VICTIM and a["State"] == "associated"], "strip (independent) ran")
+    h.check(len([x for x in st["ec2"]["snapshots"].values() if h.tags(x).get("IncidentId") == "INC-1"]) == 2,
+            "snapshots (independent) ran")
+    lst = __import__("json").loads(subprocess.run([binary, "incidents", "--store", os.path.join(work, "inc.db"),
+                                                   "list", "--json"], stdout=subprocess.PIPE, text=True).stdout)
+    h.check(lst[0]["state"] == "failed", f"incident failed: {lst}")
+    emu.clear_faults()
+    r = subprocess.run([binary, "incidents", "--store", os.path.join(work, "inc.db"), "retry", "INC-1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    h.check(r.returncode == 0, f"retry: {r.stdout} {r.stderr}")
+    p = h.respond(binary, emu, work, "--incident", "1", "-q")
+    h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"after retry: {p.stdout} {p.stderr[-1000:]}")
+    h.verify_contained(emu.state(), "INC-1", label="retried ")
 finally:
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)

@@ -1,4 +1,5 @@
 /* cmd_respond.c — `ssrfguard respond`: contain and preserve instances. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -120,6 +121,7 @@ int cmd_respond(int argc, char **argv)
 		o.cfg.progress = print_progress;
 		o.cfg.progress_ctx = NULL;
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any worker thread */
 	responder *r = NULL;
 	if (respond_new(&o.cfg, &r, msg, sizeof msg)) {
 		fprintf(stderr, "ssrfguard respond: %s\n", msg);

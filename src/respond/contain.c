@@ -13,8 +13,6 @@
 			goto fail;                                                                 \
 	} while (0)
 
-static unsigned poll_ms(rsp_run *x) { return x->cfg->poll_ms ? x->cfg->poll_ms : 1000; }
-
 sg_err rsp_step_tag(rsp_run *x)
 {
 	struct aws_tag tags[] = {
@@ -71,7 +69,8 @@ sg_err rsp_step_imds(rsp_run *x)
 			snprintf(x->note, sizeof x->note, "metadata options still pending after %u s", wait);
 			return SG_ERR_TIMEOUT;
 		}
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 	}
 }
 
@@ -208,7 +207,8 @@ sg_err rsp_step_asg(rsp_run *x)
 			snprintf(x->note, sizeof x->note, "still %s in %s after %u s", life, group, wait);
 			return SG_ERR_TIMEOUT;
 		}
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 		if ((err = asg_now(x, group, sizeof group, life, sizeof life)))
 			return err;
 	}

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned poll_ms(rsp_run *x) { return x->cfg->poll_ms ? x->cfg->poll_ms : 1000; }
-
 /* snapshots tagged with this incident: volume id -> snapshot id, state */
 typedef struct snaps {
 	size_t n;
@@ -226,7 +224,8 @@ static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance,
 		json_decref(reply);
 		if (rsp_now_ms() > deadline)
 			return SG_ERR_TIMEOUT;
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 	}
 }
 
@@ -392,7 +391,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 			snprintf(x->note, sizeof x->note, "snapshots not completed after %u s", wait);
 			return SG_ERR_TIMEOUT;
 		}
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 	}
 	forensic_view fv;
 	if ((err = describe_forensic(x, fid, &fv)))
@@ -444,7 +444,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 				err = SG_ERR_TIMEOUT;
 				goto fail;
 			}
-			rsp_sleep_ms(poll_ms(x));
+			if ((err = rsp_pause(x)))
+			return err;
 			char v2[PB_ID_MAX];
 			if ((err = find_volume(x, s.s[i].snap, v2, state, att, dev)))
 				goto fail;

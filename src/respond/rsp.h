@@ -44,6 +44,8 @@ typedef struct rsp_run {
 	const char *journal_step; /* journal under this name instead (release) */
 	json_t *data;          /* its journal: {"calls":[...],"created":{},...} */
 	bool mutated;          /* a changing call succeeded in this step run */
+	bool lost;             /* the lease is gone: make no more calls */
+	int64_t renewed_ms;    /* last lease renewal */
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
 	char last_error[300];  /* the last failed call, for the note */
@@ -83,6 +85,13 @@ sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, 
 
 /* Test hook: _exit(77) when SSRFGUARD_RESPOND_CRASH names this step/phase. */
 void rsp_crashpoint(rsp_run *x, const char *phase);
+
+/*
+ * One poll interval of a wait inside a step: sleeps, and renews the lease
+ * when a third of it has passed.  SG_ERR_BUSY when the lease was lost
+ * (another responder took the incident over): the step must stop.
+ */
+sg_err rsp_pause(rsp_run *x);
 
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);

@@ -88,8 +88,15 @@ try:
         time.sleep(delay)
         pr.send_signal(signal.SIGKILL)
         pr.wait()
-        p = h.respond(binary, emu, work, "--incident", "1", "-q")
-        label = f"SIGKILL after {delay:.2f}s"
+        if i % 2:
+            # a different responder (a daemon with its own owner id) takes
+            # the incident over once the dead one's lease expired
+            time.sleep(1.2)
+            p = h.respond(binary, emu, work, "--once", "-q", "--owner", "respond:other")
+            p.stdout += "\nINC-1 contained" if p.returncode == 0 else ""
+        else:
+            p = h.respond(binary, emu, work, "--incident", "1", "-q")
+        label = f"SIGKILL after {delay:.2f}s" + (" (taken over by another responder)" if i % 2 else "")
         h.check(p.returncode == 0, f"{label}: resume exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}")
         st = emu.state()
         h.verify_contained(st, "INC-1", label=f"[{label}] ")

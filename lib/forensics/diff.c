@@ -1,0 +1,338 @@
+/* diff.c — baseline comparison (see diff.h). */
+#include "forensics/diff.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const class_names[FX_C__COUNT] = {
+	"type_changed", "timestomped", "modified", "added",
+	"removed", "moved", "metadata", "deleted_in_image",
+};
+
+const char *fx_class_name(fx_class c)
+{
+	return (unsigned)c < FX_C__COUNT ? class_names[c] : "unknown";
+}
+
+static int path_cmp(const fx_entry *a, const fx_entry *b)
+{
+	size_t n = a->path_len < b->path_len ? a->path_len : b->path_len;
+	int c = memcmp(a->path, b->path, n);
+	if (c)
+		return c;
+	return a->path_len < b->path_len ? -1 : a->path_len > b->path_len;
+}
+
+static int cmp_path_ptr(const void *x, const void *y)
+{
+	return path_cmp(*(const fx_entry *const *)x, *(const fx_entry *const *)y);
+}
+
+static int cmp_hash_ptr(const void *x, const void *y)
+{
+	const fx_entry *a = *(const fx_entry *const *)x, *b = *(const fx_entry *const *)y;
+	return memcmp(a->sha256, b->sha256, FX_SHA256_LEN);
+}
+
+/* Pointers to the entries of l that pass the filter, sorted by path. */
+static sg_err index_of(const fx_list *l, int deleted, int files_only,
+                       const fx_entry ***out, size_t *n)
+{
+	const fx_entry **v = malloc((l->n ? l->n : 1) * sizeof *v);
+	if (!v)
+		return SG_ERR_NOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const fx_entry *e = &l->v[i];
+		if (!!e->deleted != !!deleted || (files_only && e->type != FX_T_FILE))
+			continue;
+		v[k++] = e;
+	}
+	qsort(v, k, sizeof *v, cmp_path_ptr);
+	*out = v;
+	*n = k;
+	return SG_OK;
+}
+
+static const fx_entry *find_path(const fx_entry **v, size_t n, const fx_entry *key)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = path_cmp(v[mid], key);
+		if (c == 0)
+			return v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static sg_err add(fx_diff *d, fx_class cls, const fx_entry *base, const fx_entry *cur,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static sg_err add(fx_diff *d, fx_class cls, const fx_entry *base, const fx_entry *cur,
+                  const char *fmt, ...)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		fx_finding *v = realloc(d->v, cap * sizeof *v);
+		if (!v)
+			return SG_ERR_NOMEM;
+		d->v = v;
+		d->cap = cap;
+	}
+	fx_finding *f = &d->v[d->n++];
+	memset(f, 0, sizeof *f);
+	f->cls = cls;
+	f->base = base;
+	f->cur = cur;
+	const fx_entry *e = cur ? cur : base;
+	f->interest = fx_interest(e->path, e->path_len, e->mode, e->type);
+	if (!f->interest && base && cur)
+		f->interest = fx_interest(base->path, base->path_len, base->mode, base->type);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+	va_end(ap);
+	d->counts[cls]++;
+	if (f->interest)
+		d->interesting++;
+	return SG_OK;
+}
+
+/* Append "; what a -> b" to a detail buffer. */
+static void note(char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void note(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	if (len + 3 >= cap)
+		return;
+	if (len) {
+		buf[len++] = ';';
+		buf[len++] = ' ';
+		buf[len] = 0;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t cap)
+{
+	buf[0] = 0;
+	if (!b->has_meta || !c->has_meta)
+		return;
+	if (b->mode != c->mode)
+		note(buf, cap, "mode %04o -> %04o", (unsigned)b->mode, (unsigned)c->mode);
+	if (b->uid != c->uid)
+		note(buf, cap, "uid %" PRIu32 " -> %" PRIu32, b->uid, c->uid);
+	if (b->gid != c->gid)
+		note(buf, cap, "gid %" PRIu32 " -> %" PRIu32, b->gid, c->gid);
+	if (b->type != FX_T_DIR && !fx_time_equal(&b->mtime, &c->mtime) && b->mtime.set &&
+	    c->mtime.set)
+		note(buf, cap, "mtime %" PRId64 ".%09" PRIu32 " -> %" PRId64 ".%09" PRIu32,
+		     b->mtime.sec, b->mtime.nsec, c->mtime.sec, c->mtime.nsec);
+}
+
+static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int content_only)
+{
+	char meta[FX_DETAIL_MAX];
+	if (content_only) {
+		if (c->type != FX_T_FILE)
+			return add(d, FX_C_TYPE_CHANGED, b, c, "file -> %s", fx_type_name(c->type));
+		if (b->has_hash && c->has_hash && memcmp(b->sha256, c->sha256, FX_SHA256_LEN))
+			return add(d, FX_C_MODIFIED, b, c, "content changed (size %" PRIu64
+			           " -> %" PRIu64 ")", b->size, c->size);
+		return SG_OK;
+	}
+	if (b->type != c->type)
+		return add(d, FX_C_TYPE_CHANGED, b, c, "%s -> %s", fx_type_name(b->type),
+		           fx_type_name(c->type));
+	meta_changes(b, c, meta, sizeof meta);
+	if (b->type == FX_T_FILE && b->has_hash && c->has_hash &&
+	    memcmp(b->sha256, c->sha256, FX_SHA256_LEN)) {
+		int same_mtime = b->mtime.set && c->mtime.set && fx_time_equal(&b->mtime, &c->mtime);
+		return add(d, same_mtime ? FX_C_TIMESTOMPED : FX_C_MODIFIED, b, c,
+		           "content changed (size %" PRIu64 " -> %" PRIu64 ")%s%s%s", b->size,
+		           c->size, same_mtime ? ", mtime unchanged" : "", meta[0] ? "; " : "",
+		           meta);
+	}
+	if (b->type == FX_T_LINK && b->target && c->target &&
+	    (b->target_len != c->target_len || memcmp(b->target, c->target, b->target_len)))
+		return add(d, FX_C_MODIFIED, b, c, "symlink retargeted%s%s", meta[0] ? "; " : "",
+		           meta);
+	if (meta[0])
+		return add(d, FX_C_METADATA, b, c, "%s", meta);
+	return SG_OK;
+}
+
+/* The unmatched added entry with this hash, same inode preferred. */
+static const fx_entry *match_moved(const fx_entry **byhash, size_t n, uint8_t *used,
+                                   const fx_entry *b)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(byhash[mid]->sha256, b->sha256, FX_SHA256_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t best = SIZE_MAX;
+	for (size_t i = lo; i < n && !memcmp(byhash[i]->sha256, b->sha256, FX_SHA256_LEN); i++) {
+		if (used[i])
+			continue;
+		if (best == SIZE_MAX)
+			best = i;
+		if (b->inode && byhash[i]->inode == b->inode) {
+			best = i;
+			break;
+		}
+	}
+	if (best == SIZE_MAX)
+		return NULL;
+	used[best] = 1;
+	return byhash[best];
+}
+
+static int cmp_finding(const void *x, const void *y)
+{
+	const fx_finding *a = x, *b = y;
+	if (!a->interest != !b->interest)
+		return a->interest ? -1 : 1;
+	if (a->cls != b->cls)
+		return a->cls < b->cls ? -1 : 1;
+	const fx_entry *ea = a->cur ? a->cur : a->base, *eb = b->cur ? b->cur : b->base;
+	return path_cmp(ea, eb);
+}
+
+sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only, fx_diff *out)
+{
+	const fx_entry **bv = NULL, **cv = NULL, **bdel = NULL, **cdel = NULL;
+	const fx_entry **added = NULL, **removed = NULL, **byhash = NULL;
+	uint8_t *used = NULL;
+	size_t bn = 0, cn = 0, bdn = 0, cdn = 0, an = 0, rn = 0, hn = 0;
+	sg_err err;
+	memset(out, 0, sizeof *out);
+
+	if ((err = index_of(base, 0, 0, &bv, &bn)) || (err = index_of(cur, 0, content_only, &cv, &cn)) ||
+	    (err = index_of(base, 1, 0, &bdel, &bdn)) || (err = index_of(cur, 1, 0, &cdel, &cdn)))
+		goto fail;
+	added = malloc((cn ? cn : 1) * sizeof *added);
+	removed = malloc((bn ? bn : 1) * sizeof *removed);
+	if (!added || !removed) {
+		err = SG_ERR_NOMEM;
+		goto fail;
+	}
+	/* merge the two sorted path lists */
+	size_t i = 0, j = 0;
+	while (i < bn || j < cn) {
+		int c = i == bn ? 1 : j == cn ? -1 : path_cmp(bv[i], cv[j]);
+		if (c == 0) {
+			if ((err = compare(out, bv[i], cv[j], content_only)))
+				goto fail;
+			i++;
+			j++;
+		} else if (c < 0) {
+			removed[rn++] = bv[i++];
+		} else {
+			added[an++] = cv[j++];
+		}
+	}
+	/* moved: a removed file's content under an added path */
+	byhash = malloc((an ? an : 1) * sizeof *byhash);
+	used = calloc(an ? an : 1, 1);
+	if (!byhash || !used) {
+		err = SG_ERR_NOMEM;
+		goto fail;
+	}
+	for (size_t k = 0; k < an; k++)
+		if (added[k]->type == FX_T_FILE && added[k]->has_hash)
+			byhash[hn++] = added[k];
+	qsort(byhash, hn, sizeof *byhash, cmp_hash_ptr);
+	for (size_t k = 0; k < rn; k++) {
+		const fx_entry *b = removed[k];
+		const fx_entry *m = NULL;
+		if (b->type == FX_T_FILE && b->has_hash)
+			m = match_moved(byhash, hn, used, b);
+		const fx_entry *trace = find_path(cdel, cdn, b);
+		if (m) {
+			char meta[FX_DETAIL_MAX] = "";
+			if (!content_only)
+				meta_changes(b, m, meta, sizeof meta);
+			err = add(out, FX_C_MOVED, b, m, "same content under a new path%s%s",
+			          meta[0] ? "; " : "", meta);
+		} else {
+			err = add(out, FX_C_REMOVED, b, NULL, "%s",
+			          trace ? "deleted name still in the image" : "");
+		}
+		if (err)
+			goto fail;
+		out->v[out->n - 1].trace = trace;
+	}
+	/* added: what no move explained; byhash[] marks the used ones */
+	for (size_t k = 0; k < an; k++) {
+		const fx_entry *c = added[k];
+		int moved = 0;
+		if (c->type == FX_T_FILE && c->has_hash) {
+			/* find it in byhash by pointer among equal hashes */
+			size_t lo = 0, hi = hn;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (memcmp(byhash[mid]->sha256, c->sha256, FX_SHA256_LEN) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (size_t h = lo; h < hn && !memcmp(byhash[h]->sha256, c->sha256,
+			                                       FX_SHA256_LEN); h++)
+				if (byhash[h] == c && used[h])
+					moved = 1;
+		}
+		if (moved)
+			continue;
+		if ((err = add(out, FX_C_ADDED, NULL, c, "new %s", fx_type_name(c->type))))
+			goto fail;
+	}
+	/* deleted names: skip those the baseline had, those explaining a removal
+	   or move, and reused names that are live again */
+	for (size_t k = 0; k < cdn && !content_only; k++) {
+		const fx_entry *c = cdel[k];
+		if (find_path(bdel, bdn, c) || find_path(bv, bn, c) || find_path(cv, cn, c))
+			continue;
+		if ((err = add(out, FX_C_DELETED_IN_IMAGE, NULL, c, "deleted %s, inode %" PRIu64,
+		               fx_type_name(c->type), c->inode)))
+			goto fail;
+	}
+	qsort(out->v, out->n, sizeof *out->v, cmp_finding);
+	err = SG_OK;
+	goto done;
+fail:
+	fx_diff_free(out);
+done:
+	free(bv);
+	free(cv);
+	free(bdel);
+	free(cdel);
+	free(added);
+	free(removed);
+	free(byhash);
+	free(used);
+	return err;
+}
+
+void fx_diff_free(fx_diff *d)
+{
+	if (!d)
+		return;
+	free(d->v);
+	memset(d, 0, sizeof *d);
+}

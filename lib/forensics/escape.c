@@ -1,0 +1,134 @@
+/* escape.c — lossless escaping of path bytes (see escape.h). */
+#include "forensics/escape.h"
+
+#include <stdlib.h>
+
+/* Length of the well-formed UTF-8 sequence at p (>= 2), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len;
+	unsigned min;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	unsigned cp = c & (0x3f >> (len - 1));
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+sg_err fx_escape(fx_buf *out, const char *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0;
+	sg_err err = SG_OK;
+	while (i < len && !err) {
+		size_t run = i;
+		/* copy the longest run that needs no escaping in one go */
+		while (run < len) {
+			unsigned c = p[run];
+			if (c >= 0x20 && c < 0x7f && c != '\\' && c != '|') {
+				run++;
+				continue;
+			}
+			size_t u = c >= 0x80 ? utf8_seq(p + run, len - run) : 0;
+			if (!u)
+				break;
+			run += u;
+		}
+		if (run > i) {
+			err = fx_buf_add(out, p + i, run - i);
+			i = run;
+			continue;
+		}
+		if (p[i] == '\\') {
+			err = fx_buf_add(out, "\\\\", 2);
+		} else {
+			char esc[4] = {'\\', 'x', digits[p[i] >> 4], digits[p[i] & 15]};
+			err = fx_buf_add(out, esc, 4);
+		}
+		i++;
+	}
+	return err;
+}
+
+char *fx_escape_dup(const char *in, size_t len)
+{
+	fx_buf b = {0};
+	if (fx_escape(&b, in, len) || fx_buf_add(&b, "", 0)) {
+		fx_buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+sg_err fx_unescape(const char *in, size_t len, char **out, size_t *outlen)
+{
+	*out = NULL;
+	*outlen = 0;
+	if (len == SIZE_MAX)
+		return SG_ERR_RANGE;
+	char *s = malloc(len + 1);
+	if (!s)
+		return SG_ERR_NOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c < 0x20 || c == 0x7f)
+			goto bad;
+		if (c != '\\') {
+			s[o++] = (char)c;
+			continue;
+		}
+		if (i + 1 < len && in[i + 1] == '\\') {
+			s[o++] = '\\';
+			i++;
+			continue;
+		}
+		if (i + 3 >= len)
+			goto bad;
+		if (in[i + 1] != 'x')
+			goto bad;
+		int hi = hexval(in[i + 2]), lo = hexval(in[i + 3]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			goto bad;
+		s[o++] = (char)(hi << 4 | lo);
+		i += 3;
+	}
+	s[o] = 0;
+	*out = s;
+	*outlen = o;
+	return SG_OK;
+bad:
+	free(s);
+	return SG_ERR_PARSE;
+}

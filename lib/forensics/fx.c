@@ -1,0 +1,254 @@
+/* fx.c — entries, lists, buffers, hex, times (see fx.h). */
+#include "forensics/fx.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#define FX_BUF_MAX ((size_t)1 << 30)
+
+static const char *const type_names[FX_T__COUNT] = {
+	"file", "dir", "symlink", "fifo", "chr", "blk", "socket", "other",
+};
+
+const char *fx_type_name(fx_type t)
+{
+	return (unsigned)t < FX_T__COUNT ? type_names[t] : "other";
+}
+
+sg_err fx_type_parse(const char *s, fx_type *out)
+{
+	for (int i = 0; i < FX_T__COUNT; i++)
+		if (!strcmp(s, type_names[i])) {
+			*out = (fx_type)i;
+			return SG_OK;
+		}
+	return SG_ERR_PARSE;
+}
+
+void fx_time_format(const fx_time *t, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	if (!t->set) {
+		buf[0] = 0;
+		return;
+	}
+	snprintf(buf, len, "%" PRId64 ".%09" PRIu32, t->sec, t->nsec);
+}
+
+sg_err fx_time_parse(const char *s, size_t len, fx_time *out)
+{
+	fx_time t = {0, 0, 1};
+	size_t i = 0;
+	int neg = 0;
+	if (len == 0 || len > 40)
+		return SG_ERR_PARSE;
+	if (s[0] == '-') {
+		neg = 1;
+		i++;
+	}
+	size_t digits = 0;
+	uint64_t sec = 0;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+		if (sec > (UINT64_C(1) << 62) / 10)
+			return SG_ERR_RANGE;
+		sec = sec * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (!digits)
+		return SG_ERR_PARSE;
+	if (i < len) {
+		if (s[i] != '.' || len - i - 1 != 9)
+			return SG_ERR_PARSE;
+		for (i++; i < len; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return SG_ERR_PARSE;
+			t.nsec = t.nsec * 10 + (uint32_t)(s[i] - '0');
+		}
+	}
+	t.sec = neg ? -(int64_t)sec : (int64_t)sec;
+	*out = t;
+	return SG_OK;
+}
+
+int fx_time_equal(const fx_time *a, const fx_time *b)
+{
+	return a->set == b->set && (!a->set || (a->sec == b->sec && a->nsec == b->nsec));
+}
+
+void fx_entry_clear(fx_entry *e)
+{
+	if (!e)
+		return;
+	free(e->path);
+	free(e->target);
+	e->path = e->target = NULL;
+	e->path_len = e->target_len = 0;
+}
+
+void fx_list_init(fx_list *l, size_t max)
+{
+	memset(l, 0, sizeof *l);
+	l->max = max;
+}
+
+sg_err fx_list_push(fx_list *l, fx_entry *e)
+{
+	if (l->max && l->n >= l->max)
+		return SG_ERR_RANGE;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		if (cap > SIZE_MAX / sizeof *l->v)
+			return SG_ERR_NOMEM;
+		fx_entry *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return SG_ERR_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *e;
+	e->path = e->target = NULL;
+	return SG_OK;
+}
+
+void fx_list_free(fx_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		fx_entry_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+char *fx_memdup(const void *p, size_t len)
+{
+	if (len == SIZE_MAX)
+		return NULL;
+	char *s = malloc(len + 1);
+	if (!s)
+		return NULL;
+	if (len)
+		memcpy(s, p, len);
+	s[len] = 0;
+	return s;
+}
+
+static sg_err buf_reserve(fx_buf *b, size_t more)
+{
+	if (more > FX_BUF_MAX - b->len)
+		return SG_ERR_RANGE;
+	size_t need = b->len + more + 1;
+	if (need <= b->cap)
+		return SG_OK;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (!p)
+		return SG_ERR_NOMEM;
+	b->p = p;
+	b->cap = cap;
+	return SG_OK;
+}
+
+sg_err fx_buf_add(fx_buf *b, const void *p, size_t len)
+{
+	sg_err err = buf_reserve(b, len);
+	if (err)
+		return err;
+	if (len)
+		memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = 0;
+	return SG_OK;
+}
+
+sg_err fx_buf_str(fx_buf *b, const char *s)
+{
+	return fx_buf_add(b, s, strlen(s));
+}
+
+sg_err fx_buf_printf(fx_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return SG_ERR_INVAL;
+	if ((size_t)n < sizeof small)
+		return fx_buf_add(b, small, (size_t)n);
+	sg_err err = buf_reserve(b, (size_t)n);
+	if (err)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return SG_OK;
+}
+
+void fx_buf_reset(fx_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = 0;
+}
+
+void fx_buf_free(fx_buf *b)
+{
+	if (!b)
+		return;
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void fx_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+sg_err fx_unhex(const char *s, size_t slen, uint8_t *out, size_t n)
+{
+	if (slen != 2 * n)
+		return SG_ERR_PARSE;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return SG_ERR_PARSE;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return SG_OK;
+}
+
+sg_err fx_sha256(const void *p, size_t len, uint8_t out[FX_SHA256_LEN])
+{
+	unsigned int olen = 0;
+	if (!EVP_Digest(p, len, out, &olen, EVP_sha256(), NULL) || olen != FX_SHA256_LEN)
+		return SG_ERR_NOMEM;
+	return SG_OK;
+}

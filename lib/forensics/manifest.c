@@ -1,0 +1,294 @@
+/* manifest.c — manifest JSON lines (see manifest.h). */
+#include "forensics/manifest.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "forensics/escape.h"
+
+static sg_err set_new(json_t *obj, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(obj, key, v) != 0)
+		return SG_ERR_NOMEM;
+	return SG_OK;
+}
+
+static sg_err set_time(json_t *obj, const char *key, const fx_time *t)
+{
+	if (!t->set)
+		return SG_OK;
+	char buf[FX_TIME_TEXT];
+	fx_time_format(t, buf, sizeof buf);
+	return set_new(obj, key, json_string(buf));
+}
+
+static sg_err dump_line(fx_buf *out, json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!s)
+		return SG_ERR_NOMEM;
+	sg_err err = fx_buf_str(out, s);
+	if (!err)
+		err = fx_buf_add(out, "\n", 1);
+	free(s);
+	return err;
+}
+
+sg_err fx_manifest_header(fx_buf *out, const char *label, const char *source)
+{
+	json_t *o = json_object();
+	sg_err err = o ? SG_OK : SG_ERR_NOMEM;
+	if (!err)
+		err = set_new(o, "format", json_string("ssrfguard-forensics-manifest"));
+	if (!err)
+		err = set_new(o, "version", json_integer(1));
+	if (!err && label)
+		err = set_new(o, "label", json_string(label));
+	if (!err && source)
+		err = set_new(o, "source", json_string(source));
+	if (!err)
+		err = dump_line(out, o);
+	json_decref(o);
+	return err;
+}
+
+sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
+{
+	char mode[8];
+	char hex[FX_SHA256_HEX];
+	char *path = fx_escape_dup(e->path, e->path_len);
+	char *target = e->target ? fx_escape_dup(e->target, e->target_len) : NULL;
+	json_t *o = json_object();
+	sg_err err = (path && o && (!e->target || target)) ? SG_OK : SG_ERR_NOMEM;
+	if (!err)
+		err = set_new(o, "path", json_string(path));
+	if (!err)
+		err = set_new(o, "fs", json_integer(e->fs));
+	if (!err)
+		err = set_new(o, "inode", json_integer((json_int_t)e->inode));
+	if (!err)
+		err = set_new(o, "type", json_string(fx_type_name(e->type)));
+	if (!err)
+		err = set_new(o, "size", json_integer((json_int_t)e->size));
+	if (!err && e->has_meta) {
+		snprintf(mode, sizeof mode, "%04o", (unsigned)(e->mode & 07777));
+		err = set_new(o, "mode", json_string(mode));
+		if (!err)
+			err = set_new(o, "uid", json_integer(e->uid));
+		if (!err)
+			err = set_new(o, "gid", json_integer(e->gid));
+		if (!err)
+			err = set_new(o, "nlink", json_integer(e->nlink));
+		if (!err)
+			err = set_time(o, "mtime", &e->mtime);
+		if (!err)
+			err = set_time(o, "atime", &e->atime);
+		if (!err)
+			err = set_time(o, "ctime", &e->ctime);
+		if (!err)
+			err = set_time(o, "btime", &e->btime);
+	}
+	if (!err)
+		err = set_new(o, "deleted", json_boolean(e->deleted));
+	if (!err && e->has_hash) {
+		fx_hex(e->sha256, FX_SHA256_LEN, hex);
+		err = set_new(o, "sha256", json_string(hex));
+	}
+	if (!err && target)
+		err = set_new(o, "target", json_string(target));
+	if (!err && e->note)
+		err = set_new(o, "note", json_string(e->note));
+	if (!err)
+		err = dump_line(out, o);
+	json_decref(o);
+	free(path);
+	free(target);
+	return err;
+}
+
+/* ---- parsing ---- */
+
+static const char *const notes[] = {
+	"unreadable", "not hashed: deleted", "not hashed: special file",
+	"read error", "too large", "not hashed: no data",
+};
+
+static const char *note_intern(const char *s)
+{
+	for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
+		if (!strcmp(s, notes[i]))
+			return notes[i];
+	return "other";
+}
+
+static sg_err get_u64(json_t *o, const char *key, uint64_t *out, int required)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return required ? SG_ERR_PARSE : SG_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return SG_ERR_PARSE;
+	*out = (uint64_t)json_integer_value(v);
+	return SG_OK;
+}
+
+static sg_err get_u32(json_t *o, const char *key, uint32_t *out)
+{
+	uint64_t v = 0;
+	sg_err err = get_u64(o, key, &v, 0);
+	if (err)
+		return err;
+	if (v > UINT32_MAX)
+		return SG_ERR_RANGE;
+	*out = (uint32_t)v;
+	return SG_OK;
+}
+
+static sg_err get_time(json_t *o, const char *key, fx_time *t)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return SG_OK;
+	if (!json_is_string(v))
+		return SG_ERR_PARSE;
+	return fx_time_parse(json_string_value(v), json_string_length(v), t);
+}
+
+static sg_err parse_entry(json_t *o, fx_entry *e)
+{
+	json_t *v = json_object_get(o, "path");
+	if (!json_is_string(v))
+		return SG_ERR_PARSE;
+	sg_err err = fx_unescape(json_string_value(v), json_string_length(v),
+	                         &e->path, &e->path_len);
+	if (err)
+		return err;
+	if (e->path_len == 0)
+		return SG_ERR_PARSE;
+	v = json_object_get(o, "type");
+	if (!json_is_string(v) || fx_type_parse(json_string_value(v), &e->type))
+		return SG_ERR_PARSE;
+	uint64_t fs = 0;
+	if ((err = get_u64(o, "fs", &fs, 0)) || (err = get_u64(o, "inode", &e->inode, 0)) ||
+	    (err = get_u64(o, "size", &e->size, 0)))
+		return err;
+	if (fs > 1024)
+		return SG_ERR_RANGE;
+	e->fs = (int)fs;
+	v = json_object_get(o, "mode");
+	if (v) {
+		if (!json_is_string(v))
+			return SG_ERR_PARSE;
+		const char *m = json_string_value(v);
+		char *end;
+		unsigned long mode = strtoul(m, &end, 8);
+		if (end == m || *end || mode > 07777)
+			return SG_ERR_PARSE;
+		e->mode = (uint32_t)mode;
+		e->has_meta = 1;
+	}
+	if ((err = get_u32(o, "uid", &e->uid)) || (err = get_u32(o, "gid", &e->gid)) ||
+	    (err = get_u32(o, "nlink", &e->nlink)) || (err = get_time(o, "mtime", &e->mtime)) ||
+	    (err = get_time(o, "atime", &e->atime)) || (err = get_time(o, "ctime", &e->ctime)) ||
+	    (err = get_time(o, "btime", &e->btime)))
+		return err;
+	v = json_object_get(o, "deleted");
+	if (v) {
+		if (!json_is_boolean(v))
+			return SG_ERR_PARSE;
+		e->deleted = json_is_true(v);
+	}
+	v = json_object_get(o, "sha256");
+	if (v) {
+		if (!json_is_string(v) ||
+		    fx_unhex(json_string_value(v), json_string_length(v), e->sha256, FX_SHA256_LEN))
+			return SG_ERR_PARSE;
+		e->has_hash = 1;
+	}
+	v = json_object_get(o, "target");
+	if (v) {
+		if (!json_is_string(v))
+			return SG_ERR_PARSE;
+		err = fx_unescape(json_string_value(v), json_string_length(v),
+		                  &e->target, &e->target_len);
+		if (err)
+			return err;
+	}
+	v = json_object_get(o, "note");
+	if (v) {
+		if (!json_is_string(v))
+			return SG_ERR_PARSE;
+		e->note = note_intern(json_string_value(v));
+	}
+	return SG_OK;
+}
+
+sg_err fx_manifest_parse(const char *text, size_t len, fx_list *out,
+                         char *err, size_t errlen)
+{
+	size_t lineno = 0, pos = 0;
+	int seen_header = 0;
+	sg_err rc = SG_OK;
+	if (errlen)
+		err[0] = 0;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t llen = end - pos;
+		lineno++;
+		if (llen > FX_LINE_MAX) {
+			rc = SG_ERR_RANGE;
+			goto fail;
+		}
+		if (llen == 0) {
+			pos = end + 1;
+			continue;
+		}
+		json_error_t jerr;
+		json_t *o = json_loadb(text + pos, llen, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(o)) {
+			json_decref(o);
+			rc = SG_ERR_PARSE;
+			goto fail;
+		}
+		if (!seen_header) {
+			json_t *f = json_object_get(o, "format");
+			int ok = json_is_string(f) &&
+			         !strcmp(json_string_value(f), "ssrfguard-forensics-manifest");
+			json_decref(o);
+			if (!ok) {
+				rc = SG_ERR_PARSE;
+				goto fail;
+			}
+			seen_header = 1;
+			pos = end + 1;
+			continue;
+		}
+		fx_entry e;
+		memset(&e, 0, sizeof e);
+		rc = parse_entry(o, &e);
+		json_decref(o);
+		if (!rc)
+			rc = fx_list_push(out, &e);
+		fx_entry_clear(&e);
+		if (rc)
+			goto fail;
+		pos = end + 1;
+	}
+	if (!seen_header) {
+		lineno = 1;
+		rc = SG_ERR_PARSE;
+		goto fail;
+	}
+	return SG_OK;
+fail:
+	if (errlen)
+		snprintf(err, errlen, "manifest line %zu: %s", lineno,
+		         rc == SG_ERR_PARSE && lineno == 1 ? "not an ssrfguard manifest header"
+		                                          : sg_strerror(rc));
+	return rc;
+}

@@ -1,0 +1,473 @@
+/* report.c — report JSON pieces and Markdown (see report.h). */
+#include "forensics/report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "forensics/escape.h"
+
+void fx_time_iso(const fx_time *t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t s = (time_t)t->sec;
+	if (!len)
+		return;
+	buf[0] = 0;
+	if (!t->set || !gmtime_r(&s, &tm))
+		return;
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu32 "Z", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t->nsec);
+}
+
+static int set(json_t *o, const char *k, json_t *v)
+{
+	return !v || json_object_set_new(o, k, v) != 0;
+}
+
+static json_t *esc_string(const char *p, size_t len)
+{
+	char *s = fx_escape_dup(p, len);
+	json_t *j = s ? json_string(s) : NULL;
+	free(s);
+	return j;
+}
+
+json_t *fx_entry_json(const fx_entry *e)
+{
+	json_t *o = json_object();
+	char buf[48];
+	int bad = !o;
+	if (!bad)
+		bad |= set(o, "type", json_string(fx_type_name(e->type)));
+	if (!bad)
+		bad |= set(o, "inode", json_integer((json_int_t)e->inode));
+	if (!bad)
+		bad |= set(o, "size", json_integer((json_int_t)e->size));
+	if (!bad && e->has_meta) {
+		snprintf(buf, sizeof buf, "%04o", (unsigned)e->mode);
+		bad |= set(o, "mode", json_string(buf));
+		bad |= set(o, "uid", json_integer(e->uid));
+		bad |= set(o, "gid", json_integer(e->gid));
+		if (e->mtime.set) {
+			fx_time_iso(&e->mtime, buf, sizeof buf);
+			bad |= set(o, "mtime", json_string(buf));
+		}
+	}
+	if (!bad && e->has_hash) {
+		char hex[FX_SHA256_HEX];
+		fx_hex(e->sha256, FX_SHA256_LEN, hex);
+		bad |= set(o, "sha256", json_string(hex));
+	}
+	if (!bad && e->target)
+		bad |= set(o, "target", esc_string(e->target, e->target_len));
+	if (!bad && e->deleted)
+		bad |= set(o, "deleted", json_true());
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *fx_finding_json(const fx_finding *f)
+{
+	json_t *o = json_object();
+	const fx_entry *e = f->cur ? f->cur : f->base;
+	int bad = !o || !e;
+	if (!bad)
+		bad |= set(o, "class", json_string(fx_class_name(f->cls)));
+	if (!bad)
+		bad |= set(o, "path", esc_string(e->path, e->path_len));
+	if (!bad && f->cls == FX_C_MOVED && f->base)
+		bad |= set(o, "from", esc_string(f->base->path, f->base->path_len));
+	if (!bad)
+		bad |= set(o, "interest", f->interest ? json_string(f->interest) : json_null());
+	if (!bad)
+		bad |= set(o, "detail", json_string(f->detail));
+	if (!bad && f->base)
+		bad |= set(o, "baseline", fx_entry_json(f->base));
+	if (!bad && f->cur)
+		bad |= set(o, "image", fx_entry_json(f->cur));
+	if (!bad && f->trace)
+		bad |= set(o, "trace", fx_entry_json(f->trace));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *fx_findings_json(const fx_diff *d, size_t max)
+{
+	json_t *a = json_array();
+	if (!a)
+		return NULL;
+	for (size_t i = 0; i < d->n && (!max || i < max); i++)
+		if (json_array_append_new(a, fx_finding_json(&d->v[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+json_t *fx_summary_json(const fx_diff *d)
+{
+	json_t *o = json_object(), *by = json_object();
+	int bad = !o || !by;
+	for (int c = 0; !bad && c < FX_C__COUNT; c++)
+		bad |= set(by, fx_class_name((fx_class)c), json_integer((json_int_t)d->counts[c]));
+	if (!bad)
+		bad |= set(o, "findings", json_integer((json_int_t)d->n));
+	if (!bad)
+		bad |= set(o, "interesting", json_integer((json_int_t)d->interesting));
+	if (!bad) {
+		bad |= set(o, "by_class", by);
+		by = NULL;
+	}
+	json_decref(by);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+typedef struct tl_event {
+	fx_time t;
+	char what;
+	const fx_entry *e;
+} tl_event;
+
+static int tl_older(const tl_event *a, const tl_event *b)
+{
+	return a->t.sec != b->t.sec ? a->t.sec < b->t.sec : a->t.nsec < b->t.nsec;
+}
+
+/* min-heap of the newest max events */
+static void heap_down(tl_event *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && tl_older(&h[l], &h[m]))
+			m = l;
+		if (r < n && tl_older(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		tl_event t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static int cmp_newest(const void *x, const void *y)
+{
+	const tl_event *a = x, *b = y;
+	if (tl_older(a, b))
+		return 1;
+	if (tl_older(b, a))
+		return -1;
+	return 0;
+}
+
+json_t *fx_timeline_json(const fx_list *cur, size_t max)
+{
+	json_t *a = json_array();
+	if (!a || !max)
+		return a;
+	tl_event *h = malloc(max * sizeof *h);
+	if (!h) {
+		json_decref(a);
+		return NULL;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < cur->n; i++) {
+		const fx_entry *e = &cur->v[i];
+		if (e->deleted || !e->has_meta)
+			continue;
+		const fx_time *ts[3] = {&e->mtime, &e->ctime, &e->btime};
+		const char what[3] = {'m', 'c', 'b'};
+		for (int k = 0; k < 3; k++) {
+			if (!ts[k]->set)
+				continue;
+			tl_event ev = {*ts[k], what[k], e};
+			if (n < max) {
+				h[n++] = ev;
+				if (n == max)
+					for (size_t j = n / 2 + 1; j-- > 0;)
+						heap_down(h, n, j);
+			} else if (tl_older(&h[0], &ev)) {
+				h[0] = ev;
+				heap_down(h, n, 0);
+			}
+		}
+	}
+	qsort(h, n, sizeof *h, cmp_newest);
+	int bad = 0;
+	for (size_t i = 0; i < n && !bad; i++) {
+		char iso[48], what[2] = {h[i].what, 0};
+		fx_time_iso(&h[i].t, iso, sizeof iso);
+		json_t *o = json_object();
+		bad = !o || set(o, "time", json_string(iso)) ||
+		      set(o, "sec", json_integer(h[i].t.sec)) || set(o, "what", json_string(what)) ||
+		      set(o, "path", esc_string(h[i].e->path, h[i].e->path_len)) ||
+		      set(o, "type", json_string(fx_type_name(h[i].e->type))) ||
+		      json_array_append_new(a, o);
+		if (bad && o && !json_array_size(a))
+			(void)0;
+	}
+	free(h);
+	if (bad) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* ---- Markdown ---- */
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A code span that survives any backticks and pipes in s. */
+static sg_err md_code(fx_buf *out, const char *s)
+{
+	size_t run = 0, best = 0;
+	for (const char *p = s; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	sg_err err = SG_OK;
+	for (size_t i = 0; i <= best && !err; i++)
+		err = fx_buf_add(out, "`", 1);
+	if (!err)
+		err = fx_buf_add(out, " ", 1);
+	for (const char *p = s; *p && !err; p++)
+		err = *p == '|' ? fx_buf_add(out, "\\|", 2) : fx_buf_add(out, p, 1);
+	if (!err)
+		err = fx_buf_add(out, " ", 1);
+	for (size_t i = 0; i <= best && !err; i++)
+		err = fx_buf_add(out, "`", 1);
+	return err;
+}
+
+/* Plain table cell text: pipes and newlines cannot break the table. */
+static sg_err md_text(fx_buf *out, const char *s)
+{
+	sg_err err = SG_OK;
+	for (const char *p = s; *p && !err; p++) {
+		if (*p == '|')
+			err = fx_buf_add(out, "\\|", 2);
+		else if (*p == '\n' || *p == '\r')
+			err = fx_buf_add(out, " ", 1);
+		else
+			err = fx_buf_add(out, p, 1);
+	}
+	return err;
+}
+
+static sg_err md_kv(fx_buf *out, const char *label, const char *value, int code)
+{
+	if (!value)
+		return SG_OK;
+	sg_err err = fx_buf_printf(out, "| %s | ", label);
+	if (!err)
+		err = code ? md_code(out, value) : md_text(out, value);
+	if (!err)
+		err = fx_buf_str(out, " |\n");
+	return err;
+}
+
+static sg_err md_filesystems(fx_buf *out, const json_t *ev)
+{
+	const json_t *fss = json_object_get(ev, "filesystems");
+	size_t i;
+	const json_t *fs;
+	sg_err err = fx_buf_str(out, "\n#### File systems\n\n| # | partition | type | method | "
+	                             "journal | entries | files hashed | cannot see |\n"
+	                             "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	json_array_foreach(fss, i, fs) {
+		if (err)
+			break;
+		const json_t *part = json_object_get(fs, "partition");
+		char pbuf[24] = "whole device";
+		if (json_is_integer(part))
+			snprintf(pbuf, sizeof pbuf, "%" JSON_INTEGER_FORMAT, json_integer_value(part));
+		err = fx_buf_printf(out, "| %zu | %s | ", i, pbuf);
+		if (!err)
+			err = md_text(out, jstr(fs, "type") ? jstr(fs, "type") : "?");
+		if (!err)
+			err = fx_buf_str(out, " | ");
+		if (!err)
+			err = md_text(out, jstr(fs, "method") ? jstr(fs, "method") : "?");
+		if (!err)
+			err = fx_buf_printf(out, " | **%s** | %" JSON_INTEGER_FORMAT " | %" JSON_INTEGER_FORMAT " | ",
+			                    jstr(fs, "journal") ? jstr(fs, "journal") : "unknown",
+			                    json_integer_value(json_object_get(fs, "entries")),
+			                    json_integer_value(json_object_get(fs, "files_hashed")));
+		const json_t *cs = json_object_get(fs, "cannot_see");
+		size_t k;
+		const json_t *c;
+		json_array_foreach(cs, k, c) {
+			if (err)
+				break;
+			if (k)
+				err = fx_buf_str(out, "; ");
+			if (!err && json_is_string(c))
+				err = md_text(out, json_string_value(c));
+		}
+		if (!err && jstr(fs, "error")) {
+			err = fx_buf_str(out, " **error:** ");
+			if (!err)
+				err = md_text(out, jstr(fs, "error"));
+		}
+		if (!err)
+			err = fx_buf_str(out, " |\n");
+	}
+	return err;
+}
+
+static sg_err md_findings(fx_buf *out, const json_t *ev)
+{
+	const json_t *sum = json_object_get(ev, "summary");
+	const json_t *fs = json_object_get(ev, "findings");
+	sg_err err = SG_OK;
+	if (!json_is_array(fs))
+		return fx_buf_str(out, "\n#### Findings\n\nNo baseline was given: no comparison.\n");
+	err = fx_buf_printf(out, "\n#### Findings: %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+	                         " of special interest)\n\n",
+	                    json_integer_value(json_object_get(sum, "findings")),
+	                    json_integer_value(json_object_get(sum, "interesting")));
+	const json_t *by = json_object_get(sum, "by_class");
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)by, k, v) {
+		if (err)
+			break;
+		if (json_integer_value(v))
+			err = fx_buf_printf(out, "- %s: %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
+	}
+	if (!err && json_array_size(fs))
+		err = fx_buf_str(out, "\n| class | path | interest | detail |\n| --- | --- | --- | --- |\n");
+	size_t i;
+	const json_t *f;
+	json_array_foreach(fs, i, f) {
+		if (err)
+			break;
+		err = fx_buf_printf(out, "| %s | ", jstr(f, "class") ? jstr(f, "class") : "?");
+		if (!err && jstr(f, "from")) {
+			err = md_code(out, jstr(f, "from"));
+			if (!err)
+				err = fx_buf_str(out, " → ");
+		}
+		if (!err)
+			err = md_code(out, jstr(f, "path") ? jstr(f, "path") : "");
+		if (!err)
+			err = fx_buf_str(out, " | ");
+		if (!err)
+			err = md_text(out, jstr(f, "interest") ? jstr(f, "interest") : "");
+		if (!err)
+			err = fx_buf_str(out, " | ");
+		if (!err)
+			err = md_text(out, jstr(f, "detail") ? jstr(f, "detail") : "");
+		if (!err)
+			err = fx_buf_str(out, " |\n");
+	}
+	return err;
+}
+
+static sg_err md_timeline(fx_buf *out, const json_t *ev)
+{
+	const json_t *tl = json_object_get(ev, "timeline");
+	if (!json_array_size(tl))
+		return SG_OK;
+	sg_err err = fx_buf_str(out, "\n#### Timeline (newest changes first; m = modified, c = "
+	                             "changed, b = born)\n\n| time (UTC) | | path |\n| --- | --- | --- |\n");
+	size_t i;
+	const json_t *t;
+	json_array_foreach(tl, i, t) {
+		if (err)
+			break;
+		err = fx_buf_printf(out, "| %s | %s | ", jstr(t, "time") ? jstr(t, "time") : "",
+		                    jstr(t, "what") ? jstr(t, "what") : "");
+		if (!err)
+			err = md_code(out, jstr(t, "path") ? jstr(t, "path") : "");
+		if (!err)
+			err = fx_buf_str(out, " |\n");
+	}
+	return err;
+}
+
+sg_err fx_report_markdown(const json_t *r, fx_buf *out)
+{
+	sg_err err = fx_buf_str(out, "# Forensic examination report\n\n| | |\n| --- | --- |\n");
+	if (!err)
+		err = md_kv(out, "incident", jstr(r, "incident"), 0);
+	if (!err)
+		err = md_kv(out, "examiner", jstr(r, "examiner"), 0);
+	if (!err)
+		err = md_kv(out, "host", jstr(r, "host"), 0);
+	if (!err)
+		err = md_kv(out, "tool", jstr(r, "tool"), 0);
+	if (!err)
+		err = md_kv(out, "started", jstr(r, "started"), 0);
+	if (!err)
+		err = md_kv(out, "finished", jstr(r, "finished"), 0);
+	const json_t *evs = json_object_get(r, "evidence");
+	size_t i;
+	const json_t *ev;
+	json_array_foreach(evs, i, ev) {
+		if (err)
+			break;
+		err = fx_buf_str(out, "\n## Evidence ");
+		if (!err)
+			err = md_code(out, jstr(ev, "label") ? jstr(ev, "label") : "?");
+		if (!err)
+			err = fx_buf_str(out, "\n\n| | |\n| --- | --- |\n");
+		if (!err)
+			err = md_kv(out, "device", jstr(ev, "device"), 1);
+		if (!err)
+			err = md_kv(out, "volume", jstr(ev, "volume_id"), 0);
+		if (!err)
+			err = fx_buf_printf(out, "| size | %" JSON_INTEGER_FORMAT " bytes |\n",
+			                    json_integer_value(json_object_get(ev, "size")));
+		if (!err)
+			err = md_kv(out, "acquisition SHA-256", jstr(ev, "sha256"), 1);
+		if (!err)
+			err = md_kv(out, "partition table", jstr(json_object_get(ev, "partition_table"),
+			                                         "scheme"), 0);
+		if (!err)
+			err = md_kv(out, "baseline", jstr(json_object_get(ev, "baseline"), "path"), 1);
+		if (!err)
+			err = md_kv(out, "error", jstr(ev, "error"), 0);
+		if (!err)
+			err = md_filesystems(out, ev);
+		if (!err)
+			err = md_findings(out, ev);
+		if (!err)
+			err = md_timeline(out, ev);
+	}
+	const json_t *warns = json_object_get(r, "warnings");
+	if (!err && json_array_size(warns)) {
+		err = fx_buf_str(out, "\n## Warnings\n\n");
+		const json_t *w;
+		json_array_foreach(warns, i, w) {
+			if (err)
+				break;
+			err = fx_buf_str(out, "- ");
+			if (!err && json_is_string(w))
+				err = md_text(out, json_string_value(w));
+			if (!err)
+				err = fx_buf_str(out, "\n");
+		}
+	}
+	return err;
+}

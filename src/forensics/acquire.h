@@ -1,0 +1,28 @@
+/*
+ * acquire.h — the acquisition hash: SHA-256 of the whole device, plus one
+ * SHA-256 per window (1 MiB by default) so a later disagreement can be
+ * located.  The reader thread reads and feeds the whole-device hash while
+ * a second thread hashes the windows: both cores work.
+ *
+ * Window lines "OFFSET LENGTH SHA256\n" (decimal offset and length, the
+ * last window may be short) go to wout when it is not NULL.  A read error
+ * or a device that shrinks fails the acquisition (SG_ERR_IO, err says so).
+ */
+#ifndef SSRFGUARD_FORENSICS_ACQUIRE_H
+#define SSRFGUARD_FORENSICS_ACQUIRE_H
+
+#include "forensics/evidence.h"
+#include "forensics/fx.h"
+#include "forensics/outfile.h"
+
+typedef struct acq_result {
+	uint8_t sha256[FX_SHA256_LEN];
+	uint64_t windows;
+	uint64_t bytes;
+	double seconds;
+} acq_result;
+
+sg_err acq_hash(const evid *ev, uint64_t window, outf *wout, acq_result *r,
+                char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,156 @@
+/* custlog.c — custody log file I/O under flock (see custlog.h). */
+#include "forensics/custlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CUSTLOG_MAX (256u << 20)
+
+void custlog_whoami(char *buf, size_t len)
+{
+	char host[256] = "?";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = 0;
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+	const char *user = "?";
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
+		user = res->pw_name;
+	snprintf(buf, len, "%s@%s", user, host);
+}
+
+void custlog_now(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         ts.tv_nsec / 1000000);
+}
+
+static sg_err read_all(int fd, const char *path, fx_buf *b, char *err, size_t errlen)
+{
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return SG_ERR_IO;
+		}
+		if (n == 0)
+			return SG_OK;
+		if (b->len + (size_t)n > CUSTLOG_MAX) {
+			snprintf(err, errlen, "%s: larger than %u MiB", path, CUSTLOG_MAX >> 20);
+			return SG_ERR_RANGE;
+		}
+		sg_err e = fx_buf_add(b, chunk, (size_t)n);
+		if (e)
+			return e;
+	}
+}
+
+sg_err custlog_append(const char *path, const char *who, const char *action,
+                      const char *subject, const fx_custody_hash *hashes, size_t n,
+                      char head[FX_SHA256_HEX], char *err, size_t errlen)
+{
+	fx_buf text = {0}, line = {0};
+	fx_custody_state st;
+	char me[300], now[40];
+	uint8_t newhead[FX_SHA256_LEN];
+	sg_err rc;
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "custody log %s: %s", path, strerror(errno));
+		return SG_ERR_IO;
+	}
+	if (flock(fd, LOCK_EX) != 0) {
+		snprintf(err, errlen, "custody log %s: flock: %s", path, strerror(errno));
+		rc = SG_ERR_IO;
+		goto done;
+	}
+	if ((rc = read_all(fd, path, &text, err, errlen)))
+		goto done;
+	rc = fx_custody_verify(text.p ? text.p : "", text.len, &st);
+	if (rc) {
+		snprintf(err, errlen, "custody log %s is broken (%s); refusing to append", path,
+		         st.msg);
+		rc = SG_ERR_CORRUPT;
+		goto done;
+	}
+	if (!who) {
+		custlog_whoami(me, sizeof me);
+		who = me;
+	}
+	custlog_now(now, sizeof now);
+	if ((rc = fx_custody_entry(&line, &st, now, who, action, subject, hashes, n, newhead))) {
+		snprintf(err, errlen, "custody entry: %s", sg_strerror(rc));
+		goto done;
+	}
+	size_t off = 0;
+	while (off < line.len) {
+		ssize_t w = write(fd, line.p + off, line.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			snprintf(err, errlen, "custody log %s: %s%s", path, strerror(e),
+			         e == ENOSPC ? " (disk full)" : "");
+			/* take back a partial line so the chain stays verifiable */
+			if (off && ftruncate(fd, (off_t)text.len) != 0)
+				(void)0;
+			rc = SG_ERR_IO;
+			goto done;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		snprintf(err, errlen, "custody log %s: fsync: %s", path, strerror(errno));
+		rc = SG_ERR_IO;
+		goto done;
+	}
+	fx_hex(newhead, FX_SHA256_LEN, head);
+	rc = SG_OK;
+done:
+	close(fd);
+	fx_buf_free(&text);
+	fx_buf_free(&line);
+	return rc;
+}
+
+sg_err custlog_verify(const char *path, fx_custody_state *st, char *err, size_t errlen)
+{
+	fx_buf text = {0};
+	memset(st, 0, sizeof *st);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? SG_ERR_NOTFOUND : SG_ERR_IO;
+	}
+	sg_err rc = SG_OK;
+	if (flock(fd, LOCK_SH) != 0) {
+		snprintf(err, errlen, "%s: flock: %s", path, strerror(errno));
+		rc = SG_ERR_IO;
+	}
+	if (!rc)
+		rc = read_all(fd, path, &text, err, errlen);
+	close(fd);
+	if (!rc) {
+		rc = fx_custody_verify(text.p ? text.p : "", text.len, st);
+		if (rc)
+			snprintf(err, errlen, "%s: %s", path, st->msg);
+	}
+	fx_buf_free(&text);
+	return rc;
+}

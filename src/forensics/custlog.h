@@ -1,0 +1,27 @@
+/*
+ * custlog.h — the chain-of-custody log file (format: lib/forensics/custody.h).
+ *
+ * custlog_append() opens (creating 0600) path, takes flock(LOCK_EX),
+ * verifies the whole existing chain — a broken log is never appended to
+ * (SG_ERR_CORRUPT) — appends one entry stamped with the current UTC time,
+ * fsyncs, and returns the new head (hex) in head.  who NULL means
+ * "USER@HOST".  custlog_verify() reads path under flock(LOCK_SH).
+ */
+#ifndef SSRFGUARD_FORENSICS_CUSTLOG_H
+#define SSRFGUARD_FORENSICS_CUSTLOG_H
+
+#include "forensics/custody.h"
+
+sg_err custlog_append(const char *path, const char *who, const char *action,
+                      const char *subject, const fx_custody_hash *hashes, size_t n,
+                      char head[FX_SHA256_HEX], char *err, size_t errlen);
+
+sg_err custlog_verify(const char *path, fx_custody_state *st, char *err, size_t errlen);
+
+/* "user@host" of this process, into buf. */
+void custlog_whoami(char *buf, size_t len);
+
+/* Now as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+void custlog_now(char *buf, size_t len);
+
+#endif

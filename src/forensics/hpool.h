@@ -1,0 +1,55 @@
+/*
+ * hpool.h — a small pool of threads that SHA-256 file contents.
+ *
+ * The walkers submit one job per regular file: either an open fd to read
+ * to its end (the XFS walk; the worker closes it) or a list of byte runs
+ * on the evidence device (the libtsk walk: the file's data extents, read
+ * with pread, holes as zeros).  submit() blocks while max_pending jobs
+ * wait, which bounds memory and open descriptors.  finish() waits for all,
+ * stops the threads and hands back every job (results filled in) as a
+ * list; the caller frees them with hp_job_free().  With 0 workers jobs run
+ * in the submitting thread.
+ */
+#ifndef SSRFGUARD_FORENSICS_HPOOL_H
+#define SSRFGUARD_FORENSICS_HPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forensics/fx.h"
+
+typedef struct hp_run {
+	uint64_t file_off; /* byte offset in the file */
+	uint64_t dev_off;  /* byte offset on the device */
+	uint64_t len;      /* bytes */
+	int sparse;        /* a hole: zeros, nothing to read */
+} hp_run;
+
+typedef struct hp_job {
+	size_t entry;      /* the caller's index for the file */
+	int fd;            /* >= 0: read to EOF, then closed */
+	int dev_fd;        /* runs are read from here */
+	uint64_t size;     /* bytes of content (runs: the file size) */
+	hp_run *runs;      /* owned */
+	size_t nruns;
+	/* results */
+	int ok;
+	uint8_t sha256[FX_SHA256_LEN];
+	uint64_t bytes;
+	const char *note;  /* static reason when !ok */
+	struct hp_job *next;
+} hp_job;
+
+typedef struct hpool hpool;
+
+sg_err hpool_new(unsigned workers, size_t max_pending, hpool **out);
+/* Takes ownership of job (also on error). */
+sg_err hpool_submit(hpool *p, hp_job *job);
+/* Wait, stop, return all jobs; the pool is freed. */
+hp_job *hpool_finish(hpool *p);
+void hp_job_free(hp_job *j); /* one job; NULL-safe */
+
+/* Total bytes hashed so far (for progress). */
+uint64_t hpool_bytes(hpool *p);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * walk.h — walk one file system of the evidence into a list of entries.
+ *
+ * walk_tsk(): through libtsk on the raw device, no mount; deleted names
+ * included (entry->deleted).  The image is read through our own read-only
+ * descriptor (or, for the fuzz target, a memory buffer).  walk_xfs(): a
+ * read-only loop device over the partition, mounted ro,norecovery,nouuid
+ * in this process's private mount namespace (see mount_ns_private), walked
+ * with openat/statx/O_NOFOLLOW; it also asks the kernel whether the log is
+ * dirty.  Both hash regular files on a pool of opts->workers threads and
+ * never follow symlinks nor open FIFOs, devices or sockets.
+ *
+ * Entries are appended to out with opts->prefix ("" or "pN:") before the
+ * path and fs = opts->fs_index.  A file system that cannot be opened at
+ * all is an error (err says why); damage found while walking (an
+ * unreadable directory, a path too long) is counted in st->errors, the
+ * first few described in st->warn, and the walk goes on.
+ */
+#ifndef SSRFGUARD_FORENSICS_WALK_H
+#define SSRFGUARD_FORENSICS_WALK_H
+
+#include "forensics/fsprobe.h"
+#include "forensics/fx.h"
+
+#define WALK_PATH_MAX (64u << 10)
+
+typedef struct walk_opts {
+	int fs_index;
+	const char *prefix;   /* "" or "p1:" */
+	unsigned workers;     /* hashing threads; 0: hash in the walking thread */
+	int no_hash;          /* list only */
+} walk_opts;
+
+typedef struct walk_stats {
+	uint64_t entries, files, dirs, links, specials, deleted;
+	uint64_t hashed, hash_errors, bytes_hashed;
+	uint64_t errors;
+	double seconds;
+	char fstype[32];      /* as the walker saw it, e.g. "ext4" */
+	char warn[512];
+	fx_journal journal;   /* walk_xfs: from the kernel; else FX_J_UNKNOWN */
+} walk_stats;
+
+/* dev_fd < 0 and mem != NULL: read the image from memory (fuzzing). */
+sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offset,
+                const walk_opts *opts, fx_list *out, walk_stats *st,
+                char *err, size_t errlen);
+
+sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
+                fx_list *out, walk_stats *st, char *err, size_t errlen);
+
+/* Enter a private mount namespace (must run before any thread starts). */
+sg_err mount_ns_private(char *err, size_t errlen);
+
+/* Helpers shared by the walkers (walk_common.c). */
+void walk_warn(walk_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Apply the pool's results to out (entries indexed by job->entry). */
+void walk_apply_hashes(fx_list *out, void *jobs, walk_stats *st);
+
+typedef struct inum_set {
+	uint64_t *v;
+	size_t cap, n;
+} inum_set;
+/* 1 if added, 0 if already there, -1 on OOM. */
+int inum_set_add(inum_set *s, uint64_t x);
+void inum_set_free(inum_set *s);
+
+#endif

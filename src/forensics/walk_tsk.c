@@ -1,0 +1,451 @@
+/* walk_tsk.c — libtsk walk of the raw device, no mount (see walk.h). */
+#include "forensics/walk.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tsk/libtsk.h>
+
+#include <openssl/evp.h>
+
+#include "forensics/hpool.h"
+
+#define TSK_READ_CHUNK (1u << 20)
+#define MAX_PENDING 256
+
+/* Our image: TSK_IMG_INFO must come first (libtsk casts). */
+typedef struct fx_img {
+	TSK_IMG_INFO img;
+	int fd;
+	const uint8_t *mem;
+	uint64_t size;
+} fx_img;
+
+static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
+{
+	fx_img *fi = (fx_img *)img;
+	if (off < 0 || (uint64_t)off >= fi->size)
+		return -1;
+	if (len > fi->size - (uint64_t)off)
+		len = (size_t)(fi->size - (uint64_t)off);
+	if (fi->mem) {
+		memcpy(buf, fi->mem + off, len);
+		return (ssize_t)len;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pread(fi->fd, buf + done, len - done, (off_t)off + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1; /* a vanished device: libtsk reports a read error */
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static void img_close(TSK_IMG_INFO *img)
+{
+	free(img);
+}
+
+static void img_stat(TSK_IMG_INFO *img, FILE *f)
+{
+	(void)img;
+	(void)f;
+}
+
+static fx_type meta_type(int t)
+{
+	switch (t) {
+	case TSK_FS_META_TYPE_REG: return FX_T_FILE;
+	case TSK_FS_META_TYPE_DIR: return FX_T_DIR;
+	case TSK_FS_META_TYPE_LNK: return FX_T_LINK;
+	case TSK_FS_META_TYPE_FIFO: return FX_T_FIFO;
+	case TSK_FS_META_TYPE_CHR: return FX_T_CHR;
+	case TSK_FS_META_TYPE_BLK: return FX_T_BLK;
+	case TSK_FS_META_TYPE_SOCK: return FX_T_SOCK;
+	default: return FX_T_OTHER;
+	}
+}
+
+static fx_type name_type(int t)
+{
+	switch (t) {
+	case TSK_FS_NAME_TYPE_REG: return FX_T_FILE;
+	case TSK_FS_NAME_TYPE_DIR: return FX_T_DIR;
+	case TSK_FS_NAME_TYPE_LNK: return FX_T_LINK;
+	case TSK_FS_NAME_TYPE_FIFO: return FX_T_FIFO;
+	case TSK_FS_NAME_TYPE_CHR: return FX_T_CHR;
+	case TSK_FS_NAME_TYPE_BLK: return FX_T_BLK;
+	case TSK_FS_NAME_TYPE_SOCK: return FX_T_SOCK;
+	default: return FX_T_OTHER;
+	}
+}
+
+static fx_time mk_time(time_t s, uint32_t ns, int present)
+{
+	fx_time t = {(int64_t)s, ns < 1000000000u ? ns : 0, (uint8_t)(present ? 1 : 0)};
+	return t;
+}
+
+typedef struct dir_item {
+	TSK_INUM_T inum;
+	char *path; /* without prefix, "" for the root */
+	size_t len;
+} dir_item;
+
+typedef struct walker {
+	TSK_FS_INFO *fs;
+	int dev_fd;
+	const walk_opts *o;
+	fx_list *out;
+	walk_stats *st;
+	hpool *pool;
+	dir_item *stack;
+	size_t sn, scap;
+	inum_set seen;
+	uint8_t *buf;
+	fx_buf path;
+} walker;
+
+static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len)
+{
+	if (w->sn == w->scap) {
+		size_t cap = w->scap ? w->scap * 2 : 64;
+		dir_item *v = realloc(w->stack, cap * sizeof *v);
+		if (!v)
+			return SG_ERR_NOMEM;
+		w->stack = v;
+		w->scap = cap;
+	}
+	char *p = fx_memdup(path, len);
+	if (!p)
+		return SG_ERR_NOMEM;
+	w->stack[w->sn].inum = inum;
+	w->stack[w->sn].path = p;
+	w->stack[w->sn].len = len;
+	w->sn++;
+	return SG_OK;
+}
+
+/* Hash through libtsk in this thread (resident data, compressed, memory images). */
+static void hash_via_tsk(walker *w, TSK_FS_FILE *f, fx_entry *e)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint64_t off = 0;
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		e->note = "unreadable";
+		goto out;
+	}
+	while (off < e->size) {
+		size_t want = e->size - off < TSK_READ_CHUNK ? (size_t)(e->size - off) : TSK_READ_CHUNK;
+		ssize_t n = tsk_fs_file_read(f, (TSK_OFF_T)off, (char *)w->buf, want,
+		                             TSK_FS_FILE_READ_FLAG_NONE);
+		if (n <= 0) {
+			e->note = "read error";
+			tsk_error_reset();
+			goto out;
+		}
+		EVP_DigestUpdate(md, w->buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	unsigned l = 0;
+	EVP_DigestFinal_ex(md, e->sha256, &l);
+	e->has_hash = 1;
+	w->st->hashed++;
+	w->st->bytes_hashed += off;
+out:
+	if (!e->has_hash)
+		w->st->hash_errors++;
+	EVP_MD_CTX_free(md);
+}
+
+/* The file's data runs in bytes, or NULL when libtsk must read it itself. */
+static hp_run *runs_of(walker *w, TSK_FS_FILE *f, uint64_t size, size_t *nruns)
+{
+	const TSK_FS_ATTR *a = tsk_fs_file_attr_get(f);
+	*nruns = 0;
+	if (!a) {
+		tsk_error_reset();
+		return NULL;
+	}
+	if (!(a->flags & TSK_FS_ATTR_NONRES) || (a->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC)) ||
+	    a->nrd.initsize != a->size || (uint64_t)a->size != size)
+		return NULL;
+	uint64_t bs = w->fs->block_size;
+	size_t n = 0;
+	for (const TSK_FS_ATTR_RUN *r = a->nrd.run; r; r = r->next) {
+		if (r->flags & (TSK_FS_ATTR_RUN_FLAG_FILLER | TSK_FS_ATTR_RUN_FLAG_ENCRYPTED))
+			return NULL;
+		if (++n > 1000000)
+			return NULL;
+	}
+	hp_run *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	size_t k = 0;
+	uint64_t devmax = (uint64_t)w->fs->img_info->size;
+	for (const TSK_FS_ATTR_RUN *r = a->nrd.run; r; r = r->next) {
+		if (r->offset > UINT64_MAX / bs || r->len > UINT64_MAX / bs ||
+		    r->addr > (UINT64_MAX - (uint64_t)w->fs->offset) / bs) {
+			free(v);
+			return NULL;
+		}
+		hp_run *h = &v[k++];
+		h->file_off = r->offset * bs;
+		h->len = r->len * bs;
+		h->dev_off = (uint64_t)w->fs->offset + r->addr * bs;
+		h->sparse = (r->flags & TSK_FS_ATTR_RUN_FLAG_SPARSE) != 0;
+		if (k > 1 && h->file_off < v[k - 2].file_off + v[k - 2].len) {
+			free(v);
+			return NULL; /* unsorted or overlapping: let libtsk decide */
+		}
+		if (!h->sparse && (h->dev_off > devmax || h->len > devmax - h->dev_off)) {
+			uint64_t need = h->file_off < size ? size - h->file_off : 0;
+			if (need > h->len)
+				need = h->len;
+			if (h->dev_off > devmax || need > devmax - h->dev_off) {
+				free(v);
+				return NULL; /* points outside the device: corrupt */
+			}
+		}
+	}
+	*nruns = k;
+	return v;
+}
+
+static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t plen,
+                        int *is_dir_to_walk)
+{
+	TSK_FS_NAME *nm = f->name;
+	*is_dir_to_walk = 0;
+	size_t nlen = strlen(nm->name);
+	fx_buf *p = &w->path;
+	fx_buf_reset(p);
+	sg_err err;
+	if ((err = fx_buf_str(p, w->o->prefix)) || (err = fx_buf_add(p, parent, plen)) ||
+	    (err = fx_buf_add(p, "/", 1)) || (err = fx_buf_add(p, nm->name, nlen)))
+		return err;
+	if (p->len > WALK_PATH_MAX) {
+		walk_warn(w->st, "path longer than %u bytes skipped", WALK_PATH_MAX);
+		return SG_OK;
+	}
+	fx_entry e;
+	memset(&e, 0, sizeof e);
+	e.fs = w->o->fs_index;
+	e.deleted = (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0;
+	e.inode = nm->meta_addr;
+	e.type = name_type(nm->type);
+	TSK_FS_META *m = f->meta;
+	/* a deleted name whose inode was reused describes another file */
+	int meta_ok = m && !(e.deleted && (m->flags & TSK_FS_META_FLAG_ALLOC));
+	if (meta_ok) {
+		e.type = meta_type(m->type);
+		e.size = m->size > 0 ? (uint64_t)m->size : 0;
+		e.mode = (uint32_t)m->mode & 07777;
+		e.uid = (uint32_t)m->uid;
+		e.gid = (uint32_t)m->gid;
+		e.nlink = (uint32_t)m->nlink;
+		e.has_meta = 1;
+		e.mtime = mk_time(m->mtime, m->mtime_nano, m->mtime != 0);
+		e.atime = mk_time(m->atime, m->atime_nano, m->atime != 0);
+		e.ctime = mk_time(m->ctime, m->ctime_nano, m->ctime != 0);
+		e.btime = mk_time(m->crtime, m->crtime_nano, m->crtime != 0);
+		if (e.type == FX_T_LINK && m->link) {
+			size_t tl = strnlen(m->link, WALK_PATH_MAX);
+			e.target = fx_memdup(m->link, tl);
+			if (!e.target)
+				return SG_ERR_NOMEM;
+			e.target_len = tl;
+		}
+	}
+	e.path = fx_memdup(p->p, p->len);
+	if (!e.path) {
+		fx_entry_clear(&e);
+		return SG_ERR_NOMEM;
+	}
+	e.path_len = p->len;
+	walk_stats *st = w->st;
+	st->entries++;
+	st->deleted += e.deleted;
+	switch (e.type) {
+	case FX_T_FILE: st->files++; break;
+	case FX_T_DIR: st->dirs++; break;
+	case FX_T_LINK: st->links++; break;
+	default: st->specials++; break;
+	}
+	size_t index = w->out->n;
+	int hash_it = e.type == FX_T_FILE && meta_ok && !e.deleted && !w->o->no_hash;
+	if (e.type == FX_T_FILE && e.deleted)
+		e.note = "not hashed: deleted";
+	if ((err = fx_list_push(w->out, &e))) {
+		fx_entry_clear(&e);
+		return err;
+	}
+	if (hash_it) {
+		fx_entry *ep = &w->out->v[index];
+		size_t nruns = 0;
+		hp_run *runs = (w->dev_fd >= 0 && ep->size) ? runs_of(w, f, ep->size, &nruns) : NULL;
+		if (!runs) {
+			hash_via_tsk(w, f, ep);
+		} else {
+			hp_job *j = calloc(1, sizeof *j);
+			if (!j) {
+				free(runs);
+				return SG_ERR_NOMEM;
+			}
+			j->entry = index;
+			j->fd = -1;
+			j->dev_fd = w->dev_fd;
+			j->size = ep->size;
+			j->runs = runs;
+			j->nruns = nruns;
+			if ((err = hpool_submit(w->pool, j)))
+				return err;
+		}
+	}
+	if (meta_ok && TSK_FS_IS_DIR_META(m->type) && m->type == TSK_FS_META_TYPE_DIR) {
+		/* deleted directories are walked only while their inode is still free */
+		if (!e.deleted || (m->flags & TSK_FS_META_FLAG_UNALLOC))
+			*is_dir_to_walk = 1;
+	}
+	return SG_OK;
+}
+
+static sg_err walk_dir(walker *w, dir_item *d)
+{
+	TSK_FS_DIR *dir = tsk_fs_dir_open_meta(w->fs, d->inum);
+	if (!dir) {
+		walk_warn(w->st, "cannot read directory inode %" PRIuINUM " (%.*s): %s", d->inum,
+		          (int)(d->len < 200 ? d->len : 200), d->path, tsk_error_get());
+		tsk_error_reset();
+		return SG_OK;
+	}
+	size_t n = tsk_fs_dir_getsize(dir);
+	sg_err err = SG_OK;
+	for (size_t i = 0; i < n && !err; i++) {
+		TSK_FS_FILE *f = tsk_fs_dir_get(dir, i);
+		if (!f) {
+			tsk_error_reset();
+			continue;
+		}
+		TSK_FS_NAME *nm = f->name;
+		int skip = !nm || !nm->name || TSK_FS_ISDOT(nm->name) || nm->name[0] == 0 ||
+		           nm->type == TSK_FS_NAME_TYPE_VIRT || nm->type == TSK_FS_NAME_TYPE_VIRT_DIR ||
+		           (f->meta && (f->meta->type == TSK_FS_META_TYPE_VIRT ||
+		                        f->meta->type == TSK_FS_META_TYPE_VIRT_DIR));
+		if (!skip) {
+			int walk_it = 0;
+			err = add_entry(w, f, d->path, d->len, &walk_it);
+			if (!err && walk_it) {
+				int fresh = inum_set_add(&w->seen, nm->meta_addr);
+				if (fresh < 0) {
+					err = SG_ERR_NOMEM;
+				} else if (fresh) {
+					size_t nl = strlen(nm->name);
+					fx_buf sub = {0};
+					if (fx_buf_add(&sub, d->path, d->len) || fx_buf_add(&sub, "/", 1) ||
+					    fx_buf_add(&sub, nm->name, nl))
+						err = SG_ERR_NOMEM;
+					else if (sub.len <= WALK_PATH_MAX)
+						err = push_dir(w, nm->meta_addr, sub.p, sub.len);
+					fx_buf_free(&sub);
+				}
+			}
+		}
+		tsk_fs_file_close(f);
+	}
+	tsk_fs_dir_close(dir);
+	return err;
+}
+
+sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offset,
+                const walk_opts *opts, fx_list *out, walk_stats *st, char *err, size_t errlen)
+{
+	walker w;
+	memset(&w, 0, sizeof w);
+	w.dev_fd = dev_fd;
+	w.o = opts;
+	w.out = out;
+	w.st = st;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sg_err rc = SG_OK;
+	TSK_IMG_INFO *img = NULL;
+	fx_img *fi = calloc(1, sizeof *fi);
+	if (!fi || dev_size == 0 || dev_size > INT64_MAX) {
+		free(fi);
+		snprintf(err, errlen, "%s", fi ? "empty device" : "out of memory");
+		return fi ? SG_ERR_INVAL : SG_ERR_NOMEM;
+	}
+	fi->fd = dev_fd;
+	fi->mem = mem;
+	fi->size = dev_size;
+	img = tsk_img_open_external(fi, (TSK_OFF_T)dev_size, 512, img_read, img_close, img_stat);
+	if (!img) {
+		free(fi);
+		snprintf(err, errlen, "libtsk: cannot open the image: %s", tsk_error_get());
+		tsk_error_reset();
+		return SG_ERR_IO;
+	}
+	w.fs = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_DETECT);
+	if (!w.fs) {
+		snprintf(err, errlen, "no file system libtsk can read at offset %" PRIu64 ": %s",
+		         offset, tsk_error_get());
+		tsk_error_reset();
+		rc = SG_ERR_CORRUPT;
+		goto done;
+	}
+	snprintf(st->fstype, sizeof st->fstype, "%s", tsk_fs_type_toname(w.fs->ftype));
+	if (w.fs->ftype == TSK_FS_TYPE_EXT2 || w.fs->ftype == TSK_FS_TYPE_EXT3) {
+		/* libtsk reads the nanosecond and birth-time fields of large
+		   inodes only for ext4; ext2/3 with 256-byte inodes have them too */
+		TSK_FS_INFO *as4 = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_EXT4);
+		if (as4) {
+			tsk_fs_close(w.fs);
+			w.fs = as4;
+		} else {
+			tsk_error_reset();
+		}
+	}
+	w.buf = malloc(TSK_READ_CHUNK);
+	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, &w.pool))) {
+		snprintf(err, errlen, "out of memory");
+		rc = SG_ERR_NOMEM;
+		goto done;
+	}
+	if (inum_set_add(&w.seen, w.fs->root_inum) < 0 || push_dir(&w, w.fs->root_inum, "", 0)) {
+		rc = SG_ERR_NOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	while (w.sn && !rc) {
+		dir_item d = w.stack[--w.sn];
+		rc = walk_dir(&w, &d);
+		free(d.path);
+	}
+	if (rc)
+		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
+done:
+	if (w.pool)
+		walk_apply_hashes(out, hpool_finish(w.pool), st);
+	for (size_t i = 0; i < w.sn; i++)
+		free(w.stack[i].path);
+	free(w.stack);
+	inum_set_free(&w.seen);
+	fx_buf_free(&w.path);
+	free(w.buf);
+	if (w.fs)
+		tsk_fs_close(w.fs);
+	tsk_img_close(img);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	st->journal = FX_J_UNKNOWN;
+	return rc;
+}

@@ -1,0 +1,428 @@
+/* walk_xfs.c — read-only loop + ro,norecovery mount + openat walk (see walk.h). */
+#include "forensics/walk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/loop.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "forensics/hpool.h"
+
+#define MAX_PENDING 256
+#define XFS_MNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
+
+sg_err mount_ns_private(char *err, size_t errlen)
+{
+	if (unshare(CLONE_NEWNS) != 0) {
+		snprintf(err, errlen, "cannot enter a private mount namespace: %s (run as root)",
+		         strerror(errno));
+		return SG_ERR_IO;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		snprintf(err, errlen, "cannot make mounts private: %s", strerror(errno));
+		return SG_ERR_IO;
+	}
+	return SG_OK;
+}
+
+/* A read-only, auto-clearing loop device over [offset, offset+length) of fd. */
+static int loop_attach(int fd, uint64_t offset, uint64_t length, char *dev, size_t devlen,
+                       char *err, size_t errlen)
+{
+	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		snprintf(err, errlen, "/dev/loop-control: %s", strerror(errno));
+		return -1;
+	}
+	for (int attempt = 0; attempt < 16; attempt++) {
+		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+		if (n < 0) {
+			snprintf(err, errlen, "no free loop device: %s", strerror(errno));
+			break;
+		}
+		snprintf(dev, devlen, "/dev/loop%d", n);
+		int lfd = open(dev, O_RDONLY | O_CLOEXEC);
+		if (lfd < 0 && errno == ENOENT && mknod(dev, S_IFBLK | 0600, makedev(7, n)) == 0)
+			lfd = open(dev, O_RDONLY | O_CLOEXEC);
+		if (lfd < 0) {
+			snprintf(err, errlen, "%s: %s", dev, strerror(errno));
+			break;
+		}
+		struct loop_config cfg;
+		memset(&cfg, 0, sizeof cfg);
+		cfg.fd = (uint32_t)fd;
+		cfg.info.lo_offset = offset;
+		cfg.info.lo_sizelimit = length;
+		cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+		if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0) {
+			close(ctl);
+			return lfd;
+		}
+		int e = errno;
+		close(lfd);
+		if (e != EBUSY) {
+			snprintf(err, errlen, "%s: LOOP_CONFIGURE: %s", dev, strerror(e));
+			break;
+		}
+	}
+	close(ctl);
+	if (!err[0])
+		snprintf(err, errlen, "no free loop device");
+	return -1;
+}
+
+static long sys_openat2(int dirfd, const char *path, int flags)
+{
+	struct open_how how;
+	memset(&how, 0, sizeof how);
+	how.flags = (uint64_t)flags;
+	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
+	return syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+/* Open directory rel (no leading '/') below root, never through a symlink. */
+static int open_dir(int root, const char *rel, size_t len)
+{
+	const int fl = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (len == 0)
+		return openat(root, ".", fl);
+	if (len < 4000) {
+		long fd = sys_openat2(root, rel, fl);
+		if (fd >= 0 || errno != ENOSYS)
+			return (int)fd;
+	}
+	/* too long for one call: one component at a time */
+	int cur = dup(root);
+	const char *p = rel, *end = rel + len;
+	while (cur >= 0 && p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t cl = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		char *comp = fx_memdup(p, cl);
+		int next = comp ? openat(cur, comp, fl) : -1;
+		free(comp);
+		close(cur);
+		cur = next;
+		p += cl + 1;
+	}
+	return cur;
+}
+
+static fx_type mode_type(mode_t m)
+{
+	if (S_ISREG(m)) return FX_T_FILE;
+	if (S_ISDIR(m)) return FX_T_DIR;
+	if (S_ISLNK(m)) return FX_T_LINK;
+	if (S_ISFIFO(m)) return FX_T_FIFO;
+	if (S_ISCHR(m)) return FX_T_CHR;
+	if (S_ISBLK(m)) return FX_T_BLK;
+	if (S_ISSOCK(m)) return FX_T_SOCK;
+	return FX_T_OTHER;
+}
+
+static fx_time stx_time(const struct statx_timestamp *t, int present)
+{
+	fx_time r = {t->tv_sec, t->tv_nsec < 1000000000u ? t->tv_nsec : 0, (uint8_t)!!present};
+	return r;
+}
+
+typedef struct xdir {
+	char *rel; /* relative to the mount root, no leading '/' */
+	size_t len;
+} xdir;
+
+typedef struct xwalker {
+	int root;
+	const walk_opts *o;
+	fx_list *out;
+	walk_stats *st;
+	hpool *pool;
+	xdir *stack;
+	size_t sn, scap;
+	inum_set seen;
+} xwalker;
+
+static sg_err xpush(xwalker *w, const char *rel, size_t len)
+{
+	if (w->sn == w->scap) {
+		size_t cap = w->scap ? w->scap * 2 : 64;
+		xdir *v = realloc(w->stack, cap * sizeof *v);
+		if (!v)
+			return SG_ERR_NOMEM;
+		w->stack = v;
+		w->scap = cap;
+	}
+	char *p = fx_memdup(rel, len);
+	if (!p)
+		return SG_ERR_NOMEM;
+	w->stack[w->sn].rel = p;
+	w->stack[w->sn].len = len;
+	w->sn++;
+	return SG_OK;
+}
+
+static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
+{
+	struct statx sx;
+	size_t nl = strlen(name);
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+	          STATX_BASIC_STATS | STATX_BTIME, &sx) != 0) {
+		walk_warn(w->st, "cannot stat %.*s/%.*s: %s", (int)(d->len < 200 ? d->len : 200),
+		          d->rel, (int)(nl < 100 ? nl : 100), name, strerror(errno));
+		return SG_OK;
+	}
+	fx_buf p = {0};
+	if (fx_buf_str(&p, w->o->prefix) || fx_buf_add(&p, "/", 1) || fx_buf_add(&p, d->rel, d->len) ||
+	    (d->len && fx_buf_add(&p, "/", 1)) || fx_buf_add(&p, name, nl)) {
+		fx_buf_free(&p);
+		return SG_ERR_NOMEM;
+	}
+	if (p.len > WALK_PATH_MAX) {
+		walk_warn(w->st, "path longer than %u bytes skipped", WALK_PATH_MAX);
+		fx_buf_free(&p);
+		return SG_OK;
+	}
+	fx_entry e;
+	memset(&e, 0, sizeof e);
+	e.path = p.p;
+	e.path_len = p.len;
+	e.fs = w->o->fs_index;
+	e.inode = sx.stx_ino;
+	e.type = mode_type(sx.stx_mode);
+	e.size = sx.stx_size;
+	e.mode = sx.stx_mode & 07777;
+	e.uid = sx.stx_uid;
+	e.gid = sx.stx_gid;
+	e.nlink = sx.stx_nlink;
+	e.has_meta = 1;
+	e.mtime = stx_time(&sx.stx_mtime, 1);
+	e.atime = stx_time(&sx.stx_atime, 1);
+	e.ctime = stx_time(&sx.stx_ctime, 1);
+	e.btime = stx_time(&sx.stx_btime, sx.stx_mask & STATX_BTIME);
+	sg_err err = SG_OK;
+	if (e.type == FX_T_LINK) {
+		size_t cap = sx.stx_size > 0 && sx.stx_size < WALK_PATH_MAX ? sx.stx_size + 1 : WALK_PATH_MAX;
+		char *t = malloc(cap);
+		ssize_t n = t ? readlinkat(dfd, name, t, cap) : -1;
+		if (n >= 0 && (size_t)n < cap) {
+			e.target = fx_memdup(t, (size_t)n);
+			e.target_len = (size_t)n;
+		} else {
+			walk_warn(w->st, "cannot read symlink %.*s", (int)(p.len < 200 ? p.len : 200), p.p);
+		}
+		free(t);
+	}
+	walk_stats *st = w->st;
+	st->entries++;
+	switch (e.type) {
+	case FX_T_FILE: st->files++; break;
+	case FX_T_DIR: st->dirs++; break;
+	case FX_T_LINK: st->links++; break;
+	default: st->specials++; break;
+	}
+	int fd = -1;
+	if (e.type == FX_T_FILE && !w->o->no_hash) {
+		/* O_NONBLOCK: if anything swapped in a FIFO, open does not hang */
+		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOATIME);
+		struct stat fst;
+		if (fd >= 0 && (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode) || fst.st_ino != sx.stx_ino)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0) {
+			e.note = "unreadable";
+			st->hash_errors++;
+		}
+	}
+	size_t index = w->out->n;
+	if ((err = fx_list_push(w->out, &e))) {
+		fx_entry_clear(&e);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (fd >= 0) {
+		hp_job *j = calloc(1, sizeof *j);
+		if (!j) {
+			close(fd);
+			return SG_ERR_NOMEM;
+		}
+		j->entry = index;
+		j->fd = fd;
+		j->dev_fd = -1;
+		j->size = sx.stx_size;
+		if ((err = hpool_submit(w->pool, j)))
+			return err;
+	}
+	if (e.type == FX_T_DIR) {
+		int fresh = inum_set_add(&w->seen, sx.stx_ino);
+		if (fresh < 0)
+			return SG_ERR_NOMEM;
+		if (fresh) {
+			fx_buf rel = {0};
+			if ((d->len && (fx_buf_add(&rel, d->rel, d->len) || fx_buf_add(&rel, "/", 1))) ||
+			    fx_buf_add(&rel, name, nl))
+				err = SG_ERR_NOMEM;
+			else
+				err = xpush(w, rel.p, rel.len);
+			fx_buf_free(&rel);
+		}
+	}
+	return err;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static sg_err xdir_walk(xwalker *w, const xdir *d)
+{
+	int dfd = open_dir(w->root, d->rel, d->len);
+	if (dfd < 0) {
+		walk_warn(w->st, "cannot open directory /%.*s: %s", (int)(d->len < 200 ? d->len : 200),
+		          d->rel, strerror(errno));
+		return SG_OK;
+	}
+	int lfd = dup(dfd);
+	DIR *dir = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (!dir) {
+		if (lfd >= 0)
+			close(lfd);
+		close(dfd);
+		return SG_ERR_NOMEM;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	sg_err err = SG_OK;
+	struct dirent *de;
+	errno = 0;
+	while (!err && (de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **v = realloc(names, nc * sizeof *v);
+			if (!v) {
+				err = SG_ERR_NOMEM;
+				break;
+			}
+			names = v;
+			cap = nc;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			err = SG_ERR_NOMEM;
+		else
+			n++;
+	}
+	if (!err && errno)
+		walk_warn(w->st, "error reading directory /%.*s: %s",
+		          (int)(d->len < 200 ? d->len : 200), d->rel, strerror(errno));
+	closedir(dir);
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n && !err; i++)
+		err = xentry(w, dfd, d, names[i]);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	close(dfd);
+	return err;
+}
+
+sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
+                fx_list *out, walk_stats *st, char *err, size_t errlen)
+{
+	xwalker w;
+	memset(&w, 0, sizeof w);
+	w.root = -1;
+	w.o = opts;
+	w.out = out;
+	w.st = st;
+	char dev[64] = "", mnt[] = "/tmp/ssrfguard-xfs.XXXXXX";
+	int lfd = -1, mounted = 0, made = 0;
+	sg_err rc = SG_OK;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(st->fstype, sizeof st->fstype, "xfs");
+	err[0] = 0;
+	lfd = loop_attach(dev_fd, offset, length, dev, sizeof dev, err, errlen);
+	if (lfd < 0) {
+		rc = SG_ERR_IO;
+		goto done;
+	}
+	if (!mkdtemp(mnt)) {
+		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+		rc = SG_ERR_IO;
+		goto done;
+	}
+	made = 1;
+	/* The kernel refuses to mount a read-only device whose log needs
+	   replaying: that refusal is the dirty-log test. */
+	if (mount(dev, mnt, "xfs", XFS_MNT_FLAGS, "nouuid") == 0) {
+		st->journal = FX_J_CLEAN;
+		umount2(mnt, 0);
+	} else {
+		int e = errno;
+		st->journal = (e == EROFS || e == EIO) ? FX_J_DIRTY : FX_J_UNKNOWN;
+		if (st->journal == FX_J_UNKNOWN)
+			walk_warn(st, "log state unknown: probe mount failed: %s", strerror(e));
+	}
+	if (mount(dev, mnt, "xfs", XFS_MNT_FLAGS, "norecovery,nouuid") != 0) {
+		snprintf(err, errlen, "the kernel cannot mount this XFS read-only (%s): %s", dev,
+		         strerror(errno));
+		rc = SG_ERR_CORRUPT;
+		goto done;
+	}
+	mounted = 1;
+	w.root = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.root < 0) {
+		snprintf(err, errlen, "%s: %s", mnt, strerror(errno));
+		rc = SG_ERR_IO;
+		goto done;
+	}
+	if ((rc = hpool_new(opts->workers, MAX_PENDING, &w.pool)) || (rc = xpush(&w, "", 0))) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	struct stat rst;
+	if (fstat(w.root, &rst) == 0)
+		inum_set_add(&w.seen, rst.st_ino);
+	while (w.sn && !rc) {
+		xdir d = w.stack[--w.sn];
+		rc = xdir_walk(&w, &d);
+		free(d.rel);
+	}
+	if (rc)
+		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
+done:
+	if (w.pool)
+		walk_apply_hashes(out, hpool_finish(w.pool), st);
+	for (size_t i = 0; i < w.sn; i++)
+		free(w.stack[i].rel);
+	free(w.stack);
+	inum_set_free(&w.seen);
+	if (w.root >= 0)
+		close(w.root);
+	if (mounted && umount2(mnt, 0) != 0)
+		umount2(mnt, MNT_DETACH);
+	if (made)
+		rmdir(mnt);
+	if (lfd >= 0)
+		close(lfd); /* auto-clear detaches the loop device */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return rc;
+}

@@ -245,6 +245,28 @@ for s in loris:
     s.close()
 check(closed == 200, "slow-loris clients dropped after client_timeout_s: %d/200" % closed)
 
+# A trickling client (one byte every 0.4 s resets any idle timer) still has
+# to deliver its request head within client_timeout_s (3 s here).
+trickle = socket.create_connection(("127.0.0.1", srv.port))
+head = b"GET /go?url=http://203.0.113.10/hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+t = time.time()
+dropped_after = None
+for i in range(len(head)):
+    try:
+        trickle.sendall(head[i:i + 1])
+        trickle.settimeout(0.4)
+        if trickle.recv(100) == b"":
+            dropped_after = time.time() - t
+            break
+    except socket.timeout:
+        continue
+    except (BrokenPipeError, ConnectionResetError):
+        dropped_after = time.time() - t
+        break
+trickle.close()
+check(dropped_after is not None and dropped_after < 6.0,
+      "trickling slow-loris client dropped by the head deadline: %r" % dropped_after)
+
 # ---- /healthz, /metrics, logs ---------------------------------------------------
 st, _, body = srv.get("/healthz")
 check(st == 200 and json.loads(body)["status"] == "ok", "/healthz")
@@ -256,6 +278,8 @@ mline = [ln for ln in text.splitlines() if ln.startswith('ssrfguard_blocked_tota
 n_meta = srv.sql("SELECT count(*) FROM attempts WHERE category = 'metadata'")[0][0]
 check(mline and int(mline[0].split()[-1]) == n_meta, "blocks by category = attempts: %r %d"
       % (mline, n_meta))
+dl = [ln for ln in text.splitlines() if ln.startswith("ssrfguard_slow_clients_dropped_total")]
+check(dl and int(dl[0].split()[-1]) >= 1, "dropped slow clients counted: %r" % dl)
 check("ssrfguard_fetch_duration_seconds_bucket" in text and "ssrfguard_incidents_open" in text,
       "latency histogram and open incidents exported")
 st, _, _ = srv.get("/nothing")

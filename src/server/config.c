@@ -27,7 +27,8 @@ const srvcfg_key srvcfg_keys[] = {
 	{"max_redirects", "N", "redirect hops followed, each judged (default 5), else 502"},
 	{"max_concurrent", "N", "fetches in flight (default 256); more wait"},
 	{"max_queue", "N", "fetches waiting (default 4096); beyond that 503"},
-	{"client_timeout_s", "S", "client socket read/write timeout (default 10)"},
+	{"client_timeout_s", "S", "client idle timeout and deadline for a whole request head"
+	                           " (default 10)"},
 	{"max_request_bytes", "BYTES", "client request line + headers (default 8192), else 400/413"},
 	{"dns_cache_s", "S", "reuse DNS answers this long (default 60, 0 = never)"},
 	{"drain_s", "S", "on SIGTERM wait at most this long for in-flight fetches (default 15)"},

@@ -46,6 +46,12 @@ check(st == 200 and body == b"hello from upstream\n", "relative redirect followe
 st, _, body = srv.go("http://%s/redirect?to=http://%s/hello&code=307" % (UP, UP2))
 check(st == 200, "cross-origin 307 to an allowed host followed: %r" % st)
 check(srv.sql("SELECT count(*) FROM attempts")[0][0] == 0, "no incident for allowed fetches")
+_, _, c0 = srv.go("http://%s/stats?conns=1" % UP2)
+for i in range(20):
+    srv.go("http://%s/hello" % UP2)
+_, _, c1 = srv.go("http://%s/stats?conns=1" % UP2)
+n0, n1 = int(c0.split()[-1]), int(c1.split()[-1])
+check(n1 - n0 <= 1, "upstream connections reused across requests: %d new for 21 fetches" % (n1 - n0))
 
 # ---- every attack class: 403, incident committed, evidence ----------------
 n_before = 0

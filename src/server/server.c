@@ -460,7 +460,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	}
 	if ((e = load_policy(s, err, errlen)) != SG_OK)
 		goto fail;
-	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL};
+	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
+	                 .busy_ms = (int)cfg->store_busy_ms};
 	if ((e = store_open(cfg->store, &so, &s->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
 		goto fail;

@@ -27,7 +27,7 @@ UP2 = "203.0.113.11"
 up = Upstream(UP + ":80", UP2 + ":80", "[2001:db8::10]:80")
 
 RULES = ["allow 203.0.113.0/24", "allow 2001:db8::/32"]
-srv = Serve({"rule": RULES, "max_body": 1048576, "total_timeout_ms": 1500,
+srv = Serve({"rule": RULES, "max_body": 1048576, "total_timeout_ms": 1500, "store_busy_ms": 300,
              "max_header_bytes": 16384, "max_redirects": 3, "client_timeout_s": 3},
             env={"http_proxy": "http://203.0.113.19:9", "HTTP_PROXY": "http://203.0.113.19:9",
                  "https_proxy": "http://203.0.113.19:9", "ALL_PROXY": "http://203.0.113.19:9"})
@@ -297,6 +297,25 @@ check(len(decs) == srv.sql("SELECT count(*) FROM attempts")[0][0],
       "one decision line per blocked attempt")
 check(all("status" in r and "ms" in r and "client" in r for r in reqs), "request lines complete")
 check(any(r.get("incident") and r["status"] == 403 for r in reqs), "request line names incident")
+
+# ---- the store is locked by someone else: still blocked, never fetched ----
+lock = spawn(["/usr/bin/python3", "-c", """
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('BEGIN EXCLUSIVE')
+print('locked', flush=True)
+time.sleep(30)
+""", srv.db], stdout=subprocess.PIPE)
+check(lock.stdout.readline().strip() == b"locked", "store locked by another process")
+st, _, body = srv.go("http://169.254.169.254/latest/meta-data/", source="203.0.113.19")
+check(st == 503 and b"could not be recorded" in body,
+      "store unavailable: the attempt is still blocked (503), never fetched: %r %r" % (st, body))
+lock.kill()
+lock.wait()
+st, _, body = srv.go("http://169.254.169.254/latest/meta-data/", source="203.0.113.19")
+check(st == 403, "store back: blocked with an incident again: %r" % st)
+st, _, body = srv.get("/metrics")
+check(b"ssrfguard_store_errors_total 1" in body, "the failed commit is counted")
 
 # ---- SIGTERM drains ---------------------------------------------------------
 res = {}

@@ -28,13 +28,15 @@ static void curl_malformed(sg_verdict *out, CURLUcode rc)
 	sg_put(out->rule, sizeof out->rule, 0, rule);
 }
 
-/* Length of the scheme prefix ("http" of "http://..."), 0 if none. */
+/*
+ * Length of the scheme prefix ("http" of "http://..."), 0 if none.  This is
+ * libcurl 7.88's scanner: letters, digits, '+', '-', '.' from the first
+ * character on (it takes "0http:" as a scheme, RFC 3986 would not).
+ */
 static size_t scheme_len(const char *s, size_t len)
 {
 	size_t i = 0;
-	if (!len || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-		return 0;
-	for (i = 1; i < len; i++) {
+	for (i = 0; i < len; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '+' || c == '-' || c == '.'))
@@ -66,7 +68,7 @@ static sg_err judge_host(const sg_policy *p, const char *host, sg_verdict *out)
 	}
 	memcpy(out->host, h.name, h.name_len + 1);
 	if (h.is_ip)
-		sg_judge_ip(p, &h.ip, out->port, NULL, 0, out);
+		sg_judge_ip_text(p, &h.ip, h.name, out->port, NULL, 0, out);
 	else if (!sg_judge_name(p, h.name, h.name_len, out->port, out))
 		out->needs_resolve = 1;
 	/* Another reading of the same bytes that is an address must pass too. */

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned poll_ms(rsp_run *x) { return x->cfg->poll_ms ? x->cfg->poll_ms : 1000; }
-
 /* snapshots tagged with this incident: volume id -> snapshot id, state */
 typedef struct snaps {
 	size_t n;
@@ -154,6 +152,39 @@ static sg_err send_command(rsp_run *x, const char *key, const char *instance, js
 		json_decref(commands);
 		return SG_OK;
 	}
+	/* SendCommand has no idempotency token: a crash between sending and
+	 * journaling would send twice.  Look for our comment first. */
+	char next[1024] = "";
+	for (int page = 0; page < 20; page++) {
+		json_t *q = json_pack("{s:s,s:i}", "InstanceId", instance, "MaxResults", 50);
+		if (next[0])
+			json_object_set_new(q, "NextToken", json_string(next));
+		json_t *lr = NULL;
+		sg_err le = rsp_json(x, AWS_SSM, "ListCommands", q, 0, instance, NULL, &lr, NULL);
+		json_decref(q);
+		if (le) {
+			json_decref(commands);
+			return le;
+		}
+		size_t i;
+		json_t *c;
+		const char *found = NULL;
+		json_array_foreach(json_object_get(lr, "Commands"), i, c)
+			if (!strcmp(json_string_value(json_object_get(c, "Comment")) ?: "", comment))
+				found = json_string_value(json_object_get(c, "CommandId"));
+		if (found) {
+			sg_err ce = rsp_created(x, key, found);
+			json_decref(lr);
+			json_decref(commands);
+			rsp_notef(x, "found command %s already sent by an earlier run", rsp_created_get(x, key));
+			return ce;
+		}
+		const char *nt = json_string_value(json_object_get(lr, "NextToken"));
+		snprintf(next, sizeof next, "%s", nt ? nt : "");
+		json_decref(lr);
+		if (!next[0])
+			break;
+	}
 	json_t *body = json_pack("{s:s,s:[s],s:{s:o},s:i,s:s}", "DocumentName", "AWS-RunShellScript",
 	                         "InstanceIds", instance, "Parameters", "commands", commands,
 	                         "TimeoutSeconds", (int)(timeout_s < 30 ? 30 : timeout_s), "Comment",
@@ -193,7 +224,8 @@ static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance,
 		json_decref(reply);
 		if (rsp_now_ms() > deadline)
 			return SG_ERR_TIMEOUT;
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 	}
 }
 
@@ -359,7 +391,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 			snprintf(x->note, sizeof x->note, "snapshots not completed after %u s", wait);
 			return SG_ERR_TIMEOUT;
 		}
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 	}
 	forensic_view fv;
 	if ((err = describe_forensic(x, fid, &fv)))
@@ -411,7 +444,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 				err = SG_ERR_TIMEOUT;
 				goto fail;
 			}
-			rsp_sleep_ms(poll_ms(x));
+			if ((err = rsp_pause(x)))
+			return err;
 			char v2[PB_ID_MAX];
 			if ((err = find_volume(x, s.s[i].snap, v2, state, att, dev)))
 				goto fail;

@@ -66,6 +66,20 @@ sg_err rsp_step_snapshot(rsp_run *x)
 	sg_err err = find_snapshots(x, &s);
 	if (err)
 		return err;
+	/* what the journal knows beats what DescribeSnapshots shows yet: a
+	 * just-created snapshot may be invisible for a moment (eventual
+	 * consistency), and a second CreateSnapshots would duplicate it */
+	for (size_t i = 0; i < in->n_volumes && s.n < PB_MAX_VOLUMES; i++) {
+		char key[PB_ID_MAX + 16];
+		snprintf(key, sizeof key, "snapshot:%s", in->volumes[i].id);
+		const char *known = rsp_created_get(x, key);
+		if (known && !snap_of(&s, in->volumes[i].id)) {
+			snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", in->volumes[i].id);
+			snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", known);
+			snprintf(s.s[s.n].state, 32, "unknown");
+			s.n++;
+		}
+	}
 	size_t missing = 0;
 	for (size_t i = 0; i < in->n_volumes; i++)
 		missing += snap_of(&s, in->volumes[i].id) == NULL;
@@ -83,10 +97,22 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		err = rsp_query(x, AWS_EC2, "CreateSnapshots", p, AWS_CALL_NOT_IDEMPOTENT, in->id,
 		                "snapshots of every volume", &r, NULL);
 		aws_params_free(p);
+		if (!err) {
+			s.n = 0;
+			for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
+				if (s.n >= PB_MAX_VOLUMES)
+					break;
+				snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", aws_xml_str_or(it, "volumeId", ""));
+				snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", aws_xml_str_or(it, "snapshotId", ""));
+				snprintf(s.s[s.n].state, 32, "%s", aws_xml_str_or(it, "state", "pending"));
+				char key[PB_ID_MAX + 16];
+				snprintf(key, sizeof key, "snapshot:%s", s.s[s.n].vol);
+				rsp_created(x, key, s.s[s.n].snap);
+				s.n++;
+			}
+		}
 		aws_xml_free(r);
 		if (err)
-			return err;
-		if ((err = find_snapshots(x, &s)))
 			return err;
 	} else if (missing) {
 		rsp_notef(x, "%zu volume(s) have no snapshot yet from the first run; left as they are",
@@ -97,7 +123,7 @@ sg_err rsp_step_snapshot(rsp_run *x)
 	for (size_t i = 0; i < s.n; i++) {
 		const char *dev = device_of(x, s.s[i].vol);
 		char key[PB_ID_MAX + 16];
-		snprintf(key, sizeof key, "snapshot:%s", s.s[i].vol);
+		snprintf(key, sizeof key, "tagged:%s", s.s[i].vol);
 		if (rsp_created_get(x, key)) {
 			n++;
 			continue;
@@ -113,6 +139,9 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		if (err)
 			return err;
 		rsp_created(x, key, s.s[i].snap);
+		snprintf(key, sizeof key, "snapshot:%s", s.s[i].vol);
+		if (!rsp_created_get(x, key))
+			rsp_created(x, key, s.s[i].snap);
 		n++;
 	}
 	if (n < in->n_volumes) {
@@ -280,12 +309,13 @@ sg_err rsp_step_capture(rsp_run *x)
 	json_object_set_new(x->data, "capture",
 	                    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "command_id", cmd, "status", status,
 	                              "stdout", so, "stdout_sha256", h1, "stderr", se, "stderr_sha256", h2));
-	json_decref(inv);
+	size_t out_len = strlen(so);
+	json_decref(inv); /* so and se point into it: not used below */
 	if (strcmp(status, "Success") != 0) {
 		snprintf(x->note, sizeof x->note, "capture ended %s (output kept, sha256 %.16s...)", status, h1);
 		return RSP_FATAL;
 	}
-	snprintf(x->note, sizeof x->note, "captured %zu bytes, sha256 %s", strlen(so), h1);
+	snprintf(x->note, sizeof x->note, "captured %zu bytes, sha256 %s", out_len, h1);
 	return SG_OK;
 }
 

@@ -30,6 +30,8 @@ try:
         {"kind": "error", "service": "elbv2", "action": "DeregisterTargets", "count": 1},
         {"kind": "throttle", "service": "elbv2", "action": "DescribeTargetGroups", "count": 1},
         {"kind": "error", "service": "ec2", "action": "AttachVolume", "count": 1},
+        # eventual consistency: every new id invisible to the next 2 describes
+        {"kind": "invisible", "calls": 2},
         # and a background of random throttling everywhere
         {"kind": "throttle", "rate": 0.1},
     ]

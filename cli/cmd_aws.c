@@ -97,9 +97,7 @@ static sg_err add_target_groups(struct aws_client *c, struct aws_instance_view *
 		for (AWS_XML_EACH(d, aws_xml_get(h, "DescribeTargetHealthResult/"
 		                                    "TargetHealthDescriptions"))) {
 			const char *id = aws_xml_str_or(d, "Target/Id", "");
-			int match = !strcmp(id, v->instance_id);
-			for (size_t i = 0; !match && i < v->nenis; i++)
-				match = v->enis[i].private_ip[0] && !strcmp(id, v->enis[i].private_ip);
+			int match = !strcmp(id, v->instance_id) || aws_instance_view_has_address(v, id);
 			if (!match)
 				continue;
 			const char *port = aws_xml_str(d, "Target/Port");
@@ -176,6 +174,12 @@ static void print_view(const struct aws_instance_view *v)
 		       e->delete_on_termination ? "yes" : "no");
 		printf("  groups        ");
 		print_groups(e->groups, e->ngroups);
+		if (e->naddresses > 1) {
+			printf("  addresses    ");
+			for (size_t k = 0; k < e->naddresses; k++)
+				printf(" %s", e->addresses[k]);
+			putchar('\n');
+		}
 	}
 	for (size_t i = 0; i < v->nvolumes; i++) {
 		const struct aws_volume_view *x = &v->volumes[i];

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "commands.h"
 #include "server/config.h"
@@ -52,6 +53,13 @@ int cmd_serve(int argc, char **argv)
 		usage(stdout);
 		rc = 0;
 		goto out;
+	}
+	/* One descriptor per client and per upstream connection: use what the
+	 * hard limit allows rather than the 1,024 soft default. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "ssrfguard serve: libcurl initialisation failed\n");

@@ -53,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sg_ip back;
 		if (n == 0 || sg_ip_parse(text, n, &back) != SG_OK || memcmp(&back, &ip, sizeof ip))
 			__builtin_trap();
+		char ref[INET6_ADDRSTRLEN];
+		if (!inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.b, ref, sizeof ref) || strcmp(ref, text))
+			__builtin_trap(); /* the same text as glibc's formatter */
 	}
 	return 0;
 }

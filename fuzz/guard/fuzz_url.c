@@ -4,10 +4,12 @@
  * Beyond "no crash, no leak, no overflow" (ASan/UBSan), each verdict must be
  * consistent: every string field NUL-terminated; an allowed literal address
  * must also be allowed by stage 2 for the same address; a blocked verdict
- * names a category other than public/allowed.  The first input byte picks
+ * names a category other than public/allowed; the scheme, and an IPv4 host
+ * libcurl itself normalised, are the same as libcurl's.  The first input byte picks
  * the default policy or one with allow/deny rules and an extra scheme.
  */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <stdint.h>
 
@@ -45,6 +47,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (v.action == SG_ALLOW && v.category != SG_CAT_PUBLIC && v.category != SG_CAT_ALLOWED)
 		__builtin_trap();
+	/* Our scheme is libcurl's scheme whenever libcurl accepted the URL. */
+	if (v.category != SG_CAT_MALFORMED && size - 1 < 60000) {
+		char *copy = malloc(size);
+		CURLU *h = curl_url();
+		char *scheme = NULL;
+		if (copy && h) {
+			memcpy(copy, data + 1, size - 1);
+			copy[size - 1] = '\0';
+			char *host = NULL;
+			struct in_addr a4;
+			if (curl_url_set(h, CURLUPART_URL, copy, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+			    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+			    strlen(scheme) < SG_SCHEME_MAX && strcmp(scheme, v.scheme) != 0)
+				__builtin_trap();
+			/* A host libcurl normalised to a dotted quad is that address for us too. */
+			if (v.category != SG_CAT_SCHEME &&
+			    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+			    inet_pton(AF_INET, host, &a4) == 1 && strcmp(host, v.addr) != 0)
+				__builtin_trap();
+			curl_free(host);
+		}
+		curl_free(scheme);
+		curl_url_cleanup(h);
+		free(copy);
+	}
 	if (v.action == SG_ALLOW && !v.needs_resolve) {
 		/* A literal: stage 2 on the same address must agree. */
 		struct sockaddr_in6 in6 = {0};

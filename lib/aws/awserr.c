@@ -174,7 +174,9 @@ sg_err aws_error_classify(const char *code, int http_status)
 		"NoSuchEntity", "InvocationDoesNotExist", "InvalidInstanceId",
 		"TargetGroupNotFound", "LoadBalancerNotFound", "AccessPointNotFound",
 		"InvalidCommandId", "NotFound", "ResourceNotFoundException",
-		"InvalidAssociationID.NotFound", NULL,
+		"InvalidAssociationID.NotFound",
+		"InvalidEndPoint", /* classic ELB: instance not registered (or unknown) */
+		NULL,
 	};
 	static const char *const state[] = {
 		"IncorrectState", "IncorrectInstanceState", "InvalidState",

@@ -57,6 +57,9 @@ void aws_instance_view_free(struct aws_instance_view *v)
 		free(e->public_ip);
 		free(e->mac);
 		free_groups(e->groups, e->ngroups);
+		for (size_t k = 0; e->addresses && k < e->naddresses; k++)
+			free(e->addresses[k]);
+		free(e->addresses);
 	}
 	free(v->enis);
 	for (size_t i = 0; v->volumes && i < v->nvolumes; i++) {
@@ -160,6 +163,25 @@ sg_err aws_instance_view_decode(const struct aws_xml *reply, const char *id,
 		e->public_ip = dup_s(&c, aws_xml_str(it, "association/publicIp"));
 		e->mac = dup_s(&c, aws_xml_str(it, "macAddress"));
 		e->groups = decode_groups(&c, aws_xml_child(it, "groupSet"), &e->ngroups);
+		const struct aws_xml *v4 = aws_xml_child(it, "privateIpAddressesSet");
+		const struct aws_xml *v6 = aws_xml_child(it, "ipv6AddressesSet");
+		size_t na = 1 + aws_xml_count(v4) + aws_xml_count(v6);
+		if (!(e->addresses = calloc(na, sizeof *e->addresses))) {
+			c.oom = 1;
+			continue;
+		}
+		if (e->private_ip && e->private_ip[0])
+			e->addresses[e->naddresses++] = dup_s(&c, e->private_ip);
+		for (AWS_XML_EACH(a, v4)) {
+			const char *ip = aws_xml_str_or(a, "privateIpAddress", "");
+			if (*ip && (!e->private_ip || strcmp(ip, e->private_ip)))
+				e->addresses[e->naddresses++] = dup_s(&c, ip);
+		}
+		for (AWS_XML_EACH(a, v6)) {
+			const char *ip = aws_xml_str_or(a, "ipv6Address", "");
+			if (*ip)
+				e->addresses[e->naddresses++] = dup_s(&c, ip);
+		}
 	}
 
 	const struct aws_xml *bdm = aws_xml_child(in, "blockDeviceMapping");
@@ -259,6 +281,17 @@ sg_err aws_instance_view_merge_asg(struct aws_instance_view *v, const struct aws
 	return SG_OK;
 }
 
+bool aws_instance_view_has_address(const struct aws_instance_view *v, const char *addr)
+{
+	if (!v || !addr || !*addr)
+		return false;
+	for (size_t i = 0; i < v->nenis; i++)
+		for (size_t k = 0; k < v->enis[i].naddresses; k++)
+			if (v->enis[i].addresses[k] && !strcmp(v->enis[i].addresses[k], addr))
+				return true;
+	return false;
+}
+
 sg_err aws_instance_view_add_target(struct aws_instance_view *v, const char *kind,
                                     const char *name, const char *target_id,
                                     const char *state, int port)
@@ -323,8 +356,13 @@ sg_err aws_instance_view_json(const struct aws_instance_view *v, char **out)
 		                      e->delete_on_termination, "subnet_id", e->subnet_id,
 		                      "private_ip", e->private_ip, "public_ip", e->public_ip, "mac",
 		                      e->mac);
-		if (j)
+		if (j) {
 			json_object_set_new(j, "security_groups", groups_json(e->groups, e->ngroups));
+			json_t *addrs = json_array();
+			for (size_t k = 0; addrs && k < e->naddresses; k++)
+				json_array_append_new(addrs, json_string(e->addresses[k]));
+			json_object_set_new(j, "addresses", addrs);
+		}
 		json_array_append_new(enis, j);
 	}
 	for (size_t i = 0; vols && i < v->nvolumes; i++) {

@@ -31,6 +31,9 @@ struct aws_eni_view {
 	char *mac;
 	struct aws_group_ref *groups;
 	size_t ngroups;
+	char **addresses;         /* every private IPv4 (primary first) and IPv6
+	                             address: what IP target groups may list */
+	size_t naddresses;
 };
 
 struct aws_volume_view {
@@ -99,6 +102,8 @@ sg_err aws_instance_view_merge_iam(struct aws_instance_view *v,
                                    const struct aws_xml *describe_iip_associations);
 sg_err aws_instance_view_merge_asg(struct aws_instance_view *v,
                                    const struct aws_xml *describe_asg_instances);
+/* Does the instance own this address (any ENI, primary, secondary, IPv6)? */
+bool aws_instance_view_has_address(const struct aws_instance_view *v, const char *addr);
 /* Record that the instance is a target of a group / classic ELB. */
 sg_err aws_instance_view_add_target(struct aws_instance_view *v, const char *kind,
                                     const char *name, const char *target_id,

@@ -93,6 +93,10 @@ static sg_err non_ascii(const char *host, size_t len, sg_host *out, const char *
 		*why = "the host name is longer than 253 octets";
 		goto fail;
 	}
+	if (out->name_len == 0) {
+		*why = "the host name is empty";
+		goto fail;
+	}
 	try_ip(out);
 	if (rc1 == IDN2_OK && rc2 == IDN2_OK) {
 		sg_host other = {0};

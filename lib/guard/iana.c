@@ -101,8 +101,7 @@ void sg_iana_classify(const sg_ip *ip, sg_class *out)
 		             (uint32_t)ip->b[2] << 8 | ip->b[3];
 		for (size_t i = 0; i < sizeof v4_table / sizeof v4_table[0]; i++) {
 			const struct v4_entry *e = &v4_table[i];
-			uint32_t mask = e->bits ? 0xffffffffu << (32 - e->bits) : 0;
-			if ((a & mask) == e->net && (best < 0 || e->bits > best_bits)) {
+			if (((a ^ e->net) >> (32 - e->bits)) == 0 && (best < 0 || e->bits > best_bits)) {
 				best = (int)i;
 				best_bits = e->bits;
 			}

@@ -45,6 +45,12 @@ static int rank(const one *o)
 void sg_judge_ip(const sg_policy *p, const sg_ip *ip, uint16_t port,
                  const char *name, size_t nlen, sg_verdict *out)
 {
+	sg_judge_ip_text(p, ip, NULL, port, name, nlen, out);
+}
+
+void sg_judge_ip_text(const sg_policy *p, const sg_ip *ip, const char *text, uint16_t port,
+                      const char *name, size_t nlen, sg_verdict *out)
+{
 	one best, e;
 	sg_ip emb[2];
 	const char *form = NULL;
@@ -63,7 +69,10 @@ void sg_judge_ip(const sg_policy *p, const sg_ip *ip, uint16_t port,
 	}
 	out->action = best.action;
 	out->category = best.cat;
-	sg_ip_format(ip, out->addr, sizeof out->addr);
+	if (text)
+		sg_put(out->addr, sizeof out->addr, 0, text);
+	else
+		sg_ip_format(ip, out->addr, sizeof out->addr);
 
 	size_t at = sg_put(out->rule, sizeof out->rule, 0, best.rule);
 	char v4[16];

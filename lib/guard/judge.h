@@ -21,6 +21,10 @@
 void sg_judge_ip(const sg_policy *p, const sg_ip *ip, uint16_t port,
                  const char *name, size_t nlen, sg_verdict *out);
 
+/* The same, given ip's canonical text (sg_ip_format) to save formatting it. */
+void sg_judge_ip_text(const sg_policy *p, const sg_ip *ip, const char *text, uint16_t port,
+                      const char *name, size_t nlen, sg_verdict *out);
+
 /*
  * A name on its own (before resolution).  Returns 1 with *out a block when
  * the name alone decides (deny rule, metadata or loopback name), else 0 with

@@ -307,7 +307,9 @@ sg_err sg_policy_add(sg_policy *p, const char *rule, size_t len, char *err, size
 		errf(err, errlen, why, rule, len);
 		return SG_ERR_PARSE;
 	}
-	int n = snprintf(r.text, sizeof r.text, "policy:%.*s", (int)len, rule);
+	/* Canonical spacing: the text lands in TSV columns and logs. */
+	int n = snprintf(r.text, sizeof r.text, "policy:%s %.*s", deny ? "deny" : "allow",
+	                 (int)tlen, target);
 	if (n < 0)
 		r.text[0] = '\0';
 	p->rules[p->nrules++] = r;

@@ -31,9 +31,16 @@
  * that leaves open whether AWS acted (e.g. a 500 or a dropped connection
  * after the request was sent): look before trying again.
  *
+ * Threads: one client per thread.  The first aws_client_new() also runs
+ * curl_global_init(), which is not thread-safe: a threaded program makes
+ * its first client (or calls curl_global_init itself) before starting
+ * threads.
+ *
  * Retries: throttling codes, transient codes, HTTP 500/502/503/504, and
  * connection failures, at most max_attempts in all, with full-jitter
  * exponential backoff (base 1 s, cap 20 s) and the SDKs' retry quota.
+ * A refusal with ExpiredToken while the credentials are refreshable (IMDS,
+ * container) fetches new ones and re-sends once.
  * Calls flagged AWS_CALL_NOT_IDEMPOTENT (creates with no ClientToken,
  * SendCommand, Publish) are retried only on failures that prove the request
  * was not processed: throttling answers and failed connects.
@@ -57,7 +64,8 @@ struct aws_client_opts {
 	const char *region;          /* NULL: AWS_REGION, AWS_DEFAULT_REGION, config
 	                                file, then IMDS */
 	const char *profile;         /* NULL: AWS_PROFILE, else "default" */
-	const char *endpoint_url;    /* NULL: AWS_ENDPOINT_URL[_<SERVICE>] or AWS */
+	const char *endpoint_url;    /* NULL: AWS_ENDPOINT_URL[_<SERVICE>] (unless
+	                                AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true) or AWS */
 	const char *ca_bundle;       /* NULL: AWS_CA_BUNDLE, else the system store */
 	const struct aws_credentials *credentials; /* NULL: the provider chain */
 	long connect_timeout_ms;     /* 0: 3000 */
@@ -75,7 +83,11 @@ struct aws_client_opts {
 enum {
 	AWS_CALL_IDEMPOTENT = 0,
 	AWS_CALL_NOT_IDEMPOTENT = 1u << 0, /* never blindly re-sent */
-	AWS_CALL_DRY_RUN = 1u << 1,        /* EC2 only: adds DryRun=true */
+	AWS_CALL_DRY_RUN = 1u << 1,        /* EC2 only: adds DryRun=true.  Other
+	                                      services: SG_ERR_INVAL; EC2 actions
+	                                      without DryRun in the API (the IAM
+	                                      instance-profile association calls):
+	                                      SG_ERR_UNSUPPORTED, nothing sent */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -206,9 +207,12 @@ sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **ou
 			goto fail;
 		}
 	}
-	/* endpoints */
+	/* endpoints; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns the
+	 * AWS_ENDPOINT_URL* variables off, as in the SDKs */
+	const char *ign = env_get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+	aws_getenv_fn ep_env = ign && !strcasecmp(ign, "true") ? NULL : env_get;
 	for (int s = 0; s < AWS__SERVICE_COUNT; s++) {
-		rc = aws_endpoint_resolve((enum aws_service)s, c->region, opts->endpoint_url, env_get,
+		rc = aws_endpoint_resolve((enum aws_service)s, c->region, opts->endpoint_url, ep_env,
 		                          c->ep[s].url, sizeof c->ep[s].url, c->ep[s].sign_region,
 		                          sizeof c->ep[s].sign_region);
 		if (!rc)
@@ -275,16 +279,17 @@ sg_err aws_client_token(char out[37])
 	return SG_OK;
 }
 
-static sg_err refresh_creds(struct aws_client *c, struct aws_error *err)
+static sg_err refresh_creds(struct aws_client *c, int force, struct aws_error *err)
 {
-	if (c->static_creds || !aws_creds_expiring(&c->creds, now_s(c), REFRESH_MARGIN_S))
+	if (c->static_creds ||
+	    (!force && !aws_creds_expiring(&c->creds, now_s(c), REFRESH_MARGIN_S)))
 		return SG_OK;
 	struct aws_credentials fresh;
 	struct aws_creds_opts co = {.profile = c->profile[0] ? c->profile : NULL};
 	sg_err rc = aws_creds_resolve(&co, &fresh, err);
 	if (rc) {
 		/* keep using what we have while it is still valid */
-		if (c->creds.expiration > now_s(c))
+		if (!force && c->creds.expiration > now_s(c))
 			return SG_OK;
 		return rc;
 	}
@@ -367,10 +372,11 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 	aws_error_clear(e);
 	memset(resp, 0, sizeof *resp);
 	c->retry.max_attempts = c->max_attempts;
+	int refreshed = 0;
 
 	for (int attempt = 1;; attempt++) {
 		e->attempts = attempt;
-		sg_err rc = refresh_creds(c, e);
+		sg_err rc = refresh_creds(c, 0, e);
 		if (rc)
 			return rc;
 		enum aws_failure fail;
@@ -406,8 +412,22 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 				return SG_OK;
 			}
 			rc = aws_error_classify(e->code, e->http_status);
+			/* Refreshable credentials the service calls expired (clock
+			 * skew, early rotation): fetch new ones and send once more.
+			 * The request was refused, so this is safe for any call. */
+			if (!refreshed && !c->static_creds &&
+			    (!strcmp(e->code, "ExpiredToken") || !strcmp(e->code, "ExpiredTokenException"))) {
+				refreshed = 1;
+				if (refresh_creds(c, 1, e) == SG_OK) {
+					logf_(c, "aws %s %s: credentials expired early; resending", si->name,
+					      action);
+					continue;
+				}
+			}
 		} else {
+			/* nothing from an earlier attempt may pose as this failure's cause */
 			e->http_status = 0;
+			e->code[0] = e->request_id[0] = '\0';
 			aws_error_set(e, NULL, "%s %s: %s", si->name, action, diag);
 		}
 		unsigned delay = 0;
@@ -419,12 +439,25 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 		if (!again) {
 			e->outcome_unknown =
 				!idempotent && (fail == AWS_FAIL_TRANSIENT || fail == AWS_FAIL_IO);
-			if (fail == AWS_FAIL_TRANSIENT && rc == SG_ERR_REMOTE)
-				rc = SG_ERR_REMOTE;
 			return rc;
 		}
 		sleep_ms(delay);
 	}
+}
+
+/* EC2 actions whose API model has no DryRun member (of those ssrfguard uses):
+ * a dry run of them is refused here instead of by the service. */
+static int ec2_has_dry_run(const char *action)
+{
+	static const char *const none[] = {
+		"AssociateIamInstanceProfile", "DisassociateIamInstanceProfile",
+		"ReplaceIamInstanceProfileAssociation", "DescribeIamInstanceProfileAssociations",
+		NULL,
+	};
+	for (size_t i = 0; none[i]; i++)
+		if (!strcmp(action, none[i]))
+			return 0;
+	return 1;
 }
 
 sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
@@ -444,6 +477,11 @@ sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
 		goto fail;
 	if ((flags & AWS_CALL_DRY_RUN) && svc != AWS_EC2)
 		goto fail;
+	if ((flags & AWS_CALL_DRY_RUN) && !ec2_has_dry_run(action)) {
+		rc = SG_ERR_UNSUPPORTED;
+		aws_error_set(err, NULL, "%s has no DryRun parameter", action);
+		goto fail;
+	}
 	rc = SG_ERR_NOMEM;
 	p = params ? aws_params_dup(params) : aws_params_new();
 	if (!p)

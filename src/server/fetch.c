@@ -468,6 +468,10 @@ static void fetch_done(job *j, CURLcode rc)
 		break;
 	case CURLE_WRITE_ERROR:
 		break;
+	case CURLE_URL_MALFORMAT:
+		/* The guard could read it, libcurl cannot: nothing was connected. */
+		finish_error(j, 400, "unparsable url: libcurl cannot use this URL");
+		return;
 	case CURLE_COULDNT_RESOLVE_HOST:
 		finish_error(j, 502, "cannot resolve the upstream host");
 		return;

@@ -1,6 +1,7 @@
 /* server.c — the HTTP side of `ssrfguard serve`: listener, routes, replies,
  * signals and draining.  See server.h. */
 #include "server/srv_int.h"
+#include "server/query.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -211,68 +212,6 @@ static char *headers_json(struct evhttp_request *req)
 	return dupn(b.p, b.len);
 }
 
-/*
- * Find the one url= parameter of the raw query and decode it.  0 and *out
- * set on success; else -1 with *why set (missing, repeated, NUL byte, too
- * long, bad encoding).
- */
-static int url_param(const char *query, char **out, size_t *outlen, const char **why)
-{
-	*out = NULL;
-	*why = "missing url parameter: use /go?url=http://example.com/";
-	if (!query)
-		return -1;
-	const char *p = query;
-	int found = 0;
-	while (*p) {
-		const char *amp = strchr(p, '&');
-		size_t n = amp ? (size_t)(amp - p) : strlen(p);
-		const char *eq = memchr(p, '=', n);
-		size_t kn = eq ? (size_t)(eq - p) : n;
-		if (kn == 3 && !memcmp(p, "url", 3)) {
-			if (found++) {
-				free(*out);
-				*out = NULL;
-				*why = "url parameter given more than once";
-				return -1;
-			}
-			size_t vn = eq ? n - kn - 1 : 0;
-			if (vn > SRV_URL_MAX * 3) {
-				*why = "url parameter too long";
-				return -1;
-			}
-			char *raw = dupn(eq ? eq + 1 : "", vn);
-			size_t dn = 0;
-			char *dec = raw ? evhttp_uridecode(raw, 1, &dn) : NULL;
-			free(raw);
-			if (!dec) {
-				*why = "cannot decode the url parameter";
-				return -1;
-			}
-			if (strlen(dec) != dn) {
-				free(dec);
-				*why = "url parameter contains a NUL byte";
-				return -1;
-			}
-			if (dn > SRV_URL_MAX) {
-				free(dec);
-				*why = "url parameter too long";
-				return -1;
-			}
-			*out = dec;
-			*outlen = dn;
-		}
-		p += n + (amp ? 1 : 0);
-	}
-	if (!found || !*out || !**out) {
-		free(*out);
-		*out = NULL;
-		*why = "missing url parameter: use /go?url=http://example.com/";
-		return -1;
-	}
-	return 0;
-}
-
 static void handle_go(struct srv *s, struct evhttp_request *req)
 {
 	job *j = calloc(1, sizeof *j);
@@ -307,7 +246,7 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 	const char *why = NULL;
 	char *url = NULL;
 	size_t ulen = 0;
-	if (url_param(u ? evhttp_uri_get_query(u) : NULL, &url, &ulen, &why) != 0) {
+	if (query_url_param(u ? evhttp_uri_get_query(u) : NULL, SRV_URL_MAX, &url, &ulen, &why) != 0) {
 		j->raw_url = dupn("", 0);
 		srv_reply_error(j, 400, why);
 		srv_job_free(j);

@@ -79,7 +79,10 @@ def handle(world, method, path_qs, body):
         from errors import ApiError
         if isinstance(e, ApiError):
             return 400, {"error": f"{e.code}: {e.message}"}
-        raise
+        import sys
+        import traceback
+        traceback.print_exc(file=sys.stderr)
+        return 500, {"error": f"emulator bug: {type(e).__name__}: {e}"}
 
 
 def _route(world, method, path, q, data):

@@ -94,8 +94,9 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
     if model_name:
         ns = wire.model(model_name).metadata.get("xmlNamespace", "")
 
-    entry = {"service": service, "action": None, "status": None, "error": None, "access_key": None,
-             "request_id": rid}
+    claimed = params.get("Action") or (headers.get("X-Amz-Target") or "").rpartition(".")[2] or None
+    entry = {"service": service, "action": claimed, "status": None, "error": None, "access_key": None,
+             "request_id": rid, "method": method}
     try:
         with world.lock:
             world.tick()
@@ -164,7 +165,7 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
                            f"{action} is valid in the {model_name} model but the emulator does not implement it")
         _check_denied(cred, service, action, protocol)
         with world.lock:
-            if iam.session_revoked(world, cred):
+            if iam.session_revoked(world, cred, f"{service}:{action}"):
                 _deny(cred, f"{service}:{action}", protocol, revoked=True)
         if protocol == "ec2" and decoded.get("DryRun"):
             raise ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
@@ -173,7 +174,11 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
             ctx = Ctx(world, service, model_name, protocol, op, cred, region, rid)
             out = fn(ctx, decoded)
             entry["status"] = 200
+            if fault and fault.get("drop_after"):
+                entry["fault"] = "drop_after"
             world.record(entry)
+        if fault and fault.get("drop_after"):
+            return Result(drop=True)
         if protocol == "json":
             data = wire.encode_json(op, out)
             return Result(200, "application/x-amz-json-1.1", data, [("x-amzn-RequestId", rid)], delay=delay)

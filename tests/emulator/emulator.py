@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -100,15 +100,22 @@ class _Base(BaseHTTPRequestHandler):
             raise OverflowError
         return self.rfile.read(n)
 
+    def setup(self):
+        super().setup()
+        # small replies on keep-alive connections: no Nagle/delayed-ACK stalls
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def reply(self, status, ctype, body, headers=()):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         for k, v in headers:
             self.send_header(k, v)
-        self.end_headers()
+        # end_headers(), with the body in the same write as the headers
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     def drop(self):
         """Close the connection without any answer (a dropped-connection fault)."""

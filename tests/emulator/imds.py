@@ -73,7 +73,8 @@ def issue(world, role, inst_id):
          "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
          "expires": now + world.timing["imds_credentials_seconds"], "issued": now, "role": role,
          "arn": f"arn:aws:sts::{world.account_id}:assumed-role/{role}/{inst_id or 'i-imds'}",
-         "user_id": "AROA" + secrets.token_hex(8).upper()}
+         "user_id": "AROA" + secrets.token_hex(8).upper(),
+         "source_instance_arn": f"arn:aws:ec2:{world.region}:{world.account_id}:instance/{inst_id}" if inst_id else None}
     rec = world.add_credentials(c)
     rec["session_name"] = inst_id or "i-imds"
     s["creds"] = {"role": role, "expires": c["expires"], "issued": now, "access_key_id": akid,
@@ -170,8 +171,13 @@ def _get(world, inst, path, now):
         "/latest/meta-data/": "ami-id\nhostname\niam/\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\n"
                               "mac\nplacement/\nsecurity-groups",
         "/latest/": "dynamic\nmeta-data\n",
+        "/": "latest\n",
         "/latest/dynamic/": "instance-identity/\n",
     }
+    if inst and inst.get("PublicIpAddress"):
+        simple["/latest/meta-data/public-ipv4"] = inst["PublicIpAddress"]
+    if enis and enis[0].get("Ipv6Addresses"):
+        simple["/latest/meta-data/ipv6"] = enis[0]["Ipv6Addresses"][0]["Ipv6Address"]
     if path in simple:
         return _text(200, simple[path])
     if path == "/latest/dynamic/instance-identity/document":
@@ -193,7 +199,7 @@ def _get(world, inst, path, now):
                 info["InstanceProfileArn"] = prof["Arn"]
                 info["InstanceProfileId"] = prof["InstanceProfileId"]
             return _text(200, json.dumps(info, indent=2))
-        if path == "/latest/meta-data/iam/security-credentials/":
+        if path in ("/latest/meta-data/iam/security-credentials/", "/latest/meta-data/iam/security-credentials"):
             return _text(200, role)
         if path == "/latest/meta-data/iam/security-credentials/" + role:
             c = issue(world, role, iid)

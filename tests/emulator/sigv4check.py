@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import hmac
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
@@ -18,8 +18,22 @@ from botocore.credentials import Credentials
 from errors import ApiError
 
 SKEW = datetime.timedelta(minutes=5)
-_AUTH_RE = re.compile(
-    r"^AWS4-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-fA-F]*)\s*$")
+_ALGO = "AWS4-HMAC-SHA256"
+_SIG_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _parse_auth(auth):
+    """{"Credential", "SignedHeaders", "Signature"} from the header, or None.
+    The three parts may come in any order, each exactly once."""
+    if not auth.startswith(_ALGO + " ") or len(auth) > 8192:
+        return None
+    parts = {}
+    for item in auth[len(_ALGO) + 1:].split(","):
+        k, eq, v = item.strip().partition("=")
+        if not eq or k not in ("Credential", "SignedHeaders", "Signature") or k in parts or not v:
+            return None
+        parts[k] = v
+    return parts if len(parts) == 3 else None
 _DATE_RE = re.compile(r"^\d{8}T\d{6}Z$")
 
 
@@ -55,10 +69,10 @@ def parse_scope(headers):
     auth = headers.get("Authorization")
     if not auth:
         return None
-    m = _AUTH_RE.match(auth.strip())
+    m = _parse_auth(auth.strip())
     if not m:
         return None
-    parts = m.group(1).split("/")
+    parts = m["Credential"].split("/")
     if len(parts) != 5:
         return None
     return parts[0], parts[1], parts[2], parts[3]
@@ -79,14 +93,16 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
         if protocol == "json":
             raise ApiError(missing, "Missing Authentication Token", 400)
         raise ApiError(missing, "Request is missing Authentication Token", 403 if protocol != "ec2" else 401)
-    m = _AUTH_RE.match(auth.strip())
+    m = _parse_auth(auth.strip())
     if not m:
-        if not auth.startswith("AWS4-HMAC-SHA256"):
+        if not auth.startswith(_ALGO):
             raise ApiError(inc, f"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
                            f"Unsupported algorithm in Authorization={auth.split(' ')[0][:40]}", 400)
         raise ApiError(inc, "Authorization header requires 'Credential' parameter. Authorization header requires "
                        "'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.", 400)
-    cred, signed_s, sig = m.group(1), m.group(2), m.group(3).lower()
+    cred, signed_s, sig = m["Credential"], m["SignedHeaders"], m["Signature"]
+    if not _SIG_RE.match(sig):
+        raise ApiError(inc, "Signature must be 64 hexadecimal characters", 400)
     parts = cred.split("/")
     if len(parts) != 5:
         raise ApiError(inc, f"Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{cred}'", 400)
@@ -145,11 +161,13 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
                        403 if protocol == "query" else 400 if protocol == "json" else 401)
 
     host = headers.get("Host", "")
-    split = urlsplit(path_qs)
-    req = AWSRequest(method=method, url=f"{scheme}://{host}{split.path}", data=body)
+    # Split by hand: urlsplit would read "//x//" as a host (a path AWS normalises).
+    path, _, query = path_qs.partition("?")
+    path = path.split("#", 1)[0] or "/"
+    req = AWSRequest(method=method, url=f"{scheme}://{host}{path}", data=body)
     # Decode then let botocore re-encode the query: that is how AWS
     # canonicalises (so %2f and %2F, or key order, do not matter).
-    req.params = parse_qsl(split.query, keep_blank_values=True)
+    req.params = parse_qsl(query, keep_blank_values=True)
     hdrs = HTTPHeaders()
     for name in signed:
         vals = headers.get_all(name) if hasattr(headers, "get_all") else [headers.get(name)]

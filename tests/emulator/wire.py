@@ -126,7 +126,12 @@ def _parse_scalar(protocol, shape, raw, where):
 
 def _check_string(protocol, shape, v, where):
     if protocol == "ec2":
-        return  # EC2 validates values in each action, not from the model
+        # EC2 checks lengths per action, but enumerated values up front
+        enum = shape.metadata.get("enum")
+        if enum and v not in enum:
+            raise ApiError("InvalidParameterValue", f"Value ({v}) for parameter {where} is invalid. "
+                           f"Valid values: {', '.join(enum)}")
+        return
     lo = shape.metadata.get("min")
     hi = shape.metadata.get("max")
     if lo is not None and len(v) < lo:

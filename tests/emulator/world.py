@@ -97,6 +97,7 @@ class World:
             "deny": list(c.get("deny") or []),
             "issued": c.get("issued", self.now()),
             "role": c.get("role"),
+            "source_instance_arn": c.get("source_instance_arn"),
         }
         self.credentials[rec["access_key_id"]] = rec
         return rec

@@ -1,5 +1,7 @@
 """Service handlers: each module registers (model, operation) -> fn(ctx, params)
 and may provide seed(world, scenario) / dump(world) / init(world)."""
+import importlib
+
 HANDLERS = {}
 MODULES = []
 
@@ -15,4 +17,7 @@ def register(mod):
     MODULES.append(mod)
 
 
-from services import iam, ec2, ec2_ebs, ec2_misc, sts, autoscaling, elbv2, elb, ssm, sns  # noqa: E402,F401
+# Import order is seeding order: IAM before EC2 (profiles), target groups and
+# ELBs before Auto Scaling (a group names its target groups).
+for _name in ("iam", "ec2", "ec2_ebs", "ec2_misc", "sts", "elbv2", "elb", "autoscaling", "ssm", "sns"):
+    importlib.import_module("services." + _name)

@@ -273,3 +273,63 @@ def set_instance_protection(ctx, p):
                            f"{g['AutoScalingGroupName']}.")
         m["ProtectedFromScaleIn"] = p["ProtectedFromScaleIn"]
     return {}
+
+
+PROCESSES = ("Launch", "Terminate", "AddToLoadBalancer", "AlarmNotification", "AZRebalance", "HealthCheck",
+             "InstanceRefresh", "ReplaceUnhealthy", "ScheduledActions")
+
+
+def _processes(p):
+    names = p.get("ScalingProcesses") or list(PROCESSES)
+    for n in names:
+        if n not in PROCESSES:
+            raise ApiError("ValidationError", f"Process name {n} is not valid")
+    return names
+
+
+@op("autoscaling", "SuspendProcesses")
+def suspend_processes(ctx, p):
+    g = group(ctx.world, p["AutoScalingGroupName"])
+    have = {s["ProcessName"] for s in g["SuspendedProcesses"]}
+    for n in _processes(p):
+        if n not in have:
+            g["SuspendedProcesses"].append({"ProcessName": n, "SuspensionReason": "User suspended at "
+                                            + _iso(ctx.world.now())})
+    return {}
+
+
+@op("autoscaling", "ResumeProcesses")
+def resume_processes(ctx, p):
+    g = group(ctx.world, p["AutoScalingGroupName"])
+    names = set(_processes(p))
+    g["SuspendedProcesses"] = [s for s in g["SuspendedProcesses"] if s["ProcessName"] not in names]
+    return {}
+
+
+@op("autoscaling", "EnterStandby")
+def enter_standby(ctx, p):
+    w = ctx.world
+    g = group(w, p["AutoScalingGroupName"])
+    ids = p.get("InstanceIds") or []
+    dec = p["ShouldDecrementDesiredCapacity"]
+    members = {m["InstanceId"]: m for m in g["Instances"]}
+    for iid in ids:
+        m = members.get(iid)
+        if m is None:
+            raise ApiError("ValidationError",
+                           f"The instance {iid} is not part of Auto Scaling group {g['AutoScalingGroupName']}.")
+        if m["LifecycleState"] != "InService":
+            raise ApiError("ValidationError", f"The instance {iid} is not in InService.")
+    if dec and g["DesiredCapacity"] - len(ids) < g["MinSize"]:
+        raise ApiError("ValidationError", f"Cannot decrement desired capacity below min size {g['MinSize']}")
+    acts = []
+    for iid in ids:
+        members[iid]["LifecycleState"] = "Standby"
+        _lb_detach(w, g, iid)
+        if dec:
+            g["DesiredCapacity"] -= 1
+        else:
+            _launch_replacement(w, g, iid)
+        acts.append(_activity(w, g, f"Moving EC2 instance to Standby: {iid}",
+                              f"At {_iso(w.now())} instance {iid} was moved to standby in response to a user request"))
+    return {"Activities": acts}

@@ -12,7 +12,7 @@ import sys
 
 from errors import ApiError
 from services import iam, op, register
-from world import apply_filters, clone, paginate, set_tags, tags_list
+from world import apply_filters, clone, paginate, tags_list
 from wire import project, shape_of
 
 register(sys.modules[__name__])
@@ -300,6 +300,7 @@ def seed(world, sc):
         add_subnet(world, sn)
     for g in ec2.get("security_groups") or []:
         add_sg(world, g)
+    from services.ec2_ebs import _add_snapshot   # (ec2_ebs builds on this module)
     for s in ec2.get("snapshots") or []:
         _add_snapshot(world, s)
     for v in ec2.get("volumes") or []:
@@ -337,7 +338,7 @@ def _flatten(world, perm, direction, group):
         if lo is None or hi is None:
             raise ApiError("InvalidParameterValue", "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.")
         if not (0 <= lo <= hi <= 65535):
-            raise ApiError("InvalidParameterValue", f"Invalid value for portRange. Must specify both from and to ports with TCP/UDP.")
+            raise ApiError("InvalidParameterValue", "Invalid value for portRange. Must specify both from and to ports with TCP/UDP.")
     if proto == "-1":
         lo = hi = None
     out = []

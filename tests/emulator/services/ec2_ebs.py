@@ -27,8 +27,6 @@ def _add_snapshot(world, spec):
     return s
 
 
-ec2._add_snapshot = _add_snapshot
-
 
 def _start_snapshot(world, vol, description, tags):
     s = _add_snapshot(world, {"VolumeId": vol["VolumeId"], "State": "pending", "VolumeSize": vol["Size"],

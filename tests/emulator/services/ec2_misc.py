@@ -15,7 +15,8 @@ def _resource(w, rid):
     kind = rid.split("-", 1)[0] if isinstance(rid, str) and "-" in rid else None
     if kind not in _PREFIX_KIND:
         raise ApiError("InvalidID", f"The ID '{rid}' is not valid")
-    return kind, get(w, kind, rid, explicit=False)
+    # explicit: a just-created id may not be visible yet (eventual consistency)
+    return kind, get(w, kind, rid)
 
 
 def _tag_field(kind):

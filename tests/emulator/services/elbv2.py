@@ -133,7 +133,7 @@ def describe_target_groups(ctx, p):
         for n in p["Names"]:
             t = by_name(w, n)
             if t is None:
-                raise ApiError("TargetGroupNotFound", f"One or more target groups not found")
+                raise ApiError("TargetGroupNotFound", "One or more target groups not found")
             found.append(t)
         tgs = [t for t in tgs if t in found]
     if p.get("LoadBalancerArn"):

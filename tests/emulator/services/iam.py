@@ -6,7 +6,7 @@ console's "revoke active sessions") really revokes older role sessions: the
 dispatcher asks session_revoked() for every request signed with role
 credentials.
 """
-import datetime
+import fnmatch
 import json
 from urllib.parse import quote
 
@@ -171,15 +171,25 @@ def list_role_policies(ctx, p):
     return out
 
 
-def session_revoked(world, cred):
-    """True if a Deny * with aws:TokenIssueTime on the session's role covers it."""
+def session_revoked(world, cred, action="*"):
+    """True if an inline Deny on the session's role covers this call.
+
+    Role sessions only (IMDS credentials, or keys added with a "role").
+    Statements are evaluated as IAM does for what the emulator knows: Action
+    patterns, and every condition operator/key must hold (AND; several values
+    of one key: OR).  Keys: aws:TokenIssueTime, ec2:SourceInstanceARN,
+    aws:PrincipalArn.  A key the session lacks, or an operator not listed in
+    _OPS, makes the statement not apply.  Resource is not evaluated.
+    """
     rn = cred.get("role")
     if not rn:
         return False
     r = st(world)["roles"].get(rn)
     if r is None:
         return True  # the role is gone: its sessions no longer work
-    issued = cred.get("issued", 0)
+    ctx = {"aws:tokenissuetime": cred.get("issued", 0),
+           "ec2:sourceinstancearn": cred.get("source_instance_arn"),
+           "aws:principalarn": r["Arn"]}
     for d in r["_policies"].values():
         try:
             doc = json.loads(d)
@@ -189,21 +199,55 @@ def session_revoked(world, cred):
         if isinstance(stmts, dict):
             stmts = [stmts]
         for s in stmts or []:
-            if s.get("Effect") != "Deny":
-                continue
-            acts = s.get("Action")
-            if acts not in ("*", ["*"]):
-                continue
-            cond = s.get("Condition") or {}
-            if not cond:
+            if isinstance(s, dict) and s.get("Effect") == "Deny" and _action_matches(s.get("Action"), action) \
+                    and _conditions_hold(s.get("Condition") or {}, ctx):
                 return True
-            for opname in ("DateLessThan", "DateLessThanEquals"):
-                t = (cond.get(opname) or {}).get("aws:TokenIssueTime")
-                if t:
-                    try:
-                        cut = parse_time(t).timestamp()
-                    except ValueError:
-                        continue
-                    if issued < cut or (opname == "DateLessThanEquals" and issued == cut):
-                        return True
     return False
+
+
+def _action_matches(acts, action):
+    if isinstance(acts, str):
+        acts = [acts]
+    return any(isinstance(a, str) and fnmatch.fnmatchcase(action.lower(), a.lower()) for a in acts or [])
+
+
+def _date(v):
+    if isinstance(v, (int, float)):
+        return float(v)
+    return parse_time(v).timestamp()
+
+
+_OPS = {
+    "DateLessThan": lambda have, want: _date(have) < _date(want),
+    "DateLessThanEquals": lambda have, want: _date(have) <= _date(want),
+    "DateGreaterThan": lambda have, want: _date(have) > _date(want),
+    "DateGreaterThanEquals": lambda have, want: _date(have) >= _date(want),
+    "StringEquals": lambda have, want: have == want,
+    "StringNotEquals": lambda have, want: have != want,
+    "StringLike": lambda have, want: fnmatch.fnmatchcase(have, want),
+    "ArnEquals": lambda have, want: have == want,
+    "ArnLike": lambda have, want: fnmatch.fnmatchcase(have, want),
+    "ArnNotEquals": lambda have, want: have != want,
+}
+
+
+def _conditions_hold(cond, ctx):
+    if not isinstance(cond, dict):
+        return False
+    for opname, pairs in cond.items():
+        fn = _OPS.get(opname)
+        if fn is None or not isinstance(pairs, dict):
+            return False
+        for key, want in pairs.items():
+            have = ctx.get(key.lower())
+            if have is None:
+                return False
+            wants = want if isinstance(want, list) else [want]
+            try:
+                ok = any(fn(have, w) for w in wants) if not opname.endswith("NotEquals") \
+                    else all(fn(have, w) for w in wants)
+            except (TypeError, ValueError):
+                return False
+            if not ok:
+                return False
+    return True

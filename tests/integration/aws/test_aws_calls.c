@@ -522,6 +522,7 @@ TEST(sns_publish)
 }
 
 struct count {
+	const char *list; /* path of the list element in each page */
 	int pages, items;
 };
 
@@ -529,8 +530,7 @@ static sg_err count_page(void *ctx, const struct aws_xml *r)
 {
 	struct count *k = ctx;
 	k->pages++;
-	for (AWS_XML_EACH(res, aws_xml_child(r, "reservationSet")))
-		k->items += (int)aws_xml_count(aws_xml_child(res, "instancesSet"));
+	k->items += (int)aws_xml_count(aws_xml_get(r, k->list));
 	return SG_OK;
 }
 
@@ -538,18 +538,70 @@ TEST(pagination)
 {
 	struct aws_client *c = client();
 	struct aws_error e;
+	/* EC2: NextToken in, nextToken out */
 	struct aws_params *p = aws_params_new();
 	aws_params_add(p, "MaxResults", "5");
-	struct count k = {0};
-	CHECK_INT(aws_query_pages(c, AWS_EC2, "DescribeInstances", p, "NextToken", "nextToken", 0,
+	struct count k = {.list = "volumeSet"};
+	CHECK_INT(aws_query_pages(c, AWS_EC2, "DescribeVolumes", p, "NextToken", "nextToken", 0,
 	                          count_page, &k, &e),
 	          SG_OK);
-	CHECK_INT(k.items, 3);
-	CHECK(k.pages >= 1);
+	struct aws_xml *all = NULL;
+	CHECK_INT(aws_ec2_describe_volumes(c, NULL, 0, NULL, 0, &all, &e), SG_OK);
+	CHECK_INT(k.items, (int)aws_xml_count(aws_xml_child(all, "volumeSet")));
+	CHECK(k.items > 5);
+	CHECK(k.pages >= 2);
+	aws_xml_free(all);
+	aws_params_free(p);
+	/* Query: NextToken under the Result element */
+	p = aws_params_new();
+	aws_params_add(p, "MaxRecords", "1");
+	k = (struct count){.list = "DescribeAutoScalingInstancesResult/AutoScalingInstances"};
+	CHECK_INT(aws_query_pages(c, AWS_AUTOSCALING, "DescribeAutoScalingInstances", p, "NextToken",
+	                          "DescribeAutoScalingInstancesResult/NextToken", 0, count_page, &k,
+	                          &e),
+	          SG_OK);
+	CHECK_INT(k.items, 2);
+	CHECK_INT(k.pages, 2);
+	/* the page cap stops a server that never stops */
+	k = (struct count){.list = "DescribeAutoScalingInstancesResult/AutoScalingInstances"};
+	CHECK_INT(aws_query_pages(c, AWS_AUTOSCALING, "DescribeAutoScalingInstances", p, "NextToken",
+	                          "DescribeAutoScalingInstancesResult/NextToken", 1, count_page, &k,
+	                          &e),
+	          SG_ERR_RANGE);
 	aws_params_free(p);
 	aws_client_free(c);
 }
 
-TEST_MAIN(sts_whoami, ec2_describe_and_view, ec2_instance_attributes, ec2_metadata_options,
+/* With TEST_THROTTLE_RATE set, every API call may be throttled at that rate
+ * for the whole run: each call above must still do its job (retries). */
+TEST(setup_faults)
+{
+	const char *rate = getenv("TEST_THROTTLE_RATE");
+	if (!rate)
+		return;
+	char rule[128];
+	snprintf(rule, sizeof rule, "{\"kind\":\"throttle\",\"rate\":%s}", rate);
+	emu_fault(rule);
+	json_t *f = emu("GET", "/faults", NULL);
+	CHECK(f != NULL);
+	json_decref(f);
+}
+
+TEST(report_faults)
+{
+	if (!getenv("TEST_THROTTLE_RATE"))
+		return;
+	json_t *s = emu("GET", "/faults", NULL);
+	json_t *rules = json_is_array(s) ? s : json_object_get(s, "faults");
+	json_int_t hits = 0;
+	for (size_t i = 0; i < json_array_size(rules); i++)
+		hits += json_integer_value(json_object_get(json_array_get(rules, i), "hits"));
+	printf("throttled %lld calls\n", (long long)hits);
+	CHECK(hits >= 10); /* the retries really were exercised */
+	json_decref(s);
+}
+
+TEST_MAIN(setup_faults, sts_whoami, ec2_describe_and_view, ec2_instance_attributes, ec2_metadata_options,
           ec2_tags, ec2_security_groups_and_enis, ec2_snapshots_volumes, ec2_instance_profiles,
-          autoscaling, elbv2_and_classic, ssm_run_command, iam_policies, sns_publish, pagination)
+          autoscaling, elbv2_and_classic, ssm_run_command, iam_policies, sns_publish, pagination,
+          report_faults)

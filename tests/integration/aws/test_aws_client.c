@@ -450,6 +450,12 @@ TEST(imds_refresh)
 	(void)rc;
 	aws_client_set_clock(c, NULL, NULL);
 	CHECK_INT(whoami(c, NULL, &e), SG_OK);
+	/* the service says the token expired before our clock does (the
+	 * emulator's clock jumps 7 h): refreshed and re-sent once */
+	emu_advance(7 * 3600);
+	CHECK_INT(whoami(c, NULL, &e), SG_OK);
+	CHECK(strstr(cap.all.p, "credentials expired early; resending") != NULL);
+	CHECK_INT(e.attempts, 2);
 	aws_credentials_wipe(&first);
 	aws_client_free(c);
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
@@ -501,6 +507,11 @@ TEST(endpoints_and_tls)
 	CHECK_INT(e.attempts, 3); /* could not connect: certainly unsent, retried */
 	CHECK_INT(aws_ec2_describe_volumes(c, NULL, 0, NULL, 0, NULL, &e), SG_OK);
 	aws_client_free(c);
+	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+	c = client_with(o, &e);
+	CHECK_STR(aws_client_endpoint(c, AWS_STS), "https://sts.us-east-1.amazonaws.com");
+	aws_client_free(c); /* built, never called: no packet leaves the namespace */
+	unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 	unsetenv("AWS_ENDPOINT_URL_STS");
 
 	/* HTTPS: verified against the test CA; refused without it, not retried */
@@ -544,6 +555,11 @@ TEST(dry_run)
 	struct aws_params *p = aws_params_new();
 	CHECK_INT(aws_query(c, AWS_STS, "GetCallerIdentity", p, AWS_CALL_DRY_RUN, NULL, &e),
 	          SG_ERR_INVAL);
+	/* an EC2 action without DryRun in its model: refused locally */
+	aws_params_add(p, "AssociationId", "iip-assoc-0000000000000000");
+	CHECK_INT(aws_query(c, AWS_EC2, "DisassociateIamInstanceProfile", p, AWS_CALL_DRY_RUN, NULL,
+	                    &e),
+	          SG_ERR_UNSUPPORTED);
 	aws_params_free(p);
 	aws_client_free(c);
 }

@@ -3,6 +3,7 @@
 Only ever used inside tests/netns-run (a loopback-only network namespace):
 every script refuses to run outside one.
 """
+import atexit
 import json
 import os
 import signal
@@ -18,6 +19,21 @@ UPSTREAM = os.environ.get("SG_UPSTREAM", "build/tests/integration/server/sg-upst
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 FAILS = []
+PROCS = []   # every process started here dies with the test, even on an exception
+
+
+@atexit.register
+def _reap():
+    for p in PROCS:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def spawn(args, **kw):
+    p = subprocess.Popen(args, **kw)
+    PROCS.append(p)
+    return p
 
 
 def require_netns():
@@ -54,7 +70,7 @@ def wait_port(host, port, timeout=10.0):
 
 class Upstream:
     def __init__(self, *addrs):
-        self.p = subprocess.Popen([UPSTREAM, *addrs], stdout=subprocess.PIPE)
+        self.p = spawn([UPSTREAM, *addrs], stdout=subprocess.PIPE)
         line = self.p.stdout.readline()
         if line.strip() != b"ready":
             raise RuntimeError("upstream did not start")
@@ -99,7 +115,7 @@ class Serve:
             self.start()
 
     def start(self):
-        self.p = subprocess.Popen(self.args, env=self.env, stderr=subprocess.PIPE)
+        self.p = spawn(self.args, env=self.env, stderr=subprocess.PIPE)
         if not wait_port("127.0.0.1", self.port):
             self.p.kill()
             raise RuntimeError("serve did not start: %s" % self.p.stderr.read().decode())

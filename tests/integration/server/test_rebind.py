@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Serve, Upstream, check, finish, require_netns  # noqa: E402
+from harness import Serve, Upstream, check, finish, require_netns, spawn  # noqa: E402
 
 require_netns()
 tmp = tempfile.mkdtemp(prefix="sg-rebind-")
@@ -26,7 +26,7 @@ subprocess.run(["mount", "--make-rprivate", "/"], check=True)
 subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
 dnslog = os.path.join(tmp, "dns.log")
 here = os.path.dirname(os.path.abspath(__file__))
-dns = subprocess.Popen(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53",
+dns = spawn(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53",
                         dnslog], stdout=subprocess.PIPE)
 check(dns.stdout.readline().strip() == b"ready", "DNS server up")
 

@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, http_get, require_netns,  # noqa: E402
-                     wait_port)
+                     spawn, wait_port)
 import corpus  # noqa: E402
 
 require_netns()
@@ -154,7 +154,7 @@ subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-da
                 "-subj", "/CN=203.0.113.15", "-addext", "subjectAltName=IP:203.0.113.15",
                 "-keyout", tls + "/key.pem", "-out", tls + "/cert.pem"],
                check=True, capture_output=True)
-tls_srv = subprocess.Popen(["/usr/bin/python3", "-c", """
+tls_srv = spawn(["/usr/bin/python3", "-c", """
 import http.server, ssl, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -295,7 +295,7 @@ tls_srv.kill()
 
 # ---- identity from IMDSv2 (a double on a TEST-NET address) ---------------------
 imds_log = os.path.join(srv.tmp, "imds.log")
-imds = subprocess.Popen(["/usr/bin/python3", "-c", """
+imds = spawn(["/usr/bin/python3", "-c", """
 import http.server, json, sys
 log = open(sys.argv[1], 'a')
 class H(http.server.BaseHTTPRequestHandler):

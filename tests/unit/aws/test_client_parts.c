@@ -216,7 +216,10 @@ TEST(instance_view)
 		"</ebs></item></blockDeviceMapping>"
 		"<iamInstanceProfile><arn>arn:aws:iam::1:instance-profile/p</arn></iamInstanceProfile>"
 		"<networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId>"
-		"<privateIpAddress>10.0.0.5</privateIpAddress><attachment><attachmentId>a-1"
+		"<privateIpAddress>10.0.0.5</privateIpAddress><privateIpAddressesSet><item>"
+		"<privateIpAddress>10.0.0.5</privateIpAddress></item><item><privateIpAddress>10.0.0.6"
+		"</privateIpAddress></item></privateIpAddressesSet><ipv6AddressesSet><item><ipv6Address>"
+		"2001:db8::5</ipv6Address></item></ipv6AddressesSet><attachment><attachmentId>a-1"
 		"</attachmentId><deviceIndex>0</deviceIndex></attachment><groupSet><item><groupId>"
 		"sg-1</groupId><groupName>web</groupName></item></groupSet></item>"
 		"</networkInterfaceSet><tagSet><item><key>aws:autoscaling:groupName</key><value>asg"
@@ -237,6 +240,10 @@ TEST(instance_view)
 		CHECK_STR(v->enis[0].groups[0].id, "sg-1");
 		CHECK(v->volumes[0].delete_on_termination);
 		CHECK_STR(v->public_ip, "");
+		CHECK_INT(v->enis[0].naddresses, 3);
+		CHECK(aws_instance_view_has_address(v, "10.0.0.6"));
+		CHECK(aws_instance_view_has_address(v, "2001:db8::5"));
+		CHECK(!aws_instance_view_has_address(v, "10.0.0.7"));
 		CHECK_INT(aws_instance_view_add_target(v, "target-group", "arn:tg", "i-1", "healthy", 80),
 		          SG_OK);
 		char *json = NULL;

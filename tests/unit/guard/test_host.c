@@ -36,6 +36,7 @@ static const struct {
 	{"xn--1.com", 0, "xn--1.com", NULL}, /* ASCII: libcurl never IDNA-checks it */
 	{"", 0, NULL, NULL},
 	{".", 0, NULL, NULL},
+	{"\xe3\x80\x82", 0, NULL, NULL}, /* an ideographic full stop alone */
 	{"[::1", 0, NULL, NULL},
 	{"[1.2.3.4]", 0, NULL, NULL},
 	{"[]", 0, NULL, NULL},

@@ -136,6 +136,9 @@ TEST(file_errors_name_the_line)
 	/* A NUL inside a file is an error, not a silent end. */
 	CHECK(sg_policy_parse(p, "deny 1.2.3.4\0x\n", 15, err, sizeof err) == SG_ERR_PARSE);
 	CHECK(sg_policy_parse(NULL, "", 0, err, sizeof err) == SG_ERR_INVAL);
+	/* Rule text is canonical: no tabs or runs of spaces reach output columns. */
+	CHECK(sg_policy_add(p, "deny\t \t10.9.0.0/16  ", 20, err, sizeof err) == SG_OK);
+	CHECK_STR(p->rules[p->nrules - 1].text, "policy:deny 10.9.0.0/16");
 	CHECK(sg_policy_new(NULL) == SG_ERR_INVAL);
 	sg_policy_free(p);
 	sg_policy_free(NULL);

@@ -58,6 +58,7 @@ static const struct {
 	{"file:///etc/passwd", B, SG_CAT_SCHEME, 0, "", 0},
 	{"dict://127.0.0.1:11211/stat", B, SG_CAT_SCHEME, 0, "", 0},
 	{"ftp://8.8.8.8/", B, SG_CAT_SCHEME, 0, "", 0},
+	{"0http://8.8.8.8/", B, SG_CAT_SCHEME, 0, "", 0}, /* libcurl 7.88 takes "0http" as a scheme */
 	{"http:127.0.0.1", B, SG_CAT_MALFORMED, 0, "", 0},
 	{"127.0.0.1", B, SG_CAT_MALFORMED, 0, "", 0},
 	{"//127.0.0.1/", B, SG_CAT_MALFORMED, 0, "", 0},

@@ -73,6 +73,16 @@ class Faults(EmuTest):
         self.assertTrue(5 < n < 35, codes)
         self.assertEqual(set(codes), {200, 400})
 
+    def test_token_bucket_rate_limit(self):
+        self.emu.fault(kind="throttle", service="sts", per_second=2, burst=2)
+        codes = [signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"})[0]
+                 for _ in range(6)]
+        self.assertEqual(codes[:2], [200, 200])
+        self.assertGreaterEqual(codes[2:].count(400), 3, codes)
+        time.sleep(1.1)
+        st, _, _ = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+        self.assertEqual(st, 200)
+
     def test_slow_reply(self):
         self.emu.fault(kind="delay", service="sts", seconds=1.0, count=1)
         t = time.monotonic()
@@ -100,6 +110,29 @@ class Faults(EmuTest):
             c.describe_volumes()
         c.describe_volumes()
 
+    def test_drop_after_effect_and_client_token_retry(self):
+        """The reply is lost after the create happened: a retry with the same
+        ClientToken returns the same volume, so exactly one exists."""
+        self.emu.fault(kind="drop_after", service="ec2", action="CreateVolume", count=1)
+        cfg = botocore.config.Config(retries={"total_max_attempts": 3, "mode": "standard"})
+        c = botocore.session.get_session().create_client(
+            "ec2", region_name="us-east-1", endpoint_url=self.emu.url, aws_access_key_id=KEY[0],
+            aws_secret_access_key=KEY[1], config=cfg)
+        v = c.create_volume(AvailabilityZone="us-east-1a", Size=10, ClientToken="incident-7-evidence")
+        self.assertEqual(v["ResponseMetadata"]["RetryAttempts"], 1)
+        made = [x for x in self.emu.state()["ec2"]["volumes"].values() if x["Size"] == 10]
+        self.assertEqual([x["VolumeId"] for x in made], [v["VolumeId"]])
+        calls = [x for x in self.emu.journal() if x["action"] == "CreateVolume"]
+        self.assertEqual([x.get("fault") for x in calls], ["drop_after", None])
+        # a naive client retrying without a token makes a duplicate (botocore
+        # itself fills in ClientToken: the model marks it idempotencyToken)
+        self.emu.fault(kind="drop_after", service="ec2", action="CreateVolume", count=1)
+        args = {"Action": "CreateVolume", "Version": "2016-11-15", "AvailabilityZone": "us-east-1a", "Size": "11"}
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
+            signed(self.emu.url, "ec2", args)
+        self.assertEqual(signed(self.emu.url, "ec2", args)[0], 200)
+        self.assertEqual(len([x for x in self.emu.state()["ec2"]["volumes"].values() if x["Size"] == 11]), 2)
+
     def test_eventual_consistency(self):
         self.emu.fault(kind="invisible", calls=2)
         ec2 = self.client("ec2")
@@ -109,6 +142,11 @@ class Faults(EmuTest):
                 ec2.describe_volumes(VolumeIds=[vid])
             self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidVolume.NotFound")
         self.assertEqual(ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["VolumeId"], vid)
+        # tagging a just-created resource races the same way
+        gid = ec2.create_security_group(GroupName="q", Description="q", VpcId="vpc-0a1b2c3d4e5f60001")["GroupId"]
+        with self.assertRaises(ClientError) as cm:
+            ec2.create_tags(Resources=[gid], Tags=[{"Key": "k", "Value": "v"}])
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidGroup.NotFound")
         # specific ids, e.g. a seeded instance
         self.emu.fault(kind="invisible", ids=[WEB1], calls=1)
         with self.assertRaises(ClientError):

@@ -44,6 +44,8 @@ class Imds(EmuTest):
         doc = json.loads(doc)
         self.assertEqual((doc["instanceId"], doc["region"], doc["accountId"], doc["privateIp"]),
                          (WEB1, "us-east-1", "123456789012", "10.0.1.10"))
+        self.assertEqual(self.get("/latest/meta-data/public-ipv4", tok), (200, "198.51.100.10"))
+        self.assertEqual(self.get("/latest/meta-data/ipv6", tok), (200, "2600:1f18:4a3:6901::10"))
         self.assertEqual(self.get("/latest/meta-data/nope", tok)[0], 404)
 
     def test_token_rules(self):
@@ -76,6 +78,16 @@ class Imds(EmuTest):
         sts = self.emu.client("sts", key=(c["AccessKeyId"], c["SecretAccessKey"]), token=c["Token"])
         who = sts.get_caller_identity()
         self.assertEqual(who["Arn"], f"arn:aws:sts::123456789012:assumed-role/web-fleet-role/{WEB1}")
+        # the credentials carry their instance: a revocation scoped to it bites
+        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+               "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2100-01-01T00:00:00Z"},
+                             "ArnEquals": {"ec2:SourceInstanceARN":
+                                           f"arn:aws:ec2:us-east-1:123456789012:instance/{WEB1}"}}}]}
+        iam = self.client("iam")
+        iam.put_role_policy(RoleName="web-fleet-role", PolicyName="revoke", PolicyDocument=json.dumps(doc))
+        with self.assertRaises(ClientError):
+            sts.get_caller_identity()
+        iam.delete_role_policy(RoleName="web-fleet-role", PolicyName="revoke")
         # the same credentials again until close to expiry
         again = json.loads(self.get("/latest/meta-data/iam/security-credentials/web-fleet-role", tok)[1])
         self.assertEqual(again["AccessKeyId"], c["AccessKeyId"])

@@ -61,6 +61,9 @@ class Model(EmuTest):
         self.assertEqual((st, self.code(body)), (400, "InvalidParameterValue"))
         st, _, body = self.ec2("DescribeInstances", DryRun="yes")
         self.assertEqual(self.code(body), "InvalidParameterValue")
+        st, _, body = self.ec2("ModifyInstanceMetadataOptions", InstanceId="i-0a1b2c3d4e5f60001",
+                               HttpTokens="mandatory")
+        self.assertEqual((st, self.code(body)), (400, "InvalidParameterValue"))
         st, _, body = signed(self.emu.url, "autoscaling", {"Action": "DetachInstances", "Version": "2011-01-01",
                                                            "AutoScalingGroupName": "web-asg",
                                                            "ShouldDecrementDesiredCapacity": "maybe"})
@@ -186,6 +189,25 @@ class Model(EmuTest):
             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
         self.assertEqual(r["UnknownIpPermissions"][0]["Ipv6Ranges"], [{"CidrIpv6": "::/0"}])
         self.assertEqual(ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]["IpPermissionsEgress"], [])
+
+    def test_concurrent_clients(self):
+        import threading
+        results = []
+
+        def worker():
+            for _ in range(15):
+                st, _, body = signed(self.emu.url, "ec2", {"Action": "CreateTags", **EC2V,
+                                                            "ResourceId.1": "i-0a1b2c3d4e5f60001",
+                                                            "Tag.1.Key": f"k{threading.get_ident() % 1000}",
+                                                            "Tag.1.Value": "v"})
+                results.append(st)
+        ts = [threading.Thread(target=worker) for _ in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        self.assertEqual(results, [200] * 120)
+        self.assertEqual(len([c for c in self.emu.journal() if c["action"] == "CreateTags"]), 120)
 
     def test_botocore_client_parses_everything(self):
         """A real SDK client parses our replies into the documented fields."""

@@ -64,6 +64,18 @@ class SigV4(EmuTest):
         self.assertEqual(st, 403, body)  # content-type is signed by botocore
         self.assertEqual(xml(body).find("Error/Code").text, "SignatureDoesNotMatch")
 
+    def test_authorization_parts_in_any_order(self):
+        def reorder(h):
+            algo, rest = h["Authorization"].split(" ", 1)
+            parts = [x.strip() for x in rest.split(",")]
+            h["Authorization"] = algo + " " + ", ".join(reversed(parts))
+        st, _, body = self.sts(tamper=reorder)
+        self.assertEqual(st, 200, body)
+        def dup(h):
+            h["Authorization"] += ", Signature=" + "0" * 64
+        st, _, body = self.sts(tamper=dup)
+        self.assertEqual((st, xml(body).find("Error/Code").text), (400, "IncompleteSignature"))
+
     def test_wrong_secret(self):
         bad = (KEY[0], KEY[1][:-1] + "X")
         st, _, body = self.ec2(key=bad)
@@ -132,7 +144,7 @@ class SigV4(EmuTest):
         self.emu.clear_journal()
         self.sts(tamper=self._flip)
         j = self.emu.journal()
-        self.assertEqual(j[-1]["error"], "SignatureDoesNotMatch")
+        self.assertEqual((j[-1]["action"], j[-1]["error"]), ("GetCallerIdentity", "SignatureDoesNotMatch"))
         self.assertNotIn("wJalr", repr(j))   # secrets never journaled
 
 

@@ -261,6 +261,20 @@ class State(EmuTest):
         g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
         self.assertEqual(g["DesiredCapacity"], 3)
 
+    def test_asg_suspend_processes_and_standby(self):
+        asg = self.client("autoscaling")
+        asg.suspend_processes(AutoScalingGroupName="web-asg", ScalingProcesses=["ReplaceUnhealthy", "HealthCheck"])
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+        self.assertEqual(sorted(x["ProcessName"] for x in g["SuspendedProcesses"]), ["HealthCheck", "ReplaceUnhealthy"])
+        self.assertEqual(self.err(asg.suspend_processes, AutoScalingGroupName="web-asg",
+                                  ScalingProcesses=["Nope"]), "ValidationError")
+        asg.enter_standby(InstanceIds=[WEB1], AutoScalingGroupName="web-asg", ShouldDecrementDesiredCapacity=True)
+        m = asg.describe_auto_scaling_instances(InstanceIds=[WEB1])["AutoScalingInstances"][0]
+        self.assertEqual(m["LifecycleState"], "Standby")
+        asg.resume_processes(AutoScalingGroupName="web-asg")
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+        self.assertEqual((g["SuspendedProcesses"], g["DesiredCapacity"]), ([], 1))
+
     def test_target_groups_instance_and_ip_draining(self):
         elb = self.client("elbv2")
         tgs = {t["TargetGroupName"]: t for t in elb.describe_target_groups()["TargetGroups"]}
@@ -361,6 +375,42 @@ class State(EmuTest):
                                   PolicyName="AWSRevokeOlderSessions"), "NoSuchEntity")
         self.assertEqual(self.err(iam.put_role_policy, RoleName="web-fleet-role", PolicyName="bad",
                                   PolicyDocument="{not json"), "MalformedPolicyDocument")
+
+    def test_revocation_scoped_to_one_instance(self):
+        """The responder's policy: sessions issued before T AND from the victim only."""
+        arn = "arn:aws:ec2:us-east-1:123456789012:instance/"
+        for n, iid in (("1", WEB1), ("2", WEB2)):
+            self.emu.add_credentials(access_key_id=f"ASIAFLEETSESSION000{n}", secret_access_key="s",
+                                     session_token="t", role="web-fleet-role", source_instance_arn=arn + iid,
+                                     arn=f"arn:aws:sts::123456789012:assumed-role/web-fleet-role/{iid}")
+        s1 = self.emu.client("sts", key=("ASIAFLEETSESSION0001", "s"), token="t")
+        s2 = self.emu.client("sts", key=("ASIAFLEETSESSION0002", "s"), token="t")
+        self.emu.advance(1)
+        import datetime
+        cut = datetime.datetime.fromtimestamp(self.emu.state()["clock"], datetime.timezone.utc)
+        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+               "Condition": {"DateLessThan": {"aws:TokenIssueTime": cut.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                             "ArnEquals": {"ec2:SourceInstanceARN": arn + WEB1}}}]}
+        self.client("iam").put_role_policy(RoleName="web-fleet-role", PolicyName="ssrfguard-revoke",
+                                           PolicyDocument=json.dumps(doc))
+        with self.assertRaises(ClientError) as cm:
+            s1.get_caller_identity()
+        self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDenied")
+        s2.get_caller_identity()            # the rest of the fleet keeps working
+        self.emu.advance(1)
+        self.emu.add_credentials(access_key_id="ASIAFLEETSESSION0003", secret_access_key="s", session_token="t",
+                                 role="web-fleet-role", source_instance_arn=arn + WEB1)
+        self.emu.client("sts", key=("ASIAFLEETSESSION0003", "s"), token="t").get_caller_identity()  # newer: fine
+        # an action-scoped deny covers only its actions
+        doc2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["ec2:Describe*"],
+                                                        "Resource": "*"}]}
+        self.client("iam").put_role_policy(RoleName="web-fleet-role", PolicyName="no-describe",
+                                           PolicyDocument=json.dumps(doc2))
+        e2 = self.emu.client("ec2", key=("ASIAFLEETSESSION0002", "s"), token="t")
+        with self.assertRaises(ClientError) as cm:
+            e2.describe_instances()
+        self.assertEqual(cm.exception.response["Error"]["Code"], "UnauthorizedOperation")
+        s2.get_caller_identity()
 
     def test_sns_publish_recorded(self):
         sns = self.client("sns")

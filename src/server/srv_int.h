@@ -72,6 +72,7 @@ struct srv {
 	size_t c_count;               /* blocked, not yet answered (incl. the
 	                                 batch with the writer) */
 	struct writer *writer;        /* incident.c: the store-writer thread */
+	struct conns *conns;          /* conn.c: request-head deadlines */
 	int logfd;
 	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
 	struct event *log_ev;
@@ -99,6 +100,13 @@ void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 void incident_cleanup(struct srv *s);
+
+/* conn.c */
+sg_err conn_init(struct srv *s);
+void conn_cleanup(struct srv *s);
+void conn_dispatched(struct srv *s, struct evhttp_request *req);
+void conn_answered(struct srv *s, struct evhttp_request *req);
+uint64_t conn_dropped(const struct srv *s);
 
 /* metrics.c */
 void metrics_count(struct srv *s, int route, int code);

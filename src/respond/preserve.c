@@ -133,8 +133,7 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		struct aws_tag tags[] = {{"ssrfguard:source-volume", s.s[i].vol},
 		                         {"ssrfguard:device", dev}};
 		aws_params_add_tags(p, "Tag", tags, 2);
-		err = rsp_query(x, AWS_EC2, "CreateTags", p, 0, s.s[i].snap, "tagged source volume and device",
-		                NULL, NULL);
+		err = rsp_query_settle(x, AWS_EC2, "CreateTags", p, s.s[i].snap, "tagged source volume and device");
 		aws_params_free(p);
 		if (err)
 			return err;
@@ -502,7 +501,11 @@ sg_err rsp_step_forensics(rsp_run *x)
 			char change[128];
 			snprintf(change, sizeof change, "attached %s at %s", vol, slot[0]);
 			struct aws_error ae;
-			err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, &ae);
+			for (int tries = 0;; tries++) { /* the new volume may not be visible yet */
+				err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, &ae);
+				if (err != SG_ERR_NOTFOUND || tries >= 20 || rsp_pause(x))
+					break;
+			}
 			aws_params_free(p);
 			if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {
 				snprintf(x->note, sizeof x->note,

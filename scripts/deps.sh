@@ -10,7 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libevent-dev libsqlite3-dev libxml2-dev libjansson-dev
   libssl-dev libtsk-dev
   # tests: namespaces, the AWS double, file-system images, cross-checks
-  iproute2 util-linux python3 python3-botocore awscli sqlite3 curl
+  iproute2 util-linux python3 python3-botocore python3-pyflakes awscli sqlite3 curl
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time
   # benchmarks
   wrk

@@ -1,14 +1,59 @@
 #!/usr/bin/env bash
 # run.sh — the main job: install what is missing, build, and show ssrfguard
-# at work.  Today that is `ssrfguard check` on a handful of URLs.
+# at work: `ssrfguard serve` inside a loopback-only network namespace, one
+# allowed fetch from a TEST-NET "internet" host, one attempt at the metadata
+# service (blocked, recorded as an incident), and the incident itself; then
+# the whole loop with the embedded responder containing the instance on the
+# AWS emulator (scripts/demo-respond.sh) and its report.
+# `scripts/run.sh check` shows the guard's verdicts instead (`ssrfguard
+# check` on a handful of tricky URLs; names pinned, no DNS, no packet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash scripts/build.sh
-printf '%s\n' \
-  'https://example.com/' \
-  'http://169.254.169.254/latest/meta-data/iam/security-credentials/' \
-  'http://0xA9FEA9FE/' \
-  'http://[::ffff:169.254.169.254]/' \
-  'http://127.1:8080/admin' \
-  | ./build/cli/ssrfguard check - || true
+if [ "${1:-}" = check ]; then
+  urls=(
+    'https://example.com/'
+    'https://bücher.example/katalog?q=1'
+    'http://169.254.169.254/latest/meta-data/iam/security-credentials/'
+    'http://0xA9FEA9FE/'
+    'http://[::ffff:169.254.169.254]/'
+    'http://①⑥⑨。②⑤④。①⑥⑨。②⑤④/'
+    'http://metadata.google.internal./computeMetadata/v1/'
+    'http://127.1:8080/admin'
+    'http://evil.example\@127.0.0.1/'
+    'http://rebind.example/'
+    'https://[2606:4700:4700::1111]/dns-query'
+    'gopher://127.0.0.1:6379/_INFO'
+  )
+  echo "ssrfguard check: ${#urls[@]} URLs (example.com, bücher.example and rebind.example pinned)"
+  echo
+  set +e
+  printf '%s\n' "${urls[@]}" | ./build/cli/ssrfguard check \
+    --resolve example.com:443:93.184.215.14 \
+    --resolve bücher.example:443:203.0.113.10 --allow 203.0.113.0/24 \
+    --resolve rebind.example:80:93.184.215.14,169.254.169.254 - \
+    | { printf 'URL\tVERDICT\tCATEGORY\tRULE\tDESTINATION\n'; cat; } | column -t -s $'\t'
+  rc=${PIPESTATUS[1]}
+  set -e
+  echo
+  echo "exit status $rc (0: all allowed, 1: something blocked, 2: error)"
+  exit 0
+fi
+if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
+  exec tests/netns-run bash "$0" "$@"   # nothing here can leave this machine
+fi
+tmp=$(mktemp -d /tmp/ssrfguard-demo-XXXXXX)
+./build/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
+./build/cli/ssrfguard serve --store "$tmp/incidents.db" --log "$tmp/serve.log" \
+  --rule 'allow 203.0.113.0/24' --instance-id i-0123456789abcdef0 \
+  --region us-east-1 --az us-east-1a --no-imds &
+trap 'kill %1 %2 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:5001/healthz && break; sleep 0.1; done
+show() { echo; echo "\$ curl '$1'"; curl -s -w '  -> HTTP %{http_code}\n' "$1"; }
+echo "ssrfguard serve is listening on 127.0.0.1:5001 (inside a network namespace)"
+show 'http://127.0.0.1:5001/go?url=http://203.0.113.10/hello'
+show 'http://127.0.0.1:5001/go?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/'
+echo; echo "\$ ssrfguard incidents list"
+./build/cli/ssrfguard incidents --store "$tmp/incidents.db" list
+bash scripts/demo-respond.sh   # containment: serve --respond against the AWS emulator

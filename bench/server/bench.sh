@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench/server/bench.sh [SECONDS] — `ssrfguard serve` under wrk, side by side
+# in one run, inside a loopback-only network namespace (tests/netns-run):
+#   1. direct:   wrk -> sg-upstream (203.0.113.10)            the ceiling
+#   2. allowed:  wrk -> serve /go?url=upstream -> sg-upstream
+#   3. blocked:  wrk -> serve /go?url=http://169.254.169.254/...  (403; each
+#                attempt committed to the store before its answer: counted)
+#   4. RSS of serve holding 1,000 open client connections.
+# Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
+  exec tests/netns-run bash "$0" "$@"
+fi
+secs=${1:-5}
+conns=${CONNS:-64}
+B=build
+tmp=$(mktemp -d /tmp/sg-bench-XXXXXX)
+ulimit -n 8192
+$B/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
+up=$!
+$B/cli/ssrfguard serve --listen 127.0.0.1:5001 --store "$tmp/incidents.db" \
+  --log "$tmp/serve.log" --rule 'allow 203.0.113.0/24' --instance-id i-bench \
+  --region us-east-1 --az us-east-1a --no-imds --client-timeout-s 60 \
+  --max-concurrent 256 &
+srv=$!
+trap 'kill $srv $up 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5001/healthz && break; sleep 0.1; done
+
+cpu() { awk '{print $14+$15}' /proc/$1/stat; }  # utime+stime, clock ticks
+hz=$(getconf CLK_TCK)
+run() { # name url -> "name req/s p50 p99"
+  local out c0
+  c0=$(cpu $srv)
+  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2")
+  local rps p50 p99 n
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  printf '%-9s %10s req/s   p50 %8s   p99 %8s   requests %8s  non-2xx %s\n' \
+    "$1" "$rps" "$p50" "$p99" "$n" "${non2xx:-0}"
+  echo "$rps" >"$tmp/$1.rps"
+  echo "$n" >"$tmp/$1.n"
+  if [ "$1" != direct ]; then
+    awk -v t=$(( $(cpu $srv) - c0 )) -v hz="$hz" -v n="$n" 'BEGIN {
+      us = t / hz * 1e6 / n
+      printf "          serve CPU %.1f us/request (all threads) -> %.0f req/s per free core\n", us, 1e6 / us }'
+  fi
+}
+
+echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, wrk -t1, $(nproc) cores," \
+  "load average $(cut -d' ' -f1 /proc/loadavg)"
+run direct  "http://203.0.113.10/hello"
+run allowed "http://127.0.0.1:5001/go?url=http%3A%2F%2F203.0.113.10%2Fhello"
+before=$(sqlite3 "$tmp/incidents.db" 'SELECT count(*) FROM attempts')
+run blocked "http://127.0.0.1:5001/go?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F"
+after=$(sqlite3 "$tmp/incidents.db" 'SELECT count(*) FROM attempts')
+committed=$((after - before))
+echo "blocked attempts committed to the store: $committed (wrk counted $(cat "$tmp/blocked.n") answers)"
+awk -v d="$(cat "$tmp/direct.rps")" -v a="$(cat "$tmp/allowed.rps")" -v b="$(cat "$tmp/blocked.rps")" \
+  'BEGIN { printf "allowed/direct = %.2f (target >= 0.33)   blocked = %.0f/s (target >= 20000)\n", a/d, b }'
+
+# RSS with 1,000 open client connections (each has made one /go request and
+# stays open, keep-alive).
+/usr/bin/python3 - "$srv" <<'PY'
+import socket, sys, time
+pid = sys.argv[1]
+def rss():
+    for ln in open("/proc/%s/status" % pid):
+        if ln.startswith(("VmRSS", "VmHWM")):
+            yield ln.split()[0][:-1], int(ln.split()[1])
+base = dict(rss())
+socks = []
+for i in range(1000):
+    s = socket.create_connection(("127.0.0.1", 5001))
+    s.sendall(b"GET /go?url=http%3A%2F%2F203.0.113.10%2Fhello HTTP/1.1\r\nHost: x\r\n\r\n")
+    socks.append(s)
+for s in socks:
+    s.settimeout(10)
+    data = b""
+    while b"hello from upstream" not in data:
+        c = s.recv(4096)
+        if not c:
+            break
+        data += c
+time.sleep(0.5)
+now = dict(rss())
+print("RSS with 1000 open connections: %.1f MB (before: %.1f MB, peak over the run: %.1f MB; target < 64 MB)"
+      % (now["VmRSS"] / 1024, base["VmRSS"] / 1024, now["VmHWM"] / 1024))
+for s in socks:
+    s.close()
+PY

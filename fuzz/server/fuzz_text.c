@@ -1,0 +1,70 @@
+/* fuzz_text.c — the service's handling of attacker bytes: the url=
+ * parameter, cleaning, JSON/HTML escaping and Accept.  Checks the escaping
+ * invariants, not just "no crash". */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/query.h"
+#include "server/text.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void invariant(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data;
+	char *z = malloc(size + 1);
+	if (!z)
+		return 0;
+	memcpy(z, data, size);
+	z[size] = '\0';
+
+	char *url = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	if (query_url_param(z, 8192, &url, &n, &why) == 0)
+		invariant(url && strlen(url) == n && n > 0 && n <= 8192);
+	else
+		invariant(!url && why);
+	free(url);
+
+	char clean[512];
+	size_t cl = text_clean(clean, sizeof clean, s, size);
+	invariant(cl < sizeof clean && strlen(clean) == cl);
+	for (size_t i = 0; i < cl;) {
+		size_t k = text_utf8_len((const unsigned char *)clean + i, cl - i);
+		invariant(k > 0 && (unsigned char)clean[i] >= 0x20 && clean[i] != 0x7f);
+		i += k;
+	}
+
+	size_t cap = size % 97 + 3;
+	char mem[100];
+	tbuf b;
+	tb_init(&b, mem, cap);
+	tb_json(&b, s, size, 64);
+	invariant(b.len < cap && b.p[0] == '"' && b.p[b.len - 1] == '"' && b.len >= 2);
+	for (size_t i = 1; i + 1 < b.len; i++) {
+		unsigned char c = (unsigned char)b.p[i];
+		invariant(c >= 0x20 && c != '"');
+		if (c == '\\') {
+			char e = b.p[++i];
+			invariant(i + 1 < b.len && (e == '"' || e == '\\' || e == 'u'));
+		}
+	}
+
+	char html[600];
+	tb_init(&b, html, sizeof html);
+	tb_html(&b, s, size);
+	invariant(!memchr(b.p, '<', b.len) && !memchr(b.p, '>', b.len) &&
+	          !memchr(b.p, '"', b.len) && !memchr(b.p, '\'', b.len));
+
+	(void)text_accepts_html(z);
+	free(z);
+	return 0;
+}

@@ -1,0 +1,352 @@
+/*
+ * policy.c — building an sg_policy: defaults, rules from text, policy files.
+ * Matching lives in policy_match.c.
+ */
+#include <errno.h>
+
+#include "guard/policy.h"
+
+static void errf(char *err, size_t errlen, const char *what, const char *text, size_t len)
+{
+	if (!err || !errlen)
+		return;
+	/* Quote a bounded, printable excerpt of the input. */
+	char ex[48];
+	size_t n = 0;
+	for (size_t i = 0; i < len && n + 1 < sizeof ex; i++) {
+		unsigned char c = (unsigned char)text[i];
+		ex[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	ex[n] = '\0';
+	snprintf(err, errlen, "%s: \"%s%s\"", what, ex, n < len ? "..." : "");
+}
+
+sg_err sg_policy_new(sg_policy **out)
+{
+	if (!out)
+		return SG_ERR_INVAL;
+	sg_policy *p = calloc(1, sizeof *p);
+	*out = p;
+	if (!p)
+		return SG_ERR_NOMEM;
+	memcpy(p->schemes[0], "http", 5);
+	memcpy(p->schemes[1], "https", 6);
+	p->nschemes = 2;
+	return SG_OK;
+}
+
+void sg_policy_free(sg_policy *p)
+{
+	if (!p)
+		return;
+	free(p->rules);
+	free(p);
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static int all_digits(const char *s, size_t len)
+{
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A decimal in [lo, hi] of at most 5 digits. */
+static int parse_num(const char *s, size_t len, unsigned lo, unsigned hi, unsigned *out)
+{
+	if (!all_digits(s, len) || len > 5)
+		return -1;
+	unsigned v = 0;
+	for (size_t i = 0; i < len; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
+	if (v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Strict dotted quad (a policy should not need inet_aton's shorthands). */
+static int strict_v4(const char *s, size_t len, sg_ip *ip)
+{
+	size_t dots = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.')
+			dots++;
+		else if (s[i] < '0' || s[i] > '9')
+			return -1;
+	}
+	*ip = (sg_ip){0};
+	return dots == 3 && sg_ipv4_parse(s, len, ip->b) == SG_OK ? 0 : -1;
+}
+
+static int host_bits_zero(const sg_ip *ip, unsigned bits)
+{
+	unsigned max = ip->v6 ? 128 : 32;
+	for (unsigned b = bits; b < max; b++)
+		if (ip->b[b / 8] & (0x80 >> (b % 8)))
+			return 0;
+	return 1;
+}
+
+/* Parse the target of allow/deny into r.  0, or -1 with *why set. */
+static int parse_target(const char *t, size_t len, sg_rule *r, const char **why)
+{
+	const char *addr = t;
+	size_t alen = len;
+	const char *port = NULL;
+	size_t plen = 0;
+
+	if (len && t[0] == '[') { /* [v6] or [v6]:port */
+		const char *close = memchr(t, ']', len);
+		if (!close) {
+			*why = "missing ']'";
+			return -1;
+		}
+		addr = t + 1;
+		alen = (size_t)(close - addr);
+		size_t rest = len - (size_t)(close - t) - 1;
+		if (rest) {
+			if (close[1] != ':') {
+				*why = "expected ':PORT' after ']'";
+				return -1;
+			}
+			port = close + 2;
+			plen = rest - 1;
+		}
+		r->ip = (sg_ip){0};
+		if (sg_ipv6_parse(addr, alen, r->ip.b, NULL) != SG_OK || memchr(addr, '%', alen)) {
+			*why = "invalid IPv6 address";
+			return -1;
+		}
+		r->ip.v6 = 1;
+		r->bits = 128;
+	} else {
+		const char *slash = memchr(t, '/', len);
+		const char *colon = memchr(t, ':', len);
+		const char *lastcolon = NULL;
+		for (size_t i = len; i > 0; i--)
+			if (t[i - 1] == ':') {
+				lastcolon = t + i - 1;
+				break;
+			}
+		if (colon && colon == lastcolon && !slash) { /* v4:port or name:port */
+			alen = (size_t)(colon - t);
+			port = colon + 1;
+			plen = len - alen - 1;
+		}
+		unsigned bits = 0;
+		if (slash) {
+			alen = (size_t)(slash - t);
+			size_t blen = len - alen - 1;
+			if (parse_num(slash + 1, blen, 0, 128, &bits) != 0) {
+				*why = "invalid prefix length";
+				return -1;
+			}
+		}
+		if (strict_v4(addr, alen, &r->ip) == 0) {
+			if (slash && bits > 32) {
+				*why = "IPv4 prefix length above 32";
+				return -1;
+			}
+			r->bits = (uint8_t)(slash ? bits : 32);
+		} else if (colon && (!port || slash) &&
+		           sg_ipv6_parse(addr, alen, r->ip.b, NULL) == SG_OK &&
+		           !memchr(addr, '%', alen)) {
+			r->ip.v6 = 1;
+			r->bits = (uint8_t)(slash ? bits : 128);
+		} else if (colon && !port) {
+			*why = "invalid IPv6 address (write [ADDR]:PORT for a port)";
+			return -1;
+		} else if (slash) {
+			*why = "a prefix length needs an IP address";
+			return -1;
+		} else {
+			/* A name: "*.example.com", "example.com", "bücher.de". */
+			r->is_name = 1;
+			if (alen >= 2 && addr[0] == '*' && addr[1] == '.') {
+				r->wildcard = 1;
+				addr += 2;
+				alen -= 2;
+			}
+			if (alen == 0 || memchr(addr, '*', alen) || memchr(addr, '/', alen) ||
+			    memchr(addr, '@', alen)) {
+				*why = "invalid host name";
+				return -1;
+			}
+			sg_host h;
+			const char *hw = NULL;
+			sg_err e = sg_host_normalise(addr, alen, &h, &hw);
+			if (e != SG_OK) {
+				*why = e == SG_ERR_NOMEM ? "out of memory" : hw;
+				return -1;
+			}
+			if (h.is_ip) {
+				*why = "an address must be written as a dotted quad or IPv6 (use CIDR)";
+				return -1;
+			}
+			for (size_t i = 0; i < h.name_len; i++) {
+				char c = h.name[i];
+				if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+				      c == '.' || c == '_')) {
+					*why = "invalid character in host name";
+					return -1;
+				}
+			}
+			memcpy(r->name, h.name, h.name_len + 1);
+			r->name_len = h.name_len;
+		}
+		if (!r->is_name && !host_bits_zero(&r->ip, r->bits)) {
+			*why = "address has bits set beyond the prefix length";
+			return -1;
+		}
+	}
+	if (port) {
+		unsigned pv;
+		if (parse_num(port, plen, 1, 65535, &pv) != 0) {
+			*why = "invalid port (1-65535)";
+			return -1;
+		}
+		r->port = (uint16_t)pv;
+	}
+	return 0;
+}
+
+static sg_err add_scheme(sg_policy *p, const char *s, size_t len, char *err, size_t errlen)
+{
+	char name[SG_SCHEME_MAX];
+	if (len == 0 || len >= SG_SCHEME_MAX) {
+		errf(err, errlen, "scheme name must be 1-15 characters", s, len);
+		return SG_ERR_PARSE;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (!((c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
+		                                           c == '-' || c == '.')))) {
+			errf(err, errlen, "invalid scheme name", s, len);
+			return SG_ERR_PARSE;
+		}
+		name[i] = c;
+	}
+	name[len] = '\0';
+	if (sg_policy_scheme_ok(p, name, len))
+		return SG_OK;
+	if (p->nschemes >= SG_POLICY_SCHEMES) {
+		errf(err, errlen, "too many schemes (at most 8)", s, len);
+		return SG_ERR_RANGE;
+	}
+	memcpy(p->schemes[p->nschemes++], name, len + 1);
+	return SG_OK;
+}
+
+sg_err sg_policy_add(sg_policy *p, const char *rule, size_t len, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (!p || (!rule && len))
+		return SG_ERR_INVAL;
+	while (len && is_space(rule[0])) {
+		rule++;
+		len--;
+	}
+	while (len && is_space(rule[len - 1]))
+		len--;
+	size_t kw = 0;
+	while (kw < len && !is_space(rule[kw]))
+		kw++;
+	size_t t = kw;
+	while (t < len && is_space(rule[t]))
+		t++;
+	const char *target = rule + t;
+	size_t tlen = len - t;
+	if (tlen == 0) {
+		errf(err, errlen, "expected 'allow TARGET', 'deny TARGET' or 'scheme NAME'", rule, len);
+		return SG_ERR_PARSE;
+	}
+	for (size_t i = 0; i < tlen; i++)
+		if (is_space(target[i]) || (unsigned char)target[i] < 0x20) {
+			errf(err, errlen, "one target per rule", rule, len);
+			return SG_ERR_PARSE;
+		}
+	if (kw == 6 && !memcmp(rule, "scheme", 6))
+		return add_scheme(p, target, tlen, err, errlen);
+	int deny;
+	if (kw == 4 && !memcmp(rule, "deny", 4))
+		deny = 1;
+	else if (kw == 5 && !memcmp(rule, "allow", 5))
+		deny = 0;
+	else {
+		errf(err, errlen, "unknown keyword (allow, deny, scheme)", rule, len);
+		return SG_ERR_PARSE;
+	}
+	if (p->nrules >= SG_POLICY_RULES_MAX) {
+		errf(err, errlen, "too many rules", rule, len);
+		return SG_ERR_RANGE;
+	}
+	if (p->nrules == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		sg_rule *nr = realloc(p->rules, cap * sizeof *nr);
+		if (!nr)
+			return SG_ERR_NOMEM;
+		p->rules = nr;
+		p->cap = cap;
+	}
+	sg_rule r;
+	memset(&r, 0, sizeof r);
+	r.deny = (uint8_t)deny;
+	const char *why = "invalid target";
+	if (parse_target(target, tlen, &r, &why) != 0) {
+		errf(err, errlen, why, rule, len);
+		return SG_ERR_PARSE;
+	}
+	/* Canonical spacing: the text lands in TSV columns and logs. */
+	int n = snprintf(r.text, sizeof r.text, "policy:%s %.*s", deny ? "deny" : "allow",
+	                 (int)tlen, target);
+	if (n < 0)
+		r.text[0] = '\0';
+	p->rules[p->nrules++] = r;
+	return SG_OK;
+}
+
+sg_err sg_policy_parse(sg_policy *p, const char *text, size_t len, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (!p || (!text && len))
+		return SG_ERR_INVAL;
+	size_t line = 0, i = 0;
+	while (i < len) {
+		line++;
+		size_t start = i;
+		while (i < len && text[i] != '\n')
+			i++;
+		size_t end = i;
+		if (i < len)
+			i++;
+		const char *hash = memchr(text + start, '#', end - start);
+		if (hash)
+			end = (size_t)(hash - text);
+		size_t s = start;
+		while (s < end && is_space(text[s]))
+			s++;
+		if (s == end)
+			continue;
+		char msg[SG_REASON_MAX];
+		sg_err e = sg_policy_add(p, text + s, end - s, msg, sizeof msg);
+		if (e != SG_OK) {
+			if (err && errlen)
+				snprintf(err, errlen, "line %zu: %s", line,
+				         e == SG_ERR_NOMEM ? "out of memory" : msg);
+			return e;
+		}
+	}
+	return SG_OK;
+}

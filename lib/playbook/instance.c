@@ -1,0 +1,499 @@
+/* instance.c — the recorded instance: capacity-checked setters and JSON. */
+#include "playbook/instance.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+pb_instance *pb_instance_new(void) { return calloc(1, sizeof(pb_instance)); }
+
+void pb_instance_free(pb_instance *inst) { free(inst); }
+
+sg_err pb_strset(char *dst, size_t cap, const char *src)
+{
+	if (!dst || cap == 0)
+		return SG_ERR_INVAL;
+	dst[0] = '\0';
+	if (!src)
+		return SG_OK;
+	size_t n = strlen(src);
+	if (n >= cap)
+		return SG_ERR_RANGE;
+	memcpy(dst, src, n + 1);
+	return SG_OK;
+}
+
+sg_err pb_instance_add_eni(pb_instance *inst, const char *id, const char *vpc, const char *subnet,
+                           int device_index, pb_eni **out)
+{
+	if (!inst || !id)
+		return SG_ERR_INVAL;
+	if (inst->n_enis >= PB_MAX_ENIS)
+		return SG_ERR_RANGE;
+	pb_eni *e = &inst->enis[inst->n_enis];
+	memset(e, 0, sizeof *e);
+	if (pb_strset(e->id, sizeof e->id, id) || pb_strset(e->vpc, sizeof e->vpc, vpc) ||
+	    pb_strset(e->subnet, sizeof e->subnet, subnet))
+		return SG_ERR_RANGE;
+	e->device_index = device_index;
+	inst->n_enis++;
+	if (out)
+		*out = e;
+	return SG_OK;
+}
+
+sg_err pb_eni_add_group(pb_eni *eni, const char *group)
+{
+	if (!eni || !group)
+		return SG_ERR_INVAL;
+	if (eni->n_groups >= PB_MAX_GROUPS)
+		return SG_ERR_RANGE;
+	sg_err err = pb_strset(eni->groups[eni->n_groups], PB_ID_MAX, group);
+	if (err == SG_OK)
+		eni->n_groups++;
+	return err;
+}
+
+sg_err pb_eni_add_addr(pb_eni *eni, const char *addr)
+{
+	if (!eni || !addr)
+		return SG_ERR_INVAL;
+	if (eni->n_addrs >= PB_MAX_ADDRS)
+		return SG_ERR_RANGE;
+	sg_err err = pb_strset(eni->addrs[eni->n_addrs], PB_ADDR_MAX, addr);
+	if (err == SG_OK)
+		eni->n_addrs++;
+	return err;
+}
+
+sg_err pb_instance_add_volume(pb_instance *inst, const char *id, const char *device, bool dot,
+                              bool root)
+{
+	if (!inst || !id)
+		return SG_ERR_INVAL;
+	if (inst->n_volumes >= PB_MAX_VOLUMES)
+		return SG_ERR_RANGE;
+	pb_volume *v = &inst->volumes[inst->n_volumes];
+	memset(v, 0, sizeof *v);
+	if (pb_strset(v->id, sizeof v->id, id) || pb_strset(v->device, sizeof v->device, device))
+		return SG_ERR_RANGE;
+	v->delete_on_termination = dot;
+	v->root = root;
+	inst->n_volumes++;
+	return SG_OK;
+}
+
+sg_err pb_instance_add_target(pb_instance *inst, const char *group_arn, const char *id, int port,
+                              const char *az)
+{
+	if (!inst || !group_arn || !id)
+		return SG_ERR_INVAL;
+	if (inst->n_targets >= PB_MAX_TARGETS)
+		return SG_ERR_RANGE;
+	pb_target *t = &inst->targets[inst->n_targets];
+	memset(t, 0, sizeof *t);
+	if (pb_strset(t->group_arn, sizeof t->group_arn, group_arn) ||
+	    pb_strset(t->id, sizeof t->id, id) || pb_strset(t->az, sizeof t->az, az))
+		return SG_ERR_RANGE;
+	if (port < 0 || port > 65535)
+		return SG_ERR_RANGE;
+	t->port = port;
+	inst->n_targets++;
+	return SG_OK;
+}
+
+sg_err pb_instance_add_elb(pb_instance *inst, const char *name)
+{
+	if (!inst || !name)
+		return SG_ERR_INVAL;
+	if (inst->n_elbs >= PB_MAX_ELBS)
+		return SG_ERR_RANGE;
+	sg_err err = pb_strset(inst->elbs[inst->n_elbs], PB_NAME_MAX, name);
+	if (err == SG_OK)
+		inst->n_elbs++;
+	return err;
+}
+
+sg_err pb_instance_add_tag(pb_instance *inst, const char *key, const char *value)
+{
+	if (!inst || !key)
+		return SG_ERR_INVAL;
+	if (inst->n_tags >= PB_MAX_TAGS)
+		return SG_ERR_RANGE;
+	pb_tag *t = &inst->tags[inst->n_tags];
+	if (pb_strset(t->key, sizeof t->key, key) || pb_strset(t->value, sizeof t->value, value))
+		return SG_ERR_RANGE;
+	inst->n_tags++;
+	return SG_OK;
+}
+
+/* Same address?  Parsed when both parse (IPv4 or IPv6), else exact text. */
+static bool same_addr(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	if (inet_pton(AF_INET, a, x) == 1 && inet_pton(AF_INET, b, y) == 1)
+		return memcmp(x, y, 4) == 0;
+	if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
+		return memcmp(x, y, 16) == 0;
+	return false;
+}
+
+bool pb_instance_matches_target(const pb_instance *inst, const char *target_id)
+{
+	if (!inst || !target_id || !target_id[0])
+		return false;
+	if (!strcmp(inst->id, target_id))
+		return true;
+	for (size_t i = 0; i < inst->n_enis; i++)
+		for (size_t j = 0; j < inst->enis[i].n_addrs; j++)
+			if (same_addr(inst->enis[i].addrs[j], target_id))
+				return true;
+	return false;
+}
+
+size_t pb_instance_vpcs(const pb_instance *inst, char (*out)[PB_ID_MAX], size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inst->n_enis; i++) {
+		const char *v = inst->enis[i].vpc;
+		bool seen = false;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = !strcmp(out[j], v);
+		if (seen || n >= cap)
+			continue;
+		memcpy(out[n], v, PB_ID_MAX);
+		n++;
+	}
+	return n;
+}
+
+/* ---- JSON ---------------------------------------------------------- */
+
+static int put_str(json_t *o, const char *k, const char *v)
+{
+	return json_object_set_new(o, k, json_string(v));
+}
+
+static json_t *str_array(const char *base, size_t stride, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(base + i * stride))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+char *pb_instance_to_json(const pb_instance *inst)
+{
+	if (!inst)
+		return NULL;
+	char *out = NULL;
+	int bad = 0;
+	json_t *o = json_object();
+	json_t *enis = json_array(), *vols = json_array(), *tgts = json_array(), *tags = json_object();
+	if (!o || !enis || !vols || !tgts || !tags)
+		goto fail;
+	bad |= put_str(o, "id", inst->id) | put_str(o, "arn", inst->arn) |
+	       put_str(o, "account", inst->account) | put_str(o, "region", inst->region) |
+	       put_str(o, "az", inst->az) | put_str(o, "vpc", inst->vpc) |
+	       put_str(o, "state", inst->state) | put_str(o, "profile_arn", inst->profile_arn) |
+	       put_str(o, "profile_assoc", inst->profile_assoc) |
+	       put_str(o, "role_name", inst->role_name) | put_str(o, "asg", inst->asg) |
+	       put_str(o, "http_tokens", inst->http_tokens) |
+	       put_str(o, "http_endpoint", inst->http_endpoint) |
+	       put_str(o, "shutdown_behavior", inst->shutdown_behavior);
+	bad |= json_object_set_new(o, "hop_limit", json_integer(inst->hop_limit));
+	bad |= json_object_set_new(o, "termination_protection",
+	                           json_boolean(inst->termination_protection));
+	bad |= json_object_set_new(o, "stop_protection", json_boolean(inst->stop_protection));
+	for (size_t i = 0; i < inst->n_enis && !bad; i++) {
+		const pb_eni *e = &inst->enis[i];
+		json_t *je = json_object();
+		if (!je) {
+			bad = 1;
+			break;
+		}
+		bad |= put_str(je, "id", e->id) | put_str(je, "vpc", e->vpc) |
+		       put_str(je, "subnet", e->subnet);
+		bad |= json_object_set_new(je, "device_index", json_integer(e->device_index));
+		bad |= json_object_set_new(je, "groups", str_array(e->groups[0], PB_ID_MAX, e->n_groups));
+		bad |= json_object_set_new(je, "addrs", str_array(e->addrs[0], PB_ADDR_MAX, e->n_addrs));
+		bad |= json_array_append_new(enis, je);
+	}
+	for (size_t i = 0; i < inst->n_volumes && !bad; i++) {
+		const pb_volume *v = &inst->volumes[i];
+		json_t *jv = json_object();
+		if (!jv) {
+			bad = 1;
+			break;
+		}
+		bad |= put_str(jv, "id", v->id) | put_str(jv, "device", v->device);
+		bad |= json_object_set_new(jv, "delete_on_termination",
+		                           json_boolean(v->delete_on_termination));
+		bad |= json_object_set_new(jv, "root", json_boolean(v->root));
+		bad |= json_array_append_new(vols, jv);
+	}
+	for (size_t i = 0; i < inst->n_targets && !bad; i++) {
+		const pb_target *t = &inst->targets[i];
+		json_t *jt = json_object();
+		if (!jt) {
+			bad = 1;
+			break;
+		}
+		bad |= put_str(jt, "group_arn", t->group_arn) | put_str(jt, "id", t->id) |
+		       put_str(jt, "az", t->az);
+		bad |= json_object_set_new(jt, "port", json_integer(t->port));
+		bad |= json_array_append_new(tgts, jt);
+	}
+	for (size_t i = 0; i < inst->n_tags && !bad; i++)
+		bad |= put_str(tags, inst->tags[i].key, inst->tags[i].value);
+	if (bad)
+		goto fail;
+	bad |= json_object_set_new(o, "enis", enis);
+	enis = NULL;
+	bad |= json_object_set_new(o, "volumes", vols);
+	vols = NULL;
+	bad |= json_object_set_new(o, "targets", tgts);
+	tgts = NULL;
+	bad |= json_object_set_new(o, "elbs", str_array(inst->elbs[0], PB_NAME_MAX, inst->n_elbs));
+	bad |= json_object_set_new(o, "tags", tags);
+	tags = NULL;
+	if (!bad)
+		out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+fail:
+	json_decref(enis);
+	json_decref(vols);
+	json_decref(tgts);
+	json_decref(tags);
+	json_decref(o);
+	return out;
+}
+
+/* Decoding: each getter records the first problem in msg and returns nonzero. */
+typedef struct dec {
+	char *msg;
+	size_t msglen;
+	int bad;
+} dec;
+
+static int dfail(dec *d, const char *what, const char *key)
+{
+	if (!d->bad)
+		snprintf(d->msg, d->msglen, "%s: %s", key, what);
+	d->bad = 1;
+	return 1;
+}
+
+static void get_str(dec *d, json_t *o, const char *k, char *dst, size_t cap)
+{
+	json_t *v = json_object_get(o, k);
+	dst[0] = '\0';
+	if (!v)
+		return; /* absent: empty */
+	if (!json_is_string(v)) {
+		dfail(d, "not a string", k);
+		return;
+	}
+	if (json_string_length(v) >= cap || pb_strset(dst, cap, json_string_value(v)))
+		dfail(d, "too long", k);
+}
+
+static long long get_int(dec *d, json_t *o, const char *k, long long lo, long long hi)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v)
+		return 0;
+	if (!json_is_integer(v)) {
+		dfail(d, "not an integer", k);
+		return 0;
+	}
+	long long n = json_integer_value(v);
+	if (n < lo || n > hi) {
+		dfail(d, "out of range", k);
+		return 0;
+	}
+	return n;
+}
+
+static bool get_bool(dec *d, json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v)
+		return false;
+	if (!json_is_boolean(v)) {
+		dfail(d, "not a boolean", k);
+		return false;
+	}
+	return json_is_true(v);
+}
+
+static json_t *get_array(dec *d, json_t *o, const char *k, size_t cap)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v)
+		return NULL;
+	if (!json_is_array(v)) {
+		dfail(d, "not an array", k);
+		return NULL;
+	}
+	if (json_array_size(v) > cap) {
+		dfail(d, "too many entries", k);
+		return NULL;
+	}
+	return v;
+}
+
+static size_t get_strs(dec *d, json_t *o, const char *k, char *base, size_t stride, size_t cap)
+{
+	json_t *a = get_array(d, o, k, cap);
+	size_t i;
+	json_t *v;
+	if (!a)
+		return 0;
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v) || pb_strset(base + i * stride, stride, json_string_value(v)) ||
+		    json_string_length(v) >= stride) {
+			dfail(d, "bad entry", k);
+			return 0;
+		}
+	}
+	return json_array_size(a);
+}
+
+sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, char *msg,
+                             size_t msglen)
+{
+	char dummy[1];
+	if (!msg) {
+		msg = dummy;
+		msglen = sizeof dummy;
+	}
+	msg[0] = '\0';
+	if (!json || !out)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	if (len > PB_INSTANCE_JSON_MAX) {
+		snprintf(msg, msglen, "record larger than %u bytes", PB_INSTANCE_JSON_MAX);
+		return SG_ERR_PARSE;
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	pb_instance *inst = NULL;
+	sg_err err = SG_ERR_PARSE;
+	dec d = {msg, msglen, 0};
+	if (!root) {
+		snprintf(msg, msglen, "record: %s", jerr.text);
+		goto fail;
+	}
+	if (!json_is_object(root)) {
+		snprintf(msg, msglen, "record: not an object");
+		goto fail;
+	}
+	inst = pb_instance_new();
+	if (!inst) {
+		err = SG_ERR_NOMEM;
+		goto fail;
+	}
+#define S(k) get_str(&d, root, #k, inst->k, sizeof inst->k)
+	S(id);
+	S(arn);
+	S(account);
+	S(region);
+	S(az);
+	S(vpc);
+	S(state);
+	S(profile_arn);
+	S(profile_assoc);
+	S(role_name);
+	S(asg);
+	S(http_tokens);
+	S(http_endpoint);
+	S(shutdown_behavior);
+#undef S
+	inst->hop_limit = (int)get_int(&d, root, "hop_limit", 0, 64);
+	inst->termination_protection = get_bool(&d, root, "termination_protection");
+	inst->stop_protection = get_bool(&d, root, "stop_protection");
+	if (!inst->id[0])
+		dfail(&d, "missing", "id");
+
+	json_t *a, *v;
+	size_t i;
+	if ((a = get_array(&d, root, "enis", PB_MAX_ENIS)))
+		json_array_foreach(a, i, v)
+		{
+			pb_eni *e = &inst->enis[i];
+			if (!json_is_object(v)) {
+				dfail(&d, "not an object", "enis");
+				break;
+			}
+			get_str(&d, v, "id", e->id, sizeof e->id);
+			get_str(&d, v, "vpc", e->vpc, sizeof e->vpc);
+			get_str(&d, v, "subnet", e->subnet, sizeof e->subnet);
+			e->device_index = (int)get_int(&d, v, "device_index", 0, 1024);
+			e->n_groups = get_strs(&d, v, "groups", e->groups[0], PB_ID_MAX, PB_MAX_GROUPS);
+			e->n_addrs = get_strs(&d, v, "addrs", e->addrs[0], PB_ADDR_MAX, PB_MAX_ADDRS);
+			if (!e->id[0])
+				dfail(&d, "missing", "enis[].id");
+			inst->n_enis = i + 1;
+		}
+	if ((a = get_array(&d, root, "volumes", PB_MAX_VOLUMES)))
+		json_array_foreach(a, i, v)
+		{
+			pb_volume *vol = &inst->volumes[i];
+			if (!json_is_object(v)) {
+				dfail(&d, "not an object", "volumes");
+				break;
+			}
+			get_str(&d, v, "id", vol->id, sizeof vol->id);
+			get_str(&d, v, "device", vol->device, sizeof vol->device);
+			vol->delete_on_termination = get_bool(&d, v, "delete_on_termination");
+			vol->root = get_bool(&d, v, "root");
+			if (!vol->id[0])
+				dfail(&d, "missing", "volumes[].id");
+			inst->n_volumes = i + 1;
+		}
+	if ((a = get_array(&d, root, "targets", PB_MAX_TARGETS)))
+		json_array_foreach(a, i, v)
+		{
+			pb_target *t = &inst->targets[i];
+			if (!json_is_object(v)) {
+				dfail(&d, "not an object", "targets");
+				break;
+			}
+			get_str(&d, v, "group_arn", t->group_arn, sizeof t->group_arn);
+			get_str(&d, v, "id", t->id, sizeof t->id);
+			get_str(&d, v, "az", t->az, sizeof t->az);
+			t->port = (int)get_int(&d, v, "port", 0, 65535);
+			if (!t->group_arn[0] || !t->id[0])
+				dfail(&d, "missing", "targets[].group_arn/id");
+			inst->n_targets = i + 1;
+		}
+	inst->n_elbs = get_strs(&d, root, "elbs", inst->elbs[0], PB_NAME_MAX, PB_MAX_ELBS);
+	json_t *tags = json_object_get(root, "tags");
+	if (tags && !json_is_object(tags))
+		dfail(&d, "not an object", "tags");
+	else if (tags) {
+		const char *k;
+		json_object_foreach(tags, k, v)
+		{
+			if (!json_is_string(v) || pb_instance_add_tag(inst, k, json_string_value(v))) {
+				dfail(&d, "bad or too many tags", "tags");
+				break;
+			}
+		}
+	}
+	if (d.bad)
+		goto fail;
+	*out = inst;
+	inst = NULL;
+	err = SG_OK;
+fail:
+	pb_instance_free(inst);
+	json_decref(root);
+	return err;
+}

@@ -1,0 +1,144 @@
+/*
+ * instance.h — the recorded view of a victim instance (the release data).
+ *
+ * PB_RECORD fills a pb_instance from the AWS describe calls; every later
+ * step and `incidents release` work from it, so it is persisted as JSON
+ * (pb_instance_to_json / pb_instance_from_json) with the incident.
+ *
+ * Fixed capacities keep it one flat allocation; an instance beyond them is
+ * refused with SG_ERR_RANGE at record time rather than half-contained.
+ * Strings are NUL-terminated and truncation is an error, never silent.
+ *
+ * Ownership: the caller owns the struct (it is large: allocate it with
+ * pb_instance_new, free with pb_instance_free, NULL-safe).  Pure.
+ */
+#ifndef SSRFGUARD_PLAYBOOK_INSTANCE_H
+#define SSRFGUARD_PLAYBOOK_INSTANCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ssrfguard/error.h"
+
+#define PB_ID_MAX      64   /* i-..., eni-..., sg-..., vol-..., account ids */
+#define PB_NAME_MAX    256  /* ASG names, ELB names, tag keys/values */
+#define PB_ARN_MAX     512
+#define PB_ADDR_MAX    46
+#define PB_DEV_MAX     32
+
+#define PB_MAX_ENIS    32
+#define PB_MAX_GROUPS  16   /* security groups per ENI */
+#define PB_MAX_ADDRS   32   /* addresses per ENI, IPv4 and IPv6 together */
+#define PB_MAX_VOLUMES 64
+#define PB_MAX_TARGETS 256  /* target-group registrations holding the instance */
+#define PB_MAX_ELBS    32
+#define PB_MAX_TAGS    50
+
+typedef struct pb_eni {
+	char id[PB_ID_MAX];
+	char vpc[PB_ID_MAX];
+	char subnet[PB_ID_MAX];
+	int device_index;
+	size_t n_groups;
+	char groups[PB_MAX_GROUPS][PB_ID_MAX];
+	size_t n_addrs;
+	char addrs[PB_MAX_ADDRS][PB_ADDR_MAX]; /* private IPv4 and IPv6 */
+} pb_eni;
+
+typedef struct pb_volume {
+	char id[PB_ID_MAX];
+	char device[PB_DEV_MAX];
+	bool delete_on_termination;
+	bool root;
+} pb_volume;
+
+/* One registration of this instance in a target group: an instance target
+ * (id = instance id) or an IP target (id = one of its addresses). */
+typedef struct pb_target {
+	char group_arn[PB_ARN_MAX];
+	char id[PB_ADDR_MAX > PB_ID_MAX ? PB_ADDR_MAX : PB_ID_MAX];
+	int port;                 /* 0: the group's default */
+	char az[PB_ID_MAX];       /* "all" or an AZ for IP targets outside the VPC */
+} pb_target;
+
+typedef struct pb_tag {
+	char key[PB_NAME_MAX];
+	char value[PB_NAME_MAX];
+} pb_tag;
+
+typedef struct pb_instance {
+	char id[PB_ID_MAX];
+	char arn[PB_ARN_MAX];        /* arn:PARTITION:ec2:REGION:ACCOUNT:instance/ID */
+	char account[PB_ID_MAX];
+	char region[PB_ID_MAX];
+	char az[PB_ID_MAX];
+	char vpc[PB_ID_MAX];
+	char state[PB_ID_MAX];       /* running, stopped, ... */
+
+	char profile_arn[PB_ARN_MAX];   /* "" when the instance has no profile */
+	char profile_assoc[PB_ID_MAX];  /* iip-assoc-... */
+	char role_name[PB_NAME_MAX];    /* the profile's role, "" if unknown */
+
+	char asg[PB_NAME_MAX];          /* "" when not in an ASG */
+
+	char http_tokens[16];           /* optional | required */
+	int hop_limit;
+	char http_endpoint[16];         /* enabled | disabled */
+
+	bool termination_protection;
+	bool stop_protection;
+	char shutdown_behavior[16];     /* stop | terminate */
+
+	size_t n_enis;
+	pb_eni enis[PB_MAX_ENIS];
+	size_t n_volumes;
+	pb_volume volumes[PB_MAX_VOLUMES];
+	size_t n_targets;
+	pb_target targets[PB_MAX_TARGETS];
+	size_t n_elbs;
+	char elbs[PB_MAX_ELBS][PB_NAME_MAX];
+	size_t n_tags;
+	pb_tag tags[PB_MAX_TAGS];
+} pb_instance;
+
+/* Zeroed instance or NULL on OOM. */
+pb_instance *pb_instance_new(void);
+void pb_instance_free(pb_instance *inst);
+
+/* Copy src into dst[cap]; SG_ERR_RANGE if it does not fit (dst then ""). */
+sg_err pb_strset(char *dst, size_t cap, const char *src);
+
+/* Appenders with capacity checks (SG_ERR_RANGE when full or too long). */
+sg_err pb_instance_add_eni(pb_instance *inst, const char *id, const char *vpc, const char *subnet,
+                           int device_index, pb_eni **out);
+sg_err pb_eni_add_group(pb_eni *eni, const char *group);
+sg_err pb_eni_add_addr(pb_eni *eni, const char *addr);
+sg_err pb_instance_add_volume(pb_instance *inst, const char *id, const char *device, bool dot,
+                              bool root);
+sg_err pb_instance_add_target(pb_instance *inst, const char *group_arn, const char *id, int port,
+                              const char *az);
+sg_err pb_instance_add_elb(pb_instance *inst, const char *name);
+sg_err pb_instance_add_tag(pb_instance *inst, const char *key, const char *value);
+
+/*
+ * pb_instance_matches_target — does a target id (as DescribeTargetHealth
+ * reports it) designate this instance: its id, or any of its addresses
+ * (compared as addresses, so "2001:db8::1" matches "2001:DB8:0::1")?
+ */
+bool pb_instance_matches_target(const pb_instance *inst, const char *target_id);
+
+/* The distinct VPCs of its ENIs, in ENI order; returns how many (<= cap). */
+size_t pb_instance_vpcs(const pb_instance *inst, char (*out)[PB_ID_MAX], size_t cap);
+
+/*
+ * JSON codec.  to_json returns a malloc'd NUL-terminated string (caller
+ * frees) or NULL on OOM.  from_json parses at most len bytes (limit
+ * PB_INSTANCE_JSON_MAX) into a fresh instance; SG_ERR_PARSE with a reason
+ * in msg for anything malformed, unknown-typed or over capacity.
+ */
+#define PB_INSTANCE_JSON_MAX (4u << 20)
+char *pb_instance_to_json(const pb_instance *inst);
+sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, char *msg,
+                             size_t msglen);
+
+#endif

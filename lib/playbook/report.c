@@ -1,0 +1,283 @@
+/* report.c — Markdown incident report from its JSON document. */
+#include "playbook/report.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct sbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t nc = b->cap ? b->cap : 1024;
+		while (nc < b->n + n + 1) {
+			if (nc > SIZE_MAX / 2) {
+				b->oom = true;
+				return;
+			}
+			nc *= 2;
+		}
+		char *np = realloc(b->p, nc);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+
+__attribute__((format(printf, 2, 3))) static void sb_fmt(sbuf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static void sb_esc(sbuf *b, const char *s)
+{
+	if (!s)
+		return;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '|': case '\\': case '`': case '*': case '_': case '[': case ']': case '#':
+		case '~': case '!':
+			sb_put(b, "\\", 1);
+			sb_put(b, s, 1);
+			break;
+		case '<': sb_str(b, "&lt;"); break;
+		case '>': sb_str(b, "&gt;"); break;
+		case '&': sb_str(b, "&amp;"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				sb_put(b, " ", 1);
+			else
+				sb_put(b, s, 1);
+		}
+	}
+}
+
+char *pb_md_escape(const char *text)
+{
+	sbuf b = {0};
+	sb_put(&b, "", 0);
+	sb_esc(&b, text);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+static void iso(int64_t ms, char out[40])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms <= 0 || !gmtime_r(&t, &tm)) {
+		snprintf(out, 40, "?");
+		return;
+	}
+	size_t n = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out + n, 40 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+typedef struct row {
+	int64_t at;
+	json_t *step, *call;
+} row;
+
+static int row_cmp(const void *a, const void *b)
+{
+	const row *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
+{
+	char dummy[1];
+	if (!msg) {
+		msg = dummy;
+		msglen = sizeof dummy;
+	}
+	msg[0] = '\0';
+	if (!json || !out)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	if (len > PB_REPORT_JSON_MAX) {
+		snprintf(msg, msglen, "report larger than %u bytes", PB_REPORT_JSON_MAX);
+		return SG_ERR_PARSE;
+	}
+	json_error_t je;
+	json_t *r = json_loadb(json, len, 0, &je);
+	if (!json_is_object(r)) {
+		snprintf(msg, msglen, "report: %s", r ? "not an object" : je.text);
+		json_decref(r);
+		return SG_ERR_PARSE;
+	}
+	sbuf b = {0};
+	row *rows = NULL;
+	size_t nrows = 0;
+	sg_err err = SG_ERR_NOMEM;
+	sb_str(&b, "# Incident ");
+	sb_esc(&b, str(r, "incident"));
+	sb_str(&b, "\n\n| | |\n|---|---|\n");
+	static const char *const fields[][2] = {
+		{"instance", "Instance"}, {"outcome", "Outcome"}, {"state", "State"},
+		{"opened", "Opened"},     {"finished", "Finished"}, {"source", "Source"},
+		{"category", "Category"}, {"dest", "Destination"},  {"url", "URL"},
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		sb_fmt(&b, "| %s | ", fields[i][1]);
+		sb_esc(&b, str(r, fields[i][0]));
+		sb_str(&b, " |\n");
+	}
+	sb_fmt(&b, "| Attempts | %lld |\n", (long long)json_integer_value(json_object_get(r, "attempts")));
+
+	json_t *steps = json_object_get(r, "steps");
+	sb_str(&b, "\n## Steps\n\n| # | step | state | tries | result |\n|---|---|---|---|---|\n");
+	size_t i;
+	json_t *s;
+	size_t total_calls = 0;
+	json_array_foreach(steps, i, s)
+	{
+		sb_fmt(&b, "| %zu | ", i + 1);
+		sb_esc(&b, str(s, "name"));
+		sb_str(&b, " | ");
+		sb_esc(&b, str(s, "state"));
+		sb_fmt(&b, " | %lld | ", (long long)json_integer_value(json_object_get(s, "attempts")));
+		sb_esc(&b, str(s, "result"));
+		sb_str(&b, " |\n");
+		total_calls += json_array_size(json_object_get(s, "calls"));
+	}
+	/* notes */
+	bool any_note = false;
+	json_array_foreach(steps, i, s)
+	{
+		size_t j;
+		json_t *n;
+		json_array_foreach(json_object_get(s, "notes"), j, n)
+		{
+			if (!any_note)
+				sb_str(&b, "\n## Notes\n\n");
+			any_note = true;
+			sb_str(&b, "- **");
+			sb_esc(&b, str(s, "name"));
+			sb_str(&b, "**: ");
+			sb_esc(&b, json_string_value(n));
+			sb_str(&b, "\n");
+		}
+	}
+	/* created resources */
+	bool any_created = false;
+	json_array_foreach(steps, i, s)
+	{
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(s, "created"), k, v)
+		{
+			if (!any_created)
+				sb_str(&b, "\n## Created or changed resources\n\n| step | what | id |\n|---|---|---|\n");
+			any_created = true;
+			sb_str(&b, "| ");
+			sb_esc(&b, str(s, "name"));
+			sb_str(&b, " | ");
+			sb_esc(&b, k);
+			sb_str(&b, " | ");
+			sb_esc(&b, json_string_value(v));
+			sb_str(&b, " |\n");
+		}
+	}
+	json_t *cap = json_object_get(r, "capture");
+	if (json_is_object(cap)) {
+		sb_str(&b, "\n## Volatile capture\n\n- status: ");
+		sb_esc(&b, str(cap, "status"));
+		sb_str(&b, "\n- stdout SHA-256: `");
+		sb_esc(&b, str(cap, "stdout_sha256"));
+		sb_str(&b, "`\n- stderr SHA-256: `");
+		sb_esc(&b, str(cap, "stderr_sha256"));
+		sb_str(&b, "`\n");
+	}
+	/* timeline: every call, in time order */
+	if (total_calls > (1u << 20))
+		goto fail;
+	rows = calloc(total_calls ? total_calls : 1, sizeof *rows);
+	if (!rows)
+		goto fail;
+	json_array_foreach(steps, i, s)
+	{
+		size_t j;
+		json_t *c;
+		json_array_foreach(json_object_get(s, "calls"), j, c)
+		{
+			rows[nrows].at = json_integer_value(json_object_get(c, "at"));
+			rows[nrows].step = s;
+			rows[nrows].call = c;
+			nrows++;
+		}
+	}
+	qsort(rows, nrows, sizeof *rows, row_cmp);
+	sb_str(&b, "\n## Timeline of AWS calls\n\n| time (UTC) | step | call | target | request id | "
+	           "changed | result |\n|---|---|---|---|---|---|---|\n");
+	for (size_t k = 0; k < nrows; k++) {
+		char t[40];
+		iso(rows[k].at, t);
+		json_t *c = rows[k].call;
+		sb_fmt(&b, "| %s | ", t);
+		sb_esc(&b, str(rows[k].step, "name"));
+		sb_str(&b, " | ");
+		sb_esc(&b, str(c, "api"));
+		sb_str(&b, " | ");
+		sb_esc(&b, str(c, "target"));
+		sb_str(&b, " | ");
+		sb_esc(&b, str(c, "request_id"));
+		sb_str(&b, " | ");
+		sb_esc(&b, str(c, "change"));
+		sb_str(&b, " | ");
+		const char *e = str(c, "error");
+		if (e[0]) {
+			sb_str(&b, "FAILED: ");
+			sb_esc(&b, e);
+		} else
+			sb_str(&b, json_is_true(json_object_get(c, "dry_run")) ? "dry run" : "ok");
+		sb_str(&b, " |\n");
+	}
+	if (b.oom)
+		goto fail;
+	*out = b.p;
+	b.p = NULL;
+	err = SG_OK;
+fail:
+	free(rows);
+	free(b.p);
+	json_decref(r);
+	return err;
+}

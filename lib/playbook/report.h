@@ -1,0 +1,38 @@
+/*
+ * report.h — the incident report as Markdown, rendered from the report's
+ * JSON document (the one `incidents show ID --json` prints and the
+ * responder writes as INC-N.json).
+ *
+ * Document shape (fields absent are shown as empty):
+ *   {"incident":"INC-3","instance":"i-...","outcome":"contained",
+ *    "state":"contained","opened":"ISO","finished":"ISO","source":"...",
+ *    "dest":"...","category":"...","attempts":N,
+ *    "steps":[{"name":"record","state":"done","attempts":1,"result":"...",
+ *              "notes":["..."],"created":{"k":"v"},
+ *              "calls":[{"at":MS,"ms":N,"api":"ec2:X","target":"...",
+ *                        "change":"..."|null,"request_id":"...",
+ *                        "error":"..."?}]}],
+ *    "capture":{"stdout_sha256":"...",...}?}
+ *
+ * Every value is escaped for Markdown and HTML (a hostile URL or tag value
+ * cannot inject markup or break a table).  Pure.
+ */
+#ifndef SSRFGUARD_PLAYBOOK_REPORT_H
+#define SSRFGUARD_PLAYBOOK_REPORT_H
+
+#include <stddef.h>
+
+#include "ssrfguard/error.h"
+
+#define PB_REPORT_JSON_MAX (64u << 20)
+
+/* *out: malloc'd NUL-terminated Markdown.  SG_ERR_PARSE (reason in msg)
+ * for a document that is not a JSON object; SG_ERR_NOMEM. */
+sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen);
+
+/* Escape text for a Markdown table cell into a malloc'd string (NULL on
+ * OOM): | \ ` * _ [ ] < > & # are escaped or entity-encoded, control
+ * characters and newlines become spaces. */
+char *pb_md_escape(const char *text);
+
+#endif

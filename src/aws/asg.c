@@ -1,0 +1,61 @@
+/* asg.c — typed Auto Scaling calls (see asg.h). */
+#include "aws/asg.h"
+
+static sg_err run(struct aws_client *c, const char *action, struct aws_params *p, unsigned flags,
+                  struct aws_xml **reply, struct aws_error *err)
+{
+	if (!p)
+		return SG_ERR_NOMEM;
+	sg_err rc = aws_params_error(p);
+	if (!rc)
+		rc = aws_query(c, AWS_AUTOSCALING, action, p, flags, reply, err);
+	aws_params_free(p);
+	return rc;
+}
+
+sg_err aws_asg_describe_instances(struct aws_client *c, const char *const *instance_ids,
+                                  size_t n, struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = aws_params_new();
+	if (p && n)
+		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
+	return run(c, "DescribeAutoScalingInstances", p, 0, reply, err);
+}
+
+sg_err aws_asg_describe_groups(struct aws_client *c, const char *const *names, size_t n,
+                               struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = aws_params_new();
+	if (p && n)
+		aws_params_add_list(p, "AutoScalingGroupNames.member", names, n);
+	return run(c, "DescribeAutoScalingGroups", p, 0, reply, err);
+}
+
+sg_err aws_asg_detach_instances(struct aws_client *c, const char *group,
+                                const char *const *instance_ids, size_t n, bool decrement,
+                                unsigned flags, struct aws_xml **reply, struct aws_error *err)
+{
+	if (!group || !n || (flags & AWS_CALL_DRY_RUN))
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "AutoScalingGroupName", group);
+		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
+		aws_params_add_bool(p, "ShouldDecrementDesiredCapacity", decrement);
+	}
+	return run(c, "DetachInstances", p, flags, reply, err);
+}
+
+sg_err aws_asg_attach_instances(struct aws_client *c, const char *group,
+                                const char *const *instance_ids, size_t n, unsigned flags,
+                                struct aws_error *err)
+{
+	if (!group || !n || (flags & AWS_CALL_DRY_RUN))
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "AutoScalingGroupName", group);
+		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
+	}
+	return run(c, "AttachInstances", p, flags, NULL, err);
+}

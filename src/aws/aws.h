@@ -1,0 +1,134 @@
+/*
+ * aws.h — the AWS client: one object per thread of work, holding the
+ * region, the credentials (refreshed before they expire), the endpoints,
+ * the retry policy and a libcurl handle.  Not thread-safe; cheap to make.
+ *
+ * The generic calls:
+ *   aws_query()  Query protocol (EC2, Auto Scaling, ELB, ELBv2, IAM, STS,
+ *                SNS): service + Action + params -> decoded XML reply.
+ *   aws_json()   JSON 1.1 protocol (SSM): service + operation + JSON body ->
+ *                decoded JSON reply.
+ * Both sign with SigV4 (session token included), POST over HTTPS (peer
+ * verified; CA bundle from opts/AWS_CA_BUNDLE), retry in the SDKs'
+ * standard mode, and on failure fill *err (which may be NULL) with the AWS
+ * code, message and request id.  Secrets never reach *err or the log.
+ *
+ * Result codes:
+ *   SG_OK             success; *reply set (caller frees: aws_xml_free /
+ *                     json_decref).  With AWS_CALL_DRY_RUN: the dry run said
+ *                     "would have succeeded" (DryRunOperation); *reply NULL.
+ *   SG_ERR_AUTH       credentials missing/refused, or not permitted
+ *                     (UnauthorizedOperation, AccessDenied, ...)
+ *   SG_ERR_NOTFOUND   *.NotFound / NoSuchEntity / ...
+ *   SG_ERR_EXISTS     *.Duplicate / AlreadyExists
+ *   SG_ERR_STATE      IncorrectState / IncorrectInstanceState / ...
+ *   SG_ERR_THROTTLED  still throttled after every attempt
+ *   SG_ERR_REMOTE     any other AWS error (see err->code)
+ *   SG_ERR_NETWORK / SG_ERR_TIMEOUT  transport failed after every attempt
+ *   SG_ERR_PROTOCOL   an answer we cannot decode
+ *   SG_ERR_INVAL / SG_ERR_NOMEM
+ * err->outcome_unknown is set when a non-idempotent call failed in a way
+ * that leaves open whether AWS acted (e.g. a 500 or a dropped connection
+ * after the request was sent): look before trying again.
+ *
+ * Threads: one client per thread.  The first aws_client_new() also runs
+ * curl_global_init(), which is not thread-safe: a threaded program makes
+ * its first client (or calls curl_global_init itself) before starting
+ * threads.
+ *
+ * Retries: throttling codes, transient codes, HTTP 500/502/503/504, and
+ * connection failures, at most max_attempts in all, with full-jitter
+ * exponential backoff (base 1 s, cap 20 s) and the SDKs' retry quota.
+ * A refusal with ExpiredToken while the credentials are refreshable (IMDS,
+ * container) fetches new ones and re-sends once.
+ * Calls flagged AWS_CALL_NOT_IDEMPOTENT (creates with no ClientToken,
+ * SendCommand, Publish) are retried only on failures that prove the request
+ * was not processed: throttling answers and failed connects.
+ */
+#ifndef SG_SRC_AWS_H
+#define SG_SRC_AWS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "aws/awserr.h"
+#include "aws/credentials.h"
+#include "aws/endpoint.h"
+#include "aws/params.h"
+#include "aws/xml.h"
+#include "ssrfguard/error.h"
+
+struct aws_client;
+
+struct aws_client_opts {
+	const char *region;          /* NULL: AWS_REGION, AWS_DEFAULT_REGION, config
+	                                file, then IMDS */
+	const char *profile;         /* NULL: AWS_PROFILE, else "default" */
+	const char *endpoint_url;    /* NULL: AWS_ENDPOINT_URL[_<SERVICE>] (unless
+	                                AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true) or AWS */
+	const char *ca_bundle;       /* NULL: AWS_CA_BUNDLE, else the system store */
+	const struct aws_credentials *credentials; /* NULL: the provider chain */
+	long connect_timeout_ms;     /* 0: 3000 */
+	long timeout_ms;             /* 0: 30000, per attempt */
+	int max_attempts;            /* 0: AWS_MAX_ATTEMPTS, else 3 */
+	unsigned backoff_base_ms;    /* 0: SSRFGUARD_AWS_BACKOFF_BASE_MS, else 1000 */
+	unsigned backoff_cap_ms;     /* 0: 20000 */
+	/* Optional log sink: one line per attempt (service, action, status,
+	 * code, request id, delay) — never a key, token or signature. */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+};
+
+/* Flags for aws_query / aws_json. */
+enum {
+	AWS_CALL_IDEMPOTENT = 0,
+	AWS_CALL_NOT_IDEMPOTENT = 1u << 0, /* never blindly re-sent */
+	AWS_CALL_DRY_RUN = 1u << 1,        /* EC2 only: adds DryRun=true.  Other
+	                                      services: SG_ERR_INVAL; EC2 actions
+	                                      without DryRun in the API (the IAM
+	                                      instance-profile association calls):
+	                                      SG_ERR_UNSUPPORTED, nothing sent */
+};
+
+/*
+ * Make a client.  opts may be NULL (all defaults).  Resolves the region
+ * and fetches credentials now, so a missing region or credentials fail
+ * here (SG_ERR_INVAL / SG_ERR_AUTH, with err->message saying which).
+ */
+sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **out,
+                      struct aws_error *err);
+void aws_client_free(struct aws_client *c);   /* NULL-safe; wipes secrets */
+
+const char *aws_client_region(const struct aws_client *c);
+/* The endpoint URL a service resolves to (for messages/tests). */
+const char *aws_client_endpoint(const struct aws_client *c, enum aws_service svc);
+/* Override the clock used for signing (tests: stale-date refusal). NULL resets. */
+void aws_client_set_clock(struct aws_client *c, long long (*now)(void *ctx), void *ctx);
+
+sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
+                 const struct aws_params *params, unsigned flags,
+                 struct aws_xml **reply, struct aws_error *err);
+
+/* operation is the bare name ("SendCommand"); body may be NULL ({}). */
+sg_err aws_json(struct aws_client *c, enum aws_service svc, const char *operation,
+                const json_t *body, unsigned flags, json_t **reply,
+                struct aws_error *err);
+
+/*
+ * Pagination for Query calls.  Calls action repeatedly, passing the token
+ * found at out_path in one reply (e.g. "nextToken", "DescribeAutoScalingGroupsResult/NextToken",
+ * "DescribeTargetGroupsResult/NextMarker") as the request param in_name
+ * ("NextToken", "Marker") of the next, and hands each reply to page() (it
+ * returns SG_OK to go on, anything else to stop with that code).  Stops
+ * after max_pages (0: 1000) with SG_ERR_RANGE.
+ */
+sg_err aws_query_pages(struct aws_client *c, enum aws_service svc, const char *action,
+                       const struct aws_params *params, const char *in_name,
+                       const char *out_path, unsigned max_pages,
+                       sg_err (*page)(void *ctx, const struct aws_xml *reply), void *ctx,
+                       struct aws_error *err);
+
+/* A fresh idempotency token (UUID v4 text) for ClientToken params. */
+sg_err aws_client_token(char out[37]);
+
+#endif

@@ -1,0 +1,603 @@
+/* client.c — the AWS client: signing, transport, retries (see aws.h). */
+#include "aws/aws.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "aws/creds.h"
+#include "aws/http.h"
+#include "aws/imds.h"
+#include "aws/json.h"
+#include "aws/retry.h"
+#include "aws/sigv4.h"
+
+#define REFRESH_MARGIN_S 300
+#define MAX_REPLY (16u << 20)
+
+struct endpoint {
+	char url[512];
+	char host[300];        /* Host header value: host[:port] */
+	char path[256];
+	char sign_region[64];
+};
+
+struct aws_client {
+	CURL *curl;
+	char region[64];
+	char profile[128];
+	char ca_bundle[1024];
+	int have_ca;
+	int static_creds;       /* passed in by the caller: never refreshed */
+	struct aws_credentials creds;
+	struct endpoint ep[AWS__SERVICE_COUNT];
+	long connect_timeout_ms, timeout_ms;
+	int max_attempts;
+	unsigned base_ms, cap_ms;
+	struct aws_retry retry;  /* quota shared by every call of this client */
+	uint64_t rng;
+	long long (*now)(void *ctx);
+	void *now_ctx;
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+};
+
+static const char *env_get(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static void logf_(struct aws_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct aws_client *c, const char *fmt, ...)
+{
+	if (!c->log)
+		return;
+	char line[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->log(c->log_ctx, line);
+}
+
+static long long now_s(struct aws_client *c)
+{
+	return c->now ? c->now(c->now_ctx) : (long long)time(NULL);
+}
+
+static double rand01(struct aws_client *c)
+{
+	/* xorshift64*: jitter only, not a secret */
+	uint64_t x = c->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	c->rng = x;
+	return (double)((x * 2685821657736338717ULL) >> 11) / (double)(1ULL << 53);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static long env_long(const char *name, long dflt, long lo, long hi)
+{
+	const char *v = env_get(name);
+	if (!v)
+		return dflt;
+	char *end;
+	errno = 0;
+	long x = strtol(v, &end, 10);
+	if (errno || *end || x < lo || x > hi)
+		return dflt;
+	return x;
+}
+
+static sg_err split_url(struct endpoint *e)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *path = NULL;
+	sg_err rc = SG_ERR_NOMEM;
+	if (!u)
+		return rc;
+	rc = SG_ERR_INVAL;
+	if (curl_url_set(u, CURLUPART_URL, e->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto fail;
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		path = NULL;
+	int n = port ? snprintf(e->host, sizeof e->host, "%s:%s", host, port)
+	             : snprintf(e->host, sizeof e->host, "%s", host);
+	if (n < 0 || (size_t)n >= sizeof e->host)
+		goto fail;
+	n = snprintf(e->path, sizeof e->path, "%s", path && *path ? path : "/");
+	if (n < 0 || (size_t)n >= sizeof e->path)
+		goto fail;
+	rc = SG_OK;
+fail:
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+void aws_client_free(struct aws_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	aws_credentials_wipe(&c->creds);
+	free(c);
+}
+
+sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **out,
+                      struct aws_error *err)
+{
+	struct aws_client_opts none = {0};
+	struct aws_client *c = NULL;
+	sg_err rc = SG_ERR_INVAL;
+	aws_error_clear(err);
+	if (!out)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	if (!opts)
+		opts = &none;
+	static int curl_ready;
+	if (!curl_ready) {
+		/* CLI-level, idempotent; libcurl requires it before threads anyway */
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return SG_ERR_NOMEM;
+		curl_ready = 1;
+	}
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return SG_ERR_NOMEM;
+	c->curl = curl_easy_init();
+	rc = SG_ERR_NOMEM;
+	if (!c->curl)
+		goto fail;
+	c->log = opts->log;
+	c->log_ctx = opts->log_ctx;
+	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3000;
+	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+	c->max_attempts = opts->max_attempts > 0
+	                          ? opts->max_attempts
+	                          : (int)env_long("AWS_MAX_ATTEMPTS", 3, 1, 100);
+	c->base_ms = opts->backoff_base_ms
+	                     ? opts->backoff_base_ms
+	                     : (unsigned)env_long("SSRFGUARD_AWS_BACKOFF_BASE_MS", 1000, 1, 60000);
+	c->cap_ms = opts->backoff_cap_ms ? opts->backoff_cap_ms : 20000;
+	aws_retry_init(&c->retry, c->max_attempts, c->base_ms, c->cap_ms);
+	if (getrandom(&c->rng, sizeof c->rng, GRND_NONBLOCK) != (ssize_t)sizeof c->rng)
+		c->rng = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL;
+	c->rng |= 1;
+
+	const char *ca = opts->ca_bundle ? opts->ca_bundle : env_get("AWS_CA_BUNDLE");
+	if (ca) {
+		rc = SG_ERR_RANGE;
+		if (snprintf(c->ca_bundle, sizeof c->ca_bundle, "%s", ca) >= (int)sizeof c->ca_bundle)
+			goto fail;
+		c->have_ca = 1;
+	}
+	if (opts->profile)
+		snprintf(c->profile, sizeof c->profile, "%s", opts->profile);
+
+	/* region */
+	rc = SG_ERR_INVAL;
+	if (opts->region && *opts->region) {
+		snprintf(c->region, sizeof c->region, "%s", opts->region);
+	} else if (aws_region_resolve(opts->profile, c->region, sizeof c->region) != SG_OK) {
+		struct imds_identity id;
+		if (imds_identity_get(NULL, &id) == SG_OK) {
+			snprintf(c->region, sizeof c->region, "%s", id.region);
+		} else {
+			aws_error_set(err, NULL, "no region: set AWS_REGION, a profile region, or "
+			                         "run on EC2");
+			goto fail;
+		}
+	}
+	/* endpoints; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns the
+	 * AWS_ENDPOINT_URL* variables off, as in the SDKs */
+	const char *ign = env_get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+	aws_getenv_fn ep_env = ign && !strcasecmp(ign, "true") ? NULL : env_get;
+	for (int s = 0; s < AWS__SERVICE_COUNT; s++) {
+		rc = aws_endpoint_resolve((enum aws_service)s, c->region, opts->endpoint_url, ep_env,
+		                          c->ep[s].url, sizeof c->ep[s].url, c->ep[s].sign_region,
+		                          sizeof c->ep[s].sign_region);
+		if (!rc)
+			rc = split_url(&c->ep[s]);
+		if (rc) {
+			aws_error_set(err, NULL, "bad endpoint or region for %s",
+			              aws_service_info((enum aws_service)s)->name);
+			goto fail;
+		}
+	}
+	/* credentials */
+	if (opts->credentials) {
+		c->creds = *opts->credentials;
+		c->static_creds = 1;
+		rc = SG_ERR_AUTH;
+		if (!c->creds.access_key_id[0] || !c->creds.secret_access_key[0]) {
+			aws_error_set(err, NULL, "the credentials passed in are empty");
+			goto fail;
+		}
+	} else {
+		struct aws_creds_opts co = {.profile = c->profile[0] ? c->profile : NULL};
+		rc = aws_creds_resolve(&co, &c->creds, err);
+		if (rc)
+			goto fail;
+	}
+	*out = c;
+	return SG_OK;
+fail:
+	aws_client_free(c);
+	return rc;
+}
+
+const char *aws_client_region(const struct aws_client *c)
+{
+	return c ? c->region : NULL;
+}
+
+const char *aws_client_endpoint(const struct aws_client *c, enum aws_service svc)
+{
+	if (!c || (unsigned)svc >= AWS__SERVICE_COUNT)
+		return NULL;
+	return c->ep[svc].url;
+}
+
+void aws_client_set_clock(struct aws_client *c, long long (*now)(void *ctx), void *ctx)
+{
+	if (!c)
+		return;
+	c->now = now;
+	c->now_ctx = ctx;
+}
+
+sg_err aws_client_token(char out[37])
+{
+	unsigned char b[16];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		return SG_ERR_IO;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+	         b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+	         b[14], b[15]);
+	return SG_OK;
+}
+
+static sg_err refresh_creds(struct aws_client *c, int force, struct aws_error *err)
+{
+	if (c->static_creds ||
+	    (!force && !aws_creds_expiring(&c->creds, now_s(c), REFRESH_MARGIN_S)))
+		return SG_OK;
+	struct aws_credentials fresh;
+	struct aws_creds_opts co = {.profile = c->profile[0] ? c->profile : NULL};
+	sg_err rc = aws_creds_resolve(&co, &fresh, err);
+	if (rc) {
+		/* keep using what we have while it is still valid */
+		if (!force && c->creds.expiration > now_s(c))
+			return SG_OK;
+		return rc;
+	}
+	aws_credentials_wipe(&c->creds);
+	c->creds = fresh;
+	aws_credentials_wipe(&fresh);
+	logf_(c, "aws: credentials refreshed from %s", c->creds.source);
+	return SG_OK;
+}
+
+/* One signed POST. */
+static sg_err send_signed(struct aws_client *c, enum aws_service svc, const char *content_type,
+                          const char *target, const char *body, size_t body_len, int fresh,
+                          struct aws_http_resp *resp, enum aws_failure *fail, char *diag,
+                          size_t diaglen)
+{
+	const struct endpoint *e = &c->ep[svc];
+	const struct aws_service_info *si = aws_service_info(svc);
+	char date[17], hash[65], auth[AWS_SIGV4_AUTH_MAX];
+	sg_err rc = aws_amz_date(now_s(c), date);
+	if (rc)
+		return rc;
+	aws_sha256_hex(body, body_len, hash);
+	struct aws_kv h[6];
+	size_t n = 0;
+	h[n++] = (struct aws_kv){"Host", e->host};
+	h[n++] = (struct aws_kv){"Content-Type", content_type};
+	h[n++] = (struct aws_kv){"X-Amz-Date", date};
+	if (target)
+		h[n++] = (struct aws_kv){"X-Amz-Target", target};
+	if (c->creds.session_token[0])
+		h[n++] = (struct aws_kv){"X-Amz-Security-Token", c->creds.session_token};
+	struct aws_sigv4_request req = {.method = "POST", .path = e->path, .headers = h,
+	                                .nheaders = n, .payload_sha256 = hash};
+	struct aws_sigv4_signer s = {.access_key_id = c->creds.access_key_id,
+	                             .secret_access_key = c->creds.secret_access_key,
+	                             .region = e->sign_region, .service = si->signing_name,
+	                             .amz_date = date};
+	rc = aws_sigv4_authorization(&s, &req, auth, sizeof auth);
+	if (rc) {
+		*fail = AWS_FAIL_FATAL;
+		snprintf(diag, diaglen, "cannot sign the request (%s)", sg_strerror(rc));
+		return rc;
+	}
+	h[n++] = (struct aws_kv){"Authorization", auth};
+	struct aws_http_req hr = {.method = "POST", .url = e->url, .headers = h, .nheaders = n,
+	                          .body = body, .body_len = body_len,
+	                          .connect_timeout_ms = c->connect_timeout_ms,
+	                          .timeout_ms = c->timeout_ms,
+	                          .ca_bundle = c->have_ca ? c->ca_bundle : NULL,
+	                          .max_reply = MAX_REPLY, .fresh_connection = fresh};
+	rc = aws_http_do(c->curl, &hr, resp, fail, diag, diaglen);
+	memset(auth, 0, sizeof auth);
+	return rc;
+}
+
+/* Classify an HTTP answer that is not 2xx. */
+static enum aws_failure failure_of(const struct aws_error *e)
+{
+	if (aws_code_is_throttling(e->code) || e->http_status == 429)
+		return AWS_FAIL_THROTTLE;
+	if (aws_code_is_transient(e->code) || e->http_status == 500 || e->http_status == 502 ||
+	    e->http_status == 503 || e->http_status == 504)
+		return AWS_FAIL_TRANSIENT;
+	return AWS_FAIL_FATAL;
+}
+
+enum wire { WIRE_XML, WIRE_JSON };
+
+/* The shared retry loop.  On SG_OK *resp holds the 2xx answer. */
+static sg_err call(struct aws_client *c, enum aws_service svc, const char *action,
+                   enum wire wire, const char *content_type, const char *target,
+                   const char *body, size_t body_len, unsigned flags,
+                   struct aws_http_resp *resp, struct aws_error *err)
+{
+	const struct aws_service_info *si = aws_service_info(svc);
+	bool idempotent = !(flags & AWS_CALL_NOT_IDEMPOTENT);
+	struct aws_error local;
+	struct aws_error *e = err ? err : &local;
+	aws_error_clear(e);
+	memset(resp, 0, sizeof *resp);
+	c->retry.max_attempts = c->max_attempts;
+	int refreshed = 0;
+
+	for (int attempt = 1;; attempt++) {
+		e->attempts = attempt;
+		sg_err rc = refresh_creds(c, 0, e);
+		if (rc)
+			return rc;
+		enum aws_failure fail;
+		char diag[300];
+		rc = send_signed(c, svc, content_type, target, body, body_len, !idempotent, resp,
+		                 &fail, diag, sizeof diag);
+		if (rc == SG_OK) {
+			e->http_status = (int)resp->status;
+			aws_copy_clean(e->request_id, sizeof e->request_id, resp->request_id,
+			               strlen(resp->request_id));
+			if (resp->status >= 200 && resp->status < 300) {
+				aws_retry_success(&c->retry);
+				logf_(c, "aws %s %s: HTTP %ld (request %s)", si->name, action,
+				      resp->status, e->request_id);
+				return SG_OK;
+			}
+			e->code[0] = e->message[0] = '\0';
+			if (wire == WIRE_XML)
+				aws_error_from_xml(resp->body, resp->len, e);
+			else
+				aws_error_from_json(resp->body, resp->len, resp->request_id, e);
+			if (!e->request_id[0])
+				aws_copy_clean(e->request_id, sizeof e->request_id, resp->request_id,
+				               strlen(resp->request_id));
+			if (!e->code[0])
+				aws_error_set(e, NULL, "HTTP %ld without an AWS error body",
+				              resp->status);
+			aws_http_resp_free(resp);
+			fail = failure_of(e);
+			if (!strcmp(e->code, "DryRunOperation") && (flags & AWS_CALL_DRY_RUN)) {
+				logf_(c, "aws %s %s: dry run permitted (request %s)", si->name, action,
+				      e->request_id);
+				return SG_OK;
+			}
+			rc = aws_error_classify(e->code, e->http_status);
+			/* Refreshable credentials the service calls expired (clock
+			 * skew, early rotation): fetch new ones and send once more.
+			 * The request was refused, so this is safe for any call. */
+			if (!refreshed && !c->static_creds &&
+			    (!strcmp(e->code, "ExpiredToken") || !strcmp(e->code, "ExpiredTokenException"))) {
+				refreshed = 1;
+				if (refresh_creds(c, 1, e) == SG_OK) {
+					logf_(c, "aws %s %s: credentials expired early; resending", si->name,
+					      action);
+					continue;
+				}
+			}
+		} else {
+			/* nothing from an earlier attempt may pose as this failure's cause */
+			e->http_status = 0;
+			e->code[0] = e->request_id[0] = '\0';
+			aws_error_set(e, NULL, "%s %s: %s", si->name, action, diag);
+		}
+		unsigned delay = 0;
+		bool again = aws_retry_next(&c->retry, attempt, fail, idempotent, rand01(c), &delay);
+		logf_(c, "aws %s %s: attempt %d failed: %s%s%s (HTTP %d, request %s)%s", si->name,
+		      action, attempt, e->code[0] ? e->code : sg_strerror(rc),
+		      e->message[0] ? ": " : "", e->message, e->http_status,
+		      e->request_id[0] ? e->request_id : "-", again ? "; retrying" : "");
+		if (!again) {
+			e->outcome_unknown =
+				!idempotent && (fail == AWS_FAIL_TRANSIENT || fail == AWS_FAIL_IO);
+			return rc;
+		}
+		sleep_ms(delay);
+	}
+}
+
+/* EC2 actions whose API model has no DryRun member (of those ssrfguard uses):
+ * a dry run of them is refused here instead of by the service. */
+static int ec2_has_dry_run(const char *action)
+{
+	static const char *const none[] = {
+		"AssociateIamInstanceProfile", "DisassociateIamInstanceProfile",
+		"ReplaceIamInstanceProfileAssociation", "DescribeIamInstanceProfileAssociations",
+		NULL,
+	};
+	for (size_t i = 0; none[i]; i++)
+		if (!strcmp(action, none[i]))
+			return 0;
+	return 1;
+}
+
+sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
+                 const struct aws_params *params, unsigned flags, struct aws_xml **reply,
+                 struct aws_error *err)
+{
+	struct aws_params *p = NULL;
+	char *body = NULL;
+	size_t body_len = 0;
+	struct aws_http_resp resp = {0};
+	sg_err rc = SG_ERR_INVAL;
+	if (reply)
+		*reply = NULL;
+	aws_error_clear(err);
+	const struct aws_service_info *si = aws_service_info(svc);
+	if (!c || !si || si->proto == AWS_PROTO_JSON11 || !action || !*action)
+		goto fail;
+	if ((flags & AWS_CALL_DRY_RUN) && svc != AWS_EC2)
+		goto fail;
+	if ((flags & AWS_CALL_DRY_RUN) && !ec2_has_dry_run(action)) {
+		rc = SG_ERR_UNSUPPORTED;
+		aws_error_set(err, NULL, "%s has no DryRun parameter", action);
+		goto fail;
+	}
+	rc = SG_ERR_NOMEM;
+	p = params ? aws_params_dup(params) : aws_params_new();
+	if (!p)
+		goto fail;
+	aws_params_set(p, "Action", action);
+	aws_params_set(p, "Version", si->api_version);
+	if (flags & AWS_CALL_DRY_RUN)
+		aws_params_set(p, "DryRun", "true");
+	rc = aws_params_encode(p, &body, &body_len);
+	if (rc)
+		goto fail;
+	rc = call(c, svc, action, WIRE_XML, "application/x-www-form-urlencoded; charset=utf-8",
+	          NULL, body, body_len, flags, &resp, err);
+	if (rc || !resp.body)
+		goto fail;
+	if (flags & AWS_CALL_DRY_RUN) {
+		/* a dry run that "succeeded" for real would be a server bug */
+		rc = SG_ERR_PROTOCOL;
+		aws_error_set(err, NULL, "dry run answered 2xx instead of DryRunOperation");
+		goto fail;
+	}
+	struct aws_xml *x = NULL;
+	rc = aws_xml_parse(resp.body, resp.len, NULL, &x);
+	if (rc) {
+		aws_error_set(err, NULL, "%s %s: undecodable XML reply (%s)", si->name, action,
+		              sg_strerror(rc));
+		rc = rc == SG_ERR_NOMEM ? rc : SG_ERR_PROTOCOL;
+		goto fail;
+	}
+	if (reply)
+		*reply = x;
+	else
+		aws_xml_free(x);
+fail:
+	aws_http_resp_free(&resp);
+	aws_params_free(p);
+	free(body);
+	return rc;
+}
+
+sg_err aws_json(struct aws_client *c, enum aws_service svc, const char *operation,
+                const json_t *body, unsigned flags, json_t **reply, struct aws_error *err)
+{
+	char *text = NULL;
+	struct aws_http_resp resp = {0};
+	sg_err rc = SG_ERR_INVAL;
+	if (reply)
+		*reply = NULL;
+	aws_error_clear(err);
+	const struct aws_service_info *si = aws_service_info(svc);
+	if (!c || !si || si->proto != AWS_PROTO_JSON11 || !operation || !*operation ||
+	    (flags & AWS_CALL_DRY_RUN) || (body && !json_is_object(body)))
+		goto fail;
+	rc = SG_ERR_NOMEM;
+	text = body ? json_dumps(body, JSON_COMPACT) : strdup("{}");
+	if (!text)
+		goto fail;
+	char target[160];
+	rc = SG_ERR_RANGE;
+	if (snprintf(target, sizeof target, "%s.%s", si->json_prefix, operation) >=
+	    (int)sizeof target)
+		goto fail;
+	rc = call(c, svc, operation, WIRE_JSON, "application/x-amz-json-1.1", target, text,
+	          strlen(text), flags, &resp, err);
+	if (rc)
+		goto fail;
+	json_t *j = NULL;
+	rc = aws_json_parse(resp.body, resp.len, NULL, &j);
+	if (rc) {
+		aws_error_set(err, NULL, "%s %s: undecodable JSON reply (%s)", si->name, operation,
+		              sg_strerror(rc));
+		rc = rc == SG_ERR_NOMEM ? rc : SG_ERR_PROTOCOL;
+		goto fail;
+	}
+	if (reply)
+		*reply = j;
+	else
+		json_decref(j);
+fail:
+	aws_http_resp_free(&resp);
+	free(text);
+	return rc;
+}
+
+sg_err aws_query_pages(struct aws_client *c, enum aws_service svc, const char *action,
+                       const struct aws_params *params, const char *in_name,
+                       const char *out_path, unsigned max_pages,
+                       sg_err (*page)(void *ctx, const struct aws_xml *reply), void *ctx,
+                       struct aws_error *err)
+{
+	if (!c || !in_name || !out_path || !page)
+		return SG_ERR_INVAL;
+	struct aws_params *p = params ? aws_params_dup(params) : aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	unsigned limit = max_pages ? max_pages : 1000;
+	sg_err rc = SG_OK;
+	for (unsigned i = 0;; i++) {
+		if (i >= limit) {
+			rc = SG_ERR_RANGE;
+			aws_error_set(err, NULL, "%s: more than %u pages", action, limit);
+			break;
+		}
+		struct aws_xml *r = NULL;
+		rc = aws_query(c, svc, action, p, AWS_CALL_IDEMPOTENT, &r, err);
+		if (rc)
+			break;
+		rc = page(ctx, r);
+		const char *tok = aws_xml_str(r, out_path);
+		int more = tok && *tok; /* tok lives in r: decide before freeing it */
+		if (!rc && more)
+			rc = aws_params_set(p, in_name, tok);
+		aws_xml_free(r);
+		if (rc || !more)
+			break;
+	}
+	aws_params_free(p);
+	return rc;
+}

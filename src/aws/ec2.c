@@ -1,0 +1,470 @@
+/* ec2.c — typed EC2 calls (see ec2.h). */
+#include "aws/ec2.h"
+
+/* Build-run-free: each wrapper fills params, calls, frees. */
+static sg_err run(struct aws_client *c, const char *action, struct aws_params *p, unsigned flags,
+                  struct aws_xml **reply, struct aws_error *err)
+{
+	sg_err rc = aws_params_error(p);
+	if (rc) {
+		aws_error_set(err, NULL, "%s: bad parameters (%s)", action, sg_strerror(rc));
+		aws_params_free(p);
+		return rc;
+	}
+	rc = aws_query(c, AWS_EC2, action, p, flags, reply, err);
+	aws_params_free(p);
+	return rc;
+}
+
+static struct aws_params *with_ids(const char *prefix, const char *const *ids, size_t n,
+                                   const struct aws_filter *f, size_t nf)
+{
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return NULL;
+	if (n)
+		aws_params_add_list(p, prefix, ids, n);
+	if (nf)
+		aws_params_add_filters(p, f, nf);
+	return p;
+}
+
+#define NEED(p)                          \
+	do {                                 \
+		if (!(p))                        \
+			return SG_ERR_NOMEM;         \
+	} while (0)
+
+static sg_err copy_out(const char *src, char *dst, size_t dstlen, struct aws_error *err)
+{
+	if (!dst)
+		return SG_OK;
+	if (!src || !*src || strlen(src) >= dstlen) {
+		aws_error_set(err, NULL, "reply lacks the new resource id");
+		dst[0] = '\0';
+		return SG_ERR_PROTOCOL;
+	}
+	memcpy(dst, src, strlen(src) + 1);
+	return SG_OK;
+}
+
+sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, size_t n,
+                                  const struct aws_filter *filters, size_t nfilters,
+                                  struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = with_ids("InstanceId", ids, n, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeInstances", p, 0, reply, err);
+}
+
+sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id,
+                             struct aws_instance_view **out, struct aws_error *err)
+{
+	struct aws_xml *r = NULL;
+	if (!out || !instance_id)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	sg_err rc = aws_ec2_describe_instances(c, &instance_id, 1, NULL, 0, &r, err);
+	if (rc)
+		return rc;
+	rc = aws_instance_view_decode(r, instance_id, out);
+	aws_xml_free(r);
+	if (rc) {
+		if (rc == SG_ERR_NOTFOUND)
+			aws_error_set(err, "InvalidInstanceID.NotFound", "instance %s not in the reply",
+			              instance_id);
+		return rc;
+	}
+	struct aws_instance_view *v = *out;
+	if (v->nvolumes) {
+		const char **vids = calloc(v->nvolumes, sizeof *vids);
+		if (!vids)
+			goto nomem;
+		for (size_t i = 0; i < v->nvolumes; i++)
+			vids[i] = v->volumes[i].volume_id;
+		rc = aws_ec2_describe_volumes(c, vids, v->nvolumes, NULL, 0, &r, err);
+		free(vids);
+		if (rc)
+			goto fail;
+		rc = aws_instance_view_merge_volumes(v, r);
+		aws_xml_free(r);
+		if (rc)
+			goto fail;
+	}
+	const char *iid[] = {instance_id};
+	struct aws_filter f = {"instance-id", iid, 1};
+	rc = aws_ec2_describe_iip_associations(c, &f, 1, &r, err);
+	if (rc)
+		goto fail;
+	rc = aws_instance_view_merge_iam(v, r);
+	aws_xml_free(r);
+	if (rc)
+		goto fail;
+	return SG_OK;
+nomem:
+	rc = SG_ERR_NOMEM;
+fail:
+	aws_instance_view_free(*out);
+	*out = NULL;
+	return rc;
+}
+
+static sg_err modify_attr(struct aws_client *c, const char *instance_id, const char *name,
+                          const char *value, unsigned flags, struct aws_error *err)
+{
+	if (!instance_id || !value)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "InstanceId", instance_id);
+	aws_params_addf(p, value, "%s.Value", name);
+	return run(c, "ModifyInstanceAttribute", p, flags, NULL, err);
+}
+
+sg_err aws_ec2_set_disable_api_termination(struct aws_client *c, const char *instance_id, bool on,
+                                           unsigned flags, struct aws_error *err)
+{
+	return modify_attr(c, instance_id, "DisableApiTermination", on ? "true" : "false", flags,
+	                   err);
+}
+
+sg_err aws_ec2_set_disable_api_stop(struct aws_client *c, const char *instance_id, bool on,
+                                    unsigned flags, struct aws_error *err)
+{
+	return modify_attr(c, instance_id, "DisableApiStop", on ? "true" : "false", flags, err);
+}
+
+sg_err aws_ec2_set_shutdown_behavior(struct aws_client *c, const char *instance_id,
+                                     const char *behavior, unsigned flags, struct aws_error *err)
+{
+	if (!behavior || (strcmp(behavior, "stop") && strcmp(behavior, "terminate")))
+		return SG_ERR_INVAL;
+	return modify_attr(c, instance_id, "InstanceInitiatedShutdownBehavior", behavior, flags,
+	                   err);
+}
+
+sg_err aws_ec2_set_delete_on_termination(struct aws_client *c, const char *instance_id,
+                                         const char *device_name, bool on, unsigned flags,
+                                         struct aws_error *err)
+{
+	if (!instance_id || !device_name)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "InstanceId", instance_id);
+	aws_params_add(p, "BlockDeviceMapping.1.DeviceName", device_name);
+	aws_params_add_bool(p, "BlockDeviceMapping.1.Ebs.DeleteOnTermination", on);
+	return run(c, "ModifyInstanceAttribute", p, flags, NULL, err);
+}
+
+sg_err aws_ec2_modify_metadata_options(struct aws_client *c, const char *instance_id,
+                                       const struct aws_ec2_metadata_options *o, unsigned flags,
+                                       struct aws_xml **reply, struct aws_error *err)
+{
+	if (!instance_id || !o || o->hop_limit < 0 || o->hop_limit > 64)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "InstanceId", instance_id);
+	if (o->http_tokens)
+		aws_params_add(p, "HttpTokens", o->http_tokens);
+	if (o->http_endpoint)
+		aws_params_add(p, "HttpEndpoint", o->http_endpoint);
+	if (o->hop_limit)
+		aws_params_add_int(p, "HttpPutResponseHopLimit", o->hop_limit);
+	if (o->instance_tags)
+		aws_params_add(p, "InstanceMetadataTags", o->instance_tags);
+	return run(c, "ModifyInstanceMetadataOptions", p, flags, reply, err);
+}
+
+sg_err aws_ec2_create_tags(struct aws_client *c, const char *const *resource_ids, size_t n,
+                           const struct aws_tag *tags, size_t ntags, unsigned flags,
+                           struct aws_error *err)
+{
+	if (!n || !ntags)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add_list(p, "ResourceId", resource_ids, n);
+	aws_params_add_tags(p, "Tag", tags, ntags);
+	return run(c, "CreateTags", p, flags, NULL, err);
+}
+
+sg_err aws_ec2_describe_tags(struct aws_client *c, const struct aws_filter *filters,
+                             size_t nfilters, struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = with_ids("", NULL, 0, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeTags", p, 0, reply, err);
+}
+
+sg_err aws_ec2_describe_network_interfaces(struct aws_client *c, const char *const *eni_ids,
+                                           size_t n, const struct aws_filter *filters,
+                                           size_t nfilters, struct aws_xml **reply,
+                                           struct aws_error *err)
+{
+	struct aws_params *p = with_ids("NetworkInterfaceId", eni_ids, n, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeNetworkInterfaces", p, 0, reply, err);
+}
+
+sg_err aws_ec2_set_eni_groups(struct aws_client *c, const char *eni_id,
+                              const char *const *group_ids, size_t n, unsigned flags,
+                              struct aws_error *err)
+{
+	if (!eni_id || !n)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "NetworkInterfaceId", eni_id);
+	aws_params_add_list(p, "SecurityGroupId", group_ids, n);
+	return run(c, "ModifyNetworkInterfaceAttribute", p, flags, NULL, err);
+}
+
+sg_err aws_ec2_describe_security_groups(struct aws_client *c, const char *const *group_ids,
+                                        size_t n, const struct aws_filter *filters,
+                                        size_t nfilters, struct aws_xml **reply,
+                                        struct aws_error *err)
+{
+	struct aws_params *p = with_ids("GroupId", group_ids, n, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeSecurityGroups", p, 0, reply, err);
+}
+
+sg_err aws_ec2_create_security_group(struct aws_client *c, const char *vpc_id, const char *name,
+                                     const char *description, const struct aws_tag *tags,
+                                     size_t ntags, unsigned flags, char group_id[32],
+                                     struct aws_error *err)
+{
+	if (!vpc_id || !name || !description)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "VpcId", vpc_id);
+	aws_params_add(p, "GroupName", name);
+	aws_params_add(p, "GroupDescription", description);
+	if (ntags) {
+		aws_params_add(p, "TagSpecification.1.ResourceType", "security-group");
+		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, ntags);
+	}
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "CreateSecurityGroup", p, flags | AWS_CALL_NOT_IDEMPOTENT,
+	                group_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
+	if (!rc && r)
+		rc = copy_out(aws_xml_str(r, "groupId"), group_id, 32, err);
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_ec2_security_group_rules(struct aws_client *c, enum aws_sg_rule_op op,
+                                    const char *group_id, const struct aws_ip_permission *perms,
+                                    size_t n, unsigned flags, struct aws_error *err)
+{
+	static const char *const actions[] = {
+		[AWS_SG_AUTHORIZE_INGRESS] = "AuthorizeSecurityGroupIngress",
+		[AWS_SG_AUTHORIZE_EGRESS] = "AuthorizeSecurityGroupEgress",
+		[AWS_SG_REVOKE_INGRESS] = "RevokeSecurityGroupIngress",
+		[AWS_SG_REVOKE_EGRESS] = "RevokeSecurityGroupEgress",
+	};
+	if (!group_id || !n || !perms || (unsigned)op > AWS_SG_REVOKE_EGRESS)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "GroupId", group_id);
+	for (size_t i = 0; i < n; i++) {
+		const struct aws_ip_permission *x = &perms[i];
+		size_t k = i + 1;
+		if (!x->protocol) {
+			aws_params_free(p);
+			return SG_ERR_INVAL;
+		}
+		aws_params_addf(p, x->protocol, "IpPermissions.%zu.IpProtocol", k);
+		if (strcmp(x->protocol, "-1")) {
+			char num[16];
+			snprintf(num, sizeof num, "%d", x->from_port);
+			aws_params_addf(p, num, "IpPermissions.%zu.FromPort", k);
+			snprintf(num, sizeof num, "%d", x->to_port);
+			aws_params_addf(p, num, "IpPermissions.%zu.ToPort", k);
+		}
+		if (x->cidr_ipv4) {
+			aws_params_addf(p, x->cidr_ipv4, "IpPermissions.%zu.IpRanges.1.CidrIp", k);
+			if (x->description)
+				aws_params_addf(p, x->description,
+				                "IpPermissions.%zu.IpRanges.1.Description", k);
+		}
+		if (x->cidr_ipv6) {
+			aws_params_addf(p, x->cidr_ipv6, "IpPermissions.%zu.Ipv6Ranges.1.CidrIpv6", k);
+			if (x->description)
+				aws_params_addf(p, x->description,
+				                "IpPermissions.%zu.Ipv6Ranges.1.Description", k);
+		}
+		if (x->group_id) {
+			aws_params_addf(p, x->group_id, "IpPermissions.%zu.Groups.1.GroupId", k);
+			if (x->description)
+				aws_params_addf(p, x->description,
+				                "IpPermissions.%zu.Groups.1.Description", k);
+		}
+	}
+	return run(c, actions[op], p, flags, NULL, err);
+}
+
+sg_err aws_ec2_create_snapshots(struct aws_client *c, const char *instance_id,
+                                const char *description, const struct aws_tag *tags,
+                                size_t ntags, unsigned flags, struct aws_xml **reply,
+                                struct aws_error *err)
+{
+	if (!instance_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "InstanceSpecification.InstanceId", instance_id);
+	if (description)
+		aws_params_add(p, "Description", description);
+	if (ntags) {
+		aws_params_add(p, "TagSpecification.1.ResourceType", "snapshot");
+		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, ntags);
+	}
+	return run(c, "CreateSnapshots", p, flags | AWS_CALL_NOT_IDEMPOTENT, reply, err);
+}
+
+sg_err aws_ec2_describe_snapshots(struct aws_client *c, const char *const *ids, size_t n,
+                                  const struct aws_filter *filters, size_t nfilters,
+                                  struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = with_ids("SnapshotId", ids, n, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeSnapshots", p, 0, reply, err);
+}
+
+sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_spec *spec,
+                             unsigned flags, char volume_id[32], struct aws_error *err)
+{
+	if (!spec || !spec->availability_zone || (!spec->snapshot_id && spec->size_gib <= 0))
+		return SG_ERR_INVAL;
+	char token[37];
+	const char *tok = spec->client_token;
+	if (!tok) {
+		sg_err rc = aws_client_token(token);
+		if (rc)
+			return rc;
+		tok = token;
+	}
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "AvailabilityZone", spec->availability_zone);
+	if (spec->snapshot_id)
+		aws_params_add(p, "SnapshotId", spec->snapshot_id);
+	if (spec->volume_type)
+		aws_params_add(p, "VolumeType", spec->volume_type);
+	if (spec->size_gib > 0)
+		aws_params_add_int(p, "Size", spec->size_gib);
+	aws_params_add(p, "ClientToken", tok);
+	if (spec->ntags) {
+		aws_params_add(p, "TagSpecification.1.ResourceType", "volume");
+		aws_params_add_tags(p, "TagSpecification.1.Tag", spec->tags, spec->ntags);
+	}
+	/* The ClientToken makes every re-send the same create: idempotent. */
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "CreateVolume", p, flags,
+	                volume_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
+	if (!rc && r)
+		rc = copy_out(aws_xml_str(r, "volumeId"), volume_id, 32, err);
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, size_t n,
+                                const struct aws_filter *filters, size_t nfilters,
+                                struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = with_ids("VolumeId", ids, n, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeVolumes", p, 0, reply, err);
+}
+
+sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
+                             const char *instance_id, const char *device, unsigned flags,
+                             struct aws_error *err)
+{
+	if (!volume_id || !instance_id || !device)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "VolumeId", volume_id);
+	aws_params_add(p, "InstanceId", instance_id);
+	aws_params_add(p, "Device", device);
+	return run(c, "AttachVolume", p, flags, NULL, err);
+}
+
+sg_err aws_ec2_describe_iip_associations(struct aws_client *c,
+                                         const struct aws_filter *filters, size_t nfilters,
+                                         struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = with_ids("", NULL, 0, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeIamInstanceProfileAssociations", p, 0, reply, err);
+}
+
+sg_err aws_ec2_disassociate_iip(struct aws_client *c, const char *association_id,
+                                unsigned flags, struct aws_error *err)
+{
+	if (!association_id)
+		return SG_ERR_INVAL;
+	if (flags & AWS_CALL_DRY_RUN)
+		return SG_ERR_UNSUPPORTED; /* the API has no DryRun */
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "AssociationId", association_id);
+	return run(c, "DisassociateIamInstanceProfile", p, flags, NULL, err);
+}
+
+static void add_profile(struct aws_params *p, const char *profile)
+{
+	if (!strncmp(profile, "arn:", 4))
+		aws_params_add(p, "IamInstanceProfile.Arn", profile);
+	else
+		aws_params_add(p, "IamInstanceProfile.Name", profile);
+}
+
+sg_err aws_ec2_associate_iip(struct aws_client *c, const char *instance_id, const char *profile,
+                             unsigned flags, char assoc_id[64], struct aws_error *err)
+{
+	if (!instance_id || !profile)
+		return SG_ERR_INVAL;
+	if (flags & AWS_CALL_DRY_RUN)
+		return SG_ERR_UNSUPPORTED; /* the API has no DryRun */
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "InstanceId", instance_id);
+	add_profile(p, profile);
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "AssociateIamInstanceProfile", p, flags,
+	                assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
+	if (!rc && r)
+		rc = copy_out(aws_xml_str(r, "iamInstanceProfileAssociation/associationId"), assoc_id,
+		              64, err);
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_ec2_replace_iip_association(struct aws_client *c, const char *association_id,
+                                       const char *profile, unsigned flags,
+                                       char new_assoc_id[64], struct aws_error *err)
+{
+	if (!association_id || !profile)
+		return SG_ERR_INVAL;
+	if (flags & AWS_CALL_DRY_RUN)
+		return SG_ERR_UNSUPPORTED; /* the API has no DryRun */
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "AssociationId", association_id);
+	add_profile(p, profile);
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "ReplaceIamInstanceProfileAssociation", p, flags,
+	                new_assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
+	if (!rc && r)
+		rc = copy_out(aws_xml_str(r, "iamInstanceProfileAssociation/associationId"),
+		              new_assoc_id, 64, err);
+	aws_xml_free(r);
+	return rc;
+}

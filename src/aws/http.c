@@ -1,0 +1,195 @@
+/* http.c — libcurl transport (see http.h). */
+#include "aws/http.h"
+
+#include <strings.h>
+
+#include "aws/awserr.h"
+#include "aws/buf.h"
+
+#define HTTP_DEFAULT_MAX_REPLY (16u << 20)
+#define HTTP_MAX_HEADER_LINE 8192
+
+struct sink {
+	struct aws_buf body;
+	struct aws_http_resp *resp;
+	int too_big;
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+	aws_buf_append(&s->body, ptr, n);
+	if (aws_buf_err(&s->body)) {
+		s->too_big = aws_buf_err(&s->body) == SG_ERR_RANGE;
+		return 0; /* abort the transfer */
+	}
+	return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+	if (n > HTTP_MAX_HEADER_LINE)
+		return n;
+	static const char *const names[] = {"x-amzn-requestid:", "x-amz-request-id:"};
+	for (size_t i = 0; i < 2; i++) {
+		size_t l = strlen(names[i]);
+		if (n > l && !strncasecmp(ptr, names[i], l)) {
+			const char *v = ptr + l;
+			size_t vl = n - l;
+			while (vl && (*v == ' ' || *v == '\t')) {
+				v++;
+				vl--;
+			}
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+				vl--;
+			aws_copy_clean(s->resp->request_id, sizeof s->resp->request_id, v, vl);
+		}
+	}
+	return n;
+}
+
+void aws_http_resp_free(struct aws_http_resp *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}
+
+sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp *resp,
+                   enum aws_failure *fail, char *diag, size_t diaglen)
+{
+	struct curl_slist *hdrs = NULL;
+	struct sink s;
+	sg_err rc = SG_ERR_INVAL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+
+	*fail = AWS_FAIL_FATAL;
+	memset(resp, 0, sizeof *resp);
+	if (diag && diaglen)
+		diag[0] = '\0';
+	aws_buf_init(&s.body, req->max_reply ? req->max_reply : HTTP_DEFAULT_MAX_REPLY);
+	s.resp = resp;
+	s.too_big = 0;
+	if (!h || !req->method || !req->url)
+		goto fail;
+
+	curl_easy_reset(h);
+	rc = SG_ERR_NOMEM;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		char line[HTTP_MAX_HEADER_LINE];
+		int n = snprintf(line, sizeof line, "%s: %s", req->headers[i].name,
+		                 req->headers[i].value);
+		if (n < 0 || (size_t)n >= sizeof line) {
+			rc = SG_ERR_RANGE;
+			goto fail;
+		}
+		struct curl_slist *nh = curl_slist_append(hdrs, line);
+		if (!nh)
+			goto fail;
+		hdrs = nh;
+	}
+	/* curl must not add its own Expect/Accept lines to a signed request */
+	struct curl_slist *nh = curl_slist_append(hdrs, "Expect:");
+	if (!nh)
+		goto fail;
+	hdrs = nh;
+
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_bundle)
+		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "ssrfguard/0.1");
+	if (req->fresh_connection) {
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	}
+	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PUT")) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		if (!strcmp(req->method, "PUT"))
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else if (strcmp(req->method, "GET")) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+
+	CURLcode cc = curl_easy_perform(h);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (cc == CURLE_OK) {
+		aws_buf_append(&s.body, "", 0);
+		rc = aws_buf_err(&s.body);
+		if (rc)
+			goto fail;
+		resp->status = status;
+		resp->body = aws_buf_take(&s.body, &resp->len);
+		if (!resp->body) {
+			rc = SG_ERR_NOMEM;
+			goto fail;
+		}
+		*fail = AWS_FAIL_NONE;
+		rc = SG_OK;
+		goto done;
+	}
+	/* classify */
+	curl_off_t connect_us = 0;
+	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		*fail = AWS_FAIL_CONNECT;
+		rc = SG_ERR_NETWORK;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		*fail = connect_us == 0 ? AWS_FAIL_CONNECT : AWS_FAIL_IO;
+		rc = SG_ERR_TIMEOUT;
+		break;
+	case CURLE_WRITE_ERROR:
+		*fail = AWS_FAIL_FATAL;
+		rc = s.too_big ? SG_ERR_RANGE : SG_ERR_NOMEM;
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		*fail = AWS_FAIL_IO;
+		rc = SG_ERR_NETWORK;
+		break;
+	default: /* TLS verification, bad URL, ...: retrying will not help */
+		*fail = AWS_FAIL_FATAL;
+		rc = SG_ERR_NETWORK;
+		break;
+	}
+	if (diag && diaglen)
+		snprintf(diag, diaglen, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "",
+		         errbuf);
+	goto done;
+fail:
+	if (diag && diaglen && !diag[0])
+		snprintf(diag, diaglen, "%s", sg_strerror(rc));
+done:
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(hdrs);
+	aws_buf_free(&s.body);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * http.h — one HTTP exchange over libcurl for the AWS client and IMDS
+ * (internal to src/aws).
+ *
+ * HTTPS peers are always verified (CURLOPT_SSL_VERIFYPEER/HOST stay on);
+ * ca_bundle replaces the system store (tests point it at their own CA).
+ * Only http and https, no redirects followed, reply bodies capped.
+ * The outcome is classified for the retry policy: could-not-connect
+ * (request certainly unsent) vs. failed-after-sending (ambiguous).
+ */
+#ifndef SG_SRC_AWS_HTTP_H
+#define SG_SRC_AWS_HTTP_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+#include "aws/retry.h"
+#include "aws/sigv4.h"
+#include "ssrfguard/error.h"
+
+struct aws_http_req {
+	const char *method;             /* "GET", "POST", "PUT" */
+	const char *url;
+	const struct aws_kv *headers;   /* sent as "Name: value" */
+	size_t nheaders;
+	const char *body;               /* may be NULL */
+	size_t body_len;
+	long connect_timeout_ms;
+	long timeout_ms;
+	const char *ca_bundle;          /* NULL: system store */
+	size_t max_reply;               /* 0: 16 MiB */
+	int fresh_connection;           /* never reuse a connection: libcurl silently
+	                                   re-sends a request whose reused connection
+	                                   died, which a non-idempotent call must not
+	                                   allow */
+};
+
+struct aws_http_resp {
+	long status;                    /* 0 when no answer */
+	char *body;                     /* malloc'd, NUL-terminated, caller frees */
+	size_t len;
+	char request_id[128];           /* x-amzn-RequestId / x-amz-request-id */
+};
+
+/*
+ * Perform req on the easy handle h (reset first; may be reused).
+ * SG_OK: an HTTP answer arrived (any status) and *fail is AWS_FAIL_NONE.
+ * Otherwise SG_ERR_NETWORK / SG_ERR_TIMEOUT / SG_ERR_RANGE (reply too big)
+ * with *fail set (CONNECT, IO or FATAL) and diag[] saying what happened (no
+ * header or body content, so no secret).
+ */
+sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp *resp,
+                   enum aws_failure *fail, char *diag, size_t diaglen);
+void aws_http_resp_free(struct aws_http_resp *r);    /* NULL-safe */
+
+#endif

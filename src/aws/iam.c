@@ -1,0 +1,94 @@
+/* iam.c — typed IAM calls (see iam.h). */
+#include "aws/iam.h"
+
+#include <curl/curl.h>
+
+static sg_err run(struct aws_client *c, const char *action, struct aws_params *p, unsigned flags,
+                  struct aws_xml **reply, struct aws_error *err)
+{
+	if (!p)
+		return SG_ERR_NOMEM;
+	sg_err rc = (flags & AWS_CALL_DRY_RUN) ? SG_ERR_UNSUPPORTED : aws_params_error(p);
+	if (!rc)
+		rc = aws_query(c, AWS_IAM, action, p, flags, reply, err);
+	aws_params_free(p);
+	return rc;
+}
+
+sg_err aws_iam_get_instance_profile(struct aws_client *c, const char *name,
+                                    struct aws_xml **reply, struct aws_error *err)
+{
+	if (!name)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p)
+		aws_params_add(p, "InstanceProfileName", name);
+	return run(c, "GetInstanceProfile", p, 0, reply, err);
+}
+
+sg_err aws_iam_put_role_policy(struct aws_client *c, const char *role, const char *policy_name,
+                               const char *policy_json, unsigned flags, struct aws_error *err)
+{
+	if (!role || !policy_name || !policy_json)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "RoleName", role);
+		aws_params_add(p, "PolicyName", policy_name);
+		aws_params_add(p, "PolicyDocument", policy_json);
+	}
+	return run(c, "PutRolePolicy", p, flags, NULL, err);
+}
+
+sg_err aws_iam_get_role_policy(struct aws_client *c, const char *role, const char *policy_name,
+                               char **policy_json, struct aws_error *err)
+{
+	if (policy_json)
+		*policy_json = NULL;
+	if (!role || !policy_name)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "RoleName", role);
+		aws_params_add(p, "PolicyName", policy_name);
+	}
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "GetRolePolicy", p, 0, &r, err);
+	if (rc)
+		return rc;
+	const char *doc = aws_xml_str(r, "GetRolePolicyResult/PolicyDocument");
+	if (!doc) {
+		aws_error_set(err, NULL, "GetRolePolicy reply lacks PolicyDocument");
+		aws_xml_free(r);
+		return SG_ERR_PROTOCOL;
+	}
+	if (policy_json) {
+		/* IAM returns the document URL-encoded (RFC 3986). */
+		int outlen = 0;
+		char *dec = curl_easy_unescape(NULL, doc, 0, &outlen);
+		if (!dec) {
+			aws_xml_free(r);
+			return SG_ERR_NOMEM;
+		}
+		*policy_json = strdup(dec);
+		curl_free(dec);
+		if (!*policy_json)
+			rc = SG_ERR_NOMEM;
+	}
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_iam_delete_role_policy(struct aws_client *c, const char *role,
+                                  const char *policy_name, unsigned flags,
+                                  struct aws_error *err)
+{
+	if (!role || !policy_name)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "RoleName", role);
+		aws_params_add(p, "PolicyName", policy_name);
+	}
+	return run(c, "DeleteRolePolicy", p, flags, NULL, err);
+}

@@ -1,0 +1,19 @@
+/*
+ * sts.h — STS GetCallerIdentity (Query, Version 2011-06-15; the regional
+ * endpoint, signed with the client's region).
+ */
+#ifndef SG_SRC_AWS_STS_H
+#define SG_SRC_AWS_STS_H
+
+#include "aws/aws.h"
+
+struct aws_caller_identity {
+	char account[16];
+	char arn[2048];
+	char user_id[256];
+};
+
+sg_err aws_sts_get_caller_identity(struct aws_client *c, struct aws_caller_identity *out,
+                                   struct aws_error *err);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * deliver.h — the detector side of the off-box split: send every incident
+ * that asks for containment from the local store to a remote responder
+ * (`ssrfguard respond --deliver-to URL` beside `serve` on the web host,
+ * which then needs no AWS permissions at all).  Prefix: respond_deliver_.
+ *
+ * Each "open" incident is POSTed (HTTPS, the responder's certificate
+ * verified against ca_bundle) to URL with the sign.h headers.  The result
+ * is kept in the incident's journal as step "deliver": "done" with the
+ * responder's incident id once acknowledged (2xx), else "retry" with the
+ * error and the time of the next try (exponential backoff, 1 s doubling
+ * to max_backoff_ms).  Undelivered incidents survive restarts in the store
+ * and are retried until acknowledged; an acknowledged one is never sent
+ * again.
+ */
+#ifndef SSRFGUARD_RESPOND_DELIVER_H
+#define SSRFGUARD_RESPOND_DELIVER_H
+
+#include <stdbool.h>
+
+#include "ssrfguard/error.h"
+
+typedef struct respond_deliver_config {
+	const char *store_path;
+	const char *url;          /* https://responder:8443/v1/incidents */
+	const char *key_file;     /* shared HMAC key */
+	const char *ca_bundle;    /* CA for the responder's certificate (NULL: system) */
+	const char *detector;     /* our name (NULL: hostname) */
+	unsigned poll_ms;         /* 0: 1000 */
+	unsigned max_backoff_ms;  /* 0: 60000 */
+} respond_deliver_config;
+
+/* Until *stop; with once, return after one pass (tests).  Returns SG_OK,
+ * or the first setup error (store, key). */
+sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *stop, bool once,
+                            char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,358 @@
+/* listen.c — HTTPS listener for signed incidents from detectors. */
+#include "respond/listen.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "playbook/sign.h"
+#include "store/store.h"
+
+struct respond_listener {
+	pthread_t th;
+	bool started;
+	struct event_base *base;
+	struct evhttp *http;
+	struct event *tick;
+	SSL_CTX *ssl;
+	store *st;
+	rsig_cache *cache;
+	uint8_t key[1024];
+	size_t keylen;
+	int64_t window;
+	volatile int stop;
+};
+
+static bool field(json_t *o, const char *k, char *dst, size_t cap, bool required, char *msg,
+                  size_t msglen)
+{
+	json_t *v = json_object_get(o, k);
+	dst[0] = '\0';
+	if (!v) {
+		if (required)
+			snprintf(msg, msglen, "%s: missing", k);
+		return !required;
+	}
+	if (!json_is_string(v) || json_string_length(v) >= cap) {
+		snprintf(msg, msglen, "%s: not a string of at most %zu bytes", k, cap - 1);
+		return false;
+	}
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return true;
+}
+
+sg_err respond_delivery_parse(const char *body, size_t len, respond_delivery *out, char *msg,
+                              size_t msglen)
+{
+	char dummy[1];
+	if (!msg) {
+		msg = dummy;
+		msglen = sizeof dummy;
+	}
+	msg[0] = '\0';
+	if (!body || !out)
+		return SG_ERR_INVAL;
+	memset(out, 0, sizeof *out);
+	if (len > RESPOND_LISTEN_BODY_MAX) {
+		snprintf(msg, msglen, "body larger than %u bytes", RESPOND_LISTEN_BODY_MAX);
+		return SG_ERR_RANGE;
+	}
+	json_error_t je;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	sg_err err = SG_ERR_PARSE;
+	if (!json_is_object(j)) {
+		snprintf(msg, msglen, "%s", j ? "not a JSON object" : je.text);
+		goto fail;
+	}
+	if (!field(j, "detector", out->detector, sizeof out->detector, true, msg, msglen) ||
+	    !field(j, "instance_id", out->instance_id, sizeof out->instance_id, true, msg, msglen) ||
+	    !field(j, "region", out->region, sizeof out->region, false, msg, msglen) ||
+	    !field(j, "az", out->az, sizeof out->az, false, msg, msglen) ||
+	    !field(j, "client", out->client, sizeof out->client, false, msg, msglen) ||
+	    !field(j, "url", out->url, sizeof out->url, false, msg, msglen) ||
+	    !field(j, "dest", out->dest, sizeof out->dest, false, msg, msglen) ||
+	    !field(j, "category", out->category, sizeof out->category, false, msg, msglen) ||
+	    !field(j, "rule", out->rule, sizeof out->rule, false, msg, msglen) ||
+	    !field(j, "reason", out->reason, sizeof out->reason, false, msg, msglen))
+		goto fail;
+	json_t *id = json_object_get(j, "incident");
+	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+		snprintf(msg, msglen, "incident: not a positive integer");
+		goto fail;
+	}
+	out->remote_id = json_integer_value(id);
+	json_t *at = json_object_get(j, "at_ms");
+	if (at && (!json_is_integer(at) || json_integer_value(at) < 0)) {
+		snprintf(msg, msglen, "at_ms: not a non-negative integer");
+		goto fail;
+	}
+	out->at_ms = at ? json_integer_value(at) : 0;
+	/* ids go into tags and resource names: keep them to their alphabet */
+	for (const char *p = out->instance_id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
+			snprintf(msg, msglen, "instance_id: bad character");
+			goto fail;
+		}
+	if (strncmp(out->instance_id, "i-", 2) != 0) {
+		snprintf(msg, msglen, "instance_id: not i-...");
+		goto fail;
+	}
+	for (const char *p = out->detector; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == '/' || (unsigned char)*p == 0x7f) {
+			snprintf(msg, msglen, "detector: bad character");
+			goto fail;
+		}
+	if (!out->detector[0]) {
+		snprintf(msg, msglen, "detector: empty");
+		goto fail;
+	}
+	err = SG_OK;
+fail:
+	json_decref(j);
+	return err;
+}
+
+static void reply(struct evhttp_request *req, int code, const char *reason, const char *json)
+{
+	struct evbuffer *b = evbuffer_new();
+	if (b)
+		evbuffer_add_printf(b, "%s\n", json);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_send_reply(req, code, reason, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void on_incident(struct evhttp_request *req, void *arg)
+{
+	respond_listener *l = arg;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		reply(req, 405, "Method Not Allowed", "{\"error\":\"POST only\"}");
+		return;
+	}
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	if (len > RESPOND_LISTEN_BODY_MAX) {
+		reply(req, 413, "Payload Too Large", "{\"error\":\"body too large\"}");
+		return;
+	}
+	char *body = malloc(len + 1);
+	if (!body) {
+		reply(req, 503, "Service Unavailable", "{\"error\":\"out of memory\"}");
+		return;
+	}
+	evbuffer_copyout(in, body, len);
+	body[len] = '\0';
+	sg_err err = rsig_verify(l->cache, l->key, l->keylen, evhttp_find_header(h, RSIG_HDR_TIMESTAMP),
+	                         evhttp_find_header(h, RSIG_HDR_NONCE), evhttp_find_header(h, RSIG_HDR_SIGNATURE),
+	                         body, len, (int64_t)time(NULL));
+	if (err) {
+		char j[160];
+		snprintf(j, sizeof j, "{\"error\":\"signature refused: %s\"}",
+		         err == SG_ERR_TIMEOUT ? "timestamp outside the window"
+		         : err == SG_ERR_EXISTS ? "replayed nonce"
+		         : err == SG_ERR_BUSY   ? "nonce cache full, retry later"
+		         : err == SG_ERR_PARSE  ? "headers missing or malformed"
+		                                : "bad signature");
+		reply(req, err == SG_ERR_BUSY ? 503 : 401, err == SG_ERR_BUSY ? "Busy" : "Unauthorized", j);
+		free(body);
+		return;
+	}
+	respond_delivery d;
+	char msg[200];
+	if (respond_delivery_parse(body, len, &d, msg, sizeof msg)) {
+		json_t *e = json_pack("{s:s}", "error", msg);
+		char *es = e ? json_dumps(e, JSON_COMPACT) : NULL;
+		reply(req, 400, "Bad Request", es ? es : "{\"error\":\"malformed\"}");
+		free(es);
+		json_decref(e);
+		free(body);
+		return;
+	}
+	free(body);
+	char source[200], request[200];
+	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
+	snprintf(request, sizeof request, "delivered by %s (its incident %lld)", d.detector,
+	         (long long)d.remote_id);
+	store_attempt_in a = {
+		.at_ms = d.at_ms,
+		.client = source,
+		.request = request,
+		.url = d.url,
+		.dest = d.dest,
+		.category = d.category,
+		.rule = d.rule,
+		.reason = d.reason,
+		.instance_id = d.instance_id,
+		.region = d.region,
+		.az = d.az,
+		.contain = 1,
+	};
+	store_record_out o;
+	err = store_record(l->st, &a, &o);
+	if (err) {
+		reply(req, 503, "Service Unavailable", "{\"error\":\"store busy, retry\"}");
+		return;
+	}
+	char j[96];
+	snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":%s}", (long long)o.incident_id,
+	         o.opened ? "true" : "false");
+	reply(req, 200, "OK", j);
+}
+
+static struct bufferevent *make_bev(struct event_base *base, void *arg)
+{
+	respond_listener *l = arg;
+	SSL *ssl = SSL_new(l->ssl);
+	if (!ssl)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	                                      BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	respond_listener *l = arg;
+	if (l->stop)
+		event_base_loopbreak(l->base);
+}
+
+static void *listen_main(void *arg)
+{
+	respond_listener *l = arg;
+	event_base_dispatch(l->base);
+	return NULL;
+}
+
+void respond_listen_stop(respond_listener *l)
+{
+	if (!l)
+		return;
+	l->stop = 1;
+	if (l->started)
+		pthread_join(l->th, NULL);
+	if (l->tick)
+		event_free(l->tick);
+	if (l->http)
+		evhttp_free(l->http);
+	if (l->base)
+		event_base_free(l->base);
+	SSL_CTX_free(l->ssl);
+	store_close(l->st);
+	rsig_cache_free(l->cache);
+	OPENSSL_cleanse(l->key, sizeof l->key);
+	free(l);
+}
+
+static sg_err split_addr(const char *addr, char *host, size_t hcap, unsigned *port)
+{
+	const char *colon = strrchr(addr, ':');
+	if (!colon || colon == addr)
+		return SG_ERR_INVAL;
+	const char *h = addr;
+	size_t hl = (size_t)(colon - addr);
+	if (h[0] == '[') {
+		if (hl < 2 || h[hl - 1] != ']')
+			return SG_ERR_INVAL;
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= hcap)
+		return SG_ERR_INVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	char *end;
+	unsigned long p = strtoul(colon + 1, &end, 10);
+	if (*end || p == 0 || p > 65535)
+		return SG_ERR_INVAL;
+	*port = (unsigned)p;
+	return SG_OK;
+}
+
+sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener **out, char *msg,
+                            size_t msglen)
+{
+	*out = NULL;
+	char host[256];
+	unsigned port = 0;
+	if (!cfg->addr || split_addr(cfg->addr, host, sizeof host, &port)) {
+		snprintf(msg, msglen, "address must be HOST:PORT or [V6]:PORT");
+		return SG_ERR_INVAL;
+	}
+	respond_listener *l = calloc(1, sizeof *l);
+	if (!l)
+		return SG_ERR_NOMEM;
+	sg_err err = SG_ERR_INVAL;
+	FILE *kf = fopen(cfg->key_file, "rb");
+	if (!kf) {
+		snprintf(msg, msglen, "key file %s: cannot open", cfg->key_file);
+		goto fail;
+	}
+	l->keylen = fread(l->key, 1, sizeof l->key, kf);
+	fclose(kf);
+	while (l->keylen && (l->key[l->keylen - 1] == '\n' || l->key[l->keylen - 1] == '\r'))
+		l->keylen--;
+	if (l->keylen < RSIG_KEY_MIN) {
+		snprintf(msg, msglen, "key file %s: fewer than %d bytes", cfg->key_file, RSIG_KEY_MIN);
+		goto fail;
+	}
+	l->window = cfg->window_s > 0 ? cfg->window_s : RSIG_WINDOW_DEFAULT;
+	l->cache = rsig_cache_new(65536, l->window);
+	l->ssl = SSL_CTX_new(TLS_server_method());
+	if (!l->cache || !l->ssl) {
+		err = SG_ERR_NOMEM;
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(l->ssl, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(l->ssl, cfg->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(l->ssl, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(l->ssl) != 1) {
+		snprintf(msg, msglen, "TLS certificate/key (%s, %s) not usable", cfg->tls_cert, cfg->tls_key);
+		goto fail;
+	}
+	if ((err = store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
+		goto fail;
+	err = SG_ERR_NOMEM;
+	l->base = event_base_new();
+	l->http = l->base ? evhttp_new(l->base) : NULL;
+	if (!l->http)
+		goto fail;
+	evhttp_set_bevcb(l->http, make_bev, l);
+	evhttp_set_max_body_size(l->http, RESPOND_LISTEN_BODY_MAX);
+	evhttp_set_max_headers_size(l->http, 16384);
+	evhttp_set_timeout(l->http, 10);
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST);
+	evhttp_set_cb(l->http, "/v1/incidents", on_incident, l);
+	if (!evhttp_bind_socket_with_handle(l->http, host, (ev_uint16_t)port)) {
+		snprintf(msg, msglen, "cannot listen on %s", cfg->addr);
+		err = SG_ERR_IO;
+		goto fail;
+	}
+	struct timeval tv = {0, 200000};
+	l->tick = event_new(l->base, -1, EV_PERSIST, on_tick, l);
+	if (!l->tick || event_add(l->tick, &tv))
+		goto fail;
+	if (pthread_create(&l->th, NULL, listen_main, l) != 0)
+		goto fail;
+	l->started = true;
+	*out = l;
+	return SG_OK;
+fail:
+	respond_listen_stop(l);
+	return err;
+}

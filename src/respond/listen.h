@@ -1,0 +1,65 @@
+/*
+ * listen.h — the off-box responder's HTTPS listener for incidents sent by
+ * detectors (`respond --listen ADDR:PORT`).  Prefix: respond_listen_.
+ *
+ * POST /v1/incidents with a JSON incident (as deliver.h sends it) and the
+ * three headers of lib/playbook/sign.h.  The listener checks the signature,
+ * the timestamp window and the nonce, bounds the body (64 KiB), then
+ * records the incident in its own store as an "open" incident (source
+ * "detector:DETECTOR/INCIDENT", so a redelivery joins the same incident
+ * instead of opening another) and answers 200 {"incident": N}.  The
+ * responder's workers pick it up from the store like any other.
+ * Errors: 400 malformed, 401 bad signature/stale/replayed, 413 too large,
+ * 503 store busy (the detector retries).
+ *
+ * It runs its own thread (libevent + OpenSSL); start returns once it
+ * listens.  stop is NULL-safe and joins the thread.
+ */
+#ifndef SSRFGUARD_RESPOND_LISTEN_H
+#define SSRFGUARD_RESPOND_LISTEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ssrfguard/error.h"
+
+#define RESPOND_LISTEN_BODY_MAX (64u << 10)
+
+typedef struct respond_listen_config {
+	const char *addr;       /* "HOST:PORT" or "[V6]:PORT" */
+	const char *store_path;
+	const char *key_file;   /* the shared HMAC key (raw bytes, >= 16) */
+	const char *tls_cert;   /* PEM */
+	const char *tls_key;    /* PEM */
+	int64_t window_s;       /* 0: RSIG_WINDOW_DEFAULT */
+} respond_listen_config;
+
+typedef struct respond_listener respond_listener;
+
+sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener **out, char *msg,
+                            size_t msglen);
+void respond_listen_stop(respond_listener *l);
+
+/*
+ * The JSON body of a delivered incident, validated (pure, bounded; used by
+ * the listener and its fuzz target).  Fields copied into out.
+ */
+typedef struct respond_delivery {
+	char detector[128];     /* the sender's name */
+	int64_t remote_id;      /* its incident id */
+	char instance_id[64];
+	char region[32];
+	char az[32];
+	char client[64];
+	char url[2048];
+	char dest[300];
+	char category[32];
+	char rule[96];
+	char reason[192];
+	int64_t at_ms;
+} respond_delivery;
+
+sg_err respond_delivery_parse(const char *body, size_t len, respond_delivery *out, char *msg,
+                              size_t msglen);
+
+#endif

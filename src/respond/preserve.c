@@ -1,0 +1,552 @@
+/* preserve.c — evidence steps: snapshots, volatile capture over SSM, and the
+ * hand-off to the forensic instance. */
+#include "respond/rsp.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* snapshots tagged with this incident: volume id -> snapshot id, state */
+typedef struct snaps {
+	size_t n;
+	struct {
+		char vol[PB_ID_MAX], snap[PB_ID_MAX], state[32];
+	} s[PB_MAX_VOLUMES];
+} snaps;
+
+static sg_err find_snapshots(rsp_run *x, snaps *out)
+{
+	struct aws_params *p = aws_params_new();
+	struct aws_xml *r = NULL;
+	const char *v[] = {x->inc};
+	struct aws_filter f[] = {{"tag:IncidentId", v, 1}};
+	aws_params_add_filters(p, f, 1);
+	aws_params_add(p, "Owner.1", "self");
+	sg_err err = rsp_query(x, AWS_EC2, "DescribeSnapshots", p, 0, x->inc, NULL, &r, NULL);
+	aws_params_free(p);
+	out->n = 0;
+	if (!err)
+		for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
+			if (out->n >= PB_MAX_VOLUMES)
+				break;
+			snprintf(out->s[out->n].vol, PB_ID_MAX, "%s", aws_xml_str_or(it, "volumeId", ""));
+			snprintf(out->s[out->n].snap, PB_ID_MAX, "%s", aws_xml_str_or(it, "snapshotId", ""));
+			snprintf(out->s[out->n].state, 32, "%s", aws_xml_str_or(it, "status", ""));
+			out->n++;
+		}
+	aws_xml_free(r);
+	return err;
+}
+
+static const char *snap_of(const snaps *s, const char *vol)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->s[i].vol, vol))
+			return s->s[i].snap;
+	return NULL;
+}
+
+static const char *device_of(rsp_run *x, const char *vol)
+{
+	for (size_t i = 0; i < x->inst->n_volumes; i++)
+		if (!strcmp(x->inst->volumes[i].id, vol))
+			return x->inst->volumes[i].device;
+	return "";
+}
+
+sg_err rsp_step_snapshot(rsp_run *x)
+{
+	const pb_instance *in = x->inst;
+	if (!in->n_volumes) {
+		snprintf(x->note, sizeof x->note, "no EBS volumes");
+		return RSP_SKIP;
+	}
+	snaps s;
+	sg_err err = find_snapshots(x, &s);
+	if (err)
+		return err;
+	/* what the journal knows beats what DescribeSnapshots shows yet: a
+	 * just-created snapshot may be invisible for a moment (eventual
+	 * consistency), and a second CreateSnapshots would duplicate it */
+	for (size_t i = 0; i < in->n_volumes && s.n < PB_MAX_VOLUMES; i++) {
+		char key[PB_ID_MAX + 16];
+		snprintf(key, sizeof key, "snapshot:%s", in->volumes[i].id);
+		const char *known = rsp_created_get(x, key);
+		if (known && !snap_of(&s, in->volumes[i].id)) {
+			snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", in->volumes[i].id);
+			snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", known);
+			snprintf(s.s[s.n].state, 32, "unknown");
+			s.n++;
+		}
+	}
+	size_t missing = 0;
+	for (size_t i = 0; i < in->n_volumes; i++)
+		missing += snap_of(&s, in->volumes[i].id) == NULL;
+	if (missing == in->n_volumes) {
+		/* all at one point in time (crash-consistent across volumes) */
+		struct aws_params *p = aws_params_new();
+		aws_params_add(p, "InstanceSpecification.InstanceId", in->id);
+		aws_params_add(p, "InstanceSpecification.ExcludeBootVolume", "false");
+		aws_params_add(p, "Description", x->inc);
+		aws_params_add(p, "TagSpecification.1.ResourceType", "snapshot");
+		struct aws_tag tags[] = {{"IncidentId", x->inc}, {"ssrfguard:source-instance", in->id}};
+		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, 2);
+		aws_params_add(p, "CopyTagsFromSource", "volume");
+		struct aws_xml *r = NULL;
+		err = rsp_query(x, AWS_EC2, "CreateSnapshots", p, AWS_CALL_NOT_IDEMPOTENT, in->id,
+		                "snapshots of every volume", &r, NULL);
+		aws_params_free(p);
+		if (!err) {
+			s.n = 0;
+			for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
+				if (s.n >= PB_MAX_VOLUMES)
+					break;
+				snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", aws_xml_str_or(it, "volumeId", ""));
+				snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", aws_xml_str_or(it, "snapshotId", ""));
+				snprintf(s.s[s.n].state, 32, "%s", aws_xml_str_or(it, "state", "pending"));
+				char key[PB_ID_MAX + 16];
+				snprintf(key, sizeof key, "snapshot:%s", s.s[s.n].vol);
+				rsp_created(x, key, s.s[s.n].snap);
+				s.n++;
+			}
+		}
+		aws_xml_free(r);
+		if (err)
+			return err;
+	} else if (missing) {
+		rsp_notef(x, "%zu volume(s) have no snapshot yet from the first run; left as they are",
+		          missing);
+	}
+	/* per-snapshot tags: source volume and device (idempotent) */
+	size_t n = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		const char *dev = device_of(x, s.s[i].vol);
+		char key[PB_ID_MAX + 16];
+		snprintf(key, sizeof key, "tagged:%s", s.s[i].vol);
+		if (rsp_created_get(x, key)) {
+			n++;
+			continue;
+		}
+		struct aws_params *p = aws_params_new();
+		aws_params_add(p, "ResourceId.1", s.s[i].snap);
+		struct aws_tag tags[] = {{"ssrfguard:source-volume", s.s[i].vol},
+		                         {"ssrfguard:device", dev}};
+		aws_params_add_tags(p, "Tag", tags, 2);
+		err = rsp_query_settle(x, AWS_EC2, "CreateTags", p, s.s[i].snap, "tagged source volume and device");
+		aws_params_free(p);
+		if (err)
+			return err;
+		rsp_created(x, key, s.s[i].snap);
+		snprintf(key, sizeof key, "snapshot:%s", s.s[i].vol);
+		if (!rsp_created_get(x, key))
+			rsp_created(x, key, s.s[i].snap);
+		n++;
+	}
+	if (n < in->n_volumes) {
+		snprintf(x->note, sizeof x->note, "%zu of %zu volumes snapshotted (eventual consistency?)", n,
+		         in->n_volumes);
+		return SG_ERR_STATE;
+	}
+	snprintf(x->note, sizeof x->note, "%zu snapshot(s) started, tagged %s", n, x->inc);
+	return SG_OK;
+}
+
+static const char *const default_capture[] = {
+	"date -u +%Y-%m-%dT%H:%M:%SZ", "uname -a", "uptime", "dmesg -T | tail -n 500",
+	"ps auxww", "ss -tanupe", "ss -xap | head -n 500", "who -a", "last -n 50",
+	"ip addr; ip route; ip neigh", "cat /proc/net/nf_conntrack 2>/dev/null | head -n 2000",
+	"journalctl --since '-2h' --no-pager -n 2000 2>/dev/null || tail -n 2000 /var/log/syslog /var/log/messages 2>/dev/null",
+	"ls -la /tmp /var/tmp /dev/shm", "crontab -l 2>/dev/null; ls -la /etc/cron*",
+};
+
+static void sha256_hex(const char *s, size_t n, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (!EVP_Digest(s, n, md, &len, EVP_sha256(), NULL) || len != 32) {
+		out[0] = '\0';
+		return;
+	}
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* SendCommand once (the command id is journaled; a rerun polls it). */
+static sg_err send_command(rsp_run *x, const char *key, const char *instance, json_t *commands,
+                           unsigned timeout_s, const char *comment, const char *change)
+{
+	if (rsp_created_get(x, key)) {
+		json_decref(commands);
+		return SG_OK;
+	}
+	/* SendCommand has no idempotency token: a crash between sending and
+	 * journaling would send twice.  Look for our comment first. */
+	char next[1024] = "";
+	for (int page = 0; page < 20; page++) {
+		json_t *q = json_pack("{s:s,s:i}", "InstanceId", instance, "MaxResults", 50);
+		if (next[0])
+			json_object_set_new(q, "NextToken", json_string(next));
+		json_t *lr = NULL;
+		sg_err le = rsp_json(x, AWS_SSM, "ListCommands", q, 0, instance, NULL, &lr, NULL);
+		json_decref(q);
+		if (le) {
+			json_decref(commands);
+			return le;
+		}
+		size_t i;
+		json_t *c;
+		const char *found = NULL;
+		json_array_foreach(json_object_get(lr, "Commands"), i, c)
+			if (!strcmp(json_string_value(json_object_get(c, "Comment")) ?: "", comment))
+				found = json_string_value(json_object_get(c, "CommandId"));
+		if (found) {
+			sg_err ce = rsp_created(x, key, found);
+			json_decref(lr);
+			json_decref(commands);
+			rsp_notef(x, "found command %s already sent by an earlier run", rsp_created_get(x, key));
+			return ce;
+		}
+		const char *nt = json_string_value(json_object_get(lr, "NextToken"));
+		snprintf(next, sizeof next, "%s", nt ? nt : "");
+		json_decref(lr);
+		if (!next[0])
+			break;
+	}
+	json_t *body = json_pack("{s:s,s:[s],s:{s:o},s:i,s:s}", "DocumentName", "AWS-RunShellScript",
+	                         "InstanceIds", instance, "Parameters", "commands", commands,
+	                         "TimeoutSeconds", (int)(timeout_s < 30 ? 30 : timeout_s), "Comment",
+	                         comment);
+	if (!body)
+		return SG_ERR_NOMEM;
+	json_t *reply = NULL;
+	sg_err err = rsp_json(x, AWS_SSM, "SendCommand", body, AWS_CALL_NOT_IDEMPOTENT, instance, change,
+	                      &reply, NULL);
+	json_decref(body);
+	if (!err) {
+		const char *id = json_string_value(json_object_get(json_object_get(reply, "Command"), "CommandId"));
+		err = id ? rsp_created(x, key, id) : SG_ERR_PROTOCOL;
+	}
+	json_decref(reply);
+	return err;
+}
+
+/* Poll an invocation until it ends or deadline; *status, and the output. */
+static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                              char *status, size_t slen, json_t **out)
+{
+	for (;;) {
+		json_t *body = json_pack("{s:s,s:s}", "CommandId", cmd, "InstanceId", instance);
+		json_t *reply = NULL;
+		struct aws_error e;
+		sg_err err = rsp_json(x, AWS_SSM, "GetCommandInvocation", body, 0, cmd, NULL, &reply, &e);
+		json_decref(body);
+		if (err && err != SG_ERR_NOTFOUND) /* InvocationDoesNotExist right after sending */
+			return err;
+		const char *st = json_string_value(json_object_get(reply, "Status"));
+		snprintf(status, slen, "%s", st ? st : "Pending");
+		if (st && strcmp(st, "Pending") && strcmp(st, "InProgress") && strcmp(st, "Delayed")) {
+			*out = reply;
+			return SG_OK;
+		}
+		json_decref(reply);
+		if (rsp_now_ms() > deadline)
+			return SG_ERR_TIMEOUT;
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
+sg_err rsp_step_capture(rsp_run *x)
+{
+	const respond_config *cfg = x->cfg;
+	unsigned timeout = cfg->capture_timeout_s ? cfg->capture_timeout_s : 60;
+	json_t *cmds = json_array();
+	if (cfg->n_capture_cmds)
+		for (size_t i = 0; i < cfg->n_capture_cmds; i++)
+			json_array_append_new(cmds, json_string(cfg->capture_cmds[i]));
+	else
+		for (size_t i = 0; i < sizeof default_capture / sizeof default_capture[0]; i++) {
+			char line[1024];
+			snprintf(line, sizeof line, "echo '### %zu'; %s", i + 1, default_capture[i]);
+			json_array_append_new(cmds, json_string(line));
+		}
+	char comment[100];
+	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
+	sg_err err = send_command(x, "capture_command", x->inst->id, cmds, timeout, comment,
+	                          "volatile capture command started");
+	if (err)
+		return err;
+	const char *cmd = rsp_created_get(x, "capture_command");
+	/* the timeout counts from the first attempt, across reruns */
+	const char *started = rsp_created_get(x, "capture_started_ms");
+	if (!started) {
+		char ms[32];
+		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
+		rsp_created(x, "capture_started_ms", ms);
+		started = rsp_created_get(x, "capture_started_ms");
+	}
+	int64_t deadline = strtoll(started, NULL, 10) + (int64_t)timeout * 1000;
+	char status[64];
+	json_t *inv = NULL;
+	err = wait_invocation(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
+	if (err == SG_ERR_TIMEOUT) {
+		snprintf(x->note, sizeof x->note,
+		         "capture still %s after %u s: containment goes on without it (command %s)", status,
+		         timeout, cmd);
+		return RSP_FATAL;
+	}
+	if (err)
+		return err;
+	const char *so = json_string_value(json_object_get(inv, "StandardOutputContent"));
+	const char *se = json_string_value(json_object_get(inv, "StandardErrorContent"));
+	so = so ? so : "";
+	se = se ? se : "";
+	char h1[65], h2[65];
+	sha256_hex(so, strlen(so), h1);
+	sha256_hex(se, strlen(se), h2);
+	json_object_set_new(x->data, "capture",
+	                    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "command_id", cmd, "status", status,
+	                              "stdout", so, "stdout_sha256", h1, "stderr", se, "stderr_sha256", h2));
+	size_t out_len = strlen(so);
+	json_decref(inv); /* so and se point into it: not used below */
+	if (strcmp(status, "Success") != 0) {
+		snprintf(x->note, sizeof x->note, "capture ended %s (output kept, sha256 %.16s...)", status, h1);
+		return RSP_FATAL;
+	}
+	snprintf(x->note, sizeof x->note, "captured %zu bytes, sha256 %s", out_len, h1);
+	return SG_OK;
+}
+
+/* ---- forensics ------------------------------------------------------- */
+
+typedef struct forensic_view {
+	char az[PB_ID_MAX];
+	size_t n_used;
+	char used[64][PB_DEV_MAX];
+} forensic_view;
+
+static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
+{
+	struct aws_params *p = aws_params_new();
+	struct aws_xml *r = NULL;
+	aws_params_add(p, "InstanceId.1", id);
+	sg_err err = rsp_query(x, AWS_EC2, "DescribeInstances", p, 0, id, NULL, &r, NULL);
+	aws_params_free(p);
+	if (err)
+		return err;
+	const struct aws_xml *it = aws_xml_get(r, "reservationSet/item/instancesSet/item");
+	if (!it) {
+		aws_xml_free(r);
+		snprintf(x->note, sizeof x->note, "forensic instance %s not found", id);
+		return SG_ERR_NOTFOUND;
+	}
+	memset(fv, 0, sizeof *fv);
+	snprintf(fv->az, sizeof fv->az, "%s", aws_xml_str_or(it, "placement/availabilityZone", ""));
+	for (AWS_XML_EACH(b, aws_xml_get(it, "blockDeviceMapping")))
+		if (fv->n_used < 64)
+			snprintf(fv->used[fv->n_used++], PB_DEV_MAX, "%s", aws_xml_str_or(b, "deviceName", ""));
+	aws_xml_free(r);
+	r = NULL;
+	/* attachments in flight (attaching) are not yet in the mapping */
+	p = aws_params_new();
+	const char *v[] = {id};
+	struct aws_filter f[] = {{"attachment.instance-id", v, 1}};
+	aws_params_add_filters(p, f, 1);
+	err = rsp_query(x, AWS_EC2, "DescribeVolumes", p, 0, id, NULL, &r, NULL);
+	aws_params_free(p);
+	if (!err)
+		for (AWS_XML_EACH(vol, aws_xml_get(r, "volumeSet")))
+			for (AWS_XML_EACH(a, aws_xml_get(vol, "attachmentSet")))
+				if (!strcmp(aws_xml_str_or(a, "instanceId", ""), id) && fv->n_used < 64)
+					snprintf(fv->used[fv->n_used++], PB_DEV_MAX, "%s", aws_xml_str_or(a, "device", ""));
+	aws_xml_free(r);
+	return err;
+}
+
+/* The evidence volume made from snap (looked up by tag), its state and
+ * the instance it is attached to. */
+static sg_err find_volume(rsp_run *x, const char *snap, char *vol, char *state, char *att, char *dev)
+{
+	struct aws_params *p = aws_params_new();
+	struct aws_xml *r = NULL;
+	const char *i[] = {x->inc}, *s[] = {snap};
+	struct aws_filter f[] = {{"tag:IncidentId", i, 1}, {"tag:ssrfguard:source-snapshot", s, 1}};
+	aws_params_add_filters(p, f, 2);
+	sg_err err = rsp_query(x, AWS_EC2, "DescribeVolumes", p, 0, snap, NULL, &r, NULL);
+	aws_params_free(p);
+	if (!err) {
+		const struct aws_xml *v = aws_xml_get(r, "volumeSet/item");
+		snprintf(vol, PB_ID_MAX, "%s", aws_xml_str_or(v, "volumeId", ""));
+		snprintf(state, 32, "%s", aws_xml_str_or(v, "status", ""));
+		snprintf(att, PB_ID_MAX, "%s", aws_xml_str_or(v, "attachmentSet/item/instanceId", ""));
+		snprintf(dev, PB_DEV_MAX, "%s", aws_xml_str_or(v, "attachmentSet/item/device", ""));
+	}
+	aws_xml_free(r);
+	return err;
+}
+
+sg_err rsp_step_forensics(rsp_run *x)
+{
+	const char *fid = x->cfg->playbook.forensic_instance;
+	if (!fid[0]) {
+		snprintf(x->note, sizeof x->note, "no forensic instance configured");
+		return RSP_SKIP;
+	}
+	if (!x->inst->n_volumes) {
+		snprintf(x->note, sizeof x->note, "no volumes to examine");
+		return RSP_SKIP;
+	}
+	unsigned wait = x->cfg->snapshot_wait_s ? x->cfg->snapshot_wait_s : 1800;
+	int64_t deadline = rsp_now_ms() + (int64_t)wait * 1000;
+	snaps s;
+	sg_err err;
+	/* 1. every snapshot completed */
+	for (;;) {
+		if ((err = find_snapshots(x, &s)))
+			return err;
+		size_t done = 0, failed = 0;
+		for (size_t i = 0; i < s.n; i++) {
+			done += !strcmp(s.s[i].state, "completed");
+			failed += !strcmp(s.s[i].state, "error");
+		}
+		if (failed) {
+			snprintf(x->note, sizeof x->note, "%zu snapshot(s) in state error", failed);
+			return RSP_FATAL;
+		}
+		if (s.n && done == s.n)
+			break;
+		if (rsp_now_ms() > deadline) {
+			snprintf(x->note, sizeof x->note, "snapshots not completed after %u s", wait);
+			return SG_ERR_TIMEOUT;
+		}
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+	forensic_view fv;
+	if ((err = describe_forensic(x, fid, &fv)))
+		return err;
+	/* 2. a volume per snapshot in the forensic AZ, 3. attached at a free slot */
+	json_t *cmd = json_array();
+	char line[4096];
+	size_t ln = (size_t)snprintf(line, sizeof line, "%s --incident %s",
+	                             x->cfg->forensics_cmd ? x->cfg->forensics_cmd
+	                                                   : "ssrfguard forensics examine",
+	                             x->inc);
+	for (size_t i = 0; i < s.n; i++) {
+		char vol[PB_ID_MAX], state[32], att[PB_ID_MAX], dev[PB_DEV_MAX];
+		if ((err = find_volume(x, s.s[i].snap, vol, state, att, dev)))
+			goto fail;
+		if (!vol[0]) {
+			char token[65];
+			pb_client_token(x->inc, s.s[i].snap, token);
+			struct aws_params *p = aws_params_new();
+			struct aws_xml *r = NULL;
+			aws_params_add(p, "SnapshotId", s.s[i].snap);
+			aws_params_add(p, "AvailabilityZone", fv.az);
+			aws_params_add(p, "VolumeType", "gp3");
+			aws_params_add(p, "ClientToken", token);
+			aws_params_add(p, "TagSpecification.1.ResourceType", "volume");
+			struct aws_tag tags[] = {{"IncidentId", x->inc},
+			                         {"ssrfguard:source-snapshot", s.s[i].snap},
+			                         {"ssrfguard:source-volume", s.s[i].vol},
+			                         {"ssrfguard:device", device_of(x, s.s[i].vol)}};
+			aws_params_add_tags(p, "TagSpecification.1.Tag", tags, 4);
+			err = rsp_query(x, AWS_EC2, "CreateVolume", p, 0, s.s[i].snap,
+			                "evidence volume created in the forensic AZ", &r, NULL);
+			aws_params_free(p);
+			if (!err)
+				snprintf(vol, sizeof vol, "%s", aws_xml_str_or(r, "volumeId", ""));
+			aws_xml_free(r);
+			if (err)
+				goto fail;
+			char key[PB_ID_MAX + 16];
+			snprintf(key, sizeof key, "volume:%s", s.s[i].snap);
+			rsp_created(x, key, vol);
+			snprintf(state, sizeof state, "creating");
+			att[0] = '\0';
+		}
+		/* wait until available (or already attached) */
+		while (!att[0] && strcmp(state, "available") != 0) {
+			if (rsp_now_ms() > deadline) {
+				snprintf(x->note, sizeof x->note, "volume %s still %s", vol, state);
+				err = SG_ERR_TIMEOUT;
+				goto fail;
+			}
+			if ((err = rsp_pause(x)))
+			return err;
+			char v2[PB_ID_MAX];
+			if ((err = find_volume(x, s.s[i].snap, v2, state, att, dev)))
+				goto fail;
+		}
+		if (att[0] && strcmp(att, fid) != 0) {
+			snprintf(x->note, sizeof x->note, "evidence volume %s is attached to %s, not %s", vol, att, fid);
+			err = RSP_FATAL;
+			goto fail;
+		}
+		if (!att[0]) {
+			char slot[1][PB_DEV_MAX];
+			const char *used[64];
+			for (size_t u = 0; u < fv.n_used; u++)
+				used[u] = fv.used[u];
+			if (pb_device_slots(used, fv.n_used, 1, slot)) {
+				snprintf(x->note, sizeof x->note, "no free device slot on %s", fid);
+				err = RSP_FATAL;
+				goto fail;
+			}
+			struct aws_params *p = aws_params_new();
+			aws_params_add(p, "VolumeId", vol);
+			aws_params_add(p, "InstanceId", fid);
+			aws_params_add(p, "Device", slot[0]);
+			char change[128];
+			snprintf(change, sizeof change, "attached %s at %s", vol, slot[0]);
+			struct aws_error ae;
+			for (int tries = 0;; tries++) { /* the new volume may not be visible yet */
+				err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, &ae);
+				if (err != SG_ERR_NOTFOUND || tries >= 20 || rsp_pause(x))
+					break;
+			}
+			aws_params_free(p);
+			if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {
+				snprintf(x->note, sizeof x->note,
+				         "forensic instance %s has no attachment left for %s (AttachmentLimitExceeded)",
+				         fid, vol);
+				err = RSP_FATAL;
+			}
+			if (err)
+				goto fail;
+			snprintf(fv.used[fv.n_used++ % 64], PB_DEV_MAX, "%s", slot[0]);
+			snprintf(dev, PB_DEV_MAX, "%s", slot[0]);
+		}
+		char key[PB_ID_MAX + 16];
+		snprintf(key, sizeof key, "attached:%s", vol);
+		rsp_created(x, key, dev);
+		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --volume %s", vol);
+	}
+	if (x->cfg->forensics_baseline)
+		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --baseline %s",
+		                       x->cfg->forensics_baseline);
+	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
+	                       " --out /var/lib/ssrfguard/cases/%s --custody-log "
+	                       "/var/lib/ssrfguard/custody.log --examiner ssm:respond",
+	                       x->inc);
+	if (ln >= sizeof line) {
+		err = RSP_FATAL;
+		goto fail;
+	}
+	json_array_append_new(cmd, json_string(line));
+	/* 4. start the collection there */
+	char comment[100];
+	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->inc);
+	err = send_command(x, "forensics_command", fid, cmd, 3600 * 4, comment,
+	                   "forensic collection started");
+	cmd = NULL;
+	if (err)
+		goto fail;
+	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
+	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
+	         s.n, fid, rsp_created_get(x, "forensics_command"));
+fail:
+	json_decref(cmd);
+	return err;
+}

@@ -1,0 +1,313 @@
+/* release.c — reversible containment (incidents release) and --preflight. */
+#include "respond/rsp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void aws_quiet(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+}
+
+static sg_err open_run(responder *r, rsp_run *x, const char *actor, char *msg, size_t msglen)
+{
+	memset(x, 0, sizeof *x);
+	x->r = r;
+	x->cfg = &r->cfg;
+	(void)actor;
+	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &x->st, msg, msglen);
+	if (err)
+		return err;
+	struct aws_client_opts o = {
+		.region = r->cfg.region,
+		.endpoint_url = r->cfg.endpoint_url,
+		.ca_bundle = r->cfg.ca_bundle,
+		.max_attempts = r->cfg.aws_max_attempts,
+		.backoff_base_ms = r->cfg.aws_backoff_base_ms,
+		.log = aws_quiet,
+	};
+	struct aws_error e;
+	aws_error_clear(&e);
+	err = aws_client_new(&o, &x->aws, &e);
+	if (err)
+		snprintf(msg, msglen, "AWS client: %s %s", e.code, e.message);
+	x->data = json_object();
+	return err;
+}
+
+static void close_run(rsp_run *x)
+{
+	pb_instance_free(x->inst);
+	pb_plan_free(&x->plan);
+	json_decref(x->data);
+	aws_client_free(x->aws);
+	store_close(x->st);
+}
+
+static sg_err release_step(rsp_run *x, const char *to, const char *reason, const char *actor)
+{
+	char *d = json_dumps(x->data, JSON_COMPACT);
+	store_change c = {.incident_id = x->id, .step = "release", .to = to, .reason = reason,
+	                  .actor = actor, .data = d};
+	sg_err err = store_transition(x->st, &c);
+	free(d);
+	return err;
+}
+
+sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
+{
+	rsp_run x;
+	store_incident inc = {0};
+	store_step rec = {0};
+	sg_err err = open_run(r, &x, actor, msg, msglen);
+	if (err)
+		goto fail;
+	x.id = id;
+	respond_incident_name(id, x.inc, sizeof x.inc);
+	if ((err = store_get(x.st, id, &inc))) {
+		snprintf(msg, msglen, "%s: no such incident", x.inc);
+		goto fail;
+	}
+	if (!store_state_allowed(inc.state, STORE_RELEASED)) {
+		snprintf(msg, msglen, "%s is %s: only contained, failed or containing incidents are released",
+		         x.inc, store_state_name(inc.state));
+		err = SG_ERR_STATE;
+		goto fail;
+	}
+	if (inc.state == STORE_CONTAINING && inc.lease_until_ms >= rsp_now_ms()) {
+		snprintf(msg, msglen, "%s is being contained by %s right now", x.inc, inc.lease_owner);
+		err = SG_ERR_BUSY;
+		goto fail;
+	}
+	err = store_step_get(x.st, id, "record", &rec);
+	if (!err && strcmp(rec.status, "done") != 0)
+		err = SG_ERR_NOTFOUND;
+	json_t *jd = err ? NULL : json_loads(rec.data, 0, NULL);
+	char *ij = jd ? json_dumps(json_object_get(jd, "instance"), JSON_COMPACT) : NULL;
+	json_decref(jd);
+	if (!ij || pb_instance_from_json(ij, strlen(ij), &x.inst, msg, msglen)) {
+		free(ij);
+		if (!msg[0])
+			snprintf(msg, msglen, "%s: no recorded instance to restore from", x.inc);
+		err = SG_ERR_NOTFOUND;
+		goto fail;
+	}
+	free(ij);
+	x.step = PB_STEP__COUNT; /* no playbook step: the crash hook never fires */
+	x.journal_step = "release";
+	const pb_instance *in = x.inst;
+	struct aws_params *p;
+	size_t failures = 0;
+	release_step(&x, "running", "release started", actor);
+	/* security groups of every ENI */
+	for (size_t e = 0; e < in->n_enis; e++) {
+		if (!in->enis[e].n_groups)
+			continue;
+		p = aws_params_new();
+		aws_params_add(p, "NetworkInterfaceId", in->enis[e].id);
+		for (size_t g = 0; g < in->enis[e].n_groups; g++)
+			aws_params_addf(p, in->enis[e].groups[g], "SecurityGroupId.%zu", g + 1);
+		failures += rsp_query(&x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, in->enis[e].id,
+		                      "recorded security groups restored", NULL, NULL) != SG_OK;
+		aws_params_free(p);
+	}
+	/* instance profile */
+	if (in->profile_arn[0]) {
+		p = aws_params_new();
+		struct aws_xml *rep = NULL;
+		const char *v[] = {in->id};
+		const char *st[] = {"associated", "associating"};
+		struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
+		aws_params_add_filters(p, f, 2);
+		sg_err e2 = rsp_query(&x, AWS_EC2, "DescribeIamInstanceProfileAssociations", p, 0, in->id,
+		                      NULL, &rep, NULL);
+		aws_params_free(p);
+		char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
+		snprintf(assoc, sizeof assoc, "%s",
+		         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/associationId", ""));
+		snprintf(arn, sizeof arn, "%s",
+		         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
+		aws_xml_free(rep);
+		if (e2)
+			failures++;
+		else if (strcmp(arn, in->profile_arn) != 0) {
+			p = aws_params_new();
+			aws_params_add(p, "IamInstanceProfile.Arn", in->profile_arn);
+			if (assoc[0]) {
+				aws_params_add(p, "AssociationId", assoc);
+				failures += rsp_query(&x, AWS_EC2, "ReplaceIamInstanceProfileAssociation", p, 0, in->id,
+				                      "recorded profile restored", NULL, NULL) != SG_OK;
+			} else {
+				aws_params_add(p, "InstanceId", in->id);
+				failures += rsp_query(&x, AWS_EC2, "AssociateIamInstanceProfile", p, 0, in->id,
+				                      "recorded profile restored", NULL, NULL) != SG_OK;
+			}
+			aws_params_free(p);
+		}
+	}
+	/* target groups and classic ELBs */
+	for (size_t t = 0; t < in->n_targets; t++) {
+		p = aws_params_new();
+		aws_params_add(p, "TargetGroupArn", in->targets[t].group_arn);
+		aws_params_add(p, "Targets.member.1.Id", in->targets[t].id);
+		if (in->targets[t].port)
+			aws_params_add_int(p, "Targets.member.1.Port", in->targets[t].port);
+		if (in->targets[t].az[0])
+			aws_params_add(p, "Targets.member.1.AvailabilityZone", in->targets[t].az);
+		failures += rsp_query(&x, AWS_ELBV2, "RegisterTargets", p, 0, in->targets[t].group_arn,
+		                      "registration restored", NULL, NULL) != SG_OK;
+		aws_params_free(p);
+	}
+	for (size_t l = 0; l < in->n_elbs; l++) {
+		p = aws_params_new();
+		aws_params_add(p, "LoadBalancerName", in->elbs[l]);
+		aws_params_add(p, "Instances.member.1.InstanceId", in->id);
+		failures += rsp_query(&x, AWS_ELB, "RegisterInstancesWithLoadBalancer", p, 0, in->elbs[l],
+		                      "registration restored", NULL, NULL) != SG_OK;
+		aws_params_free(p);
+	}
+	/* Auto Scaling group (AttachInstances raises the desired capacity by one) */
+	if (in->asg[0]) {
+		p = aws_params_new();
+		struct aws_xml *rep = NULL;
+		aws_params_add(p, "InstanceIds.member.1", in->id);
+		sg_err e2 = rsp_query(&x, AWS_AUTOSCALING, "DescribeAutoScalingInstances", p, 0, in->id, NULL,
+		                      &rep, NULL);
+		aws_params_free(p);
+		bool inside = aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
+		aws_xml_free(rep);
+		if (e2)
+			failures++;
+		else if (!inside) {
+			p = aws_params_new();
+			aws_params_add(p, "AutoScalingGroupName", in->asg);
+			aws_params_add(p, "InstanceIds.member.1", in->id);
+			failures += rsp_query(&x, AWS_AUTOSCALING, "AttachInstances", p, 0, in->asg,
+			                      "attached back to its group", NULL, NULL) != SG_OK;
+			aws_params_free(p);
+		}
+	}
+	p = aws_params_new();
+	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
+	aws_params_add(p, "ResourceId.1", in->id);
+	aws_params_add_tags(p, "Tag", tags, 1);
+	failures += rsp_query(&x, AWS_EC2, "CreateTags", p, 0, in->id, "status tag released", NULL, NULL) !=
+	            SG_OK;
+	aws_params_free(p);
+	if (failures) {
+		snprintf(msg, msglen, "%s: %zu restore call(s) failed; the incident stays %s (run release again)",
+		         x.inc, failures, store_state_name(inc.state));
+		release_step(&x, "failed", msg, actor);
+		err = SG_ERR_REMOTE;
+		goto fail;
+	}
+	release_step(&x, "done", "groups, profile, load balancers and ASG restored", actor);
+	store_change c = {.incident_id = id, .to = "released", .reason = "released by an operator",
+	                  .actor = actor, .force = 1};
+	err = store_transition(x.st, &c);
+	if (!err)
+		snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s restored",
+		         x.inc, in->n_enis, in->n_targets + in->n_elbs,
+		         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none");
+fail:
+	store_step_free(&rec);
+	store_incident_free(&inc);
+	close_run(&x);
+	return err;
+}
+
+/* ---- preflight --------------------------------------------------------- */
+
+typedef struct pf {
+	rsp_run *x;
+	FILE *out;
+	size_t ok, denied, other;
+} pf;
+
+static void check(pf *f, const char *action, struct aws_params *p, const char *what)
+{
+	struct aws_error e;
+	sg_err err = rsp_query(f->x, AWS_EC2, action, p, 0, what, "dry run", NULL, &e);
+	aws_params_free(p);
+	if (err == SG_OK) {
+		fprintf(f->out, "  ok       ec2:%s (%s)\n", action, what);
+		f->ok++;
+	} else if (err == SG_ERR_AUTH) {
+		fprintf(f->out, "  DENIED   ec2:%s (%s): %s\n", action, what, e.code);
+		f->denied++;
+	} else {
+		fprintf(f->out, "  ?        ec2:%s (%s): %s %s\n", action, what, e.code[0] ? e.code : sg_strerror(err),
+		        e.message);
+		f->other++;
+	}
+}
+
+sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
+{
+	FILE *out = out_file;
+	rsp_run x;
+	char msg[512];
+	sg_err err = open_run(r, &x, "preflight", msg, sizeof msg);
+	if (err) {
+		fprintf(stderr, "respond: %s\n", msg);
+		close_run(&x);
+		return err;
+	}
+	x.dry_run = true;
+	snprintf(x.inc, sizeof x.inc, "INC-preflight");
+	fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n", instance_id);
+	err = rsp_describe_instance(&x, instance_id, &x.inst);
+	if (err) {
+		fprintf(out, "  cannot describe %s: %s\n", instance_id, x.note);
+		close_run(&x);
+		return err;
+	}
+	const pb_instance *in = x.inst;
+	pf f = {&x, out, 0, 0, 0};
+	fprintf(out, "changing calls, with DryRun:\n");
+	struct aws_params *p;
+	p = aws_params_new();
+	aws_params_add(p, "ResourceId.1", in->id);
+	aws_params_add(p, "Tag.1.Key", "IncidentId");
+	aws_params_add(p, "Tag.1.Value", "preflight");
+	check(&f, "CreateTags", p, in->id);
+	p = aws_params_new();
+	aws_params_add(p, "InstanceId", in->id);
+	aws_params_add(p, "HttpTokens", "required");
+	check(&f, "ModifyInstanceMetadataOptions", p, in->id);
+	p = aws_params_new();
+	aws_params_add(p, "InstanceId", in->id);
+	aws_params_add(p, "DisableApiTermination.Value", "true");
+	check(&f, "ModifyInstanceAttribute", p, in->id);
+	p = aws_params_new();
+	aws_params_add(p, "InstanceSpecification.InstanceId", in->id);
+	check(&f, "CreateSnapshots", p, in->id);
+	if (in->n_enis) {
+		p = aws_params_new();
+		aws_params_add(p, "GroupName", "ssrfguard-preflight");
+		aws_params_add(p, "GroupDescription", "preflight");
+		aws_params_add(p, "VpcId", in->enis[0].vpc);
+		check(&f, "CreateSecurityGroup", p, in->enis[0].vpc);
+		p = aws_params_new();
+		aws_params_add(p, "NetworkInterfaceId", in->enis[0].id);
+		aws_params_add(p, "SecurityGroupId.1", in->enis[0].n_groups ? in->enis[0].groups[0] : "sg-0");
+		check(&f, "ModifyNetworkInterfaceAttribute", p, in->enis[0].id);
+	}
+	const char *fid = r->cfg.playbook.forensic_instance;
+	if (fid[0] && in->n_volumes) {
+		p = aws_params_new();
+		aws_params_add(p, "VolumeId", in->volumes[0].id);
+		aws_params_add(p, "InstanceId", fid);
+		aws_params_add(p, "Device", "/dev/sdz");
+		check(&f, "AttachVolume", p, fid);
+	}
+	fprintf(out, "not checkable with DryRun: ec2:DisassociateIamInstanceProfile, iam:PutRolePolicy, "
+	             "autoscaling:DetachInstances, elasticloadbalancing:DeregisterTargets, "
+	             "elasticloadbalancing:DeregisterInstancesFromLoadBalancer, ssm:SendCommand, "
+	             "ssm:GetCommandInvocation — see docs/iam-policy.json\n");
+	fprintf(out, "preflight: %zu ok, %zu denied, %zu other\n", f.ok, f.denied, f.other);
+	close_run(&x);
+	return f.denied ? SG_ERR_AUTH : f.other ? SG_ERR_REMOTE : SG_OK;
+}

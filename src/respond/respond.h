@@ -1,0 +1,144 @@
+/*
+ * respond.h — the responder: runs the containment playbook (lib/playbook)
+ * against AWS for incidents in the store, durably and idempotently.
+ * Prefix: respond_.
+ *
+ * Where work comes from: incidents in state "open" in the store (written by
+ * `serve` in this process or on this host, by the HTTPS listener from
+ * remote detectors, or by respond_open_manual for `respond --instance`).
+ *
+ * Durability.  Every step's state, its attempts, every AWS call with its
+ * request id, and the ids of what it created are written to the store's
+ * step journal through store_transition() as they happen.  After kill -9,
+ * the next responder claims the incident when its lease expires (or at
+ * once with respond_run_incident) and continues at the first step that is
+ * not finished; a step that was running is run again, and every step looks
+ * up what it may already have created (by the incident's tags) before it
+ * creates anything, so nothing is duplicated or decremented twice.
+ *
+ * Threads.  A responder object is shared read-only; each worker thread
+ * owns its own store handle and AWS client.  respond_loop runs up to
+ * cfg->parallel incidents at once.  One active incident per instance: a
+ * second incident for an instance already being (or already) contained is
+ * closed as merged into the first.
+ *
+ * Test hook.  SSRFGUARD_RESPOND_CRASH=STEP:PHASE makes the process _exit(77)
+ * at that point (PHASE: start = step marked running, before any call;
+ * mid = right after the step's first successful changing call, before it is
+ * journaled; end = work done, before the step is marked done).
+ */
+#ifndef SSRFGUARD_RESPOND_H
+#define SSRFGUARD_RESPOND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "playbook/plan.h"
+#include "ssrfguard/error.h"
+
+#define RESPOND_MAX_CAPTURE_CMDS 32
+
+typedef struct respond_config {
+	const char *store_path;        /* required */
+	pb_config playbook;            /* steps, order, quarantine, forensic instance */
+	bool observe;                  /* record and plan only, change nothing */
+	/* AWS client (NULL: environment defaults) */
+	const char *region;
+	const char *endpoint_url;
+	const char *ca_bundle;
+	int aws_max_attempts;          /* 0: client default */
+	unsigned aws_backoff_base_ms;  /* 0: client default */
+	/* retries of a whole step */
+	int step_attempts;             /* 0: 3 */
+	unsigned step_backoff_ms;      /* 0: 1000, doubled per attempt */
+	/* waits */
+	unsigned poll_ms;              /* 0: 1000; interval of every wait */
+	unsigned imds_wait_s;          /* 0: 60 */
+	unsigned capture_timeout_s;    /* 0: 60: the most capture delays isolation */
+	unsigned snapshot_wait_s;      /* 0: 1800 */
+	unsigned asg_wait_s;           /* 0: 120 */
+	/* volatile capture commands (NULL: the built-in list) */
+	const char *capture_cmds[RESPOND_MAX_CAPTURE_CMDS];
+	size_t n_capture_cmds;
+	/* forensic collection */
+	const char *forensics_cmd;     /* NULL: "ssrfguard forensics examine" */
+	const char *forensics_baseline;/* optional --baseline FILE */
+	/* notify and report */
+	const char *webhook_url;       /* NULL: no webhook */
+	const char *sns_topic_arn;     /* NULL: no SNS */
+	const char *report_dir;        /* NULL: no report files */
+	/* workers */
+	int parallel;                  /* 0: 4 */
+	int64_t lease_ms;              /* 0: 60000 */
+	const char *owner;             /* NULL: "respond:HOST:PID" */
+	/* progress (each step start/end), may be NULL; called from workers */
+	void (*progress)(void *ctx, int64_t incident, const char *line);
+	void *progress_ctx;
+} respond_config;
+
+/* Defaults for every field (store_path NULL). */
+void respond_config_default(respond_config *cfg);
+
+typedef struct responder responder;
+
+/* Validates the config (playbook order, ids).  msg gets a sentence. */
+sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t msglen);
+void respond_free(responder *r); /* NULL-safe */
+
+/*
+ * Open (or join) an incident for an instance by hand: source
+ * "operator:INSTANCE", state open.  *id receives its store id.
+ */
+sg_err respond_open_manual(responder *r, const char *instance_id, const char *region,
+                           const char *why, int64_t *id);
+
+/*
+ * Claim incident id (open, failed-then-retried, or containing with an
+ * expired lease) and run its playbook to the end in this thread.
+ * SG_ERR_BUSY if another responder holds it; SG_ERR_STATE if it is not
+ * claimable.  *outcome (may be NULL) gets "contained", "partial",
+ * "failed", "observed" or "merged".
+ */
+sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outlen);
+
+/*
+ * Claim and run incidents until *stop becomes nonzero (checked at least
+ * every poll interval); with once, return when nothing is claimable.
+ * Up to cfg->parallel at a time.
+ */
+sg_err respond_loop(responder *r, volatile int *stop, bool once);
+
+/*
+ * A failed incident goes back to "open": its failed, blocked and skipped
+ * steps (and finish) back to pending, so the next run does them again.
+ * SG_ERR_STATE unless the incident is failed.  msg says why.
+ */
+sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
+
+/* Wake idle workers now (a new incident was committed).  Safe from any
+ * thread, never blocks for long. */
+void respond_wake(responder *r);
+
+/*
+ * Restore what the playbook took away, from the recorded instance: the
+ * ENIs' security groups, ASG membership, target group and ELB
+ * registrations, the instance profile.  The revocation policy stays (it
+ * only denies sessions issued before the incident).  Incident -> released.
+ */
+sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
+
+/*
+ * Preflight: record the instance, build the plan and send every changing
+ * call with DryRun; print to out what the role lacks.  Returns SG_OK when
+ * every call would succeed, SG_ERR_AUTH when some are denied.
+ */
+sg_err respond_preflight(responder *r, const char *instance_id, void *out_file);
+
+/* The incident's report (JSON text, malloc'd) from its journal. */
+sg_err respond_report_json(responder *r, int64_t id, char **out);
+
+/* "INC-42" */
+void respond_incident_name(int64_t id, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * rsp.h — internals of src/respond shared by its files (not an API).
+ *
+ * One rsp_run holds what a worker needs while it drives one incident: its
+ * store handle and AWS client, the recorded instance, the plan, the step
+ * states, and the current step's journal (a JSON object persisted through
+ * store_transition after every AWS call, so request ids and created ids
+ * survive a crash in the middle of a step).
+ */
+#ifndef SSRFGUARD_RSP_H
+#define SSRFGUARD_RSP_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "aws/aws.h"
+#include "playbook/plan.h"
+#include "respond/respond.h"
+#include "store/store.h"
+#include "store/store_respond.h"
+
+struct responder {
+	respond_config cfg;
+	pthread_mutex_t lock;  /* wake-up of idle workers */
+	pthread_cond_t cond;
+	unsigned long wakes;
+	char owner[192];
+	char crash_step[32];
+	char crash_phase[16];
+};
+
+typedef struct rsp_run {
+	responder *r;
+	const respond_config *cfg;
+	store *st;
+	struct aws_client *aws;
+	int64_t id;
+	char inc[32];          /* "INC-42" */
+	pb_instance *inst;     /* NULL until RECORD is done */
+	pb_plan plan;
+	pb_state states[PB_STEP__COUNT];
+	pb_step step;          /* the step running now */
+	const char *journal_step; /* journal under this name instead (release) */
+	json_t *data;          /* its journal: {"calls":[...],"created":{},...} */
+	bool mutated;          /* a changing call succeeded in this step run */
+	bool lost;             /* the lease is gone: make no more calls */
+	volatile int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
+	int64_t renewed_ms;    /* last lease renewal */
+	bool dry_run;          /* preflight: EC2 calls with DryRun */
+	char note[512];        /* one sentence for the step's result */
+	char last_error[300];  /* the last failed call, for the note */
+} rsp_run;
+
+/* Step results beyond sg_err: */
+#define RSP_SKIP ((sg_err)1000) /* nothing to do: mark SKIPPED */
+#define RSP_FATAL ((sg_err)1001) /* failed, do not retry (e.g. capture timeout) */
+#define RSP_STOP ((sg_err)1002)  /* the responder is stopping: give the incident back */
+
+/*
+ * The responder's own store handles commit without fsync (WAL, synchronous
+ * NORMAL): a commit survives any crash of the process, kill -9 included;
+ * an OS crash may lose the last journal rows, which the idempotent steps
+ * redo.  Holding the write lock through an fsync per AWS call would make
+ * the service's own commits (the 403 path) wait behind the responder.
+ */
+extern const store_opts rsp_store_opts;
+
+/* Persist the current step's journal (status unchanged). */
+sg_err rsp_journal_save(rsp_run *x, const char *status);
+/* created[key] = value in the journal, saved at once. */
+sg_err rsp_created(rsp_run *x, const char *key, const char *value);
+const char *rsp_created_get(rsp_run *x, const char *key);
+/* Append a free-text note to the step journal's "notes". */
+void rsp_notef(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * One Query call, journaled: api name, target, what it changes (NULL for a
+ * read), request id and error.  mutating calls trigger the "mid" crash hook
+ * after their first success.  reply may be NULL when not needed.
+ */
+sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
+                 unsigned flags, const char *target, const char *change, struct aws_xml **reply,
+                 struct aws_error *err);
+/* rsp_query for a call on an id this run just created: NotFound is AWS's
+ * eventual consistency, so it is waited out (rsp_pause, up to 20 polls). */
+sg_err rsp_query_settle(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
+                        const char *target, const char *change);
+sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, unsigned flags,
+                const char *target, const char *change, json_t **reply, struct aws_error *err);
+
+/* Test hook: _exit(77) when SSRFGUARD_RESPOND_CRASH names this step/phase. */
+void rsp_crashpoint(rsp_run *x, const char *phase);
+
+/*
+ * One poll interval of a wait inside a step: sleeps, and renews the lease
+ * when a third of it has passed.  SG_ERR_BUSY when the lease was lost
+ * (another responder took the incident over): the step must stop.
+ */
+sg_err rsp_pause(rsp_run *x);
+
+/* Sleep ms (interruptible by nothing; waits are bounded by callers). */
+void rsp_sleep_ms(unsigned ms);
+int64_t rsp_now_ms(void);
+void rsp_iso8601(int64_t ms, char out[32]);
+
+/* Steps (steps_*.c): SG_OK done, RSP_SKIP, RSP_FATAL, or an error (retried). */
+sg_err rsp_step_record(rsp_run *x);
+sg_err rsp_step_tag(rsp_run *x);
+sg_err rsp_step_imds(rsp_run *x);
+sg_err rsp_step_revoke(rsp_run *x);
+sg_err rsp_step_preserve(rsp_run *x);
+sg_err rsp_step_asg(rsp_run *x);
+sg_err rsp_step_lb(rsp_run *x);
+sg_err rsp_step_snapshot(rsp_run *x);
+sg_err rsp_step_capture(rsp_run *x);
+sg_err rsp_step_isolate(rsp_run *x);
+sg_err rsp_step_strip(rsp_run *x);
+sg_err rsp_step_forensics(rsp_run *x);
+sg_err rsp_step_finish(rsp_run *x);
+
+/* Describe an instance into a pb_instance (RECORD, preflight). */
+sg_err rsp_describe_instance(rsp_run *x, const char *instance_id, pb_instance **out);
+
+/* Report of an incident from the store (JSON object, new reference). */
+json_t *rsp_report_build(store *st, int64_t id, const char *outcome);
+/* Notify (webhook and SNS, best effort); event: start|failure|end. */
+void rsp_notify(rsp_run *x, const char *event, const char *text);
+
+
+#endif

@@ -1,0 +1,548 @@
+/* fetch.c — the libcurl side of `ssrfguard serve`: the multi-socket API on
+ * the service's libevent loop (curl's hiperfifo pattern), the socket-level
+ * guard hooks, hop-by-hop redirects and the limits.  See server.h. */
+#include "server/srv_int.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+/* ---- the multi handle on the event loop ---- */
+
+static void check_multi(struct srv *s);
+
+static void on_sock_event(evutil_socket_t fd, short kind, void *arg)
+{
+	struct srv *s = arg;
+	int running = 0;
+	int action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
+	             ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	curl_multi_socket_action(s->multi, fd, action, &running);
+	check_multi(s);
+}
+
+static int on_sock(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct srv *s = userp;
+	struct event *ev = socketp;
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (ev) {
+			event_free(ev);
+			curl_multi_assign(s->multi, fd, NULL);
+		}
+		return 0;
+	}
+	short kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
+	                     ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
+	if (!ev) {
+		ev = event_new(s->base, fd, kind, on_sock_event, s);
+		if (!ev)
+			return -1;
+		curl_multi_assign(s->multi, fd, ev);
+	} else {
+		event_del(ev);
+		event_assign(ev, s->base, fd, kind, on_sock_event, s);
+	}
+	event_add(ev, NULL);
+	return 0;
+}
+
+static void on_curl_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	int running = 0;
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_multi(s);
+}
+
+static int on_timer(CURLM *multi, long ms, void *userp)
+{
+	struct srv *s = userp;
+	(void)multi;
+	if (ms < 0) {
+		evtimer_del(s->curl_timer);
+	} else {
+		struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+		evtimer_add(s->curl_timer, &tv);
+	}
+	return 0;
+}
+
+sg_err fetch_init(struct srv *s)
+{
+	s->multi = curl_multi_init();
+	s->curl_timer = evtimer_new(s->base, on_curl_timer, s);
+	if (!s->multi || !s->curl_timer)
+		return SG_ERR_NOMEM;
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_sock);
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	/* The connection cache: idle upstream connections kept for reuse. */
+	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
+	return SG_OK;
+}
+
+void fetch_cleanup(struct srv *s)
+{
+	if (s->multi) {
+		curl_multi_cleanup(s->multi);
+		s->multi = NULL;
+	}
+	if (s->curl_timer) {
+		event_free(s->curl_timer);
+		s->curl_timer = NULL;
+	}
+}
+
+/* ---- per-transfer callbacks ---- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	job *j = ud;
+	size_t len = size * n;
+	if (len > (size_t)j->s->cfg->max_body || j->body_bytes > (size_t)j->s->cfg->max_body - len) {
+		j->too_big = 1;
+		return 0;
+	}
+	if (evbuffer_add(j->body, p, len) != 0)
+		return 0;
+	j->body_bytes += len;
+	return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	job *j = ud;
+	size_t len = size * n;
+	(void)p;
+	j->hdr_bytes += len;
+	if (j->hdr_bytes > (size_t)j->s->cfg->max_header_bytes) {
+		j->hdr_too_big = 1;
+		return 0;
+	}
+	return len;
+}
+
+/* j->addrs is always a complete JSON array; addrs_len counts up to, not
+ * including, its closing bracket. */
+static void add_addr(job *j, const char *addr)
+{
+	char q[SG_ADDR_MAX + 8];
+	if (j->addrs_len == 0) {
+		memcpy(j->addrs, "[]", 3);
+		j->addrs_len = 1;
+	}
+	snprintf(q, sizeof q, "\"%s\"", addr);
+	if (strstr(j->addrs, q))
+		return; /* already listed */
+	int n = snprintf(q, sizeof q, "%s\"%s\"", j->addrs_len > 1 ? "," : "", addr);
+	if (n > 0 && j->addrs_len + (size_t)n + 2 < sizeof j->addrs) {
+		memcpy(j->addrs + j->addrs_len, q, (size_t)n);
+		j->addrs_len += (size_t)n;
+		memcpy(j->addrs + j->addrs_len, "]", 2);
+	}
+}
+
+static void judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *v)
+{
+	const char *host = j->hopv.needs_resolve ? j->hopv.host : NULL;
+	sg_check_addr(j->s->policy, sa, len, host, v); /* on error v blocks */
+	char txt[INET6_ADDRSTRLEN] = "";
+	if (v->addr[0])
+		add_addr(j, v->addr);
+	else if (sa->sa_family == AF_INET)
+		add_addr(j, inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		                      txt, sizeof txt) ? txt : "?");
+	else if (sa->sa_family == AF_INET6)
+		add_addr(j, inet_ntop(AF_INET6,
+		                      &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		                      txt, sizeof txt) ? txt : "?");
+	if (v->action != SG_ALLOW && !j->blocked) {
+		j->blocked = 1;
+		j->bv = *v;
+		/* keep the hop's URL-level destination when the address has none */
+		if (!j->bv.host[0])
+			memcpy(j->bv.host, j->hopv.host, sizeof j->bv.host);
+	}
+}
+
+/* The enforcing check: every address libcurl is about to connect to. */
+static curl_socket_t on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	job *j = ud;
+	sg_verdict v;
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKET_BAD;
+	if (j->blocked) /* one denied address dooms the whole hop */
+		return CURL_SOCKET_BAD;
+	judge(j, &a->addr, a->addrlen, &v);
+	if (v.action != SG_ALLOW)
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Before every request, on a new or a reused connection: judge again. */
+static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
+{
+	job *j = ud;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	sg_verdict v;
+	(void)local_ip;
+	(void)local_port;
+	memset(&ss, 0, sizeof ss);
+	struct sockaddr_in *in4 = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&ss;
+	if (inet_pton(AF_INET, primary_ip, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)primary_port);
+		len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, primary_ip, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)primary_port);
+		len = sizeof *in6;
+	} else {
+		j->blocked = 1;
+		sg_check_addr(j->s->policy, NULL, 0, NULL, &j->bv);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	judge(j, (struct sockaddr *)&ss, len, &v);
+	return j->blocked ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
+/* ---- starting, finishing ---- */
+
+static void release_slot(struct srv *s);
+
+static void finish_error(job *j, int code, const char *msg)
+{
+	struct srv *s = j->s;
+	srv_reply_error(j, code, msg);
+	srv_job_free(j);
+	release_slot(s);
+}
+
+static int64_t remaining_ms(job *j)
+{
+	return j->s->cfg->total_timeout_ms - (int64_t)srv_elapsed_ms(&j->t0);
+}
+
+static CURL *easy_setup(job *j)
+{
+	const srvcfg *c = j->s->cfg;
+	CURL *e = curl_easy_init();
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* we follow, judging each hop */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");          /* ignore *_proxy variables */
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file[0])
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)c->dns_cache_s);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssrfguard/0.1");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, j);
+	return e;
+}
+
+static void start(job *j)
+{
+	struct srv *s = j->s;
+	int64_t left = remaining_ms(j);
+	s->inflight++;
+	j->started = 1;
+	if (left <= 0) {
+		finish_error(j, 504, "upstream timed out");
+		return;
+	}
+	if (!j->easy && !(j->easy = easy_setup(j))) {
+		finish_error(j, 503, "cannot start a fetch");
+		return;
+	}
+	if (!j->body && !(j->body = evbuffer_new())) {
+		finish_error(j, 503, "out of memory");
+		return;
+	}
+	evbuffer_drain(j->body, evbuffer_get_length(j->body));
+	j->body_bytes = j->hdr_bytes = 0;
+	j->too_big = j->hdr_too_big = 0;
+	curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
+	curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)left);
+	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
+		finish_error(j, 503, "cannot start a fetch");
+		return;
+	}
+	j->iprev = NULL;
+	j->inext = s->running;
+	if (s->running)
+		s->running->iprev = j;
+	s->running = j;
+}
+
+static void unlink_running(struct srv *s, job *j)
+{
+	if (j->iprev)
+		j->iprev->inext = j->inext;
+	else if (s->running == j)
+		s->running = j->inext;
+	if (j->inext)
+		j->inext->iprev = j->iprev;
+	j->iprev = j->inext = NULL;
+}
+
+void fetch_abandon(struct srv *s)
+{
+	while (s->running) {
+		job *j = s->running;
+		unlink_running(s, j);
+		curl_multi_remove_handle(s->multi, j->easy);
+		srv_job_free(j); /* its request dies with evhttp */
+	}
+}
+
+static void release_slot(struct srv *s)
+{
+	if (s->inflight)
+		s->inflight--;
+	while (s->q_head && s->inflight < (size_t)s->cfg->max_concurrent) {
+		job *j = s->q_head;
+		s->q_head = j->next;
+		if (!s->q_head)
+			s->q_tail = NULL;
+		j->next = NULL;
+		s->queued--;
+		start(j);
+	}
+	srv_check_drained(s);
+}
+
+void fetch_submit(job *j)
+{
+	struct srv *s = j->s;
+	if (s->inflight < (size_t)s->cfg->max_concurrent) {
+		start(j);
+		return;
+	}
+	if (s->queued >= (size_t)s->cfg->max_queue) {
+		srv_reply_error(j, 503, "too many concurrent fetches; try again later");
+		srv_job_free(j);
+		return;
+	}
+	j->next = NULL;
+	if (s->q_tail)
+		s->q_tail->next = j;
+	else
+		s->q_head = j;
+	s->q_tail = j;
+	s->queued++;
+}
+
+/* Same origin = same scheme, host and port. */
+static int same_origin(CURLU *a, CURLU *b)
+{
+	static const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
+	for (size_t i = 0; i < 3; i++) {
+		char *x = NULL, *y = NULL;
+		curl_url_get(a, parts[i], &x, CURLU_DEFAULT_PORT);
+		curl_url_get(b, parts[i], &y, CURLU_DEFAULT_PORT);
+		int eq = x && y && !strcasecmp(x, y);
+		curl_free(x);
+		curl_free(y);
+		if (!eq)
+			return 0;
+	}
+	return 1;
+}
+
+/* The next hop's URL: loc resolved by libcurl; userinfo dropped when the
+ * origin changes.  NULL if it cannot be parsed. */
+static char *next_url(const char *cur, const char *loc)
+{
+	CURLU *a = curl_url(), *b = curl_url();
+	char *out = NULL, *res = NULL;
+	if (!a || !b || curl_url_set(a, CURLUPART_URL, cur, 0) != CURLUE_OK ||
+	    curl_url_set(b, CURLUPART_URL, loc, 0) != CURLUE_OK)
+		goto done;
+	if (!same_origin(a, b)) {
+		curl_url_set(b, CURLUPART_USER, NULL, 0);
+		curl_url_set(b, CURLUPART_PASSWORD, NULL, 0);
+		curl_url_set(b, CURLUPART_OPTIONS, NULL, 0);
+	}
+	if (curl_url_get(b, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto done;
+	size_t n = strlen(out);
+	res = malloc(n + 1);
+	if (res)
+		memcpy(res, out, n + 1);
+done:
+	curl_free(out);
+	curl_url_cleanup(a);
+	curl_url_cleanup(b);
+	return res;
+}
+
+static void content_type(CURL *e, char *out, size_t cap)
+{
+	char *ct = NULL;
+	curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
+	snprintf(out, cap, "%s", "application/octet-stream");
+	if (!ct || strlen(ct) >= cap)
+		return;
+	for (const char *p = ct; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			return;
+	snprintf(out, cap, "%s", ct);
+}
+
+static void done_ok(job *j)
+{
+	struct srv *s = j->s;
+	long code = 0;
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
+		char *loc = NULL;
+		curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc);
+		if (loc && *loc) {
+			if (j->hop >= s->cfg->max_redirects) {
+				char msg[96];
+				snprintf(msg, sizeof msg, "too many redirects (more than %lld)",
+				         (long long)s->cfg->max_redirects);
+				finish_error(j, 502, msg);
+				return;
+			}
+			char *nu = next_url(j->url, loc);
+			if (!nu) {
+				finish_error(j, 502, "upstream redirected to an unparsable URL");
+				return;
+			}
+			free(j->url);
+			j->url = nu;
+			j->hop++;
+			j->addrs_len = 0;
+			j->addrs[0] = '\0';
+			sg_verdict v;
+			sg_check_url(s->policy, nu, strlen(nu), &v);
+			if (v.action == SG_BLOCK) {
+				if (v.category == SG_CAT_MALFORMED) {
+					finish_error(j, 502, "upstream redirected to an unparsable URL");
+					return;
+				}
+				incident_block(j, &v);
+				release_slot(s);
+				return;
+			}
+			j->hopv = v;
+			s->inflight--; /* start() takes the slot again */
+			start(j);
+			return;
+		}
+	}
+	if (code < 100 || code > 599) {
+		finish_error(j, 502, "upstream sent no valid HTTP status");
+		return;
+	}
+	char ct[200];
+	content_type(j->easy, ct, sizeof ct);
+	evhttp_add_header(evhttp_request_get_output_headers(j->req), "Content-Security-Policy",
+	                  "sandbox");
+	srv_reply(j, (int)code, ct, j->body, "allow");
+	srv_job_free(j);
+	release_slot(s);
+}
+
+static void fetch_done(job *j, CURLcode rc)
+{
+	struct srv *s = j->s;
+	metrics_fetch_time(s, srv_elapsed_ms(&j->t0) / 1e3);
+	if (j->blocked) {
+		incident_block(j, &j->bv);
+		release_slot(s);
+		return;
+	}
+	char msg[160];
+	switch (rc) {
+	case CURLE_OK:
+		done_ok(j);
+		return;
+	case CURLE_OPERATION_TIMEDOUT:
+		finish_error(j, 504, "upstream timed out");
+		return;
+	case CURLE_FILESIZE_EXCEEDED:
+		j->too_big = 1;
+		break;
+	case CURLE_WRITE_ERROR:
+		break;
+	case CURLE_URL_MALFORMAT:
+		/* The guard could read it, libcurl cannot: nothing was connected. */
+		finish_error(j, 400, "unparsable url: libcurl cannot use this URL");
+		return;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		finish_error(j, 502, "cannot resolve the upstream host");
+		return;
+	case CURLE_COULDNT_CONNECT:
+		finish_error(j, 502, "cannot connect to the upstream");
+		return;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CACERT_BADFILE:
+		finish_error(j, 502, "upstream TLS could not be verified");
+		return;
+	default:
+		break;
+	}
+	if (j->too_big) {
+		snprintf(msg, sizeof msg, "upstream response larger than %lld bytes",
+		         (long long)s->cfg->max_body);
+		finish_error(j, 502, msg);
+	} else if (j->hdr_too_big) {
+		snprintf(msg, sizeof msg, "upstream response headers larger than %lld bytes",
+		         (long long)s->cfg->max_header_bytes);
+		finish_error(j, 502, msg);
+	} else {
+		snprintf(msg, sizeof msg, "upstream fetch failed: %s", curl_easy_strerror(rc));
+		finish_error(j, 502, msg);
+	}
+}
+
+static void check_multi(struct srv *s)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(s->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		CURL *e = m->easy_handle;
+		CURLcode rc = m->data.result;
+		job *j = NULL;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+		curl_multi_remove_handle(s->multi, e);
+		if (j) {
+			unlink_running(s, j);
+			fetch_done(j, rc);
+		}
+	}
+}

@@ -1,0 +1,330 @@
+/* incident.c — blocked requests: group commit to the store, then the 403.
+ *
+ * The loop thread never touches the disk for an incident.  Blocked requests
+ * wait in a pending list; a writer thread with its own store handle takes
+ * the whole list as one batch, commits it in one transaction
+ * (store_record_many: one fsync), and hands it back through an eventfd; only
+ * then does the loop answer each request.  While the writer is in fsync the
+ * next batch accumulates, so the batch grows with the load and throughput
+ * does not depend on fsync latency, while every answer still leaves after
+ * its incident is durable. */
+#include "server/srv_int.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define BATCH_MAX 1024
+
+struct writer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int efd;                 /* writer -> loop: a batch is done */
+	struct event *done_ev;
+	store *st;               /* the writer's own handle */
+	job *todo;               /* handed to the writer (loop -> writer) */
+	size_t ntodo;
+	job *done;               /* committed (writer -> loop) */
+	sg_err done_err;
+	int busy;                /* a batch is with the writer */
+	int quit;
+	int started;
+};
+
+static int contains(const struct srv *s, sg_category c)
+{
+	return (unsigned)c < SG_CAT__COUNT && ((s->cfg->contain_mask >> c) & 1u);
+}
+
+/* ---- writer thread ---- */
+
+static void *writer_main(void *arg)
+{
+	struct srv *s = arg;
+	struct writer *w = s->writer;
+	store_attempt_in *in = malloc(BATCH_MAX * sizeof *in);
+	store_record_out *out = malloc(BATCH_MAX * sizeof *out);
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->todo && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->todo && w->quit)
+			break;
+		job *batch = w->todo;
+		size_t n = w->ntodo;
+		w->todo = NULL;
+		w->ntodo = 0;
+		pthread_mutex_unlock(&w->mu);
+
+		sg_err e = SG_ERR_NOMEM;
+		if (in && out) {
+			size_t i = 0;
+			for (job *j = batch; j; j = j->next, i++) {
+				const sg_verdict *v = &j->bv;
+				in[i] = (store_attempt_in){
+					.client = j->client, .request = j->request, .headers = j->headers,
+					.url = j->url ? j->url : "", .dest = j->dest,
+					.category = sg_category_name(v->category), .rule = v->rule,
+					.reason = v->reason, .hop = j->hop,
+					.addrs = j->addrs_len ? j->addrs : "[]",
+					.instance_id = s->id->instance_id, .region = s->id->region,
+					.az = s->id->az, .contain = contains(s, v->category),
+				};
+			}
+			e = store_record_many(w->st, in, n, out);
+			i = 0;
+			for (job *j = batch; j; j = j->next, i++)
+				if (e == SG_OK)
+					j->rec = out[i];
+		}
+
+		pthread_mutex_lock(&w->mu);
+		w->done = batch;
+		w->done_err = e;
+		pthread_mutex_unlock(&w->mu);
+		uint64_t one = 1;
+		while (write(w->efd, &one, sizeof one) < 0 && errno == EINTR)
+			;
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	free(in);
+	free(out);
+	return NULL;
+}
+
+/* ---- loop side ---- */
+
+static void log_decision(job *j, int contain)
+{
+	char mem[4096];
+	tbuf b;
+	const sg_verdict *v = &j->bv;
+	tb_init(&b, mem, sizeof mem);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,"
+	           "\"opened\":%d,\"contain\":%d,\"hop\":%d,\"category\":\"%s\",\"rule\":",
+	       (long long)now.tv_sec, now.tv_nsec / 1000000, (long long)j->rec.incident_id,
+	       j->rec.opened, contain, j->hop, sg_category_name(v->category));
+	tb_json(&b, v->rule, strlen(v->rule), 96);
+	tb_str(&b, ",\"reason\":");
+	tb_json(&b, v->reason, strlen(v->reason), 192);
+	tb_str(&b, ",\"host\":");
+	tb_json(&b, v->host, strlen(v->host), 256);
+	tb_fmt(&b, ",\"port\":%u,\"addrs\":%s,\"client\":", (unsigned)v->port,
+	       j->addrs_len ? j->addrs : "[]");
+	tb_json(&b, j->client, strlen(j->client), 64);
+	tb_str(&b, ",\"url\":");
+	tb_json(&b, j->url ? j->url : "", j->url ? strlen(j->url) : 0, 1024);
+	tb_str(&b, "}\n");
+	log_line(j->s, b.p, b.len);
+}
+
+static void answer(job *j, int contain)
+{
+	char mem[4096];
+	tbuf b;
+	tb_init(&b, mem, sizeof mem);
+	text_block_body(&b, j->html, j->rec.incident_id, sg_category_name(j->bv.category),
+	                j->bv.rule, contain);
+	struct evbuffer *body = evbuffer_new();
+	if (body)
+		evbuffer_add(body, b.p, b.len);
+	srv_reply(j, 403, j->html ? "text/html; charset=utf-8" : "application/json", body, "block");
+	if (body)
+		evbuffer_free(body);
+}
+
+/* Give the writer everything pending (at most BATCH_MAX), if it is idle. */
+static void kick(struct srv *s)
+{
+	struct writer *w = s->writer;
+	if (w->busy || !s->c_head)
+		return;
+	job *head = s->c_head, *tail = head;
+	size_t n = 1;
+	while (tail->next && n < BATCH_MAX) {
+		tail = tail->next;
+		n++;
+	}
+	s->c_head = tail->next;
+	if (!s->c_head)
+		s->c_tail = NULL;
+	tail->next = NULL;
+	w->busy = 1;
+	pthread_mutex_lock(&w->mu);
+	w->todo = head;
+	w->ntodo = n;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	struct writer *w = s->writer;
+	uint64_t cnt;
+	(void)what;
+	while (read(fd, &cnt, sizeof cnt) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&w->mu);
+	job *batch = w->done;
+	sg_err e = w->done_err;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->mu);
+	if (!batch)
+		return;
+	w->busy = 0;
+	kick(s); /* the next batch commits while this one is answered */
+
+	size_t n = 0;
+	if (e == SG_OK) {
+		s->m.commits++;
+	} else {
+		s->m.commit_errors++;
+		char line[512];
+		tbuf b;
+		tb_init(&b, line, sizeof line);
+		tb_fmt(&b, "{\"event\":\"error\",\"what\":\"store\",\"error\":\"%s\"}\n",
+		       sg_strerror(e));
+		log_line(s, b.p, b.len);
+	}
+	for (job *j = batch, *next; j; j = next) {
+		next = j->next;
+		j->next = NULL;
+		n++;
+		int contain = contains(s, j->bv.category);
+		if (e == SG_OK) {
+			if (j->rec.opened)
+				s->m.incidents_opened++;
+			log_decision(j, contain);
+			answer(j, contain);
+			if (contain && (j->rec.opened || j->rec.escalated) && s->resp_started &&
+			    s->resp.notify)
+				s->resp.notify(s->resp.ctx, j->rec.incident_id);
+		} else {
+			/* Still blocked, never fetched; the client learns the record failed. */
+			srv_reply_error(j, 503, "request blocked, but the incident could not be "
+			                        "recorded; try again");
+		}
+		srv_job_free(j);
+	}
+	s->c_count -= n;
+	srv_check_drained(s);
+}
+
+void incident_block(job *j, const sg_verdict *v)
+{
+	struct srv *s = j->s;
+	if (v != &j->bv)
+		j->bv = *v;
+	j->blocked = 1;
+	/* From here on the URL is evidence: keep it as printable UTF-8. */
+	if (j->url) {
+		size_t n = strlen(j->url), cap = (n > SRV_URL_MAX ? SRV_URL_MAX : n) * 4 + 1;
+		char *c = malloc(cap);
+		if (c) {
+			text_clean(c, cap, j->url, n > SRV_URL_MAX ? SRV_URL_MAX : n);
+			free(j->url);
+			j->url = c;
+		}
+	}
+	const sg_verdict *bv = &j->bv;
+	const char *h = bv->host[0] ? bv->host : bv->addr;
+	if (strchr(h, ':'))
+		snprintf(j->dest, sizeof j->dest, "[%s]:%u", h, (unsigned)bv->port);
+	else
+		snprintf(j->dest, sizeof j->dest, "%s:%u", h, (unsigned)bv->port);
+	if (j->addrs_len == 0 && bv->addr[0]) {
+		snprintf(j->addrs, sizeof j->addrs, "[\"%s\"]", bv->addr);
+		j->addrs_len = strlen(j->addrs);
+	}
+	if ((unsigned)bv->category < SG_CAT__COUNT)
+		s->m.blocked[bv->category]++;
+	j->next = NULL;
+	if (s->c_tail)
+		s->c_tail->next = j;
+	else
+		s->c_head = j;
+	s->c_tail = j;
+	s->c_count++;
+	/* Kick at the end of this loop turn, so the turn's blocks share a batch. */
+	if (!s->writer->busy)
+		event_active(s->commit_ev, 0, 0);
+}
+
+void incident_commit(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	kick(arg);
+}
+
+sg_err incident_init(struct srv *s, char *err, size_t errlen)
+{
+	struct writer *w = calloc(1, sizeof *w);
+	char msg[512];
+	if (!w)
+		return SG_ERR_NOMEM;
+	s->writer = w;
+	w->efd = -1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	store_opts so = {.sync = s->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
+	                 .busy_ms = (int)s->cfg->store_busy_ms};
+	sg_err e = store_open(s->cfg->store, &so, &w->st, msg, sizeof msg);
+	if (e != SG_OK) {
+		snprintf(err, errlen, "store: %s", msg);
+		return e;
+	}
+	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->efd < 0)
+		return SG_ERR_IO;
+	w->done_ev = event_new(s->base, w->efd, EV_READ | EV_PERSIST, on_done, s);
+	if (!w->done_ev || event_add(w->done_ev, NULL) != 0)
+		return SG_ERR_NOMEM;
+	if (pthread_create(&w->th, NULL, writer_main, s) != 0)
+		return SG_ERR_NOMEM;
+	w->started = 1;
+	return SG_OK;
+}
+
+void incident_cleanup(struct srv *s)
+{
+	struct writer *w = s->writer;
+	if (!w)
+		return;
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->quit = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->th, NULL);
+	}
+	/* A batch committed but never answered (drain timeout): free it. */
+	for (job *j = w->done, *n; j; j = n) {
+		n = j->next;
+		srv_job_free(j);
+	}
+	for (job *j = w->todo, *n; j; j = n) {
+		n = j->next;
+		srv_job_free(j);
+	}
+	if (w->done_ev)
+		event_free(w->done_ev);
+	if (w->efd >= 0)
+		close(w->efd);
+	store_close(w->st);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+	s->writer = NULL;
+}

@@ -1,0 +1,77 @@
+/* log.c — structured log lines: one JSON object a line.
+ *
+ * Lines of one loop turn are gathered and written with one write(2) at the
+ * end of the turn (or at 64 KiB), so logging costs a syscall per turn, not
+ * per line.  A kill -9 can lose the lines of the turn in progress; the
+ * store, not the log, is the durable record of incidents. */
+#include "server/srv_int.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <unistd.h>
+
+#define LOG_FLUSH_AT 65536
+
+void log_flush(struct srv *s)
+{
+	if (!s || !s->logbuf)
+		return;
+	while (evbuffer_get_length(s->logbuf) > 0) {
+		int n = evbuffer_write(s->logbuf, s->logfd);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* a full disk must not stop the guard */
+			evbuffer_drain(s->logbuf, evbuffer_get_length(s->logbuf));
+			return;
+		}
+	}
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_flush(arg);
+}
+
+int log_init(struct srv *s)
+{
+	s->logbuf = evbuffer_new();
+	s->log_ev = event_new(s->base, -1, 0, on_flush, s);
+	return s->logbuf && s->log_ev ? 0 : -1;
+}
+
+void log_cleanup(struct srv *s)
+{
+	log_flush(s);
+	if (s->log_ev)
+		event_free(s->log_ev);
+	if (s->logbuf)
+		evbuffer_free(s->logbuf);
+	s->log_ev = NULL;
+	s->logbuf = NULL;
+}
+
+void log_line(struct srv *s, const char *json, size_t len)
+{
+	if (!s || s->logfd < 0)
+		return;
+	if (!s->logbuf || !s->log_ev) { /* before the loop exists: write through */
+		while (len > 0) {
+			ssize_t n = write(s->logfd, json, len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return;
+			json += n;
+			len -= (size_t)n;
+		}
+		return;
+	}
+	size_t before = evbuffer_get_length(s->logbuf);
+	evbuffer_add(s->logbuf, json, len);
+	if (before + len >= LOG_FLUSH_AT)
+		log_flush(s);
+	else if (before == 0)
+		event_active(s->log_ev, 0, 0);
+}

@@ -1,0 +1,259 @@
+/* text.c — bounded escaping and the 403 page; see text.h. */
+#include "server/text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void tb_init(tbuf *b, char *mem, size_t cap)
+{
+	b->p = mem;
+	b->len = 0;
+	b->cap = cap;
+	b->trunc = 0;
+	if (cap)
+		mem[0] = '\0';
+}
+
+void tb_raw(tbuf *b, const char *s, size_t n)
+{
+	if (b->cap == 0) {
+		b->trunc = 1;
+		return;
+	}
+	size_t room = b->cap - 1 - b->len;
+	if (n > room) {
+		n = room;
+		b->trunc = 1;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void tb_str(tbuf *b, const char *s) { tb_raw(b, s, strlen(s)); }
+
+void tb_fmt(tbuf *b, const char *fmt, ...)
+{
+	if (b->cap == 0) {
+		b->trunc = 1;
+		return;
+	}
+	size_t room = b->cap - b->len;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->p + b->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->p[b->len] = '\0';
+		b->trunc = 1;
+	} else if ((size_t)n >= room) {
+		b->len = b->cap - 1;
+		b->trunc = 1;
+	} else {
+		b->len += (size_t)n;
+	}
+}
+
+size_t text_utf8_len(const unsigned char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	unsigned min;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	unsigned cp = c & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Append all of s or nothing (no cut escapes or sequences). */
+static void tb_atom(tbuf *b, const char *s, size_t n)
+{
+	if (b->trunc || b->cap == 0 || n > b->cap - 1 - b->len) {
+		b->trunc = 1;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void tb_json(tbuf *b, const char *s, size_t n, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t lim = n < max ? n : max;
+	if (b->trunc || b->cap < 3 || b->cap - 1 - b->len < 2) {
+		b->trunc = 1;
+		return;
+	}
+	tb_atom(b, "\"", 1);
+	b->cap--; /* keep room for the closing quote */
+	for (size_t i = 0; i < lim && !b->trunc;) {
+		unsigned c = u[i];
+		size_t k;
+		char e[8];
+		if (c == '"' || c == '\\') {
+			e[0] = '\\';
+			e[1] = (char)c;
+			tb_atom(b, e, 2);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(e, sizeof e, "\\u%04x", c);
+			tb_atom(b, e, 6);
+			i++;
+		} else if (c < 0x80) {
+			tb_atom(b, (const char *)u + i, 1);
+			i++;
+		} else if ((k = text_utf8_len(u + i, lim - i)) > 0) {
+			tb_atom(b, (const char *)u + i, k);
+			i += k;
+		} else {
+			tb_atom(b, "\\ufffd", 6);
+			i++;
+		}
+	}
+	if (n > max)
+		tb_atom(b, "...", 3);
+	b->cap++;
+	b->p[b->len++] = '"';
+	b->p[b->len] = '\0';
+}
+
+void tb_html(tbuf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n && !b->trunc;) {
+		unsigned c = u[i];
+		size_t k;
+		switch (c) {
+		case '&': tb_atom(b, "&amp;", 5); i++; continue;
+		case '<': tb_atom(b, "&lt;", 4); i++; continue;
+		case '>': tb_atom(b, "&gt;", 4); i++; continue;
+		case '"': tb_atom(b, "&quot;", 6); i++; continue;
+		case '\'': tb_atom(b, "&#39;", 5); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			tb_atom(b, "\xef\xbf\xbd", 3);
+			i++;
+		} else if (c < 0x80) {
+			tb_atom(b, (const char *)u + i, 1);
+			i++;
+		} else if ((k = text_utf8_len(u + i, n - i)) > 0) {
+			tb_atom(b, (const char *)u + i, k);
+			i += k;
+		} else {
+			tb_atom(b, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+}
+
+size_t text_clean(char *dst, size_t cap, const char *src, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)src;
+	size_t o = 0;
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		unsigned c = u[i];
+		size_t k = 1;
+		char tmp[5];
+		const char *w = tmp;
+		size_t wn;
+		if (c == '\\') {
+			w = "\\\\";
+			wn = 2;
+		} else if (c < 0x20 || c == 0x7f) {
+			wn = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", c);
+		} else if (c < 0x80) {
+			w = (const char *)u + i;
+			wn = 1;
+		} else if ((k = text_utf8_len(u + i, n - i)) > 0) {
+			w = (const char *)u + i;
+			wn = k;
+		} else {
+			k = 1;
+			wn = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", c);
+		}
+		if (o + wn >= cap)
+			break;
+		memcpy(dst + o, w, wn);
+		o += wn;
+		i += k;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
+                     const char *rule, int contain)
+{
+	const char *msg = contain ? "SSRF attempt detected; containment started"
+	                          : "SSRF attempt detected; blocked and logged";
+	if (!html) {
+		tb_fmt(b, "{\"error\":\"ssrf_blocked\",\"message\":\"%s\",\"incident\":%lld,"
+		          "\"category\":", msg, (long long)incident);
+		tb_json(b, category, strlen(category), 64);
+		tb_str(b, ",\"rule\":");
+		tb_json(b, rule, strlen(rule), 128);
+		tb_str(b, "}\n");
+		return;
+	}
+	tb_str(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	          "<title>Request blocked</title>\n<style>body{font-family:sans-serif;"
+	          "max-width:40em;margin:3em auto;padding:0 1em}.box{border:2px solid #b00;"
+	          "border-radius:6px;padding:1em 1.5em;background:#fff4f4}h1{color:#b00;"
+	          "font-size:1.4em}</style></head>\n<body><div class=\"box\"><h1>");
+	tb_str(b, msg);
+	tb_fmt(b, "</h1>\n<p>This request tried to reach a destination this service must "
+	          "not fetch. It was blocked and recorded as incident <strong>#%lld</strong>."
+	          "</p>\n<p>Category: <code>", (long long)incident);
+	tb_html(b, category, strlen(category) > 64 ? 64 : strlen(category));
+	tb_str(b, "</code> &middot; rule: <code>");
+	tb_html(b, rule, strlen(rule) > 128 ? 128 : strlen(rule));
+	tb_str(b, "</code></p>\n</div></body></html>\n");
+}
+
+int text_accepts_html(const char *accept)
+{
+	if (!accept)
+		return 0;
+	const char *p = strcasestr(accept, "text/html");
+	if (!p)
+		return 0;
+	/* "text/html;q=0" refuses it */
+	const char *end = strchr(p, ',');
+	const char *q = strstr(p, "q=0");
+	if (q && (!end || q < end)) {
+		const char *d = q + 3;
+		if (*d == '\0' || *d == ',' || *d == ' ' || *d == ';' ||
+		    (*d == '.' && strspn(d + 1, "0") == strcspn(d + 1, ", ;")))
+			return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,61 @@
+/*
+ * text.h — bounded text building for the service: JSON and HTML escaping,
+ * cleaning attacker bytes into printable UTF-8, and the 403 page.
+ * Prefix: tb_ / text_.  Pure: no I/O, no globals, no allocation.
+ *
+ * A tbuf writes into caller memory and never overflows it: an append that
+ * does not fit is cut short and sets trunc; p is always NUL-terminated
+ * (cap must be >= 1).  Nothing here returns an error.
+ */
+#ifndef SSRFGUARD_SERVER_TEXT_H
+#define SSRFGUARD_SERVER_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tbuf {
+	char *p;
+	size_t len, cap;
+	int trunc;
+} tbuf;
+
+void tb_init(tbuf *b, char *mem, size_t cap);
+void tb_raw(tbuf *b, const char *s, size_t n);
+void tb_str(tbuf *b, const char *s);
+void tb_fmt(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * A JSON string literal (with quotes) of at most max input bytes of s
+ * (n bytes, any bytes): ", \ and controls escaped, valid UTF-8 kept,
+ * invalid bytes as \ufffd; "..." appended when cut at max.
+ */
+void tb_json(tbuf *b, const char *s, size_t n, size_t max);
+
+/* HTML text/attribute-safe: & < > " ' escaped, controls and invalid UTF-8
+ * dropped to U+FFFD. */
+void tb_html(tbuf *b, const char *s, size_t n);
+
+/*
+ * Copy n bytes of src into dst (cap >= 1) as printable, valid UTF-8: valid
+ * sequences kept, control bytes and invalid bytes written as \xHH, a
+ * backslash as \\ (so the result reads back unambiguously).  Cut at a
+ * character boundary when full; returns the length (dst NUL-terminated).
+ */
+size_t text_clean(char *dst, size_t cap, const char *src, size_t n);
+
+/* Length (1..4) of the valid UTF-8 sequence at s (n bytes left), 0 if
+ * invalid or truncated.  Overlongs and surrogates are invalid. */
+size_t text_utf8_len(const unsigned char *s, size_t n);
+
+/*
+ * The body of a 403: HTML (a small alert page) or JSON.  contain selects
+ * "SSRF attempt detected; containment started" vs "...blocked and logged".
+ * category and rule come from the verdict and are escaped anyway.
+ */
+void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
+                     const char *rule, int contain);
+
+/* Does this Accept header prefer HTML?  (text/html present and not q=0.) */
+int text_accepts_html(const char *accept);
+
+#endif

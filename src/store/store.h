@@ -1,0 +1,306 @@
+/*
+ * store.h — the durable incident store (SQLite, WAL): the hand-off between
+ * the service that detects SSRF attempts and the responder that contains
+ * the instance.  Prefix: store_.
+ *
+ * Model.
+ *   attempt     one blocked request, with its evidence (client, request line,
+ *               headers of note, raw URL, normalised destination, category,
+ *               rule, redirect hop, resolved addresses, instance identity).
+ *               Attempts are never changed or deleted.
+ *   incident    a group of attempts by one source (the client address).  A
+ *               new attempt joins the source's *active* incident (any state
+ *               but released/closed), else opens a new one.  The incident
+ *               carries a state (below), counted attempts, the first
+ *               attempt's evidence summary and the instance it happened on.
+ *   step        the responder's journal: one row per (incident, step name)
+ *               with a status word, a retry counter and a JSON blob, so a
+ *               responder (this process or another, after a crash) resumes a
+ *               playbook where it stopped.
+ *   transition  every change of an incident's state or a step's status is
+ *               appended to a history row (who, when, from, to, why) in the
+ *               same transaction as the change itself.
+ *
+ * Incident states and the only allowed moves (store_transition() enforces
+ * them; anything else is SG_ERR_STATE):
+ *
+ *      logged -> open -> containing -> contained -> released -> closed
+ *                                   \-> failed -> open (retry)
+ *
+ *   logged      blocked and recorded; no containment asked (its severity is
+ *               not configured to contain).  -> open, closed
+ *   open        asks for containment; waiting for a responder.
+ *               -> containing (only via store_claim), closed
+ *   containing  a responder holds the lease (owner, lease_until).
+ *               -> contained, failed, open (give back), released, closed
+ *   contained   the playbook finished.  -> released, closed
+ *   failed      the playbook gave up.  -> open (retry), released, closed
+ *   released    an operator released the instance.  -> closed
+ *   closed      final.
+ *
+ * Durability.  Every function that writes commits before it returns.  The
+ * database is in WAL mode.  The synchronous level is chosen at open:
+ *   STORE_SYNC_FULL (default) — the WAL is fsync'd at every commit: a
+ *     returned commit survives kill -9 *and* power loss.  The service groups
+ *     the blocked requests of one event-loop turn into one transaction
+ *     (store_record_many), so the cost is one fsync per batch, not per
+ *     request.
+ *   STORE_SYNC_NORMAL — WAL without the per-commit fsync: a returned commit
+ *     is in the WAL file (the kernel's page cache) and survives any process
+ *     crash, kill -9 included; an OS crash or power loss may roll back the
+ *     last commits (never corrupt the database).  For hosts where the fsync
+ *     cost matters more than surviving power loss.
+ *
+ * Concurrency.  A store handle belongs to one thread at a time: open one per
+ * thread (the embedded responder opens its own) or per process.  Handles in
+ * other threads and processes see each other's commits.  Writers serialise
+ * through SQLite's lock with a busy timeout (STORE_BUSY_MS default 5 s);
+ * still busy after that returns SG_ERR_BUSY and changes nothing.
+ *
+ * Errors (sg_err).  SG_ERR_INVAL for a NULL or out-of-range argument,
+ * SG_ERR_NOTFOUND for an unknown incident id (and store_claim when nothing
+ * is claimable), SG_ERR_STATE for a move the table above forbids or a failed
+ * compare-and-set, SG_ERR_BUSY for a lock or a lease held by someone else,
+ * SG_ERR_UNSUPPORTED for a database written by a newer schema,
+ * SG_ERR_CORRUPT for a database that fails SQLite's checks, SG_ERR_IO for
+ * anything else SQLite reports, SG_ERR_NOMEM.  On error nothing was written.
+ * store_errmsg() gives SQLite's last message for logs (never NULL).
+ *
+ * Strings.  Input strings are NUL-terminated UTF-8 (the caller already
+ * bounded them); NULL means "" unless said otherwise.  Strings in returned
+ * records are owned by the record and freed by its _free function; they are
+ * never NULL ("" when absent).  Times are milliseconds since the Unix epoch
+ * (wall clock, so several processes agree on leases).
+ */
+#ifndef SSRFGUARD_STORE_H
+#define SSRFGUARD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ssrfguard/error.h"
+
+typedef struct store store;
+
+typedef enum store_sync { STORE_SYNC_FULL = 0, STORE_SYNC_NORMAL = 1 } store_sync;
+
+#define STORE_BUSY_MS 5000
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store_opts {
+	store_sync sync;  /* default STORE_SYNC_FULL */
+	int busy_ms;      /* 0 = STORE_BUSY_MS */
+	int readonly;     /* open without creating or migrating */
+} store_opts;
+
+/*
+ * Open (creating if absent, unless readonly) the database at path, switch it
+ * to WAL, set the busy timeout, and create or migrate the schema (PRAGMA
+ * user_version; a newer version than STORE_SCHEMA_VERSION is refused).
+ * opts may be NULL for the defaults.  *out is NULL on error; err (if
+ * errlen > 0) always receives a NUL-terminated message.
+ */
+sg_err store_open(const char *path, const store_opts *opts, store **out,
+                  char *err, size_t errlen);
+void store_close(store *s); /* NULL-safe */
+const char *store_errmsg(const store *s);
+
+/* ---- incident states -------------------------------------------------- */
+
+typedef enum store_state {
+	STORE_LOGGED = 0,
+	STORE_OPEN,
+	STORE_CONTAINING,
+	STORE_CONTAINED,
+	STORE_FAILED,
+	STORE_RELEASED,
+	STORE_CLOSED,
+	STORE_STATE__COUNT
+} store_state;
+
+/* "logged", "open", ...; "?" for an unknown value; never NULL. */
+const char *store_state_name(store_state st);
+/* Parse a state name (exact, lower case).  SG_ERR_PARSE if unknown. */
+sg_err store_state_parse(const char *name, store_state *out);
+/* 1 if the table above allows from -> to, else 0. */
+int store_state_allowed(store_state from, store_state to);
+
+/* ---- recording attempts ----------------------------------------------- */
+
+/* One blocked request, as the service saw it.  Every string may be NULL. */
+typedef struct store_attempt_in {
+	int64_t at_ms;           /* 0 = now */
+	const char *client;      /* source address without port: the join key;
+	                            required (non-empty) */
+	const char *request;     /* request line, e.g. "GET /go?url=... HTTP/1.1" */
+	const char *headers;     /* JSON object of the headers of note */
+	const char *url;         /* the raw URL that was fetched (this hop's) */
+	const char *dest;        /* normalised destination, "host:port" */
+	const char *category;    /* sg_category_name() */
+	const char *rule;        /* the rule that fired */
+	const char *reason;      /* one sentence */
+	int hop;                 /* 0 = the URL itself, n = n-th redirect */
+	const char *addrs;       /* JSON array of the resolved/judged addresses */
+	const char *instance_id; /* where it happened (from config or IMDSv2) */
+	const char *region;
+	const char *az;
+	int contain;             /* 1: this attempt's severity asks for
+	                            containment (opens/escalates to "open");
+	                            0: "logged" only */
+} store_attempt_in;
+
+/* What happened to one recorded attempt. */
+typedef struct store_record_out {
+	int64_t incident_id;
+	int64_t attempt_id;
+	int opened;              /* 1 if this attempt opened the incident */
+	int escalated;           /* 1 if it moved a logged incident to open */
+} store_record_out;
+
+/*
+ * Record one attempt: joins the source's active incident (attempts += 1,
+ * updated), else opens a new incident in state "open" (contain = 1) or
+ * "logged"; a containment attempt joining a "logged" incident escalates it
+ * to "open" through the transition history.  Committed before return.
+ * out may be NULL.
+ */
+sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
+
+/*
+ * Record n attempts in ONE transaction (one fsync): the service's group
+ * commit.  All or nothing: on error none is recorded.  out is NULL or an
+ * array of n.
+ */
+sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
+                         store_record_out *out);
+
+/* ---- the one transition function -------------------------------------- */
+
+/*
+ * A change of an incident's state (step == NULL) or of one journal step's
+ * status (step != NULL).  Both are persisted with a history row
+ * (incident, step, from, to, reason, actor, time) in one transaction.
+ */
+typedef struct store_change {
+	int64_t incident_id;
+	const char *step;      /* NULL: the incident itself; else a step name
+	                          ([a-z0-9_.-], 1..63 bytes) */
+	const char *to;        /* incident: a store_state_name(); step: a status
+	                          word of the responder's choosing ([a-z_],
+	                          1..31 bytes: pending, running, done, failed,
+	                          skipped, ...) */
+	const char *from;      /* NULL: any; else compare-and-set: the change
+	                          happens only if the current state/status is
+	                          exactly this (a step that does not exist yet
+	                          has status "") -> SG_ERR_STATE otherwise */
+	const char *reason;    /* why; required, non-empty */
+	const char *actor;     /* who: a responder's owner id, "serve",
+	                          "operator:NAME"; required, non-empty */
+	const char *data;      /* step only: new JSON blob; NULL keeps it */
+	int bump_attempts;     /* step only: attempts += 1 (a try started) */
+	int force;             /* incident only: an operator may override the
+	                          lease of a "containing" incident */
+} store_change;
+
+/*
+ * Apply one change.  Incident: the move must be allowed by the table;
+ * leaving "containing" requires actor == the lease owner (or force, or an
+ * expired lease) else SG_ERR_BUSY; entering "containing" is store_claim's
+ * job (SG_ERR_INVAL here); leaving "containing" clears the lease.  Step:
+ * the incident must exist (SG_ERR_NOTFOUND); if the incident is
+ * "containing" and actor is not the lease owner, SG_ERR_BUSY (a responder
+ * that lost its lease must stop writing); a missing step row is created.
+ * A change to the same state/status is allowed and still journaled (a
+ * retry of a step, data updated).
+ */
+sg_err store_transition(store *s, const store_change *c);
+
+/* ---- claiming work ---------------------------------------------------- */
+
+/*
+ * Atomically claim the oldest incident needing containment: state "open",
+ * or "containing" whose lease expired (a crashed responder: take-over, the
+ * history says so).  The winner gets state "containing", lease owner =
+ * owner, lease_until = now + lease_ms; exactly one of several concurrent
+ * claimers (threads or processes) gets a given incident.
+ * SG_ERR_NOTFOUND when nothing is claimable.
+ */
+sg_err store_claim(store *s, const char *owner, int64_t lease_ms,
+                   int64_t *incident_id);
+
+/* Extend a held lease.  SG_ERR_BUSY if owner no longer holds it. */
+sg_err store_renew(store *s, int64_t incident_id, const char *owner,
+                   int64_t lease_ms);
+
+/* ---- reading ---------------------------------------------------------- */
+
+typedef struct store_incident {
+	int64_t id;
+	store_state state;
+	char *state_reason;      /* reason of the last state change */
+	char *source;            /* client address */
+	char *category;          /* of the first attempt */
+	char *rule;
+	char *dest;
+	char *instance_id, *region, *az;
+	int contain;             /* asks for containment (ever escalated) */
+	int64_t attempts;        /* number of attempts joined */
+	int64_t opened_ms, updated_ms, state_ms;
+	char *lease_owner;       /* "" when not held */
+	int64_t lease_until_ms;  /* 0 when not held */
+} store_incident;
+
+typedef struct store_attempt {
+	int64_t id, incident_id, at_ms;
+	char *client, *request, *headers, *url, *dest, *category, *rule,
+	     *reason, *addrs, *instance_id, *region, *az;
+	int hop, contain;
+} store_attempt;
+
+typedef struct store_step {
+	int64_t incident_id;
+	char *name, *status, *data;  /* data "" when never set */
+	int64_t attempts, updated_ms;
+} store_step;
+
+typedef struct store_history {
+	int64_t id, incident_id, at_ms;
+	char *step;                  /* "" for the incident's own state */
+	char *from, *to, *reason, *actor;
+} store_history;
+
+/* One incident.  SG_ERR_NOTFOUND if absent.  Free with store_incident_free. */
+sg_err store_get(store *s, int64_t id, store_incident *out);
+void store_incident_free(store_incident *inc); /* frees the strings only */
+
+/*
+ * Incidents, newest first, at most limit (0 = 1000).  state < 0: every
+ * state; else only that state.  *out is a malloc'd array of *n (NULL when
+ * 0) freed by store_incidents_free.
+ */
+sg_err store_list(store *s, int state, size_t limit, store_incident **out,
+                  size_t *n);
+void store_incidents_free(store_incident *arr, size_t n);
+
+/* An incident's attempts, oldest first, at most limit (0 = 1000). */
+sg_err store_attempts(store *s, int64_t incident_id, size_t limit,
+                      store_attempt **out, size_t *n);
+void store_attempts_free(store_attempt *arr, size_t n);
+
+/* An incident's journal steps, by name.  One step: store_step_get
+ * (SG_ERR_NOTFOUND if that step has no row yet). */
+sg_err store_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
+sg_err store_step_get(store *s, int64_t incident_id, const char *name,
+                      store_step *out);
+void store_step_free(store_step *st);          /* strings only */
+void store_steps_free(store_step *arr, size_t n);
+
+/* An incident's transition history, oldest first. */
+sg_err store_history_list(store *s, int64_t incident_id, store_history **out,
+                          size_t *n);
+void store_history_free(store_history *arr, size_t n);
+
+/* Counts for /metrics: incidents per state (array of STORE_STATE__COUNT). */
+sg_err store_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+
+#endif

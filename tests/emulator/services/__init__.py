@@ -1,0 +1,23 @@
+"""Service handlers: each module registers (model, operation) -> fn(ctx, params)
+and may provide seed(world, scenario) / dump(world) / init(world)."""
+import importlib
+
+HANDLERS = {}
+MODULES = []
+
+
+def op(model_name, name):
+    def deco(fn):
+        HANDLERS[(model_name, name)] = fn
+        return fn
+    return deco
+
+
+def register(mod):
+    MODULES.append(mod)
+
+
+# Import order is seeding order: IAM before EC2 (profiles), target groups and
+# ELBs before Auto Scaling (a group names its target groups).
+for _name in ("iam", "ec2", "ec2_ebs", "ec2_misc", "sts", "elbv2", "elb", "autoscaling", "ssm", "sns"):
+    importlib.import_module("services." + _name)

@@ -1,0 +1,919 @@
+"""EC2: VPCs, subnets, security groups, instances, ENIs, volumes, snapshots,
+tags, instance-profile associations, metadata options.
+
+One source of truth per fact: an instance's NetworkInterfaces come from the
+ENIs attached to it, its BlockDeviceMappings from the volumes attached, its
+SecurityGroups from its primary ENI and its IamInstanceProfile from the
+current association — so a change through any API shows up everywhere.
+"""
+import ipaddress
+import re
+import sys
+
+from errors import ApiError
+from services import iam, op, register
+from world import apply_filters, clone, paginate, tags_list
+from wire import project, shape_of
+
+register(sys.modules[__name__])
+
+_ID_RE = {
+    "i": re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "vol": re.compile(r"^vol-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "snap": re.compile(r"^snap-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "sg": re.compile(r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "eni": re.compile(r"^eni-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "vpc": re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "subnet": re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+}
+_NOTFOUND = {
+    "i": ("InvalidInstanceID.NotFound", "The instance ID '{}' does not exist", "InvalidInstanceID.Malformed"),
+    "vol": ("InvalidVolume.NotFound", "The volume '{}' does not exist.", "InvalidVolumeID.Malformed"),
+    "snap": ("InvalidSnapshot.NotFound", "The snapshot '{}' does not exist.", "InvalidSnapshotID.Malformed"),
+    "sg": ("InvalidGroup.NotFound", "The security group '{}' does not exist", "InvalidGroupId.Malformed"),
+    "eni": ("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '{}' does not exist",
+            "InvalidNetworkInterfaceID.Malformed"),
+    "vpc": ("InvalidVpcID.NotFound", "The vpc ID '{}' does not exist", "InvalidVpcID.Malformed"),
+    "subnet": ("InvalidSubnetID.NotFound", "The subnet ID '{}' does not exist", "InvalidSubnetID.Malformed"),
+}
+_TABLE = {"i": "instances", "vol": "volumes", "snap": "snapshots", "sg": "sgs", "eni": "enis",
+          "vpc": "vpcs", "subnet": "subnets"}
+_RTYPE = {"i": "instance", "vol": "volume", "snap": "snapshot", "sg": "security-group",
+          "eni": "network-interface", "vpc": "vpc", "subnet": "subnet"}
+_STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
+DEFAULT_ATTACH_LIMIT = 28   # Nitro: shared by ENIs and EBS volumes
+
+
+def st(world):
+    return world.ns.setdefault("ec2", {k: {} for k in
+                                       ("vpcs", "subnets", "sgs", "instances", "enis", "volumes",
+                                        "snapshots", "assocs", "attrs")})
+
+
+def check_id(rid, kind):
+    if not isinstance(rid, str) or not _ID_RE[kind].match(rid):
+        raise ApiError(_NOTFOUND[kind][2], f'Invalid id: "{rid}"')
+
+
+def get(world, kind, rid, explicit=True):
+    """Look a resource up as a request naming it would: malformed, missing, or hidden."""
+    check_id(rid, kind)
+    r = st(world)[_TABLE[kind]].get(rid)
+    if r is None or (explicit and not world.visible(rid)):
+        code, msg, _ = _NOTFOUND[kind]
+        raise ApiError(code, msg.format(rid))
+    return r
+
+
+def _listing(world, kind, ids):
+    """Resources for a Describe: named ones (each must exist) or all visible ones."""
+    table = st(world)[_TABLE[kind]]
+    if ids:
+        out = []
+        for rid in ids:
+            out.append(get(world, kind, rid))
+        return out
+    return [r for rid, r in table.items() if world.visible(rid)]
+
+
+def _tag_specs(p, rtype):
+    tags = []
+    for spec in p.get("TagSpecifications") or []:
+        if spec.get("ResourceType") != rtype:
+            raise ApiError("InvalidParameterValue",
+                           f"'{spec.get('ResourceType')}' is not a valid taggable resource type for this operation.")
+        tags.extend(spec.get("Tags") or [])
+    for t in tags:
+        if t["Key"].lower().startswith("aws:"):
+            raise ApiError("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
+    return tags
+
+
+def _max_results(p, with_ids_field):
+    if p.get("MaxResults") is not None and p.get(with_ids_field):
+        raise ApiError("InvalidParameterCombination",
+                       f"The parameter {with_ids_field[:-1]}s cannot be used with the parameter maxResults")
+
+
+# ------------------------------------------------------------------ seeding
+
+def _az_region(az):
+    return az[:-1]
+
+
+def add_vpc(world, spec):
+    s = st(world)
+    vid = spec.get("VpcId") or world.new_id("vpc")
+    check_id(vid, "vpc")
+    v = {"VpcId": vid, "CidrBlock": spec.get("CidrBlock", "10.0.0.0/16"), "State": "available",
+         "OwnerId": world.account_id, "InstanceTenancy": "default", "IsDefault": spec.get("IsDefault", False),
+         "DhcpOptionsId": "dopt-0a1b2c3d", "Tags": tags_list(spec.get("Tags")),
+         "CidrBlockAssociationSet": [{"AssociationId": world.new_id("vpc-cidr-assoc"),
+                                      "CidrBlock": spec.get("CidrBlock", "10.0.0.0/16"),
+                                      "CidrBlockState": {"State": "associated"}}]}
+    if spec.get("Ipv6CidrBlock"):
+        v["Ipv6CidrBlockAssociationSet"] = [{"AssociationId": world.new_id("vpc-cidr-assoc"),
+                                             "Ipv6CidrBlock": spec["Ipv6CidrBlock"],
+                                             "Ipv6CidrBlockState": {"State": "associated"},
+                                             "NetworkBorderGroup": world.region}]
+    s["vpcs"][vid] = v
+    # every VPC has its "default" security group
+    add_sg(world, {"GroupName": "default", "Description": "default VPC security group", "VpcId": vid,
+                   "GroupId": spec.get("DefaultSecurityGroupId")}, is_default=True)
+    return v
+
+
+def add_subnet(world, spec):
+    s = st(world)
+    sid = spec.get("SubnetId") or world.new_id("subnet")
+    check_id(sid, "subnet")
+    vpc = get(world, "vpc", spec["VpcId"], explicit=False)
+    az = spec.get("AvailabilityZone", world.region + "a")
+    sn = {"SubnetId": sid, "VpcId": vpc["VpcId"], "CidrBlock": spec.get("CidrBlock", "10.0.1.0/24"),
+          "AvailabilityZone": az, "AvailabilityZoneId": "use1-az1", "State": "available",
+          "AvailableIpAddressCount": 250, "DefaultForAz": False, "MapPublicIpOnLaunch": False,
+          "OwnerId": world.account_id, "Tags": tags_list(spec.get("Tags")),
+          "SubnetArn": f"arn:aws:ec2:{world.region}:{world.account_id}:subnet/{sid}",
+          "AssignIpv6AddressOnCreation": False, "Ipv6CidrBlockAssociationSet": []}
+    if spec.get("Ipv6CidrBlock"):
+        sn["Ipv6CidrBlockAssociationSet"] = [{"AssociationId": world.new_id("subnet-cidr-assoc"),
+                                              "Ipv6CidrBlock": spec["Ipv6CidrBlock"],
+                                              "Ipv6CidrBlockState": {"State": "associated"}}]
+    s["subnets"][sid] = sn
+    return sn
+
+
+def _vpc_has_ipv6(world, vid):
+    v = st(world)["vpcs"].get(vid)
+    return bool(v and v.get("Ipv6CidrBlockAssociationSet"))
+
+
+def add_sg(world, spec, is_default=False):
+    s = st(world)
+    gid = spec.get("GroupId") or world.new_id("sg")
+    check_id(gid, "sg")
+    vid = spec.get("VpcId")
+    g = {"GroupId": gid, "GroupName": spec["GroupName"], "Description": spec.get("Description", spec["GroupName"]),
+         "VpcId": vid, "OwnerId": world.account_id, "Tags": tags_list(spec.get("Tags")), "_rules": []}
+    if "IpPermissionsEgress" in spec:
+        for perm in spec["IpPermissionsEgress"]:
+            g["_rules"].extend(_flatten(world, perm, "egress", g))
+    else:
+        # AWS: a new group allows all IPv4 egress; only a VPC's *default*
+        # group also gets ::/0 (when the VPC has an IPv6 block).
+        g["_rules"].append(_rule("egress", "-1", None, None, "cidr", "0.0.0.0/0"))
+        if is_default and _vpc_has_ipv6(world, vid):
+            g["_rules"].append(_rule("egress", "-1", None, None, "cidr6", "::/0"))
+    for perm in spec.get("IpPermissions") or []:
+        g["_rules"].extend(_flatten(world, perm, "ingress", g))
+    if is_default and "IpPermissions" not in spec:
+        g["_rules"].append(_rule("ingress", "-1", None, None, "group", gid))
+    s["sgs"][gid] = g
+    return g
+
+
+def _eni_record(world, spec, inst, index, subnet):
+    eid = spec.get("NetworkInterfaceId") or world.new_id("eni")
+    check_id(eid, "eni")
+    sub = get(world, "subnet", spec.get("SubnetId") or subnet["SubnetId"], explicit=False)
+    groups = []
+    for gid in spec.get("Groups") or []:
+        gid = gid["GroupId"] if isinstance(gid, dict) else gid
+        g = get(world, "sg", gid, explicit=False)
+        groups.append({"GroupId": g["GroupId"], "GroupName": g["GroupName"]})
+    if not groups:
+        for g in st(world)["sgs"].values():
+            if g["VpcId"] == sub["VpcId"] and g["GroupName"] == "default":
+                groups.append({"GroupId": g["GroupId"], "GroupName": g["GroupName"]})
+    net = ipaddress.ip_network(sub["CidrBlock"])
+    ip = spec.get("PrivateIpAddress") or str(net.network_address + 10 + len(st(world)["enis"]))
+    secondaries = spec.get("SecondaryPrivateIpAddresses") or []
+    priv = [{"Primary": True, "PrivateIpAddress": ip, "PrivateDnsName": _dns(ip, world)}]
+    priv += [{"Primary": False, "PrivateIpAddress": a, "PrivateDnsName": _dns(a, world)} for a in secondaries]
+    e = {"NetworkInterfaceId": eid, "SubnetId": sub["SubnetId"], "VpcId": sub["VpcId"],
+         "AvailabilityZone": sub["AvailabilityZone"], "Description": spec.get("Description", ""),
+         "Groups": groups, "InterfaceType": "interface",
+         "Ipv6Addresses": [{"Ipv6Address": a} for a in spec.get("Ipv6Addresses") or []],
+         "MacAddress": spec.get("MacAddress") or "0a:%02x:%02x:00:00:%02x" % (len(st(world)["enis"]) % 256, index, 1),
+         "OwnerId": world.account_id, "PrivateDnsName": _dns(ip, world), "PrivateIpAddress": ip,
+         "PrivateIpAddresses": priv, "RequesterManaged": False, "SourceDestCheck": True,
+         "Status": "available", "TagSet": tags_list(spec.get("Tags"))}
+    if spec.get("PublicIp"):
+        assoc = {"PublicIp": spec["PublicIp"], "PublicDnsName": f"ec2-{spec['PublicIp'].replace('.', '-')}.compute-1.amazonaws.com",
+                 "IpOwnerId": "amazon"}
+        e["Association"] = assoc
+        priv[0]["Association"] = dict(assoc)
+    if inst is not None:
+        e["Status"] = "in-use"
+        e["Attachment"] = {"AttachmentId": world.new_id("eni-attach"), "AttachTime": inst["LaunchTime"],
+                           "DeleteOnTermination": spec.get("DeleteOnTermination", index == 0),
+                           "DeviceIndex": index, "NetworkCardIndex": 0, "InstanceId": inst["InstanceId"],
+                           "InstanceOwnerId": world.account_id, "Status": "attached"}
+    st(world)["enis"][eid] = e
+    return e
+
+
+def _dns(ip, world):
+    return "ip-" + ip.replace(".", "-") + (".ec2.internal" if world.region == "us-east-1"
+                                           else f".{world.region}.compute.internal")
+
+
+def add_volume(world, spec, inst=None):
+    vid = spec.get("VolumeId") or world.new_id("vol")
+    check_id(vid, "vol")
+    az = spec.get("AvailabilityZone") or (inst["Placement"]["AvailabilityZone"] if inst else world.region + "a")
+    v = {"VolumeId": vid, "Size": spec.get("Size", 8), "SnapshotId": spec.get("SnapshotId", ""),
+         "AvailabilityZone": az, "State": "available", "CreateTime": world.now(),
+         "Attachments": [], "VolumeType": spec.get("VolumeType", "gp3"), "Iops": spec.get("Iops", 3000),
+         "Encrypted": spec.get("Encrypted", False), "MultiAttachEnabled": False,
+         "Tags": tags_list(spec.get("Tags"))}
+    if v["VolumeType"] == "gp3":
+        v["Throughput"] = 125
+    st(world)["volumes"][vid] = v
+    return v
+
+
+def _attach_record(world, v, inst, device, dot, state="attached"):
+    v["Attachments"] = [{"AttachTime": world.now(), "Device": device, "InstanceId": inst["InstanceId"],
+                         "State": state, "VolumeId": v["VolumeId"], "DeleteOnTermination": dot}]
+    v["State"] = "in-use"
+
+
+def add_instance(world, spec):
+    s = st(world)
+    iid = spec.get("InstanceId") or world.new_id("i")
+    check_id(iid, "i")
+    subnet = get(world, "subnet", spec["SubnetId"], explicit=False)
+    state = spec.get("State", "running")
+    state = state["Name"] if isinstance(state, dict) else state
+    inst = {"InstanceId": iid, "ImageId": spec.get("ImageId", "ami-0abcdef1234567890"),
+            "InstanceType": spec.get("InstanceType", "t3.micro"),
+            "State": {"Code": _STATE_CODES[state], "Name": state},
+            "Placement": {"AvailabilityZone": subnet["AvailabilityZone"], "Tenancy": "default", "GroupName": ""},
+            "SubnetId": subnet["SubnetId"], "VpcId": subnet["VpcId"], "LaunchTime": world.now(),
+            "Architecture": "x86_64", "Hypervisor": "xen", "VirtualizationType": "hvm", "RootDeviceType": "ebs",
+            "RootDeviceName": spec.get("RootDeviceName", "/dev/xvda"), "AmiLaunchIndex": 0,
+            "Monitoring": {"State": "disabled"}, "EbsOptimized": True, "EnaSupport": True,
+            "SourceDestCheck": True, "Tags": tags_list(spec.get("Tags")), "KeyName": spec.get("KeyName"),
+            "PrivateDnsNameOptions": {"HostnameType": "ip-name", "EnableResourceNameDnsARecord": False,
+                                      "EnableResourceNameDnsAAAARecord": False},
+            "MetadataOptions": {"State": "applied", "HttpTokens": "required", "HttpPutResponseHopLimit": 2,
+                                "HttpEndpoint": "enabled", "HttpProtocolIpv6": "disabled",
+                                "InstanceMetadataTags": "disabled"},
+            "_reservation": world.new_id("r"),
+            "_attach_limit": spec.get("AttachmentLimit", DEFAULT_ATTACH_LIMIT)}
+    inst["MetadataOptions"].update(spec.get("MetadataOptions") or {})
+    s["instances"][iid] = inst
+    s["attrs"][iid] = {"DisableApiTermination": spec.get("DisableApiTermination", False),
+                       "DisableApiStop": spec.get("DisableApiStop", False),
+                       "InstanceInitiatedShutdownBehavior": spec.get("InstanceInitiatedShutdownBehavior", "stop")}
+    enis = spec.get("NetworkInterfaces") or [{}]
+    for i, es in enumerate(enis):
+        _eni_record(world, es, inst, es.get("DeviceIndex", i), subnet)
+    bdms = spec.get("BlockDeviceMappings")
+    if bdms is None:
+        bdms = [{"DeviceName": inst["RootDeviceName"], "Size": 8}]
+    for b in bdms:
+        ebs = b.get("Ebs", b)
+        vid = ebs.get("VolumeId")
+        v = s["volumes"].get(vid) if vid else None
+        if v is None:
+            v = add_volume(world, {"VolumeId": vid, "Size": ebs.get("Size", ebs.get("VolumeSize", 8)),
+                                   "VolumeType": ebs.get("VolumeType", "gp3"), "Tags": ebs.get("Tags")}, inst)
+        _attach_record(world, v, inst, b["DeviceName"], ebs.get("DeleteOnTermination", True))
+    prof = spec.get("IamInstanceProfile")
+    if prof:
+        name = prof if isinstance(prof, str) else prof.get("Name") or prof["Arn"].rsplit("/", 1)[1]
+        p = iam.profile(world, name)
+        aid = world.new_id("iip-assoc")
+        s["assocs"][aid] = {"AssociationId": aid, "InstanceId": iid, "State": "associated",
+                            "IamInstanceProfile": {"Arn": p["Arn"], "Id": p["InstanceProfileId"]},
+                            "Timestamp": world.now()}
+    return inst
+
+
+def seed(world, sc):
+    ec2 = sc.get("ec2") or sc
+    for v in ec2.get("vpcs") or []:
+        add_vpc(world, v)
+    for sn in ec2.get("subnets") or []:
+        add_subnet(world, sn)
+    for g in ec2.get("security_groups") or []:
+        add_sg(world, g)
+    from services.ec2_ebs import _add_snapshot   # (ec2_ebs builds on this module)
+    for s in ec2.get("snapshots") or []:
+        _add_snapshot(world, s)
+    for v in ec2.get("volumes") or []:
+        add_volume(world, v)
+    for i in ec2.get("instances") or []:
+        add_instance(world, i)
+
+
+def dump(world):
+    s = st(world)
+    return {"vpcs": s["vpcs"], "subnets": s["subnets"],
+            "security_groups": {k: _sg_out(g) for k, g in s["sgs"].items()},
+            "instances": {k: {**_instance_out(world, i), "Attributes": s["attrs"][k]} for k, i in s["instances"].items()},
+            "network_interfaces": s["enis"], "volumes": s["volumes"], "snapshots": s["snapshots"],
+            "iam_instance_profile_associations": s["assocs"]}
+
+
+# ------------------------------------------------------ security group rules
+
+def _rule(direction, proto, lo, hi, kind, value, desc=None):
+    return {"dir": direction, "proto": proto, "from": lo, "to": hi, "kind": kind, "value": value, "desc": desc}
+
+
+def _norm_proto(p):
+    p = str(p).lower()
+    return {"all": "-1", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}.get(p, p)
+
+
+def _flatten(world, perm, direction, group):
+    proto = _norm_proto(perm.get("IpProtocol", "-1"))
+    if proto not in ("-1", "tcp", "udp", "icmp", "icmpv6") and not proto.isdigit():
+        raise ApiError("InvalidParameterValue", f"Invalid value '{proto}' for IP protocol. Unknown protocol.")
+    lo, hi = perm.get("FromPort"), perm.get("ToPort")
+    if proto in ("tcp", "udp"):
+        if lo is None or hi is None:
+            raise ApiError("InvalidParameterValue", "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.")
+        if not (0 <= lo <= hi <= 65535):
+            raise ApiError("InvalidParameterValue", "Invalid value for portRange. Must specify both from and to ports with TCP/UDP.")
+    if proto == "-1":
+        lo = hi = None
+    out = []
+    for r in perm.get("IpRanges") or []:
+        try:
+            ipaddress.IPv4Network(r["CidrIp"])
+        except (KeyError, ValueError):
+            raise ApiError("InvalidParameterValue", f"CIDR block {r.get('CidrIp')} is malformed")
+        out.append(_rule(direction, proto, lo, hi, "cidr", r["CidrIp"], r.get("Description")))
+    for r in perm.get("Ipv6Ranges") or []:
+        try:
+            ipaddress.IPv6Network(r["CidrIpv6"])
+        except (KeyError, ValueError):
+            raise ApiError("InvalidParameterValue", f"CIDR block {r.get('CidrIpv6')} is malformed")
+        out.append(_rule(direction, proto, lo, hi, "cidr6", r["CidrIpv6"], r.get("Description")))
+    for r in perm.get("UserIdGroupPairs") or []:
+        gid = r.get("GroupId")
+        if gid is None:
+            raise ApiError("MissingParameter", "The request must contain the parameter groupId")
+        get(world, "sg", gid, explicit=False)
+        out.append(_rule(direction, proto, lo, hi, "group", gid, r.get("Description")))
+    for r in perm.get("PrefixListIds") or []:
+        out.append(_rule(direction, proto, lo, hi, "pl", r["PrefixListId"], r.get("Description")))
+    if not out:
+        raise ApiError("InvalidParameterValue", "The request must contain at least one source or destination")
+    return out
+
+
+def _same(a, b):
+    return all(a[k] == b[k] for k in ("dir", "proto", "from", "to", "kind", "value"))
+
+
+def _perms(g, direction):
+    groups = {}
+    for r in g["_rules"]:
+        if r["dir"] != direction:
+            continue
+        key = (r["proto"], r["from"], r["to"])
+        p = groups.get(key)
+        if p is None:
+            p = {"IpProtocol": r["proto"], "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
+                 "UserIdGroupPairs": []}
+            if r["from"] is not None:
+                p["FromPort"], p["ToPort"] = r["from"], r["to"]
+            groups[key] = p
+        d = {"Description": r["desc"]} if r["desc"] else {}
+        if r["kind"] == "cidr":
+            p["IpRanges"].append({"CidrIp": r["value"], **d})
+        elif r["kind"] == "cidr6":
+            p["Ipv6Ranges"].append({"CidrIpv6": r["value"], **d})
+        elif r["kind"] == "group":
+            p["UserIdGroupPairs"].append({"GroupId": r["value"], "UserId": g["OwnerId"], **d})
+        else:
+            p["PrefixListIds"].append({"PrefixListId": r["value"], **d})
+    return list(groups.values())
+
+
+def _sg_out(g):
+    out = {k: v for k, v in g.items() if not k.startswith("_")}
+    out["IpPermissions"] = _perms(g, "ingress")
+    out["IpPermissionsEgress"] = _perms(g, "egress")
+    return out
+
+
+def _perm_list(p):
+    perms = list(p.get("IpPermissions") or [])
+    if p.get("CidrIp") or p.get("SourceSecurityGroupName") or p.get("IpProtocol"):
+        perms.append({"IpProtocol": p.get("IpProtocol", "-1"), "FromPort": p.get("FromPort"),
+                      "ToPort": p.get("ToPort"),
+                      "IpRanges": [{"CidrIp": p["CidrIp"]}] if p.get("CidrIp") else []})
+    if not perms:
+        raise ApiError("MissingParameter", "The request must contain the parameter ipPermissions")
+    return perms
+
+
+def _authorize(ctx, p, direction):
+    g = get(ctx.world, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(ctx.world, p.get("GroupName"))
+    new = []
+    for perm in _perm_list(p):
+        new.extend(_flatten(ctx.world, perm, direction, g))
+    for r in new:
+        if any(_same(r, o) for o in g["_rules"]) or sum(_same(r, o) for o in new) > 1:
+            what = r["value"]
+            raise ApiError("InvalidPermission.Duplicate",
+                           f"the specified rule \"peer: {what}, {r['proto'].upper()}, ALLOW\" already exists")
+    g["_rules"].extend(new)
+    rules = []
+    for r in new:
+        rid = ctx.world.new_id("sgr")
+        rule = {"SecurityGroupRuleId": rid, "GroupId": g["GroupId"], "GroupOwnerId": g["OwnerId"],
+                "IsEgress": direction == "egress", "IpProtocol": r["proto"],
+                "FromPort": r["from"] if r["from"] is not None else -1, "ToPort": r["to"] if r["to"] is not None else -1}
+        rule[{"cidr": "CidrIpv4", "cidr6": "CidrIpv6", "pl": "PrefixListId", "group": "ReferencedGroupInfo"}[r["kind"]]] = \
+            r["value"] if r["kind"] != "group" else {"GroupId": r["value"], "UserId": g["OwnerId"]}
+        rules.append(rule)
+    return {"Return": True, "SecurityGroupRules": rules}
+
+
+def _revoke(ctx, p, direction):
+    g = get(ctx.world, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(ctx.world, p.get("GroupName"))
+    if p.get("SecurityGroupRuleIds"):
+        raise ApiError("EmulatorNotImplemented", "revoke by SecurityGroupRuleIds is not emulated")
+    gone, unknown = [], []
+    default_vpc = (st(ctx.world)["vpcs"].get(g["VpcId"]) or {}).get("IsDefault", False)
+    for perm in _perm_list(p):
+        for r in _flatten(ctx.world, perm, direction, g):
+            match = [o for o in g["_rules"] if _same(r, o)]
+            if not match:
+                # AWS: an error in a non-default VPC; in a default VPC no
+                # error, and the rules not revoked are listed in the reply
+                if not default_vpc:
+                    raise ApiError("InvalidPermission.NotFound",
+                                   "The specified rule does not exist in this security group.")
+                unknown.append(r)
+            gone.extend(match)
+    g["_rules"] = [o for o in g["_rules"] if not any(o is x for x in gone)]
+    out = {"Return": True}
+    if unknown:
+        out["UnknownIpPermissions"] = _perms({"_rules": unknown, "OwnerId": g["OwnerId"]}, direction)
+    return out
+
+
+def _sg_by_name(world, name):
+    if not name:
+        raise ApiError("MissingParameter", "The request must contain the parameter groupId")
+    for g in st(world)["sgs"].values():
+        if g["GroupName"] == name:
+            return g
+    raise ApiError("InvalidGroup.NotFound", f"The security group '{name}' does not exist in default VPC")
+
+
+@op("ec2", "AuthorizeSecurityGroupIngress")
+def authorize_ingress(ctx, p):
+    return _authorize(ctx, p, "ingress")
+
+
+@op("ec2", "AuthorizeSecurityGroupEgress")
+def authorize_egress(ctx, p):
+    return _authorize(ctx, p, "egress")
+
+
+@op("ec2", "RevokeSecurityGroupIngress")
+def revoke_ingress(ctx, p):
+    return _revoke(ctx, p, "ingress")
+
+
+@op("ec2", "RevokeSecurityGroupEgress")
+def revoke_egress(ctx, p):
+    return _revoke(ctx, p, "egress")
+
+
+@op("ec2", "CreateSecurityGroup")
+def create_security_group(ctx, p):
+    w = ctx.world
+    vid = p.get("VpcId")
+    if vid is None:
+        vid = next((v["VpcId"] for v in st(w)["vpcs"].values() if v.get("IsDefault")), None)
+        if vid is None:
+            raise ApiError("VPCIdNotSpecified", "No default VPC for this user")
+    get(w, "vpc", vid, explicit=False)
+    name = p["GroupName"]
+    if name.lower().startswith("sg-"):
+        raise ApiError("InvalidParameterValue", "Group names may not be in the format sg-*.")
+    for g in st(w)["sgs"].values():
+        if g["VpcId"] == vid and g["GroupName"] == name:
+            raise ApiError("InvalidGroup.Duplicate", f"The security group '{name}' already exists for VPC '{vid}'")
+    tags = _tag_specs(p, "security-group")
+    g = add_sg(w, {"GroupName": name, "Description": p["Description"], "VpcId": vid, "Tags": tags})
+    w.created(g["GroupId"])
+    out = {"GroupId": g["GroupId"]}
+    if tags:
+        out["Tags"] = tags
+    return out
+
+
+@op("ec2", "DeleteSecurityGroup")
+def delete_security_group(ctx, p):
+    w = ctx.world
+    g = get(w, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(w, p.get("GroupName"))
+    if g["GroupName"] == "default":
+        raise ApiError("CannotDelete", f"the specified group: \"{g['GroupId']}\" name: \"default\" cannot be deleted by a user")
+    for e in st(w)["enis"].values():
+        if any(x["GroupId"] == g["GroupId"] for x in e["Groups"]):
+            raise ApiError("DependencyViolation", f"resource {g['GroupId']} has a dependent object")
+    del st(w)["sgs"][g["GroupId"]]
+    return {"Return": True, "GroupId": g["GroupId"]}
+
+
+_SG_FILTERS = {
+    "group-id": lambda g: g["GroupId"], "group-name": lambda g: g["GroupName"], "vpc-id": lambda g: g["VpcId"],
+    "description": lambda g: g["Description"], "owner-id": lambda g: g["OwnerId"],
+    "ip-permission.cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "ingress" and r["kind"] == "cidr"],
+    "ip-permission.ipv6-cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "ingress" and r["kind"] == "cidr6"],
+    "egress.ip-permission.cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "egress" and r["kind"] == "cidr"],
+    "egress.ip-permission.ipv6-cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "egress" and r["kind"] == "cidr6"],
+}
+
+
+@op("ec2", "DescribeSecurityGroups")
+def describe_security_groups(ctx, p):
+    w = ctx.world
+    _max_results(p, "GroupIds")
+    items = _listing(w, "sg", p.get("GroupIds"))
+    if p.get("GroupNames"):
+        items = [g for g in items if g["GroupName"] in p["GroupNames"]]
+        missing = set(p["GroupNames"]) - {g["GroupName"] for g in items}
+        if missing:
+            raise ApiError("InvalidGroup.NotFound", f"The security group '{sorted(missing)[0]}' does not exist in default VPC")
+    items = apply_filters(items, p.get("Filters"), _SG_FILTERS)
+    page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
+    shape = shape_of("ec2", "SecurityGroup")
+    out = {"SecurityGroups": [project(shape, _sg_out(g)) for g in page]}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+# ----------------------------------------------------------------- instances
+
+def _instance_out(world, inst):
+    s = st(world)
+    out = {k: clone(v) for k, v in inst.items() if not k.startswith("_")}
+    enis = sorted((e for e in s["enis"].values()
+                   if (e.get("Attachment") or {}).get("InstanceId") == inst["InstanceId"]),
+                  key=lambda e: e["Attachment"]["DeviceIndex"])
+    out["NetworkInterfaces"] = []
+    for e in enis:
+        x = clone(e)
+        x.pop("TagSet", None)
+        out["NetworkInterfaces"].append(x)
+    primary = enis[0] if enis and enis[0]["Attachment"]["DeviceIndex"] == 0 else None
+    out["SecurityGroups"] = clone(primary["Groups"]) if primary else []
+    if primary:
+        out["PrivateIpAddress"] = primary["PrivateIpAddress"]
+        out["PrivateDnsName"] = primary["PrivateDnsName"]
+        if primary.get("Association"):
+            out["PublicIpAddress"] = primary["Association"]["PublicIp"]
+            out["PublicDnsName"] = primary["Association"]["PublicDnsName"]
+        if primary.get("Ipv6Addresses"):
+            out["Ipv6Address"] = primary["Ipv6Addresses"][0]["Ipv6Address"]
+    bdm = []
+    for v in s["volumes"].values():
+        for a in v["Attachments"]:
+            if a["InstanceId"] == inst["InstanceId"]:
+                bdm.append({"DeviceName": a["Device"],
+                            "Ebs": {"AttachTime": a["AttachTime"], "DeleteOnTermination": a["DeleteOnTermination"],
+                                    "Status": a["State"], "VolumeId": v["VolumeId"]}})
+    bdm.sort(key=lambda b: b["DeviceName"])
+    out["BlockDeviceMappings"] = bdm
+    for a in s["assocs"].values():
+        if a["InstanceId"] == inst["InstanceId"] and a["State"] in ("associated", "associating"):
+            out["IamInstanceProfile"] = clone(a["IamInstanceProfile"])
+    if inst["State"]["Name"] in ("stopped", "terminated"):
+        out.pop("PublicIpAddress", None)
+    return out
+
+
+def instance(world, iid):
+    return get(world, "i", iid)
+
+
+def _inst_getters():
+    def enis(i):
+        return i["NetworkInterfaces"]
+    return {
+        "instance-id": lambda i: i["InstanceId"],
+        "instance-state-name": lambda i: i["State"]["Name"],
+        "instance-state-code": lambda i: str(i["State"]["Code"]),
+        "instance-type": lambda i: i["InstanceType"],
+        "vpc-id": lambda i: i.get("VpcId"), "subnet-id": lambda i: i.get("SubnetId"),
+        "availability-zone": lambda i: i["Placement"]["AvailabilityZone"],
+        "image-id": lambda i: i["ImageId"],
+        "private-ip-address": lambda i: i.get("PrivateIpAddress"),
+        "ip-address": lambda i: i.get("PublicIpAddress"),
+        "private-dns-name": lambda i: i.get("PrivateDnsName"),
+        "iam-instance-profile.arn": lambda i: (i.get("IamInstanceProfile") or {}).get("Arn"),
+        "instance.group-id": lambda i: [g["GroupId"] for g in i["SecurityGroups"]],
+        "instance.group-name": lambda i: [g["GroupName"] for g in i["SecurityGroups"]],
+        "network-interface.network-interface-id": lambda i: [e["NetworkInterfaceId"] for e in enis(i)],
+        "network-interface.addresses.private-ip-address":
+            lambda i: [a["PrivateIpAddress"] for e in enis(i) for a in e["PrivateIpAddresses"]],
+        "network-interface.private-ip-address": lambda i: [e["PrivateIpAddress"] for e in enis(i)],
+        "network-interface.ipv6-addresses.ipv6-address":
+            lambda i: [a["Ipv6Address"] for e in enis(i) for a in e["Ipv6Addresses"]],
+        "network-interface.group-id": lambda i: [g["GroupId"] for e in enis(i) for g in e["Groups"]],
+        "block-device-mapping.volume-id": lambda i: [b["Ebs"]["VolumeId"] for b in i["BlockDeviceMappings"]],
+        "block-device-mapping.device-name": lambda i: [b["DeviceName"] for b in i["BlockDeviceMappings"]],
+        "metadata-options.http-tokens": lambda i: i["MetadataOptions"]["HttpTokens"],
+    }
+
+
+_INST_GETTERS = _inst_getters()
+
+
+@op("ec2", "DescribeInstances")
+def describe_instances(ctx, p):
+    w = ctx.world
+    _max_results(p, "InstanceIds")
+    recs = _listing(w, "i", p.get("InstanceIds"))
+    items = [_instance_out(w, i) for i in recs]
+    for it, rec in zip(items, recs):
+        it["_reservation"] = rec["_reservation"]
+    items = apply_filters(items, p.get("Filters"), _INST_GETTERS)
+    page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
+    shape = shape_of("ec2", "Instance")
+    res = []
+    for it in page:
+        res.append({"ReservationId": it["_reservation"], "OwnerId": w.account_id, "Groups": [],
+                    "Instances": [project(shape, it)]})
+    out = {"Reservations": res}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+@op("ec2", "DescribeInstanceAttribute")
+def describe_instance_attribute(ctx, p):
+    w = ctx.world
+    inst = instance(w, p["InstanceId"])
+    a = st(w)["attrs"][inst["InstanceId"]]
+    attr = p["Attribute"]
+    out = {"InstanceId": inst["InstanceId"]}
+    if attr == "disableApiTermination":
+        out["DisableApiTermination"] = {"Value": a["DisableApiTermination"]}
+    elif attr == "disableApiStop":
+        out["DisableApiStop"] = {"Value": a["DisableApiStop"]}
+    elif attr == "instanceInitiatedShutdownBehavior":
+        out["InstanceInitiatedShutdownBehavior"] = {"Value": a["InstanceInitiatedShutdownBehavior"]}
+    elif attr == "groupSet":
+        out["Groups"] = _instance_out(w, inst)["SecurityGroups"]
+    elif attr == "blockDeviceMapping":
+        out["BlockDeviceMappings"] = _instance_out(w, inst)["BlockDeviceMappings"]
+    elif attr == "instanceType":
+        out["InstanceType"] = {"Value": inst["InstanceType"]}
+    elif attr == "sourceDestCheck":
+        out["SourceDestCheck"] = {"Value": inst["SourceDestCheck"]}
+    else:
+        raise ApiError("InvalidParameterValue", f"Value ({attr}) for parameter attribute is invalid. Unknown attribute.")
+    return out
+
+
+def _attr_bool(v):
+    return v["Value"] if isinstance(v, dict) else v
+
+
+@op("ec2", "ModifyInstanceAttribute")
+def modify_instance_attribute(ctx, p):
+    w = ctx.world
+    inst = instance(w, p["InstanceId"])
+    a = st(w)["attrs"][inst["InstanceId"]]
+    changed = False
+    attr, value = p.get("Attribute"), p.get("Value")
+    if attr is not None and value is not None:
+        key = {"disableApiTermination": "DisableApiTermination", "disableApiStop": "DisableApiStop",
+               "instanceInitiatedShutdownBehavior": "InstanceInitiatedShutdownBehavior"}.get(attr)
+        if key is None:
+            raise ApiError("InvalidParameterValue", f"Value ({attr}) for parameter attribute is invalid.")
+        p = dict(p)
+        p[key] = {"Value": value if key.endswith("Behavior") else value == "true"}
+    for key in ("DisableApiTermination", "DisableApiStop"):
+        if p.get(key) is not None:
+            v = p[key].get("Value")
+            if v is None:
+                raise ApiError("MissingParameter", f"The request must contain the parameter {key}.Value")
+            a[key] = v
+            changed = True
+    if p.get("InstanceInitiatedShutdownBehavior") is not None:
+        v = p["InstanceInitiatedShutdownBehavior"].get("Value")
+        if v not in ("stop", "terminate"):
+            raise ApiError("InvalidParameterValue",
+                           f"Value ({v}) for parameter instanceInitiatedShutdownBehavior is invalid.")
+        a["InstanceInitiatedShutdownBehavior"] = v
+        changed = True
+    if p.get("SourceDestCheck") is not None:
+        inst["SourceDestCheck"] = p["SourceDestCheck"]["Value"]
+        changed = True
+    if p.get("Groups") is not None:
+        enis = [e for e in st(w)["enis"].values() if (e.get("Attachment") or {}).get("InstanceId") == inst["InstanceId"]]
+        if len(enis) > 1:
+            raise ApiError("InvalidInstanceID",
+                           f"There are multiple interfaces attached to instance '{inst['InstanceId']}'. "
+                           "Please specify an interface ID for the operation instead.")
+        _set_eni_groups(w, enis[0], p["Groups"])
+        changed = True
+    for b in p.get("BlockDeviceMappings") or []:
+        dev = b.get("DeviceName")
+        ebs = b.get("Ebs") or {}
+        hit = None
+        for v in st(w)["volumes"].values():
+            for att in v["Attachments"]:
+                if att["InstanceId"] == inst["InstanceId"] and att["Device"] == dev:
+                    hit = att
+        if hit is None or (ebs.get("VolumeId") and ebs["VolumeId"] != hit["VolumeId"]):
+            raise ApiError("InvalidInstanceAttributeValue",
+                           f"No device is currently mapped at {dev}")
+        if ebs.get("DeleteOnTermination") is not None:
+            hit["DeleteOnTermination"] = ebs["DeleteOnTermination"]
+        changed = True
+    if not changed:
+        raise ApiError("InvalidParameterCombination", "No attributes specified.")
+    return {}
+
+
+def _set_eni_groups(w, eni, gids):
+    if not gids:
+        raise ApiError("InvalidParameterValue", "Value () for parameter groupId is invalid. The value cannot be empty")
+    groups = []
+    for gid in gids:
+        g = get(w, "sg", gid)
+        if g["VpcId"] != eni["VpcId"]:
+            raise ApiError("InvalidGroup.NotFound",
+                           f"The security group '{gid}' does not exist in VPC '{eni['VpcId']}'")
+        groups.append({"GroupId": g["GroupId"], "GroupName": g["GroupName"]})
+    eni["Groups"] = groups
+
+
+def _change_state(w, inst, new, final, delay):
+    prev = clone(inst["State"])
+    inst["State"] = {"Code": _STATE_CODES[new], "Name": new}
+
+    def done():
+        if inst["State"]["Name"] == new:
+            inst["State"] = {"Code": _STATE_CODES[final], "Name": final}
+            if final == "terminated":
+                _on_terminated(w, inst)
+    w.at(delay, done)
+    return {"InstanceId": inst["InstanceId"], "CurrentState": clone(inst["State"]), "PreviousState": prev}
+
+
+def _on_terminated(w, inst):
+    s = st(w)
+    for v in list(s["volumes"].values()):
+        for a in list(v["Attachments"]):
+            if a["InstanceId"] == inst["InstanceId"]:
+                v["Attachments"] = []
+                v["State"] = "available"
+                if a["DeleteOnTermination"]:
+                    del s["volumes"][v["VolumeId"]]
+    for e in list(s["enis"].values()):
+        att = e.get("Attachment") or {}
+        if att.get("InstanceId") == inst["InstanceId"]:
+            if att.get("DeleteOnTermination"):
+                del s["enis"][e["NetworkInterfaceId"]]
+            else:
+                e.pop("Attachment")
+                e["Status"] = "available"
+    for a in s["assocs"].values():
+        if a["InstanceId"] == inst["InstanceId"]:
+            a["State"] = "disassociated"
+
+
+@op("ec2", "StopInstances")
+def stop_instances(ctx, p):
+    w = ctx.world
+    out = []
+    insts = [instance(w, i) for i in p["InstanceIds"]]
+    for inst in insts:
+        if st(w)["attrs"][inst["InstanceId"]]["DisableApiStop"]:
+            raise ApiError("OperationNotPermitted",
+                           f"The instance '{inst['InstanceId']}' may not be stopped. Modify its 'disableApiStop' "
+                           "instance attribute and try again.")
+    for inst in insts:
+        out.append(_change_state(w, inst, "stopping", "stopped", w.timing["instance_seconds"]))
+    return {"StoppingInstances": out}
+
+
+@op("ec2", "StartInstances")
+def start_instances(ctx, p):
+    w = ctx.world
+    out = []
+    for iid in p["InstanceIds"]:
+        inst = instance(w, iid)
+        if inst["State"]["Name"] not in ("stopped", "running"):
+            raise ApiError("IncorrectInstanceState",
+                           f"The instance '{iid}' is not in a state from which it can be started.")
+        out.append(_change_state(w, inst, "pending", "running", w.timing["instance_seconds"]))
+    return {"StartingInstances": out}
+
+
+@op("ec2", "TerminateInstances")
+def terminate_instances(ctx, p):
+    w = ctx.world
+    insts = [instance(w, i) for i in p["InstanceIds"]]
+    for inst in insts:
+        if st(w)["attrs"][inst["InstanceId"]]["DisableApiTermination"]:
+            raise ApiError("OperationNotPermitted",
+                           f"The instance '{inst['InstanceId']}' may not be terminated. Modify its "
+                           "'disableApiTermination' instance attribute and try again.")
+    return {"TerminatingInstances": [_change_state(w, i, "shutting-down", "terminated", w.timing["instance_seconds"])
+                                     for i in insts]}
+
+
+# -------------------------------------------------------- network interfaces
+
+_ENI_FILTERS = {
+    "network-interface-id": lambda e: e["NetworkInterfaceId"],
+    "attachment.instance-id": lambda e: (e.get("Attachment") or {}).get("InstanceId"),
+    "attachment.device-index": lambda e: str((e.get("Attachment") or {}).get("DeviceIndex", "")),
+    "attachment.attachment-id": lambda e: (e.get("Attachment") or {}).get("AttachmentId"),
+    "vpc-id": lambda e: e["VpcId"], "subnet-id": lambda e: e["SubnetId"],
+    "availability-zone": lambda e: e["AvailabilityZone"],
+    "group-id": lambda e: [g["GroupId"] for g in e["Groups"]],
+    "group-name": lambda e: [g["GroupName"] for g in e["Groups"]],
+    "private-ip-address": lambda e: e["PrivateIpAddress"],
+    "addresses.private-ip-address": lambda e: [a["PrivateIpAddress"] for a in e["PrivateIpAddresses"]],
+    "ipv6-addresses.ipv6-address": lambda e: [a["Ipv6Address"] for a in e["Ipv6Addresses"]],
+    "status": lambda e: e["Status"], "mac-address": lambda e: e["MacAddress"],
+    "description": lambda e: e["Description"],
+}
+
+
+@op("ec2", "DescribeNetworkInterfaces")
+def describe_network_interfaces(ctx, p):
+    w = ctx.world
+    _max_results(p, "NetworkInterfaceIds")
+    items = _listing(w, "eni", p.get("NetworkInterfaceIds"))
+    items = apply_filters(items, p.get("Filters"), _ENI_FILTERS, tag_field="TagSet")
+    page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
+    shape = shape_of("ec2", "NetworkInterface")
+    out = {"NetworkInterfaces": [project(shape, e) for e in page]}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+@op("ec2", "ModifyNetworkInterfaceAttribute")
+def modify_network_interface_attribute(ctx, p):
+    w = ctx.world
+    e = get(w, "eni", p["NetworkInterfaceId"])
+    changed = False
+    if p.get("Groups") is not None:
+        _set_eni_groups(w, e, p["Groups"])
+        changed = True
+    if p.get("SourceDestCheck") is not None:
+        e["SourceDestCheck"] = p["SourceDestCheck"]["Value"]
+        changed = True
+    if p.get("Description") is not None:
+        e["Description"] = p["Description"].get("Value", "")
+        changed = True
+    if p.get("Attachment") is not None:
+        att = e.get("Attachment")
+        if att is None or att["AttachmentId"] != p["Attachment"].get("AttachmentId"):
+            raise ApiError("InvalidAttachmentID.NotFound",
+                           f"The attachment ID '{p['Attachment'].get('AttachmentId')}' does not exist")
+        if p["Attachment"].get("DeleteOnTermination") is not None:
+            att["DeleteOnTermination"] = p["Attachment"]["DeleteOnTermination"]
+        changed = True
+    if not changed:
+        raise ApiError("MissingParameter", "The request must contain the parameter groupId")
+    return {}
+
+
+# -------------------------------------------------------------- vpcs/subnets
+
+@op("ec2", "DescribeVpcs")
+def describe_vpcs(ctx, p):
+    items = _listing(ctx.world, "vpc", p.get("VpcIds"))
+    items = apply_filters(items, p.get("Filters"), {"vpc-id": lambda v: v["VpcId"], "cidr": lambda v: v["CidrBlock"],
+                                                     "is-default": lambda v: v["IsDefault"],
+                                                     "state": lambda v: v["State"]})
+    page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
+    out = {"Vpcs": [project(shape_of("ec2", "Vpc"), v) for v in page]}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+@op("ec2", "DescribeSubnets")
+def describe_subnets(ctx, p):
+    items = _listing(ctx.world, "subnet", p.get("SubnetIds"))
+    items = apply_filters(items, p.get("Filters"), {"subnet-id": lambda s: s["SubnetId"], "vpc-id": lambda s: s["VpcId"],
+                                                     "availability-zone": lambda s: s["AvailabilityZone"],
+                                                     "cidr-block": lambda s: s["CidrBlock"]})
+    page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
+    out = {"Subnets": [project(shape_of("ec2", "Subnet"), s) for s in page]}
+    if nxt:
+        out["NextToken"] = nxt
+    return out

@@ -1,0 +1,253 @@
+"""IAM: roles with inline policies, instance profiles.
+
+PutRolePolicy documents are kept as given; Get returns them URL-encoded as
+IAM does.  A Deny-all statement conditioned on aws:TokenIssueTime (the
+console's "revoke active sessions") really revokes older role sessions: the
+dispatcher asks session_revoked() for every request signed with role
+credentials.
+"""
+import fnmatch
+import json
+from urllib.parse import quote
+
+from errors import ApiError
+from services import op, register
+import sys
+from wire import parse_time, project, shape_of
+
+register(sys.modules[__name__])
+
+
+def st(world):
+    return world.ns.setdefault("iam", {"roles": {}, "profiles": {}})
+
+
+def _role_out(world, r):
+    out = project(shape_of("iam", "Role"), r)
+    out["AssumeRolePolicyDocument"] = quote(r.get("AssumeRolePolicyDocument") or "", safe="")
+    return out
+
+
+def role(world, name):
+    r = st(world)["roles"].get(name)
+    if r is None:
+        raise ApiError("NoSuchEntity", f"The role with name {name} cannot be found.", 404)
+    return r
+
+
+def profile(world, name):
+    p = st(world)["profiles"].get(name)
+    if p is None:
+        raise ApiError("NoSuchEntity", f"Instance Profile {name} cannot be found.", 404)
+    return p
+
+
+def profile_by_arn(world, arn):
+    for p in st(world)["profiles"].values():
+        if p["Arn"] == arn:
+            return p
+    return None
+
+
+def add_role(world, spec):
+    s = st(world)
+    name = spec["RoleName"]
+    path = spec.get("Path", "/")
+    doc = spec.get("AssumeRolePolicyDocument") or {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}
+    if not isinstance(doc, str):
+        doc = json.dumps(doc)
+    r = {"RoleName": name, "Path": path, "RoleId": spec.get("RoleId") or world.new_id("AROA", 17).replace("-", "").upper()[:21],
+         "Arn": f"arn:aws:iam::{world.account_id}:role{path}{name}", "CreateDate": world.now(),
+         "AssumeRolePolicyDocument": doc, "_policies": {}}
+    for pname, pdoc in (spec.get("Policies") or {}).items():
+        r["_policies"][pname] = pdoc if isinstance(pdoc, str) else json.dumps(pdoc)
+    s["roles"][name] = r
+    return r
+
+
+def add_profile(world, spec):
+    s = st(world)
+    name = spec["InstanceProfileName"]
+    path = spec.get("Path", "/")
+    roles = spec.get("Roles") or []
+    for rn in roles:
+        if rn not in s["roles"]:
+            add_role(world, {"RoleName": rn})
+    p = {"InstanceProfileName": name, "Path": path,
+         "InstanceProfileId": spec.get("InstanceProfileId") or world.new_id("AIPA", 17).replace("-", "").upper()[:21],
+         "Arn": f"arn:aws:iam::{world.account_id}:instance-profile{path}{name}", "CreateDate": world.now(),
+         "Roles": list(roles)}
+    s["profiles"][name] = p
+    return p
+
+
+def seed(world, sc):
+    iam = sc.get("iam") or {}
+    for r in iam.get("roles") or []:
+        add_role(world, r)
+    for p in iam.get("instance_profiles") or []:
+        add_profile(world, p)
+
+
+def dump(world):
+    s = st(world)
+    return {"roles": {n: {**{k: v for k, v in r.items() if k != "_policies"},
+                          "Policies": {pn: json.loads(d) for pn, d in r["_policies"].items()}}
+                      for n, r in s["roles"].items()},
+            "instance_profiles": s["profiles"]}
+
+
+def _profile_out(world, p):
+    out = project(shape_of("iam", "InstanceProfile"), {k: v for k, v in p.items() if k != "Roles"})
+    out["Roles"] = [_role_out(world, role(world, rn)) for rn in p["Roles"]]
+    return out
+
+
+@op("iam", "GetInstanceProfile")
+def get_instance_profile(ctx, p):
+    return {"InstanceProfile": _profile_out(ctx.world, profile(ctx.world, p["InstanceProfileName"]))}
+
+
+@op("iam", "ListInstanceProfilesForRole")
+def list_profiles_for_role(ctx, p):
+    role(ctx.world, p["RoleName"])
+    ps = [_profile_out(ctx.world, x) for x in st(ctx.world)["profiles"].values() if p["RoleName"] in x["Roles"]]
+    return {"InstanceProfiles": ps, "IsTruncated": False}
+
+
+@op("iam", "GetRole")
+def get_role(ctx, p):
+    return {"Role": _role_out(ctx.world, role(ctx.world, p["RoleName"]))}
+
+
+@op("iam", "PutRolePolicy")
+def put_role_policy(ctx, p):
+    r = role(ctx.world, p["RoleName"])
+    try:
+        doc = json.loads(p["PolicyDocument"])
+        if not isinstance(doc, dict) or "Statement" not in doc:
+            raise ValueError
+    except ValueError:
+        raise ApiError("MalformedPolicyDocument", "Syntax errors in policy.")
+    r["_policies"][p["PolicyName"]] = p["PolicyDocument"]
+    return {}
+
+
+@op("iam", "GetRolePolicy")
+def get_role_policy(ctx, p):
+    r = role(ctx.world, p["RoleName"])
+    d = r["_policies"].get(p["PolicyName"])
+    if d is None:
+        raise ApiError("NoSuchEntity", f"The role policy with name {p['PolicyName']} cannot be found.", 404)
+    return {"RoleName": r["RoleName"], "PolicyName": p["PolicyName"], "PolicyDocument": quote(d, safe="")}
+
+
+@op("iam", "DeleteRolePolicy")
+def delete_role_policy(ctx, p):
+    r = role(ctx.world, p["RoleName"])
+    if p["PolicyName"] not in r["_policies"]:
+        raise ApiError("NoSuchEntity", f"The role policy with name {p['PolicyName']} cannot be found.", 404)
+    del r["_policies"][p["PolicyName"]]
+    return {}
+
+
+@op("iam", "ListRolePolicies")
+def list_role_policies(ctx, p):
+    r = role(ctx.world, p["RoleName"])
+    names = sorted(r["_policies"])
+    start = 0
+    if p.get("Marker"):
+        try:
+            start = int(p["Marker"], 16)
+        except ValueError:
+            raise ApiError("ValidationError", "Invalid Marker")
+    n = p.get("MaxItems") or 100
+    page = names[start:start + n]
+    out = {"PolicyNames": page, "IsTruncated": start + n < len(names)}
+    if out["IsTruncated"]:
+        out["Marker"] = "%x" % (start + n)
+    return out
+
+
+def session_revoked(world, cred, action="*"):
+    """True if an inline Deny on the session's role covers this call.
+
+    Role sessions only (IMDS credentials, or keys added with a "role").
+    Statements are evaluated as IAM does for what the emulator knows: Action
+    patterns, and every condition operator/key must hold (AND; several values
+    of one key: OR).  Keys: aws:TokenIssueTime, ec2:SourceInstanceARN,
+    aws:PrincipalArn.  A key the session lacks, or an operator not listed in
+    _OPS, makes the statement not apply.  Resource is not evaluated.
+    """
+    rn = cred.get("role")
+    if not rn:
+        return False
+    r = st(world)["roles"].get(rn)
+    if r is None:
+        return True  # the role is gone: its sessions no longer work
+    ctx = {"aws:tokenissuetime": cred.get("issued", 0),
+           "ec2:sourceinstancearn": cred.get("source_instance_arn"),
+           "aws:principalarn": r["Arn"]}
+    for d in r["_policies"].values():
+        try:
+            doc = json.loads(d)
+        except ValueError:
+            continue
+        stmts = doc.get("Statement")
+        if isinstance(stmts, dict):
+            stmts = [stmts]
+        for s in stmts or []:
+            if isinstance(s, dict) and s.get("Effect") == "Deny" and _action_matches(s.get("Action"), action) \
+                    and _conditions_hold(s.get("Condition") or {}, ctx):
+                return True
+    return False
+
+
+def _action_matches(acts, action):
+    if isinstance(acts, str):
+        acts = [acts]
+    return any(isinstance(a, str) and fnmatch.fnmatchcase(action.lower(), a.lower()) for a in acts or [])
+
+
+def _date(v):
+    if isinstance(v, (int, float)):
+        return float(v)
+    return parse_time(v).timestamp()
+
+
+_OPS = {
+    "DateLessThan": lambda have, want: _date(have) < _date(want),
+    "DateLessThanEquals": lambda have, want: _date(have) <= _date(want),
+    "DateGreaterThan": lambda have, want: _date(have) > _date(want),
+    "DateGreaterThanEquals": lambda have, want: _date(have) >= _date(want),
+    "StringEquals": lambda have, want: have == want,
+    "StringNotEquals": lambda have, want: have != want,
+    "StringLike": lambda have, want: fnmatch.fnmatchcase(have, want),
+    "ArnEquals": lambda have, want: have == want,
+    "ArnLike": lambda have, want: fnmatch.fnmatchcase(have, want),
+    "ArnNotEquals": lambda have, want: have != want,
+}
+
+
+def _conditions_hold(cond, ctx):
+    if not isinstance(cond, dict):
+        return False
+    for opname, pairs in cond.items():
+        fn = _OPS.get(opname)
+        if fn is None or not isinstance(pairs, dict):
+            return False
+        for key, want in pairs.items():
+            have = ctx.get(key.lower())
+            if have is None:
+                return False
+            wants = want if isinstance(want, list) else [want]
+            try:
+                ok = any(fn(have, w) for w in wants) if not opname.endswith("NotEquals") \
+                    else all(fn(have, w) for w in wants)
+            except (TypeError, ValueError):
+                return False
+            if not ok:
+                return False
+    return True

@@ -1,0 +1,276 @@
+"""SSM Run Command: SendCommand (AWS-RunShellScript), GetCommandInvocation,
+ListCommandInvocations, ListCommands, DescribeInstanceInformation.
+
+Each invocation goes Pending -> InProgress -> Success (or the scripted
+Failed/TimedOut) over ssm_seconds per step.  What a command "prints" is
+scripted by tests: rules {"match": substring of the joined commands,
+"instance_id": optional, "stdout", "stderr", "exit_code", "status"} — first
+match wins; no match prints nothing and exits 0.
+"""
+import datetime
+import re
+import sys
+import uuid
+
+from errors import ApiError
+from services import ec2, op, register
+
+register(sys.modules[__name__])
+
+STDOUT_MAX = 24000      # GetCommandInvocation truncates here
+PLUGIN_OUTPUT_MAX = 2500  # ListCommandInvocations Details truncate here
+DOCS = {"AWS-RunShellScript": "aws:runShellScript"}
+_ID_RE = re.compile(r"^(i|mi)-[0-9a-f]{8,17}$")
+
+
+def st(world):
+    return world.ns.setdefault("ssm", {"managed": [], "scripts": [], "commands": {}, "invocations": {}})
+
+
+def seed(world, sc):
+    s = sc.get("ssm") or {}
+    for i in s.get("managed_instances") or []:
+        if i not in st(world)["managed"]:
+            st(world)["managed"].append(i)
+    for r in s.get("scripts") or []:
+        add_script(world, r)
+
+
+def add_script(world, r):
+    if not isinstance(r.get("match", ""), str):
+        raise ValueError("script match must be a string")
+    st(world)["scripts"].append({"match": r.get("match", ""), "instance_id": r.get("instance_id"),
+                                 "stdout": r.get("stdout", ""), "stderr": r.get("stderr", ""),
+                                 "exit_code": int(r.get("exit_code", 0)), "status": r.get("status")})
+
+
+def control(world, method, path, q, data):
+    if path == "/ssm/script" and method == "POST":
+        with world.lock:
+            for r in data.get("scripts", [data]):
+                add_script(world, r)
+        return 200, {"ok": True}
+    if path == "/ssm/managed" and method == "POST":
+        with world.lock:
+            for i in data.get("instance_ids", []):
+                if i not in st(world)["managed"]:
+                    st(world)["managed"].append(i)
+        return 200, {"ok": True}
+    return None
+
+
+def dump(world):
+    s = st(world)
+    return {"managed_instances": s["managed"], "scripts": s["scripts"], "commands": s["commands"],
+            "invocations": {f"{k[0]}/{k[1]}": v for k, v in s["invocations"].items()}}
+
+
+def _script(world, iid, text):
+    for r in st(world)["scripts"]:
+        if r["match"] in text and r["instance_id"] in (None, iid):
+            return r
+    return {"stdout": "", "stderr": "", "exit_code": 0, "status": None}
+
+
+def _iso(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        "%03dZ" % int((t % 1) * 1000)
+
+
+@op("ssm", "SendCommand")
+def send_command(ctx, p):
+    w = ctx.world
+    s = st(w)
+    doc = p["DocumentName"]
+    if doc not in DOCS:
+        raise ApiError("InvalidDocument", f"Document with name {doc} does not exist.")
+    ids = p.get("InstanceIds") or []
+    if not ids:
+        raise ApiError("ValidationException", "InstanceIds or Targets must be specified")
+    for iid in ids:
+        if not _ID_RE.match(iid):
+            raise ApiError("InvalidInstanceId", f"Instances [[{iid}]] not in a valid state for account "
+                           f"{w.account_id}")
+        inst = ec2.st(w)["instances"].get(iid)
+        if iid not in s["managed"] or inst is None or inst["State"]["Name"] != "running":
+            raise ApiError("InvalidInstanceId", "Instances [[%s]] not in a valid state for account %s"
+                           % (iid, w.account_id))
+    params = p.get("Parameters") or {}
+    for k in params:
+        if k not in ("commands", "workingDirectory", "executionTimeout"):
+            raise ApiError("InvalidParameters", f"Parameter \"{k}\" is not defined in the document.")
+    cmds = params.get("commands")
+    if not cmds:
+        raise ApiError("InvalidParameters", "Parameter \"commands\" is required.")
+    cid = str(uuid.UUID(int=w.rng.getrandbits(128), version=4))
+    now = w.now()
+    timeout = p.get("TimeoutSeconds") or 3600
+    cmd = {"CommandId": cid, "DocumentName": doc, "DocumentVersion": "$DEFAULT", "Comment": p.get("Comment", ""),
+           "ExpiresAfter": now + timeout, "Parameters": params, "InstanceIds": ids, "Targets": [],
+           "RequestedDateTime": now, "Status": "Pending", "StatusDetails": "Pending", "OutputS3Region": w.region,
+           "OutputS3BucketName": p.get("OutputS3BucketName", ""), "OutputS3KeyPrefix": p.get("OutputS3KeyPrefix", ""),
+           "MaxConcurrency": p.get("MaxConcurrency", "50"), "MaxErrors": p.get("MaxErrors", "0"),
+           "TargetCount": len(ids), "CompletedCount": 0, "ErrorCount": 0, "DeliveryTimedOutCount": 0,
+           "ServiceRole": "", "NotificationConfig": {"NotificationArn": "", "NotificationEvents": [],
+                                                      "NotificationType": ""},
+           "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
+           "TimeoutSeconds": timeout}
+    s["commands"][cid] = cmd
+    w.created(cid)
+    text = "\n".join(cmds)
+    step = w.timing["ssm_seconds"]
+    for iid in ids:
+        sc = _script(w, iid, text)
+        inv = {"CommandId": cid, "InstanceId": iid, "Status": "Pending", "StatusDetails": "Pending",
+               "RequestedDateTime": now, "Comment": cmd["Comment"], "DocumentName": doc,
+               "ResponseCode": -1, "start": None, "end": None, "stdout": "", "stderr": "", "_script": sc,
+               "commands": cmds}
+        s["invocations"][(cid, iid)] = inv
+
+        def start(inv=inv):
+            if inv["Status"] == "Pending":
+                inv["Status"] = inv["StatusDetails"] = "InProgress"
+                inv["start"] = w.now()
+                _roll(cmd, s)
+
+        def finish(inv=inv):
+            if inv["Status"] != "InProgress":
+                return
+            sc = inv.pop("_script")
+            code = sc["exit_code"]
+            status = sc.get("status") or ("Success" if code == 0 else "Failed")
+            inv["Status"] = inv["StatusDetails"] = status
+            inv["ResponseCode"] = code
+            inv["stdout"], inv["stderr"] = sc["stdout"], sc["stderr"]
+            inv["end"] = w.now()
+            _roll(cmd, s)
+        w.at(step, start)
+        w.at(2 * step, finish)
+    return {"Command": _cmd_out(cmd)}
+
+
+def _cmd_out(cmd):
+    return {k: v for k, v in cmd.items()}
+
+
+def _roll(cmd, s):
+    invs = [s["invocations"][(cmd["CommandId"], i)] for i in cmd["InstanceIds"]]
+    done = [i for i in invs if i["Status"] not in ("Pending", "InProgress", "Delayed")]
+    cmd["CompletedCount"] = len(done)
+    cmd["ErrorCount"] = sum(1 for i in done if i["Status"] != "Success")
+    if any(i["Status"] == "InProgress" for i in invs) or (done and len(done) < len(invs)):
+        cmd["Status"] = cmd["StatusDetails"] = "InProgress"
+    elif len(done) == len(invs):
+        if all(i["Status"] == "Success" for i in invs):
+            cmd["Status"] = cmd["StatusDetails"] = "Success"
+        else:
+            cmd["Status"] = "Failed"
+            cmd["StatusDetails"] = "Failed"
+
+
+@op("ssm", "GetCommandInvocation")
+def get_command_invocation(ctx, p):
+    w = ctx.world
+    s = st(w)
+    cid, iid = p["CommandId"], p["InstanceId"]
+    if not re.match(r"^[0-9a-f-]{36}$", cid):
+        raise ApiError("InvalidCommandId", "")
+    if not _ID_RE.match(iid):
+        raise ApiError("InvalidInstanceId", "")
+    inv = s["invocations"].get((cid, iid))
+    if inv is None or not w.visible(cid):
+        raise ApiError("InvocationDoesNotExist", "")
+    plugin = DOCS[inv["DocumentName"]]
+    if p.get("PluginName") not in (None, plugin):
+        raise ApiError("InvalidPluginName", "")
+    out = {"CommandId": cid, "InstanceId": iid, "Comment": inv["Comment"], "DocumentName": inv["DocumentName"],
+           "DocumentVersion": "1", "PluginName": plugin, "ResponseCode": inv["ResponseCode"],
+           "ExecutionStartDateTime": _iso(inv["start"]) if inv["start"] else "",
+           "ExecutionElapsedTime": "", "ExecutionEndDateTime": _iso(inv["end"]) if inv["end"] else "",
+           "Status": inv["Status"], "StatusDetails": inv["StatusDetails"],
+           "StandardOutputContent": inv["stdout"][:STDOUT_MAX], "StandardOutputUrl": "",
+           "StandardErrorContent": inv["stderr"][:8000], "StandardErrorUrl": "",
+           "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}}
+    if inv["start"] and inv["end"]:
+        el = inv["end"] - inv["start"]
+        out["ExecutionElapsedTime"] = "PT%.3fS" % el
+    return out
+
+
+@op("ssm", "ListCommandInvocations")
+def list_command_invocations(ctx, p):
+    w = ctx.world
+    s = st(w)
+    rows = []
+    for (cid, iid), inv in s["invocations"].items():
+        if p.get("CommandId") and cid != p["CommandId"]:
+            continue
+        if p.get("InstanceId") and iid != p["InstanceId"]:
+            continue
+        if not w.visible(cid):
+            continue
+        r = {"CommandId": cid, "InstanceId": iid, "InstanceName": "", "Comment": inv["Comment"],
+             "DocumentName": inv["DocumentName"], "DocumentVersion": "1", "RequestedDateTime": inv["RequestedDateTime"],
+             "Status": inv["Status"], "StatusDetails": inv["StatusDetails"], "TraceOutput": "",
+             "StandardOutputUrl": "", "StandardErrorUrl": "", "CommandPlugins": [], "ServiceRole": "",
+             "NotificationConfig": {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""},
+             "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}}
+        if p.get("Details"):
+            plug = {"Name": DOCS[inv["DocumentName"]], "Status": inv["Status"], "StatusDetails": inv["StatusDetails"],
+                    "ResponseCode": inv["ResponseCode"], "Output": (inv["stdout"] + inv["stderr"])[:PLUGIN_OUTPUT_MAX],
+                    "StandardOutputUrl": "", "StandardErrorUrl": "", "OutputS3Region": w.region,
+                    "OutputS3BucketName": "", "OutputS3KeyPrefix": ""}
+            if inv["start"]:
+                plug["ResponseStartDateTime"] = inv["start"]
+            if inv["end"]:
+                plug["ResponseFinishDateTime"] = inv["end"]
+            r["CommandPlugins"] = [plug]
+        rows.append(r)
+    if p.get("CommandId") and not rows and p["CommandId"] not in s["commands"]:
+        raise ApiError("InvalidCommandId", "")
+    n = p.get("MaxResults") or 50
+    start = int(p["NextToken"], 16) if p.get("NextToken") else 0
+    out = {"CommandInvocations": rows[start:start + n]}
+    if start + n < len(rows):
+        out["NextToken"] = "%x" % (start + n)
+    return out
+
+
+@op("ssm", "ListCommands")
+def list_commands(ctx, p):
+    s = st(ctx.world)
+    cmds = list(s["commands"].values())
+    if p.get("CommandId"):
+        cmds = [c for c in cmds if c["CommandId"] == p["CommandId"]]
+        if not cmds:
+            raise ApiError("InvalidCommandId", "")
+    if p.get("InstanceId"):
+        cmds = [c for c in cmds if p["InstanceId"] in c["InstanceIds"]]
+    return {"Commands": [_cmd_out(c) for c in cmds]}
+
+
+@op("ssm", "DescribeInstanceInformation")
+def describe_instance_information(ctx, p):
+    w = ctx.world
+    rows = []
+    for iid in st(w)["managed"]:
+        inst = ec2.st(w)["instances"].get(iid)
+        if inst is None:
+            continue
+        online = inst["State"]["Name"] == "running"
+        rows.append({"InstanceId": iid, "PingStatus": "Online" if online else "ConnectionLost",
+                     "LastPingDateTime": w.now(), "AgentVersion": "3.2.1630.0", "IsLatestVersion": True,
+                     "PlatformType": "Linux", "PlatformName": "Amazon Linux", "PlatformVersion": "2023",
+                     "ResourceType": "EC2Instance", "IPAddress": ec2._instance_out(w, inst).get("PrivateIpAddress"),
+                     "ComputerName": ec2._instance_out(w, inst).get("PrivateDnsName")})
+    for f in p.get("Filters") or []:
+        if f["Key"] == "InstanceIds":
+            rows = [r for r in rows if r["InstanceId"] in f["Values"]]
+        elif f["Key"] == "PingStatus":
+            rows = [r for r in rows if r["PingStatus"] in f["Values"]]
+        else:
+            raise ApiError("InvalidFilterKey", "")
+    for f in p.get("InstanceInformationFilterList") or []:
+        if f["key"] == "InstanceIds":
+            rows = [r for r in rows if r["InstanceId"] in f["valueSet"]]
+    return {"InstanceInformationList": rows}

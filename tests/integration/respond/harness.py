@@ -1,0 +1,280 @@
+"""Shared helpers for the respond integration tests (run inside tests/netns-run).
+
+Starts the emulator (tests/emulator) on loopback, runs `ssrfguard respond`
+against it, and checks the emulator's state after the playbook field by
+field.  Debian's /usr/bin/python3 only; no third-party modules.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+EMULATOR = os.path.join(ROOT, "tests", "emulator", "emulator.py")
+FLEET = os.path.join(ROOT, "tests", "emulator", "scenarios", "fleet.json")
+VARIANTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "variants.json")
+
+VICTIM = "i-0a1b2c3d4e5f60001"
+FORENSIC = "i-0f0000000000000f1"
+ROLE = "web-fleet-role"
+CREDS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+         "AWS_REGION": "us-east-1"}
+FAST_TIMING = {"snapshot_seconds": 0.3, "attach_seconds": 0.2, "metadata_seconds": 0.2,
+               "ssm_seconds": 0.2, "deregistration_delay_seconds": 0.2}
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+    return cond
+
+
+def finish(name):
+    if failures:
+        print(f"{name}: {len(failures)} check(s) failed", flush=True)
+        sys.exit(1)
+    print(f"{name}: ok", flush=True)
+    sys.exit(0)
+
+
+class Emulator:
+    def __init__(self, seeds=(FLEET,), timing=FAST_TIMING):
+        if os.environ.get("SSRFGUARD_IN_NETNS") != "1":
+            sys.exit("refusing to run outside tests/netns-run")
+        self.dir = tempfile.mkdtemp(prefix="rsp-emu-")
+        ready = os.path.join(self.dir, "ready")
+        self.log = open(os.path.join(self.dir, "emu.log"), "w")
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", EMULATOR, "--port", "0", "--imds-port", "0", "--seed", seeds[0],
+             "--ready-file", ready], stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(200):
+            if os.path.exists(ready) and os.path.getsize(ready) > 0:
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("emulator did not start")
+        time.sleep(0.05)
+        self.url = json.load(open(ready))["aws"]
+        for s in seeds[1:]:
+            self.post("/seed", json.load(open(s)))
+        if timing:
+            self.post("/timing", timing)
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read().decode())
+
+    def post(self, path, body):
+        return self.call("POST", path, body)
+
+    def state(self):
+        return self.call("GET", "/state")
+
+    def journal(self):
+        return self.call("GET", "/journal")["calls"]
+
+    def faults(self, rules):
+        return self.post("/faults", {"rules": rules})
+
+    def clear_faults(self):
+        return self.call("DELETE", "/faults")
+
+    def env(self):
+        e = dict(os.environ)
+        for k in list(e):
+            if k.startswith("AWS_"):
+                del e[k]
+        e.update(CREDS)
+        e["AWS_ENDPOINT_URL"] = self.url
+        e.pop("SSRFGUARD_RESPOND_CRASH", None)
+        return e
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def respond(binary, emu, workdir, *args, crash=None, timeout=120, extra_env=None):
+    env = emu.env()
+    if crash:
+        env["SSRFGUARD_RESPOND_CRASH"] = crash
+    if extra_env:
+        env.update(extra_env)
+    cmd = [binary, "respond", "--store", os.path.join(workdir, "inc.db"), "--owner", "respond:test",
+           "--forensic-instance", FORENSIC, "--report-dir", os.path.join(workdir, "reports"),
+           "--poll-ms", "50", "--step-backoff-ms", "50", "--aws-backoff-ms", "20",
+           "--capture-timeout", "5", "--lease-ms", "1000", *args]
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                       text=True)
+    return p
+
+
+def tags(obj):
+    t = obj.get("Tags") or obj.get("TagSet") or []
+    if isinstance(t, dict):
+        return t
+    return {x["Key"]: x["Value"] for x in t}
+
+
+def verify_contained(st, inc, victim=VICTIM, asg="web-asg", desired=2, role=ROLE, forensic=FORENSIC,
+                     n_volumes=2, n_enis=2, label=""):
+    """Every field the playbook promises, checked on the emulator's state."""
+    L = f"{label}{inc}: "
+    ec2 = st["ec2"]
+    inst = ec2["instances"][victim]
+    a = inst["Attributes"]
+    check(a["DisableApiTermination"] is True, L + "termination protection")
+    check(a["DisableApiStop"] is True, L + "stop protection")
+    check(a["InstanceInitiatedShutdownBehavior"] == "stop", L + "shutdown behaviour stop")
+    mo = inst["MetadataOptions"]
+    check(mo["HttpTokens"] == "required" and mo["HttpPutResponseHopLimit"] == 1 and mo["State"] == "applied",
+          L + f"IMDS hardened and applied: {mo}")
+    for b in inst["BlockDeviceMappings"]:
+        check(b["Ebs"]["DeleteOnTermination"] is False, L + f"{b['DeviceName']} kept on termination")
+    t = tags(inst)
+    check(t.get("IncidentId") == inc, L + f"IncidentId tag {t.get('IncidentId')}")
+    check(t.get("InvestigationTicket") == "SSRF_Detected", L + "InvestigationTicket tag")
+    check(t.get("ssrfguard:status") == "contained", L + f"status tag {t.get('ssrfguard:status')}")
+    # profile gone
+    assoc = [x for x in ec2["iam_instance_profile_associations"].values()
+             if x["InstanceId"] == victim and x["State"] in ("associated", "associating")]
+    check(not assoc, L + f"profile still associated: {assoc}")
+    # network: every ENI only in its VPC's quarantine group, which has no rules
+    sgs = ec2["security_groups"]
+    enis = [e for e in ec2["network_interfaces"].values()
+            if (e.get("Attachment") or {}).get("InstanceId") == victim]
+    check(len(enis) == n_enis, L + f"{len(enis)} ENIs, want {n_enis}")
+    for e in enis:
+        gs = [g["GroupId"] for g in e["Groups"]]
+        check(len(gs) == 1, L + f"{e['NetworkInterfaceId']} groups {gs}")
+        g = sgs.get(gs[0], {})
+        check(tags(g).get("ssrfguard:role") == "quarantine", L + f"{gs[0]} is not the quarantine group")
+        check(g.get("VpcId") == e["VpcId"], L + "quarantine group in the ENI's VPC")
+        check(g.get("IpPermissions") == [] and g.get("IpPermissionsEgress") == [],
+              L + f"quarantine group has rules: {g.get('IpPermissions')} {g.get('IpPermissionsEgress')}")
+    for vpc in set(e["VpcId"] for e in enis):
+        for role_name in ("quarantine", "open"):
+            n = [g for g in sgs.values() if g["VpcId"] == vpc and tags(g).get("ssrfguard:role") == role_name]
+            check(len(n) == 1, L + f"{len(n)} {role_name} groups in {vpc}, want exactly 1")
+    opn = [g for g in sgs.values() if tags(g).get("ssrfguard:role") == "open"]
+    for g in opn:
+        check(any("::/0" in [r.get("CidrIpv6") for r in p.get("Ipv6Ranges", [])] for p in g["IpPermissionsEgress"]),
+              L + "all-open group allows IPv6 egress")
+    # ASG
+    if asg:
+        g = st["autoscaling"][asg]
+        check(victim not in [i["InstanceId"] for i in g["Instances"]], L + "still in the ASG")
+        check(g["DesiredCapacity"] == desired, L + f"desired capacity {g['DesiredCapacity']}, want {desired}")
+    # load balancers: not a target by id or by any address
+    addrs = set()
+    for e in enis:
+        for p in e.get("PrivateIpAddresses", []):
+            addrs.add(p["PrivateIpAddress"])
+        for p in e.get("Ipv6Addresses", []):
+            addrs.add(p["Ipv6Address"] if isinstance(p, dict) else p)
+    for tg in st["elbv2"].values():
+        for tgt in tg["Targets"]:
+            if tgt.get("state") in ("draining", "unused") and tgt["Id"] in addrs | {victim}:
+                continue
+            check(tgt["Id"] != victim and tgt["Id"] not in addrs,
+                  L + f"still a target of {tg['TargetGroupName']}: {tgt}")
+    for lb in st["elb"].values():
+        check(victim not in [i["InstanceId"] for i in lb["Instances"]], L + f"still in ELB {lb['LoadBalancerName']}")
+    # revocation: exactly one deny policy for this incident, both conditions
+    if role:
+        pols = st["iam"]["roles"][role]["Policies"]
+        name = f"ssrfguard-revoke-{inc}"
+        check(name in pols, L + f"no policy {name}: {list(pols)}")
+        if name in pols:
+            stmt = pols[name]["Statement"][0]
+            c = stmt["Condition"]
+            check(stmt["Effect"] == "Deny" and stmt["Action"] == "*", L + "deny all")
+            check(c["ArnEquals"]["ec2:SourceInstanceARN"].endswith(f":instance/{victim}"), L + "source instance ARN")
+            check("aws:TokenIssueTime" in c["DateLessThan"], L + "token issue time")
+    # snapshots: one per volume, tagged
+    snaps = [s for s in ec2["snapshots"].values() if tags(s).get("IncidentId") == inc]
+    check(len(snaps) == n_volumes, L + f"{len(snaps)} snapshots, want {n_volumes} (duplicates?)")
+    for s in snaps:
+        check(tags(s).get("ssrfguard:source-volume") == s["VolumeId"], L + "snapshot source-volume tag")
+        check(tags(s).get("ssrfguard:device", "").startswith("/dev/"), L + "snapshot device tag")
+    # evidence volumes: one per snapshot, attached to the forensic instance at distinct free slots
+    if forensic:
+        vols = [v for v in ec2["volumes"].values() if tags(v).get("IncidentId") == inc]
+        check(len(vols) == n_volumes, L + f"{len(vols)} evidence volumes, want {n_volumes} (duplicates?)")
+        fi = ec2["instances"][forensic]
+        taken = {"/dev/xvda", "/dev/sdf", "/dev/sdg"}
+        devs = []
+        for v in vols:
+            att = [x for x in v["Attachments"] if x["InstanceId"] == forensic]
+            check(len(att) == 1, L + f"{v['VolumeId']} not attached to the forensic instance")
+            if att:
+                devs.append(att[0]["Device"])
+            check(v["AvailabilityZone"] == fi["Placement"]["AvailabilityZone"], L + "volume in the forensic AZ")
+        check(len(set(devs)) == len(devs) and not (set(devs) & taken), L + f"device slots {devs}")
+        cmds = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == f"ssrfguard {inc} forensics"]
+        check(len(cmds) == 1, L + f"{len(cmds)} forensic commands, want 1")
+        if cmds:
+            line = cmds[0]["Parameters"]["commands"][0]
+            check(line.startswith(f"ssrfguard forensics examine --incident {inc} --volume vol-"),
+                  L + f"forensic command line: {line}")
+            check(cmds[0]["InstanceIds"] == [forensic], L + "forensic command target")
+    caps = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == f"ssrfguard {inc} volatile capture"]
+    check(len(caps) == 1, L + f"{len(caps)} capture commands, want 1")
+
+
+def fingerprint(st, inc):
+    """What must be identical between a clean run and a crashed-and-resumed
+    one (ids of created things differ; their number and shape must not)."""
+    ec2 = st["ec2"]
+    f = {}
+    f["snapshots"] = sorted((s["VolumeId"], tags(s).get("ssrfguard:device")) for s in ec2["snapshots"].values()
+                            if tags(s).get("IncidentId") == inc)
+    f["volumes"] = sorted(tags(v).get("ssrfguard:source-volume") for v in ec2["volumes"].values()
+                          if tags(v).get("IncidentId") == inc)
+    f["groups"] = sorted((g["GroupName"], len(g["IpPermissions"]), len(g["IpPermissionsEgress"]))
+                         for g in ec2["security_groups"].values() if "ssrfguard:role" in tags(g))
+    f["desired"] = {k: g["DesiredCapacity"] for k, g in st["autoscaling"].items()}
+    f["asg_size"] = {k: len(g["Instances"]) for k, g in st["autoscaling"].items()}
+    f["policies"] = {k: sorted(r["Policies"]) for k, r in st["iam"]["roles"].items()}
+    f["commands"] = sorted(c.get("Comment", "") for c in st["ssm"]["commands"].values())
+    inst = ec2["instances"][VICTIM]
+    f["victim_tags"] = tags(inst)
+    return f
+
+
+def report_ok(workdir, inc, want_outcome="contained"):
+    p = os.path.join(workdir, "reports", f"{inc}.json")
+    if not check(os.path.exists(p), f"{inc}: report {p} written"):
+        return None
+    r = json.load(open(p))
+    if not check(r["outcome"] == want_outcome, f"{inc}: report outcome {r['outcome']}, want {want_outcome}"):
+        for s in r["steps"]:
+            if s["state"] not in ("done", "skipped"):
+                errs = [c.get("error") for c in s.get("calls", []) if c.get("error")]
+                print(f"  step {s['name']}: {s['state']}: {s.get('result')} {errs[-3:]}", flush=True)
+    md = os.path.join(workdir, "reports", f"{inc}.md")
+    check(os.path.exists(md) and "Timeline of AWS calls" in open(md).read(), f"{inc}: Markdown timeline")
+    names = [s["name"] for s in r["steps"]]
+    check(names[0] == "record" and names[-1] == "finish" and len(names) == 13, f"{inc}: steps {names}")
+    for s in r["steps"]:
+        for c in s.get("calls", []):
+            if "error" not in c and c["api"].split(":")[0] not in ("ssm",):
+                check(c.get("request_id"), f"{inc}: {c['api']} without request id")
+    return r

@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""End to end on the fleet scenario: `respond --instance` runs the whole
+playbook; the emulator's state is checked field by field; the report, the
+incidents command and release are checked too.  Then the variants: an
+instance with no ASG, no profile, IPv6 addresses, an IPv6 IP target group.
+
+usage: test_e2e.py SSRFGUARD"""
+import http.server
+import json
+import os
+import shutil
+import threading
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+binary = sys.argv[1]
+emu = h.Emulator(seeds=(h.FLEET, h.VARIANTS))
+work = tempfile.mkdtemp(prefix="rsp-e2e-")
+hooks = []
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        hooks.append(json.loads(self.rfile.read(n)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+threading.Thread(target=hook.serve_forever, daemon=True).start()
+hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+try:
+    # preflight: DryRun of every changing EC2 call, nothing changes
+    p = h.respond(binary, emu, work, "--preflight", "--instance", h.VICTIM)
+    h.check(p.returncode == 0 and "0 denied" in p.stdout, f"preflight: {p.returncode} {p.stdout}")
+    # observe: record and plan, change nothing
+    seq = max([c["seq"] for c in emu.journal()] or [0])
+    p = h.respond(binary, emu, work, "--observe", "--instance", h.VICTIM)
+    h.check(p.returncode == 0 and "INC-1 observed" in p.stdout, f"observe: {p.stdout} {p.stderr[-500:]}")
+    acts = [c["action"] for c in emu.journal() if c["seq"] > seq]
+    h.check(acts and all(a.startswith(("Describe", "Get", "List")) for a in acts), f"observe changed things: {acts}")
+    r = json.load(open(os.path.join(work, "reports", "INC-1.json")))
+    h.check(len(r.get("plan", [])) > 20 and r["outcome"] == "observed", "observe report holds the plan")
+
+    # the real run: the observed incident is taken up again
+    seq = max([c["seq"] for c in emu.journal()] or [0])
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "--webhook", hook_url)
+    print(p.stdout)
+    h.check(p.returncode == 0, f"respond exit {p.returncode}: {p.stderr[-2000:]}")
+    h.check("INC-1 contained" in p.stdout, "prints the outcome")
+    for step in ("tag", "imds", "revoke", "preserve", "asg", "lb", "snapshot", "capture",
+                 "isolate", "strip", "forensics", "finish"):
+        h.check(f" {step} " in p.stdout, f"prints step {step}")
+    st = emu.state()
+    h.verify_contained(st, "INC-1", label="e2e ")
+    ev = [(x["event"], x["incident"]) for x in hooks]
+    h.check(("start", "INC-1") in ev and ("end", "INC-1") in ev, f"webhook events: {ev}")
+    h.check([x["text"] for x in hooks if x["event"] == "end"] == ["playbook ended: contained"], f"end: {hooks}")
+    r = h.report_ok(work, "INC-1")
+    if r:
+        cap = r.get("capture", {})
+        h.check(len(cap.get("stdout_sha256", "")) == 64, "capture output hashed")
+    # ordering, as AWS saw it: ASG detach and LB deregistration before any
+    # ENI change; capture before the network and the profile go
+    calls = [c["action"] for c in emu.journal() if c["seq"] > seq]
+    def first(a):
+        return calls.index(a) if a in calls else 10**9
+    h.check(first("DetachInstances") < first("ModifyNetworkInterfaceAttribute"), "ASG before isolation")
+    h.check(first("DeregisterTargets") < first("ModifyNetworkInterfaceAttribute"), "LB before isolation")
+    h.check(first("SendCommand") < first("ModifyNetworkInterfaceAttribute"), "capture before isolation")
+    h.check(first("SendCommand") < first("DisassociateIamInstanceProfile"), "capture before strip")
+    h.check(calls.count("DetachInstances") == 1, "one ASG detach")
+    h.check(calls.count("CreateSnapshots") == 1, "one CreateSnapshots")
+
+    # incidents list / show
+    env = emu.env()
+    store = os.path.join(work, "inc.db")
+    out = subprocess.run([binary, "incidents", "--store", store, "list", "--json"], env=env,
+                         stdout=subprocess.PIPE, text=True).stdout
+    lst = json.loads(out)
+    h.check(lst and lst[0]["state"] == "contained" and lst[0]["instance"] == h.VICTIM, f"list: {lst}")
+    out = subprocess.run([binary, "incidents", "--store", store, "show", "INC-1"], env=env,
+                         stdout=subprocess.PIPE, text=True).stdout
+    h.check("# Incident INC-1" in out and "autoscaling:DetachInstances" in out, "show renders the timeline")
+
+    # a second run for the same instance is merged, not re-contained
+    p2 = h.respond(binary, emu, work, "--instance", h.VICTIM)
+    h.check(p2.returncode == 0 and "INC-1 already contained" in p2.stdout, f"second run: {p2.stdout} {p2.stderr}")
+    st2 = emu.state()
+    h.check(h.fingerprint(st2, "INC-1") == h.fingerprint(st, "INC-1"), "second run changed nothing")
+
+    # release restores groups, profile, LB and ASG membership
+    rel = subprocess.run([binary, "incidents", "--store", store, "release", "1"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    h.check(rel.returncode == 0, f"release: {rel.stdout} {rel.stderr}")
+    st3 = emu.state()
+    ec2 = st3["ec2"]
+    e1 = ec2["network_interfaces"]["eni-0a000000000000001"]
+    e2 = ec2["network_interfaces"]["eni-0a000000000000002"]
+    h.check([g["GroupId"] for g in e1["Groups"]] == ["sg-0a000000000000001"], "eni-1 groups restored")
+    h.check([g["GroupId"] for g in e2["Groups"]] == ["sg-0a000000000000002"], "eni-2 groups restored")
+    assoc = [x for x in ec2["iam_instance_profile_associations"].values()
+             if x["InstanceId"] == h.VICTIM and x["State"] in ("associated", "associating")]
+    h.check(len(assoc) == 1 and assoc[0]["IamInstanceProfile"]["Arn"].endswith("/web-fleet-profile"),
+            f"profile restored: {assoc}")
+    h.check(h.VICTIM in [i["InstanceId"] for i in st3["autoscaling"]["web-asg"]["Instances"]], "back in the ASG")
+    h.check(h.VICTIM in [i["InstanceId"] for i in st3["elb"]["web-classic"]["Instances"]], "back in the ELB")
+    tgs = {tg["TargetGroupName"]: [t["Id"] for t in tg["Targets"] if t.get("state") != "draining"]
+           for tg in st3["elbv2"].values()}
+    h.check(h.VICTIM in tgs["web-instances"], f"back in web-instances: {tgs}")
+    h.check("10.0.1.10" in tgs["web-ips"] and "10.0.2.10" in tgs["web-ips"], f"IP targets back: {tgs}")
+    h.check("ssrfguard-revoke-INC-1" in st3["iam"]["roles"][h.ROLE]["Policies"], "revocation stays")
+    lst = json.loads(subprocess.run([binary, "incidents", "--store", store, "list", "--json"], env=env,
+                                    stdout=subprocess.PIPE, text=True).stdout)
+    h.check([i["state"] for i in lst if i["id"] == 1] == ["released"], "incident released")
+
+    # variants: no ASG, no profile, IPv6 address and an IPv6 IP target group
+    # (a fresh world: the forensic instance's attachment limit is used up)
+    emu.stop()
+    emu = h.Emulator(seeds=(h.FLEET, h.VARIANTS))
+    work = tempfile.mkdtemp(prefix="rsp-e2e-")
+    p = h.respond(binary, emu, work, "--instance", "i-0b0000000000000b1")
+    print(p.stdout)
+    h.check(p.returncode == 0, f"variant exit {p.returncode}: {p.stderr[-2000:]}")
+    inc = [l.split()[0] for l in p.stdout.splitlines() if l.startswith("INC-") and l.endswith(" contained")]
+    inc = inc[0] if inc else "INC-?"
+    st = emu.state()
+    h.verify_contained(st, inc, victim="i-0b0000000000000b1", asg=None, role=None, n_volumes=1, n_enis=1,
+                       label="variant ")
+    h.check("asg       skipped" in p.stdout and "strip     skipped" in p.stdout and
+            "revoke    skipped" in p.stdout, "not-applicable steps skipped")
+    tg = [t for t in st["elbv2"].values() if t["TargetGroupName"] == "solo-v6"][0]
+    h.check(all(t.get("state") == "draining" or t["Id"] != "2600:1f18:4a3:7001::20" for t in tg["Targets"]),
+            f"IPv6 target deregistered: {tg['Targets']}")
+finally:
+    hook.shutdown()
+    emu.stop()
+    shutil.rmtree(work, ignore_errors=True)
+h.finish("respond-e2e")

@@ -1,0 +1,106 @@
+"""dns.py — a tiny authoritative DNS server for the rebinding test.
+
+usage: dns.py ADDR PORT LOGFILE [PINS]
+  rebind.test  A: alternately 203.0.113.10 and 169.254.169.254 (TTL 0)
+  multi.test   A: 203.0.113.10 and 169.254.169.254 in one answer
+  public.test  A: 203.0.113.10
+  names in PINS (the guard corpus's --resolve pins, HOST[:PORT]:ADDR,...):
+               their A and AAAA addresses (TTL 0)
+  anything else: NXDOMAIN; other types: no data.
+Every answer is logged ("rebind.test A 169.254.169.254").  Bounded parsing:
+malformed queries are dropped.
+"""
+import socket
+import struct
+import sys
+
+addr, port, logf = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+log = open(logf, "a", buffering=1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((addr, port))
+turn = 0
+pins = {}
+
+
+def load_pins(path):
+    for ln in open(path, encoding="utf-8"):
+        ln = ln.strip()
+        if not ln or ln.startswith("#"):
+            continue
+        host, _, rest = ln.partition(":")
+        if rest[:1].isdigit() and ":" in rest and not rest.startswith("["):
+            port, _, maybe = rest.partition(":")
+            if port.isdigit() and maybe:
+                rest = maybe
+        try:
+            host = host.rstrip(".").encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            continue
+        for a in rest.split(","):
+            a = a.strip().strip("[]")
+            fam = socket.AF_INET6 if ":" in a else socket.AF_INET
+            pins.setdefault(host, []).append((fam, socket.inet_pton(fam, a)))
+
+
+if len(sys.argv) > 4:
+    load_pins(sys.argv[4])
+print("ready", flush=True)
+
+
+def qname(msg, off):
+    labels = []
+    while off < len(msg) and len(labels) < 64:
+        n = msg[off]
+        off += 1
+        if n == 0:
+            return ".".join(labels).lower(), off
+        if n > 63 or off + n > len(msg):
+            return None, off
+        labels.append(msg[off:off + n].decode("ascii", "replace"))
+        off += n
+    return None, off
+
+
+while True:
+    msg, peer = s.recvfrom(4096)
+    if len(msg) < 12:
+        continue
+    qid, flags, qd = struct.unpack("!HHH", msg[:6])
+    if qd != 1 or flags & 0x8000:
+        continue
+    name, off = qname(msg, 12)
+    if name is None or off + 4 > len(msg):
+        continue
+    qtype, qclass = struct.unpack("!HH", msg[off:off + 4])
+    question = msg[12:off + 4]
+    answers = []
+    raw = []
+    rcode = 0
+    if name in pins:
+        want = socket.AF_INET if qtype == 1 else socket.AF_INET6 if qtype == 28 else None
+        raw = [b for f, b in pins[name] if f == want]
+        for b in raw:
+            log.write("%s %s %s\n" % (name, "A" if qtype == 1 else "AAAA",
+                                       socket.inet_ntop(want, b)))
+    elif name == "rebind.test":
+        if qtype == 1:
+            ip = "203.0.113.10" if turn % 2 == 0 else "169.254.169.254"
+            turn += 1
+            answers = [ip]
+    elif name == "multi.test":
+        if qtype == 1:
+            answers = ["203.0.113.10", "169.254.169.254"]
+    elif name == "public.test":
+        if qtype == 1:
+            answers = ["203.0.113.10"]
+    else:
+        rcode = 3
+    for ip in answers:
+        log.write("%s A %s\n" % (name, ip))
+    out = struct.pack("!HHHHHH", qid, 0x8400 | rcode, 1, len(answers) + len(raw), 0, 0)
+    out += question
+    for ip in answers:
+        out += struct.pack("!HHHIH", 0xC00C, 1, 1, 0, 4) + socket.inet_aton(ip)
+    for b in raw:
+        out += struct.pack("!HHHIH", 0xC00C, qtype, 1, 0, len(b)) + b
+    s.sendto(out, peer)

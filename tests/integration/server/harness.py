@@ -1,0 +1,200 @@
+"""harness.py — run the real `ssrfguard serve` and its test doubles.
+
+Only ever used inside tests/netns-run (a loopback-only network namespace):
+every script refuses to run outside one.
+"""
+import atexit
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+SSRFGUARD = os.environ.get("SSRFGUARD", "build/cli/ssrfguard")
+UPSTREAM = os.environ.get("SG_UPSTREAM", "build/tests/integration/server/sg-upstream")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+FAILS = []
+PROCS = []   # every process started here dies with the test, even on an exception
+
+
+@atexit.register
+def _reap():
+    for p in PROCS:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def spawn(args, **kw):
+    p = subprocess.Popen(args, **kw)
+    PROCS.append(p)
+    return p
+
+
+def require_netns():
+    if os.environ.get("SSRFGUARD_IN_NETNS") != "1":
+        print("refusing to run outside tests/netns-run", file=sys.stderr)
+        sys.exit(2)
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what, file=sys.stderr, flush=True)
+    return cond
+
+
+def finish():
+    if FAILS:
+        print("%d failure(s)" % len(FAILS), file=sys.stderr)
+        sys.exit(1)
+    print("ok")
+    sys.exit(0)
+
+
+def wait_port(host, port, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+class Upstream:
+    def __init__(self, *addrs):
+        self.p = spawn([UPSTREAM, *addrs], stdout=subprocess.PIPE)
+        line = self.p.stdout.readline()
+        if line.strip() != b"ready":
+            raise RuntimeError("upstream did not start")
+
+    def stop(self):
+        self.p.kill()
+        self.p.wait()
+
+
+class Serve:
+    """One `ssrfguard serve` process with its own store and log."""
+
+    def __init__(self, settings=None, args=(), env=None, port=5001, tmp=None, start=True):
+        self.tmp = tmp or tempfile.mkdtemp(prefix="sg-serve-")
+        self.port = port
+        self.db = os.path.join(self.tmp, "incidents.db")
+        self.log = os.path.join(self.tmp, "serve.log")
+        conf = {
+            "listen": "127.0.0.1:%d" % port,
+            "store": self.db,
+            "log": self.log,
+            "instance_id": "i-0123456789abcdef0",
+            "region": "us-east-1",
+            "az": "us-east-1a",
+            "imds": "off",
+        }
+        conf.update(settings or {})
+        self.conf = os.path.join(self.tmp, "serve.conf")
+        with open(self.conf, "w") as f:
+            f.write("# written by harness.py\n")
+            for k, v in conf.items():
+                if k == "rule":
+                    for r in v:
+                        f.write("rule = %s\n" % r)
+                elif v is not None:
+                    f.write("%s = %s\n" % (k, v))
+        self.args = [SSRFGUARD, "serve", "--config", self.conf, *args]
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.p = None
+        if start:
+            self.start()
+
+    def start(self):
+        self.p = spawn(self.args, env=self.env, stderr=subprocess.PIPE)
+        if not wait_port("127.0.0.1", self.port):
+            self.p.kill()
+            raise RuntimeError("serve did not start: %s" % self.p.stderr.read().decode())
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.p and self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        return self.p.returncode
+
+    def get(self, path, headers=None, timeout=30, source=None):
+        return http_get("127.0.0.1", self.port, path, headers, timeout, source)
+
+    def go(self, url, headers=None, timeout=30, source=None):
+        return self.get("/go?url=" + quote(url), headers, timeout, source)
+
+    def sql(self, q, *params):
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
+        try:
+            return con.execute(q, params).fetchall()
+        finally:
+            con.close()
+
+    def log_lines(self):
+        out = []
+        with open(self.log, "rb") as f:
+            for line in f:
+                out.append(json.loads(line))
+        return out
+
+
+def quote(s):
+    from urllib.parse import quote as q
+    return q(s, safe="")
+
+
+def http_get(host, port, path, headers=None, timeout=30, source=None):
+    """A minimal HTTP/1.1 GET over a fresh connection: (status, headers, body)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    if source:
+        s.bind((source, 0))
+    s.connect((host, port))
+    req = "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n" % (path, host, port)
+    for k, v in (headers or {}).items():
+        req += "%s: %s\r\n" % (k, v)
+    s.sendall(req.encode("latin-1") + b"\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return parse_response(data)
+
+
+def parse_response(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines or not lines[0].startswith("HTTP/"):
+        return (0, {}, data)
+    status = int(lines[0].split()[1])
+    hdrs = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    if hdrs.get("transfer-encoding", "").lower() == "chunked":
+        out, rest = b"", body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            n = int(size_line.split(b";")[0], 16)
+            if n == 0:
+                break
+            out += rest[:n]
+            rest = rest[n + 2:]
+        body = out
+    return (status, hdrs, body)

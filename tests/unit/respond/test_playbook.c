@@ -1,0 +1,284 @@
+/* test_playbook.c — the step table, order invariants and next-step choice. */
+#include <stdlib.h>
+
+#include "playbook/playbook.h"
+#include "test.h"
+
+TEST(table_holds_invariants)
+{
+	char msg[200];
+	CHECK_INT(pb_table_check(msg, sizeof msg), SG_OK);
+	CHECK(pb_step_needs(PB_ISOLATE) & PB_BIT(PB_ASG));
+	CHECK((pb_step_needs(PB_ISOLATE) | pb_step_after(PB_ISOLATE)) & PB_BIT(PB_LB));
+	CHECK(pb_step_after(PB_ISOLATE) & PB_BIT(PB_CAPTURE));
+	CHECK(pb_step_after(PB_STRIP) & PB_BIT(PB_CAPTURE));
+	CHECK(pb_step_needs(PB_FORENSICS) & PB_BIT(PB_SNAPSHOT));
+	/* capture is ordering only: its failure must not hold back isolation */
+	CHECK(!(pb_step_needs(PB_ISOLATE) & PB_BIT(PB_CAPTURE)));
+	CHECK(!(pb_step_needs(PB_STRIP) & PB_BIT(PB_CAPTURE)));
+}
+
+TEST(names_roundtrip)
+{
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++) {
+		pb_step back;
+		CHECKF(pb_step_parse(pb_step_name((pb_step)s), &back) == SG_OK && back == (pb_step)s,
+		       "step %u", s);
+	}
+	for (unsigned s = 0; s < PB_STATE__COUNT; s++) {
+		pb_state back;
+		CHECKF(pb_state_parse(pb_state_name((pb_state)s), &back) == SG_OK &&
+		           back == (pb_state)s, "state %u", s);
+	}
+	pb_step x;
+	CHECK_INT(pb_step_parse("isolate ", &x), SG_ERR_NOTFOUND);
+	CHECK_STR(pb_step_name((pb_step)99), "unknown");
+}
+
+static const struct {
+	const char *order;
+	sg_err want;
+	const char *label;
+} orders[] = {
+	{"record,tag,imds,revoke,preserve,asg,lb,snapshot,capture,isolate,strip,forensics,finish", SG_OK, "default"},
+	{"record,asg,lb,preserve,snapshot,capture,isolate,revoke,strip,forensics,imds,tag,finish", SG_OK, "reordered but valid"},
+	{"record,tag,imds,revoke,preserve,lb,snapshot,capture,isolate,asg,strip,forensics,finish", SG_ERR_INVAL, "isolate before asg"},
+	{"record,tag,imds,revoke,preserve,asg,snapshot,capture,isolate,lb,strip,forensics,finish", SG_ERR_INVAL, "isolate before lb"},
+	{"record,tag,imds,revoke,preserve,asg,lb,snapshot,isolate,capture,strip,forensics,finish", SG_ERR_INVAL, "isolate before capture"},
+	{"record,tag,imds,revoke,preserve,asg,lb,snapshot,strip,capture,isolate,forensics,finish", SG_ERR_INVAL, "strip before capture"},
+	{"record,tag,imds,revoke,preserve,asg,lb,forensics,snapshot,capture,isolate,strip,finish", SG_ERR_INVAL, "forensics before snapshot"},
+	{"tag,record,imds,revoke,preserve,asg,lb,snapshot,capture,isolate,strip,forensics,finish", SG_ERR_INVAL, "record not first"},
+	{"record,tag,imds,revoke,preserve,asg,lb,snapshot,capture,isolate,strip,finish,forensics", SG_ERR_INVAL, "finish not last"},
+	{"record,tag,imds,revoke,preserve,asg,lb,snapshot,capture,isolate,strip,forensics", SG_ERR_INVAL, "one missing"},
+	{"record,tag,tag,revoke,preserve,asg,lb,snapshot,capture,isolate,strip,forensics,finish", SG_ERR_INVAL, "duplicate"},
+	{"record,tag,imds,revoke,preserve,asg,lb,snapshot,capture,isolate,strip,forensics,finish,tag", SG_ERR_INVAL, "too many"},
+	{"record,,imds", SG_ERR_INVAL, "empty name"},
+	{"record,tag,imds,revoke,preserve,asg,lb,snapshot,capture,isolate,strip,forensics,finnish", SG_ERR_INVAL, "typo"},
+	{"", SG_ERR_INVAL, "empty"},
+};
+
+TEST(order_parse_checks_invariants)
+{
+	for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+		pb_order o;
+		pb_order_default(&o);
+		pb_order before = o;
+		char msg[200];
+		sg_err err = pb_order_parse(orders[i].order, &o, msg, sizeof msg);
+		CHECKF(err == orders[i].want, "%s: got %d (%s)", orders[i].label, err, msg);
+		if (err != SG_OK)
+			CHECKF(!memcmp(&o, &before, sizeof o), "%s: order changed on error", orders[i].label);
+		if (err != SG_OK)
+			CHECKF(msg[0] != '\0', "%s: no message", orders[i].label);
+	}
+}
+
+TEST(record_and_finish_cannot_be_disabled)
+{
+	pb_order o;
+	pb_order_default(&o);
+	CHECK_INT(pb_order_check(&o, NULL, 0), SG_OK);
+	o.enabled &= ~PB_BIT(PB_RECORD);
+	CHECK_INT(pb_order_check(&o, NULL, 0), SG_ERR_INVAL);
+	pb_order_default(&o);
+	o.enabled &= ~PB_BIT(PB_FINISH);
+	CHECK_INT(pb_order_check(&o, NULL, 0), SG_ERR_INVAL);
+	pb_order_default(&o);
+	o.enabled &= ~(PB_BIT(PB_ASG) | PB_BIT(PB_CAPTURE));
+	CHECK_INT(pb_order_check(&o, NULL, 0), SG_OK);
+}
+
+/* Run the playbook to the end with the steps in `fail` failing; record what
+ * happened.  Returns the number of decisions taken. */
+static int simulate(const pb_order *o, pb_mask fail, pb_state st[PB_STEP__COUNT],
+                    pb_step ran[PB_STEP__COUNT], int *nran, int *violations)
+{
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++)
+		st[s] = PB_PENDING;
+	*nran = 0;
+	int n = 0;
+	for (;;) {
+		pb_decision d = pb_next(o, st);
+		if (d.verdict == PB_NEXT_END)
+			break;
+		if (++n > 100)
+			break;
+		switch (d.verdict) {
+		case PB_NEXT_RUN:
+			if (!pb_may_start(d.step, st))
+				(*violations)++;
+			ran[(*nran)++] = d.step;
+			st[d.step] = (fail & PB_BIT(d.step)) ? PB_FAILED : PB_DONE;
+			break;
+		case PB_NEXT_SKIP:
+			st[d.step] = PB_SKIPPED;
+			break;
+		case PB_NEXT_BLOCK:
+			if (st[d.cause] != PB_FAILED && st[d.cause] != PB_BLOCKED)
+				(*violations)++;
+			st[d.step] = PB_BLOCKED;
+			break;
+		case PB_NEXT_END:
+			break;
+		}
+	}
+	return n;
+}
+
+/* Does s need (transitively) some step in bad? */
+static bool needs_any(pb_step s, pb_mask bad)
+{
+	pb_mask n = pb_step_needs(s);
+	for (unsigned p = 0; p < PB_STEP__COUNT; p++)
+		if (n & PB_BIT(p))
+			if ((bad & PB_BIT(p)) || needs_any((pb_step)p, bad))
+				return true;
+	return false;
+}
+
+/* A random order consistent with the table (a random topological sort). */
+static void random_order(pb_order *o, unsigned *seed)
+{
+	pb_mask placed = 0;
+	for (unsigned i = 0; i < PB_STEP__COUNT; i++) {
+		pb_step ready[PB_STEP__COUNT];
+		unsigned nr = 0;
+		for (unsigned s = 0; s < PB_STEP__COUNT; s++) {
+			pb_mask pre = pb_step_needs((pb_step)s) | pb_step_after((pb_step)s);
+			if (!(placed & PB_BIT(s)) && (pre & ~placed) == 0)
+				ready[nr++] = (pb_step)s;
+		}
+		*seed = *seed * 1103515245u + 12345u;
+		pb_step pick = ready[(*seed >> 16) % nr];
+		o->steps[i] = pick;
+		placed |= PB_BIT(pick);
+	}
+	o->enabled = PB_BIT(PB_STEP__COUNT) - 1u;
+}
+
+TEST(every_failure_set_every_order)
+{
+	unsigned seed = 42;
+	int violations = 0, checked = 0;
+	for (int round = 0; round < 24; round++) {
+		pb_order o;
+		if (round == 0)
+			pb_order_default(&o);
+		else
+			random_order(&o, &seed);
+		CHECKF(pb_order_check(&o, NULL, 0) == SG_OK, "round %d: generated order invalid", round);
+		/* every subset of failing steps (FINISH never fails here) */
+		for (pb_mask fail = 0; fail < PB_BIT(PB_FINISH); fail++) {
+			pb_state st[PB_STEP__COUNT];
+			pb_step ran[PB_STEP__COUNT];
+			int nran = 0;
+			simulate(&o, fail, st, ran, &nran, &violations);
+			checked++;
+			pb_mask failed_run = 0;
+			for (int i = 0; i < nran; i++)
+				if (st[ran[i]] == PB_FAILED)
+					failed_run |= PB_BIT(ran[i]);
+			for (unsigned s = 0; s < PB_STEP__COUNT; s++) {
+				if (!pb_state_terminal(st[s]))
+					violations++;
+				bool blocked = needs_any((pb_step)s, failed_run);
+				/* blocked exactly when something it needs failed */
+				if (blocked != (st[s] == PB_BLOCKED))
+					violations++;
+			}
+			/* finish always runs, and runs last */
+			if (nran == 0 || ran[nran - 1] != PB_FINISH)
+				violations++;
+			/* isolate ran only after asg succeeded and lb, capture finished */
+			for (int i = 0; i < nran; i++)
+				if (ran[i] == PB_ISOLATE) {
+					bool asg = false, lb = false, cap = false;
+					for (int j = 0; j < i; j++) {
+						asg |= ran[j] == PB_ASG && !(fail & PB_BIT(PB_ASG));
+						lb |= ran[j] == PB_LB;
+						cap |= ran[j] == PB_CAPTURE;
+					}
+					if (!asg || !lb || !cap)
+						violations++;
+				}
+		}
+	}
+	CHECK_INT(violations, 0);
+	CHECK(checked == 24 * (int)PB_BIT(PB_FINISH));
+}
+
+TEST(failures_do_not_stop_independent_steps)
+{
+	pb_order o;
+	pb_order_default(&o);
+	pb_state st[PB_STEP__COUNT];
+	pb_step ran[PB_STEP__COUNT];
+	int nran, v = 0;
+	simulate(&o, PB_BIT(PB_ASG), st, ran, &nran, &v);
+	CHECK_INT(st[PB_ISOLATE], PB_BLOCKED);
+	CHECK_INT(st[PB_STRIP], PB_DONE);
+	CHECK_INT(st[PB_SNAPSHOT], PB_DONE);
+	CHECK_INT(st[PB_FORENSICS], PB_DONE);
+	CHECK_STR(pb_outcome(st), "partial");
+
+	simulate(&o, PB_BIT(PB_CAPTURE), st, ran, &nran, &v);
+	CHECK_INT(st[PB_ISOLATE], PB_DONE);
+	CHECK_INT(st[PB_STRIP], PB_DONE);
+
+	simulate(&o, PB_BIT(PB_SNAPSHOT), st, ran, &nran, &v);
+	CHECK_INT(st[PB_FORENSICS], PB_BLOCKED);
+	CHECK_INT(st[PB_ISOLATE], PB_DONE);
+
+	simulate(&o, PB_BIT(PB_RECORD), st, ran, &nran, &v);
+	for (unsigned s = PB_TAG; s < PB_FINISH; s++)
+		CHECKF(st[s] == PB_BLOCKED, "%s", pb_step_name((pb_step)s));
+	CHECK_INT(st[PB_FINISH], PB_DONE);
+	CHECK_STR(pb_outcome(st), "failed");
+
+	simulate(&o, 0, st, ran, &nran, &v);
+	CHECK_STR(pb_outcome(st), "contained");
+	CHECK_INT(nran, PB_STEP__COUNT);
+	CHECK_INT(v, 0);
+}
+
+TEST(disabled_steps_are_skipped_and_satisfy)
+{
+	pb_order o;
+	pb_order_default(&o);
+	o.enabled &= ~(PB_BIT(PB_ASG) | PB_BIT(PB_SNAPSHOT));
+	pb_state st[PB_STEP__COUNT];
+	pb_step ran[PB_STEP__COUNT];
+	int nran, v = 0;
+	simulate(&o, 0, st, ran, &nran, &v);
+	CHECK_INT(st[PB_ASG], PB_SKIPPED);
+	CHECK_INT(st[PB_SNAPSHOT], PB_SKIPPED);
+	CHECK_INT(st[PB_ISOLATE], PB_DONE);
+	CHECK_INT(st[PB_FORENSICS], PB_DONE);
+	CHECK_INT(v, 0);
+}
+
+TEST(resume_picks_the_running_step)
+{
+	pb_order o;
+	pb_order_default(&o);
+	pb_state st[PB_STEP__COUNT] = {0};
+	for (unsigned s = 0; s < PB_LB; s++)
+		st[s] = PB_DONE;
+	st[PB_LB] = PB_RUNNING; /* killed mid-step */
+	pb_decision d = pb_next(&o, st);
+	CHECK_INT(d.verdict, PB_NEXT_RUN);
+	CHECK_INT(d.step, PB_LB);
+	CHECK(!pb_may_start(PB_ISOLATE, st));
+	st[PB_LB] = PB_DONE;
+	CHECK(!pb_may_start(PB_ISOLATE, st)); /* snapshot, capture not over */
+	for (unsigned s = PB_SNAPSHOT; s <= PB_CAPTURE; s++)
+		st[s] = PB_FAILED;
+	CHECK(pb_may_start(PB_ISOLATE, st));
+	st[PB_ASG] = PB_FAILED;
+	CHECK(!pb_may_start(PB_ISOLATE, st));
+}
+
+TEST_MAIN(table_holds_invariants, names_roundtrip, order_parse_checks_invariants,
+          record_and_finish_cannot_be_disabled, every_failure_set_every_order,
+          failures_do_not_stop_independent_steps, disabled_steps_are_skipped_and_satisfy,
+          resume_picks_the_running_step)

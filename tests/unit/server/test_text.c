@@ -1,0 +1,192 @@
+/* test_text.c — escaping, cleaning, the 403 body, Accept, the url= query
+ * parameter and the serve config parser: table-driven. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/config.h"
+#include "server/query.h"
+#include "server/text.h"
+#include "test.h"
+
+TEST(json_escaping)
+{
+	static const struct { const char *in; size_t n, max; const char *want; } rows[] = {
+		{"plain", 5, 100, "\"plain\""},
+		{"a\"b\\c", 5, 100, "\"a\\\"b\\\\c\""},
+		{"\n\t\x01\x7f", 4, 100, "\"\\u000a\\u0009\\u0001\\u007f\""},
+		{"caf\xc3\xa9", 5, 100, "\"caf\xc3\xa9\""},
+		{"bad\xff\xc3", 5, 100, "\"bad\\ufffd\\ufffd\""},
+		{"\xed\xa0\x80", 3, 100, "\"\\ufffd\\ufffd\\ufffd\""},   /* surrogate */
+		{"\xc0\xaf", 2, 100, "\"\\ufffd\\ufffd\""},              /* overlong */
+		{"abcdef", 6, 3, "\"abc...\""},
+		{"a\0b", 3, 100, "\"a\\u0000b\""},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char mem[128];
+		tbuf b;
+		tb_init(&b, mem, sizeof mem);
+		tb_json(&b, rows[i].in, rows[i].n, rows[i].max);
+		CHECKF(!strcmp(b.p, rows[i].want), "row %zu: got %s want %s", i, b.p, rows[i].want);
+	}
+	/* Truncation never cuts an escape and always closes the string. */
+	for (size_t cap = 3; cap < 40; cap++) {
+		char mem[64];
+		tbuf b;
+		tb_init(&b, mem, cap);
+		tb_json(&b, "\"\"\"\"\xc3\xa9\xc3\xa9\n\n\n", 11, 100);
+		CHECKF(b.len >= 2 && b.p[0] == '"' && b.p[b.len - 1] == '"', "cap %zu: %s", cap, b.p);
+		CHECKF(b.len < cap, "cap %zu overflow", cap);
+		size_t bs = 0;
+		for (size_t k = b.len - 1; k > 0 && b.p[k - 1] == '\\'; k--)
+			bs++;
+		CHECKF(bs % 2 == 0, "cap %zu: dangling backslash: %s", cap, b.p);
+	}
+}
+
+TEST(html_escaping)
+{
+	static const struct { const char *in; const char *want; } rows[] = {
+		{"<script>alert('x')</script>", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"},
+		{"a&b\"c", "a&amp;b&quot;c"},
+		{"\x01\xff", "\xef\xbf\xbd\xef\xbf\xbd"},
+		{"metadata:aws-imds", "metadata:aws-imds"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char mem[256];
+		tbuf b;
+		tb_init(&b, mem, sizeof mem);
+		tb_html(&b, rows[i].in, strlen(rows[i].in));
+		CHECKF(!strcmp(b.p, rows[i].want), "row %zu: got %s", i, b.p);
+	}
+}
+
+TEST(clean)
+{
+	static const struct { const char *in; size_t n; const char *want; } rows[] = {
+		{"http://a/", 9, "http://a/"},
+		{"a\r\nb", 4, "a\\x0d\\x0ab"},
+		{"back\\slash", 10, "back\\\\slash"},
+		{"\xff\xfe", 2, "\\xff\\xfe"},
+		{"\xe2\x82\xac", 3, "\xe2\x82\xac"},
+		{"n\0ul", 4, "n\\x00ul"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char out[64];
+		text_clean(out, sizeof out, rows[i].in, rows[i].n);
+		CHECKF(!strcmp(out, rows[i].want), "row %zu: got %s", i, out);
+	}
+	char small[5];
+	CHECK_INT(text_clean(small, sizeof small, "ab\xe2\x82\xac", 5), 2); /* no cut sequence */
+}
+
+TEST(block_body)
+{
+	char mem[4096];
+	tbuf b;
+	tb_init(&b, mem, sizeof mem);
+	text_block_body(&b, 0, 42, "metadata", "rule\"<x>", 1);
+	CHECK(strstr(b.p, "\"incident\":42") != NULL);
+	CHECK(strstr(b.p, "containment started") != NULL);
+	CHECK(strstr(b.p, "\"rule\":\"rule\\\"<x>\"") != NULL);
+	tb_init(&b, mem, sizeof mem);
+	text_block_body(&b, 1, 7, "loopback", "r<script>", 0);
+	CHECK(strstr(b.p, "#7") != NULL);
+	CHECK(strstr(b.p, "blocked and logged") != NULL);
+	CHECK(strstr(b.p, "<script>") == NULL);
+	CHECK(strstr(b.p, "r&lt;script&gt;") != NULL);
+}
+
+TEST(accept)
+{
+	static const struct { const char *h; int html; } rows[] = {
+		{NULL, 0}, {"application/json", 0}, {"*/*", 0},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 1},
+		{"TEXT/HTML", 1}, {"text/html;q=0", 0}, {"text/html;q=0.0, application/json", 0},
+		{"text/html;q=0.5", 1},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(text_accepts_html(rows[i].h) == rows[i].html, "row %zu", i);
+}
+
+TEST(url_param)
+{
+	static const struct { const char *q; const char *want; } rows[] = {
+		{"url=http%3A%2F%2Fa%2F", "http://a/"},
+		{"x=1&url=http://a/b?c&y=2", "http://a/b?c"},
+		{"url=a+b", "a b"},
+		{NULL, NULL}, {"", NULL}, {"url=", NULL}, {"url", NULL},
+		{"url=a&url=b", NULL}, {"url=a%00b", NULL}, {"urlx=a", NULL},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char *out = NULL;
+		size_t n = 0;
+		const char *why = NULL;
+		int rc = query_url_param(rows[i].q, 100, &out, &n, &why);
+		if (rows[i].want) {
+			CHECKF(rc == 0 && out && !strcmp(out, rows[i].want), "row %zu: %s", i,
+			       out ? out : why);
+		} else {
+			CHECKF(rc == -1 && !out && why, "row %zu accepted", i);
+		}
+		free(out);
+	}
+	char big[400];
+	memset(big, 'a', sizeof big);
+	memcpy(big, "url=", 4);
+	big[sizeof big - 1] = '\0';
+	char *out = NULL;
+	size_t n;
+	const char *why;
+	CHECK_INT(query_url_param(big, 100, &out, &n, &why), -1);
+	CHECK(why && strstr(why, "too long"));
+}
+
+TEST(config)
+{
+	static const struct { const char *text; sg_err want; } rows[] = {
+		{"listen = 127.0.0.1:6000\n# c\n\nmax_body = 10\n", SG_OK},
+		{"max_body = -1\n", SG_ERR_RANGE},
+		{"max_body = 12x\n", SG_ERR_PARSE},
+		{"nonsense = 1\n", SG_ERR_PARSE},
+		{"just words\n", SG_ERR_PARSE},
+		{"contain = metadata,loopback\n", SG_OK},
+		{"contain = metadata,bogus\n", SG_ERR_PARSE},
+		{"store_sync = maybe\n", SG_ERR_PARSE},
+		{"respond = on\nimds = off\n", SG_OK},
+		{"config = other\n", SG_ERR_PARSE},
+		{"listen =\n", SG_ERR_PARSE},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		srvcfg c;
+		char err[256] = "";
+		CHECK_INT(srvcfg_init(&c), SG_OK);
+		sg_err e = srvcfg_parse(&c, rows[i].text, strlen(rows[i].text), "t.conf", err,
+		                        sizeof err);
+		CHECKF(e == rows[i].want, "row %zu: got %d (%s)", i, e, err);
+		if (e != SG_OK)
+			CHECKF(strstr(err, "t.conf:") != NULL, "row %zu: message names the file: %s",
+			       i, err);
+		srvcfg_free(&c);
+	}
+	srvcfg c;
+	char err[256];
+	srvcfg_init(&c);
+	char *argv[] = {"serve", "--max-redirects", "2", "--rule", "allow 10.0.0.0/8",
+	                "--rule=deny 10.1.0.0/16", "--no-imds", "--listen", "[::1]:8080", NULL};
+	int help = 0;
+	CHECK_INT(srvcfg_args(&c, 9, argv, &help, err, sizeof err), SG_OK);
+	CHECK_INT(c.max_redirects, 2);
+	CHECK_INT(c.nrules, 2);
+	CHECK_INT(c.imds, 0);
+	CHECK_STR(c.listen, "[::1]:8080");
+	CHECK_INT(c.contain_mask, 1u << 2); /* default: metadata only */
+	srvcfg_free(&c);
+	srvcfg_init(&c);
+	char *bad[] = {"serve", "stray", NULL};
+	CHECK_INT(srvcfg_args(&c, 2, bad, &help, err, sizeof err), SG_ERR_PARSE);
+	char *missing[] = {"serve", "--store", NULL};
+	CHECK_INT(srvcfg_args(&c, 2, missing, &help, err, sizeof err), SG_ERR_PARSE);
+	srvcfg_free(&c);
+}
+
+TEST_MAIN(json_escaping, html_escaping, clean, block_body, accept, url_param, config)

@@ -1,0 +1,316 @@
+/* test_store.c — the incident store: recording and joining, the one
+ * transition function and its table, claims and lease take-over, the step
+ * journal, durability across reopen, concurrent claimers. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "test.h"
+
+static char dir[] = "/tmp/sg-store-XXXXXX";
+static char path[256];
+static int nth;
+
+static store *fresh(void)
+{
+	store *s = NULL;
+	char err[256];
+	snprintf(path, sizeof path, "%s/db%d.sqlite", dir, nth++);
+	CHECK_INT(store_open(path, NULL, &s, err, sizeof err), SG_OK);
+	return s;
+}
+
+static store_attempt_in att(const char *client, int contain)
+{
+	store_attempt_in a = {
+		.client = client, .request = "GET /go?url=x HTTP/1.1",
+		.url = "http://169.254.169.254/", .dest = "169.254.169.254:80",
+		.category = contain ? "metadata" : "loopback", .rule = "metadata:aws-imds",
+		.reason = "r", .addrs = "[\"169.254.169.254\"]", .instance_id = "i-1",
+		.region = "us-east-1", .az = "us-east-1a", .contain = contain,
+	};
+	return a;
+}
+
+TEST(record_and_join)
+{
+	store *s = fresh();
+	store_attempt_in a = att("10.0.0.1", 1);
+	store_record_out o1, o2, o3;
+	CHECK_INT(store_record(s, &a, &o1), SG_OK);
+	CHECK_INT(o1.opened, 1);
+	CHECK_INT(store_record(s, &a, &o2), SG_OK);
+	CHECK_INT(o2.opened, 0);
+	CHECK_INT(o2.incident_id, o1.incident_id);
+	a.client = "10.0.0.2";
+	CHECK_INT(store_record(s, &a, &o3), SG_OK);
+	CHECK(o3.incident_id != o1.incident_id);
+
+	store_incident inc;
+	CHECK_INT(store_get(s, o1.incident_id, &inc), SG_OK);
+	CHECK_INT(inc.attempts, 2);
+	CHECK_INT(inc.state, STORE_OPEN);
+	CHECK_STR(inc.source, "10.0.0.1");
+	CHECK_STR(inc.az, "us-east-1a");
+	store_incident_free(&inc);
+
+	store_attempt *arr;
+	size_t n;
+	CHECK_INT(store_attempts(s, o1.incident_id, 0, &arr, &n), SG_OK);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(arr[1].url, "http://169.254.169.254/");
+		CHECK_STR(arr[0].headers, "{}");
+	}
+	store_attempts_free(arr, n);
+
+	/* A closed incident is not joined. */
+	store_change c = {.incident_id = o1.incident_id, .to = "closed", .reason = "done",
+	                  .actor = "operator:t"};
+	CHECK_INT(store_transition(s, &c), SG_OK);
+	a.client = "10.0.0.1";
+	CHECK_INT(store_record(s, &a, &o2), SG_OK);
+	CHECK_INT(o2.opened, 1);
+	CHECK(o2.incident_id != o1.incident_id);
+
+	/* Missing client is a caller error and records nothing. */
+	a.client = NULL;
+	CHECK_INT(store_record(s, &a, &o2), SG_ERR_INVAL);
+	store_close(s);
+}
+
+TEST(logged_then_escalated)
+{
+	store *s = fresh();
+	store_attempt_in a = att("10.0.0.9", 0);
+	store_record_out o;
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	store_incident inc;
+	CHECK_INT(store_get(s, o.incident_id, &inc), SG_OK);
+	CHECK_INT(inc.state, STORE_LOGGED);
+	store_incident_free(&inc);
+	int64_t id;
+	CHECK_INT(store_claim(s, "r1", 1000, &id), SG_ERR_NOTFOUND);
+	a.contain = 1;
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	CHECK_INT(o.escalated, 1);
+	CHECK_INT(store_claim(s, "r1", 1000, &id), SG_OK);
+	CHECK_INT(id, o.incident_id);
+	store_history *h;
+	size_t n;
+	CHECK_INT(store_history_list(s, id, &h, &n), SG_OK);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_STR(h[0].to, "logged");
+		CHECK_STR(h[1].from, "logged");
+		CHECK_STR(h[1].to, "open");
+		CHECK_STR(h[2].to, "containing");
+		CHECK_STR(h[2].actor, "r1");
+	}
+	store_history_free(h, n);
+	store_close(s);
+}
+
+TEST(transition_table)
+{
+	static const struct { store_state from, to; int ok; } rows[] = {
+		{STORE_LOGGED, STORE_OPEN, 1},        {STORE_LOGGED, STORE_CONTAINED, 0},
+		{STORE_OPEN, STORE_CONTAINING, 1},    {STORE_OPEN, STORE_CONTAINED, 0},
+		{STORE_CONTAINING, STORE_CONTAINED, 1}, {STORE_CONTAINING, STORE_FAILED, 1},
+		{STORE_FAILED, STORE_OPEN, 1},        {STORE_CONTAINED, STORE_OPEN, 0},
+		{STORE_RELEASED, STORE_CLOSED, 1},    {STORE_CLOSED, STORE_OPEN, 0},
+		{STORE_CLOSED, STORE_RELEASED, 0},    {STORE_STATE__COUNT, STORE_OPEN, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(store_state_allowed(rows[i].from, rows[i].to) == rows[i].ok, "row %zu", i);
+	for (int i = 0; i < STORE_STATE__COUNT; i++) {
+		store_state st;
+		CHECK_INT(store_state_parse(store_state_name((store_state)i), &st), SG_OK);
+		CHECK_INT(st, i);
+	}
+	store_state st;
+	CHECK_INT(store_state_parse("Open", &st), SG_ERR_PARSE);
+}
+
+TEST(claim_lease_and_steps)
+{
+	store *s = fresh();
+	store_attempt_in a = att("10.1.1.1", 1);
+	store_record_out o;
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	int64_t id = 0, id2 = 0;
+	CHECK_INT(store_claim(s, "r1", 60000, &id), SG_OK);
+	CHECK_INT(id, o.incident_id);
+	CHECK_INT(store_claim(s, "r2", 60000, &id2), SG_ERR_NOTFOUND);
+
+	/* Only the lease owner moves it or writes steps. */
+	store_change c = {.incident_id = id, .to = "contained", .reason = "x", .actor = "r2"};
+	CHECK_INT(store_transition(s, &c), SG_ERR_BUSY);
+	store_change st = {.incident_id = id, .step = "protect", .to = "running",
+	                   .from = "", .reason = "start", .actor = "r1", .bump_attempts = 1,
+	                   .data = "{\"try\":1}"};
+	CHECK_INT(store_transition(s, &st), SG_OK);
+	CHECK_INT(store_transition(s, &st), SG_ERR_STATE); /* CAS: no longer "" */
+	st.actor = "r2";
+	st.from = NULL;
+	CHECK_INT(store_transition(s, &st), SG_ERR_BUSY);
+	st.actor = "r1";
+	st.to = "done";
+	st.data = NULL;
+	st.bump_attempts = 0;
+	CHECK_INT(store_transition(s, &st), SG_OK);
+	store_step step;
+	CHECK_INT(store_step_get(s, id, "protect", &step), SG_OK);
+	CHECK_STR(step.status, "done");
+	CHECK_STR(step.data, "{\"try\":1}");
+	CHECK_INT(step.attempts, 1);
+	store_step_free(&step);
+	CHECK_INT(store_step_get(s, id, "nope", &step), SG_ERR_NOTFOUND);
+	st.step = "Bad Name";
+	CHECK_INT(store_transition(s, &st), SG_ERR_INVAL);
+
+	/* Entering containing is claim's job; a forbidden move is refused. */
+	c.actor = "r1";
+	c.to = "containing";
+	CHECK_INT(store_transition(s, &c), SG_ERR_INVAL);
+	c.to = "logged";
+	CHECK_INT(store_transition(s, &c), SG_ERR_STATE);
+
+	/* Lease expiry: a second responder takes over. */
+	CHECK_INT(store_renew(s, id, "r1", 1), SG_OK);
+	CHECK_INT(store_renew(s, id, "r2", 1), SG_ERR_BUSY);
+	usleep(20000);
+	CHECK_INT(store_claim(s, "r2", 60000, &id2), SG_OK);
+	CHECK_INT(id2, id);
+	store_incident inc;
+	CHECK_INT(store_get(s, id, &inc), SG_OK);
+	CHECK_STR(inc.lease_owner, "r2");
+	CHECK(strstr(inc.state_reason, "taken over by r2") != NULL);
+	store_incident_free(&inc);
+	c.to = "contained";
+	c.actor = "r1"; /* the old owner has lost it */
+	CHECK_INT(store_transition(s, &c), SG_ERR_BUSY);
+	c.actor = "r2";
+	c.from = "containing";
+	CHECK_INT(store_transition(s, &c), SG_OK);
+	CHECK_INT(store_get(s, id, &inc), SG_OK);
+	CHECK_INT(inc.state, STORE_CONTAINED);
+	CHECK_STR(inc.lease_owner, "");
+	store_incident_free(&inc);
+
+	int64_t counts[STORE_STATE__COUNT];
+	CHECK_INT(store_count_states(s, counts), SG_OK);
+	CHECK_INT(counts[STORE_CONTAINED], 1);
+	store_close(s);
+}
+
+TEST(reopen_and_many)
+{
+	store *s = fresh();
+	store_attempt_in a[3] = {att("1.1.1.1", 1), att("2.2.2.2", 0), att("1.1.1.1", 1)};
+	store_record_out o[3];
+	CHECK_INT(store_record_many(s, a, 3, o), SG_OK);
+	CHECK_INT(o[2].incident_id, o[0].incident_id);
+	a[1].client = "";
+	CHECK_INT(store_record_many(s, a, 3, o), SG_ERR_INVAL); /* all or nothing */
+	store_close(s);
+
+	char err[256];
+	store_opts ro = {.readonly = 1};
+	CHECK_INT(store_open(path, &ro, &s, err, sizeof err), SG_OK);
+	store_incident *arr;
+	size_t n;
+	CHECK_INT(store_list(s, -1, 0, &arr, &n), SG_OK);
+	CHECK_INT(n, 2);
+	if (n == 2)
+		CHECK_INT(arr[1].attempts, 2);
+	store_incidents_free(arr, n);
+	CHECK_INT(store_list(s, STORE_LOGGED, 0, &arr, &n), SG_OK);
+	CHECK_INT(n, 1);
+	store_incidents_free(arr, n);
+	store_close(s);
+
+	/* A newer schema is refused, a non-database is corrupt. */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "sqlite3 %s 'PRAGMA user_version=99'", path);
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(store_open(path, NULL, &s, err, sizeof err), SG_ERR_UNSUPPORTED);
+	CHECK(s == NULL);
+	snprintf(cmd, sizeof cmd, "%s/junk", dir);
+	FILE *f = fopen(cmd, "w");
+	fputs("this is not a database, not at all, definitely not one", f);
+	fclose(f);
+	CHECK_INT(store_open(cmd, NULL, &s, err, sizeof err), SG_ERR_CORRUPT);
+}
+
+TEST(concurrent_claimers)
+{
+	store *s = fresh();
+	enum { N = 40 };
+	for (int i = 0; i < N; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "10.9.0.%d", i);
+		store_attempt_in a = att(ip, 1);
+		CHECK_INT(store_record(s, &a, NULL), SG_OK);
+	}
+	store_close(s);
+	pid_t kids[3];
+	for (int k = 0; k < 3; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			store *c = NULL;
+			char err[256], owner[16];
+			snprintf(owner, sizeof owner, "k%d", k);
+			if (store_open(path, NULL, &c, err, sizeof err))
+				_exit(3);
+			int64_t id;
+			sg_err e;
+			while ((e = store_claim(c, owner, 60000, &id)) == SG_OK || e == SG_ERR_BUSY)
+				;
+			store_close(c);
+			_exit(e == SG_ERR_NOTFOUND ? 0 : 4);
+		}
+	}
+	for (int k = 0; k < 3; k++) {
+		int st;
+		waitpid(kids[k], &st, 0);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	char err[256];
+	CHECK_INT(store_open(path, NULL, &s, err, sizeof err), SG_OK);
+	int64_t counts[STORE_STATE__COUNT];
+	CHECK_INT(store_count_states(s, counts), SG_OK);
+	CHECK_INT(counts[STORE_CONTAINING], N);
+	/* each incident claimed exactly once: one open->containing row each */
+	int claims = 0;
+	for (int id = 1; id <= N; id++) {
+		store_history *h;
+		size_t n;
+		if (store_history_list(s, id, &h, &n) == SG_OK) {
+			for (size_t i = 0; i < n; i++)
+				claims += !strcmp(h[i].to, "containing");
+			store_history_free(h, n);
+		}
+	}
+	CHECK_INT(claims, N);
+	store_close(s);
+}
+
+static void setup(void)
+{
+	if (!mkdtemp(dir))
+		abort();
+}
+
+static void cleanup(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup failed\n");
+}
+
+TEST_MAIN(setup, record_and_join, logged_then_escalated, transition_table,
+          claim_lease_and_steps, reopen_and_many, concurrent_claimers, cleanup)

@@ -16,7 +16,7 @@
 #include "forensics/hpool.h"
 
 #define TSK_READ_CHUNK (1u << 20)
-#define MAX_PENDING 256
+#define MAX_PENDING 8 /* batches of up to HP_BATCH files */
 
 /* Our image: TSK_IMG_INFO must come first (libtsk casts). */
 typedef struct fx_img {

@@ -361,7 +361,8 @@ static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, size_t n)
 		    nm->type != TSK_FS_NAME_TYPE_DIR)
 			refs[k++] = (ref){nm->meta_addr, i};
 	}
-	qsort(refs, k, sizeof *refs, cmp_ref);
+	if (k > 1)
+		qsort(refs, k, sizeof *refs, cmp_ref);
 	for (size_t a = 0; a < k;) {
 		size_t b = a + 1;
 		while (b < k && refs[b].inum == refs[a].inum)

@@ -72,6 +72,10 @@ acq=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['
 /usr/bin/time -f %M -o "$W/rss" "$SG" forensics examine --device "$img" --out "$W/o4" --no-device-hash >/dev/null 2>&1
 rss=$(cat "$W/rss")
 t_e2e=$(t "$SG" forensics examine --device "$img" --out "$W/o5" --no-device-hash --workers 2)
+# CPU seconds (user+sys) of whole runs: what the figures would be on idle cores
+cpu() { /usr/bin/time -f '%U %S' -o "$W/cpu" "$@" >/dev/null 2>&1; awk '{print $1 + $2}' "$W/cpu"; }
+c_sg=$(cpu "$SG" forensics examine --device "$img" --out "$W/o6" --no-device-hash --workers 2)
+c_fi=$(cpu fiwalk -O -x "$img")
 
 MB=1000000
 printf '\nimage: %s bytes, %s regular files, %s bytes of file content (%s in the large files)\n' \
@@ -91,3 +95,6 @@ printf '\nratios: files/s vs fiwalk %sx walk phase, %sx whole process (target >=
   "$(echo "scale=1; $t_fi / $t_e2e" | bc -l)" \
   "$(echo "scale=2; ($hashed / $w2) / $one" | bc -l)"
 printf 'peak RSS of examine: %s KiB\n' "$rss"
+printf 'CPU seconds (user+sys): ssrfguard examine %s, fiwalk %s (%sx); ssrfguard hashes %s MB per CPU-second (one core of SHA-256: %s MB/s)\n' \
+  "$c_sg" "$c_fi" "$(echo "scale=1; $c_fi / $c_sg" | bc -l)" "$(rate "$hashed/$MB" "$c_sg")" "$(rate "$one" $MB)"
+printf 'load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -38,6 +38,7 @@ variant() {
   local devsum; devsum=$(sha256sum "$evil" | cut -d' ' -f1)
   check "$name: acquisition hash equals sha256sum" test "$(jget "$out/report.json" 'r["evidence"][0]["sha256"]')" == "$devsum"
   check "$name: result line names the report and its hash" test "$(jline 'r["report_sha256"]' <"$WORK/$name.result")" == "$(sha256sum "$out/report.json" | cut -d' ' -f1)"
+  check "$name: file list and sizes agree with fiwalk" $PY "$HERE/fiwalk_check.py" "$evil" "$out/$name-evil.img/manifest.jsonl"
   mount_ro "$evil" "$WORK/ro-$name" ext4
   check "$name: manifest agrees with the kernel's view" $PY "$HERE/crosscheck.py" "$out/$name-evil.img/manifest.jsonl" "$WORK/ro-$name"
   ( cd "$WORK/ro-$name" && hashdeep -o f -c sha256 -a -k "$out/$name-evil.img/manifest.hashdeep" -r -l . ) >"$WORK/$name.audit" 2>&1 || true

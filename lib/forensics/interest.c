@@ -34,6 +34,20 @@ static const struct {
 	{"/etc/profile", "shell startup"},
 	{"/etc/profile.d", "shell startup"},
 	{"/etc/bashrc", "shell startup"},
+	{"/etc/hosts", "name resolution"},
+	{"/etc/resolv.conf", "name resolution"},
+	{"/etc/nsswitch.conf", "name resolution"},
+	{"/etc/pam.d", "authentication"},
+	{"/root", "root's home"},
+	{"/bin", "system binaries"},
+	{"/sbin", "system binaries"},
+	{"/usr/bin", "system binaries"},
+	{"/usr/sbin", "system binaries"},
+	{"/usr/local/bin", "system binaries"},
+	{"/lib", "system libraries"},
+	{"/lib64", "system libraries"},
+	{"/usr/lib", "system libraries"},
+	{"/usr/lib64", "system libraries"},
 	{"/tmp", "temporary directory"},
 	{"/var/tmp", "temporary directory"},
 	{"/dev/shm", "temporary directory"},
@@ -65,18 +79,18 @@ const char *fx_interest(const char *path, size_t len, uint32_t mode, fx_type typ
 			path = colon + 1;
 		}
 	}
+	if (type == FX_T_FILE && (mode & 06000))
+		return "setuid/setgid";
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t sl = strlen(suffixes[i].suffix);
+		if (len >= sl && !memcmp(path + len - sl, suffixes[i].suffix, sl))
+			return suffixes[i].why;
+	}
 	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
 		size_t pl = strlen(prefixes[i].prefix);
 		if (len >= pl && !memcmp(path, prefixes[i].prefix, pl) &&
 		    (len == pl || path[pl] == '/'))
 			return prefixes[i].why;
 	}
-	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		size_t sl = strlen(suffixes[i].suffix);
-		if (len >= sl && !memcmp(path + len - sl, suffixes[i].suffix, sl))
-			return suffixes[i].why;
-	}
-	if (type == FX_T_FILE && (mode & 06000))
-		return "setuid/setgid";
 	return NULL;
 }

@@ -114,7 +114,9 @@ TEST(interest)
 	          "ssh authorized_keys");
 	CHECK_STR(fx_interest("/usr/bin/x", 10, 04755, FX_T_FILE), "setuid/setgid");
 	CHECK(fx_interest("/var/wwwx", 9, 0644, FX_T_FILE) == NULL);
-	CHECK(fx_interest("/usr/bin/x", 10, 0755, FX_T_FILE) == NULL);
+	CHECK(fx_interest("/home/u/x", 9, 0755, FX_T_FILE) == NULL);
+	CHECK_STR(fx_interest("/usr/bin/x", 10, 0755, FX_T_FILE), "system binaries");
+	CHECK_STR(fx_interest("/etc/resolv.conf", 16, 0644, FX_T_LINK), "name resolution");
 }
 
 TEST(custody_chain)

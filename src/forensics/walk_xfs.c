@@ -421,8 +421,11 @@ done:
 		umount2(mnt, MNT_DETACH);
 	if (made)
 		rmdir(mnt);
-	if (lfd >= 0)
-		close(lfd); /* auto-clear detaches the loop device */
+	if (lfd >= 0) {
+		/* detach now rather than whenever auto-clear gets to it */
+		ioctl(lfd, LOOP_CLR_FD, 0);
+		close(lfd);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return rc;

@@ -10,6 +10,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d /tmp/sg-forensics-test.XXXXXX)
 MOUNTS=()
+LOOPS=()
 FAILS=0
 
 cleanup() {
@@ -17,6 +18,7 @@ cleanup() {
   for m in "${MOUNTS[@]}"; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
+  for m in "${LOOPS[@]}"; do losetup -d "$m" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -25,12 +27,17 @@ fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 ok()   { echo "ok: $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 
-# mount_rw IMG DIR [OFFSET]: a loop mount to make the "attacker's" changes
+# mount_rw IMG DIR: a loop mount to make the "attacker's" changes.  Its own
+# loop device (never one that mount(8) might reuse, e.g. a read-only one),
+# detached and synced on unmount so every write is in the image file.
+declare -A LOOP_OF
 mount_rw() {
   mkdir -p "$2"
-  local opt=loop
-  [ -n "${3:-}" ] && opt="loop,offset=$3"
-  mount -o "$opt" "$1" "$2"
+  local dev
+  dev=$(losetup --find --show "$1")
+  LOOPS+=("$dev")
+  LOOP_OF[$2]=$dev
+  mount "$dev" "$2"
   MOUNTS+=("$2")
 }
 mount_ro() {
@@ -39,8 +46,19 @@ mount_ro() {
   case "${3:-}" in xfs) opt="$opt,norecovery,nouuid" ;; ext*) opt="$opt,noload" ;; esac
   mount -o "$opt" "$1" "$2" 2>/dev/null || mount -o loop,ro "$1" "$2"
   MOUNTS+=("$2")
+  LOOP_OF[$2]=""
 }
-unmount() { umount "$1"; }
+unmount() {
+  umount "$1"
+  local dev=${LOOP_OF[$1]:-}
+  if [ -n "$dev" ]; then
+    losetup -d "$dev" 2>/dev/null || true
+    unset "LOOP_OF[$1]"
+    local i
+    for i in $(seq 1 100); do losetup "$dev" >/dev/null 2>&1 || break; sleep 0.1; done
+  fi
+  sync
+}
 
 # make_tree DIR: the known-good system tree every image starts from
 make_tree() {

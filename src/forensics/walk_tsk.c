@@ -320,73 +320,108 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 	return SG_OK;
 }
 
-typedef struct ref {
-	TSK_INUM_T inum;
-	size_t idx;
-} ref;
+typedef struct live_name {
+	uint32_t inode;
+	const uint8_t *name;
+	uint8_t len;
+} live_name;
 
-static int cmp_ref(const void *x, const void *y)
+static int cmp_live(const void *x, const void *y)
 {
-	const ref *a = x, *b = y;
-	return a->inum < b->inum ? -1 : a->inum > b->inum;
-}
-
-static int implausible_name(const char *n)
-{
-	size_t len = strlen(n);
-	if (len <= 2)
-		return 1;
-	for (const unsigned char *p = (const unsigned char *)n; *p; p++)
-		if (*p < 0x20)
-			return 1;
-	return 0;
+	const live_name *a = x, *b = y;
+	if (a->inode != b->inode)
+		return a->inode < b->inode ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->name, b->name, a->len);
 }
 
 /*
- * Mark names libtsk 4.11 invents from the index blocks of large (htree)
- * ext4 directories: they repeat an inode that a real name in the same
- * directory already holds, beyond its link count.  Only names that look
- * invented (very short, or holding control bytes) are dropped.
+ * The live names of an ext2/3/4 directory as the kernel sees them: in every
+ * block, follow the rec_len chain and keep entries with a non-zero inode.
+ * Index blocks of large (htree) directories hold one empty entry spanning
+ * the block, so they yield nothing -- libtsk 4.11 instead reads names out
+ * of them.  Returns a sorted array (*n entries; *data holds the bytes), or
+ * NULL when the directory cannot be read this way (then nothing is
+ * filtered).
  */
-static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, size_t n)
+#define DIR_READ_MAX (64u << 20)
+static live_name *ext_live_names(walker *w, TSK_INUM_T inum, size_t *n, uint8_t **data)
 {
-	uint8_t *drop = NULL;
-	ref *refs = malloc((n ? n : 1) * sizeof *refs);
-	if (!refs)
+	*n = 0;
+	*data = NULL;
+	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, inum);
+	if (!f || !f->meta || f->meta->size <= 0 || (uint64_t)f->meta->size > DIR_READ_MAX ||
+	    w->fs->block_size < 1024 || f->meta->size % w->fs->block_size) {
+		tsk_fs_file_close(f);
+		tsk_error_reset();
 		return NULL;
+	}
+	size_t size = (size_t)f->meta->size, bs = w->fs->block_size;
+	uint8_t *buf = malloc(size);
+	live_name *v = malloc((size / 12 + 1) * sizeof *v);
+	ssize_t got = buf && v ? tsk_fs_file_read(f, 0, (char *)buf, size, TSK_FS_FILE_READ_FLAG_NONE) : -1;
+	tsk_fs_file_close(f);
+	if (got != (ssize_t)size) {
+		tsk_error_reset();
+		free(buf);
+		free(v);
+		return NULL;
+	}
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, i);
-		if (nm && nm->name && (nm->flags & TSK_FS_NAME_FLAG_ALLOC) && !TSK_FS_ISDOT(nm->name) &&
-		    nm->type != TSK_FS_NAME_TYPE_DIR)
-			refs[k++] = (ref){nm->meta_addr, i};
+	for (size_t blk = 0; blk < size; blk += bs) {
+		size_t off = 0;
+		while (off + 8 <= bs) {
+			const uint8_t *e = buf + blk + off;
+			uint32_t ino = (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 |
+			               (uint32_t)e[3] << 24;
+			size_t rec = (size_t)(e[4] | e[5] << 8);
+			if (rec == 0 && bs == 65536)
+				rec = 65536; /* 64 KiB blocks encode a full-block entry as 0 */
+			size_t nl = e[6];
+			if (rec < 8 || rec % 4 || off + rec > bs || 8 + nl > rec) {
+				/* a damaged block: trust libtsk for this directory */
+				free(buf);
+				free(v);
+				return NULL;
+			}
+			if (ino && nl)
+				v[k++] = (live_name){ino, e + 8, (uint8_t)nl};
+			off += rec;
+		}
 	}
 	if (k > 1)
-		qsort(refs, k, sizeof *refs, cmp_ref);
-	for (size_t a = 0; a < k;) {
-		size_t b = a + 1;
-		while (b < k && refs[b].inum == refs[a].inum)
-			b++;
-		if (b - a > 1) {
-			TSK_FS_FILE *f = tsk_fs_dir_get(dir, refs[a].idx);
-			size_t nlink = f && f->meta ? (size_t)f->meta->nlink : 0;
-			tsk_fs_file_close(f);
-			for (size_t i = a; i < b && b - a > nlink; i++) {
-				const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, refs[i].idx);
-				if (!implausible_name(nm->name))
-					continue;
-				if (!drop && !(drop = calloc(n, 1)))
-					break;
-				if (!drop[refs[i].idx]) {
-					drop[refs[i].idx] = 1;
-					nlink++; /* one fewer excess name */
-				}
-			}
-		}
-		a = b;
+		qsort(v, k, sizeof *v, cmp_live);
+	*n = k;
+	*data = buf;
+	return v;
+}
+
+/* Mark the allocated names libtsk lists that the directory does not hold. */
+static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, TSK_INUM_T inum, size_t n)
+{
+	size_t nlive = 0;
+	uint8_t *data = NULL;
+	live_name *live = ext_live_names(w, inum, &nlive, &data);
+	if (!live)
+		return NULL;
+	uint8_t *drop = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, i);
+		if (!nm || !nm->name || !(nm->flags & TSK_FS_NAME_FLAG_ALLOC) || TSK_FS_ISDOT(nm->name))
+			continue;
+		size_t len = strlen(nm->name);
+		live_name key = {(uint32_t)nm->meta_addr, (const uint8_t *)nm->name,
+		                 (uint8_t)(len > 255 ? 255 : len)};
+		if (len <= 255 && nm->meta_addr <= UINT32_MAX &&
+		    bsearch(&key, live, nlive, sizeof *live, cmp_live))
+			continue;
+		if (!drop && !(drop = calloc(n, 1)))
+			break;
+		drop[i] = 1;
 	}
-	free(refs);
-	(void)w;
+	free(live);
+	free(data);
 	return drop;
 }
 
@@ -401,7 +436,7 @@ static sg_err walk_dir(walker *w, dir_item *d)
 	}
 	size_t n = tsk_fs_dir_getsize(dir);
 	sg_err err = SG_OK;
-	uint8_t *drop = w->ext_filetype ? find_bogus(w, dir, n) : NULL;
+	uint8_t *drop = w->ext_filetype ? find_bogus(w, dir, d->inum, n) : NULL;
 	for (size_t i = 0; i < n && !err; i++) {
 		if (drop && drop[i]) {
 			w->bogus++;
@@ -413,10 +448,10 @@ static sg_err walk_dir(walker *w, dir_item *d)
 			continue;
 		}
 		TSK_FS_NAME *nm = f->name;
-		/* libtsk 4.11 reads the index blocks of large (htree) ext4
-		   directories as if they held names: such "names" have no file
-		   type, which every real entry of these file systems has */
-		if (nm && w->ext_filetype && nm->type == TSK_FS_NAME_TYPE_UNDEF) {
+		/* a "deleted" name with no inode and no type is index-block
+		   debris (real ext entries keep their type byte) */
+		if (nm && w->ext_filetype && (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) &&
+		    nm->type == TSK_FS_NAME_TYPE_UNDEF && nm->meta_addr == 0) {
 			w->bogus++;
 			tsk_fs_file_close(f);
 			continue;

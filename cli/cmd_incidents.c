@@ -18,6 +18,7 @@ static const char usage_text[] =
 	"       ssrfguard incidents [OPTIONS] show ID [--json]\n"
 	"       ssrfguard incidents [OPTIONS] retry ID\n"
 	"       ssrfguard incidents [OPTIONS] release ID\n"
+	"       ssrfguard incidents [OPTIONS] open INSTANCE [--reason TEXT]\n"
 	"\n"
 	"  list       incidents, newest first (state: logged, open, containing,\n"
 	"             contained, failed, released, closed)\n"
@@ -26,6 +27,8 @@ static const char usage_text[] =
 	"  retry ID   a failed incident goes back to open; its failed and blocked\n"
 	"             steps run again (the daemon claims it, or run\n"
 	"             `ssrfguard respond --incident ID`)\n"
+	"  open I     open an incident asking for containment of instance I (a\n"
+	"             finding from elsewhere); the responder daemon runs it\n"
 	"  release ID restore what containment took away, from the recorded\n"
 	"             instance: security groups of every ENI, the instance profile,\n"
 	"             target group and classic ELB registrations, the ASG\n"
@@ -143,47 +146,12 @@ static void actor_name(char *out, size_t cap)
 	snprintf(out, cap, "operator:%s", u && *u ? u : "unknown");
 }
 
-static int do_retry(store *st, int64_t id)
+static int do_retry(responder *r, int64_t id)
 {
-	char actor[96];
+	char actor[96], msg[512];
 	actor_name(actor, sizeof actor);
-	store_incident inc = {0};
-	sg_err err = store_get(st, id, &inc);
-	if (err) {
-		fprintf(stderr, "ssrfguard incidents: INC-%lld: %s\n", (long long)id, sg_strerror(err));
-		return 1;
-	}
-	store_state was = inc.state;
-	store_incident_free(&inc);
-	if (was != STORE_FAILED) {
-		fprintf(stderr, "ssrfguard incidents: INC-%lld is %s; only failed incidents are retried\n",
-		        (long long)id, store_state_name(was));
-		return 1;
-	}
-	/* failed and blocked steps, and finish, run again */
-	store_step *rows = NULL;
-	size_t n = 0;
-	if ((err = store_steps(st, id, &rows, &n)) == SG_OK)
-		for (size_t i = 0; i < n && !err; i++) {
-			pb_step s;
-			if (pb_step_parse(rows[i].name, &s) != SG_OK)
-				continue;
-			if (!strcmp(rows[i].status, "failed") || !strcmp(rows[i].status, "blocked") ||
-			    (s == PB_FINISH) || !strcmp(rows[i].status, "skipped")) {
-				store_change c = {.incident_id = id, .step = rows[i].name, .to = "pending",
-				                  .reason = "retry", .actor = actor};
-				err = store_transition(st, &c);
-			}
-		}
-	store_steps_free(rows, n);
-	if (!err) {
-		store_change c = {.incident_id = id, .to = "open", .reason = "retried by an operator",
-		                  .actor = actor};
-		err = store_transition(st, &c);
-	}
-	if (err) {
-		fprintf(stderr, "ssrfguard incidents: INC-%lld: %s (%s)\n", (long long)id, sg_strerror(err),
-		        store_errmsg(st));
+	if (respond_retry(r, id, actor, msg, sizeof msg) != SG_OK) {
+		fprintf(stderr, "ssrfguard incidents retry: %s\n", msg);
 		return 1;
 	}
 	printf("INC-%lld is open again: the responder will claim it (or run "
@@ -198,7 +166,7 @@ int cmd_incidents(int argc, char **argv)
 	respond_config_default(&cfg);
 	const char *st_env = getenv("SSRFGUARD_STORE");
 	cfg.store_path = st_env && *st_env ? st_env : "/var/lib/ssrfguard/incidents.db";
-	const char *verb = NULL, *arg = NULL, *state_name = NULL;
+	const char *verb = NULL, *arg = NULL, *state_name = NULL, *reason = NULL;
 	bool as_json = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -218,6 +186,8 @@ int cmd_incidents(int argc, char **argv)
 			dst = &cfg.ca_bundle;
 		else if (!strcmp(a, "--state"))
 			dst = &state_name;
+		else if (!strcmp(a, "--reason"))
+			dst = &reason;
 		else if (a[0] == '-') {
 			fprintf(stderr, "ssrfguard incidents: unknown option '%s'\n", a);
 			return 2;
@@ -242,6 +212,26 @@ int cmd_incidents(int argc, char **argv)
 		return 2;
 	}
 	int64_t id = 0;
+	if (!strcmp(verb, "open")) {
+		if (!arg || strncmp(arg, "i-", 2) != 0) {
+			fprintf(stderr, "ssrfguard incidents open: needs an instance id (i-...)\n");
+			return 2;
+		}
+		responder *r = NULL;
+		char m[256];
+		if (respond_new(&cfg, &r, m, sizeof m)) {
+			fprintf(stderr, "ssrfguard incidents: %s\n", m);
+			return 1;
+		}
+		sg_err err = respond_open_manual(r, arg, cfg.region, reason ? reason : "incidents open", &id);
+		respond_free(r);
+		if (err) {
+			fprintf(stderr, "ssrfguard incidents open: %s\n", sg_strerror(err));
+			return 1;
+		}
+		printf("INC-%lld\n", (long long)id);
+		return 0;
+	}
 	bool needs_id = strcmp(verb, "list") != 0;
 	if (needs_id && !(id = parse_id(arg))) {
 		fprintf(stderr, "ssrfguard incidents %s: needs an incident id\n", verb);
@@ -266,15 +256,15 @@ int cmd_incidents(int argc, char **argv)
 	int rc = 2;
 	if (!strcmp(verb, "list"))
 		rc = do_list(st, state, as_json);
-	else if (!strcmp(verb, "retry"))
-		rc = do_retry(st, id);
-	else if (!strcmp(verb, "show") || !strcmp(verb, "release")) {
+	else if (!strcmp(verb, "show") || !strcmp(verb, "release") || !strcmp(verb, "retry")) {
 		responder *r = NULL;
 		if (respond_new(&cfg, &r, msg, sizeof msg)) {
 			fprintf(stderr, "ssrfguard incidents: %s\n", msg);
 			rc = 1;
 		} else if (!strcmp(verb, "show"))
 			rc = do_show(r, id, as_json);
+		else if (!strcmp(verb, "retry"))
+			rc = do_retry(r, id);
 		else {
 			char actor[96];
 			actor_name(actor, sizeof actor);

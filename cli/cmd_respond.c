@@ -1,4 +1,5 @@
 /* cmd_respond.c — `ssrfguard respond`: contain and preserve instances. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -120,6 +121,7 @@ int cmd_respond(int argc, char **argv)
 		o.cfg.progress = print_progress;
 		o.cfg.progress_ctx = NULL;
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any worker thread */
 	responder *r = NULL;
 	if (respond_new(&o.cfg, &r, msg, sizeof msg)) {
 		fprintf(stderr, "ssrfguard respond: %s\n", msg);
@@ -151,6 +153,15 @@ int cmd_respond(int argc, char **argv)
 		char outcome[32] = "";
 		if (!err)
 			err = respond_run_incident(r, id, outcome, sizeof outcome);
+		if (err == SG_ERR_STATE && o.instance) {
+			/* the instance's incident had failed (or was only observed): an
+			 * operator asking again means "run it again" */
+			char actor[96];
+			const char *u = getenv("USER");
+			snprintf(actor, sizeof actor, "operator:%s", u && *u ? u : "unknown");
+			if (respond_retry(r, id, actor, msg, sizeof msg) == SG_OK)
+				err = respond_run_incident(r, id, outcome, sizeof outcome);
+		}
 		if (err) {
 			fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
 			status = err == SG_ERR_BUSY ? 3 : 1;

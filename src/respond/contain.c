@@ -13,8 +13,6 @@
 			goto fail;                                                                 \
 	} while (0)
 
-static unsigned poll_ms(rsp_run *x) { return x->cfg->poll_ms ? x->cfg->poll_ms : 1000; }
-
 sg_err rsp_step_tag(rsp_run *x)
 {
 	struct aws_tag tags[] = {
@@ -71,7 +69,8 @@ sg_err rsp_step_imds(rsp_run *x)
 			snprintf(x->note, sizeof x->note, "metadata options still pending after %u s", wait);
 			return SG_ERR_TIMEOUT;
 		}
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 	}
 }
 
@@ -208,7 +207,8 @@ sg_err rsp_step_asg(rsp_run *x)
 			snprintf(x->note, sizeof x->note, "still %s in %s after %u s", life, group, wait);
 			return SG_ERR_TIMEOUT;
 		}
-		rsp_sleep_ms(poll_ms(x));
+		if ((err = rsp_pause(x)))
+			return err;
 		if ((err = asg_now(x, group, sizeof group, life, sizeof life)))
 			return err;
 	}
@@ -331,18 +331,32 @@ static sg_err revoke_all(rsp_run *x, const char *group, bool egress, size_t *rev
 	return err;
 }
 
-static sg_err authorize_all(rsp_run *x, const char *group, bool egress)
+static sg_err authorize_one(rsp_run *x, const char *group, bool egress, bool v6)
 {
 	struct aws_params *p = aws_params_new();
 	aws_params_add(p, "GroupId", group);
 	aws_params_add(p, "IpPermissions.1.IpProtocol", "-1");
-	aws_params_add(p, "IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0");
-	aws_params_add(p, "IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "::/0");
+	if (v6)
+		aws_params_add(p, "IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "::/0");
+	else
+		aws_params_add(p, "IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0");
+	char change[64];
+	snprintf(change, sizeof change, "allow all %s %s", v6 ? "IPv6" : "IPv4", egress ? "egress" : "ingress");
 	sg_err err = rsp_query(x, AWS_EC2,
 	                       egress ? "AuthorizeSecurityGroupEgress" : "AuthorizeSecurityGroupIngress", p, 0,
-	                       group, egress ? "allow all egress" : "allow all ingress", NULL, NULL);
+	                       group, change, NULL, NULL);
 	aws_params_free(p);
 	return err == SG_ERR_EXISTS ? SG_OK : err; /* InvalidPermission.Duplicate: already there */
+}
+
+/* All traffic both ways, IPv4 and IPv6 (one call each: a duplicate
+ * refuses the whole call, so they must not share one). */
+static sg_err authorize_all(rsp_run *x, const char *group, bool egress)
+{
+	sg_err err = authorize_one(x, group, egress, false);
+	if (!err)
+		err = authorize_one(x, group, egress, true);
+	return err;
 }
 
 /* Find or create the group of `role` (open | quarantine) in vpc. */
@@ -396,26 +410,40 @@ static sg_err ensure_group(rsp_run *x, const char *vpc, const char *role, char *
 			return SG_ERR_PROTOCOL;
 	}
 	rsp_created(x, key, out);
-	/* make its rules right every time (a crash may have left them half done) */
-	size_t revoked = 0;
-	if (!strcmp(role, "open")) {
-		if ((err = authorize_all(x, out, false)) || (err = authorize_all(x, out, true)))
+	/* make its rules right every time (a crash may have left them half
+	 * done); a group just created may not be visible yet (NotFound for a
+	 * moment, as AWS is eventually consistent): wait for it */
+	for (int tries = 0;; tries++) {
+		size_t revoked = 0;
+		if (!strcmp(role, "open")) {
+			if (!(err = authorize_all(x, out, false)))
+				err = authorize_all(x, out, true);
+		} else {
+			if (!(err = revoke_all(x, out, false, &revoked)))
+				err = revoke_all(x, out, true, &revoked);
+		}
+		if (err != SG_ERR_NOTFOUND || tries >= 20)
 			return err;
-	} else {
-		if ((err = revoke_all(x, out, false, &revoked)) || (err = revoke_all(x, out, true, &revoked)))
+		if ((err = rsp_pause(x)))
 			return err;
 	}
-	return SG_OK;
 }
 
 static sg_err set_groups(rsp_run *x, const char *eni, const char *group, const char *change)
 {
-	struct aws_params *p = aws_params_new();
-	aws_params_add(p, "NetworkInterfaceId", eni);
-	aws_params_add(p, "SecurityGroupId.1", group);
-	sg_err err = rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni, change, NULL, NULL);
-	aws_params_free(p);
-	return err;
+	for (int tries = 0;; tries++) {
+		struct aws_params *p = aws_params_new();
+		aws_params_add(p, "NetworkInterfaceId", eni);
+		aws_params_add(p, "SecurityGroupId.1", group);
+		sg_err err =
+			rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni, change, NULL, NULL);
+		aws_params_free(p);
+		/* a just-created group may not be visible yet */
+		if (err != SG_ERR_NOTFOUND || tries >= 20)
+			return err;
+		if ((err = rsp_pause(x)))
+			return err;
+	}
 }
 
 static sg_err eni_groups_now(rsp_run *x, const char *eni, char *first, size_t cap, size_t *n)
@@ -468,17 +496,19 @@ sg_err rsp_step_isolate(rsp_run *x)
 		 * the rule-less group ends them instead of letting them live on */
 		if ((err = set_groups(x, eni->id, open[v], "all-open group (untrack flows)")))
 			return err;
-		if (x->cfg->playbook.conntrack_timeouts) {
+		if (x->cfg->playbook.conntrack_timeouts && !conntrack_warned) {
 			struct aws_params *p = aws_params_new();
 			aws_params_add(p, "NetworkInterfaceId", eni->id);
 			aws_params_add(p, "ConnectionTrackingSpecification.TcpEstablishedTimeout", "60");
 			aws_params_add(p, "ConnectionTrackingSpecification.UdpStreamTimeout", "60");
 			aws_params_add(p, "ConnectionTrackingSpecification.UdpTimeout", "30");
+			struct aws_error ae;
 			sg_err ce = rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni->id,
-			                      "shortest connection-tracking timeouts", NULL, NULL);
+			                      "shortest connection-tracking timeouts", NULL, &ae);
 			aws_params_free(p);
 			if (ce && !conntrack_warned) {
-				rsp_notef(x, "could not shorten connection-tracking timeouts (%s)", sg_strerror(ce));
+				rsp_notef(x, "could not shorten connection-tracking timeouts (%s)",
+				          ae.code[0] ? ae.code : sg_strerror(ce));
 				conntrack_warned = true;
 			}
 		}

@@ -207,7 +207,8 @@ sg_err rsp_step_finish(rsp_run *x)
 		if (err)
 			return err;
 	}
-	if (!rsp_created_get(x, "notified")) {
+	const char *told = rsp_created_get(x, "notified");
+	if (!told || strcmp(told, outcome) != 0) { /* once per outcome (a retry may change it) */
 		char text[256];
 		snprintf(text, sizeof text, "playbook ended: %s", outcome);
 		rsp_notify(x, "end", text);

@@ -17,7 +17,7 @@ static sg_err open_run(responder *r, rsp_run *x, const char *actor, char *msg, s
 	x->r = r;
 	x->cfg = &r->cfg;
 	(void)actor;
-	sg_err err = store_open(r->cfg.store_path, NULL, &x->st, msg, msglen);
+	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &x->st, msg, msglen);
 	if (err)
 		return err;
 	struct aws_client_opts o = {
@@ -295,11 +295,6 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 		aws_params_add(p, "SecurityGroupId.1", in->enis[0].n_groups ? in->enis[0].groups[0] : "sg-0");
 		check(&f, "ModifyNetworkInterfaceAttribute", p, in->enis[0].id);
 	}
-	if (in->profile_assoc[0]) {
-		p = aws_params_new();
-		aws_params_add(p, "AssociationId", in->profile_assoc);
-		check(&f, "DisassociateIamInstanceProfile", p, in->profile_assoc);
-	}
 	const char *fid = r->cfg.playbook.forensic_instance;
 	if (fid[0] && in->n_volumes) {
 		p = aws_params_new();
@@ -308,7 +303,7 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 		aws_params_add(p, "Device", "/dev/sdz");
 		check(&f, "AttachVolume", p, fid);
 	}
-	fprintf(out, "not checkable with DryRun (outside EC2): iam:PutRolePolicy, "
+	fprintf(out, "not checkable with DryRun: ec2:DisassociateIamInstanceProfile, iam:PutRolePolicy, "
 	             "autoscaling:DetachInstances, elasticloadbalancing:DeregisterTargets, "
 	             "elasticloadbalancing:DeregisterInstancesFromLoadBalancer, ssm:SendCommand, "
 	             "ssm:GetCommandInvocation — see docs/iam-policy.json\n");

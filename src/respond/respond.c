@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen);
@@ -38,6 +39,8 @@ sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t
 	if (!r)
 		return SG_ERR_NOMEM;
 	r->cfg = *cfg;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
 	if (cfg->owner)
 		snprintf(r->owner, sizeof r->owner, "%s", cfg->owner);
 	else {
@@ -58,7 +61,41 @@ sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t
 	return SG_OK;
 }
 
-void respond_free(responder *r) { free(r); }
+void respond_free(responder *r)
+{
+	if (!r)
+		return;
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+void respond_wake(responder *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->wakes++;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Sleep up to ms, or until respond_wake (a wake since `seen` counts). */
+static void idle_wait(responder *r, unsigned ms, unsigned long *seen)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (r->wakes == *seen)
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) != 0)
+			break;
+	*seen = r->wakes;
+	pthread_mutex_unlock(&r->lock);
+}
 
 static void aws_log(void *ctx, const char *line)
 {
@@ -73,7 +110,7 @@ static sg_err worker_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 	memset(x, 0, sizeof *x);
 	x->r = r;
 	x->cfg = &r->cfg;
-	sg_err err = store_open(r->cfg.store_path, NULL, &x->st, msg, msglen);
+	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &x->st, msg, msglen);
 	if (err)
 		return err;
 	struct aws_client_opts o = {
@@ -145,6 +182,54 @@ sg_err respond_open_manual(responder *r, const char *instance_id, const char *re
 	return err;
 }
 
+sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
+{
+	store *st = NULL;
+	store_incident inc = {0};
+	store_step *rows = NULL;
+	size_t n = 0;
+	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &st, msg, msglen);
+	if (err)
+		return err;
+	if ((err = store_get(st, id, &inc))) {
+		snprintf(msg, msglen, "INC-%lld: no such incident", (long long)id);
+		goto fail;
+	}
+	if (inc.state != STORE_FAILED) {
+		snprintf(msg, msglen, "INC-%lld is %s; only failed incidents are retried", (long long)id,
+		         store_state_name(inc.state));
+		err = SG_ERR_STATE;
+		goto fail;
+	}
+	/* failed, blocked and skipped steps run again (skipped: an observe run
+	 * or a turned-off step; the config decides anew), and finish */
+	if ((err = store_steps(st, id, &rows, &n)))
+		goto fail;
+	for (size_t i = 0; i < n && !err; i++) {
+		pb_step s;
+		if (pb_step_parse(rows[i].name, &s) != SG_OK)
+			continue;
+		if (!strcmp(rows[i].status, "failed") || !strcmp(rows[i].status, "blocked") ||
+		    !strcmp(rows[i].status, "skipped") || s == PB_FINISH) {
+			store_change c = {.incident_id = id, .step = rows[i].name, .to = "pending",
+			                  .reason = "retry", .actor = actor};
+			err = store_transition(st, &c);
+		}
+	}
+	if (!err) {
+		store_change c = {.incident_id = id, .to = "open", .reason = "retried by an operator",
+		                  .actor = actor};
+		err = store_transition(st, &c);
+	}
+	if (err)
+		snprintf(msg, msglen, "INC-%lld: %s (%s)", (long long)id, sg_strerror(err), store_errmsg(st));
+fail:
+	store_steps_free(rows, n);
+	store_incident_free(&inc);
+	store_close(st);
+	return err;
+}
+
 sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outlen)
 {
 	rsp_run x;
@@ -204,9 +289,18 @@ static void *worker_main(void *arg)
 	/* every worker claims under the responder's owner id plus its index:
 	 * the store's lease then names the thread that holds an incident */
 	snprintf(owner, sizeof owner, "%.170s/w%d", r->owner, c->index);
-	responder wr = *r;
-	snprintf(wr.owner, sizeof wr.owner, "%s", owner);
-	x.r = &wr;
+	/* a per-worker view of the responder: same config, own owner id
+	 * (the lock and condition stay the shared ones, used through r) */
+	responder *wr = malloc(sizeof *wr);
+	if (!wr) {
+		worker_close(&x);
+		c->err = SG_ERR_NOMEM;
+		return NULL;
+	}
+	memcpy(wr, r, sizeof *wr);
+	snprintf(wr->owner, sizeof wr->owner, "%s", owner);
+	x.r = wr;
+	unsigned long seen = 0;
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
 	unsigned idle = r->cfg.poll_ms ? r->cfg.poll_ms : 1000;
 	while (!*c->stop) {
@@ -215,7 +309,7 @@ static void *worker_main(void *arg)
 		if (err == SG_ERR_NOTFOUND) {
 			if (c->once)
 				break;
-			rsp_sleep_ms(idle < 250 ? idle : 250);
+			idle_wait(r, idle, &seen);
 			continue;
 		}
 		if (err) {
@@ -223,6 +317,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		x.id = id;
+		x.stop = c->stop;
 		char outcome[32];
 		err = rsp_run_claimed(&x, outcome, sizeof outcome);
 		if (err)
@@ -230,6 +325,7 @@ static void *worker_main(void *arg)
 		worker_reset(&x);
 	}
 	worker_close(&x);
+	free(wr);
 	return NULL;
 }
 

@@ -110,6 +110,17 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 sg_err respond_loop(responder *r, volatile int *stop, bool once);
 
 /*
+ * A failed incident goes back to "open": its failed, blocked and skipped
+ * steps (and finish) back to pending, so the next run does them again.
+ * SG_ERR_STATE unless the incident is failed.  msg says why.
+ */
+sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
+
+/* Wake idle workers now (a new incident was committed).  Safe from any
+ * thread, never blocks for long. */
+void respond_wake(responder *r);
+
+/*
  * Restore what the playbook took away, from the recorded instance: the
  * ENIs' security groups, ASG membership, target group and ELB
  * registrations, the instance profile.  The revocation policy stays (it

@@ -11,6 +11,7 @@
 #define SSRFGUARD_RSP_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "aws/aws.h"
@@ -21,6 +22,9 @@
 
 struct responder {
 	respond_config cfg;
+	pthread_mutex_t lock;  /* wake-up of idle workers */
+	pthread_cond_t cond;
+	unsigned long wakes;
 	char owner[192];
 	char crash_step[32];
 	char crash_phase[16];
@@ -40,6 +44,9 @@ typedef struct rsp_run {
 	const char *journal_step; /* journal under this name instead (release) */
 	json_t *data;          /* its journal: {"calls":[...],"created":{},...} */
 	bool mutated;          /* a changing call succeeded in this step run */
+	bool lost;             /* the lease is gone: make no more calls */
+	volatile int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
+	int64_t renewed_ms;    /* last lease renewal */
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
 	char last_error[300];  /* the last failed call, for the note */
@@ -48,6 +55,16 @@ typedef struct rsp_run {
 /* Step results beyond sg_err: */
 #define RSP_SKIP ((sg_err)1000) /* nothing to do: mark SKIPPED */
 #define RSP_FATAL ((sg_err)1001) /* failed, do not retry (e.g. capture timeout) */
+#define RSP_STOP ((sg_err)1002)  /* the responder is stopping: give the incident back */
+
+/*
+ * The responder's own store handles commit without fsync (WAL, synchronous
+ * NORMAL): a commit survives any crash of the process, kill -9 included;
+ * an OS crash may lose the last journal rows, which the idempotent steps
+ * redo.  Holding the write lock through an fsync per AWS call would make
+ * the service's own commits (the 403 path) wait behind the responder.
+ */
+extern const store_opts rsp_store_opts;
 
 /* Persist the current step's journal (status unchanged). */
 sg_err rsp_journal_save(rsp_run *x, const char *status);
@@ -65,11 +82,22 @@ void rsp_notef(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2
 sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
                  unsigned flags, const char *target, const char *change, struct aws_xml **reply,
                  struct aws_error *err);
+/* rsp_query for a call on an id this run just created: NotFound is AWS's
+ * eventual consistency, so it is waited out (rsp_pause, up to 20 polls). */
+sg_err rsp_query_settle(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
+                        const char *target, const char *change);
 sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, unsigned flags,
                 const char *target, const char *change, json_t **reply, struct aws_error *err);
 
 /* Test hook: _exit(77) when SSRFGUARD_RESPOND_CRASH names this step/phase. */
 void rsp_crashpoint(rsp_run *x, const char *phase);
+
+/*
+ * One poll interval of a wait inside a step: sleeps, and renews the lease
+ * when a third of it has passed.  SG_ERR_BUSY when the lease was lost
+ * (another responder took the incident over): the step must stop.
+ */
+sg_err rsp_pause(rsp_run *x);
 
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);

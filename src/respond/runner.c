@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+const store_opts rsp_store_opts = {.sync = STORE_SYNC_NORMAL};
+
 int64_t rsp_now_ms(void)
 {
 	struct timespec ts;
@@ -94,6 +96,8 @@ sg_err rsp_journal_save(rsp_run *x, const char *status)
 		err = store_transition(x->st, &c);
 	} else
 		err = step_transition(x, x->step, status, "journal", false, d);
+	if (err == SG_ERR_BUSY)
+		x->lost = true; /* another responder holds the incident now */
 	free(d);
 	return err;
 }
@@ -184,6 +188,11 @@ sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aw
 	struct aws_xml *r = NULL;
 	char api[128];
 	snprintf(api, sizeof api, "%s:%s", aws_service_info(svc)->name, action);
+	if (x->lost) {
+		if (reply)
+			*reply = NULL;
+		return SG_ERR_BUSY;
+	}
 	if (x->dry_run && change) {
 		if (svc != AWS_EC2) {
 			/* no DryRun outside EC2: say so rather than act */
@@ -211,6 +220,18 @@ sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aw
 	return rc;
 }
 
+sg_err rsp_query_settle(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
+                        const char *target, const char *change)
+{
+	for (int tries = 0;; tries++) {
+		sg_err err = rsp_query(x, svc, action, p, 0, target, change, NULL, NULL);
+		if (err != SG_ERR_NOTFOUND || tries >= 20)
+			return err;
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
 sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, unsigned flags,
                 const char *target, const char *change, json_t **reply, struct aws_error *err)
 {
@@ -220,6 +241,11 @@ sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, 
 	aws_error_clear(err);
 	char api[128];
 	snprintf(api, sizeof api, "%s:%s", aws_service_info(svc)->name, op);
+	if (x->lost) {
+		if (reply)
+			*reply = NULL;
+		return SG_ERR_BUSY;
+	}
 	if (x->dry_run && change) {
 		log_call(x, api, target, change, rsp_now_ms(), SG_ERR_UNSUPPORTED, err, "");
 		return SG_ERR_UNSUPPORTED;
@@ -268,7 +294,27 @@ static void load_data(rsp_run *x, pb_step s)
 static sg_err renew(rsp_run *x)
 {
 	int64_t lease = x->cfg->lease_ms ? x->cfg->lease_ms : 60000;
-	return store_renew(x->st, x->id, x->r->owner, lease);
+	sg_err err = store_renew(x->st, x->id, x->r->owner, lease);
+	if (err == SG_ERR_BUSY)
+		x->lost = true;
+	if (!err)
+		x->renewed_ms = rsp_now_ms();
+	return err;
+}
+
+sg_err rsp_pause(rsp_run *x)
+{
+	if (x->stop && *x->stop)
+		return RSP_STOP;
+	rsp_sleep_ms(x->cfg->poll_ms ? x->cfg->poll_ms : 1000);
+	if (x->stop && *x->stop)
+		return RSP_STOP;
+	if (x->dry_run || !x->id)
+		return SG_OK;
+	int64_t lease = x->cfg->lease_ms ? x->cfg->lease_ms : 60000;
+	if (rsp_now_ms() - x->renewed_ms > lease / 3)
+		renew(x);
+	return x->lost ? SG_ERR_BUSY : SG_OK;
 }
 
 static sg_err run_step(rsp_run *x, pb_step s)
@@ -296,6 +342,13 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			progress(x, "%-9s ... %s", pb_step_name(s), pb_step_title(s));
 		rsp_crashpoint(x, "start");
 		sg_err rc = step_fns[s](x);
+		if (x->lost) {
+			fprintf(stderr, "respond: %s: lease lost during %s; another responder continues\n", x->inc,
+			        pb_step_name(s));
+			return SG_ERR_BUSY;
+		}
+		if (rc == RSP_STOP || (x->stop && *x->stop && rc != SG_OK && rc != RSP_SKIP))
+			return RSP_STOP; /* the step stays "running": the next claim runs it again */
 		if (rc == SG_OK || rc == RSP_SKIP)
 			rsp_crashpoint(x, "end");
 		const char *to = rc == SG_OK ? "done" : rc == RSP_SKIP ? "skipped" : NULL;
@@ -422,8 +475,9 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	}
 	if ((err = load_states(x)))
 		goto fail;
-	if (x->states[PB_RECORD] == PB_PENDING)
-		rsp_notify(x, "start", "containment started");
+	if (!x->cfg->observe)
+		rsp_notify(x, "start", x->states[PB_RECORD] == PB_PENDING ? "containment started"
+		                                                          : "containment resumed");
 	progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
 	         x->cfg->observe ? "observe mode: nothing will change" : "containment");
 	pb_order order = x->cfg->playbook.order;
@@ -468,7 +522,17 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			err = SG_ERR_STATE;
 			goto fail;
 		}
-		if ((err = run_step(x, d.step)))
+		if ((err = run_step(x, d.step)) == RSP_STOP ||
+		    (!err && x->stop && *x->stop && d.step != PB_FINISH)) {
+			/* shutting down: give the incident back at once (no waiting
+			 * for the lease to expire); the next claim resumes it */
+			progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
+			         pb_step_name(d.step));
+			err = incident_to(x, "open", "responder stopped; it resumes with the next claim");
+			out = "stopped";
+			goto fail;
+		}
+		if (err)
 			goto fail;
 	}
 	out = x->cfg->observe ? "observed" : pb_outcome(x->states);

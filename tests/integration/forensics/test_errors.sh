@@ -1,3 +1,83 @@
-#!/bin/sh
-# LOCAL PLACEHOLDER (serve worktree, never committed): forensics has not committed it yet
-exit 77
+#!/usr/bin/env bash
+# Clean failures: a missing device, a directory, a device with no file
+# system, truncated and corrupted images, a device locked by another run,
+# a non-empty output directory, a full output disk, a device that shrinks
+# mid-acquisition.  Each must exit 2 (or finish) with one JSON line on
+# stdout and never crash or hang.
+source "$(dirname "$0")/lib.sh"
+
+# run NAME WANT_RC ARGS...: exit status, stdout is one JSON line with a status
+run() {
+  local name=$1 want=$2; shift 2
+  local rc=0
+  timeout 120 "$SG" forensics "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+  if [ "$rc" -ge 124 ]; then fail "$name: crashed or hung (exit $rc)"; cat "$WORK/$name.err" >&2; return; fi
+  case " $want " in *" $rc "*) ok "$name: exit $rc" ;; *) fail "$name: exit $rc, want $want"; cat "$WORK/$name.err" >&2 ;; esac
+  [ "$name" == usage ] && return
+  check "$name: stdout is one JSON status line" $PY -c "import json,sys; json.loads(open(sys.argv[1]).read())['status']" "$WORK/$name.out"
+}
+
+run missing 2 examine --device "$WORK/nope.img" --out "$WORK/o-missing"
+check "missing: says so" grep -q "No such file" "$WORK/missing.err"
+mkdir "$WORK/adir"
+run directory 2 examine --device "$WORK/adir" --out "$WORK/o-dir"
+check "directory: says so" grep -q "is a directory" "$WORK/directory.err"
+truncate -s 8M "$WORK/zero.img"
+run nofs 2 examine --device "$WORK/zero.img" --out "$WORK/o-nofs"
+check "nofs: the report says no file system" grep -q "no file system" "$WORK/o-nofs/report.json"
+run usage 2 examine --device "$WORK/zero.img"
+run noevidence 2 examine --out "$WORK/o-none"
+run badvol 2 examine --volume vol-nothex --out "$WORK/o-badvol"
+
+make_tree "$WORK/tree"
+$PY -c "
+import sys
+for i in range(1, 801):
+    open('%s/f%d' % (sys.argv[1], i), 'w').write('file %d\\n' % i)" "$WORK/tree/srv/data"
+truncate -s 64M "$WORK/good.img"; mkfs.ext4 -q -F -d "$WORK/tree" "$WORK/good.img"
+
+# truncated: the second half is gone
+cp --sparse=always "$WORK/good.img" "$WORK/trunc.img"; truncate -s 20M "$WORK/trunc.img"
+run truncated "0 2" examine --device "$WORK/trunc.img" --out "$WORK/o-trunc"
+# corrupted: seeded garbage over the metadata after the superblock
+for seed in 1 2 3; do
+  cp --sparse=always "$WORK/good.img" "$WORK/bad$seed.img"
+  $PY -c "
+import random, sys
+r = random.Random($seed)
+with open(sys.argv[1], 'r+b') as f:
+    for _ in range(40):
+        f.seek(r.randrange(4096, 8 << 20)); f.write(bytes(r.randrange(256) for _ in range(r.randrange(1, 4096))))
+" "$WORK/bad$seed.img"
+  run "corrupt$seed" "0 2" examine --device "$WORK/bad$seed.img" --out "$WORK/o-bad$seed" --no-device-hash
+done
+# superblock gone
+cp --sparse=always "$WORK/good.img" "$WORK/nosb.img"
+dd if=/dev/zero of="$WORK/nosb.img" bs=1024 seek=1 count=1 conv=notrunc status=none
+run nosb 2 examine --device "$WORK/nosb.img" --out "$WORK/o-nosb"
+
+# locked by another examination
+exec 9<"$WORK/good.img"
+flock -x 9
+run locked 2 examine --device "$WORK/good.img" --out "$WORK/o-locked"
+check "locked: says busy" grep -q "busy" "$WORK/locked.err"
+exec 9<&-
+
+# output directory not empty
+mkdir -p "$WORK/o-full"; echo x > "$WORK/o-full/something"
+run notempty 2 examine --device "$WORK/good.img" --out "$WORK/o-full"
+
+# full output disk: a 64 KiB tmpfs
+mkdir -p "$WORK/tiny"; mount -t tmpfs -o size=64k tmpfs "$WORK/tiny"; MOUNTS+=("$WORK/tiny")
+run diskfull 2 examine --device "$WORK/good.img" --out "$WORK/tiny/case" --custody-log "$WORK/custody-full.log"
+if grep -Eq "disk is full|No space left" "$WORK/diskfull.err"; then ok "diskfull: says the disk is full"; else fail "diskfull: says the disk is full"; cat "$WORK/diskfull.err" >&2; fi
+check "diskfull: no partial files left" test -z "$(find "$WORK/tiny" -name '*.partial')"
+check "diskfull: custody log records the failure" grep -q "examine-failed\|examine-start" "$WORK/custody-full.log"
+
+# a device that shrinks while it is being hashed
+truncate -s 2G "$WORK/shrink.img"
+( sleep 0.2; truncate -s 1M "$WORK/shrink.img" ) &
+run shrinking 2 examine --device "$WORK/shrink.img" --out "$WORK/o-shrink"
+wait
+check "shrinking: says the device shrank or vanished" grep -Eq "shrank or vanished|did the device vanish|no file system" "$WORK/shrinking.err"
+finish

@@ -5,9 +5,11 @@ incidents command and release are checked too.  Then the variants: an
 instance with no ASG, no profile, IPv6 addresses, an IPv6 IP target group.
 
 usage: test_e2e.py SSRFGUARD"""
+import http.server
 import json
 import os
 import shutil
+import threading
 import subprocess
 import sys
 import tempfile
@@ -18,23 +20,57 @@ import harness as h  # noqa: E402
 binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET, h.VARIANTS))
 work = tempfile.mkdtemp(prefix="rsp-e2e-")
+hooks = []
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        hooks.append(json.loads(self.rfile.read(n)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+threading.Thread(target=hook.serve_forever, daemon=True).start()
+hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
 try:
-    p = h.respond(binary, emu, work, "--instance", h.VICTIM)
+    # preflight: DryRun of every changing EC2 call, nothing changes
+    p = h.respond(binary, emu, work, "--preflight", "--instance", h.VICTIM)
+    h.check(p.returncode == 0 and "0 denied" in p.stdout, f"preflight: {p.returncode} {p.stdout}")
+    # observe: record and plan, change nothing
+    seq = max([c["seq"] for c in emu.journal()] or [0])
+    p = h.respond(binary, emu, work, "--observe", "--instance", h.VICTIM)
+    h.check(p.returncode == 0 and "INC-1 observed" in p.stdout, f"observe: {p.stdout} {p.stderr[-500:]}")
+    acts = [c["action"] for c in emu.journal() if c["seq"] > seq]
+    h.check(acts and all(a.startswith(("Describe", "Get", "List")) for a in acts), f"observe changed things: {acts}")
+    r = json.load(open(os.path.join(work, "reports", "INC-1.json")))
+    h.check(len(r.get("plan", [])) > 20 and r["outcome"] == "observed", "observe report holds the plan")
+
+    # the real run: the observed incident is taken up again
+    seq = max([c["seq"] for c in emu.journal()] or [0])
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "--webhook", hook_url)
     print(p.stdout)
     h.check(p.returncode == 0, f"respond exit {p.returncode}: {p.stderr[-2000:]}")
     h.check("INC-1 contained" in p.stdout, "prints the outcome")
-    for step in ("record", "tag", "imds", "revoke", "preserve", "asg", "lb", "snapshot", "capture",
+    for step in ("tag", "imds", "revoke", "preserve", "asg", "lb", "snapshot", "capture",
                  "isolate", "strip", "forensics", "finish"):
         h.check(f" {step} " in p.stdout, f"prints step {step}")
     st = emu.state()
     h.verify_contained(st, "INC-1", label="e2e ")
+    ev = [(x["event"], x["incident"]) for x in hooks]
+    h.check(("start", "INC-1") in ev and ("end", "INC-1") in ev, f"webhook events: {ev}")
+    h.check([x["text"] for x in hooks if x["event"] == "end"] == ["playbook ended: contained"], f"end: {hooks}")
     r = h.report_ok(work, "INC-1")
     if r:
         cap = r.get("capture", {})
         h.check(len(cap.get("stdout_sha256", "")) == 64, "capture output hashed")
     # ordering, as AWS saw it: ASG detach and LB deregistration before any
     # ENI change; capture before the network and the profile go
-    calls = [c["action"] for c in emu.journal()]
+    calls = [c["action"] for c in emu.journal() if c["seq"] > seq]
     def first(a):
         return calls.index(a) if a in calls else 10**9
     h.check(first("DetachInstances") < first("ModifyNetworkInterfaceAttribute"), "ASG before isolation")
@@ -105,6 +141,7 @@ try:
     h.check(all(t.get("state") == "draining" or t["Id"] != "2600:1f18:4a3:7001::20" for t in tg["Targets"]),
             f"IPv6 target deregistered: {tg['Targets']}")
 finally:
+    hook.shutdown()
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)
 h.finish("respond-e2e")

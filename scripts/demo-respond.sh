@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# demo-respond.sh — the whole loop on one machine, inside a loopback-only
+# network namespace: the AWS emulator stands in for AWS, `ssrfguard serve`
+# runs with its embedded responder, an SSRF attempt at the metadata service
+# is blocked, and the responder contains and preserves the instance on the
+# emulator.  Shows the incident report.  Called by scripts/run.sh (after a
+# build); runs on its own too: `bash scripts/demo-respond.sh`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
+  exec tests/netns-run bash "$0" "$@"   # nothing here can leave this machine
+fi
+sg=./build/cli/ssrfguard
+tmp=$(mktemp -d /tmp/ssrfguard-respond-demo-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+/usr/bin/python3 tests/emulator/emulator.py --port 0 --imds-port 0 \
+  --seed tests/emulator/scenarios/fleet.json --ready-file "$tmp/ready" >"$tmp/emulator.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.1; done
+aws=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["aws"])' "$tmp/ready")
+curl -s -X POST -d '{"snapshot_seconds": 1, "attach_seconds": 0.5, "metadata_seconds": 0.5, "ssm_seconds": 0.5}' \
+  "$aws/_emulator/timing" >/dev/null
+
+cat >"$tmp/respond.conf" <<CONF
+forensic-instance i-0f0000000000000f1
+report-dir $tmp/reports
+poll-ms 100
+capture-timeout 10
+CONF
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+export AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$aws" SSRFGUARD_RESPOND_CONFIG="$tmp/respond.conf"
+$sg serve --listen 127.0.0.1:5002 --store "$tmp/incidents.db" --log "$tmp/serve.log" \
+  --instance-id i-0a1b2c3d4e5f60001 --region us-east-1 --az us-east-1a --no-imds --respond \
+  2>"$tmp/respond.log" &
+pids+=($!)
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:5002/healthz && break; sleep 0.1; done
+
+echo
+echo "== containment: ssrfguard serve --respond, with an AWS emulator standing in for AWS"
+echo "\$ curl 'http://127.0.0.1:5002/go?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/'"
+curl -s -w '  -> HTTP %{http_code}\n' \
+  'http://127.0.0.1:5002/go?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/'
+echo "(the responder runs the playbook on the emulator now; the attacker already has its 403)"
+for _ in $(seq 300); do
+  st=$($sg incidents --store "$tmp/incidents.db" list --json | /usr/bin/python3 -c \
+    'import json,sys; l=json.load(sys.stdin); print(l[0]["state"] if l else "")')
+  case "$st" in contained|failed) break ;; esac
+  sleep 0.2
+done
+sed -n 's/^respond: //p' "$tmp/respond.log"
+echo
+echo "\$ ssrfguard incidents list"
+$sg incidents --store "$tmp/incidents.db" list
+echo
+echo "\$ ssrfguard incidents show 1      (the report; also written to reports/INC-1.md and .json)"
+$sg incidents --store "$tmp/incidents.db" show 1 | sed -n '1,/^## Timeline/p'
+echo "... $( $sg incidents --store "$tmp/incidents.db" show 1 --json | /usr/bin/python3 -c \
+  'import json,sys; r=json.load(sys.stdin); print(sum(len(s.get("calls",[])) for s in r["steps"]))') AWS calls in the timeline, each with its request id"
+echo
+echo "== the emulator's view of the victim afterwards"
+curl -s "$aws/_emulator/state" | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin); e = s["ec2"]; v = "i-0a1b2c3d4e5f60001"; i = e["instances"][v]
+tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
+print("  tags:", {k: tags[k] for k in ("IncidentId", "InvestigationTicket", "ssrfguard:status") if k in tags})
+print("  IMDS:", i["MetadataOptions"]["HttpTokens"], "hop", i["MetadataOptions"]["HttpPutResponseHopLimit"])
+print("  protection:", i["Attributes"])
+for n in e["network_interfaces"].values():
+    if (n.get("Attachment") or {}).get("InstanceId") == v:
+        print("  ", n["NetworkInterfaceId"], "->", [e["security_groups"][g["GroupId"]]["GroupName"] for g in n["Groups"]])
+print("  in ASG web-asg:", v in [x["InstanceId"] for x in s["autoscaling"]["web-asg"]["Instances"]],
+      "(desired", s["autoscaling"]["web-asg"]["DesiredCapacity"], "- a replacement was launched)")
+print("  profile associated:", any(a["InstanceId"] == v and a["State"] == "associated" for a in e["iam_instance_profile_associations"].values()))
+print("  snapshots:", sorted(x["SnapshotId"] for x in e["snapshots"].values()))
+print("  evidence volumes on the forensic instance:", sorted((x["VolumeId"], x["Attachments"][0]["Device"]) for x in e["volumes"].values() if any(t["Key"] == "IncidentId" for t in x.get("Tags", [])) and x["Attachments"]))
+print("  role policies:", list(s["iam"]["roles"]["web-fleet-role"]["Policies"]))
+'

@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Crash at every step boundary and in the middle of every step, then
+resume: the same final state as a clean run, no duplicates, no second ASG
+decrement.  The crash is the test hook SSRFGUARD_RESPOND_CRASH=STEP:PHASE
+(_exit(77) with no cleanup: what kill -9 leaves); a few real SIGKILLs at
+random moments follow.
+
+usage: test_crash.py SSRFGUARD [--quick]"""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+binary = sys.argv[1]
+quick = "--quick" in sys.argv
+STEPS = ["record", "tag", "imds", "revoke", "preserve", "asg", "lb", "snapshot", "capture", "isolate",
+         "strip", "forensics", "finish"]
+PHASES = ["start", "mid", "end"]
+
+emu = h.Emulator()
+fleet = __import__("json").load(open(h.FLEET))
+
+
+def fresh():
+    emu.post("/reset", {})
+    emu.post("/seed", fleet)
+    emu.post("/timing", h.FAST_TIMING)
+    emu.call("DELETE", "/journal")
+
+
+try:
+    # the reference: one clean run
+    fresh()
+    work = tempfile.mkdtemp(prefix="rsp-crash-")
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q")
+    h.check(p.returncode == 0, f"clean run: {p.stdout} {p.stderr[-1500:]}")
+    ref = h.fingerprint(emu.state(), "INC-1")
+    shutil.rmtree(work, ignore_errors=True)
+
+    cases = [(s, ph) for s in STEPS for ph in PHASES]
+    if quick:
+        cases = [("asg", "mid"), ("snapshot", "mid"), ("capture", "mid"), ("isolate", "mid"),
+                 ("forensics", "mid")]
+    if os.environ.get("CRASH_CASES"):
+        cases = [tuple(c.split(":")) for c in os.environ["CRASH_CASES"].split(",")]
+    for step, phase in cases:
+        fresh()
+        work = tempfile.mkdtemp(prefix="rsp-crash-")
+        label = f"{step}:{phase}"
+        p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", crash=label)
+        crashed = p.returncode == 77
+        # record makes no changing call: its "mid" point never comes
+        h.check(crashed or (phase == "mid" and step == "record" and p.returncode == 0),
+                f"{label}: expected the crash hook, got exit {p.returncode}: {p.stderr[-800:]}")
+        p = h.respond(binary, emu, work, "--incident", "1", "-q")
+        h.check(p.returncode == 0 and ("INC-1 contained" in p.stdout or
+                                       (not crashed and "INC-1 already contained" in p.stdout)),
+                f"{label}: resume exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}")
+        st = emu.state()
+        h.verify_contained(st, "INC-1", label=f"[{label}] ")
+        fp = h.fingerprint(st, "INC-1")
+        for k in ref:
+            h.check(fp[k] == ref[k], f"{label}: {k} differs from the clean run: {fp[k]} vs {ref[k]}")
+        calls = [c["action"] for c in emu.journal()]
+        h.check(calls.count("DetachInstances") <= 1, f"{label}: {calls.count('DetachInstances')} ASG detaches")
+        h.check(calls.count("CreateSnapshots") == 1, f"{label}: {calls.count('CreateSnapshots')} CreateSnapshots")
+        print(f"{label}: resumed, same state", flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+    # real SIGKILLs at random moments
+    rng = random.Random(int(os.environ.get("SSRFGUARD_TEST_SEED", "5")))
+    for i in range(2 if quick else 4):
+        fresh()
+        work = tempfile.mkdtemp(prefix="rsp-kill-")
+        env = emu.env()
+        cmd = [binary, "respond", "--store", os.path.join(work, "inc.db"), "--owner", "respond:test",
+               "--forensic-instance", h.FORENSIC, "--report-dir", os.path.join(work, "reports"),
+               "--poll-ms", "50", "--step-backoff-ms", "50", "--capture-timeout", "5", "--lease-ms", "1000",
+               "--instance", h.VICTIM, "-q"]
+        pr = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        delay = rng.uniform(0.1, 2.5)
+        time.sleep(delay)
+        pr.send_signal(signal.SIGKILL)
+        pr.wait()
+        if i % 2:
+            # a different responder (a daemon with its own owner id) takes
+            # the incident over once the dead one's lease expired
+            time.sleep(1.2)
+            p = h.respond(binary, emu, work, "--once", "-q", "--owner", "respond:other")
+            p.stdout += "\nINC-1 contained" if p.returncode == 0 else ""
+        else:
+            p = h.respond(binary, emu, work, "--incident", "1", "-q")
+        label = f"SIGKILL after {delay:.2f}s" + (" (taken over by another responder)" if i % 2 else "")
+        h.check(p.returncode == 0, f"{label}: resume exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}")
+        st = emu.state()
+        h.verify_contained(st, "INC-1", label=f"[{label}] ")
+        fp = h.fingerprint(st, "INC-1")
+        for k in ref:
+            h.check(fp[k] == ref[k], f"{label}: {k} differs: {fp[k]} vs {ref[k]}")
+        print(f"{label}: resumed, same state", flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+finally:
+    emu.stop()
+h.finish("respond-crash")

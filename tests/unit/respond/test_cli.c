@@ -1,0 +1,211 @@
+/* test_cli.c — respond options (argv and config file), delivery bodies,
+ * the Markdown report writer. */
+#include <stdlib.h>
+
+#include "playbook/report.h"
+#include "respond/listen.h"
+#include "respond/respond_cli.h"
+#include "test.h"
+
+static int parse(respond_cli *o, const char *const *args, char *msg, size_t msglen)
+{
+	char *argv[32];
+	int argc = 0;
+	argv[argc++] = (char *)"respond";
+	for (; args[argc - 1] && argc < 31; argc++)
+		argv[argc] = (char *)args[argc - 1];
+	respond_cli_init(o);
+	return respond_cli_parse(o, argc, argv, msg, msglen);
+}
+
+static const struct {
+	const char *args[12];
+	int want;
+	const char *label;
+} argv_cases[] = {
+	{{"--instance", "i-0abc", NULL}, 0, "instance"},
+	{{"--instance=i-0abc", "--observe", NULL}, 0, "name=value"},
+	{{"--instance", "vol-1", NULL}, -1, "not an instance id"},
+	{{"--incident", "0", NULL}, -1, "incident 0"},
+	{{"--incident", "12x", NULL}, -1, "incident not a number"},
+	{{"--instance", "i-1", "--incident", "3", NULL}, -1, "both"},
+	{{"--preflight", NULL}, -1, "preflight without instance"},
+	{{"--skip", "record", NULL}, -1, "record cannot be skipped"},
+	{{"--skip", "isolate", NULL}, 0, "skip isolate"},
+	{{"--skip", "nope", NULL}, -1, "unknown step"},
+	{{"--order", "record,tag,imds,revoke,preserve,lb,snapshot,capture,isolate,asg,strip,forensics,finish", NULL},
+	 -1, "order breaking asg before isolate"},
+	{{"--parallel", "0", NULL}, -1, "parallel 0"},
+	{{"--parallel", "65", NULL}, -1, "parallel 65"},
+	{{"--listen", "127.0.0.1:1", NULL}, -1, "listen without key/cert"},
+	{{"--listen", "127.0.0.1:1", "--key-file", "k", "--tls-cert", "c", "--tls-key", "t", NULL}, 0, "listen"},
+	{{"--deliver-to", "http://x/", "--key-file", "k", NULL}, -1, "deliver over plain http"},
+	{{"--deliver-to", "https://x/", NULL}, -1, "deliver without key"},
+	{{"--deliver-to", "https://x/", "--key-file", "k", "--instance", "i-1", NULL}, -1, "deliver with instance"},
+	{{"--bogus", NULL}, -1, "unknown option"},
+	{{"--observe=yes", NULL}, -1, "flag with a value"},
+	{{"--store", NULL}, -1, "missing value"},
+	{{"stray", NULL}, -1, "stray argument"},
+	{{"--help", NULL}, 1, "help"},
+	{{"-h", NULL}, 1, "-h"},
+};
+
+TEST(argv_table)
+{
+	for (size_t i = 0; i < sizeof argv_cases / sizeof argv_cases[0]; i++) {
+		respond_cli o;
+		char msg[256] = "";
+		int rc = parse(&o, argv_cases[i].args, msg, sizeof msg);
+		CHECKF(rc == argv_cases[i].want, "%s: got %d (%s)", argv_cases[i].label, rc, msg);
+		if (rc < 0)
+			CHECKF(msg[0], "%s: no message", argv_cases[i].label);
+		respond_cli_free(&o);
+	}
+}
+
+TEST(argv_values_land)
+{
+	respond_cli o;
+	char msg[256];
+	const char *args[] = {"--instance", "i-0abc", "--forensic-instance", "i-0f", "--skip", "capture",
+	                      "--decrement-desired", "--capture-cmd", "uname -a", "--no-conntrack", NULL};
+	CHECK_INT(parse(&o, args, msg, sizeof msg), 0);
+	CHECK_STR(o.instance, "i-0abc");
+	CHECK_STR(o.cfg.playbook.forensic_instance, "i-0f");
+	CHECK(!(o.cfg.playbook.order.enabled & PB_BIT(PB_CAPTURE)));
+	CHECK(o.cfg.playbook.order.enabled & PB_BIT(PB_ISOLATE));
+	CHECK(o.cfg.playbook.decrement_desired);
+	CHECK(!o.cfg.playbook.conntrack_timeouts);
+	CHECK_INT(o.cfg.n_capture_cmds, 1);
+	CHECK_STR(o.cfg.capture_cmds[0], "uname -a");
+	respond_cli_free(&o);
+}
+
+static const struct {
+	const char *text;
+	int want;
+	const char *label;
+} config_cases[] = {
+	{"# comment\n\nforensic-instance i-0f\nreport-dir /tmp/r\n", 0, "plain"},
+	{"  skip   capture  \r\nobserve\n", 0, "spaces, CRLF, flag"},
+	{"observe yes\n", -1, "flag with value"},
+	{"report-dir\n", -1, "option without value"},
+	{"config /etc/x\n", -1, "nested config"},
+	{"help\n", -1, "help in a file"},
+	{"nope 1\n", -1, "unknown"},
+	{"parallel abc\n", -1, "bad number"},
+	{"ticket a\x01b\n", -1, "control character"},
+	{"", 0, "empty"},
+	{"skip capture", 0, "no final newline"},
+};
+
+TEST(config_table)
+{
+	for (size_t i = 0; i < sizeof config_cases / sizeof config_cases[0]; i++) {
+		respond_cli o;
+		respond_cli_init(&o);
+		char msg[256] = "";
+		int rc = respond_cli_parse_config(&o, config_cases[i].text, strlen(config_cases[i].text), msg,
+		                                  sizeof msg);
+		CHECKF(rc == config_cases[i].want, "%s: got %d (%s)", config_cases[i].label, rc, msg);
+		respond_cli_free(&o);
+	}
+	/* values stay valid after parsing (owned copies) and lines are numbered */
+	respond_cli o;
+	respond_cli_init(&o);
+	char msg[256] = "";
+	const char *t = "report-dir /var/r\nwebhook https://h/x\nparallel 9\nbogus 1\n";
+	CHECK_INT(respond_cli_parse_config(&o, t, strlen(t), msg, sizeof msg), -1);
+	CHECK(strstr(msg, "line 4") != NULL);
+	CHECK_STR(o.cfg.report_dir, "/var/r");
+	CHECK_STR(o.cfg.webhook_url, "https://h/x");
+	CHECK_INT(o.cfg.parallel, 9);
+	respond_cli_free(&o);
+	/* an overlong line */
+	char *big = malloc(6000);
+	memset(big, 'a', 5999);
+	big[5999] = '\0';
+	respond_cli_init(&o);
+	CHECK_INT(respond_cli_parse_config(&o, big, 5999, msg, sizeof msg), -1);
+	respond_cli_free(&o);
+	free(big);
+}
+
+static const struct {
+	const char *body;
+	sg_err want;
+	const char *label;
+} deliveries[] = {
+	{"{\"detector\":\"web-1\",\"incident\":3,\"instance_id\":\"i-0abc\",\"url\":\"http://169.254.169.254/\"}", SG_OK, "minimal"},
+	{"{\"detector\":\"web-1\",\"incident\":3}", SG_ERR_PARSE, "no instance"},
+	{"{\"incident\":3,\"instance_id\":\"i-0abc\"}", SG_ERR_PARSE, "no detector"},
+	{"{\"detector\":\"web-1\",\"incident\":0,\"instance_id\":\"i-0abc\"}", SG_ERR_PARSE, "incident 0"},
+	{"{\"detector\":\"web-1\",\"incident\":\"3\",\"instance_id\":\"i-0abc\"}", SG_ERR_PARSE, "incident string"},
+	{"{\"detector\":\"web-1\",\"incident\":3,\"instance_id\":\"i-0ABC\"}", SG_ERR_PARSE, "upper case id"},
+	{"{\"detector\":\"web-1\",\"incident\":3,\"instance_id\":\"vol-1\"}", SG_ERR_PARSE, "not an instance"},
+	{"{\"detector\":\"a/b\",\"incident\":3,\"instance_id\":\"i-1\"}", SG_ERR_PARSE, "slash in detector"},
+	{"{\"detector\":\"a b\",\"incident\":3,\"instance_id\":\"i-1\"}", SG_ERR_PARSE, "space in detector"},
+	{"{\"detector\":\"a\",\"incident\":3,\"instance_id\":\"i-1\",\"at_ms\":-1}", SG_ERR_PARSE, "negative time"},
+	{"{\"detector\":\"a\",\"incident\":3,\"instance_id\":\"i-1\",\"url\":5}", SG_ERR_PARSE, "url not string"},
+	{"{\"detector\":\"a\",\"detector\":\"b\",\"incident\":3,\"instance_id\":\"i-1\"}", SG_ERR_PARSE, "duplicate key"},
+	{"[1]", SG_ERR_PARSE, "array"},
+	{"", SG_ERR_PARSE, "empty"},
+};
+
+TEST(delivery_table)
+{
+	for (size_t i = 0; i < sizeof deliveries / sizeof deliveries[0]; i++) {
+		respond_delivery d;
+		char msg[200] = "";
+		sg_err err = respond_delivery_parse(deliveries[i].body, strlen(deliveries[i].body), &d, msg,
+		                                    sizeof msg);
+		CHECKF(err == deliveries[i].want, "%s: got %d (%s)", deliveries[i].label, err, msg);
+	}
+	respond_delivery d;
+	const char *ok = deliveries[0].body;
+	CHECK_INT(respond_delivery_parse(ok, strlen(ok), &d, NULL, 0), SG_OK);
+	CHECK_STR(d.detector, "web-1");
+	CHECK_INT(d.remote_id, 3);
+	CHECK_STR(d.url, "http://169.254.169.254/");
+	/* a URL longer than the field is refused, not truncated */
+	char big[4096];
+	int n = snprintf(big, sizeof big, "{\"detector\":\"a\",\"incident\":1,\"instance_id\":\"i-1\",\"url\":\"");
+	memset(big + n, 'x', 2100);
+	snprintf(big + n + 2100, sizeof big - (size_t)n - 2100, "\"}");
+	CHECK_INT(respond_delivery_parse(big, strlen(big), &d, NULL, 0), SG_ERR_PARSE);
+}
+
+TEST(markdown_escapes_hostile_values)
+{
+	const char *doc =
+		"{\"incident\":\"INC-1\",\"url\":\"http://x/|<script>alert(1)</script>`*_[a](b)\\n# h\","
+		"\"steps\":[{\"name\":\"lb\",\"state\":\"done\",\"attempts\":1,\"result\":\"a|b\","
+		"\"notes\":[\"n<1>\"],\"created\":{\"k|\":\"v\"},"
+		"\"calls\":[{\"at\":2000,\"ms\":1,\"api\":\"x:Y\",\"target\":\"t\",\"request_id\":\"r\",\"change\":null},"
+		"{\"at\":1000,\"ms\":1,\"api\":\"x:Z\",\"target\":\"t\",\"request_id\":\"q\",\"change\":\"c\",\"error\":\"E\"}]}]}";
+	char *md = NULL, msg[100];
+	CHECK_INT(pb_report_markdown(doc, strlen(doc), &md, msg, sizeof msg), SG_OK);
+	if (md) {
+		CHECK(strstr(md, "<script>") == NULL);
+		CHECK(strstr(md, "&lt;script&gt;") != NULL);
+		CHECK(strstr(md, "http://x/\\|") != NULL);
+		CHECK(strstr(md, "\n# h") == NULL); /* the newline did not start a heading */
+		CHECK(strstr(md, "a\\|b") != NULL);
+		/* timeline in time order: the failed call at 1000 comes first */
+		char *z = strstr(md, "x:Z"), *y = strstr(md, "x:Y");
+		CHECK(z && y && z < y);
+		CHECK(strstr(md, "FAILED: E") != NULL);
+	}
+	free(md);
+	CHECK_INT(pb_report_markdown("[]", 2, &md, msg, sizeof msg), SG_ERR_PARSE);
+	CHECK_INT(pb_report_markdown("{", 1, &md, msg, sizeof msg), SG_ERR_PARSE);
+	/* odd types are shown empty, never crash */
+	const char *odd = "{\"incident\":5,\"steps\":{\"a\":1},\"capture\":[1]}";
+	CHECK_INT(pb_report_markdown(odd, strlen(odd), &md, msg, sizeof msg), SG_OK);
+	free(md);
+	char *e = pb_md_escape("a\x01|b");
+	CHECK_STR(e, "a \\|b");
+	free(e);
+}
+
+TEST_MAIN(argv_table, argv_values_land, config_table, delivery_table, markdown_escapes_hostile_values)

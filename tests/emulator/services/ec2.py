@@ -157,17 +157,17 @@ def add_sg(world, spec, is_default=False):
          "VpcId": vid, "OwnerId": world.account_id, "Tags": tags_list(spec.get("Tags")), "_rules": []}
     if "IpPermissionsEgress" in spec:
         for perm in spec["IpPermissionsEgress"]:
-            g["_rules"].extend(_flatten(world, perm, "egress", g))
+            _add_rules(world, g, _flatten(world, perm, "egress", g))
     else:
         # AWS: a new group allows all IPv4 egress; only a VPC's *default*
         # group also gets ::/0 (when the VPC has an IPv6 block).
-        g["_rules"].append(_rule("egress", "-1", None, None, "cidr", "0.0.0.0/0"))
+        _add_rules(world, g, [_rule("egress", "-1", None, None, "cidr", "0.0.0.0/0")])
         if is_default and _vpc_has_ipv6(world, vid):
-            g["_rules"].append(_rule("egress", "-1", None, None, "cidr6", "::/0"))
+            _add_rules(world, g, [_rule("egress", "-1", None, None, "cidr6", "::/0")])
     for perm in spec.get("IpPermissions") or []:
-        g["_rules"].extend(_flatten(world, perm, "ingress", g))
+        _add_rules(world, g, _flatten(world, perm, "ingress", g))
     if is_default and "IpPermissions" not in spec:
-        g["_rules"].append(_rule("ingress", "-1", None, None, "group", gid))
+        _add_rules(world, g, [_rule("ingress", "-1", None, None, "group", gid)])
     s["sgs"][gid] = g
     return g
 
@@ -320,6 +320,31 @@ def dump(world):
 
 # ------------------------------------------------------ security group rules
 
+def _add_rules(world, g, rules):
+    for r in rules:
+        r["id"] = world.new_id("sgr")
+    g["_rules"].extend(rules)
+
+
+def _rule_out(g, r):
+    """One rule as a SecurityGroupRule (DescribeSecurityGroupRules, Authorize*)."""
+    out = {"SecurityGroupRuleId": r["id"], "GroupId": g["GroupId"], "GroupOwnerId": g["OwnerId"],
+           "IsEgress": r["dir"] == "egress", "IpProtocol": r["proto"],
+           "FromPort": r["from"] if r["from"] is not None else -1,
+           "ToPort": r["to"] if r["to"] is not None else -1, "Tags": []}
+    if r["kind"] == "cidr":
+        out["CidrIpv4"] = r["value"]
+    elif r["kind"] == "cidr6":
+        out["CidrIpv6"] = r["value"]
+    elif r["kind"] == "pl":
+        out["PrefixListId"] = r["value"]
+    else:
+        out["ReferencedGroupInfo"] = {"GroupId": r["value"], "UserId": g["OwnerId"]}
+    if r["desc"]:
+        out["Description"] = r["desc"]
+    return out
+
+
 def _rule(direction, proto, lo, hi, kind, value, desc=None):
     return {"dir": direction, "proto": proto, "from": lo, "to": hi, "kind": kind, "value": value, "desc": desc}
 
@@ -424,23 +449,22 @@ def _authorize(ctx, p, direction):
             what = r["value"]
             raise ApiError("InvalidPermission.Duplicate",
                            f"the specified rule \"peer: {what}, {r['proto'].upper()}, ALLOW\" already exists")
-    g["_rules"].extend(new)
-    rules = []
-    for r in new:
-        rid = ctx.world.new_id("sgr")
-        rule = {"SecurityGroupRuleId": rid, "GroupId": g["GroupId"], "GroupOwnerId": g["OwnerId"],
-                "IsEgress": direction == "egress", "IpProtocol": r["proto"],
-                "FromPort": r["from"] if r["from"] is not None else -1, "ToPort": r["to"] if r["to"] is not None else -1}
-        rule[{"cidr": "CidrIpv4", "cidr6": "CidrIpv6", "pl": "PrefixListId", "group": "ReferencedGroupInfo"}[r["kind"]]] = \
-            r["value"] if r["kind"] != "group" else {"GroupId": r["value"], "UserId": g["OwnerId"]}
-        rules.append(rule)
-    return {"Return": True, "SecurityGroupRules": rules}
+    _add_rules(ctx.world, g, new)
+    return {"Return": True, "SecurityGroupRules": [_rule_out(g, r) for r in new]}
 
 
 def _revoke(ctx, p, direction):
     g = get(ctx.world, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(ctx.world, p.get("GroupName"))
     if p.get("SecurityGroupRuleIds"):
-        raise ApiError("EmulatorNotImplemented", "revoke by SecurityGroupRuleIds is not emulated")
+        if p.get("IpPermissions"):
+            raise ApiError("InvalidParameterCombination",
+                           "SecurityGroupRuleIds cannot be used with IpPermissions")
+        for rid in p["SecurityGroupRuleIds"]:
+            if not any(r["id"] == rid and r["dir"] == direction for r in g["_rules"]):
+                raise ApiError("InvalidSecurityGroupRuleId.NotFound",
+                               f"The security group rule ID '{rid}' does not exist")
+        g["_rules"] = [r for r in g["_rules"] if r["id"] not in p["SecurityGroupRuleIds"]]
+        return {"Return": True}
     gone, unknown = [], []
     default_vpc = (st(ctx.world)["vpcs"].get(g["VpcId"]) or {}).get("IsDefault", False)
     for perm in _perm_list(p):
@@ -914,6 +938,28 @@ def describe_subnets(ctx, p):
                                                      "cidr-block": lambda s: s["CidrBlock"]})
     page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
     out = {"Subnets": [project(shape_of("ec2", "Subnet"), s) for s in page]}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+@op("ec2", "DescribeSecurityGroupRules")
+def describe_security_group_rules(ctx, p):
+    w = ctx.world
+    rows = [(g, r) for g in st(w)["sgs"].values() for r in g["_rules"]]
+    if p.get("SecurityGroupRuleIds"):
+        want = p["SecurityGroupRuleIds"]
+        have = {r["id"] for _, r in rows}
+        for rid in want:
+            if rid not in have:
+                raise ApiError("InvalidSecurityGroupRuleId.NotFound",
+                               f"The security group rule ID '{rid}' does not exist")
+        rows = [(g, r) for g, r in rows if r["id"] in want]
+    items = [_rule_out(g, r) for g, r in rows]
+    items = apply_filters(items, p.get("Filters"), {"group-id": lambda x: x["GroupId"],
+                                                     "security-group-rule-id": lambda x: x["SecurityGroupRuleId"]})
+    page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
+    out = {"SecurityGroupRules": page}
     if nxt:
         out["NextToken"] = nxt
     return out

@@ -2,7 +2,9 @@
 # run.sh — the main job: install what is missing, build, and show ssrfguard
 # at work: `ssrfguard serve` inside a loopback-only network namespace, one
 # allowed fetch from a TEST-NET "internet" host, one attempt at the metadata
-# service (blocked, recorded as an incident), and the incident itself.
+# service (blocked, recorded as an incident), and the incident itself; then
+# the whole loop with the embedded responder containing the instance on the
+# AWS emulator (scripts/demo-respond.sh) and its report.
 # `scripts/run.sh check` shows the guard's verdicts instead (`ssrfguard
 # check` on a handful of tricky URLs; names pinned, no DNS, no packet).
 set -euo pipefail
@@ -54,3 +56,4 @@ show 'http://127.0.0.1:5001/go?url=http://203.0.113.10/hello'
 show 'http://127.0.0.1:5001/go?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/'
 echo; echo "\$ ssrfguard incidents list"
 ./build/cli/ssrfguard incidents --store "$tmp/incidents.db" list
+bash scripts/demo-respond.sh   # containment: serve --respond against the AWS emulator

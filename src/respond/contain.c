@@ -410,26 +410,40 @@ static sg_err ensure_group(rsp_run *x, const char *vpc, const char *role, char *
 			return SG_ERR_PROTOCOL;
 	}
 	rsp_created(x, key, out);
-	/* make its rules right every time (a crash may have left them half done) */
-	size_t revoked = 0;
-	if (!strcmp(role, "open")) {
-		if ((err = authorize_all(x, out, false)) || (err = authorize_all(x, out, true)))
+	/* make its rules right every time (a crash may have left them half
+	 * done); a group just created may not be visible yet (NotFound for a
+	 * moment, as AWS is eventually consistent): wait for it */
+	for (int tries = 0;; tries++) {
+		size_t revoked = 0;
+		if (!strcmp(role, "open")) {
+			if (!(err = authorize_all(x, out, false)))
+				err = authorize_all(x, out, true);
+		} else {
+			if (!(err = revoke_all(x, out, false, &revoked)))
+				err = revoke_all(x, out, true, &revoked);
+		}
+		if (err != SG_ERR_NOTFOUND || tries >= 20)
 			return err;
-	} else {
-		if ((err = revoke_all(x, out, false, &revoked)) || (err = revoke_all(x, out, true, &revoked)))
+		if ((err = rsp_pause(x)))
 			return err;
 	}
-	return SG_OK;
 }
 
 static sg_err set_groups(rsp_run *x, const char *eni, const char *group, const char *change)
 {
-	struct aws_params *p = aws_params_new();
-	aws_params_add(p, "NetworkInterfaceId", eni);
-	aws_params_add(p, "SecurityGroupId.1", group);
-	sg_err err = rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni, change, NULL, NULL);
-	aws_params_free(p);
-	return err;
+	for (int tries = 0;; tries++) {
+		struct aws_params *p = aws_params_new();
+		aws_params_add(p, "NetworkInterfaceId", eni);
+		aws_params_add(p, "SecurityGroupId.1", group);
+		sg_err err =
+			rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni, change, NULL, NULL);
+		aws_params_free(p);
+		/* a just-created group may not be visible yet */
+		if (err != SG_ERR_NOTFOUND || tries >= 20)
+			return err;
+		if ((err = rsp_pause(x)))
+			return err;
+	}
 }
 
 static sg_err eni_groups_now(rsp_run *x, const char *eni, char *first, size_t cap, size_t *n)

@@ -66,6 +66,20 @@ sg_err rsp_step_snapshot(rsp_run *x)
 	sg_err err = find_snapshots(x, &s);
 	if (err)
 		return err;
+	/* what the journal knows beats what DescribeSnapshots shows yet: a
+	 * just-created snapshot may be invisible for a moment (eventual
+	 * consistency), and a second CreateSnapshots would duplicate it */
+	for (size_t i = 0; i < in->n_volumes && s.n < PB_MAX_VOLUMES; i++) {
+		char key[PB_ID_MAX + 16];
+		snprintf(key, sizeof key, "snapshot:%s", in->volumes[i].id);
+		const char *known = rsp_created_get(x, key);
+		if (known && !snap_of(&s, in->volumes[i].id)) {
+			snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", in->volumes[i].id);
+			snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", known);
+			snprintf(s.s[s.n].state, 32, "unknown");
+			s.n++;
+		}
+	}
 	size_t missing = 0;
 	for (size_t i = 0; i < in->n_volumes; i++)
 		missing += snap_of(&s, in->volumes[i].id) == NULL;
@@ -83,10 +97,22 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		err = rsp_query(x, AWS_EC2, "CreateSnapshots", p, AWS_CALL_NOT_IDEMPOTENT, in->id,
 		                "snapshots of every volume", &r, NULL);
 		aws_params_free(p);
+		if (!err) {
+			s.n = 0;
+			for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
+				if (s.n >= PB_MAX_VOLUMES)
+					break;
+				snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", aws_xml_str_or(it, "volumeId", ""));
+				snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", aws_xml_str_or(it, "snapshotId", ""));
+				snprintf(s.s[s.n].state, 32, "%s", aws_xml_str_or(it, "state", "pending"));
+				char key[PB_ID_MAX + 16];
+				snprintf(key, sizeof key, "snapshot:%s", s.s[s.n].vol);
+				rsp_created(x, key, s.s[s.n].snap);
+				s.n++;
+			}
+		}
 		aws_xml_free(r);
 		if (err)
-			return err;
-		if ((err = find_snapshots(x, &s)))
 			return err;
 	} else if (missing) {
 		rsp_notef(x, "%zu volume(s) have no snapshot yet from the first run; left as they are",
@@ -97,7 +123,7 @@ sg_err rsp_step_snapshot(rsp_run *x)
 	for (size_t i = 0; i < s.n; i++) {
 		const char *dev = device_of(x, s.s[i].vol);
 		char key[PB_ID_MAX + 16];
-		snprintf(key, sizeof key, "snapshot:%s", s.s[i].vol);
+		snprintf(key, sizeof key, "tagged:%s", s.s[i].vol);
 		if (rsp_created_get(x, key)) {
 			n++;
 			continue;
@@ -107,12 +133,14 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		struct aws_tag tags[] = {{"ssrfguard:source-volume", s.s[i].vol},
 		                         {"ssrfguard:device", dev}};
 		aws_params_add_tags(p, "Tag", tags, 2);
-		err = rsp_query(x, AWS_EC2, "CreateTags", p, 0, s.s[i].snap, "tagged source volume and device",
-		                NULL, NULL);
+		err = rsp_query_settle(x, AWS_EC2, "CreateTags", p, s.s[i].snap, "tagged source volume and device");
 		aws_params_free(p);
 		if (err)
 			return err;
 		rsp_created(x, key, s.s[i].snap);
+		snprintf(key, sizeof key, "snapshot:%s", s.s[i].vol);
+		if (!rsp_created_get(x, key))
+			rsp_created(x, key, s.s[i].snap);
 		n++;
 	}
 	if (n < in->n_volumes) {
@@ -280,12 +308,13 @@ sg_err rsp_step_capture(rsp_run *x)
 	json_object_set_new(x->data, "capture",
 	                    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "command_id", cmd, "status", status,
 	                              "stdout", so, "stdout_sha256", h1, "stderr", se, "stderr_sha256", h2));
-	json_decref(inv);
+	size_t out_len = strlen(so);
+	json_decref(inv); /* so and se point into it: not used below */
 	if (strcmp(status, "Success") != 0) {
 		snprintf(x->note, sizeof x->note, "capture ended %s (output kept, sha256 %.16s...)", status, h1);
 		return RSP_FATAL;
 	}
-	snprintf(x->note, sizeof x->note, "captured %zu bytes, sha256 %s", strlen(so), h1);
+	snprintf(x->note, sizeof x->note, "captured %zu bytes, sha256 %s", out_len, h1);
 	return SG_OK;
 }
 
@@ -472,7 +501,11 @@ sg_err rsp_step_forensics(rsp_run *x)
 			char change[128];
 			snprintf(change, sizeof change, "attached %s at %s", vol, slot[0]);
 			struct aws_error ae;
-			err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, &ae);
+			for (int tries = 0;; tries++) { /* the new volume may not be visible yet */
+				err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, &ae);
+				if (err != SG_ERR_NOTFOUND || tries >= 20 || rsp_pause(x))
+					break;
+			}
 			aws_params_free(p);
 			if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {
 				snprintf(x->note, sizeof x->note,

@@ -317,6 +317,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		x.id = id;
+		x.stop = c->stop;
 		char outcome[32];
 		err = rsp_run_claimed(&x, outcome, sizeof outcome);
 		if (err)

@@ -45,6 +45,7 @@ typedef struct rsp_run {
 	json_t *data;          /* its journal: {"calls":[...],"created":{},...} */
 	bool mutated;          /* a changing call succeeded in this step run */
 	bool lost;             /* the lease is gone: make no more calls */
+	volatile int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
 	int64_t renewed_ms;    /* last lease renewal */
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
@@ -54,6 +55,7 @@ typedef struct rsp_run {
 /* Step results beyond sg_err: */
 #define RSP_SKIP ((sg_err)1000) /* nothing to do: mark SKIPPED */
 #define RSP_FATAL ((sg_err)1001) /* failed, do not retry (e.g. capture timeout) */
+#define RSP_STOP ((sg_err)1002)  /* the responder is stopping: give the incident back */
 
 /*
  * The responder's own store handles commit without fsync (WAL, synchronous
@@ -80,6 +82,10 @@ void rsp_notef(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2
 sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
                  unsigned flags, const char *target, const char *change, struct aws_xml **reply,
                  struct aws_error *err);
+/* rsp_query for a call on an id this run just created: NotFound is AWS's
+ * eventual consistency, so it is waited out (rsp_pause, up to 20 polls). */
+sg_err rsp_query_settle(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
+                        const char *target, const char *change);
 sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, unsigned flags,
                 const char *target, const char *change, json_t **reply, struct aws_error *err);
 

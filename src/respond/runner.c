@@ -220,6 +220,18 @@ sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aw
 	return rc;
 }
 
+sg_err rsp_query_settle(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
+                        const char *target, const char *change)
+{
+	for (int tries = 0;; tries++) {
+		sg_err err = rsp_query(x, svc, action, p, 0, target, change, NULL, NULL);
+		if (err != SG_ERR_NOTFOUND || tries >= 20)
+			return err;
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
 sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, unsigned flags,
                 const char *target, const char *change, json_t **reply, struct aws_error *err)
 {
@@ -292,7 +304,11 @@ static sg_err renew(rsp_run *x)
 
 sg_err rsp_pause(rsp_run *x)
 {
+	if (x->stop && *x->stop)
+		return RSP_STOP;
 	rsp_sleep_ms(x->cfg->poll_ms ? x->cfg->poll_ms : 1000);
+	if (x->stop && *x->stop)
+		return RSP_STOP;
 	if (x->dry_run || !x->id)
 		return SG_OK;
 	int64_t lease = x->cfg->lease_ms ? x->cfg->lease_ms : 60000;
@@ -331,6 +347,8 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			        pb_step_name(s));
 			return SG_ERR_BUSY;
 		}
+		if (rc == RSP_STOP || (x->stop && *x->stop && rc != SG_OK && rc != RSP_SKIP))
+			return RSP_STOP; /* the step stays "running": the next claim runs it again */
 		if (rc == SG_OK || rc == RSP_SKIP)
 			rsp_crashpoint(x, "end");
 		const char *to = rc == SG_OK ? "done" : rc == RSP_SKIP ? "skipped" : NULL;
@@ -504,7 +522,17 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			err = SG_ERR_STATE;
 			goto fail;
 		}
-		if ((err = run_step(x, d.step)))
+		if ((err = run_step(x, d.step)) == RSP_STOP ||
+		    (!err && x->stop && *x->stop && d.step != PB_FINISH)) {
+			/* shutting down: give the incident back at once (no waiting
+			 * for the lease to expire); the next claim resumes it */
+			progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
+			         pb_step_name(d.step));
+			err = incident_to(x, "open", "responder stopped; it resumes with the next claim");
+			out = "stopped";
+			goto fail;
+		}
+		if (err)
 			goto fail;
 	}
 	out = x->cfg->observe ? "observed" : pb_outcome(x->states);

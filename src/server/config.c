@@ -16,6 +16,8 @@ const srvcfg_key srvcfg_keys[] = {
 	{"listen", "ADDR:PORT", "listen address (default 127.0.0.1:5001; [::1]:5001 for IPv6)"},
 	{"store", "PATH", "SQLite incident store (default ./ssrfguard.db)"},
 	{"store_sync", "full|normal", "fsync every commit (full, default) or rely on WAL (normal)"},
+	{"store_busy_ms", "MS", "wait for another process's store lock (default 5000); then the"
+	                        " blocked request gets 503"},
 	{"policy", "FILE", "guard policy file: allow/deny rules, one a line"},
 	{"rule", "RULE", "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
 	{"contain", "CATS", "categories whose attempts ask for containment (default metadata;"
@@ -27,7 +29,8 @@ const srvcfg_key srvcfg_keys[] = {
 	{"max_redirects", "N", "redirect hops followed, each judged (default 5), else 502"},
 	{"max_concurrent", "N", "fetches in flight (default 256); more wait"},
 	{"max_queue", "N", "fetches waiting (default 4096); beyond that 503"},
-	{"client_timeout_s", "S", "client socket read/write timeout (default 10)"},
+	{"client_timeout_s", "S", "client idle timeout and deadline for a whole request head"
+	                           " (default 10)"},
 	{"max_request_bytes", "BYTES", "client request line + headers (default 8192), else 400/413"},
 	{"dns_cache_s", "S", "reuse DNS answers this long (default 60, 0 = never)"},
 	{"drain_s", "S", "on SIGTERM wait at most this long for in-flight fetches (default 15)"},
@@ -80,6 +83,7 @@ sg_err srvcfg_init(srvcfg *c)
 	c->dns_cache_s = 60;
 	c->drain_s = 15;
 	c->lease_ms = 60000;
+	c->store_busy_ms = 5000;
 	const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
 	c->imds = !(dis && !strcasecmp(dis, "true"));
 	const char *region = getenv("AWS_REGION");
@@ -191,6 +195,7 @@ static const struct numkey numkeys[] = {
 	NK(dns_cache_s, 0, 86400),
 	NK(drain_s, 0, 3600),
 	NK(lease_ms, 1000, 86400 * 1000),
+	NK(store_busy_ms, 1, 600000),
 };
 
 struct strkey {

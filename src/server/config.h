@@ -32,6 +32,7 @@ typedef struct srvcfg {
 	char *listen;            /* "127.0.0.1:5001", "[::1]:5001" */
 	char *store;             /* SQLite path */
 	int store_sync_normal;   /* store_sync = normal */
+	int64_t store_busy_ms;   /* wait this long for another writer's lock */
 	char *policy;            /* policy file (sg_policy_parse), "" = none */
 	char **rules;            /* extra policy rules */
 	size_t nrules;

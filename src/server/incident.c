@@ -278,7 +278,8 @@ sg_err incident_init(struct srv *s, char *err, size_t errlen)
 	w->efd = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	store_opts so = {.sync = s->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL};
+	store_opts so = {.sync = s->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
+	                 .busy_ms = (int)s->cfg->store_busy_ms};
 	sg_err e = store_open(s->cfg->store, &so, &w->st, msg, sizeof msg);
 	if (e != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);

@@ -71,6 +71,11 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "# HELP ssrfguard_fetches_queued Fetches waiting for a slot.\n"
 	                       "# TYPE ssrfguard_fetches_queued gauge\n"
 	                       "ssrfguard_fetches_queued %zu\n", s->inflight, s->queued);
+	evbuffer_add_printf(o, "# HELP ssrfguard_slow_clients_dropped_total Clients that did not send "
+	                       "a request head within client_timeout_s.\n"
+	                       "# TYPE ssrfguard_slow_clients_dropped_total counter\n"
+	                       "ssrfguard_slow_clients_dropped_total %llu\n",
+	                    (unsigned long long)conn_dropped(s));
 	evbuffer_add_printf(o, "# HELP ssrfguard_store_commits_total Incident batches committed.\n"
 	                       "# TYPE ssrfguard_store_commits_total counter\n"
 	                       "ssrfguard_store_commits_total %llu\n"

@@ -63,7 +63,7 @@ void srv_job_free(job *j)
 static void on_reply_done(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
-	(void)req;
+	conn_answered(s, req);
 	if (s->replying)
 		s->replying--;
 	srv_check_drained(s);
@@ -305,6 +305,7 @@ static void route(struct evhttp_request *req, void *arg)
 	struct srv *s = arg;
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	conn_dispatched(s, req);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
 		reply_simple(s, req, ROUTE_OTHER, 405, "application/json",
@@ -459,7 +460,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	}
 	if ((e = load_policy(s, err, errlen)) != SG_OK)
 		goto fail;
-	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL};
+	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
+	                 .busy_ms = (int)cfg->store_busy_ms};
 	if ((e = store_open(cfg->store, &so, &s->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
 		goto fail;
@@ -474,6 +476,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	if (!s->http)
 		goto fail;
 	evhttp_set_gencb(s->http, route, s);
+	if (conn_init(s) != SG_OK)
+		goto fail;
 	evhttp_set_timeout(s->http, (int)cfg->client_timeout_s);
 	evhttp_set_max_headers_size(s->http, (ev_ssize_t)cfg->max_request_bytes);
 	evhttp_set_max_body_size(s->http, 4096);
@@ -583,10 +587,13 @@ void srv_free(srv *s)
 		n = j->next;
 		srv_job_free(j);
 	}
+	if (s->multi)
+		fetch_abandon(s);
 	fetch_cleanup(s);
 	incident_cleanup(s);
 	if (s->http)
 		evhttp_free(s->http);
+	conn_cleanup(s);
 	if (s->sig_term)
 		event_free(s->sig_term);
 	if (s->sig_int)

@@ -22,6 +22,7 @@ typedef struct job {
 	struct srv *s;
 	struct evhttp_request *req;   /* NULL once the client went away */
 	struct job *next;             /* fetch queue / commit batch */
+	struct job *iprev, *inext;    /* in libcurl's multi handle */
 	char client[48];
 	char *request;                /* request line, cleaned */
 	char *headers;                /* JSON object of headers of note */
@@ -68,10 +69,12 @@ struct srv {
 	int draining;
 	size_t inflight, queued, replying;
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
+	job *running;                 /* fetches inside the multi handle */
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
 	size_t c_count;               /* blocked, not yet answered (incl. the
 	                                 batch with the writer) */
 	struct writer *writer;        /* incident.c: the store-writer thread */
+	struct conns *conns;          /* conn.c: request-head deadlines */
 	int logfd;
 	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
 	struct event *log_ev;
@@ -93,12 +96,20 @@ double srv_elapsed_ms(const struct timespec *t0);
 sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
+void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 void incident_cleanup(struct srv *s);
+
+/* conn.c */
+sg_err conn_init(struct srv *s);
+void conn_cleanup(struct srv *s);
+void conn_dispatched(struct srv *s, struct evhttp_request *req);
+void conn_answered(struct srv *s, struct evhttp_request *req);
+uint64_t conn_dropped(const struct srv *s);
 
 /* metrics.c */
 void metrics_count(struct srv *s, int route, int code);

@@ -8,7 +8,8 @@
 static const char *const sql_text[Q__COUNT] = {
 	[Q_FIND_ACTIVE] = "SELECT id, state FROM incidents WHERE source = ?1 AND "
 	                  "state NOT IN ('released','closed') ORDER BY id DESC LIMIT 1",
-	[Q_JOIN] = "UPDATE incidents SET attempts = attempts + 1, updated_ms = ?2 WHERE id = ?1",
+	[Q_JOIN] = "UPDATE incidents SET attempts = attempts + ?3, "
+	           "updated_ms = max(updated_ms, ?2) WHERE id = ?1",
 	[Q_ESCALATE] = "UPDATE incidents SET state = 'open', contain = 1, state_ms = ?2, "
 	               "state_reason = ?3, updated_ms = ?2 WHERE id = ?1",
 	[Q_NEW_INC] = "INSERT INTO incidents (state, state_reason, state_ms, source, category, "
@@ -316,26 +317,65 @@ static sg_err history(store *s, int64_t id, const char *step, const char *from,
 
 /* ---- recording ---- */
 
-static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *o)
+/*
+ * Within one batch, consecutive attempts of one source join the same
+ * incident: the cursor remembers it and counts the joins, written once by
+ * flush_join() (a burst from one source costs one INSERT per attempt).
+ */
+typedef struct rec_cursor {
+	const char *src;
+	int64_t id;
+	int logged;
+	int64_t pend, pend_at;
+} rec_cursor;
+
+static sg_err flush_join(store *s, rec_cursor *c)
+{
+	if (c->pend == 0)
+		return SG_OK;
+	sqlite3_stmt *st = q(s, Q_JOIN);
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->pend_at);
+	sqlite3_bind_int64(st, 3, c->pend);
+	c->pend = 0;
+	return run(st);
+}
+
+static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *o,
+                         rec_cursor *c)
 {
 	int64_t at = a->at_ms > 0 ? a->at_ms : now_ms();
 	int64_t id = 0;
 	char reason[256];
 	sg_err e;
+	int rc, logged = 0;
+	sqlite3_stmt *st;
 
 	memset(o, 0, sizeof *o);
-	sqlite3_stmt *st = q(s, Q_FIND_ACTIVE);
-	bt(st, 1, a->client);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		int logged = !strcmp((const char *)sqlite3_column_text(st, 1), "logged");
-		sqlite3_reset(st);
-		st = q(s, Q_JOIN);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, at);
-		if ((e = run(st)) != SG_OK)
+	if (c->id && !strcmp(c->src, a->client)) {
+		id = c->id;
+		logged = c->logged;
+		rc = SQLITE_ROW;
+	} else {
+		if ((e = flush_join(s, c)) != SG_OK)
 			return e;
+		c->id = 0;
+		st = q(s, Q_FIND_ACTIVE);
+		bt(st, 1, a->client);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			logged = !strcmp((const char *)sqlite3_column_text(st, 1), "logged");
+		}
+		sqlite3_reset(st);
+	}
+	if (rc == SQLITE_ROW) {
+		c->src = a->client;
+		c->id = id;
+		c->logged = logged;
+		c->pend++;
+		if (at > c->pend_at)
+			c->pend_at = at;
 		if (a->contain && logged) {
 			snprintf(reason, sizeof reason,
 			         "an attempt of a containment severity joined (%s, %s)",
@@ -348,9 +388,9 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 			    (e = history(s, id, "", "logged", "open", reason, "serve", at)) != SG_OK)
 				return e;
 			o->escalated = 1;
+			c->logged = 0;
 		}
 	} else if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
 		const char *state = a->contain ? "open" : "logged";
 		snprintf(reason, sizeof reason, "blocked %s attempt (%s)",
 		         nz(a->category), nz(a->rule));
@@ -372,8 +412,12 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 		if ((e = history(s, id, "", "", state, reason, "serve", at)) != SG_OK)
 			return e;
 		o->opened = 1;
+		c->src = a->client;
+		c->id = id;
+		c->logged = !a->contain;
+		c->pend = 0;
+		c->pend_at = at;
 	} else {
-		sqlite3_reset(st);
 		return store_map_rc(rc);
 	}
 	st = q(s, Q_NEW_ATT);
@@ -413,10 +457,13 @@ sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
 	sg_err e = begin(s);
 	if (e != SG_OK)
 		return e;
+	rec_cursor cur = {0};
 	for (size_t i = 0; i < n && e == SG_OK; i++) {
 		store_record_out tmp;
-		e = record_one(s, &a[i], out ? &out[i] : &tmp);
+		e = record_one(s, &a[i], out ? &out[i] : &tmp, &cur);
 	}
+	if (e == SG_OK)
+		e = flush_join(s, &cur);
 	e = finish(s, e);
 	if (e != SG_OK && out)
 		memset(out, 0, n * sizeof *out);

@@ -264,7 +264,11 @@ def report_ok(workdir, inc, want_outcome="contained"):
     if not check(os.path.exists(p), f"{inc}: report {p} written"):
         return None
     r = json.load(open(p))
-    check(r["outcome"] == want_outcome, f"{inc}: report outcome {r['outcome']}, want {want_outcome}")
+    if not check(r["outcome"] == want_outcome, f"{inc}: report outcome {r['outcome']}, want {want_outcome}"):
+        for s in r["steps"]:
+            if s["state"] not in ("done", "skipped"):
+                errs = [c.get("error") for c in s.get("calls", []) if c.get("error")]
+                print(f"  step {s['name']}: {s['state']}: {s.get('result')} {errs[-3:]}", flush=True)
     md = os.path.join(workdir, "reports", f"{inc}.md")
     check(os.path.exists(md) and "Timeline of AWS calls" in open(md).read(), f"{inc}: Markdown timeline")
     names = [s["name"] for s in r["steps"]]

@@ -30,6 +30,8 @@ try:
         {"kind": "error", "service": "elbv2", "action": "DeregisterTargets", "count": 1},
         {"kind": "throttle", "service": "elbv2", "action": "DescribeTargetGroups", "count": 1},
         {"kind": "error", "service": "ec2", "action": "AttachVolume", "count": 1},
+        # eventual consistency: every new id invisible to the next 2 describes
+        {"kind": "invisible", "calls": 2},
         # and a background of random throttling everywhere
         {"kind": "throttle", "rate": 0.1},
     ]
@@ -79,6 +81,49 @@ try:
     p = h.respond(binary, emu, work, "--incident", "1", "-q")
     h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"after retry: {p.stdout} {p.stderr[-1000:]}")
     h.verify_contained(emu.state(), "INC-1", label="retried ")
+
+    # SIGTERM while a step waits (snapshots take 60 s here): the daemon
+    # stops within seconds and gives the incident back; the next responder
+    # resumes it.
+    emu.post("/reset", {})
+    emu.post("/seed", __import__("json").load(open(h.FLEET)))
+    emu.post("/timing", dict(h.FAST_TIMING, snapshot_seconds=60))
+    shutil.rmtree(work, ignore_errors=True)
+    work = tempfile.mkdtemp(prefix="rsp-faults-")
+    store = os.path.join(work, "inc.db")
+    subprocess.run([binary, "incidents", "--store", store, "open", h.VICTIM], stdout=subprocess.DEVNULL, check=True)
+    env = emu.env()
+    d = subprocess.Popen([binary, "respond", "--store", store, "--forensic-instance", h.FORENSIC, "--poll-ms", "50",
+                          "--capture-timeout", "5", "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    import signal as _signal
+    import time as _time
+    deadline = _time.time() + 60
+    waiting = False
+    while _time.time() < deadline and not waiting:
+        out = subprocess.run([binary, "incidents", "--store", store, "show", "1", "--json"],
+                             stdout=subprocess.PIPE, text=True).stdout
+        try:
+            rep = __import__("json").loads(out)
+            waiting = any(x["name"] == "forensics" and x["state"] == "running" for x in rep["steps"])
+        except ValueError:
+            pass
+        _time.sleep(0.1)
+    h.check(waiting, "daemon reached the snapshot wait")
+    t0 = _time.time()
+    d.send_signal(_signal.SIGTERM)
+    try:
+        d.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        d.kill()
+    h.check(_time.time() - t0 < 10 and d.returncode == 0, f"stopped in {_time.time() - t0:.1f}s, exit {d.returncode}")
+    lst = __import__("json").loads(subprocess.run([binary, "incidents", "--store", store, "list", "--json"],
+                                                  stdout=subprocess.PIPE, text=True).stdout)
+    h.check(lst[0]["state"] == "open" and "stopped" in lst[0]["reason"], f"given back: {lst[0]}")
+    emu.post("/advance", {"seconds": 120})
+    p = h.respond(binary, emu, work, "--once", "-q")
+    h.check(p.returncode == 0, f"resumed by the next responder: {p.stderr[-800:]}")
+    h.verify_contained(emu.state(), "INC-1", label="after SIGTERM ")
 finally:
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)

@@ -27,7 +27,7 @@ UP2 = "203.0.113.11"
 up = Upstream(UP + ":80", UP2 + ":80", "[2001:db8::10]:80")
 
 RULES = ["allow 203.0.113.0/24", "allow 2001:db8::/32"]
-srv = Serve({"rule": RULES, "max_body": 1048576, "total_timeout_ms": 1500,
+srv = Serve({"rule": RULES, "max_body": 1048576, "total_timeout_ms": 1500, "store_busy_ms": 300,
              "max_header_bytes": 16384, "max_redirects": 3, "client_timeout_s": 3},
             env={"http_proxy": "http://203.0.113.19:9", "HTTP_PROXY": "http://203.0.113.19:9",
                  "https_proxy": "http://203.0.113.19:9", "ALL_PROXY": "http://203.0.113.19:9"})
@@ -46,6 +46,12 @@ check(st == 200 and body == b"hello from upstream\n", "relative redirect followe
 st, _, body = srv.go("http://%s/redirect?to=http://%s/hello&code=307" % (UP, UP2))
 check(st == 200, "cross-origin 307 to an allowed host followed: %r" % st)
 check(srv.sql("SELECT count(*) FROM attempts")[0][0] == 0, "no incident for allowed fetches")
+_, _, c0 = srv.go("http://%s/stats?conns=1" % UP2)
+for i in range(20):
+    srv.go("http://%s/hello" % UP2)
+_, _, c1 = srv.go("http://%s/stats?conns=1" % UP2)
+n0, n1 = int(c0.split()[-1]), int(c1.split()[-1])
+check(n1 - n0 <= 1, "upstream connections reused across requests: %d new for 21 fetches" % (n1 - n0))
 
 # ---- every attack class: 403, incident committed, evidence ----------------
 n_before = 0
@@ -245,6 +251,28 @@ for s in loris:
     s.close()
 check(closed == 200, "slow-loris clients dropped after client_timeout_s: %d/200" % closed)
 
+# A trickling client (one byte every 0.4 s resets any idle timer) still has
+# to deliver its request head within client_timeout_s (3 s here).
+trickle = socket.create_connection(("127.0.0.1", srv.port))
+head = b"GET /go?url=http://203.0.113.10/hello HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+t = time.time()
+dropped_after = None
+for i in range(len(head)):
+    try:
+        trickle.sendall(head[i:i + 1])
+        trickle.settimeout(0.4)
+        if trickle.recv(100) == b"":
+            dropped_after = time.time() - t
+            break
+    except socket.timeout:
+        continue
+    except (BrokenPipeError, ConnectionResetError):
+        dropped_after = time.time() - t
+        break
+trickle.close()
+check(dropped_after is not None and dropped_after < 6.0,
+      "trickling slow-loris client dropped by the head deadline: %r" % dropped_after)
+
 # ---- /healthz, /metrics, logs ---------------------------------------------------
 st, _, body = srv.get("/healthz")
 check(st == 200 and json.loads(body)["status"] == "ok", "/healthz")
@@ -256,6 +284,8 @@ mline = [ln for ln in text.splitlines() if ln.startswith('ssrfguard_blocked_tota
 n_meta = srv.sql("SELECT count(*) FROM attempts WHERE category = 'metadata'")[0][0]
 check(mline and int(mline[0].split()[-1]) == n_meta, "blocks by category = attempts: %r %d"
       % (mline, n_meta))
+dl = [ln for ln in text.splitlines() if ln.startswith("ssrfguard_slow_clients_dropped_total")]
+check(dl and int(dl[0].split()[-1]) >= 1, "dropped slow clients counted: %r" % dl)
 check("ssrfguard_fetch_duration_seconds_bucket" in text and "ssrfguard_incidents_open" in text,
       "latency histogram and open incidents exported")
 st, _, _ = srv.get("/nothing")
@@ -267,6 +297,25 @@ check(len(decs) == srv.sql("SELECT count(*) FROM attempts")[0][0],
       "one decision line per blocked attempt")
 check(all("status" in r and "ms" in r and "client" in r for r in reqs), "request lines complete")
 check(any(r.get("incident") and r["status"] == 403 for r in reqs), "request line names incident")
+
+# ---- the store is locked by someone else: still blocked, never fetched ----
+lock = spawn(["/usr/bin/python3", "-c", """
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('BEGIN EXCLUSIVE')
+print('locked', flush=True)
+time.sleep(30)
+""", srv.db], stdout=subprocess.PIPE)
+check(lock.stdout.readline().strip() == b"locked", "store locked by another process")
+st, _, body = srv.go("http://169.254.169.254/latest/meta-data/", source="203.0.113.19")
+check(st == 503 and b"could not be recorded" in body,
+      "store unavailable: the attempt is still blocked (503), never fetched: %r %r" % (st, body))
+lock.kill()
+lock.wait()
+st, _, body = srv.go("http://169.254.169.254/latest/meta-data/", source="203.0.113.19")
+check(st == 403, "store back: blocked with an incident again: %r" % st)
+st, _, body = srv.get("/metrics")
+check(b"ssrfguard_store_errors_total 1" in body, "the failed commit is counted")
 
 # ---- SIGTERM drains ---------------------------------------------------------
 res = {}
@@ -292,6 +341,29 @@ check(res.get("r", (0,))[0] == 200, "in-flight fetch finished during drain: %r" 
 rc = srv.p.wait(10)
 check(rc == 0, "clean exit after SIGTERM: %r" % rc)
 tls_srv.kill()
+
+# ---- drain_s bounds the wait: an endless fetch does not hold the exit ----
+s3 = Serve({"rule": RULES, "drain_s": 1, "total_timeout_ms": 60000}, port=5004)
+res3 = {}
+
+
+def endless():
+    try:
+        res3["r"] = s3.go("http://%s/drip?ms=300" % UP, timeout=20)
+    except OSError as e:
+        res3["r"] = e
+
+
+th = threading.Thread(target=endless)
+th.start()
+time.sleep(0.5)
+t = time.time()
+s3.p.send_signal(signal.SIGTERM)
+rc = s3.p.wait(15)
+el = time.time() - t
+th.join(20)
+check(rc == 0 and 0.8 < el < 4, "drain timeout ends the process cleanly: rc %r after %.1fs" % (rc, el))
+check(any(ln.get("event") == "drain_timeout" for ln in s3.log_lines()), "drain timeout logged")
 
 # ---- identity from IMDSv2 (a double on a TEST-NET address) ---------------------
 imds_log = os.path.join(srv.tmp, "imds.log")

@@ -11,10 +11,12 @@
  *   /bighdr?n=BYTES        a response header of n bytes
  *   /headers               the request headers, one "Name: value" a line
  *   /stats                 "requests N\n" since start
+ *   /stats?conns=1         "connections N\n" accepted since start
  * Any route with close=1 closes the connection after the answer.
  * Prints "ready" on stdout once every address is bound.
  */
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <sys/queue.h>
@@ -26,7 +28,15 @@
 #include <string.h>
 
 static struct event_base *base;
-static unsigned long nreq;
+static unsigned long nreq, nconn;
+
+/* Count accepted connections (for the connection-reuse test). */
+static struct bufferevent *on_conn(struct event_base *b, void *arg)
+{
+	(void)arg;
+	nconn++;
+	return bufferevent_socket_new(b, -1, BEV_OPT_CLOSE_ON_FREE);
+}
 
 static long qnum(struct evkeyvalq *q, const char *k, long dflt)
 {
@@ -148,7 +158,10 @@ static void handle(struct evhttp_request *req, void *arg)
 			evbuffer_add_printf(b, "%s: %s\n", h->key, h->value);
 		evhttp_send_reply(req, 200, "OK", b);
 	} else if (!strcmp(path, "/stats")) {
-		evbuffer_add_printf(b, "requests %lu\n", nreq);
+		if (qnum(&q, "conns", 0))
+			evbuffer_add_printf(b, "connections %lu\n", nconn);
+		else
+			evbuffer_add_printf(b, "requests %lu\n", nreq);
 		evhttp_send_reply(req, 200, "OK", b);
 	} else {
 		evbuffer_add_printf(b, "not here\n");
@@ -168,6 +181,7 @@ int main(int argc, char **argv)
 	base = event_base_new();
 	struct evhttp *http = evhttp_new(base);
 	evhttp_set_gencb(http, handle, NULL);
+	evhttp_set_bevcb(http, on_conn, NULL);
 	evhttp_set_max_headers_size(http, 1 << 20);
 	for (int i = 1; i < argc; i++) {
 		char host[128];

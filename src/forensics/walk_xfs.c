@@ -332,7 +332,8 @@ static sg_err xdir_walk(xwalker *w, const xdir *d)
 		walk_warn(w->st, "error reading directory /%.*s: %s",
 		          (int)(d->len < 200 ? d->len : 200), d->rel, strerror(errno));
 	closedir(dir);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n && !err; i++)
 		err = xentry(w, dfd, d, names[i]);
 	for (size_t i = 0; i < n; i++)

@@ -186,6 +186,7 @@ static int check_stdin(struct ctx *c)
 	}
 	size_t n = 0, lineno = 0, total = 0;
 	int ch, eof = 0;
+
 	while (!eof) {
 		ch = getchar_unlocked();
 		if (ch == EOF) {
@@ -339,6 +340,11 @@ int cmd_check(int argc, char **argv)
 		usage(stderr);
 		goto fail;
 	}
+	/* Reading stdin: one verdict out per line in, as it is judged, so check
+	 * works as a filter or coprocess (set before any output, as C requires). */
+	for (int i = optind; i < argc; i++)
+		if (!strcmp(argv[i], "-"))
+			setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "-")) {
 			if (check_stdin(&c) != 0)

@@ -8,14 +8,9 @@
 #include "server/config.h"
 #include "server/server.h"
 
-/* The respond room plugs its embedded responder in here: when
- * src/respond/embed.h exists it must declare
- *     const srv_responder *respond_embedded(void);
- * (see src/server/server.h, srv_responder). */
-#if __has_include("respond/embed.h")
+/* The respond room's embedded responder (src/respond/embed.h), started
+ * through the srv_responder hook of src/server/server.h. */
 #include "respond/embed.h"
-#define HAVE_EMBEDDED_RESPONDER 1
-#endif
 
 static void usage(FILE *to)
 {
@@ -72,19 +67,9 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
 		goto out_curl;
 	}
-	if (cfg.respond) {
-#ifdef HAVE_EMBEDDED_RESPONDER
+	if (cfg.respond)
 		srv_set_responder(s, respond_embedded());
-#else
-		fprintf(stderr, "ssrfguard serve: respond = on, but this build has no embedded "
-		                "responder; run `ssrfguard respond` as its own process\n");
-		goto out_srv;
-#endif
-	}
 	rc = srv_run(s) == SG_OK ? 0 : 2;
-#ifndef HAVE_EMBEDDED_RESPONDER
-out_srv:
-#endif
 	srv_free(s);
 out_curl:
 	curl_global_cleanup();

@@ -591,10 +591,11 @@ sg_err aws_query_pages(struct aws_client *c, enum aws_service svc, const char *a
 			break;
 		rc = page(ctx, r);
 		const char *tok = aws_xml_str(r, out_path);
-		if (!rc && tok && *tok)
+		int more = tok && *tok; /* tok lives in r: decide before freeing it */
+		if (!rc && more)
 			rc = aws_params_set(p, in_name, tok);
 		aws_xml_free(r);
-		if (rc || !tok || !*tok)
+		if (rc || !more)
 			break;
 	}
 	aws_params_free(p);

@@ -292,8 +292,36 @@ static void start(job *j)
 	j->too_big = j->hdr_too_big = 0;
 	curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
 	curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)left);
-	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK)
+	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
 		finish_error(j, 503, "cannot start a fetch");
+		return;
+	}
+	j->iprev = NULL;
+	j->inext = s->running;
+	if (s->running)
+		s->running->iprev = j;
+	s->running = j;
+}
+
+static void unlink_running(struct srv *s, job *j)
+{
+	if (j->iprev)
+		j->iprev->inext = j->inext;
+	else if (s->running == j)
+		s->running = j->inext;
+	if (j->inext)
+		j->inext->iprev = j->iprev;
+	j->iprev = j->inext = NULL;
+}
+
+void fetch_abandon(struct srv *s)
+{
+	while (s->running) {
+		job *j = s->running;
+		unlink_running(s, j);
+		curl_multi_remove_handle(s->multi, j->easy);
+		srv_job_free(j); /* its request dies with evhttp */
+	}
 }
 
 static void release_slot(struct srv *s)
@@ -512,7 +540,9 @@ static void check_multi(struct srv *s)
 		job *j = NULL;
 		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 		curl_multi_remove_handle(s->multi, e);
-		if (j)
+		if (j) {
+			unlink_running(s, j);
 			fetch_done(j, rc);
+		}
 	}
 }

@@ -587,6 +587,8 @@ void srv_free(srv *s)
 		n = j->next;
 		srv_job_free(j);
 	}
+	if (s->multi)
+		fetch_abandon(s);
 	fetch_cleanup(s);
 	incident_cleanup(s);
 	if (s->http)

@@ -61,8 +61,8 @@ typedef struct srv_identity {
 sg_err srv_identity_resolve(const srvcfg *cfg, srv_identity *id, char *msg, size_t msglen);
 
 /*
- * The embedded responder hook.  cmd_serve fills one when `respond = on`
- * and the respond room provides src/respond/embed.h (see cli/cmd_serve.c).
+ * The embedded responder hook.  cmd_serve registers the respond room's
+ * respond_embedded() (src/respond/embed.h) when `respond = on`.
  *
  *   start   called once on the loop thread after the store is created and
  *           before the listener opens.  Typically starts a thread that

@@ -22,6 +22,7 @@ typedef struct job {
 	struct srv *s;
 	struct evhttp_request *req;   /* NULL once the client went away */
 	struct job *next;             /* fetch queue / commit batch */
+	struct job *iprev, *inext;    /* in libcurl's multi handle */
 	char client[48];
 	char *request;                /* request line, cleaned */
 	char *headers;                /* JSON object of headers of note */
@@ -68,6 +69,7 @@ struct srv {
 	int draining;
 	size_t inflight, queued, replying;
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
+	job *running;                 /* fetches inside the multi handle */
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
 	size_t c_count;               /* blocked, not yet answered (incl. the
 	                                 batch with the writer) */
@@ -94,6 +96,7 @@ double srv_elapsed_ms(const struct timespec *t0);
 sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
+void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */

@@ -342,6 +342,29 @@ rc = srv.p.wait(10)
 check(rc == 0, "clean exit after SIGTERM: %r" % rc)
 tls_srv.kill()
 
+# ---- drain_s bounds the wait: an endless fetch does not hold the exit ----
+s3 = Serve({"rule": RULES, "drain_s": 1, "total_timeout_ms": 60000}, port=5004)
+res3 = {}
+
+
+def endless():
+    try:
+        res3["r"] = s3.go("http://%s/drip?ms=300" % UP, timeout=20)
+    except OSError as e:
+        res3["r"] = e
+
+
+th = threading.Thread(target=endless)
+th.start()
+time.sleep(0.5)
+t = time.time()
+s3.p.send_signal(signal.SIGTERM)
+rc = s3.p.wait(15)
+el = time.time() - t
+th.join(20)
+check(rc == 0 and 0.8 < el < 4, "drain timeout ends the process cleanly: rc %r after %.1fs" % (rc, el))
+check(any(ln.get("event") == "drain_timeout" for ln in s3.log_lines()), "drain timeout logged")
+
 # ---- identity from IMDSv2 (a double on a TEST-NET address) ---------------------
 imds_log = os.path.join(srv.tmp, "imds.log")
 imds = spawn(["/usr/bin/python3", "-c", """

@@ -21,7 +21,7 @@
 
 #include "forensics/hpool.h"
 
-#define MAX_PENDING 256
+#define MAX_PENDING 8 /* batches of up to HP_BATCH files */
 #define XFS_MNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
 
 sg_err mount_ns_private(char *err, size_t errlen)

@@ -3,7 +3,12 @@
 kernel's view of the same file system (mounted read-only): same live paths,
 types, sizes, modes, owners, mtimes (ns), symlink targets and SHA-256s.
 Deleted entries (libtsk only) are not compared.  Exit 1 on any difference."""
-import hashlib, json, os, stat, sys
+import hashlib, json, os, resource, stat, sys
+
+# trees deeper than PATH_MAX: deep recursion, one descriptor per level
+sys.setrecursionlimit(200000)
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 def unescape(s):
     out, i = bytearray(), 0
@@ -43,19 +48,27 @@ with open(manifest) as f:
         ours[p] = e
 
 kernel = {}
-for dirpath, dirs, files in os.walk(root):
+# fwalk: directory descriptors, so paths longer than PATH_MAX still work
+for dirpath, dirs, files, dfd in os.fwalk(root):
     for name in dirs + files:
-        full = os.path.join(dirpath, name)
-        rel = b"/" + os.path.relpath(full, root)
-        st = os.lstat(full)
+        rel = b"/" + os.path.relpath(os.path.join(dirpath, name), root) if dirpath != root \
+            else b"/" + name
+        st = os.lstat(name, dir_fd=dfd)
         k = {"type": kind(st.st_mode), "size": st.st_size, "mode": "%04o" % (st.st_mode & 0o7777),
              "uid": st.st_uid, "gid": st.st_gid,
              "mtime": "%d.%09d" % (st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9)}
         if stat.S_ISLNK(st.st_mode):
-            k["target"] = os.readlink(full)
+            k["target"] = os.readlink(name, dir_fd=dfd)
         if stat.S_ISREG(st.st_mode):
-            with open(full, "rb") as fh:
-                k["sha256"] = hashlib.sha256(fh.read()).hexdigest()
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dfd)
+            h = hashlib.sha256()
+            while True:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                h.update(chunk)
+            os.close(fd)
+            k["sha256"] = h.hexdigest()
         kernel[rel] = k
 
 bad = 0

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "resolve/resolve.h"
 #include "ssrfguard/guard.h"
+#include "common/utf8.h"
 
 #define LINE_CAP SG_URL_MAX        /* longer stdin lines are reported and skipped */
 #define POLICY_FILE_MAX (16u << 20)
@@ -75,16 +76,8 @@ static void put_escaped(FILE *to, const char *s, size_t len, int json)
 			continue;
 		}
 		/* A well-formed UTF-8 sequence passes; anything else is \xNN. */
-		size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-		         : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		int ok = n && i + n <= len;
-		for (size_t k = 1; ok && k < n; k++)
-			ok = (p[i + k] & 0xc0) == 0x80;
-		if (ok && n == 3)
-			ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);
-		if (ok && n == 4)
-			ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
-		if (!ok) {
+		size_t n = sg_utf8_len(p + i, len - i);
+		if (n == 0) {
 			fprintf(to, json ? "\\\\x%02x" : "\\x%02x", c);
 			i++;
 			continue;

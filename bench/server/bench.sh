@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # bench/server/bench.sh [SECONDS] — `ssrfguard serve` under wrk, side by side
+# (env: CONNS=64 wrk connections, SYNC=full|normal the store's sync level)
 # in one run, inside a loopback-only network namespace (tests/netns-run):
 #   1. direct:   wrk -> sg-upstream (203.0.113.10)            the ceiling
 #   2. allowed:  wrk -> serve /go?url=upstream -> sg-upstream
@@ -14,6 +15,7 @@ if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
 fi
 secs=${1:-5}
 conns=${CONNS:-64}
+sync=${SYNC:-full}   # store_sync: full (fsync per commit) or normal
 B=build
 tmp=$(mktemp -d /tmp/sg-bench-XXXXXX)
 ulimit -n 8192
@@ -22,7 +24,7 @@ up=$!
 $B/cli/ssrfguard serve --listen 127.0.0.1:5001 --store "$tmp/incidents.db" \
   --log "$tmp/serve.log" --rule 'allow 203.0.113.0/24' --instance-id i-bench \
   --region us-east-1 --az us-east-1a --no-imds --client-timeout-s 60 \
-  --max-concurrent 256 &
+  --max-concurrent 256 --store-sync "$sync" &
 srv=$!
 trap 'kill $srv $up 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5001/healthz && break; sleep 0.1; done
@@ -50,7 +52,7 @@ run() { # name url -> "name req/s p50 p99"
   fi
 }
 
-echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, wrk -t1, $(nproc) cores," \
+echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1, $(nproc) cores," \
   "load average $(cut -d' ' -f1 /proc/loadavg)"
 run direct  "http://203.0.113.10/hello"
 run allowed "http://127.0.0.1:5001/go?url=http%3A%2F%2F203.0.113.10%2Fhello"

@@ -99,6 +99,17 @@ void sg_iana_classify(const sg_ip *ip, sg_class *out)
 	if (!ip->v6) {
 		uint32_t a = (uint32_t)ip->b[0] << 24 | (uint32_t)ip->b[1] << 16 |
 		             (uint32_t)ip->b[2] << 8 | ip->b[3];
+		/* Most addresses are global: skip the table unless the first octet
+		 * is one an entry starts with (test_classify checks this list). */
+		switch (ip->b[0]) {
+		case 0: case 10: case 100: case 127: case 169: case 172: case 192: case 198: case 203:
+			break;
+		default:
+			if (ip->b[0] < 224) {
+				*out = (sg_class){SG_ALLOW, SG_CAT_PUBLIC, "iana:global", "globally reachable"};
+				return;
+			}
+		}
 		for (size_t i = 0; i < sizeof v4_table / sizeof v4_table[0]; i++) {
 			const struct v4_entry *e = &v4_table[i];
 			if (((a ^ e->net) >> (32 - e->bits)) == 0 && (best < 0 || e->bits > best_bits)) {

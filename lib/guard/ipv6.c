@@ -4,19 +4,9 @@
  * parts, no leading zeros), as in inet_pton.
  */
 #include "guard/ip.h"
+#include "common/hex.h"
 
 #define ZONE_MAX 64
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* inet_pton4: exactly a.b.c.d, decimal, each 0..255 without leading 0s. */
 static int pton4(const char *s, size_t len, uint8_t out[4])
@@ -71,7 +61,7 @@ sg_err sg_ipv6_parse(const char *s, size_t len, uint8_t out[16], size_t *zone_at
 	curtok = i;
 	while (i < alen) {
 		unsigned char c = (unsigned char)s[i++];
-		int d = hexval(c);
+		int d = sg_hex_value(c);
 		if (d >= 0) {
 			if (saw_xdigit && curtok + 4 <= i - 1)
 				return SG_ERR_PARSE; /* a fifth digit */

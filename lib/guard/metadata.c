@@ -27,6 +27,10 @@ static const struct meta_addr addrs[] = {
 
 int sg_metadata_addr(const sg_ip *ip, sg_class *out)
 {
+	/* Every entry starts with one of these octets: most addresses stop here. */
+	if (ip->b[0] != 169 && ip->b[0] != 0xfd && ip->b[0] != 100 && ip->b[0] != 192 &&
+	    ip->b[0] != 168)
+		return 0;
 	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
 		if (addrs[i].ip.v6 == ip->v6 && memcmp(addrs[i].ip.b, ip->b, 16) == 0) {
 			*out = (sg_class){SG_BLOCK, SG_CAT_METADATA, addrs[i].rule, addrs[i].what};

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/hex.h"
 
 static bool nonce_ok(const char *n)
 {
@@ -119,17 +120,6 @@ static bool parse_ts(const char *s, int64_t *out)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 sg_err rsig_verify(rsig_cache *c, const uint8_t *key, size_t keylen, const char *ts,
                    const char *nonce, const char *sig, const void *body, size_t len, int64_t now)
 {
@@ -140,7 +130,8 @@ sg_err rsig_verify(rsig_cache *c, const uint8_t *key, size_t keylen, const char 
 		return SG_ERR_PARSE;
 	unsigned char want[32], got[32];
 	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval(sig[2 * i]), lo = hexval(sig[2 * i + 1]);
+		int hi = sg_hex_value((unsigned char)sig[2 * i]),
+		    lo = sg_hex_value((unsigned char)sig[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return SG_ERR_PARSE;
 		got[i] = (unsigned char)(hi << 4 | lo);

@@ -149,7 +149,7 @@ static sg_err from_container(long timeout_ms, struct aws_credentials *out, char 
 	struct aws_http_req req = {.method = "GET", .url = url, .headers = &hdr,
 	                           .nheaders = token[0] ? 1 : 0,
 	                           .connect_timeout_ms = timeout_ms, .timeout_ms = timeout_ms,
-	                           .max_reply = 64u << 10};
+	                           .max_reply = 64u << 10, .no_proxy = 1};
 	struct aws_http_resp resp;
 	enum aws_failure f;
 	char diag[256];

@@ -102,6 +102,9 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* "" disables proxies; NULL restores the default (proxy variables) for
+	 * the next call on the same handle. */
+	curl_easy_setopt(h, CURLOPT_PROXY, req->no_proxy ? "" : NULL);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);

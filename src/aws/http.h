@@ -33,6 +33,10 @@ struct aws_http_req {
 	                                   re-sends a request whose reused connection
 	                                   died, which a non-idempotent call must not
 	                                   allow */
+	int no_proxy;                   /* ignore proxy variables: IMDS and the
+	                                   container endpoint are reached directly,
+	                                   never through a proxy that would see
+	                                   their tokens and credentials */
 };
 
 struct aws_http_resp {

@@ -49,7 +49,8 @@ static sg_err exchange(CURL *h, const struct imds_opts *o, const char *method, c
 	for (int i = 0; i < attempts; i++) {
 		struct aws_http_req req = {.method = method, .url = url, .headers = hdr,
 		                           .nheaders = hdr ? 1 : 0, .connect_timeout_ms = timeout,
-		                           .timeout_ms = timeout, .max_reply = IMDS_MAX_REPLY};
+		                           .timeout_ms = timeout, .max_reply = IMDS_MAX_REPLY,
+		                           .no_proxy = 1};
 		enum aws_failure f;
 		char diag[256];
 		rc = aws_http_do(h, &req, resp, &f, diag, sizeof diag);

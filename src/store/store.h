@@ -41,10 +41,10 @@
  * Durability.  Every function that writes commits before it returns.  The
  * database is in WAL mode.  The synchronous level is chosen at open:
  *   STORE_SYNC_FULL (default) — the WAL is fsync'd at every commit: a
- *     returned commit survives kill -9 *and* power loss.  The service groups
- *     the blocked requests of one event-loop turn into one transaction
- *     (store_record_many), so the cost is one fsync per batch, not per
- *     request.
+ *     returned commit survives kill -9 *and* power loss.  The service's
+ *     writer thread commits every blocked request that arrived meanwhile in
+ *     one transaction (store_record_many), so the cost is one fsync per
+ *     batch, not per request, and the event loop never waits for it.
  *   STORE_SYNC_NORMAL — WAL without the per-commit fsync: a returned commit
  *     is in the WAL file (the kernel's page cache) and survives any process
  *     crash, kill -9 included; an OS crash or power loss may roll back the

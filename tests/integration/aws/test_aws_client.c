@@ -397,6 +397,16 @@ TEST(credential_chain)
 	CHECK(strstr(arn, "assumed-role/web-fleet-role/" WEB1) != NULL);
 	aws_client_free(c);
 
+	/* IMDS is reached directly even when proxy variables name a proxy
+	 * (a closed port here): a proxy must never see its tokens. */
+	setenv("http_proxy", "http://127.0.0.1:9", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:9", 1);
+	struct imds_identity direct;
+	CHECK_INT(imds_identity_get(NULL, &direct), SG_OK);
+	CHECK_STR(direct.instance_id, WEB1);
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
+
 	/* AWS_EC2_METADATA_DISABLED ends the chain without a packet */
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	CHECK_INT(aws_client_new(NULL, &none, &e), SG_ERR_AUTH);

@@ -384,7 +384,8 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(('203.0.113.16', 80), H).serve_forever()
 """, imds_log])
 wait_port("203.0.113.16", 80)
-s2 = Serve({"rule": RULES, "instance_id": None, "region": None, "az": None, "imds": "on"},
+s2 = Serve({"rule": RULES, "instance_id": None, "region": None, "az": None, "imds": "on",
+            "contain": "loopback,private"},
            env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://203.0.113.16",
                 "AWS_REGION": ""}, port=5002)
 st, _, body = s2.go("http://169.254.169.254/latest/meta-data/iam/security-credentials/")
@@ -394,6 +395,17 @@ check(row == [("i-0feedfacecafe0001", "eu-west-1", "eu-west-1b")],
       "identity from IMDSv2, never from the request: %r" % row)
 with open(imds_log) as f:
     calls = f.read().split("\n")
+# severities are configurable: here loopback/private ask for containment,
+# metadata is only logged
+st, _, body = s2.go("http://169.254.169.254/", source="203.0.113.18")
+check(st == 403 and "blocked and logged" in json.loads(body)["message"], "contain list honoured")
+inc = json.loads(body)["incident"]
+check(s2.sql("SELECT state FROM incidents WHERE id = ?", inc) == [("logged",)],
+      "metadata only logged when not in contain: %r" % s2.sql("SELECT state FROM incidents"))
+st, _, body = s2.go("http://10.1.2.3/", source="203.0.113.19")
+check(st == 403 and "containment started" in json.loads(body)["message"], "private contains")
+check(s2.sql("SELECT state FROM incidents WHERE id = ?", json.loads(body)["incident"])
+      == [("open",)], "a configured severity opens a containment incident")
 check(calls[0].startswith("PUT /latest/api/token") and
       calls[1].startswith("GET /latest/dynamic/instance-identity/document TOKEN123"),
       "IMDSv2: token PUT, then GET with the token: %r" % calls)

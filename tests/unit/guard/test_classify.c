@@ -183,6 +183,30 @@ TEST(metadata_tables)
 	}
 }
 
+/* The fast paths in iana.c and metadata.c skip addresses by first octet:
+ * sweep every first octet (and a few second ones) against the table. */
+TEST(first_octet_fast_paths)
+{
+	for (unsigned a = 0; a < 256; a++)
+		for (unsigned b = 0; b < 256; b += 17) {
+			sg_ip ip = {{(uint8_t)a, (uint8_t)b, 99, 1}, 0};
+			sg_class c;
+			sg_iana_classify(&ip, &c);
+			int special = a == 0 || a == 10 || (a == 100 && (b & 0xc0) == 64) || a == 127 ||
+			              (a == 169 && b == 254) || (a == 172 && (b & 0xf0) == 16) ||
+			              (a == 192 && b == 168) || (a == 198 && (b & 0xfe) == 18) || a >= 224;
+			CHECKF((c.action == SG_BLOCK) == special, "%u.%u.99.1: %s", a, b, c.rule);
+		}
+	static const char *meta[] = {"169.254.169.254", "169.254.170.2", "169.254.170.23",
+	                             "fd00:ec2::254", "fd00:ec2::23", "100.100.100.200",
+	                             "192.0.0.192", "168.63.129.16"};
+	for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
+		sg_ip ip = ip_of(meta[i]);
+		sg_class c;
+		CHECKF(sg_metadata_addr(&ip, &c), "%s not found", meta[i]);
+	}
+}
+
 TEST(category_names)
 {
 	CHECK_STR(sg_category_name(SG_CAT_METADATA), "metadata");
@@ -192,4 +216,4 @@ TEST(category_names)
 		CHECKF(strcmp(sg_category_name((sg_category)c), "unknown"), "category %d unnamed", c);
 }
 
-TEST_MAIN(iana_table, embed_table, metadata_tables, category_names)
+TEST_MAIN(iana_table, embed_table, metadata_tables, first_octet_fast_paths, category_names)

@@ -1,0 +1,21 @@
+/*
+ * utf8.h — well-formed UTF-8, as RFC 3629 defines it (pure).
+ *
+ * Every room that echoes untrusted bytes (verdict lines, the 403 page,
+ * forensic paths) decides with this one function which bytes pass as text
+ * and which get escaped.
+ */
+#ifndef SSRFGUARD_COMMON_UTF8_H
+#define SSRFGUARD_COMMON_UTF8_H
+
+#include <stddef.h>
+
+/*
+ * Length (1–4) of the well-formed sequence at s, given n readable bytes;
+ * 0 when n is 0 or the bytes are not well-formed UTF-8: a stray
+ * continuation byte, an overlong form, a surrogate, a code point above
+ * U+10FFFF, or a sequence cut short by n.
+ */
+size_t sg_utf8_len(const unsigned char *s, size_t n);
+
+#endif

@@ -388,7 +388,7 @@ static int run_verify(int argc, char **argv)
 	fx_custody_state st;
 	char err[1024] = "", head[FX_SHA256_HEX];
 	sg_err rc = custlog_verify(path, &st, err, sizeof err);
-	fx_hex(st.head, FX_SHA256_LEN, head);
+	sg_hex_encode(st.head, FX_SHA256_LEN, head);
 	if (rc == SG_ERR_CORRUPT || rc == SG_ERR_PARSE) {
 		printf("{\"status\":\"broken\",\"entries_ok\":%llu,\"bad_line\":%llu}\n",
 		       (unsigned long long)st.entries, (unsigned long long)st.bad_line);

@@ -18,7 +18,7 @@ sg_err fx_custody_entry(fx_buf *out, const fx_custody_state *st, const char *tim
 	if (nhashes > FX_CUSTODY_MAX_HASHES || (nhashes && !hashes))
 		return SG_ERR_INVAL;
 	char prev[FX_SHA256_HEX];
-	fx_hex(st->head, FX_SHA256_LEN, prev);
+	sg_hex_encode(st->head, FX_SHA256_LEN, prev);
 	sg_err err = SG_ERR_NOMEM;
 	char *line = NULL;
 	json_t *h = json_object();
@@ -96,7 +96,7 @@ sg_err fx_custody_verify(const char *text, size_t len, fx_custody_state *st)
 		            str_field(o, "who") && str_field(o, "action") && str_field(o, "subject") &&
 		            json_is_object(json_object_get(o, "hashes"));
 		uint8_t p[FX_SHA256_LEN];
-		int prev_ok = shape && !fx_unhex(json_string_value(prev), json_string_length(prev),
+		int prev_ok = shape && !sg_hex_decode(json_string_value(prev), json_string_length(prev),
 		                                 p, FX_SHA256_LEN);
 		json_int_t seqv = shape ? json_integer_value(seq) : 0;
 		json_decref(o);

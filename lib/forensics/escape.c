@@ -3,36 +3,7 @@
 
 #include <stdlib.h>
 
-/* Length of the well-formed UTF-8 sequence at p (>= 2), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-	unsigned min;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	unsigned cp = c & (0x3f >> (len - 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
+#include "common/utf8.h"
 
 sg_err fx_escape(fx_buf *out, const char *in, size_t len)
 {
@@ -49,7 +20,7 @@ sg_err fx_escape(fx_buf *out, const char *in, size_t len)
 				run++;
 				continue;
 			}
-			size_t u = c >= 0x80 ? utf8_seq(p + run, len - run) : 0;
+			size_t u = c >= 0x80 ? sg_utf8_len(p + run, len - run) : 0;
 			if (!u)
 				break;
 			run += u;
@@ -80,17 +51,6 @@ char *fx_escape_dup(const char *in, size_t len)
 	return b.p;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 sg_err fx_unescape(const char *in, size_t len, char **out, size_t *outlen)
 {
 	*out = NULL;
@@ -118,7 +78,8 @@ sg_err fx_unescape(const char *in, size_t len, char **out, size_t *outlen)
 			goto bad;
 		if (in[i + 1] != 'x')
 			goto bad;
-		int hi = hexval(in[i + 2]), lo = hexval(in[i + 3]);
+		int hi = sg_hex_value((unsigned char)in[i + 2]);
+		int lo = sg_hex_value((unsigned char)in[i + 3]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			goto bad;
 		s[o++] = (char)(hi << 4 | lo);

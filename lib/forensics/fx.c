@@ -211,40 +211,6 @@ void fx_buf_free(fx_buf *b)
 	b->len = b->cap = 0;
 }
 
-void fx_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-sg_err fx_unhex(const char *s, size_t slen, uint8_t *out, size_t n)
-{
-	if (slen != 2 * n)
-		return SG_ERR_PARSE;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return SG_ERR_PARSE;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return SG_OK;
-}
-
 sg_err fx_sha256(const void *p, size_t len, uint8_t out[FX_SHA256_LEN])
 {
 	unsigned int olen = 0;

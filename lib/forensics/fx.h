@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hex.h"
 #include "ssrfguard/error.h"
 
 #define FX_SHA256_LEN 32
@@ -101,10 +102,7 @@ sg_err fx_buf_printf(fx_buf *b, const char *fmt, ...)
 void fx_buf_reset(fx_buf *b);  /* len = 0, keeps memory */
 void fx_buf_free(fx_buf *b);
 
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-void fx_hex(const uint8_t *p, size_t n, char *out);
-/* Parse exactly 2n hex digits (either case). */
-sg_err fx_unhex(const char *s, size_t slen, uint8_t *out, size_t n);
+/* Hex both ways: sg_hex_encode / sg_hex_decode (common/hex.h). */
 
 /* SHA-256 of a buffer (OpenSSL EVP). */
 sg_err fx_sha256(const void *p, size_t len, uint8_t out[FX_SHA256_LEN]);

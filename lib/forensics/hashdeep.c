@@ -32,7 +32,7 @@ sg_err fx_hashdeep_line(fx_buf *out, const fx_entry *e)
 	if (e->type != FX_T_FILE || !e->has_hash || e->deleted)
 		return SG_OK;
 	char hex[FX_SHA256_HEX];
-	fx_hex(e->sha256, FX_SHA256_LEN, hex);
+	sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
 	sg_err err = fx_buf_printf(out, "%" PRIu64 ",%s,.", e->size, hex);
 	if (!err)
 		err = fx_escape(out, e->path, e->path_len);
@@ -198,7 +198,7 @@ sg_err fx_hashdeep_parse(const char *text, size_t len, const char *strip,
 			if (cols[c] == COL_SIZE)
 				rc = parse_size(f, w, &e.size);
 			else if (cols[c] == COL_SHA256)
-				rc = fx_unhex(f, w, e.sha256, FX_SHA256_LEN);
+				rc = sg_hex_decode(f, w, e.sha256, FX_SHA256_LEN);
 			else if (cols[c] == COL_FILENAME)
 				rc = w ? name_to_path(f, w, strip, &e) : SG_ERR_PARSE;
 			fstart = fend + 1;

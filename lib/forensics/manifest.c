@@ -106,7 +106,7 @@ sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
 		err = fx_buf_str(out, e->deleted ? ",\"deleted\":true" : ",\"deleted\":false");
 	if (!err && e->has_hash) {
 		char hex[FX_SHA256_HEX];
-		fx_hex(e->sha256, FX_SHA256_LEN, hex);
+		sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
 		err = fx_buf_printf(out, ",\"sha256\":\"%s\"", hex);
 	}
 	if (!err && e->target)
@@ -217,7 +217,7 @@ static sg_err parse_entry(json_t *o, fx_entry *e)
 	v = json_object_get(o, "sha256");
 	if (v) {
 		if (!json_is_string(v) ||
-		    fx_unhex(json_string_value(v), json_string_length(v), e->sha256, FX_SHA256_LEN))
+		    sg_hex_decode(json_string_value(v), json_string_length(v), e->sha256, FX_SHA256_LEN))
 			return SG_ERR_PARSE;
 		e->has_hash = 1;
 	}

@@ -58,7 +58,7 @@ json_t *fx_entry_json(const fx_entry *e)
 	}
 	if (!bad && e->has_hash) {
 		char hex[FX_SHA256_HEX];
-		fx_hex(e->sha256, FX_SHA256_LEN, hex);
+		sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
 		bad |= set(o, "sha256", json_string(hex));
 	}
 	if (!bad && e->target)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "common/hex.h"
 
 static bool nonce_ok(const char *n)
@@ -129,13 +130,8 @@ sg_err rsig_verify(rsig_cache *c, const uint8_t *key, size_t keylen, const char 
 	if (!parse_ts(ts, &t) || !nonce_ok(nonce) || !sig || strnlen(sig, 65) != 64)
 		return SG_ERR_PARSE;
 	unsigned char want[32], got[32];
-	for (size_t i = 0; i < 32; i++) {
-		int hi = sg_hex_value((unsigned char)sig[2 * i]),
-		    lo = sg_hex_value((unsigned char)sig[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return SG_ERR_PARSE;
-		got[i] = (unsigned char)(hi << 4 | lo);
-	}
+	if (sg_hex_decode(sig, 64, got, sizeof got))
+		return SG_ERR_PARSE;
 	if (t > now + c->window || t < now - c->window)
 		return SG_ERR_TIMEOUT;
 	sg_err err = mac(key, keylen, ts, nonce, body, len, want);

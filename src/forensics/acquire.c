@@ -49,7 +49,7 @@ static void *window_thread(void *arg)
 			uint8_t md[FX_SHA256_LEN];
 			char hex[FX_SHA256_HEX];
 			fx_sha256(r->buf[slot] + o, n, md);
-			fx_hex(md, FX_SHA256_LEN, hex);
+			sg_hex_encode(md, FX_SHA256_LEN, hex);
 			e = fx_buf_printf(&lines, "%" PRIu64 " %zu %s\n", r->off[slot] + o, n, hex);
 			r->windows++;
 		}

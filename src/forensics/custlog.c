@@ -120,7 +120,7 @@ sg_err custlog_append(const char *path, const char *who, const char *action,
 		rc = SG_ERR_IO;
 		goto done;
 	}
-	fx_hex(newhead, FX_SHA256_LEN, head);
+	sg_hex_encode(newhead, FX_SHA256_LEN, head);
 	rc = SG_OK;
 done:
 	close(fd);

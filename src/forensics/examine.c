@@ -107,7 +107,7 @@ static sg_err load_baseline(const char *path, const char *strip, fx_list *out, i
 	if (!rc) {
 		uint8_t md[FX_SHA256_LEN];
 		fx_sha256(text.p ? text.p : "", text.len, md);
-		fx_hex(md, FX_SHA256_LEN, hex);
+		sg_hex_encode(md, FX_SHA256_LEN, hex);
 		char perr[256];
 		if (fx_hashdeep_detect(text.p ? text.p : "", text.len)) {
 			*content_only = 1;
@@ -608,7 +608,7 @@ int exam_run(const exam_opts *o)
 				status = 2;
 				goto next;
 			}
-			fx_hex(ar.sha256, FX_SHA256_LEN, devhex);
+			sg_hex_encode(ar.sha256, FX_SHA256_LEN, devhex);
 			jset(evj, "sha256", json_string(devhex));
 			jset(evj, "window_size", json_integer(1 << 20));
 			jset(evj, "windows", json_integer((json_int_t)ar.windows));

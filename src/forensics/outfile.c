@@ -99,7 +99,7 @@ sg_err outf_commit(outf *o, char hex[65], char *err, size_t errlen)
 		}
 	}
 	EVP_DigestFinal_ex(o->md, md, &mdlen);
-	fx_hex(md, 32, hex);
+	sg_hex_encode(md, 32, hex);
 	free(o->tmp);
 	o->tmp = NULL;
 	outf_abort(o);
@@ -150,7 +150,7 @@ sg_err file_sha256(const char *path, char hex[65], char *err, size_t errlen)
 	uint8_t d[32];
 	unsigned dl = 0;
 	EVP_DigestFinal_ex(md, d, &dl);
-	fx_hex(d, 32, hex);
+	sg_hex_encode(d, 32, hex);
 done:
 	free(buf);
 	EVP_MD_CTX_free(md);

@@ -23,6 +23,18 @@ TEST(hex_encode)
 	CHECK_STR(out, "");
 }
 
+TEST(hex_decode)
+{
+	unsigned char out[4];
+	CHECK_INT(sg_hex_decode("00ff7FA5", 8, out, 4), SG_OK);
+	CHECK(out[0] == 0x00 && out[1] == 0xff && out[2] == 0x7f && out[3] == 0xa5);
+	CHECK_INT(sg_hex_decode("00ff7fa", 7, out, 4), SG_ERR_PARSE);   /* odd length */
+	CHECK_INT(sg_hex_decode("00ff7fa5", 8, out, 3), SG_ERR_PARSE);  /* too long */
+	CHECK_INT(sg_hex_decode("00ff7f", 6, out, 4), SG_ERR_PARSE);    /* too short */
+	CHECK_INT(sg_hex_decode("00fg7fa5", 8, out, 4), SG_ERR_PARSE);  /* not hex */
+	CHECK_INT(sg_hex_decode("", 0, out, 0), SG_OK);
+}
+
 TEST(utf8_lengths)
 {
 	static const struct {
@@ -54,4 +66,4 @@ TEST(utf8_lengths)
 		       "%s", rows[i].label);
 }
 
-TEST_MAIN(hex_values, hex_encode, utf8_lengths)
+TEST_MAIN(hex_values, hex_encode, hex_decode, utf8_lengths)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -55,6 +56,8 @@ static const char examine_help[] =
 	"  --no-device-hash         skip the whole-device acquisition hash\n"
 	"  --timeline N             newest N change events in the report (default 200)\n"
 	"  --fail-on-findings       exit 1 when the diff finds anything\n"
+	"  --wait-device SECONDS    wait for a just-attached volume's device (default 120)\n"
+	"  --sysfs-root DIR         where to look for /sys/block (tests)\n"
 	"\n"
 	"Prints one JSON line on stdout: report paths and SHA-256s, device hashes,\n"
 	"custody head.  Exit 0 done, 1 findings (with --fail-on-findings), 2 error.\n";
@@ -85,7 +88,7 @@ static const char discover_help[] =
 enum {
 	OPT_INCIDENT = 256, OPT_VOLUME, OPT_DEVICE, OPT_EMANIFEST, OPT_BASELINE, OPT_STRIP,
 	OPT_OUT, OPT_CLOG, OPT_EXAMINER, OPT_PARTITION, OPT_WORKERS, OPT_NODEVHASH,
-	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP,
+	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP, OPT_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -106,6 +109,7 @@ static const struct option long_opts[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	{"expect-head", required_argument, NULL, OPT_EXPECT},
+	{"wait-device", required_argument, NULL, OPT_WAIT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -120,6 +124,7 @@ typedef struct args {
 	const char *sysfs;
 	const char *expect;
 	const char *format;
+	long wait_device;
 	int help;
 } args;
 
@@ -140,6 +145,7 @@ static int parse_args(int argc, char **argv, args *a)
 	a->o.workers = 2;
 	a->o.timeline = 200;
 	a->sysfs = "/sys";
+	a->wait_device = 120;
 	optind = 1;
 	opterr = 1;
 	int c;
@@ -189,6 +195,13 @@ static int parse_args(int argc, char **argv, args *a)
 		case OPT_FORMAT: a->format = optarg; break;
 		case OPT_SYSFS: a->sysfs = optarg; break;
 		case OPT_EXPECT: a->expect = optarg; break;
+		case OPT_WAIT:
+			if (parse_num(optarg, 0, 3600, &v)) {
+				fprintf(stderr, "ssrfguard forensics: bad --wait-device '%s'\n", optarg);
+				return -1;
+			}
+			a->wait_device = v;
+			break;
 		case 'h':
 		case OPT_HELP: a->help = 1; break;
 		default: return -1;
@@ -238,6 +251,23 @@ static int add_source(exam_opts *o, const char *device, const char *vol, json_t 
 	return s->device && (!vol || s->volume_id) ? 0 : -1;
 }
 
+/* A volume attached a moment ago may not have its NVMe device yet. */
+static sg_err wait_volume(const args *a, const char *vol, char *dev, size_t devlen, char *err,
+                          size_t errlen)
+{
+	time_t until = time(NULL) + a->wait_device;
+	int said = 0;
+	for (;;) {
+		sg_err rc = disc_volume(a->sysfs, vol, dev, devlen, err, errlen);
+		if (rc != SG_ERR_NOTFOUND || time(NULL) >= until)
+			return rc;
+		if (!said++)
+			fprintf(stderr, "forensics: waiting up to %lds for %s to appear\n", a->wait_device, vol);
+		struct timespec ts = {2, 0};
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Resolve --incident/--volume/--device into sources; -1 with a message. */
 static int resolve_sources(args *a, char *err, size_t errlen)
 {
@@ -260,7 +290,7 @@ static int resolve_sources(args *a, char *err, size_t errlen)
 		json_array_foreach(vols, i, vj) {
 			const char *id = json_string_value(json_object_get(vj, "volume_id"));
 			fx_volid_normalise(id, strlen(id), norm, sizeof norm);
-			if (disc_volume(a->sysfs, norm, dev, sizeof dev, err, errlen) ||
+			if (wait_volume(a, norm, dev, sizeof dev, err, errlen) ||
 			    add_source(&a->o, dev, norm, vj)) {
 				json_decref(vols);
 				return -1;
@@ -273,7 +303,7 @@ static int resolve_sources(args *a, char *err, size_t errlen)
 			snprintf(err, errlen, "'%s' is not an EBS volume id", a->volumes[i]);
 			return -1;
 		}
-		if (disc_volume(a->sysfs, norm, dev, sizeof dev, err, errlen) ||
+		if (wait_volume(a, norm, dev, sizeof dev, err, errlen) ||
 		    add_source(&a->o, dev, norm, NULL))
 			return -1;
 	}

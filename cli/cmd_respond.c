@@ -13,6 +13,7 @@
 #include "respond/listen.h"
 #include "respond/respond.h"
 #include "respond/respond_cli.h"
+#include "store/store.h"
 
 static const char usage_text[] =
 	"usage: ssrfguard respond [OPTIONS]\n"
@@ -76,6 +77,10 @@ static const char usage_text[] =
 	"  --tls-cert F, --tls-key F   certificate and key for --listen\n"
 	"  -q, --quiet             do not print steps\n"
 	"  -h, --help\n"
+	"\n"
+	"Exit status: 0 contained (or observed, merged, already contained), 1 the\n"
+	"playbook ended partial or failed, 2 usage or setup error, 3 the incident is\n"
+	"held by another responder's lease.\n"
 	"\n"
 	"Environment: the standard AWS variables (AWS_REGION, AWS_ACCESS_KEY_ID,\n"
 	"AWS_PROFILE, AWS_ENDPOINT_URL, ...).  See docs/respond.md.\n";
@@ -162,9 +167,26 @@ int cmd_respond(int argc, char **argv)
 			if (respond_retry(r, id, actor, msg, sizeof msg) == SG_OK)
 				err = respond_run_incident(r, id, outcome, sizeof outcome);
 		}
-		if (err) {
+		if (err == SG_ERR_BUSY) {
+			/* another responder (or a killed run of this one) holds the lease */
+			store *st = NULL;
+			store_incident inc = {0};
+			if (store_open(o.cfg.store_path, NULL, &st, msg, sizeof msg) == SG_OK &&
+			    store_get(st, id, &inc) == SG_OK) {
+				long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
+				fprintf(stderr,
+				        "ssrfguard respond: INC-%lld is held by %s for %lld more second(s); run "
+				        "again then (a killed run's lease expires), or with --owner %s if that "
+				        "run is dead\n",
+				        (long long)id, inc.lease_owner, left > 0 ? left : 0, inc.lease_owner);
+				store_incident_free(&inc);
+			} else
+				fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
+			store_close(st);
+			status = 3;
+		} else if (err) {
 			fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
-			status = err == SG_ERR_BUSY ? 3 : 1;
+			status = 1;
 		} else {
 			printf("INC-%lld %s\n", (long long)id, outcome);
 			if (o.cfg.report_dir)

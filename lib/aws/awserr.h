@@ -39,7 +39,8 @@ sg_err aws_error_from_json(const char *body, size_t len, const char *request_id,
                            struct aws_error *e);
 
 /* sg_err for a decoded AWS error code (+ HTTP status):
- *   *NotFound, NoSuchEntity, InvalidTargetGroup..., ...  -> SG_ERR_NOTFOUND
+ *   *NotFound, NoSuchEntity, InvocationDoesNotExist,
+ *   InvalidEndPoint (classic ELB: not registered)       -> SG_ERR_NOTFOUND
  *   throttling codes (see aws_code_is_throttling)        -> SG_ERR_THROTTLED
  *   AuthFailure, UnauthorizedOperation, AccessDenied*, SignatureDoesNotMatch,
  *   InvalidClientTokenId, ExpiredToken*, IncompleteSignature -> SG_ERR_AUTH

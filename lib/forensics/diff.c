@@ -51,7 +51,8 @@ static sg_err index_of(const fx_list *l, int deleted, int files_only,
 			continue;
 		v[k++] = e;
 	}
-	qsort(v, k, sizeof *v, cmp_path_ptr);
+	if (k > 1)
+		qsort(v, k, sizeof *v, cmp_path_ptr);
 	*out = v;
 	*n = k;
 	return SG_OK;
@@ -257,7 +258,8 @@ sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only, fx
 	for (size_t k = 0; k < an; k++)
 		if (added[k]->type == FX_T_FILE && added[k]->has_hash)
 			byhash[hn++] = added[k];
-	qsort(byhash, hn, sizeof *byhash, cmp_hash_ptr);
+	if (hn > 1)
+		qsort(byhash, hn, sizeof *byhash, cmp_hash_ptr);
 	for (size_t k = 0; k < rn; k++) {
 		const fx_entry *b = removed[k];
 		const fx_entry *m = NULL;
@@ -312,7 +314,8 @@ sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only, fx
 		               fx_type_name(c->type), c->inode)))
 			goto fail;
 	}
-	qsort(out->v, out->n, sizeof *out->v, cmp_finding);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
 	err = SG_OK;
 	goto done;
 fail:

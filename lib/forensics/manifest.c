@@ -17,15 +17,6 @@ static sg_err set_new(json_t *obj, const char *key, json_t *v)
 	return SG_OK;
 }
 
-static sg_err set_time(json_t *obj, const char *key, const fx_time *t)
-{
-	if (!t->set)
-		return SG_OK;
-	char buf[FX_TIME_TEXT];
-	fx_time_format(t, buf, sizeof buf);
-	return set_new(obj, key, json_string(buf));
-}
-
 static sg_err dump_line(fx_buf *out, json_t *obj)
 {
 	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -56,57 +47,78 @@ sg_err fx_manifest_header(fx_buf *out, const char *label, const char *source)
 	return err;
 }
 
+/* Append s as a JSON string: escaped paths hold no control bytes, so only
+   '"' and '\\' need escaping. */
+static sg_err json_str(fx_buf *out, const char *s, size_t len)
+{
+	sg_err err = fx_buf_add(out, "\"", 1);
+	size_t run = 0;
+	for (size_t i = 0; i < len && !err; i++) {
+		if (s[i] != '"' && s[i] != '\\')
+			continue;
+		err = fx_buf_add(out, s + run, i - run);
+		if (!err)
+			err = fx_buf_add(out, s[i] == '"' ? "\\\"" : "\\\\", 2);
+		run = i + 1;
+	}
+	if (!err)
+		err = fx_buf_add(out, s + run, len - run);
+	if (!err)
+		err = fx_buf_add(out, "\"", 1);
+	return err;
+}
+
+static sg_err esc_field(fx_buf *out, fx_buf *tmp, const char *key, const char *raw, size_t len)
+{
+	fx_buf_reset(tmp);
+	sg_err err = fx_escape(tmp, raw, len);
+	if (!err)
+		err = fx_buf_str(out, key);
+	if (!err)
+		err = json_str(out, tmp->p ? tmp->p : "", tmp->len);
+	return err;
+}
+
+static sg_err time_field(fx_buf *out, const char *key, const fx_time *t)
+{
+	if (!t->set)
+		return SG_OK;
+	return fx_buf_printf(out, ",\"%s\":\"%" PRId64 ".%09" PRIu32 "\"", key, t->sec, t->nsec);
+}
+
+/* Written by hand (not through jansson): this runs once per file and the
+   output must match what fx_manifest_parse() reads. */
 sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
 {
-	char mode[8];
-	char hex[FX_SHA256_HEX];
-	char *path = fx_escape_dup(e->path, e->path_len);
-	char *target = e->target ? fx_escape_dup(e->target, e->target_len) : NULL;
-	json_t *o = json_object();
-	sg_err err = (path && o && (!e->target || target)) ? SG_OK : SG_ERR_NOMEM;
+	fx_buf tmp = {0};
+	sg_err err = esc_field(out, &tmp, "{\"path\":", e->path, e->path_len);
 	if (!err)
-		err = set_new(o, "path", json_string(path));
+		err = fx_buf_printf(out, ",\"fs\":%d,\"inode\":%" PRIu64 ",\"type\":\"%s\",\"size\":%" PRIu64,
+		                    e->fs, e->inode, fx_type_name(e->type), e->size);
+	if (!err && e->has_meta)
+		err = fx_buf_printf(out, ",\"mode\":\"%04o\",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32
+		                    ",\"nlink\":%" PRIu32, (unsigned)(e->mode & 07777), e->uid, e->gid,
+		                    e->nlink);
+	if (!err && e->has_meta && !(err = time_field(out, "mtime", &e->mtime)) &&
+	    !(err = time_field(out, "atime", &e->atime)) && !(err = time_field(out, "ctime", &e->ctime)))
+		err = time_field(out, "btime", &e->btime);
 	if (!err)
-		err = set_new(o, "fs", json_integer(e->fs));
-	if (!err)
-		err = set_new(o, "inode", json_integer((json_int_t)e->inode));
-	if (!err)
-		err = set_new(o, "type", json_string(fx_type_name(e->type)));
-	if (!err)
-		err = set_new(o, "size", json_integer((json_int_t)e->size));
-	if (!err && e->has_meta) {
-		snprintf(mode, sizeof mode, "%04o", (unsigned)(e->mode & 07777));
-		err = set_new(o, "mode", json_string(mode));
-		if (!err)
-			err = set_new(o, "uid", json_integer(e->uid));
-		if (!err)
-			err = set_new(o, "gid", json_integer(e->gid));
-		if (!err)
-			err = set_new(o, "nlink", json_integer(e->nlink));
-		if (!err)
-			err = set_time(o, "mtime", &e->mtime);
-		if (!err)
-			err = set_time(o, "atime", &e->atime);
-		if (!err)
-			err = set_time(o, "ctime", &e->ctime);
-		if (!err)
-			err = set_time(o, "btime", &e->btime);
-	}
-	if (!err)
-		err = set_new(o, "deleted", json_boolean(e->deleted));
+		err = fx_buf_str(out, e->deleted ? ",\"deleted\":true" : ",\"deleted\":false");
 	if (!err && e->has_hash) {
+		char hex[FX_SHA256_HEX];
 		fx_hex(e->sha256, FX_SHA256_LEN, hex);
-		err = set_new(o, "sha256", json_string(hex));
+		err = fx_buf_printf(out, ",\"sha256\":\"%s\"", hex);
 	}
-	if (!err && target)
-		err = set_new(o, "target", json_string(target));
-	if (!err && e->note)
-		err = set_new(o, "note", json_string(e->note));
+	if (!err && e->target)
+		err = esc_field(out, &tmp, ",\"target\":", e->target, e->target_len);
+	if (!err && e->note) {
+		err = fx_buf_str(out, ",\"note\":");
+		if (!err)
+			err = json_str(out, e->note, strlen(e->note));
+	}
 	if (!err)
-		err = dump_line(out, o);
-	json_decref(o);
-	free(path);
-	free(target);
+		err = fx_buf_str(out, "}\n");
+	fx_buf_free(&tmp);
 	return err;
 }
 

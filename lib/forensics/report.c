@@ -206,7 +206,8 @@ json_t *fx_timeline_json(const fx_list *cur, size_t max)
 			}
 		}
 	}
-	qsort(h, n, sizeof *h, cmp_newest);
+	if (n > 1)
+		qsort(h, n, sizeof *h, cmp_newest);
 	int bad = 0;
 	for (size_t i = 0; i < n && !bad; i++) {
 		char iso[48], what[2] = {h[i].what, 0};

@@ -266,8 +266,15 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		if (e[0]) {
 			sb_str(&b, "FAILED: ");
 			sb_esc(&b, e);
-		} else
+		} else {
 			sb_str(&b, json_is_true(json_object_get(c, "dry_run")) ? "dry run" : "ok");
+			json_int_t rep = json_integer_value(json_object_get(c, "repeats"));
+			if (rep > 1) {
+				char until[40];
+				iso(json_integer_value(json_object_get(c, "last_at")), until);
+				sb_fmt(&b, " (polled %lld times, until %s)", (long long)rep, until);
+			}
+		}
 		sb_str(&b, " |\n");
 	}
 	if (b.oom)

@@ -11,7 +11,7 @@
  *              "notes":["..."],"created":{"k":"v"},
  *              "calls":[{"at":MS,"ms":N,"api":"ec2:X","target":"...",
  *                        "change":"..."|null,"request_id":"...",
- *                        "error":"..."?}]}],
+ *                        "error":"..."?, "repeats":N?, "last_at":MS?}]}],
  *    "capture":{"stdout_sha256":"...",...}?}
  *
  * Every value is escaped for Markdown and HTML (a hostile URL or tag value

@@ -5,7 +5,7 @@
  *      AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials), then
  *      AWS_CONFIG_FILE (~/.aws/config, section "profile NAME")
  *   3. container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI or
- *      http://169.170.2.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, with
+ *      http://169.254.170.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, with
  *      AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]
  *   4. IMDSv2 role credentials (unless AWS_EC2_METADATA_DISABLED=true)
  * Refreshable sources (container, IMDS) carry an expiration; the client

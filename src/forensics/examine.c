@@ -323,7 +323,8 @@ static sg_err walk_device(const evid *ev, const exam_opts *o, fx_list *out, json
 	}
 	jset(evj, "filesystems", fss);
 	free(pt);
-	qsort(out->v, out->n, sizeof *out->v, cmp_entry);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, cmp_entry);
 	return SG_OK;
 }
 

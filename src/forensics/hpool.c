@@ -16,8 +16,11 @@
 struct hpool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_space;
-	hp_job *head, *tail; /* pending */
+	hp_job *head, *tail; /* pending batches */
 	hp_job *done;
+	hp_job *stage, *stage_tail; /* the batch being filled (submitter only) */
+	size_t stage_n;
+	uint64_t stage_bytes;
 	size_t pending, max_pending;
 	int stop;
 	unsigned nworkers;
@@ -154,15 +157,21 @@ static void *worker(void *arg)
 		if (!p->head)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->mu);
-		if (buf) {
-			run_job(j, buf, &p->bytes, &p->mu);
-		} else {
-			j->ok = 0;
-			j->note = "unreadable";
+		for (hp_job *b = j; b; b = b->bnext) {
+			if (buf) {
+				run_job(b, buf, &p->bytes, &p->mu);
+			} else {
+				b->ok = 0;
+				b->note = "unreadable";
+			}
 		}
 		pthread_mutex_lock(&p->mu);
-		j->next = p->done;
-		p->done = j;
+		for (hp_job *b = j, *nb; b; b = nb) {
+			nb = b->bnext;
+			b->bnext = NULL;
+			b->next = p->done;
+			p->done = b;
+		}
 		p->pending--;
 		pthread_cond_signal(&p->cv_space);
 		pthread_mutex_unlock(&p->mu);
@@ -203,15 +212,14 @@ sg_err hpool_new(unsigned workers, size_t max_pending, hpool **out)
 	return SG_OK;
 }
 
-sg_err hpool_submit(hpool *p, hp_job *j)
+static void flush_stage(hpool *p)
 {
-	j->next = NULL;
-	if (!p->nworkers) {
-		run_job(j, p->inline_buf, &p->bytes, NULL);
-		j->next = p->done;
-		p->done = j;
-		return SG_OK;
-	}
+	hp_job *j = p->stage;
+	if (!j)
+		return;
+	p->stage = p->stage_tail = NULL;
+	p->stage_n = 0;
+	p->stage_bytes = 0;
 	pthread_mutex_lock(&p->mu);
 	while (p->pending >= p->max_pending)
 		pthread_cond_wait(&p->cv_space, &p->mu);
@@ -223,6 +231,27 @@ sg_err hpool_submit(hpool *p, hp_job *j)
 	p->pending++;
 	pthread_cond_signal(&p->cv_work);
 	pthread_mutex_unlock(&p->mu);
+}
+
+sg_err hpool_submit(hpool *p, hp_job *j)
+{
+	j->next = NULL;
+	j->bnext = NULL;
+	if (!p->nworkers) {
+		run_job(j, p->inline_buf, &p->bytes, NULL);
+		j->next = p->done;
+		p->done = j;
+		return SG_OK;
+	}
+	if (p->stage_tail)
+		p->stage_tail->bnext = j;
+	else
+		p->stage = j;
+	p->stage_tail = j;
+	p->stage_n++;
+	p->stage_bytes += j->size;
+	if (p->stage_n >= HP_BATCH || p->stage_bytes >= (4u << 20))
+		flush_stage(p);
 	return SG_OK;
 }
 
@@ -236,6 +265,8 @@ uint64_t hpool_bytes(hpool *p)
 
 hp_job *hpool_finish(hpool *p)
 {
+	if (p->nworkers)
+		flush_stage(p);
 	pthread_mutex_lock(&p->mu);
 	p->stop = 1;
 	pthread_cond_broadcast(&p->cv_work);

@@ -4,8 +4,10 @@
  * The walkers submit one job per regular file: either an open fd to read
  * to its end (the XFS walk; the worker closes it) or a list of byte runs
  * on the evidence device (the libtsk walk: the file's data extents, read
- * with pread, holes as zeros).  submit() blocks while max_pending jobs
- * wait, which bounds memory and open descriptors.  finish() waits for all,
+ * with pread, holes as zeros).  Jobs travel in batches (up to HP_BATCH
+ * jobs or 4 MiB of content) so small files do not pay a thread handoff
+ * each; submit() blocks while max_pending batches wait, which bounds
+ * memory and open descriptors.  finish() waits for all,
  * stops the threads and hands back every job (results filled in) as a
  * list; the caller frees them with hp_job_free().  With 0 workers jobs run
  * in the submitting thread.
@@ -17,6 +19,8 @@
 #include <stdint.h>
 
 #include "forensics/fx.h"
+
+#define HP_BATCH 32
 
 typedef struct hp_run {
 	uint64_t file_off; /* byte offset in the file */
@@ -38,6 +42,7 @@ typedef struct hp_job {
 	uint64_t bytes;
 	const char *note;  /* static reason when !ok */
 	struct hp_job *next;
+	struct hp_job *bnext; /* the rest of its batch (pool-internal) */
 } hp_job;
 
 typedef struct hpool hpool;

@@ -16,7 +16,7 @@
 #include "forensics/hpool.h"
 
 #define TSK_READ_CHUNK (1u << 20)
-#define MAX_PENDING 256
+#define MAX_PENDING 8 /* batches of up to HP_BATCH files */
 
 /* Our image: TSK_IMG_INFO must come first (libtsk casts). */
 typedef struct fx_img {
@@ -112,6 +112,8 @@ typedef struct walker {
 	inum_set seen;
 	uint8_t *buf;
 	fx_buf path;
+	int ext_filetype;   /* ext2/3/4 whose entries carry their file type */
+	uint64_t bogus;     /* untyped names dropped (htree index blocks) */
 } walker;
 
 static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len)
@@ -318,6 +320,76 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 	return SG_OK;
 }
 
+typedef struct ref {
+	TSK_INUM_T inum;
+	size_t idx;
+} ref;
+
+static int cmp_ref(const void *x, const void *y)
+{
+	const ref *a = x, *b = y;
+	return a->inum < b->inum ? -1 : a->inum > b->inum;
+}
+
+static int implausible_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (len <= 2)
+		return 1;
+	for (const unsigned char *p = (const unsigned char *)n; *p; p++)
+		if (*p < 0x20)
+			return 1;
+	return 0;
+}
+
+/*
+ * Mark names libtsk 4.11 invents from the index blocks of large (htree)
+ * ext4 directories: they repeat an inode that a real name in the same
+ * directory already holds, beyond its link count.  Only names that look
+ * invented (very short, or holding control bytes) are dropped.
+ */
+static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, size_t n)
+{
+	uint8_t *drop = NULL;
+	ref *refs = malloc((n ? n : 1) * sizeof *refs);
+	if (!refs)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, i);
+		if (nm && nm->name && (nm->flags & TSK_FS_NAME_FLAG_ALLOC) && !TSK_FS_ISDOT(nm->name) &&
+		    nm->type != TSK_FS_NAME_TYPE_DIR)
+			refs[k++] = (ref){nm->meta_addr, i};
+	}
+	if (k > 1)
+		qsort(refs, k, sizeof *refs, cmp_ref);
+	for (size_t a = 0; a < k;) {
+		size_t b = a + 1;
+		while (b < k && refs[b].inum == refs[a].inum)
+			b++;
+		if (b - a > 1) {
+			TSK_FS_FILE *f = tsk_fs_dir_get(dir, refs[a].idx);
+			size_t nlink = f && f->meta ? (size_t)f->meta->nlink : 0;
+			tsk_fs_file_close(f);
+			for (size_t i = a; i < b && b - a > nlink; i++) {
+				const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, refs[i].idx);
+				if (!implausible_name(nm->name))
+					continue;
+				if (!drop && !(drop = calloc(n, 1)))
+					break;
+				if (!drop[refs[i].idx]) {
+					drop[refs[i].idx] = 1;
+					nlink++; /* one fewer excess name */
+				}
+			}
+		}
+		a = b;
+	}
+	free(refs);
+	(void)w;
+	return drop;
+}
+
 static sg_err walk_dir(walker *w, dir_item *d)
 {
 	TSK_FS_DIR *dir = tsk_fs_dir_open_meta(w->fs, d->inum);
@@ -329,13 +401,26 @@ static sg_err walk_dir(walker *w, dir_item *d)
 	}
 	size_t n = tsk_fs_dir_getsize(dir);
 	sg_err err = SG_OK;
+	uint8_t *drop = w->ext_filetype ? find_bogus(w, dir, n) : NULL;
 	for (size_t i = 0; i < n && !err; i++) {
+		if (drop && drop[i]) {
+			w->bogus++;
+			continue;
+		}
 		TSK_FS_FILE *f = tsk_fs_dir_get(dir, i);
 		if (!f) {
 			tsk_error_reset();
 			continue;
 		}
 		TSK_FS_NAME *nm = f->name;
+		/* libtsk 4.11 reads the index blocks of large (htree) ext4
+		   directories as if they held names: such "names" have no file
+		   type, which every real entry of these file systems has */
+		if (nm && w->ext_filetype && nm->type == TSK_FS_NAME_TYPE_UNDEF) {
+			w->bogus++;
+			tsk_fs_file_close(f);
+			continue;
+		}
 		int skip = !nm || !nm->name || TSK_FS_ISDOT(nm->name) || nm->name[0] == 0 ||
 		           nm->type == TSK_FS_NAME_TYPE_VIRT || nm->type == TSK_FS_NAME_TYPE_VIRT_DIR ||
 		           (f->meta && (f->meta->type == TSK_FS_META_TYPE_VIRT ||
@@ -362,6 +447,7 @@ static sg_err walk_dir(walker *w, dir_item *d)
 		tsk_fs_file_close(f);
 	}
 	tsk_fs_dir_close(dir);
+	free(drop);
 	return err;
 }
 
@@ -414,6 +500,11 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 			tsk_error_reset();
 		}
 	}
+	if (TSK_FS_TYPE_ISEXT(w.fs->ftype)) {
+		uint8_t incompat[4];
+		if (tsk_img_read(img, (TSK_OFF_T)offset + 1024 + 0x60, (char *)incompat, 4) == 4)
+			w.ext_filetype = (incompat[0] & 0x2) != 0;
+	}
 	w.buf = malloc(TSK_READ_CHUNK);
 	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, &w.pool))) {
 		snprintf(err, errlen, "out of memory");
@@ -432,6 +523,12 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 	}
 	if (rc)
 		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
+	if (w.bogus) {
+		size_t len = strlen(st->warn);
+		snprintf(st->warn + len, sizeof st->warn - len,
+		         "%s%" PRIu64 " names invented by libtsk from directory index blocks ignored",
+		         len ? "; " : "", w.bogus);
+	}
 done:
 	if (w.pool)
 		walk_apply_hashes(out, hpool_finish(w.pool), st);

@@ -21,7 +21,7 @@
 
 #include "forensics/hpool.h"
 
-#define MAX_PENDING 256
+#define MAX_PENDING 8 /* batches of up to HP_BATCH files */
 #define XFS_MNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
 
 sg_err mount_ns_private(char *err, size_t errlen)
@@ -332,7 +332,8 @@ static sg_err xdir_walk(xwalker *w, const xdir *d)
 		walk_warn(w->st, "error reading directory /%.*s: %s",
 		          (int)(d->len < 200 ? d->len : 200), d->rel, strerror(errno));
 	closedir(dir);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n && !err; i++)
 		err = xentry(w, dfd, d, names[i]);
 	for (size_t i = 0; i < n; i++)

@@ -146,6 +146,20 @@ static void log_call(rsp_run *x, const char *api, const char *target, const char
 		calls = json_array();
 		json_object_set_new(x->data, "calls", calls);
 	}
+	/* a wait polls the same read again and again: one entry with a count,
+	 * not thousands (the journal stays small and cheap to rewrite) */
+	size_t n = json_array_size(calls);
+	json_t *last = n ? json_array_get(calls, n - 1) : NULL;
+	json_t *lc = last ? json_object_get(last, "change") : NULL;
+	if (!change && rc == SG_OK && last && !json_object_get(last, "error") && (!lc || json_is_null(lc)) &&
+	    !strcmp(json_string_value(json_object_get(last, "api")) ?: "", api) &&
+	    !strcmp(json_string_value(json_object_get(last, "target")) ?: "", target ? target : "")) {
+		json_int_t rep = json_integer_value(json_object_get(last, "repeats"));
+		json_object_set_new(last, "repeats", json_integer(rep ? rep + 1 : 2));
+		json_object_set_new(last, "last_at", json_integer((json_int_t)t0));
+		json_object_set_new(last, "request_id", json_string(request_id ? request_id : ""));
+		return;
+	}
 	json_t *c = json_pack("{s:I,s:I,s:s,s:s,s:s?,s:s,s:i}", "at", (json_int_t)t0, "ms",
 	                      (json_int_t)(rsp_now_ms() - t0), "api", api, "target", target ? target : "",
 	                      "change", change, "request_id", request_id ? request_id : "", "attempts",
@@ -174,7 +188,11 @@ static void after_call(rsp_run *x, const char *change, sg_err rc)
 		if (first)
 			rsp_crashpoint(x, "mid");
 	}
-	rsp_journal_save(x, "running");
+	/* changes and failures are journaled at once; a successful read is
+	 * kept in memory and written with the next change or the step's end
+	 * (a crash loses only the record of reads, which change nothing) */
+	if (change || rc != SG_OK)
+		rsp_journal_save(x, "running");
 }
 
 sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,

@@ -1,5 +1,6 @@
-"""EC2: VPCs, subnets, security groups, instances, ENIs, volumes, snapshots,
-tags, instance-profile associations, metadata options.
+"""EC2 core: ids and lookups shared by the EC2 modules, seeding, VPCs,
+subnets, instances and their attributes, ENIs.  Security groups live in
+ec2_sg, EBS in ec2_ebs, tags/profiles/metadata options in ec2_misc.
 
 One source of truth per fact: an instance's NetworkInterfaces come from the
 ENIs attached to it, its BlockDeviceMappings from the volumes attached, its
@@ -118,6 +119,7 @@ def add_vpc(world, spec):
                                              "NetworkBorderGroup": world.region}]
     s["vpcs"][vid] = v
     # every VPC has its "default" security group
+    from services.ec2_sg import add_sg
     add_sg(world, {"GroupName": "default", "Description": "default VPC security group", "VpcId": vid,
                    "GroupId": spec.get("DefaultSecurityGroupId")}, is_default=True)
     return v
@@ -141,35 +143,6 @@ def add_subnet(world, spec):
                                               "Ipv6CidrBlockState": {"State": "associated"}}]
     s["subnets"][sid] = sn
     return sn
-
-
-def _vpc_has_ipv6(world, vid):
-    v = st(world)["vpcs"].get(vid)
-    return bool(v and v.get("Ipv6CidrBlockAssociationSet"))
-
-
-def add_sg(world, spec, is_default=False):
-    s = st(world)
-    gid = spec.get("GroupId") or world.new_id("sg")
-    check_id(gid, "sg")
-    vid = spec.get("VpcId")
-    g = {"GroupId": gid, "GroupName": spec["GroupName"], "Description": spec.get("Description", spec["GroupName"]),
-         "VpcId": vid, "OwnerId": world.account_id, "Tags": tags_list(spec.get("Tags")), "_rules": []}
-    if "IpPermissionsEgress" in spec:
-        for perm in spec["IpPermissionsEgress"]:
-            g["_rules"].extend(_flatten(world, perm, "egress", g))
-    else:
-        # AWS: a new group allows all IPv4 egress; only a VPC's *default*
-        # group also gets ::/0 (when the VPC has an IPv6 block).
-        g["_rules"].append(_rule("egress", "-1", None, None, "cidr", "0.0.0.0/0"))
-        if is_default and _vpc_has_ipv6(world, vid):
-            g["_rules"].append(_rule("egress", "-1", None, None, "cidr6", "::/0"))
-    for perm in spec.get("IpPermissions") or []:
-        g["_rules"].extend(_flatten(world, perm, "ingress", g))
-    if is_default and "IpPermissions" not in spec:
-        g["_rules"].append(_rule("ingress", "-1", None, None, "group", gid))
-    s["sgs"][gid] = g
-    return g
 
 
 def _eni_record(world, spec, inst, index, subnet):
@@ -298,6 +271,7 @@ def seed(world, sc):
         add_vpc(world, v)
     for sn in ec2.get("subnets") or []:
         add_subnet(world, sn)
+    from services.ec2_sg import add_sg
     for g in ec2.get("security_groups") or []:
         add_sg(world, g)
     from services.ec2_ebs import _add_snapshot   # (ec2_ebs builds on this module)
@@ -310,250 +284,13 @@ def seed(world, sc):
 
 
 def dump(world):
+    from services.ec2_sg import _sg_out
     s = st(world)
     return {"vpcs": s["vpcs"], "subnets": s["subnets"],
             "security_groups": {k: _sg_out(g) for k, g in s["sgs"].items()},
             "instances": {k: {**_instance_out(world, i), "Attributes": s["attrs"][k]} for k, i in s["instances"].items()},
             "network_interfaces": s["enis"], "volumes": s["volumes"], "snapshots": s["snapshots"],
             "iam_instance_profile_associations": s["assocs"]}
-
-
-# ------------------------------------------------------ security group rules
-
-def _rule(direction, proto, lo, hi, kind, value, desc=None):
-    return {"dir": direction, "proto": proto, "from": lo, "to": hi, "kind": kind, "value": value, "desc": desc}
-
-
-def _norm_proto(p):
-    p = str(p).lower()
-    return {"all": "-1", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}.get(p, p)
-
-
-def _flatten(world, perm, direction, group):
-    proto = _norm_proto(perm.get("IpProtocol", "-1"))
-    if proto not in ("-1", "tcp", "udp", "icmp", "icmpv6") and not proto.isdigit():
-        raise ApiError("InvalidParameterValue", f"Invalid value '{proto}' for IP protocol. Unknown protocol.")
-    lo, hi = perm.get("FromPort"), perm.get("ToPort")
-    if proto in ("tcp", "udp"):
-        if lo is None or hi is None:
-            raise ApiError("InvalidParameterValue", "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.")
-        if not (0 <= lo <= hi <= 65535):
-            raise ApiError("InvalidParameterValue", "Invalid value for portRange. Must specify both from and to ports with TCP/UDP.")
-    if proto == "-1":
-        lo = hi = None
-    out = []
-    for r in perm.get("IpRanges") or []:
-        try:
-            ipaddress.IPv4Network(r["CidrIp"])
-        except (KeyError, ValueError):
-            raise ApiError("InvalidParameterValue", f"CIDR block {r.get('CidrIp')} is malformed")
-        out.append(_rule(direction, proto, lo, hi, "cidr", r["CidrIp"], r.get("Description")))
-    for r in perm.get("Ipv6Ranges") or []:
-        try:
-            ipaddress.IPv6Network(r["CidrIpv6"])
-        except (KeyError, ValueError):
-            raise ApiError("InvalidParameterValue", f"CIDR block {r.get('CidrIpv6')} is malformed")
-        out.append(_rule(direction, proto, lo, hi, "cidr6", r["CidrIpv6"], r.get("Description")))
-    for r in perm.get("UserIdGroupPairs") or []:
-        gid = r.get("GroupId")
-        if gid is None:
-            raise ApiError("MissingParameter", "The request must contain the parameter groupId")
-        get(world, "sg", gid, explicit=False)
-        out.append(_rule(direction, proto, lo, hi, "group", gid, r.get("Description")))
-    for r in perm.get("PrefixListIds") or []:
-        out.append(_rule(direction, proto, lo, hi, "pl", r["PrefixListId"], r.get("Description")))
-    if not out:
-        raise ApiError("InvalidParameterValue", "The request must contain at least one source or destination")
-    return out
-
-
-def _same(a, b):
-    return all(a[k] == b[k] for k in ("dir", "proto", "from", "to", "kind", "value"))
-
-
-def _perms(g, direction):
-    groups = {}
-    for r in g["_rules"]:
-        if r["dir"] != direction:
-            continue
-        key = (r["proto"], r["from"], r["to"])
-        p = groups.get(key)
-        if p is None:
-            p = {"IpProtocol": r["proto"], "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
-                 "UserIdGroupPairs": []}
-            if r["from"] is not None:
-                p["FromPort"], p["ToPort"] = r["from"], r["to"]
-            groups[key] = p
-        d = {"Description": r["desc"]} if r["desc"] else {}
-        if r["kind"] == "cidr":
-            p["IpRanges"].append({"CidrIp": r["value"], **d})
-        elif r["kind"] == "cidr6":
-            p["Ipv6Ranges"].append({"CidrIpv6": r["value"], **d})
-        elif r["kind"] == "group":
-            p["UserIdGroupPairs"].append({"GroupId": r["value"], "UserId": g["OwnerId"], **d})
-        else:
-            p["PrefixListIds"].append({"PrefixListId": r["value"], **d})
-    return list(groups.values())
-
-
-def _sg_out(g):
-    out = {k: v for k, v in g.items() if not k.startswith("_")}
-    out["IpPermissions"] = _perms(g, "ingress")
-    out["IpPermissionsEgress"] = _perms(g, "egress")
-    return out
-
-
-def _perm_list(p):
-    perms = list(p.get("IpPermissions") or [])
-    if p.get("CidrIp") or p.get("SourceSecurityGroupName") or p.get("IpProtocol"):
-        perms.append({"IpProtocol": p.get("IpProtocol", "-1"), "FromPort": p.get("FromPort"),
-                      "ToPort": p.get("ToPort"),
-                      "IpRanges": [{"CidrIp": p["CidrIp"]}] if p.get("CidrIp") else []})
-    if not perms:
-        raise ApiError("MissingParameter", "The request must contain the parameter ipPermissions")
-    return perms
-
-
-def _authorize(ctx, p, direction):
-    g = get(ctx.world, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(ctx.world, p.get("GroupName"))
-    new = []
-    for perm in _perm_list(p):
-        new.extend(_flatten(ctx.world, perm, direction, g))
-    for r in new:
-        if any(_same(r, o) for o in g["_rules"]) or sum(_same(r, o) for o in new) > 1:
-            what = r["value"]
-            raise ApiError("InvalidPermission.Duplicate",
-                           f"the specified rule \"peer: {what}, {r['proto'].upper()}, ALLOW\" already exists")
-    g["_rules"].extend(new)
-    rules = []
-    for r in new:
-        rid = ctx.world.new_id("sgr")
-        rule = {"SecurityGroupRuleId": rid, "GroupId": g["GroupId"], "GroupOwnerId": g["OwnerId"],
-                "IsEgress": direction == "egress", "IpProtocol": r["proto"],
-                "FromPort": r["from"] if r["from"] is not None else -1, "ToPort": r["to"] if r["to"] is not None else -1}
-        rule[{"cidr": "CidrIpv4", "cidr6": "CidrIpv6", "pl": "PrefixListId", "group": "ReferencedGroupInfo"}[r["kind"]]] = \
-            r["value"] if r["kind"] != "group" else {"GroupId": r["value"], "UserId": g["OwnerId"]}
-        rules.append(rule)
-    return {"Return": True, "SecurityGroupRules": rules}
-
-
-def _revoke(ctx, p, direction):
-    g = get(ctx.world, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(ctx.world, p.get("GroupName"))
-    if p.get("SecurityGroupRuleIds"):
-        raise ApiError("EmulatorNotImplemented", "revoke by SecurityGroupRuleIds is not emulated")
-    gone, unknown = [], []
-    default_vpc = (st(ctx.world)["vpcs"].get(g["VpcId"]) or {}).get("IsDefault", False)
-    for perm in _perm_list(p):
-        for r in _flatten(ctx.world, perm, direction, g):
-            match = [o for o in g["_rules"] if _same(r, o)]
-            if not match:
-                # AWS: an error in a non-default VPC; in a default VPC no
-                # error, and the rules not revoked are listed in the reply
-                if not default_vpc:
-                    raise ApiError("InvalidPermission.NotFound",
-                                   "The specified rule does not exist in this security group.")
-                unknown.append(r)
-            gone.extend(match)
-    g["_rules"] = [o for o in g["_rules"] if not any(o is x for x in gone)]
-    out = {"Return": True}
-    if unknown:
-        out["UnknownIpPermissions"] = _perms({"_rules": unknown, "OwnerId": g["OwnerId"]}, direction)
-    return out
-
-
-def _sg_by_name(world, name):
-    if not name:
-        raise ApiError("MissingParameter", "The request must contain the parameter groupId")
-    for g in st(world)["sgs"].values():
-        if g["GroupName"] == name:
-            return g
-    raise ApiError("InvalidGroup.NotFound", f"The security group '{name}' does not exist in default VPC")
-
-
-@op("ec2", "AuthorizeSecurityGroupIngress")
-def authorize_ingress(ctx, p):
-    return _authorize(ctx, p, "ingress")
-
-
-@op("ec2", "AuthorizeSecurityGroupEgress")
-def authorize_egress(ctx, p):
-    return _authorize(ctx, p, "egress")
-
-
-@op("ec2", "RevokeSecurityGroupIngress")
-def revoke_ingress(ctx, p):
-    return _revoke(ctx, p, "ingress")
-
-
-@op("ec2", "RevokeSecurityGroupEgress")
-def revoke_egress(ctx, p):
-    return _revoke(ctx, p, "egress")
-
-
-@op("ec2", "CreateSecurityGroup")
-def create_security_group(ctx, p):
-    w = ctx.world
-    vid = p.get("VpcId")
-    if vid is None:
-        vid = next((v["VpcId"] for v in st(w)["vpcs"].values() if v.get("IsDefault")), None)
-        if vid is None:
-            raise ApiError("VPCIdNotSpecified", "No default VPC for this user")
-    get(w, "vpc", vid, explicit=False)
-    name = p["GroupName"]
-    if name.lower().startswith("sg-"):
-        raise ApiError("InvalidParameterValue", "Group names may not be in the format sg-*.")
-    for g in st(w)["sgs"].values():
-        if g["VpcId"] == vid and g["GroupName"] == name:
-            raise ApiError("InvalidGroup.Duplicate", f"The security group '{name}' already exists for VPC '{vid}'")
-    tags = _tag_specs(p, "security-group")
-    g = add_sg(w, {"GroupName": name, "Description": p["Description"], "VpcId": vid, "Tags": tags})
-    w.created(g["GroupId"])
-    out = {"GroupId": g["GroupId"]}
-    if tags:
-        out["Tags"] = tags
-    return out
-
-
-@op("ec2", "DeleteSecurityGroup")
-def delete_security_group(ctx, p):
-    w = ctx.world
-    g = get(w, "sg", p["GroupId"]) if p.get("GroupId") else _sg_by_name(w, p.get("GroupName"))
-    if g["GroupName"] == "default":
-        raise ApiError("CannotDelete", f"the specified group: \"{g['GroupId']}\" name: \"default\" cannot be deleted by a user")
-    for e in st(w)["enis"].values():
-        if any(x["GroupId"] == g["GroupId"] for x in e["Groups"]):
-            raise ApiError("DependencyViolation", f"resource {g['GroupId']} has a dependent object")
-    del st(w)["sgs"][g["GroupId"]]
-    return {"Return": True, "GroupId": g["GroupId"]}
-
-
-_SG_FILTERS = {
-    "group-id": lambda g: g["GroupId"], "group-name": lambda g: g["GroupName"], "vpc-id": lambda g: g["VpcId"],
-    "description": lambda g: g["Description"], "owner-id": lambda g: g["OwnerId"],
-    "ip-permission.cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "ingress" and r["kind"] == "cidr"],
-    "ip-permission.ipv6-cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "ingress" and r["kind"] == "cidr6"],
-    "egress.ip-permission.cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "egress" and r["kind"] == "cidr"],
-    "egress.ip-permission.ipv6-cidr": lambda g: [r["value"] for r in g["_rules"] if r["dir"] == "egress" and r["kind"] == "cidr6"],
-}
-
-
-@op("ec2", "DescribeSecurityGroups")
-def describe_security_groups(ctx, p):
-    w = ctx.world
-    _max_results(p, "GroupIds")
-    items = _listing(w, "sg", p.get("GroupIds"))
-    if p.get("GroupNames"):
-        items = [g for g in items if g["GroupName"] in p["GroupNames"]]
-        missing = set(p["GroupNames"]) - {g["GroupName"] for g in items}
-        if missing:
-            raise ApiError("InvalidGroup.NotFound", f"The security group '{sorted(missing)[0]}' does not exist in default VPC")
-    items = apply_filters(items, p.get("Filters"), _SG_FILTERS)
-    page, nxt = paginate(items, p.get("MaxResults"), p.get("NextToken"), 5, 1000)
-    shape = shape_of("ec2", "SecurityGroup")
-    out = {"SecurityGroups": [project(shape, _sg_out(g)) for g in page]}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
 
 
 # ----------------------------------------------------------------- instances

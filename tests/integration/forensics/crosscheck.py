@@ -3,7 +3,12 @@
 kernel's view of the same file system (mounted read-only): same live paths,
 types, sizes, modes, owners, mtimes (ns), symlink targets and SHA-256s.
 Deleted entries (libtsk only) are not compared.  Exit 1 on any difference."""
-import hashlib, json, os, stat, sys
+import hashlib, json, os, resource, stat, sys
+
+# trees deeper than PATH_MAX: deep recursion, one descriptor per level
+sys.setrecursionlimit(200000)
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 def unescape(s):
     out, i = bytearray(), 0

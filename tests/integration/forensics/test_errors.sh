@@ -80,4 +80,17 @@ truncate -s 2G "$WORK/shrink.img"
 run shrinking 2 examine --device "$WORK/shrink.img" --out "$WORK/o-shrink"
 wait
 check "shrinking: says the device shrank or vanished" grep -Eq "shrank or vanished|did the device vanish|no file system" "$WORK/shrinking.err"
+
+# discovery: NVMe serials carry the volume id without its dash
+mkdir -p "$WORK/sys/block/nvme1n1/device" "$WORK/sys/block/nvme0n1/device" "$WORK/sys/block/loop0"
+printf 'vol0123456789abcdef0\n' > "$WORK/sys/block/nvme1n1/device/serial"
+printf 'AWS1234567890ABCDEF \n' > "$WORK/sys/block/nvme0n1/device/serial"
+d=$("$SG" forensics discover --sysfs-root "$WORK/sys" --volume vol-0123456789abcdef0)
+check "discover: volume found by NVMe serial" test "$(echo "$d" | jline 'r["evidence"][0]["device"]')" == /dev/nvme1n1
+printf '{"incident":"INC-7","volumes":[{"volume_id":"vol-0123456789abcdef0","snapshot_id":"snap-1"}]}' > "$WORK/ev.json"
+d=$("$SG" forensics discover --sysfs-root "$WORK/sys" --incident INC-7 --evidence-manifest "$WORK/ev.json")
+check "discover: incident's evidence manifest resolved" test "$(echo "$d" | jline 'r["evidence"][0]["volume_id"]')" == vol-0123456789abcdef0
+run notattached 2 discover --sysfs-root "$WORK/sys" --volume vol-0fffffffffffffff0 --wait-device 0
+check "notattached: names the volume" grep -q "vol-0fffffffffffffff0 is not attached" "$WORK/notattached.err"
+run wrongincident 2 discover --sysfs-root "$WORK/sys" --incident INC-8 --evidence-manifest "$WORK/ev.json"
 finish

@@ -13,11 +13,12 @@ truncate -s 400M "$img"
 mkfs.ext4 -q -F -N $((NFILES + 20000)) "$img"
 mount_rw "$img" "$WORK/me"
 $PY "$HERE/mkhostile.py" "$WORK/me/t" "$NFILES" 1500
-n=$(find "$WORK/me" -mindepth 1 | wc -l)
+n=$(find "$WORK/me" -mindepth 1 -printf . | wc -c)
 unmount "$WORK/me"
 /usr/bin/time -f '%M' -o "$WORK/rss" timeout 300 "$SG" forensics examine --device "$img" \
   --out "$WORK/out" --no-device-hash >/dev/null 2>"$WORK/err" || fail "ext4 hostile: examine exited $?"
-check "ext4 hostile: every entry listed" test "$(jget "$WORK/out/report.json" 'r["evidence"][0]["filesystems"][0]["entries"]')" -ge "$n"
+got=$(jget "$WORK/out/report.json" 'r["evidence"][0]["filesystems"][0]["entries"]')
+check "ext4 hostile: every entry listed ($got of $n)" test "$got" -ge "$n"
 mount_ro "$img" "$WORK/ro" ext4
 check "ext4 hostile: manifest equals the kernel's view (names, types, hashes)" $PY "$HERE/crosscheck.py" "$WORK/out/hostile.img/manifest.jsonl" "$WORK/ro"
 unmount "$WORK/ro"

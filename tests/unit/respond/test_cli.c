@@ -182,7 +182,9 @@ TEST(markdown_escapes_hostile_values)
 		"\"steps\":[{\"name\":\"lb\",\"state\":\"done\",\"attempts\":1,\"result\":\"a|b\","
 		"\"notes\":[\"n<1>\"],\"created\":{\"k|\":\"v\"},"
 		"\"calls\":[{\"at\":2000,\"ms\":1,\"api\":\"x:Y\",\"target\":\"t\",\"request_id\":\"r\",\"change\":null},"
-		"{\"at\":1000,\"ms\":1,\"api\":\"x:Z\",\"target\":\"t\",\"request_id\":\"q\",\"change\":\"c\",\"error\":\"E\"}]}]}";
+		"{\"at\":1000,\"ms\":1,\"api\":\"x:Z\",\"target\":\"t\",\"request_id\":\"q\",\"change\":\"c\",\"error\":\"E\"},"
+		"{\"at\":3000,\"ms\":1,\"api\":\"x:W\",\"target\":\"t\",\"request_id\":\"w\",\"change\":null,"
+		"\"repeats\":7,\"last_at\":9000}]}]}";
 	char *md = NULL, msg[100];
 	CHECK_INT(pb_report_markdown(doc, strlen(doc), &md, msg, sizeof msg), SG_OK);
 	if (md) {
@@ -195,6 +197,7 @@ TEST(markdown_escapes_hostile_values)
 		char *z = strstr(md, "x:Z"), *y = strstr(md, "x:Y");
 		CHECK(z && y && z < y);
 		CHECK(strstr(md, "FAILED: E") != NULL);
+		CHECK(strstr(md, "ok (polled 7 times, until 1970-01-01 00:00:09.000Z)") != NULL);
 	}
 	free(md);
 	CHECK_INT(pb_report_markdown("[]", 2, &md, msg, sizeof msg), SG_ERR_PARSE);

@@ -91,6 +91,25 @@ class State(EmuTest):
         self.assertEqual(len(enis), 2)
         self.assertEqual(self.err(ec2.delete_security_group, GroupId=gid), "DependencyViolation")
 
+    def test_security_group_rules_by_id(self):
+        ec2 = self.client("ec2")
+        gid = ec2.create_security_group(GroupName="q2", Description="q", VpcId="vpc-0a1b2c3d4e5f60001")["GroupId"]
+        added = ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.1.99/32"}]}])
+        rid = added["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [gid]}])["SecurityGroupRules"]
+        self.assertEqual(sorted((r["IsEgress"], r.get("CidrIpv4")) for r in rules),
+                         [(False, "10.0.1.99/32"), (True, "0.0.0.0/0")])
+        egress_id = next(r["SecurityGroupRuleId"] for r in rules if r["IsEgress"])
+        self.assertEqual(self.err(ec2.revoke_security_group_ingress, GroupId=gid, SecurityGroupRuleIds=[egress_id]),
+                         "InvalidSecurityGroupRuleId.NotFound")   # an egress id is not an ingress rule
+        ec2.revoke_security_group_ingress(GroupId=gid, SecurityGroupRuleIds=[rid])
+        ec2.revoke_security_group_egress(GroupId=gid, SecurityGroupRuleIds=[egress_id])
+        sg = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
+        self.assertEqual((sg["IpPermissions"], sg["IpPermissionsEgress"]), ([], []))
+        self.assertEqual(self.err(ec2.describe_security_group_rules, SecurityGroupRuleIds=[rid]),
+                         "InvalidSecurityGroupRuleId.NotFound")
+
     def test_snapshots_pending_then_completed(self):
         ec2 = self.client("ec2")
         self.client("ec2").create_tags(Resources=["vol-0a000000000000002"], Tags=[{"Key": "app", "Value": "web"}])

@@ -49,6 +49,11 @@ void srv_job_free(job *j)
 		return;
 	if (j->easy)
 		curl_easy_cleanup(j->easy);
+	curl_slist_free_all(j->pins); /* after the handle that points at it */
+	if (j->dns_ev)
+		event_free(j->dns_ev);
+	if (j->dns_res)
+		evutil_freeaddrinfo(j->dns_res);
 	if (j->body)
 		evbuffer_free(j->body);
 	free(j->request);

@@ -351,22 +351,32 @@ static void transfer(job *j)
 	struct curl_slist *pins = NULL, *t;
 	int same = j->pinned && j->pin_host[0] && j->pin_port == j->hopv.port &&
 	           !strcmp(j->pin_host, j->hopv.host);
+	/* Each name is pinned as "name" and "name." (curl keys its DNS cache
+	 * by the URL's host, trailing dot kept; the guard drops it). */
+	char dotted[SG_HOST_MAX + 2];
 	if (j->pin_host[0] && !same) {
-		if (pin_unline(line, sizeof line, j->pin_host, j->pin_port) < 0 ||
-		    !(t = curl_slist_append(pins, line)))
-			goto oom;
-		pins = t;
+		snprintf(dotted, sizeof dotted, "%s.", j->pin_host);
+		for (int k = 0; k < 2; k++) {
+			if (pin_unline(line, sizeof line, k ? dotted : j->pin_host, j->pin_port) < 0 ||
+			    !(t = curl_slist_append(pins, line)))
+				goto oom;
+			pins = t;
+		}
 	}
 	j->pin_host[0] = '\0';
 	if (j->pinned) {
-		if (pin_line(line, sizeof line, j->hopv.host, j->hopv.port, &j->judged) < 0) {
-			curl_slist_free_all(pins);
-			fail(j, 502, "cannot pin the upstream's addresses");
-			return;
+		snprintf(dotted, sizeof dotted, "%s.", j->hopv.host);
+		for (int k = 0; k < 2; k++) {
+			if (pin_line(line, sizeof line, k ? dotted : j->hopv.host, j->hopv.port,
+			             &j->judged) < 0) {
+				curl_slist_free_all(pins);
+				fail(j, 502, "cannot pin the upstream's addresses");
+				return;
+			}
+			if (!(t = curl_slist_append(pins, line)))
+				goto oom;
+			pins = t;
 		}
-		if (!(t = curl_slist_append(pins, line)))
-			goto oom;
-		pins = t;
 		memcpy(j->pin_host, j->hopv.host, sizeof j->pin_host);
 		j->pin_port = j->hopv.port;
 	}

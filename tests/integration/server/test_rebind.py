@@ -124,6 +124,18 @@ for i in range(4):
     check(st == 200 and body == b"hello from upstream\n",
           "pair.test (allowed answers only) fetched: %r %r" % (st, body[:200]))
 
+# The pin also covers the URL's spelling of the name (trailing dot, case):
+# libcurl never asks DNS itself.
+for u in ("http://public.test./hello?close=1", "http://PUBLIC.Test/hello?close=1"):
+    with open(dnslog) as f:
+        n0 = sum(1 for ln in f if ln.startswith("public.test A "))
+    st, _, body = srv.go(u)
+    with open(dnslog) as f:
+        n1 = sum(1 for ln in f if ln.startswith("public.test A "))
+    check(st == 200 and n1 - n0 == 1, "%s: fetched with one lookup: %r, %d" % (u, st, n1 - n0))
+st, _, body = srv.go("http://multi.test./hello?close=1")
+check(st == 403, "multi.test. (trailing dot) blocked: %r" % st)
+
 # ---- a redirect hop to a name with a denied answer ------------------------
 before = upstream_requests()
 st, _, body = srv.go("http://203.0.113.10/redirect?to=http://multi6b.test/hello",

@@ -35,6 +35,10 @@ with open(resolv, "w") as f:
     f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
 subprocess.run(["mount", "--make-rprivate", "/"], check=True)
 subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
+hosts = os.path.join(tmp, "hosts")
+with open("/etc/hosts") as src, open(hosts, "w") as f:
+    f.write(src.read() + "\n203.0.113.10 hostsfile.test\n169.254.169.254 evilhosts.test\n")
+subprocess.run(["mount", "--bind", hosts, "/etc/hosts"], check=True)
 dnslog = os.path.join(tmp, "dns.log")
 here = os.path.dirname(os.path.abspath(__file__))
 dns = spawn(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53",
@@ -135,6 +139,15 @@ for u in ("http://public.test./hello?close=1", "http://PUBLIC.Test/hello?close=1
     check(st == 200 and n1 - n0 == 1, "%s: fetched with one lookup: %r, %d" % (u, st, n1 - n0))
 st, _, body = srv.go("http://multi.test./hello?close=1")
 check(st == 403, "multi.test. (trailing dot) blocked: %r" % st)
+
+# /etc/hosts is honoured (and answers without a DNS query).
+st, _, body = srv.go("http://hostsfile.test/hello?close=1")
+check(st == 200 and body == b"hello from upstream\n", "hosts-file name fetched: %r" % st)
+st, _, body = srv.go("http://evilhosts.test/hello?close=1")
+check(st == 403 and json.loads(body)["category"] == "metadata",
+      "hosts-file name of the metadata address blocked: %r %r" % (st, body[:120]))
+with open(dnslog) as f:
+    check(not [ln for ln in f if "hosts.test" in ln], "hosts-file names never asked DNS")
 
 # ---- a redirect hop to a name with a denied answer ------------------------
 before = upstream_requests()

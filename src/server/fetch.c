@@ -276,7 +276,9 @@ static CURL *easy_setup(job *j)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
-	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)c->dns_cache_s);
+	/* libcurl resolves nothing itself: names come pinned (transfer()).
+	 * This only bounds how long a pin stays in curl's cache afterwards. */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)SRV_CURL_PIN_S);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssrfguard/0.1");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);

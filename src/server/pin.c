@@ -67,7 +67,7 @@ int pin_line(char *out, size_t cap, const char *host, unsigned port, const pin_s
 {
 	if (!out || !cap || !host || !*host || !set || !set->n || strpbrk(host, ":,"))
 		return -1;
-	int n = snprintf(out, cap, "%s:%u:", host, port);
+	int n = snprintf(out, cap, "+%s:%u:", host, port);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
 	size_t len = (size_t)n;

@@ -5,7 +5,7 @@
  *
  * The service resolves a name itself (evdns), judges every answer with
  * sg_check_resolved, and hands exactly that set to libcurl as a pin
- * ("host:port:addr,[v6addr]").  The cache holds only sets that were
+ * ("+host:port:addr,[v6addr]").  The cache holds only sets that were
  * judged; every use judges them again for the hop's port and policy.
  */
 #ifndef SSRFGUARD_SRV_PIN_H
@@ -41,8 +41,11 @@ int pin_set_has(const pin_set *set, const struct sockaddr *sa, socklen_t len);
  * (at least 46 bytes).  0 on success. */
 int pin_addr_text(const pin_set *set, size_t i, char *out, size_t cap);
 
-/* "host:port:a1,[a2]" for CURLOPT_RESOLVE.  Length, or -1 if it does not
- * fit, the set is empty, or host holds a ':' or ',' (a name never does). */
+/* "+host:port:a1,[a2]" for CURLOPT_RESOLVE.  The '+' makes the entry
+ * expire with libcurl's DNS cache timeout instead of living forever, so
+ * the pins of many names do not pile up; each transfer pins again before
+ * it resolves.  Length, or -1 if it does not fit, the set is empty, or
+ * host holds a ':' or ',' (a name never does). */
 int pin_line(char *out, size_t cap, const char *host, unsigned port, const pin_set *set);
 
 /* "-host:port": removes an earlier pin from libcurl's DNS cache. */

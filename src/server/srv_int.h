@@ -18,6 +18,7 @@
 #define SRV_URL_MAX 8192
 #define SRV_ADDRS_MAX 512   /* bytes of the judged-address JSON array */
 #define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
+#define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
 
 /* One GET /go request, from arrival to answer. */
 typedef struct job {

@@ -76,9 +76,9 @@ TEST(lines)
 		const char *want; /* NULL: refused */
 	} rows[] = {
 		{"pair.test", 80, {"203.0.113.10", "203.0.113.11", "2001:db8::10"},
-		 "pair.test:80:203.0.113.10,203.0.113.11,[2001:db8::10]"},
-		{"xn--bcher-kva.example", 443, {"198.51.100.10"}, "xn--bcher-kva.example:443:198.51.100.10"},
-		{"v6.test", 8080, {"::ffff:169.254.169.254"}, "v6.test:8080:[::ffff:169.254.169.254]"},
+		 "+pair.test:80:203.0.113.10,203.0.113.11,[2001:db8::10]"},
+		{"xn--bcher-kva.example", 443, {"198.51.100.10"}, "+xn--bcher-kva.example:443:198.51.100.10"},
+		{"v6.test", 8080, {"::ffff:169.254.169.254"}, "+v6.test:8080:[::ffff:169.254.169.254]"},
 		{"empty.test", 80, {NULL}, NULL},
 		{"", 80, {"203.0.113.10"}, NULL},
 		{"a:b", 80, {"203.0.113.10"}, NULL},    /* would split the pin */

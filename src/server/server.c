@@ -500,7 +500,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	if ((e = incident_init(s, err, errlen)) != SG_OK)
 		goto fail;
 	if ((e = fetch_init(s)) != SG_OK) {
-		snprintf(err, errlen, "libcurl: cannot set up the fetcher");
+		snprintf(err, errlen, "cannot set up the fetcher (libcurl multi handle, evdns"
+		         " resolver from /etc/resolv.conf)");
 		goto fail;
 	}
 	*out = s;

@@ -32,7 +32,8 @@ const srvcfg_key srvcfg_keys[] = {
 	{"client_timeout_s", "S", "client idle timeout and deadline for a whole request head"
 	                           " (default 10)"},
 	{"max_request_bytes", "BYTES", "client request line + headers (default 8192), else 400/413"},
-	{"dns_cache_s", "S", "reuse DNS answers this long (default 60, 0 = never)"},
+	{"dns_cache_s", "S", "reuse judged DNS answers this long (default 60, at most 300;"
+	                     " 0 = never)"},
 	{"drain_s", "S", "on SIGTERM wait at most this long for in-flight fetches (default 15)"},
 	{"ca_file", "PATH", "CA bundle for upstream TLS (default: the system's)"},
 	{"log", "PATH|-", "JSON log lines to PATH (appended) or - for stderr (default -)"},

@@ -46,7 +46,7 @@ typedef struct srvcfg {
 	int64_t max_queue;       /* waiting fetches; beyond that 503 */
 	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
 	int64_t max_request_bytes;/* client request line + headers */
-	int64_t dns_cache_s;     /* libcurl DNS cache lifetime, 0 = off */
+	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
 	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */
 	char *log;               /* "-" = stderr, else a file appended to */

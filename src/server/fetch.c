@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/dns.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,13 @@ sg_err fetch_init(struct srv *s)
 	s->curl_timer = evtimer_new(s->base, on_curl_timer, s);
 	if (!s->multi || !s->curl_timer)
 		return SG_ERR_NOMEM;
+	/* Names are resolved here, on the loop, from /etc/resolv.conf and
+	 * /etc/hosts (DNS_OPTIONS_ALL includes the hosts file). */
+	s->dns = evdns_base_new(s->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	                                 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	s->dcache = dnsc_new(1024);
+	if (!s->dns || !s->dcache)
+		return SG_ERR_NOMEM;
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_sock);
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_timer);
@@ -100,6 +108,14 @@ void fetch_cleanup(struct srv *s)
 		event_free(s->curl_timer);
 		s->curl_timer = NULL;
 	}
+	if (s->dns) {
+		/* Abandoned lookups were detached (fetch_abandon): no callback
+		 * may run now. */
+		evdns_base_free(s->dns, 0);
+		s->dns = NULL;
+	}
+	dnsc_free(s->dcache);
+	s->dcache = NULL;
 }
 
 /* ---- per-transfer callbacks ---- */
@@ -186,6 +202,10 @@ static curl_socket_t on_opensocket(void *ud, curlsocktype purpose, struct curl_s
 	judge(j, &a->addr, a->addrlen, &v);
 	if (v.action != SG_ALLOW)
 		return CURL_SOCKET_BAD;
+	/* A name's hop dials only what was resolved and judged before the
+	 * transfer (the pin); anything else means curl resolved on its own. */
+	if (j->pinned && !pin_set_has(&j->judged, &a->addr, a->addrlen))
+		return CURL_SOCKET_BAD;
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
@@ -256,7 +276,9 @@ static CURL *easy_setup(job *j)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
-	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)c->dns_cache_s);
+	/* libcurl resolves nothing itself: names come pinned (transfer()).
+	 * This only bounds how long a pin stays in curl's cache afterwards. */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)SRV_CURL_PIN_S);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssrfguard/0.1");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
@@ -269,33 +291,8 @@ static CURL *easy_setup(job *j)
 	return e;
 }
 
-static void start(job *j)
+static void link_running(struct srv *s, job *j)
 {
-	struct srv *s = j->s;
-	int64_t left = remaining_ms(j);
-	s->inflight++;
-	j->started = 1;
-	if (left <= 0) {
-		finish_error(j, 504, "upstream timed out");
-		return;
-	}
-	if (!j->easy && !(j->easy = easy_setup(j))) {
-		finish_error(j, 503, "cannot start a fetch");
-		return;
-	}
-	if (!j->body && !(j->body = evbuffer_new())) {
-		finish_error(j, 503, "out of memory");
-		return;
-	}
-	evbuffer_drain(j->body, evbuffer_get_length(j->body));
-	j->body_bytes = j->hdr_bytes = 0;
-	j->too_big = j->hdr_too_big = 0;
-	curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
-	curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)left);
-	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
-		finish_error(j, 503, "cannot start a fetch");
-		return;
-	}
 	j->iprev = NULL;
 	j->inext = s->running;
 	if (s->running)
@@ -314,12 +311,302 @@ static void unlink_running(struct srv *s, job *j)
 	j->iprev = j->inext = NULL;
 }
 
+/* End a running (resolving or transferring) job with an error. */
+static void fail(job *j, int code, const char *msg)
+{
+	unlink_running(j->s, j);
+	finish_error(j, code, msg);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Hand the hop to libcurl.  A name's hop carries the pin of its judged
+ * set; the previous hop's pin, if any, is removed from curl's DNS cache
+ * ("-host:port") so it cannot answer for a later transfer. */
+static void transfer(job *j)
+{
+	struct srv *s = j->s;
+	const srvcfg *c = s->cfg;
+	int64_t left = remaining_ms(j);
+	char line[SG_HOST_MAX + 16 + PIN_ADDRS * 48];
+	if (left <= 0) {
+		fail(j, 504, "upstream timed out");
+		return;
+	}
+	if (!j->easy && !(j->easy = easy_setup(j))) {
+		fail(j, 503, "cannot start a fetch");
+		return;
+	}
+	if (!j->body && !(j->body = evbuffer_new())) {
+		fail(j, 503, "out of memory");
+		return;
+	}
+	evbuffer_drain(j->body, evbuffer_get_length(j->body));
+	j->body_bytes = j->hdr_bytes = 0;
+	j->too_big = j->hdr_too_big = 0;
+
+	struct curl_slist *pins = NULL, *t;
+	int same = j->pinned && j->pin_host[0] && j->pin_port == j->hopv.port &&
+	           !strcmp(j->pin_host, j->hopv.host);
+	/* Each name is pinned as "name" and "name." (curl keys its DNS cache
+	 * by the URL's host, trailing dot kept; the guard drops it). */
+	char dotted[SG_HOST_MAX + 2];
+	if (j->pin_host[0] && !same) {
+		snprintf(dotted, sizeof dotted, "%s.", j->pin_host);
+		for (int k = 0; k < 2; k++) {
+			if (pin_unline(line, sizeof line, k ? dotted : j->pin_host, j->pin_port) < 0 ||
+			    !(t = curl_slist_append(pins, line)))
+				goto oom;
+			pins = t;
+		}
+	}
+	j->pin_host[0] = '\0';
+	if (j->pinned) {
+		snprintf(dotted, sizeof dotted, "%s.", j->hopv.host);
+		for (int k = 0; k < 2; k++) {
+			if (pin_line(line, sizeof line, k ? dotted : j->hopv.host, j->hopv.port,
+			             &j->judged) < 0) {
+				curl_slist_free_all(pins);
+				fail(j, 502, "cannot pin the upstream's addresses");
+				return;
+			}
+			if (!(t = curl_slist_append(pins, line)))
+				goto oom;
+			pins = t;
+		}
+		memcpy(j->pin_host, j->hopv.host, sizeof j->pin_host);
+		j->pin_port = j->hopv.port;
+	}
+	/* curl keeps a pointer to the list: the old one goes only now. */
+	curl_easy_setopt(j->easy, CURLOPT_RESOLVE, pins);
+	curl_slist_free_all(j->pins);
+	j->pins = pins;
+
+	int64_t conn = c->connect_timeout_ms - j->dns_ms;
+	curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(conn > 0 ? conn : 1));
+	curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
+	curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)left);
+	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
+		fail(j, 503, "cannot start a fetch");
+		return;
+	}
+	return;
+oom:
+	curl_slist_free_all(pins);
+	fail(j, 503, "out of memory");
+}
+
+static void sa_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+	const void *src = sa->sa_family == AF_INET
+	                  ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+	                  : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (!inet_ntop(sa->sa_family, src, out, (socklen_t)cap))
+		snprintf(out, cap, "?");
+}
+
+/* Stage 3: every answer of the hop's name judged at once.  A denied one
+ * blocks the hop (incident, all answers as evidence); else the judged set
+ * is cached (fresh answers only) and pinned for the transfer. */
+static void judge_answers(job *j, const struct sockaddr *const *v, size_t n,
+                          const pin_set *set, int fresh)
+{
+	struct srv *s = j->s;
+	sg_verdict out;
+	j->addrs_len = 0;
+	j->addrs[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char t[INET6_ADDRSTRLEN];
+		sa_text(v[i], t, sizeof t);
+		add_addr(j, t);
+	}
+	sg_check_resolved(s->policy, &j->hopv, v, n, &out); /* on error out blocks */
+	if (out.action != SG_ALLOW && out.category == SG_CAT_UNRESOLVED) {
+		fail(j, 502, "cannot resolve the upstream host: no usable address");
+		return;
+	}
+	if (out.action != SG_ALLOW) {
+		unlink_running(s, j);
+		if (!out.host[0])
+			memcpy(out.host, j->hopv.host, sizeof out.host);
+		incident_block(j, &out);
+		release_slot(s);
+		return;
+	}
+	if (fresh && s->cfg->dns_cache_s > 0) {
+		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
+		                                                      : SRV_DNS_TTL_CAP_S;
+		dnsc_put(s->dcache, j->hopv.host, set, now_ms() + ttl * 1000);
+	}
+	j->judged = *set;
+	j->pinned = 1;
+	transfer(j);
+}
+
+/* An evdns lookup in flight.  The job may go away first (deadline, drain):
+ * then j is NULL and the callback only cleans up. */
+struct dnsq {
+	job *j;
+	struct evdns_getaddrinfo_request *req;
+	int64_t t0;
+};
+
+static void on_dns(int err, struct evutil_addrinfo *res, void *arg)
+{
+	struct dnsq *q = arg;
+	job *j = q->j;
+	int64_t t0 = q->t0;
+	free(q);
+	if (!j) {
+		if (res)
+			evutil_freeaddrinfo(res);
+		return;
+	}
+	/* Possibly called from inside evdns_getaddrinfo (hosts file): finish on
+	 * the loop, never under the caller's feet. */
+	j->dq = NULL;
+	j->dns_done = 1;
+	j->dns_err = err;
+	j->dns_res = res;
+	j->dns_ms = now_ms() - t0;
+	event_del(j->dns_ev);
+	event_active(j->dns_ev, EV_READ, 0);
+}
+
+static void dns_detach(job *j)
+{
+	if (!j->dq)
+		return;
+	struct dnsq *q = j->dq;
+	j->dq = NULL;
+	q->j = NULL;
+	if (q->req)
+		evdns_getaddrinfo_cancel(q->req); /* the callback frees q */
+}
+
+static void on_dns_event(evutil_socket_t fd, short what, void *arg)
+{
+	job *j = arg;
+	(void)fd;
+	(void)what;
+	if (!j->dns_done) { /* the deadline: connect or total time */
+		dns_detach(j);
+		fail(j, 504, "resolving the upstream host timed out");
+		return;
+	}
+	struct evutil_addrinfo *res = j->dns_res;
+	j->dns_res = NULL;
+	j->dns_done = 0;
+	if (j->dns_err || !res) {
+		if (res)
+			evutil_freeaddrinfo(res);
+		fail(j, 502, "cannot resolve the upstream host");
+		return;
+	}
+	size_t n = 0;
+	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next)
+		n++;
+	const struct sockaddr **v = calloc(n, sizeof *v);
+	pin_set set;
+	set.n = 0;
+	if (!v) {
+		evutil_freeaddrinfo(res);
+		fail(j, 503, "out of memory");
+		return;
+	}
+	size_t k = 0;
+	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
+			continue;
+		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
+			continue; /* the same address twice */
+		v[k++] = ai->ai_addr; /* judged even when the pin is full */
+	}
+	judge_answers(j, (const struct sockaddr *const *)v, k, &set, 1);
+	free(v);
+	evutil_freeaddrinfo(res);
+}
+
+/* Resolve the hop's name on the loop (or take a judged set from the cache)
+ * and judge every answer before libcurl sees the hop. */
+static void resolve(job *j)
+{
+	struct srv *s = j->s;
+	pin_set set;
+	if (s->cfg->dns_cache_s > 0 && dnsc_get(s->dcache, j->hopv.host, now_ms(), &set)) {
+		const struct sockaddr *v[PIN_ADDRS];
+		for (size_t i = 0; i < set.n; i++)
+			v[i] = &set.a[i].sa;
+		judge_answers(j, v, set.n, &set, 0);
+		return;
+	}
+	if (!j->dns_ev && !(j->dns_ev = event_new(s->base, -1, 0, on_dns_event, j))) {
+		fail(j, 503, "out of memory");
+		return;
+	}
+	struct dnsq *q = calloc(1, sizeof *q);
+	if (!q) {
+		fail(j, 503, "out of memory");
+		return;
+	}
+	int64_t lim = remaining_ms(j);
+	if (s->cfg->connect_timeout_ms < lim)
+		lim = s->cfg->connect_timeout_ms;
+	if (lim < 1)
+		lim = 1;
+	struct timeval tv = {(time_t)(lim / 1000), (suseconds_t)((lim % 1000) * 1000)};
+	event_add(j->dns_ev, &tv);
+	j->dns_done = 0;
+	q->j = j;
+	q->t0 = now_ms();
+	j->dq = q;
+	struct evutil_addrinfo hints;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC; /* A and AAAA */
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	struct evdns_getaddrinfo_request *r =
+		evdns_getaddrinfo(s->dns, j->hopv.host, NULL, &hints, on_dns, q);
+	if (r && j->dq == q)
+		q->req = r;
+}
+
+static void start(job *j)
+{
+	struct srv *s = j->s;
+	s->inflight++;
+	j->started = 1;
+	if (remaining_ms(j) <= 0) {
+		finish_error(j, 504, "upstream timed out");
+		return;
+	}
+	link_running(s, j);
+	j->dns_ms = 0;
+	j->pinned = 0;
+	if (j->hopv.needs_resolve) /* literal addresses skip resolution */
+		resolve(j);
+	else
+		transfer(j);
+}
+
 void fetch_abandon(struct srv *s)
 {
 	while (s->running) {
 		job *j = s->running;
 		unlink_running(s, j);
-		curl_multi_remove_handle(s->multi, j->easy);
+		if (j->dq || j->dns_done) {
+			dns_detach(j);
+			if (j->dns_res)
+				evutil_freeaddrinfo(j->dns_res);
+			j->dns_res = NULL;
+		} else {
+			curl_multi_remove_handle(s->multi, j->easy);
+		}
 		srv_job_free(j); /* its request dies with evhttp */
 	}
 }

@@ -49,6 +49,11 @@ void srv_job_free(job *j)
 		return;
 	if (j->easy)
 		curl_easy_cleanup(j->easy);
+	curl_slist_free_all(j->pins); /* after the handle that points at it */
+	if (j->dns_ev)
+		event_free(j->dns_ev);
+	if (j->dns_res)
+		evutil_freeaddrinfo(j->dns_res);
 	if (j->body)
 		evbuffer_free(j->body);
 	free(j->request);
@@ -495,7 +500,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	if ((e = incident_init(s, err, errlen)) != SG_OK)
 		goto fail;
 	if ((e = fetch_init(s)) != SG_OK) {
-		snprintf(err, errlen, "libcurl: cannot set up the fetcher");
+		snprintf(err, errlen, "cannot set up the fetcher (libcurl multi handle, evdns"
+		         " resolver from /etc/resolv.conf)");
 		goto fail;
 	}
 	*out = s;

@@ -1,14 +1,18 @@
 /*
  * server.h — `ssrfguard serve`: the guarded fetch service.  Prefix: srv_.
  *
- * One thread, one libevent loop: evhttp serves clients and the same loop
- * drives libcurl's multi-socket API (curl's hiperfifo pattern), so no
- * thread waits per request.  Routes:
+ * One thread, one libevent loop: evhttp serves clients, evdns resolves
+ * upstream names, and the same loop drives libcurl's multi-socket API
+ * (curl's hiperfifo pattern), so no thread waits per request.  Routes:
  *
  *   GET /go?url=URL   fetch URL (http/https) for the caller and return the
  *                     upstream status, content type and body.  Every hop is
- *                     judged by libssrfguard: the URL first (sg_check_url),
- *                     then every address libcurl is about to connect to
+ *                     judged by libssrfguard: the URL first (sg_check_url);
+ *                     a name is resolved on the loop (evdns) and every
+ *                     answer judged (sg_check_resolved), then exactly the
+ *                     judged addresses are pinned for libcurl
+ *                     (CURLOPT_RESOLVE); every address libcurl is about to
+ *                     connect to is judged again and must be pinned
  *                     (CURLOPT_OPENSOCKETFUNCTION -> sg_check_addr), and the
  *                     connection actually used, new or reused, before each
  *                     request is sent (CURLOPT_PREREQFUNCTION).  Redirects are

@@ -9,6 +9,7 @@
 #include <event2/http.h>
 #include <time.h>
 
+#include "server/pin.h"
 #include "server/server.h"
 #include "server/text.h"
 #include "ssrfguard/guard.h"
@@ -16,6 +17,8 @@
 
 #define SRV_URL_MAX 8192
 #define SRV_ADDRS_MAX 512   /* bytes of the judged-address JSON array */
+#define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
+#define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
 
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
@@ -39,6 +42,17 @@ typedef struct job {
 	sg_verdict hopv;              /* stage-1 verdict of this hop */
 	char addrs[SRV_ADDRS_MAX];    /* JSON array of judged addresses */
 	size_t addrs_len;
+	/* resolution (fetch.c): names are resolved and judged before curl */
+	struct dnsq *dq;              /* pending evdns lookup, or NULL */
+	struct event *dns_ev;         /* lookup deadline; fires the result too */
+	int dns_done, dns_err;        /* result handed over by the callback */
+	struct evutil_addrinfo *dns_res;
+	int64_t dns_ms;               /* time spent resolving this hop */
+	int pinned;                   /* this hop dials only `judged` */
+	pin_set judged;               /* the judged, pinned addresses */
+	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
+	unsigned pin_port;
+	struct curl_slist *pins;
 	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */
@@ -65,6 +79,8 @@ struct srv {
 	sg_policy *policy;
 	store *st;
 	CURLM *multi;
+	struct evdns_base *dns;       /* the service's resolver (fetch.c) */
+	dnsc *dcache;                 /* judged answers, dns_cache_s */
 	CURLSH *share;
 	int draining;
 	size_t inflight, queued, replying;

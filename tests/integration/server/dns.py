@@ -3,7 +3,12 @@
 usage: dns.py ADDR PORT LOGFILE [PINS]
   rebind.test  A: alternately 203.0.113.10 and 169.254.169.254 (TTL 0)
   multi.test   A: 203.0.113.10 and 169.254.169.254 in one answer
+  multi2.test  A: 169.254.169.254 and 203.0.113.10 (the other order)
+  multi6.test  A: 203.0.113.10, AAAA: ::ffff:169.254.169.254
+  multi6b.test A: 203.0.113.10, AAAA: fd00:ec2::254
+  pair.test    A: 203.0.113.10 and 203.0.113.11, AAAA: 2001:db8::10
   public.test  A: 203.0.113.10
+  slow.test    never answered (a resolver timeout)
   names in PINS (the guard corpus's --resolve pins, HOST[:PORT]:ADDR,...):
                their A and AAAA addresses (TTL 0)
   anything else: NXDOMAIN; other types: no data.
@@ -20,6 +25,15 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((addr, port))
 turn = 0
 pins = {}
+# name -> (A answers, AAAA answers), one reply each
+STATIC = {
+    "multi.test": (["203.0.113.10", "169.254.169.254"], []),
+    "multi2.test": (["169.254.169.254", "203.0.113.10"], []),
+    "multi6.test": (["203.0.113.10"], ["::ffff:169.254.169.254"]),
+    "multi6b.test": (["203.0.113.10"], ["fd00:ec2::254"]),
+    "pair.test": (["203.0.113.10", "203.0.113.11"], ["2001:db8::10"]),
+    "public.test": (["203.0.113.10"], []),
+}
 
 
 def load_pins(path):
@@ -87,12 +101,17 @@ while True:
             ip = "203.0.113.10" if turn % 2 == 0 else "169.254.169.254"
             turn += 1
             answers = [ip]
-    elif name == "multi.test":
+    elif name in STATIC:
+        v4, v6 = STATIC[name]
         if qtype == 1:
-            answers = ["203.0.113.10", "169.254.169.254"]
-    elif name == "public.test":
-        if qtype == 1:
-            answers = ["203.0.113.10"]
+            answers = v4
+        elif qtype == 28:
+            raw = [socket.inet_pton(socket.AF_INET6, a) for a in v6]
+            for a in v6:
+                log.write("%s AAAA %s\n" % (name, a))
+    elif name == "slow.test":
+        log.write("slow.test dropped\n")
+        continue
     else:
         rcode = 3
     for ip in answers:

@@ -7,6 +7,7 @@
 
 #include "server/query.h"
 #include "server/text.h"
+#include "common/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t cl = text_clean(clean, sizeof clean, s, size);
 	invariant(cl < sizeof clean && strlen(clean) == cl);
 	for (size_t i = 0; i < cl;) {
-		size_t k = text_utf8_len((const unsigned char *)clean + i, cl - i);
+		size_t k = sg_utf8_len((const unsigned char *)clean + i, cl - i);
 		invariant(k > 0 && (unsigned char)clean[i] >= 0x20 && clean[i] != 0x7f);
 		i += k;
 	}

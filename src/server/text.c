@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/utf8.h"
+
 void tb_init(tbuf *b, char *mem, size_t cap)
 {
 	b->p = mem;
@@ -56,40 +58,6 @@ void tb_fmt(tbuf *b, const char *fmt, ...)
 	}
 }
 
-size_t text_utf8_len(const unsigned char *s, size_t n)
-{
-	if (n == 0)
-		return 0;
-	unsigned c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	unsigned min;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	unsigned cp = c & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Append all of s or nothing (no cut escapes or sequences). */
 static void tb_atom(tbuf *b, const char *s, size_t n)
 {
@@ -128,7 +96,7 @@ void tb_json(tbuf *b, const char *s, size_t n, size_t max)
 		} else if (c < 0x80) {
 			tb_atom(b, (const char *)u + i, 1);
 			i++;
-		} else if ((k = text_utf8_len(u + i, lim - i)) > 0) {
+		} else if ((k = sg_utf8_len(u + i, lim - i)) > 0) {
 			tb_atom(b, (const char *)u + i, k);
 			i += k;
 		} else {
@@ -163,7 +131,7 @@ void tb_html(tbuf *b, const char *s, size_t n)
 		} else if (c < 0x80) {
 			tb_atom(b, (const char *)u + i, 1);
 			i++;
-		} else if ((k = text_utf8_len(u + i, n - i)) > 0) {
+		} else if ((k = sg_utf8_len(u + i, n - i)) > 0) {
 			tb_atom(b, (const char *)u + i, k);
 			i += k;
 		} else {
@@ -193,7 +161,7 @@ size_t text_clean(char *dst, size_t cap, const char *src, size_t n)
 		} else if (c < 0x80) {
 			w = (const char *)u + i;
 			wn = 1;
-		} else if ((k = text_utf8_len(u + i, n - i)) > 0) {
+		} else if ((k = sg_utf8_len(u + i, n - i)) > 0) {
 			w = (const char *)u + i;
 			wn = k;
 		} else {

@@ -43,10 +43,6 @@ void tb_html(tbuf *b, const char *s, size_t n);
  */
 size_t text_clean(char *dst, size_t cap, const char *src, size_t n);
 
-/* Length (1..4) of the valid UTF-8 sequence at s (n bytes left), 0 if
- * invalid or truncated.  Overlongs and surrogates are invalid. */
-size_t text_utf8_len(const unsigned char *s, size_t n);
-
 /*
  * The body of a 403: HTML (a small alert page) or JSON.  contain selects
  * "SSRF attempt detected; containment started" vs "...blocked and logged".

@@ -5,45 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void aws_quiet(void *ctx, const char *line)
+/* A run for release or preflight, with an empty data object for its notes. */
+static sg_err open_run(responder *r, rsp_run *x, char *msg, size_t msglen)
 {
-	(void)ctx;
-	(void)line;
-}
-
-static sg_err open_run(responder *r, rsp_run *x, const char *actor, char *msg, size_t msglen)
-{
-	memset(x, 0, sizeof *x);
-	x->r = r;
-	x->cfg = &r->cfg;
-	(void)actor;
-	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &x->st, msg, msglen);
-	if (err)
-		return err;
-	struct aws_client_opts o = {
-		.region = r->cfg.region,
-		.endpoint_url = r->cfg.endpoint_url,
-		.ca_bundle = r->cfg.ca_bundle,
-		.max_attempts = r->cfg.aws_max_attempts,
-		.backoff_base_ms = r->cfg.aws_backoff_base_ms,
-		.log = aws_quiet,
-	};
-	struct aws_error e;
-	aws_error_clear(&e);
-	err = aws_client_new(&o, &x->aws, &e);
-	if (err)
-		snprintf(msg, msglen, "AWS client: %s %s", e.code, e.message);
-	x->data = json_object();
+	sg_err err = rsp_run_open(r, x, msg, msglen);
+	if (!err && !(x->data = json_object()))
+		err = SG_ERR_NOMEM;
 	return err;
-}
-
-static void close_run(rsp_run *x)
-{
-	pb_instance_free(x->inst);
-	pb_plan_free(&x->plan);
-	json_decref(x->data);
-	aws_client_free(x->aws);
-	store_close(x->st);
 }
 
 static sg_err release_step(rsp_run *x, const char *to, const char *reason, const char *actor)
@@ -61,7 +29,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	rsp_run x;
 	store_incident inc = {0};
 	store_step rec = {0};
-	sg_err err = open_run(r, &x, actor, msg, msglen);
+	sg_err err = open_run(r, &x, msg, msglen);
 	if (err)
 		goto fail;
 	x.id = id;
@@ -214,7 +182,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 fail:
 	store_step_free(&rec);
 	store_incident_free(&inc);
-	close_run(&x);
+	rsp_run_close(&x);
 	return err;
 }
 
@@ -249,10 +217,10 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	FILE *out = out_file;
 	rsp_run x;
 	char msg[512];
-	sg_err err = open_run(r, &x, "preflight", msg, sizeof msg);
+	sg_err err = open_run(r, &x, msg, sizeof msg);
 	if (err) {
 		fprintf(stderr, "respond: %s\n", msg);
-		close_run(&x);
+		rsp_run_close(&x);
 		return err;
 	}
 	x.dry_run = true;
@@ -261,7 +229,7 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	err = rsp_describe_instance(&x, instance_id, &x.inst);
 	if (err) {
 		fprintf(out, "  cannot describe %s: %s\n", instance_id, x.note);
-		close_run(&x);
+		rsp_run_close(&x);
 		return err;
 	}
 	const pb_instance *in = x.inst;
@@ -308,6 +276,6 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	             "elasticloadbalancing:DeregisterInstancesFromLoadBalancer, ssm:SendCommand, "
 	             "ssm:GetCommandInvocation — see docs/iam-policy.json\n");
 	fprintf(out, "preflight: %zu ok, %zu denied, %zu other\n", f.ok, f.denied, f.other);
-	close_run(&x);
+	rsp_run_close(&x);
 	return f.denied ? SG_ERR_AUTH : f.other ? SG_ERR_REMOTE : SG_OK;
 }

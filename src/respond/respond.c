@@ -104,8 +104,7 @@ static void aws_log(void *ctx, const char *line)
 		fprintf(stderr, "aws: %s\n", line);
 }
 
-/* A worker's own store handle and AWS client. */
-static sg_err worker_open(responder *r, rsp_run *x, char *msg, size_t msglen)
+sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 {
 	memset(x, 0, sizeof *x);
 	x->r = r;
@@ -142,7 +141,7 @@ static void worker_reset(rsp_run *x)
 	x->id = 0;
 }
 
-static void worker_close(rsp_run *x)
+void rsp_run_close(rsp_run *x)
 {
 	worker_reset(x);
 	aws_client_free(x->aws);
@@ -236,7 +235,7 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 	char msg[512];
 	if (outcome && outlen)
 		outcome[0] = '\0';
-	sg_err err = worker_open(r, &x, msg, sizeof msg);
+	sg_err err = rsp_run_open(r, &x, msg, sizeof msg);
 	if (err) {
 		fprintf(stderr, "respond: %s\n", msg);
 		return err;
@@ -264,7 +263,7 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 		x.id = id;
 		err = rsp_run_claimed(&x, outcome, outlen);
 	}
-	worker_close(&x);
+	rsp_run_close(&x);
 	return err;
 }
 
@@ -282,7 +281,7 @@ static void *worker_main(void *arg)
 	responder *r = c->r;
 	rsp_run x;
 	char msg[512], owner[192];
-	if ((c->err = worker_open(r, &x, msg, sizeof msg))) {
+	if ((c->err = rsp_run_open(r, &x, msg, sizeof msg))) {
 		fprintf(stderr, "respond: worker %d: %s\n", c->index, msg);
 		return NULL;
 	}
@@ -293,7 +292,7 @@ static void *worker_main(void *arg)
 	 * (the lock and condition stay the shared ones, used through r) */
 	responder *wr = malloc(sizeof *wr);
 	if (!wr) {
-		worker_close(&x);
+		rsp_run_close(&x);
 		c->err = SG_ERR_NOMEM;
 		return NULL;
 	}
@@ -324,7 +323,7 @@ static void *worker_main(void *arg)
 			fprintf(stderr, "respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
 		worker_reset(&x);
 	}
-	worker_close(&x);
+	rsp_run_close(&x);
 	free(wr);
 	return NULL;
 }

@@ -66,6 +66,13 @@ typedef struct rsp_run {
  */
 extern const store_opts rsp_store_opts;
 
+/* A run's own store handle and AWS client: one per worker thread, and one
+ * for each release or preflight.  On error msg says why and *x holds
+ * nothing; rsp_run_close is safe either way and frees the run's record,
+ * plan and data too. */
+sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen);
+void rsp_run_close(rsp_run *x);
+
 /* Persist the current step's journal (status unchanged). */
 sg_err rsp_journal_save(rsp_run *x, const char *status);
 /* created[key] = value in the journal, saved at once. */

@@ -6,6 +6,7 @@ instance with no ASG, no profile, IPv6 addresses, an IPv6 IP target group.
 
 usage: test_e2e.py SSRFGUARD"""
 import http.server
+import atexit
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import harness as h  # noqa: E402
 binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET, h.VARIANTS))
 work = tempfile.mkdtemp(prefix="rsp-e2e-")
+atexit.register(shutil.rmtree, work, True)
 hooks = []
 
 

@@ -3,6 +3,7 @@
 Only ever used inside tests/netns-run (a loopback-only network namespace):
 every script refuses to run outside one.
 """
+import shutil
 import atexit
 import json
 import os
@@ -84,7 +85,10 @@ class Serve:
     """One `ssrfguard serve` process with its own store and log."""
 
     def __init__(self, settings=None, args=(), env=None, port=5001, tmp=None, start=True):
-        self.tmp = tmp or tempfile.mkdtemp(prefix="sg-serve-")
+        if tmp is None:  # ours: removed when the test process exits
+            tmp = tempfile.mkdtemp(prefix="sg-serve-")
+            atexit.register(shutil.rmtree, tmp, True)
+        self.tmp = tmp
         self.port = port
         self.db = os.path.join(self.tmp, "incidents.db")
         self.log = os.path.join(self.tmp, "serve.log")

@@ -12,6 +12,8 @@ and its socket hook see what the guard's tests see.  Expected answers:
   allow/*              never 403 and no incident (these hosts are not
                        reachable in the namespace: 502/504, or 200)
 """
+import atexit
+import shutil
 import json
 import os
 import subprocess
@@ -25,6 +27,7 @@ require_netns()
 here = os.path.dirname(os.path.abspath(__file__))
 data = os.path.join(here, "..", "..", "data", "guard")
 tmp = tempfile.mkdtemp(prefix="sg-corpus-")
+atexit.register(shutil.rmtree, tmp, True)
 resolv = os.path.join(tmp, "resolv.conf")
 with open(resolv, "w") as f:
     f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")

@@ -18,6 +18,8 @@ upstream sees no request; the same at a redirect hop.  A name answering only
 allowed addresses (two A, one AAAA) is fetched.  No answer: 502, no
 incident.  A resolver that never answers: 504 within connect_timeout_ms.
 """
+import atexit
+import shutil
 import json
 import os
 import subprocess
@@ -30,6 +32,9 @@ from harness import (Serve, Upstream, check, finish, http_get, require_netns,  #
 
 require_netns()
 tmp = tempfile.mkdtemp(prefix="sg-rebind-")
+atexit.register(shutil.rmtree, tmp, True)
+tmp2 = tempfile.mkdtemp(prefix="sg-rebind2-")
+atexit.register(shutil.rmtree, tmp2, True)
 resolv = os.path.join(tmp, "resolv.conf")
 with open(resolv, "w") as f:
     f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
@@ -169,7 +174,7 @@ check(srv.sql("SELECT count(*) FROM attempts WHERE client = '203.0.113.15'") == 
 
 # ---- a resolver that never answers: counts against connect_timeout_ms ----
 fast = Serve({"rule": ["allow 203.0.113.0/24", "allow 2001:db8::10"],
-              "connect_timeout_ms": 400}, port=5002, tmp=tempfile.mkdtemp(prefix="sg-rebind2-"))
+              "connect_timeout_ms": 400}, port=5002, tmp=tmp2)
 import time  # noqa: E402
 t = time.monotonic()
 st, _, body = fast.go("http://slow.test/hello")

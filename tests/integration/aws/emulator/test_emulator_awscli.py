@@ -3,6 +3,7 @@ at the emulator sees the same state the emulator dumps, runs a containment
 script against it, and gets AWS's errors."""
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -19,6 +20,11 @@ class AwsCli(EmuTest):
     def setUpClass(cls):
         super().setUpClass()
         cls.tmp = tempfile.mkdtemp(prefix="emu-awscli-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        super().tearDownClass()
 
     def aws(self, *args, key=KEY, ok=True):
         env = {"PATH": "/usr/bin:/bin", "HOME": self.tmp, "AWS_ACCESS_KEY_ID": key[0],

@@ -1,6 +1,7 @@
 """The emulator as a process: one command starts it (ready line, ready file),
 SIGTERM stops it and writes the final state, it refuses to run outside the
 test namespace, and emulatorctl run hands a program the right environment."""
+import shutil
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ CTL = os.path.join(ROOT, "tests", "emulator", "emulatorctl")
 class Process(unittest.TestCase):
     def test_ready_line_ready_file_and_state_file_on_sigterm(self):
         tmp = tempfile.mkdtemp(prefix="emu-proc-")
+        self.addCleanup(shutil.rmtree, tmp, True)
         ready, final = os.path.join(tmp, "ready.json"), os.path.join(tmp, "final.json")
         p = subprocess.Popen(["/usr/bin/python3", EMU, "--port", "0", "--imds-port", "0", "--seed", FLEET,
                               "--ready-file", ready, "--state-file", final], stdout=subprocess.PIPE, text=True)
@@ -50,6 +52,7 @@ class Process(unittest.TestCase):
 
     def test_bad_seed_fails_loudly(self):
         tmp = tempfile.mkdtemp(prefix="emu-proc-")
+        self.addCleanup(shutil.rmtree, tmp, True)
         bad = os.path.join(tmp, "bad.json")
         with open(bad, "w") as f:
             json.dump({"ec2": {"instances": [{"InstanceId": "web-1", "SubnetId": "subnet-0a000000000000001"}]}}, f)

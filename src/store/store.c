@@ -490,13 +490,11 @@ static int word_ok(const char *w, size_t max, const char *extra)
 	return 1;
 }
 
-static sg_err change_incident(store *s, const store_change *c, int64_t at)
+/* The incident's row as a change sees it: its state (*state_ok 0 when the
+ * stored text is no state), whether actor holds it, and its lease. */
+static sg_err incident_row(store *s, const store_change *c, store_state *state,
+                           int *state_ok, int *owner_ok, int64_t *lease_until)
 {
-	store_state to, from;
-	sg_err e;
-
-	if (store_state_parse(c->to, &to) != SG_OK || to == STORE_CONTAINING)
-		return SG_ERR_INVAL;
 	sqlite3_stmt *st = q(s, Q_GET_STATE);
 	sqlite3_bind_int64(st, 1, c->incident_id);
 	int rc = sqlite3_step(st);
@@ -504,11 +502,25 @@ static sg_err change_incident(store *s, const store_change *c, int64_t at)
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc);
 	}
-	e = store_state_parse((const char *)sqlite3_column_text(st, 0), &from);
-	int owner_ok = !strcmp((const char *)sqlite3_column_text(st, 1), c->actor);
-	int64_t lease_until = sqlite3_column_int64(st, 2);
+	*state_ok = store_state_parse((const char *)sqlite3_column_text(st, 0), state) == SG_OK;
+	*owner_ok = !strcmp((const char *)sqlite3_column_text(st, 1), c->actor);
+	*lease_until = sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
-	if (e != SG_OK)
+	return SG_OK;
+}
+
+static sg_err change_incident(store *s, const store_change *c, int64_t at)
+{
+	store_state to, from;
+	sg_err e;
+
+	if (store_state_parse(c->to, &to) != SG_OK || to == STORE_CONTAINING)
+		return SG_ERR_INVAL;
+	int state_ok, owner_ok;
+	int64_t lease_until;
+	if ((e = incident_row(s, c, &from, &state_ok, &owner_ok, &lease_until)) != SG_OK)
+		return e;
+	if (!state_ok)
 		return SG_ERR_CORRUPT;
 	if (c->from && strcmp(c->from, store_state_name(from)))
 		return SG_ERR_STATE;
@@ -516,7 +528,7 @@ static sg_err change_incident(store *s, const store_change *c, int64_t at)
 		return SG_ERR_STATE;
 	if (from == STORE_CONTAINING && !owner_ok && !c->force && lease_until >= at)
 		return SG_ERR_BUSY;
-	st = q(s, Q_SET_STATE);
+	sqlite3_stmt *st = q(s, Q_SET_STATE);
 	sqlite3_bind_int64(st, 1, c->incident_id);
 	bt(st, 2, store_state_name(to));
 	bt(st, 3, c->reason);
@@ -530,24 +542,19 @@ static sg_err change_incident(store *s, const store_change *c, int64_t at)
 static sg_err change_step(store *s, const store_change *c, int64_t at)
 {
 	sg_err e;
-	sqlite3_stmt *st = q(s, Q_GET_STATE);
-	sqlite3_bind_int64(st, 1, c->incident_id);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc);
-	}
-	int containing = !strcmp((const char *)sqlite3_column_text(st, 0), "containing");
-	int owner_ok = !strcmp((const char *)sqlite3_column_text(st, 1), c->actor);
-	sqlite3_reset(st);
-	if (containing && !owner_ok)
+	store_state state;
+	int state_ok, owner_ok;
+	int64_t lease_until;
+	if ((e = incident_row(s, c, &state, &state_ok, &owner_ok, &lease_until)) != SG_OK)
+		return e;
+	if (state_ok && state == STORE_CONTAINING && !owner_ok)
 		return SG_ERR_BUSY;
 
 	char from[32] = "";
-	st = q(s, Q_STEP_GET);
+	sqlite3_stmt *st = q(s, Q_STEP_GET);
 	sqlite3_bind_int64(st, 1, c->incident_id);
 	bt(st, 2, c->step);
-	rc = sqlite3_step(st);
+	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);

@@ -16,6 +16,7 @@
 #include "forensics/discover.h"
 #include "forensics/examine.h"
 #include "forensics/fsprobe.h"
+#include "forensics/sha256x2.h"
 
 #define MAX_SOURCES 64
 
@@ -54,6 +55,8 @@ static const char examine_help[] =
 	"  --partition N            only partition N (paths then carry no pN: prefix)\n"
 	"  --workers N              hashing threads (default 2)\n"
 	"  --no-device-hash         skip the whole-device acquisition hash\n"
+	"  --openssl-only           hash files with OpenSSL alone, not the two-lane\n"
+	"                           SHA-NI code (a cross-check of the fast path)\n"
 	"  --timeline N             newest N change events in the report (default 200)\n"
 	"  --fail-on-findings       exit 1 when the diff finds anything\n"
 	"  --wait-device SECONDS    wait for a just-attached volume's device (default 120)\n"
@@ -64,7 +67,7 @@ static const char examine_help[] =
 
 static const char baseline_help[] =
 	"usage: ssrfguard forensics baseline (--device PATH | --volume vol-ID) --out FILE\n"
-	"            [--format jsonl|hashdeep] [--partition N] [--workers N]\n"
+	"            [--format jsonl|hashdeep] [--partition N] [--workers N] [--openssl-only]\n"
 	"            [--custody-log FILE] [--examiner NAME]\n"
 	"\n"
 	"Walks a known-good device or image read-only and writes its manifest\n"
@@ -89,6 +92,7 @@ enum {
 	OPT_INCIDENT = 256, OPT_VOLUME, OPT_DEVICE, OPT_EMANIFEST, OPT_BASELINE, OPT_STRIP,
 	OPT_OUT, OPT_CLOG, OPT_EXAMINER, OPT_PARTITION, OPT_WORKERS, OPT_NODEVHASH,
 	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP, OPT_WAIT,
+	OPT_OPENSSL,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +108,7 @@ static const struct option long_opts[] = {
 	{"partition", required_argument, NULL, OPT_PARTITION},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"no-device-hash", no_argument, NULL, OPT_NODEVHASH},
+	{"openssl-only", no_argument, NULL, OPT_OPENSSL},
 	{"timeline", required_argument, NULL, OPT_TIMELINE},
 	{"fail-on-findings", no_argument, NULL, OPT_FAILFIND},
 	{"format", required_argument, NULL, OPT_FORMAT},
@@ -184,6 +189,7 @@ static int parse_args(int argc, char **argv, args *a)
 			a->o.workers = (unsigned)v;
 			break;
 		case OPT_NODEVHASH: a->o.no_device_hash = 1; break;
+		case OPT_OPENSSL: sha2x_set_accel(0); break;
 		case OPT_TIMELINE:
 			if (parse_num(optarg, 0, 100000, &v)) {
 				fprintf(stderr, "ssrfguard forensics: bad --timeline '%s'\n", optarg);

@@ -22,6 +22,7 @@
 #include "forensics/outfile.h"
 #include "forensics/part.h"
 #include "forensics/report.h"
+#include "forensics/sha256x2.h"
 #include "forensics/walk.h"
 
 #ifndef SSRFGUARD_VERSION
@@ -241,6 +242,8 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	jset(fs, "files_hashed", json_integer((json_int_t)st.hashed));
 	jset(fs, "hash_errors", json_integer((json_int_t)st.hash_errors));
 	jset(fs, "bytes_hashed", json_integer((json_int_t)st.bytes_hashed));
+	jset(fs, "sha256_engine", json_string(sha2x_accelerated() ? "sha-ni, two files per core"
+	                                                          : "openssl"));
 	jset(fs, "walk_errors", json_integer((json_int_t)st.errors));
 	if (st.warn[0])
 		jset(fs, "walk_warnings", json_string(st.warn));

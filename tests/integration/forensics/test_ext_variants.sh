@@ -47,6 +47,31 @@ variant() {
   rm -f "$img" "$evil"
 }
 
+# The hashing engine and the thread count change nothing: the two-lane
+# SHA-NI pool, OpenSSL alone, one worker and none give the same manifest.
+engines() {
+  local img=$WORK/engines.img ref=
+  truncate -s 48M "$img"
+  mkfs.ext4 -q -F -d "$WORK/tree" "$img"
+  head -c 3000000 /dev/urandom > "$WORK/big.bin"
+  mount_rw "$img" "$WORK/mnt-engines"
+  cp "$WORK/big.bin" "$WORK/mnt-engines/big.bin"
+  unmount "$WORK/mnt-engines"
+  for how in "--workers 2" "--workers 2 --openssl-only" "--workers 1" "--workers 0" "--workers 0 --openssl-only"; do
+    # shellcheck disable=SC2086
+    "$SG" forensics baseline --device "$img" --out "$WORK/engines.jsonl" $how >/dev/null 2>&1 \
+      || { fail "engines: baseline $how"; continue; }
+    if [ -z "$ref" ]; then
+      ref=$(cat "$WORK/engines.jsonl")
+      check "engines: the large file's hash is sha256sum's" grep -q "$(sha256sum < "$WORK/big.bin" | cut -d' ' -f1)" "$WORK/engines.jsonl"
+    else
+      check "engines: $how gives the same manifest" test "$(cat "$WORK/engines.jsonl")" == "$ref"
+    fi
+  done
+  rm -f "$img" "$WORK/big.bin"
+}
+engines
+
 variant ext2          -t ext2
 variant ext3          -t ext3
 variant ext4-plain    -t ext4 -O ^64bit,^metadata_csum

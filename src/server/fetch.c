@@ -11,14 +11,70 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* ---- the multi handle on the event loop ---- */
 
 static void check_multi(struct srv *s);
+static void on_sock_event(evutil_socket_t fd, short kind, void *arg);
+
+/*
+ * Each upstream socket keeps one event from its first use until libcurl
+ * closes it (on_closesocket), indexed by fd.  libcurl's REMOVE — the
+ * transfer ended and the connection went idle into its cache — only marks
+ * the event parked and leaves it on EV_READ, which is what the transfer
+ * waited for last and what the next one on that connection waits for
+ * first: a reused connection costs no epoll_ctl at all, where freeing and
+ * re-creating the event cost two per request.  A parked socket that turns
+ * readable (the upstream closed an idle connection) leaves epoll once;
+ * libcurl finds the connection dead when it next checks it and closes it.
+ * Only sockets made by on_opensocket are parked: libcurl closes those
+ * through on_closesocket, so a parked event never outlives its socket.
+ * Any other socket libcurl watches (a resolver's socketpair) loses its
+ * event at REMOVE, as libcurl may close it behind our back.
+ */
+struct sockev {
+	struct event *ev;
+	unsigned char parked, ours;
+};
+
+static struct sockev *sockev_get(struct srv *s, curl_socket_t fd)
+{
+	if (fd < 0)
+		return NULL;
+	if ((size_t)fd >= s->sockev_cap) {
+		size_t cap = s->sockev_cap ? s->sockev_cap : 64;
+		while (cap <= (size_t)fd)
+			cap *= 2;
+		struct sockev *n = realloc(s->sockev, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		memset(n + s->sockev_cap, 0, (cap - s->sockev_cap) * sizeof *n);
+		s->sockev = n;
+		s->sockev_cap = cap;
+	}
+	struct sockev *se = &s->sockev[fd];
+	if (!se->ev && !(se->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_sock_event, s)))
+		return NULL;
+	return se;
+}
+
+static void sockev_drop(struct srv *s, curl_socket_t fd)
+{
+	if (fd >= 0 && (size_t)fd < s->sockev_cap) {
+		if (s->sockev[fd].ev)
+			event_free(s->sockev[fd].ev);
+		memset(&s->sockev[fd], 0, sizeof s->sockev[fd]);
+	}
+}
 
 static void on_sock_event(evutil_socket_t fd, short kind, void *arg)
 {
 	struct srv *s = arg;
+	if ((size_t)fd < s->sockev_cap && s->sockev[fd].parked) {
+		event_del(s->sockev[fd].ev);
+		return;
+	}
 	int running = 0;
 	int action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
@@ -29,28 +85,32 @@ static void on_sock_event(evutil_socket_t fd, short kind, void *arg)
 static int on_sock(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
 	struct srv *s = userp;
-	struct event *ev = socketp;
 	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (ev) {
-			event_free(ev);
-			curl_multi_assign(s->multi, fd, NULL);
-		}
+	(void)socketp;
+	if (what == CURL_POLL_REMOVE && !((size_t)fd < s->sockev_cap && s->sockev[fd].ours)) {
+		sockev_drop(s, fd);
 		return 0;
 	}
-	short kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
-	                     ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
-	if (!ev) {
-		ev = event_new(s->base, fd, kind, on_sock_event, s);
-		if (!ev)
-			return -1;
-		curl_multi_assign(s->multi, fd, ev);
-	} else {
-		event_del(ev);
-		event_assign(ev, s->base, fd, kind, on_sock_event, s);
-	}
-	event_add(ev, NULL);
+	struct sockev *se = sockev_get(s, fd);
+	if (!se)
+		return what == CURL_POLL_REMOVE ? 0 : -1;
+	se->parked = what == CURL_POLL_REMOVE;
+	short kind = se->parked ? EV_READ | EV_PERSIST
+	                        : (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
+	                                  ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
+	if (event_pending(se->ev, EV_READ | EV_WRITE, NULL) && event_get_events(se->ev) == kind)
+		return 0;
+	event_del(se->ev);
+	event_assign(se->ev, s->base, fd, kind, on_sock_event, s);
+	event_add(se->ev, NULL);
 	return 0;
+}
+
+/* libcurl closes an upstream socket: its event goes first. */
+static int on_closesocket(void *userp, curl_socket_t fd)
+{
+	sockev_drop(userp, fd);
+	return close(fd);
 }
 
 static void on_curl_timer(evutil_socket_t fd, short what, void *arg)
@@ -101,9 +161,14 @@ sg_err fetch_init(struct srv *s)
 void fetch_cleanup(struct srv *s)
 {
 	if (s->multi) {
-		curl_multi_cleanup(s->multi);
+		curl_multi_cleanup(s->multi); /* closes the cached connections */
 		s->multi = NULL;
 	}
+	for (size_t fd = 0; fd < s->sockev_cap; fd++)
+		sockev_drop(s, (curl_socket_t)fd);
+	free(s->sockev);
+	s->sockev = NULL;
+	s->sockev_cap = 0;
 	if (s->curl_timer) {
 		event_free(s->curl_timer);
 		s->curl_timer = NULL;
@@ -206,7 +271,12 @@ static curl_socket_t on_opensocket(void *ud, curlsocktype purpose, struct curl_s
 	 * transfer (the pin); anything else means curl resolved on its own. */
 	if (j->pinned && !pin_set_has(&j->judged, &a->addr, a->addrlen))
 		return CURL_SOCKET_BAD;
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	struct sockev *se;
+	sockev_drop(j->s, fd); /* nothing stale may answer for a new socket */
+	if (fd >= 0 && (se = sockev_get(j->s, fd)))
+		se->ours = 1;
+	return fd;
 }
 
 /* Before every request, on a new or a reused connection: judge again. */
@@ -286,6 +356,8 @@ static CURL *easy_setup(job *j)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, j->s);
 	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
 	curl_easy_setopt(e, CURLOPT_PREREQDATA, j);
 	return e;

@@ -472,7 +472,14 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 		goto fail;
 	}
 	e = SG_ERR_NOMEM;
-	s->base = event_base_new();
+	/* The changelist folds the add/del pairs libcurl and evhttp make on a
+	 * socket within one loop turn into one epoll_ctl (or none). */
+	struct event_config *ecfg = event_config_new();
+	if (ecfg)
+		event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	s->base = ecfg ? event_base_new_with_config(ecfg) : NULL;
+	if (ecfg)
+		event_config_free(ecfg);
 	if (!s->base)
 		goto fail;
 	if (log_init(s) != 0)

@@ -79,6 +79,8 @@ struct srv {
 	sg_policy *policy;
 	store *st;
 	CURLM *multi;
+	struct sockev *sockev;        /* fetch.c: each upstream socket's event, by fd */
+	size_t sockev_cap;
 	struct evdns_base *dns;       /* the service's resolver (fetch.c) */
 	dnsc *dcache;                 /* judged answers, dns_cache_s */
 	CURLSH *share;

@@ -176,6 +176,46 @@ wait_port("203.0.113.15", 443)
 st, _, body = srv.go("https://203.0.113.15/")
 check(st == 502 and b"TLS" in body, "unverifiable TLS upstream refused: %r %r" % (st, body))
 
+# ---- an upstream that closes idle keep-alive connections ---------------------
+# The service parks an idle upstream socket's event instead of dropping it;
+# when the upstream hangs up, the parked socket must leave epoll (no busy
+# loop) and the next fetch must open a fresh connection (no hang).
+idle_srv = spawn(["/usr/bin/python3", "-c", """
+import http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    timeout = 0.3  # hang up on a connection idle this long
+    def do_GET(self):
+        self.send_response(200); self.send_header('Content-Type','text/plain')
+        self.send_header('Content-Length','11'); self.end_headers()
+        self.wfile.write(b'idle hello\\n')
+    def log_message(self, *a): pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+S(('203.0.113.16', 80), H).serve_forever()
+"""])
+wait_port("203.0.113.16", 80)
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+for round_ in range(3):
+    t = time.monotonic()
+    st, _, body = srv.go("http://203.0.113.16/idle")
+    check(st == 200 and body == b"idle hello\n" and time.monotonic() - t < 1.0,
+          "fetch %d from an upstream that hangs up idle connections: %r %r" % (round_, st, body))
+    time.sleep(0.6)  # the upstream closes the idle connection
+c0 = cpu_seconds(srv.p.pid)
+time.sleep(1.0)
+spent = cpu_seconds(srv.p.pid) - c0
+check(spent < 0.2, "no busy loop on a hung-up idle upstream connection: %.2f CPU s in 1 s" % spent)
+idle_srv.kill()
+idle_srv.wait()
+
 # ---- the 403 page never echoes input; HTML by Accept ----------------------
 evil = "http://169.254.169.254/<script>alert(1)</script>\"'&"
 st, h, body = srv.go(evil, headers={"Accept": "text/html,application/xhtml+xml"})

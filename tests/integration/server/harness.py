@@ -5,6 +5,7 @@ every script refuses to run outside one.
 """
 import shutil
 import atexit
+import ctypes
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 FAILS = []
 PROCS = []   # every process started here dies with the test, even on an exception
+TMPDIRS = []  # removed after PROCS are dead, so nothing writes into them meanwhile
 
 
 @atexit.register
@@ -29,9 +31,54 @@ def _reap():
         if p.poll() is None:
             p.kill()
             p.wait()
+    for d in TMPDIRS:
+        shutil.rmtree(d, True)
+
+
+def _terminated(signum, frame):
+    # meson's timeout sends SIGTERM (then SIGKILL 0.5 s later): exit through
+    # atexit so the processes die and the directories go.
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _terminated)
+
+
+def tmpdir(prefix):
+    """A fresh directory, removed at exit (after every spawned process died)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    TMPDIRS.append(d)
+    return d
+
+
+def private_mounts():
+    """For tests run as `netns-run unshare -m python3 ...`, before they
+    bind-mount anything: check the mount namespace really is this test's own
+    (never the host's), make it private, and put a tmpfs over the temporary
+    directory, so whatever the test leaves there (even when SIGKILLed: meson's
+    timeout) vanishes with the namespace and never reaches the host's /tmp."""
+    mine = os.readlink("/proc/self/ns/mnt")
+    if mine == os.readlink("/proc/%d/ns/mnt" % os.getppid()):
+        print("refusing to mount: not in a private mount namespace (run under "
+              "unshare -m)", file=sys.stderr)
+        sys.exit(2)
+    subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+    base = os.path.realpath(tempfile.gettempdir())
+    needed = [SSRFGUARD, UPSTREAM, HERE, sys.executable]
+    if any(os.path.realpath(x).startswith(base + os.sep) for x in needed):
+        return  # the build lives there: keep it visible; tmpdir() cleans at exit
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777,size=256m",
+                    "sg-test-tmp", base], check=True)
+
+
+def _die_with_parent():
+    # PR_SET_PDEATHSIG(SIGKILL): a test killed outright (kill -9) takes its
+    # servers with it instead of leaving them running, orphaned.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
 def spawn(args, **kw):
+    kw.setdefault("preexec_fn", _die_with_parent)
     p = subprocess.Popen(args, **kw)
     PROCS.append(p)
     return p
@@ -86,8 +133,7 @@ class Serve:
 
     def __init__(self, settings=None, args=(), env=None, port=5001, tmp=None, start=True):
         if tmp is None:  # ours: removed when the test process exits
-            tmp = tempfile.mkdtemp(prefix="sg-serve-")
-            atexit.register(shutil.rmtree, tmp, True)
+            tmp = tmpdir("sg-serve-")
         self.tmp = tmp
         self.port = port
         self.db = os.path.join(self.tmp, "incidents.db")

@@ -12,26 +12,23 @@ and its socket hook see what the guard's tests see.  Expected answers:
   allow/*              never 403 and no incident (these hosts are not
                        reachable in the namespace: 502/504, or 200)
 """
-import atexit
-import shutil
 import json
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Serve, check, finish, require_netns, spawn  # noqa: E402
+from harness import (Serve, check, finish, private_mounts, require_netns,  # noqa: E402
+                     spawn, tmpdir)
 
 require_netns()
+private_mounts()
 here = os.path.dirname(os.path.abspath(__file__))
 data = os.path.join(here, "..", "..", "data", "guard")
-tmp = tempfile.mkdtemp(prefix="sg-corpus-")
-atexit.register(shutil.rmtree, tmp, True)
+tmp = tmpdir("sg-corpus-")
 resolv = os.path.join(tmp, "resolv.conf")
 with open(resolv, "w") as f:
     f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
-subprocess.run(["mount", "--make-rprivate", "/"], check=True)
 subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
 dns = spawn(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53",
                         os.path.join(tmp, "dns.log"), os.path.join(data, "corpus.pins")],

@@ -3,7 +3,8 @@ DNS server on loopback.
 
 Runs as: tests/netns-run unshare -m python3 test_rebind.py — a private mount
 namespace whose /etc/resolv.conf (bind-mounted) points libcurl's resolver
-(getaddrinfo) at dns.py on 127.0.0.1:53.  The name rebind.test answers
+(getaddrinfo) at dns.py on 127.0.0.1:53; its /tmp is a tmpfs of that
+namespace (harness.private_mounts), so even a killed run leaves nothing.  The name rebind.test answers
 203.0.113.10 and 169.254.169.254 alternately with TTL 0; the service runs
 with dns_cache_s = 0 so every request asks again.  Each fetch that resolved
 to the metadata address must be blocked (before any connect) and recorded;
@@ -18,27 +19,22 @@ upstream sees no request; the same at a redirect hop.  A name answering only
 allowed addresses (two A, one AAAA) is fetched.  No answer: 502, no
 incident.  A resolver that never answers: 504 within connect_timeout_ms.
 """
-import atexit
-import shutil
 import json
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, http_get, require_netns,  # noqa: E402
-                     spawn)
+from harness import (Serve, Upstream, check, finish, http_get, private_mounts,  # noqa: E402
+                     require_netns, spawn, tmpdir)
 
 require_netns()
-tmp = tempfile.mkdtemp(prefix="sg-rebind-")
-atexit.register(shutil.rmtree, tmp, True)
-tmp2 = tempfile.mkdtemp(prefix="sg-rebind2-")
-atexit.register(shutil.rmtree, tmp2, True)
+private_mounts()
+tmp = tmpdir("sg-rebind-")
+tmp2 = tmpdir("sg-rebind2-")
 resolv = os.path.join(tmp, "resolv.conf")
 with open(resolv, "w") as f:
     f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
-subprocess.run(["mount", "--make-rprivate", "/"], check=True)
 subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
 hosts = os.path.join(tmp, "hosts")
 with open("/etc/hosts") as src, open(hosts, "w") as f:

@@ -1,11 +1,11 @@
-/* release.c — reversible containment (incidents release) and --preflight. */
+/* release.c — reversible containment (incidents release). */
 #include "respond/rsp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A run for release or preflight, with an empty data object for its notes. */
+/* A run for release, with an empty data object for its notes. */
 static sg_err open_run(responder *r, rsp_run *x, char *msg, size_t msglen)
 {
 	sg_err err = rsp_run_open(r, x, msg, msglen);
@@ -184,98 +184,4 @@ fail:
 	store_incident_free(&inc);
 	rsp_run_close(&x);
 	return err;
-}
-
-/* ---- preflight --------------------------------------------------------- */
-
-typedef struct pf {
-	rsp_run *x;
-	FILE *out;
-	size_t ok, denied, other;
-} pf;
-
-static void check(pf *f, const char *action, struct aws_params *p, const char *what)
-{
-	struct aws_error e;
-	sg_err err = rsp_query(f->x, AWS_EC2, action, p, 0, what, "dry run", NULL, &e);
-	aws_params_free(p);
-	if (err == SG_OK) {
-		fprintf(f->out, "  ok       ec2:%s (%s)\n", action, what);
-		f->ok++;
-	} else if (err == SG_ERR_AUTH) {
-		fprintf(f->out, "  DENIED   ec2:%s (%s): %s\n", action, what, e.code);
-		f->denied++;
-	} else {
-		fprintf(f->out, "  ?        ec2:%s (%s): %s %s\n", action, what, e.code[0] ? e.code : sg_strerror(err),
-		        e.message);
-		f->other++;
-	}
-}
-
-sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
-{
-	FILE *out = out_file;
-	rsp_run x;
-	char msg[512];
-	sg_err err = open_run(r, &x, msg, sizeof msg);
-	if (err) {
-		fprintf(stderr, "respond: %s\n", msg);
-		rsp_run_close(&x);
-		return err;
-	}
-	x.dry_run = true;
-	snprintf(x.inc, sizeof x.inc, "INC-preflight");
-	fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n", instance_id);
-	err = rsp_describe_instance(&x, instance_id, &x.inst);
-	if (err) {
-		fprintf(out, "  cannot describe %s: %s\n", instance_id, x.note);
-		rsp_run_close(&x);
-		return err;
-	}
-	const pb_instance *in = x.inst;
-	pf f = {&x, out, 0, 0, 0};
-	fprintf(out, "changing calls, with DryRun:\n");
-	struct aws_params *p;
-	p = aws_params_new();
-	aws_params_add(p, "ResourceId.1", in->id);
-	aws_params_add(p, "Tag.1.Key", "IncidentId");
-	aws_params_add(p, "Tag.1.Value", "preflight");
-	check(&f, "CreateTags", p, in->id);
-	p = aws_params_new();
-	aws_params_add(p, "InstanceId", in->id);
-	aws_params_add(p, "HttpTokens", "required");
-	check(&f, "ModifyInstanceMetadataOptions", p, in->id);
-	p = aws_params_new();
-	aws_params_add(p, "InstanceId", in->id);
-	aws_params_add(p, "DisableApiTermination.Value", "true");
-	check(&f, "ModifyInstanceAttribute", p, in->id);
-	p = aws_params_new();
-	aws_params_add(p, "InstanceSpecification.InstanceId", in->id);
-	check(&f, "CreateSnapshots", p, in->id);
-	if (in->n_enis) {
-		p = aws_params_new();
-		aws_params_add(p, "GroupName", "ssrfguard-preflight");
-		aws_params_add(p, "GroupDescription", "preflight");
-		aws_params_add(p, "VpcId", in->enis[0].vpc);
-		check(&f, "CreateSecurityGroup", p, in->enis[0].vpc);
-		p = aws_params_new();
-		aws_params_add(p, "NetworkInterfaceId", in->enis[0].id);
-		aws_params_add(p, "SecurityGroupId.1", in->enis[0].n_groups ? in->enis[0].groups[0] : "sg-0");
-		check(&f, "ModifyNetworkInterfaceAttribute", p, in->enis[0].id);
-	}
-	const char *fid = r->cfg.playbook.forensic_instance;
-	if (fid[0] && in->n_volumes) {
-		p = aws_params_new();
-		aws_params_add(p, "VolumeId", in->volumes[0].id);
-		aws_params_add(p, "InstanceId", fid);
-		aws_params_add(p, "Device", "/dev/sdz");
-		check(&f, "AttachVolume", p, fid);
-	}
-	fprintf(out, "not checkable with DryRun: ec2:DisassociateIamInstanceProfile, iam:PutRolePolicy, "
-	             "autoscaling:DetachInstances, elasticloadbalancing:DeregisterTargets, "
-	             "elasticloadbalancing:DeregisterInstancesFromLoadBalancer, ssm:SendCommand, "
-	             "ssm:GetCommandInvocation — see docs/iam-policy.json\n");
-	fprintf(out, "preflight: %zu ok, %zu denied, %zu other\n", f.ok, f.denied, f.other);
-	rsp_run_close(&x);
-	return f.denied ? SG_ERR_AUTH : f.other ? SG_ERR_REMOTE : SG_OK;
 }

@@ -130,8 +130,11 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 
 /*
  * Preflight: record the instance, build the plan and send every changing
- * call with DryRun; print to out what the role lacks.  Returns SG_OK when
- * every call would succeed, SG_ERR_AUTH when some are denied.
+ * EC2 call of every planned step with DryRun (calls without DryRun are
+ * listed as not checkable); print to out one line per step and call and
+ * what the role lacks, naming the steps each denied action blocks.
+ * Returns SG_OK when every checked call would succeed, SG_ERR_AUTH when
+ * some are denied, SG_ERR_REMOTE when some failed otherwise.
  */
 sg_err respond_preflight(responder *r, const char *instance_id, void *out_file);
 

@@ -47,7 +47,7 @@ static sg_err index_of(const fx_list *l, int deleted, int files_only,
 	size_t k = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		const fx_entry *e = &l->v[i];
-		if (!!e->deleted != !!deleted || (files_only && e->type != FX_T_FILE))
+		if (!!e->deleted != !!deleted || (files_only && e->type != FX_T_FILE) || e->fs_meta)
 			continue;
 		v[k++] = e;
 	}

@@ -15,7 +15,10 @@
  *                     have and that explains no removal
  *
  * Not compared: atime, ctime, nlink, directory mtimes (they change on any
- * read or any change inside a directory).  A deleted name found at a removed
+ * read or any change inside a directory), and entries marked fs_meta on
+ * either side (NTFS's own files: $MFT, $Bitmap, $LogFile change with every
+ * write while their recorded times never do, so they would all read as
+ * timestomped).  A deleted name found at a removed
  * or moved-from path is attached to that finding (trace) instead.
  *
  * Findings point into base and cur, which must outlive the fx_diff.  They

@@ -65,6 +65,8 @@ typedef struct fx_entry {
 	uint8_t deleted;   /* a deleted (unallocated) name the walker saw */
 	uint8_t has_hash;
 	uint8_t has_meta;  /* mode/uid/gid/times known (hashdeep lists: no) */
+	uint8_t fs_meta;   /* the file system's own bookkeeping (NTFS $MFT, $LogFile,
+	                      $Extend/...): listed and hashed, never diffed */
 	const char *note;  /* static text: why there is no hash, or NULL */
 	fx_time mtime, atime, ctime, btime;
 	uint8_t sha256[FX_SHA256_LEN];

@@ -104,6 +104,8 @@ sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
 		err = time_field(out, "btime", &e->btime);
 	if (!err)
 		err = fx_buf_str(out, e->deleted ? ",\"deleted\":true" : ",\"deleted\":false");
+	if (!err && e->fs_meta)
+		err = fx_buf_str(out, ",\"fs_meta\":true");
 	if (!err && e->has_hash) {
 		char hex[FX_SHA256_HEX];
 		sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
@@ -213,6 +215,12 @@ static sg_err parse_entry(json_t *o, fx_entry *e)
 		if (!json_is_boolean(v))
 			return SG_ERR_PARSE;
 		e->deleted = json_is_true(v);
+	}
+	v = json_object_get(o, "fs_meta");
+	if (v) {
+		if (!json_is_boolean(v))
+			return SG_ERR_PARSE;
+		e->fs_meta = json_is_true(v);
 	}
 	v = json_object_get(o, "sha256");
 	if (v) {

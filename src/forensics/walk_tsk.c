@@ -244,6 +244,10 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 	e.deleted = (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0;
 	e.inode = nm->meta_addr;
 	e.type = name_type(nm->type);
+	/* NTFS system files: MFT records 0-15 named in the root (record 5),
+	   and the contents of $Extend (record 11: $ObjId, $UsnJrnl, ...) */
+	e.fs_meta = TSK_FS_TYPE_ISNTFS(w->fs->ftype) &&
+	            ((nm->par_addr == 5 && nm->meta_addr < 16) || nm->par_addr == 11);
 	TSK_FS_META *m = f->meta;
 	/* a deleted name whose inode was reused describes another file */
 	int meta_ok = m && !(e.deleted && (m->flags & TSK_FS_META_FLAG_ALLOC));

@@ -12,7 +12,8 @@ def local(tag):
 for fo in (el for el in ET.fromstring(xml).iter() if local(el.tag) == "fileobject"):
     kids = {local(c.tag): c.text for c in fo}
     name, size, meta = kids.get("filename"), kids.get("filesize"), kids.get("meta_type")
-    if name and meta == "1" and kids.get("alloc", "1") == "1" and not name.startswith("$"):
+    # libtsk's virtual $OrphanFiles is not a file; NTFS's $MFT etc. are
+    if name and meta == "1" and kids.get("alloc", "1") == "1" and not name.startswith("$OrphanFiles"):
         theirs.add(("/" + name, int(size)))
 ours = set()
 with open(sys.argv[2]) as f:

@@ -71,6 +71,17 @@ TEST(diff_classes)
 	add(&c, "/tmp/dropper", FX_T_FILE, 0, 0755, 10, 12, NULL, 1);
 	add(&b, "/old-deleted", FX_T_FILE, 0, 0644, 10, 13, NULL, 1);
 	add(&c, "/old-deleted", FX_T_FILE, 0, 0644, 10, 13, NULL, 1); /* already in baseline */
+	/* NTFS's own files change content under an unchanged mtime: not diffed */
+	add(&b, "/$MFT", FX_T_FILE, 14, 0555, 10, 0, NULL, 0);
+	b.v[b.n - 1].fs_meta = 1;
+	add(&c, "/$MFT", FX_T_FILE, 15, 0555, 10, 0, NULL, 0);
+	c.v[c.n - 1].fs_meta = 1;
+	add(&c, "/$Extend/$UsnJrnl", FX_T_FILE, 16, 0555, 10, 27, NULL, 0);
+	c.v[c.n - 1].fs_meta = 1;
+	/* ...but the same name as an ordinary file (ext4, or not a system
+	   record) is compared as any other */
+	add(&b, "/$Bitmap", FX_T_FILE, 17, 0644, 10, 40, NULL, 0);
+	add(&c, "/$Bitmap", FX_T_FILE, 18, 0644, 10, 40, NULL, 0);
 	fx_diff d;
 	CHECK_INT(fx_diff_run(&b, &c, 0, &d), SG_OK);
 	CHECK_STR(class_of(&d, "/same"), "none");
@@ -89,7 +100,10 @@ TEST(diff_classes)
 	CHECK_STR(class_of(&d, "/dir"), "none");
 	CHECK_STR(class_of(&d, "/tmp/dropper"), "deleted_in_image");
 	CHECK_STR(class_of(&d, "/old-deleted"), "none");
-	CHECK_INT(d.n, 10);
+	CHECK_STR(class_of(&d, "/$MFT"), "none");
+	CHECK_STR(class_of(&d, "/$Extend/$UsnJrnl"), "none");
+	CHECK_STR(class_of(&d, "/$Bitmap"), "timestomped");
+	CHECK_INT(d.n, 11);
 	/* special interest first: web root, setuid, temp */
 	CHECK(d.n > 2 && d.v[0].interest && d.v[1].interest && d.v[2].interest);
 	CHECK(d.n && d.v[d.n - 1].interest == NULL);

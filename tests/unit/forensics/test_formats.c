@@ -113,6 +113,7 @@ TEST(manifest_roundtrip)
 	e.nlink = 2;
 	e.mode = 04755;
 	e.btime = (fx_time){1, 2, 1};
+	e.fs_meta = 1;
 	fx_entry l = mk("/lnk", FX_T_LINK, NULL);
 	l.target = fx_memdup("../t\n", 5);
 	l.target_len = 5;
@@ -128,6 +129,7 @@ TEST(manifest_roundtrip)
 		fx_entry *g = &out.v[0];
 		CHECK(g->path_len == e.path_len && !memcmp(g->path, e.path, e.path_len));
 		CHECK_INT(g->inode, 42);
+		CHECK(g->fs_meta && !out.v[1].fs_meta);
 		CHECK_INT(g->mode, 04755);
 		CHECK_INT(g->uid, 1000);
 		CHECK(fx_time_equal(&g->mtime, &e.mtime) && fx_time_equal(&g->btime, &e.btime));

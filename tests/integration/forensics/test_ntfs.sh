@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# NTFS through libtsk: an image made with mkntfs and filled through ntfs-3g
+# (FUSE; the kernel here has no ntfs driver to mount it with), holding a
+# resident file, non-resident ones, a compressed and a sparse file, an empty
+# file and UTF-8 names (UTF-16 on disk).  Examined with no mount: the file
+# list, sizes and SHA-256 must be exactly the known files', libtsk's own
+# fiwalk must agree, the device hash must be sha256sum's; then known changes
+# against a baseline are found exactly, NTFS's own files ($MFT, $Bitmap, ...)
+# listed and hashed but not reported as changed.
+source "$(dirname "$0")/lib.sh"
+command -v mkntfs >/dev/null && command -v ntfs-3g >/dev/null || { echo "SKIP: ntfs-3g not installed"; exit 77; }
+
+# ntfs_rw IMG DIR: mount through FUSE to make changes (unmounted by cleanup too)
+ntfs_rw() {
+  mkdir -p "$2"
+  ntfs-3g -o compression "$1" "$2" || return 1
+  MOUNTS+=("$2")
+}
+ntfs_done() { fusermount -u "$1" 2>/dev/null || umount "$1"; sync; }
+
+t=$WORK/ntfs-tree
+mkdir -p "$t"/{Windows/System32,inetpub/wwwroot,Users/u/Desktop,data/ünïcödé,comp}
+printf '[fonts]\n' > "$t/Windows/win.ini"                                # resident in its MFT record
+head -c 300000 /dev/urandom > "$t/Windows/System32/tool.exe"
+printf '<%% Response.Write("hi") %%>\n' > "$t/inetpub/wwwroot/default.asp"
+head -c 3000000 /dev/urandom > "$t/data/big.bin"
+: > "$t/data/empty"
+printf 'x\n' > "$t/data/ünïcödé/名前.txt"
+printf 'notes\n' > "$t/Users/u/Desktop/notes.txt"
+for i in $(seq 1 8000); do echo "compressible line $((i % 7))"; done > "$t/comp/log.txt"
+truncate -s 2M "$t/sparse.bin"
+printf 'middle' | dd of="$t/sparse.bin" bs=1 seek=1000000 conv=notrunc status=none
+
+img=$WORK/ntfs.img
+truncate -s 32M "$img"
+mkntfs -F -f -q -L evidence "$img" >/dev/null 2>&1 || fail "mkntfs"
+if ! ntfs_rw "$img" "$WORK/m"; then
+  echo "SKIP: cannot mount NTFS through FUSE here (ntfs-3g needs /dev/fuse)"; exit 77
+fi
+# comp/ is marked compressed (FILE_ATTRIBUTE_COMPRESSED) before its file is written
+mkdir "$WORK/m/comp"
+$PY -c 'import os, sys; os.setxattr(sys.argv[1], "system.ntfs_attrib_be", (0x800).to_bytes(4, "big"))' "$WORK/m/comp"
+cp -r "$t"/. "$WORK/m/"
+cp --sparse=always "$t/sparse.bin" "$WORK/m/sparse.bin"
+ntfs_done "$WORK/m"
+check "ntfs: comp/log.txt stored compressed (libtsk's decompression is exercised)" \
+  bash -c "istat '$img' \$(ifind -n /comp/log.txt '$img') | grep -q 'Non-Resident, Compressed'"
+check "ntfs: sparse.bin stored sparse" \
+  bash -c "istat '$img' \$(ifind -n /sparse.bin '$img') | grep -q 'Non-Resident, Sparse'"
+
+"$SG" forensics examine --device "$img" --out "$WORK/out" >/dev/null || fail "ntfs examine exited $?"
+R=$WORK/out/report.json M=$WORK/out/ntfs.img/manifest.jsonl
+check "ntfs: walked by libtsk with no mount" test "$(jget "$R" 'r["evidence"][0]["filesystems"][0]["type"] + " " + r["evidence"][0]["filesystems"][0]["method"]')" == "ntfs libtsk-raw"
+check "ntfs: the report says named streams are not examined" $PY -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(not any("alternate data streams" in c for c in r["evidence"][0]["filesystems"][0]["cannot_see"]))' "$R"
+check "ntfs: device hash agrees with sha256sum" test "$(jget "$R" 'r["evidence"][0]["sha256"]')" == "$(sha256sum "$img" | cut -d' ' -f1)"
+# The known files: every one present with its size and SHA-256, nothing else
+# live besides NTFS's own files (marked fs_meta), directories the same.
+check "ntfs: file list, sizes and SHA-256 are exactly the known files'" $PY - "$M" "$t" <<'PYEOF'
+import hashlib, json, os, sys
+manifest, root = sys.argv[1], sys.argv[2]
+want = {}
+for d, dirs, files in os.walk(root):
+    for n in dirs + files:
+        p = os.path.join(d, n)
+        rel = "/" + os.path.relpath(p, root)
+        want[rel] = ("dir", None, None) if n in dirs else \
+            ("file", os.path.getsize(p), hashlib.sha256(open(p, "rb").read()).hexdigest())
+got, meta = {}, set()
+with open(manifest) as f:
+    f.readline()
+    for line in f:
+        e = json.loads(line)
+        if e["deleted"]:
+            continue
+        if e.get("fs_meta"):
+            meta.add(e["path"])
+            continue
+        got[e["path"]] = (e["type"], e["size"] if e["type"] == "file" else None, e.get("sha256"))
+bad = 0
+for p in sorted(set(want) | set(got)):
+    if want.get(p) != got.get(p):
+        print("differs:", p, "known", want.get(p), "manifest", got.get(p)); bad += 1
+for m in ("/$MFT", "/$MFTMirr", "/$LogFile", "/$Bitmap", "/$UpCase", "/$Extend"):
+    if m not in meta:
+        print("system file not listed as fs_meta:", m); bad += 1
+if any(not p.startswith("/$") for p in meta):
+    print("an ordinary file marked fs_meta:", sorted(meta)); bad += 1
+print("known files: %d, manifest: %d, system files: %d, differences: %d" % (len(want), len(got), len(meta), bad))
+sys.exit(1 if bad or not want else 0)
+PYEOF
+check "ntfs: system files are hashed too" grep -q '"path":"/\$MFT",.*"fs_meta":true,"sha256":"[0-9a-f]\{64\}"' "$M"
+check "ntfs: file list and sizes agree with fiwalk" $PY "$HERE/fiwalk_check.py" "$img" "$M"
+
+# Known changes, each through ntfs-3g, against a baseline of the clean image
+"$SG" forensics baseline --device "$img" --out "$WORK/ntfs.base" >/dev/null || fail "ntfs baseline"
+evil=$WORK/ntfs-evil.img
+cp "$img" "$evil"
+ntfs_rw "$evil" "$WORK/e" || fail "mount the evil copy"
+printf '<%% eval request("c") %%>\n' > "$WORK/e/inetpub/wwwroot/shell.aspx"           # added
+head -c 300000 /dev/urandom > "$WORK/e/Windows/System32/tool.exe"                     # modified
+rm "$WORK/e/Users/u/Desktop/notes.txt"                                               # removed
+mv "$WORK/e/data/big.bin" "$WORK/e/data/big2.bin"                                    # moved
+touch -r "$WORK/e/Windows/win.ini" "$WORK/stamp"                                     # timestomped:
+printf '[fonts]\n[evil]\n' > "$WORK/e/Windows/win.ini"                               #  content changed,
+touch -r "$WORK/stamp" "$WORK/e/Windows/win.ini"                                     #  mtime put back
+ntfs_done "$WORK/e"
+"$SG" forensics examine --device "$evil" --baseline "$WORK/ntfs.base" --out "$WORK/out-evil" >/dev/null \
+  || fail "ntfs examine (baseline) exited $?"
+expect_findings ntfs "$WORK/out-evil/report.json" 'added /inetpub/wwwroot/shell.aspx
+modified /Windows/System32/tool.exe
+removed /Users/u/Desktop/notes.txt
+moved /data/big2.bin
+timestomped /Windows/win.ini'
+check "ntfs: the changed image still agrees with fiwalk" $PY "$HERE/fiwalk_check.py" "$evil" "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
+finish

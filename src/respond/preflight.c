@@ -1,10 +1,12 @@
 /* preflight.c — `respond --preflight`: does the role allow what the plan
  * for this instance needs?  Every changing EC2 call of every planned step is
  * sent with DryRun; the others (IAM, Auto Scaling, ELB, SSM, and the two
- * profile calls EC2 gives no DryRun) are listed as not checkable.  Each line
- * names the step that needs the call, and the summary lists each denied
- * action once with all the steps it blocks. */
+ * profile calls EC2 gives no DryRun) are asked of iam:SimulatePrincipalPolicy
+ * for the caller's own principal, and stay "not checked" when the role may
+ * not simulate.  Each line names the step that needs the call, and the
+ * summary lists each denied action once with all the steps it blocks. */
 #include "respond/rsp.h"
+#include "aws/sts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +47,13 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 
 enum pf_result { PF_OK, PF_DENIED, PF_OTHER, PF_UNCHECKED };
 
-/* One (step, api) checked once, with the plan's first target for it. */
+/* One (step, api) checked once, with the plan's first action for it. */
 typedef struct pf_line {
-	pb_step step;
+	const pb_action *a;
 	const char *api;
 	enum pf_result res;
+	bool simulated;     /* decided by SimulatePrincipalPolicy, not DryRun */
+	char detail[160];   /* error code, or the simulation's decision */
 } pf_line;
 
 #define PF_LINES_MAX (PB_STEP__COUNT * 8)
@@ -60,6 +64,7 @@ typedef struct pf {
 	size_t n;
 	pf_line lines[PF_LINES_MAX];
 	size_t count[4];
+	char simulate_note[300]; /* why the calls without DryRun stay unchecked */
 } pf;
 
 /* A security group the instance already has: DryRun needs a real one. */
@@ -122,45 +127,192 @@ static struct aws_params *dry_params(const pf *f, const char *action, const pb_a
 static void check(pf *f, const pb_action *a, const pf_call *c)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (f->lines[i].step == a->step && !strcmp(f->lines[i].api, c->api))
+		if (f->lines[i].a->step == a->step && !strcmp(f->lines[i].api, c->api))
 			return; /* this step's need for it is known already */
 	if (f->n == PF_LINES_MAX)
 		return;
 	pf_line *l = &f->lines[f->n++];
-	l->step = a->step;
+	l->a = a;
 	l->api = c->api;
-	const char *step = pb_step_name(a->step);
+	l->res = PF_UNCHECKED;
 	const char *action = strchr(c->api, ':') + 1;
 	struct aws_params *p = c->dry ? dry_params(f, action, a) : NULL;
-	if (!p) {
-		l->res = PF_UNCHECKED;
-		fprintf(f->out, "  -        step %-9s %s (%s): not checkable, no DryRun\n", step, c->api, a->target);
-	} else {
-		struct aws_error e;
-		sg_err err = rsp_query(f->x, AWS_EC2, action, p, 0, a->target, "dry run", NULL, &e);
-		aws_params_free(p);
-		if (err == SG_OK) {
-			l->res = PF_OK;
-			fprintf(f->out, "  ok       step %-9s %s (%s)\n", step, c->api, a->target);
-		} else if (err == SG_ERR_AUTH) {
-			l->res = PF_DENIED;
-			fprintf(f->out, "  DENIED   step %-9s %s (%s): %s\n", step, c->api, a->target, e.code);
-		} else {
-			l->res = PF_OTHER;
-			fprintf(f->out, "  ?        step %-9s %s (%s): %s %s\n", step, c->api, a->target,
-			        e.code[0] ? e.code : sg_strerror(err), e.message);
-		}
+	if (!p)
+		return;
+	struct aws_error e;
+	sg_err err = rsp_query(f->x, AWS_EC2, action, p, 0, a->target, "dry run", NULL, &e);
+	aws_params_free(p);
+	l->res = err == SG_OK ? PF_OK : err == SG_ERR_AUTH ? PF_DENIED : PF_OTHER;
+	if (err == SG_ERR_AUTH)
+		snprintf(l->detail, sizeof l->detail, "%s", e.code);
+	else if (err)
+		snprintf(l->detail, sizeof l->detail, "%.40s %.110s", e.code[0] ? e.code : sg_strerror(err),
+		         e.message);
+}
+
+/* The IAM principal behind the credentials: an assumed-role session
+ * (arn:aws:sts::ACCT:assumed-role/ROLE/SESSION) is simulated as its role,
+ * whose ARN (with its path) IAM gives. */
+static sg_err principal(pf *f, char *out, size_t cap, struct aws_error *e)
+{
+	struct aws_caller_identity id;
+	sg_err err = aws_sts_get_caller_identity(f->x->aws, &id, e);
+	if (err)
+		return err;
+	const char *ar = strstr(id.arn, ":assumed-role/");
+	if (!ar || strncmp(id.arn, "arn:", 4)) {
+		snprintf(out, cap, "%s", id.arn);
+		return SG_OK;
 	}
-	f->count[l->res]++;
+	char role[PB_NAME_MAX];
+	const char *name = ar + strlen(":assumed-role/"), *slash = strchr(name, '/');
+	size_t len = slash ? (size_t)(slash - name) : strlen(name);
+	if (len == 0 || len >= sizeof role)
+		return SG_ERR_PARSE;
+	memcpy(role, name, len);
+	role[len] = '\0';
+	struct aws_params *p = aws_params_new();
+	struct aws_xml *r = NULL;
+	aws_params_add(p, "RoleName", role);
+	err = rsp_query(f->x, AWS_IAM, "GetRole", p, 0, role, NULL, &r, e);
+	aws_params_free(p);
+	const char *arn = err ? NULL : aws_xml_str(r, "GetRoleResult/Role/Arn");
+	if (arn)
+		snprintf(out, cap, "%s", arn);
+	else /* no iam:GetRole: the role without its path */
+		snprintf(out, cap, "arn:%.*s:iam::%s:role/%s",
+		         (int)strcspn(id.arn + 4, ":"), id.arn + 4, id.account, role);
+	aws_xml_free(r);
+	return SG_OK;
+}
+
+#define PF_RES_MAX 1024 /* an ARN built from a 512-byte target and the instance's ids */
+
+/* The resources a call acts on, as ARNs, so that a policy scoped to them
+ * (docs/iam-policy.json scopes iam:PutRolePolicy and ssm:SendCommand) is
+ * simulated as it applies; none known: "*".  Returns how many. */
+static size_t resource_arns(const pf *f, const pf_line *l, char (*out)[PF_RES_MAX])
+{
+	const pb_instance *in = f->x->inst;
+	const pb_action *a = l->a;
+	char part[32];
+	const char *arn4 = strncmp(in->arn, "arn:", 4) ? "aws:" : in->arn + 4;
+	snprintf(part, sizeof part, "%.*s", (int)strcspn(arn4, ":"), arn4);
+	if (!strcmp(l->api, "iam:PutRolePolicy")) {
+		snprintf(out[0], PF_RES_MAX, "arn:%s:iam::%s:role/%s", part, in->account, a->target);
+		return 1;
+	}
+	if (!strcmp(l->api, "ssm:SendCommand")) {
+		/* the forensic instance, or the victim */
+		snprintf(out[0], PF_RES_MAX, "arn:%s:ec2:%s:%s:instance/%s", part, in->region, in->account,
+		         a->target);
+		snprintf(out[1], PF_RES_MAX, "arn:%s:ssm:%s::document/AWS-RunShellScript", part, in->region);
+		return 2;
+	}
+	if (!strcmp(l->api, "elasticloadbalancing:DeregisterTargets")) {
+		snprintf(out[0], PF_RES_MAX, "%s", a->target); /* the target group's ARN */
+		return 1;
+	}
+	if (!strcmp(l->api, "elasticloadbalancing:DeregisterInstancesFromLoadBalancer")) {
+		snprintf(out[0], PF_RES_MAX, "arn:%s:elasticloadbalancing:%s:%s:loadbalancer/%s", part,
+		         in->region, in->account, a->target);
+		return 1;
+	}
+	if (!strncmp(l->api, "ec2:", 4)) {
+		snprintf(out[0], PF_RES_MAX, "%s", in->arn);
+		return 1;
+	}
+	return 0; /* autoscaling: the group's ARN holds an id the record lacks */
+}
+
+/* Ask IAM about every call DryRun could not check: one simulation per
+ * action, allowed only when every resource's decision is "allowed". */
+static void simulate(pf *f)
+{
+	struct aws_error e;
+	char src[2048];
+	size_t k = 0;
+	for (size_t i = 0; i < f->n; i++)
+		k += f->lines[i].res == PF_UNCHECKED;
+	if (!k)
+		return;
+	sg_err err = principal(f, src, sizeof src, &e);
+	if (err) {
+		snprintf(f->simulate_note, sizeof f->simulate_note, "sts:GetCallerIdentity: %s",
+		         e.code[0] ? e.code : sg_strerror(err));
+		return;
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		pf_line *l = &f->lines[i];
+		if (l->res != PF_UNCHECKED || l->simulated)
+			continue;
+		char res[2][PF_RES_MAX];
+		size_t nres = resource_arns(f, l, res);
+		struct aws_params *p = aws_params_new();
+		struct aws_xml *r = NULL;
+		aws_params_add(p, "PolicySourceArn", src);
+		aws_params_add(p, "ActionNames.member.1", l->api);
+		for (size_t j = 0; j < nres; j++)
+			aws_params_addf(p, res[j], "ResourceArns.member.%zu", j + 1);
+		err = rsp_query(f->x, AWS_IAM, "SimulatePrincipalPolicy", p, 0, src, NULL, &r, &e);
+		aws_params_free(p);
+		if (err) {
+			snprintf(f->simulate_note, sizeof f->simulate_note, "iam:SimulatePrincipalPolicy: %s",
+			         e.code[0] ? e.code : sg_strerror(err));
+			aws_xml_free(r);
+			return; /* the rest stay unchecked, and the note says why */
+		}
+		const char *dec = NULL;
+		const struct aws_xml *list = aws_xml_get(r, "SimulatePrincipalPolicyResult/EvaluationResults");
+		for (AWS_XML_EACH(it, list)) {
+			const char *d = aws_xml_str_or(it, "EvalDecision", "");
+			if (!dec || strcmp(d, "allowed"))
+				dec = d; /* the first refusal decides */
+			if (strcmp(d, "allowed"))
+				break;
+		}
+		if (dec) {
+			/* every step needing this action shares the answer */
+			for (size_t j = i; j < f->n; j++) {
+				pf_line *m = &f->lines[j];
+				if (m->res != PF_UNCHECKED || strcmp(m->api, l->api))
+					continue;
+				m->simulated = true;
+				m->res = !strcmp(dec, "allowed") ? PF_OK : PF_DENIED;
+				snprintf(m->detail, sizeof m->detail, "%.60s", dec);
+			}
+		} else {
+			snprintf(f->simulate_note, sizeof f->simulate_note,
+			         "iam:SimulatePrincipalPolicy gave no decision for %s", l->api);
+		}
+		aws_xml_free(r);
+	}
+}
+
+static void print_lines(pf *f)
+{
+	static const char *const word[] = {"ok", "DENIED", "?", "-"};
+	for (size_t i = 0; i < f->n; i++) {
+		const pf_line *l = &f->lines[i];
+		f->count[l->res]++;
+		fprintf(f->out, "  %-8s step %-9s %s (%s)", word[l->res], pb_step_name(l->a->step), l->api,
+		        l->a->target);
+		if (l->simulated)
+			fprintf(f->out, ": %s (simulated)\n", l->detail);
+		else if (l->res == PF_UNCHECKED)
+			fprintf(f->out, ": not checked (no DryRun)\n");
+		else
+			fprintf(f->out, "%s%s\n", l->detail[0] ? ": " : "", l->detail);
+	}
 }
 
 /* "ec2:CreateTags, needed by steps tag, snapshot, finish" per denied action. */
 static void summary(pf *f)
 {
-	fprintf(f->out, "preflight: %zu ok, %zu denied, %zu other errors, %zu not checkable with DryRun\n",
+	fprintf(f->out, "preflight: %zu ok, %zu denied, %zu other errors, %zu not checked\n",
 	        f->count[PF_OK], f->count[PF_DENIED], f->count[PF_OTHER], f->count[PF_UNCHECKED]);
 	if (f->count[PF_DENIED])
-		fprintf(f->out, "the role lacks (each blocks the steps named; see docs/iam-policy.json):\n");
+		fprintf(f->out, "these credentials lack (each blocks the steps named; see docs/iam-policy.json):\n");
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->lines[i].res != PF_DENIED)
 			continue;
@@ -176,12 +328,12 @@ static void summary(pf *f)
 		fprintf(f->out, "  %s, needed by step%s", f->lines[i].api, n > 1 ? "s" : "");
 		for (size_t j = i; j < f->n; j++)
 			if (f->lines[j].res == PF_DENIED && !strcmp(f->lines[j].api, f->lines[i].api))
-				fprintf(f->out, "%s %s", k++ ? "," : "", pb_step_name(f->lines[j].step));
+				fprintf(f->out, "%s %s", k++ ? "," : "", pb_step_name(f->lines[j].a->step));
 		fputc('\n', f->out);
 	}
 	if (f->count[PF_UNCHECKED])
 		fprintf(f->out, "calls without DryRun (IAM, Auto Scaling, ELB, SSM, instance profile) are not "
-		                "checked: grant them as in docs/iam-policy.json\n");
+		                "checked (%s): grant them as in docs/iam-policy.json\n", f->simulate_note);
 }
 
 sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
@@ -216,7 +368,8 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	}
 	f->x = &x;
 	f->out = out;
-	fprintf(out, "the plan's changing calls, by step (EC2 ones sent with DryRun):\n");
+	fprintf(out, "the plan's changing calls, by step (EC2 ones sent with DryRun, the others "
+	             "simulated by IAM):\n");
 	const pb_order *o = &r->cfg.playbook.order;
 	for (size_t s = 0; s < PB_STEP__COUNT; s++)
 		for (size_t i = 0; i < x.plan.n; i++) {
@@ -226,6 +379,8 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 			for (size_t c = 0; c < PF_CALLS_MAX && op_calls[a->op][c].api; c++)
 				check(f, a, &op_calls[a->op][c]);
 		}
+	simulate(f);
+	print_lines(f);
 	summary(f);
 	err = f->count[PF_DENIED] ? SG_ERR_AUTH : f->count[PF_OTHER] ? SG_ERR_REMOTE : SG_OK;
 fail:

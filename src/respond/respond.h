@@ -130,9 +130,11 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 
 /*
  * Preflight: record the instance, build the plan and send every changing
- * EC2 call of every planned step with DryRun (calls without DryRun are
- * listed as not checkable); print to out one line per step and call and
- * what the role lacks, naming the steps each denied action blocks.
+ * EC2 call of every planned step with DryRun, and ask
+ * iam:SimulatePrincipalPolicy about the calls without DryRun (left "not
+ * checked" when the simulation is refused); print to out one line per step
+ * and call and what the role lacks, naming the steps each denied action
+ * blocks.
  * Returns SG_OK when every checked call would succeed, SG_ERR_AUTH when
  * some are denied, SG_ERR_REMOTE when some failed otherwise.
  */

@@ -251,3 +251,42 @@ def _conditions_hold(cond, ctx):
             if not ok:
                 return False
     return True
+
+
+@op("iam", "SimulatePrincipalPolicy")
+def simulate_principal_policy(ctx, p):
+    """What the dispatcher would decide for that principal, per action (and
+    per ResourceArns entry; resources are not evaluated, as elsewhere): a
+    user's key `deny` list; for a role, its keys' deny lists and its inline
+    Deny statements without conditions (conditions need the request's
+    context, which a simulation without ContextEntries lacks: AWS reports
+    them as missing and so do we).  Everything else is allowed."""
+    src = p["PolicySourceArn"]
+    world = ctx.world
+    denies, conditional = [], []
+    role_name = next((n for n, r in st(world)["roles"].items() if r["Arn"] == src), None)
+    creds = [c for c in world.credentials.values()
+             if c["arn"] == src or (role_name and c.get("role") == role_name)]
+    if role_name is None and not creds:
+        raise ApiError("NoSuchEntity", f"The principal {src} cannot be found.", 404)
+    for c in creds:
+        denies += c.get("deny") or []
+    if role_name:
+        for d in st(world)["roles"][role_name]["_policies"].values():
+            try:
+                stmts = json.loads(d).get("Statement")
+            except (ValueError, AttributeError):
+                continue
+            for s in [stmts] if isinstance(stmts, dict) else stmts or []:
+                if isinstance(s, dict) and s.get("Effect") == "Deny":
+                    (conditional if s.get("Condition") else denies).append(s.get("Action"))
+    out = []
+    for action in p["ActionNames"]:
+        for res in p.get("ResourceArns") or ["*"]:  # one result per resource, as IAM
+            r = {"EvalActionName": action, "EvalResourceName": res, "EvalDecision": "allowed"}
+            if any(_action_matches(a, action) for a in denies):
+                r["EvalDecision"] = "explicitDeny"
+            elif any(_action_matches(a, action) for a in conditional):
+                r["MissingContextValues"] = ["aws:TokenIssueTime"]
+            out.append(r)
+    return {"EvaluationResults": out, "IsTruncated": False}

@@ -4,7 +4,9 @@ permissions: every denied action is named with the step that needs it, the
 exit status is 1, and nothing changes; with a key that may do everything
 the run passes (exit 0, "0 denied").  The emulator refuses a key's `deny`
 actions with UnauthorizedOperation, DryRun included, after checking the
-SigV4 signature as for any call.
+SigV4 signature as for any call; iam:SimulatePrincipalPolicy answers from the
+same deny lists (and a role's inline Deny statements) for the calls that have
+no DryRun; a key that may not simulate leaves those calls "not checked".
 
 usage: test_preflight.py SSRFGUARD"""
 import atexit
@@ -24,12 +26,18 @@ work = tempfile.mkdtemp(prefix="rsp-preflight-")
 atexit.register(shutil.rmtree, work, True)
 
 
-def key(name, deny):
+def key(name, deny, role=None):
     akid = "AKIAPREFLIGHT" + name
     secret = "preflight-secret-" + name
-    emu.post("/credentials", {"access_key_id": akid, "secret_access_key": secret,
-                              "arn": f"arn:aws:iam::123456789012:user/{name.lower()}", "deny": deny})
-    return {"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret}
+    c = {"access_key_id": akid, "secret_access_key": secret,
+         "arn": f"arn:aws:iam::123456789012:user/{name.lower()}", "deny": deny}
+    env = {"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret}
+    if role:  # a role session, as on an instance with the responder's role
+        c.update(arn=f"arn:aws:sts::123456789012:assumed-role/{role}/preflight", role=role,
+                 session_token="preflight-token-" + name)
+        env["AWS_SESSION_TOKEN"] = c["session_token"]
+    emu.post("/credentials", c)
+    return env
 
 
 def preflight(env, *extra):
@@ -48,17 +56,23 @@ before = emu.state()
 # ---- a fully permitted key: passes, nothing denied ----------------------
 p = preflight(None)
 h.check(p.returncode == 0, f"permitted: exit 0: {p.returncode} {p.stdout} {p.stderr}")
-h.check("0 denied" in p.stdout and "the role lacks" not in p.stdout, f"permitted: nothing denied: {p.stdout}")
+h.check("0 denied" in p.stdout and "these credentials lack" not in p.stdout, f"permitted: nothing denied: {p.stdout}")
 for step, api in (("tag", "ec2:CreateTags"), ("imds", "ec2:ModifyInstanceMetadataOptions"),
                   ("preserve", "ec2:ModifyInstanceAttribute"), ("snapshot", "ec2:CreateSnapshots"),
                   ("isolate", "ec2:CreateSecurityGroup"), ("isolate", "ec2:ModifyNetworkInterfaceAttribute"),
                   ("forensics", "ec2:CreateVolume"), ("forensics", "ec2:AttachVolume"),
                   ("finish", "ec2:CreateTags")):
     h.check(line_of(p.stdout, api, step) == "ok", f"permitted: {step} {api} checked ok: {p.stdout}")
-for step, api in (("revoke", "iam:PutRolePolicy"), ("asg", "autoscaling:DetachInstances"),
-                  ("lb", "elasticloadbalancing:DeregisterTargets"), ("capture", "ssm:SendCommand"),
-                  ("strip", "ec2:DisassociateIamInstanceProfile")):
-    h.check(line_of(p.stdout, api, step) == "-", f"permitted: {step} {api} listed as not checkable: {p.stdout}")
+NO_DRYRUN = (("revoke", "iam:PutRolePolicy"), ("asg", "autoscaling:DetachInstances"),
+             ("lb", "elasticloadbalancing:DeregisterTargets"),
+             ("lb", "elasticloadbalancing:DeregisterInstancesFromLoadBalancer"),
+             ("capture", "ssm:SendCommand"), ("strip", "ec2:DisassociateIamInstanceProfile"),
+             ("forensics", "ssm:SendCommand"))
+for step, api in NO_DRYRUN:
+    h.check(line_of(p.stdout, api, step) == "ok" and
+            re.search(r"step %s\s+%s \(.*\): allowed \(simulated\)" % (step, re.escape(api)), p.stdout),
+            f"permitted: {step} {api} simulated, allowed: {p.stdout}")
+h.check("0 not checked" in p.stdout, f"permitted: every call checked: {p.stdout}")
 
 # ---- a key denied three actions: each named with every step needing it --
 deny = ["ec2:ModifyInstanceMetadataOptions", "ec2:CreateTags", "ec2:AttachVolume"]
@@ -74,7 +88,7 @@ for step, api in (("imds", "ec2:ModifyInstanceMetadataOptions"), ("tag", "ec2:Cr
 for step, api in (("preserve", "ec2:ModifyInstanceAttribute"), ("snapshot", "ec2:CreateSnapshots"),
                   ("forensics", "ec2:CreateVolume"), ("isolate", "ec2:ModifyNetworkInterfaceAttribute")):
     h.check(line_of(out, api, step) == "ok", f"denied: {step} {api} still ok: {out}")
-lacks = out.split("the role lacks", 1)[1] if "the role lacks" in out else ""
+lacks = out.split("these credentials lack", 1)[1] if "these credentials lack" in out else ""
 h.check("ec2:ModifyInstanceMetadataOptions, needed by step imds\n" in lacks,
         f"summary: metadata options blocks imds: {lacks}")
 h.check("ec2:CreateTags, needed by steps tag, snapshot, finish\n" in lacks,
@@ -88,9 +102,53 @@ h.check(len([ln for ln in lacks.splitlines() if ", needed by step" in ln]) == 3,
 calls = [c for c in emu.journal() if c["access_key"] == "AKIAPREFLIGHTDENY3"]
 refused = {c["action"] for c in calls if c["error"] == "UnauthorizedOperation"}
 h.check(refused == {a.split(":")[1] for a in deny}, f"emulator refused exactly the denied actions: {refused}")
-changing = [c for c in calls if not c["action"].startswith(("Describe", "Get", "List"))]
+changing = [c for c in calls if not c["action"].startswith(("Describe", "Get", "List", "Simulate"))]
 h.check(changing and all(c["params"].get("DryRun") is True for c in changing),
         f"every changing call carried DryRun: {[(c['action'], c['params'].get('DryRun')) for c in changing]}")
+
+# ---- calls without DryRun: denied by the simulation, named with their steps
+p = preflight(key("DENYSIM", ["autoscaling:DetachInstances", "ssm:SendCommand"]))
+out = p.stdout
+h.check(p.returncode == 1 and re.search(r"preflight: \d+ ok, 3 denied, 0 other errors, 0 not checked", out),
+        f"simulated denials: exit 1, 3 denied: {p.returncode} {out} {p.stderr}")
+for step, api in (("asg", "autoscaling:DetachInstances"), ("capture", "ssm:SendCommand"),
+                  ("forensics", "ssm:SendCommand")):
+    h.check(line_of(out, api, step) == "DENIED" and
+            re.search(r"step %s\s+%s \(.*\): explicitDeny \(simulated\)" % (step, re.escape(api)), out),
+            f"simulated: {step} {api} denied: {out}")
+lacks = out.split("these credentials lack", 1)[1] if "these credentials lack" in out else ""
+h.check("autoscaling:DetachInstances, needed by step asg\n" in lacks and
+        "ssm:SendCommand, needed by steps capture, forensics\n" in lacks,
+        f"simulated: summary names the actions and their steps: {lacks}")
+sim = {c["params"]["ActionNames"][0]: c["params"] for c in emu.journal()
+       if c["access_key"] == "AKIAPREFLIGHTDENYSIM" and c["action"] == "SimulatePrincipalPolicy"}
+h.check(set(sim) == {api for _, api in NO_DRYRUN} and
+        all(s["PolicySourceArn"] == "arn:aws:iam::123456789012:user/denysim" for s in sim.values()),
+        f"one simulation per action, of the caller's own principal: {sim}")
+# scoped as docs/iam-policy.json scopes them: the role, the instance and the document
+h.check(sim.get("iam:PutRolePolicy", {}).get("ResourceArns") == [f"arn:aws:iam::123456789012:role/{h.ROLE}"],
+        f"PutRolePolicy simulated on the role: {sim.get('iam:PutRolePolicy')}")
+h.check(sim.get("ssm:SendCommand", {}).get("ResourceArns") ==
+        [f"arn:aws:ec2:us-east-1:123456789012:instance/{h.VICTIM}",
+         "arn:aws:ssm:us-east-1::document/AWS-RunShellScript"],
+        f"SendCommand simulated on the instance and the document: {sim.get('ssm:SendCommand')}")
+
+# ---- a role session is simulated as its role (ARN from iam:GetRole) -------
+p = preflight(key("ROLESESS", ["iam:PutRolePolicy"], role=h.ROLE))
+h.check(p.returncode == 1 and line_of(p.stdout, "iam:PutRolePolicy", "revoke") == "DENIED"
+        and "iam:PutRolePolicy, needed by step revoke\n" in p.stdout,
+        f"role session: PutRolePolicy denied for revoke: {p.returncode} {p.stdout} {p.stderr}")
+sim = [c for c in emu.journal() if c["access_key"] == "AKIAPREFLIGHTROLESESS" and c["action"] == "SimulatePrincipalPolicy"]
+h.check(sim and all(c["params"]["PolicySourceArn"] == f"arn:aws:iam::123456789012:role/{h.ROLE}" for c in sim),
+        f"role session: the role was simulated, not the session: {sim}")
+
+# ---- a key that may not simulate: those calls stay "not checked", said why
+p = preflight(key("NOSIM", ["iam:SimulatePrincipalPolicy"]))
+h.check(p.returncode == 0 and re.search(r"0 denied, 0 other errors, 7 not checked", p.stdout)
+        and "iam:SimulatePrincipalPolicy: AccessDenied" in p.stdout,
+        f"no simulation: DryRun checks pass, the rest not checked, and why: {p.returncode} {p.stdout}")
+for step, api in NO_DRYRUN:
+    h.check(line_of(p.stdout, api, step) == "-", f"no simulation: {step} {api} not checked: {p.stdout}")
 
 # ---- a step turned off is not checked: its denial does not matter --------
 p = preflight(key("DENYFX", ["ec2:AttachVolume", "ec2:CreateVolume"]), "--forensic-instance", "")

@@ -216,10 +216,6 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 			if (pr.journal != FX_J_NONE)
 				json_array_append_new(cannot, json_string(
 					"writes that live only in the journal (libtsk does not replay it)"));
-			if (!strcmp(st.fstype, "ntfs"))
-				json_array_append_new(cannot, json_string(
-					"named data streams (alternate data streams): only each file's "
-					"unnamed stream is listed and hashed"));
 		}
 	}
 	fx_journal j = pr.kind == FX_FS_XFS ? st.journal : pr.journal;

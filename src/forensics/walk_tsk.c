@@ -136,8 +136,9 @@ static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len)
 	return SG_OK;
 }
 
-/* Hash through libtsk in this thread (resident data, compressed, memory images). */
-static void hash_via_tsk(walker *w, TSK_FS_FILE *f, fx_entry *e)
+/* Hash through libtsk in this thread (resident data, compressed, memory
+ * images): the file's default data, or attr (an NTFS named stream). */
+static void hash_via_tsk(walker *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, fx_entry *e)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint64_t off = 0;
@@ -147,8 +148,10 @@ static void hash_via_tsk(walker *w, TSK_FS_FILE *f, fx_entry *e)
 	}
 	while (off < e->size) {
 		size_t want = e->size - off < TSK_READ_CHUNK ? (size_t)(e->size - off) : TSK_READ_CHUNK;
-		ssize_t n = tsk_fs_file_read(f, (TSK_OFF_T)off, (char *)w->buf, want,
-		                             TSK_FS_FILE_READ_FLAG_NONE);
+		ssize_t n = attr ? tsk_fs_attr_read(attr, (TSK_OFF_T)off, (char *)w->buf, want,
+		                                    TSK_FS_FILE_READ_FLAG_NONE)
+		                 : tsk_fs_file_read(f, (TSK_OFF_T)off, (char *)w->buf, want,
+		                                    TSK_FS_FILE_READ_FLAG_NONE);
 		if (n <= 0) {
 			e->note = "read error";
 			tsk_error_reset();
@@ -220,6 +223,59 @@ static hp_run *runs_of(walker *w, TSK_FS_FILE *f, uint64_t size, size_t *nruns)
 	}
 	*nruns = k;
 	return v;
+}
+
+/*
+ * NTFS named $DATA streams (alternate data streams, "file:stream") of the
+ * file or directory at out->v[base]: one file entry each, with its owner's
+ * inode, mode and owner (no times), hashed through libtsk, so data hidden in
+ * a stream is listed, hashed and diffed like any file.
+ */
+static sg_err add_streams(walker *w, TSK_FS_FILE *f, size_t base)
+{
+	int n = tsk_fs_file_attr_getsize(f);
+	for (int i = 0; i < n; i++) {
+		const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, i);
+		if (!a || a->type != TSK_FS_ATTR_TYPE_NTFS_DATA || !a->name || !a->name[0])
+			continue;
+		const fx_entry *b = &w->out->v[base];
+		size_t nl = strnlen(a->name, WALK_PATH_MAX);
+		if (b->path_len + 1 + nl > WALK_PATH_MAX) {
+			walk_warn(w->st, "path longer than %u bytes skipped", WALK_PATH_MAX);
+			continue;
+		}
+		fx_entry e;
+		memset(&e, 0, sizeof e);
+		e.fs = b->fs;
+		e.inode = b->inode;
+		e.type = FX_T_FILE;
+		e.size = a->size > 0 ? (uint64_t)a->size : 0;
+		e.mode = b->mode;
+		e.uid = b->uid;
+		e.gid = b->gid;
+		e.nlink = b->nlink;
+		e.has_meta = b->has_meta;
+		/* no times: a stream has none of its own, and its owner's change
+		   with the owner's content (a stream would read as changed) */
+		if (!(e.path = malloc(b->path_len + 1 + nl)))
+			return SG_ERR_NOMEM;
+		memcpy(e.path, b->path, b->path_len);
+		e.path[b->path_len] = ':';
+		memcpy(e.path + b->path_len + 1, a->name, nl);
+		e.path_len = b->path_len + 1 + nl;
+		size_t index = w->out->n;
+		sg_err err = fx_list_push(w->out, &e);
+		if (err) {
+			fx_entry_clear(&e);
+			return err;
+		}
+		w->st->entries++;
+		w->st->files++;
+		if (!w->o->no_hash)
+			hash_via_tsk(w, f, a, &w->out->v[index]);
+	}
+	tsk_error_reset();
+	return SG_OK;
 }
 
 static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t plen,
@@ -299,7 +355,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 		size_t nruns = 0;
 		hp_run *runs = (w->dev_fd >= 0 && ep->size) ? runs_of(w, f, ep->size, &nruns) : NULL;
 		if (!runs) {
-			hash_via_tsk(w, f, ep);
+			hash_via_tsk(w, f, NULL, ep);
 		} else {
 			hp_job *j = calloc(1, sizeof *j);
 			if (!j) {
@@ -316,6 +372,9 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 				return err;
 		}
 	}
+	if (meta_ok && !e.deleted && !w->out->v[index].fs_meta && TSK_FS_TYPE_ISNTFS(w->fs->ftype) &&
+	    (e.type == FX_T_FILE || e.type == FX_T_DIR) && (err = add_streams(w, f, index)))
+		return err;
 	if (meta_ok && TSK_FS_IS_DIR_META(m->type) && m->type == TSK_FS_META_TYPE_DIR) {
 		/* deleted directories are walked only while their inode is still free */
 		if (!e.deleted || (m->flags & TSK_FS_META_FLAG_UNALLOC))

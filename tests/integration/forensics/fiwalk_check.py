@@ -20,7 +20,8 @@ with open(sys.argv[2]) as f:
     f.readline()
     for line in f:
         e = json.loads(line)
-        if e["type"] == "file" and not e["deleted"]:
+        # NTFS named streams ("file:stream"), which fiwalk -O does not list
+        if e["type"] == "file" and not e["deleted"] and ":" not in e["path"].rsplit("/", 1)[-1]:
             ours.add((e["path"], e["size"]))
 for p in sorted(theirs ^ ours):
     print("only in", "fiwalk:" if p in theirs else "ours:", p)

@@ -2,7 +2,8 @@
 # NTFS through libtsk: an image made with mkntfs and filled through ntfs-3g
 # (FUSE; the kernel here has no ntfs driver to mount it with), holding a
 # resident file, non-resident ones, a compressed and a sparse file, an empty
-# file and UTF-8 names (UTF-16 on disk).  Examined with no mount: the file
+# file, UTF-8 names (UTF-16 on disk) and named data streams (alternate data
+# streams, on a file and on a directory).  Examined with no mount: the file
 # list, sizes and SHA-256 must be exactly the known files', libtsk's own
 # fiwalk must agree, the device hash must be sha256sum's; then known changes
 # against a baseline are found exactly, NTFS's own files ($MFT, $Bitmap, ...)
@@ -42,6 +43,15 @@ mkdir "$WORK/m/comp"
 $PY -c 'import os, sys; os.setxattr(sys.argv[1], "system.ntfs_attrib_be", (0x800).to_bytes(4, "big"))' "$WORK/m/comp"
 cp -r "$t"/. "$WORK/m/"
 cp --sparse=always "$t/sparse.bin" "$WORK/m/sparse.bin"
+# named streams (ntfs-3g maps user.* extended attributes to them)
+printf '[ZoneTransfer]\nZoneId=3\n' > "$WORK/zone"
+printf 'kept beside a directory\n' > "$WORK/dirstream"
+$PY - "$WORK/m" "$WORK/zone" "$WORK/dirstream" <<'PYEOF'
+import os, sys
+m = sys.argv[1]
+os.setxattr(m + "/Windows/win.ini", "user.Zone.Identifier", open(sys.argv[2], "rb").read())
+os.setxattr(m + "/data", "user.notes", open(sys.argv[3], "rb").read())
+PYEOF
 ntfs_done "$WORK/m"
 check "ntfs: comp/log.txt stored compressed (libtsk's decompression is exercised)" \
   bash -c "istat '$img' \$(ifind -n /comp/log.txt '$img') | grep -q 'Non-Resident, Compressed'"
@@ -51,20 +61,22 @@ check "ntfs: sparse.bin stored sparse" \
 "$SG" forensics examine --device "$img" --out "$WORK/out" >/dev/null || fail "ntfs examine exited $?"
 R=$WORK/out/report.json M=$WORK/out/ntfs.img/manifest.jsonl
 check "ntfs: walked by libtsk with no mount" test "$(jget "$R" 'r["evidence"][0]["filesystems"][0]["type"] + " " + r["evidence"][0]["filesystems"][0]["method"]')" == "ntfs libtsk-raw"
-check "ntfs: the report says named streams are not examined" $PY -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(not any("alternate data streams" in c for c in r["evidence"][0]["filesystems"][0]["cannot_see"]))' "$R"
 check "ntfs: device hash agrees with sha256sum" test "$(jget "$R" 'r["evidence"][0]["sha256"]')" == "$(sha256sum "$img" | cut -d' ' -f1)"
 # The known files: every one present with its size and SHA-256, nothing else
-# live besides NTFS's own files (marked fs_meta), directories the same.
-check "ntfs: file list, sizes and SHA-256 are exactly the known files'" $PY - "$M" "$t" <<'PYEOF'
+# live besides NTFS's own files (marked fs_meta), directories the same; the
+# two named streams as "path:stream" files with their own hashes.
+check "ntfs: file list, sizes and SHA-256 are exactly the known files'" $PY - "$M" "$t" "$WORK/zone" "$WORK/dirstream" <<'PYEOF'
 import hashlib, json, os, sys
 manifest, root = sys.argv[1], sys.argv[2]
-want = {}
+def known(path):
+    data = open(path, "rb").read()
+    return ("file", len(data), hashlib.sha256(data).hexdigest())
+want = {"/Windows/win.ini:Zone.Identifier": known(sys.argv[3]), "/data:notes": known(sys.argv[4])}
 for d, dirs, files in os.walk(root):
     for n in dirs + files:
         p = os.path.join(d, n)
         rel = "/" + os.path.relpath(p, root)
-        want[rel] = ("dir", None, None) if n in dirs else \
-            ("file", os.path.getsize(p), hashlib.sha256(open(p, "rb").read()).hexdigest())
+        want[rel] = ("dir", None, None) if n in dirs else known(p)
 got, meta = {}, set()
 with open(manifest) as f:
     f.readline()
@@ -97,6 +109,9 @@ evil=$WORK/ntfs-evil.img
 cp "$img" "$evil"
 ntfs_rw "$evil" "$WORK/e" || fail "mount the evil copy"
 printf '<%% eval request("c") %%>\n' > "$WORK/e/inetpub/wwwroot/shell.aspx"           # added
+$PY -c 'import os, sys; os.setxattr(sys.argv[1], "user.payload", b"MZ hidden in a stream")' \
+  "$WORK/e/inetpub/wwwroot/default.asp"                                              # added (a stream)
+$PY -c 'import os, sys; os.setxattr(sys.argv[1], "user.notes", b"rewritten")' "$WORK/e/data"  # modified (a stream)
 head -c 300000 /dev/urandom > "$WORK/e/Windows/System32/tool.exe"                     # modified
 rm "$WORK/e/Users/u/Desktop/notes.txt"                                               # removed
 mv "$WORK/e/data/big.bin" "$WORK/e/data/big2.bin"                                    # moved
@@ -107,6 +122,8 @@ ntfs_done "$WORK/e"
 "$SG" forensics examine --device "$evil" --baseline "$WORK/ntfs.base" --out "$WORK/out-evil" >/dev/null \
   || fail "ntfs examine (baseline) exited $?"
 expect_findings ntfs "$WORK/out-evil/report.json" 'added /inetpub/wwwroot/shell.aspx
+added /inetpub/wwwroot/default.asp:payload
+modified /data:notes
 modified /Windows/System32/tool.exe
 removed /Users/u/Desktop/notes.txt
 moved /data/big2.bin

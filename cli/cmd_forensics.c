@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"See docs/forensics.md.\n";
 
 #define AWS_HELP \
+	"\n" \
 	"with --from-tags (the project's AWS client: credentials from the environment,\n" \
 	"shared files, container endpoint or the instance role over IMDSv2):\n" \
 	"  --instance-id i-ID       this instance (default: from instance metadata)\n" \
@@ -49,9 +50,10 @@ static const char examine_help[] =
 	"            [--evidence-manifest FILE | --from-tags] [--baseline FILE] --out DIR\n"
 	"            [--custody-log FILE] [--examiner NAME] [--partition N] [--workers N]\n"
 	"            [--no-device-hash] [--timeline N] [--fail-on-findings]\n"
+	"            [--instance-id i-ID] [--region R] [--endpoint-url URL]\n"
 	"\n"
 	"  --incident ID            the incident; alone, examines every volume of its\n"
-	"                           evidence manifest\n"
+	"                           evidence manifest (or, with --from-tags, its tags)\n"
 	"  --volume vol-ID          an attached EBS volume (found by NVMe serial); repeatable\n"
 	"  --device PATH            a block device or raw image; repeatable\n"
 	"  --evidence-manifest FILE default /var/lib/ssrfguard/evidence/ID.json\n"
@@ -307,6 +309,12 @@ static sg_err wait_volume(const args *a, const char *vol, char *dev, size_t devl
 	}
 }
 
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
 /* Sources for the volumes of an evidence manifest or of the tag lookup. */
 static int add_volumes(args *a, json_t *vols, char *err, size_t errlen)
 {
@@ -314,16 +322,18 @@ static int add_volumes(args *a, json_t *vols, char *err, size_t errlen)
 	size_t i;
 	json_t *vj;
 	json_array_foreach(vols, i, vj) {
-		const char *id = json_string_value(json_object_get(vj, "volume_id"));
-		fx_volid_normalise(id, strlen(id), norm, sizeof norm);
+		const char *id = jstr(vj, "volume_id");
+		if (fx_volid_normalise(id, strlen(id), norm, sizeof norm)) {
+			snprintf(err, errlen, "'%s' is not an EBS volume id", id);
+			return -1;
+		}
 		sg_err rc = wait_volume(a, norm, dev, sizeof dev, err, errlen);
 		json_t *att = json_object_get(vj, "attachment");
 		if (rc == SG_ERR_NOTFOUND && att)
 			snprintf(err, errlen, "EC2 says volume %s is attached to this instance %s as %s "
 			         "(%s), but no NVMe device here has its serial after %lds (--wait-device)",
-			         norm, json_string_value(json_object_get(vj, "instance_id")),
-			         json_string_value(json_object_get(att, "device")),
-			         json_string_value(json_object_get(att, "state")), a->wait_device);
+			         norm, jstr(vj, "instance_id"), jstr(att, "device"), jstr(att, "state"),
+			         a->wait_device);
 		if (rc || add_source(&a->o, dev, norm, vj))
 			return -1;
 	}

@@ -14,18 +14,6 @@
 #define TAG_SNAPSHOT "ssrfguard:source-snapshot"
 #define MAX_PAGES 40 /* 1000 volumes at DISCTAGS_PAGE a page */
 
-typedef struct scan {
-	const char *incident;
-	const char *here;
-	json_t *found;          /* pass A: the volumes attached here */
-	char away[1536];        /* evidence volumes that are not: "vol-… (where)" */
-	size_t naway, awaylen;
-	int pass_b;
-	char *err;
-	size_t errlen;
-	int failed;             /* err holds the reason */
-} scan;
-
 static int instance_id_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -58,18 +46,20 @@ static int attached_state(const char *st)
 	return !strcmp(st, "attached") || !strcmp(st, "attaching");
 }
 
-static int is_found(const scan *s, const char *vol)
+static int is_found(const disctags_scan *s, const char *vol)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(s->found, i, v)
-		if (!strcmp(json_string_value(json_object_get(v, "volume_id")), vol))
+	json_array_foreach(s->found, i, v) {
+		const char *id = json_string_value(json_object_get(v, "volume_id"));
+		if (id && !strcmp(id, vol))
 			return 1;
+	}
 	return 0;
 }
 
 /* Remember an evidence volume that is not here, with where it is instead. */
-static void note_away(scan *s, const char *vol, const struct aws_xml *item)
+static void note_away(disctags_scan *s, const char *vol, const struct aws_xml *item)
 {
 	char where[256];
 	snprintf(where, sizeof where, "%s (", vol);
@@ -98,7 +88,7 @@ static void set_opt(json_t *o, const char *key, const char *value)
 }
 
 /* The report's "source" object for a volume attached here. */
-static json_t *volume_json(const scan *s, const char *vol, const struct aws_xml *item,
+static json_t *volume_json(const disctags_scan *s, const char *vol, const struct aws_xml *item,
                            const struct aws_xml *att)
 {
 	json_t *o = json_object(), *tags = json_object(), *a = json_object();
@@ -126,9 +116,27 @@ static json_t *volume_json(const scan *s, const char *vol, const struct aws_xml 
 	return o;
 }
 
-static sg_err on_page(void *ctx, const struct aws_xml *reply)
+sg_err disctags_scan_init(disctags_scan *s, const char *incident, const char *here,
+                         char *err, size_t errlen)
 {
-	scan *s = ctx;
+	memset(s, 0, sizeof *s);
+	s->incident = incident;
+	s->here = here;
+	s->err = err;
+	s->errlen = errlen;
+	s->found = json_array();
+	return s->found ? SG_OK : SG_ERR_NOMEM;
+}
+
+void disctags_scan_free(disctags_scan *s)
+{
+	json_decref(s->found);
+	s->found = NULL;
+}
+
+sg_err disctags_scan_page(void *ctx, const struct aws_xml *reply)
+{
+	disctags_scan *s = ctx;
 	for (AWS_XML_EACH(item, aws_xml_child(reply, "volumeSet"))) {
 		const char *id = aws_xml_str_or(item, "volumeId", "");
 		char vol[32];
@@ -167,9 +175,10 @@ static int denied(const char *code)
 	return !strcmp(code, "UnauthorizedOperation") || !strncmp(code, "AccessDenied", 12);
 }
 
-static sg_err run_pass(struct aws_client *c, scan *s, const char *name2, const char *value2,
+static sg_err run_pass(struct aws_client *c, disctags_scan *s, const char *name2, const char *value2,
                        struct aws_error *e)
 {
+	aws_error_clear(e);
 	const char *inc[] = {s->incident}, *v2[] = {value2};
 	struct aws_filter f[] = {{"tag:" TAG_INCIDENT, inc, 1}, {name2, v2, 1}};
 	struct aws_params *p = aws_params_new();
@@ -178,7 +187,7 @@ static sg_err run_pass(struct aws_client *c, scan *s, const char *name2, const c
 		rc = aws_params_add_int(p, "MaxResults", DISCTAGS_PAGE);
 	if (!rc)
 		rc = aws_query_pages(c, AWS_EC2, "DescribeVolumes", p, "NextToken", "nextToken",
-		                     MAX_PAGES, on_page, s, e);
+		                     MAX_PAGES, disctags_scan_page, s, e);
 	aws_params_free(p);
 	if (rc && !s->failed) {
 		if (rc == SG_ERR_AUTH && denied(e->code))
@@ -228,7 +237,7 @@ sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32]
 	*vols = NULL;
 	here[0] = '\0';
 	struct aws_client *c = NULL;
-	scan s = {.incident = o->incident, .here = here, .err = err, .errlen = errlen};
+	disctags_scan s = {0};
 	if (!o->incident || !*o->incident || strlen(o->incident) > 256 ||
 	    strpbrk(o->incident, "*?\\")) {
 		snprintf(err, errlen, "incident id '%.100s' cannot be looked up by tag (1 to 256 "
@@ -254,11 +263,8 @@ sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32]
 		snprintf(here, 32, "%s", o->instance_id);
 	else if ((rc = this_instance(here, err, errlen)))
 		goto fail;
-	s.found = json_array();
-	if (!s.found) {
-		rc = SG_ERR_NOMEM;
+	if ((rc = disctags_scan_init(&s, o->incident, here, err, errlen)))
 		goto fail;
-	}
 	if ((rc = run_pass(c, &s, "attachment.instance-id", here, &e)))
 		goto fail;
 	s.pass_b = 1;
@@ -280,7 +286,7 @@ sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32]
 	*vols = s.found;
 	s.found = NULL;
 fail:
-	json_decref(s.found);
+	disctags_scan_free(&s);
 	aws_client_free(c);
 	return rc;
 }

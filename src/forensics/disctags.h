@@ -54,4 +54,32 @@ struct disctags_opts {
 sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32],
                      char *err, size_t errlen);
 
+/*
+ * The reply walk, on its own for the fuzz target (fuzz/forensics): a scan
+ * collects the volumes of one DescribeVolumes page after another.
+ * disctags_scan_page() has aws_query_pages()'s page signature (ctx is the
+ * scan); with pass_b 0 it takes volumes whose IncidentId tag is exactly the
+ * incident and whose attachment to `here` is attaching/attached into found
+ * (others go to away), with pass_b 1 it adds to away every such volume not
+ * in found.  SG_ERR_PROTOCOL (a bad volume id) and SG_ERR_RANGE (too many)
+ * write err and set failed.  disctags_scan_free() is safe on a zeroed scan.
+ */
+struct aws_xml;
+typedef struct disctags_scan {
+	const char *incident;
+	const char *here;
+	json_t *found;          /* objects as disctags_find() returns them */
+	char away[1536];        /* "vol-… (where), …", truncated */
+	size_t naway, awaylen;
+	int pass_b;
+	char *err;
+	size_t errlen;
+	int failed;             /* err holds the reason */
+} disctags_scan;
+
+sg_err disctags_scan_init(disctags_scan *s, const char *incident, const char *here,
+                         char *err, size_t errlen);
+sg_err disctags_scan_page(void *ctx, const struct aws_xml *reply);
+void disctags_scan_free(disctags_scan *s);
+
 #endif

@@ -207,6 +207,13 @@ def run(sg, work):
             ev = srcs.get(vol(v), {})
             check(ev.get("filesystems", [{}])[0].get("files") == 3,
                   f"report: {vol(v)} was walked (3 files)", ev.get("filesystems"))
+        md = ""
+        if os.path.exists(os.path.join(out, "report.md")):
+            with open(os.path.join(out, "report.md")) as f:
+                md = f.read()
+        check("| source volume | ` %s ` |" % ev_tags("INC-A", 2)["ssrfguard:source-volume"] in md
+              and "| source snapshot | ` %s ` |" % ev_tags("INC-A", 1)["ssrfguard:source-snapshot"] in md
+              and "| found by | tags |" in md, "report.md: the source of each volume", md[:1500])
         calls = [c for c in emu.journal() if c["action"] == "DescribeVolumes"]
         flt = [c["params"] for c in calls]
         check(any("attachment.instance-id" in json.dumps(f) and FX in json.dumps(f) and "INC-A" in json.dumps(f)

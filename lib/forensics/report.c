@@ -438,17 +438,13 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		if (!err)
 			err = md_kv(out, "volume", jstr(ev, "volume_id"), 0);
 		/* where the volume came from (evidence manifest or the responder's tags) */
+		static const char *const from[][2] = {
+			{"source snapshot", "snapshot_id"}, {"source volume", "source_volume"},
+			{"source instance", "source_instance"}, {"source device", "source_device"},
+			{"found by", "found_by"}};
 		const json_t *src = json_object_get(ev, "source");
-		if (!err)
-			err = md_kv(out, "source snapshot", jstr(src, "snapshot_id"), 1);
-		if (!err)
-			err = md_kv(out, "source volume", jstr(src, "source_volume"), 1);
-		if (!err)
-			err = md_kv(out, "source instance", jstr(src, "source_instance"), 1);
-		if (!err)
-			err = md_kv(out, "source device", jstr(src, "source_device"), 1);
-		if (!err)
-			err = md_kv(out, "found by", jstr(src, "found_by"), 0);
+		for (size_t k = 0; !err && k < sizeof from / sizeof from[0]; k++)
+			err = md_kv(out, from[k][0], jstr(src, from[k][1]), k < 4);
 		if (!err)
 			err = fx_buf_printf(out, "| size | %" JSON_INTEGER_FORMAT " bytes |\n",
 			                    json_integer_value(json_object_get(ev, "size")));

@@ -16,7 +16,9 @@
  * counts it is given; it always makes progress when both counts are
  * non-zero, and may leave input behind (the caller loops).  Digests equal
  * OpenSSL's SHA-256 of the concatenated input of each lane, whatever the
- * split into calls.
+ * split into calls.  Lanes are plain data: one thread at a time each.  The
+ * module's only state is the cached answer of the CPU probe (an atomic),
+ * which sha2x_set_accel() overrides for tests and --openssl-only.
  */
 #ifndef SSRFGUARD_FORENSICS_SHA256X2_H
 #define SSRFGUARD_FORENSICS_SHA256X2_H

@@ -358,7 +358,14 @@ static int incident_sources(args *a, char *err, size_t errlen)
 				}
 			snprintf(path, sizeof path, "/var/lib/ssrfguard/evidence/%s.json", a->o.incident);
 		}
-		if (disc_incident(a->emanifest ? a->emanifest : path, a->o.incident, &vols, err, errlen))
+		sg_err rc = disc_incident(a->emanifest ? a->emanifest : path, a->o.incident, &vols,
+		                          err, errlen);
+		if (rc == SG_ERR_NOTFOUND && !a->emanifest) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, " (or ask EC2 for the volumes tagged "
+			         "IncidentId=%s: --from-tags)", a->o.incident);
+		}
+		if (rc)
 			return -1;
 	}
 	int rc = add_volumes(a, vols, err, errlen);

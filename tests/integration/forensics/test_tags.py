@@ -302,6 +302,9 @@ def run(sg, work):
         check(p.returncode == 2 and "needs --incident" in p.stderr, "--from-tags without --incident", p.stderr)
         p = sgrun("discover", "--incident", "INC-A", "--from-tags", "--volume", vol(0xa1))
         check(p.returncode == 2 and "no --volume" in p.stderr, "--from-tags with --volume refused", p.stderr)
+        p = sgrun("discover", "--incident", "INC-NO-MANIFEST-%d" % os.getpid())
+        check(p.returncode == 2 and "evidence manifest" in p.stderr and "--from-tags" in p.stderr,
+              "no evidence manifest: the error points at --from-tags", p.stderr)
         p = sgrun("discover", "--incident", "INC-*", "--from-tags")
         check(p.returncode == 2 and "wildcards" in p.stderr, "a wildcard incident id is refused", p.stderr)
         p = sgrun("discover", "--incident", "INC-A", "--from-tags", "--instance-id", "i-xyz")

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "forensics/custlog.h"
 #include "forensics/discover.h"
+#include "forensics/disctags.h"
 #include "forensics/examine.h"
 #include "forensics/fsprobe.h"
 #include "forensics/sha256x2.h"
@@ -35,17 +36,30 @@ static const char usage_text[] =
 	"\n"
 	"See docs/forensics.md.\n";
 
+#define AWS_HELP \
+	"\n" \
+	"with --from-tags (the project's AWS client: credentials from the environment,\n" \
+	"shared files, container endpoint or the instance role over IMDSv2):\n" \
+	"  --instance-id i-ID       this instance (default: from instance metadata)\n" \
+	"  --region R               else AWS_REGION, AWS_DEFAULT_REGION, the profile, IMDS\n" \
+	"  --endpoint-url URL       else AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, or AWS\n" \
+	"  --ca-bundle FILE         else AWS_CA_BUNDLE, the system store\n"
+
 static const char examine_help[] =
 	"usage: ssrfguard forensics examine [--incident ID] [--volume vol-ID]... [--device PATH]...\n"
-	"            [--evidence-manifest FILE] [--baseline FILE] --out DIR\n"
+	"            [--evidence-manifest FILE | --from-tags] [--baseline FILE] --out DIR\n"
 	"            [--custody-log FILE] [--examiner NAME] [--partition N] [--workers N]\n"
 	"            [--no-device-hash] [--timeline N] [--fail-on-findings]\n"
+	"            [--instance-id i-ID] [--region R] [--endpoint-url URL]\n"
 	"\n"
 	"  --incident ID            the incident; alone, examines every volume of its\n"
-	"                           evidence manifest\n"
+	"                           evidence manifest (or, with --from-tags, its tags)\n"
 	"  --volume vol-ID          an attached EBS volume (found by NVMe serial); repeatable\n"
 	"  --device PATH            a block device or raw image; repeatable\n"
 	"  --evidence-manifest FILE default /var/lib/ssrfguard/evidence/ID.json\n"
+	"  --from-tags              with --incident: ask EC2 (DescribeVolumes) for the volumes\n"
+	"                           tagged IncidentId=ID and attached to this instance\n"
+	"                           instead of reading an evidence manifest\n"
 	"  --baseline FILE          known-good manifest (ssrfguard forensics baseline) or\n"
 	"                           hashdeep known-file list\n"
 	"  --baseline-strip PREFIX  remove PREFIX from hashdeep file names\n"
@@ -61,6 +75,8 @@ static const char examine_help[] =
 	"  --fail-on-findings       exit 1 when the diff finds anything\n"
 	"  --wait-device SECONDS    wait for a just-attached volume's device (default 120)\n"
 	"  --sysfs-root DIR         where to look for /sys/block (tests)\n"
+	"  --dev-root DIR           where the device nodes are, default /dev (tests)\n"
+	AWS_HELP
 	"\n"
 	"Prints one JSON line on stdout: report paths and SHA-256s, device hashes,\n"
 	"custody head.  Exit 0 done, 1 findings (with --fail-on-findings), 2 error.\n";
@@ -83,16 +99,20 @@ static const char verify_help[] =
 
 static const char discover_help[] =
 	"usage: ssrfguard forensics discover [--incident ID] [--volume vol-ID]...\n"
-	"            [--evidence-manifest FILE]\n"
+	"            [--evidence-manifest FILE | --from-tags] [--wait-device SECONDS]\n"
 	"\n"
-	"Prints the device of each volume (by NVMe serial) as JSON; reads nothing\n"
-	"from the devices.\n";
+	"Prints the device of each volume (by NVMe serial) as JSON, with what the\n"
+	"evidence manifest or the volume's tags say of it; reads nothing from the\n"
+	"devices.  Options as for examine.\n"
+	"\n"
+	AWS_HELP;
 
 enum {
 	OPT_INCIDENT = 256, OPT_VOLUME, OPT_DEVICE, OPT_EMANIFEST, OPT_BASELINE, OPT_STRIP,
 	OPT_OUT, OPT_CLOG, OPT_EXAMINER, OPT_PARTITION, OPT_WORKERS, OPT_NODEVHASH,
 	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP, OPT_WAIT,
-	OPT_OPENSSL,
+	OPT_OPENSSL, OPT_FROMTAGS, OPT_INSTANCE, OPT_REGION, OPT_ENDPOINT, OPT_CABUNDLE,
+	OPT_DEVROOT,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +135,12 @@ static const struct option long_opts[] = {
 	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	{"expect-head", required_argument, NULL, OPT_EXPECT},
 	{"wait-device", required_argument, NULL, OPT_WAIT},
+	{"from-tags", no_argument, NULL, OPT_FROMTAGS},
+	{"instance-id", required_argument, NULL, OPT_INSTANCE},
+	{"region", required_argument, NULL, OPT_REGION},
+	{"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
+	{"ca-bundle", required_argument, NULL, OPT_CABUNDLE},
+	{"dev-root", required_argument, NULL, OPT_DEVROOT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -127,6 +153,9 @@ typedef struct args {
 	size_t ndev;
 	const char *emanifest;
 	const char *sysfs;
+	const char *dev_root;
+	int from_tags;
+	struct disctags_opts tags;
 	const char *expect;
 	const char *format;
 	long wait_device;
@@ -200,6 +229,12 @@ static int parse_args(int argc, char **argv, args *a)
 		case OPT_FAILFIND: a->o.fail_on_findings = 1; break;
 		case OPT_FORMAT: a->format = optarg; break;
 		case OPT_SYSFS: a->sysfs = optarg; break;
+		case OPT_DEVROOT: a->dev_root = optarg; break;
+		case OPT_FROMTAGS: a->from_tags = 1; break;
+		case OPT_INSTANCE: a->tags.instance_id = optarg; break;
+		case OPT_REGION: a->tags.region = optarg; break;
+		case OPT_ENDPOINT: a->tags.endpoint_url = optarg; break;
+		case OPT_CABUNDLE: a->tags.ca_bundle = optarg; break;
 		case OPT_EXPECT: a->expect = optarg; break;
 		case OPT_WAIT:
 			if (parse_num(optarg, 0, 3600, &v)) {
@@ -264,7 +299,7 @@ static sg_err wait_volume(const args *a, const char *vol, char *dev, size_t devl
 	time_t until = time(NULL) + a->wait_device;
 	int said = 0;
 	for (;;) {
-		sg_err rc = disc_volume(a->sysfs, vol, dev, devlen, err, errlen);
+		sg_err rc = disc_volume(a->sysfs, a->dev_root, vol, dev, devlen, err, errlen);
 		if (rc != SG_ERR_NOTFOUND || time(NULL) >= until)
 			return rc;
 		if (!said++)
@@ -274,13 +309,47 @@ static sg_err wait_volume(const args *a, const char *vol, char *dev, size_t devl
 	}
 }
 
-/* Resolve --incident/--volume/--device into sources; -1 with a message. */
-static int resolve_sources(args *a, char *err, size_t errlen)
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+/* Sources for the volumes of an evidence manifest or of the tag lookup. */
+static int add_volumes(args *a, json_t *vols, char *err, size_t errlen)
 {
 	char dev[4096], norm[32];
+	size_t i;
+	json_t *vj;
+	json_array_foreach(vols, i, vj) {
+		const char *id = jstr(vj, "volume_id");
+		if (fx_volid_normalise(id, strlen(id), norm, sizeof norm)) {
+			snprintf(err, errlen, "'%s' is not an EBS volume id", id);
+			return -1;
+		}
+		sg_err rc = wait_volume(a, norm, dev, sizeof dev, err, errlen);
+		json_t *att = json_object_get(vj, "attachment");
+		if (rc == SG_ERR_NOTFOUND && att)
+			snprintf(err, errlen, "EC2 says volume %s is attached to this instance %s as %s "
+			         "(%s), but no NVMe device here has its serial after %lds (--wait-device)",
+			         norm, jstr(vj, "instance_id"), jstr(att, "device"), jstr(att, "state"),
+			         a->wait_device);
+		if (rc || add_source(&a->o, dev, norm, vj))
+			return -1;
+	}
+	return 0;
+}
+
+/* --incident ID: its evidence manifest, or (--from-tags) EC2's answer. */
+static int incident_sources(args *a, char *err, size_t errlen)
+{
 	json_t *vols = NULL;
-	if (a->o.incident && !a->nvol && !a->ndev) {
-		char path[4096];
+	char path[4096], here[32];
+	if (a->from_tags) {
+		a->tags.incident = a->o.incident;
+		if (disctags_find(&a->tags, &vols, here, err, errlen))
+			return -1;
+	} else {
 		if (!a->emanifest) {
 			for (const char *p = a->o.incident; *p; p++)
 				if (*p == '/' || *p == '\\') {
@@ -289,21 +358,33 @@ static int resolve_sources(args *a, char *err, size_t errlen)
 				}
 			snprintf(path, sizeof path, "/var/lib/ssrfguard/evidence/%s.json", a->o.incident);
 		}
-		if (disc_incident(a->emanifest ? a->emanifest : path, a->o.incident, &vols, err, errlen))
-			return -1;
-		size_t i;
-		json_t *vj;
-		json_array_foreach(vols, i, vj) {
-			const char *id = json_string_value(json_object_get(vj, "volume_id"));
-			fx_volid_normalise(id, strlen(id), norm, sizeof norm);
-			if (wait_volume(a, norm, dev, sizeof dev, err, errlen) ||
-			    add_source(&a->o, dev, norm, vj)) {
-				json_decref(vols);
-				return -1;
-			}
+		sg_err rc = disc_incident(a->emanifest ? a->emanifest : path, a->o.incident, &vols,
+		                          err, errlen);
+		if (rc == SG_ERR_NOTFOUND && !a->emanifest) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, " (or ask EC2 for the volumes tagged "
+			         "IncidentId=%s: --from-tags)", a->o.incident);
 		}
-		json_decref(vols);
+		if (rc)
+			return -1;
 	}
+	int rc = add_volumes(a, vols, err, errlen);
+	json_decref(vols);
+	return rc;
+}
+
+/* Resolve --incident/--volume/--device into sources; -1 with a message. */
+static int resolve_sources(args *a, char *err, size_t errlen)
+{
+	char dev[4096], norm[32];
+	if (a->from_tags && (!a->o.incident || a->nvol || a->emanifest)) {
+		snprintf(err, errlen, "--from-tags finds the volumes of --incident ID: it needs "
+		         "--incident and takes no --volume or --evidence-manifest");
+		return -1;
+	}
+	if (a->o.incident && ((!a->nvol && !a->ndev) || a->from_tags) &&
+	    incident_sources(a, err, errlen))
+		return -1;
 	for (size_t i = 0; i < a->nvol; i++) {
 		if (fx_volid_normalise(a->volumes[i], strlen(a->volumes[i]), norm, sizeof norm)) {
 			snprintf(err, errlen, "'%s' is not an EBS volume id", a->volumes[i]);
@@ -320,7 +401,7 @@ static int resolve_sources(args *a, char *err, size_t errlen)
 		}
 	if (!a->o.nsrc) {
 		snprintf(err, errlen, "no evidence: give --volume, --device, or --incident with an "
-		         "evidence manifest");
+		         "evidence manifest or --from-tags");
 		return -1;
 	}
 	return 0;
@@ -436,8 +517,9 @@ static int run_discover(int argc, char **argv)
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < a.o.nsrc; i++)
-		json_array_append_new(arr, json_pack("{s:s,s:s?}", "device", a.o.src[i].device,
-		                                     "volume_id", a.o.src[i].volume_id));
+		json_array_append_new(arr, json_pack("{s:s,s:s?,s:O*}", "device", a.o.src[i].device,
+		                                     "volume_id", a.o.src[i].volume_id,
+		                                     "source", a.o.src[i].info));
 	json_t *o = json_pack("{s:s,s:o}", "status", "ok", "evidence", arr);
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (s)

@@ -437,6 +437,14 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 			err = md_kv(out, "device", jstr(ev, "device"), 1);
 		if (!err)
 			err = md_kv(out, "volume", jstr(ev, "volume_id"), 0);
+		/* where the volume came from (evidence manifest or the responder's tags) */
+		static const char *const from[][2] = {
+			{"source snapshot", "snapshot_id"}, {"source volume", "source_volume"},
+			{"source instance", "source_instance"}, {"source device", "source_device"},
+			{"found by", "found_by"}};
+		const json_t *src = json_object_get(ev, "source");
+		for (size_t k = 0; !err && k < sizeof from / sizeof from[0]; k++)
+			err = md_kv(out, from[k][0], jstr(src, from[k][1]), k < 4);
 		if (!err)
 			err = fx_buf_printf(out, "| size | %" JSON_INTEGER_FORMAT " bytes |\n",
 			                    json_integer_value(json_object_get(ev, "size")));

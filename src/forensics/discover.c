@@ -9,8 +9,8 @@
 
 #include "forensics/fsprobe.h"
 
-sg_err disc_volume(const char *sysfs_root, const char *volume_id, char *dev, size_t devlen,
-                   char *err, size_t errlen)
+sg_err disc_volume(const char *sysfs_root, const char *dev_root, const char *volume_id,
+                   char *dev, size_t devlen, char *err, size_t errlen)
 {
 	char want[32];
 	if (fx_volid_normalise(volume_id, strlen(volume_id), want, sizeof want)) {
@@ -39,7 +39,7 @@ sg_err disc_volume(const char *sysfs_root, const char *volume_id, char *dev, siz
 		serial[n] = 0;
 		char got[32];
 		if (fx_volid_normalise(serial, n, got, sizeof got) == SG_OK && !strcmp(got, want)) {
-			snprintf(dev, devlen, "/dev/%s", de->d_name);
+			snprintf(dev, devlen, "%s/%s", dev_root ? dev_root : "/dev", de->d_name);
 			rc = SG_OK;
 			break;
 		}

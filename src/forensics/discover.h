@@ -5,7 +5,8 @@
  * On Nitro instances an EBS volume is an NVMe namespace whose controller
  * serial is the volume id without its dash ("vol0123456789abcdef0").
  * disc_volume() scans SYSFS/block/nvme* /device/serial (sysfs_root is "/sys"
- * outside tests) and gives "/dev/NAME".  SG_ERR_NOTFOUND when no device
+ * outside tests) and gives "DEV_ROOT/NAME" (dev_root NULL: "/dev"; tests
+ * point it at a directory of images).  SG_ERR_NOTFOUND when no device
  * carries the volume.
  *
  * disc_incident() reads an evidence manifest
@@ -21,8 +22,8 @@
 
 #include "ssrfguard/error.h"
 
-sg_err disc_volume(const char *sysfs_root, const char *volume_id, char *dev, size_t devlen,
-                   char *err, size_t errlen);
+sg_err disc_volume(const char *sysfs_root, const char *dev_root, const char *volume_id,
+                   char *dev, size_t devlen, char *err, size_t errlen);
 
 sg_err disc_incident(const char *path, const char *incident, json_t **vols,
                      char *err, size_t errlen);

@@ -488,8 +488,33 @@ static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, TSK_INUM_T inum, size_t n
 	return drop;
 }
 
+/* A directory larger than the whole file system is corrupt, and libtsk
+ * would spend minutes building and reading its (sparse) block list: a
+ * fuzzed 38 KB ext2 image whose root claimed 4 GiB took 75 s.  1 when the
+ * directory at inum may be opened. */
+static int dir_size_sane(walker *w, dir_item *d)
+{
+	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, d->inum);
+	if (!f) {
+		tsk_error_reset();
+		return 1; /* tsk_fs_dir_open_meta reports it */
+	}
+	uint64_t fs_bytes = (uint64_t)w->fs->block_count <= UINT64_MAX / w->fs->block_size
+	                    ? (uint64_t)w->fs->block_count * w->fs->block_size : UINT64_MAX;
+	uint64_t size = f->meta && f->meta->size > 0 ? (uint64_t)f->meta->size : 0;
+	tsk_fs_file_close(f);
+	if (size <= fs_bytes)
+		return 1;
+	walk_warn(w->st, "directory inode %" PRIuINUM " (%.*s) claims %" PRIu64 " bytes, more than "
+	          "the whole file system (%" PRIu64 "): corrupt, not read", d->inum,
+	          (int)(d->len < 200 ? d->len : 200), d->path, size, fs_bytes);
+	return 0;
+}
+
 static sg_err walk_dir(walker *w, dir_item *d)
 {
+	if (!dir_size_sane(w, d))
+		return SG_OK;
 	TSK_FS_DIR *dir = tsk_fs_dir_open_meta(w->fs, d->inum);
 	if (!dir) {
 		walk_warn(w->st, "cannot read directory inode %" PRIuINUM " (%.*s): %s", d->inum,

@@ -25,6 +25,13 @@ check "directory: says so" grep -q "is a directory" "$WORK/directory.err"
 truncate -s 8M "$WORK/zero.img"
 run nofs 2 examine --device "$WORK/zero.img" --out "$WORK/o-nofs"
 check "nofs: the report says no file system" grep -q "no file system" "$WORK/o-nofs/report.json"
+# a fuzzed ext2 image whose root directory claims 4 GiB on a 128 KiB file
+# system: libtsk alone spent 75 s on it; refused at once, said in the report
+cp "$HERE/../../../fuzz/corpus/fx_walk/ext2-root-dir-claims-4GiB" "$WORK/hugedir.img"
+t0=$(date +%s)
+run hugedir "0 2" examine --device "$WORK/hugedir.img" --out "$WORK/o-hugedir" --no-device-hash
+check "hugedir: done within 10 s" test $(( $(date +%s) - t0 )) -lt 10
+check "hugedir: the report names the corrupt directory" grep -q "more than the whole file system" "$WORK/o-hugedir/report.json"
 run usage 2 examine --device "$WORK/zero.img"
 run noevidence 2 examine --out "$WORK/o-none"
 run badvol 2 examine --volume vol-nothex --out "$WORK/o-badvol"

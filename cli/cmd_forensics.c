@@ -17,6 +17,7 @@
 #include "forensics/disctags.h"
 #include "forensics/examine.h"
 #include "forensics/fsprobe.h"
+#include "forensics/memcap.h"
 #include "forensics/sha256x2.h"
 
 #define MAX_SOURCES 64
@@ -71,6 +72,8 @@ static const char examine_help[] =
 	"  --no-device-hash         skip the whole-device acquisition hash\n"
 	"  --openssl-only           hash files with OpenSSL alone, not the two-lane\n"
 	"                           SHA-NI code (a cross-check of the fast path)\n"
+	"  --max-memory MIB         memory ceiling while reading images (default half\n"
+	"                           the machine's memory, at least 1024)\n"
 	"  --timeline N             newest N change events in the report (default 200)\n"
 	"  --fail-on-findings       exit 1 when the diff finds anything\n"
 	"  --wait-device SECONDS    wait for a just-attached volume's device (default 120)\n"
@@ -84,6 +87,7 @@ static const char examine_help[] =
 static const char baseline_help[] =
 	"usage: ssrfguard forensics baseline (--device PATH | --volume vol-ID) --out FILE\n"
 	"            [--format jsonl|hashdeep] [--partition N] [--workers N] [--openssl-only]\n"
+	"            [--max-memory MIB]\n"
 	"            [--custody-log FILE] [--examiner NAME]\n"
 	"\n"
 	"Walks a known-good device or image read-only and writes its manifest\n"
@@ -111,7 +115,7 @@ enum {
 	OPT_INCIDENT = 256, OPT_VOLUME, OPT_DEVICE, OPT_EMANIFEST, OPT_BASELINE, OPT_STRIP,
 	OPT_OUT, OPT_CLOG, OPT_EXAMINER, OPT_PARTITION, OPT_WORKERS, OPT_NODEVHASH,
 	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP, OPT_WAIT,
-	OPT_OPENSSL, OPT_FROMTAGS, OPT_INSTANCE, OPT_REGION, OPT_ENDPOINT, OPT_CABUNDLE,
+	OPT_OPENSSL, OPT_MAXMEM, OPT_FROMTAGS, OPT_INSTANCE, OPT_REGION, OPT_ENDPOINT, OPT_CABUNDLE,
 	OPT_DEVROOT,
 };
 
@@ -129,6 +133,7 @@ static const struct option long_opts[] = {
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"no-device-hash", no_argument, NULL, OPT_NODEVHASH},
 	{"openssl-only", no_argument, NULL, OPT_OPENSSL},
+	{"max-memory", required_argument, NULL, OPT_MAXMEM},
 	{"timeline", required_argument, NULL, OPT_TIMELINE},
 	{"fail-on-findings", no_argument, NULL, OPT_FAILFIND},
 	{"format", required_argument, NULL, OPT_FORMAT},
@@ -159,6 +164,7 @@ typedef struct args {
 	const char *expect;
 	const char *format;
 	long wait_device;
+	long max_memory_mib; /* 0: memcap_default() */
 	int help;
 } args;
 
@@ -219,6 +225,14 @@ static int parse_args(int argc, char **argv, args *a)
 			break;
 		case OPT_NODEVHASH: a->o.no_device_hash = 1; break;
 		case OPT_OPENSSL: sha2x_set_accel(0); break;
+		case OPT_MAXMEM:
+			if (parse_num(optarg, 256, 1L << 24, &v)) {
+				fprintf(stderr, "ssrfguard forensics: bad --max-memory '%s' (MiB, 256 or more)\n",
+				        optarg);
+				return -1;
+			}
+			a->max_memory_mib = v;
+			break;
 		case OPT_TIMELINE:
 			if (parse_num(optarg, 0, 100000, &v)) {
 				fprintf(stderr, "ssrfguard forensics: bad --timeline '%s'\n", optarg);
@@ -453,6 +467,13 @@ static int run_examine(int argc, char **argv, int baseline)
 		fail_json(err);
 		rc = 2;
 	} else {
+		/* From here on, the images are read: hostile ones must not take
+		 * the forensic instance's memory with them (memcap.h). */
+		uint64_t cap = a.max_memory_mib ? (uint64_t)a.max_memory_mib << 20 : memcap_default();
+		sg_err me = memcap_set(cap);
+		if (me && me != SG_ERR_UNSUPPORTED)
+			fprintf(stderr, "ssrfguard forensics: warning: cannot cap memory at %llu MiB: %s\n",
+			        (unsigned long long)(cap >> 20), strerror(errno));
 		rc = baseline ? exam_baseline(&a.o) : exam_run(&a.o);
 	}
 	free_sources(&a.o);

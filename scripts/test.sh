@@ -12,7 +12,7 @@ rc=0
 meson test -C build --print-errorlogs --num-processes 2 || rc=1
 # allocator_may_return_null: libtsk asks for absurd sizes on corrupt images and
 # copes with NULL, as it does without ASan; the abort would hide that path.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:max_allocation_size_mb=2048 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite heavy \
   --timeout-multiplier 3 || rc=1

@@ -3,17 +3,25 @@
 #include <stdint.h>
 
 #include "forensics/fsprobe.h"
+#include "forensics/memcap.h"
 #include "forensics/walk.h"
 
-/* libtsk asks calloc for absurd sizes on corrupt images and copes with NULL. */
+/* libtsk asks calloc for absurd sizes on corrupt images (3 GiB for one
+ * inode) and copes with NULL: refuse them, as `forensics examine` does
+ * with its memory ceiling (memcap.h; under ASan, max_allocation_size_mb). */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-	return "allocator_may_return_null=1";
+	return "allocator_may_return_null=1:max_allocation_size_mb=1024";
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static int capped;
+	if (!capped) {
+		memcap_set(2048ull << 20);
+		capped = 1;
+	}
 	fx_fsprobe_result pr;
 	fx_fsprobe(data, size, &pr);
 	if (size < 512 || size > (16u << 20))

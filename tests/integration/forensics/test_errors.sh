@@ -32,6 +32,14 @@ t0=$(date +%s)
 run hugedir "0 2" examine --device "$WORK/hugedir.img" --out "$WORK/o-hugedir" --no-device-hash
 check "hugedir: done within 10 s" test $(( $(date +%s) - t0 )) -lt 10
 check "hugedir: the report names the corrupt directory" grep -q "more than the whole file system" "$WORK/o-hugedir/report.json"
+# a fuzzed ext4 image on which one inode lookup makes libtsk calloc 3 GiB,
+# twice: under the memory ceiling the allocation fails, the report is written
+cp "$HERE/../../../fuzz/corpus/fx_walk/ext4-inode-asks-libtsk-for-3GiB" "$WORK/membomb.img"
+/usr/bin/time -f %M -o "$WORK/membomb.rss" \
+  timeout 60 "$SG" forensics examine --device "$WORK/membomb.img" --out "$WORK/o-membomb" \
+  --no-device-hash --max-memory 1024 >"$WORK/membomb.out" 2>"$WORK/membomb.err"
+check "membomb: report written" test -s "$WORK/o-membomb/report.json"
+check "membomb: peak memory under 1 GiB ($(tail -1 "$WORK/membomb.rss") KiB)" test "$(tail -1 "$WORK/membomb.rss")" -lt 1048576
 run usage 2 examine --device "$WORK/zero.img"
 run noevidence 2 examine --out "$WORK/o-none"
 run badvol 2 examine --volume vol-nothex --out "$WORK/o-badvol"

@@ -278,11 +278,17 @@ static sg_err add_streams(walker *w, TSK_FS_FILE *f, size_t base)
 	return SG_OK;
 }
 
+/* What the file system can hold: its blocks, but no more than the device
+ * has after its start (a corrupt superblock claims 10^19 blocks). */
 static uint64_t fs_bytes(const walker *w)
 {
 	uint64_t bs = w->fs->block_size;
-	return bs && (uint64_t)w->fs->block_count <= UINT64_MAX / bs ? (uint64_t)w->fs->block_count * bs
-	                                                             : UINT64_MAX;
+	uint64_t fs = bs && (uint64_t)w->fs->block_count <= UINT64_MAX / bs
+	              ? (uint64_t)w->fs->block_count * bs : UINT64_MAX;
+	uint64_t dev = w->fs->img_info->size > 0 ? (uint64_t)w->fs->img_info->size : 0;
+	uint64_t off = w->fs->offset > 0 ? (uint64_t)w->fs->offset : 0;
+	dev = dev > off ? dev - off : 0;
+	return fs < dev ? fs : dev;
 }
 
 /* An ext2/3-style file (block pointers, not extents) larger than the whole

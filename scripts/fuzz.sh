@@ -4,8 +4,9 @@
 # Crashes land in build-fuzz/crashes/; minimise them and add them to the
 # corpus once fixed.  fx_walk: libtsk 4.11 itself leaks 1 KiB on some
 # corrupt ext4 directories (docs/forensics.md, Known limits) and libFuzzer
-# stops there; pass -detect_leaks=0 to fuzz past it (the tests' ASan replay
-# of the corpus still checks our own leaks).
+# stops there; to fuzz past it run
+#   ASAN_OPTIONS=detect_leaks=0 scripts/fuzz.sh fx_walk 300 -detect_leaks=0
+# (the tests' ASan replay of the corpus still checks our own leaks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:?usage: scripts/fuzz.sh NAME [SECONDS [LIBFUZZER_FLAGS...]]}

@@ -98,6 +98,7 @@ typedef struct dir_item {
 	TSK_INUM_T inum;
 	char *path; /* without prefix, "" for the root */
 	size_t len;
+	uint64_t size; /* what its inode claims, checked before libtsk opens it */
 } dir_item;
 
 typedef struct walker {
@@ -116,7 +117,7 @@ typedef struct walker {
 	uint64_t bogus;     /* untyped names dropped (htree index blocks) */
 } walker;
 
-static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len)
+static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len, uint64_t size)
 {
 	if (w->sn == w->scap) {
 		size_t cap = w->scap ? w->scap * 2 : 64;
@@ -132,6 +133,7 @@ static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len)
 	w->stack[w->sn].inum = inum;
 	w->stack[w->sn].path = p;
 	w->stack[w->sn].len = len;
+	w->stack[w->sn].size = size;
 	w->sn++;
 	return SG_OK;
 }
@@ -518,24 +520,22 @@ static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, TSK_INUM_T inum, size_t n
 	return drop;
 }
 
+static uint64_t meta_size(const TSK_FS_FILE *f)
+{
+	return f && f->meta && f->meta->size > 0 ? (uint64_t)f->meta->size : 0;
+}
+
 /* A directory larger than the whole file system is corrupt, and libtsk
  * would spend minutes building and reading its (sparse) block list: a
  * fuzzed 38 KB ext2 image whose root claimed 4 GiB took 75 s.  1 when the
- * directory at inum may be opened. */
-static int dir_size_sane(walker *w, dir_item *d)
+ * directory may be opened. */
+static int dir_size_sane(walker *w, const dir_item *d)
 {
-	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, d->inum);
-	if (!f) {
-		tsk_error_reset();
-		return 1; /* tsk_fs_dir_open_meta reports it */
-	}
-	uint64_t size = f->meta && f->meta->size > 0 ? (uint64_t)f->meta->size : 0;
-	tsk_fs_file_close(f);
-	if (size <= fs_bytes(w))
+	if (d->size <= fs_bytes(w))
 		return 1;
 	walk_warn(w->st, "directory inode %" PRIuINUM " (%.*s) claims %" PRIu64 " bytes, more than "
 	          "the whole file system (%" PRIu64 "): corrupt, not read", d->inum,
-	          (int)(d->len < 200 ? d->len : 200), d->path, size, fs_bytes(w));
+	          (int)(d->len < 200 ? d->len : 200), d->path, d->size, fs_bytes(w));
 	return 0;
 }
 
@@ -590,7 +590,7 @@ static sg_err walk_dir(walker *w, dir_item *d)
 					    fx_buf_add(&sub, nm->name, nl))
 						err = SG_ERR_NOMEM;
 					else if (sub.len <= WALK_PATH_MAX)
-						err = push_dir(w, nm->meta_addr, sub.p, sub.len);
+						err = push_dir(w, nm->meta_addr, sub.p, sub.len, meta_size(f));
 					fx_buf_free(&sub);
 				}
 			}
@@ -662,7 +662,12 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		rc = SG_ERR_NOMEM;
 		goto done;
 	}
-	if (inum_set_add(&w.seen, w.fs->root_inum) < 0 || push_dir(&w, w.fs->root_inum, "", 0)) {
+	TSK_FS_FILE *root = tsk_fs_file_open_meta(w.fs, NULL, w.fs->root_inum);
+	uint64_t root_size = meta_size(root); /* 0 unreadable: tsk_fs_dir_open_meta says why */
+	tsk_fs_file_close(root);
+	tsk_error_reset();
+	if (inum_set_add(&w.seen, w.fs->root_inum) < 0 ||
+	    push_dir(&w, w.fs->root_inum, "", 0, root_size)) {
 		rc = SG_ERR_NOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto done;

@@ -32,6 +32,11 @@ const srvcfg_key srvcfg_keys[] = {
 	{"client_timeout_s", "S", "client idle timeout and deadline for a whole request head"
 	                           " (default 10)"},
 	{"max_request_bytes", "BYTES", "client request line + headers (default 8192), else 400/413"},
+	{"max_connections", "N", "client connections held open (default 0: the descriptor limit"
+	                         " less what fetches need); at the limit the oldest idle one"
+	                         " is closed"},
+	{"max_reply_bytes", "BYTES", "upstream bodies and answers not yet written to clients,"
+	                             " all together (default 268435456), else 503"},
 	{"dns_cache_s", "S", "reuse judged DNS answers this long (default 60, at most 300;"
 	                     " 0 = never)"},
 	{"drain_s", "S", "on SIGTERM wait at most this long for in-flight fetches (default 15)"},
@@ -81,6 +86,7 @@ sg_err srvcfg_init(srvcfg *c)
 	c->max_queue = 4096;
 	c->client_timeout_s = 10;
 	c->max_request_bytes = 8192;
+	c->max_reply_bytes = (int64_t)256 << 20;
 	c->dns_cache_s = 60;
 	c->drain_s = 15;
 	c->lease_ms = 60000;
@@ -193,6 +199,8 @@ static const struct numkey numkeys[] = {
 	NK(max_queue, 0, 1000000),
 	NK(client_timeout_s, 1, 3600),
 	NK(max_request_bytes, 256, 1 << 20),
+	NK(max_connections, 0, 10000000),
+	NK(max_reply_bytes, 1 << 20, (int64_t)1 << 40),
 	NK(dns_cache_s, 0, 86400),
 	NK(drain_s, 0, 3600),
 	NK(lease_ms, 1000, 86400 * 1000),

@@ -46,6 +46,10 @@ typedef struct srvcfg {
 	int64_t max_queue;       /* waiting fetches; beyond that 503 */
 	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
 	int64_t max_request_bytes;/* client request line + headers */
+	int64_t max_connections; /* client connections; 0 = what the descriptor
+	                            limit leaves (conn.c) */
+	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
+	                            clients, all together */
 	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
 	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */

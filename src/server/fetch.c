@@ -155,6 +155,10 @@ sg_err fetch_init(struct srv *s)
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	/* The connection cache: idle upstream connections kept for reuse. */
 	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
+	char via[64];
+	snprintf(via, sizeof via, "Via: 1.1 %s", s->via_token);
+	if (!(s->out_headers = curl_slist_append(NULL, via)))
+		return SG_ERR_NOMEM;
 	return SG_OK;
 }
 
@@ -181,9 +185,27 @@ void fetch_cleanup(struct srv *s)
 	}
 	dnsc_free(s->dcache);
 	s->dcache = NULL;
+	curl_slist_free_all(s->out_headers); /* after every easy handle */
+	s->out_headers = NULL;
 }
 
 /* ---- per-transfer callbacks ---- */
+
+/* Bodies of running fetches and answers not yet written to slow clients
+ * share one budget, max_reply_bytes: a fetch that would exceed it ends
+ * with 503 instead of growing memory without bound. */
+static int over_budget(const struct srv *s, size_t more)
+{
+	size_t held = s->fetch_bytes + conn_out_bytes(s);
+	size_t cap = (size_t)s->cfg->max_reply_bytes;
+	return held > cap || more > cap - held;
+}
+
+static void body_reset(job *j)
+{
+	j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes : j->s->fetch_bytes;
+	j->body_bytes = 0;
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -193,20 +215,41 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 		j->too_big = 1;
 		return 0;
 	}
+	if (over_budget(j->s, len)) {
+		j->over_budget = 1;
+		return 0;
+	}
 	if (evbuffer_add(j->body, p, len) != 0)
 		return 0;
 	j->body_bytes += len;
+	j->s->fetch_bytes += len;
 	return len;
+}
+
+/* A status line "HTTP/x yyy": an interim 1xx other than 100 Continue (101
+ * Switching Protocols above all: the raw stream after it is no HTTP answer)
+ * is never passed on: the fetch ends with 502. */
+static int bad_interim(const char *p, size_t len)
+{
+	if (len < 12 || memcmp(p, "HTTP/", 5))
+		return 0;
+	const char *sp = memchr(p, ' ', len);
+	if (!sp || (size_t)(sp - p) + 4 > len)
+		return 0;
+	return sp[1] == '1' && !(sp[2] == '0' && sp[3] == '0');
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	job *j = ud;
 	size_t len = size * n;
-	(void)p;
 	j->hdr_bytes += len;
 	if (j->hdr_bytes > (size_t)j->s->cfg->max_header_bytes) {
 		j->hdr_too_big = 1;
+		return 0;
+	}
+	if (bad_interim(p, len)) {
+		j->bad_interim = 1;
 		return 0;
 	}
 	return len;
@@ -236,6 +279,12 @@ static void judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *
 {
 	const char *host = j->hopv.needs_resolve ? j->hopv.host : NULL;
 	sg_check_addr(j->s->policy, sa, len, host, v); /* on error v blocks */
+	if (v->action == SG_ALLOW && self_is_own(j->s, sa, len)) {
+		v->action = SG_BLOCK;
+		v->category = SG_CAT_DENIED;
+		snprintf(v->rule, sizeof v->rule, "self:listener");
+		snprintf(v->reason, sizeof v->reason, "the destination is this service's own listener");
+	}
 	char txt[INET6_ADDRSTRLEN] = "";
 	if (v->addr[0])
 		add_addr(j, v->addr);
@@ -350,6 +399,7 @@ static CURL *easy_setup(job *j)
 	 * This only bounds how long a pin stays in curl's cache afterwards. */
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)SRV_CURL_PIN_S);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssrfguard/0.1");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->s->out_headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -419,8 +469,9 @@ static void transfer(job *j)
 		return;
 	}
 	evbuffer_drain(j->body, evbuffer_get_length(j->body));
-	j->body_bytes = j->hdr_bytes = 0;
-	j->too_big = j->hdr_too_big = 0;
+	body_reset(j);
+	j->hdr_bytes = 0;
+	j->too_big = j->hdr_too_big = j->bad_interim = j->over_budget = 0;
 
 	struct curl_slist *pins = NULL, *t;
 	int same = j->pinned && j->pin_host[0] && j->pin_port == j->hopv.port &&
@@ -666,21 +717,57 @@ static void start(job *j)
 		transfer(j);
 }
 
+/* Take a running job off the loop: its lookup or its transfer. */
+static void stop_running(job *j)
+{
+	unlink_running(j->s, j);
+	if (j->dq || j->dns_done) {
+		dns_detach(j);
+		if (j->dns_res)
+			evutil_freeaddrinfo(j->dns_res);
+		j->dns_res = NULL;
+		j->dns_done = 0;
+		if (j->dns_ev)
+			event_del(j->dns_ev);
+	} else if (j->easy) {
+		curl_multi_remove_handle(j->s->multi, j->easy);
+	}
+}
+
 void fetch_abandon(struct srv *s)
 {
 	while (s->running) {
 		job *j = s->running;
-		unlink_running(s, j);
-		if (j->dq || j->dns_done) {
-			dns_detach(j);
-			if (j->dns_res)
-				evutil_freeaddrinfo(j->dns_res);
-			j->dns_res = NULL;
-		} else {
-			curl_multi_remove_handle(s->multi, j->easy);
-		}
+		stop_running(j);
 		srv_job_free(j); /* its request dies with evhttp */
 	}
+}
+
+static void unqueue(struct srv *s, job *j)
+{
+	for (job **pp = &s->q_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			if (s->q_tail == j)
+				s->q_tail = prev;
+			j->next = NULL;
+			s->queued--;
+			return;
+		}
+}
+
+void fetch_cancel(job *j)
+{
+	struct srv *s = j->s;
+	if (!j->started) {
+		unqueue(s, j);
+		srv_reply_error(j, 499, "the client closed the connection");
+		srv_job_free(j);
+		srv_check_drained(s);
+		return;
+	}
+	stop_running(j);
+	finish_error(j, 499, "the client closed the connection");
 }
 
 static void release_slot(struct srv *s)
@@ -824,6 +911,10 @@ static void done_ok(job *j)
 		finish_error(j, 502, "upstream sent no valid HTTP status");
 		return;
 	}
+	if (code < 200) {
+		finish_error(j, 502, "upstream answered with an interim (1xx) status only");
+		return;
+	}
 	char ct[200];
 	content_type(j->easy, ct, sizeof ct);
 	evhttp_add_header(evhttp_request_get_output_headers(j->req), "Content-Security-Policy",
@@ -873,7 +964,11 @@ static void fetch_done(job *j, CURLcode rc)
 	default:
 		break;
 	}
-	if (j->too_big) {
+	if (j->bad_interim) {
+		finish_error(j, 502, "upstream switched protocols or sent an unexpected 1xx status");
+	} else if (j->over_budget) {
+		finish_error(j, 503, "too many answers waiting for slow clients; try again later");
+	} else if (j->too_big) {
 		snprintf(msg, sizeof msg, "upstream response larger than %lld bytes",
 		         (long long)s->cfg->max_body);
 		finish_error(j, 502, msg);

@@ -71,11 +71,33 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "# HELP ssrfguard_fetches_queued Fetches waiting for a slot.\n"
 	                       "# TYPE ssrfguard_fetches_queued gauge\n"
 	                       "ssrfguard_fetches_queued %zu\n", s->inflight, s->queued);
+	conn_stats_t cs;
+	conn_stats(s, &cs);
 	evbuffer_add_printf(o, "# HELP ssrfguard_slow_clients_dropped_total Clients that did not send "
 	                       "a request head within client_timeout_s.\n"
 	                       "# TYPE ssrfguard_slow_clients_dropped_total counter\n"
 	                       "ssrfguard_slow_clients_dropped_total %llu\n",
-	                    (unsigned long long)conn_dropped(s));
+	                    (unsigned long long)cs.dropped);
+	evbuffer_add_printf(o, "# HELP ssrfguard_client_connections Client connections open.\n"
+	                       "# TYPE ssrfguard_client_connections gauge\n"
+	                       "ssrfguard_client_connections %zu\n"
+	                       "# HELP ssrfguard_client_connections_limit max_connections in effect.\n"
+	                       "# TYPE ssrfguard_client_connections_limit gauge\n"
+	                       "ssrfguard_client_connections_limit %zu\n"
+	                       "# HELP ssrfguard_idle_clients_evicted_total Idle connections closed to "
+	                       "make room at the limit.\n"
+	                       "# TYPE ssrfguard_idle_clients_evicted_total counter\n"
+	                       "ssrfguard_idle_clients_evicted_total %llu\n"
+	                       "# HELP ssrfguard_accept_paused_total Times accepting paused (limit "
+	                       "reached or accept() failed).\n"
+	                       "# TYPE ssrfguard_accept_paused_total counter\n"
+	                       "ssrfguard_accept_paused_total %llu\n"
+	                       "# HELP ssrfguard_reply_bytes Bytes of upstream bodies and answers "
+	                       "held for clients (max_reply_bytes bounds them).\n"
+	                       "# TYPE ssrfguard_reply_bytes gauge\n"
+	                       "ssrfguard_reply_bytes %zu\n",
+	                    cs.open, cs.limit, (unsigned long long)cs.evicted,
+	                    (unsigned long long)cs.accept_pauses, cs.out_bytes + s->fetch_bytes);
 	evbuffer_add_printf(o, "# HELP ssrfguard_store_commits_total Incident batches committed.\n"
 	                       "# TYPE ssrfguard_store_commits_total counter\n"
 	                       "ssrfguard_store_commits_total %llu\n"

@@ -10,6 +10,10 @@
 #include <event2/keyvalq_struct.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +51,7 @@ void srv_job_free(job *j)
 {
 	if (!j)
 		return;
+	conn_unwatch(j);
 	if (j->easy)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->pins); /* after the handle that points at it */
@@ -54,8 +59,11 @@ void srv_job_free(job *j)
 		event_free(j->dns_ev);
 	if (j->dns_res)
 		evutil_freeaddrinfo(j->dns_res);
-	if (j->body)
+	if (j->body) {
+		j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes
+		                                                        : j->s->fetch_bytes;
 		evbuffer_free(j->body);
+	}
 	free(j->request);
 	free(j->headers);
 	free(j->raw_url);
@@ -69,8 +77,6 @@ static void on_reply_done(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
 	conn_answered(s, req);
-	if (s->replying)
-		s->replying--;
 	srv_check_drained(s);
 }
 
@@ -85,7 +91,7 @@ static void send_reply(struct srv *s, struct evhttp_request *req, int code, cons
 	if (s->draining)
 		evhttp_add_header(h, "Connection", "close");
 	if (evhttp_request_get_connection(req)) {
-		s->replying++;
+		conn_replying(s, req);
 		evhttp_request_set_on_complete_cb(req, on_reply_done, s);
 	}
 	evhttp_send_reply(req, code, reason, body);
@@ -110,6 +116,7 @@ static const char *reason_of(int code)
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
+	case 508: return "Loop Detected";
 	default: return code < 300 ? "OK" : code < 400 ? "Redirect" : code < 500 ? "Client Error"
 	                                                             : "Server Error";
 	}
@@ -143,6 +150,7 @@ void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const
 {
 	struct srv *s = j->s;
 	size_t n = body ? evbuffer_get_length(body) : 0;
+	conn_unwatch(j);
 	metrics_count(s, ROUTE_GO, code);
 	srv_log_request(j, code, n, decision);
 	send_reply(s, j->req, code, reason_of(code), ctype, body);
@@ -154,15 +162,17 @@ void srv_reply_error(job *j, int code, const char *msg)
 	char mem[1024];
 	tbuf b;
 	tb_init(&b, mem, sizeof mem);
-	const char *err = code == 400 ? "bad_request" : code == 502 ? "bad_gateway"
-	                : code == 503 ? "unavailable" : code == 504 ? "gateway_timeout" : "error";
+	const char *err = code == 400 ? "bad_request" : code == 499 ? "client_closed"
+	                : code == 502 ? "bad_gateway" : code == 503 ? "unavailable"
+	                : code == 504 ? "gateway_timeout" : code == 508 ? "loop_detected" : "error";
 	tb_fmt(&b, "{\"error\":\"%s\",\"message\":", err);
 	tb_json(&b, msg, strlen(msg), 400);
 	tb_str(&b, "}\n");
 	struct evbuffer *body = evbuffer_new();
 	if (body)
 		evbuffer_add(body, b.p, b.len);
-	srv_reply(j, code, "application/json", body, code == 400 ? "reject" : "error");
+	srv_reply(j, code, "application/json", body, code == 400 ? "reject"
+	          : code == 499 ? "client_gone" : "error");
 	if (body)
 		evbuffer_free(body);
 }
@@ -181,40 +191,56 @@ static void reply_simple(struct srv *s, struct evhttp_request *req, int route, i
 
 void srv_check_drained(struct srv *s)
 {
-	if (s->draining && !s->inflight && !s->queued && !s->c_count && !s->replying)
+	if (s->draining && !s->inflight && !s->queued && !s->c_count && !conn_replying_count(s))
 		event_base_loopexit(s->base, NULL);
 }
 
 /* ---- /go ---- */
 
-static const char *const headers_of_note[] = {
-	"Host", "User-Agent", "Referer", "Origin", "X-Forwarded-For", "X-Real-IP",
-	"Forwarded", "Accept", "Content-Type",
+/* The headers kept as evidence, forwarding ones first, each with the most
+ * bytes of its value kept: every field is cut on its own ("..." marks a
+ * cut), so no header, however long or binary, can push another out. */
+static const struct {
+	const char *name;
+	size_t max;
+} headers_of_note[] = {
+	{"X-Forwarded-For", 512}, {"X-Real-IP", 64}, {"Forwarded", 512}, {"Host", 256},
+	{"User-Agent", 256}, {"Referer", 256}, {"Origin", 256}, {"Accept", 128},
+	{"Content-Type", 128},
 };
+
+/* Worst case of one field: its name and value at 6 output bytes per input
+ * byte (\u00XX), quotes, colon, comma and the "..." mark. */
+#define HDR_NAME_MAX 16
+#define HDR_FIELD_OUT(max) ((HDR_NAME_MAX + (max)) * 6 + 12)
+#define HDR_JSON_CAP (HDR_FIELD_OUT(512) * 9 + 4)
 
 static char *headers_json(struct evhttp_request *req)
 {
-	char mem[4096];
+	char *mem = malloc(HDR_JSON_CAP);
 	tbuf b;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	int first = 1;
-	tb_init(&b, mem, sizeof mem);
+	if (!mem)
+		return NULL;
+	tb_init(&b, mem, HDR_JSON_CAP);
 	tb_str(&b, "{");
 	for (size_t i = 0; i < sizeof headers_of_note / sizeof headers_of_note[0]; i++) {
-		const char *v = evhttp_find_header(in, headers_of_note[i]);
+		const char *name = headers_of_note[i].name;
+		const char *v = evhttp_find_header(in, name);
 		if (!v)
 			continue;
 		if (!first)
 			tb_str(&b, ",");
 		first = 0;
-		tb_json(&b, headers_of_note[i], strlen(headers_of_note[i]), 32);
+		tb_json(&b, name, strlen(name), HDR_NAME_MAX);
 		tb_str(&b, ":");
-		tb_json(&b, v, strlen(v), 300);
+		tb_json(&b, v, strlen(v), headers_of_note[i].max);
 	}
 	tb_str(&b, "}");
-	if (b.trunc)
-		return dupn("{\"truncated\":true}", 18);
-	return dupn(b.p, b.len);
+	char *out = b.trunc ? NULL : dupn(b.p, b.len); /* cannot be cut: sized above */
+	free(mem);
+	return out;
 }
 
 static void handle_go(struct srv *s, struct evhttp_request *req)
@@ -279,6 +305,7 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 		return;
 	}
 	j->hopv = v;
+	conn_watch(s, req, j);
 	fetch_submit(j);
 }
 
@@ -305,12 +332,61 @@ static void handle_metrics(struct srv *s, struct evhttp_request *req)
 		evbuffer_free(body);
 }
 
+/* Request framing evhttp lets through, though one client's bytes could be
+ * read as two requests (by evhttp, which takes the first Content-Length,
+ * or by anything in front of it): Content-Length given twice with
+ * different values, or beside Transfer-Encoding.  NULL when sound. */
+static const char *framing_error(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *cl = NULL;
+	int te = 0;
+	for (struct evkeyval *h = in->tqh_first; h; h = h->next.tqe_next) {
+		if (!strcasecmp(h->key, "Transfer-Encoding"))
+			te = 1;
+		if (strcasecmp(h->key, "Content-Length"))
+			continue;
+		if (!h->value[0] || strspn(h->value, "0123456789") != strlen(h->value))
+			return "invalid Content-Length";
+		if (cl && strcmp(cl, h->value))
+			return "conflicting Content-Length headers";
+		cl = h->value;
+	}
+	if (cl && te)
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
+/* A request this service sent itself, come back (through a redirect, a
+ * load balancer or another proxy): it carries our Via token. */
+static int is_loop(struct srv *s, struct evhttp_request *req)
+{
+	const char *via = evhttp_find_header(evhttp_request_get_input_headers(req), "Via");
+	return via && strstr(via, s->via_token);
+}
+
 static void route(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL;
 	conn_dispatched(s, req);
+	const char *bad = framing_error(req);
+	if (bad) {
+		char msg[160];
+		int n = snprintf(msg, sizeof msg, "{\"error\":\"bad_request\",\"message\":\"%s\"}\n",
+		                 bad);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		reply_simple(s, req, ROUTE_OTHER, 400, "application/json", msg, (size_t)n);
+		return;
+	}
+	if (is_loop(s, req)) {
+		static const char msg[] = "{\"error\":\"loop_detected\",\"message\":\"this request "
+		                          "was sent by this service itself\"}\n";
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		reply_simple(s, req, ROUTE_OTHER, 508, "application/json", msg, sizeof msg - 1);
+		return;
+	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
 		reply_simple(s, req, ROUTE_OTHER, 405, "application/json",
@@ -352,6 +428,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	                 "\"queued\":%zu}\n", (int)sig, s->inflight, s->queued);
 	log_line(s, msg, (size_t)n);
 	if (s->bound) {
+		conn_remove_listener(s, evhttp_bound_socket_get_listener(s->bound));
 		evhttp_del_accept_socket(s->http, s->bound);
 		s->bound = NULL;
 	}
@@ -361,6 +438,34 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* ---- setup ---- */
+
+/* Clients are bounded by the descriptor limit (conn.c): take all the
+ * kernel allows this process (the soft limit up to the hard one). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* "ssrfguard-" and 16 random hex digits: this process's mark in the Via
+ * header of every request it sends, so one that comes back is refused. */
+static void via_token_new(char *out, size_t cap)
+{
+	unsigned char r[8] = {0};
+	char hex[17];
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		uint64_t x = (uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 20) ^ (uint64_t)getpid();
+		memcpy(r, &x, sizeof r);
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(out, cap, "ssrfguard-%s", hex);
+}
 
 static sg_err load_policy(struct srv *s, char *err, size_t errlen)
 {
@@ -435,7 +540,12 @@ static sg_err bind_listener(struct srv *s, char *err, size_t errlen)
 		snprintf(err, errlen, "listen %s: cannot bind: %s", s->cfg->listen, strerror(errno));
 		return SG_ERR_NETWORK;
 	}
-	return SG_OK;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(s->bound);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		self_add_listener(s, (struct sockaddr *)&ss, sl);
+	return conn_add_listener(s, evhttp_bound_socket_get_listener(s->bound));
 }
 
 sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, size_t errlen)
@@ -453,6 +563,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	s->cfg = cfg;
 	s->id = id;
 	s->logfd = -1;
+	raise_fd_limit();
+	via_token_new(s->via_token, sizeof s->via_token);
 	if (!strcmp(cfg->log, "-")) {
 		s->logfd = dup(STDERR_FILENO);
 	} else {
@@ -620,6 +732,7 @@ void srv_free(srv *s)
 		event_base_free(s->base);
 	store_close(s->st);
 	sg_policy_free(s->policy);
+	self_free(s);
 	if (s->logfd >= 0)
 		close(s->logfd);
 	free(s);

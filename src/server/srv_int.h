@@ -19,6 +19,7 @@
 #define SRV_ADDRS_MAX 512   /* bytes of the judged-address JSON array */
 #define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
 #define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
+#define SRV_REQUEST_BODY_MAX 4096 /* a client request's body (none is used) */
 
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
@@ -26,6 +27,7 @@ typedef struct job {
 	struct evhttp_request *req;   /* NULL once the client went away */
 	struct job *next;             /* fetch queue / commit batch */
 	struct job *iprev, *inext;    /* in libcurl's multi handle */
+	struct conn_ent *conn;        /* conn.c watches its client while it runs */
 	char client[48];
 	char *request;                /* request line, cleaned */
 	char *headers;                /* JSON object of headers of note */
@@ -39,6 +41,7 @@ typedef struct job {
 	struct evbuffer *body;
 	size_t body_bytes, hdr_bytes;
 	int too_big, hdr_too_big, started;
+	int bad_interim, over_budget;
 	sg_verdict hopv;              /* stage-1 verdict of this hop */
 	char addrs[SRV_ADDRS_MAX];    /* JSON array of judged addresses */
 	size_t addrs_len;
@@ -85,7 +88,8 @@ struct srv {
 	dnsc *dcache;                 /* judged answers, dns_cache_s */
 	CURLSH *share;
 	int draining;
-	size_t inflight, queued, replying;
+	size_t inflight, queued;
+	size_t fetch_bytes;           /* upstream bodies held by running fetches */
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
 	job *running;                 /* fetches inside the multi handle */
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
@@ -99,6 +103,9 @@ struct srv {
 	srv_metrics m;
 	srv_responder resp;
 	int resp_started;
+	struct self *self;            /* self.c: our listeners' ports */
+	char via_token[32];           /* "ssrfguard-<random>": our Via mark */
+	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
 };
 
 /* server.c */
@@ -115,6 +122,7 @@ sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
+void fetch_cancel(job *j);   /* its client went away: stop, answer 499 */
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
@@ -122,12 +130,34 @@ void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 void incident_cleanup(struct srv *s);
 
-/* conn.c */
+/* conn.c: every client connection within bounds (see its top comment).
+ * Listeners of any kind (evhttp's, a proxy's) are registered with
+ * conn_add_listener so they pause and resume together. */
+struct evconnlistener;
+typedef struct conn_stats_t {
+	size_t open, limit, replying, out_bytes;
+	uint64_t dropped, evicted, accept_pauses;
+	int paused;
+} conn_stats_t;
 sg_err conn_init(struct srv *s);
 void conn_cleanup(struct srv *s);
+sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
+void conn_remove_listener(struct srv *s, struct evconnlistener *l);
 void conn_dispatched(struct srv *s, struct evhttp_request *req);
+void conn_watch(struct srv *s, struct evhttp_request *req, job *j); /* cancel j if
+                                                                  the client leaves */
+void conn_unwatch(job *j);
+int conn_replying(struct srv *s, struct evhttp_request *req); /* 1: tracked */
 void conn_answered(struct srv *s, struct evhttp_request *req);
-uint64_t conn_dropped(const struct srv *s);
+void conn_stats(const struct srv *s, conn_stats_t *out);
+size_t conn_out_bytes(const struct srv *s);
+size_t conn_replying_count(const struct srv *s);
+
+/* self.c: never fetch the service's own listeners (any local address on
+ * a port one of them listens on).  Every listener, of any kind, registers. */
+void self_add_listener(struct srv *s, const struct sockaddr *sa, socklen_t len);
+int self_is_own(struct srv *s, const struct sockaddr *sa, socklen_t len);
+void self_free(struct srv *s);
 
 /* metrics.c */
 void metrics_count(struct srv *s, int route, int code);

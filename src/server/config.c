@@ -18,6 +18,11 @@ const srvcfg_key srvcfg_keys[] = {
 	{"store_sync", "full|normal", "fsync every commit (full, default) or rely on WAL (normal)"},
 	{"store_busy_ms", "MS", "wait for another process's store lock (default 5000); then the"
 	                        " blocked request gets 503"},
+	{"store_max_bytes", "BYTES", "store size past which blocked attempts are counted in their"
+	                             " incident, not stored in detail (default 1073741824; 0 ="
+	                             " no cap); /healthz and the metrics say when it is near"},
+	{"store_detail_max", "N", "attempts stored in detail per incident; later ones are counted"
+	                          " (default 100; 0 = all)"},
 	{"policy", "FILE", "guard policy file: allow/deny rules, one a line"},
 	{"rule", "RULE", "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
 	{"contain", "CATS", "categories whose attempts ask for containment (default metadata;"
@@ -42,6 +47,8 @@ const srvcfg_key srvcfg_keys[] = {
 	{"drain_s", "S", "on SIGTERM wait at most this long for in-flight fetches (default 15)"},
 	{"ca_file", "PATH", "CA bundle for upstream TLS (default: the system's)"},
 	{"log", "PATH|-", "JSON log lines to PATH (appended) or - for stderr (default -)"},
+	{"log_max_bytes", "BYTES", "rotate the log file to PATH.1 past this size (default"
+	                           " 104857600; 0 = never)"},
 	{"instance_id", "ID", "this instance's id (default: ask IMDSv2)"},
 	{"region", "REGION", "this instance's region (default: IMDSv2, else AWS_REGION)"},
 	{"az", "AZ", "this instance's availability zone (default: IMDSv2)"},
@@ -91,6 +98,9 @@ sg_err srvcfg_init(srvcfg *c)
 	c->drain_s = 15;
 	c->lease_ms = 60000;
 	c->store_busy_ms = 5000;
+	c->store_max_bytes = (int64_t)1 << 30;
+	c->store_detail_max = 100;
+	c->log_max_bytes = (int64_t)100 << 20;
 	const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
 	c->imds = !(dis && !strcasecmp(dis, "true"));
 	const char *region = getenv("AWS_REGION");
@@ -205,6 +215,9 @@ static const struct numkey numkeys[] = {
 	NK(drain_s, 0, 3600),
 	NK(lease_ms, 1000, 86400 * 1000),
 	NK(store_busy_ms, 1, 600000),
+	NK(store_max_bytes, 0, (int64_t)1 << 50),
+	NK(store_detail_max, 0, (int64_t)1 << 40),
+	NK(log_max_bytes, 0, (int64_t)1 << 50),
 };
 
 struct strkey {

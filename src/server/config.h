@@ -33,6 +33,9 @@ typedef struct srvcfg {
 	char *store;             /* SQLite path */
 	int store_sync_normal;   /* store_sync = normal */
 	int64_t store_busy_ms;   /* wait this long for another writer's lock */
+	int64_t store_max_bytes; /* past it attempts are only counted; 0 = no cap */
+	int64_t store_detail_max;/* attempt rows kept per incident; 0 = all */
+	int64_t log_max_bytes;   /* the log file is rotated to PATH.1 past it */
 	char *policy;            /* policy file (sg_policy_parse), "" = none */
 	char **rules;            /* extra policy rules */
 	size_t nrules;

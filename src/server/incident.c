@@ -111,9 +111,10 @@ static void log_decision(job *j, int contain)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,"
-	           "\"opened\":%d,\"contain\":%d,\"hop\":%d,\"category\":\"%s\",\"rule\":",
-	       (long long)now.tv_sec, now.tv_nsec / 1000000, (long long)j->rec.incident_id,
-	       j->rec.opened, contain, j->hop, sg_category_name(v->category));
+	           "\"opened\":%d,\"aggregated\":%d,\"contain\":%d,\"hop\":%d,\"category\":\"%s\","
+	           "\"rule\":", (long long)now.tv_sec, now.tv_nsec / 1000000,
+	       (long long)j->rec.incident_id, j->rec.opened, j->rec.aggregated, contain, j->hop,
+	       sg_category_name(v->category));
 	tb_json(&b, v->rule, strlen(v->rule), 96);
 	tb_str(&b, ",\"reason\":");
 	tb_json(&b, v->reason, strlen(v->reason), 192);
@@ -205,6 +206,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		if (e == SG_OK) {
 			if (j->rec.opened)
 				s->m.incidents_opened++;
+			if (j->rec.aggregated)
+				s->m.aggregated++;
 			log_decision(j, contain);
 			answer(j, contain);
 			if (contain && (j->rec.opened || j->rec.escalated) && s->resp_started &&
@@ -279,7 +282,9 @@ sg_err incident_init(struct srv *s, char *err, size_t errlen)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	store_opts so = {.sync = s->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
-	                 .busy_ms = (int)s->cfg->store_busy_ms};
+	                 .busy_ms = (int)s->cfg->store_busy_ms,
+	                 .detail_max = s->cfg->store_detail_max,
+	                 .max_bytes = s->cfg->store_max_bytes};
 	sg_err e = store_open(s->cfg->store, &so, &w->st, msg, sizeof msg);
 	if (e != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);

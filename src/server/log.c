@@ -3,14 +3,54 @@
  * Lines of one loop turn are gathered and written with one write(2) at the
  * end of the turn (or at 64 KiB), so logging costs a syscall per turn, not
  * per line.  A kill -9 can lose the lines of the turn in progress; the
- * store, not the log, is the durable record of incidents. */
+ * store, not the log, is the durable record of incidents.
+ *
+ * A log file (not stderr) past log_max_bytes is renamed to PATH.1 (the
+ * previous PATH.1 goes) and a new PATH opened: an attacker filling the log
+ * fills at most twice log_max_bytes of disk. */
 #include "server/srv_int.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LOG_FLUSH_AT 65536
+
+int log_open(struct srv *s)
+{
+	if (!strcmp(s->cfg->log, "-")) {
+		s->logfd = dup(STDERR_FILENO);
+		return s->logfd < 0 ? -1 : 0;
+	}
+	s->logfd = open(s->cfg->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	struct stat st;
+	s->log_bytes = s->logfd >= 0 && fstat(s->logfd, &st) == 0 ? (int64_t)st.st_size : 0;
+	return s->logfd < 0 ? -1 : 0;
+}
+
+static void rotate(struct srv *s)
+{
+	char old[PATH_MAX];
+	if (snprintf(old, sizeof old, "%s.1", s->cfg->log) >= (int)sizeof old ||
+	    rename(s->cfg->log, old) != 0) {
+		s->log_bytes = 0; /* cannot rotate: try again after another cap's worth */
+		return;
+	}
+	int fd = s->logfd;
+	if (log_open(s) != 0) {
+		s->logfd = fd; /* keep writing to the renamed file */
+		return;
+	}
+	close(fd);
+	static const char line[] = "{\"event\":\"log_rotated\"}\n";
+	if (write(s->logfd, line, sizeof line - 1) > 0)
+		s->log_bytes += (int64_t)sizeof line - 1;
+}
 
 void log_flush(struct srv *s)
 {
@@ -24,7 +64,11 @@ void log_flush(struct srv *s)
 			evbuffer_drain(s->logbuf, evbuffer_get_length(s->logbuf));
 			return;
 		}
+		s->log_bytes += n;
 	}
+	if (s->cfg->log_max_bytes > 0 && s->log_bytes >= s->cfg->log_max_bytes &&
+	    strcmp(s->cfg->log, "-"))
+		rotate(s);
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)

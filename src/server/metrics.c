@@ -105,6 +105,24 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "# TYPE ssrfguard_store_errors_total counter\n"
 	                       "ssrfguard_store_errors_total %llu\n",
 	                    (unsigned long long)s->m.commits, (unsigned long long)s->m.commit_errors);
+	int64_t bytes;
+	int pressure = srv_store_pressure(s, &bytes);
+	evbuffer_add_printf(o, "# HELP ssrfguard_store_bytes Incident store size.\n"
+	                       "# TYPE ssrfguard_store_bytes gauge\n"
+	                       "ssrfguard_store_bytes %lld\n"
+	                       "# HELP ssrfguard_store_max_bytes store_max_bytes (0 = no cap).\n"
+	                       "# TYPE ssrfguard_store_max_bytes gauge\n"
+	                       "ssrfguard_store_max_bytes %lld\n"
+	                       "# HELP ssrfguard_store_near_cap 1 at 90 %% of store_max_bytes, 2 at "
+	                       "it (attempts then counted, not detailed).\n"
+	                       "# TYPE ssrfguard_store_near_cap gauge\n"
+	                       "ssrfguard_store_near_cap %d\n"
+	                       "# HELP ssrfguard_attempts_aggregated_total Blocked attempts counted "
+	                       "in their incident without a detailed row.\n"
+	                       "# TYPE ssrfguard_attempts_aggregated_total counter\n"
+	                       "ssrfguard_attempts_aggregated_total %llu\n",
+	                    (long long)bytes, (long long)s->cfg->store_max_bytes, pressure,
+	                    (unsigned long long)s->m.aggregated);
 	int64_t counts[STORE_STATE__COUNT];
 	if (store_count_states(s->st, counts) == SG_OK) {
 		evbuffer_add_printf(o, "# HELP ssrfguard_incidents Incidents in the store, by state.\n"

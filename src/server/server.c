@@ -311,14 +311,33 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 
 /* ---- other routes ---- */
 
+int srv_store_pressure(struct srv *s, int64_t *bytes)
+{
+	int64_t cap = s->cfg->store_max_bytes;
+	*bytes = 0;
+	if (store_size(s->st, bytes) != SG_OK || cap <= 0)
+		return 0;
+	return *bytes >= cap ? 2 : *bytes >= cap / 10 * 9 ? 1 : 0;
+}
+
+/* 200 while serving ("ok", or "degraded" with the warnings when the store
+ * is near or at its cap: attempts are then counted, not detailed); 503
+ * while draining. */
 static void handle_healthz(struct srv *s, struct evhttp_request *req)
 {
-	if (s->draining)
-		reply_simple(s, req, ROUTE_HEALTHZ, 503, "application/json",
-		             "{\"status\":\"draining\"}\n", 22);
-	else
-		reply_simple(s, req, ROUTE_HEALTHZ, 200, "application/json",
-		             "{\"status\":\"ok\"}\n", 16);
+	char msg[400];
+	int64_t bytes;
+	int p = srv_store_pressure(s, &bytes);
+	int n = snprintf(msg, sizeof msg, "{\"status\":\"%s\",\"store_bytes\":%lld,"
+	                 "\"store_max_bytes\":%lld", s->draining ? "draining" : p ? "degraded" : "ok",
+	                 (long long)bytes, (long long)s->cfg->store_max_bytes);
+	if (p)
+		n += snprintf(msg + n, sizeof msg - (size_t)n, ",\"warnings\":[\"store %s its cap:"
+		              " further attempts are counted in their incident, not stored in "
+		              "detail\"]", p == 2 ? "at" : "near");
+	n += snprintf(msg + n, sizeof msg - (size_t)n, "}\n");
+	reply_simple(s, req, ROUTE_HEALTHZ, s->draining ? 503 : 200, "application/json", msg,
+	             (size_t)n);
 }
 
 static void handle_metrics(struct srv *s, struct evhttp_request *req)
@@ -565,15 +584,10 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	s->logfd = -1;
 	raise_fd_limit();
 	via_token_new(s->via_token, sizeof s->via_token);
-	if (!strcmp(cfg->log, "-")) {
-		s->logfd = dup(STDERR_FILENO);
-	} else {
-		s->logfd = open(cfg->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (s->logfd < 0) {
-			e = SG_ERR_IO;
-			snprintf(err, errlen, "log %s: %s", cfg->log, strerror(errno));
-			goto fail;
-		}
+	if (log_open(s) != 0) {
+		e = SG_ERR_IO;
+		snprintf(err, errlen, "log %s: %s", cfg->log, strerror(errno));
+		goto fail;
 	}
 	if ((e = load_policy(s, err, errlen)) != SG_OK)
 		goto fail;

@@ -21,7 +21,8 @@
  *                     changes; no cookies or client headers are ever sent).
  *                     A blocked hop answers 403 naming the incident, after
  *                     the incident is committed to the store.
- *   GET /healthz      200 {"status":"ok"}; 503 while draining.
+ *   GET /healthz      200 {"status":"ok"} ("degraded" with warnings when the
+ *                     store nears store_max_bytes); 503 while draining.
  *   GET /metrics      Prometheus text.
  *
  * Incidents.  Blocked requests of one loop turn are committed together

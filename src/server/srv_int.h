@@ -70,6 +70,7 @@ typedef struct srv_metrics {
 	double hist_sum;
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
+	uint64_t aggregated;          /* attempts counted in their incident only */
 } srv_metrics;
 
 struct srv {
@@ -98,6 +99,7 @@ struct srv {
 	struct writer *writer;        /* incident.c: the store-writer thread */
 	struct conns *conns;          /* conn.c: request-head deadlines */
 	int logfd;
+	int64_t log_bytes;            /* in the log file now (log_max_bytes) */
 	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
 	struct event *log_ev;
 	srv_metrics m;
@@ -159,6 +161,9 @@ void self_add_listener(struct srv *s, const struct sockaddr *sa, socklen_t len);
 int self_is_own(struct srv *s, const struct sockaddr *sa, socklen_t len);
 void self_free(struct srv *s);
 
+/* Store use against store_max_bytes: 0 fine, 1 near (90 %), 2 at the cap. */
+int srv_store_pressure(struct srv *s, int64_t *bytes);
+
 /* metrics.c */
 void metrics_count(struct srv *s, int route, int code);
 void metrics_fetch_time(struct srv *s, double seconds);
@@ -166,6 +171,7 @@ struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
 
 /* log.c */
+int log_open(struct srv *s);   /* s->logfd from cfg->log */
 int log_init(struct srv *s);
 void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);

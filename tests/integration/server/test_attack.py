@@ -269,4 +269,44 @@ if rows:
     check("truncated" not in hs, "no whole-object truncation: %r" % list(hs))
 
 srv.stop()
+
+# ---- evidence and disk: repeated attempts aggregated, store and log capped ----
+cap = Serve({"rule": RULES, "store_sync": "normal", "store_detail_max": 5,
+             "store_max_bytes": 400000, "log_max_bytes": 100000}, port=5013)
+long_url = "http://169.254.169.254/latest/meta-data/?" + "a" * 7800
+for i in range(150):
+    st, _, body = cap.go(long_url, source="203.0.113.16")
+    if st != 403:
+        check(False, "repeated attempt %d answered 403: %r %r" % (i, st, body[:100]))
+        break
+rows = cap.sql("SELECT attempts, (SELECT count(*) FROM attempts a WHERE a.incident_id = i.id) "
+               "FROM incidents i WHERE source = '203.0.113.16'")
+check(rows == [(150, 5)], "150 attempts of one source: all counted, 5 stored in detail: %r"
+      % rows)
+st, _, body = cap.get("/healthz")
+check(st == 200 and json.loads(body)["status"] == "ok", "store below its cap: ok: %r" % body)
+statuses = []
+for i in range(2, 80):  # distinct sources: each opens its own incident
+    st, _, body = cap.go(long_url, source="127.0.0.%d" % i)
+    statuses.append((st, json.loads(body).get("incident") if st == 403 else None))
+check(all(st == 403 and inc for st, inc in statuses),
+      "every attempt past the cap still blocked naming its incident: %r"
+      % [x for x in statuses if x[0] != 403 or not x[1]][:3])
+n_inc = cap.sql("SELECT count(*) FROM incidents")[0][0]
+check(n_inc == 79, "every source has its incident: %d" % n_inc)
+size = cap.sql("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")[0][0]
+check(size < 400000 + 64 * 1024, "the store stops growing at its cap: %d bytes" % size)
+st, _, body = cap.get("/healthz")
+h = json.loads(body)
+check(st == 200 and h["status"] == "degraded" and h.get("warnings"),
+      "/healthz says the store is at its cap: %r" % body)
+st, _, body = cap.get("/metrics")
+check(b"ssrfguard_store_near_cap 2" in body, "metrics say the store is at its cap")
+check(b"ssrfguard_attempts_aggregated_total 0" not in body, "aggregated attempts counted")
+cap.stop()
+logs = [cap.log, cap.log + ".1"]
+sizes = [os.path.getsize(x) if os.path.exists(x) else -1 for x in logs]
+check(sizes[1] > 0 and all(x < 100000 + 70000 for x in sizes),
+      "the log rotates at log_max_bytes: %r" % sizes)
+
 finish()

@@ -20,8 +20,8 @@
  *  - Slow readers: bytes queued to clients are counted (conn_out_bytes) so
  *    the fetcher can refuse new bodies when the total would exceed
  *    max_reply_bytes.
- *  - A client that goes away while its fetch runs: the connection is watched
- *    for EOF (conn_watch) and the fetch cancelled (fetch_cancel).
+ *  - A client that goes away while its fetch runs: conn_gone tells (EOF or
+ *    an error on its socket), fetch.c looks and cancels the fetch.
  *
  * How it tracks connections without evhttp's help: evhttp asks us to make
  * each connection's bufferevent (evhttp_set_bevcb); we take a reference on
@@ -59,8 +59,6 @@ typedef struct conn_ent {
 	int busy;              /* a request is being answered */
 	int replying;          /* its answer is being written */
 	int shut;              /* shut down by us, not yet released */
-	job *job;              /* the fetch to cancel if the client leaves */
-	struct event *gone;    /* EOF watch while job is set */
 } conn_ent;
 
 struct conns {
@@ -255,24 +253,12 @@ static void entry_unlink(struct conns *c, conn_ent *e)
 		c->tail = e->prev;
 }
 
-static void watch_stop(conn_ent *e)
-{
-	if (e->gone)
-		event_del(e->gone);
-	if (e->job)
-		e->job->conn = NULL;
-	e->job = NULL;
-}
-
 /* Let go of a connection evhttp freed (or all of them at cleanup). */
 static void release(struct conns *c, conn_ent *e)
 {
 	if (e->fd >= 0 && (size_t)e->fd < c->cap && c->byfd[e->fd] == e)
 		c->byfd[e->fd] = NULL;
 	entry_unlink(c, e);
-	watch_stop(e);
-	if (e->gone)
-		event_free(e->gone);
 	if (e->replying && c->replying)
 		c->replying--;
 	if (e->shut && c->shut)
@@ -400,7 +386,6 @@ int conn_replying(struct srv *s, struct evhttp_request *req)
 	conn_ent *e = find(s, req);
 	if (!e)
 		return 0;
-	watch_stop(e);
 	if (!e->replying) {
 		e->replying = 1;
 		s->conns->replying++;
@@ -420,40 +405,16 @@ void conn_answered(struct srv *s, struct evhttp_request *req)
 	}
 }
 
-/* The client of a running fetch: EOF or an error means it went away.
- * (Bytes waiting mean a pipelined request: nothing to learn until the
- * answer is written, so the watch ends.) */
-static void on_gone(evutil_socket_t fd, short what, void *arg)
+int conn_gone(struct evhttp_request *req)
 {
-	conn_ent *e = arg;
+	struct evhttp_connection *evcon = req ? evhttp_request_get_connection(req) : NULL;
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	int fd = bev ? bufferevent_getfd(bev) : -1;
 	char b;
-	(void)what;
+	if (fd < 0)
+		return 1;
 	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	job *j = e->job;
-	watch_stop(e);
-	if (n <= 0 && j)
-		fetch_cancel(j);
-}
-
-void conn_watch(struct srv *s, struct evhttp_request *req, job *j)
-{
-	conn_ent *e = find(s, req);
-	if (!e || e->fd < 0)
-		return;
-	if (!e->gone && !(e->gone = event_new(s->base, e->fd, EV_READ | EV_PERSIST, on_gone, e)))
-		return;
-	watch_stop(e);
-	e->job = j;
-	j->conn = e;
-	event_add(e->gone, NULL);
-}
-
-void conn_unwatch(job *j)
-{
-	if (j->conn)
-		watch_stop(j->conn);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)

@@ -136,11 +136,15 @@ static int on_timer(CURLM *multi, long ms, void *userp)
 	return 0;
 }
 
+static void on_gone_timer(evutil_socket_t fd, short what, void *arg);
+
 sg_err fetch_init(struct srv *s)
 {
 	s->multi = curl_multi_init();
 	s->curl_timer = evtimer_new(s->base, on_curl_timer, s);
-	if (!s->multi || !s->curl_timer)
+	s->gone_timer = event_new(s->base, -1, EV_PERSIST, on_gone_timer, s);
+	struct timeval every = {0, SRV_GONE_CHECK_MS * 1000};
+	if (!s->multi || !s->curl_timer || !s->gone_timer || event_add(s->gone_timer, &every))
 		return SG_ERR_NOMEM;
 	/* Names are resolved here, on the loop, from /etc/resolv.conf and
 	 * /etc/hosts (DNS_OPTIONS_ALL includes the hosts file). */
@@ -176,6 +180,10 @@ void fetch_cleanup(struct srv *s)
 	if (s->curl_timer) {
 		event_free(s->curl_timer);
 		s->curl_timer = NULL;
+	}
+	if (s->gone_timer) {
+		event_free(s->gone_timer);
+		s->gone_timer = NULL;
 	}
 	if (s->dns) {
 		/* Abandoned lookups were detached (fetch_abandon): no callback
@@ -756,19 +764,6 @@ static void unqueue(struct srv *s, job *j)
 		}
 }
 
-void fetch_cancel(job *j)
-{
-	struct srv *s = j->s;
-	if (!j->started) {
-		unqueue(s, j);
-		srv_reply_error(j, 499, "the client closed the connection");
-		srv_job_free(j);
-		srv_check_drained(s);
-		return;
-	}
-	stop_running(j);
-	finish_error(j, 499, "the client closed the connection");
-}
 
 static void release_slot(struct srv *s)
 {
@@ -805,6 +800,44 @@ void fetch_submit(job *j)
 		s->q_head = j;
 	s->q_tail = j;
 	s->queued++;
+}
+
+/* Its client went away: stop the fetch, free the slot, answer 499 (to no
+ * one: for the log and the metrics). */
+static void fetch_cancel(job *j)
+{
+	struct srv *s = j->s;
+	if (!j->started) {
+		unqueue(s, j);
+		srv_reply_error(j, 499, "the client closed the connection");
+		srv_job_free(j);
+		srv_check_drained(s);
+		return;
+	}
+	stop_running(j);
+	finish_error(j, 499, "the client closed the connection");
+}
+
+/* Fetches older than SRV_GONE_CHECK_MS whose client has gone: an
+ * abandoned request must not hold a fetch slot until its upstream answers.
+ * Fast fetches are never looked at; a slow one costs one recv(MSG_PEEK) a
+ * tick. */
+static void cancel_gone(job *list, int running)
+{
+	for (job *j = list, *next; j; j = next) {
+		next = running ? j->inext : j->next;
+		if (srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS && conn_gone(j->req))
+			fetch_cancel(j);
+	}
+}
+
+static void on_gone_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	(void)fd;
+	(void)what;
+	cancel_gone(s->q_head, 0);
+	cancel_gone(s->running, 1);
 }
 
 /* Same origin = same scheme, host and port. */

@@ -51,7 +51,6 @@ void srv_job_free(job *j)
 {
 	if (!j)
 		return;
-	conn_unwatch(j);
 	if (j->easy)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->pins); /* after the handle that points at it */
@@ -150,7 +149,6 @@ void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const
 {
 	struct srv *s = j->s;
 	size_t n = body ? evbuffer_get_length(body) : 0;
-	conn_unwatch(j);
 	metrics_count(s, ROUTE_GO, code);
 	srv_log_request(j, code, n, decision);
 	send_reply(s, j->req, code, reason_of(code), ctype, body);
@@ -305,7 +303,6 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 		return;
 	}
 	j->hopv = v;
-	conn_watch(s, req, j);
 	fetch_submit(j);
 }
 

@@ -20,6 +20,7 @@
 #define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
 #define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
 #define SRV_REQUEST_BODY_MAX 4096 /* a client request's body (none is used) */
+#define SRV_GONE_CHECK_MS 200 /* fetches this old are cancelled if their client left */
 
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
@@ -27,7 +28,6 @@ typedef struct job {
 	struct evhttp_request *req;   /* NULL once the client went away */
 	struct job *next;             /* fetch queue / commit batch */
 	struct job *iprev, *inext;    /* in libcurl's multi handle */
-	struct conn_ent *conn;        /* conn.c watches its client while it runs */
 	char client[48];
 	char *request;                /* request line, cleaned */
 	char *headers;                /* JSON object of headers of note */
@@ -80,6 +80,7 @@ struct srv {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	struct event *sig_term, *sig_int, *drain_timer, *commit_ev, *curl_timer;
+	struct event *gone_timer;     /* fetch.c: fetches whose client left */
 	sg_policy *policy;
 	store *st;
 	CURLM *multi;
@@ -124,7 +125,6 @@ sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
-void fetch_cancel(job *j);   /* its client went away: stop, answer 499 */
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
@@ -146,9 +146,7 @@ void conn_cleanup(struct srv *s);
 sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
 void conn_remove_listener(struct srv *s, struct evconnlistener *l);
 void conn_dispatched(struct srv *s, struct evhttp_request *req);
-void conn_watch(struct srv *s, struct evhttp_request *req, job *j); /* cancel j if
-                                                                  the client leaves */
-void conn_unwatch(job *j);
+int conn_gone(struct evhttp_request *req); /* 1: its client closed or failed */
 int conn_replying(struct srv *s, struct evhttp_request *req); /* 1: tracked */
 void conn_answered(struct srv *s, struct evhttp_request *req);
 void conn_stats(const struct srv *s, conn_stats_t *out);

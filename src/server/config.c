@@ -32,6 +32,8 @@ const srvcfg_key srvcfg_keys[] = {
 	{"total_timeout_ms", "MS", "whole fetch, every hop (default 10000), else 504"},
 	{"connect_timeout_ms", "MS", "one connect (default 3000), else 504"},
 	{"max_redirects", "N", "redirect hops followed, each judged (default 5), else 502"},
+	{"workers", "N", "event loops, one a thread, sharing the listen address (SO_REUSEPORT)"
+	                 " and the store (default 0: one per CPU); limits are shared out"},
 	{"max_concurrent", "N", "fetches in flight (default 256); more wait"},
 	{"max_queue", "N", "fetches waiting (default 4096); beyond that 503"},
 	{"client_timeout_s", "S", "client idle timeout and deadline for a whole request head"
@@ -210,6 +212,7 @@ static const struct numkey numkeys[] = {
 	NK(client_timeout_s, 1, 3600),
 	NK(max_request_bytes, 256, 1 << 20),
 	NK(max_connections, 0, 10000000),
+	NK(workers, 0, 64),
 	NK(max_reply_bytes, 1 << 20, (int64_t)1 << 40),
 	NK(dns_cache_s, 0, 86400),
 	NK(drain_s, 0, 3600),

@@ -440,13 +440,14 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	check_limit(c);
+	metrics_publish(s);
 	srv_check_drained(s);
 }
 
 /* The connection limit: max_connections, within what the descriptor limit
  * leaves after the fetches (a socket each, and as many cached), the store,
  * the log and the resolver. */
-static size_t connection_limit(const srvcfg *cfg)
+static size_t connection_limit(const srvcfg *cfg, size_t nloops)
 {
 	struct rlimit rl;
 	size_t fds = 1024;
@@ -454,8 +455,9 @@ static size_t connection_limit(const srvcfg *cfg)
 		fds = (size_t)rl.rlim_cur;
 	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
 		fds = (size_t)1 << 20;
-	size_t reserve = 2 * (size_t)cfg->max_concurrent + CONN_RESERVE_FDS;
-	size_t room = fds > reserve + 16 ? fds - reserve : 16;
+	/* max_concurrent is this loop's share: every loop reserves as much */
+	size_t reserve = nloops * 2 * (size_t)cfg->max_concurrent + CONN_RESERVE_FDS;
+	size_t room = (fds > reserve + 16 * nloops ? fds - reserve : 16 * nloops) / nloops;
 	if (cfg->max_connections > 0 && (size_t)cfg->max_connections < room)
 		return (size_t)cfg->max_connections;
 	return room;
@@ -469,7 +471,7 @@ sg_err conn_init(struct srv *s)
 	s->conns = c;
 	c->s = s;
 	c->limit_ms = s->cfg->client_timeout_s * 1000;
-	c->limit = connection_limit(s->cfg);
+	c->limit = connection_limit(s->cfg, s->nloops ? s->nloops : 1);
 	c->sweep = event_new(s->base, -1, EV_PERSIST, on_sweep, s);
 	c->resume = evtimer_new(s->base, on_resume, c);
 	struct timeval tv = {1, 0};

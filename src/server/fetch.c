@@ -150,7 +150,12 @@ sg_err fetch_init(struct srv *s)
 	 * /etc/hosts (DNS_OPTIONS_ALL includes the hosts file). */
 	s->dns = evdns_base_new(s->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
 	                                 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	s->dcache = dnsc_new(1024);
+	if (s->primary == s) {
+		s->dcache = dnsc_new(1024);
+		pthread_mutex_init(&s->dcache_mu, NULL);
+	} else {
+		s->dcache = s->primary->dcache;
+	}
 	if (!s->dns || !s->dcache)
 		return SG_ERR_NOMEM;
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_sock);
@@ -191,7 +196,10 @@ void fetch_cleanup(struct srv *s)
 		evdns_base_free(s->dns, 0);
 		s->dns = NULL;
 	}
-	dnsc_free(s->dcache);
+	if (s->primary == s && s->dcache) {
+		dnsc_free(s->dcache);
+		pthread_mutex_destroy(&s->dcache_mu);
+	}
 	s->dcache = NULL;
 	curl_slist_free_all(s->out_headers); /* after every easy handle */
 	s->out_headers = NULL;
@@ -572,7 +580,9 @@ static void judge_answers(job *j, const struct sockaddr *const *v, size_t n,
 	if (fresh && s->cfg->dns_cache_s > 0) {
 		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
 		                                                      : SRV_DNS_TTL_CAP_S;
+		pthread_mutex_lock(&s->primary->dcache_mu);
 		dnsc_put(s->dcache, j->hopv.host, set, now_ms() + ttl * 1000);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
 	}
 	j->judged = *set;
 	j->pinned = 1;
@@ -669,7 +679,13 @@ static void resolve(job *j)
 {
 	struct srv *s = j->s;
 	pin_set set;
-	if (s->cfg->dns_cache_s > 0 && dnsc_get(s->dcache, j->hopv.host, now_ms(), &set)) {
+	int cached = 0;
+	if (s->cfg->dns_cache_s > 0) {
+		pthread_mutex_lock(&s->primary->dcache_mu);
+		cached = dnsc_get(s->dcache, j->hopv.host, now_ms(), &set);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
+	}
+	if (cached) {
 		const struct sockaddr *v[PIN_ADDRS];
 		for (size_t i = 0; i < set.n; i++)
 			v[i] = &set.a[i].sa;

@@ -432,20 +432,18 @@ static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(s->base, NULL);
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+void srv_drain(struct srv *s, int sig)
 {
-	struct srv *s = arg;
-	(void)what;
 	if (s->draining)
 		return;
 	s->draining = 1;
 	char msg[160];
-	int n = snprintf(msg, sizeof msg, "{\"event\":\"draining\",\"signal\":%d,\"inflight\":%zu,"
-	                 "\"queued\":%zu}\n", (int)sig, s->inflight, s->queued);
+	int n = snprintf(msg, sizeof msg, "{\"event\":\"draining\",\"loop\":%zu,\"signal\":%d,"
+	                 "\"inflight\":%zu,\"queued\":%zu}\n", s->index, sig, s->inflight, s->queued);
 	log_line(s, msg, (size_t)n);
 	if (s->bound) {
 		conn_remove_listener(s, evhttp_bound_socket_get_listener(s->bound));
-		evhttp_del_accept_socket(s->http, s->bound);
+		evhttp_del_accept_socket(s->http, s->bound); /* closes the socket */
 		s->bound = NULL;
 	}
 	struct timeval tv = {(time_t)s->cfg->drain_s, 0};
@@ -455,20 +453,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- setup ---- */
 
-/* Clients are bounded by the descriptor limit (conn.c): take all the
- * kernel allows this process (the soft limit up to the hard one). */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* "ssrfguard-" and 16 random hex digits: this process's mark in the Via
  * header of every request it sends, so one that comes back is refused. */
-static void via_token_new(char *out, size_t cap)
+void srv_via_token_new(char *out, size_t cap)
 {
 	unsigned char r[8] = {0};
 	char hex[17];
@@ -524,47 +511,24 @@ static sg_err load_policy(struct srv *s, char *err, size_t errlen)
 	return SG_OK;
 }
 
-static sg_err bind_listener(struct srv *s, char *err, size_t errlen)
+/* Serve HTTP on fd, a listening socket (loops.c made it). */
+sg_err srv_listen_on(struct srv *s, evutil_socket_t fd)
 {
-	char host[128];
-	const char *l = s->cfg->listen;
-	const char *colon = strrchr(l, ':');
-	if (!colon || colon == l || !colon[1]) {
-		snprintf(err, errlen, "listen '%.100s': want ADDR:PORT", l);
-		return SG_ERR_PARSE;
-	}
-	size_t hn = (size_t)(colon - l);
-	if (l[0] == '[' && hn >= 2 && l[hn - 1] == ']') {
-		l++;
-		hn -= 2;
-	}
-	if (hn >= sizeof host) {
-		snprintf(err, errlen, "listen: address too long");
-		return SG_ERR_PARSE;
-	}
-	memcpy(host, l, hn);
-	host[hn] = '\0';
-	char *end = NULL;
-	errno = 0;
-	long port = strtol(colon + 1, &end, 10);
-	if (errno || *end || port < 0 || port > 65535) {
-		snprintf(err, errlen, "listen: bad port '%.16s'", colon + 1);
-		return SG_ERR_PARSE;
-	}
-	s->bound = evhttp_bind_socket_with_handle(s->http, host, (ev_uint16_t)port);
-	if (!s->bound) {
-		snprintf(err, errlen, "listen %s: cannot bind: %s", s->cfg->listen, strerror(errno));
+	s->bound = evhttp_accept_socket_with_handle(s->http, fd);
+	if (!s->bound)
 		return SG_ERR_NETWORK;
-	}
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	evutil_socket_t fd = evhttp_bound_socket_get_fd(s->bound);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 		self_add_listener(s, (struct sockaddr *)&ss, sl);
 	return conn_add_listener(s, evhttp_bound_socket_get_listener(s->bound));
 }
 
-sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, size_t errlen)
+/* One event loop of the service (loops.c makes them all): cfg is this
+ * loop's own copy, with its share of the limits; log is the shared log. */
+sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
+                    struct srv *primary, size_t index, size_t nloops, srv **out,
+                    char *err, size_t errlen)
 {
 	sg_err e = SG_ERR_NOMEM;
 	struct srv *s = NULL;
@@ -576,16 +540,20 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	s = calloc(1, sizeof *s);
 	if (!s)
 		goto fail;
-	s->cfg = cfg;
+	s->cfg_own = *cfg;
+	s->cfg = &s->cfg_own;
+	cfg = s->cfg;
 	s->id = id;
-	s->logfd = -1;
-	raise_fd_limit();
-	via_token_new(s->via_token, sizeof s->via_token);
-	if (log_open(s) != 0) {
-		e = SG_ERR_IO;
-		snprintf(err, errlen, "log %s: %s", cfg->log, strerror(errno));
-		goto fail;
-	}
+	s->log = log;
+	s->index = index;
+	s->nloops = nloops;
+	s->primary = primary ? primary : s;
+	if (primary)
+		memcpy(s->via_token, primary->via_token, sizeof s->via_token);
+	else
+		srv_via_token_new(s->via_token, sizeof s->via_token);
+	s->wake_fd = -1;
+	pthread_mutex_init(&s->pub_mu, NULL);
 	if ((e = load_policy(s, err, errlen)) != SG_OK)
 		goto fail;
 	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
@@ -619,14 +587,10 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 	                                    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	                                    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
-	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
 	s->drain_timer = evtimer_new(s->base, on_drain_timeout, s);
 	s->commit_ev = event_new(s->base, -1, 0, incident_commit, s);
-	if (!s->sig_term || !s->sig_int || !s->drain_timer || !s->commit_ev)
+	if (!s->drain_timer || !s->commit_ev)
 		goto fail;
-	event_add(s->sig_term, NULL);
-	event_add(s->sig_int, NULL);
 	if ((e = incident_init(s, err, errlen)) != SG_OK)
 		goto fail;
 	if ((e = fetch_init(s)) != SG_OK) {
@@ -639,81 +603,14 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 fail:
 	if (errlen && !err[0])
 		snprintf(err, errlen, "%s", sg_strerror(e));
-	srv_free(s);
+	srv_loop_free(s);
 	return e;
 }
 
-void srv_set_responder(srv *s, const srv_responder *r)
-{
-	if (s && r)
-		s->resp = *r;
-}
-
-sg_err srv_run(srv *s)
-{
-	char err[512];
-	sg_err e;
-	signal(SIGPIPE, SIG_IGN);
-	if (s->resp.start) {
-		srv_responder_env env = {
-			.store_path = s->cfg->store, .store_sync_normal = s->cfg->store_sync_normal,
-			.lease_ms = s->cfg->lease_ms, .identity = s->id, .cfg = s->cfg,
-		};
-		if ((e = s->resp.start(s->resp.ctx, &env)) != SG_OK) {
-			int n = snprintf(err, sizeof err, "{\"event\":\"error\",\"message\":\"embedded "
-			                 "responder failed to start: %s\"}\n", sg_strerror(e));
-			log_line(s, err, (size_t)n);
-			return e;
-		}
-		s->resp_started = 1;
-	}
-	if ((e = bind_listener(s, err, sizeof err)) != SG_OK) {
-		char line[700];
-		tbuf b;
-		tb_init(&b, line, sizeof line);
-		tb_str(&b, "{\"event\":\"error\",\"message\":");
-		tb_json(&b, err, strlen(err), 600);
-		tb_str(&b, "}\n");
-		log_line(s, b.p, b.len);
-		fprintf(stderr, "ssrfguard serve: %s\n", err);
-		goto out;
-	}
-	{
-		char line[700];
-		tbuf b;
-		tb_init(&b, line, sizeof line);
-		tb_str(&b, "{\"event\":\"listening\",\"listen\":");
-		tb_json(&b, s->cfg->listen, strlen(s->cfg->listen), 128);
-		tb_str(&b, ",\"store\":");
-		tb_json(&b, s->cfg->store, strlen(s->cfg->store), 256);
-		tb_str(&b, ",\"instance_id\":");
-		tb_json(&b, s->id->instance_id, strlen(s->id->instance_id), 64);
-		tb_str(&b, ",\"region\":");
-		tb_json(&b, s->id->region, strlen(s->id->region), 32);
-		tb_str(&b, ",\"az\":");
-		tb_json(&b, s->id->az, strlen(s->id->az), 32);
-		tb_fmt(&b, ",\"identity\":\"%s\",\"pid\":%d}\n", s->id->source, (int)getpid());
-		log_line(s, b.p, b.len);
-	}
-	event_base_dispatch(s->base);
-	{
-		const char msg[] = "{\"event\":\"stopped\"}\n";
-		log_line(s, msg, sizeof msg - 1);
-		log_flush(s);
-	}
-out:
-	if (s->resp_started && s->resp.stop)
-		s->resp.stop(s->resp.ctx);
-	s->resp_started = 0;
-	return e;
-}
-
-void srv_free(srv *s)
+void srv_loop_free(srv *s)
 {
 	if (!s)
 		return;
-	if (s->resp_started && s->resp.stop)
-		s->resp.stop(s->resp.ctx);
 	/* Jobs still queued (drain timeout): their requests die with evhttp. */
 	for (job *j = s->q_head, *n; j; j = n) {
 		n = j->next;
@@ -730,10 +627,6 @@ void srv_free(srv *s)
 	if (s->http)
 		evhttp_free(s->http);
 	conn_cleanup(s);
-	if (s->sig_term)
-		event_free(s->sig_term);
-	if (s->sig_int)
-		event_free(s->sig_int);
 	if (s->drain_timer)
 		event_free(s->drain_timer);
 	if (s->commit_ev)
@@ -742,9 +635,8 @@ void srv_free(srv *s)
 	if (s->base)
 		event_base_free(s->base);
 	store_close(s->st);
+	pthread_mutex_destroy(&s->pub_mu);
 	sg_policy_free(s->policy);
 	self_free(s);
-	if (s->logfd >= 0)
-		close(s->logfd);
 	free(s);
 }

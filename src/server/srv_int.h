@@ -5,6 +5,7 @@
 #define SSRFGUARD_SRV_INT_H
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <time.h>
@@ -63,23 +64,58 @@ typedef struct job {
 	char dest[SG_HOST_MAX + 16];  /* "host:port" evidence */
 } job;
 
+/* Counters: written by their loop, read by any loop's /metrics, so every
+ * access is a relaxed atomic (SRV_COUNT, SRV_READ). */
+#define SRV_COUNT(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
+#define SRV_READ(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 typedef struct srv_metrics {
 	uint64_t req[4][12];          /* route x status class, see metrics.c */
 	uint64_t blocked[SG_CAT__COUNT];
 	uint64_t hist[16];            /* fetch duration buckets */
-	double hist_sum;
+	uint64_t hist_sum_us;
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
 	uint64_t aggregated;          /* attempts counted in their incident only */
 } srv_metrics;
 
+/* conn.c's figures for the metrics. */
+typedef struct conn_stats_t {
+	size_t open, limit, replying, out_bytes;
+	uint64_t dropped, evicted, accept_pauses;
+	int paused;
+} conn_stats_t;
+
+/* A loop's gauges as other loops' /metrics see them (published each
+ * second under mu; counters are read live, atomically). */
+typedef struct srv_gauges {
+	size_t inflight, queued, reply_bytes;
+	conn_stats_t conns;
+} srv_gauges;
+
+/* One event loop of the service.  loops.c runs `workers` of them, one a
+ * thread, each with its own listening socket (SO_REUSEPORT), evhttp,
+ * libcurl multi handle, resolver, store handles and writer; they share the
+ * store file, the log and the process's Via mark.  Loop 0, the primary,
+ * also owns the signals and the embedded responder. */
 struct srv {
-	const srvcfg *cfg;
+	const srvcfg *cfg;            /* = &cfg_own */
+	srvcfg cfg_own;               /* the settings, with this loop's share of
+	                                 the limits (strings are the caller's) */
+	size_t index, nloops;
+	struct srv *primary;          /* loop 0 (itself for loop 0) */
+	struct srv **peers;           /* primary only: loops 1.. */
+	pthread_t th;                 /* a peer's thread */
+	int started;                  /* its thread runs */
+	int wake_fd;                  /* eventfd: the primary asks a peer to drain */
+	struct event *wake_ev;
+	pthread_mutex_t pub_mu;
+	srv_gauges pub;
 	const srv_identity *id;
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct event *sig_term, *sig_int, *drain_timer, *commit_ev, *curl_timer;
+	struct event *sig_term, *sig_int;  /* primary only */
+	struct event *drain_timer, *commit_ev, *curl_timer;
 	struct event *gone_timer;     /* fetch.c: fetches whose client left */
 	sg_policy *policy;
 	store *st;
@@ -87,7 +123,9 @@ struct srv {
 	struct sockev *sockev;        /* fetch.c: each upstream socket's event, by fd */
 	size_t sockev_cap;
 	struct evdns_base *dns;       /* the service's resolver (fetch.c) */
-	dnsc *dcache;                 /* judged answers, dns_cache_s */
+	dnsc *dcache;                 /* judged answers, dns_cache_s: the primary's,
+	                                 shared by every loop under dcache_mu */
+	pthread_mutex_t dcache_mu;    /* primary only */
 	CURLSH *share;
 	int draining;
 	size_t inflight, queued;
@@ -99,8 +137,7 @@ struct srv {
 	                                 batch with the writer) */
 	struct writer *writer;        /* incident.c: the store-writer thread */
 	struct conns *conns;          /* conn.c: request-head deadlines */
-	int logfd;
-	int64_t log_bytes;            /* in the log file now (log_max_bytes) */
+	struct srv_log *log;          /* log.c: shared by every loop */
 	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
 	struct event *log_ev;
 	srv_metrics m;
@@ -112,6 +149,13 @@ struct srv {
 };
 
 /* server.c */
+sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
+                    struct srv *primary, size_t index, size_t nloops, struct srv **out,
+                    char *err, size_t errlen);
+void srv_loop_free(struct srv *s);
+sg_err srv_listen_on(struct srv *s, evutil_socket_t fd);
+void srv_drain(struct srv *s, int sig); /* stop accepting, finish, exit the loop */
+void srv_via_token_new(char *out, size_t cap);
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
                const char *decision);
 void srv_reply_error(job *j, int code, const char *msg);
@@ -130,17 +174,14 @@ void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
+sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */
+void incident_stop(struct srv *primary);    /* before any loop is freed */
 void incident_cleanup(struct srv *s);
 
 /* conn.c: every client connection within bounds (see its top comment).
  * Listeners of any kind (evhttp's, a proxy's) are registered with
  * conn_add_listener so they pause and resume together. */
 struct evconnlistener;
-typedef struct conn_stats_t {
-	size_t open, limit, replying, out_bytes;
-	uint64_t dropped, evicted, accept_pauses;
-	int paused;
-} conn_stats_t;
 sg_err conn_init(struct srv *s);
 void conn_cleanup(struct srv *s);
 sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
@@ -163,13 +204,15 @@ void self_free(struct srv *s);
 int srv_store_pressure(struct srv *s, int64_t *bytes);
 
 /* metrics.c */
+void metrics_publish(struct srv *s);   /* this loop's gauges, for the others */
 void metrics_count(struct srv *s, int route, int code);
 void metrics_fetch_time(struct srv *s, double seconds);
 struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
 
 /* log.c */
-int log_open(struct srv *s);   /* s->logfd from cfg->log */
+struct srv_log *log_open(const srvcfg *cfg); /* NULL + errno on error */
+void log_close(struct srv_log *l);
 int log_init(struct srv *s);
 void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);

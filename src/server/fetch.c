@@ -2,6 +2,7 @@
  * the service's libevent loop (curl's hiperfifo pattern), the socket-level
  * guard hooks, hop-by-hop redirects and the limits.  See server.h. */
 #include "server/srv_int.h"
+#include "server/dnsmsg.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -630,6 +631,125 @@ static void dns_detach(job *j)
 		evdns_getaddrinfo_cancel(q->req); /* the callback frees q */
 }
 
+/* ---- answers at the resolver's cap (see dnsmsg.h, dnslook.c) ---- */
+
+static size_t family_count(const struct evutil_addrinfo *res, int family)
+{
+	size_t n = 0;
+	for (; res; res = res->ai_next)
+		n += res->ai_family == family;
+	return n;
+}
+
+/* Judge the resolver's answers and every record the own look found: the
+ * pins come from the resolver's (all are judged). */
+static void judge_all(job *j)
+{
+	struct evutil_addrinfo *res = j->look_res;
+	struct sockaddr_storage *extra = j->look_extra;
+	size_t nextra = j->look_nextra, n = nextra;
+	j->look_res = NULL;
+	j->look_extra = NULL;
+	j->look_nextra = 0;
+	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next)
+		n++;
+	const struct sockaddr **v = calloc(n ? n : 1, sizeof *v);
+	pin_set set;
+	set.n = 0;
+	if (!v) {
+		evutil_freeaddrinfo(res);
+		free(extra);
+		fail(j, 503, "out of memory");
+		return;
+	}
+	size_t k = 0;
+	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
+			continue;
+		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
+			continue; /* the same address twice */
+		v[k++] = ai->ai_addr; /* judged even when the pin is full */
+	}
+	for (size_t i = 0; i < nextra; i++)
+		v[k++] = (const struct sockaddr *)&extra[i];
+	judge_answers(j, (const struct sockaddr *const *)v, k, &set, 1); /* may free j */
+	free(v);
+	free(extra);
+	evutil_freeaddrinfo(res);
+}
+
+static void log_cut(job *j, size_t records, int judged)
+{
+	char line[600];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_str(&b, "{\"event\":\"dns_cut\",\"host\":");
+	tb_json(&b, j->hopv.host, strlen(j->hopv.host), 256);
+	tb_fmt(&b, ",\"type\":\"%s\",\"resolver_kept\":%d,\"answer_records\":%zu,"
+	       "\"judged\":%s,\"client\":", j->look_qtype == DNSMSG_TYPE_A ? "A" : "AAAA",
+	       SRV_EVDNS_CAP, records, judged ? "true" : "false");
+	tb_json(&b, j->client, strlen(j->client), 64);
+	tb_str(&b, "}\n");
+	log_line(j->s, b.p, b.len);
+	SRV_COUNT(j->s->m.dns_cut, 1);
+}
+
+static void look_failed(job *j)
+{
+	log_cut(j, 0, 0);
+	evutil_freeaddrinfo(j->look_res);
+	j->look_res = NULL;
+	fail(j, 502, "the DNS answer reached the resolver's limit and the whole answer could "
+	             "not be read to judge every record");
+}
+
+/* The next family whose answer came back at the resolver's cap, or judge. */
+static void look_next(job *j)
+{
+	if (!j->look_todo) {
+		judge_all(j);
+		return;
+	}
+	j->look_qtype = (j->look_todo & 1) ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
+	j->look_todo &= (j->look_todo & 1) ? ~1 : ~2;
+	int64_t lim = remaining_ms(j);
+	if (j->s->cfg->connect_timeout_ms < lim)
+		lim = j->s->cfg->connect_timeout_ms;
+	if (lim < 1 || dnslook_start(j, j->hopv.host, j->look_qtype, lim) != SG_OK)
+		look_failed(j);
+}
+
+void fetch_look_done(job *j, const dnsmsg_reply *r, sg_err e)
+{
+	if (e != SG_OK || !r || r->truncated || r->rcode || r->n < r->count) {
+		look_failed(j);
+		return;
+	}
+	if (r->count > SRV_EVDNS_CAP)
+		log_cut(j, r->count, 1);
+	struct sockaddr_storage *x = realloc(j->look_extra, (j->look_nextra + r->n + 1) *
+	                                                    sizeof *x);
+	if (!x) {
+		look_failed(j);
+		return;
+	}
+	j->look_extra = x;
+	for (size_t i = 0; i < r->n; i++) {
+		struct sockaddr_storage *ss = &x[j->look_nextra++];
+		memset(ss, 0, sizeof *ss);
+		if (j->look_qtype == DNSMSG_TYPE_A) {
+			struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
+			in->sin_family = AF_INET;
+			memcpy(&in->sin_addr, r->addr[i], 4);
+		} else {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
+			in6->sin6_family = AF_INET6;
+			memcpy(&in6->sin6_addr, r->addr[i], 16);
+		}
+	}
+	look_next(j);
+}
+
 static void on_dns_event(evutil_socket_t fd, short what, void *arg)
 {
 	job *j = arg;
@@ -649,28 +769,10 @@ static void on_dns_event(evutil_socket_t fd, short what, void *arg)
 		fail(j, 502, "cannot resolve the upstream host");
 		return;
 	}
-	size_t n = 0;
-	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next)
-		n++;
-	const struct sockaddr **v = calloc(n, sizeof *v);
-	pin_set set;
-	set.n = 0;
-	if (!v) {
-		evutil_freeaddrinfo(res);
-		fail(j, 503, "out of memory");
-		return;
-	}
-	size_t k = 0;
-	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
-		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
-			continue;
-		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
-			continue; /* the same address twice */
-		v[k++] = ai->ai_addr; /* judged even when the pin is full */
-	}
-	judge_answers(j, (const struct sockaddr *const *)v, k, &set, 1);
-	free(v);
-	evutil_freeaddrinfo(res);
+	j->look_res = res;
+	j->look_todo = (family_count(res, AF_INET) >= SRV_EVDNS_CAP ? 1 : 0) |
+	               (family_count(res, AF_INET6) >= SRV_EVDNS_CAP ? 2 : 0);
+	look_next(j);
 }
 
 /* Resolve the hop's name on the loop (or take a judged set from the cache)
@@ -745,7 +847,9 @@ static void start(job *j)
 static void stop_running(job *j)
 {
 	unlink_running(j->s, j);
-	if (j->dq || j->dns_done) {
+	if (j->look) {
+		dnslook_cancel(j);
+	} else if (j->dq || j->dns_done) {
 		dns_detach(j);
 		if (j->dns_res)
 			evutil_freeaddrinfo(j->dns_res);

@@ -68,6 +68,7 @@ static void sum_counters(struct srv *s, srv_metrics *t)
 		t->commit_errors += SRV_READ(l->m.commit_errors);
 		t->incidents_opened += SRV_READ(l->m.incidents_opened);
 		t->aggregated += SRV_READ(l->m.aggregated);
+		t->dns_cut += SRV_READ(l->m.dns_cut);
 	}
 }
 
@@ -186,9 +187,14 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "# HELP ssrfguard_attempts_aggregated_total Blocked attempts counted "
 	                       "in their incident without a detailed row.\n"
 	                       "# TYPE ssrfguard_attempts_aggregated_total counter\n"
-	                       "ssrfguard_attempts_aggregated_total %llu\n",
+	                       "ssrfguard_attempts_aggregated_total %llu\n"
+	                       "# HELP ssrfguard_dns_answers_cut_total DNS answers past the "
+	                       "resolver's 32 addresses, read whole by the service to judge "
+	                       "every record.\n"
+	                       "# TYPE ssrfguard_dns_answers_cut_total counter\n"
+	                       "ssrfguard_dns_answers_cut_total %llu\n",
 	                    (long long)bytes, (long long)s->cfg->store_max_bytes, pressure,
-	                    (unsigned long long)m.aggregated);
+	                    (unsigned long long)m.aggregated, (unsigned long long)m.dns_cut);
 	int64_t counts[STORE_STATE__COUNT];
 	if (store_count_states(s->st, counts) == SG_OK) {
 		evbuffer_add_printf(o, "# HELP ssrfguard_incidents Incidents in the store, by state.\n"

@@ -58,6 +58,10 @@ void srv_job_free(job *j)
 		event_free(j->dns_ev);
 	if (j->dns_res)
 		evutil_freeaddrinfo(j->dns_res);
+	dnslook_cancel(j);
+	if (j->look_res)
+		evutil_freeaddrinfo(j->look_res);
+	free(j->look_extra);
 	if (j->body) {
 		j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes
 		                                                        : j->s->fetch_bytes;

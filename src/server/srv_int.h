@@ -21,6 +21,7 @@
 #define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
 #define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
 #define SRV_REQUEST_BODY_MAX 4096 /* a client request's body (none is used) */
+#define SRV_EVDNS_CAP 32     /* evdns keeps at most this many addresses a family */
 #define SRV_GONE_CHECK_MS 200 /* fetches this old are cancelled if their client left */
 
 /* One GET /go request, from arrival to answer. */
@@ -57,7 +58,13 @@ typedef struct job {
 	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
 	unsigned pin_port;
 	struct curl_slist *pins;
-	/* block */
+	/* an answer at the resolver's cap, read whole (dnslook.c) */
+	struct dnslook *look;         /* pending own query, or NULL */
+	struct evutil_addrinfo *look_res; /* the resolver's answers meanwhile */
+	struct sockaddr_storage *look_extra; /* the records the looks found */
+	size_t look_nextra;
+	int look_todo;                /* families still to look at: 1 A, 2 AAAA */
+	uint16_t look_qtype;	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */
 	store_record_out rec;
@@ -76,6 +83,7 @@ typedef struct srv_metrics {
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
 	uint64_t aggregated;          /* attempts counted in their incident only */
+	uint64_t dns_cut;             /* answers past the resolver's cap */
 } srv_metrics;
 
 /* conn.c's figures for the metrics. */
@@ -169,6 +177,13 @@ sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
+
+/* dnslook.c: one UDP query to the resolver's first nameserver; the reply
+ * (or an error) goes to fetch_look_done. */
+struct dnsmsg_reply;
+sg_err dnslook_start(job *j, const char *host, uint16_t qtype, int64_t timeout_ms);
+void dnslook_cancel(job *j);
+void fetch_look_done(job *j, const struct dnsmsg_reply *r, sg_err e);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */

@@ -214,34 +214,44 @@ static const struct {
 /* Worst case of one field: its name and value at 6 output bytes per input
  * byte (\u00XX), quotes, colon, comma and the "..." mark. */
 #define HDR_NAME_MAX 16
-#define HDR_FIELD_OUT(max) ((HDR_NAME_MAX + (max)) * 6 + 12)
-#define HDR_JSON_CAP (HDR_FIELD_OUT(512) * 9 + 4)
+#define HDR_FIELD_OUT(n) ((HDR_NAME_MAX + (n)) * 6 + 12)
 
 static char *headers_json(struct evhttp_request *req)
 {
-	char *mem = malloc(HDR_JSON_CAP);
-	tbuf b;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const size_t nh = sizeof headers_of_note / sizeof headers_of_note[0];
+	const char *val[sizeof headers_of_note / sizeof headers_of_note[0]];
+	size_t cap = 4;
+	for (size_t i = 0; i < nh; i++) {
+		val[i] = evhttp_find_header(in, headers_of_note[i].name);
+		size_t n = val[i] ? strlen(val[i]) : 0;
+		if (val[i])
+			cap += HDR_FIELD_OUT(n < headers_of_note[i].max ? n : headers_of_note[i].max);
+	}
+	/* the usual few hundred bytes on the stack; the worst case on the heap */
+	char small[4096];
+	char *mem = cap <= sizeof small ? small : malloc(cap);
+	tbuf b;
 	int first = 1;
 	if (!mem)
 		return NULL;
-	tb_init(&b, mem, HDR_JSON_CAP);
+	tb_init(&b, mem, cap);
 	tb_str(&b, "{");
-	for (size_t i = 0; i < sizeof headers_of_note / sizeof headers_of_note[0]; i++) {
+	for (size_t i = 0; i < nh; i++) {
 		const char *name = headers_of_note[i].name;
-		const char *v = evhttp_find_header(in, name);
-		if (!v)
+		if (!val[i])
 			continue;
 		if (!first)
 			tb_str(&b, ",");
 		first = 0;
 		tb_json(&b, name, strlen(name), HDR_NAME_MAX);
 		tb_str(&b, ":");
-		tb_json(&b, v, strlen(v), headers_of_note[i].max);
+		tb_json(&b, val[i], strlen(val[i]), headers_of_note[i].max);
 	}
 	tb_str(&b, "}");
 	char *out = b.trunc ? NULL : dupn(b.p, b.len); /* cannot be cut: sized above */
-	free(mem);
+	if (mem != small)
+		free(mem);
 	return out;
 }
 

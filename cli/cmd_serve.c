@@ -53,7 +53,8 @@ static sg_err keep_configs(srvcfg *cfg, int argc, char **argv)
 static int check_config(const srvcfg *cfg)
 {
 	char err[1024];
-	if (cfg->respond && respond_embedded_check(cfg, err, sizeof err) != SG_OK) {
+	/* [respond] too, even with respond off: a respond daemon may read it. */
+	if (respond_embedded_check(cfg, err, sizeof err) != SG_OK) {
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
 		return 2;
 	}

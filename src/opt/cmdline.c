@@ -239,25 +239,24 @@ void cmdline_man(const opt_command *cmd, FILE *to)
 		}
 		fputs(".TP\n", to);
 		if (d->short_name)
-			fprintf(to, ".BR \\-%c \", \" ", d->short_name);
-		else
-			fputs(".B ", to);
-		fputs("\\-\\-", to);
+			fprintf(to, "\\fB\\-%c\\fR, ", d->short_name);
+		fputs("\\fB\\-\\-", to);
 		cmdline_roff(d->name, to);
-		fputs("\n", to);
+		fputs("\\fR ", to);
 		if (d->type == OPT_SWITCH)
-			fputs(".RB [ on | off ]\n", to);
+			fputs("[\\fBon\\fR|\\fBoff\\fR]\n", to);
 		else {
-			fputs(".I ", to);
+			fputs("\\fI", to);
 			cmdline_roff(d->arg ? d->arg : "VALUE", to);
-			fputc('\n', to);
+			fputs("\\fR\n", to);
 		}
 		help_text(d, help, sizeof help);
 		cmdline_roff(help, to);
 		fputc('\n', to);
 	}
-	fputs(".TP\n.B \\-\\-config\n.I FILE\nread settings from FILE first (see FILES).\n"
-	      ".TP\n.BR \\-h \", \" \\-\\-help\nprint the options and exit.\n",
+	fputs(".TP\n\\fB\\-\\-config\\fR \\fIFILE\\fR\nread settings from FILE first (see "
+	      "CONFIGURATION FILE).\n.TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nprint the options and "
+	      "exit.\n",
 	      to);
 	if (cmd->epilog)
 		roff_paragraphs(cmd->epilog, to);

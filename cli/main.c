@@ -17,7 +17,7 @@ static const struct command {
 	const opt_command *spec; /* its option table; NULL: not converted yet */
 	const char *summary;
 } commands[] = {
-	{"check", cmd_check, NULL, "judge URLs against the policy, print verdicts"},
+	{"check", cmd_check, &check_command, NULL},
 	{"serve", cmd_serve, &serve_command, NULL},
 	{"respond", cmd_respond, &respond_command, NULL},
 	{"incidents", cmd_incidents, NULL, "list, show, retry or release incidents"},

@@ -43,6 +43,7 @@ class World:
             self.offset = 0.0
             self.timing = dict(DEFAULT_TIMING)
             self._timers = []
+            self._firing = None
             self._tseq = itertools.count()
             self._ids = itertools.count(1)
             self.credentials = {}
@@ -58,7 +59,16 @@ class World:
                                   "arn": f"arn:aws:iam::{self.account_id}:user/responder"})
 
     def now(self):
-        """Virtual wall clock (epoch seconds): real time plus what was advanced."""
+        """Virtual wall clock (epoch seconds): real time plus what was advanced.
+        While a timer fires, it is that timer's due time, so a transition
+        chained from another (w.at inside a timer) happens when it would
+        have, even when the clock jumps past both at once."""
+        if self._firing is not None:
+            return self._firing
+        return time.time() + self.offset
+
+    def horizon(self):
+        """The clock the timers are catching up to (now() outside a tick)."""
         return time.time() + self.offset
 
     def new_id(self, prefix, width=17):
@@ -76,9 +86,15 @@ class World:
 
     def tick(self):
         with self.lock:
-            while self._timers and self._timers[0][0] <= self.now():
-                _, _, fn = heapq.heappop(self._timers)
-                fn()
+            if self._firing is not None:
+                return      # a timer's own calls do not run other timers
+            try:
+                while self._timers and self._timers[0][0] <= self.horizon():
+                    due, _, fn = heapq.heappop(self._timers)
+                    self._firing = due
+                    fn()
+            finally:
+                self._firing = None
 
     def advance(self, seconds):
         with self.lock:

@@ -172,7 +172,7 @@ def _launch_replacement(w, g, template_iid):
             "NetworkInterfaces": [{"Groups": [x["GroupId"] for x in primary["Groups"]] if primary else []}]}
     if prof:
         spec["IamInstanceProfile"] = prof
-    new = ec2.add_instance(w, spec)
+    new = ec2.add_instance(w, spec, age=0)
     m = _member(w, new["InstanceId"], "Pending")
     g["Instances"].append(m)
 

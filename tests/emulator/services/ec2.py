@@ -43,6 +43,7 @@ _RTYPE = {"i": "instance", "vol": "volume", "snap": "snapshot", "sg": "security-
           "eni": "network-interface", "vpc": "vpc", "subnet": "subnet"}
 _STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 DEFAULT_ATTACH_LIMIT = 28   # Nitro: shared by ENIs and EBS volumes
+SEEDED_AGE = 3600   # a seeded instance was launched (with its profile) this long ago
 
 
 def st(world):
@@ -212,7 +213,8 @@ def _attach_record(world, v, inst, device, dot, state="attached"):
     v["State"] = "in-use"
 
 
-def add_instance(world, spec):
+def add_instance(world, spec, age=SEEDED_AGE):
+    """An instance launched `age` seconds ago (seeded ones: an hour)."""
     s = st(world)
     iid = spec.get("InstanceId") or world.new_id("i")
     check_id(iid, "i")
@@ -223,7 +225,7 @@ def add_instance(world, spec):
             "InstanceType": spec.get("InstanceType", "t3.micro"),
             "State": {"Code": _STATE_CODES[state], "Name": state},
             "Placement": {"AvailabilityZone": subnet["AvailabilityZone"], "Tenancy": "default", "GroupName": ""},
-            "SubnetId": subnet["SubnetId"], "VpcId": subnet["VpcId"], "LaunchTime": world.now(),
+            "SubnetId": subnet["SubnetId"], "VpcId": subnet["VpcId"], "LaunchTime": world.now() - age,
             "Architecture": "x86_64", "Hypervisor": "xen", "VirtualizationType": "hvm", "RootDeviceType": "ebs",
             "RootDeviceName": spec.get("RootDeviceName", "/dev/xvda"), "AmiLaunchIndex": 0,
             "Monitoring": {"State": "disabled"}, "EbsOptimized": True, "EnaSupport": True,
@@ -261,7 +263,7 @@ def add_instance(world, spec):
         aid = world.new_id("iip-assoc")
         s["assocs"][aid] = {"AssociationId": aid, "InstanceId": iid, "State": "associated",
                             "IamInstanceProfile": {"Arn": p["Arn"], "Id": p["InstanceProfileId"]},
-                            "Timestamp": world.now()}
+                            "Timestamp": inst["LaunchTime"]}
     return inst
 
 

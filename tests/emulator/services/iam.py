@@ -176,7 +176,7 @@ def session_revoked(world, cred, action="*"):
 
     Role sessions only (IMDS credentials, or keys added with a "role").
     Statements are evaluated as IAM does for what the emulator knows: Action
-    patterns, and every condition operator/key must hold (AND; several values
+    or NotAction patterns, and every condition operator/key must hold (AND; several values
     of one key: OR).  Keys: aws:TokenIssueTime, ec2:SourceInstanceARN,
     aws:PrincipalArn.  A key the session lacks, or an operator not listed in
     _OPS, makes the statement not apply.  Resource is not evaluated.
@@ -199,10 +199,19 @@ def session_revoked(world, cred, action="*"):
         if isinstance(stmts, dict):
             stmts = [stmts]
         for s in stmts or []:
-            if isinstance(s, dict) and s.get("Effect") == "Deny" and _action_matches(s.get("Action"), action) \
+            if isinstance(s, dict) and s.get("Effect") == "Deny" and _statement_covers(s, action) \
                     and _conditions_hold(s.get("Condition") or {}, ctx):
                 return True
     return False
+
+
+def _statement_covers(s, action):
+    """Action: the listed patterns; NotAction: every action but those (IAM
+    JSON policy reference, "IAM JSON policy elements: NotAction",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html)."""
+    if "NotAction" in s:
+        return not _action_matches(s["NotAction"], action)
+    return _action_matches(s.get("Action"), action)
 
 
 def _action_matches(acts, action):

@@ -2,7 +2,9 @@
 ListCommandInvocations, ListCommands, DescribeInstanceInformation.
 
 Each invocation goes Pending -> InProgress -> Success (or the scripted
-Failed/TimedOut) over ssm_seconds per step.  What a command "prints" is
+Failed/TimedOut) over ssm_seconds per step, once the instance's agent can
+reach Systems Manager (services/ssm_agent: it signs with the instance's role
+session, so a revocation of that role's sessions stops delivery).  What a command "prints" is
 scripted by tests: rules {"match": substring of the joined commands,
 "instance_id": optional, "stdout", "stderr", "exit_code", "status"} — first
 match wins; no match prints nothing and exits 0.
@@ -13,7 +15,7 @@ import sys
 import uuid
 
 from errors import ApiError
-from services import ec2, op, register
+from services import ec2, op, register, role_sessions, ssm_agent
 
 register(sys.modules[__name__])
 
@@ -24,7 +26,8 @@ _ID_RE = re.compile(r"^(i|mi)-[0-9a-f]{8,17}$")
 
 
 def st(world):
-    return world.ns.setdefault("ssm", {"managed": [], "scripts": [], "commands": {}, "invocations": {}})
+    return world.ns.setdefault("ssm", {"managed": [], "scripts": [], "commands": {}, "invocations": {},
+                                       "pings": {}})
 
 
 def seed(world, sc):
@@ -126,27 +129,55 @@ def send_command(ctx, p):
                "ResponseCode": -1, "start": None, "end": None, "stdout": "", "stderr": "", "_script": sc,
                "commands": cmds}
         s["invocations"][(cid, iid)] = inv
-
-        def start(inv=inv):
-            if inv["Status"] == "Pending":
-                inv["Status"] = inv["StatusDetails"] = "InProgress"
-                inv["start"] = w.now()
-                _roll(cmd, s)
-
-        def finish(inv=inv):
-            if inv["Status"] != "InProgress":
-                return
-            sc = inv.pop("_script")
-            code = sc["exit_code"]
-            status = sc.get("status") or ("Success" if code == 0 else "Failed")
-            inv["Status"] = inv["StatusDetails"] = status
-            inv["ResponseCode"] = code
-            inv["stdout"], inv["stderr"] = sc["stdout"], sc["stderr"]
-            inv["end"] = w.now()
-            _roll(cmd, s)
-        w.at(step, start)
-        w.at(2 * step, finish)
+        w.at(step, lambda inv=inv: _deliver(w, s, cmd, inv))
     return {"Command": _cmd_out(cmd)}
+
+
+def _deliver(w, s, cmd, inv):
+    """The agent's next poll.  It gets the command only if it can reach
+    Systems Manager (services/ssm_agent); a stopped instance makes it
+    Delayed; past the delivery limit (TimeoutSeconds: "If this time is
+    reached and the command hasn't already started running, it won't run",
+    botocore ssm SendCommand) it ends TimedOut / DeliveryTimedOut."""
+    if inv["Status"] not in ("Pending", "Delayed"):
+        return
+    step = w.timing["ssm_seconds"]
+    now = w.now()
+    # after a jump of the clock, ask as of just before the delivery limit
+    t = min(now, cmd["ExpiresAfter"] - 0.001)
+    if ssm_agent.reachable(w, inv["InstanceId"], t):
+        inv["Status"] = inv["StatusDetails"] = "InProgress"
+        inv["start"] = now
+        _roll(cmd, s)
+        w.at(step, lambda: _finish(w, s, cmd, inv))
+        return
+    if now >= cmd["ExpiresAfter"]:
+        inv["Status"], inv["StatusDetails"] = "TimedOut", "DeliveryTimedOut"
+        inv["end"] = now
+        _roll(cmd, s)
+        return
+    if not ssm_agent.running(w, inv["InstanceId"]):
+        inv["Status"] = inv["StatusDetails"] = "Delayed"
+    nxt = now + step
+    if w.horizon() > nxt:
+        # the clock jumps: poll again when something can change (new
+        # credentials, the delivery limit) instead of every step on the way
+        rot = role_sessions.next_rotation(w, inv["InstanceId"], now)
+        nxt = max(nxt, min(x for x in (cmd["ExpiresAfter"], w.horizon(), rot) if x is not None))
+    w.at(nxt - now, lambda: _deliver(w, s, cmd, inv))
+
+
+def _finish(w, s, cmd, inv):
+    if inv["Status"] != "InProgress":
+        return
+    sc = inv.pop("_script")
+    code = sc["exit_code"]
+    status = sc.get("status") or ("Success" if code == 0 else "Failed")
+    inv["Status"] = inv["StatusDetails"] = status
+    inv["ResponseCode"] = code
+    inv["stdout"], inv["stderr"] = sc["stdout"], sc["stderr"]
+    inv["end"] = w.now()
+    _roll(cmd, s)
 
 
 def _cmd_out(cmd):
@@ -154,18 +185,24 @@ def _cmd_out(cmd):
 
 
 def _roll(cmd, s):
+    """The command's status from its invocations': all alike -> theirs;
+    some not Success -> Failed / Incomplete (SSM user guide, "Understanding
+    command statuses",
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html)."""
     invs = [s["invocations"][(cmd["CommandId"], i)] for i in cmd["InstanceIds"]]
     done = [i for i in invs if i["Status"] not in ("Pending", "InProgress", "Delayed")]
     cmd["CompletedCount"] = len(done)
-    cmd["ErrorCount"] = sum(1 for i in done if i["Status"] != "Success")
-    if any(i["Status"] == "InProgress" for i in invs) or (done and len(done) < len(invs)):
-        cmd["Status"] = cmd["StatusDetails"] = "InProgress"
-    elif len(done) == len(invs):
-        if all(i["Status"] == "Success" for i in invs):
-            cmd["Status"] = cmd["StatusDetails"] = "Success"
-        else:
-            cmd["Status"] = "Failed"
-            cmd["StatusDetails"] = "Failed"
+    cmd["ErrorCount"] = sum(1 for i in done if i["Status"] == "Failed")
+    cmd["DeliveryTimedOutCount"] = sum(1 for i in done if i["StatusDetails"] == "DeliveryTimedOut")
+    if len(done) < len(invs):
+        if any(i["Status"] != "Pending" for i in invs):
+            cmd["Status"] = cmd["StatusDetails"] = "InProgress"
+        return
+    kinds = {(i["Status"], i["StatusDetails"]) for i in invs}
+    if len(kinds) == 1:
+        cmd["Status"], cmd["StatusDetails"] = kinds.pop()
+    else:
+        cmd["Status"], cmd["StatusDetails"] = "Failed", "Incomplete"
 
 
 @op("ssm", "GetCommandInvocation")
@@ -257,9 +294,8 @@ def describe_instance_information(ctx, p):
         inst = ec2.st(w)["instances"].get(iid)
         if inst is None:
             continue
-        online = inst["State"]["Name"] == "running"
-        rows.append({"InstanceId": iid, "PingStatus": "Online" if online else "ConnectionLost",
-                     "LastPingDateTime": w.now(), "AgentVersion": "3.2.1630.0", "IsLatestVersion": True,
+        status, last = ssm_agent.ping(w, st(w)["pings"], iid)
+        rows.append({"InstanceId": iid, "PingStatus": status, "LastPingDateTime": last, "AgentVersion": "3.2.1630.0", "IsLatestVersion": True,
                      "PlatformType": "Linux", "PlatformName": "Amazon Linux", "PlatformVersion": "2023",
                      "ResourceType": "EC2Instance", "IPAddress": ec2._instance_out(w, inst).get("PrivateIpAddress"),
                      "ComputerName": ec2._instance_out(w, inst).get("PrivateDnsName")})

@@ -54,6 +54,7 @@ def start_serve(emu, work, extra_conf="", contain="metadata"):
     conf = os.path.join(work, "respond.conf")
     with open(conf, "w") as f:
         f.write(f"report-dir {work}/reports\npoll-ms 50\nstep-backoff-ms 50\ncapture-timeout 5\n"
+                f"quarantine-profile {h.QUARANTINE_PROFILE}\n"
                 f"quiet\n{extra_conf}")
     env = emu.env()
     env["SSRFGUARD_RESPOND_CONFIG"] = conf

@@ -143,3 +143,35 @@ sg_err aws_ssm_get_command_invocation(struct aws_client *c, const char *command_
 	json_decref(body);
 	return rc;
 }
+
+sg_err aws_ssm_ping_status(struct aws_client *c, const char *instance_id, char status[32],
+                           struct aws_error *err)
+{
+	if (!instance_id || !status)
+		return SG_ERR_INVAL;
+	status[0] = '\0';
+	json_t *body = json_pack("{s:[{s:s,s:[s]}]}", "Filters", "Key", "InstanceIds", "Values",
+	                         instance_id);
+	if (!body)
+		return SG_ERR_NOMEM;
+	json_t *r = NULL;
+	sg_err rc = aws_json_on(c, AWS_SSM, "DescribeInstanceInformation", instance_id, body, 0, &r,
+	                        err);
+	json_decref(body);
+	if (rc)
+		return rc;
+	size_t i;
+	json_t *row;
+	rc = SG_ERR_NOTFOUND;
+	json_array_foreach(json_object_get(r, "InstanceInformationList"), i, row) {
+		const char *id = json_string_value(json_object_get(row, "InstanceId"));
+		const char *ping = json_string_value(json_object_get(row, "PingStatus"));
+		if (id && !strcmp(id, instance_id)) {
+			snprintf(status, 32, "%s", ping ? ping : "");
+			rc = SG_OK;
+			break;
+		}
+	}
+	json_decref(r);
+	return rc;
+}

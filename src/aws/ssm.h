@@ -38,6 +38,13 @@ sg_err aws_ssm_send_command(struct aws_client *c, const struct aws_ssm_command *
 sg_err aws_ssm_find_command(struct aws_client *c, const char *instance_id, const char *comment,
                             char command_id[64], struct aws_error *err);
 
+/* DescribeInstanceInformation for one instance: is its SSM agent
+ * reaching Systems Manager?  The agent's PingStatus ("Online",
+ * "ConnectionLost", "Inactive") -> status[32].  SG_ERR_NOTFOUND when the
+ * instance is not a managed instance at all (no agent registered). */
+sg_err aws_ssm_ping_status(struct aws_client *c, const char *instance_id, char status[32],
+                           struct aws_error *err);
+
 /* GetCommandInvocation.  *reply: {"Status", "StandardOutputContent",
  * "ResponseCode", ...}.  SG_ERR_NOTFOUND on InvocationDoesNotExist (which
  * AWS also answers for a just-sent command: poll again). */

@@ -37,11 +37,11 @@ sg_err rsp_step_tag(rsp_run *x)
 sg_err rsp_step_imds(rsp_run *x)
 {
 	const char *id = x->inst->id;
-	struct aws_ec2_metadata_options mo = {
-		.http_tokens = "required",
-		.hop_limit = 1,
-		.http_endpoint = "enabled", /* SSM capture needs it */
-	};
+	/* HttpEndpoint is left out, so unchanged: sending "enabled" would turn
+	 * a disabled IMDS back on (EC2 API reference,
+	 * ModifyInstanceMetadataOptions) and hand the attacker a metadata
+	 * service the owner had switched off. */
+	struct aws_ec2_metadata_options mo = {.http_tokens = "required", .hop_limit = 1};
 	rsp_intent(x, "HttpTokens=required, hop limit 1");
 	sg_err err = aws_ec2_modify_metadata_options(x->aws, id, &mo, 0, NULL, NULL);
 	if (err)
@@ -60,7 +60,8 @@ sg_err rsp_step_imds(rsp_run *x)
 		               !strcmp(aws_xml_str_or(mo, "httpPutResponseHopLimit", ""), "1");
 		aws_xml_free(r);
 		if (applied) {
-			snprintf(x->note, sizeof x->note, "IMDSv2 required, hop limit 1: applied");
+			snprintf(x->note, sizeof x->note, "IMDSv2 required, hop limit 1: applied%s",
+			         !strcmp(x->inst->http_endpoint, "disabled") ? " (IMDS stays disabled)" : "");
 			return SG_OK;
 		}
 		if (rsp_now_ms() > deadline) {
@@ -72,6 +73,48 @@ sg_err rsp_step_imds(rsp_run *x)
 	}
 }
 
+/* The instance's live profile association now (a rerun may find it gone
+ * or replaced): its id and profile ARN, "" when none. */
+static sg_err profile_now(rsp_run *x, char assoc[PB_ID_MAX], char arn[PB_ARN_MAX])
+{
+	struct aws_xml *r = NULL;
+	const char *v[] = {x->inst->id};
+	const char *st[] = {"associated", "associating"};
+	struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
+	sg_err err = aws_ec2_describe_iip_associations(x->aws, f, 2, &r, NULL);
+	snprintf(assoc, PB_ID_MAX, "%s",
+	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/associationId", ""));
+	snprintf(arn, PB_ARN_MAX, "%s",
+	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
+	aws_xml_free(r);
+	return err;
+}
+
+/*
+ * The SSM agent signs with the instance profile's credentials, so the deny
+ * below cuts it off as well as the thief (SSM user guide, "SSM Agent
+ * technical reference"; IAM user guide, "Revoke IAM role temporary
+ * security credentials"), and IMDS would hand it credentials issued after
+ * the cut-off only near their expiry.  With a quarantine profile (a role
+ * that may do only what the agent needs) swapped in first, IMDS serves
+ * that role's fresh credentials at once (EC2 user guide, "Replace an IAM
+ * role"), the agent keeps working for the capture, and the thief's
+ * credentials, issued to the old role, die with the deny.
+ */
+static sg_err swap_in_quarantine_profile(rsp_run *x, const char *qp)
+{
+	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
+	sg_err err = profile_now(x, assoc, arn);
+	if (err || !assoc[0] || !strcmp(arn, qp))
+		return err; /* done by an earlier run, or no profile left to swap */
+	rsp_intent(x, "profile swapped for the quarantine profile %s before the deny", qp);
+	err = aws_ec2_replace_iip_association(x->aws, assoc, qp, 0, NULL, NULL);
+	if (!err)
+		rsp_notef(x, "quarantine profile %s swapped in before the deny: the SSM agent gets its "
+		             "fresh credentials, the stolen ones stay denied", qp);
+	return err;
+}
+
 sg_err rsp_step_revoke(rsp_run *x)
 {
 	const pb_instance *in = x->inst;
@@ -79,6 +122,10 @@ sg_err rsp_step_revoke(rsp_run *x)
 		snprintf(x->note, sizeof x->note, "no instance profile role: nothing to revoke");
 		return RSP_SKIP;
 	}
+	const char *qp = x->cfg->playbook.quarantine_profile;
+	sg_err err;
+	if (qp[0] && in->profile_assoc[0] && (err = swap_in_quarantine_profile(x, qp)))
+		return err;
 	/* "now" is fixed at the first attempt and kept in the journal, so a
 	 * rerun writes the same document */
 	const char *before = rsp_created_get(x, "issued_before");
@@ -89,7 +136,7 @@ sg_err rsp_step_revoke(rsp_run *x)
 		before = rsp_created_get(x, "issued_before");
 	}
 	char name[128], doc[1024];
-	sg_err err = pb_revoke_policy_name(x->inc, name, sizeof name);
+	err = pb_revoke_policy_name(x->inc, name, sizeof name);
 	if (!err)
 		err = pb_revoke_policy(in->arn, before, doc, sizeof doc);
 	if (err)
@@ -430,21 +477,11 @@ sg_err rsp_step_strip(rsp_run *x)
 		snprintf(x->note, sizeof x->note, "no instance profile");
 		return RSP_SKIP;
 	}
-	/* current association (a rerun may find it gone or replaced) */
-	struct aws_xml *r = NULL;
-	const char *v[] = {in->id};
-	const char *st[] = {"associated", "associating"};
-	struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
-	sg_err err = aws_ec2_describe_iip_associations(x->aws, f, 2, &r, NULL);
+	const char *qp = x->cfg->playbook.quarantine_profile;
+	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
+	sg_err err = profile_now(x, assoc, arn);
 	if (err)
 		return err;
-	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
-	snprintf(assoc, sizeof assoc, "%s",
-	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/associationId", ""));
-	snprintf(arn, sizeof arn, "%s",
-	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
-	aws_xml_free(r);
-	const char *qp = x->cfg->playbook.quarantine_profile;
 	if (!assoc[0] || (qp[0] && !strcmp(arn, qp))) {
 		snprintf(x->note, sizeof x->note, "profile already %s", qp[0] ? "replaced" : "removed");
 		return SG_OK;

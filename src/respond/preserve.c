@@ -165,7 +165,10 @@ static void sha256_hex(const char *s, size_t n, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* SendCommand once (the command id is journaled; a rerun polls it). */
+/* SendCommand once (the command id is journaled; a rerun polls it).
+ * timeout_s bounds both the delivery (TimeoutSeconds, at least 30) and
+ * the run (the document's executionTimeout): AWS would otherwise let the
+ * command run for an hour after the step gave up on it. */
 static sg_err send_command(rsp_run *x, const char *key, const char *instance,
                            const char *const *commands, size_t n, unsigned timeout_s,
                            const char *comment, const char *change)
@@ -189,6 +192,7 @@ static sg_err send_command(rsp_run *x, const char *key, const char *instance,
 		.ncommands = n,
 		.comment = comment,
 		.delivery_timeout_s = (int)(timeout_s < 30 ? 30 : timeout_s),
+		.execution_timeout_s = (int)(timeout_s < 1 ? 1 : timeout_s > 172800 ? 172800 : timeout_s),
 	};
 	rsp_intent(x, "%s", change);
 	err = aws_ssm_send_command(x->aws, &cmd, 0, id, NULL, NULL);
@@ -218,6 +222,64 @@ static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance,
 	}
 }
 
+/*
+ * Wait until the instance's SSM agent reaches Systems Manager
+ * (DescribeInstanceInformation PingStatus Online) or deadline: a command
+ * sent to an agent that cannot poll is never delivered.  RSP_SKIP when
+ * there is no agent to ask (not a managed instance, or no instance profile
+ * and so no credentials for it); RSP_FATAL with the note saying why when
+ * it stays offline.
+ */
+static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
+{
+	const char *qp = x->cfg->playbook.quarantine_profile;
+	for (;;) {
+		char ping[32];
+		sg_err err = aws_ssm_ping_status(x->aws, x->inst->id, ping, NULL);
+		if (err == SG_ERR_NOTFOUND) {
+			snprintf(x->note, sizeof x->note,
+			         "%s is not a managed instance (no SSM agent registered): no volatile capture",
+			         x->inst->id);
+			return RSP_SKIP;
+		}
+		if (err)
+			return err;
+		if (!strcmp(ping, "Online"))
+			return SG_OK;
+		if (!x->inst->profile_arn[0]) {
+			snprintf(x->note, sizeof x->note,
+			         "SSM agent of %s is %s and the instance has no profile to give it "
+			         "credentials: no volatile capture",
+			         x->inst->id, ping);
+			return RSP_SKIP;
+		}
+		if (rsp_now_ms() > deadline) {
+			snprintf(x->note, sizeof x->note,
+			         "SSM agent of %s is %s: no volatile capture%s", x->inst->id, ping,
+			         qp[0] || !x->inst->role_name[0]
+			                 ? ""
+			                 : " (the revocation denies the agent the role's credentials too: "
+			                   "configure --quarantine-profile so that it gets fresh ones)");
+			return RSP_FATAL;
+		}
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
+/* The capture's deadline: counted from its first attempt, across reruns. */
+static int64_t capture_deadline(rsp_run *x, unsigned timeout_s)
+{
+	const char *started = rsp_created_get(x, "capture_started_ms");
+	if (!started) {
+		char ms[32];
+		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
+		rsp_created(x, "capture_started_ms", ms);
+		started = rsp_created_get(x, "capture_started_ms");
+	}
+	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
+}
+
 sg_err rsp_step_capture(rsp_run *x)
 {
 	const respond_config *cfg = x->cfg;
@@ -237,20 +299,15 @@ sg_err rsp_step_capture(rsp_run *x)
 		}
 	char comment[100];
 	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
-	sg_err err = send_command(x, "capture_command", x->inst->id, cmds, n, timeout, comment,
-	                          "volatile capture command started");
+	int64_t deadline = capture_deadline(x, timeout);
+	sg_err err;
+	if (!rsp_created_get(x, "capture_command") && (err = wait_agent_online(x, deadline)))
+		return err;
+	err = send_command(x, "capture_command", x->inst->id, cmds, n, timeout, comment,
+	                   "volatile capture command started");
 	if (err)
 		return err;
 	const char *cmd = rsp_created_get(x, "capture_command");
-	/* the timeout counts from the first attempt, across reruns */
-	const char *started = rsp_created_get(x, "capture_started_ms");
-	if (!started) {
-		char ms[32];
-		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
-		rsp_created(x, "capture_started_ms", ms);
-		started = rsp_created_get(x, "capture_started_ms");
-	}
-	int64_t deadline = strtoll(started, NULL, 10) + (int64_t)timeout * 1000;
 	char status[64];
 	json_t *inv = NULL;
 	err = wait_invocation(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);

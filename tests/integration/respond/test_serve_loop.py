@@ -30,6 +30,7 @@ try:
     conf = os.path.join(work, "respond.conf")
     with open(conf, "w") as f:
         f.write(f"forensic-instance {h.FORENSIC}\nreport-dir {work}/reports\npoll-ms 50\n"
+                f"quarantine-profile {h.QUARANTINE_PROFILE}\n"
                 "step-backoff-ms 50\ncapture-timeout 5\nparallel 2\n")
     env = emu.env()
     env["SSRFGUARD_RESPOND_CONFIG"] = conf

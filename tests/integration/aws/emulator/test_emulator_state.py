@@ -341,6 +341,10 @@ class State(EmuTest):
                              Parameters={"commands": ["ps aux"]}, Comment="ssrfguard incident 7")["Command"]
         cid = c["CommandId"]
         self.assertEqual((c["Status"], c["TargetCount"]), ("Pending", 2))
+        # eventually consistent: not there right after SendCommand
+        self.assertEqual(self.err(ssm.get_command_invocation, CommandId=cid, InstanceId=WEB1),
+                         "InvocationDoesNotExist")
+        self.emu.advance(0.6)
         inv = ssm.get_command_invocation(CommandId=cid, InstanceId=WEB1)
         self.assertEqual((inv["Status"], inv["ResponseCode"]), ("Pending", -1))
         self.emu.advance(1.1)

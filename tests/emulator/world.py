@@ -24,7 +24,7 @@ DEFAULT_TIMING = {
     "metadata_seconds": 0.5,        # metadata options pending -> applied
     "ssm_seconds": 0.5,             # Pending -> InProgress -> Success, each step
     "ssm_visible_seconds": 0.5,     # a new invocation is InvocationDoesNotExist this long
-    "deregistration_delay_seconds": 2.0,  # target draining -> gone
+    "deregistration_delay_seconds": 300.0,  # target draining -> gone (ELBv2's default)
     "imds_credentials_seconds": 21600,    # lifetime of IMDS role credentials
     "instance_seconds": 1.0,        # stopping -> stopped, shutting-down -> terminated
 }

@@ -56,13 +56,13 @@ def dump(world):
     out = {}
     for arn, tg in st(world)["tgs"].items():
         d = {k: v for k, v in tg.items() if not k.startswith("_")}
-        d["DeregistrationDelaySeconds"] = _delay(world, tg)
+        d["DeregistrationDelaySeconds"] = delay(world, tg)
         d["Targets"] = [{k: v for k, v in t.items() if not k.startswith("_")} for t in tg["_targets"]]
         out[arn] = d
     return out
 
 
-def _delay(world, tg):
+def delay(world, tg):
     return tg["_delay"] if tg["_delay"] is not None else world.timing["deregistration_delay_seconds"]
 
 
@@ -148,7 +148,7 @@ def describe_target_groups(ctx, p):
 @op("elbv2", "DescribeTargetGroupAttributes")
 def describe_tg_attributes(ctx, p):
     tg = _tg(ctx.world, p["TargetGroupArn"])
-    return {"Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": str(int(_delay(ctx.world, tg)))},
+    return {"Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": str(int(delay(ctx.world, tg)))},
                            {"Key": "stickiness.enabled", "Value": "false"}]}
 
 
@@ -229,7 +229,7 @@ def deregister_targets(world, tg, targets, strict=True):
         def gone(t=t):
             if t["state"] == "draining" and t in tg["_targets"]:
                 tg["_targets"].remove(t)
-        world.at(_delay(world, tg), gone)
+        world.at(delay(world, tg), gone)
 
 
 @op("elbv2", "RegisterTargets")

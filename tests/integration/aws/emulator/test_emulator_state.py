@@ -289,6 +289,9 @@ class State(EmuTest):
                                   ScalingProcesses=["Nope"]), "ValidationError")
         asg.enter_standby(InstanceIds=[WEB1], AutoScalingGroupName="web-asg", ShouldDecrementDesiredCapacity=True)
         m = asg.describe_auto_scaling_instances(InstanceIds=[WEB1])["AutoScalingInstances"][0]
+        self.assertEqual(m["LifecycleState"], "EnteringStandby")     # draining first
+        self.emu.advance(3)
+        m = asg.describe_auto_scaling_instances(InstanceIds=[WEB1])["AutoScalingInstances"][0]
         self.assertEqual(m["LifecycleState"], "Standby")
         asg.resume_processes(AutoScalingGroupName="web-asg")
         g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]

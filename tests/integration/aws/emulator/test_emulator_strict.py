@@ -35,6 +35,58 @@ class Strict(EmuTest):
         self.assertTrue(i["SpotInstanceRequestId"].startswith("sir-"))
         ec2.modify_instance_attribute(InstanceId=WEB1, DisableApiTermination={"Value": True})   # on-demand: fine
 
+    # ------------------------------------------------------ Auto Scaling
+    def test_detach_waits_for_the_target_groups_deregistration_delay(self):
+        self.emu.timing(deregistration_delay_seconds=300)        # AWS's default (web-ips has no own delay)
+        asg = self.client("autoscaling")
+        out = asg.detach_instances(AutoScalingGroupName="web-asg", InstanceIds=[WEB1],
+                                   ShouldDecrementDesiredCapacity=True)
+        self.assertEqual(out["Activities"][0]["StatusCode"], "WaitingForELBConnectionDraining")
+        self.emu.advance(299)
+        self.assertEqual(self.asg_state(WEB1), "Detaching")
+        self.emu.advance(2)
+        self.assertIsNone(self.asg_state(WEB1))
+
+    def test_detach_only_from_in_service_or_standby(self):
+        self.emu.seed({"ec2": {"instances": [
+            {"InstanceId": "i-0a0000000000000a7", "SubnetId": "subnet-0a000000000000001"},
+            {"InstanceId": "i-0a0000000000000a8", "SubnetId": "subnet-0a000000000000001"}]},
+            "autoscaling_groups": [{"AutoScalingGroupName": "busy", "MinSize": 0, "MaxSize": 4, "DesiredCapacity": 2,
+                                    "Instances": [{"InstanceId": "i-0a0000000000000a7", "LifecycleState": "Pending"},
+                                                  {"InstanceId": "i-0a0000000000000a8",
+                                                   "LifecycleState": "Terminating:Wait"}]}]})
+        asg = self.client("autoscaling")
+        for iid in ("i-0a0000000000000a7", "i-0a0000000000000a8"):
+            self.assertEqual(self.err(asg.detach_instances, AutoScalingGroupName="busy", InstanceIds=[iid],
+                                      ShouldDecrementDesiredCapacity=True), "ValidationError")
+            self.assertEqual(self.err(asg.enter_standby, AutoScalingGroupName="busy", InstanceIds=[iid],
+                                      ShouldDecrementDesiredCapacity=True), "ValidationError")
+        # a detach in progress cannot be detached again
+        asg.detach_instances(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=True)
+        self.assertEqual(self.err(asg.detach_instances, AutoScalingGroupName="web-asg", InstanceIds=[WEB1],
+                                  ShouldDecrementDesiredCapacity=True), "ValidationError")
+
+    def test_standby_drains_then_detaches_and_exits(self):
+        asg = self.client("autoscaling")
+        asg.enter_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=True)
+        self.assertEqual(self.asg_state(WEB1), "EnteringStandby")
+        self.emu.advance(3)                                     # fleet: delays of 2 s
+        self.assertEqual(self.asg_state(WEB1), "Standby")
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+        self.assertEqual((g["DesiredCapacity"], len(g["Instances"])), (1, 2))   # no replacement launched
+        asg.exit_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1])
+        self.assertEqual(self.asg_state(WEB1), "Pending")
+        self.emu.advance(2)
+        self.assertEqual(self.asg_state(WEB1), "InService")
+        tgs = self.emu.state()["elbv2"]
+        ids = [t["Id"] for tg in tgs.values() if tg["TargetGroupName"] == "web-instances" for t in tg["Targets"]
+               if t["state"] not in ("draining", "unused")]
+        self.assertIn(WEB1, ids)
+        # and from Standby it may be detached
+        asg.enter_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=True)
+        self.emu.advance(3)
+        asg.detach_instances(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=False)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2, warnings="ignore")

@@ -131,8 +131,22 @@ def put_role_policy(ctx, p):
             raise ValueError
     except ValueError:
         raise ApiError("MalformedPolicyDocument", "Syntax errors in policy.")
+    others = sum(_policy_size(d) for n, d in r["_policies"].items() if n != p["PolicyName"])
+    if others + _policy_size(p["PolicyDocument"]) > ROLE_POLICY_MAX:
+        raise ApiError("LimitExceeded", f"Maximum policy size of {ROLE_POLICY_MAX} bytes exceeded for role "
+                       f"{r['RoleName']}", 409)
     r["_policies"][p["PolicyName"]] = p["PolicyDocument"]
     return {}
+
+
+ROLE_POLICY_MAX = 10240   # all of a role's inline policies together
+
+
+def _policy_size(doc):
+    """IAM quotas ("IAM and AWS STS quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+    a role's inline policies total at most 10,240 characters, and "IAM does
+    not count white space when calculating the size of a policy"."""
+    return sum(1 for c in doc if not c.isspace())
 
 
 @op("iam", "GetRolePolicy")

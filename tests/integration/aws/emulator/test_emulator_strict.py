@@ -2,6 +2,7 @@
 Spot termination protection, Auto Scaling lifecycle states and draining,
 IAM inline-policy quotas and partitions, clock skew.  docs/emulator.md names
 the AWS page behind each."""
+import json
 import unittest
 
 from botocore.exceptions import ClientError
@@ -86,6 +87,23 @@ class Strict(EmuTest):
         asg.enter_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=True)
         self.emu.advance(3)
         asg.detach_instances(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=False)
+
+    # ------------------------------------------------------------- IAM
+    def test_inline_policies_of_a_role_total_at_most_10240_characters(self):
+        iam = self.client("iam")
+        stmt = {"Effect": "Deny", "Action": "ec2:DescribeInstances", "Resource": "arn:aws:ec2:*:*:instance/" + "x" * 80}
+        big = json.dumps({"Version": "2012-10-17", "Statement": [stmt] * 40})     # ~5,300 characters
+        small = json.dumps({"Version": "2012-10-17", "Statement": [stmt]})
+        iam.put_role_policy(RoleName="web-fleet-role", PolicyName="a", PolicyDocument=big)
+        with self.assertRaises(ClientError) as cm:
+            iam.put_role_policy(RoleName="web-fleet-role", PolicyName="b", PolicyDocument=big)
+        e = cm.exception.response
+        self.assertEqual((e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]), ("LimitExceeded", 409))
+        # white space does not count; replacing a policy counts it once
+        iam.put_role_policy(RoleName="web-fleet-role", PolicyName="a", PolicyDocument=json.dumps(
+            json.loads(big), indent=8))
+        iam.put_role_policy(RoleName="web-fleet-role", PolicyName="b", PolicyDocument=small)
+        self.assertEqual(sorted(iam.list_role_policies(RoleName="web-fleet-role")["PolicyNames"]), ["a", "b"])
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def add_group(world, spec):
     name = spec["AutoScalingGroupName"]
     tg_arns = list(spec.get("TargetGroupARNs") or [])
     g = {"AutoScalingGroupName": name,
-         "AutoScalingGroupARN": f"arn:aws:autoscaling:{world.region}:{world.account_id}:autoScalingGroup:"
+         "AutoScalingGroupARN": f"arn:{world.partition()}:autoscaling:{world.region}:{world.account_id}:autoScalingGroup:"
                                 f"{world.new_id('x', 8)[2:]}-0000-4000-8000-000000000000:autoScalingGroupName/{name}",
          "LaunchTemplate": {"LaunchTemplateId": "lt-0abcdef1234567890", "LaunchTemplateName": f"{name}-lt",
                             "Version": "$Default"},
@@ -48,7 +48,7 @@ def add_group(world, spec):
          "SuspendedProcesses": [], "VPCZoneIdentifier": spec.get("VPCZoneIdentifier", ""),
          "EnabledMetrics": [], "Tags": [], "TerminationPolicies": ["Default"],
          "NewInstancesProtectedFromScaleIn": False,
-         "ServiceLinkedRoleARN": f"arn:aws:iam::{world.account_id}:role/aws-service-role/"
+         "ServiceLinkedRoleARN": f"arn:{world.partition()}:iam::{world.account_id}:role/aws-service-role/"
                                  "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}
     for n in spec.get("TargetGroupNames") or []:
         tg = elbv2.by_name(world, n)

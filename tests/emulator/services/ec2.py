@@ -136,7 +136,7 @@ def add_subnet(world, spec):
           "AvailabilityZone": az, "AvailabilityZoneId": "use1-az1", "State": "available",
           "AvailableIpAddressCount": 250, "DefaultForAz": False, "MapPublicIpOnLaunch": False,
           "OwnerId": world.account_id, "Tags": tags_list(spec.get("Tags")),
-          "SubnetArn": f"arn:aws:ec2:{world.region}:{world.account_id}:subnet/{sid}",
+          "SubnetArn": f"arn:{world.partition()}:ec2:{world.region}:{world.account_id}:subnet/{sid}",
           "AssignIpv6AddressOnCreation": False, "Ipv6CidrBlockAssociationSet": []}
     if spec.get("Ipv6CidrBlock"):
         sn["Ipv6CidrBlockAssociationSet"] = [{"AssociationId": world.new_id("subnet-cidr-assoc"),

@@ -21,7 +21,7 @@ def st(world):
 
 
 def tg_arn(world, name):
-    return f"arn:aws:elasticloadbalancing:{world.region}:{world.account_id}:targetgroup/{name}/" + \
+    return f"arn:{world.partition()}:elasticloadbalancing:{world.region}:{world.account_id}:targetgroup/{name}/" + \
         world.new_id("x", 16)[2:]
 
 
@@ -35,7 +35,7 @@ def add_tg(world, spec):
           "HealthCheckTimeoutSeconds": 5, "HealthyThresholdCount": 5, "UnhealthyThresholdCount": 2,
           "HealthCheckPath": "/", "Matcher": {"HttpCode": "200"},
           "LoadBalancerArns": spec.get("LoadBalancerArns") or
-          [f"arn:aws:elasticloadbalancing:{world.region}:{world.account_id}:loadbalancer/app/{name}-alb/"
+          [f"arn:{world.partition()}:elasticloadbalancing:{world.region}:{world.account_id}:loadbalancer/app/{name}-alb/"
            + world.new_id("x", 16)[2:]],
           "TargetType": ttype, "ProtocolVersion": "HTTP1", "IpAddressType": "ipv4",
           "_delay": spec.get("DeregistrationDelaySeconds"), "_targets": []}

@@ -59,7 +59,7 @@ def add_role(world, spec):
     if not isinstance(doc, str):
         doc = json.dumps(doc)
     r = {"RoleName": name, "Path": path, "RoleId": spec.get("RoleId") or world.new_id("AROA", 17).replace("-", "").upper()[:21],
-         "Arn": f"arn:aws:iam::{world.account_id}:role{path}{name}", "CreateDate": world.now(),
+         "Arn": f"arn:{world.partition()}:iam::{world.account_id}:role{path}{name}", "CreateDate": world.now(),
          "AssumeRolePolicyDocument": doc, "_policies": {}}
     for pname, pdoc in (spec.get("Policies") or {}).items():
         r["_policies"][pname] = pdoc if isinstance(pdoc, str) else json.dumps(pdoc)
@@ -77,7 +77,7 @@ def add_profile(world, spec):
             add_role(world, {"RoleName": rn})
     p = {"InstanceProfileName": name, "Path": path,
          "InstanceProfileId": spec.get("InstanceProfileId") or world.new_id("AIPA", 17).replace("-", "").upper()[:21],
-         "Arn": f"arn:aws:iam::{world.account_id}:instance-profile{path}{name}", "CreateDate": world.now(),
+         "Arn": f"arn:{world.partition()}:iam::{world.account_id}:instance-profile{path}{name}", "CreateDate": world.now(),
          "Roles": list(roles)}
     s["profiles"][name] = p
     return p

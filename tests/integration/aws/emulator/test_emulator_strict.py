@@ -7,7 +7,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from emutest import EmuTest
+from emutest import DEFAULT_KEY, EmuTest, signed
 
 WEB1, WEB2 = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"
 SPOT = "i-0c000000000000c01"
@@ -104,6 +104,22 @@ class Strict(EmuTest):
             json.loads(big), indent=8))
         iam.put_role_policy(RoleName="web-fleet-role", PolicyName="b", PolicyDocument=small)
         self.assertEqual(sorted(iam.list_role_policies(RoleName="web-fleet-role")["PolicyNames"]), ["a", "b"])
+
+    def test_partitions_have_their_own_iam_endpoint(self):
+        self.emu.reset()
+        self.emu.seed({"region": "cn-north-1", "iam": {"roles": [{"RoleName": "r"}]}})
+        role = self.emu.client("iam", region="cn-north-1").get_role(RoleName="r")["Role"]
+        self.assertTrue(role["Arn"].startswith("arn:aws-cn:iam::"), role["Arn"])
+        # signed for the aws partition's IAM (us-east-1): refused
+        status, _, body = signed(self.emu.url, "iam", {"Action": "GetRole", "Version": "2010-05-08", "RoleName": "r"},
+                                 region="us-east-1", key=DEFAULT_KEY)
+        self.assertEqual(status, 403)
+        self.assertIn(b"cn-north-1", body)
+        self.emu.reset()
+        self.emu.seed({"region": "us-gov-east-1", "iam": {"roles": [{"RoleName": "r"}]}})
+        status, _, _ = signed(self.emu.url, "iam", {"Action": "GetRole", "Version": "2010-05-08", "RoleName": "r"},
+                              region="us-gov-west-1", key=DEFAULT_KEY)
+        self.assertEqual(status, 200)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ SCOPES = {
     "sts": {"2011-06-15": "sts"},
     "sns": {"2010-03-31": "sns"},
 }
-GLOBAL_REGION = {"iam": "us-east-1"}
 
 
 class Result:
@@ -109,14 +108,17 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         if versions is None:
             raise ApiError("InvalidAction" if protocol != "json" else "UnknownOperationException",
                            f"Credential should be scoped to correct service: '{service}' is not served here")
-        want_region = GLOBAL_REGION.get(service, world.region)
+        # IAM has one endpoint per partition (botocore endpoints.json: aws
+        # us-east-1, aws-cn cn-north-1, aws-us-gov us-gov-west-1)
+        want_region = wire.partition_of(world.region)["iam_region"] if service == "iam" else world.region
         if service == "sts":
             ok_region = region in (world.region, "us-east-1")
         else:
             ok_region = region == want_region
         if not ok_region:
             raise ApiError(sigv4check._codes(protocol)[2],
-                           f"Credential should be scoped to a valid region, not '{region}'. ",
+                           f"Credential should be scoped to a valid region, not '{region}'. "
+                           f"Expected '{want_region}'.",
                            403 if protocol == "query" else 400 if protocol == "json" else 401)
         if protocol == "json":
             target = headers.get("X-Amz-Target") or ""

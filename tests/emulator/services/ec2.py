@@ -136,7 +136,7 @@ def add_subnet(world, spec):
           "AvailabilityZone": az, "AvailabilityZoneId": "use1-az1", "State": "available",
           "AvailableIpAddressCount": 250, "DefaultForAz": False, "MapPublicIpOnLaunch": False,
           "OwnerId": world.account_id, "Tags": tags_list(spec.get("Tags")),
-          "SubnetArn": f"arn:aws:ec2:{world.region}:{world.account_id}:subnet/{sid}",
+          "SubnetArn": f"arn:{world.partition()}:ec2:{world.region}:{world.account_id}:subnet/{sid}",
           "AssignIpv6AddressOnCreation": False, "Ipv6CidrBlockAssociationSet": []}
     if spec.get("Ipv6CidrBlock"):
         sn["Ipv6CidrBlockAssociationSet"] = [{"AssociationId": world.new_id("subnet-cidr-assoc"),
@@ -236,6 +236,9 @@ def add_instance(world, spec, age=SEEDED_AGE):
                                 "HttpEndpoint": "enabled", "HttpProtocolIpv6": "disabled",
                                 "InstanceMetadataTags": "disabled"},
             "_reservation": world.new_id("r"),
+            "InstanceLifecycle": spec.get("InstanceLifecycle"),   # "spot" (absent: on-demand)
+            "SpotInstanceRequestId": ("sir-" + world.new_id("x", 8)[2:]) if spec.get("InstanceLifecycle") == "spot"
+            else None,
             "_attach_limit": spec.get("AttachmentLimit", DEFAULT_ATTACH_LIMIT)}
     inst["MetadataOptions"].update(spec.get("MetadataOptions") or {})
     s["instances"][iid] = inst
@@ -442,6 +445,12 @@ def modify_instance_attribute(ctx, p):
             v = p[key].get("Value")
             if v is None:
                 raise ApiError("MissingParameter", f"The request must contain the parameter {key}.Value")
+            if key == "DisableApiTermination" and inst.get("InstanceLifecycle") == "spot":
+                # EC2 user guide, "Change instance termination protection": "You can't
+                # enable termination protection for Spot Instances"
+                # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_ChangingDisableAPITermination.html)
+                raise ApiError("UnsupportedOperation",
+                               "Modifying 'disableApiTermination' is not supported for spot instances.")
             a[key] = v
             changed = True
     if p.get("InstanceInitiatedShutdownBehavior") is not None:

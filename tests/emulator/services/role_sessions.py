@@ -85,7 +85,7 @@ def next_rotation(world, iid, t):
 
 
 def instance_arn(world, iid):
-    return f"arn:aws:ec2:{world.region}:{world.account_id}:instance/{iid}"
+    return f"arn:{world.partition()}:ec2:{world.region}:{world.account_id}:instance/{iid}"
 
 
 def credentials(world, iid, new_key):
@@ -100,7 +100,7 @@ def credentials(world, iid, new_key):
         c = new_key()
         c.update({"issued": s["issued"], "expires": s["expires"], "role": s["role"],
                   "source_instance_arn": s["source_instance_arn"],
-                  "arn": f"arn:aws:sts::{world.account_id}:assumed-role/{s['role']}/{iid}"})
+                  "arn": f"arn:{world.partition()}:sts::{world.account_id}:assumed-role/{s['role']}/{iid}"})
         rec = world.add_credentials(c)
         rec["session_name"] = iid
         st(world)[key] = rec

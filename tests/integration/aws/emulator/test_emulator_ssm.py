@@ -5,6 +5,8 @@ import datetime
 import json
 import unittest
 
+from botocore.exceptions import ClientError
+
 from emutest import EmuTest
 
 WEB1, WEB2, FOR = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002", "i-0f0000000000000f1"
@@ -124,6 +126,90 @@ class SsmAgent(EmuTest):
         self.assertEqual(self.inv(cid, WEB2)["Status"], "Delayed")
         self.emu.advance(60)
         self.assertEqual(self.inv(cid, WEB2)["StatusDetails"], "DeliveryTimedOut")
+
+
+class SsmOutput(EmuTest):
+    """Output limits, S3 output, executionTimeout, cancellation (botocore ssm
+    SendCommand / GetCommandInvocation / CancelCommand)."""
+
+    def send(self, params=None, **kw):
+        p = {"commands": ["collect"]}
+        p.update(params or {})
+        return self.client("ssm").send_command(InstanceIds=[WEB1], DocumentName="AWS-RunShellScript",
+                                               Parameters=p, **kw)["Command"]["CommandId"]
+
+    def get(self, cid):
+        return self.client("ssm").get_command_invocation(CommandId=cid, InstanceId=WEB1)
+
+    def test_output_cut_at_24000_and_8000_whole_in_s3(self):
+        out, err = "o" * 24000 + "TAIL", "e" * 8000 + "TAIL"
+        self.emu.seed({"ssm": {"scripts": [{"match": "collect", "stdout": out, "stderr": err}]}})
+        cid = self.send()
+        self.emu.advance(3)
+        inv = self.get(cid)
+        self.assertEqual(inv["StandardOutputContent"], out[:24000])
+        self.assertEqual(inv["StandardErrorContent"], err[:8000])
+        self.assertEqual(inv["StandardOutputUrl"], "")           # no bucket: nowhere else
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket="evidence-123")
+        cid = self.send(OutputS3BucketName="evidence-123", OutputS3KeyPrefix="INC-1")
+        self.emu.advance(3)
+        inv = self.get(cid)
+        key = f"INC-1/{cid}/{WEB1}/awsrunShellScript/0.awsrunShellScript/stdout"
+        self.assertTrue(inv["StandardOutputUrl"].endswith("/evidence-123/" + key), inv["StandardOutputUrl"])
+        self.assertEqual(s3.get_object(Bucket="evidence-123", Key=key)["Body"].read().decode(), out)
+        errkey = key[:-len("stdout")] + "stderr"
+        self.assertEqual(s3.get_object(Bucket="evidence-123", Key=errkey)["Body"].read().decode(), err)
+
+    def test_the_agent_uploads_with_its_own_role(self):
+        self.emu.seed({"ssm": {"scripts": [{"match": "collect", "stdout": "data"}]}})
+        self.client("s3").create_bucket(Bucket="evidence-123")
+        self.client("iam").put_role_policy(RoleName=ROLE, PolicyName="no-s3", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}]}))
+        cid = self.send(OutputS3BucketName="evidence-123")
+        self.emu.advance(3)
+        self.assertEqual(self.get(cid)["Status"], "Success")     # the command ran ...
+        self.assertEqual(self.emu.state()["s3"]["evidence-123"]["Objects"], {})   # ... nothing uploaded
+        self.assertEqual(self.emu.state()["ssm"]["invocations"][f"{cid}/{WEB1}"]["s3_upload"], "AccessDenied")
+
+    def test_execution_timeout_is_the_run_limit(self):
+        self.emu.seed({"ssm": {"scripts": [{"match": "collect", "stdout": "slow", "seconds": 100}]}})
+        cid = self.send({"executionTimeout": ["10"]})
+        self.emu.advance(12)
+        inv = self.get(cid)
+        self.assertEqual((inv["Status"], inv["StatusDetails"]), ("TimedOut", "ExecutionTimedOut"))
+        # TimeoutSeconds only limits delivery: a started command runs on past it
+        cid = self.send(TimeoutSeconds=30)
+        self.emu.advance(60)
+        self.assertEqual(self.get(cid)["Status"], "InProgress")
+        self.emu.advance(50)
+        self.assertEqual(self.get(cid)["Status"], "Success")
+
+    def test_execution_timeout_bounds(self):
+        for bad in ("0", "172801", "1h"):
+            with self.assertRaises(ClientError) as cm:
+                self.send({"executionTimeout": [bad]})
+            self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidParameters")
+        cid = self.send({"executionTimeout": ["172800"]})
+        self.assertEqual(self.emu.state()["ssm"]["invocations"][f"{cid}/{WEB1}"]["run_limit"], 172800)
+
+    def test_invocation_does_not_exist_right_after_send(self):
+        cid = self.send()
+        with self.assertRaises(ClientError) as cm:
+            self.get(cid)
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvocationDoesNotExist")
+        self.emu.advance(0.6)
+        self.assertIn(self.get(cid)["Status"], ("Pending", "InProgress"))
+
+    def test_cancel(self):
+        self.emu.seed({"ssm": {"scripts": [{"match": "collect", "seconds": 100}]}})
+        cid = self.send()
+        self.emu.advance(2)
+        self.client("ssm").cancel_command(CommandId=cid)
+        self.assertEqual(self.get(cid)["Status"], "Cancelling")
+        self.emu.advance(2)
+        self.assertEqual(self.get(cid)["Status"], "Cancelled")
+        self.assertEqual(self.emu.state()["ssm"]["commands"][cid]["Status"], "Cancelled")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, http_get, parse_response,  # noqa: E402
-                     quote, require_netns)
+                     quote, require_netns, send_raw)
 
 require_netns()
 
@@ -39,24 +39,7 @@ def cpu_s(p):
 
 
 def raw(port, data, timeout=3.0, source=None):
-    """Send bytes, read until the server closes (or timeout): all replies."""
-    s = socket.socket()
-    if source:
-        s.bind((source, 0))
-    s.settimeout(timeout)
-    s.connect(("127.0.0.1", port))
-    s.sendall(data)
-    out = b""
-    try:
-        while True:
-            c = s.recv(65536)
-            if not c:
-                break
-            out += c
-    except socket.timeout:
-        pass
-    s.close()
-    return out
+    return send_raw(port, data, timeout, source)
 
 
 def healthz_ok(port, tries=5, timeout=2.0):

@@ -6,7 +6,6 @@ address cannot be taken twice, and SIGTERM drains every loop.
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Serve, Upstream, check, finish, require_netns, spawn  # noqa: E402

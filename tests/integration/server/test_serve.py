@@ -16,7 +16,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, http_get, require_netns,  # noqa: E402
+from harness import (Serve, Upstream, check, finish, require_netns,  # noqa: E402
                      send_raw, spawn, wait_port)
 import corpus  # noqa: E402
 

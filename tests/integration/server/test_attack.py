@@ -87,7 +87,7 @@ check(m.get("ssrfguard_client_connections", 1e9) <= limit + 64,
 check(m.get("ssrfguard_idle_clients_evicted_total", 0) > 0, "idle clients evicted for room")
 for c in idle:
     c.close()
-fd.stop()
+check(fd.stop() == 0, "drained and exited 0 after the idle clients")
 size = os.path.getsize(fd.log)
 stderr = fd.p.stderr.read()
 check(size < 64 * 1024 and len(stderr) < 4096,
@@ -222,7 +222,7 @@ check(len(rows) == 2 and all(r[0] == "self:listener" for r in rows),
       "each refusal recorded with rule self:listener: %r" % rows)
 st, _, body = wild.go("http://%s/hello" % UP)
 check(st == 200, "other ports of local addresses still fetched: %r" % st)
-wild.stop()
+check(wild.stop() == 0, "wildcard service exits 0")
 
 st, _, body = srv.go("http://%s/headers" % UP)
 via = [ln.split(":", 1)[1].strip() for ln in body.decode().splitlines()
@@ -251,7 +251,7 @@ if rows:
           "each long header cut on its own, marked: %r" % {k: len(v) for k, v in hs.items()})
     check("truncated" not in hs, "no whole-object truncation: %r" % list(hs))
 
-srv.stop()
+check(srv.stop() == 0, "service exits 0 after the attacks")
 
 # ---- evidence and disk: repeated attempts aggregated, store and log capped ----
 cap = Serve({"rule": RULES, "store_sync": "normal", "store_detail_max": 5,
@@ -286,7 +286,7 @@ check(st == 200 and h["status"] == "degraded" and h.get("warnings"),
 st, _, body = cap.get("/metrics")
 check(b"ssrfguard_store_near_cap 2" in body, "metrics say the store is at its cap")
 check(b"ssrfguard_attempts_aggregated_total 0" not in body, "aggregated attempts counted")
-cap.stop()
+check(cap.stop() == 0, "capped service exits 0")
 logs = [cap.log, cap.log + ".1"]
 sizes = [os.path.getsize(x) if os.path.exists(x) else -1 for x in logs]
 check(sizes[1] > 0 and all(x < 100000 + 70000 for x in sizes),

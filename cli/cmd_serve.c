@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "backstop/reader.h"
 #include "commands.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -69,7 +70,22 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (cfg.respond)
 		srv_set_responder(s, respond_embedded());
+	/* The kernel backstop's reports (src/backstop/reader.h), on a thread of
+	 * their own; a metadata attempt wakes the embedded responder. */
+	bs_reader *backstop = NULL;
+	if (cfg.backstop.on) {
+		bs_reader_opts bo = {.cfg = &cfg, .instance_id = id.instance_id, .region = id.region,
+		                     .az = id.az, .notify = cfg.respond ? respond_embedded()->notify : NULL,
+		                     .notify_ctx = cfg.respond ? respond_embedded()->ctx : NULL,
+		                     .log = strcmp(cfg.log, "-") ? NULL : stderr};
+		if (bs_reader_start(&bo, &backstop, err, sizeof err) != SG_OK) {
+			fprintf(stderr, "ssrfguard serve: backstop: %s\n", err);
+			srv_free(s);
+			goto out_curl;
+		}
+	}
 	rc = srv_run(s) == SG_OK ? 0 : 2;
+	bs_reader_stop(backstop);
 	srv_free(s);
 out_curl:
 	curl_global_cleanup();

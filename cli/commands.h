@@ -15,5 +15,6 @@ int cmd_respond(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 int cmd_forensics(int argc, char **argv);
 int cmd_aws(int argc, char **argv);
+int cmd_backstop(int argc, char **argv);
 
 #endif

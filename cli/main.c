@@ -15,6 +15,7 @@ static const struct {
 	{"incidents", cmd_incidents, "list, show, retry or release incidents"},
 	{"forensics", cmd_forensics, "examine preserved volumes on the forensic instance"},
 	{"aws", cmd_aws, "operator views of AWS: whoami, instance ID"},
+	{"backstop", cmd_backstop, "kernel rules: nothing else on the host reaches metadata"},
 };
 
 static void usage(FILE *to)

@@ -46,6 +46,7 @@ const srvcfg_key srvcfg_keys[] = {
 	                   " AWS_EC2_METADATA_DISABLED=true)"},
 	{"respond", "on|off", "run the embedded responder in this process (default off)"},
 	{"lease_ms", "MS", "embedded responder's claim lease (default 60000)"},
+	/* the backstop's keys follow from bscfg_keys (srvcfg_usage) */
 	{NULL, NULL, NULL},
 };
 
@@ -85,6 +86,7 @@ sg_err srvcfg_init(srvcfg *c)
 	c->drain_s = 15;
 	c->lease_ms = 60000;
 	c->store_busy_ms = 5000;
+	bscfg_init(&c->backstop);
 	const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
 	c->imds = !(dis && !strcasecmp(dis, "true"));
 	const char *region = getenv("AWS_REGION");
@@ -118,6 +120,7 @@ void srvcfg_free(srvcfg *c)
 	free(c->region);
 	free(c->az);
 	free(c->imds_endpoint);
+	bscfg_free(&c->backstop);
 	memset(c, 0, sizeof *c);
 }
 
@@ -222,6 +225,8 @@ sg_err srvcfg_set(srvcfg *c, const char *key, const char *v, char *err, size_t e
 	for (size_t i = 0; i <= kn; i++)
 		k[i] = key[i] == '-' ? '_' : key[i];
 
+	if ((e = bscfg_set(&c->backstop, k, v, err, errlen)) != SG_ERR_NOTFOUND)
+		return e;
 	int is_switch = !strcmp(k, "imds") || !strcmp(k, "respond");
 	if (!v && !is_switch) {
 		snprintf(err, errlen, "%s needs a value", k);
@@ -439,14 +444,71 @@ bad:
 	return e;
 }
 
+static void usage_row(FILE *to, const char *name, const char *arg, const char *help)
+{
+	char flag[64];
+	int n = snprintf(flag, sizeof flag, "--%s", name);
+	for (int i = 2; i < n; i++)
+		if (flag[i] == '_')
+			flag[i] = '-';
+	fprintf(to, "  %s %s\n      %s\n", flag, arg ? arg : "", help);
+}
+
 void srvcfg_usage(FILE *to)
 {
-	for (const srvcfg_key *k = srvcfg_keys; k->name; k++) {
-		char flag[64];
-		int n = snprintf(flag, sizeof flag, "--%s", k->name);
-		for (int i = 2; i < n; i++)
-			if (flag[i] == '_')
-				flag[i] = '-';
-		fprintf(to, "  %s %s\n      %s\n", flag, k->arg ? k->arg : "", k->help);
+	for (const srvcfg_key *k = srvcfg_keys; k->name; k++)
+		usage_row(to, k->name, k->arg, k->help);
+	for (const struct bscfg_key *k = bscfg_keys; k->name; k++)
+		usage_row(to, k->name, k->arg, k->help);
+}
+
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
+{
+	char msg[256];
+	sg_policy *p = NULL;
+	char *buf = NULL;
+	sg_err e = sg_policy_new(&p);
+	*out = NULL;
+	if (e != SG_OK) {
+		snprintf(err, errlen, "policy: %s", sg_strerror(e));
+		return e;
 	}
+	if (c->policy[0]) {
+		FILE *f = fopen(c->policy, "rb");
+		if (!f) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, strerror(errno));
+			e = SG_ERR_IO;
+			goto fail;
+		}
+		buf = malloc(1 << 20);
+		size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+		fclose(f);
+		if (!buf) {
+			e = SG_ERR_NOMEM;
+			goto fail;
+		}
+		if (n == 1 << 20) {
+			snprintf(err, errlen, "policy %s: larger than 1 MiB", c->policy);
+			e = SG_ERR_RANGE;
+			goto fail;
+		}
+		if ((e = sg_policy_parse(p, buf, n, msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, msg);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		const char *r = c->rules[i];
+		if ((e = sg_policy_add(p, r, strlen(r), msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "rule '%.100s': %s", r, msg);
+			goto fail;
+		}
+	}
+	free(buf);
+	*out = p;
+	return SG_OK;
+fail:
+	free(buf);
+	sg_policy_free(p);
+	return e;
 }

@@ -23,7 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backstop/bscfg.h"
 #include "ssrfguard/error.h"
+
+typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
 
 #define SRVCFG_LINE_MAX 4096
 #define SRVCFG_RULES_MAX 1024
@@ -56,6 +59,7 @@ typedef struct srvcfg {
 	int imds;                /* 0 = never ask IMDSv2 */
 	int respond;             /* start the embedded responder */
 	int64_t lease_ms;        /* responder lease (embedded responder) */
+	bscfg backstop;          /* the kernel backstop's keys (backstop/bscfg.h) */
 } srvcfg;
 
 typedef struct srvcfg_key {
@@ -86,6 +90,12 @@ sg_err srvcfg_load(srvcfg *c, const char *path, char *err, size_t errlen);
  */
 sg_err srvcfg_args(srvcfg *c, int argc, char **argv, int *help,
                    char *err, size_t errlen);
+
+/*
+ * The guard's policy from cfg: the policy file (at most 1 MiB), then each
+ * rule.  *out is NULL on error; err names the file line or the rule.
+ */
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen);
 
 /* Print the option list for --help. */
 void srvcfg_usage(FILE *to);

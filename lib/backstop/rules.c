@@ -118,49 +118,34 @@ static void fill_policy_denies(struct sets *s, const sg_policy *p)
 	}
 }
 
+/* A set of addresses; an interval set only when some element is a prefix
+ * (a plain hash set is the cheaper lookup on every packet). */
 static void put_set(struct aws_buf *b, const char *name, const char *type,
                     const struct aws_buf *elems)
 {
 	if (!elems->len)
 		return;
-	aws_buf_printf(b, "\tset %s {\n\t\ttype %s; flags interval; auto-merge;\n"
-	                  "\t\telements = { %s }\n\t}\n",
-	               name, type, elems->p);
+	int interval = strchr(elems->p, '/') != NULL;
+	aws_buf_printf(b, "\tset %s {\n\t\ttype %s;%s\n\t\telements = { %s }\n\t}\n", name, type,
+	               interval ? " flags interval; auto-merge;" : "", elems->p);
 }
 
-/* ---- the classifying rules, written once per chain ---- */
+/* ---- the app chain: classify, then jump to the kind's action chain ---- */
 
 struct chain_out {
 	struct aws_buf *b;
-	int report;        /* 1: the report chain, 0: the refuse chain */
-	uint16_t group;
 	size_t rules;
 };
 
-static const char *const kind_prefix[] = {BS_PREFIX_GUARD, BS_PREFIX_EGRESS};
+static const char *const kind_name[] = {"guard", "egress"};
 
-/*
- * One refusal.  family 4 or 6 (the held-SYN set is per family).  The report
- * chain logs (rate-limited) and holds a TCP SYN: it is dropped and its flow
- * remembered, so the socket waits in SYN-SENT while the reader finds its
- * owner and aborts it; a retransmission of a held SYN is reset (see the
- * top of the chain).  Everything else logged continues to the refuse chain.
- */
+/* One refusing rule: count, then the action chain of its kind and family. */
 static void rule(struct chain_out *o, bs_kind kind, int family, const char *match,
                  const char *why)
 {
 	o->rules++;
-	if (!o->report) {
-		aws_buf_printf(o->b, "\t\t%s counter jump refusal comment \"%s\"\n", match, why);
-		return;
-	}
-	const char *ip = family == 6 ? "ip6" : "ip";
-	aws_buf_printf(o->b, "\t\t%s tcp flags & (syn | ack) == syn limit name \"report\" "
-	                     "add @held%d { %s daddr . tcp sport } log group %u prefix \"%s\" "
-	                     "counter drop comment \"%s (held)\"\n",
-	               match, family, ip, (unsigned)o->group, kind_prefix[kind], why);
-	aws_buf_printf(o->b, "\t\t%s limit name \"report\" log group %u prefix \"%s\"\n", match,
-	               (unsigned)o->group, kind_prefix[kind]);
+	aws_buf_printf(o->b, "\t\t%s counter jump %s%d comment \"%s\"\n", match, kind_name[kind],
+	               family, why);
 }
 
 static void pass(struct chain_out *o, const char *match)
@@ -223,13 +208,10 @@ static void app_rules(struct chain_out *o, const bs_spec *sp, const struct sets 
 {
 	if (sp->proxy_only)
 		pass(o, "ct direction reply");
-	if (o->report) {
-		aws_buf_puts(o->b, "\t\tip daddr . tcp sport @held4 jump refusal\n"
-		                   "\t\tip6 daddr . tcp sport @held6 jump refusal\n");
-	}
 	rule(o, BS_KIND_GUARD, 4, "ip daddr @metadata4", "metadata (IPv4)");
 	rule(o, BS_KIND_GUARD, 6, "ip6 daddr @metadata6", "metadata (IPv6, IPv4 carried in IPv6)");
-	passes(o, sp);
+	if (sp->deny_policy || sp->proxy_only)
+		passes(o, sp); /* only these modes could refuse the proxy */
 	if (sp->deny_policy) {
 		policy_rules(o, sp->policy, 1);
 		policy_rules(o, sp->policy, 0);
@@ -245,29 +227,50 @@ static void app_rules(struct chain_out *o, const bs_spec *sp, const struct sets 
 	}
 }
 
-/* A base chain: exempt uids return, app identities jump to NAME_app. */
-static void base_chain(struct aws_buf *b, const bs_spec *sp, const char *name, int prio)
+/* The base chain: exempt uids return, app identities jump to `app`. */
+static void base_chain(struct aws_buf *b, const bs_spec *sp)
 {
-	aws_buf_printf(b, "\tchain %s {\n\t\ttype filter hook output priority filter %s %d; "
-	                  "policy accept;\n",
-	               name, prio < 0 ? "-" : "+", prio < 0 ? -prio : prio);
+	aws_buf_puts(b, "\tchain output {\n\t\ttype filter hook output priority filter; "
+	                "policy accept;\n");
 	for (size_t i = 0; i < sp->n_exempt_uids; i++)
 		aws_buf_printf(b, "\t\tmeta skuid %u return comment \"exempt: the service\"\n",
 		               (unsigned)sp->exempt_uids[i]);
-	if (sp->n_app_uids) {
+	if (sp->n_app_uids == 1) {
+		aws_buf_printf(b, "\t\tmeta skuid %u jump app\n", (unsigned)sp->app_uids[0]);
+	} else if (sp->n_app_uids) {
 		aws_buf_puts(b, "\t\tmeta skuid { ");
 		for (size_t i = 0; i < sp->n_app_uids; i++)
 			aws_buf_printf(b, "%s%u", i ? ", " : "", (unsigned)sp->app_uids[i]);
-		aws_buf_printf(b, " } jump %s_app\n", name);
+		aws_buf_puts(b, " } jump app\n");
 	}
 	for (size_t i = 0; i < sp->n_app_cgroups; i++) {
 		const char *cg = sp->app_cgroups[i];
 		unsigned level = 1;
 		for (const char *c = cg; *c; c++)
 			level += *c == '/';
-		aws_buf_printf(b, "\t\tsocket cgroupv2 level %u \"%s\" jump %s_app\n", level, cg, name);
+		aws_buf_printf(b, "\t\tsocket cgroupv2 level %u \"%s\" jump app\n", level, cg);
 	}
 	aws_buf_puts(b, "\t}\n");
+}
+
+/*
+ * The action chain of one kind and family (rules.h): a retransmitted held
+ * SYN is reset; a SYN within the report rate is logged and held; anything
+ * else within the rate is logged; then refused.
+ */
+static void action_chain(struct aws_buf *b, bs_kind kind, int family, uint16_t group)
+{
+	const char *ip = family == 6 ? "ip6" : "ip";
+	const char *prefix = kind == BS_KIND_EGRESS ? BS_PREFIX_EGRESS : BS_PREFIX_GUARD;
+	aws_buf_printf(b, "\tchain %s%d {\n", kind_name[kind], family);
+	aws_buf_printf(b, "\t\t%s daddr . tcp sport @held%d reject with tcp reset\n", ip, family);
+	aws_buf_printf(b, "\t\ttcp flags & (syn | ack) == syn limit name \"report\" "
+	                  "add @held%d { %s daddr . tcp sport } log group %u prefix \"%s\" drop\n",
+	               family, ip, (unsigned)group, prefix);
+	aws_buf_printf(b, "\t\tlimit name \"report\" log group %u prefix \"%s\"\n", (unsigned)group,
+	               prefix);
+	aws_buf_puts(b, "\t\tmeta l4proto tcp reject with tcp reset\n"
+	                "\t\treject with icmpx admin-prohibited\n\t}\n");
 }
 
 int bs_cgroup_ok(const char *path)
@@ -336,17 +339,6 @@ static sg_err check_spec(const bs_spec *sp, char *err, size_t errlen)
 	return SG_OK;
 }
 
-static void put_chain(struct aws_buf *b, const bs_spec *sp, const struct sets *s,
-                      const char *name, int report, bs_stats *st)
-{
-	struct chain_out o = {b, report, sp->group, 0};
-	aws_buf_printf(b, "\tchain %s_app {\n", name);
-	app_rules(&o, sp, s);
-	aws_buf_puts(b, "\t}\n");
-	st->rules = o.rules;
-	st->names_skipped = sp->deny_policy ? name_rules(sp->policy) : 0;
-}
-
 sg_err bs_ruleset(const bs_spec *sp, struct aws_buf *b, bs_stats *stats, char *err,
                   size_t errlen)
 {
@@ -383,13 +375,18 @@ sg_err bs_ruleset(const bs_spec *sp, struct aws_buf *b, bs_stats *stats, char *e
 	                "timeout 10s;\n\t}\n"
 	                "\tset held6 {\n\t\ttype ipv6_addr . inet_service; flags dynamic, timeout; "
 	                "timeout 10s;\n\t}\n");
-	base_chain(b, sp, "report", -10);
-	put_chain(b, sp, &s, "report", 1, &st);
-	base_chain(b, sp, "refuse", 0);
-	put_chain(b, sp, &s, "refuse", 0, &st);
-	aws_buf_puts(b, "\tchain refusal {\n"
-	                "\t\tmeta l4proto tcp reject with tcp reset\n"
-	                "\t\treject with icmpx admin-prohibited\n\t}\n}\n");
+	base_chain(b, sp);
+	struct chain_out o = {b, 0};
+	aws_buf_puts(b, "\tchain app {\n");
+	app_rules(&o, sp, &s);
+	aws_buf_puts(b, "\t}\n");
+	for (int kind = BS_KIND_GUARD; kind <= (sp->proxy_only ? BS_KIND_EGRESS : BS_KIND_GUARD);
+	     kind++)
+		for (int family = 4; family <= 6; family += 2)
+			action_chain(b, (bs_kind)kind, family, sp->group);
+	aws_buf_puts(b, "}\n");
+	st.rules = o.rules;
+	st.names_skipped = sp->deny_policy ? name_rules(sp->policy) : 0;
 
 	e = aws_buf_err(&s.meta4) ? aws_buf_err(&s.meta4)
 	  : aws_buf_err(&s.meta6) ? aws_buf_err(&s.meta6)

@@ -2,27 +2,29 @@
  * rules.h — the kernel backstop's nftables ruleset, written from the guard's
  * own tables (pure).  Prefix: bs_.
  *
- * One table, `inet ssrfguard_backstop`, with two base chains on the output
- * hook that classify a packet of the app's identities the same way:
+ * One table, `inet ssrfguard_backstop`.  Its base chain `output` (hook
+ * output, priority filter) lets exempt uids pass, and sends packets whose
+ * socket belongs to an app uid or app cgroup (v2) to chain `app`, which
+ * classifies the destination (below) and sends a refused packet, counted
+ * per rule, to the action chain of its kind and family (guard4, guard6,
+ * egress4, egress6).  An action chain:
  *
- *   report  (priority filter - 10)  logs a refused packet to NFLOG `group`
- *           with the prefix "ssrfguard:guard" (metadata, the policy's
- *           ranges) or "ssrfguard:egress" (outside the proxy), at most
- *           `rate` packets a second shared by all rules (a named limit).
- *           A TCP SYN it logs is also *held*: dropped, its flow (daddr,
- *           sport) remembered for 10 s, so the socket stays in SYN-SENT
- *           while the reader finds the process that owns it (after a reset
- *           the socket is gone before any reader could look) and then
- *           aborts it (the app's connect fails with ECONNABORTED within
- *           milliseconds).  A retransmission of a held SYN is reset here:
- *           with no reader the connect fails after the kernel's first SYN
- *           retransmission (1 s), never later.
- *   refuse  (priority filter)       refuses every other classified packet,
- *           with a counter per rule: TCP gets a reset, everything else
- *           ICMP administratively prohibited, so the app fails at once.
+ *   1. resets a retransmitted SYN of a held flow (below);
+ *   2. logs a TCP SYN to NFLOG `group` with the prefix "ssrfguard:guard" or
+ *      "ssrfguard:egress", at most `rate` reports a second shared by all
+ *      rules (a named limit), and *holds* it: drops it and remembers its
+ *      flow (daddr, sport) for 10 s, so the socket stays in SYN-SENT while
+ *      the reader finds the process that owns it (after a reset the socket
+ *      is gone before any reader could look) and aborts it: the app's
+ *      connect fails with ECONNABORTED within milliseconds.  With no reader,
+ *      the kernel's first SYN retransmission (1 s) is reset by step 1;
+ *   3. logs anything else within the rate;
+ *   4. refuses: TCP with a reset, everything else with ICMP
+ *      administratively prohibited, so the app fails at once.
  *
  * So refusal never depends on the reader: an absent or crashed reader only
- * loses the report (and costs a held connect one second).
+ * loses the report (and costs a held connect one second).  Beyond the
+ * rate, nothing is logged or held: packets are refused at once.
  *
  * What is refused, for a packet whose socket belongs to an app uid or an app
  * cgroup (cgroup v2) and not to an exempt uid, first match wins:

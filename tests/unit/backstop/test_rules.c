@@ -57,21 +57,27 @@ TEST(metadata_only)
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		CHECKF(has(s, want[i]), "%s missing", want[i]);
 	CHECK(has(s, "meta skuid 998 return"));
-	CHECK(has(s, "meta skuid { 1001 } jump report_app"));
-	CHECK(has(s, "meta skuid { 1001 } jump refuse_app"));
-	CHECK(before(s, "meta skuid 998 return", "meta skuid { 1001 } jump report_app"));
-	CHECK(has(s, "priority filter - 10"));
-	CHECK(has(s, "tcp flags & (syn | ack) == syn limit name \"report\" add @held4 "
-	             "{ ip daddr . tcp sport } log group 5150 prefix \"ssrfguard:guard\" counter drop"));
-	CHECK(has(s, "ip6 daddr @metadata6 limit name \"report\" log group 5150 prefix "
-	             "\"ssrfguard:guard\"\n"));
-	CHECK(before(s, "ip daddr . tcp sport @held4 jump refusal", "ip daddr @metadata4"));
-	CHECK(has(s, "ip daddr @metadata4 counter jump refusal"));
+	CHECK(has(s, "meta skuid 1001 jump app"));
+	CHECK(before(s, "meta skuid 998 return", "meta skuid 1001 jump app"));
+	CHECK(has(s, "set metadata4 {\n\t\ttype ipv4_addr;\n")); /* a hash set: no prefixes */
+	CHECK(has(s, "set metadata6 {\n\t\ttype ipv6_addr; flags interval; auto-merge;"));
+	CHECK(!has(s, "tcp dport 5001 return")); /* nothing could refuse the proxy */
+	CHECK(has(s, "type filter hook output priority filter; policy accept;"));
+	CHECK(has(s, "ip daddr @metadata4 counter jump guard4"));
+	CHECK(has(s, "ip6 daddr @metadata6 counter jump guard6"));
+	/* The action chain: held retransmission reset, SYN held, log, refuse. */
+	const char *g4 = strstr(s, "chain guard4 {");
+	CHECK(g4 != NULL);
+	CHECK(before(g4, "ip daddr . tcp sport @held4 reject with tcp reset",
+	             "tcp flags & (syn | ack) == syn limit name \"report\" add @held4 "
+	             "{ ip daddr . tcp sport } log group 5150 prefix \"ssrfguard:guard\" drop"));
+	CHECK(before(g4, "drop\n", "limit name \"report\" log group 5150 prefix \"ssrfguard:guard\"\n"));
+	CHECK(before(g4, "prefix \"ssrfguard:guard\"\n", "meta l4proto tcp reject with tcp reset"));
+	CHECK(before(g4, "meta l4proto tcp reject with tcp reset", "reject with icmpx admin-prohibited"));
+	CHECK(has(strstr(s, "chain guard6 {"), "ip6 daddr . tcp sport @held6 reject with tcp reset"));
 	CHECK(has(s, "limit report { rate 20/second burst 40 packets }"));
-	CHECK(has(s, "meta l4proto tcp reject with tcp reset"));
-	CHECK(has(s, "reject with icmpx admin-prohibited"));
 	CHECK(!has(s, "@deny4"));
-	CHECK(!has(s, "ssrfguard:egress"));
+	CHECK(!has(s, "jump egress"));
 	CHECK_INT(st.rules, 2);
 	free(s);
 }
@@ -87,9 +93,15 @@ TEST(cgroups_and_levels)
 	sg_err e;
 	char *s = script(&sp, NULL, err, sizeof err, &e);
 	CHECK_INT(e, SG_OK);
-	CHECK(has(s, "socket cgroupv2 level 1 \"app.slice\" jump refuse_app"));
-	CHECK(has(s, "socket cgroupv2 level 2 \"system.slice/web.service\" jump report_app"));
-	CHECK(!has(s, "meta skuid {"));
+	CHECK(has(s, "socket cgroupv2 level 1 \"app.slice\" jump app"));
+	CHECK(has(s, "socket cgroupv2 level 2 \"system.slice/web.service\" jump app"));
+	CHECK(!has(s, "jump app\n\t\tmeta skuid") && !has(s, "meta skuid 1001"));
+	sp.app_uids[0] = 7;
+	sp.app_uids[1] = 8;
+	sp.n_app_uids = 2;
+	free(s);
+	s = script(&sp, NULL, err, sizeof err, &e);
+	CHECK(has(s, "meta skuid { 7, 8 } jump app"));
 	free(s);
 }
 
@@ -147,7 +159,8 @@ TEST(proxy_only)
 	CHECK(has(s, "ct direction reply return"));
 	CHECK(has(s, "ip6 daddr fd00::1 tcp dport 3128 return"));
 	CHECK(has(s, "ip daddr 10.0.0.2 meta l4proto { tcp, udp } th dport 53 return"));
-	CHECK(has(s, "meta nfproto ipv6 limit name \"report\" log group 5150 prefix \"ssrfguard:egress\""));
+	CHECK(has(s, "meta nfproto ipv6 counter jump egress6"));
+	CHECK(has(strstr(s, "chain egress4 {"), "prefix \"ssrfguard:egress\" drop"));
 	CHECK(before(s, "@metadata6", "tcp dport 3128 return"));
 	CHECK(before(s, "th dport 53 return", "meta nfproto ipv4"));
 	free(s);

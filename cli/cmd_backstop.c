@@ -52,22 +52,6 @@ static unsigned long long refused_packets(const char *listing)
 	return total;
 }
 
-/* Whether a process has bound NFLOG group (/proc/net/netfilter/nfnetlink_log). */
-static int group_bound(unsigned group)
-{
-	FILE *f = fopen("/proc/net/netfilter/nfnetlink_log", "r");
-	char line[256];
-	int bound = 0;
-	while (f && fgets(line, sizeof line, f)) {
-		unsigned q = 0;
-		if (sscanf(line, "%u", &q) == 1 && q == group)
-			bound = 1;
-	}
-	if (f)
-		fclose(f);
-	return bound;
-}
-
 static int do_install(const srvcfg *cfg, int print, int check)
 {
 	char err[1024], *script = NULL;
@@ -132,7 +116,7 @@ static int do_status(const srvcfg *cfg)
 	fputs(text, stdout);
 	unsigned q = (unsigned)cfg->backstop.group;
 	printf("\nbackstop: installed; %llu packets refused so far\n", refused_packets(text));
-	if (group_bound(q))
+	if (bs_group_bound(q))
 		printf("backstop: a reader records refusals (NFLOG group %u is bound)\n", q);
 	else
 		printf("backstop: no reader holds NFLOG group %u: refusals are enforced but not recorded "

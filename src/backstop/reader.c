@@ -79,11 +79,14 @@ static sg_err bind_group(bs_reader *r, char *err, size_t errlen)
 		return SG_ERR_IO;
 	}
 	if (p.error) {
-		snprintf(err, errlen, "NFLOG group %u: %s%s", r->group, strerror(-p.error),
-		         p.error == -EBUSY ? " (another reader, `backstop watch` or `serve"
-		                             " --backstop on`, holds it)"
-		                           : p.error == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
-		return SG_ERR_IO;
+		/* The kernel says EPERM both without CAP_NET_ADMIN and when another
+		 * socket holds the group: /proc tells which. */
+		int held = bs_group_bound(r->group);
+		snprintf(err, errlen, "NFLOG group %u: %s%s", r->group,
+		         held ? "another reader (`backstop watch` or `serve --backstop on`) holds it"
+		              : strerror(-p.error),
+		         !held && p.error == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		return held ? SG_ERR_BUSY : SG_ERR_IO;
 	}
 	return SG_OK;
 }
@@ -109,6 +112,21 @@ static sg_err open_group(bs_reader *r, char *err, size_t errlen)
 	tv = (struct timeval){0, 200000}; /* from now on: wake to check quit */
 	setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	return e;
+}
+
+int bs_group_bound(unsigned group)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_log", "r");
+	char line[256];
+	int bound = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned g = 0;
+		if (sscanf(line, "%u", &g) == 1 && g == group)
+			bound = 1;
+	}
+	if (f)
+		fclose(f);
+	return bound;
 }
 
 /* ---- coalescing ---- */

@@ -27,9 +27,9 @@
  * next recorded attempt ("repeats"), so a looping app writes at most one
  * row per destination per window, on top of the kernel's own rate limit.
  *
- * Errors from start: SG_ERR_IO when the group cannot be bound (no
- * CAP_NET_ADMIN, or another reader holds it: err says which), store
- * errors as store_open returns them.
+ * Errors from start: SG_ERR_BUSY when another reader holds the group,
+ * SG_ERR_IO when it cannot be bound otherwise (no CAP_NET_ADMIN: err says
+ * so), store errors as store_open returns them.
  */
 #ifndef SSRFGUARD_BACKSTOP_READER_H
 #define SSRFGUARD_BACKSTOP_READER_H
@@ -60,6 +60,10 @@ typedef struct bs_reader_stats {
 	uint64_t packets, recorded, coalesced, owners_found, aborted, store_errors, parse_errors;
 } bs_reader_stats;
 void bs_reader_stats_get(bs_reader *r, bs_reader_stats *out);
+
+/* Whether some socket in this network namespace has bound NFLOG group
+ * (/proc/net/netfilter/nfnetlink_log). */
+int bs_group_bound(unsigned group);
 
 /* Stop the thread, unbind, close the store.  NULL-safe. */
 void bs_reader_stop(bs_reader *r);

@@ -12,77 +12,21 @@ fetches the metadata address, installing twice is harmless, and after
 """
 import json
 import os
-import socket
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
-SG = os.environ["SSRFGUARD"]
-APP, SERVICE = 4242, 4343
-PY = "/usr/bin/python3"
-METADATA = ["169.254.169.254", "169.254.170.2", "169.254.170.23", "fd00:ec2::254", "fd00:ec2::23"]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def sh(*args, **kw):
-    return subprocess.run(list(args), capture_output=True, text=True, timeout=60, **kw)
-
-
-def as_uid(uid, *args):
-    return sh("setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *args)
-
-
-class Honeypot:
-    """Answers 200 on port 80 of every address; counts who got through."""
-
-    def __init__(self):
-        self.hits = []
-        self.socks = []
-        for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-            s = socket.socket(fam, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if fam == socket.AF_INET6:
-                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            s.bind((addr, 80))
-            s.listen(64)
-            self.socks.append(s)
-            threading.Thread(target=self.serve, args=(s,), daemon=True).start()
-
-    def serve(self, s):
-        while True:
-            c, peer = s.accept()
-            self.hits.append(c.getsockname()[0])
-            c.recv(4096)
-            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 8\r\n\r\nhoneypot")
-            c.close()
-
-
-def setup_addresses():
-    for a in METADATA:
-        if ":" in a:
-            sh("ip", "-6", "addr", "add", a + "/128", "dev", "lo", "nodad")
-        else:
-            sh("ip", "addr", "add", a + "/32", "dev", "lo")
-
-
-def url(a):
-    return f"http://[{a}]/" if ":" in a else f"http://{a}/"
+from bsharness import (APP, METADATA, SERVICE, SG, Honeypot, add_addresses, as_uid, check,
+                       finish, in_own_netns, probe, sh, spawn, tmpdir, url)
 
 
 def main():
-    setup_addresses()
+    if not in_own_netns():
+        print("refusing to run outside tests/netns-run")
+        return 2
+    add_addresses(METADATA)
     pot = Honeypot()
-    tmp = tempfile.mkdtemp(prefix="sg-backstop-")
-    os.chmod(tmp, 0o755)
+    tmp = tmpdir()
     store = os.path.join(tmp, "incidents.db")
     conf = os.path.join(tmp, "ssrfguard.conf")
     with open(conf, "w") as f:
@@ -92,17 +36,26 @@ def main():
     r = sh(SG, "backstop", "status", "--config", conf)
     check(r.returncode == 1 and "not installed" in r.stdout, "status before install says not installed")
 
-    watch = subprocess.Popen([SG, "backstop", "watch", "--config", conf],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = watch.stderr.readline()
-    check("watching NFLOG group 5150" in line, "watch started: " + line.strip())
-
     for n in (1, 2):
         r = sh(SG, "backstop", "install", "--config", conf)
         check(r.returncode == 0 and "installed table inet ssrfguard_backstop" in r.stdout,
               f"install #{n}: {r.stdout.strip()} {r.stderr.strip()}")
     r = sh("nft", "list", "tables")
     check(r.stdout.count("ssrfguard_backstop") == 1, "installing twice leaves one table")
+
+    # No reader yet: still refused, after the held SYN's first retransmission.
+    t0 = time.monotonic()
+    r = as_uid(APP, "curl", "-sS", "-m", "5", "-o", "/dev/null", url("169.254.169.254"))
+    took = time.monotonic() - t0
+    check(r.returncode != 0 and took < 2.5, f"without a reader the app is refused too, in {took:.2f}s")
+    r = sh(SG, "backstop", "status", "--config", conf)
+    check("no reader holds NFLOG group 5150" in r.stdout, "status says no reader records refusals")
+
+    watch = spawn(SG, "backstop", "watch", "--config", conf)
+    line = watch.stderr.readline()
+    check("watching NFLOG group 5150" in line, "watch started: " + line.strip())
+    r = sh(SG, "backstop", "watch", "--config", conf)
+    check(r.returncode == 2 and "another reader" in r.stderr, "a second reader is refused: " + r.stderr.strip())
 
     targets = METADATA + ["::ffff:169.254.169.254"]
     for a in targets:
@@ -111,16 +64,10 @@ def main():
         took = time.monotonic() - t0
         check(r.returncode != 0 and took < 0.9, f"app curl {a} refused in {took:.3f}s ({r.stderr.strip()})")
 
-    probe = ("import socket,sys,time\n"
-             "for a in sys.argv[1:]:\n"
-             "  t=time.monotonic()\n"
-             "  try:\n"
-             "    socket.create_connection((a,80),timeout=5).close(); print(a,'CONNECTED')\n"
-             "  except OSError as e: print(a,'refused',e.errno,round(time.monotonic()-t,3))\n")
-    r = as_uid(APP, PY, "-c", probe, *targets)
+    got = probe(APP, 80, *targets)
     for a in targets:
-        ok = any(l.startswith(a + " refused") and float(l.split()[-1]) < 0.9 for l in r.stdout.splitlines())
-        check(ok, f"app python socket {a} refused at once")
+        ok = a in got and not got[a][0] and got[a][1] < 0.9
+        check(ok, f"app python socket {a} refused at once {got.get(a)}")
 
     check(not pot.hits, f"nothing reached the honeypot from the app (hits: {pot.hits})")
 
@@ -131,7 +78,7 @@ def main():
 
     r = sh(SG, "backstop", "status", "--config", conf)
     refused = [l for l in r.stdout.splitlines() if "packets refused so far" in l]
-    check(r.returncode == 0 and refused and int(refused[0].split(";")[1].split()[0]) >= 2 * len(targets),
+    check(r.returncode == 0 and refused and int(refused[0].split(";")[1].split()[0]) >= 2 * len(targets) + 2,
           "status shows the counters: " + (refused[0] if refused else r.stdout[-300:]))
     check("a reader records refusals" in r.stdout, "status sees the reader")
 
@@ -153,7 +100,8 @@ def main():
     check(any("curl" in x[3]["cmdline"] and "169.254.169.254" in x[3]["cmdline"] for x in attempts),
           "the command line is recorded")
     inc = db.execute("SELECT state, source, attempts FROM incidents").fetchall()
-    check(len(inc) == 1 and inc[0][0] == "open" and inc[0][1] == f"local:uid={APP}",
+    check(len(inc) == 1 and inc[0][0] == "open" and inc[0][1] == f"local:uid={APP}"
+          and inc[0][2] == len(attempts),
           f"metadata attempts opened one incident asking for containment: {inc}")
 
     r = sh(SG, "backstop", "remove")
@@ -165,8 +113,7 @@ def main():
     r = sh(SG, "backstop", "remove")
     check(r.returncode == 0 and "nothing to remove" in r.stdout, "remove twice is harmless")
 
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

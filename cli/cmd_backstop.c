@@ -8,6 +8,7 @@
 #include "backstop/backstop.h"
 #include "backstop/reader.h"
 #include "commands.h"
+#include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/server.h"
 
@@ -31,11 +32,19 @@ static void usage(FILE *to)
 	        "  watch     record each refusal as an attempt in the store (metadata ones open\n"
 	        "            or join an incident), one JSON line each on stdout, until SIGTERM;\n"
 	        "            `ssrfguard serve --backstop on` does the same inside the service\n\n"
-	        "Needs CAP_NET_ADMIN (watch: root, to read other processes' /proc).\n"
-	        "Settings come from the service's config file (ssrfguard serve --help):\n"
-	        "listen, store, policy, rule, contain, instance_id, region, az, imds, and\n");
-	for (const struct bscfg_key *k = bscfg_keys; k->name; k++)
-		fprintf(to, "  --%s %s\n      %s\n", k->name, k->arg, k->help);
+	        "Needs CAP_NET_ADMIN (watch: root, to read other processes' /proc).\n\n"
+	        "Settings are serve's, read from the [serve] section of the --config files (and\n"
+	        "--name VALUE flags): listen, store, policy, rule, contain, instance-id,\n"
+	        "region, az, imds (ssrfguard serve --help), and:\n");
+	int in_backstop = 0;
+	for (const opt_def *d = srvcfg_opts; d->type != OPT_END; d++) {
+		in_backstop = d->name ? in_backstop && !strncmp(d->name, "backstop", 8)
+		                      : d->type == OPT_SECTION && strstr(d->help, "backstop");
+		if (in_backstop && d->name)
+			fprintf(to, "  --%s %s\n      %s%s%s%s\n", d->name, d->arg ? d->arg : "on|off",
+			        d->help, d->dflt ? " (default " : "", d->dflt ? d->dflt : "",
+			        d->dflt ? ")" : "");
+	}
 	fprintf(to, "\nSee docs/backstop.md and ssrfguard(1).\n");
 }
 
@@ -161,39 +170,41 @@ static int do_watch(const srvcfg *cfg)
 
 int cmd_backstop(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	const char *sub = argv[1];
-	int print = 0, check = 0, help = 0, rc = 2;
-	char err[1024];
-	/* install's own switches; the rest are service settings. */
-	char **rest = calloc((size_t)argc, sizeof *rest);
-	int nrest = 0;
-	if (!rest)
+	if (argc < 2) {
+		usage(stderr);
 		return 2;
-	rest[nrest++] = argv[1];
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(sub, "install") && !strcmp(argv[i], "--print"))
+	}
+	int print = 0, check = 0, rc = 2;
+	char err[1024];
+	/* install's own switches; everything else is a service setting, read
+	 * with serve's table from the same [serve] section. */
+	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	int nrest = 0, npos = 0;
+	srvcfg cfg;
+	if (!rest || !pos || srvcfg_init(&cfg) != SG_OK) {
+		free(rest);
+		free(pos);
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--print"))
 			print = 1;
-		else if (!strcmp(sub, "install") && !strcmp(argv[i], "--check"))
+		else if (!strcmp(argv[i], "--check"))
 			check = 1;
 		else
 			rest[nrest++] = argv[i];
 	}
-	srvcfg cfg;
-	if (srvcfg_init(&cfg) != SG_OK) {
-		free(rest);
-		return 2;
-	}
-	if (srvcfg_args(&cfg, nrest, rest, &help, err, sizeof err) != SG_OK) {
-		fprintf(stderr, "ssrfguard backstop: %s\n(see ssrfguard backstop --help)\n", err);
-		goto out;
-	}
-	if (help) {
+	int p = cmdline_parse(&serve_command, &cfg, nrest, rest, pos, &npos, err, sizeof err);
+	const char *sub = npos > 0 ? pos[0] : "";
+	if (p == CMDLINE_HELP) {
 		usage(stdout);
 		rc = 0;
+	} else if (p == CMDLINE_ERROR) {
+		fprintf(stderr, "ssrfguard backstop: %s\nTry 'ssrfguard backstop --help'.\n", err);
+	} else if (npos != 1 || ((print || check) && strcmp(sub, "install"))) {
+		fprintf(stderr, "ssrfguard backstop: want one of install, remove, status, watch "
+		                "(--print and --check only with install)\n");
 	} else if (!strcmp(sub, "install")) {
 		rc = do_install(&cfg, print, check);
 	} else if (!strcmp(sub, "remove")) {
@@ -204,10 +215,9 @@ int cmd_backstop(int argc, char **argv)
 		rc = do_watch(&cfg);
 	} else {
 		fprintf(stderr, "ssrfguard backstop: unknown subcommand '%.32s'\n", sub);
-		usage(stderr);
 	}
-out:
 	srvcfg_free(&cfg);
 	free(rest);
+	free(pos);
 	return rc;
 }

@@ -306,7 +306,7 @@ static sg_err check_spec(const bs_spec *sp, char *err, size_t errlen)
 		return SG_ERR_INVAL;
 	}
 	if (sp->n_app_uids + sp->n_app_cgroups == 0) {
-		snprintf(err, errlen, "no app identity: name a backstop_user or backstop_cgroup");
+		snprintf(err, errlen, "no app identity: name a backstop-user or backstop-cgroup");
 		return SG_ERR_INVAL;
 	}
 	for (size_t i = 0; i < sp->n_app_uids; i++)

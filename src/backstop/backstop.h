@@ -29,7 +29,7 @@
  * The spec for cfg: users resolved to uids (getpwnam, or numbers), the
  * service user (default "ssrfguard" when it exists), proxies (cfg->listen
  * first), resolvers (cfg or /etc/resolv.conf), the policy when
- * backstop_deny_policy is on.  *policy receives the policy the spec points
+ * backstop-deny-policy is on.  *policy receives the policy the spec points
  * to (free it after the spec, NULL-safe).
  */
 sg_err bs_spec_from_cfg(const srvcfg *cfg, bs_spec *spec, sg_policy **policy,

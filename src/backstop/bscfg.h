@@ -1,57 +1,74 @@
 /*
- * bscfg.h — the backstop's settings, kept inside the service's config
- * (srvcfg.backstop) so that `serve`, `backstop install` and `backstop watch`
- * read one file.  Prefix: bscfg_.
+ * bscfg.h — the backstop's settings.  They are rows of serve's one option
+ * table (srvcfg_opts, section "Kernel backstop") stored in srvcfg.backstop,
+ * so that `serve`, `backstop install` and `backstop watch` read one [serve]
+ * section of one config file.  Prefix: bscfg_.
  *
- * Keys (file `name = value`, flag `--name VALUE`), all starting "backstop":
- *   backstop               on|off  serve reads the kernel's reports (default off)
- *   backstop_user          NAME|UID, repeatable: an app identity
- *   backstop_cgroup        PATH, repeatable: an app cgroup (v2, below the root)
- *   backstop_service_user  NAME|UID, repeatable: exempt (default "ssrfguard"
+ *   backstop               serve records the kernel's refusals (default off)
+ *   backstop-user          NAME|UID, repeatable: an app identity
+ *   backstop-cgroup        PATH, repeatable: an app cgroup (v2, below the root)
+ *   backstop-service-user  NAME|UID, repeatable: exempt (default "ssrfguard"
  *                          when that user exists)
- *   backstop_deny_policy   on|off  also refuse the policy's denied ranges
- *   backstop_egress        any|proxy  proxy: only the proxy and DNS
- *   backstop_proxy         ADDR:PORT, repeatable: what the app may always
+ *   backstop-deny-policy   also refuse the policy's denied ranges
+ *   backstop-egress        any|proxy  proxy: only the proxy and DNS
+ *   backstop-proxy         ADDR:PORT, repeatable: what the app may always
  *                          reach (serve's own `listen` is always added)
- *   backstop_dns           ADDR, repeatable (default: /etc/resolv.conf)
- *   backstop_group         N  NFLOG group of the reports (default 5150)
- *   backstop_rate          N  reports a second the kernel hands over (default 20)
+ *   backstop-dns           ADDR, repeatable (default: /etc/resolv.conf)
+ *   backstop-group         N  NFLOG group of the reports (default 5150)
+ *   backstop-rate          N  reports a second the kernel hands over (default 20)
  *
- * bscfg_set() takes a key already lower-cased with '_' (srvcfg_set does
- * that) and returns SG_ERR_NOTFOUND for a key that is not the backstop's.
- * Errors SG_ERR_PARSE / SG_ERR_RANGE with err naming the key.
+ * Strings are owned by the table's lists (opt_free releases them).  The
+ * limits of lib/backstop/rules.h (BS_IDS_MAX, BS_ENDPOINTS_MAX) are checked
+ * when the rules are written (src/backstop/spec.c).
  */
 #ifndef SSRFGUARD_BACKSTOP_BSCFG_H
 #define SSRFGUARD_BACKSTOP_BSCFG_H
 
-#include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "ssrfguard/error.h"
-
-#define BSCFG_LIST_MAX 64  /* entries of each repeatable key */
-#define BSCFG_VALUE_MAX 256 /* bytes of one value */
-
-typedef struct bscfg_list {
-	char *v[BSCFG_LIST_MAX];
-	size_t n;
-} bscfg_list;
+#include "common/opt.h"
 
 typedef struct bscfg {
-	int on;
-	bscfg_list users, cgroups, service_users, proxies, dns;
-	int deny_policy;
-	int proxy_only;
+	bool on;
+	opt_list users, cgroups, service_users, proxies, dns;
+	bool deny_policy;
+	int proxy_only;          /* OPT_CHOICE any|proxy: 1 = proxy */
 	int64_t group, rate;
 } bscfg;
 
-/* One row per key for --help: name, argument, help (NULL-terminated). */
-extern const struct bscfg_key {
-	const char *name, *arg, *help;
-} bscfg_keys[];
-
-void bscfg_init(bscfg *c);
-void bscfg_free(bscfg *c);
-sg_err bscfg_set(bscfg *c, const char *key, const char *value, char *err, size_t errlen);
+/* The rows, for srvcfg_opts: base is offsetof(srvcfg, backstop). */
+#define BSCFG_ROWS(base)                                                                     \
+	{.type = OPT_SECTION, .help = "Kernel backstop (ssrfguard backstop --help)"},            \
+	{.type = OPT_SWITCH, .name = "backstop", .dflt = "off", .off = (base) + offsetof(bscfg, on), \
+	 .help = "serve: record the kernel backstop's refusals as attempts (needs CAP_NET_ADMIN)"}, \
+	{.type = OPT_LIST, .name = "backstop-user", .arg = "NAME|UID", .flags = OPT_NONEMPTY,     \
+	 .off = (base) + offsetof(bscfg, users),                                                \
+	 .help = "an app user whose connections the kernel checks (repeatable)"},                \
+	{.type = OPT_LIST, .name = "backstop-cgroup", .arg = "PATH", .flags = OPT_NONEMPTY,       \
+	 .off = (base) + offsetof(bscfg, cgroups),                                              \
+	 .help = "an app cgroup v2 path below the root, e.g. app.slice (repeatable)"},           \
+	{.type = OPT_LIST, .name = "backstop-service-user", .arg = "NAME|UID",                    \
+	 .flags = OPT_NONEMPTY, .off = (base) + offsetof(bscfg, service_users),                 \
+	 .help = "exempt user, the service's own (default: ssrfguard if it exists; repeatable)"}, \
+	{.type = OPT_SWITCH, .name = "backstop-deny-policy", .dflt = "off",                       \
+	 .off = (base) + offsetof(bscfg, deny_policy),                                          \
+	 .help = "also refuse the policy's denied ranges (the guard's policy and rules)"},       \
+	{.type = OPT_CHOICE, .name = "backstop-egress", .arg = "any|proxy", .dflt = "any",        \
+	 .off = (base) + offsetof(bscfg, proxy_only),                                           \
+	 .help = "proxy: the app may reach only the proxy and DNS"},                             \
+	{.type = OPT_LIST, .name = "backstop-proxy", .arg = "ADDR:PORT", .flags = OPT_NONEMPTY,   \
+	 .off = (base) + offsetof(bscfg, proxies),                                              \
+	 .help = "a proxy the app may always reach; listen is always one (repeatable)"},         \
+	{.type = OPT_LIST, .name = "backstop-dns", .arg = "ADDR", .flags = OPT_NONEMPTY,          \
+	 .off = (base) + offsetof(bscfg, dns),                                                  \
+	 .help = "a resolver the app may reach with egress proxy (default: /etc/resolv.conf; "   \
+	         "repeatable)"},                                                                 \
+	{.type = OPT_INT, .name = "backstop-group", .arg = "N", .dflt = "5150", .lo = 1,          \
+	 .hi = 65535, .off = (base) + offsetof(bscfg, group),                                   \
+	 .help = "NFLOG group of the refusal reports"},                                          \
+	{.type = OPT_INT, .name = "backstop-rate", .arg = "N", .dflt = "20", .lo = 1,             \
+	 .hi = 100000, .off = (base) + offsetof(bscfg, rate),                                   \
+	 .help = "reports a second the kernel hands over; beyond, refused unreported"}
 
 #endif

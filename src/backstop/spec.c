@@ -12,8 +12,6 @@
 
 #define SERVICE_USER_DEFAULT "ssrfguard"
 
-_Static_assert(BSCFG_LIST_MAX <= BS_IDS_MAX, "every configured identity fits a spec");
-_Static_assert(BSCFG_VALUE_MAX <= BS_CGROUP_MAX, "every configured cgroup path fits");
 
 /* A user name or a decimal uid. */
 static sg_err user_uid(const char *name, uint32_t *uid, char *err, size_t errlen)
@@ -35,8 +33,13 @@ static sg_err user_uid(const char *name, uint32_t *uid, char *err, size_t errlen
 	return SG_OK;
 }
 
-static sg_err uids(const bscfg_list *l, uint32_t *out, size_t *n, char *err, size_t errlen)
+static sg_err uids(const opt_list *l, const char *key, uint32_t *out, size_t *n, char *err,
+                   size_t errlen)
 {
+	if (l->n > BS_IDS_MAX) {
+		snprintf(err, errlen, "%s: at most %d", key, BS_IDS_MAX);
+		return SG_ERR_RANGE;
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		sg_err e = user_uid(l->v[i], &out[i], err, errlen);
 		if (e != SG_OK)
@@ -76,12 +79,12 @@ static sg_err proxies(const srvcfg *cfg, bs_spec *sp, char *err, size_t errlen)
 	for (size_t i = 0; i <= cfg->backstop.proxies.n; i++) {
 		const char *t = i == 0 ? first : cfg->backstop.proxies.v[i - 1];
 		if (sp->n_proxies >= BS_ENDPOINTS_MAX) {
-			snprintf(err, errlen, "backstop_proxy: at most %d", BS_ENDPOINTS_MAX - 1);
+			snprintf(err, errlen, "backstop-proxy: at most %d", BS_ENDPOINTS_MAX - 1);
 			return SG_ERR_RANGE;
 		}
 		if (endpoint(t, &sp->proxies[sp->n_proxies]) != SG_OK) {
 			snprintf(err, errlen, "%s '%.64s' is not ADDR:PORT",
-			         i == 0 ? "listen" : "backstop_proxy", t);
+			         i == 0 ? "listen" : "backstop-proxy", t);
 			return SG_ERR_PARSE;
 		}
 		sp->n_proxies++;
@@ -118,7 +121,8 @@ static sg_err resolvers(const bscfg *b, bs_spec *sp, char *err, size_t errlen)
 	for (size_t i = 0; i < b->dns.n; i++) {
 		if (i >= BS_ENDPOINTS_MAX ||
 		    sg_ip_parse(b->dns.v[i], strlen(b->dns.v[i]), &sp->dns[i]) != SG_OK) {
-			snprintf(err, errlen, "backstop_dns '%.64s' is not an address", b->dns.v[i]);
+			snprintf(err, errlen, "backstop-dns '%.64s' is not an address (at most %d)",
+			         b->dns.v[i], BS_ENDPOINTS_MAX);
 			return SG_ERR_PARSE;
 		}
 		sp->n_dns = i + 1;
@@ -133,16 +137,21 @@ sg_err bs_spec_from_cfg(const srvcfg *cfg, bs_spec *sp, sg_policy **policy, char
 	sg_err e;
 	memset(sp, 0, sizeof *sp);
 	*policy = NULL;
-	if ((e = uids(&b->users, sp->app_uids, &sp->n_app_uids, err, errlen)) != SG_OK)
+	if ((e = uids(&b->users, "backstop-user", sp->app_uids, &sp->n_app_uids, err, errlen)))
 		return e;
 	if (b->service_users.n) {
-		if ((e = uids(&b->service_users, sp->exempt_uids, &sp->n_exempt_uids, err, errlen)))
+		if ((e = uids(&b->service_users, "backstop-service-user", sp->exempt_uids,
+		              &sp->n_exempt_uids, err, errlen)))
 			return e;
 	} else {
 		char ignored[64];
 		if (user_uid(SERVICE_USER_DEFAULT, &sp->exempt_uids[0], ignored, sizeof ignored) ==
 		    SG_OK)
 			sp->n_exempt_uids = 1;
+	}
+	if (b->cgroups.n > BS_IDS_MAX) {
+		snprintf(err, errlen, "backstop-cgroup: at most %d", BS_IDS_MAX);
+		return SG_ERR_RANGE;
 	}
 	for (size_t i = 0; i < b->cgroups.n; i++)
 		sp->app_cgroups[i] = b->cgroups.v[i];

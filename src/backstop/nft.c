@@ -7,6 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* nft's "Error: ..." lines, joined by "; " (its context lines quote the
+ * buffer's first line whatever failed: left out). */
+static void error_lines(const char *msg, char *err, size_t errlen)
+{
+	size_t len = (size_t)snprintf(err, errlen, "nft:");
+	for (const char *line = msg; *line && len < errlen;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		if (n > 7 && !strncmp(line, "Error: ", 7))
+			len += (size_t)snprintf(err + len, errlen - len, "%s %.*s", len > 4 ? ";" : "",
+			                        (int)(n - 7 > 300 ? 300 : n - 7), line + 7);
+		line += n + (nl ? 1 : 0);
+	}
+	if (len == 4)
+		snprintf(err, errlen, "nft: failed without a message");
+}
+
 /* Run cmd; on failure copy nft's error text (trimmed) into err. *out gets
  * nft's output (malloc'd) when out is not NULL. */
 static sg_err run(const char *cmd, int check, char **out, char *err, size_t errlen)
@@ -20,10 +37,7 @@ static sg_err run(const char *cmd, int check, char **out, char *err, size_t errl
 	nft_ctx_set_dry_run(ctx, check != 0);
 	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
 		const char *msg = nft_ctx_get_error_buffer(ctx);
-		size_t n = msg ? strlen(msg) : 0;
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-			n--;
-		snprintf(err, errlen, "nft: %.*s", (int)(n > 900 ? 900 : n), msg ? msg : "");
+		error_lines(msg ? msg : "", err, errlen);
 		e = msg && strstr(msg, "No such file or directory") ? SG_ERR_NOTFOUND : SG_ERR_IO;
 	} else if (out) {
 		const char *text = nft_ctx_get_output_buffer(ctx);

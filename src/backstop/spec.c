@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aws/buf.h"
 
@@ -47,6 +48,21 @@ static sg_err uids(const opt_list *l, const char *key, uint32_t *out, size_t *n,
 	}
 	*n = l->n;
 	return SG_OK;
+}
+
+/* nft resolves a cgroup path below /sys/fs/cgroup when the rules load: a
+ * missing one is named here rather than in nft's words.  (A path that is
+ * not a plain relative one is refused by bs_ruleset.) */
+static sg_err cgroup_exists(const char *path, char *err, size_t errlen)
+{
+	char full[BS_CGROUP_MAX + 32];
+	struct stat st;
+	snprintf(full, sizeof full, "/sys/fs/cgroup/%s", path);
+	if (!bs_cgroup_ok(path) || (stat(full, &st) == 0 && S_ISDIR(st.st_mode)))
+		return SG_OK;
+	snprintf(err, errlen, "backstop-cgroup '%.64s': no such cgroup v2 directory under "
+	                      "/sys/fs/cgroup (start its slice or unit first)", path);
+	return SG_ERR_NOTFOUND;
 }
 
 /* "ADDR:PORT" or "[V6]:PORT". */
@@ -153,8 +169,11 @@ sg_err bs_spec_from_cfg(const srvcfg *cfg, bs_spec *sp, sg_policy **policy, char
 		snprintf(err, errlen, "backstop-cgroup: at most %d", BS_IDS_MAX);
 		return SG_ERR_RANGE;
 	}
-	for (size_t i = 0; i < b->cgroups.n; i++)
+	for (size_t i = 0; i < b->cgroups.n; i++) {
 		sp->app_cgroups[i] = b->cgroups.v[i];
+		if ((e = cgroup_exists(b->cgroups.v[i], err, errlen)) != SG_OK)
+			return e;
+	}
 	sp->n_app_cgroups = b->cgroups.n;
 	sp->deny_policy = b->deny_policy;
 	sp->proxy_only = b->proxy_only;

@@ -18,7 +18,7 @@ SG=$build/cli/ssrfguard
 CB=$build/bench/backstop/connbench
 APP=4242
 conf=$(mktemp)
-printf 'backstop_user = %s\nbackstop_service_user = 4343\nimds = off\n' "$APP" > "$conf"
+printf '[serve]\nbackstop_user = %s\nbackstop_service_user = 4343\nimds = off\n' "$APP" > "$conf"
 if [ "${DENY_POLICY:-0}" = 1 ]; then
   printf 'backstop_deny_policy = on\nrule = allow 203.0.113.0/24\n' >> "$conf"
 fi

@@ -275,6 +275,16 @@ fail:
 	return e;
 }
 
+/* The index-th word of a choice row's "a|b|c". */
+static void print_choice(const opt_def *d, int index, FILE *to)
+{
+	const char *w = d->arg;
+	for (int i = 0; i < index && w; i++)
+		w = strchr(w, '|') ? strchr(w, '|') + 1 : NULL;
+	size_t n = w ? strcspn(w, "|") : 0;
+	fprintf(to, "%s = %.*s\n", d->name, (int)n, w ? w : "");
+}
+
 void srvcfg_print(const srvcfg *c, FILE *to)
 {
 	fprintf(to, "[serve]\n");
@@ -292,7 +302,10 @@ void srvcfg_print(const srvcfg *c, FILE *to)
 		else if (d->type == OPT_INT)
 			fprintf(to, "%s = %lld\n", d->name, (long long)*(const int64_t *)f);
 		else if (d->type == OPT_CHOICE)
-			fprintf(to, "%s = %s\n", d->name, c->store_sync_normal ? "normal" : "full");
+			print_choice(d, *(const int *)f, to);
+		else if (d->type == OPT_LIST)
+			for (size_t i = 0; i < ((const opt_list *)f)->n; i++)
+				print_quoted(d->name, ((const opt_list *)f)->v[i], to);
 		else
 			print_quoted(d->name, *(char *const *)f, to);
 	}

@@ -30,7 +30,7 @@ def main():
     store = os.path.join(tmp, "incidents.db")
     conf = os.path.join(tmp, "ssrfguard.conf")
     with open(conf, "w") as f:
-        f.write(f"store = {store}\nimds = off\ninstance_id = i-0123456789abcdef0\n"
+        f.write(f"[serve]\nstore = {store}\nimds = off\ninstance_id = i-0123456789abcdef0\n"
                 f"region = eu-west-1\nbackstop_user = {APP}\nbackstop_service_user = {SERVICE}\n")
 
     r = sh(SG, "backstop", "status", "--config", conf)

@@ -58,7 +58,7 @@ def run(scope, cg):
     store = os.path.join(tmp, "incidents.db")
     conf = os.path.join(tmp, "ssrfguard.conf")
     with open(conf, "w") as f:
-        f.write(f"store = {store}\nimds = off\nbackstop-cgroup = {scope}\nbackstop-service-user = 4343\n")
+        f.write(f"[serve]\nstore = {store}\nimds = off\nbackstop-cgroup = {scope}\nbackstop-service-user = 4343\n")
     r = sh(SG, "backstop", "install", "--config", conf)
     check(r.returncode == 0, "install with a cgroup identity: " + r.stdout.strip() + r.stderr.strip())
     r = sh("nft", "list", "chain", "inet", "ssrfguard_backstop", "output")

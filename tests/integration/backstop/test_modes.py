@@ -30,7 +30,7 @@ def write_conf(tmp, extra):
     store = os.path.join(tmp, "incidents.db")
     conf = os.path.join(tmp, "ssrfguard.conf")
     with open(conf, "w") as f:
-        f.write(f"listen = {LISTEN}\nstore = {store}\nimds = off\ninstance_id = i-0123456789abcdef0\n"
+        f.write(f"[serve]\nlisten = {LISTEN}\nstore = {store}\nimds = off\ninstance_id = i-0123456789abcdef0\n"
                 f"region = eu-west-1\nbackstop = on\nbackstop_user = {APP}\n"
                 f"backstop_service_user = {SERVICE}\n" + extra)
     return conf, store
@@ -67,6 +67,9 @@ def attempts(store):
 def serve_mode():
     tmp = tmpdir()
     conf, store = write_conf(tmp, "")
+    r = sh(SG, "serve", "--check-config", "--config", conf)
+    check(r.returncode == 0 and f'backstop-user = "{APP}"' in r.stdout and "backstop = on" in r.stdout,
+          "serve --check-config prints the backstop's settings")
     check(sh(SG, "backstop", "install", "--config", conf).returncode == 0, "serve: install")
     srv = start_serve(conf)
     r = as_uid(APP, "curl", "-sS", "-m", "5", "-o", "/dev/null", url("fd00:ec2::254"))

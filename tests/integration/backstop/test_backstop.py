@@ -69,6 +69,10 @@ def main():
         ok = a in got and not got[a][0] and got[a][1] < 0.9
         check(ok, f"app python socket {a} refused at once {got.get(a)}")
 
+    # A process whose argv an attacker chose: recorded as printable text.
+    from bsharness import PROBE, PY
+    as_uid(APP, PY, "-c", PROBE, "80", "169.254.170.2", b"\xffevil\nline")
+
     check(not pot.hits, f"nothing reached the honeypot from the app (hits: {pot.hits})")
 
     r = as_uid(APP, "curl", "-sS", "-m", "5", "http://203.0.113.10/")
@@ -99,6 +103,9 @@ def main():
     check(all(x[4] == f"local:uid={APP}" for x in attempts), "attempts name the app's uid as source")
     check(any("curl" in x[3]["cmdline"] and "169.254.169.254" in x[3]["cmdline"] for x in attempts),
           "the command line is recorded")
+    odd = [x for x in attempts if "evil" in x[3]["cmdline"]]
+    check(len(odd) == 1 and "\\xffevil\\x0aline" in odd[0][3]["cmdline"],
+          "an attacker's argv is recorded escaped: " + (odd[0][3]["cmdline"][-40:] if odd else "none"))
     inc = db.execute("SELECT state, source, attempts FROM incidents").fetchall()
     check(len(inc) == 1 and inc[0][0] == "open" and inc[0][1] == f"local:uid={APP}"
           and inc[0][2] == len(attempts),

@@ -339,6 +339,57 @@ static sg_err check_spec(const bs_spec *sp, char *err, size_t errlen)
 	return SG_OK;
 }
 
+static void sets_init(struct sets *s)
+{
+	aws_buf_init(&s->meta4, 0);
+	aws_buf_init(&s->meta6, 0);
+	aws_buf_init(&s->deny4, 0);
+	aws_buf_init(&s->deny6, 0);
+	aws_buf_init(&s->open6, 0);
+}
+
+/* The first error of any set (an append failed), then frees them all. */
+static sg_err sets_free(struct sets *s)
+{
+	struct aws_buf *all[] = {&s->meta4, &s->meta6, &s->deny4, &s->deny6, &s->open6};
+	sg_err e = SG_OK;
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		if (e == SG_OK)
+			e = aws_buf_err(all[i]);
+		aws_buf_free(all[i]);
+	}
+	return e;
+}
+
+static void put_table(struct aws_buf *b, const bs_spec *sp, const struct sets *s, bs_stats *st)
+{
+	aws_buf_puts(b, "table inet " BS_TABLE "\ndelete table inet " BS_TABLE "\n"
+	                "table inet " BS_TABLE " {\n");
+	aws_buf_printf(b, "\tlimit report { rate %u/second burst %u packets }\n",
+	               (unsigned)sp->rate, (unsigned)sp->rate * 2);
+	put_set(b, "metadata4", "ipv4_addr", &s->meta4);
+	put_set(b, "metadata6", "ipv6_addr", &s->meta6);
+	put_set(b, "deny4", "ipv4_addr", &s->deny4);
+	put_set(b, "deny6", "ipv6_addr", &s->deny6);
+	put_set(b, "open6", "ipv6_addr", &s->open6);
+	aws_buf_puts(b, "\tset held4 {\n\t\ttype ipv4_addr . inet_service; flags dynamic, timeout; "
+	                "timeout 10s;\n\t}\n"
+	                "\tset held6 {\n\t\ttype ipv6_addr . inet_service; flags dynamic, timeout; "
+	                "timeout 10s;\n\t}\n");
+	base_chain(b, sp);
+	struct chain_out o = {b, 0};
+	aws_buf_puts(b, "\tchain app {\n");
+	app_rules(&o, sp, s);
+	aws_buf_puts(b, "\t}\n");
+	bs_kind last = sp->proxy_only ? BS_KIND_EGRESS : BS_KIND_GUARD;
+	for (int kind = BS_KIND_GUARD; kind <= (int)last; kind++)
+		for (int family = 4; family <= 6; family += 2)
+			action_chain(b, (bs_kind)kind, family, sp->group);
+	aws_buf_puts(b, "}\n");
+	st->rules = o.rules;
+	st->names_skipped = sp->deny_policy ? name_rules(sp->policy) : 0;
+}
+
 sg_err bs_ruleset(const bs_spec *sp, struct aws_buf *b, bs_stats *stats, char *err,
                   size_t errlen)
 {
@@ -347,57 +398,18 @@ sg_err bs_ruleset(const bs_spec *sp, struct aws_buf *b, bs_stats *stats, char *e
 	sg_err e = check_spec(sp, err, errlen);
 	if (e != SG_OK)
 		return e;
-
 	struct sets s;
-	aws_buf_init(&s.meta4, 0);
-	aws_buf_init(&s.meta6, 0);
-	aws_buf_init(&s.deny4, 0);
-	aws_buf_init(&s.deny6, 0);
-	aws_buf_init(&s.open6, 0);
+	sets_init(&s);
 	fill_metadata(&s);
 	if (sp->deny_policy) {
 		fill_registry(&s);
 		fill_policy_denies(&s, sp->policy);
 	}
-
 	bs_stats st = {0, 0};
-
-	aws_buf_puts(b, "table inet " BS_TABLE "\ndelete table inet " BS_TABLE "\n"
-	                "table inet " BS_TABLE " {\n");
-	aws_buf_printf(b, "\tlimit report { rate %u/second burst %u packets }\n",
-	               (unsigned)sp->rate, (unsigned)sp->rate * 2);
-	put_set(b, "metadata4", "ipv4_addr", &s.meta4);
-	put_set(b, "metadata6", "ipv6_addr", &s.meta6);
-	put_set(b, "deny4", "ipv4_addr", &s.deny4);
-	put_set(b, "deny6", "ipv6_addr", &s.deny6);
-	put_set(b, "open6", "ipv6_addr", &s.open6);
-	aws_buf_puts(b, "\tset held4 {\n\t\ttype ipv4_addr . inet_service; flags dynamic, timeout; "
-	                "timeout 10s;\n\t}\n"
-	                "\tset held6 {\n\t\ttype ipv6_addr . inet_service; flags dynamic, timeout; "
-	                "timeout 10s;\n\t}\n");
-	base_chain(b, sp);
-	struct chain_out o = {b, 0};
-	aws_buf_puts(b, "\tchain app {\n");
-	app_rules(&o, sp, &s);
-	aws_buf_puts(b, "\t}\n");
-	for (int kind = BS_KIND_GUARD; kind <= (sp->proxy_only ? BS_KIND_EGRESS : BS_KIND_GUARD);
-	     kind++)
-		for (int family = 4; family <= 6; family += 2)
-			action_chain(b, (bs_kind)kind, family, sp->group);
-	aws_buf_puts(b, "}\n");
-	st.rules = o.rules;
-	st.names_skipped = sp->deny_policy ? name_rules(sp->policy) : 0;
-
-	e = aws_buf_err(&s.meta4) ? aws_buf_err(&s.meta4)
-	  : aws_buf_err(&s.meta6) ? aws_buf_err(&s.meta6)
-	  : aws_buf_err(&s.deny4) ? aws_buf_err(&s.deny4)
-	  : aws_buf_err(&s.deny6) ? aws_buf_err(&s.deny6)
-	  : aws_buf_err(&s.open6) ? aws_buf_err(&s.open6) : aws_buf_err(b);
-	aws_buf_free(&s.meta4);
-	aws_buf_free(&s.meta6);
-	aws_buf_free(&s.deny4);
-	aws_buf_free(&s.deny6);
-	aws_buf_free(&s.open6);
+	put_table(b, sp, &s, &st);
+	e = sets_free(&s);
+	if (e == SG_OK)
+		e = aws_buf_err(b);
 	if (e != SG_OK) {
 		snprintf(err, errlen, "out of memory writing the rules");
 		return e;

@@ -94,6 +94,9 @@ def main():
     db = sqlite3.connect(store)
     rows = db.execute("SELECT dest, category, rule, headers, client FROM attempts").fetchall()
     attempts = [(d, c, ru, json.loads(h), cl) for d, c, ru, h, cl in rows]
+    bad = [x for x in attempts if "uid" not in x[3]]
+    check(not bad, f"every attempt carries its evidence: {bad}")
+    attempts = [x for x in attempts if "uid" in x[3]]
     for a in METADATA:
         dest = f"[{a}]:80" if ":" in a else f"{a}:80"
         for exe in ("curl", "python3"):

@@ -103,7 +103,7 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         with world.lock:
             world.tick()
             cred, region, svc = sigv4check.verify(method, path_qs, headers, body, protocol,
-                                                  world.lookup_credentials, _real_now(), scheme, world.now())
+                                                  world.lookup_credentials, world.wall(), scheme, world.now())
         entry["access_key"] = cred["access_key_id"]
         if versions is None:
             raise ApiError("InvalidAction" if protocol != "json" else "UnknownOperationException",
@@ -220,7 +220,7 @@ def _handle_s3(world, method, path_qs, headers, body, scheme, rid):
         with world.lock:
             world.tick()
             cred, region, _ = sigv4check.verify(method, path_qs, headers, body, "rest-xml",
-                                                world.lookup_credentials, _real_now(), scheme, world.now())
+                                                world.lookup_credentials, world.wall(), scheme, world.now())
         entry["access_key"] = cred["access_key_id"]
         if region != world.region:
             raise ApiError("AuthorizationHeaderMalformed", f"The authorization header is malformed; the region "
@@ -270,11 +270,6 @@ def _handle_s3(world, method, path_qs, headers, body, scheme, rid):
         status, ctype, data = wire_rest.error_body(
             ApiError("InternalError", f"emulator bug: {type(e).__name__}: {e}", 500), rid, method, path)
         return Result(status, ctype, data, hdrs)
-
-
-def _real_now():
-    import time
-    return time.time()
 
 
 _SECRET_FIELDS = ("Password", "SecretAccessKey", "SessionToken")

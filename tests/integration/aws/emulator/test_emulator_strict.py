@@ -2,12 +2,14 @@
 Spot termination protection, Auto Scaling lifecycle states and draining,
 IAM inline-policy quotas and partitions, clock skew.  docs/emulator.md names
 the AWS page behind each."""
+import email.utils
 import json
+import time
 import unittest
 
 from botocore.exceptions import ClientError
 
-from emutest import DEFAULT_KEY, EmuTest, signed
+from emutest import DEFAULT_KEY, EmuTest, ago, signed
 
 WEB1, WEB2 = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"
 SPOT = "i-0c000000000000c01"
@@ -119,6 +121,48 @@ class Strict(EmuTest):
         self.emu.seed({"region": "us-gov-east-1", "iam": {"roles": [{"RoleName": "r"}]}})
         status, _, _ = signed(self.emu.url, "iam", {"Action": "GetRole", "Version": "2010-05-08", "RoleName": "r"},
                               region="us-gov-west-1", key=DEFAULT_KEY)
+        self.assertEqual(status, 200)
+
+    # -------------------------------------------------------- clock skew
+    def test_skewed_clock_errors_carry_the_server_date(self):
+        self.emu.skew(600)                       # AWS's clock 10 minutes ahead of this host's
+        ec2 = signed(self.emu.url, "ec2", {"Action": "DescribeInstances", "Version": "2016-11-15"})
+        sts = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+        ssm = signed(self.emu.url, "ssm", json_target="AmazonSSM.DescribeInstanceInformation")
+        for (status, hdrs, body), want_status, want_code in (
+                (ec2, 400, b"<Code>RequestExpired</Code>"),
+                (sts, 403, b"<Code>SignatureDoesNotMatch</Code>"),
+                (ssm, 400, b"InvalidSignatureException")):
+            self.assertEqual(status, want_status, body)
+            self.assertIn(want_code, body)
+            server = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+            self.assertAlmostEqual(server - time.time(), 600, delta=5)
+        # S3 allows 15 minutes
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket="evidence-123")
+        self.emu.skew(1200)
+        with self.assertRaises(ClientError) as cm:
+            s3.head_object(Bucket="evidence-123", Key="k")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        with self.assertRaises(ClientError) as cm:
+            s3.list_objects_v2(Bucket="evidence-123")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestTimeTooSkewed")
+        # a client that corrects its clock from the Date header gets through (what the SDKs do)
+        status, hdrs, _ = signed(self.emu.url, "ec2", {"Action": "DescribeInstances", "Version": "2016-11-15"})
+        server = email.utils.parsedate_to_datetime(hdrs["date"]).replace(tzinfo=None)
+        status, _, body = signed(self.emu.url, "ec2", {"Action": "DescribeInstances", "Version": "2016-11-15"},
+                                 when=server)
+        self.assertEqual(status, 200, body)
+
+    def test_client_clock_off_by_more_than_five_minutes(self):
+        status, hdrs, body = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"},
+                                    when=ago(minutes=6))
+        self.assertEqual(status, 403)
+        self.assertIn(b"Signature expired", body)
+        server = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+        self.assertAlmostEqual(server, time.time(), delta=5)
+        status, _, _ = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"},
+                              when=ago(minutes=4))
         self.assertEqual(status, 200)
 
 

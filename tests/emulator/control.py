@@ -148,6 +148,10 @@ class Emulator:
     def advance(self, seconds):
         return self._req("POST", "advance", {"seconds": seconds})
 
+    def ebs_fail(self, count=1):
+        """The next `count` new EBS volumes end in state `error`."""
+        return self._req("POST", "ebs/fail", {"count": count})
+
     def skew(self, seconds):
         """Set AWS's wall clock `seconds` off the machine's (the Date header follows)."""
         return self._req("POST", "clock", {"skew": seconds})

@@ -23,6 +23,7 @@ SCOPES = {
     "elasticloadbalancing": {"2015-12-01": "elbv2", "2012-06-01": "elb"},
     "ssm": {None: "ssm"},
     "kms": {None: "kms"},
+    "sqs": {"2012-11-05": "sqs"},
     "iam": {"2010-05-08": "iam"},
     "sts": {"2011-06-15": "sts"},
     "sns": {"2010-03-31": "sns"},

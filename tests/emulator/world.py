@@ -33,6 +33,7 @@ DEFAULT_TIMING = {
 class World:
     def __init__(self):
         self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)    # long polls wait on it (the lock released)
         self.rng = random.Random(4)
         self.reset()
 

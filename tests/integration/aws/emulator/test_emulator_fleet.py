@@ -1,5 +1,6 @@
-"""SQS as strict as the SQS developer guide (issue 13): visibility timeouts,
-long polling, dead-letter redrive, FIFO deduplication; botocore's own client."""
+"""The fleet services of issue 13, through botocore's own clients: SQS
+(visibility timeouts, long polling, dead-letter redrive, FIFO deduplication),
+DynamoDB (conditional writes, queries on the keys)."""
 import json
 import threading
 import time
@@ -93,6 +94,89 @@ class Sqs(EmuTest):
         sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="i-2", MessageDeduplicationId="INC-1")
         self.assertEqual(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
                          ["Attributes"]["ApproximateNumberOfMessages"], "1")
+
+
+def S(v):
+    return {"S": v}
+
+
+def N(v):
+    return {"N": str(v)}
+
+
+class Dynamo(EmuTest):
+    def err(self, fn, **kw):
+        with self.assertRaises(ClientError) as cm:
+            fn(**kw)
+        return cm.exception.response["Error"]["Code"]
+
+    def table(self):
+        ddb = self.client("dynamodb")
+        d = ddb.create_table(TableName="incidents", BillingMode="PAY_PER_REQUEST",
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                   {"AttributeName": "sk", "AttributeType": "S"}],
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "sk", "KeyType": "RANGE"}])["TableDescription"]
+        self.assertEqual(d["TableStatus"], "CREATING")
+        self.assertEqual(self.err(ddb.put_item, TableName="incidents", Item={"pk": S("i-1"), "sk": S("x")}),
+                         "ResourceNotFoundException")
+        self.emu.advance(1)
+        self.assertEqual(ddb.describe_table(TableName="incidents")["Table"]["TableStatus"], "ACTIVE")
+        return ddb
+
+    def test_conditional_writes_make_one_claim(self):
+        ddb = self.table()
+        claim = dict(TableName="incidents", Item={"pk": S("i-1"), "sk": S("claim"), "owner": S("r1"), "lease": N(100)},
+                     ConditionExpression="attribute_not_exists(pk) OR lease < :now",
+                     ExpressionAttributeValues={":now": N(50)})
+        ddb.put_item(**claim)
+        claim["Item"] = dict(claim["Item"], owner=S("r2"))
+        self.assertEqual(self.err(ddb.put_item, **claim), "ConditionalCheckFailedException")
+        got = ddb.get_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")}, ConsistentRead=True)
+        self.assertEqual(got["Item"]["owner"], S("r1"))                           # unchanged
+        # the lease expired: a takeover passes the same condition
+        claim["ExpressionAttributeValues"] = {":now": N(150)}
+        ddb.put_item(**claim)
+        # update with a condition and counters
+        out = ddb.update_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
+                              UpdateExpression="SET #s = :s, attempts = if_not_exists(attempts, :zero) + :one "
+                                               "REMOVE lease",
+                              ConditionExpression="#o = :me", ExpressionAttributeNames={"#s": "state", "#o": "owner"},
+                              ExpressionAttributeValues={":s": S("running"), ":zero": N(0), ":one": N(1),
+                                                         ":me": S("r2")}, ReturnValues="ALL_NEW")["Attributes"]
+        self.assertEqual((out["state"], out["attempts"], "lease" in out), (S("running"), N(1), False))
+        self.assertEqual(self.err(ddb.update_item, TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
+                                  UpdateExpression="SET #s = :s", ConditionExpression="#o = :me",
+                                  ExpressionAttributeNames={"#s": "state", "#o": "owner"},
+                                  ExpressionAttributeValues={":s": S("done"), ":me": S("r1")}),
+                         "ConditionalCheckFailedException")
+        # placeholders given but not used, and key type mismatches, are refused as DynamoDB does
+        self.assertEqual(self.err(ddb.put_item, TableName="incidents", Item={"pk": S("i-2"), "sk": S("a")},
+                                  ExpressionAttributeValues={":x": N(1)}), "ValidationException")
+        self.assertEqual(self.err(ddb.put_item, TableName="incidents", Item={"pk": N(2), "sk": S("a")}),
+                         "ValidationException")
+        ddb.delete_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
+                        ConditionExpression="attribute_exists(pk)")
+        self.assertNotIn("Item", ddb.get_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")}))
+
+    def test_query_on_the_keys(self):
+        ddb = self.table()
+        for i in range(5):
+            ddb.put_item(TableName="incidents", Item={"pk": S("i-1"), "sk": S(f"step#{i}"), "n": N(i)})
+        ddb.put_item(TableName="incidents", Item={"pk": S("i-2"), "sk": S("step#0"), "n": N(9)})
+        q = dict(TableName="incidents", KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                 ExpressionAttributeValues={":p": S("i-1"), ":s": S("step#")})
+        items = ddb.query(**q)["Items"]
+        self.assertEqual([x["sk"]["S"] for x in items], [f"step#{i}" for i in range(5)])
+        page = ddb.query(Limit=2, ScanIndexForward=False, **q)
+        self.assertEqual([x["sk"]["S"] for x in page["Items"]], ["step#4", "step#3"])
+        rest = ddb.query(Limit=10, ScanIndexForward=False, ExclusiveStartKey=page["LastEvaluatedKey"], **q)
+        self.assertEqual([x["sk"]["S"] for x in rest["Items"]], ["step#2", "step#1", "step#0"])
+        f = ddb.query(FilterExpression="n >= :min", **dict(q, ExpressionAttributeValues={
+            ":p": S("i-1"), ":s": S("step#"), ":min": N(3)}))
+        self.assertEqual((f["Count"], f["ScannedCount"]), (2, 5))
+        self.assertEqual(self.err(ddb.query, TableName="incidents", KeyConditionExpression="sk = :s",
+                                  ExpressionAttributeValues={":s": S("step#0")}), "ValidationException")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Routing follows the SigV4 credential scope's service name, as AWS's own
 front ends do for a shared endpoint: ec2, autoscaling, elasticloadbalancing
-(v2 or classic by Version), ssm, kms, dynamodb (JSON, X-Amz-Target), iam, sts, sns, sqs,
+(v2 or classic by Version), ssm, kms, dynamodb, events (JSON, X-Amz-Target), iam, sts, sns, sqs,
 s3 (REST-XML, _handle_s3).
 """
 import sys
@@ -25,6 +25,7 @@ SCOPES = {
     "kms": {None: "kms"},
     "sqs": {"2012-11-05": "sqs"},
     "dynamodb": {None: "dynamodb"},
+    "events": {None: "events"},
     "iam": {"2010-05-08": "iam"},
     "sts": {"2011-06-15": "sts"},
     "sns": {"2010-03-31": "sns"},

@@ -179,5 +179,44 @@ class Dynamo(EmuTest):
                                   ExpressionAttributeValues={":s": S("step#0")}), "ValidationException")
 
 
+FINDING = {"schemaVersion": "2.0", "accountId": "123456789012", "region": "us-east-1",
+           "type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", "severity": 8,
+           "resource": {"resourceType": "AccessKey", "accessKeyDetails": {
+               "principalId": "AROAEXAMPLE:i-0a1b2c3d4e5f60001", "userType": "AssumedRole"}}}
+
+
+class Events(EmuTest):
+    def test_guardduty_finding_reaches_the_queue_through_a_rule(self):
+        sqs, events = self.client("sqs"), self.client("events")
+        url = sqs.create_queue(QueueName="incidents")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="guardduty-ssrf", EventPattern=json.dumps({
+            "source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"],
+            "detail": {"type": [{"prefix": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration"},
+                                "UnauthorizedAccess:EC2/MetadataDNSRebind"],
+                       "severity": [{"numeric": [">=", 4]}]}}))
+        events.put_targets(Rule="guardduty-ssrf", Targets=[{"Id": "q", "Arn": arn}])
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(FINDING))
+        low = dict(FINDING, severity=2)
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(low))
+        other = dict(FINDING, type="Recon:EC2/PortProbeUnprotectedPort")
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(other))
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual(len(got), 1)                                     # only the matching one
+        env = json.loads(got[0]["Body"])
+        self.assertEqual((env["source"], env["detail-type"], env["detail"]["type"], env["account"]),
+                         ("aws.guardduty", "GuardDuty Finding", FINDING["type"], "123456789012"))
+        # applications may not pose as AWS services
+        out = events.put_events(Entries=[{"Source": "aws.guardduty", "DetailType": "GuardDuty Finding",
+                                          "Detail": json.dumps(FINDING)}])
+        self.assertEqual((out["FailedEntryCount"], out["Entries"][0]["ErrorCode"]),
+                         (1, "NotAuthorizedForSourceException"))
+        out = events.put_events(Entries=[{"Source": "ssrfguard.detector", "DetailType": "x", "Detail": "{"}])
+        self.assertEqual(out["Entries"][0]["ErrorCode"], "MalformedDetail")
+        with self.assertRaises(ClientError) as cm:
+            events.put_rule(Name="bad", EventPattern=json.dumps({"source": "aws.guardduty"}))
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidEventPatternException")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2, warnings="ignore")

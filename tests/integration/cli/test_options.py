@@ -131,8 +131,8 @@ for cmd in commands:
     h = run(cmd, "--help")
     check(h.returncode == 0, "%s --help exits 0" % cmd)
     opts = set(re.findall(r"^  (?:-\w, )?--([a-z][a-z0-9-]*)", h.stdout, re.M))
-    if cmd not in ("check", "serve", "respond"):
-        continue  # commands not yet on the table
+    if cmd in ("forensics", "completion", "version", "help"):
+        continue  # not on a table: forensics not yet; the others take no options
     check(opts, "%s --help lists options" % cmd)
     sect = man.split(".SS %s\n" % cmd, 1)
     check(len(sect) == 2, "man page has a section for %s" % cmd)

@@ -75,7 +75,15 @@ typedef struct respond_config {
 	/* progress (each step start/end), may be NULL; called from workers */
 	void (*progress)(void *ctx, int64_t incident, const char *line);
 	void *progress_ctx;
+	/* warnings and errors ("worker 1: AWS client: ..."), may be NULL
+	 * (stderr); called from workers; level "warning" or "error" */
+	void (*log)(void *ctx, const char *level, const char *message);
+	void *log_ctx;
 } respond_config;
+
+/* A message through cfg->log, else "respond: MESSAGE" on stderr. */
+void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Defaults for every field (store_path NULL). */
 void respond_config_default(respond_config *cfg);
@@ -85,6 +93,14 @@ typedef struct responder responder;
 /* Validates the config (playbook order, ids).  msg gets a sentence. */
 sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t msglen);
 void respond_free(responder *r); /* NULL-safe */
+
+/*
+ * Can this responder work at all?  Opens the store and builds the AWS client
+ * (region, endpoint, credentials resolved), then lets both go.  Callers run
+ * it before recording anything, so a setup failure leaves no incident that a
+ * daemon would later claim and act on unasked.  msg names what is missing.
+ */
+sg_err respond_setup_check(responder *r, char *msg, size_t msglen);
 
 /*
  * Open (or join) an incident for an instance by hand: source

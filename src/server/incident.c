@@ -188,8 +188,11 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	size_t n = 0;
 	if (e == SG_OK) {
 		s->m.commits++;
+		s->store_error[0] = '\0';
 	} else {
 		s->m.commit_errors++;
+		snprintf(s->store_error, sizeof s->store_error, "the last commit failed: %s",
+		         sg_strerror(e));
 		char line[512];
 		tbuf b;
 		tb_init(&b, line, sizeof line);
@@ -202,6 +205,9 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		j->next = NULL;
 		n++;
 		int contain = contains(s, j->bv.category);
+		if (contain && s->resp_started && s->resp.status &&
+		    s->resp.status(s->resp.ctx, NULL, 0) == SRV_RESPONDER_FAILING)
+			contain = TEXT_CONTAIN_UNAVAILABLE;
 		if (e == SG_OK) {
 			if (j->rec.opened)
 				s->m.incidents_opened++;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOG_FLUSH_AT 65536
@@ -50,6 +51,39 @@ void log_cleanup(struct srv *s)
 		evbuffer_free(s->logbuf);
 	s->log_ev = NULL;
 	s->logbuf = NULL;
+}
+
+/* {"ts":"2026-12-04T14:08:54.768Z"  (RFC 3339, UTC, milliseconds) */
+static void log_ts(tbuf *b)
+{
+	struct timespec now;
+	struct tm tm;
+	char ts[32];
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	tb_fmt(b, "{\"ts\":\"%s.%03ldZ\"", ts, now.tv_nsec / 1000000);
+}
+
+void log_line_from_any_thread(struct srv *s, const char *level, const char *event,
+                              const char *message)
+{
+	char mem[2048];
+	tbuf b;
+	if (!s || s->logfd < 0)
+		return;
+	tb_init(&b, mem, sizeof mem);
+	log_ts(&b);
+	tb_str(&b, ",\"level\":");
+	tb_json(&b, level, strlen(level), 16);
+	tb_str(&b, ",\"event\":");
+	tb_json(&b, event, strlen(event), 64);
+	tb_str(&b, ",\"message\":");
+	tb_json(&b, message, strlen(message), 1500);
+	tb_str(&b, "}\n");
+	/* one write(2) of a whole line: whole lines, never mixed, on any thread */
+	while (write(s->logfd, b.p, b.len) < 0 && errno == EINTR)
+		;
 }
 
 void log_line(struct srv *s, const char *json, size_t len)

@@ -83,8 +83,26 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "# TYPE ssrfguard_store_errors_total counter\n"
 	                       "ssrfguard_store_errors_total %llu\n",
 	                    (unsigned long long)s->m.commits, (unsigned long long)s->m.commit_errors);
+	srv_health h;
+	srv_health_get(s, &h);
+	evbuffer_add_printf(o, "# HELP ssrfguard_build_info The running version.\n"
+	                       "# TYPE ssrfguard_build_info gauge\n"
+	                       "ssrfguard_build_info{version=\"%s\"} 1\n"
+	                       "# HELP ssrfguard_store_up 1 when the store took the last commit and "
+	                       "reads now, else 0.\n"
+	                       "# TYPE ssrfguard_store_up gauge\n"
+	                       "ssrfguard_store_up %d\n"
+	                       "# HELP ssrfguard_responder_state The embedded responder: off, running "
+	                       "or failing (1 for the current state).\n"
+	                       "# TYPE ssrfguard_responder_state gauge\n"
+	                       "ssrfguard_responder_state{state=\"off\"} %d\n"
+	                       "ssrfguard_responder_state{state=\"running\"} %d\n"
+	                       "ssrfguard_responder_state{state=\"failing\"} %d\n",
+	                    SSRFGUARD_VERSION, h.store_ok, h.responder == SRV_RESPONDER_OFF,
+	                    h.responder == SRV_RESPONDER_RUNNING,
+	                    h.responder == SRV_RESPONDER_FAILING);
 	int64_t counts[STORE_STATE__COUNT];
-	if (store_count_states(s->st, counts) == SG_OK) {
+	if (h.store_ok && store_count_states(s->st, counts) == SG_OK) {
 		evbuffer_add_printf(o, "# HELP ssrfguard_incidents Incidents in the store, by state.\n"
 		                       "# TYPE ssrfguard_incidents gauge\n");
 		for (int i = 0; i < STORE_STATE__COUNT; i++)

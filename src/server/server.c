@@ -284,14 +284,51 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 
 /* ---- other routes ---- */
 
+void srv_health_get(struct srv *s, srv_health *h)
+{
+	int64_t counts[STORE_STATE__COUNT];
+	memset(h, 0, sizeof *h);
+	/* The store: the last commit, and a read now (a corrupt store that no
+	 * blocked request has touched yet fails here). */
+	h->store_ok = !s->store_error[0];
+	snprintf(h->store_why, sizeof h->store_why, "%s", s->store_error);
+	if (h->store_ok && store_count_states(s->st, counts) != SG_OK) {
+		h->store_ok = 0;
+		snprintf(h->store_why, sizeof h->store_why, "cannot read the store: %.150s",
+		         store_errmsg(s->st));
+	}
+	h->responder = SRV_RESPONDER_OFF;
+	if (s->resp_started)
+		h->responder = s->resp.status ? s->resp.status(s->resp.ctx, h->responder_why,
+		                                               sizeof h->responder_why)
+		                              : SRV_RESPONDER_RUNNING;
+}
+
+/* 200 when every part works; 503 (and which part, and why) otherwise. */
 static void handle_healthz(struct srv *s, struct evhttp_request *req)
 {
-	if (s->draining)
-		reply_simple(s, req, ROUTE_HEALTHZ, 503, "application/json",
-		             "{\"status\":\"draining\"}\n", 22);
-	else
-		reply_simple(s, req, ROUTE_HEALTHZ, 200, "application/json",
-		             "{\"status\":\"ok\"}\n", 16);
+	static const char *const resp_names[] = {"off", "running", "failing"};
+	char mem[1024];
+	tbuf b;
+	srv_health h;
+	srv_health_get(s, &h);
+	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
+	tb_init(&b, mem, sizeof mem);
+	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
+	       s->draining ? "draining" : failing ? "failing" : "ok", SSRFGUARD_VERSION,
+	       h.store_ok ? "ok" : "failing");
+	if (!h.store_ok) {
+		tb_str(&b, ",\"store_error\":");
+		tb_json(&b, h.store_why, strlen(h.store_why), 200);
+	}
+	tb_fmt(&b, ",\"responder\":\"%s\"", resp_names[h.responder]);
+	if (h.responder == SRV_RESPONDER_FAILING) {
+		tb_str(&b, ",\"responder_error\":");
+		tb_json(&b, h.responder_why, strlen(h.responder_why), 200);
+	}
+	tb_str(&b, "}\n");
+	reply_simple(s, req, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
+	             b.p, b.len);
 }
 
 static void handle_metrics(struct srv *s, struct evhttp_request *req)
@@ -520,6 +557,11 @@ fail:
 	return e;
 }
 
+static void responder_log(void *ctx, const char *level, const char *event, const char *message)
+{
+	log_line_from_any_thread(ctx, level, event, message);
+}
+
 void srv_set_responder(srv *s, const srv_responder *r)
 {
 	if (s && r)
@@ -535,6 +577,7 @@ sg_err srv_run(srv *s)
 		srv_responder_env env = {
 			.store_path = s->cfg->store, .store_sync_normal = s->cfg->store_sync_normal,
 			.lease_ms = s->cfg->lease_ms, .identity = s->id, .cfg = s->cfg,
+			.log = responder_log, .log_ctx = s,
 		};
 		if ((e = s->resp.start(s->resp.ctx, &env)) != SG_OK) {
 			int n = snprintf(err, sizeof err, "{\"event\":\"error\",\"message\":\"embedded "
@@ -559,7 +602,7 @@ sg_err srv_run(srv *s)
 		char line[700];
 		tbuf b;
 		tb_init(&b, line, sizeof line);
-		tb_str(&b, "{\"event\":\"listening\",\"listen\":");
+		tb_str(&b, "{\"event\":\"listening\",\"version\":\"" SSRFGUARD_VERSION "\",\"listen\":");
 		tb_json(&b, s->cfg->listen, strlen(s->cfg->listen), 128);
 		tb_str(&b, ",\"store\":");
 		tb_json(&b, s->cfg->store, strlen(s->cfg->store), 256);

@@ -99,7 +99,19 @@ struct srv {
 	srv_metrics m;
 	srv_responder resp;
 	int resp_started;
+	char store_error[160];        /* the last commit's failure; "" after a
+	                                 commit that succeeded */
 };
+
+/* What /healthz, /metrics and the 403 say about the service's parts
+ * (server.c): the store (last commit, and a read now) and the responder. */
+typedef struct srv_health {
+	int store_ok;
+	char store_why[200];
+	srv_responder_state responder;
+	char responder_why[200];
+} srv_health;
+void srv_health_get(struct srv *s, srv_health *h);
 
 /* server.c */
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
@@ -135,7 +147,9 @@ void metrics_fetch_time(struct srv *s, double seconds);
 struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
 
-/* log.c */
+/* log.c (log_line_from_any_thread: one whole line, ts and level added) */
+void log_line_from_any_thread(struct srv *s, const char *level, const char *event,
+                              const char *message);
 int log_init(struct srv *s);
 void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);

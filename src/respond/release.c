@@ -24,6 +24,32 @@ static sg_err release_step(rsp_run *x, const char *to, const char *reason, const
 	return err;
 }
 
+/* The restore calls that failed, named for the operator. */
+typedef struct failures {
+	size_t n;
+	char text[1024];
+} failures;
+
+/* One restore call; a failure is counted and named (action, target, AWS's
+ * code and message, request id). */
+static sg_err restore(rsp_run *x, failures *f, enum aws_service svc, const char *action,
+                      struct aws_params *p, const char *target, const char *change,
+                      struct aws_xml **reply)
+{
+	struct aws_error e;
+	sg_err err = rsp_query(x, svc, action, p, 0, target, change, reply, &e);
+	if (err == SG_OK)
+		return SG_OK;
+	size_t used = strlen(f->text);
+	if (used + 1 < sizeof f->text)
+		snprintf(f->text + used, sizeof f->text - used, "%s%s %s (%s%s%.200s%s%s)",
+		         f->n ? "; " : "", action, target, e.code[0] ? e.code : sg_strerror(err),
+		         e.message[0] ? ": " : "", e.message, e.request_id[0] ? ", request id " : "",
+		         e.request_id);
+	f->n++;
+	return err;
+}
+
 sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
 {
 	rsp_run x;
@@ -67,7 +93,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	x.journal_step = "release";
 	const pb_instance *in = x.inst;
 	struct aws_params *p;
-	size_t failures = 0;
+	failures fails = {0};
 	release_step(&x, "running", "release started", actor);
 	/* security groups of every ENI */
 	for (size_t e = 0; e < in->n_enis; e++) {
@@ -77,8 +103,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 		aws_params_add(p, "NetworkInterfaceId", in->enis[e].id);
 		for (size_t g = 0; g < in->enis[e].n_groups; g++)
 			aws_params_addf(p, in->enis[e].groups[g], "SecurityGroupId.%zu", g + 1);
-		failures += rsp_query(&x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, in->enis[e].id,
-		                      "recorded security groups restored", NULL, NULL) != SG_OK;
+		restore(&x, &fails, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, in->enis[e].id, "recorded security groups restored", NULL);
 		aws_params_free(p);
 	}
 	/* instance profile */
@@ -89,8 +114,8 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 		const char *st[] = {"associated", "associating"};
 		struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
 		aws_params_add_filters(p, f, 2);
-		sg_err e2 = rsp_query(&x, AWS_EC2, "DescribeIamInstanceProfileAssociations", p, 0, in->id,
-		                      NULL, &rep, NULL);
+		sg_err e2 = restore(&x, &fails, AWS_EC2, "DescribeIamInstanceProfileAssociations", p, in->id,
+		                    NULL, &rep);
 		aws_params_free(p);
 		char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
 		snprintf(assoc, sizeof assoc, "%s",
@@ -98,19 +123,15 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 		snprintf(arn, sizeof arn, "%s",
 		         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
 		aws_xml_free(rep);
-		if (e2)
-			failures++;
-		else if (strcmp(arn, in->profile_arn) != 0) {
+		if (!e2 && strcmp(arn, in->profile_arn) != 0) {
 			p = aws_params_new();
 			aws_params_add(p, "IamInstanceProfile.Arn", in->profile_arn);
 			if (assoc[0]) {
 				aws_params_add(p, "AssociationId", assoc);
-				failures += rsp_query(&x, AWS_EC2, "ReplaceIamInstanceProfileAssociation", p, 0, in->id,
-				                      "recorded profile restored", NULL, NULL) != SG_OK;
+				restore(&x, &fails, AWS_EC2, "ReplaceIamInstanceProfileAssociation", p, in->id, "recorded profile restored", NULL);
 			} else {
 				aws_params_add(p, "InstanceId", in->id);
-				failures += rsp_query(&x, AWS_EC2, "AssociateIamInstanceProfile", p, 0, in->id,
-				                      "recorded profile restored", NULL, NULL) != SG_OK;
+				restore(&x, &fails, AWS_EC2, "AssociateIamInstanceProfile", p, in->id, "recorded profile restored", NULL);
 			}
 			aws_params_free(p);
 		}
@@ -124,16 +145,14 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 			aws_params_add_int(p, "Targets.member.1.Port", in->targets[t].port);
 		if (in->targets[t].az[0])
 			aws_params_add(p, "Targets.member.1.AvailabilityZone", in->targets[t].az);
-		failures += rsp_query(&x, AWS_ELBV2, "RegisterTargets", p, 0, in->targets[t].group_arn,
-		                      "registration restored", NULL, NULL) != SG_OK;
+		restore(&x, &fails, AWS_ELBV2, "RegisterTargets", p, in->targets[t].group_arn, "registration restored", NULL);
 		aws_params_free(p);
 	}
 	for (size_t l = 0; l < in->n_elbs; l++) {
 		p = aws_params_new();
 		aws_params_add(p, "LoadBalancerName", in->elbs[l]);
 		aws_params_add(p, "Instances.member.1.InstanceId", in->id);
-		failures += rsp_query(&x, AWS_ELB, "RegisterInstancesWithLoadBalancer", p, 0, in->elbs[l],
-		                      "registration restored", NULL, NULL) != SG_OK;
+		restore(&x, &fails, AWS_ELB, "RegisterInstancesWithLoadBalancer", p, in->elbs[l], "registration restored", NULL);
 		aws_params_free(p);
 	}
 	/* Auto Scaling group (AttachInstances raises the desired capacity by one) */
@@ -141,32 +160,33 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 		p = aws_params_new();
 		struct aws_xml *rep = NULL;
 		aws_params_add(p, "InstanceIds.member.1", in->id);
-		sg_err e2 = rsp_query(&x, AWS_AUTOSCALING, "DescribeAutoScalingInstances", p, 0, in->id, NULL,
-		                      &rep, NULL);
+		sg_err e2 = restore(&x, &fails, AWS_AUTOSCALING, "DescribeAutoScalingInstances", p, in->id,
+		                    NULL, &rep);
 		aws_params_free(p);
 		bool inside = aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
 		aws_xml_free(rep);
-		if (e2)
-			failures++;
-		else if (!inside) {
+		if (!e2 && !inside) {
 			p = aws_params_new();
 			aws_params_add(p, "AutoScalingGroupName", in->asg);
 			aws_params_add(p, "InstanceIds.member.1", in->id);
-			failures += rsp_query(&x, AWS_AUTOSCALING, "AttachInstances", p, 0, in->asg,
-			                      "attached back to its group", NULL, NULL) != SG_OK;
+			restore(&x, &fails, AWS_AUTOSCALING, "AttachInstances", p, in->asg, "attached back to its group", NULL);
 			aws_params_free(p);
 		}
 	}
-	p = aws_params_new();
-	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
-	aws_params_add(p, "ResourceId.1", in->id);
-	aws_params_add_tags(p, "Tag", tags, 1);
-	failures += rsp_query(&x, AWS_EC2, "CreateTags", p, 0, in->id, "status tag released", NULL, NULL) !=
-	            SG_OK;
-	aws_params_free(p);
-	if (failures) {
-		snprintf(msg, msglen, "%s: %zu restore call(s) failed; the incident stays %s (run release again)",
-		         x.inc, failures, store_state_name(inc.state));
+	/* The status tag says "released" only once everything is restored, so
+	 * the tag and the incident's state agree. */
+	if (!fails.n) {
+		p = aws_params_new();
+		struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
+		aws_params_add(p, "ResourceId.1", in->id);
+		aws_params_add_tags(p, "Tag", tags, 1);
+		restore(&x, &fails, AWS_EC2, "CreateTags", p, in->id, "status tag released", NULL);
+		aws_params_free(p);
+	}
+	if (fails.n) {
+		snprintf(msg, msglen, "%s: %zu restore call(s) failed: %s; the incident stays %s and "
+		         "keeps its status tag (run release again)", x.inc, fails.n, fails.text,
+		         store_state_name(inc.state));
 		release_step(&x, "failed", msg, actor);
 		err = SG_ERR_REMOTE;
 		goto fail;

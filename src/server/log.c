@@ -1,4 +1,5 @@
-/* log.c — structured log lines: one JSON object a line.
+/* log.c — structured log lines: one JSON object a line, each beginning
+ * {"ts":"2026-12-04T14:08:54.768Z","level":"info|warning|error", ...
  *
  * Lines of one loop turn are gathered and written with one write(2) at the
  * end of the turn (or at 64 KiB), so logging costs a syscall per turn, not
@@ -8,7 +9,10 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/dns.h>
+#include <event2/event.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define LOG_FLUSH_AT 65536
@@ -35,8 +39,29 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	log_flush(arg);
 }
 
+/* libevent's and evdns's own messages join the JSON log.  Their callbacks
+ * carry no context: the one service of this process is remembered here. */
+static struct srv *libevent_log_srv;
+
+static void on_libevent_log(int severity, const char *msg)
+{
+	const char *level = severity >= EVENT_LOG_ERR ? "error"
+	                    : severity == EVENT_LOG_WARN ? "warning"
+	                    : severity == EVENT_LOG_MSG ? "info"
+	                                                : "debug";
+	log_line_from_any_thread(libevent_log_srv, level, "libevent", msg);
+}
+
+static void on_evdns_log(int is_warn, const char *msg)
+{
+	log_line_from_any_thread(libevent_log_srv, is_warn ? "warning" : "info", "evdns", msg);
+}
+
 int log_init(struct srv *s)
 {
+	libevent_log_srv = s;
+	event_set_log_callback(on_libevent_log);
+	evdns_set_log_fn(on_evdns_log);
 	s->logbuf = evbuffer_new();
 	s->log_ev = event_new(s->base, -1, 0, on_flush, s);
 	return s->logbuf && s->log_ev ? 0 : -1;
@@ -44,6 +69,11 @@ int log_init(struct srv *s)
 
 void log_cleanup(struct srv *s)
 {
+	if (libevent_log_srv == s) {
+		event_set_log_callback(NULL);
+		evdns_set_log_fn(NULL);
+		libevent_log_srv = NULL;
+	}
 	log_flush(s);
 	if (s->log_ev)
 		event_free(s->log_ev);
@@ -86,25 +116,28 @@ void log_line_from_any_thread(struct srv *s, const char *level, const char *even
 		;
 }
 
-void log_line(struct srv *s, const char *json, size_t len)
+void log_line(struct srv *s, const char *level, const char *json, size_t len)
 {
-	if (!s || s->logfd < 0)
+	char head[96];
+	tbuf b;
+	if (!s || s->logfd < 0 || len < 2 || json[0] != '{')
 		return;
+	/* every line: {"ts":"RFC 3339","level":"...", then the caller's fields */
+	tb_init(&b, head, sizeof head);
+	log_ts(&b);
+	tb_fmt(&b, ",\"level\":\"%s\",", level);
+	json++;
+	len--;
 	if (!s->logbuf || !s->log_ev) { /* before the loop exists: write through */
-		while (len > 0) {
-			ssize_t n = write(s->logfd, json, len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return;
-			json += n;
-			len -= (size_t)n;
-		}
+		struct iovec v[2] = {{head, b.len}, {(void *)json, len}};
+		while (writev(s->logfd, v, 2) < 0 && errno == EINTR)
+			;
 		return;
 	}
 	size_t before = evbuffer_get_length(s->logbuf);
+	evbuffer_add(s->logbuf, head, b.len);
 	evbuffer_add(s->logbuf, json, len);
-	if (before + len >= LOG_FLUSH_AT)
+	if (before + b.len + len >= LOG_FLUSH_AT)
 		log_flush(s);
 	else if (before == 0)
 		event_active(s->log_ev, 0, 0);

@@ -121,10 +121,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tbuf b;
 	struct srv *s = j->s;
 	tb_init(&b, mem, sizeof mem);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"request\",\"route\":\"/go\",\"client\":",
-	       (long long)now.tv_sec, now.tv_nsec / 1000000);
+	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
 	tb_fmt(&b, ",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"decision\":\"%s\",\"hops\":%d",
 	       code, srv_elapsed_ms(&j->t0), bytes, decision, j->hop);
@@ -136,7 +133,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_str(&b, ",\"url\":");
 	tb_json(&b, j->raw_url ? j->raw_url : "", j->raw_url ? strlen(j->raw_url) : 0, 1024);
 	tb_str(&b, "}\n");
-	log_line(s, b.p, b.len);
+	log_line(s, "info", b.p, b.len);
 }
 
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *decision)
@@ -373,7 +370,7 @@ static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	const char msg[] = "{\"event\":\"drain_timeout\",\"message\":\"in-flight work abandoned\"}\n";
-	log_line(s, msg, sizeof msg - 1);
+	log_line(s, "warning", msg, sizeof msg - 1);
 	event_base_loopexit(s->base, NULL);
 }
 
@@ -387,7 +384,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	char msg[160];
 	int n = snprintf(msg, sizeof msg, "{\"event\":\"draining\",\"signal\":%d,\"inflight\":%zu,"
 	                 "\"queued\":%zu}\n", (int)sig, s->inflight, s->queued);
-	log_line(s, msg, (size_t)n);
+	log_line(s, "info", msg, (size_t)n);
 	if (s->bound) {
 		evhttp_del_accept_socket(s->http, s->bound);
 		s->bound = NULL;
@@ -557,6 +554,11 @@ fail:
 	return e;
 }
 
+void srv_log(srv *s, const char *level, const char *event, const char *message)
+{
+	log_line_from_any_thread(s, level, event, message);
+}
+
 static void responder_log(void *ctx, const char *level, const char *event, const char *message)
 {
 	log_line_from_any_thread(ctx, level, event, message);
@@ -582,7 +584,7 @@ sg_err srv_run(srv *s)
 		if ((e = s->resp.start(s->resp.ctx, &env)) != SG_OK) {
 			int n = snprintf(err, sizeof err, "{\"event\":\"error\",\"message\":\"embedded "
 			                 "responder failed to start: %s\"}\n", sg_strerror(e));
-			log_line(s, err, (size_t)n);
+			log_line(s, "error", err, (size_t)n);
 			return e;
 		}
 		s->resp_started = 1;
@@ -594,8 +596,10 @@ sg_err srv_run(srv *s)
 		tb_str(&b, "{\"event\":\"error\",\"message\":");
 		tb_json(&b, err, strlen(err), 600);
 		tb_str(&b, "}\n");
-		log_line(s, b.p, b.len);
-		fprintf(stderr, "ssrfguard serve: %s\n", err);
+		log_line(s, "error", b.p, b.len);
+		log_flush(s);
+		if (strcmp(s->cfg->log, "-") != 0) /* else the log line was it */
+			fprintf(stderr, "ssrfguard serve: %s\n", err);
 		goto out;
 	}
 	{
@@ -613,12 +617,12 @@ sg_err srv_run(srv *s)
 		tb_str(&b, ",\"az\":");
 		tb_json(&b, s->id->az, strlen(s->id->az), 32);
 		tb_fmt(&b, ",\"identity\":\"%s\",\"pid\":%d}\n", s->id->source, (int)getpid());
-		log_line(s, b.p, b.len);
+		log_line(s, "info", b.p, b.len);
 	}
 	event_base_dispatch(s->base);
 	{
 		const char msg[] = "{\"event\":\"stopped\"}\n";
-		log_line(s, msg, sizeof msg - 1);
+		log_line(s, "info", msg, sizeof msg - 1);
 		log_flush(s);
 	}
 out:

@@ -111,6 +111,10 @@ typedef struct srv_responder {
 	srv_responder_state (*status)(void *ctx, char *why, size_t whylen);
 } srv_responder;
 
+/* One JSON log line (ts, level, event, message) to the service's log, from
+ * any thread. */
+void srv_log(srv *s, const char *level, const char *event, const char *message);
+
 /*
  * Build the service: policy (cfg->policy file + cfg->rules), store (opened,
  * schema created), event loop, curl multi, listener bound to cfg->listen.

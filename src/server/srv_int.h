@@ -153,6 +153,7 @@ void log_line_from_any_thread(struct srv *s, const char *level, const char *even
 int log_init(struct srv *s);
 void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);
-void log_line(struct srv *s, const char *json, size_t len);
+/* json: one object "{...}\n"; ts and level are put in front of its fields. */
+void log_line(struct srv *s, const char *level, const char *json, size_t len);
 
 #endif

@@ -119,6 +119,12 @@ try:
     why = [x for x in lines if x.get("event") == "responder_failing"]
     h.check(why and why[0].get("level") == "error" and "no credentials" in why[0]["message"] and
             str(why[0].get("ts")).endswith("Z"), f"the log says why: {why}")
+    import re
+    bad = [x for x in lines if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
+                                            str(x.get("ts"))) or x.get("level") not in
+           ("debug", "info", "warning", "error")]
+    h.check(lines and not bad, f"every log line is JSON with an RFC 3339 ts and a level: {bad[:2]}")
+    h.check(any(x.get("event") == "evdns" for x in lines), "evdns's messages join the JSON log")
     listening = [x for x in lines if x.get("event") == "listening"]
     h.check(listening and listening[0].get("version"), "the listening line carries the version")
 

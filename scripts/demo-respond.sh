@@ -27,6 +27,7 @@ curl -s -X POST -d '{"snapshot_seconds": 1, "attach_seconds": 0.5, "metadata_sec
 cat >"$tmp/ssrfguard.conf" <<CONF
 [respond]
 forensic-instance = i-0f0000000000000f1
+quarantine-profile = arn:aws:iam::123456789012:instance-profile/ssrfguard-quarantine-profile
 report-dir = $tmp/reports
 poll-ms = 100
 capture-timeout = 10

@@ -54,7 +54,7 @@ def start_serve(emu, work, extra_conf="", contain="metadata"):
     conf = os.path.join(work, "respond.conf")
     with open(conf, "w") as f:
         f.write(f"[respond]\nreport-dir = {work}/reports\npoll-ms = 50\nstep-backoff-ms = 50\n"
-                f"capture-timeout = 5\nquiet = on\n{extra_conf}")
+                f"capture-timeout = 5\nquarantine-profile = {h.QUARANTINE_PROFILE}\nquiet = on\n{extra_conf}")
     env = emu.env()
     store = os.path.join(work, "incidents.db")
     p = subprocess.Popen([binary, "serve", "--config", conf, "--listen", f"127.0.0.1:{port}", "--store", store,

@@ -31,6 +31,7 @@ try:
     with open(conf, "w") as f:
         # the embedded responder reads the [respond] section of serve's file
         f.write(f"[respond]\nforensic-instance = {h.FORENSIC}\nreport-dir = {work}/reports\n"
+                f"quarantine-profile = {h.QUARANTINE_PROFILE}\n"
                 "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\nparallel = 2\n")
     env = emu.env()
     store = os.path.join(work, "incidents.db")

@@ -21,7 +21,7 @@ static const struct command {
 	{"serve", cmd_serve, &serve_command, NULL},
 	{"respond", cmd_respond, &respond_command, NULL},
 	{"incidents", cmd_incidents, &incidents_command, NULL},
-	{"forensics", cmd_forensics, NULL, "examine preserved volumes on the forensic instance"},
+	{"forensics", cmd_forensics, &forensics_command, NULL},
 	{"aws", cmd_aws, &aws_command, NULL},
 	{"completion", cmd_completion, NULL, "print the bash or zsh completion script"},
 	{"version", cmd_version, NULL, "print the version"},

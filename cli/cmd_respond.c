@@ -212,7 +212,7 @@ static int run(respond_cli *o)
 		fprintf(stderr, "ssrfguard respond: %s\n", msg);
 		status = 2;
 	} else if (o->preflight)
-		status = respond_preflight(r, o->instance, stdout) == SG_OK ? 0 : 1;
+		status = respond_preflight(r, o->instance, stdout, o->json) == SG_OK ? 0 : 1;
 	else if (o->instance || o->incident)
 		status = run_one(r, o);
 	else

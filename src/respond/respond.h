@@ -151,10 +151,14 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
  * checked" when the simulation is refused); print to out one line per step
  * and call and what the role lacks, naming the steps each denied action
  * blocks.
+ * as_json: one JSON object instead ({"instance", "calls": [{"step", "api",
+ * "target", "result": ok|denied|error|unchecked, "simulated", "detail"}],
+ * "counts", "lacking": {api: [steps]}, "unchecked_note"}, or {"instance",
+ * "error"} when the instance cannot be read or planned for).
  * Returns SG_OK when every checked call would succeed, SG_ERR_AUTH when
  * some are denied, SG_ERR_REMOTE when some failed otherwise.
  */
-sg_err respond_preflight(responder *r, const char *instance_id, void *out_file);
+sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, bool as_json);
 
 /* The incident's report (JSON text, malloc'd) from its journal. */
 sg_err respond_report_json(responder *r, int64_t id, char **out);

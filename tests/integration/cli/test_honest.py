@@ -188,9 +188,13 @@ try:
     h.check(p.returncode == 2 and incidents(store) == [], "--observe without credentials: exit 2")
 
     # --- observe leaves nothing a daemon acts on ----------------------------
-    p = h.respond(B, emu, work, "--observe", "--instance", h.VICTIM, "-q")
-    h.check(p.returncode == 0 and "INC-1 observed" in p.stdout and "report: " in p.stdout,
-            f"observe: {p.returncode} {p.stdout} {p.stderr[-400:]}")
+    p = h.respond(B, emu, work, "--observe", "--instance", h.VICTIM, "--json")
+    out = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+    h.check(p.returncode == 0 and out and len(out) == len(p.stdout.splitlines()) and
+            out[-1].get("outcome") == "observed" and str(out[-1].get("report")).endswith("INC-1.md")
+            and all(str(x.get("ts")).endswith("Z") and x.get("incident") == "INC-1"
+                    for x in out[:-1]) and len(out) > 3,
+            f"observe --json: progress and result as JSON lines: {p.returncode} {p.stdout[-600:]}")
     seq = max([c["seq"] for c in emu.journal()] or [0])
     p = h.respond(B, emu, work, "--once", "-q")
     acts = [c["action"] for c in emu.journal() if c["seq"] > seq]

@@ -106,12 +106,15 @@ static int run(const srvcfg *cfg)
 		return 2;
 	}
 	int rc = 2;
-	srv_identity_resolve(cfg, &id, err, sizeof err);
-	if (err[0])
-		fprintf(stderr, "ssrfguard serve: warning: %s\n", err);
-	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK)
+	char warning[1024];
+	srv_identity_resolve(cfg, &id, warning, sizeof warning);
+	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK) {
+		if (warning[0])
+			fprintf(stderr, "ssrfguard serve: warning: %s\n", warning);
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
-	else {
+	} else {
+		if (warning[0]) /* the service's log exists now: JSON like every line */
+			srv_log(s, "warning", "identity", warning);
 		if (cfg->respond)
 			srv_set_responder(s, respond_embedded());
 		/* The kernel backstop's reports (src/backstop/reader.h), on a thread

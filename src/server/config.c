@@ -103,6 +103,7 @@ const opt_def srvcfg_opts[] = {
 	         "--config files"},
 	{.type = OPT_INT, .name = "lease-ms", .arg = "MS", .dflt = "60000", .lo = 1000,
 	 .hi = 86400 * 1000, AT(lease_ms), .help = "embedded responder's claim lease"},
+	BSCFG_ROWS(offsetof(srvcfg, backstop)),
 	{.type = OPT_END},
 };
 #undef AT
@@ -243,6 +244,67 @@ static void print_contain(unsigned mask, FILE *to)
 	fprintf(to, "%s\n", n ? "" : "none");
 }
 
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
+{
+	char msg[256];
+	sg_policy *p = NULL;
+	char *buf = NULL;
+	sg_err e = sg_policy_new(&p);
+	*out = NULL;
+	if (e != SG_OK) {
+		snprintf(err, errlen, "policy: %s", sg_strerror(e));
+		return e;
+	}
+	if (c->policy[0]) {
+		FILE *f = fopen(c->policy, "rb");
+		if (!f) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, strerror(errno));
+			e = SG_ERR_IO;
+			goto fail;
+		}
+		buf = malloc(1 << 20);
+		size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+		fclose(f);
+		if (!buf) {
+			e = SG_ERR_NOMEM;
+			goto fail;
+		}
+		if (n == 1 << 20) {
+			snprintf(err, errlen, "policy %s: larger than 1 MiB", c->policy);
+			e = SG_ERR_RANGE;
+			goto fail;
+		}
+		if ((e = sg_policy_parse(p, buf, n, msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, msg);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		const char *r = c->rules[i];
+		if ((e = sg_policy_add(p, r, strlen(r), msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "rule '%.100s': %s", r, msg);
+			goto fail;
+		}
+	}
+	free(buf);
+	*out = p;
+	return SG_OK;
+fail:
+	free(buf);
+	sg_policy_free(p);
+	return e;
+}
+
+/* The index-th word of a choice row's "a|b|c". */
+static void print_choice(const opt_def *d, int index, FILE *to)
+{
+	const char *w = d->arg;
+	for (int i = 0; i < index && w; i++)
+		w = strchr(w, '|') ? strchr(w, '|') + 1 : NULL;
+	size_t n = w ? strcspn(w, "|") : 0;
+	fprintf(to, "%s = %.*s\n", d->name, (int)n, w ? w : "");
+}
+
 void srvcfg_print(const srvcfg *c, FILE *to)
 {
 	fprintf(to, "[serve]\n");
@@ -260,7 +322,10 @@ void srvcfg_print(const srvcfg *c, FILE *to)
 		else if (d->type == OPT_INT)
 			fprintf(to, "%s = %lld\n", d->name, (long long)*(const int64_t *)f);
 		else if (d->type == OPT_CHOICE)
-			fprintf(to, "%s = %s\n", d->name, c->store_sync_normal ? "normal" : "full");
+			print_choice(d, *(const int *)f, to);
+		else if (d->type == OPT_LIST)
+			for (size_t i = 0; i < ((const opt_list *)f)->n; i++)
+				print_quoted(d->name, ((const opt_list *)f)->v[i], to);
 		else
 			print_quoted(d->name, *(char *const *)f, to);
 	}

@@ -21,8 +21,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "backstop/bscfg.h"
 #include "common/opt.h"
 #include "ssrfguard/error.h"
+
+typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
 
 #define SRVCFG_RULES_MAX 1024
 
@@ -65,6 +68,7 @@ typedef struct srvcfg {
 	bool check_config;       /* --check-config: validate, print, exit */
 	opt_list configs;        /* the --config files read, for the embedded
 	                            responder's [respond] section */
+	bscfg backstop;          /* the kernel backstop's rows (backstop/bscfg.h) */
 } srvcfg;
 
 /* The rows of every setting; opt_command serve in cli/cmd_serve.c. */
@@ -79,6 +83,12 @@ void srvcfg_free(srvcfg *c);
 /* Apply a config file's text (len bytes); name is the file's name. */
 sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name,
                     char *err, size_t errlen);
+
+/*
+ * The guard's policy from cfg: the policy file (at most 1 MiB), then each
+ * rule.  *out is NULL on error; err names the file line or the rule.
+ */
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen);
 
 /* Print the effective settings as a config file ([serve] section). */
 void srvcfg_print(const srvcfg *c, FILE *to);

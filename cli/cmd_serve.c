@@ -9,6 +9,7 @@
 #include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "ssrfguard/guard.h"
 
 /* The respond room's embedded responder (src/respond/embed.h), started
  * through the srv_responder hook of src/server/server.h. */
@@ -53,6 +54,13 @@ static sg_err keep_configs(srvcfg *cfg, int argc, char **argv)
 static int check_config(const srvcfg *cfg)
 {
 	char err[1024];
+	sg_policy *policy = NULL;
+	sg_err pe = srvcfg_policy(cfg, &policy, err, sizeof err);
+	sg_policy_free(policy);
+	if (pe != SG_OK) {
+		fprintf(stderr, "ssrfguard serve: %s\n", err);
+		return 2;
+	}
 	/* [respond] too, even with respond off: a respond daemon may read it. */
 	if (respond_embedded_check(cfg, err, sizeof err) != SG_OK) {
 		fprintf(stderr, "ssrfguard serve: %s\n", err);

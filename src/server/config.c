@@ -204,6 +204,47 @@ sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name, c
 	return opt_parse_text(&serve_file, c, text, len, name, err, errlen);
 }
 
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
+{
+	char msg[256];
+	sg_err e = sg_policy_new(out);
+	if (e != SG_OK) {
+		snprintf(err, errlen, "policy: %s", sg_strerror(e));
+		return e;
+	}
+	if (c->policy[0]) {
+		FILE *f = fopen(c->policy, "rb");
+		if (!f) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, strerror(errno));
+			return SG_ERR_IO;
+		}
+		char *buf = malloc(1 << 20);
+		size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+		fclose(f);
+		if (!buf)
+			return SG_ERR_NOMEM;
+		if (n == 1 << 20) {
+			free(buf);
+			snprintf(err, errlen, "policy %s: larger than 1 MiB", c->policy);
+			return SG_ERR_RANGE;
+		}
+		e = sg_policy_parse(*out, buf, n, msg, sizeof msg);
+		free(buf);
+		if (e != SG_OK) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, msg);
+			return e;
+		}
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		const char *r = c->rules[i];
+		if ((e = sg_policy_add(*out, r, strlen(r), msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "rule '%.100s': %s", r, msg);
+			return e;
+		}
+	}
+	return SG_OK;
+}
+
 /* A value in double quotes, as the config file reads it back. */
 static void print_quoted(const char *name, const char *v, FILE *to)
 {

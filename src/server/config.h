@@ -24,6 +24,8 @@
 #include "common/opt.h"
 #include "ssrfguard/error.h"
 
+typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
+
 #define SRVCFG_RULES_MAX 1024
 
 typedef struct srvcfg {
@@ -71,6 +73,10 @@ void srvcfg_free(srvcfg *c);
 /* Apply a config file's text (len bytes); name is the file's name. */
 sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name,
                     char *err, size_t errlen);
+
+/* The guard policy: the policy file, then every rule.  *out is the caller's
+ * (sg_policy_free), also on error; err names the file or the rule. */
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen);
 
 /* Print the effective settings as a config file ([serve] section). */
 void srvcfg_print(const srvcfg *c, FILE *to);

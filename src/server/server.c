@@ -398,43 +398,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static sg_err load_policy(struct srv *s, char *err, size_t errlen)
 {
-	char msg[256];
-	sg_err e = sg_policy_new(&s->policy);
-	if (e != SG_OK) {
-		snprintf(err, errlen, "policy: %s", sg_strerror(e));
-		return e;
-	}
-	if (s->cfg->policy[0]) {
-		FILE *f = fopen(s->cfg->policy, "rb");
-		if (!f) {
-			snprintf(err, errlen, "policy %s: %s", s->cfg->policy, strerror(errno));
-			return SG_ERR_IO;
-		}
-		char *buf = malloc(1 << 20);
-		size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
-		fclose(f);
-		if (!buf)
-			return SG_ERR_NOMEM;
-		if (n == 1 << 20) {
-			free(buf);
-			snprintf(err, errlen, "policy %s: larger than 1 MiB", s->cfg->policy);
-			return SG_ERR_RANGE;
-		}
-		e = sg_policy_parse(s->policy, buf, n, msg, sizeof msg);
-		free(buf);
-		if (e != SG_OK) {
-			snprintf(err, errlen, "policy %s: %s", s->cfg->policy, msg);
-			return e;
-		}
-	}
-	for (size_t i = 0; i < s->cfg->nrules; i++) {
-		const char *r = s->cfg->rules[i];
-		if ((e = sg_policy_add(s->policy, r, strlen(r), msg, sizeof msg)) != SG_OK) {
-			snprintf(err, errlen, "rule '%.100s': %s", r, msg);
-			return e;
-		}
-	}
-	return SG_OK;
+	return srvcfg_policy(s->cfg, &s->policy, err, errlen);
 }
 
 static sg_err bind_listener(struct srv *s, char *err, size_t errlen)

@@ -186,6 +186,11 @@ try:
     p = run("respond", "--store", store, "--observe", "--instance", h.VICTIM, "-q",
             env=no_credentials_env())
     h.check(p.returncode == 2 and incidents(store) == [], "--observe without credentials: exit 2")
+    p = run("respond", "--store", store, "--once", "--json", env=no_credentials_env())
+    err = [json.loads(x) for x in p.stderr.splitlines() if x.startswith("{")]
+    h.check(p.returncode == 2 and err and len(err) == len(p.stderr.splitlines()) and
+            err[0].get("level") == "error" and "no credentials" in err[0].get("message", ""),
+            f"respond --json: errors as JSON lines too: {p.stderr}")
 
     # --- observe leaves nothing a daemon acts on ----------------------------
     p = h.respond(B, emu, work, "--observe", "--instance", h.VICTIM, "--json")

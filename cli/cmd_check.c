@@ -288,23 +288,14 @@ int cmd_check(int argc, char **argv)
 {
 	struct ctx c = {0};
 	int rc = 2, npos = 0;
-	char err[512];
 	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
 
 	if (!pos || sg_policy_new(&c.policy) != SG_OK || sg_resolver_new(&c.resolver) != SG_OK) {
 		fprintf(stderr, "ssrfguard check: out of memory\n");
 		goto fail;
 	}
-	int p = cmdline_parse(&check_command, &c, argc, argv, pos, &npos, err, sizeof err);
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&check_command, stdout);
-		rc = 0;
+	if (!cmdline_begin(&check_command, &c, argc, argv, pos, &npos, &rc))
 		goto fail;
-	}
-	if (p == CMDLINE_ERROR) {
-		rc = cmdline_usage_error(&check_command, err);
-		goto fail;
-	}
 	if (npos == 0) {
 		rc = cmdline_usage_error(&check_command, "no URL given (use - to read stdin)");
 		goto fail;

@@ -113,7 +113,6 @@ static int run(const srvcfg *cfg)
 int cmd_serve(int argc, char **argv)
 {
 	srvcfg cfg;
-	char err[1024];
 	int rc = 2;
 
 	if (srvcfg_init(&cfg) != SG_OK || keep_configs(&cfg, argc, argv) != SG_OK) {
@@ -121,16 +120,8 @@ int cmd_serve(int argc, char **argv)
 		srvcfg_free(&cfg);
 		return 2;
 	}
-	int p = cmdline_parse(&serve_command, &cfg, argc, argv, NULL, NULL, err, sizeof err);
-	if (p == CMDLINE_ERROR)
-		rc = cmdline_usage_error(&serve_command, err);
-	else if (p == CMDLINE_HELP) {
-		cmdline_help(&serve_command, stdout);
-		rc = 0;
-	} else if (cfg.check_config)
-		rc = check_config(&cfg);
-	else
-		rc = run(&cfg);
+	if (cmdline_begin(&serve_command, &cfg, argc, argv, NULL, NULL, &rc))
+		rc = cfg.check_config ? check_config(&cfg) : run(&cfg);
 	srvcfg_free(&cfg);
 	return rc;
 }

@@ -73,6 +73,19 @@ int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, cons
 	return help ? CMDLINE_HELP : CMDLINE_OK;
 }
 
+bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,
+                   int *npos, int *rc)
+{
+	char err[1024];
+	int p = cmdline_parse(cmd, dst, argc, argv, pos, npos, err, sizeof err);
+	if (p == CMDLINE_HELP) {
+		cmdline_help(cmd, stdout);
+		*rc = 0;
+	} else if (p == CMDLINE_ERROR)
+		*rc = cmdline_usage_error(cmd, err);
+	return p == CMDLINE_OK;
+}
+
 int cmdline_usage_error(const opt_command *cmd, const char *err)
 {
 	fprintf(stderr, "ssrfguard %s: %s\nTry 'ssrfguard %s --help'.\n", cmd->name, err, cmd->name);

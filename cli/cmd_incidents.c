@@ -264,7 +264,11 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	store *st = NULL;
 	store_opts so = {.readonly = !strcmp(verb, "list") || !strcmp(verb, "show")};
 	if (store_open(cfg.store_path, &so, &st, msg, sizeof msg)) {
-		fprintf(stderr, "ssrfguard incidents: %s\n", msg);
+		if (so.readonly && access(cfg.store_path, F_OK) != 0)
+			fprintf(stderr, "ssrfguard incidents: no incident store at %s (nothing recorded "
+			        "there yet; --store or SSRFGUARD_STORE name another)\n", cfg.store_path);
+		else
+			fprintf(stderr, "ssrfguard incidents: %s\n", msg);
 		return 1;
 	}
 	int rc = 2;

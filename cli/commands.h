@@ -19,6 +19,7 @@ int cmd_respond(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 int cmd_forensics(int argc, char **argv);
 int cmd_aws(int argc, char **argv);
+int cmd_backstop(int argc, char **argv);
 
 extern const opt_command check_command;
 extern const opt_command serve_command;

@@ -119,6 +119,12 @@ class SsmAgent(EmuTest):
         # NotAction: everything but what the agent needs
         self.revoke_now(Action=None, NotAction=["ssm:UpdateInstanceInformation", "ec2messages:*"])
         self.assertEqual(self.ping(WEB1), "Online")
+        sim = self.client("iam").simulate_principal_policy(
+            PolicySourceArn=f"arn:aws:iam::123456789012:role/{ROLE}",
+            ActionNames=["ssm:UpdateInstanceInformation", "ec2:DescribeInstances"])["EvaluationResults"]
+        res = {r["EvalActionName"]: r for r in sim}
+        self.assertNotIn("MissingContextValues", res["ssm:UpdateInstanceInformation"])
+        self.assertEqual(res["ec2:DescribeInstances"]["MissingContextValues"], ["aws:TokenIssueTime"])
         cid = self.send(WEB1)
         self.emu.advance(3)
         self.assertEqual(self.inv(cid, WEB1)["Status"], "Success")

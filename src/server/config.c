@@ -46,6 +46,15 @@ const srvcfg_key srvcfg_keys[] = {
 	                   " AWS_EC2_METADATA_DISABLED=true)"},
 	{"respond", "on|off", "run the embedded responder in this process (default off)"},
 	{"lease_ms", "MS", "embedded responder's claim lease (default 60000)"},
+	{"proxy_listen", "ADDR:PORT|unix:PATH", "also serve as an egress proxy (HTTP_PROXY /"
+	                                        " HTTPS_PROXY) here (default: off)"},
+	{"proxy_roles", "FILE", "the proxy's roles and their policies (docs/proxy.md; default:"
+	                        " every client in role default, mode open)"},
+	{"proxy_protocol", "on|off", "the proxy listener expects a PROXY protocol v1/v2 header"
+	                             " (behind a load balancer; default off)"},
+	{"proxy_idle_s", "S", "proxy connections and tunnels idle this long are closed"
+	                      " (default 60)"},
+	{"proxy_tunnel_s", "S", "longest life of a CONNECT tunnel (default 3600)"},
 	{NULL, NULL, NULL},
 };
 
@@ -85,6 +94,8 @@ sg_err srvcfg_init(srvcfg *c)
 	c->drain_s = 15;
 	c->lease_ms = 60000;
 	c->store_busy_ms = 5000;
+	c->proxy_idle_s = 60;
+	c->proxy_tunnel_s = 3600;
 	const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
 	c->imds = !(dis && !strcasecmp(dis, "true"));
 	const char *region = getenv("AWS_REGION");
@@ -95,7 +106,8 @@ sg_err srvcfg_init(srvcfg *c)
 	    set_str(&c->policy, "") || set_str(&c->ca_file, "") || set_str(&c->log, "-") ||
 	    set_str(&c->instance_id, "") || set_str(&c->region, region ? region : "") ||
 	    set_str(&c->az, "") ||
-	    set_str(&c->imds_endpoint, ep && *ep ? ep : "http://169.254.169.254")) {
+	    set_str(&c->imds_endpoint, ep && *ep ? ep : "http://169.254.169.254") ||
+	    set_str(&c->proxy_listen, "") || set_str(&c->proxy_roles, "")) {
 		srvcfg_free(c);
 		return SG_ERR_NOMEM;
 	}
@@ -118,6 +130,8 @@ void srvcfg_free(srvcfg *c)
 	free(c->region);
 	free(c->az);
 	free(c->imds_endpoint);
+	free(c->proxy_listen);
+	free(c->proxy_roles);
 	memset(c, 0, sizeof *c);
 }
 
@@ -197,6 +211,8 @@ static const struct numkey numkeys[] = {
 	NK(drain_s, 0, 3600),
 	NK(lease_ms, 1000, 86400 * 1000),
 	NK(store_busy_ms, 1, 600000),
+	NK(proxy_idle_s, 1, 86400),
+	NK(proxy_tunnel_s, 1, 7 * 86400),
 };
 
 struct strkey {
@@ -206,7 +222,7 @@ struct strkey {
 #define SK(f) {#f, offsetof(srvcfg, f)}
 static const struct strkey strkeys[] = {
 	SK(listen), SK(store), SK(policy), SK(ca_file), SK(log), SK(instance_id),
-	SK(region), SK(az), SK(imds_endpoint),
+	SK(region), SK(az), SK(imds_endpoint), SK(proxy_listen), SK(proxy_roles),
 };
 
 sg_err srvcfg_set(srvcfg *c, const char *key, const char *v, char *err, size_t errlen)
@@ -222,7 +238,7 @@ sg_err srvcfg_set(srvcfg *c, const char *key, const char *v, char *err, size_t e
 	for (size_t i = 0; i <= kn; i++)
 		k[i] = key[i] == '-' ? '_' : key[i];
 
-	int is_switch = !strcmp(k, "imds") || !strcmp(k, "respond");
+	int is_switch = !strcmp(k, "imds") || !strcmp(k, "respond") || !strcmp(k, "proxy_protocol");
 	if (!v && !is_switch) {
 		snprintf(err, errlen, "%s needs a value", k);
 		return SG_ERR_PARSE;
@@ -254,8 +270,10 @@ sg_err srvcfg_set(srvcfg *c, const char *key, const char *v, char *err, size_t e
 		snprintf(err, errlen, "store_sync: want full or normal");
 		return SG_ERR_PARSE;
 	}
-	if (!strcmp(k, "imds") || !strcmp(k, "respond")) {
-		if ((e = onoff(v, !strcmp(k, "imds") ? &c->imds : &c->respond)) != SG_OK)
+	if (!strcmp(k, "imds") || !strcmp(k, "respond") || !strcmp(k, "proxy_protocol")) {
+		int *slot = !strcmp(k, "imds") ? &c->imds : !strcmp(k, "respond") ? &c->respond
+		                                                                   : &c->proxy_protocol;
+		if ((e = onoff(v, slot)) != SG_OK)
 			snprintf(err, errlen, "%s: want on or off", k);
 		return e;
 	}
@@ -413,8 +431,10 @@ sg_err srvcfg_args(srvcfg *c, int argc, char **argv, int *help, char *err, size_
 		for (size_t j = 0; j < kn; j++)
 			if (key[j] == '-')
 				key[j] = '_';
-		int is_switch = !strcmp(key, "imds") || !strcmp(key, "respond");
-		if (!strcmp(key, "no_imds") || !strcmp(key, "no_respond")) {
+		int is_switch = !strcmp(key, "imds") || !strcmp(key, "respond") ||
+		                !strcmp(key, "proxy_protocol");
+		if (!strcmp(key, "no_imds") || !strcmp(key, "no_respond") ||
+		    !strcmp(key, "no_proxy_protocol")) {
 			if ((e = srvcfg_set(c, key + 3, "off", msg, sizeof msg)) != SG_OK)
 				goto bad;
 			continue;

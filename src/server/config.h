@@ -56,6 +56,12 @@ typedef struct srvcfg {
 	int imds;                /* 0 = never ask IMDSv2 */
 	int respond;             /* start the embedded responder */
 	int64_t lease_ms;        /* responder lease (embedded responder) */
+	/* the egress proxy (proxy.h) */
+	char *proxy_listen;      /* "" = off; "ADDR:PORT" or "unix:PATH" */
+	char *proxy_roles;       /* roles file (roles.h), "" = one open role */
+	int proxy_protocol;      /* expect a PROXY protocol v1/v2 header */
+	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
+	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
 } srvcfg;
 
 typedef struct srvcfg_key {

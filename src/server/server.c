@@ -1,6 +1,7 @@
 /* server.c — the HTTP side of `ssrfguard serve`: listener, routes, replies,
  * signals and draining.  See server.h. */
 #include "server/srv_int.h"
+#include "server/proxy.h"
 #include "server/query.h"
 
 #include <arpa/inet.h>
@@ -355,6 +356,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		evhttp_del_accept_socket(s->http, s->bound);
 		s->bound = NULL;
 	}
+	proxy_stop(s);
 	struct timeval tv = {(time_t)s->cfg->drain_s, 0};
 	event_add(s->drain_timer, &tv);
 	srv_check_drained(s);
@@ -362,18 +364,19 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- setup ---- */
 
-static sg_err load_policy(struct srv *s, char *err, size_t errlen)
+sg_err srv_policy_load(const srvcfg *cfg, char *const *extra, size_t nextra, sg_policy **out,
+                       char *err, size_t errlen)
 {
 	char msg[256];
-	sg_err e = sg_policy_new(&s->policy);
+	sg_err e = sg_policy_new(out);
 	if (e != SG_OK) {
 		snprintf(err, errlen, "policy: %s", sg_strerror(e));
 		return e;
 	}
-	if (s->cfg->policy[0]) {
-		FILE *f = fopen(s->cfg->policy, "rb");
+	if (cfg->policy[0]) {
+		FILE *f = fopen(cfg->policy, "rb");
 		if (!f) {
-			snprintf(err, errlen, "policy %s: %s", s->cfg->policy, strerror(errno));
+			snprintf(err, errlen, "policy %s: %s", cfg->policy, strerror(errno));
 			return SG_ERR_IO;
 		}
 		char *buf = malloc(1 << 20);
@@ -383,19 +386,19 @@ static sg_err load_policy(struct srv *s, char *err, size_t errlen)
 			return SG_ERR_NOMEM;
 		if (n == 1 << 20) {
 			free(buf);
-			snprintf(err, errlen, "policy %s: larger than 1 MiB", s->cfg->policy);
+			snprintf(err, errlen, "policy %s: larger than 1 MiB", cfg->policy);
 			return SG_ERR_RANGE;
 		}
-		e = sg_policy_parse(s->policy, buf, n, msg, sizeof msg);
+		e = sg_policy_parse(*out, buf, n, msg, sizeof msg);
 		free(buf);
 		if (e != SG_OK) {
-			snprintf(err, errlen, "policy %s: %s", s->cfg->policy, msg);
+			snprintf(err, errlen, "policy %s: %s", cfg->policy, msg);
 			return e;
 		}
 	}
-	for (size_t i = 0; i < s->cfg->nrules; i++) {
-		const char *r = s->cfg->rules[i];
-		if ((e = sg_policy_add(s->policy, r, strlen(r), msg, sizeof msg)) != SG_OK) {
+	for (size_t i = 0; i < cfg->nrules + nextra; i++) {
+		const char *r = i < cfg->nrules ? cfg->rules[i] : extra[i - cfg->nrules];
+		if ((e = sg_policy_add(*out, r, strlen(r), msg, sizeof msg)) != SG_OK) {
 			snprintf(err, errlen, "rule '%.100s': %s", r, msg);
 			return e;
 		}
@@ -463,7 +466,7 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 			goto fail;
 		}
 	}
-	if ((e = load_policy(s, err, errlen)) != SG_OK)
+	if ((e = srv_policy_load(cfg, NULL, 0, &s->policy, err, errlen)) != SG_OK)
 		goto fail;
 	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
 	                 .busy_ms = (int)cfg->store_busy_ms};
@@ -511,6 +514,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 		         " resolver from /etc/resolv.conf)");
 		goto fail;
 	}
+	if ((e = proxy_init(s, err, errlen)) != SG_OK)
+		goto fail;
 	*out = s;
 	return SG_OK;
 fail:
@@ -600,6 +605,7 @@ void srv_free(srv *s)
 		n = j->next;
 		srv_job_free(j);
 	}
+	proxy_free(s); /* before the resolver and the loop it uses */
 	if (s->multi)
 		fetch_abandon(s);
 	fetch_cleanup(s);

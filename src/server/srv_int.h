@@ -58,6 +58,11 @@ typedef struct job {
 	sg_verdict bv;                /* the blocking verdict */
 	store_record_out rec;
 	char dest[SG_HOST_MAX + 16];  /* "host:port" evidence */
+	/* another front end (the proxy): answers the block itself once the
+	 * attempt is committed (e: the commit's result); req stays NULL */
+	void (*committed)(struct job *j, int contain, sg_err e);
+	void *ctx;
+	const char *role;             /* the proxy client's role, or NULL */
 } job;
 
 typedef struct srv_metrics {
@@ -99,6 +104,7 @@ struct srv {
 	srv_metrics m;
 	srv_responder resp;
 	int resp_started;
+	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
 
 /* server.c */
@@ -109,6 +115,9 @@ void srv_job_free(job *j);
 void srv_check_drained(struct srv *s);
 void srv_log_request(job *j, int code, size_t bytes, const char *decision);
 double srv_elapsed_ms(const struct timespec *t0);
+/* The guard policy: defaults, cfg's policy file and rules, then extra. */
+sg_err srv_policy_load(const srvcfg *cfg, char *const *extra, size_t nextra, sg_policy **out,
+                       char *err, size_t errlen);
 
 /* fetch.c */
 sg_err fetch_init(struct srv *s);

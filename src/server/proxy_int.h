@@ -1,0 +1,123 @@
+/* proxy_int.h — private to the egress proxy: proxy.c (connections, HTTP
+ * relay, tunnels) and proxy_guard.c (roles, the guard at the connect,
+ * refusals and their incidents).  See proxy.h. */
+#ifndef SSRFGUARD_SERVER_PROXY_INT_H
+#define SSRFGUARD_SERVER_PROXY_INT_H
+
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <sys/socket.h>
+
+#include "proxy/http1.h"
+#include "proxy/ppheader.h"
+#include "proxy/roles.h"
+#include "server/pin.h"
+#include "server/proxy.h"
+#include "server/srv_int.h"
+
+#define PX_HIGH_WATER (256 * 1024) /* bytes queued toward one side before
+                                      the other side stops being read */
+#define PX_RELAY_HEAD_MAX (64 * 1024)
+
+enum px_state {
+	PS_PPHDR,     /* waiting for the PROXY protocol header */
+	PS_HEAD,      /* waiting for a request head */
+	PS_RESOLVE,   /* resolving the upstream name */
+	PS_CONNECT,   /* connecting to a judged address */
+	PS_COMMIT,    /* a refusal waits for its incident's commit */
+	PS_RELAY,     /* request body and response flowing */
+	PS_TUNNEL,    /* CONNECT established */
+	PS_CLOSING,   /* flushing the last bytes to the client */
+};
+
+enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
+
+typedef struct pconn pconn;
+
+struct proxy {
+	struct srv *s;
+	struct evconnlistener *lst;
+	int is_unix;
+	px_roles roles;
+	sg_policy **pol;          /* per role; a role without rules shares s->policy */
+	pconn *conns;
+	uint16_t own_ports[2];    /* the service's listen ports: never dialled locally */
+	size_t nconns;
+	uint64_t *req;            /* [role][decision] requests */
+	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
+};
+
+struct pdns;
+
+struct pconn {
+	struct proxy *px;
+	pconn *prev, *next;
+	struct bufferevent *cli, *up;
+	enum px_state state;
+	char client[48];          /* source address text (after PROXY protocol) */
+	int has_uid;
+	uint32_t uid;
+	size_t role_ix;
+	const px_role *role;
+	struct event *tev;        /* the one timer: head deadline, connect, idle */
+	int64_t last_ms, tunnel_t0_ms, deadline_ms;
+	struct timespec t0;
+	/* the request in progress */
+	char *head;               /* its head's bytes; h points into it */
+	px_head h;
+	int is_connect, is_head, want_close;
+	sg_verdict v;             /* stage 1, then the final verdict */
+	int report;               /* allowed, but the role's mode reports it */
+	char acl_why[160];
+	char addrs[SRV_ADDRS_MAX];
+	pin_set judged;
+	size_t next_addr;
+	struct pdns *dq;
+	int dns_done, dns_err;    /* the lookup's result, handed to the timer */
+	struct evutil_addrinfo *dns_res;
+	int rq_mode, rq_done;     /* request body framing */
+	uint64_t rq_left;
+	px_chunk rq_ck;
+	int rs_mode, rs_started, rs_close, status;
+	uint64_t rs_left;
+	px_chunk rs_ck;
+	uint64_t up_bytes, down_bytes;
+	/* upstream kept for the next request */
+	char up_host[SG_HOST_MAX];
+	unsigned up_port;
+	size_t up_role_ix;
+	int up_reusable;
+	job *pending;             /* refusal waiting for the store */
+	int gone;                 /* client went away while pending */
+	int head_started;         /* bytes of a head arrived: its deadline runs */
+	int cli_eof, up_eof;      /* tunnel half-closes */
+	int64_t incident;         /* the refusal's incident, for the log */
+};
+
+/* proxy.c */
+void pc_free(pconn *pc);
+void pc_start_upstream(pconn *pc);       /* connected: send head or 200 */
+void pc_reply(pconn *pc, int code, const char *ctype, const char *extra_headers,
+              const char *body, size_t len, int close);
+void pc_reply_error(pconn *pc, int code, const char *msg);
+void pc_log(pconn *pc, int status, int decision);
+int64_t pc_now_ms(void);
+void pc_arm(pconn *pc, int64_t ms);     /* the connection's timer, ms from now */
+/* A socket to sa (already judged) with the upstream callbacks; state
+ * PS_CONNECT.  -1 if no connection attempt could start. */
+int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
+void pc_drop_upstream(pconn *pc);
+
+/* proxy_guard.c */
+sg_err pg_init(struct proxy *px, char *err, size_t errlen);
+void pg_free(struct proxy *px);
+/* Pick the role of this request; 0, or -1 after answering (407). */
+int pg_role(pconn *pc);
+/* Judge the request's destination and dial it (or refuse it). */
+void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ulen);
+void pg_dns_detach(pconn *pc);
+/* Connect to the next judged address, or 502. */
+void pg_connect_next(pconn *pc);
+void pg_dns_result(pconn *pc);          /* the timer saw dns_done */
+
+#endif

@@ -12,8 +12,10 @@ PACKAGES=(
   # tests: namespaces, the AWS double, file-system images, cross-checks
   iproute2 util-linux python3 python3-botocore python3-pyflakes awscli sqlite3 curl
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g
-  # benchmarks
-  wrk
+  # the egress proxy's client tests (curl above, Python requests, Node's http)
+  python3-requests nodejs
+  # benchmarks (squid: the proxy benchmark's anchor)
+  wrk squid
 )
 
 missing=()

@@ -267,6 +267,14 @@ static void pump_request(pconn *pc)
 	}
 }
 
+/* libevent reads and writes at most 16 KiB per call by default: a relay
+ * moves bulk data in fewer, larger system calls. */
+static void bulk_io(struct bufferevent *bev)
+{
+	bufferevent_set_max_single_read(bev, PX_HIGH_WATER);
+	bufferevent_set_max_single_write(bev, PX_HIGH_WATER);
+}
+
 /* Tunnel: everything from src to dst, with backpressure. */
 static void relay(struct bufferevent *src, struct bufferevent *dst, uint64_t *count)
 {
@@ -827,6 +835,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	pc->last_ms = pc_now_ms();
 	bufferevent_setcb(pc->cli, on_cli_read, on_cli_write, on_cli_event, pc);
 	bufferevent_setwatermark(pc->cli, EV_WRITE, PX_HIGH_WATER / 2, 0);
+	bulk_io(pc->cli);
 	bufferevent_enable(pc->cli, EV_READ);
 	pc_arm(pc, (pc->state == PS_PPHDR ? s->cfg->client_timeout_s : s->cfg->proxy_idle_s) * 1000);
 }
@@ -844,6 +853,7 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 	}
 	bufferevent_setcb(pc->up, on_up_read, on_up_write, on_up_event, pc);
 	bufferevent_setwatermark(pc->up, EV_WRITE, PX_HIGH_WATER / 2, 0);
+	bulk_io(pc->up);
 	if (bufferevent_socket_connect(pc->up, sa, (int)len) != 0) {
 		pc_drop_upstream(pc);
 		return -1;

@@ -261,26 +261,28 @@ static sg_err set_role(px_role *r, const char *k, const char *v, const char **wh
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-/* "[global]" or "[role NAME]": 0 global, 1 role (name set), -1 bad. */
+/* "[global]" or "[role NAME]" (blanks allowed inside the brackets):
+ * 0 global, 1 role (name set), -1 bad. */
 static int section(const char *p, const char **name, size_t *nlen)
 {
 	size_t n = strlen(p);
-	if (n < 2 || p[n - 1] != ']')
+	if (n < 2 || p[0] != '[' || p[n - 1] != ']')
 		return -1;
-	if (!strcmp(p, "[global]"))
+	const char *s = p + 1, *e = p + n - 1;
+	while (s < e && is_space(*s))
+		s++;
+	while (e > s && is_space(e[-1]))
+		e--;
+	if (e - s == 6 && !memcmp(s, "global", 6))
 		return 0;
-	if (n > 7 && !memcmp(p, "[role ", 6)) {
-		*name = p + 6;
-		*nlen = n - 7;
-		while (*nlen && is_space((*name)[0])) {
-			(*name)++;
-			(*nlen)--;
-		}
-		while (*nlen && is_space((*name)[*nlen - 1]))
-			(*nlen)--;
-		return name_ok(*name, *nlen) ? 1 : -1;
-	}
-	return -1;
+	if (e - s < 5 || memcmp(s, "role", 4) || !is_space(s[4]))
+		return -1;
+	s += 5;
+	while (s < e && is_space(*s))
+		s++;
+	*name = s;
+	*nlen = (size_t)(e - s);
+	return name_ok(*name, *nlen) ? 1 : -1;
 }
 
 /* The line's key and value, trimmed, or -1. */

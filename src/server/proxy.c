@@ -99,6 +99,8 @@ void pc_drop_upstream(pconn *pc)
 void pc_free(pconn *pc)
 {
 	struct proxy *px = pc->px;
+	pt_free(pc->sp); /* its events watch the sockets the bufferevents close */
+	pc->sp = NULL;
 	if (pc->cli) {
 		bufferevent_free(pc->cli);
 		pc->cli = NULL;
@@ -345,9 +347,20 @@ void pc_start_upstream(pconn *pc)
 		pc->up_reusable = 0;
 		pc->tunnel_t0_ms = pc->last_ms;
 		pc->px->tunnels++;
-		evbuffer_add_printf(bufferevent_get_output(pc->cli),
-		                    "HTTP/1.1 200 Connection established\r\n\r\n");
 		pc_arm(pc, c->proxy_idle_s * 1000);
+		/* Nothing buffered on either side: the 200 goes straight out and
+		 * the kernel relays the rest (splice); else the bufferevents do. */
+		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+		ssize_t sent = 0;
+		if (!evbuffer_get_length(bufferevent_get_output(pc->cli)) &&
+		    !evbuffer_get_length(bufferevent_get_input(pc->cli)) &&
+		    !evbuffer_get_length(bufferevent_get_input(pc->up)))
+			sent = send(bufferevent_getfd(pc->cli), ok, sizeof ok - 1, MSG_NOSIGNAL);
+		if (sent < 0)
+			sent = 0;
+		if ((size_t)sent == sizeof ok - 1 && pt_start(pc) == 0)
+			return;
+		evbuffer_add(bufferevent_get_output(pc->cli), ok + sent, sizeof ok - 1 - (size_t)sent);
 		bufferevent_enable(pc->cli, EV_READ);
 		relay(pc->cli, pc->up, &pc->up_bytes); /* bytes sent before the 200 */
 		return;
@@ -863,6 +876,32 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct proxy *px = arg;
+	(void)fd;
+	(void)what;
+	if (px->lst)
+		evconnlistener_enable(px->lst);
+}
+
+/* accept() failed (descriptors ran out, most likely): stop accepting for a
+ * moment instead of spinning on the ready listener, and say so once per
+ * pause, not once per failure. */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct proxy *px = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {0, 250 * 1000};
+	evconnlistener_disable(l);
+	event_add(px->resume, &tv);
+	px->accept_pauses++;
+	char line[200];
+	int n = snprintf(line, sizeof line, "{\"event\":\"proxy_accept_paused\",\"error\":\"%s\","
+	                 "\"connections\":%zu,\"ms\":250}\n", strerror(err), px->nconns);
+	log_line(px->s, line, (size_t)n);
+}
+
 static int listen_on(struct proxy *px, const char *spec, char *err, size_t errlen)
 {
 	struct srv *s = px->s;
@@ -894,6 +933,12 @@ static int listen_on(struct proxy *px, const char *spec, char *err, size_t errle
 		snprintf(err, errlen, "proxy_listen %.100s: cannot bind: %s", spec, strerror(errno));
 		return -1;
 	}
+	px->resume = evtimer_new(s->base, on_resume, px);
+	if (!px->resume) {
+		snprintf(err, errlen, "proxy_listen: out of memory");
+		return -1;
+	}
+	evconnlistener_set_error_cb(px->lst, on_accept_error);
 	return 0;
 }
 
@@ -928,6 +973,8 @@ void proxy_free(struct srv *s)
 	if (!px)
 		return;
 	proxy_stop(s);
+	if (px->resume)
+		event_free(px->resume);
 	while (px->conns) {
 		pconn *pc = px->conns;
 		pc->pending = NULL; /* the writer's jobs are freed by incident.c */
@@ -963,8 +1010,12 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                       "# HELP ssrfguard_proxy_protocol_errors_total Connections closed for"
 	                       " a missing or bad PROXY protocol header.\n"
 	                       "# TYPE ssrfguard_proxy_protocol_errors_total counter\n"
-	                       "ssrfguard_proxy_protocol_errors_total %llu\n",
+	                       "ssrfguard_proxy_protocol_errors_total %llu\n"
+	                       "# HELP ssrfguard_proxy_accept_pauses_total Times accepting paused"
+	                       " because accept() failed (descriptors ran out).\n"
+	                       "# TYPE ssrfguard_proxy_accept_pauses_total counter\n"
+	                       "ssrfguard_proxy_accept_pauses_total %llu\n",
 	                    px->nconns, (unsigned long long)px->tunnels,
 	                    (unsigned long long)px->bytes_up, (unsigned long long)px->bytes_down,
-	                    (unsigned long long)px->pp_bad);
+	                    (unsigned long long)px->pp_bad, (unsigned long long)px->accept_pauses);
 }

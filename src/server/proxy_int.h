@@ -45,6 +45,8 @@ struct proxy {
 	size_t nconns;
 	uint64_t *req;            /* [role][decision] requests */
 	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
+	struct event *resume;     /* accept paused (descriptors ran out) until it fires */
+	uint64_t accept_pauses;
 };
 
 struct pdns;
@@ -92,6 +94,7 @@ struct pconn {
 	int head_started;         /* bytes of a head arrived: its deadline runs */
 	int cli_eof, up_eof;      /* tunnel half-closes */
 	int64_t incident;         /* the refusal's incident, for the log */
+	struct ptunnel *sp;       /* a tunnel relayed by splice(2), or NULL */
 };
 
 /* proxy.c */
@@ -107,6 +110,11 @@ void pc_arm(pconn *pc, int64_t ms);     /* the connection's timer, ms from now *
  * PS_CONNECT.  -1 if no connection attempt could start. */
 int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
 void pc_drop_upstream(pconn *pc);
+
+/* proxy_splice.c: relay an established tunnel with splice(2); -1 if it
+ * cannot (the caller relays through the bufferevents instead). */
+int pt_start(pconn *pc);
+void pt_free(struct ptunnel *t);
 
 /* proxy_guard.c */
 sg_err pg_init(struct proxy *px, char *err, size_t errlen);

@@ -218,6 +218,11 @@ check(parse_response(out)[0] == 403, "nor the proxy's own port")
 rc, out, err = curl("--cacert", cert, "https://tls.test/hello")
 check(rc == 0 and out == b"hello over tls\n", "curl https through CONNECT, TLS verified: %r %r"
       % (out, err))
+out = raw(b"CONNECT 203.0.113.11:80 HTTP/1.1\r\nHost: x\r\n\r\n"
+          b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 200") and
+      out.endswith(b"hello from upstream\n"),
+      "bytes sent right behind the CONNECT head reach the upstream: %r" % out[-60:])
 out = raw(b"CONNECT 203.0.113.10:8080 HTTP/1.1\r\nHost: x\r\n\r\n")
 st, _, body = parse_response(out)
 check(st == 403 and b"ports" in body, "CONNECT to a port the role does not allow: %r" % out[:200])
@@ -391,4 +396,27 @@ s.close()
 check(got.startswith(b"HTTP/1.1 200") and time.time() - t0 < 5,
       "an idle tunnel is closed after proxy_idle_s (%.1f s)" % (time.time() - t0))
 srv4.stop()
+
+# --- descriptors run out: accepting pauses, no log flood, service recovers ---
+srv5 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX}, port=5005,
+             tmp=tmpdir("sg-proxy-e-"), start=False)
+srv5.args = ["prlimit", "--nofile=64", *srv5.args]
+srv5.start()
+hold = []
+for _ in range(120):
+    try:
+        hold.append(socket.create_connection(("127.0.0.1", PX), timeout=2))
+    except OSError:
+        break
+time.sleep(1.5)
+size = os.path.getsize(srv5.log)
+pauses = [d for d in srv5.log_lines() if d.get("event") == "proxy_accept_paused"]
+check(pauses and size < 100000, "descriptors exhausted: accept paused and logged %d times "
+      "(%d log bytes), not once per failed accept" % (len(pauses), size))
+for h in hold:
+    h.close()
+time.sleep(0.5)
+rc, out, _ = curl("http://203.0.113.10/hello")
+check(out == b"hello from upstream\n", "after the flood the proxy serves again: %r" % out)
+srv5.stop()
 finish()

@@ -114,7 +114,7 @@ void pc_free(pconn *pc)
 	else if (pc->state == PS_RELAY && pc->head)
 		pc_log(pc, pc->rs_started ? pc->status : 0, PX_DEC_ERROR);
 	pg_dns_detach(pc);
-	pc_drop_upstream(pc);
+	pool_put(pc); /* a clean upstream outlives its client */
 	if (pc->tev)
 		event_free(pc->tev);
 	free(pc->head);
@@ -132,8 +132,7 @@ static void close_after_flush(pconn *pc)
 {
 	pc->state = PS_CLOSING;
 	pg_dns_detach(pc);
-	if (!pc->up_reusable)
-		pc_drop_upstream(pc);
+	pool_put(pc);
 	if (!pc->cli || evbuffer_get_length(bufferevent_get_output(pc->cli)) == 0) {
 		pc_free(pc);
 		return;
@@ -174,8 +173,7 @@ void pc_reply(pconn *pc, int code, const char *ctype, const char *extra, const c
 	                    code, reason_of(code), ctype, len, extra ? extra : "",
 	                    close ? "Connection: close\r\n" : "");
 	evbuffer_add(o, body, len);
-	if (pc->state != PS_RELAY || !pc->up_reusable)
-		pc_drop_upstream(pc);
+	pool_put(pc);
 	if (close)
 		close_after_flush(pc);
 	else
@@ -853,6 +851,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	pc_arm(pc, (pc->state == PS_PPHDR ? s->cfg->client_timeout_s : s->cfg->proxy_idle_s) * 1000);
 }
 
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev)
+{
+	pc->up = bev;
+	pc->up_eof = 0;
+	bufferevent_setcb(bev, on_up_read, on_up_write, on_up_event, pc);
+}
+
 int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 {
 	struct srv *s = pc->px->s;
@@ -954,6 +959,8 @@ sg_err proxy_init(struct srv *s, char *err, size_t errlen)
 	sg_err e = pg_init(px, err, errlen);
 	if (e != SG_OK)
 		return e;
+	if (pool_init(px) != 0)
+		return SG_ERR_NOMEM;
 	if (listen_on(px, s->cfg->proxy_listen, err, errlen) != 0)
 		return SG_ERR_NETWORK;
 	return SG_OK;
@@ -980,6 +987,7 @@ void proxy_free(struct srv *s)
 		pc->pending = NULL; /* the writer's jobs are freed by incident.c */
 		pc_free(pc);
 	}
+	pool_free(px);
 	pg_free(px);
 	free(px);
 	s->proxy = NULL;
@@ -1014,8 +1022,16 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                       "# HELP ssrfguard_proxy_accept_pauses_total Times accepting paused"
 	                       " because accept() failed (descriptors ran out).\n"
 	                       "# TYPE ssrfguard_proxy_accept_pauses_total counter\n"
-	                       "ssrfguard_proxy_accept_pauses_total %llu\n",
+	                       "ssrfguard_proxy_accept_pauses_total %llu\n"
+	                       "# HELP ssrfguard_proxy_upstream_idle Idle upstream connections kept"
+	                       " for reuse.\n# TYPE ssrfguard_proxy_upstream_idle gauge\n"
+	                       "ssrfguard_proxy_upstream_idle %zu\n"
+	                       "# HELP ssrfguard_proxy_upstream_reused_total Requests sent on a kept"
+	                       " upstream connection of another client.\n"
+	                       "# TYPE ssrfguard_proxy_upstream_reused_total counter\n"
+	                       "ssrfguard_proxy_upstream_reused_total %llu\n",
 	                    px->nconns, (unsigned long long)px->tunnels,
 	                    (unsigned long long)px->bytes_up, (unsigned long long)px->bytes_down,
-	                    (unsigned long long)px->pp_bad, (unsigned long long)px->accept_pauses);
+	                    (unsigned long long)px->pp_bad, (unsigned long long)px->accept_pauses,
+	                    px->npool, (unsigned long long)px->pool_hits);
 }

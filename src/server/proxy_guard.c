@@ -549,7 +549,14 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 		pc_start_upstream(pc); /* the same judged destination, still open */
 		return;
 	}
-	pc_drop_upstream(pc);
+	pool_put(pc);
+	struct bufferevent *kept = pc->is_connect ? NULL
+	                         : pool_take(px, pc->v.host, pc->v.port, pc->role_ix);
+	if (kept) { /* another client's connection to this judged destination */
+		pc_adopt_upstream(pc, kept);
+		pc_start_upstream(pc);
+		return;
+	}
 	if (pc->v.needs_resolve) {
 		resolve(pc);
 		return;

@@ -17,7 +17,7 @@
 
 #define PX_HIGH_WATER (256 * 1024) /* bytes queued toward one side before
                                       the other side stops being read */
-#define PX_RELAY_HEAD_MAX (64 * 1024)
+#define PX_POOL_MAX 256            /* idle upstream connections kept */
 
 enum px_state {
 	PS_PPHDR,     /* waiting for the PROXY protocol header */
@@ -47,6 +47,10 @@ struct proxy {
 	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
 	struct event *resume;     /* accept paused (descriptors ran out) until it fires */
 	uint64_t accept_pauses;
+	struct pool_ent *pool, *pool_tail;  /* proxy_pool.c: idle upstreams */
+	size_t npool;
+	struct event *pool_sweep;
+	uint64_t pool_hits;
 };
 
 struct pdns;
@@ -109,7 +113,17 @@ void pc_arm(pconn *pc, int64_t ms);     /* the connection's timer, ms from now *
 /* A socket to sa (already judged) with the upstream callbacks; state
  * PS_CONNECT.  -1 if no connection attempt could start. */
 int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev); /* a pooled one */
 void pc_drop_upstream(pconn *pc);
+
+/* proxy_pool.c: idle upstream connections shared between clients */
+int pool_init(struct proxy *px);
+void pool_free(struct proxy *px);
+/* Keep pc's upstream if it is reusable, else close it; pc->up is NULL after. */
+void pool_put(pconn *pc);
+/* An idle connection judged for (host, port) under role role_ix, or NULL. */
+struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
+                              size_t role_ix);
 
 /* proxy_splice.c: relay an established tunnel with splice(2); -1 if it
  * cannot (the caller relays through the bufferevents instead). */

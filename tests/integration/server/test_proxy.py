@@ -312,7 +312,7 @@ lines = [d for d in srv.log_lines() if d.get("route") == "proxy"]
 check(lines and all(d.get("role") == "default" for d in lines), "every proxy log line names the role")
 check(all(d.get("role") == "default" for d in srv.log_lines() if d.get("event") == "decision"
           and "CONNECT" not in d.get("url", "")), "decision lines name the role")
-srv.stop()
+check(srv.stop() == 0, "srv: clean exit after SIGTERM (no sanitizer report)")
 
 # --- roles ---
 pw = hashlib.sha256(b"s3cret").hexdigest()
@@ -360,7 +360,7 @@ check(any(json.loads(r[5]).get("ssrfguard_role") == "ci" and r[1] == "denied" fo
 rep = [d for d in srv2.log_lines() if d.get("decision") == "report"]
 check(rep and rep[0].get("role") == "watcher" and "not on its allow list" in rep[0].get("why", ""),
       "report decision logged with its role and why: %r" % rep)
-srv2.stop()
+check(srv2.stop() == 0, "srv2: clean exit after SIGTERM (no sanitizer report)")
 
 srv3 = Serve({"rule": ALLOW, "proxy_listen": "unix:" + sock, "proxy_roles": roles},
              port=5003, tmp=tmpdir("sg-proxy-c-"))
@@ -370,7 +370,7 @@ check(out.startswith(b"HTTP/1.1 200"), "unix socket: served: %r" % out[:40])
 lines = [d for d in srv3.log_lines() if d.get("route") == "proxy"]
 check(lines and lines[-1].get("role") == "watcher" and lines[-1]["client"].startswith("unix:uid="),
       "unix socket: the peer uid picks the role: %r" % lines[-1:])
-srv3.stop()
+check(srv3.stop() == 0, "srv3: clean exit after SIGTERM (no sanitizer report)")
 
 # --- PROXY protocol, and an idle tunnel ---
 srv4 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "proxy_protocol": "on",
@@ -400,7 +400,7 @@ while True:
 s.close()
 check(got.startswith(b"HTTP/1.1 200") and time.time() - t0 < 5,
       "an idle tunnel is closed after proxy_idle_s (%.1f s)" % (time.time() - t0))
-srv4.stop()
+check(srv4.stop() == 0, "srv4: clean exit after SIGTERM (no sanitizer report)")
 
 # --- descriptors run out: accepting pauses, no log flood, service recovers ---
 srv5 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX}, port=5005,
@@ -423,5 +423,5 @@ for h in hold:
 time.sleep(0.5)
 rc, out, _ = curl("http://203.0.113.10/hello")
 check(out == b"hello from upstream\n", "after the flood the proxy serves again: %r" % out)
-srv5.stop()
+check(srv5.stop() == 0, "srv5: clean exit after SIGTERM (no sanitizer report)")
 finish()

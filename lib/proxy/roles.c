@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -49,6 +50,7 @@ void px_roles_free(px_roles *rs)
 		strs_free(&rs->r[i].deny);
 		strs_free(&rs->r[i].rules);
 		strs_free(&rs->r[i].users);
+		strs_free(&rs->r[i].certs);
 	}
 	free(rs->r);
 	strs_free(&rs->allow);
@@ -255,7 +257,9 @@ static sg_err set_role(px_role *r, const char *k, const char *v, const char **wh
 		return each(v, uid_fn, r);
 	if (!strcmp(k, "users"))
 		return each(v, user_fn, r);
-	*what = "unknown role setting (mode, allow, deny, rule, ports, users, uids)";
+	if (!strcmp(k, "certs"))
+		return each(v, pat_fn, &r->certs); /* a name: no '*' past the start, lower case */
+	*what = "unknown role setting (mode, allow, deny, rule, ports, users, uids, certs)";
 	return SG_ERR_PARSE;
 }
 
@@ -427,6 +431,16 @@ const px_role *px_roles_by_uid(const px_roles *rs, uint32_t uid)
 		for (size_t k = 0; k < rs->r[i].nuids; k++)
 			if (rs->r[i].uids[k] == uid)
 				return &rs->r[i];
+	return NULL;
+}
+
+const px_role *px_roles_by_cert(const px_roles *rs, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t k = 0; k < rs->r[i].certs.n; k++)
+			for (size_t j = 0; j < n; j++)
+				if (!strcasecmp(rs->r[i].certs.v[k], names[j]))
+					return &rs->r[i];
 	return NULL;
 }
 

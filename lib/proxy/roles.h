@@ -18,6 +18,8 @@
  *   ports = 443, 80, 22           # CONNECT ports (default 443, 80)
  *   users = ci-bot:SHA256HEX      # Proxy-Authorization users (":hash" optional)
  *   uids = 1001                   # peer uids on the Unix socket listener
+ *   certs = ci.example.internal   # client certificate names (subject CN or a
+ *                                 # DNS SAN), on a TLS listener with client CAs
  *
  * A role named "default" serves clients that name no role.  Without a roles
  * file every client is in the built-in role "default", mode open.
@@ -62,6 +64,7 @@ typedef struct px_role {
 	px_strs allow, deny;      /* host patterns */
 	px_strs rules;            /* guard rules (sg_policy_add syntax) */
 	px_strs users;            /* "user" or "user:sha256-hex-of-password" */
+	px_strs certs;            /* client certificate names, lower case */
 	uint32_t uids[PX_PORTS_MAX];
 	size_t nuids;
 	uint16_t ports[PX_PORTS_MAX];
@@ -100,6 +103,9 @@ const px_role *px_roles_find(const px_roles *rs, const char *name);
 const px_role *px_roles_by_user(const px_roles *rs, const char *user, const char *pw,
                                 int *bad_password);
 const px_role *px_roles_by_uid(const px_roles *rs, uint32_t uid);
+/* The role listing any of the n names of a verified client certificate
+ * (compared without regard to ASCII case), or NULL. */
+const px_role *px_roles_by_cert(const px_roles *rs, const char *const *names, size_t n);
 
 /* 1 if the pattern matches host (lower-case, no trailing dot). */
 int px_host_match(const char *pattern, const char *host);

@@ -55,6 +55,11 @@ const srvcfg_key srvcfg_keys[] = {
 	{"proxy_idle_s", "S", "proxy connections and tunnels idle this long are closed"
 	                      " (default 60)"},
 	{"proxy_tunnel_s", "S", "longest life of a CONNECT tunnel (default 3600)"},
+	{"proxy_tls_cert", "PATH", "the proxy listener speaks TLS with this certificate chain (PEM)"},
+	{"proxy_tls_key", "PATH", "... and this private key (PEM)"},
+	{"proxy_client_ca", "PATH", "require client certificates issued by these CAs (PEM); roles"
+	                            " by certificate name"},
+	{"proxy_client_crl", "PATH", "refuse client certificates revoked by these CRLs (PEM)"},
 	{NULL, NULL, NULL},
 };
 
@@ -107,7 +112,9 @@ sg_err srvcfg_init(srvcfg *c)
 	    set_str(&c->instance_id, "") || set_str(&c->region, region ? region : "") ||
 	    set_str(&c->az, "") ||
 	    set_str(&c->imds_endpoint, ep && *ep ? ep : "http://169.254.169.254") ||
-	    set_str(&c->proxy_listen, "") || set_str(&c->proxy_roles, "")) {
+	    set_str(&c->proxy_listen, "") || set_str(&c->proxy_roles, "") ||
+	    set_str(&c->proxy_tls_cert, "") || set_str(&c->proxy_tls_key, "") ||
+	    set_str(&c->proxy_client_ca, "") || set_str(&c->proxy_client_crl, "")) {
 		srvcfg_free(c);
 		return SG_ERR_NOMEM;
 	}
@@ -132,6 +139,10 @@ void srvcfg_free(srvcfg *c)
 	free(c->imds_endpoint);
 	free(c->proxy_listen);
 	free(c->proxy_roles);
+	free(c->proxy_tls_cert);
+	free(c->proxy_tls_key);
+	free(c->proxy_client_ca);
+	free(c->proxy_client_crl);
 	memset(c, 0, sizeof *c);
 }
 
@@ -223,6 +234,7 @@ struct strkey {
 static const struct strkey strkeys[] = {
 	SK(listen), SK(store), SK(policy), SK(ca_file), SK(log), SK(instance_id),
 	SK(region), SK(az), SK(imds_endpoint), SK(proxy_listen), SK(proxy_roles),
+	SK(proxy_tls_cert), SK(proxy_tls_key), SK(proxy_client_ca), SK(proxy_client_crl),
 };
 
 sg_err srvcfg_set(srvcfg *c, const char *key, const char *v, char *err, size_t errlen)

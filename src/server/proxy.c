@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -128,17 +129,30 @@ void pc_free(pconn *pc)
 	free(pc);
 }
 
+/* Bytes still to reach the client's socket (a TLS filter holds some in
+ * its own buffer and some in the socket's). */
+static size_t unsent(const pconn *pc)
+{
+	size_t n = evbuffer_get_length(bufferevent_get_output(pc->cli));
+	struct bufferevent *raw = pc->tls ? bufferevent_get_underlying(pc->cli) : NULL;
+	return n + (raw ? evbuffer_get_length(bufferevent_get_output(raw)) : 0);
+}
+
+#define PX_FLUSH_POLL_MS 20 /* TLS: how often a closing connection looks again */
+
 static void close_after_flush(pconn *pc)
 {
 	pc->state = PS_CLOSING;
 	pg_dns_detach(pc);
 	pool_put(pc);
-	if (!pc->cli || evbuffer_get_length(bufferevent_get_output(pc->cli)) == 0) {
+	if (!pc->cli || unsent(pc) == 0) {
 		pc_free(pc);
 		return;
 	}
 	bufferevent_disable(pc->cli, EV_READ);
-	pc_arm(pc, pc->px->s->cfg->proxy_idle_s * 1000);
+	pc->deadline_ms = pc_now_ms() + pc->px->s->cfg->proxy_idle_s * 1000;
+	/* the filter's write callback does not see the socket drain: poll */
+	pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->px->s->cfg->proxy_idle_s * 1000);
 }
 
 static void try_head(pconn *pc);
@@ -350,7 +364,7 @@ void pc_start_upstream(pconn *pc)
 		 * the kernel relays the rest (splice); else the bufferevents do. */
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 		ssize_t sent = 0;
-		if (!evbuffer_get_length(bufferevent_get_output(pc->cli)) &&
+		if (!pc->tls && !evbuffer_get_length(bufferevent_get_output(pc->cli)) &&
 		    !evbuffer_get_length(bufferevent_get_input(pc->cli)) &&
 		    !evbuffer_get_length(bufferevent_get_input(pc->up)))
 			sent = send(bufferevent_getfd(pc->cli), ok, sizeof ok - 1, MSG_NOSIGNAL);
@@ -600,6 +614,8 @@ static void tunnel_eof(pconn *pc, int from_client)
 		pc->cli_eof = 1;
 	else
 		pc->up_eof = 1;
+	if (pc->tls && !from_client)
+		pc->cli_eof = 1; /* no half-close inside TLS: the client's side ends too */
 	if (pc->cli_eof && pc->up_eof) {
 		pc->state = PS_CLOSING; /* logged below, before the flush */
 		pc_log(pc, 200, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
@@ -654,6 +670,31 @@ static void on_up_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void read_pp(pconn *pc);
+static void on_cli_read(struct bufferevent *bev, void *arg);
+static void on_cli_write(struct bufferevent *bev, void *arg);
+static void on_cli_event(struct bufferevent *bev, short what, void *arg);
+
+static void cli_callbacks(pconn *pc)
+{
+	bufferevent_setcb(pc->cli, on_cli_read, on_cli_write, on_cli_event, pc);
+	bufferevent_setwatermark(pc->cli, EV_WRITE, PX_HIGH_WATER / 2, 0);
+	bulk_io(pc->cli);
+	bufferevent_enable(pc->cli, EV_READ);
+}
+
+/* The listener speaks TLS: from here on the client's bytes are decrypted by
+ * a filter; the bytes that came with the PROXY header feed the handshake. */
+static int start_tls(pconn *pc)
+{
+	struct bufferevent *raw = pc->cli;
+	if (ptls_wrap(pc) != 0)
+		return -1;
+	bufferevent_openssl_set_allow_dirty_shutdown(pc->cli, 1);
+	cli_callbacks(pc);
+	if (evbuffer_get_length(bufferevent_get_input(raw)))
+		bufferevent_trigger(raw, EV_READ, 0);
+	return 0;
+}
 
 static void on_cli_read(struct bufferevent *bev, void *arg)
 {
@@ -684,7 +725,7 @@ static void on_cli_write(struct bufferevent *bev, void *arg)
 	pconn *pc = arg;
 	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
 	if (pc->state == PS_CLOSING) {
-		if (!left)
+		if (!unsent(pc))
 			pc_free(pc);
 		return;
 	}
@@ -699,6 +740,21 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg)
 {
 	pconn *pc = arg;
 	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return; /* the TLS handshake is done */
+	if (pc->tls && (what & BEV_EVENT_ERROR) && !pc->head) {
+		char e[200], line[400];
+		tbuf b;
+		ptls_error_text(pc, e, sizeof e);
+		tb_init(&b, line, sizeof line);
+		tb_str(&b, "{\"event\":\"proxy_tls\",\"error\":");
+		tb_json(&b, e, strlen(e), 200);
+		tb_str(&b, ",\"client\":");
+		tb_json(&b, pc->client, strlen(pc->client), 64);
+		tb_str(&b, "}\n");
+		log_line(pc->px->s, b.p, b.len);
+		pc->px->tls_errors++;
+	}
 	if (pc->state == PS_TUNNEL && (what & BEV_EVENT_EOF) && pc->up) {
 		relay(pc->cli, pc->up, &pc->up_bytes);
 		tunnel_eof(pc, 1);
@@ -746,7 +802,14 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	case PS_COMMIT:
 		return;
-	default: /* no head in time, or a flush that never ends */
+	case PS_CLOSING:
+		if (pc->cli && unsent(pc) && now < pc->deadline_ms) {
+			pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->deadline_ms - now);
+			return;
+		}
+		pc_free(pc);
+		return;
+	default: /* no head in time */
 		pc_free(pc);
 		return;
 	}
@@ -795,6 +858,11 @@ static void read_pp(pconn *pc)
 	if (!local)
 		client_text(pc, (const struct sockaddr *)&src);
 	pc->state = PS_HEAD;
+	if (pc->px->tls) {
+		if (start_tls(pc) != 0)
+			pc_free(pc);
+		return;
+	}
 	try_head(pc);
 }
 
@@ -844,10 +912,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	px->nconns++;
 	pc->state = s->cfg->proxy_protocol ? PS_PPHDR : PS_HEAD;
 	pc->last_ms = pc_now_ms();
-	bufferevent_setcb(pc->cli, on_cli_read, on_cli_write, on_cli_event, pc);
-	bufferevent_setwatermark(pc->cli, EV_WRITE, PX_HIGH_WATER / 2, 0);
-	bulk_io(pc->cli);
-	bufferevent_enable(pc->cli, EV_READ);
+	if (pc->state == PS_HEAD && px->tls) {
+		if (start_tls(pc) != 0) {
+			pc_free(pc);
+			return;
+		}
+	} else {
+		cli_callbacks(pc);
+	}
 	pc_arm(pc, (pc->state == PS_PPHDR ? s->cfg->client_timeout_s : s->cfg->proxy_idle_s) * 1000);
 }
 
@@ -961,6 +1033,8 @@ sg_err proxy_init(struct srv *s, char *err, size_t errlen)
 		return e;
 	if (pool_init(px) != 0)
 		return SG_ERR_NOMEM;
+	if (ptls_init(px, err, errlen) != 0)
+		return SG_ERR_INVAL;
 	if (listen_on(px, s->cfg->proxy_listen, err, errlen) != 0)
 		return SG_ERR_NETWORK;
 	return SG_OK;
@@ -988,6 +1062,7 @@ void proxy_free(struct srv *s)
 		pc_free(pc);
 	}
 	pool_free(px);
+	ptls_free(px);
 	pg_free(px);
 	free(px);
 	s->proxy = NULL;
@@ -1029,9 +1104,14 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                       "# HELP ssrfguard_proxy_upstream_reused_total Requests sent on a kept"
 	                       " upstream connection of another client.\n"
 	                       "# TYPE ssrfguard_proxy_upstream_reused_total counter\n"
-	                       "ssrfguard_proxy_upstream_reused_total %llu\n",
+	                       "ssrfguard_proxy_upstream_reused_total %llu\n"
+	                       "# HELP ssrfguard_proxy_tls_errors_total Client TLS handshakes that"
+	                       " failed (no, untrusted or revoked certificate, ...).\n"
+	                       "# TYPE ssrfguard_proxy_tls_errors_total counter\n"
+	                       "ssrfguard_proxy_tls_errors_total %llu\n",
 	                    px->nconns, (unsigned long long)px->tunnels,
 	                    (unsigned long long)px->bytes_up, (unsigned long long)px->bytes_down,
 	                    (unsigned long long)px->pp_bad, (unsigned long long)px->accept_pauses,
-	                    px->npool, (unsigned long long)px->pool_hits);
+	                    px->npool, (unsigned long long)px->pool_hits,
+	                    (unsigned long long)px->tls_errors);
 }

@@ -115,6 +115,16 @@ int pg_role(pconn *pc)
 			pc_reply_error(pc, 407, "the role header names no known role");
 			return -1;
 		}
+	} else if (configured && pc->tls && pc->px->s->cfg->proxy_client_ca[0]) {
+		char names[8][256];
+		const char *v[8];
+		size_t n = ptls_peer_names(pc, names, 8);
+		for (size_t i = 0; i < n; i++)
+			v[i] = names[i];
+		if (!(r = px_roles_by_cert(rs, v, n))) {
+			pc_reply_error(pc, 407, "the client certificate names no role");
+			return -1;
+		}
 	} else if (configured && (f = px_find(&pc->h, "proxy-authorization"))) {
 		char user[129], pw[256];
 		int bad = 0;

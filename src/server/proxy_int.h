@@ -51,6 +51,8 @@ struct proxy {
 	size_t npool;
 	struct event *pool_sweep;
 	uint64_t pool_hits;
+	struct ssl_ctx_st *tls;   /* proxy_tls.c: the listener's TLS, or NULL */
+	uint64_t tls_errors;
 };
 
 struct pdns;
@@ -99,6 +101,7 @@ struct pconn {
 	int cli_eof, up_eof;      /* tunnel half-closes */
 	int64_t incident;         /* the refusal's incident, for the log */
 	struct ptunnel *sp;       /* a tunnel relayed by splice(2), or NULL */
+	int tls;                  /* cli is a TLS filter over the socket */
 };
 
 /* proxy.c */
@@ -129,6 +132,14 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
  * cannot (the caller relays through the bufferevents instead). */
 int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
+
+/* proxy_tls.c: TLS on the listener, client certificates */
+int ptls_init(struct proxy *px, char *err, size_t errlen); /* 0, or -1 and err */
+void ptls_free(struct proxy *px);
+int ptls_wrap(pconn *pc);                 /* pc->cli becomes a TLS filter over it */
+/* The verified client certificate's subject CN and DNS SANs; 0 if none. */
+size_t ptls_peer_names(pconn *pc, char (*names)[256], size_t max);
+void ptls_error_text(pconn *pc, char *out, size_t cap);
 
 /* proxy_guard.c */
 sg_err pg_init(struct proxy *px, char *err, size_t errlen);

@@ -60,7 +60,7 @@ dns = spawn(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53"
 check(dns.stdout.readline().strip() == b"ready", "DNS server up")
 
 cert, key = os.path.join(tmp, "tls.pem"), os.path.join(tmp, "tls.key")
-subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
                 "-subj", "/CN=tls.test", "-addext", "subjectAltName=DNS:tls.test,IP:203.0.113.12",
                 "-keyout", key, "-out", cert], check=True, capture_output=True)
 extra = spawn(["/usr/bin/python3", os.path.join(here, "proxy_upstream.py"), cert, key],
@@ -401,6 +401,68 @@ s.close()
 check(got.startswith(b"HTTP/1.1 200") and time.time() - t0 < 5,
       "an idle tunnel is closed after proxy_idle_s (%.1f s)" % (time.time() - t0))
 check(srv4.stop() == 0, "srv4: clean exit after SIGTERM (no sanitizer report)")
+
+# --- TLS listener, client certificates, CRL ---
+pki = tmpdir("sg-proxy-pki-")
+
+
+def ossl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=pki)
+
+
+ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=test client CA",
+     "-keyout", "ca.key", "-out", "ca.pem")
+ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "srv.key", "-out", "srv.pem")
+for who in ("ci-bot", "revoked", "stranger"):
+    ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + who, "-keyout", who + ".key",
+         "-out", who + ".csr")
+    ossl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-days", "2", "-out", who + ".pem")
+with open(os.path.join(pki, "ca.cnf"), "w") as f:
+    f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\n"
+            "default_md = sha256\ndefault_crl_days = 2\n")
+open(os.path.join(pki, "index.txt"), "w").close()
+with open(os.path.join(pki, "crlnumber"), "w") as f:
+    f.write("01\n")
+ossl("ca", "-config", "ca.cnf", "-revoke", "revoked.pem", "-keyfile", "ca.key", "-cert", "ca.pem")
+ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem", "-out", "crl.pem")
+with open(roles) as f:
+    text = f.read()
+with open(roles, "w") as f:
+    f.write(text.replace("[role ci]\n", "[role ci]\ncerts = ci-bot, revoked\n"))
+P = lambda n: os.path.join(pki, n)  # noqa: E731
+srv6 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "proxy_roles": roles,
+              "proxy_tls_cert": P("srv.pem"), "proxy_tls_key": P("srv.key"),
+              "proxy_client_ca": P("ca.pem"), "proxy_client_crl": P("crl.pem")},
+             port=5006, tmp=tmpdir("sg-proxy-f-"))
+HP = "https://127.0.0.1:%d" % PX
+
+
+def tls_curl(who, *args):
+    extra = ["--proxy-cert", P(who + ".pem"), "--proxy-key", P(who + ".key")] if who else []
+    return curl("--proxy-cacert", P("srv.pem"), *extra, *args, proxy=HP)
+
+
+rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
+check(rc == 0 and out == b"hello from upstream\n", "TLS listener + client cert: served: %r %r"
+      % (out, err))
+rc, out, err = tls_curl("ci-bot", "--cacert", cert, "https://tls.test/hello")
+check(rc != 0 or out != b"hello over tls\n", "role ci (enforce) may not reach tls.test: %r" % out)
+rc, out, err = tls_curl("ci-bot", "-i", "http://169.254.169.254/")
+check(parse_response(out)[0] == 403, "metadata refused over the TLS listener too")
+rc, out, err = tls_curl("revoked", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "a revoked client certificate is refused: rc %d %r" % (rc, err))
+rc, out, err = tls_curl(None, "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "no client certificate: refused: rc %d" % rc)
+rc, out, err = tls_curl("stranger", "-i", "http://203.0.113.10/hello")
+check(parse_response(out)[0] == 407, "a valid certificate naming no role: 407: %r %r" % (out[:40], err))
+lines = srv6.log_lines()
+tls_errs = [d.get("error", "") for d in lines if d.get("event") == "proxy_tls"]
+check(any("revoked" in e for e in tls_errs), "the revoked handshake is logged: %r" % tls_errs)
+check(any(d.get("route") == "proxy" and d.get("role") == "ci" and d.get("status") == 200
+          for d in lines), "the certificate picked role ci")
+check(srv6.stop() == 0, "srv6: clean exit after SIGTERM (no sanitizer report)")
 
 # --- descriptors run out: accepting pauses, no log flood, service recovers ---
 srv5 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX}, port=5005,

@@ -26,6 +26,7 @@ static const char roles_file[] =
 	"[role watch]\n"
 	"mode = report\n"
 	"uids = 1001\n"
+	"certs = Watch.Example.Internal\n"
 	"[ role open1 ]\n"
 	"mode = open\n";
 
@@ -52,6 +53,9 @@ TEST(parse_and_judge)
 	CHECK(px_roles_by_user(&rs, "anon", "whatever", &bad) == ci);
 	CHECK(px_roles_by_user(&rs, "bo", "pw", &bad) == NULL && !bad);
 	CHECK(px_roles_by_uid(&rs, 1001) == w && px_roles_by_uid(&rs, 0) == NULL);
+	const char *names[] = {"nobody", "WATCH.example.internal"};
+	CHECK(px_roles_by_cert(&rs, names, 2) == w);
+	CHECK(px_roles_by_cert(&rs, names, 1) == NULL);
 	CHECK_INT(px_roles_judge(&rs, ci, "api.github.com", why, sizeof why), PX_ACL_ALLOW);
 	CHECK_INT(px_roles_judge(&rs, ci, "github.com", why, sizeof why), PX_ACL_DENY);
 	CHECK_INT(px_roles_judge(&rs, ci, "gist.github.com", why, sizeof why), PX_ACL_DENY);

@@ -1,6 +1,7 @@
 /* store.c — the SQLite (WAL) incident store; see store.h. */
 #include "store/store_int.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +34,7 @@ static const char *const sql_text[Q__COUNT] = {
 	               "attempts = attempts + ?4, data = coalesce(?5, data), updated_ms = ?6",
 	[Q_CLAIMABLE] = "SELECT id, state, lease_owner FROM incidents WHERE state = 'open' OR "
 	                "(state = 'containing' AND lease_until_ms < ?1) ORDER BY id LIMIT 1",
+	[Q_CLAIM_ONE] = "SELECT id, state, lease_owner, lease_until_ms FROM incidents WHERE id = ?1",
 	[Q_CLAIM] = "UPDATE incidents SET state = 'containing', state_reason = ?3, state_ms = ?4, "
 	            "updated_ms = ?4, lease_owner = ?2, lease_until_ms = ?5 WHERE id = ?1",
 	[Q_RENEW] = "UPDATE incidents SET lease_until_ms = ?3 WHERE id = ?1 AND "
@@ -594,28 +596,44 @@ sg_err store_transition(store *s, const store_change *c)
 
 /* ---- claiming ---- */
 
-sg_err store_claim(store *s, const char *owner, int64_t lease_ms, int64_t *incident_id)
+/* Inside the claim's transaction: may owner claim the incident the
+ * query's row describes (id, state, lease owner, lease end)? */
+static sg_err claimable(sqlite3_stmt *st, bool chosen, const char *owner, int64_t at,
+                        int64_t *id, char from[32], char prev[128])
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc);
+	}
+	*id = sqlite3_column_int64(st, 0);
+	snprintf(from, 32, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(prev, 128, "%s", (const char *)sqlite3_column_text(st, 2));
+	int64_t until = chosen ? sqlite3_column_int64(st, 3) : 0;
+	sqlite3_reset(st);
+	if (!chosen)
+		return SG_OK; /* the query picked a claimable one */
+	if (!strcmp(from, "containing"))
+		return strcmp(prev, owner) && until >= at ? SG_ERR_BUSY : SG_OK;
+	return strcmp(from, "open") ? SG_ERR_STATE : SG_OK;
+}
+
+sg_err store_claim(store *s, int64_t want, const char *owner, int64_t lease_ms,
+                   int64_t *incident_id)
 {
 	char reason[256];
-	if (!s || !owner || !owner[0] || lease_ms <= 0 || !incident_id)
+	if (!s || want < 0 || !owner || !owner[0] || lease_ms <= 0 || !incident_id)
 		return SG_ERR_INVAL;
 	*incident_id = 0;
 	sg_err e = begin(s);
 	if (e != SG_OK)
 		return e;
-	int64_t at = now_ms();
-	sqlite3_stmt *st = q(s, Q_CLAIMABLE);
-	sqlite3_bind_int64(st, 1, at);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return finish(s, rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc));
-	}
-	int64_t id = sqlite3_column_int64(st, 0);
+	int64_t at = now_ms(), id = 0;
+	sqlite3_stmt *st = q(s, want ? Q_CLAIM_ONE : Q_CLAIMABLE);
+	sqlite3_bind_int64(st, 1, want ? want : at);
 	char from[32], prev[128];
-	snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 1));
-	snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(st, 2));
-	sqlite3_reset(st);
+	if ((e = claimable(st, want != 0, owner, at, &id, from, prev)))
+		return finish(s, e);
 	if (!strcmp(from, "containing"))
 		snprintf(reason, sizeof reason, "lease of %s expired; taken over by %s", prev, owner);
 	else

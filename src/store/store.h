@@ -218,14 +218,20 @@ sg_err store_transition(store *s, const store_change *c);
 /* ---- claiming work ---------------------------------------------------- */
 
 /*
- * Atomically claim the oldest incident needing containment: state "open",
- * or "containing" whose lease expired (a crashed responder: take-over, the
- * history says so).  The winner gets state "containing", lease owner =
- * owner, lease_until = now + lease_ms; exactly one of several concurrent
- * claimers (threads or processes) gets a given incident.
- * SG_ERR_NOTFOUND when nothing is claimable.
+ * Atomically claim an incident needing containment: state "open", or
+ * "containing" whose lease expired (a crashed responder: take-over, the
+ * history says so) or is already held by owner (a restarted responder
+ * with the same owner id resumes at once).  want 0: the oldest such
+ * incident; want > 0: that one (respond --instance, incidents retry).
+ * The winner gets state "containing", lease owner = owner, lease_until =
+ * now + lease_ms, one history row, in one transaction; exactly one of
+ * several concurrent claimers (threads or processes) gets a given
+ * incident.  *incident_id gets the id claimed.
+ * SG_ERR_NOTFOUND when nothing is claimable (want 0) or want is unknown;
+ * with want: SG_ERR_BUSY when another live lease holds it, SG_ERR_STATE
+ * in any other state.
  */
-sg_err store_claim(store *s, const char *owner, int64_t lease_ms,
+sg_err store_claim(store *s, int64_t want, const char *owner, int64_t lease_ms,
                    int64_t *incident_id);
 
 /* Extend a held lease.  SG_ERR_BUSY if owner no longer holds it. */

@@ -10,7 +10,7 @@
   GET|POST /_emulator/timing {...}       -> durations of timed transitions
   POST /_emulator/credentials {...}      -> add an access key
   POST /_emulator/ssm/script {...}       -> scripted SSM command output
-  POST /_emulator/imds      {...}        -> IMDS identity (instance, role)
+  POST /_emulator/imds      {...}        -> IMDS identity (instance_id)
   POST /_emulator/imds/rotate            -> issue new IMDS role credentials
 """
 import json

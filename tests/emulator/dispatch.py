@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import faults
 import sigv4check
 import wire
+import wire_rest
 from errors import ApiError
 from services import HANDLERS, iam
 
@@ -24,7 +25,6 @@ SCOPES = {
     "sts": {"2011-06-15": "sts"},
     "sns": {"2010-03-31": "sns"},
 }
-GLOBAL_REGION = {"iam": "us-east-1"}
 
 
 class Result:
@@ -58,6 +58,9 @@ def _err(protocol, e, rid, ns=""):
 
 def handle(world, method, path_qs, headers, body, scheme="http"):
     rid = world.request_id()
+    scope = sigv4check.parse_scope(headers)
+    if scope and scope[3] == "s3":
+        return _handle_s3(world, method, path_qs, headers, body, scheme, rid)
     split = urlsplit(path_qs)
     params = {}
     ctype = (headers.get("Content-Type") or "").lower()
@@ -77,7 +80,6 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         return _err(_guess_protocol(headers, {}), ApiError("MalformedQueryString", str(e)[:200], 400), rid)
 
     protocol = _guess_protocol(headers, params)
-    scope = sigv4check.parse_scope(headers)
     service = scope[3] if scope else None
     versions = SCOPES.get(service)
     model_name = None
@@ -106,14 +108,17 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         if versions is None:
             raise ApiError("InvalidAction" if protocol != "json" else "UnknownOperationException",
                            f"Credential should be scoped to correct service: '{service}' is not served here")
-        want_region = GLOBAL_REGION.get(service, world.region)
+        # IAM has one endpoint per partition (botocore endpoints.json: aws
+        # us-east-1, aws-cn cn-north-1, aws-us-gov us-gov-west-1)
+        want_region = wire.partition_of(world.region)["iam_region"] if service == "iam" else world.region
         if service == "sts":
             ok_region = region in (world.region, "us-east-1")
         else:
             ok_region = region == want_region
         if not ok_region:
             raise ApiError(sigv4check._codes(protocol)[2],
-                           f"Credential should be scoped to a valid region, not '{region}'. ",
+                           f"Credential should be scoped to a valid region, not '{region}'. "
+                           f"Expected '{want_region}'.",
                            403 if protocol == "query" else 400 if protocol == "json" else 401)
         if protocol == "json":
             target = headers.get("X-Amz-Target") or ""
@@ -204,6 +209,69 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         return _err(protocol, ApiError(code, f"emulator bug: {type(e).__name__}: {e}", 500), rid, ns)
 
 
+def _handle_s3(world, method, path_qs, headers, body, scheme, rid):
+    """S3's REST-XML flow: the same checks in the same order as handle()."""
+    path, _, query = path_qs.partition("?")
+    q = dict(parse_qsl(query, keep_blank_values=True, max_num_fields=1000))
+    entry = {"service": "s3", "action": None, "status": None, "error": None, "access_key": None,
+             "request_id": rid, "method": method}
+    hdrs = [("x-amz-request-id", rid), ("x-amz-id-2", rid)]
+    try:
+        with world.lock:
+            world.tick()
+            cred, region, _ = sigv4check.verify(method, path_qs, headers, body, "rest-xml",
+                                                world.lookup_credentials, _real_now(), scheme, world.now())
+        entry["access_key"] = cred["access_key_id"]
+        if region != world.region:
+            raise ApiError("AuthorizationHeaderMalformed", f"The authorization header is malformed; the region "
+                           f"'{region}' is wrong; expecting '{world.region}'", 400)
+        action, bucket, key = wire_rest.route(method, path, q)
+        entry["action"] = action
+        op = wire.model("s3").operation_model(action)
+        decoded = wire_rest.decode(op, bucket, key, q, headers, body)
+        entry["params"] = _redact({k: v for k, v in decoded.items() if k != "Body"})
+        fault = faults.pick(world, "s3", action, "rest-xml")
+        if fault is not None and fault.get("drop"):
+            entry["fault"] = "drop"
+            with world.lock:
+                world.record(entry)
+            return Result(drop=True)
+        if fault is not None and fault.get("error"):
+            entry["fault"] = fault["error"].code
+            raise fault["error"]
+        _check_denied(cred, "s3", action, "rest-xml")
+        with world.lock:
+            if iam.session_revoked(world, cred, f"s3:{action}"):
+                _deny(cred, f"s3:{action}", "rest-xml", revoked=True)
+            world.tick()
+            ctx = Ctx(world, "s3", "s3", "rest-xml", op, cred, region, rid)
+            out = HANDLERS[("s3", action)](ctx, decoded)
+            entry["status"] = 200
+            world.record(entry)
+        if fault and fault.get("drop_after"):
+            return Result(drop=True)
+        extra, data = wire_rest.encode(op, out)
+        ctype = next((v for k, v in extra if k == "Content-Type"), "application/xml")
+        # HEAD: Content-Length is the object's size, not that of the (empty) reply
+        extra = [(k, v) for k, v in extra if k != "Content-Type" and (k != "Content-Length" or method == "HEAD")]
+        status = op.http.get("responseCode", 200)
+        return Result(status, ctype, data, hdrs + extra, delay=(fault or {}).get("delay", 0.0))
+    except ApiError as e:
+        entry["status"], entry["error"] = e.status, e.code
+        with world.lock:
+            world.record(entry)
+        status, ctype, data = wire_rest.error_body(e, rid, method, path)
+        return Result(status, ctype, data, hdrs)
+    except Exception as e:  # an emulator bug: answer 500 and say so loudly
+        traceback.print_exc(file=sys.stderr)
+        entry["status"], entry["error"], entry["bug"] = 500, "EmulatorBug", f"{type(e).__name__}: {e}"
+        with world.lock:
+            world.record(entry)
+        status, ctype, data = wire_rest.error_body(
+            ApiError("InternalError", f"emulator bug: {type(e).__name__}: {e}", 500), rid, method, path)
+        return Result(status, ctype, data, hdrs)
+
+
 def _real_now():
     import time
     return time.time()
@@ -241,4 +309,6 @@ def _deny(cred, name, protocol, revoked=False):
         raise ApiError("UnauthorizedOperation", "You are not authorized to perform this operation.")
     if protocol == "json":
         raise ApiError("AccessDeniedException", f"User: {cred['arn']} is not authorized to perform: {name}{why}")
+    if protocol == "rest-xml":
+        raise ApiError("AccessDenied", "Access Denied", 403)
     raise ApiError("AccessDenied", f"User: {cred['arn']} is not authorized to perform: {name}{why}", 403)

@@ -108,7 +108,8 @@ class _Base(BaseHTTPRequestHandler):
     def reply(self, status, ctype, body, headers=()):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        if not any(k.lower() == "content-length" for k, _ in headers):   # (HEAD may give its own)
+            self.send_header("Content-Length", str(len(body)))
         for k, v in headers:
             self.send_header(k, v)
         # end_headers(), with the body in the same write as the headers

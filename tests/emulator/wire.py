@@ -21,17 +21,43 @@ _session = None
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
 
+def _get_session():
+    global _session
+    if _session is None:
+        import botocore.session
+        _session = botocore.session.get_session()
+    return _session
+
+
 def model(name):
     """Load a botocore service model once (lazily: startup stays fast)."""
-    global _session
     m = _models.get(name)
     if m is None:
-        if _session is None:
-            import botocore.session
-            _session = botocore.session.get_session()
-        m = _session.get_service_model(name)
+        m = _get_session().get_service_model(name)
         _models[name] = m
     return m
+
+
+_partitions = {"us-east-1": {"partition": "aws", "iam_region": "us-east-1"}}   # the default, without I/O
+
+
+def partition_of(region):
+    """{"partition": "aws-cn", "iam_region": "cn-north-1"} for a region, from
+    botocore's endpoints.json (each partition's regionRegex and its global IAM
+    endpoint's credentialScope): aws-cn and aws-us-gov have their own IAM."""
+    p = _partitions.get(region)
+    if p is None:
+        for part in _get_session().get_data("endpoints")["partitions"]:
+            if region in part["regions"] or re.match(part["regionRegex"], region):
+                iam = part["services"].get("iam", {}).get("endpoints", {})
+                scope = next((e["credentialScope"]["region"] for e in iam.values()
+                              if e.get("credentialScope") and not e.get("deprecated")), None)
+                p = {"partition": part["partition"], "iam_region": scope or region}
+                break
+        else:
+            p = {"partition": "aws", "iam_region": "us-east-1"}
+        _partitions[region] = p
+    return p
 
 
 # ---------------------------------------------------------------- errors

@@ -1,4 +1,4 @@
-/* proxy.c — the egress proxy's connections: the listener, request heads,
+/* proxy.c — the egress proxy's connections: accepting one, request heads,
  * the HTTP relay (bodies streamed by their framing, keep-alive both ways),
  * CONNECT tunnels, timeouts, replies and log lines.  See proxy.h; the guard
  * at the connect is proxy_guard.c. */
@@ -48,6 +48,11 @@ static const char *reason_of(int code)
 }
 
 static const char *const decision_names[PX_DEC__N] = {"allow", "report", "block", "error"};
+
+const char *pc_decision_name(int d)
+{
+	return d >= 0 && d < PX_DEC__N ? decision_names[d] : "?";
+}
 
 void pc_log(pconn *pc, int status, int decision)
 {
@@ -653,11 +658,11 @@ static void on_up_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if ((what & BEV_EVENT_EOF) && pc->rs_started && pc->rs_mode == BODY_CLOSE) {
-		pump_response(pc);
-		if (pc->state == PS_RELAY) {
-			pc->rs_close = 1;
-			response_done(pc);
-		}
+		struct evbuffer *in = bufferevent_get_input(pc->up); /* the body's end */
+		pc->down_bytes += evbuffer_get_length(in);
+		evbuffer_add_buffer(bufferevent_get_output(pc->cli), in);
+		pc->rs_close = 1;
+		response_done(pc);
 		return;
 	}
 	pc->rs_close = 1;
@@ -866,15 +871,11 @@ static void read_pp(pconn *pc)
 	try_head(pc);
 }
 
-/* ---- the listener ---- */
+/* ---- a new client ---- */
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                      int salen, void *arg)
+void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 {
-	struct proxy *px = arg;
 	struct srv *s = px->s;
-	(void)l;
-	(void)salen;
 	pconn *pc = calloc(1, sizeof *pc);
 	if (!pc || s->draining) {
 		free(pc);
@@ -951,167 +952,4 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 	pc->state = PS_CONNECT;
 	pc_arm(pc, s->cfg->connect_timeout_ms);
 	return 0;
-}
-
-static void on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct proxy *px = arg;
-	(void)fd;
-	(void)what;
-	if (px->lst)
-		evconnlistener_enable(px->lst);
-}
-
-/* accept() failed (descriptors ran out, most likely): stop accepting for a
- * moment instead of spinning on the ready listener, and say so once per
- * pause, not once per failure. */
-static void on_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct proxy *px = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = {0, 250 * 1000};
-	evconnlistener_disable(l);
-	event_add(px->resume, &tv);
-	px->accept_pauses++;
-	char line[200];
-	int n = snprintf(line, sizeof line, "{\"event\":\"proxy_accept_paused\",\"error\":\"%s\","
-	                 "\"connections\":%zu,\"ms\":250}\n", strerror(err), px->nconns);
-	log_line(px->s, line, (size_t)n);
-}
-
-static int listen_on(struct proxy *px, const char *spec, char *err, size_t errlen)
-{
-	struct srv *s = px->s;
-	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
-	if (!strncmp(spec, "unix:", 5)) {
-		struct sockaddr_un un;
-		memset(&un, 0, sizeof un);
-		un.sun_family = AF_UNIX;
-		if (strlen(spec + 5) == 0 || strlen(spec + 5) >= sizeof un.sun_path) {
-			snprintf(err, errlen, "proxy_listen: bad unix socket path");
-			return -1;
-		}
-		memcpy(un.sun_path, spec + 5, strlen(spec + 5));
-		unlink(un.sun_path); /* a stale socket of an earlier run */
-		px->is_unix = 1;
-		px->lst = evconnlistener_new_bind(s->base, on_accept, px, flags, 1024,
-		                                  (struct sockaddr *)&un, sizeof un);
-	} else {
-		struct sockaddr_storage ss;
-		int sl = sizeof ss;
-		if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sl) != 0) {
-			snprintf(err, errlen, "proxy_listen '%.100s': want ADDR:PORT or unix:PATH", spec);
-			return -1;
-		}
-		px->lst = evconnlistener_new_bind(s->base, on_accept, px, flags, 1024,
-		                                  (struct sockaddr *)&ss, sl);
-	}
-	if (!px->lst) {
-		snprintf(err, errlen, "proxy_listen %.100s: cannot bind: %s", spec, strerror(errno));
-		return -1;
-	}
-	px->resume = evtimer_new(s->base, on_resume, px);
-	if (!px->resume) {
-		snprintf(err, errlen, "proxy_listen: out of memory");
-		return -1;
-	}
-	evconnlistener_set_error_cb(px->lst, on_accept_error);
-	return 0;
-}
-
-sg_err proxy_init(struct srv *s, char *err, size_t errlen)
-{
-	if (!s->cfg->proxy_listen[0])
-		return SG_OK;
-	struct proxy *px = calloc(1, sizeof *px);
-	if (!px)
-		return SG_ERR_NOMEM;
-	px->s = s;
-	s->proxy = px;
-	sg_err e = pg_init(px, err, errlen);
-	if (e != SG_OK)
-		return e;
-	if (pool_init(px) != 0)
-		return SG_ERR_NOMEM;
-	if (ptls_init(px, err, errlen) != 0)
-		return SG_ERR_INVAL;
-	if (listen_on(px, s->cfg->proxy_listen, err, errlen) != 0)
-		return SG_ERR_NETWORK;
-	return SG_OK;
-}
-
-void proxy_stop(struct srv *s)
-{
-	if (s->proxy && s->proxy->lst) {
-		evconnlistener_free(s->proxy->lst);
-		s->proxy->lst = NULL;
-	}
-}
-
-void proxy_free(struct srv *s)
-{
-	struct proxy *px = s ? s->proxy : NULL;
-	if (!px)
-		return;
-	proxy_stop(s);
-	if (px->resume)
-		event_free(px->resume);
-	while (px->conns) {
-		pconn *pc = px->conns;
-		pc->pending = NULL; /* the writer's jobs are freed by incident.c */
-		pc_free(pc);
-	}
-	pool_free(px);
-	ptls_free(px);
-	pg_free(px);
-	free(px);
-	s->proxy = NULL;
-}
-
-void proxy_metrics(struct srv *s, struct evbuffer *o)
-{
-	struct proxy *px = s->proxy;
-	if (!px)
-		return;
-	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_requests_total Proxy requests and tunnels,"
-	                       " by role and decision.\n# TYPE ssrfguard_proxy_requests_total counter\n");
-	for (size_t r = 0; r < px->roles.n; r++)
-		for (size_t d = 0; d < PX_DEC__N; d++)
-			evbuffer_add_printf(o, "ssrfguard_proxy_requests_total{role=\"%s\",decision=\"%s\"}"
-			                       " %llu\n", px->roles.r[r].name, decision_names[d],
-			                    (unsigned long long)px->req[r * PX_DEC__N + d]);
-	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_connections Open proxy client connections.\n"
-	                       "# TYPE ssrfguard_proxy_connections gauge\n"
-	                       "ssrfguard_proxy_connections %zu\n"
-	                       "# HELP ssrfguard_proxy_tunnels_total CONNECT tunnels opened.\n"
-	                       "# TYPE ssrfguard_proxy_tunnels_total counter\n"
-	                       "ssrfguard_proxy_tunnels_total %llu\n"
-	                       "# HELP ssrfguard_proxy_bytes_total Bytes relayed (finished requests"
-	                       " and tunnels).\n# TYPE ssrfguard_proxy_bytes_total counter\n"
-	                       "ssrfguard_proxy_bytes_total{direction=\"up\"} %llu\n"
-	                       "ssrfguard_proxy_bytes_total{direction=\"down\"} %llu\n"
-	                       "# HELP ssrfguard_proxy_protocol_errors_total Connections closed for"
-	                       " a missing or bad PROXY protocol header.\n"
-	                       "# TYPE ssrfguard_proxy_protocol_errors_total counter\n"
-	                       "ssrfguard_proxy_protocol_errors_total %llu\n"
-	                       "# HELP ssrfguard_proxy_accept_pauses_total Times accepting paused"
-	                       " because accept() failed (descriptors ran out).\n"
-	                       "# TYPE ssrfguard_proxy_accept_pauses_total counter\n"
-	                       "ssrfguard_proxy_accept_pauses_total %llu\n"
-	                       "# HELP ssrfguard_proxy_upstream_idle Idle upstream connections kept"
-	                       " for reuse.\n# TYPE ssrfguard_proxy_upstream_idle gauge\n"
-	                       "ssrfguard_proxy_upstream_idle %zu\n"
-	                       "# HELP ssrfguard_proxy_upstream_reused_total Requests sent on a kept"
-	                       " upstream connection of another client.\n"
-	                       "# TYPE ssrfguard_proxy_upstream_reused_total counter\n"
-	                       "ssrfguard_proxy_upstream_reused_total %llu\n"
-	                       "# HELP ssrfguard_proxy_tls_errors_total Client TLS handshakes that"
-	                       " failed (no, untrusted or revoked certificate, ...).\n"
-	                       "# TYPE ssrfguard_proxy_tls_errors_total counter\n"
-	                       "ssrfguard_proxy_tls_errors_total %llu\n",
-	                    px->nconns, (unsigned long long)px->tunnels,
-	                    (unsigned long long)px->bytes_up, (unsigned long long)px->bytes_down,
-	                    (unsigned long long)px->pp_bad, (unsigned long long)px->accept_pauses,
-	                    px->npool, (unsigned long long)px->pool_hits,
-	                    (unsigned long long)px->tls_errors);
 }

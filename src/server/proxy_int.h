@@ -105,6 +105,8 @@ struct pconn {
 };
 
 /* proxy.c */
+void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa);
+const char *pc_decision_name(int decision);
 void pc_free(pconn *pc);
 void pc_start_upstream(pconn *pc);       /* connected: send head or 200 */
 void pc_reply(pconn *pc, int code, const char *ctype, const char *extra_headers,

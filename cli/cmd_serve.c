@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "backstop/reader.h"
 #include "commands.h"
 #include "opt/cmdline.h"
 #include "server/config.h"
@@ -21,7 +22,14 @@ const opt_command serve_command = {
 	.about = "Run the guarded fetch service: GET /go?url=URL fetches URL for the caller unless "
 	         "the guard blocks it; a blocked attempt answers 403 and is recorded as an incident "
 	         "in the store before the answer leaves.  Also /healthz and /metrics.  SIGTERM or "
-	         "SIGINT drains in-flight fetches and exits.",
+	         "SIGINT drains in-flight fetches and exits.  One event loop per CPU (--workers). "
+	         "Under attack it stays up: client connections are capped below the descriptor "
+	         "limit (the oldest idle one closed to make room, accepting paused rather than "
+	         "spun), a pipelining client is not read while its answers wait, bodies and "
+	         "unwritten answers share one budget (503 past it), a client that leaves cancels "
+	         "its fetch, the service's own listeners are never fetched and a request carrying "
+	         "its own Via mark is refused (508); repeated attempts are aggregated and the "
+	         "store and the log are capped.",
 	.opts = srvcfg_opts,
 	.epilog = "Exit status: 0 after a clean drain (or a valid --check-config), 2 usage, "
 	          "configuration or start-up error.\n\n"
@@ -73,6 +81,20 @@ static void raise_fd_limit(void)
 	}
 }
 
+static sg_err start_backstop(const srvcfg *cfg, const srv_identity *id, bs_reader **out)
+{
+	char err[1024];
+	const srv_responder *resp = cfg->respond ? respond_embedded() : NULL;
+	bs_reader_opts o = {.cfg = cfg, .instance_id = id->instance_id, .region = id->region,
+	                    .az = id->az, .notify = resp ? resp->notify : NULL,
+	                    .notify_ctx = resp ? resp->ctx : NULL,
+	                    .log = strcmp(cfg->log, "-") ? NULL : stderr};
+	sg_err e = bs_reader_start(&o, out, err, sizeof err);
+	if (e != SG_OK)
+		fprintf(stderr, "ssrfguard serve: backstop: %s\n", err);
+	return e;
+}
+
 static int run(const srvcfg *cfg)
 {
 	srv_identity id;
@@ -84,15 +106,25 @@ static int run(const srvcfg *cfg)
 		return 2;
 	}
 	int rc = 2;
-	srv_identity_resolve(cfg, &id, err, sizeof err);
-	if (err[0])
-		fprintf(stderr, "ssrfguard serve: warning: %s\n", err);
-	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK)
+	char warning[1024];
+	srv_identity_resolve(cfg, &id, warning, sizeof warning);
+	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK) {
+		if (warning[0])
+			fprintf(stderr, "ssrfguard serve: warning: %s\n", warning);
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
-	else {
+	} else {
+		if (warning[0]) /* the service's log exists now: JSON like every line */
+			srv_log(s, "warning", "identity", warning);
 		if (cfg->respond)
 			srv_set_responder(s, respond_embedded());
-		rc = srv_run(s) == SG_OK ? 0 : 2;
+		/* The kernel backstop's reports (src/backstop/reader.h), on a thread
+		 * of their own; a metadata attempt wakes the embedded responder. */
+		bs_reader *backstop = NULL;
+		if (cfg->backstop.on && start_backstop(cfg, &id, &backstop) != SG_OK)
+			rc = 2;
+		else
+			rc = srv_run(s) == SG_OK ? 0 : 2;
+		bs_reader_stop(backstop);
 		srv_free(s);
 	}
 	curl_global_cleanup();

@@ -19,9 +19,13 @@ int cmd_respond(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 int cmd_forensics(int argc, char **argv);
 int cmd_aws(int argc, char **argv);
+int cmd_backstop(int argc, char **argv);
 
 extern const opt_command check_command;
 extern const opt_command serve_command;
+extern const opt_command incidents_command;
+extern const opt_command aws_command;
+extern const opt_command forensics_command;
 extern const opt_command respond_command; /* src/respond/respond_cli.c */
 
 #endif

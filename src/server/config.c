@@ -27,6 +27,13 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "store-busy-ms", .arg = "MS", .dflt = "5000", .lo = 1, .hi = 600000,
 	 AT(store_busy_ms),
 	 .help = "wait for another process's store lock; then the blocked request gets 503"},
+	{.type = OPT_INT, .name = "store-max-bytes", .arg = "BYTES", .dflt = "1073741824", .lo = 0,
+	 .hi = INT64_C(1) << 50, AT(store_max_bytes),
+	 .help = "store size past which blocked attempts are counted in their incident, not "
+	         "stored in detail (0 = no cap); /healthz and the metrics say when it is near"},
+	{.type = OPT_INT, .name = "store-detail-max", .arg = "N", .dflt = "100", .lo = 0,
+	 .hi = INT64_C(1) << 40, AT(store_detail_max),
+	 .help = "attempts stored in detail per incident; later ones are counted (0 = all)"},
 	{.type = OPT_SWITCH, .name = "check-config", AT(check_config), .flags = OPT_ARGV_ONLY,
 	 .help = "check the settings (and the embedded responder's), print the effective "
 	         "[serve] settings and exit: 0 valid, 2 not"},
@@ -49,6 +56,9 @@ const opt_def srvcfg_opts[] = {
 	 .hi = 3600 * 1000, AT(connect_timeout_ms), .help = "one connect, else 504"},
 	{.type = OPT_INT, .name = "max-redirects", .arg = "N", .dflt = "5", .lo = 0, .hi = 50,
 	 AT(max_redirects), .help = "redirect hops followed, each judged, else 502"},
+	{.type = OPT_INT, .name = "workers", .arg = "N", .dflt = "0", .lo = 0, .hi = 64,
+	 AT(workers), .help = "event loops, one a thread, sharing the listen address (SO_REUSEPORT) "
+	                      "and the store (0: one per CPU); the limits are shared out"},
 	{.type = OPT_INT, .name = "max-concurrent", .arg = "N", .dflt = "256", .lo = 1, .hi = 100000,
 	 AT(max_concurrent), .help = "fetches in flight; more wait"},
 	{.type = OPT_INT, .name = "max-queue", .arg = "N", .dflt = "4096", .lo = 0, .hi = 1000000,
@@ -57,6 +67,13 @@ const opt_def srvcfg_opts[] = {
 	 AT(client_timeout_s), .help = "client idle timeout and deadline for a whole request head"},
 	{.type = OPT_INT, .name = "max-request-bytes", .arg = "BYTES", .dflt = "8192", .lo = 256,
 	 .hi = 1 << 20, AT(max_request_bytes), .help = "client request line + headers, else 400/413"},
+	{.type = OPT_INT, .name = "max-connections", .arg = "N", .dflt = "0", .lo = 0,
+	 .hi = 10000000, AT(max_connections),
+	 .help = "client connections held open (0: the descriptor limit less what fetches need); "
+	         "at the limit the oldest idle one is closed"},
+	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
+	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(max_reply_bytes),
+	 .help = "upstream bodies and answers not yet written to clients, all together, else 503"},
 	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
 	 AT(dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
 	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,
@@ -66,6 +83,9 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_SECTION, .help = "Logging and identity"},
 	{.type = OPT_STR, .name = "log", .arg = "PATH|-", .dflt = "-", AT(log),
 	 .help = "JSON log lines to PATH (appended) or - for stderr"},
+	{.type = OPT_INT, .name = "log-max-bytes", .arg = "BYTES", .dflt = "104857600", .lo = 0,
+	 .hi = INT64_C(1) << 50, AT(log_max_bytes),
+	 .help = "rotate the log file to PATH.1 past this size (0 = never)"},
 	{.type = OPT_STR, .name = "instance-id", .arg = "ID", .dflt = "", AT(instance_id),
 	 .help = "this instance's id (default: ask IMDSv2)"},
 	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
@@ -83,6 +103,7 @@ const opt_def srvcfg_opts[] = {
 	         "--config files"},
 	{.type = OPT_INT, .name = "lease-ms", .arg = "MS", .dflt = "60000", .lo = 1000,
 	 .hi = 86400 * 1000, AT(lease_ms), .help = "embedded responder's claim lease"},
+	BSCFG_ROWS(offsetof(srvcfg, backstop)),
 	{.type = OPT_SECTION, .help = "Egress proxy (docs/proxy.md)"},
 	{.type = OPT_STR, .name = "proxy-listen", .arg = "ADDR:PORT|unix:PATH", .dflt = "",
 	 AT(proxy_listen), .help = "also serve as an egress proxy (HTTP_PROXY / HTTPS_PROXY) here: "
@@ -248,6 +269,67 @@ static void print_contain(unsigned mask, FILE *to)
 	fprintf(to, "%s\n", n ? "" : "none");
 }
 
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
+{
+	char msg[256];
+	sg_policy *p = NULL;
+	char *buf = NULL;
+	sg_err e = sg_policy_new(&p);
+	*out = NULL;
+	if (e != SG_OK) {
+		snprintf(err, errlen, "policy: %s", sg_strerror(e));
+		return e;
+	}
+	if (c->policy[0]) {
+		FILE *f = fopen(c->policy, "rb");
+		if (!f) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, strerror(errno));
+			e = SG_ERR_IO;
+			goto fail;
+		}
+		buf = malloc(1 << 20);
+		size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+		fclose(f);
+		if (!buf) {
+			e = SG_ERR_NOMEM;
+			goto fail;
+		}
+		if (n == 1 << 20) {
+			snprintf(err, errlen, "policy %s: larger than 1 MiB", c->policy);
+			e = SG_ERR_RANGE;
+			goto fail;
+		}
+		if ((e = sg_policy_parse(p, buf, n, msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, msg);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		const char *r = c->rules[i];
+		if ((e = sg_policy_add(p, r, strlen(r), msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "rule '%.100s': %s", r, msg);
+			goto fail;
+		}
+	}
+	free(buf);
+	*out = p;
+	return SG_OK;
+fail:
+	free(buf);
+	sg_policy_free(p);
+	return e;
+}
+
+/* The index-th word of a choice row's "a|b|c". */
+static void print_choice(const opt_def *d, int index, FILE *to)
+{
+	const char *w = d->arg;
+	for (int i = 0; i < index && w; i++)
+		w = strchr(w, '|') ? strchr(w, '|') + 1 : NULL;
+	size_t n = w ? strcspn(w, "|") : 0;
+	fprintf(to, "%s = %.*s\n", d->name, (int)n, w ? w : "");
+}
+
 void srvcfg_print(const srvcfg *c, FILE *to)
 {
 	fprintf(to, "[serve]\n");
@@ -265,7 +347,10 @@ void srvcfg_print(const srvcfg *c, FILE *to)
 		else if (d->type == OPT_INT)
 			fprintf(to, "%s = %lld\n", d->name, (long long)*(const int64_t *)f);
 		else if (d->type == OPT_CHOICE)
-			fprintf(to, "%s = %s\n", d->name, c->store_sync_normal ? "normal" : "full");
+			print_choice(d, *(const int *)f, to);
+		else if (d->type == OPT_LIST)
+			for (size_t i = 0; i < ((const opt_list *)f)->n; i++)
+				print_quoted(d->name, ((const opt_list *)f)->v[i], to);
 		else
 			print_quoted(d->name, *(char *const *)f, to);
 	}

@@ -21,8 +21,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "backstop/bscfg.h"
 #include "common/opt.h"
 #include "ssrfguard/error.h"
+
+typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
 
 #define SRVCFG_RULES_MAX 1024
 
@@ -31,6 +34,9 @@ typedef struct srvcfg {
 	char *store;             /* SQLite path (default: cmdline_default_store) */
 	int store_sync_normal;   /* store_sync = normal */
 	int64_t store_busy_ms;   /* wait this long for another writer's lock */
+	int64_t store_max_bytes; /* past it attempts are only counted; 0 = no cap */
+	int64_t store_detail_max;/* attempt rows kept per incident; 0 = all */
+	int64_t log_max_bytes;   /* the log file is rotated to PATH.1 past it */
 	char *policy;            /* policy file (sg_policy_parse), "" = none */
 	char **rules;            /* extra policy rules */
 	size_t nrules;
@@ -44,6 +50,11 @@ typedef struct srvcfg {
 	int64_t max_queue;       /* waiting fetches; beyond that 503 */
 	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
 	int64_t max_request_bytes;/* client request line + headers */
+	int64_t workers;         /* event loops (threads); 0 = one per CPU */
+	int64_t max_connections; /* client connections; 0 = what the descriptor
+	                            limit leaves (conn.c) */
+	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
+	                            clients, all together */
 	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
 	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */
@@ -57,6 +68,7 @@ typedef struct srvcfg {
 	bool check_config;       /* --check-config: validate, print, exit */
 	opt_list configs;        /* the --config files read, for the embedded
 	                            responder's [respond] section */
+	bscfg backstop;          /* the kernel backstop's rows (backstop/bscfg.h) */
 	/* the egress proxy (proxy.h) */
 	char *proxy_listen;      /* "" = off; "ADDR:PORT" or "unix:PATH" */
 	char *proxy_roles;       /* roles file (lib/proxy/roles.h), "" = one open role */
@@ -80,6 +92,12 @@ void srvcfg_free(srvcfg *c);
 /* Apply a config file's text (len bytes); name is the file's name. */
 sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name,
                     char *err, size_t errlen);
+
+/*
+ * The guard's policy from cfg: the policy file (at most 1 MiB), then each
+ * rule.  *out is NULL on error; err names the file line or the rule.
+ */
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen);
 
 /* Print the effective settings as a config file ([serve] section). */
 void srvcfg_print(const srvcfg *c, FILE *to);

@@ -59,11 +59,8 @@ void pc_log(pconn *pc, int status, int decision)
 	struct proxy *px = pc->px;
 	char mem[4096];
 	tbuf b;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	tb_init(&b, mem, sizeof mem);
-	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"request\",\"route\":\"proxy\",\"client\":",
-	       (long long)now.tv_sec, now.tv_nsec / 1000000);
+	tb_str(&b, "{\"event\":\"request\",\"route\":\"proxy\",\"client\":");
 	tb_json(&b, pc->client, strlen(pc->client), 64);
 	tb_str(&b, ",\"role\":");
 	const char *role = pc->role ? pc->role->name : "";
@@ -83,11 +80,11 @@ void pc_log(pconn *pc, int status, int decision)
 		tb_json(&b, w, strlen(w), 192);
 	}
 	tb_str(&b, "}\n");
-	log_line(px->s, b.p, b.len);
+	log_line(px->s, "info", b.p, b.len);
 	if (pc->role)
-		px->req[pc->role_ix * PX_DEC__N + (size_t)decision]++;
-	px->bytes_up += pc->up_bytes;
-	px->bytes_down += pc->down_bytes;
+		SRV_COUNT(px->req[pc->role_ix * PX_DEC__N + (size_t)decision], 1);
+	SRV_COUNT(px->bytes_up, pc->up_bytes);
+	SRV_COUNT(px->bytes_down, pc->down_bytes);
 	pc->up_bytes = pc->down_bytes = 0;
 }
 
@@ -130,7 +127,7 @@ void pc_free(pconn *pc)
 		px->conns = pc->next;
 	if (pc->next)
 		pc->next->prev = pc->prev;
-	px->nconns--;
+	__atomic_fetch_sub(&px->nconns, 1, __ATOMIC_RELAXED);
 	free(pc);
 }
 
@@ -363,7 +360,7 @@ void pc_start_upstream(pconn *pc)
 		pc->state = PS_TUNNEL;
 		pc->up_reusable = 0;
 		pc->tunnel_t0_ms = pc->last_ms;
-		pc->px->tunnels++;
+		SRV_COUNT(pc->px->tunnels, 1);
 		pc_arm(pc, c->proxy_idle_s * 1000);
 		/* Nothing buffered on either side: the 200 goes straight out and
 		 * the kernel relays the rest (splice); else the bufferevents do. */
@@ -757,8 +754,8 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg)
 		tb_str(&b, ",\"client\":");
 		tb_json(&b, pc->client, strlen(pc->client), 64);
 		tb_str(&b, "}\n");
-		log_line(pc->px->s, b.p, b.len);
-		pc->px->tls_errors++;
+		log_line(pc->px->s, "warning", b.p, b.len);
+		SRV_COUNT(pc->px->tls_errors, 1);
 	}
 	if (pc->state == PS_TUNNEL && (what & BEV_EVENT_EOF) && pc->up) {
 		relay(pc->cli, pc->up, &pc->up_bytes);
@@ -854,8 +851,8 @@ static void read_pp(pconn *pc)
 		tb_str(&b, ",\"peer\":");
 		tb_json(&b, pc->client, strlen(pc->client), 64);
 		tb_str(&b, "}\n");
-		log_line(pc->px->s, b.p, b.len);
-		pc->px->pp_bad++;
+		log_line(pc->px->s, "warning", b.p, b.len);
+		SRV_COUNT(pc->px->pp_bad, 1);
 		pc_free(pc);
 		return;
 	}
@@ -910,7 +907,7 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	if (px->conns)
 		px->conns->prev = pc;
 	px->conns = pc;
-	px->nconns++;
+	SRV_COUNT(px->nconns, 1);
 	pc->state = s->cfg->proxy_protocol ? PS_PPHDR : PS_HEAD;
 	pc->last_ms = pc_now_ms();
 	if (pc->state == PS_HEAD && px->tls) {

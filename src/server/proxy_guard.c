@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/dns.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,17 +39,6 @@ static sg_err load_roles(struct proxy *px, char *err, size_t errlen)
 	return e;
 }
 
-static uint16_t port_of(const char *listen)
-{
-	const char *c = strrchr(listen, ':');
-	long v = 0;
-	if (!c || !strncmp(listen, "unix:", 5))
-		return 0;
-	for (c++; *c >= '0' && *c <= '9' && v < 65536; c++)
-		v = v * 10 + (*c - '0');
-	return v > 0 && v < 65536 ? (uint16_t)v : 0;
-}
-
 sg_err pg_init(struct proxy *px, char *err, size_t errlen)
 {
 	struct srv *s = px->s;
@@ -68,14 +56,19 @@ sg_err pg_init(struct proxy *px, char *err, size_t errlen)
 			continue;
 		}
 		char msg[300];
-		if ((e = srv_policy_load(s->cfg, r->rules.v, r->rules.n, &px->pol[i], msg,
-		                         sizeof msg)) != SG_OK) {
+		if ((e = srvcfg_policy(s->cfg, &px->pol[i], msg, sizeof msg)) != SG_OK) {
 			snprintf(err, errlen, "proxy_roles: role %s: %s", r->name, msg);
 			return e;
 		}
+		for (size_t k = 0; k < r->rules.n; k++) {
+			const char *rule = r->rules.v[k];
+			if ((e = sg_policy_add(px->pol[i], rule, strlen(rule), msg, sizeof msg)) != SG_OK) {
+				snprintf(err, errlen, "proxy_roles: role %s: rule '%.100s': %s", r->name,
+				         rule, msg);
+				return e;
+			}
+		}
 	}
-	px->own_ports[0] = port_of(s->cfg->listen);
-	px->own_ports[1] = port_of(s->cfg->proxy_listen);
 	return SG_OK;
 }
 
@@ -333,7 +326,9 @@ static void judge_answers(pconn *pc, const struct sockaddr *const *v, size_t n,
 	if (fresh && s->cfg->dns_cache_s > 0) {
 		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
 		                                                      : SRV_DNS_TTL_CAP_S;
+		pthread_mutex_lock(&s->primary->dcache_mu);
 		dnsc_put(s->dcache, pc->v.host, set, pc_now_ms() + ttl * 1000);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
 	}
 	pc->judged = *set;
 	pc->next_addr = 0;
@@ -412,7 +407,13 @@ static void resolve(pconn *pc)
 {
 	struct srv *s = pc->px->s;
 	pin_set set;
-	if (s->cfg->dns_cache_s > 0 && dnsc_get(s->dcache, pc->v.host, pc_now_ms(), &set)) {
+	int hit = 0;
+	if (s->cfg->dns_cache_s > 0) {
+		pthread_mutex_lock(&s->primary->dcache_mu);
+		hit = dnsc_get(s->dcache, pc->v.host, pc_now_ms(), &set);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
+	}
+	if (hit) {
 		const struct sockaddr *v[PIN_ADDRS];
 		for (size_t i = 0; i < set.n; i++)
 			v[i] = &set.a[i].sa;
@@ -442,41 +443,6 @@ static void resolve(pconn *pc)
 
 /* ---- the connect ---- */
 
-static int addr_eq(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return 0;
-	if (a->sa_family == AF_INET)
-		return !memcmp(&((const struct sockaddr_in *)(const void *)a)->sin_addr,
-		               &((const struct sockaddr_in *)(const void *)b)->sin_addr, 4);
-	if (a->sa_family == AF_INET6)
-		return !memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
-		               &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, 16);
-	return 0;
-}
-
-/* Is sa one of this host's own addresses (or the wildcard) on one of the
- * service's ports?  Asked only for those ports; addresses change, so the
- * interfaces are read each time. */
-static int own_listener(const struct proxy *px, const struct sockaddr *sa, unsigned port)
-{
-	if (port != px->own_ports[0] && port != px->own_ports[1])
-		return 0;
-	pin_sa any;
-	memset(&any, 0, sizeof any);
-	any.sa.sa_family = sa->sa_family;
-	if (addr_eq(sa, &any.sa))
-		return 1;
-	struct ifaddrs *ifa = NULL;
-	int own = 0;
-	if (getifaddrs(&ifa) != 0)
-		return 1; /* cannot tell: fail closed */
-	for (struct ifaddrs *i = ifa; i && !own; i = i->ifa_next)
-		own = i->ifa_addr && addr_eq(sa, i->ifa_addr);
-	freeifaddrs(ifa);
-	return own;
-}
-
 void pg_connect_next(pconn *pc)
 {
 	struct proxy *px = pc->px;
@@ -499,7 +465,7 @@ void pg_connect_next(pconn *pc)
 			refuse(pc, &av);
 			return;
 		}
-		if (own_listener(px, &a.sa, pc->v.port)) {
+		if (self_is_own(px->s, &a.sa, len)) {
 			av.action = SG_BLOCK;
 			av.category = SG_CAT_LOOPBACK;
 			snprintf(av.rule, sizeof av.rule, "proxy:own-listener");

@@ -41,12 +41,9 @@ struct proxy {
 	px_roles roles;
 	sg_policy **pol;          /* per role; a role without rules shares s->policy */
 	pconn *conns;
-	uint16_t own_ports[2];    /* the service's listen ports: never dialled locally */
 	size_t nconns;
 	uint64_t *req;            /* [role][decision] requests */
 	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
-	struct event *resume;     /* accept paused (descriptors ran out) until it fires */
-	uint64_t accept_pauses;
 	struct pool_ent *pool, *pool_tail;  /* proxy_pool.c: idle upstreams */
 	size_t npool;
 	struct event *pool_sweep;

@@ -20,32 +20,6 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	pc_accept(arg, fd, sa);
 }
 
-static void on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct proxy *px = arg;
-	(void)fd;
-	(void)what;
-	if (px->lst)
-		evconnlistener_enable(px->lst);
-}
-
-/* accept() failed (descriptors ran out, most likely): stop accepting for a
- * moment instead of spinning on the ready listener, and say so once per
- * pause, not once per failure. */
-static void on_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct proxy *px = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = {0, 250 * 1000};
-	evconnlistener_disable(l);
-	event_add(px->resume, &tv);
-	px->accept_pauses++;
-	char line[200];
-	int n = snprintf(line, sizeof line, "{\"event\":\"proxy_accept_paused\",\"error\":\"%s\","
-	                 "\"connections\":%zu,\"ms\":250}\n", strerror(err), px->nconns);
-	log_line(px->s, line, (size_t)n);
-}
-
 static int listen_on(struct proxy *px, const char *spec, char *err, size_t errlen)
 {
 	struct srv *s = px->s;
@@ -77,12 +51,17 @@ static int listen_on(struct proxy *px, const char *spec, char *err, size_t errle
 		snprintf(err, errlen, "proxy_listen %.100s: cannot bind: %s", spec, strerror(errno));
 		return -1;
 	}
-	px->resume = evtimer_new(s->base, on_resume, px);
-	if (!px->resume) {
-		snprintf(err, errlen, "proxy_listen: out of memory");
+	/* Every loop's fetches must know this port as ours (self.c); accept()
+	 * pauses with the service's other listeners (conn.c). */
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof me;
+	if (getsockname(evconnlistener_get_fd(px->lst), (struct sockaddr *)&me, &ml) == 0)
+		for (size_t i = 0; i < s->nloops; i++)
+			self_add_listener(i ? s->peers[i - 1] : s, (struct sockaddr *)&me, ml);
+	if (conn_add_listener(s, px->lst) != SG_OK) {
+		snprintf(err, errlen, "proxy_listen: too many listeners");
 		return -1;
 	}
-	evconnlistener_set_error_cb(px->lst, on_accept_error);
 	return 0;
 }
 
@@ -110,6 +89,7 @@ sg_err proxy_init(struct srv *s, char *err, size_t errlen)
 void proxy_stop(struct srv *s)
 {
 	if (s->proxy && s->proxy->lst) {
+		conn_remove_listener(s, s->proxy->lst);
 		evconnlistener_free(s->proxy->lst);
 		s->proxy->lst = NULL;
 	}
@@ -121,8 +101,6 @@ void proxy_free(struct srv *s)
 	if (!px)
 		return;
 	proxy_stop(s);
-	if (px->resume)
-		event_free(px->resume);
 	while (px->conns) {
 		pconn *pc = px->conns;
 		pc->pending = NULL; /* the writer's jobs are freed by incident.c */
@@ -137,7 +115,7 @@ void proxy_free(struct srv *s)
 
 void proxy_metrics(struct srv *s, struct evbuffer *o)
 {
-	struct proxy *px = s->proxy;
+	struct proxy *px = s->primary->proxy; /* any loop's /metrics; counters are atomic */
 	if (!px)
 		return;
 	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_requests_total Proxy requests and tunnels,"
@@ -146,7 +124,7 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 		for (size_t d = 0; d < PX_DEC__N; d++)
 			evbuffer_add_printf(o, "ssrfguard_proxy_requests_total{role=\"%s\",decision=\"%s\"}"
 			                       " %llu\n", px->roles.r[r].name, pc_decision_name((int)d),
-			                    (unsigned long long)px->req[r * PX_DEC__N + d]);
+			                    (unsigned long long)SRV_READ(px->req[r * PX_DEC__N + d]));
 	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_connections Open proxy client connections.\n"
 	                       "# TYPE ssrfguard_proxy_connections gauge\n"
 	                       "ssrfguard_proxy_connections %zu\n"
@@ -161,10 +139,6 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                       " a missing or bad PROXY protocol header.\n"
 	                       "# TYPE ssrfguard_proxy_protocol_errors_total counter\n"
 	                       "ssrfguard_proxy_protocol_errors_total %llu\n"
-	                       "# HELP ssrfguard_proxy_accept_pauses_total Times accepting paused"
-	                       " because accept() failed (descriptors ran out).\n"
-	                       "# TYPE ssrfguard_proxy_accept_pauses_total counter\n"
-	                       "ssrfguard_proxy_accept_pauses_total %llu\n"
 	                       "# HELP ssrfguard_proxy_upstream_idle Idle upstream connections kept"
 	                       " for reuse.\n# TYPE ssrfguard_proxy_upstream_idle gauge\n"
 	                       "ssrfguard_proxy_upstream_idle %zu\n"
@@ -176,9 +150,9 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                       " failed (no, untrusted or revoked certificate, ...).\n"
 	                       "# TYPE ssrfguard_proxy_tls_errors_total counter\n"
 	                       "ssrfguard_proxy_tls_errors_total %llu\n",
-	                    px->nconns, (unsigned long long)px->tunnels,
-	                    (unsigned long long)px->bytes_up, (unsigned long long)px->bytes_down,
-	                    (unsigned long long)px->pp_bad, (unsigned long long)px->accept_pauses,
-	                    px->npool, (unsigned long long)px->pool_hits,
-	                    (unsigned long long)px->tls_errors);
+	                    SRV_READ(px->nconns), (unsigned long long)SRV_READ(px->tunnels),
+	                    (unsigned long long)SRV_READ(px->bytes_up), (unsigned long long)SRV_READ(px->bytes_down),
+	                    (unsigned long long)SRV_READ(px->pp_bad),
+	                    SRV_READ(px->npool), (unsigned long long)SRV_READ(px->pool_hits),
+	                    (unsigned long long)SRV_READ(px->tls_errors));
 }

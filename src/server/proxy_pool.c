@@ -35,7 +35,7 @@ static void unlink_ent(struct pool_ent *e)
 		e->next->prev = e->prev;
 	else
 		px->pool_tail = e->prev;
-	px->npool--;
+	__atomic_fetch_sub(&px->npool, 1, __ATOMIC_RELAXED);
 }
 
 static void drop(struct pool_ent *e)
@@ -82,7 +82,7 @@ void pool_put(pconn *pc)
 	else
 		px->pool_tail = e;
 	px->pool = e;
-	px->npool++;
+	SRV_COUNT(px->npool, 1);
 	pc->up = NULL;
 	pc->up_reusable = 0;
 	bufferevent_setcb(e->bev, on_idle_read, NULL, on_idle_event, e);
@@ -103,7 +103,7 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 		struct bufferevent *bev = e->bev;
 		unlink_ent(e);
 		free(e);
-		px->pool_hits++;
+		SRV_COUNT(px->pool_hits, 1);
 		return bev;
 	}
 	return NULL;

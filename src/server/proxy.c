@@ -672,6 +672,21 @@ static void on_up_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void read_pp(pconn *pc);
+
+/* A connection refused before any request: event, why, and who. */
+static void log_refused(pconn *pc, const char *event, const char *why)
+{
+	char line[400];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_fmt(&b, "{\"event\":\"%s\",\"error\":", event);
+	tb_json(&b, why, strlen(why), 200);
+	tb_str(&b, ",\"client\":");
+	tb_json(&b, pc->client, strlen(pc->client), 64);
+	tb_str(&b, "}\n");
+	log_line(pc->px->s, "warning", b.p, b.len);
+}
+
 static void on_cli_read(struct bufferevent *bev, void *arg);
 static void on_cli_write(struct bufferevent *bev, void *arg);
 static void on_cli_event(struct bufferevent *bev, short what, void *arg);
@@ -745,16 +760,9 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return; /* the TLS handshake is done */
 	if (pc->tls && (what & BEV_EVENT_ERROR) && !pc->head) {
-		char e[200], line[400];
-		tbuf b;
+		char e[200];
 		ptls_error_text(pc, e, sizeof e);
-		tb_init(&b, line, sizeof line);
-		tb_str(&b, "{\"event\":\"proxy_tls\",\"error\":");
-		tb_json(&b, e, strlen(e), 200);
-		tb_str(&b, ",\"client\":");
-		tb_json(&b, pc->client, strlen(pc->client), 64);
-		tb_str(&b, "}\n");
-		log_line(pc->px->s, "warning", b.p, b.len);
+		log_refused(pc, "proxy_tls", e);
 		SRV_COUNT(pc->px->tls_errors, 1);
 	}
 	if (pc->state == PS_TUNNEL && (what & BEV_EVENT_EOF) && pc->up) {
@@ -843,15 +851,7 @@ static void read_pp(pconn *pc)
 	if (rc == PX_MORE)
 		return;
 	if (rc != PX_OK) {
-		char line[256];
-		tbuf b;
-		tb_init(&b, line, sizeof line);
-		tb_str(&b, "{\"event\":\"proxy_protocol\",\"error\":");
-		tb_json(&b, why, strlen(why), 120);
-		tb_str(&b, ",\"peer\":");
-		tb_json(&b, pc->client, strlen(pc->client), 64);
-		tb_str(&b, "}\n");
-		log_line(pc->px->s, "warning", b.p, b.len);
+		log_refused(pc, "proxy_protocol", why);
 		SRV_COUNT(pc->px->pp_bad, 1);
 		pc_free(pc);
 		return;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "resolve/resolve.h"
@@ -45,6 +46,9 @@ static void usage(FILE *to)
 	        "      --deny RULE          add 'deny RULE' (an explicit deny beats any allow)\n"
 	        "      --allow-scheme NAME  allow another URL scheme (http, https by default)\n"
 	        "  -j, --json               one JSON object a line instead of TSV\n"
+	        "      --line-buffered      write each verdict as soon as it is judged (the\n"
+	        "                           default when stdout is a terminal; otherwise\n"
+	        "                           output is block-buffered for batch speed)\n"
 	        "  -h, --help               this text\n"
 	        "\n"
 	        "Input lines longer than %d bytes are reported as errors and skipped.\n"
@@ -52,31 +56,38 @@ static void usage(FILE *to)
 	        LINE_CAP);
 }
 
-/* Write bytes as escaped, valid UTF-8 text. */
+/* Bytes that pass unescaped: printable ASCII but '\\' (and '"' in JSON). */
+static int plain(unsigned char c, int json)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\' && !(json && c == '"');
+}
+
+/*
+ * Write bytes as escaped, valid UTF-8 text.  Runs of plain bytes go out in
+ * one fwrite: a verdict line is a few calls, not one per byte.
+ */
 static void put_escaped(FILE *to, const char *s, size_t len, int json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
+		size_t run = i;
+		while (run < len && plain(p[run], json))
+			run++;
+		if (run > i) {
+			fwrite(p + i, 1, run - i, to);
+			i = run;
+			continue;
+		}
 		unsigned char c = p[i];
-		if (c == '\t' || c == '\n' || c == '\r' || c == '\\' || (json && c == '"')) {
+		if (c == '\t' || c == '\n' || c == '\r' || c == '\\' || c == '"') {
 			fputc('\\', to);
 			fputc(c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : (char)c, to);
 			i++;
 			continue;
 		}
-		if (c < 0x20 || c == 0x7f) {
-			fprintf(to, json ? "\\\\x%02x" : "\\x%02x", c);
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			fputc(c, to);
-			i++;
-			continue;
-		}
 		/* A well-formed UTF-8 sequence passes; anything else is \xNN. */
-		size_t n = sg_utf8_len(p + i, len - i);
+		size_t n = c >= 0x80 ? sg_utf8_len(p + i, len - i) : 0;
 		if (n == 0) {
 			fprintf(to, json ? "\\\\x%02x" : "\\x%02x", c);
 			i++;
@@ -101,17 +112,52 @@ struct ctx {
 	int worst; /* 0, 1 blocked, 2 error */
 };
 
+/* Append src to buf[at] within cap (always NUL-terminated); the new length. */
+static size_t append(char *buf, size_t cap, size_t at, const char *src, size_t n)
+{
+	if (at + 1 >= cap)
+		return at;
+	if (n > cap - 1 - at)
+		n = cap - 1 - at;
+	memcpy(buf + at, src, n);
+	buf[at + n] = '\0';
+	return at + n;
+}
+
+static size_t append_port(char *buf, size_t cap, size_t at, unsigned port)
+{
+	char d[8];
+	size_t n = sizeof d;
+	do {
+		d[--n] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port && n > 1);
+	d[--n] = ':';
+	return append(buf, cap, at, d + n, sizeof d - n);
+}
+
+/* "host:port=addr", "[v6]:port", "addr:port", "host:port" or "-" (no snprintf:
+ * this runs once per verdict). */
 static void destination(const sg_verdict *v, char *buf, size_t cap)
 {
-	int v6 = strchr(v->addr, ':') != NULL;
-	if (v->addr[0] && strcmp(v->addr, v->host) != 0)
-		snprintf(buf, cap, "%s:%u=%s", v->host, v->port, v->addr);
-	else if (v->addr[0])
-		snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", v->addr, v->port);
-	else if (v->host[0])
-		snprintf(buf, cap, "%s:%u", v->host, v->port);
-	else
-		snprintf(buf, cap, "-");
+	size_t hl = strlen(v->host), al = strlen(v->addr), at = 0;
+	buf[0] = '\0';
+	if (al && (al != hl || memcmp(v->addr, v->host, al) != 0)) {
+		at = append(buf, cap, at, v->host, hl);
+		at = append_port(buf, cap, at, v->port);
+		at = append(buf, cap, at, "=", 1);
+		append(buf, cap, at, v->addr, al);
+	} else if (al || hl) {
+		int v6 = al && memchr(v->addr, ':', al) != NULL;
+		if (v6)
+			at = append(buf, cap, at, "[", 1);
+		at = append(buf, cap, at, al ? v->addr : v->host, al ? al : hl);
+		if (v6)
+			at = append(buf, cap, at, "]", 1);
+		append_port(buf, cap, at, v->port);
+	} else {
+		append(buf, cap, at, "-", 1);
+	}
 }
 
 static void emit(struct ctx *c, const char *url, size_t len, const char *verdict,
@@ -137,7 +183,12 @@ static void emit(struct ctx *c, const char *url, size_t len, const char *verdict
 		return;
 	}
 	put_escaped(stdout, url, len, 0);
-	printf("\t%s\t%s\t%s\t%s\n", verdict, category, rule, dest);
+	const char *const fields[] = {verdict, category, rule, dest};
+	for (size_t i = 0; i < 4; i++) {
+		fputc('\t', stdout);
+		fputs(fields[i], stdout);
+	}
+	fputc('\n', stdout);
 }
 
 static void input_error(struct ctx *c, const char *url, size_t len, const char *rule)
@@ -266,7 +317,7 @@ static int add_rule(sg_policy *p, const char *kw, const char *arg)
 	return 0;
 }
 
-enum { OPT_ALLOW = 256, OPT_DENY, OPT_SCHEME };
+enum { OPT_ALLOW = 256, OPT_DENY, OPT_SCHEME, OPT_LINEBUF };
 
 int cmd_check(int argc, char **argv)
 {
@@ -277,11 +328,12 @@ int cmd_check(int argc, char **argv)
 		{"allow", required_argument, NULL, OPT_ALLOW},
 		{"deny", required_argument, NULL, OPT_DENY},
 		{"allow-scheme", required_argument, NULL, OPT_SCHEME},
+		{"line-buffered", no_argument, NULL, OPT_LINEBUF},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
-	int rc = 2, opt;
+	int rc = 2, opt, line_buffered = 0;
 	char err[256];
 
 	if (sg_policy_new(&c.policy) != SG_OK || sg_resolver_new(&c.resolver) != SG_OK) {
@@ -319,6 +371,9 @@ int cmd_check(int argc, char **argv)
 			if (add_rule(c.policy, "scheme", optarg) != 0)
 				goto fail;
 			break;
+		case OPT_LINEBUF:
+			line_buffered = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
@@ -333,11 +388,12 @@ int cmd_check(int argc, char **argv)
 		usage(stderr);
 		goto fail;
 	}
-	/* Reading stdin: one verdict out per line in, as it is judged, so check
-	 * works as a filter or coprocess (set before any output, as C requires). */
-	for (int i = optind; i < argc; i++)
-		if (!strcmp(argv[i], "-"))
-			setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Interactive (a terminal, or asked for): each verdict leaves as it is
+	 * judged, so check works as a filter or coprocess.  Otherwise (a file, a
+	 * pipe in batch) stdio's block buffer: one write per few KiB, not per
+	 * line.  Set before any output, as C requires. */
+	if (line_buffered || isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "-")) {
 			if (check_stdin(&c) != 0)

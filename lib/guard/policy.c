@@ -86,6 +86,31 @@ static int strict_v4(const char *s, size_t len, sg_ip *ip)
 	return dots == 3 && sg_ipv4_parse(s, len, ip->b) == SG_OK ? 0 : -1;
 }
 
+/*
+ * Whether a host name's last label is a number ("1.2.3.4.5", "300.1.1.1",
+ * "10.0.0.256", "example.123", "0x1f"): such a name is an address written
+ * wrong, never a DNS name (no top-level domain is numeric) — the WHATWG URL
+ * standard's "ends in a number" test.
+ */
+static int ends_in_number(const char *s, size_t len)
+{
+	while (len && s[len - 1] == '.')
+		len--;
+	size_t start = len;
+	while (start && s[start - 1] != '.')
+		start--;
+	const char *last = s + start;
+	size_t n = len - start;
+	if (n >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
+		for (size_t i = 2; i < n; i++)
+			if (!((last[i] >= '0' && last[i] <= '9') || (last[i] >= 'a' && last[i] <= 'f') ||
+			      (last[i] >= 'A' && last[i] <= 'F')))
+				return 0;
+		return 1;
+	}
+	return all_digits(last, n);
+}
+
 static int host_bits_zero(const sg_ip *ip, unsigned bits)
 {
 	unsigned max = ip->v6 ? 128 : 32;
@@ -189,6 +214,11 @@ static int parse_target(const char *t, size_t len, sg_rule *r, const char **why)
 			}
 			if (h.is_ip) {
 				*why = "an address must be written as a dotted quad or IPv6 (use CIDR)";
+				return -1;
+			}
+			if (ends_in_number(h.name, h.name_len)) {
+				*why = "neither an IP address (4 parts of 0-255) nor a host name "
+				       "(its last label is a number)";
 				return -1;
 			}
 			for (size_t i = 0; i < h.name_len; i++) {
@@ -323,6 +353,9 @@ sg_err sg_policy_parse(sg_policy *p, const char *text, size_t len, char *err, si
 	if (!p || (!text && len))
 		return SG_ERR_INVAL;
 	size_t line = 0, i = 0;
+	/* A byte-order mark (editors on Windows write one) is not part of a rule. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
 	while (i < len) {
 		line++;
 		size_t start = i;

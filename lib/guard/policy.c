@@ -298,7 +298,8 @@ sg_err sg_policy_add(sg_policy *p, const char *rule, size_t len, char *err, size
 	const char *target = rule + t;
 	size_t tlen = len - t;
 	if (tlen == 0) {
-		errf(err, errlen, "expected 'allow TARGET', 'deny TARGET' or 'scheme NAME'", rule, len);
+		errf(err, errlen, "expected 'allow TARGET', 'deny TARGET', 'scheme NAME' or 'intent block|off'",
+		     rule, len);
 		return SG_ERR_PARSE;
 	}
 	for (size_t i = 0; i < tlen; i++)
@@ -308,13 +309,21 @@ sg_err sg_policy_add(sg_policy *p, const char *rule, size_t len, char *err, size
 		}
 	if (kw == 6 && !memcmp(rule, "scheme", 6))
 		return add_scheme(p, target, tlen, err, errlen);
+	if (kw == 6 && !memcmp(rule, "intent", 6)) {
+		if ((tlen == 5 && !memcmp(target, "block", 5)) || (tlen == 3 && !memcmp(target, "off", 3))) {
+			p->intent_off = tlen == 3;
+			return SG_OK;
+		}
+		errf(err, errlen, "expected 'intent block' or 'intent off'", rule, len);
+		return SG_ERR_PARSE;
+	}
 	int deny;
 	if (kw == 4 && !memcmp(rule, "deny", 4))
 		deny = 1;
 	else if (kw == 5 && !memcmp(rule, "allow", 5))
 		deny = 0;
 	else {
-		errf(err, errlen, "unknown keyword (allow, deny, scheme)", rule, len);
+		errf(err, errlen, "unknown keyword (allow, deny, scheme, intent)", rule, len);
 		return SG_ERR_PARSE;
 	}
 	if (p->nrules >= SG_POLICY_RULES_MAX) {

@@ -44,7 +44,6 @@ static void add_ip(readings *rs, const char *reader, const sg_ip *ip)
 /* The numbers reader and "percent-decoded again" over one reader's host text. */
 static void derived(readings *rs, const char *host, size_t len, const char *reader)
 {
-	const char *again = readers[reader_index(reader)].again;
 	sg_ip ip[2];
 	const char *what[2];
 	size_t n = sg_read_numbers(host, len, ip, what);
@@ -52,6 +51,7 @@ static void derived(readings *rs, const char *host, size_t len, const char *read
 		add_ip(rs, what[k], &ip[k]);
 	if (!memchr(host, '%', len))
 		return;
+	const char *again = readers[reader_index(reader)].again;
 	char a[SG_HOST_MAX], b[SG_HOST_MAX];
 	size_t alen = len < sizeof a ? len : sizeof a - 1;
 	memcpy(a, host, alen);
@@ -80,8 +80,15 @@ static sg_err read_all(const char *url, size_t len, const sg_host *curl, reading
 		return SG_ERR_NOMEM;
 	rs->n += got;
 	size_t parsed = rs->n;
-	for (size_t k = first; k < parsed; k++)
-		derived(rs, rs->r[k].text, rs->r[k].text_len, rs->r[k].reader);
+	for (size_t k = first; k < parsed; k++) {
+		const sg_reading *r = &rs->r[k];
+		int seen = 0; /* the same text as an earlier reader's reads the same */
+		for (size_t j = first; j < k && !seen; j++)
+			seen = rs->r[j].text_len == r->text_len &&
+			       !memcmp(rs->r[j].text, r->text, r->text_len);
+		if (!seen)
+			derived(rs, r->text, r->text_len, r->reader);
+	}
 	if (!curl->is_ip)
 		derived(rs, curl->name, curl->name_len, "libcurl");
 	return SG_OK;
@@ -100,15 +107,16 @@ static int same_as_curl(const sg_reading *r, const sg_host *curl)
 static int judge_reading(const sg_policy *p, const sg_reading *r, uint16_t port, sg_verdict *v)
 {
 	if (r->is_ip) {
-		sg_judge_ip_text(p, &r->ip, r->host, port, NULL, 0, v);
+		sg_judge_ip(p, &r->ip, port, NULL, 0, v);
 		return v->action == SG_BLOCK;
 	}
 	return sg_judge_name(p, r->host, r->host_len, port, v);
 }
 
-static void intent_block(const sg_reading *r, const sg_verdict *seen, const sg_host *curl,
+static void intent_block(sg_reading *r, const sg_verdict *seen, const sg_host *curl,
                          sg_verdict *out)
 {
+	sg_reading_format(r);
 	out->action = SG_BLOCK;
 	out->category = SG_CAT_INTENT;
 	out->needs_resolve = 0;

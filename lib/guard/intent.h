@@ -74,12 +74,14 @@ size_t sg_pct_decode(const char *s, size_t len, char *out);
 
 /*
  * A host name (len bytes, no NUL inside) to lower-case ASCII the way one
- * parser maps it: ASCII is lower-cased; anything else must be well-formed
- * UTF-8 and goes through libidn2 (UTS #46 non-transitional, or transitional
- * for IDNA 2003's mapping).  1 and *out (free with free()) or 0 refused, -1
- * out of memory.
+ * parser maps it: ASCII is lower-cased (into buf when it fits: no
+ * allocation); anything else must be well-formed UTF-8 and goes through
+ * libidn2 (UTS #46 non-transitional, or transitional for IDNA 2003's
+ * mapping).  1 and *out (NUL-terminated; free() it unless it is buf), 0
+ * refused, -1 out of memory.
  */
-int sg_reading_ascii(const char *s, size_t len, int transitional, char **out);
+int sg_reading_ascii(const char *s, size_t len, int transitional, char *buf, size_t cap,
+                     char **out);
 
 /* An ASCII name's "xn--" labels decode (punycode) to a valid IDNA name:
  * 1, 0 not, -1 out of memory. */
@@ -89,9 +91,11 @@ int sg_reading_alabels_ok(const char *ascii);
 int sg_reading_name(sg_reading *out, const char *reader, const char *name, size_t len);
 
 /* Fill out as an address read from text (len bytes, truncated to fit;
- * NULL: the address's own text).  Returns 1. */
+ * NULL: none).  host is left empty until sg_reading_format() (only a
+ * reading that blocks is ever shown).  Returns 1. */
 int sg_reading_ip(sg_reading *out, const char *reader, const sg_ip *ip, const char *text,
                   size_t len);
+void sg_reading_format(sg_reading *r);
 
 /*
  * Given libcurl's allowed verdict *out for url and its host reading h, every

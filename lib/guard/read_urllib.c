@@ -31,8 +31,8 @@ static int scheme_char(char c)
 /* The host text to a reading: Python's socket layer, then getaddrinfo. */
 static int host_reading(const char *host, size_t len, const char *reader, sg_reading *out)
 {
-	char *ascii = NULL;
-	int rc = sg_reading_ascii(host, len, 1, &ascii);
+	char buf[SG_HOST_MAX], *ascii = NULL;
+	int rc = sg_reading_ascii(host, len, 1, buf, sizeof buf, &ascii);
 	if (rc != 1)
 		return rc;
 	size_t alen = strlen(ascii);
@@ -41,7 +41,8 @@ static int host_reading(const char *host, size_t len, const char *reader, sg_rea
 		rc = sg_reading_ip(out, reader, &ip, ascii, alen);
 	else
 		rc = memchr(ascii, '@', alen) ? 0 : sg_reading_name(out, reader, ascii, alen);
-	free(ascii);
+	if (ascii != buf)
+		free(ascii);
 	return rc;
 }
 
@@ -180,7 +181,10 @@ int sg_read_urllib(const char *url, size_t len, sg_reading out[2], size_t *count
 			return -1;
 		*count += (size_t)rc;
 	}
-	if (request_takes(url, len) && request_host(netloc, (size_t)n, dec, &h, &hl)) {
+	/* Without a '%' Request's host is urlsplit's, or holds a '@' and never
+	 * resolves: a second reading only when decoding changes something. */
+	if (memchr(netloc, '%', (size_t)n) && request_takes(url, len) &&
+	    request_host(netloc, (size_t)n, dec, &h, &hl)) {
 		int rc = host_reading(h, hl, "urllib.request", &out[*count]);
 		if (rc < 0)
 			return -1;

@@ -168,14 +168,15 @@ static int parse_host(const char *h, size_t len, sg_reading *out)
 	if (!dec)
 		return -1;
 	size_t dlen = sg_pct_decode(h, len, dec);
-	char *ascii = NULL;
-	int rc = sg_reading_ascii(dec, dlen, 0, &ascii);
+	char abuf[HOST_STACK], *ascii = NULL;
+	int rc = sg_reading_ascii(dec, dlen, 0, abuf, sizeof abuf, &ascii);
 	if (rc == 1 && has_alabel(ascii, strlen(ascii)))
 		rc = sg_reading_alabels_ok(ascii);
 	if (dec != stack)
 		free(dec);
 	if (rc != 1) {
-		free(ascii);
+		if (ascii != abuf)
+			free(ascii);
 		return rc;
 	}
 	size_t alen = strlen(ascii);
@@ -193,7 +194,8 @@ static int parse_host(const char *h, size_t len, sg_reading *out)
 	}
 	result = sg_reading_name(out, "whatwg", ascii, alen);
 done:
-	free(ascii);
+	if (ascii != abuf)
+		free(ascii);
 	return result;
 }
 

@@ -41,13 +41,14 @@ static int utf8_ok(const char *s, size_t len)
 	return 1;
 }
 
-int sg_reading_ascii(const char *s, size_t len, int transitional, char **out)
+int sg_reading_ascii(const char *s, size_t len, int transitional, char *buf, size_t cap,
+                     char **out)
 {
 	*out = NULL;
 	if (memchr(s, 0, len))
 		return 0;
 	if (is_ascii(s, len)) {
-		char *a = malloc(len + 1);
+		char *a = len < cap ? buf : malloc(len + 1);
 		if (!a)
 			return -1;
 		for (size_t i = 0; i < len; i++)
@@ -109,15 +110,21 @@ int sg_reading_ip(sg_reading *out, const char *reader, const sg_ip *ip, const ch
 	out->reader = reader;
 	out->is_ip = 1;
 	out->ip = *ip;
-	out->host_len = sg_ip_format(ip, out->host, sizeof out->host);
-	if (!text) {
-		text = out->host;
-		len = out->host_len;
-	}
+	out->host[0] = '\0';
+	out->host_len = 0;
+	if (!text)
+		len = 0;
 	if (len >= sizeof out->text)
 		len = sizeof out->text - 1;
-	memcpy(out->text, text, len);
+	if (len)
+		memcpy(out->text, text, len);
 	out->text[len] = '\0';
 	out->text_len = len;
 	return 1;
+}
+
+void sg_reading_format(sg_reading *r)
+{
+	if (r->is_ip && !r->host_len)
+		r->host_len = sg_ip_format(&r->ip, r->host, sizeof r->host);
 }

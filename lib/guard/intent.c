@@ -20,7 +20,7 @@ static const struct {
 	const char *id, *again, *what;
 } readers[] = {
 	{"libcurl", "libcurl+pct", "libcurl"},
-	{"whatwg", "whatwg+pct", "the WHATWG URL standard (browsers, Node)"},
+	{"whatwg", NULL, "the WHATWG URL standard (browsers, Node)"}, /* no '%' left */
 	{"urllib.parse", "urllib.parse+pct", "Python's urllib.parse"},
 	{"urllib.request", "urllib.request+pct", "Python's urllib.request"},
 	{"numbers-decimal", NULL, "a lenient parser (decimal parts modulo 256)"},
@@ -49,9 +49,9 @@ static void derived(readings *rs, const char *host, size_t len, const char *read
 	size_t n = sg_read_numbers(host, len, ip, what);
 	for (size_t k = 0; k < n; k++)
 		add_ip(rs, what[k], &ip[k]);
-	if (!memchr(host, '%', len))
-		return;
 	const char *again = readers[reader_index(reader)].again;
+	if (!again || !memchr(host, '%', len))
+		return;
 	char a[SG_HOST_MAX], b[SG_HOST_MAX];
 	size_t alen = len < sizeof a ? len : sizeof a - 1;
 	memcpy(a, host, alen);

@@ -13,6 +13,7 @@
  *                   (userinfo included: "user@host" never resolves), then
  *                   http.client's host:port split.
  */
+#include "common/hex.h"
 #include "guard/intent.h"
 
 #define NETLOC_STACK 512
@@ -82,18 +83,62 @@ static ssize_t netloc_of(const char *url, size_t len, char *buf, size_t cap)
 		if (c == '\t' || c == '\n' || c == '\r')
 			continue;
 		if (n == cap)
-			return -1; /* longer than any host a resolver takes */
+			return -1;
 		buf[n++] = c;
 	}
 	return (ssize_t)n;
 }
 
-/* The hostname property: after the last '@'; brackets or up to ':'. */
-static int hostname_of(const char *netloc, size_t n, const char **h, size_t *hl)
+/* _check_bracketed_host: "v<hex>.<anything>" (IPvFuture) or IPv6. */
+static int bracketed_host_ok(const char *h, size_t n)
+{
+	if (n && h[0] == 'v') {
+		size_t i = 1;
+		while (i < n && sg_hex_value((unsigned char)h[i]) >= 0)
+			i++;
+		return i > 1 && i + 1 < n && h[i] == '.';
+	}
+	uint8_t b[16];
+	size_t zone = 0;
+	return sg_ipv6_parse(h, n, b, &zone) == SG_OK && zone + 1 != n;
+}
+
+/*
+ * urlsplit's netloc checks (CPython 3.11 as Debian ships it): '[' without
+ * ']' or the reverse is an error; with both, the part after the last '@'
+ * must be "[IPv6]" or "[IPv6]:port", or its host (before ':') must itself
+ * pass the bracketed-host check.
+ */
+static int netloc_ok(const char *netloc, size_t n)
 {
 	int open = memchr(netloc, '[', n) != NULL, close = memchr(netloc, ']', n) != NULL;
 	if (open != close)
 		return 0; /* ValueError: Invalid IPv6 URL */
+	if (!open)
+		return 1;
+	size_t s = n;
+	while (s && netloc[s - 1] != '@')
+		s--;
+	const char *hp = netloc + s;
+	size_t hn = n - s;
+	const char *br = memchr(hp, '[', hn);
+	if (br) {
+		if (br != hp)
+			return 0;
+		const char *end = memchr(hp, ']', hn);
+		size_t hl = end ? (size_t)(end - hp - 1) : hn - 1;
+		size_t after = end ? (size_t)(hp + hn - end - 1) : 0;
+		if (after && end[1] != ':')
+			return 0;
+		return bracketed_host_ok(hp + 1, hl);
+	}
+	const char *c = memchr(hp, ':', hn);
+	return bracketed_host_ok(hp, c ? (size_t)(c - hp) : hn);
+}
+
+/* The hostname property: after the last '@'; brackets or up to ':'. */
+static int hostname_of(const char *netloc, size_t n, const char **h, size_t *hl)
+{
 	size_t s = n;
 	while (s && netloc[s - 1] != '@')
 		s--;
@@ -135,7 +180,10 @@ static int request_host(const char *netloc, size_t n, char *dec, const char **h,
 		}
 	size_t end = d;
 	if (colon < d && (bracket == d || colon > bracket)) {
-		for (size_t i = colon + 1; i < d; i++)
+		size_t i = colon + 1;
+		if (i + 1 < d && (dec[i] == '+' || dec[i] == '-'))
+			i++; /* int() takes a sign */
+		for (; i < d; i++)
 			if (dec[i] < '0' || dec[i] > '9')
 				return 0; /* InvalidURL: nonnumeric port */
 		end = colon;
@@ -150,8 +198,9 @@ static int request_host(const char *netloc, size_t n, char *dec, const char **h,
 	return *hl > 0;
 }
 
-/* Request strips whitespace at both ends (str.strip) and http.client then
- * refuses a URL with any control character or space left in it. */
+/* Request strips whitespace at both ends (str.strip) and the fragment;
+ * http.client then refuses a host or path with any control character or
+ * space left in it. */
 static int request_takes(const char *url, size_t len)
 {
 	size_t i = 0;
@@ -160,35 +209,55 @@ static int request_takes(const char *url, size_t len)
 	while (len > i && ((url[len - 1] >= 0x09 && url[len - 1] <= 0x0d) ||
 	                   (url[len - 1] >= 0x1c && url[len - 1] <= 0x20)))
 		len--;
-	for (; i < len; i++)
+	for (; i < len && url[i] != '#'; i++)
 		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
 			return 0;
 	return 1;
 }
 
-int sg_read_urllib(const char *url, size_t len, sg_reading out[2], size_t *count)
+static int read_netloc(const char *url, size_t len, char *netloc, size_t n, char *dec,
+                       sg_reading out[2], size_t *count)
 {
-	char netloc[NETLOC_STACK], dec[NETLOC_STACK];
-	*count = 0;
-	ssize_t n = netloc_of(url, len, netloc, sizeof netloc);
-	if (n < 0)
+	if (!netloc_ok(netloc, n))
 		return 0;
-	const char *h;
-	size_t hl;
-	if (hostname_of(netloc, (size_t)n, &h, &hl)) {
+	const char *h, *ph = NULL;
+	size_t hl, phl = 0;
+	if (hostname_of(netloc, n, &h, &hl)) {
 		int rc = host_reading(h, hl, "urllib.parse", &out[*count]);
 		if (rc < 0)
 			return -1;
 		*count += (size_t)rc;
+		ph = h;
+		phl = hl;
 	}
-	/* Without a '%' Request's host is urlsplit's, or holds a '@' and never
-	 * resolves: a second reading only when decoding changes something. */
-	if (memchr(netloc, '%', (size_t)n) && request_takes(url, len) &&
-	    request_host(netloc, (size_t)n, dec, &h, &hl)) {
-		int rc = host_reading(h, hl, "urllib.request", &out[*count]);
-		if (rc < 0)
-			return -1;
-		*count += (size_t)rc;
+	if (!request_takes(url, len) || !request_host(netloc, n, dec, &h, &hl))
+		return 0;
+	/* The same host text as urlsplit's reads the same: no second parse. */
+	if (*count == 1 && hl == phl && !memcmp(h, ph, hl)) {
+		out[1] = out[0];
+		out[1].reader = "urllib.request";
+		*count = 2;
+		return 0;
 	}
+	int rc = host_reading(h, hl, "urllib.request", &out[*count]);
+	if (rc < 0)
+		return -1;
+	*count += (size_t)rc;
 	return 0;
+}
+
+int sg_read_urllib(const char *url, size_t len, sg_reading out[2], size_t *count)
+{
+	char stack[2 * NETLOC_STACK], *buf = stack;
+	*count = 0;
+	if (len > NETLOC_STACK) {
+		if (len > SIZE_MAX / 2 || !(buf = malloc(2 * len)))
+			return -1;
+	}
+	size_t cap = len > NETLOC_STACK ? len : NETLOC_STACK;
+	ssize_t n = netloc_of(url, len, buf, cap);
+	int rc = n < 0 ? 0 : read_netloc(url, len, buf, (size_t)n, buf + cap, out, count);
+	if (buf != stack)
+		free(buf);
+	return rc;
 }

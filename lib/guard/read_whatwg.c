@@ -82,11 +82,8 @@ static int ipv4_number(const char *s, size_t len, uint64_t *v)
  * parses as an IPv4 number. */
 static int ends_in_number(const char *s, size_t len)
 {
-	if (len && s[len - 1] == '.') {
-		if (!memchr(s, '.', len - 1))
-			return 0;
-		len--;
-	}
+	if (len && s[len - 1] == '.')
+		len--; /* one empty last label is dropped */
 	size_t start = len;
 	while (start && s[start - 1] != '.')
 		start--;

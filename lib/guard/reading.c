@@ -1,5 +1,6 @@
 /* reading.c — what the readers of intent.h share: decoding, IDNA, filling a reading. */
 #include <idn2.h>
+#include <strings.h>
 
 #include "common/hex.h"
 #include "common/utf8.h"
@@ -41,6 +42,23 @@ static int utf8_ok(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * libidn2: non-transitional (unless transitional), then transitional also
+ * when that refuses: libidn2 adds IDNA 2008's code point rules, which
+ * UTS #46 and IDNA 2003 do not have ("☃" is a valid UTS #46 label).
+ */
+static int lookup(const char *utf8z, int transitional, char **out)
+{
+	int rc = IDN2_DISALLOWED;
+	*out = NULL;
+	if (!transitional)
+		rc = idn2_lookup_u8((const uint8_t *)utf8z, (uint8_t **)out,
+		                    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK && rc != IDN2_MALLOC)
+		rc = idn2_lookup_u8((const uint8_t *)utf8z, (uint8_t **)out, IDN2_TRANSITIONAL);
+	return rc;
+}
+
 int sg_reading_ascii(const char *s, size_t len, int transitional, char *buf, size_t cap,
                      char **out)
 {
@@ -64,9 +82,8 @@ int sg_reading_ascii(const char *s, size_t len, int transitional, char *buf, siz
 		return -1;
 	memcpy(z, s, len);
 	z[len] = '\0';
-	int flags = transitional ? IDN2_TRANSITIONAL : (IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 	char *a = NULL;
-	int rc = idn2_lookup_u8((const uint8_t *)z, (uint8_t **)&a, flags);
+	int rc = lookup(z, transitional, &a);
 	free(z);
 	if (rc == IDN2_MALLOC)
 		return -1;
@@ -81,11 +98,13 @@ int sg_reading_alabels_ok(const char *ascii)
 	char *u = NULL, *a = NULL;
 	int rc = idn2_to_unicode_8z8z(ascii, &u, 0);
 	if (rc == IDN2_OK)
-		rc = idn2_lookup_u8((const uint8_t *)u, (uint8_t **)&a,
-		                    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		rc = lookup(u, 0, &a);
+	/* Valid only if the decoded labels map back to themselves (a label of
+	 * characters UTS #46 would map, like "xn--pokxncvks", is not). */
+	int ok = rc == IDN2_OK && strcasecmp(a, ascii) == 0;
 	free(u);
 	free(a);
-	return rc == IDN2_MALLOC ? -1 : rc == IDN2_OK;
+	return rc == IDN2_MALLOC ? -1 : ok;
 }
 
 int sg_reading_name(sg_reading *out, const char *reader, const char *name, size_t len)

@@ -137,12 +137,80 @@ static void intent_block(sg_reading *r, const sg_verdict *seen, const sg_host *c
 		sg_put(out->addr, sizeof out->addr, 0, r->host);
 }
 
+/*
+ * The fast path: a URL "scheme://HOST[:digits]" followed by nothing, '/',
+ * '?' or '#', where HOST is exactly libcurl's host text — the canonical
+ * dotted quad, "[canonical IPv6]", or a plain name.  Every reader then
+ * reads libcurl's host: no userinfo, '\', '%', tab, non-ASCII or upper
+ * case to read differently; a canonical quad has no leading zeros and no
+ * part above 255 for the numbers reader; a plain name's last label is no
+ * number for the WHATWG IPv4 parser.  (fuzz_url.c checks this claim.)
+ */
+static int lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* A name every reader reads as it is: lower-case letters, digits, '-' and
+ * single dots, its last label neither all digits nor "0x..." (no reader
+ * takes it for a number). */
+static int plain_name(const char *s, size_t len)
+{
+	size_t last = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (i == last || i + 1 == len)
+				return 0;
+			last = i + 1;
+		} else if (!lower_alnum(s[i]) && s[i] != '-') {
+			return 0;
+		}
+	}
+	if (len == 0 || (len - last >= 2 && s[last] == '0' && s[last + 1] == 'x'))
+		return 0;
+	for (size_t i = last; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 1;
+	return 0;
+}
+
+int sg_intent_plain(const char *url, size_t len, const sg_host *h)
+{
+	size_t i = 0;
+	while (i < len && url[i] >= 'a' && url[i] <= 'z')
+		i++;
+	if (i == 0 || len - i < 3 || memcmp(url + i, "://", 3) != 0)
+		return 0;
+	i += 3;
+	/* The authority is exactly libcurl's host text (its canonical address
+	 * text, or a plain name)... */
+	int v6 = h->is_ip && h->ip.v6;
+	if (!h->is_ip && !plain_name(h->name, h->name_len))
+		return 0;
+	if (v6 && (i == len || url[i++] != '['))
+		return 0;
+	if (len - i < h->name_len || memcmp(url + i, h->name, h->name_len) != 0)
+		return 0;
+	i += h->name_len;
+	if (v6 && (i == len || url[i++] != ']'))
+		return 0;
+	/* ...then an optional ":digits", then the end, '/', '?' or '#'. */
+	if (i < len && url[i] == ':') {
+		size_t d = ++i;
+		while (i < len && url[i] >= '0' && url[i] <= '9')
+			i++;
+		if (i == d)
+			return 0;
+	}
+	return i == len || url[i] == '/' || url[i] == '?' || url[i] == '#';
+}
+
 sg_err sg_intent_judge(const sg_policy *p, const char *url, size_t len, const sg_host *h,
                        sg_verdict *out)
 {
 	readings rs;
 	rs.n = 0;
-	if (out->action != SG_ALLOW || p->intent_off)
+	if (out->action != SG_ALLOW || p->intent_off || sg_intent_plain(url, len, h))
 		return SG_OK;
 	if (read_all(url, len, h, &rs) != SG_OK) {
 		sg_verdict_block(out, SG_CAT_MALFORMED, "guard:nomem", "out of memory");

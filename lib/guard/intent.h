@@ -66,6 +66,14 @@ int sg_read_urllib(const char *url, size_t len, sg_reading out[2], size_t *n);
  * "numbers-octal" when it differs; else 0. */
 size_t sg_read_numbers(const char *host, size_t len, sg_ip out[2], const char *what[2]);
 
+/*
+ * 1 when every reader is sure to read url's host as libcurl did (h): the
+ * URL is "scheme://" and exactly libcurl's canonical host text, optionally
+ * ":digits", then the end, '/', '?' or '#'.  sg_intent_judge() skips the
+ * readers then.
+ */
+int sg_intent_plain(const char *url, size_t len, const sg_host *h);
+
 /* ---- shared by the readers (reading.c) ---- */
 
 /* Percent-decode len bytes into out (room for len); a '%' not followed by

@@ -220,49 +220,70 @@ static void check_one(struct ctx *c, const char *url, size_t len)
 		c->worst = 1;
 }
 
-/* stdin, one URL a line; a line over LINE_CAP is skipped, never buffered whole. */
+/* One stdin line: total bytes long, the first n of them in line. */
+static void check_line(struct ctx *c, char *line, size_t n, size_t total, size_t lineno)
+{
+	if (n && line[n - 1] == '\r' && total == n)
+		n--; /* CRLF input */
+	if (total > LINE_CAP) {
+		char rule[96];
+		snprintf(rule, sizeof rule, "input:line-too-long(line %zu, %zu bytes > %d)", lineno,
+		         total, LINE_CAP);
+		input_error(c, line, n < 64 ? n : 64, rule);
+	} else {
+		check_one(c, line, n);
+	}
+}
+
+/*
+ * stdin, one URL a line, read(2) in blocks of what is there (a coprocess's
+ * line is judged as soon as it arrives) and split with memchr; a line over
+ * LINE_CAP is skipped, never buffered whole.
+ */
 static int check_stdin(struct ctx *c)
 {
-	char *line = malloc(LINE_CAP + 1);
-	if (!line) {
+	enum { BLOCK = 1 << 16 };
+	char *line = malloc(LINE_CAP + 1), *block = malloc(BLOCK);
+	int rc = 0;
+	if (!line || !block) {
 		fprintf(stderr, "ssrfguard check: out of memory\n");
-		return -1;
+		rc = -1;
+		goto done;
 	}
-	size_t n = 0, lineno = 0, total = 0;
-	int ch, eof = 0;
-
-	while (!eof) {
-		ch = getchar_unlocked();
-		if (ch == EOF) {
-			eof = 1;
-			if (n == 0 && total == 0)
-				break;
-		} else if (ch != '\n') {
-			if (n < LINE_CAP)
-				line[n++] = (char)ch;
-			total++;
+	size_t n = 0, total = 0, lineno = 0;
+	for (;;) {
+		ssize_t r = read(STDIN_FILENO, block, BLOCK);
+		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0) {
+			fprintf(stderr, "ssrfguard check: reading stdin: %s\n", strerror(errno));
+			rc = -1;
+			break;
 		}
-		lineno++;
-		if (n && line[n - 1] == '\r' && total == n)
-			n--; /* CRLF input */
-		if (total > LINE_CAP) {
-			char rule[96];
-			snprintf(rule, sizeof rule, "input:line-too-long(line %zu, %zu bytes > %d)",
-			         lineno, total, LINE_CAP);
-			input_error(c, line, n < 64 ? n : 64, rule);
-		} else {
-			check_one(c, line, n);
+		if (r == 0)
+			break;
+		size_t got = (size_t)r;
+		for (size_t i = 0; i < got;) {
+			const char *nl = memchr(block + i, '\n', got - i);
+			size_t seg = (nl ? (size_t)(nl - block) : got) - i;
+			size_t take = seg < LINE_CAP - n ? seg : LINE_CAP - n;
+			memcpy(line + n, block + i, take);
+			n += take;
+			total += seg;
+			i += seg;
+			if (!nl)
+				break;
+			i++;
+			check_line(c, line, n, total, ++lineno);
+			n = total = 0;
 		}
-		n = total = 0;
 	}
-	int bad = ferror(stdin);
+	if (total)
+		check_line(c, line, n, total, ++lineno); /* no final newline */
+done:
 	free(line);
-	if (bad) {
-		fprintf(stderr, "ssrfguard check: reading stdin: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
+	free(block);
+	return rc;
 }
 
 static int load_policy(sg_policy *p, const char *path)

@@ -113,10 +113,9 @@ static int judge_reading(const sg_policy *p, const sg_reading *r, uint16_t port,
 	return sg_judge_name(p, r->host, r->host_len, port, v);
 }
 
-static void intent_block(sg_reading *r, const sg_verdict *seen, const sg_host *curl,
+static void intent_block(const sg_reading *r, const sg_verdict *seen, const sg_host *curl,
                          sg_verdict *out)
 {
-	sg_reading_format(r);
 	out->action = SG_BLOCK;
 	out->category = SG_CAT_INTENT;
 	out->needs_resolve = 0;
@@ -133,8 +132,7 @@ static void intent_block(sg_reading *r, const sg_verdict *seen, const sg_host *c
 	at = sg_put(out->reason, sizeof out->reason, at, "; libcurl reads ");
 	sg_put_n(out->reason, sizeof out->reason, at, curl->name,
 	         curl->name_len < 64 ? curl->name_len : 64);
-	if (r->is_ip)
-		sg_put(out->addr, sizeof out->addr, 0, r->host);
+	/* addr stays libcurl's: the destination is what would be connected to. */
 }
 
 /*

@@ -99,8 +99,8 @@ int sg_reading_alabels_ok(const char *ascii);
 int sg_reading_name(sg_reading *out, const char *reader, const char *name, size_t len);
 
 /* Fill out as an address read from text (len bytes, truncated to fit;
- * NULL: none).  host is left empty until sg_reading_format() (only a
- * reading that blocks is ever shown).  Returns 1. */
+ * NULL: none).  host is left empty until sg_reading_format(): a verdict
+ * formats the address itself, so the hot path never does.  Returns 1. */
 int sg_reading_ip(sg_reading *out, const char *reader, const sg_ip *ip, const char *text,
                   size_t len);
 void sg_reading_format(sg_reading *r);

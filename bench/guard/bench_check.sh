@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/guard/bench_check.sh [LINES] [ROUNDS] — `ssrfguard check -` over a file
+# bench/guard/bench_check.sh [LINES] [ROUNDS] [userinfo] — `ssrfguard check -` over a file
 # of LINES URLs (default 200000), whole process, default flags, output to a
 # file, side by side in one run with libcurl's URL parser alone on the same
 # file (build/bench/guard/curl_parse) and with check whose policy says
@@ -7,7 +7,8 @@
 # alternating rounds, best of each, and the ratios.  Targets: check at least
 # half as fast as the parse alone (check/parse time <= 2.00), and the intent
 # readings (check minus check without them) at most a quarter of that budget
-# (<= 0.50 parse times).  Needs build/.
+# (<= 0.50 parse times).  "userinfo" puts user:pw@ in every URL: none takes
+# the readers' fast path (their worst case).  Needs build/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 lines=${1:-200000}
@@ -15,7 +16,7 @@ rounds=${2:-5}
 B=build
 tmp=$(mktemp -d /tmp/sg-bench-check-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-python3 bench/guard/make_urls.py "$lines" >"$tmp/urls.txt"
+python3 bench/guard/make_urls.py "$lines" "${3:-}" >"$tmp/urls.txt"
 echo "intent off" >"$tmp/intent-off.policy"
 
 # Seconds (wall clock) of one run of "$@" < urls > out.
@@ -37,11 +38,11 @@ for ((r = 0; r < rounds; r++)); do
 done
 out_lines=$(wc -l <"$tmp/out")
 [ "$out_lines" -eq "$lines" ] || { echo "bench_check: check wrote $out_lines lines for $lines URLs" >&2; exit 2; }
-python3 - "$lines" "$rounds" "$best_parse" "$best_check" "$best_off" <<'PY'
+python3 - "$lines" "$rounds" "$best_parse" "$best_check" "$best_off" "${3:-}" <<'PY'
 import sys
 n, rounds = int(sys.argv[1]), int(sys.argv[2])
 p, c, o = (float(x) for x in sys.argv[3:6])
-print(f"bench_check: {n} literal-address URLs, whole process, best of {rounds} rounds")
+print(f"bench_check: {n} literal-address URLs{' with userinfo' if sys.argv[6] else ''}, whole process, best of {rounds} rounds")
 print(f"  curl_url parse alone (curl_parse)  {p:8.3f} s  {n / p:10.0f} URLs/s  {p / n * 1e9:6.0f} ns each")
 print(f"  ssrfguard check - (default flags)  {c:8.3f} s  {n / c:10.0f} URLs/s  {c / n * 1e9:6.0f} ns each")
 print(f"  ssrfguard check, intent off         {o:8.3f} s  {n / o:10.0f} URLs/s  {o / n * 1e9:6.0f} ns each")

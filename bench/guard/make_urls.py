@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""make_urls.py N — N literal-address URLs a line (deterministic), the input
-of bench/guard/bench_check.sh: public, private, loopback and metadata
-addresses in several spellings, IPv6, ports, paths and queries; no names (a
-name would time the resolver, not the parser)."""
+"""make_urls.py N [userinfo] — N literal-address URLs a line (deterministic),
+the input of bench/guard/bench_check.sh: public, private, loopback and
+metadata addresses in several spellings, IPv6, ports, paths and queries; no
+names (a name would time the resolver, not the parser).  With "userinfo"
+every URL carries "user:pw@", so no URL takes the intent readers' fast path
+(their worst case)."""
 import random
 import sys
 
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 200000
+userinfo = "user:pw@" if len(sys.argv) > 2 and sys.argv[2] == "userinfo" else ""
 rnd = random.Random(17)
 paths = ["/", "/index.html", "/latest/meta-data/", "/api/v1/items?id=42&sort=asc",
          "/webhook?token=abc123", "/img/logo.png", "/a/b/c/d?x=%20y#frag"]
@@ -30,4 +33,4 @@ for i in range(n):
     else:
         host = "127.0.0.1:8080"
     scheme = "https" if rnd.random() < 0.5 else "http"
-    out.write(f"{scheme}://{host}{p}\n")
+    out.write(f"{scheme}://{userinfo}{host}{p}\n")

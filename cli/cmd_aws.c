@@ -73,68 +73,29 @@ static void warn(const char *what, sg_err rc, const struct aws_error *e)
 	        e->code[0] ? " " : "", e->code);
 }
 
-/* Is the instance (or one of its private IPs) a target of this group? */
+static bool is_ours(void *ctx, const char *target_id)
+{
+	const struct aws_instance_view *v = ctx;
+	return !strcmp(target_id, v->instance_id) || aws_instance_view_has_address(v, target_id);
+}
+
+static sg_err registration(void *ctx, const struct aws_lb_registration *reg)
+{
+	return aws_instance_view_add_target(ctx, reg->kind, reg->lb, reg->target_id, reg->state,
+	                                    reg->port);
+}
+
+/* Every target group and classic load balancer holding the instance (the
+ * scan the responder's record step makes too).  A refused scan is a
+ * warning: the rest of the view still stands. */
 static sg_err add_target_groups(struct aws_client *c, struct aws_instance_view *v)
 {
-	struct aws_xml *tgs = NULL;
 	struct aws_error e;
-	sg_err rc = aws_elbv2_describe_target_groups(c, NULL, 0, NULL, &tgs, &e);
-	if (rc) {
-		warn("DescribeTargetGroups", rc, &e);
-		return SG_OK;
-	}
-	for (AWS_XML_EACH(tg, aws_xml_get(tgs, "DescribeTargetGroupsResult/TargetGroups"))) {
-		const char *arn = aws_xml_str(tg, "TargetGroupArn");
-		const char *vpc = aws_xml_str(tg, "VpcId");
-		if (!arn || (vpc && v->vpc_id[0] && strcmp(vpc, v->vpc_id)))
-			continue;
-		struct aws_xml *h = NULL;
-		rc = aws_elbv2_describe_target_health(c, arn, NULL, 0, &h, &e);
-		if (rc) {
-			warn("DescribeTargetHealth", rc, &e);
-			continue;
-		}
-		for (AWS_XML_EACH(d, aws_xml_get(h, "DescribeTargetHealthResult/"
-		                                    "TargetHealthDescriptions"))) {
-			const char *id = aws_xml_str_or(d, "Target/Id", "");
-			int match = !strcmp(id, v->instance_id) || aws_instance_view_has_address(v, id);
-			if (!match)
-				continue;
-			const char *port = aws_xml_str(d, "Target/Port");
-			char *end = NULL;
-			long pn = port ? strtol(port, &end, 10) : 0;
-			rc = aws_instance_view_add_target(v, "target-group", arn, id,
-			                                  aws_xml_str(d, "TargetHealth/State"),
-			                                  end && !*end ? (int)pn : 0);
-			if (rc) {
-				aws_xml_free(h);
-				aws_xml_free(tgs);
-				return rc;
-			}
-		}
-		aws_xml_free(h);
-	}
-	aws_xml_free(tgs);
-
-	struct aws_xml *lbs = NULL;
-	rc = aws_elb_describe_load_balancers(c, NULL, 0, &lbs, &e);
-	if (rc) {
-		warn("DescribeLoadBalancers", rc, &e);
-		return SG_OK;
-	}
-	for (AWS_XML_EACH(lb, aws_xml_get(lbs, "DescribeLoadBalancersResult/"
-	                                       "LoadBalancerDescriptions")))
-		for (AWS_XML_EACH(in, aws_xml_child(lb, "Instances")))
-			if (!strcmp(aws_xml_str_or(in, "InstanceId", ""), v->instance_id)) {
-				rc = aws_instance_view_add_target(
-					v, "classic-elb", aws_xml_str_or(lb, "LoadBalancerName", ""), v->instance_id,
-					"", 0);
-				if (rc) {
-					aws_xml_free(lbs);
-					return rc;
-				}
-			}
-	aws_xml_free(lbs);
+	sg_err rc = aws_elb_find_registrations(c, v->instance_id, is_ours, registration, v, &e);
+	if (rc == SG_ERR_NOMEM || rc == SG_ERR_RANGE)
+		return rc;
+	if (rc)
+		warn("load balancer scan", rc, &e);
 	return SG_OK;
 }
 

@@ -9,7 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen);
+#include "respond/engine.h"
+#include "respond/journal.h"
 
 void respond_config_default(respond_config *cfg)
 {
@@ -127,8 +128,10 @@ sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);
 		store_close(x->st);
 		x->st = NULL;
+		return err;
 	}
-	return err;
+	rsp_journal_attach(x);
+	return SG_OK;
 }
 
 static void worker_reset(rsp_run *x)
@@ -241,7 +244,8 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 		return err;
 	}
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
-	err = store_claim_id(x.st, id, r->owner, lease);
+	int64_t claimed = 0;
+	err = store_claim(x.st, id, r->owner, lease, &claimed);
 	if (err == SG_ERR_STATE) {
 		/* joined an incident that is already over: say what it is */
 		store_incident inc = {0};
@@ -304,7 +308,7 @@ static void *worker_main(void *arg)
 	unsigned idle = r->cfg.poll_ms ? r->cfg.poll_ms : 1000;
 	while (!*c->stop) {
 		int64_t id = 0;
-		sg_err err = store_claim(x.st, owner, lease, &id);
+		sg_err err = store_claim(x.st, 0, owner, lease, &id);
 		if (err == SG_ERR_NOTFOUND) {
 			if (c->once)
 				break;

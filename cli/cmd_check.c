@@ -22,6 +22,7 @@
 #include "resolve/resolve.h"
 #include "ssrfguard/guard.h"
 #include "common/utf8.h"
+#include "guard/text.h"
 
 #define LINE_CAP SG_URL_MAX        /* longer stdin lines are reported and skipped */
 #define SG_STR_(x) #x
@@ -85,18 +86,6 @@ struct ctx {
 	int worst; /* 0, 1 blocked, 2 error */
 };
 
-/* Append src to buf[at] within cap (always NUL-terminated); the new length. */
-static size_t append(char *buf, size_t cap, size_t at, const char *src, size_t n)
-{
-	if (at + 1 >= cap)
-		return at;
-	if (n > cap - 1 - at)
-		n = cap - 1 - at;
-	memcpy(buf + at, src, n);
-	buf[at + n] = '\0';
-	return at + n;
-}
-
 static size_t append_port(char *buf, size_t cap, size_t at, unsigned port)
 {
 	char d[8];
@@ -106,7 +95,7 @@ static size_t append_port(char *buf, size_t cap, size_t at, unsigned port)
 		port /= 10;
 	} while (port && n > 1);
 	d[--n] = ':';
-	return append(buf, cap, at, d + n, sizeof d - n);
+	return sg_put_n(buf, cap, at, d + n, sizeof d - n);
 }
 
 /* "host:port=addr", "[v6]:port", "addr:port", "host:port" or "-" (no snprintf:
@@ -116,20 +105,20 @@ static void destination(const sg_verdict *v, char *buf, size_t cap)
 	size_t hl = strlen(v->host), al = strlen(v->addr), at = 0;
 	buf[0] = '\0';
 	if (al && (al != hl || memcmp(v->addr, v->host, al) != 0)) {
-		at = append(buf, cap, at, v->host, hl);
+		at = sg_put_n(buf, cap, at, v->host, hl);
 		at = append_port(buf, cap, at, v->port);
-		at = append(buf, cap, at, "=", 1);
-		append(buf, cap, at, v->addr, al);
+		at = sg_put_n(buf, cap, at, "=", 1);
+		sg_put_n(buf, cap, at, v->addr, al);
 	} else if (al || hl) {
 		int v6 = al && memchr(v->addr, ':', al) != NULL;
 		if (v6)
-			at = append(buf, cap, at, "[", 1);
-		at = append(buf, cap, at, al ? v->addr : v->host, al ? al : hl);
+			at = sg_put_n(buf, cap, at, "[", 1);
+		at = sg_put_n(buf, cap, at, al ? v->addr : v->host, al ? al : hl);
 		if (v6)
-			at = append(buf, cap, at, "]", 1);
+			at = sg_put_n(buf, cap, at, "]", 1);
 		append_port(buf, cap, at, v->port);
 	} else {
-		append(buf, cap, at, "-", 1);
+		sg_put_n(buf, cap, at, "-", 1);
 	}
 }
 

@@ -103,6 +103,16 @@ static int bracketed_host_ok(const char *h, size_t n)
 	return sg_ipv6_parse(h, n, b, &zone) == SG_OK && zone + 1 != n;
 }
 
+/* _hostinfo: the part of the netloc after its last '@'. */
+static void hostinfo(const char *netloc, size_t n, const char **hp, size_t *hn)
+{
+	size_t s = n;
+	while (s && netloc[s - 1] != '@')
+		s--;
+	*hp = netloc + s;
+	*hn = n - s;
+}
+
 /*
  * urlsplit's netloc checks (CPython 3.11 as Debian ships it): '[' without
  * ']' or the reverse is an error; with both, the part after the last '@'
@@ -116,34 +126,26 @@ static int netloc_ok(const char *netloc, size_t n)
 		return 0; /* ValueError: Invalid IPv6 URL */
 	if (!open)
 		return 1;
-	size_t s = n;
-	while (s && netloc[s - 1] != '@')
-		s--;
-	const char *hp = netloc + s;
-	size_t hn = n - s;
-	const char *br = memchr(hp, '[', hn);
-	if (br) {
-		if (br != hp)
-			return 0;
-		const char *end = memchr(hp, ']', hn);
-		size_t hl = end ? (size_t)(end - hp - 1) : hn - 1;
-		size_t after = end ? (size_t)(hp + hn - end - 1) : 0;
-		if (after && end[1] != ':')
-			return 0;
-		return bracketed_host_ok(hp + 1, hl);
-	}
+	const char *hp;
+	size_t hn;
+	hostinfo(netloc, n, &hp, &hn);
 	const char *c = memchr(hp, ':', hn);
-	return bracketed_host_ok(hp, c ? (size_t)(c - hp) : hn);
+	if (hn == 0 || hp[0] != '[')
+		return !memchr(hp, '[', hn) && bracketed_host_ok(hp, c ? (size_t)(c - hp) : hn);
+	const char *end = memchr(hp, ']', hn);
+	if (!end)
+		return bracketed_host_ok(hp + 1, hn - 1);
+	if (end + 1 < hp + hn && end[1] != ':')
+		return 0; /* data after ']' but before the port */
+	return bracketed_host_ok(hp + 1, (size_t)(end - hp - 1));
 }
 
-/* The hostname property: after the last '@'; brackets or up to ':'. */
+/* The hostname property: brackets, or up to ':', of the hostinfo. */
 static int hostname_of(const char *netloc, size_t n, const char **h, size_t *hl)
 {
-	size_t s = n;
-	while (s && netloc[s - 1] != '@')
-		s--;
-	const char *hi = netloc + s;
-	size_t hn = n - s;
+	const char *hi;
+	size_t hn;
+	hostinfo(netloc, n, &hi, &hn);
 	const char *br = memchr(hi, '[', hn);
 	if (br) {
 		const char *end = memchr(br, ']', (size_t)(hi + hn - br));

@@ -138,9 +138,12 @@ static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t
 	if (b->gid != c->gid)
 		note(buf, cap, "gid %" PRIu32 " -> %" PRIu32, b->gid, c->gid);
 	if (b->type != FX_T_DIR && !fx_time_equal(&b->mtime, &c->mtime) && b->mtime.set &&
-	    c->mtime.set)
-		note(buf, cap, "mtime %" PRId64 ".%09" PRIu32 " -> %" PRId64 ".%09" PRIu32,
-		     b->mtime.sec, b->mtime.nsec, c->mtime.sec, c->mtime.nsec);
+	    c->mtime.set) {
+		char bt[FX_TIME_TEXT], ct[FX_TIME_TEXT];
+		fx_time_format(&b->mtime, bt, sizeof bt);
+		fx_time_format(&c->mtime, ct, sizeof ct);
+		note(buf, cap, "mtime %s -> %s", bt, ct);
+	}
 }
 
 static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int content_only)

@@ -38,7 +38,15 @@ void fx_time_format(const fx_time *t, char *buf, size_t len)
 		buf[0] = 0;
 		return;
 	}
-	snprintf(buf, len, "%" PRId64 ".%09" PRIu32, t->sec, t->nsec);
+	/* sec + nsec/1e9 (nsec >= 0, as in a timespec) written as a decimal:
+	   {-1, 999999999} is "-0.000000001", not "-1.999999999" */
+	if (t->sec < 0 && t->nsec) {
+		uint64_t whole = (uint64_t)(-(t->sec + 1));
+		snprintf(buf, len, "-%" PRIu64 ".%09" PRIu32, whole, 1000000000u - t->nsec);
+		return;
+	}
+	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu32, t->sec < 0 ? "-" : "",
+	         t->sec < 0 ? (uint64_t)0 - (uint64_t)t->sec : (uint64_t)t->sec, t->nsec);
 }
 
 sg_err fx_time_parse(const char *s, size_t len, fx_time *out)
@@ -71,6 +79,10 @@ sg_err fx_time_parse(const char *s, size_t len, fx_time *out)
 		}
 	}
 	t.sec = neg ? -(int64_t)sec : (int64_t)sec;
+	if (neg && t.nsec) { /* "-0.000000001" is {-1, 999999999} */
+		t.sec -= 1;
+		t.nsec = 1000000000u - t.nsec;
+	}
 	*out = t;
 	return SG_OK;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const class_names[FX_C__COUNT] = {
-	"type_changed", "timestomped", "modified", "added",
+	"type_changed", "timestomped", "modified", "unverified", "added",
 	"removed", "moved", "metadata", "deleted_in_image",
 };
 
@@ -146,6 +146,16 @@ static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t
 	}
 }
 
+/* A file the baseline hashed whose copy in the image could not be hashed:
+ * the examiner cannot say it is unchanged. */
+static sg_err unverified(fx_diff *d, const fx_entry *b, const fx_entry *c)
+{
+	if (!b->has_hash || c->has_hash || c->type != FX_T_FILE)
+		return SG_OK;
+	return add(d, FX_C_UNVERIFIED, b, c, "content not verified: %s (size %" PRIu64 " -> %" PRIu64
+	           ")", c->note ? c->note : "not hashed", b->size, c->size);
+}
+
 static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int content_only)
 {
 	char meta[FX_DETAIL_MAX];
@@ -155,7 +165,7 @@ static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int cont
 		if (b->has_hash && c->has_hash && memcmp(b->sha256, c->sha256, FX_SHA256_LEN))
 			return add(d, FX_C_MODIFIED, b, c, "content changed (size %" PRIu64
 			           " -> %" PRIu64 ")", b->size, c->size);
-		return SG_OK;
+		return unverified(d, b, c);
 	}
 	if (b->type != c->type)
 		return add(d, FX_C_TYPE_CHANGED, b, c, "%s -> %s", fx_type_name(b->type),
@@ -169,6 +179,8 @@ static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int cont
 		           c->size, same_mtime ? ", mtime unchanged" : "", meta[0] ? "; " : "",
 		           meta);
 	}
+	if (b->type == FX_T_FILE && b->has_hash && !c->has_hash)
+		return unverified(d, b, c);
 	if (b->type == FX_T_LINK && b->target && c->target &&
 	    (b->target_len != c->target_len || memcmp(b->target, c->target, b->target_len)))
 		return add(d, FX_C_MODIFIED, b, c, "symlink retargeted%s%s", meta[0] ? "; " : "",

@@ -6,6 +6,8 @@
  *
  *   modified      content changed and mtime changed, or a symlink retargeted
  *   timestomped   content changed, mtime identical to the baseline's
+ *   unverified    the baseline has the file's hash, the image's copy could
+ *                 not be hashed (its note says why): its content is unknown
  *   added         path absent from the baseline (hashdeep: regular files)
  *   removed       baseline path absent from the image
  *   moved         a removed path's content (same inode preferred) under a new path
@@ -34,6 +36,7 @@ typedef enum fx_class {
 	FX_C_TYPE_CHANGED = 0,
 	FX_C_TIMESTOMPED,
 	FX_C_MODIFIED,
+	FX_C_UNVERIFIED,
 	FX_C_ADDED,
 	FX_C_REMOVED,
 	FX_C_MOVED,

@@ -713,7 +713,8 @@ static sg_err walk_dir(walker *w, dir_item *d)
 	TSK_FS_DIR *dir = tsk_fs_dir_open_meta(w->fs, d->inum);
 	if (!dir && !live) {
 		walk_warn(w->st, "cannot read directory inode %" PRIuINUM " (%.*s): %s", d->inum,
-		          (int)(d->len < 200 ? d->len : 200), d->path, tsk_error_get());
+		          (int)(d->len < 200 ? d->len : 200), d->path,
+		          tsk_error_get() ? tsk_error_get() : "libtsk gave no reason");
 		tsk_error_reset();
 		return SG_OK;
 	}

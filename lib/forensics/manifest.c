@@ -83,7 +83,9 @@ static sg_err time_field(fx_buf *out, const char *key, const fx_time *t)
 {
 	if (!t->set)
 		return SG_OK;
-	return fx_buf_printf(out, ",\"%s\":\"%" PRId64 ".%09" PRIu32 "\"", key, t->sec, t->nsec);
+	char text[FX_TIME_TEXT];
+	fx_time_format(t, text, sizeof text);
+	return fx_buf_printf(out, ",\"%s\":\"%s\"", key, text);
 }
 
 /* Written by hand (not through jansson): this runs once per file and the

@@ -77,8 +77,25 @@ TEST(times)
 	CHECK_INT(t.nsec, 123456789);
 	fx_time_format(&t, buf, sizeof buf);
 	CHECK_STR(buf, "1700000000.123456789");
+	/* -5.000000001 is 6 seconds before the epoch plus 999999999 ns, as
+	   in a timespec; it prints back the same */
 	CHECK_INT(fx_time_parse("-5.000000001", 12, &t), SG_OK);
-	CHECK_INT(t.sec, -5);
+	CHECK_INT(t.sec, -6);
+	CHECK_INT(t.nsec, 999999999);
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "-5.000000001");
+	t = (fx_time){-1, 999999999, 1};
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "-0.000000001");
+	t = (fx_time){-2, 0, 1};
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "-2.000000000");
+	t = (fx_time){0, 0, 1};
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "0.000000000");
+	CHECK_INT(fx_time_parse("-0.000000000", 12, &t), SG_OK);
+	CHECK_INT(t.sec, 0);
+	CHECK_INT(t.nsec, 0);
 	CHECK_INT(fx_time_parse("12", 2, &t), SG_OK);
 	CHECK_INT(fx_time_parse("1.5", 3, &t), SG_ERR_PARSE);
 	CHECK_INT(fx_time_parse("x", 1, &t), SG_ERR_PARSE);

@@ -749,6 +749,18 @@ static sg_err walk_dir(walker *w, dir_item *d)
 	return err;
 }
 
+/* A file system larger than what the device holds after its start: the
+ * image is truncated, and whatever lay beyond (files, deleted data, backup
+ * metadata) cannot be examined. */
+static void check_fs_fits(walker *w, uint64_t offset, uint64_t dev_size)
+{
+	uint64_t bs = w->fs->block_size, blocks = (uint64_t)w->fs->block_count;
+	uint64_t have = dev_size > offset ? dev_size - offset : 0;
+	if (bs && blocks <= UINT64_MAX / bs && blocks * bs > have)
+		walk_warn(w->st, "the file system claims %" PRIu64 " bytes but the device holds %" PRIu64
+		          " after its start: truncated, the rest cannot be examined", blocks * bs, have);
+}
+
 sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offset,
                 const walk_opts *opts, fx_list *out, walk_stats *st, char *err, size_t errlen)
 {
@@ -804,6 +816,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 			w.ext_filetype = (incompat[0] & 0x2) != 0;
 		w.have_ext = walk_ext_open(&w.ext, rd_img, img, offset) == 0;
 	}
+	check_fs_fits(&w, offset, dev_size);
 	w.buf = malloc(TSK_READ_CHUNK);
 	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, &w.pool))) {
 		snprintf(err, errlen, "out of memory");

@@ -37,7 +37,9 @@ check "hugedir: the report names the corrupt directory" grep -q "more than the w
 cp "$HERE/../../../fuzz/corpus/fx_walk/ext4-inode-asks-libtsk-for-3GiB" "$WORK/membomb.img"
 /usr/bin/time -f %M -o "$WORK/membomb.rss" \
   timeout 60 "$SG" forensics examine --device "$WORK/membomb.img" --out "$WORK/o-membomb" \
-  --no-device-hash --max-memory 1024 >"$WORK/membomb.out" 2>"$WORK/membomb.err"
+  --no-device-hash --max-memory 1024 >"$WORK/membomb.out" 2>"$WORK/membomb.err" \
+  && echo 0 >"$WORK/membomb.rc" || echo $? >"$WORK/membomb.rc"
+check "membomb: incomplete, not ok (exit $(cat "$WORK/membomb.rc"))" grep -qx 3 "$WORK/membomb.rc"
 check "membomb: report written" test -s "$WORK/o-membomb/report.json"
 check "membomb: peak memory under 1 GiB ($(tail -1 "$WORK/membomb.rss") KiB)" test "$(tail -1 "$WORK/membomb.rss")" -lt 1048576
 run usage 2 examine --device "$WORK/zero.img"
@@ -64,7 +66,7 @@ with open(sys.argv[1], 'r+b') as f:
     for _ in range(40):
         f.seek(r.randrange(4096, 8 << 20)); f.write(bytes(r.randrange(256) for _ in range(r.randrange(1, 4096))))
 " "$WORK/bad$seed.img"
-  run "corrupt$seed" "2 3" examine --device "$WORK/bad$seed.img" --out "$WORK/o-bad$seed" --no-device-hash
+  run "corrupt$seed" "0 2 3" examine --device "$WORK/bad$seed.img" --out "$WORK/o-bad$seed" --no-device-hash
 done
 # superblock gone
 cp --sparse=always "$WORK/good.img" "$WORK/nosb.img"

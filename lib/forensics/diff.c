@@ -74,6 +74,9 @@ static const fx_entry *find_path(const fx_entry **v, size_t n, const fx_entry *k
 	return NULL;
 }
 
+static const char *xattr_find(const char *x, size_t xlen, const char *name, size_t len,
+                              size_t *vlen);
+
 static sg_err add(fx_diff *d, fx_class cls, const fx_entry *base, const fx_entry *cur,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -97,6 +100,10 @@ static sg_err add(fx_diff *d, fx_class cls, const fx_entry *base, const fx_entry
 	f->interest = fx_interest(e->path, e->path_len, e->mode, e->type);
 	if (!f->interest && base && cur)
 		f->interest = fx_interest(base->path, base->path_len, base->mode, base->type);
+	size_t vlen;
+	if (!f->interest && cur && cur->xattrs &&
+	    xattr_find(cur->xattrs, cur->xattrs_len, "security.capability", 19, &vlen))
+		f->interest = "file capabilities (security.capability): privileges without setuid";
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(f->detail, sizeof f->detail, fmt, ap);
@@ -126,6 +133,60 @@ static void note(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The value of attribute name (len bytes) in an xattrs text, or NULL;
+ * *vlen its length.  Records are "NAME=HEX" joined by '|'. */
+static const char *xattr_find(const char *x, size_t xlen, const char *name, size_t len,
+                              size_t *vlen)
+{
+	const char *p = x, *end = x + xlen;
+	while (p < end) {
+		const char *rec_end = memchr(p, '|', (size_t)(end - p));
+		if (!rec_end)
+			rec_end = end;
+		const char *eq = rec_end;
+		while (eq > p && eq[-1] != '=')
+			eq--;
+		if (eq > p && (size_t)(eq - 1 - p) == len && !memcmp(p, name, len)) {
+			*vlen = (size_t)(rec_end - eq);
+			return eq;
+		}
+		p = rec_end + 1;
+	}
+	return NULL;
+}
+
+/* "xattrs +a, -b, ~c": attributes added, removed, changed from b to c. */
+static void xattr_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t cap)
+{
+	if (!b->xattrs || !c->xattrs ||
+	    (b->xattrs_len == c->xattrs_len && !memcmp(b->xattrs, c->xattrs, b->xattrs_len)))
+		return;
+	char list[FX_DETAIL_MAX] = "";
+	for (int side = 0; side < 2; side++) {
+		const fx_entry *from = side ? b : c, *other = side ? c : b;
+		const char *p = from->xattrs, *end = from->xattrs + from->xattrs_len;
+		while (p < end) {
+			const char *rec_end = memchr(p, '|', (size_t)(end - p));
+			if (!rec_end)
+				rec_end = end;
+			const char *eq = rec_end;
+			while (eq > p && eq[-1] != '=')
+				eq--;
+			size_t nlen = eq > p ? (size_t)(eq - 1 - p) : (size_t)(rec_end - p), vlen = 0;
+			const char *ov = xattr_find(other->xattrs, other->xattrs_len, p, nlen, &vlen);
+			char mark = !ov ? (side ? '-' : '+')
+			            : (!side && (vlen != (size_t)(rec_end - eq) || memcmp(ov, eq, vlen)))
+			            ? '~' : 0;
+			size_t used = strlen(list);
+			if (mark && used + 4 < sizeof list)
+				snprintf(list + used, sizeof list - used, "%s%c%.*s", used ? ", " : "", mark,
+				         (int)nlen, p);
+			p = rec_end + 1;
+		}
+	}
+	note(buf, cap, "xattrs %s", list);
+}
+
 static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t cap)
 {
 	buf[0] = 0;
@@ -137,6 +198,7 @@ static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t
 		note(buf, cap, "uid %" PRIu32 " -> %" PRIu32, b->uid, c->uid);
 	if (b->gid != c->gid)
 		note(buf, cap, "gid %" PRIu32 " -> %" PRIu32, b->gid, c->gid);
+	xattr_changes(b, c, buf, cap);
 	if (b->type != FX_T_DIR && !fx_time_equal(&b->mtime, &c->mtime) && b->mtime.set &&
 	    c->mtime.set) {
 		char bt[FX_TIME_TEXT], ct[FX_TIME_TEXT];

@@ -17,7 +17,9 @@
  *                          from *_extra; time 0 is a time, not "absent";
  *   fx_ext4_extents()      the data runs of an extent-mapped inode, any
  *                          depth (index blocks read through rd), holes and
- *                          unwritten extents as zeros.
+ *                          unwritten extents as zeros;
+ *   fx_ext4_xattrs()       its extended attributes (in the inode and in its
+ *                          attribute block), e.g. security.capability.
  *
  * Everything read is bounded: at most FX_EXT4_MAX_DEPTH levels, at most
  * FX_EXT4_MAX_EXTENTS extents, every block number inside the file system.
@@ -72,5 +74,15 @@ typedef struct fx_ext4_run {
  * to size; *runs is malloc'd (free it), *n may be 0 (all holes). */
 sg_err fx_ext4_extents(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *inode,
                        uint64_t size, fx_ext4_run **runs, size_t *n);
+
+/* The extended attributes as canonical text appended to out:
+ * "NAME=HEX|NAME=HEX…", sorted by NAME (escaped as escape.h does, so it
+ * holds no "|"; with its namespace: "security.capability", "user.x"; it may
+ * hold "=": the value starts after the last one), HEX the value's bytes; a
+ * value kept in an inode of its own (ea_inode) is "NAME=@inode:N".
+ * Nothing is appended when there are none.  SG_ERR_CORRUPT for a damaged
+ * attribute area (what was readable is not appended either). */
+sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *inode,
+                      fx_buf *out);
 
 #endif

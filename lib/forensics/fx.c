@@ -98,8 +98,9 @@ void fx_entry_clear(fx_entry *e)
 		return;
 	free(e->path);
 	free(e->target);
-	e->path = e->target = NULL;
-	e->path_len = e->target_len = 0;
+	free(e->xattrs);
+	e->path = e->target = e->xattrs = NULL;
+	e->path_len = e->target_len = e->xattrs_len = 0;
 }
 
 void fx_list_init(fx_list *l, size_t max)
@@ -123,7 +124,7 @@ sg_err fx_list_push(fx_list *l, fx_entry *e)
 		l->cap = cap;
 	}
 	l->v[l->n++] = *e;
-	e->path = e->target = NULL;
+	e->path = e->target = e->xattrs = NULL;
 	return SG_OK;
 }
 

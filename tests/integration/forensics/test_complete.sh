@@ -8,8 +8,9 @@
 #    listed, the file hashed right, its growth against a baseline found;
 #  - a file the baseline hashed that cannot be read: an "unverified" finding;
 #  - several sources, one missing, one truncated: each its own status;
-#  - ext4 times as the kernel decodes them (before 1970, after 2038, 0) and
-#    symlink targets of 60 bytes or more, recorded and diffed.
+#  - ext4 times as the kernel decodes them (before 1970, after 2038, 0),
+#    symlink targets of 60 bytes or more and extended attributes
+#    (security.capability), recorded and diffed.
 source "$(dirname "$0")/lib.sh"
 
 # examine NAME ARGS...: runs examine, keeps stdout/stderr/rc
@@ -143,5 +144,19 @@ debugfs -w -R "symlink /longlink ${long/target/evil}" "$WORK/tt2.img" >/dev/null
 examine tt2 --device "$WORK/tt2.img" --out "$WORK/o-tt2" --no-device-hash --baseline "$WORK/tt.jsonl"
 check "long symlink retargeted: a finding" test \
   "$(jget "$WORK/o-tt2/report.json" '[f["class"] + " " + f["path"] for f in r["evidence"][0]["findings"]]')" = "['modified /longlink']"
+
+# ---- extended attributes: a capability added to a binary ----
+mkdir -p "$WORK/xa/usr/bin"
+cp /bin/true "$WORK/xa/usr/bin/tool"
+truncate -s 16M "$WORK/xa.img"; mkfs.ext4 -q -F -d "$WORK/xa" "$WORK/xa.img"
+"$SG" forensics baseline --device "$WORK/xa.img" --out "$WORK/xa.jsonl" >/dev/null 2>&1 || fail "baseline xa"
+mount_rw "$WORK/xa.img" "$WORK/mnt-xa"
+setcap cap_setuid+ep "$WORK/mnt-xa/usr/bin/tool"
+unmount "$WORK/mnt-xa"
+examine xa --device "$WORK/xa.img" --out "$WORK/o-xa" --no-device-hash --baseline "$WORK/xa.jsonl"
+check "capability added: a metadata finding of special interest" test \
+  "$(jget "$WORK/o-xa/report.json" '[(f["class"], f["path"], f["detail"], bool(f.get("interest"))) for f in r["evidence"][0]["findings"]]')" = \
+  "[('metadata', '/usr/bin/tool', 'xattrs +security.capability', True)]"
+check "capability recorded in the manifest" grep -q '"xattrs":"security.capability=01000002' "$WORK/o-xa/xa.img/manifest.jsonl"
 
 finish

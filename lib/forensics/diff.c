@@ -416,3 +416,70 @@ void fx_diff_free(fx_diff *d)
 	free(d->v);
 	memset(d, 0, sizeof *d);
 }
+
+/* Is base path (len bytes) among cur[lo, hi) with their prefix of plen set aside? */
+static int in_group(const fx_list *cur, size_t lo, size_t hi, size_t plen, const char *p,
+                    size_t len)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const fx_entry *e = &cur->v[mid];
+		size_t el = e->path_len - plen, n = el < len ? el : len;
+		int c = memcmp(e->path + plen, p, n);
+		if (!c)
+			c = el < len ? -1 : el > len;
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+sg_err fx_diff_view_best_fs(const fx_list *base, const fx_list *cur, fx_list *view, int *fs,
+                            size_t *matched)
+{
+	memset(view, 0, sizeof *view);
+	*matched = 0;
+	*fs = -1;
+	for (size_t i = 0; i < base->n; i++)
+		if (fx_part_prefix_len(base->v[i].path, base->v[i].path_len))
+			return SG_OK;
+	size_t best_lo = 0, best_hi = 0, best_plen = 0;
+	for (size_t lo = 0; lo < cur->n;) {
+		const fx_entry *first = &cur->v[lo];
+		size_t plen = fx_part_prefix_len(first->path, first->path_len), hi = lo + 1;
+		while (hi < cur->n && cur->v[hi].path_len >= plen &&
+		       !memcmp(cur->v[hi].path, first->path, plen) &&
+		       fx_part_prefix_len(cur->v[hi].path, cur->v[hi].path_len) == plen)
+			hi++;
+		if (!plen)
+			return SG_OK; /* cur is not partitioned */
+		size_t m = 0;
+		for (size_t i = 0; i < base->n; i++)
+			m += in_group(cur, lo, hi, plen, base->v[i].path, base->v[i].path_len);
+		if (m > *matched || *fs < 0) {
+			*matched = m;
+			*fs = first->fs;
+			best_lo = lo;
+			best_hi = hi;
+			best_plen = plen;
+		}
+		lo = hi;
+	}
+	if (best_hi == best_lo)
+		return SG_OK;
+	view->v = malloc((best_hi - best_lo) * sizeof *view->v);
+	if (!view->v)
+		return SG_ERR_NOMEM;
+	for (size_t i = best_lo; i < best_hi; i++) {
+		fx_entry e = cur->v[i];
+		e.path += best_plen;
+		e.path_len -= best_plen;
+		view->v[view->n++] = e;
+	}
+	view->cap = view->n;
+	return SG_OK;
+}

@@ -72,6 +72,19 @@ sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only,
 void fx_diff_free(fx_diff *d);
 
 /*
+ * A baseline of one file system (a tree's hashdeep list, or a manifest of a
+ * bare file system: no "pN:" prefixes) against the walk of a partitioned
+ * device (cur sorted by path, prefixed): view receives the entries of the
+ * file system whose paths match most of the baseline's, their prefix set
+ * aside — shallow copies whose strings belong to cur (free only view->v,
+ * never fx_list_free(view)).  *matched: baseline paths found there; *fs:
+ * its index.  view->n == 0 when this does not apply (the baseline has
+ * prefixes, or cur has none).
+ */
+sg_err fx_diff_view_best_fs(const fx_list *base, const fx_list *cur, fx_list *view, int *fs,
+                            size_t *matched);
+
+/*
  * Why a path is of special interest to an SSRF-to-shell investigation
  * (web root, cron, systemd, ssh keys, sudoers, temp dirs, shell history,
  * setuid/setgid), or NULL.  A "pN:" partition prefix is ignored.

@@ -231,3 +231,13 @@ sg_err fx_sha256(const void *p, size_t len, uint8_t out[FX_SHA256_LEN])
 		return SG_ERR_NOMEM;
 	return SG_OK;
 }
+
+size_t fx_part_prefix_len(const char *path, size_t len)
+{
+	if (len < 3 || path[0] != 'p')
+		return 0;
+	size_t i = 1;
+	while (i < len && i < 8 && path[i] >= '0' && path[i] <= '9')
+		i++;
+	return i > 1 && i < len && path[i] == ':' ? i + 1 : 0;
+}

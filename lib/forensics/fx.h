@@ -75,6 +75,9 @@ typedef struct fx_entry {
 	uint8_t sha256[FX_SHA256_LEN];
 } fx_entry;
 
+/* Length of a path's "pN:" partition prefix, 0 when it has none. */
+size_t fx_part_prefix_len(const char *path, size_t len);
+
 /* Frees the strings an entry owns (not the entry). NULL-safe. */
 void fx_entry_clear(fx_entry *e);
 

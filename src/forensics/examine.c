@@ -46,8 +46,10 @@ static json_t *jstr_or_null(const char *s)
 
 /* ---- baseline ---- */
 
+/* warn: what the examiner must know about a partly unreadable baseline. */
 static sg_err load_baseline(const char *path, const char *strip, fx_list *out, int *content_only,
-                            char hex[FX_SHA256_HEX], const char **format, char *err, size_t errlen)
+                            char hex[FX_SHA256_HEX], const char **format, char *warn,
+                            size_t warnlen, char *err, size_t errlen)
 {
 	fx_buf text = {0};
 	sg_err rc = SG_OK;
@@ -85,7 +87,15 @@ static sg_err load_baseline(const char *path, const char *strip, fx_list *out, i
 		if (fx_hashdeep_detect(text.p ? text.p : "", text.len)) {
 			*content_only = 1;
 			*format = "hashdeep";
-			rc = fx_hashdeep_parse(text.p, text.len, strip, out, perr, sizeof perr);
+			fx_hashdeep_info info;
+			rc = fx_hashdeep_parse(text.p, text.len, strip, out, &info, perr, sizeof perr);
+			if (!rc && info.skipped)
+				snprintf(warn, warnlen, "baseline %s: %zu unreadable lines skipped (the first "
+				         "is line %zu): the files they name are reported as added", path,
+				         info.skipped, info.first_skipped);
+			else if (!rc && info.joined)
+				snprintf(warn, warnlen, "baseline %s: %zu records whose file name holds a "
+				         "newline were read across two lines", path, info.joined);
 		} else {
 			*content_only = 0;
 			*format = "manifest";
@@ -102,8 +112,11 @@ static sg_err load_baseline(const char *path, const char *strip, fx_list *out, i
 
 typedef sg_err (*line_fn)(fx_buf *out, const fx_entry *e);
 
-static sg_err write_list(const char *dir, const char *name, const fx_list *l, fx_buf *head,
-                         line_fn fn, char hex[FX_SHA256_HEX], char *err, size_t errlen)
+/* Write fn's lines for the entries of l (only those of file system
+ * only_fs when >= 0) to dir/name, head first. */
+static sg_err write_list(const char *dir, const char *name, const fx_list *l, int only_fs,
+                         fx_buf *head, line_fn fn, char hex[FX_SHA256_HEX], char *err,
+                         size_t errlen)
 {
 	outf f;
 	fx_buf b = {0};
@@ -113,6 +126,8 @@ static sg_err write_list(const char *dir, const char *name, const fx_list *l, fx
 	if (head && head->len)
 		rc = fx_buf_add(&b, head->p, head->len);
 	for (size_t i = 0; i < l->n && !rc; i++) {
+		if (only_fs >= 0 && l->v[i].fs != only_fs)
+			continue;
 		rc = fn(&b, &l->v[i]);
 		if (!rc && b.len >= FLUSH_AT) {
 			rc = outf_write(&f, b.p, b.len, err, errlen);
@@ -142,6 +157,42 @@ static json_t *out_json(const char *dir, const char *name, const char *hex)
 	return o;
 }
 
+/* On a device with several file systems holding files, one hashdeep list
+ * per partition too (manifest-pN.hashdeep), to audit a mount of just that
+ * partition with hashdeep -a -k. */
+static sg_err write_partition_lists(const char *dir, const fx_list *l, fx_buf *head,
+                                    json_t *outs, char *err, size_t errlen)
+{
+	int seen[FX_PART_MAX] = {0}, nfs = 0;
+	unsigned part[FX_PART_MAX] = {0};
+	for (size_t i = 0; i < l->n; i++) {
+		const fx_entry *e = &l->v[i];
+		size_t plen = fx_part_prefix_len(e->path, e->path_len);
+		if (e->type != FX_T_FILE || !e->has_hash || !plen || e->fs < 0 || e->fs >= FX_PART_MAX ||
+		    seen[e->fs])
+			continue;
+		seen[e->fs] = 1;
+		part[e->fs] = (unsigned)strtoul(e->path + 1, NULL, 10);
+		nfs++;
+	}
+	if (nfs < 2)
+		return SG_OK;
+	json_t *per = json_object();
+	jset(outs, "hashdeep_per_partition", per);
+	for (int fs = 0; fs < FX_PART_MAX; fs++) {
+		if (!seen[fs])
+			continue;
+		char name[48], key[16], hex[FX_SHA256_HEX];
+		snprintf(name, sizeof name, "manifest-p%u.hashdeep", part[fs]);
+		snprintf(key, sizeof key, "p%u", part[fs]);
+		sg_err rc = write_list(dir, name, l, fs, head, fx_hashdeep_line, hex, err, errlen);
+		if (rc)
+			return rc;
+		jset(per, key, out_json(dir, name, hex));
+	}
+	return SG_OK;
+}
+
 static sg_err write_outputs(const char *dir, const char *label, const char *source,
                             const char *argv_text, const fx_list *l, json_t *outs, char *err,
                             size_t errlen)
@@ -150,18 +201,20 @@ static sg_err write_outputs(const char *dir, const char *label, const char *sour
 	fx_buf head = {0};
 	sg_err rc = fx_manifest_header(&head, label, source);
 	if (!rc)
-		rc = write_list(dir, "manifest.jsonl", l, &head, fx_manifest_line, hex, err, errlen);
+		rc = write_list(dir, "manifest.jsonl", l, -1, &head, fx_manifest_line, hex, err, errlen);
 	if (!rc)
 		jset(outs, "manifest", out_json(dir, "manifest.jsonl", hex));
 	fx_buf_reset(&head);
 	if (!rc)
 		rc = fx_hashdeep_header(&head, argv_text);
 	if (!rc)
-		rc = write_list(dir, "manifest.hashdeep", l, &head, fx_hashdeep_line, hex, err, errlen);
+		rc = write_list(dir, "manifest.hashdeep", l, -1, &head, fx_hashdeep_line, hex, err, errlen);
 	if (!rc)
 		jset(outs, "hashdeep", out_json(dir, "manifest.hashdeep", hex));
 	if (!rc)
-		rc = write_list(dir, "bodyfile", l, NULL, fx_bodyfile_line, hex, err, errlen);
+		rc = write_partition_lists(dir, l, &head, outs, err, errlen);
+	if (!rc)
+		rc = write_list(dir, "bodyfile", l, -1, NULL, fx_bodyfile_line, hex, err, errlen);
 	if (!rc)
 		jset(outs, "bodyfile", out_json(dir, "bodyfile", hex));
 	fx_buf_free(&head);
@@ -290,6 +343,7 @@ typedef struct src_state {
 	evid ev;
 	fx_list cur;
 	fx_diff diff;
+	fx_list view;        /* the file system a one-file-system baseline is compared with */
 	char devhex[FX_SHA256_HEX];
 	char err[ERRLEN];
 	json_t *evj;         /* its object in the report (owned by the report) */
@@ -390,11 +444,20 @@ static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 {
 	if (!x->have_base)
 		return SG_OK;
-	if (fx_diff_run(&x->base, &st->cur, x->content_only, &st->diff)) {
+	int fs = -1;
+	size_t matched = 0;
+	if (fx_diff_view_best_fs(&x->base, &st->cur, &st->view, &fs, &matched) ||
+	    fx_diff_run(&x->base, st->view.n ? &st->view : &st->cur, x->content_only, &st->diff)) {
 		snprintf(st->err, sizeof st->err, "out of memory comparing with the baseline");
 		return SG_ERR_NOMEM;
 	}
 	json_t *bj = json_object();
+	if (st->view.n) {
+		say("baseline of one file system compared with file system %d (%zu of its %zu paths "
+		    "found there)", fs, matched, x->base.n);
+		jset(bj, "compared_with", json_pack("{s:i,s:I}", "filesystem", fs, "paths_matched",
+		                                      (json_int_t)matched));
+	}
 	jset(bj, "path", json_string(x->o->baseline));
 	jset(bj, "sha256", json_string(x->bhex));
 	jset(bj, "format", json_string(x->bformat));
@@ -485,6 +548,7 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 	src_status status = st->status;
 	json_decref(st->why);
 	fx_diff_free(&st->diff);
+	free(st->view.v); /* shallow: its strings belong to cur */
 	fx_list_free(&st->cur);
 	evid_close(&st->ev);
 	free(st);
@@ -617,9 +681,14 @@ int exam_run(const exam_opts *o)
 		x.clog = clog_buf;
 	}
 	if (o->baseline) {
+		char warn[ERRLEN] = "";
 		if (load_baseline(o->baseline, o->baseline_strip, &x.base, &x.content_only, x.bhex,
-		                  &x.bformat, err, sizeof err))
+		                  &x.bformat, warn, sizeof warn, err, sizeof err))
 			goto fail;
+		if (warn[0]) {
+			say("%s", warn);
+			json_array_append_new(warnings, json_string(warn));
+		}
 		x.have_base = 1;
 		say("baseline %s: %s, %zu entries", o->baseline, x.bformat, x.base.n);
 	}
@@ -707,7 +776,7 @@ int exam_baseline(const exam_opts *o)
 	sg_err rc = o->hashdeep_format ? fx_hashdeep_header(&head_b, o->argv_text)
 	                               : fx_manifest_header(&head_b, o->src[0].volume_id, o->src[0].device);
 	if (!rc)
-		rc = write_list(dir, name, &cur, &head_b,
+		rc = write_list(dir, name, &cur, -1, &head_b,
 		                o->hashdeep_format ? fx_hashdeep_line : fx_manifest_line, hex, err,
 		                sizeof err);
 	fx_buf_free(&head_b);

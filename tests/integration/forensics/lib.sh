@@ -22,7 +22,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-[ -n "${KEEP_WORK:-}" ] && trap - EXIT
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 ok()   { echo "ok: $*"; }

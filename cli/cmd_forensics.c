@@ -95,11 +95,17 @@ static const char baseline_help[] =
 	"`examine --baseline FILE`.\n";
 
 static const char verify_help[] =
-	"usage: ssrfguard forensics verify-log FILE [--expect-head SHA256]\n"
+	"usage: ssrfguard forensics verify-log FILE [--expect-head SHA256] [--report FILE]\n"
 	"\n"
 	"Re-computes the hash chain of a custody log.  Prints the entry count and\n"
-	"the head; exit 0 if intact (and the head matches --expect-head), 1 if the\n"
-	"log was edited, truncated or reordered, 2 on errors.\n";
+	"the head; exit 0 if intact, 1 if the log was edited, truncated or\n"
+	"reordered, 2 on errors.  The chain alone cannot show an edit of its last\n"
+	"line: check it against a head recorded outside the log --\n"
+	"  --expect-head SHA256  the head the examination printed (custody_head),\n"
+	"                        which the responder records in the incident;\n"
+	"  --report FILE         an examination's report.json: the log must still\n"
+	"                        hold the head the report recorded, and after it\n"
+	"                        an entry with the report's own hash.\n";
 
 static const char discover_help[] =
 	"usage: ssrfguard forensics discover [--incident ID] [--volume vol-ID]...\n"
@@ -116,7 +122,7 @@ enum {
 	OPT_OUT, OPT_CLOG, OPT_EXAMINER, OPT_PARTITION, OPT_WORKERS, OPT_NODEVHASH,
 	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP, OPT_WAIT,
 	OPT_OPENSSL, OPT_MAXMEM, OPT_FROMTAGS, OPT_INSTANCE, OPT_REGION, OPT_ENDPOINT, OPT_CABUNDLE,
-	OPT_DEVROOT,
+	OPT_DEVROOT, OPT_REPORT,
 };
 
 static const struct option long_opts[] = {
@@ -139,6 +145,7 @@ static const struct option long_opts[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	{"expect-head", required_argument, NULL, OPT_EXPECT},
+	{"report", required_argument, NULL, OPT_REPORT},
 	{"wait-device", required_argument, NULL, OPT_WAIT},
 	{"from-tags", no_argument, NULL, OPT_FROMTAGS},
 	{"instance-id", required_argument, NULL, OPT_INSTANCE},
@@ -162,6 +169,7 @@ typedef struct args {
 	int from_tags;
 	struct disctags_opts tags;
 	const char *expect;
+	const char *report;  /* verify-log: the report.json that anchors the log */
 	const char *format;
 	long wait_device;
 	long max_memory_mib; /* 0: memcap_default() */
@@ -250,6 +258,7 @@ static int parse_args(int argc, char **argv, args *a)
 		case OPT_ENDPOINT: a->tags.endpoint_url = optarg; break;
 		case OPT_CABUNDLE: a->tags.ca_bundle = optarg; break;
 		case OPT_EXPECT: a->expect = optarg; break;
+		case OPT_REPORT: a->report = optarg; break;
 		case OPT_WAIT:
 			if (parse_num(optarg, 0, 3600, &v)) {
 				fprintf(stderr, "ssrfguard forensics: bad --wait-device '%s'\n", optarg);
@@ -494,9 +503,21 @@ static int run_verify(int argc, char **argv)
 	}
 	const char *path = argv[optind];
 	fx_custody_state st;
+	fx_custody_anchor anchor;
 	char err[1024] = "", head[FX_SHA256_HEX];
-	sg_err rc = custlog_verify(path, &st, err, sizeof err);
+	if (a.report && custlog_anchor_from_report(a.report, &anchor, err, sizeof err)) {
+		fail_json(err);
+		return 2;
+	}
+	memset(&st, 0, sizeof st);
+	sg_err rc = custlog_verify(path, a.report ? &anchor : NULL, &st, err, sizeof err);
 	sg_hex_encode(st.head, FX_SHA256_LEN, head);
+	if ((rc == SG_ERR_CORRUPT || rc == SG_ERR_PARSE) && !st.bad_line && a.report) {
+		printf("{\"status\":\"report-mismatch\",\"entries\":%llu,\"head\":\"%s\"}\n",
+		       (unsigned long long)st.entries, head);
+		fprintf(stderr, "ssrfguard forensics verify-log: TAMPERED: %s\n", err);
+		return 1;
+	}
 	if (rc == SG_ERR_CORRUPT || rc == SG_ERR_PARSE) {
 		printf("{\"status\":\"broken\",\"entries_ok\":%llu,\"bad_line\":%llu}\n",
 		       (unsigned long long)st.entries, (unsigned long long)st.bad_line);

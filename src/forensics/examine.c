@@ -326,6 +326,7 @@ typedef struct exam_ctx {
 	char bhex[FX_SHA256_HEX];
 	json_t *labels;               /* labels in use */
 	char head[FX_SHA256_HEX];     /* the custody log's head after our last append */
+	uint64_t entries;             /* and its number of entries then */
 } exam_ctx;
 
 /* Worst first: a source's status never improves. */
@@ -360,7 +361,7 @@ static void src_worsen(src_state *st, src_status s)
 static sg_err src_custody(exam_ctx *x, src_state *st, const char *action,
                           const fx_custody_hash *h, size_t n)
 {
-	return custlog_append(x->clog, x->who, action, st->subject, h, n, x->head, st->err,
+	return custlog_append(x->clog, x->who, action, st->subject, h, n, x->head, &x->entries, st->err,
 	                      sizeof st->err);
 }
 
@@ -597,7 +598,10 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	jset(report, "status", json_string(src_status_name(status)));
 	if (status == SRC_FAILED && err[0])
 		jset(report, "error", json_string(err));
-	jset(report, "custody", json_pack("{s:s,s:s}", "log", x->clog, "head_before_report", x->head));
+	/* the log's head as the report is written: verify-log --report checks
+	   that the log still holds it and, after it, the report's own hash */
+	jset(report, "custody", json_pack("{s:s,s:I,s:s}", "log", x->clog, "entries_before_report",
+	                                  (json_int_t)x->entries, "head_before_report", x->head));
 	char *js = json_dumps(report, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	fx_buf md = {0};
 	sg_err rc = js ? fx_report_markdown(report, &md) : SG_ERR_NOMEM;
@@ -616,7 +620,8 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	snprintf(subject, sizeof subject, "%s%sreport %s/report.json", o->incident ? o->incident : "",
 	         o->incident ? " " : "", o->out_dir);
 	static const char *const action[] = {"examine-done", "examine-incomplete", "examine-failed"};
-	if (custlog_append(x->clog, x->who, action[status], subject, h, 2, x->head, err, errlen)) {
+	if (custlog_append(x->clog, x->who, action[status], subject, h, 2, x->head, NULL, err,
+	                   errlen)) {
 		status = SRC_FAILED;
 	}
 	json_t *res = json_object();
@@ -788,7 +793,7 @@ int exam_baseline(const exam_opts *o)
 		char subject[4608];
 		snprintf(subject, sizeof subject, "baseline of %s to %s", o->src[0].device, o->out_file);
 		if (custlog_append(o->custody_log, who_of(o, me, sizeof me), "baseline", subject, h, 1,
-		                   head, err, sizeof err))
+		                   head, NULL, err, sizeof err))
 			goto fail;
 	}
 	/* a baseline with gaps is written (every later finding about the gaps

@@ -10,6 +10,8 @@
 
 #include <openssl/evp.h>
 
+#include "forensics/sha256x2.h"
+
 #define ACQ_NBUF 4
 #define ACQ_CHUNK (8u << 20)
 
@@ -27,6 +29,42 @@ typedef struct acq_ring {
 	char err[256];
 } acq_ring;
 
+/* The windows of one chunk, two at a time on the two lanes of one core
+ * (sha256x2.h: with SHA-NI about 1.8x the bytes of one stream), so the
+ * windows cost this core less than the whole-device stream costs its own. */
+static sg_err hash_windows(acq_ring *r, size_t slot, fx_buf *lines)
+{
+	const uint8_t *base = r->buf[slot];
+	size_t len = r->len[slot];
+	sg_err e = SG_OK;
+	for (size_t o = 0; o < len && !e; o += 2 * r->window) {
+		size_t na = len - o < r->window ? len - o : (size_t)r->window;
+		size_t nb = len - o - na < r->window ? len - o - na : (size_t)r->window;
+		sha2x_lane a, b;
+		uint8_t md[2][FX_SHA256_LEN];
+		if (sha2x_init(&a) || sha2x_init(&b)) {
+			sha2x_free(&a);
+			return SG_ERR_NOMEM;
+		}
+		const uint8_t *pa = base + o, *pb = base + o + na;
+		size_t ra = na, rb = nb;
+		while (ra && rb)
+			sha2x_update2(&a, &pa, &ra, &b, &pb, &rb);
+		sha2x_update(&a, pa, ra);
+		sha2x_update(&b, pb, rb);
+		sha2x_final(&a, md[0]);
+		sha2x_final(&b, md[1]);
+		for (int k = 0; k < (nb ? 2 : 1) && !e; k++) {
+			char hex[FX_SHA256_HEX];
+			sg_hex_encode(md[k], FX_SHA256_LEN, hex);
+			e = fx_buf_printf(lines, "%" PRIu64 " %zu %s\n", r->off[slot] + o + (k ? na : 0),
+			                  k ? nb : na, hex);
+			r->windows++;
+		}
+	}
+	return e;
+}
+
 static void *window_thread(void *arg)
 {
 	acq_ring *r = arg;
@@ -43,16 +81,7 @@ static void *window_thread(void *arg)
 		pthread_mutex_unlock(&r->mu);
 
 		fx_buf_reset(&lines);
-		sg_err e = SG_OK;
-		for (size_t o = 0; o < r->len[slot] && !e; o += r->window) {
-			size_t n = r->len[slot] - o < r->window ? r->len[slot] - o : (size_t)r->window;
-			uint8_t md[FX_SHA256_LEN];
-			char hex[FX_SHA256_HEX];
-			fx_sha256(r->buf[slot] + o, n, md);
-			sg_hex_encode(md, FX_SHA256_LEN, hex);
-			e = fx_buf_printf(&lines, "%" PRIu64 " %zu %s\n", r->off[slot] + o, n, hex);
-			r->windows++;
-		}
+		sg_err e = hash_windows(r, slot, &lines);
 		char werr[256] = "";
 		if (!e && r->wout && lines.len)
 			e = outf_write(r->wout, lines.p, lines.len, werr, sizeof werr);
@@ -70,8 +99,57 @@ static void *window_thread(void *arg)
 	return NULL;
 }
 
-sg_err acq_hash(const evid *ev, uint64_t window, outf *wout, acq_result *res, char *err,
-                size_t errlen)
+struct acq_job {
+	const evid *ev;
+	uint64_t window;
+	outf *wout;
+	acq_result res;
+	sg_err rc;
+	char err[512];
+	pthread_t th;
+};
+
+static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, acq_result *res, char *err,
+                      size_t errlen);
+
+static void *acq_thread(void *arg)
+{
+	acq_job *j = arg;
+	j->rc = acq_run(j->ev, j->window, j->wout, &j->res, j->err, sizeof j->err);
+	return NULL;
+}
+
+sg_err acq_start(const evid *ev, uint64_t window, outf *wout, acq_job **out, char *err,
+                 size_t errlen)
+{
+	acq_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		snprintf(err, errlen, "out of memory");
+		return SG_ERR_NOMEM;
+	}
+	*j = (acq_job){.ev = ev, .window = window, .wout = wout};
+	if (pthread_create(&j->th, NULL, acq_thread, j) != 0) {
+		free(j);
+		snprintf(err, errlen, "cannot start the acquisition thread");
+		return SG_ERR_NOMEM;
+	}
+	*out = j;
+	return SG_OK;
+}
+
+sg_err acq_finish(acq_job *j, acq_result *res, char *err, size_t errlen)
+{
+	pthread_join(j->th, NULL);
+	sg_err rc = j->rc;
+	*res = j->res;
+	if (rc)
+		snprintf(err, errlen, "%s", j->err);
+	free(j);
+	return rc;
+}
+
+static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, acq_result *res, char *err,
+                      size_t errlen)
 {
 	acq_ring r;
 	memset(&r, 0, sizeof r);

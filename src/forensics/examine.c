@@ -346,6 +346,8 @@ typedef struct src_state {
 	fx_diff diff;
 	fx_list view;        /* the file system a one-file-system baseline is compared with */
 	char devhex[FX_SHA256_HEX];
+	acq_job *acq;        /* the acquisition running beside the walk, or NULL */
+	outf wf;             /* its windows.txt */
 	char err[ERRLEN];
 	json_t *evj;         /* its object in the report (owned by the report) */
 	json_t *why;         /* why it is incomplete */
@@ -382,23 +384,37 @@ static sg_err src_open(exam_ctx *x, src_state *st)
 	return SG_OK;
 }
 
-/* The acquisition hash of the whole device and its 1 MiB windows. */
-static sg_err src_acquire(exam_ctx *x, src_state *st)
+/* The acquisition hash of the whole device and its 1 MiB windows: started
+ * on threads of its own, so the walk goes on beside the one stream that
+ * cannot be split; src_acquire_finish() waits for it. */
+static sg_err src_acquire_start(exam_ctx *x, src_state *st)
 {
 	if (x->o->no_device_hash)
 		return SG_OK;
-	outf wf;
-	acq_result ar;
-	char whex[FX_SHA256_HEX];
-	say("acquisition hash of %" PRIu64 " bytes", st->ev.size);
-	sg_err rc = outf_open(&wf, st->dir, "windows.txt", st->err, sizeof st->err);
+	say("acquisition hash of %" PRIu64 " bytes (beside the walk)", st->ev.size);
+	sg_err rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err);
 	if (rc)
 		return rc;
-	rc = acq_hash(&st->ev, 1u << 20, &wf, &ar, st->err, sizeof st->err);
+	rc = acq_start(&st->ev, 1u << 20, &st->wf, &st->acq, st->err, sizeof st->err);
+	if (rc)
+		outf_abort(&st->wf);
+	return rc;
+}
+
+static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
+{
+	if (!st->acq)
+		return SG_OK;
+	acq_result ar;
+	char whex[FX_SHA256_HEX], e[ERRLEN] = "";
+	sg_err rc = acq_finish(st->acq, &ar, e, sizeof e);
+	st->acq = NULL;
 	if (!rc)
-		rc = outf_commit(&wf, whex, st->err, sizeof st->err);
+		rc = outf_commit(&st->wf, whex, e, sizeof e);
 	if (rc) {
-		outf_abort(&wf);
+		outf_abort(&st->wf);
+		if (!st->err[0]) /* the walk's error, if any, comes first */
+			snprintf(st->err, sizeof st->err, "acquisition: %s", e);
 		return rc;
 	}
 	sg_hex_encode(ar.sha256, FX_SHA256_LEN, st->devhex);
@@ -523,9 +539,12 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 	say("examining %s (%s)", s->device, st->label);
 	sg_err rc = src_open(x, st);
 	if (!rc)
-		rc = src_acquire(x, st);
+		rc = src_acquire_start(x, st);
 	if (!rc)
 		rc = src_walk(x, st);
+	sg_err arc = src_acquire_finish(x, st); /* also after a failed walk */
+	if (!rc)
+		rc = arc;
 	if (!rc)
 		rc = src_diff(x, st, findings);
 	if (!rc)

@@ -41,7 +41,20 @@ examine gdt --device "$WORK/gdt.img" --out "$WORK/o-gdt" --no-device-hash
 check "zeroed group descriptors: exit 3" test "$(rc_of gdt)" = 3
 check "zeroed group descriptors: the root is named as damaged" grep -q "root directory (inode 2)" "$WORK/o-gdt/report.json"
 
-examine good --device "$WORK/small.img" --out "$WORK/o-good" --no-device-hash
+examine good --device "$WORK/small.img" --out "$WORK/o-good"
+check "acquisition beside the walk: device hash and every 1 MiB window right" $PY - \
+  "$WORK/small.img" "$WORK/o-good" <<'PYEOF'
+import hashlib, json, sys
+d = open(sys.argv[1], "rb").read()
+r = json.load(open(sys.argv[2] + "/report.json"))
+assert r["evidence"][0]["sha256"] == hashlib.sha256(d).hexdigest()
+lines = open(sys.argv[2] + "/small.img/windows.txt").read().split("\n")[:-1]
+assert len(lines) == 16, len(lines)
+for i, l in enumerate(lines):
+    off, n, h = l.split()
+    assert int(off) == i << 20 and int(n) == 1 << 20, l
+    assert hashlib.sha256(d[int(off):int(off) + int(n)]).hexdigest() == h, l
+PYEOF
 check "intact image: exit 0, status ok" test "$(rc_of good)/$(jline 'r["status"]' <"$WORK/good.out")" = 0/ok
 check "intact image: report.md says complete" grep -q "^\*\*Status: complete\*\*" "$WORK/o-good/report.md"
 

@@ -1,8 +1,10 @@
 /*
  * acquire.h — the acquisition hash: SHA-256 of the whole device, plus one
  * SHA-256 per window (1 MiB by default) so a later disagreement can be
- * located.  The reader thread reads and feeds the whole-device hash while
- * a second thread hashes the windows, two at a time on one core.
+ * located.  One thread reads the device into a ring of 8 MiB chunks; one
+ * feeds them to the whole-device hash (and nothing else: that stream
+ * cannot be split, it sets the pace); one hashes the windows, two at a
+ * time on one core.
  *
  * acq_start() runs the whole acquisition on a thread of its own, so the
  * walk and the file hashes go on beside the one stream that cannot be

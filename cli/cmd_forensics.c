@@ -81,8 +81,11 @@ static const char examine_help[] =
 	"  --dev-root DIR           where the device nodes are, default /dev (tests)\n"
 	AWS_HELP
 	"\n"
-	"Prints one JSON line on stdout: report paths and SHA-256s, device hashes,\n"
-	"custody head.  Exit 0 done, 1 findings (with --fail-on-findings), 2 error.\n";
+	"Prints one JSON line on stdout: status (ok, incomplete, error), report paths\n"
+	"and SHA-256s, device hashes, custody head.  Exit 0 complete, 1 findings\n"
+	"(with --fail-on-findings), 2 error, 3 incomplete: the examination ran but\n"
+	"could not read everything (walk errors, files not hashed, nothing found);\n"
+	"the report says what.\n";
 
 static const char baseline_help[] =
 	"usage: ssrfguard forensics baseline (--device PATH | --volume vol-ID) --out FILE\n"
@@ -92,7 +95,8 @@ static const char baseline_help[] =
 	"\n"
 	"Walks a known-good device or image read-only and writes its manifest\n"
 	"(JSON lines, default, or a hashdeep known-file list) for later\n"
-	"`examine --baseline FILE`.\n";
+	"`examine --baseline FILE`.  Exit 3 (status incomplete) when the walk could\n"
+	"not read everything: the list is written, but has gaps.\n";
 
 static const char verify_help[] =
 	"usage: ssrfguard forensics verify-log FILE [--expect-head SHA256] [--report FILE]\n"

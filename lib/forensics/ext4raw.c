@@ -131,6 +131,18 @@ uint32_t fx_ext4_flags(const uint8_t *inode)
 	return le32(inode + 0x20);
 }
 
+void fx_ext4_owner(const uint8_t *inode, uint32_t *uid, uint32_t *gid, uint32_t *nlink)
+{
+	*uid = le16(inode + 0x02) | (uint32_t)le16(inode + 0x78) << 16;
+	*gid = le16(inode + 0x18) | (uint32_t)le16(inode + 0x7A) << 16;
+	*nlink = le16(inode + 0x1A);
+}
+
+uint32_t fx_ext4_dtime(const uint8_t *inode)
+{
+	return le32(inode + 0x14);
+}
+
 /* fs/ext4/ext4.h ext4_decode_extra_time(): seconds are the signed 32-bit
  * field plus the two low bits of extra times 2^32; nanoseconds are the
  * rest of extra. */

@@ -62,6 +62,9 @@ void fx_ext4_times(const uint8_t *inode, size_t isize, fx_time out[4]);
 uint16_t fx_ext4_mode(const uint8_t *inode);
 uint64_t fx_ext4_size(const uint8_t *inode);
 uint32_t fx_ext4_flags(const uint8_t *inode);
+void fx_ext4_owner(const uint8_t *inode, uint32_t *uid, uint32_t *gid, uint32_t *nlink);
+/* i_dtime: on an inode of the orphan list, the next orphan's number. */
+uint32_t fx_ext4_dtime(const uint8_t *inode);
 #define FX_EXT4_EXTENTS_FL 0x80000u
 #define FX_EXT4_INLINE_FL 0x10000000u
 

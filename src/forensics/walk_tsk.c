@@ -386,6 +386,23 @@ static name_ref name_of(const TSK_FS_NAME *nm)
 	return r;
 }
 
+/* Hash entry index of out from its data runs on the pool (takes runs). */
+static sg_err submit_runs(walker *w, size_t index, hp_run *runs, size_t nruns)
+{
+	hp_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		free(runs);
+		return SG_ERR_NOMEM;
+	}
+	j->entry = index;
+	j->fd = -1;
+	j->dev_fd = w->dev_fd;
+	j->size = w->out->v[index].size;
+	j->runs = runs;
+	j->nruns = nruns;
+	return hpool_submit(w->pool, j);
+}
+
 static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const char *parent,
                         size_t plen, int *is_dir_to_walk)
 {
@@ -477,23 +494,10 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 			runs = ext_runs(w, ep->size, &nruns);
 		if (w->dev_fd >= 0 && ep->size && !runs)
 			runs = runs_of(w, f, ep->size, &nruns);
-		if (!runs) {
+		if (!runs)
 			hash_via_tsk(w, f, NULL, ep);
-		} else {
-			hp_job *j = calloc(1, sizeof *j);
-			if (!j) {
-				free(runs);
-				return SG_ERR_NOMEM;
-			}
-			j->entry = index;
-			j->fd = -1;
-			j->dev_fd = w->dev_fd;
-			j->size = ep->size;
-			j->runs = runs;
-			j->nruns = nruns;
-			if ((err = hpool_submit(w->pool, j)))
-				return err;
-		}
+		else if ((err = submit_runs(w, index, runs, nruns)))
+			return err;
 	}
 	if (meta_ok && !e.deleted && !w->out->v[index].fs_meta && TSK_FS_TYPE_ISNTFS(w->fs->ftype) &&
 	    (e.type == FX_T_FILE || e.type == FX_T_DIR) && (err = add_streams(w, f, index)))
@@ -774,6 +778,87 @@ static void check_fs_fits(walker *w, uint64_t offset, uint64_t dev_size)
 		          " after its start: truncated, the rest cannot be examined", blocks * bs, have);
 }
 
+static fx_type mode_type(uint16_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: return FX_T_FILE;
+	case 0040000: return FX_T_DIR;
+	case 0120000: return FX_T_LINK;
+	case 0010000: return FX_T_FIFO;
+	case 0020000: return FX_T_CHR;
+	case 0060000: return FX_T_BLK;
+	case 0140000: return FX_T_SOCK;
+	default: return FX_T_OTHER;
+	}
+}
+
+/*
+ * ext2/3/4 orphan inodes: files unlinked while still open (a process of
+ * the attacker's, say) when the snapshot was taken.  No directory names
+ * them, so no walk sees them; the superblock heads a list of them chained
+ * through i_dtime.  Each is listed as "/$OrphanFiles/OrphanFile-N" (the
+ * name fls gives unnamed inodes), deleted, with its metadata, and its
+ * content hashed: it is intact until the file is closed.
+ */
+#define ORPHANS_MAX 100000
+static sg_err walk_orphans(walker *w)
+{
+	inum_set seen = {0};
+	sg_err err = SG_OK;
+	uint32_t ino = w->ext.sb.last_orphan;
+	for (unsigned n = 0; ino && !err; n++) {
+		int fresh = inum_set_add(&seen, ino);
+		if (fresh <= 0 || n == ORPHANS_MAX) {
+			if (fresh >= 0)
+				walk_warn(w->st, "the orphan inode list loops or runs on past %u entries",
+				          ORPHANS_MAX);
+			err = fresh < 0 ? SG_ERR_NOMEM : SG_OK;
+			break;
+		}
+		if (fx_ext4_inode_read(&w->ext.sb, w->ext.rd, w->ext.ctx, ino, w->ino)) {
+			walk_warn(w->st, "orphan inode %" PRIu32 ": unreadable", ino);
+			break;
+		}
+		fx_entry e;
+		memset(&e, 0, sizeof e);
+		char path[64];
+		int pl = snprintf(path, sizeof path, "%s/$OrphanFiles/OrphanFile-%" PRIu32,
+		                  w->o->prefix, ino);
+		e.fs = w->o->fs_index;
+		e.inode = ino;
+		e.deleted = 1;
+		e.has_meta = 1;
+		e.type = mode_type(fx_ext4_mode(w->ino));
+		e.size = fx_ext4_size(w->ino);
+		e.mode = fx_ext4_mode(w->ino) & 07777u;
+		fx_ext4_owner(w->ino, &e.uid, &e.gid, &e.nlink);
+		e.note = "orphan inode: deleted while a process held it open";
+		uint32_t next = fx_ext4_dtime(w->ino);
+		if (!(e.path = fx_memdup(path, (size_t)pl)) || (err = ext_fixup(w, &e))) {
+			fx_entry_clear(&e);
+			err = err ? err : SG_ERR_NOMEM;
+			break;
+		}
+		e.path_len = (size_t)pl;
+		size_t index = w->out->n;
+		if ((err = fx_list_push(w->out, &e))) {
+			fx_entry_clear(&e);
+			break;
+		}
+		w->st->entries++;
+		w->st->deleted++;
+		w->st->files += e.type == FX_T_FILE;
+		size_t nruns = 0;
+		hp_run *runs = e.type == FX_T_FILE && e.size && w->dev_fd >= 0 && !w->o->no_hash
+		               ? ext_runs(w, e.size, &nruns) : NULL;
+		if (runs)
+			err = submit_runs(w, index, runs, nruns);
+		ino = next;
+	}
+	inum_set_free(&seen);
+	return err;
+}
+
 sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offset,
                 const walk_opts *opts, fx_list *out, walk_stats *st, char *err, size_t errlen)
 {
@@ -855,6 +940,8 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		rc = walk_dir(&w, &d);
 		free(d.path);
 	}
+	if (!rc && w.have_ext)
+		rc = walk_orphans(&w);
 	if (rc)
 		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
 	if (w.bogus) {

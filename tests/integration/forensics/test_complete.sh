@@ -9,8 +9,8 @@
 #  - a file the baseline hashed that cannot be read: an "unverified" finding;
 #  - several sources, one missing, one truncated: each its own status;
 #  - ext4 times as the kernel decodes them (before 1970, after 2038, 0),
-#    symlink targets of 60 bytes or more and extended attributes
-#    (security.capability), recorded and diffed.
+#    symlink targets of 60 bytes or more, extended attributes
+#    (security.capability) and orphan inodes, recorded and diffed.
 source "$(dirname "$0")/lib.sh"
 
 # examine NAME ARGS...: runs examine, keeps stdout/stderr/rc
@@ -171,5 +171,34 @@ check "capability added: a metadata finding of special interest" test \
   "$(jget "$WORK/o-xa/report.json" '[(f["class"], f["path"], f["detail"], bool(f.get("interest"))) for f in r["evidence"][0]["findings"]]')" = \
   "[('metadata', '/usr/bin/tool', 'xattrs +security.capability', True)]"
 check "capability recorded in the manifest" grep -q '"xattrs":"security.capability=01000002' "$WORK/o-xa/xa.img/manifest.jsonl"
+
+# ---- an orphan inode: a file deleted while a process held it open ----
+mkdir -p "$WORK/orph"; echo keep >"$WORK/orph/keep"
+truncate -s 16M "$WORK/orph.img"; mkfs.ext4 -q -F -d "$WORK/orph" "$WORK/orph.img"
+"$SG" forensics baseline --device "$WORK/orph.img" --out "$WORK/orph.jsonl" >/dev/null 2>&1 || fail "baseline orph"
+mount_rw "$WORK/orph.img" "$WORK/mnt-orph"
+# the snapshot is taken while the file is open: fsfreeze puts the orphan list
+# (in the journal until then) in the superblock, as a crash-consistent snapshot has it
+$PY - "$WORK/mnt-orph" "$WORK/orph.img" "$WORK/orph-snap.img" "$WORK/orph.sha" <<'PYEOF'
+import hashlib, os, shutil, subprocess, sys
+mnt, img, snap, sha = sys.argv[1:]
+data = os.urandom(50000)
+f = open(mnt + "/payload", "wb"); f.write(data); f.flush(); os.fsync(f.fileno())
+os.unlink(mnt + "/payload"); os.sync()
+subprocess.run(["fsfreeze", "-f", mnt], check=True)
+try:
+    shutil.copy(img, snap)
+finally:
+    subprocess.run(["fsfreeze", "-u", mnt], check=True)
+f.close()
+open(sha, "w").write(hashlib.sha256(data).hexdigest())
+PYEOF
+unmount "$WORK/mnt-orph"
+examine orph --device "$WORK/orph-snap.img" --out "$WORK/o-orph" --no-device-hash --baseline "$WORK/orph.jsonl"
+check "orphan inode: listed, deleted, its content hashed" grep -q \
+  "\"path\":\"/\$OrphanFiles/OrphanFile-[0-9]*\".*\"deleted\":true,\"sha256\":\"$(cat "$WORK/orph.sha")\"" \
+  "$WORK/o-orph/orph-snap.img/manifest.jsonl"
+check "orphan inode: a finding" test \
+  "$(jget "$WORK/o-orph/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
 
 finish

@@ -50,7 +50,7 @@ static const char examine_help[] =
 	"usage: ssrfguard forensics examine [--incident ID] [--volume vol-ID]... [--device PATH]...\n"
 	"            [--evidence-manifest FILE | --from-tags] [--baseline FILE] --out DIR\n"
 	"            [--custody-log FILE] [--examiner NAME] [--partition N] [--workers N]\n"
-	"            [--no-device-hash] [--timeline N] [--fail-on-findings]\n"
+	"            [--no-device-hash] [--timeline N] [--fail-on-findings] [--[no-]progress]\n"
 	"            [--instance-id i-ID] [--region R] [--endpoint-url URL]\n"
 	"\n"
 	"  --incident ID            the incident; alone, examines every volume of its\n"
@@ -76,6 +76,8 @@ static const char examine_help[] =
 	"                           the machine's memory, at least 1024)\n"
 	"  --timeline N             newest N change events in the report (default 200)\n"
 	"  --fail-on-findings       exit 1 when the diff finds anything\n"
+	"  --progress, --no-progress  bytes and files done, rate and ETA on stderr\n"
+	"                           (default: only when stderr is a terminal)\n"
 	"  --wait-device SECONDS    wait for a just-attached volume's device (default 120)\n"
 	"  --sysfs-root DIR         where to look for /sys/block (tests)\n"
 	"  --dev-root DIR           where the device nodes are, default /dev (tests)\n"
@@ -126,7 +128,7 @@ enum {
 	OPT_OUT, OPT_CLOG, OPT_EXAMINER, OPT_PARTITION, OPT_WORKERS, OPT_NODEVHASH,
 	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP, OPT_WAIT,
 	OPT_OPENSSL, OPT_MAXMEM, OPT_FROMTAGS, OPT_INSTANCE, OPT_REGION, OPT_ENDPOINT, OPT_CABUNDLE,
-	OPT_DEVROOT, OPT_REPORT,
+	OPT_DEVROOT, OPT_REPORT, OPT_PROGRESS, OPT_NOPROGRESS,
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +152,8 @@ static const struct option long_opts[] = {
 	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	{"expect-head", required_argument, NULL, OPT_EXPECT},
 	{"report", required_argument, NULL, OPT_REPORT},
+	{"progress", no_argument, NULL, OPT_PROGRESS},
+	{"no-progress", no_argument, NULL, OPT_NOPROGRESS},
 	{"wait-device", required_argument, NULL, OPT_WAIT},
 	{"from-tags", no_argument, NULL, OPT_FROMTAGS},
 	{"instance-id", required_argument, NULL, OPT_INSTANCE},
@@ -195,6 +199,7 @@ static int parse_args(int argc, char **argv, args *a)
 {
 	memset(a, 0, sizeof *a);
 	a->o.workers = 2;
+	a->o.progress = -1;
 	a->o.timeline = 200;
 	a->sysfs = "/sys";
 	a->wait_device = 120;
@@ -263,6 +268,8 @@ static int parse_args(int argc, char **argv, args *a)
 		case OPT_CABUNDLE: a->tags.ca_bundle = optarg; break;
 		case OPT_EXPECT: a->expect = optarg; break;
 		case OPT_REPORT: a->report = optarg; break;
+		case OPT_PROGRESS: a->o.progress = 1; break;
+		case OPT_NOPROGRESS: a->o.progress = 0; break;
 		case OPT_WAIT:
 			if (parse_num(optarg, 0, 3600, &v)) {
 				fprintf(stderr, "ssrfguard forensics: bad --wait-device '%s'\n", optarg);

@@ -28,6 +28,7 @@ typedef struct acq_ring {
 	uint64_t streamed;  /* ... fed to the whole-device hash */
 	uint64_t consumed;  /* ... cut into windows and hashed */
 	EVP_MD_CTX *md;     /* the whole-device hash */
+	progress_counters *pc;
 	int done, failed;
 	uint64_t window;
 	uint64_t windows;
@@ -91,6 +92,7 @@ static void *stream_thread(void *arg)
 		size_t slot = r->streamed % ACQ_NBUF;
 		pthread_mutex_unlock(&r->mu);
 		EVP_DigestUpdate(r->md, r->buf[slot], r->len[slot]);
+		progress_add(&r->pc->device_done, r->len[slot], r->pc);
 		pthread_mutex_lock(&r->mu);
 		r->streamed++;
 		pthread_cond_broadcast(&r->cv);
@@ -137,31 +139,33 @@ struct acq_job {
 	const evid *ev;
 	uint64_t window;
 	outf *wout;
+	progress_counters *pc;
 	acq_result res;
 	sg_err rc;
 	char err[512];
 	pthread_t th;
 };
 
-static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, acq_result *res, char *err,
-                      size_t errlen);
+static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
+                      acq_result *res, char *err, size_t errlen);
 
 static void *acq_thread(void *arg)
 {
 	acq_job *j = arg;
-	j->rc = acq_run(j->ev, j->window, j->wout, &j->res, j->err, sizeof j->err);
+	j->rc = acq_run(j->ev, j->window, j->wout, j->pc, &j->res, j->err, sizeof j->err);
 	return NULL;
 }
 
-sg_err acq_start(const evid *ev, uint64_t window, outf *wout, acq_job **out, char *err,
-                 size_t errlen)
+sg_err acq_start(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
+                 acq_job **out, char *err, size_t errlen)
 {
 	acq_job *j = calloc(1, sizeof *j);
 	if (!j) {
 		snprintf(err, errlen, "out of memory");
 		return SG_ERR_NOMEM;
 	}
-	*j = (acq_job){.ev = ev, .window = window, .wout = wout};
+	*j = (acq_job){.ev = ev, .window = window, .wout = wout, .pc = pc};
+	progress_add(&pc->device_total, ev->size, pc);
 	if (pthread_create(&j->th, NULL, acq_thread, j) != 0) {
 		free(j);
 		snprintf(err, errlen, "cannot start the acquisition thread");
@@ -182,8 +186,8 @@ sg_err acq_finish(acq_job *j, acq_result *res, char *err, size_t errlen)
 	return rc;
 }
 
-static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, acq_result *res, char *err,
-                      size_t errlen)
+static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
+                      acq_result *res, char *err, size_t errlen)
 {
 	acq_ring r;
 	memset(&r, 0, sizeof r);
@@ -198,6 +202,7 @@ static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, acq_result *r
 	pthread_cond_init(&r.cv, NULL);
 	r.window = window;
 	r.wout = wout;
+	r.pc = pc;
 	sg_err rc = SG_OK;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	r.md = md;

@@ -21,6 +21,7 @@
 #include "forensics/evidence.h"
 #include "forensics/fx.h"
 #include "forensics/outfile.h"
+#include "forensics/progress.h"
 
 typedef struct acq_result {
 	uint8_t sha256[FX_SHA256_LEN];
@@ -30,8 +31,9 @@ typedef struct acq_result {
 } acq_result;
 
 typedef struct acq_job acq_job;
-sg_err acq_start(const evid *ev, uint64_t window, outf *wout, acq_job **job,
-                 char *err, size_t errlen);
+/* pc (may be NULL): progress counters (device_done, device_total). */
+sg_err acq_start(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
+                 acq_job **job, char *err, size_t errlen);
 sg_err acq_finish(acq_job *job, acq_result *r, char *err, size_t errlen);
 
 #endif

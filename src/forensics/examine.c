@@ -347,6 +347,7 @@ typedef struct src_state {
 	fx_list view;        /* the file system a one-file-system baseline is compared with */
 	char devhex[FX_SHA256_HEX];
 	acq_job *acq;        /* the acquisition running beside the walk, or NULL */
+	progress_counters pc;
 	outf wf;             /* its windows.txt */
 	char err[ERRLEN];
 	json_t *evj;         /* its object in the report (owned by the report) */
@@ -395,7 +396,7 @@ static sg_err src_acquire_start(exam_ctx *x, src_state *st)
 	sg_err rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err);
 	if (rc)
 		return rc;
-	rc = acq_start(&st->ev, 1u << 20, &st->wf, &st->acq, st->err, sizeof st->err);
+	rc = acq_start(&st->ev, 1u << 20, &st->wf, &st->pc, &st->acq, st->err, sizeof st->err);
 	if (rc)
 		outf_abort(&st->wf);
 	return rc;
@@ -433,8 +434,8 @@ static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
 static sg_err src_walk(exam_ctx *x, src_state *st)
 {
 	walkdev_tally t;
-	sg_err rc = walkdev_run(&st->ev, x->o->partition, x->o->workers, &st->cur, st->evj, &t,
-	                        st->err, sizeof st->err);
+	sg_err rc = walkdev_run(&st->ev, x->o->partition, x->o->workers, &st->pc, &st->cur, st->evj,
+	                        &t, st->err, sizeof st->err);
 	if (rc)
 		return rc;
 	char why[200];
@@ -538,11 +539,15 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 		jset(st->evj, "source", json_incref(s->info));
 	say("examining %s (%s)", s->device, st->label);
 	sg_err rc = src_open(x, st);
+	progress *prog = NULL;
+	if (!rc)
+		progress_start(&st->pc, o->progress, &prog);
 	if (!rc)
 		rc = src_acquire_start(x, st);
 	if (!rc)
 		rc = src_walk(x, st);
 	sg_err arc = src_acquire_finish(x, st); /* also after a failed walk */
+	progress_stop(prog);
 	if (!rc)
 		rc = arc;
 	if (!rc)
@@ -779,7 +784,12 @@ int exam_baseline(const exam_opts *o)
 	}
 	if (evid_open(o->src[0].device, &ev, err, sizeof err))
 		goto fail;
-	if (walkdev_run(&ev, o->partition, o->workers, &cur, evj, &t, err, sizeof err))
+	progress_counters pc = {0};
+	progress *prog = NULL;
+	progress_start(&pc, o->progress, &prog);
+	sg_err wrc = walkdev_run(&ev, o->partition, o->workers, &pc, &cur, evj, &t, err, sizeof err);
+	progress_stop(prog);
+	if (wrc)
 		goto fail;
 	if (t.failed) {
 		snprintf(err, sizeof err, "a file system could not be read completely");

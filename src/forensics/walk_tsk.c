@@ -179,6 +179,8 @@ static void hash_via_tsk(walker *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, fx_
 	e->has_hash = 1;
 	w->st->hashed++;
 	w->st->bytes_hashed += off;
+	progress_add(&w->o->progress->files_hashed, 1, w->o->progress);
+	progress_add(&w->o->progress->bytes_hashed, off, w->o->progress);
 out:
 	if (!e->has_hash)
 		w->st->hash_errors++;
@@ -284,6 +286,7 @@ static sg_err add_streams(walker *w, TSK_FS_FILE *f, size_t base)
 			return err;
 		}
 		w->st->entries++;
+		progress_add(&w->o->progress->entries, 1, w->o->progress);
 		w->st->files++;
 		if (!w->o->no_hash)
 			hash_via_tsk(w, f, a, &w->out->v[index]);
@@ -465,6 +468,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 	e.path_len = p->len;
 	walk_stats *st = w->st;
 	st->entries++;
+	progress_add(&w->o->progress->entries, 1, w->o->progress);
 	st->deleted += e.deleted;
 	switch (e.type) {
 	case FX_T_FILE: st->files++; break;
@@ -846,6 +850,7 @@ static sg_err walk_orphans(walker *w)
 			break;
 		}
 		w->st->entries++;
+		progress_add(&w->o->progress->entries, 1, w->o->progress);
 		w->st->deleted++;
 		w->st->files += e.type == FX_T_FILE;
 		size_t nruns = 0;
@@ -916,7 +921,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 	}
 	check_fs_fits(&w, offset, dev_size);
 	w.buf = malloc(TSK_READ_CHUNK);
-	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, &w.pool))) {
+	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, opts->progress, &w.pool))) {
 		snprintf(err, errlen, "out of memory");
 		rc = SG_ERR_NOMEM;
 		goto done;

@@ -107,7 +107,8 @@ static json_t *incomplete_reasons(const walk_stats *st)
 }
 
 static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
-                        unsigned workers, fx_list *out, walkdev_tally *tally)
+                        unsigned workers, progress_counters *pc, fx_list *out,
+                        walkdev_tally *tally)
 {
 	int failed = 0;
 	json_t *fs = json_object();
@@ -126,7 +127,7 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	jset(fs, "partition", t->partition ? json_integer(t->partition) : json_null());
 	jset(fs, "offset", json_integer((json_int_t)t->offset));
 	jset(fs, "length", json_integer((json_int_t)t->length));
-	walk_opts wo = {index, prefix, workers, 0};
+	walk_opts wo = {index, prefix, workers, 0, pc};
 	const char *method = "none";
 	json_t *cannot = json_array();
 	if (rc) {
@@ -231,8 +232,8 @@ static int cmp_entry(const void *x, const void *y)
 	return a->deleted - b->deleted;
 }
 
-sg_err walkdev_run(const evid *ev, int partition, unsigned workers, fx_list *out, json_t *evj,
-                   walkdev_tally *tally, char *err, size_t errlen)
+sg_err walkdev_run(const evid *ev, int partition, unsigned workers, progress_counters *pc,
+                   fx_list *out, json_t *evj, walkdev_tally *tally, char *err, size_t errlen)
 {
 	memset(tally, 0, sizeof *tally);
 	fx_part_table *pt = calloc(1, sizeof *pt);
@@ -282,7 +283,7 @@ sg_err walkdev_run(const evid *ev, int partition, unsigned workers, fx_list *out
 		char prefix[16] = "";
 		if (pt->scheme != FX_PT_NONE && !partition)
 			snprintf(prefix, sizeof prefix, "p%d:", targets[i].partition);
-		json_array_append_new(fss, walk_one(ev, &targets[i], (int)i, prefix, workers, out,
+		json_array_append_new(fss, walk_one(ev, &targets[i], (int)i, prefix, workers, pc, out,
 		                                    tally));
 	}
 	jset(evj, "filesystems", fss);

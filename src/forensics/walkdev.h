@@ -24,14 +24,16 @@
 
 #include "forensics/evidence.h"
 #include "forensics/fx.h"
+#include "forensics/progress.h"
 
 typedef struct walkdev_tally {
 	unsigned walked, incomplete, failed;
 	uint64_t entries;
 } walkdev_tally;
 
-sg_err walkdev_run(const evid *ev, int partition, unsigned workers, fx_list *out, json_t *evj,
-                   walkdev_tally *tally, char *err, size_t errlen);
+/* pc (may be NULL): progress counters the walk adds to. */
+sg_err walkdev_run(const evid *ev, int partition, unsigned workers, progress_counters *pc,
+                   fx_list *out, json_t *evj, walkdev_tally *tally, char *err, size_t errlen);
 
 void exam_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int exam_jset(json_t *o, const char *k, json_t *v);

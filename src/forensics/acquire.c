@@ -92,7 +92,7 @@ static void *stream_thread(void *arg)
 		size_t slot = r->streamed % ACQ_NBUF;
 		pthread_mutex_unlock(&r->mu);
 		EVP_DigestUpdate(r->md, r->buf[slot], r->len[slot]);
-		progress_add(&r->pc->device_done, r->len[slot], r->pc);
+		PROGRESS_ADD(r->pc, device_done, r->len[slot]);
 		pthread_mutex_lock(&r->mu);
 		r->streamed++;
 		pthread_cond_broadcast(&r->cv);
@@ -165,7 +165,7 @@ sg_err acq_start(const evid *ev, uint64_t window, outf *wout, progress_counters 
 		return SG_ERR_NOMEM;
 	}
 	*j = (acq_job){.ev = ev, .window = window, .wout = wout, .pc = pc};
-	progress_add(&pc->device_total, ev->size, pc);
+	PROGRESS_ADD(pc, device_total, ev->size);
 	if (pthread_create(&j->th, NULL, acq_thread, j) != 0) {
 		free(j);
 		snprintf(err, errlen, "cannot start the acquisition thread");

@@ -164,8 +164,8 @@ static void lane_end(lane *l, int rc, hpool *p, hp_job **done)
 		sha2x_final(&l->sha, j->sha256);
 		j->ok = 1;
 		j->bytes = l->pos;
-		progress_add(&p->pc->files_hashed, 1, p->pc);
-		progress_add(&p->pc->bytes_hashed, l->pos, p->pc);
+		PROGRESS_ADD(p->pc, files_hashed, 1);
+		PROGRESS_ADD(p->pc, bytes_hashed, l->pos);
 	} else {
 		sha2x_free(&l->sha);
 	}

@@ -23,11 +23,12 @@ typedef struct progress_counters {
 	_Atomic uint64_t files_hashed, bytes_hashed;
 } progress_counters;
 
-static inline void progress_add(_Atomic uint64_t *c, uint64_t n, const progress_counters *pc)
-{
-	if (pc)
-		atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-}
+/* Add n to counter field of pc, when pc is not NULL. */
+#define PROGRESS_ADD(pc, field, n) \
+	do {                                                                         \
+		if (pc)                                                              \
+			atomic_fetch_add_explicit(&(pc)->field, (n), memory_order_relaxed); \
+	} while (0)
 
 typedef struct progress progress;
 

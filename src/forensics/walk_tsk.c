@@ -179,8 +179,8 @@ static void hash_via_tsk(walker *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, fx_
 	e->has_hash = 1;
 	w->st->hashed++;
 	w->st->bytes_hashed += off;
-	progress_add(&w->o->progress->files_hashed, 1, w->o->progress);
-	progress_add(&w->o->progress->bytes_hashed, off, w->o->progress);
+	PROGRESS_ADD(w->o->progress, files_hashed, 1);
+	PROGRESS_ADD(w->o->progress, bytes_hashed, off);
 out:
 	if (!e->has_hash)
 		w->st->hash_errors++;
@@ -286,7 +286,7 @@ static sg_err add_streams(walker *w, TSK_FS_FILE *f, size_t base)
 			return err;
 		}
 		w->st->entries++;
-		progress_add(&w->o->progress->entries, 1, w->o->progress);
+		PROGRESS_ADD(w->o->progress, entries, 1);
 		w->st->files++;
 		if (!w->o->no_hash)
 			hash_via_tsk(w, f, a, &w->out->v[index]);
@@ -363,13 +363,17 @@ static sg_err ext_fixup(walker *w, fx_entry *e)
 
 /* The content runs of an extent-mapped ext file, read by us (any depth:
  * libtsk 4.11 cannot read two-level trees); NULL when the file is not
- * extent-mapped or its tree is corrupt (then libtsk tries). */
-static hp_run *ext_runs(walker *w, uint64_t size, size_t *nruns)
+ * extent-mapped (then libtsk reads it) or, with *corrupt set, when its
+ * tree is damaged. */
+static hp_run *ext_runs(walker *w, uint64_t size, size_t *nruns, int *corrupt)
 {
+	*corrupt = 0;
 	if (fx_ext4_flags(w->ino) & FX_EXT4_INLINE_FL)
 		return NULL;
 	sg_err rc = SG_OK;
-	return walk_ext_runs(&w->ext, w->ino, size, nruns, &rc);
+	hp_run *v = walk_ext_runs(&w->ext, w->ino, size, nruns, &rc);
+	*corrupt = !v && rc != SG_ERR_INVAL && rc != SG_ERR_NOMEM;
+	return v;
 }
 
 /* One directory entry: its name as libtsk listed it, or as the walker
@@ -468,7 +472,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 	e.path_len = p->len;
 	walk_stats *st = w->st;
 	st->entries++;
-	progress_add(&w->o->progress->entries, 1, w->o->progress);
+	PROGRESS_ADD(w->o->progress, entries, 1);
 	st->deleted += e.deleted;
 	switch (e.type) {
 	case FX_T_FILE: st->files++; break;
@@ -494,11 +498,16 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 		fx_entry *ep = &w->out->v[index];
 		size_t nruns = 0;
 		hp_run *runs = NULL;
+		int corrupt = 0;
 		if (w->dev_fd >= 0 && ep->size && raw)
-			runs = ext_runs(w, ep->size, &nruns);
-		if (w->dev_fd >= 0 && ep->size && !runs)
+			runs = ext_runs(w, ep->size, &nruns, &corrupt);
+		if (w->dev_fd >= 0 && ep->size && !runs && !corrupt)
 			runs = runs_of(w, f, ep->size, &nruns);
-		if (!runs)
+		if (corrupt) {
+			/* libtsk fails on it too, and leaks doing so */
+			ep->note = "not hashed: its extent tree is corrupt";
+			w->st->hash_errors++;
+		} else if (!runs)
 			hash_via_tsk(w, f, NULL, ep);
 		else if ((err = submit_runs(w, index, runs, nruns)))
 			return err;
@@ -850,12 +859,13 @@ static sg_err walk_orphans(walker *w)
 			break;
 		}
 		w->st->entries++;
-		progress_add(&w->o->progress->entries, 1, w->o->progress);
+		PROGRESS_ADD(w->o->progress, entries, 1);
 		w->st->deleted++;
 		w->st->files += e.type == FX_T_FILE;
 		size_t nruns = 0;
+		int corrupt = 0;
 		hp_run *runs = e.type == FX_T_FILE && e.size && w->dev_fd >= 0 && !w->o->no_hash
-		               ? ext_runs(w, e.size, &nruns) : NULL;
+		               ? ext_runs(w, e.size, &nruns, &corrupt) : NULL;
 		if (runs)
 			err = submit_runs(w, index, runs, nruns);
 		ino = next;

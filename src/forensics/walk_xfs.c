@@ -226,7 +226,7 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 	}
 	walk_stats *st = w->st;
 	st->entries++;
-	progress_add(&w->o->progress->entries, 1, w->o->progress);
+	PROGRESS_ADD(w->o->progress, entries, 1);
 	switch (e.type) {
 	case FX_T_FILE: st->files++; break;
 	case FX_T_DIR: st->dirs++; break;

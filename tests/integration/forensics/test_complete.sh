@@ -119,7 +119,7 @@ cp "$WORK/deep.img" "$WORK/broken.img"
 idx=$(debugfs -R "ex /var/log/app.log" "$WORK/broken.img" 2>/dev/null | awk 'NR == 2 { print $8 }')
 dd if=/dev/zero of="$WORK/broken.img" bs=1024 seek="$idx" count=1 conv=notrunc status=none
 examine broken --device "$WORK/broken.img" --out "$WORK/o-broken" --no-device-hash --baseline "$WORK/deep.jsonl"
-check "unreadable file: exit 3" test "$(rc_of broken)" = 3
+check "unreadable file: exit 3 (got $(rc_of broken))" test "$(rc_of broken)" = 3
 check "unreadable file: an unverified finding" test \
   "$(jget "$WORK/o-broken/report.json" '[f["class"] for f in r["evidence"][0]["findings"]]')" = "['unverified']"
 

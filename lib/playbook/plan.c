@@ -140,9 +140,16 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 		    id, in->http_tokens[0] ? in->http_tokens : "?", in->hop_limit);
 		break;
 	case PB_REVOKE:
-		if (in->role_name[0])
-			add(b, PB_OP_PUT_ROLE_POLICY, in->role_name, incident, 0,
-			    "role %s: deny sessions issued before now from %s", in->role_name, id);
+		if (!in->role_name[0])
+			break;
+		/* first the quarantine profile, so that the SSM agent gets fresh
+		 * credentials the deny does not cover */
+		if (cfg->quarantine_profile[0] && in->profile_assoc[0])
+			add(b, PB_OP_PROFILE_REPLACE, in->profile_assoc, cfg->quarantine_profile, 0,
+			    "%s: swap profile %s for %s before the deny", id, in->profile_arn,
+			    cfg->quarantine_profile);
+		add(b, PB_OP_PUT_ROLE_POLICY, in->role_name, incident, 0,
+		    "role %s: deny sessions issued before now from %s", in->role_name, id);
 		break;
 	case PB_PRESERVE:
 		add(b, PB_OP_ATTRIBUTE, id, "DisableApiTermination", 0, "%s: termination protection on", id);

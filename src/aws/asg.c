@@ -1,14 +1,15 @@
 /* asg.c — typed Auto Scaling calls (see asg.h). */
 #include "aws/asg.h"
 
-static sg_err run(struct aws_client *c, const char *action, struct aws_params *p, unsigned flags,
-                  struct aws_xml **reply, struct aws_error *err)
+static sg_err run(struct aws_client *c, const char *action, const char *target,
+                  struct aws_params *p, unsigned flags, struct aws_xml **reply,
+                  struct aws_error *err)
 {
 	if (!p)
 		return SG_ERR_NOMEM;
 	sg_err rc = aws_params_error(p);
 	if (!rc)
-		rc = aws_query(c, AWS_AUTOSCALING, action, p, flags, reply, err);
+		rc = aws_query_on(c, AWS_AUTOSCALING, action, target, p, flags, reply, err);
 	aws_params_free(p);
 	return rc;
 }
@@ -19,7 +20,7 @@ sg_err aws_asg_describe_instances(struct aws_client *c, const char *const *insta
 	struct aws_params *p = aws_params_new();
 	if (p && n)
 		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
-	return run(c, "DescribeAutoScalingInstances", p, 0, reply, err);
+	return run(c, "DescribeAutoScalingInstances", n == 1 ? instance_ids[0] : NULL, p, 0, reply, err);
 }
 
 sg_err aws_asg_describe_groups(struct aws_client *c, const char *const *names, size_t n,
@@ -28,7 +29,7 @@ sg_err aws_asg_describe_groups(struct aws_client *c, const char *const *names, s
 	struct aws_params *p = aws_params_new();
 	if (p && n)
 		aws_params_add_list(p, "AutoScalingGroupNames.member", names, n);
-	return run(c, "DescribeAutoScalingGroups", p, 0, reply, err);
+	return run(c, "DescribeAutoScalingGroups", n == 1 ? names[0] : NULL, p, 0, reply, err);
 }
 
 sg_err aws_asg_detach_instances(struct aws_client *c, const char *group,
@@ -43,7 +44,7 @@ sg_err aws_asg_detach_instances(struct aws_client *c, const char *group,
 		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
 		aws_params_add_bool(p, "ShouldDecrementDesiredCapacity", decrement);
 	}
-	return run(c, "DetachInstances", p, flags, reply, err);
+	return run(c, "DetachInstances", group, p, flags, reply, err);
 }
 
 sg_err aws_asg_attach_instances(struct aws_client *c, const char *group,
@@ -57,5 +58,5 @@ sg_err aws_asg_attach_instances(struct aws_client *c, const char *group,
 		aws_params_add(p, "AutoScalingGroupName", group);
 		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
 	}
-	return run(c, "AttachInstances", p, flags, NULL, err);
+	return run(c, "AttachInstances", group, p, flags, NULL, err);
 }

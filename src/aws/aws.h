@@ -128,6 +128,58 @@ sg_err aws_query_pages(struct aws_client *c, enum aws_service svc, const char *a
                        sg_err (*page)(void *ctx, const struct aws_xml *reply), void *ctx,
                        struct aws_error *err);
 
+/*
+ * Observing calls.  A client may carry one observer, told of every call it
+ * makes (every page of aws_query_pages too): the responder's journal is
+ * one (request ids, what changed, failures, outcome unknown), so that no
+ * caller has to record its calls by hand.
+ *
+ * before() runs first and may refuse the call: any code but SG_OK is
+ * returned unsent, and after() is not called.  It may also add flags
+ * (AWS_CALL_DRY_RUN for a permission pre-flight).  after() is told how the
+ * call ended; request_id is the one AWS gave ("" when none arrived).
+ * Either may be NULL.  The strings live for the call only.
+ */
+struct aws_call {
+	enum aws_service svc;
+	const char *action;   /* "CreateTags" */
+	const char *target;   /* the resource it acts on ("" when none given) */
+	bool changes;         /* false for the reads: Describe*, Get*, List*, Simulate* */
+};
+struct aws_call_result {
+	sg_err rc;
+	const struct aws_error *err;  /* never NULL */
+	const char *request_id;
+	long long started_ms;         /* wall clock, ms */
+	long long ms;                 /* how long it took, retries included */
+};
+struct aws_observer {
+	sg_err (*before)(void *ctx, const struct aws_call *call, unsigned *flags);
+	void (*after)(void *ctx, const struct aws_call *call, const struct aws_call_result *res);
+	void *ctx;
+};
+/* Set (or with NULL remove) the observer; it is copied. */
+void aws_client_observe(struct aws_client *c, const struct aws_observer *o);
+
+/* aws_query / aws_json naming the resource the call acts on (target may be
+ * NULL), for the observer: the typed calls use these. */
+sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const struct aws_params *params, unsigned flags,
+                    struct aws_xml **reply, struct aws_error *err);
+sg_err aws_json_on(struct aws_client *c, enum aws_service svc, const char *operation,
+                   const char *target, const json_t *body, unsigned flags, json_t **reply,
+                   struct aws_error *err);
+
+/*
+ * Pagination for JSON calls: body (may be NULL) is sent with "NextToken"
+ * set from the previous reply's "NextToken" until a reply has none; each
+ * reply goes to page() as in aws_query_pages.  target as in aws_json_on.
+ */
+sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *operation,
+                      const char *target, const json_t *body, unsigned max_pages,
+                      sg_err (*page)(void *ctx, const json_t *reply), void *ctx,
+                      struct aws_error *err);
+
 /* A fresh idempotency token (UUID v4 text) for ClientToken params. */
 sg_err aws_client_token(char out[37]);
 

@@ -43,6 +43,7 @@ struct aws_client {
 	void *now_ctx;
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
+	struct aws_observer observer;
 };
 
 static const char *env_get(const char *name)
@@ -460,9 +461,9 @@ static int ec2_has_dry_run(const char *action)
 	return 1;
 }
 
-sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
-                 const struct aws_params *params, unsigned flags, struct aws_xml **reply,
-                 struct aws_error *err)
+static sg_err query(struct aws_client *c, enum aws_service svc, const char *action,
+                    const struct aws_params *params, unsigned flags, struct aws_xml **reply,
+                    struct aws_error *err)
 {
 	struct aws_params *p = NULL;
 	char *body = NULL;
@@ -522,8 +523,9 @@ fail:
 	return rc;
 }
 
-sg_err aws_json(struct aws_client *c, enum aws_service svc, const char *operation,
-                const json_t *body, unsigned flags, json_t **reply, struct aws_error *err)
+static sg_err json_call(struct aws_client *c, enum aws_service svc, const char *operation,
+                        const json_t *body, unsigned flags, json_t **reply,
+                        struct aws_error *err)
 {
 	char *text = NULL;
 	struct aws_http_resp resp = {0};
@@ -566,6 +568,112 @@ fail:
 	return rc;
 }
 
+/* ---- the observer ------------------------------------------------------ */
+
+void aws_client_observe(struct aws_client *c, const struct aws_observer *o)
+{
+	if (c)
+		c->observer = o ? *o : (struct aws_observer){0};
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_read(const char *action)
+{
+	static const char *const verbs[] = {"Describe", "Get", "List", "Simulate"};
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (!strncmp(action, verbs[i], strlen(verbs[i])))
+			return true;
+	return false;
+}
+
+/* The request id of a call: the reply body's (EC2 requestId, Query
+ * ResponseMetadata/RequestId) before the header's. */
+static const char *request_id_of(const struct aws_xml *reply, const struct aws_error *e)
+{
+	const char *v = reply ? aws_xml_str(reply, "requestId") : NULL;
+	if (!v && reply)
+		v = aws_xml_str(reply, "ResponseMetadata/RequestId");
+	return v ? v : e->request_id;
+}
+
+sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const struct aws_params *params, unsigned flags,
+                    struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_error local;
+	struct aws_error *e = err ? err : &local;
+	struct aws_xml *r = NULL;
+	aws_error_clear(e);
+	if (reply)
+		*reply = NULL;
+	if (!c || !action)
+		return SG_ERR_INVAL;
+	struct aws_call call = {svc, action, target ? target : "", !is_read(action)};
+	const struct aws_observer *o = &c->observer;
+	if (o->before) {
+		sg_err no = o->before(o->ctx, &call, &flags);
+		if (no)
+			return no;
+	}
+	long long t0 = wall_ms();
+	sg_err rc = query(c, svc, action, params, flags, &r, e);
+	if (o->after) {
+		struct aws_call_result res = {rc, e, request_id_of(r, e), t0, wall_ms() - t0};
+		o->after(o->ctx, &call, &res);
+	}
+	if (reply)
+		*reply = r;
+	else
+		aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
+                 const struct aws_params *params, unsigned flags, struct aws_xml **reply,
+                 struct aws_error *err)
+{
+	return aws_query_on(c, svc, action, NULL, params, flags, reply, err);
+}
+
+sg_err aws_json_on(struct aws_client *c, enum aws_service svc, const char *operation,
+                   const char *target, const json_t *body, unsigned flags, json_t **reply,
+                   struct aws_error *err)
+{
+	struct aws_error local;
+	struct aws_error *e = err ? err : &local;
+	aws_error_clear(e);
+	if (reply)
+		*reply = NULL;
+	if (!c || !operation)
+		return SG_ERR_INVAL;
+	struct aws_call call = {svc, operation, target ? target : "", !is_read(operation)};
+	const struct aws_observer *o = &c->observer;
+	if (o->before) {
+		sg_err no = o->before(o->ctx, &call, &flags);
+		if (no)
+			return no;
+	}
+	long long t0 = wall_ms();
+	sg_err rc = json_call(c, svc, operation, body, flags, reply, e);
+	if (o->after) {
+		struct aws_call_result res = {rc, e, e->request_id, t0, wall_ms() - t0};
+		o->after(o->ctx, &call, &res);
+	}
+	return rc;
+}
+
+sg_err aws_json(struct aws_client *c, enum aws_service svc, const char *operation,
+                const json_t *body, unsigned flags, json_t **reply, struct aws_error *err)
+{
+	return aws_json_on(c, svc, operation, NULL, body, flags, reply, err);
+}
+
 sg_err aws_query_pages(struct aws_client *c, enum aws_service svc, const char *action,
                        const struct aws_params *params, const char *in_name,
                        const char *out_path, unsigned max_pages,
@@ -599,5 +707,40 @@ sg_err aws_query_pages(struct aws_client *c, enum aws_service svc, const char *a
 			break;
 	}
 	aws_params_free(p);
+	return rc;
+}
+
+sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *operation,
+                      const char *target, const json_t *body, unsigned max_pages,
+                      sg_err (*page)(void *ctx, const json_t *reply), void *ctx,
+                      struct aws_error *err)
+{
+	if (!c || !page || (body && !json_is_object(body)))
+		return SG_ERR_INVAL;
+	json_t *req = body ? json_deep_copy(body) : json_object();
+	if (!req)
+		return SG_ERR_NOMEM;
+	unsigned limit = max_pages ? max_pages : 1000;
+	sg_err rc = SG_OK;
+	for (unsigned i = 0;; i++) {
+		if (i >= limit) {
+			rc = SG_ERR_RANGE;
+			aws_error_set(err, NULL, "%s: more than %u pages", operation, limit);
+			break;
+		}
+		json_t *r = NULL;
+		rc = aws_json_on(c, svc, operation, target, req, 0, &r, err);
+		if (rc)
+			break;
+		rc = page(ctx, r);
+		const char *tok = json_string_value(json_object_get(r, "NextToken"));
+		bool more = tok && *tok;
+		if (!rc && more && json_object_set_new(req, "NextToken", json_string(tok)))
+			rc = SG_ERR_NOMEM;
+		json_decref(r);
+		if (rc || !more)
+			break;
+	}
+	json_decref(req);
 	return rc;
 }

@@ -2,8 +2,9 @@
 #include "aws/ec2.h"
 
 /* Build-run-free: each wrapper fills params, calls, frees. */
-static sg_err run(struct aws_client *c, const char *action, struct aws_params *p, unsigned flags,
-                  struct aws_xml **reply, struct aws_error *err)
+static sg_err run(struct aws_client *c, const char *action, const char *target,
+                  struct aws_params *p, unsigned flags, struct aws_xml **reply,
+                  struct aws_error *err)
 {
 	sg_err rc = aws_params_error(p);
 	if (rc) {
@@ -11,7 +12,7 @@ static sg_err run(struct aws_client *c, const char *action, struct aws_params *p
 		aws_params_free(p);
 		return rc;
 	}
-	rc = aws_query(c, AWS_EC2, action, p, flags, reply, err);
+	rc = aws_query_on(c, AWS_EC2, action, target, p, flags, reply, err);
 	aws_params_free(p);
 	return rc;
 }
@@ -27,6 +28,17 @@ static struct aws_params *with_ids(const char *prefix, const char *const *ids, s
 	if (nf)
 		aws_params_add_filters(p, f, nf);
 	return p;
+}
+
+/* What a describe call is about, for the observer: its one id, else the
+ * value of its first filter (a VPC, an incident tag), else nothing. */
+static const char *about(const char *const *ids, size_t n, const struct aws_filter *f, size_t nf)
+{
+	if (n == 1)
+		return ids[0];
+	if (nf && f[0].nvalues)
+		return f[0].values[0];
+	return NULL;
 }
 
 #define NEED(p)                          \
@@ -54,7 +66,7 @@ sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, 
 {
 	struct aws_params *p = with_ids("InstanceId", ids, n, filters, nfilters);
 	NEED(p);
-	return run(c, "DescribeInstances", p, 0, reply, err);
+	return run(c, "DescribeInstances", about(ids, n, filters, nfilters), p, 0, reply, err);
 }
 
 sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id,
@@ -109,6 +121,19 @@ fail:
 	return rc;
 }
 
+sg_err aws_ec2_describe_instance_attribute(struct aws_client *c, const char *instance_id,
+                                           const char *attribute, struct aws_xml **reply,
+                                           struct aws_error *err)
+{
+	if (!instance_id || !attribute)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "InstanceId", instance_id);
+	aws_params_add(p, "Attribute", attribute);
+	return run(c, "DescribeInstanceAttribute", instance_id, p, 0, reply, err);
+}
+
 static sg_err modify_attr(struct aws_client *c, const char *instance_id, const char *name,
                           const char *value, unsigned flags, struct aws_error *err)
 {
@@ -118,7 +143,7 @@ static sg_err modify_attr(struct aws_client *c, const char *instance_id, const c
 	NEED(p);
 	aws_params_add(p, "InstanceId", instance_id);
 	aws_params_addf(p, value, "%s.Value", name);
-	return run(c, "ModifyInstanceAttribute", p, flags, NULL, err);
+	return run(c, "ModifyInstanceAttribute", instance_id, p, flags, NULL, err);
 }
 
 sg_err aws_ec2_set_disable_api_termination(struct aws_client *c, const char *instance_id, bool on,
@@ -144,17 +169,21 @@ sg_err aws_ec2_set_shutdown_behavior(struct aws_client *c, const char *instance_
 }
 
 sg_err aws_ec2_set_delete_on_termination(struct aws_client *c, const char *instance_id,
-                                         const char *device_name, bool on, unsigned flags,
-                                         struct aws_error *err)
+                                         const char *const *devices, size_t n, bool on,
+                                         unsigned flags, struct aws_error *err)
 {
-	if (!instance_id || !device_name)
+	if (!instance_id || !n || !devices)
 		return SG_ERR_INVAL;
 	struct aws_params *p = aws_params_new();
 	NEED(p);
 	aws_params_add(p, "InstanceId", instance_id);
-	aws_params_add(p, "BlockDeviceMapping.1.DeviceName", device_name);
-	aws_params_add_bool(p, "BlockDeviceMapping.1.Ebs.DeleteOnTermination", on);
-	return run(c, "ModifyInstanceAttribute", p, flags, NULL, err);
+	for (size_t i = 0; i < n; i++) {
+		aws_params_addf(p, devices[i] ? devices[i] : "", "BlockDeviceMapping.%zu.DeviceName",
+		                i + 1);
+		aws_params_addf(p, on ? "true" : "false",
+		                "BlockDeviceMapping.%zu.Ebs.DeleteOnTermination", i + 1);
+	}
+	return run(c, "ModifyInstanceAttribute", instance_id, p, flags, NULL, err);
 }
 
 sg_err aws_ec2_modify_metadata_options(struct aws_client *c, const char *instance_id,
@@ -174,7 +203,7 @@ sg_err aws_ec2_modify_metadata_options(struct aws_client *c, const char *instanc
 		aws_params_add_int(p, "HttpPutResponseHopLimit", o->hop_limit);
 	if (o->instance_tags)
 		aws_params_add(p, "InstanceMetadataTags", o->instance_tags);
-	return run(c, "ModifyInstanceMetadataOptions", p, flags, reply, err);
+	return run(c, "ModifyInstanceMetadataOptions", instance_id, p, flags, reply, err);
 }
 
 sg_err aws_ec2_create_tags(struct aws_client *c, const char *const *resource_ids, size_t n,
@@ -187,7 +216,7 @@ sg_err aws_ec2_create_tags(struct aws_client *c, const char *const *resource_ids
 	NEED(p);
 	aws_params_add_list(p, "ResourceId", resource_ids, n);
 	aws_params_add_tags(p, "Tag", tags, ntags);
-	return run(c, "CreateTags", p, flags, NULL, err);
+	return run(c, "CreateTags", resource_ids[0], p, flags, NULL, err);
 }
 
 sg_err aws_ec2_describe_tags(struct aws_client *c, const struct aws_filter *filters,
@@ -195,7 +224,7 @@ sg_err aws_ec2_describe_tags(struct aws_client *c, const struct aws_filter *filt
 {
 	struct aws_params *p = with_ids("", NULL, 0, filters, nfilters);
 	NEED(p);
-	return run(c, "DescribeTags", p, 0, reply, err);
+	return run(c, "DescribeTags", about(NULL, 0, filters, nfilters), p, 0, reply, err);
 }
 
 sg_err aws_ec2_describe_network_interfaces(struct aws_client *c, const char *const *eni_ids,
@@ -205,7 +234,7 @@ sg_err aws_ec2_describe_network_interfaces(struct aws_client *c, const char *con
 {
 	struct aws_params *p = with_ids("NetworkInterfaceId", eni_ids, n, filters, nfilters);
 	NEED(p);
-	return run(c, "DescribeNetworkInterfaces", p, 0, reply, err);
+	return run(c, "DescribeNetworkInterfaces", about(eni_ids, n, filters, nfilters), p, 0, reply, err);
 }
 
 sg_err aws_ec2_set_eni_groups(struct aws_client *c, const char *eni_id,
@@ -218,7 +247,23 @@ sg_err aws_ec2_set_eni_groups(struct aws_client *c, const char *eni_id,
 	NEED(p);
 	aws_params_add(p, "NetworkInterfaceId", eni_id);
 	aws_params_add_list(p, "SecurityGroupId", group_ids, n);
-	return run(c, "ModifyNetworkInterfaceAttribute", p, flags, NULL, err);
+	return run(c, "ModifyNetworkInterfaceAttribute", eni_id, p, flags, NULL, err);
+}
+
+sg_err aws_ec2_set_eni_conntrack(struct aws_client *c, const char *eni_id,
+                                 const struct aws_ec2_conntrack *t, unsigned flags,
+                                 struct aws_error *err)
+{
+	if (!eni_id || !t)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "NetworkInterfaceId", eni_id);
+	aws_params_add_int(p, "ConnectionTrackingSpecification.TcpEstablishedTimeout",
+	                   t->tcp_established_s);
+	aws_params_add_int(p, "ConnectionTrackingSpecification.UdpStreamTimeout", t->udp_stream_s);
+	aws_params_add_int(p, "ConnectionTrackingSpecification.UdpTimeout", t->udp_s);
+	return run(c, "ModifyNetworkInterfaceAttribute", eni_id, p, flags, NULL, err);
 }
 
 sg_err aws_ec2_describe_security_groups(struct aws_client *c, const char *const *group_ids,
@@ -228,7 +273,7 @@ sg_err aws_ec2_describe_security_groups(struct aws_client *c, const char *const 
 {
 	struct aws_params *p = with_ids("GroupId", group_ids, n, filters, nfilters);
 	NEED(p);
-	return run(c, "DescribeSecurityGroups", p, 0, reply, err);
+	return run(c, "DescribeSecurityGroups", about(group_ids, n, filters, nfilters), p, 0, reply, err);
 }
 
 sg_err aws_ec2_create_security_group(struct aws_client *c, const char *vpc_id, const char *name,
@@ -248,7 +293,7 @@ sg_err aws_ec2_create_security_group(struct aws_client *c, const char *vpc_id, c
 		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, ntags);
 	}
 	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "CreateSecurityGroup", p, flags | AWS_CALL_NOT_IDEMPOTENT,
+	sg_err rc = run(c, "CreateSecurityGroup", vpc_id, p, flags | AWS_CALL_NOT_IDEMPOTENT,
 	                group_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
 		rc = copy_out(aws_xml_str(r, "groupId"), group_id, 32, err);
@@ -305,13 +350,62 @@ sg_err aws_ec2_security_group_rules(struct aws_client *c, enum aws_sg_rule_op op
 				                "IpPermissions.%zu.Groups.1.Description", k);
 		}
 	}
-	return run(c, actions[op], p, flags, NULL, err);
+	return run(c, actions[op], group_id, p, flags, NULL, err);
+}
+
+/* One described permission's ranges (path/elem/field) as
+ * IpPermissions.k.<Name>.j.<Field>. */
+static void add_ranges(struct aws_params *p, const struct aws_xml *perm, size_t k,
+                       const char *path, const char *field, const char *name,
+                       const char *param_field)
+{
+	size_t j = 0;
+	for (AWS_XML_EACH(rg, aws_xml_get(perm, path))) {
+		char key[96];
+		snprintf(key, sizeof key, "IpPermissions.%zu.%s.%zu.%s", k, name, ++j, param_field);
+		aws_params_add(p, key, aws_xml_str_or(rg, field, ""));
+	}
+}
+
+sg_err aws_ec2_revoke_described_rules(struct aws_client *c, const char *group_id, bool egress,
+                                      const struct aws_xml *ip_permissions, unsigned flags,
+                                      size_t *n, struct aws_error *err)
+{
+	if (n)
+		*n = 0;
+	if (!group_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "GroupId", group_id);
+	size_t k = 0;
+	for (AWS_XML_EACH(perm, ip_permissions)) {
+		k++;
+		aws_params_addf(p, aws_xml_str_or(perm, "ipProtocol", "-1"),
+		                "IpPermissions.%zu.IpProtocol", k);
+		if (aws_xml_str(perm, "fromPort"))
+			aws_params_addf(p, aws_xml_str(perm, "fromPort"), "IpPermissions.%zu.FromPort", k);
+		if (aws_xml_str(perm, "toPort"))
+			aws_params_addf(p, aws_xml_str(perm, "toPort"), "IpPermissions.%zu.ToPort", k);
+		add_ranges(p, perm, k, "ipRanges", "cidrIp", "IpRanges", "CidrIp");
+		add_ranges(p, perm, k, "ipv6Ranges", "cidrIpv6", "Ipv6Ranges", "CidrIpv6");
+		add_ranges(p, perm, k, "groups", "groupId", "Groups", "GroupId");
+		add_ranges(p, perm, k, "prefixListIds", "prefixListId", "PrefixListIds", "PrefixListId");
+	}
+	if (!k) {
+		aws_params_free(p);
+		return SG_OK;
+	}
+	if (n)
+		*n = k;
+	return run(c, egress ? "RevokeSecurityGroupEgress" : "RevokeSecurityGroupIngress", group_id,
+	           p, flags, NULL, err);
 }
 
 sg_err aws_ec2_create_snapshots(struct aws_client *c, const char *instance_id,
                                 const char *description, const struct aws_tag *tags,
-                                size_t ntags, unsigned flags, struct aws_xml **reply,
-                                struct aws_error *err)
+                                size_t ntags, bool copy_volume_tags, unsigned flags,
+                                struct aws_xml **reply, struct aws_error *err)
 {
 	if (!instance_id)
 		return SG_ERR_INVAL;
@@ -324,7 +418,9 @@ sg_err aws_ec2_create_snapshots(struct aws_client *c, const char *instance_id,
 		aws_params_add(p, "TagSpecification.1.ResourceType", "snapshot");
 		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, ntags);
 	}
-	return run(c, "CreateSnapshots", p, flags | AWS_CALL_NOT_IDEMPOTENT, reply, err);
+	if (copy_volume_tags)
+		aws_params_add(p, "CopyTagsFromSource", "volume");
+	return run(c, "CreateSnapshots", instance_id, p, flags | AWS_CALL_NOT_IDEMPOTENT, reply, err);
 }
 
 sg_err aws_ec2_describe_snapshots(struct aws_client *c, const char *const *ids, size_t n,
@@ -333,7 +429,17 @@ sg_err aws_ec2_describe_snapshots(struct aws_client *c, const char *const *ids, 
 {
 	struct aws_params *p = with_ids("SnapshotId", ids, n, filters, nfilters);
 	NEED(p);
-	return run(c, "DescribeSnapshots", p, 0, reply, err);
+	return run(c, "DescribeSnapshots", about(ids, n, filters, nfilters), p, 0, reply, err);
+}
+
+sg_err aws_ec2_describe_own_snapshots(struct aws_client *c, const struct aws_filter *filters,
+                                      size_t nfilters, struct aws_xml **reply,
+                                      struct aws_error *err)
+{
+	struct aws_params *p = with_ids("", NULL, 0, filters, nfilters);
+	NEED(p);
+	aws_params_add(p, "Owner.1", "self");
+	return run(c, "DescribeSnapshots", about(NULL, 0, filters, nfilters), p, 0, reply, err);
 }
 
 sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_spec *spec,
@@ -365,7 +471,7 @@ sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_s
 	}
 	/* The ClientToken makes every re-send the same create: idempotent. */
 	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "CreateVolume", p, flags,
+	sg_err rc = run(c, "CreateVolume", spec->snapshot_id, p, flags,
 	                volume_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
 		rc = copy_out(aws_xml_str(r, "volumeId"), volume_id, 32, err);
@@ -379,7 +485,7 @@ sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, si
 {
 	struct aws_params *p = with_ids("VolumeId", ids, n, filters, nfilters);
 	NEED(p);
-	return run(c, "DescribeVolumes", p, 0, reply, err);
+	return run(c, "DescribeVolumes", about(ids, n, filters, nfilters), p, 0, reply, err);
 }
 
 sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
@@ -393,7 +499,7 @@ sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
 	aws_params_add(p, "VolumeId", volume_id);
 	aws_params_add(p, "InstanceId", instance_id);
 	aws_params_add(p, "Device", device);
-	return run(c, "AttachVolume", p, flags, NULL, err);
+	return run(c, "AttachVolume", instance_id, p, flags, NULL, err);
 }
 
 sg_err aws_ec2_describe_iip_associations(struct aws_client *c,
@@ -402,7 +508,7 @@ sg_err aws_ec2_describe_iip_associations(struct aws_client *c,
 {
 	struct aws_params *p = with_ids("", NULL, 0, filters, nfilters);
 	NEED(p);
-	return run(c, "DescribeIamInstanceProfileAssociations", p, 0, reply, err);
+	return run(c, "DescribeIamInstanceProfileAssociations", about(NULL, 0, filters, nfilters), p, 0, reply, err);
 }
 
 sg_err aws_ec2_disassociate_iip(struct aws_client *c, const char *association_id,
@@ -415,7 +521,7 @@ sg_err aws_ec2_disassociate_iip(struct aws_client *c, const char *association_id
 	struct aws_params *p = aws_params_new();
 	NEED(p);
 	aws_params_add(p, "AssociationId", association_id);
-	return run(c, "DisassociateIamInstanceProfile", p, flags, NULL, err);
+	return run(c, "DisassociateIamInstanceProfile", association_id, p, flags, NULL, err);
 }
 
 static void add_profile(struct aws_params *p, const char *profile)
@@ -438,7 +544,7 @@ sg_err aws_ec2_associate_iip(struct aws_client *c, const char *instance_id, cons
 	aws_params_add(p, "InstanceId", instance_id);
 	add_profile(p, profile);
 	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "AssociateIamInstanceProfile", p, flags,
+	sg_err rc = run(c, "AssociateIamInstanceProfile", instance_id, p, flags,
 	                assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
 		rc = copy_out(aws_xml_str(r, "iamInstanceProfileAssociation/associationId"), assoc_id,
@@ -460,7 +566,7 @@ sg_err aws_ec2_replace_iip_association(struct aws_client *c, const char *associa
 	aws_params_add(p, "AssociationId", association_id);
 	add_profile(p, profile);
 	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "ReplaceIamInstanceProfileAssociation", p, flags,
+	sg_err rc = run(c, "ReplaceIamInstanceProfileAssociation", association_id, p, flags,
 	                new_assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
 		rc = copy_out(aws_xml_str(r, "iamInstanceProfileAssociation/associationId"),

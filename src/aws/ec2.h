@@ -33,6 +33,12 @@ sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, 
 sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id,
                              struct aws_instance_view **out, struct aws_error *err);
 
+/* DescribeInstanceAttribute (attribute e.g. "disableApiTermination").
+ * Reply: <attribute>/value. */
+sg_err aws_ec2_describe_instance_attribute(struct aws_client *c, const char *instance_id,
+                                           const char *attribute, struct aws_xml **reply,
+                                           struct aws_error *err);
+
 /* ModifyInstanceAttribute, one attribute per call as the API requires. */
 sg_err aws_ec2_set_disable_api_termination(struct aws_client *c, const char *instance_id,
                                            bool on, unsigned flags, struct aws_error *err);
@@ -42,10 +48,11 @@ sg_err aws_ec2_set_disable_api_stop(struct aws_client *c, const char *instance_i
 sg_err aws_ec2_set_shutdown_behavior(struct aws_client *c, const char *instance_id,
                                      const char *behavior, unsigned flags,
                                      struct aws_error *err);
-/* BlockDeviceMapping.1.DeviceName=device, .Ebs.DeleteOnTermination=on */
+/* BlockDeviceMapping.N.DeviceName=devices[N-1], .Ebs.DeleteOnTermination=on:
+ * every device in one call. */
 sg_err aws_ec2_set_delete_on_termination(struct aws_client *c, const char *instance_id,
-                                         const char *device_name, bool on, unsigned flags,
-                                         struct aws_error *err);
+                                         const char *const *devices, size_t n, bool on,
+                                         unsigned flags, struct aws_error *err);
 
 /* ModifyInstanceMetadataOptions: NULL strings / hop_limit 0 leave a field unchanged. */
 struct aws_ec2_metadata_options {
@@ -76,6 +83,15 @@ sg_err aws_ec2_describe_network_interfaces(struct aws_client *c, const char *con
 sg_err aws_ec2_set_eni_groups(struct aws_client *c, const char *eni_id,
                               const char *const *group_ids, size_t n, unsigned flags,
                               struct aws_error *err);
+
+/* ModifyNetworkInterfaceAttribute: the ENI's connection-tracking idle
+ * timeouts in seconds (Nitro; TCP 60-432000, UDP stream 60-180, UDP 30-60). */
+struct aws_ec2_conntrack {
+	int tcp_established_s, udp_stream_s, udp_s;
+};
+sg_err aws_ec2_set_eni_conntrack(struct aws_client *c, const char *eni_id,
+                                 const struct aws_ec2_conntrack *t, unsigned flags,
+                                 struct aws_error *err);
 
 /* DescribeSecurityGroups. Reply: securityGroupInfo/item/... */
 sg_err aws_ec2_describe_security_groups(struct aws_client *c, const char *const *group_ids,
@@ -113,16 +129,33 @@ sg_err aws_ec2_security_group_rules(struct aws_client *c, enum aws_sg_rule_op op
                                     const struct aws_ip_permission *perms, size_t n,
                                     unsigned flags, struct aws_error *err);
 
-/* CreateSnapshots of every EBS volume of an instance (not idempotent).
+/* Revoke exactly the rules a DescribeSecurityGroups reply showed:
+ * ip_permissions is its securityGroupInfo/item/ipPermissions (ingress) or
+ * .../ipPermissionsEgress element; every protocol, port range, IPv4/IPv6
+ * range, group and prefix list of it goes in one call.  *n (may be NULL)
+ * gets how many permissions were revoked; none: SG_OK, nothing sent. */
+sg_err aws_ec2_revoke_described_rules(struct aws_client *c, const char *group_id, bool egress,
+                                      const struct aws_xml *ip_permissions, unsigned flags,
+                                      size_t *n, struct aws_error *err);
+
+/* CreateSnapshots of every EBS volume of an instance at one point in time
+ * (not idempotent).  copy_volume_tags: CopyTagsFromSource=volume.
  * Reply: snapshotSet/item/{snapshotId,volumeId,state,...}. tags may be NULL. */
 sg_err aws_ec2_create_snapshots(struct aws_client *c, const char *instance_id,
                                 const char *description, const struct aws_tag *tags,
-                                size_t ntags, unsigned flags, struct aws_xml **reply,
-                                struct aws_error *err);
+                                size_t ntags, bool copy_volume_tags, unsigned flags,
+                                struct aws_xml **reply, struct aws_error *err);
 /* DescribeSnapshots. Reply: snapshotSet/item/{snapshotId,status,progress,...} */
 sg_err aws_ec2_describe_snapshots(struct aws_client *c, const char *const *ids, size_t n,
                                   const struct aws_filter *filters, size_t nfilters,
                                   struct aws_xml **reply, struct aws_error *err);
+
+/* DescribeSnapshots of this account's own snapshots only (Owner.1=self):
+ * a snapshot another account shared, whatever its tags, is never one of
+ * ours. */
+sg_err aws_ec2_describe_own_snapshots(struct aws_client *c, const struct aws_filter *filters,
+                                      size_t nfilters, struct aws_xml **reply,
+                                      struct aws_error *err);
 
 /* CreateVolume from a snapshot.  Idempotent through ClientToken: pass the
  * same client_token (aws_client_token) on every try of one logical create;

@@ -1,15 +1,17 @@
 /* elb.c — typed ELBv2 and classic ELB calls (see elb.h). */
 #include "aws/elb.h"
 
+#include <stdlib.h>
+
 static sg_err run(struct aws_client *c, enum aws_service svc, const char *action,
-                  struct aws_params *p, unsigned flags, struct aws_xml **reply,
-                  struct aws_error *err)
+                  const char *target, struct aws_params *p, unsigned flags,
+                  struct aws_xml **reply, struct aws_error *err)
 {
 	if (!p)
 		return SG_ERR_NOMEM;
 	sg_err rc = aws_params_error(p);
 	if (!rc)
-		rc = aws_query(c, svc, action, p, flags, reply, err);
+		rc = aws_query_on(c, svc, action, target, p, flags, reply, err);
 	aws_params_free(p);
 	return rc;
 }
@@ -23,7 +25,7 @@ sg_err aws_elbv2_describe_target_groups(struct aws_client *c, const char *const 
 		aws_params_add_list(p, "TargetGroupArns.member", arns, n);
 	if (p && lb_arn)
 		aws_params_add(p, "LoadBalancerArn", lb_arn);
-	return run(c, AWS_ELBV2, "DescribeTargetGroups", p, 0, reply, err);
+	return run(c, AWS_ELBV2, "DescribeTargetGroups", n == 1 ? arns[0] : lb_arn, p, 0, reply, err);
 }
 
 static void add_targets(struct aws_params *p, const struct aws_elbv2_target *t, size_t n)
@@ -55,7 +57,7 @@ sg_err aws_elbv2_describe_target_health(struct aws_client *c, const char *tg_arn
 		aws_params_add(p, "TargetGroupArn", tg_arn);
 		add_targets(p, targets, n);
 	}
-	return run(c, AWS_ELBV2, "DescribeTargetHealth", p, 0, reply, err);
+	return run(c, AWS_ELBV2, "DescribeTargetHealth", tg_arn, p, 0, reply, err);
 }
 
 static sg_err targets_call(struct aws_client *c, const char *action, const char *tg_arn,
@@ -69,7 +71,7 @@ static sg_err targets_call(struct aws_client *c, const char *action, const char 
 		aws_params_add(p, "TargetGroupArn", tg_arn);
 		add_targets(p, targets, n);
 	}
-	return run(c, AWS_ELBV2, action, p, flags, NULL, err);
+	return run(c, AWS_ELBV2, action, tg_arn, p, flags, NULL, err);
 }
 
 sg_err aws_elbv2_register_targets(struct aws_client *c, const char *tg_arn,
@@ -92,7 +94,7 @@ sg_err aws_elb_describe_load_balancers(struct aws_client *c, const char *const *
 	struct aws_params *p = aws_params_new();
 	if (p && n)
 		aws_params_add_list(p, "LoadBalancerNames.member", names, n);
-	return run(c, AWS_ELB, "DescribeLoadBalancers", p, 0, reply, err);
+	return run(c, AWS_ELB, "DescribeLoadBalancers", n == 1 ? names[0] : NULL, p, 0, reply, err);
 }
 
 static sg_err instances_call(struct aws_client *c, const char *action, const char *lb,
@@ -108,7 +110,7 @@ static sg_err instances_call(struct aws_client *c, const char *action, const cha
 			aws_params_addf(p, ids[i] ? ids[i] : "", "Instances.member.%zu.InstanceId",
 			                i + 1);
 	}
-	return run(c, AWS_ELB, action, p, flags, NULL, err);
+	return run(c, AWS_ELB, action, lb, p, flags, NULL, err);
 }
 
 sg_err aws_elb_register_instances(struct aws_client *c, const char *lb_name,
@@ -125,4 +127,133 @@ sg_err aws_elb_deregister_instances(struct aws_client *c, const char *lb_name,
 {
 	return instances_call(c, "DeregisterInstancesFromLoadBalancer", lb_name, instance_ids, n,
 	                      flags, err);
+}
+
+struct each_ctx {
+	const char *list; /* the member list's path in one reply */
+	sg_err (*each)(void *ctx, const struct aws_xml *item);
+	void *ctx;
+};
+
+static sg_err each_member(void *ctx, const struct aws_xml *reply)
+{
+	struct each_ctx *e = ctx;
+	for (AWS_XML_EACH(item, aws_xml_get(reply, e->list))) {
+		sg_err rc = e->each(e->ctx, item);
+		if (rc)
+			return rc;
+	}
+	return SG_OK;
+}
+
+sg_err aws_elbv2_each_target_group(struct aws_client *c,
+                                   sg_err (*each)(void *ctx, const struct aws_xml *group),
+                                   void *ctx, struct aws_error *err)
+{
+	struct each_ctx e = {"DescribeTargetGroupsResult/TargetGroups", each, ctx};
+	return aws_query_pages(c, AWS_ELBV2, "DescribeTargetGroups", NULL, "Marker",
+	                       "DescribeTargetGroupsResult/NextMarker", 0, each_member, &e, err);
+}
+
+sg_err aws_elb_each_load_balancer(struct aws_client *c,
+                                  sg_err (*each)(void *ctx, const struct aws_xml *lb),
+                                  void *ctx, struct aws_error *err)
+{
+	struct each_ctx e = {"DescribeLoadBalancersResult/LoadBalancerDescriptions", each, ctx};
+	return aws_query_pages(c, AWS_ELB, "DescribeLoadBalancers", NULL, "Marker",
+	                       "DescribeLoadBalancersResult/NextMarker", 0, each_member, &e, err);
+}
+
+/* ---- the registration scan ------------------------------------------- */
+
+struct scan {
+	const char *instance_id;
+	bool (*is_ours)(void *ctx, const char *target_id);
+	sg_err (*found)(void *ctx, const struct aws_lb_registration *reg);
+	void *ctx;
+	char **arns;
+	size_t n, cap;
+};
+
+static sg_err keep_group(void *ctx, const struct aws_xml *g)
+{
+	struct scan *s = ctx;
+	const char *type = aws_xml_str_or(g, "TargetType", "instance");
+	const char *arn = aws_xml_str(g, "TargetGroupArn");
+	if (!arn || (strcmp(type, "instance") && strcmp(type, "ip")))
+		return SG_OK; /* lambda and alb targets cannot hold an instance */
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		if (nc > 4096)
+			return SG_ERR_RANGE;
+		char **na = realloc(s->arns, nc * sizeof *na);
+		if (!na)
+			return SG_ERR_NOMEM;
+		s->arns = na;
+		s->cap = nc;
+	}
+	if (!(s->arns[s->n] = strdup(arn)))
+		return SG_ERR_NOMEM;
+	s->n++;
+	return SG_OK;
+}
+
+static sg_err targets_of(struct aws_client *c, struct scan *s, const char *arn,
+                         struct aws_error *err)
+{
+	struct aws_xml *r = NULL;
+	sg_err rc = aws_elbv2_describe_target_health(c, arn, NULL, 0, &r, err);
+	for (AWS_XML_EACH(d, rc ? NULL : aws_xml_get(r, "DescribeTargetHealthResult/TargetHealthDescriptions"))) {
+		const char *id = aws_xml_str_or(d, "Target/Id", "");
+		if (!s->is_ours(s->ctx, id))
+			continue;
+		char *end = NULL;
+		const char *port = aws_xml_str_or(d, "Target/Port", "0");
+		long pn = strtol(port, &end, 10);
+		struct aws_lb_registration reg = {
+			"target-group", arn, id, end && !*end && pn > 0 && pn < 65536 ? (int)pn : 0,
+			aws_xml_str_or(d, "Target/AvailabilityZone", ""),
+			aws_xml_str_or(d, "TargetHealth/State", ""),
+		};
+		if ((rc = s->found(s->ctx, &reg)))
+			break;
+	}
+	aws_xml_free(r);
+	return rc;
+}
+
+static sg_err classic_lb(void *ctx, const struct aws_xml *lb)
+{
+	struct scan *s = ctx;
+	for (AWS_XML_EACH(i, aws_xml_get(lb, "Instances")))
+		if (!strcmp(aws_xml_str_or(i, "InstanceId", ""), s->instance_id)) {
+			struct aws_lb_registration reg = {
+				"classic-elb", aws_xml_str_or(lb, "LoadBalancerName", ""), s->instance_id,
+				0, "", "",
+			};
+			sg_err rc = s->found(s->ctx, &reg);
+			if (rc)
+				return rc;
+		}
+	return SG_OK;
+}
+
+sg_err aws_elb_find_registrations(struct aws_client *c, const char *instance_id,
+                                  bool (*is_ours)(void *ctx, const char *target_id),
+                                  sg_err (*found)(void *ctx,
+                                                  const struct aws_lb_registration *reg),
+                                  void *ctx, struct aws_error *err)
+{
+	if (!instance_id || !is_ours || !found)
+		return SG_ERR_INVAL;
+	struct scan s = {instance_id, is_ours, found, ctx, NULL, 0, 0};
+	sg_err rc = aws_elbv2_each_target_group(c, keep_group, &s, err);
+	for (size_t i = 0; !rc && i < s.n; i++)
+		rc = targets_of(c, &s, s.arns[i], err);
+	if (!rc)
+		rc = aws_elb_each_load_balancer(c, classic_lb, &s, err);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.arns[i]);
+	free(s.arns);
+	return rc;
 }

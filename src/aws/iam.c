@@ -3,14 +3,15 @@
 
 #include <curl/curl.h>
 
-static sg_err run(struct aws_client *c, const char *action, struct aws_params *p, unsigned flags,
-                  struct aws_xml **reply, struct aws_error *err)
+static sg_err run(struct aws_client *c, const char *action, const char *target,
+                  struct aws_params *p, unsigned flags, struct aws_xml **reply,
+                  struct aws_error *err)
 {
 	if (!p)
 		return SG_ERR_NOMEM;
 	sg_err rc = (flags & AWS_CALL_DRY_RUN) ? SG_ERR_UNSUPPORTED : aws_params_error(p);
 	if (!rc)
-		rc = aws_query(c, AWS_IAM, action, p, flags, reply, err);
+		rc = aws_query_on(c, AWS_IAM, action, target, p, flags, reply, err);
 	aws_params_free(p);
 	return rc;
 }
@@ -23,7 +24,7 @@ sg_err aws_iam_get_instance_profile(struct aws_client *c, const char *name,
 	struct aws_params *p = aws_params_new();
 	if (p)
 		aws_params_add(p, "InstanceProfileName", name);
-	return run(c, "GetInstanceProfile", p, 0, reply, err);
+	return run(c, "GetInstanceProfile", name, p, 0, reply, err);
 }
 
 sg_err aws_iam_put_role_policy(struct aws_client *c, const char *role, const char *policy_name,
@@ -37,7 +38,7 @@ sg_err aws_iam_put_role_policy(struct aws_client *c, const char *role, const cha
 		aws_params_add(p, "PolicyName", policy_name);
 		aws_params_add(p, "PolicyDocument", policy_json);
 	}
-	return run(c, "PutRolePolicy", p, flags, NULL, err);
+	return run(c, "PutRolePolicy", role, p, flags, NULL, err);
 }
 
 sg_err aws_iam_get_role_policy(struct aws_client *c, const char *role, const char *policy_name,
@@ -53,7 +54,7 @@ sg_err aws_iam_get_role_policy(struct aws_client *c, const char *role, const cha
 		aws_params_add(p, "PolicyName", policy_name);
 	}
 	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "GetRolePolicy", p, 0, &r, err);
+	sg_err rc = run(c, "GetRolePolicy", role, p, 0, &r, err);
 	if (rc)
 		return rc;
 	const char *doc = aws_xml_str(r, "GetRolePolicyResult/PolicyDocument");
@@ -90,5 +91,33 @@ sg_err aws_iam_delete_role_policy(struct aws_client *c, const char *role,
 		aws_params_add(p, "RoleName", role);
 		aws_params_add(p, "PolicyName", policy_name);
 	}
-	return run(c, "DeleteRolePolicy", p, flags, NULL, err);
+	return run(c, "DeleteRolePolicy", role, p, flags, NULL, err);
+}
+
+sg_err aws_iam_get_role(struct aws_client *c, const char *role, struct aws_xml **reply,
+                        struct aws_error *err)
+{
+	if (!role)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p)
+		aws_params_add(p, "RoleName", role);
+	return run(c, "GetRole", role, p, 0, reply, err);
+}
+
+sg_err aws_iam_simulate_principal_policy(struct aws_client *c, const char *source_arn,
+                                         const char *action, const char *const *resources,
+                                         size_t n, struct aws_xml **reply,
+                                         struct aws_error *err)
+{
+	if (!source_arn || !action || (n && !resources))
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "PolicySourceArn", source_arn);
+		aws_params_add(p, "ActionNames.member.1", action);
+		if (n)
+			aws_params_add_list(p, "ResourceArns.member", resources, n);
+	}
+	return run(c, "SimulatePrincipalPolicy", source_arn, p, 0, reply, err);
 }

@@ -19,6 +19,17 @@ sg_err aws_iam_put_role_policy(struct aws_client *c, const char *role, const cha
  * frees; may be NULL if unwanted). SG_ERR_NOTFOUND: NoSuchEntity. */
 sg_err aws_iam_get_role_policy(struct aws_client *c, const char *role, const char *policy_name,
                                char **policy_json, struct aws_error *err);
+/* GetRole. Reply: GetRoleResult/Role/{Arn,RoleName,Path,...} */
+sg_err aws_iam_get_role(struct aws_client *c, const char *role, struct aws_xml **reply,
+                        struct aws_error *err);
+
+/* SimulatePrincipalPolicy of one action on resources (n may be 0: "*").
+ * Reply: SimulatePrincipalPolicyResult/EvaluationResults/member/EvalDecision. */
+sg_err aws_iam_simulate_principal_policy(struct aws_client *c, const char *source_arn,
+                                         const char *action, const char *const *resources,
+                                         size_t n, struct aws_xml **reply,
+                                         struct aws_error *err);
+
 sg_err aws_iam_delete_role_policy(struct aws_client *c, const char *role,
                                   const char *policy_name, unsigned flags,
                                   struct aws_error *err);

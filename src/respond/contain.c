@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/asg.h"
+#include "aws/ec2.h"
+#include "aws/elb.h"
+#include "aws/iam.h"
+#include "respond/journal.h"
+
 #define TRY(e)                                                                                     \
 	do {                                                                                       \
 		if ((err = (e)) != SG_OK)                                                          \
@@ -20,12 +26,8 @@ sg_err rsp_step_tag(rsp_run *x)
 		{"InvestigationTicket", x->cfg->playbook.ticket},
 		{"ssrfguard:status", "containing"},
 	};
-	struct aws_params *p = aws_params_new();
-	aws_params_add(p, "ResourceId.1", x->inst->id);
-	aws_params_add_tags(p, "Tag", tags, 3);
-	sg_err err = rsp_query(x, AWS_EC2, "CreateTags", p, 0, x->inst->id,
-	                       "tags IncidentId, InvestigationTicket, ssrfguard:status", NULL, NULL);
-	aws_params_free(p);
+	rsp_intent(x, "tags IncidentId, InvestigationTicket, ssrfguard:status");
+	sg_err err = aws_ec2_create_tags(x->aws, (const char *[]){x->inst->id}, 1, tags, 3, 0, NULL);
 	if (!err)
 		snprintf(x->note, sizeof x->note, "IncidentId=%s InvestigationTicket=%s", x->inc,
 		         x->cfg->playbook.ticket);
@@ -35,24 +37,20 @@ sg_err rsp_step_tag(rsp_run *x)
 sg_err rsp_step_imds(rsp_run *x)
 {
 	const char *id = x->inst->id;
-	struct aws_params *p = aws_params_new();
-	aws_params_add(p, "InstanceId", id);
-	aws_params_add(p, "HttpTokens", "required");
-	aws_params_add(p, "HttpPutResponseHopLimit", "1");
-	aws_params_add(p, "HttpEndpoint", "enabled"); /* SSM capture needs it */
-	sg_err err = rsp_query(x, AWS_EC2, "ModifyInstanceMetadataOptions", p, 0, id,
-	                       "HttpTokens=required, hop limit 1", NULL, NULL);
-	aws_params_free(p);
+	/* HttpEndpoint is left out, so unchanged: sending "enabled" would turn
+	 * a disabled IMDS back on (EC2 API reference,
+	 * ModifyInstanceMetadataOptions) and hand the attacker a metadata
+	 * service the owner had switched off. */
+	struct aws_ec2_metadata_options mo = {.http_tokens = "required", .hop_limit = 1};
+	rsp_intent(x, "HttpTokens=required, hop limit 1");
+	sg_err err = aws_ec2_modify_metadata_options(x->aws, id, &mo, 0, NULL, NULL);
 	if (err)
 		return err;
 	unsigned wait = x->cfg->imds_wait_s ? x->cfg->imds_wait_s : 60;
 	int64_t deadline = rsp_now_ms() + (int64_t)wait * 1000;
 	for (;;) {
 		struct aws_xml *r = NULL;
-		p = aws_params_new();
-		aws_params_add(p, "InstanceId.1", id);
-		err = rsp_query(x, AWS_EC2, "DescribeInstances", p, 0, id, NULL, &r, NULL);
-		aws_params_free(p);
+		err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
 		if (err)
 			return err;
 		const struct aws_xml *mo =
@@ -62,7 +60,8 @@ sg_err rsp_step_imds(rsp_run *x)
 		               !strcmp(aws_xml_str_or(mo, "httpPutResponseHopLimit", ""), "1");
 		aws_xml_free(r);
 		if (applied) {
-			snprintf(x->note, sizeof x->note, "IMDSv2 required, hop limit 1: applied");
+			snprintf(x->note, sizeof x->note, "IMDSv2 required, hop limit 1: applied%s",
+			         !strcmp(x->inst->http_endpoint, "disabled") ? " (IMDS stays disabled)" : "");
 			return SG_OK;
 		}
 		if (rsp_now_ms() > deadline) {
@@ -74,6 +73,48 @@ sg_err rsp_step_imds(rsp_run *x)
 	}
 }
 
+/* The instance's live profile association now (a rerun may find it gone
+ * or replaced): its id and profile ARN, "" when none. */
+static sg_err profile_now(rsp_run *x, char assoc[PB_ID_MAX], char arn[PB_ARN_MAX])
+{
+	struct aws_xml *r = NULL;
+	const char *v[] = {x->inst->id};
+	const char *st[] = {"associated", "associating"};
+	struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
+	sg_err err = aws_ec2_describe_iip_associations(x->aws, f, 2, &r, NULL);
+	snprintf(assoc, PB_ID_MAX, "%s",
+	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/associationId", ""));
+	snprintf(arn, PB_ARN_MAX, "%s",
+	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
+	aws_xml_free(r);
+	return err;
+}
+
+/*
+ * The SSM agent signs with the instance profile's credentials, so the deny
+ * below cuts it off as well as the thief (SSM user guide, "SSM Agent
+ * technical reference"; IAM user guide, "Revoke IAM role temporary
+ * security credentials"), and IMDS would hand it credentials issued after
+ * the cut-off only near their expiry.  With a quarantine profile (a role
+ * that may do only what the agent needs) swapped in first, IMDS serves
+ * that role's fresh credentials at once (EC2 user guide, "Replace an IAM
+ * role"), the agent keeps working for the capture, and the thief's
+ * credentials, issued to the old role, die with the deny.
+ */
+static sg_err swap_in_quarantine_profile(rsp_run *x, const char *qp)
+{
+	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
+	sg_err err = profile_now(x, assoc, arn);
+	if (err || !assoc[0] || !strcmp(arn, qp))
+		return err; /* done by an earlier run, or no profile left to swap */
+	rsp_intent(x, "profile swapped for the quarantine profile %s before the deny", qp);
+	err = aws_ec2_replace_iip_association(x->aws, assoc, qp, 0, NULL, NULL);
+	if (!err)
+		rsp_notef(x, "quarantine profile %s swapped in before the deny: the SSM agent gets its "
+		             "fresh credentials, the stolen ones stay denied", qp);
+	return err;
+}
+
 sg_err rsp_step_revoke(rsp_run *x)
 {
 	const pb_instance *in = x->inst;
@@ -81,6 +122,10 @@ sg_err rsp_step_revoke(rsp_run *x)
 		snprintf(x->note, sizeof x->note, "no instance profile role: nothing to revoke");
 		return RSP_SKIP;
 	}
+	const char *qp = x->cfg->playbook.quarantine_profile;
+	sg_err err;
+	if (qp[0] && in->profile_assoc[0] && (err = swap_in_quarantine_profile(x, qp)))
+		return err;
 	/* "now" is fixed at the first attempt and kept in the journal, so a
 	 * rerun writes the same document */
 	const char *before = rsp_created_get(x, "issued_before");
@@ -91,20 +136,13 @@ sg_err rsp_step_revoke(rsp_run *x)
 		before = rsp_created_get(x, "issued_before");
 	}
 	char name[128], doc[1024];
-	sg_err err = pb_revoke_policy_name(x->inc, name, sizeof name);
+	err = pb_revoke_policy_name(x->inc, name, sizeof name);
 	if (!err)
 		err = pb_revoke_policy(in->arn, before, doc, sizeof doc);
 	if (err)
 		return RSP_FATAL;
-	struct aws_params *p = aws_params_new();
-	aws_params_add(p, "RoleName", in->role_name);
-	aws_params_add(p, "PolicyName", name);
-	aws_params_add(p, "PolicyDocument", doc);
-	char change[256];
-	snprintf(change, sizeof change, "inline deny %s for sessions issued before %s from %s", name,
-	         before, in->id);
-	err = rsp_query(x, AWS_IAM, "PutRolePolicy", p, 0, in->role_name, change, NULL, NULL);
-	aws_params_free(p);
+	rsp_intent(x, "inline deny %s for sessions issued before %s from %s", name, before, in->id);
+	err = aws_iam_put_role_policy(x->aws, in->role_name, name, doc, 0, NULL);
 	if (!err) {
 		rsp_created(x, "policy", name);
 		snprintf(x->note, sizeof x->note, "role %s: %s denies sessions issued before %s from %s",
@@ -113,42 +151,28 @@ sg_err rsp_step_revoke(rsp_run *x)
 	return err;
 }
 
-static sg_err modify_attr(rsp_run *x, const char *name, const char *value, const char *change)
-{
-	struct aws_params *p = aws_params_new();
-	char key[64];
-	aws_params_add(p, "InstanceId", x->inst->id);
-	snprintf(key, sizeof key, "%s.Value", name);
-	aws_params_add(p, key, value);
-	sg_err err = rsp_query(x, AWS_EC2, "ModifyInstanceAttribute", p, 0, x->inst->id, change, NULL, NULL);
-	aws_params_free(p);
-	return err;
-}
-
 sg_err rsp_step_preserve(rsp_run *x)
 {
+	const char *id = x->inst->id;
 	sg_err err;
-	TRY(modify_attr(x, "DisableApiTermination", "true", "termination protection on"));
-	err = modify_attr(x, "DisableApiStop", "true", "stop protection on");
+	rsp_intent(x, "termination protection on");
+	TRY(aws_ec2_set_disable_api_termination(x->aws, id, true, 0, NULL));
+	rsp_intent(x, "stop protection on");
+	err = aws_ec2_set_disable_api_stop(x->aws, id, true, 0, NULL);
 	if (err == SG_ERR_REMOTE || err == SG_ERR_UNSUPPORTED)
 		rsp_notef(x, "stop protection not set (%s): older API or instance type", sg_strerror(err));
 	else if (err)
 		goto fail;
-	TRY(modify_attr(x, "InstanceInitiatedShutdownBehavior", "stop", "shutdown behaviour stop"));
-	size_t k = 0;
-	struct aws_params *p = aws_params_new();
-	aws_params_add(p, "InstanceId", x->inst->id);
-	for (size_t i = 0; i < x->inst->n_volumes; i++) {
-		aws_params_addf(p, x->inst->volumes[i].device, "BlockDeviceMapping.%zu.DeviceName", k + 1);
-		aws_params_addf(p, "false", "BlockDeviceMapping.%zu.Ebs.DeleteOnTermination", k + 1);
-		k++;
+	rsp_intent(x, "shutdown behaviour stop");
+	TRY(aws_ec2_set_shutdown_behavior(x->aws, id, "stop", 0, NULL));
+	size_t k = x->inst->n_volumes;
+	const char *devices[PB_MAX_VOLUMES];
+	for (size_t i = 0; i < k; i++)
+		devices[i] = x->inst->volumes[i].device;
+	if (k) {
+		rsp_intent(x, "DeleteOnTermination=false on every volume");
+		TRY(aws_ec2_set_delete_on_termination(x->aws, id, devices, k, false, 0, NULL));
 	}
-	if (k)
-		err = rsp_query(x, AWS_EC2, "ModifyInstanceAttribute", p, 0, x->inst->id,
-		                "DeleteOnTermination=false on every volume", NULL, NULL);
-	aws_params_free(p);
-	if (err)
-		goto fail;
 	snprintf(x->note, sizeof x->note,
 	         "termination and stop protection, shutdown=stop, %zu volume(s) kept on termination", k);
 fail:
@@ -158,12 +182,8 @@ fail:
 /* The ASG the instance is in right now and its lifecycle state ("" if none). */
 static sg_err asg_now(rsp_run *x, char *group, size_t glen, char *life, size_t llen)
 {
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
-	aws_params_add(p, "InstanceIds.member.1", x->inst->id);
-	sg_err err = rsp_query(x, AWS_AUTOSCALING, "DescribeAutoScalingInstances", p, 0, x->inst->id,
-	                       NULL, &r, NULL);
-	aws_params_free(p);
+	sg_err err = aws_asg_describe_instances(x->aws, (const char *[]){x->inst->id}, 1, &r, NULL);
 	if (!err) {
 		const struct aws_xml *m =
 			aws_xml_get(r, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
@@ -187,16 +207,11 @@ sg_err rsp_step_asg(rsp_run *x)
 	if ((err = asg_now(x, group, sizeof group, life, sizeof life)))
 		return err;
 	if (group[0] && strncmp(life, "Detach", 6) != 0) {
-		struct aws_params *p = aws_params_new();
-		aws_params_add(p, "AutoScalingGroupName", group);
-		aws_params_add(p, "InstanceIds.member.1", x->inst->id);
-		aws_params_add(p, "ShouldDecrementDesiredCapacity",
-		               x->cfg->playbook.decrement_desired ? "true" : "false");
-		char change[PB_NAME_MAX + 64];
-		snprintf(change, sizeof change, "detached from %s (%s desired capacity)", group,
-		         x->cfg->playbook.decrement_desired ? "decrement" : "keep");
-		err = rsp_query(x, AWS_AUTOSCALING, "DetachInstances", p, 0, group, change, NULL, NULL);
-		aws_params_free(p);
+		bool decrement = x->cfg->playbook.decrement_desired;
+		rsp_intent(x, "detached from %s (%s desired capacity)", group,
+		           decrement ? "decrement" : "keep");
+		err = aws_asg_detach_instances(x->aws, group, (const char *[]){x->inst->id}, 1, decrement,
+		                               0, NULL, NULL);
 		if (err)
 			return err;
 	}
@@ -222,31 +237,22 @@ sg_err rsp_step_lb(rsp_run *x)
 	size_t n = 0;
 	for (size_t i = 0; i < x->plan.n; i++) {
 		const pb_action *a = &x->plan.actions[i];
-		struct aws_params *p = aws_params_new();
 		struct aws_error e;
 		aws_error_clear(&e);
-		char change[PB_ARN_MAX + 128];
 		if (a->op == PB_OP_TG_DEREGISTER) {
-			aws_params_add(p, "TargetGroupArn", a->target);
-			aws_params_add(p, "Targets.member.1.Id", a->arg);
-			if (a->port)
-				aws_params_add_int(p, "Targets.member.1.Port", a->port);
-			for (size_t t = 0; t < x->inst->n_targets; t++)
-				if (!strcmp(x->inst->targets[t].group_arn, a->target) &&
-				    !strcmp(x->inst->targets[t].id, a->arg) && x->inst->targets[t].az[0])
-					aws_params_set(p, "Targets.member.1.AvailabilityZone", x->inst->targets[t].az);
-			snprintf(change, sizeof change, "deregistered %s:%d", a->arg, a->port);
-			err = rsp_query(x, AWS_ELBV2, "DeregisterTargets", p, 0, a->target, change, NULL, &e);
+			struct aws_elbv2_target t = {a->arg, a->port, NULL};
+			for (size_t k = 0; k < x->inst->n_targets; k++)
+				if (!strcmp(x->inst->targets[k].group_arn, a->target) &&
+				    !strcmp(x->inst->targets[k].id, a->arg) && x->inst->targets[k].az[0])
+					t.az = x->inst->targets[k].az;
+			rsp_intent(x, "deregistered %s:%d", a->arg, a->port);
+			err = aws_elbv2_deregister_targets(x->aws, a->target, &t, 1, 0, &e);
 			n++;
 		} else if (a->op == PB_OP_ELB_DEREGISTER) {
-			aws_params_add(p, "LoadBalancerName", a->target);
-			aws_params_add(p, "Instances.member.1.InstanceId", a->arg);
-			snprintf(change, sizeof change, "deregistered %s", a->arg);
-			err = rsp_query(x, AWS_ELB, "DeregisterInstancesFromLoadBalancer", p, 0, a->target, change,
-			                NULL, &e);
+			rsp_intent(x, "deregistered %s", a->arg);
+			err = aws_elb_deregister_instances(x->aws, a->target, (const char *[]){a->arg}, 1, 0, &e);
 			n++;
 		}
-		aws_params_free(p);
 		/* the ASG detach deregisters from the group's own load balancers;
 		 * "not registered" means the work is done */
 		if (err == SG_ERR_NOTFOUND || !strcmp(e.code, "InvalidEndPoint") ||
@@ -270,82 +276,45 @@ sg_err rsp_step_lb(rsp_run *x)
 /* Find the group tagged ssrfguard:role=ROLE in vpc; "" when none. */
 static sg_err find_group(rsp_run *x, const char *vpc, const char *role, char *out, size_t cap)
 {
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
 	const char *v[] = {vpc}, *ro[] = {role};
 	struct aws_filter f[] = {{"vpc-id", v, 1}, {"tag:ssrfguard:role", ro, 1}};
-	aws_params_add_filters(p, f, 2);
-	sg_err err = rsp_query(x, AWS_EC2, "DescribeSecurityGroups", p, 0, vpc, NULL, &r, NULL);
-	aws_params_free(p);
+	sg_err err = aws_ec2_describe_security_groups(x->aws, NULL, 0, f, 2, &r, NULL);
 	if (!err)
 		snprintf(out, cap, "%s", aws_xml_str_or(r, "securityGroupInfo/item/groupId", ""));
 	aws_xml_free(r);
 	return err;
 }
 
-/* IpPermissions of one group's rules (ingress or egress), to revoke them. */
+/* Revoke every rule of one group's ingress or egress, as described now. */
 static sg_err revoke_all(rsp_run *x, const char *group, bool egress, size_t *revoked)
 {
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
-	aws_params_add(p, "GroupId.1", group);
-	sg_err err = rsp_query(x, AWS_EC2, "DescribeSecurityGroups", p, 0, group, NULL, &r, NULL);
-	aws_params_free(p);
+	sg_err err = aws_ec2_describe_security_groups(x->aws, &group, 1, NULL, 0, &r, NULL);
 	if (err)
 		return err;
-	const struct aws_xml *perms = aws_xml_get(r, egress ? "securityGroupInfo/item/ipPermissionsEgress"
-	                                                    : "securityGroupInfo/item/ipPermissions");
 	size_t k = 0;
-	p = aws_params_new();
-	aws_params_add(p, "GroupId", group);
-	for (AWS_XML_EACH(perm, perms)) {
-		k++;
-		aws_params_addf(p, aws_xml_str_or(perm, "ipProtocol", "-1"), "IpPermissions.%zu.IpProtocol", k);
-		if (aws_xml_str(perm, "fromPort"))
-			aws_params_addf(p, aws_xml_str(perm, "fromPort"), "IpPermissions.%zu.FromPort", k);
-		if (aws_xml_str(perm, "toPort"))
-			aws_params_addf(p, aws_xml_str(perm, "toPort"), "IpPermissions.%zu.ToPort", k);
-		size_t j = 0;
-		for (AWS_XML_EACH(rg, aws_xml_get(perm, "ipRanges")))
-			aws_params_addf(p, aws_xml_str_or(rg, "cidrIp", ""), "IpPermissions.%zu.IpRanges.%zu.CidrIp", k, ++j);
-		j = 0;
-		for (AWS_XML_EACH(rg, aws_xml_get(perm, "ipv6Ranges")))
-			aws_params_addf(p, aws_xml_str_or(rg, "cidrIpv6", ""),
-			                "IpPermissions.%zu.Ipv6Ranges.%zu.CidrIpv6", k, ++j);
-		j = 0;
-		for (AWS_XML_EACH(rg, aws_xml_get(perm, "groups")))
-			aws_params_addf(p, aws_xml_str_or(rg, "groupId", ""),
-			                "IpPermissions.%zu.Groups.%zu.GroupId", k, ++j);
-		j = 0;
-		for (AWS_XML_EACH(rg, aws_xml_get(perm, "prefixListIds")))
-			aws_params_addf(p, aws_xml_str_or(rg, "prefixListId", ""),
-			                "IpPermissions.%zu.PrefixListIds.%zu.PrefixListId", k, ++j);
-	}
+	rsp_intent(x, egress ? "revoked every egress rule" : "revoked every ingress rule");
+	err = aws_ec2_revoke_described_rules(
+		x->aws, group, egress,
+		aws_xml_get(r, egress ? "securityGroupInfo/item/ipPermissionsEgress"
+		                      : "securityGroupInfo/item/ipPermissions"),
+		0, &k, NULL);
 	aws_xml_free(r);
-	if (k)
-		err = rsp_query(x, AWS_EC2, egress ? "RevokeSecurityGroupEgress" : "RevokeSecurityGroupIngress",
-		                p, 0, group, egress ? "revoked every egress rule" : "revoked every ingress rule",
-		                NULL, NULL);
-	aws_params_free(p);
 	*revoked += k;
 	return err;
 }
 
 static sg_err authorize_one(rsp_run *x, const char *group, bool egress, bool v6)
 {
-	struct aws_params *p = aws_params_new();
-	aws_params_add(p, "GroupId", group);
-	aws_params_add(p, "IpPermissions.1.IpProtocol", "-1");
+	struct aws_ip_permission all = {.protocol = "-1"};
 	if (v6)
-		aws_params_add(p, "IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "::/0");
+		all.cidr_ipv6 = "::/0";
 	else
-		aws_params_add(p, "IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0");
-	char change[64];
-	snprintf(change, sizeof change, "allow all %s %s", v6 ? "IPv6" : "IPv4", egress ? "egress" : "ingress");
-	sg_err err = rsp_query(x, AWS_EC2,
-	                       egress ? "AuthorizeSecurityGroupEgress" : "AuthorizeSecurityGroupIngress", p, 0,
-	                       group, change, NULL, NULL);
-	aws_params_free(p);
+		all.cidr_ipv4 = "0.0.0.0/0";
+	rsp_intent(x, "allow all %s %s", v6 ? "IPv6" : "IPv4", egress ? "egress" : "ingress");
+	sg_err err = aws_ec2_security_group_rules(
+		x->aws, egress ? AWS_SG_AUTHORIZE_EGRESS : AWS_SG_AUTHORIZE_INGRESS, group, &all, 1, 0, NULL);
 	return err == SG_ERR_EXISTS ? SG_OK : err; /* InvalidPermission.Duplicate: already there */
 }
 
@@ -375,35 +344,25 @@ static sg_err ensure_group(rsp_run *x, const char *vpc, const char *role, char *
 	if (!out[0]) {
 		char name[PB_ID_MAX + 32];
 		snprintf(name, sizeof name, "ssrfguard-%s-%s", role, vpc);
-		struct aws_params *p = aws_params_new();
-		struct aws_xml *r = NULL;
-		aws_params_add(p, "GroupName", name);
-		aws_params_add(p, "GroupDescription",
-		               !strcmp(role, "open") ? "ssrfguard: all-open step before quarantine"
-		                                     : "ssrfguard: quarantine, no rules");
-		aws_params_add(p, "VpcId", vpc);
-		aws_params_add(p, "TagSpecification.1.ResourceType", "security-group");
 		struct aws_tag tags[] = {{"ssrfguard:role", role}, {"Name", name}};
-		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, 2);
-		char change[128];
-		snprintf(change, sizeof change, "created group %s", name);
-		err = rsp_query(x, AWS_EC2, "CreateSecurityGroup", p, 0, vpc, change, &r, NULL);
-		aws_params_free(p);
+		char group[32] = "";
+		rsp_intent(x, "created group %s", name);
+		err = aws_ec2_create_security_group(x->aws, vpc, name,
+		                                    !strcmp(role, "open")
+		                                            ? "ssrfguard: all-open step before quarantine"
+		                                            : "ssrfguard: quarantine, no rules",
+		                                    tags, 2, 0, group, NULL);
 		if (err == SG_ERR_EXISTS) {
 			/* made by a racing responder or a crashed run: look it up by name */
-			aws_xml_free(r);
-			r = NULL;
-			p = aws_params_new();
+			struct aws_xml *r = NULL;
 			const char *v[] = {vpc}, *nm[] = {name};
 			struct aws_filter f[] = {{"vpc-id", v, 1}, {"group-name", nm, 1}};
-			aws_params_add_filters(p, f, 2);
-			err = rsp_query(x, AWS_EC2, "DescribeSecurityGroups", p, 0, vpc, NULL, &r, NULL);
-			aws_params_free(p);
+			err = aws_ec2_describe_security_groups(x->aws, NULL, 0, f, 2, &r, NULL);
 			if (!err)
 				snprintf(out, cap, "%s", aws_xml_str_or(r, "securityGroupInfo/item/groupId", ""));
+			aws_xml_free(r);
 		} else if (!err)
-			snprintf(out, cap, "%s", aws_xml_str_or(r, "groupId", ""));
-		aws_xml_free(r);
+			snprintf(out, cap, "%s", group);
 		if (err)
 			return err;
 		if (!out[0])
@@ -431,28 +390,19 @@ static sg_err ensure_group(rsp_run *x, const char *vpc, const char *role, char *
 
 static sg_err set_groups(rsp_run *x, const char *eni, const char *group, const char *change)
 {
-	for (int tries = 0;; tries++) {
-		struct aws_params *p = aws_params_new();
-		aws_params_add(p, "NetworkInterfaceId", eni);
-		aws_params_add(p, "SecurityGroupId.1", group);
-		sg_err err =
-			rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni, change, NULL, NULL);
-		aws_params_free(p);
-		/* a just-created group may not be visible yet */
-		if (err != SG_ERR_NOTFOUND || tries >= 20)
-			return err;
-		if ((err = rsp_pause(x)))
-			return err;
-	}
+	sg_err err;
+	int tries = 0;
+	do { /* a just-created group may not be visible yet */
+		rsp_intent(x, "%s", change);
+		err = aws_ec2_set_eni_groups(x->aws, eni, &group, 1, 0, NULL);
+	} while (rsp_settling(x, &tries, &err));
+	return err;
 }
 
 static sg_err eni_groups_now(rsp_run *x, const char *eni, char *first, size_t cap, size_t *n)
 {
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
-	aws_params_add(p, "NetworkInterfaceId.1", eni);
-	sg_err err = rsp_query(x, AWS_EC2, "DescribeNetworkInterfaces", p, 0, eni, NULL, &r, NULL);
-	aws_params_free(p);
+	sg_err err = aws_ec2_describe_network_interfaces(x->aws, &eni, 1, NULL, 0, &r, NULL);
 	if (!err) {
 		const struct aws_xml *g = aws_xml_get(r, "networkInterfaceSet/item/groupSet");
 		*n = aws_xml_count(g);
@@ -497,15 +447,11 @@ sg_err rsp_step_isolate(rsp_run *x)
 		if ((err = set_groups(x, eni->id, open[v], "all-open group (untrack flows)")))
 			return err;
 		if (x->cfg->playbook.conntrack_timeouts && !conntrack_warned) {
-			struct aws_params *p = aws_params_new();
-			aws_params_add(p, "NetworkInterfaceId", eni->id);
-			aws_params_add(p, "ConnectionTrackingSpecification.TcpEstablishedTimeout", "60");
-			aws_params_add(p, "ConnectionTrackingSpecification.UdpStreamTimeout", "60");
-			aws_params_add(p, "ConnectionTrackingSpecification.UdpTimeout", "30");
+			/* the shortest idle timeouts AWS allows */
+			struct aws_ec2_conntrack shortest = {60, 60, 30};
 			struct aws_error ae;
-			sg_err ce = rsp_query(x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, eni->id,
-			                      "shortest connection-tracking timeouts", NULL, &ae);
-			aws_params_free(p);
+			rsp_intent(x, "shortest connection-tracking timeouts");
+			sg_err ce = aws_ec2_set_eni_conntrack(x->aws, eni->id, &shortest, 0, &ae);
 			if (ce && !conntrack_warned) {
 				rsp_notef(x, "could not shorten connection-tracking timeouts (%s)",
 				          ae.code[0] ? ae.code : sg_strerror(ce));
@@ -531,40 +477,22 @@ sg_err rsp_step_strip(rsp_run *x)
 		snprintf(x->note, sizeof x->note, "no instance profile");
 		return RSP_SKIP;
 	}
-	/* current association (a rerun may find it gone or replaced) */
-	struct aws_params *p = aws_params_new();
-	struct aws_xml *r = NULL;
-	const char *v[] = {in->id};
-	const char *st[] = {"associated", "associating"};
-	struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
-	aws_params_add_filters(p, f, 2);
-	sg_err err = rsp_query(x, AWS_EC2, "DescribeIamInstanceProfileAssociations", p, 0, in->id, NULL,
-	                       &r, NULL);
-	aws_params_free(p);
+	const char *qp = x->cfg->playbook.quarantine_profile;
+	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
+	sg_err err = profile_now(x, assoc, arn);
 	if (err)
 		return err;
-	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
-	snprintf(assoc, sizeof assoc, "%s",
-	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/associationId", ""));
-	snprintf(arn, sizeof arn, "%s",
-	         aws_xml_str_or(r, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
-	aws_xml_free(r);
-	const char *qp = x->cfg->playbook.quarantine_profile;
 	if (!assoc[0] || (qp[0] && !strcmp(arn, qp))) {
 		snprintf(x->note, sizeof x->note, "profile already %s", qp[0] ? "replaced" : "removed");
 		return SG_OK;
 	}
-	p = aws_params_new();
-	aws_params_add(p, "AssociationId", assoc);
 	if (qp[0]) {
-		aws_params_add(p, "IamInstanceProfile.Arn", qp);
-		err = rsp_query(x, AWS_EC2, "ReplaceIamInstanceProfileAssociation", p, 0, in->id,
-		                "profile replaced by the quarantine profile", NULL, NULL);
+		rsp_intent(x, "profile replaced by the quarantine profile");
+		err = aws_ec2_replace_iip_association(x->aws, assoc, qp, 0, NULL, NULL);
 	} else {
-		err = rsp_query(x, AWS_EC2, "DisassociateIamInstanceProfile", p, 0, in->id,
-		                "profile disassociated", NULL, NULL);
+		rsp_intent(x, "profile disassociated");
+		err = aws_ec2_disassociate_iip(x->aws, assoc, 0, NULL);
 	}
-	aws_params_free(p);
 	if (!err)
 		snprintf(x->note, sizeof x->note, "%s %.400s", qp[0] ? "replaced" : "removed", in->profile_arn);
 	return err;

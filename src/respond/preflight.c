@@ -6,7 +6,11 @@
  * not simulate.  Each line names the step that needs the call, and the
  * summary lists each denied action once with all the steps it blocks. */
 #include "respond/rsp.h"
+
+#include "aws/ec2.h"
+#include "aws/iam.h"
 #include "aws/sts.h"
+#include "respond/journal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,52 +80,54 @@ static const char *some_group(const pb_instance *in)
 	return "sg-00000000";
 }
 
-/* The DryRun request for api on a planned action (NULL: no DryRun form). */
-static struct aws_params *dry_params(const pf *f, const char *action, const pb_action *a)
+/* The typed call of a planned action, with DryRun; SG_ERR_UNSUPPORTED
+ * when the action has no DryRun form. */
+static sg_err dry_call(const pf *f, const char *action, const pb_action *a, struct aws_error *e)
 {
 	const pb_instance *in = f->x->inst;
-	struct aws_params *p = aws_params_new();
-	if (!p)
-		return NULL;
-	if (!strcmp(action, "CreateTags")) {
-		aws_params_add(p, "ResourceId.1", a->op == PB_OP_SNAPSHOTS && in->n_volumes ? in->volumes[0].id
-		                                                                               : in->id);
-		aws_params_add(p, "Tag.1.Key", "IncidentId");
-		aws_params_add(p, "Tag.1.Value", "preflight");
-	} else if (!strcmp(action, "ModifyInstanceMetadataOptions")) {
-		aws_params_add(p, "InstanceId", in->id);
-		aws_params_add(p, "HttpTokens", "required");
-	} else if (!strcmp(action, "ModifyInstanceAttribute")) {
-		aws_params_add(p, "InstanceId", in->id);
-		aws_params_add(p, "DisableApiTermination.Value", "true");
-	} else if (!strcmp(action, "CreateSnapshots")) {
-		aws_params_add(p, "InstanceSpecification.InstanceId", in->id);
-		aws_params_add(p, "TagSpecification.1.ResourceType", "snapshot");
-		aws_params_add(p, "TagSpecification.1.Tag.1.Key", "IncidentId");
-		aws_params_add(p, "TagSpecification.1.Tag.1.Value", "preflight");
-	} else if (!strcmp(action, "CreateSecurityGroup")) {
-		aws_params_add(p, "GroupName", "ssrfguard-preflight");
-		aws_params_add(p, "GroupDescription", "preflight");
-		aws_params_add(p, "VpcId", a->target);
-	} else if (!strncmp(action, "AuthorizeSecurityGroup", 22) || !strncmp(action, "RevokeSecurityGroup", 19)) {
-		aws_params_add(p, "GroupId", some_group(in));
-		aws_params_add(p, "IpPermissions.1.IpProtocol", "-1");
-		aws_params_add(p, "IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0");
-	} else if (!strcmp(action, "ModifyNetworkInterfaceAttribute")) {
-		aws_params_add(p, "NetworkInterfaceId", a->target);
-		aws_params_add(p, "SecurityGroupId.1", some_group(in));
-	} else if (!strcmp(action, "CreateVolume")) {
-		aws_params_add(p, "AvailabilityZone", in->az);
-		aws_params_add(p, "Size", "1");
-	} else if (!strcmp(action, "AttachVolume")) {
-		aws_params_add(p, "VolumeId", a->arg);
-		aws_params_add(p, "InstanceId", a->target);
-		aws_params_add(p, "Device", "/dev/sdz");
-	} else {
-		aws_params_free(p);
-		return NULL;
-	}
-	return p;
+	struct aws_client *c = f->x->aws;
+	const unsigned dry = AWS_CALL_DRY_RUN;
+	const char *group = some_group(in);
+	struct aws_tag tag = {"IncidentId", "preflight"};
+	struct aws_ip_permission all = {.protocol = "-1", .cidr_ipv4 = "0.0.0.0/0"};
+	rsp_intent(f->x, "dry run");
+	if (!strcmp(action, "CreateTags"))
+		return aws_ec2_create_tags(c, (const char *[]){a->op == PB_OP_SNAPSHOTS && in->n_volumes
+		                                                       ? in->volumes[0].id
+		                                                       : in->id},
+		                           1, &tag, 1, dry, e);
+	if (!strcmp(action, "ModifyInstanceMetadataOptions"))
+		return aws_ec2_modify_metadata_options(
+			c, in->id, &(struct aws_ec2_metadata_options){.http_tokens = "required"}, dry, NULL,
+			e);
+	if (!strcmp(action, "ModifyInstanceAttribute"))
+		return aws_ec2_set_disable_api_termination(c, in->id, true, dry, e);
+	if (!strcmp(action, "CreateSnapshots"))
+		return aws_ec2_create_snapshots(c, in->id, NULL, &tag, 1, false, dry, NULL, e);
+	if (!strcmp(action, "CreateSecurityGroup"))
+		return aws_ec2_create_security_group(c, a->target, "ssrfguard-preflight", "preflight", NULL,
+		                                     0, dry, NULL, e);
+	static const struct {
+		const char *action;
+		enum aws_sg_rule_op op;
+	} rules[] = {
+		{"AuthorizeSecurityGroupIngress", AWS_SG_AUTHORIZE_INGRESS},
+		{"AuthorizeSecurityGroupEgress", AWS_SG_AUTHORIZE_EGRESS},
+		{"RevokeSecurityGroupIngress", AWS_SG_REVOKE_INGRESS},
+		{"RevokeSecurityGroupEgress", AWS_SG_REVOKE_EGRESS},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		if (!strcmp(action, rules[i].action))
+			return aws_ec2_security_group_rules(c, rules[i].op, group, &all, 1, dry, e);
+	if (!strcmp(action, "ModifyNetworkInterfaceAttribute"))
+		return aws_ec2_set_eni_groups(c, a->target, &group, 1, dry, e);
+	if (!strcmp(action, "CreateVolume"))
+		return aws_ec2_create_volume(
+			c, &(struct aws_ec2_volume_spec){.availability_zone = in->az, .size_gib = 1}, dry,
+			NULL, e);
+	if (!strcmp(action, "AttachVolume"))
+		return aws_ec2_attach_volume(c, a->arg, a->target, "/dev/sdz", dry, e);
+	return SG_ERR_UNSUPPORTED;
 }
 
 static void check(pf *f, const pb_action *a, const pf_call *c)
@@ -136,12 +142,11 @@ static void check(pf *f, const pb_action *a, const pf_call *c)
 	l->api = c->api;
 	l->res = PF_UNCHECKED;
 	const char *action = strchr(c->api, ':') + 1;
-	struct aws_params *p = c->dry ? dry_params(f, action, a) : NULL;
-	if (!p)
-		return;
 	struct aws_error e;
-	sg_err err = rsp_query(f->x, AWS_EC2, action, p, 0, a->target, "dry run", NULL, &e);
-	aws_params_free(p);
+	aws_error_clear(&e);
+	sg_err err = c->dry ? dry_call(f, action, a, &e) : SG_ERR_UNSUPPORTED;
+	if (err == SG_ERR_UNSUPPORTED)
+		return; /* no DryRun form: left to the simulation */
 	l->res = err == SG_OK ? PF_OK : err == SG_ERR_AUTH ? PF_DENIED : PF_OTHER;
 	if (err == SG_ERR_AUTH)
 		snprintf(l->detail, sizeof l->detail, "%s", e.code);
@@ -171,11 +176,8 @@ static sg_err principal(pf *f, char *out, size_t cap, struct aws_error *e)
 		return SG_ERR_PARSE;
 	memcpy(role, name, len);
 	role[len] = '\0';
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
-	aws_params_add(p, "RoleName", role);
-	err = rsp_query(f->x, AWS_IAM, "GetRole", p, 0, role, NULL, &r, e);
-	aws_params_free(p);
+	err = aws_iam_get_role(f->x->aws, role, &r, e);
 	const char *arn = err ? NULL : aws_xml_str(r, "GetRoleResult/Role/Arn");
 	if (arn)
 		snprintf(out, cap, "%s", arn);
@@ -248,14 +250,9 @@ static void simulate(pf *f)
 			continue;
 		char res[2][PF_RES_MAX];
 		size_t nres = resource_arns(f, l, res);
-		struct aws_params *p = aws_params_new();
 		struct aws_xml *r = NULL;
-		aws_params_add(p, "PolicySourceArn", src);
-		aws_params_add(p, "ActionNames.member.1", l->api);
-		for (size_t j = 0; j < nres; j++)
-			aws_params_addf(p, res[j], "ResourceArns.member.%zu", j + 1);
-		err = rsp_query(f->x, AWS_IAM, "SimulatePrincipalPolicy", p, 0, src, NULL, &r, &e);
-		aws_params_free(p);
+		const char *resources[2] = {res[0], res[1]};
+		err = aws_iam_simulate_principal_policy(f->x->aws, src, l->api, resources, nres, &r, &e);
 		if (err) {
 			snprintf(f->simulate_note, sizeof f->simulate_note, "iam:SimulatePrincipalPolicy: %s",
 			         e.code[0] ? e.code : sg_strerror(err));
@@ -289,12 +286,59 @@ static void simulate(pf *f)
 	}
 }
 
+static void count_lines(pf *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		f->count[f->lines[i].res]++;
+}
+
+/* --json: one object: every call with its result, the counts, and what the
+ * credentials lack by action with the steps it blocks. */
+static void print_json(pf *f, const char *instance_id)
+{
+	static const char *const word[] = {"ok", "denied", "error", "unchecked"};
+	json_t *calls = json_array(), *lack = json_object();
+	for (size_t i = 0; i < f->n; i++) {
+		const pf_line *l = &f->lines[i];
+		json_array_append_new(calls, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "step",
+		                                       pb_step_name(l->a->step), "api", l->api, "target",
+		                                       l->a->target, "result", word[l->res], "simulated",
+		                                       l->simulated, "detail", l->detail));
+		if (l->res != PF_DENIED)
+			continue;
+		json_t *steps = json_object_get(lack, l->api);
+		if (!steps)
+			json_object_set_new(lack, l->api, steps = json_array());
+		json_array_append_new(steps, json_string(pb_step_name(l->a->step)));
+	}
+	json_t *o = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I},s:o,s:s}", "instance", instance_id,
+	                      "calls", calls, "counts", "ok", (json_int_t)f->count[PF_OK], "denied",
+	                      (json_int_t)f->count[PF_DENIED], "error", (json_int_t)f->count[PF_OTHER],
+	                      "unchecked", (json_int_t)f->count[PF_UNCHECKED], "lacking", lack,
+	                      "unchecked_note", f->count[PF_UNCHECKED] ? f->simulate_note : "");
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		fprintf(f->out, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+/* --json: the reason preflight could not check anything. */
+static void print_json_error(FILE *out, const char *instance_id, const char *why)
+{
+	json_t *o = json_pack("{s:s,s:s}", "instance", instance_id, "error", why);
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		fprintf(out, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
 static void print_lines(pf *f)
 {
 	static const char *const word[] = {"ok", "DENIED", "?", "-"};
 	for (size_t i = 0; i < f->n; i++) {
 		const pf_line *l = &f->lines[i];
-		f->count[l->res]++;
 		fprintf(f->out, "  %-8s step %-9s %s (%s)", word[l->res], pb_step_name(l->a->step), l->api,
 		        l->a->target);
 		if (l->simulated)
@@ -336,7 +380,7 @@ static void summary(pf *f)
 		                "checked (%s): grant them as in docs/iam-policy.json\n", f->simulate_note);
 }
 
-sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
+sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, bool as_json)
 {
 	FILE *out = out_file;
 	rsp_run x;
@@ -344,7 +388,7 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	pf *f = NULL;
 	sg_err err = rsp_run_open(r, &x, msg, sizeof msg);
 	if (err) {
-		fprintf(stderr, "respond: %s\n", msg);
+		respond_log(&r->cfg, "error", "%s", msg);
 		goto fail;
 	}
 	if (!(x.data = json_object())) { /* the calls are journaled in memory only */
@@ -353,14 +397,16 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	}
 	x.dry_run = true;
 	snprintf(x.inc, sizeof x.inc, "INC-preflight");
-	fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n", instance_id);
+	if (!as_json)
+		fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n",
+		        instance_id);
 	if ((err = rsp_describe_instance(&x, instance_id, &x.inst))) {
-		fprintf(out, "  cannot describe %s: %s\n", instance_id, x.note);
-		goto fail;
+		snprintf(msg, sizeof msg, "cannot describe %.40s: %.400s", instance_id, x.note);
+		goto fail_said;
 	}
 	if ((err = pb_plan_build(x.inst, &r->cfg.playbook, x.inc, &x.plan))) {
-		fprintf(out, "  cannot plan for %s: %s\n", instance_id, sg_strerror(err));
-		goto fail;
+		snprintf(msg, sizeof msg, "cannot plan for %s: %s", instance_id, sg_strerror(err));
+		goto fail_said;
 	}
 	if (!(f = calloc(1, sizeof *f))) {
 		err = SG_ERR_NOMEM;
@@ -368,8 +414,9 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	}
 	f->x = &x;
 	f->out = out;
-	fprintf(out, "the plan's changing calls, by step (EC2 ones sent with DryRun, the others "
-	             "simulated by IAM):\n");
+	if (!as_json)
+		fprintf(out, "the plan's changing calls, by step (EC2 ones sent with DryRun, the others "
+		             "simulated by IAM):\n");
 	const pb_order *o = &r->cfg.playbook.order;
 	for (size_t s = 0; s < PB_STEP__COUNT; s++)
 		for (size_t i = 0; i < x.plan.n; i++) {
@@ -380,9 +427,20 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 				check(f, a, &op_calls[a->op][c]);
 		}
 	simulate(f);
-	print_lines(f);
-	summary(f);
+	count_lines(f);
+	if (as_json)
+		print_json(f, instance_id);
+	else {
+		print_lines(f);
+		summary(f);
+	}
 	err = f->count[PF_DENIED] ? SG_ERR_AUTH : f->count[PF_OTHER] ? SG_ERR_REMOTE : SG_OK;
+	goto fail;
+fail_said:
+	if (as_json)
+		print_json_error(out, instance_id, msg);
+	else
+		fprintf(out, "  %s\n", msg);
 fail:
 	free(f);
 	rsp_run_close(&x);

@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/ec2.h"
+#include "aws/ssm.h"
+#include "respond/journal.h"
+
 /* snapshots tagged with this incident: volume id -> snapshot id, state */
 typedef struct snaps {
 	size_t n;
@@ -17,14 +21,10 @@ typedef struct snaps {
 
 static sg_err find_snapshots(rsp_run *x, snaps *out)
 {
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
 	const char *v[] = {x->inc};
 	struct aws_filter f[] = {{"tag:IncidentId", v, 1}};
-	aws_params_add_filters(p, f, 1);
-	aws_params_add(p, "Owner.1", "self");
-	sg_err err = rsp_query(x, AWS_EC2, "DescribeSnapshots", p, 0, x->inc, NULL, &r, NULL);
-	aws_params_free(p);
+	sg_err err = aws_ec2_describe_own_snapshots(x->aws, f, 1, &r, NULL);
 	out->n = 0;
 	if (!err)
 		for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
@@ -85,18 +85,10 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		missing += snap_of(&s, in->volumes[i].id) == NULL;
 	if (missing == in->n_volumes) {
 		/* all at one point in time (crash-consistent across volumes) */
-		struct aws_params *p = aws_params_new();
-		aws_params_add(p, "InstanceSpecification.InstanceId", in->id);
-		aws_params_add(p, "InstanceSpecification.ExcludeBootVolume", "false");
-		aws_params_add(p, "Description", x->inc);
-		aws_params_add(p, "TagSpecification.1.ResourceType", "snapshot");
 		struct aws_tag tags[] = {{"IncidentId", x->inc}, {"ssrfguard:source-instance", in->id}};
-		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, 2);
-		aws_params_add(p, "CopyTagsFromSource", "volume");
 		struct aws_xml *r = NULL;
-		err = rsp_query(x, AWS_EC2, "CreateSnapshots", p, AWS_CALL_NOT_IDEMPOTENT, in->id,
-		                "snapshots of every volume", &r, NULL);
-		aws_params_free(p);
+		rsp_intent(x, "snapshots of every volume");
+		err = aws_ec2_create_snapshots(x->aws, in->id, x->inc, tags, 2, true, 0, &r, NULL);
 		if (!err) {
 			s.n = 0;
 			for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
@@ -128,13 +120,14 @@ sg_err rsp_step_snapshot(rsp_run *x)
 			n++;
 			continue;
 		}
-		struct aws_params *p = aws_params_new();
-		aws_params_add(p, "ResourceId.1", s.s[i].snap);
 		struct aws_tag tags[] = {{"ssrfguard:source-volume", s.s[i].vol},
 		                         {"ssrfguard:device", dev}};
-		aws_params_add_tags(p, "Tag", tags, 2);
-		err = rsp_query_settle(x, AWS_EC2, "CreateTags", p, s.s[i].snap, "tagged source volume and device");
-		aws_params_free(p);
+		const char *snap = s.s[i].snap;
+		int tries = 0;
+		do { /* the new snapshot may not be visible yet */
+			rsp_intent(x, "tagged source volume and device");
+			err = aws_ec2_create_tags(x->aws, &snap, 1, tags, 2, 0, NULL);
+		} while (rsp_settling(x, &tries, &err));
 		if (err)
 			return err;
 		rsp_created(x, key, s.s[i].snap);
@@ -172,63 +165,38 @@ static void sha256_hex(const char *s, size_t n, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* SendCommand once (the command id is journaled; a rerun polls it). */
-static sg_err send_command(rsp_run *x, const char *key, const char *instance, json_t *commands,
-                           unsigned timeout_s, const char *comment, const char *change)
+/* SendCommand once (the command id is journaled; a rerun polls it).
+ * timeout_s bounds both the delivery (TimeoutSeconds, at least 30) and
+ * the run (the document's executionTimeout): AWS would otherwise let the
+ * command run for an hour after the step gave up on it. */
+static sg_err send_command(rsp_run *x, const char *key, const char *instance,
+                           const char *const *commands, size_t n, unsigned timeout_s,
+                           const char *comment, const char *change)
 {
-	if (rsp_created_get(x, key)) {
-		json_decref(commands);
+	if (rsp_created_get(x, key))
 		return SG_OK;
-	}
 	/* SendCommand has no idempotency token: a crash between sending and
 	 * journaling would send twice.  Look for our comment first. */
-	char next[1024] = "";
-	for (int page = 0; page < 20; page++) {
-		json_t *q = json_pack("{s:s,s:i}", "InstanceId", instance, "MaxResults", 50);
-		if (next[0])
-			json_object_set_new(q, "NextToken", json_string(next));
-		json_t *lr = NULL;
-		sg_err le = rsp_json(x, AWS_SSM, "ListCommands", q, 0, instance, NULL, &lr, NULL);
-		json_decref(q);
-		if (le) {
-			json_decref(commands);
-			return le;
-		}
-		size_t i;
-		json_t *c;
-		const char *found = NULL;
-		json_array_foreach(json_object_get(lr, "Commands"), i, c)
-			if (!strcmp(json_string_value(json_object_get(c, "Comment")) ?: "", comment))
-				found = json_string_value(json_object_get(c, "CommandId"));
-		if (found) {
-			sg_err ce = rsp_created(x, key, found);
-			json_decref(lr);
-			json_decref(commands);
-			rsp_notef(x, "found command %s already sent by an earlier run", rsp_created_get(x, key));
-			return ce;
-		}
-		const char *nt = json_string_value(json_object_get(lr, "NextToken"));
-		snprintf(next, sizeof next, "%s", nt ? nt : "");
-		json_decref(lr);
-		if (!next[0])
-			break;
-	}
-	json_t *body = json_pack("{s:s,s:[s],s:{s:o},s:i,s:s}", "DocumentName", "AWS-RunShellScript",
-	                         "InstanceIds", instance, "Parameters", "commands", commands,
-	                         "TimeoutSeconds", (int)(timeout_s < 30 ? 30 : timeout_s), "Comment",
-	                         comment);
-	if (!body)
-		return SG_ERR_NOMEM;
-	json_t *reply = NULL;
-	sg_err err = rsp_json(x, AWS_SSM, "SendCommand", body, AWS_CALL_NOT_IDEMPOTENT, instance, change,
-	                      &reply, NULL);
-	json_decref(body);
+	char id[64];
+	sg_err err = aws_ssm_find_command(x->aws, instance, comment, id, NULL);
 	if (!err) {
-		const char *id = json_string_value(json_object_get(json_object_get(reply, "Command"), "CommandId"));
-		err = id ? rsp_created(x, key, id) : SG_ERR_PROTOCOL;
+		rsp_notef(x, "found command %s already sent by an earlier run", id);
+		return rsp_created(x, key, id);
 	}
-	json_decref(reply);
-	return err;
+	if (err != SG_ERR_NOTFOUND)
+		return err;
+	struct aws_ssm_command cmd = {
+		.instance_ids = &instance,
+		.n = 1,
+		.commands = commands,
+		.ncommands = n,
+		.comment = comment,
+		.delivery_timeout_s = (int)(timeout_s < 30 ? 30 : timeout_s),
+		.execution_timeout_s = (int)(timeout_s < 1 ? 1 : timeout_s > 172800 ? 172800 : timeout_s),
+	};
+	rsp_intent(x, "%s", change);
+	err = aws_ssm_send_command(x->aws, &cmd, 0, id, NULL, NULL);
+	return err ? err : rsp_created(x, key, id);
 }
 
 /* Poll an invocation until it ends or deadline; *status, and the output. */
@@ -236,11 +204,8 @@ static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance,
                               char *status, size_t slen, json_t **out)
 {
 	for (;;) {
-		json_t *body = json_pack("{s:s,s:s}", "CommandId", cmd, "InstanceId", instance);
 		json_t *reply = NULL;
-		struct aws_error e;
-		sg_err err = rsp_json(x, AWS_SSM, "GetCommandInvocation", body, 0, cmd, NULL, &reply, &e);
-		json_decref(body);
+		sg_err err = aws_ssm_get_command_invocation(x->aws, cmd, instance, &reply, NULL);
 		if (err && err != SG_ERR_NOTFOUND) /* InvocationDoesNotExist right after sending */
 			return err;
 		const char *st = json_string_value(json_object_get(reply, "Status"));
@@ -257,28 +222,54 @@ static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance,
 	}
 }
 
-sg_err rsp_step_capture(rsp_run *x)
+/*
+ * Wait until the instance's SSM agent reaches Systems Manager
+ * (DescribeInstanceInformation PingStatus Online) or deadline: a command
+ * sent to an agent that cannot poll is never delivered.  RSP_SKIP when
+ * there is no agent to ask (not a managed instance, or no instance profile
+ * and so no credentials for it); RSP_FATAL with the note saying why when
+ * it stays offline.
+ */
+static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 {
-	const respond_config *cfg = x->cfg;
-	unsigned timeout = cfg->capture_timeout_s ? cfg->capture_timeout_s : 60;
-	json_t *cmds = json_array();
-	if (cfg->n_capture_cmds)
-		for (size_t i = 0; i < cfg->n_capture_cmds; i++)
-			json_array_append_new(cmds, json_string(cfg->capture_cmds[i]));
-	else
-		for (size_t i = 0; i < sizeof default_capture / sizeof default_capture[0]; i++) {
-			char line[1024];
-			snprintf(line, sizeof line, "echo '### %zu'; %s", i + 1, default_capture[i]);
-			json_array_append_new(cmds, json_string(line));
+	const char *qp = x->cfg->playbook.quarantine_profile;
+	for (;;) {
+		char ping[32];
+		sg_err err = aws_ssm_ping_status(x->aws, x->inst->id, ping, NULL);
+		if (err == SG_ERR_NOTFOUND) {
+			snprintf(x->note, sizeof x->note,
+			         "%s is not a managed instance (no SSM agent registered): no volatile capture",
+			         x->inst->id);
+			return RSP_SKIP;
 		}
-	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
-	sg_err err = send_command(x, "capture_command", x->inst->id, cmds, timeout, comment,
-	                          "volatile capture command started");
-	if (err)
-		return err;
-	const char *cmd = rsp_created_get(x, "capture_command");
-	/* the timeout counts from the first attempt, across reruns */
+		if (err)
+			return err;
+		if (!strcmp(ping, "Online"))
+			return SG_OK;
+		if (!x->inst->profile_arn[0]) {
+			snprintf(x->note, sizeof x->note,
+			         "SSM agent of %s is %s and the instance has no profile to give it "
+			         "credentials: no volatile capture",
+			         x->inst->id, ping);
+			return RSP_SKIP;
+		}
+		if (rsp_now_ms() > deadline) {
+			snprintf(x->note, sizeof x->note,
+			         "SSM agent of %s is %s: no volatile capture%s", x->inst->id, ping,
+			         qp[0] || !x->inst->role_name[0]
+			                 ? ""
+			                 : " (the revocation denies the agent the role's credentials too: "
+			                   "configure --quarantine-profile so that it gets fresh ones)");
+			return RSP_FATAL;
+		}
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
+/* The capture's deadline: counted from its first attempt, across reruns. */
+static int64_t capture_deadline(rsp_run *x, unsigned timeout_s)
+{
 	const char *started = rsp_created_get(x, "capture_started_ms");
 	if (!started) {
 		char ms[32];
@@ -286,7 +277,37 @@ sg_err rsp_step_capture(rsp_run *x)
 		rsp_created(x, "capture_started_ms", ms);
 		started = rsp_created_get(x, "capture_started_ms");
 	}
-	int64_t deadline = strtoll(started, NULL, 10) + (int64_t)timeout * 1000;
+	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
+}
+
+sg_err rsp_step_capture(rsp_run *x)
+{
+	const respond_config *cfg = x->cfg;
+	unsigned timeout = cfg->capture_timeout_s ? cfg->capture_timeout_s : 60;
+	enum { N_DEFAULT = sizeof default_capture / sizeof default_capture[0] };
+	char numbered[N_DEFAULT][1024];
+	const char *cmds[RESPOND_MAX_CAPTURE_CMDS > N_DEFAULT ? RESPOND_MAX_CAPTURE_CMDS : N_DEFAULT];
+	size_t n = 0;
+	if (cfg->n_capture_cmds)
+		for (; n < cfg->n_capture_cmds; n++)
+			cmds[n] = cfg->capture_cmds[n];
+	else
+		for (; n < N_DEFAULT; n++) {
+			snprintf(numbered[n], sizeof numbered[n], "echo '### %zu'; %s", n + 1,
+			         default_capture[n]);
+			cmds[n] = numbered[n];
+		}
+	char comment[100];
+	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
+	int64_t deadline = capture_deadline(x, timeout);
+	sg_err err;
+	if (!rsp_created_get(x, "capture_command") && (err = wait_agent_online(x, deadline)))
+		return err;
+	err = send_command(x, "capture_command", x->inst->id, cmds, n, timeout, comment,
+	                   "volatile capture command started");
+	if (err)
+		return err;
+	const char *cmd = rsp_created_get(x, "capture_command");
 	char status[64];
 	json_t *inv = NULL;
 	err = wait_invocation(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
@@ -328,11 +349,8 @@ typedef struct forensic_view {
 
 static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 {
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
-	aws_params_add(p, "InstanceId.1", id);
-	sg_err err = rsp_query(x, AWS_EC2, "DescribeInstances", p, 0, id, NULL, &r, NULL);
-	aws_params_free(p);
+	sg_err err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
 	if (err)
 		return err;
 	const struct aws_xml *it = aws_xml_get(r, "reservationSet/item/instancesSet/item");
@@ -349,12 +367,9 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 	aws_xml_free(r);
 	r = NULL;
 	/* attachments in flight (attaching) are not yet in the mapping */
-	p = aws_params_new();
 	const char *v[] = {id};
 	struct aws_filter f[] = {{"attachment.instance-id", v, 1}};
-	aws_params_add_filters(p, f, 1);
-	err = rsp_query(x, AWS_EC2, "DescribeVolumes", p, 0, id, NULL, &r, NULL);
-	aws_params_free(p);
+	err = aws_ec2_describe_volumes(x->aws, NULL, 0, f, 1, &r, NULL);
 	if (!err)
 		for (AWS_XML_EACH(vol, aws_xml_get(r, "volumeSet")))
 			for (AWS_XML_EACH(a, aws_xml_get(vol, "attachmentSet")))
@@ -368,13 +383,10 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
  * the instance it is attached to. */
 static sg_err find_volume(rsp_run *x, const char *snap, char *vol, char *state, char *att, char *dev)
 {
-	struct aws_params *p = aws_params_new();
 	struct aws_xml *r = NULL;
-	const char *i[] = {x->inc}, *s[] = {snap};
-	struct aws_filter f[] = {{"tag:IncidentId", i, 1}, {"tag:ssrfguard:source-snapshot", s, 1}};
-	aws_params_add_filters(p, f, 2);
-	sg_err err = rsp_query(x, AWS_EC2, "DescribeVolumes", p, 0, snap, NULL, &r, NULL);
-	aws_params_free(p);
+	const char *s[] = {snap}, *i[] = {x->inc};
+	struct aws_filter f[] = {{"tag:ssrfguard:source-snapshot", s, 1}, {"tag:IncidentId", i, 1}};
+	sg_err err = aws_ec2_describe_volumes(x->aws, NULL, 0, f, 2, &r, NULL);
 	if (!err) {
 		const struct aws_xml *v = aws_xml_get(r, "volumeSet/item");
 		snprintf(vol, PB_ID_MAX, "%s", aws_xml_str_or(v, "volumeId", ""));
@@ -427,7 +439,6 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if ((err = describe_forensic(x, fid, &fv)))
 		return err;
 	/* 2. a volume per snapshot in the forensic AZ, 3. attached at a free slot */
-	json_t *cmd = json_array();
 	char line[4096];
 	size_t ln = (size_t)snprintf(line, sizeof line, "%s --incident %s",
 	                             x->cfg->forensics_cmd ? x->cfg->forensics_cmd
@@ -440,24 +451,23 @@ sg_err rsp_step_forensics(rsp_run *x)
 		if (!vol[0]) {
 			char token[65];
 			pb_client_token(x->inc, s.s[i].snap, token);
-			struct aws_params *p = aws_params_new();
-			struct aws_xml *r = NULL;
-			aws_params_add(p, "SnapshotId", s.s[i].snap);
-			aws_params_add(p, "AvailabilityZone", fv.az);
-			aws_params_add(p, "VolumeType", "gp3");
-			aws_params_add(p, "ClientToken", token);
-			aws_params_add(p, "TagSpecification.1.ResourceType", "volume");
 			struct aws_tag tags[] = {{"IncidentId", x->inc},
 			                         {"ssrfguard:source-snapshot", s.s[i].snap},
 			                         {"ssrfguard:source-volume", s.s[i].vol},
 			                         {"ssrfguard:device", device_of(x, s.s[i].vol)}};
-			aws_params_add_tags(p, "TagSpecification.1.Tag", tags, 4);
-			err = rsp_query(x, AWS_EC2, "CreateVolume", p, 0, s.s[i].snap,
-			                "evidence volume created in the forensic AZ", &r, NULL);
-			aws_params_free(p);
+			struct aws_ec2_volume_spec spec = {
+				.availability_zone = fv.az,
+				.snapshot_id = s.s[i].snap,
+				.volume_type = "gp3",
+				.client_token = token,
+				.tags = tags,
+				.ntags = 4,
+			};
+			char id[32];
+			rsp_intent(x, "evidence volume created in the forensic AZ");
+			err = aws_ec2_create_volume(x->aws, &spec, 0, id, NULL);
 			if (!err)
-				snprintf(vol, sizeof vol, "%s", aws_xml_str_or(r, "volumeId", ""));
-			aws_xml_free(r);
+				snprintf(vol, sizeof vol, "%s", id);
 			if (err)
 				goto fail;
 			char key[PB_ID_MAX + 16];
@@ -494,19 +504,12 @@ sg_err rsp_step_forensics(rsp_run *x)
 				err = RSP_FATAL;
 				goto fail;
 			}
-			struct aws_params *p = aws_params_new();
-			aws_params_add(p, "VolumeId", vol);
-			aws_params_add(p, "InstanceId", fid);
-			aws_params_add(p, "Device", slot[0]);
-			char change[128];
-			snprintf(change, sizeof change, "attached %s at %s", vol, slot[0]);
 			struct aws_error ae;
-			for (int tries = 0;; tries++) { /* the new volume may not be visible yet */
-				err = rsp_query(x, AWS_EC2, "AttachVolume", p, 0, fid, change, NULL, &ae);
-				if (err != SG_ERR_NOTFOUND || tries >= 20 || rsp_pause(x))
-					break;
-			}
-			aws_params_free(p);
+			int tries = 0;
+			do { /* the new volume may not be visible yet */
+				rsp_intent(x, "attached %s at %s", vol, slot[0]);
+				err = aws_ec2_attach_volume(x->aws, vol, fid, slot[0], 0, &ae);
+			} while (rsp_settling(x, &tries, &err));
 			if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {
 				snprintf(x->note, sizeof x->note,
 				         "forensic instance %s has no attachment left for %s (AttachmentLimitExceeded)",
@@ -534,19 +537,17 @@ sg_err rsp_step_forensics(rsp_run *x)
 		err = RSP_FATAL;
 		goto fail;
 	}
-	json_array_append_new(cmd, json_string(line));
 	/* 4. start the collection there */
 	char comment[100];
 	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->inc);
-	err = send_command(x, "forensics_command", fid, cmd, 3600 * 4, comment,
+	const char *cmd = line;
+	err = send_command(x, "forensics_command", fid, &cmd, 1, 3600 * 4, comment,
 	                   "forensic collection started");
-	cmd = NULL;
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
 	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
 	         s.n, fid, rsp_created_get(x, "forensics_command"));
 fail:
-	json_decref(cmd);
 	return err;
 }

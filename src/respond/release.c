@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/asg.h"
+#include "aws/ec2.h"
+#include "aws/elb.h"
+#include "respond/journal.h"
+
 /* A run for release, with an empty data object for its notes. */
 static sg_err open_run(responder *r, rsp_run *x, char *msg, size_t msglen)
 {
@@ -14,14 +19,118 @@ static sg_err open_run(responder *r, rsp_run *x, char *msg, size_t msglen)
 	return err;
 }
 
-static sg_err release_step(rsp_run *x, const char *to, const char *reason, const char *actor)
+static sg_err release_step(rsp_run *x, pb_state to, const char *reason, const char *actor)
 {
 	char *d = json_dumps(x->data, JSON_COMPACT);
-	store_change c = {.incident_id = x->id, .step = "release", .to = to, .reason = reason,
-	                  .actor = actor, .data = d};
+	store_change c = {.incident_id = x->id, .step = "release", .to = pb_state_name(to),
+	                  .reason = reason, .actor = actor, .data = d};
 	sg_err err = store_transition(x->st, &c);
 	free(d);
 	return err;
+}
+
+/* The restore calls that failed, named for the operator. */
+typedef struct failures {
+	size_t n;
+	char text[1024];
+} failures;
+
+/* Count a call that failed and name it: action, target, AWS's code and
+ * message, request id.  Returns err. */
+static sg_err check(failures *f, sg_err err, const char *action, const char *target,
+                    const struct aws_error *e)
+{
+	if (err == SG_OK)
+		return SG_OK;
+	size_t used = strlen(f->text);
+	if (used + 1 < sizeof f->text)
+		snprintf(f->text + used, sizeof f->text - used, "%s%s %s (%s%s%.200s%s%s)",
+		         f->n ? "; " : "", action, target, e->code[0] ? e->code : sg_strerror(err),
+		         e->message[0] ? ": " : "", e->message, e->request_id[0] ? ", request id " : "",
+		         e->request_id);
+	f->n++;
+	return err;
+}
+
+static void restore_groups(rsp_run *x, const pb_instance *in, failures *f)
+{
+	struct aws_error e;
+	for (size_t i = 0; i < in->n_enis; i++) {
+		const pb_eni *eni = &in->enis[i];
+		if (!eni->n_groups)
+			continue;
+		const char *groups[PB_MAX_GROUPS];
+		for (size_t g = 0; g < eni->n_groups; g++)
+			groups[g] = eni->groups[g];
+		rsp_intent(x, "recorded security groups restored");
+		check(f, aws_ec2_set_eni_groups(x->aws, eni->id, groups, eni->n_groups, 0, &e),
+		      "ModifyNetworkInterfaceAttribute", eni->id, &e);
+	}
+}
+
+static void restore_profile(rsp_run *x, const pb_instance *in, failures *f)
+{
+	struct aws_error e;
+	if (!in->profile_arn[0])
+		return;
+	struct aws_xml *rep = NULL;
+	const char *v[] = {in->id};
+	const char *st[] = {"associated", "associating"};
+	struct aws_filter flt[] = {{"instance-id", v, 1}, {"state", st, 2}};
+	if (check(f, aws_ec2_describe_iip_associations(x->aws, flt, 2, &rep, &e),
+	          "DescribeIamInstanceProfileAssociations", in->id, &e))
+		return;
+	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
+	snprintf(assoc, sizeof assoc, "%s",
+	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/associationId", ""));
+	snprintf(arn, sizeof arn, "%s",
+	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
+	aws_xml_free(rep);
+	if (!strcmp(arn, in->profile_arn))
+		return;
+	rsp_intent(x, "recorded profile restored");
+	if (assoc[0])
+		check(f, aws_ec2_replace_iip_association(x->aws, assoc, in->profile_arn, 0, NULL, &e),
+		      "ReplaceIamInstanceProfileAssociation", in->id, &e);
+	else
+		check(f, aws_ec2_associate_iip(x->aws, in->id, in->profile_arn, 0, NULL, &e),
+		      "AssociateIamInstanceProfile", in->id, &e);
+}
+
+static void restore_registrations(rsp_run *x, const pb_instance *in, failures *f)
+{
+	struct aws_error e;
+	for (size_t t = 0; t < in->n_targets; t++) {
+		const pb_target *tg = &in->targets[t];
+		struct aws_elbv2_target target = {tg->id, tg->port, tg->az[0] ? tg->az : NULL};
+		rsp_intent(x, "registration restored");
+		check(f, aws_elbv2_register_targets(x->aws, tg->group_arn, &target, 1, 0, &e),
+		      "RegisterTargets", tg->group_arn, &e);
+	}
+	for (size_t l = 0; l < in->n_elbs; l++) {
+		rsp_intent(x, "registration restored");
+		check(f, aws_elb_register_instances(x->aws, in->elbs[l], (const char *[]){in->id}, 1, 0, &e),
+		      "RegisterInstancesWithLoadBalancer", in->elbs[l], &e);
+	}
+}
+
+/* Auto Scaling group (AttachInstances raises the desired capacity by one). */
+static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
+{
+	struct aws_error e;
+	if (!in->asg[0])
+		return;
+	struct aws_xml *rep = NULL;
+	if (check(f, aws_asg_describe_instances(x->aws, (const char *[]){in->id}, 1, &rep, &e),
+	          "DescribeAutoScalingInstances", in->id, &e))
+		return;
+	bool inside = aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
+	aws_xml_free(rep);
+	if (inside)
+		return;
+	rsp_intent(x, "attached back to its group");
+	check(f, aws_asg_attach_instances(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
+	      "AttachInstances", in->asg, &e);
 }
 
 sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
@@ -66,112 +175,30 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	x.step = PB_STEP__COUNT; /* no playbook step: the crash hook never fires */
 	x.journal_step = "release";
 	const pb_instance *in = x.inst;
-	struct aws_params *p;
-	size_t failures = 0;
-	release_step(&x, "running", "release started", actor);
-	/* security groups of every ENI */
-	for (size_t e = 0; e < in->n_enis; e++) {
-		if (!in->enis[e].n_groups)
-			continue;
-		p = aws_params_new();
-		aws_params_add(p, "NetworkInterfaceId", in->enis[e].id);
-		for (size_t g = 0; g < in->enis[e].n_groups; g++)
-			aws_params_addf(p, in->enis[e].groups[g], "SecurityGroupId.%zu", g + 1);
-		failures += rsp_query(&x, AWS_EC2, "ModifyNetworkInterfaceAttribute", p, 0, in->enis[e].id,
-		                      "recorded security groups restored", NULL, NULL) != SG_OK;
-		aws_params_free(p);
+	release_step(&x, PB_RUNNING, "release started", actor);
+	failures fails = {0};
+	restore_groups(&x, in, &fails);
+	restore_profile(&x, in, &fails);
+	restore_registrations(&x, in, &fails);
+	restore_asg(&x, in, &fails);
+	/* The status tag says "released" only once everything is restored, so
+	 * the tag and the incident's state agree. */
+	if (!fails.n) {
+		struct aws_error e;
+		struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
+		rsp_intent(&x, "status tag released");
+		check(&fails, aws_ec2_create_tags(x.aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
+		      "CreateTags", in->id, &e);
 	}
-	/* instance profile */
-	if (in->profile_arn[0]) {
-		p = aws_params_new();
-		struct aws_xml *rep = NULL;
-		const char *v[] = {in->id};
-		const char *st[] = {"associated", "associating"};
-		struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
-		aws_params_add_filters(p, f, 2);
-		sg_err e2 = rsp_query(&x, AWS_EC2, "DescribeIamInstanceProfileAssociations", p, 0, in->id,
-		                      NULL, &rep, NULL);
-		aws_params_free(p);
-		char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
-		snprintf(assoc, sizeof assoc, "%s",
-		         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/associationId", ""));
-		snprintf(arn, sizeof arn, "%s",
-		         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
-		aws_xml_free(rep);
-		if (e2)
-			failures++;
-		else if (strcmp(arn, in->profile_arn) != 0) {
-			p = aws_params_new();
-			aws_params_add(p, "IamInstanceProfile.Arn", in->profile_arn);
-			if (assoc[0]) {
-				aws_params_add(p, "AssociationId", assoc);
-				failures += rsp_query(&x, AWS_EC2, "ReplaceIamInstanceProfileAssociation", p, 0, in->id,
-				                      "recorded profile restored", NULL, NULL) != SG_OK;
-			} else {
-				aws_params_add(p, "InstanceId", in->id);
-				failures += rsp_query(&x, AWS_EC2, "AssociateIamInstanceProfile", p, 0, in->id,
-				                      "recorded profile restored", NULL, NULL) != SG_OK;
-			}
-			aws_params_free(p);
-		}
-	}
-	/* target groups and classic ELBs */
-	for (size_t t = 0; t < in->n_targets; t++) {
-		p = aws_params_new();
-		aws_params_add(p, "TargetGroupArn", in->targets[t].group_arn);
-		aws_params_add(p, "Targets.member.1.Id", in->targets[t].id);
-		if (in->targets[t].port)
-			aws_params_add_int(p, "Targets.member.1.Port", in->targets[t].port);
-		if (in->targets[t].az[0])
-			aws_params_add(p, "Targets.member.1.AvailabilityZone", in->targets[t].az);
-		failures += rsp_query(&x, AWS_ELBV2, "RegisterTargets", p, 0, in->targets[t].group_arn,
-		                      "registration restored", NULL, NULL) != SG_OK;
-		aws_params_free(p);
-	}
-	for (size_t l = 0; l < in->n_elbs; l++) {
-		p = aws_params_new();
-		aws_params_add(p, "LoadBalancerName", in->elbs[l]);
-		aws_params_add(p, "Instances.member.1.InstanceId", in->id);
-		failures += rsp_query(&x, AWS_ELB, "RegisterInstancesWithLoadBalancer", p, 0, in->elbs[l],
-		                      "registration restored", NULL, NULL) != SG_OK;
-		aws_params_free(p);
-	}
-	/* Auto Scaling group (AttachInstances raises the desired capacity by one) */
-	if (in->asg[0]) {
-		p = aws_params_new();
-		struct aws_xml *rep = NULL;
-		aws_params_add(p, "InstanceIds.member.1", in->id);
-		sg_err e2 = rsp_query(&x, AWS_AUTOSCALING, "DescribeAutoScalingInstances", p, 0, in->id, NULL,
-		                      &rep, NULL);
-		aws_params_free(p);
-		bool inside = aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
-		aws_xml_free(rep);
-		if (e2)
-			failures++;
-		else if (!inside) {
-			p = aws_params_new();
-			aws_params_add(p, "AutoScalingGroupName", in->asg);
-			aws_params_add(p, "InstanceIds.member.1", in->id);
-			failures += rsp_query(&x, AWS_AUTOSCALING, "AttachInstances", p, 0, in->asg,
-			                      "attached back to its group", NULL, NULL) != SG_OK;
-			aws_params_free(p);
-		}
-	}
-	p = aws_params_new();
-	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
-	aws_params_add(p, "ResourceId.1", in->id);
-	aws_params_add_tags(p, "Tag", tags, 1);
-	failures += rsp_query(&x, AWS_EC2, "CreateTags", p, 0, in->id, "status tag released", NULL, NULL) !=
-	            SG_OK;
-	aws_params_free(p);
-	if (failures) {
-		snprintf(msg, msglen, "%s: %zu restore call(s) failed; the incident stays %s (run release again)",
-		         x.inc, failures, store_state_name(inc.state));
-		release_step(&x, "failed", msg, actor);
+	if (fails.n) {
+		snprintf(msg, msglen, "%s: %zu restore call(s) failed: %s; the incident stays %s and "
+		         "keeps its status tag (run release again)", x.inc, fails.n, fails.text,
+		         store_state_name(inc.state));
+		release_step(&x, PB_FAILED, msg, actor);
 		err = SG_ERR_REMOTE;
 		goto fail;
 	}
-	release_step(&x, "done", "groups, profile, load balancers and ASG restored", actor);
+	release_step(&x, PB_DONE, "groups, profile, load balancers and ASG restored", actor);
 	store_change c = {.incident_id = id, .to = "released", .reason = "released by an operator",
 	                  .actor = actor, .force = 1};
 	err = store_transition(x.st, &c);

@@ -9,7 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen);
+#include "respond/engine.h"
+#include "respond/journal.h"
 
 void respond_config_default(respond_config *cfg)
 {
@@ -127,7 +128,31 @@ sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);
 		store_close(x->st);
 		x->st = NULL;
+		return err;
 	}
+	rsp_journal_attach(x);
+	return SG_OK;
+}
+
+void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (cfg && cfg->log)
+		cfg->log(cfg->log_ctx, level, msg);
+	else
+		fprintf(stderr, "respond: %s\n", msg);
+}
+
+sg_err respond_setup_check(responder *r, char *msg, size_t msglen)
+{
+	rsp_run x;
+	sg_err err = rsp_run_open(r, &x, msg, msglen);
+	if (err == SG_OK)
+		rsp_run_close(&x);
 	return err;
 }
 
@@ -159,7 +184,7 @@ sg_err respond_open_manual(responder *r, const char *instance_id, const char *re
 		return SG_ERR_INVAL;
 	sg_err err = store_open(r->cfg.store_path, NULL, &st, msg, sizeof msg);
 	if (err) {
-		fprintf(stderr, "respond: %s\n", msg);
+		respond_log(&r->cfg, "error", "%s", msg);
 		return err;
 	}
 	snprintf(source, sizeof source, "operator:%s", instance_id);
@@ -237,11 +262,12 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 		outcome[0] = '\0';
 	sg_err err = rsp_run_open(r, &x, msg, sizeof msg);
 	if (err) {
-		fprintf(stderr, "respond: %s\n", msg);
+		respond_log(&r->cfg, "error", "%s", msg);
 		return err;
 	}
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
-	err = store_claim_id(x.st, id, r->owner, lease);
+	int64_t claimed = 0;
+	err = store_claim(x.st, id, r->owner, lease, &claimed);
 	if (err == SG_ERR_STATE) {
 		/* joined an incident that is already over: say what it is */
 		store_incident inc = {0};
@@ -282,7 +308,7 @@ static void *worker_main(void *arg)
 	rsp_run x;
 	char msg[512], owner[192];
 	if ((c->err = rsp_run_open(r, &x, msg, sizeof msg))) {
-		fprintf(stderr, "respond: worker %d: %s\n", c->index, msg);
+		respond_log(&r->cfg, "error", "worker %d: %s", c->index, msg);
 		return NULL;
 	}
 	/* every worker claims under the responder's owner id plus its index:
@@ -304,7 +330,7 @@ static void *worker_main(void *arg)
 	unsigned idle = r->cfg.poll_ms ? r->cfg.poll_ms : 1000;
 	while (!*c->stop) {
 		int64_t id = 0;
-		sg_err err = store_claim(x.st, owner, lease, &id);
+		sg_err err = store_claim(x.st, 0, owner, lease, &id);
 		if (err == SG_ERR_NOTFOUND) {
 			if (c->once)
 				break;
@@ -320,7 +346,7 @@ static void *worker_main(void *arg)
 		char outcome[32];
 		err = rsp_run_claimed(&x, outcome, sizeof outcome);
 		if (err)
-			fprintf(stderr, "respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
+			respond_log(&r->cfg, "error", "INC-%lld: %s", (long long)id, sg_strerror(err));
 		worker_reset(&x);
 	}
 	rsp_run_close(&x);

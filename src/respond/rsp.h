@@ -1,11 +1,14 @@
 /*
- * rsp.h — internals of src/respond shared by its files (not an API).
+ * rsp.h — internals of src/respond shared by its files (not an API): the
+ * run a worker drives, the toolkit its steps use, and the steps.
  *
  * One rsp_run holds what a worker needs while it drives one incident: its
  * store handle and AWS client, the recorded instance, the plan, the step
- * states, and the current step's journal (a JSON object persisted through
- * store_transition after every AWS call, so request ids and created ids
- * survive a crash in the middle of a step).
+ * states, and the current step's journal (journal.h), which observes the
+ * client so that request ids and created ids survive a crash in the middle
+ * of a step.  The engine (engine.h) runs the steps; a step uses the typed
+ * AWS client (src/aws), the journal, and the toolkit below — never the
+ * engine.
  */
 #ifndef SSRFGUARD_RSP_H
 #define SSRFGUARD_RSP_H
@@ -18,7 +21,6 @@
 #include "playbook/plan.h"
 #include "respond/respond.h"
 #include "store/store.h"
-#include "store/store_respond.h"
 
 struct responder {
 	respond_config cfg;
@@ -30,7 +32,7 @@ struct responder {
 	char crash_phase[16];
 };
 
-typedef struct rsp_run {
+struct rsp_run {
 	responder *r;
 	const respond_config *cfg;
 	store *st;
@@ -43,6 +45,7 @@ typedef struct rsp_run {
 	pb_step step;          /* the step running now */
 	const char *journal_step; /* journal under this name instead (release) */
 	json_t *data;          /* its journal: {"calls":[...],"created":{},...} */
+	char intent[256];      /* what the next changing call does (rsp_intent) */
 	bool mutated;          /* a changing call succeeded in this step run */
 	bool lost;             /* the lease is gone: make no more calls */
 	volatile int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
@@ -50,7 +53,8 @@ typedef struct rsp_run {
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
 	char last_error[300];  /* the last failed call, for the note */
-} rsp_run;
+};
+typedef struct rsp_run rsp_run;
 
 /* Step results beyond sg_err: */
 #define RSP_SKIP ((sg_err)1000) /* nothing to do: mark SKIPPED */
@@ -66,52 +70,42 @@ typedef struct rsp_run {
  */
 extern const store_opts rsp_store_opts;
 
-/* A run's own store handle and AWS client: one per worker thread, and one
- * for each release or preflight.  On error msg says why and *x holds
- * nothing; rsp_run_close is safe either way and frees the run's record,
- * plan and data too. */
+/* A run's own store handle and AWS client (the journal observing it): one
+ * per worker thread, and one for each release or preflight.  On error msg
+ * says why and *x holds nothing; rsp_run_close is safe either way and
+ * frees the run's record, plan and data too. */
 sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen);
 void rsp_run_close(rsp_run *x);
 
-/* Persist the current step's journal (status unchanged). */
-sg_err rsp_journal_save(rsp_run *x, const char *status);
-/* created[key] = value in the journal, saved at once. */
-sg_err rsp_created(rsp_run *x, const char *key, const char *value);
-const char *rsp_created_get(rsp_run *x, const char *key);
-/* Append a free-text note to the step journal's "notes". */
-void rsp_notef(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/*
- * One Query call, journaled: api name, target, what it changes (NULL for a
- * read), request id and error.  mutating calls trigger the "mid" crash hook
- * after their first success.  reply may be NULL when not needed.
- */
-sg_err rsp_query(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
-                 unsigned flags, const char *target, const char *change, struct aws_xml **reply,
-                 struct aws_error *err);
-/* rsp_query for a call on an id this run just created: NotFound is AWS's
- * eventual consistency, so it is waited out (rsp_pause, up to 20 polls). */
-sg_err rsp_query_settle(rsp_run *x, enum aws_service svc, const char *action, struct aws_params *p,
-                        const char *target, const char *change);
-sg_err rsp_json(rsp_run *x, enum aws_service svc, const char *op, json_t *body, unsigned flags,
-                const char *target, const char *change, json_t **reply, struct aws_error *err);
+/* ---- the toolkit (run.c) ---------------------------------------------- */
 
 /* Test hook: _exit(77) when SSRFGUARD_RESPOND_CRASH names this step/phase. */
 void rsp_crashpoint(rsp_run *x, const char *phase);
+
+/* Renew the run's lease.  SG_ERR_BUSY (and x->lost) when another
+ * responder holds the incident now. */
+sg_err rsp_renew(rsp_run *x);
 
 /*
  * One poll interval of a wait inside a step: sleeps, and renews the lease
  * when a third of it has passed.  SG_ERR_BUSY when the lease was lost
  * (another responder took the incident over): the step must stop.
+ * RSP_STOP when the responder is stopping.
  */
 sg_err rsp_pause(rsp_run *x);
+
+/* rsp_pause between the tries of a call on something just created: AWS
+ * is eventually consistent, so NotFound may only mean "not visible yet".
+ * Returns true to try again (up to 20 tries); *err keeps the last answer,
+ * or becomes the pause's code. */
+bool rsp_settling(rsp_run *x, int *tries, sg_err *err);
 
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);
 int64_t rsp_now_ms(void);
 void rsp_iso8601(int64_t ms, char out[32]);
 
-/* Steps (steps_*.c): SG_OK done, RSP_SKIP, RSP_FATAL, or an error (retried). */
+/* ---- the steps: SG_OK done, RSP_SKIP, RSP_FATAL, or an error (retried) - */
 sg_err rsp_step_record(rsp_run *x);
 sg_err rsp_step_tag(rsp_run *x);
 sg_err rsp_step_imds(rsp_run *x);
@@ -128,11 +122,5 @@ sg_err rsp_step_finish(rsp_run *x);
 
 /* Describe an instance into a pb_instance (RECORD, preflight). */
 sg_err rsp_describe_instance(rsp_run *x, const char *instance_id, pb_instance **out);
-
-/* Report of an incident from the store (JSON object, new reference). */
-json_t *rsp_report_build(store *st, int64_t id, const char *outcome);
-/* Notify (webhook and SNS, best effort); event: start|failure|end. */
-void rsp_notify(rsp_run *x, const char *event, const char *text);
-
 
 #endif

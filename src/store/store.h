@@ -91,6 +91,12 @@ typedef struct store_opts {
 	store_sync sync;  /* default STORE_SYNC_FULL */
 	int busy_ms;      /* 0 = STORE_BUSY_MS */
 	int readonly;     /* open without creating or migrating */
+	int64_t detail_max; /* attempt rows kept per incident; later ones are
+	                       aggregated (counted in the incident only);
+	                       0 = keep every one */
+	int64_t max_bytes;  /* database size past which no attempt row is
+	                       added (incidents still are, and every attempt
+	                       is still counted); 0 = no cap */
 } store_opts;
 
 /*
@@ -155,7 +161,13 @@ typedef struct store_record_out {
 	int64_t attempt_id;
 	int opened;              /* 1 if this attempt opened the incident */
 	int escalated;           /* 1 if it moved a logged incident to open */
+	int aggregated;          /* 1 if only counted in its incident (attempts,
+	                            updated_ms): no attempt row, attempt_id 0 —
+	                            detail_max reached or the store is full */
 } store_record_out;
+
+/* The database's size in bytes (pages in use, WAL not included). */
+sg_err store_size(store *s, int64_t *bytes);
 
 /*
  * Record one attempt: joins the source's active incident (attempts += 1,
@@ -218,14 +230,20 @@ sg_err store_transition(store *s, const store_change *c);
 /* ---- claiming work ---------------------------------------------------- */
 
 /*
- * Atomically claim the oldest incident needing containment: state "open",
- * or "containing" whose lease expired (a crashed responder: take-over, the
- * history says so).  The winner gets state "containing", lease owner =
- * owner, lease_until = now + lease_ms; exactly one of several concurrent
- * claimers (threads or processes) gets a given incident.
- * SG_ERR_NOTFOUND when nothing is claimable.
+ * Atomically claim an incident needing containment: state "open", or
+ * "containing" whose lease expired (a crashed responder: take-over, the
+ * history says so) or is already held by owner (a restarted responder
+ * with the same owner id resumes at once).  want 0: the oldest such
+ * incident; want > 0: that one (respond --instance, incidents retry).
+ * The winner gets state "containing", lease owner = owner, lease_until =
+ * now + lease_ms, one history row, in one transaction; exactly one of
+ * several concurrent claimers (threads or processes) gets a given
+ * incident.  *incident_id gets the id claimed.
+ * SG_ERR_NOTFOUND when nothing is claimable (want 0) or want is unknown;
+ * with want: SG_ERR_BUSY when another live lease holds it, SG_ERR_STATE
+ * in any other state.
  */
-sg_err store_claim(store *s, const char *owner, int64_t lease_ms,
+sg_err store_claim(store *s, int64_t want, const char *owner, int64_t lease_ms,
                    int64_t *incident_id);
 
 /* Extend a held lease.  SG_ERR_BUSY if owner no longer holds it. */

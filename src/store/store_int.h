@@ -9,12 +9,13 @@
 
 enum {
 	Q_FIND_ACTIVE, Q_JOIN, Q_ESCALATE, Q_NEW_INC, Q_NEW_ATT, Q_HIST,
-	Q_GET_STATE, Q_SET_STATE, Q_STEP_GET, Q_STEP_PUT, Q_CLAIMABLE,
+	Q_GET_STATE, Q_SET_STATE, Q_STEP_GET, Q_STEP_PUT, Q_CLAIMABLE, Q_CLAIM_ONE,
 	Q_CLAIM, Q_RENEW, Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q__COUNT
 };
 
 struct store {
 	sqlite3 *db;
+	int64_t detail_max, max_bytes;
 	sqlite3_stmt *q[Q__COUNT];
 };
 

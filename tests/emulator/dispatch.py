@@ -2,7 +2,8 @@
 
 Routing follows the SigV4 credential scope's service name, as AWS's own
 front ends do for a shared endpoint: ec2, autoscaling, elasticloadbalancing
-(v2 or classic by Version), ssm (JSON, X-Amz-Target), iam, sts, sns.
+(v2 or classic by Version), ssm, kms, dynamodb, events (JSON, X-Amz-Target), iam, sts, sns, sqs,
+s3 (REST-XML, _handle_s3).
 """
 import sys
 import traceback
@@ -11,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import faults
 import sigv4check
 import wire
+import wire_rest
 from errors import ApiError
 from services import HANDLERS, iam
 
@@ -20,11 +22,14 @@ SCOPES = {
     "autoscaling": {"2011-01-01": "autoscaling"},
     "elasticloadbalancing": {"2015-12-01": "elbv2", "2012-06-01": "elb"},
     "ssm": {None: "ssm"},
+    "kms": {None: "kms"},
+    "sqs": {"2012-11-05": "sqs"},
+    "dynamodb": {None: "dynamodb"},
+    "events": {None: "events"},
     "iam": {"2010-05-08": "iam"},
     "sts": {"2011-06-15": "sts"},
     "sns": {"2010-03-31": "sns"},
 }
-GLOBAL_REGION = {"iam": "us-east-1"}
 
 
 class Result:
@@ -58,6 +63,9 @@ def _err(protocol, e, rid, ns=""):
 
 def handle(world, method, path_qs, headers, body, scheme="http"):
     rid = world.request_id()
+    scope = sigv4check.parse_scope(headers)
+    if scope and scope[3] == "s3":
+        return _handle_s3(world, method, path_qs, headers, body, scheme, rid)
     split = urlsplit(path_qs)
     params = {}
     ctype = (headers.get("Content-Type") or "").lower()
@@ -77,13 +85,12 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         return _err(_guess_protocol(headers, {}), ApiError("MalformedQueryString", str(e)[:200], 400), rid)
 
     protocol = _guess_protocol(headers, params)
-    scope = sigv4check.parse_scope(headers)
     service = scope[3] if scope else None
     versions = SCOPES.get(service)
     model_name = None
     if versions is not None:
-        if service == "ssm":
-            model_name = "ssm"
+        if None in versions:          # JSON services (X-Amz-Target, no Version)
+            model_name = versions[None]
             protocol = "json"
         else:
             protocol = "ec2" if service == "ec2" else "query"
@@ -101,26 +108,30 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         with world.lock:
             world.tick()
             cred, region, svc = sigv4check.verify(method, path_qs, headers, body, protocol,
-                                                  world.lookup_credentials, _real_now(), scheme, world.now())
+                                                  world.lookup_credentials, world.wall(), scheme, world.now())
         entry["access_key"] = cred["access_key_id"]
         if versions is None:
             raise ApiError("InvalidAction" if protocol != "json" else "UnknownOperationException",
                            f"Credential should be scoped to correct service: '{service}' is not served here")
-        want_region = GLOBAL_REGION.get(service, world.region)
+        # IAM has one endpoint per partition (botocore endpoints.json: aws
+        # us-east-1, aws-cn cn-north-1, aws-us-gov us-gov-west-1)
+        want_region = wire.partition_of(world.region)["iam_region"] if service == "iam" else world.region
         if service == "sts":
             ok_region = region in (world.region, "us-east-1")
         else:
             ok_region = region == want_region
         if not ok_region:
             raise ApiError(sigv4check._codes(protocol)[2],
-                           f"Credential should be scoped to a valid region, not '{region}'. ",
+                           f"Credential should be scoped to a valid region, not '{region}'. "
+                           f"Expected '{want_region}'.",
                            403 if protocol == "query" else 400 if protocol == "json" else 401)
         if protocol == "json":
             target = headers.get("X-Amz-Target") or ""
-            prefix = wire.model("ssm").metadata["targetPrefix"] + "."
+            prefix = wire.model(model_name).metadata["targetPrefix"] + "."
             action = target[len(prefix):] if target.startswith(prefix) else None
-            if not ctype.startswith("application/x-amz-json-1.1"):
-                raise ApiError("SerializationException", "Expected Content-Type application/x-amz-json-1.1")
+            want = "application/x-amz-json-" + wire.model(model_name).metadata.get("jsonVersion", "1.1")
+            if not ctype.startswith(want):
+                raise ApiError("SerializationException", f"Expected Content-Type {want}")
             if action is None:
                 raise ApiError("UnknownOperationException", f"Unknown target {target[:100]!r}")
         else:
@@ -181,7 +192,8 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
             return Result(drop=True)
         if protocol == "json":
             data = wire.encode_json(op, out)
-            return Result(200, "application/x-amz-json-1.1", data, [("x-amzn-RequestId", rid)], delay=delay)
+            ctype_out = "application/x-amz-json-" + svc_model.metadata.get("jsonVersion", "1.1")
+            return Result(200, ctype_out, data, [("x-amzn-RequestId", rid)], delay=delay)
         if protocol == "ec2":
             data = wire.encode_ec2(op, out, rid)
         else:
@@ -204,9 +216,67 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         return _err(protocol, ApiError(code, f"emulator bug: {type(e).__name__}: {e}", 500), rid, ns)
 
 
-def _real_now():
-    import time
-    return time.time()
+def _handle_s3(world, method, path_qs, headers, body, scheme, rid):
+    """S3's REST-XML flow: the same checks in the same order as handle()."""
+    path, _, query = path_qs.partition("?")
+    q = dict(parse_qsl(query, keep_blank_values=True, max_num_fields=1000))
+    entry = {"service": "s3", "action": None, "status": None, "error": None, "access_key": None,
+             "request_id": rid, "method": method}
+    hdrs = [("x-amz-request-id", rid), ("x-amz-id-2", rid)]
+    try:
+        with world.lock:
+            world.tick()
+            cred, region, _ = sigv4check.verify(method, path_qs, headers, body, "rest-xml",
+                                                world.lookup_credentials, world.wall(), scheme, world.now())
+        entry["access_key"] = cred["access_key_id"]
+        if region != world.region:
+            raise ApiError("AuthorizationHeaderMalformed", f"The authorization header is malformed; the region "
+                           f"'{region}' is wrong; expecting '{world.region}'", 400)
+        action, bucket, key = wire_rest.route(method, path, q)
+        entry["action"] = action
+        op = wire.model("s3").operation_model(action)
+        decoded = wire_rest.decode(op, bucket, key, q, headers, body)
+        entry["params"] = _redact({k: v for k, v in decoded.items() if k != "Body"})
+        fault = faults.pick(world, "s3", action, "rest-xml")
+        if fault is not None and fault.get("drop"):
+            entry["fault"] = "drop"
+            with world.lock:
+                world.record(entry)
+            return Result(drop=True)
+        if fault is not None and fault.get("error"):
+            entry["fault"] = fault["error"].code
+            raise fault["error"]
+        _check_denied(cred, "s3", action, "rest-xml")
+        with world.lock:
+            if iam.session_revoked(world, cred, f"s3:{action}"):
+                _deny(cred, f"s3:{action}", "rest-xml", revoked=True)
+            world.tick()
+            ctx = Ctx(world, "s3", "s3", "rest-xml", op, cred, region, rid)
+            out = HANDLERS[("s3", action)](ctx, decoded)
+            entry["status"] = 200
+            world.record(entry)
+        if fault and fault.get("drop_after"):
+            return Result(drop=True)
+        extra, data = wire_rest.encode(op, out)
+        ctype = next((v for k, v in extra if k == "Content-Type"), "application/xml")
+        # HEAD: Content-Length is the object's size, not that of the (empty) reply
+        extra = [(k, v) for k, v in extra if k != "Content-Type" and (k != "Content-Length" or method == "HEAD")]
+        status = op.http.get("responseCode", 200)
+        return Result(status, ctype, data, hdrs + extra, delay=(fault or {}).get("delay", 0.0))
+    except ApiError as e:
+        entry["status"], entry["error"] = e.status, e.code
+        with world.lock:
+            world.record(entry)
+        status, ctype, data = wire_rest.error_body(e, rid, method, path)
+        return Result(status, ctype, data, hdrs)
+    except Exception as e:  # an emulator bug: answer 500 and say so loudly
+        traceback.print_exc(file=sys.stderr)
+        entry["status"], entry["error"], entry["bug"] = 500, "EmulatorBug", f"{type(e).__name__}: {e}"
+        with world.lock:
+            world.record(entry)
+        status, ctype, data = wire_rest.error_body(
+            ApiError("InternalError", f"emulator bug: {type(e).__name__}: {e}", 500), rid, method, path)
+        return Result(status, ctype, data, hdrs)
 
 
 _SECRET_FIELDS = ("Password", "SecretAccessKey", "SessionToken")
@@ -226,13 +296,8 @@ def _redact(v):
 
 def _check_denied(cred, service, action, protocol):
     """Credentials may carry a deny list ("ec2:TerminateInstances", "ec2:*")."""
-    deny = cred.get("deny") or []
-    if not deny:
-        return
-    name = f"{service}:{action}"
-    for d in deny:
-        if d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1])):
-            _deny(cred, name, protocol)
+    if iam.key_denies(cred, f"{service}:{action}"):
+        _deny(cred, f"{service}:{action}", protocol)
 
 
 def _deny(cred, name, protocol, revoked=False):
@@ -241,4 +306,6 @@ def _deny(cred, name, protocol, revoked=False):
         raise ApiError("UnauthorizedOperation", "You are not authorized to perform this operation.")
     if protocol == "json":
         raise ApiError("AccessDeniedException", f"User: {cred['arn']} is not authorized to perform: {name}{why}")
+    if protocol == "rest-xml":
+        raise ApiError("AccessDenied", "Access Denied", 403)
     raise ApiError("AccessDenied", f"User: {cred['arn']} is not authorized to perform: {name}{why}", 403)

@@ -108,7 +108,8 @@ class _Base(BaseHTTPRequestHandler):
     def reply(self, status, ctype, body, headers=()):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        if not any(k.lower() == "content-length" for k, _ in headers):   # (HEAD may give its own)
+            self.send_header("Content-Length", str(len(body)))
         for k, v in headers:
             self.send_header(k, v)
         # end_headers(), with the body in the same write as the headers
@@ -141,6 +142,11 @@ class _Base(BaseHTTPRequestHandler):
 
 class AwsHandler(_Base):
     scheme = "http"
+
+    def date_time_string(self, timestamp=None):
+        """The Date header shows AWS's (possibly skewed) wall clock: SDKs
+        correct their clock offset from it after a skew error."""
+        return super().date_time_string(self.server.world.wall() if timestamp is None else timestamp)
 
     def handle_request(self, body):
         path = urlsplit(self.path).path

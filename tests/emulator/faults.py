@@ -19,11 +19,13 @@ _THROTTLE = {
     "ec2": ("RequestLimitExceeded", "Request limit exceeded.", 503),
     "query": ("Throttling", "Rate exceeded", 400),
     "json": ("ThrottlingException", "Rate exceeded", 400),
+    "rest-xml": ("SlowDown", "Please reduce your request rate.", 503),
 }
 _ERROR = {
     "ec2": ("InternalError", "An internal error has occurred", 500),
     "query": ("InternalFailure", "An internal error has occurred", 500),
     "json": ("InternalServerError", "An internal error has occurred", 500),
+    "rest-xml": ("InternalError", "We encountered an internal error. Please try again.", 500),
 }
 KINDS = ("throttle", "error", "unavailable", "delay", "drop", "drop_after")
 

@@ -14,14 +14,13 @@ import secrets
 
 from urllib.parse import urlsplit
 
-from services import ec2, iam
+from services import ec2, role_sessions
 
 MAX_TTL = 21600
-REFRESH_BEFORE = 300   # new credentials appear this long before expiry
 
 
 def st(world):
-    return world.ns.setdefault("imds", {"instance_id": None, "role": None, "tokens": {}, "creds": None})
+    return world.ns.setdefault("imds", {"instance_id": None, "tokens": {}})
 
 
 def seed(world, sc):
@@ -33,8 +32,6 @@ def seed(world, sc):
 def configure(world, i):
     s = st(world)
     s["instance_id"] = i.get("instance_id", s["instance_id"])
-    if "role" in i:
-        s["role"] = i["role"]
 
 
 def _iso(t):
@@ -49,45 +46,19 @@ def _instance(world):
     return ec2._instance_out(world, r) if r else None
 
 
-def _role(world, inst):
-    """The role IMDS hands out: from the live association, else the configured one."""
-    if inst is not None:
-        prof = inst.get("IamInstanceProfile")
-        if prof is None:
-            return None, None
-        p = iam.profile_by_arn(world, prof["Arn"])
-        if p is None or not p["Roles"]:
-            return None, p
-        return p["Roles"][0], p
-    return st(world)["role"], None
-
-
-def issue(world, role, inst_id):
-    s = st(world)
-    now = world.now()
-    c = s["creds"]
-    if c and c["role"] == role and now < c["expires"] - REFRESH_BEFORE:
-        return c
-    akid = "ASIA" + secrets.token_hex(8).upper()
-    c = {"access_key_id": akid, "secret_access_key": base64.b64encode(secrets.token_bytes(30)).decode(),
-         "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
-         "expires": now + world.timing["imds_credentials_seconds"], "issued": now, "role": role,
-         "arn": f"arn:aws:sts::{world.account_id}:assumed-role/{role}/{inst_id or 'i-imds'}",
-         "user_id": "AROA" + secrets.token_hex(8).upper(),
-         "source_instance_arn": f"arn:aws:ec2:{world.region}:{world.account_id}:instance/{inst_id}" if inst_id else None}
-    rec = world.add_credentials(c)
-    rec["session_name"] = inst_id or "i-imds"
-    s["creds"] = {"role": role, "expires": c["expires"], "issued": now, "access_key_id": akid,
-                  "secret_access_key": c["secret_access_key"], "session_token": c["session_token"]}
-    return s["creds"]
+def _new_key():
+    return {"access_key_id": "ASIA" + secrets.token_hex(8).upper(),
+            "secret_access_key": base64.b64encode(secrets.token_bytes(30)).decode(),
+            "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
+            "user_id": "AROA" + secrets.token_hex(8).upper()}
 
 
 def dump(world):
     s = st(world)
-    c = s["creds"]
-    return {"instance_id": s["instance_id"], "role": s["role"], "tokens": len(s["tokens"]),
-            "credentials": None if c is None else {"access_key_id": c["access_key_id"], "role": c["role"],
-                                                   "issued": c["issued"], "expires": c["expires"]}}
+    c = role_sessions.session_at(world, s["instance_id"]) if s["instance_id"] else None
+    return {"instance_id": s["instance_id"], "tokens": len(s["tokens"]),
+            "credentials": None if c is None else {"role": c["role"], "issued": c["issued"],
+                                                   "expires": c["expires"]}}
 
 
 def control(world, method, path, q, data):
@@ -97,7 +68,8 @@ def control(world, method, path, q, data):
         return 200, {"ok": True}
     if path == "/imds/rotate" and method == "POST":
         with world.lock:
-            st(world)["creds"] = None
+            if st(world)["instance_id"]:
+                role_sessions.rotate(world, st(world)["instance_id"])
         return 200, {"ok": True}
     return None
 
@@ -155,7 +127,8 @@ def _get(world, inst, path, now):
     az = (inst or {}).get("Placement", {}).get("AvailabilityZone", world.region + "a")
     ip = (inst or {}).get("PrivateIpAddress", "10.0.0.10")
     enis = (inst or {}).get("NetworkInterfaces") or []
-    role, prof = _role(world, inst)
+    a = role_sessions.association(world, iid)
+    role, prof = role_sessions.role_of(world, a) if a else (None, None)
     simple = {
         "/latest/meta-data/instance-id": iid,
         "/latest/meta-data/ami-id": (inst or {}).get("ImageId", "ami-0abcdef1234567890"),
@@ -202,10 +175,10 @@ def _get(world, inst, path, now):
         if path in ("/latest/meta-data/iam/security-credentials/", "/latest/meta-data/iam/security-credentials"):
             return _text(200, role)
         if path == "/latest/meta-data/iam/security-credentials/" + role:
-            c = issue(world, role, iid)
+            c = role_sessions.credentials(world, iid, _new_key)
             body = {"Code": "Success", "LastUpdated": _iso(c["issued"]), "Type": "AWS-HMAC",
-                    "AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
-                    "Token": c["session_token"], "Expiration": _iso(c["expires"])}
+                    "AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret"],
+                    "Token": c["token"], "Expiration": _iso(c["expires"])}
             return _text(200, json.dumps(body, indent=2))
     return _not_found()
 

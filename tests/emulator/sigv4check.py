@@ -11,13 +11,18 @@ import hmac
 import re
 from urllib.parse import parse_qsl
 
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
 from errors import ApiError
 
+# "In most cases, a request must reach AWS within five minutes of the time
+# stamp in the request" (IAM user guide, "AWS Signature Version 4 for API
+# requests", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_aws-signing.html);
+# S3 allows 15 minutes (its RequestTimeTooSkewed: MaxAllowedSkewMilliseconds 900000).
 SKEW = datetime.timedelta(minutes=5)
+S3_SKEW = datetime.timedelta(minutes=15)
 _ALGO = "AWS4-HMAC-SHA256"
 _SIG_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -52,16 +57,31 @@ class _Verifier(SigV4Auth):
         return m
 
 
+class _S3Verifier(_Verifier, S3SigV4Auth):
+    """S3's variant: the path is signed as sent (not normalised)."""
+
+
+UNSIGNED = "UNSIGNED-PAYLOAD"
+
+
 def _codes(protocol):
     """Error codes per protocol: (incomplete, badkey, badsig, expired, tokexpired, missing)."""
     if protocol == "ec2":
         return ("IncompleteSignature", "AuthFailure", "AuthFailure", "RequestExpired", "RequestExpired",
                 "MissingAuthenticationToken")
+    if protocol == "rest-xml":     # S3
+        return ("AuthorizationHeaderMalformed", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                "RequestTimeTooSkewed", "ExpiredToken", "AccessDenied")
     if protocol == "json":
         return ("IncompleteSignatureException", "UnrecognizedClientException", "InvalidSignatureException",
                 "InvalidSignatureException", "ExpiredTokenException", "MissingAuthenticationTokenException")
     return ("IncompleteSignature", "InvalidClientTokenId", "SignatureDoesNotMatch", "SignatureDoesNotMatch",
             "ExpiredToken", "MissingAuthenticationToken")
+
+
+def _status(protocol):
+    """HTTP status of a refused signature: Query and S3 403, JSON 400, EC2 401."""
+    return {"query": 403, "rest-xml": 403, "json": 400}.get(protocol, 401)
 
 
 def parse_scope(headers):
@@ -109,13 +129,13 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
     akid, cdate, region, service, term = parts
     if term != "aws4_request":
         raise ApiError(badsig, f"Credential should be scoped with a valid terminator: 'aws4_request', not '{term}'.",
-                       403 if protocol == "query" else 400 if protocol == "json" else 401)
+                       _status(protocol))
     signed = signed_s.split(";")
     if signed != sorted(signed) or any(not s or s != s.lower() for s in signed):
         raise ApiError(inc, "SignedHeaders must be lower-case and sorted", 400)
     if "host" not in signed:
         raise ApiError(badsig, "'Host' must be a 'SignedHeader' in the AWS Authorization.",
-                       403 if protocol == "query" else 400 if protocol == "json" else 401)
+                       _status(protocol))
     amz_date = headers.get("X-Amz-Date")
     if amz_date is None:
         raise ApiError(inc, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.", 400)
@@ -123,42 +143,59 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
         raise ApiError(inc, f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.", 400)
     if "x-amz-date" not in signed:
         raise ApiError(badsig, "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
-                       403 if protocol == "query" else 400 if protocol == "json" else 401)
+                       _status(protocol))
     try:
         when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
     except ValueError:
         raise ApiError(inc, f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.", 400)
     nowdt = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
     fmt = "%Y%m%dT%H%M%SZ"
-    if when < nowdt - SKEW or when > nowdt + SKEW:
+    skew = S3_SKEW if protocol == "rest-xml" else SKEW
+    if when < nowdt - skew or when > nowdt + skew:
         if protocol == "ec2":
             raise ApiError(expired, "Request has expired.", 400)
+        if protocol == "rest-xml":
+            raise ApiError(expired, "The difference between the request time and the current time is too large.",
+                           403)
         if when < nowdt:
             msg = (f"Signature expired: {amz_date} is now earlier than {(nowdt - SKEW).strftime(fmt)} "
                    f"({nowdt.strftime(fmt)} - 5 min.)")
         else:
             msg = (f"Signature not yet current: {amz_date} is still later than {(nowdt + SKEW).strftime(fmt)} "
                    f"({nowdt.strftime(fmt)} + 5 min.)")
-        raise ApiError(expired, msg, 403 if protocol == "query" else 400)
+        raise ApiError(expired, msg, 403 if protocol in ("query", "rest-xml") else 400)
     if cdate != amz_date[:8]:
         raise ApiError(badsig, f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
                        f"HTTP: '{cdate}' != '{amz_date[:8]}', from '{amz_date}'.",
-                       403 if protocol == "query" else 400 if protocol == "json" else 401)
+                       _status(protocol))
     rec = lookup(akid)
     token = headers.get("X-Amz-Security-Token")
     if rec is None or (rec.get("token") or None) != (token or None):
         if protocol == "ec2":
             raise ApiError(badkey, "AWS was not able to validate the provided access credentials", 401)
         raise ApiError(badkey, "The security token included in the request is invalid.",
-                       403 if protocol == "query" else 400)
+                       403 if protocol in ("query", "rest-xml") else 400)
     if rec.get("expires") is not None and (clock if clock is not None else now) >= rec["expires"]:
         if protocol == "ec2":
             raise ApiError(tokexp, "Request has expired.", 400)
         raise ApiError(tokexp, "The security token included in the request is expired", 403 if protocol == "query" else 400)
     content_sha = headers.get("X-Amz-Content-SHA256")
-    if content_sha is not None and content_sha != hashlib.sha256(body).hexdigest():
+    if protocol == "rest-xml":
+        # S3 needs the header (and it signed); UNSIGNED-PAYLOAD is allowed, the
+        # streaming (aws-chunked) forms are not emulated
+        if content_sha is None:
+            raise ApiError("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400)
+        if content_sha.startswith("STREAMING-"):
+            raise ApiError("EmulatorNotImplemented", "aws-chunked (streaming) uploads are not emulated", 501)
+        if content_sha != UNSIGNED and content_sha != hashlib.sha256(body).hexdigest():
+            if not re.match(r"^[0-9a-f]{64}$", content_sha):
+                raise ApiError("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                               "STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid sha256 value.", 400)
+            raise ApiError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not "
+                           "match what was computed.", 400)
+    elif content_sha is not None and content_sha != hashlib.sha256(body).hexdigest():
         raise ApiError(badsig, "The provided 'x-amz-content-sha256' header does not match what was computed.",
-                       403 if protocol == "query" else 400 if protocol == "json" else 401)
+                       _status(protocol))
 
     host = headers.get("Host", "")
     # Split by hand: urlsplit would read "//x//" as a host (a path AWS normalises).
@@ -174,13 +211,13 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
         if not vals or vals == [None]:
             raise ApiError(badsig, f"The request signature we calculated does not match the signature you provided. "
                            f"Signed header '{name}' is missing.",
-                           403 if protocol == "query" else 400 if protocol == "json" else 401)
+                           _status(protocol))
         for v in vals:
             hdrs[name] = v
     req.headers = hdrs
     req.context["timestamp"] = amz_date
     creds = Credentials(akid, rec["secret"], rec.get("token"))
-    v = _Verifier(creds, service, region, signed)
+    v = (_S3Verifier if protocol == "rest-xml" else _Verifier)(creds, service, region, signed)
     canonical = v.canonical_request(req)
     if content_sha is None:
         pass  # botocore used the real body hash
@@ -191,5 +228,5 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
             raise ApiError(badsig, "AWS was not able to validate the provided access credentials", 401)
         raise ApiError(badsig, "The request signature we calculated does not match the signature you provided. "
                        "Check your AWS Secret Access Key and signing method. Consult the service documentation "
-                       "for details.", 403 if protocol == "query" else 400)
+                       "for details.", 403 if protocol in ("query", "rest-xml") else 400)
     return rec, region, service

@@ -21,17 +21,43 @@ _session = None
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
 
+def _get_session():
+    global _session
+    if _session is None:
+        import botocore.session
+        _session = botocore.session.get_session()
+    return _session
+
+
 def model(name):
     """Load a botocore service model once (lazily: startup stays fast)."""
-    global _session
     m = _models.get(name)
     if m is None:
-        if _session is None:
-            import botocore.session
-            _session = botocore.session.get_session()
-        m = _session.get_service_model(name)
+        m = _get_session().get_service_model(name)
         _models[name] = m
     return m
+
+
+_partitions = {"us-east-1": {"partition": "aws", "iam_region": "us-east-1"}}   # the default, without I/O
+
+
+def partition_of(region):
+    """{"partition": "aws-cn", "iam_region": "cn-north-1"} for a region, from
+    botocore's endpoints.json (each partition's regionRegex and its global IAM
+    endpoint's credentialScope): aws-cn and aws-us-gov have their own IAM."""
+    p = _partitions.get(region)
+    if p is None:
+        for part in _get_session().get_data("endpoints")["partitions"]:
+            if region in part["regions"] or re.match(part["regionRegex"], region):
+                iam = part["services"].get("iam", {}).get("endpoints", {})
+                scope = next((e["credentialScope"]["region"] for e in iam.values()
+                              if e.get("credentialScope") and not e.get("deprecated")), None)
+                p = {"partition": part["partition"], "iam_region": scope or region}
+                break
+        else:
+            p = {"partition": "aws", "iam_region": "us-east-1"}
+        _partitions[region] = p
+    return p
 
 
 # ---------------------------------------------------------------- errors
@@ -383,6 +409,16 @@ def _x_struct_members(shape, value, out):
             tag = mshape.member.serialization.get("name") or mshape.serialization.get("name", mname)
             for item in v:
                 _x_elem(mshape.member, tag, item, out)
+            continue
+        if mshape.type_name == "map" and mshape.serialization.get("flattened"):   # SQS's Attribute.N
+            tag = mshape.serialization.get("name", mname)
+            ktag = mshape.key.serialization.get("name", "key")
+            vtag = mshape.value.serialization.get("name", "value")
+            for k, x in v.items():
+                out.append(f"<{tag}>")
+                _x_elem(mshape.key, ktag, k, out)
+                _x_elem(mshape.value, vtag, x, out)
+                out.append(f"</{tag}>")
             continue
         _x_elem(mshape, mshape.serialization.get("name", mname), v, out)
 

@@ -23,8 +23,10 @@ DEFAULT_TIMING = {
     "attach_seconds": 0.5,          # attaching -> attached, detaching -> detached
     "metadata_seconds": 0.5,        # metadata options pending -> applied
     "ssm_seconds": 0.5,             # Pending -> InProgress -> Success, each step
-    "deregistration_delay_seconds": 2.0,  # target draining -> gone
+    "ssm_visible_seconds": 0.5,     # a new invocation is InvocationDoesNotExist this long
+    "deregistration_delay_seconds": 300.0,  # target draining -> gone (ELBv2's default)
     "imds_credentials_seconds": 21600,    # lifetime of IMDS role credentials
+    "table_seconds": 0.5,           # DynamoDB table CREATING -> ACTIVE
     "instance_seconds": 1.0,        # stopping -> stopped, shutting-down -> terminated
 }
 
@@ -32,6 +34,7 @@ DEFAULT_TIMING = {
 class World:
     def __init__(self):
         self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)    # long polls wait on it (the lock released)
         self.rng = random.Random(4)
         self.reset()
 
@@ -41,8 +44,10 @@ class World:
             self.region = "us-east-1"
             self.account_id = "123456789012"
             self.offset = 0.0
+            self.skew = 0.0
             self.timing = dict(DEFAULT_TIMING)
             self._timers = []
+            self._firing = None
             self._tseq = itertools.count()
             self._ids = itertools.count(1)
             self.credentials = {}
@@ -55,11 +60,32 @@ class World:
             self.ns = {}       # per-service state: ec2, iam, asg, elbv2, elb, ssm, sns, imds
             self.add_credentials({"access_key_id": "AKIDEXAMPLE",
                                   "secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                                  "arn": f"arn:aws:iam::{self.account_id}:user/responder"})
+                                  "arn": f"arn:{self.partition()}:iam::{self.account_id}:user/responder"})
 
     def now(self):
-        """Virtual wall clock (epoch seconds): real time plus what was advanced."""
-        return time.time() + self.offset
+        """Virtual wall clock (epoch seconds): real time plus what was advanced.
+        While a timer fires, it is that timer's due time, so a transition
+        chained from another (w.at inside a timer) happens when it would
+        have, even when the clock jumps past both at once."""
+        if self._firing is not None:
+            return self._firing
+        return self.wall() + self.offset
+
+    def horizon(self):
+        """The clock the timers are catching up to (now() outside a tick)."""
+        return self.wall() + self.offset
+
+    def wall(self):
+        """AWS's wall clock: real time plus the skew a test set (POST
+        /_emulator/clock).  Signatures are checked against it and replies'
+        Date header shows it; advance() does not move it (clients sign with
+        real time), only the virtual clock now() on top of it."""
+        return time.time() + self.skew
+
+    def partition(self):
+        """The region's partition (aws, aws-cn, aws-us-gov, ...): ARNs carry it."""
+        import wire
+        return wire.partition_of(self.region)["partition"]
 
     def new_id(self, prefix, width=17):
         n = next(self._ids)
@@ -76,9 +102,15 @@ class World:
 
     def tick(self):
         with self.lock:
-            while self._timers and self._timers[0][0] <= self.now():
-                _, _, fn = heapq.heappop(self._timers)
-                fn()
+            if self._firing is not None:
+                return      # a timer's own calls do not run other timers
+            try:
+                while self._timers and self._timers[0][0] <= self.horizon():
+                    due, _, fn = heapq.heappop(self._timers)
+                    self._firing = due
+                    fn()
+            finally:
+                self._firing = None
 
     def advance(self, seconds):
         with self.lock:
@@ -92,7 +124,7 @@ class World:
             "secret": c["secret_access_key"],
             "token": c.get("session_token") or None,
             "expires": c.get("expires"),
-            "arn": c.get("arn") or f"arn:aws:iam::{self.account_id}:user/{c['access_key_id']}",
+            "arn": c.get("arn") or f"arn:{self.partition()}:iam::{self.account_id}:user/{c['access_key_id']}",
             "user_id": c.get("user_id") or ("AIDA" + c["access_key_id"][-12:]).upper(),
             "deny": list(c.get("deny") or []),
             "issued": c.get("issued", self.now()),

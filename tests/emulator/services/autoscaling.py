@@ -3,6 +3,21 @@
 DetachInstances deregisters the instance from the group's target groups and
 classic load balancers (as AWS does) and, without ShouldDecrementDesiredCapacity,
 launches a replacement so the group keeps its desired capacity.
+
+Lifecycle, per the Auto Scaling user guide ("Amazon EC2 Auto Scaling instance
+lifecycle", https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html;
+"Detach or attach instances",
+https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-detach-attach-instances.html;
+"Temporarily remove instances from your Auto Scaling group",
+https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-enter-exit-standby.html):
+an instance can be detached only from InService or Standby; it stays
+Detaching while its target groups drain it (the longest
+deregistration_delay.timeout_seconds, default 300 s) and then leaves the
+group.  EnterStandby works from InService: EnteringStandby while draining,
+then Standby (no replacement unless the capacity is kept); ExitStandby goes
+Pending then InService and registers the instance again.  Any other state a
+scenario seeds (Pending, Pending:Wait, Terminating, Terminating:Wait, ...)
+refuses both.
 """
 import sys
 
@@ -21,7 +36,7 @@ def add_group(world, spec):
     name = spec["AutoScalingGroupName"]
     tg_arns = list(spec.get("TargetGroupARNs") or [])
     g = {"AutoScalingGroupName": name,
-         "AutoScalingGroupARN": f"arn:aws:autoscaling:{world.region}:{world.account_id}:autoScalingGroup:"
+         "AutoScalingGroupARN": f"arn:{world.partition()}:autoscaling:{world.region}:{world.account_id}:autoScalingGroup:"
                                 f"{world.new_id('x', 8)[2:]}-0000-4000-8000-000000000000:autoScalingGroupName/{name}",
          "LaunchTemplate": {"LaunchTemplateId": "lt-0abcdef1234567890", "LaunchTemplateName": f"{name}-lt",
                             "Version": "$Default"},
@@ -33,7 +48,7 @@ def add_group(world, spec):
          "SuspendedProcesses": [], "VPCZoneIdentifier": spec.get("VPCZoneIdentifier", ""),
          "EnabledMetrics": [], "Tags": [], "TerminationPolicies": ["Default"],
          "NewInstancesProtectedFromScaleIn": False,
-         "ServiceLinkedRoleARN": f"arn:aws:iam::{world.account_id}:role/aws-service-role/"
+         "ServiceLinkedRoleARN": f"arn:{world.partition()}:iam::{world.account_id}:role/aws-service-role/"
                                  "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}
     for n in spec.get("TargetGroupNames") or []:
         tg = elbv2.by_name(world, n)
@@ -43,8 +58,9 @@ def add_group(world, spec):
     for t in tags_list(spec.get("Tags")):
         g["Tags"].append({"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": t["Key"],
                           "Value": t["Value"], "PropagateAtLaunch": True})
-    for iid in spec.get("Instances") or []:
-        g["Instances"].append(_member(world, iid))
+    for m in spec.get("Instances") or []:   # an id, or {"InstanceId", "LifecycleState"}
+        m = m if isinstance(m, dict) else {"InstanceId": m}
+        g["Instances"].append(_member(world, m["InstanceId"], m.get("LifecycleState", "InService")))
     st(world)["groups"][name] = g
     return g
 
@@ -128,9 +144,17 @@ def describe_asgs(ctx, p):
     return out
 
 
-def _activity(w, g, desc, cause):
+def _drain_seconds(w, g):
+    """How long deregistration from the group's target groups takes: the
+    longest deregistration_delay.timeout_seconds among them (ELBv2 target
+    group attributes; default 300 s, here timing deregistration_delay_seconds)."""
+    delays = [elbv2.delay(w, elbv2.st(w)["tgs"][arn]) for arn in g["TargetGroupARNs"] if arn in elbv2.st(w)["tgs"]]
+    return max(delays, default=0.0)
+
+
+def _activity(w, g, desc, cause, status="InProgress"):
     return {"ActivityId": w.request_id(), "AutoScalingGroupName": g["AutoScalingGroupName"], "Description": desc,
-            "Cause": cause, "StartTime": w.now(), "StatusCode": "InProgress", "Progress": 50,
+            "Cause": cause, "StartTime": w.now(), "StatusCode": status, "Progress": 50,
             "Details": '{"Subnet ID":"","Availability Zone":"%s"}' % g["AvailabilityZones"][0]}
 
 
@@ -172,7 +196,7 @@ def _launch_replacement(w, g, template_iid):
             "NetworkInterfaces": [{"Groups": [x["GroupId"] for x in primary["Groups"]] if primary else []}]}
     if prof:
         spec["IamInstanceProfile"] = prof
-    new = ec2.add_instance(w, spec)
+    new = ec2.add_instance(w, spec, age=0)
     m = _member(w, new["InstanceId"], "Pending")
     g["Instances"].append(m)
 
@@ -200,6 +224,10 @@ def detach_instances(ctx, p):
         raise ApiError("ValidationError",
                        f"Currently, desiredCapacity is {g['DesiredCapacity']} and minSize is {g['MinSize']}. "
                        f"Detaching {len(ids)} instance(s) with ShouldDecrementDesiredCapacity would violate minSize.")
+    for iid in ids:
+        if members[iid]["LifecycleState"] not in ("InService", "Standby"):
+            raise ApiError("ValidationError", f"The instance {iid} is not in InService or Standby.")
+    drain = _drain_seconds(w, g)
     acts = []
     for iid in ids:
         m = members[iid]
@@ -208,14 +236,15 @@ def detach_instances(ctx, p):
         cause = (f"At {_iso(w.now())} instance {iid} was detached in response to a user request"
                  + (", shrinking the capacity from %d to %d." % (g["DesiredCapacity"], g["DesiredCapacity"] - 1)
                     if dec else "."))
-        acts.append(_activity(w, g, f"Detaching EC2 instance: {iid}", cause))
+        acts.append(_activity(w, g, f"Detaching EC2 instance: {iid}", cause,
+                              "WaitingForELBConnectionDraining" if drain else "InProgress"))
         if dec:
             g["DesiredCapacity"] -= 1
 
         def gone(m=m):
             if m in g["Instances"]:
                 g["Instances"].remove(m)
-        w.at(w.timing["attach_seconds"], gone)
+        w.at(max(drain, w.timing["attach_seconds"]), gone)
         if not dec:
             _launch_replacement(w, g, iid)
     return {"Activities": acts}
@@ -322,14 +351,55 @@ def enter_standby(ctx, p):
             raise ApiError("ValidationError", f"The instance {iid} is not in InService.")
     if dec and g["DesiredCapacity"] - len(ids) < g["MinSize"]:
         raise ApiError("ValidationError", f"Cannot decrement desired capacity below min size {g['MinSize']}")
+    drain = _drain_seconds(w, g)
     acts = []
     for iid in ids:
-        members[iid]["LifecycleState"] = "Standby"
+        m = members[iid]
+        m["LifecycleState"] = "EnteringStandby"
         _lb_detach(w, g, iid)
         if dec:
             g["DesiredCapacity"] -= 1
         else:
             _launch_replacement(w, g, iid)
+
+        def standby(m=m):
+            if m["LifecycleState"] == "EnteringStandby":
+                m["LifecycleState"] = "Standby"
+        w.at(drain, standby)
         acts.append(_activity(w, g, f"Moving EC2 instance to Standby: {iid}",
                               f"At {_iso(w.now())} instance {iid} was moved to standby in response to a user request"))
+    return {"Activities": acts}
+
+
+@op("autoscaling", "ExitStandby")
+def exit_standby(ctx, p):
+    """Standby -> Pending -> InService; the desired capacity grows by one and
+    the instance is registered with the group's load balancers again."""
+    w = ctx.world
+    g = group(w, p["AutoScalingGroupName"])
+    ids = p.get("InstanceIds") or []
+    members = {m["InstanceId"]: m for m in g["Instances"]}
+    for iid in ids:
+        m = members.get(iid)
+        if m is None:
+            raise ApiError("ValidationError",
+                           f"The instance {iid} is not part of Auto Scaling group {g['AutoScalingGroupName']}.")
+        if m["LifecycleState"] != "Standby":
+            raise ApiError("ValidationError", f"The instance {iid} is not in Standby.")
+    if g["DesiredCapacity"] + len(ids) > g["MaxSize"]:
+        raise ApiError("ValidationError", f"Cannot increase desired capacity above max size {g['MaxSize']}")
+    acts = []
+    for iid in ids:
+        m = members[iid]
+        m["LifecycleState"] = "Pending"
+        g["DesiredCapacity"] += 1
+
+        def in_service(m=m, iid=iid):
+            if m["LifecycleState"] == "Pending":
+                m["LifecycleState"] = "InService"
+                _lb_attach(w, g, iid)
+        w.at(w.timing["attach_seconds"], in_service)
+        acts.append(_activity(w, g, f"Moving EC2 instance out of Standby: {iid}",
+                              f"At {_iso(w.now())} instance {iid} was moved out of standby in response to a user "
+                              "request"))
     return {"Activities": acts}

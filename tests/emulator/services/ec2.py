@@ -43,6 +43,7 @@ _RTYPE = {"i": "instance", "vol": "volume", "snap": "snapshot", "sg": "security-
           "eni": "network-interface", "vpc": "vpc", "subnet": "subnet"}
 _STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 DEFAULT_ATTACH_LIMIT = 28   # Nitro: shared by ENIs and EBS volumes
+SEEDED_AGE = 3600   # a seeded instance was launched (with its profile) this long ago
 
 
 def st(world):
@@ -135,7 +136,7 @@ def add_subnet(world, spec):
           "AvailabilityZone": az, "AvailabilityZoneId": "use1-az1", "State": "available",
           "AvailableIpAddressCount": 250, "DefaultForAz": False, "MapPublicIpOnLaunch": False,
           "OwnerId": world.account_id, "Tags": tags_list(spec.get("Tags")),
-          "SubnetArn": f"arn:aws:ec2:{world.region}:{world.account_id}:subnet/{sid}",
+          "SubnetArn": f"arn:{world.partition()}:ec2:{world.region}:{world.account_id}:subnet/{sid}",
           "AssignIpv6AddressOnCreation": False, "Ipv6CidrBlockAssociationSet": []}
     if spec.get("Ipv6CidrBlock"):
         sn["Ipv6CidrBlockAssociationSet"] = [{"AssociationId": world.new_id("subnet-cidr-assoc"),
@@ -199,7 +200,7 @@ def add_volume(world, spec, inst=None):
          "AvailabilityZone": az, "State": "available", "CreateTime": world.now(),
          "Attachments": [], "VolumeType": spec.get("VolumeType", "gp3"), "Iops": spec.get("Iops", 3000),
          "Encrypted": spec.get("Encrypted", False), "MultiAttachEnabled": False,
-         "Tags": tags_list(spec.get("Tags"))}
+         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
     if v["VolumeType"] == "gp3":
         v["Throughput"] = 125
     st(world)["volumes"][vid] = v
@@ -212,7 +213,8 @@ def _attach_record(world, v, inst, device, dot, state="attached"):
     v["State"] = "in-use"
 
 
-def add_instance(world, spec):
+def add_instance(world, spec, age=SEEDED_AGE):
+    """An instance launched `age` seconds ago (seeded ones: an hour)."""
     s = st(world)
     iid = spec.get("InstanceId") or world.new_id("i")
     check_id(iid, "i")
@@ -223,7 +225,7 @@ def add_instance(world, spec):
             "InstanceType": spec.get("InstanceType", "t3.micro"),
             "State": {"Code": _STATE_CODES[state], "Name": state},
             "Placement": {"AvailabilityZone": subnet["AvailabilityZone"], "Tenancy": "default", "GroupName": ""},
-            "SubnetId": subnet["SubnetId"], "VpcId": subnet["VpcId"], "LaunchTime": world.now(),
+            "SubnetId": subnet["SubnetId"], "VpcId": subnet["VpcId"], "LaunchTime": world.now() - age,
             "Architecture": "x86_64", "Hypervisor": "xen", "VirtualizationType": "hvm", "RootDeviceType": "ebs",
             "RootDeviceName": spec.get("RootDeviceName", "/dev/xvda"), "AmiLaunchIndex": 0,
             "Monitoring": {"State": "disabled"}, "EbsOptimized": True, "EnaSupport": True,
@@ -234,6 +236,9 @@ def add_instance(world, spec):
                                 "HttpEndpoint": "enabled", "HttpProtocolIpv6": "disabled",
                                 "InstanceMetadataTags": "disabled"},
             "_reservation": world.new_id("r"),
+            "InstanceLifecycle": spec.get("InstanceLifecycle"),   # "spot" (absent: on-demand)
+            "SpotInstanceRequestId": ("sir-" + world.new_id("x", 8)[2:]) if spec.get("InstanceLifecycle") == "spot"
+            else None,
             "_attach_limit": spec.get("AttachmentLimit", DEFAULT_ATTACH_LIMIT)}
     inst["MetadataOptions"].update(spec.get("MetadataOptions") or {})
     s["instances"][iid] = inst
@@ -261,7 +266,7 @@ def add_instance(world, spec):
         aid = world.new_id("iip-assoc")
         s["assocs"][aid] = {"AssociationId": aid, "InstanceId": iid, "State": "associated",
                             "IamInstanceProfile": {"Arn": p["Arn"], "Id": p["InstanceProfileId"]},
-                            "Timestamp": world.now()}
+                            "Timestamp": inst["LaunchTime"]}
     return inst
 
 
@@ -290,7 +295,7 @@ def dump(world):
             "security_groups": {k: _sg_out(g) for k, g in s["sgs"].items()},
             "instances": {k: {**_instance_out(world, i), "Attributes": s["attrs"][k]} for k, i in s["instances"].items()},
             "network_interfaces": s["enis"], "volumes": s["volumes"], "snapshots": s["snapshots"],
-            "iam_instance_profile_associations": s["assocs"]}
+            "iam_instance_profile_associations": s["assocs"], "failed_volumes": s.get("failed_volumes", {})}
 
 
 # ----------------------------------------------------------------- instances
@@ -440,6 +445,12 @@ def modify_instance_attribute(ctx, p):
             v = p[key].get("Value")
             if v is None:
                 raise ApiError("MissingParameter", f"The request must contain the parameter {key}.Value")
+            if key == "DisableApiTermination" and inst.get("InstanceLifecycle") == "spot":
+                # EC2 user guide, "Change instance termination protection": "You can't
+                # enable termination protection for Spot Instances"
+                # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_ChangingDisableAPITermination.html)
+                raise ApiError("UnsupportedOperation",
+                               "Modifying 'disableApiTermination' is not supported for spot instances.")
             a[key] = v
             changed = True
     if p.get("InstanceInitiatedShutdownBehavior") is not None:

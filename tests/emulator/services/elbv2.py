@@ -21,7 +21,7 @@ def st(world):
 
 
 def tg_arn(world, name):
-    return f"arn:aws:elasticloadbalancing:{world.region}:{world.account_id}:targetgroup/{name}/" + \
+    return f"arn:{world.partition()}:elasticloadbalancing:{world.region}:{world.account_id}:targetgroup/{name}/" + \
         world.new_id("x", 16)[2:]
 
 
@@ -35,7 +35,7 @@ def add_tg(world, spec):
           "HealthCheckTimeoutSeconds": 5, "HealthyThresholdCount": 5, "UnhealthyThresholdCount": 2,
           "HealthCheckPath": "/", "Matcher": {"HttpCode": "200"},
           "LoadBalancerArns": spec.get("LoadBalancerArns") or
-          [f"arn:aws:elasticloadbalancing:{world.region}:{world.account_id}:loadbalancer/app/{name}-alb/"
+          [f"arn:{world.partition()}:elasticloadbalancing:{world.region}:{world.account_id}:loadbalancer/app/{name}-alb/"
            + world.new_id("x", 16)[2:]],
           "TargetType": ttype, "ProtocolVersion": "HTTP1", "IpAddressType": "ipv4",
           "_delay": spec.get("DeregistrationDelaySeconds"), "_targets": []}
@@ -56,13 +56,13 @@ def dump(world):
     out = {}
     for arn, tg in st(world)["tgs"].items():
         d = {k: v for k, v in tg.items() if not k.startswith("_")}
-        d["DeregistrationDelaySeconds"] = _delay(world, tg)
+        d["DeregistrationDelaySeconds"] = delay(world, tg)
         d["Targets"] = [{k: v for k, v in t.items() if not k.startswith("_")} for t in tg["_targets"]]
         out[arn] = d
     return out
 
 
-def _delay(world, tg):
+def delay(world, tg):
     return tg["_delay"] if tg["_delay"] is not None else world.timing["deregistration_delay_seconds"]
 
 
@@ -148,7 +148,7 @@ def describe_target_groups(ctx, p):
 @op("elbv2", "DescribeTargetGroupAttributes")
 def describe_tg_attributes(ctx, p):
     tg = _tg(ctx.world, p["TargetGroupArn"])
-    return {"Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": str(int(_delay(ctx.world, tg)))},
+    return {"Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": str(int(delay(ctx.world, tg)))},
                            {"Key": "stickiness.enabled", "Value": "false"}]}
 
 
@@ -229,7 +229,7 @@ def deregister_targets(world, tg, targets, strict=True):
         def gone(t=t):
             if t["state"] == "draining" and t in tg["_targets"]:
                 tg["_targets"].remove(t)
-        world.at(_delay(world, tg), gone)
+        world.at(delay(world, tg), gone)
 
 
 @op("elbv2", "RegisterTargets")

@@ -59,7 +59,7 @@ def add_role(world, spec):
     if not isinstance(doc, str):
         doc = json.dumps(doc)
     r = {"RoleName": name, "Path": path, "RoleId": spec.get("RoleId") or world.new_id("AROA", 17).replace("-", "").upper()[:21],
-         "Arn": f"arn:aws:iam::{world.account_id}:role{path}{name}", "CreateDate": world.now(),
+         "Arn": f"arn:{world.partition()}:iam::{world.account_id}:role{path}{name}", "CreateDate": world.now(),
          "AssumeRolePolicyDocument": doc, "_policies": {}}
     for pname, pdoc in (spec.get("Policies") or {}).items():
         r["_policies"][pname] = pdoc if isinstance(pdoc, str) else json.dumps(pdoc)
@@ -77,7 +77,7 @@ def add_profile(world, spec):
             add_role(world, {"RoleName": rn})
     p = {"InstanceProfileName": name, "Path": path,
          "InstanceProfileId": spec.get("InstanceProfileId") or world.new_id("AIPA", 17).replace("-", "").upper()[:21],
-         "Arn": f"arn:aws:iam::{world.account_id}:instance-profile{path}{name}", "CreateDate": world.now(),
+         "Arn": f"arn:{world.partition()}:iam::{world.account_id}:instance-profile{path}{name}", "CreateDate": world.now(),
          "Roles": list(roles)}
     s["profiles"][name] = p
     return p
@@ -131,8 +131,22 @@ def put_role_policy(ctx, p):
             raise ValueError
     except ValueError:
         raise ApiError("MalformedPolicyDocument", "Syntax errors in policy.")
+    others = sum(_policy_size(d) for n, d in r["_policies"].items() if n != p["PolicyName"])
+    if others + _policy_size(p["PolicyDocument"]) > ROLE_POLICY_MAX:
+        raise ApiError("LimitExceeded", f"Maximum policy size of {ROLE_POLICY_MAX} bytes exceeded for role "
+                       f"{r['RoleName']}", 409)
     r["_policies"][p["PolicyName"]] = p["PolicyDocument"]
     return {}
+
+
+ROLE_POLICY_MAX = 10240   # all of a role's inline policies together
+
+
+def _policy_size(doc):
+    """IAM quotas ("IAM and AWS STS quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+    a role's inline policies total at most 10,240 characters, and "IAM does
+    not count white space when calculating the size of a policy"."""
+    return sum(1 for c in doc if not c.isspace())
 
 
 @op("iam", "GetRolePolicy")
@@ -171,12 +185,24 @@ def list_role_policies(ctx, p):
     return out
 
 
+def key_denies(cred, name):
+    """True if the key's own deny list ("ec2:TerminateInstances", "ec2:*", "*") covers name."""
+    return any(d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1]))
+               for d in cred.get("deny") or [])
+
+
+def allowed(world, cred, name):
+    """What the emulator's IAM decides for this caller and action: neither its
+    key's deny list nor a Deny on its role session covers it."""
+    return not key_denies(cred, name) and not session_revoked(world, cred, name)
+
+
 def session_revoked(world, cred, action="*"):
     """True if an inline Deny on the session's role covers this call.
 
     Role sessions only (IMDS credentials, or keys added with a "role").
     Statements are evaluated as IAM does for what the emulator knows: Action
-    patterns, and every condition operator/key must hold (AND; several values
+    or NotAction patterns, and every condition operator/key must hold (AND; several values
     of one key: OR).  Keys: aws:TokenIssueTime, ec2:SourceInstanceARN,
     aws:PrincipalArn.  A key the session lacks, or an operator not listed in
     _OPS, makes the statement not apply.  Resource is not evaluated.
@@ -199,10 +225,19 @@ def session_revoked(world, cred, action="*"):
         if isinstance(stmts, dict):
             stmts = [stmts]
         for s in stmts or []:
-            if isinstance(s, dict) and s.get("Effect") == "Deny" and _action_matches(s.get("Action"), action) \
+            if isinstance(s, dict) and s.get("Effect") == "Deny" and _statement_covers(s, action) \
                     and _conditions_hold(s.get("Condition") or {}, ctx):
                 return True
     return False
+
+
+def _statement_covers(s, action):
+    """Action: the listed patterns; NotAction: every action but those (IAM
+    JSON policy reference, "IAM JSON policy elements: NotAction",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html)."""
+    if "NotAction" in s:
+        return not _action_matches(s["NotAction"], action)
+    return _action_matches(s.get("Action"), action)
 
 
 def _action_matches(acts, action):

@@ -1,8 +1,12 @@
 """SSM Run Command: SendCommand (AWS-RunShellScript), GetCommandInvocation,
-ListCommandInvocations, ListCommands, DescribeInstanceInformation.
+ListCommandInvocations, ListCommands, DescribeInstanceInformation,
+CancelCommand.  What happens to a command on the instance (delivery, the run
+limit, output to S3) is the agent's business: services/ssm_agent.
 
 Each invocation goes Pending -> InProgress -> Success (or the scripted
-Failed/TimedOut) over ssm_seconds per step.  What a command "prints" is
+Failed/TimedOut) over ssm_seconds per step, once the instance's agent can
+reach Systems Manager (services/ssm_agent: it signs with the instance's role
+session, so a revocation of that role's sessions stops delivery).  What a command "prints" is
 scripted by tests: rules {"match": substring of the joined commands,
 "instance_id": optional, "stdout", "stderr", "exit_code", "status"} — first
 match wins; no match prints nothing and exits 0.
@@ -13,18 +17,21 @@ import sys
 import uuid
 
 from errors import ApiError
-from services import ec2, op, register
+from services import ec2, op, register, ssm_agent
 
 register(sys.modules[__name__])
 
 STDOUT_MAX = 24000      # GetCommandInvocation truncates here
+STDERR_MAX = 8000       # ... and here (botocore ssm GetCommandInvocation)
 PLUGIN_OUTPUT_MAX = 2500  # ListCommandInvocations Details truncate here
+RUN_LIMIT_MAX = 172800  # executionTimeout's maximum
 DOCS = {"AWS-RunShellScript": "aws:runShellScript"}
 _ID_RE = re.compile(r"^(i|mi)-[0-9a-f]{8,17}$")
 
 
 def st(world):
-    return world.ns.setdefault("ssm", {"managed": [], "scripts": [], "commands": {}, "invocations": {}})
+    return world.ns.setdefault("ssm", {"managed": [], "scripts": [], "commands": {}, "invocations": {},
+                                       "pings": {}})
 
 
 def seed(world, sc):
@@ -41,7 +48,8 @@ def add_script(world, r):
         raise ValueError("script match must be a string")
     st(world)["scripts"].append({"match": r.get("match", ""), "instance_id": r.get("instance_id"),
                                  "stdout": r.get("stdout", ""), "stderr": r.get("stderr", ""),
-                                 "exit_code": int(r.get("exit_code", 0)), "status": r.get("status")})
+                                 "exit_code": int(r.get("exit_code", 0)), "status": r.get("status"),
+                                 "seconds": None if r.get("seconds") is None else float(r["seconds"])})
 
 
 def control(world, method, path, q, data):
@@ -69,12 +77,23 @@ def _script(world, iid, text):
     for r in st(world)["scripts"]:
         if r["match"] in text and r["instance_id"] in (None, iid):
             return r
-    return {"stdout": "", "stderr": "", "exit_code": 0, "status": None}
+    return {"stdout": "", "stderr": "", "exit_code": 0, "status": None, "seconds": None}
 
 
 def _iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
         "%03dZ" % int((t % 1) * 1000)
+
+
+def _execution_timeout(params):
+    """AWS-RunShellScript's executionTimeout: a string of 1..172800 seconds,
+    default 3600 (the document's parameter; SSM user guide, "AWS-RunShellScript",
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html#aws-runShellScript)."""
+    v = params.get("executionTimeout") or ["3600"]
+    if len(v) != 1 or not re.match(r"^[0-9]{1,6}$", v[0]) or not 1 <= int(v[0]) <= RUN_LIMIT_MAX:
+        raise ApiError("InvalidParameters", "Parameter \"executionTimeout\" has a value that does not match "
+                       "the allowed pattern: 1 to 172800 seconds.")
+    return int(v[0])
 
 
 @op("ssm", "SendCommand")
@@ -102,6 +121,7 @@ def send_command(ctx, p):
     cmds = params.get("commands")
     if not cmds:
         raise ApiError("InvalidParameters", "Parameter \"commands\" is required.")
+    run_limit = _execution_timeout(params)
     cid = str(uuid.UUID(int=w.rng.getrandbits(128), version=4))
     now = w.now()
     timeout = p.get("TimeoutSeconds") or 3600
@@ -124,28 +144,10 @@ def send_command(ctx, p):
         inv = {"CommandId": cid, "InstanceId": iid, "Status": "Pending", "StatusDetails": "Pending",
                "RequestedDateTime": now, "Comment": cmd["Comment"], "DocumentName": doc,
                "ResponseCode": -1, "start": None, "end": None, "stdout": "", "stderr": "", "_script": sc,
-               "commands": cmds}
+               "commands": cmds, "run_limit": run_limit, "visible_at": now + w.timing["ssm_visible_seconds"],
+               "stdout_url": "", "stderr_url": "", "s3_upload": None}
         s["invocations"][(cid, iid)] = inv
-
-        def start(inv=inv):
-            if inv["Status"] == "Pending":
-                inv["Status"] = inv["StatusDetails"] = "InProgress"
-                inv["start"] = w.now()
-                _roll(cmd, s)
-
-        def finish(inv=inv):
-            if inv["Status"] != "InProgress":
-                return
-            sc = inv.pop("_script")
-            code = sc["exit_code"]
-            status = sc.get("status") or ("Success" if code == 0 else "Failed")
-            inv["Status"] = inv["StatusDetails"] = status
-            inv["ResponseCode"] = code
-            inv["stdout"], inv["stderr"] = sc["stdout"], sc["stderr"]
-            inv["end"] = w.now()
-            _roll(cmd, s)
-        w.at(step, start)
-        w.at(2 * step, finish)
+        w.at(step, lambda inv=inv: ssm_agent.poll(w, cmd, inv, lambda: _roll(cmd, s)))
     return {"Command": _cmd_out(cmd)}
 
 
@@ -154,18 +156,48 @@ def _cmd_out(cmd):
 
 
 def _roll(cmd, s):
+    """The command's status from its invocations': all alike -> theirs;
+    some not Success -> Failed / Incomplete (SSM user guide, "Understanding
+    command statuses",
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html)."""
     invs = [s["invocations"][(cmd["CommandId"], i)] for i in cmd["InstanceIds"]]
-    done = [i for i in invs if i["Status"] not in ("Pending", "InProgress", "Delayed")]
+    done = [i for i in invs if i["Status"] not in ("Pending", "InProgress", "Delayed", "Cancelling")]
     cmd["CompletedCount"] = len(done)
-    cmd["ErrorCount"] = sum(1 for i in done if i["Status"] != "Success")
-    if any(i["Status"] == "InProgress" for i in invs) or (done and len(done) < len(invs)):
-        cmd["Status"] = cmd["StatusDetails"] = "InProgress"
-    elif len(done) == len(invs):
-        if all(i["Status"] == "Success" for i in invs):
-            cmd["Status"] = cmd["StatusDetails"] = "Success"
-        else:
-            cmd["Status"] = "Failed"
-            cmd["StatusDetails"] = "Failed"
+    cmd["ErrorCount"] = sum(1 for i in done if i["Status"] == "Failed")
+    cmd["DeliveryTimedOutCount"] = sum(1 for i in done if i["StatusDetails"] == "DeliveryTimedOut")
+    if any(i["Status"] == "Cancelling" for i in invs):
+        cmd["Status"] = cmd["StatusDetails"] = "Cancelling"
+        return
+    if len(done) < len(invs):
+        if any(i["Status"] != "Pending" for i in invs):
+            cmd["Status"] = cmd["StatusDetails"] = "InProgress"
+        return
+    kinds = {(i["Status"], i["StatusDetails"]) for i in invs}
+    if len(kinds) == 1:
+        cmd["Status"], cmd["StatusDetails"] = kinds.pop()
+    else:
+        cmd["Status"], cmd["StatusDetails"] = "Failed", "Incomplete"
+
+
+@op("ssm", "CancelCommand")
+def cancel_command(ctx, p):
+    """Invocations not yet finished go Cancelling, then Cancelled (botocore
+    ssm CancelCommand: "Attempts to cancel the command specified by the
+    Command ID. There is no guarantee that the command will be terminated")."""
+    w = ctx.world
+    s = st(w)
+    cmd = s["commands"].get(p["CommandId"])
+    if cmd is None or not w.visible(p["CommandId"]):
+        raise ApiError("InvalidCommandId", "")
+    ids = p.get("InstanceIds") or cmd["InstanceIds"]
+    if len(set(ids)) != len(ids):
+        raise ApiError("DuplicateInstanceId", "")
+    for iid in ids:
+        if iid not in cmd["InstanceIds"]:
+            raise ApiError("InvalidInstanceId", "")
+    for iid in ids:
+        ssm_agent.cancel(w, s["invocations"][(cmd["CommandId"], iid)], lambda: _roll(cmd, s))
+    return {}
 
 
 @op("ssm", "GetCommandInvocation")
@@ -178,7 +210,7 @@ def get_command_invocation(ctx, p):
     if not _ID_RE.match(iid):
         raise ApiError("InvalidInstanceId", "")
     inv = s["invocations"].get((cid, iid))
-    if inv is None or not w.visible(cid):
+    if inv is None or not w.visible(cid) or w.now() < inv["visible_at"]:
         raise ApiError("InvocationDoesNotExist", "")
     plugin = DOCS[inv["DocumentName"]]
     if p.get("PluginName") not in (None, plugin):
@@ -188,8 +220,8 @@ def get_command_invocation(ctx, p):
            "ExecutionStartDateTime": _iso(inv["start"]) if inv["start"] else "",
            "ExecutionElapsedTime": "", "ExecutionEndDateTime": _iso(inv["end"]) if inv["end"] else "",
            "Status": inv["Status"], "StatusDetails": inv["StatusDetails"],
-           "StandardOutputContent": inv["stdout"][:STDOUT_MAX], "StandardOutputUrl": "",
-           "StandardErrorContent": inv["stderr"][:8000], "StandardErrorUrl": "",
+           "StandardOutputContent": inv["stdout"][:STDOUT_MAX], "StandardOutputUrl": inv["stdout_url"],
+           "StandardErrorContent": inv["stderr"][:STDERR_MAX], "StandardErrorUrl": inv["stderr_url"],
            "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}}
     if inv["start"] and inv["end"]:
         el = inv["end"] - inv["start"]
@@ -207,19 +239,22 @@ def list_command_invocations(ctx, p):
             continue
         if p.get("InstanceId") and iid != p["InstanceId"]:
             continue
-        if not w.visible(cid):
+        if not w.visible(cid) or w.now() < inv["visible_at"]:
             continue
+        cmd = s["commands"][cid]
         r = {"CommandId": cid, "InstanceId": iid, "InstanceName": "", "Comment": inv["Comment"],
              "DocumentName": inv["DocumentName"], "DocumentVersion": "1", "RequestedDateTime": inv["RequestedDateTime"],
              "Status": inv["Status"], "StatusDetails": inv["StatusDetails"], "TraceOutput": "",
-             "StandardOutputUrl": "", "StandardErrorUrl": "", "CommandPlugins": [], "ServiceRole": "",
+             "StandardOutputUrl": inv["stdout_url"], "StandardErrorUrl": inv["stderr_url"], "CommandPlugins": [],
+             "ServiceRole": "",
              "NotificationConfig": {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""},
              "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False}}
         if p.get("Details"):
             plug = {"Name": DOCS[inv["DocumentName"]], "Status": inv["Status"], "StatusDetails": inv["StatusDetails"],
                     "ResponseCode": inv["ResponseCode"], "Output": (inv["stdout"] + inv["stderr"])[:PLUGIN_OUTPUT_MAX],
-                    "StandardOutputUrl": "", "StandardErrorUrl": "", "OutputS3Region": w.region,
-                    "OutputS3BucketName": "", "OutputS3KeyPrefix": ""}
+                    "StandardOutputUrl": inv["stdout_url"], "StandardErrorUrl": inv["stderr_url"],
+                    "OutputS3Region": w.region, "OutputS3BucketName": cmd["OutputS3BucketName"],
+                    "OutputS3KeyPrefix": cmd["OutputS3KeyPrefix"]}
             if inv["start"]:
                 plug["ResponseStartDateTime"] = inv["start"]
             if inv["end"]:
@@ -257,9 +292,8 @@ def describe_instance_information(ctx, p):
         inst = ec2.st(w)["instances"].get(iid)
         if inst is None:
             continue
-        online = inst["State"]["Name"] == "running"
-        rows.append({"InstanceId": iid, "PingStatus": "Online" if online else "ConnectionLost",
-                     "LastPingDateTime": w.now(), "AgentVersion": "3.2.1630.0", "IsLatestVersion": True,
+        status, last = ssm_agent.ping(w, st(w)["pings"], iid)
+        rows.append({"InstanceId": iid, "PingStatus": status, "LastPingDateTime": last, "AgentVersion": "3.2.1630.0", "IsLatestVersion": True,
                      "PlatformType": "Linux", "PlatformName": "Amazon Linux", "PlatformVersion": "2023",
                      "ResourceType": "EC2Instance", "IPAddress": ec2._instance_out(w, inst).get("PrivateIpAddress"),
                      "ComputerName": ec2._instance_out(w, inst).get("PrivateDnsName")})

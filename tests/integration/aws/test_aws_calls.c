@@ -110,7 +110,7 @@ TEST(ec2_instance_attributes)
 	CHECK_INT(aws_ec2_set_disable_api_termination(c, WEB2, true, 0, &e), SG_OK);
 	CHECK_INT(aws_ec2_set_disable_api_stop(c, WEB2, true, 0, &e), SG_OK);
 	CHECK_INT(aws_ec2_set_shutdown_behavior(c, WEB2, "stop", 0, &e), SG_OK);
-	CHECK_INT(aws_ec2_set_delete_on_termination(c, WEB1, "/dev/xvda", false, 0, &e), SG_OK);
+	CHECK_INT(aws_ec2_set_delete_on_termination(c, WEB1, (const char *[]){"/dev/xvda"}, 1, false, 0, &e), SG_OK);
 	i = instance_state(WEB2);
 	json_t *a = json_object_get(i, "Attributes");
 	CHECK(json_is_true(json_object_get(a, "DisableApiTermination")));
@@ -127,7 +127,7 @@ TEST(ec2_instance_attributes)
 	CHECK_INT(aws_ec2_set_disable_api_stop(c, "i-0000000000000dead", true, 0, &e),
 	          SG_ERR_NOTFOUND);
 	CHECK_INT(aws_ec2_set_shutdown_behavior(c, WEB2, "explode", 0, &e), SG_ERR_INVAL);
-	CHECK(aws_ec2_set_delete_on_termination(c, WEB1, "/dev/sdz", false, 0, &e) != SG_OK);
+	CHECK(aws_ec2_set_delete_on_termination(c, WEB1, (const char *[]){"/dev/sdz"}, 1, false, 0, &e) != SG_OK);
 	CHECK(e.code[0] != '\0');
 	aws_client_free(c);
 }
@@ -255,7 +255,7 @@ TEST(ec2_snapshots_volumes)
 	struct aws_error e;
 	struct aws_tag t = {"ssrfguard:incident", "inc-42"};
 	struct aws_xml *r = NULL;
-	CHECK_INT(aws_ec2_create_snapshots(c, WEB1, "ssrfguard inc-42", &t, 1, 0, &r, &e), SG_OK);
+	CHECK_INT(aws_ec2_create_snapshots(c, WEB1, "ssrfguard inc-42", &t, 1, true, 0, &r, &e), SG_OK);
 	CHECK_INT(aws_xml_count(aws_xml_child(r, "snapshotSet")), 2);
 	const char *snap = NULL;
 	char snapid[32] = "";
@@ -303,13 +303,13 @@ TEST(ec2_snapshots_volumes)
 	spec.snapshot_id = "snap-0000000000000dead";
 	spec.client_token = NULL;
 	CHECK_INT(aws_ec2_create_volume(c, &spec, 0, vol2, &e), SG_ERR_NOTFOUND);
-	CHECK_INT(aws_ec2_create_snapshots(c, "i-0000000000000dead", NULL, NULL, 0, 0, NULL, &e),
+	CHECK_INT(aws_ec2_create_snapshots(c, "i-0000000000000dead", NULL, NULL, 0, false, 0, NULL, &e),
 	          SG_ERR_NOTFOUND);
 	/* dry run of a create: permitted, creates nothing */
 	json_t *before = state("ec2");
 	size_t nsnap = json_object_size(json_object_get(before, "snapshots"));
 	json_decref(before);
-	CHECK_INT(aws_ec2_create_snapshots(c, WEB1, NULL, NULL, 0, AWS_CALL_DRY_RUN, NULL, &e), SG_OK);
+	CHECK_INT(aws_ec2_create_snapshots(c, WEB1, NULL, NULL, 0, false, AWS_CALL_DRY_RUN, NULL, &e), SG_OK);
 	json_t *after = state("ec2");
 	CHECK_INT(json_object_size(json_object_get(after, "snapshots")), nsnap);
 	json_decref(after);
@@ -446,9 +446,13 @@ TEST(ssm_run_command)
 	const char *ids[] = {WEB1};
 	const char *cmds[] = {"uname -a"};
 	char cid[64] = "";
-	CHECK_INT(aws_ssm_send_command(c, ids, 1, "AWS-RunShellScript", cmds, 1, "inc-42 volatile",
-	                               600, 0, cid, NULL, &e),
-	          SG_OK);
+	struct aws_ssm_command sc = {.instance_ids = ids, .n = 1, .commands = cmds, .ncommands = 1,
+	                             .comment = "inc-42 volatile", .delivery_timeout_s = 600};
+	CHECK_INT(aws_ssm_send_command(c, &sc, 0, cid, NULL, &e), SG_OK);
+	char found[64];
+	CHECK_INT(aws_ssm_find_command(c, WEB1, "inc-42 volatile", found, &e), SG_OK);
+	CHECK_STR(found, cid);
+	CHECK_INT(aws_ssm_find_command(c, WEB1, "no such comment", found, &e), SG_ERR_NOTFOUND);
 	CHECK(cid[0] != '\0');
 	json_t *r = NULL;
 	sg_err rc = aws_ssm_get_command_invocation(c, cid, WEB1, &r, &e);
@@ -466,8 +470,8 @@ TEST(ssm_run_command)
 	                                         &e),
 	          SG_ERR_NOTFOUND);
 	const char *bad[] = {"i-0000000000000dead"};
-	CHECK(aws_ssm_send_command(c, bad, 1, "AWS-RunShellScript", cmds, 1, NULL, 0, 0, cid, NULL,
-	                           &e) != SG_OK);
+	struct aws_ssm_command sb = {.instance_ids = bad, .n = 1, .commands = cmds, .ncommands = 1};
+	CHECK(aws_ssm_send_command(c, &sb, 0, cid, NULL, &e) != SG_OK);
 	CHECK(e.code[0] != '\0');
 	aws_client_free(c);
 }

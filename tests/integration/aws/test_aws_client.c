@@ -263,8 +263,8 @@ TEST(retries)
 	const char *cmds[] = {"uname -a"};
 	char cid[64];
 	emu_fault("{\"kind\":\"drop\",\"action\":\"SendCommand\",\"count\":1}");
-	CHECK(aws_ssm_send_command(c, ids, 1, "AWS-RunShellScript", cmds, 1, NULL, 0, 0, cid, NULL,
-	                           &e) != SG_OK);
+	struct aws_ssm_command sc = {.instance_ids = ids, .n = 1, .commands = cmds, .ncommands = 1};
+	CHECK(aws_ssm_send_command(c, &sc, 0, cid, NULL, &e) != SG_OK);
 	CHECK_INT(e.attempts, 1);
 	CHECK(e.outcome_unknown);
 	CHECK(count_commands() <= before + 1);

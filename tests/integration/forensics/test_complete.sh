@@ -56,7 +56,7 @@ for i, l in enumerate(lines):
     assert hashlib.sha256(d[int(off):int(off) + int(n)]).hexdigest() == h, l
 PYEOF
 check "progress: quiet when stderr is not a terminal" bash -c "! grep -q 'forensics: acquired' '$WORK/good.err'"
-examine progress --device "$WORK/small.img" --out "$WORK/o-progress" --progress
+examine progress --device "$WORK/small.img" --out "$WORK/o-progress" --progress on
 check "progress: --progress shows bytes, rate, ETA and files" \
   grep -Eq "forensics: acquired [0-9.]+/[0-9.]+ GB [0-9.]+ GB/s ETA [0-9]+:[0-9]{2} \| [0-9]+ entries, [0-9]+ files hashed" "$WORK/progress.err"
 check "intact image: exit 0, status ok" test "$(rc_of good)/$(jline 'r["status"]' <"$WORK/good.out")" = 0/ok

@@ -56,8 +56,9 @@ try:
         label = f"{step}:{phase}"
         p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", crash=label)
         crashed = p.returncode == 77
-        # record makes no changing call: its "mid" point never comes
-        h.check(crashed or (phase == "mid" and step == "record" and p.returncode == 0),
+        # record makes no changing call, and strip finds the quarantine
+        # profile already swapped in by revoke: their "mid" points never come
+        h.check(crashed or (phase == "mid" and step in ("record", "strip") and p.returncode == 0),
                 f"{label}: expected the crash hook, got exit {p.returncode}: {p.stderr[-800:]}")
         p = h.respond(binary, emu, work, "--incident", "1", "-q")
         h.check(p.returncode == 0 and ("INC-1 contained" in p.stdout or
@@ -82,6 +83,7 @@ try:
         env = emu.env()
         cmd = [binary, "respond", "--store", os.path.join(work, "inc.db"), "--owner", "respond:test",
                "--forensic-instance", h.FORENSIC, "--report-dir", os.path.join(work, "reports"),
+               "--quarantine-profile", h.QUARANTINE_PROFILE,
                "--poll-ms", "50", "--step-backoff-ms", "50", "--capture-timeout", "5", "--lease-ms", "1000",
                "--instance", h.VICTIM, "-q"]
         pr = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -74,6 +74,7 @@ try:
     rsp = subprocess.Popen([binary, "respond", "--store", rstore, "--listen", f"127.0.0.1:{port}",
                             "--key-file", key, "--tls-cert", cert, "--tls-key", tkey, "--owner", "rsp",
                             "--forensic-instance", h.FORENSIC, "--poll-ms", "50", "--step-backoff-ms", "50",
+                            "--quarantine-profile", h.QUARANTINE_PROFILE,
                             "--capture-timeout", "5", "--report-dir", os.path.join(work, "reports"), "-q"],
                            env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "rsp.log"), "w"))
     procs.append(rsp)

@@ -79,6 +79,16 @@ try:
     h.check(first("DeregisterTargets") < first("ModifyNetworkInterfaceAttribute"), "LB before isolation")
     h.check(first("SendCommand") < first("ModifyNetworkInterfaceAttribute"), "capture before isolation")
     h.check(first("SendCommand") < first("DisassociateIamInstanceProfile"), "capture before strip")
+    # the SSM agent signs with the instance profile's credentials: the
+    # quarantine profile goes in before the deny, and the capture (sent
+    # after the deny) is delivered all the same
+    h.check(first("ReplaceIamInstanceProfileAssociation") < first("PutRolePolicy") < first("SendCommand"),
+            "quarantine profile, then the deny, then the capture")
+    h.check(first("DescribeInstanceInformation") < first("SendCommand"), "agent online checked first")
+    if r:
+        sent = [c for s in r["steps"] if s["name"] == "capture" for c in s.get("calls", [])
+                if c["api"] == "ssm:SendCommand"]
+        h.check(len(sent) == 1, f"one capture command: {sent}")
     h.check(calls.count("DetachInstances") == 1, "one ASG detach")
     h.check(calls.count("CreateSnapshots") == 1, "one CreateSnapshots")
 
@@ -135,10 +145,14 @@ try:
     inc = [l.split()[0] for l in p.stdout.splitlines() if l.startswith("INC-") and l.endswith(" contained")]
     inc = inc[0] if inc else "INC-?"
     st = emu.state()
+    # no profile: the SSM agent has no credentials on AWS, so nothing can
+    # be captured and the capture step says so (skipped)
     h.verify_contained(st, inc, victim="i-0b0000000000000b1", asg=None, role=None, n_volumes=1, n_enis=1,
-                       label="variant ")
+                       label="variant ", captured=False)
     h.check("asg       skipped" in p.stdout and "strip     skipped" in p.stdout and
-            "revoke    skipped" in p.stdout, "not-applicable steps skipped")
+            "revoke    skipped" in p.stdout and "capture   skipped" in p.stdout, "not-applicable steps skipped")
+    mo = st["ec2"]["instances"]["i-0b0000000000000b1"]["MetadataOptions"]
+    h.check(mo["HttpEndpoint"] == "disabled", f"a disabled IMDS is never turned back on: {mo}")
     tg = [t for t in st["elbv2"].values() if t["TargetGroupName"] == "solo-v6"][0]
     h.check(all(t.get("state") == "draining" or t["Id"] != "2600:1f18:4a3:7001::20" for t in tg["Targets"]),
             f"IPv6 target deregistered: {tg['Targets']}")

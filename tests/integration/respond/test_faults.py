@@ -67,8 +67,9 @@ try:
             if (e.get("Attachment") or {}).get("InstanceId") == h.VICTIM]
     h.check(all(g["GroupId"].startswith("sg-0a") for e in enis for g in e["Groups"]),
             "network untouched while the instance is still in its ASG")
-    h.check(not [a for a in st["ec2"]["iam_instance_profile_associations"].values()
-                 if a["InstanceId"] == h.VICTIM and a["State"] == "associated"], "strip (independent) ran")
+    h.check(all(a["IamInstanceProfile"]["Arn"] == h.QUARANTINE_PROFILE
+                for a in st["ec2"]["iam_instance_profile_associations"].values()
+                if a["InstanceId"] == h.VICTIM and a["State"] == "associated"), "strip (independent) ran")
     h.check(len([x for x in st["ec2"]["snapshots"].values() if h.tags(x).get("IncidentId") == "INC-1"]) == 2,
             "snapshots (independent) ran")
     lst = __import__("json").loads(subprocess.run([binary, "incidents", "--store", os.path.join(work, "inc.db"),
@@ -93,7 +94,8 @@ try:
     store = os.path.join(work, "inc.db")
     subprocess.run([binary, "incidents", "--store", store, "open", h.VICTIM], stdout=subprocess.DEVNULL, check=True)
     env = emu.env()
-    d = subprocess.Popen([binary, "respond", "--store", store, "--forensic-instance", h.FORENSIC, "--poll-ms", "50",
+    d = subprocess.Popen([binary, "respond", "--store", store, "--forensic-instance", h.FORENSIC,
+                          "--quarantine-profile", h.QUARANTINE_PROFILE, "--poll-ms", "50",
                           "--capture-timeout", "5", "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     import signal as _signal

@@ -92,11 +92,11 @@ TEST(logged_then_escalated)
 	CHECK_INT(inc.state, STORE_LOGGED);
 	store_incident_free(&inc);
 	int64_t id;
-	CHECK_INT(store_claim(s, "r1", 1000, &id), SG_ERR_NOTFOUND);
+	CHECK_INT(store_claim(s, 0, "r1", 1000, &id), SG_ERR_NOTFOUND);
 	a.contain = 1;
 	CHECK_INT(store_record(s, &a, &o), SG_OK);
 	CHECK_INT(o.escalated, 1);
-	CHECK_INT(store_claim(s, "r1", 1000, &id), SG_OK);
+	CHECK_INT(store_claim(s, 0, "r1", 1000, &id), SG_OK);
 	CHECK_INT(id, o.incident_id);
 	store_history *h;
 	size_t n;
@@ -141,9 +141,9 @@ TEST(claim_lease_and_steps)
 	store_record_out o;
 	CHECK_INT(store_record(s, &a, &o), SG_OK);
 	int64_t id = 0, id2 = 0;
-	CHECK_INT(store_claim(s, "r1", 60000, &id), SG_OK);
+	CHECK_INT(store_claim(s, 0, "r1", 60000, &id), SG_OK);
 	CHECK_INT(id, o.incident_id);
-	CHECK_INT(store_claim(s, "r2", 60000, &id2), SG_ERR_NOTFOUND);
+	CHECK_INT(store_claim(s, 0, "r2", 60000, &id2), SG_ERR_NOTFOUND);
 
 	/* Only the lease owner moves it or writes steps. */
 	store_change c = {.incident_id = id, .to = "contained", .reason = "x", .actor = "r2"};
@@ -182,7 +182,15 @@ TEST(claim_lease_and_steps)
 	CHECK_INT(store_renew(s, id, "r1", 1), SG_OK);
 	CHECK_INT(store_renew(s, id, "r2", 1), SG_ERR_BUSY);
 	usleep(20000);
-	CHECK_INT(store_claim(s, "r2", 60000, &id2), SG_OK);
+	/* a chosen incident: held by r1's live lease, then by its own owner */
+	CHECK_INT(store_renew(s, id, "r1", 60000), SG_OK);
+	CHECK_INT(store_claim(s, id, "r2", 60000, &id2), SG_ERR_BUSY);
+	CHECK_INT(store_claim(s, id, "r1", 60000, &id2), SG_OK);
+	CHECK_INT(id2, id);
+	CHECK_INT(store_claim(s, id + 1000, "r1", 60000, &id2), SG_ERR_NOTFOUND);
+	CHECK_INT(store_renew(s, id, "r1", 1), SG_OK);
+	usleep(20000);
+	CHECK_INT(store_claim(s, 0, "r2", 60000, &id2), SG_OK);
 	CHECK_INT(id2, id);
 	store_incident inc;
 	CHECK_INT(store_get(s, id, &inc), SG_OK);
@@ -267,7 +275,7 @@ TEST(concurrent_claimers)
 				_exit(3);
 			int64_t id;
 			sg_err e;
-			while ((e = store_claim(c, owner, 60000, &id)) == SG_OK || e == SG_ERR_BUSY)
+			while ((e = store_claim(c, 0, owner, 60000, &id)) == SG_OK || e == SG_ERR_BUSY)
 				;
 			store_close(c);
 			_exit(e == SG_ERR_NOTFOUND ? 0 : 4);

@@ -289,6 +289,9 @@ class State(EmuTest):
                                   ScalingProcesses=["Nope"]), "ValidationError")
         asg.enter_standby(InstanceIds=[WEB1], AutoScalingGroupName="web-asg", ShouldDecrementDesiredCapacity=True)
         m = asg.describe_auto_scaling_instances(InstanceIds=[WEB1])["AutoScalingInstances"][0]
+        self.assertEqual(m["LifecycleState"], "EnteringStandby")     # draining first
+        self.emu.advance(3)
+        m = asg.describe_auto_scaling_instances(InstanceIds=[WEB1])["AutoScalingInstances"][0]
         self.assertEqual(m["LifecycleState"], "Standby")
         asg.resume_processes(AutoScalingGroupName="web-asg")
         g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
@@ -341,6 +344,10 @@ class State(EmuTest):
                              Parameters={"commands": ["ps aux"]}, Comment="ssrfguard incident 7")["Command"]
         cid = c["CommandId"]
         self.assertEqual((c["Status"], c["TargetCount"]), ("Pending", 2))
+        # eventually consistent: not there right after SendCommand
+        self.assertEqual(self.err(ssm.get_command_invocation, CommandId=cid, InstanceId=WEB1),
+                         "InvocationDoesNotExist")
+        self.emu.advance(0.6)
         inv = ssm.get_command_invocation(CommandId=cid, InstanceId=WEB1)
         self.assertEqual((inv["Status"], inv["ResponseCode"]), ("Pending", -1))
         self.emu.advance(1.1)

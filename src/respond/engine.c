@@ -1,0 +1,309 @@
+/* engine.c — drives one claimed incident through the playbook, durably
+ * (see engine.h).  Every step state goes through step_to(), which takes
+ * the enum and writes its name: no free-form status reaches the store. */
+#include "respond/engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "respond/journal.h"
+#include "respond/notify.h"
+#include "respond/rsp.h"
+
+static void progress(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(rsp_run *x, const char *fmt, ...)
+{
+	if (!x->cfg->progress)
+		return;
+	char line[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	x->cfg->progress(x->cfg->progress_ctx, x->id, line);
+}
+
+/* The one writer of a step's state. */
+static sg_err step_to(rsp_run *x, pb_step s, pb_state to, const char *reason, bool bump,
+                      const char *data)
+{
+	if ((unsigned)s >= PB_STEP__COUNT || (unsigned)to >= PB_STATE__COUNT)
+		return SG_ERR_INVAL;
+	store_change c = {
+		.incident_id = x->id,
+		.step = pb_step_name(s),
+		.to = pb_state_name(to),
+		.reason = reason && reason[0] ? reason : pb_state_name(to),
+		.actor = x->r->owner,
+		.data = data,
+		.bump_attempts = bump,
+	};
+	sg_err err = store_transition(x->st, &c);
+	if (err)
+		respond_log(x->cfg, "error", "%s: step %s -> %s: %s (%s)", x->inc, c.step, c.to,
+		        sg_strerror(err), store_errmsg(x->st));
+	return err;
+}
+
+/* ---- one step ---------------------------------------------------------- */
+
+typedef sg_err (*step_fn)(rsp_run *x);
+
+static const step_fn step_fns[PB_STEP__COUNT] = {
+	[PB_RECORD] = rsp_step_record,       [PB_TAG] = rsp_step_tag,
+	[PB_IMDS] = rsp_step_imds,           [PB_REVOKE] = rsp_step_revoke,
+	[PB_PRESERVE] = rsp_step_preserve,   [PB_ASG] = rsp_step_asg,
+	[PB_LB] = rsp_step_lb,               [PB_SNAPSHOT] = rsp_step_snapshot,
+	[PB_CAPTURE] = rsp_step_capture,     [PB_ISOLATE] = rsp_step_isolate,
+	[PB_STRIP] = rsp_step_strip,         [PB_FORENSICS] = rsp_step_forensics,
+	[PB_FINISH] = rsp_step_finish,
+};
+
+/* Load the step's journal from the store (resume), or start a fresh one. */
+static void load_data(rsp_run *x, pb_step s)
+{
+	json_decref(x->data);
+	x->data = NULL;
+	store_step row = {0};
+	if (store_step_get(x->st, x->id, pb_step_name(s), &row) == SG_OK && row.data[0])
+		x->data = json_loads(row.data, 0, NULL);
+	store_step_free(&row);
+	if (!json_is_object(x->data)) {
+		json_decref(x->data);
+		x->data = json_object();
+	}
+}
+
+static sg_err run_step(rsp_run *x, pb_step s)
+{
+	const respond_config *cfg = x->cfg;
+	int max = cfg->step_attempts > 0 ? cfg->step_attempts : 3;
+	unsigned backoff = cfg->step_backoff_ms ? cfg->step_backoff_ms : 1000;
+	x->step = s;
+	load_data(x, s);
+	for (int a = 1;; a++) {
+		sg_err err = rsp_renew(x);
+		if (err)
+			return err; /* lost the lease: stop writing */
+		x->mutated = false;
+		x->note[0] = '\0';
+		x->last_error[0] = '\0';
+		x->intent[0] = '\0';
+		char *d = json_dumps(x->data, JSON_COMPACT);
+		char why[64];
+		snprintf(why, sizeof why, "attempt %d", a);
+		err = step_to(x, s, PB_RUNNING, why, true, d);
+		free(d);
+		if (err)
+			return err;
+		if (a == 1)
+			progress(x, "%-9s ... %s", pb_step_name(s), pb_step_title(s));
+		rsp_crashpoint(x, "start");
+		sg_err rc = step_fns[s](x);
+		if (x->lost) {
+			respond_log(x->cfg, "error", "%s: lease lost during %s; another responder continues", x->inc,
+			        pb_step_name(s));
+			return SG_ERR_BUSY;
+		}
+		if (rc == RSP_STOP || (x->stop && *x->stop && rc != SG_OK && rc != RSP_SKIP))
+			return RSP_STOP; /* the step stays "running": the next claim runs it again */
+		if (rc == SG_OK || rc == RSP_SKIP)
+			rsp_crashpoint(x, "end");
+		pb_state to = rc == SG_OK ? PB_DONE : rc == RSP_SKIP ? PB_SKIPPED : PB_RUNNING;
+		if (to == PB_RUNNING && (rc == RSP_FATAL || a >= max))
+			to = PB_FAILED;
+		if (!x->note[0] && rc != SG_OK && rc != RSP_SKIP)
+			snprintf(x->note, sizeof x->note, "%s", x->last_error[0] ? x->last_error : sg_strerror(rc));
+		if (to != PB_RUNNING) {
+			if (x->note[0])
+				json_object_set_new(x->data, "result", json_string(x->note));
+			d = json_dumps(x->data, JSON_COMPACT);
+			err = step_to(x, s, to, x->note, false, d);
+			free(d);
+			if (err)
+				return err;
+			x->states[s] = to;
+			progress(x, "%-9s %-7s %s", pb_step_name(s), pb_state_name(to), x->note);
+			if (x->states[s] == PB_FAILED) {
+				char text[700];
+				snprintf(text, sizeof text, "%s: step %s failed: %s", x->inc, pb_step_name(s),
+				         x->note);
+				rsp_notify(x, "failure", text);
+			}
+			return SG_OK;
+		}
+		progress(x, "%-9s retry   attempt %d failed (%s); again in %u ms", pb_step_name(s), a,
+		         x->note, backoff);
+		rsp_sleep_ms(backoff);
+		if (backoff < 60000)
+			backoff *= 2;
+	}
+}
+
+/* ---- one incident ----------------------------------------------------- */
+
+static sg_err load_states(rsp_run *x)
+{
+	store_step *rows = NULL;
+	size_t n = 0;
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++)
+		x->states[s] = PB_PENDING;
+	sg_err err = store_steps(x->st, x->id, &rows, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		pb_step s;
+		pb_state st;
+		if (pb_step_parse(rows[i].name, &s) != SG_OK || pb_state_parse(rows[i].status, &st) != SG_OK)
+			continue; /* another area's journal rows (e.g. delivery) */
+		x->states[s] = st;
+		if (s == PB_RECORD && st == PB_DONE) {
+			json_t *j = json_loads(rows[i].data, 0, NULL);
+			char *inst = json_dumps(json_object_get(j, "instance"), JSON_COMPACT);
+			char msg[200];
+			pb_instance_free(x->inst);
+			x->inst = NULL;
+			if (!inst || pb_instance_from_json(inst, strlen(inst), &x->inst, msg, sizeof msg)) {
+				respond_log(x->cfg, "error", "%s: recorded instance unreadable: %s", x->inc,
+				        inst ? msg : "missing");
+				err = SG_ERR_CORRUPT;
+			}
+			free(inst);
+			json_decref(j);
+		}
+	}
+	store_steps_free(rows, n);
+	return err;
+}
+
+static sg_err incident_to(rsp_run *x, const char *to, const char *reason)
+{
+	store_change c = {.incident_id = x->id, .to = to, .reason = reason, .actor = x->r->owner};
+	sg_err err = store_transition(x->st, &c);
+	if (err)
+		respond_log(x->cfg, "error", "%s -> %s: %s (%s)", x->inc, to, sg_strerror(err),
+		        store_errmsg(x->st));
+	return err;
+}
+
+/* Another incident already holding this instance (containing with a live
+ * lease, or contained)?  Returns its id or 0. */
+static int64_t other_active(rsp_run *x, const char *instance)
+{
+	int64_t found = 0, now = rsp_now_ms();
+	for (int st = STORE_CONTAINING; st <= STORE_CONTAINED && !found; st++) {
+		store_incident *arr = NULL;
+		size_t n = 0;
+		if (store_list(x->st, st, 0, &arr, &n) != SG_OK)
+			continue;
+		for (size_t i = 0; i < n && !found; i++)
+			if (arr[i].id != x->id && !strcmp(arr[i].instance_id, instance) &&
+			    (st == STORE_CONTAINED || arr[i].lease_until_ms >= now))
+				found = arr[i].id;
+		store_incidents_free(arr, n);
+	}
+	return found;
+}
+
+sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
+{
+	store_incident inc = {0};
+	char reason[256];
+	const char *out = "failed";
+	sg_err err = store_get(x->st, x->id, &inc);
+	if (err)
+		goto fail;
+	respond_incident_name(x->id, x->inc, sizeof x->inc);
+	if (!inc.instance_id[0]) {
+		incident_to(x, "failed", "the incident names no instance");
+		err = SG_ERR_INVAL;
+		goto fail;
+	}
+	int64_t other = other_active(x, inc.instance_id);
+	if (other) {
+		snprintf(reason, sizeof reason, "merged: instance %s is already handled by INC-%lld",
+		         inc.instance_id, (long long)other);
+		progress(x, "%s", reason);
+		err = incident_to(x, "closed", reason);
+		out = "merged";
+		goto fail;
+	}
+	if ((err = load_states(x)))
+		goto fail;
+	if (!x->cfg->observe)
+		rsp_notify(x, "start", x->states[PB_RECORD] == PB_PENDING ? "containment started"
+		                                                          : "containment resumed");
+	progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
+	         x->cfg->observe ? "observe mode: nothing will change" : "containment");
+	pb_order order = x->cfg->playbook.order;
+	if (x->cfg->observe)
+		order.enabled = PB_BIT(PB_RECORD) | PB_BIT(PB_FINISH);
+	for (;;) {
+		if (x->inst && !x->plan.n)
+			if ((err = pb_plan_build(x->inst, &x->cfg->playbook, x->inc, &x->plan)))
+				goto fail;
+		pb_decision d = pb_next(&order, x->states);
+		if (d.verdict == PB_NEXT_END)
+			break;
+		if (d.verdict == PB_NEXT_SKIP) {
+			x->step = d.step;
+			err = step_to(x, d.step, PB_SKIPPED,
+			                      x->cfg->observe ? "observe mode" : "turned off in config", false, NULL);
+			if (err)
+				goto fail;
+			x->states[d.step] = PB_SKIPPED;
+			progress(x, "%-9s skipped %s", pb_step_name(d.step),
+			         x->cfg->observe ? "(observe mode)" : "(turned off)");
+			continue;
+		}
+		if (d.verdict == PB_NEXT_BLOCK) {
+			snprintf(reason, sizeof reason, "blocked: it needs %s, which %s",
+			         pb_step_name(d.cause), pb_state_name(x->states[d.cause]));
+			err = step_to(x, d.step, PB_BLOCKED, reason, false, NULL);
+			if (err)
+				goto fail;
+			x->states[d.step] = PB_BLOCKED;
+			progress(x, "%-9s blocked (needs %s)", pb_step_name(d.step), pb_step_name(d.cause));
+			continue;
+		}
+		if (!pb_may_start(d.step, x->states)) {
+			/* pb_next and pb_may_start disagree: a bug, never run blind */
+			respond_log(x->cfg, "error", "%s: refusing to start %s: ordering invariant", x->inc,
+			        pb_step_name(d.step));
+			err = SG_ERR_STATE;
+			goto fail;
+		}
+		if (d.step != PB_RECORD && d.step != PB_FINISH && !x->inst) {
+			err = SG_ERR_STATE;
+			goto fail;
+		}
+		if ((err = run_step(x, d.step)) == RSP_STOP ||
+		    (!err && x->stop && *x->stop && d.step != PB_FINISH)) {
+			/* shutting down: give the incident back at once (no waiting
+			 * for the lease to expire); the next claim resumes it */
+			progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
+			         pb_step_name(d.step));
+			err = incident_to(x, "open", "responder stopped; it resumes with the next claim");
+			out = "stopped";
+			goto fail;
+		}
+		if (err)
+			goto fail;
+	}
+	out = x->cfg->observe ? "observed" : pb_outcome(x->states);
+	if (x->cfg->observe)
+		err = incident_to(x, "failed", "observe mode: recorded and planned, nothing changed");
+	else if (!strcmp(out, "contained"))
+		err = incident_to(x, "contained", "playbook complete");
+	else {
+		snprintf(reason, sizeof reason, "playbook ended %s: see the failed and blocked steps", out);
+		err = incident_to(x, "failed", reason);
+	}
+fail:
+	if (outcome)
+		snprintf(outcome, outlen, "%s", out);
+	store_incident_free(&inc);
+	return err;
+}

@@ -1,0 +1,93 @@
+/* report.c — an incident's report from the store's journal (see report.h). */
+#include "respond/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "respond/rsp.h"
+
+json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
+{
+	store_incident inc = {0};
+	store_step *rows = NULL;
+	store_attempt *att = NULL;
+	size_t n = 0, na = 0;
+	json_t *r = NULL;
+	if (store_get(st, id, &inc) != SG_OK)
+		return NULL;
+	char name[32], opened[32], fin[32];
+	respond_incident_name(id, name, sizeof name);
+	rsp_iso8601(inc.opened_ms, opened);
+	rsp_iso8601(inc.state_ms, fin);
+	r = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "incident", name, "store_id",
+	              (json_int_t)id, "instance", inc.instance_id, "region", inc.region, "state",
+	              store_state_name(inc.state), "state_reason", inc.state_reason, "opened", opened,
+	              "source", inc.source, "category", inc.category, "dest", inc.dest, "attempts",
+	              (json_int_t)inc.attempts);
+	if (!r)
+		goto fail;
+	if (store_attempts(st, id, 1, &att, &na) == SG_OK && na)
+		json_object_set_new(r, "url", json_string(att[0].url));
+	pb_state states[PB_STEP__COUNT] = {0};
+	json_t *steps = json_array();
+	json_object_set_new(r, "steps", steps);
+	if (store_steps(st, id, &rows, &n) == SG_OK)
+		for (unsigned s = 0; s < PB_STEP__COUNT; s++)
+			for (size_t i = 0; i < n; i++) {
+				if (strcmp(rows[i].name, pb_step_name((pb_step)s)))
+					continue;
+				pb_state_parse(rows[i].status, &states[s]);
+				json_t *d = rows[i].data[0] ? json_loads(rows[i].data, 0, NULL) : NULL;
+				json_t *o = json_pack("{s:s,s:s,s:I}", "name", rows[i].name, "state", rows[i].status,
+				                      "attempts", (json_int_t)rows[i].attempts);
+				if (!o) {
+					json_decref(d);
+					continue;
+				}
+				if (json_is_object(d)) {
+					const char *k[] = {"result", "notes", "created", "calls"};
+					for (size_t j = 0; j < 4; j++)
+						if (json_object_get(d, k[j]))
+							json_object_set(o, k[j], json_object_get(d, k[j]));
+					json_t *cap = json_object_get(d, "capture");
+					if (cap)
+						json_object_set(r, "capture", cap);
+					if (s == PB_RECORD && json_object_get(d, "instance"))
+						json_object_set(r, "recorded", json_object_get(d, "instance"));
+					if (s == PB_FINISH && json_object_get(d, "plan"))
+						json_object_set(r, "plan", json_object_get(d, "plan"));
+				}
+				json_decref(d);
+				json_array_append_new(steps, o);
+			}
+	/* Outcome and finish time only from what happened (no step ran: no
+	 * "contained", no finish). */
+	if (!outcome)
+		outcome = pb_outcome_so_far(states);
+	json_object_set_new(r, "outcome", json_string(outcome));
+	if (strcmp(outcome, "not started") && strcmp(outcome, "in progress"))
+		json_object_set_new(r, "finished", json_string(fin));
+fail:
+	store_steps_free(rows, n);
+	store_attempts_free(att, na);
+	store_incident_free(&inc);
+	return r;
+}
+
+sg_err respond_report_json(responder *r, int64_t id, char **out)
+{
+	char msg[256];
+	store *st = NULL;
+	*out = NULL;
+	sg_err err = store_open(r->cfg.store_path, NULL, &st, msg, sizeof msg);
+	if (err)
+		return err;
+	json_t *rep = rsp_report_build(st, id, NULL);
+	store_close(st);
+	if (!rep)
+		return SG_ERR_NOTFOUND;
+	*out = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(rep);
+	return *out ? SG_OK : SG_ERR_NOMEM;
+}
+

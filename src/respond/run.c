@@ -1,0 +1,86 @@
+/* run.c — the toolkit a step uses: time, waits with lease renewal, the
+ * crash hook (see rsp.h). */
+#include "respond/rsp.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const store_opts rsp_store_opts = {.sync = STORE_SYNC_NORMAL};
+
+int64_t rsp_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rsp_sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+void rsp_iso8601(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void respond_incident_name(int64_t id, char *out, size_t cap)
+{
+	snprintf(out, cap, "INC-%lld", (long long)id);
+}
+
+void rsp_crashpoint(rsp_run *x, const char *phase)
+{
+	if (!x->r->crash_step[0] || x->step >= PB_STEP__COUNT)
+		return;
+	if (strcmp(x->r->crash_step, pb_step_name(x->step)) != 0 || strcmp(x->r->crash_phase, phase) != 0)
+		return;
+	fprintf(stderr, "respond: test hook: crashing at %s:%s\n", x->r->crash_step, phase);
+	fflush(NULL);
+	_exit(77);
+}
+
+sg_err rsp_renew(rsp_run *x)
+{
+	int64_t lease = x->cfg->lease_ms ? x->cfg->lease_ms : 60000;
+	sg_err err = store_renew(x->st, x->id, x->r->owner, lease);
+	if (err == SG_ERR_BUSY)
+		x->lost = true;
+	if (!err)
+		x->renewed_ms = rsp_now_ms();
+	return err;
+}
+
+sg_err rsp_pause(rsp_run *x)
+{
+	if (x->stop && *x->stop)
+		return RSP_STOP;
+	rsp_sleep_ms(x->cfg->poll_ms ? x->cfg->poll_ms : 1000);
+	if (x->stop && *x->stop)
+		return RSP_STOP;
+	if (x->dry_run || !x->id)
+		return SG_OK;
+	int64_t lease = x->cfg->lease_ms ? x->cfg->lease_ms : 60000;
+	if (rsp_now_ms() - x->renewed_ms > lease / 3)
+		rsp_renew(x);
+	return x->lost ? SG_ERR_BUSY : SG_OK;
+}
+
+bool rsp_settling(rsp_run *x, int *tries, sg_err *err)
+{
+	if (*err != SG_ERR_NOTFOUND || ++*tries > 20)
+		return false;
+	sg_err p = rsp_pause(x);
+	if (p) {
+		*err = p;
+		return false;
+	}
+	return true;
+}

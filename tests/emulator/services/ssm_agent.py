@@ -1,0 +1,147 @@
+"""The SSM agent on each managed instance: a client of AWS like any other.
+
+AWS, Systems Manager user guide, "SSM Agent technical reference" ("SSM Agent
+credentials precedence",
+https://docs.aws.amazon.com/systems-manager/latest/userguide/ssm-agent-technical-details.html):
+on EC2 the agent's permissions come from the instance profile attached to the
+instance, i.e. the role credentials IMDS serves.  "Reference: ec2messages,
+ssmmessages, and other API operations"
+(https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-setting-up-messageAPIs.html):
+the agent fetches its commands with ec2messages:GetMessages and reports with
+ssm:UpdateInstanceInformation, signed with those credentials.
+
+So the agent reaches Systems Manager only while the instance is running and
+its role session (services/role_sessions: the one IMDS hands out) may call
+those actions.  A role policy denying sessions issued before T (the IAM
+guide's "Revoke IAM role temporary security credentials") denies the agent
+too, until IMDS issues it credentials after T (only near expiry) or the
+instance gets another profile.  Default Host Management Configuration (an
+account-wide agent role) is not modelled.
+
+What the agent does with a command (poll): it gets it once it can reach
+Systems Manager, before the delivery limit (TimeoutSeconds); runs it for the
+script's `seconds` (default ssm_seconds) but at most the document's
+executionTimeout; then uploads stdout/stderr to OutputS3BucketName, signed
+with the same role session (so it needs s3:PutObject; a failed upload leaves
+the command's result alone).
+"""
+from errors import ApiError
+from services import ec2, role_sessions, s3
+
+AGENT_ACTIONS = ("ec2messages:GetMessages", "ssm:UpdateInstanceInformation")
+
+
+def running(world, iid):
+    inst = ec2.st(world)["instances"].get(iid)
+    return inst is not None and inst["State"]["Name"] == "running"
+
+
+def reachable(world, iid, t=None):
+    """True if the agent on iid can poll for commands at time t (default now)."""
+    if not running(world, iid):
+        return False
+    return not any(role_sessions.denied(world, iid, a, t) for a in AGENT_ACTIONS)
+
+
+def ping(world, pings, iid):
+    """(PingStatus, LastPingDateTime) as DescribeInstanceInformation shows
+    them; `pings` keeps each agent's last successful ping."""
+    now = world.now()
+    if reachable(world, iid):
+        pings[iid] = now
+        return "Online", now
+    return "ConnectionLost", pings.get(iid, now)
+
+
+def poll(w, cmd, inv, changed):
+    """The agent's next poll for `inv` (changed(): roll the command up).
+    Past the delivery limit (TimeoutSeconds: "If this time is reached and the
+    command hasn't already started running, it won't run", botocore ssm
+    SendCommand) it ends TimedOut / DeliveryTimedOut; while the instance is
+    not running it is Delayed."""
+    if inv["Status"] not in ("Pending", "Delayed"):
+        return
+    step = w.timing["ssm_seconds"]
+    now = w.now()
+    iid = inv["InstanceId"]
+    if reachable(w, iid, min(now, cmd["ExpiresAfter"] - 0.001)):
+        inv["Status"] = inv["StatusDetails"] = "InProgress"
+        inv["start"] = now
+        changed()
+        took = inv["_script"].get("seconds")
+        took = step if took is None else took
+        if took > inv["run_limit"]:
+            w.at(inv["run_limit"], lambda: _end(w, cmd, inv, changed, timed_out=True))
+        else:
+            w.at(took, lambda: _end(w, cmd, inv, changed))
+        return
+    if now >= cmd["ExpiresAfter"]:
+        inv["Status"], inv["StatusDetails"] = "TimedOut", "DeliveryTimedOut"
+        inv["end"] = now
+        changed()
+        return
+    if not running(w, iid):
+        inv["Status"] = inv["StatusDetails"] = "Delayed"
+    nxt = now + step
+    if w.horizon() > nxt:
+        # the clock jumps: poll again when something can change (new
+        # credentials, the delivery limit) instead of every step on the way
+        rot = role_sessions.next_rotation(w, iid, now)
+        nxt = max(nxt, min(x for x in (cmd["ExpiresAfter"], w.horizon(), rot) if x is not None))
+    w.at(nxt - now, lambda: poll(w, cmd, inv, changed))
+
+
+def _end(w, cmd, inv, changed, timed_out=False):
+    """The run ends: as scripted, or killed at executionTimeout
+    (TimedOut / ExecutionTimedOut, SSM "Understanding command statuses")."""
+    if inv["Status"] != "InProgress":
+        return
+    sc = inv.pop("_script")
+    inv["stdout"], inv["stderr"] = sc["stdout"], sc["stderr"]
+    if timed_out:
+        inv["Status"], inv["StatusDetails"], inv["ResponseCode"] = "TimedOut", "ExecutionTimedOut", -1
+    else:
+        code = sc["exit_code"]
+        inv["Status"] = inv["StatusDetails"] = sc.get("status") or ("Success" if code == 0 else "Failed")
+        inv["ResponseCode"] = code
+    inv["end"] = w.now()
+    if cmd["OutputS3BucketName"]:
+        _upload(w, cmd, inv)
+    changed()
+
+
+def _upload(w, cmd, inv):
+    """stdout/stderr to <prefix>/<command-id>/<instance-id>/awsrunShellScript/
+    0.awsrunShellScript/{stdout,stderr} (SSM user guide, "Running commands
+    using Run Command": output to S3 keeps the whole output, the console and
+    API only its first 24,000 / 8,000 characters)."""
+    iid = inv["InstanceId"]
+    parts = [cmd["OutputS3KeyPrefix"].strip("/")] if cmd["OutputS3KeyPrefix"].strip("/") else []
+    base = "/".join(parts + [cmd["CommandId"], iid, "awsrunShellScript", "0.awsrunShellScript"])
+    url = f"https://s3.{w.region}.amazonaws.com/{cmd['OutputS3BucketName']}/{base}"
+    inv["stdout_url"], inv["stderr_url"] = url + "/stdout", url + "/stderr"
+    if role_sessions.denied(w, iid, "s3:PutObject"):
+        inv["s3_upload"] = "AccessDenied"
+        return
+    try:
+        for name in ("stdout", "stderr"):
+            if inv[name]:
+                s3.put(w, cmd["OutputS3BucketName"], f"{base}/{name}", inv[name].encode())
+        inv["s3_upload"] = "ok"
+    except ApiError as e:
+        inv["s3_upload"] = e.code
+
+
+def cancel(w, inv, changed):
+    """CancelCommand: not yet finished -> Cancelling, then Cancelled."""
+    if inv["Status"] not in ("Pending", "Delayed", "InProgress"):
+        return False
+    inv["Status"] = inv["StatusDetails"] = "Cancelling"
+    changed()
+
+    def done():
+        inv["Status"] = inv["StatusDetails"] = "Cancelled"
+        inv["end"] = w.now()
+        changed()
+    w.at(w.timing["ssm_seconds"], done)
+    return True

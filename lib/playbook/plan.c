@@ -152,7 +152,9 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 		    "role %s: deny sessions issued before now from %s", in->role_name, id);
 		break;
 	case PB_PRESERVE:
-		add(b, PB_OP_ATTRIBUTE, id, "DisableApiTermination", 0, "%s: termination protection on", id);
+		if (!in->spot) /* AWS refuses termination protection on Spot */
+			add(b, PB_OP_ATTRIBUTE, id, "DisableApiTermination", 0, "%s: termination protection on",
+			    id);
 		add(b, PB_OP_ATTRIBUTE, id, "DisableApiStop", 0, "%s: stop protection on", id);
 		add(b, PB_OP_ATTRIBUTE, id, "InstanceInitiatedShutdownBehavior", 0,
 		    "%s: shutdown behaviour stop (was %s)", id,

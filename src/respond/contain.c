@@ -151,12 +151,39 @@ sg_err rsp_step_revoke(rsp_run *x)
 	return err;
 }
 
+/*
+ * Termination protection, except where AWS refuses it: "You can't enable
+ * termination protection for Spot Instances" (EC2 user guide, "Change
+ * instance termination protection").  A Spot instance goes on without it:
+ * shutdown behaviour stop and DeleteOnTermination=false still keep its
+ * volumes, and the snapshots follow at once; an interruption remains
+ * possible and the note says so.
+ */
+static sg_err termination_protection(rsp_run *x)
+{
+	static const char spot_note[] =
+		"Spot instance: AWS refuses termination protection; a Spot interruption can still end "
+		"it (volumes kept on termination, snapshots next)";
+	if (x->inst->spot) {
+		rsp_notef(x, "%s", spot_note);
+		return SG_OK;
+	}
+	struct aws_error e;
+	rsp_intent(x, "termination protection on");
+	sg_err err = aws_ec2_set_disable_api_termination(x->aws, x->inst->id, true, 0, &e);
+	if (err && !strcmp(e.code, "UnsupportedOperation")) {
+		rsp_notef(x, "%s (%s)", spot_note, e.code); /* became Spot-like after the record */
+		return SG_OK;
+	}
+	return err;
+}
+
 sg_err rsp_step_preserve(rsp_run *x)
 {
 	const char *id = x->inst->id;
 	sg_err err;
-	rsp_intent(x, "termination protection on");
-	TRY(aws_ec2_set_disable_api_termination(x->aws, id, true, 0, NULL));
+	if ((err = termination_protection(x)))
+		goto fail;
 	rsp_intent(x, "stop protection on");
 	err = aws_ec2_set_disable_api_stop(x->aws, id, true, 0, NULL);
 	if (err == SG_ERR_REMOTE || err == SG_ERR_UNSUPPORTED)
@@ -174,7 +201,8 @@ sg_err rsp_step_preserve(rsp_run *x)
 		TRY(aws_ec2_set_delete_on_termination(x->aws, id, devices, k, false, 0, NULL));
 	}
 	snprintf(x->note, sizeof x->note,
-	         "termination and stop protection, shutdown=stop, %zu volume(s) kept on termination", k);
+	         "%s, shutdown=stop, %zu volume(s) kept on termination",
+	         x->inst->spot ? "Spot: no termination protection" : "termination and stop protection", k);
 fail:
 	return err;
 }

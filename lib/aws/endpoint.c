@@ -13,6 +13,7 @@ static const struct aws_service_info services[AWS__SERVICE_COUNT] = {
 	[AWS_IAM] = {"iam", "iam", "IAM", "2010-05-08", "", AWS_PROTO_QUERY, 1},
 	[AWS_STS] = {"sts", "sts", "STS", "2011-06-15", "", AWS_PROTO_QUERY, 0},
 	[AWS_SNS] = {"sns", "sns", "SNS", "2010-03-31", "", AWS_PROTO_QUERY, 0},
+	[AWS_S3] = {"s3", "s3", "S3", "", "", AWS_PROTO_REST_XML, 0},
 };
 
 const struct aws_service_info *aws_service_info(enum aws_service svc)

@@ -180,6 +180,17 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
                       sg_err (*page)(void *ctx, const json_t *reply), void *ctx,
                       struct aws_error *err);
 
+/*
+ * A REST GET (S3): GET endpoint/subpath, signed with x-amz-content-sha256,
+ * retried as aws_query is.  subpath must hold only characters that need no
+ * URI encoding; the caller (s3.c) checks.  *body (malloc'd, NUL-terminated,
+ * caller frees) and *len get the reply (at most 16 MiB: SG_ERR_RANGE
+ * beyond).  action and target are for the observer.
+ */
+sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, char **body, size_t *len,
+                    struct aws_error *err);
+
 /* A fresh idempotency token (UUID v4 text) for ClientToken params. */
 sg_err aws_client_token(char out[37]);
 

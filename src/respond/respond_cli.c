@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/s3.h"
+
 void respond_cli_init(respond_cli *o)
 {
 	memset(o, 0, sizeof *o);
@@ -36,6 +38,7 @@ static const struct opt {
 	{"no-conntrack", NONE}, {"ticket", STR},          {"capture-cmd", STR},
 	{"capture-timeout", NUM}, {"forensics-cmd", STR}, {"baseline", STR},
 	{"webhook", STR},       {"sns-topic", STR},       {"report-dir", STR},
+	{"evidence-bucket", STR},
 	{"store", STR},         {"config", STR},          {"parallel", NUM},
 	{"owner", STR},         {"lease-ms", NUM},        {"region", STR},
 	{"endpoint-url", STR},  {"ca-bundle", STR},       {"aws-max-attempts", NUM},
@@ -244,7 +247,13 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 		c->capture_cmds[c->n_capture_cmds++] = v;
 	} else if (IS("capture-timeout"))
 		c->capture_timeout_s = (unsigned)n;
-	else if (IS("forensics-cmd"))
+	else if (IS("evidence-bucket")) {
+		if (!aws_s3_bucket_ok(v)) {
+			snprintf(msg, msglen, "--evidence-bucket: 3-63 of a-z 0-9 . -");
+			return -1;
+		}
+		c->evidence_bucket = v;
+	} else if (IS("forensics-cmd"))
 		c->forensics_cmd = v;
 	else if (IS("baseline"))
 		c->forensics_baseline = v;

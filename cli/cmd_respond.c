@@ -49,6 +49,8 @@ static const char usage_text[] =
 	"  --order LIST            a full comma-separated order (checked against the\n"
 	"                          ordering invariants)\n"
 	"  --decrement-desired     let the ASG shrink instead of replacing the instance\n"
+	"  --asg-standby           EnterStandby instead of detaching: kept in its group,\n"
+	"                          not health-checked, undone by ExitStandby on release\n"
 	"  --no-conntrack          do not shorten connection-tracking timeouts\n"
 	"  --ticket TEXT           InvestigationTicket tag value (SSRF_Detected)\n"
 	"  --capture-cmd CMD       a volatile-capture command (repeatable; replaces\n"

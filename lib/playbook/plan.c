@@ -17,6 +17,7 @@ static const struct {
 	[PB_OP_PUT_ROLE_POLICY] = {"iam:PutRolePolicy", true},
 	[PB_OP_ATTRIBUTE] = {"ec2:ModifyInstanceAttribute", true},
 	[PB_OP_ASG_DETACH] = {"autoscaling:DetachInstances", true},
+	[PB_OP_ASG_STANDBY] = {"autoscaling:EnterStandby", true},
 	[PB_OP_TG_DEREGISTER] = {"elasticloadbalancing:DeregisterTargets", true},
 	[PB_OP_ELB_DEREGISTER] = {"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", true},
 	[PB_OP_SNAPSHOTS] = {"ec2:CreateSnapshots", true},
@@ -167,8 +168,10 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 		break;
 	case PB_ASG:
 		if (in->asg[0])
-			add(b, PB_OP_ASG_DETACH, in->asg, id, 0, "detach %s from ASG %s (%s desired capacity)",
-			    id, in->asg, cfg->decrement_desired ? "decrement" : "keep");
+			add(b, cfg->asg_standby ? PB_OP_ASG_STANDBY : PB_OP_ASG_DETACH, in->asg, id, 0,
+			    "%s %s %s ASG %s (%s desired capacity)",
+			    cfg->asg_standby ? "put" : "detach", id, cfg->asg_standby ? "in Standby in" : "from",
+			    in->asg, cfg->decrement_desired ? "decrement" : "keep");
 		break;
 	case PB_LB:
 		for (size_t i = 0; i < in->n_targets; i++) {

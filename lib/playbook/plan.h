@@ -27,6 +27,10 @@
 typedef struct pb_config {
 	pb_order order;
 	bool decrement_desired;                 /* ASG: default false (replace it) */
+	bool asg_standby;                       /* ASG: EnterStandby instead of
+	                                           DetachInstances (kept in the group,
+	                                           not health-checked; ExitStandby
+	                                           undoes it) */
 	char quarantine_group[PB_ID_MAX];       /* "" : found or created per VPC */
 	char quarantine_profile[PB_ARN_MAX];    /* "" : disassociate */
 	char forensic_instance[PB_ID_MAX];      /* "" : forensics not applicable */
@@ -44,6 +48,7 @@ typedef enum pb_op {
 	PB_OP_PUT_ROLE_POLICY,  /* iam:PutRolePolicy */
 	PB_OP_ATTRIBUTE,        /* ec2:ModifyInstanceAttribute */
 	PB_OP_ASG_DETACH,       /* autoscaling:DetachInstances */
+	PB_OP_ASG_STANDBY,      /* autoscaling:EnterStandby */
 	PB_OP_TG_DEREGISTER,    /* elasticloadbalancing:DeregisterTargets */
 	PB_OP_ELB_DEREGISTER,   /* elasticloadbalancing:DeregisterInstancesFromLoadBalancer */
 	PB_OP_SNAPSHOTS,        /* ec2:CreateSnapshots */

@@ -60,3 +60,32 @@ sg_err aws_asg_attach_instances(struct aws_client *c, const char *group,
 	}
 	return run(c, "AttachInstances", group, p, flags, NULL, err);
 }
+
+sg_err aws_asg_enter_standby(struct aws_client *c, const char *group,
+                             const char *const *instance_ids, size_t n, bool decrement,
+                             unsigned flags, struct aws_error *err)
+{
+	if (!group || !n || (flags & AWS_CALL_DRY_RUN))
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "AutoScalingGroupName", group);
+		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
+		aws_params_add_bool(p, "ShouldDecrementDesiredCapacity", decrement);
+	}
+	return run(c, "EnterStandby", group, p, flags, NULL, err);
+}
+
+sg_err aws_asg_exit_standby(struct aws_client *c, const char *group,
+                            const char *const *instance_ids, size_t n, unsigned flags,
+                            struct aws_error *err)
+{
+	if (!group || !n || (flags & AWS_CALL_DRY_RUN))
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (p) {
+		aws_params_add(p, "AutoScalingGroupName", group);
+		aws_params_add_list(p, "InstanceIds.member", instance_ids, n);
+	}
+	return run(c, "ExitStandby", group, p, flags, NULL, err);
+}

@@ -207,58 +207,6 @@ fail:
 	return err;
 }
 
-/* The ASG the instance is in right now and its lifecycle state ("" if none). */
-static sg_err asg_now(rsp_run *x, char *group, size_t glen, char *life, size_t llen)
-{
-	struct aws_xml *r = NULL;
-	sg_err err = aws_asg_describe_instances(x->aws, (const char *[]){x->inst->id}, 1, &r, NULL);
-	if (!err) {
-		const struct aws_xml *m =
-			aws_xml_get(r, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
-		snprintf(group, glen, "%s", aws_xml_str_or(m, "AutoScalingGroupName", ""));
-		snprintf(life, llen, "%s", aws_xml_str_or(m, "LifecycleState", ""));
-	}
-	aws_xml_free(r);
-	return err;
-}
-
-sg_err rsp_step_asg(rsp_run *x)
-{
-	char group[PB_NAME_MAX], life[64];
-	sg_err err;
-	if (!x->inst->asg[0]) {
-		snprintf(x->note, sizeof x->note, "not in an Auto Scaling group");
-		return RSP_SKIP;
-	}
-	/* Look first: a detach already under way (or done) is never repeated,
-	 * so the desired capacity is never decremented twice. */
-	if ((err = asg_now(x, group, sizeof group, life, sizeof life)))
-		return err;
-	if (group[0] && strncmp(life, "Detach", 6) != 0) {
-		bool decrement = x->cfg->playbook.decrement_desired;
-		rsp_intent(x, "detached from %s (%s desired capacity)", group,
-		           decrement ? "decrement" : "keep");
-		err = aws_asg_detach_instances(x->aws, group, (const char *[]){x->inst->id}, 1, decrement,
-		                               0, NULL, NULL);
-		if (err)
-			return err;
-	}
-	unsigned wait = x->cfg->asg_wait_s ? x->cfg->asg_wait_s : 120;
-	int64_t deadline = rsp_now_ms() + (int64_t)wait * 1000;
-	while (group[0]) {
-		if (rsp_now_ms() > deadline) {
-			snprintf(x->note, sizeof x->note, "still %s in %s after %u s", life, group, wait);
-			return SG_ERR_TIMEOUT;
-		}
-		if ((err = rsp_pause(x)))
-			return err;
-		if ((err = asg_now(x, group, sizeof group, life, sizeof life)))
-			return err;
-	}
-	snprintf(x->note, sizeof x->note, "left Auto Scaling group %s", x->inst->asg);
-	return SG_OK;
-}
-
 sg_err rsp_step_lb(rsp_run *x)
 {
 	sg_err err = SG_OK;

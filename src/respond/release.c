@@ -98,8 +98,15 @@ static size_t restore_asg(rsp_run *x, const pb_instance *in)
 	struct aws_xml *rep = NULL;
 	if (aws_asg_describe_instances(x->aws, (const char *[]){in->id}, 1, &rep, NULL))
 		return 1;
-	bool inside = aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
+	const struct aws_xml *m =
+		aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
+	bool inside = m != NULL;
+	bool standby = !strcmp(aws_xml_str_or(m, "LifecycleState", ""), "Standby");
 	aws_xml_free(rep);
+	if (standby) { /* put there by --asg-standby */
+		rsp_intent(x, "out of Standby in its group");
+		return aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, NULL) != SG_OK;
+	}
 	if (inside)
 		return 0;
 	rsp_intent(x, "attached back to its group");

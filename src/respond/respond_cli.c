@@ -38,7 +38,7 @@ static const struct opt {
 	{"no-conntrack", NONE}, {"ticket", STR},          {"capture-cmd", STR},
 	{"capture-timeout", NUM}, {"forensics-cmd", STR}, {"baseline", STR},
 	{"webhook", STR},       {"sns-topic", STR},       {"report-dir", STR},
-	{"evidence-bucket", STR},
+	{"evidence-bucket", STR}, {"asg-standby", NONE},
 	{"store", STR},         {"config", STR},          {"parallel", NUM},
 	{"owner", STR},         {"lease-ms", NUM},        {"region", STR},
 	{"endpoint-url", STR},  {"ca-bundle", STR},       {"aws-max-attempts", NUM},
@@ -237,6 +237,8 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 		}
 	} else if (IS("decrement-desired"))
 		pc->decrement_desired = true;
+	else if (IS("asg-standby"))
+		pc->asg_standby = true;
 	else if (IS("no-conntrack"))
 		pc->conntrack_timeouts = false;
 	else if (IS("capture-cmd")) {

@@ -72,7 +72,16 @@ sg_err aws_endpoint_resolve(enum aws_service svc, const char *region, const char
 			l--;
 		n = snprintf(url, urllen, "%.*s", (int)l, chosen);
 	} else if (si->global) {
-		n = snprintf(url, urllen, "https://%s.amazonaws.com", si->signing_name);
+		/* IAM has one endpoint per partition (botocore endpoints.json:
+		 * aws iam.amazonaws.com, aws-cn iam.cn-north-1.amazonaws.com.cn,
+		 * aws-us-gov iam.us-gov.amazonaws.com) */
+		if (!strncmp(region, "cn-", 3))
+			n = snprintf(url, urllen, "https://%s.cn-north-1.amazonaws.com.cn",
+			             si->signing_name);
+		else if (!strncmp(region, "us-gov-", 7))
+			n = snprintf(url, urllen, "https://%s.us-gov.amazonaws.com", si->signing_name);
+		else
+			n = snprintf(url, urllen, "https://%s.amazonaws.com", si->signing_name);
 	} else {
 		const char *prefix = svc == AWS_AUTOSCALING ? "autoscaling" : si->name;
 		n = snprintf(url, urllen, "https://%s.%s.amazonaws.com", prefix, region);

@@ -5,8 +5,10 @@
  *   1. AWS_ENDPOINT_URL_<SERVICE_ID>  (EC2, AUTO_SCALING,
  *      ELASTIC_LOAD_BALANCING_V2, ELASTIC_LOAD_BALANCING, SSM, IAM, STS, SNS, S3)
  *   2. AWS_ENDPOINT_URL
- *   3. the public endpoint: https://{prefix}.{region}.amazonaws.com, IAM at
- *      https://iam.amazonaws.com (signed as us-east-1), STS regional.
+ *   3. the public endpoint: https://{prefix}.{region}.amazonaws.com (.com.cn in
+ *      China), IAM at its partition's endpoint (iam.amazonaws.com signed as
+ *      us-east-1; iam.cn-north-1.amazonaws.com.cn as cn-north-1;
+ *      iam.us-gov.amazonaws.com as us-gov-west-1), STS regional.
  * The environment is passed in as a lookup function so this stays pure.
  */
 #ifndef SG_AWS_ENDPOINT_H

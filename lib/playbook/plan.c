@@ -270,51 +270,6 @@ sg_err pb_plan_build(const pb_instance *inst, const pb_config *cfg, const char *
 	return b.err;
 }
 
-sg_err pb_revoke_policy_name(const char *incident, char *out, size_t cap)
-{
-	if (!pb_incident_id_valid(incident) || !out)
-		return SG_ERR_INVAL;
-	int n = snprintf(out, cap, "ssrfguard-revoke-%s", incident);
-	return n < 0 || (size_t)n >= cap ? SG_ERR_RANGE : SG_OK;
-}
-
-/* ISO 8601 UTC, exactly "YYYY-MM-DDTHH:MM:SSZ". */
-static bool iso_ok(const char *s)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	if (!s || strlen(s) != sizeof shape - 1)
-		return false;
-	for (size_t i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
-			return false;
-	return true;
-}
-
-/* An ARN goes into JSON unescaped: allow only the characters ARNs use. */
-static bool arn_ok(const char *s)
-{
-	if (!s || strncmp(s, "arn:", 4) != 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
-sg_err pb_revoke_policy(const char *instance_arn, const char *issued_before, char *out, size_t cap)
-{
-	if (!arn_ok(instance_arn) || !iso_ok(issued_before) || !out)
-		return SG_ERR_INVAL;
-	int n = snprintf(out, cap,
-	                 "{\"Version\":\"2012-10-17\",\"Statement\":[{"
-	                 "\"Sid\":\"SsrfguardRevokeStolenSessions\",\"Effect\":\"Deny\","
-	                 "\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{"
-	                 "\"DateLessThan\":{\"aws:TokenIssueTime\":\"%s\"},"
-	                 "\"ArnEquals\":{\"ec2:SourceInstanceARN\":\"%s\"}}}]}",
-	                 issued_before, instance_arn);
-	return n < 0 || (size_t)n >= cap ? SG_ERR_RANGE : SG_OK;
-}
-
 static bool token_ok(const char *s)
 {
 	if (!s || !*s)

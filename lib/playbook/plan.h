@@ -106,19 +106,6 @@ size_t pb_plan_count(const pb_plan *plan, pb_step step);
  */
 bool pb_incident_id_valid(const char *incident);
 
-/* "ssrfguard-revoke-INCIDENT" (IAM policy names: [\w+=,.@-]{1,128}). */
-sg_err pb_revoke_policy_name(const char *incident, char *out, size_t cap);
-
-/*
- * pb_revoke_policy — the inline deny: every action, every resource, for
- * sessions whose aws:TokenIssueTime is before issued_before (ISO 8601 UTC,
- * "2026-11-25T17:00:00Z") AND whose ec2:SourceInstanceARN is instance_arn.
- * Other instances sharing the role keep working; new sessions of the victim
- * too (it loses its profile in STRIP).  SG_ERR_RANGE if cap is too small.
- */
-sg_err pb_revoke_policy(const char *instance_arn, const char *issued_before, char *out,
-                        size_t cap);
-
 /* "arn:aws:ec2:REGION:ACCOUNT:instance/ID" (partition from the region:
  * aws-cn for cn-*, aws-us-gov for us-gov-*). */
 sg_err pb_instance_arn(const char *region, const char *account, const char *id, char *out,

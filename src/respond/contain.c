@@ -11,6 +11,7 @@
 #include "aws/ec2.h"
 #include "aws/elb.h"
 #include "aws/iam.h"
+#include "playbook/revoke.h"
 #include "respond/journal.h"
 
 #define TRY(e)                                                                                     \
@@ -115,6 +116,63 @@ static sg_err swap_in_quarantine_profile(rsp_run *x, const char *qp)
 	return err;
 }
 
+/* The size of the role's other inline policies, as IAM counts it. */
+struct sizes {
+	rsp_run *x;
+	size_t total;
+};
+
+static sg_err add_size(void *ctx, const char *name)
+{
+	struct sizes *z = ctx;
+	if (!strcmp(name, PB_REVOKE_POLICY_NAME))
+		return SG_OK;
+	char *doc = NULL;
+	sg_err err = aws_iam_get_role_policy(z->x->aws, z->x->inst->role_name, name, &doc, NULL);
+	z->total += pb_policy_size(doc);
+	free(doc);
+	return err;
+}
+
+/*
+ * The role's one revocation policy with this instance's statement set
+ * (lib/playbook/revoke.h), checked against IAM's quota for all its inline
+ * policies before it is sent.  RSP_FATAL with the note when it cannot fit.
+ */
+static sg_err revocation_document(rsp_run *x, const char *before, char **doc)
+{
+	const pb_instance *in = x->inst;
+	char *current = NULL;
+	sg_err err = aws_iam_get_role_policy(x->aws, in->role_name, PB_REVOKE_POLICY_NAME, &current,
+	                                     NULL);
+	if (err && err != SG_ERR_NOTFOUND)
+		return err;
+	err = pb_revoke_merge(current, in->arn, before, rsp_now_ms() / 1000, doc);
+	free(current);
+	if (err) {
+		snprintf(x->note, sizeof x->note, "revocation policy of role %s: %s", in->role_name,
+		         sg_strerror(err));
+		return RSP_FATAL;
+	}
+	struct sizes z = {x, 0};
+	if ((err = aws_iam_each_role_policy(x->aws, in->role_name, add_size, &z, NULL))) {
+		free(*doc);
+		*doc = NULL;
+		return err;
+	}
+	size_t size = z.total + pb_policy_size(*doc);
+	if (size > PB_ROLE_POLICY_MAX) {
+		snprintf(x->note, sizeof x->note,
+		         "role %s: the deny would bring its inline policies to %zu characters, over IAM's "
+		         "%d: not sent (make room in the role's inline policies)",
+		         in->role_name, size, PB_ROLE_POLICY_MAX);
+		free(*doc);
+		*doc = NULL;
+		return RSP_FATAL;
+	}
+	return SG_OK;
+}
+
 sg_err rsp_step_revoke(rsp_run *x)
 {
 	const pb_instance *in = x->inst;
@@ -135,18 +193,25 @@ sg_err rsp_step_revoke(rsp_run *x)
 		rsp_created(x, "issued_before", iso);
 		before = rsp_created_get(x, "issued_before");
 	}
-	char name[128], doc[1024];
-	err = pb_revoke_policy_name(x->inc, name, sizeof name);
-	if (!err)
-		err = pb_revoke_policy(in->arn, before, doc, sizeof doc);
-	if (err)
+	char *doc = NULL;
+	if ((err = revocation_document(x, before, &doc)))
+		return err;
+	rsp_intent(x, "%s: deny sessions issued before %s from %s", PB_REVOKE_POLICY_NAME, before,
+	           in->id);
+	struct aws_error e;
+	err = aws_iam_put_role_policy(x->aws, in->role_name, PB_REVOKE_POLICY_NAME, doc, 0, &e);
+	free(doc);
+	if (err && !strcmp(e.code, "LimitExceeded")) {
+		snprintf(x->note, sizeof x->note,
+		         "role %s: IAM refused the deny (LimitExceeded: its inline policies would pass "
+		         "%d characters)",
+		         in->role_name, PB_ROLE_POLICY_MAX);
 		return RSP_FATAL;
-	rsp_intent(x, "inline deny %s for sessions issued before %s from %s", name, before, in->id);
-	err = aws_iam_put_role_policy(x->aws, in->role_name, name, doc, 0, NULL);
+	}
 	if (!err) {
-		rsp_created(x, "policy", name);
+		rsp_created(x, "policy", PB_REVOKE_POLICY_NAME);
 		snprintf(x->note, sizeof x->note, "role %s: %s denies sessions issued before %s from %s",
-		         in->role_name, name, before, in->id);
+		         in->role_name, PB_REVOKE_POLICY_NAME, before, in->id);
 	}
 	return err;
 }

@@ -145,7 +145,7 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 			break;
 		/* first the quarantine profile, so that the SSM agent gets fresh
 		 * credentials the deny does not cover */
-		if (cfg->quarantine_profile[0] && in->profile_assoc[0])
+		if (cfg->quarantine_profile[0] && in->profile_arn[0])
 			add(b, PB_OP_PROFILE_REPLACE, in->profile_assoc, cfg->quarantine_profile, 0,
 			    "%s: swap profile %s for %s before the deny", id, in->profile_arn,
 			    cfg->quarantine_profile);

@@ -102,6 +102,16 @@ void aws_client_free(struct aws_client *c);   /* NULL-safe; wipes secrets */
 const char *aws_client_region(const struct aws_client *c);
 /* The endpoint URL a service resolves to (for messages/tests). */
 const char *aws_client_endpoint(const struct aws_client *c, enum aws_service svc);
+/* AWS's time now, in seconds since the epoch: the local clock corrected by
+ * the offset of the last reply's Date header (the local clock before any
+ * reply).  Conditions AWS evaluates on its own clock (aws:TokenIssueTime)
+ * are written in this time.  Signing follows the SDKs: the local clock,
+ * corrected from Date only after a clock-skew refusal (RequestTimeTooSkewed,
+ * RequestExpired, InvalidSignatureException, SignatureDoesNotMatch, ...)
+ * when the clocks differ by more than four minutes; that request is then
+ * sent once more. */
+long long aws_client_now(const struct aws_client *c);
+
 /* Override the clock used for signing (tests: stale-date refusal). NULL resets. */
 void aws_client_set_clock(struct aws_client *c, long long (*now)(void *ctx), void *ctx);
 

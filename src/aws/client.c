@@ -44,6 +44,10 @@ struct aws_client {
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
 	struct aws_observer observer;
+	long long skew_s;        /* added to the local clock when signing: set from
+	                            the server's Date after a clock-skew refusal */
+	long long server_offset_s; /* the last reply's Date minus the local clock */
+	int have_offset;
 };
 
 static const char *env_get(const char *name)
@@ -65,9 +69,49 @@ static void logf_(struct aws_client *c, const char *fmt, ...)
 	c->log(c->log_ctx, line);
 }
 
-static long long now_s(struct aws_client *c)
+static long long local_s(struct aws_client *c)
 {
 	return c->now ? c->now(c->now_ctx) : (long long)time(NULL);
+}
+
+/* The signing time: the local clock, corrected once AWS said it is off. */
+static long long now_s(struct aws_client *c)
+{
+	return local_s(c) + c->skew_s;
+}
+
+/* The SDKs' clock-skew codes (a request signed too far from AWS's time). */
+static bool skew_code(const char *code)
+{
+	static const char *const codes[] = {
+		"RequestTimeTooSkewed", "RequestExpired",  "RequestInTheFuture",
+		"InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
+	};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (!strcmp(code, codes[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Learn AWS's clock from a reply's Date.  After a skew refusal, when the
+ * clocks differ by more than four minutes (AWS allows five, S3 fifteen),
+ * sign with AWS's time from now on and say so: true means "send again".
+ */
+static bool learn_clock(struct aws_client *c, const struct aws_http_resp *r, const char *code)
+{
+	if (!r->date_s)
+		return false;
+	long long local = local_s(c);
+	c->server_offset_s = r->date_s - local;
+	c->have_offset = 1;
+	long long off = r->date_s - (local + c->skew_s);
+	if (!code || !skew_code(code) || (off < 240 && off > -240))
+		return false;
+	c->skew_s = r->date_s - local;
+	logf_(c, "aws: the local clock is %lld s off AWS's (its Date header); signing with AWS's time",
+	      -c->skew_s);
+	return true;
 }
 
 static double rand01(struct aws_client *c)
@@ -405,7 +449,7 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 	aws_error_clear(e);
 	memset(resp, 0, sizeof *resp);
 	c->retry.max_attempts = c->max_attempts;
-	int refreshed = 0;
+	int refreshed = 0, skewed = 0;
 
 	for (int attempt = 1;; attempt++) {
 		e->attempts = attempt;
@@ -416,6 +460,7 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 		char diag[300];
 		rc = send_signed(c, svc, w, !idempotent, resp, &fail, diag, sizeof diag);
 		if (rc == SG_OK) {
+			learn_clock(c, resp, NULL);
 			e->http_status = (int)resp->status;
 			aws_copy_clean(e->request_id, sizeof e->request_id, resp->request_id,
 			               strlen(resp->request_id));
@@ -444,6 +489,13 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 				return SG_OK;
 			}
 			rc = aws_error_classify(e->code, e->http_status);
+			/* Refused as signed at the wrong time: correct the clock from
+			 * the answer's Date and send once more (the request was
+			 * refused, so this is safe for any call). */
+			if (!skewed && learn_clock(c, resp, e->code)) {
+				skewed = 1;
+				continue;
+			}
 			/* Refreshable credentials the service calls expired (clock
 			 * skew, early rotation): fetch new ones and send once more.
 			 * The request was refused, so this is safe for any call. */
@@ -816,4 +868,10 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 	}
 	aws_http_resp_free(&resp);
 	return rc;
+}
+
+long long aws_client_now(const struct aws_client *c)
+{
+	long long local = c && c->now ? c->now(c->now_ctx) : (long long)time(NULL);
+	return local + (c && c->have_offset ? c->server_offset_s : 0);
 }

@@ -147,7 +147,7 @@ static sg_err revocation_document(rsp_run *x, const char *before, char **doc)
 	                                     NULL);
 	if (err && err != SG_ERR_NOTFOUND)
 		return err;
-	err = pb_revoke_merge(current, in->arn, before, rsp_now_ms() / 1000, doc);
+	err = pb_revoke_merge(current, in->arn, before, aws_client_now(x->aws), doc);
 	free(current);
 	if (err) {
 		snprintf(x->note, sizeof x->note, "revocation policy of role %s: %s", in->role_name,
@@ -182,14 +182,16 @@ sg_err rsp_step_revoke(rsp_run *x)
 	}
 	const char *qp = x->cfg->playbook.quarantine_profile;
 	sg_err err;
-	if (qp[0] && in->profile_assoc[0] && (err = swap_in_quarantine_profile(x, qp)))
+	if (qp[0] && in->profile_arn[0] && (err = swap_in_quarantine_profile(x, qp)))
 		return err;
 	/* "now" is fixed at the first attempt and kept in the journal, so a
 	 * rerun writes the same document */
 	const char *before = rsp_created_get(x, "issued_before");
 	char iso[32];
 	if (!before) {
-		rsp_iso8601(rsp_now_ms() + 1000, iso);
+		/* in AWS's time (it evaluates aws:TokenIssueTime on its clock),
+		 * 2 s on for the Date header's whole seconds */
+		rsp_iso8601(aws_client_now(x->aws) * 1000 + 2000, iso);
 		rsp_created(x, "issued_before", iso);
 		before = rsp_created_get(x, "issued_before");
 	}

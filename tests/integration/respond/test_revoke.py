@@ -8,7 +8,11 @@ place: one statement per contained instance, never one policy per incident.
   statements; a second incident on the first instance replaces its
   statement instead of adding one;
 - a role whose other inline policies leave no room: the deny is not sent,
-  the step fails at once and says why.
+  the step fails at once and says why;
+- AWS's clock 10 minutes ahead of ours: every request is refused as
+  expired until the client corrects its clock from the replies' Date (as
+  the SDKs do), and the cut-off is written in AWS's time, so that a
+  session stolen in the last minutes is denied too.
 
 usage: test_revoke.py SSRFGUARD"""
 import atexit
@@ -18,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -73,6 +78,21 @@ try:
         h.check(not [c for c in rv.get("calls", []) if c["api"] == "iam:PutRolePolicy"], "nothing sent")
     names, _ = statements(emu.state())
     h.check(names == ["app"], f"the role's own policy untouched: {names}")
+
+    # AWS's clock ten minutes ahead
+    emu.post("/reset", {})
+    emu.post("/seed", json.load(open(h.FLEET)))
+    emu.post("/timing", h.FAST_TIMING)
+    emu.post("/clock", {"skew": 600})
+    w = tempfile.mkdtemp(prefix="case-", dir=work)
+    t0 = time.time()
+    p = h.respond(binary, emu, w, "--instance", h.VICTIM)
+    h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"skewed: {p.stdout[-800:]} {p.stderr[-800:]}")
+    _, stmts = statements(emu.state())
+    cut = stmts[0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"] if stmts else ""
+    cut_s = time.mktime(time.strptime(cut, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone if cut else 0
+    h.check(cut_s >= t0 + 600 - 5, f"cut-off in AWS's time: {cut} vs local {time.strftime('%H:%M:%S', time.gmtime(t0))}")
+    emu.post("/clock", {"skew": 0})
 finally:
     emu.stop()
 h.finish("respond-revoke")

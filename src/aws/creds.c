@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "aws/credproc.h"
 #include "aws/http.h"
 #include "aws/imds.h"
 
@@ -91,6 +92,27 @@ static sg_err from_ini(const char *path, const char *section, struct aws_credent
 	}
 	snprintf(out->source, sizeof out->source, "profile");
 	return SG_OK;
+}
+
+/* The profile's credential_process, run: SG_ERR_NOTFOUND when it has none. */
+static sg_err from_process(const char *path, const char *section, long timeout_ms,
+                           struct aws_credentials *out, char *why, size_t whylen)
+{
+	size_t len = 0;
+	char *buf = read_file(path, &len), cmd[4096];
+	if (!buf)
+		return SG_ERR_NOTFOUND;
+	sg_err rc = aws_ini_get(buf, len, section, "credential_process", cmd, sizeof cmd);
+	wipe_free(buf, len);
+	if (rc == SG_ERR_NOTFOUND)
+		return rc;
+	if (rc) {
+		snprintf(why, whylen, "credential_process: %s", sg_strerror(rc));
+		return SG_ERR_AUTH;
+	}
+	/* a process may take a while (an SSO or hardware-key prompt): 30 s at
+	 * least, whatever the HTTP timeout */
+	return aws_credential_process(cmd, timeout_ms > 30000 ? timeout_ms : 30000, out, why, whylen);
 }
 
 static int full_uri_allowed(const char *uri)
@@ -219,6 +241,14 @@ sg_err aws_creds_resolve(const struct aws_creds_opts *opts, struct aws_credentia
 			return SG_OK;
 		if (rc == SG_ERR_PARSE) {
 			aws_error_set(err, NULL, "config file: profile '%s' is malformed", profile);
+			return SG_ERR_AUTH;
+		}
+		/* credential_process: an external command prints them */
+		rc = from_process(path, section, timeout, out, why, sizeof why);
+		if (rc == SG_OK)
+			return SG_OK;
+		if (rc != SG_ERR_NOTFOUND) {
+			aws_error_set(err, NULL, "profile '%s': %s", profile, why);
 			return SG_ERR_AUTH;
 		}
 	}

@@ -366,6 +366,32 @@ TEST(credential_chain)
 	CHECK_INT(whoami(c, arn, &e), SG_OK);
 	CHECK(strstr(arn, ":user/ssrfguard-responder") != NULL);
 	aws_client_free(c);
+	/* credential_process: run as its words say (quotes kept, no shell), its
+	 * JSON read from stdout; a failing or babbling process is refused */
+	snprintf(text, sizeof text,
+	         "[profile proc]\nregion = us-east-1\ncredential_process = /bin/sh -c "
+	         "'printf \"{\\\"Version\\\": 1, \\\"AccessKeyId\\\": \\\"%%s\\\", "
+	         "\\\"SecretAccessKey\\\": \\\"%%s\\\"}\" \"$0\" \"$1\"' %s %s\n"
+	         "[profile proc-fails]\ncredential_process = /bin/sh -c 'exit 3'\n"
+	         "[profile proc-babbles]\ncredential_process = /bin/echo not json\n"
+	         "[profile proc-v2]\ncredential_process = /bin/echo {\"Version\":2}\n",
+	         keep_ak, keep_sk);
+	write_file(cfg, text);
+	setenv("AWS_PROFILE", "proc", 1);
+	c = client();
+	CHECK_INT(whoami(c, arn, &e), SG_OK);
+	CHECK(strstr(arn, ":user/ssrfguard-responder") != NULL);
+	aws_client_free(c);
+	const char *bad_procs[] = {"proc-fails", "proc-babbles", "proc-v2"};
+	for (size_t i = 0; i < 3; i++) {
+		struct aws_client_opts po = {.profile = bad_procs[i], .region = "us-east-1"};
+		struct aws_client *pc = NULL;
+		CHECK_INT(aws_client_new(&po, &pc, &e), SG_ERR_AUTH);
+		CHECK(strstr(e.message, "credential_process") != NULL);
+		CHECK(strstr(e.message, keep_sk) == NULL);
+		keep_error(&e);
+	}
+	setenv("AWS_PROFILE", "cfg", 1);
 	/* an explicitly named, missing profile is an error (no fall-through to IMDS) */
 	struct aws_client_opts o = {.profile = "nope", .region = "us-east-1"};
 	struct aws_client *none = NULL;

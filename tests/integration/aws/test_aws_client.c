@@ -391,7 +391,30 @@ TEST(credential_chain)
 		CHECK(strstr(e.message, keep_sk) == NULL);
 		keep_error(&e);
 	}
-	setenv("AWS_PROFILE", "cfg", 1);
+	/* role_arn + source_profile: sts:AssumeRole signed with the source's keys */
+	snprintf(text, sizeof text,
+	         "[profile src]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+	         "[profile ir-role]\nregion = us-east-1\nsource_profile = src\n"
+	         "role_arn = arn:aws:iam::123456789012:role/web-fleet-role\n"
+	         "role_session_name = responder\n"
+	         "[profile no-role]\nsource_profile = src\n"
+	         "role_arn = arn:aws:iam::123456789012:role/no-such-role\n"
+	         "[profile no-source]\nrole_arn = arn:aws:iam::123456789012:role/web-fleet-role\n",
+	         keep_ak, keep_sk);
+	write_file(cfg, text);
+	setenv("AWS_PROFILE", "ir-role", 1);
+	c = client();
+	CHECK_INT(whoami(c, arn, &e), SG_OK);
+	CHECK(strstr(arn, "assumed-role/web-fleet-role/responder") != NULL);
+	aws_client_free(c);
+	const char *bad_roles[] = {"no-role", "no-source"};
+	for (size_t i = 0; i < 2; i++) {
+		struct aws_client_opts po = {.profile = bad_roles[i], .region = "us-east-1"};
+		struct aws_client *pc = NULL;
+		CHECK_INT(aws_client_new(&po, &pc, &e), SG_ERR_AUTH);
+		CHECK(strstr(e.message, "role") != NULL);
+		keep_error(&e);
+	}
 	/* an explicitly named, missing profile is an error (no fall-through to IMDS) */
 	struct aws_client_opts o = {.profile = "nope", .region = "us-east-1"};
 	struct aws_client *none = NULL;

@@ -12,45 +12,20 @@
  * itself was in error.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "commands.h"
+#include "opt/cmdline.h"
 #include "resolve/resolve.h"
 #include "ssrfguard/guard.h"
 #include "common/utf8.h"
 
 #define LINE_CAP SG_URL_MAX        /* longer stdin lines are reported and skipped */
+#define SG_STR_(x) #x
+#define SG_STR(x) SG_STR_(x)
 #define POLICY_FILE_MAX (16u << 20)
-
-static void usage(FILE *to)
-{
-	fprintf(to,
-	        "usage: ssrfguard check [OPTIONS] URL...\n"
-	        "       ssrfguard check [OPTIONS] -      (one URL a line on stdin)\n"
-	        "\n"
-	        "Judge each URL the way the guarded fetcher would: parse it with libcurl,\n"
-	        "normalise the host (every IPv4/IPv6 spelling, IDNA, trailing dots), resolve\n"
-	        "names and judge every address against the policy (default: only globally\n"
-	        "reachable unicast; cloud metadata always blocked).\n"
-	        "\n"
-	        "Output: one line per URL, tab-separated:\n"
-	        "  url  verdict(allow|block|error)  category  rule  destination\n"
-	        "\n"
-	        "options:\n"
-	        "  -r, --resolve HOST:PORT:ADDR[,ADDR]  answer HOST without DNS, as curl does\n"
-	        "      --resolve HOST:ADDR[,ADDR]       ... for every port (IPv6 in [brackets])\n"
-	        "  -p, --policy FILE        add the rules of a policy file (see docs/guard.md)\n"
-	        "      --allow RULE         add 'allow RULE' (CIDR, HOST, *.DOMAIN, HOST:PORT)\n"
-	        "      --deny RULE          add 'deny RULE' (an explicit deny beats any allow)\n"
-	        "      --allow-scheme NAME  allow another URL scheme (http, https by default)\n"
-	        "  -j, --json               one JSON object a line instead of TSV\n"
-	        "  -h, --help               this text\n"
-	        "\n"
-	        "Input lines longer than %d bytes are reported as errors and skipped.\n"
-	        "Exit status: 0 all allowed, 1 something blocked, 2 an error.\n",
-	        LINE_CAP);
-}
 
 /* Write bytes as escaped, valid UTF-8 text. */
 static void put_escaped(FILE *to, const char *s, size_t len, int json)
@@ -97,7 +72,7 @@ static void put_json_str(FILE *to, const char *key, const char *s, int comma)
 struct ctx {
 	sg_policy *policy;
 	sg_resolver *resolver;
-	int json;
+	bool json;
 	int worst; /* 0, 1 blocked, 2 error */
 };
 
@@ -214,136 +189,137 @@ static int check_stdin(struct ctx *c)
 	return 0;
 }
 
-static int load_policy(sg_policy *p, const char *path)
+static sg_err load_policy(void *dst, const opt_def *d, const opt_value *v, char *err,
+                          size_t errlen)
 {
+	struct ctx *c = dst;
+	const char *path = v->text;
+	(void)d;
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "ssrfguard check: %s: %s\n", path, strerror(errno));
-		return -1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return SG_ERR_IO;
 	}
 	char *buf = malloc(POLICY_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		fprintf(stderr, "ssrfguard check: out of memory\n");
-		return -1;
-	}
-	size_t n = fread(buf, 1, POLICY_FILE_MAX + 1, f);
-	int rc = 0;
-	if (ferror(f)) {
-		fprintf(stderr, "ssrfguard check: %s: read error\n", path);
-		rc = -1;
+	sg_err e = SG_ERR_NOMEM;
+	char msg[256];
+	size_t n = buf ? fread(buf, 1, POLICY_FILE_MAX + 1, f) : 0;
+	if (!buf)
+		snprintf(err, errlen, "out of memory");
+	else if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		e = SG_ERR_IO;
 	} else if (n > POLICY_FILE_MAX) {
-		fprintf(stderr, "ssrfguard check: %s: larger than %u bytes\n", path, POLICY_FILE_MAX);
-		rc = -1;
-	} else {
-		char err[256];
-		sg_err e = sg_policy_parse(p, buf, n, err, sizeof err);
-		if (e != SG_OK) {
-			fprintf(stderr, "ssrfguard check: %s: %s\n", path,
-			        e == SG_ERR_NOMEM ? "out of memory" : err);
-			rc = -1;
-		}
-	}
+		snprintf(err, errlen, "%s: larger than %u bytes", path, POLICY_FILE_MAX);
+		e = SG_ERR_RANGE;
+	} else if ((e = sg_policy_parse(c->policy, buf, n, msg, sizeof msg)) != SG_OK)
+		snprintf(err, errlen, "%s: %s", path, e == SG_ERR_NOMEM ? "out of memory" : msg);
 	free(buf);
 	fclose(f);
-	return rc;
+	return e;
 }
 
-static int add_rule(sg_policy *p, const char *kw, const char *arg)
+/* --allow, --deny, --allow-scheme: the policy rule "allow ARG", ... */
+static sg_err add_rule(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen)
 {
-	char rule[1024], err[256];
-	int n = snprintf(rule, sizeof rule, "%s %s", kw, arg);
+	struct ctx *c = dst;
+	const char *kw = !strcmp(d->name, "allow-scheme") ? "scheme" : d->name;
+	char rule[1024], msg[256];
+	int n = snprintf(rule, sizeof rule, "%s %s", kw, v->text);
 	if (n < 0 || (size_t)n >= sizeof rule) {
-		fprintf(stderr, "ssrfguard check: --%s: rule too long\n", kw);
-		return -1;
+		snprintf(err, errlen, "%s: rule too long", d->name);
+		return SG_ERR_RANGE;
 	}
-	sg_err e = sg_policy_add(p, rule, (size_t)n, err, sizeof err);
-	if (e != SG_OK) {
-		fprintf(stderr, "ssrfguard check: --%s %s: %s\n", kw, arg,
-		        e == SG_ERR_NOMEM ? "out of memory" : err);
-		return -1;
-	}
-	return 0;
+	sg_err e = sg_policy_add(c->policy, rule, (size_t)n, msg, sizeof msg);
+	if (e != SG_OK)
+		snprintf(err, errlen, "%s %.64s: %s", d->name, v->text,
+		         e == SG_ERR_NOMEM ? "out of memory" : msg);
+	return e;
 }
 
-enum { OPT_ALLOW = 256, OPT_DENY, OPT_SCHEME };
+static sg_err add_pin(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen)
+{
+	struct ctx *c = dst;
+	char msg[256];
+	sg_err e = sg_resolver_pin(c->resolver, v->text, strlen(v->text), msg, sizeof msg);
+	if (e != SG_OK)
+		snprintf(err, errlen, "%s: %s", d->name, e == SG_ERR_NOMEM ? "out of memory" : msg);
+	return e;
+}
+
+static const opt_def check_opts[] = {
+	{.type = OPT_LIST, .name = "resolve", .short_name = 'r', .arg = "HOST:PORT:ADDR[,ADDR]",
+	 .set = add_pin,
+	 .help = "answer HOST without DNS, as curl does; HOST:ADDR[,ADDR] for every port (IPv6 in "
+	         "[brackets]); repeatable"},
+	{.type = OPT_LIST, .name = "policy", .short_name = 'p', .arg = "FILE", .set = load_policy,
+	 .help = "add the rules of a policy file (see docs/guard.md); repeatable"},
+	{.type = OPT_LIST, .name = "allow", .arg = "RULE", .set = add_rule,
+	 .help = "add 'allow RULE' (CIDR, HOST, *.DOMAIN, HOST:PORT); repeatable"},
+	{.type = OPT_LIST, .name = "deny", .arg = "RULE", .set = add_rule,
+	 .help = "add 'deny RULE' (an explicit deny beats any allow); repeatable"},
+	{.type = OPT_LIST, .name = "allow-scheme", .arg = "NAME", .set = add_rule,
+	 .help = "allow another URL scheme (http, https by default); repeatable"},
+	{.type = OPT_SWITCH, .name = "json", .short_name = 'j', .dflt = "off",
+	 .off = offsetof(struct ctx, json), .help = "one JSON object a line instead of TSV"},
+	{.type = OPT_END},
+};
+
+const opt_command check_command = {
+	.name = "check",
+	.synopsis = "[OPTIONS] URL...\n[OPTIONS] -",
+	.summary = "judge URLs against the policy, print verdicts",
+	.about = "Judge each URL the way the guarded fetcher would: parse it with libcurl, normalise "
+	         "the host (every IPv4/IPv6 spelling, IDNA, trailing dots), resolve names and judge "
+	         "every address against the policy (default: only globally reachable unicast over "
+	         "http and https; cloud metadata always blocked).  With -, URLs are read one a line "
+	         "from standard input.\n\n"
+	         "Output: one line per URL, tab-separated: url, verdict (allow, block or error), "
+	         "category, rule, destination; the url is escaped (\\t \\n \\r \\\\ \\xNN), so "
+	         "a line of output is always one line.",
+	.opts = check_opts,
+	.epilog = "Input lines longer than " SG_STR(LINE_CAP) " bytes are reported as errors and "
+	          "skipped.\n\n"
+	          "Exit status: 0 all allowed, 1 something blocked, 2 an error.",
+	.words = "-",
+};
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"resolve", required_argument, NULL, 'r'},
-		{"policy", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'},
-		{"allow", required_argument, NULL, OPT_ALLOW},
-		{"deny", required_argument, NULL, OPT_DENY},
-		{"allow-scheme", required_argument, NULL, OPT_SCHEME},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct ctx c = {0};
-	int rc = 2, opt;
-	char err[256];
+	int rc = 2, npos = 0;
+	char err[512];
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
 
-	if (sg_policy_new(&c.policy) != SG_OK || sg_resolver_new(&c.resolver) != SG_OK) {
+	if (!pos || sg_policy_new(&c.policy) != SG_OK || sg_resolver_new(&c.resolver) != SG_OK) {
 		fprintf(stderr, "ssrfguard check: out of memory\n");
 		goto fail;
 	}
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "r:p:jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'r': {
-			sg_err e = sg_resolver_pin(c.resolver, optarg, strlen(optarg), err, sizeof err);
-			if (e != SG_OK) {
-				fprintf(stderr, "ssrfguard check: %s\n",
-				        e == SG_ERR_NOMEM ? "out of memory" : err);
-				goto fail;
-			}
-			break;
-		}
-		case 'p':
-			if (load_policy(c.policy, optarg) != 0)
-				goto fail;
-			break;
-		case 'j':
-			c.json = 1;
-			break;
-		case OPT_ALLOW:
-			if (add_rule(c.policy, "allow", optarg) != 0)
-				goto fail;
-			break;
-		case OPT_DENY:
-			if (add_rule(c.policy, "deny", optarg) != 0)
-				goto fail;
-			break;
-		case OPT_SCHEME:
-			if (add_rule(c.policy, "scheme", optarg) != 0)
-				goto fail;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			goto fail;
-		default:
-			usage(stderr);
-			goto fail;
-		}
+	int p = cmdline_parse(&check_command, &c, argc, argv, pos, &npos, err, sizeof err);
+	if (p == CMDLINE_HELP) {
+		cmdline_help(&check_command, stdout);
+		rc = 0;
+		goto fail;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "ssrfguard check: no URL given (use - to read stdin)\n\n");
-		usage(stderr);
+	if (p == CMDLINE_ERROR) {
+		rc = cmdline_usage_error(&check_command, err);
+		goto fail;
+	}
+	if (npos == 0) {
+		rc = cmdline_usage_error(&check_command, "no URL given (use - to read stdin)");
 		goto fail;
 	}
 	/* Reading stdin: one verdict out per line in, as it is judged, so check
 	 * works as a filter or coprocess (set before any output, as C requires). */
-	for (int i = optind; i < argc; i++)
-		if (!strcmp(argv[i], "-"))
+	for (int i = 0; i < npos; i++)
+		if (!strcmp(pos[i], "-"))
 			setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int i = optind; i < argc; i++) {
-		if (!strcmp(argv[i], "-")) {
+	for (int i = 0; i < npos; i++) {
+		if (!strcmp(pos[i], "-")) {
 			if (check_stdin(&c) != 0)
 				c.worst = 2;
 		} else {
-			check_one(&c, argv[i], strlen(argv[i]));
+			check_one(&c, pos[i], strlen(pos[i]));
 		}
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -352,6 +328,7 @@ int cmd_check(int argc, char **argv)
 	}
 	rc = c.worst;
 fail:
+	free(pos);
 	sg_policy_free(c.policy);
 	sg_resolver_free(c.resolver);
 	return rc;

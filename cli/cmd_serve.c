@@ -1,10 +1,13 @@
 /* cmd_serve.c — `ssrfguard serve`: the guarded fetch service. */
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "backstop/reader.h"
 #include "commands.h"
+#include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/server.h"
 
@@ -12,43 +15,63 @@
  * through the srv_responder hook of src/server/server.h. */
 #include "respond/embed.h"
 
-static void usage(FILE *to)
+const opt_command serve_command = {
+	.name = "serve",
+	.synopsis = "[--config FILE] [OPTIONS]",
+	.summary = "run the guarded fetch service (GET /go?url=...)",
+	.about = "Run the guarded fetch service: GET /go?url=URL fetches URL for the caller unless "
+	         "the guard blocks it; a blocked attempt answers 403 and is recorded as an incident "
+	         "in the store before the answer leaves.  Also /healthz and /metrics.  SIGTERM or "
+	         "SIGINT drains in-flight fetches and exits.  One event loop per CPU (--workers). "
+	         "Under attack it stays up: client connections are capped below the descriptor "
+	         "limit (the oldest idle one closed to make room, accepting paused rather than "
+	         "spun), a pipelining client is not read while its answers wait, bodies and "
+	         "unwritten answers share one budget (503 past it), a client that leaves cancels "
+	         "its fetch, the service's own listeners are never fetched and a request carrying "
+	         "its own Via mark is refused (508); repeated attempts are aggregated and the "
+	         "store and the log are capped.",
+	.opts = srvcfg_opts,
+	.epilog = "Exit status: 0 after a clean drain (or a valid --check-config), 2 usage, "
+	          "configuration or start-up error.\n\n"
+	          "Environment: SSRFGUARD_STORE, AWS_EC2_METADATA_SERVICE_ENDPOINT, "
+	          "AWS_EC2_METADATA_DISABLED, AWS_REGION, AWS_DEFAULT_REGION and, for the embedded "
+	          "responder, the standard AWS variables.  Proxy variables are ignored.  See "
+	          "docs/serve.md.",
+};
+
+/* Remember the --config files: the embedded responder reads their
+ * [respond] section. */
+static sg_err keep_configs(srvcfg *cfg, int argc, char **argv)
 {
-	fprintf(to,
-	        "usage: ssrfguard serve [--config FILE] [--OPTION VALUE]...\n\n"
-	        "Run the guarded fetch service: GET /go?url=URL fetches URL for the caller\n"
-	        "unless the guard blocks it; a blocked attempt answers 403 and is recorded as\n"
-	        "an incident in the store before the answer leaves.  Also /healthz, /metrics.\n"
-	        "Every option may also be set as `name = value` in the config file; flags\n"
-	        "override the file.  SIGTERM or SIGINT drains in-flight fetches and exits.\n\n"
-	        "options:\n");
-	srvcfg_usage(to);
-	fprintf(to, "\nenvironment: AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED,\n"
-	            "AWS_REGION, AWS_DEFAULT_REGION.  Proxy variables are ignored.\n"
-	            "See docs/serve.md and ssrfguard(1).\n");
+	const char *path;
+	int i = 0;
+	while ((i = opt_next_config(argc, argv, i, &path)) > 0) {
+		opt_list *l = &cfg->configs;
+		char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+		if (!v)
+			return SG_ERR_NOMEM;
+		l->v = v;
+		if (!(v[l->n] = strdup(path)))
+			return SG_ERR_NOMEM;
+		l->n++;
+	}
+	return SG_OK;
 }
 
-int cmd_serve(int argc, char **argv)
+static int check_config(const srvcfg *cfg)
 {
-	srvcfg cfg;
-	srv_identity id;
-	srv *s = NULL;
 	char err[1024];
-	int help = 0, rc = 2;
-
-	if (srvcfg_init(&cfg) != SG_OK) {
-		fprintf(stderr, "ssrfguard serve: out of memory\n");
+	/* [respond] too, even with respond off: a respond daemon may read it. */
+	if (respond_embedded_check(cfg, err, sizeof err) != SG_OK) {
+		fprintf(stderr, "ssrfguard serve: %s\n", err);
 		return 2;
 	}
-	if (srvcfg_args(&cfg, argc, argv, &help, err, sizeof err) != SG_OK) {
-		fprintf(stderr, "ssrfguard serve: %s\n(see ssrfguard serve --help)\n", err);
-		goto out;
-	}
-	if (help) {
-		usage(stdout);
-		rc = 0;
-		goto out;
-	}
+	srvcfg_print(cfg, stdout);
+	return 0;
+}
+
+static void raise_fd_limit(void)
+{
 	/* One descriptor per client and per upstream connection: use what the
 	 * hard limit allows rather than the 1,024 soft default. */
 	struct rlimit rl;
@@ -56,24 +79,76 @@ int cmd_serve(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+static sg_err start_backstop(const srvcfg *cfg, const srv_identity *id, bs_reader **out)
+{
+	char err[1024];
+	const srv_responder *resp = cfg->respond ? respond_embedded() : NULL;
+	bs_reader_opts o = {.cfg = cfg, .instance_id = id->instance_id, .region = id->region,
+	                    .az = id->az, .notify = resp ? resp->notify : NULL,
+	                    .notify_ctx = resp ? resp->ctx : NULL,
+	                    .log = strcmp(cfg->log, "-") ? NULL : stderr};
+	sg_err e = bs_reader_start(&o, out, err, sizeof err);
+	if (e != SG_OK)
+		fprintf(stderr, "ssrfguard serve: backstop: %s\n", err);
+	return e;
+}
+
+static int run(const srvcfg *cfg)
+{
+	srv_identity id;
+	srv *s = NULL;
+	char err[1024];
+	raise_fd_limit();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "ssrfguard serve: libcurl initialisation failed\n");
-		goto out;
+		return 2;
 	}
-	srv_identity_resolve(&cfg, &id, err, sizeof err);
+	int rc = 2;
+	srv_identity_resolve(cfg, &id, err, sizeof err);
 	if (err[0])
 		fprintf(stderr, "ssrfguard serve: warning: %s\n", err);
-	if (srv_new(&cfg, &id, &s, err, sizeof err) != SG_OK) {
+	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK)
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
-		goto out_curl;
+	else {
+		if (cfg->respond)
+			srv_set_responder(s, respond_embedded());
+		/* The kernel backstop's reports (src/backstop/reader.h), on a thread
+		 * of their own; a metadata attempt wakes the embedded responder. */
+		bs_reader *backstop = NULL;
+		if (cfg->backstop.on && start_backstop(cfg, &id, &backstop) != SG_OK)
+			rc = 2;
+		else
+			rc = srv_run(s) == SG_OK ? 0 : 2;
+		bs_reader_stop(backstop);
+		srv_free(s);
 	}
-	if (cfg.respond)
-		srv_set_responder(s, respond_embedded());
-	rc = srv_run(s) == SG_OK ? 0 : 2;
-	srv_free(s);
-out_curl:
 	curl_global_cleanup();
-out:
+	return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	srvcfg cfg;
+	char err[1024];
+	int rc = 2;
+
+	if (srvcfg_init(&cfg) != SG_OK || keep_configs(&cfg, argc, argv) != SG_OK) {
+		fprintf(stderr, "ssrfguard serve: out of memory\n");
+		srvcfg_free(&cfg);
+		return 2;
+	}
+	int p = cmdline_parse(&serve_command, &cfg, argc, argv, NULL, NULL, err, sizeof err);
+	if (p == CMDLINE_ERROR)
+		rc = cmdline_usage_error(&serve_command, err);
+	else if (p == CMDLINE_HELP) {
+		cmdline_help(&serve_command, stdout);
+		rc = 0;
+	} else if (cfg.check_config)
+		rc = check_config(&cfg);
+	else
+		rc = run(&cfg);
 	srvcfg_free(&cfg);
 	return rc;
 }

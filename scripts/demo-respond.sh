@@ -24,16 +24,17 @@ aws=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["
 curl -s -X POST -d '{"snapshot_seconds": 1, "attach_seconds": 0.5, "metadata_seconds": 0.5, "ssm_seconds": 0.5}' \
   "$aws/_emulator/timing" >/dev/null
 
-cat >"$tmp/respond.conf" <<CONF
-forensic-instance i-0f0000000000000f1
-quarantine-profile arn:aws:iam::123456789012:instance-profile/ssrfguard-quarantine-profile
-report-dir $tmp/reports
-poll-ms 100
-capture-timeout 10
+cat >"$tmp/ssrfguard.conf" <<CONF
+[respond]
+forensic-instance = i-0f0000000000000f1
+quarantine-profile = arn:aws:iam::123456789012:instance-profile/ssrfguard-quarantine-profile
+report-dir = $tmp/reports
+poll-ms = 100
+capture-timeout = 10
 CONF
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-export AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$aws" SSRFGUARD_RESPOND_CONFIG="$tmp/respond.conf"
-$sg serve --listen 127.0.0.1:5002 --store "$tmp/incidents.db" --log "$tmp/serve.log" \
+export AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$aws"
+$sg serve --config "$tmp/ssrfguard.conf" --listen 127.0.0.1:5002 --store "$tmp/incidents.db" --log "$tmp/serve.log" \
   --instance-id i-0a1b2c3d4e5f60001 --region us-east-1 --az us-east-1a --no-imds --respond \
   2>"$tmp/respond.log" &
 pids+=($!)

@@ -8,12 +8,12 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
   libcurl4-openssl-dev libevent-dev libsqlite3-dev libxml2-dev libjansson-dev
-  libssl-dev libtsk-dev
+  libssl-dev libtsk-dev libnftables-dev
   # tests: namespaces, the AWS double, file-system images, cross-checks
-  iproute2 util-linux python3 python3-botocore python3-pyflakes awscli sqlite3 curl
+  iproute2 util-linux nftables python3 python3-botocore python3-pyflakes awscli sqlite3 curl
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g
-  # benchmarks
-  wrk
+  # benchmarks (nginx: the reverse-proxy anchor of bench/server; never started as a service)
+  wrk nginx
 )
 
 missing=()

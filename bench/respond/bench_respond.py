@@ -53,13 +53,11 @@ def start_serve(emu, work, extra_conf="", contain="metadata"):
     port = free_port()
     conf = os.path.join(work, "respond.conf")
     with open(conf, "w") as f:
-        f.write(f"report-dir {work}/reports\npoll-ms 50\nstep-backoff-ms 50\ncapture-timeout 5\n"
-                f"quarantine-profile {h.QUARANTINE_PROFILE}\n"
-                f"quiet\n{extra_conf}")
+        f.write(f"[respond]\nreport-dir = {work}/reports\npoll-ms = 50\nstep-backoff-ms = 50\n"
+                f"capture-timeout = 5\nquarantine-profile = {h.QUARANTINE_PROFILE}\nquiet = on\n{extra_conf}")
     env = emu.env()
-    env["SSRFGUARD_RESPOND_CONFIG"] = conf
     store = os.path.join(work, "incidents.db")
-    p = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--store", store,
+    p = subprocess.Popen([binary, "serve", "--config", conf, "--listen", f"127.0.0.1:{port}", "--store", store,
                           "--instance-id", h.VICTIM, "--region", "us-east-1", "--az", "us-east-1a",
                           "--no-imds", "--respond", "--contain", contain, "--log", os.path.join(work, "serve.log")],
                          env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "err.log"), "w"))
@@ -97,7 +95,7 @@ def timing_run(emu, fleet):
     emu.post("/seed", fleet)
     emu.post("/timing", h.FAST_TIMING)
     work = tempfile.mkdtemp(prefix="rsp-bench-")
-    p, port, store, env = start_serve(emu, work, f"forensic-instance {h.FORENSIC}\n")
+    p, port, store, env = start_serve(emu, work, f"forensic-instance = {h.FORENSIC}\n")
     try:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{ATTACK}", timeout=5)
@@ -168,7 +166,7 @@ def main():
         emu.post("/seed", ten_instances())
         emu.post("/timing", h.FAST_TIMING)
         work = tempfile.mkdtemp(prefix="rsp-bench-")
-        p, port, store, env = start_serve(emu, work, "parallel 10\n", contain="none")
+        p, port, store, env = start_serve(emu, work, "parallel = 10\n", contain="none")
         try:
             idle = wrk(port)
             t0 = time.time()

@@ -41,4 +41,17 @@ int sg_metadata_addr(const sg_ip *ip, sg_class *out);
 int sg_metadata_name(const char *name, size_t len, sg_class *out);
 int sg_loopback_name(const char *name, size_t len, sg_class *out);
 
+/*
+ * The tables themselves, for code that must enforce the same ranges
+ * elsewhere (lib/backstop writes them into kernel rules).  Entry i (from 0)
+ * is written to *net / *bits / *out and 1 returned; 0 past the last entry.
+ *   sg_metadata_entry()  every metadata address (bits 32 or 128)
+ *   sg_iana_entry()      every registry entry, IPv4 then IPv6, blocks and
+ *                        the allow entries inside them (the longest
+ *                        matching prefix decides, as in sg_iana_classify)
+ * Addresses outside IPv6 2000::/3 are blocked without an entry (see above).
+ */
+int sg_metadata_entry(size_t i, sg_ip *net, unsigned *bits, sg_class *out);
+int sg_iana_entry(size_t i, sg_ip *net, unsigned *bits, sg_class *out);
+
 #endif

@@ -91,6 +91,29 @@ static int v6_in(const uint8_t a[16], const uint8_t net[16], unsigned bits)
 	return !rest || ((a[full] ^ net[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
+int sg_iana_entry(size_t i, sg_ip *net, unsigned *bits, sg_class *out)
+{
+	size_t n4 = sizeof v4_table / sizeof v4_table[0];
+	size_t n6 = sizeof v6_table / sizeof v6_table[0];
+	*net = (sg_ip){{0}, 0};
+	if (i < n4) {
+		const struct v4_entry *e = &v4_table[i];
+		for (int k = 0; k < 4; k++)
+			net->b[k] = (uint8_t)(e->net >> (24 - 8 * k));
+		*bits = e->bits;
+		*out = (sg_class){e->action, e->cat, e->rule, e->what};
+		return 1;
+	}
+	if (i - n4 >= n6)
+		return 0;
+	const struct v6_entry *e = &v6_table[i - n4];
+	memcpy(net->b, e->net, 16);
+	net->v6 = 1;
+	*bits = e->bits;
+	*out = (sg_class){e->action, e->cat, e->rule, e->what};
+	return 1;
+}
+
 void sg_iana_classify(const sg_ip *ip, sg_class *out)
 {
 	int best = -1;

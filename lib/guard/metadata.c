@@ -39,6 +39,16 @@ int sg_metadata_addr(const sg_ip *ip, sg_class *out)
 	return 0;
 }
 
+int sg_metadata_entry(size_t i, sg_ip *net, unsigned *bits, sg_class *out)
+{
+	if (i >= sizeof addrs / sizeof addrs[0])
+		return 0;
+	*net = addrs[i].ip;
+	*bits = addrs[i].ip.v6 ? 128 : 32;
+	*out = (sg_class){SG_BLOCK, SG_CAT_METADATA, addrs[i].rule, addrs[i].what};
+	return 1;
+}
+
 struct meta_name {
 	const char *name, *rule, *what;
 };

@@ -35,26 +35,53 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
+/* The [respond] settings of serve's config files, serve's store and lease,
+ * the region from serve's identity when the environment names none. */
+static int configure(respond_cli *cli, const srv_responder_env *env, char *region, size_t rcap,
+                     char *msg, size_t msglen)
+{
+	respond_cli_init(cli);
+	for (size_t i = 0; env->cfg && i < env->cfg->configs.n; i++)
+		if (respond_cli_load(cli, env->cfg->configs.v[i], msg, msglen) != 0)
+			return -1;
+	if (respond_cli_check(cli, msg, msglen) != 0)
+		return -1;
+	cli->cfg.store_path = env->store_path;
+	if (env->lease_ms > 0)
+		cli->cfg.lease_ms = env->lease_ms;
+	if (!cli->cfg.region && !getenv("AWS_REGION") && !getenv("AWS_DEFAULT_REGION") &&
+	    env->identity && env->identity->region[0]) {
+		snprintf(region, rcap, "%s", env->identity->region);
+		cli->cfg.region = region;
+	}
+	return 0;
+}
+
+sg_err respond_embedded_check(const srvcfg *cfg, char *err, size_t errlen)
+{
+	respond_cli cli;
+	char region[32], msg[512];
+	srv_responder_env env = {.store_path = cfg->store, .lease_ms = cfg->lease_ms, .cfg = cfg};
+	responder *r = NULL;
+	sg_err e = SG_ERR_INVAL;
+	if (configure(&cli, &env, region, sizeof region, msg, sizeof msg) != 0)
+		snprintf(err, errlen, "respond: %s", msg);
+	else if (respond_new(&cli.cfg, &r, msg, sizeof msg) != SG_OK)
+		snprintf(err, errlen, "respond: %s", msg);
+	else
+		e = SG_OK;
+	respond_free(r);
+	respond_cli_free(&cli);
+	return e;
+}
+
 static sg_err start(void *ctx, const srv_responder_env *env)
 {
 	embedded *e = ctx;
 	char msg[512];
-	respond_cli_init(&e->cli);
-	const char *cf = getenv("SSRFGUARD_RESPOND_CONFIG");
-	if (cf && *cf) {
-		char *argv[] = {"respond", "--config", (char *)cf, NULL};
-		if (respond_cli_parse(&e->cli, 3, argv, msg, sizeof msg) != 0) {
-			fprintf(stderr, "respond: %s: %s\n", cf, msg);
-			return SG_ERR_INVAL;
-		}
-	}
-	e->cli.cfg.store_path = env->store_path;
-	if (env->lease_ms > 0)
-		e->cli.cfg.lease_ms = env->lease_ms;
-	if (!e->cli.cfg.region && !getenv("AWS_REGION") && !getenv("AWS_DEFAULT_REGION") && env->identity &&
-	    env->identity->region[0]) {
-		snprintf(e->region, sizeof e->region, "%s", env->identity->region);
-		e->cli.cfg.region = e->region;
+	if (configure(&e->cli, env, e->region, sizeof e->region, msg, sizeof msg) != 0) {
+		fprintf(stderr, "respond: %s\n", msg);
+		return SG_ERR_INVAL;
 	}
 	if (!e->cli.quiet) {
 		e->cli.cfg.progress = log_progress;

@@ -5,9 +5,9 @@
  *
  * The embedded responder runs respond_loop() on its own threads with its
  * own store handles: the service's event loop never waits for it.  Its
- * playbook options come from the file named by SSRFGUARD_RESPOND_CONFIG
- * (the `ssrfguard respond --config` format: forensic-instance, report-dir,
- * webhook, ...), else defaults; AWS from the standard environment, the
+ * playbook options come from the [respond] section (and the shared names)
+ * of the same --config files serve read (cfg->configs), else defaults; the
+ * store and lease are serve's; AWS from the standard environment, the
  * region falling back to the service's own identity.  A new incident wakes
  * a worker at once (notify), so containment starts within milliseconds.
  */
@@ -17,5 +17,9 @@
 #include "server/server.h"
 
 const srv_responder *respond_embedded(void);
+
+/* serve --check-config: would the embedded responder accept its settings
+ * (and build its responder)?  err names the file and line. */
+sg_err respond_embedded_check(const srvcfg *cfg, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,8 @@
 /* respond_cli.c — options of `ssrfguard respond`, from argv and config. */
 #include "respond/respond_cli.h"
 
+#include "opt/cmdline.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +14,7 @@ void respond_cli_init(respond_cli *o)
 {
 	memset(o, 0, sizeof *o);
 	respond_config_default(&o->cfg);
-	const char *st = getenv("SSRFGUARD_STORE");
-	o->cfg.store_path = st && *st ? st : "/var/lib/ssrfguard/incidents.db";
+	o->cfg.store_path = cmdline_default_store();
 }
 
 void respond_cli_free(respond_cli *o)
@@ -25,195 +26,164 @@ void respond_cli_free(respond_cli *o)
 	o->n_owned = 0;
 }
 
-enum arg { NONE, STR, NUM };
+static sg_err set_row(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen);
 
-static const struct opt {
-	const char *name;
-	enum arg arg;
-} opts[] = {
-	{"instance", STR},      {"incident", NUM},        {"once", NONE},
-	{"listen", STR},        {"preflight", NONE},      {"observe", NONE},
-	{"forensic-instance", STR}, {"quarantine-group", STR}, {"quarantine-profile", STR},
-	{"skip", STR},          {"order", STR},           {"decrement-desired", NONE},
-	{"no-conntrack", NONE}, {"ticket", STR},          {"capture-cmd", STR},
-	{"capture-timeout", NUM}, {"forensics-cmd", STR}, {"baseline", STR},
-	{"webhook", STR},       {"sns-topic", STR},       {"report-dir", STR},
-	{"evidence-bucket", STR}, {"asg-standby", NONE},
-	{"store", STR},         {"config", STR},          {"parallel", NUM},
-	{"owner", STR},         {"lease-ms", NUM},        {"region", STR},
-	{"endpoint-url", STR},  {"ca-bundle", STR},       {"aws-max-attempts", NUM},
-	{"aws-backoff-ms", NUM}, {"step-attempts", NUM},  {"step-backoff-ms", NUM},
-	{"poll-ms", NUM},       {"imds-wait", NUM},       {"asg-wait", NUM},
-	{"snapshot-wait", NUM}, {"key-file", STR},        {"tls-cert", STR},
-	{"tls-key", STR},       {"quiet", NONE},          {"help", NONE},
-	{"deliver-to", STR},    {"detector", STR},
+#define R(t, n, a, h, ...) {.type = t, .name = n, .arg = a, .help = h, .set = set_row, __VA_ARGS__}
+#define NUM(n, a, lo_, hi_, h) R(OPT_INT, n, a, h, .lo = lo_, .hi = hi_)
+static const opt_def respond_opts[] = {
+	{.type = OPT_SECTION, .help = "What to run (default: a daemon that claims open incidents from the store)"},
+	R(OPT_STR, "instance", "ID", "open an incident for instance ID and run it now, printing each step",
+	  .flags = OPT_ARGV_ONLY),
+	NUM("incident", "N", 1, INT64_MAX, "run (or resume) incident N now"),
+	R(OPT_SWITCH, "once", NULL, "run every claimable incident, then exit", .flags = OPT_ARGV_ONLY),
+	R(OPT_STR, "listen", "ADDR:PORT", "also accept signed incidents from detectors over HTTPS (needs "
+	  "--key-file, --tls-cert, --tls-key)"),
+	R(OPT_STR, "deliver-to", "URL", "detector side: send this host's open incidents to a remote "
+	  "responder (https://HOST:PORT/v1/incidents) signed with --key-file, retrying until "
+	  "acknowledged; --ca-bundle verifies it; --detector NAME names us"),
+	R(OPT_STR, "detector", "NAME", "this detector's name in deliveries"),
+	R(OPT_SWITCH, "preflight", NULL, "with --instance: check every changing call of the plan (EC2 "
+	  "with DryRun, the rest with IAM's policy simulator) and print what the role lacks, by step; "
+	  "no changes; exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
+	R(OPT_SWITCH, "observe", NULL, "record and plan only; change nothing"),
+	R(OPT_SWITCH, "json", NULL, "progress and preflight as JSON lines on standard output"),
+	{.type = OPT_SECTION, .help = "Playbook"},
+	R(OPT_STR, "forensic-instance", "ID", "where evidence volumes are attached (else skipped)"),
+	R(OPT_STR, "quarantine-group", "SG", "use this group in its VPC (default: found or created per "
+	  "VPC, tagged ssrfguard:role=quarantine)"),
+	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
+	  "revocation so that the SSM agent keeps working for the capture, and left in place of the "
+	  "instance's profile (without it the profile is removed and, on AWS, the capture fails)"),
+	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish)"),
+	R(OPT_STR, "order", "LIST", "a full comma-separated order (checked against the ordering "
+	  "invariants)"),
+	R(OPT_SWITCH, "decrement-desired", NULL, "let the ASG shrink instead of replacing the instance"),
+	R(OPT_SWITCH, "asg-standby", NULL, "EnterStandby instead of detaching: kept in its group, not "
+	  "health-checked, undone by ExitStandby on release"),
+	R(OPT_SWITCH, "conntrack", NULL, "shorten connection-tracking timeouts (default: on; "
+	  "--no-conntrack turns it off)"),
+	R(OPT_STR, "ticket", "TEXT", "InvestigationTicket tag value (default: SSRF_Detected)"),
+	R(OPT_LIST, "capture-cmd", "CMD", "a volatile-capture command (repeatable; replaces the "
+	  "built-in list)"),
+	NUM("capture-timeout", "S", 0, 86400, "the longest capture may delay isolation (default: 60)"),
+	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
+	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
+	  "truncated"),
+	R(OPT_STR, "forensics-cmd", "CMD", "forensic command (default: ssrfguard forensics examine)"),
+	R(OPT_STR, "baseline", "FILE", "--baseline passed to the forensic command"),
+	{.type = OPT_SECTION, .help = "Notify and report"},
+	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
+	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
+	R(OPT_STR, "report-dir", "DIR", "write INC-N.json and INC-N.md there (it must exist)"),
+	{.type = OPT_SECTION, .help = "Runtime"},
+	R(OPT_STR, "store", "PATH", "incident store (default: $SSRFGUARD_STORE, else "
+	  "/var/lib/ssrfguard/incidents.db)", .flags = OPT_NONEMPTY),
+	NUM("parallel", "N", 1, 64, "incidents at once (default: 4)"),
+	R(OPT_STR, "owner", "NAME", "lease owner id (default: respond:HOST:PID)"),
+	NUM("lease-ms", "MS", 1000, 86400000, "claim lease (default: 60000)"),
+	R(OPT_STR, "region", "REGION", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)"),
+	R(OPT_STR, "endpoint-url", "URL", "AWS endpoint (default: AWS_ENDPOINT_URL, else the service's)"),
+	R(OPT_STR, "ca-bundle", "FILE", "CA bundle for AWS and --deliver-to (default: the system's)"),
+	NUM("aws-max-attempts", "N", 1, 20, "attempts of one AWS call (default: the client's)"),
+	NUM("aws-backoff-ms", "MS", 0, 600000, "base back-off between AWS attempts"),
+	NUM("step-attempts", "N", 1, 20, "attempts of a whole step (default: 3)"),
+	NUM("step-backoff-ms", "MS", 0, 600000, "back-off between step attempts, doubled each time "
+	    "(default: 1000)"),
+	NUM("poll-ms", "MS", 10, 600000, "interval of every wait (default: 1000)"),
+	NUM("imds-wait", "S", 0, 86400, "longest wait for the IMDS change (default: 60)"),
+	NUM("asg-wait", "S", 0, 86400, "longest wait for the Auto Scaling group (default: 120)"),
+	NUM("snapshot-wait", "S", 0, 86400, "longest wait for snapshots (default: 1800)"),
+	R(OPT_STR, "key-file", "FILE", "shared HMAC key for --listen and --deliver-to (>= 16 bytes)"),
+	R(OPT_STR, "tls-cert", "FILE", "certificate for --listen"),
+	R(OPT_STR, "tls-key", "FILE", "private key for --listen"),
+	{.type = OPT_SWITCH, .name = "quiet", .short_name = 'q', .set = set_row,
+	 .help = "do not print steps"},
+	{.type = OPT_END},
+};
+#undef NUM
+#undef R
+
+const opt_command respond_command = {
+	.name = "respond",
+	.synopsis = "[OPTIONS]",
+	.summary = "contain and preserve instances for incidents",
+	.about = "Contain and preserve EC2 instances for SSRF incidents: runs the playbook (record, "
+	         "tag, imds, revoke, preserve, asg, lb, snapshot, capture, isolate, strip, forensics, "
+	         "finish) against AWS, durably: kill it at any moment and run it again, it continues "
+	         "where it stopped and repeats nothing.",
+	.opts = respond_opts,
+	.epilog = "Exit status: 0 contained (or observed, merged, already contained), 1 the playbook "
+	          "ended partial or failed, or preflight found a denied call, 2 usage or setup error "
+	          "(nothing was recorded), 3 the incident is held by another responder's lease.\n\n"
+	          "Environment: SSRFGUARD_STORE and the standard AWS variables (AWS_REGION, "
+	          "AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL, ...).  See docs/respond.md.",
 };
 
-static bool parse_num(const char *s, long long lo, long long hi, long long *out)
-{
-	if (!s || !*s)
-		return false;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
+static int apply(respond_cli *o, const char *name, const char *v, long long n, char *msg,
+                 size_t msglen);
 
-static int copy_id(char *dst, size_t cap, const char *v, const char *name, char *msg, size_t msglen)
-{
-	if (pb_strset(dst, cap, v)) {
-		snprintf(msg, msglen, "--%s: value too long", name);
-		return -1;
-	}
-	return 0;
-}
-
-static int apply(respond_cli *o, const char *name, const char *v, char *msg, size_t msglen);
-
-static int read_config(respond_cli *o, const char *path, char *msg, size_t msglen)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(msg, msglen, "--config %s: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 1u << 20;
-	char *buf = malloc(cap + 1);
-	if (!buf) {
-		fclose(f);
-		snprintf(msg, msglen, "out of memory");
-		return -1;
-	}
-	size_t n = fread(buf, 1, cap + 1, f);
-	fclose(f);
-	if (n > cap) {
-		free(buf);
-		snprintf(msg, msglen, "--config %s: larger than 1 MiB", path);
-		return -1;
-	}
-	int rc = respond_cli_parse_config(o, buf, n, msg, msglen);
-	free(buf);
-	return rc;
-}
-
-static char *keep(respond_cli *o, const char *s, size_t n)
+static char *keep(respond_cli *o, const char *s)
 {
 	char **na = realloc(o->owned, (o->n_owned + 1) * sizeof *na);
 	if (!na)
 		return NULL;
 	o->owned = na;
+	size_t n = strlen(s);
 	char *c = malloc(n + 1);
 	if (!c)
 		return NULL;
-	memcpy(c, s, n);
-	c[n] = '\0';
+	memcpy(c, s, n + 1);
 	o->owned[o->n_owned++] = c;
 	return c;
 }
 
-int respond_cli_parse_config(respond_cli *o, const char *text, size_t len, char *msg, size_t msglen)
+static sg_err set_row(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen)
 {
-	size_t line_no = 0, i = 0;
-	while (i < len) {
-		size_t start = i;
-		while (i < len && text[i] != '\n')
-			i++;
-		size_t end = i;
-		i++; /* past '\n' */
-		line_no++;
-		if (end - start > 4096) {
-			snprintf(msg, msglen, "config line %zu: longer than 4096 bytes", line_no);
-			return -1;
+	respond_cli *o = dst;
+	const char *text = v->text;
+	if (d->type == OPT_STR || d->type == OPT_LIST) {
+		if (!(text = keep(o, v->text))) {
+			snprintf(err, errlen, "out of memory");
+			return SG_ERR_NOMEM;
 		}
-		/* trim, drop comments */
-		while (start < end && (text[start] == ' ' || text[start] == '\t'))
-			start++;
-		if (start == end || text[start] == '#')
-			continue;
-		while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
-			end--;
-		for (size_t k = start; k < end; k++)
-			if (text[k] == '\0' || ((unsigned char)text[k] < 0x20 && text[k] != '\t')) {
-				snprintf(msg, msglen, "config line %zu: control character", line_no);
-				return -1;
-			}
-		size_t ne = start;
-		while (ne < end && text[ne] != ' ' && text[ne] != '\t')
-			ne++;
-		size_t vs = ne;
-		while (vs < end && (text[vs] == ' ' || text[vs] == '\t'))
-			vs++;
-		char *name = keep(o, text + start, ne - start);
-		char *val = vs < end ? keep(o, text + vs, end - vs) : NULL;
-		if (!name || (vs < end && !val)) {
-			snprintf(msg, msglen, "out of memory");
-			return -1;
-		}
-		if (!strcmp(name, "config") || !strcmp(name, "help")) {
-			snprintf(msg, msglen, "config line %zu: '%s' is not allowed in a config file", line_no, name);
-			return -1;
-		}
-		if (apply(o, name, val, msg, msglen)) {
-			size_t l = strlen(msg);
-			if (l + 32 < msglen)
-				snprintf(msg + l, msglen - l, " (config line %zu)", line_no);
-			return -1;
-		}
+	} else if (d->type == OPT_SWITCH)
+		text = v->on ? "on" : NULL;
+	return apply(o, d->name, text, v->num, err, errlen) ? SG_ERR_PARSE : SG_OK;
+}
+
+static int copy_id(char *dst, size_t cap, const char *v, const char *name, char *msg, size_t msglen)
+{
+	if (pb_strset(dst, cap, v)) {
+		snprintf(msg, msglen, "%s: value too long", name);
+		return -1;
 	}
 	return 0;
 }
 
-static int apply(respond_cli *o, const char *name, const char *v, char *msg, size_t msglen)
+static int apply(respond_cli *o, const char *name, const char *v, long long n, char *msg,
+                 size_t msglen)
 {
-	const struct opt *op = NULL;
-	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-		if (!strcmp(opts[i].name, name))
-			op = &opts[i];
-	if (!op) {
-		snprintf(msg, msglen, "unknown option '%s'", name);
-		return -1;
-	}
-	if (op->arg == NONE && v) {
-		snprintf(msg, msglen, "--%s takes no value", name);
-		return -1;
-	}
-	if (op->arg != NONE && !v) {
-		snprintf(msg, msglen, "--%s needs a value", name);
-		return -1;
-	}
-	long long n = 0;
-	if (op->arg == NUM && !parse_num(v, 0, 1000000000LL, &n)) {
-		snprintf(msg, msglen, "--%s: '%s' is not a number in range", name, v);
-		return -1;
-	}
 	respond_config *c = &o->cfg;
 	pb_config *pc = &c->playbook;
 #define IS(s) (!strcmp(name, s))
-	if (IS("help"))
-		return 1;
 	if (IS("instance")) {
 		if (strlen(v) >= PB_ID_MAX || strncmp(v, "i-", 2) != 0) {
-			snprintf(msg, msglen, "--instance: '%s' is not an instance id (i-...)", v);
+			snprintf(msg, msglen, "instance: '%.64s' is not an instance id (i-...)", v);
 			return -1;
 		}
 		o->instance = v;
-	} else if (IS("incident")) {
-		if (n <= 0) {
-			snprintf(msg, msglen, "--incident: ids start at 1");
-			return -1;
-		}
+	} else if (IS("incident"))
 		o->incident = n;
-	} else if (IS("once"))
-		o->once = true;
+	else if (IS("once"))
+		o->once = v != NULL;
 	else if (IS("listen"))
 		o->listen = o->listen_cfg.addr = v;
 	else if (IS("preflight"))
-		o->preflight = true;
+		o->preflight = v != NULL;
 	else if (IS("observe"))
-		c->observe = true;
+		c->observe = v != NULL;
+	else if (IS("json"))
+		o->json = v != NULL;
 	else if (IS("forensic-instance"))
 		return copy_id(pc->forensic_instance, sizeof pc->forensic_instance, v, name, msg, msglen);
 	else if (IS("quarantine-group"))
@@ -225,25 +195,25 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 	else if (IS("skip")) {
 		pb_step s;
 		if (pb_step_parse(v, &s) != SG_OK || s == PB_RECORD || s == PB_FINISH) {
-			snprintf(msg, msglen, "--skip: '%s' is not a step that can be turned off", v);
+			snprintf(msg, msglen, "skip: '%.64s' is not a step that can be turned off", v);
 			return -1;
 		}
 		pc->order.enabled &= ~PB_BIT(s);
 	} else if (IS("order")) {
 		char m[200];
 		if (pb_order_parse(v, &pc->order, m, sizeof m) != SG_OK) {
-			snprintf(msg, msglen, "--order: %s", m);
+			snprintf(msg, msglen, "order: %s", m);
 			return -1;
 		}
 	} else if (IS("decrement-desired"))
-		pc->decrement_desired = true;
+		pc->decrement_desired = v != NULL;
 	else if (IS("asg-standby"))
-		pc->asg_standby = true;
-	else if (IS("no-conntrack"))
-		pc->conntrack_timeouts = false;
+		pc->asg_standby = v != NULL;
+	else if (IS("conntrack"))
+		pc->conntrack_timeouts = v != NULL;
 	else if (IS("capture-cmd")) {
 		if (c->n_capture_cmds >= RESPOND_MAX_CAPTURE_CMDS) {
-			snprintf(msg, msglen, "--capture-cmd: at most %d", RESPOND_MAX_CAPTURE_CMDS);
+			snprintf(msg, msglen, "capture-cmd: at most %d", RESPOND_MAX_CAPTURE_CMDS);
 			return -1;
 		}
 		c->capture_cmds[c->n_capture_cmds++] = v;
@@ -255,7 +225,8 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 			return -1;
 		}
 		c->evidence_bucket = v;
-	} else if (IS("forensics-cmd"))
+	}
+	else if (IS("forensics-cmd"))
 		c->forensics_cmd = v;
 	else if (IS("baseline"))
 		c->forensics_baseline = v;
@@ -267,18 +238,12 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 		c->report_dir = v;
 	else if (IS("store"))
 		c->store_path = v;
-	else if (IS("config"))
-		return read_config(o, v, msg, msglen);
-	else if (IS("parallel")) {
-		if (n < 1 || n > 64) {
-			snprintf(msg, msglen, "--parallel: 1..64");
-			return -1;
-		}
+	else if (IS("parallel"))
 		c->parallel = (int)n;
-	} else if (IS("owner"))
+	else if (IS("owner"))
 		c->owner = v;
 	else if (IS("lease-ms"))
-		c->lease_ms = n < 1000 ? 1000 : n;
+		c->lease_ms = n;
 	else if (IS("region"))
 		c->region = v;
 	else if (IS("endpoint-url"))
@@ -286,15 +251,15 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 	else if (IS("ca-bundle"))
 		c->ca_bundle = v;
 	else if (IS("aws-max-attempts"))
-		c->aws_max_attempts = (int)(n > 20 ? 20 : n);
+		c->aws_max_attempts = (int)n;
 	else if (IS("aws-backoff-ms"))
 		c->aws_backoff_base_ms = (unsigned)n;
 	else if (IS("step-attempts"))
-		c->step_attempts = (int)(n < 1 ? 1 : n > 20 ? 20 : n);
+		c->step_attempts = (int)n;
 	else if (IS("step-backoff-ms"))
 		c->step_backoff_ms = (unsigned)n;
 	else if (IS("poll-ms"))
-		c->poll_ms = (unsigned)(n < 10 ? 10 : n);
+		c->poll_ms = (unsigned)n;
 	else if (IS("imds-wait"))
 		c->imds_wait_s = (unsigned)n;
 	else if (IS("asg-wait"))
@@ -308,10 +273,10 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 	else if (IS("tls-key"))
 		o->listen_cfg.tls_key = v;
 	else if (IS("quiet"))
-		o->quiet = true;
+		o->quiet = v != NULL;
 	else if (IS("deliver-to")) {
 		if (strncmp(v, "https://", 8) != 0) {
-			snprintf(msg, msglen, "--deliver-to: an https:// URL");
+			snprintf(msg, msglen, "deliver-to: an https:// URL");
 			return -1;
 		}
 		o->deliver_to = o->deliver_cfg.url = v;
@@ -321,46 +286,28 @@ static int apply(respond_cli *o, const char *name, const char *v, char *msg, siz
 	return 0;
 }
 
+int respond_cli_parse_config(respond_cli *o, const char *text, size_t len, const char *fname,
+                             char *msg, size_t msglen)
+{
+	return opt_parse_text(&respond_command, o, text, len, fname, msg, msglen) == SG_OK ? 0 : -1;
+}
+
+int respond_cli_load(respond_cli *o, const char *path, char *msg, size_t msglen)
+{
+	return cmdline_load(&respond_command, o, path, msg, msglen) == SG_OK ? 0 : -1;
+}
+
 int respond_cli_parse(respond_cli *o, int argc, char **argv, char *msg, size_t msglen)
 {
 	msg[0] = '\0';
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h"))
-			return 1;
-		if (!strcmp(a, "-q")) {
-			o->quiet = true;
-			continue;
-		}
-		if (strncmp(a, "--", 2) != 0) {
-			snprintf(msg, msglen, "unexpected argument '%s'", a);
-			return -1;
-		}
-		char name[64];
-		const char *eq = strchr(a + 2, '=');
-		size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		if (nl == 0 || nl >= sizeof name) {
-			snprintf(msg, msglen, "bad option '%s'", a);
-			return -1;
-		}
-		memcpy(name, a + 2, nl);
-		name[nl] = '\0';
-		const char *v = eq ? eq + 1 : NULL;
-		bool takes = false;
-		for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
-			if (!strcmp(opts[k].name, name))
-				takes = opts[k].arg != NONE;
-		if (takes && !v) {
-			if (i + 1 >= argc) {
-				snprintf(msg, msglen, "--%s needs a value", name);
-				return -1;
-			}
-			v = argv[++i];
-		}
-		int rc = apply(o, name, v, msg, msglen);
-		if (rc)
-			return rc;
-	}
+	int rc = cmdline_parse(&respond_command, o, argc, argv, NULL, NULL, msg, msglen);
+	if (rc != CMDLINE_OK)
+		return rc == CMDLINE_HELP ? 1 : -1;
+	return respond_cli_check(o, msg, msglen);
+}
+
+int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
+{
 	o->listen_cfg.store_path = o->cfg.store_path;
 	o->deliver_cfg.store_path = o->cfg.store_path;
 	o->deliver_cfg.key_file = o->listen_cfg.key_file;

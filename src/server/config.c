@@ -9,60 +9,114 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opt/cmdline.h"
 #include "ssrfguard/guard.h"
 
-const srvcfg_key srvcfg_keys[] = {
-	{"config", "FILE", "read settings from FILE first (name = value lines)"},
-	{"listen", "ADDR:PORT", "listen address (default 127.0.0.1:5001; [::1]:5001 for IPv6)"},
-	{"store", "PATH", "SQLite incident store (default ./ssrfguard.db)"},
-	{"store_sync", "full|normal", "fsync every commit (full, default) or rely on WAL (normal)"},
-	{"store_busy_ms", "MS", "wait for another process's store lock (default 5000); then the"
-	                        " blocked request gets 503"},
-	{"policy", "FILE", "guard policy file: allow/deny rules, one a line"},
-	{"rule", "RULE", "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
-	{"contain", "CATS", "categories whose attempts ask for containment (default metadata;"
-	                    " comma list, \"all\" or \"none\"); the rest are blocked and logged"},
-	{"max_body", "BYTES", "largest upstream body (default 8388608), else 502"},
-	{"max_header_bytes", "BYTES", "largest upstream header block (default 65536), else 502"},
-	{"total_timeout_ms", "MS", "whole fetch, every hop (default 10000), else 504"},
-	{"connect_timeout_ms", "MS", "one connect (default 3000), else 504"},
-	{"max_redirects", "N", "redirect hops followed, each judged (default 5), else 502"},
-	{"max_concurrent", "N", "fetches in flight (default 256); more wait"},
-	{"max_queue", "N", "fetches waiting (default 4096); beyond that 503"},
-	{"client_timeout_s", "S", "client idle timeout and deadline for a whole request head"
-	                           " (default 10)"},
-	{"max_request_bytes", "BYTES", "client request line + headers (default 8192), else 400/413"},
-	{"dns_cache_s", "S", "reuse judged DNS answers this long (default 60, at most 300;"
-	                     " 0 = never)"},
-	{"drain_s", "S", "on SIGTERM wait at most this long for in-flight fetches (default 15)"},
-	{"ca_file", "PATH", "CA bundle for upstream TLS (default: the system's)"},
-	{"log", "PATH|-", "JSON log lines to PATH (appended) or - for stderr (default -)"},
-	{"instance_id", "ID", "this instance's id (default: ask IMDSv2)"},
-	{"region", "REGION", "this instance's region (default: IMDSv2, else AWS_REGION)"},
-	{"az", "AZ", "this instance's availability zone (default: IMDSv2)"},
-	{"imds_endpoint", "URL", "IMDSv2 endpoint (default AWS_EC2_METADATA_SERVICE_ENDPOINT"
-	                         " or http://169.254.169.254)"},
-	{"imds", "on|off", "ask IMDSv2 for missing identity (default on unless"
-	                   " AWS_EC2_METADATA_DISABLED=true)"},
-	{"respond", "on|off", "run the embedded responder in this process (default off)"},
-	{"lease_ms", "MS", "embedded responder's claim lease (default 60000)"},
-	{NULL, NULL, NULL},
-};
+static sg_err set_contain(void *dst, const opt_def *d, const opt_value *v, char *err,
+                          size_t errlen);
+static sg_err add_rule(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen);
 
-static char *dup(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = malloc(n + 1);
-	if (p)
-		memcpy(p, s, n + 1);
-	return p;
-}
+#define AT(f) .off = offsetof(srvcfg, f)
+const opt_def srvcfg_opts[] = {
+	{.type = OPT_STR, .name = "listen", .arg = "ADDR:PORT", .dflt = "127.0.0.1:5001", AT(listen),
+	 .flags = OPT_NONEMPTY, .help = "listen address ([::1]:5001 for IPv6)"},
+	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
+	 .help = "SQLite incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
+	{.type = OPT_CHOICE, .name = "store-sync", .arg = "full|normal", .dflt = "full",
+	 AT(store_sync_normal), .help = "fsync every commit (full) or rely on WAL (normal)"},
+	{.type = OPT_INT, .name = "store-busy-ms", .arg = "MS", .dflt = "5000", .lo = 1, .hi = 600000,
+	 AT(store_busy_ms),
+	 .help = "wait for another process's store lock; then the blocked request gets 503"},
+	{.type = OPT_INT, .name = "store-max-bytes", .arg = "BYTES", .dflt = "1073741824", .lo = 0,
+	 .hi = INT64_C(1) << 50, AT(store_max_bytes),
+	 .help = "store size past which blocked attempts are counted in their incident, not "
+	         "stored in detail (0 = no cap); /healthz and the metrics say when it is near"},
+	{.type = OPT_INT, .name = "store-detail-max", .arg = "N", .dflt = "100", .lo = 0,
+	 .hi = INT64_C(1) << 40, AT(store_detail_max),
+	 .help = "attempts stored in detail per incident; later ones are counted (0 = all)"},
+	{.type = OPT_SWITCH, .name = "check-config", AT(check_config), .flags = OPT_ARGV_ONLY,
+	 .help = "check the settings (and the embedded responder's), print the effective "
+	         "[serve] settings and exit: 0 valid, 2 not"},
+	{.type = OPT_SECTION, .help = "Guard policy"},
+	{.type = OPT_STR, .name = "policy", .arg = "FILE", .dflt = "", AT(policy),
+	 .help = "guard policy file: allow/deny rules, one a line"},
+	{.type = OPT_LIST, .name = "rule", .arg = "RULE", .set = add_rule,
+	 .help = "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
+	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
+	 .help = "categories whose attempts ask for containment (comma list, \"all\" or \"none\"); "
+	         "the rest are blocked and logged"},
+	{.type = OPT_SECTION, .help = "Limits"},
+	{.type = OPT_INT, .name = "max-body", .arg = "BYTES", .dflt = "8388608", .lo = 0,
+	 .hi = INT64_C(1) << 32, AT(max_body), .help = "largest upstream body, else 502"},
+	{.type = OPT_INT, .name = "max-header-bytes", .arg = "BYTES", .dflt = "65536", .lo = 1024,
+	 .hi = 1 << 24, AT(max_header_bytes), .help = "largest upstream header block, else 502"},
+	{.type = OPT_INT, .name = "total-timeout-ms", .arg = "MS", .dflt = "10000", .lo = 1,
+	 .hi = 3600 * 1000, AT(total_timeout_ms), .help = "whole fetch, every hop, else 504"},
+	{.type = OPT_INT, .name = "connect-timeout-ms", .arg = "MS", .dflt = "3000", .lo = 1,
+	 .hi = 3600 * 1000, AT(connect_timeout_ms), .help = "one connect, else 504"},
+	{.type = OPT_INT, .name = "max-redirects", .arg = "N", .dflt = "5", .lo = 0, .hi = 50,
+	 AT(max_redirects), .help = "redirect hops followed, each judged, else 502"},
+	{.type = OPT_INT, .name = "workers", .arg = "N", .dflt = "0", .lo = 0, .hi = 64,
+	 AT(workers), .help = "event loops, one a thread, sharing the listen address (SO_REUSEPORT) "
+	                      "and the store (0: one per CPU); the limits are shared out"},
+	{.type = OPT_INT, .name = "max-concurrent", .arg = "N", .dflt = "256", .lo = 1, .hi = 100000,
+	 AT(max_concurrent), .help = "fetches in flight; more wait"},
+	{.type = OPT_INT, .name = "max-queue", .arg = "N", .dflt = "4096", .lo = 0, .hi = 1000000,
+	 AT(max_queue), .help = "fetches waiting; beyond that 503"},
+	{.type = OPT_INT, .name = "client-timeout-s", .arg = "S", .dflt = "10", .lo = 1, .hi = 3600,
+	 AT(client_timeout_s), .help = "client idle timeout and deadline for a whole request head"},
+	{.type = OPT_INT, .name = "max-request-bytes", .arg = "BYTES", .dflt = "8192", .lo = 256,
+	 .hi = 1 << 20, AT(max_request_bytes), .help = "client request line + headers, else 400/413"},
+	{.type = OPT_INT, .name = "max-connections", .arg = "N", .dflt = "0", .lo = 0,
+	 .hi = 10000000, AT(max_connections),
+	 .help = "client connections held open (0: the descriptor limit less what fetches need); "
+	         "at the limit the oldest idle one is closed"},
+	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
+	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(max_reply_bytes),
+	 .help = "upstream bodies and answers not yet written to clients, all together, else 503"},
+	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
+	 AT(dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
+	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,
+	 AT(drain_s), .help = "on SIGTERM wait at most this long for in-flight fetches"},
+	{.type = OPT_STR, .name = "ca-file", .arg = "FILE", .dflt = "", AT(ca_file),
+	 .help = "CA bundle for upstream TLS (default: the system's)"},
+	{.type = OPT_SECTION, .help = "Logging and identity"},
+	{.type = OPT_STR, .name = "log", .arg = "PATH|-", .dflt = "-", AT(log),
+	 .help = "JSON log lines to PATH (appended) or - for stderr"},
+	{.type = OPT_INT, .name = "log-max-bytes", .arg = "BYTES", .dflt = "104857600", .lo = 0,
+	 .hi = INT64_C(1) << 50, AT(log_max_bytes),
+	 .help = "rotate the log file to PATH.1 past this size (0 = never)"},
+	{.type = OPT_STR, .name = "instance-id", .arg = "ID", .dflt = "", AT(instance_id),
+	 .help = "this instance's id (default: ask IMDSv2)"},
+	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
+	 .help = "this instance's region (default: IMDSv2, else AWS_REGION or AWS_DEFAULT_REGION)"},
+	{.type = OPT_STR, .name = "az", .arg = "AZ", .dflt = "", AT(az),
+	 .help = "this instance's availability zone (default: IMDSv2)"},
+	{.type = OPT_STR, .name = "imds-endpoint", .arg = "URL", AT(imds_endpoint),
+	 .help = "IMDSv2 endpoint (default: AWS_EC2_METADATA_SERVICE_ENDPOINT, else "
+	         "http://169.254.169.254)"},
+	{.type = OPT_SWITCH, .name = "imds", AT(imds),
+	 .help = "ask IMDSv2 for missing identity (default: on unless AWS_EC2_METADATA_DISABLED=true)"},
+	{.type = OPT_SECTION, .help = "Embedded responder"},
+	{.type = OPT_SWITCH, .name = "respond", .dflt = "off", AT(respond),
+	 .help = "run the responder in this process; it reads the [respond] section of the same "
+	         "--config files"},
+	{.type = OPT_INT, .name = "lease-ms", .arg = "MS", .dflt = "60000", .lo = 1000,
+	 .hi = 86400 * 1000, AT(lease_ms), .help = "embedded responder's claim lease"},
+	BSCFG_ROWS(offsetof(srvcfg, backstop)),
+	{.type = OPT_END},
+};
+#undef AT
+
+static const opt_command serve_file = {.name = "serve", .opts = srvcfg_opts};
 
 static sg_err set_str(char **slot, const char *v)
 {
-	char *p = dup(v);
+	size_t n = strlen(v);
+	char *p = malloc(n + 1);
 	if (!p)
 		return SG_ERR_NOMEM;
+	memcpy(p, v, n + 1);
 	free(*slot);
 	*slot = p;
 	return SG_OK;
@@ -70,79 +124,37 @@ static sg_err set_str(char **slot, const char *v)
 
 sg_err srvcfg_init(srvcfg *c)
 {
+	char err[256];
 	memset(c, 0, sizeof *c);
-	c->contain_mask = 1u << SG_CAT_METADATA;
-	c->max_body = 8 << 20;
-	c->max_header_bytes = 64 << 10;
-	c->total_timeout_ms = 10000;
-	c->connect_timeout_ms = 3000;
-	c->max_redirects = 5;
-	c->max_concurrent = 256;
-	c->max_queue = 4096;
-	c->client_timeout_s = 10;
-	c->max_request_bytes = 8192;
-	c->dns_cache_s = 60;
-	c->drain_s = 15;
-	c->lease_ms = 60000;
-	c->store_busy_ms = 5000;
+	if (opt_defaults(srvcfg_opts, c, err, sizeof err) != SG_OK)
+		goto nomem; /* the table's defaults are valid: only memory can fail */
 	const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
 	c->imds = !(dis && !strcasecmp(dis, "true"));
 	const char *region = getenv("AWS_REGION");
 	if (!region || !*region)
 		region = getenv("AWS_DEFAULT_REGION");
 	const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	if (set_str(&c->listen, "127.0.0.1:5001") || set_str(&c->store, "ssrfguard.db") ||
-	    set_str(&c->policy, "") || set_str(&c->ca_file, "") || set_str(&c->log, "-") ||
-	    set_str(&c->instance_id, "") || set_str(&c->region, region ? region : "") ||
-	    set_str(&c->az, "") ||
-	    set_str(&c->imds_endpoint, ep && *ep ? ep : "http://169.254.169.254")) {
-		srvcfg_free(c);
-		return SG_ERR_NOMEM;
-	}
+	if (set_str(&c->store, cmdline_default_store()) || set_str(&c->region, region ? region : "") ||
+	    set_str(&c->imds_endpoint, ep && *ep ? ep : "http://169.254.169.254"))
+		goto nomem;
 	return SG_OK;
+nomem:
+	srvcfg_free(c);
+	return SG_ERR_NOMEM;
 }
 
 void srvcfg_free(srvcfg *c)
 {
 	if (!c)
 		return;
-	free(c->listen);
-	free(c->store);
-	free(c->policy);
+	opt_free(srvcfg_opts, c);
 	for (size_t i = 0; i < c->nrules; i++)
 		free(c->rules[i]);
 	free(c->rules);
-	free(c->ca_file);
-	free(c->log);
-	free(c->instance_id);
-	free(c->region);
-	free(c->az);
-	free(c->imds_endpoint);
+	for (size_t i = 0; i < c->configs.n; i++)
+		free(c->configs.v[i]);
+	free(c->configs.v);
 	memset(c, 0, sizeof *c);
-}
-
-static sg_err num(const char *v, int64_t lo, int64_t hi, int64_t *out)
-{
-	char *end = NULL;
-	errno = 0;
-	long long x = strtoll(v, &end, 10);
-	if (errno || end == v || *end)
-		return SG_ERR_PARSE;
-	if (x < lo || x > hi)
-		return SG_ERR_RANGE;
-	*out = x;
-	return SG_OK;
-}
-
-static sg_err onoff(const char *v, int *out)
-{
-	if (!v || !strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes"))
-		*out = 1;
-	else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no"))
-		*out = 0;
-	else
-		return SG_ERR_PARSE;
-	return SG_OK;
 }
 
 static sg_err categories(const char *v, unsigned *mask)
@@ -176,277 +188,145 @@ static sg_err categories(const char *v, unsigned *mask)
 	return SG_OK;
 }
 
-struct numkey {
-	const char *name;
-	size_t off;
-	int64_t lo, hi;
-};
-
-#define NK(f, lo, hi) {#f, offsetof(srvcfg, f), lo, hi}
-static const struct numkey numkeys[] = {
-	NK(max_body, 0, (int64_t)1 << 32),
-	NK(max_header_bytes, 1024, 1 << 24),
-	NK(total_timeout_ms, 1, 3600 * 1000),
-	NK(connect_timeout_ms, 1, 3600 * 1000),
-	NK(max_redirects, 0, 50),
-	NK(max_concurrent, 1, 100000),
-	NK(max_queue, 0, 1000000),
-	NK(client_timeout_s, 1, 3600),
-	NK(max_request_bytes, 256, 1 << 20),
-	NK(dns_cache_s, 0, 86400),
-	NK(drain_s, 0, 3600),
-	NK(lease_ms, 1000, 86400 * 1000),
-	NK(store_busy_ms, 1, 600000),
-};
-
-struct strkey {
-	const char *name;
-	size_t off;
-};
-#define SK(f) {#f, offsetof(srvcfg, f)}
-static const struct strkey strkeys[] = {
-	SK(listen), SK(store), SK(policy), SK(ca_file), SK(log), SK(instance_id),
-	SK(region), SK(az), SK(imds_endpoint),
-};
-
-sg_err srvcfg_set(srvcfg *c, const char *key, const char *v, char *err, size_t errlen)
+static sg_err set_contain(void *dst, const opt_def *d, const opt_value *v, char *err,
+                          size_t errlen)
 {
-	sg_err e = SG_ERR_PARSE;
-	char k[64];
-	size_t kn = strlen(key);
-
-	if (kn == 0 || kn >= sizeof k) {
-		snprintf(err, errlen, "unknown setting");
+	srvcfg *c = dst;
+	(void)d;
+	if (categories(v->text, &c->contain_mask) != SG_OK) {
+		snprintf(err, errlen, "contain: unknown category in '%.64s'", v->text);
 		return SG_ERR_PARSE;
-	}
-	for (size_t i = 0; i <= kn; i++)
-		k[i] = key[i] == '-' ? '_' : key[i];
-
-	int is_switch = !strcmp(k, "imds") || !strcmp(k, "respond");
-	if (!v && !is_switch) {
-		snprintf(err, errlen, "%s needs a value", k);
-		return SG_ERR_PARSE;
-	}
-	for (size_t i = 0; i < sizeof numkeys / sizeof numkeys[0]; i++)
-		if (!strcmp(k, numkeys[i].name)) {
-			e = num(v, numkeys[i].lo, numkeys[i].hi,
-			        (int64_t *)(void *)((char *)c + numkeys[i].off));
-			if (e != SG_OK)
-				snprintf(err, errlen, "%s: '%.64s' is not a number in %lld..%lld", k, v,
-				         (long long)numkeys[i].lo, (long long)numkeys[i].hi);
-			return e;
-		}
-	for (size_t i = 0; i < sizeof strkeys / sizeof strkeys[0]; i++)
-		if (!strcmp(k, strkeys[i].name)) {
-			if (!strcmp(k, "listen") || !strcmp(k, "store")) {
-				if (!*v) {
-					snprintf(err, errlen, "%s must not be empty", k);
-					return SG_ERR_PARSE;
-				}
-			}
-			return set_str((char **)(void *)((char *)c + strkeys[i].off), v);
-		}
-	if (!strcmp(k, "store_sync")) {
-		if (!strcmp(v, "full") || !strcmp(v, "normal")) {
-			c->store_sync_normal = !strcmp(v, "normal");
-			return SG_OK;
-		}
-		snprintf(err, errlen, "store_sync: want full or normal");
-		return SG_ERR_PARSE;
-	}
-	if (!strcmp(k, "imds") || !strcmp(k, "respond")) {
-		if ((e = onoff(v, !strcmp(k, "imds") ? &c->imds : &c->respond)) != SG_OK)
-			snprintf(err, errlen, "%s: want on or off", k);
-		return e;
-	}
-	if (!strcmp(k, "contain")) {
-		if ((e = categories(v, &c->contain_mask)) != SG_OK)
-			snprintf(err, errlen, "contain: unknown category in '%.64s'", v);
-		return e;
-	}
-	if (!strcmp(k, "rule")) {
-		if (c->nrules >= SRVCFG_RULES_MAX) {
-			snprintf(err, errlen, "too many rules");
-			return SG_ERR_RANGE;
-		}
-		char **r = realloc(c->rules, (c->nrules + 1) * sizeof *r);
-		if (!r)
-			return SG_ERR_NOMEM;
-		c->rules = r;
-		if (!(r[c->nrules] = dup(v)))
-			return SG_ERR_NOMEM;
-		c->nrules++;
-		return SG_OK;
-	}
-	snprintf(err, errlen, "unknown setting '%.64s'", key);
-	return SG_ERR_PARSE;
-}
-
-static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r'; }
-
-sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name,
-                    char *err, size_t errlen)
-{
-	char line[SRVCFG_LINE_MAX + 1], msg[256];
-	size_t pos = 0;
-	int lineno = 0;
-
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		lineno++;
-		if (n > SRVCFG_LINE_MAX) {
-			snprintf(err, errlen, "%s:%d: line longer than %d bytes", name, lineno,
-			         SRVCFG_LINE_MAX);
-			return SG_ERR_RANGE;
-		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		pos += n + (nl ? 1 : 0);
-		if (memchr(line, '\0', n)) {
-			snprintf(err, errlen, "%s:%d: NUL byte", name, lineno);
-			return SG_ERR_PARSE;
-		}
-		char *p = line;
-		while (is_space(*p))
-			p++;
-		if (*p == '#' || *p == '\0')
-			continue;
-		char *eq = strchr(p, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected name = value", name, lineno);
-			return SG_ERR_PARSE;
-		}
-		char *ke = eq;
-		while (ke > p && is_space(ke[-1]))
-			ke--;
-		*ke = '\0';
-		char *v = eq + 1;
-		while (is_space(*v))
-			v++;
-		char *ve = v + strlen(v);
-		while (ve > v && is_space(ve[-1]))
-			ve--;
-		*ve = '\0';
-		if (!strcmp(p, "config")) {
-			snprintf(err, errlen, "%s:%d: config cannot be nested", name, lineno);
-			return SG_ERR_PARSE;
-		}
-		sg_err e = srvcfg_set(c, p, v, msg, sizeof msg);
-		if (e != SG_OK) {
-			snprintf(err, errlen, "%s:%d: %s", name, lineno, msg);
-			return e;
-		}
 	}
 	return SG_OK;
 }
 
-sg_err srvcfg_load(srvcfg *c, const char *path, char *err, size_t errlen)
+static sg_err add_rule(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	srvcfg *c = dst;
+	(void)d;
+	if (c->nrules >= SRVCFG_RULES_MAX) {
+		snprintf(err, errlen, "rule: more than %d rules", SRVCFG_RULES_MAX);
+		return SG_ERR_RANGE;
+	}
+	char **r = realloc(c->rules, (c->nrules + 1) * sizeof *r);
+	if (!r)
+		return SG_ERR_NOMEM;
+	c->rules = r;
+	r[c->nrules] = NULL;
+	if (set_str(&r[c->nrules], v->text) != SG_OK)
+		return SG_ERR_NOMEM;
+	c->nrules++;
+	return SG_OK;
+}
+
+sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name, char *err,
+                    size_t errlen)
+{
+	return opt_parse_text(&serve_file, c, text, len, name, err, errlen);
+}
+
+/* A value in double quotes, as the config file reads it back. */
+static void print_quoted(const char *name, const char *v, FILE *to)
+{
+	fprintf(to, "%s = \"", name);
+	for (; v && *v; v++)
+		fprintf(to, "%s%c", *v == '"' || *v == '\\' ? "\\" : "", *v);
+	fprintf(to, "\"\n");
+}
+
+static void print_contain(unsigned mask, FILE *to)
+{
+	int n = 0;
+	fprintf(to, "contain = ");
+	for (int i = 0; i < SG_CAT__COUNT; i++)
+		if (mask & (1u << i))
+			fprintf(to, "%s%s", n++ ? "," : "", sg_category_name((sg_category)i));
+	fprintf(to, "%s\n", n ? "" : "none");
+}
+
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
+{
+	char msg[256];
+	sg_policy *p = NULL;
 	char *buf = NULL;
-	size_t n = 0;
-	sg_err e = SG_ERR_IO;
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return SG_ERR_IO;
+	sg_err e = sg_policy_new(&p);
+	*out = NULL;
+	if (e != SG_OK) {
+		snprintf(err, errlen, "policy: %s", sg_strerror(e));
+		return e;
 	}
-	buf = malloc(1 << 20);
-	if (!buf) {
-		e = SG_ERR_NOMEM;
-		goto fail;
+	if (c->policy[0]) {
+		FILE *f = fopen(c->policy, "rb");
+		if (!f) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, strerror(errno));
+			e = SG_ERR_IO;
+			goto fail;
+		}
+		buf = malloc(1 << 20);
+		size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+		fclose(f);
+		if (!buf) {
+			e = SG_ERR_NOMEM;
+			goto fail;
+		}
+		if (n == 1 << 20) {
+			snprintf(err, errlen, "policy %s: larger than 1 MiB", c->policy);
+			e = SG_ERR_RANGE;
+			goto fail;
+		}
+		if ((e = sg_policy_parse(p, buf, n, msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "policy %s: %s", c->policy, msg);
+			goto fail;
+		}
 	}
-	n = fread(buf, 1, 1 << 20, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto fail;
+	for (size_t i = 0; i < c->nrules; i++) {
+		const char *r = c->rules[i];
+		if ((e = sg_policy_add(p, r, strlen(r), msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "rule '%.100s': %s", r, msg);
+			goto fail;
+		}
 	}
-	if (n == 1 << 20) {
-		snprintf(err, errlen, "%s: larger than 1 MiB", path);
-		e = SG_ERR_RANGE;
-		goto fail;
-	}
-	e = srvcfg_parse(c, buf, n, path, err, errlen);
+	free(buf);
+	*out = p;
+	return SG_OK;
 fail:
 	free(buf);
-	fclose(f);
+	sg_policy_free(p);
 	return e;
 }
 
-sg_err srvcfg_args(srvcfg *c, int argc, char **argv, int *help, char *err, size_t errlen)
+/* The index-th word of a choice row's "a|b|c". */
+static void print_choice(const opt_def *d, int index, FILE *to)
 {
-	char msg[512];
-	sg_err e;
-	*help = 0;
-	/* --config first, so flags override the file wherever they appear. */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			*help = 1;
-			return SG_OK;
-		}
-		if (!strcmp(argv[i], "--config")) {
-			if (i + 1 >= argc) {
-				snprintf(err, errlen, "--config needs a FILE");
-				return SG_ERR_PARSE;
-			}
-			if ((e = srvcfg_load(c, argv[i + 1], err, errlen)) != SG_OK)
-				return e;
-		}
-	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strncmp(a, "--", 2) || !a[2]) {
-			snprintf(err, errlen, "unexpected argument '%.64s'", a);
-			return SG_ERR_PARSE;
-		}
-		a += 2;
-		const char *v = NULL;
-		char key[64];
-		const char *eq = strchr(a, '=');
-		size_t kn = eq ? (size_t)(eq - a) : strlen(a);
-		if (kn >= sizeof key) {
-			snprintf(err, errlen, "unknown option '%.64s'", argv[i]);
-			return SG_ERR_PARSE;
-		}
-		memcpy(key, a, kn);
-		key[kn] = '\0';
-		for (size_t j = 0; j < kn; j++)
-			if (key[j] == '-')
-				key[j] = '_';
-		int is_switch = !strcmp(key, "imds") || !strcmp(key, "respond");
-		if (!strcmp(key, "no_imds") || !strcmp(key, "no_respond")) {
-			if ((e = srvcfg_set(c, key + 3, "off", msg, sizeof msg)) != SG_OK)
-				goto bad;
+	const char *w = d->arg;
+	for (int i = 0; i < index && w; i++)
+		w = strchr(w, '|') ? strchr(w, '|') + 1 : NULL;
+	size_t n = w ? strcspn(w, "|") : 0;
+	fprintf(to, "%s = %.*s\n", d->name, (int)n, w ? w : "");
+}
+
+void srvcfg_print(const srvcfg *c, FILE *to)
+{
+	fprintf(to, "[serve]\n");
+	for (const opt_def *d = srvcfg_opts; d->type != OPT_END; d++) {
+		if (d->type < OPT_SWITCH || (d->flags & OPT_ARGV_ONLY))
 			continue;
-		}
-		if (eq)
-			v = eq + 1;
-		else if (!is_switch) {
-			if (i + 1 >= argc) {
-				snprintf(err, errlen, "--%s needs a value", key);
-				return SG_ERR_PARSE;
-			}
-			v = argv[++i];
-		}
-		if (!strcmp(key, "config"))
-			continue; /* already read */
-		if ((e = srvcfg_set(c, key, v, msg, sizeof msg)) != SG_OK)
-			goto bad;
-	}
-	return SG_OK;
-bad:
-	snprintf(err, errlen, "%s", msg);
-	return e;
-}
-
-void srvcfg_usage(FILE *to)
-{
-	for (const srvcfg_key *k = srvcfg_keys; k->name; k++) {
-		char flag[64];
-		int n = snprintf(flag, sizeof flag, "--%s", k->name);
-		for (int i = 2; i < n; i++)
-			if (flag[i] == '_')
-				flag[i] = '-';
-		fprintf(to, "  %s %s\n      %s\n", flag, k->arg ? k->arg : "", k->help);
+		const void *f = (const char *)c + d->off;
+		if (d->set == add_rule)
+			for (size_t i = 0; i < c->nrules; i++)
+				print_quoted(d->name, c->rules[i], to);
+		else if (d->set == set_contain)
+			print_contain(c->contain_mask, to);
+		else if (d->type == OPT_SWITCH)
+			fprintf(to, "%s = %s\n", d->name, *(const bool *)f ? "on" : "off");
+		else if (d->type == OPT_INT)
+			fprintf(to, "%s = %lld\n", d->name, (long long)*(const int64_t *)f);
+		else if (d->type == OPT_CHOICE)
+			print_choice(d, *(const int *)f, to);
+		else if (d->type == OPT_LIST)
+			for (size_t i = 0; i < ((const opt_list *)f)->n; i++)
+				print_quoted(d->name, ((const opt_list *)f)->v[i], to);
+		else
+			print_quoted(d->name, *(char *const *)f, to);
 	}
 }

@@ -2,17 +2,14 @@
  * config.h — `ssrfguard serve` settings: defaults, the config file, flags.
  * Prefix: srvcfg_.
  *
- * Every setting has one name used three ways: `name = value` in the config
- * file (one a line, '#' comments), `--name VALUE` (dashes or underscores)
- * on the command line, and a row of srvcfg_keys[] for --help.  Precedence:
- * flags > config file > AWS environment variables > built-in defaults
- * (the file named by --config is read before the other flags apply).
+ * Every setting is one row of srvcfg_opts[] (lib/common/opt.h): the same
+ * name is `name = value` under [serve] in the config file, `--name VALUE`
+ * on the command line, a paragraph of --help and of the man page.
+ * Precedence: flags > config file > environment > the table's defaults.
  * Repeatable settings (rule) accumulate from file and flags.
  *
- * Parsing is bounded: a line is at most SRVCFG_LINE_MAX bytes, numbers are
- * checked with strtoll and their ranges, unknown keys are errors.  Errors
- * are SG_ERR_PARSE / SG_ERR_RANGE with a message naming the key (and the
- * file line) in err.
+ * Errors are SG_ERR_PARSE / SG_ERR_RANGE with a message naming the setting
+ * (and FILE:LINE for the file) in err.
  *
  * Ownership: srvcfg owns every string in it; srvcfg_free() releases them
  * (NULL-safe).  Not thread-safe; read-only once the server runs.
@@ -22,17 +19,24 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "backstop/bscfg.h"
+#include "common/opt.h"
 #include "ssrfguard/error.h"
 
-#define SRVCFG_LINE_MAX 4096
+typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
+
 #define SRVCFG_RULES_MAX 1024
 
 typedef struct srvcfg {
 	char *listen;            /* "127.0.0.1:5001", "[::1]:5001" */
-	char *store;             /* SQLite path */
+	char *store;             /* SQLite path (default: cmdline_default_store) */
 	int store_sync_normal;   /* store_sync = normal */
 	int64_t store_busy_ms;   /* wait this long for another writer's lock */
+	int64_t store_max_bytes; /* past it attempts are only counted; 0 = no cap */
+	int64_t store_detail_max;/* attempt rows kept per incident; 0 = all */
+	int64_t log_max_bytes;   /* the log file is rotated to PATH.1 past it */
 	char *policy;            /* policy file (sg_policy_parse), "" = none */
 	char **rules;            /* extra policy rules */
 	size_t nrules;
@@ -46,6 +50,11 @@ typedef struct srvcfg {
 	int64_t max_queue;       /* waiting fetches; beyond that 503 */
 	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
 	int64_t max_request_bytes;/* client request line + headers */
+	int64_t workers;         /* event loops (threads); 0 = one per CPU */
+	int64_t max_connections; /* client connections; 0 = what the descriptor
+	                            limit leaves (conn.c) */
+	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
+	                            clients, all together */
 	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
 	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */
@@ -53,41 +62,35 @@ typedef struct srvcfg {
 	char *instance_id, *region, *az;  /* identity; "" = ask IMDSv2 */
 	char *imds_endpoint;     /* "" = AWS_EC2_METADATA_SERVICE_ENDPOINT or
 	                            the default */
-	int imds;                /* 0 = never ask IMDSv2 */
-	int respond;             /* start the embedded responder */
+	bool imds;               /* false = never ask IMDSv2 */
+	bool respond;            /* start the embedded responder */
 	int64_t lease_ms;        /* responder lease (embedded responder) */
+	bool check_config;       /* --check-config: validate, print, exit */
+	opt_list configs;        /* the --config files read, for the embedded
+	                            responder's [respond] section */
+	bscfg backstop;          /* the kernel backstop's rows (backstop/bscfg.h) */
 } srvcfg;
 
-typedef struct srvcfg_key {
-	const char *name;
-	const char *arg;         /* "N", "PATH", ... NULL for a switch */
-	const char *help;
-} srvcfg_key;
+/* The rows of every setting; opt_command serve in cli/cmd_serve.c. */
+extern const opt_def srvcfg_opts[];
 
-extern const srvcfg_key srvcfg_keys[];
-
-/* Defaults (and the AWS environment variables). */
+/* Defaults (the table's, then the environment: AWS_REGION,
+ * AWS_DEFAULT_REGION, AWS_EC2_METADATA_DISABLED,
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT, SSRFGUARD_STORE). */
 sg_err srvcfg_init(srvcfg *c);
 void srvcfg_free(srvcfg *c);
 
-/* Set one key from text.  value NULL is allowed only for switches (=1). */
-sg_err srvcfg_set(srvcfg *c, const char *key, const char *value,
-                  char *err, size_t errlen);
-
-/* Apply a config file's text (len bytes). */
+/* Apply a config file's text (len bytes); name is the file's name. */
 sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name,
                     char *err, size_t errlen);
-sg_err srvcfg_load(srvcfg *c, const char *path, char *err, size_t errlen);
 
 /*
- * Apply argv (after the command name): --config FILE first, then every
- * other --key [VALUE] in order.  Positional arguments are errors.
- * Sets *help when --help / -h was given.
+ * The guard's policy from cfg: the policy file (at most 1 MiB), then each
+ * rule.  *out is NULL on error; err names the file line or the rule.
  */
-sg_err srvcfg_args(srvcfg *c, int argc, char **argv, int *help,
-                   char *err, size_t errlen);
+sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen);
 
-/* Print the option list for --help. */
-void srvcfg_usage(FILE *to);
+/* Print the effective settings as a config file ([serve] section). */
+void srvcfg_print(const srvcfg *c, FILE *to);
 
 #endif

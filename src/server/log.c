@@ -3,28 +3,119 @@
  * Lines of one loop turn are gathered and written with one write(2) at the
  * end of the turn (or at 64 KiB), so logging costs a syscall per turn, not
  * per line.  A kill -9 can lose the lines of the turn in progress; the
- * store, not the log, is the durable record of incidents. */
+ * store, not the log, is the durable record of incidents.
+ *
+ * Every loop of the service writes to one shared log (its descriptor and
+ * size under a mutex, taken once per flush).  A log file (not stderr) past
+ * log_max_bytes is renamed to PATH.1 (the previous PATH.1 goes) and a new
+ * PATH opened: an attacker filling the log fills at most twice
+ * log_max_bytes of disk. */
 #include "server/srv_int.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LOG_FLUSH_AT 65536
 
+struct srv_log {
+	pthread_mutex_t mu;
+	const srvcfg *cfg;
+	int fd;
+	int64_t bytes;        /* in the file now */
+};
+
+static int open_file(struct srv_log *l)
+{
+	if (!strcmp(l->cfg->log, "-"))
+		return dup(STDERR_FILENO);
+	int fd = open(l->cfg->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	struct stat st;
+	l->bytes = fd >= 0 && fstat(fd, &st) == 0 ? (int64_t)st.st_size : 0;
+	return fd;
+}
+
+struct srv_log *log_open(const srvcfg *cfg)
+{
+	struct srv_log *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	l->cfg = cfg;
+	pthread_mutex_init(&l->mu, NULL);
+	if ((l->fd = open_file(l)) < 0) {
+		int err = errno;
+		pthread_mutex_destroy(&l->mu);
+		free(l);
+		errno = err;
+		return NULL;
+	}
+	return l;
+}
+
+void log_close(struct srv_log *l)
+{
+	if (!l)
+		return;
+	close(l->fd);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+/* Under l->mu. */
+static void rotate(struct srv_log *l)
+{
+	char old[PATH_MAX];
+	if (snprintf(old, sizeof old, "%s.1", l->cfg->log) >= (int)sizeof old ||
+	    rename(l->cfg->log, old) != 0) {
+		l->bytes = 0; /* cannot rotate: try again after another cap's worth */
+		return;
+	}
+	int fd = open_file(l);
+	if (fd < 0)
+		return; /* keep writing to the renamed file */
+	close(l->fd);
+	l->fd = fd;
+	static const char line[] = "{\"event\":\"log_rotated\"}\n";
+	if (write(l->fd, line, sizeof line - 1) > 0)
+		l->bytes += (int64_t)sizeof line - 1;
+}
+
+/* Under l->mu. */
+static void account(struct srv_log *l, int64_t n)
+{
+	l->bytes += n;
+	if (l->cfg->log_max_bytes > 0 && l->bytes >= l->cfg->log_max_bytes &&
+	    strcmp(l->cfg->log, "-"))
+		rotate(l);
+}
+
 void log_flush(struct srv *s)
 {
-	if (!s || !s->logbuf)
+	if (!s || !s->logbuf || !s->log)
 		return;
+	struct srv_log *l = s->log;
+	int64_t wrote = 0;
+	pthread_mutex_lock(&l->mu);
 	while (evbuffer_get_length(s->logbuf) > 0) {
-		int n = evbuffer_write(s->logbuf, s->logfd);
+		int n = evbuffer_write(s->logbuf, l->fd);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) { /* a full disk must not stop the guard */
 			evbuffer_drain(s->logbuf, evbuffer_get_length(s->logbuf));
-			return;
+			break;
 		}
+		wrote += n;
 	}
+	if (wrote)
+		account(l, wrote);
+	pthread_mutex_unlock(&l->mu);
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
@@ -54,18 +145,24 @@ void log_cleanup(struct srv *s)
 
 void log_line(struct srv *s, const char *json, size_t len)
 {
-	if (!s || s->logfd < 0)
+	if (!s || !s->log)
 		return;
 	if (!s->logbuf || !s->log_ev) { /* before the loop exists: write through */
+		struct srv_log *l = s->log;
+		pthread_mutex_lock(&l->mu);
+		int64_t wrote = 0;
 		while (len > 0) {
-			ssize_t n = write(s->logfd, json, len);
+			ssize_t n = write(l->fd, json, len);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				return;
+				break;
 			json += n;
 			len -= (size_t)n;
+			wrote += n;
 		}
+		account(l, wrote);
+		pthread_mutex_unlock(&l->mu);
 		return;
 	}
 	size_t before = evbuffer_get_length(s->logbuf);

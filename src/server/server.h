@@ -1,9 +1,13 @@
 /*
  * server.h — `ssrfguard serve`: the guarded fetch service.  Prefix: srv_.
  *
- * One thread, one libevent loop: evhttp serves clients, evdns resolves
- * upstream names, and the same loop drives libcurl's multi-socket API
- * (curl's hiperfifo pattern), so no thread waits per request.  Routes:
+ * `workers` event loops (default one per CPU), one a thread, each bound to
+ * the listen address with SO_REUSEPORT (loops.c): in each, evhttp serves
+ * clients, evdns resolves upstream names, and the same loop drives
+ * libcurl's multi-socket API (curl's hiperfifo pattern), so no thread waits
+ * per request.  The loops share the store (one writer commits every loop's
+ * blocked requests), the judged-DNS cache, the log and the metrics; limits
+ * are shared out between them.  Routes:
  *
  *   GET /go?url=URL   fetch URL (http/https) for the caller and return the
  *                     upstream status, content type and body.  Every hop is
@@ -21,7 +25,8 @@
  *                     changes; no cookies or client headers are ever sent).
  *                     A blocked hop answers 403 naming the incident, after
  *                     the incident is committed to the store.
- *   GET /healthz      200 {"status":"ok"}; 503 while draining.
+ *   GET /healthz      200 {"status":"ok"} ("degraded" with warnings when the
+ *                     store nears store_max_bytes); 503 while draining.
  *   GET /metrics      Prometheus text.
  *
  * Incidents.  Blocked requests of one loop turn are committed together
@@ -30,10 +35,12 @@
  * work through the store (a claim), and an embedded one is also poked via
  * srv_responder.notify.
  *
- * Shutdown.  SIGTERM or SIGINT: stop accepting, let in-flight fetches and
- * queued replies finish (at most drain_s), then return from srv_run.
+ * Shutdown.  SIGTERM or SIGINT: every loop stops accepting, lets in-flight
+ * fetches and queued replies finish (at most drain_s), then srv_run
+ * returns.
  *
- * Threading: every srv_ function runs on the thread that calls srv_run.
+ * Threading: every srv_ function is called on one thread (the one that
+ * calls srv_run); the loops run on it and on threads srv_run starts.
  */
 #ifndef SSRFGUARD_SERVER_H
 #define SSRFGUARD_SERVER_H

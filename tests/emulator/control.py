@@ -152,6 +152,10 @@ class Emulator:
         """The next `count` new EBS volumes end in state `error`."""
         return self._req("POST", "ebs/fail", {"count": count})
 
+    def aws_event(self, **entry):
+        """An AWS service's own event on the default bus (e.g. Source aws.guardduty)."""
+        return self._req("POST", "events", entry)
+
     def skew(self, seconds):
         """Set AWS's wall clock `seconds` off the machine's (the Date header follows)."""
         return self._req("POST", "clock", {"skew": seconds})

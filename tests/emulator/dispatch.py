@@ -2,7 +2,7 @@
 
 Routing follows the SigV4 credential scope's service name, as AWS's own
 front ends do for a shared endpoint: ec2, autoscaling, elasticloadbalancing
-(v2 or classic by Version), ssm and kms (JSON, X-Amz-Target), iam, sts, sns,
+(v2 or classic by Version), ssm, kms, dynamodb, events (JSON, X-Amz-Target), iam, sts, sns, sqs,
 s3 (REST-XML, _handle_s3).
 """
 import sys
@@ -23,6 +23,9 @@ SCOPES = {
     "elasticloadbalancing": {"2015-12-01": "elbv2", "2012-06-01": "elb"},
     "ssm": {None: "ssm"},
     "kms": {None: "kms"},
+    "sqs": {"2012-11-05": "sqs"},
+    "dynamodb": {None: "dynamodb"},
+    "events": {None: "events"},
     "iam": {"2010-05-08": "iam"},
     "sts": {"2011-06-15": "sts"},
     "sns": {"2010-03-31": "sns"},
@@ -126,8 +129,9 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
             target = headers.get("X-Amz-Target") or ""
             prefix = wire.model(model_name).metadata["targetPrefix"] + "."
             action = target[len(prefix):] if target.startswith(prefix) else None
-            if not ctype.startswith("application/x-amz-json-1.1"):
-                raise ApiError("SerializationException", "Expected Content-Type application/x-amz-json-1.1")
+            want = "application/x-amz-json-" + wire.model(model_name).metadata.get("jsonVersion", "1.1")
+            if not ctype.startswith(want):
+                raise ApiError("SerializationException", f"Expected Content-Type {want}")
             if action is None:
                 raise ApiError("UnknownOperationException", f"Unknown target {target[:100]!r}")
         else:
@@ -188,7 +192,8 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
             return Result(drop=True)
         if protocol == "json":
             data = wire.encode_json(op, out)
-            return Result(200, "application/x-amz-json-1.1", data, [("x-amzn-RequestId", rid)], delay=delay)
+            ctype_out = "application/x-amz-json-" + svc_model.metadata.get("jsonVersion", "1.1")
+            return Result(200, ctype_out, data, [("x-amzn-RequestId", rid)], delay=delay)
         if protocol == "ec2":
             data = wire.encode_ec2(op, out, rid)
         else:

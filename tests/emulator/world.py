@@ -26,6 +26,7 @@ DEFAULT_TIMING = {
     "ssm_visible_seconds": 0.5,     # a new invocation is InvocationDoesNotExist this long
     "deregistration_delay_seconds": 300.0,  # target draining -> gone (ELBv2's default)
     "imds_credentials_seconds": 21600,    # lifetime of IMDS role credentials
+    "table_seconds": 0.5,           # DynamoDB table CREATING -> ACTIVE
     "instance_seconds": 1.0,        # stopping -> stopped, shutting-down -> terminated
 }
 
@@ -33,6 +34,7 @@ DEFAULT_TIMING = {
 class World:
     def __init__(self):
         self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)    # long polls wait on it (the lock released)
         self.rng = random.Random(4)
         self.reset()
 

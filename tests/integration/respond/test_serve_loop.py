@@ -29,13 +29,13 @@ try:
     s.close()
     conf = os.path.join(work, "respond.conf")
     with open(conf, "w") as f:
-        f.write(f"forensic-instance {h.FORENSIC}\nreport-dir {work}/reports\npoll-ms 50\n"
-                f"quarantine-profile {h.QUARANTINE_PROFILE}\n"
-                "step-backoff-ms 50\ncapture-timeout 5\nparallel 2\n")
+        # the embedded responder reads the [respond] section of serve's file
+        f.write(f"[respond]\nforensic-instance = {h.FORENSIC}\nreport-dir = {work}/reports\n"
+                f"quarantine-profile = {h.QUARANTINE_PROFILE}\n"
+                "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\nparallel = 2\n")
     env = emu.env()
-    env["SSRFGUARD_RESPOND_CONFIG"] = conf
     store = os.path.join(work, "incidents.db")
-    srv = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--store", store,
+    srv = subprocess.Popen([binary, "serve", "--config", conf, "--listen", f"127.0.0.1:{port}", "--store", store,
                             "--instance-id", h.VICTIM, "--region", "us-east-1", "--az", "us-east-1a",
                             "--no-imds", "--respond", "--log", os.path.join(work, "serve.log")],
                            env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "err.log"), "w"))

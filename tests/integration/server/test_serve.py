@@ -16,8 +16,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, http_get, require_netns,  # noqa: E402
-                     spawn, wait_port)
+from harness import (Serve, Upstream, check, finish, require_netns,  # noqa: E402
+                     send_raw, spawn, wait_port)
 import corpus  # noqa: E402
 
 require_netns()
@@ -237,20 +237,7 @@ for path, what in [("/go", "missing url"), ("/go?url=", "empty url"),
 
 
 def raw(data, read=True):
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-    s.sendall(data)
-    out = b""
-    if read:
-        try:
-            while True:
-                c = s.recv(65536)
-                if not c:
-                    break
-                out += c
-        except socket.timeout:
-            out += b"<timeout>"
-    s.close()
-    return out
+    return send_raw(srv.port, data, read=read)
 
 
 for data, what in [(b"BLAH\r\n\r\n", "garbage request line"),

@@ -43,7 +43,12 @@ static const struct {
 	{{"--deliver-to", "https://x/", NULL}, -1, "deliver without key"},
 	{{"--deliver-to", "https://x/", "--key-file", "k", "--instance", "i-1", NULL}, -1, "deliver with instance"},
 	{{"--bogus", NULL}, -1, "unknown option"},
-	{{"--observe=yes", NULL}, -1, "flag with a value"},
+	{{"--observe=yes", NULL}, 0, "switch =yes"},
+	{{"--observe", "on", "--once", "off", NULL}, 0, "switch with its word"},
+	{{"--observe=maybe", NULL}, -1, "switch with a non-word"},
+	{{"--lease_ms", "5000", NULL}, 0, "underscore for dash"},
+	{{"--lease-ms", "999", NULL}, -1, "lease below its range"},
+	{{"--config=/nonexistent/ssrfguard.conf", NULL}, -1, "--config=FILE is read"},
 	{{"--store", NULL}, -1, "missing value"},
 	{{"stray", NULL}, -1, "stray argument"},
 	{{"--help", NULL}, 1, "help"},
@@ -86,17 +91,23 @@ static const struct {
 	int want;
 	const char *label;
 } config_cases[] = {
-	{"# comment\n\nforensic-instance i-0f\nreport-dir /tmp/r\n", 0, "plain"},
-	{"  skip   capture  \r\nobserve\n", 0, "spaces, CRLF, flag"},
-	{"observe yes\n", -1, "flag with value"},
-	{"report-dir\n", -1, "option without value"},
-	{"config /etc/x\n", -1, "nested config"},
-	{"help\n", -1, "help in a file"},
-	{"nope 1\n", -1, "unknown"},
-	{"parallel abc\n", -1, "bad number"},
-	{"ticket a\x01b\n", -1, "control character"},
+	{"# comment\n\nforensic-instance = i-0f\nreport-dir = /tmp/r\n", 0, "plain"},
+	{"  skip = capture  # why\r\nobserve = on\n", 0, "spaces, CRLF, trailing comment"},
+	{"observe = maybe\n", -1, "switch with a non-word"},
+	{"observe\n", -1, "no = value"},
+	{"report-dir =\n", 0, "empty value"},
+	{"config = /etc/x\n", -1, "nested config"},
+	{"help = on\n", -1, "help in a file"},
+	{"instance = i-1\n", -1, "command-line-only option"},
+	{"nope = 1\n", -1, "unknown"},
+	{"parallel = abc\n", -1, "bad number"},
+	{"ticket = a\x01" "b\n", -1, "control character"},
 	{"", 0, "empty"},
-	{"skip capture", 0, "no final newline"},
+	{"skip = capture", 0, "no final newline"},
+	{"[serve]\nmax-body = 7\n[respond]\nsnapshot_wait = 5\n", 0, "other section skipped"},
+	{"max-body = 7\n", -1, "serve setting outside its section"},
+	{"ticket = \"a # b\"\n", 0, "quoted #"},
+	{"ticket = \"a\n", -1, "unterminated quote"},
 };
 
 TEST(config_table)
@@ -105,20 +116,25 @@ TEST(config_table)
 		respond_cli o;
 		respond_cli_init(&o);
 		char msg[256] = "";
-		int rc = respond_cli_parse_config(&o, config_cases[i].text, strlen(config_cases[i].text), msg,
-		                                  sizeof msg);
+		int rc = respond_cli_parse_config(&o, config_cases[i].text, strlen(config_cases[i].text),
+		                                  "t.conf", msg, sizeof msg);
 		CHECKF(rc == config_cases[i].want, "%s: got %d (%s)", config_cases[i].label, rc, msg);
+		if (rc)
+			CHECKF(!strncmp(msg, "t.conf:", 7), "%s: names the file: %s", config_cases[i].label,
+			       msg);
 		respond_cli_free(&o);
 	}
 	/* values stay valid after parsing (owned copies) and lines are numbered */
 	respond_cli o;
 	respond_cli_init(&o);
 	char msg[256] = "";
-	const char *t = "report-dir /var/r\nwebhook https://h/x\nparallel 9\nbogus 1\n";
-	CHECK_INT(respond_cli_parse_config(&o, t, strlen(t), msg, sizeof msg), -1);
-	CHECK(strstr(msg, "line 4") != NULL);
+	const char *t = "report-dir = /var/r\nwebhook = https://h/x # hook\nparallel = 9\n"
+	                "ticket = \"T # 1\"\nbogus = 1\n";
+	CHECK_INT(respond_cli_parse_config(&o, t, strlen(t), "r.conf", msg, sizeof msg), -1);
+	CHECK_STR(msg, "r.conf:5: unknown setting 'bogus' of respond");
 	CHECK_STR(o.cfg.report_dir, "/var/r");
 	CHECK_STR(o.cfg.webhook_url, "https://h/x");
+	CHECK_STR(o.cfg.playbook.ticket, "T # 1");
 	CHECK_INT(o.cfg.parallel, 9);
 	respond_cli_free(&o);
 	/* an overlong line */
@@ -126,7 +142,7 @@ TEST(config_table)
 	memset(big, 'a', 5999);
 	big[5999] = '\0';
 	respond_cli_init(&o);
-	CHECK_INT(respond_cli_parse_config(&o, big, 5999, msg, sizeof msg), -1);
+	CHECK_INT(respond_cli_parse_config(&o, big, 5999, "r.conf", msg, sizeof msg), -1);
 	respond_cli_free(&o);
 	free(big);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/query.h"
 #include "server/text.h"
@@ -153,7 +154,12 @@ TEST(config)
 		{"contain = metadata,bogus\n", SG_ERR_PARSE},
 		{"store_sync = maybe\n", SG_ERR_PARSE},
 		{"respond = on\nimds = off\n", SG_OK},
-		{"config = other\n", SG_ERR_PARSE},
+		{"respond = maybe\n", SG_ERR_PARSE},
+		{"check-config = on\n", SG_ERR_PARSE},
+		{"[serve]\nmax-body = 10 # trailing\n[respond]\nforensic-instance = i-1\n", SG_OK},
+		{"forensic-instance = i-1\n", SG_ERR_PARSE},
+		{"store = /x\n[serve]\n", SG_OK},
+		{"[nonsense]\n", SG_ERR_PARSE},
 		{"listen =\n", SG_ERR_PARSE},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -170,22 +176,25 @@ TEST(config)
 	}
 	srvcfg c;
 	char err[256];
+	const opt_command serve = {.name = "serve", .opts = srvcfg_opts};
 	srvcfg_init(&c);
 	char *argv[] = {"serve", "--max-redirects", "2", "--rule", "allow 10.0.0.0/8",
-	                "--rule=deny 10.1.0.0/16", "--no-imds", "--listen", "[::1]:8080", NULL};
-	int help = 0;
-	CHECK_INT(srvcfg_args(&c, 9, argv, &help, err, sizeof err), SG_OK);
+	                "--rule=deny 10.1.0.0/16", "--no-imds", "--listen", "[::1]:8080",
+	                "--respond", "on", "--store_sync=normal", NULL};
+	CHECK_INT(cmdline_parse(&serve, &c, 12, argv, NULL, NULL, err, sizeof err), CMDLINE_OK);
 	CHECK_INT(c.max_redirects, 2);
 	CHECK_INT(c.nrules, 2);
 	CHECK_INT(c.imds, 0);
+	CHECK_INT(c.respond, 1);
+	CHECK_INT(c.store_sync_normal, 1);
 	CHECK_STR(c.listen, "[::1]:8080");
 	CHECK_INT(c.contain_mask, 1u << 2); /* default: metadata only */
 	srvcfg_free(&c);
 	srvcfg_init(&c);
 	char *bad[] = {"serve", "stray", NULL};
-	CHECK_INT(srvcfg_args(&c, 2, bad, &help, err, sizeof err), SG_ERR_PARSE);
+	CHECK_INT(cmdline_parse(&serve, &c, 2, bad, NULL, NULL, err, sizeof err), CMDLINE_ERROR);
 	char *missing[] = {"serve", "--store", NULL};
-	CHECK_INT(srvcfg_args(&c, 2, missing, &help, err, sizeof err), SG_ERR_PARSE);
+	CHECK_INT(cmdline_parse(&serve, &c, 2, missing, NULL, NULL, err, sizeof err), CMDLINE_ERROR);
 	srvcfg_free(&c);
 }
 

@@ -1,0 +1,62 @@
+/*
+ * cmdline.h — a command's options from its config file(s) and argv, and the
+ * texts generated from its table (lib/common/opt.h): --help, the man page's
+ * command section, bash and zsh completion.  Prefix: cmdline_.
+ *
+ * Typical use in cli/cmd_NAME.c:
+ *
+ *   myopts o = {0};
+ *   if (opt_defaults(my_opts, &o, err, sizeof err)) ...      // table defaults
+ *   ... environment-derived defaults ...
+ *   rc = cmdline_parse(&my_cmd, &o, argc, argv, pos, &npos, err, sizeof err);
+ *   if (rc == CMDLINE_HELP) { cmdline_help(&my_cmd, stdout); return 0; }
+ *   if (rc == CMDLINE_ERROR) return cmdline_usage_error(&my_cmd, err);   // 2
+ *
+ * Files are read whole, at most CMDLINE_FILE_MAX bytes.
+ */
+#ifndef SSRFGUARD_OPT_CMDLINE_H
+#define SSRFGUARD_OPT_CMDLINE_H
+
+#include <stdio.h>
+
+#include "common/opt.h"
+
+#define CMDLINE_FILE_MAX (1 << 20)
+
+enum { CMDLINE_OK = 0, CMDLINE_HELP = 1, CMDLINE_ERROR = -1 };
+
+/*
+ * Every --config FILE (in order), then every other argv option; positional
+ * arguments land in pos (room for argc entries).  pos may be NULL for a
+ * command that takes none (then one is an error).  Returns CMDLINE_OK,
+ * CMDLINE_HELP or CMDLINE_ERROR (err says why).
+ */
+int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,
+                  int *npos, char *err, size_t errlen);
+
+/* The one default incident store of every command: $SSRFGUARD_STORE, else
+ * CMDLINE_STORE_PATH. */
+#define CMDLINE_STORE_PATH "/var/lib/ssrfguard/incidents.db"
+const char *cmdline_default_store(void);
+
+/* Apply one config file to dst (the command's section and shared names). */
+sg_err cmdline_load(const opt_command *cmd, void *dst, const char *path, char *err,
+                    size_t errlen);
+
+/* "ssrfguard NAME: ERR\nTry 'ssrfguard NAME --help'." on stderr; returns 2. */
+int cmdline_usage_error(const opt_command *cmd, const char *err);
+
+/* --help text. */
+void cmdline_help(const opt_command *cmd, FILE *to);
+
+/* The command's man page section (roff: .SS, .TP rows). */
+void cmdline_man(const opt_command *cmd, FILE *to);
+
+/* One command's completion data: bash `case` arm / zsh _arguments specs. */
+void cmdline_bash(const opt_command *cmd, FILE *to);
+void cmdline_zsh(const opt_command *cmd, FILE *to);
+
+/* Text escaped for roff (backslashes, leading dots and quotes, dashes). */
+void cmdline_roff(const char *text, FILE *to);
+
+#endif

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The command line as a user meets it.
+
+- every command reads options the same way (--x v, --x=v, switches with
+  on/off words, --no-x, '_' for '-'), and --config=FILE is really read;
+- the config file: `name = value`, comments, [sections], errors that name
+  the file and the line, and exit status 2 before anything starts;
+- --help, the man page and the completion scripts come from one table: every
+  option of --help is in the man page and in both completions, and back.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BIN, TEMPLATE = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def run(*args, env=None):
+    e = dict(os.environ)
+    e.pop("SSRFGUARD_STORE", None)
+    e.update(env or {})
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=30, env=e)
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+tmp = tempfile.mkdtemp(prefix="cli-options-")
+
+
+def conf(text):
+    path = os.path.join(tmp, "c%d.conf" % len(os.listdir(tmp)))
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def setting(out, name):
+    m = re.search(r"^%s = (.*)$" % re.escape(name), out, re.M)
+    return m.group(1) if m else None
+
+
+# --- one grammar -----------------------------------------------------------
+for args, name, want in [
+    (["--respond", "on"], "respond", "on"),
+    (["--respond=on"], "respond", "on"),
+    (["--respond"], "respond", "on"),
+    (["--respond", "--respond=off"], "respond", "off"),
+    (["--no-imds"], "imds", "off"),
+    (["--imds", "false"], "imds", "off"),
+    (["--max_body", "77"], "max-body", "77"),
+    (["--max-body=78"], "max-body", "78"),
+    (["--store-sync", "normal"], "store-sync", "normal"),
+]:
+    p = run("serve", "--check-config", *args)
+    check(p.returncode == 0 and setting(p.stdout, name) == want,
+          "serve %s: %s = %s (got %r, rc %d, %s)" % (args, name, want, setting(p.stdout, name),
+                                                      p.returncode, p.stderr.strip()))
+
+# --config=FILE and --config FILE are read; flags override the file
+c = conf("# shared\nstore = /tmp/x.db   # trailing comment\n[serve]\nmax-body = 5\n"
+         "rule = \"deny 10.0.0.0/8\"\n[respond]\nparallel = 3\n")
+for form in (["--config=" + c], ["--config", c]):
+    p = run("serve", "--check-config", *form)
+    check(p.returncode == 0 and setting(p.stdout, "max-body") == "5" and
+          setting(p.stdout, "store") == '"/tmp/x.db"' and
+          setting(p.stdout, "rule") == '"deny 10.0.0.0/8"',
+          "serve %s reads the file: %s %s" % (form, p.stdout, p.stderr))
+p = run("serve", "--check-config", "--max-body", "6", "--config", c)
+check(setting(p.stdout, "max-body") == "6", "a flag overrides the file wherever it stands")
+
+# one default store for every command: SSRFGUARD_STORE, else one path
+p = run("serve", "--check-config")
+check(setting(p.stdout, "store") == '"/var/lib/ssrfguard/incidents.db"', "serve's default store")
+p = run("serve", "--check-config", env={"SSRFGUARD_STORE": "/tmp/s.db"})
+check(setting(p.stdout, "store") == '"/tmp/s.db"', "serve honours SSRFGUARD_STORE")
+
+# errors: unknown or malformed settings name the file and the line; exit 2
+for text, want in [
+    ("[serve]\nmax-body = 12x\n", ":2: max-body: '12x' is not a whole number"),
+    ("[serve]\n\nbogus = 1\n", ":3: unknown setting 'bogus' of serve"),
+    ("forensic-instance = i-1\n", ":1: unknown setting 'forensic-instance' of serve"),
+    ("[serv]\n", ":1: unknown section [serv]"),
+    ("[serve]\nrespond = maybe\n", ":2: respond: 'maybe' is not on or off"),
+    ("[respond]\nparallel = 99\n", ":2: parallel: 99 is not in 1..64"),
+]:
+    c = conf(text)
+    p = run("serve", "--config", c, "--check-config")
+    check(p.returncode == 2 and (c + want) in p.stderr,
+          "serve config %r: rc 2 and %r (got rc %d, %r)" % (text, c + want, p.returncode,
+                                                            p.stderr))
+p = run("serve", "--config", "/nonexistent/ssrfguard.conf")
+check(p.returncode == 2 and "/nonexistent/ssrfguard.conf" in p.stderr, "a missing --config file")
+p = run("respond", "--config=/nonexistent/ssrfguard.conf", "--once")
+check(p.returncode == 2 and "/nonexistent/ssrfguard.conf" in p.stderr,
+      "respond --config=FILE is read (a missing one is an error)")
+c = conf("[respond]\nbogus = 1\n")
+p = run("respond", "--config", c, "--once")
+check(p.returncode == 2 and (c + ":2: unknown setting 'bogus' of respond") in p.stderr,
+      "respond config error names file:line: %r" % p.stderr)
+p = run("respond", "--observe", "maybe")
+check(p.returncode == 2 and "Try 'ssrfguard respond --help'" in p.stderr,
+      "a stray argument is a usage error: %r" % p.stderr)
+
+# version
+p = run("--version")
+check(p.returncode == 0 and re.match(r"ssrfguard \d+\.\d+\.\d+\n$", p.stdout), "--version")
+check(run("version").stdout == p.stdout, "version = --version")
+check(re.search(r"^  version ", run("--help").stdout, re.M), "version is listed in help")
+
+# --- one table: --help, man page, completions ------------------------------
+man = subprocess.run([BIN, "help", "--man", TEMPLATE], capture_output=True, text=True,
+                     check=True).stdout
+bash = run("completion", "bash").stdout
+zsh = run("completion", "zsh").stdout
+for section in ("NAME", "SYNOPSIS", "COMMANDS", "CONFIGURATION FILE", "FILES", "ENVIRONMENT",
+                "EXIT STATUS", "EXAMPLES", "SEE ALSO"):
+    check(re.search(r"^\.SH \"?%s\"?$" % section, man, re.M), "man page has %s" % section)
+check("@" not in man, "every template marker was replaced")
+g = subprocess.run(["groff", "-man", "-ww", "-z"], input=man, capture_output=True, text=True)
+check(g.returncode == 0 and not g.stderr, "groff -ww is silent: %r" % g.stderr)
+
+commands = re.findall(r"^  ([a-z]+) ", run("--help").stdout, re.M)
+for cmd in commands:
+    h = run(cmd, "--help")
+    check(h.returncode == 0, "%s --help exits 0" % cmd)
+    opts = set(re.findall(r"^  (?:-\w, )?--([a-z][a-z0-9-]*)", h.stdout, re.M))
+    if cmd not in ("check", "serve", "respond"):
+        continue  # commands not yet on the table
+    check(opts, "%s --help lists options" % cmd)
+    sect = man.split(".SS %s\n" % cmd, 1)
+    check(len(sect) == 2, "man page has a section for %s" % cmd)
+    sect = sect[-1].split("\n.SS ", 1)[0]
+    in_man = set(re.findall(r"^(?:\\fB\\-\w\\fR, )?\\fB\\-\\-([a-z0-9\\-]+)\\fR", sect, re.M))
+    in_man = {o.replace("\\-", "-") for o in in_man}
+    check(opts == in_man, "%s: --help and man page agree: only help %s, only man %s" %
+          (cmd, sorted(opts - in_man), sorted(in_man - opts)))
+    arm = bash.split("    %s)\n" % cmd, 1)[-1].split(";;", 1)[0]
+    in_bash = set(re.findall(r"--([a-z][a-z0-9-]*)", arm.split("words=")[0]))
+    check(opts == in_bash, "%s: bash completion agrees: %s" % (cmd, sorted(opts ^ in_bash)))
+    arm = zsh.split("    (%s)\n" % cmd, 1)[-1].split(";;", 1)[0]
+    in_zsh = set(re.findall(r"'\*?--([a-z][a-z0-9-]*)", arm)) | {"help"}
+    check(opts == in_zsh, "%s: zsh completion agrees: %s" % (cmd, sorted(opts ^ in_zsh)))
+b = subprocess.run(["bash", "-n"], input=bash, capture_output=True, text=True)
+check(b.returncode == 0, "the bash completion parses: %s" % b.stderr)
+
+print("%d failure(s)" % len(failures))
+sys.exit(1 if failures else 0)

@@ -22,7 +22,14 @@ const opt_command serve_command = {
 	.about = "Run the guarded fetch service: GET /go?url=URL fetches URL for the caller unless "
 	         "the guard blocks it; a blocked attempt answers 403 and is recorded as an incident "
 	         "in the store before the answer leaves.  Also /healthz and /metrics.  SIGTERM or "
-	         "SIGINT drains in-flight fetches and exits.",
+	         "SIGINT drains in-flight fetches and exits.  One event loop per CPU (--workers). "
+	         "Under attack it stays up: client connections are capped below the descriptor "
+	         "limit (the oldest idle one closed to make room, accepting paused rather than "
+	         "spun), a pipelining client is not read while its answers wait, bodies and "
+	         "unwritten answers share one budget (503 past it), a client that leaves cancels "
+	         "its fetch, the service's own listeners are never fetched and a request carrying "
+	         "its own Via mark is refused (508); repeated attempts are aggregated and the "
+	         "store and the log are capped.",
 	.opts = srvcfg_opts,
 	.epilog = "Exit status: 0 after a clean drain (or a valid --check-config), 2 usage, "
 	          "configuration or start-up error.\n\n"
@@ -99,12 +106,15 @@ static int run(const srvcfg *cfg)
 		return 2;
 	}
 	int rc = 2;
-	srv_identity_resolve(cfg, &id, err, sizeof err);
-	if (err[0])
-		fprintf(stderr, "ssrfguard serve: warning: %s\n", err);
-	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK)
+	char warning[1024];
+	srv_identity_resolve(cfg, &id, warning, sizeof warning);
+	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK) {
+		if (warning[0])
+			fprintf(stderr, "ssrfguard serve: warning: %s\n", warning);
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
-	else {
+	} else {
+		if (warning[0]) /* the service's log exists now: JSON like every line */
+			srv_log(s, "warning", "identity", warning);
 		if (cfg->respond)
 			srv_set_responder(s, respond_embedded());
 		/* The kernel backstop's reports (src/backstop/reader.h), on a thread

@@ -23,6 +23,9 @@ int cmd_backstop(int argc, char **argv);
 
 extern const opt_command check_command;
 extern const opt_command serve_command;
+extern const opt_command incidents_command;
+extern const opt_command aws_command;
+extern const opt_command forensics_command;
 extern const opt_command respond_command; /* src/respond/respond_cli.c */
 
 #endif

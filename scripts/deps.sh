@@ -12,8 +12,8 @@ PACKAGES=(
   # tests: namespaces, the AWS double, file-system images, cross-checks
   iproute2 util-linux nftables python3 python3-botocore python3-pyflakes awscli sqlite3 curl
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g
-  # benchmarks
-  wrk
+  # benchmarks (nginx: the reverse-proxy anchor of bench/server; never started as a service)
+  wrk nginx
 )
 
 missing=()

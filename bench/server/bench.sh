@@ -9,7 +9,11 @@
 #                cached for dns_cache_s and pinned for libcurl)
 #   4. blocked:  wrk -> serve /go?url=http://169.254.169.254/...  (403; each
 #                attempt committed to the store before its answer: counted)
-#   5. RSS of serve holding 1,000 open client connections.
+#   5. nginx:    (run first, alternating with allowed, ROUNDS=3 times each)
+#                wrk -> nginx (Debian's, default worker_processes auto, access
+#                log on) as a plain reverse proxy -> sg-upstream, with upstream
+#                keep-alive as serve has: the anchor of the /go speed target
+#   6. RSS of serve holding 1,000 open client connections.
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +41,24 @@ $B/cli/ssrfguard serve --listen 127.0.0.1:5001 --store "$tmp/incidents.db" \
   --region us-east-1 --az us-east-1a --no-imds --client-timeout-s 60 \
   --max-concurrent 256 --store-sync "$sync" &
 srv=$!
-trap 'kill $srv $up 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; umount /etc/hosts; rm -f "$hosts"' EXIT
+cat >"$tmp/nginx.conf" <<EOF
+worker_processes auto;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log $tmp/nginx-access.log;
+  upstream up { server 203.0.113.10:80; keepalive 256; }
+  server {
+    listen 127.0.0.1:5002;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+EOF
+nginx -p "$tmp" -c "$tmp/nginx.conf" -g 'daemon off;' &
+ngx=$!
+trap 'kill $srv $up $ngx 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; umount /etc/hosts; rm -f "$hosts"' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5002/hello && break; sleep 0.1; done
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5001/healthz && break; sleep 0.1; done
 
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }  # utime+stime, clock ticks
@@ -56,7 +77,7 @@ run() { # name url -> "name req/s p50 p99"
     "$1" "$rps" "$p50" "$p99" "$n" "${non2xx:-0}"
   echo "$rps" >"$tmp/$1.rps"
   echo "$n" >"$tmp/$1.n"
-  if [ "$1" != direct ]; then
+  if [ "$1" != direct ] && [ "$1" != nginx ]; then
     awk -v t=$(( $(cpu $srv) - c0 )) -v hz="$hz" -v n="$n" 'BEGIN {
       us = t / hz * 1e6 / n
       printf "          serve CPU %.1f us/request (all threads) -> %.0f req/s per free core\n", us, 1e6 / us }'
@@ -66,16 +87,29 @@ run() { # name url -> "name req/s p50 p99"
 echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1, $(nproc) cores," \
   "load average $(cut -d' ' -f1 /proc/loadavg)"
 run direct  "http://203.0.113.10/hello"
-run allowed "http://127.0.0.1:5001/go?url=http%3A%2F%2F203.0.113.10%2Fhello"
+# nginx and allowed alternate ROUNDS times (default 3): on shared cores the
+# load drifts, and the ratio of the medians is what stays comparable.
+rounds=${ROUNDS:-3}
+for r in $(seq "$rounds"); do
+  run nginx   "http://127.0.0.1:5002/hello"
+  cat "$tmp/nginx.rps" >>"$tmp/nginx.all"
+  run allowed "http://127.0.0.1:5001/go?url=http%3A%2F%2F203.0.113.10%2Fhello"
+  cat "$tmp/allowed.rps" >>"$tmp/allowed.all"
+done
+median() { sort -g "$1" | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+median "$tmp/nginx.all" >"$tmp/nginx.rps"
+median "$tmp/allowed.all" >"$tmp/allowed.rps"
 run named   "http://127.0.0.1:5001/go?url=http%3A%2F%2Fupstream.bench%2Fhello"
-before=$(sqlite3 "$tmp/incidents.db" 'SELECT count(*) FROM attempts')
+# every attempt is counted in its incident (the first store_detail_max also get a row)
+before=$(sqlite3 "$tmp/incidents.db" 'SELECT coalesce(sum(attempts), 0) FROM incidents')
 run blocked "http://127.0.0.1:5001/go?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F"
-after=$(sqlite3 "$tmp/incidents.db" 'SELECT count(*) FROM attempts')
+after=$(sqlite3 "$tmp/incidents.db" 'SELECT coalesce(sum(attempts), 0) FROM incidents')
 committed=$((after - before))
 echo "blocked attempts committed to the store: $committed (wrk counted $(cat "$tmp/blocked.n") answers)"
 awk -v d="$(cat "$tmp/direct.rps")" -v a="$(cat "$tmp/allowed.rps")" -v b="$(cat "$tmp/blocked.rps")" \
-  -v nm="$(cat "$tmp/named.rps")" \
-  'BEGIN { printf "allowed/direct = %.2f (target >= 0.33)   named/direct = %.2f   blocked = %.0f/s (target >= 20000)\n", a/d, nm/d, b }'
+  -v nm="$(cat "$tmp/named.rps")" -v ng="$(cat "$tmp/nginx.rps")" -v r="$rounds" \
+  'BEGIN { printf "allowed/direct = %.2f (target >= 0.33)   named/direct = %.2f   blocked = %.0f/s (target >= 20000)\n", a/d, nm/d, b
+           printf "allowed/nginx = %.2f, medians of %d alternating rounds: %.0f / %.0f req/s (target >= 1.0: /go at least as fast as nginx reverse-proxying the same upstream)\n", a/ng, r, a, ng }'
 
 # RSS with 1,000 open client connections (each has made one /go request and
 # stays open, keep-alive).

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void respond_cli_init(respond_cli *o)
 {
@@ -288,8 +290,28 @@ int respond_cli_parse(respond_cli *o, int argc, char **argv, char *msg, size_t m
 	return respond_cli_check(o, msg, msglen);
 }
 
+/* A report that cannot be written is a setup error, found before anything
+ * is recorded.  The directory itself is created (0750) when its parent
+ * exists. */
+static int report_dir_check(const char *dir, char *msg, size_t msglen)
+{
+	struct stat sb;
+	const char *why = NULL;
+	if (stat(dir, &sb) != 0 && (errno != ENOENT || mkdir(dir, 0750) != 0 || stat(dir, &sb) != 0))
+		why = strerror(errno);
+	else if (!S_ISDIR(sb.st_mode))
+		why = "not a directory";
+	else if (access(dir, W_OK | X_OK) != 0)
+		why = strerror(errno);
+	if (why)
+		snprintf(msg, msglen, "report-dir %.200s: %s", dir, why);
+	return why ? -1 : 0;
+}
+
 int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
+	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
+		return -1;
 	o->listen_cfg.store_path = o->cfg.store_path;
 	o->deliver_cfg.store_path = o->cfg.store_path;
 	o->deliver_cfg.key_file = o->listen_cfg.key_file;

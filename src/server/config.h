@@ -34,6 +34,9 @@ typedef struct srvcfg {
 	char *store;             /* SQLite path (default: cmdline_default_store) */
 	int store_sync_normal;   /* store_sync = normal */
 	int64_t store_busy_ms;   /* wait this long for another writer's lock */
+	int64_t store_max_bytes; /* past it attempts are only counted; 0 = no cap */
+	int64_t store_detail_max;/* attempt rows kept per incident; 0 = all */
+	int64_t log_max_bytes;   /* the log file is rotated to PATH.1 past it */
 	char *policy;            /* policy file (sg_policy_parse), "" = none */
 	char **rules;            /* extra policy rules */
 	size_t nrules;
@@ -47,6 +50,11 @@ typedef struct srvcfg {
 	int64_t max_queue;       /* waiting fetches; beyond that 503 */
 	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
 	int64_t max_request_bytes;/* client request line + headers */
+	int64_t workers;         /* event loops (threads); 0 = one per CPU */
+	int64_t max_connections; /* client connections; 0 = what the descriptor
+	                            limit leaves (conn.c) */
+	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
+	                            clients, all together */
 	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
 	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */

@@ -2,6 +2,7 @@
  * the service's libevent loop (curl's hiperfifo pattern), the socket-level
  * guard hooks, hop-by-hop redirects and the limits.  See server.h. */
 #include "server/srv_int.h"
+#include "server/dnsmsg.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -136,17 +137,26 @@ static int on_timer(CURLM *multi, long ms, void *userp)
 	return 0;
 }
 
+static void on_gone_timer(evutil_socket_t fd, short what, void *arg);
+
 sg_err fetch_init(struct srv *s)
 {
 	s->multi = curl_multi_init();
 	s->curl_timer = evtimer_new(s->base, on_curl_timer, s);
-	if (!s->multi || !s->curl_timer)
+	s->gone_timer = event_new(s->base, -1, EV_PERSIST, on_gone_timer, s);
+	struct timeval every = {0, SRV_GONE_CHECK_MS * 1000};
+	if (!s->multi || !s->curl_timer || !s->gone_timer || event_add(s->gone_timer, &every))
 		return SG_ERR_NOMEM;
 	/* Names are resolved here, on the loop, from /etc/resolv.conf and
 	 * /etc/hosts (DNS_OPTIONS_ALL includes the hosts file). */
 	s->dns = evdns_base_new(s->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
 	                                 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	s->dcache = dnsc_new(1024);
+	if (s->primary == s) {
+		s->dcache = dnsc_new(1024);
+		pthread_mutex_init(&s->dcache_mu, NULL);
+	} else {
+		s->dcache = s->primary->dcache;
+	}
 	if (!s->dns || !s->dcache)
 		return SG_ERR_NOMEM;
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_sock);
@@ -155,6 +165,10 @@ sg_err fetch_init(struct srv *s)
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	/* The connection cache: idle upstream connections kept for reuse. */
 	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
+	char via[64];
+	snprintf(via, sizeof via, "Via: 1.1 %s", s->via_token);
+	if (!(s->out_headers = curl_slist_append(NULL, via)))
+		return SG_ERR_NOMEM;
 	return SG_OK;
 }
 
@@ -173,17 +187,42 @@ void fetch_cleanup(struct srv *s)
 		event_free(s->curl_timer);
 		s->curl_timer = NULL;
 	}
+	if (s->gone_timer) {
+		event_free(s->gone_timer);
+		s->gone_timer = NULL;
+	}
 	if (s->dns) {
 		/* Abandoned lookups were detached (fetch_abandon): no callback
 		 * may run now. */
 		evdns_base_free(s->dns, 0);
 		s->dns = NULL;
 	}
-	dnsc_free(s->dcache);
+	if (s->primary == s && s->dcache) {
+		dnsc_free(s->dcache);
+		pthread_mutex_destroy(&s->dcache_mu);
+	}
 	s->dcache = NULL;
+	curl_slist_free_all(s->out_headers); /* after every easy handle */
+	s->out_headers = NULL;
 }
 
 /* ---- per-transfer callbacks ---- */
+
+/* Bodies of running fetches and answers not yet written to slow clients
+ * share one budget, max_reply_bytes: a fetch that would exceed it ends
+ * with 503 instead of growing memory without bound. */
+static int over_budget(const struct srv *s, size_t more)
+{
+	size_t held = s->fetch_bytes + conn_out_bytes(s);
+	size_t cap = (size_t)s->cfg->max_reply_bytes;
+	return held > cap || more > cap - held;
+}
+
+static void body_reset(job *j)
+{
+	j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes : j->s->fetch_bytes;
+	j->body_bytes = 0;
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -193,20 +232,41 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 		j->too_big = 1;
 		return 0;
 	}
+	if (over_budget(j->s, len)) {
+		j->over_budget = 1;
+		return 0;
+	}
 	if (evbuffer_add(j->body, p, len) != 0)
 		return 0;
 	j->body_bytes += len;
+	j->s->fetch_bytes += len;
 	return len;
+}
+
+/* A status line "HTTP/x yyy": an interim 1xx other than 100 Continue (101
+ * Switching Protocols above all: the raw stream after it is no HTTP answer)
+ * is never passed on: the fetch ends with 502. */
+static int bad_interim(const char *p, size_t len)
+{
+	if (len < 12 || memcmp(p, "HTTP/", 5))
+		return 0;
+	const char *sp = memchr(p, ' ', len);
+	if (!sp || (size_t)(sp - p) + 4 > len)
+		return 0;
+	return sp[1] == '1' && !(sp[2] == '0' && sp[3] == '0');
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	job *j = ud;
 	size_t len = size * n;
-	(void)p;
 	j->hdr_bytes += len;
 	if (j->hdr_bytes > (size_t)j->s->cfg->max_header_bytes) {
 		j->hdr_too_big = 1;
+		return 0;
+	}
+	if (bad_interim(p, len)) {
+		j->bad_interim = 1;
 		return 0;
 	}
 	return len;
@@ -236,6 +296,12 @@ static void judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *
 {
 	const char *host = j->hopv.needs_resolve ? j->hopv.host : NULL;
 	sg_check_addr(j->s->policy, sa, len, host, v); /* on error v blocks */
+	if (v->action == SG_ALLOW && self_is_own(j->s, sa, len)) {
+		v->action = SG_BLOCK;
+		v->category = SG_CAT_DENIED;
+		snprintf(v->rule, sizeof v->rule, "self:listener");
+		snprintf(v->reason, sizeof v->reason, "the destination is this service's own listener");
+	}
 	char txt[INET6_ADDRSTRLEN] = "";
 	if (v->addr[0])
 		add_addr(j, v->addr);
@@ -350,6 +416,7 @@ static CURL *easy_setup(job *j)
 	 * This only bounds how long a pin stays in curl's cache afterwards. */
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)SRV_CURL_PIN_S);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssrfguard/0.1");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->s->out_headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -419,8 +486,9 @@ static void transfer(job *j)
 		return;
 	}
 	evbuffer_drain(j->body, evbuffer_get_length(j->body));
-	j->body_bytes = j->hdr_bytes = 0;
-	j->too_big = j->hdr_too_big = 0;
+	body_reset(j);
+	j->hdr_bytes = 0;
+	j->too_big = j->hdr_too_big = j->bad_interim = j->over_budget = 0;
 
 	struct curl_slist *pins = NULL, *t;
 	int same = j->pinned && j->pin_host[0] && j->pin_port == j->hopv.port &&
@@ -513,7 +581,9 @@ static void judge_answers(job *j, const struct sockaddr *const *v, size_t n,
 	if (fresh && s->cfg->dns_cache_s > 0) {
 		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
 		                                                      : SRV_DNS_TTL_CAP_S;
+		pthread_mutex_lock(&s->primary->dcache_mu);
 		dnsc_put(s->dcache, j->hopv.host, set, now_ms() + ttl * 1000);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
 	}
 	j->judged = *set;
 	j->pinned = 1;
@@ -561,6 +631,125 @@ static void dns_detach(job *j)
 		evdns_getaddrinfo_cancel(q->req); /* the callback frees q */
 }
 
+/* ---- answers at the resolver's cap (see dnsmsg.h, dnslook.c) ---- */
+
+static size_t family_count(const struct evutil_addrinfo *res, int family)
+{
+	size_t n = 0;
+	for (; res; res = res->ai_next)
+		n += res->ai_family == family;
+	return n;
+}
+
+/* Judge the resolver's answers and every record the own look found: the
+ * pins come from the resolver's (all are judged). */
+static void judge_all(job *j)
+{
+	struct evutil_addrinfo *res = j->look_res;
+	struct sockaddr_storage *extra = j->look_extra;
+	size_t nextra = j->look_nextra, n = nextra;
+	j->look_res = NULL;
+	j->look_extra = NULL;
+	j->look_nextra = 0;
+	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next)
+		n++;
+	const struct sockaddr **v = calloc(n ? n : 1, sizeof *v);
+	pin_set set;
+	set.n = 0;
+	if (!v) {
+		evutil_freeaddrinfo(res);
+		free(extra);
+		fail(j, 503, "out of memory");
+		return;
+	}
+	size_t k = 0;
+	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
+			continue;
+		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
+			continue; /* the same address twice */
+		v[k++] = ai->ai_addr; /* judged even when the pin is full */
+	}
+	for (size_t i = 0; i < nextra; i++)
+		v[k++] = (const struct sockaddr *)&extra[i];
+	judge_answers(j, (const struct sockaddr *const *)v, k, &set, 1); /* may free j */
+	free(v);
+	free(extra);
+	evutil_freeaddrinfo(res);
+}
+
+static void log_cut(job *j, size_t records, int judged)
+{
+	char line[600];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_str(&b, "{\"event\":\"dns_cut\",\"host\":");
+	tb_json(&b, j->hopv.host, strlen(j->hopv.host), 256);
+	tb_fmt(&b, ",\"type\":\"%s\",\"resolver_kept\":%d,\"answer_records\":%zu,"
+	       "\"judged\":%s,\"client\":", j->look_qtype == DNSMSG_TYPE_A ? "A" : "AAAA",
+	       SRV_EVDNS_CAP, records, judged ? "true" : "false");
+	tb_json(&b, j->client, strlen(j->client), 64);
+	tb_str(&b, "}\n");
+	log_line(j->s, "warning", b.p, b.len);
+	SRV_COUNT(j->s->m.dns_cut, 1);
+}
+
+static void look_failed(job *j)
+{
+	log_cut(j, 0, 0);
+	evutil_freeaddrinfo(j->look_res);
+	j->look_res = NULL;
+	fail(j, 502, "the DNS answer reached the resolver's limit and the whole answer could "
+	             "not be read to judge every record");
+}
+
+/* The next family whose answer came back at the resolver's cap, or judge. */
+static void look_next(job *j)
+{
+	if (!j->look_todo) {
+		judge_all(j);
+		return;
+	}
+	j->look_qtype = (j->look_todo & 1) ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
+	j->look_todo &= (j->look_todo & 1) ? ~1 : ~2;
+	int64_t lim = remaining_ms(j);
+	if (j->s->cfg->connect_timeout_ms < lim)
+		lim = j->s->cfg->connect_timeout_ms;
+	if (lim < 1 || dnslook_start(j, j->hopv.host, j->look_qtype, lim) != SG_OK)
+		look_failed(j);
+}
+
+void fetch_look_done(job *j, const dnsmsg_reply *r, sg_err e)
+{
+	if (e != SG_OK || !r || r->truncated || r->rcode || r->n < r->count) {
+		look_failed(j);
+		return;
+	}
+	if (r->count > SRV_EVDNS_CAP)
+		log_cut(j, r->count, 1);
+	struct sockaddr_storage *x = realloc(j->look_extra, (j->look_nextra + r->n + 1) *
+	                                                    sizeof *x);
+	if (!x) {
+		look_failed(j);
+		return;
+	}
+	j->look_extra = x;
+	for (size_t i = 0; i < r->n; i++) {
+		struct sockaddr_storage *ss = &x[j->look_nextra++];
+		memset(ss, 0, sizeof *ss);
+		if (j->look_qtype == DNSMSG_TYPE_A) {
+			struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
+			in->sin_family = AF_INET;
+			memcpy(&in->sin_addr, r->addr[i], 4);
+		} else {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
+			in6->sin6_family = AF_INET6;
+			memcpy(&in6->sin6_addr, r->addr[i], 16);
+		}
+	}
+	look_next(j);
+}
+
 static void on_dns_event(evutil_socket_t fd, short what, void *arg)
 {
 	job *j = arg;
@@ -580,28 +769,10 @@ static void on_dns_event(evutil_socket_t fd, short what, void *arg)
 		fail(j, 502, "cannot resolve the upstream host");
 		return;
 	}
-	size_t n = 0;
-	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next)
-		n++;
-	const struct sockaddr **v = calloc(n, sizeof *v);
-	pin_set set;
-	set.n = 0;
-	if (!v) {
-		evutil_freeaddrinfo(res);
-		fail(j, 503, "out of memory");
-		return;
-	}
-	size_t k = 0;
-	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
-		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
-			continue;
-		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
-			continue; /* the same address twice */
-		v[k++] = ai->ai_addr; /* judged even when the pin is full */
-	}
-	judge_answers(j, (const struct sockaddr *const *)v, k, &set, 1);
-	free(v);
-	evutil_freeaddrinfo(res);
+	j->look_res = res;
+	j->look_todo = (family_count(res, AF_INET) >= SRV_EVDNS_CAP ? 1 : 0) |
+	               (family_count(res, AF_INET6) >= SRV_EVDNS_CAP ? 2 : 0);
+	look_next(j);
 }
 
 /* Resolve the hop's name on the loop (or take a judged set from the cache)
@@ -610,7 +781,13 @@ static void resolve(job *j)
 {
 	struct srv *s = j->s;
 	pin_set set;
-	if (s->cfg->dns_cache_s > 0 && dnsc_get(s->dcache, j->hopv.host, now_ms(), &set)) {
+	int cached = 0;
+	if (s->cfg->dns_cache_s > 0) {
+		pthread_mutex_lock(&s->primary->dcache_mu);
+		cached = dnsc_get(s->dcache, j->hopv.host, now_ms(), &set);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
+	}
+	if (cached) {
 		const struct sockaddr *v[PIN_ADDRS];
 		for (size_t i = 0; i < set.n; i++)
 			v[i] = &set.a[i].sa;
@@ -666,22 +843,47 @@ static void start(job *j)
 		transfer(j);
 }
 
+/* Take a running job off the loop: its lookup or its transfer. */
+static void stop_running(job *j)
+{
+	unlink_running(j->s, j);
+	if (j->look) {
+		dnslook_cancel(j);
+	} else if (j->dq || j->dns_done) {
+		dns_detach(j);
+		if (j->dns_res)
+			evutil_freeaddrinfo(j->dns_res);
+		j->dns_res = NULL;
+		j->dns_done = 0;
+		if (j->dns_ev)
+			event_del(j->dns_ev);
+	} else if (j->easy) {
+		curl_multi_remove_handle(j->s->multi, j->easy);
+	}
+}
+
 void fetch_abandon(struct srv *s)
 {
 	while (s->running) {
 		job *j = s->running;
-		unlink_running(s, j);
-		if (j->dq || j->dns_done) {
-			dns_detach(j);
-			if (j->dns_res)
-				evutil_freeaddrinfo(j->dns_res);
-			j->dns_res = NULL;
-		} else {
-			curl_multi_remove_handle(s->multi, j->easy);
-		}
+		stop_running(j);
 		srv_job_free(j); /* its request dies with evhttp */
 	}
 }
+
+static void unqueue(struct srv *s, job *j)
+{
+	for (job **pp = &s->q_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			if (s->q_tail == j)
+				s->q_tail = prev;
+			j->next = NULL;
+			s->queued--;
+			return;
+		}
+}
+
 
 static void release_slot(struct srv *s)
 {
@@ -718,6 +920,44 @@ void fetch_submit(job *j)
 		s->q_head = j;
 	s->q_tail = j;
 	s->queued++;
+}
+
+/* Its client went away: stop the fetch, free the slot, answer 499 (to no
+ * one: for the log and the metrics). */
+static void fetch_cancel(job *j)
+{
+	struct srv *s = j->s;
+	if (!j->started) {
+		unqueue(s, j);
+		srv_reply_error(j, 499, "the client closed the connection");
+		srv_job_free(j);
+		srv_check_drained(s);
+		return;
+	}
+	stop_running(j);
+	finish_error(j, 499, "the client closed the connection");
+}
+
+/* Fetches older than SRV_GONE_CHECK_MS whose client has gone: an
+ * abandoned request must not hold a fetch slot until its upstream answers.
+ * Fast fetches are never looked at; a slow one costs one recv(MSG_PEEK) a
+ * tick. */
+static void cancel_gone(job *list, int running)
+{
+	for (job *j = list, *next; j; j = next) {
+		next = running ? j->inext : j->next;
+		if (srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS && conn_gone(j->req))
+			fetch_cancel(j);
+	}
+}
+
+static void on_gone_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	(void)fd;
+	(void)what;
+	cancel_gone(s->q_head, 0);
+	cancel_gone(s->running, 1);
 }
 
 /* Same origin = same scheme, host and port. */
@@ -824,6 +1064,10 @@ static void done_ok(job *j)
 		finish_error(j, 502, "upstream sent no valid HTTP status");
 		return;
 	}
+	if (code < 200) {
+		finish_error(j, 502, "upstream answered with an interim (1xx) status only");
+		return;
+	}
 	char ct[200];
 	content_type(j->easy, ct, sizeof ct);
 	evhttp_add_header(evhttp_request_get_output_headers(j->req), "Content-Security-Policy",
@@ -873,7 +1117,11 @@ static void fetch_done(job *j, CURLcode rc)
 	default:
 		break;
 	}
-	if (j->too_big) {
+	if (j->bad_interim) {
+		finish_error(j, 502, "upstream switched protocols or sent an unexpected 1xx status");
+	} else if (j->over_budget) {
+		finish_error(j, 503, "too many answers waiting for slow clients; try again later");
+	} else if (j->too_big) {
 		snprintf(msg, sizeof msg, "upstream response larger than %lld bytes",
 		         (long long)s->cfg->max_body);
 		finish_error(j, 502, msg);

@@ -7,7 +7,13 @@
  * then does the loop answer each request.  While the writer is in fsync the
  * next batch accumulates, so the batch grows with the load and throughput
  * does not depend on fsync latency, while every answer still leaves after
- * its incident is durable. */
+ * its incident is durable.
+ *
+ * With several loops there is still one writer (the primary's thread and
+ * store handle, the hub): it takes every loop's pending batch into one
+ * transaction and hands each loop its own back through the loop's eventfd,
+ * so loops never contend for the store's lock.  Each loop's todo, done and
+ * busy are guarded by the hub's mutex. */
 #include "server/srv_int.h"
 
 #include <errno.h>
@@ -22,7 +28,8 @@
 #define BATCH_MAX 1024
 
 struct writer {
-	pthread_t th;
+	struct writer *hub;      /* the primary's (itself for the primary) */
+	pthread_t th;            /* hub only: the thread, mutex, cv, store */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int efd;                 /* writer -> loop: a batch is done */
@@ -35,6 +42,7 @@ struct writer {
 	int busy;                /* a batch is with the writer */
 	int quit;
 	int started;
+	int inited;              /* hub: mu and cv initialised */
 };
 
 static int contains(const struct srv *s, sg_category c)
@@ -44,59 +52,90 @@ static int contains(const struct srv *s, sg_category c)
 
 /* ---- writer thread ---- */
 
+static struct srv *loop_at(struct srv *p, size_t i)
+{
+	return i ? p->peers[i - 1] : p;
+}
+
+/* Take every loop's pending batch (hub->mu held): n jobs in all. */
+static size_t take_all(struct srv *p, job **batches, size_t *counts)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nloops; i++) {
+		struct writer *w = loop_at(p, i)->writer;
+		batches[i] = w ? w->todo : NULL;
+		counts[i] = w ? w->ntodo : 0;
+		n += counts[i];
+		if (w) {
+			w->todo = NULL;
+			w->ntodo = 0;
+		}
+	}
+	return n;
+}
+
 static void *writer_main(void *arg)
 {
-	struct srv *s = arg;
-	struct writer *w = s->writer;
-	store_attempt_in *in = malloc(BATCH_MAX * sizeof *in);
-	store_record_out *out = malloc(BATCH_MAX * sizeof *out);
+	struct srv *p = arg; /* the primary */
+	struct writer *hub = p->writer;
+	size_t cap = p->nloops * BATCH_MAX;
+	store_attempt_in *in = malloc(cap * sizeof *in);
+	store_record_out *out = malloc(cap * sizeof *out);
+	job **batches = calloc(p->nloops, sizeof *batches);
+	size_t *counts = calloc(p->nloops, sizeof *counts);
 
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&hub->mu);
 	for (;;) {
-		while (!w->todo && !w->quit)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->todo && w->quit)
-			break;
-		job *batch = w->todo;
-		size_t n = w->ntodo;
-		w->todo = NULL;
-		w->ntodo = 0;
-		pthread_mutex_unlock(&w->mu);
+		size_t n = batches && counts ? take_all(p, batches, counts) : 0;
+		if (!n) {
+			if (hub->quit)
+				break;
+			pthread_cond_wait(&hub->cv, &hub->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&hub->mu);
 
 		sg_err e = SG_ERR_NOMEM;
 		if (in && out) {
-			size_t i = 0;
-			for (job *j = batch; j; j = j->next, i++) {
-				const sg_verdict *v = &j->bv;
-				in[i] = (store_attempt_in){
-					.client = j->client, .request = j->request, .headers = j->headers,
-					.url = j->url ? j->url : "", .dest = j->dest,
-					.category = sg_category_name(v->category), .rule = v->rule,
-					.reason = v->reason, .hop = j->hop,
-					.addrs = j->addrs_len ? j->addrs : "[]",
-					.instance_id = s->id->instance_id, .region = s->id->region,
-					.az = s->id->az, .contain = contains(s, v->category),
-				};
-			}
-			e = store_record_many(w->st, in, n, out);
-			i = 0;
-			for (job *j = batch; j; j = j->next, i++)
-				if (e == SG_OK)
-					j->rec = out[i];
+			size_t k = 0;
+			for (size_t b = 0; b < p->nloops; b++)
+				for (job *j = batches[b]; j; j = j->next, k++) {
+					const sg_verdict *v = &j->bv;
+					in[k] = (store_attempt_in){
+						.client = j->client, .request = j->request,
+						.headers = j->headers, .url = j->url ? j->url : "",
+						.dest = j->dest, .category = sg_category_name(v->category),
+						.rule = v->rule, .reason = v->reason, .hop = j->hop,
+						.addrs = j->addrs_len ? j->addrs : "[]",
+						.instance_id = p->id->instance_id, .region = p->id->region,
+						.az = p->id->az, .contain = contains(p, v->category),
+					};
+				}
+			e = store_record_many(hub->st, in, n, out);
+			k = 0;
+			for (size_t b = 0; b < p->nloops; b++)
+				for (job *j = batches[b]; j; j = j->next, k++)
+					if (e == SG_OK)
+						j->rec = out[k];
 		}
 
-		pthread_mutex_lock(&w->mu);
-		w->done = batch;
-		w->done_err = e;
-		pthread_mutex_unlock(&w->mu);
-		uint64_t one = 1;
-		while (write(w->efd, &one, sizeof one) < 0 && errno == EINTR)
-			;
-		pthread_mutex_lock(&w->mu);
+		pthread_mutex_lock(&hub->mu);
+		for (size_t b = 0; b < p->nloops; b++) {
+			if (!batches[b])
+				continue;
+			struct writer *w = loop_at(p, b)->writer;
+			w->done = batches[b];
+			w->done_err = e;
+			uint64_t one = 1;
+			while (write(w->efd, &one, sizeof one) < 0 && errno == EINTR)
+				;
+		}
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&hub->mu);
 	free(in);
 	free(out);
+	free(batches);
+	free(counts);
 	return NULL;
 }
 
@@ -108,12 +147,13 @@ static void log_decision(job *j, int contain)
 	tbuf b;
 	const sg_verdict *v = &j->bv;
 	tb_init(&b, mem, sizeof mem);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,"
-	           "\"opened\":%d,\"contain\":%d,\"hop\":%d,\"category\":\"%s\",\"rule\":",
-	       (long long)now.tv_sec, now.tv_nsec / 1000000, (long long)j->rec.incident_id,
-	       j->rec.opened, contain, j->hop, sg_category_name(v->category));
+	static const char *const containment[] = {"none", "queued", "unavailable"};
+	tb_fmt(&b, "{\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,"
+	           "\"opened\":%d,\"aggregated\":%d,\"contain\":%d,\"containment\":\"%s\","
+	           "\"hop\":%d,\"category\":\"%s\",\"rule\":",
+	       (long long)j->rec.incident_id, j->rec.opened, j->rec.aggregated,
+	       contain != TEXT_CONTAIN_NONE, containment[contain], j->hop,
+	       sg_category_name(v->category));
 	tb_json(&b, v->rule, strlen(v->rule), 96);
 	tb_str(&b, ",\"reason\":");
 	tb_json(&b, v->reason, strlen(v->reason), 192);
@@ -125,7 +165,7 @@ static void log_decision(job *j, int contain)
 	tb_str(&b, ",\"url\":");
 	tb_json(&b, j->url ? j->url : "", j->url ? strlen(j->url) : 0, 1024);
 	tb_str(&b, "}\n");
-	log_line(j->s, b.p, b.len);
+	log_line(j->s, contain == TEXT_CONTAIN_UNAVAILABLE ? "error" : "warning", b.p, b.len);
 }
 
 static void answer(job *j, int contain)
@@ -160,11 +200,11 @@ static void kick(struct srv *s)
 		s->c_tail = NULL;
 	tail->next = NULL;
 	w->busy = 1;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->hub->mu);
 	w->todo = head;
 	w->ntodo = n;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	pthread_cond_signal(&w->hub->cv);
+	pthread_mutex_unlock(&w->hub->mu);
 }
 
 static void on_done(evutil_socket_t fd, short what, void *arg)
@@ -175,11 +215,11 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while (read(fd, &cnt, sizeof cnt) < 0 && errno == EINTR)
 		;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->hub->mu);
 	job *batch = w->done;
 	sg_err e = w->done_err;
 	w->done = NULL;
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->hub->mu);
 	if (!batch)
 		return;
 	w->busy = 0;
@@ -187,24 +227,32 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 
 	size_t n = 0;
 	if (e == SG_OK) {
-		s->m.commits++;
+		SRV_COUNT(s->m.commits, 1);
+		s->store_error[0] = '\0';
 	} else {
-		s->m.commit_errors++;
+		SRV_COUNT(s->m.commit_errors, 1);
+		snprintf(s->store_error, sizeof s->store_error, "the last commit failed: %s",
+		         sg_strerror(e));
 		char line[512];
 		tbuf b;
 		tb_init(&b, line, sizeof line);
 		tb_fmt(&b, "{\"event\":\"error\",\"what\":\"store\",\"error\":\"%s\"}\n",
 		       sg_strerror(e));
-		log_line(s, b.p, b.len);
+		log_line(s, "error", b.p, b.len);
 	}
 	for (job *j = batch, *next; j; j = next) {
 		next = j->next;
 		j->next = NULL;
 		n++;
 		int contain = contains(s, j->bv.category);
+		if (contain && s->resp_started && s->resp.status &&
+		    s->resp.status(s->resp.ctx, NULL, 0) == SRV_RESPONDER_FAILING)
+			contain = TEXT_CONTAIN_UNAVAILABLE;
 		if (e == SG_OK) {
 			if (j->rec.opened)
-				s->m.incidents_opened++;
+				SRV_COUNT(s->m.incidents_opened, 1);
+			if (j->rec.aggregated)
+				SRV_COUNT(s->m.aggregated, 1);
 			log_decision(j, contain);
 			answer(j, contain);
 			if (contain && (j->rec.opened || j->rec.escalated) && s->resp_started &&
@@ -248,7 +296,7 @@ void incident_block(job *j, const sg_verdict *v)
 		j->addrs_len = strlen(j->addrs);
 	}
 	if ((unsigned)bv->category < SG_CAT__COUNT)
-		s->m.blocked[bv->category]++;
+		SRV_COUNT(s->m.blocked[bv->category], 1);
 	j->next = NULL;
 	if (s->c_tail)
 		s->c_tail->next = j;
@@ -276,25 +324,50 @@ sg_err incident_init(struct srv *s, char *err, size_t errlen)
 		return SG_ERR_NOMEM;
 	s->writer = w;
 	w->efd = -1;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	store_opts so = {.sync = s->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
-	                 .busy_ms = (int)s->cfg->store_busy_ms};
-	sg_err e = store_open(s->cfg->store, &so, &w->st, msg, sizeof msg);
-	if (e != SG_OK) {
-		snprintf(err, errlen, "store: %s", msg);
-		return e;
-	}
+	w->hub = s->primary->writer;
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->efd < 0)
 		return SG_ERR_IO;
 	w->done_ev = event_new(s->base, w->efd, EV_READ | EV_PERSIST, on_done, s);
 	if (!w->done_ev || event_add(w->done_ev, NULL) != 0)
 		return SG_ERR_NOMEM;
+	if (w->hub != w)
+		return SG_OK; /* a peer: the primary's writer commits for it */
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->inited = 1;
+	store_opts so = {.sync = s->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
+	                 .busy_ms = (int)s->cfg->store_busy_ms,
+	                 .detail_max = s->cfg->store_detail_max,
+	                 .max_bytes = s->cfg->store_max_bytes};
+	sg_err e = store_open(s->cfg->store, &so, &w->st, msg, sizeof msg);
+	if (e != SG_OK) {
+		snprintf(err, errlen, "store: %s", msg);
+		return e;
+	}
+	return SG_OK;
+}
+
+sg_err incident_start(struct srv *s)
+{
+	struct writer *w = s->writer;
 	if (pthread_create(&w->th, NULL, writer_main, s) != 0)
 		return SG_ERR_NOMEM;
 	w->started = 1;
 	return SG_OK;
+}
+
+void incident_stop(struct srv *s)
+{
+	struct writer *w = s->writer;
+	if (!w || !w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	w->started = 0;
 }
 
 void incident_cleanup(struct srv *s)
@@ -302,13 +375,7 @@ void incident_cleanup(struct srv *s)
 	struct writer *w = s->writer;
 	if (!w)
 		return;
-	if (w->started) {
-		pthread_mutex_lock(&w->mu);
-		w->quit = 1;
-		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->th, NULL);
-	}
+	incident_stop(s);
 	/* A batch committed but never answered (drain timeout): free it. */
 	for (job *j = w->done, *n; j; j = n) {
 		n = j->next;
@@ -323,8 +390,10 @@ void incident_cleanup(struct srv *s)
 	if (w->efd >= 0)
 		close(w->efd);
 	store_close(w->st);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
+	if (w->inited) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+	}
 	free(w);
 	s->writer = NULL;
 }

@@ -1,30 +1,126 @@
-/* log.c — structured log lines: one JSON object a line.
+/* log.c — structured log lines: one JSON object a line, each beginning
+ * {"ts":"2026-12-04T14:08:54.768Z","level":"info|warning|error", ...
  *
  * Lines of one loop turn are gathered and written with one write(2) at the
  * end of the turn (or at 64 KiB), so logging costs a syscall per turn, not
  * per line.  A kill -9 can lose the lines of the turn in progress; the
- * store, not the log, is the durable record of incidents. */
+ * store, not the log, is the durable record of incidents.
+ *
+ * Every loop of the service writes to one shared log (its descriptor and
+ * size under a mutex, taken once per flush).  A log file (not stderr) past
+ * log_max_bytes is renamed to PATH.1 (the previous PATH.1 goes) and a new
+ * PATH opened: an attacker filling the log fills at most twice
+ * log_max_bytes of disk. */
 #include "server/srv_int.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOG_FLUSH_AT 65536
 
+struct srv_log {
+	pthread_mutex_t mu;
+	const srvcfg *cfg;
+	int fd;
+	int64_t bytes;        /* in the file now */
+};
+
+static int open_file(struct srv_log *l)
+{
+	if (!strcmp(l->cfg->log, "-"))
+		return dup(STDERR_FILENO);
+	int fd = open(l->cfg->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	struct stat st;
+	l->bytes = fd >= 0 && fstat(fd, &st) == 0 ? (int64_t)st.st_size : 0;
+	return fd;
+}
+
+struct srv_log *log_open(const srvcfg *cfg)
+{
+	struct srv_log *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	l->cfg = cfg;
+	pthread_mutex_init(&l->mu, NULL);
+	if ((l->fd = open_file(l)) < 0) {
+		int err = errno;
+		pthread_mutex_destroy(&l->mu);
+		free(l);
+		errno = err;
+		return NULL;
+	}
+	return l;
+}
+
+void log_close(struct srv_log *l)
+{
+	if (!l)
+		return;
+	close(l->fd);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+/* Under l->mu. */
+static void rotate(struct srv_log *l)
+{
+	char old[PATH_MAX];
+	if (snprintf(old, sizeof old, "%s.1", l->cfg->log) >= (int)sizeof old ||
+	    rename(l->cfg->log, old) != 0) {
+		l->bytes = 0; /* cannot rotate: try again after another cap's worth */
+		return;
+	}
+	int fd = open_file(l);
+	if (fd < 0)
+		return; /* keep writing to the renamed file */
+	close(l->fd);
+	l->fd = fd;
+	static const char line[] = "{\"event\":\"log_rotated\"}\n";
+	if (write(l->fd, line, sizeof line - 1) > 0)
+		l->bytes += (int64_t)sizeof line - 1;
+}
+
+/* Under l->mu. */
+static void account(struct srv_log *l, int64_t n)
+{
+	l->bytes += n;
+	if (l->cfg->log_max_bytes > 0 && l->bytes >= l->cfg->log_max_bytes &&
+	    strcmp(l->cfg->log, "-"))
+		rotate(l);
+}
+
 void log_flush(struct srv *s)
 {
-	if (!s || !s->logbuf)
+	if (!s || !s->logbuf || !s->log)
 		return;
+	struct srv_log *l = s->log;
+	int64_t wrote = 0;
+	pthread_mutex_lock(&l->mu);
 	while (evbuffer_get_length(s->logbuf) > 0) {
-		int n = evbuffer_write(s->logbuf, s->logfd);
+		int n = evbuffer_write(s->logbuf, l->fd);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) { /* a full disk must not stop the guard */
 			evbuffer_drain(s->logbuf, evbuffer_get_length(s->logbuf));
-			return;
+			break;
 		}
+		wrote += n;
 	}
+	if (wrote)
+		account(l, wrote);
+	pthread_mutex_unlock(&l->mu);
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
@@ -34,8 +130,31 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	log_flush(arg);
 }
 
+/* libevent's and evdns's own messages join the JSON log.  Their callbacks
+ * carry no context: the primary loop of this process is remembered here. */
+static struct srv *libevent_log_srv;
+
+static void on_libevent_log(int severity, const char *msg)
+{
+	const char *level = severity >= EVENT_LOG_ERR ? "error"
+	                    : severity == EVENT_LOG_WARN ? "warning"
+	                    : severity == EVENT_LOG_MSG ? "info"
+	                                                : "debug";
+	log_line_from_any_thread(libevent_log_srv, level, "libevent", msg);
+}
+
+static void on_evdns_log(int is_warn, const char *msg)
+{
+	log_line_from_any_thread(libevent_log_srv, is_warn ? "warning" : "info", "evdns", msg);
+}
+
 int log_init(struct srv *s)
 {
+	if (!libevent_log_srv) {
+		libevent_log_srv = s;
+		event_set_log_callback(on_libevent_log);
+		evdns_set_log_fn(on_evdns_log);
+	}
 	s->logbuf = evbuffer_new();
 	s->log_ev = event_new(s->base, -1, 0, on_flush, s);
 	return s->logbuf && s->log_ev ? 0 : -1;
@@ -43,6 +162,11 @@ int log_init(struct srv *s)
 
 void log_cleanup(struct srv *s)
 {
+	if (libevent_log_srv == s) {
+		event_set_log_callback(NULL);
+		evdns_set_log_fn(NULL);
+		libevent_log_srv = NULL;
+	}
 	log_flush(s);
 	if (s->log_ev)
 		event_free(s->log_ev);
@@ -52,25 +176,86 @@ void log_cleanup(struct srv *s)
 	s->logbuf = NULL;
 }
 
-void log_line(struct srv *s, const char *json, size_t len)
+/* {"ts":"2026-12-04T14:08:54.768Z"  (RFC 3339, UTC, milliseconds) */
+static void log_ts(tbuf *b)
 {
-	if (!s || s->logfd < 0)
-		return;
-	if (!s->logbuf || !s->log_ev) { /* before the loop exists: write through */
-		while (len > 0) {
-			ssize_t n = write(s->logfd, json, len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return;
-			json += n;
-			len -= (size_t)n;
+	struct timespec now;
+	struct tm tm;
+	char ts[32];
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	tb_fmt(b, "{\"ts\":\"%s.%03ldZ\"", ts, now.tv_nsec / 1000000);
+}
+
+/* Write iov whole to the shared log, under its mutex (any thread). */
+static void write_through(struct srv_log *l, struct iovec *v, int n)
+{
+	int64_t wrote = 0;
+	pthread_mutex_lock(&l->mu);
+	while (n > 0) {
+		ssize_t w = writev(l->fd, v, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		wrote += w;
+		while (n > 0 && (size_t)w >= v->iov_len) {
+			w -= (ssize_t)v->iov_len;
+			v++;
+			n--;
 		}
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
+	}
+	account(l, wrote);
+	pthread_mutex_unlock(&l->mu);
+}
+
+void log_line_from_any_thread(struct srv *s, const char *level, const char *event,
+                              const char *message)
+{
+	char mem[2048];
+	tbuf b;
+	if (!s || !s->log)
+		return;
+	tb_init(&b, mem, sizeof mem);
+	log_ts(&b);
+	tb_str(&b, ",\"level\":");
+	tb_json(&b, level, strlen(level), 16);
+	tb_str(&b, ",\"event\":");
+	tb_json(&b, event, strlen(event), 64);
+	tb_str(&b, ",\"message\":");
+	tb_json(&b, message, strlen(message), 1500);
+	tb_str(&b, "}\n");
+	/* one write of a whole line under the log's mutex: never mixed */
+	struct iovec v[1] = {{b.p, b.len}};
+	write_through(s->log, v, 1);
+}
+
+void log_line(struct srv *s, const char *level, const char *json, size_t len)
+{
+	char head[96];
+	tbuf b;
+	if (!s || !s->log || len < 2 || json[0] != '{')
+		return;
+	/* every line: {"ts":"RFC 3339","level":"...", then the caller's fields */
+	tb_init(&b, head, sizeof head);
+	log_ts(&b);
+	tb_fmt(&b, ",\"level\":\"%s\",", level);
+	json++;
+	len--;
+	if (!s->logbuf || !s->log_ev) { /* before the loop exists: write through */
+		struct iovec v[2] = {{head, b.len}, {(void *)json, len}};
+		write_through(s->log, v, 2);
 		return;
 	}
 	size_t before = evbuffer_get_length(s->logbuf);
+	evbuffer_add(s->logbuf, head, b.len);
 	evbuffer_add(s->logbuf, json, len);
-	if (before + len >= LOG_FLUSH_AT)
+	if (before + b.len + len >= LOG_FLUSH_AT)
 		log_flush(s);
 	else if (before == 0)
 		event_active(s->log_ev, 0, 0);

@@ -10,6 +10,10 @@
 #include <event2/keyvalq_struct.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,8 +58,15 @@ void srv_job_free(job *j)
 		event_free(j->dns_ev);
 	if (j->dns_res)
 		evutil_freeaddrinfo(j->dns_res);
-	if (j->body)
+	dnslook_cancel(j);
+	if (j->look_res)
+		evutil_freeaddrinfo(j->look_res);
+	free(j->look_extra);
+	if (j->body) {
+		j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes
+		                                                        : j->s->fetch_bytes;
 		evbuffer_free(j->body);
+	}
 	free(j->request);
 	free(j->headers);
 	free(j->raw_url);
@@ -69,8 +80,6 @@ static void on_reply_done(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
 	conn_answered(s, req);
-	if (s->replying)
-		s->replying--;
 	srv_check_drained(s);
 }
 
@@ -85,7 +94,7 @@ static void send_reply(struct srv *s, struct evhttp_request *req, int code, cons
 	if (s->draining)
 		evhttp_add_header(h, "Connection", "close");
 	if (evhttp_request_get_connection(req)) {
-		s->replying++;
+		conn_replying(s, req);
 		evhttp_request_set_on_complete_cb(req, on_reply_done, s);
 	}
 	evhttp_send_reply(req, code, reason, body);
@@ -110,6 +119,7 @@ static const char *reason_of(int code)
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
+	case 508: return "Loop Detected";
 	default: return code < 300 ? "OK" : code < 400 ? "Redirect" : code < 500 ? "Client Error"
 	                                                             : "Server Error";
 	}
@@ -121,10 +131,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tbuf b;
 	struct srv *s = j->s;
 	tb_init(&b, mem, sizeof mem);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"request\",\"route\":\"/go\",\"client\":",
-	       (long long)now.tv_sec, now.tv_nsec / 1000000);
+	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
 	tb_fmt(&b, ",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"decision\":\"%s\",\"hops\":%d",
 	       code, srv_elapsed_ms(&j->t0), bytes, decision, j->hop);
@@ -136,7 +143,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_str(&b, ",\"url\":");
 	tb_json(&b, j->raw_url ? j->raw_url : "", j->raw_url ? strlen(j->raw_url) : 0, 1024);
 	tb_str(&b, "}\n");
-	log_line(s, b.p, b.len);
+	log_line(s, "info", b.p, b.len);
 }
 
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *decision)
@@ -154,15 +161,17 @@ void srv_reply_error(job *j, int code, const char *msg)
 	char mem[1024];
 	tbuf b;
 	tb_init(&b, mem, sizeof mem);
-	const char *err = code == 400 ? "bad_request" : code == 502 ? "bad_gateway"
-	                : code == 503 ? "unavailable" : code == 504 ? "gateway_timeout" : "error";
+	const char *err = code == 400 ? "bad_request" : code == 499 ? "client_closed"
+	                : code == 502 ? "bad_gateway" : code == 503 ? "unavailable"
+	                : code == 504 ? "gateway_timeout" : code == 508 ? "loop_detected" : "error";
 	tb_fmt(&b, "{\"error\":\"%s\",\"message\":", err);
 	tb_json(&b, msg, strlen(msg), 400);
 	tb_str(&b, "}\n");
 	struct evbuffer *body = evbuffer_new();
 	if (body)
 		evbuffer_add(body, b.p, b.len);
-	srv_reply(j, code, "application/json", body, code == 400 ? "reject" : "error");
+	srv_reply(j, code, "application/json", body, code == 400 ? "reject"
+	          : code == 499 ? "client_gone" : "error");
 	if (body)
 		evbuffer_free(body);
 }
@@ -181,40 +190,66 @@ static void reply_simple(struct srv *s, struct evhttp_request *req, int route, i
 
 void srv_check_drained(struct srv *s)
 {
-	if (s->draining && !s->inflight && !s->queued && !s->c_count && !s->replying)
+	if (s->draining && !s->inflight && !s->queued && !s->c_count && !conn_replying_count(s))
 		event_base_loopexit(s->base, NULL);
 }
 
 /* ---- /go ---- */
 
-static const char *const headers_of_note[] = {
-	"Host", "User-Agent", "Referer", "Origin", "X-Forwarded-For", "X-Real-IP",
-	"Forwarded", "Accept", "Content-Type",
+/* The headers kept as evidence, forwarding ones first, each with the most
+ * bytes of its value kept: every field is cut on its own ("..." marks a
+ * cut), so no header, however long or binary, can push another out. */
+static const struct {
+	const char *name;
+	size_t max;
+} headers_of_note[] = {
+	{"X-Forwarded-For", 512}, {"X-Real-IP", 64}, {"Forwarded", 512}, {"Host", 256},
+	{"User-Agent", 256}, {"Referer", 256}, {"Origin", 256}, {"Accept", 128},
+	{"Content-Type", 128},
 };
+
+/* Worst case of one field: its name and value at 6 output bytes per input
+ * byte (\u00XX), quotes, colon, comma and the "..." mark. */
+#define HDR_NAME_MAX 16
+#define HDR_FIELD_OUT(n) ((HDR_NAME_MAX + (n)) * 6 + 12)
 
 static char *headers_json(struct evhttp_request *req)
 {
-	char mem[4096];
-	tbuf b;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const size_t nh = sizeof headers_of_note / sizeof headers_of_note[0];
+	const char *val[sizeof headers_of_note / sizeof headers_of_note[0]];
+	size_t cap = 4;
+	for (size_t i = 0; i < nh; i++) {
+		val[i] = evhttp_find_header(in, headers_of_note[i].name);
+		size_t n = val[i] ? strlen(val[i]) : 0;
+		if (val[i])
+			cap += HDR_FIELD_OUT(n < headers_of_note[i].max ? n : headers_of_note[i].max);
+	}
+	/* the usual few hundred bytes on the stack; the worst case on the heap */
+	char small[4096];
+	char *mem = cap <= sizeof small ? small : malloc(cap);
+	tbuf b;
 	int first = 1;
-	tb_init(&b, mem, sizeof mem);
+	if (!mem)
+		return NULL;
+	tb_init(&b, mem, cap);
 	tb_str(&b, "{");
-	for (size_t i = 0; i < sizeof headers_of_note / sizeof headers_of_note[0]; i++) {
-		const char *v = evhttp_find_header(in, headers_of_note[i]);
-		if (!v)
+	for (size_t i = 0; i < nh; i++) {
+		const char *name = headers_of_note[i].name;
+		if (!val[i])
 			continue;
 		if (!first)
 			tb_str(&b, ",");
 		first = 0;
-		tb_json(&b, headers_of_note[i], strlen(headers_of_note[i]), 32);
+		tb_json(&b, name, strlen(name), HDR_NAME_MAX);
 		tb_str(&b, ":");
-		tb_json(&b, v, strlen(v), 300);
+		tb_json(&b, val[i], strlen(val[i]), headers_of_note[i].max);
 	}
 	tb_str(&b, "}");
-	if (b.trunc)
-		return dupn("{\"truncated\":true}", 18);
-	return dupn(b.p, b.len);
+	char *out = b.trunc ? NULL : dupn(b.p, b.len); /* cannot be cut: sized above */
+	if (mem != small)
+		free(mem);
+	return out;
 }
 
 static void handle_go(struct srv *s, struct evhttp_request *req)
@@ -284,14 +319,69 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 
 /* ---- other routes ---- */
 
+int srv_store_pressure(struct srv *s, int64_t *bytes)
+{
+	int64_t cap = s->cfg->store_max_bytes;
+	*bytes = 0;
+	if (store_size(s->st, bytes) != SG_OK || cap <= 0)
+		return 0;
+	return *bytes >= cap ? 2 : *bytes >= cap / 10 * 9 ? 1 : 0;
+}
+
+void srv_health_get(struct srv *s, srv_health *h)
+{
+	int64_t counts[STORE_STATE__COUNT];
+	memset(h, 0, sizeof *h);
+	/* The store: the last commit, and a read now (a corrupt store that no
+	 * blocked request has touched yet fails here). */
+	h->store_ok = !s->store_error[0];
+	snprintf(h->store_why, sizeof h->store_why, "%s", s->store_error);
+	if (h->store_ok && store_count_states(s->st, counts) != SG_OK) {
+		h->store_ok = 0;
+		snprintf(h->store_why, sizeof h->store_why, "cannot read the store: %.150s",
+		         store_errmsg(s->st));
+	}
+	h->store_pressure = srv_store_pressure(s, &h->store_bytes);
+	h->responder = SRV_RESPONDER_OFF;
+	if (s->resp_started)
+		h->responder = s->resp.status ? s->resp.status(s->resp.ctx, h->responder_why,
+		                                               sizeof h->responder_why)
+		                              : SRV_RESPONDER_RUNNING;
+}
+
+/* 200 while every part works ("ok", or "degraded" with a warning when the
+ * store is near or at its cap: attempts are then counted, not detailed);
+ * 503 while draining or when a part fails (which part, and why). */
 static void handle_healthz(struct srv *s, struct evhttp_request *req)
 {
-	if (s->draining)
-		reply_simple(s, req, ROUTE_HEALTHZ, 503, "application/json",
-		             "{\"status\":\"draining\"}\n", 22);
-	else
-		reply_simple(s, req, ROUTE_HEALTHZ, 200, "application/json",
-		             "{\"status\":\"ok\"}\n", 16);
+	static const char *const resp_names[] = {"off", "running", "failing"};
+	char mem[1200];
+	tbuf b;
+	srv_health h;
+	srv_health_get(s, &h);
+	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
+	tb_init(&b, mem, sizeof mem);
+	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
+	       s->draining ? "draining" : failing ? "failing" : h.store_pressure ? "degraded" : "ok",
+	       SSRFGUARD_VERSION, h.store_ok ? "ok" : "failing");
+	if (!h.store_ok) {
+		tb_str(&b, ",\"store_error\":");
+		tb_json(&b, h.store_why, strlen(h.store_why), 200);
+	}
+	tb_fmt(&b, ",\"store_bytes\":%lld,\"store_max_bytes\":%lld", (long long)h.store_bytes,
+	       (long long)s->cfg->store_max_bytes);
+	if (h.store_pressure)
+		tb_fmt(&b, ",\"warnings\":[\"store %s its cap: further attempts are counted in "
+		           "their incident, not stored in detail\"]",
+		       h.store_pressure == 2 ? "at" : "near");
+	tb_fmt(&b, ",\"responder\":\"%s\"", resp_names[h.responder]);
+	if (h.responder == SRV_RESPONDER_FAILING) {
+		tb_str(&b, ",\"responder_error\":");
+		tb_json(&b, h.responder_why, strlen(h.responder_why), 200);
+	}
+	tb_str(&b, "}\n");
+	reply_simple(s, req, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
+	             b.p, b.len);
 }
 
 static void handle_metrics(struct srv *s, struct evhttp_request *req)
@@ -305,12 +395,61 @@ static void handle_metrics(struct srv *s, struct evhttp_request *req)
 		evbuffer_free(body);
 }
 
+/* Request framing evhttp lets through, though one client's bytes could be
+ * read as two requests (by evhttp, which takes the first Content-Length,
+ * or by anything in front of it): Content-Length given twice with
+ * different values, or beside Transfer-Encoding.  NULL when sound. */
+static const char *framing_error(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *cl = NULL;
+	int te = 0;
+	for (struct evkeyval *h = in->tqh_first; h; h = h->next.tqe_next) {
+		if (!strcasecmp(h->key, "Transfer-Encoding"))
+			te = 1;
+		if (strcasecmp(h->key, "Content-Length"))
+			continue;
+		if (!h->value[0] || strspn(h->value, "0123456789") != strlen(h->value))
+			return "invalid Content-Length";
+		if (cl && strcmp(cl, h->value))
+			return "conflicting Content-Length headers";
+		cl = h->value;
+	}
+	if (cl && te)
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
+/* A request this service sent itself, come back (through a redirect, a
+ * load balancer or another proxy): it carries our Via token. */
+static int is_loop(struct srv *s, struct evhttp_request *req)
+{
+	const char *via = evhttp_find_header(evhttp_request_get_input_headers(req), "Via");
+	return via && strstr(via, s->via_token);
+}
+
 static void route(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL;
 	conn_dispatched(s, req);
+	const char *bad = framing_error(req);
+	if (bad) {
+		char msg[160];
+		int n = snprintf(msg, sizeof msg, "{\"error\":\"bad_request\",\"message\":\"%s\"}\n",
+		                 bad);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		reply_simple(s, req, ROUTE_OTHER, 400, "application/json", msg, (size_t)n);
+		return;
+	}
+	if (is_loop(s, req)) {
+		static const char msg[] = "{\"error\":\"loop_detected\",\"message\":\"this request "
+		                          "was sent by this service itself\"}\n";
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		reply_simple(s, req, ROUTE_OTHER, 508, "application/json", msg, sizeof msg - 1);
+		return;
+	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
 		reply_simple(s, req, ROUTE_OTHER, 405, "application/json",
@@ -336,23 +475,22 @@ static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	const char msg[] = "{\"event\":\"drain_timeout\",\"message\":\"in-flight work abandoned\"}\n";
-	log_line(s, msg, sizeof msg - 1);
+	log_line(s, "warning", msg, sizeof msg - 1);
 	event_base_loopexit(s->base, NULL);
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+void srv_drain(struct srv *s, int sig)
 {
-	struct srv *s = arg;
-	(void)what;
 	if (s->draining)
 		return;
 	s->draining = 1;
 	char msg[160];
-	int n = snprintf(msg, sizeof msg, "{\"event\":\"draining\",\"signal\":%d,\"inflight\":%zu,"
-	                 "\"queued\":%zu}\n", (int)sig, s->inflight, s->queued);
-	log_line(s, msg, (size_t)n);
+	int n = snprintf(msg, sizeof msg, "{\"event\":\"draining\",\"loop\":%zu,\"signal\":%d,"
+	                 "\"inflight\":%zu,\"queued\":%zu}\n", s->index, sig, s->inflight, s->queued);
+	log_line(s, "info", msg, (size_t)n);
 	if (s->bound) {
-		evhttp_del_accept_socket(s->http, s->bound);
+		conn_remove_listener(s, evhttp_bound_socket_get_listener(s->bound));
+		evhttp_del_accept_socket(s->http, s->bound); /* closes the socket */
 		s->bound = NULL;
 	}
 	struct timeval tv = {(time_t)s->cfg->drain_s, 0};
@@ -362,47 +500,46 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- setup ---- */
 
+/* "ssrfguard-" and 16 random hex digits: this process's mark in the Via
+ * header of every request it sends, so one that comes back is refused. */
+void srv_via_token_new(char *out, size_t cap)
+{
+	unsigned char r[8] = {0};
+	char hex[17];
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		uint64_t x = (uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 20) ^ (uint64_t)getpid();
+		memcpy(r, &x, sizeof r);
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(out, cap, "ssrfguard-%s", hex);
+}
+
 static sg_err load_policy(struct srv *s, char *err, size_t errlen)
 {
 	return srvcfg_policy(s->cfg, &s->policy, err, errlen);
 }
 
-static sg_err bind_listener(struct srv *s, char *err, size_t errlen)
+/* Serve HTTP on fd, a listening socket (loops.c made it). */
+sg_err srv_listen_on(struct srv *s, evutil_socket_t fd)
 {
-	char host[128];
-	const char *l = s->cfg->listen;
-	const char *colon = strrchr(l, ':');
-	if (!colon || colon == l || !colon[1]) {
-		snprintf(err, errlen, "listen '%.100s': want ADDR:PORT", l);
-		return SG_ERR_PARSE;
-	}
-	size_t hn = (size_t)(colon - l);
-	if (l[0] == '[' && hn >= 2 && l[hn - 1] == ']') {
-		l++;
-		hn -= 2;
-	}
-	if (hn >= sizeof host) {
-		snprintf(err, errlen, "listen: address too long");
-		return SG_ERR_PARSE;
-	}
-	memcpy(host, l, hn);
-	host[hn] = '\0';
-	char *end = NULL;
-	errno = 0;
-	long port = strtol(colon + 1, &end, 10);
-	if (errno || *end || port < 0 || port > 65535) {
-		snprintf(err, errlen, "listen: bad port '%.16s'", colon + 1);
-		return SG_ERR_PARSE;
-	}
-	s->bound = evhttp_bind_socket_with_handle(s->http, host, (ev_uint16_t)port);
-	if (!s->bound) {
-		snprintf(err, errlen, "listen %s: cannot bind: %s", s->cfg->listen, strerror(errno));
+	s->bound = evhttp_accept_socket_with_handle(s->http, fd);
+	if (!s->bound)
 		return SG_ERR_NETWORK;
-	}
-	return SG_OK;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		self_add_listener(s, (struct sockaddr *)&ss, sl);
+	return conn_add_listener(s, evhttp_bound_socket_get_listener(s->bound));
 }
 
-sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, size_t errlen)
+/* One event loop of the service (loops.c makes them all): cfg is this
+ * loop's own copy, with its share of the limits; log is the shared log. */
+sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
+                    struct srv *primary, size_t index, size_t nloops, srv **out,
+                    char *err, size_t errlen)
 {
 	sg_err e = SG_ERR_NOMEM;
 	struct srv *s = NULL;
@@ -414,19 +551,20 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	s = calloc(1, sizeof *s);
 	if (!s)
 		goto fail;
-	s->cfg = cfg;
+	s->cfg_own = *cfg;
+	s->cfg = &s->cfg_own;
+	cfg = s->cfg;
 	s->id = id;
-	s->logfd = -1;
-	if (!strcmp(cfg->log, "-")) {
-		s->logfd = dup(STDERR_FILENO);
-	} else {
-		s->logfd = open(cfg->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (s->logfd < 0) {
-			e = SG_ERR_IO;
-			snprintf(err, errlen, "log %s: %s", cfg->log, strerror(errno));
-			goto fail;
-		}
-	}
+	s->log = log;
+	s->index = index;
+	s->nloops = nloops;
+	s->primary = primary ? primary : s;
+	if (primary)
+		memcpy(s->via_token, primary->via_token, sizeof s->via_token);
+	else
+		srv_via_token_new(s->via_token, sizeof s->via_token);
+	s->wake_fd = -1;
+	pthread_mutex_init(&s->pub_mu, NULL);
 	if ((e = load_policy(s, err, errlen)) != SG_OK)
 		goto fail;
 	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
@@ -460,14 +598,10 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 	                                    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	                                    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
-	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
 	s->drain_timer = evtimer_new(s->base, on_drain_timeout, s);
 	s->commit_ev = event_new(s->base, -1, 0, incident_commit, s);
-	if (!s->sig_term || !s->sig_int || !s->drain_timer || !s->commit_ev)
+	if (!s->drain_timer || !s->commit_ev)
 		goto fail;
-	event_add(s->sig_term, NULL);
-	event_add(s->sig_int, NULL);
 	if ((e = incident_init(s, err, errlen)) != SG_OK)
 		goto fail;
 	if ((e = fetch_init(s)) != SG_OK) {
@@ -480,81 +614,14 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 fail:
 	if (errlen && !err[0])
 		snprintf(err, errlen, "%s", sg_strerror(e));
-	srv_free(s);
+	srv_loop_free(s);
 	return e;
 }
 
-void srv_set_responder(srv *s, const srv_responder *r)
-{
-	if (s && r)
-		s->resp = *r;
-}
-
-sg_err srv_run(srv *s)
-{
-	char err[512];
-	sg_err e;
-	signal(SIGPIPE, SIG_IGN);
-	if (s->resp.start) {
-		srv_responder_env env = {
-			.store_path = s->cfg->store, .store_sync_normal = s->cfg->store_sync_normal,
-			.lease_ms = s->cfg->lease_ms, .identity = s->id, .cfg = s->cfg,
-		};
-		if ((e = s->resp.start(s->resp.ctx, &env)) != SG_OK) {
-			int n = snprintf(err, sizeof err, "{\"event\":\"error\",\"message\":\"embedded "
-			                 "responder failed to start: %s\"}\n", sg_strerror(e));
-			log_line(s, err, (size_t)n);
-			return e;
-		}
-		s->resp_started = 1;
-	}
-	if ((e = bind_listener(s, err, sizeof err)) != SG_OK) {
-		char line[700];
-		tbuf b;
-		tb_init(&b, line, sizeof line);
-		tb_str(&b, "{\"event\":\"error\",\"message\":");
-		tb_json(&b, err, strlen(err), 600);
-		tb_str(&b, "}\n");
-		log_line(s, b.p, b.len);
-		fprintf(stderr, "ssrfguard serve: %s\n", err);
-		goto out;
-	}
-	{
-		char line[700];
-		tbuf b;
-		tb_init(&b, line, sizeof line);
-		tb_str(&b, "{\"event\":\"listening\",\"listen\":");
-		tb_json(&b, s->cfg->listen, strlen(s->cfg->listen), 128);
-		tb_str(&b, ",\"store\":");
-		tb_json(&b, s->cfg->store, strlen(s->cfg->store), 256);
-		tb_str(&b, ",\"instance_id\":");
-		tb_json(&b, s->id->instance_id, strlen(s->id->instance_id), 64);
-		tb_str(&b, ",\"region\":");
-		tb_json(&b, s->id->region, strlen(s->id->region), 32);
-		tb_str(&b, ",\"az\":");
-		tb_json(&b, s->id->az, strlen(s->id->az), 32);
-		tb_fmt(&b, ",\"identity\":\"%s\",\"pid\":%d}\n", s->id->source, (int)getpid());
-		log_line(s, b.p, b.len);
-	}
-	event_base_dispatch(s->base);
-	{
-		const char msg[] = "{\"event\":\"stopped\"}\n";
-		log_line(s, msg, sizeof msg - 1);
-		log_flush(s);
-	}
-out:
-	if (s->resp_started && s->resp.stop)
-		s->resp.stop(s->resp.ctx);
-	s->resp_started = 0;
-	return e;
-}
-
-void srv_free(srv *s)
+void srv_loop_free(srv *s)
 {
 	if (!s)
 		return;
-	if (s->resp_started && s->resp.stop)
-		s->resp.stop(s->resp.ctx);
 	/* Jobs still queued (drain timeout): their requests die with evhttp. */
 	for (job *j = s->q_head, *n; j; j = n) {
 		n = j->next;
@@ -571,10 +638,6 @@ void srv_free(srv *s)
 	if (s->http)
 		evhttp_free(s->http);
 	conn_cleanup(s);
-	if (s->sig_term)
-		event_free(s->sig_term);
-	if (s->sig_int)
-		event_free(s->sig_int);
 	if (s->drain_timer)
 		event_free(s->drain_timer);
 	if (s->commit_ev)
@@ -583,8 +646,8 @@ void srv_free(srv *s)
 	if (s->base)
 		event_base_free(s->base);
 	store_close(s->st);
+	pthread_mutex_destroy(&s->pub_mu);
 	sg_policy_free(s->policy);
-	if (s->logfd >= 0)
-		close(s->logfd);
+	self_free(s);
 	free(s);
 }

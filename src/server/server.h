@@ -1,9 +1,13 @@
 /*
  * server.h — `ssrfguard serve`: the guarded fetch service.  Prefix: srv_.
  *
- * One thread, one libevent loop: evhttp serves clients, evdns resolves
- * upstream names, and the same loop drives libcurl's multi-socket API
- * (curl's hiperfifo pattern), so no thread waits per request.  Routes:
+ * `workers` event loops (default one per CPU), one a thread, each bound to
+ * the listen address with SO_REUSEPORT (loops.c): in each, evhttp serves
+ * clients, evdns resolves upstream names, and the same loop drives
+ * libcurl's multi-socket API (curl's hiperfifo pattern), so no thread waits
+ * per request.  The loops share the store (one writer commits every loop's
+ * blocked requests), the judged-DNS cache, the log and the metrics; limits
+ * are shared out between them.  Routes:
  *
  *   GET /go?url=URL   fetch URL (http/https) for the caller and return the
  *                     upstream status, content type and body.  Every hop is
@@ -21,7 +25,8 @@
  *                     changes; no cookies or client headers are ever sent).
  *                     A blocked hop answers 403 naming the incident, after
  *                     the incident is committed to the store.
- *   GET /healthz      200 {"status":"ok"}; 503 while draining.
+ *   GET /healthz      200 {"status":"ok"} ("degraded" with warnings when the
+ *                     store nears store_max_bytes); 503 while draining.
  *   GET /metrics      Prometheus text.
  *
  * Incidents.  Blocked requests of one loop turn are committed together
@@ -30,10 +35,12 @@
  * work through the store (a claim), and an embedded one is also poked via
  * srv_responder.notify.
  *
- * Shutdown.  SIGTERM or SIGINT: stop accepting, let in-flight fetches and
- * queued replies finish (at most drain_s), then return from srv_run.
+ * Shutdown.  SIGTERM or SIGINT: every loop stops accepting, lets in-flight
+ * fetches and queued replies finish (at most drain_s), then srv_run
+ * returns.
  *
- * Threading: every srv_ function runs on the thread that calls srv_run.
+ * Threading: every srv_ function is called on one thread (the one that
+ * calls srv_run); the loops run on it and on threads srv_run starts.
  */
 #ifndef SSRFGUARD_SERVER_H
 #define SSRFGUARD_SERVER_H
@@ -78,14 +85,29 @@ sg_err srv_identity_resolve(const srvcfg *cfg, srv_identity *id, char *msg, size
  *           May be NULL: the responder then polls store_claim().
  *   stop    called once on the loop thread after the service drained; joins
  *           the responder's threads.  May be NULL.
+ *   status  the responder's state now (SRV_RESPONDER_RUNNING or _FAILING,
+ *           why filled when failing); called on the loop thread for
+ *           /healthz, /metrics and every 403 that asks for containment, so
+ *           it must be cheap and thread-safe.  May be NULL (= running).
  * ctx is passed back untouched.  The hook structs are copied.
+ *
+ * env->log writes one JSON log line (ts, level, event, message) to the
+ * service's log from any thread: the responder's messages join the log.
  */
+typedef enum srv_responder_state {
+	SRV_RESPONDER_OFF = 0, /* no embedded responder */
+	SRV_RESPONDER_RUNNING, /* claims and contains */
+	SRV_RESPONDER_FAILING, /* cannot work now (why says so); retries */
+} srv_responder_state;
+
 typedef struct srv_responder_env {
 	const char *store_path;
 	int store_sync_normal;
 	int64_t lease_ms;
 	const srv_identity *identity;
 	const srvcfg *cfg;
+	void (*log)(void *log_ctx, const char *level, const char *event, const char *message);
+	void *log_ctx;
 } srv_responder_env;
 
 typedef struct srv_responder {
@@ -93,7 +115,12 @@ typedef struct srv_responder {
 	sg_err (*start)(void *ctx, const srv_responder_env *env);
 	void (*notify)(void *ctx, int64_t incident_id);
 	void (*stop)(void *ctx);
+	srv_responder_state (*status)(void *ctx, char *why, size_t whylen);
 } srv_responder;
+
+/* One JSON log line (ts, level, event, message) to the service's log, from
+ * any thread. */
+void srv_log(srv *s, const char *level, const char *event, const char *message);
 
 /*
  * Build the service: policy (cfg->policy file + cfg->rules), store (opened,

@@ -5,6 +5,7 @@
 #define SSRFGUARD_SRV_INT_H
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <time.h>
@@ -19,6 +20,9 @@
 #define SRV_ADDRS_MAX 512   /* bytes of the judged-address JSON array */
 #define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
 #define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
+#define SRV_REQUEST_BODY_MAX 4096 /* a client request's body (none is used) */
+#define SRV_EVDNS_CAP 32     /* evdns keeps at most this many addresses a family */
+#define SRV_GONE_CHECK_MS 200 /* fetches this old are cancelled if their client left */
 
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
@@ -39,6 +43,7 @@ typedef struct job {
 	struct evbuffer *body;
 	size_t body_bytes, hdr_bytes;
 	int too_big, hdr_too_big, started;
+	int bad_interim, over_budget;
 	sg_verdict hopv;              /* stage-1 verdict of this hop */
 	char addrs[SRV_ADDRS_MAX];    /* JSON array of judged addresses */
 	size_t addrs_len;
@@ -53,39 +58,86 @@ typedef struct job {
 	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
 	unsigned pin_port;
 	struct curl_slist *pins;
-	/* block */
+	/* an answer at the resolver's cap, read whole (dnslook.c) */
+	struct dnslook *look;         /* pending own query, or NULL */
+	struct evutil_addrinfo *look_res; /* the resolver's answers meanwhile */
+	struct sockaddr_storage *look_extra; /* the records the looks found */
+	size_t look_nextra;
+	int look_todo;                /* families still to look at: 1 A, 2 AAAA */
+	uint16_t look_qtype;	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */
 	store_record_out rec;
 	char dest[SG_HOST_MAX + 16];  /* "host:port" evidence */
 } job;
 
+/* Counters: written by their loop, read by any loop's /metrics, so every
+ * access is a relaxed atomic (SRV_COUNT, SRV_READ). */
+#define SRV_COUNT(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
+#define SRV_READ(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 typedef struct srv_metrics {
 	uint64_t req[4][12];          /* route x status class, see metrics.c */
 	uint64_t blocked[SG_CAT__COUNT];
 	uint64_t hist[16];            /* fetch duration buckets */
-	double hist_sum;
+	uint64_t hist_sum_us;
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
+	uint64_t aggregated;          /* attempts counted in their incident only */
+	uint64_t dns_cut;             /* answers past the resolver's cap */
 } srv_metrics;
 
+/* conn.c's figures for the metrics. */
+typedef struct conn_stats_t {
+	size_t open, limit, replying, out_bytes;
+	uint64_t dropped, evicted, accept_pauses;
+	int paused;
+} conn_stats_t;
+
+/* A loop's gauges as other loops' /metrics see them (published each
+ * second under mu; counters are read live, atomically). */
+typedef struct srv_gauges {
+	size_t inflight, queued, reply_bytes;
+	conn_stats_t conns;
+} srv_gauges;
+
+/* One event loop of the service.  loops.c runs `workers` of them, one a
+ * thread, each with its own listening socket (SO_REUSEPORT), evhttp,
+ * libcurl multi handle, resolver, store handles and writer; they share the
+ * store file, the log and the process's Via mark.  Loop 0, the primary,
+ * also owns the signals and the embedded responder. */
 struct srv {
-	const srvcfg *cfg;
+	const srvcfg *cfg;            /* = &cfg_own */
+	srvcfg cfg_own;               /* the settings, with this loop's share of
+	                                 the limits (strings are the caller's) */
+	size_t index, nloops;
+	struct srv *primary;          /* loop 0 (itself for loop 0) */
+	struct srv **peers;           /* primary only: loops 1.. */
+	pthread_t th;                 /* a peer's thread */
+	int started;                  /* its thread runs */
+	int wake_fd;                  /* eventfd: the primary asks a peer to drain */
+	struct event *wake_ev;
+	pthread_mutex_t pub_mu;
+	srv_gauges pub;
 	const srv_identity *id;
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct event *sig_term, *sig_int, *drain_timer, *commit_ev, *curl_timer;
+	struct event *sig_term, *sig_int;  /* primary only */
+	struct event *drain_timer, *commit_ev, *curl_timer;
+	struct event *gone_timer;     /* fetch.c: fetches whose client left */
 	sg_policy *policy;
 	store *st;
 	CURLM *multi;
 	struct sockev *sockev;        /* fetch.c: each upstream socket's event, by fd */
 	size_t sockev_cap;
 	struct evdns_base *dns;       /* the service's resolver (fetch.c) */
-	dnsc *dcache;                 /* judged answers, dns_cache_s */
+	dnsc *dcache;                 /* judged answers, dns_cache_s: the primary's,
+	                                 shared by every loop under dcache_mu */
+	pthread_mutex_t dcache_mu;    /* primary only */
 	CURLSH *share;
 	int draining;
-	size_t inflight, queued, replying;
+	size_t inflight, queued;
+	size_t fetch_bytes;           /* upstream bodies held by running fetches */
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
 	job *running;                 /* fetches inside the multi handle */
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
@@ -93,15 +145,40 @@ struct srv {
 	                                 batch with the writer) */
 	struct writer *writer;        /* incident.c: the store-writer thread */
 	struct conns *conns;          /* conn.c: request-head deadlines */
-	int logfd;
+	struct srv_log *log;          /* log.c: shared by every loop */
 	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
 	struct event *log_ev;
 	srv_metrics m;
 	srv_responder resp;
 	int resp_started;
+	struct self *self;            /* self.c: our listeners' ports */
+	char via_token[32];           /* "ssrfguard-<random>": our Via mark */
+	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
+	char store_error[160];        /* this loop's last commit's failure; ""
+	                                 after a commit that succeeded */
 };
 
+/* What /healthz, /metrics and the 403 say about the service's parts
+ * (server.c): the store (last commit, a read now, its size against its cap)
+ * and the responder. */
+typedef struct srv_health {
+	int store_ok;
+	char store_why[200];
+	int store_pressure;           /* srv_store_pressure() */
+	int64_t store_bytes;
+	srv_responder_state responder;
+	char responder_why[200];
+} srv_health;
+void srv_health_get(struct srv *s, srv_health *h);
+
 /* server.c */
+sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
+                    struct srv *primary, size_t index, size_t nloops, struct srv **out,
+                    char *err, size_t errlen);
+void srv_loop_free(struct srv *s);
+sg_err srv_listen_on(struct srv *s, evutil_socket_t fd);
+void srv_drain(struct srv *s, int sig); /* stop accepting, finish, exit the loop */
+void srv_via_token_new(char *out, size_t cap);
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
                const char *decision);
 void srv_reply_error(job *j, int code, const char *msg);
@@ -116,29 +193,62 @@ void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
 
+/* dnslook.c: one UDP query to the resolver's first nameserver; the reply
+ * (or an error) goes to fetch_look_done. */
+struct dnsmsg_reply;
+sg_err dnslook_start(job *j, const char *host, uint16_t qtype, int64_t timeout_ms);
+void dnslook_cancel(job *j);
+void fetch_look_done(job *j, const struct dnsmsg_reply *r, sg_err e);
+
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
+sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */
+void incident_stop(struct srv *primary);    /* before any loop is freed */
 void incident_cleanup(struct srv *s);
 
-/* conn.c */
+/* conn.c: every client connection within bounds (see its top comment).
+ * Listeners of any kind (evhttp's, a proxy's) are registered with
+ * conn_add_listener so they pause and resume together. */
+struct evconnlistener;
 sg_err conn_init(struct srv *s);
 void conn_cleanup(struct srv *s);
+sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
+void conn_remove_listener(struct srv *s, struct evconnlistener *l);
 void conn_dispatched(struct srv *s, struct evhttp_request *req);
+int conn_gone(struct evhttp_request *req); /* 1: its client closed or failed */
+int conn_replying(struct srv *s, struct evhttp_request *req); /* 1: tracked */
 void conn_answered(struct srv *s, struct evhttp_request *req);
-uint64_t conn_dropped(const struct srv *s);
+void conn_stats(const struct srv *s, conn_stats_t *out);
+size_t conn_out_bytes(const struct srv *s);
+size_t conn_replying_count(const struct srv *s);
+
+/* self.c: never fetch the service's own listeners (any local address on
+ * a port one of them listens on).  Every listener, of any kind, registers. */
+void self_add_listener(struct srv *s, const struct sockaddr *sa, socklen_t len);
+int self_is_own(struct srv *s, const struct sockaddr *sa, socklen_t len);
+void self_free(struct srv *s);
+
+/* Store use against store_max_bytes: 0 fine, 1 near (90 %), 2 at the cap. */
+int srv_store_pressure(struct srv *s, int64_t *bytes);
 
 /* metrics.c */
+void metrics_publish(struct srv *s);   /* this loop's gauges, for the others */
 void metrics_count(struct srv *s, int route, int code);
 void metrics_fetch_time(struct srv *s, double seconds);
 struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
 
-/* log.c */
+/* log.c (log_line_from_any_thread: one whole line, ts and level added) */
+struct srv_log *log_open(const srvcfg *cfg); /* NULL + errno on error */
+void log_close(struct srv_log *l);
+void log_line_from_any_thread(struct srv *s, const char *level, const char *event,
+                              const char *message);
 int log_init(struct srv *s);
 void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);
-void log_line(struct srv *s, const char *json, size_t len);
+/* json: one object "{...}\n"; ts and level are put in front of its fields. */
+void log_line(struct srv *s, const char *level, const char *json, size_t len);
 
 #endif

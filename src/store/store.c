@@ -7,7 +7,7 @@
 #include <time.h>
 
 static const char *const sql_text[Q__COUNT] = {
-	[Q_FIND_ACTIVE] = "SELECT id, state FROM incidents WHERE source = ?1 AND "
+	[Q_FIND_ACTIVE] = "SELECT id, state, attempts FROM incidents WHERE source = ?1 AND "
 	                  "state NOT IN ('released','closed') ORDER BY id DESC LIMIT 1",
 	[Q_JOIN] = "UPDATE incidents SET attempts = attempts + ?3, "
 	           "updated_ms = max(updated_ms, ?2) WHERE id = ?1",
@@ -172,6 +172,21 @@ static sg_err pragma_int(store *s, const char *sql, int64_t *out)
 	return store_map_rc(rc);
 }
 
+sg_err store_size(store *s, int64_t *bytes)
+{
+	int64_t pages = 0, size = 0, free_pages = 0;
+	if (!s || !bytes)
+		return SG_ERR_INVAL;
+	sg_err e = pragma_int(s, "PRAGMA page_count", &pages);
+	if (e == SG_OK)
+		e = pragma_int(s, "PRAGMA page_size", &size);
+	if (e == SG_OK)
+		e = pragma_int(s, "PRAGMA freelist_count", &free_pages);
+	if (e == SG_OK)
+		*bytes = (pages - free_pages) * size;
+	return e;
+}
+
 sg_err store_open(const char *path, const store_opts *opts, store **out,
                   char *err, size_t errlen)
 {
@@ -196,6 +211,8 @@ sg_err store_open(const char *path, const store_opts *opts, store **out,
 	s = calloc(1, sizeof *s);
 	if (!s)
 		goto fail;
+	s->detail_max = o.detail_max > 0 ? o.detail_max : 0;
+	s->max_bytes = o.max_bytes > 0 ? o.max_bytes : 0;
 	int flags = (o.readonly ? SQLITE_OPEN_READONLY
 	                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
 	            SQLITE_OPEN_NOMUTEX;
@@ -329,6 +346,8 @@ typedef struct rec_cursor {
 	int64_t id;
 	int logged;
 	int64_t pend, pend_at;
+	int64_t seen;    /* the incident's attempts before this one */
+	int full;        /* the store reached max_bytes (checked per batch) */
 } rec_cursor;
 
 static sg_err flush_join(store *s, rec_cursor *c)
@@ -357,6 +376,7 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 	if (c->id && !strcmp(c->src, a->client)) {
 		id = c->id;
 		logged = c->logged;
+		c->seen++;
 		rc = SQLITE_ROW;
 	} else {
 		if ((e = flush_join(s, c)) != SG_OK)
@@ -368,6 +388,7 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 		if (rc == SQLITE_ROW) {
 			id = sqlite3_column_int64(st, 0);
 			logged = !strcmp((const char *)sqlite3_column_text(st, 1), "logged");
+			c->seen = sqlite3_column_int64(st, 2);
 		}
 		sqlite3_reset(st);
 	}
@@ -419,8 +440,14 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 		c->logged = !a->contain;
 		c->pend = 0;
 		c->pend_at = at;
+		c->seen = 0;
 	} else {
 		return store_map_rc(rc);
+	}
+	o->incident_id = id;
+	if (c->full || (s->detail_max && c->seen >= s->detail_max)) {
+		o->aggregated = 1; /* counted above (join or new incident) */
+		return SG_OK;
 	}
 	st = q(s, Q_NEW_ATT);
 	sqlite3_bind_int64(st, 1, id);
@@ -441,7 +468,6 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 	sqlite3_bind_int(st, 16, a->contain ? 1 : 0);
 	if ((e = run(st)) != SG_OK)
 		return e;
-	o->incident_id = id;
 	o->attempt_id = sqlite3_last_insert_rowid(s->db);
 	return SG_OK;
 }
@@ -456,10 +482,13 @@ sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
 			return SG_ERR_INVAL;
 	if (n == 0)
 		return SG_OK;
+	rec_cursor cur = {0};
+	int64_t size = 0;
+	if (s->max_bytes && store_size(s, &size) == SG_OK && size >= s->max_bytes)
+		cur.full = 1;
 	sg_err e = begin(s);
 	if (e != SG_OK)
 		return e;
-	rec_cursor cur = {0};
 	for (size_t i = 0; i < n && e == SG_OK; i++) {
 		store_record_out tmp;
 		e = record_one(s, &a[i], out ? &out[i] : &tmp, &cur);

@@ -91,6 +91,12 @@ typedef struct store_opts {
 	store_sync sync;  /* default STORE_SYNC_FULL */
 	int busy_ms;      /* 0 = STORE_BUSY_MS */
 	int readonly;     /* open without creating or migrating */
+	int64_t detail_max; /* attempt rows kept per incident; later ones are
+	                       aggregated (counted in the incident only);
+	                       0 = keep every one */
+	int64_t max_bytes;  /* database size past which no attempt row is
+	                       added (incidents still are, and every attempt
+	                       is still counted); 0 = no cap */
 } store_opts;
 
 /*
@@ -155,7 +161,13 @@ typedef struct store_record_out {
 	int64_t attempt_id;
 	int opened;              /* 1 if this attempt opened the incident */
 	int escalated;           /* 1 if it moved a logged incident to open */
+	int aggregated;          /* 1 if only counted in its incident (attempts,
+	                            updated_ms): no attempt row, attempt_id 0 —
+	                            detail_max reached or the store is full */
 } store_record_out;
+
+/* The database's size in bytes (pages in use, WAL not included). */
+sg_err store_size(store *s, int64_t *bytes);
 
 /*
  * Record one attempt: joins the source's active incident (attempts += 1,

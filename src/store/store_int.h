@@ -15,6 +15,7 @@ enum {
 
 struct store {
 	sqlite3 *db;
+	int64_t detail_max, max_bytes;
 	sqlite3_stmt *q[Q__COUNT];
 };
 

@@ -19,7 +19,7 @@ Command line (tests/emulator/emulatorctl is this file):
         AWS_EC2_METADATA_SERVICE_ENDPOINT (with --imds), EMULATOR_URL set,
         stop the emulator, exit with CMD's status
     emulatorctl [--url URL] state | journal | health | reset | seed FILE |
-        fault JSON | faults | clear-faults | advance SECONDS | timing [JSON] |
+        fault JSON | faults | clear-faults | advance SECONDS | skew SECONDS | timing [JSON] |
         script JSON | imds JSON
         (URL defaults to $EMULATOR_URL)
 
@@ -148,6 +148,18 @@ class Emulator:
     def advance(self, seconds):
         return self._req("POST", "advance", {"seconds": seconds})
 
+    def ebs_fail(self, count=1):
+        """The next `count` new EBS volumes end in state `error`."""
+        return self._req("POST", "ebs/fail", {"count": count})
+
+    def aws_event(self, **entry):
+        """An AWS service's own event on the default bus (e.g. Source aws.guardduty)."""
+        return self._req("POST", "events", entry)
+
+    def skew(self, seconds):
+        """Set AWS's wall clock `seconds` off the machine's (the Date header follows)."""
+        return self._req("POST", "clock", {"skew": seconds})
+
     def timing(self, **t):
         return self._req("POST" if t else "GET", "timing", t or None)
 
@@ -226,6 +238,7 @@ def main(argv):
         "reset": lambda: emu.reset(), "faults": lambda: emu.faults(), "clear-faults": lambda: emu.clear_faults(),
         "seed": lambda: emu.seed(rest[0]), "fault": lambda: emu.fault(**json.loads(rest[0])),
         "advance": lambda: emu.advance(float(rest[0])),
+        "skew": lambda: emu.skew(float(rest[0])),
         "timing": lambda: emu.timing(**(json.loads(rest[0]) if rest else {})),
         "script": lambda: emu.ssm_script(**json.loads(rest[0])), "imds": lambda: emu.imds(**json.loads(rest[0])),
     }

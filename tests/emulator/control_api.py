@@ -7,6 +7,7 @@
   GET  /_emulator/journal[?since=N]      -> received API calls;  DELETE clears
   GET|POST|DELETE /_emulator/faults      -> list / add {rule} or {"rules":[..]} / clear
   POST /_emulator/advance   {"seconds"}  -> move the clock, run due transitions
+  GET|POST /_emulator/clock {"skew": S}  -> AWS's wall clock S seconds off the machine's
   GET|POST /_emulator/timing {...}       -> durations of timed transitions
   POST /_emulator/credentials {...}      -> add an access key
   POST /_emulator/ssm/script {...}       -> scripted SSM command output
@@ -46,7 +47,7 @@ def seed(world, scenario):
 def dump(world):
     with world.lock:
         world.tick()
-        out = {"region": world.region, "account_id": world.account_id, "clock": world.now(),
+        out = {"region": world.region, "account_id": world.account_id, "clock": world.now(), "skew": world.skew,
                "timing": world.timing,
                "credentials": [{k: v for k, v in c.items() if k not in ("secret", "token")}
                                for c in world.credentials.values()],
@@ -129,6 +130,13 @@ def _route(world, method, path, q, data):
                 return 200, {"added": added}
             return 200, {"faults": world.faults, "eventual_calls": world.eventual_calls,
                          "invisible": world.invisible}
+    if path == "/clock":
+        # skew AWS's wall clock against the machine's (seconds, + is ahead):
+        # clients then sign "skewed" requests, as a host with a wrong clock does
+        with world.lock:
+            if method == "POST":
+                world.skew = float(data.get("skew", 0.0))
+            return 200, {"skew": world.skew, "wall": world.wall(), "clock": world.now()}
     if path == "/advance" and method == "POST":
         world.advance(float(data.get("seconds", 0)))
         return 200, {"clock": world.now()}

@@ -2,7 +2,8 @@
 
 Routing follows the SigV4 credential scope's service name, as AWS's own
 front ends do for a shared endpoint: ec2, autoscaling, elasticloadbalancing
-(v2 or classic by Version), ssm (JSON, X-Amz-Target), iam, sts, sns.
+(v2 or classic by Version), ssm, kms, dynamodb, events (JSON, X-Amz-Target), iam, sts, sns, sqs,
+s3 (REST-XML, _handle_s3).
 """
 import sys
 import traceback
@@ -21,6 +22,10 @@ SCOPES = {
     "autoscaling": {"2011-01-01": "autoscaling"},
     "elasticloadbalancing": {"2015-12-01": "elbv2", "2012-06-01": "elb"},
     "ssm": {None: "ssm"},
+    "kms": {None: "kms"},
+    "sqs": {"2012-11-05": "sqs"},
+    "dynamodb": {None: "dynamodb"},
+    "events": {None: "events"},
     "iam": {"2010-05-08": "iam"},
     "sts": {"2011-06-15": "sts"},
     "sns": {"2010-03-31": "sns"},
@@ -84,8 +89,8 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
     versions = SCOPES.get(service)
     model_name = None
     if versions is not None:
-        if service == "ssm":
-            model_name = "ssm"
+        if None in versions:          # JSON services (X-Amz-Target, no Version)
+            model_name = versions[None]
             protocol = "json"
         else:
             protocol = "ec2" if service == "ec2" else "query"
@@ -103,7 +108,7 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         with world.lock:
             world.tick()
             cred, region, svc = sigv4check.verify(method, path_qs, headers, body, protocol,
-                                                  world.lookup_credentials, _real_now(), scheme, world.now())
+                                                  world.lookup_credentials, world.wall(), scheme, world.now())
         entry["access_key"] = cred["access_key_id"]
         if versions is None:
             raise ApiError("InvalidAction" if protocol != "json" else "UnknownOperationException",
@@ -122,10 +127,11 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
                            403 if protocol == "query" else 400 if protocol == "json" else 401)
         if protocol == "json":
             target = headers.get("X-Amz-Target") or ""
-            prefix = wire.model("ssm").metadata["targetPrefix"] + "."
+            prefix = wire.model(model_name).metadata["targetPrefix"] + "."
             action = target[len(prefix):] if target.startswith(prefix) else None
-            if not ctype.startswith("application/x-amz-json-1.1"):
-                raise ApiError("SerializationException", "Expected Content-Type application/x-amz-json-1.1")
+            want = "application/x-amz-json-" + wire.model(model_name).metadata.get("jsonVersion", "1.1")
+            if not ctype.startswith(want):
+                raise ApiError("SerializationException", f"Expected Content-Type {want}")
             if action is None:
                 raise ApiError("UnknownOperationException", f"Unknown target {target[:100]!r}")
         else:
@@ -186,7 +192,8 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
             return Result(drop=True)
         if protocol == "json":
             data = wire.encode_json(op, out)
-            return Result(200, "application/x-amz-json-1.1", data, [("x-amzn-RequestId", rid)], delay=delay)
+            ctype_out = "application/x-amz-json-" + svc_model.metadata.get("jsonVersion", "1.1")
+            return Result(200, ctype_out, data, [("x-amzn-RequestId", rid)], delay=delay)
         if protocol == "ec2":
             data = wire.encode_ec2(op, out, rid)
         else:
@@ -220,7 +227,7 @@ def _handle_s3(world, method, path_qs, headers, body, scheme, rid):
         with world.lock:
             world.tick()
             cred, region, _ = sigv4check.verify(method, path_qs, headers, body, "rest-xml",
-                                                world.lookup_credentials, _real_now(), scheme, world.now())
+                                                world.lookup_credentials, world.wall(), scheme, world.now())
         entry["access_key"] = cred["access_key_id"]
         if region != world.region:
             raise ApiError("AuthorizationHeaderMalformed", f"The authorization header is malformed; the region "
@@ -272,11 +279,6 @@ def _handle_s3(world, method, path_qs, headers, body, scheme, rid):
         return Result(status, ctype, data, hdrs)
 
 
-def _real_now():
-    import time
-    return time.time()
-
-
 _SECRET_FIELDS = ("Password", "SecretAccessKey", "SessionToken")
 
 
@@ -294,13 +296,8 @@ def _redact(v):
 
 def _check_denied(cred, service, action, protocol):
     """Credentials may carry a deny list ("ec2:TerminateInstances", "ec2:*")."""
-    deny = cred.get("deny") or []
-    if not deny:
-        return
-    name = f"{service}:{action}"
-    for d in deny:
-        if d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1])):
-            _deny(cred, name, protocol)
+    if iam.key_denies(cred, f"{service}:{action}"):
+        _deny(cred, f"{service}:{action}", protocol)
 
 
 def _deny(cred, name, protocol, revoked=False):

@@ -143,6 +143,11 @@ class _Base(BaseHTTPRequestHandler):
 class AwsHandler(_Base):
     scheme = "http"
 
+    def date_time_string(self, timestamp=None):
+        """The Date header shows AWS's (possibly skewed) wall clock: SDKs
+        correct their clock offset from it after a skew error."""
+        return super().date_time_string(self.server.world.wall() if timestamp is None else timestamp)
+
     def handle_request(self, body):
         path = urlsplit(self.path).path
         world = self.server.world

@@ -17,7 +17,12 @@ from botocore.credentials import Credentials
 
 from errors import ApiError
 
+# "In most cases, a request must reach AWS within five minutes of the time
+# stamp in the request" (IAM user guide, "AWS Signature Version 4 for API
+# requests", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_aws-signing.html);
+# S3 allows 15 minutes (its RequestTimeTooSkewed: MaxAllowedSkewMilliseconds 900000).
 SKEW = datetime.timedelta(minutes=5)
+S3_SKEW = datetime.timedelta(minutes=15)
 _ALGO = "AWS4-HMAC-SHA256"
 _SIG_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -145,7 +150,8 @@ def verify(method, path_qs, headers, body, protocol, lookup, now, scheme="http",
         raise ApiError(inc, f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.", 400)
     nowdt = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
     fmt = "%Y%m%dT%H%M%SZ"
-    if when < nowdt - SKEW or when > nowdt + SKEW:
+    skew = S3_SKEW if protocol == "rest-xml" else SKEW
+    if when < nowdt - skew or when > nowdt + skew:
         if protocol == "ec2":
             raise ApiError(expired, "Request has expired.", 400)
         if protocol == "rest-xml":

@@ -410,6 +410,16 @@ def _x_struct_members(shape, value, out):
             for item in v:
                 _x_elem(mshape.member, tag, item, out)
             continue
+        if mshape.type_name == "map" and mshape.serialization.get("flattened"):   # SQS's Attribute.N
+            tag = mshape.serialization.get("name", mname)
+            ktag = mshape.key.serialization.get("name", "key")
+            vtag = mshape.value.serialization.get("name", "value")
+            for k, x in v.items():
+                out.append(f"<{tag}>")
+                _x_elem(mshape.key, ktag, k, out)
+                _x_elem(mshape.value, vtag, x, out)
+                out.append(f"</{tag}>")
+            continue
         _x_elem(mshape, mshape.serialization.get("name", mname), v, out)
 
 

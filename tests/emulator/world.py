@@ -26,6 +26,7 @@ DEFAULT_TIMING = {
     "ssm_visible_seconds": 0.5,     # a new invocation is InvocationDoesNotExist this long
     "deregistration_delay_seconds": 300.0,  # target draining -> gone (ELBv2's default)
     "imds_credentials_seconds": 21600,    # lifetime of IMDS role credentials
+    "table_seconds": 0.5,           # DynamoDB table CREATING -> ACTIVE
     "instance_seconds": 1.0,        # stopping -> stopped, shutting-down -> terminated
 }
 
@@ -33,6 +34,7 @@ DEFAULT_TIMING = {
 class World:
     def __init__(self):
         self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)    # long polls wait on it (the lock released)
         self.rng = random.Random(4)
         self.reset()
 
@@ -42,6 +44,7 @@ class World:
             self.region = "us-east-1"
             self.account_id = "123456789012"
             self.offset = 0.0
+            self.skew = 0.0
             self.timing = dict(DEFAULT_TIMING)
             self._timers = []
             self._firing = None
@@ -66,11 +69,18 @@ class World:
         have, even when the clock jumps past both at once."""
         if self._firing is not None:
             return self._firing
-        return time.time() + self.offset
+        return self.wall() + self.offset
 
     def horizon(self):
         """The clock the timers are catching up to (now() outside a tick)."""
-        return time.time() + self.offset
+        return self.wall() + self.offset
+
+    def wall(self):
+        """AWS's wall clock: real time plus the skew a test set (POST
+        /_emulator/clock).  Signatures are checked against it and replies'
+        Date header shows it; advance() does not move it (clients sign with
+        real time), only the virtual clock now() on top of it."""
+        return time.time() + self.skew
 
     def partition(self):
         """The region's partition (aws, aws-cn, aws-us-gov, ...): ARNs carry it."""

@@ -200,7 +200,7 @@ def add_volume(world, spec, inst=None):
          "AvailabilityZone": az, "State": "available", "CreateTime": world.now(),
          "Attachments": [], "VolumeType": spec.get("VolumeType", "gp3"), "Iops": spec.get("Iops", 3000),
          "Encrypted": spec.get("Encrypted", False), "MultiAttachEnabled": False,
-         "Tags": tags_list(spec.get("Tags"))}
+         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
     if v["VolumeType"] == "gp3":
         v["Throughput"] = 125
     st(world)["volumes"][vid] = v
@@ -295,7 +295,7 @@ def dump(world):
             "security_groups": {k: _sg_out(g) for k, g in s["sgs"].items()},
             "instances": {k: {**_instance_out(world, i), "Attributes": s["attrs"][k]} for k, i in s["instances"].items()},
             "network_interfaces": s["enis"], "volumes": s["volumes"], "snapshots": s["snapshots"],
-            "iam_instance_profile_associations": s["assocs"]}
+            "iam_instance_profile_associations": s["assocs"], "failed_volumes": s.get("failed_volumes", {})}
 
 
 # ----------------------------------------------------------------- instances

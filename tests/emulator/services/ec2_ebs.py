@@ -1,11 +1,24 @@
 """EC2 EBS: volumes (create with ClientToken idempotency, attach with device
 slots and attachment limits, detach, delete) and snapshots that go
-pending -> completed over time (CreateSnapshot, CreateSnapshots)."""
+pending -> completed over time (CreateSnapshot, CreateSnapshots).
+
+CreateVolume is asynchronous and can fail after answering, as on AWS:
+- from a snapshot encrypted under a customer managed KMS key the caller may
+  not use (services/kms: kms:CreateGrant, Decrypt, DescribeKey,
+  GenerateDataKeyWithoutPlaintext, ReEncrypt* — EBS user guide, "Amazon EBS
+  encryption requirements"), or with a KmsKeyId that is missing or disabled,
+  the call succeeds and the volume goes creating -> gone (DescribeVolumes then
+  says InvalidVolume.NotFound; state: ec2.failed_volumes says why);
+- a volume can end in `error` ("The underlying hardware related to your EBS
+  volume has failed", EBS user guide, "Amazon EBS volume lifecycle",
+  https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-lifecycle.html):
+  POST /_emulator/ebs/fail {"count": N} makes the next N new volumes do so.
+"""
 import re
 import sys
 
 from errors import ApiError
-from services import ec2, op, register
+from services import ec2, kms, op, register
 from services.ec2 import _listing, _max_results, _tag_specs, get, instance, st
 from world import apply_filters, clone, paginate, tags_list
 from wire import project, shape_of
@@ -22,7 +35,7 @@ def _add_snapshot(world, spec):
          "StartTime": world.now(), "Progress": "100%" if spec.get("State", "completed") == "completed" else "0%",
          "OwnerId": world.account_id, "VolumeSize": spec.get("VolumeSize", 8),
          "Description": spec.get("Description", ""), "Encrypted": spec.get("Encrypted", False),
-         "StorageTier": "standard", "Tags": tags_list(spec.get("Tags"))}
+         "StorageTier": "standard", "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
     st(world)["snapshots"][sid] = s
     return s
 
@@ -30,7 +43,8 @@ def _add_snapshot(world, spec):
 
 def _start_snapshot(world, vol, description, tags):
     s = _add_snapshot(world, {"VolumeId": vol["VolumeId"], "State": "pending", "VolumeSize": vol["Size"],
-                              "Description": description or "", "Encrypted": vol["Encrypted"], "Tags": tags})
+                              "Description": description or "", "Encrypted": vol["Encrypted"], "Tags": tags,
+                              "KmsKeyId": vol.get("KmsKeyId")})
     world.created(s["SnapshotId"])
     total = max(0.0, world.timing["snapshot_seconds"])
     steps = 4
@@ -164,14 +178,36 @@ def create_volume(ctx, p):
     if not 1 <= size <= 16384:
         raise ApiError("InvalidParameterValue", f"Volume of size {size}GiB is too large; maximum is 16384GiB.")
     tags = _tag_specs(p, "volume")
+    encrypted = bool(p.get("Encrypted")) or bool(snap and snap["Encrypted"])
+    key_ref = p.get("KmsKeyId") or (snap or {}).get("KmsKeyId")
+    if key_ref and not encrypted:
+        raise ApiError("InvalidParameterDependency", "The parameter KmsKeyId requires the parameter Encrypted to be set.")
+    key_arn = None
+    if key_ref:
+        try:
+            key_arn = kms.key(w, key_ref)["Arn"]
+        except ApiError:
+            key_arn = key_ref
     v = ec2.add_volume(w, {"Size": size, "SnapshotId": snap["SnapshotId"] if snap else "", "AvailabilityZone": az,
                            "VolumeType": vtype, "Iops": p.get("Iops", 3000 if vtype == "gp3" else 100),
-                           "Encrypted": p.get("Encrypted", snap["Encrypted"] if snap else False), "Tags": tags})
+                           "Encrypted": encrypted, "Tags": tags, "KmsKeyId": key_arn})
     v["State"] = "creating"
     w.created(v["VolumeId"])
+    why = None
+    if key_ref and not kms.can_use(w, ctx.cred, key_ref, kms.EBS_NEEDS):
+        why = f"the caller may not use KMS key {key_ref} ({', '.join('kms:' + o for o in kms.EBS_NEEDS)})"
+    fails = st(w).setdefault("fail_next", [0])
 
     def ready():
-        if v["State"] == "creating":
+        if v["State"] != "creating":
+            return
+        if why:
+            del st(w)["volumes"][v["VolumeId"]]
+            st(w).setdefault("failed_volumes", {})[v["VolumeId"]] = why
+        elif fails[0] > 0:
+            fails[0] -= 1
+            v["State"] = "error"
+        else:
             v["State"] = "available"
     w.at(w.timing["volume_seconds"], ready)
     if token:
@@ -284,3 +320,11 @@ def delete_volume(ctx, p):
                        f"{v['Attachments'][0]['InstanceId'] if v['Attachments'] else 'an instance'}")
     del st(w)["volumes"][v["VolumeId"]]
     return {}
+
+
+def control(world, method, path, q, data):
+    if path == "/ebs/fail" and method == "POST":
+        with world.lock:
+            st(world).setdefault("fail_next", [0])[0] = int(data.get("count", 1))
+        return 200, {"ok": True}
+    return None

@@ -185,6 +185,18 @@ def list_role_policies(ctx, p):
     return out
 
 
+def key_denies(cred, name):
+    """True if the key's own deny list ("ec2:TerminateInstances", "ec2:*", "*") covers name."""
+    return any(d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1]))
+               for d in cred.get("deny") or [])
+
+
+def allowed(world, cred, name):
+    """What the emulator's IAM decides for this caller and action: neither its
+    key's deny list nor a Deny on its role session covers it."""
+    return not key_denies(cred, name) and not session_revoked(world, cred, name)
+
+
 def session_revoked(world, cred, action="*"):
     """True if an inline Deny on the session's role covers this call.
 

@@ -122,7 +122,7 @@ zsh = run("completion", "zsh").stdout
 for section in ("NAME", "SYNOPSIS", "COMMANDS", "CONFIGURATION FILE", "FILES", "ENVIRONMENT",
                 "EXIT STATUS", "EXAMPLES", "SEE ALSO"):
     check(re.search(r"^\.SH \"?%s\"?$" % section, man, re.M), "man page has %s" % section)
-check("@" not in man, "every template marker was replaced")
+check("@COMMANDS@" not in man and "@VERSION@" not in man, "every template marker was replaced")
 g = subprocess.run(["groff", "-man", "-ww", "-z"], input=man, capture_output=True, text=True)
 check(g.returncode == 0 and not g.stderr, "groff -ww is silent: %r" % g.stderr)
 
@@ -131,8 +131,8 @@ for cmd in commands:
     h = run(cmd, "--help")
     check(h.returncode == 0, "%s --help exits 0" % cmd)
     opts = set(re.findall(r"^  (?:-\w, )?--([a-z][a-z0-9-]*)", h.stdout, re.M))
-    if cmd not in ("check", "serve", "respond"):
-        continue  # commands not yet on the table
+    if cmd in ("completion", "version", "help"):
+        continue  # they take no options
     check(opts, "%s --help lists options" % cmd)
     sect = man.split(".SS %s\n" % cmd, 1)
     check(len(sect) == 2, "man page has a section for %s" % cmd)

@@ -8,6 +8,8 @@ usage: dns.py ADDR PORT LOGFILE [PINS]
   multi6b.test A: 203.0.113.10, AAAA: fd00:ec2::254
   pair.test    A: 203.0.113.10 and 203.0.113.11, AAAA: 2001:db8::10
   public.test  A: 203.0.113.10
+  many.test    A: 40 records, the 35th 169.254.169.254 (past evdns's 32)
+  manyok.test  A: 40 allowed records, 203.0.113.10 first
   slow.test    never answered (a resolver timeout)
   names in PINS (the guard corpus's --resolve pins, HOST[:PORT]:ADDR,...):
                their A and AAAA addresses (TTL 0)
@@ -33,6 +35,9 @@ STATIC = {
     "multi6b.test": (["203.0.113.10"], ["fd00:ec2::254"]),
     "pair.test": (["203.0.113.10", "203.0.113.11"], ["2001:db8::10"]),
     "public.test": (["203.0.113.10"], []),
+    "many.test": (["203.0.113.10"] + ["203.0.113.%d" % i for i in range(100, 133)] +
+                  ["169.254.169.254"] + ["203.0.113.%d" % i for i in range(133, 138)], []),
+    "manyok.test": (["203.0.113.10"] + ["203.0.113.%d" % i for i in range(100, 139)], []),
 }
 
 

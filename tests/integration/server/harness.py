@@ -227,6 +227,29 @@ def http_get(host, port, path, headers=None, timeout=30, source=None):
     return parse_response(data)
 
 
+def send_raw(port, data, timeout=5.0, source=None, read=True):
+    """Raw bytes on a fresh connection to 127.0.0.1:port; with read, all the
+    server sends until it closes (b"<timeout>" appended if it does not)."""
+    s = socket.socket()
+    if source:
+        s.bind((source, 0))
+    s.settimeout(timeout)
+    s.connect(("127.0.0.1", port))
+    s.sendall(data)
+    out = b""
+    if read:
+        try:
+            while True:
+                c = s.recv(65536)
+                if not c:
+                    break
+                out += c
+        except socket.timeout:
+            out += b"<timeout>"
+    s.close()
+    return out
+
+
 def parse_response(data):
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")

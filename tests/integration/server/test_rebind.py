@@ -190,6 +190,20 @@ check(n1 - n0 == 2, "judged answers reused from the cache: %d new A answers (2 =
       % (n1 - n0))
 check(fast.stop() == 0, "second serve exits cleanly")
 
+# An answer longer than the resolver keeps (evdns: 32 addresses a family):
+# every record is still judged, and the cut recorded.
+st, _, body = srv.go("http://many.test/hello?close=1", source="203.0.113.18")
+check(st == 403 and json.loads(body).get("category") == "metadata",
+      "the 35th of 40 A records is judged: %r %r" % (st, body[:200]))
+st, _, body = srv.go("http://manyok.test/hello?close=1")
+check(st == 200, "40 allowed A records: fetched: %r %r" % (st, body[:200]))
+cuts = [ln for ln in srv.log_lines() if ln.get("event") == "dns_cut"]
+check(len(cuts) == 2 and all(c["answer_records"] == 40 and c["judged"] for c in cuts)
+      and {c["host"] for c in cuts} == {"many.test", "manyok.test"},
+      "each cut recorded: %r" % cuts)
+st, _, body = srv.get("/metrics")
+check(b"ssrfguard_dns_answers_cut_total 2" in body, "cuts counted in the metrics")
+
 rc = srv.stop()
 check(rc == 0, "serve exits cleanly: %r" % rc)
 up.stop()

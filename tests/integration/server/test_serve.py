@@ -16,8 +16,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, http_get, require_netns,  # noqa: E402
-                     spawn, wait_port)
+from harness import (Serve, Upstream, check, finish, require_netns,  # noqa: E402
+                     send_raw, spawn, wait_port)
 import corpus  # noqa: E402
 
 require_netns()
@@ -86,7 +86,7 @@ check(srv.sql("SELECT state FROM incidents WHERE id = ?", inc) == [("logged",)],
       "a loopback attempt opens a logged incident")
 st, _, body = srv.go("http://169.254.169.254/latest/meta-data/", source="203.0.113.13")
 doc = json.loads(body)
-check(doc["incident"] == inc and "containment started" in doc["message"], "escalation joins")
+check(doc["incident"] == inc and "containment queued" in doc["message"], "escalation joins")
 check(srv.sql("SELECT state FROM incidents WHERE id = ?", inc) == [("open",)],
       "a metadata attempt escalates the logged incident to open")
 hist = srv.sql("SELECT from_s, to_s FROM history WHERE incident_id = ? ORDER BY id", inc)
@@ -221,7 +221,7 @@ evil = "http://169.254.169.254/<script>alert(1)</script>\"'&"
 st, h, body = srv.go(evil, headers={"Accept": "text/html,application/xhtml+xml"})
 check(st == 403 and h.get("content-type", "").startswith("text/html"), "HTML alert by Accept")
 check(b"<script>" not in body and b"alert(1)" not in body, "HTML alert echoes no input")
-check(b"containment started" in body and b"incident <strong>#" in body, "HTML names incident")
+check(b"containment queued" in body and b"incident <strong>#" in body, "HTML names incident")
 st, h, body = srv.go(evil, headers={"Accept": "application/json"})
 check(st == 403 and h.get("content-type") == "application/json", "JSON for API clients")
 check(b"<script>" not in body, "JSON alert echoes no input")
@@ -237,20 +237,7 @@ for path, what in [("/go", "missing url"), ("/go?url=", "empty url"),
 
 
 def raw(data, read=True):
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-    s.sendall(data)
-    out = b""
-    if read:
-        try:
-            while True:
-                c = s.recv(65536)
-                if not c:
-                    break
-                out += c
-        except socket.timeout:
-            out += b"<timeout>"
-    s.close()
-    return out
+    return send_raw(srv.port, data, read=read)
 
 
 for data, what in [(b"BLAH\r\n\r\n", "garbage request line"),
@@ -443,7 +430,7 @@ inc = json.loads(body)["incident"]
 check(s2.sql("SELECT state FROM incidents WHERE id = ?", inc) == [("logged",)],
       "metadata only logged when not in contain: %r" % s2.sql("SELECT state FROM incidents"))
 st, _, body = s2.go("http://10.1.2.3/", source="203.0.113.19")
-check(st == 403 and "containment started" in json.loads(body)["message"], "private contains")
+check(st == 403 and "containment queued" in json.loads(body)["message"], "private contains")
 check(s2.sql("SELECT state FROM incidents WHERE id = ?", json.loads(body)["incident"])
       == [("open",)], "a configured severity opens a containment incident")
 check(calls[0].startswith("PUT /latest/api/token") and

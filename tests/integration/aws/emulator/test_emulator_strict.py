@@ -2,12 +2,14 @@
 Spot termination protection, Auto Scaling lifecycle states and draining,
 IAM inline-policy quotas and partitions, clock skew.  docs/emulator.md names
 the AWS page behind each."""
+import email.utils
 import json
+import time
 import unittest
 
 from botocore.exceptions import ClientError
 
-from emutest import DEFAULT_KEY, EmuTest, signed
+from emutest import DEFAULT_KEY, EmuTest, ago, signed
 
 WEB1, WEB2 = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"
 SPOT = "i-0c000000000000c01"
@@ -119,6 +121,109 @@ class Strict(EmuTest):
         self.emu.seed({"region": "us-gov-east-1", "iam": {"roles": [{"RoleName": "r"}]}})
         status, _, _ = signed(self.emu.url, "iam", {"Action": "GetRole", "Version": "2010-05-08", "RoleName": "r"},
                               region="us-gov-west-1", key=DEFAULT_KEY)
+        self.assertEqual(status, 200)
+
+    # ------------------------------------------------------ EBS and KMS
+    def new_volume(self, client=None, **kw):
+        ec2 = client or self.client("ec2")
+        v = ec2.create_volume(AvailabilityZone="us-east-1a", **kw)
+        self.assertEqual(v["State"], "creating")            # the call itself succeeds ...
+        self.emu.advance(2)
+        return v["VolumeId"]
+
+    def test_volume_can_end_in_error(self):
+        self.emu.ebs_fail(1)
+        ec2 = self.client("ec2")
+        vid = self.new_volume(Size=10)
+        self.assertEqual(ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["State"], "error")
+        vid = self.new_volume(Size=10)
+        self.assertEqual(ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["State"], "available")
+
+    def test_encrypted_snapshot_with_a_customer_key_needs_kms(self):
+        kms = self.client("kms")
+        # a key whose policy names only the forensics role: the responder may not use it
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/forensics-role"},
+            "Action": "kms:*", "Resource": "*"}]}
+        locked = kms.create_key(Policy=json.dumps(policy), Description="forensic evidence")["KeyMetadata"]
+        open_key = kms.create_key(Description="account default policy")["KeyMetadata"]
+        self.emu.seed({"ec2": {"snapshots": [
+            {"SnapshotId": "snap-0e000000000000001", "VolumeSize": 8, "Encrypted": True, "KmsKeyId": locked["Arn"]},
+            {"SnapshotId": "snap-0e000000000000002", "VolumeSize": 8, "Encrypted": True, "KmsKeyId": open_key["Arn"]}]}})
+        ec2 = self.client("ec2")
+        # the account's default key policy lets IAM decide: fine
+        vid = self.new_volume(SnapshotId="snap-0e000000000000002")
+        v = ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]
+        self.assertEqual((v["State"], v["Encrypted"], v["KmsKeyId"]), ("available", True, open_key["Arn"]))
+        # not allowed by the key policy: accepted, then gone (as AWS does)
+        vid = self.new_volume(SnapshotId="snap-0e000000000000001")
+        self.assertEqual(self.err(ec2.describe_volumes, VolumeIds=[vid]), "InvalidVolume.NotFound")
+        self.assertIn("kms:CreateGrant", self.emu.state()["ec2"]["failed_volumes"][vid])
+        # a grant for the caller on the operations EBS needs makes it work
+        me = self.client("sts").get_caller_identity()["Arn"]
+        with self.assertRaises(ClientError):      # the responder cannot even grant itself
+            kms.create_grant(KeyId=locked["KeyId"], GranteePrincipal=me, Operations=["Decrypt"])
+        self.emu.seed({"kms_keys": [{"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "Policy": json.dumps(policy),
+                                     "Grants": [{"GranteePrincipal": me, "Operations": [
+                                         "CreateGrant", "Decrypt", "DescribeKey", "GenerateDataKeyWithoutPlaintext",
+                                         "ReEncryptFrom"]}]}],
+                       "ec2": {"snapshots": [{"SnapshotId": "snap-0e000000000000003", "VolumeSize": 8,
+                                              "Encrypted": True,
+                                              "KmsKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}]}})
+        vid = self.new_volume(SnapshotId="snap-0e000000000000003")
+        self.assertEqual(ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["State"], "available")
+        # a disabled key: gone again
+        kms.disable_key(KeyId=open_key["KeyId"])
+        vid = self.new_volume(SnapshotId="snap-0e000000000000002")
+        self.assertEqual(self.err(ec2.describe_volumes, VolumeIds=[vid]), "InvalidVolume.NotFound")
+        # a deny on the caller's kms:Decrypt (its identity policy) when the key policy defers to IAM
+        kms.enable_key(KeyId=open_key["KeyId"])
+        self.emu.add_credentials(access_key_id="AKIADENYKMS000000001", secret_access_key="s" * 40,
+                                 deny=["kms:Decrypt"])
+        vid = self.new_volume(self.emu.client("ec2", key=("AKIADENYKMS000000001", "s" * 40)),
+                              SnapshotId="snap-0e000000000000002")
+        self.assertEqual(self.err(ec2.describe_volumes, VolumeIds=[vid]), "InvalidVolume.NotFound")
+
+    # -------------------------------------------------------- clock skew
+    def test_skewed_clock_errors_carry_the_server_date(self):
+        self.emu.skew(600)                       # AWS's clock 10 minutes ahead of this host's
+        ec2 = signed(self.emu.url, "ec2", {"Action": "DescribeInstances", "Version": "2016-11-15"})
+        sts = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+        ssm = signed(self.emu.url, "ssm", json_target="AmazonSSM.DescribeInstanceInformation")
+        for (status, hdrs, body), want_status, want_code in (
+                (ec2, 400, b"<Code>RequestExpired</Code>"),
+                (sts, 403, b"<Code>SignatureDoesNotMatch</Code>"),
+                (ssm, 400, b"InvalidSignatureException")):
+            self.assertEqual(status, want_status, body)
+            self.assertIn(want_code, body)
+            server = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+            self.assertAlmostEqual(server - time.time(), 600, delta=5)
+        # S3 allows 15 minutes
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket="evidence-123")
+        self.emu.skew(1200)
+        with self.assertRaises(ClientError) as cm:
+            s3.head_object(Bucket="evidence-123", Key="k")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        with self.assertRaises(ClientError) as cm:
+            s3.list_objects_v2(Bucket="evidence-123")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestTimeTooSkewed")
+        # a client that corrects its clock from the Date header gets through (what the SDKs do)
+        status, hdrs, _ = signed(self.emu.url, "ec2", {"Action": "DescribeInstances", "Version": "2016-11-15"})
+        server = email.utils.parsedate_to_datetime(hdrs["date"]).replace(tzinfo=None)
+        status, _, body = signed(self.emu.url, "ec2", {"Action": "DescribeInstances", "Version": "2016-11-15"},
+                                 when=server)
+        self.assertEqual(status, 200, body)
+
+    def test_client_clock_off_by_more_than_five_minutes(self):
+        status, hdrs, body = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"},
+                                    when=ago(minutes=6))
+        self.assertEqual(status, 403)
+        self.assertIn(b"Signature expired", body)
+        server = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+        self.assertAlmostEqual(server, time.time(), delta=5)
+        status, _, _ = signed(self.emu.url, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"},
+                              when=ago(minutes=4))
         self.assertEqual(status, 200)
 
 

@@ -1,0 +1,368 @@
+/* loops.c — the service as `workers` event loops, one a thread (see
+ * server.h for the API, srv_int.h for what the loops share).
+ *
+ * Each loop has its own listening socket on the same address: the first
+ * binds without SO_REUSEPORT to learn that nobody else holds the address
+ * (and which port an ephemeral :0 got), then it and the others are bound
+ * with SO_REUSEPORT and the kernel spreads new connections over them.  A
+ * connection stays on the loop that accepted it.
+ *
+ * Limits are per service: each loop gets its share (max_concurrent,
+ * max_queue, max_connections, max_reply_bytes divided by the number of
+ * loops, rounded up).  Signals reach the primary, which drains itself and
+ * wakes each peer (an eventfd) to drain too; srv_run returns when every
+ * loop has drained (or its drain_s ran out). */
+#include "server/srv_int.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define LOOPS_MAX 64
+
+static int64_t share(int64_t v, size_t n)
+{
+	return v <= 0 ? v : (v + (int64_t)n - 1) / (int64_t)n;
+}
+
+static size_t loops_wanted(const srvcfg *cfg)
+{
+	long n = cfg->workers > 0 ? (long)cfg->workers : sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > LOOPS_MAX ? LOOPS_MAX : (size_t)n;
+}
+
+/* ---- signals and drain ---- */
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct srv *s = arg;
+	(void)what;
+	srv_drain(s, (int)sig);
+	for (size_t i = 0; i + 1 < s->nloops; i++) {
+		uint64_t one = 1;
+		if (write(s->peers[i]->wake_fd, &one, sizeof one) < 0) {
+			/* an eventfd write fails only on overflow: already woken */
+		}
+	}
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	uint64_t n;
+	(void)what;
+	if (read(fd, &n, sizeof n) < 0) {
+		/* spurious: nothing to read */
+	}
+	srv_drain(s, 0);
+}
+
+/* ---- listening sockets ---- */
+
+static sg_err parse_listen(const char *l, char *host, size_t hostcap, char *port, size_t portcap,
+                           char *err, size_t errlen)
+{
+	const char *colon = strrchr(l, ':');
+	if (!colon || colon == l || !colon[1]) {
+		snprintf(err, errlen, "listen '%.100s': want ADDR:PORT", l);
+		return SG_ERR_PARSE;
+	}
+	size_t hn = (size_t)(colon - l);
+	if (l[0] == '[' && hn >= 2 && l[hn - 1] == ']') {
+		l++;
+		hn -= 2;
+	}
+	if (hn >= hostcap || strlen(colon + 1) >= portcap) {
+		snprintf(err, errlen, "listen: address too long");
+		return SG_ERR_PARSE;
+	}
+	memcpy(host, l, hn);
+	host[hn] = '\0';
+	snprintf(port, portcap, "%s", colon + 1);
+	char *end = NULL;
+	errno = 0;
+	long p = strtol(port, &end, 10);
+	if (errno || *end || p < 0 || p > 65535) {
+		snprintf(err, errlen, "listen: bad port '%.16s'", port);
+		return SG_ERR_PARSE;
+	}
+	return SG_OK;
+}
+
+static int bound_socket(const struct sockaddr *sa, socklen_t len, int reuseport)
+{
+	int one = 1;
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) ||
+	    bind(fd, sa, len) != 0 || listen(fd, 4096) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* n listening sockets on cfg->listen into fds[]. */
+static sg_err listen_all(const srvcfg *cfg, size_t n, int *fds, char *err, size_t errlen)
+{
+	char host[128], port[16];
+	sg_err e = parse_listen(cfg->listen, host, sizeof host, port, sizeof port, err, errlen);
+	if (e != SG_OK)
+		return e;
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "listen %s: %s", cfg->listen, gai_strerror(rc));
+		return SG_ERR_NETWORK;
+	}
+	struct sockaddr_storage ss;
+	socklen_t len = (socklen_t)ai->ai_addrlen;
+	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	/* The probe: a plain bind fails if anyone holds the address. */
+	int probe = bound_socket((struct sockaddr *)&ss, len, 0);
+	if (probe < 0)
+		goto fail;
+	if (n == 1) {
+		fds[0] = probe;
+		return SG_OK;
+	}
+	socklen_t sl = len;
+	getsockname(probe, (struct sockaddr *)&ss, &sl); /* the port a :0 got */
+	close(probe);
+	for (size_t i = 0; i < n; i++)
+		if ((fds[i] = bound_socket((struct sockaddr *)&ss, len, 1)) < 0)
+			goto fail;
+	return SG_OK;
+fail:
+	snprintf(err, errlen, "listen %s: cannot bind: %s", cfg->listen, strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return SG_ERR_NETWORK;
+}
+
+/* ---- the service ---- */
+
+static sg_err peer_events(struct srv *p)
+{
+	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->wake_fd < 0)
+		return SG_ERR_IO;
+	p->wake_ev = event_new(p->base, p->wake_fd, EV_READ | EV_PERSIST, on_wake, p);
+	return p->wake_ev && event_add(p->wake_ev, NULL) == 0 ? SG_OK : SG_ERR_NOMEM;
+}
+
+sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, size_t errlen)
+{
+	size_t n = loops_wanted(cfg);
+	srvcfg mine = *cfg;
+	mine.max_concurrent = share(cfg->max_concurrent, n);
+	mine.max_queue = share(cfg->max_queue, n);
+	mine.max_connections = share(cfg->max_connections, n);
+	mine.max_reply_bytes = share(cfg->max_reply_bytes, n);
+	*out = NULL;
+	struct srv_log *log = log_open(cfg);
+	if (!log) {
+		snprintf(err, errlen, "log %s: %s", cfg->log, strerror(errno));
+		return SG_ERR_IO;
+	}
+	struct srv *s = NULL;
+	sg_err e = srv_loop_new(&mine, id, log, NULL, 0, n, &s, err, errlen);
+	if (e != SG_OK) {
+		log_close(log);
+		return e;
+	}
+	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
+	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
+	s->peers = n > 1 ? calloc(n - 1, sizeof *s->peers) : NULL;
+	if (!s->sig_term || !s->sig_int || (n > 1 && !s->peers) || event_add(s->sig_term, NULL) ||
+	    event_add(s->sig_int, NULL)) {
+		e = SG_ERR_NOMEM;
+		goto fail;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct srv *p = NULL;
+		if ((e = srv_loop_new(&mine, id, log, s, i, n, &p, err, errlen)) != SG_OK)
+			goto fail;
+		s->peers[i - 1] = p;
+		if ((e = peer_events(p)) != SG_OK)
+			goto fail;
+	}
+	if ((e = incident_start(s)) != SG_OK) {
+		snprintf(err, errlen, "cannot start the store writer");
+		goto fail;
+	}
+	*out = s;
+	return SG_OK;
+fail:
+	if (!err[0])
+		snprintf(err, errlen, "%s", sg_strerror(e));
+	srv_free(s);
+	return e;
+}
+
+void srv_log(srv *s, const char *level, const char *event, const char *message)
+{
+	log_line_from_any_thread(s, level, event, message);
+}
+
+static void responder_log(void *ctx, const char *level, const char *event, const char *message)
+{
+	log_line_from_any_thread(ctx, level, event, message);
+}
+
+void srv_set_responder(srv *s, const srv_responder *r)
+{
+	if (!s || !r)
+		return;
+	s->resp = *r;
+	for (size_t i = 0; i + 1 < s->nloops; i++)
+		s->peers[i]->resp = *r; /* they only notify */
+}
+
+static void *peer_main(void *arg)
+{
+	struct srv *p = arg;
+	event_base_dispatch(p->base);
+	return NULL;
+}
+
+static void log_listening(struct srv *s)
+{
+	char line[900];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_str(&b, "{\"event\":\"listening\",\"version\":\"" SSRFGUARD_VERSION "\",\"listen\":");
+	tb_json(&b, s->cfg->listen, strlen(s->cfg->listen), 128);
+	tb_str(&b, ",\"store\":");
+	tb_json(&b, s->cfg->store, strlen(s->cfg->store), 256);
+	tb_str(&b, ",\"instance_id\":");
+	tb_json(&b, s->id->instance_id, strlen(s->id->instance_id), 64);
+	tb_str(&b, ",\"region\":");
+	tb_json(&b, s->id->region, strlen(s->id->region), 32);
+	tb_str(&b, ",\"az\":");
+	tb_json(&b, s->id->az, strlen(s->id->az), 32);
+	conn_stats_t cs;
+	conn_stats(s, &cs);
+	tb_fmt(&b, ",\"identity\":\"%s\",\"loops\":%zu,\"max_connections\":%zu,\"pid\":%d}\n",
+	       s->id->source, s->nloops, cs.limit * s->nloops, (int)getpid());
+	log_line(s, "info", b.p, b.len);
+}
+
+static void log_error(struct srv *s, const char *what)
+{
+	char line[700];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_str(&b, "{\"event\":\"error\",\"message\":");
+	tb_json(&b, what, strlen(what), 600);
+	tb_str(&b, "}\n");
+	log_line(s, "error", b.p, b.len);
+	log_flush(s);
+}
+
+sg_err srv_run(srv *s)
+{
+	char err[512];
+	int fds[LOOPS_MAX];
+	sg_err e;
+	signal(SIGPIPE, SIG_IGN);
+	if (s->resp.start) {
+		srv_responder_env env = {
+			.store_path = s->cfg->store, .store_sync_normal = s->cfg->store_sync_normal,
+			.lease_ms = s->cfg->lease_ms, .identity = s->id, .cfg = s->cfg,
+			.log = responder_log, .log_ctx = s,
+		};
+		if ((e = s->resp.start(s->resp.ctx, &env)) != SG_OK) {
+			snprintf(err, sizeof err, "embedded responder failed to start: %s",
+			         sg_strerror(e));
+			log_error(s, err);
+			return e;
+		}
+		s->resp_started = 1;
+		for (size_t i = 0; i + 1 < s->nloops; i++)
+			s->peers[i]->resp_started = 1;
+	}
+	if ((e = listen_all(s->cfg, s->nloops, fds, err, sizeof err)) != SG_OK) {
+		log_error(s, err);
+		if (strcmp(s->cfg->log, "-") != 0) /* else the log line was it */
+			fprintf(stderr, "ssrfguard serve: %s\n", err);
+		goto out;
+	}
+	for (size_t i = 0; i < s->nloops; i++) {
+		struct srv *l = i ? s->peers[i - 1] : s;
+		if (srv_listen_on(l, fds[i]) != SG_OK) {
+			close(fds[i]);
+			e = SG_ERR_NETWORK;
+		}
+	}
+	if (e != SG_OK) {
+		log_error(s, "cannot serve on the listening sockets");
+		goto out;
+	}
+	log_listening(s);
+	for (size_t i = 0; i + 1 < s->nloops; i++) {
+		struct srv *p = s->peers[i];
+		if (pthread_create(&p->th, NULL, peer_main, p) == 0)
+			p->started = 1;
+		else
+			srv_drain(p, 0); /* its share of the connections is refused */
+	}
+	event_base_dispatch(s->base);
+	for (size_t i = 0; i + 1 < s->nloops; i++) /* drained by on_signal */
+		if (s->peers[i]->started) {
+			pthread_join(s->peers[i]->th, NULL);
+			s->peers[i]->started = 0;
+		}
+	{
+		const char msg[] = "{\"event\":\"stopped\"}\n";
+		log_line(s, "info", msg, sizeof msg - 1);
+		log_flush(s);
+	}
+out:
+	if (s->resp_started && s->resp.stop)
+		s->resp.stop(s->resp.ctx);
+	s->resp_started = 0;
+	return e;
+}
+
+void srv_free(srv *s)
+{
+	if (!s)
+		return;
+	if (s->resp_started && s->resp.stop)
+		s->resp.stop(s->resp.ctx);
+	s->resp_started = 0;
+	incident_stop(s); /* it serves every loop's writer */
+	struct srv_log *log = s->log;
+	for (size_t i = 0; s->peers && i + 1 < s->nloops; i++) {
+		struct srv *p = s->peers[i]; /* joined by srv_run */
+		if (!p)
+			continue;
+		if (p->wake_ev)
+			event_free(p->wake_ev);
+		if (p->wake_fd > 0)
+			close(p->wake_fd);
+		srv_loop_free(p);
+	}
+	free(s->peers);
+	if (s->sig_term)
+		event_free(s->sig_term);
+	if (s->sig_int)
+		event_free(s->sig_int);
+	srv_loop_free(s);
+	log_close(log);
+}

@@ -1,0 +1,222 @@
+"""The fleet services of issue 13, through botocore's own clients: SQS
+(visibility timeouts, long polling, dead-letter redrive, FIFO deduplication),
+DynamoDB (conditional writes, queries on the keys)."""
+import json
+import threading
+import time
+import unittest
+
+from botocore.exceptions import ClientError
+
+from emutest import EmuTest
+
+
+class Sqs(EmuTest):
+    def err(self, fn, **kw):
+        with self.assertRaises(ClientError) as cm:
+            fn(**kw)
+        return cm.exception.response["Error"]["Code"]
+
+    def test_visibility_timeout_and_delete(self):
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName="incidents", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+        self.assertEqual(sqs.get_queue_url(QueueName="incidents")["QueueUrl"], url)
+        sent = sqs.send_message(QueueUrl=url, MessageBody='{"incident": 1}',
+                                MessageAttributes={"kind": {"DataType": "String", "StringValue": "ssrf"}})
+        m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], AttributeNames=["All"])["Messages"][0]
+        self.assertEqual((m["MessageId"], m["Body"]), (sent["MessageId"], '{"incident": 1}'))
+        self.assertEqual(m["MessageAttributes"]["kind"]["StringValue"], "ssrf")
+        self.assertEqual(m["MD5OfMessageAttributes"], sent["MD5OfMessageAttributes"])
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))          # in flight: invisible
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=60)
+        self.emu.advance(45)
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))          # extended past 30 s
+        self.emu.advance(20)
+        again = sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"][0]
+        self.assertEqual(again["Attributes"]["ApproximateReceiveCount"], "2")
+        # the older handle deletes nothing (and does not fail); the newest does
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        self.assertEqual(self.err(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
+                                  VisibilityTimeout=10), "AWS.SimpleQueueService.MessageNotInflight")
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"])
+        self.emu.advance(100)
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))
+        self.assertEqual(self.err(sqs.delete_message, QueueUrl=url, ReceiptHandle="forged"),
+                         "ReceiptHandleIsInvalid")
+        self.assertEqual(self.err(sqs.get_queue_url, QueueName="nope"), "AWS.SimpleQueueService.NonExistentQueue")
+
+    def test_long_polling_answers_when_a_message_arrives(self):
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName="incidents")["QueueUrl"]
+        t0 = time.monotonic()
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1))
+        self.assertGreaterEqual(time.monotonic() - t0, 0.9)                      # waited
+        sender = self.emu.client("sqs")
+        threading.Timer(0.5, lambda: sender.send_message(QueueUrl=url, MessageBody="late")).start()
+        t0 = time.monotonic()
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+        self.assertEqual(got[0]["Body"], "late")
+        self.assertLess(time.monotonic() - t0, 5)                                # answered on arrival
+        self.assertEqual(self.err(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=21), "InvalidParameterValue")
+
+    def test_dead_letter_redrive(self):
+        sqs = self.client("sqs")
+        dlq = sqs.create_queue(QueueName="incidents-dlq")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(QueueName="incidents", Attributes={
+            "VisibilityTimeout": "5", "RedrivePolicy": json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 2})
+        })["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="poison")
+        for _ in range(2):
+            self.assertEqual(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"], "poison")
+            self.emu.advance(6)
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))          # third time: redriven
+        self.assertEqual(sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"], "poison")
+
+    def test_fifo_deduplication_and_group_order(self):
+        sqs = self.client("sqs")
+        self.assertEqual(self.err(sqs.create_queue, QueueName="incidents.fifo"), "InvalidParameterValue")
+        url = sqs.create_queue(QueueName="incidents.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        self.assertEqual(self.err(sqs.send_message, QueueUrl=url, MessageBody="a", MessageGroupId="i-1"),
+                         "InvalidParameterValue")                               # no dedup id, no content dedup
+        first = sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="i-1", MessageDeduplicationId="INC-1")
+        dup = sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="i-1", MessageDeduplicationId="INC-1")
+        self.assertEqual(dup["MessageId"], first["MessageId"])
+        sqs.send_message(QueueUrl=url, MessageBody="b", MessageGroupId="i-1", MessageDeduplicationId="INC-2")
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([m["Body"] for m in got], ["a"])                         # b waits behind a
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+        b = sqs.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertEqual(b["Body"], "b")
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=b["ReceiptHandle"])
+        self.emu.advance(301)                                                     # the 5-minute window passed
+        sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="i-2", MessageDeduplicationId="INC-1")
+        self.assertEqual(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+                         ["Attributes"]["ApproximateNumberOfMessages"], "1")
+
+
+def S(v):
+    return {"S": v}
+
+
+def N(v):
+    return {"N": str(v)}
+
+
+class Dynamo(EmuTest):
+    def err(self, fn, **kw):
+        with self.assertRaises(ClientError) as cm:
+            fn(**kw)
+        return cm.exception.response["Error"]["Code"]
+
+    def table(self):
+        ddb = self.client("dynamodb")
+        d = ddb.create_table(TableName="incidents", BillingMode="PAY_PER_REQUEST",
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                   {"AttributeName": "sk", "AttributeType": "S"}],
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "sk", "KeyType": "RANGE"}])["TableDescription"]
+        self.assertEqual(d["TableStatus"], "CREATING")
+        self.assertEqual(self.err(ddb.put_item, TableName="incidents", Item={"pk": S("i-1"), "sk": S("x")}),
+                         "ResourceNotFoundException")
+        self.emu.advance(1)
+        self.assertEqual(ddb.describe_table(TableName="incidents")["Table"]["TableStatus"], "ACTIVE")
+        return ddb
+
+    def test_conditional_writes_make_one_claim(self):
+        ddb = self.table()
+        claim = dict(TableName="incidents", Item={"pk": S("i-1"), "sk": S("claim"), "owner": S("r1"), "lease": N(100)},
+                     ConditionExpression="attribute_not_exists(pk) OR lease < :now",
+                     ExpressionAttributeValues={":now": N(50)})
+        ddb.put_item(**claim)
+        claim["Item"] = dict(claim["Item"], owner=S("r2"))
+        self.assertEqual(self.err(ddb.put_item, **claim), "ConditionalCheckFailedException")
+        got = ddb.get_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")}, ConsistentRead=True)
+        self.assertEqual(got["Item"]["owner"], S("r1"))                           # unchanged
+        # the lease expired: a takeover passes the same condition
+        claim["ExpressionAttributeValues"] = {":now": N(150)}
+        ddb.put_item(**claim)
+        # update with a condition and counters
+        out = ddb.update_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
+                              UpdateExpression="SET #s = :s, attempts = if_not_exists(attempts, :zero) + :one "
+                                               "REMOVE lease",
+                              ConditionExpression="#o = :me", ExpressionAttributeNames={"#s": "state", "#o": "owner"},
+                              ExpressionAttributeValues={":s": S("running"), ":zero": N(0), ":one": N(1),
+                                                         ":me": S("r2")}, ReturnValues="ALL_NEW")["Attributes"]
+        self.assertEqual((out["state"], out["attempts"], "lease" in out), (S("running"), N(1), False))
+        self.assertEqual(self.err(ddb.update_item, TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
+                                  UpdateExpression="SET #s = :s", ConditionExpression="#o = :me",
+                                  ExpressionAttributeNames={"#s": "state", "#o": "owner"},
+                                  ExpressionAttributeValues={":s": S("done"), ":me": S("r1")}),
+                         "ConditionalCheckFailedException")
+        # placeholders given but not used, and key type mismatches, are refused as DynamoDB does
+        self.assertEqual(self.err(ddb.put_item, TableName="incidents", Item={"pk": S("i-2"), "sk": S("a")},
+                                  ExpressionAttributeValues={":x": N(1)}), "ValidationException")
+        self.assertEqual(self.err(ddb.put_item, TableName="incidents", Item={"pk": N(2), "sk": S("a")}),
+                         "ValidationException")
+        ddb.delete_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
+                        ConditionExpression="attribute_exists(pk)")
+        self.assertNotIn("Item", ddb.get_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")}))
+
+    def test_query_on_the_keys(self):
+        ddb = self.table()
+        for i in range(5):
+            ddb.put_item(TableName="incidents", Item={"pk": S("i-1"), "sk": S(f"step#{i}"), "n": N(i)})
+        ddb.put_item(TableName="incidents", Item={"pk": S("i-2"), "sk": S("step#0"), "n": N(9)})
+        q = dict(TableName="incidents", KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                 ExpressionAttributeValues={":p": S("i-1"), ":s": S("step#")})
+        items = ddb.query(**q)["Items"]
+        self.assertEqual([x["sk"]["S"] for x in items], [f"step#{i}" for i in range(5)])
+        page = ddb.query(Limit=2, ScanIndexForward=False, **q)
+        self.assertEqual([x["sk"]["S"] for x in page["Items"]], ["step#4", "step#3"])
+        rest = ddb.query(Limit=10, ScanIndexForward=False, ExclusiveStartKey=page["LastEvaluatedKey"], **q)
+        self.assertEqual([x["sk"]["S"] for x in rest["Items"]], ["step#2", "step#1", "step#0"])
+        f = ddb.query(FilterExpression="n >= :min", **dict(q, ExpressionAttributeValues={
+            ":p": S("i-1"), ":s": S("step#"), ":min": N(3)}))
+        self.assertEqual((f["Count"], f["ScannedCount"]), (2, 5))
+        self.assertEqual(self.err(ddb.query, TableName="incidents", KeyConditionExpression="sk = :s",
+                                  ExpressionAttributeValues={":s": S("step#0")}), "ValidationException")
+
+
+FINDING = {"schemaVersion": "2.0", "accountId": "123456789012", "region": "us-east-1",
+           "type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", "severity": 8,
+           "resource": {"resourceType": "AccessKey", "accessKeyDetails": {
+               "principalId": "AROAEXAMPLE:i-0a1b2c3d4e5f60001", "userType": "AssumedRole"}}}
+
+
+class Events(EmuTest):
+    def test_guardduty_finding_reaches_the_queue_through_a_rule(self):
+        sqs, events = self.client("sqs"), self.client("events")
+        url = sqs.create_queue(QueueName="incidents")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="guardduty-ssrf", EventPattern=json.dumps({
+            "source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"],
+            "detail": {"type": [{"prefix": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration"},
+                                "UnauthorizedAccess:EC2/MetadataDNSRebind"],
+                       "severity": [{"numeric": [">=", 4]}]}}))
+        events.put_targets(Rule="guardduty-ssrf", Targets=[{"Id": "q", "Arn": arn}])
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(FINDING))
+        low = dict(FINDING, severity=2)
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(low))
+        other = dict(FINDING, type="Recon:EC2/PortProbeUnprotectedPort")
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(other))
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual(len(got), 1)                                     # only the matching one
+        env = json.loads(got[0]["Body"])
+        self.assertEqual((env["source"], env["detail-type"], env["detail"]["type"], env["account"]),
+                         ("aws.guardduty", "GuardDuty Finding", FINDING["type"], "123456789012"))
+        # applications may not pose as AWS services
+        out = events.put_events(Entries=[{"Source": "aws.guardduty", "DetailType": "GuardDuty Finding",
+                                          "Detail": json.dumps(FINDING)}])
+        self.assertEqual((out["FailedEntryCount"], out["Entries"][0]["ErrorCode"]),
+                         (1, "NotAuthorizedForSourceException"))
+        out = events.put_events(Entries=[{"Source": "ssrfguard.detector", "DetailType": "x", "Detail": "{"}])
+        self.assertEqual(out["Entries"][0]["ErrorCode"], "MalformedDetail")
+        with self.assertRaises(ClientError) as cm:
+            events.put_rule(Name="bad", EventPattern=json.dumps({"source": "aws.guardduty"}))
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidEventPatternException")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, warnings="ignore")

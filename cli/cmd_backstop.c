@@ -1,6 +1,8 @@
 /* cmd_backstop.c — `ssrfguard backstop install | remove | status | watch`:
  * the kernel backstop (src/backstop/backstop.h, docs/backstop.md). */
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,41 +14,52 @@
 #include "server/config.h"
 #include "server/server.h"
 
-static void usage(FILE *to)
-{
-	fprintf(to,
-	        "usage: ssrfguard backstop install [--print | --check] [--config FILE] [--OPTION VALUE]...\n"
-	        "       ssrfguard backstop remove\n"
-	        "       ssrfguard backstop status\n"
-	        "       ssrfguard backstop watch [--config FILE] [--OPTION VALUE]...\n\n"
-	        "The kernel backstop: an nftables table (inet " BS_TABLE ") that refuses, for the\n"
-	        "app's users and cgroups, every cloud metadata and credential endpoint the guard\n"
-	        "knows (IPv4, IPv6, IPv4 carried in IPv6), optionally the policy's denied ranges,\n"
-	        "optionally all egress but the proxy and DNS.  The service's own user is exempt.\n"
-	        "Refusals are immediate (TCP reset, ICMP administratively prohibited).\n\n"
-	        "  install   replace or create the table in one transaction (--print: show the\n"
-	        "            rules only; --check: let nft validate them, change nothing)\n"
-	        "  remove    delete the table; nothing of it remains\n"
-	        "  status    the rules with their counters, and whether a reader records refusals\n"
-	        "            (exit 1 when not installed)\n"
-	        "  watch     record each refusal as an attempt in the store (metadata ones open\n"
-	        "            or join an incident), one JSON line each on stdout, until SIGTERM;\n"
-	        "            `ssrfguard serve --backstop on` does the same inside the service\n\n"
-	        "Needs CAP_NET_ADMIN (watch: root, to read other processes' /proc).\n\n"
-	        "Settings are serve's, read from the [serve] section of the --config files (and\n"
-	        "--name VALUE flags): listen, store, policy, rule, contain, instance-id,\n"
-	        "region, az, imds (ssrfguard serve --help), and:\n");
-	int in_backstop = 0;
-	for (const opt_def *d = srvcfg_opts; d->type != OPT_END; d++) {
-		in_backstop = d->name ? in_backstop && !strncmp(d->name, "backstop", 8)
-		                      : d->type == OPT_SECTION && strstr(d->help, "backstop");
-		if (in_backstop && d->name)
-			fprintf(to, "  --%s %s\n      %s%s%s%s\n", d->name, d->arg ? d->arg : "on|off",
-			        d->help, d->dflt ? " (default " : "", d->dflt ? d->dflt : "",
-			        d->dflt ? ")" : "");
-	}
-	fprintf(to, "\nSee docs/backstop.md and ssrfguard(1).\n");
-}
+typedef struct bs_args {
+	bool print, check;
+} bs_args;
+
+#define AT(f) .off = offsetof(bs_args, f)
+static const opt_def bs_opts[] = {
+	{.type = OPT_SWITCH, .name = "print", .dflt = "off", AT(print), .flags = OPT_ARGV_ONLY,
+	 .help = "install: print the nft script, change nothing"},
+	{.type = OPT_SWITCH, .name = "check", .dflt = "off", AT(check), .flags = OPT_ARGV_ONLY,
+	 .help = "install: let nft validate the rules (a dry run), change nothing"},
+	{.type = OPT_END},
+};
+#undef AT
+
+const opt_command backstop_command = {
+	.name = "backstop",
+	.synopsis = "install [--print | --check] [--config FILE]...\n"
+	            "remove\n"
+	            "status [--config FILE]...\n"
+	            "watch [--config FILE]...",
+	.summary = "kernel rules: nothing else on the host reaches the metadata service",
+	.about = "The kernel backstop: one nftables table (inet " BS_TABLE ") that refuses, for "
+	         "the app's users and cgroups, every cloud metadata and credential endpoint of the "
+	         "guard's table over IPv4, IPv6 and IPv4 carried in IPv6; optionally the policy's "
+	         "denied ranges; optionally all egress but the proxy and DNS.  The service's own user "
+	         "is exempt.  TCP is refused with a reset, anything else with ICMP administratively "
+	         "prohibited.\n\n"
+	         "install: replace or create the table in one transaction (all or nothing; installing "
+	         "twice is harmless).\n\n"
+	         "remove: delete the table; nothing of it remains.\n\n"
+	         "status: the rules with their counters, and whether a reader records refusals.\n\n"
+	         "watch: record each refusal as an attempt in the store, naming the process (metadata "
+	         "attempts open or join an incident that asks for containment), one JSON line each on "
+	         "stdout, until SIGTERM; `serve` with `backstop = on` does the same inside the "
+	         "service.\n\n"
+	         "Its settings are serve's, read from the [serve] section of the --config files: "
+	         "backstop-user, backstop-cgroup, backstop-service-user, backstop-deny-policy, "
+	         "backstop-egress, backstop-proxy, backstop-dns, backstop-group, backstop-rate, and "
+	         "listen, store, policy, rule, contain, instance-id, region, az, imds (ssrfguard serve "
+	         "--help).",
+	.opts = bs_opts,
+	.epilog = "Exit status: 0 done; status 1 when not installed; 2 error (nothing was changed).  "
+	          "Needs CAP_NET_ADMIN; watch also reads other processes' /proc (root).  See "
+	          "docs/backstop.md.",
+	.words = "install remove status watch",
+};
 
 /* Sum of "counter packets N" in nft's listing: only refusing rules count
  * (the refuse chain's, and the report chain's held SYNs). */
@@ -168,45 +181,44 @@ static int do_watch(const srvcfg *cfg)
 	return s.store_errors ? 2 : 0;
 }
 
+/* serve's settings from the [serve] section of every --config file. */
+static sg_err service_settings(srvcfg *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *path;
+	int i = 0;
+	while ((i = opt_next_config(argc, argv, i, &path)) > 0) {
+		sg_err e = cmdline_load(&serve_command, cfg, path, err, errlen);
+		if (e != SG_OK)
+			return e;
+	}
+	return SG_OK;
+}
+
 int cmd_backstop(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	int print = 0, check = 0, rc = 2;
-	char err[1024];
-	/* install's own switches; everything else is a service setting, read
-	 * with serve's table from the same [serve] section. */
-	char **rest = calloc((size_t)argc + 1, sizeof *rest);
-	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
-	int nrest = 0, npos = 0;
+	bs_args a = {0};
 	srvcfg cfg;
-	if (!rest || !pos || srvcfg_init(&cfg) != SG_OK) {
-		free(rest);
+	char err[1024];
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	int npos = 0, rc = 2;
+	if (!pos || srvcfg_init(&cfg) != SG_OK) {
 		free(pos);
 		return 2;
 	}
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--print"))
-			print = 1;
-		else if (!strcmp(argv[i], "--check"))
-			check = 1;
-		else
-			rest[nrest++] = argv[i];
-	}
-	int p = cmdline_parse(&serve_command, &cfg, nrest, rest, pos, &npos, err, sizeof err);
+	int p = cmdline_parse(&backstop_command, &a, argc, argv, pos, &npos, err, sizeof err);
 	const char *sub = npos > 0 ? pos[0] : "";
 	if (p == CMDLINE_HELP) {
-		usage(stdout);
+		cmdline_help(&backstop_command, stdout);
 		rc = 0;
 	} else if (p == CMDLINE_ERROR) {
-		fprintf(stderr, "ssrfguard backstop: %s\nTry 'ssrfguard backstop --help'.\n", err);
-	} else if (npos != 1 || ((print || check) && strcmp(sub, "install"))) {
-		fprintf(stderr, "ssrfguard backstop: want one of install, remove, status, watch "
-		                "(--print and --check only with install)\n");
+		rc = cmdline_usage_error(&backstop_command, err);
+	} else if (npos != 1 || ((a.print || a.check) && strcmp(sub, "install"))) {
+		rc = cmdline_usage_error(&backstop_command, "want one of install, remove, status, watch "
+		                                            "(--print and --check only with install)");
+	} else if (service_settings(&cfg, argc, argv, err, sizeof err) != SG_OK) {
+		rc = cmdline_usage_error(&backstop_command, err);
 	} else if (!strcmp(sub, "install")) {
-		rc = do_install(&cfg, print, check);
+		rc = do_install(&cfg, a.print, a.check);
 	} else if (!strcmp(sub, "remove")) {
 		rc = do_remove();
 	} else if (!strcmp(sub, "status")) {
@@ -214,10 +226,10 @@ int cmd_backstop(int argc, char **argv)
 	} else if (!strcmp(sub, "watch")) {
 		rc = do_watch(&cfg);
 	} else {
-		fprintf(stderr, "ssrfguard backstop: unknown subcommand '%.32s'\n", sub);
+		rc = cmdline_usage_error(&backstop_command, "unknown subcommand (install, remove, "
+		                                            "status, watch)");
 	}
 	srvcfg_free(&cfg);
-	free(rest);
 	free(pos);
 	return rc;
 }

@@ -20,6 +20,7 @@ int cmd_incidents(int argc, char **argv);
 int cmd_forensics(int argc, char **argv);
 int cmd_aws(int argc, char **argv);
 int cmd_backstop(int argc, char **argv);
+int cmd_dashboard(int argc, char **argv);
 
 extern const opt_command check_command;
 extern const opt_command serve_command;
@@ -28,6 +29,7 @@ extern const opt_command aws_command;
 extern const opt_command forensics_command;
 extern const opt_command backstop_command;
 extern const opt_command respond_command; /* src/respond/respond_cli.c */
+extern const opt_command dashboard_command;
 extern const opt_command backstop_command;
 
 #endif

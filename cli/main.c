@@ -24,6 +24,7 @@ static const struct command {
 	{"forensics", cmd_forensics, &forensics_command, NULL},
 	{"aws", cmd_aws, &aws_command, NULL},
 	{"backstop", cmd_backstop, &backstop_command, NULL},
+	{"dashboard", cmd_dashboard, &dashboard_command, NULL},
 	{"completion", cmd_completion, NULL, "print the bash or zsh completion script"},
 	{"version", cmd_version, NULL, "print the version"},
 	{"help", cmd_help, NULL, "this list; `help COMMAND` is `COMMAND --help`"},

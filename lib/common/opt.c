@@ -7,7 +7,7 @@
 #include <string.h>
 
 const char *const opt_sections[] = {
-	"serve", "respond", "incidents", "check", "aws", "forensics", NULL,
+	"serve", "respond", "incidents", "check", "aws", "forensics", "dashboard", NULL,
 };
 
 const char *const opt_shared_names[] = {

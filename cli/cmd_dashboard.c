@@ -1,0 +1,107 @@
+/* cmd_dashboard.c — `ssrfguard dashboard`: the operators' read-only
+ * incidents page over the store (src/dashboard/dashboard.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dashboard/dashboard.h"
+#include "opt/cmdline.h"
+
+typedef struct dashboard_opts {
+	char *listen, *store, *token_file;
+} dashboard_opts;
+
+#define AT(f) .off = offsetof(dashboard_opts, f)
+static const opt_def dashboard_opts_table[] = {
+	{.type = OPT_STR, .name = "listen", .arg = "ADDR:PORT", .dflt = "127.0.0.1:8081",
+	 AT(listen), .flags = OPT_NONEMPTY,
+	 .help = "address to serve the page on (port 0: any free port, logged)"},
+	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
+	 .help = "incident store, opened read-only (default: $SSRFGUARD_STORE, else "
+	         CMDLINE_STORE_PATH ")"},
+	{.type = OPT_STR, .name = "token-file", .arg = "FILE", AT(token_file),
+	 .flags = OPT_NONEMPTY,
+	 .help = "file holding the access token (16 to 256 printable bytes, one line; not "
+	         "readable by group or others); required"},
+	{.type = OPT_END},
+};
+#undef AT
+
+const opt_command dashboard_command = {
+	.name = "dashboard",
+	.synopsis = "--token-file FILE [--listen ADDR:PORT] [--store PATH]",
+	.summary = "serve the read-only incidents web page",
+	.about = "Serve a web page listing the incidents of the store (state, instance, source, "
+	         "attempts) and, for one incident, its attempts, step timeline and report.  The "
+	         "page, its script and style are in the binary; nothing is fetched elsewhere.\n\n"
+	         "Every request needs the token: \"Authorization: Bearer TOKEN\", or the cookie "
+	         "the page's sign-in form sets.  Every URL, header and address shown came from an "
+	         "attacker and is shown as text, never as markup.  See docs/dashboard.md.",
+	.opts = dashboard_opts_table,
+	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 1 could not serve (token, store, "
+	          "address), 2 usage error.",
+};
+
+/* The token: the file's first line, the file private to its owner. */
+static int read_token(const char *path, char *out, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		fprintf(stderr, "ssrfguard dashboard: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (sb.st_mode & 077) {
+		fprintf(stderr, "ssrfguard dashboard: %s is readable by group or others "
+		        "(chmod 600 it)\n", path);
+		close(fd);
+		return -1;
+	}
+	ssize_t n = read(fd, out, cap - 1);
+	close(fd);
+	if (n < 0) {
+		fprintf(stderr, "ssrfguard dashboard: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+int cmd_dashboard(int argc, char **argv)
+{
+	dashboard_opts o = {0};
+	char err[512], token[DASH_TOKEN_MAX + 2];
+	int rc = 2;
+	if (opt_defaults(dashboard_opts_table, &o, err, sizeof err) != SG_OK ||
+	    !(o.store = strdup(cmdline_default_store()))) {
+		fprintf(stderr, "ssrfguard dashboard: out of memory\n");
+		goto out;
+	}
+	if (!cmdline_begin(&dashboard_command, &o, argc, argv, NULL, NULL, &rc))
+		goto out;
+	if (!o.token_file) {
+		rc = cmdline_usage_error(&dashboard_command, "--token-file FILE is required");
+		goto out;
+	}
+	rc = 1;
+	if (read_token(o.token_file, token, sizeof token) != 0)
+		goto out;
+	dash_config cfg = {.listen = o.listen, .store_path = o.store, .token = token};
+	if (dash_run(&cfg, err, sizeof err) != SG_OK)
+		fprintf(stderr, "ssrfguard dashboard: %s\n", err);
+	else
+		rc = 0;
+out:
+	explicit_bzero(token, sizeof token);
+	opt_free(dashboard_opts_table, &o);
+	return rc;
+}

@@ -1,0 +1,184 @@
+/* api.c — the dashboard's JSON: the incident list and one incident's
+ * detail, every attacker-controlled string made well-formed UTF-8. */
+#include "dashboard/dashboard.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/utf8.h"
+#include "respond/respond.h"
+#include "store/store.h"
+
+/* s with every byte that is not part of well-formed UTF-8 replaced by
+ * U+FFFD (3 bytes), as a JSON string; NULL on out of memory. */
+static json_t *text(const char *s)
+{
+	size_t n = strlen(s), cap;
+	if (__builtin_mul_overflow(n, 3, &cap) || __builtin_add_overflow(cap, 1, &cap))
+		return NULL;
+	char *o = malloc(cap), *w = o;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k = sg_utf8_len((const unsigned char *)s + i, n - i);
+		if (k) {
+			memcpy(w, s + i, k);
+			w += k;
+			i += k;
+		} else {
+			memcpy(w, "\xEF\xBF\xBD", 3);
+			w += 3;
+			i++;
+		}
+	}
+	json_t *j = json_stringn(o, (size_t)(w - o));
+	free(o);
+	return j;
+}
+
+static int put_text(json_t *obj, const char *key, const char *s)
+{
+	json_t *v = text(s ? s : "");
+	return v ? json_object_set_new(obj, key, v) : -1;
+}
+
+static int put_int(json_t *obj, const char *key, int64_t v)
+{
+	return json_object_set_new(obj, key, json_integer((json_int_t)v));
+}
+
+static json_t *incident_json(const store_incident *in)
+{
+	json_t *o = json_object();
+	if (!o || put_int(o, "id", in->id) || put_text(o, "state", store_state_name(in->state)) ||
+	    put_text(o, "state_reason", in->state_reason) || put_text(o, "source", in->source) ||
+	    put_text(o, "category", in->category) || put_text(o, "rule", in->rule) ||
+	    put_text(o, "dest", in->dest) || put_text(o, "instance", in->instance_id) ||
+	    put_text(o, "region", in->region) || put_text(o, "az", in->az) ||
+	    put_int(o, "attempts", in->attempts) || put_int(o, "opened_ms", in->opened_ms) ||
+	    put_int(o, "updated_ms", in->updated_ms) || put_int(o, "state_ms", in->state_ms) ||
+	    put_text(o, "lease_owner", in->lease_owner)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *attempt_json(const store_attempt *a)
+{
+	json_t *o = json_object();
+	if (!o || put_int(o, "id", a->id) || put_int(o, "at_ms", a->at_ms) ||
+	    put_text(o, "client", a->client) || put_text(o, "request", a->request) ||
+	    put_text(o, "headers", a->headers) || put_text(o, "url", a->url) ||
+	    put_text(o, "dest", a->dest) || put_text(o, "category", a->category) ||
+	    put_text(o, "rule", a->rule) || put_text(o, "reason", a->reason) ||
+	    put_text(o, "addrs", a->addrs) || put_int(o, "hop", a->hop)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *step_json(const store_step *s)
+{
+	json_t *o = json_object();
+	if (!o || put_text(o, "name", s->name) || put_text(o, "status", s->status) ||
+	    put_int(o, "attempts", s->attempts) || put_int(o, "updated_ms", s->updated_ms)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *history_json(const store_history *h)
+{
+	json_t *o = json_object();
+	if (!o || put_int(o, "at_ms", h->at_ms) || put_text(o, "step", h->step) ||
+	    put_text(o, "from", h->from) || put_text(o, "to", h->to) ||
+	    put_text(o, "reason", h->reason) || put_text(o, "actor", h->actor)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The text of j ('/' escaped: no "</script>" in any response). */
+static sg_err dump(json_t *j, char **out)
+{
+	*out = j ? json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	return *out ? SG_OK : SG_ERR_NOMEM;
+}
+
+sg_err dash_list_json(store *st, char **out)
+{
+	store_incident *arr = NULL;
+	size_t n = 0;
+	*out = NULL;
+	sg_err err = store_list(st, -1, 0, &arr, &n);
+	if (err)
+		return err;
+	json_t *ja = json_array();
+	for (size_t i = 0; ja && i < n; i++)
+		if (json_array_append_new(ja, incident_json(&arr[i])) != 0) {
+			json_decref(ja);
+			ja = NULL;
+		}
+	store_incidents_free(arr, n);
+	return dump(ja, out);
+}
+
+/* Append every row of an array the store returned, each through row_json. */
+#define APPEND_ROWS(ja, arr, n, row_json)                                        \
+	for (size_t i_ = 0; (ja) && i_ < (n); i_++)                              \
+		if (json_array_append_new((ja), row_json(&(arr)[i_])) != 0) {    \
+			json_decref(ja);                                         \
+			(ja) = NULL;                                             \
+		}
+
+/* The report `incidents show --json` prints, as JSON (null when it cannot
+ * be built: the rest of the detail still shows). */
+static json_t *report_json(const char *store_path, int64_t id)
+{
+	respond_config cfg;
+	respond_config_default(&cfg);
+	cfg.store_path = store_path;
+	responder *r = NULL;
+	char *js = NULL;
+	json_t *rep = NULL;
+	if (respond_new(&cfg, &r, NULL, 0) == SG_OK && respond_report_json(r, id, &js) == SG_OK)
+		rep = json_loads(js, 0, NULL);
+	free(js);
+	respond_free(r);
+	return rep ? rep : json_null();
+}
+
+sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **out)
+{
+	*out = NULL;
+	store_incident inc;
+	sg_err err = store_get(st, id, &inc);
+	if (err)
+		return err;
+	store_attempt *at = NULL;
+	store_step *sp = NULL;
+	store_history *hi = NULL;
+	size_t nat = 0, nsp = 0, nhi = 0;
+	json_t *o = NULL;
+	if (!(err = store_attempts(st, id, 0, &at, &nat)) && !(err = store_steps(st, id, &sp, &nsp)) &&
+	    !(err = store_history_list(st, id, &hi, &nhi))) {
+		json_t *ja = json_array(), *js = json_array(), *jh = json_array();
+		APPEND_ROWS(ja, at, nat, attempt_json);
+		APPEND_ROWS(js, sp, nsp, step_json);
+		APPEND_ROWS(jh, hi, nhi, history_json);
+		o = json_pack("{s:o?,s:o?,s:o?,s:o?,s:o?}", "incident", incident_json(&inc), "attempts",
+		              ja, "steps", js, "history", jh, "report", report_json(store_path, id));
+		err = dump(o, out);
+	}
+	store_attempts_free(at, nat);
+	store_steps_free(sp, nsp);
+	store_history_free(hi, nhi);
+	store_incident_free(&inc);
+	return err;
+}

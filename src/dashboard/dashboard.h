@@ -1,0 +1,65 @@
+/*
+ * dashboard.h — the operators' incidents dashboard: a read-only web page
+ * over the incident store, served from the binary.  Prefix: dash_.
+ *
+ * Routes (every one requires the token, see below):
+ *   GET /                      the page (HTML; its script and style below)
+ *   GET /app.js, /app.css      embedded assets (no CDN, no build step)
+ *   GET /api/incidents         JSON array: id, state, instance, source,
+ *                              category, dest, attempts, opened_ms, ...
+ *   GET /api/incidents/ID      JSON object: incident, attempts, steps,
+ *                              history (the timeline) and report (the same
+ *                              JSON as `ssrfguard incidents show --json`)
+ * Anything else: 404; any method but GET/HEAD: 405.
+ *
+ * Authentication: every request carries the token as
+ * "Authorization: Bearer TOKEN" or as the cookie ssrfguard_dash=TOKEN
+ * (HttpOnly, SameSite=Strict), which POST /login (a form field "token",
+ * compared like the header) sets.  Comparison is constant-time
+ * (CRYPTO_memcmp over equal lengths).  A request without a valid token
+ * gets 401 and only the login form.
+ *
+ * Safety of shown text: every string of an incident came from an attacker.
+ * The API is JSON only (application/json, nosniff); strings that are not
+ * well-formed UTF-8 have each bad byte replaced by U+FFFD, control bytes
+ * are \u-escaped by the JSON encoder, and '/' is escaped so "</script>"
+ * never appears.  The page's script puts text in the DOM with textContent
+ * only, never innerHTML.  Every response carries a strict CSP
+ * (default-src 'none'; script/style/connect 'self'; no inline script),
+ * X-Frame-Options DENY, no-store caching, no-referrer.  Incident text never
+ * reaches a response header.
+ */
+#ifndef SSRFGUARD_DASHBOARD_H
+#define SSRFGUARD_DASHBOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ssrfguard/error.h"
+
+#define DASH_TOKEN_MIN 16   /* bytes: shorter tokens are refused */
+#define DASH_TOKEN_MAX 256
+
+typedef struct dash_config {
+	const char *listen;     /* "127.0.0.1:8081", "[::1]:0" */
+	const char *store_path; /* the incident store, opened read-only */
+	const char *token;      /* DASH_TOKEN_MIN..DASH_TOKEN_MAX printable bytes */
+} dash_config;
+
+/*
+ * Serve until SIGINT/SIGTERM.  Logs one JSON line per event on stderr
+ * ("listening" with the bound address, errors).  SG_OK after a clean stop;
+ * else err says why (bad listen address, cannot bind, bad token).
+ */
+sg_err dash_run(const dash_config *cfg, char *err, size_t errlen);
+
+/* ---- the JSON the API serves (also used by the tests through the API) -- */
+
+typedef struct store store;
+
+/* The incident list / one incident's detail as a JSON text (malloc'd).
+ * SG_ERR_NOTFOUND for an unknown id. */
+sg_err dash_list_json(store *st, char **out);
+sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **out);
+
+#endif

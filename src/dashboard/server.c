@@ -1,0 +1,209 @@
+/* server.c — the dashboard's HTTP side (libevent evhttp): the token check,
+ * the routes, the security headers on every response. */
+#include "dashboard/dashboard.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "dashboard/assets.h"
+#include "dashboard/dash_int.h"
+#include "store/store.h"
+
+#define COOKIE_NAME "ssrfguard_dash"
+#define LOGIN_BODY_MAX 1024
+#define API_PREFIX "/api/incidents"
+
+void dash_log(const char *level, const char *event, const char *message)
+{
+	struct timespec ts;
+	struct tm tm;
+	char t[40];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(t + n, sizeof t - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "ts", t, "level", level, "event", event,
+	                      "message", message);
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (s)
+		fprintf(stderr, "%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
+/* Constant-time for a candidate of the token's length. */
+static int token_ok(const dash *d, const char *got, size_t len)
+{
+	return len == d->token_len && CRYPTO_memcmp(got, d->cfg->token, len) == 0;
+}
+
+static int authorized(const dash *d, struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *auth = evhttp_find_header(h, "Authorization");
+	if (auth && !strncmp(auth, "Bearer ", 7))
+		return token_ok(d, auth + 7, strlen(auth + 7));
+	const char *cookie = evhttp_find_header(h, "Cookie");
+	for (const char *p = cookie; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		size_t len = strcspn(p, ";");
+		if (len > sizeof COOKIE_NAME && !strncmp(p, COOKIE_NAME "=", sizeof COOKIE_NAME))
+			return token_ok(d, p + sizeof COOKIE_NAME, len - sizeof COOKIE_NAME);
+		p += len;
+	}
+	return 0;
+}
+
+static void security_headers(struct evhttp_request *req, const char *type)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Content-Security-Policy",
+	                  "default-src 'none'; script-src 'self'; style-src 'self'; "
+	                  "connect-src 'self'; img-src 'self'; form-action 'self'; "
+	                  "frame-ancestors 'none'; base-uri 'none'");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
+}
+
+static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
+                  const char *body, size_t len)
+{
+	security_headers(req, type);
+	struct evbuffer *b = evbuffer_new();
+	if (b && body)
+		evbuffer_add(b, body, len);
+	evhttp_send_reply(req, code, reason, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void reply_error(struct evhttp_request *req, int code, const char *reason)
+{
+	char body[96];
+	int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}", reason);
+	reply(req, code, reason, "application/json", body, (size_t)n);
+}
+
+static void reply_login(struct evhttp_request *req, int code, const char *reason)
+{
+	reply(req, code, reason, dash_login_page.type, dash_login_page.body, dash_login_page.len);
+}
+
+/* POST /login: the form's token, compared like the header; a good one sets
+ * the cookie and sends the browser to the page. */
+static void login(dash *d, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	char body[LOGIN_BODY_MAX + 1];
+	struct evkeyvalq q = {0};
+	if (n > LOGIN_BODY_MAX) {
+		reply_error(req, 413, "Payload Too Large");
+		return;
+	}
+	evbuffer_copyout(in, body, n);
+	body[n] = '\0';
+	const char *tok = NULL;
+	if (evhttp_parse_query_str(body, &q) == 0)
+		tok = evhttp_find_header(&q, "token");
+	if (!tok || !token_ok(d, tok, strlen(tok))) {
+		evhttp_clear_headers(&q);
+		dash_log("warning", "login", "a sign-in with a wrong token");
+		reply_login(req, 401, "Unauthorized");
+		return;
+	}
+	evhttp_clear_headers(&q);
+	/* the token is checked printable, without ';' ',' or spaces (dash_run) */
+	char cookie[sizeof COOKIE_NAME + DASH_TOKEN_MAX + 64];
+	snprintf(cookie, sizeof cookie, COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/",
+	         d->cfg->token);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Set-Cookie", cookie);
+	evhttp_add_header(h, "Location", "/");
+	reply(req, 303, "See Other", "text/plain; charset=utf-8", "", 0);
+}
+
+/* "/api/incidents/ID" -> ID (1..2^62), else 0. */
+static int64_t path_id(const char *rest)
+{
+	int64_t v = 0;
+	if (!*rest)
+		return 0;
+	for (const char *p = rest; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (INT64_C(1) << 58))
+			return 0;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+static void api(dash *d, struct evhttp_request *req, const char *path)
+{
+	char *json = NULL;
+	sg_err err;
+	if (!strcmp(path, API_PREFIX))
+		err = dash_list_json(d->st, &json);
+	else if (!strncmp(path, API_PREFIX "/", sizeof API_PREFIX) &&
+	         path_id(path + sizeof API_PREFIX) > 0)
+		err = dash_detail_json(d->st, d->cfg->store_path, path_id(path + sizeof API_PREFIX),
+		                       &json);
+	else
+		err = SG_ERR_NOTFOUND;
+	if (err == SG_ERR_NOTFOUND)
+		reply_error(req, 404, "Not Found");
+	else if (err) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "store: %s: %s", sg_strerror(err), store_errmsg(d->st));
+		dash_log("error", "store", msg);
+		reply_error(req, 503, "Service Unavailable");
+	} else
+		reply(req, 200, "OK", "application/json", json, strlen(json));
+	free(json);
+}
+
+void dash_handle(struct evhttp_request *req, void *arg)
+{
+	dash *d = arg;
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	if (!path || !*path)
+		path = "/";
+	if (m == EVHTTP_REQ_POST && !strcmp(path, "/login")) {
+		login(d, req);
+		return;
+	}
+	if (!authorized(d, req)) {
+		reply_login(req, 401, "Unauthorized");
+		return;
+	}
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+		reply_error(req, 405, "Method Not Allowed");
+		return;
+	}
+	const dash_asset *a = dash_asset_find(path);
+	if (a)
+		reply(req, 200, "OK", a->type, a->body, a->len);
+	else if (!strncmp(path, API_PREFIX, sizeof API_PREFIX - 1))
+		api(d, req, path);
+	else
+		reply_error(req, 404, "Not Found");
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""ssrfguard dashboard, as an operator and as an attacker meet it.
+
+- it refuses to start without a private token file of a sane token, or
+  without a store; it logs the port it really listens on (JSON line);
+- every request without the token gets 401 and only the sign-in form; the
+  token works as a bearer header and as the cookie the form sets;
+- the list and one incident's detail carry what the store holds (state,
+  instance, source, attempts, attempts' URLs, timeline, report);
+- hostile incidents (markup, quotes, control bytes, invalid UTF-8, CRLF in
+  a destination) come out as well-formed JSON text: no raw control byte,
+  no invalid UTF-8, no "</" and nothing in any response header;
+- every response carries the strict CSP; the page has no inline script and
+  its script never uses innerHTML.
+"""
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+BIN, SEED = sys.argv[1], sys.argv[2]
+TOKEN = "t0ken-for-the-dashboard-test-0123456789"
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+tmp = tempfile.mkdtemp(prefix="dashboard-")
+store = os.path.join(tmp, "incidents.db")
+tokfile = os.path.join(tmp, "token")
+
+
+def write_token(text, mode=0o600):
+    with open(tokfile, "w") as f:
+        f.write(text)
+    os.chmod(tokfile, mode)
+
+
+def start(*extra):
+    return subprocess.Popen([BIN, "dashboard", "--listen", "127.0.0.1:0", "--store", store,
+                             "--token-file", tokfile, *extra],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+
+
+def refused(why, expect_rc, *extra):
+    p = start(*extra)
+    try:
+        _, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        check(False, f"{why}: still running")
+        return
+    check(p.returncode == expect_rc, f"{why}: exit {p.returncode}, want {expect_rc}: {err}")
+    check("ssrfguard dashboard:" in err, f"{why}: says why: {err}")
+
+
+# --- refusals ---------------------------------------------------------------
+write_token(TOKEN + "\n")
+refused("no store yet", 1)
+check(subprocess.run([SEED, store]).returncode == 0, "seeding hostile incidents")
+r = subprocess.run([BIN, "dashboard", "--store", store], capture_output=True, text=True)
+check(r.returncode == 2 and "--token-file" in r.stderr, f"no --token-file: usage error: {r.stderr}")
+write_token(TOKEN, 0o644)
+refused("a world-readable token file", 1)
+write_token("short\n")
+refused("a short token", 1)
+write_token("has a space in it, far too open\n")
+refused("a token with spaces", 1)
+refused("a bad listen address", 1, "--listen", "nowhere")
+write_token(TOKEN + "\n")
+
+# --- serving ----------------------------------------------------------------
+p = start()
+line = p.stderr.readline()
+try:
+    ev = json.loads(line)
+except ValueError:
+    ev = {}
+check(ev.get("event") == "listening" and ev.get("level") == "info" and "ts" in ev,
+      f"a JSON listening line: {line!r}")
+port = int(ev.get("message", ":0").rsplit(":", 1)[1])
+
+
+def req(method, path, headers=None, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, r.getheaders(), data
+
+
+BEARER = {"Authorization": "Bearer " + TOKEN}
+CSP_MUST = ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"]
+
+
+def common_headers(what, headers):
+    h = {k.lower(): v for k, v in headers}
+    csp = h.get("content-security-policy", "")
+    check(all(x in csp for x in CSP_MUST), f"{what}: strict CSP: {csp}")
+    check(h.get("x-content-type-options") == "nosniff", f"{what}: nosniff")
+    check(h.get("cache-control") == "no-store", f"{what}: no-store")
+    blob = "\n".join(f"{k}: {v}" for k, v in headers).lower()
+    check("pwned" not in blob and "set-cookie" not in h,
+          f"{what}: no incident text in any header: {blob}")
+
+
+# every path without a valid token: 401 and the form, no data
+for path in ["/", "/app.js", "/api/incidents", "/api/incidents/1"]:
+    for hdrs in [{}, {"Authorization": "Bearer " + TOKEN[:-1] + "X"},
+                 {"Authorization": "Bearer " + TOKEN + "X"}, {"Authorization": "Basic " + TOKEN},
+                 {"Cookie": "ssrfguard_dash=" + TOKEN[:-1]}, {"Cookie": "other=" + TOKEN}]:
+        st, hd, body = req("GET", path, hdrs)
+        check(st == 401 and b"<form" in body and b"169.254" not in body,
+              f"GET {path} with {hdrs}: 401 and the form, got {st}")
+        common_headers(f"401 {path}", hd)
+
+# the page, its script and style, behind the token
+st, hd, page = req("GET", "/", BEARER)
+check(st == 200 and b"<table" in page, f"the page: {st}")
+common_headers("page", hd)
+check(page.count(b"<script") == page.count(b"<script src="), "no inline script in the page")
+st, hd, js = req("GET", "/app.js", BEARER)
+check(st == 200 and b"textContent" in js and b"innerHTML" not in js and b"outerHTML" not in js
+      and b"insertAdjacentHTML" not in js and b"document.write" not in js,
+      "the script fills the DOM with textContent only")
+check(dict((k.lower(), v) for k, v in hd).get("content-type", "").startswith("text/javascript"),
+      "app.js served as JavaScript")
+st, hd, _ = req("GET", "/app.css", {"Cookie": "a=b; ssrfguard_dash=" + TOKEN})
+check(st == 200, f"the cookie is a token too: {st}")
+
+# the list
+st, hd, raw = req("GET", "/api/incidents", BEARER)
+common_headers("list", hd)
+
+
+def well_formed(what, raw):
+    try:
+        raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        check(False, f"{what}: invalid UTF-8 in the response: {e}")
+    check(not any(b < 0x20 for b in raw), f"{what}: no raw control byte")
+    check(b"</" not in raw, f"{what}: no '</' (cannot close a script element)")
+
+
+well_formed("list", raw)
+lst = json.loads(raw)
+check(st == 200 and len(lst) == 2, f"two incidents listed: {lst}")
+by_source = {i["source"]: i for i in lst}
+a = by_source.get("203.0.113.10", {})
+check(a.get("state") == "open" and a.get("instance") == "i-0123456789abcdef0"
+      and a.get("attempts") == 1 and a.get("category") == "metadata",
+      f"state, instance, attempts of the containment incident: {a}")
+check(by_source.get("203.0.113.11", {}).get("state") == "logged", "the logged incident")
+check(a.get("dest") == "169.254.169.254:80\r\nSet-Cookie: pwned=1",
+      f"the CRLF destination kept as text: {a.get('dest')!r}")
+
+# one incident's detail
+st, hd, raw = req("GET", f"/api/incidents/{a.get('id')}", BEARER)
+common_headers("detail", hd)
+well_formed("detail", raw)
+d = json.loads(raw)
+at = d["attempts"][0] if d.get("attempts") else {}
+check(at.get("url") == "http://169.254.169.254/<script>alert(3)</script>\"'\x01\x1b[31m"
+      "\ufffd\ufffd\ufffd\ufffd", f"the hostile URL, invalid bytes as U+FFFD: {at.get('url')!r}")
+check(at.get("reason") == "</script><script>alert(4)</script>", "the hostile reason as text")
+check('"><img src=x onerror=alert(2)>' in at.get("headers", ""), "the hostile header as text")
+check(any(h["to"] == "open" for h in d.get("history", [])), f"the timeline: {d.get('history')}")
+check(isinstance(d.get("report"), dict), f"the report: {str(d.get('report'))[:200]}")
+check(d.get("incident", {}).get("id") == a.get("id"), "the detail is of the incident asked")
+
+for path, want in [("/api/incidents/999", 404), ("/api/incidents/abc", 404),
+                   ("/api/incidents/-1", 404), ("/api/incidents/1/x", 404), ("/nope", 404)]:
+    st, _, _ = req("GET", path, BEARER)
+    check(st == want, f"GET {path}: {st}, want {want}")
+st, _, _ = req("POST", "/api/incidents", BEARER, body="x")
+check(st == 405, f"POST to the API: {st}, want 405 (read-only)")
+
+# sign-in form: the token sets an HttpOnly SameSite=Strict cookie; a wrong one does not
+form = {"Content-Type": "application/x-www-form-urlencoded"}
+st, hd, _ = req("POST", "/login", form, body="token=" + TOKEN[:-1] + "Z")
+check(st == 401 and "set-cookie" not in {k.lower() for k, _ in hd}, f"wrong sign-in: {st}")
+st, hd, _ = req("POST", "/login", form, body="token=" + TOKEN)
+h = {k.lower(): v for k, v in hd}
+cookie = h.get("set-cookie", "")
+check(st == 303 and h.get("location") == "/" and "HttpOnly" in cookie
+      and "SameSite=Strict" in cookie, f"sign-in: {st} {cookie}")
+
+p.send_signal(signal.SIGTERM)
+try:
+    rc = p.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = None
+check(rc == 0, f"SIGTERM stops it cleanly: {rc}")
+
+print("dashboard:", "FAILED %d" % len(failures) if failures else "ok")
+sys.exit(1 if failures else 0)

@@ -6,34 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/utf8.h"
+#include "dashboard/dash_int.h"
 #include "respond/respond.h"
 #include "store/store.h"
 
-/* s with every byte that is not part of well-formed UTF-8 replaced by
- * U+FFFD (3 bytes), as a JSON string; NULL on out of memory. */
 static json_t *text(const char *s)
 {
-	size_t n = strlen(s), cap;
-	if (__builtin_mul_overflow(n, 3, &cap) || __builtin_add_overflow(cap, 1, &cap))
-		return NULL;
-	char *o = malloc(cap), *w = o;
-	if (!o)
-		return NULL;
-	for (size_t i = 0; i < n;) {
-		size_t k = sg_utf8_len((const unsigned char *)s + i, n - i);
-		if (k) {
-			memcpy(w, s + i, k);
-			w += k;
-			i += k;
-		} else {
-			memcpy(w, "\xEF\xBF\xBD", 3);
-			w += 3;
-			i++;
-		}
-	}
-	json_t *j = json_stringn(o, (size_t)(w - o));
-	free(o);
+	size_t n = 0;
+	char *ok = dash_utf8_repair(s, strlen(s), &n);
+	json_t *j = ok ? json_stringn(ok, n) : NULL;
+	free(ok);
 	return j;
 }
 

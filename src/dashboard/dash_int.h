@@ -3,6 +3,8 @@
 #define SSRFGUARD_DASHBOARD_INT_H
 
 #include <event2/http.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "dashboard/dashboard.h"
 
@@ -11,6 +13,26 @@ typedef struct dash {
 	store *st;              /* opened read-only */
 	size_t token_len;
 } dash;
+
+#define DASH_COOKIE "ssrfguard_dash"
+#define DASH_ID_MAX (INT64_C(1) << 62)
+
+/* ---- request text (request.c, pure) ---- */
+
+/* The token a request offers: the Authorization header's "Bearer X", else
+ * the value of the cookie DASH_COOKIE in the Cookie header (either may be
+ * NULL).  NULL when none; *len its length. */
+const char *dash_request_token(const char *authorization, const char *cookie, size_t *len);
+
+/* An incident id: 1..DASH_ID_MAX in plain decimal digits, else 0. */
+int64_t dash_path_id(const char *digits);
+
+/* s[0..n) with every byte that is not part of well-formed UTF-8 (and NUL)
+ * replaced by U+FFFD; malloc'd, NUL-terminated, *outlen its length; NULL
+ * on out of memory. */
+char *dash_utf8_repair(const char *s, size_t n, size_t *outlen);
+
+/* ---- serving ---- */
 
 /* The evhttp callback of every request (server.c); arg is the dash. */
 void dash_handle(struct evhttp_request *req, void *arg);

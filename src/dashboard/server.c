@@ -21,7 +21,6 @@
 #include "dashboard/dash_int.h"
 #include "store/store.h"
 
-#define COOKIE_NAME "ssrfguard_dash"
 #define LOGIN_BODY_MAX 1024
 #define API_PREFIX "/api/incidents"
 
@@ -52,19 +51,10 @@ static int token_ok(const dash *d, const char *got, size_t len)
 static int authorized(const dash *d, struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	const char *auth = evhttp_find_header(h, "Authorization");
-	if (auth && !strncmp(auth, "Bearer ", 7))
-		return token_ok(d, auth + 7, strlen(auth + 7));
-	const char *cookie = evhttp_find_header(h, "Cookie");
-	for (const char *p = cookie; p && *p;) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		size_t len = strcspn(p, ";");
-		if (len > sizeof COOKIE_NAME && !strncmp(p, COOKIE_NAME "=", sizeof COOKIE_NAME))
-			return token_ok(d, p + sizeof COOKIE_NAME, len - sizeof COOKIE_NAME);
-		p += len;
-	}
-	return 0;
+	size_t len = 0;
+	const char *got = dash_request_token(evhttp_find_header(h, "Authorization"),
+	                                     evhttp_find_header(h, "Cookie"), &len);
+	return got && token_ok(d, got, len);
 }
 
 static void security_headers(struct evhttp_request *req, const char *type)
@@ -131,27 +121,13 @@ static void login(dash *d, struct evhttp_request *req)
 	}
 	evhttp_clear_headers(&q);
 	/* the token is checked printable, without ';' ',' or spaces (dash_run) */
-	char cookie[sizeof COOKIE_NAME + DASH_TOKEN_MAX + 64];
-	snprintf(cookie, sizeof cookie, COOKIE_NAME "=%s; HttpOnly; SameSite=Strict; Path=/",
+	char cookie[sizeof DASH_COOKIE + DASH_TOKEN_MAX + 64];
+	snprintf(cookie, sizeof cookie, DASH_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/",
 	         d->cfg->token);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Set-Cookie", cookie);
 	evhttp_add_header(h, "Location", "/");
 	reply(req, 303, "See Other", "text/plain; charset=utf-8", "", 0);
-}
-
-/* "/api/incidents/ID" -> ID (1..2^62), else 0. */
-static int64_t path_id(const char *rest)
-{
-	int64_t v = 0;
-	if (!*rest)
-		return 0;
-	for (const char *p = rest; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (INT64_C(1) << 58))
-			return 0;
-		v = v * 10 + (*p - '0');
-	}
-	return v;
 }
 
 static void api(dash *d, struct evhttp_request *req, const char *path)
@@ -161,8 +137,8 @@ static void api(dash *d, struct evhttp_request *req, const char *path)
 	if (!strcmp(path, API_PREFIX))
 		err = dash_list_json(d->st, &json);
 	else if (!strncmp(path, API_PREFIX "/", sizeof API_PREFIX) &&
-	         path_id(path + sizeof API_PREFIX) > 0)
-		err = dash_detail_json(d->st, d->cfg->store_path, path_id(path + sizeof API_PREFIX),
+	         dash_path_id(path + sizeof API_PREFIX) > 0)
+		err = dash_detail_json(d->st, d->cfg->store_path, dash_path_id(path + sizeof API_PREFIX),
 		                       &json);
 	else
 		err = SG_ERR_NOTFOUND;

@@ -47,8 +47,7 @@ static const char script[] =
 	"  t.appendChild(tb);\n"
 	"  return t;\n"
 	"}\n"
-	"async function showList() {\n"
-	"  const list = await api('/api/incidents');\n"
+	"function renderList(list) {\n"
 	"  const body = $('rows');\n"
 	"  body.replaceChildren();\n"
 	"  list.forEach((i) => {\n"
@@ -80,15 +79,19 @@ static const char script[] =
 	"  sec.appendChild(el('pre', d.report === null ? '(no report)' : JSON.stringify(d.report, null, 2)));\n"
 	"  sec.hidden = false;\n"
 	"}\n"
-	"async function refresh() {\n"
+	"async function showSelected() {\n"
 	"  try {\n"
-	"    await showList();\n"
 	"    const m = /^#INC-([0-9]{1,18})$/.exec(location.hash);\n"
 	"    if (m) await showDetail(m[1]); else $('detail').hidden = true;\n"
 	"  } catch (e) { $('status').textContent = String(e.message); }\n"
 	"}\n"
-	"window.addEventListener('hashchange', refresh);\n"
-	"document.addEventListener('DOMContentLoaded', () => { refresh(); setInterval(refresh, 5000); });\n";
+	"function live() {\n"
+	"  const es = new EventSource('/api/events');\n"
+	"  es.addEventListener('incidents', (ev) => { renderList(JSON.parse(ev.data)); showSelected(); });\n"
+	"  es.onerror = () => { $('status').textContent = 'live updates lost; reconnecting\\u2026'; };\n"
+	"}\n"
+	"window.addEventListener('hashchange', showSelected);\n"
+	"document.addEventListener('DOMContentLoaded', live);\n";
 
 static const char style[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222}\n"

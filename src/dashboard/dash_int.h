@@ -8,10 +8,22 @@
 
 #include "dashboard/dashboard.h"
 
+#define DASH_EVENTS_MAX 32        /* live-update subscribers at once */
+#define DASH_EVENTS_TICK_MS 1000  /* how often the list is re-read for them */
+
+struct event;
+struct event_base;
+struct dash_sub;
+
 typedef struct dash {
 	const dash_config *cfg;
 	store *st;              /* opened read-only */
 	size_t token_len;
+	struct event *timer;    /* events.c */
+	struct dash_sub *subs;
+	size_t nsubs;
+	char *last_list;        /* the list JSON the subscribers last got */
+	unsigned ticks;
 } dash;
 
 #define DASH_COOKIE "ssrfguard_dash"
@@ -36,6 +48,19 @@ char *dash_utf8_repair(const char *s, size_t n, size_t *outlen);
 
 /* The evhttp callback of every request (server.c); arg is the dash. */
 void dash_handle(struct evhttp_request *req, void *arg);
+
+/* Every response's headers: its type, the CSP, nosniff, no-store, ... */
+void dash_security_headers(struct evhttp_request *req, const char *type);
+/* {"error":REASON} with code (reason a constant). */
+void dash_reply_error(struct evhttp_request *req, int code, const char *reason);
+
+/* ---- live updates (events.c) ---- */
+
+/* The timer that feeds subscribers; stop ends every stream and frees. */
+sg_err dash_events_start(dash *d, struct event_base *base);
+void dash_events_stop(dash *d);
+/* GET /api/events: a new server-sent event stream (503 when full). */
+void dash_events_subscribe(dash *d, struct evhttp_request *req);
 
 /* One JSON log line on stderr: {"ts","level","event","message"}. */
 void dash_log(const char *level, const char *event, const char *message);

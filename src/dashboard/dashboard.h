@@ -10,6 +10,8 @@
  *   GET /api/incidents/ID      JSON object: incident, attempts, steps,
  *                              history (the timeline) and report (the same
  *                              JSON as `ssrfguard incidents show --json`)
+ *   GET /api/events            server-sent events: the list at once, then
+ *                              again whenever it changes (events.c)
  * Anything else: 404; any method but GET/HEAD: 405.
  *
  * Authentication: every request carries the token as

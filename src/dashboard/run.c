@@ -101,6 +101,8 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 	struct evhttp_bound_socket *bs = NULL;
 	if (!http || !si || !st || event_add(si, NULL) || event_add(st, NULL))
 		snprintf(err, errlen, "out of memory");
+	else if (dash_events_start(d, base) != SG_OK)
+		snprintf(err, errlen, "out of memory");
 	else if (!(bs = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port)))
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
 	else {
@@ -116,6 +118,7 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 		else
 			dash_log("info", "stopped", "signal received");
 	}
+	dash_events_stop(d);
 	if (si)
 		event_free(si);
 	if (st)

@@ -57,7 +57,7 @@ static int authorized(const dash *d, struct evhttp_request *req)
 	return got && token_ok(d, got, len);
 }
 
-static void security_headers(struct evhttp_request *req, const char *type)
+void dash_security_headers(struct evhttp_request *req, const char *type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type", type);
@@ -75,7 +75,7 @@ static void security_headers(struct evhttp_request *req, const char *type)
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
                   const char *body, size_t len)
 {
-	security_headers(req, type);
+	dash_security_headers(req, type);
 	struct evbuffer *b = evbuffer_new();
 	if (b && body)
 		evbuffer_add(b, body, len);
@@ -84,7 +84,7 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 		evbuffer_free(b);
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *reason)
+void dash_reply_error(struct evhttp_request *req, int code, const char *reason)
 {
 	char body[96];
 	int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}", reason);
@@ -105,7 +105,7 @@ static void login(dash *d, struct evhttp_request *req)
 	char body[LOGIN_BODY_MAX + 1];
 	struct evkeyvalq q = {0};
 	if (n > LOGIN_BODY_MAX) {
-		reply_error(req, 413, "Payload Too Large");
+		dash_reply_error(req, 413, "Payload Too Large");
 		return;
 	}
 	evbuffer_copyout(in, body, n);
@@ -143,12 +143,12 @@ static void api(dash *d, struct evhttp_request *req, const char *path)
 	else
 		err = SG_ERR_NOTFOUND;
 	if (err == SG_ERR_NOTFOUND)
-		reply_error(req, 404, "Not Found");
+		dash_reply_error(req, 404, "Not Found");
 	else if (err) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "store: %s: %s", sg_strerror(err), store_errmsg(d->st));
 		dash_log("error", "store", msg);
-		reply_error(req, 503, "Service Unavailable");
+		dash_reply_error(req, 503, "Service Unavailable");
 	} else
 		reply(req, 200, "OK", "application/json", json, strlen(json));
 	free(json);
@@ -172,14 +172,16 @@ void dash_handle(struct evhttp_request *req, void *arg)
 	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-		reply_error(req, 405, "Method Not Allowed");
+		dash_reply_error(req, 405, "Method Not Allowed");
 		return;
 	}
 	const dash_asset *a = dash_asset_find(path);
 	if (a)
 		reply(req, 200, "OK", a->type, a->body, a->len);
+	else if (!strcmp(path, "/api/events"))
+		dash_events_subscribe(d, req);
 	else if (!strncmp(path, API_PREFIX, sizeof API_PREFIX - 1))
 		api(d, req, path);
 	else
-		reply_error(req, 404, "Not Found");
+		dash_reply_error(req, 404, "Not Found");
 }

@@ -10,6 +10,8 @@
 - hostile incidents (markup, quotes, control bytes, invalid UTF-8, CRLF in
   a destination) come out as well-formed JSON text: no raw control byte,
   no invalid UTF-8, no "</" and nothing in any response header;
+- live updates: the event stream starts with the list and sends it again
+  when the store changes;
 - every response carries the strict CSP; the page has no inline script and
   its script never uses innerHTML.
 """
@@ -183,6 +185,39 @@ for path, want in [("/api/incidents/999", 404), ("/api/incidents/abc", 404),
     check(st == want, f"GET {path}: {st}, want {want}")
 st, _, _ = req("POST", "/api/incidents", BEARER, body="x")
 check(st == 405, f"POST to the API: {st}, want 405 (read-only)")
+
+# live updates: the stream starts with the list, and a change in the store
+# (the same sources blocked again) arrives as a new list
+st, _, _ = req("GET", "/api/events")
+check(st == 401, f"the event stream needs the token too: {st}")
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+c.request("GET", "/api/events", headers=BEARER)
+ev = c.getresponse()
+common_headers("events", ev.getheaders())
+check(ev.status == 200 and ev.getheader("Content-Type") == "text/event-stream",
+      f"an event stream: {ev.status} {ev.getheader('Content-Type')}")
+
+
+def next_list(resp):
+    kind = None
+    while True:
+        line = resp.readline()
+        if not line:
+            return None
+        if line.startswith(b"event: "):
+            kind = line[7:].strip()
+        elif line.startswith(b"data: ") and kind == b"incidents":
+            well_formed("event", line[:-1])
+            return json.loads(line[6:])
+
+
+first = next_list(ev)
+check(first == lst, "the stream starts with the list the API gives")
+check(subprocess.run([SEED, store]).returncode == 0, "the same sources blocked again")
+second = next_list(ev)
+check(second and {i["source"]: i["attempts"] for i in second} ==
+      {"203.0.113.10": 2, "203.0.113.11": 2}, f"the change arrives live: {second}")
+c.close()
 
 # sign-in form: the token sets an HttpOnly SameSite=Strict cookie; a wrong one does not
 form = {"Content-Type": "application/x-www-form-urlencoded"}

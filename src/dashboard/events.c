@@ -1,0 +1,130 @@
+/* events.c — live updates: GET /api/events is a server-sent event stream.
+ * A timer reads the incident list every DASH_EVENTS_TICK_MS; when its JSON
+ * differs from the last one sent, every subscriber gets
+ * "event: incidents\ndata: LIST\n\n" (the JSON is compact and escapes every
+ * control byte, so it is one data line).  A comment line keeps idle streams
+ * open through proxies.  At most DASH_EVENTS_MAX subscribers (503 after). */
+#include "dashboard/dash_int.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+struct dash_sub {
+	struct evhttp_request *req;
+	dash *d;
+	struct dash_sub *next;
+};
+
+static void unlink_sub(dash *d, struct dash_sub *s)
+{
+	for (struct dash_sub **p = &d->subs; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			d->nsubs--;
+			break;
+		}
+}
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+	(void)conn;
+	struct dash_sub *s = arg;
+	unlink_sub(s->d, s);
+	free(s);
+}
+
+static void send_chunk(struct evhttp_request *req, const char *a, const char *b, const char *c)
+{
+	struct evbuffer *buf = evbuffer_new();
+	if (!buf)
+		return;
+	evbuffer_add(buf, a, strlen(a));
+	evbuffer_add(buf, b, strlen(b));
+	evbuffer_add(buf, c, strlen(c));
+	evhttp_send_reply_chunk(req, buf);
+	evbuffer_free(buf);
+}
+
+static void send_list(struct evhttp_request *req, const char *json)
+{
+	send_chunk(req, "event: incidents\ndata: ", json, "\n\n");
+}
+
+static void tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dash *d = arg;
+	char *json = NULL;
+	if (!d->subs)
+		return;
+	if (dash_list_json(d->st, &json) != SG_OK) {
+		dash_log("error", "events", "cannot read the incident list");
+		return;
+	}
+	int changed = !d->last_list || strcmp(json, d->last_list) != 0;
+	for (struct dash_sub *s = d->subs; s; s = s->next)
+		if (changed)
+			send_list(s->req, json);
+		else if (d->ticks % 8 == 0)
+			send_chunk(s->req, ": keep-alive", "", "\n\n");
+	d->ticks++;
+	if (changed) {
+		free(d->last_list);
+		d->last_list = json;
+	} else
+		free(json);
+}
+
+void dash_events_subscribe(dash *d, struct evhttp_request *req)
+{
+	char *json = NULL;
+	struct dash_sub *s = NULL;
+	if (d->nsubs >= DASH_EVENTS_MAX || !(s = calloc(1, sizeof *s))) {
+		dash_reply_error(req, 503, "Service Unavailable");
+		return;
+	}
+	if (dash_list_json(d->st, &json) != SG_OK) {
+		free(s);
+		dash_reply_error(req, 503, "Service Unavailable");
+		return;
+	}
+	*s = (struct dash_sub){.req = req, .d = d, .next = d->subs};
+	d->subs = s;
+	d->nsubs++;
+	dash_security_headers(req, "text/event-stream");
+	evhttp_send_reply_start(req, 200, "OK");
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, s);
+	send_chunk(req, "retry: 3000\n\n", "", "");
+	send_list(req, json); /* the state now: the page needs no separate fetch */
+	free(json);
+}
+
+sg_err dash_events_start(dash *d, struct event_base *base)
+{
+	struct timeval tv = {DASH_EVENTS_TICK_MS / 1000, (DASH_EVENTS_TICK_MS % 1000) * 1000};
+	d->timer = event_new(base, -1, EV_PERSIST, tick, d);
+	return d->timer && event_add(d->timer, &tv) == 0 ? SG_OK : SG_ERR_NOMEM;
+}
+
+void dash_events_stop(dash *d)
+{
+	while (d->subs) {
+		struct dash_sub *s = d->subs;
+		evhttp_connection_set_closecb(evhttp_request_get_connection(s->req), NULL, NULL);
+		evhttp_send_reply_end(s->req);
+		d->subs = s->next;
+		free(s);
+	}
+	d->nsubs = 0;
+	if (d->timer)
+		event_free(d->timer);
+	d->timer = NULL;
+	free(d->last_list);
+	d->last_list = NULL;
+}

@@ -17,6 +17,8 @@ PACKAGES=(
   # benchmarks (nginx: the reverse-proxy anchor of bench/server; squid: the
   # proxy benchmark's anchor; neither is started as a service)
   wrk nginx squid
+  # the dashboard's browser test (headless, driven over the DevTools pipe)
+  chromium
 )
 
 missing=()

@@ -209,17 +209,17 @@ static int parse_args(int argc, char **argv, fx_cli *c, args *a, const char **po
                       int *rc)
 {
 	char err[1024];
-	int p = opt_defaults(fx_opts, c, err, sizeof err) == SG_OK
-	            ? cmdline_parse(&forensics_command, c, argc, argv, pos, npos, err, sizeof err)
-	            : CMDLINE_ERROR;
-	if (p == CMDLINE_OK && to_args(c, a, err, sizeof err) != 0)
-		p = CMDLINE_ERROR;
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&forensics_command, stdout);
-		*rc = 0;
-	} else if (p == CMDLINE_ERROR)
+	if (opt_defaults(fx_opts, c, err, sizeof err) != SG_OK) {
 		*rc = cmdline_usage_error(&forensics_command, err);
-	return p;
+		return CMDLINE_ERROR;
+	}
+	if (!cmdline_begin(&forensics_command, c, argc, argv, pos, npos, rc))
+		return *rc ? CMDLINE_ERROR : CMDLINE_HELP;
+	if (to_args(c, a, err, sizeof err) != 0) {
+		*rc = cmdline_usage_error(&forensics_command, err);
+		return CMDLINE_ERROR;
+	}
+	return CMDLINE_OK;
 }
 
 static char *join_argv(int argc, char **argv)

@@ -23,7 +23,7 @@ static const struct command {
 	{"incidents", cmd_incidents, &incidents_command, NULL},
 	{"forensics", cmd_forensics, &forensics_command, NULL},
 	{"aws", cmd_aws, &aws_command, NULL},
-	{"backstop", cmd_backstop, NULL, "kernel rules: nothing else on the host reaches metadata"},
+	{"backstop", cmd_backstop, &backstop_command, NULL},
 	{"completion", cmd_completion, NULL, "print the bash or zsh completion script"},
 	{"version", cmd_version, NULL, "print the version"},
 	{"help", cmd_help, NULL, "this list; `help COMMAND` is `COMMAND --help`"},

@@ -35,6 +35,8 @@ def find(suffix):
 for want in ["bin/ssrfguard", "man1/ssrfguard.1", "bash-completion/completions/ssrfguard",
              "zsh/site-functions/_ssrfguard", "systemd/system/ssrfguard-serve.service",
              "systemd/system/ssrfguard-respond.service", "sysusers.d/ssrfguard.conf",
+             "systemd/system/ssrfguard-backstop.service",
+             "systemd/system/ssrfguard-backstop-watch.service",
              "ssrfguard/ssrfguard.conf.example", "doc/ssrfguard/iam-policy.json",
              "doc/ssrfguard/iam-policy-forensics.json"]:
     check(find(want), "installed: %s" % want)
@@ -49,7 +51,7 @@ if example:
 
 # the units: verified by systemd (with ExecStart pointing at this build)
 analyze = shutil.which("systemd-analyze")
-for name in ("serve", "respond"):
+for name in ("serve", "respond", "backstop", "backstop-watch"):
     unit = find("ssrfguard-%s.service" % name)
     if not unit:
         continue

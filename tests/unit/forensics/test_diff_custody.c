@@ -32,14 +32,21 @@ static void add(fx_list *l, const char *path, fx_type t, int hash, uint32_t mode
 	fx_entry_clear(&e);
 }
 
-static const char *class_of(const fx_diff *d, const char *path)
+/* The finding about path, or NULL. */
+static const fx_finding *finding_of(const fx_diff *d, const char *path)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const fx_entry *e = d->v[i].cur ? d->v[i].cur : d->v[i].base;
 		if (!strcmp(e->path, path))
-			return fx_class_name(d->v[i].cls);
+			return &d->v[i];
 	}
-	return "none";
+	return NULL;
+}
+
+static const char *class_of(const fx_diff *d, const char *path)
+{
+	const fx_finding *f = finding_of(d, path);
+	return f ? fx_class_name(f->cls) : "none";
 }
 
 TEST(diff_classes)
@@ -129,12 +136,8 @@ static void set_xattrs(fx_list *l, const char *x)
 
 static const char *detail_of(const fx_diff *d, const char *path)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		const fx_entry *e = d->v[i].cur ? d->v[i].cur : d->v[i].base;
-		if (!strcmp(e->path, path))
-			return d->v[i].detail;
-	}
-	return "";
+	const fx_finding *f = finding_of(d, path);
+	return f ? f->detail : "";
 }
 
 TEST(diff_unverified_xattrs_views)

@@ -251,13 +251,9 @@ int cmd_aws(int argc, char **argv)
 		fprintf(stderr, "ssrfguard aws: out of memory\n");
 		goto out;
 	}
-	int p = cmdline_parse(&aws_command, &a, argc, argv, pos, &npos, err, sizeof err);
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&aws_command, stdout);
-		rc = 0;
-	} else if (p == CMDLINE_ERROR)
-		rc = cmdline_usage_error(&aws_command, err);
-	else if (npos == 1 && !strcmp(pos[0], "whoami"))
+	if (!cmdline_begin(&aws_command, &a, argc, argv, pos, &npos, &rc))
+		goto out;
+	if (npos == 1 && !strcmp(pos[0], "whoami"))
 		rc = run(&a, NULL);
 	else if (npos == 2 && !strcmp(pos[0], "instance"))
 		rc = run(&a, pos[1]);

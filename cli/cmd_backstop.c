@@ -14,50 +14,45 @@
 #include "server/config.h"
 #include "server/server.h"
 
-typedef struct bs_args {
+/* backstop's own switches, then every serve setting (read from [serve]). */
+typedef struct backstop_cli {
+	srvcfg cfg;
 	bool print, check;
-} bs_args;
+} backstop_cli;
 
-#define AT(f) .off = offsetof(bs_args, f)
-static const opt_def bs_opts[] = {
-	{.type = OPT_SWITCH, .name = "print", .dflt = "off", AT(print), .flags = OPT_ARGV_ONLY,
-	 .help = "install: print the nft script, change nothing"},
-	{.type = OPT_SWITCH, .name = "check", .dflt = "off", AT(check), .flags = OPT_ARGV_ONLY,
-	 .help = "install: let nft validate the rules (a dry run), change nothing"},
+static const opt_def backstop_opts[] = {
+	{.type = OPT_SWITCH, .name = "print", .dflt = "off", .off = offsetof(backstop_cli, print),
+	 .flags = OPT_ARGV_ONLY, .help = "install: show the rules only"},
+	{.type = OPT_SWITCH, .name = "check", .dflt = "off", .off = offsetof(backstop_cli, check),
+	 .flags = OPT_ARGV_ONLY, .help = "install: let nft validate the rules, change nothing"},
+	{.type = OPT_SECTION, .help = "The service's settings (serve's, from the [serve] section; "
+	                              "the backstop rows at the end)"},
+	{.type = OPT_INCLUDE, .include = srvcfg_opts, .off = offsetof(backstop_cli, cfg)},
 	{.type = OPT_END},
 };
-#undef AT
 
 const opt_command backstop_command = {
 	.name = "backstop",
-	.synopsis = "install [--print | --check] [--config FILE]...\n"
-	            "remove\n"
-	            "status [--config FILE]...\n"
-	            "watch [--config FILE]...",
-	.summary = "kernel rules: nothing else on the host reaches the metadata service",
-	.about = "The kernel backstop: one nftables table (inet " BS_TABLE ") that refuses, for "
-	         "the app's users and cgroups, every cloud metadata and credential endpoint of the "
-	         "guard's table over IPv4, IPv6 and IPv4 carried in IPv6; optionally the policy's "
-	         "denied ranges; optionally all egress but the proxy and DNS.  The service's own user "
-	         "is exempt.  TCP is refused with a reset, anything else with ICMP administratively "
-	         "prohibited.\n\n"
-	         "install: replace or create the table in one transaction (all or nothing; installing "
-	         "twice is harmless).\n\n"
+	.section = "serve",
+	.synopsis = "install [--print | --check] [OPTIONS]\nremove\nstatus\nwatch [OPTIONS]",
+	.summary = "kernel rules: nothing else on the host reaches metadata",
+	.about = "The kernel backstop: an nftables table (inet " BS_TABLE ") that refuses, for the "
+	         "app's users and cgroups, every cloud metadata and credential endpoint the guard "
+	         "knows (IPv4, IPv6, IPv4 carried in IPv6), optionally the policy's denied ranges, "
+	         "optionally all egress but the proxy and DNS.  The service's own user is exempt.  "
+	         "Refusals are immediate (TCP reset, ICMP administratively prohibited).\n\n"
+	         "install: replace or create the table in one transaction (--print: show the rules "
+	         "only; --check: let nft validate them, change nothing).\n\n"
 	         "remove: delete the table; nothing of it remains.\n\n"
-	         "status: the rules with their counters, and whether a reader records refusals.\n\n"
-	         "watch: record each refusal as an attempt in the store, naming the process (metadata "
-	         "attempts open or join an incident that asks for containment), one JSON line each on "
-	         "stdout, until SIGTERM; `serve` with `backstop = on` does the same inside the "
-	         "service.\n\n"
-	         "Its settings are serve's, read from the [serve] section of the --config files: "
-	         "backstop-user, backstop-cgroup, backstop-service-user, backstop-deny-policy, "
-	         "backstop-egress, backstop-proxy, backstop-dns, backstop-group, backstop-rate, and "
-	         "listen, store, policy, rule, contain, instance-id, region, az, imds (ssrfguard serve "
-	         "--help).",
-	.opts = bs_opts,
-	.epilog = "Exit status: 0 done; status 1 when not installed; 2 error (nothing was changed).  "
-	          "Needs CAP_NET_ADMIN; watch also reads other processes' /proc (root).  See "
-	          "docs/backstop.md.",
+	         "status: the rules with their counters, and whether a reader records refusals "
+	         "(exit 1 when not installed).\n\n"
+	         "watch: record each refusal as an attempt in the store (metadata ones open or join "
+	         "an incident), one JSON line each on stdout, until SIGTERM; `ssrfguard serve "
+	         "--backstop on` does the same inside the service.\n\n"
+	         "Needs CAP_NET_ADMIN (watch: root, to read other processes' /proc).  Settings are "
+	         "serve's, read from the [serve] section of the --config files.",
+	.opts = backstop_opts,
+	.epilog = "See docs/backstop.md.",
 	.words = "install remove status watch",
 };
 
@@ -181,55 +176,36 @@ static int do_watch(const srvcfg *cfg)
 	return s.store_errors ? 2 : 0;
 }
 
-/* serve's settings from the [serve] section of every --config file. */
-static sg_err service_settings(srvcfg *cfg, int argc, char **argv, char *err, size_t errlen)
+static int run(const backstop_cli *b, const char *sub)
 {
-	const char *path;
-	int i = 0;
-	while ((i = opt_next_config(argc, argv, i, &path)) > 0) {
-		sg_err e = cmdline_load(&serve_command, cfg, path, err, errlen);
-		if (e != SG_OK)
-			return e;
-	}
-	return SG_OK;
+	if ((b->print || b->check) && strcmp(sub, "install"))
+		return cmdline_usage_error(&backstop_command, "--print and --check only with install");
+	if (!strcmp(sub, "install"))
+		return do_install(&b->cfg, b->print, b->check);
+	if (!strcmp(sub, "remove"))
+		return do_remove();
+	if (!strcmp(sub, "status"))
+		return do_status(&b->cfg);
+	if (!strcmp(sub, "watch"))
+		return do_watch(&b->cfg);
+	return cmdline_usage_error(&backstop_command, "want one of install, remove, status, watch");
 }
 
 int cmd_backstop(int argc, char **argv)
 {
-	bs_args a = {0};
-	srvcfg cfg;
-	char err[1024];
-	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	backstop_cli b = {0};
 	int npos = 0, rc = 2;
-	if (!pos || srvcfg_init(&cfg) != SG_OK) {
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	if (!pos || srvcfg_init(&b.cfg) != SG_OK) {
+		fprintf(stderr, "ssrfguard backstop: out of memory\n");
 		free(pos);
 		return 2;
 	}
-	int p = cmdline_parse(&backstop_command, &a, argc, argv, pos, &npos, err, sizeof err);
-	const char *sub = npos > 0 ? pos[0] : "";
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&backstop_command, stdout);
-		rc = 0;
-	} else if (p == CMDLINE_ERROR) {
-		rc = cmdline_usage_error(&backstop_command, err);
-	} else if (npos != 1 || ((a.print || a.check) && strcmp(sub, "install"))) {
-		rc = cmdline_usage_error(&backstop_command, "want one of install, remove, status, watch "
-		                                            "(--print and --check only with install)");
-	} else if (service_settings(&cfg, argc, argv, err, sizeof err) != SG_OK) {
-		rc = cmdline_usage_error(&backstop_command, err);
-	} else if (!strcmp(sub, "install")) {
-		rc = do_install(&cfg, a.print, a.check);
-	} else if (!strcmp(sub, "remove")) {
-		rc = do_remove();
-	} else if (!strcmp(sub, "status")) {
-		rc = do_status(&cfg);
-	} else if (!strcmp(sub, "watch")) {
-		rc = do_watch(&cfg);
-	} else {
-		rc = cmdline_usage_error(&backstop_command, "unknown subcommand (install, remove, "
-		                                            "status, watch)");
-	}
-	srvcfg_free(&cfg);
+	if (cmdline_begin(&backstop_command, &b, argc, argv, pos, &npos, &rc))
+		rc = npos == 1 ? run(&b, pos[0])
+		               : cmdline_usage_error(&backstop_command,
+		                                     "want one of install, remove, status, watch");
+	srvcfg_free(&b.cfg);
 	free(pos);
 	return rc;
 }

@@ -27,11 +27,12 @@
 /* The options of every forensics subcommand, as the user wrote them. */
 typedef struct fx_cli {
 	char *incident, *emanifest, *baseline, *baseline_strip, *out, *custody_log, *examiner;
-	char *sysfs_root, *dev_root, *expect_head;
+	char *sysfs_root, *dev_root, *expect_head, *report;
 	char *instance_id, *region, *endpoint_url, *ca_bundle;
 	opt_list volume, device;
 	int64_t partition, workers, max_memory, timeline, wait_device;
 	int format; /* 0 jsonl, 1 hashdeep */
+	int progress; /* 0 auto, 1 on, 2 off */
 	bool device_hash, openssl_only, fail_on_findings, from_tags;
 } fx_cli;
 
@@ -83,14 +84,21 @@ static const opt_def fx_opts[] = {
 	{.type = OPT_INT, .name = "timeline", .arg = "N", .dflt = "200", .lo = 0, .hi = 100000,
 	 AT(timeline), .help = "newest N change events in the report"},
 	{.type = OPT_SWITCH, .name = "fail-on-findings", .dflt = "off", AT(fail_on_findings),
-	 .help = "exit 1 when the diff finds anything"},
+	 .help = "exit 1 when the diff finds anything (of a complete examination)"},
+	{.type = OPT_CHOICE, .name = "progress", .arg = "auto|on|off", .dflt = "auto", AT(progress),
+	 .help = "bytes and files done, rate and ETA on stderr; auto: only when stderr is a "
+	         "terminal"},
 	{.type = OPT_STR, .name = "sysfs-root", .arg = "DIR", .dflt = "/sys", AT(sysfs_root),
 	 .help = "where to look for /sys/block (tests)"},
 	{.type = OPT_STR, .name = "dev-root", .arg = "DIR", AT(dev_root),
 	 .help = "where the device nodes are (default: /dev; tests)"},
 	{.type = OPT_SECTION, .help = "verify-log"},
 	{.type = OPT_STR, .name = "expect-head", .arg = "SHA256", AT(expect_head),
-	 .help = "the head the custody log must end with"},
+	 .help = "the head the custody log must end with (the custody_head an examination "
+	         "printed, recorded in the incident)"},
+	{.type = OPT_STR, .name = "report", .arg = "FILE", AT(report),
+	 .help = "an examination's report.json: the log must still hold the head it recorded, "
+	         "and after it an entry with the report's own SHA-256"},
 	{.type = OPT_SECTION, .help = "AWS, with --from-tags (credentials from the environment, "
 	                              "shared files, container endpoint or the instance role)"},
 	{.type = OPT_STR, .name = "instance-id", .arg = "i-ID", AT(instance_id),
@@ -110,23 +118,26 @@ const opt_command forensics_command = {
 	.synopsis = "examine [--incident ID] [--volume vol-ID]... [--device PATH]... [OPTIONS] "
 	            "--out DIR\n"
 	            "baseline (--device PATH | --volume vol-ID) [OPTIONS] --out FILE\n"
-	            "verify-log FILE [--expect-head SHA256]\n"
+	            "verify-log FILE [--expect-head SHA256] [--report FILE]\n"
 	            "discover [--incident ID] [--volume vol-ID]... [--from-tags]",
 	.summary = "examine preserved volumes on the forensic instance",
 	.about = "Examine preserved volumes read-only: acquisition hash, file walk (libtsk, or a "
 	         "read-only loop mount for XFS), per-file SHA-256, baseline diff, report, manifest, "
 	         "bodyfile and a hash-chained custody log.\n\n"
 	         "examine: examine evidence and write the report; prints one JSON line on stdout "
-	         "(report paths and SHA-256s, device hashes, custody head).\n\n"
+	         "(status ok, incomplete or error; report paths and SHA-256s, device hashes, "
+	         "custody head).  An examination that could not read everything (walk errors, "
+	         "files not hashed, an empty walk) is never ok: its status is incomplete.\n\n"
 	         "baseline: walk a known-good device or image read-only and write its manifest "
 	         "(JSON lines, or a hashdeep known-file list) for a later `examine --baseline FILE`.\n\n"
 	         "verify-log FILE: re-compute the hash chain of a custody log; print the entry count "
-	         "and the head.\n\n"
+	         "and the head.  An edit of the last line shows only against a head recorded "
+	         "outside the log: --expect-head, --report.\n\n"
 	         "discover: print the device of each volume (by NVMe serial) as JSON, with what the "
 	         "evidence manifest or the volume's tags say of it; reads nothing from the devices.",
 	.opts = fx_opts,
-	.epilog = "Exit status: examine 0 done, 1 findings (with --fail-on-findings), 2 error; "
-	          "verify-log 0 intact (and the head matches --expect-head), 1 edited, truncated "
+	.epilog = "Exit status: examine 0 complete, 1 findings (with --fail-on-findings), 2 error, "
+	          "3 incomplete (baseline too: the list was written with gaps); verify-log 0 intact (and the head matches --expect-head), 1 edited, truncated "
 	          "or reordered, 2 error.  See docs/forensics.md.",
 	.words = "examine baseline verify-log discover",
 };
@@ -143,6 +154,7 @@ typedef struct args {
 	int from_tags;
 	struct disctags_opts tags;
 	const char *expect;
+	const char *report;  /* verify-log: the report.json that anchors the log */
 	int hashdeep;
 	long wait_device;
 	long max_memory_mib; /* 0: memcap_default() */
@@ -182,6 +194,8 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->tags.endpoint_url = c->endpoint_url;
 	a->tags.ca_bundle = c->ca_bundle;
 	a->expect = c->expect_head;
+	a->report = c->report;
+	a->o.progress = c->progress == 0 ? -1 : c->progress == 1 ? 1 : 0;
 	a->hashdeep = c->format == 1;
 	a->wait_device = (long)c->wait_device;
 	a->max_memory_mib = (long)c->max_memory;
@@ -195,17 +209,17 @@ static int parse_args(int argc, char **argv, fx_cli *c, args *a, const char **po
                       int *rc)
 {
 	char err[1024];
-	int p = opt_defaults(fx_opts, c, err, sizeof err) == SG_OK
-	            ? cmdline_parse(&forensics_command, c, argc, argv, pos, npos, err, sizeof err)
-	            : CMDLINE_ERROR;
-	if (p == CMDLINE_OK && to_args(c, a, err, sizeof err) != 0)
-		p = CMDLINE_ERROR;
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&forensics_command, stdout);
-		*rc = 0;
-	} else if (p == CMDLINE_ERROR)
+	if (opt_defaults(fx_opts, c, err, sizeof err) != SG_OK) {
 		*rc = cmdline_usage_error(&forensics_command, err);
-	return p;
+		return CMDLINE_ERROR;
+	}
+	if (!cmdline_begin(&forensics_command, c, argc, argv, pos, npos, rc))
+		return *rc ? CMDLINE_ERROR : CMDLINE_HELP;
+	if (to_args(c, a, err, sizeof err) != 0) {
+		*rc = cmdline_usage_error(&forensics_command, err);
+		return CMDLINE_ERROR;
+	}
+	return CMDLINE_OK;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -443,9 +457,21 @@ static int run_verify(int argc, char **argv)
 static int verify_log(const args *a, const char *path)
 {
 	fx_custody_state st;
+	fx_custody_anchor anchor;
 	char err[1024] = "", head[FX_SHA256_HEX];
-	sg_err rc = custlog_verify(path, &st, err, sizeof err);
+	if (a->report && custlog_anchor_from_report(a->report, &anchor, err, sizeof err)) {
+		fail_json(err);
+		return 2;
+	}
+	memset(&st, 0, sizeof st);
+	sg_err rc = custlog_verify(path, a->report ? &anchor : NULL, &st, err, sizeof err);
 	sg_hex_encode(st.head, FX_SHA256_LEN, head);
+	if ((rc == SG_ERR_CORRUPT || rc == SG_ERR_PARSE) && !st.bad_line && a->report) {
+		printf("{\"status\":\"report-mismatch\",\"entries\":%llu,\"head\":\"%s\"}\n",
+		       (unsigned long long)st.entries, head);
+		fprintf(stderr, "ssrfguard forensics verify-log: TAMPERED: %s\n", err);
+		return 1;
+	}
 	if (rc == SG_ERR_CORRUPT || rc == SG_ERR_PARSE) {
 		printf("{\"status\":\"broken\",\"entries_ok\":%llu,\"bad_line\":%llu}\n",
 		       (unsigned long long)st.entries, (unsigned long long)st.bad_line);

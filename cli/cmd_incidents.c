@@ -200,13 +200,9 @@ int cmd_incidents(int argc, char **argv)
 		fprintf(stderr, "ssrfguard incidents: out of memory\n");
 		goto out;
 	}
-	int p = cmdline_parse(&incidents_command, &o, argc, argv, pos, &npos, err, sizeof err);
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&incidents_command, stdout);
-		rc = 0;
-	} else if (p == CMDLINE_ERROR)
-		rc = cmdline_usage_error(&incidents_command, err);
-	else if (npos == 0)
+	if (!cmdline_begin(&incidents_command, &o, argc, argv, pos, &npos, &rc))
+		goto out;
+	if (npos == 0)
 		usage_short();
 	else if (npos > 2) {
 		snprintf(err, sizeof err, "unexpected '%.64s'", pos[2]);
@@ -268,7 +264,11 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	store *st = NULL;
 	store_opts so = {.readonly = !strcmp(verb, "list") || !strcmp(verb, "show")};
 	if (store_open(cfg.store_path, &so, &st, msg, sizeof msg)) {
-		fprintf(stderr, "ssrfguard incidents: %s\n", msg);
+		if (so.readonly && access(cfg.store_path, F_OK) != 0)
+			fprintf(stderr, "ssrfguard incidents: no incident store at %s (nothing recorded "
+			        "there yet; --store or SSRFGUARD_STORE name another)\n", cfg.store_path);
+		else
+			fprintf(stderr, "ssrfguard incidents: %s\n", msg);
 		return 1;
 	}
 	int rc = 2;

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,25 +39,63 @@ static void print_progress(void *ctx, int64_t incident, const char *line)
 	fflush(stdout);
 }
 
-/* --json: one object a line, {"ts": RFC 3339, "incident": ..., "event": ...}. */
-static void print_progress_json(void *ctx, int64_t incident, const char *line)
+/* "2026-12-04T14:08:54.768Z" (RFC 3339, UTC, milliseconds) */
+static void rfc3339_now(char ts[40])
 {
-	(void)ctx;
-	char ts[40], name[32];
 	struct timespec now;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
-	size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
-	respond_incident_name(incident, name, sizeof name);
-	json_t *o = json_pack("{s:s,s:s,s:s}", "ts", ts, "incident", name, "event", line);
+	size_t n = strftime(ts, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, 40 - n, ".%03ldZ", now.tv_nsec / 1000000);
+}
+
+static void print_json_line(FILE *to, json_t *o)
+{
 	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (text)
-		printf("%s\n", text);
+		fprintf(to, "%s\n", text);
 	free(text);
 	json_decref(o);
-	fflush(stdout);
+	fflush(to);
+}
+
+/* --json: one object a line, {"ts": RFC 3339, "level", "incident", "event"}. */
+static void print_progress_json(void *ctx, int64_t incident, const char *line)
+{
+	(void)ctx;
+	char ts[40], name[32];
+	rfc3339_now(ts);
+	respond_incident_name(incident, name, sizeof name);
+	print_json_line(stdout, json_pack("{s:s,s:s,s:s,s:s}", "ts", ts, "level", "info", "incident",
+	                                  name, "event", line));
+}
+
+/* --json: the responder's warnings and errors as JSON lines on stderr. */
+static void log_json(void *ctx, const char *level, const char *message)
+{
+	(void)ctx;
+	char ts[40];
+	rfc3339_now(ts);
+	print_json_line(stderr, json_pack("{s:s,s:s,s:s,s:s}", "ts", ts, "level", level, "event",
+	                                  "respond", "message", message));
+}
+
+/* A message for the operator: a JSON line with --json, else
+ * "ssrfguard respond: ..." on stderr. */
+static void say(const respond_cli *o, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(const respond_cli *o, const char *level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (o->json)
+		log_json(NULL, level, msg);
+	else
+		fprintf(stderr, "ssrfguard respond: %s\n", msg);
 }
 
 static void on_stop_signals(void)
@@ -77,14 +116,13 @@ static int held_elsewhere(const respond_cli *o, int64_t id)
 	if (store_open(o->cfg.store_path, NULL, &st, msg, sizeof msg) == SG_OK &&
 	    store_get(st, id, &inc) == SG_OK) {
 		long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
-		fprintf(stderr,
-		        "ssrfguard respond: INC-%lld is held by %s for %lld more second(s); run "
+		say(o, "error", "INC-%lld is held by %s for %lld more second(s); run "
 		        "again then (a killed run's lease expires), or with --owner %s if that "
-		        "run is dead\n",
+		        "run is dead",
 		        (long long)id, inc.lease_owner, left > 0 ? left : 0, inc.lease_owner);
 		store_incident_free(&inc);
 	} else
-		fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id,
+		say(o, "error", "INC-%lld: %s", (long long)id,
 		        sg_strerror(SG_ERR_BUSY));
 	store_close(st);
 	return 3;
@@ -112,9 +150,8 @@ static int print_result(const respond_cli *o, int64_t id, const char *outcome, t
 	bool wrote = report_written(o, id, earlier ? -1 : since, path, sizeof path);
 	int status = earlier || !strcmp(outcome, "contained") || !strcmp(outcome, "observed") ? 0 : 1;
 	if (o->cfg.report_dir && !wrote && !earlier) {
-		fprintf(stderr, "ssrfguard respond: INC-%lld: the report was not written to %s (see "
-		        "`ssrfguard incidents show %lld`)\n", (long long)id, o->cfg.report_dir,
-		        (long long)id);
+		say(o, "error", "INC-%lld: the report was not written to %s (see `ssrfguard incidents "
+		    "show %lld`)", (long long)id, o->cfg.report_dir, (long long)id);
 		status = 1;
 	}
 	if (o->json) {
@@ -145,7 +182,7 @@ static int run_one(responder *r, const respond_cli *o)
 	if (o->instance) {
 		err = respond_open_manual(r, o->instance, o->cfg.region, "respond --instance", &id);
 		if (err) {
-			fprintf(stderr, "ssrfguard respond: cannot open an incident: %s\n", sg_strerror(err));
+			say(o, "error", "cannot open an incident: %s", sg_strerror(err));
 			return 2;
 		}
 	}
@@ -162,7 +199,7 @@ static int run_one(responder *r, const respond_cli *o)
 	if (err == SG_ERR_BUSY)
 		return held_elsewhere(o, id);
 	if (err) {
-		fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
+		say(o, "error", "INC-%lld: %s", (long long)id, sg_strerror(err));
 		return 1;
 	}
 	return print_result(o, id, outcome, since);
@@ -176,10 +213,10 @@ static int run_daemon(responder *r, respond_cli *o)
 	on_stop_signals();
 	if (o->listen) {
 		if (respond_listen_start(&o->listen_cfg, &l, msg, sizeof msg)) {
-			fprintf(stderr, "ssrfguard respond: --listen: %s\n", msg);
+			say(o, "error", "--listen: %s", msg);
 			return 2;
 		}
-		fprintf(stderr, "respond: listening on %s\n", o->listen);
+		respond_log(&o->cfg, "info", "listening on %s", o->listen);
 	}
 	sg_err err = respond_loop(r, &stop_flag, o->once && !o->listen);
 	respond_listen_stop(l);
@@ -192,7 +229,7 @@ static int run_deliver(respond_cli *o)
 	on_stop_signals();
 	sg_err err = respond_deliver_loop(&o->deliver_cfg, &stop_flag, o->once, msg, sizeof msg);
 	if (err)
-		fprintf(stderr, "ssrfguard respond: --deliver-to: %s\n", msg);
+		say(o, "error", "--deliver-to: %s", msg);
 	return err ? 2 : 0;
 }
 
@@ -203,13 +240,13 @@ static int run(respond_cli *o)
 	if (o->deliver_to)
 		return run_deliver(o); /* the detector side needs no AWS */
 	if (respond_new(&o->cfg, &r, msg, sizeof msg)) {
-		fprintf(stderr, "ssrfguard respond: %s\n", msg);
+		say(o, "error", "%s", msg);
 		return 2;
 	}
 	int status;
 	/* Setup first: a responder that cannot work records nothing. */
 	if (respond_setup_check(r, msg, sizeof msg) != SG_OK) {
-		fprintf(stderr, "ssrfguard respond: %s\n", msg);
+		say(o, "error", "%s", msg);
 		status = 2;
 	} else if (o->preflight)
 		status = respond_preflight(r, o->instance, stdout, o->json) == SG_OK ? 0 : 1;
@@ -237,6 +274,8 @@ int cmd_respond(int argc, char **argv)
 			o.cfg.progress = o.json ? print_progress_json : print_progress;
 			o.cfg.progress_ctx = NULL;
 		}
+		if (o.json)
+			o.cfg.log = log_json;
 		curl_global_init(CURL_GLOBAL_DEFAULT); /* before any worker thread */
 		rc = run(&o);
 		curl_global_cleanup();

@@ -181,9 +181,16 @@ sg_err aws_credentials_from_json(const char *buf, size_t len, const char *source
 	if (!rc)
 		rc = copy_field(out->secret_access_key, sizeof out->secret_access_key,
 		                aws_json_str(j, "SecretAccessKey"), 1);
+	/* IMDS and the container say "Token"; a credential_process says
+	 * "SessionToken" and "Version": 1 */
+	const char *token = aws_json_str(j, "Token");
+	if (!token)
+		token = aws_json_str(j, "SessionToken");
+	json_t *version = json_object_get(j, "Version");
+	if (version && json_integer_value(version) != 1)
+		rc = SG_ERR_PROTOCOL;
 	if (!rc)
-		rc = copy_field(out->session_token, sizeof out->session_token,
-		                aws_json_str(j, "Token"), 0);
+		rc = copy_field(out->session_token, sizeof out->session_token, token, 0);
 	if (rc)
 		goto fail;
 	const char *exp = aws_json_str(j, "Expiration");

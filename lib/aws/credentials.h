@@ -42,9 +42,10 @@ sg_err aws_parse_iso8601(const char *s, long long *out);
 
 /*
  * Credentials from the JSON document of IMDS
- * (/latest/meta-data/iam/security-credentials/ROLE) or the container
- * endpoint: AccessKeyId, SecretAccessKey, Token, Expiration.  IMDS's
- * "Code" must be "Success" when present.  `source` names the origin.
+ * (/latest/meta-data/iam/security-credentials/ROLE), the container
+ * endpoint or a credential_process: AccessKeyId, SecretAccessKey, Token
+ * (or SessionToken), Expiration.  IMDS's "Code" must be "Success" and a
+ * process's "Version" 1 when present.  `source` names the origin.
  */
 sg_err aws_credentials_from_json(const char *buf, size_t len, const char *source,
                                  struct aws_credentials *out);

@@ -13,6 +13,7 @@ static const struct aws_service_info services[AWS__SERVICE_COUNT] = {
 	[AWS_IAM] = {"iam", "iam", "IAM", "2010-05-08", "", AWS_PROTO_QUERY, 1},
 	[AWS_STS] = {"sts", "sts", "STS", "2011-06-15", "", AWS_PROTO_QUERY, 0},
 	[AWS_SNS] = {"sns", "sns", "SNS", "2010-03-31", "", AWS_PROTO_QUERY, 0},
+	[AWS_S3] = {"s3", "s3", "S3", "", "", AWS_PROTO_REST_XML, 0},
 };
 
 const struct aws_service_info *aws_service_info(enum aws_service svc)
@@ -71,7 +72,16 @@ sg_err aws_endpoint_resolve(enum aws_service svc, const char *region, const char
 			l--;
 		n = snprintf(url, urllen, "%.*s", (int)l, chosen);
 	} else if (si->global) {
-		n = snprintf(url, urllen, "https://%s.amazonaws.com", si->signing_name);
+		/* IAM has one endpoint per partition (botocore endpoints.json:
+		 * aws iam.amazonaws.com, aws-cn iam.cn-north-1.amazonaws.com.cn,
+		 * aws-us-gov iam.us-gov.amazonaws.com) */
+		if (!strncmp(region, "cn-", 3))
+			n = snprintf(url, urllen, "https://%s.cn-north-1.amazonaws.com.cn",
+			             si->signing_name);
+		else if (!strncmp(region, "us-gov-", 7))
+			n = snprintf(url, urllen, "https://%s.us-gov.amazonaws.com", si->signing_name);
+		else
+			n = snprintf(url, urllen, "https://%s.amazonaws.com", si->signing_name);
 	} else {
 		const char *prefix = svc == AWS_AUTOSCALING ? "autoscaling" : si->name;
 		n = snprintf(url, urllen, "https://%s.%s.amazonaws.com", prefix, region);

@@ -3,10 +3,12 @@
  *
  * Resolution order (the SDKs' "service-specific endpoints"):
  *   1. AWS_ENDPOINT_URL_<SERVICE_ID>  (EC2, AUTO_SCALING,
- *      ELASTIC_LOAD_BALANCING_V2, ELASTIC_LOAD_BALANCING, SSM, IAM, STS, SNS)
+ *      ELASTIC_LOAD_BALANCING_V2, ELASTIC_LOAD_BALANCING, SSM, IAM, STS, SNS, S3)
  *   2. AWS_ENDPOINT_URL
- *   3. the public endpoint: https://{prefix}.{region}.amazonaws.com, IAM at
- *      https://iam.amazonaws.com (signed as us-east-1), STS regional.
+ *   3. the public endpoint: https://{prefix}.{region}.amazonaws.com (.com.cn in
+ *      China), IAM at its partition's endpoint (iam.amazonaws.com signed as
+ *      us-east-1; iam.cn-north-1.amazonaws.com.cn as cn-north-1;
+ *      iam.us-gov.amazonaws.com as us-gov-west-1), STS regional.
  * The environment is passed in as a lookup function so this stays pure.
  */
 #ifndef SG_AWS_ENDPOINT_H
@@ -25,6 +27,7 @@ enum aws_service {
 	AWS_IAM,
 	AWS_STS,
 	AWS_SNS,
+	AWS_S3,
 	AWS__SERVICE_COUNT
 };
 
@@ -32,6 +35,7 @@ enum aws_protocol {
 	AWS_PROTO_EC2,     /* Query with Name.N lists, <item> replies, <Response><Errors> */
 	AWS_PROTO_QUERY,   /* Query with Name.member.N, <member>, <ErrorResponse> */
 	AWS_PROTO_JSON11,  /* X-Amz-Target + application/x-amz-json-1.1 */
+	AWS_PROTO_REST_XML, /* S3: method + path, x-amz-content-sha256, <Error> */
 };
 
 struct aws_service_info {

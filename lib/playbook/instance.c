@@ -210,6 +210,7 @@ char *pb_instance_to_json(const pb_instance *inst)
 	bad |= json_object_set_new(o, "termination_protection",
 	                           json_boolean(inst->termination_protection));
 	bad |= json_object_set_new(o, "stop_protection", json_boolean(inst->stop_protection));
+	bad |= json_object_set_new(o, "spot", json_boolean(inst->spot));
 	for (size_t i = 0; i < inst->n_enis && !bad; i++) {
 		const pb_eni *e = &inst->enis[i];
 		json_t *je = json_object();
@@ -418,6 +419,7 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 	inst->hop_limit = (int)get_int(&d, root, "hop_limit", 0, 64);
 	inst->termination_protection = get_bool(&d, root, "termination_protection");
 	inst->stop_protection = get_bool(&d, root, "stop_protection");
+	inst->spot = get_bool(&d, root, "spot");
 	if (!inst->id[0])
 		dfail(&d, "missing", "id");
 

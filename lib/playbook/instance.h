@@ -85,6 +85,8 @@ typedef struct pb_instance {
 	int hop_limit;
 	char http_endpoint[16];         /* enabled | disabled */
 
+	bool spot;                      /* InstanceLifecycle spot: AWS refuses
+	                                   termination protection */
 	bool termination_protection;
 	bool stop_protection;
 	char shutdown_behavior[16];     /* stop | terminate */

@@ -17,6 +17,7 @@ static const struct {
 	[PB_OP_PUT_ROLE_POLICY] = {"iam:PutRolePolicy", true},
 	[PB_OP_ATTRIBUTE] = {"ec2:ModifyInstanceAttribute", true},
 	[PB_OP_ASG_DETACH] = {"autoscaling:DetachInstances", true},
+	[PB_OP_ASG_STANDBY] = {"autoscaling:EnterStandby", true},
 	[PB_OP_TG_DEREGISTER] = {"elasticloadbalancing:DeregisterTargets", true},
 	[PB_OP_ELB_DEREGISTER] = {"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", true},
 	[PB_OP_SNAPSHOTS] = {"ec2:CreateSnapshots", true},
@@ -144,7 +145,7 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 			break;
 		/* first the quarantine profile, so that the SSM agent gets fresh
 		 * credentials the deny does not cover */
-		if (cfg->quarantine_profile[0] && in->profile_assoc[0])
+		if (cfg->quarantine_profile[0] && in->profile_arn[0])
 			add(b, PB_OP_PROFILE_REPLACE, in->profile_assoc, cfg->quarantine_profile, 0,
 			    "%s: swap profile %s for %s before the deny", id, in->profile_arn,
 			    cfg->quarantine_profile);
@@ -152,7 +153,9 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 		    "role %s: deny sessions issued before now from %s", in->role_name, id);
 		break;
 	case PB_PRESERVE:
-		add(b, PB_OP_ATTRIBUTE, id, "DisableApiTermination", 0, "%s: termination protection on", id);
+		if (!in->spot) /* AWS refuses termination protection on Spot */
+			add(b, PB_OP_ATTRIBUTE, id, "DisableApiTermination", 0, "%s: termination protection on",
+			    id);
 		add(b, PB_OP_ATTRIBUTE, id, "DisableApiStop", 0, "%s: stop protection on", id);
 		add(b, PB_OP_ATTRIBUTE, id, "InstanceInitiatedShutdownBehavior", 0,
 		    "%s: shutdown behaviour stop (was %s)", id,
@@ -165,8 +168,10 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 		break;
 	case PB_ASG:
 		if (in->asg[0])
-			add(b, PB_OP_ASG_DETACH, in->asg, id, 0, "detach %s from ASG %s (%s desired capacity)",
-			    id, in->asg, cfg->decrement_desired ? "decrement" : "keep");
+			add(b, cfg->asg_standby ? PB_OP_ASG_STANDBY : PB_OP_ASG_DETACH, in->asg, id, 0,
+			    "%s %s %s ASG %s (%s desired capacity)",
+			    cfg->asg_standby ? "put" : "detach", id, cfg->asg_standby ? "in Standby in" : "from",
+			    in->asg, cfg->decrement_desired ? "decrement" : "keep");
 		break;
 	case PB_LB:
 		for (size_t i = 0; i < in->n_targets; i++) {
@@ -263,51 +268,6 @@ sg_err pb_plan_build(const pb_instance *inst, const pb_config *cfg, const char *
 	if (b.err)
 		pb_plan_free(plan);
 	return b.err;
-}
-
-sg_err pb_revoke_policy_name(const char *incident, char *out, size_t cap)
-{
-	if (!pb_incident_id_valid(incident) || !out)
-		return SG_ERR_INVAL;
-	int n = snprintf(out, cap, "ssrfguard-revoke-%s", incident);
-	return n < 0 || (size_t)n >= cap ? SG_ERR_RANGE : SG_OK;
-}
-
-/* ISO 8601 UTC, exactly "YYYY-MM-DDTHH:MM:SSZ". */
-static bool iso_ok(const char *s)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	if (!s || strlen(s) != sizeof shape - 1)
-		return false;
-	for (size_t i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
-			return false;
-	return true;
-}
-
-/* An ARN goes into JSON unescaped: allow only the characters ARNs use. */
-static bool arn_ok(const char *s)
-{
-	if (!s || strncmp(s, "arn:", 4) != 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
-sg_err pb_revoke_policy(const char *instance_arn, const char *issued_before, char *out, size_t cap)
-{
-	if (!arn_ok(instance_arn) || !iso_ok(issued_before) || !out)
-		return SG_ERR_INVAL;
-	int n = snprintf(out, cap,
-	                 "{\"Version\":\"2012-10-17\",\"Statement\":[{"
-	                 "\"Sid\":\"SsrfguardRevokeStolenSessions\",\"Effect\":\"Deny\","
-	                 "\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{"
-	                 "\"DateLessThan\":{\"aws:TokenIssueTime\":\"%s\"},"
-	                 "\"ArnEquals\":{\"ec2:SourceInstanceARN\":\"%s\"}}}]}",
-	                 issued_before, instance_arn);
-	return n < 0 || (size_t)n >= cap ? SG_ERR_RANGE : SG_OK;
 }
 
 static bool token_ok(const char *s)

@@ -27,6 +27,10 @@
 typedef struct pb_config {
 	pb_order order;
 	bool decrement_desired;                 /* ASG: default false (replace it) */
+	bool asg_standby;                       /* ASG: EnterStandby instead of
+	                                           DetachInstances (kept in the group,
+	                                           not health-checked; ExitStandby
+	                                           undoes it) */
 	char quarantine_group[PB_ID_MAX];       /* "" : found or created per VPC */
 	char quarantine_profile[PB_ARN_MAX];    /* "" : disassociate */
 	char forensic_instance[PB_ID_MAX];      /* "" : forensics not applicable */
@@ -44,6 +48,7 @@ typedef enum pb_op {
 	PB_OP_PUT_ROLE_POLICY,  /* iam:PutRolePolicy */
 	PB_OP_ATTRIBUTE,        /* ec2:ModifyInstanceAttribute */
 	PB_OP_ASG_DETACH,       /* autoscaling:DetachInstances */
+	PB_OP_ASG_STANDBY,      /* autoscaling:EnterStandby */
 	PB_OP_TG_DEREGISTER,    /* elasticloadbalancing:DeregisterTargets */
 	PB_OP_ELB_DEREGISTER,   /* elasticloadbalancing:DeregisterInstancesFromLoadBalancer */
 	PB_OP_SNAPSHOTS,        /* ec2:CreateSnapshots */
@@ -100,19 +105,6 @@ size_t pb_plan_count(const pb_plan *plan, pb_step step);
  * [A-Za-z0-9_.-] only.  Returns true when valid.
  */
 bool pb_incident_id_valid(const char *incident);
-
-/* "ssrfguard-revoke-INCIDENT" (IAM policy names: [\w+=,.@-]{1,128}). */
-sg_err pb_revoke_policy_name(const char *incident, char *out, size_t cap);
-
-/*
- * pb_revoke_policy — the inline deny: every action, every resource, for
- * sessions whose aws:TokenIssueTime is before issued_before (ISO 8601 UTC,
- * "2026-11-25T17:00:00Z") AND whose ec2:SourceInstanceARN is instance_arn.
- * Other instances sharing the role keep working; new sessions of the victim
- * too (it loses its profile in STRIP).  SG_ERR_RANGE if cap is too small.
- */
-sg_err pb_revoke_policy(const char *instance_arn, const char *issued_before, char *out,
-                        size_t cap);
 
 /* "arn:aws:ec2:REGION:ACCOUNT:instance/ID" (partition from the region:
  * aws-cn for cn-*, aws-us-gov for us-gov-*). */

@@ -121,6 +121,34 @@ static int row_cmp(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
+
+/* One capture stream: the SHA-256 of the whole output (and where it was
+ * read from), or the mark that only a truncated part exists. */
+static void capture_stream(sbuf *b, json_t *cap, const char *stream)
+{
+	char k[64];
+	snprintf(k, sizeof k, "%s_truncated", stream);
+	sb_str(b, "- ");
+	sb_str(b, stream);
+	if (json_is_true(json_object_get(cap, k))) {
+		snprintf(k, sizeof k, "%s_shown_sha256", stream);
+		sb_str(b, ": **truncated by SSM**, only its first part exists (SHA-256 of that part `");
+		sb_esc(b, str(cap, k));
+		sb_str(b, "`)\n");
+		return;
+	}
+	snprintf(k, sizeof k, "%s_sha256", stream);
+	sb_str(b, " SHA-256: `");
+	sb_esc(b, str(cap, k));
+	sb_str(b, "`");
+	snprintf(k, sizeof k, "%s_object", stream);
+	if (json_object_get(cap, k)) {
+		sb_str(b, " of ");
+		sb_esc(b, str(cap, k));
+	}
+	sb_str(b, "\n");
+}
+
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
 {
 	char dummy[1];
@@ -222,11 +250,9 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 	if (json_is_object(cap)) {
 		sb_str(&b, "\n## Volatile capture\n\n- status: ");
 		sb_esc(&b, str(cap, "status"));
-		sb_str(&b, "\n- stdout SHA-256: `");
-		sb_esc(&b, str(cap, "stdout_sha256"));
-		sb_str(&b, "`\n- stderr SHA-256: `");
-		sb_esc(&b, str(cap, "stderr_sha256"));
-		sb_str(&b, "`\n");
+		sb_str(&b, "\n");
+		capture_stream(&b, cap, "stdout");
+		capture_stream(&b, cap, "stderr");
 	}
 	/* timeline: every call, in time order */
 	if (total_calls > (1u << 20))

@@ -23,6 +23,15 @@ sg_err aws_asg_detach_instances(struct aws_client *c, const char *group,
                                 const char *const *instance_ids, size_t n, bool decrement,
                                 unsigned flags, struct aws_xml **reply,
                                 struct aws_error *err);
+/* EnterStandby / ExitStandby (Auto Scaling user guide, "Temporarily
+ * remove instances from your Auto Scaling group"). */
+sg_err aws_asg_enter_standby(struct aws_client *c, const char *group,
+                             const char *const *instance_ids, size_t n, bool decrement,
+                             unsigned flags, struct aws_error *err);
+sg_err aws_asg_exit_standby(struct aws_client *c, const char *group,
+                            const char *const *instance_ids, size_t n, unsigned flags,
+                            struct aws_error *err);
+
 sg_err aws_asg_attach_instances(struct aws_client *c, const char *group,
                                 const char *const *instance_ids, size_t n, unsigned flags,
                                 struct aws_error *err);

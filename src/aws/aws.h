@@ -102,6 +102,16 @@ void aws_client_free(struct aws_client *c);   /* NULL-safe; wipes secrets */
 const char *aws_client_region(const struct aws_client *c);
 /* The endpoint URL a service resolves to (for messages/tests). */
 const char *aws_client_endpoint(const struct aws_client *c, enum aws_service svc);
+/* AWS's time now, in seconds since the epoch: the local clock corrected by
+ * the offset of the last reply's Date header (the local clock before any
+ * reply).  Conditions AWS evaluates on its own clock (aws:TokenIssueTime)
+ * are written in this time.  Signing follows the SDKs: the local clock,
+ * corrected from Date only after a clock-skew refusal (RequestTimeTooSkewed,
+ * RequestExpired, InvalidSignatureException, SignatureDoesNotMatch, ...)
+ * when the clocks differ by more than four minutes; that request is then
+ * sent once more. */
+long long aws_client_now(const struct aws_client *c);
+
 /* Override the clock used for signing (tests: stale-date refusal). NULL resets. */
 void aws_client_set_clock(struct aws_client *c, long long (*now)(void *ctx), void *ctx);
 
@@ -179,6 +189,17 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
                       const char *target, const json_t *body, unsigned max_pages,
                       sg_err (*page)(void *ctx, const json_t *reply), void *ctx,
                       struct aws_error *err);
+
+/*
+ * A REST GET (S3): GET endpoint/subpath, signed with x-amz-content-sha256,
+ * retried as aws_query is.  subpath must hold only characters that need no
+ * URI encoding; the caller (s3.c) checks.  *body (malloc'd, NUL-terminated,
+ * caller frees) and *len get the reply (at most 16 MiB: SG_ERR_RANGE
+ * beyond).  action and target are for the observer.
+ */
+sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, char **body, size_t *len,
+                    struct aws_error *err);
 
 /* A fresh idempotency token (UUID v4 text) for ClientToken params. */
 sg_err aws_client_token(char out[37]);

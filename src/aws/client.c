@@ -44,6 +44,10 @@ struct aws_client {
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
 	struct aws_observer observer;
+	long long skew_s;        /* added to the local clock when signing: set from
+	                            the server's Date after a clock-skew refusal */
+	long long server_offset_s; /* the last reply's Date minus the local clock */
+	int have_offset;
 };
 
 static const char *env_get(const char *name)
@@ -65,9 +69,49 @@ static void logf_(struct aws_client *c, const char *fmt, ...)
 	c->log(c->log_ctx, line);
 }
 
-static long long now_s(struct aws_client *c)
+static long long local_s(struct aws_client *c)
 {
 	return c->now ? c->now(c->now_ctx) : (long long)time(NULL);
+}
+
+/* The signing time: the local clock, corrected once AWS said it is off. */
+static long long now_s(struct aws_client *c)
+{
+	return local_s(c) + c->skew_s;
+}
+
+/* The SDKs' clock-skew codes (a request signed too far from AWS's time). */
+static bool skew_code(const char *code)
+{
+	static const char *const codes[] = {
+		"RequestTimeTooSkewed", "RequestExpired",  "RequestInTheFuture",
+		"InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure",
+	};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (!strcmp(code, codes[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Learn AWS's clock from a reply's Date.  After a skew refusal, when the
+ * clocks differ by more than four minutes (AWS allows five, S3 fifteen),
+ * sign with AWS's time from now on and say so: true means "send again".
+ */
+static bool learn_clock(struct aws_client *c, const struct aws_http_resp *r, const char *code)
+{
+	if (!r->date_s)
+		return false;
+	long long local = local_s(c);
+	c->server_offset_s = r->date_s - local;
+	c->have_offset = 1;
+	long long off = r->date_s - (local + c->skew_s);
+	if (!code || !skew_code(code) || (off < 240 && off > -240))
+		return false;
+	c->skew_s = r->date_s - local;
+	logf_(c, "aws: the local clock is %lld s off AWS's (its Date header); signing with AWS's time",
+	      -c->skew_s);
+	return true;
 }
 
 static double rand01(struct aws_client *c)
@@ -301,30 +345,64 @@ static sg_err refresh_creds(struct aws_client *c, int force, struct aws_error *e
 	return SG_OK;
 }
 
-/* One signed POST. */
-static sg_err send_signed(struct aws_client *c, enum aws_service svc, const char *content_type,
-                          const char *target, const char *body, size_t body_len, int fresh,
-                          struct aws_http_resp *resp, enum aws_failure *fail, char *diag,
-                          size_t diaglen)
+enum wire { WIRE_XML, WIRE_JSON };
+
+/* What one request sends. */
+struct wire_req {
+	enum wire wire;            /* how an error answer is decoded */
+	const char *method;        /* "POST"; REST (S3): "GET", "HEAD" */
+	const char *subpath;       /* appended to the endpoint's path ("bucket/key"; NULL: none);
+	                              plain characters only (see s3.c) */
+	const char *content_type;  /* NULL: none */
+	const char *target;        /* X-Amz-Target, JSON only */
+	const char *body;
+	size_t body_len;
+};
+
+/* The endpoint's path (or URL) with subpath appended. */
+static sg_err join_path(const char *base, const char *subpath, char *out, size_t cap)
+{
+	size_t bl = strlen(base);
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	int n = snprintf(out, cap, "%.*s/%s", (int)bl, base, subpath ? subpath : "");
+	return n < 0 || (size_t)n >= cap ? SG_ERR_RANGE : SG_OK;
+}
+
+/* One signed request. */
+static sg_err send_signed(struct aws_client *c, enum aws_service svc, const struct wire_req *w,
+                          int fresh, struct aws_http_resp *resp, enum aws_failure *fail,
+                          char *diag, size_t diaglen)
 {
 	const struct endpoint *e = &c->ep[svc];
 	const struct aws_service_info *si = aws_service_info(svc);
-	char date[17], hash[65], auth[AWS_SIGV4_AUTH_MAX];
+	char date[17], hash[65], auth[AWS_SIGV4_AUTH_MAX], path[1536], url[2048];
 	sg_err rc = aws_amz_date(now_s(c), date);
 	if (rc)
 		return rc;
-	aws_sha256_hex(body, body_len, hash);
-	struct aws_kv h[6];
+	if (w->subpath) {
+		if ((rc = join_path(e->path, w->subpath, path, sizeof path)) ||
+		    (rc = join_path(e->url, w->subpath, url, sizeof url))) {
+			*fail = AWS_FAIL_FATAL;
+			snprintf(diag, diaglen, "request path too long");
+			return rc;
+		}
+	}
+	aws_sha256_hex(w->body ? w->body : "", w->body_len, hash);
+	struct aws_kv h[7];
 	size_t n = 0;
 	h[n++] = (struct aws_kv){"Host", e->host};
-	h[n++] = (struct aws_kv){"Content-Type", content_type};
+	if (w->content_type)
+		h[n++] = (struct aws_kv){"Content-Type", w->content_type};
 	h[n++] = (struct aws_kv){"X-Amz-Date", date};
-	if (target)
-		h[n++] = (struct aws_kv){"X-Amz-Target", target};
+	if (w->target)
+		h[n++] = (struct aws_kv){"X-Amz-Target", w->target};
+	if (si->proto == AWS_PROTO_REST_XML) /* S3 requires the payload hash header */
+		h[n++] = (struct aws_kv){"x-amz-content-sha256", hash};
 	if (c->creds.session_token[0])
 		h[n++] = (struct aws_kv){"X-Amz-Security-Token", c->creds.session_token};
-	struct aws_sigv4_request req = {.method = "POST", .path = e->path, .headers = h,
-	                                .nheaders = n, .payload_sha256 = hash};
+	struct aws_sigv4_request req = {.method = w->method, .path = w->subpath ? path : e->path,
+	                                .headers = h, .nheaders = n, .payload_sha256 = hash};
 	struct aws_sigv4_signer s = {.access_key_id = c->creds.access_key_id,
 	                             .secret_access_key = c->creds.secret_access_key,
 	                             .region = e->sign_region, .service = si->signing_name,
@@ -336,8 +414,9 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const char
 		return rc;
 	}
 	h[n++] = (struct aws_kv){"Authorization", auth};
-	struct aws_http_req hr = {.method = "POST", .url = e->url, .headers = h, .nheaders = n,
-	                          .body = body, .body_len = body_len,
+	struct aws_http_req hr = {.method = w->method, .url = w->subpath ? url : e->url,
+	                          .headers = h, .nheaders = n, .body = w->body,
+	                          .body_len = w->body_len,
 	                          .connect_timeout_ms = c->connect_timeout_ms,
 	                          .timeout_ms = c->timeout_ms,
 	                          .ca_bundle = c->have_ca ? c->ca_bundle : NULL,
@@ -358,13 +437,10 @@ static enum aws_failure failure_of(const struct aws_error *e)
 	return AWS_FAIL_FATAL;
 }
 
-enum wire { WIRE_XML, WIRE_JSON };
-
 /* The shared retry loop.  On SG_OK *resp holds the 2xx answer. */
 static sg_err call(struct aws_client *c, enum aws_service svc, const char *action,
-                   enum wire wire, const char *content_type, const char *target,
-                   const char *body, size_t body_len, unsigned flags,
-                   struct aws_http_resp *resp, struct aws_error *err)
+                   const struct wire_req *w, unsigned flags, struct aws_http_resp *resp,
+                   struct aws_error *err)
 {
 	const struct aws_service_info *si = aws_service_info(svc);
 	bool idempotent = !(flags & AWS_CALL_NOT_IDEMPOTENT);
@@ -373,7 +449,7 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 	aws_error_clear(e);
 	memset(resp, 0, sizeof *resp);
 	c->retry.max_attempts = c->max_attempts;
-	int refreshed = 0;
+	int refreshed = 0, skewed = 0;
 
 	for (int attempt = 1;; attempt++) {
 		e->attempts = attempt;
@@ -382,9 +458,9 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 			return rc;
 		enum aws_failure fail;
 		char diag[300];
-		rc = send_signed(c, svc, content_type, target, body, body_len, !idempotent, resp,
-		                 &fail, diag, sizeof diag);
+		rc = send_signed(c, svc, w, !idempotent, resp, &fail, diag, sizeof diag);
 		if (rc == SG_OK) {
+			learn_clock(c, resp, NULL);
 			e->http_status = (int)resp->status;
 			aws_copy_clean(e->request_id, sizeof e->request_id, resp->request_id,
 			               strlen(resp->request_id));
@@ -395,7 +471,7 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 				return SG_OK;
 			}
 			e->code[0] = e->message[0] = '\0';
-			if (wire == WIRE_XML)
+			if (w->wire == WIRE_XML)
 				aws_error_from_xml(resp->body, resp->len, e);
 			else
 				aws_error_from_json(resp->body, resp->len, resp->request_id, e);
@@ -413,6 +489,13 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 				return SG_OK;
 			}
 			rc = aws_error_classify(e->code, e->http_status);
+			/* Refused as signed at the wrong time: correct the clock from
+			 * the answer's Date and send once more (the request was
+			 * refused, so this is safe for any call). */
+			if (!skewed && learn_clock(c, resp, e->code)) {
+				skewed = 1;
+				continue;
+			}
 			/* Refreshable credentials the service calls expired (clock
 			 * skew, early rotation): fetch new ones and send once more.
 			 * The request was refused, so this is safe for any call. */
@@ -474,7 +557,8 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 		*reply = NULL;
 	aws_error_clear(err);
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto == AWS_PROTO_JSON11 || !action || !*action)
+	if (!c || !si || si->proto == AWS_PROTO_JSON11 || si->proto == AWS_PROTO_REST_XML ||
+	    !action || !*action)
 		goto fail;
 	if ((flags & AWS_CALL_DRY_RUN) && svc != AWS_EC2)
 		goto fail;
@@ -494,8 +578,9 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 	rc = aws_params_encode(p, &body, &body_len);
 	if (rc)
 		goto fail;
-	rc = call(c, svc, action, WIRE_XML, "application/x-www-form-urlencoded; charset=utf-8",
-	          NULL, body, body_len, flags, &resp, err);
+	struct wire_req w = {WIRE_XML, "POST", NULL,
+	                     "application/x-www-form-urlencoded; charset=utf-8", NULL, body, body_len};
+	rc = call(c, svc, action, &w, flags, &resp, err);
 	if (rc || !resp.body)
 		goto fail;
 	if (flags & AWS_CALL_DRY_RUN) {
@@ -546,8 +631,9 @@ static sg_err json_call(struct aws_client *c, enum aws_service svc, const char *
 	if (snprintf(target, sizeof target, "%s.%s", si->json_prefix, operation) >=
 	    (int)sizeof target)
 		goto fail;
-	rc = call(c, svc, operation, WIRE_JSON, "application/x-amz-json-1.1", target, text,
-	          strlen(text), flags, &resp, err);
+	struct wire_req w = {WIRE_JSON, "POST", NULL, "application/x-amz-json-1.1", target, text,
+	                     strlen(text)};
+	rc = call(c, svc, operation, &w, flags, &resp, err);
 	if (rc)
 		goto fail;
 	json_t *j = NULL;
@@ -743,4 +829,49 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
 	}
 	json_decref(req);
 	return rc;
+}
+
+sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, char **body, size_t *len,
+                    struct aws_error *err)
+{
+	struct aws_error local;
+	struct aws_error *e = err ? err : &local;
+	aws_error_clear(e);
+	*body = NULL;
+	*len = 0;
+	const struct aws_service_info *si = aws_service_info(svc);
+	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !subpath)
+		return SG_ERR_INVAL;
+	struct aws_call seen = {svc, action, target ? target : "", false};
+	const struct aws_observer *o = &c->observer;
+	unsigned flags = 0;
+	if (o->before) {
+		sg_err no = o->before(o->ctx, &seen, &flags);
+		if (no)
+			return no;
+	}
+	long long t0 = wall_ms();
+	struct aws_http_resp resp = {0};
+	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0};
+	sg_err rc = call(c, svc, action, &w, flags, &resp, e);
+	if (o->after) {
+		struct aws_call_result res = {rc, e, e->request_id, t0, wall_ms() - t0};
+		o->after(o->ctx, &seen, &res);
+	}
+	if (!rc) {
+		*body = resp.body ? resp.body : strdup("");
+		*len = resp.body ? resp.len : 0;
+		resp.body = NULL;
+		if (!*body)
+			rc = SG_ERR_NOMEM;
+	}
+	aws_http_resp_free(&resp);
+	return rc;
+}
+
+long long aws_client_now(const struct aws_client *c)
+{
+	long long local = c && c->now ? c->now(c->now_ctx) : (long long)time(NULL);
+	return local + (c && c->have_offset ? c->server_offset_s : 0);
 }

@@ -5,8 +5,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "aws/aws.h"
+#include "aws/credproc.h"
 #include "aws/http.h"
 #include "aws/imds.h"
+#include "aws/sts.h"
 
 #define SHARED_FILE_MAX (1u << 20)
 #define CONTAINER_HOST "http://169.254.170.2"
@@ -91,6 +94,151 @@ static sg_err from_ini(const char *path, const char *section, struct aws_credent
 	}
 	snprintf(out->source, sizeof out->source, "profile");
 	return SG_OK;
+}
+
+/* The profile's credential_process, run: SG_ERR_NOTFOUND when it has none. */
+static sg_err from_process(const char *path, const char *section, long timeout_ms,
+                           struct aws_credentials *out, char *why, size_t whylen)
+{
+	size_t len = 0;
+	char *buf = read_file(path, &len), cmd[4096];
+	if (!buf)
+		return SG_ERR_NOTFOUND;
+	sg_err rc = aws_ini_get(buf, len, section, "credential_process", cmd, sizeof cmd);
+	wipe_free(buf, len);
+	if (rc == SG_ERR_NOTFOUND)
+		return rc;
+	if (rc) {
+		snprintf(why, whylen, "credential_process: %s", sg_strerror(rc));
+		return SG_ERR_AUTH;
+	}
+	/* a process may take a while (an SSO or hardware-key prompt): 30 s at
+	 * least, whatever the HTTP timeout */
+	return aws_credential_process(cmd, timeout_ms > 30000 ? timeout_ms : 30000, out, why, whylen);
+}
+
+/* The config file's section for a profile. */
+static void config_section(const char *profile, char *out, size_t cap)
+{
+	if (!strcmp(profile, "default"))
+		snprintf(out, cap, "default");
+	else
+		snprintf(out, cap, "profile %s", profile);
+}
+
+/* key of the profile's config-file section -> out; SG_ERR_NOTFOUND if absent. */
+static sg_err config_get(const char *profile, const char *key, char *out, size_t cap)
+{
+	char path[1024], section[300];
+	if (!shared_path("AWS_CONFIG_FILE", "config", path, sizeof path))
+		return SG_ERR_NOTFOUND;
+	size_t len = 0;
+	char *buf = read_file(path, &len);
+	if (!buf)
+		return SG_ERR_NOTFOUND;
+	config_section(profile, section, sizeof section);
+	sg_err rc = aws_ini_get(buf, len, section, key, out, cap);
+	wipe_free(buf, len);
+	return rc;
+}
+
+static sg_err profile_credentials(const char *profile, long timeout_ms, int depth,
+                                  struct aws_credentials *out, char *why, size_t whylen);
+
+/*
+ * role_arn with source_profile (or credential_source Environment |
+ * Ec2InstanceMetadata): sts:AssumeRole signed with the source's
+ * credentials (AWS SDKs and Tools reference guide, "Assume role
+ * credential provider").  SG_ERR_NOTFOUND when the profile has no role_arn.
+ */
+static sg_err from_assume_role(const char *profile, long timeout_ms, int depth,
+                               struct aws_credentials *out, char *why, size_t whylen)
+{
+	char role[2048], src[256] = "", cred_src[64] = "", session[128], region[64];
+	sg_err rc = config_get(profile, "role_arn", role, sizeof role);
+	if (rc)
+		return rc == SG_ERR_NOTFOUND ? rc : SG_ERR_AUTH;
+	struct aws_credentials source = {0};
+	if (depth >= 4) {
+		snprintf(why, whylen, "role_arn: source profiles chained more than 4 deep");
+		return SG_ERR_AUTH;
+	}
+	if (config_get(profile, "source_profile", src, sizeof src) == SG_OK) {
+		rc = profile_credentials(src, timeout_ms, depth + 1, &source, why, whylen);
+		if (rc == SG_ERR_NOTFOUND)
+			snprintf(why, whylen, "source_profile '%.200s' has no credentials", src);
+	} else if (config_get(profile, "credential_source", cred_src, sizeof cred_src) == SG_OK &&
+	           !strcmp(cred_src, "Ec2InstanceMetadata")) {
+		struct imds_opts io = {.timeout_ms = timeout_ms, .attempts = 2};
+		rc = imds_role_credentials(&io, &source);
+		if (rc)
+			snprintf(why, whylen, "credential_source Ec2InstanceMetadata: %s", sg_strerror(rc));
+	} else if (!strcmp(cred_src, "Environment") && env("AWS_ACCESS_KEY_ID") &&
+	           env("AWS_SECRET_ACCESS_KEY")) {
+		snprintf(source.access_key_id, sizeof source.access_key_id, "%.128s",
+		         env("AWS_ACCESS_KEY_ID"));
+		snprintf(source.secret_access_key, sizeof source.secret_access_key, "%.128s",
+		         env("AWS_SECRET_ACCESS_KEY"));
+		snprintf(source.session_token, sizeof source.session_token, "%.4096s",
+		         env("AWS_SESSION_TOKEN") ? env("AWS_SESSION_TOKEN") : "");
+		rc = SG_OK;
+	} else {
+		snprintf(why, whylen, "role_arn without a usable source_profile or credential_source");
+		rc = SG_ERR_AUTH;
+	}
+	if (rc)
+		return SG_ERR_AUTH;
+	if (config_get(profile, "role_session_name", session, sizeof session) != SG_OK)
+		snprintf(session, sizeof session, "ssrfguard-%lld", (long long)time(NULL));
+	if (aws_region_resolve(profile, region, sizeof region) != SG_OK)
+		snprintf(region, sizeof region, "us-east-1"); /* STS answers there for every account */
+	struct aws_client_opts o = {.region = region, .credentials = &source};
+	struct aws_client *c = NULL;
+	struct aws_error e;
+	rc = aws_client_new(&o, &c, &e);
+	if (!rc)
+		rc = aws_sts_assume_role(c, role, session, 0, out, &e);
+	aws_client_free(c);
+	aws_credentials_wipe(&source);
+	if (rc) {
+		snprintf(why, whylen, "sts:AssumeRole %.100s: %.60s %.60s", role, e.code, e.message);
+		return SG_ERR_AUTH;
+	}
+	return SG_OK;
+}
+
+/*
+ * A profile's credentials, as the SDKs look for them: role_arn (assume
+ * role), then its keys in the credentials file, then in the config file,
+ * then its credential_process.  SG_ERR_NOTFOUND when it has none; another
+ * error (why[] says it) when it has some that do not work.
+ */
+static sg_err profile_credentials(const char *profile, long timeout_ms, int depth,
+                                  struct aws_credentials *out, char *why, size_t whylen)
+{
+	char path[1024], section[300];
+	sg_err rc = from_assume_role(profile, timeout_ms, depth, out, why, whylen);
+	if (rc != SG_ERR_NOTFOUND)
+		return rc;
+	if (shared_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", path, sizeof path)) {
+		rc = from_ini(path, profile, out);
+		if (rc != SG_ERR_NOTFOUND) {
+			if (rc)
+				snprintf(why, whylen, "shared credentials file: profile is malformed");
+			return rc;
+		}
+	}
+	if (!shared_path("AWS_CONFIG_FILE", "config", path, sizeof path))
+		return SG_ERR_NOTFOUND;
+	config_section(profile, section, sizeof section);
+	rc = from_ini(path, section, out);
+	if (rc != SG_ERR_NOTFOUND) {
+		if (rc)
+			snprintf(why, whylen, "config file: profile is malformed");
+		return rc;
+	}
+	/* credential_process: an external command prints them */
+	return from_process(path, section, timeout_ms, out, why, whylen);
 }
 
 static int full_uri_allowed(const char *uri)
@@ -197,30 +345,13 @@ sg_err aws_creds_resolve(const struct aws_creds_opts *opts, struct aws_credentia
 		return SG_OK;
 	}
 
-	/* 2. shared credentials file, then config file */
-	char path[1024], section[300];
-	if (shared_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", path, sizeof path)) {
-		sg_err rc = from_ini(path, profile, out);
-		if (rc == SG_OK)
-			return SG_OK;
-		if (rc == SG_ERR_PARSE) {
-			aws_error_set(err, NULL, "shared credentials file: profile '%s' is malformed",
-			              profile);
-			return SG_ERR_AUTH;
-		}
-	}
-	if (shared_path("AWS_CONFIG_FILE", "config", path, sizeof path)) {
-		if (!strcmp(profile, "default"))
-			snprintf(section, sizeof section, "default");
-		else
-			snprintf(section, sizeof section, "profile %s", profile);
-		sg_err rc = from_ini(path, section, out);
-		if (rc == SG_OK)
-			return SG_OK;
-		if (rc == SG_ERR_PARSE) {
-			aws_error_set(err, NULL, "config file: profile '%s' is malformed", profile);
-			return SG_ERR_AUTH;
-		}
+	/* 2. the profile in the shared files */
+	sg_err rc = profile_credentials(profile, timeout, 0, out, why, sizeof why);
+	if (rc == SG_OK)
+		return SG_OK;
+	if (rc != SG_ERR_NOTFOUND) {
+		aws_error_set(err, NULL, "profile '%s': %s", profile, why);
+		return SG_ERR_AUTH;
 	}
 	/* An explicitly named profile that does not exist is an error, not a
 	 * reason to fall through to the instance's role. */
@@ -230,7 +361,7 @@ sg_err aws_creds_resolve(const struct aws_creds_opts *opts, struct aws_credentia
 	}
 
 	/* 3. container endpoint */
-	sg_err rc = from_container(timeout, out, why, sizeof why);
+	rc = from_container(timeout, out, why, sizeof why);
 	if (rc == SG_OK)
 		return SG_OK;
 	if (rc != SG_ERR_NOTFOUND) {

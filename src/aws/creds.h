@@ -3,7 +3,8 @@
  *   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
  *   2. shared files for the profile (AWS_PROFILE or "default"):
  *      AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials), then
- *      AWS_CONFIG_FILE (~/.aws/config, section "profile NAME")
+ *      AWS_CONFIG_FILE (~/.aws/config, section "profile NAME"): its keys,
+ *      else its credential_process (credproc.h)
  *   3. container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI or
  *      http://169.254.170.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, with
  *      AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]

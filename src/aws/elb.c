@@ -257,3 +257,26 @@ sg_err aws_elb_find_registrations(struct aws_client *c, const char *instance_id,
 	free(s.arns);
 	return rc;
 }
+
+sg_err aws_elbv2_deregistration_delay(struct aws_client *c, const char *tg_arn, int *seconds,
+                                      struct aws_error *err)
+{
+	if (!tg_arn || !seconds)
+		return SG_ERR_INVAL;
+	*seconds = 300; /* ELBv2's default */
+	struct aws_params *p = aws_params_new();
+	if (p)
+		aws_params_add(p, "TargetGroupArn", tg_arn);
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, AWS_ELBV2, "DescribeTargetGroupAttributes", tg_arn, p, 0, &r, err);
+	for (AWS_XML_EACH(a, rc ? NULL : aws_xml_get(r, "DescribeTargetGroupAttributesResult/Attributes")))
+		if (!strcmp(aws_xml_str_or(a, "Key", ""), "deregistration_delay.timeout_seconds")) {
+			char *end = NULL;
+			const char *v = aws_xml_str_or(a, "Value", "");
+			long n = strtol(v, &end, 10);
+			if (end != v && !*end && n >= 0 && n <= 3600)
+				*seconds = (int)n;
+		}
+	aws_xml_free(r);
+	return rc;
+}

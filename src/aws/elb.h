@@ -21,6 +21,11 @@ sg_err aws_elbv2_each_target_group(struct aws_client *c,
                                    sg_err (*each)(void *ctx, const struct aws_xml *group),
                                    void *ctx, struct aws_error *err);
 
+/* DescribeTargetGroupAttributes: deregistration_delay.timeout_seconds
+ * (ELBv2 default 300 when absent) -> *seconds. */
+sg_err aws_elbv2_deregistration_delay(struct aws_client *c, const char *tg_arn, int *seconds,
+                                      struct aws_error *err);
+
 struct aws_elbv2_target {
 	const char *id;          /* instance id or IP */
 	int port;                /* 0: the group's port */

@@ -1,7 +1,9 @@
 /* http.c — libcurl transport (see http.h). */
 #include "aws/http.h"
 
+#include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "aws/awserr.h"
 #include "aws/buf.h"
@@ -33,6 +35,16 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb;
 	if (n > HTTP_MAX_HEADER_LINE)
 		return n;
+	if (n > 5 && !strncasecmp(ptr, "date:", 5)) {
+		char v[128];
+		size_t vl = n - 5 < sizeof v - 1 ? n - 5 : sizeof v - 1;
+		memcpy(v, ptr + 5, vl);
+		v[vl] = '\0';
+		time_t t = curl_getdate(v, NULL); /* RFC 7231 IMF-fixdate and the older forms */
+		if (t > 0)
+			s->resp->date_s = (long long)t;
+		return n;
+	}
 	static const char *const names[] = {"x-amzn-requestid:", "x-amz-request-id:"};
 	for (size_t i = 0; i < 2; i++) {
 		size_t l = strlen(names[i]);

@@ -44,6 +44,7 @@ struct aws_http_resp {
 	char *body;                     /* malloc'd, NUL-terminated, caller frees */
 	size_t len;
 	char request_id[128];           /* x-amzn-RequestId / x-amz-request-id */
+	long long date_s;               /* the Date header (the server's clock), 0 if none */
 };
 
 /*

@@ -121,3 +121,37 @@ sg_err aws_iam_simulate_principal_policy(struct aws_client *c, const char *sourc
 	}
 	return run(c, "SimulatePrincipalPolicy", source_arn, p, 0, reply, err);
 }
+
+struct names {
+	sg_err (*each)(void *ctx, const char *name);
+	void *ctx;
+};
+
+static sg_err names_page(void *ctx, const struct aws_xml *reply)
+{
+	struct names *n = ctx;
+	for (AWS_XML_EACH(m, aws_xml_get(reply, "ListRolePoliciesResult/PolicyNames"))) {
+		const char *name = aws_xml_str(m, NULL);
+		sg_err rc = name ? n->each(n->ctx, name) : SG_OK;
+		if (rc)
+			return rc;
+	}
+	return SG_OK;
+}
+
+sg_err aws_iam_each_role_policy(struct aws_client *c, const char *role,
+                                sg_err (*each)(void *ctx, const char *name), void *ctx,
+                                struct aws_error *err)
+{
+	if (!role || !each)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	aws_params_add(p, "RoleName", role);
+	struct names n = {each, ctx};
+	sg_err rc = aws_query_pages(c, AWS_IAM, "ListRolePolicies", p, "Marker",
+	                            "ListRolePoliciesResult/Marker", 0, names_page, &n, err);
+	aws_params_free(p);
+	return rc;
+}

@@ -30,6 +30,12 @@ sg_err aws_iam_simulate_principal_policy(struct aws_client *c, const char *sourc
                                          size_t n, struct aws_xml **reply,
                                          struct aws_error *err);
 
+/* ListRolePolicies, every page: each() gets one inline policy name; a code
+ * other than SG_OK stops the walk with it. */
+sg_err aws_iam_each_role_policy(struct aws_client *c, const char *role,
+                                sg_err (*each)(void *ctx, const char *name), void *ctx,
+                                struct aws_error *err);
+
 sg_err aws_iam_delete_role_policy(struct aws_client *c, const char *role,
                                   const char *policy_name, unsigned flags,
                                   struct aws_error *err);

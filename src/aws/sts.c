@@ -1,4 +1,4 @@
-/* sts.c — STS GetCallerIdentity (see sts.h). */
+/* sts.c — STS GetCallerIdentity and AssumeRole (see sts.h). */
 #include "aws/sts.h"
 
 static sg_err copy(char *dst, size_t dstlen, const char *src)
@@ -27,6 +27,45 @@ sg_err aws_sts_get_caller_identity(struct aws_client *c, struct aws_caller_ident
 		rc = copy(out->user_id, sizeof out->user_id, aws_xml_str(res, "UserId"));
 	if (rc)
 		aws_error_set(err, NULL, "GetCallerIdentity reply lacks Account/Arn/UserId");
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_sts_assume_role(struct aws_client *c, const char *role_arn, const char *session_name,
+                           int duration_s, struct aws_credentials *out, struct aws_error *err)
+{
+	if (!role_arn || !session_name || !out)
+		return SG_ERR_INVAL;
+	memset(out, 0, sizeof *out);
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	aws_params_add(p, "RoleArn", role_arn);
+	aws_params_add(p, "RoleSessionName", session_name);
+	if (duration_s > 0)
+		aws_params_add_int(p, "DurationSeconds", duration_s);
+	struct aws_xml *r = NULL;
+	sg_err rc = aws_params_error(p);
+	if (!rc)
+		rc = aws_query_on(c, AWS_STS, "AssumeRole", role_arn, p, 0, &r, err);
+	aws_params_free(p);
+	if (rc)
+		return rc;
+	const struct aws_xml *cr = aws_xml_get(r, "AssumeRoleResult/Credentials");
+	rc = copy(out->access_key_id, sizeof out->access_key_id, aws_xml_str(cr, "AccessKeyId"));
+	if (!rc)
+		rc = copy(out->secret_access_key, sizeof out->secret_access_key,
+		          aws_xml_str(cr, "SecretAccessKey"));
+	if (!rc)
+		rc = copy(out->session_token, sizeof out->session_token, aws_xml_str(cr, "SessionToken"));
+	if (!rc && aws_parse_iso8601(aws_xml_str_or(cr, "Expiration", ""), &out->expiration))
+		rc = SG_ERR_PROTOCOL;
+	if (rc) {
+		aws_credentials_wipe(out);
+		aws_error_set(err, NULL, "AssumeRole reply lacks its credentials");
+	} else {
+		snprintf(out->source, sizeof out->source, "assume-role");
+	}
 	aws_xml_free(r);
 	return rc;
 }

@@ -16,4 +16,10 @@ struct aws_caller_identity {
 sg_err aws_sts_get_caller_identity(struct aws_client *c, struct aws_caller_identity *out,
                                    struct aws_error *err);
 
+/* AssumeRole: temporary credentials of role_arn for session_name (2-64 of
+ * [\w+=,.@-]), valid duration_s seconds (0: STS's 3600) -> *out (source
+ * "assume-role", expiration set).  SG_ERR_AUTH when the caller may not. */
+sg_err aws_sts_assume_role(struct aws_client *c, const char *role_arn, const char *session_name,
+                           int duration_s, struct aws_credentials *out, struct aws_error *err);
+
 #endif

@@ -11,6 +11,7 @@
 #include "aws/ec2.h"
 #include "aws/elb.h"
 #include "aws/iam.h"
+#include "playbook/revoke.h"
 #include "respond/journal.h"
 
 #define TRY(e)                                                                                     \
@@ -115,6 +116,63 @@ static sg_err swap_in_quarantine_profile(rsp_run *x, const char *qp)
 	return err;
 }
 
+/* The size of the role's other inline policies, as IAM counts it. */
+struct sizes {
+	rsp_run *x;
+	size_t total;
+};
+
+static sg_err add_size(void *ctx, const char *name)
+{
+	struct sizes *z = ctx;
+	if (!strcmp(name, PB_REVOKE_POLICY_NAME))
+		return SG_OK;
+	char *doc = NULL;
+	sg_err err = aws_iam_get_role_policy(z->x->aws, z->x->inst->role_name, name, &doc, NULL);
+	z->total += pb_policy_size(doc);
+	free(doc);
+	return err;
+}
+
+/*
+ * The role's one revocation policy with this instance's statement set
+ * (lib/playbook/revoke.h), checked against IAM's quota for all its inline
+ * policies before it is sent.  RSP_FATAL with the note when it cannot fit.
+ */
+static sg_err revocation_document(rsp_run *x, const char *before, char **doc)
+{
+	const pb_instance *in = x->inst;
+	char *current = NULL;
+	sg_err err = aws_iam_get_role_policy(x->aws, in->role_name, PB_REVOKE_POLICY_NAME, &current,
+	                                     NULL);
+	if (err && err != SG_ERR_NOTFOUND)
+		return err;
+	err = pb_revoke_merge(current, in->arn, before, aws_client_now(x->aws), doc);
+	free(current);
+	if (err) {
+		snprintf(x->note, sizeof x->note, "revocation policy of role %s: %s", in->role_name,
+		         sg_strerror(err));
+		return RSP_FATAL;
+	}
+	struct sizes z = {x, 0};
+	if ((err = aws_iam_each_role_policy(x->aws, in->role_name, add_size, &z, NULL))) {
+		free(*doc);
+		*doc = NULL;
+		return err;
+	}
+	size_t size = z.total + pb_policy_size(*doc);
+	if (size > PB_ROLE_POLICY_MAX) {
+		snprintf(x->note, sizeof x->note,
+		         "role %s: the deny would bring its inline policies to %zu characters, over IAM's "
+		         "%d: not sent (make room in the role's inline policies)",
+		         in->role_name, size, PB_ROLE_POLICY_MAX);
+		free(*doc);
+		*doc = NULL;
+		return RSP_FATAL;
+	}
+	return SG_OK;
+}
+
 sg_err rsp_step_revoke(rsp_run *x)
 {
 	const pb_instance *in = x->inst;
@@ -124,29 +182,65 @@ sg_err rsp_step_revoke(rsp_run *x)
 	}
 	const char *qp = x->cfg->playbook.quarantine_profile;
 	sg_err err;
-	if (qp[0] && in->profile_assoc[0] && (err = swap_in_quarantine_profile(x, qp)))
+	if (qp[0] && in->profile_arn[0] && (err = swap_in_quarantine_profile(x, qp)))
 		return err;
 	/* "now" is fixed at the first attempt and kept in the journal, so a
 	 * rerun writes the same document */
 	const char *before = rsp_created_get(x, "issued_before");
 	char iso[32];
 	if (!before) {
-		rsp_iso8601(rsp_now_ms() + 1000, iso);
+		/* in AWS's time (it evaluates aws:TokenIssueTime on its clock),
+		 * 2 s on for the Date header's whole seconds */
+		rsp_iso8601(aws_client_now(x->aws) * 1000 + 2000, iso);
 		rsp_created(x, "issued_before", iso);
 		before = rsp_created_get(x, "issued_before");
 	}
-	char name[128], doc[1024];
-	err = pb_revoke_policy_name(x->inc, name, sizeof name);
-	if (!err)
-		err = pb_revoke_policy(in->arn, before, doc, sizeof doc);
-	if (err)
+	char *doc = NULL;
+	if ((err = revocation_document(x, before, &doc)))
+		return err;
+	rsp_intent(x, "%s: deny sessions issued before %s from %s", PB_REVOKE_POLICY_NAME, before,
+	           in->id);
+	struct aws_error e;
+	err = aws_iam_put_role_policy(x->aws, in->role_name, PB_REVOKE_POLICY_NAME, doc, 0, &e);
+	free(doc);
+	if (err && !strcmp(e.code, "LimitExceeded")) {
+		snprintf(x->note, sizeof x->note,
+		         "role %s: IAM refused the deny (LimitExceeded: its inline policies would pass "
+		         "%d characters)",
+		         in->role_name, PB_ROLE_POLICY_MAX);
 		return RSP_FATAL;
-	rsp_intent(x, "inline deny %s for sessions issued before %s from %s", name, before, in->id);
-	err = aws_iam_put_role_policy(x->aws, in->role_name, name, doc, 0, NULL);
+	}
 	if (!err) {
-		rsp_created(x, "policy", name);
+		rsp_created(x, "policy", PB_REVOKE_POLICY_NAME);
 		snprintf(x->note, sizeof x->note, "role %s: %s denies sessions issued before %s from %s",
-		         in->role_name, name, before, in->id);
+		         in->role_name, PB_REVOKE_POLICY_NAME, before, in->id);
+	}
+	return err;
+}
+
+/*
+ * Termination protection, except where AWS refuses it: "You can't enable
+ * termination protection for Spot Instances" (EC2 user guide, "Change
+ * instance termination protection").  A Spot instance goes on without it:
+ * shutdown behaviour stop and DeleteOnTermination=false still keep its
+ * volumes, and the snapshots follow at once; an interruption remains
+ * possible and the note says so.
+ */
+static sg_err termination_protection(rsp_run *x)
+{
+	static const char spot_note[] =
+		"Spot instance: AWS refuses termination protection; a Spot interruption can still end "
+		"it (volumes kept on termination, snapshots next)";
+	if (x->inst->spot) {
+		rsp_notef(x, "%s", spot_note);
+		return SG_OK;
+	}
+	struct aws_error e;
+	rsp_intent(x, "termination protection on");
+	sg_err err = aws_ec2_set_disable_api_termination(x->aws, x->inst->id, true, 0, &e);
+	if (err && !strcmp(e.code, "UnsupportedOperation")) {
+		rsp_notef(x, "%s (%s)", spot_note, e.code); /* became Spot-like after the record */
+		return SG_OK;
 	}
 	return err;
 }
@@ -155,8 +249,8 @@ sg_err rsp_step_preserve(rsp_run *x)
 {
 	const char *id = x->inst->id;
 	sg_err err;
-	rsp_intent(x, "termination protection on");
-	TRY(aws_ec2_set_disable_api_termination(x->aws, id, true, 0, NULL));
+	if ((err = termination_protection(x)))
+		goto fail;
 	rsp_intent(x, "stop protection on");
 	err = aws_ec2_set_disable_api_stop(x->aws, id, true, 0, NULL);
 	if (err == SG_ERR_REMOTE || err == SG_ERR_UNSUPPORTED)
@@ -174,61 +268,10 @@ sg_err rsp_step_preserve(rsp_run *x)
 		TRY(aws_ec2_set_delete_on_termination(x->aws, id, devices, k, false, 0, NULL));
 	}
 	snprintf(x->note, sizeof x->note,
-	         "termination and stop protection, shutdown=stop, %zu volume(s) kept on termination", k);
+	         "%s, shutdown=stop, %zu volume(s) kept on termination",
+	         x->inst->spot ? "Spot: no termination protection" : "termination and stop protection", k);
 fail:
 	return err;
-}
-
-/* The ASG the instance is in right now and its lifecycle state ("" if none). */
-static sg_err asg_now(rsp_run *x, char *group, size_t glen, char *life, size_t llen)
-{
-	struct aws_xml *r = NULL;
-	sg_err err = aws_asg_describe_instances(x->aws, (const char *[]){x->inst->id}, 1, &r, NULL);
-	if (!err) {
-		const struct aws_xml *m =
-			aws_xml_get(r, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
-		snprintf(group, glen, "%s", aws_xml_str_or(m, "AutoScalingGroupName", ""));
-		snprintf(life, llen, "%s", aws_xml_str_or(m, "LifecycleState", ""));
-	}
-	aws_xml_free(r);
-	return err;
-}
-
-sg_err rsp_step_asg(rsp_run *x)
-{
-	char group[PB_NAME_MAX], life[64];
-	sg_err err;
-	if (!x->inst->asg[0]) {
-		snprintf(x->note, sizeof x->note, "not in an Auto Scaling group");
-		return RSP_SKIP;
-	}
-	/* Look first: a detach already under way (or done) is never repeated,
-	 * so the desired capacity is never decremented twice. */
-	if ((err = asg_now(x, group, sizeof group, life, sizeof life)))
-		return err;
-	if (group[0] && strncmp(life, "Detach", 6) != 0) {
-		bool decrement = x->cfg->playbook.decrement_desired;
-		rsp_intent(x, "detached from %s (%s desired capacity)", group,
-		           decrement ? "decrement" : "keep");
-		err = aws_asg_detach_instances(x->aws, group, (const char *[]){x->inst->id}, 1, decrement,
-		                               0, NULL, NULL);
-		if (err)
-			return err;
-	}
-	unsigned wait = x->cfg->asg_wait_s ? x->cfg->asg_wait_s : 120;
-	int64_t deadline = rsp_now_ms() + (int64_t)wait * 1000;
-	while (group[0]) {
-		if (rsp_now_ms() > deadline) {
-			snprintf(x->note, sizeof x->note, "still %s in %s after %u s", life, group, wait);
-			return SG_ERR_TIMEOUT;
-		}
-		if ((err = rsp_pause(x)))
-			return err;
-		if ((err = asg_now(x, group, sizeof group, life, sizeof life)))
-			return err;
-	}
-	snprintf(x->note, sizeof x->note, "left Auto Scaling group %s", x->inst->asg);
-	return SG_OK;
 }
 
 sg_err rsp_step_lb(rsp_run *x)

@@ -30,6 +30,7 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_PUT_ROLE_POLICY] = {{"iam:PutRolePolicy", false}},
 	[PB_OP_ATTRIBUTE] = {{"ec2:ModifyInstanceAttribute", true}},
 	[PB_OP_ASG_DETACH] = {{"autoscaling:DetachInstances", false}},
+	[PB_OP_ASG_STANDBY] = {{"autoscaling:EnterStandby", false}},
 	[PB_OP_TG_DEREGISTER] = {{"elasticloadbalancing:DeregisterTargets", false}},
 	[PB_OP_ELB_DEREGISTER] = {{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", false}},
 	/* snapshots are tagged at creation and again with their source */

@@ -2,7 +2,6 @@
  * hand-off to the forensic instance. */
 #include "respond/rsp.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,200 +141,6 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		return SG_ERR_STATE;
 	}
 	snprintf(x->note, sizeof x->note, "%zu snapshot(s) started, tagged %s", n, x->inc);
-	return SG_OK;
-}
-
-static const char *const default_capture[] = {
-	"date -u +%Y-%m-%dT%H:%M:%SZ", "uname -a", "uptime", "dmesg -T | tail -n 500",
-	"ps auxww", "ss -tanupe", "ss -xap | head -n 500", "who -a", "last -n 50",
-	"ip addr; ip route; ip neigh", "cat /proc/net/nf_conntrack 2>/dev/null | head -n 2000",
-	"journalctl --since '-2h' --no-pager -n 2000 2>/dev/null || tail -n 2000 /var/log/syslog /var/log/messages 2>/dev/null",
-	"ls -la /tmp /var/tmp /dev/shm", "crontab -l 2>/dev/null; ls -la /etc/cron*",
-};
-
-static void sha256_hex(const char *s, size_t n, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	if (!EVP_Digest(s, n, md, &len, EVP_sha256(), NULL) || len != 32) {
-		out[0] = '\0';
-		return;
-	}
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-/* SendCommand once (the command id is journaled; a rerun polls it).
- * timeout_s bounds both the delivery (TimeoutSeconds, at least 30) and
- * the run (the document's executionTimeout): AWS would otherwise let the
- * command run for an hour after the step gave up on it. */
-static sg_err send_command(rsp_run *x, const char *key, const char *instance,
-                           const char *const *commands, size_t n, unsigned timeout_s,
-                           const char *comment, const char *change)
-{
-	if (rsp_created_get(x, key))
-		return SG_OK;
-	/* SendCommand has no idempotency token: a crash between sending and
-	 * journaling would send twice.  Look for our comment first. */
-	char id[64];
-	sg_err err = aws_ssm_find_command(x->aws, instance, comment, id, NULL);
-	if (!err) {
-		rsp_notef(x, "found command %s already sent by an earlier run", id);
-		return rsp_created(x, key, id);
-	}
-	if (err != SG_ERR_NOTFOUND)
-		return err;
-	struct aws_ssm_command cmd = {
-		.instance_ids = &instance,
-		.n = 1,
-		.commands = commands,
-		.ncommands = n,
-		.comment = comment,
-		.delivery_timeout_s = (int)(timeout_s < 30 ? 30 : timeout_s),
-		.execution_timeout_s = (int)(timeout_s < 1 ? 1 : timeout_s > 172800 ? 172800 : timeout_s),
-	};
-	rsp_intent(x, "%s", change);
-	err = aws_ssm_send_command(x->aws, &cmd, 0, id, NULL, NULL);
-	return err ? err : rsp_created(x, key, id);
-}
-
-/* Poll an invocation until it ends or deadline; *status, and the output. */
-static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
-                              char *status, size_t slen, json_t **out)
-{
-	for (;;) {
-		json_t *reply = NULL;
-		sg_err err = aws_ssm_get_command_invocation(x->aws, cmd, instance, &reply, NULL);
-		if (err && err != SG_ERR_NOTFOUND) /* InvocationDoesNotExist right after sending */
-			return err;
-		const char *st = json_string_value(json_object_get(reply, "Status"));
-		snprintf(status, slen, "%s", st ? st : "Pending");
-		if (st && strcmp(st, "Pending") && strcmp(st, "InProgress") && strcmp(st, "Delayed")) {
-			*out = reply;
-			return SG_OK;
-		}
-		json_decref(reply);
-		if (rsp_now_ms() > deadline)
-			return SG_ERR_TIMEOUT;
-		if ((err = rsp_pause(x)))
-			return err;
-	}
-}
-
-/*
- * Wait until the instance's SSM agent reaches Systems Manager
- * (DescribeInstanceInformation PingStatus Online) or deadline: a command
- * sent to an agent that cannot poll is never delivered.  RSP_SKIP when
- * there is no agent to ask (not a managed instance, or no instance profile
- * and so no credentials for it); RSP_FATAL with the note saying why when
- * it stays offline.
- */
-static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
-{
-	const char *qp = x->cfg->playbook.quarantine_profile;
-	for (;;) {
-		char ping[32];
-		sg_err err = aws_ssm_ping_status(x->aws, x->inst->id, ping, NULL);
-		if (err == SG_ERR_NOTFOUND) {
-			snprintf(x->note, sizeof x->note,
-			         "%s is not a managed instance (no SSM agent registered): no volatile capture",
-			         x->inst->id);
-			return RSP_SKIP;
-		}
-		if (err)
-			return err;
-		if (!strcmp(ping, "Online"))
-			return SG_OK;
-		if (!x->inst->profile_arn[0]) {
-			snprintf(x->note, sizeof x->note,
-			         "SSM agent of %s is %s and the instance has no profile to give it "
-			         "credentials: no volatile capture",
-			         x->inst->id, ping);
-			return RSP_SKIP;
-		}
-		if (rsp_now_ms() > deadline) {
-			snprintf(x->note, sizeof x->note,
-			         "SSM agent of %s is %s: no volatile capture%s", x->inst->id, ping,
-			         qp[0] || !x->inst->role_name[0]
-			                 ? ""
-			                 : " (the revocation denies the agent the role's credentials too: "
-			                   "configure --quarantine-profile so that it gets fresh ones)");
-			return RSP_FATAL;
-		}
-		if ((err = rsp_pause(x)))
-			return err;
-	}
-}
-
-/* The capture's deadline: counted from its first attempt, across reruns. */
-static int64_t capture_deadline(rsp_run *x, unsigned timeout_s)
-{
-	const char *started = rsp_created_get(x, "capture_started_ms");
-	if (!started) {
-		char ms[32];
-		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
-		rsp_created(x, "capture_started_ms", ms);
-		started = rsp_created_get(x, "capture_started_ms");
-	}
-	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
-}
-
-sg_err rsp_step_capture(rsp_run *x)
-{
-	const respond_config *cfg = x->cfg;
-	unsigned timeout = cfg->capture_timeout_s ? cfg->capture_timeout_s : 60;
-	enum { N_DEFAULT = sizeof default_capture / sizeof default_capture[0] };
-	char numbered[N_DEFAULT][1024];
-	const char *cmds[RESPOND_MAX_CAPTURE_CMDS > N_DEFAULT ? RESPOND_MAX_CAPTURE_CMDS : N_DEFAULT];
-	size_t n = 0;
-	if (cfg->n_capture_cmds)
-		for (; n < cfg->n_capture_cmds; n++)
-			cmds[n] = cfg->capture_cmds[n];
-	else
-		for (; n < N_DEFAULT; n++) {
-			snprintf(numbered[n], sizeof numbered[n], "echo '### %zu'; %s", n + 1,
-			         default_capture[n]);
-			cmds[n] = numbered[n];
-		}
-	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
-	int64_t deadline = capture_deadline(x, timeout);
-	sg_err err;
-	if (!rsp_created_get(x, "capture_command") && (err = wait_agent_online(x, deadline)))
-		return err;
-	err = send_command(x, "capture_command", x->inst->id, cmds, n, timeout, comment,
-	                   "volatile capture command started");
-	if (err)
-		return err;
-	const char *cmd = rsp_created_get(x, "capture_command");
-	char status[64];
-	json_t *inv = NULL;
-	err = wait_invocation(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
-	if (err == SG_ERR_TIMEOUT) {
-		snprintf(x->note, sizeof x->note,
-		         "capture still %s after %u s: containment goes on without it (command %s)", status,
-		         timeout, cmd);
-		return RSP_FATAL;
-	}
-	if (err)
-		return err;
-	const char *so = json_string_value(json_object_get(inv, "StandardOutputContent"));
-	const char *se = json_string_value(json_object_get(inv, "StandardErrorContent"));
-	so = so ? so : "";
-	se = se ? se : "";
-	char h1[65], h2[65];
-	sha256_hex(so, strlen(so), h1);
-	sha256_hex(se, strlen(se), h2);
-	json_object_set_new(x->data, "capture",
-	                    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "command_id", cmd, "status", status,
-	                              "stdout", so, "stdout_sha256", h1, "stderr", se, "stderr_sha256", h2));
-	size_t out_len = strlen(so);
-	json_decref(inv); /* so and se point into it: not used below */
-	if (strcmp(status, "Success") != 0) {
-		snprintf(x->note, sizeof x->note, "capture ended %s (output kept, sha256 %.16s...)", status, h1);
-		return RSP_FATAL;
-	}
-	snprintf(x->note, sizeof x->note, "captured %zu bytes, sha256 %s", out_len, h1);
 	return SG_OK;
 }
 
@@ -541,7 +346,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 	char comment[100];
 	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->inc);
 	const char *cmd = line;
-	err = send_command(x, "forensics_command", fid, &cmd, 1, 3600 * 4, comment,
+	err = rsp_ssm_send(x, "forensics_command", fid, &cmd, 1, 3600 * 4, NULL, comment,
 	                   "forensic collection started");
 	if (err)
 		goto fail;

@@ -35,6 +35,7 @@ static sg_err decode_instance(pb_instance *in, const struct aws_xml *it, const c
 	TRY(pb_strset(in->az, sizeof in->az, aws_xml_str_or(it, "placement/availabilityZone", "")));
 	TRY(pb_strset(in->vpc, sizeof in->vpc, aws_xml_str_or(it, "vpcId", "")));
 	TRY(pb_strset(in->state, sizeof in->state, aws_xml_str_or(it, "instanceState/name", "")));
+	in->spot = !strcmp(aws_xml_str_or(it, "instanceLifecycle", ""), "spot");
 	TRY(pb_strset(in->profile_arn, sizeof in->profile_arn,
 	              aws_xml_str_or(it, "iamInstanceProfile/arn", "")));
 	TRY(pb_strset(in->http_tokens, sizeof in->http_tokens,

@@ -124,8 +124,17 @@ static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
 	if (check(f, aws_asg_describe_instances(x->aws, (const char *[]){in->id}, 1, &rep, &e),
 	          "DescribeAutoScalingInstances", in->id, &e))
 		return;
-	bool inside = aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
+	const struct aws_xml *m =
+		aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
+	bool inside = m != NULL;
+	bool standby = !strcmp(aws_xml_str_or(m, "LifecycleState", ""), "Standby");
 	aws_xml_free(rep);
+	if (standby) { /* put there by --asg-standby */
+		rsp_intent(x, "out of Standby in its group");
+		check(f, aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
+		      "ExitStandby", in->asg, &e);
+		return;
+	}
 	if (inside)
 		return;
 	rsp_intent(x, "attached back to its group");

@@ -56,6 +56,10 @@ typedef struct respond_config {
 	unsigned poll_ms;              /* 0: 1000; interval of every wait */
 	unsigned imds_wait_s;          /* 0: 60 */
 	unsigned capture_timeout_s;    /* 0: 60: the most capture delays isolation */
+	const char *evidence_bucket;   /* S3 bucket for SSM output (OutputS3BucketName):
+	                                  the whole output, hashed from the object;
+	                                  NULL: only what SSM shows (first 24,000
+	                                  characters), truncation recorded */
 	unsigned snapshot_wait_s;      /* 0: 1800 */
 	unsigned asg_wait_s;           /* 0: 120 */
 	/* volatile capture commands (NULL: the built-in list) */

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws/s3.h"
+
 void respond_cli_init(respond_cli *o)
 {
 	memset(o, 0, sizeof *o);
@@ -46,22 +48,30 @@ static const opt_def respond_opts[] = {
 	  "with DryRun, the rest with IAM's policy simulator) and print what the role lacks, by step; "
 	  "no changes; exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
 	R(OPT_SWITCH, "observe", NULL, "record and plan only; change nothing"),
-	R(OPT_SWITCH, "json", NULL, "progress and preflight as JSON lines on standard output"),
+	R(OPT_SWITCH, "json", NULL, "JSON lines with ts and level: progress, results and preflight "
+	  "on standard output, warnings and errors on standard error"),
 	{.type = OPT_SECTION, .help = "Playbook"},
 	R(OPT_STR, "forensic-instance", "ID", "where evidence volumes are attached (else skipped)"),
 	R(OPT_STR, "quarantine-group", "SG", "use this group in its VPC (default: found or created per "
 	  "VPC, tagged ssrfguard:role=quarantine)"),
-	R(OPT_STR, "quarantine-profile", "ARN", "replace the profile instead of removing it"),
+	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
+	  "revocation so that the SSM agent keeps working for the capture, and left in place of the "
+	  "instance's profile (without it the profile is removed and, on AWS, the capture fails)"),
 	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish)"),
 	R(OPT_STR, "order", "LIST", "a full comma-separated order (checked against the ordering "
 	  "invariants)"),
 	R(OPT_SWITCH, "decrement-desired", NULL, "let the ASG shrink instead of replacing the instance"),
+	R(OPT_SWITCH, "asg-standby", NULL, "EnterStandby instead of detaching: kept in its group, not "
+	  "health-checked, undone by ExitStandby on release"),
 	R(OPT_SWITCH, "conntrack", NULL, "shorten connection-tracking timeouts (default: on; "
 	  "--no-conntrack turns it off)"),
 	R(OPT_STR, "ticket", "TEXT", "InvestigationTicket tag value (default: SSRF_Detected)"),
 	R(OPT_LIST, "capture-cmd", "CMD", "a volatile-capture command (repeatable; replaces the "
 	  "built-in list)"),
 	NUM("capture-timeout", "S", 0, 86400, "the longest capture may delay isolation (default: 60)"),
+	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
+	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
+	  "truncated"),
 	R(OPT_STR, "forensics-cmd", "CMD", "forensic command (default: ssrfguard forensics examine)"),
 	R(OPT_STR, "baseline", "FILE", "--baseline passed to the forensic command"),
 	{.type = OPT_SECTION, .help = "Notify and report"},
@@ -200,6 +210,8 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		}
 	} else if (IS("decrement-desired"))
 		pc->decrement_desired = v != NULL;
+	else if (IS("asg-standby"))
+		pc->asg_standby = v != NULL;
 	else if (IS("conntrack"))
 		pc->conntrack_timeouts = v != NULL;
 	else if (IS("capture-cmd")) {
@@ -210,6 +222,13 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->capture_cmds[c->n_capture_cmds++] = v;
 	} else if (IS("capture-timeout"))
 		c->capture_timeout_s = (unsigned)n;
+	else if (IS("evidence-bucket")) {
+		if (!aws_s3_bucket_ok(v)) {
+			snprintf(msg, msglen, "--evidence-bucket: 3-63 of a-z 0-9 . -");
+			return -1;
+		}
+		c->evidence_bucket = v;
+	}
 	else if (IS("forensics-cmd"))
 		c->forensics_cmd = v;
 	else if (IS("baseline"))

@@ -100,6 +100,17 @@ sg_err rsp_pause(rsp_run *x);
  * or becomes the pause's code. */
 bool rsp_settling(rsp_run *x, int *tries, sg_err *err);
 
+/*
+ * SendCommand (AWS-RunShellScript) once per journal key: the command id is
+ * kept under key, and a rerun after a crash first looks for a command with
+ * this comment (ListCommands), so it never runs twice.  timeout_s bounds
+ * delivery and run (executionTimeout); output_prefix (may be NULL) sends
+ * the output to the evidence bucket under it.
+ */
+sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
+                    const char *const *commands, size_t n, unsigned timeout_s,
+                    const char *output_prefix, const char *comment, const char *change);
+
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);
 int64_t rsp_now_ms(void);

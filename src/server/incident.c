@@ -162,6 +162,10 @@ static void log_decision(job *j, int contain)
 	tb_fmt(&b, ",\"port\":%u,\"addrs\":%s,\"client\":", (unsigned)v->port,
 	       j->addrs_len ? j->addrs : "[]");
 	tb_json(&b, j->client, strlen(j->client), 64);
+	if (j->role) {
+		tb_str(&b, ",\"role\":");
+		tb_json(&b, j->role, strlen(j->role), 64);
+	}
 	tb_str(&b, ",\"url\":");
 	tb_json(&b, j->url ? j->url : "", j->url ? strlen(j->url) : 0, 1024);
 	tb_str(&b, "}\n");
@@ -254,10 +258,15 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 			if (j->rec.aggregated)
 				SRV_COUNT(s->m.aggregated, 1);
 			log_decision(j, contain);
-			answer(j, contain);
+			if (j->committed)
+				j->committed(j, contain, e);
+			else
+				answer(j, contain);
 			if (contain && (j->rec.opened || j->rec.escalated) && s->resp_started &&
 			    s->resp.notify)
 				s->resp.notify(s->resp.ctx, j->rec.incident_id);
+		} else if (j->committed) {
+			j->committed(j, contain, e);
 		} else {
 			/* Still blocked, never fetched; the client learns the record failed. */
 			srv_reply_error(j, 503, "request blocked, but the incident could not be "

@@ -13,6 +13,7 @@
  * wakes each peer (an eventfd) to drain too; srv_run returns when every
  * loop has drained (or its drain_s ran out). */
 #include "server/srv_int.h"
+#include "server/proxy.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -201,6 +202,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 		if ((e = peer_events(p)) != SG_OK)
 			goto fail;
 	}
+	if ((e = proxy_init(s, err, errlen)) != SG_OK) /* on the primary loop */
+		goto fail;
 	if ((e = incident_start(s)) != SG_OK) {
 		snprintf(err, errlen, "cannot start the store writer");
 		goto fail;

@@ -1,5 +1,6 @@
 /* metrics.c — counters of the service and their Prometheus text form. */
 #include "server/srv_int.h"
+#include "server/proxy.h"
 
 #include <event2/buffer.h>
 #include <string.h>
@@ -226,4 +227,5 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 		                    (long long)(counts[STORE_OPEN] + counts[STORE_CONTAINING] +
 		                                counts[STORE_FAILED]));
 	}
+	proxy_metrics(s, o);
 }

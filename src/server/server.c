@@ -1,6 +1,7 @@
 /* server.c — the HTTP side of `ssrfguard serve`: listener, routes, replies,
  * signals and draining.  See server.h. */
 #include "server/srv_int.h"
+#include "server/proxy.h"
 #include "server/query.h"
 
 #include <arpa/inet.h>
@@ -8,11 +9,8 @@
 #include <event2/buffer.h>
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +491,7 @@ void srv_drain(struct srv *s, int sig)
 		evhttp_del_accept_socket(s->http, s->bound); /* closes the socket */
 		s->bound = NULL;
 	}
+	proxy_stop(s);
 	struct timeval tv = {(time_t)s->cfg->drain_s, 0};
 	event_add(s->drain_timer, &tv);
 	srv_check_drained(s);
@@ -622,6 +621,7 @@ void srv_loop_free(srv *s)
 {
 	if (!s)
 		return;
+	proxy_free(s); /* before the resolver and the loop it uses */
 	/* Jobs still queued (drain timeout): their requests die with evhttp. */
 	for (job *j = s->q_head, *n; j; j = n) {
 		n = j->next;

@@ -69,6 +69,11 @@ typedef struct job {
 	sg_verdict bv;                /* the blocking verdict */
 	store_record_out rec;
 	char dest[SG_HOST_MAX + 16];  /* "host:port" evidence */
+	/* another front end (the proxy): answers the block itself once the
+	 * attempt is committed (e: the commit's result); req stays NULL */
+	void (*committed)(struct job *j, int contain, sg_err e);
+	void *ctx;
+	const char *role;             /* the proxy client's role, or NULL */
 } job;
 
 /* Counters: written by their loop, read by any loop's /metrics, so every
@@ -156,6 +161,7 @@ struct srv {
 	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
 	char store_error[160];        /* this loop's last commit's failure; ""
 	                                 after a commit that succeeded */
+	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
 
 /* What /healthz, /metrics and the 403 say about the service's parts

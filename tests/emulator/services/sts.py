@@ -1,7 +1,15 @@
-"""STS: GetCallerIdentity answers for the credentials that signed the call."""
+"""STS: GetCallerIdentity answers for the credentials that signed the call;
+AssumeRole hands out temporary credentials of a role (STS API reference,
+AssumeRole: DurationSeconds 900..43200, default 3600; RoleSessionName
+2..64 of [\w+=,.@-]; a role that does not exist is AccessDenied, as STS
+does not tell a caller which roles exist)."""
+import base64
+import re
+import secrets
 import sys
 
-from services import op, register
+from errors import ApiError
+from services import iam, op, register
 
 register(sys.modules[__name__])
 
@@ -13,3 +21,35 @@ def get_caller_identity(ctx, p):
     if c.get("role"):
         uid = f"{uid}:{c.get('session_name', 'session')}"
     return {"UserId": uid, "Account": ctx.world.account_id, "Arn": c["arn"]}
+
+
+_SESSION_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
+
+
+@op("sts", "AssumeRole")
+def assume_role(ctx, p):
+    w = ctx.world
+    arn = p.get("RoleArn", "")
+    name = arn.rpartition("/")[2]
+    session = p.get("RoleSessionName", "")
+    duration = int(p.get("DurationSeconds") or 3600)
+    if not _SESSION_RE.match(session):
+        raise ApiError("ValidationError", "1 validation error detected: Value at 'roleSessionName' failed "
+                       "to satisfy constraint")
+    if not 900 <= duration <= 43200:
+        raise ApiError("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set "
+                       "for this role.")
+    r = iam.st(w)["roles"].get(name)
+    if r is None or r["Arn"] != arn:
+        raise ApiError("AccessDenied", f"User: {ctx.cred['arn']} is not authorized to perform: "
+                       f"sts:AssumeRole on resource: {arn}", 403)
+    c = {"access_key_id": "ASIA" + secrets.token_hex(8).upper(),
+         "secret_access_key": base64.b64encode(secrets.token_bytes(30)).decode(),
+         "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
+         "user_id": r["RoleId"], "role": name, "issued": w.now(), "expires": w.now() + duration,
+         "arn": f"arn:{w.partition()}:sts::{w.account_id}:assumed-role/{name}/{session}"}
+    rec = w.add_credentials(c)
+    rec["session_name"] = session
+    return {"Credentials": {"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
+                            "SessionToken": c["session_token"], "Expiration": c["expires"]},
+            "AssumedRoleUser": {"AssumedRoleId": f"{r['RoleId']}:{session}", "Arn": c["arn"]}}

@@ -10,6 +10,7 @@
 #include "aws/ec2.h"
 #include "aws/elb.h"
 #include "aws/iam.h"
+#include "aws/s3.h"
 #include "aws/sns.h"
 #include "aws/ssm.h"
 #include "aws/sts.h"
@@ -525,6 +526,32 @@ TEST(sns_publish)
 	aws_client_free(c);
 }
 
+TEST(s3_get_object)
+{
+	struct aws_client *c = client();
+	struct aws_error e;
+	/* seeded through the control API; read back whole, signed for S3 */
+	emu_do("POST", "/seed",
+	       "{\"s3_buckets\": [{\"Name\": \"ir-evidence\", \"Objects\": "
+	       "{\"ssrfguard/INC-1/capture/stdout\": \"hello evidence\\n\"}}]}");
+	char *body = NULL;
+	size_t len = 0;
+	CHECK_INT(aws_s3_get_object(c, "ir-evidence", "ssrfguard/INC-1/capture/stdout", &body, &len, &e),
+	          SG_OK);
+	CHECK_INT((int)len, 15);
+	CHECK(body && !memcmp(body, "hello evidence\n", 15));
+	free(body);
+	CHECK_INT(aws_s3_get_object(c, "ir-evidence", "ssrfguard/none", &body, &len, &e),
+	          SG_ERR_NOTFOUND);
+	CHECK_STR(e.code, "NoSuchKey");
+	CHECK_INT(aws_s3_get_object(c, "no-such-bucket", "k", &body, &len, &e), SG_ERR_NOTFOUND);
+	/* names that would need encoding or normalising are refused unsent */
+	CHECK_INT(aws_s3_get_object(c, "ir-evidence", "a/../b", &body, &len, &e), SG_ERR_INVAL);
+	CHECK_INT(aws_s3_get_object(c, "ir-evidence", "a b", &body, &len, &e), SG_ERR_INVAL);
+	CHECK_INT(aws_s3_get_object(c, "Bad_Bucket", "k", &body, &len, &e), SG_ERR_INVAL);
+	aws_client_free(c);
+}
+
 struct count {
 	const char *list; /* path of the list element in each page */
 	int pages, items;
@@ -607,5 +634,6 @@ TEST(report_faults)
 
 TEST_MAIN(setup_faults, sts_whoami, ec2_describe_and_view, ec2_instance_attributes, ec2_metadata_options,
           ec2_tags, ec2_security_groups_and_enis, ec2_snapshots_volumes, ec2_instance_profiles,
-          autoscaling, elbv2_and_classic, ssm_run_command, iam_policies, sns_publish, pagination,
+          autoscaling, elbv2_and_classic, ssm_run_command, iam_policies, sns_publish, s3_get_object,
+          pagination,
           report_faults)

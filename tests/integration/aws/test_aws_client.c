@@ -169,10 +169,14 @@ TEST(client_refusals)
 	CHECK_STR(e.code, "SignatureDoesNotMatch");
 	CHECK_INT(e.attempts, 1);
 	aws_client_free(c);
-	/* stale clock */
+	/* a clock an hour slow: refused as expired, corrected from the reply's
+	 * Date header (as the SDKs do) and sent once more */
 	c = client();
 	aws_client_set_clock(c, an_hour_ago, NULL);
-	CHECK_INT(whoami(c, NULL, &e), SG_ERR_AUTH);
+	CHECK_INT(whoami(c, NULL, &e), SG_OK);
+	CHECK_INT(e.attempts, 2);
+	long long off = aws_client_now(c) - an_hour_ago(NULL);
+	CHECK(off > 3590 && off < 3610);
 	aws_client_free(c);
 	/* session credentials: the token is signed and accepted */
 	struct aws_credentials sess = {0};
@@ -315,6 +319,20 @@ static void write_file(const char *path, const char *text)
 	}
 }
 
+/* A profile whose credentials do not work: refused at aws_client_new,
+ * the message naming what (and never the secret). */
+static void refused_profile(const char *profile, const char *what, const char *secret)
+{
+	struct aws_error e;
+	struct aws_client_opts o = {.profile = profile, .region = "us-east-1"};
+	struct aws_client *c = NULL;
+	CHECK_INT(aws_client_new(&o, &c, &e), SG_ERR_AUTH);
+	CHECKF(strstr(e.message, what) != NULL, "%s: %s", profile, e.message);
+	CHECK(strstr(e.message, secret) == NULL);
+	keep_error(&e);
+	aws_client_free(c);
+}
+
 TEST(credential_chain)
 {
 	const char *tmp = getenv("TEST_TMPDIR");
@@ -362,6 +380,43 @@ TEST(credential_chain)
 	CHECK_INT(whoami(c, arn, &e), SG_OK);
 	CHECK(strstr(arn, ":user/ssrfguard-responder") != NULL);
 	aws_client_free(c);
+	/* credential_process: run as its words say (quotes kept, no shell), its
+	 * JSON read from stdout; a failing or babbling process is refused */
+	snprintf(text, sizeof text,
+	         "[profile proc]\nregion = us-east-1\ncredential_process = /bin/sh -c "
+	         "'printf \"{\\\"Version\\\": 1, \\\"AccessKeyId\\\": \\\"%%s\\\", "
+	         "\\\"SecretAccessKey\\\": \\\"%%s\\\"}\" \"$0\" \"$1\"' %s %s\n"
+	         "[profile proc-fails]\ncredential_process = /bin/sh -c 'exit 3'\n"
+	         "[profile proc-babbles]\ncredential_process = /bin/echo not json\n"
+	         "[profile proc-v2]\ncredential_process = /bin/echo {\"Version\":2}\n",
+	         keep_ak, keep_sk);
+	write_file(cfg, text);
+	setenv("AWS_PROFILE", "proc", 1);
+	c = client();
+	CHECK_INT(whoami(c, arn, &e), SG_OK);
+	CHECK(strstr(arn, ":user/ssrfguard-responder") != NULL);
+	aws_client_free(c);
+	refused_profile("proc-fails", "credential_process", keep_sk);
+	refused_profile("proc-babbles", "credential_process", keep_sk);
+	refused_profile("proc-v2", "credential_process", keep_sk);
+	/* role_arn + source_profile: sts:AssumeRole signed with the source's keys */
+	snprintf(text, sizeof text,
+	         "[profile src]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+	         "[profile ir-role]\nregion = us-east-1\nsource_profile = src\n"
+	         "role_arn = arn:aws:iam::123456789012:role/web-fleet-role\n"
+	         "role_session_name = responder\n"
+	         "[profile no-role]\nsource_profile = src\n"
+	         "role_arn = arn:aws:iam::123456789012:role/no-such-role\n"
+	         "[profile no-source]\nrole_arn = arn:aws:iam::123456789012:role/web-fleet-role\n",
+	         keep_ak, keep_sk);
+	write_file(cfg, text);
+	setenv("AWS_PROFILE", "ir-role", 1);
+	c = client();
+	CHECK_INT(whoami(c, arn, &e), SG_OK);
+	CHECK(strstr(arn, "assumed-role/web-fleet-role/responder") != NULL);
+	aws_client_free(c);
+	refused_profile("no-role", "AssumeRole", keep_sk);
+	refused_profile("no-source", "role_arn", keep_sk);
 	/* an explicitly named, missing profile is an error (no fall-through to IMDS) */
 	struct aws_client_opts o = {.profile = "nope", .region = "us-east-1"};
 	struct aws_client *none = NULL;

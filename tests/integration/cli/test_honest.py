@@ -155,8 +155,8 @@ try:
     st, _ = get(port, IMDS)
     h.check(st == 503, "a blocked request still fails closed (503)")
     st, body = get(port, "/healthz")
-    h.check(st == 503 and "commit" in json.loads(body).get("store_error", ""),
-            f"healthz names the failed commit: {body}")
+    h.check(st == 503 and json.loads(body).get("store_error"),  # any loop: the read, or the
+            f"healthz still says why the store fails: {body}")      # loop's failed commit
     _, m = get(port, "/metrics")
     h.check(metric(m, "ssrfguard_store_up") == "0", "ssrfguard_store_up 0")
     stop(p)
@@ -186,6 +186,11 @@ try:
     p = run("respond", "--store", store, "--observe", "--instance", h.VICTIM, "-q",
             env=no_credentials_env())
     h.check(p.returncode == 2 and incidents(store) == [], "--observe without credentials: exit 2")
+    p = run("respond", "--store", store, "--once", "--json", env=no_credentials_env())
+    err = [json.loads(x) for x in p.stderr.splitlines() if x.startswith("{")]
+    h.check(p.returncode == 2 and err and len(err) == len(p.stderr.splitlines()) and
+            err[0].get("level") == "error" and "no credentials" in err[0].get("message", ""),
+            f"respond --json: errors as JSON lines too: {p.stderr}")
 
     # --- observe leaves nothing a daemon acts on ----------------------------
     p = h.respond(B, emu, work, "--observe", "--instance", h.VICTIM, "--json")

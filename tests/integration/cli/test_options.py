@@ -95,6 +95,12 @@ for text, want in [
     check(p.returncode == 2 and (c + want) in p.stderr,
           "serve config %r: rc 2 and %r (got rc %d, %r)" % (text, c + want, p.returncode,
                                                             p.stderr))
+pol = conf("allow 10.0.0.0/8\nfrobnicate everything\n")
+p = run("serve", "--check-config", "--policy", pol)
+check(p.returncode == 2 and pol in p.stderr, "--check-config checks the policy file: %r" % p.stderr)
+p = run("serve", "--check-config", "--rule", "allow nonsense/99")
+check(p.returncode == 2 and "rule 'allow nonsense/99'" in p.stderr,
+      "--check-config checks the rules: %r" % p.stderr)
 p = run("serve", "--config", "/nonexistent/ssrfguard.conf")
 check(p.returncode == 2 and "/nonexistent/ssrfguard.conf" in p.stderr, "a missing --config file")
 p = run("respond", "--config=/nonexistent/ssrfguard.conf", "--once")

@@ -202,17 +202,20 @@ def verify_contained(st, inc, victim=VICTIM, asg="web-asg", desired=2, role=ROLE
                   L + f"still a target of {tg['TargetGroupName']}: {tgt}")
     for lb in st["elb"].values():
         check(victim not in [i["InstanceId"] for i in lb["Instances"]], L + f"still in ELB {lb['LoadBalancerName']}")
-    # revocation: exactly one deny policy for this incident, both conditions
+    # revocation: the role's one deny policy, with one statement for this
+    # instance, both conditions
     if role:
         pols = st["iam"]["roles"][role]["Policies"]
-        name = f"ssrfguard-revoke-{inc}"
-        check(name in pols, L + f"no policy {name}: {list(pols)}")
+        name = "ssrfguard-revoke"
+        check(list(pols) == [name], L + f"policies {list(pols)}, want only {name}")
         if name in pols:
-            stmt = pols[name]["Statement"][0]
-            c = stmt["Condition"]
-            check(stmt["Effect"] == "Deny" and stmt["Action"] == "*", L + "deny all")
-            check(c["ArnEquals"]["ec2:SourceInstanceARN"].endswith(f":instance/{victim}"), L + "source instance ARN")
-            check("aws:TokenIssueTime" in c["DateLessThan"], L + "token issue time")
+            mine = [x for x in pols[name]["Statement"]
+                    if x["Condition"]["ArnEquals"]["ec2:SourceInstanceARN"].endswith(f":instance/{victim}")]
+            check(len(mine) == 1, L + f"{len(mine)} statements for {victim}, want 1")
+            for stmt in mine:
+                c = stmt["Condition"]
+                check(stmt["Effect"] == "Deny" and stmt["Action"] == "*", L + "deny all")
+                check("aws:TokenIssueTime" in c["DateLessThan"], L + "token issue time")
     # snapshots: one per volume, tagged
     snaps = [s for s in ec2["snapshots"].values() if tags(s).get("IncidentId") == inc]
     check(len(snaps) == n_volumes, L + f"{len(snaps)} snapshots, want {n_volumes} (duplicates?)")

@@ -9,8 +9,15 @@ poll, and fails with a note that says why and what to configure; the rest
 of the playbook goes on (outcome partial).  With one, the capture is
 delivered after the deny (test_e2e.py checks that path).
 
+SSM shows only the first 24,000 characters of stdout; the whole output
+exists only in S3 (OutputS3BucketName).  With --evidence-bucket the
+capture's SHA-256 is that of the object the agent wrote; without, a long
+output is marked truncated and no hash that looks complete is recorded.
+
 usage: test_capture.py SSRFGUARD"""
 import atexit
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -43,6 +50,57 @@ try:
     st = emu.state()
     caps = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == "ssrfguard INC-1 volatile capture"]
     h.check(not caps, f"no capture command sent: {caps}")
+
+    # a long output: 30,000 characters on stdout, more than SSM shows
+    big = "".join(f"line {i:05d} of the process table\n" for i in range(1000))[:30000]
+    want = hashlib.sha256(big.encode()).hexdigest()
+
+    def fresh(extra):
+        # the fleet without its own script rule (first match wins), then ours
+        fleet = json.load(open(h.FLEET))
+        fleet["ssm"]["scripts"] = []
+        emu.post("/reset", {})
+        emu.post("/seed", fleet)
+        emu.post("/seed", extra)
+        emu.post("/timing", h.FAST_TIMING)
+
+    def capture_of(workdir, inc="INC-1"):
+        r = h.report_ok(workdir, inc)
+        return (r or {}).get("capture", {}), r
+
+    script = {"ssm": {"scripts": [{"match": "### 1", "stdout": big}]}}
+    fresh({**script, "s3_buckets": ["ir-evidence"]})
+    w2 = tempfile.mkdtemp(prefix="rsp-capture-", dir=work)
+    p = h.respond(binary, emu, w2, "--instance", h.VICTIM, "--evidence-bucket", "ir-evidence")
+    h.check(p.returncode == 0, f"bucket run: {p.stdout} {p.stderr[-800:]}")
+    cap, r = capture_of(w2)
+    h.check(cap.get("stdout_sha256") == want, f"whole stdout hashed from the object: {cap.get('stdout_sha256')}")
+    h.check(cap.get("stdout_bytes") == len(big), f"whole size: {cap.get('stdout_bytes')}")
+    h.check(str(cap.get("stdout_object", "")).startswith("s3://ir-evidence/ssrfguard/INC-1/capture/"),
+            f"object named: {cap.get('stdout_object')}")
+    h.check(not cap.get("stdout_truncated"), "not marked truncated")
+    h.check(len(cap.get("stdout", "")) == 24000, f"SSM showed 24,000: {len(cap.get('stdout', ''))}")
+    cmds = [c for c in emu.state()["ssm"]["commands"].values()
+            if c.get("Comment") == "ssrfguard INC-1 volatile capture"]
+    h.check(cmds and cmds[0].get("OutputS3BucketName") == "ir-evidence", f"OutputS3BucketName sent: {cmds}")
+    h.check(cmds and cmds[0]["Parameters"].get("executionTimeout") == ["5"],
+            f"executionTimeout = --capture-timeout: {cmds and cmds[0]['Parameters']}")
+    md = open(os.path.join(w2, "reports", "INC-1.md")).read()
+    h.check(want in md and "s3://ir-evidence/" in md, "report names the hash and the object")
+
+    fresh(script)
+    w3 = tempfile.mkdtemp(prefix="rsp-capture-", dir=work)
+    p = h.respond(binary, emu, w3, "--instance", h.VICTIM)
+    h.check(p.returncode == 0, f"no-bucket run: {p.stdout} {p.stderr[-800:]}")
+    cap, r = capture_of(w3)
+    h.check(cap.get("stdout_truncated") is True, f"truncation recorded: {sorted(cap)}")
+    h.check("stdout_sha256" not in cap, "no hash that looks complete")
+    h.check(cap.get("stdout_shown_sha256") == hashlib.sha256(big[:24000].encode()).hexdigest(),
+            "the shown part's hash, named as such")
+    step = [s for s in (r or {}).get("steps", []) if s["name"] == "capture"]
+    h.check(step and "--evidence-bucket" in step[0].get("result", ""), f"says what to configure: {step}")
+    md = open(os.path.join(w3, "reports", "INC-1.md")).read()
+    h.check("truncated by SSM" in md, "report says truncated")
 finally:
     emu.stop()
 h.finish("respond-capture")

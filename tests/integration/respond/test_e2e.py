@@ -129,7 +129,7 @@ try:
            for tg in st3["elbv2"].values()}
     h.check(h.VICTIM in tgs["web-instances"], f"back in web-instances: {tgs}")
     h.check("10.0.1.10" in tgs["web-ips"] and "10.0.2.10" in tgs["web-ips"], f"IP targets back: {tgs}")
-    h.check("ssrfguard-revoke-INC-1" in st3["iam"]["roles"][h.ROLE]["Policies"], "revocation stays")
+    h.check("ssrfguard-revoke" in st3["iam"]["roles"][h.ROLE]["Policies"], "revocation stays")
     lst = json.loads(subprocess.run([binary, "incidents", "--store", store, "list", "--json"], env=env,
                                     stdout=subprocess.PIPE, text=True).stdout)
     h.check([i["state"] for i in lst if i["id"] == 1] == ["released"], "incident released")
@@ -156,6 +156,23 @@ try:
     tg = [t for t in st["elbv2"].values() if t["TargetGroupName"] == "solo-v6"][0]
     h.check(all(t.get("state") == "draining" or t["Id"] != "2600:1f18:4a3:7001::20" for t in tg["Targets"]),
             f"IPv6 target deregistered: {tg['Targets']}")
+
+    # a Spot instance: AWS refuses termination protection (UnsupportedOperation);
+    # the playbook goes on without it and says so
+    spot = "i-0c000000000000c01"
+    p = h.respond(binary, emu, work, "--instance", spot, "--forensic-instance", "")
+    h.check(p.returncode == 0 and "INC-2 contained" in p.stdout, f"spot: {p.stdout} {p.stderr[-800:]}")
+    st = emu.state()
+    a = st["ec2"]["instances"][spot]["Attributes"]
+    h.check(a["DisableApiTermination"] is False and a["InstanceInitiatedShutdownBehavior"] == "stop",
+            f"spot: shutdown stop, no termination protection: {a}")
+    h.check(all(b["Ebs"]["DeleteOnTermination"] is False for b in st["ec2"]["instances"][spot]["BlockDeviceMappings"]),
+            "spot: volumes kept on termination")
+    r = h.report_ok(work, "INC-2")
+    if r:
+        pres = [s for s in r["steps"] if s["name"] == "preserve"][0]
+        h.check(any("Spot instance" in n for n in pres.get("notes", [])), f"spot noted: {pres}")
+        h.check(not [c for c in pres.get("calls", []) if c.get("error")], f"spot: no refused call: {pres}")
 finally:
     hook.shutdown()
     emu.stop()

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "playbook/plan.h"
+#include "playbook/revoke.h"
 #include "test.h"
 
 /* A web server with two ENIs in two VPCs (IPv4 + IPv6), in an ASG, behind
@@ -242,36 +243,71 @@ TEST(target_matching)
 	pb_instance_free(in);
 }
 
+/* The statement of instance arn in a merged document, or NULL. */
+static json_t *stmt_of(json_t *doc, const char *arn)
+{
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(doc, "Statement"), i, st)
+	{
+		json_t *c = json_object_get(st, "Condition");
+		const char *a = json_string_value(
+			json_object_get(json_object_get(c, "ArnEquals"), "ec2:SourceInstanceARN"));
+		if (a && !strcmp(a, arn))
+			return st;
+	}
+	return NULL;
+}
+
 TEST(revoke_policy)
 {
-	char doc[1024], name[128];
-	CHECK_INT(pb_revoke_policy("arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc",
-	                           "2026-11-25T17:00:00Z", doc, sizeof doc),
-	          SG_OK);
-	json_error_t je;
-	json_t *j = json_loads(doc, 0, &je);
-	CHECK(j != NULL);
-	json_t *st = json_array_get(json_object_get(j, "Statement"), 0);
+	const char *a1 = "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc";
+	const char *a2 = "arn:aws:ec2:eu-west-1:123456789012:instance/i-0def";
+	long long now = 1795000000; /* 2026-11-18 */
+	char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL;
+	CHECK_INT(pb_revoke_merge(NULL, a1, "2026-11-18T08:00:00Z", now, &d1), SG_OK);
+	json_t *j = d1 ? json_loads(d1, 0, NULL) : NULL;
+	json_t *st = stmt_of(j, a1);
+	CHECK(st != NULL);
 	CHECK_STR(json_string_value(json_object_get(st, "Effect")), "Deny");
 	CHECK_STR(json_string_value(json_object_get(st, "Action")), "*");
+	CHECK_STR(json_string_value(json_object_get(st, "Sid")), "SsrfguardRevokei0abc");
 	json_t *cond = json_object_get(st, "Condition");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(cond, "DateLessThan"),
 	                                            "aws:TokenIssueTime")),
-	          "2026-11-25T17:00:00Z");
-	CHECK_STR(json_string_value(json_object_get(json_object_get(cond, "ArnEquals"),
-	                                            "ec2:SourceInstanceARN")),
-	          "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc");
+	          "2026-11-18T08:00:00Z");
 	CHECK_INT(json_object_size(cond), 2); /* both conditions, so AND */
 	json_decref(j);
-	CHECK_INT(pb_revoke_policy("arn:aws:ec2:r:1:instance/i\"", "2026-11-25T17:00:00Z", doc, sizeof doc),
+	/* a second instance joins; the first one's later incident replaces its
+	 * statement in place: no growth per incident */
+	CHECK_INT(pb_revoke_merge(d1, a2, "2026-11-18T09:00:00Z", now, &d2), SG_OK);
+	CHECK_INT(pb_revoke_merge(d2, a1, "2026-11-18T10:00:00Z", now, &d3), SG_OK);
+	free(d2);
+	j = d3 ? json_loads(d3, 0, NULL) : NULL;
+	CHECK_INT(json_array_size(json_object_get(j, "Statement")), 2);
+	CHECK_STR(json_string_value(json_object_get(
+			  json_object_get(json_object_get(stmt_of(j, a1), "Condition"), "DateLessThan"),
+			  "aws:TokenIssueTime")),
+	          "2026-11-18T10:00:00Z");
+	json_decref(j);
+	CHECK_INT(pb_revoke_merge(d3, a1, "2026-11-18T10:00:00Z", now, &d4), SG_OK);
+	CHECK_STR(d4, d3); /* a rerun writes the same document */
+	free(d4);
+	/* a day later the old statements have outlived every session: dropped */
+	CHECK_INT(pb_revoke_merge(d3, a2, "2026-11-19T12:00:00Z", now + 86400 + 3600 * 10, &d4),
+	          SG_OK);
+	j = d4 ? json_loads(d4, 0, NULL) : NULL;
+	CHECK_INT(json_array_size(json_object_get(j, "Statement")), 1);
+	CHECK(stmt_of(j, a1) == NULL);
+	json_decref(j);
+	CHECK_INT((int)pb_policy_size("{ \"a\" :\n 1 }"), 7);
+	CHECK_INT(pb_revoke_merge("not json", a1, "2026-11-18T08:00:00Z", now, &d2), SG_ERR_PARSE);
+	CHECK_INT(pb_revoke_merge(NULL, "arn:aws:ec2:r:1:instance/i\"", "2026-11-25T17:00:00Z", now, &d2),
 	          SG_ERR_INVAL);
-	CHECK_INT(pb_revoke_policy("arn:aws:ec2:r:1:instance/i", "2026-11-25 17:00:00", doc, sizeof doc),
-	          SG_ERR_INVAL);
-	CHECK_INT(pb_revoke_policy("arn:aws:ec2:r:1:instance/i", "2026-11-25T17:00:00Z", doc, 50),
-	          SG_ERR_RANGE);
-	CHECK_INT(pb_revoke_policy_name("INC-7", name, sizeof name), SG_OK);
-	CHECK_STR(name, "ssrfguard-revoke-INC-7");
-	CHECK_INT(pb_revoke_policy_name("INC/7", name, sizeof name), SG_ERR_INVAL);
+	CHECK_INT(pb_revoke_merge(NULL, a1, "2026-11-25 17:00:00", now, &d2), SG_ERR_INVAL);
+	free(d1);
+	free(d3);
+	free(d4);
 	char arn[256];
 	CHECK_INT(pb_instance_arn("cn-north-1", "1", "i-1", arn, sizeof arn), SG_OK);
 	CHECK_STR(arn, "arn:aws-cn:ec2:cn-north-1:1:instance/i-1");

@@ -1,0 +1,44 @@
+/* s3.c — S3 object reads (see s3.h). */
+#include "aws/s3.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool aws_s3_bucket_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n < 3 || n > 63)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789.-") == n;
+}
+
+bool aws_s3_key_ok(const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+	if (n < 1 || n > 1024 ||
+	    strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") != n)
+		return false;
+	for (const char *seg = key;;) {
+		size_t l = strcspn(seg, "/");
+		if (l == 0 || (l == 1 && seg[0] == '.') || (l == 2 && !strncmp(seg, "..", 2)))
+			return false;
+		if (!seg[l])
+			return true;
+		seg += l + 1;
+	}
+}
+
+sg_err aws_s3_get_object(struct aws_client *c, const char *bucket, const char *key, char **body,
+                         size_t *len, struct aws_error *err)
+{
+	*body = NULL;
+	*len = 0;
+	if (!aws_s3_bucket_ok(bucket) || !aws_s3_key_ok(key))
+		return SG_ERR_INVAL;
+	char path[1100];
+	snprintf(path, sizeof path, "%s/%s", bucket, key);
+	sg_err rc = aws_rest_get(c, AWS_S3, "GetObject", path, path, body, len, err);
+	if (rc == SG_ERR_REMOTE && err && err->http_status == 404)
+		rc = SG_ERR_NOTFOUND; /* NoSuchKey, NoSuchBucket */
+	return rc;
+}

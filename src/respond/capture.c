@@ -1,0 +1,300 @@
+/* capture.c — PB_CAPTURE: volatile data over SSM, as evidence: the
+ * agent's reachability checked first, the whole output from the evidence
+ * bucket when there is one, truncation recorded when there is not; and the
+ * SSM command helpers the forensics step shares. */
+#include "respond/rsp.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/s3.h"
+#include "aws/ssm.h"
+#include "respond/journal.h"
+
+static const char *const default_capture[] = {
+	"date -u +%Y-%m-%dT%H:%M:%SZ", "uname -a", "uptime", "dmesg -T | tail -n 500",
+	"ps auxww", "ss -tanupe", "ss -xap | head -n 500", "who -a", "last -n 50",
+	"ip addr; ip route; ip neigh", "cat /proc/net/nf_conntrack 2>/dev/null | head -n 2000",
+	"journalctl --since '-2h' --no-pager -n 2000 2>/dev/null || tail -n 2000 /var/log/syslog /var/log/messages 2>/dev/null",
+	"ls -la /tmp /var/tmp /dev/shm", "crontab -l 2>/dev/null; ls -la /etc/cron*",
+};
+
+static void sha256_hex(const char *s, size_t n, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (!EVP_Digest(s, n, md, &len, EVP_sha256(), NULL) || len != 32) {
+		out[0] = '\0';
+		return;
+	}
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* SendCommand once (the command id is journaled; a rerun polls it).
+ * timeout_s bounds both the delivery (TimeoutSeconds, at least 30) and
+ * the run (the document's executionTimeout): AWS would otherwise let the
+ * command run for an hour after the step gave up on it. */
+sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
+                    const char *const *commands, size_t n, unsigned timeout_s,
+                    const char *output_prefix, const char *comment, const char *change)
+{
+	if (rsp_created_get(x, key))
+		return SG_OK;
+	/* SendCommand has no idempotency token: a crash between sending and
+	 * journaling would send twice.  Look for our comment first. */
+	char id[64];
+	sg_err err = aws_ssm_find_command(x->aws, instance, comment, id, NULL);
+	if (!err) {
+		rsp_notef(x, "found command %s already sent by an earlier run", id);
+		return rsp_created(x, key, id);
+	}
+	if (err != SG_ERR_NOTFOUND)
+		return err;
+	struct aws_ssm_command cmd = {
+		.instance_ids = &instance,
+		.n = 1,
+		.commands = commands,
+		.ncommands = n,
+		.comment = comment,
+		.delivery_timeout_s = (int)(timeout_s < 30 ? 30 : timeout_s),
+		.execution_timeout_s = (int)(timeout_s < 1 ? 1 : timeout_s > 172800 ? 172800 : timeout_s),
+		.output_bucket = output_prefix ? x->cfg->evidence_bucket : NULL,
+		.output_prefix = output_prefix,
+	};
+	rsp_intent(x, "%s", change);
+	err = aws_ssm_send_command(x->aws, &cmd, 0, id, NULL, NULL);
+	return err ? err : rsp_created(x, key, id);
+}
+
+/* Poll an invocation until it ends or deadline; *status, and the output. */
+static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                              char *status, size_t slen, json_t **out)
+{
+	for (;;) {
+		json_t *reply = NULL;
+		sg_err err = aws_ssm_get_command_invocation(x->aws, cmd, instance, &reply, NULL);
+		if (err && err != SG_ERR_NOTFOUND) /* InvocationDoesNotExist right after sending */
+			return err;
+		const char *st = json_string_value(json_object_get(reply, "Status"));
+		snprintf(status, slen, "%s", st ? st : "Pending");
+		if (st && strcmp(st, "Pending") && strcmp(st, "InProgress") && strcmp(st, "Delayed")) {
+			*out = reply;
+			return SG_OK;
+		}
+		json_decref(reply);
+		if (rsp_now_ms() > deadline)
+			return SG_ERR_TIMEOUT;
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
+/*
+ * Wait until the instance's SSM agent reaches Systems Manager
+ * (DescribeInstanceInformation PingStatus Online) or deadline: a command
+ * sent to an agent that cannot poll is never delivered.  RSP_SKIP when
+ * there is no agent to ask (not a managed instance, or no instance profile
+ * and so no credentials for it); RSP_FATAL with the note saying why when
+ * it stays offline.
+ */
+static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
+{
+	const char *qp = x->cfg->playbook.quarantine_profile;
+	for (;;) {
+		char ping[32];
+		sg_err err = aws_ssm_ping_status(x->aws, x->inst->id, ping, NULL);
+		if (err == SG_ERR_NOTFOUND) {
+			snprintf(x->note, sizeof x->note,
+			         "%s is not a managed instance (no SSM agent registered): no volatile capture",
+			         x->inst->id);
+			return RSP_SKIP;
+		}
+		if (err)
+			return err;
+		if (!strcmp(ping, "Online"))
+			return SG_OK;
+		if (!x->inst->profile_arn[0]) {
+			snprintf(x->note, sizeof x->note,
+			         "SSM agent of %s is %s and the instance has no profile to give it "
+			         "credentials: no volatile capture",
+			         x->inst->id, ping);
+			return RSP_SKIP;
+		}
+		if (rsp_now_ms() > deadline) {
+			snprintf(x->note, sizeof x->note,
+			         "SSM agent of %s is %s: no volatile capture%s", x->inst->id, ping,
+			         qp[0] || !x->inst->role_name[0]
+			                 ? ""
+			                 : " (the revocation denies the agent the role's credentials too: "
+			                   "configure --quarantine-profile so that it gets fresh ones)");
+			return RSP_FATAL;
+		}
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
+/* The capture's deadline: counted from its first attempt, across reruns. */
+static int64_t capture_deadline(rsp_run *x, unsigned timeout_s)
+{
+	const char *started = rsp_created_get(x, "capture_started_ms");
+	if (!started) {
+		char ms[32];
+		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
+		rsp_created(x, "capture_started_ms", ms);
+		started = rsp_created_get(x, "capture_started_ms");
+	}
+	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
+}
+
+/* What GetCommandInvocation shows of a command's output (botocore ssm
+ * model, GetCommandInvocation): the first 24,000 characters of stdout and
+ * 8,000 of stderr; the whole exists only in S3 (OutputS3BucketName). */
+enum { SSM_STDOUT_SHOWN = 24000, SSM_STDERR_SHOWN = 8000 };
+
+/* The S3 key the agent writes one stream of an AWS-RunShellScript command
+ * to: PREFIX/COMMAND/INSTANCE/awsrunShellScript/0.awsrunShellScript/STREAM
+ * (SSM user guide, "Run Command output" in S3). */
+static void output_key(const char *prefix, const char *cmd, const char *instance,
+                       const char *stream, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%s/%s/awsrunShellScript/0.awsrunShellScript/%s", prefix, cmd, instance,
+	         stream);
+}
+
+/*
+ * One stream (stdout | stderr) of a finished invocation into ev: the text
+ * SSM shows ("<stream>"), and either the SHA-256 of the whole output
+ * ("<stream>_sha256", "<stream>_bytes"; with a bucket read from the object
+ * itself, "<stream>_object") or, when only a part exists, the mark
+ * "<stream>_truncated" and the hash of the part ("<stream>_shown_sha256"):
+ * never a hash that looks complete for an output that is not.  Returns
+ * whether the whole output was hashed.
+ */
+static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const char *prefix,
+                            const char *cmd, const char *stream, const char *field, size_t shown_max)
+{
+	char key[64], hex[65];
+	const char *shown = json_string_value(json_object_get(inv, field));
+	shown = shown ? shown : "";
+	size_t n = strlen(shown);
+	json_object_set_new(ev, stream, json_string(shown));
+	if (prefix) {
+		char okey[1024];
+		char *body = NULL;
+		size_t len = 0;
+		output_key(prefix, cmd, x->inst->id, stream, okey, sizeof okey);
+		sg_err err = aws_s3_get_object(x->aws, x->cfg->evidence_bucket, okey, &body, &len, NULL);
+		if (err == SG_ERR_NOTFOUND && !n)
+			err = SG_OK; /* the agent uploads nothing for an empty stream */
+		if (!err) {
+			sha256_hex(body ? body : "", len, hex);
+			snprintf(key, sizeof key, "%s_object", stream);
+			char url[1100];
+			snprintf(url, sizeof url, "s3://%s/%s", x->cfg->evidence_bucket, okey);
+			json_object_set_new(ev, key, json_string(url));
+			snprintf(key, sizeof key, "%s_sha256", stream);
+			json_object_set_new(ev, key, json_string(hex));
+			snprintf(key, sizeof key, "%s_bytes", stream);
+			json_object_set_new(ev, key, json_integer((json_int_t)len));
+			free(body);
+			return true;
+		}
+		rsp_notef(x, "%s not read from s3://%s/%s: %s", stream, x->cfg->evidence_bucket, okey,
+		          sg_strerror(err));
+	}
+	if (n < shown_max) { /* shorter than SSM's cut: this is all of it */
+		sha256_hex(shown, n, hex);
+		snprintf(key, sizeof key, "%s_sha256", stream);
+		json_object_set_new(ev, key, json_string(hex));
+		snprintf(key, sizeof key, "%s_bytes", stream);
+		json_object_set_new(ev, key, json_integer((json_int_t)n));
+		return true;
+	}
+	sha256_hex(shown, n, hex);
+	snprintf(key, sizeof key, "%s_truncated", stream);
+	json_object_set_new(ev, key, json_true());
+	snprintf(key, sizeof key, "%s_shown_sha256", stream);
+	json_object_set_new(ev, key, json_string(hex));
+	rsp_notef(x, "%s truncated by SSM at %zu characters: the rest was not kept", stream, shown_max);
+	return false;
+}
+
+sg_err rsp_step_capture(rsp_run *x)
+{
+	const respond_config *cfg = x->cfg;
+	unsigned timeout = cfg->capture_timeout_s ? cfg->capture_timeout_s : 60;
+	enum { N_DEFAULT = sizeof default_capture / sizeof default_capture[0] };
+	char numbered[N_DEFAULT][1024];
+	const char *cmds[RESPOND_MAX_CAPTURE_CMDS > N_DEFAULT ? RESPOND_MAX_CAPTURE_CMDS : N_DEFAULT];
+	size_t n = 0;
+	if (cfg->n_capture_cmds)
+		for (; n < cfg->n_capture_cmds; n++)
+			cmds[n] = cfg->capture_cmds[n];
+	else
+		for (; n < N_DEFAULT; n++) {
+			snprintf(numbered[n], sizeof numbered[n], "echo '### %zu'; %s", n + 1,
+			         default_capture[n]);
+			cmds[n] = numbered[n];
+		}
+	char comment[100];
+	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
+	int64_t deadline = capture_deadline(x, timeout);
+	if (cfg->evidence_bucket && !rsp_created_get(x, "capture_prefix")) {
+		char prefix[96];
+		snprintf(prefix, sizeof prefix, "ssrfguard/%s/capture", x->inc);
+		rsp_created(x, "capture_prefix", prefix);
+	}
+	sg_err err;
+	if (!rsp_created_get(x, "capture_command") && (err = wait_agent_online(x, deadline)))
+		return err;
+	err = rsp_ssm_send(x, "capture_command", x->inst->id, cmds, n, timeout,
+	                   rsp_created_get(x, "capture_prefix"), comment,
+	                   "volatile capture command started");
+	if (err)
+		return err;
+	const char *cmd = rsp_created_get(x, "capture_command");
+	char status[64];
+	json_t *inv = NULL;
+	err = wait_invocation(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
+	if (err == SG_ERR_TIMEOUT) {
+		snprintf(x->note, sizeof x->note,
+		         "capture still %s after %u s: containment goes on without it (command %s)", status,
+		         timeout, cmd);
+		return RSP_FATAL;
+	}
+	if (err)
+		return err;
+	json_t *ev = json_pack("{s:s,s:s}", "command_id", cmd, "status", status);
+	if (!ev) {
+		json_decref(inv);
+		return SG_ERR_NOMEM;
+	}
+	const char *prefix = rsp_created_get(x, "capture_prefix");
+	bool whole = stream_evidence(x, ev, inv, prefix, cmd, "stdout", "StandardOutputContent",
+	                             SSM_STDOUT_SHOWN);
+	whole &= stream_evidence(x, ev, inv, prefix, cmd, "stderr", "StandardErrorContent",
+	                         SSM_STDERR_SHOWN);
+	json_decref(inv);
+	json_object_set_new(x->data, "capture", ev);
+	const char *h1 = json_string_value(json_object_get(ev, "stdout_sha256"));
+	json_int_t bytes = json_integer_value(json_object_get(ev, "stdout_bytes"));
+	if (strcmp(status, "Success") != 0) {
+		snprintf(x->note, sizeof x->note, "capture ended %s (output kept%s)", status,
+		         whole ? "" : ", truncated");
+		return RSP_FATAL;
+	}
+	if (whole)
+		snprintf(x->note, sizeof x->note, "captured %lld bytes, sha256 %s%s", (long long)bytes,
+		         h1 ? h1 : "", prefix ? " (from the evidence bucket)" : "");
+	else
+		snprintf(x->note, sizeof x->note,
+		         "captured, but only the first part exists: SSM shows 24,000 characters of stdout "
+		         "and 8,000 of stderr%s",
+		         prefix ? " and the evidence bucket did not hold the whole output"
+		                : "; configure --evidence-bucket for the whole output");
+	return SG_OK;
+}

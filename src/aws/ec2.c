@@ -574,3 +574,36 @@ sg_err aws_ec2_replace_iip_association(struct aws_client *c, const char *associa
 	aws_xml_free(r);
 	return rc;
 }
+
+sg_err aws_ec2_describe_addresses(struct aws_client *c, const struct aws_filter *filters,
+                                  size_t nfilters, struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = with_ids("", NULL, 0, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeAddresses", about(NULL, 0, filters, nfilters), p, 0, reply, err);
+}
+
+sg_err aws_ec2_disassociate_address(struct aws_client *c, const char *association_id,
+                                    unsigned flags, struct aws_error *err)
+{
+	if (!association_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "AssociationId", association_id);
+	return run(c, "DisassociateAddress", association_id, p, flags, NULL, err);
+}
+
+sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id, const char *eni,
+                                 const char *private_ip, unsigned flags, struct aws_error *err)
+{
+	if (!allocation_id || !eni)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "AllocationId", allocation_id);
+	aws_params_add(p, "NetworkInterfaceId", eni);
+	if (private_ip && *private_ip)
+		aws_params_add(p, "PrivateIpAddress", private_ip);
+	return run(c, "AssociateAddress", eni, p, flags, NULL, err);
+}

@@ -90,6 +90,22 @@ static size_t restore_registrations(rsp_run *x, const pb_instance *in)
 	return failures;
 }
 
+/* The Elastic IPs isolate took off, back on their ENIs and addresses. */
+static size_t restore_eips(rsp_run *x, const pb_instance *in)
+{
+	size_t failures = 0;
+	for (size_t i = 0; i < in->n_eips; i++) {
+		const pb_eip *e = &in->eips[i];
+		rsp_intent(x, "Elastic IP %s back on %s", e->public_ip, e->eni);
+		struct aws_error err;
+		sg_err rc = aws_ec2_associate_address(x->aws, e->allocation_id, e->eni, e->private_ip, 0,
+		                                      &err);
+		/* already there (a second release): done */
+		failures += rc != SG_OK && strcmp(err.code, "Resource.AlreadyAssociated") != 0;
+	}
+	return failures;
+}
+
 /* Auto Scaling group (AttachInstances raises the desired capacity by one). */
 static size_t restore_asg(rsp_run *x, const pb_instance *in)
 {
@@ -156,7 +172,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	x.journal_step = "release";
 	const pb_instance *in = x.inst;
 	release_step(&x, PB_RUNNING, "release started", actor);
-	size_t failures = restore_groups(&x, in) + restore_profile(&x, in) +
+	size_t failures = restore_groups(&x, in) + restore_eips(&x, in) + restore_profile(&x, in) +
 	                  restore_registrations(&x, in) + restore_asg(&x, in);
 	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
 	rsp_intent(&x, "status tag released");

@@ -192,6 +192,12 @@ sg_err aws_ec2_disassociate_address(struct aws_client *c, const char *associatio
 sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id, const char *eni,
                                  const char *private_ip, unsigned flags, struct aws_error *err);
 
+/* GetConsoleOutput (Latest=true: the most recent 64 KB of the serial
+ * console) -> *text (decoded, malloc'd, caller frees; "" when the instance
+ * has none yet) and *len. */
+sg_err aws_ec2_console_output(struct aws_client *c, const char *instance_id, char **text,
+                              size_t *len, struct aws_error *err);
+
 /* The IAM-instance-profile calls below have no DryRun in the EC2 API:
  * AWS_CALL_DRY_RUN answers SG_ERR_UNSUPPORTED without a request.
  * DescribeIamInstanceProfileAssociations. Reply:

@@ -9,6 +9,9 @@
 #include "aws/ec2.h"
 #include "aws/elb.h"
 #include "aws/iam.h"
+#include "respond/journal.h"
+
+#include <openssl/evp.h>
 
 #define TRY(e)                                                                                     \
 	do {                                                                                       \
@@ -198,6 +201,38 @@ fail:
 	return err;
 }
 
+/*
+ * The serial console output as evidence, as it was at the incident
+ * (GetConsoleOutput, the most recent 64 KB): text and SHA-256 in the
+ * journal.  Best effort: a refusal is noted, the record stands.
+ */
+static void keep_console_output(rsp_run *x, const char *id)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct aws_error e;
+	sg_err err = aws_ec2_console_output(x->aws, id, &text, &len, &e);
+	if (err) {
+		rsp_notef(x, "console output not kept: %s", e.code[0] ? e.code : sg_strerror(err));
+		return;
+	}
+	unsigned char md[32];
+	char hex[65];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32) {
+		for (unsigned i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		json_t *c = json_pack("{s:s%,s:s,s:I}", "output", text, len, "sha256", hex, "bytes",
+		                      (json_int_t)len);
+		if (!c) { /* not UTF-8 text: the hash and size still stand */
+			c = json_pack("{s:s,s:I}", "sha256", hex, "bytes", (json_int_t)len);
+			rsp_notef(x, "console output is not UTF-8 text: only its SHA-256 and size kept");
+		}
+		json_object_set_new(x->data, "console", c);
+	}
+	free(text);
+}
+
 sg_err rsp_step_record(rsp_run *x)
 {
 	store_incident inc = {0};
@@ -217,6 +252,7 @@ sg_err rsp_step_record(rsp_run *x)
 		return SG_ERR_NOMEM;
 	}
 	json_object_set_new(x->data, "instance", jo);
+	keep_console_output(x, in->id);
 	snprintf(x->note, sizeof x->note,
 	         "%zu ENI(s), %zu volume(s), %s, ASG %s, %zu target registration(s), %zu classic "
 	         "ELB(s), %zu Elastic IP(s)",

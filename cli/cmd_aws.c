@@ -1,6 +1,9 @@
 /* cmd_aws.c — `ssrfguard aws`: operator views of AWS (whoami, instance ID). */
-#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aws/asg.h"
@@ -9,32 +12,49 @@
 #include "aws/elb.h"
 #include "aws/sts.h"
 #include "commands.h"
+#include "opt/cmdline.h"
 
-static void usage(FILE *to)
-{
-	fprintf(to,
-	        "usage: ssrfguard aws [OPTIONS] whoami\n"
-	        "       ssrfguard aws [OPTIONS] instance [--json] INSTANCE_ID\n\n"
-	        "Operator views of AWS through ssrfguard's own client.\n\n"
-	        "  whoami              the caller's account, ARN and user id (STS GetCallerIdentity)\n"
-	        "  instance ID         what the responder sees of an instance: state, network\n"
-	        "                      interfaces and their security groups, volumes, instance\n"
-	        "                      profile and association, Auto Scaling group, target\n"
-	        "                      groups and classic load balancers, metadata options\n\n"
-	        "options:\n"
-	        "  --region R          region (else AWS_REGION, AWS_DEFAULT_REGION, the profile,\n"
-	        "                      or instance metadata)\n"
-	        "  --profile P         shared-file profile (else AWS_PROFILE or default)\n"
-	        "  --endpoint-url URL  one endpoint for every service (else AWS_ENDPOINT_URL_<SVC>,\n"
-	        "                      AWS_ENDPOINT_URL, or AWS)\n"
-	        "  --ca-bundle FILE    trust these CAs for HTTPS (else AWS_CA_BUNDLE, the system)\n"
-	        "  --json              (instance) print the view as JSON\n"
-	        "  -v, --verbose       log each API attempt to stderr (never a secret)\n"
-	        "  -h, --help          this help\n\n"
-	        "Credentials come from the SDKs' chain: environment, shared files, container\n"
-	        "endpoint, instance metadata (IMDSv2).  AWS_MAX_ATTEMPTS bounds retries.\n"
-	        "Exit status: 0 ok, 1 not found, 2 error.\n");
-}
+typedef struct aws_cli {
+	char *region, *profile, *endpoint_url, *ca_bundle;
+	bool json, verbose;
+} aws_cli;
+
+#define AT(f) .off = offsetof(aws_cli, f)
+static const opt_def aws_opts[] = {
+	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
+	 .help = "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile, or instance "
+	         "metadata)"},
+	{.type = OPT_STR, .name = "profile", .arg = "NAME", AT(profile),
+	 .help = "shared-file profile (default: AWS_PROFILE, else default)"},
+	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
+	 .help = "one endpoint for every service (default: AWS_ENDPOINT_URL_<SVC>, "
+	         "AWS_ENDPOINT_URL, else AWS)"},
+	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
+	 .help = "trust these CAs for HTTPS (default: AWS_CA_BUNDLE, else the system's)"},
+	{.type = OPT_SWITCH, .name = "json", .dflt = "off", AT(json),
+	 .help = "print the answer as one JSON object"},
+	{.type = OPT_SWITCH, .name = "verbose", .short_name = 'v', .dflt = "off", AT(verbose),
+	 .help = "log each API attempt to stderr (never a secret)"},
+	{.type = OPT_END},
+};
+#undef AT
+
+const opt_command aws_command = {
+	.name = "aws",
+	.synopsis = "[OPTIONS] whoami\n[OPTIONS] instance INSTANCE_ID",
+	.summary = "operator views of AWS: whoami, instance ID",
+	.about = "Operator views of AWS through ssrfguard's own client.\n\n"
+	         "whoami: the caller's account, ARN and user id (STS GetCallerIdentity) and the "
+	         "region.\n\n"
+	         "instance ID: what the responder sees of an instance: state, network interfaces and "
+	         "their security groups, volumes, instance profile and association, Auto Scaling "
+	         "group, target groups and classic load balancers, metadata options.",
+	.opts = aws_opts,
+	.epilog = "Credentials come from the SDKs' chain: environment, shared files, container "
+	          "endpoint, instance metadata (IMDSv2).  AWS_MAX_ATTEMPTS bounds retries.\n\n"
+	          "Exit status: 0 ok, 1 not found, 2 error.",
+	.words = "whoami instance",
+};
 
 static void log_stderr(void *ctx, const char *line)
 {
@@ -55,16 +75,26 @@ static int report(const char *what, sg_err rc, const struct aws_error *e)
 	return rc == SG_ERR_NOTFOUND ? 1 : 2;
 }
 
-static int whoami(struct aws_client *c)
+static int whoami(struct aws_client *c, bool json)
 {
 	struct aws_caller_identity id;
 	struct aws_error e;
 	sg_err rc = aws_sts_get_caller_identity(c, &id, &e);
 	if (rc)
 		return report("GetCallerIdentity", rc, &e);
-	printf("account  %s\narn      %s\nuser_id  %s\nregion   %s\n", id.account, id.arn,
-	       id.user_id, aws_client_region(c));
-	return 0;
+	if (!json) {
+		printf("account  %s\narn      %s\nuser_id  %s\nregion   %s\n", id.account, id.arn,
+		       id.user_id, aws_client_region(c));
+		return 0;
+	}
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "account", id.account, "arn", id.arn, "user_id",
+	                      id.user_id, "region", aws_client_region(c));
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(o);
+	return text ? 0 : 2;
 }
 
 static void warn(const char *what, sg_err rc, const struct aws_error *e)
@@ -162,7 +192,7 @@ static void print_view(const struct aws_instance_view *v)
 		printf("tag             %s=%s\n", v->tags[i].key, v->tags[i].value);
 }
 
-static int instance(struct aws_client *c, const char *id, int json)
+static int instance(struct aws_client *c, const char *id, bool json)
 {
 	struct aws_instance_view *v = NULL;
 	struct aws_error e;
@@ -196,49 +226,42 @@ static int instance(struct aws_client *c, const char *id, int json)
 	return status;
 }
 
-int cmd_aws(int argc, char **argv)
+static int run(const aws_cli *a, const char *instance_id)
 {
-	static const struct option longopts[] = {
-		{"region", required_argument, NULL, 'r'},
-		{"profile", required_argument, NULL, 'p'},
-		{"endpoint-url", required_argument, NULL, 'e'},
-		{"ca-bundle", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct aws_client_opts o = {0};
-	int json = 0, opt;
-	optind = 0; /* full getopt re-initialisation: options may follow the subcommand */
-	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'r': o.region = optarg; break;
-		case 'p': o.profile = optarg; break;
-		case 'e': o.endpoint_url = optarg; break;
-		case 'c': o.ca_bundle = optarg; break;
-		case 'j': json = 1; break;
-		case 'v': o.log = log_stderr; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	const char *sub = argv[optind++];
-	int want_args = !strcmp(sub, "whoami") ? 0 : !strcmp(sub, "instance") ? 1 : -1;
-	if (want_args < 0 || argc - optind != want_args) {
-		usage(stderr);
-		return 2;
-	}
+	struct aws_client_opts o = {.region = a->region, .profile = a->profile,
+	                            .endpoint_url = a->endpoint_url, .ca_bundle = a->ca_bundle,
+	                            .log = a->verbose ? log_stderr : NULL};
 	struct aws_client *c = NULL;
 	struct aws_error e;
 	sg_err rc = aws_client_new(&o, &c, &e);
 	if (rc)
 		return report("client", rc, &e);
-	int status = want_args == 0 ? whoami(c) : instance(c, argv[optind], json);
+	int status = instance_id ? instance(c, instance_id, a->json) : whoami(c, a->json);
 	aws_client_free(c);
 	return status;
+}
+
+int cmd_aws(int argc, char **argv)
+{
+	aws_cli a = {0};
+	char err[512];
+	int npos = 0, rc = 2;
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	if (!pos || opt_defaults(aws_opts, &a, err, sizeof err) != SG_OK) {
+		fprintf(stderr, "ssrfguard aws: out of memory\n");
+		goto out;
+	}
+	if (!cmdline_begin(&aws_command, &a, argc, argv, pos, &npos, &rc))
+		goto out;
+	if (npos == 1 && !strcmp(pos[0], "whoami"))
+		rc = run(&a, NULL);
+	else if (npos == 2 && !strcmp(pos[0], "instance"))
+		rc = run(&a, pos[1]);
+	else
+		rc = cmdline_usage_error(&aws_command, npos ? "want whoami, or instance INSTANCE_ID"
+		                                             : "which view? whoami or instance");
+out:
+	opt_free(aws_opts, &a);
+	free(pos);
+	return rc;
 }

@@ -1,6 +1,8 @@
 /* cmd_backstop.c — `ssrfguard backstop install | remove | status | watch`:
  * the kernel backstop (src/backstop/backstop.h, docs/backstop.md). */
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,41 +14,47 @@
 #include "server/config.h"
 #include "server/server.h"
 
-static void usage(FILE *to)
-{
-	fprintf(to,
-	        "usage: ssrfguard backstop install [--print | --check] [--config FILE] [--OPTION VALUE]...\n"
-	        "       ssrfguard backstop remove\n"
-	        "       ssrfguard backstop status\n"
-	        "       ssrfguard backstop watch [--config FILE] [--OPTION VALUE]...\n\n"
-	        "The kernel backstop: an nftables table (inet " BS_TABLE ") that refuses, for the\n"
-	        "app's users and cgroups, every cloud metadata and credential endpoint the guard\n"
-	        "knows (IPv4, IPv6, IPv4 carried in IPv6), optionally the policy's denied ranges,\n"
-	        "optionally all egress but the proxy and DNS.  The service's own user is exempt.\n"
-	        "Refusals are immediate (TCP reset, ICMP administratively prohibited).\n\n"
-	        "  install   replace or create the table in one transaction (--print: show the\n"
-	        "            rules only; --check: let nft validate them, change nothing)\n"
-	        "  remove    delete the table; nothing of it remains\n"
-	        "  status    the rules with their counters, and whether a reader records refusals\n"
-	        "            (exit 1 when not installed)\n"
-	        "  watch     record each refusal as an attempt in the store (metadata ones open\n"
-	        "            or join an incident), one JSON line each on stdout, until SIGTERM;\n"
-	        "            `ssrfguard serve --backstop on` does the same inside the service\n\n"
-	        "Needs CAP_NET_ADMIN (watch: root, to read other processes' /proc).\n\n"
-	        "Settings are serve's, read from the [serve] section of the --config files (and\n"
-	        "--name VALUE flags): listen, store, policy, rule, contain, instance-id,\n"
-	        "region, az, imds (ssrfguard serve --help), and:\n");
-	int in_backstop = 0;
-	for (const opt_def *d = srvcfg_opts; d->type != OPT_END; d++) {
-		in_backstop = d->name ? in_backstop && !strncmp(d->name, "backstop", 8)
-		                      : d->type == OPT_SECTION && strstr(d->help, "backstop");
-		if (in_backstop && d->name)
-			fprintf(to, "  --%s %s\n      %s%s%s%s\n", d->name, d->arg ? d->arg : "on|off",
-			        d->help, d->dflt ? " (default " : "", d->dflt ? d->dflt : "",
-			        d->dflt ? ")" : "");
-	}
-	fprintf(to, "\nSee docs/backstop.md and ssrfguard(1).\n");
-}
+/* backstop's own switches, then every serve setting (read from [serve]). */
+typedef struct backstop_cli {
+	srvcfg cfg;
+	bool print, check;
+} backstop_cli;
+
+static const opt_def backstop_opts[] = {
+	{.type = OPT_SWITCH, .name = "print", .dflt = "off", .off = offsetof(backstop_cli, print),
+	 .flags = OPT_ARGV_ONLY, .help = "install: show the rules only"},
+	{.type = OPT_SWITCH, .name = "check", .dflt = "off", .off = offsetof(backstop_cli, check),
+	 .flags = OPT_ARGV_ONLY, .help = "install: let nft validate the rules, change nothing"},
+	{.type = OPT_SECTION, .help = "The service's settings (serve's, from the [serve] section; "
+	                              "the backstop rows at the end)"},
+	{.type = OPT_INCLUDE, .include = srvcfg_opts, .off = offsetof(backstop_cli, cfg)},
+	{.type = OPT_END},
+};
+
+const opt_command backstop_command = {
+	.name = "backstop",
+	.section = "serve",
+	.synopsis = "install [--print | --check] [OPTIONS]\nremove\nstatus\nwatch [OPTIONS]",
+	.summary = "kernel rules: nothing else on the host reaches metadata",
+	.about = "The kernel backstop: an nftables table (inet " BS_TABLE ") that refuses, for the "
+	         "app's users and cgroups, every cloud metadata and credential endpoint the guard "
+	         "knows (IPv4, IPv6, IPv4 carried in IPv6), optionally the policy's denied ranges, "
+	         "optionally all egress but the proxy and DNS.  The service's own user is exempt.  "
+	         "Refusals are immediate (TCP reset, ICMP administratively prohibited).\n\n"
+	         "install: replace or create the table in one transaction (--print: show the rules "
+	         "only; --check: let nft validate them, change nothing).\n\n"
+	         "remove: delete the table; nothing of it remains.\n\n"
+	         "status: the rules with their counters, and whether a reader records refusals "
+	         "(exit 1 when not installed).\n\n"
+	         "watch: record each refusal as an attempt in the store (metadata ones open or join "
+	         "an incident), one JSON line each on stdout, until SIGTERM; `ssrfguard serve "
+	         "--backstop on` does the same inside the service.\n\n"
+	         "Needs CAP_NET_ADMIN (watch: root, to read other processes' /proc).  Settings are "
+	         "serve's, read from the [serve] section of the --config files.",
+	.opts = backstop_opts,
+	.epilog = "See docs/backstop.md.",
+	.words = "install remove status watch",
+};
 
 /* Sum of "counter packets N" in nft's listing: only refusing rules count
  * (the refuse chain's, and the report chain's held SYNs). */
@@ -168,56 +176,36 @@ static int do_watch(const srvcfg *cfg)
 	return s.store_errors ? 2 : 0;
 }
 
+static int run(const backstop_cli *b, const char *sub)
+{
+	if ((b->print || b->check) && strcmp(sub, "install"))
+		return cmdline_usage_error(&backstop_command, "--print and --check only with install");
+	if (!strcmp(sub, "install"))
+		return do_install(&b->cfg, b->print, b->check);
+	if (!strcmp(sub, "remove"))
+		return do_remove();
+	if (!strcmp(sub, "status"))
+		return do_status(&b->cfg);
+	if (!strcmp(sub, "watch"))
+		return do_watch(&b->cfg);
+	return cmdline_usage_error(&backstop_command, "want one of install, remove, status, watch");
+}
+
 int cmd_backstop(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	int print = 0, check = 0, rc = 2;
-	char err[1024];
-	/* install's own switches; everything else is a service setting, read
-	 * with serve's table from the same [serve] section. */
-	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	backstop_cli b = {0};
+	int npos = 0, rc = 2;
 	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
-	int nrest = 0, npos = 0;
-	srvcfg cfg;
-	if (!rest || !pos || srvcfg_init(&cfg) != SG_OK) {
-		free(rest);
+	if (!pos || srvcfg_init(&b.cfg) != SG_OK) {
+		fprintf(stderr, "ssrfguard backstop: out of memory\n");
 		free(pos);
 		return 2;
 	}
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--print"))
-			print = 1;
-		else if (!strcmp(argv[i], "--check"))
-			check = 1;
-		else
-			rest[nrest++] = argv[i];
-	}
-	int p = cmdline_parse(&serve_command, &cfg, nrest, rest, pos, &npos, err, sizeof err);
-	const char *sub = npos > 0 ? pos[0] : "";
-	if (p == CMDLINE_HELP) {
-		usage(stdout);
-		rc = 0;
-	} else if (p == CMDLINE_ERROR) {
-		fprintf(stderr, "ssrfguard backstop: %s\nTry 'ssrfguard backstop --help'.\n", err);
-	} else if (npos != 1 || ((print || check) && strcmp(sub, "install"))) {
-		fprintf(stderr, "ssrfguard backstop: want one of install, remove, status, watch "
-		                "(--print and --check only with install)\n");
-	} else if (!strcmp(sub, "install")) {
-		rc = do_install(&cfg, print, check);
-	} else if (!strcmp(sub, "remove")) {
-		rc = do_remove();
-	} else if (!strcmp(sub, "status")) {
-		rc = do_status(&cfg);
-	} else if (!strcmp(sub, "watch")) {
-		rc = do_watch(&cfg);
-	} else {
-		fprintf(stderr, "ssrfguard backstop: unknown subcommand '%.32s'\n", sub);
-	}
-	srvcfg_free(&cfg);
-	free(rest);
+	if (cmdline_begin(&backstop_command, &b, argc, argv, pos, &npos, &rc))
+		rc = npos == 1 ? run(&b, pos[0])
+		               : cmdline_usage_error(&backstop_command,
+		                                     "want one of install, remove, status, watch");
+	srvcfg_free(&b.cfg);
 	free(pos);
 	return rc;
 }

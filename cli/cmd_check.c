@@ -15,43 +15,52 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "opt/cmdline.h"
 #include "resolve/resolve.h"
 #include "ssrfguard/guard.h"
 #include "common/utf8.h"
+#include "guard/text.h"
 
 #define LINE_CAP SG_URL_MAX        /* longer stdin lines are reported and skipped */
 #define SG_STR_(x) #x
 #define SG_STR(x) SG_STR_(x)
 #define POLICY_FILE_MAX (16u << 20)
 
-/* Write bytes as escaped, valid UTF-8 text. */
+/* Bytes that pass unescaped: printable ASCII but '\\' (and '"' in JSON). */
+static int plain(unsigned char c, int json)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\' && !(json && c == '"');
+}
+
+/*
+ * Write bytes as escaped, valid UTF-8 text.  Runs of plain bytes go out in
+ * one fwrite: a verdict line is a few calls, not one per byte.
+ */
 static void put_escaped(FILE *to, const char *s, size_t len, int json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
+		size_t run = i;
+		while (run < len && plain(p[run], json))
+			run++;
+		if (run > i) {
+			fwrite(p + i, 1, run - i, to);
+			i = run;
+			continue;
+		}
 		unsigned char c = p[i];
-		if (c == '\t' || c == '\n' || c == '\r' || c == '\\' || (json && c == '"')) {
+		if (c == '\t' || c == '\n' || c == '\r' || c == '\\' || c == '"') {
 			fputc('\\', to);
 			fputc(c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : (char)c, to);
 			i++;
 			continue;
 		}
-		if (c < 0x20 || c == 0x7f) {
-			fprintf(to, json ? "\\\\x%02x" : "\\x%02x", c);
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			fputc(c, to);
-			i++;
-			continue;
-		}
 		/* A well-formed UTF-8 sequence passes; anything else is \xNN. */
-		size_t n = sg_utf8_len(p + i, len - i);
+		size_t n = c >= 0x80 ? sg_utf8_len(p + i, len - i) : 0;
 		if (n == 0) {
 			fprintf(to, json ? "\\\\x%02x" : "\\x%02x", c);
 			i++;
@@ -73,20 +82,44 @@ struct ctx {
 	sg_policy *policy;
 	sg_resolver *resolver;
 	bool json;
+	bool line_buffered;
 	int worst; /* 0, 1 blocked, 2 error */
 };
 
+static size_t append_port(char *buf, size_t cap, size_t at, unsigned port)
+{
+	char d[8];
+	size_t n = sizeof d;
+	do {
+		d[--n] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port && n > 1);
+	d[--n] = ':';
+	return sg_put_n(buf, cap, at, d + n, sizeof d - n);
+}
+
+/* "host:port=addr", "[v6]:port", "addr:port", "host:port" or "-" (no snprintf:
+ * this runs once per verdict). */
 static void destination(const sg_verdict *v, char *buf, size_t cap)
 {
-	int v6 = strchr(v->addr, ':') != NULL;
-	if (v->addr[0] && strcmp(v->addr, v->host) != 0)
-		snprintf(buf, cap, "%s:%u=%s", v->host, v->port, v->addr);
-	else if (v->addr[0])
-		snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", v->addr, v->port);
-	else if (v->host[0])
-		snprintf(buf, cap, "%s:%u", v->host, v->port);
-	else
-		snprintf(buf, cap, "-");
+	size_t hl = strlen(v->host), al = strlen(v->addr), at = 0;
+	buf[0] = '\0';
+	if (al && (al != hl || memcmp(v->addr, v->host, al) != 0)) {
+		at = sg_put_n(buf, cap, at, v->host, hl);
+		at = append_port(buf, cap, at, v->port);
+		at = sg_put_n(buf, cap, at, "=", 1);
+		sg_put_n(buf, cap, at, v->addr, al);
+	} else if (al || hl) {
+		int v6 = al && memchr(v->addr, ':', al) != NULL;
+		if (v6)
+			at = sg_put_n(buf, cap, at, "[", 1);
+		at = sg_put_n(buf, cap, at, al ? v->addr : v->host, al ? al : hl);
+		if (v6)
+			at = sg_put_n(buf, cap, at, "]", 1);
+		append_port(buf, cap, at, v->port);
+	} else {
+		sg_put_n(buf, cap, at, "-", 1);
+	}
 }
 
 static void emit(struct ctx *c, const char *url, size_t len, const char *verdict,
@@ -112,7 +145,12 @@ static void emit(struct ctx *c, const char *url, size_t len, const char *verdict
 		return;
 	}
 	put_escaped(stdout, url, len, 0);
-	printf("\t%s\t%s\t%s\t%s\n", verdict, category, rule, dest);
+	const char *const fields[] = {verdict, category, rule, dest};
+	for (size_t i = 0; i < 4; i++) {
+		fputc('\t', stdout);
+		fputs(fields[i], stdout);
+	}
+	fputc('\n', stdout);
 }
 
 static void input_error(struct ctx *c, const char *url, size_t len, const char *rule)
@@ -144,49 +182,70 @@ static void check_one(struct ctx *c, const char *url, size_t len)
 		c->worst = 1;
 }
 
-/* stdin, one URL a line; a line over LINE_CAP is skipped, never buffered whole. */
+/* One stdin line: total bytes long, the first n of them in line. */
+static void check_line(struct ctx *c, char *line, size_t n, size_t total, size_t lineno)
+{
+	if (n && line[n - 1] == '\r' && total == n)
+		n--; /* CRLF input */
+	if (total > LINE_CAP) {
+		char rule[96];
+		snprintf(rule, sizeof rule, "input:line-too-long(line %zu, %zu bytes > %d)", lineno,
+		         total, LINE_CAP);
+		input_error(c, line, n < 64 ? n : 64, rule);
+	} else {
+		check_one(c, line, n);
+	}
+}
+
+/*
+ * stdin, one URL a line, read(2) in blocks of what is there (a coprocess's
+ * line is judged as soon as it arrives) and split with memchr; a line over
+ * LINE_CAP is skipped, never buffered whole.
+ */
 static int check_stdin(struct ctx *c)
 {
-	char *line = malloc(LINE_CAP + 1);
-	if (!line) {
+	enum { BLOCK = 1 << 16 };
+	char *line = malloc(LINE_CAP + 1), *block = malloc(BLOCK);
+	int rc = 0;
+	if (!line || !block) {
 		fprintf(stderr, "ssrfguard check: out of memory\n");
-		return -1;
+		rc = -1;
+		goto done;
 	}
-	size_t n = 0, lineno = 0, total = 0;
-	int ch, eof = 0;
-
-	while (!eof) {
-		ch = getchar_unlocked();
-		if (ch == EOF) {
-			eof = 1;
-			if (n == 0 && total == 0)
-				break;
-		} else if (ch != '\n') {
-			if (n < LINE_CAP)
-				line[n++] = (char)ch;
-			total++;
+	size_t n = 0, total = 0, lineno = 0;
+	for (;;) {
+		ssize_t r = read(STDIN_FILENO, block, BLOCK);
+		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0) {
+			fprintf(stderr, "ssrfguard check: reading stdin: %s\n", strerror(errno));
+			rc = -1;
+			break;
 		}
-		lineno++;
-		if (n && line[n - 1] == '\r' && total == n)
-			n--; /* CRLF input */
-		if (total > LINE_CAP) {
-			char rule[96];
-			snprintf(rule, sizeof rule, "input:line-too-long(line %zu, %zu bytes > %d)",
-			         lineno, total, LINE_CAP);
-			input_error(c, line, n < 64 ? n : 64, rule);
-		} else {
-			check_one(c, line, n);
+		if (r == 0)
+			break;
+		size_t got = (size_t)r;
+		for (size_t i = 0; i < got;) {
+			const char *nl = memchr(block + i, '\n', got - i);
+			size_t seg = (nl ? (size_t)(nl - block) : got) - i;
+			size_t take = seg < LINE_CAP - n ? seg : LINE_CAP - n;
+			memcpy(line + n, block + i, take);
+			n += take;
+			total += seg;
+			i += seg;
+			if (!nl)
+				break;
+			i++;
+			check_line(c, line, n, total, ++lineno);
+			n = total = 0;
 		}
-		n = total = 0;
 	}
-	int bad = ferror(stdin);
+	if (total)
+		check_line(c, line, n, total, ++lineno); /* no final newline */
+done:
 	free(line);
-	if (bad) {
-		fprintf(stderr, "ssrfguard check: reading stdin: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
+	free(block);
+	return rc;
 }
 
 static sg_err load_policy(void *dst, const opt_def *d, const opt_value *v, char *err,
@@ -262,6 +321,10 @@ static const opt_def check_opts[] = {
 	 .help = "allow another URL scheme (http, https by default); repeatable"},
 	{.type = OPT_SWITCH, .name = "json", .short_name = 'j', .dflt = "off",
 	 .off = offsetof(struct ctx, json), .help = "one JSON object a line instead of TSV"},
+	{.type = OPT_SWITCH, .name = "line-buffered", .dflt = "off",
+	 .off = offsetof(struct ctx, line_buffered),
+	 .help = "write each verdict as soon as it is judged (the default when stdout is a "
+	         "terminal; otherwise output is block-buffered for batch speed)"},
 	{.type = OPT_END},
 };
 
@@ -272,8 +335,12 @@ const opt_command check_command = {
 	.about = "Judge each URL the way the guarded fetcher would: parse it with libcurl, normalise "
 	         "the host (every IPv4/IPv6 spelling, IDNA, trailing dots), resolve names and judge "
 	         "every address against the policy (default: only globally reachable unicast over "
-	         "http and https; cloud metadata always blocked).  With -, URLs are read one a line "
-	         "from standard input.\n\n"
+	         "http and https; cloud metadata always blocked).  A URL libcurl allows is also read "
+	         "as the WHATWG URL standard (browsers, Node), Python's urllib, lenient dotted-number "
+	         "parsers and a second percent-decoding would read it; a reading that reaches "
+	         "metadata or an internal address blocks it as category intent (policy rule "
+	         "'intent off' turns this off).  With -, URLs are read one a line from standard "
+	         "input.\n\n"
 	         "Output: one line per URL, tab-separated: url, verdict (allow, block or error), "
 	         "category, rule, destination; the url is escaped (\\t \\n \\r \\\\ \\xNN), so "
 	         "a line of output is always one line.",
@@ -288,32 +355,24 @@ int cmd_check(int argc, char **argv)
 {
 	struct ctx c = {0};
 	int rc = 2, npos = 0;
-	char err[512];
 	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
 
 	if (!pos || sg_policy_new(&c.policy) != SG_OK || sg_resolver_new(&c.resolver) != SG_OK) {
 		fprintf(stderr, "ssrfguard check: out of memory\n");
 		goto fail;
 	}
-	int p = cmdline_parse(&check_command, &c, argc, argv, pos, &npos, err, sizeof err);
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&check_command, stdout);
-		rc = 0;
+	if (!cmdline_begin(&check_command, &c, argc, argv, pos, &npos, &rc))
 		goto fail;
-	}
-	if (p == CMDLINE_ERROR) {
-		rc = cmdline_usage_error(&check_command, err);
-		goto fail;
-	}
 	if (npos == 0) {
 		rc = cmdline_usage_error(&check_command, "no URL given (use - to read stdin)");
 		goto fail;
 	}
-	/* Reading stdin: one verdict out per line in, as it is judged, so check
-	 * works as a filter or coprocess (set before any output, as C requires). */
-	for (int i = 0; i < npos; i++)
-		if (!strcmp(pos[i], "-"))
-			setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Interactive (a terminal, or asked for): each verdict leaves as it is
+	 * judged, so check works as a filter or coprocess.  Otherwise (a file, a
+	 * pipe in batch) stdio's block buffer: one write per few KiB, not per
+	 * line.  Set before any output, as C requires. */
+	if (c.line_buffered || isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 0; i < npos; i++) {
 		if (!strcmp(pos[i], "-")) {
 			if (check_stdin(&c) != 0)

@@ -3,7 +3,8 @@
  * The command line is the responder's interface: docs/forensics.md.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "opt/cmdline.h"
 #include "forensics/custlog.h"
 #include "forensics/discover.h"
 #include "forensics/disctags.h"
@@ -22,132 +24,122 @@
 
 #define MAX_SOURCES 64
 
-static const char usage_text[] =
-	"usage: ssrfguard forensics COMMAND [OPTIONS]\n"
-	"\n"
-	"Examine preserved volumes read-only: acquisition hash, file walk (libtsk,\n"
-	"or a read-only loop mount for XFS), per-file SHA-256, baseline diff,\n"
-	"report, manifest, bodyfile and a hash-chained custody log.\n"
-	"\n"
-	"commands:\n"
-	"  examine     examine evidence and write the report (--help for options)\n"
-	"  baseline    walk a known-good device and write its manifest\n"
-	"  verify-log  check a chain-of-custody log\n"
-	"  discover    show which devices hold an incident's volumes\n"
-	"\n"
-	"See docs/forensics.md.\n";
+/* The options of every forensics subcommand, as the user wrote them. */
+typedef struct fx_cli {
+	char *incident, *emanifest, *baseline, *baseline_strip, *out, *custody_log, *examiner;
+	char *sysfs_root, *dev_root, *expect_head, *report;
+	char *instance_id, *region, *endpoint_url, *ca_bundle;
+	opt_list volume, device;
+	int64_t partition, workers, max_memory, timeline, wait_device;
+	int format; /* 0 jsonl, 1 hashdeep */
+	int progress; /* 0 auto, 1 on, 2 off */
+	bool device_hash, openssl_only, fail_on_findings, from_tags;
+} fx_cli;
 
-#define AWS_HELP \
-	"\n" \
-	"with --from-tags (the project's AWS client: credentials from the environment,\n" \
-	"shared files, container endpoint or the instance role over IMDSv2):\n" \
-	"  --instance-id i-ID       this instance (default: from instance metadata)\n" \
-	"  --region R               else AWS_REGION, AWS_DEFAULT_REGION, the profile, IMDS\n" \
-	"  --endpoint-url URL       else AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, or AWS\n" \
-	"  --ca-bundle FILE         else AWS_CA_BUNDLE, the system store\n"
-
-static const char examine_help[] =
-	"usage: ssrfguard forensics examine [--incident ID] [--volume vol-ID]... [--device PATH]...\n"
-	"            [--evidence-manifest FILE | --from-tags] [--baseline FILE] --out DIR\n"
-	"            [--custody-log FILE] [--examiner NAME] [--partition N] [--workers N]\n"
-	"            [--no-device-hash] [--timeline N] [--fail-on-findings]\n"
-	"            [--instance-id i-ID] [--region R] [--endpoint-url URL]\n"
-	"\n"
-	"  --incident ID            the incident; alone, examines every volume of its\n"
-	"                           evidence manifest (or, with --from-tags, its tags)\n"
-	"  --volume vol-ID          an attached EBS volume (found by NVMe serial); repeatable\n"
-	"  --device PATH            a block device or raw image; repeatable\n"
-	"  --evidence-manifest FILE default /var/lib/ssrfguard/evidence/ID.json\n"
-	"  --from-tags              with --incident: ask EC2 (DescribeVolumes) for the volumes\n"
-	"                           tagged IncidentId=ID and attached to this instance\n"
-	"                           instead of reading an evidence manifest\n"
-	"  --baseline FILE          known-good manifest (ssrfguard forensics baseline) or\n"
-	"                           hashdeep known-file list\n"
-	"  --baseline-strip PREFIX  remove PREFIX from hashdeep file names\n"
-	"  --out DIR                output directory (created 0700; must be empty)\n"
-	"  --custody-log FILE       chain-of-custody log (default DIR/custody.log)\n"
-	"  --examiner NAME          who examines (default user@host)\n"
-	"  --partition N            only partition N (paths then carry no pN: prefix)\n"
-	"  --workers N              hashing threads (default 2)\n"
-	"  --no-device-hash         skip the whole-device acquisition hash\n"
-	"  --openssl-only           hash files with OpenSSL alone, not the two-lane\n"
-	"                           SHA-NI code (a cross-check of the fast path)\n"
-	"  --max-memory MIB         memory ceiling while reading images (default half\n"
-	"                           the machine's memory, at least 1024)\n"
-	"  --timeline N             newest N change events in the report (default 200)\n"
-	"  --fail-on-findings       exit 1 when the diff finds anything\n"
-	"  --wait-device SECONDS    wait for a just-attached volume's device (default 120)\n"
-	"  --sysfs-root DIR         where to look for /sys/block (tests)\n"
-	"  --dev-root DIR           where the device nodes are, default /dev (tests)\n"
-	AWS_HELP
-	"\n"
-	"Prints one JSON line on stdout: report paths and SHA-256s, device hashes,\n"
-	"custody head.  Exit 0 done, 1 findings (with --fail-on-findings), 2 error.\n";
-
-static const char baseline_help[] =
-	"usage: ssrfguard forensics baseline (--device PATH | --volume vol-ID) --out FILE\n"
-	"            [--format jsonl|hashdeep] [--partition N] [--workers N] [--openssl-only]\n"
-	"            [--max-memory MIB]\n"
-	"            [--custody-log FILE] [--examiner NAME]\n"
-	"\n"
-	"Walks a known-good device or image read-only and writes its manifest\n"
-	"(JSON lines, default, or a hashdeep known-file list) for later\n"
-	"`examine --baseline FILE`.\n";
-
-static const char verify_help[] =
-	"usage: ssrfguard forensics verify-log FILE [--expect-head SHA256]\n"
-	"\n"
-	"Re-computes the hash chain of a custody log.  Prints the entry count and\n"
-	"the head; exit 0 if intact (and the head matches --expect-head), 1 if the\n"
-	"log was edited, truncated or reordered, 2 on errors.\n";
-
-static const char discover_help[] =
-	"usage: ssrfguard forensics discover [--incident ID] [--volume vol-ID]...\n"
-	"            [--evidence-manifest FILE | --from-tags] [--wait-device SECONDS]\n"
-	"\n"
-	"Prints the device of each volume (by NVMe serial) as JSON, with what the\n"
-	"evidence manifest or the volume's tags say of it; reads nothing from the\n"
-	"devices.  Options as for examine.\n"
-	"\n"
-	AWS_HELP;
-
-enum {
-	OPT_INCIDENT = 256, OPT_VOLUME, OPT_DEVICE, OPT_EMANIFEST, OPT_BASELINE, OPT_STRIP,
-	OPT_OUT, OPT_CLOG, OPT_EXAMINER, OPT_PARTITION, OPT_WORKERS, OPT_NODEVHASH,
-	OPT_TIMELINE, OPT_FAILFIND, OPT_FORMAT, OPT_SYSFS, OPT_EXPECT, OPT_HELP, OPT_WAIT,
-	OPT_OPENSSL, OPT_MAXMEM, OPT_FROMTAGS, OPT_INSTANCE, OPT_REGION, OPT_ENDPOINT, OPT_CABUNDLE,
-	OPT_DEVROOT,
+#define AT(f) .off = offsetof(fx_cli, f)
+static const opt_def fx_opts[] = {
+	{.type = OPT_SECTION, .help = "Evidence (examine, baseline, discover)"},
+	{.type = OPT_STR, .name = "incident", .arg = "ID", AT(incident),
+	 .help = "the incident; alone, examines every volume of its evidence manifest (or, with "
+	         "--from-tags, its tags)"},
+	{.type = OPT_LIST, .name = "volume", .arg = "vol-ID", AT(volume),
+	 .help = "an attached EBS volume (found by NVMe serial); repeatable"},
+	{.type = OPT_LIST, .name = "device", .arg = "PATH", AT(device),
+	 .help = "a block device or raw image; repeatable"},
+	{.type = OPT_STR, .name = "evidence-manifest", .arg = "FILE", AT(emanifest),
+	 .help = "the incident's evidence manifest (default: /var/lib/ssrfguard/evidence/ID.json)"},
+	{.type = OPT_SWITCH, .name = "from-tags", .dflt = "off", AT(from_tags),
+	 .help = "with --incident: ask EC2 (DescribeVolumes) for the volumes tagged IncidentId=ID "
+	         "and attached to this instance instead of reading an evidence manifest"},
+	{.type = OPT_INT, .name = "wait-device", .arg = "SECONDS", .dflt = "120", .lo = 0, .hi = 3600,
+	 AT(wait_device), .help = "wait this long for a just-attached volume's device"},
+	{.type = OPT_SECTION, .help = "Examination (examine, baseline)"},
+	{.type = OPT_STR, .name = "out", .arg = "DIR|FILE", AT(out),
+	 .help = "examine: output directory (created 0700; must be empty); baseline: the manifest "
+	         "file; required"},
+	{.type = OPT_STR, .name = "baseline", .arg = "FILE", AT(baseline),
+	 .help = "examine: known-good manifest (ssrfguard forensics baseline) or hashdeep known-file "
+	         "list"},
+	{.type = OPT_STR, .name = "baseline-strip", .arg = "PREFIX", AT(baseline_strip),
+	 .help = "remove PREFIX from hashdeep file names"},
+	{.type = OPT_CHOICE, .name = "format", .arg = "jsonl|hashdeep", .dflt = "jsonl", AT(format),
+	 .help = "baseline: the manifest's format"},
+	{.type = OPT_STR, .name = "custody-log", .arg = "FILE", AT(custody_log),
+	 .help = "chain-of-custody log (default: DIR/custody.log)"},
+	{.type = OPT_STR, .name = "examiner", .arg = "NAME", AT(examiner),
+	 .help = "who examines (default: user@host)"},
+	{.type = OPT_INT, .name = "partition", .arg = "N", .lo = 1, .hi = 4096, AT(partition),
+	 .help = "only partition N (paths then carry no pN: prefix)"},
+	{.type = OPT_INT, .name = "workers", .arg = "N", .dflt = "2", .lo = 0, .hi = 64,
+	 AT(workers), .help = "hashing threads"},
+	{.type = OPT_SWITCH, .name = "device-hash", .dflt = "on", AT(device_hash),
+	 .help = "the whole-device acquisition hash (--no-device-hash skips it)"},
+	{.type = OPT_SWITCH, .name = "openssl-only", .dflt = "off", AT(openssl_only),
+	 .help = "hash files with OpenSSL alone, not the two-lane SHA-NI code (a cross-check of "
+	         "the fast path)"},
+	{.type = OPT_INT, .name = "max-memory", .arg = "MIB", .lo = 256, .hi = INT64_C(1) << 24,
+	 AT(max_memory),
+	 .help = "memory ceiling while reading images (default: half the machine's memory, at "
+	         "least 1024)"},
+	{.type = OPT_INT, .name = "timeline", .arg = "N", .dflt = "200", .lo = 0, .hi = 100000,
+	 AT(timeline), .help = "newest N change events in the report"},
+	{.type = OPT_SWITCH, .name = "fail-on-findings", .dflt = "off", AT(fail_on_findings),
+	 .help = "exit 1 when the diff finds anything (of a complete examination)"},
+	{.type = OPT_CHOICE, .name = "progress", .arg = "auto|on|off", .dflt = "auto", AT(progress),
+	 .help = "bytes and files done, rate and ETA on stderr; auto: only when stderr is a "
+	         "terminal"},
+	{.type = OPT_STR, .name = "sysfs-root", .arg = "DIR", .dflt = "/sys", AT(sysfs_root),
+	 .help = "where to look for /sys/block (tests)"},
+	{.type = OPT_STR, .name = "dev-root", .arg = "DIR", AT(dev_root),
+	 .help = "where the device nodes are (default: /dev; tests)"},
+	{.type = OPT_SECTION, .help = "verify-log"},
+	{.type = OPT_STR, .name = "expect-head", .arg = "SHA256", AT(expect_head),
+	 .help = "the head the custody log must end with (the custody_head an examination "
+	         "printed, recorded in the incident)"},
+	{.type = OPT_STR, .name = "report", .arg = "FILE", AT(report),
+	 .help = "an examination's report.json: the log must still hold the head it recorded, "
+	         "and after it an entry with the report's own SHA-256"},
+	{.type = OPT_SECTION, .help = "AWS, with --from-tags (credentials from the environment, "
+	                              "shared files, container endpoint or the instance role)"},
+	{.type = OPT_STR, .name = "instance-id", .arg = "i-ID", AT(instance_id),
+	 .help = "this instance (default: from instance metadata)"},
+	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
+	 .help = "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile, IMDS)"},
+	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
+	 .help = "EC2 endpoint (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, else AWS)"},
+	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
+	 .help = "CA bundle (default: AWS_CA_BUNDLE, else the system store)"},
+	{.type = OPT_END},
 };
+#undef AT
 
-static const struct option long_opts[] = {
-	{"incident", required_argument, NULL, OPT_INCIDENT},
-	{"volume", required_argument, NULL, OPT_VOLUME},
-	{"device", required_argument, NULL, OPT_DEVICE},
-	{"evidence-manifest", required_argument, NULL, OPT_EMANIFEST},
-	{"baseline", required_argument, NULL, OPT_BASELINE},
-	{"baseline-strip", required_argument, NULL, OPT_STRIP},
-	{"out", required_argument, NULL, OPT_OUT},
-	{"custody-log", required_argument, NULL, OPT_CLOG},
-	{"examiner", required_argument, NULL, OPT_EXAMINER},
-	{"partition", required_argument, NULL, OPT_PARTITION},
-	{"workers", required_argument, NULL, OPT_WORKERS},
-	{"no-device-hash", no_argument, NULL, OPT_NODEVHASH},
-	{"openssl-only", no_argument, NULL, OPT_OPENSSL},
-	{"max-memory", required_argument, NULL, OPT_MAXMEM},
-	{"timeline", required_argument, NULL, OPT_TIMELINE},
-	{"fail-on-findings", no_argument, NULL, OPT_FAILFIND},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
-	{"expect-head", required_argument, NULL, OPT_EXPECT},
-	{"wait-device", required_argument, NULL, OPT_WAIT},
-	{"from-tags", no_argument, NULL, OPT_FROMTAGS},
-	{"instance-id", required_argument, NULL, OPT_INSTANCE},
-	{"region", required_argument, NULL, OPT_REGION},
-	{"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
-	{"ca-bundle", required_argument, NULL, OPT_CABUNDLE},
-	{"dev-root", required_argument, NULL, OPT_DEVROOT},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+const opt_command forensics_command = {
+	.name = "forensics",
+	.synopsis = "examine [--incident ID] [--volume vol-ID]... [--device PATH]... [OPTIONS] "
+	            "--out DIR\n"
+	            "baseline (--device PATH | --volume vol-ID) [OPTIONS] --out FILE\n"
+	            "verify-log FILE [--expect-head SHA256] [--report FILE]\n"
+	            "discover [--incident ID] [--volume vol-ID]... [--from-tags]",
+	.summary = "examine preserved volumes on the forensic instance",
+	.about = "Examine preserved volumes read-only: acquisition hash, file walk (libtsk, or a "
+	         "read-only loop mount for XFS), per-file SHA-256, baseline diff, report, manifest, "
+	         "bodyfile and a hash-chained custody log.\n\n"
+	         "examine: examine evidence and write the report; prints one JSON line on stdout "
+	         "(status ok, incomplete or error; report paths and SHA-256s, device hashes, "
+	         "custody head).  An examination that could not read everything (walk errors, "
+	         "files not hashed, an empty walk) is never ok: its status is incomplete.\n\n"
+	         "baseline: walk a known-good device or image read-only and write its manifest "
+	         "(JSON lines, or a hashdeep known-file list) for a later `examine --baseline FILE`.\n\n"
+	         "verify-log FILE: re-compute the hash chain of a custody log; print the entry count "
+	         "and the head.  An edit of the last line shows only against a head recorded "
+	         "outside the log: --expect-head, --report.\n\n"
+	         "discover: print the device of each volume (by NVMe serial) as JSON, with what the "
+	         "evidence manifest or the volume's tags say of it; reads nothing from the devices.",
+	.opts = fx_opts,
+	.epilog = "Exit status: examine 0 complete, 1 findings (with --fail-on-findings), 2 error, "
+	          "3 incomplete (baseline too: the list was written with gaps); verify-log 0 intact (and the head matches --expect-head), 1 edited, truncated "
+	          "or reordered, 2 error.  See docs/forensics.md.",
+	.words = "examine baseline verify-log discover",
 };
 
 typedef struct args {
@@ -162,107 +154,72 @@ typedef struct args {
 	int from_tags;
 	struct disctags_opts tags;
 	const char *expect;
-	const char *format;
+	const char *report;  /* verify-log: the report.json that anchors the log */
+	int hashdeep;
 	long wait_device;
 	long max_memory_mib; /* 0: memcap_default() */
-	int help;
 } args;
 
-static int parse_num(const char *s, long min, long max, long *out)
+/* The parsed options as the examiner's arguments (pointing into c). */
+static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
+	memset(a, 0, sizeof *a);
+	if (c->volume.n > MAX_SOURCES || c->device.n > MAX_SOURCES) {
+		snprintf(err, errlen, "at most %d volumes and %d devices", MAX_SOURCES, MAX_SOURCES);
 		return -1;
-	*out = v;
+	}
+	for (size_t i = 0; i < c->volume.n; i++)
+		a->volumes[a->nvol++] = c->volume.v[i];
+	for (size_t i = 0; i < c->device.n; i++)
+		a->devices[a->ndev++] = c->device.v[i];
+	a->o.incident = c->incident;
+	a->o.baseline = c->baseline;
+	a->o.baseline_strip = c->baseline_strip;
+	a->o.out_dir = a->o.out_file = c->out;
+	a->o.custody_log = c->custody_log;
+	a->o.examiner = c->examiner;
+	a->o.partition = (int)c->partition;
+	a->o.workers = (unsigned)c->workers;
+	a->o.no_device_hash = !c->device_hash;
+	a->o.timeline = (size_t)c->timeline;
+	a->o.fail_on_findings = c->fail_on_findings;
+	if (c->openssl_only)
+		sha2x_set_accel(0);
+	a->emanifest = c->emanifest;
+	a->sysfs = c->sysfs_root;
+	a->dev_root = c->dev_root;
+	a->from_tags = c->from_tags;
+	a->tags.instance_id = c->instance_id;
+	a->tags.region = c->region;
+	a->tags.endpoint_url = c->endpoint_url;
+	a->tags.ca_bundle = c->ca_bundle;
+	a->expect = c->expect_head;
+	a->report = c->report;
+	a->o.progress = c->progress == 0 ? -1 : c->progress == 1 ? 1 : 0;
+	a->hashdeep = c->format == 1;
+	a->wait_device = (long)c->wait_device;
+	a->max_memory_mib = (long)c->max_memory;
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, args *a)
+/* Parse a subcommand's argv (argv[0] is the subcommand): CMDLINE_OK with
+ * a filled in and positionals in pos (after the subcommand), or the exit
+ * status already decided in *rc. */
+static int parse_args(int argc, char **argv, fx_cli *c, args *a, const char **pos, int *npos,
+                      int *rc)
 {
-	memset(a, 0, sizeof *a);
-	a->o.workers = 2;
-	a->o.timeline = 200;
-	a->sysfs = "/sys";
-	a->wait_device = 120;
-	optind = 1;
-	opterr = 1;
-	int c;
-	long v;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_INCIDENT: a->o.incident = optarg; break;
-		case OPT_VOLUME:
-			if (a->nvol == MAX_SOURCES)
-				return -1;
-			a->volumes[a->nvol++] = optarg;
-			break;
-		case OPT_DEVICE:
-			if (a->ndev == MAX_SOURCES)
-				return -1;
-			a->devices[a->ndev++] = optarg;
-			break;
-		case OPT_EMANIFEST: a->emanifest = optarg; break;
-		case OPT_BASELINE: a->o.baseline = optarg; break;
-		case OPT_STRIP: a->o.baseline_strip = optarg; break;
-		case OPT_OUT: a->o.out_dir = a->o.out_file = optarg; break;
-		case OPT_CLOG: a->o.custody_log = optarg; break;
-		case OPT_EXAMINER: a->o.examiner = optarg; break;
-		case OPT_PARTITION:
-			if (parse_num(optarg, 1, 4096, &v)) {
-				fprintf(stderr, "ssrfguard forensics: bad --partition '%s'\n", optarg);
-				return -1;
-			}
-			a->o.partition = (int)v;
-			break;
-		case OPT_WORKERS:
-			if (parse_num(optarg, 0, 64, &v)) {
-				fprintf(stderr, "ssrfguard forensics: bad --workers '%s' (0-64)\n", optarg);
-				return -1;
-			}
-			a->o.workers = (unsigned)v;
-			break;
-		case OPT_NODEVHASH: a->o.no_device_hash = 1; break;
-		case OPT_OPENSSL: sha2x_set_accel(0); break;
-		case OPT_MAXMEM:
-			if (parse_num(optarg, 256, 1L << 24, &v)) {
-				fprintf(stderr, "ssrfguard forensics: bad --max-memory '%s' (MiB, 256 or more)\n",
-				        optarg);
-				return -1;
-			}
-			a->max_memory_mib = v;
-			break;
-		case OPT_TIMELINE:
-			if (parse_num(optarg, 0, 100000, &v)) {
-				fprintf(stderr, "ssrfguard forensics: bad --timeline '%s'\n", optarg);
-				return -1;
-			}
-			a->o.timeline = (size_t)v;
-			break;
-		case OPT_FAILFIND: a->o.fail_on_findings = 1; break;
-		case OPT_FORMAT: a->format = optarg; break;
-		case OPT_SYSFS: a->sysfs = optarg; break;
-		case OPT_DEVROOT: a->dev_root = optarg; break;
-		case OPT_FROMTAGS: a->from_tags = 1; break;
-		case OPT_INSTANCE: a->tags.instance_id = optarg; break;
-		case OPT_REGION: a->tags.region = optarg; break;
-		case OPT_ENDPOINT: a->tags.endpoint_url = optarg; break;
-		case OPT_CABUNDLE: a->tags.ca_bundle = optarg; break;
-		case OPT_EXPECT: a->expect = optarg; break;
-		case OPT_WAIT:
-			if (parse_num(optarg, 0, 3600, &v)) {
-				fprintf(stderr, "ssrfguard forensics: bad --wait-device '%s'\n", optarg);
-				return -1;
-			}
-			a->wait_device = v;
-			break;
-		case 'h':
-		case OPT_HELP: a->help = 1; break;
-		default: return -1;
-		}
+	char err[1024];
+	if (opt_defaults(fx_opts, c, err, sizeof err) != SG_OK) {
+		*rc = cmdline_usage_error(&forensics_command, err);
+		return CMDLINE_ERROR;
 	}
-	return 0;
+	if (!cmdline_begin(&forensics_command, c, argc, argv, pos, npos, rc))
+		return *rc ? CMDLINE_ERROR : CMDLINE_HELP;
+	if (to_args(c, a, err, sizeof err) != 0) {
+		*rc = cmdline_usage_error(&forensics_command, err);
+		return CMDLINE_ERROR;
+	}
+	return CMDLINE_OK;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -434,35 +391,29 @@ static void fail_json(const char *msg)
 
 static int run_examine(int argc, char **argv, int baseline)
 {
+	fx_cli c = {0};
 	args a;
 	char err[1024] = "";
-	if (parse_args(argc, argv, &a)) {
-		fputs(baseline ? baseline_help : examine_help, stderr);
-		return 2;
-	}
-	if (a.help) {
-		fputs(baseline ? baseline_help : examine_help, stdout);
-		return 0;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ssrfguard forensics: unexpected argument '%s'\n", argv[optind]);
-		return 2;
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	int npos = 0, rc = 2;
+	if (!pos || parse_args(argc, argv, &c, &a, pos, &npos, &rc) != CMDLINE_OK)
+		goto out;
+	rc = 2;
+	if (npos > 0) {
+		snprintf(err, sizeof err, "unexpected argument '%.64s'", pos[0]);
+		rc = cmdline_usage_error(&forensics_command, err);
+		goto out;
 	}
 	if (!a.o.out_dir) {
-		fprintf(stderr, "ssrfguard forensics: --out is required\n");
-		return 2;
+		rc = cmdline_usage_error(&forensics_command, "--out is required");
+		goto out;
 	}
 	if (baseline) {
-		if (a.format && strcmp(a.format, "jsonl") && strcmp(a.format, "hashdeep")) {
-			fprintf(stderr, "ssrfguard forensics: --format is jsonl or hashdeep\n");
-			return 2;
-		}
-		a.o.hashdeep_format = a.format && !strcmp(a.format, "hashdeep");
+		a.o.hashdeep_format = a.hashdeep;
 		a.o.no_device_hash = 1;
 	}
 	char *cmdline = join_argv(argc, argv);
 	a.o.argv_text = cmdline;
-	int rc;
 	if (resolve_sources(&a, err, sizeof err)) {
 		fail_json(err);
 		rc = 2;
@@ -478,25 +429,49 @@ static int run_examine(int argc, char **argv, int baseline)
 	}
 	free_sources(&a.o);
 	free(cmdline);
+out:
+	opt_free(fx_opts, &c);
+	free(pos);
 	return rc;
 }
 
+static int verify_log(const args *a, const char *path);
+
 static int run_verify(int argc, char **argv)
 {
+	fx_cli c = {0};
 	args a;
-	if (parse_args(argc, argv, &a) || (!a.help && optind != argc - 1)) {
-		fputs(verify_help, stderr);
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	int npos = 0, rc = 2;
+	if (pos && parse_args(argc, argv, &c, &a, pos, &npos, &rc) == CMDLINE_OK) {
+		if (npos != 1)
+			rc = cmdline_usage_error(&forensics_command, "verify-log takes one FILE");
+		else
+			rc = verify_log(&a, pos[0]);
+	}
+	opt_free(fx_opts, &c);
+	free(pos);
+	return rc;
+}
+
+static int verify_log(const args *a, const char *path)
+{
+	fx_custody_state st;
+	fx_custody_anchor anchor;
+	char err[1024] = "", head[FX_SHA256_HEX];
+	if (a->report && custlog_anchor_from_report(a->report, &anchor, err, sizeof err)) {
+		fail_json(err);
 		return 2;
 	}
-	if (a.help) {
-		fputs(verify_help, stdout);
-		return 0;
-	}
-	const char *path = argv[optind];
-	fx_custody_state st;
-	char err[1024] = "", head[FX_SHA256_HEX];
-	sg_err rc = custlog_verify(path, &st, err, sizeof err);
+	memset(&st, 0, sizeof st);
+	sg_err rc = custlog_verify(path, a->report ? &anchor : NULL, &st, err, sizeof err);
 	sg_hex_encode(st.head, FX_SHA256_LEN, head);
+	if ((rc == SG_ERR_CORRUPT || rc == SG_ERR_PARSE) && !st.bad_line && a->report) {
+		printf("{\"status\":\"report-mismatch\",\"entries\":%llu,\"head\":\"%s\"}\n",
+		       (unsigned long long)st.entries, head);
+		fprintf(stderr, "ssrfguard forensics verify-log: TAMPERED: %s\n", err);
+		return 1;
+	}
 	if (rc == SG_ERR_CORRUPT || rc == SG_ERR_PARSE) {
 		printf("{\"status\":\"broken\",\"entries_ok\":%llu,\"bad_line\":%llu}\n",
 		       (unsigned long long)st.entries, (unsigned long long)st.bad_line);
@@ -507,11 +482,11 @@ static int run_verify(int argc, char **argv)
 		fail_json(err);
 		return 2;
 	}
-	if (a.expect && strcmp(a.expect, head)) {
+	if (a->expect && strcmp(a->expect, head)) {
 		printf("{\"status\":\"head-mismatch\",\"entries\":%llu,\"head\":\"%s\"}\n",
 		       (unsigned long long)st.entries, head);
 		fprintf(stderr, "ssrfguard forensics verify-log: the head is %s, expected %s: "
-		        "entries were removed from the end or the log was replaced\n", head, a.expect);
+		        "entries were removed from the end or the log was replaced\n", head, a->expect);
 		return 1;
 	}
 	printf("{\"status\":\"ok\",\"entries\":%llu,\"head\":\"%s\"}\n",
@@ -519,49 +494,50 @@ static int run_verify(int argc, char **argv)
 	return 0;
 }
 
+static int discover_print(const args *a);
+
 static int run_discover(int argc, char **argv)
 {
+	fx_cli c = {0};
 	args a;
 	char err[1024] = "";
-	if (parse_args(argc, argv, &a)) {
-		fputs(discover_help, stderr);
-		return 2;
-	}
-	if (a.help) {
-		fputs(discover_help, stdout);
-		return 0;
-	}
-	if (resolve_sources(&a, err, sizeof err)) {
-		fail_json(err);
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	int npos = 0, rc = 2;
+	if (pos && parse_args(argc, argv, &c, &a, pos, &npos, &rc) == CMDLINE_OK) {
+		rc = 2;
+		if (npos > 0) {
+			snprintf(err, sizeof err, "unexpected argument '%.64s'", pos[0]);
+			rc = cmdline_usage_error(&forensics_command, err);
+		} else if (resolve_sources(&a, err, sizeof err))
+			fail_json(err);
+		else
+			rc = discover_print(&a);
 		free_sources(&a.o);
-		return 2;
 	}
+	opt_free(fx_opts, &c);
+	free(pos);
+	return rc;
+}
+
+static int discover_print(const args *pa)
+{
 	json_t *arr = json_array();
-	for (size_t i = 0; i < a.o.nsrc; i++)
-		json_array_append_new(arr, json_pack("{s:s,s:s?,s:O*}", "device", a.o.src[i].device,
-		                                     "volume_id", a.o.src[i].volume_id,
-		                                     "source", a.o.src[i].info));
+	for (size_t i = 0; i < pa->o.nsrc; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s?,s:O*}", "device", pa->o.src[i].device,
+		                                     "volume_id", pa->o.src[i].volume_id,
+		                                     "source", pa->o.src[i].info));
 	json_t *o = json_pack("{s:s,s:o}", "status", "ok", "evidence", arr);
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (s)
 		printf("%s\n", s);
 	free(s);
 	json_decref(o);
-	free_sources(&a.o);
 	return 0;
 }
 
 int cmd_forensics(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	const char *sub = argv[1];
-	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
+	const char *sub = argc > 1 ? argv[1] : "";
 	if (!strcmp(sub, "examine"))
 		return run_examine(argc - 1, argv + 1, 0);
 	if (!strcmp(sub, "baseline"))
@@ -570,6 +546,12 @@ int cmd_forensics(int argc, char **argv)
 		return run_verify(argc - 1, argv + 1);
 	if (!strcmp(sub, "discover"))
 		return run_discover(argc - 1, argv + 1);
-	fprintf(stderr, "ssrfguard forensics: unknown command '%s'\n\n%s", sub, usage_text);
-	return 2;
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+		cmdline_help(&forensics_command, stdout);
+		return 0;
+	}
+	char err[128];
+	snprintf(err, sizeof err, argc > 1 ? "unknown subcommand '%.64s'" : "which subcommand? %s",
+	         argc > 1 ? sub : "examine, baseline, verify-log or discover");
+	return cmdline_usage_error(&forensics_command, err);
 }

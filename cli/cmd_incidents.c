@@ -1,5 +1,6 @@
 /* cmd_incidents.c — `ssrfguard incidents list | show ID | retry ID | release ID`. */
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,39 +9,65 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "opt/cmdline.h"
 #include "playbook/playbook.h"
 #include "playbook/report.h"
 #include "respond/respond.h"
 #include "store/store.h"
 
-static const char usage_text[] =
-	"usage: ssrfguard incidents [OPTIONS] list [--state STATE] [--json]\n"
-	"       ssrfguard incidents [OPTIONS] show ID [--json]\n"
-	"       ssrfguard incidents [OPTIONS] retry ID\n"
-	"       ssrfguard incidents [OPTIONS] release ID\n"
-	"       ssrfguard incidents [OPTIONS] open INSTANCE [--reason TEXT]\n"
-	"\n"
-	"  list       incidents, newest first (state: logged, open, containing,\n"
-	"             contained, failed, released, closed)\n"
-	"  show ID    one incident: its steps, notes, created resources and the\n"
-	"             timeline of every AWS call (Markdown; --json for the report)\n"
-	"  retry ID   a failed incident goes back to open; its failed and blocked\n"
-	"             steps run again (the daemon claims it, or run\n"
-	"             `ssrfguard respond --incident ID`)\n"
-	"  open I     open an incident asking for containment of instance I (a\n"
-	"             finding from elsewhere); the responder daemon runs it\n"
-	"  release ID restore what containment took away, from the recorded\n"
-	"             instance: security groups of every ENI, the instance profile,\n"
-	"             target group and classic ELB registrations, the ASG\n"
-	"             membership.  The revocation policy stays.\n"
-	"\n"
-	"options:\n"
-	"  --store PATH         incident store (default $SSRFGUARD_STORE or\n"
-	"                       /var/lib/ssrfguard/incidents.db)\n"
-	"  --region R, --endpoint-url URL, --ca-bundle FILE   AWS (release only)\n"
-	"  -h, --help\n"
-	"\n"
-	"IDs are numbers; \"INC-7\" is accepted for 7.\n";
+typedef struct incidents_opts {
+	char *store, *region, *endpoint_url, *ca_bundle, *state, *reason;
+	bool json;
+} incidents_opts;
+
+#define AT(f) .off = offsetof(incidents_opts, f)
+static const opt_def incidents_opts_table[] = {
+	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
+	 .help = "incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
+	{.type = OPT_SWITCH, .name = "json", .dflt = "off", AT(json),
+	 .help = "list and show: JSON instead of a table or Markdown"},
+	{.type = OPT_STR, .name = "state", .arg = "STATE", AT(state), .flags = OPT_ARGV_ONLY,
+	 .help = "list: only incidents in STATE (logged, open, containing, contained, failed, "
+	         "released, closed)"},
+	{.type = OPT_STR, .name = "reason", .arg = "TEXT", AT(reason), .flags = OPT_ARGV_ONLY,
+	 .help = "open: the reason recorded with the incident"},
+	{.type = OPT_SECTION, .help = "AWS (release only)"},
+	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
+	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)"},
+	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
+	 .help = "AWS endpoint (default: AWS_ENDPOINT_URL, else the service's)"},
+	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
+	 .help = "CA bundle for AWS (default: the system's)"},
+	{.type = OPT_END},
+};
+#undef AT
+
+const opt_command incidents_command = {
+	.name = "incidents",
+	.synopsis = "[OPTIONS] list [--state STATE] [--json]\n[OPTIONS] show ID [--json]\n"
+	            "[OPTIONS] retry ID\n[OPTIONS] release ID\n[OPTIONS] open INSTANCE [--reason TEXT]",
+	.summary = "list, show, retry or release incidents",
+	.about = "list: incidents, newest first.\n\n"
+	         "show ID: one incident: its steps, notes, created resources and the timeline of "
+	         "every AWS call (Markdown; --json for the report).\n\n"
+	         "retry ID: a failed incident goes back to open; its failed and blocked steps run "
+	         "again (the daemon claims it, or run `ssrfguard respond --incident ID`).\n\n"
+	         "open INSTANCE: open an incident asking for containment of INSTANCE (a finding "
+	         "from elsewhere); the responder daemon runs it.\n\n"
+	         "release ID: restore what containment took away, from the recorded instance: "
+	         "security groups of every ENI, the instance profile, target group and classic ELB "
+	         "registrations, the ASG membership.  The revocation policy stays.\n\n"
+	         "IDs are numbers; \"INC-7\" is accepted for 7.",
+	.opts = incidents_opts_table,
+	.epilog = "Exit status: 0 done, 1 the incident, the store or AWS said no (the message says "
+	          "which), 2 usage error.",
+	.words = "list show retry release open",
+};
+
+static void usage_short(void)
+{
+	cmdline_usage_error(&incidents_command, "which verb? list, show, retry, release or open");
+}
 
 static int64_t parse_id(const char *s)
 {
@@ -160,57 +187,44 @@ static int do_retry(responder *r, int64_t id)
 	return 0;
 }
 
+static int run(incidents_opts *o, const char *verb, const char *arg);
+
 int cmd_incidents(int argc, char **argv)
+{
+	incidents_opts o = {0};
+	char err[512];
+	int npos = 0, rc = 2;
+	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	if (!pos || opt_defaults(incidents_opts_table, &o, err, sizeof err) != SG_OK ||
+	    !(o.store = strdup(cmdline_default_store()))) {
+		fprintf(stderr, "ssrfguard incidents: out of memory\n");
+		goto out;
+	}
+	if (!cmdline_begin(&incidents_command, &o, argc, argv, pos, &npos, &rc))
+		goto out;
+	if (npos == 0)
+		usage_short();
+	else if (npos > 2) {
+		snprintf(err, sizeof err, "unexpected '%.64s'", pos[2]);
+		rc = cmdline_usage_error(&incidents_command, err);
+	} else
+		rc = run(&o, pos[0], npos > 1 ? pos[1] : NULL);
+out:
+	opt_free(incidents_opts_table, &o);
+	free(pos);
+	return rc;
+}
+
+static int run(incidents_opts *o, const char *verb, const char *arg)
 {
 	respond_config cfg;
 	respond_config_default(&cfg);
-	const char *st_env = getenv("SSRFGUARD_STORE");
-	cfg.store_path = st_env && *st_env ? st_env : "/var/lib/ssrfguard/incidents.db";
-	const char *verb = NULL, *arg = NULL, *state_name = NULL, *reason = NULL;
-	bool as_json = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char **dst = NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (!strcmp(a, "--json"))
-			as_json = true;
-		else if (!strcmp(a, "--store"))
-			dst = &cfg.store_path;
-		else if (!strcmp(a, "--region"))
-			dst = &cfg.region;
-		else if (!strcmp(a, "--endpoint-url"))
-			dst = &cfg.endpoint_url;
-		else if (!strcmp(a, "--ca-bundle"))
-			dst = &cfg.ca_bundle;
-		else if (!strcmp(a, "--state"))
-			dst = &state_name;
-		else if (!strcmp(a, "--reason"))
-			dst = &reason;
-		else if (a[0] == '-') {
-			fprintf(stderr, "ssrfguard incidents: unknown option '%s'\n", a);
-			return 2;
-		} else if (!verb)
-			verb = a;
-		else if (!arg)
-			arg = a;
-		else {
-			fprintf(stderr, "ssrfguard incidents: unexpected '%s'\n", a);
-			return 2;
-		}
-		if (dst) {
-			if (++i >= argc) {
-				fprintf(stderr, "ssrfguard incidents: %s needs a value\n", a);
-				return 2;
-			}
-			*dst = argv[i];
-		}
-	}
-	if (!verb) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	cfg.store_path = o->store;
+	cfg.region = o->region;
+	cfg.endpoint_url = o->endpoint_url;
+	cfg.ca_bundle = o->ca_bundle;
+	const char *state_name = o->state, *reason = o->reason;
+	bool as_json = o->json;
 	int64_t id = 0;
 	if (!strcmp(verb, "open")) {
 		if (!arg || strncmp(arg, "i-", 2) != 0) {
@@ -250,7 +264,11 @@ int cmd_incidents(int argc, char **argv)
 	store *st = NULL;
 	store_opts so = {.readonly = !strcmp(verb, "list") || !strcmp(verb, "show")};
 	if (store_open(cfg.store_path, &so, &st, msg, sizeof msg)) {
-		fprintf(stderr, "ssrfguard incidents: %s\n", msg);
+		if (so.readonly && access(cfg.store_path, F_OK) != 0)
+			fprintf(stderr, "ssrfguard incidents: no incident store at %s (nothing recorded "
+			        "there yet; --store or SSRFGUARD_STORE name another)\n", cfg.store_path);
+		else
+			fprintf(stderr, "ssrfguard incidents: %s\n", msg);
 		return 1;
 	}
 	int rc = 2;

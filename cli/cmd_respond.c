@@ -1,10 +1,14 @@
 /* cmd_respond.c — `ssrfguard respond`: contain and preserve instances. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "commands.h"
@@ -35,6 +39,225 @@ static void print_progress(void *ctx, int64_t incident, const char *line)
 	fflush(stdout);
 }
 
+/* "2026-12-04T14:08:54.768Z" (RFC 3339, UTC, milliseconds) */
+static void rfc3339_now(char ts[40])
+{
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	size_t n = strftime(ts, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, 40 - n, ".%03ldZ", now.tv_nsec / 1000000);
+}
+
+static void print_json_line(FILE *to, json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		fprintf(to, "%s\n", text);
+	free(text);
+	json_decref(o);
+	fflush(to);
+}
+
+/* --json: one object a line, {"ts": RFC 3339, "level", "incident", "event"}. */
+static void print_progress_json(void *ctx, int64_t incident, const char *line)
+{
+	(void)ctx;
+	char ts[40], name[32];
+	rfc3339_now(ts);
+	respond_incident_name(incident, name, sizeof name);
+	print_json_line(stdout, json_pack("{s:s,s:s,s:s,s:s}", "ts", ts, "level", "info", "incident",
+	                                  name, "event", line));
+}
+
+/* --json: the responder's warnings and errors as JSON lines on stderr. */
+static void log_json(void *ctx, const char *level, const char *message)
+{
+	(void)ctx;
+	char ts[40];
+	rfc3339_now(ts);
+	print_json_line(stderr, json_pack("{s:s,s:s,s:s,s:s}", "ts", ts, "level", level, "event",
+	                                  "respond", "message", message));
+}
+
+/* A message for the operator: a JSON line with --json, else
+ * "ssrfguard respond: ..." on stderr. */
+static void say(const respond_cli *o, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(const respond_cli *o, const char *level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (o->json)
+		log_json(NULL, level, msg);
+	else
+		fprintf(stderr, "ssrfguard respond: %s\n", msg);
+}
+
+static void on_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* "INC-7 held by ... for N more seconds": exit 3. */
+static int held_elsewhere(const respond_cli *o, int64_t id)
+{
+	char msg[512];
+	store *st = NULL;
+	store_incident inc = {0};
+	if (store_open(o->cfg.store_path, NULL, &st, msg, sizeof msg) == SG_OK &&
+	    store_get(st, id, &inc) == SG_OK) {
+		long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
+		say(o, "error", "INC-%lld is held by %s for %lld more second(s); run "
+		        "again then (a killed run's lease expires), or with --owner %s if that "
+		        "run is dead",
+		        (long long)id, inc.lease_owner, left > 0 ? left : 0, inc.lease_owner);
+		store_incident_free(&inc);
+	} else
+		say(o, "error", "INC-%lld: %s", (long long)id,
+		        sg_strerror(SG_ERR_BUSY));
+	store_close(st);
+	return 3;
+}
+
+/* The incident's report, if this run wrote it (or, since < 0, if it exists:
+ * a run that found the work done writes none).  path is filled either way. */
+static bool report_written(const respond_cli *o, int64_t id, time_t since, char *path,
+                           size_t cap)
+{
+	struct stat sb;
+	path[0] = '\0';
+	if (!o->cfg.report_dir)
+		return false;
+	snprintf(path, cap, "%s/INC-%lld.md", o->cfg.report_dir, (long long)id);
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_mtime >= since)
+		return true;
+	return false;
+}
+
+static int print_result(const respond_cli *o, int64_t id, const char *outcome, time_t since)
+{
+	char path[4096];
+	bool earlier = !strcmp(outcome, "merged") || !strcmp(outcome, "already contained");
+	bool wrote = report_written(o, id, earlier ? -1 : since, path, sizeof path);
+	int status = earlier || !strcmp(outcome, "contained") || !strcmp(outcome, "observed") ? 0 : 1;
+	if (o->cfg.report_dir && !wrote && !earlier) {
+		say(o, "error", "INC-%lld: the report was not written to %s (see `ssrfguard incidents "
+		    "show %lld`)", (long long)id, o->cfg.report_dir, (long long)id);
+		status = 1;
+	}
+	if (o->json) {
+		char name[32];
+		respond_incident_name(id, name, sizeof name);
+		json_t *j = json_pack("{s:s,s:s,s:s?}", "incident", name, "outcome", outcome, "report",
+		                      wrote ? path : NULL);
+		char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		json_decref(j);
+	} else {
+		printf("INC-%lld %s\n", (long long)id, outcome);
+		if (wrote)
+			printf("report: %s\n", path);
+	}
+	return status;
+}
+
+/* --instance or --incident: run one incident now. */
+static int run_one(responder *r, const respond_cli *o)
+{
+	char msg[512], outcome[32] = "";
+	int64_t id = o->incident;
+	time_t since = time(NULL);
+	sg_err err = SG_OK;
+	if (o->instance) {
+		err = respond_open_manual(r, o->instance, o->cfg.region, "respond --instance", &id);
+		if (err) {
+			say(o, "error", "cannot open an incident: %s", sg_strerror(err));
+			return 2;
+		}
+	}
+	err = respond_run_incident(r, id, outcome, sizeof outcome);
+	if (err == SG_ERR_STATE && o->instance) {
+		/* the instance's incident had failed (or was only observed): an
+		 * operator asking again means "run it again" */
+		char actor[96];
+		const char *u = getenv("USER");
+		snprintf(actor, sizeof actor, "operator:%s", u && *u ? u : "unknown");
+		if (respond_retry(r, id, actor, msg, sizeof msg) == SG_OK)
+			err = respond_run_incident(r, id, outcome, sizeof outcome);
+	}
+	if (err == SG_ERR_BUSY)
+		return held_elsewhere(o, id);
+	if (err) {
+		say(o, "error", "INC-%lld: %s", (long long)id, sg_strerror(err));
+		return 1;
+	}
+	return print_result(o, id, outcome, since);
+}
+
+/* The daemon: claim open incidents (and take signed ones with --listen). */
+static int run_daemon(responder *r, respond_cli *o)
+{
+	char msg[512];
+	respond_listener *l = NULL;
+	on_stop_signals();
+	if (o->listen) {
+		if (respond_listen_start(&o->listen_cfg, &l, msg, sizeof msg)) {
+			say(o, "error", "--listen: %s", msg);
+			return 2;
+		}
+		respond_log(&o->cfg, "info", "listening on %s", o->listen);
+	}
+	sg_err err = respond_loop(r, &stop_flag, o->once && !o->listen);
+	respond_listen_stop(l);
+	return err ? 1 : 0;
+}
+
+static int run_deliver(respond_cli *o)
+{
+	char msg[512];
+	on_stop_signals();
+	sg_err err = respond_deliver_loop(&o->deliver_cfg, &stop_flag, o->once, msg, sizeof msg);
+	if (err)
+		say(o, "error", "--deliver-to: %s", msg);
+	return err ? 2 : 0;
+}
+
+static int run(respond_cli *o)
+{
+	char msg[512];
+	responder *r = NULL;
+	if (o->deliver_to)
+		return run_deliver(o); /* the detector side needs no AWS */
+	if (respond_new(&o->cfg, &r, msg, sizeof msg)) {
+		say(o, "error", "%s", msg);
+		return 2;
+	}
+	int status;
+	/* Setup first: a responder that cannot work records nothing. */
+	if (respond_setup_check(r, msg, sizeof msg) != SG_OK) {
+		say(o, "error", "%s", msg);
+		status = 2;
+	} else if (o->preflight)
+		status = respond_preflight(r, o->instance, stdout, o->json) == SG_OK ? 0 : 1;
+	else if (o->instance || o->incident)
+		status = run_one(r, o);
+	else
+		status = run_daemon(r, o);
+	respond_free(r);
+	return status;
+}
+
 int cmd_respond(int argc, char **argv)
 {
 	respond_cli o;
@@ -43,108 +266,20 @@ int cmd_respond(int argc, char **argv)
 	int rc = respond_cli_parse(&o, argc, argv, msg, sizeof msg);
 	if (rc == 1) {
 		cmdline_help(&respond_command, stdout);
-		respond_cli_free(&o);
-		return 0;
-	}
-	if (rc) {
-		respond_cli_free(&o);
-		return cmdline_usage_error(&respond_command, msg);
-	}
-	if (!o.quiet) {
-		o.cfg.progress = print_progress;
-		o.cfg.progress_ctx = NULL;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any worker thread */
-	responder *r = NULL;
-	if (respond_new(&o.cfg, &r, msg, sizeof msg)) {
-		fprintf(stderr, "ssrfguard respond: %s\n", msg);
-		respond_cli_free(&o);
-		return 2;
-	}
-	int status = 0;
-	if (o.deliver_to) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sg_err err = respond_deliver_loop(&o.deliver_cfg, &stop_flag, o.once, msg, sizeof msg);
-		if (err)
-			fprintf(stderr, "ssrfguard respond: --deliver-to: %s\n", msg);
-		status = err ? 2 : 0;
-	} else if (o.preflight) {
-		sg_err err = respond_preflight(r, o.instance, stdout);
-		status = err == SG_OK ? 0 : 1;
-	} else if (o.instance || o.incident) {
-		int64_t id = o.incident;
-		sg_err err = SG_OK;
-		if (o.instance) {
-			err = respond_open_manual(r, o.instance, o.cfg.region, "respond --instance", &id);
-			if (err)
-				fprintf(stderr, "ssrfguard respond: cannot open an incident: %s\n", sg_strerror(err));
+		rc = 0;
+	} else if (rc)
+		rc = cmdline_usage_error(&respond_command, msg);
+	else {
+		if (!o.quiet) {
+			o.cfg.progress = o.json ? print_progress_json : print_progress;
+			o.cfg.progress_ctx = NULL;
 		}
-		char outcome[32] = "";
-		if (!err)
-			err = respond_run_incident(r, id, outcome, sizeof outcome);
-		if (err == SG_ERR_STATE && o.instance) {
-			/* the instance's incident had failed (or was only observed): an
-			 * operator asking again means "run it again" */
-			char actor[96];
-			const char *u = getenv("USER");
-			snprintf(actor, sizeof actor, "operator:%s", u && *u ? u : "unknown");
-			if (respond_retry(r, id, actor, msg, sizeof msg) == SG_OK)
-				err = respond_run_incident(r, id, outcome, sizeof outcome);
-		}
-		if (err == SG_ERR_BUSY) {
-			/* another responder (or a killed run of this one) holds the lease */
-			store *st = NULL;
-			store_incident inc = {0};
-			if (store_open(o.cfg.store_path, NULL, &st, msg, sizeof msg) == SG_OK &&
-			    store_get(st, id, &inc) == SG_OK) {
-				long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
-				fprintf(stderr,
-				        "ssrfguard respond: INC-%lld is held by %s for %lld more second(s); run "
-				        "again then (a killed run's lease expires), or with --owner %s if that "
-				        "run is dead\n",
-				        (long long)id, inc.lease_owner, left > 0 ? left : 0, inc.lease_owner);
-				store_incident_free(&inc);
-			} else
-				fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
-			store_close(st);
-			status = 3;
-		} else if (err) {
-			fprintf(stderr, "ssrfguard respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
-			status = 1;
-		} else {
-			printf("INC-%lld %s\n", (long long)id, outcome);
-			if (o.cfg.report_dir)
-				printf("report: %s/INC-%lld.md\n", o.cfg.report_dir, (long long)id);
-			status = !strcmp(outcome, "contained") || !strcmp(outcome, "observed") ||
-			                 !strcmp(outcome, "merged") || !strcmp(outcome, "already contained")
-			                 ? 0
-			                 : 1;
-		}
-	} else {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		respond_listener *l = NULL;
-		if (o.listen) {
-			if (respond_listen_start(&o.listen_cfg, &l, msg, sizeof msg)) {
-				fprintf(stderr, "ssrfguard respond: --listen: %s\n", msg);
-				respond_free(r);
-				respond_cli_free(&o);
-				return 2;
-			}
-			fprintf(stderr, "respond: listening on %s\n", o.listen);
-		}
-		sg_err err = respond_loop(r, &stop_flag, o.once && !o.listen);
-		respond_listen_stop(l);
-		status = err ? 1 : 0;
+		if (o.json)
+			o.cfg.log = log_json;
+		curl_global_init(CURL_GLOBAL_DEFAULT); /* before any worker thread */
+		rc = run(&o);
+		curl_global_cleanup();
 	}
-	respond_free(r);
 	respond_cli_free(&o);
-	return status;
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "ssrfguard/guard.h"
 
 /* The respond room's embedded responder (src/respond/embed.h), started
  * through the srv_responder hook of src/server/server.h. */
@@ -61,6 +62,13 @@ static sg_err keep_configs(srvcfg *cfg, int argc, char **argv)
 static int check_config(const srvcfg *cfg)
 {
 	char err[1024];
+	sg_policy *policy = NULL;
+	sg_err pe = srvcfg_policy(cfg, &policy, err, sizeof err);
+	sg_policy_free(policy);
+	if (pe != SG_OK) {
+		fprintf(stderr, "ssrfguard serve: %s\n", err);
+		return 2;
+	}
 	/* [respond] too, even with respond off: a respond daemon may read it. */
 	if (respond_embedded_check(cfg, err, sizeof err) != SG_OK) {
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
@@ -106,12 +114,15 @@ static int run(const srvcfg *cfg)
 		return 2;
 	}
 	int rc = 2;
-	srv_identity_resolve(cfg, &id, err, sizeof err);
-	if (err[0])
-		fprintf(stderr, "ssrfguard serve: warning: %s\n", err);
-	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK)
+	char warning[1024];
+	srv_identity_resolve(cfg, &id, warning, sizeof warning);
+	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK) {
+		if (warning[0])
+			fprintf(stderr, "ssrfguard serve: warning: %s\n", warning);
 		fprintf(stderr, "ssrfguard serve: %s\n", err);
-	else {
+	} else {
+		if (warning[0]) /* the service's log exists now: JSON like every line */
+			srv_log(s, "warning", "identity", warning);
 		if (cfg->respond)
 			srv_set_responder(s, respond_embedded());
 		/* The kernel backstop's reports (src/backstop/reader.h), on a thread
@@ -131,7 +142,6 @@ static int run(const srvcfg *cfg)
 int cmd_serve(int argc, char **argv)
 {
 	srvcfg cfg;
-	char err[1024];
 	int rc = 2;
 
 	if (srvcfg_init(&cfg) != SG_OK || keep_configs(&cfg, argc, argv) != SG_OK) {
@@ -139,16 +149,8 @@ int cmd_serve(int argc, char **argv)
 		srvcfg_free(&cfg);
 		return 2;
 	}
-	int p = cmdline_parse(&serve_command, &cfg, argc, argv, NULL, NULL, err, sizeof err);
-	if (p == CMDLINE_ERROR)
-		rc = cmdline_usage_error(&serve_command, err);
-	else if (p == CMDLINE_HELP) {
-		cmdline_help(&serve_command, stdout);
-		rc = 0;
-	} else if (cfg.check_config)
-		rc = check_config(&cfg);
-	else
-		rc = run(&cfg);
+	if (cmdline_begin(&serve_command, &cfg, argc, argv, NULL, NULL, &rc))
+		rc = cfg.check_config ? check_config(&cfg) : run(&cfg);
 	srvcfg_free(&cfg);
 	return rc;
 }

@@ -23,6 +23,11 @@ int cmd_backstop(int argc, char **argv);
 
 extern const opt_command check_command;
 extern const opt_command serve_command;
+extern const opt_command incidents_command;
+extern const opt_command aws_command;
+extern const opt_command forensics_command;
+extern const opt_command backstop_command;
 extern const opt_command respond_command; /* src/respond/respond_cli.c */
+extern const opt_command backstop_command;
 
 #endif

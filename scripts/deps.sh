@@ -11,9 +11,12 @@ PACKAGES=(
   libssl-dev libtsk-dev libnftables-dev
   # tests: namespaces, the AWS double, file-system images, cross-checks
   iproute2 util-linux nftables python3 python3-botocore python3-pyflakes awscli sqlite3 curl
-  e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g
-  # benchmarks (nginx: the reverse-proxy anchor of bench/server; never started as a service)
-  wrk nginx
+  e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g libcap2-bin
+  # the egress proxy's client tests (curl above, Python requests, Node's http)
+  python3-requests nodejs
+  # benchmarks (nginx: the reverse-proxy anchor of bench/server; squid: the
+  # proxy benchmark's anchor; neither is started as a service)
+  wrk nginx squid
 )
 
 missing=()

@@ -17,6 +17,8 @@
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+command -v nginx >/dev/null || { echo "bench: nginx is not installed (bash scripts/deps.sh)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (bash scripts/deps.sh)" >&2; exit 2; }
 if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
   exec tests/netns-run bash "$0" "$@"
 fi

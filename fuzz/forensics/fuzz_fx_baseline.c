@@ -12,10 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
 	char err[128];
+	fx_hashdeep_info info;
 	fx_list l;
 	fx_list_init(&l, 100000);
 	sg_err rc = fx_hashdeep_detect(text, size)
-	                ? fx_hashdeep_parse(text, size, "/mnt", &l, err, sizeof err)
+	                ? fx_hashdeep_parse(text, size, "/mnt", &l, &info, err, sizeof err)
 	                : fx_manifest_parse(text, size, &l, err, sizeof err);
 	if (rc == SG_OK) {
 		fx_diff d;

@@ -13,7 +13,42 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
+#include "guard/intent.h"
 #include "ssrfguard/guard.h"
+
+static int reads_as(const sg_reading *r, const sg_host *h)
+{
+	if (r->is_ip != h->is_ip)
+		return 0;
+	if (r->is_ip)
+		return memcmp(&r->ip, &h->ip, sizeof r->ip) == 0;
+	return r->host_len == h->name_len && !memcmp(r->host, h->name, h->name_len);
+}
+
+/* sg_intent_plain's claim: on a plain URL every reader reads libcurl's host. */
+static void plain_means_agreed(const char *url, size_t len, const sg_verdict *v)
+{
+	sg_host h;
+	const char *why;
+	if (!v->host[0] || sg_host_normalise(v->host, strlen(v->host), &h, &why) != SG_OK ||
+	    !sg_intent_plain(url, len, &h))
+		return;
+	sg_reading w, u[2];
+	size_t nu = 0;
+	int rc = sg_read_whatwg(url, len, &w);
+	if (rc == 1 && !reads_as(&w, &h))
+		__builtin_trap();
+	if (sg_read_urllib(url, len, u, &nu) == 0)
+		for (size_t k = 0; k < nu; k++)
+			if (!reads_as(&u[k], &h))
+				__builtin_trap();
+	sg_ip n[2];
+	const char *what[2];
+	size_t nn = sg_read_numbers(h.name, h.name_len, n, what);
+	for (size_t k = 0; k < nn; k++)
+		if (!h.is_ip || memcmp(&n[k], &h.ip, sizeof n[k]) != 0)
+			__builtin_trap();
+}
 
 static int terminated(const char *s, size_t cap)
 {
@@ -47,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (v.action == SG_ALLOW && v.category != SG_CAT_PUBLIC && v.category != SG_CAT_ALLOWED)
 		__builtin_trap();
+	plain_means_agreed((const char *)data + 1, size - 1, &v);
 	/* Our scheme is libcurl's scheme whenever libcurl accepted the URL. */
 	if (v.category != SG_CAT_MALFORMED && size - 1 < 60000) {
 		char *copy = malloc(size);

@@ -60,6 +60,9 @@ typedef enum sg_category {
 	SG_CAT_SCHEME,       /* scheme not allowed */
 	SG_CAT_MALFORMED,    /* the URL or host cannot be parsed */
 	SG_CAT_UNRESOLVED,   /* a name with no usable address */
+	SG_CAT_INTENT,       /* harmless to libcurl, but another parser (WHATWG
+	                        URL, Python's urllib, lenient numbers) reads the
+	                        host as metadata or an internal address */
 	SG_CAT__COUNT
 } sg_category;
 
@@ -104,6 +107,10 @@ void sg_policy_free(sg_policy *policy);
  *   allow HOST | deny HOST              names match exactly, or "*.example.com"
  *   allow HOST:PORT | deny HOST:PORT    "deny [2001:db8::1]:8080"
  *   scheme NAME                         allow another scheme (http, https default)
+ *   intent block | intent off           judge other parsers' readings (default
+ *                                       block; see sg_check_url)
+ * A target whose last label is a number but that is no address
+ * ("300.1.1.1", "1.2.3.4.5") is an error, not a host name.
  * On SG_ERR_PARSE a message naming the problem is written to err (always
  * NUL-terminated when errlen > 0).
  */
@@ -125,7 +132,16 @@ sg_err sg_policy_parse(sg_policy *policy, const char *text, size_t len,
  * IDNA via libidn2 UTS #46 as libcurl maps it, trailing dots dropped).
  * A literal address gets its final verdict here; a name gets SG_ALLOW with
  * needs_resolve set unless the name alone blocks it (deny rule, metadata or
- * localhost name).  Thread-safe; allocates only inside libcurl/libidn2.
+ * localhost name).
+ * Intent: a URL libcurl allows is read again as the WHATWG URL standard
+ * (browsers, Node), Python's urllib, lenient dotted-number parsers and a
+ * second percent-decoding would read it; if any of those readings is
+ * blocked (metadata, loopback, private, ... or a deny rule), the verdict is
+ * SG_BLOCK, SG_CAT_INTENT, rule "intent:READER:CATEGORY", the reason naming
+ * what that reader and libcurl each read (policy rule "intent off" turns
+ * this off).  libcurl's reading still decides what is connected to.
+ * Thread-safe; allocates only inside libcurl/libidn2 and for long or
+ * non-ASCII hosts.
  */
 sg_err sg_check_url(const sg_policy *policy, const char *url, size_t len,
                     sg_verdict *out);

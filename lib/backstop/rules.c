@@ -204,14 +204,13 @@ static void policy_rules(struct chain_out *o, const sg_policy *p, int deny)
 	}
 }
 
+/* The app chain: the policy's ranges and egress (metadata is refused in
+ * the base chain, before any identity is asked: see rules.h). */
 static void app_rules(struct chain_out *o, const bs_spec *sp, const struct sets *s)
 {
 	if (sp->proxy_only)
 		pass(o, "ct direction reply");
-	rule(o, BS_KIND_GUARD, 4, "ip daddr @metadata4", "metadata (IPv4)");
-	rule(o, BS_KIND_GUARD, 6, "ip6 daddr @metadata6", "metadata (IPv6, IPv4 carried in IPv6)");
-	if (sp->deny_policy || sp->proxy_only)
-		passes(o, sp); /* only these modes could refuse the proxy */
+	passes(o, sp);
 	if (sp->deny_policy) {
 		policy_rules(o, sp->policy, 1);
 		policy_rules(o, sp->policy, 0);
@@ -227,28 +226,79 @@ static void app_rules(struct chain_out *o, const bs_spec *sp, const struct sets 
 	}
 }
 
-/* The base chain: exempt uids return, app identities jump to `app`. */
-static void base_chain(struct aws_buf *b, const bs_spec *sp)
+/* Each app identity as a match: "meta skuid 1001", "meta skuid { 1, 2 }",
+ * "socket cgroupv2 level 1 \"app.slice\""; calls put for each. */
+static void identities(const bs_spec *sp, void (*put)(void *, const char *), void *ctx)
 {
-	aws_buf_puts(b, "\tchain output {\n\t\ttype filter hook output priority filter; "
-	                "policy accept;\n");
-	for (size_t i = 0; i < sp->n_exempt_uids; i++)
-		aws_buf_printf(b, "\t\tmeta skuid %u return comment \"exempt: the service\"\n",
-		               (unsigned)sp->exempt_uids[i]);
+	char m[BS_CGROUP_MAX + 64];
 	if (sp->n_app_uids == 1) {
-		aws_buf_printf(b, "\t\tmeta skuid %u jump app\n", (unsigned)sp->app_uids[0]);
+		snprintf(m, sizeof m, "meta skuid %u", (unsigned)sp->app_uids[0]);
+		put(ctx, m);
 	} else if (sp->n_app_uids) {
-		aws_buf_puts(b, "\t\tmeta skuid { ");
-		for (size_t i = 0; i < sp->n_app_uids; i++)
-			aws_buf_printf(b, "%s%u", i ? ", " : "", (unsigned)sp->app_uids[i]);
-		aws_buf_puts(b, " } jump app\n");
+		size_t len = (size_t)snprintf(m, sizeof m, "meta skuid {");
+		for (size_t i = 0; i < sp->n_app_uids && len < sizeof m; i++)
+			len += (size_t)snprintf(m + len, sizeof m - len, "%s %u", i ? "," : "",
+			                        (unsigned)sp->app_uids[i]);
+		if (len < sizeof m)
+			snprintf(m + len, sizeof m - len, " }");
+		put(ctx, m);
 	}
 	for (size_t i = 0; i < sp->n_app_cgroups; i++) {
 		const char *cg = sp->app_cgroups[i];
 		unsigned level = 1;
 		for (const char *c = cg; *c; c++)
 			level += *c == '/';
-		aws_buf_printf(b, "\t\tsocket cgroupv2 level %u \"%s\" jump app\n", level, cg);
+		snprintf(m, sizeof m, "socket cgroupv2 level %u \"%s\"", level, cg);
+		put(ctx, m);
+	}
+}
+
+static void exempt(struct aws_buf *b, const bs_spec *sp)
+{
+	for (size_t i = 0; i < sp->n_exempt_uids; i++)
+		aws_buf_printf(b, "\t\tmeta skuid %u return comment \"exempt: the service\"\n",
+		               (unsigned)sp->exempt_uids[i]);
+}
+
+struct metadata_out {
+	struct chain_out *o;
+	int family;
+};
+
+static void metadata_identity(void *ctx, const char *match)
+{
+	struct metadata_out *m = ctx;
+	rule(m->o, BS_KIND_GUARD, m->family, match,
+	     m->family == 4 ? "metadata (IPv4)" : "metadata (IPv6, IPv4 carried in IPv6)");
+}
+
+/* Chain metadataN: only packets to a metadata address get here; whose are
+ * they?  The app's are refused. */
+static void metadata_chain(struct chain_out *o, const bs_spec *sp, int family)
+{
+	aws_buf_printf(o->b, "\tchain metadata%d {\n", family);
+	exempt(o->b, sp);
+	struct metadata_out m = {o, family};
+	identities(sp, metadata_identity, &m);
+	aws_buf_puts(o->b, "\t}\n");
+}
+
+static void app_identity(void *ctx, const char *match)
+{
+	aws_buf_printf(ctx, "\t\t%s jump app\n", match);
+}
+
+/* The base chain: the destination first (one set lookup for every packet
+ * of every process), the identity only for what could be refused. */
+static void base_chain(struct aws_buf *b, const bs_spec *sp)
+{
+	aws_buf_puts(b, "\tchain output {\n\t\ttype filter hook output priority filter; "
+	                "policy accept;\n"
+	                "\t\tip daddr @metadata4 jump metadata4\n"
+	                "\t\tip6 daddr @metadata6 jump metadata6\n");
+	if (sp->deny_policy || sp->proxy_only) {
+		exempt(b, sp);
+		identities(sp, app_identity, b);
 	}
 	aws_buf_puts(b, "\t}\n");
 }
@@ -378,9 +428,13 @@ static void put_table(struct aws_buf *b, const bs_spec *sp, const struct sets *s
 	                "timeout 10s;\n\t}\n");
 	base_chain(b, sp);
 	struct chain_out o = {b, 0};
-	aws_buf_puts(b, "\tchain app {\n");
-	app_rules(&o, sp, s);
-	aws_buf_puts(b, "\t}\n");
+	metadata_chain(&o, sp, 4);
+	metadata_chain(&o, sp, 6);
+	if (sp->deny_policy || sp->proxy_only) {
+		aws_buf_puts(b, "\tchain app {\n");
+		app_rules(&o, sp, s);
+		aws_buf_puts(b, "\t}\n");
+	}
 	bs_kind last = sp->proxy_only ? BS_KIND_EGRESS : BS_KIND_GUARD;
 	for (int kind = BS_KIND_GUARD; kind <= (int)last; kind++)
 		for (int family = 4; family <= 6; family += 2)

@@ -3,11 +3,14 @@
  * own tables (pure).  Prefix: bs_.
  *
  * One table, `inet ssrfguard_backstop`.  Its base chain `output` (hook
- * output, priority filter) lets exempt uids pass, and sends packets whose
- * socket belongs to an app uid or app cgroup (v2) to chain `app`, which
- * classifies the destination (below) and sends a refused packet, counted
- * per rule, to the action chain of its kind and family (guard4, guard6,
- * egress4, egress6).  An action chain:
+ * output, priority filter) first looks at the destination: a packet to a
+ * metadata address goes to chain metadata4 / metadata6, which lets exempt
+ * uids pass and refuses it for an app identity (a uid, or a cgroup v2
+ * path); every other packet costs one set lookup.  With deny_policy or
+ * proxy_only, packets of the app's identities (exempt uids first) then go
+ * to chain `app`, which classifies the destination (below).  A refused
+ * packet is counted by its rule and handed to the action chain of its kind
+ * and family (guard4, guard6, egress4, egress6).  An action chain:
  *
  *   1. resets a retransmitted SYN of a held flow (below);
  *   2. logs a TCP SYN to NFLOG `group` with the prefix "ssrfguard:guard" or

@@ -28,20 +28,55 @@ static bool name_is(const char *row, const char *s, size_t n)
 
 static bool has_value(opt_type t)
 {
-	return t >= OPT_SWITCH;
+	return t >= OPT_SWITCH && t <= OPT_CHOICE;
 }
 
-const opt_def *opt_find(const opt_def *table, const char *name, size_t len)
+void opt_iter_init(opt_iter *it, const opt_def *table)
 {
-	for (const opt_def *d = table; d->type != OPT_END; d++)
+	it->at[0] = table;
+	it->base[0] = 0;
+	it->depth = 0;
+}
+
+const opt_def *opt_iter_next(opt_iter *it, size_t *base)
+{
+	while (it->depth >= 0) {
+		const opt_def *d = it->at[it->depth];
+		if (d->type == OPT_END) {
+			it->depth--;
+			continue;
+		}
+		it->at[it->depth]++;
+		if (d->type == OPT_INCLUDE) {
+			if (it->depth + 1 < 4) {
+				it->at[it->depth + 1] = d->include;
+				it->base[it->depth + 1] = it->base[it->depth] + d->off;
+				it->depth++;
+			}
+			continue;
+		}
+		if (base)
+			*base = it->base[it->depth];
+		return d;
+	}
+	return NULL;
+}
+
+const opt_def *opt_find(const opt_def *table, const char *name, size_t len, size_t *base)
+{
+	opt_iter it;
+	opt_iter_init(&it, table);
+	for (const opt_def *d; (d = opt_iter_next(&it, base));)
 		if (has_value(d->type) && name_is(d->name, name, len))
 			return d;
 	return NULL;
 }
 
-const opt_def *opt_find_short(const opt_def *table, char c)
+const opt_def *opt_find_short(const opt_def *table, char c, size_t *base)
 {
-	for (const opt_def *d = table; d->type != OPT_END; d++)
+	opt_iter it;
+	opt_iter_init(&it, table);
+	for (const opt_def *d; (d = opt_iter_next(&it, base));)
 		if (has_value(d->type) && c && d->short_name == c)
 			return d;
 	return NULL;
@@ -193,10 +228,13 @@ sg_err opt_set(const opt_def *d, void *dst, const char *value, char *err, size_t
 
 sg_err opt_defaults(const opt_def *table, void *dst, char *err, size_t errlen)
 {
-	for (const opt_def *d = table; d->type != OPT_END; d++) {
+	opt_iter it;
+	size_t base;
+	opt_iter_init(&it, table);
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
 		if (!has_value(d->type) || !d->dflt)
 			continue;
-		sg_err e = opt_set(d, dst, d->dflt, err, errlen);
+		sg_err e = opt_set(d, (char *)dst + base, d->dflt, err, errlen);
 		if (e != SG_OK)
 			return e;
 	}
@@ -205,10 +243,13 @@ sg_err opt_defaults(const opt_def *table, void *dst, char *err, size_t errlen)
 
 void opt_free(const opt_def *table, void *dst)
 {
-	for (const opt_def *d = table; d->type != OPT_END; d++) {
+	opt_iter it;
+	size_t base;
+	opt_iter_init(&it, table);
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
 		if (d->set)
 			continue;
-		void *field = (char *)dst + d->off;
+		void *field = (char *)dst + base + d->off;
 		if (d->type == OPT_STR) {
 			free(*(char **)field);
 			*(char **)field = NULL;
@@ -297,7 +338,7 @@ static sg_err file_section(const opt_command *cmd, char *p, file_pos *fp, char *
 		         (int)(n > 64 ? 64 : n), p + 1);
 		return SG_ERR_PARSE;
 	}
-	fp->mine = name_is(cmd->name, p + 1, n);
+	fp->mine = name_is(cmd->section ? cmd->section : cmd->name, p + 1, n);
 	fp->shared = false;
 	return SG_OK;
 }
@@ -316,10 +357,10 @@ static sg_err file_setting(const opt_command *cmd, void *dst, char *p, file_pos 
 		snprintf(err, errlen, "%s:%d: %s", fp->fname, fp->line, why);
 		return SG_ERR_PARSE;
 	}
-	size_t kn = (size_t)(ke - p);
+	size_t kn = (size_t)(ke - p), base = 0;
 	if (!fp->mine)
 		return SG_OK;
-	const opt_def *d = kn <= OPT_NAME_MAX ? opt_find(cmd->opts, p, kn) : NULL;
+	const opt_def *d = kn <= OPT_NAME_MAX ? opt_find(cmd->opts, p, kn, &base) : NULL;
 	if (!d && fp->shared && in_list(opt_shared_names, p, kn))
 		return SG_OK;
 	if (!d || (d->flags & OPT_ARGV_ONLY)) {
@@ -328,7 +369,7 @@ static sg_err file_setting(const opt_command *cmd, void *dst, char *p, file_pos 
 		         p, cmd->name);
 		return SG_ERR_PARSE;
 	}
-	sg_err e = opt_set(d, dst, v, msg, sizeof msg);
+	sg_err e = opt_set(d, (char *)dst + base, v, msg, sizeof msg);
 	if (e != SG_OK)
 		snprintf(err, errlen, "%s:%d: %s", fp->fname, fp->line, msg);
 	return e;
@@ -426,7 +467,8 @@ static sg_err long_option(const opt_command *cmd, void *dst, int argc, char **ar
 	const char *a = argv[*i] + 2;
 	const char *eq = strchr(a, '=');
 	size_t n = eq ? (size_t)(eq - a) : strlen(a);
-	const opt_def *d = n <= OPT_NAME_MAX ? opt_find(cmd->opts, a, n) : NULL;
+	size_t base = 0;
+	const opt_def *d = n <= OPT_NAME_MAX ? opt_find(cmd->opts, a, n, &base) : NULL;
 	bool negated = false;
 	if (name_is("help", a, n) && !d) {
 		*help = true;
@@ -437,7 +479,7 @@ static sg_err long_option(const opt_command *cmd, void *dst, int argc, char **ar
 		return SG_OK;
 	}
 	if (!d && n > 3 && !memcmp(a, "no-", 3)) {
-		d = opt_find(cmd->opts, a + 3, n - 3);
+		d = opt_find(cmd->opts, a + 3, n - 3, &base);
 		negated = d && d->type == OPT_SWITCH && !eq;
 		if (!negated)
 			d = NULL;
@@ -448,7 +490,7 @@ static sg_err long_option(const opt_command *cmd, void *dst, int argc, char **ar
 	}
 	const char *v = negated ? "off" : eq ? eq + 1 : next_value(d, argc, argv, i);
 	char msg[256];
-	sg_err e = opt_set(d, dst, v, msg, sizeof msg);
+	sg_err e = opt_set(d, (char *)dst + base, v, msg, sizeof msg);
 	if (e != SG_OK)
 		snprintf(err, errlen, "--%s", msg);
 	return e;
@@ -458,7 +500,8 @@ static sg_err short_option(const opt_command *cmd, void *dst, int argc, char **a
                            bool *help, char *err, size_t errlen)
 {
 	const char *a = argv[*i];
-	const opt_def *d = opt_find_short(cmd->opts, a[1]);
+	size_t base = 0;
+	const opt_def *d = opt_find_short(cmd->opts, a[1], &base);
 	if (!d && a[1] == 'h' && !a[2]) {
 		*help = true;
 		return SG_OK;
@@ -469,7 +512,7 @@ static sg_err short_option(const opt_command *cmd, void *dst, int argc, char **a
 	}
 	const char *v = next_value(d, argc, argv, i);
 	char msg[256];
-	sg_err e = opt_set(d, dst, v, msg, sizeof msg);
+	sg_err e = opt_set(d, (char *)dst + base, v, msg, sizeof msg);
 	if (e != SG_OK)
 		snprintf(err, errlen, "-%c: --%s", a[1], msg);
 	return e;

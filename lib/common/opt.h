@@ -36,6 +36,9 @@
  *                          ("full|normal"); stores the word's index.
  *   OPT_SECTION            no value: a heading in --help and the man page
  *                          (.help is the heading).
+ *   OPT_INCLUDE            every row of another table (.include), its fields
+ *                          inside this struct at .off (a command that takes
+ *                          all of another's settings, e.g. backstop: serve's).
  * A row with .set does not store: after the type's own check (range, words)
  * .set(dst, def, value, err, errlen) receives the value and decides (used for
  * values with a grammar of their own: category lists, step names, ids).
@@ -89,6 +92,7 @@ typedef enum opt_type {
 	OPT_STR,
 	OPT_LIST,
 	OPT_CHOICE,
+	OPT_INCLUDE, /* every row of .include, at .off inside this struct */
 } opt_type;
 
 enum {
@@ -123,6 +127,7 @@ struct opt_def {
 	int64_t lo, hi;     /* OPT_INT range */
 	unsigned flags;     /* OPT_ARGV_ONLY, OPT_HIDDEN */
 	sg_err (*set)(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen);
+	const opt_def *include; /* OPT_INCLUDE: another command's table */
 };
 
 /* A command: its name (also its config section), and texts for --help and
@@ -135,6 +140,7 @@ typedef struct opt_command {
 	const opt_def *opts;
 	const char *epilog;   /* paragraphs after the options (exit status, ...) */
 	const char *words;    /* subcommands, space-separated, for completion, or NULL */
+	const char *section;  /* config file section, NULL: name */
 } opt_command;
 
 /* Section names a config file may hold, NULL-terminated.  A new command with
@@ -143,9 +149,20 @@ extern const char *const opt_sections[];
 /* Top-level names a command may skip when it does not know them. */
 extern const char *const opt_shared_names[];
 
-/* The row named name ('_' = '-'), or NULL.  Sections and END never match. */
-const opt_def *opt_find(const opt_def *table, const char *name, size_t len);
-const opt_def *opt_find_short(const opt_def *table, char c);
+/* Every row of a table in order, included tables inline (never an
+ * OPT_INCLUDE or OPT_END row); *base is the offset of the row's struct. */
+typedef struct opt_iter {
+	const opt_def *at[4];
+	size_t base[4];
+	int depth;
+} opt_iter;
+void opt_iter_init(opt_iter *it, const opt_def *table);
+const opt_def *opt_iter_next(opt_iter *it, size_t *base);
+
+/* The row named name ('_' = '-'), or NULL; *base as for opt_iter_next.
+ * Sections never match. */
+const opt_def *opt_find(const opt_def *table, const char *name, size_t len, size_t *base);
+const opt_def *opt_find_short(const opt_def *table, char c, size_t *base);
 
 /* Apply every row's .dflt.  Call once on a zeroed struct. */
 sg_err opt_defaults(const opt_def *table, void *dst, char *err, size_t errlen);

@@ -114,3 +114,44 @@ sg_err fx_custody_verify(const char *text, size_t len, fx_custody_state *st)
 	}
 	return SG_OK;
 }
+
+sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_anchor *a,
+                               char *msg, size_t msglen)
+{
+	size_t pos = 0;
+	uint64_t lineno = 0;
+	int anchored = 0;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		if (!nl)
+			break;
+		const char *s = text + pos;
+		size_t llen = (size_t)(nl - s);
+		pos += llen + 1;
+		lineno++;
+		if (lineno == a->entries) {
+			uint8_t md[FX_SHA256_LEN];
+			char hex[FX_SHA256_HEX];
+			if (fx_sha256(s, llen, md))
+				return SG_ERR_NOMEM;
+			sg_hex_encode(md, FX_SHA256_LEN, hex);
+			anchored = !strcmp(hex, a->head);
+			if (!anchored)
+				break;
+		} else if (anchored && lineno > a->entries) {
+			json_t *o = json_loadb(s, llen, 0, NULL);
+			const char *r = json_string_value(
+				json_object_get(json_object_get(o, "hashes"), "report_json_sha256"));
+			int logged = r && !strcmp(r, a->report_sha256);
+			json_decref(o);
+			if (logged)
+				return SG_OK;
+		}
+	}
+	snprintf(msg, msglen, anchored ? "no entry after line %" PRIu64 " records this report's "
+	                                 "hash: the report or the entries after it were changed"
+	                               : "entry %" PRIu64 " is not the one the report names: "
+	                                 "the log was rewritten or cut before it",
+	         a->entries);
+	return SG_ERR_CORRUPT;
+}

@@ -39,6 +39,24 @@ typedef struct fx_custody_state {
  */
 sg_err fx_custody_verify(const char *text, size_t len, fx_custody_state *st);
 
+/* What an examination's report says of the log (its "custody" object): the
+ * head and entry count just before the report was logged. */
+typedef struct fx_custody_anchor {
+	uint64_t entries;
+	char head[FX_SHA256_HEX];
+	char report_sha256[FX_SHA256_HEX]; /* of the report file itself */
+} fx_custody_anchor;
+
+/*
+ * After fx_custody_verify() accepted text: is entry a->entries the one
+ * whose hash is a->head, and does a later entry record the report
+ * (hashes.report_json_sha256 == a->report_sha256)?  SG_ERR_CORRUPT (msg
+ * says which) when not: lines were replaced or removed after the report
+ * was written, or the report was.
+ */
+sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_anchor *a,
+                               char *msg, size_t msglen);
+
 /*
  * Append the next entry after st (as returned by fx_custody_verify) to out,
  * with its '\n'; the new head goes to new_head (may be NULL).  Strings may

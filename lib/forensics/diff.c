@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const class_names[FX_C__COUNT] = {
-	"type_changed", "timestomped", "modified", "added",
+	"type_changed", "timestomped", "modified", "unverified", "added",
 	"removed", "moved", "metadata", "deleted_in_image",
 };
 
@@ -74,6 +74,9 @@ static const fx_entry *find_path(const fx_entry **v, size_t n, const fx_entry *k
 	return NULL;
 }
 
+static const char *xattr_find(const char *x, size_t xlen, const char *name, size_t len,
+                              size_t *vlen);
+
 static sg_err add(fx_diff *d, fx_class cls, const fx_entry *base, const fx_entry *cur,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -97,6 +100,10 @@ static sg_err add(fx_diff *d, fx_class cls, const fx_entry *base, const fx_entry
 	f->interest = fx_interest(e->path, e->path_len, e->mode, e->type);
 	if (!f->interest && base && cur)
 		f->interest = fx_interest(base->path, base->path_len, base->mode, base->type);
+	size_t vlen;
+	if (!f->interest && cur && cur->xattrs &&
+	    xattr_find(cur->xattrs, cur->xattrs_len, "security.capability", 19, &vlen))
+		f->interest = "file capabilities (security.capability): privileges without setuid";
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(f->detail, sizeof f->detail, fmt, ap);
@@ -126,6 +133,60 @@ static void note(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The value of attribute name (len bytes) in an xattrs text, or NULL;
+ * *vlen its length.  Records are "NAME=HEX" joined by '|'. */
+static const char *xattr_find(const char *x, size_t xlen, const char *name, size_t len,
+                              size_t *vlen)
+{
+	const char *p = x, *end = x + xlen;
+	while (p < end) {
+		const char *rec_end = memchr(p, '|', (size_t)(end - p));
+		if (!rec_end)
+			rec_end = end;
+		const char *eq = rec_end;
+		while (eq > p && eq[-1] != '=')
+			eq--;
+		if (eq > p && (size_t)(eq - 1 - p) == len && !memcmp(p, name, len)) {
+			*vlen = (size_t)(rec_end - eq);
+			return eq;
+		}
+		p = rec_end + 1;
+	}
+	return NULL;
+}
+
+/* "xattrs +a, -b, ~c": attributes added, removed, changed from b to c. */
+static void xattr_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t cap)
+{
+	if (!b->xattrs || !c->xattrs ||
+	    (b->xattrs_len == c->xattrs_len && !memcmp(b->xattrs, c->xattrs, b->xattrs_len)))
+		return;
+	char list[FX_DETAIL_MAX] = "";
+	for (int side = 0; side < 2; side++) {
+		const fx_entry *from = side ? b : c, *other = side ? c : b;
+		const char *p = from->xattrs, *end = from->xattrs + from->xattrs_len;
+		while (p < end) {
+			const char *rec_end = memchr(p, '|', (size_t)(end - p));
+			if (!rec_end)
+				rec_end = end;
+			const char *eq = rec_end;
+			while (eq > p && eq[-1] != '=')
+				eq--;
+			size_t nlen = eq > p ? (size_t)(eq - 1 - p) : (size_t)(rec_end - p), vlen = 0;
+			const char *ov = xattr_find(other->xattrs, other->xattrs_len, p, nlen, &vlen);
+			char mark = !ov ? (side ? '-' : '+')
+			            : (!side && (vlen != (size_t)(rec_end - eq) || memcmp(ov, eq, vlen)))
+			            ? '~' : 0;
+			size_t used = strlen(list);
+			if (mark && used + 4 < sizeof list)
+				snprintf(list + used, sizeof list - used, "%s%c%.*s", used ? ", " : "", mark,
+				         (int)nlen, p);
+			p = rec_end + 1;
+		}
+	}
+	note(buf, cap, "xattrs %s", list);
+}
+
 static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t cap)
 {
 	buf[0] = 0;
@@ -137,10 +198,24 @@ static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t
 		note(buf, cap, "uid %" PRIu32 " -> %" PRIu32, b->uid, c->uid);
 	if (b->gid != c->gid)
 		note(buf, cap, "gid %" PRIu32 " -> %" PRIu32, b->gid, c->gid);
+	xattr_changes(b, c, buf, cap);
 	if (b->type != FX_T_DIR && !fx_time_equal(&b->mtime, &c->mtime) && b->mtime.set &&
-	    c->mtime.set)
-		note(buf, cap, "mtime %" PRId64 ".%09" PRIu32 " -> %" PRId64 ".%09" PRIu32,
-		     b->mtime.sec, b->mtime.nsec, c->mtime.sec, c->mtime.nsec);
+	    c->mtime.set) {
+		char bt[FX_TIME_TEXT], ct[FX_TIME_TEXT];
+		fx_time_format(&b->mtime, bt, sizeof bt);
+		fx_time_format(&c->mtime, ct, sizeof ct);
+		note(buf, cap, "mtime %s -> %s", bt, ct);
+	}
+}
+
+/* A file the baseline hashed whose copy in the image could not be hashed:
+ * the examiner cannot say it is unchanged. */
+static sg_err unverified(fx_diff *d, const fx_entry *b, const fx_entry *c)
+{
+	if (!b->has_hash || c->has_hash || c->type != FX_T_FILE)
+		return SG_OK;
+	return add(d, FX_C_UNVERIFIED, b, c, "content not verified: %s (size %" PRIu64 " -> %" PRIu64
+	           ")", c->note ? c->note : "not hashed", b->size, c->size);
 }
 
 static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int content_only)
@@ -152,7 +227,7 @@ static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int cont
 		if (b->has_hash && c->has_hash && memcmp(b->sha256, c->sha256, FX_SHA256_LEN))
 			return add(d, FX_C_MODIFIED, b, c, "content changed (size %" PRIu64
 			           " -> %" PRIu64 ")", b->size, c->size);
-		return SG_OK;
+		return unverified(d, b, c);
 	}
 	if (b->type != c->type)
 		return add(d, FX_C_TYPE_CHANGED, b, c, "%s -> %s", fx_type_name(b->type),
@@ -166,6 +241,8 @@ static sg_err compare(fx_diff *d, const fx_entry *b, const fx_entry *c, int cont
 		           c->size, same_mtime ? ", mtime unchanged" : "", meta[0] ? "; " : "",
 		           meta);
 	}
+	if (b->type == FX_T_FILE && b->has_hash && !c->has_hash)
+		return unverified(d, b, c);
 	if (b->type == FX_T_LINK && b->target && c->target &&
 	    (b->target_len != c->target_len || memcmp(b->target, c->target, b->target_len)))
 		return add(d, FX_C_MODIFIED, b, c, "symlink retargeted%s%s", meta[0] ? "; " : "",
@@ -338,4 +415,71 @@ void fx_diff_free(fx_diff *d)
 		return;
 	free(d->v);
 	memset(d, 0, sizeof *d);
+}
+
+/* Is base path (len bytes) among cur[lo, hi) with their prefix of plen set aside? */
+static int in_group(const fx_list *cur, size_t lo, size_t hi, size_t plen, const char *p,
+                    size_t len)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const fx_entry *e = &cur->v[mid];
+		size_t el = e->path_len - plen, n = el < len ? el : len;
+		int c = memcmp(e->path + plen, p, n);
+		if (!c)
+			c = el < len ? -1 : el > len;
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+sg_err fx_diff_view_best_fs(const fx_list *base, const fx_list *cur, fx_list *view, int *fs,
+                            size_t *matched)
+{
+	memset(view, 0, sizeof *view);
+	*matched = 0;
+	*fs = -1;
+	for (size_t i = 0; i < base->n; i++)
+		if (fx_part_prefix_len(base->v[i].path, base->v[i].path_len))
+			return SG_OK;
+	size_t best_lo = 0, best_hi = 0, best_plen = 0;
+	for (size_t lo = 0; lo < cur->n;) {
+		const fx_entry *first = &cur->v[lo];
+		size_t plen = fx_part_prefix_len(first->path, first->path_len), hi = lo + 1;
+		while (hi < cur->n && cur->v[hi].path_len >= plen &&
+		       !memcmp(cur->v[hi].path, first->path, plen) &&
+		       fx_part_prefix_len(cur->v[hi].path, cur->v[hi].path_len) == plen)
+			hi++;
+		if (!plen)
+			return SG_OK; /* cur is not partitioned */
+		size_t m = 0;
+		for (size_t i = 0; i < base->n; i++)
+			m += in_group(cur, lo, hi, plen, base->v[i].path, base->v[i].path_len);
+		if (m > *matched || *fs < 0) {
+			*matched = m;
+			*fs = first->fs;
+			best_lo = lo;
+			best_hi = hi;
+			best_plen = plen;
+		}
+		lo = hi;
+	}
+	if (best_hi == best_lo)
+		return SG_OK;
+	view->v = malloc((best_hi - best_lo) * sizeof *view->v);
+	if (!view->v)
+		return SG_ERR_NOMEM;
+	for (size_t i = best_lo; i < best_hi; i++) {
+		fx_entry e = cur->v[i];
+		e.path += best_plen;
+		e.path_len -= best_plen;
+		view->v[view->n++] = e;
+	}
+	view->cap = view->n;
+	return SG_OK;
 }

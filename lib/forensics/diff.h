@@ -6,6 +6,8 @@
  *
  *   modified      content changed and mtime changed, or a symlink retargeted
  *   timestomped   content changed, mtime identical to the baseline's
+ *   unverified    the baseline has the file's hash, the image's copy could
+ *                 not be hashed (its note says why): its content is unknown
  *   added         path absent from the baseline (hashdeep: regular files)
  *   removed       baseline path absent from the image
  *   moved         a removed path's content (same inode preferred) under a new path
@@ -34,6 +36,7 @@ typedef enum fx_class {
 	FX_C_TYPE_CHANGED = 0,
 	FX_C_TIMESTOMPED,
 	FX_C_MODIFIED,
+	FX_C_UNVERIFIED,
 	FX_C_ADDED,
 	FX_C_REMOVED,
 	FX_C_MOVED,
@@ -67,6 +70,19 @@ typedef struct fx_diff {
 sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only,
                    fx_diff *out);
 void fx_diff_free(fx_diff *d);
+
+/*
+ * A baseline of one file system (a tree's hashdeep list, or a manifest of a
+ * bare file system: no "pN:" prefixes) against the walk of a partitioned
+ * device (cur sorted by path, prefixed): view receives the entries of the
+ * file system whose paths match most of the baseline's, their prefix set
+ * aside — shallow copies whose strings belong to cur (free only view->v,
+ * never fx_list_free(view)).  *matched: baseline paths found there; *fs:
+ * its index.  view->n == 0 when this does not apply (the baseline has
+ * prefixes, or cur has none).
+ */
+sg_err fx_diff_view_best_fs(const fx_list *base, const fx_list *cur, fx_list *view, int *fs,
+                            size_t *matched);
 
 /*
  * Why a path is of special interest to an SSRF-to-shell investigation

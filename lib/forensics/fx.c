@@ -38,7 +38,15 @@ void fx_time_format(const fx_time *t, char *buf, size_t len)
 		buf[0] = 0;
 		return;
 	}
-	snprintf(buf, len, "%" PRId64 ".%09" PRIu32, t->sec, t->nsec);
+	/* sec + nsec/1e9 (nsec >= 0, as in a timespec) written as a decimal:
+	   {-1, 999999999} is "-0.000000001", not "-1.999999999" */
+	if (t->sec < 0 && t->nsec) {
+		uint64_t whole = (uint64_t)(-(t->sec + 1));
+		snprintf(buf, len, "-%" PRIu64 ".%09" PRIu32, whole, 1000000000u - t->nsec);
+		return;
+	}
+	snprintf(buf, len, "%s%" PRIu64 ".%09" PRIu32, t->sec < 0 ? "-" : "",
+	         t->sec < 0 ? (uint64_t)0 - (uint64_t)t->sec : (uint64_t)t->sec, t->nsec);
 }
 
 sg_err fx_time_parse(const char *s, size_t len, fx_time *out)
@@ -71,6 +79,10 @@ sg_err fx_time_parse(const char *s, size_t len, fx_time *out)
 		}
 	}
 	t.sec = neg ? -(int64_t)sec : (int64_t)sec;
+	if (neg && t.nsec) { /* "-0.000000001" is {-1, 999999999} */
+		t.sec -= 1;
+		t.nsec = 1000000000u - t.nsec;
+	}
 	*out = t;
 	return SG_OK;
 }
@@ -86,8 +98,9 @@ void fx_entry_clear(fx_entry *e)
 		return;
 	free(e->path);
 	free(e->target);
-	e->path = e->target = NULL;
-	e->path_len = e->target_len = 0;
+	free(e->xattrs);
+	e->path = e->target = e->xattrs = NULL;
+	e->path_len = e->target_len = e->xattrs_len = 0;
 }
 
 void fx_list_init(fx_list *l, size_t max)
@@ -111,7 +124,7 @@ sg_err fx_list_push(fx_list *l, fx_entry *e)
 		l->cap = cap;
 	}
 	l->v[l->n++] = *e;
-	e->path = e->target = NULL;
+	e->path = e->target = e->xattrs = NULL;
 	return SG_OK;
 }
 
@@ -217,4 +230,14 @@ sg_err fx_sha256(const void *p, size_t len, uint8_t out[FX_SHA256_LEN])
 	if (!EVP_Digest(p, len, out, &olen, EVP_sha256(), NULL) || olen != FX_SHA256_LEN)
 		return SG_ERR_NOMEM;
 	return SG_OK;
+}
+
+size_t fx_part_prefix_len(const char *path, size_t len)
+{
+	if (len < 3 || path[0] != 'p')
+		return 0;
+	size_t i = 1;
+	while (i < len && i < 8 && path[i] >= '0' && path[i] <= '9')
+		i++;
+	return i > 1 && i < len && path[i] == ':' ? i + 1 : 0;
 }

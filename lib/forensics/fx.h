@@ -56,6 +56,9 @@ typedef struct fx_entry {
 	size_t path_len;
 	char *target;      /* symlink target, owned, or NULL */
 	size_t target_len;
+	char *xattrs;      /* extended attributes, owned: "NAME=HEX|NAME=HEX…"
+	                      sorted by name (ext4raw.h), "" for none; NULL: not read */
+	size_t xattrs_len;
 	uint64_t inode;
 	uint64_t size;
 	uint32_t mode;     /* permission bits only (07777) */
@@ -72,6 +75,9 @@ typedef struct fx_entry {
 	uint8_t sha256[FX_SHA256_LEN];
 } fx_entry;
 
+/* Length of a path's "pN:" partition prefix, 0 when it has none. */
+size_t fx_part_prefix_len(const char *path, size_t len);
+
 /* Frees the strings an entry owns (not the entry). NULL-safe. */
 void fx_entry_clear(fx_entry *e);
 
@@ -82,8 +88,8 @@ typedef struct fx_list {
 } fx_list;
 
 void fx_list_init(fx_list *l, size_t max);
-/* Append a copy of *e, taking ownership of e->path and e->target (on
- * success only).  SG_ERR_RANGE past l->max, SG_ERR_NOMEM. */
+/* Append a copy of *e, taking ownership of e->path, e->target and
+ * e->xattrs (on success only).  SG_ERR_RANGE past l->max, SG_ERR_NOMEM. */
 sg_err fx_list_push(fx_list *l, fx_entry *e);
 void fx_list_free(fx_list *l);
 

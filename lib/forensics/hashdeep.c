@@ -9,12 +9,14 @@
 #include "forensics/escape.h"
 
 #define HD_MAGIC "%%%% HASHDEEP-1.0"
+/* our lists: names raw since 0.2; the older header meant escaped names */
+#define HD_OURS "## Invoked from: ssrfguard forensics"
+#define HD_RAW_NOTE " (file names raw, as hashdeep writes them)"
 #define HD_MAXCOLS 16
 
 sg_err fx_hashdeep_header(fx_buf *out, const char *invocation)
 {
-	sg_err err = fx_buf_str(out, HD_MAGIC "\n%%%% size,sha256,filename\n"
-	                             "## Invoked from: ssrfguard forensics\n");
+	sg_err err = fx_buf_str(out, HD_MAGIC "\n%%%% size,sha256,filename\n" HD_OURS HD_RAW_NOTE "\n");
 	if (!err && invocation) {
 		err = fx_buf_str(out, "## $ ");
 		if (!err)
@@ -34,8 +36,9 @@ sg_err fx_hashdeep_line(fx_buf *out, const fx_entry *e)
 	char hex[FX_SHA256_HEX];
 	sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
 	sg_err err = fx_buf_printf(out, "%" PRIu64 ",%s,.", e->size, hex);
+	size_t skip = fx_part_prefix_len(e->path, e->path_len);
 	if (!err)
-		err = fx_escape(out, e->path, e->path_len);
+		err = fx_buf_add(out, e->path + skip, e->path_len - skip);
 	if (!err)
 		err = fx_buf_add(out, "\n", 1);
 	return err;
@@ -97,7 +100,8 @@ static sg_err parse_size(const char *s, size_t len, uint64_t *out)
 	return SG_OK;
 }
 
-static sg_err name_to_path(const char *name, size_t len, const char *strip, fx_entry *e)
+static sg_err name_to_path(const char *name, size_t len, const char *strip, int escaped,
+                           fx_entry *e)
 {
 	size_t sl = strip ? strlen(strip) : 0;
 	if (sl && len >= sl && !memcmp(name, strip, sl)) {
@@ -109,9 +113,8 @@ static sg_err name_to_path(const char *name, size_t len, const char *strip, fx_e
 	}
 	char *raw = NULL;
 	size_t rawlen = 0;
-	/* our own lists are escaped; a plain hashdeep name that is not valid
-	   escaped text is taken literally */
-	if (fx_unescape(name, len, &raw, &rawlen) != SG_OK) {
+	/* lists of older versions of this tool are escaped; hashdeep's are raw */
+	if (!escaped || fx_unescape(name, len, &raw, &rawlen) != SG_OK) {
 		raw = fx_memdup(name, len);
 		rawlen = len;
 		if (!raw)
@@ -138,14 +141,36 @@ static sg_err name_to_path(const char *name, size_t len, const char *strip, fx_e
 	return SG_OK;
 }
 
+/* A line that is no record: the rest of the previous record's name (it
+ * held a newline).  SG_ERR_PARSE when there is no record to continue. */
+static sg_err continue_name(fx_list *out, int prev_was_record, const char *s, size_t len)
+{
+	if (!prev_was_record || !out->n)
+		return SG_ERR_PARSE;
+	fx_entry *e = &out->v[out->n - 1];
+	if (memchr(s, 0, len) || e->path_len + 1 + len > FX_LINE_MAX)
+		return SG_ERR_PARSE;
+	char *p = realloc(e->path, e->path_len + len + 2);
+	if (!p)
+		return SG_ERR_NOMEM;
+	p[e->path_len] = '\n';
+	memcpy(p + e->path_len + 1, s, len);
+	e->path = p;
+	e->path_len += 1 + len;
+	p[e->path_len] = 0;
+	return SG_OK;
+}
+
 sg_err fx_hashdeep_parse(const char *text, size_t len, const char *strip,
-                         fx_list *out, char *err, size_t errlen)
+                         fx_list *out, fx_hashdeep_info *info, char *err, size_t errlen)
 {
 	int cols[HD_MAXCOLS];
 	size_t ncols = 0, lineno = 0, pos = 0;
+	int prev_record = 0;
 	sg_err rc = SG_OK;
 	if (errlen)
 		err[0] = 0;
+	memset(info, 0, sizeof *info);
 	if (!fx_hashdeep_detect(text, len)) {
 		lineno = 1;
 		rc = SG_ERR_PARSE;
@@ -164,8 +189,12 @@ sg_err fx_hashdeep_parse(const char *text, size_t len, const char *strip,
 			rc = SG_ERR_RANGE;
 			goto fail;
 		}
-		if (llen == 0 || s[0] == '#')
+		if (llen == sizeof HD_OURS - 1 && !memcmp(s, HD_OURS, llen))
+			info->escaped = 1;
+		if (llen == 0 || s[0] == '#') {
+			prev_record = 0;
 			continue;
+		}
 		if (llen >= 5 && !memcmp(s, "%%%% ", 5)) {
 			if (lineno == 1)
 				continue;
@@ -200,15 +229,27 @@ sg_err fx_hashdeep_parse(const char *text, size_t len, const char *strip,
 			else if (cols[c] == COL_SHA256)
 				rc = sg_hex_decode(f, w, e.sha256, FX_SHA256_LEN);
 			else if (cols[c] == COL_FILENAME)
-				rc = w ? name_to_path(f, w, strip, &e) : SG_ERR_PARSE;
+				rc = w ? name_to_path(f, w, strip, info->escaped, &e) : SG_ERR_PARSE;
 			fstart = fend + 1;
 		}
 		e.has_hash = 1;
 		if (!rc)
 			rc = fx_list_push(out, &e);
 		fx_entry_clear(&e);
+		if ((rc == SG_ERR_PARSE || rc == SG_ERR_RANGE) && !info->escaped) {
+			rc = continue_name(out, prev_record, s, llen);
+			info->joined += rc == SG_OK;
+		}
+		if (rc == SG_ERR_PARSE || rc == SG_ERR_RANGE) {
+			if (!info->skipped++)
+				info->first_skipped = lineno;
+			prev_record = 0;
+			rc = SG_OK;
+			continue;
+		}
 		if (rc)
 			goto fail;
+		prev_record = 1;
 	}
 	if (!ncols) {
 		rc = SG_ERR_PARSE;

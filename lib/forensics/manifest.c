@@ -83,7 +83,9 @@ static sg_err time_field(fx_buf *out, const char *key, const fx_time *t)
 {
 	if (!t->set)
 		return SG_OK;
-	return fx_buf_printf(out, ",\"%s\":\"%" PRId64 ".%09" PRIu32 "\"", key, t->sec, t->nsec);
+	char text[FX_TIME_TEXT];
+	fx_time_format(t, text, sizeof text);
+	return fx_buf_printf(out, ",\"%s\":\"%s\"", key, text);
 }
 
 /* Written by hand (not through jansson): this runs once per file and the
@@ -113,6 +115,11 @@ sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
 	}
 	if (!err && e->target)
 		err = esc_field(out, &tmp, ",\"target\":", e->target, e->target_len);
+	if (!err && e->xattrs) {
+		err = fx_buf_str(out, ",\"xattrs\":");
+		if (!err)
+			err = json_str(out, e->xattrs, e->xattrs_len);
+	}
 	if (!err && e->note) {
 		err = fx_buf_str(out, ",\"note\":");
 		if (!err)
@@ -237,6 +244,13 @@ static sg_err parse_entry(json_t *o, fx_entry *e)
 		                  &e->target, &e->target_len);
 		if (err)
 			return err;
+	}
+	v = json_object_get(o, "xattrs");
+	if (v) {
+		if (!json_is_string(v) || !(e->xattrs = fx_memdup(json_string_value(v),
+		                                                  json_string_length(v))))
+			return json_is_string(v) ? SG_ERR_NOMEM : SG_ERR_PARSE;
+		e->xattrs_len = json_string_length(v);
 	}
 	v = json_object_get(o, "note");
 	if (v) {

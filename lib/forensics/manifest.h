@@ -34,17 +34,32 @@ sg_err fx_manifest_parse(const char *text, size_t len, fx_list *out,
 
 /* Append the hashdeep header; invocation (may be NULL) goes in a ## line. */
 sg_err fx_hashdeep_header(fx_buf *out, const char *invocation);
-/* Append a line for e (only regular files with a hash; others: no-op). */
+/* Append a line for e (only regular files with a hash; others: no-op):
+ * "size,sha256,./path" with the path's bytes raw, as hashdeep writes them
+ * (so `hashdeep -a -k` audits a mounted copy with it), without the "pN:"
+ * partition prefix. */
 sg_err fx_hashdeep_line(fx_buf *out, const fx_entry *e);
+
+typedef struct fx_hashdeep_info {
+	size_t joined;  /* records whose file name held a newline, put back together */
+	size_t skipped; /* lines that were neither a record nor the rest of one */
+	size_t first_skipped; /* the line number of the first of them */
+	int escaped;    /* names were escaped (lists of ssrfguard before 0.2) */
+} fx_hashdeep_info;
 
 /*
  * Parse a hashdeep list into out: regular files with size and sha256,
- * has_meta = 0.  strip (may be NULL) is removed from the front of each
+ * has_meta = 0.  File names are raw bytes, as hashdeep writes them, except
+ * in lists older versions of this tool wrote escaped (their header says
+ * so).  A name holding a newline spans two lines (hashdeep writes it raw):
+ * a line that is not a record continues the record before it (counted in
+ * info->joined); other unreadable lines are counted and skipped, as
+ * hashdeep's own audit does, never an error.  strip (may be NULL) is removed from the front of each
  * filename when present; then a leading "./" becomes "/", and a name not
  * starting with '/' gets one.
  */
 sg_err fx_hashdeep_parse(const char *text, size_t len, const char *strip,
-                         fx_list *out, char *err, size_t errlen);
+                         fx_list *out, fx_hashdeep_info *info, char *err, size_t errlen);
 
 /* Is this text (its first bytes) a hashdeep list rather than a manifest? */
 int fx_hashdeep_detect(const char *text, size_t len);

@@ -287,6 +287,45 @@ static sg_err md_kv(fx_buf *out, const char *label, const char *value, int code)
 	return err;
 }
 
+/* lead, then the strings of a, separated by "; ". */
+static sg_err md_list_inline(fx_buf *out, const char *lead, const json_t *a)
+{
+	sg_err err = fx_buf_str(out, lead);
+	size_t k;
+	const json_t *c;
+	json_array_foreach(a, k, c) {
+		if (!err && k)
+			err = fx_buf_str(out, "; ");
+		if (!err && json_is_string(c))
+			err = md_text(out, json_string_value(c));
+	}
+	return err;
+}
+
+/* The line an examiner reads first: is this the whole truth? */
+static sg_err md_status(fx_buf *out, const json_t *o)
+{
+	const char *st = jstr(o, "status");
+	if (!st)
+		return SG_OK;
+	if (!strcmp(st, "complete"))
+		return fx_buf_str(out, "**Status: complete** — every file system was walked and "
+		                       "every regular file hashed.\n\n");
+	sg_err err = fx_buf_printf(out, "**Status: %s**", !strcmp(st, "failed") ? "FAILED" : "INCOMPLETE");
+	if (!err && jstr(o, "error")) {
+		err = fx_buf_str(out, " — ");
+		if (!err)
+			err = md_text(out, jstr(o, "error"));
+	}
+	if (!err && json_array_size(json_object_get(o, "incomplete")))
+		err = md_list_inline(out, " — ", json_object_get(o, "incomplete"));
+	if (!err)
+		err = fx_buf_str(out, !strcmp(st, "failed") ? "\n\n"
+		                      : ". What this report lists is true, but it is not everything "
+		                        "on the evidence.\n\n");
+	return err;
+}
+
 static sg_err md_filesystems(fx_buf *out, const json_t *ev)
 {
 	const json_t *fss = json_object_get(ev, "filesystems");
@@ -329,6 +368,15 @@ static sg_err md_filesystems(fx_buf *out, const json_t *ev)
 			err = fx_buf_str(out, " **error:** ");
 			if (!err)
 				err = md_text(out, jstr(fs, "error"));
+		}
+		if (!err && json_array_size(json_object_get(fs, "incomplete")))
+			err = md_list_inline(out, " **INCOMPLETE:** ", json_object_get(fs, "incomplete"));
+		if (!err && jstr(fs, "walk_warnings")) {
+			err = fx_buf_str(out, " (walk: ");
+			if (!err)
+				err = md_text(out, jstr(fs, "walk_warnings"));
+			if (!err)
+				err = fx_buf_str(out, ")");
 		}
 		if (!err)
 			err = fx_buf_str(out, " |\n");
@@ -409,7 +457,11 @@ static sg_err md_timeline(fx_buf *out, const json_t *ev)
 
 sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 {
-	sg_err err = fx_buf_str(out, "# Forensic examination report\n\n| | |\n| --- | --- |\n");
+	sg_err err = fx_buf_str(out, "# Forensic examination report\n\n");
+	if (!err)
+		err = md_status(out, r);
+	if (!err)
+		err = fx_buf_str(out, "| | |\n| --- | --- |\n");
 	if (!err)
 		err = md_kv(out, "incident", jstr(r, "incident"), 0);
 	if (!err)
@@ -432,7 +484,11 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		if (!err)
 			err = md_code(out, jstr(ev, "label") ? jstr(ev, "label") : "?");
 		if (!err)
-			err = fx_buf_str(out, "\n\n| | |\n| --- | --- |\n");
+			err = fx_buf_str(out, "\n\n");
+		if (!err)
+			err = md_status(out, ev);
+		if (!err)
+			err = fx_buf_str(out, "| | |\n| --- | --- |\n");
 		if (!err)
 			err = md_kv(out, "device", jstr(ev, "device"), 1);
 		if (!err)

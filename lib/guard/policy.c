@@ -86,6 +86,31 @@ static int strict_v4(const char *s, size_t len, sg_ip *ip)
 	return dots == 3 && sg_ipv4_parse(s, len, ip->b) == SG_OK ? 0 : -1;
 }
 
+/*
+ * Whether a host name's last label is a number ("1.2.3.4.5", "300.1.1.1",
+ * "10.0.0.256", "example.123", "0x1f"): such a name is an address written
+ * wrong, never a DNS name (no top-level domain is numeric) — the WHATWG URL
+ * standard's "ends in a number" test.
+ */
+static int ends_in_number(const char *s, size_t len)
+{
+	while (len && s[len - 1] == '.')
+		len--;
+	size_t start = len;
+	while (start && s[start - 1] != '.')
+		start--;
+	const char *last = s + start;
+	size_t n = len - start;
+	if (n >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
+		for (size_t i = 2; i < n; i++)
+			if (!((last[i] >= '0' && last[i] <= '9') || (last[i] >= 'a' && last[i] <= 'f') ||
+			      (last[i] >= 'A' && last[i] <= 'F')))
+				return 0;
+		return 1;
+	}
+	return all_digits(last, n);
+}
+
 static int host_bits_zero(const sg_ip *ip, unsigned bits)
 {
 	unsigned max = ip->v6 ? 128 : 32;
@@ -191,6 +216,11 @@ static int parse_target(const char *t, size_t len, sg_rule *r, const char **why)
 				*why = "an address must be written as a dotted quad or IPv6 (use CIDR)";
 				return -1;
 			}
+			if (ends_in_number(h.name, h.name_len)) {
+				*why = "neither an IP address (4 parts of 0-255) nor a host name "
+				       "(its last label is a number)";
+				return -1;
+			}
 			for (size_t i = 0; i < h.name_len; i++) {
 				char c = h.name[i];
 				if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -268,7 +298,8 @@ sg_err sg_policy_add(sg_policy *p, const char *rule, size_t len, char *err, size
 	const char *target = rule + t;
 	size_t tlen = len - t;
 	if (tlen == 0) {
-		errf(err, errlen, "expected 'allow TARGET', 'deny TARGET' or 'scheme NAME'", rule, len);
+		errf(err, errlen, "expected 'allow TARGET', 'deny TARGET', 'scheme NAME' or 'intent block|off'",
+		     rule, len);
 		return SG_ERR_PARSE;
 	}
 	for (size_t i = 0; i < tlen; i++)
@@ -278,13 +309,21 @@ sg_err sg_policy_add(sg_policy *p, const char *rule, size_t len, char *err, size
 		}
 	if (kw == 6 && !memcmp(rule, "scheme", 6))
 		return add_scheme(p, target, tlen, err, errlen);
+	if (kw == 6 && !memcmp(rule, "intent", 6)) {
+		if ((tlen == 5 && !memcmp(target, "block", 5)) || (tlen == 3 && !memcmp(target, "off", 3))) {
+			p->intent_off = tlen == 3;
+			return SG_OK;
+		}
+		errf(err, errlen, "expected 'intent block' or 'intent off'", rule, len);
+		return SG_ERR_PARSE;
+	}
 	int deny;
 	if (kw == 4 && !memcmp(rule, "deny", 4))
 		deny = 1;
 	else if (kw == 5 && !memcmp(rule, "allow", 5))
 		deny = 0;
 	else {
-		errf(err, errlen, "unknown keyword (allow, deny, scheme)", rule, len);
+		errf(err, errlen, "unknown keyword (allow, deny, scheme, intent)", rule, len);
 		return SG_ERR_PARSE;
 	}
 	if (p->nrules >= SG_POLICY_RULES_MAX) {
@@ -323,6 +362,9 @@ sg_err sg_policy_parse(sg_policy *p, const char *text, size_t len, char *err, si
 	if (!p || (!text && len))
 		return SG_ERR_INVAL;
 	size_t line = 0, i = 0;
+	/* A byte-order mark (editors on Windows write one) is not part of a rule. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
 	while (i < len) {
 		line++;
 		size_t start = i;

@@ -32,6 +32,7 @@ struct sg_policy {
 	size_t nrules, cap;
 	size_t nschemes;
 	char schemes[SG_POLICY_SCHEMES][SG_SCHEME_MAX];
+	int intent_off; /* "intent off": other parsers' readings not judged */
 };
 
 /*

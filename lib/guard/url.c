@@ -6,6 +6,7 @@
  */
 #include <curl/curl.h>
 
+#include "guard/intent.h"
 #include "guard/judge.h"
 #include "guard/text.h"
 #include "guard/verdict.h"
@@ -53,7 +54,8 @@ static uint16_t port_of(const char *s)
 	return v <= 65535 ? (uint16_t)v : 0;
 }
 
-static sg_err judge_host(const sg_policy *p, const char *host, sg_verdict *out)
+static sg_err judge_host(const sg_policy *p, const char *url, size_t len, const char *host,
+                         sg_verdict *out)
 {
 	sg_host h;
 	const char *why = NULL;
@@ -82,7 +84,7 @@ static sg_err judge_host(const sg_policy *p, const char *host, sg_verdict *out)
 			       strlen(out->reason), " (the host read as Latin-1)");
 		}
 	}
-	return SG_OK;
+	return sg_intent_judge(p, url, len, &h, out);
 }
 
 sg_err sg_check_url(const sg_policy *policy, const char *url, size_t len, sg_verdict *out)
@@ -180,7 +182,7 @@ sg_err sg_check_url(const sg_policy *policy, const char *url, size_t len, sg_ver
 		goto nomem;
 	if (rc == CURLUE_OK)
 		out->port = port_of(port);
-	err = judge_host(policy, host, out);
+	err = judge_host(policy, buf, len, host, out);
 	goto fail;
 
 nomem:

@@ -22,6 +22,7 @@ static const char *const cat_names[SG_CAT__COUNT] = {
 	[SG_CAT_SCHEME] = "scheme",
 	[SG_CAT_MALFORMED] = "malformed",
 	[SG_CAT_UNRESOLVED] = "unresolved",
+	[SG_CAT_INTENT] = "intent",
 };
 
 const char *sg_category_name(sg_category cat)

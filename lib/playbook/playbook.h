@@ -140,4 +140,10 @@ pb_decision pb_next(const pb_order *o, const pb_state st[PB_STEP__COUNT]);
  * blocked), or "failed" when RECORD failed. */
 const char *pb_outcome(const pb_state st[PB_STEP__COUNT]);
 
+/* The outcome a report may state at any moment, from what happened only:
+ * "not started" while no step has left PENDING, "in progress" until FINISH
+ * is DONE, then pb_outcome().  A report never says "contained" (nor gives a
+ * finish time) for a playbook that did not run to its end. */
+const char *pb_outcome_so_far(const pb_state st[PB_STEP__COUNT]);
+
 #endif

@@ -184,6 +184,8 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		{"category", "Category"}, {"dest", "Destination"},  {"url", "URL"},
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (!strcmp(fields[i][0], "finished") && !json_object_get(r, "finished"))
+			continue; /* not finished: no row that could pass for a time */
 		sb_fmt(&b, "| %s | ", fields[i][1]);
 		sb_esc(&b, str(r, fields[i][0]));
 		sb_str(&b, " |\n");

@@ -260,6 +260,16 @@ pb_decision pb_next(const pb_order *o, const pb_state st[PB_STEP__COUNT])
 	return d;
 }
 
+const char *pb_outcome_so_far(const pb_state st[PB_STEP__COUNT])
+{
+	bool started = false;
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++)
+		started = started || st[s] != PB_PENDING;
+	if (!started)
+		return "not started";
+	return st[PB_FINISH] == PB_DONE ? pb_outcome(st) : "in progress";
+}
+
 const char *pb_outcome(const pb_state st[PB_STEP__COUNT])
 {
 	if (st[PB_RECORD] == PB_FAILED)

@@ -1,8 +1,15 @@
 /*
  * acquire.h — the acquisition hash: SHA-256 of the whole device, plus one
  * SHA-256 per window (1 MiB by default) so a later disagreement can be
- * located.  The reader thread reads and feeds the whole-device hash while
- * a second thread hashes the windows: both cores work.
+ * located.  One thread reads the device into a ring of 8 MiB chunks; one
+ * feeds them to the whole-device hash (and nothing else: that stream
+ * cannot be split, it sets the pace); one hashes the windows, two at a
+ * time on one core.
+ *
+ * acq_start() runs the whole acquisition on a thread of its own, so the
+ * walk and the file hashes go on beside the one stream that cannot be
+ * split; acq_finish() waits for it and frees the job.  The device must stay
+ * open until then.
  *
  * Window lines "OFFSET LENGTH SHA256\n" (decimal offset and length, the
  * last window may be short) go to wout when it is not NULL.  A read error
@@ -14,6 +21,7 @@
 #include "forensics/evidence.h"
 #include "forensics/fx.h"
 #include "forensics/outfile.h"
+#include "forensics/progress.h"
 
 typedef struct acq_result {
 	uint8_t sha256[FX_SHA256_LEN];
@@ -22,7 +30,10 @@ typedef struct acq_result {
 	double seconds;
 } acq_result;
 
-sg_err acq_hash(const evid *ev, uint64_t window, outf *wout, acq_result *r,
-                char *err, size_t errlen);
+typedef struct acq_job acq_job;
+/* pc (may be NULL): progress counters (device_done, device_total). */
+sg_err acq_start(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
+                 acq_job **job, char *err, size_t errlen);
+sg_err acq_finish(acq_job *job, acq_result *r, char *err, size_t errlen);
 
 #endif

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #define CUSTLOG_MAX (256u << 20)
 
 void custlog_whoami(char *buf, size_t len)
@@ -63,7 +65,7 @@ static sg_err read_all(int fd, const char *path, fx_buf *b, char *err, size_t er
 
 sg_err custlog_append(const char *path, const char *who, const char *action,
                       const char *subject, const fx_custody_hash *hashes, size_t n,
-                      char head[FX_SHA256_HEX], char *err, size_t errlen)
+                      char head[FX_SHA256_HEX], uint64_t *entries, char *err, size_t errlen)
 {
 	fx_buf text = {0}, line = {0};
 	fx_custody_state st;
@@ -121,6 +123,8 @@ sg_err custlog_append(const char *path, const char *who, const char *action,
 		goto done;
 	}
 	sg_hex_encode(newhead, FX_SHA256_LEN, head);
+	if (entries)
+		*entries = st.entries + 1;
 	rc = SG_OK;
 done:
 	close(fd);
@@ -129,7 +133,8 @@ done:
 	return rc;
 }
 
-sg_err custlog_verify(const char *path, fx_custody_state *st, char *err, size_t errlen)
+sg_err custlog_verify(const char *path, const fx_custody_anchor *anchor, fx_custody_state *st,
+                      char *err, size_t errlen)
 {
 	fx_buf text = {0};
 	memset(st, 0, sizeof *st);
@@ -150,7 +155,46 @@ sg_err custlog_verify(const char *path, fx_custody_state *st, char *err, size_t 
 		rc = fx_custody_verify(text.p ? text.p : "", text.len, st);
 		if (rc)
 			snprintf(err, errlen, "%s: %s", path, st->msg);
+		if (!rc && anchor) {
+			char msg[200];
+			rc = fx_custody_check_anchor(text.p ? text.p : "", text.len, anchor, msg, sizeof msg);
+			if (rc)
+				snprintf(err, errlen, "%s: %s", path, msg);
+		}
 	}
+	fx_buf_free(&text);
+	return rc;
+}
+
+sg_err custlog_anchor_from_report(const char *path, fx_custody_anchor *a, char *err,
+                                  size_t errlen)
+{
+	memset(a, 0, sizeof *a);
+	fx_buf text = {0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return SG_ERR_IO;
+	}
+	sg_err rc = read_all(fd, path, &text, err, errlen);
+	close(fd);
+	uint8_t md[FX_SHA256_LEN];
+	if (!rc && !(rc = fx_sha256(text.p ? text.p : "", text.len, md)))
+		sg_hex_encode(md, FX_SHA256_LEN, a->report_sha256);
+	json_t *r = rc ? NULL : json_loadb(text.p ? text.p : "", text.len, 0, NULL);
+	json_t *c = json_object_get(r, "custody");
+	const char *head = json_string_value(json_object_get(c, "head_before_report"));
+	json_t *n = json_object_get(c, "entries_before_report");
+	if (!rc && (!head || strlen(head) != FX_SHA256_HEX - 1 || !json_is_integer(n) ||
+	            json_integer_value(n) < 1)) {
+		snprintf(err, errlen, "%s: not a report that records the custody log's head", path);
+		rc = SG_ERR_PARSE;
+	}
+	if (!rc) {
+		memcpy(a->head, head, FX_SHA256_HEX);
+		a->entries = (uint64_t)json_integer_value(n);
+	}
+	json_decref(r);
 	fx_buf_free(&text);
 	return rc;
 }

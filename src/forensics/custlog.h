@@ -4,7 +4,8 @@
  * custlog_append() opens (creating 0600) path, takes flock(LOCK_EX),
  * verifies the whole existing chain — a broken log is never appended to
  * (SG_ERR_CORRUPT) — appends one entry stamped with the current UTC time,
- * fsyncs, and returns the new head (hex) in head.  who NULL means
+ * fsyncs, and returns the new head (hex) in head and the number of
+ * entries in *entries (may be NULL).  who NULL means
  * "USER@HOST".  custlog_verify() reads path under flock(LOCK_SH).
  */
 #ifndef SSRFGUARD_FORENSICS_CUSTLOG_H
@@ -14,9 +15,16 @@
 
 sg_err custlog_append(const char *path, const char *who, const char *action,
                       const char *subject, const fx_custody_hash *hashes, size_t n,
-                      char head[FX_SHA256_HEX], char *err, size_t errlen);
+                      char head[FX_SHA256_HEX], uint64_t *entries, char *err, size_t errlen);
 
-sg_err custlog_verify(const char *path, fx_custody_state *st, char *err, size_t errlen);
+/* anchor (may be NULL): also check it (fx_custody_check_anchor). */
+sg_err custlog_verify(const char *path, const fx_custody_anchor *anchor, fx_custody_state *st,
+                      char *err, size_t errlen);
+
+/* The anchor an examination's report.json (path) records, and the
+ * report's own hash. */
+sg_err custlog_anchor_from_report(const char *path, fx_custody_anchor *a, char *err,
+                                  size_t errlen);
 
 /* "user@host" of this process, into buf. */
 void custlog_whoami(char *buf, size_t len);

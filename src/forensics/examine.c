@@ -24,6 +24,15 @@
 #include "forensics/report.h"
 #include "forensics/sha256x2.h"
 #include "forensics/walk.h"
+#include "forensics/walkdev.h"
+
+#define say exam_say
+#define jset exam_jset
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
 
 #ifndef SSRFGUARD_VERSION
 #define SSRFGUARD_VERSION "0.1.0"
@@ -35,47 +44,12 @@
 #define PROBE_LEN (64u << 10)
 #define FLUSH_AT (4u << 20)
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("forensics: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static int jset(json_t *o, const char *k, json_t *v)
-{
-	return !v || json_object_set_new(o, k, v);
-}
-
-static json_t *jstr_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-/* ---- evidence reading through the partition parser ---- */
-
-typedef struct rd_ctx {
-	const evid *ev;
-	char *err;
-	size_t errlen;
-} rd_ctx;
-
-static sg_err rd_evid(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	rd_ctx *c = ctx;
-	if (off > c->ev->size || len > c->ev->size - off)
-		return SG_ERR_RANGE;
-	return evid_pread(c->ev, off, buf, len, c->err, c->errlen);
-}
-
 /* ---- baseline ---- */
 
+/* warn: what the examiner must know about a partly unreadable baseline. */
 static sg_err load_baseline(const char *path, const char *strip, fx_list *out, int *content_only,
-                            char hex[FX_SHA256_HEX], const char **format, char *err, size_t errlen)
+                            char hex[FX_SHA256_HEX], const char **format, char *warn,
+                            size_t warnlen, char *err, size_t errlen)
 {
 	fx_buf text = {0};
 	sg_err rc = SG_OK;
@@ -113,7 +87,15 @@ static sg_err load_baseline(const char *path, const char *strip, fx_list *out, i
 		if (fx_hashdeep_detect(text.p ? text.p : "", text.len)) {
 			*content_only = 1;
 			*format = "hashdeep";
-			rc = fx_hashdeep_parse(text.p, text.len, strip, out, perr, sizeof perr);
+			fx_hashdeep_info info;
+			rc = fx_hashdeep_parse(text.p, text.len, strip, out, &info, perr, sizeof perr);
+			if (!rc && info.skipped)
+				snprintf(warn, warnlen, "baseline %s: %zu unreadable lines skipped (the first "
+				         "is line %zu): the files they name are reported as added", path,
+				         info.skipped, info.first_skipped);
+			else if (!rc && info.joined)
+				snprintf(warn, warnlen, "baseline %s: %zu records whose file name holds a "
+				         "newline were read across two lines", path, info.joined);
 		} else {
 			*content_only = 0;
 			*format = "manifest";
@@ -126,217 +108,15 @@ static sg_err load_baseline(const char *path, const char *strip, fx_list *out, i
 	return rc;
 }
 
-/* ---- walking every file system of one device ---- */
-
-static json_t *part_json(const fx_part_table *t)
-{
-	json_t *o = json_object(), *a = json_array();
-	if (!o || !a) {
-		json_decref(o);
-		json_decref(a);
-		return NULL;
-	}
-	jset(o, "scheme", json_string(fx_pt_scheme_name(t->scheme)));
-	jset(o, "sector", json_integer(t->sector));
-	if (t->warn[0])
-		jset(o, "warning", json_string(t->warn));
-	for (size_t i = 0; i < t->n; i++) {
-		const fx_part *p = &t->v[i];
-		json_t *pj = json_object();
-		jset(pj, "number", json_integer(p->num));
-		jset(pj, "start", json_integer((json_int_t)p->start));
-		jset(pj, "length", json_integer((json_int_t)p->length));
-		jset(pj, "type", json_string(p->type));
-		if (p->type_name)
-			jset(pj, "type_name", json_string(p->type_name));
-		if (p->name[0])
-			jset(pj, "name", json_string(p->name));
-		json_array_append_new(a, pj);
-	}
-	jset(o, "partitions", a);
-	return o;
-}
-
-typedef struct fs_target {
-	int partition; /* 0: whole device */
-	uint64_t offset, length;
-} fs_target;
-
-static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
-                        unsigned workers, fx_list *out, int *failed)
-{
-	json_t *fs = json_object();
-	char err[ERRLEN] = "";
-	walk_stats st;
-	memset(&st, 0, sizeof st);
-	uint8_t *probe = calloc(1, PROBE_LEN);
-	fx_fsprobe_result pr;
-	memset(&pr, 0, sizeof pr);
-	size_t plen = t->length < PROBE_LEN ? (size_t)t->length : PROBE_LEN;
-	sg_err rc = probe ? evid_pread(ev, t->offset, probe, plen, err, sizeof err) : SG_ERR_NOMEM;
-	if (!rc)
-		fx_fsprobe(probe, plen, &pr);
-	free(probe);
-	jset(fs, "index", json_integer(index));
-	jset(fs, "partition", t->partition ? json_integer(t->partition) : json_null());
-	jset(fs, "offset", json_integer((json_int_t)t->offset));
-	jset(fs, "length", json_integer((json_int_t)t->length));
-	walk_opts wo = {index, prefix, workers, 0};
-	const char *method = "none";
-	json_t *cannot = json_array();
-	if (rc) {
-		*failed = 1;
-	} else if (pr.kind == FX_FS_XFS) {
-		method = "xfs-readonly-loop-mount";
-		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
-		rc = walk_xfs(ev->fd, t->offset, t->length, &wo, out, &st, err, sizeof err);
-		json_array_append_new(cannot, json_string(
-			"deleted files (the kernel shows only live directory entries)"));
-		json_array_append_new(cannot, json_string(
-			"writes that live only in the unreplayed log (mounted norecovery)"));
-		if (rc)
-			*failed = 1;
-	} else if (pr.kind == FX_FS_SWAP || pr.kind == FX_FS_LVM) {
-		method = "none";
-		snprintf(err, sizeof err, "%s: not walked", pr.name);
-		json_array_append_new(cannot, json_string("contents (not a file system)"));
-	} else {
-		method = "libtsk-raw";
-		say("walking %s at offset %" PRIu64 " with libtsk (no mount)", pr.name[0] ? pr.name : "?",
-		    t->offset);
-		rc = walk_tsk(ev->fd, NULL, ev->size, t->offset, &wo, out, &st, err, sizeof err);
-		if (rc && pr.kind == FX_FS_UNKNOWN && t->partition && t->length < (16u << 20)) {
-			/* a small partition with nothing on it (BIOS boot): not a failure */
-			method = "none";
-		} else if (rc) {
-			*failed = 1;
-		} else {
-			json_array_append_new(cannot, json_string(
-				"content of deleted files (listed by name and inode, not hashed)"));
-			if (pr.journal != FX_J_NONE)
-				json_array_append_new(cannot, json_string(
-					"writes that live only in the journal (libtsk does not replay it)"));
-		}
-	}
-	fx_journal j = pr.kind == FX_FS_XFS ? st.journal : pr.journal;
-	jset(fs, "type", json_string(pr.name[0] ? pr.name : st.fstype[0] ? st.fstype : "unknown"));
-	if (st.fstype[0])
-		jset(fs, "libtsk_type", json_string(st.fstype));
-	if (pr.label[0])
-		jset(fs, "label", json_string(pr.label));
-	if (pr.features[0])
-		jset(fs, "features", json_string(pr.features));
-	jset(fs, "method", json_string(method));
-	jset(fs, "journal", json_string(fx_journal_name(j)));
-	if (j == FX_J_DIRTY)
-		jset(fs, "journal_note", json_string(
-			"the journal holds writes not yet applied: the attacker's last changes may "
-			"be only there (the snapshot is crash-consistent)"));
-	jset(fs, "cannot_see", cannot);
-	jset(fs, "entries", json_integer((json_int_t)st.entries));
-	jset(fs, "files", json_integer((json_int_t)st.files));
-	jset(fs, "dirs", json_integer((json_int_t)st.dirs));
-	jset(fs, "symlinks", json_integer((json_int_t)st.links));
-	jset(fs, "special", json_integer((json_int_t)st.specials));
-	jset(fs, "deleted", json_integer((json_int_t)st.deleted));
-	jset(fs, "files_hashed", json_integer((json_int_t)st.hashed));
-	jset(fs, "hash_errors", json_integer((json_int_t)st.hash_errors));
-	jset(fs, "bytes_hashed", json_integer((json_int_t)st.bytes_hashed));
-	jset(fs, "sha256_engine", json_string(sha2x_accelerated() ? "sha-ni, two files per core"
-	                                                          : "openssl"));
-	jset(fs, "walk_errors", json_integer((json_int_t)st.errors));
-	if (st.warn[0])
-		jset(fs, "walk_warnings", json_string(st.warn));
-	jset(fs, "seconds", json_real(st.seconds));
-	if (err[0] && (rc || !strcmp(method, "none")))
-		jset(fs, rc && strcmp(method, "none") ? "error" : "note", json_string(err));
-	if (rc)
-		say("file system %d: %s", index, err);
-	else if (strcmp(method, "none"))
-		say("file system %d: %" PRIu64 " entries, %" PRIu64 " files hashed (%" PRIu64
-		    " bytes) in %.2f s", index, st.entries, st.hashed, st.bytes_hashed, st.seconds);
-	return fs;
-}
-
-static int cmp_entry(const void *x, const void *y)
-{
-	const fx_entry *a = x, *b = y;
-	size_t n = a->path_len < b->path_len ? a->path_len : b->path_len;
-	int c = memcmp(a->path, b->path, n);
-	if (c)
-		return c;
-	if (a->path_len != b->path_len)
-		return a->path_len < b->path_len ? -1 : 1;
-	return a->deleted - b->deleted;
-}
-
-/* Walk every file system of ev (or just o->partition) into out. */
-static sg_err walk_device(const evid *ev, const exam_opts *o, fx_list *out, json_t *evj,
-                          int *failed, char *err, size_t errlen)
-{
-	fx_part_table *pt = calloc(1, sizeof *pt);
-	if (!pt)
-		return SG_ERR_NOMEM;
-	rd_ctx rc_ = {ev, err, errlen};
-	sg_err rc = fx_part_read(rd_evid, &rc_, ev->size, pt);
-	if (rc == SG_ERR_CORRUPT) {
-		say("partition table: %s; examining the whole device", pt->warn);
-		char w[160];
-		snprintf(w, sizeof w, "%s", pt->warn);
-		memset(pt, 0, sizeof *pt);
-		snprintf(pt->warn, sizeof pt->warn, "%s", w);
-		rc = SG_OK;
-	}
-	if (rc) {
-		if (!err[0])
-			snprintf(err, errlen, "partition table: %s", sg_strerror(rc));
-		free(pt);
-		return rc;
-	}
-	jset(evj, "partition_table", part_json(pt));
-	json_t *fss = json_array();
-	fs_target targets[FX_PART_MAX];
-	size_t nt = 0;
-	if (pt->scheme == FX_PT_NONE) {
-		if (o->partition) {
-			snprintf(err, errlen, "--partition %d: the device has no partition table",
-			         o->partition);
-			json_decref(fss);
-			free(pt);
-			return SG_ERR_NOTFOUND;
-		}
-		targets[nt++] = (fs_target){0, 0, ev->size};
-	} else {
-		for (size_t i = 0; i < pt->n; i++)
-			if (!o->partition || (int)pt->v[i].num == o->partition)
-				targets[nt++] = (fs_target){(int)pt->v[i].num, pt->v[i].start, pt->v[i].length};
-		if (!nt) {
-			snprintf(err, errlen, "partition %d not found", o->partition);
-			json_decref(fss);
-			free(pt);
-			return SG_ERR_NOTFOUND;
-		}
-	}
-	for (size_t i = 0; i < nt; i++) {
-		char prefix[16] = "";
-		if (pt->scheme != FX_PT_NONE && !o->partition)
-			snprintf(prefix, sizeof prefix, "p%d:", targets[i].partition);
-		json_array_append_new(fss, walk_one(ev, &targets[i], (int)i, prefix, o->workers, out,
-		                                    failed));
-	}
-	jset(evj, "filesystems", fss);
-	free(pt);
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof *out->v, cmp_entry);
-	return SG_OK;
-}
-
 /* ---- outputs ---- */
 
 typedef sg_err (*line_fn)(fx_buf *out, const fx_entry *e);
 
-static sg_err write_list(const char *dir, const char *name, const fx_list *l, fx_buf *head,
-                         line_fn fn, char hex[FX_SHA256_HEX], char *err, size_t errlen)
+/* Write fn's lines for the entries of l (only those of file system
+ * only_fs when >= 0) to dir/name, head first. */
+static sg_err write_list(const char *dir, const char *name, const fx_list *l, int only_fs,
+                         fx_buf *head, line_fn fn, char hex[FX_SHA256_HEX], char *err,
+                         size_t errlen)
 {
 	outf f;
 	fx_buf b = {0};
@@ -346,6 +126,8 @@ static sg_err write_list(const char *dir, const char *name, const fx_list *l, fx
 	if (head && head->len)
 		rc = fx_buf_add(&b, head->p, head->len);
 	for (size_t i = 0; i < l->n && !rc; i++) {
+		if (only_fs >= 0 && l->v[i].fs != only_fs)
+			continue;
 		rc = fn(&b, &l->v[i]);
 		if (!rc && b.len >= FLUSH_AT) {
 			rc = outf_write(&f, b.p, b.len, err, errlen);
@@ -375,6 +157,42 @@ static json_t *out_json(const char *dir, const char *name, const char *hex)
 	return o;
 }
 
+/* On a device with several file systems holding files, one hashdeep list
+ * per partition too (manifest-pN.hashdeep), to audit a mount of just that
+ * partition with hashdeep -a -k. */
+static sg_err write_partition_lists(const char *dir, const fx_list *l, fx_buf *head,
+                                    json_t *outs, char *err, size_t errlen)
+{
+	int seen[FX_PART_MAX] = {0}, nfs = 0;
+	unsigned part[FX_PART_MAX] = {0};
+	for (size_t i = 0; i < l->n; i++) {
+		const fx_entry *e = &l->v[i];
+		size_t plen = fx_part_prefix_len(e->path, e->path_len);
+		if (e->type != FX_T_FILE || !e->has_hash || !plen || e->fs < 0 || e->fs >= FX_PART_MAX ||
+		    seen[e->fs])
+			continue;
+		seen[e->fs] = 1;
+		part[e->fs] = (unsigned)strtoul(e->path + 1, NULL, 10);
+		nfs++;
+	}
+	if (nfs < 2)
+		return SG_OK;
+	json_t *per = json_object();
+	jset(outs, "hashdeep_per_partition", per);
+	for (int fs = 0; fs < FX_PART_MAX; fs++) {
+		if (!seen[fs])
+			continue;
+		char name[48], key[16], hex[FX_SHA256_HEX];
+		snprintf(name, sizeof name, "manifest-p%u.hashdeep", part[fs]);
+		snprintf(key, sizeof key, "p%u", part[fs]);
+		sg_err rc = write_list(dir, name, l, fs, head, fx_hashdeep_line, hex, err, errlen);
+		if (rc)
+			return rc;
+		jset(per, key, out_json(dir, name, hex));
+	}
+	return SG_OK;
+}
+
 static sg_err write_outputs(const char *dir, const char *label, const char *source,
                             const char *argv_text, const fx_list *l, json_t *outs, char *err,
                             size_t errlen)
@@ -383,18 +201,20 @@ static sg_err write_outputs(const char *dir, const char *label, const char *sour
 	fx_buf head = {0};
 	sg_err rc = fx_manifest_header(&head, label, source);
 	if (!rc)
-		rc = write_list(dir, "manifest.jsonl", l, &head, fx_manifest_line, hex, err, errlen);
+		rc = write_list(dir, "manifest.jsonl", l, -1, &head, fx_manifest_line, hex, err, errlen);
 	if (!rc)
 		jset(outs, "manifest", out_json(dir, "manifest.jsonl", hex));
 	fx_buf_reset(&head);
 	if (!rc)
 		rc = fx_hashdeep_header(&head, argv_text);
 	if (!rc)
-		rc = write_list(dir, "manifest.hashdeep", l, &head, fx_hashdeep_line, hex, err, errlen);
+		rc = write_list(dir, "manifest.hashdeep", l, -1, &head, fx_hashdeep_line, hex, err, errlen);
 	if (!rc)
 		jset(outs, "hashdeep", out_json(dir, "manifest.hashdeep", hex));
 	if (!rc)
-		rc = write_list(dir, "bodyfile", l, NULL, fx_bodyfile_line, hex, err, errlen);
+		rc = write_partition_lists(dir, l, &head, outs, err, errlen);
+	if (!rc)
+		rc = write_list(dir, "bodyfile", l, -1, NULL, fx_bodyfile_line, hex, err, errlen);
 	if (!rc)
 		jset(outs, "bodyfile", out_json(dir, "bodyfile", hex));
 	fx_buf_free(&head);
@@ -430,10 +250,10 @@ static void make_label(const exam_source *s, char *buf, size_t len, json_t *used
 	buf[o] = 0;
 	if (!o || buf[0] == '.')
 		snprintf(buf, len, "evidence");
-	char try[96];
-	snprintf(try, sizeof try, "%s", buf);
+	char try[80]; /* the base is at most 64 bytes */
+	snprintf(try, sizeof try, "%.64s", buf);
 	for (int k = 2; json_object_get(used, try) && k < 1000; k++)
-		snprintf(try, sizeof try, "%s-%d", buf, k);
+		snprintf(try, sizeof try, "%.64s-%d", buf, k);
 	snprintf(buf, len, "%s", try);
 	json_object_set_new(used, buf, json_true());
 }
@@ -494,269 +314,451 @@ static const char *who_of(const exam_opts *o, char *buf, size_t len)
 	return buf;
 }
 
-/* ---- examine ---- */
+/* ---- examine: one source at a time, each with its own state ---- */
+
+/* What the sources of one examination share. */
+typedef struct exam_ctx {
+	const exam_opts *o;
+	const char *who, *clog;
+	fx_list base;
+	int have_base, content_only;
+	const char *bformat;
+	char bhex[FX_SHA256_HEX];
+	json_t *labels;               /* labels in use */
+	char head[FX_SHA256_HEX];     /* the custody log's head after our last append */
+	uint64_t entries;             /* and its number of entries then */
+} exam_ctx;
+
+/* Worst first: a source's status never improves. */
+typedef enum src_status { SRC_COMPLETE = 0, SRC_INCOMPLETE, SRC_FAILED } src_status;
+
+static const char *src_status_name(src_status s)
+{
+	return s == SRC_COMPLETE ? "complete" : s == SRC_INCOMPLETE ? "incomplete" : "failed";
+}
+
+/* One source's state: nothing in it reaches the next source. */
+typedef struct src_state {
+	const exam_source *s;
+	char label[96], dir[4096], subject[4608];
+	evid ev;
+	fx_list cur;
+	fx_diff diff;
+	fx_list view;        /* the file system a one-file-system baseline is compared with */
+	char devhex[FX_SHA256_HEX];
+	acq_job *acq;        /* the acquisition running beside the walk, or NULL */
+	progress_counters pc;
+	outf wf;             /* its windows.txt */
+	char err[ERRLEN];
+	json_t *evj;         /* its object in the report (owned by the report) */
+	json_t *why;         /* why it is incomplete */
+	src_status status;
+} src_state;
+
+static void src_worsen(src_state *st, src_status s)
+{
+	if (s > st->status)
+		st->status = s;
+}
+
+static sg_err src_custody(exam_ctx *x, src_state *st, const char *action,
+                          const fx_custody_hash *h, size_t n)
+{
+	return custlog_append(x->clog, x->who, action, st->subject, h, n, x->head, &x->entries, st->err,
+	                      sizeof st->err);
+}
+
+/* Open and lock the device, log the start, make the source's directory. */
+static sg_err src_open(exam_ctx *x, src_state *st)
+{
+	sg_err rc = evid_open(st->s->device, &st->ev, st->err, sizeof st->err);
+	if (rc)
+		return rc;
+	jset(st->evj, "size", json_integer((json_int_t)st->ev.size));
+	jset(st->evj, "kind", json_string(st->ev.is_blockdev ? "block device" : "image file"));
+	jset(st->evj, "locked", json_true());
+	fx_custody_hash h[1] = {{"baseline_sha256", x->bhex}};
+	if ((rc = src_custody(x, st, "examine-start", h, x->have_base ? 1 : 0)))
+		return rc;
+	if (dir_is_empty_or_create(st->dir, st->err, sizeof st->err))
+		return SG_ERR_IO;
+	return SG_OK;
+}
+
+/* The acquisition hash of the whole device and its 1 MiB windows: started
+ * on threads of its own, so the walk goes on beside the one stream that
+ * cannot be split; src_acquire_finish() waits for it. */
+static sg_err src_acquire_start(exam_ctx *x, src_state *st)
+{
+	if (x->o->no_device_hash)
+		return SG_OK;
+	say("acquisition hash of %" PRIu64 " bytes (beside the walk)", st->ev.size);
+	sg_err rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err);
+	if (rc)
+		return rc;
+	rc = acq_start(&st->ev, 1u << 20, &st->wf, &st->pc, &st->acq, st->err, sizeof st->err);
+	if (rc)
+		outf_abort(&st->wf);
+	return rc;
+}
+
+static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
+{
+	if (!st->acq)
+		return SG_OK;
+	acq_result ar;
+	char whex[FX_SHA256_HEX], e[ERRLEN] = "";
+	sg_err rc = acq_finish(st->acq, &ar, e, sizeof e);
+	st->acq = NULL;
+	if (!rc)
+		rc = outf_commit(&st->wf, whex, e, sizeof e);
+	if (rc) {
+		outf_abort(&st->wf);
+		if (!st->err[0]) /* the walk's error, if any, comes first */
+			snprintf(st->err, sizeof st->err, "acquisition: %s", e);
+		return rc;
+	}
+	sg_hex_encode(ar.sha256, FX_SHA256_LEN, st->devhex);
+	jset(st->evj, "sha256", json_string(st->devhex));
+	jset(st->evj, "window_size", json_integer(1 << 20));
+	jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
+	jset(st->evj, "windows_file", out_json(st->dir, "windows.txt", whex));
+	jset(st->evj, "acquisition_seconds", json_real(ar.seconds));
+	say("acquisition sha256 %s (%.2f s, %.0f MB/s)", st->devhex, ar.seconds,
+	    ar.seconds > 0 ? (double)st->ev.size / ar.seconds / 1e6 : 0.0);
+	fx_custody_hash h[2] = {{"device_sha256", st->devhex}, {"windows_sha256", whex}};
+	return src_custody(x, st, "acquired", h, 2);
+}
+
+/* Walk every file system; judge whether the walk is the whole truth. */
+static sg_err src_walk(exam_ctx *x, src_state *st)
+{
+	walkdev_tally t;
+	sg_err rc = walkdev_run(&st->ev, x->o->partition, x->o->workers, &st->pc, &st->cur, st->evj,
+	                        &t, st->err, sizeof st->err);
+	if (rc)
+		return rc;
+	char why[200];
+	if (t.failed) {
+		snprintf(st->err, sizeof st->err, "%s: %u file system%s could not be read (see the "
+		         "report)", st->label, t.failed, t.failed > 1 ? "s" : "");
+		jset(st->evj, "error", json_string(st->err));
+		src_worsen(st, SRC_FAILED);
+	}
+	if (t.incomplete) {
+		snprintf(why, sizeof why, "%u file system%s walked incompletely (see its \"incomplete\")",
+		         t.incomplete, t.incomplete > 1 ? "s" : "");
+		json_array_append_new(st->why, json_string(why));
+		src_worsen(st, SRC_INCOMPLETE);
+	}
+	if (!t.failed && !t.walked) {
+		json_array_append_new(st->why, json_string("no file system on the device could be walked"));
+		src_worsen(st, SRC_INCOMPLETE);
+	}
+	return SG_OK;
+}
+
+static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
+{
+	if (!x->have_base)
+		return SG_OK;
+	int fs = -1;
+	size_t matched = 0;
+	if (fx_diff_view_best_fs(&x->base, &st->cur, &st->view, &fs, &matched) ||
+	    fx_diff_run(&x->base, st->view.n ? &st->view : &st->cur, x->content_only, &st->diff)) {
+		snprintf(st->err, sizeof st->err, "out of memory comparing with the baseline");
+		return SG_ERR_NOMEM;
+	}
+	json_t *bj = json_object();
+	if (st->view.n) {
+		say("baseline of one file system compared with file system %d (%zu of its %zu paths "
+		    "found there)", fs, matched, x->base.n);
+		jset(bj, "compared_with", json_pack("{s:i,s:I}", "filesystem", fs, "paths_matched",
+		                                      (json_int_t)matched));
+	}
+	jset(bj, "path", json_string(x->o->baseline));
+	jset(bj, "sha256", json_string(x->bhex));
+	jset(bj, "format", json_string(x->bformat));
+	jset(bj, "entries", json_integer((json_int_t)x->base.n));
+	jset(st->evj, "baseline", bj);
+	jset(st->evj, "summary", fx_summary_json(&st->diff));
+	jset(st->evj, "findings", fx_findings_json(&st->diff, 0));
+	*findings += st->diff.n;
+	say("%zu findings (%zu of special interest)", st->diff.n, st->diff.interesting);
+	return SG_OK;
+}
+
+static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
+{
+	jset(st->evj, "timeline", fx_timeline_json(&st->cur, x->o->timeline));
+	json_t *outs = json_object();
+	sg_err rc = write_outputs(st->dir, st->label, st->s->device, x->o->argv_text, &st->cur, outs,
+	                          st->err, sizeof st->err);
+	if (rc) {
+		json_decref(outs);
+		return rc;
+	}
+	jset(st->evj, "outputs", outs);
+	const json_t *man = json_object_get(outs, "manifest");
+	json_t *r = json_object();
+	jset(r, "label", json_string(st->label));
+	jset(r, "device", json_string(st->s->device));
+	jset(r, "status", json_string(src_status_name(st->status)));
+	jset(r, "device_sha256", st->devhex[0] ? json_string(st->devhex) : json_null());
+	jset(r, "manifest", json_incref(json_object_get(man, "path")));
+	jset(r, "manifest_sha256", json_incref(json_object_get(man, "sha256")));
+	json_array_append_new(result_ev, r);
+	return SG_OK;
+}
+
+/* Examine one source into the report's evs (and the result line's
+ * result_ev); its status, which nothing of another source changes. */
+static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
+                                 json_t *result_ev, json_t *warnings, size_t *findings)
+{
+	src_state *st = calloc(1, sizeof *st);
+	if (!st) {
+		json_array_append_new(warnings, json_string("out of memory"));
+		return SRC_FAILED;
+	}
+	const exam_opts *o = x->o;
+	st->s = s;
+	st->ev.fd = -1;
+	fx_list_init(&st->cur, MAX_ENTRIES);
+	make_label(s, st->label, sizeof st->label, x->labels);
+	snprintf(st->dir, sizeof st->dir, "%s/%s", o->out_dir, st->label);
+	snprintf(st->subject, sizeof st->subject, "%s%s%s (%s)", o->incident ? o->incident : "",
+	         o->incident ? " " : "", st->label, s->device);
+	st->evj = json_object();
+	st->why = json_array();
+	json_array_append_new(evs, st->evj);
+	jset(st->evj, "label", json_string(st->label));
+	jset(st->evj, "device", json_string(s->device));
+	jset(st->evj, "volume_id", jstr_or_null(s->volume_id));
+	if (s->info)
+		jset(st->evj, "source", json_incref(s->info));
+	say("examining %s (%s)", s->device, st->label);
+	sg_err rc = src_open(x, st);
+	progress *prog = NULL;
+	if (!rc)
+		progress_start(&st->pc, o->progress, &prog);
+	if (!rc)
+		rc = src_acquire_start(x, st);
+	if (!rc)
+		rc = src_walk(x, st);
+	sg_err arc = src_acquire_finish(x, st); /* also after a failed walk */
+	progress_stop(prog);
+	if (!rc)
+		rc = arc;
+	if (!rc)
+		rc = src_diff(x, st, findings);
+	if (!rc)
+		rc = src_outputs(x, st, result_ev);
+	if (rc) {
+		src_worsen(st, SRC_FAILED);
+		if (!st->err[0])
+			snprintf(st->err, sizeof st->err, "%s", sg_strerror(rc));
+		jset(st->evj, "error", json_string(st->err));
+	}
+	if (st->status == SRC_FAILED) {
+		char w[ERRLEN + 100];
+		snprintf(w, sizeof w, "%s: %s", st->label, st->err);
+		json_array_append_new(warnings, json_string(w));
+	}
+	jset(st->evj, "status", json_string(src_status_name(st->status)));
+	if (json_array_size(st->why))
+		jset(st->evj, "incomplete", json_incref(st->why));
+	if (st->status == SRC_INCOMPLETE)
+		say("%s: INCOMPLETE examination", st->label);
+	src_status status = st->status;
+	json_decref(st->why);
+	fx_diff_free(&st->diff);
+	free(st->view.v); /* shallow: its strings belong to cur */
+	fx_list_free(&st->cur);
+	evid_close(&st->ev);
+	free(st);
+	return status;
+}
+
+/* "N of M sources failed: LABEL: why" for the result line. */
+static void summarize_failures(const json_t *evs, char *err, size_t errlen)
+{
+	size_t i, failed = 0;
+	const json_t *ev, *first = NULL;
+	json_array_foreach(evs, i, ev) {
+		const char *st = json_string_value(json_object_get(ev, "status"));
+		if (st && !strcmp(st, "failed") && !failed++)
+			first = ev;
+	}
+	if (first)
+		snprintf(err, errlen, "%zu of %zu sources failed; %s: %s", failed, json_array_size(evs),
+		         json_string_value(json_object_get(first, "label")),
+		         json_string_value(json_object_get(first, "error")));
+}
+
+/* Exit status: 2 failed, 3 incomplete, 1 findings (--fail-on-findings), 0. */
+static int exit_status(src_status s, size_t findings, int fail_on_findings)
+{
+	if (s == SRC_FAILED)
+		return 2;
+	if (s == SRC_INCOMPLETE)
+		return 3;
+	return findings && fail_on_findings ? 1 : 0;
+}
+
+static const char *result_name(src_status s)
+{
+	return s == SRC_COMPLETE ? "ok" : s == SRC_INCOMPLETE ? "incomplete" : "error";
+}
+
+/* Write report.json and report.md, log them, print the result line. */
+static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status status,
+                  size_t findings, char *err, size_t errlen)
+{
+	const exam_opts *o = x->o;
+	char when[40], rhex[FX_SHA256_HEX], mhex[FX_SHA256_HEX];
+	custlog_now(when, sizeof when);
+	jset(report, "finished", json_string(when));
+	jset(report, "status", json_string(src_status_name(status)));
+	if (status == SRC_FAILED && err[0])
+		jset(report, "error", json_string(err));
+	/* the log's head as the report is written: verify-log --report checks
+	   that the log still holds it and, after it, the report's own hash */
+	jset(report, "custody", json_pack("{s:s,s:I,s:s}", "log", x->clog, "entries_before_report",
+	                                  (json_int_t)x->entries, "head_before_report", x->head));
+	char *js = json_dumps(report, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	fx_buf md = {0};
+	sg_err rc = js ? fx_report_markdown(report, &md) : SG_ERR_NOMEM;
+	if (rc)
+		snprintf(err, errlen, "out of memory rendering the report");
+	if (!rc)
+		rc = write_text(o->out_dir, "report.json", js, strlen(js), rhex, err, errlen);
+	if (!rc)
+		rc = write_text(o->out_dir, "report.md", md.p, md.len, mhex, err, errlen);
+	free(js);
+	fx_buf_free(&md);
+	if (rc)
+		return -1;
+	fx_custody_hash h[2] = {{"report_json_sha256", rhex}, {"report_md_sha256", mhex}};
+	char subject[4200];
+	snprintf(subject, sizeof subject, "%s%sreport %s/report.json", o->incident ? o->incident : "",
+	         o->incident ? " " : "", o->out_dir);
+	static const char *const action[] = {"examine-done", "examine-incomplete", "examine-failed"};
+	if (custlog_append(x->clog, x->who, action[status], subject, h, 2, x->head, NULL, err,
+	                   errlen)) {
+		status = SRC_FAILED;
+	}
+	json_t *res = json_object();
+	char p[4200];
+	jset(res, "status", json_string(result_name(status)));
+	if (status == SRC_FAILED)
+		jset(res, "error", json_string(err[0] ? err : "examination failed"));
+	if (status == SRC_INCOMPLETE)
+		jset(res, "error", json_string("examination incomplete: the report says what "
+		                               "could not be read or hashed"));
+	jset(res, "incident", jstr_or_null(o->incident));
+	snprintf(p, sizeof p, "%s/report.json", o->out_dir);
+	jset(res, "report", json_string(p));
+	jset(res, "report_sha256", json_string(rhex));
+	snprintf(p, sizeof p, "%s/report.md", o->out_dir);
+	jset(res, "report_md", json_string(p));
+	jset(res, "report_md_sha256", json_string(mhex));
+	jset(res, "evidence", json_incref(result_ev));
+	jset(res, "findings", json_integer((json_int_t)findings));
+	jset(res, "custody_log", json_string(x->clog));
+	jset(res, "custody_head", json_string(x->head));
+	char *line = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (line)
+		printf("%s\n", line);
+	free(line);
+	json_decref(res);
+	if (status != SRC_COMPLETE)
+		fprintf(stderr, "ssrfguard forensics: %s\n",
+		        status == SRC_INCOMPLETE ? "examination INCOMPLETE (see the report)"
+		                                 : err[0] ? err : "examination failed");
+	return exit_status(status, findings, o->fail_on_findings);
+}
 
 int exam_run(const exam_opts *o)
 {
-	char err[ERRLEN] = "", when[40], me[300], clog_buf[4096];
+	char err[ERRLEN] = "", when[40], me[300], clog_buf[4096], host[256] = "";
+	exam_ctx x;
+	memset(&x, 0, sizeof x);
+	fx_list_init(&x.base, MAX_ENTRIES);
 	json_t *report = json_object(), *evs = json_array(), *warnings = json_array();
-	json_t *result_ev = json_array(), *labels = json_object();
-	fx_list base;
-	fx_list_init(&base, MAX_ENTRIES);
-	int have_base = 0, content_only = 0, status = 0, any_findings = 0;
-	const char *bformat = NULL;
-	char bhex[FX_SHA256_HEX] = "", head[FX_SHA256_HEX] = "";
-	size_t total_findings = 0;
-	const char *who = who_of(o, me, sizeof me);
-	const char *clog = o->custody_log;
+	json_t *result_ev = json_array();
+	x.labels = json_object();
+	x.who = who_of(o, me, sizeof me);
+	x.clog = o->custody_log;
 	char *abs = NULL;
-
+	int rc = 2;
 	if (mount_ns_private(err, sizeof err)) {
 		say("%s; XFS file systems cannot be mounted", err);
 		json_array_append_new(warnings, json_string(err));
 		err[0] = 0;
 	}
-	if (dir_is_empty_or_create(o->out_dir, err, sizeof err)) {
-		status = 2;
-		goto done;
-	}
+	if (dir_is_empty_or_create(o->out_dir, err, sizeof err))
+		goto fail;
 	/* report the absolute location: the responder records it */
 	abs = realpath(o->out_dir, NULL);
 	exam_opts oc = *o;
 	if (abs)
 		oc.out_dir = abs;
-	o = &oc;
-	if (!clog) {
-		snprintf(clog_buf, sizeof clog_buf, "%s/custody.log", o->out_dir);
-		clog = clog_buf;
+	x.o = &oc;
+	if (!x.clog) {
+		snprintf(clog_buf, sizeof clog_buf, "%s/custody.log", oc.out_dir);
+		x.clog = clog_buf;
 	}
 	if (o->baseline) {
-		if (load_baseline(o->baseline, o->baseline_strip, &base, &content_only, bhex, &bformat,
-		                  err, sizeof err)) {
-			status = 2;
-			goto done;
+		char warn[ERRLEN] = "";
+		if (load_baseline(o->baseline, o->baseline_strip, &x.base, &x.content_only, x.bhex,
+		                  &x.bformat, warn, sizeof warn, err, sizeof err))
+			goto fail;
+		if (warn[0]) {
+			say("%s", warn);
+			json_array_append_new(warnings, json_string(warn));
 		}
-		have_base = 1;
-		say("baseline %s: %s, %zu entries", o->baseline, bformat, base.n);
+		x.have_base = 1;
+		say("baseline %s: %s, %zu entries", o->baseline, x.bformat, x.base.n);
 	}
 	custlog_now(when, sizeof when);
+	gethostname(host, sizeof host - 1);
 	jset(report, "format", json_string("ssrfguard-forensics-report"));
 	jset(report, "version", json_integer(1));
 	jset(report, "tool", json_string("ssrfguard " SSRFGUARD_VERSION));
 	jset(report, "incident", jstr_or_null(o->incident));
-	jset(report, "examiner", json_string(who));
-	char host[256] = "";
-	gethostname(host, sizeof host - 1);
+	jset(report, "examiner", json_string(x.who));
 	jset(report, "host", json_string(host));
 	jset(report, "command", jstr_or_null(o->argv_text));
 	jset(report, "started", json_string(when));
-
-	for (size_t si = 0; si < o->nsrc; si++) {
-		const exam_source *s = &o->src[si];
-		char label[96], dir[4096], subject[4608];
-		make_label(s, label, sizeof label, labels);
-		snprintf(dir, sizeof dir, "%s/%s", o->out_dir, label);
-		snprintf(subject, sizeof subject, "%s%s%s (%s)", o->incident ? o->incident : "",
-		         o->incident ? " " : "", label, s->device);
-		json_t *evj = json_object();
-		json_array_append_new(evs, evj);
-		jset(evj, "label", json_string(label));
-		jset(evj, "device", json_string(s->device));
-		jset(evj, "volume_id", jstr_or_null(s->volume_id));
-		if (s->info)
-			jset(evj, "source", json_incref(s->info));
-		evid ev;
-		fx_list cur;
-		fx_list_init(&cur, MAX_ENTRIES);
-		fx_diff diff;
-		memset(&diff, 0, sizeof diff);
-		int failed = 0;
-		char devhex[FX_SHA256_HEX] = "";
-		say("examining %s (%s)", s->device, label);
-		if (evid_open(s->device, &ev, err, sizeof err)) {
-			jset(evj, "error", json_string(err));
-			status = 2;
-			goto next;
-		}
-		jset(evj, "size", json_integer((json_int_t)ev.size));
-		jset(evj, "kind", json_string(ev.is_blockdev ? "block device" : "image file"));
-		jset(evj, "locked", json_true());
-		{
-			fx_custody_hash h[1] = {{"baseline_sha256", bhex}};
-			if (custlog_append(clog, who, "examine-start", subject, h, have_base ? 1 : 0, head,
-			                   err, sizeof err)) {
-				jset(evj, "error", json_string(err));
-				status = 2;
-				goto next;
-			}
-		}
-		if (dir_is_empty_or_create(dir, err, sizeof err)) {
-			jset(evj, "error", json_string(err));
-			status = 2;
-			goto next;
-		}
-		if (!o->no_device_hash) {
-			outf wf;
-			acq_result ar;
-			char whex[FX_SHA256_HEX];
-			say("acquisition hash of %" PRIu64 " bytes", ev.size);
-			sg_err rc = outf_open(&wf, dir, "windows.txt", err, sizeof err);
-			if (!rc)
-				rc = acq_hash(&ev, 1u << 20, &wf, &ar, err, sizeof err);
-			if (!rc)
-				rc = outf_commit(&wf, whex, err, sizeof err);
-			if (rc) {
-				outf_abort(&wf);
-				jset(evj, "error", json_string(err));
-				status = 2;
-				goto next;
-			}
-			sg_hex_encode(ar.sha256, FX_SHA256_LEN, devhex);
-			jset(evj, "sha256", json_string(devhex));
-			jset(evj, "window_size", json_integer(1 << 20));
-			jset(evj, "windows", json_integer((json_int_t)ar.windows));
-			jset(evj, "windows_file", out_json(dir, "windows.txt", whex));
-			jset(evj, "acquisition_seconds", json_real(ar.seconds));
-			say("acquisition sha256 %s (%.2f s, %.0f MB/s)", devhex, ar.seconds,
-			    ar.seconds > 0 ? (double)ev.size / ar.seconds / 1e6 : 0.0);
-			fx_custody_hash h[2] = {{"device_sha256", devhex}, {"windows_sha256", whex}};
-			if (custlog_append(clog, who, "acquired", subject, h, 2, head, err, sizeof err)) {
-				jset(evj, "error", json_string(err));
-				status = 2;
-				goto next;
-			}
-		}
-		if (walk_device(&ev, o, &cur, evj, &failed, err, sizeof err)) {
-			jset(evj, "error", json_string(err));
-			status = 2;
-			goto next;
-		}
-		if (failed) {
-			snprintf(err, sizeof err, "%s: a file system could not be read completely "
-			         "(see the report)", label);
-			jset(evj, "error", json_string(err));
-			status = 2;
-		}
-		if (have_base) {
-			if (fx_diff_run(&base, &cur, content_only, &diff)) {
-				snprintf(err, sizeof err, "out of memory comparing with the baseline");
-				status = 2;
-				goto next;
-			}
-			json_t *bj = json_object();
-			jset(bj, "path", json_string(o->baseline));
-			jset(bj, "sha256", json_string(bhex));
-			jset(bj, "format", json_string(bformat));
-			jset(bj, "entries", json_integer((json_int_t)base.n));
-			jset(evj, "baseline", bj);
-			jset(evj, "summary", fx_summary_json(&diff));
-			jset(evj, "findings", fx_findings_json(&diff, 0));
-			total_findings += diff.n;
-			if (diff.n)
-				any_findings = 1;
-			say("%zu findings (%zu of special interest)", diff.n, diff.interesting);
-		}
-		jset(evj, "timeline", fx_timeline_json(&cur, o->timeline));
-		{
-			json_t *outs = json_object();
-			char e2[ERRLEN] = "";
-			if (write_outputs(dir, label, s->device, o->argv_text, &cur, outs, e2, sizeof e2)) {
-				snprintf(err, sizeof err, "%s", e2);
-				json_decref(outs);
-				status = 2;
-				goto next;
-			}
-			jset(evj, "outputs", outs);
-			json_t *r = json_object();
-			jset(r, "label", json_string(label));
-			jset(r, "device", json_string(s->device));
-			jset(r, "device_sha256", devhex[0] ? json_string(devhex) : json_null());
-			jset(r, "manifest", json_incref(json_object_get(json_object_get(outs, "manifest"), "path")));
-			jset(r, "manifest_sha256",
-			     json_incref(json_object_get(json_object_get(outs, "manifest"), "sha256")));
-			json_array_append_new(result_ev, r);
-		}
-	next:
-		if (status == 2 && err[0])
-			json_array_append_new(warnings, json_string(err));
-		fx_diff_free(&diff);
-		fx_list_free(&cur);
-		evid_close(&ev);
-		if (status == 2 && json_object_get(evj, "error") == NULL && err[0])
-			jset(evj, "error", json_string(err));
+	src_status status = SRC_COMPLETE;
+	size_t findings = 0;
+	for (size_t i = 0; i < o->nsrc; i++) {
+		src_status s = examine_source(&x, &o->src[i], evs, result_ev, warnings, &findings);
+		if (s > status)
+			status = s;
 	}
-
-	custlog_now(when, sizeof when);
-	jset(report, "finished", json_string(when));
+	if (status == SRC_FAILED)
+		summarize_failures(evs, err, sizeof err);
 	jset(report, "evidence", json_incref(evs));
 	jset(report, "warnings", json_incref(warnings));
-	{
-		char *js = json_dumps(report, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-		fx_buf md = {0};
-		char rhex[FX_SHA256_HEX], mhex[FX_SHA256_HEX], e2[ERRLEN] = "";
-		int ok = js && fx_report_markdown(report, &md) == SG_OK;
-		if (!ok) {
-			snprintf(err, sizeof err, "out of memory rendering the report");
-			status = 2;
-		} else if (write_text(o->out_dir, "report.json", js, strlen(js), rhex, e2, sizeof e2) ||
-		           write_text(o->out_dir, "report.md", md.p, md.len, mhex, e2, sizeof e2)) {
-			snprintf(err, sizeof err, "%s", e2);
-			status = 2;
-		} else {
-			fx_custody_hash h[2] = {{"report_json_sha256", rhex}, {"report_md_sha256", mhex}};
-			char subject[512];
-			snprintf(subject, sizeof subject, "%s%sreport %s/report.json",
-			         o->incident ? o->incident : "", o->incident ? " " : "", o->out_dir);
-			if (custlog_append(clog, who, status ? "examine-failed" : "examine-done", subject, h,
-			                   2, head, e2, sizeof e2)) {
-				snprintf(err, sizeof err, "%s", e2);
-				status = 2;
-			}
-			json_t *res = json_object();
-			char p[4096];
-			jset(res, "status", json_string(status ? "error" : "ok"));
-			if (status)
-				jset(res, "error", json_string(err[0] ? err : "examination incomplete"));
-			jset(res, "incident", jstr_or_null(o->incident));
-			snprintf(p, sizeof p, "%s/report.json", o->out_dir);
-			jset(res, "report", json_string(p));
-			jset(res, "report_sha256", json_string(rhex));
-			snprintf(p, sizeof p, "%s/report.md", o->out_dir);
-			jset(res, "report_md", json_string(p));
-			jset(res, "report_md_sha256", json_string(mhex));
-			jset(res, "evidence", json_incref(result_ev));
-			jset(res, "findings", json_integer((json_int_t)total_findings));
-			jset(res, "custody_log", json_string(clog));
-			jset(res, "custody_head", json_string(head));
-			char *line = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (line)
-				printf("%s\n", line);
-			free(line);
-			json_decref(res);
-			if (status)
-				fprintf(stderr, "ssrfguard forensics: %s\n", err[0] ? err : "examination incomplete");
-			free(js);
-			fx_buf_free(&md);
-			goto out;
-		}
-		free(js);
-		fx_buf_free(&md);
-	}
-done:
+	rc = finish(&x, report, result_ev, status, findings, err, sizeof err);
+	if (rc < 0)
+		goto fail;
+	goto out;
+fail:
 	print_error(err[0] ? err : "examination failed");
-	status = 2;
+	rc = 2;
 out:
 	fflush(stdout);
 	json_decref(report);
 	json_decref(evs);
 	json_decref(warnings);
 	json_decref(result_ev);
-	json_decref(labels);
-	fx_list_free(&base);
+	json_decref(x.labels);
+	fx_list_free(&x.base);
 	free(abs);
-	if (status == 0 && any_findings && o->fail_on_findings)
-		status = 1;
-	return status;
+	return rc;
 }
 
 /* ---- baseline ---- */
@@ -770,7 +772,8 @@ int exam_baseline(const exam_opts *o)
 	fx_list cur;
 	fx_list_init(&cur, MAX_ENTRIES);
 	json_t *evj = json_object();
-	int failed = 0, status = 2;
+	walkdev_tally t;
+	int status = 2;
 	if (mount_ns_private(err, sizeof err)) {
 		say("%s; XFS file systems cannot be mounted", err);
 		err[0] = 0;
@@ -781,9 +784,14 @@ int exam_baseline(const exam_opts *o)
 	}
 	if (evid_open(o->src[0].device, &ev, err, sizeof err))
 		goto fail;
-	if (walk_device(&ev, o, &cur, evj, &failed, err, sizeof err))
+	progress_counters pc = {0};
+	progress *prog = NULL;
+	progress_start(&pc, o->progress, &prog);
+	sg_err wrc = walkdev_run(&ev, o->partition, o->workers, &pc, &cur, evj, &t, err, sizeof err);
+	progress_stop(prog);
+	if (wrc)
 		goto fail;
-	if (failed) {
+	if (t.failed) {
 		snprintf(err, sizeof err, "a file system could not be read completely");
 		goto fail;
 	}
@@ -802,7 +810,7 @@ int exam_baseline(const exam_opts *o)
 	sg_err rc = o->hashdeep_format ? fx_hashdeep_header(&head_b, o->argv_text)
 	                               : fx_manifest_header(&head_b, o->src[0].volume_id, o->src[0].device);
 	if (!rc)
-		rc = write_list(dir, name, &cur, &head_b,
+		rc = write_list(dir, name, &cur, -1, &head_b,
 		                o->hashdeep_format ? fx_hashdeep_line : fx_manifest_line, hex, err,
 		                sizeof err);
 	fx_buf_free(&head_b);
@@ -814,11 +822,14 @@ int exam_baseline(const exam_opts *o)
 		char subject[4608];
 		snprintf(subject, sizeof subject, "baseline of %s to %s", o->src[0].device, o->out_file);
 		if (custlog_append(o->custody_log, who_of(o, me, sizeof me), "baseline", subject, h, 1,
-		                   head, err, sizeof err))
+		                   head, NULL, err, sizeof err))
 			goto fail;
 	}
+	/* a baseline with gaps is written (every later finding about the gaps
+	   is a false alarm, never a miss) but not called ok */
+	int incomplete = t.incomplete || !t.walked;
 	json_t *res = json_object();
-	jset(res, "status", json_string("ok"));
+	jset(res, "status", json_string(incomplete ? "incomplete" : "ok"));
 	jset(res, "baseline", json_string(o->out_file));
 	jset(res, "sha256", json_string(hex));
 	jset(res, "entries", json_integer((json_int_t)cur.n));
@@ -828,7 +839,11 @@ int exam_baseline(const exam_opts *o)
 		printf("%s\n", line);
 	free(line);
 	json_decref(res);
-	status = 0;
+	status = incomplete ? 3 : 0;
+	if (incomplete)
+		fprintf(stderr, "ssrfguard forensics: baseline INCOMPLETE: %s\n",
+		        t.walked ? "a file system had walk or hash errors, or no entries (see "
+		                   "\"filesystems\")" : "no file system could be walked");
 	goto out;
 fail:
 	print_error(err[0] ? err : "baseline failed");

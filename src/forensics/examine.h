@@ -36,6 +36,7 @@ typedef struct exam_opts {
 	unsigned workers;
 	int no_device_hash;
 	int fail_on_findings;
+	int progress;                /* -1: on stderr when it is a terminal; 0 never; 1 always */
 	size_t timeline;
 	exam_source *src;
 	size_t nsrc;

@@ -29,6 +29,7 @@ struct hpool {
 	pthread_t th[HP_MAX_WORKERS];
 	uint64_t bytes;
 	uint8_t *inline_buf;
+	progress_counters *pc;
 };
 
 void hp_job_free(hp_job *j)
@@ -163,6 +164,8 @@ static void lane_end(lane *l, int rc, hpool *p, hp_job **done)
 		sha2x_final(&l->sha, j->sha256);
 		j->ok = 1;
 		j->bytes = l->pos;
+		PROGRESS_ADD(p->pc, files_hashed, 1);
+		PROGRESS_ADD(p->pc, bytes_hashed, l->pos);
 	} else {
 		sha2x_free(&l->sha);
 	}
@@ -279,7 +282,7 @@ static void hash_inline(hpool *p, hp_job *j)
 	lane_end(&l, rc < 0 ? -1 : 0, p, &p->done);
 }
 
-sg_err hpool_new(unsigned workers, size_t max_pending, hpool **out)
+sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, hpool **out)
 {
 	*out = NULL;
 	if (workers > HP_MAX_WORKERS)
@@ -287,6 +290,7 @@ sg_err hpool_new(unsigned workers, size_t max_pending, hpool **out)
 	hpool *p = calloc(1, sizeof *p);
 	if (!p)
 		return SG_ERR_NOMEM;
+	p->pc = pc;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv_work, NULL);
 	pthread_cond_init(&p->cv_space, NULL);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "forensics/fx.h"
+#include "forensics/progress.h"
 
 #define HP_BATCH 32
 
@@ -47,7 +48,8 @@ typedef struct hp_job {
 
 typedef struct hpool hpool;
 
-sg_err hpool_new(unsigned workers, size_t max_pending, hpool **out);
+/* pc (may be NULL) counts files and bytes hashed as they finish. */
+sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, hpool **out);
 /* Takes ownership of job (also on error). */
 sg_err hpool_submit(hpool *p, hp_job *job);
 /* Wait, stop, return all jobs; the pool is freed. */

@@ -21,6 +21,7 @@
 
 #include "forensics/fsprobe.h"
 #include "forensics/fx.h"
+#include "forensics/progress.h"
 
 #define WALK_PATH_MAX (64u << 10)
 
@@ -29,6 +30,7 @@ typedef struct walk_opts {
 	const char *prefix;   /* "" or "p1:" */
 	unsigned workers;     /* hashing threads; 0: hash in the walking thread */
 	int no_hash;          /* list only */
+	progress_counters *progress; /* or NULL */
 } walk_opts;
 
 typedef struct walk_stats {

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "forensics/hpool.h"
+#include "forensics/walk_ext.h"
 
 #define TSK_READ_CHUNK (1u << 20)
 #define MAX_PENDING 8 /* batches of up to HP_BATCH files */
@@ -115,7 +116,18 @@ typedef struct walker {
 	fx_buf path;
 	int ext_filetype;   /* ext2/3/4 whose entries carry their file type */
 	uint64_t bogus;     /* untyped names dropped (htree index blocks) */
+	uint64_t recovered; /* live names libtsk did not list, added */
+	int have_ext;       /* ext2/3/4: inodes are also read as the kernel does */
+	walk_ext ext;
+	uint8_t ino[FX_EXT4_INODE_MAX];
 } walker;
+
+static sg_err rd_img(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	if (off > INT64_MAX || len > INT64_MAX)
+		return SG_ERR_RANGE;
+	return tsk_img_read(ctx, (TSK_OFF_T)off, buf, len) == (ssize_t)len ? SG_OK : SG_ERR_IO;
+}
 
 static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len, uint64_t size)
 {
@@ -167,6 +179,8 @@ static void hash_via_tsk(walker *w, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, fx_
 	e->has_hash = 1;
 	w->st->hashed++;
 	w->st->bytes_hashed += off;
+	PROGRESS_ADD(w->o->progress, files_hashed, 1);
+	PROGRESS_ADD(w->o->progress, bytes_hashed, off);
 out:
 	if (!e->has_hash)
 		w->st->hash_errors++;
@@ -272,6 +286,7 @@ static sg_err add_streams(walker *w, TSK_FS_FILE *f, size_t base)
 			return err;
 		}
 		w->st->entries++;
+		PROGRESS_ADD(w->o->progress, entries, 1);
 		w->st->files++;
 		if (!w->o->no_hash)
 			hash_via_tsk(w, f, a, &w->out->v[index]);
@@ -304,12 +319,102 @@ static int blockmap_absurd(const walker *w, const TSK_FS_FILE *f, uint64_t size)
 	       f->meta->content_type == TSK_FS_META_CONTENT_TYPE_DEFAULT && size > fs_bytes(w);
 }
 
-static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t plen,
-                        int *is_dir_to_walk)
+/* ext2/3/4: times as fs/ext4 decodes them (signed seconds, epoch bits,
+ * time 0 is a time) and symlink targets libtsk leaves out (60 bytes or
+ * more live in a data block), from the raw inode in w->ino. */
+static sg_err ext_fixup(walker *w, fx_entry *e)
 {
-	TSK_FS_NAME *nm = f->name;
+	fx_time t[4];
+	fx_ext4_times(w->ino, w->ext.sb.inode_size, t);
+	e->mtime = t[FX_EXT4_MTIME];
+	e->atime = t[FX_EXT4_ATIME];
+	e->ctime = t[FX_EXT4_CTIME];
+	e->btime = t[FX_EXT4_BTIME];
+	fx_buf x = {0};
+	sg_err rc = fx_ext4_xattrs(&w->ext.sb, w->ext.rd, w->ext.ctx, w->ino, &x);
+	if (rc == SG_ERR_NOMEM)
+		return rc;
+	if (rc)
+		walk_warn(w->st, "inode %" PRIu64 ": extended attributes unreadable (%s)", e->inode,
+		          sg_strerror(rc));
+	else if (!(e->xattrs = fx_memdup(x.p ? x.p : "", x.len)))
+		rc = SG_ERR_NOMEM;
+	e->xattrs_len = x.len;
+	fx_buf_free(&x);
+	if (rc == SG_ERR_NOMEM)
+		return rc;
+	if (e->type != FX_T_LINK || !e->size || e->size > WALK_PATH_MAX ||
+	    (e->target && e->target_len == e->size))
+		return SG_OK;
+	uint8_t *buf = malloc((size_t)e->size + 1);
+	if (!buf)
+		return SG_ERR_NOMEM;
+	if (walk_ext_read(&w->ext, w->ino, e->size, buf)) {
+		free(buf);
+		walk_warn(w->st, "symlink inode %" PRIu64 ": target unreadable", e->inode);
+		return SG_OK;
+	}
+	buf[e->size] = 0;
+	free(e->target);
+	e->target = (char *)buf;
+	e->target_len = strlen((char *)buf);
+	return SG_OK;
+}
+
+/* The content runs of an extent-mapped ext file, read by us (any depth:
+ * libtsk 4.11 cannot read two-level trees); NULL when the file is not
+ * extent-mapped (then libtsk reads it) or, with *corrupt set, when its
+ * tree is damaged. */
+static hp_run *ext_runs(walker *w, uint64_t size, size_t *nruns, int *corrupt)
+{
+	*corrupt = 0;
+	if (fx_ext4_flags(w->ino) & FX_EXT4_INLINE_FL)
+		return NULL;
+	sg_err rc = SG_OK;
+	hp_run *v = walk_ext_runs(&w->ext, w->ino, size, nruns, &rc);
+	*corrupt = !v && rc != SG_ERR_INVAL && rc != SG_ERR_NOMEM;
+	return v;
+}
+
+/* One directory entry: its name as libtsk listed it, or as the walker
+ * read it from an ext directory block that libtsk could not read. */
+typedef struct name_ref {
+	const char *name;
+	size_t len;
+	TSK_INUM_T meta_addr, par_addr;
+	int deleted;
+	fx_type type;
+} name_ref;
+
+static name_ref name_of(const TSK_FS_NAME *nm)
+{
+	name_ref r = {nm->name, strlen(nm->name), nm->meta_addr, nm->par_addr,
+	              (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0, name_type(nm->type)};
+	return r;
+}
+
+/* Hash entry index of out from its data runs on the pool (takes runs). */
+static sg_err submit_runs(walker *w, size_t index, hp_run *runs, size_t nruns)
+{
+	hp_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		free(runs);
+		return SG_ERR_NOMEM;
+	}
+	j->entry = index;
+	j->fd = -1;
+	j->dev_fd = w->dev_fd;
+	j->size = w->out->v[index].size;
+	j->runs = runs;
+	j->nruns = nruns;
+	return hpool_submit(w->pool, j);
+}
+
+static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const char *parent,
+                        size_t plen, int *is_dir_to_walk)
+{
 	*is_dir_to_walk = 0;
-	size_t nlen = strlen(nm->name);
+	size_t nlen = nm->len;
 	fx_buf *p = &w->path;
 	fx_buf_reset(p);
 	sg_err err;
@@ -323,9 +428,9 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 	fx_entry e;
 	memset(&e, 0, sizeof e);
 	e.fs = w->o->fs_index;
-	e.deleted = (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0;
+	e.deleted = (uint8_t)nm->deleted;
 	e.inode = nm->meta_addr;
-	e.type = name_type(nm->type);
+	e.type = nm->type;
 	/* NTFS system files: MFT records 0-15 named in the root (record 5),
 	   and the contents of $Extend (record 11: $ObjId, $UsnJrnl, ...) */
 	e.fs_meta = TSK_FS_TYPE_ISNTFS(w->fs->ftype) &&
@@ -353,6 +458,12 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 			e.target_len = tl;
 		}
 	}
+	int raw = meta_ok && w->have_ext &&
+	          walk_ext_inode(&w->ext, e.inode, m->size > 0 ? (uint64_t)m->size : 0, w->ino) == 0;
+	if (raw && (err = ext_fixup(w, &e))) {
+		fx_entry_clear(&e);
+		return err;
+	}
 	e.path = fx_memdup(p->p, p->len);
 	if (!e.path) {
 		fx_entry_clear(&e);
@@ -361,6 +472,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 	e.path_len = p->len;
 	walk_stats *st = w->st;
 	st->entries++;
+	PROGRESS_ADD(w->o->progress, entries, 1);
 	st->deleted += e.deleted;
 	switch (e.type) {
 	case FX_T_FILE: st->files++; break;
@@ -385,24 +497,20 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const char *parent, size_t pl
 	if (hash_it) {
 		fx_entry *ep = &w->out->v[index];
 		size_t nruns = 0;
-		hp_run *runs = (w->dev_fd >= 0 && ep->size) ? runs_of(w, f, ep->size, &nruns) : NULL;
-		if (!runs) {
+		hp_run *runs = NULL;
+		int corrupt = 0;
+		if (w->dev_fd >= 0 && ep->size && raw)
+			runs = ext_runs(w, ep->size, &nruns, &corrupt);
+		if (w->dev_fd >= 0 && ep->size && !runs && !corrupt)
+			runs = runs_of(w, f, ep->size, &nruns);
+		if (corrupt) {
+			/* libtsk fails on it too, and leaks doing so */
+			ep->note = "not hashed: its extent tree is corrupt";
+			w->st->hash_errors++;
+		} else if (!runs)
 			hash_via_tsk(w, f, NULL, ep);
-		} else {
-			hp_job *j = calloc(1, sizeof *j);
-			if (!j) {
-				free(runs);
-				return SG_ERR_NOMEM;
-			}
-			j->entry = index;
-			j->fd = -1;
-			j->dev_fd = w->dev_fd;
-			j->size = ep->size;
-			j->runs = runs;
-			j->nruns = nruns;
-			if ((err = hpool_submit(w->pool, j)))
-				return err;
-		}
+		else if ((err = submit_runs(w, index, runs, nruns)))
+			return err;
 	}
 	if (meta_ok && !e.deleted && !w->out->v[index].fs_meta && TSK_FS_TYPE_ISNTFS(w->fs->ftype) &&
 	    (e.type == FX_T_FILE || e.type == FX_T_DIR) && (err = add_streams(w, f, index)))
@@ -419,6 +527,8 @@ typedef struct live_name {
 	uint32_t inode;
 	const uint8_t *name;
 	uint8_t len;
+	uint8_t type;   /* the entry's file-type byte */
+	uint8_t listed; /* libtsk listed it too */
 } live_name;
 
 static int cmp_live(const void *x, const void *y)
@@ -431,36 +541,60 @@ static int cmp_live(const void *x, const void *y)
 	return memcmp(a->name, b->name, a->len);
 }
 
+static uint64_t meta_size(const TSK_FS_FILE *f)
+{
+	return f && f->meta && f->meta->size > 0 ? (uint64_t)f->meta->size : 0;
+}
+
+/* The bytes of directory d: read by us from its raw inode (extent trees
+ * of any depth), else through libtsk.  NULL when unreadable. */
+#define DIR_READ_MAX (64u << 20)
+static uint8_t *dir_bytes(walker *w, const dir_item *d, size_t *size)
+{
+	*size = 0;
+	if (!d->size || d->size > DIR_READ_MAX || w->fs->block_size < 1024 ||
+	    d->size % w->fs->block_size)
+		return NULL;
+	uint8_t *buf = malloc((size_t)d->size);
+	if (!buf)
+		return NULL;
+	if (w->have_ext && !walk_ext_inode(&w->ext, d->inum, d->size, w->ino) &&
+	    !walk_ext_read(&w->ext, w->ino, d->size, buf)) {
+		*size = (size_t)d->size;
+		return buf;
+	}
+	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, d->inum);
+	ssize_t got = f && meta_size(f) == d->size
+	              ? tsk_fs_file_read(f, 0, (char *)buf, (size_t)d->size, TSK_FS_FILE_READ_FLAG_NONE)
+	              : -1;
+	tsk_fs_file_close(f);
+	tsk_error_reset();
+	if (got != (ssize_t)d->size) {
+		free(buf);
+		return NULL;
+	}
+	*size = (size_t)d->size;
+	return buf;
+}
+
 /*
  * The live names of an ext2/3/4 directory as the kernel sees them: in every
- * block, follow the rec_len chain and keep entries with a non-zero inode.
- * Index blocks of large (htree) directories hold one empty entry spanning
- * the block, so they yield nothing -- libtsk 4.11 instead reads names out
- * of them.  Returns a sorted array (*n entries; *data holds the bytes), or
- * NULL when the directory cannot be read this way (then nothing is
- * filtered).
+ * block, follow the rec_len chain and keep entries with a non-zero inode
+ * (not "." and "..").  Index blocks of large (htree) directories hold one
+ * empty entry spanning the block, so they yield nothing -- libtsk 4.11
+ * instead reads names out of them.  Returns a sorted array (*n entries;
+ * *data holds the bytes), or NULL when the directory cannot be read this
+ * way (then libtsk's listing is taken as it is).
  */
-#define DIR_READ_MAX (64u << 20)
-static live_name *ext_live_names(walker *w, TSK_INUM_T inum, size_t *n, uint8_t **data)
+static live_name *ext_live_names(walker *w, const dir_item *d, size_t *n, uint8_t **data)
 {
 	*n = 0;
 	*data = NULL;
-	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, inum);
-	if (!f || !f->meta || f->meta->size <= 0 || (uint64_t)f->meta->size > DIR_READ_MAX ||
-	    w->fs->block_size < 1024 || f->meta->size % w->fs->block_size) {
-		tsk_fs_file_close(f);
-		tsk_error_reset();
-		return NULL;
-	}
-	size_t size = (size_t)f->meta->size, bs = w->fs->block_size;
-	uint8_t *buf = malloc(size);
-	live_name *v = malloc((size / 12 + 1) * sizeof *v);
-	ssize_t got = buf && v ? tsk_fs_file_read(f, 0, (char *)buf, size, TSK_FS_FILE_READ_FLAG_NONE) : -1;
-	tsk_fs_file_close(f);
-	if (got != (ssize_t)size) {
-		tsk_error_reset();
+	size_t size = 0, bs = w->fs->block_size;
+	uint8_t *buf = dir_bytes(w, d, &size);
+	live_name *v = buf ? malloc((size / 12 + 1) * sizeof *v) : NULL;
+	if (!v) {
 		free(buf);
-		free(v);
 		return NULL;
 	}
 	size_t k = 0;
@@ -480,8 +614,9 @@ static live_name *ext_live_names(walker *w, TSK_INUM_T inum, size_t *n, uint8_t 
 				free(v);
 				return NULL;
 			}
-			if (ino && nl)
-				v[k++] = (live_name){ino, e + 8, (uint8_t)nl};
+			int dot = (nl == 1 && e[8] == '.') || (nl == 2 && e[8] == '.' && e[9] == '.');
+			if (ino && nl && !dot && !memchr(e + 8, 0, nl))
+				v[k++] = (live_name){ino, e + 8, (uint8_t)nl, e[7], 0};
 			off += rec;
 		}
 	}
@@ -492,14 +627,12 @@ static live_name *ext_live_names(walker *w, TSK_INUM_T inum, size_t *n, uint8_t 
 	return v;
 }
 
-/* Mark the allocated names libtsk lists that the directory does not hold. */
-static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, TSK_INUM_T inum, size_t n)
+/* Reconcile libtsk's listing of an ext directory with the kernel's view:
+ * drop[i] marks allocated names libtsk invented; live names libtsk did not
+ * list (a directory whose extent tree libtsk cannot follow) keep
+ * listed == 0 and are walked by the caller. */
+static uint8_t *find_bogus(TSK_FS_DIR *dir, size_t n, live_name *live, size_t nlive)
 {
-	size_t nlive = 0;
-	uint8_t *data = NULL;
-	live_name *live = ext_live_names(w, inum, &nlive, &data);
-	if (!live)
-		return NULL;
 	uint8_t *drop = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, i);
@@ -507,22 +640,18 @@ static uint8_t *find_bogus(walker *w, TSK_FS_DIR *dir, TSK_INUM_T inum, size_t n
 			continue;
 		size_t len = strlen(nm->name);
 		live_name key = {(uint32_t)nm->meta_addr, (const uint8_t *)nm->name,
-		                 (uint8_t)(len > 255 ? 255 : len)};
-		if (len <= 255 && nm->meta_addr <= UINT32_MAX &&
-		    bsearch(&key, live, nlive, sizeof *live, cmp_live))
+		                 (uint8_t)(len > 255 ? 255 : len), 0, 0};
+		live_name *hit = len <= 255 && nm->meta_addr <= UINT32_MAX
+		                 ? bsearch(&key, live, nlive, sizeof *live, cmp_live) : NULL;
+		if (hit) {
+			hit->listed = 1;
 			continue;
+		}
 		if (!drop && !(drop = calloc(n, 1)))
 			break;
 		drop[i] = 1;
 	}
-	free(live);
-	free(data);
 	return drop;
-}
-
-static uint64_t meta_size(const TSK_FS_FILE *f)
-{
-	return f && f->meta && f->meta->size > 0 ? (uint64_t)f->meta->size : 0;
 }
 
 /* A directory larger than the whole file system is corrupt, and libtsk
@@ -539,20 +668,90 @@ static int dir_size_sane(walker *w, const dir_item *d)
 	return 0;
 }
 
+/* Add one named file of directory d, and queue it when it is a directory. */
+static sg_err visit(walker *w, const dir_item *d, TSK_FS_FILE *f, const name_ref *nm)
+{
+	int walk_it = 0;
+	sg_err err = add_entry(w, f, nm, d->path, d->len, &walk_it);
+	if (err || !walk_it)
+		return err;
+	int fresh = inum_set_add(&w->seen, nm->meta_addr);
+	if (fresh <= 0)
+		return fresh < 0 ? SG_ERR_NOMEM : SG_OK;
+	fx_buf sub = {0};
+	if (fx_buf_add(&sub, d->path, d->len) || fx_buf_add(&sub, "/", 1) ||
+	    fx_buf_add(&sub, nm->name, nm->len))
+		err = SG_ERR_NOMEM;
+	else if (sub.len <= WALK_PATH_MAX)
+		err = push_dir(w, nm->meta_addr, sub.p, sub.len, meta_size(f));
+	fx_buf_free(&sub);
+	return err;
+}
+
+static fx_type dirent_type(uint8_t t)
+{
+	static const fx_type map[8] = {FX_T_OTHER, FX_T_FILE, FX_T_DIR, FX_T_CHR,
+	                               FX_T_BLK, FX_T_FIFO, FX_T_SOCK, FX_T_LINK};
+	return t < 8 ? map[t] : FX_T_OTHER;
+}
+
+/* A live name of an ext directory that libtsk did not list. */
+static sg_err visit_unlisted(walker *w, const dir_item *d, const live_name *ln)
+{
+	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, ln->inode);
+	if (!f || !f->meta) {
+		walk_warn(w->st, "inode %" PRIu32 " named in directory %.*s: unreadable", ln->inode,
+		          (int)(d->len < 200 ? d->len : 200), d->path);
+		tsk_fs_file_close(f);
+		tsk_error_reset();
+		return SG_OK;
+	}
+	char name[256];
+	memcpy(name, ln->name, ln->len);
+	name[ln->len] = 0;
+	name_ref nm = {name, ln->len, ln->inode, d->inum, 0, dirent_type(ln->type)};
+	w->recovered++;
+	sg_err err = visit(w, d, f, &nm);
+	tsk_fs_file_close(f);
+	return err;
+}
+
+/* libtsk's name, filtered: dots, virtual entries and ext index debris. */
+static int skip_name(walker *w, const TSK_FS_FILE *f)
+{
+	const TSK_FS_NAME *nm = f->name;
+	/* a "deleted" name with no inode and no type is index-block debris
+	   (real ext entries keep their type byte) */
+	if (nm && w->ext_filetype && (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) &&
+	    nm->type == TSK_FS_NAME_TYPE_UNDEF && nm->meta_addr == 0) {
+		w->bogus++;
+		return 1;
+	}
+	return !nm || !nm->name || TSK_FS_ISDOT(nm->name) || nm->name[0] == 0 ||
+	       nm->type == TSK_FS_NAME_TYPE_VIRT || nm->type == TSK_FS_NAME_TYPE_VIRT_DIR ||
+	       (f->meta && (f->meta->type == TSK_FS_META_TYPE_VIRT ||
+	                    f->meta->type == TSK_FS_META_TYPE_VIRT_DIR));
+}
+
 static sg_err walk_dir(walker *w, dir_item *d)
 {
 	if (!dir_size_sane(w, d))
 		return SG_OK;
+	size_t nlive = 0;
+	uint8_t *data = NULL;
+	live_name *live = w->ext_filetype ? ext_live_names(w, d, &nlive, &data) : NULL;
 	TSK_FS_DIR *dir = tsk_fs_dir_open_meta(w->fs, d->inum);
-	if (!dir) {
+	if (!dir && !live) {
 		walk_warn(w->st, "cannot read directory inode %" PRIuINUM " (%.*s): %s", d->inum,
-		          (int)(d->len < 200 ? d->len : 200), d->path, tsk_error_get());
+		          (int)(d->len < 200 ? d->len : 200), d->path,
+		          tsk_error_get() ? tsk_error_get() : "libtsk gave no reason");
 		tsk_error_reset();
 		return SG_OK;
 	}
-	size_t n = tsk_fs_dir_getsize(dir);
+	tsk_error_reset();
+	size_t n = dir ? tsk_fs_dir_getsize(dir) : 0;
 	sg_err err = SG_OK;
-	uint8_t *drop = w->ext_filetype ? find_bogus(w, dir, d->inum, n) : NULL;
+	uint8_t *drop = live && dir ? find_bogus(dir, n, live, nlive) : NULL;
 	for (size_t i = 0; i < n && !err; i++) {
 		if (drop && drop[i]) {
 			w->bogus++;
@@ -563,42 +762,115 @@ static sg_err walk_dir(walker *w, dir_item *d)
 			tsk_error_reset();
 			continue;
 		}
-		TSK_FS_NAME *nm = f->name;
-		/* a "deleted" name with no inode and no type is index-block
-		   debris (real ext entries keep their type byte) */
-		if (nm && w->ext_filetype && (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) &&
-		    nm->type == TSK_FS_NAME_TYPE_UNDEF && nm->meta_addr == 0) {
-			w->bogus++;
-			tsk_fs_file_close(f);
-			continue;
-		}
-		int skip = !nm || !nm->name || TSK_FS_ISDOT(nm->name) || nm->name[0] == 0 ||
-		           nm->type == TSK_FS_NAME_TYPE_VIRT || nm->type == TSK_FS_NAME_TYPE_VIRT_DIR ||
-		           (f->meta && (f->meta->type == TSK_FS_META_TYPE_VIRT ||
-		                        f->meta->type == TSK_FS_META_TYPE_VIRT_DIR));
-		if (!skip) {
-			int walk_it = 0;
-			err = add_entry(w, f, d->path, d->len, &walk_it);
-			if (!err && walk_it) {
-				int fresh = inum_set_add(&w->seen, nm->meta_addr);
-				if (fresh < 0) {
-					err = SG_ERR_NOMEM;
-				} else if (fresh) {
-					size_t nl = strlen(nm->name);
-					fx_buf sub = {0};
-					if (fx_buf_add(&sub, d->path, d->len) || fx_buf_add(&sub, "/", 1) ||
-					    fx_buf_add(&sub, nm->name, nl))
-						err = SG_ERR_NOMEM;
-					else if (sub.len <= WALK_PATH_MAX)
-						err = push_dir(w, nm->meta_addr, sub.p, sub.len, meta_size(f));
-					fx_buf_free(&sub);
-				}
-			}
+		if (!skip_name(w, f)) {
+			name_ref nm = name_of(f->name);
+			err = visit(w, d, f, &nm);
 		}
 		tsk_fs_file_close(f);
 	}
-	tsk_fs_dir_close(dir);
+	for (size_t i = 0; i < nlive && !err; i++)
+		if (!live[i].listed)
+			err = visit_unlisted(w, d, &live[i]);
+	if (dir)
+		tsk_fs_dir_close(dir);
 	free(drop);
+	free(live);
+	free(data);
+	return err;
+}
+
+/* A file system larger than what the device holds after its start: the
+ * image is truncated, and whatever lay beyond (files, deleted data, backup
+ * metadata) cannot be examined. */
+static void check_fs_fits(walker *w, uint64_t offset, uint64_t dev_size)
+{
+	uint64_t bs = w->fs->block_size, blocks = (uint64_t)w->fs->block_count;
+	uint64_t have = dev_size > offset ? dev_size - offset : 0;
+	if (bs && blocks <= UINT64_MAX / bs && blocks * bs > have)
+		walk_warn(w->st, "the file system claims %" PRIu64 " bytes but the device holds %" PRIu64
+		          " after its start: truncated, the rest cannot be examined", blocks * bs, have);
+}
+
+static fx_type mode_type(uint16_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: return FX_T_FILE;
+	case 0040000: return FX_T_DIR;
+	case 0120000: return FX_T_LINK;
+	case 0010000: return FX_T_FIFO;
+	case 0020000: return FX_T_CHR;
+	case 0060000: return FX_T_BLK;
+	case 0140000: return FX_T_SOCK;
+	default: return FX_T_OTHER;
+	}
+}
+
+/*
+ * ext2/3/4 orphan inodes: files unlinked while still open (a process of
+ * the attacker's, say) when the snapshot was taken.  No directory names
+ * them, so no walk sees them; the superblock heads a list of them chained
+ * through i_dtime.  Each is listed as "/$OrphanFiles/OrphanFile-N" (the
+ * name fls gives unnamed inodes), deleted, with its metadata, and its
+ * content hashed: it is intact until the file is closed.
+ */
+#define ORPHANS_MAX 100000
+static sg_err walk_orphans(walker *w)
+{
+	inum_set seen = {0};
+	sg_err err = SG_OK;
+	uint32_t ino = w->ext.sb.last_orphan;
+	for (unsigned n = 0; ino && !err; n++) {
+		int fresh = inum_set_add(&seen, ino);
+		if (fresh <= 0 || n == ORPHANS_MAX) {
+			if (fresh >= 0)
+				walk_warn(w->st, "the orphan inode list loops or runs on past %u entries",
+				          ORPHANS_MAX);
+			err = fresh < 0 ? SG_ERR_NOMEM : SG_OK;
+			break;
+		}
+		if (fx_ext4_inode_read(&w->ext.sb, w->ext.rd, w->ext.ctx, ino, w->ino)) {
+			walk_warn(w->st, "orphan inode %" PRIu32 ": unreadable", ino);
+			break;
+		}
+		fx_entry e;
+		memset(&e, 0, sizeof e);
+		char path[64];
+		int pl = snprintf(path, sizeof path, "%s/$OrphanFiles/OrphanFile-%" PRIu32,
+		                  w->o->prefix, ino);
+		e.fs = w->o->fs_index;
+		e.inode = ino;
+		e.deleted = 1;
+		e.has_meta = 1;
+		e.type = mode_type(fx_ext4_mode(w->ino));
+		e.size = fx_ext4_size(w->ino);
+		e.mode = fx_ext4_mode(w->ino) & 07777u;
+		fx_ext4_owner(w->ino, &e.uid, &e.gid, &e.nlink);
+		e.note = "orphan inode: deleted while a process held it open";
+		uint32_t next = fx_ext4_dtime(w->ino);
+		if (!(e.path = fx_memdup(path, (size_t)pl)) || (err = ext_fixup(w, &e))) {
+			fx_entry_clear(&e);
+			err = err ? err : SG_ERR_NOMEM;
+			break;
+		}
+		e.path_len = (size_t)pl;
+		size_t index = w->out->n;
+		if ((err = fx_list_push(w->out, &e))) {
+			fx_entry_clear(&e);
+			break;
+		}
+		w->st->entries++;
+		PROGRESS_ADD(w->o->progress, entries, 1);
+		w->st->deleted++;
+		w->st->files += e.type == FX_T_FILE;
+		size_t nruns = 0;
+		int corrupt = 0;
+		hp_run *runs = e.type == FX_T_FILE && e.size && w->dev_fd >= 0 && !w->o->no_hash
+		               ? ext_runs(w, e.size, &nruns, &corrupt) : NULL;
+		if (runs)
+			err = submit_runs(w, index, runs, nruns);
+		ino = next;
+	}
+	inum_set_free(&seen);
 	return err;
 }
 
@@ -655,15 +927,21 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		uint8_t incompat[4];
 		if (tsk_img_read(img, (TSK_OFF_T)offset + 1024 + 0x60, (char *)incompat, 4) == 4)
 			w.ext_filetype = (incompat[0] & 0x2) != 0;
+		w.have_ext = walk_ext_open(&w.ext, rd_img, img, offset) == 0;
 	}
+	check_fs_fits(&w, offset, dev_size);
 	w.buf = malloc(TSK_READ_CHUNK);
-	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, &w.pool))) {
+	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, opts->progress, &w.pool))) {
 		snprintf(err, errlen, "out of memory");
 		rc = SG_ERR_NOMEM;
 		goto done;
 	}
 	TSK_FS_FILE *root = tsk_fs_file_open_meta(w.fs, NULL, w.fs->root_inum);
 	uint64_t root_size = meta_size(root); /* 0 unreadable: tsk_fs_dir_open_meta says why */
+	if (!root || !root->meta || root->meta->type != TSK_FS_META_TYPE_DIR)
+		walk_warn(st, "the root directory (inode %" PRIuINUM ") is %s: the inode table "
+		          "or its group descriptors are damaged", w.fs->root_inum,
+		          root && root->meta ? "not a directory" : "unreadable");
 	tsk_fs_file_close(root);
 	tsk_error_reset();
 	if (inum_set_add(&w.seen, w.fs->root_inum) < 0 ||
@@ -677,6 +955,8 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		rc = walk_dir(&w, &d);
 		free(d.path);
 	}
+	if (!rc && w.have_ext)
+		rc = walk_orphans(&w);
 	if (rc)
 		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
 	if (w.bogus) {
@@ -684,6 +964,12 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		snprintf(st->warn + len, sizeof st->warn - len,
 		         "%s%" PRIu64 " names invented by libtsk from directory index blocks ignored",
 		         len ? "; " : "", w.bogus);
+	}
+	if (w.recovered) {
+		size_t len = strlen(st->warn);
+		snprintf(st->warn + len, sizeof st->warn - len,
+		         "%s%" PRIu64 " names libtsk could not list read from the directory blocks",
+		         len ? "; " : "", w.recovered);
 	}
 done:
 	if (w.pool)

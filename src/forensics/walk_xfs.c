@@ -226,6 +226,7 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 	}
 	walk_stats *st = w->st;
 	st->entries++;
+	PROGRESS_ADD(w->o->progress, entries, 1);
 	switch (e.type) {
 	case FX_T_FILE: st->files++; break;
 	case FX_T_DIR: st->dirs++; break;
@@ -394,7 +395,7 @@ sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *o
 		rc = SG_ERR_IO;
 		goto done;
 	}
-	if ((rc = hpool_new(opts->workers, MAX_PENDING, &w.pool)) || (rc = xpush(&w, "", 0))) {
+	if ((rc = hpool_new(opts->workers, MAX_PENDING, opts->progress, &w.pool)) || (rc = xpush(&w, "", 0))) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}

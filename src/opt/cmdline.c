@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The first row of cmd's table (included tables inline); then opt_iter_next. */
+static const opt_def *first(const opt_command *cmd, opt_iter *it)
+{
+	opt_iter_init(it, cmd->opts);
+	return opt_iter_next(it, NULL);
+}
+
 const char *cmdline_default_store(void)
 {
 	const char *s = getenv("SSRFGUARD_STORE");
@@ -73,6 +80,19 @@ int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, cons
 	return help ? CMDLINE_HELP : CMDLINE_OK;
 }
 
+bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,
+                   int *npos, int *rc)
+{
+	char err[1024];
+	int p = cmdline_parse(cmd, dst, argc, argv, pos, npos, err, sizeof err);
+	if (p == CMDLINE_HELP) {
+		cmdline_help(cmd, stdout);
+		*rc = 0;
+	} else if (p == CMDLINE_ERROR)
+		*rc = cmdline_usage_error(cmd, err);
+	return p == CMDLINE_OK;
+}
+
 int cmdline_usage_error(const opt_command *cmd, const char *err)
 {
 	fprintf(stderr, "ssrfguard %s: %s\nTry 'ssrfguard %s --help'.\n", cmd->name, err, cmd->name);
@@ -136,6 +156,7 @@ static void help_text(const opt_def *d, char *out, size_t cap)
 
 void cmdline_help(const opt_command *cmd, FILE *to)
 {
+	opt_iter it;
 	char flag[160], help[2048];
 	const char *syn = cmd->synopsis ? cmd->synopsis : "[OPTIONS]";
 	fprintf(to, "usage: ");
@@ -147,7 +168,7 @@ void cmdline_help(const opt_command *cmd, FILE *to)
 	fputc('\n', to);
 	wrap(to, cmd->about, 0);
 	fprintf(to, "\noptions:\n");
-	for (const opt_def *d = cmd->opts; d->type != OPT_END; d++) {
+	for (const opt_def *d = first(cmd, &it); d; d = opt_iter_next(&it, NULL)) {
 		if (d->flags & OPT_HIDDEN)
 			continue;
 		if (d->type == OPT_SECTION) {
@@ -215,6 +236,7 @@ static void roff_paragraphs(const char *text, FILE *to)
 
 void cmdline_man(const opt_command *cmd, FILE *to)
 {
+	opt_iter it;
 	char help[2048];
 	fprintf(to, ".SS %s\n", cmd->name);
 	const char *syn = cmd->synopsis ? cmd->synopsis : "[OPTIONS]";
@@ -228,7 +250,7 @@ void cmdline_man(const opt_command *cmd, FILE *to)
 		p += n + (p[n] == '\n');
 	}
 	roff_paragraphs(cmd->about, to);
-	for (const opt_def *d = cmd->opts; d->type != OPT_END; d++) {
+	for (const opt_def *d = first(cmd, &it); d; d = opt_iter_next(&it, NULL)) {
 		if (d->flags & OPT_HIDDEN)
 			continue;
 		if (d->type == OPT_SECTION) {
@@ -266,13 +288,14 @@ void cmdline_man(const opt_command *cmd, FILE *to)
 
 void cmdline_bash(const opt_command *cmd, FILE *to)
 {
+	opt_iter it;
 	fprintf(to, "    %s)\n      opts=\"--help --config", cmd->name);
-	for (const opt_def *d = cmd->opts; d->type != OPT_END; d++)
+	for (const opt_def *d = first(cmd, &it); d; d = opt_iter_next(&it, NULL))
 		if (d->type >= OPT_SWITCH && !(d->flags & OPT_HIDDEN))
 			fprintf(to, " --%s", d->name);
 	fprintf(to, "\"\n      words=\"%s\"\n", cmd->words ? cmd->words : "");
 	fprintf(to, "      files=\"--config");
-	for (const opt_def *d = cmd->opts; d->type != OPT_END; d++)
+	for (const opt_def *d = first(cmd, &it); d; d = opt_iter_next(&it, NULL))
 		if (d->arg && (strstr(d->arg, "FILE") || strstr(d->arg, "PATH") || strstr(d->arg, "DIR")))
 			fprintf(to, " --%s", d->name);
 	fprintf(to, "\" ;;\n");
@@ -292,11 +315,12 @@ static void zsh_quote(const char *s, FILE *to)
 
 void cmdline_zsh(const opt_command *cmd, FILE *to)
 {
+	opt_iter it;
 	fprintf(to, "    (%s)\n      _arguments -s \\\n", cmd->name);
 	fputs("        '(-h --help)'{-h,--help}'[print the options]' \\\n"
 	      "        '*--config=[read settings from FILE]:file:_files' \\\n",
 	      to);
-	for (const opt_def *d = cmd->opts; d->type != OPT_END; d++) {
+	for (const opt_def *d = first(cmd, &it); d; d = opt_iter_next(&it, NULL)) {
 		if (d->type < OPT_SWITCH || (d->flags & OPT_HIDDEN))
 			continue;
 		char first[160];

@@ -17,6 +17,7 @@
 #ifndef SSRFGUARD_OPT_CMDLINE_H
 #define SSRFGUARD_OPT_CMDLINE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "common/opt.h"
@@ -42,6 +43,13 @@ const char *cmdline_default_store(void);
 /* Apply one config file to dst (the command's section and shared names). */
 sg_err cmdline_load(const opt_command *cmd, void *dst, const char *path, char *err,
                     size_t errlen);
+
+/*
+ * The start of every command: cmdline_parse, then --help printed (*rc = 0)
+ * or the usage error printed (*rc = 2).  true: go on; false: exit with *rc.
+ */
+bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,
+                   int *npos, int *rc);
 
 /* "ssrfguard NAME: ERR\nTry 'ssrfguard NAME --help'." on stderr; returns 2. */
 int cmdline_usage_error(const opt_command *cmd, const char *err);

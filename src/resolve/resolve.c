@@ -139,6 +139,18 @@ sg_err sg_resolver_pin(sg_resolver *r, const char *spec, size_t len, char *err, 
 		pn.naddrs++;
 		i = j + 1;
 	}
+	/* Another pin for the same HOST:PORT adds its addresses: libcurl may
+	 * connect to any of them, so every one is judged. */
+	for (size_t k = 0; k < r->npins; k++) {
+		pin *same = &r->pins[k];
+		if (same->port != pn.port || strcmp(same->host, pn.host) != 0)
+			continue;
+		if (same->naddrs + pn.naddrs > SG_RESOLVE_ADDRS)
+			return bad(err, errlen, "too many addresses");
+		memcpy(&same->addrs[same->naddrs], pn.addrs, pn.naddrs * sizeof pn.addrs[0]);
+		same->naddrs += pn.naddrs;
+		return SG_OK;
+	}
 	if (r->npins == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 4;
 		pin *np = realloc(r->pins, cap * sizeof *np);

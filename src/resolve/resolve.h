@@ -8,7 +8,9 @@
  * HOST is matched case-insensitively without trailing dots (IDN names as
  * their punycode, as stage 1 normalises them; a pin written in Unicode is
  * converted the same way).  ADDR is a dotted quad or IPv6, optionally in
- * brackets.  A name with a pin for the port is never looked up; every other
+ * brackets.  Pins repeated for the same HOST:PORT (or the same HOST for every
+ * port) add up: all their addresses are judged, as libcurl may connect to
+ * any.  A name with a pin for the port is never looked up; every other
  * name goes to getaddrinfo() (blocking; a name that fails to resolve is a
  * block, SG_CAT_UNRESOLVED).  At most SG_RESOLVE_ADDRS addresses per name
  * are judged; more from getaddrinfo block the name (fail closed).

@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "respond/respond.h"
 #include "respond/respond_cli.h"
+
+#define RETRY_S 10 /* a failing responder checks its setup again this often */
 
 typedef struct embedded {
 	respond_cli cli;
@@ -16,22 +19,98 @@ typedef struct embedded {
 	bool started;
 	volatile int stop;
 	char region[32];
+	srv_responder_env env;       /* copy: the log hook */
+	pthread_mutex_t mu;          /* guards state and why */
+	srv_responder_state state;
+	char why[256];
 } embedded;
 
-static embedded E; /* one per process: serve runs one service */
+static embedded E = {.mu = PTHREAD_MUTEX_INITIALIZER}; /* one per process */
+
+static void log_to_service(embedded *e, const char *level, const char *event, const char *msg)
+{
+	if (e->env.log)
+		e->env.log(e->env.log_ctx, level, event, msg);
+	else
+		fprintf(stderr, "respond: %s\n", msg);
+}
 
 static void log_progress(void *ctx, int64_t incident, const char *line)
 {
-	(void)ctx;
-	fprintf(stderr, "respond: INC-%lld %s\n", (long long)incident, line);
+	char msg[600];
+	snprintf(msg, sizeof msg, "INC-%lld %s", (long long)incident, line);
+	log_to_service(ctx, "info", "respond", msg);
+}
+
+static void log_message(void *ctx, const char *level, const char *message)
+{
+	log_to_service(ctx, level, "respond", message);
+}
+
+/* Record the state /healthz and the 403 report; log each change, with why. */
+static void set_state(embedded *e, srv_responder_state st, const char *why)
+{
+	pthread_mutex_lock(&e->mu);
+	bool changed = e->state != st || strcmp(e->why, why);
+	e->state = st;
+	snprintf(e->why, sizeof e->why, "%s", why);
+	pthread_mutex_unlock(&e->mu);
+	if (!changed)
+		return;
+	if (st == SRV_RESPONDER_FAILING) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "embedded responder failing, containment unavailable: %s "
+		         "(checked again every %d s)", why, RETRY_S);
+		log_to_service(e, "error", "responder_failing", msg);
+	} else
+		log_to_service(e, "info", "responder_running", "embedded responder running");
+}
+
+static srv_responder_state status(void *ctx, char *why, size_t whylen)
+{
+	embedded *e = ctx;
+	pthread_mutex_lock(&e->mu);
+	srv_responder_state st = e->state;
+	if (why && whylen)
+		snprintf(why, whylen, "%s", e->why);
+	pthread_mutex_unlock(&e->mu);
+	return st;
+}
+
+/* Can the responder work (store, AWS client with credentials)? */
+static bool setup_ok(embedded *e)
+{
+	char msg[512];
+	if (respond_setup_check(e->r, msg, sizeof msg) != SG_OK) {
+		set_state(e, SRV_RESPONDER_FAILING, msg);
+		return false;
+	}
+	set_state(e, SRV_RESPONDER_RUNNING, "");
+	return true;
+}
+
+static void pause_retry(embedded *e)
+{
+	for (int i = 0; i < RETRY_S * 10 && !e->stop; i++)
+		usleep(100 * 1000);
 }
 
 static void *loop_main(void *arg)
 {
 	embedded *e = arg;
-	sg_err err = respond_loop(e->r, &e->stop, false);
-	if (err)
-		fprintf(stderr, "respond: embedded responder stopped: %s\n", sg_strerror(err));
+	while (!e->stop) {
+		if (!setup_ok(e)) {
+			pause_retry(e);
+			continue;
+		}
+		sg_err err = respond_loop(e->r, &e->stop, false);
+		if (err && !e->stop) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "responder loop stopped: %s", sg_strerror(err));
+			set_state(e, SRV_RESPONDER_FAILING, msg);
+			pause_retry(e);
+		}
+	}
 	return NULL;
 }
 
@@ -79,19 +158,23 @@ static sg_err start(void *ctx, const srv_responder_env *env)
 {
 	embedded *e = ctx;
 	char msg[512];
+	e->env = *env;
 	if (configure(&e->cli, env, e->region, sizeof e->region, msg, sizeof msg) != 0) {
-		fprintf(stderr, "respond: %s\n", msg);
+		log_to_service(e, "error", "error", msg);
 		return SG_ERR_INVAL;
 	}
 	if (!e->cli.quiet) {
 		e->cli.cfg.progress = log_progress;
-		e->cli.cfg.progress_ctx = NULL;
+		e->cli.cfg.progress_ctx = e;
 	}
+	e->cli.cfg.log = log_message;
+	e->cli.cfg.log_ctx = e;
 	if (respond_new(&e->cli.cfg, &e->r, msg, sizeof msg)) {
-		fprintf(stderr, "respond: %s\n", msg);
+		log_to_service(e, "error", "error", msg);
 		return SG_ERR_INVAL;
 	}
 	e->stop = 0;
+	setup_ok(e); /* the state is known (and logged) before the listener opens */
 	if (pthread_create(&e->th, NULL, loop_main, e) != 0) {
 		respond_free(e->r);
 		e->r = NULL;
@@ -125,6 +208,6 @@ static void stop(void *ctx)
 
 const srv_responder *respond_embedded(void)
 {
-	static const srv_responder hook = {&E, start, notify, stop};
+	static const srv_responder hook = {&E, start, notify, stop, status};
 	return &hook;
 }

@@ -42,7 +42,7 @@ static sg_err step_to(rsp_run *x, pb_step s, pb_state to, const char *reason, bo
 	};
 	sg_err err = store_transition(x->st, &c);
 	if (err)
-		fprintf(stderr, "respond: %s: step %s -> %s: %s (%s)\n", x->inc, c.step, c.to,
+		respond_log(x->cfg, "error", "%s: step %s -> %s: %s (%s)", x->inc, c.step, c.to,
 		        sg_strerror(err), store_errmsg(x->st));
 	return err;
 }
@@ -103,7 +103,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		rsp_crashpoint(x, "start");
 		sg_err rc = step_fns[s](x);
 		if (x->lost) {
-			fprintf(stderr, "respond: %s: lease lost during %s; another responder continues\n", x->inc,
+			respond_log(x->cfg, "error", "%s: lease lost during %s; another responder continues", x->inc,
 			        pb_step_name(s));
 			return SG_ERR_BUSY;
 		}
@@ -166,7 +166,7 @@ static sg_err load_states(rsp_run *x)
 			pb_instance_free(x->inst);
 			x->inst = NULL;
 			if (!inst || pb_instance_from_json(inst, strlen(inst), &x->inst, msg, sizeof msg)) {
-				fprintf(stderr, "respond: %s: recorded instance unreadable: %s\n", x->inc,
+				respond_log(x->cfg, "error", "%s: recorded instance unreadable: %s", x->inc,
 				        inst ? msg : "missing");
 				err = SG_ERR_CORRUPT;
 			}
@@ -183,7 +183,7 @@ static sg_err incident_to(rsp_run *x, const char *to, const char *reason)
 	store_change c = {.incident_id = x->id, .to = to, .reason = reason, .actor = x->r->owner};
 	sg_err err = store_transition(x->st, &c);
 	if (err)
-		fprintf(stderr, "respond: %s -> %s: %s (%s)\n", x->inc, to, sg_strerror(err),
+		respond_log(x->cfg, "error", "%s -> %s: %s (%s)", x->inc, to, sg_strerror(err),
 		        store_errmsg(x->st));
 	return err;
 }
@@ -270,7 +270,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 		}
 		if (!pb_may_start(d.step, x->states)) {
 			/* pb_next and pb_may_start disagree: a bug, never run blind */
-			fprintf(stderr, "respond: %s: refusing to start %s: ordering invariant\n", x->inc,
+			respond_log(x->cfg, "error", "%s: refusing to start %s: ordering invariant", x->inc,
 			        pb_step_name(d.step));
 			err = SG_ERR_STATE;
 			goto fail;

@@ -26,7 +26,7 @@ sg_err rsp_journal_save(rsp_run *x)
 	if (err == SG_ERR_BUSY)
 		x->lost = true; /* another responder holds the incident now */
 	else if (err)
-		fprintf(stderr, "respond: %s: journal of %s: %s (%s)\n", x->inc, c.step,
+		respond_log(x->cfg, "error", "%s: journal of %s: %s (%s)", x->inc, c.step,
 		        sg_strerror(err), store_errmsg(x->st));
 	free(d);
 	return err;

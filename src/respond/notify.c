@@ -55,7 +55,7 @@ void rsp_notify(rsp_run *x, const char *event, const char *text)
 	if (cfg->webhook_url) {
 		sg_err err = webhook(cfg->webhook_url, body);
 		if (err)
-			fprintf(stderr, "respond: %s: webhook (%s): %s\n", x->inc, event, sg_strerror(err));
+			respond_log(x->cfg, "error", "%s: webhook (%s): %s", x->inc, event, sg_strerror(err));
 	}
 	if (cfg->sns_topic_arn && x->aws) {
 		char subject[100];
@@ -65,7 +65,7 @@ void rsp_notify(rsp_run *x, const char *event, const char *text)
 		 * has ended, and must not reopen its journal */
 		rsp_journal_detach(x);
 		if (aws_sns_publish(x->aws, cfg->sns_topic_arn, subject, body, 0, NULL, &e))
-			fprintf(stderr, "respond: %s: SNS publish: %s %s\n", x->inc, e.code, e.message);
+			respond_log(x->cfg, "error", "%s: SNS publish: %s %s", x->inc, e.code, e.message);
 		rsp_journal_attach(x);
 	}
 	free(body);

@@ -290,12 +290,59 @@ static void simulate(pf *f)
 	}
 }
 
+static void count_lines(pf *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		f->count[f->lines[i].res]++;
+}
+
+/* --json: one object: every call with its result, the counts, and what the
+ * credentials lack by action with the steps it blocks. */
+static void print_json(pf *f, const char *instance_id)
+{
+	static const char *const word[] = {"ok", "denied", "error", "unchecked"};
+	json_t *calls = json_array(), *lack = json_object();
+	for (size_t i = 0; i < f->n; i++) {
+		const pf_line *l = &f->lines[i];
+		json_array_append_new(calls, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "step",
+		                                       pb_step_name(l->a->step), "api", l->api, "target",
+		                                       l->a->target, "result", word[l->res], "simulated",
+		                                       l->simulated, "detail", l->detail));
+		if (l->res != PF_DENIED)
+			continue;
+		json_t *steps = json_object_get(lack, l->api);
+		if (!steps)
+			json_object_set_new(lack, l->api, steps = json_array());
+		json_array_append_new(steps, json_string(pb_step_name(l->a->step)));
+	}
+	json_t *o = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I},s:o,s:s}", "instance", instance_id,
+	                      "calls", calls, "counts", "ok", (json_int_t)f->count[PF_OK], "denied",
+	                      (json_int_t)f->count[PF_DENIED], "error", (json_int_t)f->count[PF_OTHER],
+	                      "unchecked", (json_int_t)f->count[PF_UNCHECKED], "lacking", lack,
+	                      "unchecked_note", f->count[PF_UNCHECKED] ? f->simulate_note : "");
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		fprintf(f->out, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+/* --json: the reason preflight could not check anything. */
+static void print_json_error(FILE *out, const char *instance_id, const char *why)
+{
+	json_t *o = json_pack("{s:s,s:s}", "instance", instance_id, "error", why);
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		fprintf(out, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
 static void print_lines(pf *f)
 {
 	static const char *const word[] = {"ok", "DENIED", "?", "-"};
 	for (size_t i = 0; i < f->n; i++) {
 		const pf_line *l = &f->lines[i];
-		f->count[l->res]++;
 		fprintf(f->out, "  %-8s step %-9s %s (%s)", word[l->res], pb_step_name(l->a->step), l->api,
 		        l->a->target);
 		if (l->simulated)
@@ -337,7 +384,7 @@ static void summary(pf *f)
 		                "checked (%s): grant them as in docs/iam-policy.json\n", f->simulate_note);
 }
 
-sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
+sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, bool as_json)
 {
 	FILE *out = out_file;
 	rsp_run x;
@@ -345,7 +392,7 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	pf *f = NULL;
 	sg_err err = rsp_run_open(r, &x, msg, sizeof msg);
 	if (err) {
-		fprintf(stderr, "respond: %s\n", msg);
+		respond_log(&r->cfg, "error", "%s", msg);
 		goto fail;
 	}
 	if (!(x.data = json_object())) { /* the calls are journaled in memory only */
@@ -354,14 +401,16 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	}
 	x.dry_run = true;
 	snprintf(x.inc, sizeof x.inc, "INC-preflight");
-	fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n", instance_id);
+	if (!as_json)
+		fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n",
+		        instance_id);
 	if ((err = rsp_describe_instance(&x, instance_id, &x.inst))) {
-		fprintf(out, "  cannot describe %s: %s\n", instance_id, x.note);
-		goto fail;
+		snprintf(msg, sizeof msg, "cannot describe %.40s: %.400s", instance_id, x.note);
+		goto fail_said;
 	}
 	if ((err = pb_plan_build(x.inst, &r->cfg.playbook, x.inc, &x.plan))) {
-		fprintf(out, "  cannot plan for %s: %s\n", instance_id, sg_strerror(err));
-		goto fail;
+		snprintf(msg, sizeof msg, "cannot plan for %s: %s", instance_id, sg_strerror(err));
+		goto fail_said;
 	}
 	if (!(f = calloc(1, sizeof *f))) {
 		err = SG_ERR_NOMEM;
@@ -369,8 +418,9 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 	}
 	f->x = &x;
 	f->out = out;
-	fprintf(out, "the plan's changing calls, by step (EC2 ones sent with DryRun, the others "
-	             "simulated by IAM):\n");
+	if (!as_json)
+		fprintf(out, "the plan's changing calls, by step (EC2 ones sent with DryRun, the others "
+		             "simulated by IAM):\n");
 	const pb_order *o = &r->cfg.playbook.order;
 	for (size_t s = 0; s < PB_STEP__COUNT; s++)
 		for (size_t i = 0; i < x.plan.n; i++) {
@@ -381,9 +431,20 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file)
 				check(f, a, &op_calls[a->op][c]);
 		}
 	simulate(f);
-	print_lines(f);
-	summary(f);
+	count_lines(f);
+	if (as_json)
+		print_json(f, instance_id);
+	else {
+		print_lines(f);
+		summary(f);
+	}
 	err = f->count[PF_DENIED] ? SG_ERR_AUTH : f->count[PF_OTHER] ? SG_ERR_REMOTE : SG_OK;
+	goto fail;
+fail_said:
+	if (as_json)
+		print_json_error(out, instance_id, msg);
+	else
+		fprintf(out, "  %s\n", msg);
 fail:
 	free(f);
 	rsp_run_close(&x);

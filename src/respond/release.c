@@ -29,35 +29,57 @@ static sg_err release_step(rsp_run *x, pb_state to, const char *reason, const ch
 	return err;
 }
 
-/* Each restore returns how many of its calls failed. */
+/* The restore calls that failed, named for the operator. */
+typedef struct failures {
+	size_t n;
+	char text[1024];
+} failures;
 
-static size_t restore_groups(rsp_run *x, const pb_instance *in)
+/* Count a call that failed and name it: action, target, AWS's code and
+ * message, request id.  Returns err. */
+static sg_err check(failures *f, sg_err err, const char *action, const char *target,
+                    const struct aws_error *e)
 {
-	size_t failures = 0;
-	for (size_t e = 0; e < in->n_enis; e++) {
-		const pb_eni *eni = &in->enis[e];
+	if (err == SG_OK)
+		return SG_OK;
+	size_t used = strlen(f->text);
+	if (used + 1 < sizeof f->text)
+		snprintf(f->text + used, sizeof f->text - used, "%s%s %s (%s%s%.200s%s%s)",
+		         f->n ? "; " : "", action, target, e->code[0] ? e->code : sg_strerror(err),
+		         e->message[0] ? ": " : "", e->message, e->request_id[0] ? ", request id " : "",
+		         e->request_id);
+	f->n++;
+	return err;
+}
+
+static void restore_groups(rsp_run *x, const pb_instance *in, failures *f)
+{
+	struct aws_error e;
+	for (size_t i = 0; i < in->n_enis; i++) {
+		const pb_eni *eni = &in->enis[i];
 		if (!eni->n_groups)
 			continue;
 		const char *groups[PB_MAX_GROUPS];
 		for (size_t g = 0; g < eni->n_groups; g++)
 			groups[g] = eni->groups[g];
 		rsp_intent(x, "recorded security groups restored");
-		failures += aws_ec2_set_eni_groups(x->aws, eni->id, groups, eni->n_groups, 0, NULL) !=
-		            SG_OK;
+		check(f, aws_ec2_set_eni_groups(x->aws, eni->id, groups, eni->n_groups, 0, &e),
+		      "ModifyNetworkInterfaceAttribute", eni->id, &e);
 	}
-	return failures;
 }
 
-static size_t restore_profile(rsp_run *x, const pb_instance *in)
+static void restore_profile(rsp_run *x, const pb_instance *in, failures *f)
 {
+	struct aws_error e;
 	if (!in->profile_arn[0])
-		return 0;
+		return;
 	struct aws_xml *rep = NULL;
 	const char *v[] = {in->id};
 	const char *st[] = {"associated", "associating"};
-	struct aws_filter f[] = {{"instance-id", v, 1}, {"state", st, 2}};
-	if (aws_ec2_describe_iip_associations(x->aws, f, 2, &rep, NULL))
-		return 1;
+	struct aws_filter flt[] = {{"instance-id", v, 1}, {"state", st, 2}};
+	if (check(f, aws_ec2_describe_iip_associations(x->aws, flt, 2, &rep, &e),
+	          "DescribeIamInstanceProfileAssociations", in->id, &e))
+		return;
 	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
 	snprintf(assoc, sizeof assoc, "%s",
 	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/associationId", ""));
@@ -65,55 +87,58 @@ static size_t restore_profile(rsp_run *x, const pb_instance *in)
 	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
 	aws_xml_free(rep);
 	if (!strcmp(arn, in->profile_arn))
-		return 0;
+		return;
 	rsp_intent(x, "recorded profile restored");
-	sg_err err = assoc[0] ? aws_ec2_replace_iip_association(x->aws, assoc, in->profile_arn, 0, NULL,
-	                                                        NULL)
-	                      : aws_ec2_associate_iip(x->aws, in->id, in->profile_arn, 0, NULL, NULL);
-	return err != SG_OK;
+	if (assoc[0])
+		check(f, aws_ec2_replace_iip_association(x->aws, assoc, in->profile_arn, 0, NULL, &e),
+		      "ReplaceIamInstanceProfileAssociation", in->id, &e);
+	else
+		check(f, aws_ec2_associate_iip(x->aws, in->id, in->profile_arn, 0, NULL, &e),
+		      "AssociateIamInstanceProfile", in->id, &e);
 }
 
-static size_t restore_registrations(rsp_run *x, const pb_instance *in)
+static void restore_registrations(rsp_run *x, const pb_instance *in, failures *f)
 {
-	size_t failures = 0;
+	struct aws_error e;
 	for (size_t t = 0; t < in->n_targets; t++) {
 		const pb_target *tg = &in->targets[t];
 		struct aws_elbv2_target target = {tg->id, tg->port, tg->az[0] ? tg->az : NULL};
 		rsp_intent(x, "registration restored");
-		failures += aws_elbv2_register_targets(x->aws, tg->group_arn, &target, 1, 0, NULL) != SG_OK;
+		check(f, aws_elbv2_register_targets(x->aws, tg->group_arn, &target, 1, 0, &e),
+		      "RegisterTargets", tg->group_arn, &e);
 	}
 	for (size_t l = 0; l < in->n_elbs; l++) {
 		rsp_intent(x, "registration restored");
-		failures += aws_elb_register_instances(x->aws, in->elbs[l], (const char *[]){in->id}, 1, 0,
-		                                       NULL) != SG_OK;
+		check(f, aws_elb_register_instances(x->aws, in->elbs[l], (const char *[]){in->id}, 1, 0, &e),
+		      "RegisterInstancesWithLoadBalancer", in->elbs[l], &e);
 	}
-	return failures;
 }
 
-/* The Elastic IPs isolate took off, back on their ENIs and addresses. */
-static size_t restore_eips(rsp_run *x, const pb_instance *in)
+/* The Elastic IPs isolate took off, back on their ENIs and addresses
+ * (already there, after an earlier release: done). */
+static void restore_eips(rsp_run *x, const pb_instance *in, failures *f)
 {
-	size_t failures = 0;
 	for (size_t i = 0; i < in->n_eips; i++) {
-		const pb_eip *e = &in->eips[i];
-		rsp_intent(x, "Elastic IP %s back on %s", e->public_ip, e->eni);
-		struct aws_error err;
-		sg_err rc = aws_ec2_associate_address(x->aws, e->allocation_id, e->eni, e->private_ip, 0,
-		                                      &err);
-		/* already there (a second release): done */
-		failures += rc != SG_OK && strcmp(err.code, "Resource.AlreadyAssociated") != 0;
+		const pb_eip *ip = &in->eips[i];
+		struct aws_error e;
+		rsp_intent(x, "Elastic IP %s back on %s", ip->public_ip, ip->eni);
+		sg_err rc = aws_ec2_associate_address(x->aws, ip->allocation_id, ip->eni, ip->private_ip,
+		                                      0, &e);
+		if (rc && strcmp(e.code, "Resource.AlreadyAssociated") != 0)
+			check(f, rc, "AssociateAddress", ip->allocation_id, &e);
 	}
-	return failures;
 }
 
 /* Auto Scaling group (AttachInstances raises the desired capacity by one). */
-static size_t restore_asg(rsp_run *x, const pb_instance *in)
+static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
 {
+	struct aws_error e;
 	if (!in->asg[0])
-		return 0;
+		return;
 	struct aws_xml *rep = NULL;
-	if (aws_asg_describe_instances(x->aws, (const char *[]){in->id}, 1, &rep, NULL))
-		return 1;
+	if (check(f, aws_asg_describe_instances(x->aws, (const char *[]){in->id}, 1, &rep, &e),
+	          "DescribeAutoScalingInstances", in->id, &e))
+		return;
 	const struct aws_xml *m =
 		aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
 	bool inside = m != NULL;
@@ -121,12 +146,15 @@ static size_t restore_asg(rsp_run *x, const pb_instance *in)
 	aws_xml_free(rep);
 	if (standby) { /* put there by --asg-standby */
 		rsp_intent(x, "out of Standby in its group");
-		return aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, NULL) != SG_OK;
+		check(f, aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
+		      "ExitStandby", in->asg, &e);
+		return;
 	}
 	if (inside)
-		return 0;
+		return;
 	rsp_intent(x, "attached back to its group");
-	return aws_asg_attach_instances(x->aws, in->asg, (const char *[]){in->id}, 1, 0, NULL) != SG_OK;
+	check(f, aws_asg_attach_instances(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
+	      "AttachInstances", in->asg, &e);
 }
 
 sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
@@ -172,14 +200,25 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	x.journal_step = "release";
 	const pb_instance *in = x.inst;
 	release_step(&x, PB_RUNNING, "release started", actor);
-	size_t failures = restore_groups(&x, in) + restore_eips(&x, in) + restore_profile(&x, in) +
-	                  restore_registrations(&x, in) + restore_asg(&x, in);
-	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
-	rsp_intent(&x, "status tag released");
-	failures += aws_ec2_create_tags(x.aws, (const char *[]){in->id}, 1, tags, 1, 0, NULL) != SG_OK;
-	if (failures) {
-		snprintf(msg, msglen, "%s: %zu restore call(s) failed; the incident stays %s (run release again)",
-		         x.inc, failures, store_state_name(inc.state));
+	failures fails = {0};
+	restore_groups(&x, in, &fails);
+	restore_eips(&x, in, &fails);
+	restore_profile(&x, in, &fails);
+	restore_registrations(&x, in, &fails);
+	restore_asg(&x, in, &fails);
+	/* The status tag says "released" only once everything is restored, so
+	 * the tag and the incident's state agree. */
+	if (!fails.n) {
+		struct aws_error e;
+		struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
+		rsp_intent(&x, "status tag released");
+		check(&fails, aws_ec2_create_tags(x.aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
+		      "CreateTags", in->id, &e);
+	}
+	if (fails.n) {
+		snprintf(msg, msglen, "%s: %zu restore call(s) failed: %s; the incident stays %s and "
+		         "keeps its status tag (run release again)", x.inc, fails.n, fails.text,
+		         store_state_name(inc.state));
 		release_step(&x, PB_FAILED, msg, actor);
 		err = SG_ERR_REMOTE;
 		goto fail;

@@ -19,11 +19,11 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 	respond_incident_name(id, name, sizeof name);
 	rsp_iso8601(inc.opened_ms, opened);
 	rsp_iso8601(inc.state_ms, fin);
-	r = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "incident", name, "store_id",
+	r = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "incident", name, "store_id",
 	              (json_int_t)id, "instance", inc.instance_id, "region", inc.region, "state",
 	              store_state_name(inc.state), "state_reason", inc.state_reason, "opened", opened,
 	              "source", inc.source, "category", inc.category, "dest", inc.dest, "attempts",
-	              (json_int_t)inc.attempts, "finished", fin);
+	              (json_int_t)inc.attempts);
 	if (!r)
 		goto fail;
 	if (store_attempts(st, id, 1, &att, &na) == SG_OK && na)
@@ -63,7 +63,13 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 				json_decref(d);
 				json_array_append_new(steps, o);
 			}
-	json_object_set_new(r, "outcome", json_string(outcome ? outcome : pb_outcome(states)));
+	/* Outcome and finish time only from what happened (no step ran: no
+	 * "contained", no finish). */
+	if (!outcome)
+		outcome = pb_outcome_so_far(states);
+	json_object_set_new(r, "outcome", json_string(outcome));
+	if (strcmp(outcome, "not started") && strcmp(outcome, "in progress"))
+		json_object_set_new(r, "finished", json_string(fin));
 fail:
 	store_steps_free(rows, n);
 	store_attempts_free(att, na);

@@ -134,6 +134,28 @@ sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 	return SG_OK;
 }
 
+void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (cfg && cfg->log)
+		cfg->log(cfg->log_ctx, level, msg);
+	else
+		fprintf(stderr, "respond: %s\n", msg);
+}
+
+sg_err respond_setup_check(responder *r, char *msg, size_t msglen)
+{
+	rsp_run x;
+	sg_err err = rsp_run_open(r, &x, msg, msglen);
+	if (err == SG_OK)
+		rsp_run_close(&x);
+	return err;
+}
+
 static void worker_reset(rsp_run *x)
 {
 	pb_instance_free(x->inst);
@@ -162,7 +184,7 @@ sg_err respond_open_manual(responder *r, const char *instance_id, const char *re
 		return SG_ERR_INVAL;
 	sg_err err = store_open(r->cfg.store_path, NULL, &st, msg, sizeof msg);
 	if (err) {
-		fprintf(stderr, "respond: %s\n", msg);
+		respond_log(&r->cfg, "error", "%s", msg);
 		return err;
 	}
 	snprintf(source, sizeof source, "operator:%s", instance_id);
@@ -240,7 +262,7 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 		outcome[0] = '\0';
 	sg_err err = rsp_run_open(r, &x, msg, sizeof msg);
 	if (err) {
-		fprintf(stderr, "respond: %s\n", msg);
+		respond_log(&r->cfg, "error", "%s", msg);
 		return err;
 	}
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
@@ -286,7 +308,7 @@ static void *worker_main(void *arg)
 	rsp_run x;
 	char msg[512], owner[192];
 	if ((c->err = rsp_run_open(r, &x, msg, sizeof msg))) {
-		fprintf(stderr, "respond: worker %d: %s\n", c->index, msg);
+		respond_log(&r->cfg, "error", "worker %d: %s", c->index, msg);
 		return NULL;
 	}
 	/* every worker claims under the responder's owner id plus its index:
@@ -324,7 +346,7 @@ static void *worker_main(void *arg)
 		char outcome[32];
 		err = rsp_run_claimed(&x, outcome, sizeof outcome);
 		if (err)
-			fprintf(stderr, "respond: INC-%lld: %s\n", (long long)id, sg_strerror(err));
+			respond_log(&r->cfg, "error", "INC-%lld: %s", (long long)id, sg_strerror(err));
 		worker_reset(&x);
 	}
 	rsp_run_close(&x);

@@ -79,7 +79,15 @@ typedef struct respond_config {
 	/* progress (each step start/end), may be NULL; called from workers */
 	void (*progress)(void *ctx, int64_t incident, const char *line);
 	void *progress_ctx;
+	/* warnings and errors ("worker 1: AWS client: ..."), may be NULL
+	 * (stderr); called from workers; level "warning" or "error" */
+	void (*log)(void *ctx, const char *level, const char *message);
+	void *log_ctx;
 } respond_config;
+
+/* A message through cfg->log, else "respond: MESSAGE" on stderr. */
+void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Defaults for every field (store_path NULL). */
 void respond_config_default(respond_config *cfg);
@@ -89,6 +97,14 @@ typedef struct responder responder;
 /* Validates the config (playbook order, ids).  msg gets a sentence. */
 sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t msglen);
 void respond_free(responder *r); /* NULL-safe */
+
+/*
+ * Can this responder work at all?  Opens the store and builds the AWS client
+ * (region, endpoint, credentials resolved), then lets both go.  Callers run
+ * it before recording anything, so a setup failure leaves no incident that a
+ * daemon would later claim and act on unasked.  msg names what is missing.
+ */
+sg_err respond_setup_check(responder *r, char *msg, size_t msglen);
 
 /*
  * Open (or join) an incident for an instance by hand: source
@@ -139,10 +155,14 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
  * checked" when the simulation is refused); print to out one line per step
  * and call and what the role lacks, naming the steps each denied action
  * blocks.
+ * as_json: one JSON object instead ({"instance", "calls": [{"step", "api",
+ * "target", "result": ok|denied|error|unchecked, "simulated", "detail"}],
+ * "counts", "lacking": {api: [steps]}, "unchecked_note"}, or {"instance",
+ * "error"} when the instance cannot be read or planned for).
  * Returns SG_OK when every checked call would succeed, SG_ERR_AUTH when
  * some are denied, SG_ERR_REMOTE when some failed otherwise.
  */
-sg_err respond_preflight(responder *r, const char *instance_id, void *out_file);
+sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, bool as_json);
 
 /* The incident's report (JSON text, malloc'd) from its journal. */
 sg_err respond_report_json(responder *r, int64_t id, char **out);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "aws/s3.h"
 
@@ -46,7 +48,8 @@ static const opt_def respond_opts[] = {
 	  "with DryRun, the rest with IAM's policy simulator) and print what the role lacks, by step; "
 	  "no changes; exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
 	R(OPT_SWITCH, "observe", NULL, "record and plan only; change nothing"),
-	R(OPT_SWITCH, "json", NULL, "progress and preflight as JSON lines on standard output"),
+	R(OPT_SWITCH, "json", NULL, "JSON lines with ts and level: progress, results and preflight "
+	  "on standard output, warnings and errors on standard error"),
 	{.type = OPT_SECTION, .help = "Playbook"},
 	R(OPT_STR, "forensic-instance", "ID", "where evidence volumes are attached (else skipped)"),
 	R(OPT_STR, "quarantine-group", "SG", "use this group in its VPC (default: found or created per "
@@ -306,8 +309,28 @@ int respond_cli_parse(respond_cli *o, int argc, char **argv, char *msg, size_t m
 	return respond_cli_check(o, msg, msglen);
 }
 
+/* A report that cannot be written is a setup error, found before anything
+ * is recorded.  The directory itself is created (0750) when its parent
+ * exists. */
+static int report_dir_check(const char *dir, char *msg, size_t msglen)
+{
+	struct stat sb;
+	const char *why = NULL;
+	if (stat(dir, &sb) != 0 && (errno != ENOENT || mkdir(dir, 0750) != 0 || stat(dir, &sb) != 0))
+		why = strerror(errno);
+	else if (!S_ISDIR(sb.st_mode))
+		why = "not a directory";
+	else if (access(dir, W_OK | X_OK) != 0)
+		why = strerror(errno);
+	if (why)
+		snprintf(msg, msglen, "report-dir %.200s: %s", dir, why);
+	return why ? -1 : 0;
+}
+
 int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
+	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
+		return -1;
 	o->listen_cfg.store_path = o->cfg.store_path;
 	o->deliver_cfg.store_path = o->cfg.store_path;
 	o->deliver_cfg.key_file = o->listen_cfg.key_file;

@@ -51,8 +51,9 @@ int respond_cli_parse_config(respond_cli *o, const char *text, size_t len, const
 /* Apply one config file (the embedded responder: serve's --config files). */
 int respond_cli_load(respond_cli *o, const char *path, char *msg, size_t msglen);
 
-/* Checks between options (--listen needs its key and certificate, ...), and
- * the derived settings of listener and delivery.  0 or -1. */
+/* Checks between options (--listen needs its key and certificate, ...), that
+ * --report-dir is (or, its parent existing, becomes) a writable directory,
+ * and the derived settings of listener and delivery.  0 or -1. */
 int respond_cli_check(respond_cli *o, char *msg, size_t msglen);
 
 #endif

@@ -104,6 +104,31 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "lease-ms", .arg = "MS", .dflt = "60000", .lo = 1000,
 	 .hi = 86400 * 1000, AT(lease_ms), .help = "embedded responder's claim lease"},
 	BSCFG_ROWS(offsetof(srvcfg, backstop)),
+	{.type = OPT_SECTION, .help = "Egress proxy (docs/proxy.md)"},
+	{.type = OPT_STR, .name = "proxy-listen", .arg = "ADDR:PORT|unix:PATH", .dflt = "",
+	 AT(proxy_listen), .help = "also serve as an egress proxy (HTTP_PROXY / HTTPS_PROXY) here: "
+	                           "absolute-form HTTP and CONNECT, every destination judged "
+	                           "(default: off)"},
+	{.type = OPT_STR, .name = "proxy-roles", .arg = "FILE", .dflt = "", AT(proxy_roles),
+	 .help = "the proxy's roles and their policies (default: every client in role default, "
+	         "mode open)"},
+	{.type = OPT_SWITCH, .name = "proxy-protocol", .dflt = "off", AT(proxy_protocol),
+	 .help = "the proxy listener expects a PROXY protocol v1/v2 header (behind a load "
+	         "balancer)"},
+	{.type = OPT_INT, .name = "proxy-idle-s", .arg = "S", .dflt = "60", .lo = 1, .hi = 86400,
+	 AT(proxy_idle_s), .help = "proxy connections, kept upstreams and tunnels idle this long "
+	                           "are closed"},
+	{.type = OPT_INT, .name = "proxy-tunnel-s", .arg = "S", .dflt = "3600", .lo = 1,
+	 .hi = 7 * 86400, AT(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
+	{.type = OPT_STR, .name = "proxy-tls-cert", .arg = "FILE", .dflt = "", AT(proxy_tls_cert),
+	 .help = "the proxy listener speaks TLS with this certificate chain (PEM)"},
+	{.type = OPT_STR, .name = "proxy-tls-key", .arg = "FILE", .dflt = "", AT(proxy_tls_key),
+	 .help = "... and this private key (PEM)"},
+	{.type = OPT_STR, .name = "proxy-client-ca", .arg = "FILE", .dflt = "", AT(proxy_client_ca),
+	 .help = "require proxy client certificates issued by these CAs (PEM); roles by "
+	         "certificate name"},
+	{.type = OPT_STR, .name = "proxy-client-crl", .arg = "FILE", .dflt = "",
+	 AT(proxy_client_crl), .help = "refuse proxy client certificates revoked by these CRLs (PEM)"},
 	{.type = OPT_END},
 };
 #undef AT

@@ -69,6 +69,15 @@ typedef struct srvcfg {
 	opt_list configs;        /* the --config files read, for the embedded
 	                            responder's [respond] section */
 	bscfg backstop;          /* the kernel backstop's rows (backstop/bscfg.h) */
+	/* the egress proxy (proxy.h) */
+	char *proxy_listen;      /* "" = off; "ADDR:PORT" or "unix:PATH" */
+	char *proxy_roles;       /* roles file (lib/proxy/roles.h), "" = one open role */
+	bool proxy_protocol;     /* expect a PROXY protocol v1/v2 header */
+	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
+	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
+	char *proxy_tls_cert, *proxy_tls_key; /* "" = plain; else the listener speaks TLS */
+	char *proxy_client_ca;   /* verify (and require) client certificates */
+	char *proxy_client_crl;  /* ... and check them against these CRLs */
 } srvcfg;
 
 /* The rows of every setting; opt_command serve in cli/cmd_serve.c. */

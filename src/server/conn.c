@@ -187,7 +187,7 @@ static void log_pause(struct conns *c, const char *why, int err)
 	c->pauses_unlogged = 0;
 	c->last_log_ms = now;
 	if (n > 0)
-		log_line(c->s, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+		log_line(c->s, "warning", line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 /* libevent hands an error callback the listener's own user data (evhttp's

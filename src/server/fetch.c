@@ -690,7 +690,7 @@ static void log_cut(job *j, size_t records, int judged)
 	       SRV_EVDNS_CAP, records, judged ? "true" : "false");
 	tb_json(&b, j->client, strlen(j->client), 64);
 	tb_str(&b, "}\n");
-	log_line(j->s, b.p, b.len);
+	log_line(j->s, "warning", b.p, b.len);
 	SRV_COUNT(j->s->m.dns_cut, 1);
 }
 

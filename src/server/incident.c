@@ -147,12 +147,12 @@ static void log_decision(job *j, int contain)
 	tbuf b;
 	const sg_verdict *v = &j->bv;
 	tb_init(&b, mem, sizeof mem);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,"
-	           "\"opened\":%d,\"aggregated\":%d,\"contain\":%d,\"hop\":%d,\"category\":\"%s\","
-	           "\"rule\":", (long long)now.tv_sec, now.tv_nsec / 1000000,
-	       (long long)j->rec.incident_id, j->rec.opened, j->rec.aggregated, contain, j->hop,
+	static const char *const containment[] = {"none", "queued", "unavailable"};
+	tb_fmt(&b, "{\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,"
+	           "\"opened\":%d,\"aggregated\":%d,\"contain\":%d,\"containment\":\"%s\","
+	           "\"hop\":%d,\"category\":\"%s\",\"rule\":",
+	       (long long)j->rec.incident_id, j->rec.opened, j->rec.aggregated,
+	       contain != TEXT_CONTAIN_NONE, containment[contain], j->hop,
 	       sg_category_name(v->category));
 	tb_json(&b, v->rule, strlen(v->rule), 96);
 	tb_str(&b, ",\"reason\":");
@@ -162,10 +162,14 @@ static void log_decision(job *j, int contain)
 	tb_fmt(&b, ",\"port\":%u,\"addrs\":%s,\"client\":", (unsigned)v->port,
 	       j->addrs_len ? j->addrs : "[]");
 	tb_json(&b, j->client, strlen(j->client), 64);
+	if (j->role) {
+		tb_str(&b, ",\"role\":");
+		tb_json(&b, j->role, strlen(j->role), 64);
+	}
 	tb_str(&b, ",\"url\":");
 	tb_json(&b, j->url ? j->url : "", j->url ? strlen(j->url) : 0, 1024);
 	tb_str(&b, "}\n");
-	log_line(j->s, b.p, b.len);
+	log_line(j->s, contain == TEXT_CONTAIN_UNAVAILABLE ? "error" : "warning", b.p, b.len);
 }
 
 static void answer(job *j, int contain)
@@ -228,30 +232,41 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	size_t n = 0;
 	if (e == SG_OK) {
 		SRV_COUNT(s->m.commits, 1);
+		s->store_error[0] = '\0';
 	} else {
 		SRV_COUNT(s->m.commit_errors, 1);
+		snprintf(s->store_error, sizeof s->store_error, "the last commit failed: %s",
+		         sg_strerror(e));
 		char line[512];
 		tbuf b;
 		tb_init(&b, line, sizeof line);
 		tb_fmt(&b, "{\"event\":\"error\",\"what\":\"store\",\"error\":\"%s\"}\n",
 		       sg_strerror(e));
-		log_line(s, b.p, b.len);
+		log_line(s, "error", b.p, b.len);
 	}
 	for (job *j = batch, *next; j; j = next) {
 		next = j->next;
 		j->next = NULL;
 		n++;
 		int contain = contains(s, j->bv.category);
+		if (contain && s->resp_started && s->resp.status &&
+		    s->resp.status(s->resp.ctx, NULL, 0) == SRV_RESPONDER_FAILING)
+			contain = TEXT_CONTAIN_UNAVAILABLE;
 		if (e == SG_OK) {
 			if (j->rec.opened)
 				SRV_COUNT(s->m.incidents_opened, 1);
 			if (j->rec.aggregated)
 				SRV_COUNT(s->m.aggregated, 1);
 			log_decision(j, contain);
-			answer(j, contain);
+			if (j->committed)
+				j->committed(j, contain, e);
+			else
+				answer(j, contain);
 			if (contain && (j->rec.opened || j->rec.escalated) && s->resp_started &&
 			    s->resp.notify)
 				s->resp.notify(s->resp.ctx, j->rec.incident_id);
+		} else if (j->committed) {
+			j->committed(j, contain, e);
 		} else {
 			/* Still blocked, never fetched; the client learns the record failed. */
 			srv_reply_error(j, 503, "request blocked, but the incident could not be "

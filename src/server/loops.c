@@ -13,6 +13,7 @@
  * wakes each peer (an eventfd) to drain too; srv_run returns when every
  * loop has drained (or its drain_s ran out). */
 #include "server/srv_int.h"
+#include "server/proxy.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -201,6 +202,8 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 		if ((e = peer_events(p)) != SG_OK)
 			goto fail;
 	}
+	if ((e = proxy_init(s, err, errlen)) != SG_OK) /* on the primary loop */
+		goto fail;
 	if ((e = incident_start(s)) != SG_OK) {
 		snprintf(err, errlen, "cannot start the store writer");
 		goto fail;
@@ -212,6 +215,16 @@ fail:
 		snprintf(err, errlen, "%s", sg_strerror(e));
 	srv_free(s);
 	return e;
+}
+
+void srv_log(srv *s, const char *level, const char *event, const char *message)
+{
+	log_line_from_any_thread(s, level, event, message);
+}
+
+static void responder_log(void *ctx, const char *level, const char *event, const char *message)
+{
+	log_line_from_any_thread(ctx, level, event, message);
 }
 
 void srv_set_responder(srv *s, const srv_responder *r)
@@ -235,7 +248,7 @@ static void log_listening(struct srv *s)
 	char line[900];
 	tbuf b;
 	tb_init(&b, line, sizeof line);
-	tb_str(&b, "{\"event\":\"listening\",\"listen\":");
+	tb_str(&b, "{\"event\":\"listening\",\"version\":\"" SSRFGUARD_VERSION "\",\"listen\":");
 	tb_json(&b, s->cfg->listen, strlen(s->cfg->listen), 128);
 	tb_str(&b, ",\"store\":");
 	tb_json(&b, s->cfg->store, strlen(s->cfg->store), 256);
@@ -249,7 +262,7 @@ static void log_listening(struct srv *s)
 	conn_stats(s, &cs);
 	tb_fmt(&b, ",\"identity\":\"%s\",\"loops\":%zu,\"max_connections\":%zu,\"pid\":%d}\n",
 	       s->id->source, s->nloops, cs.limit * s->nloops, (int)getpid());
-	log_line(s, b.p, b.len);
+	log_line(s, "info", b.p, b.len);
 }
 
 static void log_error(struct srv *s, const char *what)
@@ -260,7 +273,8 @@ static void log_error(struct srv *s, const char *what)
 	tb_str(&b, "{\"event\":\"error\",\"message\":");
 	tb_json(&b, what, strlen(what), 600);
 	tb_str(&b, "}\n");
-	log_line(s, b.p, b.len);
+	log_line(s, "error", b.p, b.len);
+	log_flush(s);
 }
 
 sg_err srv_run(srv *s)
@@ -273,6 +287,7 @@ sg_err srv_run(srv *s)
 		srv_responder_env env = {
 			.store_path = s->cfg->store, .store_sync_normal = s->cfg->store_sync_normal,
 			.lease_ms = s->cfg->lease_ms, .identity = s->id, .cfg = s->cfg,
+			.log = responder_log, .log_ctx = s,
 		};
 		if ((e = s->resp.start(s->resp.ctx, &env)) != SG_OK) {
 			snprintf(err, sizeof err, "embedded responder failed to start: %s",
@@ -286,7 +301,8 @@ sg_err srv_run(srv *s)
 	}
 	if ((e = listen_all(s->cfg, s->nloops, fds, err, sizeof err)) != SG_OK) {
 		log_error(s, err);
-		fprintf(stderr, "ssrfguard serve: %s\n", err);
+		if (strcmp(s->cfg->log, "-") != 0) /* else the log line was it */
+			fprintf(stderr, "ssrfguard serve: %s\n", err);
 		goto out;
 	}
 	for (size_t i = 0; i < s->nloops; i++) {
@@ -316,7 +332,7 @@ sg_err srv_run(srv *s)
 		}
 	{
 		const char msg[] = "{\"event\":\"stopped\"}\n";
-		log_line(s, msg, sizeof msg - 1);
+		log_line(s, "info", msg, sizeof msg - 1);
 		log_flush(s);
 	}
 out:

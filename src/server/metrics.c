@@ -1,5 +1,6 @@
 /* metrics.c — counters of the service and their Prometheus text form. */
 #include "server/srv_int.h"
+#include "server/proxy.h"
 
 #include <event2/buffer.h>
 #include <string.h>
@@ -172,8 +173,24 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "# TYPE ssrfguard_store_errors_total counter\n"
 	                       "ssrfguard_store_errors_total %llu\n",
 	                    (unsigned long long)m.commits, (unsigned long long)m.commit_errors);
-	int64_t bytes;
-	int pressure = srv_store_pressure(s, &bytes);
+	srv_health h;
+	srv_health_get(s, &h);
+	evbuffer_add_printf(o, "# HELP ssrfguard_build_info The running version.\n"
+	                       "# TYPE ssrfguard_build_info gauge\n"
+	                       "ssrfguard_build_info{version=\"%s\"} 1\n"
+	                       "# HELP ssrfguard_store_up 1 when the store took the last commit and "
+	                       "reads now, else 0.\n"
+	                       "# TYPE ssrfguard_store_up gauge\n"
+	                       "ssrfguard_store_up %d\n"
+	                       "# HELP ssrfguard_responder_state The embedded responder: off, running "
+	                       "or failing (1 for the current state).\n"
+	                       "# TYPE ssrfguard_responder_state gauge\n"
+	                       "ssrfguard_responder_state{state=\"off\"} %d\n"
+	                       "ssrfguard_responder_state{state=\"running\"} %d\n"
+	                       "ssrfguard_responder_state{state=\"failing\"} %d\n",
+	                    SSRFGUARD_VERSION, h.store_ok, h.responder == SRV_RESPONDER_OFF,
+	                    h.responder == SRV_RESPONDER_RUNNING,
+	                    h.responder == SRV_RESPONDER_FAILING);
 	evbuffer_add_printf(o, "# HELP ssrfguard_store_bytes Incident store size.\n"
 	                       "# TYPE ssrfguard_store_bytes gauge\n"
 	                       "ssrfguard_store_bytes %lld\n"
@@ -193,10 +210,11 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "every record.\n"
 	                       "# TYPE ssrfguard_dns_answers_cut_total counter\n"
 	                       "ssrfguard_dns_answers_cut_total %llu\n",
-	                    (long long)bytes, (long long)s->cfg->store_max_bytes, pressure,
+	                    (long long)h.store_bytes, (long long)s->cfg->store_max_bytes,
+	                    h.store_pressure,
 	                    (unsigned long long)m.aggregated, (unsigned long long)m.dns_cut);
 	int64_t counts[STORE_STATE__COUNT];
-	if (store_count_states(s->st, counts) == SG_OK) {
+	if (h.store_ok && store_count_states(s->st, counts) == SG_OK) {
 		evbuffer_add_printf(o, "# HELP ssrfguard_incidents Incidents in the store, by state.\n"
 		                       "# TYPE ssrfguard_incidents gauge\n");
 		for (int i = 0; i < STORE_STATE__COUNT; i++)
@@ -209,4 +227,5 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 		                    (long long)(counts[STORE_OPEN] + counts[STORE_CONTAINING] +
 		                                counts[STORE_FAILED]));
 	}
+	proxy_metrics(s, o);
 }

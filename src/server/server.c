@@ -1,6 +1,7 @@
 /* server.c — the HTTP side of `ssrfguard serve`: listener, routes, replies,
  * signals and draining.  See server.h. */
 #include "server/srv_int.h"
+#include "server/proxy.h"
 #include "server/query.h"
 
 #include <arpa/inet.h>
@@ -8,11 +9,8 @@
 #include <event2/buffer.h>
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,10 +129,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tbuf b;
 	struct srv *s = j->s;
 	tb_init(&b, mem, sizeof mem);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	tb_fmt(&b, "{\"ts\":%lld.%03ld,\"event\":\"request\",\"route\":\"/go\",\"client\":",
-	       (long long)now.tv_sec, now.tv_nsec / 1000000);
+	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
 	tb_fmt(&b, ",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"decision\":\"%s\",\"hops\":%d",
 	       code, srv_elapsed_ms(&j->t0), bytes, decision, j->hop);
@@ -146,7 +141,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_str(&b, ",\"url\":");
 	tb_json(&b, j->raw_url ? j->raw_url : "", j->raw_url ? strlen(j->raw_url) : 0, 1024);
 	tb_str(&b, "}\n");
-	log_line(s, b.p, b.len);
+	log_line(s, "info", b.p, b.len);
 }
 
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *decision)
@@ -331,24 +326,60 @@ int srv_store_pressure(struct srv *s, int64_t *bytes)
 	return *bytes >= cap ? 2 : *bytes >= cap / 10 * 9 ? 1 : 0;
 }
 
-/* 200 while serving ("ok", or "degraded" with the warnings when the store
- * is near or at its cap: attempts are then counted, not detailed); 503
- * while draining. */
+void srv_health_get(struct srv *s, srv_health *h)
+{
+	int64_t counts[STORE_STATE__COUNT];
+	memset(h, 0, sizeof *h);
+	/* The store: the last commit, and a read now (a corrupt store that no
+	 * blocked request has touched yet fails here). */
+	h->store_ok = !s->store_error[0];
+	snprintf(h->store_why, sizeof h->store_why, "%s", s->store_error);
+	if (h->store_ok && store_count_states(s->st, counts) != SG_OK) {
+		h->store_ok = 0;
+		snprintf(h->store_why, sizeof h->store_why, "cannot read the store: %.150s",
+		         store_errmsg(s->st));
+	}
+	h->store_pressure = srv_store_pressure(s, &h->store_bytes);
+	h->responder = SRV_RESPONDER_OFF;
+	if (s->resp_started)
+		h->responder = s->resp.status ? s->resp.status(s->resp.ctx, h->responder_why,
+		                                               sizeof h->responder_why)
+		                              : SRV_RESPONDER_RUNNING;
+}
+
+/* 200 while every part works ("ok", or "degraded" with a warning when the
+ * store is near or at its cap: attempts are then counted, not detailed);
+ * 503 while draining or when a part fails (which part, and why). */
 static void handle_healthz(struct srv *s, struct evhttp_request *req)
 {
-	char msg[400];
-	int64_t bytes;
-	int p = srv_store_pressure(s, &bytes);
-	int n = snprintf(msg, sizeof msg, "{\"status\":\"%s\",\"store_bytes\":%lld,"
-	                 "\"store_max_bytes\":%lld", s->draining ? "draining" : p ? "degraded" : "ok",
-	                 (long long)bytes, (long long)s->cfg->store_max_bytes);
-	if (p)
-		n += snprintf(msg + n, sizeof msg - (size_t)n, ",\"warnings\":[\"store %s its cap:"
-		              " further attempts are counted in their incident, not stored in "
-		              "detail\"]", p == 2 ? "at" : "near");
-	n += snprintf(msg + n, sizeof msg - (size_t)n, "}\n");
-	reply_simple(s, req, ROUTE_HEALTHZ, s->draining ? 503 : 200, "application/json", msg,
-	             (size_t)n);
+	static const char *const resp_names[] = {"off", "running", "failing"};
+	char mem[1200];
+	tbuf b;
+	srv_health h;
+	srv_health_get(s, &h);
+	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
+	tb_init(&b, mem, sizeof mem);
+	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
+	       s->draining ? "draining" : failing ? "failing" : h.store_pressure ? "degraded" : "ok",
+	       SSRFGUARD_VERSION, h.store_ok ? "ok" : "failing");
+	if (!h.store_ok) {
+		tb_str(&b, ",\"store_error\":");
+		tb_json(&b, h.store_why, strlen(h.store_why), 200);
+	}
+	tb_fmt(&b, ",\"store_bytes\":%lld,\"store_max_bytes\":%lld", (long long)h.store_bytes,
+	       (long long)s->cfg->store_max_bytes);
+	if (h.store_pressure)
+		tb_fmt(&b, ",\"warnings\":[\"store %s its cap: further attempts are counted in "
+		           "their incident, not stored in detail\"]",
+		       h.store_pressure == 2 ? "at" : "near");
+	tb_fmt(&b, ",\"responder\":\"%s\"", resp_names[h.responder]);
+	if (h.responder == SRV_RESPONDER_FAILING) {
+		tb_str(&b, ",\"responder_error\":");
+		tb_json(&b, h.responder_why, strlen(h.responder_why), 200);
+	}
+	tb_str(&b, "}\n");
+	reply_simple(s, req, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
+	             b.p, b.len);
 }
 
 static void handle_metrics(struct srv *s, struct evhttp_request *req)
@@ -442,7 +473,7 @@ static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	const char msg[] = "{\"event\":\"drain_timeout\",\"message\":\"in-flight work abandoned\"}\n";
-	log_line(s, msg, sizeof msg - 1);
+	log_line(s, "warning", msg, sizeof msg - 1);
 	event_base_loopexit(s->base, NULL);
 }
 
@@ -454,12 +485,13 @@ void srv_drain(struct srv *s, int sig)
 	char msg[160];
 	int n = snprintf(msg, sizeof msg, "{\"event\":\"draining\",\"loop\":%zu,\"signal\":%d,"
 	                 "\"inflight\":%zu,\"queued\":%zu}\n", s->index, sig, s->inflight, s->queued);
-	log_line(s, msg, (size_t)n);
+	log_line(s, "info", msg, (size_t)n);
 	if (s->bound) {
 		conn_remove_listener(s, evhttp_bound_socket_get_listener(s->bound));
 		evhttp_del_accept_socket(s->http, s->bound); /* closes the socket */
 		s->bound = NULL;
 	}
+	proxy_stop(s);
 	struct timeval tv = {(time_t)s->cfg->drain_s, 0};
 	event_add(s->drain_timer, &tv);
 	srv_check_drained(s);
@@ -589,6 +621,7 @@ void srv_loop_free(srv *s)
 {
 	if (!s)
 		return;
+	proxy_free(s); /* before the resolver and the loop it uses */
 	/* Jobs still queued (drain timeout): their requests die with evhttp. */
 	for (job *j = s->q_head, *n; j; j = n) {
 		n = j->next;

@@ -85,14 +85,29 @@ sg_err srv_identity_resolve(const srvcfg *cfg, srv_identity *id, char *msg, size
  *           May be NULL: the responder then polls store_claim().
  *   stop    called once on the loop thread after the service drained; joins
  *           the responder's threads.  May be NULL.
+ *   status  the responder's state now (SRV_RESPONDER_RUNNING or _FAILING,
+ *           why filled when failing); called on the loop thread for
+ *           /healthz, /metrics and every 403 that asks for containment, so
+ *           it must be cheap and thread-safe.  May be NULL (= running).
  * ctx is passed back untouched.  The hook structs are copied.
+ *
+ * env->log writes one JSON log line (ts, level, event, message) to the
+ * service's log from any thread: the responder's messages join the log.
  */
+typedef enum srv_responder_state {
+	SRV_RESPONDER_OFF = 0, /* no embedded responder */
+	SRV_RESPONDER_RUNNING, /* claims and contains */
+	SRV_RESPONDER_FAILING, /* cannot work now (why says so); retries */
+} srv_responder_state;
+
 typedef struct srv_responder_env {
 	const char *store_path;
 	int store_sync_normal;
 	int64_t lease_ms;
 	const srv_identity *identity;
 	const srvcfg *cfg;
+	void (*log)(void *log_ctx, const char *level, const char *event, const char *message);
+	void *log_ctx;
 } srv_responder_env;
 
 typedef struct srv_responder {
@@ -100,7 +115,12 @@ typedef struct srv_responder {
 	sg_err (*start)(void *ctx, const srv_responder_env *env);
 	void (*notify)(void *ctx, int64_t incident_id);
 	void (*stop)(void *ctx);
+	srv_responder_state (*status)(void *ctx, char *why, size_t whylen);
 } srv_responder;
+
+/* One JSON log line (ts, level, event, message) to the service's log, from
+ * any thread. */
+void srv_log(srv *s, const char *level, const char *event, const char *message);
 
 /*
  * Build the service: policy (cfg->policy file + cfg->rules), store (opened,

@@ -69,6 +69,11 @@ typedef struct job {
 	sg_verdict bv;                /* the blocking verdict */
 	store_record_out rec;
 	char dest[SG_HOST_MAX + 16];  /* "host:port" evidence */
+	/* another front end (the proxy): answers the block itself once the
+	 * attempt is committed (e: the commit's result); req stays NULL */
+	void (*committed)(struct job *j, int contain, sg_err e);
+	void *ctx;
+	const char *role;             /* the proxy client's role, or NULL */
 } job;
 
 /* Counters: written by their loop, read by any loop's /metrics, so every
@@ -154,7 +159,23 @@ struct srv {
 	struct self *self;            /* self.c: our listeners' ports */
 	char via_token[32];           /* "ssrfguard-<random>": our Via mark */
 	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
+	char store_error[160];        /* this loop's last commit's failure; ""
+	                                 after a commit that succeeded */
+	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
+
+/* What /healthz, /metrics and the 403 say about the service's parts
+ * (server.c): the store (last commit, a read now, its size against its cap)
+ * and the responder. */
+typedef struct srv_health {
+	int store_ok;
+	char store_why[200];
+	int store_pressure;           /* srv_store_pressure() */
+	int64_t store_bytes;
+	srv_responder_state responder;
+	char responder_why[200];
+} srv_health;
+void srv_health_get(struct srv *s, srv_health *h);
 
 /* server.c */
 sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
@@ -225,12 +246,15 @@ void metrics_fetch_time(struct srv *s, double seconds);
 struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
 
-/* log.c */
+/* log.c (log_line_from_any_thread: one whole line, ts and level added) */
 struct srv_log *log_open(const srvcfg *cfg); /* NULL + errno on error */
 void log_close(struct srv_log *l);
+void log_line_from_any_thread(struct srv *s, const char *level, const char *event,
+                              const char *message);
 int log_init(struct srv *s);
 void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);
-void log_line(struct srv *s, const char *json, size_t len);
+/* json: one object "{...}\n"; ts and level are put in front of its fields. */
+void log_line(struct srv *s, const char *level, const char *json, size_t len);
 
 #endif

@@ -181,11 +181,18 @@ size_t text_clean(char *dst, size_t cap, const char *src, size_t n)
 void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
                      const char *rule, int contain)
 {
-	const char *msg = contain ? "SSRF attempt detected; containment started"
-	                          : "SSRF attempt detected; blocked and logged";
+	static const char *const msgs[] = {
+		"SSRF attempt detected; blocked and logged",
+		"SSRF attempt detected; blocked, recorded, containment queued",
+		"SSRF attempt detected; blocked and recorded, containment unavailable",
+	};
+	static const char *const words[] = {"none", "queued", "unavailable"};
+	if (contain < TEXT_CONTAIN_NONE || contain > TEXT_CONTAIN_UNAVAILABLE)
+		contain = TEXT_CONTAIN_UNAVAILABLE; /* never claim more than is known */
+	const char *msg = msgs[contain];
 	if (!html) {
-		tb_fmt(b, "{\"error\":\"ssrf_blocked\",\"message\":\"%s\",\"incident\":%lld,"
-		          "\"category\":", msg, (long long)incident);
+		tb_fmt(b, "{\"error\":\"ssrf_blocked\",\"message\":\"%s\",\"containment\":\"%s\","
+		          "\"incident\":%lld,\"category\":", msg, words[contain], (long long)incident);
 		tb_json(b, category, strlen(category), 64);
 		tb_str(b, ",\"rule\":");
 		tb_json(b, rule, strlen(rule), 128);

@@ -44,10 +44,15 @@ void tb_html(tbuf *b, const char *s, size_t n);
 size_t text_clean(char *dst, size_t cap, const char *src, size_t n);
 
 /*
- * The body of a 403: HTML (a small alert page) or JSON.  contain selects
- * "SSRF attempt detected; containment started" vs "...blocked and logged".
+ * The body of a 403: HTML (a small alert page) or JSON.  contain says what
+ * is true of containment: TEXT_CONTAIN_NONE "...blocked and logged" (the
+ * category does not ask for it), TEXT_CONTAIN_QUEUED "...containment
+ * queued" (recorded for the responder), TEXT_CONTAIN_UNAVAILABLE
+ * "...containment unavailable" (the embedded responder is failing); the
+ * JSON also carries "containment": "none" | "queued" | "unavailable".
  * category and rule come from the verdict and are escaped anyway.
  */
+enum { TEXT_CONTAIN_NONE = 0, TEXT_CONTAIN_QUEUED = 1, TEXT_CONTAIN_UNAVAILABLE = 2 };
 void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
                      const char *rule, int contain);
 

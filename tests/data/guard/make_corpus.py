@@ -299,7 +299,7 @@ for ip, extra in [("8.8.8.8", ":443/dns-query?name=example.com"), ("1.1.1.1", ":
                   ("9.9.9.9", "/path/to/resource.json"), ("93.184.216.34", "/index.html#top"),
                   ("140.82.112.3", ":8443/api/v3?per_page=100&page=2")]:
     allow("public", f"https://{ip}{extra}", "legit")
-for enc in ["134744072", "0x08080808", "010.010.010.010", "8.524296", "8.8.2056",
+for enc in ["134744072", "0x08080808", "8.524296", "8.8.2056",
             "0x8.0x8.0x8.0x8", "[::ffff:8.8.8.8]", "[64:ff9b::808:808]", "[2002:808:808::1]",
             "[2001:0:808:808::f7f7:f7f7]", fullwidth("8.8.8.8"), circled("8.8.4.4")]:
     allow("public", f"http://{enc}/", "enc")
@@ -312,6 +312,10 @@ allow("public", "https://[2606:4700:4700::1111]:443/dns-query", "legit")
 allow("public", "http://[2001:4860:4860::8888]:8080/x?y=1", "legit")
 allow("public", "http://user:password@8.8.8.8/", "legit")
 allow("public", "http://8.8.8.8./", "enc")
+# 8.8.8.8 in octal to libcurl, but 10.10.10.10 to a parser that reads the
+# parts as decimal (Python's ipaddress before 3.9.5, CVE-2021-29921; Go's
+# net.ParseIP before 1.17, CVE-2021-29923): attack intent.
+block("intent", "http://010.010.010.010/", "enc")
 
 # Names pinned to the tests' internet (203.0.113.0/24, allowed by corpus.policy).
 names = ["example.com", "www.example.com", "api.example.com", "cdn.example.net", "images.example.org",

@@ -18,7 +18,7 @@ import re
 import sys
 
 from errors import ApiError
-from services import ec2, kms, op, register
+from services import disks, ec2, kms, op, register
 from services.ec2 import _listing, _max_results, _tag_specs, get, instance, st
 from world import apply_filters, clone, paginate, tags_list
 from wire import project, shape_of
@@ -46,6 +46,7 @@ def _start_snapshot(world, vol, description, tags):
                               "Description": description or "", "Encrypted": vol["Encrypted"], "Tags": tags,
                               "KmsKeyId": vol.get("KmsKeyId")})
     world.created(s["SnapshotId"])
+    disks.carry(world, vol["VolumeId"], s["SnapshotId"])      # the bytes, as of now
     total = max(0.0, world.timing["snapshot_seconds"])
     steps = 4
 
@@ -193,6 +194,8 @@ def create_volume(ctx, p):
                            "Encrypted": encrypted, "Tags": tags, "KmsKeyId": key_arn})
     v["State"] = "creating"
     w.created(v["VolumeId"])
+    if snap:
+        disks.carry(w, snap["SnapshotId"], v["VolumeId"])
     why = None
     if key_ref and not kms.can_use(w, ctx.cred, key_ref, kms.EBS_NEEDS):
         why = f"the caller may not use KMS key {key_ref} ({', '.join('kms:' + o for o in kms.EBS_NEEDS)})"

@@ -30,7 +30,7 @@ import struct
 import sys
 
 from errors import ApiError
-from services import ec2, iam, kms, op, register
+from services import disks, ec2, iam, kms, op, register
 from services.ec2 import _tag_specs, get, instance, st
 from services.ec2_ebs import _start_snapshot
 from world import apply_filters, clone, tags_list
@@ -269,6 +269,7 @@ def copy_snapshot(ctx, p):
             vol["KmsKeyId"] = key_ref
     snap = _start_snapshot(w, vol, p.get("Description") or f"Copied for DestinationAvailabilityZone from "
                            f"{src['SnapshotId']}", _tag_specs(p, "snapshot"))
+    disks.carry(w, src["SnapshotId"], snap["SnapshotId"])
     if key_ref and not kms.can_use(w, ctx.cred, key_ref, kms.EBS_NEEDS):
         def fail():
             snap["State"] = "error"

@@ -304,8 +304,8 @@ def simulate_principal_policy(ctx, p):
              if c["arn"] == src or (role_name and c.get("role") == role_name)]
     if role_name is None and not creds:
         raise ApiError("NoSuchEntity", f"The principal {src} cannot be found.", 404)
-    for c in creds:
-        denies += c.get("deny") or []
+    for c in creds:    # a key's deny list, as statements
+        denies += [{"Action": a} for a in c.get("deny") or []]
     if role_name:
         for d in st(world)["roles"][role_name]["_policies"].values():
             try:
@@ -314,14 +314,14 @@ def simulate_principal_policy(ctx, p):
                 continue
             for s in [stmts] if isinstance(stmts, dict) else stmts or []:
                 if isinstance(s, dict) and s.get("Effect") == "Deny":
-                    (conditional if s.get("Condition") else denies).append(s.get("Action"))
+                    (conditional if s.get("Condition") else denies).append(s)
     out = []
     for action in p["ActionNames"]:
         for res in p.get("ResourceArns") or ["*"]:  # one result per resource, as IAM
             r = {"EvalActionName": action, "EvalResourceName": res, "EvalDecision": "allowed"}
-            if any(_action_matches(a, action) for a in denies):
+            if any(_statement_covers(s, action) for s in denies):
                 r["EvalDecision"] = "explicitDeny"
-            elif any(_action_matches(a, action) for a in conditional):
+            elif any(_statement_covers(s, action) for s in conditional):
                 r["MissingContextValues"] = ["aws:TokenIssueTime"]
             out.append(r)
     return {"EvaluationResults": out, "IsTruncated": False}

@@ -49,7 +49,8 @@ def add_script(world, r):
     st(world)["scripts"].append({"match": r.get("match", ""), "instance_id": r.get("instance_id"),
                                  "stdout": r.get("stdout", ""), "stderr": r.get("stderr", ""),
                                  "exit_code": int(r.get("exit_code", 0)), "status": r.get("status"),
-                                 "seconds": None if r.get("seconds") is None else float(r["seconds"])})
+                                 "seconds": None if r.get("seconds") is None else float(r["seconds"]),
+                                 "run": bool(r.get("run"))})
 
 
 def control(world, method, path, q, data):
@@ -77,7 +78,7 @@ def _script(world, iid, text):
     for r in st(world)["scripts"]:
         if r["match"] in text and r["instance_id"] in (None, iid):
             return r
-    return {"stdout": "", "stderr": "", "exit_code": 0, "status": None, "seconds": None}
+    return {"stdout": "", "stderr": "", "exit_code": 0, "status": None, "seconds": None, "run": False}
 
 
 def _iso(t):

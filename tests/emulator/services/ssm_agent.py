@@ -25,8 +25,13 @@ executionTimeout; then uploads stdout/stderr to OutputS3BucketName, signed
 with the same role session (so it needs s3:PutObject; a failed upload leaves
 the command's result alone).
 """
+import os
+import subprocess
+import tempfile
+import threading
+
 from errors import ApiError
-from services import ec2, role_sessions, s3
+from services import disks, ec2, role_sessions, s3
 
 AGENT_ACTIONS = ("ec2messages:GetMessages", "ssm:UpdateInstanceInformation")
 
@@ -68,6 +73,9 @@ def poll(w, cmd, inv, changed):
         inv["Status"] = inv["StatusDetails"] = "InProgress"
         inv["start"] = now
         changed()
+        if inv["_script"].get("run"):
+            _run_for_real(w, cmd, inv, changed)
+            return
         took = inv["_script"].get("seconds")
         took = step if took is None else took
         if took > inv["run_limit"]:
@@ -89,6 +97,33 @@ def poll(w, cmd, inv, changed):
         rot = role_sessions.next_rotation(w, iid, now)
         nxt = max(nxt, min(x for x in (cmd["ExpiresAfter"], w.horizon(), rot) if x is not None))
     w.at(nxt - now, lambda: poll(w, cmd, inv, changed))
+
+
+def _run_for_real(w, cmd, inv, changed):
+    """A script rule with "run": true: the commands really run here, under
+    /bin/bash in a scratch directory, with EMULATOR_SYSFS_ROOT and
+    EMULATOR_DEV_ROOT showing the instance's EBS volumes as its OS would
+    (services/disks), killed at executionTimeout.  A thread waits for it, so
+    the emulator keeps answering meanwhile."""
+    sysfs, dev = disks.machine_view(w, inv["InstanceId"])
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": disks.data_dir(w), "LANG": "C.UTF-8",
+           "EMULATOR_SYSFS_ROOT": sysfs, "EMULATOR_DEV_ROOT": dev, "EMULATOR_INSTANCE_ID": inv["InstanceId"]}
+    cwd = tempfile.mkdtemp(prefix="ssm-", dir=disks.data_dir(w))
+    script = "\n".join(inv["commands"])
+
+    def wait():
+        timed_out = False
+        try:
+            p = subprocess.run(["/bin/bash", "-c", script], cwd=cwd, env=env, capture_output=True,
+                               timeout=inv["run_limit"])
+            out, err, code = p.stdout, p.stderr, p.returncode
+        except subprocess.TimeoutExpired as e:
+            out, err, code, timed_out = e.stdout or b"", e.stderr or b"", -1, True
+        with w.lock:
+            inv["_script"] = dict(inv["_script"], stdout=out.decode("utf-8", "replace"),
+                                  stderr=err.decode("utf-8", "replace"), exit_code=code)
+            _end(w, cmd, inv, changed, timed_out=timed_out)
+    threading.Thread(target=wait, daemon=True).start()
 
 
 def _end(w, cmd, inv, changed, timed_out=False):

@@ -61,8 +61,8 @@ def run(scope, cg):
         f.write(f"[serve]\nstore = {store}\nimds = off\nbackstop-cgroup = {scope}\nbackstop-service-user = 4343\n")
     r = sh(SG, "backstop", "install", "--config", conf)
     check(r.returncode == 0, "install with a cgroup identity: " + r.stdout.strip() + r.stderr.strip())
-    r = sh("nft", "list", "chain", "inet", "ssrfguard_backstop", "output")
-    check(f'socket cgroupv2 level 1 "{scope}" jump app' in r.stdout, "the rule names the cgroup")
+    r = sh("nft", "list", "chain", "inet", "ssrfguard_backstop", "metadata4")
+    check(f'socket cgroupv2 level 1 "{scope}" counter' in r.stdout, "the rule names the cgroup")
 
     watch = spawn(SG, "backstop", "watch", "--config", conf)
     check("watching" in watch.stderr.readline(), "watch started")

@@ -95,6 +95,12 @@ for text, want in [
     check(p.returncode == 2 and (c + want) in p.stderr,
           "serve config %r: rc 2 and %r (got rc %d, %r)" % (text, c + want, p.returncode,
                                                             p.stderr))
+pol = conf("allow 10.0.0.0/8\nfrobnicate everything\n")
+p = run("serve", "--check-config", "--policy", pol)
+check(p.returncode == 2 and pol in p.stderr, "--check-config checks the policy file: %r" % p.stderr)
+p = run("serve", "--check-config", "--rule", "allow nonsense/99")
+check(p.returncode == 2 and "rule 'allow nonsense/99'" in p.stderr,
+      "--check-config checks the rules: %r" % p.stderr)
 p = run("serve", "--config", "/nonexistent/ssrfguard.conf")
 check(p.returncode == 2 and "/nonexistent/ssrfguard.conf" in p.stderr, "a missing --config file")
 p = run("respond", "--config=/nonexistent/ssrfguard.conf", "--once")
@@ -122,7 +128,7 @@ zsh = run("completion", "zsh").stdout
 for section in ("NAME", "SYNOPSIS", "COMMANDS", "CONFIGURATION FILE", "FILES", "ENVIRONMENT",
                 "EXIT STATUS", "EXAMPLES", "SEE ALSO"):
     check(re.search(r"^\.SH \"?%s\"?$" % section, man, re.M), "man page has %s" % section)
-check("@" not in man, "every template marker was replaced")
+check("@COMMANDS@" not in man and "@VERSION@" not in man, "every template marker was replaced")
 g = subprocess.run(["groff", "-man", "-ww", "-z"], input=man, capture_output=True, text=True)
 check(g.returncode == 0 and not g.stderr, "groff -ww is silent: %r" % g.stderr)
 
@@ -131,8 +137,8 @@ for cmd in commands:
     h = run(cmd, "--help")
     check(h.returncode == 0, "%s --help exits 0" % cmd)
     opts = set(re.findall(r"^  (?:-\w, )?--([a-z][a-z0-9-]*)", h.stdout, re.M))
-    if cmd not in ("check", "serve", "respond"):
-        continue  # commands not yet on the table
+    if cmd in ("completion", "version", "help"):
+        continue  # they take no options
     check(opts, "%s --help lists options" % cmd)
     sect = man.split(".SS %s\n" % cmd, 1)
     check(len(sect) == 2, "man page has a section for %s" % cmd)

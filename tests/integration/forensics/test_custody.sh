@@ -43,6 +43,24 @@ expect_broken "a torn last line" "$WORK/torn.log"
 cp "$log" "$WORK/tail.log"; sed -i '$d' "$WORK/tail.log"
 check "a cut tail alone still chains" "$SG" forensics verify-log "$WORK/tail.log"
 expect_broken "a cut tail against the recorded head" "$WORK/tail.log" --expect-head "$head"
+# the last line edited: the chain alone cannot tell; the heads recorded
+# outside the log (the report's, the result line's) can
+"$SG" forensics examine --device "$WORK/a.img" --out "$WORK/o5" --custody-log "$WORK/last.log" \
+  --no-device-hash >"$WORK/o5.out" 2>/dev/null || fail "examine o5"
+final=$(jline 'r["custody_head"]' <"$WORK/o5.out")
+check "the report records the log's head" test "$(jget "$WORK/o5/report.json" 'len(r["custody"]["head_before_report"])')" = 64
+check "verify-log --report: intact" "$SG" forensics verify-log "$WORK/last.log" --report "$WORK/o5/report.json" --expect-head "$final"
+$PY - "$WORK/last.log" <<'PYEOF'
+import hashlib, json, sys
+lines = open(sys.argv[1]).read().splitlines(True)
+last = json.loads(lines[-1])
+last["hashes"]["report_json_sha256"] = hashlib.sha256(b"another report").hexdigest()
+lines[-1] = json.dumps(last, separators=(",", ":")) + "\n"
+open(sys.argv[1], "w").writelines(lines)
+PYEOF
+check "the last line edited: the chain alone still passes" "$SG" forensics verify-log "$WORK/last.log"
+expect_broken "the last line edited, against the report" "$WORK/last.log" --report "$WORK/o5/report.json"
+expect_broken "the last line edited, against the printed head" "$WORK/last.log" --expect-head "$final"
 rc=0; "$SG" forensics examine --device "$WORK/a.img" --out "$WORK/o4" --custody-log "$WORK/edit.log" >/dev/null 2>"$WORK/o4.err" || rc=$?
 check "a broken log is never appended to" test "$rc" == 2
 check "... and says why" grep -q "refusing to append" "$WORK/o4.err"

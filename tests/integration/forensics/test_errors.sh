@@ -29,7 +29,7 @@ check "nofs: the report says no file system" grep -q "no file system" "$WORK/o-n
 # system: libtsk alone spent 75 s on it; refused at once, said in the report
 cp "$HERE/../../../fuzz/corpus/fx_walk/ext2-root-dir-claims-4GiB" "$WORK/hugedir.img"
 t0=$(date +%s)
-run hugedir "0 2" examine --device "$WORK/hugedir.img" --out "$WORK/o-hugedir" --no-device-hash
+run hugedir "2 3" examine --device "$WORK/hugedir.img" --out "$WORK/o-hugedir" --no-device-hash
 check "hugedir: done within 10 s" test $(( $(date +%s) - t0 )) -lt 10
 check "hugedir: the report names the corrupt directory" grep -q "more than the whole file system" "$WORK/o-hugedir/report.json"
 # a fuzzed ext4 image on which one inode lookup makes libtsk calloc 3 GiB,
@@ -37,7 +37,9 @@ check "hugedir: the report names the corrupt directory" grep -q "more than the w
 cp "$HERE/../../../fuzz/corpus/fx_walk/ext4-inode-asks-libtsk-for-3GiB" "$WORK/membomb.img"
 /usr/bin/time -f %M -o "$WORK/membomb.rss" \
   timeout 60 "$SG" forensics examine --device "$WORK/membomb.img" --out "$WORK/o-membomb" \
-  --no-device-hash --max-memory 1024 >"$WORK/membomb.out" 2>"$WORK/membomb.err"
+  --no-device-hash --max-memory 1024 >"$WORK/membomb.out" 2>"$WORK/membomb.err" \
+  && echo 0 >"$WORK/membomb.rc" || echo $? >"$WORK/membomb.rc"
+check "membomb: incomplete, not ok (exit $(cat "$WORK/membomb.rc"))" grep -qx 3 "$WORK/membomb.rc"
 check "membomb: report written" test -s "$WORK/o-membomb/report.json"
 check "membomb: peak memory under 1 GiB ($(tail -1 "$WORK/membomb.rss") KiB)" test "$(tail -1 "$WORK/membomb.rss")" -lt 1048576
 run usage 2 examine --device "$WORK/zero.img"
@@ -53,7 +55,7 @@ truncate -s 64M "$WORK/good.img"; mkfs.ext4 -q -F -d "$WORK/tree" "$WORK/good.im
 
 # truncated: the second half is gone
 cp --sparse=always "$WORK/good.img" "$WORK/trunc.img"; truncate -s 20M "$WORK/trunc.img"
-run truncated "0 2" examine --device "$WORK/trunc.img" --out "$WORK/o-trunc"
+run truncated "2 3" examine --device "$WORK/trunc.img" --out "$WORK/o-trunc"
 # corrupted: seeded garbage over the metadata after the superblock
 for seed in 1 2 3; do
   cp --sparse=always "$WORK/good.img" "$WORK/bad$seed.img"
@@ -64,7 +66,7 @@ with open(sys.argv[1], 'r+b') as f:
     for _ in range(40):
         f.seek(r.randrange(4096, 8 << 20)); f.write(bytes(r.randrange(256) for _ in range(r.randrange(1, 4096))))
 " "$WORK/bad$seed.img"
-  run "corrupt$seed" "0 2" examine --device "$WORK/bad$seed.img" --out "$WORK/o-bad$seed" --no-device-hash
+  run "corrupt$seed" "0 2 3" examine --device "$WORK/bad$seed.img" --out "$WORK/o-bad$seed" --no-device-hash
 done
 # superblock gone
 cp --sparse=always "$WORK/good.img" "$WORK/nosb.img"

@@ -119,6 +119,61 @@ expect(len(objs) == 3 and objs[0]["category"] == "loopback" and objs[0]["port"] 
        objs[0]["addr"] == "::ffff:127.0.0.1" and objs[1]["url"] == "http://\\xff/" and
        objs[2]["verdict"] == "error", f"json {out!r}")
 
+# Issue 17, as a new user found it: a rule that looks like an address and is
+# not one is an error, never a silent host-name rule.
+for opt, rule in (("--allow", "300.1.1.1"), ("--allow", "10.0.0.256"), ("--deny", "1.2.3.4.5")):
+    rc, out, err = run([opt, rule, "http://8.8.8.8/"])
+    expect(rc == 2 and out == b"" and rule.encode() in err and b"neither an IP address" in err,
+           f"{opt} {rule}: {rc} {err!r}")
+# A policy file saved with a byte-order mark reads like one without.
+with tempfile.NamedTemporaryFile("wb", suffix=".policy", delete=False) as pf:
+    pf.write(b"\xef\xbb\xbfallow 203.0.113.0/24\r\ndeny 203.0.113.66\r\n")
+rc, out, err = run(["--policy", pf.name, "http://203.0.113.10/", "http://203.0.113.66/"])
+ls = out.splitlines()
+expect(rc == 1 and len(ls) == 2 and fields(ls[0])[2] == "allowed" and fields(ls[1])[2] == "denied",
+       f"policy file with a BOM: {rc} {out!r} {err!r}")
+os.unlink(pf.name)
+# Two --resolve pins for one HOST:PORT: all their addresses are judged.
+rc, out, err = run(["--resolve", "two.example:443:203.0.113.10", "--resolve", "two.example:443:169.254.169.254",
+                    "--allow", "203.0.113.0/24", "https://two.example/"])
+expect(rc == 1 and fields(out.splitlines()[0])[2] == "metadata", f"second pin judged: {out!r}")
+rc, out, err = run(["--resolve", "two.example:443:169.254.169.254", "--resolve", "two.example:443:203.0.113.10",
+                    "--allow", "203.0.113.0/24", "https://two.example/"])
+expect(rc == 1 and fields(out.splitlines()[0])[2] == "metadata", f"first pin still judged: {out!r}")
+
+# Output buffering: interactive (a terminal, or --line-buffered) sends each
+# verdict as it is judged; batch output is complete either way.
+import pty
+import select
+
+
+def first_line_before_eof(args, use_pty):
+    """Write one URL, keep stdin open, and wait up to 10 s for its verdict."""
+    if use_pty:
+        master, slave = pty.openpty()
+        p = subprocess.Popen([exe, "check"] + args, stdin=subprocess.PIPE, stdout=slave)
+        os.close(slave)
+        rfd = master
+    else:
+        p = subprocess.Popen([exe, "check"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        rfd = p.stdout.fileno()
+    p.stdin.write(b"http://8.8.8.8/\n")
+    p.stdin.flush()
+    ready, _, _ = select.select([rfd], [], [], 10)
+    got = os.read(rfd, 4096) if ready else b""
+    p.stdin.close()
+    p.wait(timeout=30)
+    if use_pty:
+        os.close(master)
+    return got
+
+
+expect(b"allow" in first_line_before_eof(["--line-buffered", "-"], False), "--line-buffered flushes each verdict")
+expect(b"allow" in first_line_before_eof(["-"], True), "a terminal gets each verdict at once")
+many = b"".join(b"http://8.8.8.%d/\n" % (i % 256) for i in range(20000))
+rc, out, err = run(["-"], many)
+expect(rc == 0 and len(out.splitlines()) == 20000, f"batch output complete ({len(out.splitlines())} lines)")
+
 # Literal addresses need no network at all (this namespace has none).
 rc, out, err = run(["http://[2001:4860:4860::8888]:8443/x"])
 expect(rc == 0, "IPv6 literal without network")

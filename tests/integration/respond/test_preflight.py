@@ -11,6 +11,7 @@ no DryRun; a key that may not simulate leaves those calls "not checked".
 usage: test_preflight.py SSRFGUARD"""
 import atexit
 import os
+import json
 import re
 import shutil
 import sys
@@ -98,6 +99,17 @@ h.check("ec2:CreateTags, needed by steps tag, snapshot, finish\n" in lacks,
 h.check("ec2:AttachVolume, needed by step forensics\n" in lacks, f"summary: AttachVolume blocks forensics: {lacks}")
 h.check(len([ln for ln in lacks.splitlines() if ", needed by step" in ln]) == 3,
         f"summary: each denied action once: {lacks}")
+
+# --json: the same answer as one object a script can read
+p = preflight(key("DENY3", deny), "--json")
+doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+h.check(p.returncode == 1 and doc.get("counts", {}).get("denied") == 5 and
+        doc.get("lacking", {}).get("ec2:CreateTags") == ["tag", "snapshot", "finish"] and
+        {(c["step"], c["api"]) for c in doc.get("calls", []) if c["result"] == "denied"} ==
+        {("imds", "ec2:ModifyInstanceMetadataOptions"), ("tag", "ec2:CreateTags"),
+         ("snapshot", "ec2:CreateTags"), ("finish", "ec2:CreateTags"),
+         ("forensics", "ec2:AttachVolume")},
+        f"--json: one object, the same denials: {p.returncode} {p.stdout[:800]}")
 
 # The emulator really refused them (signature checked, UnauthorizedOperation),
 # and every changing call was a DryRun.

@@ -86,7 +86,7 @@ check(srv.sql("SELECT state FROM incidents WHERE id = ?", inc) == [("logged",)],
       "a loopback attempt opens a logged incident")
 st, _, body = srv.go("http://169.254.169.254/latest/meta-data/", source="203.0.113.13")
 doc = json.loads(body)
-check(doc["incident"] == inc and "containment started" in doc["message"], "escalation joins")
+check(doc["incident"] == inc and "containment queued" in doc["message"], "escalation joins")
 check(srv.sql("SELECT state FROM incidents WHERE id = ?", inc) == [("open",)],
       "a metadata attempt escalates the logged incident to open")
 hist = srv.sql("SELECT from_s, to_s FROM history WHERE incident_id = ? ORDER BY id", inc)
@@ -221,7 +221,7 @@ evil = "http://169.254.169.254/<script>alert(1)</script>\"'&"
 st, h, body = srv.go(evil, headers={"Accept": "text/html,application/xhtml+xml"})
 check(st == 403 and h.get("content-type", "").startswith("text/html"), "HTML alert by Accept")
 check(b"<script>" not in body and b"alert(1)" not in body, "HTML alert echoes no input")
-check(b"containment started" in body and b"incident <strong>#" in body, "HTML names incident")
+check(b"containment queued" in body and b"incident <strong>#" in body, "HTML names incident")
 st, h, body = srv.go(evil, headers={"Accept": "application/json"})
 check(st == 403 and h.get("content-type") == "application/json", "JSON for API clients")
 check(b"<script>" not in body, "JSON alert echoes no input")
@@ -430,7 +430,7 @@ inc = json.loads(body)["incident"]
 check(s2.sql("SELECT state FROM incidents WHERE id = ?", inc) == [("logged",)],
       "metadata only logged when not in contain: %r" % s2.sql("SELECT state FROM incidents"))
 st, _, body = s2.go("http://10.1.2.3/", source="203.0.113.19")
-check(st == 403 and "containment started" in json.loads(body)["message"], "private contains")
+check(st == 403 and "containment queued" in json.loads(body)["message"], "private contains")
 check(s2.sql("SELECT state FROM incidents WHERE id = ?", json.loads(body)["incident"])
       == [("open",)], "a configured severity opens a containment incident")
 check(calls[0].startswith("PUT /latest/api/token") and

@@ -57,14 +57,18 @@ TEST(metadata_only)
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		CHECKF(has(s, want[i]), "%s missing", want[i]);
 	CHECK(has(s, "meta skuid 998 return"));
-	CHECK(has(s, "meta skuid 1001 jump app"));
-	CHECK(before(s, "meta skuid 998 return", "meta skuid 1001 jump app"));
+	/* Destination first, then whose: one lookup for everybody's packets. */
+	const char *out = strstr(s, "chain output {");
+	CHECK(before(out, "ip daddr @metadata4 jump metadata4\n\t\tip6 daddr @metadata6 jump metadata6\n\t}",
+	             "chain metadata4 {"));
+	CHECK(!has(s, "jump app")); /* metadata only: no app chain at all */
+	const char *m4 = strstr(s, "chain metadata4 {");
+	CHECK(before(m4, "meta skuid 998 return", "meta skuid 1001 counter jump guard4"));
+	CHECK(has(strstr(s, "chain metadata6 {"), "meta skuid 1001 counter jump guard6"));
 	CHECK(has(s, "set metadata4 {\n\t\ttype ipv4_addr;\n")); /* a hash set: no prefixes */
 	CHECK(has(s, "set metadata6 {\n\t\ttype ipv6_addr; flags interval; auto-merge;"));
 	CHECK(!has(s, "tcp dport 5001 return")); /* nothing could refuse the proxy */
 	CHECK(has(s, "type filter hook output priority filter; policy accept;"));
-	CHECK(has(s, "ip daddr @metadata4 counter jump guard4"));
-	CHECK(has(s, "ip6 daddr @metadata6 counter jump guard6"));
 	/* The action chain: held retransmission reset, SYN held, log, refuse. */
 	const char *g4 = strstr(s, "chain guard4 {");
 	CHECK(g4 != NULL);
@@ -93,15 +97,15 @@ TEST(cgroups_and_levels)
 	sg_err e;
 	char *s = script(&sp, NULL, err, sizeof err, &e);
 	CHECK_INT(e, SG_OK);
-	CHECK(has(s, "socket cgroupv2 level 1 \"app.slice\" jump app"));
-	CHECK(has(s, "socket cgroupv2 level 2 \"system.slice/web.service\" jump app"));
+	CHECK(has(s, "socket cgroupv2 level 1 \"app.slice\" counter jump guard4"));
+	CHECK(has(s, "socket cgroupv2 level 2 \"system.slice/web.service\" counter jump guard6"));
 	CHECK(!has(s, "jump app\n\t\tmeta skuid") && !has(s, "meta skuid 1001"));
 	sp.app_uids[0] = 7;
 	sp.app_uids[1] = 8;
 	sp.n_app_uids = 2;
 	free(s);
 	s = script(&sp, NULL, err, sizeof err, &e);
-	CHECK(has(s, "meta skuid { 7, 8 } jump app"));
+	CHECK(has(s, "meta skuid { 7, 8 } counter jump guard4"));
 	free(s);
 }
 
@@ -133,6 +137,7 @@ TEST(policy_ranges)
 	CHECK(has(s, "set open6"));                /* Teredo inside 2001::/23 */
 	CHECK(has(s, "ip daddr 1.2.3.4 meta l4proto { tcp, udp } th dport 8080"));
 	/* Order: metadata, the proxy, the policy's denies, its allows, the registry. */
+	CHECK(before(s, "ip6 daddr @metadata6 jump metadata6\n\t\tmeta skuid 998 return", "meta skuid 1001 jump app"));
 	CHECK(before(s, "@metadata4", "ip daddr 127.0.0.1 tcp dport 5001 return"));
 	CHECK(before(s, "tcp dport 5001 return", "ip daddr 1.2.3.4"));
 	CHECK(before(s, "ip daddr 1.2.3.4", "ip daddr 203.0.113.0/24 return"));

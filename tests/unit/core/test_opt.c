@@ -209,4 +209,44 @@ TEST(next_config)
 	CHECK_INT(opt_next_config(2, bad, 0, &p), -1);
 }
 
-TEST_MAIN(defaults, switch_forms, values_and_positionals, argv_errors, file_grammar, next_config)
+/* A command that takes another's settings (OPT_INCLUDE), and a section
+ * named differently from the command. */
+typedef struct t_outer {
+	bool own;
+	t_opts inner;
+} t_outer;
+
+static const opt_def t_outer_table[] = {
+	{.type = OPT_SWITCH, .name = "own", .dflt = "off", .off = offsetof(t_outer, own)},
+	{.type = OPT_INCLUDE, .include = t_table, .off = offsetof(t_outer, inner)},
+	{.type = OPT_END},
+};
+static const opt_command t_outer_cmd = {.name = "backstop", .section = "serve",
+                                        .opts = t_outer_table};
+
+TEST(include)
+{
+	t_outer o = {0};
+	char err[256] = "", *argv[] = {"backstop", "--own", "--max-body=9", "-r", "x", NULL};
+	const char *pos[8];
+	int npos;
+	bool help;
+	CHECK_INT(opt_defaults(t_outer_table, &o, err, sizeof err), SG_OK);
+	CHECK_INT(o.inner.max_body, 100);
+	CHECK_STR(o.inner.name, "anon");
+	CHECK_INT(opt_parse_argv(&t_outer_cmd, &o, 5, argv, pos, &npos, &help, err, sizeof err), SG_OK);
+	CHECK(o.own);
+	CHECK_INT(o.inner.max_body, 9);
+	CHECK_INT(o.inner.rule.n, 1);
+	const char *t = "[serve]\nname = n2\nown = off\n[respond]\nbogus = 1\n";
+	CHECK_INT(opt_parse_text(&t_outer_cmd, &o, t, strlen(t), "c.conf", err, sizeof err), SG_OK);
+	CHECK_STR(o.inner.name, "n2");
+	CHECK(!o.own);
+	size_t base = 1;
+	CHECK(opt_find(t_outer_table, "max_body", 8, &base) != NULL && base == offsetof(t_outer, inner));
+	opt_free(t_outer_table, &o);
+	CHECK(o.inner.name == NULL && o.inner.rule.n == 0);
+}
+
+TEST_MAIN(defaults, switch_forms, values_and_positionals, argv_errors, file_grammar, next_config,
+          include)

@@ -77,8 +77,25 @@ TEST(times)
 	CHECK_INT(t.nsec, 123456789);
 	fx_time_format(&t, buf, sizeof buf);
 	CHECK_STR(buf, "1700000000.123456789");
+	/* -5.000000001 is 6 seconds before the epoch plus 999999999 ns, as
+	   in a timespec; it prints back the same */
 	CHECK_INT(fx_time_parse("-5.000000001", 12, &t), SG_OK);
-	CHECK_INT(t.sec, -5);
+	CHECK_INT(t.sec, -6);
+	CHECK_INT(t.nsec, 999999999);
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "-5.000000001");
+	t = (fx_time){-1, 999999999, 1};
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "-0.000000001");
+	t = (fx_time){-2, 0, 1};
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "-2.000000000");
+	t = (fx_time){0, 0, 1};
+	fx_time_format(&t, buf, sizeof buf);
+	CHECK_STR(buf, "0.000000000");
+	CHECK_INT(fx_time_parse("-0.000000000", 12, &t), SG_OK);
+	CHECK_INT(t.sec, 0);
+	CHECK_INT(t.nsec, 0);
 	CHECK_INT(fx_time_parse("12", 2, &t), SG_OK);
 	CHECK_INT(fx_time_parse("1.5", 3, &t), SG_ERR_PARSE);
 	CHECK_INT(fx_time_parse("x", 1, &t), SG_ERR_PARSE);
@@ -159,35 +176,62 @@ TEST(hashdeep)
 	CHECK_INT(fx_hashdeep_header(&b, "cmd"), SG_OK);
 	CHECK_INT(fx_hashdeep_line(&b, &e), SG_OK);
 	CHECK_INT(fx_hashdeep_line(&b, &d), SG_OK); /* dirs are not listed */
-	CHECK(strstr(b.p, "3,1111111111111111111111111111111111111111111111111111111111111111,./a,b\\x7cc\n") != NULL);
+	/* names raw, as hashdeep writes them; no partition prefix */
+	CHECK(strstr(b.p, "3,1111111111111111111111111111111111111111111111111111111111111111,./a,b|c\n") != NULL);
 	CHECK(fx_hashdeep_detect(b.p, b.len));
+	fx_entry_clear(&e);
+	e = mk("p1:/x\\41\n\xe9", FX_T_FILE, "\x22");
+	CHECK_INT(fx_hashdeep_line(&b, &e), SG_OK);
+	CHECK(strstr(b.p, ",./x\\41\n\xe9\n") != NULL);
 	fx_list out;
 	fx_list_init(&out, 0);
 	char err[128];
-	CHECK_INT(fx_hashdeep_parse(b.p, b.len, NULL, &out, err, sizeof err), SG_OK);
-	CHECK_INT(out.n, 1);
-	if (out.n)
+	fx_hashdeep_info info;
+	CHECK_INT(fx_hashdeep_parse(b.p, b.len, NULL, &out, &info, err, sizeof err), SG_OK);
+	CHECK_INT(out.n, 2);
+	CHECK_INT(info.joined, 1);   /* the newline in the name: two lines, one record */
+	CHECK_INT(info.skipped, 0);
+	if (out.n == 2) {
 		CHECK(out.v[0].path_len == 6 && !memcmp(out.v[0].path, "/a,b|c", 6) && !out.v[0].has_meta);
+		CHECK(out.v[1].path_len == 7 && !memcmp(out.v[1].path, "/x\\41\n\xe9", 7));
+	}
+	fx_list_free(&out);
+	/* lists older versions wrote: names escaped, said by the header */
+	const char *old = "%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\n"
+	                  "## Invoked from: ssrfguard forensics\n"
+	                  "1,e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,./a\\x0ab\n";
+	fx_list_init(&out, 0);
+	CHECK_INT(fx_hashdeep_parse(old, strlen(old), NULL, &out, &info, err, sizeof err), SG_OK);
+	CHECK(out.n == 1 && out.v[0].path_len == 4 && !memcmp(out.v[0].path, "/a\nb", 4));
+	fx_list_free(&out);
+	/* unreadable records are counted and skipped, never the end of it */
+	const char *skip = "%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\n"
+	                   "x,ab,/f\n"
+	                   "1,e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,./ok\n"
+	                   "## c\n99999999999999999999,"
+	                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,/f\n";
+	fx_list_init(&out, 0);
+	CHECK_INT(fx_hashdeep_parse(skip, strlen(skip), NULL, &out, &info, err, sizeof err), SG_OK);
+	CHECK_INT(out.n, 1);
+	CHECK_INT(info.skipped, 2);
+	CHECK_INT(info.first_skipped, 3);
 	fx_list_free(&out);
 	/* hashdeep's own md5+sha256 output with absolute names and a prefix to strip */
 	const char *hd = "%%%% HASHDEEP-1.0\n%%%% size,md5,sha256,filename\n## x\n"
 	                 "5,d41d8cd98f00b204e9800998ecf8427e,"
 	                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,/mnt/ev/etc/x\r\n";
 	fx_list_init(&out, 0);
-	CHECK_INT(fx_hashdeep_parse(hd, strlen(hd), "/mnt/ev", &out, err, sizeof err), SG_OK);
+	CHECK_INT(fx_hashdeep_parse(hd, strlen(hd), "/mnt/ev", &out, &info, err, sizeof err), SG_OK);
 	CHECK(out.n == 1 && out.v[0].size == 5 && !strcmp(out.v[0].path, "/etc/x"));
 	fx_list_free(&out);
 	const char *bad[] = {
 		"%%%% HASHDEEP-1.0\n%%%% size,md5,filename\n",           /* no sha256 */
 		"%%%% HASHDEEP-1.0\n1,2,3\n",                             /* no columns */
-		"%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\nx,ab,/f\n",
-		"%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\n99999999999999999999,"
-		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,/f\n",
 		"nope",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		fx_list_init(&out, 0);
-		CHECKF(fx_hashdeep_parse(bad[i], strlen(bad[i]), NULL, &out, err, sizeof err) != SG_OK,
+		CHECKF(fx_hashdeep_parse(bad[i], strlen(bad[i]), NULL, &out, &info, err, sizeof err) != SG_OK,
 		       "row %zu", i);
 		fx_list_free(&out);
 	}

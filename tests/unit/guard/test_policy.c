@@ -42,6 +42,16 @@ static const struct {
 	{"scheme 1http", 0, "invalid scheme"},
 	{"scheme averyveryverylongscheme", 0, "1-15"},
 	{"deny 1:2:3:4:5:6:7:8:9", 0, "IPv6"},
+	/* Addresses written wrong are errors, not host names (issue 17). */
+	{"allow 300.1.1.1", 0, "neither an IP address"},
+	{"allow 10.0.0.256", 0, "neither an IP address"},
+	{"deny 1.2.3.4.5", 0, "neither an IP address"},
+	{"deny 1.2.3.4.5:8080", 0, "neither an IP address"},
+	{"deny 10.0.0.256.", 0, "neither an IP address"},
+	{"allow example.0x1f", 0, "neither an IP address"},
+	{"allow 1.2.3.4.example", 1, NULL},
+	{"allow 0x1f.example", 1, NULL},
+	{"allow 1e100.net", 1, NULL},
 };
 
 TEST(syntax_table)
@@ -144,4 +154,21 @@ TEST(file_errors_name_the_line)
 	sg_policy_free(NULL);
 }
 
-TEST_MAIN(syntax_table, matching, file_errors_name_the_line)
+/* A file saved with a UTF-8 byte-order mark reads as the same rules (issue 17). */
+TEST(file_with_byte_order_mark)
+{
+	sg_policy *p = NULL;
+	CHECK(sg_policy_new(&p) == SG_OK);
+	static const char file[] = "\xef\xbb\xbf" "allow 203.0.113.0/24\r\ndeny 203.0.113.7\r\n";
+	char err[128] = "";
+	CHECKF(sg_policy_parse(p, file, sizeof file - 1, err, sizeof err) == SG_OK, "%s", err);
+	CHECK_INT(p->nrules, 2);
+	CHECK_STR(p->rules[0].text, "policy:allow 203.0.113.0/24");
+	/* Only at the very start: a BOM inside a line is still an error. */
+	CHECK(sg_policy_parse(p, "deny 10.0.0.1\n\xef\xbb\xbf" "deny 10.0.0.2\n", 31, err,
+	                      sizeof err) == SG_ERR_PARSE);
+	CHECKF(strstr(err, "line 2") != NULL, "%s", err);
+	sg_policy_free(p);
+}
+
+TEST_MAIN(syntax_table, matching, file_errors_name_the_line, file_with_byte_order_mark)

@@ -58,6 +58,10 @@ static const struct {
 	{"https://xn--bcher-kva.de/", SG_ALLOW, SG_CAT_ALLOWED, "203.0.113.12"},
 	{"http://127.0.0.1/", SG_BLOCK, SG_CAT_LOOPBACK, "127.0.0.1"},
 	{"http://localhost/", SG_BLOCK, SG_CAT_LOOPBACK, ""},
+	/* Two pins for one HOST:PORT: both judged, the second's metadata blocks. */
+	{"https://twice.example/", SG_BLOCK, SG_CAT_METADATA, "169.254.169.254"},
+	{"http://twice.example/", SG_ALLOW, SG_CAT_ALLOWED, "203.0.113.30"},
+	{"https://thrice.example/", SG_BLOCK, SG_CAT_LOOPBACK, "127.0.0.1"},
 };
 
 TEST(check_with_pins)
@@ -72,6 +76,12 @@ TEST(check_with_pins)
 		"mixed.example:203.0.113.11,[::1],127.0.0.1",
 		"v6.example:443:[2001:db8::10]",
 		"b\xc3\xbc" "cher.de:443:203.0.113.12",
+		"twice.example:443:203.0.113.30",
+		"twice.example:443:169.254.169.254",
+		"twice.example:80:203.0.113.30",
+		"thrice.example:203.0.113.31",
+		"thrice.example:203.0.113.32",
+		"THRICE.example.:127.0.0.1",
 	};
 	for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
 		CHECKF(sg_resolver_pin(r, pins[i], strlen(pins[i]), NULL, 0) == SG_OK, "%s", pins[i]);
@@ -92,4 +102,19 @@ TEST(check_with_pins)
 	sg_resolver_free(r);
 }
 
-TEST_MAIN(pin_syntax, check_with_pins)
+/* Repeated pins add up to at most SG_RESOLVE_ADDRS addresses, then refuse. */
+TEST(repeated_pins_are_bounded)
+{
+	sg_resolver *r = NULL;
+	CHECK(sg_resolver_new(&r) == SG_OK);
+	char spec[64], err[200] = "";
+	for (int i = 0; i < SG_RESOLVE_ADDRS; i++) {
+		int n = snprintf(spec, sizeof spec, "many.example:443:203.0.113.%d", i + 1);
+		CHECKF(sg_resolver_pin(r, spec, (size_t)n, err, sizeof err) == SG_OK, "%s: %s", spec, err);
+	}
+	CHECK(sg_resolver_pin(r, "many.example:443:203.0.113.200", 30, err, sizeof err) == SG_ERR_PARSE);
+	CHECKF(strstr(err, "too many addresses") != NULL, "%s", err);
+	sg_resolver_free(r);
+}
+
+TEST_MAIN(pin_syntax, check_with_pins, repeated_pins_are_bounded)

@@ -237,6 +237,13 @@ TEST(failures_do_not_stop_independent_steps)
 
 	simulate(&o, 0, st, ran, &nran, &v);
 	CHECK_STR(pb_outcome(st), "contained");
+	CHECK_STR(pb_outcome_so_far(st), "contained");
+	/* a report states only what happened */
+	pb_state none[PB_STEP__COUNT] = {0};
+	CHECK_STR(pb_outcome_so_far(none), "not started");
+	none[PB_RECORD] = PB_DONE;
+	none[PB_TAG] = PB_RUNNING;
+	CHECK_STR(pb_outcome_so_far(none), "in progress");
 	CHECK_INT(nran, PB_STEP__COUNT);
 	CHECK_INT(v, 0);
 }

@@ -85,9 +85,11 @@ TEST(block_body)
 	char mem[4096];
 	tbuf b;
 	tb_init(&b, mem, sizeof mem);
-	text_block_body(&b, 0, 42, "metadata", "rule\"<x>", 1);
+	text_block_body(&b, 0, 42, "metadata", "rule\"<x>", TEXT_CONTAIN_QUEUED);
 	CHECK(strstr(b.p, "\"incident\":42") != NULL);
-	CHECK(strstr(b.p, "containment started") != NULL);
+	CHECK(strstr(b.p, "containment queued") != NULL);
+	CHECK(strstr(b.p, "\"containment\":\"queued\"") != NULL);
+	CHECK(strstr(b.p, "started") == NULL);
 	CHECK(strstr(b.p, "\"rule\":\"rule\\\"<x>\"") != NULL);
 	tb_init(&b, mem, sizeof mem);
 	text_block_body(&b, 1, 7, "loopback", "r<script>", 0);
@@ -95,6 +97,11 @@ TEST(block_body)
 	CHECK(strstr(b.p, "blocked and logged") != NULL);
 	CHECK(strstr(b.p, "<script>") == NULL);
 	CHECK(strstr(b.p, "r&lt;script&gt;") != NULL);
+	tb_init(&b, mem, sizeof mem);
+	text_block_body(&b, 0, 8, "metadata", "r", TEXT_CONTAIN_UNAVAILABLE);
+	CHECK(strstr(b.p, "containment unavailable") != NULL);
+	CHECK(strstr(b.p, "\"containment\":\"unavailable\"") != NULL);
+	CHECK(strstr(b.p, "queued") == NULL);
 }
 
 TEST(accept)

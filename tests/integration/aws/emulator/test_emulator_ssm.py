@@ -2,7 +2,11 @@
 the instance profile's role session, so revoking that role's sessions cuts the
 agent off too (docs/emulator.md, "SSM")."""
 import datetime
+import hashlib
 import json
+import os
+import tempfile
+import time
 import unittest
 
 from botocore.exceptions import ClientError
@@ -115,6 +119,12 @@ class SsmAgent(EmuTest):
         # NotAction: everything but what the agent needs
         self.revoke_now(Action=None, NotAction=["ssm:UpdateInstanceInformation", "ec2messages:*"])
         self.assertEqual(self.ping(WEB1), "Online")
+        sim = self.client("iam").simulate_principal_policy(
+            PolicySourceArn=f"arn:aws:iam::123456789012:role/{ROLE}",
+            ActionNames=["ssm:UpdateInstanceInformation", "ec2:DescribeInstances"])["EvaluationResults"]
+        res = {r["EvalActionName"]: r for r in sim}
+        self.assertNotIn("MissingContextValues", res["ssm:UpdateInstanceInformation"])
+        self.assertEqual(res["ec2:DescribeInstances"]["MissingContextValues"], ["aws:TokenIssueTime"])
         cid = self.send(WEB1)
         self.emu.advance(3)
         self.assertEqual(self.inv(cid, WEB1)["Status"], "Success")
@@ -210,6 +220,52 @@ class SsmOutput(EmuTest):
         self.emu.advance(2)
         self.assertEqual(self.get(cid)["Status"], "Cancelled")
         self.assertEqual(self.emu.state()["ssm"]["commands"][cid]["Status"], "Cancelled")
+
+
+class SsmRunsForReal(EmuTest):
+    """Issue 16: EBS volumes carry real disk images (snapshot -> volume ->
+    attach), and an SSM command whose script rule says run: true really runs,
+    seeing the instance's NVMe devices under EMULATOR_SYSFS_ROOT/EMULATOR_DEV_ROOT."""
+
+    def test_image_travels_to_the_forensic_instance_and_the_command_reads_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            img = os.path.join(tmp, "root.img")
+            data = os.urandom(1 << 20) + b"<?php system($_GET['c']); ?>"
+            with open(img, "wb") as f:
+                f.write(data)
+            self.emu.seed({"ec2": {"volumes": [{"VolumeId": "vol-0d000000000000001", "Size": 1, "Image": img,
+                                                "AvailabilityZone": "us-east-1a"}]}})
+            with open(img, "wb") as f:                  # the emulator keeps its own copy
+                f.write(b"changed afterwards")
+        ec2 = self.client("ec2")
+        snap = ec2.create_snapshot(VolumeId="vol-0d000000000000001")["SnapshotId"]
+        self.emu.advance(5)
+        vol = ec2.create_volume(SnapshotId=snap, AvailabilityZone="us-east-1a")["VolumeId"]
+        self.emu.advance(1)
+        ec2.attach_volume(VolumeId=vol, InstanceId=FOR, Device="/dev/sdh")
+        self.emu.advance(1)
+        serial = vol.replace("-", "")
+        self.emu.seed({"ssm": {"scripts": [{"match": "examine", "run": True}]}})
+        script = ('# examine\n'
+                  f'dev=$(grep -l {serial} "$EMULATOR_SYSFS_ROOT"/block/*/device/serial)\n'
+                  'name=$(basename "$(dirname "$(dirname "$dev")")")\n'
+                  'echo "$name"; sha256sum < "$EMULATOR_DEV_ROOT/$name" | cut -d" " -f1; tail -c 28 '
+                  '"$EMULATOR_DEV_ROOT/$name"; echo; echo oops >&2; exit 3')
+        cid = self.client("ssm").send_command(InstanceIds=[FOR], DocumentName="AWS-RunShellScript",
+                                              Parameters={"commands": script.split("\n")})["Command"]["CommandId"]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            self.emu.advance(1)
+            inv = self.emu.state()["ssm"]["invocations"][f"{cid}/{FOR}"]
+            if inv["Status"] not in ("Pending", "InProgress"):
+                break
+            time.sleep(0.1)
+        self.assertEqual((inv["Status"], inv["ResponseCode"]), ("Failed", 3), inv)
+        lines = inv["stdout"].splitlines()
+        self.assertEqual(lines[0], "nvme3n1")           # root, sdf, sdg, then the evidence volume
+        self.assertEqual(lines[1], hashlib.sha256(data).hexdigest())
+        self.assertEqual(lines[2], "<?php system($_GET['c']); ?>")
+        self.assertEqual(inv["stderr"], "oops\n")
 
 
 if __name__ == "__main__":

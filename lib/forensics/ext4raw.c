@@ -1,0 +1,396 @@
+/* ext4raw.c — the kernel's view of an ext2/3/4 inode (see ext4raw.h). */
+#include "forensics/ext4raw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/escape.h"
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+#define SB_MAGIC 0xEF53
+#define INCOMPAT_META_BG 0x10u
+#define INCOMPAT_64BIT 0x80u
+#define RO_COMPAT_SPARSE_SUPER 0x1u
+
+sg_err fx_ext4_sb_parse(const uint8_t *sb, size_t len, uint64_t fs_off, fx_ext4_sb *out)
+{
+	memset(out, 0, sizeof *out);
+	if (len < 1024 || le16(sb + 0x38) != SB_MAGIC)
+		return SG_ERR_CORRUPT;
+	uint32_t log = le32(sb + 0x18);
+	if (log > 6)
+		return SG_ERR_CORRUPT;
+	out->fs_off = fs_off;
+	out->block_size = 1024u << log;
+	out->inodes = le32(sb + 0x00);
+	out->first_data_block = le32(sb + 0x14);
+	out->blocks_per_group = le32(sb + 0x20);
+	out->inodes_per_group = le32(sb + 0x28);
+	out->inode_size = le32(sb + 0x4C) == 0 ? 128 : le16(sb + 0x58);
+	uint32_t incompat = le32(sb + 0x60);
+	out->blocks = le32(sb + 0x04);
+	if (incompat & INCOMPAT_64BIT) {
+		out->blocks |= (uint64_t)le32(sb + 0x150) << 32;
+		out->desc_size = le16(sb + 0xFE);
+		if (out->desc_size < 32 || out->desc_size > 1024 || out->desc_size & (out->desc_size - 1))
+			return SG_ERR_CORRUPT;
+	} else {
+		out->desc_size = 32;
+	}
+	out->meta_bg = (incompat & INCOMPAT_META_BG) != 0;
+	out->first_meta_bg = le32(sb + 0x104);
+	out->sparse_super = (le32(sb + 0x64) & RO_COMPAT_SPARSE_SUPER) != 0;
+	out->last_orphan = le32(sb + 0xE8);
+	if (out->inode_size < 128 || out->inode_size > FX_EXT4_INODE_MAX ||
+	    out->inode_size & (out->inode_size - 1) || out->inode_size > out->block_size ||
+	    !out->inodes_per_group || !out->blocks_per_group || !out->blocks ||
+	    out->first_data_block >= out->blocks || out->blocks > (UINT64_MAX >> 17))
+		return SG_ERR_CORRUPT;
+	return SG_OK;
+}
+
+static int is_power_of(uint64_t n, uint64_t b)
+{
+	while (n > 1 && n % b == 0)
+		n /= b;
+	return n == 1;
+}
+
+/* Does block group g hold a superblock backup (and so descriptors)? */
+static int group_has_super(const fx_ext4_sb *sb, uint64_t g)
+{
+	if (g <= 1 || !sb->sparse_super)
+		return 1;
+	return is_power_of(g, 3) || is_power_of(g, 5) || is_power_of(g, 7);
+}
+
+/* Byte offset of group g's descriptor, as ext2fs_descriptor_block_loc. */
+static sg_err desc_offset(const fx_ext4_sb *sb, uint64_t g, uint64_t *off)
+{
+	uint64_t per_block = sb->block_size / sb->desc_size;
+	uint64_t db = g / per_block, block;
+	if (!sb->meta_bg || db < sb->first_meta_bg) {
+		block = (uint64_t)sb->first_data_block + 1 + db;
+	} else {
+		uint64_t first = db * per_block; /* the meta group's first group */
+		block = (uint64_t)sb->first_data_block + first * sb->blocks_per_group +
+		        (group_has_super(sb, first) ? 1 : 0);
+	}
+	if (block >= sb->blocks)
+		return SG_ERR_CORRUPT;
+	*off = sb->fs_off + block * sb->block_size + (g % per_block) * sb->desc_size;
+	return SG_OK;
+}
+
+sg_err fx_ext4_inode_read(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, uint32_t ino,
+                          uint8_t *buf)
+{
+	if (ino == 0 || ino > sb->inodes)
+		return SG_ERR_RANGE;
+	uint64_t g = (ino - 1) / sb->inodes_per_group, doff;
+	sg_err rc = desc_offset(sb, g, &doff);
+	uint8_t d[64];
+	if (!rc)
+		rc = rd(ctx, doff, d, sb->desc_size >= 64 ? 64 : 32);
+	if (rc)
+		return rc;
+	uint64_t table = le32(d + 0x08);
+	if (sb->desc_size >= 64)
+		table |= (uint64_t)le32(d + 0x28) << 32;
+	uint64_t idx = (ino - 1) % sb->inodes_per_group;
+	uint64_t rel = idx * sb->inode_size;
+	if (table == 0 || table >= sb->blocks ||
+	    rel / sb->block_size >= sb->blocks - table)
+		return SG_ERR_CORRUPT;
+	return rd(ctx, sb->fs_off + table * sb->block_size + rel, buf, sb->inode_size);
+}
+
+uint16_t fx_ext4_mode(const uint8_t *inode)
+{
+	return le16(inode);
+}
+
+uint64_t fx_ext4_size(const uint8_t *inode)
+{
+	return le32(inode + 0x04) | (uint64_t)le32(inode + 0x6C) << 32;
+}
+
+uint32_t fx_ext4_flags(const uint8_t *inode)
+{
+	return le32(inode + 0x20);
+}
+
+void fx_ext4_owner(const uint8_t *inode, uint32_t *uid, uint32_t *gid, uint32_t *nlink)
+{
+	*uid = le16(inode + 0x02) | (uint32_t)le16(inode + 0x78) << 16;
+	*gid = le16(inode + 0x18) | (uint32_t)le16(inode + 0x7A) << 16;
+	*nlink = le16(inode + 0x1A);
+}
+
+uint32_t fx_ext4_dtime(const uint8_t *inode)
+{
+	return le32(inode + 0x14);
+}
+
+/* fs/ext4/ext4.h ext4_decode_extra_time(): seconds are the signed 32-bit
+ * field plus the two low bits of extra times 2^32; nanoseconds are the
+ * rest of extra. */
+static fx_time decode(const uint8_t *inode, size_t isize, size_t sec_off, size_t extra_off)
+{
+	fx_time t = {(int32_t)le32(inode + sec_off), 0, 1};
+	size_t extra_isize = isize > 128 ? le16(inode + 0x80) : 0;
+	if (extra_off && extra_off + 4 <= 128 + extra_isize && extra_off + 4 <= isize) {
+		uint32_t x = le32(inode + extra_off);
+		t.sec += (int64_t)(x & 3u) << 32;
+		t.nsec = x >> 2;
+		if (t.nsec >= 1000000000u)
+			t.nsec = 0; /* as the kernel would show it: out of range */
+	}
+	return t;
+}
+
+void fx_ext4_times(const uint8_t *inode, size_t isize, fx_time out[4])
+{
+	out[FX_EXT4_MTIME] = decode(inode, isize, 0x10, 0x88);
+	out[FX_EXT4_ATIME] = decode(inode, isize, 0x08, 0x8C);
+	out[FX_EXT4_CTIME] = decode(inode, isize, 0x0C, 0x84);
+	size_t extra_isize = isize > 128 ? le16(inode + 0x80) : 0;
+	if (0x94 <= 128 + extra_isize && 0x94 <= isize)
+		out[FX_EXT4_BTIME] = decode(inode, isize, 0x90, 0x94);
+	else
+		out[FX_EXT4_BTIME] = (fx_time){0, 0, 0};
+}
+
+/* ---- extent trees ---- */
+
+#define EXT_MAGIC 0xF30A
+
+typedef struct ext_walk {
+	const fx_ext4_sb *sb;
+	fx_read_fn rd;
+	void *ctx;
+	uint64_t size;
+	fx_ext4_run *v;
+	size_t n, cap;
+	uint64_t next_lblk; /* extents must come in increasing logical order */
+	uint8_t *blk;       /* one block buffer per level */
+} ext_walk;
+
+static sg_err push_run(ext_walk *w, uint64_t lblk, uint64_t pblk, uint64_t len, int zero)
+{
+	uint64_t bs = w->sb->block_size;
+	if (lblk < w->next_lblk || len == 0)
+		return SG_ERR_CORRUPT;
+	if (pblk >= w->sb->blocks || len > w->sb->blocks - pblk)
+		return SG_ERR_CORRUPT;
+	w->next_lblk = lblk + len;
+	uint64_t off = lblk * bs; /* lblk < 2^32, bs <= 2^16: no overflow */
+	if (off >= w->size)
+		return SG_OK; /* blocks past the end (preallocated): not content */
+	uint64_t bytes = len * bs;
+	if (bytes > w->size - off)
+		bytes = w->size - off;
+	if (w->n == w->cap) {
+		if (w->n >= FX_EXT4_MAX_EXTENTS)
+			return SG_ERR_RANGE;
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		fx_ext4_run *nv = realloc(w->v, cap * sizeof *nv);
+		if (!nv)
+			return SG_ERR_NOMEM;
+		w->v = nv;
+		w->cap = cap;
+	}
+	w->v[w->n++] = (fx_ext4_run){off, w->sb->fs_off + pblk * bs, bytes, zero};
+	return SG_OK;
+}
+
+/* One node (header + entries) of len bytes at the given depth. */
+static sg_err walk_node(ext_walk *w, const uint8_t *node, size_t len, int depth, int expect)
+{
+	if (len < 12 || le16(node) != EXT_MAGIC)
+		return SG_ERR_CORRUPT;
+	size_t entries = le16(node + 2), max = le16(node + 4);
+	int d = le16(node + 6);
+	if ((expect >= 0 && d != expect) || d > FX_EXT4_MAX_DEPTH || entries > max ||
+	    12 + max * 12 > len)
+		return SG_ERR_CORRUPT;
+	for (size_t i = 0; i < entries; i++) {
+		const uint8_t *e = node + 12 + i * 12;
+		uint64_t lblk = le32(e);
+		sg_err rc;
+		if (d == 0) {
+			uint32_t l = le16(e + 4);
+			int zero = l > 32768;
+			if (zero)
+				l -= 32768;
+			uint64_t start = (uint64_t)le16(e + 6) << 32 | le32(e + 8);
+			rc = push_run(w, lblk, start, l, zero);
+		} else {
+			uint64_t child = (uint64_t)le16(e + 8) << 32 | le32(e + 4);
+			if (child >= w->sb->blocks)
+				return SG_ERR_CORRUPT;
+			uint8_t *buf = w->blk + (size_t)(d - 1) * w->sb->block_size;
+			rc = w->rd(w->ctx, w->sb->fs_off + child * w->sb->block_size, buf,
+			           w->sb->block_size);
+			if (!rc)
+				rc = walk_node(w, buf, w->sb->block_size, depth + 1, d - 1);
+		}
+		if (rc)
+			return rc;
+	}
+	return SG_OK;
+}
+
+sg_err fx_ext4_extents(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *inode,
+                       uint64_t size, fx_ext4_run **runs, size_t *n)
+{
+	*runs = NULL;
+	*n = 0;
+	ext_walk w = {sb, rd, ctx, size, NULL, 0, 0, 0, NULL};
+	w.blk = malloc((size_t)FX_EXT4_MAX_DEPTH * sb->block_size);
+	if (!w.blk)
+		return SG_ERR_NOMEM;
+	sg_err rc = walk_node(&w, inode + 0x28, 60, 0, -1);
+	free(w.blk);
+	if (rc) {
+		free(w.v);
+		return rc;
+	}
+	*runs = w.v;
+	*n = w.n;
+	return SG_OK;
+}
+
+/* ---- extended attributes (fs/ext4/xattr.h) ---- */
+
+#define XATTR_MAGIC 0xEA020000u
+#define XATTR_MAX 4096 /* attributes per inode: far beyond any real one */
+
+typedef struct xattr {
+	uint8_t index;
+	const uint8_t *name;
+	uint8_t name_len;
+	const uint8_t *value; /* NULL: in inode vinum */
+	uint32_t size, vinum;
+} xattr;
+
+static const char *xattr_prefix(uint8_t index)
+{
+	switch (index) {
+	case 1: return "user.";
+	case 2: return "system.posix_acl_access";
+	case 3: return "system.posix_acl_default";
+	case 4: return "trusted.";
+	case 6: return "security.";
+	case 7: return "system.";
+	case 8: return "system.richacl";
+	default: return NULL;
+	}
+}
+
+/* Entries from area[first] on; values at area[vbase + offset]. */
+static sg_err xattr_area(const uint8_t *area, size_t len, size_t first, size_t vbase, xattr *v,
+                         size_t *n)
+{
+	size_t off = first;
+	while (off + 4 <= len && le32(area + off) != 0) {
+		if (off + 16 > len || *n >= XATTR_MAX)
+			return SG_ERR_CORRUPT;
+		const uint8_t *e = area + off;
+		xattr x = {e[1], e + 16, e[0], NULL, le32(e + 8), le32(e + 4)};
+		if (x.name_len == 0 || off + 16 + x.name_len > len)
+			return SG_ERR_CORRUPT;
+		if (!x.vinum) {
+			size_t voff = vbase + le16(e + 2);
+			if (voff > len || x.size > len - voff)
+				return SG_ERR_CORRUPT;
+			x.value = area + voff;
+		}
+		v[(*n)++] = x;
+		off += (16 + (size_t)x.name_len + 3) & ~(size_t)3;
+	}
+	return SG_OK;
+}
+
+static sg_err xattr_name(fx_buf *out, const xattr *x)
+{
+	const char *p = xattr_prefix(x->index);
+	char unknown[24];
+	if (!p) {
+		snprintf(unknown, sizeof unknown, "index%u.", (unsigned)x->index);
+		p = unknown;
+	}
+	sg_err err = fx_buf_str(out, p);
+	if (!err)
+		err = fx_escape(out, (const char *)x->name, x->name_len);
+	return err;
+}
+
+static int cmp_xattr(const void *a, const void *b)
+{
+	const xattr *x = a, *y = b;
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+	return c ? c : (int)x->name_len - (int)y->name_len;
+}
+
+sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *inode,
+                      fx_buf *out)
+{
+	size_t n = 0, isize = sb->inode_size;
+	xattr *v = malloc(XATTR_MAX * sizeof *v);
+	uint8_t *blk = NULL;
+	if (!v)
+		return SG_ERR_NOMEM;
+	sg_err rc = SG_OK;
+	size_t extra = isize > 128 ? le16(inode + 0x80) : 0;
+	if (isize > 128 && 128 + extra + 4 <= isize && le32(inode + 128 + extra) == XATTR_MAGIC) {
+		const uint8_t *area = inode + 128 + extra + 4; /* values count from here */
+		rc = xattr_area(area, isize - 128 - extra - 4, 0, 0, v, &n);
+	}
+	uint64_t acl = le32(inode + 0x68) | (uint64_t)le16(inode + 0x76) << 32;
+	if (!rc && acl) {
+		if (acl >= sb->blocks)
+			rc = SG_ERR_CORRUPT;
+		else if (!(blk = malloc(sb->block_size)))
+			rc = SG_ERR_NOMEM;
+		else if (!(rc = rd(ctx, sb->fs_off + acl * sb->block_size, blk, sb->block_size)))
+			rc = le32(blk) == XATTR_MAGIC
+			     ? xattr_area(blk, sb->block_size, 32, 0, v, &n) : SG_ERR_CORRUPT;
+	}
+	if (!rc && n > 1)
+		qsort(v, n, sizeof *v, cmp_xattr);
+	fx_buf text = {0};
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (i)
+			rc = fx_buf_add(&text, "|", 1);
+		if (!rc)
+			rc = xattr_name(&text, &v[i]);
+		if (!rc && !v[i].value)
+			rc = fx_buf_printf(&text, "=@inode:%" PRIu32, v[i].vinum);
+		else if (!rc) {
+			rc = fx_buf_add(&text, "=", 1);
+			for (uint32_t k = 0; k < v[i].size && !rc; k++)
+				rc = fx_buf_printf(&text, "%02x", v[i].value[k]);
+		}
+	}
+	if (!rc && text.len)
+		rc = fx_buf_add(out, text.p, text.len);
+	fx_buf_free(&text);
+	free(blk);
+	free(v);
+	return rc;
+}

@@ -1,0 +1,294 @@
+/* walkdev.c — walk every file system of one evidence device (see walkdev.h). */
+#include "forensics/walkdev.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/fsprobe.h"
+#include "forensics/part.h"
+#include "forensics/sha256x2.h"
+#include "forensics/walk.h"
+
+#define ERRLEN 1024
+#define PROBE_LEN (64u << 10)
+
+void exam_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("forensics: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int exam_jset(json_t *o, const char *k, json_t *v)
+{
+	return !v || json_object_set_new(o, k, v);
+}
+
+#define say exam_say
+#define jset exam_jset
+
+/* ---- evidence reading through the partition parser ---- */
+
+typedef struct rd_ctx {
+	const evid *ev;
+	char *err;
+	size_t errlen;
+} rd_ctx;
+
+static sg_err rd_evid(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	rd_ctx *c = ctx;
+	if (off > c->ev->size || len > c->ev->size - off)
+		return SG_ERR_RANGE;
+	return evid_pread(c->ev, off, buf, len, c->err, c->errlen);
+}
+
+/* ---- walking every file system of one device ---- */
+
+static json_t *part_json(const fx_part_table *t)
+{
+	json_t *o = json_object(), *a = json_array();
+	if (!o || !a) {
+		json_decref(o);
+		json_decref(a);
+		return NULL;
+	}
+	jset(o, "scheme", json_string(fx_pt_scheme_name(t->scheme)));
+	jset(o, "sector", json_integer(t->sector));
+	if (t->warn[0])
+		jset(o, "warning", json_string(t->warn));
+	for (size_t i = 0; i < t->n; i++) {
+		const fx_part *p = &t->v[i];
+		json_t *pj = json_object();
+		jset(pj, "number", json_integer(p->num));
+		jset(pj, "start", json_integer((json_int_t)p->start));
+		jset(pj, "length", json_integer((json_int_t)p->length));
+		jset(pj, "type", json_string(p->type));
+		if (p->type_name)
+			jset(pj, "type_name", json_string(p->type_name));
+		if (p->name[0])
+			jset(pj, "name", json_string(p->name));
+		json_array_append_new(a, pj);
+	}
+	jset(o, "partitions", a);
+	return o;
+}
+
+typedef struct fs_target {
+	int partition; /* 0: whole device */
+	uint64_t offset, length;
+} fs_target;
+
+/* Why a walk that ran is not a complete examination: walk errors, files
+ * that could not be hashed, nothing found.  An array, empty when complete. */
+static json_t *incomplete_reasons(const walk_stats *st)
+{
+	json_t *a = json_array();
+	char why[160];
+	if (st->errors) {
+		snprintf(why, sizeof why, "%" PRIu64 " walk errors: parts of the file system could "
+		         "not be read (walk_warnings)", st->errors);
+		json_array_append_new(a, json_string(why));
+	}
+	if (st->hash_errors) {
+		snprintf(why, sizeof why, "%" PRIu64 " files could not be hashed (their \"note\" in "
+		         "the manifest says why)", st->hash_errors);
+		json_array_append_new(a, json_string(why));
+	}
+	if (!st->entries)
+		json_array_append_new(a, json_string("the walk found no entries at all"));
+	return a;
+}
+
+static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
+                        unsigned workers, progress_counters *pc, fx_list *out,
+                        walkdev_tally *tally)
+{
+	int failed = 0;
+	json_t *fs = json_object();
+	char err[ERRLEN] = "";
+	walk_stats st;
+	memset(&st, 0, sizeof st);
+	uint8_t *probe = calloc(1, PROBE_LEN);
+	fx_fsprobe_result pr;
+	memset(&pr, 0, sizeof pr);
+	size_t plen = t->length < PROBE_LEN ? (size_t)t->length : PROBE_LEN;
+	sg_err rc = probe ? evid_pread(ev, t->offset, probe, plen, err, sizeof err) : SG_ERR_NOMEM;
+	if (!rc)
+		fx_fsprobe(probe, plen, &pr);
+	free(probe);
+	jset(fs, "index", json_integer(index));
+	jset(fs, "partition", t->partition ? json_integer(t->partition) : json_null());
+	jset(fs, "offset", json_integer((json_int_t)t->offset));
+	jset(fs, "length", json_integer((json_int_t)t->length));
+	walk_opts wo = {index, prefix, workers, 0, pc};
+	const char *method = "none";
+	json_t *cannot = json_array();
+	if (rc) {
+		failed = 1;
+	} else if (pr.kind == FX_FS_XFS) {
+		method = "xfs-readonly-loop-mount";
+		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
+		rc = walk_xfs(ev->fd, t->offset, t->length, &wo, out, &st, err, sizeof err);
+		json_array_append_new(cannot, json_string(
+			"deleted files (the kernel shows only live directory entries)"));
+		json_array_append_new(cannot, json_string(
+			"writes that live only in the unreplayed log (mounted norecovery)"));
+		if (rc)
+			failed = 1;
+	} else if (pr.kind == FX_FS_SWAP || pr.kind == FX_FS_LVM) {
+		method = "none";
+		snprintf(err, sizeof err, "%s: not walked", pr.name);
+		json_array_append_new(cannot, json_string("contents (not a file system)"));
+	} else {
+		method = "libtsk-raw";
+		say("walking %s at offset %" PRIu64 " with libtsk (no mount)", pr.name[0] ? pr.name : "?",
+		    t->offset);
+		rc = walk_tsk(ev->fd, NULL, ev->size, t->offset, &wo, out, &st, err, sizeof err);
+		if (rc && pr.kind == FX_FS_UNKNOWN && t->partition && t->length < (16u << 20)) {
+			/* a small partition with nothing on it (BIOS boot): not a failure */
+			method = "none";
+		} else if (rc) {
+			failed = 1;
+		} else {
+			json_array_append_new(cannot, json_string(
+				"content of deleted files (listed by name and inode, not hashed)"));
+			if (pr.journal != FX_J_NONE)
+				json_array_append_new(cannot, json_string(
+					"writes that live only in the journal (libtsk does not replay it)"));
+		}
+	}
+	fx_journal j = pr.kind == FX_FS_XFS ? st.journal : pr.journal;
+	jset(fs, "type", json_string(pr.name[0] ? pr.name : st.fstype[0] ? st.fstype : "unknown"));
+	if (st.fstype[0])
+		jset(fs, "libtsk_type", json_string(st.fstype));
+	if (pr.label[0])
+		jset(fs, "label", json_string(pr.label));
+	if (pr.features[0])
+		jset(fs, "features", json_string(pr.features));
+	jset(fs, "method", json_string(method));
+	jset(fs, "journal", json_string(fx_journal_name(j)));
+	if (j == FX_J_DIRTY)
+		jset(fs, "journal_note", json_string(
+			"the journal holds writes not yet applied: the attacker's last changes may "
+			"be only there (the snapshot is crash-consistent)"));
+	jset(fs, "cannot_see", cannot);
+	jset(fs, "entries", json_integer((json_int_t)st.entries));
+	jset(fs, "files", json_integer((json_int_t)st.files));
+	jset(fs, "dirs", json_integer((json_int_t)st.dirs));
+	jset(fs, "symlinks", json_integer((json_int_t)st.links));
+	jset(fs, "special", json_integer((json_int_t)st.specials));
+	jset(fs, "deleted", json_integer((json_int_t)st.deleted));
+	jset(fs, "files_hashed", json_integer((json_int_t)st.hashed));
+	jset(fs, "hash_errors", json_integer((json_int_t)st.hash_errors));
+	jset(fs, "bytes_hashed", json_integer((json_int_t)st.bytes_hashed));
+	jset(fs, "sha256_engine", json_string(sha2x_accelerated() ? "sha-ni, two files per core"
+	                                                          : "openssl"));
+	jset(fs, "walk_errors", json_integer((json_int_t)st.errors));
+	if (st.warn[0])
+		jset(fs, "walk_warnings", json_string(st.warn));
+	jset(fs, "seconds", json_real(st.seconds));
+	if (err[0] && (rc || !strcmp(method, "none")))
+		jset(fs, rc && strcmp(method, "none") ? "error" : "note", json_string(err));
+	if (failed) {
+		tally->failed++;
+		jset(fs, "status", json_string("failed"));
+	} else if (!strcmp(method, "none")) {
+		jset(fs, "status", json_string("not walked"));
+	} else {
+		json_t *why = incomplete_reasons(&st);
+		tally->walked++;
+		tally->entries += st.entries;
+		tally->incomplete += json_array_size(why) != 0;
+		jset(fs, "status", json_string(json_array_size(why) ? "incomplete" : "complete"));
+		if (json_array_size(why))
+			jset(fs, "incomplete", why);
+		else
+			json_decref(why);
+	}
+	if (rc)
+		say("file system %d: %s", index, err);
+	else if (strcmp(method, "none"))
+		say("file system %d: %" PRIu64 " entries, %" PRIu64 " files hashed (%" PRIu64
+		    " bytes) in %.2f s", index, st.entries, st.hashed, st.bytes_hashed, st.seconds);
+	return fs;
+}
+
+static int cmp_entry(const void *x, const void *y)
+{
+	const fx_entry *a = x, *b = y;
+	size_t n = a->path_len < b->path_len ? a->path_len : b->path_len;
+	int c = memcmp(a->path, b->path, n);
+	if (c)
+		return c;
+	if (a->path_len != b->path_len)
+		return a->path_len < b->path_len ? -1 : 1;
+	return a->deleted - b->deleted;
+}
+
+sg_err walkdev_run(const evid *ev, int partition, unsigned workers, progress_counters *pc,
+                   fx_list *out, json_t *evj, walkdev_tally *tally, char *err, size_t errlen)
+{
+	memset(tally, 0, sizeof *tally);
+	fx_part_table *pt = calloc(1, sizeof *pt);
+	if (!pt)
+		return SG_ERR_NOMEM;
+	rd_ctx rc_ = {ev, err, errlen};
+	sg_err rc = fx_part_read(rd_evid, &rc_, ev->size, pt);
+	if (rc == SG_ERR_CORRUPT) {
+		say("partition table: %s; examining the whole device", pt->warn);
+		char w[160];
+		snprintf(w, sizeof w, "%s", pt->warn);
+		memset(pt, 0, sizeof *pt);
+		snprintf(pt->warn, sizeof pt->warn, "%s", w);
+		rc = SG_OK;
+	}
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen, "partition table: %s", sg_strerror(rc));
+		free(pt);
+		return rc;
+	}
+	jset(evj, "partition_table", part_json(pt));
+	json_t *fss = json_array();
+	fs_target targets[FX_PART_MAX];
+	size_t nt = 0;
+	if (pt->scheme == FX_PT_NONE) {
+		if (partition) {
+			snprintf(err, errlen, "--partition %d: the device has no partition table",
+			         partition);
+			json_decref(fss);
+			free(pt);
+			return SG_ERR_NOTFOUND;
+		}
+		targets[nt++] = (fs_target){0, 0, ev->size};
+	} else {
+		for (size_t i = 0; i < pt->n; i++)
+			if (!partition || (int)pt->v[i].num == partition)
+				targets[nt++] = (fs_target){(int)pt->v[i].num, pt->v[i].start, pt->v[i].length};
+		if (!nt) {
+			snprintf(err, errlen, "partition %d not found", partition);
+			json_decref(fss);
+			free(pt);
+			return SG_ERR_NOTFOUND;
+		}
+	}
+	for (size_t i = 0; i < nt; i++) {
+		char prefix[16] = "";
+		if (pt->scheme != FX_PT_NONE && !partition)
+			snprintf(prefix, sizeof prefix, "p%d:", targets[i].partition);
+		json_array_append_new(fss, walk_one(ev, &targets[i], (int)i, prefix, workers, pc, out,
+		                                    tally));
+	}
+	jset(evj, "filesystems", fss);
+	free(pt);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, cmp_entry);
+	return SG_OK;
+}

@@ -1,0 +1,952 @@
+/* proxy.c — the egress proxy's connections: accepting one, request heads,
+ * the HTTP relay (bodies streamed by their framing, keep-alive both ways),
+ * CONNECT tunnels, timeouts, replies and log lines.  See proxy.h; the guard
+ * at the connect is proxy_guard.c. */
+#include "server/proxy_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
+
+int64_t pc_now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void pc_arm(pconn *pc, int64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+	event_del(pc->tev);
+	event_add(pc->tev, &tv);
+}
+
+static const char *reason_of(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 407: return "Proxy Authentication Required";
+	case 408: return "Request Timeout";
+	case 431: return "Request Header Fields Too Large";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 508: return "Loop Detected";
+	default: return "Error";
+	}
+}
+
+static const char *const decision_names[PX_DEC__N] = {"allow", "report", "block", "error"};
+
+const char *pc_decision_name(int d)
+{
+	return d >= 0 && d < PX_DEC__N ? decision_names[d] : "?";
+}
+
+void pc_log(pconn *pc, int status, int decision)
+{
+	struct proxy *px = pc->px;
+	char mem[4096];
+	tbuf b;
+	tb_init(&b, mem, sizeof mem);
+	tb_str(&b, "{\"event\":\"request\",\"route\":\"proxy\",\"client\":");
+	tb_json(&b, pc->client, strlen(pc->client), 64);
+	tb_str(&b, ",\"role\":");
+	const char *role = pc->role ? pc->role->name : "";
+	tb_json(&b, role, strlen(role), 64);
+	tb_str(&b, ",\"method\":");
+	tb_json(&b, pc->h.method.p, pc->h.method.n, 32);
+	tb_str(&b, ",\"target\":");
+	tb_json(&b, pc->h.target.p, pc->h.target.n, 1024);
+	tb_fmt(&b, ",\"status\":%d,\"ms\":%.3f,\"up\":%llu,\"down\":%llu,\"decision\":\"%s\"",
+	       status, srv_elapsed_ms(&pc->t0), (unsigned long long)pc->up_bytes,
+	       (unsigned long long)pc->down_bytes, decision_names[decision]);
+	if (decision == PX_DEC_BLOCK && pc->incident)
+		tb_fmt(&b, ",\"incident\":%lld", (long long)pc->incident);
+	if (decision == PX_DEC_REPORT || decision == PX_DEC_BLOCK) {
+		tb_str(&b, ",\"why\":");
+		const char *w = pc->acl_why[0] ? pc->acl_why : pc->v.reason;
+		tb_json(&b, w, strlen(w), 192);
+	}
+	tb_str(&b, "}\n");
+	log_line(px->s, "info", b.p, b.len);
+	if (pc->role)
+		SRV_COUNT(px->req[pc->role_ix * PX_DEC__N + (size_t)decision], 1);
+	SRV_COUNT(px->bytes_up, pc->up_bytes);
+	SRV_COUNT(px->bytes_down, pc->down_bytes);
+	pc->up_bytes = pc->down_bytes = 0;
+}
+
+/* ---- connection life ---- */
+
+void pc_drop_upstream(pconn *pc)
+{
+	if (pc->up)
+		bufferevent_free(pc->up);
+	pc->up = NULL;
+	pc->up_reusable = 0;
+	pc->up_eof = 0;
+}
+
+void pc_free(pconn *pc)
+{
+	struct proxy *px = pc->px;
+	pt_free(pc->sp); /* its events watch the sockets the bufferevents close */
+	pc->sp = NULL;
+	if (pc->cli) {
+		bufferevent_free(pc->cli);
+		pc->cli = NULL;
+	}
+	if (pc->pending) { /* the incident commit still holds pc: it frees us */
+		pc->gone = 1;
+		return;
+	}
+	if (pc->state == PS_TUNNEL)
+		pc_log(pc, 200, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
+	else if (pc->state == PS_RELAY && pc->head)
+		pc_log(pc, pc->rs_started ? pc->status : 0, PX_DEC_ERROR);
+	pg_dns_detach(pc);
+	pool_put(pc); /* a clean upstream outlives its client */
+	if (pc->tev)
+		event_free(pc->tev);
+	free(pc->head);
+	if (pc->prev)
+		pc->prev->next = pc->next;
+	else
+		px->conns = pc->next;
+	if (pc->next)
+		pc->next->prev = pc->prev;
+	__atomic_fetch_sub(&px->nconns, 1, __ATOMIC_RELAXED);
+	free(pc);
+}
+
+/* Bytes still to reach the client's socket (a TLS filter holds some in
+ * its own buffer and some in the socket's). */
+static size_t unsent(const pconn *pc)
+{
+	size_t n = evbuffer_get_length(bufferevent_get_output(pc->cli));
+	struct bufferevent *raw = pc->tls ? bufferevent_get_underlying(pc->cli) : NULL;
+	return n + (raw ? evbuffer_get_length(bufferevent_get_output(raw)) : 0);
+}
+
+#define PX_FLUSH_POLL_MS 20 /* TLS: how often a closing connection looks again */
+
+static void close_after_flush(pconn *pc)
+{
+	pc->state = PS_CLOSING;
+	pg_dns_detach(pc);
+	pool_put(pc);
+	if (!pc->cli || unsent(pc) == 0) {
+		pc_free(pc);
+		return;
+	}
+	bufferevent_disable(pc->cli, EV_READ);
+	pc->deadline_ms = pc_now_ms() + pc->px->s->cfg->proxy_idle_s * 1000;
+	/* the filter's write callback does not see the socket drain: poll */
+	pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->px->s->cfg->proxy_idle_s * 1000);
+}
+
+static void try_head(pconn *pc);
+
+/* The request is answered: wait for the next one on this connection. */
+static void next_request(pconn *pc)
+{
+	free(pc->head);
+	pc->head = NULL;
+	memset(&pc->h, 0, sizeof pc->h);
+	pc->state = PS_HEAD;
+	pc->head_started = 0;
+	pc_arm(pc, pc->px->s->cfg->proxy_idle_s * 1000);
+	bufferevent_enable(pc->cli, EV_READ);
+	try_head(pc); /* a pipelined request may be waiting */
+}
+
+void pc_reply(pconn *pc, int code, const char *ctype, const char *extra, const char *body,
+              size_t len, int close)
+{
+	if (!pc->cli) {
+		pc_free(pc);
+		return;
+	}
+	/* A request whose body was never read cannot be followed by another. */
+	int unread = !pc->rq_done && pc->head &&
+	             (pc->h.chunked || (pc->h.has_length && pc->h.length > 0));
+	close = close || pc->want_close || unread || pc->is_connect;
+	struct evbuffer *o = bufferevent_get_output(pc->cli);
+	evbuffer_add_printf(o, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	                       "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
+	                    code, reason_of(code), ctype, len, extra ? extra : "",
+	                    close ? "Connection: close\r\n" : "");
+	evbuffer_add(o, body, len);
+	pool_put(pc);
+	if (close)
+		close_after_flush(pc);
+	else
+		next_request(pc);
+}
+
+void pc_reply_error(pconn *pc, int code, const char *msg)
+{
+	char mem[1024];
+	tbuf b;
+	const char *err = code == 400 ? "bad_request" : code == 407 ? "proxy_auth_required"
+	                : code == 431 ? "head_too_large" : code == 502 ? "bad_gateway"
+	                : code == 503 ? "unavailable" : code == 504 ? "gateway_timeout"
+	                : code == 508 ? "loop_detected" : "error";
+	tb_init(&b, mem, sizeof mem);
+	tb_fmt(&b, "{\"error\":\"%s\",\"message\":", err);
+	tb_json(&b, msg, strlen(msg), 400);
+	tb_str(&b, "}\n");
+	if (pc->head)
+		pc_log(pc, code, PX_DEC_ERROR);
+	pc_reply(pc, code, "application/json", code == 407
+	         ? "Proxy-Authenticate: Basic realm=\"ssrfguard\"\r\n" : NULL, b.p, b.len, 1);
+}
+
+/* ---- moving bytes ---- */
+
+/* Move the body bytes available in `in` to `out` by the framing; -1 on bad
+ * chunked framing.  *done when the body ended. */
+static long long move_body(struct evbuffer *in, struct evbuffer *out, int mode, uint64_t *left,
+                           px_chunk *ck, int *done)
+{
+	size_t avail = evbuffer_get_length(in);
+	size_t n = 0;
+	*done = 0;
+	if (mode == BODY_NONE) {
+		*done = 1;
+		return 0;
+	}
+	if (mode == BODY_CLOSE) {
+		n = avail;
+	} else if (mode == BODY_LENGTH) {
+		n = (uint64_t)avail < *left ? avail : (size_t)*left;
+		*left -= n;
+		*done = *left == 0;
+	} else {
+		struct evbuffer_iovec v[16];
+		struct evbuffer_ptr pos;
+		evbuffer_ptr_set(in, &pos, 0, EVBUFFER_PTR_SET);
+		while (n < avail && !*done) {
+			int k = evbuffer_peek(in, -1, &pos, v, 16);
+			if (k <= 0)
+				break;
+			size_t step = 0;
+			for (int i = 0; i < k && i < 16 && !*done; i++) {
+				long long used = px_chunk_feed(ck, v[i].iov_base, v[i].iov_len, done);
+				if (used < 0)
+					return -1;
+				step += (size_t)used;
+			}
+			n += step;
+			if (!step || evbuffer_ptr_set(in, &pos, n, EVBUFFER_PTR_SET) != 0)
+				break;
+		}
+	}
+	if (n)
+		evbuffer_remove_buffer(in, out, n);
+	return (long long)n;
+}
+
+static void pump_request(pconn *pc)
+{
+	if (pc->rq_done || !pc->up || !pc->cli)
+		return;
+	int done = 0;
+	long long n = move_body(bufferevent_get_input(pc->cli), bufferevent_get_output(pc->up),
+	                        pc->rq_mode, &pc->rq_left, &pc->rq_ck, &done);
+	if (n < 0) {
+		pc->rq_done = 1; /* unreadable: never resynchronise on it */
+		if (!pc->rs_started)
+			pc_reply_error(pc, 400, "malformed chunked request body");
+		else
+			pc_free(pc);
+		return;
+	}
+	pc->up_bytes += (uint64_t)n;
+	if (done) {
+		pc->rq_done = 1;
+		bufferevent_disable(pc->cli, EV_READ); /* the next request waits */
+	} else if (evbuffer_get_length(bufferevent_get_output(pc->up)) > PX_HIGH_WATER) {
+		bufferevent_disable(pc->cli, EV_READ);
+	}
+}
+
+/* libevent reads and writes at most 16 KiB per call by default: a relay
+ * moves bulk data in fewer, larger system calls. */
+static void bulk_io(struct bufferevent *bev)
+{
+	bufferevent_set_max_single_read(bev, PX_HIGH_WATER);
+	bufferevent_set_max_single_write(bev, PX_HIGH_WATER);
+}
+
+/* Tunnel: everything from src to dst, with backpressure. */
+static void relay(struct bufferevent *src, struct bufferevent *dst, uint64_t *count)
+{
+	struct evbuffer *in = bufferevent_get_input(src), *out = bufferevent_get_output(dst);
+	*count += evbuffer_get_length(in);
+	evbuffer_add_buffer(out, in);
+	if (evbuffer_get_length(out) > PX_HIGH_WATER)
+		bufferevent_disable(src, EV_READ);
+}
+
+/* ---- the request head ---- */
+
+static int is_dropped_request_field(const struct proxy *px, px_span name)
+{
+	if (px_span_ieq(name, "host") || px_span_ieq(name, "forwarded"))
+		return 1;
+	if (name.n >= 12 && px_span_ieq((px_span){name.p, 12}, "x-forwarded-"))
+		return 1;
+	if (name.n >= 6 && px_span_ieq((px_span){name.p, 6}, "proxy-"))
+		return 1;
+	return px->roles.role_header[0] && px_span_ieq(name, px->roles.role_header);
+}
+
+static void add_fields(struct evbuffer *o, const px_head *h, const struct proxy *px, int req)
+{
+	for (size_t i = 0; i < h->nfields; i++) {
+		const px_field *f = &h->f[i];
+		if (px_is_hop_by_hop(h, f->name) || (req && is_dropped_request_field(px, f->name)))
+			continue;
+		evbuffer_add(o, f->name.p, f->name.n);
+		evbuffer_add(o, ": ", 2);
+		evbuffer_add(o, f->value.p, f->value.n);
+		evbuffer_add(o, "\r\n", 2);
+	}
+}
+
+static void send_request_head(pconn *pc)
+{
+	struct evbuffer *o = bufferevent_get_output(pc->up);
+	px_span scheme, auth, origin;
+	int slash = 1;
+	px_split_absolute(pc->h.target, &scheme, &auth, &origin, &slash);
+	evbuffer_add(o, pc->h.method.p, pc->h.method.n);
+	evbuffer_add(o, " ", 1);
+	if (slash)
+		evbuffer_add(o, "/", 1);
+	evbuffer_add(o, origin.p, origin.n);
+	int v6 = strchr(pc->v.host, ':') != NULL;
+	evbuffer_add_printf(o, " HTTP/1.1\r\nHost: %s%s%s", v6 ? "[" : "", pc->v.host, v6 ? "]" : "");
+	if (pc->v.port != 80)
+		evbuffer_add_printf(o, ":%u", (unsigned)pc->v.port);
+	evbuffer_add(o, "\r\n", 2);
+	add_fields(o, &pc->h, pc->px, 1);
+	if (pc->h.chunked)
+		evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
+	evbuffer_add(o, "Via: 1.1 ssrfguard\r\n\r\n", 22);
+}
+
+/* Connected (or an idle upstream reused): the tunnel opens, or the request
+ * goes out and its body follows. */
+void pc_start_upstream(pconn *pc)
+{
+	const srvcfg *c = pc->px->s->cfg;
+	pc->last_ms = pc_now_ms();
+	bufferevent_enable(pc->up, EV_READ);
+	if (pc->is_connect) {
+		pc->state = PS_TUNNEL;
+		pc->up_reusable = 0;
+		pc->tunnel_t0_ms = pc->last_ms;
+		SRV_COUNT(pc->px->tunnels, 1);
+		pc_arm(pc, c->proxy_idle_s * 1000);
+		/* Nothing buffered on either side: the 200 goes straight out and
+		 * the kernel relays the rest (splice); else the bufferevents do. */
+		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+		ssize_t sent = 0;
+		if (!pc->tls && !evbuffer_get_length(bufferevent_get_output(pc->cli)) &&
+		    !evbuffer_get_length(bufferevent_get_input(pc->cli)) &&
+		    !evbuffer_get_length(bufferevent_get_input(pc->up)))
+			sent = send(bufferevent_getfd(pc->cli), ok, sizeof ok - 1, MSG_NOSIGNAL);
+		if (sent < 0)
+			sent = 0;
+		if ((size_t)sent == sizeof ok - 1 && pt_start(pc) == 0)
+			return;
+		evbuffer_add(bufferevent_get_output(pc->cli), ok + sent, sizeof ok - 1 - (size_t)sent);
+		bufferevent_enable(pc->cli, EV_READ);
+		relay(pc->cli, pc->up, &pc->up_bytes); /* bytes sent before the 200 */
+		return;
+	}
+	pc->state = PS_RELAY;
+	memcpy(pc->up_host, pc->v.host, sizeof pc->up_host);
+	pc->up_port = pc->v.port;
+	pc->up_role_ix = pc->role_ix;
+	pc->up_reusable = 0;
+	send_request_head(pc);
+	memset(&pc->rq_ck, 0, sizeof pc->rq_ck);
+	pc->rq_mode = pc->h.chunked ? BODY_CHUNKED
+	            : pc->h.has_length && pc->h.length ? BODY_LENGTH : BODY_NONE;
+	pc->rq_left = pc->h.length;
+	pc->rq_done = pc->rq_mode == BODY_NONE;
+	pc_arm(pc, c->proxy_idle_s * 1000);
+	if (!pc->rq_done) {
+		bufferevent_enable(pc->cli, EV_READ);
+		pump_request(pc);
+	}
+}
+
+static void handle_request(pconn *pc)
+{
+	const px_head *h = &pc->h;
+	clock_gettime(CLOCK_MONOTONIC, &pc->t0);
+	memset(&pc->v, 0, sizeof pc->v);
+	pc->report = 0;
+	pc->acl_why[0] = '\0';
+	pc->addrs[0] = '\0';
+	pc->judged.n = 0;
+	pc->next_addr = 0;
+	pc->rq_done = 0;
+	pc->rs_started = pc->rs_close = 0;
+	pc->status = 0;
+	pc->incident = 0;
+	pc->up_bytes = pc->down_bytes = 0;
+	pc->is_connect = px_span_ieq(h->method, "CONNECT");
+	pc->is_head = px_span_ieq(h->method, "HEAD");
+	pc->want_close = h->close;
+	if (pg_role(pc) != 0)
+		return;
+	for (size_t i = 0; i < h->nfields; i++)
+		if (px_span_ieq(h->f[i].name, "via") &&
+		    memmem(h->f[i].value.p, h->f[i].value.n, "ssrfguard", 9)) {
+			pc_reply_error(pc, 508, "this request already passed through ssrfguard: a loop");
+			return;
+		}
+	if (pc->is_connect) {
+		px_span host;
+		unsigned port;
+		char url[SG_HOST_MAX + 32];
+		if (h->target.n > SG_HOST_MAX + 8 || px_split_authority(h->target, &host, &port) != 0) {
+			pc_reply_error(pc, 400, "CONNECT wants host:port");
+			return;
+		}
+		int n = snprintf(url, sizeof url, "https://%.*s/", (int)h->target.n, h->target.p);
+		pg_route(pc, host, port, url, (size_t)n);
+		return;
+	}
+	px_span scheme, auth, origin;
+	int slash;
+	if (px_split_absolute(h->target, &scheme, &auth, &origin, &slash) != 0) {
+		pc_reply_error(pc, 400, "this is a proxy: send absolute-form requests"
+		                        " (GET http://host/path) or CONNECT host:port");
+		return;
+	}
+	if (!px_span_ieq(scheme, "http")) {
+		pc_reply_error(pc, 400, "only http:// is forwarded; https goes through CONNECT"
+		                        " (the proxy never intercepts TLS)");
+		return;
+	}
+	pg_route(pc, auth, 0, h->target.p, h->target.n);
+}
+
+static void try_head(pconn *pc)
+{
+	const srvcfg *c = pc->px->s->cfg;
+	struct evbuffer *in = bufferevent_get_input(pc->cli);
+	size_t len = evbuffer_get_length(in), max = (size_t)c->max_request_bytes;
+	const char *why = NULL;
+	if (!len)
+		return;
+	size_t n = len < max ? len : max;
+	const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+	px_rc rc = px_parse_request(p, n, max, &pc->h, &why);
+	if (rc == PX_MORE) {
+		if (!pc->head_started) { /* the whole head must arrive in time */
+			pc->head_started = 1;
+			pc_arm(pc, c->client_timeout_s * 1000);
+		}
+		return;
+	}
+	if (rc != PX_OK) {
+		memset(&pc->h, 0, sizeof pc->h);
+		pc_reply_error(pc, rc == PX_TOO_BIG ? 431 : 400, why);
+		return;
+	}
+	size_t hl = pc->h.head_len;
+	if (!(pc->head = malloc(hl))) {
+		pc_reply_error(pc, 503, "out of memory");
+		return;
+	}
+	memcpy(pc->head, p, hl);
+	evbuffer_drain(in, hl);
+	px_parse_request(pc->head, hl, hl, &pc->h, &why); /* spans into pc->head */
+	bufferevent_disable(pc->cli, EV_READ);
+	handle_request(pc);
+}
+
+/* ---- the response ---- */
+
+static void response_done(pconn *pc)
+{
+	pc_log(pc, pc->status, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
+	pc->up_reusable = !pc->rs_close && pc->rq_done;
+	if (!pc->up_reusable)
+		pc_drop_upstream(pc);
+	if (pc->want_close || !pc->rq_done)
+		close_after_flush(pc);
+	else
+		next_request(pc);
+}
+
+static void write_response_head(pconn *pc, const px_head *rh)
+{
+	struct evbuffer *o = bufferevent_get_output(pc->cli);
+	evbuffer_add_printf(o, "HTTP/1.1 %d ", rh->status);
+	evbuffer_add(o, rh->reason.p, rh->reason.n);
+	evbuffer_add(o, "\r\n", 2);
+	add_fields(o, rh, pc->px, 0);
+	if (rh->status >= 200) {
+		if (rh->chunked)
+			evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
+		if (rh->until_close || pc->want_close)
+			evbuffer_add(o, "Connection: close\r\n", 19);
+	}
+	evbuffer_add(o, "\r\n", 2);
+}
+
+/* Read a response head from the upstream; 1 when the body may follow, 0 to
+ * wait, -1 when pc is answered or gone. */
+static int response_head(pconn *pc)
+{
+	const srvcfg *c = pc->px->s->cfg;
+	struct evbuffer *in = bufferevent_get_input(pc->up);
+	for (;;) {
+		size_t len = evbuffer_get_length(in), max = (size_t)c->max_header_bytes;
+		const char *why = NULL;
+		px_head rh;
+		if (!len)
+			return 0;
+		size_t n = len < max ? len : max;
+		const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+		px_rc rc = px_parse_response(p, n, max, pc->h.method, &rh, &why);
+		if (rc == PX_MORE)
+			return 0;
+		if (rc != PX_OK || rh.status == 101) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "upstream sent an unusable response: %s",
+			         rc == PX_OK ? "101 Switching Protocols (upgrades are not relayed)" : why);
+			pc->rs_close = 1;
+			pc_drop_upstream(pc);
+			pc_reply_error(pc, 502, msg);
+			return -1;
+		}
+		write_response_head(pc, &rh);
+		pc->down_bytes += rh.head_len;
+		evbuffer_drain(in, rh.head_len);
+		if (rh.status < 200)
+			continue; /* 100 Continue, 103 Early Hints: the final head follows */
+		pc->rs_started = 1;
+		pc->status = rh.status;
+		pc->rs_close = rh.close || rh.until_close;
+		pc->want_close |= rh.until_close;
+		memset(&pc->rs_ck, 0, sizeof pc->rs_ck);
+		pc->rs_mode = rh.chunked ? BODY_CHUNKED : rh.until_close ? BODY_CLOSE
+		            : rh.has_length && rh.length ? BODY_LENGTH : BODY_NONE;
+		pc->rs_left = rh.length;
+		return 1;
+	}
+}
+
+static void pump_response(pconn *pc)
+{
+	if (!pc->rs_started) {
+		int r = response_head(pc);
+		if (r <= 0)
+			return;
+	}
+	int done = 0;
+	long long n = move_body(bufferevent_get_input(pc->up), bufferevent_get_output(pc->cli),
+	                        pc->rs_mode, &pc->rs_left, &pc->rs_ck, &done);
+	if (n < 0) { /* the head is out: all we can do is cut the connection */
+		pc_free(pc);
+		return;
+	}
+	pc->down_bytes += (uint64_t)n;
+	if (done) {
+		response_done(pc);
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(pc->cli)) > PX_HIGH_WATER)
+		bufferevent_disable(pc->up, EV_READ);
+}
+
+/* ---- callbacks ---- */
+
+static void on_up_read(struct bufferevent *bev, void *arg)
+{
+	pconn *pc = arg;
+	(void)bev;
+	pc->last_ms = pc_now_ms();
+	if (pc->state == PS_TUNNEL)
+		relay(pc->up, pc->cli, &pc->down_bytes);
+	else if (pc->state == PS_RELAY)
+		pump_response(pc);
+	else /* bytes from an idle upstream: it cannot be reused */
+		pc_drop_upstream(pc);
+}
+
+static void on_up_write(struct bufferevent *bev, void *arg)
+{
+	pconn *pc = arg;
+	(void)bev;
+	if (!pc->cli)
+		return;
+	if (pc->state == PS_TUNNEL && pc->cli_eof &&
+	    evbuffer_get_length(bufferevent_get_output(pc->up)) == 0)
+		shutdown(bufferevent_getfd(pc->up), SHUT_WR);
+	else if ((pc->state == PS_TUNNEL && !pc->cli_eof) || (pc->state == PS_RELAY && !pc->rq_done))
+		bufferevent_enable(pc->cli, EV_READ);
+}
+
+static void tunnel_eof(pconn *pc, int from_client)
+{
+	struct bufferevent *to = from_client ? pc->up : pc->cli;
+	if (from_client)
+		pc->cli_eof = 1;
+	else
+		pc->up_eof = 1;
+	if (pc->tls && !from_client)
+		pc->cli_eof = 1; /* no half-close inside TLS: the client's side ends too */
+	if (pc->cli_eof && pc->up_eof) {
+		pc->state = PS_CLOSING; /* logged below, before the flush */
+		pc_log(pc, 200, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
+		close_after_flush(pc);
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(to)) == 0)
+		shutdown(bufferevent_getfd(to), SHUT_WR);
+}
+
+static void on_up_event(struct bufferevent *bev, short what, void *arg)
+{
+	pconn *pc = arg;
+	(void)bev;
+	if (pc->state == PS_CONNECT) {
+		if (what & BEV_EVENT_CONNECTED) {
+			pc_start_upstream(pc);
+			return;
+		}
+		pc_drop_upstream(pc);
+		pg_connect_next(pc);
+		return;
+	}
+	if (pc->state == PS_TUNNEL) {
+		if (what & BEV_EVENT_EOF) {
+			relay(pc->up, pc->cli, &pc->down_bytes);
+			tunnel_eof(pc, 0);
+		} else {
+			pc_free(pc);
+		}
+		return;
+	}
+	if (pc->state != PS_RELAY) { /* an idle upstream went away */
+		pc_drop_upstream(pc);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && pc->rs_started && pc->rs_mode == BODY_CLOSE) {
+		struct evbuffer *in = bufferevent_get_input(pc->up); /* the body's end */
+		pc->down_bytes += evbuffer_get_length(in);
+		evbuffer_add_buffer(bufferevent_get_output(pc->cli), in);
+		pc->rs_close = 1;
+		response_done(pc);
+		return;
+	}
+	pc->rs_close = 1;
+	if (!pc->rs_started) {
+		pc_drop_upstream(pc);
+		pc_reply_error(pc, 502, "the upstream closed the connection before answering");
+	} else {
+		pc_free(pc); /* a response cut short: the client sees it cut short */
+	}
+}
+
+static void read_pp(pconn *pc);
+
+/* A connection refused before any request: event, why, and who. */
+static void log_refused(pconn *pc, const char *event, const char *why)
+{
+	char line[400];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_fmt(&b, "{\"event\":\"%s\",\"error\":", event);
+	tb_json(&b, why, strlen(why), 200);
+	tb_str(&b, ",\"client\":");
+	tb_json(&b, pc->client, strlen(pc->client), 64);
+	tb_str(&b, "}\n");
+	log_line(pc->px->s, "warning", b.p, b.len);
+}
+
+static void on_cli_read(struct bufferevent *bev, void *arg);
+static void on_cli_write(struct bufferevent *bev, void *arg);
+static void on_cli_event(struct bufferevent *bev, short what, void *arg);
+
+static void cli_callbacks(pconn *pc)
+{
+	bufferevent_setcb(pc->cli, on_cli_read, on_cli_write, on_cli_event, pc);
+	bufferevent_setwatermark(pc->cli, EV_WRITE, PX_HIGH_WATER / 2, 0);
+	bulk_io(pc->cli);
+	bufferevent_enable(pc->cli, EV_READ);
+}
+
+/* The listener speaks TLS: from here on the client's bytes are decrypted by
+ * a filter; the bytes that came with the PROXY header feed the handshake. */
+static int start_tls(pconn *pc)
+{
+	struct bufferevent *raw = pc->cli;
+	if (ptls_wrap(pc) != 0)
+		return -1;
+	bufferevent_openssl_set_allow_dirty_shutdown(pc->cli, 1);
+	cli_callbacks(pc);
+	if (evbuffer_get_length(bufferevent_get_input(raw)))
+		bufferevent_trigger(raw, EV_READ, 0);
+	return 0;
+}
+
+static void on_cli_read(struct bufferevent *bev, void *arg)
+{
+	pconn *pc = arg;
+	(void)bev;
+	pc->last_ms = pc_now_ms();
+	switch (pc->state) {
+	case PS_PPHDR:
+		read_pp(pc);
+		break;
+	case PS_HEAD:
+		try_head(pc);
+		break;
+	case PS_RELAY:
+		pump_request(pc);
+		break;
+	case PS_TUNNEL:
+		relay(pc->cli, pc->up, &pc->up_bytes);
+		break;
+	default:
+		bufferevent_disable(pc->cli, EV_READ);
+		break;
+	}
+}
+
+static void on_cli_write(struct bufferevent *bev, void *arg)
+{
+	pconn *pc = arg;
+	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
+	if (pc->state == PS_CLOSING) {
+		if (!unsent(pc))
+			pc_free(pc);
+		return;
+	}
+	if (pc->state == PS_TUNNEL && pc->up_eof && !left)
+		shutdown(bufferevent_getfd(pc->cli), SHUT_WR);
+	else if (pc->up && (pc->state == PS_TUNNEL || (pc->state == PS_RELAY && pc->rs_started)) &&
+	         !pc->up_eof)
+		bufferevent_enable(pc->up, EV_READ);
+}
+
+static void on_cli_event(struct bufferevent *bev, short what, void *arg)
+{
+	pconn *pc = arg;
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return; /* the TLS handshake is done */
+	if (pc->tls && (what & BEV_EVENT_ERROR) && !pc->head) {
+		char e[200];
+		ptls_error_text(pc, e, sizeof e);
+		log_refused(pc, "proxy_tls", e);
+		SRV_COUNT(pc->px->tls_errors, 1);
+	}
+	if (pc->state == PS_TUNNEL && (what & BEV_EVENT_EOF) && pc->up) {
+		relay(pc->cli, pc->up, &pc->up_bytes);
+		tunnel_eof(pc, 1);
+		return;
+	}
+	pc_free(pc); /* a pending refusal keeps pc until its commit */
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	pconn *pc = arg;
+	const srvcfg *c = pc->px->s->cfg;
+	int64_t now = pc_now_ms(), idle = c->proxy_idle_s * 1000;
+	(void)fd;
+	(void)what;
+	switch (pc->state) {
+	case PS_RESOLVE:
+		if (pc->dns_done) {
+			pg_dns_result(pc);
+		} else {
+			pg_dns_detach(pc);
+			pc_reply_error(pc, 504, "resolving the upstream host timed out");
+		}
+		return;
+	case PS_CONNECT:
+		pc_drop_upstream(pc);
+		pc_reply_error(pc, 504, "connecting to the upstream timed out");
+		return;
+	case PS_RELAY:
+	case PS_TUNNEL: {
+		int64_t quiet = now - pc->last_ms;
+		int64_t life = pc->state == PS_TUNNEL ? c->proxy_tunnel_s * 1000 - (now - pc->tunnel_t0_ms)
+		                                      : idle;
+		if (quiet >= idle || life <= 0) {
+			if (pc->state == PS_RELAY && !pc->rs_started) {
+				pc_drop_upstream(pc);
+				pc_reply_error(pc, 504, "the upstream did not answer in time");
+			} else {
+				pc_free(pc);
+			}
+			return;
+		}
+		pc_arm(pc, idle - quiet < life ? idle - quiet : life);
+		return;
+	}
+	case PS_COMMIT:
+		return;
+	case PS_CLOSING:
+		if (pc->cli && unsent(pc) && now < pc->deadline_ms) {
+			pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->deadline_ms - now);
+			return;
+		}
+		pc_free(pc);
+		return;
+	default: /* no head in time */
+		pc_free(pc);
+		return;
+	}
+}
+
+/* ---- PROXY protocol ---- */
+
+static void client_text(pconn *pc, const struct sockaddr *sa)
+{
+	char t[INET6_ADDRSTRLEN] = "?";
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, t, sizeof t);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, t,
+		          sizeof t);
+	snprintf(pc->client, sizeof pc->client, "%s", t);
+}
+
+static void read_pp(pconn *pc)
+{
+	struct evbuffer *in = bufferevent_get_input(pc->cli);
+	size_t len = evbuffer_get_length(in), n = len < PX_PP_MAX ? len : PX_PP_MAX;
+	const unsigned char *p = evbuffer_pullup(in, (ev_ssize_t)n);
+	struct sockaddr_storage src;
+	int local = 0;
+	size_t used = 0;
+	const char *why = NULL;
+	px_rc rc = px_pp_parse(p, n, &src, &local, &used, &why);
+	if (rc == PX_MORE)
+		return;
+	if (rc != PX_OK) {
+		log_refused(pc, "proxy_protocol", why);
+		SRV_COUNT(pc->px->pp_bad, 1);
+		pc_free(pc);
+		return;
+	}
+	evbuffer_drain(in, used);
+	if (!local)
+		client_text(pc, (const struct sockaddr *)&src);
+	pc->state = PS_HEAD;
+	if (pc->px->tls) {
+		if (start_tls(pc) != 0)
+			pc_free(pc);
+		return;
+	}
+	try_head(pc);
+}
+
+/* ---- a new client ---- */
+
+void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
+{
+	struct srv *s = px->s;
+	pconn *pc = calloc(1, sizeof *pc);
+	if (!pc || s->draining) {
+		free(pc);
+		close(fd);
+		return;
+	}
+	pc->px = px;
+	pc->cli = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	pc->tev = evtimer_new(s->base, on_timer, pc);
+	if (!pc->cli || !pc->tev) {
+		if (pc->cli)
+			bufferevent_free(pc->cli);
+		else
+			close(fd);
+		if (pc->tev)
+			event_free(pc->tev);
+		free(pc);
+		return;
+	}
+	if (sa->sa_family == AF_UNIX) {
+		struct ucred cr;
+		socklen_t crl = sizeof cr;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) == 0) {
+			pc->has_uid = 1;
+			pc->uid = (uint32_t)cr.uid;
+		}
+		snprintf(pc->client, sizeof pc->client, "unix:uid=%u", pc->has_uid ? pc->uid : 0u);
+	} else {
+		client_text(pc, sa);
+	}
+	pc->next = px->conns;
+	if (px->conns)
+		px->conns->prev = pc;
+	px->conns = pc;
+	SRV_COUNT(px->nconns, 1);
+	pc->state = s->cfg->proxy_protocol ? PS_PPHDR : PS_HEAD;
+	pc->last_ms = pc_now_ms();
+	if (pc->state == PS_HEAD && px->tls) {
+		if (start_tls(pc) != 0) {
+			pc_free(pc);
+			return;
+		}
+	} else {
+		cli_callbacks(pc);
+	}
+	pc_arm(pc, (pc->state == PS_PPHDR ? s->cfg->client_timeout_s : s->cfg->proxy_idle_s) * 1000);
+}
+
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev)
+{
+	pc->up = bev;
+	pc->up_eof = 0;
+	bufferevent_setcb(bev, on_up_read, on_up_write, on_up_event, pc);
+}
+
+int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
+{
+	struct srv *s = pc->px->s;
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd < 0)
+		return -1;
+	pc->up = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!pc->up) {
+		close(fd);
+		return -1;
+	}
+	bufferevent_setcb(pc->up, on_up_read, on_up_write, on_up_event, pc);
+	bufferevent_setwatermark(pc->up, EV_WRITE, PX_HIGH_WATER / 2, 0);
+	bulk_io(pc->up);
+	if (bufferevent_socket_connect(pc->up, sa, (int)len) != 0) {
+		pc_drop_upstream(pc);
+		return -1;
+	}
+	pc->state = PS_CONNECT;
+	pc_arm(pc, s->cfg->connect_timeout_ms);
+	return 0;
+}

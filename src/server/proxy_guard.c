@@ -1,0 +1,558 @@
+/* proxy_guard.c — the egress proxy's decisions: who is asking (roles), the
+ * guard at the connect (stage 1 on the target, every DNS answer judged,
+ * the socket address judged again, never this host on the service's own
+ * ports), and refusals recorded as incidents before the 403.  See proxy.h. */
+#include "server/proxy_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/dns.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- setup ---- */
+
+static sg_err load_roles(struct proxy *px, char *err, size_t errlen)
+{
+	const char *path = px->s->cfg->proxy_roles;
+	char msg[256];
+	if (!path[0])
+		return px_roles_default(&px->roles);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "proxy_roles %s: %s", path, strerror(errno));
+		return SG_ERR_IO;
+	}
+	char *buf = malloc(1 << 20);
+	size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+	fclose(f);
+	if (!buf)
+		return SG_ERR_NOMEM;
+	sg_err e = SG_ERR_RANGE;
+	if (n == 1 << 20)
+		snprintf(err, errlen, "proxy_roles %s: larger than 1 MiB", path);
+	else if ((e = px_roles_parse(&px->roles, buf, n, msg, sizeof msg)) != SG_OK)
+		snprintf(err, errlen, "proxy_roles %s: %s", path, msg);
+	free(buf);
+	return e;
+}
+
+sg_err pg_init(struct proxy *px, char *err, size_t errlen)
+{
+	struct srv *s = px->s;
+	sg_err e = load_roles(px, err, errlen);
+	if (e != SG_OK)
+		return e;
+	px->pol = calloc(px->roles.n, sizeof *px->pol);
+	px->req = calloc(px->roles.n * PX_DEC__N, sizeof *px->req);
+	if (!px->pol || !px->req)
+		return SG_ERR_NOMEM;
+	for (size_t i = 0; i < px->roles.n; i++) {
+		const px_role *r = &px->roles.r[i];
+		if (!r->rules.n) {
+			px->pol[i] = s->policy;
+			continue;
+		}
+		char msg[300];
+		if ((e = srvcfg_policy(s->cfg, &px->pol[i], msg, sizeof msg)) != SG_OK) {
+			snprintf(err, errlen, "proxy_roles: role %s: %s", r->name, msg);
+			return e;
+		}
+		for (size_t k = 0; k < r->rules.n; k++) {
+			const char *rule = r->rules.v[k];
+			if ((e = sg_policy_add(px->pol[i], rule, strlen(rule), msg, sizeof msg)) != SG_OK) {
+				snprintf(err, errlen, "proxy_roles: role %s: rule '%.100s': %s", r->name,
+				         rule, msg);
+				return e;
+			}
+		}
+	}
+	return SG_OK;
+}
+
+void pg_free(struct proxy *px)
+{
+	for (size_t i = 0; px->pol && i < px->roles.n; i++)
+		if (px->pol[i] != px->s->policy)
+			sg_policy_free(px->pol[i]);
+	free(px->pol);
+	free(px->req);
+	px_roles_free(&px->roles);
+}
+
+/* ---- who is asking ---- */
+
+static void set_role(pconn *pc, const px_role *r)
+{
+	pc->role = r;
+	pc->role_ix = (size_t)(r - pc->px->roles.r);
+}
+
+int pg_role(pconn *pc)
+{
+	const px_roles *rs = &pc->px->roles;
+	const px_field *f;
+	const px_role *r = NULL;
+	int configured = pc->px->s->cfg->proxy_roles[0] != '\0';
+	pc->role = NULL;
+	if (configured && rs->role_header[0] && (f = px_find(&pc->h, rs->role_header))) {
+		char name[PX_ROLE_NAME_MAX];
+		if (f->value.n < sizeof name) {
+			memcpy(name, f->value.p, f->value.n);
+			name[f->value.n] = '\0';
+			r = px_roles_find(rs, name);
+		}
+		if (!r) {
+			pc_reply_error(pc, 407, "the role header names no known role");
+			return -1;
+		}
+	} else if (configured && pc->tls && pc->px->s->cfg->proxy_client_ca[0]) {
+		char names[8][256];
+		const char *v[8];
+		size_t n = ptls_peer_names(pc, names, 8);
+		for (size_t i = 0; i < n; i++)
+			v[i] = names[i];
+		if (!(r = px_roles_by_cert(rs, v, n))) {
+			pc_reply_error(pc, 407, "the client certificate names no role");
+			return -1;
+		}
+	} else if (configured && (f = px_find(&pc->h, "proxy-authorization"))) {
+		char user[129], pw[256];
+		int bad = 0;
+		if (px_basic_user(f->value, user, sizeof user, pw, sizeof pw) == 0)
+			r = px_roles_by_user(rs, user, pw, &bad);
+		if (!r) {
+			pc_reply_error(pc, 407, bad ? "wrong proxy password"
+			                            : "unknown proxy user (Basic user:password)");
+			return -1;
+		}
+	} else if (configured && pc->has_uid) {
+		r = px_roles_by_uid(rs, pc->uid);
+	}
+	if (!r && !(r = px_roles_find(rs, "default"))) {
+		pc_reply_error(pc, 407, "this proxy wants a user (Proxy-Authorization) naming a role");
+		return -1;
+	}
+	set_role(pc, r);
+	return 0;
+}
+
+/* ---- refusals ---- */
+
+static const char *const headers_of_note[] = {
+	"Host", "User-Agent", "Referer", "Origin", "X-Forwarded-For", "X-Real-IP",
+	"Forwarded", "Accept", "Content-Type", "Via",
+};
+
+/* The evidence headers: each field cut on its own, the role added. */
+static char *headers_json(const pconn *pc)
+{
+	char mem[4096];
+	tbuf b;
+	tb_init(&b, mem, sizeof mem);
+	tb_str(&b, "{\"ssrfguard_role\":");
+	tb_json(&b, pc->role->name, strlen(pc->role->name), 64);
+	for (size_t i = 0; i < sizeof headers_of_note / sizeof headers_of_note[0]; i++) {
+		const px_field *f = px_find(&pc->h, headers_of_note[i]);
+		if (!f)
+			continue;
+		tb_str(&b, ",");
+		tb_json(&b, headers_of_note[i], strlen(headers_of_note[i]), 32);
+		tb_str(&b, ":");
+		tb_json(&b, f->value.p, f->value.n, 256);
+	}
+	tb_str(&b, "}");
+	char *out = malloc(b.len + 1);
+	if (out)
+		memcpy(out, b.p, b.len + 1);
+	return out;
+}
+
+static char *clean_dup(const char *s, size_t n, size_t max)
+{
+	size_t cap = (n < max ? n : max) * 4 + 1;
+	char *p = malloc(cap);
+	if (p)
+		text_clean(p, cap, s, n < max ? n : max);
+	return p;
+}
+
+/* X-Ssrfguard-Reason: printable ASCII only. */
+static void reason_header(char *out, size_t cap, const sg_verdict *v, const char *why)
+{
+	char raw[SG_REASON_MAX + 200];
+	snprintf(raw, sizeof raw, "%s: %s", sg_category_name(v->category), why);
+	size_t k = 0;
+	for (size_t i = 0; raw[i] && k + 1 < cap; i++)
+		out[k++] = raw[i] >= 0x20 && raw[i] < 0x7f ? raw[i] : '?';
+	out[k] = '\0';
+}
+
+static void on_committed(job *j, int contain, sg_err e)
+{
+	pconn *pc = j->ctx;
+	pc->pending = NULL;
+	if (pc->gone) {
+		pc_free(pc);
+		return;
+	}
+	if (e != SG_OK) {
+		pc_reply_error(pc, 503, "refused, but the attempt could not be recorded; try again");
+		return;
+	}
+	const px_roles *rs = &pc->px->roles;
+	const char *why = pc->acl_why[0] ? pc->acl_why : j->bv.reason;
+	char mem[2048], hdr[600], rh[300];
+	tbuf b;
+	pc->incident = j->rec.incident_id;
+	tb_init(&b, mem, sizeof mem);
+	tb_fmt(&b, "{\"error\":\"forbidden\",\"incident\":%lld,\"contain\":%s,\"category\":",
+	       (long long)j->rec.incident_id, contain ? "true" : "false");
+	const char *cat = sg_category_name(j->bv.category);
+	tb_json(&b, cat, strlen(cat), 32);
+	tb_str(&b, ",\"rule\":");
+	tb_json(&b, j->bv.rule, strlen(j->bv.rule), SG_RULE_MAX);
+	tb_str(&b, ",\"reason\":");
+	tb_json(&b, why, strlen(why), 256);
+	tb_str(&b, ",\"role\":");
+	tb_json(&b, pc->role->name, strlen(pc->role->name), 64);
+	if (rs->message[0]) {
+		tb_str(&b, ",\"message\":");
+		tb_json(&b, rs->message, strlen(rs->message), sizeof rs->message);
+	}
+	tb_str(&b, "}\n");
+	reason_header(rh, sizeof rh, &j->bv, why);
+	snprintf(hdr, sizeof hdr, "X-Ssrfguard-Reason: %s\r\nX-Ssrfguard-Incident: %lld\r\n", rh,
+	         (long long)j->rec.incident_id);
+	pc_log(pc, 403, PX_DEC_BLOCK);
+	pc_reply(pc, 403, "application/json", hdr, b.p, b.len, 0);
+}
+
+/* Record the attempt (opening or joining the source's incident); the 403
+ * leaves from on_committed, after the commit. */
+static void refuse(pconn *pc, const sg_verdict *v)
+{
+	struct srv *s = pc->px->s;
+	job *j = calloc(1, sizeof *j);
+	char line[SRV_URL_MAX + 64];
+	if (!j) {
+		pc_reply_error(pc, 503, "out of memory");
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	j->s = s;
+	memcpy(j->client, pc->client, sizeof j->client);
+	int n = snprintf(line, sizeof line, "%.*s %.*s HTTP/1.%d", (int)pc->h.method.n,
+	                 pc->h.method.p, (int)(pc->h.target.n < SRV_URL_MAX ? pc->h.target.n
+	                                                                    : SRV_URL_MAX),
+	                 pc->h.target.p, pc->h.minor);
+	j->request = clean_dup(line, (size_t)n, 4096);
+	j->headers = headers_json(pc);
+	j->url = clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
+	j->raw_url = NULL;
+	j->role = pc->role->name;
+	j->committed = on_committed;
+	j->ctx = pc;
+	size_t an = strlen(pc->addrs);
+	if (an) {
+		memcpy(j->addrs, pc->addrs, an + 1);
+		j->addrs_len = an;
+	}
+	if (!j->request || !j->headers || !j->url) {
+		srv_job_free(j);
+		pc_reply_error(pc, 503, "out of memory");
+		return;
+	}
+	pc->pending = j;
+	pc->state = PS_COMMIT;
+	pc_drop_upstream(pc);
+	incident_block(j, v);
+}
+
+/* A refusal by the role's lists or ports: a verdict of category denied. */
+static void refuse_policy(pconn *pc, const char *rule)
+{
+	sg_verdict d = pc->v;
+	d.action = SG_BLOCK;
+	d.category = SG_CAT_DENIED;
+	snprintf(d.rule, sizeof d.rule, "%s", rule);
+	snprintf(d.reason, sizeof d.reason, "%s", pc->acl_why);
+	refuse(pc, &d);
+}
+
+/* ---- the judged addresses ---- */
+
+static void add_addr(pconn *pc, const struct sockaddr *sa)
+{
+	char t[INET6_ADDRSTRLEN];
+	const void *src = sa->sa_family == AF_INET
+	                  ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+	                  : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (!inet_ntop(sa->sa_family, src, t, sizeof t))
+		return;
+	size_t n = strlen(pc->addrs);
+	if (n == 0) {
+		memcpy(pc->addrs, "[]", 3);
+		n = 1;
+	} else {
+		n--; /* before the closing bracket */
+	}
+	int k = snprintf(pc->addrs + n, sizeof pc->addrs - n, "%s\"%s\"]", n > 1 ? "," : "", t);
+	if (k < 0 || (size_t)k >= sizeof pc->addrs - n)
+		pc->addrs[n] = ']', pc->addrs[n + 1] = '\0';
+}
+
+static void judge_answers(pconn *pc, const struct sockaddr *const *v, size_t n,
+                          const pin_set *set, int fresh)
+{
+	struct srv *s = pc->px->s;
+	sg_verdict out;
+	pc->addrs[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		add_addr(pc, v[i]);
+	sg_check_resolved(pc->px->pol[pc->role_ix], &pc->v, v, n, &out); /* error: blocks */
+	if (out.action != SG_ALLOW && out.category == SG_CAT_UNRESOLVED) {
+		pc_reply_error(pc, 502, "cannot resolve the upstream host: no usable address");
+		return;
+	}
+	if (out.action != SG_ALLOW) {
+		if (!out.host[0])
+			memcpy(out.host, pc->v.host, sizeof out.host);
+		refuse(pc, &out);
+		return;
+	}
+	if (fresh && s->cfg->dns_cache_s > 0) {
+		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
+		                                                      : SRV_DNS_TTL_CAP_S;
+		pthread_mutex_lock(&s->primary->dcache_mu);
+		dnsc_put(s->dcache, pc->v.host, set, pc_now_ms() + ttl * 1000);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
+	}
+	pc->judged = *set;
+	pc->next_addr = 0;
+	pg_connect_next(pc);
+}
+
+/* ---- resolving on the loop ---- */
+
+struct pdns {
+	pconn *pc;  /* NULL once pc stopped waiting */
+	struct evdns_getaddrinfo_request *req;
+};
+
+static void on_dns(int err, struct evutil_addrinfo *res, void *arg)
+{
+	struct pdns *q = arg;
+	pconn *pc = q->pc;
+	free(q);
+	if (!pc) {
+		if (res)
+			evutil_freeaddrinfo(res);
+		return;
+	}
+	/* Maybe called inside evdns_getaddrinfo (the hosts file): the timer
+	 * finishes on the loop. */
+	pc->dq = NULL;
+	pc->dns_done = 1;
+	pc->dns_err = err;
+	pc->dns_res = res;
+	event_del(pc->tev);
+	event_active(pc->tev, EV_TIMEOUT, 0);
+}
+
+void pg_dns_detach(pconn *pc)
+{
+	if (pc->dq) {
+		struct pdns *q = pc->dq;
+		pc->dq = NULL;
+		q->pc = NULL;
+		if (q->req)
+			evdns_getaddrinfo_cancel(q->req); /* the callback frees q */
+	}
+	if (pc->dns_res)
+		evutil_freeaddrinfo(pc->dns_res);
+	pc->dns_res = NULL;
+	pc->dns_done = 0;
+}
+
+void pg_dns_result(pconn *pc)
+{
+	struct evutil_addrinfo *res = pc->dns_res;
+	pc->dns_res = NULL;
+	pc->dns_done = 0;
+	if (pc->dns_err || !res) {
+		if (res)
+			evutil_freeaddrinfo(res);
+		pc_reply_error(pc, 502, "cannot resolve the upstream host");
+		return;
+	}
+	const struct sockaddr *v[64];
+	pin_set set;
+	size_t k = 0;
+	set.n = 0;
+	for (struct evutil_addrinfo *ai = res; ai && k < 64; ai = ai->ai_next) {
+		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
+			continue;
+		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
+			continue; /* the same address twice */
+		v[k++] = ai->ai_addr; /* judged even when the set is full */
+	}
+	judge_answers(pc, v, k, &set, 1);
+	evutil_freeaddrinfo(res);
+}
+
+static void resolve(pconn *pc)
+{
+	struct srv *s = pc->px->s;
+	pin_set set;
+	int hit = 0;
+	if (s->cfg->dns_cache_s > 0) {
+		pthread_mutex_lock(&s->primary->dcache_mu);
+		hit = dnsc_get(s->dcache, pc->v.host, pc_now_ms(), &set);
+		pthread_mutex_unlock(&s->primary->dcache_mu);
+	}
+	if (hit) {
+		const struct sockaddr *v[PIN_ADDRS];
+		for (size_t i = 0; i < set.n; i++)
+			v[i] = &set.a[i].sa;
+		judge_answers(pc, v, set.n, &set, 0);
+		return;
+	}
+	struct pdns *q = calloc(1, sizeof *q);
+	if (!q) {
+		pc_reply_error(pc, 503, "out of memory");
+		return;
+	}
+	pc->state = PS_RESOLVE;
+	pc->dns_done = 0;
+	pc_arm(pc, s->cfg->connect_timeout_ms);
+	q->pc = pc;
+	pc->dq = q;
+	struct evutil_addrinfo hints;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	struct evdns_getaddrinfo_request *r =
+		evdns_getaddrinfo(s->dns, pc->v.host, NULL, &hints, on_dns, q);
+	if (r && pc->dq == q)
+		q->req = r;
+}
+
+/* ---- the connect ---- */
+
+void pg_connect_next(pconn *pc)
+{
+	struct proxy *px = pc->px;
+	const sg_policy *pol = px->pol[pc->role_ix];
+	while (pc->next_addr < pc->judged.n) {
+		pin_sa a = pc->judged.a[pc->next_addr++];
+		socklen_t len;
+		if (a.sa.sa_family == AF_INET) {
+			a.in4.sin_port = htons(pc->v.port);
+			len = sizeof a.in4;
+		} else {
+			a.in6.sin6_port = htons(pc->v.port);
+			len = sizeof a.in6;
+		}
+		sg_verdict av;
+		sg_check_addr(pol, &a.sa, len, pc->v.needs_resolve ? pc->v.host : NULL, &av);
+		if (av.action != SG_ALLOW) {
+			if (!av.host[0])
+				memcpy(av.host, pc->v.host, sizeof av.host);
+			refuse(pc, &av);
+			return;
+		}
+		if (self_is_own(px->s, &a.sa, len)) {
+			av.action = SG_BLOCK;
+			av.category = SG_CAT_LOOPBACK;
+			snprintf(av.rule, sizeof av.rule, "proxy:own-listener");
+			snprintf(av.reason, sizeof av.reason, "%s:%u is this service's own listener",
+			         av.addr, (unsigned)pc->v.port);
+			refuse(pc, &av);
+			return;
+		}
+		if (pc_dial(pc, &a.sa, len) == 0)
+			return;
+	}
+	pc_reply_error(pc, 502, "cannot connect to the upstream");
+}
+
+void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ulen)
+{
+	struct proxy *px = pc->px;
+	(void)host;
+	sg_check_url(px->pol[pc->role_ix], url, ulen, &pc->v); /* error: blocks */
+	if (pc->v.action == SG_BLOCK && pc->v.category == SG_CAT_MALFORMED) {
+		char msg[SG_REASON_MAX + 32];
+		snprintf(msg, sizeof msg, "unparsable target: %s", pc->v.reason);
+		pc_reply_error(pc, 400, msg);
+		return;
+	}
+	if (pc->is_connect && port != pc->v.port) { /* cannot happen: one authority */
+		pc_reply_error(pc, 400, "CONNECT target port mismatch");
+		return;
+	}
+	if (pc->v.action == SG_BLOCK) {
+		refuse(pc, &pc->v);
+		return;
+	}
+	if (pc->is_connect && !px_role_port_ok(pc->role, pc->v.port)) {
+		char rule[SG_RULE_MAX];
+		snprintf(pc->acl_why, sizeof pc->acl_why, "role %s may not CONNECT to port %u",
+		         pc->role->name, (unsigned)pc->v.port);
+		snprintf(rule, sizeof rule, "role:%s:ports", pc->role->name);
+		refuse_policy(pc, rule);
+		return;
+	}
+	char why[sizeof pc->acl_why];
+	px_acl acl = px_roles_judge(&px->roles, pc->role, pc->v.host, why, sizeof why);
+	if (acl == PX_ACL_DENY) {
+		char rule[SG_RULE_MAX];
+		memcpy(pc->acl_why, why, sizeof why);
+		snprintf(rule, sizeof rule, "role:%s", pc->role->name);
+		refuse_policy(pc, rule);
+		return;
+	}
+	if (acl == PX_ACL_REPORT) {
+		pc->report = 1;
+		memcpy(pc->acl_why, why, sizeof why);
+	}
+	if (pc->up && pc->up_reusable && pc->up_port == pc->v.port && pc->up_role_ix == pc->role_ix &&
+	    !pc->is_connect && !strcmp(pc->up_host, pc->v.host)) {
+		pc_start_upstream(pc); /* the same judged destination, still open */
+		return;
+	}
+	pool_put(pc);
+	struct bufferevent *kept = pc->is_connect ? NULL
+	                         : pool_take(px, pc->v.host, pc->v.port, pc->role_ix);
+	if (kept) { /* another client's connection to this judged destination */
+		pc_adopt_upstream(pc, kept);
+		pc_start_upstream(pc);
+		return;
+	}
+	if (pc->v.needs_resolve) {
+		resolve(pc);
+		return;
+	}
+	pin_set set;
+	pin_sa a;
+	memset(&a, 0, sizeof a);
+	set.n = 0;
+	if (inet_pton(AF_INET, pc->v.addr, &a.in4.sin_addr) == 1)
+		a.in4.sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, pc->v.addr, &a.in6.sin6_addr) == 1)
+		a.in6.sin6_family = AF_INET6;
+	if (!a.sa.sa_family || pin_set_add(&set, &a.sa, a.sa.sa_family == AF_INET
+	                                                    ? sizeof a.in4 : sizeof a.in6) < 0) {
+		pc_reply_error(pc, 502, "the judged address is unusable");
+		return;
+	}
+	pc->addrs[0] = '\0';
+	add_addr(pc, &a.sa);
+	pc->judged = set;
+	pc->next_addr = 0;
+	pg_connect_next(pc);
+}

@@ -1,0 +1,155 @@
+/* proxy_int.h — private to the egress proxy: proxy.c (connections, HTTP
+ * relay, tunnels) and proxy_guard.c (roles, the guard at the connect,
+ * refusals and their incidents).  See proxy.h. */
+#ifndef SSRFGUARD_SERVER_PROXY_INT_H
+#define SSRFGUARD_SERVER_PROXY_INT_H
+
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <sys/socket.h>
+
+#include "proxy/http1.h"
+#include "proxy/ppheader.h"
+#include "proxy/roles.h"
+#include "server/pin.h"
+#include "server/proxy.h"
+#include "server/srv_int.h"
+
+#define PX_HIGH_WATER (256 * 1024) /* bytes queued toward one side before
+                                      the other side stops being read */
+#define PX_POOL_MAX 256            /* idle upstream connections kept */
+
+enum px_state {
+	PS_PPHDR,     /* waiting for the PROXY protocol header */
+	PS_HEAD,      /* waiting for a request head */
+	PS_RESOLVE,   /* resolving the upstream name */
+	PS_CONNECT,   /* connecting to a judged address */
+	PS_COMMIT,    /* a refusal waits for its incident's commit */
+	PS_RELAY,     /* request body and response flowing */
+	PS_TUNNEL,    /* CONNECT established */
+	PS_CLOSING,   /* flushing the last bytes to the client */
+};
+
+enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
+
+typedef struct pconn pconn;
+
+struct proxy {
+	struct srv *s;
+	struct evconnlistener *lst;
+	int is_unix;
+	px_roles roles;
+	sg_policy **pol;          /* per role; a role without rules shares s->policy */
+	pconn *conns;
+	size_t nconns;
+	uint64_t *req;            /* [role][decision] requests */
+	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
+	struct pool_ent *pool, *pool_tail;  /* proxy_pool.c: idle upstreams */
+	size_t npool;
+	struct event *pool_sweep;
+	uint64_t pool_hits;
+	struct ssl_ctx_st *tls;   /* proxy_tls.c: the listener's TLS, or NULL */
+	uint64_t tls_errors;
+};
+
+struct pdns;
+
+struct pconn {
+	struct proxy *px;
+	pconn *prev, *next;
+	struct bufferevent *cli, *up;
+	enum px_state state;
+	char client[48];          /* source address text (after PROXY protocol) */
+	int has_uid;
+	uint32_t uid;
+	size_t role_ix;
+	const px_role *role;
+	struct event *tev;        /* the one timer: head deadline, connect, idle */
+	int64_t last_ms, tunnel_t0_ms, deadline_ms;
+	struct timespec t0;
+	/* the request in progress */
+	char *head;               /* its head's bytes; h points into it */
+	px_head h;
+	int is_connect, is_head, want_close;
+	sg_verdict v;             /* stage 1, then the final verdict */
+	int report;               /* allowed, but the role's mode reports it */
+	char acl_why[160];
+	char addrs[SRV_ADDRS_MAX];
+	pin_set judged;
+	size_t next_addr;
+	struct pdns *dq;
+	int dns_done, dns_err;    /* the lookup's result, handed to the timer */
+	struct evutil_addrinfo *dns_res;
+	int rq_mode, rq_done;     /* request body framing */
+	uint64_t rq_left;
+	px_chunk rq_ck;
+	int rs_mode, rs_started, rs_close, status;
+	uint64_t rs_left;
+	px_chunk rs_ck;
+	uint64_t up_bytes, down_bytes;
+	/* upstream kept for the next request */
+	char up_host[SG_HOST_MAX];
+	unsigned up_port;
+	size_t up_role_ix;
+	int up_reusable;
+	job *pending;             /* refusal waiting for the store */
+	int gone;                 /* client went away while pending */
+	int head_started;         /* bytes of a head arrived: its deadline runs */
+	int cli_eof, up_eof;      /* tunnel half-closes */
+	int64_t incident;         /* the refusal's incident, for the log */
+	struct ptunnel *sp;       /* a tunnel relayed by splice(2), or NULL */
+	int tls;                  /* cli is a TLS filter over the socket */
+};
+
+/* proxy.c */
+void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa);
+const char *pc_decision_name(int decision);
+void pc_free(pconn *pc);
+void pc_start_upstream(pconn *pc);       /* connected: send head or 200 */
+void pc_reply(pconn *pc, int code, const char *ctype, const char *extra_headers,
+              const char *body, size_t len, int close);
+void pc_reply_error(pconn *pc, int code, const char *msg);
+void pc_log(pconn *pc, int status, int decision);
+int64_t pc_now_ms(void);
+void pc_arm(pconn *pc, int64_t ms);     /* the connection's timer, ms from now */
+/* A socket to sa (already judged) with the upstream callbacks; state
+ * PS_CONNECT.  -1 if no connection attempt could start. */
+int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev); /* a pooled one */
+void pc_drop_upstream(pconn *pc);
+
+/* proxy_pool.c: idle upstream connections shared between clients */
+int pool_init(struct proxy *px);
+void pool_free(struct proxy *px);
+/* Keep pc's upstream if it is reusable, else close it; pc->up is NULL after. */
+void pool_put(pconn *pc);
+/* An idle connection judged for (host, port) under role role_ix, or NULL. */
+struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
+                              size_t role_ix);
+
+/* proxy_splice.c: relay an established tunnel with splice(2); -1 if it
+ * cannot (the caller relays through the bufferevents instead). */
+int pt_start(pconn *pc);
+void pt_free(struct ptunnel *t);
+
+/* proxy_tls.c: TLS on the listener, client certificates */
+int ptls_init(struct proxy *px, char *err, size_t errlen); /* 0, or -1 and err */
+void ptls_free(struct proxy *px);
+int ptls_wrap(pconn *pc);                 /* pc->cli becomes a TLS filter over it */
+/* The verified client certificate's subject CN and DNS SANs; 0 if none. */
+size_t ptls_peer_names(pconn *pc, char (*names)[256], size_t max);
+void ptls_error_text(pconn *pc, char *out, size_t cap);
+
+/* proxy_guard.c */
+sg_err pg_init(struct proxy *px, char *err, size_t errlen);
+void pg_free(struct proxy *px);
+/* Pick the role of this request; 0, or -1 after answering (407). */
+int pg_role(pconn *pc);
+/* Judge the request's destination and dial it (or refuse it). */
+void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ulen);
+void pg_dns_detach(pconn *pc);
+/* Connect to the next judged address, or 502. */
+void pg_connect_next(pconn *pc);
+void pg_dns_result(pconn *pc);          /* the timer saw dns_done */
+
+#endif

@@ -1,0 +1,137 @@
+/* proxy_pool.c — idle upstream connections shared by every client of the
+ * proxy.  An upstream connection that finished a response cleanly is kept
+ * under (role, judged host, port) for proxy_idle_s; the next request of
+ * any client in that role to that destination takes it instead of
+ * resolving and connecting again.  The key holds the role because a role's
+ * policy judged the address; the host is the guard's normalised name, so a
+ * connection is only ever reused for the name it was judged for.  A pooled
+ * connection that turns readable (the upstream closed it, or sent bytes
+ * nobody asked for) is dropped.  At most PX_POOL_MAX are kept; the oldest
+ * goes first.  See proxy.h. */
+#include "server/proxy_int.h"
+
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pool_ent {
+	struct proxy *px;
+	struct pool_ent *prev, *next;  /* newest first */
+	struct bufferevent *bev;
+	char host[SG_HOST_MAX];
+	unsigned port;
+	size_t role_ix;
+	int64_t since_ms;
+};
+
+static void unlink_ent(struct pool_ent *e)
+{
+	struct proxy *px = e->px;
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		px->pool = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		px->pool_tail = e->prev;
+	__atomic_fetch_sub(&px->npool, 1, __ATOMIC_RELAXED);
+}
+
+static void drop(struct pool_ent *e)
+{
+	unlink_ent(e);
+	bufferevent_free(e->bev);
+	free(e);
+}
+
+static void on_idle_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	drop(arg);
+}
+
+static void on_idle_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	drop(arg);
+}
+
+void pool_put(pconn *pc)
+{
+	struct proxy *px = pc->px;
+	struct pool_ent *e;
+	if (!pc->up || !pc->up_reusable || pc->up_eof ||
+	    evbuffer_get_length(bufferevent_get_input(pc->up)) ||
+	    evbuffer_get_length(bufferevent_get_output(pc->up)) || !(e = calloc(1, sizeof *e))) {
+		pc_drop_upstream(pc);
+		return;
+	}
+	if (px->npool >= PX_POOL_MAX)
+		drop(px->pool_tail);
+	e->px = px;
+	e->bev = pc->up;
+	memcpy(e->host, pc->up_host, sizeof e->host);
+	e->port = pc->up_port;
+	e->role_ix = pc->up_role_ix;
+	e->since_ms = pc_now_ms();
+	e->next = px->pool;
+	if (px->pool)
+		px->pool->prev = e;
+	else
+		px->pool_tail = e;
+	px->pool = e;
+	SRV_COUNT(px->npool, 1);
+	pc->up = NULL;
+	pc->up_reusable = 0;
+	bufferevent_setcb(e->bev, on_idle_read, NULL, on_idle_event, e);
+	bufferevent_enable(e->bev, EV_READ);
+}
+
+struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port, size_t role_ix)
+{
+	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
+	for (struct pool_ent *e = px->pool, *n; e; e = n) {
+		n = e->next;
+		if (e->since_ms < old) {
+			drop(e);
+			continue;
+		}
+		if (e->port != port || e->role_ix != role_ix || strcmp(e->host, host))
+			continue;
+		struct bufferevent *bev = e->bev;
+		unlink_ent(e);
+		free(e);
+		SRV_COUNT(px->pool_hits, 1);
+		return bev;
+	}
+	return NULL;
+}
+
+/* Each second: connections idle longer than proxy_idle_s go. */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct proxy *px = arg;
+	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
+	(void)fd;
+	(void)what;
+	while (px->pool_tail && px->pool_tail->since_ms < old)
+		drop(px->pool_tail);
+}
+
+int pool_init(struct proxy *px)
+{
+	struct timeval sec = {1, 0};
+	px->pool_sweep = event_new(px->s->base, -1, EV_PERSIST, on_sweep, px);
+	return px->pool_sweep && event_add(px->pool_sweep, &sec) == 0 ? 0 : -1;
+}
+
+void pool_free(struct proxy *px)
+{
+	while (px->pool)
+		drop(px->pool);
+	if (px->pool_sweep)
+		event_free(px->pool_sweep);
+	px->pool_sweep = NULL;
+}

@@ -1,0 +1,489 @@
+"""test_proxy.py — `ssrfguard serve --proxy-listen`: the egress proxy, end to
+end, with the clients apps really use (curl -x, Python requests, Node's http).
+
+Runs as: tests/netns-run unshare -m python3 test_proxy.py — a private mount
+namespace whose /etc/hosts (bind-mounted) maps evilhosts.test to
+169.254.169.254 and tls.test/hostsfile.test to TEST-NET hosts, and whose
+/etc/resolv.conf points at dns.py (multi.test answers an allowed and the
+metadata address at once).  Nothing leaves the namespace: the metadata
+address is not even routed here, so a guard bug is a failed check, never a
+packet to a metadata service.
+
+What a user relies on, checked here:
+  - absolute-form GET/POST/PUT through curl, requests and Node; bodies both
+    ways with Content-Length and chunked, large ones intact; keep-alive to
+    the client and the upstream connection reused;
+  - CONNECT tunnels (TLS verified end to end: no interception) to allowed
+    ports only; an idle tunnel closed after proxy_idle_s;
+  - metadata attempts refused with 403, a JSON reason and X-Ssrfguard-Reason,
+    committed to the store before the answer, by address, by a name that
+    resolves to it (hosts file, DNS with a mixed answer), over CONNECT too;
+    the service's own listener is never dialled;
+  - hygiene: Proxy-Authorization, hop-by-hop and Connection-listed fields,
+    client X-Forwarded-* never forwarded; Via marks requests, loops refused;
+    malformed framing (two Content-Lengths, CL + TE) refused; an upstream 101
+    answered 502;
+  - roles: Proxy-Authorization users with password hashes, report and
+    enforce modes, global deny, a role per Unix socket peer uid; the role in
+    log lines, metrics and the stored attempt;
+  - the PROXY protocol (v1 and v2): the real client is the one recorded.
+"""
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (Serve, Upstream, check, finish, parse_response,  # noqa: E402
+                     private_mounts, require_netns, spawn, tmpdir)
+
+require_netns()
+private_mounts()
+here = os.path.dirname(os.path.abspath(__file__))
+tmp = tmpdir("sg-proxy-")
+
+# --- the namespace's names and servers ---
+resolv = os.path.join(tmp, "resolv.conf")
+with open(resolv, "w") as f:
+    f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
+subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
+hosts = os.path.join(tmp, "hosts")
+with open("/etc/hosts") as src, open(hosts, "w") as f:
+    f.write(src.read() + "\n203.0.113.10 hostsfile.test\n169.254.169.254 evilhosts.test\n"
+            "203.0.113.12 tls.test\n203.0.113.13 echo.test\n")
+subprocess.run(["mount", "--bind", hosts, "/etc/hosts"], check=True)
+dns = spawn(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53",
+             os.path.join(tmp, "dns.log")], stdout=subprocess.PIPE)
+check(dns.stdout.readline().strip() == b"ready", "DNS server up")
+
+cert, key = os.path.join(tmp, "tls.pem"), os.path.join(tmp, "tls.key")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                "-subj", "/CN=tls.test", "-addext", "subjectAltName=DNS:tls.test,IP:203.0.113.12",
+                "-keyout", key, "-out", cert], check=True, capture_output=True)
+extra = spawn(["/usr/bin/python3", os.path.join(here, "proxy_upstream.py"), cert, key],
+              stdout=subprocess.PIPE)
+check(extra.stdout.readline().strip() == b"ready", "TLS and echo upstreams up")
+up = Upstream("203.0.113.10:80", "203.0.113.11:80", "203.0.113.11:443", "203.0.113.10:8080")
+
+PX = 3128
+ALLOW = ["allow 203.0.113.0/24", "allow 127.0.0.1"]
+srv = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX}, tmp=tmpdir("sg-proxy-a-"))
+PROXY = "http://127.0.0.1:%d" % PX
+
+
+def curl(*args, proxy=PROXY, timeout=20):
+    r = subprocess.run(["curl", "-sS", "--max-time", str(timeout), "-x", proxy, *args],
+                       capture_output=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+def raw(data, port=PX, timeout=10, read_all=True, path=None):
+    """Send bytes to the proxy, return everything it answers until it closes."""
+    if path:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+    else:
+        s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(timeout)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+            if not read_all and b"\r\n\r\n" in out:
+                break
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+def attempts(s, where="1=1"):
+    return s.sql("SELECT client, category, rule, url, dest, headers, request, incident_id "
+                 "FROM attempts WHERE " + where + " ORDER BY id")
+
+
+# --- absolute-form: curl ---
+rc, out, err = curl("-i", "http://203.0.113.10/hello")
+st, hd, body = parse_response(out)
+check(rc == 0 and st == 200 and body == b"hello from upstream\n", "curl -x GET: %r %r" % (out, err))
+rc, out, _ = curl("http://203.0.113.10/big?n=3000000&chunked=1", "-o", "/dev/null",
+                  "-w", "%{http_code} %{size_download}")
+check(out == b"200 3000000", "chunked 3 MB response streamed intact: %r" % out)
+rc, out, _ = curl("http://203.0.113.10/big?n=2000000", "-o", "/dev/null",
+                  "-w", "%{http_code} %{size_download}")
+check(out == b"200 2000000", "Content-Length 2 MB response intact: %r" % out)
+before = int(curl("http://203.0.113.11/stats?conns=1")[1].split()[1])
+rc, out, _ = curl("http://203.0.113.11/hello", "http://203.0.113.11/hello",
+                  "http://203.0.113.11/stats?conns=1")
+after = int(out.split()[-1])
+check(out.startswith(b"hello from upstream\nhello from upstream\n") and after - before <= 1,
+      "keep-alive: three requests on one client connection used one upstream connection "
+      "(%d new)" % (after - before))
+n0 = int(curl("http://203.0.113.11/stats?conns=1")[1].split()[1])
+curl("http://203.0.113.11/hello")
+n1 = int(curl("http://203.0.113.11/stats?conns=1")[1].split()[1])
+check(n1 == n0, "upstream connections are pooled between clients: %d new for two more "
+      "clients" % (n1 - n0))
+rc, out, _ = curl("-I", "http://203.0.113.10/big?n=1000")
+check(rc == 0 and b"200" in out.split(b"\r\n")[0], "HEAD answered without a body: %r" % out)
+
+# bodies up: Content-Length and chunked, large
+blob = os.urandom(3 * 1024 * 1024)
+with open(os.path.join(tmp, "blob"), "wb") as f:
+    f.write(blob)
+rc, out, _ = curl("--data-binary", "@" + os.path.join(tmp, "blob"), "http://echo.test/echo")
+doc = json.loads(out or b"{}")
+check(doc.get("len") == len(blob) and doc.get("sha256") == hashlib.sha256(blob).hexdigest() and
+      not doc.get("chunked"), "POST 3 MB (Content-Length) arrives intact: %r" % doc.get("len"))
+rc, out, _ = curl("-T", os.path.join(tmp, "blob"), "-H", "Transfer-Encoding: chunked",
+                  "http://echo.test/echo")
+doc = json.loads(out or b"{}")
+check(doc.get("len") == len(blob) and doc.get("chunked") and doc.get("method") == "PUT",
+      "PUT 3 MB chunked arrives intact and chunked: %r" % {k: doc.get(k) for k in ("len", "chunked")})
+
+# --- hygiene ---
+hdrs = {"Proxy-Authorization": "Basic dXNlcjpzZWNyZXQ=", "X-Forwarded-For": "10.9.9.9",
+        "X-Forwarded-Host": "evil", "Forwarded": "for=10.9.9.9", "Connection": "X-Secret",
+        "X-Secret": "hop", "Keep-Alive": "timeout=5", "X-App": "kept"}
+req = "GET http://echo.test/headers HTTP/1.1\r\nHost: echo.test\r\n" + \
+      "".join("%s: %s\r\n" % kv for kv in hdrs.items()) + "Connection: close\r\n\r\n"
+st, _, body = parse_response(raw(req.encode()))
+seen = {k.lower(): v for k, v in json.loads(body or b"{}").get("headers", {}).items()}
+check(st == 200 and seen.get("x-app") == "kept" and seen.get("via") == "1.1 ssrfguard",
+      "ordinary fields forwarded, Via added: %r" % seen)
+for k in ("proxy-authorization", "x-forwarded-for", "x-forwarded-host", "forwarded",
+          "x-secret", "keep-alive"):
+    check(k not in seen, "%s never forwarded" % k)
+out = raw(b"GET http://echo.test/headers HTTP/1.1\r\nHost: x\r\nVia: 1.1 ssrfguard\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 508"), "a request that already passed us is a loop: %r" % out[:40])
+out = raw(b"POST http://echo.test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+          b"Content-Length: 4\r\n\r\nabcd")
+check(out.startswith(b"HTTP/1.1 400"), "conflicting Content-Length: 400: %r" % out[:40])
+out = raw(b"POST http://echo.test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 400"), "Content-Length with chunked: 400: %r" % out[:40])
+out = raw(b"GET http://echo.test/upgrade HTTP/1.1\r\nHost: x\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 502") and b"raw stream" not in out,
+      "an upstream 101 is answered 502, its stream never relayed: %r" % out[:60])
+out = raw(b"GET https://tls.test/hello HTTP/1.1\r\nHost: tls.test\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 400"), "https in absolute-form: 400 (no interception): %r" % out[:40])
+out = raw(b"GET /hello HTTP/1.1\r\nHost: 203.0.113.10\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 400"), "origin-form to the proxy: 400: %r" % out[:40])
+two = (b"GET http://203.0.113.10/hello HTTP/1.1\r\nHost: a\r\n\r\n"
+       b"GET http://203.0.113.10/stats HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+out = raw(two)
+check(out.count(b"HTTP/1.1 200") == 2 and out.index(b"hello from") < out.index(b"requests "),
+      "pipelined requests answered in order: %r" % out[-80:])
+
+# --- refusals: metadata by address, by name, over CONNECT ---
+rc, out, _ = curl("-i", "http://169.254.169.254/latest/meta-data/iam/security-credentials/")
+st, hd, body = parse_response(out)
+rows = attempts(srv)
+doc = json.loads(body or b"{}")
+check(st == 403 and doc.get("category") == "metadata" and doc.get("role") == "default" and
+      hd.get("x-ssrfguard-reason", "").startswith("metadata:") and doc.get("incident"),
+      "metadata by address: 403 JSON + X-Ssrfguard-Reason: %r %r" % (st, hd))
+check(len(rows) == 1 and rows[0][1] == "metadata" and rows[0][7] == doc.get("incident") and
+      json.loads(rows[0][5]).get("ssrfguard_role") == "default",
+      "the attempt was committed before the 403 (role in its evidence): %r" % rows)
+for target, what in (("169.254.169.254:443", "CONNECT to the metadata address"),
+                     ("evilhosts.test:443", "CONNECT to a name in /etc/hosts resolving to it"),
+                     ("multi.test:443", "CONNECT to a name whose DNS answer mixes it in"),
+                     ("[::ffff:169.254.169.254]:443", "CONNECT to its IPv4-mapped IPv6 form")):
+    n0 = len(attempts(srv))
+    out = raw(("CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (target, target)).encode())
+    st, hd, body = parse_response(out)
+    rows = attempts(srv)
+    check(st == 403 and json.loads(body or b"{}").get("category") == "metadata" and
+          len(rows) == n0 + 1 and rows[-1][1] == "metadata" and rows[-1][6].startswith("CONNECT "),
+          "%s: refused and recorded: %r %r" % (what, out[:80], rows[-1:]))
+for url in ("http://evilhosts.test/latest/meta-data/", "http://multi.test/",
+            "http://[fd00:ec2::254]/latest/", "http://instance-data/latest/"):
+    n0 = len(attempts(srv))
+    rc, out, _ = curl("-i", url)
+    st, hd, body = parse_response(out)
+    check(st == 403 and len(attempts(srv)) == n0 + 1,
+          "absolute-form %s: refused and recorded: %r" % (url, out[:120]))
+incs = srv.sql("SELECT COUNT(*), MIN(state) FROM incidents WHERE source = '127.0.0.1'")
+check(incs[0][0] == 1 and incs[0][1] == "open", "every attempt joined one open incident: %r" % incs)
+rc, out, _ = curl("-i", "http://127.0.0.1:5001/healthz")
+st, hd, body = parse_response(out)
+check(st == 403 and b"own-listener" in body, "the service's own listener is never dialled: %r" % out)
+rc, out, _ = curl("-i", "http://127.0.0.1:%d/" % PX)
+check(parse_response(out)[0] == 403, "nor the proxy's own port")
+
+# --- CONNECT: ports, TLS end to end, timeouts ---
+rc, out, err = curl("--cacert", cert, "https://tls.test/hello")
+check(rc == 0 and out == b"hello over tls\n", "curl https through CONNECT, TLS verified: %r %r"
+      % (out, err))
+out = raw(b"CONNECT 203.0.113.11:80 HTTP/1.1\r\nHost: x\r\n\r\n"
+          b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 200") and
+      out.endswith(b"hello from upstream\n"),
+      "bytes sent right behind the CONNECT head reach the upstream: %r" % out[-60:])
+out = raw(b"CONNECT 203.0.113.10:8080 HTTP/1.1\r\nHost: x\r\n\r\n")
+st, _, body = parse_response(out)
+check(st == 403 and b"ports" in body, "CONNECT to a port the role does not allow: %r" % out[:200])
+
+# --- Python requests ---
+import requests  # noqa: E402
+
+sess = requests.Session()
+sess.trust_env = False
+prox = {"http": PROXY, "https": PROXY}
+r = sess.get("http://203.0.113.10/hello", proxies=prox, timeout=10)
+check(r.status_code == 200 and r.text == "hello from upstream\n", "requests: http GET")
+r = sess.get("https://tls.test/hello", proxies=prox, verify=cert, timeout=10)
+check(r.status_code == 200 and r.text == "hello over tls\n", "requests: https via CONNECT")
+
+
+def gen():
+    for _ in range(64):
+        yield b"x" * 16384
+
+
+r = sess.post("http://echo.test/echo", data=gen(), proxies=prox, timeout=10)
+check(r.status_code == 200 and r.json()["len"] == 64 * 16384 and r.json()["chunked"],
+      "requests: a streamed (chunked) upload: %r" % r.text[:100])
+r = sess.get("http://169.254.169.254/latest/meta-data/", proxies=prox, timeout=10)
+check(r.status_code == 403 and r.json()["category"] == "metadata" and
+      "X-Ssrfguard-Reason" in r.headers, "requests: metadata refused")
+try:
+    sess.get("https://evilhosts.test/", proxies=prox, verify=cert, timeout=10)
+    check(False, "requests: https to a metadata name must fail")
+except requests.exceptions.ProxyError as e:
+    check("403" in str(e), "requests: CONNECT to a metadata name refused with 403: %s" % e)
+
+# --- Node (its own http module: absolute-form and CONNECT + TLS) ---
+node_js = r"""
+const http = require('http'), tls = require('tls'), fs = require('fs');
+const [port, ca] = [Number(process.argv[1]), fs.readFileSync(process.argv[2])];
+const out = {};
+function get(path) {
+  return new Promise((ok) => {
+    http.get({host: '127.0.0.1', port, path, headers: {Host: new URL(path).host}}, (res) => {
+      let b = ''; res.on('data', (d) => b += d); res.on('end', () => ok([res.statusCode, b]));
+    }).on('error', (e) => ok([0, String(e)]));
+  });
+}
+function connect(target) {
+  return new Promise((ok) => {
+    const req = http.request({host: '127.0.0.1', port, method: 'CONNECT', path: target});
+    req.on('connect', (res, sock) => {
+      if (res.statusCode !== 200) { sock.destroy(); return ok([res.statusCode, '']); }
+      const t = tls.connect({socket: sock, servername: 'tls.test', ca}, () => {
+        t.write('GET /hello HTTP/1.1\r\nHost: tls.test\r\nConnection: close\r\n\r\n');
+      });
+      let b = ''; t.on('data', (d) => b += d); t.on('end', () => ok([200, b]));
+      t.on('error', (e) => ok([-1, String(e)]));
+    });
+    req.on('error', (e) => ok([0, String(e)]));
+    req.end();
+  });
+}
+(async () => {
+  out.get = await get('http://203.0.113.10/hello');
+  out.meta = await get('http://169.254.169.254/latest/meta-data/');
+  out.tls = await connect('tls.test:443');
+  out.tlsmeta = await connect('evilhosts.test:443');
+  console.log(JSON.stringify(out));
+})();
+"""
+r = subprocess.run(["node", "-e", node_js, str(PX), cert], capture_output=True, timeout=30)
+doc = json.loads(r.stdout or b"{}")
+check(doc.get("get") == [200, "hello from upstream\n"], "node: http GET via the proxy: %r" % doc)
+check(doc.get("meta", [0])[0] == 403, "node: metadata refused: %r" % doc.get("meta"))
+check(doc.get("tls", [0, ""])[0] == 200 and doc["tls"][1].endswith("hello over tls\n"),
+      "node: TLS through CONNECT: %r" % doc.get("tls"))
+check(doc.get("tlsmeta", [0])[0] == 403, "node: CONNECT to a metadata name refused")
+
+# --- metrics and logs name the role ---
+st, _, body = srv.get("/metrics")
+check(b'ssrfguard_proxy_requests_total{role="default",decision="block"}' in body and
+      b"ssrfguard_proxy_tunnels_total" in body, "proxy metrics by role")
+lines = [d for d in srv.log_lines() if d.get("route") == "proxy"]
+check(lines and all(d.get("role") == "default" for d in lines), "every proxy log line names the role")
+check(all(d.get("role") == "default" for d in srv.log_lines() if d.get("event") == "decision"
+          and "CONNECT" not in d.get("url", "")), "decision lines name the role")
+check(srv.stop() == 0, "srv: clean exit after SIGTERM (no sanitizer report)")
+
+# --- roles ---
+pw = hashlib.sha256(b"s3cret").hexdigest()
+roles = os.path.join(tmp, "roles.conf")
+with open(roles, "w") as f:
+    f.write("""# test roles
+[global]
+deny = *.blocked.test
+message = ask the platform team
+[role ci]
+mode = enforce
+allow = 203.0.113.10, echo.test
+users = ci:%s
+[role watcher]
+mode = report
+users = watcher
+uids = %d
+[role default]
+mode = open
+""" % (pw, os.getuid()))
+sock = os.path.join(tmp, "proxy.sock")
+srv2 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "proxy_roles": roles},
+             port=5002, tmp=tmpdir("sg-proxy-b-"))
+rc, out, _ = curl("-U", "ci:s3cret", "http://203.0.113.10/hello")
+check(out == b"hello from upstream\n", "role ci: allowed host: %r" % out)
+rc, out, _ = curl("-i", "-U", "ci:s3cret", "http://203.0.113.11/hello")
+st, hd, body = parse_response(out)
+doc = json.loads(body or b"{}")
+check(st == 403 and doc.get("category") == "denied" and doc.get("role") == "ci" and
+      doc.get("message") == "ask the platform team",
+      "role ci (enforce): a host off its allow list refused with the message: %r" % out)
+rc, out, _ = curl("-i", "-U", "ci:wrong", "http://203.0.113.10/hello")
+check(parse_response(out)[0] == 407, "wrong password: 407")
+rc, out, _ = curl("-i", "-U", "nobody:x", "http://203.0.113.10/hello")
+check(parse_response(out)[0] == 407, "unknown user: 407")
+rc, out, _ = curl("-U", "watcher:any", "http://203.0.113.11/hello")
+check(out == b"hello from upstream\n", "role watcher (report): allowed, reported")
+rc, out, _ = curl("-i", "http://www.blocked.test/")
+check(parse_response(out)[0] == 403, "global deny refuses the default role too")
+rc, out, _ = curl("-i", "-U", "watcher:any", "http://169.254.169.254/")
+check(parse_response(out)[0] == 403, "report mode never opens the metadata service")
+rows = attempts(srv2)
+check(any(json.loads(r[5]).get("ssrfguard_role") == "ci" and r[1] == "denied" for r in rows),
+      "the stored attempt names role ci: %r" % [r[5] for r in rows])
+rep = [d for d in srv2.log_lines() if d.get("decision") == "report"]
+check(rep and rep[0].get("role") == "watcher" and "not on its allow list" in rep[0].get("why", ""),
+      "report decision logged with its role and why: %r" % rep)
+check(srv2.stop() == 0, "srv2: clean exit after SIGTERM (no sanitizer report)")
+
+srv3 = Serve({"rule": ALLOW, "proxy_listen": "unix:" + sock, "proxy_roles": roles},
+             port=5003, tmp=tmpdir("sg-proxy-c-"))
+out = raw(b"GET http://203.0.113.11/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          path=sock)
+check(out.startswith(b"HTTP/1.1 200"), "unix socket: served: %r" % out[:40])
+lines = [d for d in srv3.log_lines() if d.get("route") == "proxy"]
+check(lines and lines[-1].get("role") == "watcher" and lines[-1]["client"].startswith("unix:uid="),
+      "unix socket: the peer uid picks the role: %r" % lines[-1:])
+check(srv3.stop() == 0, "srv3: clean exit after SIGTERM (no sanitizer report)")
+
+# --- PROXY protocol, and an idle tunnel ---
+srv4 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "proxy_protocol": "on",
+              "proxy_idle_s": 1}, port=5004, tmp=tmpdir("sg-proxy-d-"))
+out = raw(b"PROXY TCP4 198.51.100.77 127.0.0.1 40000 3128\r\n"
+          b"GET http://169.254.169.254/ HTTP/1.1\r\nHost: x\r\n\r\n", read_all=False)
+v2 = (b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c" + socket.inet_aton("198.51.100.78") +
+      socket.inet_aton("127.0.0.1") + (40001).to_bytes(2, "big") + (3128).to_bytes(2, "big"))
+out2 = raw(v2 + b"CONNECT 169.254.169.254:443 HTTP/1.1\r\nHost: x\r\n\r\n")
+srcs = [r[0] for r in attempts(srv4)]
+check(out.startswith(b"HTTP/1.1 403") and out2.startswith(b"HTTP/1.1 403") and
+      srcs == ["198.51.100.77", "198.51.100.78"],
+      "PROXY v1 and v2: the real client is judged and recorded: %r" % srcs)
+out = raw(b"GET http://203.0.113.10/hello HTTP/1.1\r\nHost: x\r\n\r\n")
+check(out == b"", "no PROXY header: the connection is closed, never served: %r" % out[:40])
+s = socket.create_connection(("127.0.0.1", PX))
+s.sendall(b"PROXY TCP4 198.51.100.79 127.0.0.1 1 2\r\nCONNECT 203.0.113.11:443 HTTP/1.1\r\n"
+          b"Host: x\r\n\r\n")
+s.settimeout(10)
+t0 = time.time()
+got = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    got += b
+s.close()
+check(got.startswith(b"HTTP/1.1 200") and time.time() - t0 < 5,
+      "an idle tunnel is closed after proxy_idle_s (%.1f s)" % (time.time() - t0))
+check(srv4.stop() == 0, "srv4: clean exit after SIGTERM (no sanitizer report)")
+
+# --- TLS listener, client certificates, CRL ---
+pki = tmpdir("sg-proxy-pki-")
+
+
+def ossl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=pki)
+
+
+ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=test client CA",
+     "-keyout", "ca.key", "-out", "ca.pem")
+ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "srv.key", "-out", "srv.pem")
+for who in ("ci-bot", "revoked", "stranger"):
+    ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + who, "-keyout", who + ".key",
+         "-out", who + ".csr")
+    ossl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-days", "2", "-out", who + ".pem")
+with open(os.path.join(pki, "ca.cnf"), "w") as f:
+    f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\n"
+            "default_md = sha256\ndefault_crl_days = 2\n")
+open(os.path.join(pki, "index.txt"), "w").close()
+with open(os.path.join(pki, "crlnumber"), "w") as f:
+    f.write("01\n")
+ossl("ca", "-config", "ca.cnf", "-revoke", "revoked.pem", "-keyfile", "ca.key", "-cert", "ca.pem")
+ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem", "-out", "crl.pem")
+with open(roles) as f:
+    text = f.read()
+with open(roles, "w") as f:
+    f.write(text.replace("[role ci]\n", "[role ci]\ncerts = ci-bot, revoked\n"))
+P = lambda n: os.path.join(pki, n)  # noqa: E731
+srv6 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "proxy_roles": roles,
+              "proxy_tls_cert": P("srv.pem"), "proxy_tls_key": P("srv.key"),
+              "proxy_client_ca": P("ca.pem"), "proxy_client_crl": P("crl.pem")},
+             port=5006, tmp=tmpdir("sg-proxy-f-"))
+HP = "https://127.0.0.1:%d" % PX
+
+
+def tls_curl(who, *args):
+    extra = ["--proxy-cert", P(who + ".pem"), "--proxy-key", P(who + ".key")] if who else []
+    return curl("--proxy-cacert", P("srv.pem"), *extra, *args, proxy=HP)
+
+
+rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
+check(rc == 0 and out == b"hello from upstream\n", "TLS listener + client cert: served: %r %r"
+      % (out, err))
+rc, out, err = tls_curl("ci-bot", "--cacert", cert, "https://tls.test/hello")
+check(rc != 0 or out != b"hello over tls\n", "role ci (enforce) may not reach tls.test: %r" % out)
+rc, out, err = tls_curl("ci-bot", "-i", "http://169.254.169.254/")
+check(parse_response(out)[0] == 403, "metadata refused over the TLS listener too")
+rc, out, err = tls_curl("revoked", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "a revoked client certificate is refused: rc %d %r" % (rc, err))
+rc, out, err = tls_curl(None, "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "no client certificate: refused: rc %d" % rc)
+rc, out, err = tls_curl("stranger", "-i", "http://203.0.113.10/hello")
+check(parse_response(out)[0] == 407, "a valid certificate naming no role: 407: %r %r" % (out[:40], err))
+lines = srv6.log_lines()
+tls_errs = [d.get("error", "") for d in lines if d.get("event") == "proxy_tls"]
+check(any("revoked" in e for e in tls_errs), "the revoked handshake is logged: %r" % tls_errs)
+check(any(d.get("route") == "proxy" and d.get("role") == "ci" and d.get("status") == 200
+          for d in lines), "the certificate picked role ci")
+check(srv6.stop() == 0, "srv6: clean exit after SIGTERM (no sanitizer report)")
+
+# --- descriptors run out: accepting pauses, no log flood, service recovers ---
+srv5 = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX}, port=5005,
+             tmp=tmpdir("sg-proxy-e-"), start=False)
+srv5.args = ["prlimit", "--nofile=64", *srv5.args]
+srv5.start()
+hold = []
+for _ in range(120):
+    try:
+        hold.append(socket.create_connection(("127.0.0.1", PX), timeout=2))
+    except OSError:
+        break
+time.sleep(1.5)
+size = os.path.getsize(srv5.log)
+pauses = [d for d in srv5.log_lines() if d.get("event") == "accept_paused"]
+check(pauses and size < 100000, "descriptors exhausted: accept paused and logged %d times "
+      "(%d log bytes), not once per failed accept" % (len(pauses), size))
+for h in hold:
+    h.close()
+time.sleep(0.5)
+rc, out, _ = curl("http://203.0.113.10/hello")
+check(out == b"hello from upstream\n", "after the flood the proxy serves again: %r" % out)
+check(srv5.stop() == 0, "srv5: clean exit after SIGTERM (no sanitizer report)")
+finish()

@@ -1,0 +1,152 @@
+/* test_http1.c — the proxy's HTTP/1.x wire parsing (lib/proxy/http1.h). */
+#include "test.h"
+
+#include "proxy/http1.h"
+
+static px_span S(const char *s) { return (px_span){s, strlen(s)}; }
+
+TEST(requests)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		int chunked, has_length, close;
+		uint64_t length;
+	} rows[] = {
+		{"GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", PX_OK, 0, 0, 0, 0},
+		{"GET http://a/ HTTP/1.0\r\n\r\n", PX_OK, 0, 0, 1, 0},
+		{"GET http://a/ HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", PX_OK, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nContent-Length: 5\r\n\r\n", PX_OK, 0, 1, 0, 5},
+		{"POST http://a/ HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", PX_OK, 0, 1, 0, 5},
+		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", PX_OK, 1, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nConnection: Close\r\n\r\n", PX_OK, 0, 0, 1, 0},
+		{"GET http://a/ HTTP/1.1\r\nHost: a\r\n", PX_MORE, 0, 0, 0, 0},
+		/* smuggling shapes and malformed heads */
+		{"POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nContent-Length: +3\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nContent-Length: 3 4\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"GET http://a/ HTTP/1.1\r\nHost : a\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"GET http://a/ HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"GET http://a/ HTTP/1.1\nHost: a\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"GET http://a/ HTTP/1.1\r\nX: a\rb\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"GET http://a/ HTTP/2.0\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"GET  http://a/ HTTP/1.1\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"G(T http://a/ HTTP/1.1\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"GET http://a/\x01 HTTP/1.1\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		px_head h;
+		const char *why = NULL;
+		px_rc rc = px_parse_request(rows[i].in, strlen(rows[i].in), 8192, &h, &why);
+		CHECKF((int)rc == rows[i].rc, "row %zu: rc %d want %d (%s)", i, rc, rows[i].rc, why);
+		if (rc != PX_OK)
+			continue;
+		CHECKF(h.chunked == rows[i].chunked && h.has_length == rows[i].has_length &&
+		       h.close == rows[i].close && h.length == rows[i].length, "row %zu framing", i);
+		CHECKF(h.head_len == strlen(rows[i].in), "row %zu head_len", i);
+	}
+	px_head h;
+	CHECK_INT(px_parse_request("GET http://a/ HTTP/1.1\r\nX: aaaaaaaaaaaaaaa", 40, 32, &h, NULL),
+	          PX_TOO_BIG);
+}
+
+TEST(responses)
+{
+	px_head h;
+	const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
+	CHECK(h.chunked && !h.has_length && !h.until_close); /* chunked wins */
+	r = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("HEAD"), &h, NULL), PX_OK);
+	CHECK(!h.chunked && !h.has_length && !h.until_close); /* HEAD: no body */
+	r = "HTTP/1.1 204 No Content\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
+	CHECK(!h.until_close);
+	r = "HTTP/1.1 200 OK\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
+	CHECK(h.until_close);
+	r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
+	CHECK(h.until_close && !h.chunked);
+	r = "HTTP/1.1 100 Continue\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("POST"), &h, NULL), PX_OK);
+	CHECK_INT(h.status, 100);
+	r = "HTTP/1.1 20x OK\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_BAD);
+	r = "HTTP/1.1 200\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
+	r = "HTTP/1.1 200 OK\r\nConnection: x-a, close\r\nX-A: 1\r\n\r\n";
+	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
+	CHECK(h.close);
+	CHECK(px_is_hop_by_hop(&h, S("x-A")));
+	CHECK(px_is_hop_by_hop(&h, S("Keep-Alive")));
+	CHECK(px_is_hop_by_hop(&h, S("Proxy-Authorization")));
+	CHECK(!px_is_hop_by_hop(&h, S("Content-Type")));
+}
+
+TEST(targets)
+{
+	px_span sc, au, or, host;
+	int slash;
+	unsigned port;
+	CHECK_INT(px_split_absolute(S("http://a.b:81/p?q#f"), &sc, &au, &or, &slash), 0);
+	CHECK(sc.n == 4 && au.n == 6 && !memcmp(au.p, "a.b:81", 6) && or.n == 4 && !slash);
+	CHECK_INT(px_split_absolute(S("http://a.b?q"), &sc, &au, &or, &slash), 0);
+	CHECK(or.n == 2 && slash);
+	CHECK_INT(px_split_absolute(S("http://a.b"), &sc, &au, &or, &slash), 0);
+	CHECK(or.n == 0 && slash);
+	CHECK_INT(px_split_absolute(S("/path"), &sc, &au, &or, &slash), -1);
+	CHECK_INT(px_split_absolute(S("http:///x"), &sc, &au, &or, &slash), -1);
+	CHECK_INT(px_split_authority(S("example.com:443"), &host, &port), 0);
+	CHECK(host.n == 11 && port == 443);
+	CHECK_INT(px_split_authority(S("[::1]:8443"), &host, &port), 0);
+	CHECK(host.n == 3 && port == 8443);
+	static const char *bad[] = {"example.com", "a:0", "a:65536", "a:1x", "u@a:443", ":443",
+	                            "[::1]443", "a:b:443", "a/b:443", "[]:1", "a:+443"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECKF(px_split_authority(S(bad[i]), &host, &port) == -1, "%s", bad[i]);
+}
+
+TEST(chunked)
+{
+	px_chunk c;
+	int done;
+	const char *ok = "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+	memset(&c, 0, sizeof c);
+	CHECK_INT(px_chunk_feed(&c, ok, strlen(ok), &done), (long long)strlen(ok) - 4);
+	CHECK(done);
+	/* byte by byte gives the same answer */
+	memset(&c, 0, sizeof c);
+	size_t i = 0;
+	done = 0;
+	for (; i < strlen(ok) && !done; i++)
+		CHECK_INT(px_chunk_feed(&c, ok + i, 1, &done), 1);
+	CHECK_INT((long long)i, (long long)strlen(ok) - 4);
+	static const char *bad[] = {"x\r\n", "5\r\nhelloX", "5\nhello", "\r\n", "1\r\na\r\n0\r\n\n",
+	                            "10000000000000000\r\n"};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		memset(&c, 0, sizeof c);
+		CHECKF(px_chunk_feed(&c, bad[k], strlen(bad[k]), &done) == -1, "bad %zu", k);
+	}
+}
+
+TEST(basic_auth)
+{
+	char u[32], p[32];
+	CHECK_INT(px_basic_user(S("Basic Y2k6czNjcmV0"), u, sizeof u, p, sizeof p), 0);
+	CHECK_STR(u, "ci");
+	CHECK_STR(p, "s3cret");
+	CHECK_INT(px_basic_user(S("basic  dXNlcjo="), u, sizeof u, p, sizeof p), 0);
+	CHECK_STR(u, "user");
+	CHECK_STR(p, "");
+	CHECK_INT(px_basic_user(S("Bearer Y2k6czNjcmV0"), u, sizeof u, p, sizeof p), -1);
+	CHECK_INT(px_basic_user(S("Basic bm9jb2xvbg=="), u, sizeof u, p, sizeof p), -1); /* "nocolon" */
+	CHECK_INT(px_basic_user(S("Basic Y2k6czNjcmV0!"), u, sizeof u, p, sizeof p), -1);
+	CHECK_INT(px_basic_user(S("Basic OnB3"), u, sizeof u, p, sizeof p), -1); /* empty user */
+}
+
+TEST_MAIN(requests, responses, targets, chunked, basic_auth)

@@ -9,9 +9,8 @@
 #include "aws/ec2.h"
 #include "aws/elb.h"
 #include "aws/iam.h"
+#include "aws/sigv4.h"
 #include "respond/journal.h"
-
-#include <openssl/evp.h>
 
 #define TRY(e)                                                                                     \
 	do {                                                                                       \
@@ -120,7 +119,12 @@ static sg_err describe_eips(rsp_run *x, pb_instance *in)
 	struct aws_xml *r = NULL;
 	const char *v[] = {in->id};
 	struct aws_filter f[] = {{"instance-id", v, 1}};
-	sg_err err = aws_ec2_describe_addresses(x->aws, f, 1, &r, NULL);
+	struct aws_error e;
+	sg_err err = aws_ec2_describe_addresses(x->aws, f, 1, &r, &e);
+	if (err == SG_ERR_AUTH) { /* a role from before this call was needed */
+		rsp_notef(x, "Elastic IPs not looked up (%s): none will be taken off", e.code);
+		return SG_OK;
+	}
 	for (AWS_XML_EACH(a, err ? NULL : aws_xml_get(r, "addressesSet"))) {
 		pb_eip e = {0};
 		if (!aws_xml_str(a, "associationId"))
@@ -216,20 +220,15 @@ static void keep_console_output(rsp_run *x, const char *id)
 		rsp_notef(x, "console output not kept: %s", e.code[0] ? e.code : sg_strerror(err));
 		return;
 	}
-	unsigned char md[32];
 	char hex[65];
-	unsigned int mdlen = 0;
-	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32) {
-		for (unsigned i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		json_t *c = json_pack("{s:s%,s:s,s:I}", "output", text, len, "sha256", hex, "bytes",
-		                      (json_int_t)len);
-		if (!c) { /* not UTF-8 text: the hash and size still stand */
-			c = json_pack("{s:s,s:I}", "sha256", hex, "bytes", (json_int_t)len);
-			rsp_notef(x, "console output is not UTF-8 text: only its SHA-256 and size kept");
-		}
-		json_object_set_new(x->data, "console", c);
+	aws_sha256_hex(text, len, hex);
+	json_t *c = json_pack("{s:s%,s:s,s:I}", "output", text, len, "sha256", hex, "bytes",
+	                      (json_int_t)len);
+	if (!c) { /* not UTF-8 text: the hash and size still stand */
+		c = json_pack("{s:s,s:I}", "sha256", hex, "bytes", (json_int_t)len);
+		rsp_notef(x, "console output is not UTF-8 text: only its SHA-256 and size kept");
 	}
+	json_object_set_new(x->data, "console", c);
 	free(text);
 }
 

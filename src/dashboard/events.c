@@ -35,6 +35,9 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 	(void)conn;
 	struct dash_sub *s = arg;
 	unlink_sub(s->d, s);
+	/* the client went away mid-stream: libevent has let go of the request
+	 * (never finished by us) and leaves freeing it to reply_end */
+	evhttp_send_reply_end(s->req);
 	free(s);
 }
 
@@ -116,10 +119,11 @@ void dash_events_stop(dash *d)
 {
 	while (d->subs) {
 		struct dash_sub *s = d->subs;
-		evhttp_connection_set_closecb(evhttp_request_get_connection(s->req), NULL, NULL);
-		evhttp_send_reply_end(s->req);
+		struct evhttp_connection *conn = evhttp_request_get_connection(s->req);
+		evhttp_connection_set_closecb(conn, NULL, NULL);
 		d->subs = s->next;
 		free(s);
+		evhttp_connection_free(conn); /* the stream and its request with it */
 	}
 	d->nsubs = 0;
 	if (d->timer)

@@ -14,7 +14,8 @@
 #include "opt/cmdline.h"
 
 typedef struct dashboard_opts {
-	char *listen, *store, *token_file;
+	char *listen, *store, *token_file, *region, *endpoint_url, *ca_bundle;
+	bool allow_release;
 } dashboard_opts;
 
 #define AT(f) .off = offsetof(dashboard_opts, f)
@@ -29,20 +30,33 @@ static const opt_def dashboard_opts_table[] = {
 	 .flags = OPT_NONEMPTY,
 	 .help = "file holding the access token (16 to 256 printable bytes, one line; not "
 	         "readable by group or others); required"},
+	{.type = OPT_SWITCH, .name = "allow-release", .dflt = "off", AT(allow_release),
+	 .help = "let the page release an incident (a CSRF token and a typed confirmation "
+	         "guard each); off: read-only"},
+	{.type = OPT_SECTION, .help = "AWS (release only)"},
+	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
+	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)"},
+	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
+	 .help = "AWS endpoint (default: AWS_ENDPOINT_URL, else the service's)"},
+	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
+	 .help = "CA bundle for AWS (default: the system's)"},
 	{.type = OPT_END},
 };
 #undef AT
 
 const opt_command dashboard_command = {
 	.name = "dashboard",
-	.synopsis = "--token-file FILE [--listen ADDR:PORT] [--store PATH]",
-	.summary = "serve the read-only incidents web page",
+	.synopsis = "--token-file FILE [--listen ADDR:PORT] [--store PATH] [--allow-release]",
+	.summary = "serve the incidents web page (read-only unless --allow-release)",
 	.about = "Serve a web page listing the incidents of the store (state, instance, source, "
 	         "attempts) and, for one incident, its attempts, step timeline and report.  The "
 	         "page, its script and style are in the binary; nothing is fetched elsewhere.\n\n"
 	         "Every request needs the token: \"Authorization: Bearer TOKEN\", or the cookie "
 	         "the page's sign-in form sets.  Every URL, header and address shown came from an "
-	         "attacker and is shown as text, never as markup.  See docs/dashboard.md.",
+	         "attacker and is shown as text, never as markup.\n\n"
+	         "With --allow-release the page offers to release a contained or failed "
+	         "incident (as `ssrfguard incidents release`), after the operator types its "
+	         "name; the request carries a per-process CSRF token.  See docs/dashboard.md.",
 	.opts = dashboard_opts_table,
 	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 1 could not serve (token, store, "
 	          "address), 2 usage error.",
@@ -95,7 +109,9 @@ int cmd_dashboard(int argc, char **argv)
 	rc = 1;
 	if (read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
-	dash_config cfg = {.listen = o.listen, .store_path = o.store, .token = token};
+	dash_config cfg = {.listen = o.listen, .store_path = o.store, .token = token,
+	                   .allow_release = o.allow_release, .region = o.region,
+	                   .endpoint_url = o.endpoint_url, .ca_bundle = o.ca_bundle};
 	if (dash_run(&cfg, err, sizeof err) != SG_OK)
 		fprintf(stderr, "ssrfguard dashboard: %s\n", err);
 	else

@@ -24,6 +24,8 @@ typedef struct dash {
 	size_t nsubs;
 	char *last_list;        /* the list JSON the subscribers last got */
 	unsigned ticks;
+	struct responder *r;    /* release.c: NULL in read-only mode */
+	char csrf[65];          /* per process, random, hex */
 } dash;
 
 #define DASH_COOKIE "ssrfguard_dash"
@@ -53,6 +55,21 @@ void dash_handle(struct evhttp_request *req, void *arg);
 void dash_security_headers(struct evhttp_request *req, const char *type);
 /* {"error":REASON} with code (reason a constant). */
 void dash_reply_error(struct evhttp_request *req, int code, const char *reason);
+
+/* Any reply with the security headers. */
+void dash_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
+                const char *body, size_t len);
+
+/* ---- release (release.c) ---- */
+
+/* d->csrf from the system's random source. */
+sg_err dash_csrf_init(dash *d);
+/* GET /api/session: {"release": may the page release, "csrf": token}. */
+void dash_session(dash *d, struct evhttp_request *req);
+/* POST /api/incidents/ID/release: 403 read-only, without the X-CSRF-Token
+ * header or from another Origin; 400 without the body {"confirm":"INC-ID"};
+ * else respond_release: 200/404/409 {"released", "message"}. */
+void dash_release(dash *d, struct evhttp_request *req, int64_t id);
 
 /* ---- live updates (events.c) ---- */
 

@@ -12,7 +12,11 @@
  *                              JSON as `ssrfguard incidents show --json`)
  *   GET /api/events            server-sent events: the list at once, then
  *                              again whenever it changes (events.c)
- * Anything else: 404; any method but GET/HEAD: 405.
+ *   GET /api/session           {"release": bool, "csrf": token}
+ *   POST /api/incidents/ID/release   only with allow_release, the CSRF
+ *                              token in X-CSRF-Token, a same-origin Origin
+ *                              and the body {"confirm":"INC-ID"}
+ * Anything else: 404; any other method: 405.
  *
  * Authentication: every request carries the token as
  * "Authorization: Bearer TOKEN" or as the cookie ssrfguard_dash=TOKEN
@@ -46,6 +50,8 @@ typedef struct dash_config {
 	const char *listen;     /* "127.0.0.1:8081", "[::1]:0" */
 	const char *store_path; /* the incident store, opened read-only */
 	const char *token;      /* DASH_TOKEN_MIN..DASH_TOKEN_MAX printable bytes */
+	int allow_release;      /* 0: read-only; 1: POST .../release (release.c) */
+	const char *region, *endpoint_url, *ca_bundle; /* release's AWS; NULL: env */
 } dash_config;
 
 /*

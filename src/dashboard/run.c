@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "dashboard/dash_int.h"
+#include "respond/respond.h"
 #include "store/store.h"
 
 /* Printable ASCII without space, ';', ',', '"' or '\\': safe in a cookie and
@@ -130,6 +131,22 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 	return rc;
 }
 
+/* The responder that releases, with the CSRF token its requests carry. */
+static sg_err release_setup(dash *d, char *err, size_t errlen)
+{
+	respond_config rc;
+	respond_config_default(&rc);
+	rc.store_path = d->cfg->store_path;
+	rc.region = d->cfg->region;
+	rc.endpoint_url = d->cfg->endpoint_url;
+	rc.ca_bundle = d->cfg->ca_bundle;
+	if (dash_csrf_init(d) != SG_OK) {
+		snprintf(err, errlen, "no random bytes for the CSRF token");
+		return SG_ERR_IO;
+	}
+	return respond_new(&rc, &d->r, err, errlen);
+}
+
 sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 {
 	char host[256];
@@ -143,7 +160,11 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 	store_opts so = {.readonly = 1};
 	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) != SG_OK)
 		return e;
-	e = serve(&d, host, port, err, errlen);
+	if (cfg->allow_release)
+		e = release_setup(&d, err, errlen);
+	if (!e)
+		e = serve(&d, host, port, err, errlen);
+	respond_free(d.r);
 	store_close(d.st);
 	return e;
 }

@@ -72,7 +72,7 @@ void dash_security_headers(struct evhttp_request *req, const char *type)
 	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
 }
 
-static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
+void dash_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
                   const char *body, size_t len)
 {
 	dash_security_headers(req, type);
@@ -88,12 +88,12 @@ void dash_reply_error(struct evhttp_request *req, int code, const char *reason)
 {
 	char body[96];
 	int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}", reason);
-	reply(req, code, reason, "application/json", body, (size_t)n);
+	dash_reply(req, code, reason, "application/json", body, (size_t)n);
 }
 
 static void reply_login(struct evhttp_request *req, int code, const char *reason)
 {
-	reply(req, code, reason, dash_login_page.type, dash_login_page.body, dash_login_page.len);
+	dash_reply(req, code, reason, dash_login_page.type, dash_login_page.body, dash_login_page.len);
 }
 
 /* POST /login: the form's token, compared like the header; a good one sets
@@ -127,7 +127,20 @@ static void login(dash *d, struct evhttp_request *req)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Set-Cookie", cookie);
 	evhttp_add_header(h, "Location", "/");
-	reply(req, 303, "See Other", "text/plain; charset=utf-8", "", 0);
+	dash_reply(req, 303, "See Other", "text/plain; charset=utf-8", "", 0);
+}
+
+/* "/api/incidents/ID/release" -> ID, else 0. */
+static int64_t release_path(const char *path)
+{
+	char digits[24];
+	const char *rest = path + sizeof API_PREFIX, *slash;
+	if (strncmp(path, API_PREFIX "/", sizeof API_PREFIX) || !(slash = strchr(rest, '/')) ||
+	    strcmp(slash, "/release") || (size_t)(slash - rest) >= sizeof digits)
+		return 0;
+	memcpy(digits, rest, (size_t)(slash - rest));
+	digits[slash - rest] = '\0';
+	return dash_path_id(digits);
 }
 
 static void api(dash *d, struct evhttp_request *req, const char *path)
@@ -150,7 +163,7 @@ static void api(dash *d, struct evhttp_request *req, const char *path)
 		dash_log("error", "store", msg);
 		dash_reply_error(req, 503, "Service Unavailable");
 	} else
-		reply(req, 200, "OK", "application/json", json, strlen(json));
+		dash_reply(req, 200, "OK", "application/json", json, strlen(json));
 	free(json);
 }
 
@@ -170,6 +183,10 @@ void dash_handle(struct evhttp_request *req, void *arg)
 		reply_login(req, 401, "Unauthorized");
 		return;
 	}
+	if (m == EVHTTP_REQ_POST && release_path(path)) {
+		dash_release(d, req, release_path(path));
+		return;
+	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 		dash_reply_error(req, 405, "Method Not Allowed");
@@ -177,7 +194,9 @@ void dash_handle(struct evhttp_request *req, void *arg)
 	}
 	const dash_asset *a = dash_asset_find(path);
 	if (a)
-		reply(req, 200, "OK", a->type, a->body, a->len);
+		dash_reply(req, 200, "OK", a->type, a->body, a->len);
+	else if (!strcmp(path, "/api/session"))
+		dash_session(d, req);
 	else if (!strcmp(path, "/api/events"))
 		dash_events_subscribe(d, req);
 	else if (!strncmp(path, API_PREFIX, sizeof API_PREFIX - 1))

@@ -138,6 +138,8 @@ try:
           "control bytes shown as \\xNN, not as a line break")
     check(evaluate(s, "document.querySelectorAll('#detail script, #detail img, "
                       "#detail [onerror]').length") == 0, "no element injected")
+    check(evaluate(s, "document.getElementById('release') === null"),
+          "read-only: the page offers no release")
     shot(s, "dashboard-detail.png")
     subprocess.run([SEED, store], check=True)  # both sources blocked again
     wait_for(s, "[...document.querySelectorAll('#rows tr')].every(r => "

@@ -1,0 +1,108 @@
+/* release.c — the dashboard's one change: releasing an incident, only with
+ * --allow-release, a CSRF token, a same-origin request and the operator's
+ * typed confirmation.  GET /api/session tells the page whether it may. */
+#include "dashboard/dash_int.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "respond/respond.h"
+
+#define RELEASE_BODY_MAX 1024
+
+sg_err dash_csrf_init(dash *d)
+{
+	unsigned char raw[32];
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return SG_ERR_IO;
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(d->csrf + 2 * i, 3, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof raw);
+	return SG_OK;
+}
+
+static void reply_json(struct evhttp_request *req, int code, const char *reason, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
+	json_decref(o);
+	if (!s) {
+		dash_reply_error(req, 500, "Internal Server Error");
+		return;
+	}
+	dash_reply(req, code, reason, "application/json", s, strlen(s));
+	free(s);
+}
+
+void dash_session(dash *d, struct evhttp_request *req)
+{
+	reply_json(req, 200, "OK",
+	           json_pack("{s:b,s:s}", "release", d->r != NULL, "csrf", d->r ? d->csrf : ""));
+}
+
+/* The Origin, when the browser sends one, is this server's own
+ * ("http://" + Host). */
+static int same_origin(struct evkeyvalq *h)
+{
+	const char *origin = evhttp_find_header(h, "Origin"), *host = evhttp_find_header(h, "Host");
+	return !origin || (host && !strncmp(origin, "http://", 7) && !strcmp(origin + 7, host));
+}
+
+static int csrf_ok(const dash *d, struct evkeyvalq *h)
+{
+	const char *got = evhttp_find_header(h, "X-CSRF-Token");
+	return d->r && got && strlen(got) == strlen(d->csrf) &&
+	       CRYPTO_memcmp(got, d->csrf, strlen(d->csrf)) == 0;
+}
+
+/* The body {"confirm":"INC-ID"} names this very incident. */
+static int confirmed(struct evhttp_request *req, int64_t id)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	char body[RELEASE_BODY_MAX], want[32];
+	if (n == 0 || n > sizeof body)
+		return 0;
+	evbuffer_copyout(in, body, n);
+	json_t *o = json_loadb(body, n, 0, NULL);
+	const char *c = json_string_value(json_object_get(o, "confirm"));
+	snprintf(want, sizeof want, "INC-%lld", (long long)id);
+	int ok = c && !strcmp(c, want);
+	json_decref(o);
+	return ok;
+}
+
+void dash_release(dash *d, struct evhttp_request *req, int64_t id)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	char msg[1024], line[160];
+	if (!d->r) {
+		dash_reply_error(req, 403, "Forbidden: read-only");
+		return;
+	}
+	if (!csrf_ok(d, h) || !same_origin(h)) {
+		dash_log("warning", "release", "a release without the CSRF token or from elsewhere");
+		dash_reply_error(req, 403, "Forbidden");
+		return;
+	}
+	if (!confirmed(req, id)) {
+		dash_reply_error(req, 400, "Bad Request: confirm");
+		return;
+	}
+	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard", (long long)id);
+	dash_log("info", "release", line);
+	msg[0] = '\0';
+	sg_err err = respond_release(d->r, id, "operator:dashboard", msg, sizeof msg);
+	size_t n = 0;
+	char *text = dash_utf8_repair(msg, strlen(msg), &n);
+	dash_log(err ? "error" : "info", "release", text ? text : "");
+	json_t *o = json_pack("{s:b,s:s?}", "released", err == SG_OK, "message", text);
+	free(text);
+	reply_json(req, err == SG_OK ? 200 : err == SG_ERR_NOTFOUND ? 404 : 409,
+	           err == SG_OK ? "OK" : err == SG_ERR_NOTFOUND ? "Not Found" : "Conflict", o);
+}

@@ -91,6 +91,7 @@ try:
 finally:
     for p in procs:
         p.terminate()
-        p.wait(timeout=10)
+        rc = p.wait(timeout=10)
+        h.check(rc == 0, f"the dashboard stops cleanly: {rc}: {p.stderr.read()[-2000:]}")
     emu.stop()
 h.finish("dashboard-release")

@@ -134,9 +134,10 @@ static void login(dash *d, struct evhttp_request *req)
 static int64_t release_path(const char *path)
 {
 	char digits[24];
-	const char *rest = path + sizeof API_PREFIX, *slash;
-	if (strncmp(path, API_PREFIX "/", sizeof API_PREFIX) || !(slash = strchr(rest, '/')) ||
-	    strcmp(slash, "/release") || (size_t)(slash - rest) >= sizeof digits)
+	if (strncmp(path, API_PREFIX "/", sizeof API_PREFIX))
+		return 0;
+	const char *rest = path + sizeof API_PREFIX, *slash = strchr(rest, '/');
+	if (!slash || strcmp(slash, "/release") || (size_t)(slash - rest) >= sizeof digits)
 		return 0;
 	memcpy(digits, rest, (size_t)(slash - rest));
 	digits[slash - rest] = '\0';

@@ -21,7 +21,7 @@ static const char *const default_capture[] = {
 	"ls -la /tmp /var/tmp /dev/shm", "crontab -l 2>/dev/null; ls -la /etc/cron*",
 };
 
-static void sha256_hex(const char *s, size_t n, char out[65])
+void rsp_sha256_hex(const char *s, size_t n, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
@@ -69,9 +69,8 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 	return err ? err : rsp_created(x, key, id);
 }
 
-/* Poll an invocation until it ends or deadline; *status, and the output. */
-static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
-                              char *status, size_t slen, json_t **out)
+sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                    char *status, size_t slen, json_t **out)
 {
 	for (;;) {
 		json_t *reply = NULL;
@@ -137,15 +136,14 @@ static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 	}
 }
 
-/* The capture's deadline: counted from its first attempt, across reruns. */
-static int64_t capture_deadline(rsp_run *x, unsigned timeout_s)
+int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s)
 {
-	const char *started = rsp_created_get(x, "capture_started_ms");
+	const char *started = rsp_created_get(x, key);
 	if (!started) {
 		char ms[32];
 		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
-		rsp_created(x, "capture_started_ms", ms);
-		started = rsp_created_get(x, "capture_started_ms");
+		rsp_created(x, key, ms);
+		started = rsp_created_get(x, key);
 	}
 	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
 }
@@ -191,7 +189,7 @@ static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const cha
 		if (err == SG_ERR_NOTFOUND && !n)
 			err = SG_OK; /* the agent uploads nothing for an empty stream */
 		if (!err) {
-			sha256_hex(body ? body : "", len, hex);
+			rsp_sha256_hex(body ? body : "", len, hex);
 			snprintf(key, sizeof key, "%s_object", stream);
 			char url[1100];
 			snprintf(url, sizeof url, "s3://%s/%s", x->cfg->evidence_bucket, okey);
@@ -207,14 +205,14 @@ static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const cha
 		          sg_strerror(err));
 	}
 	if (n < shown_max) { /* shorter than SSM's cut: this is all of it */
-		sha256_hex(shown, n, hex);
+		rsp_sha256_hex(shown, n, hex);
 		snprintf(key, sizeof key, "%s_sha256", stream);
 		json_object_set_new(ev, key, json_string(hex));
 		snprintf(key, sizeof key, "%s_bytes", stream);
 		json_object_set_new(ev, key, json_integer((json_int_t)n));
 		return true;
 	}
-	sha256_hex(shown, n, hex);
+	rsp_sha256_hex(shown, n, hex);
 	snprintf(key, sizeof key, "%s_truncated", stream);
 	json_object_set_new(ev, key, json_true());
 	snprintf(key, sizeof key, "%s_shown_sha256", stream);
@@ -242,7 +240,7 @@ sg_err rsp_step_capture(rsp_run *x)
 		}
 	char comment[100];
 	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
-	int64_t deadline = capture_deadline(x, timeout);
+	int64_t deadline = rsp_deadline(x, "capture_started_ms", timeout);
 	if (cfg->evidence_bucket && !rsp_created_get(x, "capture_prefix")) {
 		char prefix[96];
 		snprintf(prefix, sizeof prefix, "ssrfguard/%s/capture", x->inc);
@@ -259,7 +257,7 @@ sg_err rsp_step_capture(rsp_run *x)
 	const char *cmd = rsp_created_get(x, "capture_command");
 	char status[64];
 	json_t *inv = NULL;
-	err = wait_invocation(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
+	err = rsp_ssm_wait(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
 	if (err == SG_ERR_TIMEOUT) {
 		snprintf(x->note, sizeof x->note,
 		         "capture still %s after %u s: containment goes on without it (command %s)", status,

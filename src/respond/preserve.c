@@ -334,10 +334,10 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if (x->cfg->forensics_baseline)
 		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --baseline %s",
 		                       x->cfg->forensics_baseline);
+	const char *dir = x->cfg->forensics_dir ? x->cfg->forensics_dir : "/var/lib/ssrfguard";
 	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
-	                       " --out /var/lib/ssrfguard/cases/%s --custody-log "
-	                       "/var/lib/ssrfguard/custody.log --examiner ssm:respond",
-	                       x->inc);
+	                       " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",
+	                       dir, x->inc, dir);
 	if (ln >= sizeof line) {
 		err = RSP_FATAL;
 		goto fail;
@@ -351,6 +351,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
+	if (x->cfg->forensics_wait_s)
+		return rsp_forensics_result(x, fid, s.n);
 	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
 	         s.n, fid, rsp_created_get(x, "forensics_command"));
 fail:

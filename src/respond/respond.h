@@ -68,6 +68,10 @@ typedef struct respond_config {
 	/* forensic collection */
 	const char *forensics_cmd;     /* NULL: "ssrfguard forensics examine" */
 	const char *forensics_baseline;/* optional --baseline FILE */
+	const char *forensics_dir;     /* NULL: /var/lib/ssrfguard (on the forensic
+	                                  instance: DIR/cases/INC, DIR/custody.log) */
+	unsigned forensics_wait_s;     /* 0: start the examination and go on; N: wait
+	                                  up to N s for it and record its result */
 	/* notify and report */
 	const char *webhook_url;       /* NULL: no webhook */
 	const char *sns_topic_arn;     /* NULL: no SNS */

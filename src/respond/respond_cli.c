@@ -74,6 +74,10 @@ static const opt_def respond_opts[] = {
 	  "truncated"),
 	R(OPT_STR, "forensics-cmd", "CMD", "forensic command (default: ssrfguard forensics examine)"),
 	R(OPT_STR, "baseline", "FILE", "--baseline passed to the forensic command"),
+	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/INC-N, the "
+	  "custody log DIR/custody.log (default: /var/lib/ssrfguard)"),
+	NUM("forensics-wait", "S", 0, 172800, "wait this long for the examination and record its "
+	    "result (report, hashes, findings) in the incident (default: 0, start it and go on)"),
 	{.type = OPT_SECTION, .help = "Notify and report"},
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
@@ -233,6 +237,10 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->forensics_cmd = v;
 	else if (IS("baseline"))
 		c->forensics_baseline = v;
+	else if (IS("forensics-dir"))
+		c->forensics_dir = v;
+	else if (IS("forensics-wait"))
+		c->forensics_wait_s = (unsigned)n;
 	else if (IS("webhook"))
 		c->webhook_url = v;
 	else if (IS("sns-topic"))

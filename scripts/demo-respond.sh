@@ -10,7 +10,8 @@
 # attached image).  Shows the incident report and ends with the findings.
 # Called by scripts/run.sh (after a build); runs on its own too:
 # `bash scripts/demo-respond.sh`.  DEMO_KEEP=DIR keeps the demo's files
-# (store, reports, the forensic case) in DIR for a test to check.
+# (store, reports, the forensic case) in DIR for a test to check;
+# DEMO_WEBHOOK=URL has the responder notify there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
@@ -67,6 +68,7 @@ baseline = $tmp/baseline.jsonl
 forensics-dir = $tmp/forensic-host
 forensics-wait = 60
 CONF
+[ -z "${DEMO_WEBHOOK:-}" ] || echo "webhook = $DEMO_WEBHOOK" >>"$tmp/ssrfguard.conf"   # tests
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 export AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$aws"
 $sg serve --config "$tmp/ssrfguard.conf" --listen 127.0.0.1:5002 --store "$tmp/incidents.db" --log "$tmp/serve.log" \

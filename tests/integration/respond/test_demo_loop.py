@@ -13,11 +13,13 @@ intact up to the head the incident recorded.  Runs under tests/netns-run.
 
 usage: test_demo_loop.py SSRFGUARD"""
 import hashlib
+import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 SG = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
@@ -31,14 +33,31 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+class Hook(http.server.BaseHTTPRequestHandler):
+    got = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Hook.got.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
 class DemoLoop(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="demo-loop-")
         cls.dir = cls.tmp.name
-        env = dict(os.environ, SSRFGUARD=SG, DEMO_KEEP=cls.dir, SSRFGUARD_IN_NETNS="1")
+        hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=hook.serve_forever, daemon=True).start()
+        env = dict(os.environ, SSRFGUARD=SG, DEMO_KEEP=cls.dir, SSRFGUARD_IN_NETNS="1",
+                   DEMO_WEBHOOK=f"http://127.0.0.1:{hook.server_address[1]}/hook")
         p = subprocess.run(["bash", os.path.join(ROOT, "scripts", "demo-respond.sh")], env=env,
                            capture_output=True, text=True, timeout=240)
+        hook.shutdown()
         cls.out, cls.err, cls.rc = p.stdout, p.stderr, p.returncode
         q = subprocess.run([SG, "incidents", "--store", os.path.join(cls.dir, "incidents.db"), "show",
                             "1", "--json"], capture_output=True, text=True, timeout=30)
@@ -82,6 +101,12 @@ class DemoLoop(unittest.TestCase):
         v = subprocess.run([SG, "forensics", "verify-log", ex["custody_log"], "--expect-head",
                             ex["custody_head"], "--report", ex["report"]], capture_output=True, text=True)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+    def test_the_end_notification_carries_them(self):
+        ex = self.exam()
+        [end] = [m for m in Hook.got if m["event"] == "end"]
+        self.assertEqual(end["text"], "playbook ended: contained; examination ok: 4 finding(s)")
+        self.assertEqual(end["forensics"]["examination"], ex)
 
     def test_the_reports_and_the_demo_show_them(self):
         self.exam()

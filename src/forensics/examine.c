@@ -21,6 +21,7 @@
 #include "forensics/manifest.h"
 #include "forensics/outfile.h"
 #include "forensics/part.h"
+#include "forensics/persist.h"
 #include "forensics/report.h"
 #include "forensics/sha256x2.h"
 #include "forensics/walk.h"
@@ -522,8 +523,22 @@ static void result_findings(json_t *r, const json_t *all)
 	jset(r, "findings_omitted", json_integer((json_int_t)omitted));
 }
 
+/* The persistence places (persist.h) of the list the diff ran on, with
+ * what the diff says of each; at most PERSISTENCE_MAX, the rest counted. */
+enum { PERSISTENCE_MAX = 5000 };
+
+static void src_persistence(exam_ctx *x, src_state *st)
+{
+	size_t omitted = 0;
+	const fx_list *l = st->view.n ? &st->view : &st->cur;
+	jset(st->evj, "persistence",
+	     fx_persistence_json(l, x->have_base ? &st->diff : NULL, PERSISTENCE_MAX, &omitted));
+	jset(st->evj, "persistence_omitted", json_integer((json_int_t)omitted));
+}
+
 static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 {
+	src_persistence(x, st);
 	jset(st->evj, "timeline", fx_timeline_json(&st->cur, x->o->timeline));
 	json_t *outs = json_object();
 	sg_err rc = write_outputs(st->dir, st->label, st->s->device, x->o->argv_text, &st->cur, outs,

@@ -25,7 +25,8 @@ import unittest
 SG = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PLANTED = {("added", "/var/www/html/.thumb.php"), ("added", "/etc/cron.d/sysupdate"),
-           ("modified", "/usr/bin/ps"), ("modified", "/home/ec2-user/.ssh/authorized_keys")}
+           ("modified", "/usr/bin/ps"), ("modified", "/home/ec2-user/.ssh/authorized_keys"),
+           ("added", "/var/tmp/.ICE-x")}
 
 
 def sha256(path):
@@ -81,13 +82,13 @@ class DemoLoop(unittest.TestCase):
         [ev] = ex["evidence"]
         got = {(f["class"], f["path"]) for f in ev["top_findings"]}
         self.assertEqual(got, PLANTED)      # the clean files are not findings
-        self.assertEqual(ev["findings"], 4)
+        self.assertEqual(ev["findings"], 5)
         self.assertEqual(ev["findings_omitted"], 0)
         shell = next(f for f in ev["top_findings"] if f["path"] == "/var/www/html/.thumb.php")
         self.assertEqual(shell["interest"], "web root")
         step = next(s for s in self.inc["steps"] if s["name"] == "forensics")
         self.assertEqual(step["state"], "done")
-        self.assertIn("4 finding(s)", step["result"])
+        self.assertIn("5 finding(s)", step["result"])
 
     def test_the_bytes_arrived_and_the_report_is_what_was_written(self):
         ex = self.exam()
@@ -98,6 +99,12 @@ class DemoLoop(unittest.TestCase):
         with open(ex["report"]) as f:
             rep = json.load(f)
         self.assertIn("/var/www/html/.thumb.php", [f["path"] for f in rep["evidence"][0]["findings"]])
+        # persistence places, whatever their hash says: the untouched crontab too
+        places = {(p["path"], p["kind"], p["baseline"]) for p in rep["evidence"][0]["persistence"]}
+        self.assertEqual(places, {("/etc/crontab", "cron", "unchanged"),
+                                  ("/etc/cron.d/sysupdate", "cron", "added"),
+                                  ("/home/ec2-user/.ssh/authorized_keys", "ssh authorized_keys", "modified"),
+                                  ("/var/tmp/.ICE-x", "setuid/setgid", "added")})
         v = subprocess.run([SG, "forensics", "verify-log", ex["custody_log"], "--expect-head",
                             ex["custody_head"], "--report", ex["report"]], capture_output=True, text=True)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
@@ -105,7 +112,7 @@ class DemoLoop(unittest.TestCase):
     def test_the_end_notification_carries_them(self):
         ex = self.exam()
         [end] = [m for m in Hook.got if m["event"] == "end"]
-        self.assertEqual(end["text"], "playbook ended: contained; examination ok: 4 finding(s)")
+        self.assertEqual(end["text"], "playbook ended: contained; examination ok: 5 finding(s)")
         self.assertEqual(end["forensics"]["examination"], ex)
 
     def test_the_reports_and_the_demo_show_them(self):

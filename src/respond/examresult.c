@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/sigv4.h"
 #include "respond/journal.h"
 
 /* The last line of out that is a JSON object with a "status": what
@@ -68,7 +69,7 @@ sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol)
 	const char *errtext = json_string_value(json_object_get(inv, "StandardErrorContent"));
 	out = out ? out : "";
 	char hex[65];
-	rsp_sha256_hex(out, strlen(out), hex);
+	aws_sha256_hex(out, strlen(out), hex);
 	json_t *res = result_line(out);
 	json_t *ev = json_pack("{s:s,s:s,s:s,s:o*}", "command_id", cmd, "ssm_status", status,
 	                       "stdout_sha256", hex, "examination", res);

@@ -121,9 +121,6 @@ sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t d
  * start is journaled under key). */
 int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s);
 
-/* The SHA-256 of n bytes as 64 hex digits ("" if OpenSSL fails). */
-void rsp_sha256_hex(const char *s, size_t n, char out[65]);
-
 /*
  * FORENSICS, with --forensics-wait: wait for the examination command on
  * the forensic instance fid (nvol volumes) and record its result line

@@ -265,6 +265,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 				.snapshot_id = s.s[i].snap,
 				.volume_type = "gp3",
 				.client_token = token,
+				.kms_key_id = x->cfg->evidence_kms_key,
 				.tags = tags,
 				.ntags = 4,
 			};

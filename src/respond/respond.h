@@ -56,6 +56,8 @@ typedef struct respond_config {
 	unsigned poll_ms;              /* 0: 1000; interval of every wait */
 	unsigned imds_wait_s;          /* 0: 60 */
 	unsigned capture_timeout_s;    /* 0: 60: the most capture delays isolation */
+	const char *evidence_kms_key;  /* KMS key the evidence volumes are encrypted
+	                                  with (NULL: as their snapshot is) */
 	const char *evidence_bucket;   /* S3 bucket for SSM output (OutputS3BucketName):
 	                                  the whole output, hashed from the object;
 	                                  NULL: only what SSM shows (first 24,000

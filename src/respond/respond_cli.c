@@ -69,6 +69,9 @@ static const opt_def respond_opts[] = {
 	R(OPT_LIST, "capture-cmd", "CMD", "a volatile-capture command (repeatable; replaces the "
 	  "built-in list)"),
 	NUM("capture-timeout", "S", 0, 86400, "the longest capture may delay isolation (default: 60)"),
+	R(OPT_STR, "evidence-kms-key", "KEY", "encrypt the evidence volumes with this KMS key (ARN, id "
+	  "or alias; the role needs kms:CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutPlaintext, "
+	  "ReEncrypt*); default: as their snapshot is"),
 	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
 	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
 	  "truncated"),
@@ -226,6 +229,8 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->capture_cmds[c->n_capture_cmds++] = v;
 	} else if (IS("capture-timeout"))
 		c->capture_timeout_s = (unsigned)n;
+	else if (IS("evidence-kms-key"))
+		c->evidence_kms_key = v;
 	else if (IS("evidence-bucket")) {
 		if (!aws_s3_bucket_ok(v)) {
 			snprintf(msg, msglen, "--evidence-bucket: 3-63 of a-z 0-9 . -");

@@ -45,10 +45,21 @@ static struct aws_client *client(void)
 	return c;
 }
 
+static void remove_store(void)
+{
+	char p[300];
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s%s", store_path, (const char *[]){"", "-wal", "-shm"}[i]);
+		unlink(p);
+	}
+}
+
 static void setup(void)
 {
 	aws_buf_init(&logs.all, 0);
-	snprintf(store_path, sizeof store_path, "/tmp/sg-queue-test-%d.db", (int)getpid());
+	snprintf(store_path, sizeof store_path, "/tmp/sg-queue-test-%d-%lld.db", (int)getpid(),
+	         (long long)time(NULL));
+	remove_store();
 	respond_config_default(&rcfg);
 	rcfg.store_path = store_path;
 	rcfg.log = log_fn;
@@ -222,11 +233,7 @@ TEST(guardduty_findings_through_eventbridge)
 
 static void teardown(void)
 {
-	char p[300];
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", store_path, (const char *[]){"", "-wal", "-shm"}[i]);
-		unlink(p);
-	}
+	remove_store();
 	aws_buf_free(&logs.all);
 }
 

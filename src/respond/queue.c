@@ -152,10 +152,16 @@ static void take_one(respond_queue *q, const struct aws_sqs_message *m)
 	int64_t id = 0;
 	respond_queue_outcome out = respond_queue_take(q->st, &q->cfg.guardduty, m->body,
 	                                               strlen(m->body), &id, msg, sizeof msg);
+	struct aws_error e;
 	if (out == RQ_REFUSED) {
 		respond_log(q->cfg.rcfg, "error",
 		            "queue: message %s (receive %u) refused, left to the dead-letter policy: %s",
 		            m->message_id, m->receive_count, msg);
+		/* a refusal is final: visible again now, so that the redrive
+		 * policy counts its receives without a visibility timeout each */
+		if (aws_sqs_change_visibility(q->aws, q->url, m->receipt_handle, 0, &e))
+			respond_log(q->cfg.rcfg, "warn", "queue: message %s: %s %s", m->message_id, e.code,
+			            e.message);
 		return;
 	}
 	if (out == RQ_RETRY) {
@@ -163,7 +169,6 @@ static void take_one(respond_queue *q, const struct aws_sqs_message *m)
 		return;
 	}
 	respond_log(q->cfg.rcfg, "info", "queue: message %s: %s", m->message_id, msg);
-	struct aws_error e;
 	if (aws_sqs_delete(q->aws, q->url, m->receipt_handle, &e))
 		respond_log(q->cfg.rcfg, "warn",
 		            "queue: message %s recorded but not deleted (%s %s): it will come back "

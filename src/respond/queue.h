@@ -22,9 +22,10 @@
  *     "finding" step; ignore deletes it with a log line.
  * Anything else — malformed, an unsupported finding type, an instance id
  * that is not one — is refused with a log line naming the message id and
- * receive count, and left on the queue: its redrive policy moves it to the
- * dead-letter queue after maxReceiveCount receives, where an operator can
- * read it.  Nothing is ever dropped silently.
+ * receive count, made visible again at once (a refusal is final, so there
+ * is no point waiting out its visibility timeout) and left on the queue: its
+ * redrive policy moves it to the dead-letter queue after maxReceiveCount
+ * receives, where an operator can read it.  Nothing is ever dropped silently.
  */
 #ifndef SSRFGUARD_RESPOND_QUEUE_H
 #define SSRFGUARD_RESPOND_QUEUE_H

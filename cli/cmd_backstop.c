@@ -56,8 +56,8 @@ const opt_command backstop_command = {
 	.words = "install remove status watch",
 };
 
-/* Sum of "counter packets N" in nft's listing: only refusing rules count
- * (the refuse chain's, and the report chain's held SYNs). */
+/* Sum of "counter packets N" in nft's listing: every counter of the table
+ * is on a refusing rule (lib/backstop/rules.h). */
 static unsigned long long refused_packets(const char *listing)
 {
 	const char *p = listing;

@@ -75,7 +75,7 @@ for n in e["network_interfaces"].values():
         print("  ", n["NetworkInterfaceId"], "->", [e["security_groups"][g["GroupId"]]["GroupName"] for g in n["Groups"]])
 print("  in ASG web-asg:", v in [x["InstanceId"] for x in s["autoscaling"]["web-asg"]["Instances"]],
       "(desired", s["autoscaling"]["web-asg"]["DesiredCapacity"], "- a replacement was launched)")
-print("  profile associated:", any(a["InstanceId"] == v and a["State"] == "associated" for a in e["iam_instance_profile_associations"].values()))
+print("  profile now:", [a["IamInstanceProfile"]["Arn"].rpartition("/")[2] for a in e["iam_instance_profile_associations"].values() if a["InstanceId"] == v and a["State"] == "associated"] or "none", "(the SSM-only quarantine profile, swapped in before the revocation)")
 print("  snapshots:", sorted(x["SnapshotId"] for x in e["snapshots"].values()))
 print("  evidence volumes on the forensic instance:", sorted((x["VolumeId"], x["Attachments"][0]["Device"]) for x in e["volumes"].values() if any(t["Key"] == "IncidentId" for t in x.get("Tags", [])) and x["Attachments"]))
 print("  role policies:", list(s["iam"]["roles"]["web-fleet-role"]["Policies"]))

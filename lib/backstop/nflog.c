@@ -38,7 +38,7 @@ static void attr(struct msg *m, uint16_t type, const void *data, size_t n)
 	put(m, data, n);
 }
 
-static void header(struct msg *m, uint16_t type, uint16_t flags, uint16_t queue, uint32_t seq)
+static void header(struct msg *m, uint16_t type, uint16_t flags, uint16_t group, uint32_t seq)
 {
 	struct nlmsghdr h = {
 		.nlmsg_type = (uint16_t)((NFNL_SUBSYS_ULOG << 8) | type),
@@ -46,7 +46,7 @@ static void header(struct msg *m, uint16_t type, uint16_t flags, uint16_t queue,
 		.nlmsg_seq = seq,
 	};
 	struct nfgenmsg g = {.nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0,
-	                     .res_id = htons(queue)};
+	                     .res_id = htons(group)};
 	put(m, &h, sizeof h);
 	put(m, &g, sizeof g);
 }

@@ -133,25 +133,36 @@ static void note(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The value of attribute name (len bytes) in an xattrs text, or NULL;
- * *vlen its length.  Records are "NAME=HEX" joined by '|'. */
+/* The record of an xattrs text ("NAME=HEX" joined by '|') at *p, before
+ * end: its name and value; *p moves past it.  0 when there is none. */
+static int xattr_next(const char **p, const char *end, const char **name, size_t *nlen,
+                      const char **val, size_t *vlen)
+{
+	if (*p >= end)
+		return 0;
+	const char *rec_end = memchr(*p, '|', (size_t)(end - *p));
+	if (!rec_end)
+		rec_end = end;
+	const char *eq = rec_end; /* the value starts after the last '=' */
+	while (eq > *p && eq[-1] != '=')
+		eq--;
+	*name = *p;
+	*nlen = eq > *p ? (size_t)(eq - 1 - *p) : (size_t)(rec_end - *p);
+	*val = eq > *p ? eq : rec_end;
+	*vlen = (size_t)(rec_end - *val);
+	*p = rec_end + 1;
+	return 1;
+}
+
+/* The value of attribute name (len bytes) in an xattrs text, or NULL. */
 static const char *xattr_find(const char *x, size_t xlen, const char *name, size_t len,
                               size_t *vlen)
 {
-	const char *p = x, *end = x + xlen;
-	while (p < end) {
-		const char *rec_end = memchr(p, '|', (size_t)(end - p));
-		if (!rec_end)
-			rec_end = end;
-		const char *eq = rec_end;
-		while (eq > p && eq[-1] != '=')
-			eq--;
-		if (eq > p && (size_t)(eq - 1 - p) == len && !memcmp(p, name, len)) {
-			*vlen = (size_t)(rec_end - eq);
-			return eq;
-		}
-		p = rec_end + 1;
-	}
+	const char *p = x, *n, *v;
+	size_t nl;
+	while (xattr_next(&p, x + xlen, &n, &nl, &v, vlen))
+		if (nl == len && !memcmp(n, name, len))
+			return v;
 	return NULL;
 }
 
@@ -164,24 +175,17 @@ static void xattr_changes(const fx_entry *b, const fx_entry *c, char *buf, size_
 	char list[FX_DETAIL_MAX] = "";
 	for (int side = 0; side < 2; side++) {
 		const fx_entry *from = side ? b : c, *other = side ? c : b;
-		const char *p = from->xattrs, *end = from->xattrs + from->xattrs_len;
-		while (p < end) {
-			const char *rec_end = memchr(p, '|', (size_t)(end - p));
-			if (!rec_end)
-				rec_end = end;
-			const char *eq = rec_end;
-			while (eq > p && eq[-1] != '=')
-				eq--;
-			size_t nlen = eq > p ? (size_t)(eq - 1 - p) : (size_t)(rec_end - p), vlen = 0;
-			const char *ov = xattr_find(other->xattrs, other->xattrs_len, p, nlen, &vlen);
+		const char *p = from->xattrs, *end = from->xattrs + from->xattrs_len, *name, *val;
+		size_t nlen, len;
+		while (xattr_next(&p, end, &name, &nlen, &val, &len)) {
+			size_t vlen = 0;
+			const char *ov = xattr_find(other->xattrs, other->xattrs_len, name, nlen, &vlen);
 			char mark = !ov ? (side ? '-' : '+')
-			            : (!side && (vlen != (size_t)(rec_end - eq) || memcmp(ov, eq, vlen)))
-			            ? '~' : 0;
+			            : (!side && (vlen != len || memcmp(ov, val, vlen))) ? '~' : 0;
 			size_t used = strlen(list);
 			if (mark && used + 4 < sizeof list)
 				snprintf(list + used, sizeof list - used, "%s%c%.*s", used ? ", " : "", mark,
-				         (int)nlen, p);
-			p = rec_end + 1;
+				         (int)nlen, name);
 		}
 	}
 	note(buf, cap, "xattrs %s", list);

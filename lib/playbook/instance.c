@@ -116,6 +116,16 @@ sg_err pb_instance_add_elb(pb_instance *inst, const char *name)
 	return err;
 }
 
+sg_err pb_instance_add_eip(pb_instance *inst, const pb_eip *eip)
+{
+	if (!inst || !eip || !eip->allocation_id[0] || !eip->association_id[0])
+		return SG_ERR_INVAL;
+	if (inst->n_eips >= PB_MAX_EIPS)
+		return SG_ERR_RANGE;
+	inst->eips[inst->n_eips++] = *eip;
+	return SG_OK;
+}
+
 sg_err pb_instance_add_tag(pb_instance *inst, const char *key, const char *value)
 {
 	if (!inst || !key)
@@ -261,6 +271,17 @@ char *pb_instance_to_json(const pb_instance *inst)
 	bad |= json_object_set_new(o, "targets", tgts);
 	tgts = NULL;
 	bad |= json_object_set_new(o, "elbs", str_array(inst->elbs[0], PB_NAME_MAX, inst->n_elbs));
+	json_t *eips = json_array();
+	for (size_t i = 0; eips && i < inst->n_eips && !bad; i++) {
+		const pb_eip *e = &inst->eips[i];
+		json_t *je = json_object();
+		bad |= !je || put_str(je, "allocation_id", e->allocation_id) |
+		       put_str(je, "association_id", e->association_id) |
+		       put_str(je, "public_ip", e->public_ip) | put_str(je, "eni", e->eni) |
+		       put_str(je, "private_ip", e->private_ip);
+		bad |= json_array_append_new(eips, je);
+	}
+	bad |= json_object_set_new(o, "eips", eips);
 	bad |= json_object_set_new(o, "tags", tags);
 	tags = NULL;
 	if (!bad)
@@ -476,6 +497,23 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 			inst->n_targets = i + 1;
 		}
 	inst->n_elbs = get_strs(&d, root, "elbs", inst->elbs[0], PB_NAME_MAX, PB_MAX_ELBS);
+	if ((a = get_array(&d, root, "eips", PB_MAX_EIPS)))
+		json_array_foreach(a, i, v)
+		{
+			pb_eip *e = &inst->eips[i];
+			if (!json_is_object(v)) {
+				dfail(&d, "not an object", "eips");
+				break;
+			}
+			get_str(&d, v, "allocation_id", e->allocation_id, sizeof e->allocation_id);
+			get_str(&d, v, "association_id", e->association_id, sizeof e->association_id);
+			get_str(&d, v, "public_ip", e->public_ip, sizeof e->public_ip);
+			get_str(&d, v, "eni", e->eni, sizeof e->eni);
+			get_str(&d, v, "private_ip", e->private_ip, sizeof e->private_ip);
+			if (!e->allocation_id[0] || !e->association_id[0])
+				dfail(&d, "missing", "eips[].allocation_id/association_id");
+			inst->n_eips = i + 1;
+		}
 	json_t *tags = json_object_get(root, "tags");
 	if (tags && !json_is_object(tags))
 		dfail(&d, "not an object", "tags");

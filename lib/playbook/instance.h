@@ -32,6 +32,7 @@
 #define PB_MAX_VOLUMES 64
 #define PB_MAX_TARGETS 256  /* target-group registrations holding the instance */
 #define PB_MAX_ELBS    32
+#define PB_MAX_EIPS    16   /* Elastic IPs on the instance's ENIs */
 #define PB_MAX_TAGS    50
 
 typedef struct pb_eni {
@@ -60,6 +61,15 @@ typedef struct pb_target {
 	int port;                 /* 0: the group's default */
 	char az[PB_ID_MAX];       /* "all" or an AZ for IP targets outside the VPC */
 } pb_target;
+
+/* An Elastic IP associated with one of the instance's ENIs. */
+typedef struct pb_eip {
+	char allocation_id[PB_ID_MAX];   /* eipalloc-... */
+	char association_id[PB_ID_MAX];  /* eipassoc-... */
+	char public_ip[64];
+	char eni[PB_ID_MAX];
+	char private_ip[64];
+} pb_eip;
 
 typedef struct pb_tag {
 	char key[PB_NAME_MAX];
@@ -99,6 +109,8 @@ typedef struct pb_instance {
 	pb_target targets[PB_MAX_TARGETS];
 	size_t n_elbs;
 	char elbs[PB_MAX_ELBS][PB_NAME_MAX];
+	size_t n_eips;
+	pb_eip eips[PB_MAX_EIPS];
 	size_t n_tags;
 	pb_tag tags[PB_MAX_TAGS];
 } pb_instance;
@@ -120,6 +132,8 @@ sg_err pb_instance_add_volume(pb_instance *inst, const char *id, const char *dev
 sg_err pb_instance_add_target(pb_instance *inst, const char *group_arn, const char *id, int port,
                               const char *az);
 sg_err pb_instance_add_elb(pb_instance *inst, const char *name);
+/* An Elastic IP (allocation, association, public IP, ENI, private IP). */
+sg_err pb_instance_add_eip(pb_instance *inst, const pb_eip *eip);
 sg_err pb_instance_add_tag(pb_instance *inst, const char *key, const char *value);
 
 /*

@@ -18,6 +18,7 @@ static const struct {
 	[PB_OP_ATTRIBUTE] = {"ec2:ModifyInstanceAttribute", true},
 	[PB_OP_ASG_DETACH] = {"autoscaling:DetachInstances", true},
 	[PB_OP_ASG_STANDBY] = {"autoscaling:EnterStandby", true},
+	[PB_OP_EIP_DISASSOCIATE] = {"ec2:DisassociateAddress", true},
 	[PB_OP_TG_DEREGISTER] = {"elasticloadbalancing:DeregisterTargets", true},
 	[PB_OP_ELB_DEREGISTER] = {"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", true},
 	[PB_OP_SNAPSHOTS] = {"ec2:CreateSnapshots", true},
@@ -216,6 +217,9 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 			add(b, PB_OP_ENI_GROUPS, e->id, "quarantine", 0, "%s: quarantine group only (%zu before)",
 			    e->id, e->n_groups);
 		}
+		for (size_t i = 0; i < in->n_eips; i++)
+			add(b, PB_OP_EIP_DISASSOCIATE, in->eips[i].association_id, in->eips[i].allocation_id, 0,
+			    "%s: Elastic IP %s off (kept allocated)", in->eips[i].eni, in->eips[i].public_ip);
 		break;
 	}
 	case PB_STRIP:

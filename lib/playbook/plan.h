@@ -49,6 +49,7 @@ typedef enum pb_op {
 	PB_OP_ATTRIBUTE,        /* ec2:ModifyInstanceAttribute */
 	PB_OP_ASG_DETACH,       /* autoscaling:DetachInstances */
 	PB_OP_ASG_STANDBY,      /* autoscaling:EnterStandby */
+	PB_OP_EIP_DISASSOCIATE, /* ec2:DisassociateAddress */
 	PB_OP_TG_DEREGISTER,    /* elasticloadbalancing:DeregisterTargets */
 	PB_OP_ELB_DEREGISTER,   /* elasticloadbalancing:DeregisterInstancesFromLoadBalancer */
 	PB_OP_SNAPSHOTS,        /* ec2:CreateSnapshots */

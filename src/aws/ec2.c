@@ -1,6 +1,8 @@
 /* ec2.c — typed EC2 calls (see ec2.h). */
 #include "aws/ec2.h"
 
+#include <openssl/evp.h>
+
 /* Build-run-free: each wrapper fills params, calls, frees. */
 static sg_err run(struct aws_client *c, const char *action, const char *target,
                   struct aws_params *p, unsigned flags, struct aws_xml **reply,
@@ -573,4 +575,72 @@ sg_err aws_ec2_replace_iip_association(struct aws_client *c, const char *associa
 		              new_assoc_id, 64, err);
 	aws_xml_free(r);
 	return rc;
+}
+
+sg_err aws_ec2_describe_addresses(struct aws_client *c, const struct aws_filter *filters,
+                                  size_t nfilters, struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_params *p = with_ids("", NULL, 0, filters, nfilters);
+	NEED(p);
+	return run(c, "DescribeAddresses", about(NULL, 0, filters, nfilters), p, 0, reply, err);
+}
+
+sg_err aws_ec2_disassociate_address(struct aws_client *c, const char *association_id,
+                                    unsigned flags, struct aws_error *err)
+{
+	if (!association_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "AssociationId", association_id);
+	return run(c, "DisassociateAddress", association_id, p, flags, NULL, err);
+}
+
+sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id, const char *eni,
+                                 const char *private_ip, unsigned flags, struct aws_error *err)
+{
+	if (!allocation_id || !eni)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "AllocationId", allocation_id);
+	aws_params_add(p, "NetworkInterfaceId", eni);
+	if (private_ip && *private_ip)
+		aws_params_add(p, "PrivateIpAddress", private_ip);
+	return run(c, "AssociateAddress", eni, p, flags, NULL, err);
+}
+
+sg_err aws_ec2_console_output(struct aws_client *c, const char *instance_id, char **text,
+                              size_t *len, struct aws_error *err)
+{
+	*text = NULL;
+	*len = 0;
+	if (!instance_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "InstanceId", instance_id);
+	aws_params_add(p, "Latest", "true");
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "GetConsoleOutput", instance_id, p, 0, &r, err);
+	if (rc)
+		return rc;
+	const char *b64 = aws_xml_str_or(r, "output", "");
+	size_t n = strlen(b64);
+	unsigned char *out = malloc(n / 4 * 3 + 4);
+	int got = out ? EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n) : -1;
+	if (got < 0) {
+		free(out);
+		aws_xml_free(r);
+		if (out)
+			aws_error_set(err, NULL, "GetConsoleOutput: output is not base64");
+		return out ? SG_ERR_PROTOCOL : SG_ERR_NOMEM;
+	}
+	/* EVP_DecodeBlock counts the padding as bytes: take them back off */
+	size_t pad = n >= 2 && b64[n - 1] == '=' ? (b64[n - 2] == '=' ? 2 : 1) : 0;
+	*len = (size_t)got - pad;
+	out[*len] = '\0';
+	*text = (char *)out;
+	aws_xml_free(r);
+	return SG_OK;
 }

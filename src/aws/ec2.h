@@ -180,6 +180,24 @@ sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
                              const char *instance_id, const char *device, unsigned flags,
                              struct aws_error *err);
 
+/* Elastic IPs.  DescribeAddresses reply: addressesSet/item/{allocationId,
+ * associationId,publicIp,networkInterfaceId,privateIpAddress,instanceId}.
+ * DisassociateAddress of an association that is gone: SG_ERR_NOTFOUND
+ * (InvalidAssociationID.NotFound).  AssociateAddress puts the allocation
+ * back on eni at private_ip (NULL: its primary). */
+sg_err aws_ec2_describe_addresses(struct aws_client *c, const struct aws_filter *filters,
+                                  size_t nfilters, struct aws_xml **reply, struct aws_error *err);
+sg_err aws_ec2_disassociate_address(struct aws_client *c, const char *association_id,
+                                    unsigned flags, struct aws_error *err);
+sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id, const char *eni,
+                                 const char *private_ip, unsigned flags, struct aws_error *err);
+
+/* GetConsoleOutput (Latest=true: the most recent 64 KB of the serial
+ * console) -> *text (decoded, malloc'd, caller frees; "" when the instance
+ * has none yet) and *len. */
+sg_err aws_ec2_console_output(struct aws_client *c, const char *instance_id, char **text,
+                              size_t *len, struct aws_error *err);
+
 /* The IAM-instance-profile calls below have no DryRun in the EC2 API:
  * AWS_CALL_DRY_RUN answers SG_ERR_UNSUPPORTED without a request.
  * DescribeIamInstanceProfileAssociations. Reply:

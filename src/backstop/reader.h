@@ -1,6 +1,6 @@
 /*
  * reader.h — the backstop's reporter: reads the refusals the kernel's
- * `report` chain logs to NFLOG (lib/backstop/rules.h), finds the process
+ * action chains log to NFLOG (lib/backstop/rules.h), finds the process
  * behind each, aborts a held connect, and records an attempt in the
  * incident store.  Prefix: bs_reader_.
  *

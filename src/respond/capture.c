@@ -4,12 +4,12 @@
  * SSM command helpers the forensics step shares. */
 #include "respond/rsp.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/s3.h"
+#include "aws/sigv4.h"
 #include "aws/ssm.h"
 #include "respond/journal.h"
 
@@ -21,17 +21,6 @@ static const char *const default_capture[] = {
 	"ls -la /tmp /var/tmp /dev/shm", "crontab -l 2>/dev/null; ls -la /etc/cron*",
 };
 
-static void sha256_hex(const char *s, size_t n, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	if (!EVP_Digest(s, n, md, &len, EVP_sha256(), NULL) || len != 32) {
-		out[0] = '\0';
-		return;
-	}
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 /* SendCommand once (the command id is journaled; a rerun polls it).
  * timeout_s bounds both the delivery (TimeoutSeconds, at least 30) and
@@ -191,7 +180,7 @@ static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const cha
 		if (err == SG_ERR_NOTFOUND && !n)
 			err = SG_OK; /* the agent uploads nothing for an empty stream */
 		if (!err) {
-			sha256_hex(body ? body : "", len, hex);
+			aws_sha256_hex(body ? body : "", len, hex);
 			snprintf(key, sizeof key, "%s_object", stream);
 			char url[1100];
 			snprintf(url, sizeof url, "s3://%s/%s", x->cfg->evidence_bucket, okey);
@@ -207,14 +196,14 @@ static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const cha
 		          sg_strerror(err));
 	}
 	if (n < shown_max) { /* shorter than SSM's cut: this is all of it */
-		sha256_hex(shown, n, hex);
+		aws_sha256_hex(shown, n, hex);
 		snprintf(key, sizeof key, "%s_sha256", stream);
 		json_object_set_new(ev, key, json_string(hex));
 		snprintf(key, sizeof key, "%s_bytes", stream);
 		json_object_set_new(ev, key, json_integer((json_int_t)n));
 		return true;
 	}
-	sha256_hex(shown, n, hex);
+	aws_sha256_hex(shown, n, hex);
 	snprintf(key, sizeof key, "%s_truncated", stream);
 	json_object_set_new(ev, key, json_true());
 	snprintf(key, sizeof key, "%s_shown_sha256", stream);

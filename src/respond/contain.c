@@ -455,6 +455,29 @@ static sg_err eni_groups_now(rsp_run *x, const char *eni, char *first, size_t ca
 	return err;
 }
 
+/*
+ * Take the Elastic IPs off the instance: the attacker's way in from the
+ * internet, as AWSSupport-ContainEC2Instance and the GuardDuty response
+ * samples do.  The addresses stay allocated to the account (recorded for
+ * release, which associates them again); an association already gone
+ * (InvalidAssociationID.NotFound) is done.
+ */
+static sg_err disassociate_eips(rsp_run *x)
+{
+	for (size_t i = 0; i < x->inst->n_eips; i++) {
+		const pb_eip *e = &x->inst->eips[i];
+		rsp_intent(x, "Elastic IP %s (%s) taken off %s", e->public_ip, e->allocation_id, e->eni);
+		sg_err err = aws_ec2_disassociate_address(x->aws, e->association_id, 0, NULL);
+		if (err && err != SG_ERR_NOTFOUND)
+			return err;
+	}
+	if (x->inst->n_eips)
+		rsp_notef(x, "%zu Elastic IP(s) disassociated, still allocated to the account "
+		             "(release associates them again)",
+		          x->inst->n_eips);
+	return SG_OK;
+}
+
 sg_err rsp_step_isolate(rsp_run *x)
 {
 	const pb_instance *in = x->inst;
@@ -507,6 +530,8 @@ sg_err rsp_step_isolate(rsp_run *x)
 		if ((err = set_groups(x, eni->id, quar[v], change)))
 			return err;
 	}
+	if ((err = disassociate_eips(x)))
+		return err;
 	rsp_notef(x, "flows that AWS still tracks may survive the switch until they go idle "
 	             "(tracked before the all-open step, or on untracked-exempt protocols)");
 	snprintf(x->note, sizeof x->note, "%zu ENI(s) in quarantine across %zu VPC(s)", in->n_enis, nv);

@@ -31,6 +31,7 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_ATTRIBUTE] = {{"ec2:ModifyInstanceAttribute", true}},
 	[PB_OP_ASG_DETACH] = {{"autoscaling:DetachInstances", false}},
 	[PB_OP_ASG_STANDBY] = {{"autoscaling:EnterStandby", false}},
+	[PB_OP_EIP_DISASSOCIATE] = {{"ec2:DisassociateAddress", true}},
 	[PB_OP_TG_DEREGISTER] = {{"elasticloadbalancing:DeregisterTargets", false}},
 	[PB_OP_ELB_DEREGISTER] = {{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", false}},
 	/* snapshots are tagged at creation and again with their source */
@@ -126,6 +127,8 @@ static sg_err dry_call(const pf *f, const char *action, const pb_action *a, stru
 		return aws_ec2_create_volume(
 			c, &(struct aws_ec2_volume_spec){.availability_zone = in->az, .size_gib = 1}, dry,
 			NULL, e);
+	if (!strcmp(action, "DisassociateAddress"))
+		return aws_ec2_disassociate_address(c, a->target, dry, e);
 	if (!strcmp(action, "AttachVolume"))
 		return aws_ec2_attach_volume(c, a->arg, a->target, "/dev/sdz", dry, e);
 	return SG_ERR_UNSUPPORTED;

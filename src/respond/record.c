@@ -9,6 +9,8 @@
 #include "aws/ec2.h"
 #include "aws/elb.h"
 #include "aws/iam.h"
+#include "aws/sigv4.h"
+#include "respond/journal.h"
 
 #define TRY(e)                                                                                     \
 	do {                                                                                       \
@@ -110,6 +112,37 @@ fail:
 	return err;
 }
 
+/* The Elastic IPs on the instance's ENIs (to take away, and give back on
+ * release). */
+static sg_err describe_eips(rsp_run *x, pb_instance *in)
+{
+	struct aws_xml *r = NULL;
+	const char *v[] = {in->id};
+	struct aws_filter f[] = {{"instance-id", v, 1}};
+	struct aws_error e;
+	sg_err err = aws_ec2_describe_addresses(x->aws, f, 1, &r, &e);
+	if (err == SG_ERR_AUTH) { /* a role from before this call was needed */
+		rsp_notef(x, "Elastic IPs not looked up (%s): none will be taken off", e.code);
+		return SG_OK;
+	}
+	for (AWS_XML_EACH(a, err ? NULL : aws_xml_get(r, "addressesSet"))) {
+		pb_eip e = {0};
+		if (!aws_xml_str(a, "associationId"))
+			continue;
+		if (pb_strset(e.allocation_id, sizeof e.allocation_id, aws_xml_str_or(a, "allocationId", "")) ||
+		    pb_strset(e.association_id, sizeof e.association_id, aws_xml_str_or(a, "associationId", "")) ||
+		    pb_strset(e.public_ip, sizeof e.public_ip, aws_xml_str_or(a, "publicIp", "")) ||
+		    pb_strset(e.eni, sizeof e.eni, aws_xml_str_or(a, "networkInterfaceId", "")) ||
+		    pb_strset(e.private_ip, sizeof e.private_ip, aws_xml_str_or(a, "privateIpAddress", "")) ||
+		    (err = pb_instance_add_eip(in, &e)) != SG_OK) {
+			err = err ? err : SG_ERR_RANGE;
+			break;
+		}
+	}
+	aws_xml_free(r);
+	return err;
+}
+
 /* Protections and shutdown behaviour, as they were (best effort). */
 static void describe_attributes(rsp_run *x, pb_instance *in)
 {
@@ -158,6 +191,7 @@ sg_err rsp_describe_instance(rsp_run *x, const char *id, pb_instance **out)
 	                             "DescribeAutoScalingInstancesResult/AutoScalingInstances/member/"
 	                             "AutoScalingGroupName",
 	                             "")));
+	TRY(describe_eips(x, in));
 	/* every target group and classic load balancer holding it */
 	TRY(aws_elb_find_registrations(x->aws, id, is_ours, registration, in, NULL));
 	*out = in;
@@ -169,6 +203,33 @@ fail:
 	aws_xml_free(r);
 	pb_instance_free(in);
 	return err;
+}
+
+/*
+ * The serial console output as evidence, as it was at the incident
+ * (GetConsoleOutput, the most recent 64 KB): text and SHA-256 in the
+ * journal.  Best effort: a refusal is noted, the record stands.
+ */
+static void keep_console_output(rsp_run *x, const char *id)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct aws_error e;
+	sg_err err = aws_ec2_console_output(x->aws, id, &text, &len, &e);
+	if (err) {
+		rsp_notef(x, "console output not kept: %s", e.code[0] ? e.code : sg_strerror(err));
+		return;
+	}
+	char hex[65];
+	aws_sha256_hex(text, len, hex);
+	json_t *c = json_pack("{s:s%,s:s,s:I}", "output", text, len, "sha256", hex, "bytes",
+	                      (json_int_t)len);
+	if (!c) { /* not UTF-8 text: the hash and size still stand */
+		c = json_pack("{s:s,s:I}", "sha256", hex, "bytes", (json_int_t)len);
+		rsp_notef(x, "console output is not UTF-8 text: only its SHA-256 and size kept");
+	}
+	json_object_set_new(x->data, "console", c);
+	free(text);
 }
 
 sg_err rsp_step_record(rsp_run *x)
@@ -190,10 +251,12 @@ sg_err rsp_step_record(rsp_run *x)
 		return SG_ERR_NOMEM;
 	}
 	json_object_set_new(x->data, "instance", jo);
+	keep_console_output(x, in->id);
 	snprintf(x->note, sizeof x->note,
-	         "%zu ENI(s), %zu volume(s), %s, ASG %s, %zu target registration(s), %zu classic ELB(s)",
+	         "%zu ENI(s), %zu volume(s), %s, ASG %s, %zu target registration(s), %zu classic "
+	         "ELB(s), %zu Elastic IP(s)",
 	         in->n_enis, in->n_volumes, in->profile_arn[0] ? "a profile" : "no profile",
-	         in->asg[0] ? in->asg : "none", in->n_targets, in->n_elbs);
+	         in->asg[0] ? in->asg : "none", in->n_targets, in->n_elbs, in->n_eips);
 	pb_instance_free(x->inst);
 	x->inst = in;
 	pb_plan_free(&x->plan);

@@ -114,6 +114,21 @@ static void restore_registrations(rsp_run *x, const pb_instance *in, failures *f
 	}
 }
 
+/* The Elastic IPs isolate took off, back on their ENIs and addresses
+ * (already there, after an earlier release: done). */
+static void restore_eips(rsp_run *x, const pb_instance *in, failures *f)
+{
+	for (size_t i = 0; i < in->n_eips; i++) {
+		const pb_eip *ip = &in->eips[i];
+		struct aws_error e;
+		rsp_intent(x, "Elastic IP %s back on %s", ip->public_ip, ip->eni);
+		sg_err rc = aws_ec2_associate_address(x->aws, ip->allocation_id, ip->eni, ip->private_ip,
+		                                      0, &e);
+		if (rc && strcmp(e.code, "Resource.AlreadyAssociated") != 0)
+			check(f, rc, "AssociateAddress", ip->allocation_id, &e);
+	}
+}
+
 /* Auto Scaling group (AttachInstances raises the desired capacity by one). */
 static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
 {
@@ -187,6 +202,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	release_step(&x, PB_RUNNING, "release started", actor);
 	failures fails = {0};
 	restore_groups(&x, in, &fails);
+	restore_eips(&x, in, &fails);
 	restore_profile(&x, in, &fails);
 	restore_registrations(&x, in, &fails);
 	restore_asg(&x, in, &fails);

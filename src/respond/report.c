@@ -49,6 +49,9 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 					for (size_t j = 0; j < 4; j++)
 						if (json_object_get(d, k[j]))
 							json_object_set(o, k[j], json_object_get(d, k[j]));
+					json_t *con = json_object_get(d, "console");
+					if (con)
+						json_object_set(r, "console", con);
 					json_t *cap = json_object_get(d, "capture");
 					if (cap)
 						json_object_set(r, "capture", cap);

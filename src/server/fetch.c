@@ -574,6 +574,12 @@ static void judge_answers(job *j, const struct sockaddr *const *v, size_t n,
 		unlink_running(s, j);
 		if (!out.host[0])
 			memcpy(out.host, j->hopv.host, sizeof out.host);
+		if (j->look_records > SRV_EVDNS_CAP) { /* the evidence says the answer was cut */
+			size_t rl = strlen(out.reason);
+			snprintf(out.reason + rl, sizeof out.reason - rl, " (in a DNS answer of %zu "
+			         "records; the resolver kept %d, all were read and judged)",
+			         j->look_records, SRV_EVDNS_CAP);
+		}
 		incident_block(j, &out);
 		release_slot(s);
 		return;
@@ -727,6 +733,8 @@ void fetch_look_done(job *j, const dnsmsg_reply *r, sg_err e)
 	}
 	if (r->count > SRV_EVDNS_CAP)
 		log_cut(j, r->count, 1);
+	if (r->count > j->look_records)
+		j->look_records = r->count;
 	struct sockaddr_storage *x = realloc(j->look_extra, (j->look_nextra + r->n + 1) *
 	                                                    sizeof *x);
 	if (!x) {

@@ -64,6 +64,7 @@ typedef struct job {
 	struct sockaddr_storage *look_extra; /* the records the looks found */
 	size_t look_nextra;
 	int look_todo;                /* families still to look at: 1 A, 2 AAAA */
+	size_t look_records;          /* the largest answer a look read */
 	uint16_t look_qtype;	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */

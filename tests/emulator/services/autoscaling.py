@@ -144,6 +144,19 @@ def describe_asgs(ctx, p):
     return out
 
 
+def _members(g, ids, states):
+    """The group's members by id; each of ids must be one, in one of states."""
+    members = {m["InstanceId"]: m for m in g["Instances"]}
+    for iid in ids:
+        m = members.get(iid)
+        if m is None:
+            raise ApiError("ValidationError",
+                           f"The instance {iid} is not part of Auto Scaling group {g['AutoScalingGroupName']}.")
+        if m["LifecycleState"] not in states:
+            raise ApiError("ValidationError", f"The instance {iid} is not in {' or '.join(states)}.")
+    return members
+
+
 def _drain_seconds(w, g):
     """How long deregistration from the group's target groups takes: the
     longest deregistration_delay.timeout_seconds among them (ELBv2 target
@@ -214,19 +227,12 @@ def detach_instances(ctx, p):
     w = ctx.world
     g = group(w, p["AutoScalingGroupName"])
     ids = p.get("InstanceIds") or []
-    members = {m["InstanceId"]: m for m in g["Instances"]}
-    for iid in ids:
-        if iid not in members:
-            raise ApiError("ValidationError",
-                           f"The instance {iid} is not part of Auto Scaling group {g['AutoScalingGroupName']}.")
+    members = _members(g, ids, ("InService", "Standby"))
     dec = p["ShouldDecrementDesiredCapacity"]
     if dec and g["DesiredCapacity"] - len(ids) < g["MinSize"]:
         raise ApiError("ValidationError",
                        f"Currently, desiredCapacity is {g['DesiredCapacity']} and minSize is {g['MinSize']}. "
                        f"Detaching {len(ids)} instance(s) with ShouldDecrementDesiredCapacity would violate minSize.")
-    for iid in ids:
-        if members[iid]["LifecycleState"] not in ("InService", "Standby"):
-            raise ApiError("ValidationError", f"The instance {iid} is not in InService or Standby.")
     drain = _drain_seconds(w, g)
     acts = []
     for iid in ids:
@@ -341,14 +347,7 @@ def enter_standby(ctx, p):
     g = group(w, p["AutoScalingGroupName"])
     ids = p.get("InstanceIds") or []
     dec = p["ShouldDecrementDesiredCapacity"]
-    members = {m["InstanceId"]: m for m in g["Instances"]}
-    for iid in ids:
-        m = members.get(iid)
-        if m is None:
-            raise ApiError("ValidationError",
-                           f"The instance {iid} is not part of Auto Scaling group {g['AutoScalingGroupName']}.")
-        if m["LifecycleState"] != "InService":
-            raise ApiError("ValidationError", f"The instance {iid} is not in InService.")
+    members = _members(g, ids, ("InService",))
     if dec and g["DesiredCapacity"] - len(ids) < g["MinSize"]:
         raise ApiError("ValidationError", f"Cannot decrement desired capacity below min size {g['MinSize']}")
     drain = _drain_seconds(w, g)
@@ -378,14 +377,7 @@ def exit_standby(ctx, p):
     w = ctx.world
     g = group(w, p["AutoScalingGroupName"])
     ids = p.get("InstanceIds") or []
-    members = {m["InstanceId"]: m for m in g["Instances"]}
-    for iid in ids:
-        m = members.get(iid)
-        if m is None:
-            raise ApiError("ValidationError",
-                           f"The instance {iid} is not part of Auto Scaling group {g['AutoScalingGroupName']}.")
-        if m["LifecycleState"] != "Standby":
-            raise ApiError("ValidationError", f"The instance {iid} is not in Standby.")
+    members = _members(g, ids, ("Standby",))
     if g["DesiredCapacity"] + len(ids) > g["MaxSize"]:
         raise ApiError("ValidationError", f"Cannot increase desired capacity above max size {g['MaxSize']}")
     acts = []

@@ -70,6 +70,10 @@ try:
     if r:
         cap = r.get("capture", {})
         h.check(len(cap.get("stdout_sha256", "")) == 64, "capture output hashed")
+        con = r.get("console", {})
+        want = f"[    0.000000] Linux version 6.1.0-aws ({h.VICTIM})\n"
+        h.check(con.get("output") == want and con.get("sha256") == __import__("hashlib").sha256(
+            want.encode()).hexdigest(), f"console output kept and hashed: {con}")
     # ordering, as AWS saw it: ASG detach and LB deregistration before any
     # ENI change; capture before the network and the profile go
     calls = [c["action"] for c in emu.journal() if c["seq"] > seq]

@@ -195,6 +195,10 @@ check(fast.stop() == 0, "second serve exits cleanly")
 st, _, body = srv.go("http://many.test/hello?close=1", source="203.0.113.18")
 check(st == 403 and json.loads(body).get("category") == "metadata",
       "the 35th of 40 A records is judged: %r %r" % (st, body[:200]))
+rows = srv.sql("SELECT reason FROM attempts WHERE client = '203.0.113.18' "
+               "ORDER BY id DESC LIMIT 1")
+check(len(rows) == 1 and "DNS answer of 40 records" in rows[0][0],
+      "the attempt's evidence records the cut: %r" % rows)
 st, _, body = srv.go("http://manyok.test/hello?close=1")
 check(st == 200, "40 allowed A records: fetched: %r %r" % (st, body[:200]))
 cuts = [ln for ln in srv.log_lines() if ln.get("event") == "dns_cut"]

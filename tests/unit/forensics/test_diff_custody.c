@@ -32,14 +32,21 @@ static void add(fx_list *l, const char *path, fx_type t, int hash, uint32_t mode
 	fx_entry_clear(&e);
 }
 
-static const char *class_of(const fx_diff *d, const char *path)
+/* The finding about path, or NULL. */
+static const fx_finding *finding_of(const fx_diff *d, const char *path)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const fx_entry *e = d->v[i].cur ? d->v[i].cur : d->v[i].base;
 		if (!strcmp(e->path, path))
-			return fx_class_name(d->v[i].cls);
+			return &d->v[i];
 	}
-	return "none";
+	return NULL;
+}
+
+static const char *class_of(const fx_diff *d, const char *path)
+{
+	const fx_finding *f = finding_of(d, path);
+	return f ? fx_class_name(f->cls) : "none";
 }
 
 TEST(diff_classes)
@@ -116,6 +123,78 @@ TEST(diff_classes)
 	CHECK_STR(class_of(&d, "/chmod"), "none");
 	CHECK_STR(class_of(&d, "/stomp"), "modified");
 	fx_diff_free(&d);
+	fx_list_free(&b);
+	fx_list_free(&c);
+}
+
+static void set_xattrs(fx_list *l, const char *x)
+{
+	fx_entry *e = &l->v[l->n - 1];
+	e->xattrs = fx_memdup(x, strlen(x));
+	e->xattrs_len = strlen(x);
+}
+
+static const char *detail_of(const fx_diff *d, const char *path)
+{
+	const fx_finding *f = finding_of(d, path);
+	return f ? f->detail : "";
+}
+
+TEST(diff_unverified_xattrs_views)
+{
+	fx_list b, c;
+	fx_list_init(&b, 0);
+	fx_list_init(&c, 0);
+	/* the baseline hashed it; the image's copy could not be hashed */
+	add(&b, "/var/log/app.log", FX_T_FILE, 1, 0644, 10, 1, NULL, 0);
+	add(&c, "/var/log/app.log", FX_T_FILE, 0, 0644, 20, 1, NULL, 0);
+	c.v[c.n - 1].note = "read error";
+	/* attributes: one added (with '=' in its name), one removed, one changed */
+	add(&b, "/usr/bin/tool", FX_T_FILE, 2, 0755, 10, 2, NULL, 0);
+	set_xattrs(&b, "user.a=b=01|user.gone=02|user.same=03|user.x=04");
+	add(&c, "/usr/bin/tool", FX_T_FILE, 2, 0755, 10, 2, NULL, 0);
+	set_xattrs(&c, "security.capability=0100000280|user.a=b=01|user.same=03|user.x=05");
+	/* no attributes read on one side: not compared */
+	add(&b, "/etc/x", FX_T_FILE, 3, 0644, 10, 3, NULL, 0);
+	set_xattrs(&b, "user.q=01");
+	add(&c, "/etc/x", FX_T_FILE, 3, 0644, 10, 3, NULL, 0);
+	fx_diff d;
+	CHECK_INT(fx_diff_run(&b, &c, 0, &d), SG_OK);
+	CHECK_STR(class_of(&d, "/var/log/app.log"), "unverified");
+	CHECK(strstr(detail_of(&d, "/var/log/app.log"), "read error") != NULL);
+	CHECK_STR(class_of(&d, "/usr/bin/tool"), "metadata");
+	CHECK_STR(detail_of(&d, "/usr/bin/tool"), "xattrs +security.capability, ~user.x, -user.gone");
+	for (size_t i = 0; i < d.n; i++)
+		if (!strcmp(d.v[i].cur->path, "/usr/bin/tool"))
+			CHECK(d.v[i].interest != NULL); /* capabilities: of special interest */
+	CHECK_STR(class_of(&d, "/etc/x"), "none");
+	fx_diff_free(&d);
+	/* a hashdeep baseline (content only) too */
+	CHECK_INT(fx_diff_run(&b, &c, 1, &d), SG_OK);
+	CHECK_STR(class_of(&d, "/var/log/app.log"), "unverified");
+	fx_diff_free(&d);
+	/* a tree's baseline against a partitioned disk: the best partition */
+	fx_list p;
+	fx_list_init(&p, 0);
+	add(&p, "p1:/EFI/boot", FX_T_FILE, 9, 0644, 10, 9, NULL, 0);
+	add(&p, "p2:/etc/x", FX_T_FILE, 3, 0644, 10, 3, NULL, 0);
+	add(&p, "p2:/usr/bin/tool", FX_T_FILE, 2, 0755, 10, 2, NULL, 0);
+	p.v[0].fs = 0;
+	p.v[1].fs = p.v[2].fs = 1;
+	fx_list view;
+	int fs = -1;
+	size_t matched = 0;
+	CHECK_INT(fx_diff_view_best_fs(&b, &p, &view, &fs, &matched), SG_OK);
+	CHECK_INT(fs, 1);
+	CHECK_INT(matched, 2);
+	CHECK_INT(view.n, 2);
+	if (view.n == 2)
+		CHECK(view.v[0].path_len == 6 && !memcmp(view.v[0].path, "/etc/x", 6));
+	free(view.v);
+	/* nothing to do when the image is not partitioned */
+	CHECK_INT(fx_diff_view_best_fs(&b, &c, &view, &fs, &matched), SG_OK);
+	CHECK_INT(view.n, 0);
+	fx_list_free(&p);
 	fx_list_free(&b);
 	fx_list_free(&c);
 }
@@ -305,4 +384,4 @@ TEST(crc32)
 	CHECK_INT(fx_crc32("123456789", 9), 0xcbf43926u);
 }
 
-TEST_MAIN(diff_classes, interest, custody_chain, partitions, crc32)
+TEST_MAIN(diff_classes, diff_unverified_xattrs_views, interest, custody_chain, partitions, crc32)

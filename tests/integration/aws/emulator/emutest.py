@@ -109,6 +109,17 @@ class EmuTest(unittest.TestCase):
         if self.seed:
             self.emu.seed(self.seed)
 
+    def err(self, fn, **kw):
+        """The AWS error code fn(**kw) fails with (the test fails if it succeeds)."""
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            fn(**kw)
+        return cm.exception.response["Error"]["Code"]
+
+    def inst(self, iid):
+        """The instance as DescribeInstances shows it."""
+        return self.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+
     def client(self, service, key=KEY):
         k = (service, key)
         if k not in self._clients:

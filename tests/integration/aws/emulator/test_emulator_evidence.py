@@ -4,22 +4,12 @@ import base64
 import json
 import unittest
 
-from botocore.exceptions import ClientError
-
 from emutest import EmuTest
 
 WEB1, WEB2, FOR = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002", "i-0f0000000000000f1"
 
 
 class Evidence(EmuTest):
-    def err(self, fn, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        return cm.exception.response["Error"]["Code"]
-
-    def inst(self, iid):
-        return self.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
-
     def test_elastic_ip_disassociated_and_back(self):
         self.emu.seed({"ec2": {"addresses": [{"AllocationId": "eipalloc-0e000000000000001", "PublicIp": "203.0.113.77",
                                               "InstanceId": WEB1}]}})

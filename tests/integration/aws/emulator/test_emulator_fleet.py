@@ -12,11 +12,6 @@ from emutest import EmuTest
 
 
 class Sqs(EmuTest):
-    def err(self, fn, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        return cm.exception.response["Error"]["Code"]
-
     def test_visibility_timeout_and_delete(self):
         sqs = self.client("sqs")
         url = sqs.create_queue(QueueName="incidents", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
@@ -105,11 +100,6 @@ def N(v):
 
 
 class Dynamo(EmuTest):
-    def err(self, fn, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        return cm.exception.response["Error"]["Code"]
-
     def table(self):
         ddb = self.client("dynamodb")
         d = ddb.create_table(TableName="incidents", BillingMode="PAY_PER_REQUEST",

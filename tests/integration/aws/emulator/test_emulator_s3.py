@@ -15,7 +15,7 @@ from emutest import KEY, EmuTest
 
 
 class S3(EmuTest):
-    def err(self, fn, **kw):
+    def err_status(self, fn, **kw):
         with self.assertRaises(ClientError) as cm:
             fn(**kw)
         r = cm.exception.response
@@ -69,24 +69,24 @@ class S3(EmuTest):
         head = s3.head_object(Bucket="evidence-123", Key="k", ChecksumMode="ENABLED")
         self.assertEqual(head["ChecksumSHA256"], good)
         bad = base64.b64encode(hashlib.sha256(b"y").digest()).decode()
-        self.assertEqual(self.err(s3.put_object, Bucket="evidence-123", Key="k2", Body=body, ChecksumSHA256=bad),
+        self.assertEqual(self.err_status(s3.put_object, Bucket="evidence-123", Key="k2", Body=body, ChecksumSHA256=bad),
                          ("BadDigest", 400))
 
     def test_missing_things_are_404(self):
         s3 = self.client("s3")
-        self.assertEqual(self.err(s3.get_object, Bucket="nope-bucket", Key="k"), ("NoSuchBucket", 404))
+        self.assertEqual(self.err_status(s3.get_object, Bucket="nope-bucket", Key="k"), ("NoSuchBucket", 404))
         s3.create_bucket(Bucket="evidence-123")
-        self.assertEqual(self.err(s3.get_object, Bucket="evidence-123", Key="k"), ("NoSuchKey", 404))
-        self.assertEqual(self.err(s3.head_object, Bucket="evidence-123", Key="k")[1], 404)   # HEAD: no body
-        self.assertEqual(self.err(s3.head_bucket, Bucket="other-bucket")[1], 404)
+        self.assertEqual(self.err_status(s3.get_object, Bucket="evidence-123", Key="k"), ("NoSuchKey", 404))
+        self.assertEqual(self.err_status(s3.head_object, Bucket="evidence-123", Key="k")[1], 404)   # HEAD: no body
+        self.assertEqual(self.err_status(s3.head_bucket, Bucket="other-bucket")[1], 404)
         s3.delete_object(Bucket="evidence-123", Key="k")          # missing key: 204 all the same
-        self.assertEqual(self.err(s3.create_bucket, Bucket="Bad_Name"), ("InvalidBucketName", 400))
-        self.assertEqual(self.err(s3.create_bucket, Bucket="evidence-124",
+        self.assertEqual(self.err_status(s3.create_bucket, Bucket="Bad_Name"), ("InvalidBucketName", 400))
+        self.assertEqual(self.err_status(s3.create_bucket, Bucket="evidence-124",
                                   CreateBucketConfiguration={"LocationConstraint": "us-east-1"}),
                          ("InvalidLocationConstraint", 400))
         s3.create_bucket(Bucket="evidence-123")                  # us-east-1: re-creating your own is 200
         s3.put_object(Bucket="evidence-123", Key="k", Body=b"1")
-        self.assertEqual(self.err(s3.delete_bucket, Bucket="evidence-123"), ("BucketNotEmpty", 409))
+        self.assertEqual(self.err_status(s3.delete_bucket, Bucket="evidence-123"), ("BucketNotEmpty", 409))
 
     def test_payload_hash_is_verified(self):
         self.client("s3").create_bucket(Bucket="evidence-123")
@@ -113,9 +113,9 @@ class S3(EmuTest):
 
     def test_unknown_key_and_unemulated_subresource(self):
         s3 = self.emu.client("s3", key=("AKIANOTKNOWN00000000", "x" * 40))
-        self.assertEqual(self.err(s3.list_buckets), ("InvalidAccessKeyId", 403))
+        self.assertEqual(self.err_status(s3.list_buckets), ("InvalidAccessKeyId", 403))
         self.client("s3").create_bucket(Bucket="evidence-123")
-        self.assertEqual(self.err(self.client("s3").get_bucket_acl, Bucket="evidence-123")[1], 501)
+        self.assertEqual(self.err_status(self.client("s3").get_bucket_acl, Bucket="evidence-123")[1], 501)
 
 
 def _keep_sha(self, request):

@@ -12,14 +12,6 @@ WEB1, WEB2, FOR = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002", "i-0f00000000000
 
 
 class State(EmuTest):
-    def err(self, fn, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        return cm.exception.response["Error"]["Code"]
-
-    def inst(self, iid):
-        return self.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
-
     # ------------------------------------------------------------ EC2
     def test_termination_and_stop_protection(self):
         ec2 = self.client("ec2")

@@ -16,11 +16,6 @@ SPOT = "i-0c000000000000c01"
 
 
 class Strict(EmuTest):
-    def err(self, fn, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(**kw)
-        return cm.exception.response["Error"]["Code"]
-
     def asg_state(self, iid):
         rows = self.client("autoscaling").describe_auto_scaling_instances(InstanceIds=[iid])["AutoScalingInstances"]
         return rows[0]["LifecycleState"] if rows else None

@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""Elastic IPs (the emulator models them from the EC2 API reference:
+tests/emulator/services/ec2_evidence.py): an Elastic IP on the victim is
+its way in from the internet, so isolate takes it off (DisassociateAddress,
+the address stays allocated to the account), the record keeps it, and
+release puts it back on the same ENI and private address.
+
+usage: test_eip.py SSRFGUARD"""
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+binary = sys.argv[1]
+ENI2 = "eni-0a000000000000002"
+ALLOC = "eipalloc-0e000000000000001"
+emu = h.Emulator(seeds=(h.FLEET,))
+work = tempfile.mkdtemp(prefix="rsp-eip-")
+atexit.register(shutil.rmtree, work, True)
+
+
+def address(st):
+    for ns in st.values():
+        if isinstance(ns, dict) and isinstance(ns.get("addresses"), dict) and ALLOC in ns["addresses"]:
+            return ns["addresses"][ALLOC]
+    return None
+
+
+try:
+    emu.post("/seed", {"ec2": {"addresses": [{"PublicIp": "198.51.100.77", "AllocationId": ALLOC,
+                                              "NetworkInterfaceId": ENI2}]}})
+    a = address(emu.state())
+    h.check(a and a.get("NetworkInterfaceId") == ENI2, f"seeded on the second ENI: {a}")
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM)
+    h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"contained: {p.stdout[-800:]}")
+    h.check("1 Elastic IP(s)" in p.stdout, "recorded")
+    a = address(emu.state())
+    h.check(a is not None and not a.get("NetworkInterfaceId") and not a.get("AssociationId"),
+            f"taken off, still allocated: {a}")
+    r = h.report_ok(work, "INC-1")
+    if r:
+        iso = [s for s in r["steps"] if s["name"] == "isolate"][0]
+        calls = [c for c in iso.get("calls", []) if c["api"] == "ec2:DisassociateAddress"]
+        h.check(len(calls) == 1 and "198.51.100.77" in (calls[0].get("change") or ""), f"journaled: {calls}")
+        inst = r.get("recorded", {})
+        h.check([e["allocation_id"] for e in inst.get("eips", [])] == [ALLOC], f"in the record: {inst.get('eips')}")
+    out = subprocess.run([binary, "incidents", "--store", os.path.join(work, "inc.db"), "release", "1"],
+                         env=emu.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    h.check(out.returncode == 0, f"release: {out.stdout} {out.stderr}")
+    a = address(emu.state())
+    h.check(a and a.get("NetworkInterfaceId") == ENI2, f"back on its ENI: {a}")
+finally:
+    emu.stop()
+h.finish("respond-eip")

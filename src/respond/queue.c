@@ -45,15 +45,16 @@ static bool is_event(const char *body, size_t len)
 }
 
 /* The finding's detail, compact, kept with the incident as step "finding". */
-static void keep_finding(store *st, int64_t id, const char *body, size_t len)
+static sg_err keep_finding(store *st, int64_t id, const char *body, size_t len)
 {
 	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	char *detail = j ? json_dumps(json_object_get(j, "detail"), JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	store_change c = {.incident_id = id, .step = "finding", .to = "kept",
 	                  .reason = "GuardDuty finding received", .actor = "queue", .data = detail};
-	store_transition(st, &c);
+	sg_err rc = detail ? store_transition(st, &c) : SG_ERR_NOMEM;
 	free(detail);
+	return rc;
 }
 
 static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, const char *body,
@@ -85,7 +86,12 @@ static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, con
 		snprintf(msg, msglen, "store busy; GuardDuty finding %s left for redelivery", f.finding_id);
 		return RQ_RETRY;
 	}
-	keep_finding(st, o.incident_id, body, len);
+	sg_err kept = keep_finding(st, o.incident_id, body, len);
+	if (kept) {
+		snprintf(msg, msglen, "GuardDuty finding %s: INC-%lld recorded, the finding not kept (%s); "
+		         "left for redelivery", f.finding_id, (long long)o.incident_id, sg_strerror(kept));
+		return RQ_RETRY;
+	}
 	*id = o.incident_id;
 	snprintf(msg, msglen, "GuardDuty %s (severity %.1f) on %s: INC-%lld (%s, %s)", f.type_name,
 	         f.severity, f.instance_id, (long long)o.incident_id, pb_gd_action_name(act),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aws/s3.h"
+#include "aws/sqs.h"
 
 void respond_cli_init(respond_cli *o)
 {
@@ -293,8 +294,14 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		o->deliver_to = o->deliver_cfg.url = v;
 	} else if (IS("detector"))
 		o->deliver_cfg.detector = v;
-	else if (IS("queue"))
+	else if (IS("queue")) {
+		if (!aws_sqs_queue_url_ok(v)) {
+			snprintf(msg, msglen, "queue: an SQS queue URL (https://sqs.REGION.amazonaws.com/"
+			         "ACCOUNT/NAME)");
+			return -1;
+		}
 		o->queue = o->queue_cfg.queue_url = v;
+	}
 	else if (IS("guardduty")) {
 		pb_gd_action a;
 		if (pb_gd_action_parse(v, &a)) {

@@ -248,7 +248,7 @@ static int run(respond_cli *o)
 	char msg[512];
 	responder *r = NULL;
 	if (o->deliver_to)
-		return run_deliver(o); /* the detector side needs no AWS */
+		return run_deliver(o); /* the detector side: no AWS but SQS */
 	if (respond_new(&o->cfg, &r, msg, sizeof msg)) {
 		say(o, "error", "%s", msg);
 		return 2;

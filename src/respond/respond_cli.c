@@ -43,8 +43,9 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "listen", "ADDR:PORT", "also accept signed incidents from detectors over HTTPS (needs "
 	  "--key-file, --tls-cert, --tls-key)"),
 	R(OPT_STR, "deliver-to", "URL", "detector side: send this host's open incidents to a remote "
-	  "responder (https://HOST:PORT/v1/incidents) signed with --key-file, retrying until "
-	  "acknowledged; --ca-bundle verifies it; --detector NAME names us"),
+	  "responder (https://HOST:PORT/v1/incidents) signed with --key-file, or to an SQS queue URL "
+	  "(docs/fleet.md), retrying until acknowledged; --ca-bundle verifies it; --detector NAME "
+	  "names us"),
 	R(OPT_STR, "detector", "NAME", "this detector's name in deliveries"),
 	R(OPT_STR, "queue", "URL", "also take incidents from this SQS queue: detectors' incidents and "
 	  "GuardDuty findings from an EventBridge rule (docs/fleet.md); each message is deleted once "
@@ -363,12 +364,14 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	o->deliver_cfg.key_file = o->listen_cfg.key_file;
 	o->deliver_cfg.ca_bundle = o->cfg.ca_bundle;
 	o->deliver_cfg.poll_ms = o->cfg.poll_ms;
+	o->deliver_cfg.region = o->cfg.region;
+	o->deliver_cfg.endpoint_url = o->cfg.endpoint_url;
 	o->queue_cfg.rcfg = &o->cfg;
 	if (o->queue && (o->deliver_to || o->instance || o->incident || o->preflight)) {
 		snprintf(msg, msglen, "--queue belongs to the responder daemon");
 		return -1;
 	}
-	if (o->deliver_to && !o->listen_cfg.key_file) {
+	if (o->deliver_to && !o->listen_cfg.key_file && !aws_sqs_queue_url_ok(o->deliver_to)) {
 		snprintf(msg, msglen, "--deliver-to needs --key-file");
 		return -1;
 	}

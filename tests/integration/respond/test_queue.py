@@ -9,6 +9,7 @@ usage: test_queue.py SSRFGUARD"""
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,26 @@ try:
     h.check("left to the dead-letter policy" in log and "not a GuardDuty Finding" in log,
             f"poison logged with its reason: {log[-800:]}")
     h.check(len(incidents(store)) == 1, "poison opened nothing")
+    # a detector hands its incident over on the same queue, acknowledged by SQS once
+    dstore = os.path.join(work, "detector.db")
+    web2 = "i-0a1b2c3d4e5f60002"
+    out = subprocess.run([binary, "incidents", "--store", dstore, "open", web2, "--reason", "test"],
+                         stdout=subprocess.PIPE, text=True, env=env)
+    h.check(out.stdout.strip() == "INC-1", f"incidents open: {out.stdout}")
+    for _ in range(2):   # the second pass must not send again
+        det = subprocess.run([binary, "respond", "--store", dstore, "--deliver-to", QUEUE, "--detector",
+                              "web-1", "--once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, timeout=30)
+        h.check(det.returncode == 0, f"deliver --once: {det.stderr}")
+    h.check(det.stderr == "", f"nothing sent the second time: {det.stderr}")
+    h.check(wait(lambda: "detector:web-1/1 on " + web2 + ": INC-2 (new)" in open(rlog).read(), 30),
+            f"the responder took the detector's incident: {open(rlog).read()[-800:]}")
+    h.check(wait(lambda: depth("ssrfguard-incidents") == 0, 10), "the queue ends empty again")
+    db = sqlite3.connect(dstore)
+    row = db.execute("SELECT status, data FROM steps WHERE incident_id = 1 AND name = 'deliver'").fetchone()
+    db.close()
+    h.check(row is not None and row[0] == "done" and json.loads(row[1]).get("message_id"),
+            f"the detector journaled SQS's acknowledgement: {row}")
     rsp.terminate()
     h.check(rsp.wait(timeout=40) == 0, f"stops cleanly: {open(rlog).read()[-500:]}")
 finally:

@@ -46,6 +46,8 @@ static const struct {
 	{{"--queue", "https://sqs.us-east-1.amazonaws.com/incidents", NULL}, -1, "queue URL without account"},
 	{{"--queue", "https://sqs.us-east-1.amazonaws.com/123456789012/q", "--instance", "i-1", NULL}, -1,
 	 "queue with instance"},
+	{{"--deliver-to", "https://sqs.us-east-1.amazonaws.com/123456789012/q", NULL}, 0,
+	 "deliver to SQS needs no key"},
 	{{"--guardduty", "observe", "--guardduty-contain-severity", "5", NULL}, 0, "guardduty action"},
 	{{"--guardduty", "quarantine", NULL}, -1, "guardduty unknown action"},
 	{{"--guardduty-contain-severity", "11", NULL}, -1, "guardduty severity above 10"},

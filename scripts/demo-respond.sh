@@ -3,21 +3,53 @@
 # network namespace: the AWS emulator stands in for AWS, `ssrfguard serve`
 # runs with its embedded responder, an SSRF attempt at the metadata service
 # is blocked, and the responder contains and preserves the instance on the
-# emulator.  Shows the incident report.  Called by scripts/run.sh (after a
-# build); runs on its own too: `bash scripts/demo-respond.sh`.
+# emulator.  The victim's root volume is a real ext4 image with an
+# intruder's traces (scripts/demo-victim.sh); snapshot -> volume -> attach
+# carries it to the forensic instance, where the SSM command really runs
+# `ssrfguard forensics examine` (the emulator runs it here, against the
+# attached image).  Shows the incident report and ends with the findings.
+# Called by scripts/run.sh (after a build); runs on its own too:
+# `bash scripts/demo-respond.sh`.  DEMO_KEEP=DIR keeps the demo's files
+# (store, reports, the forensic case) in DIR for a test to check;
+# DEMO_WEBHOOK=URL has the responder notify there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
   exec tests/netns-run bash "$0" "$@"   # nothing here can leave this machine
 fi
-sg=./build/cli/ssrfguard
-tmp=$(mktemp -d /tmp/ssrfguard-respond-demo-XXXXXX)
+sg=$(realpath "${SSRFGUARD:-./build/cli/ssrfguard}")   # SSRFGUARD: another build
+if [ -n "${DEMO_KEEP:-}" ]; then
+  tmp=$DEMO_KEEP
+  mkdir -p "$tmp"
+else
+  tmp=$(mktemp -d /tmp/ssrfguard-respond-demo-XXXXXX)
+fi
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "${DEMO_KEEP:-}" ] || rm -rf "$tmp"
+}
 trap cleanup EXIT
 
+# the victim's root volume: a real disk image with what the intruder left;
+# the forensic instance's SSM agent really runs the examination
+SSRFGUARD=$sg bash scripts/demo-victim.sh "$tmp"
+/usr/bin/python3 - tests/emulator/scenarios/fleet.json "$tmp/victim.img" >"$tmp/scenario.json" <<'PY'
+import json, sys
+sc = json.load(open(sys.argv[1]))
+victim = next(i for i in sc["ec2"]["instances"] if i["InstanceId"] == "i-0a1b2c3d4e5f60001")
+root = next(b for b in victim["BlockDeviceMappings"] if b["DeviceName"] == "/dev/xvda")
+root["Image"] = sys.argv[2]
+victim["BlockDeviceMappings"] = [root]           # the demo's victim has its root volume only
+sc["ssm"]["scripts"].insert(0, {"match": "forensics examine", "instance_id": "i-0f0000000000000f1",
+                                "run": True})
+json.dump(sc, sys.stdout)
+PY
+mkdir -p "$tmp/forensic-host/cases" "$tmp/reports"
+
 /usr/bin/python3 tests/emulator/emulator.py --port 0 --imds-port 0 \
-  --seed tests/emulator/scenarios/fleet.json --ready-file "$tmp/ready" >"$tmp/emulator.log" 2>&1 &
+  --seed "$tmp/scenario.json" --ready-file "$tmp/ready" >"$tmp/emulator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.1; done
 aws=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["aws"])' "$tmp/ready")
@@ -31,7 +63,12 @@ quarantine-profile = arn:aws:iam::123456789012:instance-profile/ssrfguard-quaran
 report-dir = $tmp/reports
 poll-ms = 100
 capture-timeout = 10
+forensics-cmd = $sg forensics examine --progress off --wait-device 10 --sysfs-root "\${EMULATOR_SYSFS_ROOT:-/sys}" --dev-root "\${EMULATOR_DEV_ROOT:-/dev}"
+baseline = $tmp/baseline.jsonl
+forensics-dir = $tmp/forensic-host
+forensics-wait = 60
 CONF
+[ -z "${DEMO_WEBHOOK:-}" ] || echo "webhook = $DEMO_WEBHOOK" >>"$tmp/ssrfguard.conf"   # tests
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 export AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$aws"
 $sg serve --config "$tmp/ssrfguard.conf" --listen 127.0.0.1:5002 --store "$tmp/incidents.db" --log "$tmp/serve.log" \
@@ -79,4 +116,32 @@ print("  profile now:", [a["IamInstanceProfile"]["Arn"].rpartition("/")[2] for a
 print("  snapshots:", sorted(x["SnapshotId"] for x in e["snapshots"].values()))
 print("  evidence volumes on the forensic instance:", sorted((x["VolumeId"], x["Attachments"][0]["Device"]) for x in e["volumes"].values() if any(t["Key"] == "IncidentId" for t in x.get("Tags", [])) and x["Attachments"]))
 print("  role policies:", list(s["iam"]["roles"]["web-fleet-role"]["Policies"]))
+'
+
+echo
+echo "== what the intruder left: the examination on the forensic instance, as the incident records it"
+$sg incidents --store "$tmp/incidents.db" show 1 --json | /usr/bin/python3 -c '
+import hashlib, json, os, sys
+fx = json.load(sys.stdin).get("forensics")
+if not fx:
+    sys.exit("  no forensic examination in the incident (see the forensics step above)")
+ex = fx.get("examination")
+if not ex:
+    sys.exit("  the examination (SSM command %s, %s) left no result in the incident" %
+             (fx.get("command_id"), fx.get("ssm_status")))
+print("  SSM command %s: %s; examination %s" % (fx["command_id"], fx["ssm_status"], ex["status"]))
+rep, want = ex.get("report"), ex.get("report_sha256")
+if rep and os.path.isfile(rep):   # the forensic instance is this machine in the demo
+    got = hashlib.sha256(open(rep, "rb").read()).hexdigest()
+    print("  report %s, sha256 %s (%s)" % (rep, want, "checked" if got == want else "MISMATCH: " + got))
+else:
+    print("  report %s (sha256 %s) is not on this machine" % (rep, want))
+print("  custody log head", ex.get("custody_head"))
+for ev in ex.get("evidence", []):
+    print("  %s (%s): device sha256 %s, %d finding(s)" % (ev["label"], ev["status"],
+          ev.get("device_sha256"), ev.get("findings", 0)))
+    for f in ev.get("top_findings", []):
+        print("    %-9s %-40s %s" % (f["class"], f["path"], f.get("interest") or ""))
+    if ev.get("findings_omitted"):
+        print("    ... and %d more in the report" % ev["findings_omitted"])
 '

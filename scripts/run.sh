@@ -4,7 +4,10 @@
 # allowed fetch from a TEST-NET "internet" host, one attempt at the metadata
 # service (blocked, recorded as an incident), and the incident itself; then
 # the whole loop with the embedded responder containing the instance on the
-# AWS emulator (scripts/demo-respond.sh) and its report.
+# AWS emulator (scripts/demo-respond.sh) and its report, ending with what
+# the forensic examination of the victim's carried root volume found (a
+# webshell, a trojaned binary, a cron entry, an authorized_keys line, a
+# setuid file: scripts/demo-victim.sh).
 # `scripts/run.sh check` shows the guard's verdicts instead (`ssrfguard
 # check` on a handful of tricky URLs; names pinned, no DNS, no packet).
 set -euo pipefail

@@ -132,7 +132,7 @@ static sg_err parse_num(const opt_def *d, const char *v, int64_t *out, char *err
 	return SG_OK;
 }
 
-static sg_err set_str(char **slot, const char *v)
+sg_err opt_set_str(char **slot, const char *v)
 {
 	size_t n = strlen(v);
 	char *p = malloc(n + 1);
@@ -155,7 +155,7 @@ static sg_err list_add(const opt_def *d, opt_list *l, const char *v, char *err, 
 		return SG_ERR_NOMEM;
 	l->v = nv;
 	l->v[l->n] = NULL;
-	if (set_str(&l->v[l->n], v) != SG_OK)
+	if (opt_set_str(&l->v[l->n], v) != SG_OK)
 		return SG_ERR_NOMEM;
 	l->n++;
 	return SG_OK;
@@ -217,7 +217,7 @@ sg_err opt_set(const opt_def *d, void *dst, const char *value, char *err, size_t
 		*(int *)field = (int)v.num;
 		return SG_OK;
 	case OPT_STR:
-		return set_str((char **)field, value);
+		return opt_set_str((char **)field, value);
 	case OPT_LIST:
 		return list_add(d, (opt_list *)field, value, err, errlen);
 	default:

@@ -170,6 +170,10 @@ sg_err opt_defaults(const opt_def *table, void *dst, char *err, size_t errlen);
 /* Free every OPT_STR and OPT_LIST field of dst (NULL-safe fields). */
 void opt_free(const opt_def *table, void *dst);
 
+/* Replace the heap string *slot by a copy of v (the old one freed).
+ * SG_ERR_NOMEM leaves *slot as it was. */
+sg_err opt_set_str(char **slot, const char *v);
+
 /* Set one option from text (value NULL: a bare switch, = on).  err gets
  * "NAME: why". */
 sg_err opt_set(const opt_def *d, void *dst, const char *value, char *err, size_t errlen);

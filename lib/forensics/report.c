@@ -433,6 +433,43 @@ static sg_err md_findings(fx_buf *out, const json_t *ev)
 	return err;
 }
 
+/* The persistence places (persist.h), whatever their hash says. */
+static sg_err md_persistence(fx_buf *out, const json_t *ev)
+{
+	const json_t *pl = json_object_get(ev, "persistence");
+	if (!json_is_array(pl))
+		return SG_OK;
+	sg_err err = fx_buf_printf(out, "\n#### Persistence places: %zu (listed whatever their hash "
+	                                "says)\n\n", json_array_size(pl));
+	if (!err && json_array_size(pl))
+		err = fx_buf_str(out, "| kind | path | against the baseline | mode | uid | mtime | SHA-256 |\n"
+		                      "| --- | --- | --- | --- | --- | --- | --- |\n");
+	size_t i;
+	const json_t *p;
+	json_array_foreach(pl, i, p) {
+		if (err)
+			break;
+		err = fx_buf_str(out, "| ");
+		if (!err)
+			err = md_text(out, jstr(p, "kind") ? jstr(p, "kind") : "");
+		if (!err)
+			err = fx_buf_str(out, " | ");
+		if (!err)
+			err = md_code(out, jstr(p, "path") ? jstr(p, "path") : "");
+		if (!err)
+			err = fx_buf_printf(out, " | %s | %s | %" JSON_INTEGER_FORMAT " | %s | %s |\n",
+			                    jstr(p, "baseline") ? jstr(p, "baseline") : "no baseline",
+			                    jstr(p, "mode") ? jstr(p, "mode") : "",
+			                    json_integer_value(json_object_get(p, "uid")),
+			                    jstr(p, "mtime") ? jstr(p, "mtime") : "",
+			                    jstr(p, "sha256") ? jstr(p, "sha256") : "");
+	}
+	json_int_t more = json_integer_value(json_object_get(ev, "persistence_omitted"));
+	if (!err && more > 0)
+		err = fx_buf_printf(out, "\n… and %" JSON_INTEGER_FORMAT " more (not listed)\n", more);
+	return err;
+}
+
 static sg_err md_timeline(fx_buf *out, const json_t *ev)
 {
 	const json_t *tl = json_object_get(ev, "timeline");
@@ -517,6 +554,8 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 			err = md_filesystems(out, ev);
 		if (!err)
 			err = md_findings(out, ev);
+		if (!err)
+			err = md_persistence(out, ev);
 		if (!err)
 			err = md_timeline(out, ev);
 	}

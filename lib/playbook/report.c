@@ -149,6 +149,83 @@ static void capture_stream(sbuf *b, json_t *cap, const char *stream)
 	sb_str(b, "\n");
 }
 
+/* "- label: `value`" when the value is there. */
+static void fact(sbuf *b, const char *label, const char *v)
+{
+	if (!v || !v[0])
+		return;
+	sb_str(b, "- ");
+	sb_str(b, label);
+	sb_str(b, ": `");
+	sb_esc(b, v);
+	sb_str(b, "`\n");
+}
+
+/* One examined volume: its hashes and the findings the result line
+ * carries (the forensic report has them all). */
+static void exam_evidence(sbuf *b, json_t *ev)
+{
+	sb_str(b, "\n### ");
+	sb_esc(b, str(ev, "label"));
+	sb_str(b, " (");
+	sb_esc(b, str(ev, "status"));
+	sb_str(b, ")\n\n");
+	fact(b, "device SHA-256", str(ev, "device_sha256"));
+	fact(b, "manifest SHA-256", str(ev, "manifest_sha256"));
+	json_t *top = json_object_get(ev, "top_findings");
+	if (!json_is_array(top)) {
+		sb_str(b, "- no baseline: nothing compared\n");
+		return;
+	}
+	sb_fmt(b, "- findings: %lld\n\n", (long long)json_integer_value(json_object_get(ev, "findings")));
+	if (!json_array_size(top))
+		return;
+	sb_str(b, "| class | path | why it matters | detail |\n|---|---|---|---|\n");
+	size_t i;
+	json_t *f;
+	json_array_foreach(top, i, f)
+	{
+		sb_str(b, "| ");
+		sb_esc(b, str(f, "class"));
+		sb_str(b, " | ");
+		sb_esc(b, str(f, "path"));
+		sb_str(b, " | ");
+		sb_esc(b, str(f, "interest"));
+		sb_str(b, " | ");
+		sb_esc(b, str(f, "detail"));
+		sb_str(b, " |\n");
+	}
+	json_int_t more = json_integer_value(json_object_get(ev, "findings_omitted"));
+	if (more > 0)
+		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+}
+
+/* The examination on the forensic instance, as its result line says. */
+static void forensics_section(sbuf *b, json_t *fx)
+{
+	sb_str(b, "\n## Forensic examination\n\n");
+	fact(b, "SSM command", str(fx, "command_id"));
+	fact(b, "SSM status", str(fx, "ssm_status"));
+	json_t *ex = json_object_get(fx, "examination");
+	if (!json_is_object(ex)) {
+		sb_str(b, "- no result from the examination");
+		sb_str(b, str(fx, "stdout_sha256")[0] ? " (it printed no result line)\n"
+		                                         : " yet (still running when the responder stopped "
+		                                           "waiting)\n");
+		return;
+	}
+	fact(b, "status", str(ex, "status"));
+	fact(b, "error", str(ex, "error"));
+	fact(b, "report", str(ex, "report"));
+	fact(b, "report SHA-256", str(ex, "report_sha256"));
+	fact(b, "custody log", str(ex, "custody_log"));
+	fact(b, "custody head", str(ex, "custody_head"));
+	size_t i;
+	json_t *ev;
+	json_array_foreach(json_object_get(ex, "evidence"), i, ev)
+		exam_evidence(b, ev);
+}
+
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
 {
 	char dummy[1];
@@ -254,6 +331,9 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		capture_stream(&b, cap, "stdout");
 		capture_stream(&b, cap, "stderr");
 	}
+	json_t *fx = json_object_get(r, "forensics");
+	if (json_is_object(fx))
+		forensics_section(&b, fx);
 	/* timeline: every call, in time order */
 	if (total_calls > (1u << 20))
 		goto fail;

@@ -12,7 +12,16 @@
  *              "calls":[{"at":MS,"ms":N,"api":"ec2:X","target":"...",
  *                        "change":"..."|null,"request_id":"...",
  *                        "error":"..."?, "repeats":N?, "last_at":MS?}]}],
- *    "capture":{"stdout_sha256":"...",...}?}
+ *    "capture":{"stdout_sha256":"...",...}?,
+ *    "forensics":{"command_id":"...","ssm_status":"Success","stdout_sha256":"...",
+ *                 "examination":{"status":"ok","report":"...","report_sha256":"...",
+ *                   "custody_log":"...","custody_head":"...","findings":N,
+ *                   "evidence":[{"label":"vol-...","status":"complete",
+ *                     "device_sha256":"...","manifest_sha256":"...","findings":N,
+ *                     "top_findings":[{"class","path","interest","detail"}],
+ *                     "findings_omitted":N}]}?}?}
+ *   (the examination is `ssrfguard forensics examine`'s result line,
+ *   docs/forensics.md; absent while it runs or when it printed none)
  *
  * Every value is escaped for Markdown and HTML (a hostile URL or tag value
  * cannot inject markup or break a table).  Pure.

@@ -466,6 +466,10 @@ sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_s
 		aws_params_add(p, "VolumeType", spec->volume_type);
 	if (spec->size_gib > 0)
 		aws_params_add_int(p, "Size", spec->size_gib);
+	if (spec->kms_key_id) {
+		aws_params_add(p, "Encrypted", "true");
+		aws_params_add(p, "KmsKeyId", spec->kms_key_id);
+	}
 	aws_params_add(p, "ClientToken", tok);
 	if (spec->ntags) {
 		aws_params_add(p, "TagSpecification.1.ResourceType", "volume");

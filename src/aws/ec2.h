@@ -166,6 +166,8 @@ struct aws_ec2_volume_spec {
 	const char *volume_type;     /* NULL: AWS default */
 	int size_gib;                /* 0: snapshot size */
 	const char *client_token;
+	const char *kms_key_id;      /* NULL: the snapshot's (or no) encryption; else
+	                                Encrypted=true under this key (ARN, id or alias) */
 	const struct aws_tag *tags;
 	size_t ntags;
 };

@@ -21,6 +21,7 @@
 #include "forensics/manifest.h"
 #include "forensics/outfile.h"
 #include "forensics/part.h"
+#include "forensics/persist.h"
 #include "forensics/report.h"
 #include "forensics/sha256x2.h"
 #include "forensics/walk.h"
@@ -488,8 +489,56 @@ static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 	return SG_OK;
 }
 
+/* The result line's digest of a source's findings (class, path, interest,
+ * detail), in the report's order (special interest first) while they fit
+ * in RESULT_FINDINGS_BYTES: the line travels through SSM, whose
+ * GetCommandInvocation shows only the first 24,000 characters of stdout.
+ * The rest are counted in "findings_omitted"; report.json has them all. */
+enum { RESULT_FINDINGS_BYTES = 12000 };
+
+static void result_findings(json_t *r, const json_t *all)
+{
+	json_t *top = json_array();
+	size_t used = 0, i, omitted = 0;
+	json_t *f;
+	json_array_foreach(all, i, f)
+	{
+		json_t *d = json_pack("{s:O,s:O,s:O,s:O}", "class", json_object_get(f, "class"), "path",
+		                      json_object_get(f, "path"), "interest",
+		                      json_object_get(f, "interest"), "detail",
+		                      json_object_get(f, "detail"));
+		char *t = d ? json_dumps(d, JSON_COMPACT) : NULL;
+		size_t len = t ? strlen(t) + 1 : SIZE_MAX;
+		free(t);
+		if (!d || omitted || len > RESULT_FINDINGS_BYTES - used) {
+			json_decref(d);
+			omitted++;
+			continue;
+		}
+		used += len;
+		json_array_append_new(top, d);
+	}
+	jset(r, "findings", json_integer((json_int_t)json_array_size(all)));
+	jset(r, "top_findings", top);
+	jset(r, "findings_omitted", json_integer((json_int_t)omitted));
+}
+
+/* The persistence places (persist.h) of the list the diff ran on, with
+ * what the diff says of each; at most PERSISTENCE_MAX, the rest counted. */
+enum { PERSISTENCE_MAX = 5000 };
+
+static void src_persistence(exam_ctx *x, src_state *st)
+{
+	size_t omitted = 0;
+	const fx_list *l = st->view.n ? &st->view : &st->cur;
+	jset(st->evj, "persistence",
+	     fx_persistence_json(l, x->have_base ? &st->diff : NULL, PERSISTENCE_MAX, &omitted));
+	jset(st->evj, "persistence_omitted", json_integer((json_int_t)omitted));
+}
+
 static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 {
+	src_persistence(x, st);
 	jset(st->evj, "timeline", fx_timeline_json(&st->cur, x->o->timeline));
 	json_t *outs = json_object();
 	sg_err rc = write_outputs(st->dir, st->label, st->s->device, x->o->argv_text, &st->cur, outs,
@@ -507,6 +556,8 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 	jset(r, "device_sha256", st->devhex[0] ? json_string(st->devhex) : json_null());
 	jset(r, "manifest", json_incref(json_object_get(man, "path")));
 	jset(r, "manifest_sha256", json_incref(json_object_get(man, "sha256")));
+	if (x->have_base)
+		result_findings(r, json_object_get(st->evj, "findings"));
 	json_array_append_new(result_ev, r);
 	return SG_OK;
 }

@@ -58,9 +58,8 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 	return err ? err : rsp_created(x, key, id);
 }
 
-/* Poll an invocation until it ends or deadline; *status, and the output. */
-static sg_err wait_invocation(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
-                              char *status, size_t slen, json_t **out)
+sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                    char *status, size_t slen, json_t **out)
 {
 	for (;;) {
 		json_t *reply = NULL;
@@ -126,15 +125,14 @@ static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 	}
 }
 
-/* The capture's deadline: counted from its first attempt, across reruns. */
-static int64_t capture_deadline(rsp_run *x, unsigned timeout_s)
+int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s)
 {
-	const char *started = rsp_created_get(x, "capture_started_ms");
+	const char *started = rsp_created_get(x, key);
 	if (!started) {
 		char ms[32];
 		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
-		rsp_created(x, "capture_started_ms", ms);
-		started = rsp_created_get(x, "capture_started_ms");
+		rsp_created(x, key, ms);
+		started = rsp_created_get(x, key);
 	}
 	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
 }
@@ -231,7 +229,7 @@ sg_err rsp_step_capture(rsp_run *x)
 		}
 	char comment[100];
 	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
-	int64_t deadline = capture_deadline(x, timeout);
+	int64_t deadline = rsp_deadline(x, "capture_started_ms", timeout);
 	if (cfg->evidence_bucket && !rsp_created_get(x, "capture_prefix")) {
 		char prefix[96];
 		snprintf(prefix, sizeof prefix, "ssrfguard/%s/capture", x->inc);
@@ -248,7 +246,7 @@ sg_err rsp_step_capture(rsp_run *x)
 	const char *cmd = rsp_created_get(x, "capture_command");
 	char status[64];
 	json_t *inv = NULL;
-	err = wait_invocation(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
+	err = rsp_ssm_wait(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
 	if (err == SG_ERR_TIMEOUT) {
 		snprintf(x->note, sizeof x->note,
 		         "capture still %s after %u s: containment goes on without it (command %s)", status,

@@ -130,7 +130,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 				char text[700];
 				snprintf(text, sizeof text, "%s: step %s failed: %s", x->inc, pb_step_name(s),
 				         x->note);
-				rsp_notify(x, "failure", text);
+				rsp_notify(x, "failure", text, NULL);
 			}
 			return SG_OK;
 		}
@@ -234,7 +234,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 		goto fail;
 	if (!x->cfg->observe)
 		rsp_notify(x, "start", x->states[PB_RECORD] == PB_PENDING ? "containment started"
-		                                                          : "containment resumed");
+		                                                          : "containment resumed", NULL);
 	progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
 	         x->cfg->observe ? "observe mode: nothing will change" : "containment");
 	pb_order order = x->cfg->playbook.order;

@@ -66,8 +66,20 @@ sg_err rsp_step_finish(rsp_run *x)
 	const char *told = rsp_created_get(x, "notified");
 	if (!told || strcmp(told, outcome) != 0) { /* once per outcome (a retry may change it) */
 		char text[256];
-		snprintf(text, sizeof text, "playbook ended: %s", outcome);
-		rsp_notify(x, "end", text);
+		json_t *rep = rsp_report_build(x->st, x->id, outcome);
+		json_t *fx = json_object_get(rep, "forensics"), *extra = NULL;
+		int n = snprintf(text, sizeof text, "playbook ended: %s", outcome);
+		if (fx) {
+			extra = json_pack("{s:O}", "forensics", fx);
+			json_t *ex = json_object_get(fx, "examination");
+			const char *st = json_string_value(json_object_get(ex, "status"));
+			if (st && n > 0 && (size_t)n < sizeof text)
+				snprintf(text + n, sizeof text - (size_t)n, "; examination %.20s: %lld finding(s)",
+				         st, (long long)json_integer_value(json_object_get(ex, "findings")));
+		}
+		rsp_notify(x, "end", text, extra);
+		json_decref(extra);
+		json_decref(rep);
 		rsp_created(x, "notified", outcome);
 	}
 	rsp_journal_save(x);

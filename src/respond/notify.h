@@ -8,8 +8,11 @@
 
 typedef struct rsp_run rsp_run;
 
-/* event: start | failure | end.  Nothing in a dry run.  The SNS call is
- * not part of the current step's journal. */
-void rsp_notify(rsp_run *x, const char *event, const char *text);
+#include <jansson.h>
+
+/* event: start | failure | end.  extra (borrowed, may be NULL): more
+ * members of the message (the end's "forensics").  Nothing in a dry run.
+ * The SNS call is not part of the current step's journal. */
+void rsp_notify(rsp_run *x, const char *event, const char *text, json_t *extra);
 
 #endif

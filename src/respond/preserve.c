@@ -265,6 +265,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 				.snapshot_id = s.s[i].snap,
 				.volume_type = "gp3",
 				.client_token = token,
+				.kms_key_id = x->cfg->evidence_kms_key,
 				.tags = tags,
 				.ntags = 4,
 			};
@@ -281,18 +282,41 @@ sg_err rsp_step_forensics(rsp_run *x)
 			snprintf(state, sizeof state, "creating");
 			att[0] = '\0';
 		}
-		/* wait until available (or already attached) */
+		/* wait until available (or already attached).  EBS is
+		 * asynchronous and fails after answering: a volume can end in
+		 * "error" (its hardware failed), or vanish while creating (a
+		 * snapshot under a KMS key the role may not use) — EBS user
+		 * guide, "Amazon EBS volume lifecycle", "Amazon EBS encryption
+		 * requirements".  Neither comes back: say so at once. */
+		int unseen = 0;
 		while (!att[0] && strcmp(state, "available") != 0) {
+			if (!strcmp(state, "error")) {
+				snprintf(x->note, sizeof x->note,
+				         "evidence volume %s from %s ended in error (EBS); the snapshot is kept",
+				         vol, s.s[i].snap);
+				err = RSP_FATAL;
+				goto fail;
+			}
 			if (rsp_now_ms() > deadline) {
 				snprintf(x->note, sizeof x->note, "volume %s still %s", vol, state);
 				err = SG_ERR_TIMEOUT;
 				goto fail;
 			}
 			if ((err = rsp_pause(x)))
-			return err;
+				return err;
 			char v2[PB_ID_MAX];
 			if ((err = find_volume(x, s.s[i].snap, v2, state, att, dev)))
 				goto fail;
+			if (v2[0])
+				unseen = 0;
+			else if (++unseen > 20) { /* past eventual consistency: it is gone */
+				snprintf(x->note, sizeof x->note,
+				         "evidence volume %s from %s vanished while creating (EBS could not "
+				         "make it: a KMS key of the snapshot the role may not use?)",
+				         vol, s.s[i].snap);
+				err = RSP_FATAL;
+				goto fail;
+			}
 		}
 		if (att[0] && strcmp(att, fid) != 0) {
 			snprintf(x->note, sizeof x->note, "evidence volume %s is attached to %s, not %s", vol, att, fid);
@@ -334,10 +358,10 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if (x->cfg->forensics_baseline)
 		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --baseline %s",
 		                       x->cfg->forensics_baseline);
+	const char *dir = x->cfg->forensics_dir ? x->cfg->forensics_dir : "/var/lib/ssrfguard";
 	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
-	                       " --out /var/lib/ssrfguard/cases/%s --custody-log "
-	                       "/var/lib/ssrfguard/custody.log --examiner ssm:respond",
-	                       x->inc);
+	                       " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",
+	                       dir, x->inc, dir);
 	if (ln >= sizeof line) {
 		err = RSP_FATAL;
 		goto fail;
@@ -351,6 +375,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
+	if (x->cfg->forensics_wait_s)
+		return rsp_forensics_result(x, fid, s.n);
 	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
 	         s.n, fid, rsp_created_get(x, "forensics_command"));
 fail:

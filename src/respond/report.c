@@ -55,6 +55,9 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 					json_t *cap = json_object_get(d, "capture");
 					if (cap)
 						json_object_set(r, "capture", cap);
+					json_t *fx = json_object_get(d, "forensics");
+					if (fx)
+						json_object_set(r, "forensics", fx);
 					if (s == PB_RECORD && json_object_get(d, "instance"))
 						json_object_set(r, "recorded", json_object_get(d, "instance"));
 					if (s == PB_FINISH && json_object_get(d, "plan"))

@@ -56,6 +56,8 @@ typedef struct respond_config {
 	unsigned poll_ms;              /* 0: 1000; interval of every wait */
 	unsigned imds_wait_s;          /* 0: 60 */
 	unsigned capture_timeout_s;    /* 0: 60: the most capture delays isolation */
+	const char *evidence_kms_key;  /* KMS key the evidence volumes are encrypted
+	                                  with (NULL: as their snapshot is) */
 	const char *evidence_bucket;   /* S3 bucket for SSM output (OutputS3BucketName):
 	                                  the whole output, hashed from the object;
 	                                  NULL: only what SSM shows (first 24,000
@@ -68,6 +70,10 @@ typedef struct respond_config {
 	/* forensic collection */
 	const char *forensics_cmd;     /* NULL: "ssrfguard forensics examine" */
 	const char *forensics_baseline;/* optional --baseline FILE */
+	const char *forensics_dir;     /* NULL: /var/lib/ssrfguard (on the forensic
+	                                  instance: DIR/cases/INC, DIR/custody.log) */
+	unsigned forensics_wait_s;     /* 0: start the examination and go on; N: wait
+	                                  up to N s for it and record its result */
 	/* notify and report */
 	const char *webhook_url;       /* NULL: no webhook */
 	const char *sns_topic_arn;     /* NULL: no SNS */

@@ -79,11 +79,18 @@ static const opt_def respond_opts[] = {
 	R(OPT_LIST, "capture-cmd", "CMD", "a volatile-capture command (repeatable; replaces the "
 	  "built-in list)"),
 	NUM("capture-timeout", "S", 0, 86400, "the longest capture may delay isolation (default: 60)"),
+	R(OPT_STR, "evidence-kms-key", "KEY", "encrypt the evidence volumes with this KMS key (ARN, id "
+	  "or alias; the role needs kms:CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutPlaintext, "
+	  "ReEncrypt*); default: as their snapshot is"),
 	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
 	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
 	  "truncated"),
 	R(OPT_STR, "forensics-cmd", "CMD", "forensic command (default: ssrfguard forensics examine)"),
 	R(OPT_STR, "baseline", "FILE", "--baseline passed to the forensic command"),
+	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/INC-N, the "
+	  "custody log DIR/custody.log (default: /var/lib/ssrfguard)"),
+	NUM("forensics-wait", "S", 0, 172800, "wait this long for the examination and record its "
+	    "result (report, hashes, findings) in the incident (default: 0, start it and go on)"),
 	{.type = OPT_SECTION, .help = "Notify and report"},
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
@@ -232,6 +239,8 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->capture_cmds[c->n_capture_cmds++] = v;
 	} else if (IS("capture-timeout"))
 		c->capture_timeout_s = (unsigned)n;
+	else if (IS("evidence-kms-key"))
+		c->evidence_kms_key = v;
 	else if (IS("evidence-bucket")) {
 		if (!aws_s3_bucket_ok(v)) {
 			snprintf(msg, msglen, "--evidence-bucket: 3-63 of a-z 0-9 . -");
@@ -243,6 +252,10 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->forensics_cmd = v;
 	else if (IS("baseline"))
 		c->forensics_baseline = v;
+	else if (IS("forensics-dir"))
+		c->forensics_dir = v;
+	else if (IS("forensics-wait"))
+		c->forensics_wait_s = (unsigned)n;
 	else if (IS("webhook"))
 		c->webhook_url = v;
 	else if (IS("sns-topic"))

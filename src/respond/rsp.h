@@ -111,6 +111,25 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
                     const char *const *commands, size_t n, unsigned timeout_s,
                     const char *output_prefix, const char *comment, const char *change);
 
+/* Poll an invocation of cmd on instance until it ends or deadline
+ * (SG_ERR_TIMEOUT, *status the last seen); *out gets GetCommandInvocation's
+ * reply once it has ended. */
+sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                    char *status, size_t slen, json_t **out);
+
+/* A wait's deadline, counted from its first attempt across reruns (the
+ * start is journaled under key). */
+int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s);
+
+/*
+ * FORENSICS, with --forensics-wait: wait for the examination command on
+ * the forensic instance fid (nvol volumes) and record its result line
+ * (status, report and its SHA-256, custody head, per-volume hashes and
+ * findings) as the step's "forensics" data; the note says only what the
+ * command's output shows (examine.c).
+ */
+sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol);
+
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);
 int64_t rsp_now_ms(void);

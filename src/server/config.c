@@ -135,18 +135,6 @@ const opt_def srvcfg_opts[] = {
 
 static const opt_command serve_file = {.name = "serve", .opts = srvcfg_opts};
 
-static sg_err set_str(char **slot, const char *v)
-{
-	size_t n = strlen(v);
-	char *p = malloc(n + 1);
-	if (!p)
-		return SG_ERR_NOMEM;
-	memcpy(p, v, n + 1);
-	free(*slot);
-	*slot = p;
-	return SG_OK;
-}
-
 sg_err srvcfg_init(srvcfg *c)
 {
 	char err[256];
@@ -159,8 +147,9 @@ sg_err srvcfg_init(srvcfg *c)
 	if (!region || !*region)
 		region = getenv("AWS_DEFAULT_REGION");
 	const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	if (set_str(&c->store, cmdline_default_store()) || set_str(&c->region, region ? region : "") ||
-	    set_str(&c->imds_endpoint, ep && *ep ? ep : "http://169.254.169.254"))
+	if (opt_set_str(&c->store, cmdline_default_store()) ||
+	    opt_set_str(&c->region, region ? region : "") ||
+	    opt_set_str(&c->imds_endpoint, ep && *ep ? ep : "http://169.254.169.254"))
 		goto nomem;
 	return SG_OK;
 nomem:
@@ -238,7 +227,7 @@ static sg_err add_rule(void *dst, const opt_def *d, const opt_value *v, char *er
 		return SG_ERR_NOMEM;
 	c->rules = r;
 	r[c->nrules] = NULL;
-	if (set_str(&r[c->nrules], v->text) != SG_OK)
+	if (opt_set_str(&r[c->nrules], v->text) != SG_OK)
 		return SG_ERR_NOMEM;
 	c->nrules++;
 	return SG_OK;

@@ -170,15 +170,6 @@ static char *headers_json(const pconn *pc)
 	return out;
 }
 
-static char *clean_dup(const char *s, size_t n, size_t max)
-{
-	size_t cap = (n < max ? n : max) * 4 + 1;
-	char *p = malloc(cap);
-	if (p)
-		text_clean(p, cap, s, n < max ? n : max);
-	return p;
-}
-
 /* X-Ssrfguard-Reason: printable ASCII only. */
 static void reason_header(char *out, size_t cap, const sg_verdict *v, const char *why)
 {
@@ -248,9 +239,9 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	                 pc->h.method.p, (int)(pc->h.target.n < SRV_URL_MAX ? pc->h.target.n
 	                                                                    : SRV_URL_MAX),
 	                 pc->h.target.p, pc->h.minor);
-	j->request = clean_dup(line, (size_t)n, 4096);
+	j->request = srv_clean_dup(line, (size_t)n, 4096);
 	j->headers = headers_json(pc);
-	j->url = clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
+	j->url = srv_clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
 	j->raw_url = NULL;
 	j->role = pc->role->name;
 	j->committed = on_committed;

@@ -35,8 +35,7 @@ static char *dupn(const char *s, size_t n)
 	return p;
 }
 
-/* A cleaned (printable UTF-8) heap copy of n attacker bytes, at most max. */
-static char *clean_dup(const char *s, size_t n, size_t max)
+char *srv_clean_dup(const char *s, size_t n, size_t max)
 {
 	size_t cap = (n < max ? n : max) * 4 + 1;
 	char *p = malloc(cap);
@@ -270,7 +269,7 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 	const char *uri = evhttp_request_get_uri(req);
 	char line[SRV_URL_MAX * 3 + 64];
 	snprintf(line, sizeof line, "GET %s HTTP/%d.%d", uri, req->major, req->minor);
-	j->request = clean_dup(line, strlen(line), 4096);
+	j->request = srv_clean_dup(line, strlen(line), 4096);
 	j->headers = headers_json(req);
 	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
 	j->html = text_accepts_html(accept);
@@ -290,7 +289,7 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 		srv_job_free(j);
 		return;
 	}
-	j->raw_url = clean_dup(url, ulen, SRV_URL_MAX);
+	j->raw_url = srv_clean_dup(url, ulen, SRV_URL_MAX);
 	j->url = url;
 	if (!j->raw_url) {
 		srv_reply_error(j, 503, "out of memory");

@@ -193,6 +193,9 @@ void srv_job_free(job *j);
 void srv_check_drained(struct srv *s);
 void srv_log_request(job *j, int code, size_t bytes, const char *decision);
 double srv_elapsed_ms(const struct timespec *t0);
+/* A cleaned (printable UTF-8) heap copy of n attacker bytes, at most max;
+ * NULL when out of memory. */
+char *srv_clean_dup(const char *s, size_t n, size_t max);
 
 /* fetch.c */
 sg_err fetch_init(struct srv *s);

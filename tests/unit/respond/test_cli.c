@@ -236,4 +236,42 @@ TEST(markdown_escapes_hostile_values)
 	free(e);
 }
 
-TEST_MAIN(argv_table, argv_values_land, config_table, delivery_table, markdown_escapes_hostile_values)
+/* The forensic examination's section: an intruder names the files, so
+ * every path is escaped; odd shapes are shown empty; a missing result
+ * line says the examination is not in the incident, never "ok". */
+static void markdown_forensics_section(void)
+{
+	const char *doc =
+		"{\"incident\":\"INC-1\",\"steps\":[],\"forensics\":{\"command_id\":\"c-1\","
+		"\"ssm_status\":\"Success\",\"stdout_sha256\":\"ab\",\"examination\":{\"status\":\"ok\","
+		"\"report\":\"/cases/INC-1/report.json\",\"report_sha256\":\"r1\",\"custody_head\":\"h1\","
+		"\"evidence\":[{\"label\":\"vol-1\",\"status\":\"complete\",\"device_sha256\":\"d1\","
+		"\"findings\":3,\"findings_omitted\":2,\"top_findings\":[{\"class\":\"added\","
+		"\"path\":\"/var/www/html/<script>|x\\\\x0a.php\",\"interest\":\"web root\","
+		"\"detail\":\"new file\"}]}]}}}";
+	char *md = NULL, msg[100];
+	CHECK_INT(pb_report_markdown(doc, strlen(doc), &md, msg, sizeof msg), SG_OK);
+	if (md) {
+		CHECK(strstr(md, "## Forensic examination") != NULL);
+		CHECK(strstr(md, "- report SHA-256: `r1`") != NULL);
+		CHECK(strstr(md, "| added | /var/www/html/&lt;script&gt;\\|x\\\\x0a.php | web root | new "
+		                 "file |") != NULL);
+		CHECK(strstr(md, "<script>") == NULL);
+		CHECK(strstr(md, "... and 2 more in the forensic report") != NULL);
+	}
+	free(md);
+	const char *running = "{\"steps\":[],\"forensics\":{\"command_id\":\"c-1\","
+	                      "\"ssm_status\":\"InProgress\"}}";
+	CHECK_INT(pb_report_markdown(running, strlen(running), &md, msg, sizeof msg), SG_OK);
+	if (md) {
+		CHECK(strstr(md, "no result from the examination yet") != NULL);
+		CHECK(strstr(md, "- status:") == NULL);
+	}
+	free(md);
+	const char *odd = "{\"forensics\":{\"examination\":{\"evidence\":[1,{\"top_findings\":{}}]}}}";
+	CHECK_INT(pb_report_markdown(odd, strlen(odd), &md, msg, sizeof msg), SG_OK);
+	free(md);
+}
+
+TEST_MAIN(argv_table, argv_values_land, config_table, delivery_table, markdown_escapes_hostile_values,
+          markdown_forensics_section)

@@ -1,0 +1,91 @@
+/* examresult.c — FORENSICS with --forensics-wait: the examination's result
+ * line joins the incident (see rsp.h, rsp_forensics_result). */
+#include "respond/rsp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "aws/sigv4.h"
+#include "respond/journal.h"
+
+/* The last line of out that is a JSON object with a "status": what
+ * `ssrfguard forensics examine` prints last (docs/forensics.md).  Any
+ * other text before it (a wrapper's echo) is set aside. */
+static json_t *result_line(const char *out)
+{
+	const char *end = out + strlen(out);
+	while (end > out) {
+		const char *start = end;
+		while (start > out && start[-1] != '\n')
+			start--;
+		if (end > start && *start == '{') {
+			json_t *j = json_loadb(start, (size_t)(end - start), 0, NULL);
+			if (json_is_object(j) && json_is_string(json_object_get(j, "status")))
+				return j;
+			json_decref(j);
+		}
+		end = start > out ? start - 1 : out;
+	}
+	return NULL;
+}
+
+/* The step's note from the result: status, findings, the report and its
+ * hash; every value as the forensic command printed it. */
+static sg_err result_note(rsp_run *x, const json_t *res, const char *fid, size_t nvol)
+{
+	const char *st = json_string_value(json_object_get(res, "status"));
+	const char *report = json_string_value(json_object_get(res, "report"));
+	const char *rhex = json_string_value(json_object_get(res, "report_sha256"));
+	const char *why = json_string_value(json_object_get(res, "error"));
+	json_int_t findings = json_integer_value(json_object_get(res, "findings"));
+	if (!strcmp(st, "ok") || !strcmp(st, "incomplete")) {
+		snprintf(x->note, sizeof x->note, "%zu volume(s) examined on %s%s: %lld finding(s); report %s "
+		         "(sha256 %s)", nvol, fid, strcmp(st, "ok") ? ", INCOMPLETE" : "",
+		         (long long)findings, report ? report : "?", rhex ? rhex : "?");
+		return SG_OK;
+	}
+	snprintf(x->note, sizeof x->note, "examination on %s failed: %s", fid, why ? why : st);
+	return RSP_FATAL;
+}
+
+sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol)
+{
+	const char *cmd = rsp_created_get(x, "forensics_command");
+	unsigned wait = x->cfg->forensics_wait_s;
+	int64_t deadline = rsp_deadline(x, "forensics_started_ms", wait);
+	char status[64];
+	json_t *inv = NULL;
+	sg_err err = rsp_ssm_wait(x, cmd, fid, deadline, status, sizeof status, &inv);
+	if (err == SG_ERR_TIMEOUT) {
+		json_object_set_new(x->data, "forensics",
+		                    json_pack("{s:s,s:s}", "command_id", cmd, "ssm_status", status));
+		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; examination still %s after "
+		         "%u s (command %s): its result is not in this incident", nvol, fid, status, wait, cmd);
+		return SG_OK;
+	}
+	if (err)
+		return err;
+	const char *out = json_string_value(json_object_get(inv, "StandardOutputContent"));
+	const char *errtext = json_string_value(json_object_get(inv, "StandardErrorContent"));
+	out = out ? out : "";
+	char hex[65];
+	aws_sha256_hex(out, strlen(out), hex);
+	json_t *res = result_line(out);
+	json_t *ev = json_pack("{s:s,s:s,s:s,s:o*}", "command_id", cmd, "ssm_status", status,
+	                       "stdout_sha256", hex, "examination", res);
+	if (!ev) {
+		json_decref(inv);
+		return SG_ERR_NOMEM;
+	}
+	if (!res) {
+		json_object_set_new(ev, "stderr", json_string(errtext ? errtext : ""));
+		snprintf(x->note, sizeof x->note, "examination on %s ended %s without a result line "
+		         "(command %s): %.300s", fid, status, cmd, errtext && errtext[0] ? errtext : "no output");
+		err = RSP_FATAL;
+	} else {
+		err = result_note(x, res, fid, nvol);
+	}
+	json_decref(inv);
+	json_object_set_new(x->data, "forensics", ev);
+	return err;
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The main job's whole loop (scripts/demo-respond.sh, issue 16): an SSRF
+attempt is blocked, the responder contains the victim on the AWS emulator,
+its root volume -- a real ext4 image with an intruder's traces
+(scripts/demo-victim.sh) -- is carried by snapshot -> volume -> attach to
+the forensic instance, where the SSM command really runs `ssrfguard
+forensics examine`; the examination's result joins the incident and the
+demo ends by showing the findings.  Asserts that each of those happened:
+the webshell and the other plants among the incident's findings, the
+report's SHA-256 that of the file written on the forensic side, the device
+hash that of the victim's image (the bytes arrived), the custody log
+intact up to the head the incident recorded.  Runs under tests/netns-run.
+
+usage: test_demo_loop.py SSRFGUARD"""
+import hashlib
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+SG = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+PLANTED = {("added", "/var/www/html/.thumb.php"), ("added", "/etc/cron.d/sysupdate"),
+           ("modified", "/usr/bin/ps"), ("modified", "/home/ec2-user/.ssh/authorized_keys"),
+           ("added", "/var/tmp/.ICE-x")}
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    got = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Hook.got.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+class DemoLoop(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="demo-loop-")
+        cls.dir = cls.tmp.name
+        hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=hook.serve_forever, daemon=True).start()
+        env = dict(os.environ, SSRFGUARD=SG, DEMO_KEEP=cls.dir, SSRFGUARD_IN_NETNS="1",
+                   DEMO_WEBHOOK=f"http://127.0.0.1:{hook.server_address[1]}/hook")
+        p = subprocess.run(["bash", os.path.join(ROOT, "scripts", "demo-respond.sh")], env=env,
+                           capture_output=True, text=True, timeout=240)
+        hook.shutdown()
+        cls.out, cls.err, cls.rc = p.stdout, p.stderr, p.returncode
+        q = subprocess.run([SG, "incidents", "--store", os.path.join(cls.dir, "incidents.db"), "show",
+                            "1", "--json"], capture_output=True, text=True, timeout=30)
+        cls.inc = json.loads(q.stdout) if q.returncode == 0 else {}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def exam(self):
+        self.assertEqual(self.rc, 0, self.err[-3000:])
+        fx = self.inc.get("forensics")
+        self.assertIsNotNone(fx, "no forensic examination in the incident:\n" + self.out[-3000:])
+        self.assertEqual(fx["ssm_status"], "Success", fx)
+        return fx["examination"]
+
+    def test_the_findings_join_the_incident(self):
+        ex = self.exam()
+        self.assertEqual(ex["status"], "ok", ex)
+        self.assertEqual(ex["incident"], "INC-1")
+        [ev] = ex["evidence"]
+        got = {(f["class"], f["path"]) for f in ev["top_findings"]}
+        self.assertEqual(got, PLANTED)      # the clean files are not findings
+        self.assertEqual(ev["findings"], 5)
+        self.assertEqual(ev["findings_omitted"], 0)
+        shell = next(f for f in ev["top_findings"] if f["path"] == "/var/www/html/.thumb.php")
+        self.assertEqual(shell["interest"], "web root")
+        step = next(s for s in self.inc["steps"] if s["name"] == "forensics")
+        self.assertEqual(step["state"], "done")
+        self.assertIn("5 finding(s)", step["result"])
+
+    def test_the_bytes_arrived_and_the_report_is_what_was_written(self):
+        ex = self.exam()
+        [ev] = ex["evidence"]
+        self.assertEqual(ev["device_sha256"], sha256(os.path.join(self.dir, "victim.img")))
+        self.assertTrue(ex["report"].startswith(os.path.join(self.dir, "forensic-host", "cases", "INC-1")))
+        self.assertEqual(sha256(ex["report"]), ex["report_sha256"])
+        with open(ex["report"]) as f:
+            rep = json.load(f)
+        self.assertIn("/var/www/html/.thumb.php", [f["path"] for f in rep["evidence"][0]["findings"]])
+        # persistence places, whatever their hash says: the untouched crontab too
+        places = {(p["path"], p["kind"], p["baseline"]) for p in rep["evidence"][0]["persistence"]}
+        self.assertEqual(places, {("/etc/crontab", "cron", "unchanged"),
+                                  ("/etc/cron.d/sysupdate", "cron", "added"),
+                                  ("/home/ec2-user/.ssh/authorized_keys", "ssh authorized_keys", "modified"),
+                                  ("/var/tmp/.ICE-x", "setuid/setgid", "added")})
+        v = subprocess.run([SG, "forensics", "verify-log", ex["custody_log"], "--expect-head",
+                            ex["custody_head"], "--report", ex["report"]], capture_output=True, text=True)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+    def test_the_end_notification_carries_them(self):
+        ex = self.exam()
+        [end] = [m for m in Hook.got if m["event"] == "end"]
+        self.assertEqual(end["text"], "playbook ended: contained; examination ok: 5 finding(s)")
+        self.assertEqual(end["forensics"]["examination"], ex)
+
+    def test_the_reports_and_the_demo_show_them(self):
+        self.exam()
+        with open(os.path.join(self.dir, "reports", "INC-1.md")) as f:
+            md = f.read()
+        self.assertIn("## Forensic examination", md)
+        self.assertIn("| added | /var/www/html/.thumb.php | web root | new file |", md)
+        tail = self.out[self.out.index("== what the intruder left"):]
+        self.assertIn("(checked)", tail)
+        self.assertRegex(tail, r"added +/var/www/html/\.thumb\.php +web root")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

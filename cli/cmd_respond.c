@@ -218,7 +218,17 @@ static int run_daemon(responder *r, respond_cli *o)
 		}
 		respond_log(&o->cfg, "info", "listening on %s", o->listen);
 	}
-	sg_err err = respond_loop(r, &stop_flag, o->once && !o->listen);
+	respond_queue *q = NULL;
+	if (o->queue) {
+		if (respond_queue_start(&o->queue_cfg, &q, msg, sizeof msg)) {
+			say(o, "error", "--queue: %s", msg);
+			respond_listen_stop(l);
+			return 2;
+		}
+		respond_log(&o->cfg, "info", "taking incidents from %s", o->queue);
+	}
+	sg_err err = respond_loop(r, &stop_flag, o->once && !o->listen && !o->queue);
+	respond_queue_stop(q);
 	respond_listen_stop(l);
 	return err ? 1 : 0;
 }
@@ -238,7 +248,7 @@ static int run(respond_cli *o)
 	char msg[512];
 	responder *r = NULL;
 	if (o->deliver_to)
-		return run_deliver(o); /* the detector side needs no AWS */
+		return run_deliver(o); /* the detector side: no AWS but SQS */
 	if (respond_new(&o->cfg, &r, msg, sizeof msg)) {
 		say(o, "error", "%s", msg);
 		return 2;

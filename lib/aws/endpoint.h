@@ -3,7 +3,7 @@
  *
  * Resolution order (the SDKs' "service-specific endpoints"):
  *   1. AWS_ENDPOINT_URL_<SERVICE_ID>  (EC2, AUTO_SCALING,
- *      ELASTIC_LOAD_BALANCING_V2, ELASTIC_LOAD_BALANCING, SSM, IAM, STS, SNS, S3)
+ *      ELASTIC_LOAD_BALANCING_V2, ELASTIC_LOAD_BALANCING, SSM, IAM, STS, SNS, S3, SQS)
  *   2. AWS_ENDPOINT_URL
  *   3. the public endpoint: https://{prefix}.{region}.amazonaws.com (.com.cn in
  *      China), IAM at its partition's endpoint (iam.amazonaws.com signed as
@@ -28,6 +28,7 @@ enum aws_service {
 	AWS_STS,
 	AWS_SNS,
 	AWS_S3,
+	AWS_SQS,
 	AWS__SERVICE_COUNT
 };
 

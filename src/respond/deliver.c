@@ -11,7 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/sqs.h"
 #include "playbook/sign.h"
+
+#define DELIVER_KEY_MAX 1024
 #include "store/store.h"
 
 static int64_t now_ms(void)
@@ -106,8 +109,24 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
 	return SG_OK;
 }
 
+/* SendMessage one body; the message id is the acknowledgement. */
+static sg_err send_sqs(const respond_deliver_config *cfg, struct aws_client *aws, const char *body,
+                       const char *detector, const store_incident *inc, char message_id[128],
+                       char *err, size_t errlen)
+{
+	char dedup[160];
+	snprintf(dedup, sizeof dedup, "%.100s-%lld", detector, (long long)inc->id);
+	bool fifo = aws_sqs_queue_is_fifo(cfg->url);
+	struct aws_error e;
+	sg_err rc = aws_sqs_send(aws, cfg->url, body, fifo ? inc->instance_id : NULL, fifo ? dedup : NULL,
+	                         message_id, &e);
+	if (rc)
+		snprintf(err, errlen, "%s: %.100s %.150s", sg_strerror(rc), e.code, e.message);
+	return rc;
+}
+
 static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t *key, size_t keylen,
-                     const char *detector)
+                     const char *detector, struct aws_client *aws)
 {
 	store_incident *arr = NULL;
 	size_t n = 0;
@@ -142,14 +161,20 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 		json_decref(b);
 		if (!body)
 			continue;
-		char err[300] = "";
+		char err[300] = "", message_id[128] = "";
 		int64_t remote = 0;
-		sg_err e = post(cfg, key, keylen, body, &remote, err, sizeof err);
+		sg_err e = aws ? send_sqs(cfg, aws, body, detector, inc, message_id, err, sizeof err)
+		               : post(cfg, key, keylen, body, &remote, err, sizeof err);
 		free(body);
 		json_t *d;
 		store_change c = {.incident_id = inc->id, .step = "deliver", .actor = "deliver",
 		                  .bump_attempts = 1};
-		if (!e) {
+		if (!e && aws) {
+			d = json_pack("{s:s,s:s}", "message_id", message_id, "queue", cfg->url);
+			c.to = "done";
+			c.reason = "acknowledged by SQS";
+			fprintf(stderr, "deliver: INC-%lld -> SQS message %s\n", (long long)inc->id, message_id);
+		} else if (!e) {
 			d = json_pack("{s:I,s:s}", "remote", (json_int_t)remote, "url", cfg->url);
 			c.to = "done";
 			c.reason = "acknowledged by the responder";
@@ -175,17 +200,17 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 	store_incidents_free(arr, n);
 }
 
-sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *stop, bool once,
-                            char *msg, size_t msglen)
+/* The key of the HTTPS channel. */
+static sg_err read_key(const respond_deliver_config *cfg, uint8_t key[DELIVER_KEY_MAX], size_t *len,
+                       char *msg, size_t msglen)
 {
-	uint8_t key[1024];
 	size_t keylen = 0;
 	FILE *kf = fopen(cfg->key_file, "rb");
 	if (!kf) {
 		snprintf(msg, msglen, "key file %s: cannot open", cfg->key_file);
 		return SG_ERR_IO;
 	}
-	keylen = fread(key, 1, sizeof key, kf);
+	keylen = fread(key, 1, DELIVER_KEY_MAX, kf);
 	fclose(kf);
 	while (keylen && (key[keylen - 1] == '\n' || key[keylen - 1] == '\r'))
 		keylen--;
@@ -193,10 +218,35 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *sto
 		snprintf(msg, msglen, "key file %s: fewer than %d bytes", cfg->key_file, RSIG_KEY_MIN);
 		return SG_ERR_INVAL;
 	}
-	store *st = NULL;
-	sg_err err = store_open(cfg->store_path, NULL, &st, msg, msglen);
-	if (err)
+	*len = keylen;
+	return SG_OK;
+}
+
+sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *stop, bool once,
+                            char *msg, size_t msglen)
+{
+	uint8_t key[DELIVER_KEY_MAX];
+	size_t keylen = 0;
+	struct aws_client *aws = NULL;
+	sg_err err;
+	if (aws_sqs_queue_url_ok(cfg->url)) {
+		struct aws_client_opts o = {.region = cfg->region, .endpoint_url = cfg->endpoint_url,
+		                            .ca_bundle = cfg->ca_bundle};
+		struct aws_error e;
+		if ((err = aws_client_new(&o, &aws, &e))) {
+			snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "",
+			         e.message);
+			return err;
+		}
+	} else if ((err = read_key(cfg, key, &keylen, msg, msglen))) {
 		return err;
+	}
+	store *st = NULL;
+	err = store_open(cfg->store_path, NULL, &st, msg, msglen);
+	if (err) {
+		aws_client_free(aws);
+		return err;
+	}
 	char detector[128];
 	if (cfg->detector)
 		snprintf(detector, sizeof detector, "%s", cfg->detector);
@@ -205,13 +255,14 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *sto
 	detector[sizeof detector - 1] = '\0';
 	unsigned poll = cfg->poll_ms ? cfg->poll_ms : 1000;
 	while (!*stop) {
-		one_pass(cfg, st, key, keylen, detector);
+		one_pass(cfg, st, key, keylen, detector, aws);
 		if (once)
 			break;
 		for (unsigned w = 0; w < poll && !*stop; w += 50)
 			usleep(50000);
 	}
 	store_close(st);
+	aws_client_free(aws);
 	OPENSSL_cleanse(key, sizeof key);
 	return SG_OK;
 }

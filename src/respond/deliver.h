@@ -12,6 +12,13 @@
  * to max_backoff_ms).  Undelivered incidents survive restarts in the store
  * and are retried until acknowledged; an acknowledged one is never sent
  * again.
+ *
+ * With an SQS queue URL (aws/sqs.h) instead, each incident is the body of
+ * one SendMessage (unsigned: the queue policy says who may send), its
+ * acknowledgement SQS's message id; on a FIFO queue the message group is
+ * the instance and the deduplication id "DETECTOR-N", so SQS itself drops
+ * a resend within five minutes, and on a standard queue the responder's
+ * join key (detector:NAME/N) makes a duplicate join the same incident.
  */
 #ifndef SSRFGUARD_RESPOND_DELIVER_H
 #define SSRFGUARD_RESPOND_DELIVER_H
@@ -23,11 +30,13 @@
 typedef struct respond_deliver_config {
 	const char *store_path;
 	const char *url;          /* https://responder:8443/v1/incidents */
-	const char *key_file;     /* shared HMAC key */
+	const char *key_file;     /* shared HMAC key (HTTPS only) */
 	const char *ca_bundle;    /* CA for the responder's certificate (NULL: system) */
 	const char *detector;     /* our name (NULL: hostname) */
 	unsigned poll_ms;         /* 0: 1000 */
 	unsigned max_backoff_ms;  /* 0: 60000 */
+	const char *region;       /* SQS: the AWS client's (NULL: its default chain) */
+	const char *endpoint_url;
 } respond_deliver_config;
 
 /* Until *stop; with once, return after one pass (tests).  Returns SG_OK,

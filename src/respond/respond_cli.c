@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "aws/s3.h"
+#include "aws/sqs.h"
 
 void respond_cli_init(respond_cli *o)
 {
 	memset(o, 0, sizeof *o);
 	respond_config_default(&o->cfg);
+	pb_gd_config_default(&o->queue_cfg.guardduty);
 	o->cfg.store_path = cmdline_default_store();
 }
 
@@ -41,9 +43,17 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "listen", "ADDR:PORT", "also accept signed incidents from detectors over HTTPS (needs "
 	  "--key-file, --tls-cert, --tls-key)"),
 	R(OPT_STR, "deliver-to", "URL", "detector side: send this host's open incidents to a remote "
-	  "responder (https://HOST:PORT/v1/incidents) signed with --key-file, retrying until "
-	  "acknowledged; --ca-bundle verifies it; --detector NAME names us"),
+	  "responder (https://HOST:PORT/v1/incidents) signed with --key-file, or to an SQS queue URL "
+	  "(docs/fleet.md), retrying until acknowledged; --ca-bundle verifies it; --detector NAME "
+	  "names us"),
 	R(OPT_STR, "detector", "NAME", "this detector's name in deliveries"),
+	R(OPT_STR, "queue", "URL", "also take incidents from this SQS queue: detectors' incidents and "
+	  "GuardDuty findings from an EventBridge rule (docs/fleet.md); each message is deleted once "
+	  "recorded, poison is left to the queue's dead-letter policy"),
+	R(OPT_STR, "guardduty", "ACTION", "what a supported GuardDuty finding asks for: contain, "
+	  "observe or ignore (default: contain)"),
+	NUM("guardduty-contain-severity", "N", 0, 10, "findings below this severity are only observed "
+	    "(default: 7, GuardDuty's High)"),
 	R(OPT_SWITCH, "preflight", NULL, "with --instance: check every changing call of the plan (EC2 "
 	  "with DryRun, the rest with IAM's policy simulator) and print what the role lacks, by step; "
 	  "no changes; exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
@@ -298,6 +308,24 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		o->deliver_to = o->deliver_cfg.url = v;
 	} else if (IS("detector"))
 		o->deliver_cfg.detector = v;
+	else if (IS("queue")) {
+		if (!aws_sqs_queue_url_ok(v)) {
+			snprintf(msg, msglen, "queue: an SQS queue URL (https://sqs.REGION.amazonaws.com/"
+			         "ACCOUNT/NAME)");
+			return -1;
+		}
+		o->queue = o->queue_cfg.queue_url = v;
+	}
+	else if (IS("guardduty")) {
+		pb_gd_action a;
+		if (pb_gd_action_parse(v, &a)) {
+			snprintf(msg, msglen, "guardduty: contain, observe or ignore");
+			return -1;
+		}
+		for (int t = 0; t < PB_GD__TYPE_COUNT; t++)
+			o->queue_cfg.guardduty.action[t] = a;
+	} else if (IS("guardduty-contain-severity"))
+		o->queue_cfg.guardduty.contain_min_severity = (double)n;
 #undef IS
 	return 0;
 }
@@ -349,7 +377,14 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	o->deliver_cfg.key_file = o->listen_cfg.key_file;
 	o->deliver_cfg.ca_bundle = o->cfg.ca_bundle;
 	o->deliver_cfg.poll_ms = o->cfg.poll_ms;
-	if (o->deliver_to && !o->listen_cfg.key_file) {
+	o->deliver_cfg.region = o->cfg.region;
+	o->deliver_cfg.endpoint_url = o->cfg.endpoint_url;
+	o->queue_cfg.rcfg = &o->cfg;
+	if (o->queue && (o->deliver_to || o->instance || o->incident || o->preflight)) {
+		snprintf(msg, msglen, "--queue belongs to the responder daemon");
+		return -1;
+	}
+	if (o->deliver_to && !o->listen_cfg.key_file && !aws_sqs_queue_url_ok(o->deliver_to)) {
 		snprintf(msg, msglen, "--deliver-to needs --key-file");
 		return -1;
 	}

@@ -19,6 +19,7 @@
 #include "common/opt.h"
 #include "respond/deliver.h"
 #include "respond/listen.h"
+#include "respond/queue.h"
 #include "respond/respond.h"
 
 typedef struct respond_cli {
@@ -30,6 +31,8 @@ typedef struct respond_cli {
 	respond_listen_config listen_cfg;
 	const char *deliver_to;          /* detector mode: --deliver-to URL */
 	respond_deliver_config deliver_cfg;
+	const char *queue;               /* --queue URL (SQS intake) */
+	respond_queue_config queue_cfg;
 	char **owned;      /* copies of every value (argv and files) */
 	size_t n_owned;
 } respond_cli;

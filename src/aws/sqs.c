@@ -1,0 +1,262 @@
+/* sqs.c — SQS SendMessage, ReceiveMessage, ChangeMessageVisibility,
+ * DeleteMessage (see sqs.h). */
+#include "aws/sqs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* SQS's own codes, which the generic classification leaves REMOTE. */
+static sg_err classify(sg_err rc, const struct aws_error *e)
+{
+	if (rc != SG_ERR_REMOTE)
+		return rc;
+	if (!strcmp(e->code, "AWS.SimpleQueueService.NonExistentQueue") ||
+	    !strcmp(e->code, "QueueDoesNotExist"))
+		return SG_ERR_NOTFOUND;
+	if (!strcmp(e->code, "AWS.SimpleQueueService.MessageNotInflight"))
+		return SG_ERR_STATE;
+	if (!strcmp(e->code, "ReceiptHandleIsInvalid"))
+		return SG_ERR_INVAL;
+	return rc;
+}
+
+/* aws_query_on for SQS with QueueUrl set; err always filled (local if NULL). */
+static sg_err sqs_call(struct aws_client *c, const char *action, const char *queue_url,
+                       struct aws_params *p, struct aws_xml **reply, struct aws_error *err)
+{
+	struct aws_error local;
+	if (!err)
+		err = &local;
+	aws_error_clear(err);
+	aws_params_add(p, "QueueUrl", queue_url);
+	sg_err rc = aws_params_error(p);
+	if (!rc)
+		rc = classify(aws_query_on(c, AWS_SQS, action, queue_url, p, AWS_CALL_IDEMPOTENT, reply, err),
+		              err);
+	aws_params_free(p);
+	return rc;
+}
+
+static bool dedup_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 128)
+		return false;
+	for (; *s; s++)
+		if (*s < '!' || *s > '~')
+			return false;
+	return true;
+}
+
+sg_err aws_sqs_send(struct aws_client *c, const char *queue_url, const char *body,
+                    const char *group_id, const char *dedup_id, char message_id[128],
+                    struct aws_error *err)
+{
+	if (!aws_sqs_queue_url_ok(queue_url) || !body || !*body || strlen(body) > AWS_SQS_MAX_BODY)
+		return SG_ERR_INVAL;
+	if (aws_sqs_queue_is_fifo(queue_url) && !group_id)
+		return SG_ERR_INVAL;
+	if ((group_id && !dedup_id_ok(group_id)) || (dedup_id && !dedup_id_ok(dedup_id)))
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	aws_params_add(p, "MessageBody", body);
+	if (group_id)
+		aws_params_add(p, "MessageGroupId", group_id);
+	if (dedup_id)
+		aws_params_add(p, "MessageDeduplicationId", dedup_id);
+	struct aws_xml *r = NULL;
+	sg_err rc = sqs_call(c, "SendMessage", queue_url, p, &r, err);
+	if (!rc && message_id) {
+		const char *id = aws_xml_str(r, "SendMessageResult/MessageId");
+		if (!id || !*id || strlen(id) >= 128) {
+			rc = SG_ERR_PROTOCOL;
+			aws_error_set(err, NULL, "SendMessage reply lacks a MessageId");
+		} else {
+			memcpy(message_id, id, strlen(id) + 1);
+		}
+	}
+	aws_xml_free(r);
+	return rc;
+}
+
+void aws_sqs_messages_free(struct aws_sqs_message *m, size_t n)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].receipt_handle);
+		free(m[i].body);
+	}
+	free(m);
+}
+
+static long long attr_number(const struct aws_xml *msg, const char *name)
+{
+	for (const struct aws_xml *a = aws_xml_child(msg, "Attribute"); a; a = aws_xml_next(a)) {
+		if (strcmp(aws_xml_str_or(a, "Name", ""), name))
+			continue;
+		const char *v = aws_xml_str_or(a, "Value", "");
+		char *end = NULL;
+		errno = 0;
+		long long x = strtoll(v, &end, 10);
+		return (errno || end == v || *end || x < 0) ? -1 : x;
+	}
+	return 0;
+}
+
+static sg_err decode_message(const struct aws_xml *x, struct aws_sqs_message *m)
+{
+	const char *id = aws_xml_str(x, "MessageId");
+	const char *handle = aws_xml_str(x, "ReceiptHandle");
+	const char *body = aws_xml_str(x, "Body");
+	if (!id || !*id || strlen(id) >= sizeof m->message_id || !handle || !*handle || !body)
+		return SG_ERR_PROTOCOL;
+	long long count = attr_number(x, "ApproximateReceiveCount");
+	long long sent = attr_number(x, "SentTimestamp");
+	if (count < 0 || count > 0xffffffffLL || sent < 0)
+		return SG_ERR_PROTOCOL;
+	memcpy(m->message_id, id, strlen(id) + 1);
+	m->receipt_handle = strdup(handle);
+	m->body = strdup(body);
+	m->receive_count = (unsigned)count;
+	m->sent_ms = sent;
+	return m->receipt_handle && m->body ? SG_OK : SG_ERR_NOMEM;
+}
+
+static sg_err decode_messages(const struct aws_xml *res, struct aws_sqs_message **out, size_t *n)
+{
+	size_t count = 0;
+	for (const struct aws_xml *x = aws_xml_child(res, "Message"); x; x = aws_xml_next(x))
+		count++;
+	if (!count)
+		return SG_OK;
+	if (count > 10)
+		return SG_ERR_PROTOCOL;   /* never more than MaxNumberOfMessages (10) */
+	struct aws_sqs_message *m = calloc(count, sizeof *m);
+	if (!m)
+		return SG_ERR_NOMEM;
+	size_t i = 0;
+	sg_err rc = SG_OK;
+	for (const struct aws_xml *x = aws_xml_child(res, "Message"); x && !rc; x = aws_xml_next(x))
+		rc = decode_message(x, &m[i++]);
+	if (rc) {
+		aws_sqs_messages_free(m, count);
+		return rc;
+	}
+	*out = m;
+	*n = count;
+	return SG_OK;
+}
+
+sg_err aws_sqs_receive(struct aws_client *c, const char *queue_url, int max, int wait_s,
+                       int visibility_s, struct aws_sqs_message **out, size_t *n,
+                       struct aws_error *err)
+{
+	if (!out || !n)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	*n = 0;
+	if (!aws_sqs_queue_url_ok(queue_url) || max < 1 || max > 10 || wait_s < 0 ||
+	    wait_s > AWS_SQS_MAX_WAIT_S || visibility_s > AWS_SQS_MAX_VISIBILITY_S)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	aws_params_add_int(p, "MaxNumberOfMessages", max);
+	aws_params_add_int(p, "WaitTimeSeconds", wait_s);
+	if (visibility_s >= 0)
+		aws_params_add_int(p, "VisibilityTimeout", visibility_s);
+	aws_params_add(p, "AttributeName.1", "All");
+	struct aws_xml *r = NULL;
+	sg_err rc = sqs_call(c, "ReceiveMessage", queue_url, p, &r, err);
+	if (!rc) {
+		rc = decode_messages(aws_xml_child(r, "ReceiveMessageResult"), out, n);
+		if (rc == SG_ERR_PROTOCOL)
+			aws_error_set(err, NULL, "ReceiveMessage reply holds a malformed Message");
+	}
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_sqs_change_visibility(struct aws_client *c, const char *queue_url,
+                                 const char *receipt_handle, int visibility_s,
+                                 struct aws_error *err)
+{
+	if (!aws_sqs_queue_url_ok(queue_url) || !receipt_handle || !*receipt_handle ||
+	    visibility_s < 0 || visibility_s > AWS_SQS_MAX_VISIBILITY_S)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	aws_params_add(p, "ReceiptHandle", receipt_handle);
+	aws_params_add_int(p, "VisibilityTimeout", visibility_s);
+	struct aws_xml *r = NULL;
+	sg_err rc = sqs_call(c, "ChangeMessageVisibility", queue_url, p, &r, err);
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_sqs_delete(struct aws_client *c, const char *queue_url, const char *receipt_handle,
+                      struct aws_error *err)
+{
+	if (!aws_sqs_queue_url_ok(queue_url) || !receipt_handle || !*receipt_handle)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	aws_params_add(p, "ReceiptHandle", receipt_handle);
+	struct aws_xml *r = NULL;
+	sg_err rc = sqs_call(c, "DeleteMessage", queue_url, p, &r, err);
+	aws_xml_free(r);
+	return rc;
+}
+
+static bool name_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '-' || ch == '_';
+}
+
+/* "ACCOUNT/NAME" with nothing after. */
+static bool account_and_name_ok(const char *s)
+{
+	for (int i = 0; i < 12; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	if (s[12] != '/')
+		return false;
+	const char *name = s + 13;
+	size_t len = strlen(name);
+	size_t stem = len >= 5 && !strcmp(name + len - 5, ".fifo") ? len - 5 : len;
+	if (stem < 1 || len > 80)
+		return false;
+	for (size_t i = 0; i < stem; i++)
+		if (!name_char(name[i]))
+			return false;
+	return true;
+}
+
+bool aws_sqs_queue_url_ok(const char *url)
+{
+	if (!url || strlen(url) > 512)
+		return false;
+	const char *host = !strncmp(url, "https://", 8) ? url + 8
+	                   : !strncmp(url, "http://", 7) ? url + 7 : NULL;
+	if (!host || !*host)
+		return false;
+	const char *slash = strchr(host, '/');
+	if (!slash || slash == host)
+		return false;
+	for (const char *h = host; h < slash; h++)
+		if (!name_char(*h) && *h != '.' && *h != ':' && *h != '[' && *h != ']')
+			return false;
+	return account_and_name_ok(slash + 1);
+}
+
+bool aws_sqs_queue_is_fifo(const char *url)
+{
+	size_t len = url ? strlen(url) : 0;
+	return len > 5 && !strcmp(url + len - 5, ".fifo");
+}

@@ -1,0 +1,268 @@
+/* queue.c — the responder's SQS intake (see queue.h). */
+#include "respond/queue.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/json.h"
+#include "aws/sqs.h"
+#include "respond/listen.h"
+
+#define QUEUE_BODY_MAX AWS_SQS_MAX_BODY
+
+struct respond_queue {
+	respond_queue_config cfg;
+	char url[600];
+	store *st;
+	struct aws_client *aws;
+	pthread_t th;
+	bool started;
+	volatile int stop;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Is the body an EventBridge envelope (it has "detail-type")? */
+static bool is_event(const char *body, size_t len)
+{
+	json_t *j = NULL;
+	struct aws_json_limits lim = {.max_bytes = QUEUE_BODY_MAX, .max_depth = 32};
+	if (aws_json_parse(body, len, &lim, &j))
+		return false;
+	bool yes = json_is_object(j) && json_object_get(j, "detail-type");
+	json_decref(j);
+	return yes;
+}
+
+/* The finding's detail, compact, kept with the incident as step "finding". */
+static sg_err keep_finding(store *st, int64_t id, const char *body, size_t len)
+{
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	char *detail = j ? json_dumps(json_object_get(j, "detail"), JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	store_change c = {.incident_id = id, .step = "finding", .to = "kept",
+	                  .reason = "GuardDuty finding received", .actor = "queue", .data = detail};
+	sg_err rc = detail ? store_transition(st, &c) : SG_ERR_NOMEM;
+	free(detail);
+	return rc;
+}
+
+static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, const char *body,
+                                          size_t len, int64_t *id, char *msg, size_t msglen)
+{
+	pb_gd_finding f;
+	char why[512];
+	if (pb_guardduty_parse(body, len, &f, why, sizeof why)) {
+		snprintf(msg, msglen, "GuardDuty event refused: %s", why);
+		return RQ_REFUSED;
+	}
+	pb_gd_action act = pb_guardduty_decide(gd, &f);
+	if (act == PB_GD_IGNORE) {
+		snprintf(msg, msglen, "GuardDuty %s (severity %.1f) on %s: ignored by config", f.type_name,
+		         f.severity, f.instance_id);
+		return RQ_IGNORED;
+	}
+	char client[160], request[320], reason[192];
+	snprintf(client, sizeof client, "guardduty:%s", f.finding_id);
+	snprintf(request, sizeof request, "GuardDuty finding %s%s", f.finding_id,
+	         f.sample ? " (sample)" : "");
+	snprintf(reason, sizeof reason, "GuardDuty %s, severity %.1f", f.type_name, f.severity);
+	store_attempt_in a = {.client = client, .request = request, .url = "", .dest = "",
+	                      .category = "guardduty", .rule = f.type_name, .reason = reason,
+	                      .instance_id = f.instance_id, .region = f.region, .az = "",
+	                      .contain = act == PB_GD_CONTAIN};
+	store_record_out o;
+	if (store_record(st, &a, &o)) {
+		snprintf(msg, msglen, "store busy; GuardDuty finding %s left for redelivery", f.finding_id);
+		return RQ_RETRY;
+	}
+	sg_err kept = keep_finding(st, o.incident_id, body, len);
+	if (kept) {
+		snprintf(msg, msglen, "GuardDuty finding %s: INC-%lld recorded, the finding not kept (%s); "
+		         "left for redelivery", f.finding_id, (long long)o.incident_id, sg_strerror(kept));
+		return RQ_RETRY;
+	}
+	*id = o.incident_id;
+	snprintf(msg, msglen, "GuardDuty %s (severity %.1f) on %s: INC-%lld (%s, %s)", f.type_name,
+	         f.severity, f.instance_id, (long long)o.incident_id, pb_gd_action_name(act),
+	         o.opened ? "new" : "joined");
+	return RQ_RECORDED;
+}
+
+static respond_queue_outcome take_delivery(store *st, const char *body, size_t len, int64_t *id,
+                                           char *msg, size_t msglen)
+{
+	respond_delivery d;
+	char why[200];
+	if (respond_delivery_parse(body, len, &d, why, sizeof why)) {
+		snprintf(msg, msglen, "detector incident refused: %s", why);
+		return RQ_REFUSED;
+	}
+	char source[200], request[200];
+	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
+	snprintf(request, sizeof request, "delivered by %s over SQS (its incident %lld)", d.detector,
+	         (long long)d.remote_id);
+	store_attempt_in a = {.at_ms = d.at_ms, .client = source, .request = request, .url = d.url,
+	                      .dest = d.dest, .category = d.category, .rule = d.rule,
+	                      .reason = d.reason, .instance_id = d.instance_id, .region = d.region,
+	                      .az = d.az, .contain = 1};
+	store_record_out o;
+	if (store_record(st, &a, &o)) {
+		snprintf(msg, msglen, "store busy; %s left for redelivery", source);
+		return RQ_RETRY;
+	}
+	*id = o.incident_id;
+	snprintf(msg, msglen, "%s on %s: INC-%lld (%s)", source, d.instance_id,
+	         (long long)o.incident_id, o.opened ? "new" : "joined");
+	return RQ_RECORDED;
+}
+
+respond_queue_outcome respond_queue_take(store *st, const pb_gd_config *gd, const char *body,
+                                         size_t len, int64_t *incident_id, char *msg,
+                                         size_t msglen)
+{
+	*incident_id = 0;
+	if (len > QUEUE_BODY_MAX) {
+		snprintf(msg, msglen, "body larger than %u bytes refused", QUEUE_BODY_MAX);
+		return RQ_REFUSED;
+	}
+	if (is_event(body, len))
+		return take_finding(st, gd, body, len, incident_id, msg, msglen);
+	return take_delivery(st, body, len, incident_id, msg, msglen);
+}
+
+/* Hide the messages not yet taken for visibility_s more. */
+static void extend(respond_queue *q, struct aws_sqs_message *m, size_t from, size_t n)
+{
+	for (size_t i = from; i < n; i++) {
+		struct aws_error e;
+		if (aws_sqs_change_visibility(q->aws, q->url, m[i].receipt_handle, q->cfg.visibility_s, &e))
+			respond_log(q->cfg.rcfg, "warn", "queue: message %s: cannot extend visibility: %s %s",
+			            m[i].message_id, e.code, e.message);
+	}
+}
+
+static void take_one(respond_queue *q, const struct aws_sqs_message *m)
+{
+	char msg[768];
+	int64_t id = 0;
+	respond_queue_outcome out = respond_queue_take(q->st, &q->cfg.guardduty, m->body,
+	                                               strlen(m->body), &id, msg, sizeof msg);
+	struct aws_error e;
+	if (out == RQ_REFUSED) {
+		respond_log(q->cfg.rcfg, "error",
+		            "queue: message %s (receive %u) refused, left to the dead-letter policy: %s",
+		            m->message_id, m->receive_count, msg);
+		/* a refusal is final: visible again now, so that the redrive
+		 * policy counts its receives without a visibility timeout each */
+		if (aws_sqs_change_visibility(q->aws, q->url, m->receipt_handle, 0, &e))
+			respond_log(q->cfg.rcfg, "warn", "queue: message %s: %s %s", m->message_id, e.code,
+			            e.message);
+		return;
+	}
+	if (out == RQ_RETRY) {
+		respond_log(q->cfg.rcfg, "warn", "queue: message %s: %s", m->message_id, msg);
+		return;
+	}
+	respond_log(q->cfg.rcfg, "info", "queue: message %s: %s", m->message_id, msg);
+	if (aws_sqs_delete(q->aws, q->url, m->receipt_handle, &e))
+		respond_log(q->cfg.rcfg, "warn",
+		            "queue: message %s recorded but not deleted (%s %s): it will come back "
+		            "and join the same incident", m->message_id, e.code, e.message);
+}
+
+static void poll_once(respond_queue *q)
+{
+	struct aws_sqs_message *m = NULL;
+	size_t n = 0;
+	struct aws_error e;
+	int64_t received = mono_ms();
+	sg_err rc = aws_sqs_receive(q->aws, q->url, 10, q->cfg.wait_s, q->cfg.visibility_s, &m, &n, &e);
+	if (rc) {
+		respond_log(q->cfg.rcfg, "warn", "queue: receive failed: %s %s %s", sg_strerror(rc), e.code,
+		            e.message);
+		for (int w = 0; w < 20 && !q->stop; w++)   /* 2 s before trying again */
+			nanosleep(&(struct timespec){0, 100000000}, NULL);
+		return;
+	}
+	int64_t half = (int64_t)q->cfg.visibility_s * 500;
+	for (size_t i = 0; i < n; i++) {
+		if (mono_ms() - received > half) {
+			extend(q, m, i, n);
+			received = mono_ms();
+		}
+		take_one(q, &m[i]);
+	}
+	aws_sqs_messages_free(m, n);
+}
+
+static void *queue_main(void *arg)
+{
+	respond_queue *q = arg;
+	while (!q->stop)
+		poll_once(q);
+	return NULL;
+}
+
+sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out, char *msg,
+                           size_t msglen)
+{
+	*out = NULL;
+	if (!cfg->queue_url || !aws_sqs_queue_url_ok(cfg->queue_url)) {
+		snprintf(msg, msglen, "--queue: not an SQS queue URL (https://sqs.REGION.amazonaws.com/"
+		                      "ACCOUNT/NAME)");
+		return SG_ERR_INVAL;
+	}
+	respond_queue *q = calloc(1, sizeof *q);
+	if (!q)
+		return SG_ERR_NOMEM;
+	q->cfg = *cfg;
+	snprintf(q->url, sizeof q->url, "%s", cfg->queue_url);
+	q->cfg.queue_url = q->url;
+	if (!q->cfg.visibility_s)
+		q->cfg.visibility_s = 120;
+	if (!q->cfg.wait_s)
+		q->cfg.wait_s = AWS_SQS_MAX_WAIT_S;
+	const respond_config *r = cfg->rcfg;
+	sg_err err = store_open(r->store_path, NULL, &q->st, msg, msglen);
+	struct aws_client_opts o = {.region = r->region, .endpoint_url = r->endpoint_url,
+	                            .ca_bundle = r->ca_bundle, .max_attempts = r->aws_max_attempts,
+	                            .backoff_base_ms = r->aws_backoff_base_ms,
+	                            .timeout_ms = (q->cfg.wait_s + 10) * 1000L};
+	struct aws_error e;
+	if (!err && (err = aws_client_new(&o, &q->aws, &e)))
+		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);
+	if (!err && pthread_create(&q->th, NULL, queue_main, q)) {
+		snprintf(msg, msglen, "cannot start the queue thread");
+		err = SG_ERR_NOMEM;
+	}
+	if (err) {
+		respond_queue_stop(q);
+		return err;
+	}
+	q->started = true;
+	*out = q;
+	return SG_OK;
+}
+
+void respond_queue_stop(respond_queue *q)
+{
+	if (!q)
+		return;
+	q->stop = 1;
+	if (q->started)
+		pthread_join(q->th, NULL);
+	aws_client_free(q->aws);
+	store_close(q->st);
+	free(q);
+}

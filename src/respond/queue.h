@@ -1,0 +1,73 @@
+/*
+ * queue.h — the responder's SQS intake (`ssrfguard respond --queue URL`).
+ * Prefix: respond_queue_.
+ *
+ * A thread long-polls the queue (WaitTimeSeconds 20, up to 10 messages,
+ * each hidden for visibility_s) and takes every message into the local
+ * store, where the responder's workers pick it up like any other open
+ * incident.  A message is deleted only after its incident is committed
+ * (store_record returns after the transaction), so a crash in between
+ * delivers it again, and the redelivery joins the same incident (the join
+ * key is the sender's incident or the GuardDuty finding id): the same
+ * message twice is one incident.  While a batch is being taken, messages
+ * whose visibility is half spent are hidden for visibility_s more
+ * (ChangeMessageVisibility) so no other responder receives them meanwhile.
+ *
+ * Bodies accepted (at most 256 KiB, SQS's own limit):
+ *   - a detector's incident, the JSON of deliver.h (respond_delivery_parse);
+ *     on SQS the queue policy (IAM), not the HMAC, says who may send;
+ *   - a GuardDuty Finding in its EventBridge envelope (playbook/guardduty.h):
+ *     recorded per the guardduty config as contain (open) or observe
+ *     (logged), the finding's detail kept with the incident as its
+ *     "finding" step; ignore deletes it with a log line.
+ * Anything else — malformed, an unsupported finding type, an instance id
+ * that is not one — is refused with a log line naming the message id and
+ * receive count, made visible again at once (a refusal is final, so there
+ * is no point waiting out its visibility timeout) and left on the queue: its
+ * redrive policy moves it to the dead-letter queue after maxReceiveCount
+ * receives, where an operator can read it.  Nothing is ever dropped silently.
+ */
+#ifndef SSRFGUARD_RESPOND_QUEUE_H
+#define SSRFGUARD_RESPOND_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "playbook/guardduty.h"
+#include "respond/respond.h"
+#include "ssrfguard/error.h"
+#include "store/store.h"
+
+typedef struct respond_queue_config {
+	const char *queue_url;
+	const respond_config *rcfg;     /* store, region, endpoint, CA, log */
+	pb_gd_config guardduty;
+	int visibility_s;               /* 0: 120 */
+	int wait_s;                     /* 0: 20 (the most SQS allows) */
+} respond_queue_config;
+
+/* What became of one message body. */
+typedef enum respond_queue_outcome {
+	RQ_RECORDED,   /* in the store (new or joined): delete it */
+	RQ_IGNORED,    /* config says ignore: delete it */
+	RQ_REFUSED,    /* poison: leave it to the dead-letter policy */
+	RQ_RETRY,      /* the store failed: leave it, it comes back */
+} respond_queue_outcome;
+
+/* Take one body into st.  *incident_id is set for RQ_RECORDED.  msg says
+ * what happened in one line (attacker text escaped). */
+respond_queue_outcome respond_queue_take(store *st, const pb_gd_config *gd, const char *body,
+                                         size_t len, int64_t *incident_id, char *msg,
+                                         size_t msglen);
+
+typedef struct respond_queue respond_queue;
+
+/* Open the store and an AWS client, start the polling thread.  The
+ * config is copied; rcfg must outlive the intake. */
+sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out, char *msg,
+                           size_t msglen);
+/* Stop (after the current receive returns, at most wait_s) and join.
+ * NULL-safe. */
+void respond_queue_stop(respond_queue *q);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * test_respond_queue.c — the responder's SQS intake against the emulator
+ * (under tests/netns-run): detector incidents and GuardDuty findings (sent
+ * through an EventBridge rule) become incidents in the store, a message
+ * delivered twice is one incident, messages are deleted only once
+ * recorded, and poison is logged and left for the dead-letter queue.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/aws.h"
+#include "aws/sqs.h"
+#include "emu.h"
+#include "respond/queue.h"
+#include "test.h"
+
+#define Q(name) "https://sqs.us-east-1.amazonaws.com/123456789012/" name
+#define WEB1 "i-0a1b2c3d4e5f60001"
+#define WEB2 "i-0a1b2c3d4e5f60002"
+#define DELIVERY(n) "{\"detector\":\"web-a\",\"incident\":" #n ",\"instance_id\":\"" WEB1 "\"," \
+	"\"region\":\"us-east-1\",\"az\":\"us-east-1a\",\"client\":\"203.0.113.9\"," \
+	"\"url\":\"http://169.254.169.254/latest/meta-data/\",\"dest\":\"169.254.169.254:80\"," \
+	"\"category\":\"imds\",\"rule\":\"metadata\",\"reason\":\"IMDS\",\"at_ms\":1700000000000}"
+
+static struct logcap logs;
+static char store_path[256];
+static respond_config rcfg;
+
+static void log_fn(void *ctx, const char *level, const char *message)
+{
+	(void)ctx;
+	char line[1200];
+	snprintf(line, sizeof line, "%s: %s", level, message);
+	logcap_fn(&logs, line);
+}
+
+static struct aws_client *client(void)
+{
+	struct aws_client_opts o = {.backoff_base_ms = 5, .timeout_ms = 25000};
+	struct aws_client *c = NULL;
+	struct aws_error e;
+	sg_err rc = aws_client_new(&o, &c, &e);
+	CHECKF(rc == SG_OK, "client: %s %s", sg_strerror(rc), e.message);
+	return c;
+}
+
+static void remove_store(void)
+{
+	char p[300];
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s%s", store_path, (const char *[]){"", "-wal", "-shm"}[i]);
+		unlink(p);
+	}
+}
+
+static void setup(void)
+{
+	aws_buf_init(&logs.all, 0);
+	snprintf(store_path, sizeof store_path, "/tmp/sg-queue-test-%d-%lld.db", (int)getpid(),
+	         (long long)time(NULL));
+	remove_store();
+	respond_config_default(&rcfg);
+	rcfg.store_path = store_path;
+	rcfg.log = log_fn;
+	emu_do("POST", "/seed",
+	       "{\"sqs_queues\": [{\"QueueName\": \"incidents-dlq\"},"
+	       "{\"QueueName\": \"incidents\", \"Attributes\": {\"RedrivePolicy\": \"{\\\"deadLetterTargetArn\\\": "
+	       "\\\"arn:aws:sqs:us-east-1:123456789012:incidents-dlq\\\", \\\"maxReceiveCount\\\": 2}\"}}]}");
+}
+
+static size_t queue_depth(const char *name)
+{
+	json_t *s = emu("GET", "/state", NULL);
+	json_t *q = json_object_get(json_object_get(s, "sqs"), name);
+	size_t n = json_array_size(json_object_get(q, "messages"));
+	if (!q)
+		n = (size_t)-1;
+	json_decref(s);
+	return n;
+}
+
+static bool wait_for(bool (*cond)(void), int seconds)
+{
+	for (int i = 0; i < seconds * 10; i++) {
+		if (cond())
+			return true;
+		nanosleep(&(struct timespec){0, 100000000}, NULL);
+	}
+	return cond();
+}
+
+static size_t incidents(int state)
+{
+	store *st = NULL;
+	char msg[256];
+	if (store_open(store_path, NULL, &st, msg, sizeof msg))
+		return 0;
+	store_incident *arr = NULL;
+	size_t n = 0;
+	store_list(st, state, 0, &arr, &n);
+	store_incidents_free(arr, n);
+	store_close(st);
+	return n;
+}
+
+static bool main_queue_empty(void)
+{
+	return queue_depth("incidents") == 0;
+}
+
+static bool refused_logged(void)
+{
+	return logs.all.p && strstr(logs.all.p, "left to the dead-letter policy");
+}
+
+static void enqueue(const char *body)
+{
+	struct aws_client *c = client();
+	struct aws_error e;
+	CHECKF(aws_sqs_send(c, Q("incidents"), body, NULL, NULL, NULL, &e) == SG_OK, "send: %s",
+	       e.message);
+	aws_client_free(c);
+}
+
+static const char *finding(const char *type, const char *resource, int severity)
+{
+	static char buf[2048];
+	static int seq;
+	snprintf(buf, sizeof buf,
+	         "{\"Source\": \"aws.guardduty\", \"DetailType\": \"GuardDuty Finding\", \"Detail\": "
+	         "\"{\\\"id\\\": \\\"f-%d-%d\\\", \\\"accountId\\\": \\\"123456789012\\\", "
+	         "\\\"region\\\": \\\"us-east-1\\\", \\\"type\\\": \\\"%s\\\", \\\"severity\\\": %d, "
+	         "\\\"resource\\\": %s}\"}", severity, ++seq, type, severity, resource);
+	return buf;
+}
+
+TEST(detector_incidents_once_each)
+{
+	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 30,
+	                           .wait_s = 1};
+	pb_gd_config_default(&qc.guardduty);
+	respond_queue *q = NULL;
+	char msg[512];
+	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	enqueue(DELIVERY(7));
+	enqueue(DELIVERY(7));   /* the detector's retry: the same incident again */
+	enqueue(DELIVERY(8));
+	CHECK(wait_for(main_queue_empty, 15));
+	respond_queue_stop(q);
+	CHECK_INT(incidents(STORE_OPEN), 2);   /* web-a/7 and web-a/8 */
+	CHECK(strstr(logs.all.p, "detector:web-a/7 on " WEB1 ": INC-1 (new)") != NULL);
+	CHECK(strstr(logs.all.p, "detector:web-a/7 on " WEB1 ": INC-1 (joined)") != NULL);
+}
+
+TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
+{
+	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 1,
+	                           .wait_s = 1};
+	pb_gd_config_default(&qc.guardduty);
+	respond_queue *q = NULL;
+	char msg[512];
+	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	enqueue("{\"detector\": \"web-a\"");
+	CHECK(wait_for(refused_logged, 10));
+	/* received twice (maxReceiveCount 2), then the next receive redrives it */
+	CHECK(wait_for(main_queue_empty, 15));
+	respond_queue_stop(q);
+	CHECK_INT(queue_depth("incidents-dlq"), 1);
+	CHECK(strstr(logs.all.p, "(receive 1) refused") != NULL);
+	CHECK(strstr(logs.all.p, "detector incident refused") != NULL);
+}
+
+static bool findings_recorded(void)
+{
+	return incidents(STORE_OPEN) + incidents(STORE_LOGGED) >= 4;
+}
+
+/* The finding's detail is kept with its incident as step "finding". */
+static bool finding_kept(int64_t id, const char *type)
+{
+	store *st = NULL;
+	char msg[256];
+	if (store_open(store_path, NULL, &st, msg, sizeof msg))
+		return false;
+	store_step row = {0};
+	bool ok = store_step_get(st, id, "finding", &row) == SG_OK && strstr(row.data, type) &&
+	          strstr(row.data, "AROAEXAMPLE:" WEB2);
+	store_step_free(&row);
+	store_close(st);
+	return ok;
+}
+
+static void post_event(const char *body)
+{
+	json_t *r = emu("POST", "/events", body);
+	CHECKF(r && !json_object_get(r, "error"), "event refused: %s", body);
+	json_decref(r);
+}
+
+TEST(guardduty_findings_through_eventbridge)
+{
+	/* the rule of docs/fleet.md, put with botocore as an operator would */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s incidents", getenv("GUARDDUTY_RULE"));
+	CHECK_INT(system(cmd), 0);
+	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 30,
+	                           .wait_s = 1};
+	pb_gd_config_default(&qc.guardduty);
+	respond_queue *q = NULL;
+	char msg[512];
+	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	post_event(finding("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+	       "{\\\"resourceType\\\": \\\"AccessKey\\\", \\\"accessKeyDetails\\\": {\\\"principalId\\\": "
+	       "\\\"AROAEXAMPLE:" WEB2 "\\\"}}", 8));
+	post_event(finding("UnauthorizedAccess:EC2/MetadataDNSRebind",
+	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
+	       "\\\"" WEB1 "\\\"}}", 5));
+	post_event(finding("Recon:EC2/PortProbeUnprotectedPort",
+	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
+	       "\\\"" WEB1 "\\\"}}", 8));
+	CHECK(wait_for(findings_recorded, 15));
+	respond_queue_stop(q);
+	CHECK_INT(incidents(STORE_OPEN), 3);     /* 2 detector incidents + the high finding */
+	CHECK_INT(incidents(STORE_LOGGED), 1);   /* the medium finding: observed */
+	CHECK(finding_kept(3, "InstanceCredentialExfiltration.OutsideAWS"));
+	CHECKF(strstr(logs.all.p, "OutsideAWS (severity 8.0) on " WEB2 ": INC-") != NULL, "%s",
+	       logs.all.p);
+	CHECK(strstr(logs.all.p, "MetadataDNSRebind (severity 5.0) on " WEB1) != NULL);
+	CHECK(strstr(logs.all.p, "observe") != NULL);
+	CHECK(strstr(logs.all.p, "finding type \"Recon:EC2/PortProbeUnprotectedPort\" is not one") != NULL);
+}
+
+static void teardown(void)
+{
+	remove_store();
+	aws_buf_free(&logs.all);
+}
+
+TEST_MAIN(setup, detector_incidents_once_each, poison_is_logged_and_left_to_the_dead_letter_queue,
+          guardduty_findings_through_eventbridge, teardown)

@@ -1,0 +1,163 @@
+/* test_guardduty.c — GuardDuty Finding events: each supported type names
+ * its instance, config picks the action, and everything else is refused
+ * with a reason (the fuzz corpus holds the same shapes). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "playbook/guardduty.h"
+#include "test.h"
+
+#define WEB1 "i-0a1b2c3d4e5f60001"
+#define ENV_HEAD "{\"version\":\"0\",\"id\":\"ev-1\",\"detail-type\":\"GuardDuty Finding\"," \
+	"\"source\":\"aws.guardduty\",\"account\":\"123456789012\",\"region\":\"us-east-1\"," \
+	"\"detail\":{\"id\":\"f-1\",\"accountId\":\"123456789012\",\"region\":\"us-east-1\","
+#define ACCESS_KEY(principal) "\"resource\":{\"resourceType\":\"AccessKey\",\"accessKeyDetails\":" \
+	"{\"principalId\":\"" principal "\",\"userType\":\"AssumedRole\"}}"
+#define INSTANCE(id) "\"resource\":{\"resourceType\":\"Instance\",\"instanceDetails\":" \
+	"{\"instanceId\":\"" id "\"}}"
+
+static char *event(const char *type, const char *severity, const char *resource, const char *extra)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof buf, ENV_HEAD "\"type\":\"%s\",\"severity\":%s,%s%s}}", type, severity,
+	         resource, extra);
+	return buf;
+}
+
+static sg_err parse(const char *j, pb_gd_finding *f, char *msg)
+{
+	return pb_guardduty_parse(j, strlen(j), f, msg, 256);
+}
+
+TEST(each_supported_type_names_its_instance)
+{
+	static const struct {
+		const char *type, *resource;
+		pb_gd_type want;
+	} rows[] = {
+		{"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+		 ACCESS_KEY("AROAEXAMPLE:" WEB1), PB_GD_CRED_EXFIL_OUTSIDE},
+		{"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS",
+		 ACCESS_KEY("AROAEXAMPLE:" WEB1), PB_GD_CRED_EXFIL_INSIDE},
+		{"UnauthorizedAccess:EC2/MetadataDNSRebind", INSTANCE(WEB1), PB_GD_EC2_DNS_REBIND},
+		{"UnauthorizedAccess:Runtime/MetadataDNSRebind", INSTANCE(WEB1), PB_GD_RUNTIME_DNS_REBIND},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		pb_gd_finding f;
+		char msg[256];
+		sg_err rc = parse(event(rows[i].type, "8.5", rows[i].resource, ""), &f, msg);
+		CHECKF(rc == SG_OK, "%s: %s", rows[i].type, msg);
+		CHECK_INT(f.type, rows[i].want);
+		CHECK_STR(f.type_name, rows[i].type);
+		CHECK_STR(f.instance_id, WEB1);
+		CHECK_STR(f.finding_id, "f-1");
+		CHECK_STR(f.event_id, "ev-1");
+		CHECK_STR(f.account, "123456789012");
+		CHECK_STR(f.region, "us-east-1");
+		CHECK(f.severity == 8.5);
+		CHECK(!f.sample);
+	}
+}
+
+TEST(refusals_say_why)
+{
+	static const struct {
+		const char *label, *json;
+		sg_err want;
+		const char *says;
+	} rows[] = {
+		{"unknown type", NULL, SG_ERR_UNSUPPORTED, "Recon:EC2/PortProbeUnprotectedPort"},
+		{"not json", "{\"source\":", SG_ERR_PARSE, "not JSON"},
+		{"array", "[]", SG_ERR_PARSE, "not a JSON object"},
+		{"other source", "{\"source\":\"ssrfguard\",\"detail-type\":\"GuardDuty Finding\"}",
+		 SG_ERR_PARSE, "not a GuardDuty Finding"},
+		{"no detail", "{\"source\":\"aws.guardduty\",\"detail-type\":\"GuardDuty Finding\","
+		              "\"id\":\"e\"}", SG_ERR_PARSE, "detail is not an object"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		const char *j = rows[i].json ? rows[i].json
+		                             : event("Recon:EC2/PortProbeUnprotectedPort", "8",
+		                                     INSTANCE(WEB1), "");
+		pb_gd_finding f;
+		char msg[256];
+		CHECKF(parse(j, &f, msg) == rows[i].want, "%s", rows[i].label);
+		CHECKF(strstr(msg, rows[i].says) != NULL, "%s: msg \"%s\"", rows[i].label, msg);
+	}
+}
+
+TEST(bad_fields_are_refused)
+{
+	const char *outside = "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS";
+	const char *rebind = "UnauthorizedAccess:EC2/MetadataDNSRebind";
+	pb_gd_finding f;
+	char msg[256];
+	/* an IAM user's key is not an instance's credentials */
+	CHECK_INT(parse(event(outside, "8", ACCESS_KEY("AIDAEXAMPLE"), ""), &f, msg), SG_ERR_PARSE);
+	CHECK(strstr(msg, "not an instance profile") != NULL);
+	CHECK_INT(parse(event(outside, "8", ACCESS_KEY("AROA:i-zzzz"), ""), &f, msg), SG_ERR_PARSE);
+	CHECK_INT(parse(event(rebind, "8", ACCESS_KEY("AROA:" WEB1), ""), &f, msg), SG_ERR_PARSE);
+	CHECK_INT(parse(event(rebind, "8", INSTANCE("i-0A1B2C3D"), ""), &f, msg), SG_ERR_PARSE);
+	CHECK_INT(parse(event(rebind, "8", INSTANCE("i-0a1b2c3d"), ""), &f, msg), SG_OK);
+	CHECK_INT(parse(event(rebind, "\"high\"", INSTANCE(WEB1), ""), &f, msg), SG_ERR_PARSE);
+	CHECK(strstr(msg, "severity") != NULL);
+	CHECK_INT(parse(event(rebind, "11", INSTANCE(WEB1), ""), &f, msg), SG_ERR_PARSE);
+	CHECK_INT(parse(event(rebind, "-1", INSTANCE(WEB1), ""), &f, msg), SG_ERR_PARSE);
+	CHECK(f.instance_id[0] == '\0');   /* nothing half-filled on refusal */
+	/* control characters in attacker text are escaped in the message */
+	CHECK_INT(parse(event("Evil\\u001b[2J\\nX", "8", INSTANCE(WEB1), ""), &f, msg),
+	          SG_ERR_UNSUPPORTED);
+	CHECKF(strstr(msg, "Evil\\x1b[2J\\x0aX") != NULL, "msg \"%s\"", msg);
+	CHECK(strchr(msg, '\n') == NULL && strchr(msg, 0x1b) == NULL);
+	/* duplicate keys: the event may not say two things at once */
+	const char *dup = "{\"source\":\"aws.guardduty\",\"source\":\"x\"}";
+	CHECK_INT(parse(dup, &f, msg), SG_ERR_PARSE);
+	/* too big, too deep */
+	char *big = calloc(PB_GD_EVENT_MAX + 2, 1);
+	if (big) {
+		memset(big, ' ', PB_GD_EVENT_MAX + 1);
+		CHECK_INT(pb_guardduty_parse(big, PB_GD_EVENT_MAX + 1, &f, msg, sizeof msg), SG_ERR_RANGE);
+		free(big);
+	}
+	char deep[400];
+	memset(deep, '[', 200);
+	memset(deep + 200, ']', 200);
+	CHECK_INT(pb_guardduty_parse(deep, sizeof deep, &f, msg, sizeof msg), SG_ERR_PARSE);
+	CHECK_INT(pb_guardduty_parse(NULL, 0, &f, msg, sizeof msg), SG_ERR_INVAL);
+}
+
+TEST(config_decides)
+{
+	const char *rebind = "UnauthorizedAccess:EC2/MetadataDNSRebind";
+	pb_gd_config cfg;
+	pb_gd_config_default(&cfg);
+	pb_gd_finding f;
+	char msg[256];
+	CHECK_INT(parse(event(rebind, "8", INSTANCE(WEB1), ""), &f, msg), SG_OK);
+	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_CONTAIN);
+	f.severity = 5.0;   /* medium: below the default containment threshold */
+	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_OBSERVE);
+	f.severity = 0.5;
+	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_IGNORE);
+	cfg.contain_min_severity = 4.0;
+	f.severity = 5.0;
+	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_CONTAIN);
+	cfg.action[PB_GD_EC2_DNS_REBIND] = PB_GD_IGNORE;
+	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_IGNORE);
+	cfg.action[PB_GD_EC2_DNS_REBIND] = PB_GD_OBSERVE;
+	f.severity = 9.0;
+	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_OBSERVE);
+	/* a generated sample finding is never contained */
+	pb_gd_config_default(&cfg);
+	CHECK_INT(parse(event(rebind, "8", INSTANCE(WEB1),
+	                      ",\"service\":{\"additionalInfo\":{\"sample\":true}}"), &f, msg), SG_OK);
+	CHECK(f.sample);
+	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_OBSERVE);
+	pb_gd_action a;
+	CHECK_INT(pb_gd_action_parse("contain", &a), SG_OK);
+	CHECK_INT(a, PB_GD_CONTAIN);
+	CHECK_INT(pb_gd_action_parse("Contain", &a), SG_ERR_INVAL);
+	CHECK_STR(pb_gd_action_name(PB_GD_OBSERVE), "observe");
+}
+
+TEST_MAIN(each_supported_type_names_its_instance, refusals_say_why, bad_fields_are_refused,
+          config_decides)

@@ -669,6 +669,24 @@ static long long wall_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The observer around one call: observe_before may veto it (its error is
+ * the call's) or change its flags; observe_after reports the outcome. */
+static sg_err observe_before(struct aws_client *c, const struct aws_call *call, unsigned *flags)
+{
+	const struct aws_observer *o = &c->observer;
+	return o->before ? o->before(o->ctx, call, flags) : SG_OK;
+}
+
+static void observe_after(struct aws_client *c, const struct aws_call *call, sg_err rc,
+                          const struct aws_error *e, const char *request_id, long long t0)
+{
+	const struct aws_observer *o = &c->observer;
+	if (o->after) {
+		struct aws_call_result res = {rc, e, request_id, t0, wall_ms() - t0};
+		o->after(o->ctx, call, &res);
+	}
+}
+
 static bool is_read(const char *action)
 {
 	static const char *const verbs[] = {"Describe", "Get", "List", "Simulate"};
@@ -701,18 +719,12 @@ sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *acti
 	if (!c || !action)
 		return SG_ERR_INVAL;
 	struct aws_call call = {svc, action, target ? target : "", !is_read(action)};
-	const struct aws_observer *o = &c->observer;
-	if (o->before) {
-		sg_err no = o->before(o->ctx, &call, &flags);
-		if (no)
-			return no;
-	}
+	sg_err no = observe_before(c, &call, &flags);
+	if (no)
+		return no;
 	long long t0 = wall_ms();
 	sg_err rc = query(c, svc, action, params, flags, &r, e);
-	if (o->after) {
-		struct aws_call_result res = {rc, e, request_id_of(r, e), t0, wall_ms() - t0};
-		o->after(o->ctx, &call, &res);
-	}
+	observe_after(c, &call, rc, e, request_id_of(r, e), t0);
 	if (reply)
 		*reply = r;
 	else
@@ -739,18 +751,12 @@ sg_err aws_json_on(struct aws_client *c, enum aws_service svc, const char *opera
 	if (!c || !operation)
 		return SG_ERR_INVAL;
 	struct aws_call call = {svc, operation, target ? target : "", !is_read(operation)};
-	const struct aws_observer *o = &c->observer;
-	if (o->before) {
-		sg_err no = o->before(o->ctx, &call, &flags);
-		if (no)
-			return no;
-	}
+	sg_err no = observe_before(c, &call, &flags);
+	if (no)
+		return no;
 	long long t0 = wall_ms();
 	sg_err rc = json_call(c, svc, operation, body, flags, reply, e);
-	if (o->after) {
-		struct aws_call_result res = {rc, e, e->request_id, t0, wall_ms() - t0};
-		o->after(o->ctx, &call, &res);
-	}
+	observe_after(c, &call, rc, e, e->request_id, t0);
 	return rc;
 }
 
@@ -844,21 +850,15 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !subpath)
 		return SG_ERR_INVAL;
 	struct aws_call seen = {svc, action, target ? target : "", false};
-	const struct aws_observer *o = &c->observer;
 	unsigned flags = 0;
-	if (o->before) {
-		sg_err no = o->before(o->ctx, &seen, &flags);
-		if (no)
-			return no;
-	}
+	sg_err no = observe_before(c, &seen, &flags);
+	if (no)
+		return no;
 	long long t0 = wall_ms();
 	struct aws_http_resp resp = {0};
 	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0};
 	sg_err rc = call(c, svc, action, &w, flags, &resp, e);
-	if (o->after) {
-		struct aws_call_result res = {rc, e, e->request_id, t0, wall_ms() - t0};
-		o->after(o->ctx, &seen, &res);
-	}
+	observe_after(c, &seen, rc, e, e->request_id, t0);
 	if (!rc) {
 		*body = resp.body ? resp.body : strdup("");
 		*len = resp.body ? resp.len : 0;

@@ -135,29 +135,23 @@ json_t *fx_summary_json(const fx_diff *d)
 	return o;
 }
 
-typedef struct tl_event {
-	fx_time t;
-	char what;
-	const fx_entry *e;
-} tl_event;
-
-static int tl_older(const tl_event *a, const tl_event *b)
+static int ev_older(const fx_event *a, const fx_event *b)
 {
 	return a->t.sec != b->t.sec ? a->t.sec < b->t.sec : a->t.nsec < b->t.nsec;
 }
 
 /* min-heap of the newest max events */
-static void heap_down(tl_event *h, size_t n, size_t i)
+static void heap_down(fx_event *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && tl_older(&h[l], &h[m]))
+		if (l < n && ev_older(&h[l], &h[m]))
 			m = l;
-		if (r < n && tl_older(&h[r], &h[m]))
+		if (r < n && ev_older(&h[r], &h[m]))
 			m = r;
 		if (m == i)
 			return;
-		tl_event t = h[i];
+		fx_event t = h[i];
 		h[i] = h[m];
 		h[m] = t;
 		i = m;
@@ -166,66 +160,85 @@ static void heap_down(tl_event *h, size_t n, size_t i)
 
 static int cmp_newest(const void *x, const void *y)
 {
-	const tl_event *a = x, *b = y;
-	if (tl_older(a, b))
+	const fx_event *a = x, *b = y;
+	if (ev_older(a, b))
 		return 1;
-	if (tl_older(b, a))
+	if (ev_older(b, a))
 		return -1;
-	return 0;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-json_t *fx_timeline_json(const fx_list *cur, size_t max)
+sg_err fx_events(const fx_list *cur, const char *whats, int64_t from, int64_t to, size_t max,
+                 fx_event **out, size_t *n, size_t *total)
 {
-	json_t *a = json_array();
-	if (!a || !max)
-		return a;
-	tl_event *h = malloc(max * sizeof *h);
-	if (!h) {
-		json_decref(a);
-		return NULL;
-	}
-	size_t n = 0;
+	*out = NULL;
+	*n = *total = 0;
+	if (!max)
+		return SG_OK;
+	fx_event *h = malloc(max * sizeof *h);
+	if (!h)
+		return SG_ERR_NOMEM;
+	size_t k = 0;
 	for (size_t i = 0; i < cur->n; i++) {
 		const fx_entry *e = &cur->v[i];
 		if (e->deleted || !e->has_meta)
 			continue;
-		const fx_time *ts[3] = {&e->mtime, &e->ctime, &e->btime};
-		const char what[3] = {'m', 'c', 'b'};
-		for (int k = 0; k < 3; k++) {
-			if (!ts[k]->set)
+		for (const char *w = whats; *w; w++) {
+			const fx_time *t = *w == 'm' ? &e->mtime : *w == 'a' ? &e->atime
+			                   : *w == 'c' ? &e->ctime : *w == 'b' ? &e->btime : NULL;
+			if (!t || !t->set || t->sec < from || t->sec >= to)
 				continue;
-			tl_event ev = {*ts[k], what[k], e};
-			if (n < max) {
-				h[n++] = ev;
-				if (n == max)
-					for (size_t j = n / 2 + 1; j-- > 0;)
-						heap_down(h, n, j);
-			} else if (tl_older(&h[0], &ev)) {
+			fx_event ev = {*t, *w, i};
+			++*total;
+			if (k < max) {
+				h[k++] = ev;
+				if (k == max)
+					for (size_t j = k / 2 + 1; j-- > 0;)
+						heap_down(h, k, j);
+			} else if (ev_older(&h[0], &ev)) {
 				h[0] = ev;
-				heap_down(h, n, 0);
+				heap_down(h, k, 0);
 			}
 		}
 	}
-	if (n > 1)
-		qsort(h, n, sizeof *h, cmp_newest);
-	int bad = 0;
-	for (size_t i = 0; i < n && !bad; i++) {
-		char iso[48], what[2] = {h[i].what, 0};
-		fx_time_iso(&h[i].t, iso, sizeof iso);
-		json_t *o = json_object();
-		bad = !o || set(o, "time", json_string(iso)) ||
-		      set(o, "sec", json_integer(h[i].t.sec)) || set(o, "what", json_string(what)) ||
-		      set(o, "path", esc_string(h[i].e->path, h[i].e->path_len)) ||
-		      set(o, "type", json_string(fx_type_name(h[i].e->type))) ||
-		      json_array_append_new(a, o);
-		if (bad && o && !json_array_size(a))
-			(void)0;
+	if (k > 1)
+		qsort(h, k, sizeof *h, cmp_newest);
+	*out = h;
+	*n = k;
+	return SG_OK;
+}
+
+json_t *fx_event_json(const fx_list *cur, const fx_event *ev)
+{
+	const fx_entry *e = &cur->v[ev->idx];
+	char iso[48], what[2] = {ev->what, 0};
+	fx_time_iso(&ev->t, iso, sizeof iso);
+	json_t *o = json_object();
+	if (!o || set(o, "time", json_string(iso)) || set(o, "sec", json_integer(ev->t.sec)) ||
+	    set(o, "what", json_string(what)) || set(o, "path", esc_string(e->path, e->path_len)) ||
+	    set(o, "type", json_string(fx_type_name(e->type)))) {
+		json_decref(o);
+		return NULL;
 	}
-	free(h);
-	if (bad) {
+	return o;
+}
+
+json_t *fx_timeline_json(const fx_list *cur, size_t max)
+{
+	fx_event *v = NULL;
+	size_t n = 0, total = 0;
+	json_t *a = json_array();
+	if (!a || fx_events(cur, "mcb", INT64_MIN, INT64_MAX, max, &v, &n, &total)) {
 		json_decref(a);
 		return NULL;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, fx_event_json(cur, &v[i]))) {
+			json_decref(a);
+			a = NULL;
+			break;
+		}
+	free(v);
 	return a;
 }
 

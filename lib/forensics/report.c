@@ -483,6 +483,149 @@ static sg_err md_persistence(fx_buf *out, const json_t *ev)
 	return err;
 }
 
+/* A matched rule's strings: `$id`@offset `data`; … */
+static sg_err md_rule_strings(fx_buf *out, const json_t *strings)
+{
+	sg_err err = SG_OK;
+	size_t k;
+	const json_t *st;
+	json_array_foreach(strings, k, st) {
+		if (err)
+			break;
+		if (k)
+			err = fx_buf_str(out, "; ");
+		if (!err)
+			err = md_text(out, jstr(st, "id") ? jstr(st, "id") : "?");
+		if (!err)
+			err = fx_buf_printf(out, "@%" JSON_INTEGER_FORMAT " ",
+			                    json_integer_value(json_object_get(st, "offset")));
+		if (!err)
+			err = md_code(out, jstr(st, "data") ? jstr(st, "data") : "");
+	}
+	return err;
+}
+
+/* The YARA matches of one source, with what was and was not scanned. */
+static sg_err md_yara(fx_buf *out, const json_t *ev)
+{
+	const json_t *y = json_object_get(ev, "yara");
+	if (!y)
+		return SG_OK;
+	const char *scope = jstr(y, "scope");
+	if (scope && !strcmp(scope, "off"))
+		return fx_buf_str(out, "\n#### YARA\n\nNot run (--yara-scope off).\n");
+	const json_t *ms = json_object_get(y, "matches");
+	sg_err err = fx_buf_printf(out, "\n#### YARA matches: %zu file%s\n\nScope **%s** (",
+	                           json_array_size(ms), json_array_size(ms) == 1 ? "" : "s",
+	                           scope ? scope : "?");
+	if (!err)
+		err = md_text(out, jstr(y, "selection") ? jstr(y, "selection") : "");
+	if (!err)
+		err = fx_buf_printf(out, "): %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+		                    " selected files scanned, %" JSON_INTEGER_FORMAT " bytes",
+		                    json_integer_value(json_object_get(y, "scanned")),
+		                    json_integer_value(json_object_get(y, "selected")),
+		                    json_integer_value(json_object_get(y, "bytes")));
+	json_int_t cut = json_integer_value(json_object_get(y, "truncated"));
+	if (!err && cut)
+		err = fx_buf_printf(out, "; %" JSON_INTEGER_FORMAT " larger than %" JSON_INTEGER_FORMAT
+		                    " bytes scanned only that far", cut,
+		                    json_integer_value(json_object_get(y, "max_file_bytes")));
+	if (!err)
+		err = fx_buf_str(out, ".");
+	if (!err && jstr(y, "status") && strcmp(jstr(y, "status"), "complete"))
+		err = fx_buf_printf(out, " **INCOMPLETE:** %" JSON_INTEGER_FORMAT " unreadable, %"
+		                    JSON_INTEGER_FORMAT " timed out (\"problems\" in report.json).",
+		                    json_integer_value(json_object_get(y, "unreadable")),
+		                    json_integer_value(json_object_get(y, "timeouts")));
+	if (!err)
+		err = fx_buf_str(out, "\n");
+	if (!err && json_array_size(ms))
+		err = fx_buf_str(out, "\n| path | finding | rule | description | matched |\n"
+		                      "| --- | --- | --- | --- | --- |\n");
+	size_t i, k;
+	const json_t *m, *r;
+	json_array_foreach(ms, i, m) {
+		json_array_foreach(json_object_get(m, "rules"), k, r) {
+			if (err)
+				break;
+			err = fx_buf_str(out, "| ");
+			if (!err)
+				err = md_code(out, jstr(m, "path") ? jstr(m, "path") : "");
+			if (!err)
+				err = fx_buf_printf(out, " | %s | **", jstr(m, "class") ? jstr(m, "class") : "");
+			if (!err)
+				err = md_text(out, jstr(r, "namespace") ? jstr(r, "namespace") : "");
+			if (!err)
+				err = fx_buf_str(out, ".");
+			if (!err)
+				err = md_text(out, jstr(r, "rule") ? jstr(r, "rule") : "");
+			if (!err)
+				err = fx_buf_str(out, "** | ");
+			if (!err)
+				err = md_text(out, jstr(json_object_get(r, "meta"), "description")
+				                       ? jstr(json_object_get(r, "meta"), "description") : "");
+			if (!err)
+				err = fx_buf_str(out, " | ");
+			if (!err)
+				err = md_rule_strings(out, json_object_get(r, "strings"));
+			if (!err)
+				err = fx_buf_str(out, " |\n");
+		}
+	}
+	return err;
+}
+
+/* What changed around the incident, newest first, findings and YARA in bold. */
+static sg_err md_window(fx_buf *out, const json_t *ev)
+{
+	const json_t *w = json_object_get(ev, "incident_window");
+	if (!w)
+		return SG_OK;
+	sg_err err = fx_buf_printf(out, "\n#### Around the incident (%s): changes from %s on, "
+	                                "newest first\n\n",
+	                           jstr(w, "incident_time") ? jstr(w, "incident_time") : "?",
+	                           jstr(w, "from") ? jstr(w, "from") : "?");
+	if (!err)
+		err = fx_buf_printf(out, "%" JSON_INTEGER_FORMAT " events in the window, the newest %"
+		                    JSON_INTEGER_FORMAT " listed.  M = modified, A = accessed, C = "
+		                    "changed, B = born; findings and YARA matches in bold.\n\n"
+		                    "| time (UTC) | | path | finding | YARA |\n"
+		                    "| --- | --- | --- | --- | --- |\n",
+		                    json_integer_value(json_object_get(w, "events_in_window")),
+		                    json_integer_value(json_object_get(w, "events_listed")));
+	size_t i, k;
+	const json_t *t, *y;
+	json_array_foreach(json_object_get(w, "events"), i, t) {
+		if (err)
+			break;
+		const char *what = jstr(t, "what") ? jstr(t, "what") : "";
+		char up[2] = {what[0] >= 'a' && what[0] <= 'z' ? (char)(what[0] - 32) : what[0], 0};
+		int hot = jstr(t, "finding") || json_array_size(json_object_get(t, "yara"));
+		err = fx_buf_printf(out, "| %s%s%s | %s | ", hot ? "**" : "",
+		                    jstr(t, "time") ? jstr(t, "time") : "", hot ? "**" : "", up);
+		if (!err && json_is_true(json_object_get(t, "after_incident")))
+			err = fx_buf_str(out, "(after) ");
+		if (!err)
+			err = md_code(out, jstr(t, "path") ? jstr(t, "path") : "");
+		if (!err)
+			err = fx_buf_printf(out, " | %s%s%s | ", jstr(t, "finding") ? "**" : "",
+			                    jstr(t, "finding") ? jstr(t, "finding") : "",
+			                    jstr(t, "finding") ? "**" : "");
+		json_array_foreach(json_object_get(t, "yara"), k, y) {
+			if (!err)
+				err = fx_buf_str(out, k ? ", **" : "**");
+			if (!err && json_is_string(y))
+				err = md_text(out, json_string_value(y));
+			if (!err)
+				err = fx_buf_str(out, "**");
+		}
+		if (!err)
+			err = fx_buf_str(out, " |\n");
+	}
+	return err;
+}
+
 static sg_err md_timeline(fx_buf *out, const json_t *ev)
 {
 	const json_t *tl = json_object_get(ev, "timeline");
@@ -524,6 +667,27 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		err = md_kv(out, "started", jstr(r, "started"), 0);
 	if (!err)
 		err = md_kv(out, "finished", jstr(r, "finished"), 0);
+	const json_t *it = json_object_get(r, "incident_time");
+	if (!err && it) {
+		err = fx_buf_printf(out, "| incident time | %s (from ", jstr(it, "time") ? jstr(it, "time") : "?");
+		if (!err)
+			err = md_text(out, jstr(it, "from") ? jstr(it, "from") : "?");
+		if (!err)
+			err = fx_buf_str(out, ") |\n");
+	}
+	size_t fi;
+	const json_t *rf;
+	json_array_foreach(json_object_get(json_object_get(r, "yara"), "rule_files"), fi, rf) {
+		if (err)
+			break;
+		err = fx_buf_str(out, "| YARA rules | ");
+		if (!err)
+			err = md_code(out, jstr(rf, "path") ? jstr(rf, "path") : "");
+		if (!err)
+			err = fx_buf_printf(out, " (%" JSON_INTEGER_FORMAT " rules, SHA-256 %s) |\n",
+			                    json_integer_value(json_object_get(rf, "rules")),
+			                    jstr(rf, "sha256") ? jstr(rf, "sha256") : "?");
+	}
 	const json_t *evs = json_object_get(r, "evidence");
 	size_t i;
 	const json_t *ev;
@@ -568,7 +732,11 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		if (!err)
 			err = md_findings(out, ev);
 		if (!err)
+			err = md_yara(out, ev);
+		if (!err)
 			err = md_persistence(out, ev);
+		if (!err)
+			err = md_window(out, ev);
 		if (!err)
 			err = md_timeline(out, ev);
 	}

@@ -13,7 +13,7 @@ rule php_webshell_request_exec
         severity = "high"
         category = "webshell"
     strings:
-        $php = "<?" ascii
+        $php = "<?" ascii private
         $exec = /\b(system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|eval)\s*\(\s*(@\s*)?(base64_decode\s*\(\s*|str_rot13\s*\(\s*|gzinflate\s*\(\s*|stripslashes\s*\(\s*|urldecode\s*\(\s*|trim\s*\(\s*)*\$_(GET|POST|REQUEST|COOKIE|SERVER|FILES)\s*\[/ nocase
         $backtick = /`\s*\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*`/
     condition:
@@ -27,7 +27,7 @@ rule php_webshell_encoded_eval
         severity = "high"
         category = "webshell"
     strings:
-        $php = "<?" ascii
+        $php = "<?" ascii private
         $eval_decode = /\b(eval|assert)\s*\(\s*(@\s*)?(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode)\s*\(/ nocase
         $preg_e = /preg_replace\s*\(\s*['"]\/[^\/\n]{1,200}\/[imsx]{0,4}e[imsx]{0,4}['"]\s*,/ nocase
         $create_fn = /create_function\s*\(\s*['"]{2}\s*,\s*(base64_decode|gzinflate|\$_(GET|POST|REQUEST|COOKIE))/ nocase
@@ -43,8 +43,8 @@ rule jsp_webshell_cmd
         severity = "high"
         category = "webshell"
     strings:
-        $jsp1 = "<%" ascii
-        $jsp2 = "jsp:" ascii
+        $jsp1 = "<%" ascii private
+        $jsp2 = "jsp:" ascii private
         $rt = /Runtime\s*\.\s*getRuntime\s*\(\s*\)\s*\.\s*exec\s*\(/
         $pb = /new\s+ProcessBuilder\s*\(/
         $param = /request\s*\.\s*(getParameter|getHeader|getInputStream|getReader)\s*\(/
@@ -61,7 +61,7 @@ rule aspx_webshell_cmd
     strings:
         $page1 = /<%@\s*Page/ nocase
         $page2 = "runat=\"server\"" nocase
-        $page3 = "<%" ascii
+        $page3 = "<%" ascii private
         $proc1 = /Process\s*\.\s*Start\s*\(/ nocase
         $proc2 = /new\s+(System\s*\.\s*Diagnostics\s*\.\s*)?ProcessStartInfo\s*\(/ nocase
         $proc3 = /WScript\.Shell/ nocase

@@ -45,11 +45,13 @@ rule jsp_webshell_cmd
     strings:
         $jsp1 = "<%" ascii private
         $jsp2 = "jsp:" ascii private
-        $rt = /Runtime\s*\.\s*getRuntime\s*\(\s*\)\s*\.\s*exec\s*\(/
-        $pb = /new\s+ProcessBuilder\s*\(/
         $param = /request\s*\.\s*(getParameter|getHeader|getInputStream|getReader)\s*\(/
+        /* the command is the request, a variable, or a shell given one */
+        $rt = /\.\s*exec\s*\(\s*(request\s*\.\s*getParameter\s*\(|[a-zA-Z_]\w{0,30}\s*[\),])/
+        $pb = /new\s+ProcessBuilder\s*\(\s*(request\s*\.\s*getParameter\s*\(|[a-zA-Z_]\w{0,30}\s*\))/
+        $sh = /exec\s*\(\s*new\s+String\s*\[\s*\]\s*\{\s*"(\/bin\/(ba)?sh|cmd(\.exe)?)"\s*,\s*"(-c|\/c)"\s*,\s*[a-zA-Z_]/
     condition:
-        ($jsp1 or $jsp2) and ($rt or $pb) and $param and filesize < 2MB
+        ($jsp1 or $jsp2) and $param and ($rt or $pb or $sh) and filesize < 2MB
 }
 
 rule aspx_webshell_cmd

@@ -86,6 +86,18 @@ class DemoLoop(unittest.TestCase):
         self.assertEqual(ev["findings_omitted"], 0)
         shell = next(f for f in ev["top_findings"] if f["path"] == "/var/www/html/.thumb.php")
         self.assertEqual(shell["interest"], "web root")
+        # YARA read the new and changed files: the webshell and the cron downloader match
+        y = ev["yara"]
+        self.assertEqual((y["scope"], y["status"], y["scanned"]), ("changed", "complete", 5), y)
+        self.assertEqual({(m["path"], tuple(m["rules"])) for m in y["matches"]},
+                         {("/var/www/html/.thumb.php", ("webshells.php_webshell_request_exec",)),
+                          ("/etc/cron.d/sysupdate", ("persistence.cron_download_and_execute",))})
+        # the persistence places reach the incident too
+        self.assertEqual({(p["path"], p["kind"], p["baseline"]) for p in ev["persistence"]},
+                         {("/etc/crontab", "cron", "unchanged"),
+                          ("/etc/cron.d/sysupdate", "cron", "added"),
+                          ("/home/ec2-user/.ssh/authorized_keys", "ssh authorized_keys", "modified"),
+                          ("/var/tmp/.ICE-x", "setuid/setgid", "added")})
         step = next(s for s in self.inc["steps"] if s["name"] == "forensics")
         self.assertEqual(step["state"], "done")
         self.assertIn("5 finding(s)", step["result"])
@@ -124,6 +136,7 @@ class DemoLoop(unittest.TestCase):
         tail = self.out[self.out.index("== what the intruder left"):]
         self.assertIn("(checked)", tail)
         self.assertRegex(tail, r"added +/var/www/html/\.thumb\.php +web root")
+        self.assertRegex(tail, r"YARA +/var/www/html/\.thumb\.php +webshells\.php_webshell_request_exec")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,12 @@ class DemoLoop(unittest.TestCase):
                                   ("/etc/cron.d/sysupdate", "cron", "added"),
                                   ("/home/ec2-user/.ssh/authorized_keys", "ssh authorized_keys", "modified"),
                                   ("/var/tmp/.ICE-x", "setuid/setgid", "added")})
+        # the timeline around the incident: its time from the responder, the webshell marked
+        self.assertEqual(rep["incident_time"]["from"], "--incident-time")
+        win = rep["evidence"][0]["incident_window"]
+        self.assertTrue(any(e["path"] == "/var/www/html/.thumb.php" and e.get("finding") == "added"
+                            and e.get("yara") == ["webshells.php_webshell_request_exec"]
+                            for e in win["events"]), win)
         v = subprocess.run([SG, "forensics", "verify-log", ex["custody_log"], "--expect-head",
                             ex["custody_head"], "--report", ex["report"]], capture_output=True, text=True)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)

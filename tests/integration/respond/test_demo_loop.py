@@ -139,6 +139,8 @@ class DemoLoop(unittest.TestCase):
             md = f.read()
         self.assertIn("## Forensic examination", md)
         self.assertIn("| added | /var/www/html/.thumb.php | web root | new file |", md)
+        self.assertIn(r"| /var/www/html/.thumb.php | added | webshells.php\_webshell\_request\_exec |", md)
+        self.assertIn("| /etc/cron.d/sysupdate | cron | added |", md)
         tail = self.out[self.out.index("== what the intruder left"):]
         self.assertIn("(checked)", tail)
         self.assertRegex(tail, r"added +/var/www/html/\.thumb\.php +web root")

@@ -161,6 +161,14 @@ static void fact(sbuf *b, const char *label, const char *v)
 	sb_str(b, "`\n");
 }
 
+/* "... and N more" when the result line left N of a list out. */
+static void more_in_report(sbuf *b, json_t *o, const char *key)
+{
+	json_int_t more = json_integer_value(json_object_get(o, key));
+	if (more > 0)
+		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+}
+
 /* The findings the result line carries (the forensic report has them all). */
 static void exam_findings(sbuf *b, json_t *ev)
 {
@@ -187,9 +195,7 @@ static void exam_findings(sbuf *b, json_t *ev)
 		sb_esc(b, str(f, "detail"));
 		sb_str(b, " |\n");
 	}
-	json_int_t more = json_integer_value(json_object_get(ev, "findings_omitted"));
-	if (more > 0)
-		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+	more_in_report(b, ev, "findings_omitted");
 }
 
 /* The files YARA matched, with their rules. */
@@ -222,9 +228,7 @@ static void exam_yara(sbuf *b, json_t *ev)
 		}
 		sb_str(b, " |\n");
 	}
-	json_int_t more = json_integer_value(json_object_get(y, "matches_omitted"));
-	if (more > 0)
-		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+	more_in_report(b, y, "matches_omitted");
 }
 
 /* The persistence places, whatever their hash says. */
@@ -246,9 +250,7 @@ static void exam_persistence(sbuf *b, json_t *ev)
 		sb_esc(b, str(p, "baseline")[0] ? str(p, "baseline") : "no baseline");
 		sb_str(b, " |\n");
 	}
-	json_int_t more = json_integer_value(json_object_get(ev, "persistence_omitted"));
-	if (more > 0)
-		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+	more_in_report(b, ev, "persistence_omitted");
 }
 
 /* One examined volume: its hashes, findings, YARA matches and

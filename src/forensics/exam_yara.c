@@ -130,7 +130,7 @@ sg_err exam_yara_load(exam_ctx *x, char *err, size_t errlen)
 	}
 	sg_err rc = yscan_load(paths, n, o->yara_timeout, &x->yara, err, errlen);
 	if (rc == SG_ERR_NOTFOUND && o->yara_shipped && !o->yara_shipped_dir &&
-	    !strncmp(err + strlen("yara rules "), paths[0], strlen(paths[0]))) {
+	    access(paths[0], F_OK) != 0) {
 		size_t l = strlen(err);
 		snprintf(err + l, errlen - l, " (the shipped ruleset is not installed; "
 		         "--no-yara-shipped runs without it)");

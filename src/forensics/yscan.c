@@ -362,22 +362,28 @@ static json_t *meta_json(const YR_RULE *r)
 	return m;
 }
 
+/* libyara 4.2 keeps its YR_MATCH records in an arena without their 8-byte
+ * alignment: each is copied out before any field is read. */
 static json_t *strings_json(YR_SCAN_CONTEXT *ctx, const YR_RULE *r)
 {
 	json_t *a = json_array();
 	size_t shown = 0;
 	const YR_STRING *s;
 	yr_rule_strings_foreach(r, s) {
-		const YR_MATCH *m;
-		yr_string_matches_foreach(ctx, s, m) {
-			if (shown++ >= YSCAN_SHOW_MATCHES)
-				break;
-			size_t dl = m->data_length > 0 ? (size_t)m->data_length : 0;
+		const void *at = ctx->matches[s->idx].head;
+		while (at && shown < YSCAN_SHOW_MATCHES) {
+			YR_MATCH m;
+			memcpy(&m, at, sizeof m);
+			at = m.next;
+			if (m.is_private)
+				continue;
+			shown++;
+			size_t dl = m.data_length > 0 ? (size_t)m.data_length : 0;
 			json_t *o = json_pack("{s:s,s:I,s:I}", "id", s->identifier, "offset",
-			                      (json_int_t)(m->base + m->offset), "length",
-			                      (json_int_t)m->match_length);
-			json_object_set_new(o, "data", esc_json(m->data, dl < YSCAN_SHOW_BYTES ? dl
-			                                                                  : YSCAN_SHOW_BYTES));
+			                      (json_int_t)(m.base + m.offset), "length",
+			                      (json_int_t)m.match_length);
+			json_object_set_new(o, "data", esc_json(m.data, dl < YSCAN_SHOW_BYTES ? dl
+			                                                                 : YSCAN_SHOW_BYTES));
 			json_array_append_new(a, o);
 		}
 	}

@@ -70,7 +70,11 @@ up = Upstream("203.0.113.10:80", "203.0.113.11:80", "203.0.113.11:443", "203.0.1
 
 PX = 3128
 ALLOW = ["allow 203.0.113.0/24", "allow 127.0.0.1"]
-srv = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX}, tmp=tmpdir("sg-proxy-a-"))
+# One loop: kept upstream connections are shared between the clients of a
+# loop (test_proxy_ops.py runs the proxy on several); a short drain for the
+# tunnels the test leaves open.
+srv = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "workers": 1,
+             "proxy_drain_s": 1}, tmp=tmpdir("sg-proxy-a-"))
 PROXY = "http://127.0.0.1:%d" % PX
 
 

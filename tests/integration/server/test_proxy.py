@@ -31,6 +31,7 @@ What a user relies on, checked here:
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -466,6 +467,52 @@ tls_errs = [d.get("error", "") for d in lines if d.get("event") == "proxy_tls"]
 check(any("revoked" in e for e in tls_errs), "the revoked handshake is logged: %r" % tls_errs)
 check(any(d.get("route") == "proxy" and d.get("role") == "ci" and d.get("status") == 200
           for d in lines), "the certificate picked role ci")
+
+
+# --- the CRL reloaded without a restart: a bad file keeps the old one ---
+def wait_health(srv, pred, what, timeout=8.0):
+    end = time.time() + timeout
+    doc = None
+    while time.time() < end:
+        doc = json.loads(srv.get("/healthz")[2])
+        if pred(doc):
+            return doc
+        time.sleep(0.2)
+    check(False, "%s: %r" % (what, doc))
+    return doc
+
+
+with open(P("crl.pem"), "w") as f:
+    f.write("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
+srv6.p.send_signal(signal.SIGHUP)
+doc = wait_health(srv6, lambda d: d.get("proxy_tls") == "reload_failed",
+                  "a bad CRL file shows in /healthz")
+check(doc.get("status") == "degraded" and "proxy_client_crl" in doc.get("proxy_tls_error", ""),
+      "healthz: degraded, and why: %r" % doc)
+body = srv6.get("/metrics")[2]
+check(b"ssrfguard_proxy_tls_reload_failing 1" in body and
+      b'ssrfguard_proxy_tls_reloads_total{result="error"} 1' in body,
+      "the failed reload in the metrics")
+fails = [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload" and not d.get("ok")]
+check(fails and "proxy_client_crl" in fails[0].get("error", ""), "the failed reload is logged: %r"
+      % fails)
+rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
+check(rc == 0 and out == b"hello from upstream\n", "old CRL in force: ci-bot still served")
+rc, out, err = tls_curl("revoked", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "old CRL in force: revoked still refused")
+# ci-bot revoked after the start: the new CRL is picked up when the file
+# changes (no signal), and ci-bot's next connection is refused.
+ossl("ca", "-config", "ca.cnf", "-revoke", "ci-bot.pem", "-keyfile", "ca.key", "-cert", "ca.pem")
+ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem", "-out",
+     "crl.new")
+os.replace(P("crl.new"), P("crl.pem"))
+wait_health(srv6, lambda d: d.get("proxy_tls") == "ok" and d.get("status") == "ok",
+            "a good CRL file ends the failed state")
+rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "ci-bot, revoked after the start, refused after the reload: rc %d"
+      % rc)
+body = srv6.get("/metrics")[2]
+check(b"ssrfguard_proxy_tls_reload_failing 0" in body, "metrics: the reload succeeded")
 check(srv6.stop() == 0, "srv6: clean exit after SIGTERM (no sanitizer report)")
 
 # --- descriptors run out: accepting pauses, no log flood, service recovers ---

@@ -513,6 +513,36 @@ check(rc != 0 and out == b"", "ci-bot, revoked after the start, refused after th
       % rc)
 body = srv6.get("/metrics")[2]
 check(b"ssrfguard_proxy_tls_reload_failing 0" in body, "metrics: the reload succeeded")
+# The client CA rotated (a new CA and its CRL), SIGHUP: a certificate of the
+# new CA is served, one of the old CA no longer is.
+os.makedirs(os.path.join(pki, "ca2"))
+ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days",
+     "2", "-subj", "/CN=second client CA", "-keyout", "ca2.key", "-out", "ca2.pem")
+ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+     "-subj", "/CN=ci-bot", "-keyout", "cb2.key", "-out", "cb2.csr")
+ossl("x509", "-req", "-in", "cb2.csr", "-CA", "ca2.pem", "-CAkey", "ca2.key", "-CAcreateserial",
+     "-days", "2", "-out", "cb2.pem")
+with open(os.path.join(pki, "ca2.cnf"), "w") as f:
+    f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = ca2/index.txt\ncrlnumber = ca2/crlnumber\n"
+            "default_md = sha256\ndefault_crl_days = 2\n")
+open(os.path.join(pki, "ca2/index.txt"), "w").close()
+with open(os.path.join(pki, "ca2/crlnumber"), "w") as f:
+    f.write("01\n")
+ossl("ca", "-config", "ca2.cnf", "-gencrl", "-keyfile", "ca2.key", "-cert", "ca2.pem", "-out",
+     "crl2.pem")
+os.replace(P("ca2.pem"), P("ca.pem"))
+os.replace(P("crl2.pem"), P("crl.pem"))
+srv6.p.send_signal(signal.SIGHUP)
+end = time.time() + 8
+while time.time() < end:
+    rc, out, err = tls_curl("cb2", "http://203.0.113.10/hello")
+    if rc == 0:
+        break
+    time.sleep(0.3)
+check(rc == 0 and out == b"hello from upstream\n", "a certificate of the new client CA is "
+      "served after the reload: %r %r" % (out, err))
+rc, out, err = tls_curl("stranger", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "a certificate of the old client CA is refused: rc %d" % rc)
 check(srv6.stop() == 0, "srv6: clean exit after SIGTERM (no sanitizer report)")
 
 # --- descriptors run out: accepting pauses, no log flood, service recovers ---

@@ -177,19 +177,23 @@ static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	srv_check_drained(px->s);
 }
 
-/* A connection ended while draining: the last one ends the drain. */
+/* A connection ended while draining: the last one ends the drain (after
+ * the cut, a refusal that waited for its commit may be the last). */
 void proxy_drain_check(struct proxy *px)
 {
-	if (px->draining != 1)
+	if (!px->draining)
 		return;
-	px->drain_finished++;
-	if (px->conns)
-		return;
-	px->draining = 2;
-	if (px->drain_ev)
-		event_del(px->drain_ev);
-	log_drain(px, 0, 0);
-	srv_check_drained(px->s);
+	if (px->draining == 1) {
+		px->drain_finished++;
+		if (px->conns)
+			return;
+		px->draining = 2;
+		if (px->drain_ev)
+			event_del(px->drain_ev);
+		log_drain(px, 0, 0);
+	}
+	if (!px->conns)
+		srv_check_drained(px->s);
 }
 
 int proxy_busy(const struct srv *s)

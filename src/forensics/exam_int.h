@@ -160,8 +160,8 @@ void exam_when_source(exam_ctx *x, src_state *st);
 /* ---- exam_result.c ---- */
 
 /* The result line's digest of a source's report object (findings, YARA
- * matches, persistence places) into r. */
-void exam_result_source(json_t *r, const json_t *evj);
+ * matches, persistence places) into r; nsrc sources share the budget. */
+void exam_result_source(json_t *r, const json_t *evj, size_t nsrc);
 /* {"status":"error","error":msg} on stdout, and msg on stderr. */
 void exam_print_error(const char *msg);
 /* --examiner, else user@host in buf. */

@@ -10,8 +10,8 @@
  * The result line travels through SSM, whose GetCommandInvocation shows
  * only the first 24,000 characters of stdout: each list in it is a digest
  * of the report's, in the report's order (special interest first), while
- * it fits its budget in bytes.  The rest are counted in "..._omitted";
- * report.json has them all.
+ * it fits its budget in bytes, shared by the sources of the examination.
+ * The rest are counted in "..._omitted"; report.json has them all.
  */
 enum { FINDINGS_BYTES = 9000, YARA_BYTES = 4000, PERSISTENCE_BYTES = 4000 };
 
@@ -64,8 +64,9 @@ static json_t *yara_files(const json_t *matches)
 	return a;
 }
 
-void exam_result_source(json_t *r, const json_t *evj)
+void exam_result_source(json_t *r, const json_t *evj, size_t nsrc)
 {
+	size_t share = nsrc > 1 ? nsrc : 1;
 	static const char *const fkeys[] = {"class", "path", "interest", "detail", NULL};
 	static const char *const ykeys[] = {"path", "class", "rules", NULL};
 	static const char *const pkeys[] = {"kind", "path", "baseline", NULL};
@@ -73,7 +74,7 @@ void exam_result_source(json_t *r, const json_t *evj)
 	const json_t *all = json_object_get(evj, "findings");
 	if (json_is_array(all)) {
 		jset(r, "findings", json_integer((json_int_t)json_array_size(all)));
-		jset(r, "top_findings", digest(all, fkeys, FINDINGS_BYTES, &omitted));
+		jset(r, "top_findings", digest(all, fkeys, FINDINGS_BYTES / share, &omitted));
 		jset(r, "findings_omitted", json_integer((json_int_t)omitted));
 	}
 	const json_t *y = json_object_get(evj, "yara");
@@ -84,14 +85,14 @@ void exam_result_source(json_t *r, const json_t *evj)
 		jset(o, "status", json_incref(json_object_get(y, "status")));
 		jset(o, "scanned", json_incref(json_object_get(y, "scanned")));
 		jset(o, "matched", json_integer((json_int_t)json_array_size(files)));
-		jset(o, "matches", digest(files, ykeys, YARA_BYTES, &omitted));
+		jset(o, "matches", digest(files, ykeys, YARA_BYTES / share, &omitted));
 		jset(o, "matches_omitted", json_integer((json_int_t)omitted));
 		json_decref(files);
 		jset(r, "yara", o);
 	}
 	const json_t *pl = json_object_get(evj, "persistence");
 	if (json_is_array(pl)) {
-		jset(r, "persistence", digest(pl, pkeys, PERSISTENCE_BYTES, &omitted));
+		jset(r, "persistence", digest(pl, pkeys, PERSISTENCE_BYTES / share, &omitted));
 		jset(r, "persistence_omitted",
 		     json_integer((json_int_t)omitted +
 		                  json_integer_value(json_object_get(evj, "persistence_omitted"))));

@@ -199,7 +199,7 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 	jset(r, "device_sha256", st->devhex[0] ? json_string(st->devhex) : json_null());
 	jset(r, "manifest", json_incref(json_object_get(man, "path")));
 	jset(r, "manifest_sha256", json_incref(json_object_get(man, "sha256")));
-	exam_result_source(r, st->evj);
+	exam_result_source(r, st->evj, x->o->nsrc);
 	json_array_append_new(result_ev, r);
 	return SG_OK;
 }

@@ -12,6 +12,8 @@
 #    and scripts are read;
 #  - a user rules directory joins the shipped rules; a rule that does not
 #    compile is exit 2 naming file and line, before any evidence is touched;
+#  - XFS: the files are read through the read-only mount;
+#  - the result line stays under SSM's limit with two volumes of matches;
 #  - a file over --yara-max-file is scanned only that far and counted;
 #    a path through a symlink is never followed out of the image;
 #  - matched bytes from the image are shown escaped.
@@ -216,6 +218,39 @@ check "broken rule: result line is an error" test "$(jline 'r["status"]' <"$WORK
 check "broken rule: no output directory made" test ! -e "$WORK/o-bad"
 examine missing --device "$WORK/victim.img" --yara-rules "$WORK/nowhere" --out "$WORK/o-missing"
 check "missing rules path: exit 2, named" bash -c "test $(rc_of missing) = 2 && grep -q nowhere '$WORK/missing.err'"
+
+# ---- XFS (the root of Amazon Linux): files read through the read-only mount ----
+truncate -s 320M "$WORK/x.img"
+mkfs.xfs -q -f "$WORK/x.img"
+mount_rw "$WORK/x.img" "$WORK/xm"
+mkdir -p "$WORK/xm/var/www/html"
+cp "$T/var/www/html/app/up.php" "$WORK/xm/var/www/html/up.php"
+ln -s /etc/passwd "$WORK/xm/var/www/html/p.php"
+unmount "$WORK/xm"
+examine xfs --device "$WORK/x.img" --out "$WORK/o-xfs"
+check "XFS: the webshell matched" matched /var/www/html/up.php webshells.php_webshell_encoded_eval "$WORK/o-xfs/report.json"
+check "XFS: YARA complete (nothing unreadable), the symlink not read" test "$(jget "$WORK/o-xfs/report.json" '(r["evidence"][0]["yara"]["status"], r["evidence"][0]["yara"]["scanned"])')" = "('complete', 1)"
+
+# ---- the result line stays under SSM's 24,000 characters ----
+# 400 webshells on each of two volumes (410 matching files with the samples
+# above and big.php, read whole at the default cap): every list cut to its share
+mkdir -p "$T/var/www/html/many"
+for i in $(seq 1 400); do
+  echo '<?php @eval(base64_decode($_POST["z0"])); ?>' >"$T/var/www/html/many/a-rather-long-name-for-a-webshell-$i.php"
+done
+mkfs.ext4 -q -F -d "$T" "$WORK/many1.img" 32M
+cp "$WORK/many1.img" "$WORK/many2.img"
+examine many --device "$WORK/many1.img" --device "$WORK/many2.img" --baseline "$WORK/base.jsonl" --out "$WORK/o-many"
+check "two volumes, 400 webshells each: exit 0" test "$(rc_of many)" = 0
+check "two volumes: the result line is under 24,000 characters" test "$(head -c 30000 "$WORK/many.out" | wc -c)" -lt 24000
+check "two volumes: every match counted, those cut as omitted" $PY -c "
+import json, sys
+r = json.loads(open('$WORK/many.out').readline())
+for ev in r['evidence']:
+    y = ev['yara']
+    assert y['matched'] == 410 and len(y['matches']) + y['matches_omitted'] == 410 and y['matches_omitted'] > 0, y['matched']
+    assert len(ev['top_findings']) + ev['findings_omitted'] == ev['findings']
+"
 
 [ "$FAILS" -eq 0 ] || { echo "$FAILS checks failed"; exit 1; }
 echo "all yara checks passed"

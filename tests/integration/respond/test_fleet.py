@@ -181,7 +181,23 @@ def three_detectors_two_responders(ref):
           f"changes {dict(made)}", flush=True)
 
 
+def create_table_denied():
+    """Without dynamodb:CreateTable the error names the missing permission
+    and nothing is recorded."""
+    fresh()
+    emu.faults([{"kind": "error", "service": "dynamodb", "action": "CreateTable", "code": "AccessDeniedException",
+                 "status": 400, "message": "User is not authorized to perform: dynamodb:CreateTable"}])
+    wdir = tempfile.mkdtemp(prefix="rsp-denied-", dir=work)
+    p = h.respond(binary, emu, wdir, "--instance", h.VICTIM, "--state-table", "not-there-yet", "-q")
+    emu.clear_faults()
+    h.check(p.returncode == 2 and "dynamodb:CreateTable" in p.stderr and "docs/fleet.md" in p.stderr,
+            f"CreateTable denied: exit {p.returncode}: {p.stderr[-600:]}")
+    h.check(not changes(), f"nothing changed: {dict(changes())}")
+    print("CreateTable denied: the error names the permission", flush=True)
+
+
 try:
+    create_table_denied()
     observe_is_never_taken_over("sqlite")
     observe_is_never_taken_over("dynamodb")
     three_detectors_two_responders(reference())

@@ -12,9 +12,9 @@ incidents --state-table T open`, then that many `ssrfguard respond
 ones the emulator needs: no forensic instance, no volatile capture, short
 waits); the clock stops when the last one exits.  Printed side by side:
 time to contain all, incidents per minute, the speed-up over one responder,
-and the proof that no step ran twice: every incident contained, one
-CreateSnapshots per instance in the emulator's call log, no incident claimed
-twice except by a take-over.
+and the proof that no step ran twice: every incident contained, exactly one
+snapshot of each victim volume in the emulator's state, no incident claimed
+twice.
 """
 import collections
 import json
@@ -91,10 +91,10 @@ def run(emu, seed, responders):
     contained = sum(1 for r in incs if r["state"] == "contained")
     claims = collections.Counter(r["pk"] for r in rows if r["pk"].startswith("inc#") and
                                  r["sk"].startswith("hist#") and r["to"] == "containing")
-    snaps = collections.Counter()
-    for c in emu.journal():
-        if c["action"] == "CreateSnapshots" and c.get("status") == 200:
-            snaps[json.dumps(c.get("params", {}).get("InstanceSpecification", {}), sort_keys=True)] += 1
+    # the emulator's state (its call log keeps only the last 20,000 calls):
+    # one snapshot per victim volume, however many responders ran
+    snaps = collections.Counter(sn["VolumeId"] for sn in emu.state()["ec2"]["snapshots"].values()
+                                if sn["VolumeId"].startswith("vol-0b"))
     return {"responders": responders, "seconds": dt, "contained": contained, "incidents": len(incs),
             "twice_claimed": sum(1 for v in claims.values() if v > 1),
             "snapshots": sum(snaps.values()), "snapshot_repeats": sum(v - 1 for v in snaps.values() if v > 1),
@@ -113,14 +113,14 @@ def main():
           f"`respond --state-table T --once` x R (4 workers each, the default); "
           f"API latency 80 ms (DynamoDB 10 ms)")
     print(f"{'responders':>10} {'contain all':>12} {'incidents/min':>14} {'speed-up':>9} "
-          f"{'contained':>10} {'claimed twice':>14} {'CreateSnapshots':>16} {'repeated':>9}")
+          f"{'contained':>10} {'claimed twice':>14} {'snapshots':>10} {'repeated':>9}")
     ok = True
     for r in results:
         print(f"{r['responders']:>10} {r['seconds']:>11.1f}s {N / r['seconds'] * 60:>14.0f} "
               f"{base / r['seconds']:>8.2f}x {r['contained']:>6}/{r['incidents']:<3} {r['twice_claimed']:>14} "
-              f"{r['snapshots']:>16} {r['snapshot_repeats']:>9}")
+              f"{r['snapshots']:>10} {r['snapshot_repeats']:>9}")
         ok &= (r["contained"] == N == r["incidents"] and r["snapshots"] == N and not r["snapshot_repeats"]
-               and not r["errors"])
+               and not r["twice_claimed"] and not r["errors"])
         for e in r["errors"]:
             print(f"  responder {e[0]} exited {e[1]}: {e[2]}")
     print("no step ran twice" if ok else "FAILED: not every incident contained exactly once")

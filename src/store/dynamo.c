@@ -162,43 +162,26 @@ static sg_err open_incident(dd_store *s, const store_attempt_in *a, const char *
 	const char *state = a->contain ? "open" : "logged";
 	bool claim = owner && a->contain;
 	store_reason_opened(a, reason, sizeof reason);
+	store_reason_claimed("open", "", claim ? owner : "", claim_reason, sizeof claim_reason);
 	tx t = {0};
 	tx_add(&t, "Put", incident_item(id, a, key, claim ? "containing" : state,
-	                                claim ? "" : reason, at, claim ? owner : "",
+	                                claim ? claim_reason : reason, at, claim ? owner : "",
 	                                claim ? at + lease_ms : 0),
 	       NULL, "attribute_not_exists(pk)", NULL, NULL);
 	tx_add(&t, "Put", json_pack("{s:{s:s},s:{s:s},s:o}", "pk", "S", DD_ACTIVE, "sk", "S", key,
 	                            "incident", dd_n(id)),
 	       NULL, "attribute_not_exists(pk)", NULL, NULL);
 	tx_history(&t, id, "", "", state, reason, "serve", at, 0);
-	if (claim) {
-		store_reason_claimed("open", "", owner, claim_reason, sizeof claim_reason);
+	if (claim)
 		tx_history(&t, id, "", "open", "containing", claim_reason, owner, at, 1);
-	}
 	int failed;
 	rc = tx_run(s, &t, &failed);
 	if (rc == SG_ERR_STATE && failed != 1)
 		rc = SG_ERR_CORRUPT;  /* the counter handed out an id in use */
 	if (rc)
 		return rc;
-	if (claim) {
-		/* the claim's state_reason is the claim's, as store_claim leaves it */
-		json_t *k = dd_key(DD_INCIDENTS, ""), *vals = NULL;
-		char sk[24];
-		dd_id_text(id, sk);
-		json_decref(k);
-		k = dd_key(DD_INCIDENTS, sk);
-		vals = json_pack("{s:o,s:o}", ":r", dd_s(claim_reason), ":o", dd_s(owner));
-		struct aws_ddb_expr x = {.condition = "lease_owner = :o", .values = vals};
-		struct aws_error e;
-		if (k && vals)
-			aws_ddb_update(s->aws, s->table, k, "SET state_reason = :r", &x, NULL, &e);
-		json_decref(k);
-		json_decref(vals);
-		*claimed = SG_OK;
-	} else if (owner) {
-		*claimed = SG_ERR_STATE;  /* a logged incident is not claimable */
-	}
+	if (owner)
+		*claimed = claim ? SG_OK : SG_ERR_STATE;  /* a logged incident is not claimable */
 	o->opened = 1;
 	o->incident_id = id;
 	return SG_OK;

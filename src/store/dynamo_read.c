@@ -132,7 +132,6 @@ sg_err dd_get(store *base, int64_t id, store_incident *out)
 typedef struct collect {
 	char *arr;
 	size_t n, cap, limit, size;
-	int state;                                  /* list: < 0 every state */
 	sg_err (*fill)(const json_t *item, void *rec, size_t index);
 	void (*clear)(void *rec);
 } collect;
@@ -176,6 +175,15 @@ static sg_err run_query(dd_store *s, const char *pk, const char *prefix, bool fo
 	*out = c->arr;
 	*n = c->n;
 	return SG_OK;
+}
+
+/* One incident's items of a kind (sk prefix), in sort-key order. */
+static sg_err incident_query(dd_store *s, int64_t id, const char *prefix, collect *c, void **out,
+                             size_t *n)
+{
+	char pk[32];
+	dd_partition(id, pk);
+	return run_query(s, pk, prefix, true, NULL, c, out, n);
 }
 
 static sg_err fill_inc(const json_t *it, void *rec, size_t i)
@@ -263,11 +271,8 @@ static void clear_att(void *rec) { store_attempt_clear(rec); }
 sg_err dd_attempts(store *base, int64_t incident_id, size_t limit, store_attempt **out,
                    size_t *n)
 {
-	dd_store *s = (dd_store *)base;
-	char pk[32];
-	dd_partition(incident_id, pk);
 	collect c = {.limit = limit, .size = sizeof **out, .fill = fill_att, .clear = clear_att};
-	return run_query(s, pk, "att#", true, NULL, &c, (void **)out, n);
+	return incident_query((dd_store *)base, incident_id, "att#", &c, (void **)out, n);
 }
 
 /* ---- steps ---- */
@@ -294,11 +299,8 @@ static void clear_step(void *rec) { store_step_free(rec); }
 
 sg_err dd_steps(store *base, int64_t incident_id, store_step **out, size_t *n)
 {
-	dd_store *s = (dd_store *)base;
-	char pk[32];
-	dd_partition(incident_id, pk);
 	collect c = {.limit = 100000, .size = sizeof **out, .fill = fill_step, .clear = clear_step};
-	return run_query(s, pk, "step#", true, NULL, &c, (void **)out, n);
+	return incident_query((dd_store *)base, incident_id, "step#", &c, (void **)out, n);
 }
 
 sg_err dd_step_get(store *base, int64_t incident_id, const char *name, store_step *out)
@@ -343,9 +345,6 @@ static void clear_hist(void *rec) { store_history_clear(rec); }
 
 sg_err dd_history(store *base, int64_t incident_id, store_history **out, size_t *n)
 {
-	dd_store *s = (dd_store *)base;
-	char pk[32];
-	dd_partition(incident_id, pk);
 	collect c = {.limit = 1000000, .size = sizeof **out, .fill = fill_hist, .clear = clear_hist};
-	return run_query(s, pk, "hist#", true, NULL, &c, (void **)out, n);
+	return incident_query((dd_store *)base, incident_id, "hist#", &c, (void **)out, n);
 }

@@ -240,9 +240,10 @@ sg_err store_renew(store *s, int64_t incident_id, const char *owner, int64_t lea
 
 sg_err store_get(store *s, int64_t id, store_incident *out)
 {
+	if (out)
+		memset(out, 0, sizeof *out);   /* freeable whatever happens */
 	if (!s || !out)
 		return SG_ERR_INVAL;
-	memset(out, 0, sizeof *out);
 	return s->eng->get(s, id, out);
 }
 
@@ -276,9 +277,10 @@ sg_err store_steps(store *s, int64_t incident_id, store_step **out, size_t *n)
 
 sg_err store_step_get(store *s, int64_t incident_id, const char *name, store_step *out)
 {
+	if (out)
+		memset(out, 0, sizeof *out);
 	if (!s || !name || !out)
 		return SG_ERR_INVAL;
-	memset(out, 0, sizeof *out);
 	return s->eng->step_get(s, incident_id, name, out);
 }
 

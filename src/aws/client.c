@@ -32,6 +32,7 @@ struct aws_client {
 	char ca_bundle[1024];
 	int have_ca;
 	int static_creds;       /* passed in by the caller: never refreshed */
+	int anonymous;          /* no credentials: requests go unsigned */
 	struct aws_credentials creds;
 	struct endpoint ep[AWS__SERVICE_COUNT];
 	long connect_timeout_ms, timeout_ms;
@@ -269,7 +270,9 @@ sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **ou
 		}
 	}
 	/* credentials */
-	if (opts->credentials) {
+	if (opts->anonymous) {
+		c->anonymous = c->static_creds = 1;
+	} else if (opts->credentials) {
 		c->creds = *opts->credentials;
 		c->static_creds = 1;
 		rc = SG_ERR_AUTH;
@@ -293,6 +296,21 @@ fail:
 const char *aws_client_region(const struct aws_client *c)
 {
 	return c ? c->region : NULL;
+}
+
+void aws_client_credentials_origin(const struct aws_client *c, char *out, size_t cap,
+                                   long long *expires)
+{
+	if (!out || !cap)
+		return;
+	if (expires)
+		*expires = c ? c->creds.expiration : 0;
+	if (!c || c->anonymous)
+		snprintf(out, cap, "none (unsigned requests)");
+	else if (c->creds.origin[0])
+		snprintf(out, cap, "%s (%s)", c->creds.source, c->creds.origin);
+	else
+		snprintf(out, cap, "%s", c->creds.source[0] ? c->creds.source : "given by the caller");
 }
 
 const char *aws_client_endpoint(const struct aws_client *c, enum aws_service svc)
@@ -399,21 +417,25 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const stru
 		h[n++] = (struct aws_kv){"X-Amz-Target", w->target};
 	if (si->proto == AWS_PROTO_REST_XML) /* S3 requires the payload hash header */
 		h[n++] = (struct aws_kv){"x-amz-content-sha256", hash};
-	if (c->creds.session_token[0])
-		h[n++] = (struct aws_kv){"X-Amz-Security-Token", c->creds.session_token};
-	struct aws_sigv4_request req = {.method = w->method, .path = w->subpath ? path : e->path,
-	                                .headers = h, .nheaders = n, .payload_sha256 = hash};
-	struct aws_sigv4_signer s = {.access_key_id = c->creds.access_key_id,
-	                             .secret_access_key = c->creds.secret_access_key,
-	                             .region = e->sign_region, .service = si->signing_name,
-	                             .amz_date = date};
-	rc = aws_sigv4_authorization(&s, &req, auth, sizeof auth);
-	if (rc) {
-		*fail = AWS_FAIL_FATAL;
-		snprintf(diag, diaglen, "cannot sign the request (%s)", sg_strerror(rc));
-		return rc;
+	auth[0] = '\0';
+	if (!c->anonymous) { /* an anonymous client sends no token and no signature */
+		if (c->creds.session_token[0])
+			h[n++] = (struct aws_kv){"X-Amz-Security-Token", c->creds.session_token};
+		struct aws_sigv4_request req = {.method = w->method,
+		                                .path = w->subpath ? path : e->path, .headers = h,
+		                                .nheaders = n, .payload_sha256 = hash};
+		struct aws_sigv4_signer s = {.access_key_id = c->creds.access_key_id,
+		                             .secret_access_key = c->creds.secret_access_key,
+		                             .region = e->sign_region, .service = si->signing_name,
+		                             .amz_date = date};
+		rc = aws_sigv4_authorization(&s, &req, auth, sizeof auth);
+		if (rc) {
+			*fail = AWS_FAIL_FATAL;
+			snprintf(diag, diaglen, "cannot sign the request (%s)", sg_strerror(rc));
+			return rc;
+		}
+		h[n++] = (struct aws_kv){"Authorization", auth};
 	}
-	h[n++] = (struct aws_kv){"Authorization", auth};
 	struct aws_http_req hr = {.method = w->method, .url = w->subpath ? url : e->url,
 	                          .headers = h, .nheaders = n, .body = w->body,
 	                          .body_len = w->body_len,
@@ -557,8 +579,8 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 		*reply = NULL;
 	aws_error_clear(err);
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto == AWS_PROTO_JSON11 || si->proto == AWS_PROTO_REST_XML ||
-	    !action || !*action)
+	if (!c || !si || (si->proto != AWS_PROTO_EC2 && si->proto != AWS_PROTO_QUERY) || !action ||
+	    !*action)
 		goto fail;
 	if ((flags & AWS_CALL_DRY_RUN) && svc != AWS_EC2)
 		goto fail;

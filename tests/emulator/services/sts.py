@@ -2,7 +2,8 @@
 AssumeRole hands out temporary credentials of a role (STS API reference,
 AssumeRole: DurationSeconds 900..43200, default 3600; RoleSessionName
 2..64 of [\w+=,.@-]; a role that does not exist is AccessDenied, as STS
-does not tell a caller which roles exist)."""
+does not tell a caller which roles exist).  AssumeRoleWithWebIdentity:
+services/identity.py."""
 import base64
 import re
 import secrets
@@ -53,3 +54,10 @@ def assume_role(ctx, p):
     return {"Credentials": {"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
                             "SessionToken": c["session_token"], "Expiration": c["expires"]},
             "AssumedRoleUser": {"AssumedRoleId": f"{r['RoleId']}:{session}", "Arn": c["arn"]}}
+
+
+@op("sts", "AssumeRoleWithWebIdentity")
+def assume_role_with_web_identity(ctx, p):
+    """Unsigned (botocore: auth type none); checks in services/identity.py."""
+    from services import identity
+    return identity.assume_role_with_web_identity(ctx.world, p)

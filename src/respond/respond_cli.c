@@ -54,9 +54,10 @@ static const opt_def respond_opts[] = {
 	  "observe or ignore (default: contain)"),
 	NUM("guardduty-contain-severity", "N", 0, 10, "findings below this severity are only observed "
 	    "(default: 7, GuardDuty's High)"),
-	R(OPT_SWITCH, "preflight", NULL, "with --instance: check every changing call of the plan (EC2 "
-	  "with DryRun, the rest with IAM's policy simulator) and print what the role lacks, by step; "
-	  "no changes; exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
+	R(OPT_SWITCH, "preflight", NULL, "with --instance: check every call of the plan (EC2 changes "
+	  "with DryRun, reads made, the rest, iam:PassRole of the quarantine role, the evidence bucket "
+	  "and key, with IAM's policy simulator) and print what the role lacks, by step; no changes; "
+	  "exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
 	R(OPT_SWITCH, "observe", NULL, "record and plan only; change nothing"),
 	R(OPT_SWITCH, "json", NULL, "JSON lines with ts and level: progress, results and preflight "
 	  "on standard output, warnings and errors on standard error"),

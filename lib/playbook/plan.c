@@ -316,6 +316,18 @@ sg_err pb_client_token(const char *incident, const char *snapshot, char out[65])
 	return SG_OK;
 }
 
+sg_err pb_volume_token(const char *incident, const char *snapshot, int attempt, char out[65])
+{
+	if (attempt < 1 || attempt > 1000)
+		return SG_ERR_RANGE;
+	if (attempt == 1)
+		return pb_client_token(incident, snapshot, out);
+	char which[PB_ID_MAX + 16];
+	if (!snapshot || snprintf(which, sizeof which, "%s#%d", snapshot, attempt) >= (int)sizeof which)
+		return SG_ERR_INVAL;
+	return pb_client_token(incident, which, out);
+}
+
 /* The slot letter a device name takes, or 0 for names outside sd?/xvd?. */
 static char slot_of(const char *dev)
 {

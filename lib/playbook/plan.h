@@ -116,6 +116,11 @@ sg_err pb_instance_arn(const char *region, const char *account, const char *id, 
  * (64 characters, the API's maximum), so a retry cannot make a second
  * volume.  out must hold 65 bytes. */
 sg_err pb_client_token(const char *incident, const char *snapshot, char out[65]);
+/* The token of the attempt-th evidence volume from snapshot (1: the one
+ * above): a volume that ended in error keeps its token bound after it is
+ * deleted (EC2 API reference, "Ensuring idempotency"), so each new attempt
+ * needs its own, the same after a crash.  SG_ERR_RANGE when attempt < 1. */
+sg_err pb_volume_token(const char *incident, const char *snapshot, int attempt, char out[65]);
 
 /*
  * pb_device_slots — choose `want` free device names for attaching volumes,

@@ -501,6 +501,17 @@ sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
 	return run(c, "AttachVolume", instance_id, p, flags, NULL, err);
 }
 
+sg_err aws_ec2_delete_volume(struct aws_client *c, const char *volume_id, unsigned flags,
+                             struct aws_error *err)
+{
+	if (!volume_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "VolumeId", volume_id);
+	return run(c, "DeleteVolume", volume_id, p, flags, NULL, err);
+}
+
 sg_err aws_ec2_describe_iip_associations(struct aws_client *c,
                                          const struct aws_filter *filters, size_t nfilters,
                                          struct aws_xml **reply, struct aws_error *err)

@@ -182,6 +182,9 @@ sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, si
 sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
                              const char *instance_id, const char *device, unsigned flags,
                              struct aws_error *err);
+/* DeleteVolume: an available or errored volume (VolumeInUse when attached). */
+sg_err aws_ec2_delete_volume(struct aws_client *c, const char *volume_id, unsigned flags,
+                             struct aws_error *err);
 
 /* Elastic IPs.  DescribeAddresses reply: addressesSet/item/{allocationId,
  * associationId,publicIp,networkInterfaceId,privateIpAddress,instanceId}.

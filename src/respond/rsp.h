@@ -101,6 +101,22 @@ sg_err rsp_pause(rsp_run *x);
 bool rsp_settling(rsp_run *x, int *tries, sg_err *err);
 
 /*
+ * The evidence volume made from one snapshot, in the forensic AZ, tagged
+ * with the incident and its source (src_dev: the device it was on): found
+ * if it exists, made if not, waited for until available or attached (its
+ * id, the instance it is attached to or "", and the device).  One that
+ * ends in error is recorded (x->data "errored_volumes"), deleted, and made
+ * anew with a new ClientToken, at most 3 times per snapshot (volume.c says
+ * why and how a crash stays idempotent).  RSP_FATAL with x->note saying
+ * why when EBS cannot make it; SG_ERR_TIMEOUT past deadline.
+ */
+typedef struct rsp_volume_want {
+	const char *az, *snap, *src_vol, *src_dev;
+} rsp_volume_want;
+sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadline,
+                           char vol[PB_ID_MAX], char att[PB_ID_MAX], char dev[PB_DEV_MAX]);
+
+/*
  * SendCommand (AWS-RunShellScript) once per journal key: the command id is
  * kept under key, and a rerun after a crash first looks for a command with
  * this comment (ListCommands), so it never runs twice.  timeout_s bounds

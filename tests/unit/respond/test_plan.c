@@ -328,6 +328,15 @@ TEST(client_tokens)
 	/* sha256("ssrfguard:INC-1:snap-1"), computed independently */
 	CHECK_STR(a, "27fa1935d2a9ffced7caea9185204d1ed04c8f729f63063696ece944dbe71ebd");
 	CHECK_INT(pb_client_token("", "snap", a), SG_ERR_INVAL);
+	/* the attempt-th evidence volume: the first keeps the token above, each
+	 * later one its own (sha256("ssrfguard:INC-1:snap-1#2")) */
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 1, b), SG_OK);
+	CHECK_STR(b, "27fa1935d2a9ffced7caea9185204d1ed04c8f729f63063696ece944dbe71ebd");
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 2, b), SG_OK);
+	CHECK_STR(b, "63ac438a99dc7f095f6343d5ea8ce0b17db68dc0f1a2fb9e0588294f7fbc939d");
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 3, c), SG_OK);
+	CHECK(strcmp(b, c) != 0);
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 0, c), SG_ERR_RANGE);
 }
 
 static const struct {

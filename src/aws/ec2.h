@@ -203,6 +203,11 @@ sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id
  * has none yet) and *len. */
 sg_err aws_ec2_console_output(struct aws_client *c, const char *instance_id, char **text,
                               size_t *len, struct aws_error *err);
+/* GetConsoleScreenshot: a JPEG of the instance's screen now -> *jpeg
+ * (decoded, malloc'd, caller frees) and *len.  A stopped instance is
+ * IncorrectInstanceState (SG_ERR_STATE). */
+sg_err aws_ec2_console_screenshot(struct aws_client *c, const char *instance_id, char **jpeg,
+                                  size_t *len, struct aws_error *err);
 
 /* The IAM-instance-profile calls below have no DryRun in the EC2 API:
  * AWS_CALL_DRY_RUN answers SG_ERR_UNSUPPORTED without a request.

@@ -82,8 +82,14 @@ static void record_reads(pf *f)
 	aws_xml_free(r);
 	char *text = NULL;
 	size_t len = 0;
+	sg_err err;
 	settle(add(f, PB_RECORD, "ec2:GetConsoleOutput", id),
 	       aws_ec2_console_output(x->aws, id, &text, &len, &e), &e);
+	free(text);
+	text = NULL;
+	err = aws_ec2_console_screenshot(x->aws, id, &text, &len, &e);
+	settle(add(f, PB_RECORD, "ec2:GetConsoleScreenshot", id), err == SG_ERR_STATE ? SG_OK : err,
+	       &e); /* a stopped instance has no screen: the permission stands */
 	free(text);
 }
 

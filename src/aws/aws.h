@@ -208,6 +208,19 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
                     const char *target, const char *subpath, char **body, size_t *len,
                     struct aws_error *err);
 
+/* The same GET with the 2xx body streamed to data() in pieces, in bounded
+ * memory whatever its size; restart() (may be NULL) runs before each
+ * attempt, so a retried call starts its digest again.  data() returns
+ * nonzero to abort (the call then fails with SG_ERR_NOMEM). */
+struct aws_stream {
+	void (*restart)(void *ctx);
+	int (*data)(void *ctx, const char *p, size_t n);
+	void *ctx;
+};
+sg_err aws_rest_get_stream(struct aws_client *c, enum aws_service svc, const char *action,
+                           const char *target, const char *subpath, const struct aws_stream *sink,
+                           struct aws_error *err);
+
 /* A fresh idempotency token (UUID v4 text) for ClientToken params. */
 sg_err aws_client_token(char out[37]);
 

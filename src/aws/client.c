@@ -375,6 +375,7 @@ struct wire_req {
 	const char *target;        /* X-Amz-Target, JSON only */
 	const char *body;
 	size_t body_len;
+	const struct aws_stream *stream; /* REST GET: the 2xx body goes here */
 };
 
 /* The endpoint's path (or URL) with subpath appended. */
@@ -442,7 +443,9 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const stru
 	                          .connect_timeout_ms = c->connect_timeout_ms,
 	                          .timeout_ms = c->timeout_ms,
 	                          .ca_bundle = c->have_ca ? c->ca_bundle : NULL,
-	                          .max_reply = MAX_REPLY, .fresh_connection = fresh};
+	                          .max_reply = MAX_REPLY, .fresh_connection = fresh,
+	                          .stream = w->stream ? w->stream->data : NULL,
+	                          .stream_ctx = w->stream ? w->stream->ctx : NULL};
 	rc = aws_http_do(c->curl, &hr, resp, fail, diag, diaglen);
 	memset(auth, 0, sizeof auth);
 	return rc;
@@ -480,6 +483,8 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 			return rc;
 		enum aws_failure fail;
 		char diag[300];
+		if (w->stream && w->stream->restart)
+			w->stream->restart(w->stream->ctx);
 		rc = send_signed(c, svc, w, !idempotent, resp, &fail, diag, sizeof diag);
 		if (rc == SG_OK) {
 			learn_clock(c, resp, NULL);
@@ -601,7 +606,8 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 	if (rc)
 		goto fail;
 	struct wire_req w = {WIRE_XML, "POST", NULL,
-	                     "application/x-www-form-urlencoded; charset=utf-8", NULL, body, body_len};
+	                     "application/x-www-form-urlencoded; charset=utf-8", NULL, body, body_len,
+	                     NULL};
 	rc = call(c, svc, action, &w, flags, &resp, err);
 	if (rc || !resp.body)
 		goto fail;
@@ -654,7 +660,7 @@ static sg_err json_call(struct aws_client *c, enum aws_service svc, const char *
 	    (int)sizeof target)
 		goto fail;
 	struct wire_req w = {WIRE_JSON, "POST", NULL, "application/x-amz-json-1.1", target, text,
-	                     strlen(text)};
+	                     strlen(text), NULL};
 	rc = call(c, svc, operation, &w, flags, &resp, err);
 	if (rc)
 		goto fail;
@@ -859,15 +865,13 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
 	return rc;
 }
 
-sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
-                    const char *target, const char *subpath, char **body, size_t *len,
-                    struct aws_error *err)
+static sg_err rest_get(struct aws_client *c, enum aws_service svc, const char *action,
+                       const char *target, const char *subpath, const struct aws_stream *sink,
+                       char **body, size_t *len, struct aws_error *err)
 {
 	struct aws_error local;
 	struct aws_error *e = err ? err : &local;
 	aws_error_clear(e);
-	*body = NULL;
-	*len = 0;
 	const struct aws_service_info *si = aws_service_info(svc);
 	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !subpath)
 		return SG_ERR_INVAL;
@@ -878,10 +882,10 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 		return no;
 	long long t0 = wall_ms();
 	struct aws_http_resp resp = {0};
-	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0};
+	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0, sink};
 	sg_err rc = call(c, svc, action, &w, flags, &resp, e);
 	observe_after(c, &seen, rc, e, e->request_id, t0);
-	if (!rc) {
+	if (!rc && body) {
 		*body = resp.body ? resp.body : strdup("");
 		*len = resp.body ? resp.len : 0;
 		resp.body = NULL;
@@ -890,6 +894,24 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 	}
 	aws_http_resp_free(&resp);
 	return rc;
+}
+
+sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, char **body, size_t *len,
+                    struct aws_error *err)
+{
+	*body = NULL;
+	*len = 0;
+	return rest_get(c, svc, action, target, subpath, NULL, body, len, err);
+}
+
+sg_err aws_rest_get_stream(struct aws_client *c, enum aws_service svc, const char *action,
+                           const char *target, const char *subpath, const struct aws_stream *sink,
+                           struct aws_error *err)
+{
+	if (!sink || !sink->data)
+		return SG_ERR_INVAL;
+	return rest_get(c, svc, action, target, subpath, sink, NULL, NULL, err);
 }
 
 long long aws_client_now(const struct aws_client *c)

@@ -274,9 +274,12 @@ sg_err rsp_step_capture(rsp_run *x)
 		         whole ? "" : ", truncated");
 		return RSP_FATAL;
 	}
+	if (cfg->memory_capture && (err = rsp_capture_memory(x)))
+		return err; /* the volatile capture is kept; the note says what failed */
 	if (whole)
-		snprintf(x->note, sizeof x->note, "captured %lld bytes, sha256 %s%s", (long long)bytes,
-		         h1 ? h1 : "", prefix ? " (from the evidence bucket)" : "");
+		snprintf(x->note, sizeof x->note, "captured %lld bytes, sha256 %s%s%s", (long long)bytes,
+		         h1 ? h1 : "", prefix ? " (from the evidence bucket)" : "",
+		         cfg->memory_capture ? "; memory image kept and hashed" : "");
 	else
 		snprintf(x->note, sizeof x->note,
 		         "captured, but only the first part exists: SSM shows 24,000 characters of stdout "

@@ -86,6 +86,11 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
 	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
 	  "truncated"),
+	R(OPT_SWITCH, "memory", NULL, "acquire the instance's memory with AVML over SSM into the "
+	  "evidence bucket, hashed on the instance and again from the object (needs "
+	  "--evidence-bucket, AVML and the AWS CLI on the instance, s3:PutObject for its role)"),
+	NUM("memory-timeout", "S", 0, 172800, "the longest memory acquisition may take, delivery and "
+	    "run (default: 1800)"),
 	R(OPT_STR, "forensics-cmd", "CMD", "forensic command (default: ssrfguard forensics examine)"),
 	R(OPT_STR, "baseline", "FILE", "--baseline passed to the forensic command"),
 	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/INC-N, the "
@@ -249,6 +254,10 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		}
 		c->evidence_bucket = v;
 	}
+	else if (IS("memory"))
+		c->memory_capture = v != NULL;
+	else if (IS("memory-timeout"))
+		c->memory_timeout_s = (unsigned)n;
 	else if (IS("forensics-cmd"))
 		c->forensics_cmd = v;
 	else if (IS("baseline"))
@@ -391,6 +400,10 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	}
 	if (o->deliver_to && (o->instance || o->incident || o->listen || o->preflight)) {
 		snprintf(msg, msglen, "--deliver-to runs alone (it is the detector side)");
+		return -1;
+	}
+	if (o->cfg.memory_capture && !o->cfg.evidence_bucket) {
+		snprintf(msg, msglen, "--memory needs --evidence-bucket (the image goes there)");
 		return -1;
 	}
 	if (o->preflight && !o->instance) {

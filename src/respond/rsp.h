@@ -101,6 +101,16 @@ sg_err rsp_pause(rsp_run *x);
 bool rsp_settling(rsp_run *x, int *tries, sg_err *err);
 
 /*
+ * Memory acquisition (capture step, --memory): the command of
+ * playbook/memory.h sent once (journal key "memory_command"), waited for
+ * within --memory-timeout, then the uploaded image hashed from the bucket
+ * (streamed) and compared with the instance's own hash and size; the
+ * record is x->data "memory".  RSP_FATAL with x->note saying why when it
+ * fails, did not upload, or the object is not what the instance hashed.
+ */
+sg_err rsp_capture_memory(rsp_run *x);
+
+/*
  * The evidence volume made from one snapshot, in the forensic AZ, tagged
  * with the incident and its source (src_dev: the device it was on): found
  * if it exists, made if not, waited for until available or attached (its

@@ -62,7 +62,9 @@ def add_script(world, r):
                                  "stdout": stdout, "stderr": r.get("stderr", ""),
                                  "exit_code": int(r.get("exit_code", 0)), "status": r.get("status"),
                                  "seconds": None if r.get("seconds") is None else float(r["seconds"]),
-                                 "run": bool(r.get("run"))})
+                                 "run": bool(r.get("run")),
+                                 "memory_bytes": r.get("memory_bytes"),
+                                 "memory_tamper": bool(r.get("memory_tamper"))})
 
 
 def control(world, method, path, q, data):

@@ -52,8 +52,11 @@ static sg_err read_credentials(const struct aws_xml *cr, const char *source,
 	return rc;
 }
 
-sg_err aws_sts_assume_role(struct aws_client *c, const char *role_arn, const char *session_name,
-                           int duration_s, struct aws_credentials *out, struct aws_error *err)
+/* AssumeRole / AssumeRoleWithWebIdentity (token non-NULL): the same
+ * request but for the token, the same answer but for its element name. */
+static sg_err assume(struct aws_client *c, const char *action, const char *role_arn,
+                     const char *session_name, const char *token, int duration_s,
+                     const char *source, struct aws_credentials *out, struct aws_error *err)
 {
 	if (!role_arn || !session_name || !out)
 		return SG_ERR_INVAL;
@@ -63,18 +66,28 @@ sg_err aws_sts_assume_role(struct aws_client *c, const char *role_arn, const cha
 		return SG_ERR_NOMEM;
 	aws_params_add(p, "RoleArn", role_arn);
 	aws_params_add(p, "RoleSessionName", session_name);
+	if (token)
+		aws_params_add(p, "WebIdentityToken", token);
 	if (duration_s > 0)
 		aws_params_add_int(p, "DurationSeconds", duration_s);
 	struct aws_xml *r = NULL;
 	sg_err rc = aws_params_error(p);
 	if (!rc)
-		rc = aws_query_on(c, AWS_STS, "AssumeRole", role_arn, p, 0, &r, err);
+		rc = aws_query_on(c, AWS_STS, action, role_arn, p, 0, &r, err);
 	aws_params_free(p);
+	char path[96];
+	snprintf(path, sizeof path, "%sResult/Credentials", action);
 	if (!rc)
-		rc = read_credentials(aws_xml_get(r, "AssumeRoleResult/Credentials"), "assume-role",
-		                      out, err);
+		rc = read_credentials(aws_xml_get(r, path), source, out, err);
 	aws_xml_free(r);
 	return rc;
+}
+
+sg_err aws_sts_assume_role(struct aws_client *c, const char *role_arn, const char *session_name,
+                           int duration_s, struct aws_credentials *out, struct aws_error *err)
+{
+	return assume(c, "AssumeRole", role_arn, session_name, NULL, duration_s, "assume-role", out,
+	              err);
 }
 
 sg_err aws_sts_assume_role_with_web_identity(struct aws_client *c, const char *role_arn,
@@ -82,25 +95,8 @@ sg_err aws_sts_assume_role_with_web_identity(struct aws_client *c, const char *r
                                              int duration_s, struct aws_credentials *out,
                                              struct aws_error *err)
 {
-	if (!role_arn || !session_name || !token || !out)
+	if (!token)
 		return SG_ERR_INVAL;
-	memset(out, 0, sizeof *out);
-	struct aws_params *p = aws_params_new();
-	if (!p)
-		return SG_ERR_NOMEM;
-	aws_params_add(p, "RoleArn", role_arn);
-	aws_params_add(p, "RoleSessionName", session_name);
-	aws_params_add(p, "WebIdentityToken", token);
-	if (duration_s > 0)
-		aws_params_add_int(p, "DurationSeconds", duration_s);
-	struct aws_xml *r = NULL;
-	sg_err rc = aws_params_error(p);
-	if (!rc)
-		rc = aws_query_on(c, AWS_STS, "AssumeRoleWithWebIdentity", role_arn, p, 0, &r, err);
-	aws_params_free(p);
-	if (!rc)
-		rc = read_credentials(aws_xml_get(r, "AssumeRoleWithWebIdentityResult/Credentials"),
-		                      "web-identity", out, err);
-	aws_xml_free(r);
-	return rc;
+	return assume(c, "AssumeRoleWithWebIdentity", role_arn, session_name, token, duration_s,
+	              "web-identity", out, err);
 }

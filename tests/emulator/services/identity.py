@@ -41,7 +41,7 @@ import time as _time
 from urllib.parse import parse_qs, urlsplit
 
 from errors import ApiError
-from services import iam, register
+from services import iam, register, sts
 
 register(sys.modules[__name__])
 
@@ -146,14 +146,7 @@ def assume_role_with_web_identity(world, p):
     r = iam.st(world)["roles"].get(arn.rpartition("/")[2])
     if r is None or r["Arn"] != arn or not _trust_admits(r, prov, claims):
         raise ApiError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403)
-    name = r["RoleName"]
-    c = {"access_key_id": "ASIA" + secrets.token_hex(8).upper(),
-         "secret_access_key": base64.b64encode(secrets.token_bytes(30)).decode(),
-         "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
-         "user_id": r["RoleId"], "role": name, "issued": world.now(), "expires": world.now() + duration,
-         "arn": f"arn:{world.partition()}:sts::{world.account_id}:assumed-role/{name}/{session}"}
-    rec = world.add_credentials(c)
-    rec["session_name"] = session
+    c = sts.role_session(world, r, session, duration)
     st(world).setdefault("web_identity_calls", []).append({"role": arn, "session": session, "sub": claims.get("sub")})
     return {"Credentials": {"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
                             "SessionToken": c["session_token"], "Expiration": c["expires"]},
@@ -164,16 +157,7 @@ def assume_role_with_web_identity(world, p):
 
 def _role_credentials(world, role_name, duration, session):
     r = iam.st(world)["roles"].get(role_name)
-    if r is None:
-        return None
-    c = {"access_key_id": "ASIA" + secrets.token_hex(8).upper(),
-         "secret_access_key": base64.b64encode(secrets.token_bytes(30)).decode(),
-         "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
-         "user_id": r["RoleId"], "role": role_name, "issued": world.now(), "expires": world.now() + duration,
-         "arn": f"arn:{world.partition()}:sts::{world.account_id}:assumed-role/{role_name}/{session}"}
-    rec = world.add_credentials(c)
-    rec["session_name"] = session
-    return c
+    return None if r is None else sts.role_session(world, r, session, duration)
 
 
 # ---------------------------------------------------------------- HTTP side

@@ -480,6 +480,36 @@ sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_s
 	return rc;
 }
 
+sg_err aws_ec2_run_from_template(struct aws_client *c, const char *template_ref,
+                                 const char *client_token, const struct aws_tag *tags,
+                                 size_t ntags, unsigned flags, char instance_id[32],
+                                 struct aws_error *err)
+{
+	if (!template_ref || !*template_ref || !client_token)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	/* an id is lt- and 17 hex digits; anything else is a name */
+	bool id = !strncmp(template_ref, "lt-", 3) &&
+	          strspn(template_ref + 3, "0123456789abcdef") == strlen(template_ref + 3);
+	aws_params_add(p, id ? "LaunchTemplate.LaunchTemplateId" : "LaunchTemplate.LaunchTemplateName",
+	               template_ref);
+	aws_params_add(p, "MinCount", "1");
+	aws_params_add(p, "MaxCount", "1");
+	aws_params_add(p, "ClientToken", client_token);
+	if (ntags) {
+		aws_params_add(p, "TagSpecification.1.ResourceType", "instance");
+		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, ntags);
+	}
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "RunInstances", template_ref, p, flags,
+	                instance_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
+	if (!rc && r)
+		rc = copy_out(aws_xml_str(r, "instancesSet/item/instanceId"), instance_id, 32, err);
+	aws_xml_free(r);
+	return rc;
+}
+
 sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, size_t n,
                                 const struct aws_filter *filters, size_t nfilters,
                                 struct aws_xml **reply, struct aws_error *err)

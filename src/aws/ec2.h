@@ -174,6 +174,13 @@ struct aws_ec2_volume_spec {
 };
 sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_spec *spec,
                              unsigned flags, char volume_id[32], struct aws_error *err);
+/* RunInstances of one instance from a launch template (an lt- id, else its
+ * name; its default version), tagged at launch, with a ClientToken that
+ * makes a re-send the same launch -> instance_id. */
+sg_err aws_ec2_run_from_template(struct aws_client *c, const char *template_ref,
+                                 const char *client_token, const struct aws_tag *tags,
+                                 size_t ntags, unsigned flags, char instance_id[32],
+                                 struct aws_error *err);
 /* DescribeVolumes. Reply: volumeSet/item/{volumeId,status,attachmentSet/item,...} */
 sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, size_t n,
                                 const struct aws_filter *filters, size_t nfilters,

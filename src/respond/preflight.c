@@ -49,6 +49,7 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true}},
 	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true}},
 	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false}},
+	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true}, {"ec2:CreateTags", true}},
 };
 
 /* A security group the instance already has: DryRun needs a real one. */
@@ -109,6 +110,8 @@ static sg_err dry_call(const pf *f, const char *action, const pb_action *a, stru
 		return aws_ec2_disassociate_address(c, a->target, dry, e);
 	if (!strcmp(action, "AttachVolume"))
 		return aws_ec2_attach_volume(c, a->arg, a->target, "/dev/sdz", dry, e);
+	if (!strcmp(action, "RunInstances"))
+		return aws_ec2_run_from_template(c, a->target, "ssrfguard-preflight", &tag, 1, dry, NULL, e);
 	return SG_ERR_UNSUPPORTED;
 }
 
@@ -124,6 +127,11 @@ static void check(pf *f, const pb_action *a, const pf_call *c)
 	l->api = c->api;
 	l->res = PF_UNCHECKED;
 	const char *action = strchr(c->api, ':') + 1;
+	if (!strcmp(a->target, PB_FORENSIC_LAUNCHED) && c->dry) {
+		l->unknowable = true; /* no instance to try it on before the incident */
+		snprintf(l->detail, sizeof l->detail, "the forensic instance is launched at the incident");
+		return;
+	}
 	struct aws_error e;
 	aws_error_clear(&e);
 	sg_err err = c->dry ? dry_call(f, action, a, &e) : SG_ERR_UNSUPPORTED;
@@ -189,9 +197,9 @@ static size_t resource_arns(const pf *f, const pf_line *l, char (*out)[PF_RES_MA
 		return 1;
 	}
 	if (!strcmp(l->api, "ssm:SendCommand")) {
-		/* the forensic instance, or the victim */
+		/* the forensic instance (any, when launched at the incident), or the victim */
 		snprintf(out[0], PF_RES_MAX, "arn:%s:ec2:%s:%s:instance/%s", part, in->region, in->account,
-		         a->target);
+		         strcmp(a->target, PB_FORENSIC_LAUNCHED) ? a->target : "*");
 		snprintf(out[1], PF_RES_MAX, "arn:%s:ssm:%s::document/AWS-RunShellScript", part, in->region);
 		return 2;
 	}

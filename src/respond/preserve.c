@@ -186,8 +186,8 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 
 sg_err rsp_step_forensics(rsp_run *x)
 {
-	const char *fid = x->cfg->playbook.forensic_instance;
-	if (!fid[0]) {
+	const pb_config *pc = &x->cfg->playbook;
+	if (!pc->forensic_instance[0] && !pc->forensic_template[0]) {
 		snprintf(x->note, sizeof x->note, "no forensic instance configured");
 		return RSP_SKIP;
 	}
@@ -221,6 +221,9 @@ sg_err rsp_step_forensics(rsp_run *x)
 		if ((err = rsp_pause(x)))
 			return err;
 	}
+	char fid[PB_ID_MAX];
+	if ((err = rsp_forensic_instance(x, deadline, fid)))
+		return err;
 	forensic_view fv;
 	if ((err = describe_forensic(x, fid, &fv)))
 		return err;

@@ -63,6 +63,9 @@ static const opt_def respond_opts[] = {
 	  "on standard output, warnings and errors on standard error"),
 	{.type = OPT_SECTION, .help = "Playbook"},
 	R(OPT_STR, "forensic-instance", "ID", "where evidence volumes are attached (else skipped)"),
+	R(OPT_STR, "forensic-launch-template", "NAME", "with no --forensic-instance: launch one from "
+	  "this launch template (lt- id or name) at the incident, once (a ClientToken per incident), "
+	  "and wait for its SSM agent"),
 	R(OPT_STR, "quarantine-group", "SG", "use this group in its VPC (default: found or created per "
 	  "VPC, tagged ssrfguard:role=quarantine)"),
 	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
@@ -212,7 +215,16 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		o->json = v != NULL;
 	else if (IS("forensic-instance"))
 		return copy_id(pc->forensic_instance, sizeof pc->forensic_instance, v, name, msg, msglen);
-	else if (IS("quarantine-group"))
+	else if (IS("forensic-launch-template")) {
+		/* LaunchTemplateName: 3-128 of [a-zA-Z0-9().-/_] (EC2 API reference) */
+		size_t l = strlen(v);
+		if (l && (l < 3 || l > 128 ||
+		          strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()./_-") != l)) {
+			snprintf(msg, msglen, "forensic-launch-template: not a launch template id or name");
+			return -1;
+		}
+		return copy_id(pc->forensic_template, sizeof pc->forensic_template, v, name, msg, msglen);
+	} else if (IS("quarantine-group"))
 		return copy_id(pc->quarantine_group, sizeof pc->quarantine_group, v, name, msg, msglen);
 	else if (IS("quarantine-profile"))
 		return copy_id(pc->quarantine_profile, sizeof pc->quarantine_profile, v, name, msg, msglen);
@@ -400,6 +412,10 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	}
 	if (o->deliver_to && (o->instance || o->incident || o->listen || o->preflight)) {
 		snprintf(msg, msglen, "--deliver-to runs alone (it is the detector side)");
+		return -1;
+	}
+	if (o->cfg.playbook.forensic_instance[0] && o->cfg.playbook.forensic_template[0]) {
+		snprintf(msg, msglen, "--forensic-instance and --forensic-launch-template exclude each other");
 		return -1;
 	}
 	if (o->cfg.memory_capture && !o->cfg.evidence_bucket) {

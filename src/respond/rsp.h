@@ -111,6 +111,16 @@ bool rsp_settling(rsp_run *x, int *tries, sg_err *err);
 sg_err rsp_capture_memory(rsp_run *x);
 
 /*
+ * The incident's forensic instance into fid: --forensic-instance, or one
+ * launched from --forensic-launch-template (once: journal key
+ * "forensic_instance", a ClientToken per incident, tagged IncidentId and
+ * ssrfguard:role=forensics) and waited for until it runs and its SSM agent
+ * is online.  RSP_SKIP when neither is configured.  The launched instance
+ * is kept after the incident (it holds the examination).
+ */
+sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX]);
+
+/*
  * The evidence volume made from one snapshot, in the forensic AZ, tagged
  * with the incident and its source (src_dev: the device it was on): found
  * if it exists, made if not, waited for until available or attached (its

@@ -118,6 +118,10 @@ class Evidence(EmuTest):
         self.assertTrue(got["IamInstanceProfile"]["Arn"].endswith("/forensics-profile"))
         self.assertEqual([g["GroupId"] for g in got["SecurityGroups"]], ["sg-0f000000000000001"])
         self.assertIn({"Key": "Role", "Value": "forensics"}, got["Tags"])
+        # its SSM agent registers once it runs (the profile lets it)
+        info = self.client("ssm").describe_instance_information(
+            Filters=[{"Key": "InstanceIds", "Values": [i["InstanceId"]]}])["InstanceInformationList"]
+        self.assertEqual([x["PingStatus"] for x in info], ["Online"])
         self.assertEqual(self.err(ec2.run_instances, LaunchTemplate={"LaunchTemplateName": "nope"}, MinCount=1,
                                   MaxCount=1), "InvalidLaunchTemplateName.NotFoundException")
 

@@ -49,15 +49,12 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 					for (size_t j = 0; j < 4; j++)
 						if (json_object_get(d, k[j]))
 							json_object_set(o, k[j], json_object_get(d, k[j]));
-					json_t *con = json_object_get(d, "console");
-					if (con)
-						json_object_set(r, "console", con);
-					json_t *cap = json_object_get(d, "capture");
-					if (cap)
-						json_object_set(r, "capture", cap);
-					json_t *fx = json_object_get(d, "forensics");
-					if (fx)
-						json_object_set(r, "forensics", fx);
+					/* evidence the steps kept, at the top of the report */
+					const char *ev[] = {"console", "console_screenshot", "capture", "memory",
+					                    "forensics", "errored_volumes"};
+					for (size_t j = 0; j < sizeof ev / sizeof ev[0]; j++)
+						if (json_object_get(d, ev[j]))
+							json_object_set(r, ev[j], json_object_get(d, ev[j]));
 					if (s == PB_RECORD && json_object_get(d, "instance"))
 						json_object_set(r, "recorded", json_object_get(d, "instance"));
 					if (s == PB_FINISH && json_object_get(d, "plan"))

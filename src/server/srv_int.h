@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <time.h>
 
+#include "server/dest.h"
 #include "server/pin.h"
 #include "server/server.h"
 #include "server/text.h"
@@ -17,7 +18,6 @@
 #include "store/store.h"
 
 #define SRV_URL_MAX 8192
-#define SRV_ADDRS_MAX 512   /* bytes of the judged-address JSON array */
 #define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
 #define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
 #define SRV_REQUEST_BODY_MAX 4096 /* a client request's body (none is used) */
@@ -45,27 +45,13 @@ typedef struct job {
 	int too_big, hdr_too_big, started;
 	int bad_interim, over_budget;
 	sg_verdict hopv;              /* stage-1 verdict of this hop */
-	char addrs[SRV_ADDRS_MAX];    /* JSON array of judged addresses */
-	size_t addrs_len;
-	/* resolution (fetch.c): names are resolved and judged before curl */
-	struct dnsq *dq;              /* pending evdns lookup, or NULL */
-	struct event *dns_ev;         /* lookup deadline; fires the result too */
-	int dns_done, dns_err;        /* result handed over by the callback */
-	struct evutil_addrinfo *dns_res;
-	int64_t dns_ms;               /* time spent resolving this hop */
-	int pinned;                   /* this hop dials only `judged` */
-	pin_set judged;               /* the judged, pinned addresses */
+	dest d;                       /* its name resolved and judged before curl
+	                                 (d.addrs: the evidence of every hop) */
+	int pinned;                   /* this hop dials only d.judged */
 	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
 	unsigned pin_port;
 	struct curl_slist *pins;
-	/* an answer at the resolver's cap, read whole (dnslook.c) */
-	struct dnslook *look;         /* pending own query, or NULL */
-	struct evutil_addrinfo *look_res; /* the resolver's answers meanwhile */
-	struct sockaddr_storage *look_extra; /* the records the looks found */
-	size_t look_nextra;
-	int look_todo;                /* families still to look at: 1 A, 2 AAAA */
-	size_t look_records;          /* the largest answer a look read */
-	uint16_t look_qtype;	/* block */
+	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */
 	store_record_out rec;
@@ -128,7 +114,7 @@ struct srv {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct event *sig_term, *sig_int;  /* primary only */
+	struct event *sig_term, *sig_int, *sig_hup;  /* primary only */
 	struct event *drain_timer, *commit_ev, *curl_timer;
 	struct event *gone_timer;     /* fetch.c: fetches whose client left */
 	sg_policy *policy;
@@ -178,6 +164,12 @@ typedef struct srv_health {
 } srv_health;
 void srv_health_get(struct srv *s, srv_health *h);
 
+/* loops.c: n listening sockets on spec ("ADDR:PORT"; what names the
+ * setting in err): the first bound alone (nobody else holds the address),
+ * then all with SO_REUSEPORT on the port it got. */
+sg_err srv_listen_fds(const char *what, const char *spec, size_t n, int *fds, char *err,
+                      size_t errlen);
+
 /* server.c */
 sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
                     struct srv *primary, size_t index, size_t nloops, struct srv **out,
@@ -203,13 +195,6 @@ void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
 
-/* dnslook.c: one UDP query to the resolver's first nameserver; the reply
- * (or an error) goes to fetch_look_done. */
-struct dnsmsg_reply;
-sg_err dnslook_start(job *j, const char *host, uint16_t qtype, int64_t timeout_ms);
-void dnslook_cancel(job *j);
-void fetch_look_done(job *j, const struct dnsmsg_reply *r, sg_err e);
-
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);
@@ -233,6 +218,18 @@ void conn_answered(struct srv *s, struct evhttp_request *req);
 void conn_stats(const struct srv *s, conn_stats_t *out);
 size_t conn_out_bytes(const struct srv *s);
 size_t conn_replying_count(const struct srv *s);
+/* Another front end's connection (the proxy's), counted against
+ * max_connections from accept to close.  idle: may it be evicted now (no
+ * request in progress)?  close: evict it (must call conn_guest_remove).
+ * conn_guest_add may evict an older idle connection, or pause accepting;
+ * NULL when out of memory (the connection is then served uncounted). */
+typedef struct conn_guest conn_guest;
+typedef struct conn_guest_ops {
+	int (*idle)(void *ctx);
+	void (*close)(void *ctx);
+} conn_guest_ops;
+conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx);
+void conn_guest_remove(conn_guest *g); /* NULL-safe */
 
 /* self.c: never fetch the service's own listeners (any local address on
  * a port one of them listens on).  Every listener, of any kind, registers. */

@@ -35,7 +35,6 @@ Stricter points the responder relies on, each from its AWS page:
   "code": "ProvisionedThroughputExceededException"}); the SDKs retry them.
 """
 import hashlib
-import time
 import json
 import sys
 import uuid

@@ -194,7 +194,8 @@ typedef struct store_record_out {
 	                            detail_max reached or the store is full */
 } store_record_out;
 
-/* The database's size in bytes (pages in use, WAL not included). */
+/* The database's size in bytes (pages in use, WAL not included).
+ * SG_ERR_UNSUPPORTED on DynamoDB (no byte cap there). */
 sg_err store_size(store *s, int64_t *bytes);
 
 /*
@@ -209,7 +210,8 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
 /*
  * Record n attempts in ONE transaction (one fsync): the service's group
  * commit.  All or nothing: on error none is recorded.  out is NULL or an
- * array of n.
+ * array of n.  (DynamoDB: one conditional write per attempt, in order; an
+ * error leaves the attempts before it recorded.)
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);

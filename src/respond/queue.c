@@ -79,7 +79,7 @@ static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, con
 	snprintf(reason, sizeof reason, "GuardDuty %s, severity %.1f", f.type_name, f.severity);
 	store_attempt_in a = {.client = client, .request = request, .url = "", .dest = "",
 	                      .category = "guardduty", .rule = f.type_name, .reason = reason,
-	                      .instance_id = f.instance_id, .region = f.region, .az = "",
+	                      .instance_id = f.instance_id, .region = f.region, .az = f.az,
 	                      .contain = act == PB_GD_CONTAIN};
 	store_record_out o;
 	if (store_record(st, &a, &o)) {

@@ -66,7 +66,7 @@ TEST(refusals_say_why)
 		sg_err want;
 		const char *says;
 	} rows[] = {
-		{"unknown type", NULL, SG_ERR_UNSUPPORTED, "Recon:EC2/PortProbeUnprotectedPort"},
+		{"unknown type", NULL, SG_ERR_UNSUPPORTED, "Recon:EC2/PortProbeUnprotectedPortX"},
 		{"not json", "{\"source\":", SG_ERR_PARSE, "not JSON"},
 		{"array", "[]", SG_ERR_PARSE, "not a JSON object"},
 		{"other source", "{\"source\":\"ssrfguard\",\"detail-type\":\"GuardDuty Finding\"}",
@@ -76,7 +76,7 @@ TEST(refusals_say_why)
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		const char *j = rows[i].json ? rows[i].json
-		                             : event("Recon:EC2/PortProbeUnprotectedPort", "8",
+		                             : event("Recon:EC2/PortProbeUnprotectedPortX", "8",
 		                                     INSTANCE(WEB1), "");
 		pb_gd_finding f;
 		char msg[256];
@@ -138,7 +138,7 @@ TEST(config_decides)
 	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_OBSERVE);
 	f.severity = 0.5;
 	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_IGNORE);
-	cfg.contain_min_severity = 4.0;
+	cfg.contain_min[PB_GD_EC2_DNS_REBIND] = 4.0;
 	f.severity = 5.0;
 	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_CONTAIN);
 	cfg.action[PB_GD_EC2_DNS_REBIND] = PB_GD_IGNORE;
@@ -159,5 +159,117 @@ TEST(config_decides)
 	CHECK_STR(pb_gd_action_name(PB_GD_OBSERVE), "observe");
 }
 
+/* Every row of the table: a finding of that type in its documented shape
+ * names its instance and gets the row's default action; the table has no
+ * duplicate and every name is in GuardDuty's ThreatPurpose:Resource/Name
+ * form. */
+TEST(every_type_of_the_table)
+{
+	size_t n;
+	const pb_gd_type_def *t = pb_gd_types(&n);
+	CHECK(n > 60 && n <= PB_GD_TYPE_MAX);
+	pb_gd_config cfg;
+	pb_gd_config_default(&cfg);
+	size_t by_action[3] = {0};
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			CHECKF(strcmp(t[i].name, t[j].name), "duplicate %s", t[i].name);
+		const char *colon = strchr(t[i].name, ':'), *slash = strchr(t[i].name, '/');
+		CHECKF(colon && slash && colon < slash && slash[1], "%s", t[i].name);
+		const char *res = t[i].subject == PB_GD_BY_SESSION ? ACCESS_KEY("AROAEXAMPLE:" WEB1)
+		                                                   : INSTANCE(WEB1);
+		pb_gd_finding f;
+		char msg[256];
+		CHECKF(parse(event(t[i].name, "8", res, ""), &f, msg) == SG_OK, "%s: %s", t[i].name, msg);
+		CHECK_INT(f.type, (int)i);
+		CHECK_STR(f.instance_id, WEB1);
+		CHECK_INT(pb_guardduty_decide(&cfg, &f), t[i].dflt);
+		by_action[t[i].dflt]++;
+	}
+	CHECK_INT(by_action[PB_GD_CONTAIN], 4);   /* only what SSRF leads to is contained */
+	CHECK(by_action[PB_GD_OBSERVE] > 40 && by_action[PB_GD_IGNORE] >= 6);
+}
+
+TEST(patterns)
+{
+	static const struct {
+		const char *pattern, *type;
+		bool want;
+	} rows[] = {
+		{"Backdoor:EC2/Spambot", "Backdoor:EC2/Spambot", true},
+		{"Backdoor:EC2/", "Backdoor:EC2/Spambot", true},
+		{"Backdoor:", "Backdoor:EC2/Spambot", true},
+		{"Backdoor", "Backdoor:EC2/Spambot", true},
+		{"Back", "Backdoor:EC2/Spambot", false},             /* not at a boundary */
+		{"Trojan:EC2/DropPoint", "Trojan:EC2/DropPoint!DNS", true},
+		{"Trojan:EC2/Drop", "Trojan:EC2/DropPoint", false},
+		{"CryptoCurrency:EC2/BitcoinTool.B", "CryptoCurrency:EC2/BitcoinTool.B!DNS", true},
+		{"*:Runtime/*", "Execution:Runtime/ReverseShell", true},
+		{"*:Runtime/*", "Backdoor:EC2/Spambot", false},
+		{"*DNS", "Trojan:EC2/DropPoint!DNS", true},
+		{"*DNS", "Trojan:EC2/DropPoint", false},
+		{"Backdoor:EC2/C&CActivity.?", "Backdoor:EC2/C&CActivity.B", true},
+		{"*", "Recon:EC2/Portscan", true},
+		{"", "Recon:EC2/Portscan", false},
+		{"a*b*c", "aXbYbZc", true},
+		{"a*b*c", "aXbYbZ", false},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(pb_gd_pattern_match(rows[i].pattern, rows[i].type) == rows[i].want, "%s ~ %s",
+		       rows[i].pattern, rows[i].type);
+}
+
+TEST(rules)
+{
+	pb_gd_config cfg;
+	pb_gd_config_default(&cfg);
+	char msg[256];
+	size_t hits = 0;
+	pb_gd_type spambot, probe;
+	CHECK_INT(pb_gd_type_lookup("Backdoor:EC2/Spambot", &spambot), SG_OK);
+	CHECK_INT(pb_gd_type_lookup("Recon:EC2/PortProbeUnprotectedPort", &probe), SG_OK);
+	CHECK_INT(pb_gd_rule_action(&cfg, "Backdoor:EC2/=contain", &hits, msg, sizeof msg), SG_OK);
+	CHECK_INT(hits, 8);
+	CHECK_INT(cfg.action[spambot], PB_GD_CONTAIN);
+	CHECK_INT(cfg.action[probe], PB_GD_IGNORE);
+	CHECK_INT(pb_gd_rule_action(&cfg, "observe", &hits, msg, sizeof msg), SG_OK);
+	size_t n;
+	pb_gd_types(&n);
+	CHECK_INT(hits, n);
+	CHECK_INT(cfg.action[PB_GD_CRED_EXFIL_INSIDE], PB_GD_OBSERVE);
+	CHECK_INT(pb_gd_rule_severity(&cfg, "UnauthorizedAccess:IAMUser/=4.5", &hits, msg, sizeof msg),
+	          SG_OK);
+	CHECK_INT(hits, 2);
+	CHECK(cfg.contain_min[PB_GD_CRED_EXFIL_OUTSIDE] == 4.5);
+	CHECK(cfg.contain_min[PB_GD_EC2_DNS_REBIND] == 7.0);
+	CHECK_INT(pb_gd_rule_severity(&cfg, "10", NULL, msg, sizeof msg), SG_OK);
+	CHECK(cfg.contain_min[PB_GD_EC2_DNS_REBIND] == 10.0);
+	static const struct {
+		const char *rule;
+		bool severity;
+		sg_err want;
+		const char *says;
+	} bad[] = {
+		{"Backdor:EC2/=contain", false, SG_ERR_NOTFOUND, "matches no GuardDuty finding type"},
+		{"Backdoor:EC2/=quarantine", false, SG_ERR_INVAL, "contain, observe or ignore"},
+		{"Backdoor:EC2/=", false, SG_ERR_INVAL, "contain, observe or ignore"},
+		{"=contain", false, SG_ERR_INVAL, "pattern"},
+		{"Evil\x1b[2J=contain", false, SG_ERR_NOTFOUND, "Evil\\x1b[2J"},
+		{"10.5", true, SG_ERR_INVAL, "0-10"},
+		{"7.25", true, SG_ERR_INVAL, "one decimal"},
+		{"-1", true, SG_ERR_INVAL, "0-10"},
+		{"1e1", true, SG_ERR_INVAL, "0-10"},
+		{"Recon:*=abc", true, SG_ERR_INVAL, "0-10"},
+		{"Nothing*=5", true, SG_ERR_NOTFOUND, "matches no"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sg_err rc = bad[i].severity ? pb_gd_rule_severity(&cfg, bad[i].rule, NULL, msg, sizeof msg)
+		                            : pb_gd_rule_action(&cfg, bad[i].rule, NULL, msg, sizeof msg);
+		CHECKF(rc == bad[i].want, "%s: %d", bad[i].rule, rc);
+		CHECKF(strstr(msg, bad[i].says) != NULL, "%s: msg \"%s\"", bad[i].rule, msg);
+		CHECK(strchr(msg, 0x1b) == NULL);
+	}
+}
+
 TEST_MAIN(each_supported_type_names_its_instance, refusals_say_why, bad_fields_are_refused,
-          config_decides)
+          config_decides, every_type_of_the_table, patterns, rules)

@@ -271,5 +271,88 @@ TEST(rules)
 	}
 }
 
+/* The documented shape (tests/data/guardduty/): what each sample says, and
+ * the action its type gets by default. */
+static char *slurp(const char *name, size_t *len)
+{
+	char path[512];
+	const char *dir = getenv("GUARDDUTY_SAMPLES");
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data/guardduty", name);
+	FILE *fp = fopen(path, "rb");
+	char *buf = fp ? malloc(PB_GD_EVENT_MAX) : NULL;
+	*len = buf ? fread(buf, 1, PB_GD_EVENT_MAX, fp) : 0;
+	if (fp)
+		fclose(fp);
+	return buf;
+}
+
+TEST(documented_samples)
+{
+	static const struct {
+		const char *file, *type, *instance, *az, *role, *principal;
+		pb_gd_action dflt;
+	} rows[] = {
+		{"cred_exfil_outside.json", "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+		 "i-0a1b2c3d4e5f60001", "", "TARGET", "AROAEXAMPLEROLEID0001:i-0a1b2c3d4e5f60001", PB_GD_CONTAIN},
+		{"cred_exfil_inside.json", "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS",
+		 "i-0a1b2c3d4e5f60002", "", "TARGET", "AROAEXAMPLEROLEID0001:i-0a1b2c3d4e5f60002", PB_GD_CONTAIN},
+		{"ec2_metadata_dns_rebind.json", "UnauthorizedAccess:EC2/MetadataDNSRebind",
+		 "i-0a1b2c3d4e5f60001", "us-east-1a", "ACTOR", "", PB_GD_CONTAIN},
+		{"runtime_metadata_dns_rebind.json", "UnauthorizedAccess:Runtime/MetadataDNSRebind",
+		 "i-0a1b2c3d4e5f60001", "us-east-1a", "ACTOR", "", PB_GD_CONTAIN},
+		{"backdoor_cc_dns.json", "Backdoor:EC2/C&CActivity.B!DNS", "i-0a1b2c3d4e5f60001",
+		 "us-east-1a", "ACTOR", "", PB_GD_OBSERVE},
+		{"recon_port_probe.json", "Recon:EC2/PortProbeUnprotectedPort", "i-0a1b2c3d4e5f60001",
+		 "us-east-1a", "TARGET", "", PB_GD_IGNORE},
+	};
+	pb_gd_config cfg;
+	pb_gd_config_default(&cfg);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		size_t len;
+		char *j = slurp(rows[i].file, &len), msg[256];
+		CHECKF(j && len > 0, "%s: cannot read it", rows[i].file);
+		if (!j)
+			continue;
+		pb_gd_finding f;
+		CHECKF(pb_guardduty_parse(j, len, &f, msg, sizeof msg) == SG_OK, "%s: %s", rows[i].file, msg);
+		CHECK_STR(f.type_name, rows[i].type);
+		CHECK_STR(f.instance_id, rows[i].instance);
+		CHECK_STR(f.az, rows[i].az);
+		CHECK_STR(f.resource_role, rows[i].role);
+		CHECK_STR(f.principal, rows[i].principal);
+		CHECK_STR(f.account, "123456789012");
+		CHECK_STR(f.first_seen, "2026-12-04T14:58:02.000Z");
+		CHECK_STR(f.last_seen, "2026-12-04T15:01:40.000Z");
+		CHECK_INT(f.count, 3);
+		CHECK(f.event_id[0] && f.finding_id[0]);
+		CHECK_INT(pb_guardduty_decide(&cfg, &f), rows[i].dflt);
+		free(j);
+	}
+}
+
+/* The finding alone (as kept with the incident) reads the same. */
+TEST(detail_alone)
+{
+	const char *d = "{\"id\":\"f-9\",\"accountId\":\"123456789012\",\"region\":\"eu-west-1\","
+	                "\"type\":\"UnauthorizedAccess:EC2/MetadataDNSRebind\",\"severity\":8,"
+	                INSTANCE(WEB1) ",\"service\":{\"eventFirstSeen\":\"2026-12-04T10:00:00Z\"}}";
+	pb_gd_finding f;
+	char msg[256];
+	CHECKF(pb_guardduty_parse_detail(d, strlen(d), &f, msg, sizeof msg) == SG_OK, "%s", msg);
+	CHECK_STR(f.finding_id, "f-9");
+	CHECK_STR(f.region, "eu-west-1");
+	CHECK_STR(f.first_seen, "2026-12-04T10:00:00Z");
+	CHECK_STR(f.event_id, "");
+	CHECK_INT(pb_guardduty_parse_detail("[1]", 3, &f, msg, sizeof msg), SG_ERR_PARSE);
+	CHECK(strstr(msg, "not a JSON object") != NULL);
+	/* an EKS runtime finding without an EC2 node names no instance */
+	const char *eks = "{\"id\":\"f-9\",\"accountId\":\"123456789012\",\"region\":\"eu-west-1\","
+	                  "\"type\":\"Execution:Runtime/ReverseShell\",\"severity\":8,"
+	                  "\"resource\":{\"resourceType\":\"ECSCluster\"}}";
+	CHECK_INT(pb_guardduty_parse_detail(eks, strlen(eks), &f, msg, sizeof msg), SG_ERR_PARSE);
+	CHECKF(strstr(msg, "resource ECSCluster") != NULL, "%s", msg);
+}
+
 TEST_MAIN(each_supported_type_names_its_instance, refusals_say_why, bad_fields_are_refused,
-          config_decides, every_type_of_the_table, patterns, rules)
+          config_decides, every_type_of_the_table, patterns, rules, documented_samples,
+          detail_alone)

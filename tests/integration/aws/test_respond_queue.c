@@ -210,15 +210,20 @@ TEST(guardduty_findings_through_eventbridge)
 	respond_queue *q = NULL;
 	char msg[512];
 	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	/* first (taken before the others): a type whose default is ignore (the
+	 * instance only the target of a probe), and a type GuardDuty does not have */
+	post_event(finding("Recon:EC2/PortProbeUnprotectedPort",
+	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
+	       "\\\"" WEB1 "\\\"}}", 8));
+	post_event(finding("Recon:EC2/NoSuchFinding",
+	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
+	       "\\\"" WEB1 "\\\"}}", 8));
 	post_event(finding("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
 	       "{\\\"resourceType\\\": \\\"AccessKey\\\", \\\"accessKeyDetails\\\": {\\\"principalId\\\": "
 	       "\\\"AROAEXAMPLE:" WEB2 "\\\"}}", 8));
 	post_event(finding("UnauthorizedAccess:EC2/MetadataDNSRebind",
 	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
 	       "\\\"" WEB1 "\\\"}}", 5));
-	post_event(finding("Recon:EC2/PortProbeUnprotectedPort",
-	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
-	       "\\\"" WEB1 "\\\"}}", 8));
 	CHECK(wait_for(findings_recorded, 15));
 	respond_queue_stop(q);
 	CHECK_INT(incidents(STORE_OPEN), 3);     /* 2 detector incidents + the high finding */
@@ -228,7 +233,9 @@ TEST(guardduty_findings_through_eventbridge)
 	       logs.all.p);
 	CHECK(strstr(logs.all.p, "MetadataDNSRebind (severity 5.0) on " WEB1) != NULL);
 	CHECK(strstr(logs.all.p, "observe") != NULL);
-	CHECK(strstr(logs.all.p, "finding type \"Recon:EC2/PortProbeUnprotectedPort\" is not one") != NULL);
+	CHECK(strstr(logs.all.p, "Recon:EC2/PortProbeUnprotectedPort (severity 8.0) on " WEB1
+	             ": ignored by config") != NULL);
+	CHECK(strstr(logs.all.p, "finding type \"Recon:EC2/NoSuchFinding\" is not one") != NULL);
 }
 
 static void teardown(void)

@@ -155,7 +155,7 @@ static int take_deliver_to(respond_cli *cli, const srvcfg *cfg, char *msg, size_
 	const opt_def *d = opt_find(respond_command.opts, "deliver-to", 10, &base);
 	char err[300];
 	if (!d || opt_set(d, (char *)cli + base, cfg->deliver_to, err, sizeof err) != SG_OK) {
-		snprintf(msg, msglen, "deliver-to: %s", d ? err : "no such setting");
+		snprintf(msg, msglen, "%s", d ? err : "deliver-to: no such setting");
 		return -1;
 	}
 	return 0;
@@ -175,7 +175,7 @@ static int configure(respond_cli *cli, const srv_responder_env *env, char *regio
 		if (respond_cli_load(cli, sc->configs.v[i], msg, msglen) != 0)
 			return -1;
 	if (deliver && sc->respond) {
-		snprintf(msg, msglen, "serve: respond and deliver-to exclude each other (contain here, "
+		snprintf(msg, msglen, "serve's respond and deliver-to exclude each other (contain here, "
 		         "or send the incidents to a responder)");
 		return -1;
 	}
@@ -183,7 +183,7 @@ static int configure(respond_cli *cli, const srv_responder_env *env, char *regio
 	if (deliver && take_deliver_to(cli, sc, msg, msglen) != 0)
 		return -1;
 	if (deliver && cli->queue) {
-		snprintf(msg, msglen, "serve: deliver-to is the detector side; queue (in [respond]) "
+		snprintf(msg, msglen, "serve's deliver-to is the detector side; queue (in [respond]) "
 		         "belongs to a responder");
 		return -1;
 	}

@@ -80,7 +80,7 @@ static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, con
 	store_attempt_in a = {.client = client, .request = request, .url = "", .dest = "",
 	                      .category = "guardduty", .rule = f.type_name, .reason = reason,
 	                      .instance_id = f.instance_id, .region = f.region, .az = f.az,
-	                      .contain = act == PB_GD_CONTAIN};
+	                      .contain = act == PB_GD_CONTAIN, .join_instance = 1};
 	store_record_out o;
 	if (store_record(st, &a, &o)) {
 		snprintf(msg, msglen, "store busy; GuardDuty finding %s left for redelivery", f.finding_id);
@@ -115,7 +115,7 @@ static respond_queue_outcome take_delivery(store *st, const char *body, size_t l
 	store_attempt_in a = {.at_ms = d.at_ms, .client = source, .request = request, .url = d.url,
 	                      .dest = d.dest, .category = d.category, .rule = d.rule,
 	                      .reason = d.reason, .instance_id = d.instance_id, .region = d.region,
-	                      .az = d.az, .contain = 1};
+	                      .az = d.az, .contain = 1, .join_instance = 1};
 	store_record_out o;
 	if (store_record(st, &a, &o)) {
 		snprintf(msg, msglen, "store busy; %s left for redelivery", source);

@@ -9,6 +9,8 @@
 static const char *const sql_text[Q__COUNT] = {
 	[Q_FIND_ACTIVE] = "SELECT id, state, attempts FROM incidents WHERE source = ?1 AND "
 	                  "state NOT IN ('released','closed') ORDER BY id DESC LIMIT 1",
+	[Q_FIND_ACTIVE_INSTANCE] = "SELECT id, state, attempts FROM incidents WHERE instance_id = ?1 "
+	                           "AND state NOT IN ('released','closed') ORDER BY id DESC LIMIT 1",
 	[Q_JOIN] = "UPDATE incidents SET attempts = attempts + ?3, "
 	           "updated_ms = max(updated_ms, ?2) WHERE id = ?1",
 	[Q_ESCALATE] = "UPDATE incidents SET state = 'open', contain = 1, state_ms = ?2, "
@@ -348,6 +350,7 @@ typedef struct rec_cursor {
 	int64_t pend, pend_at;
 	int64_t seen;    /* the incident's attempts before this one */
 	int full;        /* the store reached max_bytes (checked per batch) */
+	int by_instance; /* id was found by instance, not by src: not reusable by src */
 } rec_cursor;
 
 static sg_err flush_join(store *s, rec_cursor *c)
@@ -373,7 +376,7 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 	sqlite3_stmt *st;
 
 	memset(o, 0, sizeof *o);
-	if (c->id && !strcmp(c->src, a->client)) {
+	if (c->id && !a->join_instance && !c->by_instance && !strcmp(c->src, a->client)) {
 		id = c->id;
 		logged = c->logged;
 		c->seen++;
@@ -382,8 +385,8 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 		if ((e = flush_join(s, c)) != SG_OK)
 			return e;
 		c->id = 0;
-		st = q(s, Q_FIND_ACTIVE);
-		bt(st, 1, a->client);
+		st = q(s, a->join_instance ? Q_FIND_ACTIVE_INSTANCE : Q_FIND_ACTIVE);
+		bt(st, 1, a->join_instance ? a->instance_id : a->client);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			id = sqlite3_column_int64(st, 0);
@@ -392,6 +395,7 @@ static sg_err record_one(store *s, const store_attempt_in *a, store_record_out *
 		}
 		sqlite3_reset(st);
 	}
+	c->by_instance = a->join_instance;
 	if (rc == SQLITE_ROW) {
 		c->src = a->client;
 		c->id = id;
@@ -478,7 +482,8 @@ sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
 	if (!s || (!a && n))
 		return SG_ERR_INVAL;
 	for (size_t i = 0; i < n; i++)
-		if (!a[i].client || !a[i].client[0] || a[i].hop < 0)
+		if (!a[i].client || !a[i].client[0] || a[i].hop < 0 ||
+		    (a[i].join_instance && (!a[i].instance_id || !a[i].instance_id[0])))
 			return SG_ERR_INVAL;
 	if (n == 0)
 		return SG_OK;

@@ -153,6 +153,11 @@ typedef struct store_attempt_in {
 	int contain;             /* 1: this attempt's severity asks for
 	                            containment (opens/escalates to "open");
 	                            0: "logged" only */
+	int join_instance;       /* 1: the join key is instance_id (required), not
+	                            client: a report about an instance from
+	                            elsewhere (a detector over the queue, a
+	                            GuardDuty finding) joins whatever incident
+	                            is active on that instance */
 } store_attempt_in;
 
 /* What happened to one recorded attempt. */
@@ -170,7 +175,9 @@ typedef struct store_record_out {
 sg_err store_size(store *s, int64_t *bytes);
 
 /*
- * Record one attempt: joins the source's active incident (attempts += 1,
+ * Record one attempt: joins the source's active incident (with
+ * join_instance: the instance's; either way the newest not released or
+ * closed) (attempts += 1,
  * updated), else opens a new incident in state "open" (contain = 1) or
  * "logged"; a containment attempt joining a "logged" incident escalates it
  * to "open" through the transition history.  Committed before return.

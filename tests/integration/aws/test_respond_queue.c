@@ -148,9 +148,12 @@ TEST(detector_incidents_once_each)
 	enqueue(DELIVERY(8));
 	CHECK(wait_for(main_queue_empty, 15));
 	respond_queue_stop(q);
-	CHECK_INT(incidents(STORE_OPEN), 2);   /* web-a/7 and web-a/8 */
+	/* one instance, one incident: the retry and the detector's next incident
+	 * about the same instance join it */
+	CHECK_INT(incidents(STORE_OPEN), 1);
 	CHECK(strstr(logs.all.p, "detector:web-a/7 on " WEB1 ": INC-1 (new)") != NULL);
 	CHECK(strstr(logs.all.p, "detector:web-a/7 on " WEB1 ": INC-1 (joined)") != NULL);
+	CHECK(strstr(logs.all.p, "detector:web-a/8 on " WEB1 ": INC-1 (joined)") != NULL);
 }
 
 TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
@@ -171,13 +174,21 @@ TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
 	CHECK(strstr(logs.all.p, "detector incident refused") != NULL);
 }
 
-static bool findings_recorded(void)
+static int64_t attempts_of(int64_t id)
 {
-	return incidents(STORE_OPEN) + incidents(STORE_LOGGED) >= 4;
+	store *st = NULL;
+	store_incident inc = {0};
+	char msg[256];
+	int64_t n = -1;
+	if (store_open(store_path, NULL, &st, msg, sizeof msg) == SG_OK && store_get(st, id, &inc) == SG_OK)
+		n = inc.attempts;
+	store_incident_free(&inc);
+	store_close(st);
+	return n;
 }
 
 /* The finding's detail is kept with its incident as step "finding". */
-static bool finding_kept(int64_t id, const char *type)
+static bool finding_kept(int64_t id, const char *type, const char *names)
 {
 	store *st = NULL;
 	char msg[256];
@@ -185,10 +196,18 @@ static bool finding_kept(int64_t id, const char *type)
 		return false;
 	store_step row = {0};
 	bool ok = store_step_get(st, id, "finding", &row) == SG_OK && strstr(row.data, type) &&
-	          strstr(row.data, "AROAEXAMPLE:" WEB2);
+	          strstr(row.data, names);
 	store_step_free(&row);
 	store_close(st);
 	return ok;
+}
+
+/* INC-1 (web-1: three detector deliveries) joined by the web-1 finding;
+ * INC-2 opened by the web-2 finding. */
+static bool findings_recorded(void)
+{
+	return incidents(STORE_OPEN) == 2 && attempts_of(1) == 4 && finding_kept(1, "MetadataDNSRebind", WEB1) &&
+	       finding_kept(2, "OutsideAWS", "AROAEXAMPLE:" WEB2);
 }
 
 static void post_event(const char *body)
@@ -226,9 +245,14 @@ TEST(guardduty_findings_through_eventbridge)
 	       "\\\"" WEB1 "\\\"}}", 5));
 	CHECK(wait_for(findings_recorded, 15));
 	respond_queue_stop(q);
-	CHECK_INT(incidents(STORE_OPEN), 3);     /* 2 detector incidents + the high finding */
-	CHECK_INT(incidents(STORE_LOGGED), 1);   /* the medium finding: observed */
-	CHECK(finding_kept(3, "InstanceCredentialExfiltration.OutsideAWS"));
+	/* a GuardDuty finding and a detector incident on one instance are one
+	 * incident: the medium finding (observe) joined web-1's open incident */
+	CHECK_INT(incidents(STORE_OPEN), 2);
+	CHECK_INT(incidents(STORE_LOGGED), 0);
+	CHECK(finding_kept(2, "InstanceCredentialExfiltration.OutsideAWS", "AROAEXAMPLE:" WEB2));
+	CHECK(finding_kept(1, "MetadataDNSRebind", WEB1));
+	CHECK(strstr(logs.all.p, "MetadataDNSRebind (severity 5.0) on " WEB1 ": INC-1 (observe, "
+	             "joined)") != NULL);
 	CHECKF(strstr(logs.all.p, "OutsideAWS (severity 8.0) on " WEB2 ": INC-") != NULL, "%s",
 	       logs.all.p);
 	CHECK(strstr(logs.all.p, "MetadataDNSRebind (severity 5.0) on " WEB1) != NULL);

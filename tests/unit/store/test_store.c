@@ -81,6 +81,44 @@ TEST(record_and_join)
 	store_close(s);
 }
 
+/* Reports about an instance from elsewhere (the queue intake) join by the
+ * instance: a GuardDuty finding (observe) and detectors' incidents on one
+ * instance are one incident, which the containment attempt escalates; a
+ * batch mixing both keys joins each by its own. */
+TEST(join_by_instance)
+{
+	store *s = fresh();
+	store_attempt_in gd = att("guardduty:f-1", 0), d1 = att("detector:web-1/3", 1),
+	                 d2 = att("detector:web-2/9", 1), other = att("detector:web-1/4", 1);
+	gd.join_instance = d1.join_instance = d2.join_instance = other.join_instance = 1;
+	other.instance_id = "i-2";
+	store_record_out o[4];
+	CHECK_INT(store_record(s, &gd, &o[0]), SG_OK);
+	CHECK_INT(o[0].opened, 1);
+	store_attempt_in batch[] = {d1, d2, other};
+	CHECK_INT(store_record_many(s, batch, 3, &o[1]), SG_OK);
+	CHECK_INT(o[1].incident_id, o[0].incident_id);
+	CHECK_INT(o[1].escalated, 1);
+	CHECK_INT(o[2].incident_id, o[0].incident_id);
+	CHECK_INT(o[2].opened, 0);
+	CHECK(o[3].incident_id != o[0].incident_id && o[3].opened);
+	store_incident inc;
+	CHECK_INT(store_get(s, o[0].incident_id, &inc), SG_OK);
+	CHECK_INT(inc.attempts, 3);
+	CHECK_INT(inc.state, STORE_OPEN);
+	CHECK_STR(inc.source, "guardduty:f-1");   /* the first report names it */
+	store_incident_free(&inc);
+	/* the source join is unchanged: a local attempt on the same instance
+	 * from an address opens its own incident */
+	store_attempt_in local = att("203.0.113.7", 1);
+	CHECK_INT(store_record(s, &local, &o[0]), SG_OK);
+	CHECK_INT(o[0].opened, 1);
+	/* an instance join without an instance records nothing */
+	gd.instance_id = "";
+	CHECK_INT(store_record(s, &gd, &o[0]), SG_ERR_INVAL);
+	store_close(s);
+}
+
 TEST(logged_then_escalated)
 {
 	store *s = fresh();
@@ -320,5 +358,5 @@ static void cleanup(void)
 		fprintf(stderr, "cleanup failed\n");
 }
 
-TEST_MAIN(setup, record_and_join, logged_then_escalated, transition_table,
+TEST_MAIN(setup, record_and_join, join_by_instance, logged_then_escalated, transition_table,
           claim_lease_and_steps, reopen_and_many, concurrent_claimers, cleanup)

@@ -29,7 +29,9 @@ DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:ssrfguard-incidents-dlq"
 FINDING = {"id": "5ec5f1e2b3c4d5e6f708192a3b4c5d6e", "accountId": "123456789012", "region": "us-east-1",
            "type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", "severity": 8,
            "resource": {"resourceType": "AccessKey", "accessKeyDetails": {
-               "principalId": "AROAEXAMPLEID:" + h.VICTIM, "userType": "AssumedRole"}}}
+               "principalId": "AROAEXAMPLEID:" + h.VICTIM, "userType": "AssumedRole"}},
+           "service": {"resourceRole": "TARGET|<b>x</b>", "eventFirstSeen": "2026-12-04T14:58:02.000Z",
+                       "eventLastSeen": "2026-12-04T15:01:40.000Z", "count": 2}}
 
 
 def incidents(store):
@@ -86,6 +88,17 @@ try:
         h.check(lst[0]["instance"] == h.VICTIM and lst[0]["source"] == "guardduty:" + FINDING["id"],
                 f"recorded as {lst[0]}")
     h.verify_contained(emu.state(), "INC-1", label="guardduty ")
+    # `incidents show` prints the finding, escaped
+    show = subprocess.run([binary, "incidents", "--store", store, "show", "1"], stdout=subprocess.PIPE,
+                          text=True, env=env).stdout
+    for want in ["## GuardDuty finding", "- type: `UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS`",
+                 "- severity: `8.0`", "- finding id: `" + FINDING["id"] + "`", "- account: `123456789012`",
+                 "- region: `us-east-1`", "- resource: `AccessKey`", "- instance: `" + h.VICTIM + "`",
+                 "- principal: `AROAEXAMPLEID:" + h.VICTIM + "`",
+                 "- resource role: `TARGET\\|&lt;b&gt;x&lt;/b&gt;`",
+                 "- first seen: `2026-12-04T14:58:02.000Z`", "- last seen: `2026-12-04T15:01:40.000Z`"]:
+        h.check(want in show, f"incidents show has {want!r}: {show[:1500]}")
+    h.check("<b>" not in show, "the finding's text is escaped")
     h.check(wait(lambda: depth("ssrfguard-incidents") == 0, 10), "the queue ends empty")
 
     # GuardDuty sends the same finding again (its count grew): one incident still

@@ -283,6 +283,40 @@ TEST(markdown_escapes_hostile_values)
 	free(e);
 }
 
+/* The GuardDuty finding's section: every field escaped (GuardDuty copies
+ * attacker-influenced text into findings); a sample says so; an unreadable
+ * one says why. */
+TEST(markdown_finding_section)
+{
+	const char *doc =
+		"{\"incident\":\"INC-2\",\"steps\":[],\"finding\":{\"type\":\"Backdoor:EC2/C&CActivity.B!DNS\","
+		"\"severity\":8,\"id\":\"f|1\",\"account\":\"123456789012\",\"region\":\"us-east-1\","
+		"\"resource_type\":\"Instance\",\"resource_role\":\"<img/src=x>\",\"instance\":\"i-0abc\","
+		"\"principal\":\"\",\"az\":\"us-east-1a\",\"first_seen\":\"2026-12-04T14:58:02.000Z\","
+		"\"last_seen\":\"2026-12-04T15:01:40.000Z\",\"count\":3,\"sample\":true}}";
+	char *md = NULL, msg[100];
+	CHECK_INT(pb_report_markdown(doc, strlen(doc), &md, msg, sizeof msg), SG_OK);
+	if (md) {
+		CHECK(strstr(md, "## GuardDuty finding") != NULL);
+		CHECKF(strstr(md, "- type: `Backdoor:EC2/C&amp;CActivity.B\\!DNS`") != NULL, "%s", md);
+		CHECK(strstr(md, "- severity: `8.0`") != NULL);
+		CHECK(strstr(md, "- finding id: `f\\|1`") != NULL);
+		CHECK(strstr(md, "- resource role: `&lt;img/src=x&gt;`") != NULL);
+		CHECK(strstr(md, "<img") == NULL);
+		CHECK(strstr(md, "- first seen: `2026-12-04T14:58:02.000Z`") != NULL);
+		CHECK(strstr(md, "- last seen: `2026-12-04T15:01:40.000Z`") != NULL);
+		CHECK(strstr(md, "- count: `3`") != NULL);
+		CHECK(strstr(md, "sample finding") != NULL);
+		CHECK(strstr(md, "principal") == NULL);   /* empty: no line */
+	}
+	free(md);
+	const char *bad = "{\"incident\":\"INC-2\",\"finding\":{\"unreadable\":\"finding: <x>\"}}";
+	CHECK_INT(pb_report_markdown(bad, strlen(bad), &md, msg, sizeof msg), SG_OK);
+	if (md)
+		CHECK(strstr(md, "- unreadable: `finding: &lt;x&gt;`") != NULL);
+	free(md);
+}
+
 /* The forensic examination's section: an intruder names the files, so
  * every path is escaped; odd shapes are shown empty; a missing result
  * line says the examination is not in the incident, never "ok". */
@@ -320,5 +354,5 @@ static void markdown_forensics_section(void)
 	free(md);
 }
 
-TEST_MAIN(argv_table, argv_values_land, guardduty_rules_land, config_table, delivery_table, markdown_escapes_hostile_values,
+TEST_MAIN(argv_table, argv_values_land, guardduty_rules_land, config_table, delivery_table, markdown_escapes_hostile_values, markdown_finding_section,
           markdown_forensics_section)

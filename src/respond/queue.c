@@ -50,8 +50,11 @@ static sg_err keep_finding(store *st, int64_t id, const char *body, size_t len)
 	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	char *detail = j ? json_dumps(json_object_get(j, "detail"), JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
+	/* evidence, not a playbook step: kept even while a responder holds the
+	 * incident (a finding joining an incident being contained) */
 	store_change c = {.incident_id = id, .step = "finding", .to = "kept",
-	                  .reason = "GuardDuty finding received", .actor = "queue", .data = detail};
+	                  .reason = "GuardDuty finding received", .actor = "queue", .data = detail,
+	                  .force = 1};
 	sg_err rc = detail ? store_transition(st, &c) : SG_ERR_NOMEM;
 	free(detail);
 	return rc;

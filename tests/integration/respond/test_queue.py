@@ -60,13 +60,7 @@ try:
         {"QueueName": "ssrfguard-incidents", "Attributes": {"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 2}), "VisibilityTimeout": "2"}}]})
     # the rule of docs/fleet.md, as an operator puts it
-    events = botocore.session.get_session().create_client(
-        "events", region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-    events.put_rule(Name="ssrfguard-guardduty", EventPattern=json.dumps({
-        "source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]}))
-    events.put_targets(Rule="ssrfguard-guardduty", Targets=[{
-        "Id": "incidents", "Arn": "arn:aws:sqs:us-east-1:123456789012:ssrfguard-incidents"}])
+    h.guardduty_rule(env, "ssrfguard-incidents")
 
     store = os.path.join(work, "responder.db")
     rlog = os.path.join(work, "rsp.log")

@@ -24,7 +24,6 @@ import time
 import urllib.error
 import urllib.request
 
-import botocore.session
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -35,7 +34,6 @@ emu = h.Emulator()
 work = tempfile.mkdtemp(prefix="rsp-serve-queue-")
 procs = []
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/ssrfguard-incidents"
-QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:ssrfguard-incidents"
 DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:ssrfguard-incidents-dlq"
 WEB2 = "i-0a1b2c3d4e5f60002"
 
@@ -136,12 +134,7 @@ try:
         {"QueueName": "ssrfguard-incidents-dlq"},
         {"QueueName": "ssrfguard-incidents", "Attributes": {"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 2}), "VisibilityTimeout": "5"}}]})
-    events = botocore.session.get_session().create_client(
-        "events", region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-    events.put_rule(Name="ssrfguard-guardduty", EventPattern=json.dumps({
-        "source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]}))
-    events.put_targets(Rule="ssrfguard-guardduty", Targets=[{"Id": "incidents", "Arn": QUEUE_ARN}])
+    h.guardduty_rule(env, "ssrfguard-incidents")
     h.check(wait(lambda: (step(dstore, 1, "deliver") or ("",))[0] == "done", 20),
             f"sent once the queue exists: {step(dstore, 1, 'deliver')} {open(dlog).read()[-600:]}")
     row = step(dstore, 1, "deliver")

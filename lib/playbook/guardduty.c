@@ -493,24 +493,6 @@ static void set_contain_min(pb_gd_config *cfg, size_t t, const void *arg)
 	cfg->contain_min[t] = *(const double *)arg;
 }
 
-sg_err pb_gd_rule_action(pb_gd_config *cfg, const char *rule, size_t *matched, char *msg,
-                         size_t msglen)
-{
-	gd_parse p = {msg, msglen};
-	char pattern[PATTERN_MAX];
-	const char *value;
-	pb_gd_action a;
-	sg_err rc = split_rule(rule, pattern, &value, &p);
-	if (rc)
-		return rc;
-	if (pb_gd_action_parse(value, &a)) {
-		char shown[300];
-		escape_excerpt(value, shown);
-		return refuse(&p, SG_ERR_INVAL, "'%s': the action is contain, observe or ignore", shown);
-	}
-	return apply_rule(cfg, pattern, &p, matched, set_action, &a);
-}
-
 /* "7", "7.5", "10", "0.0": a decimal 0-10 with at most one decimal place. */
 static bool severity_parse(const char *s, double *out)
 {
@@ -532,21 +514,38 @@ static bool severity_parse(const char *s, double *out)
 	return true;
 }
 
-sg_err pb_gd_rule_severity(pb_gd_config *cfg, const char *rule, size_t *matched, char *msg,
-                           size_t msglen)
+/* One rule: "PATTERN=VALUE" or "VALUE", VALUE an action or a severity. */
+static sg_err apply_text(pb_gd_config *cfg, const char *text, bool severity, size_t *matched,
+                         char *msg, size_t msglen)
 {
 	gd_parse p = {msg, msglen};
 	char pattern[PATTERN_MAX];
 	const char *value;
+	pb_gd_action a;
 	double sev;
-	sg_err rc = split_rule(rule, pattern, &value, &p);
+	sg_err rc = split_rule(text, pattern, &value, &p);
 	if (rc)
 		return rc;
-	if (!severity_parse(value, &sev)) {
+	if (severity ? !severity_parse(value, &sev) : pb_gd_action_parse(value, &a) != SG_OK) {
 		char shown[300];
 		escape_excerpt(value, shown);
-		return refuse(&p, SG_ERR_INVAL, "'%s': the severity is a number 0-10 (one decimal "
-		              "place at most, e.g. 7 or 5.5)", shown);
+		return refuse(&p, SG_ERR_INVAL, "'%s': %s", shown,
+		              severity ? "the severity is a number 0-10 (one decimal place at most, "
+		                         "e.g. 7 or 5.5)"
+		                       : "the action is contain, observe or ignore");
 	}
-	return apply_rule(cfg, pattern, &p, matched, set_contain_min, &sev);
+	return severity ? apply_rule(cfg, pattern, &p, matched, set_contain_min, &sev)
+	                : apply_rule(cfg, pattern, &p, matched, set_action, &a);
+}
+
+sg_err pb_gd_rule_action(pb_gd_config *cfg, const char *rule, size_t *matched, char *msg,
+                         size_t msglen)
+{
+	return apply_text(cfg, rule, false, matched, msg, msglen);
+}
+
+sg_err pb_gd_rule_severity(pb_gd_config *cfg, const char *rule, size_t *matched, char *msg,
+                           size_t msglen)
+{
+	return apply_text(cfg, rule, true, matched, msg, msglen);
 }

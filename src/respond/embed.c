@@ -152,7 +152,7 @@ static void *loop_main(void *arg)
 static int take_deliver_to(respond_cli *cli, const srvcfg *cfg, char *msg, size_t msglen)
 {
 	size_t base;
-	const opt_def *d = opt_find(respond_command.opts, "deliver-to", 10, &base);
+	const opt_def *d = opt_find(respond_command.opts, "deliver-to", strlen("deliver-to"), &base);
 	char err[300];
 	if (!d || opt_set(d, (char *)cli + base, cfg->deliver_to, err, sizeof err) != SG_OK) {
 		snprintf(msg, msglen, "%s", d ? err : "deliver-to: no such setting");

@@ -8,10 +8,11 @@
  * incident.  A message is deleted only after its incident is committed
  * (store_record returns after the transaction), so a crash in between
  * delivers it again, and the redelivery joins the same incident: the join
- * key is the instance (store_attempt_in.join_instance), so the same message
- * twice, several detectors' incidents and GuardDuty findings about one
- * instance are one incident while it is active (not released or closed).  While a batch is being taken, messages
- * whose visibility is half spent are hidden for visibility_s more
+ * key is the instance (store_attempt_in.join "instance:ID"), so the same
+ * message twice, several detectors' incidents and GuardDuty findings about
+ * one instance are one incident while it is active (not released or
+ * closed).  While a batch is being taken, messages whose visibility is half
+ * spent are hidden for visibility_s more
  * (ChangeMessageVisibility) so no other responder receives them meanwhile.
  *
  * Bodies accepted (at most 256 KiB, SQS's own limit):

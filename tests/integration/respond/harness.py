@@ -131,6 +131,25 @@ def respond(binary, emu, workdir, *args, crash=None, timeout=120, extra_env=None
     return p
 
 
+def wait(cond, seconds, step=0.2):
+    """Poll cond until it is true or seconds pass; its last answer."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def guardduty_rule(env, queue_name):
     """The EventBridge rule of docs/fleet.md to queue_name, with its queue
     policy (tests/integration/aws/guardduty_rule.py)."""

@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import botocore.session
 import yaml
@@ -345,11 +344,7 @@ try:
     def depth(name):
         return len(emu.state()["sqs"][name]["messages"])
 
-    def wait(c, s):
-        end = time.time() + s
-        while time.time() < end and not c():
-            time.sleep(0.2)
-        return c()
+    wait = h.wait
 
     # GuardDuty's findings, in their documented shape, through the rule
     samples = sorted(os.listdir(os.path.join(ROOT, "tests", "data", "guardduty")))

@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 
 import botocore.session
 
@@ -44,13 +43,7 @@ def depth(name):
     return len(emu.state()["sqs"][name]["messages"])
 
 
-def wait(cond, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.3)
-    return cond()
+wait = h.wait
 
 
 try:

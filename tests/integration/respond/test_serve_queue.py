@@ -15,7 +15,6 @@ usage: test_serve_queue.py SSRFGUARD"""
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,21 +37,7 @@ DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:ssrfguard-incidents-dlq"
 WEB2 = "i-0a1b2c3d4e5f60002"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait(cond, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.2)
-    return cond()
+free_port, wait = h.free_port, h.wait
 
 
 def serve(name, conf, *args):
@@ -149,7 +134,7 @@ try:
     with open(rconf, "w") as f:
         f.write(f"[respond]\nqueue = {QUEUE}\nforensic-instance = {h.FORENSIC}\n"
                 f"quarantine-profile = {h.QUARANTINE_PROFILE}\n"
-                "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\n"
+                "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\nforensics-wait = 0\n"
                 "guardduty-action = Backdoor:EC2/Spambot=ignore\n")
     rsp, rport, rstore, rlog = serve("responder", rconf, "--instance-id", "i-0f0000000000000f9", "--respond")
 

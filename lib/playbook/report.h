@@ -12,6 +12,10 @@
  *              "calls":[{"at":MS,"ms":N,"api":"ec2:X","target":"...",
  *                        "change":"..."|null,"request_id":"...",
  *                        "error":"..."?, "repeats":N?, "last_at":MS?}]}],
+ *    "finding":{"type","severity":8.0,"id","account","region","resource_type",
+ *               "resource_role","instance","principal","az","first_seen",
+ *               "last_seen","count":N,"sample":false}|{"unreadable":"why"}?,
+ *    (the GuardDuty finding kept with the incident, playbook/guardduty.h)
  *    "capture":{"stdout_sha256":"...",...}?,
  *    "forensics":{"command_id":"...","ssm_status":"Success","stdout_sha256":"...",
  *                 "examination":{"status":"ok","report":"...","report_sha256":"...",

@@ -51,10 +51,15 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "queue", "URL", "also take incidents from this SQS queue: detectors' incidents and "
 	  "GuardDuty findings from an EventBridge rule (docs/fleet.md); each message is deleted once "
 	  "recorded, poison is left to the queue's dead-letter policy"),
-	R(OPT_STR, "guardduty", "ACTION", "what a supported GuardDuty finding asks for: contain, "
-	  "observe or ignore (default: contain)"),
-	NUM("guardduty-contain-severity", "N", 0, 10, "findings below this severity are only observed "
-	    "(default: 7, GuardDuty's High)"),
+	R(OPT_LIST, "guardduty-action", "[TYPE=]ACTION", "what GuardDuty findings of TYPE ask for: "
+	  "contain, observe or ignore; TYPE is a finding type, a family prefix "
+	  "(UnauthorizedAccess:EC2/) or a glob (Backdoor:*), none means every type; repeatable, a "
+	  "later rule overrides (defaults per type in docs/fleet.md: contain for credential "
+	  "exfiltration and metadata DNS rebinding, observe for a compromised host, ignore for "
+	  "probes against it)"),
+	R(OPT_LIST, "guardduty-contain-severity", "[TYPE=]N", "findings of TYPE below severity N "
+	  "(0-10) are only observed; repeatable like --guardduty-action (default: 7, GuardDuty's "
+	  "High)"),
 	R(OPT_SWITCH, "preflight", NULL, "with --instance: check every call of the plan (EC2 changes "
 	  "with DryRun, reads made, the rest, iam:PassRole of the quarantine role, the evidence bucket "
 	  "and key, with IAM's policy simulator) and print what the role lacks, by step; no changes; "
@@ -341,16 +346,15 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		}
 		o->queue = o->queue_cfg.queue_url = v;
 	}
-	else if (IS("guardduty")) {
-		pb_gd_action a;
-		if (pb_gd_action_parse(v, &a)) {
-			snprintf(msg, msglen, "guardduty: contain, observe or ignore");
+	else if (IS("guardduty-action") || IS("guardduty-contain-severity")) {
+		char why[400];
+		sg_err (*rule)(pb_gd_config *, const char *, size_t *, char *, size_t) =
+			IS("guardduty-action") ? pb_gd_rule_action : pb_gd_rule_severity;
+		if (rule(&o->queue_cfg.guardduty, v, NULL, why, sizeof why)) {
+			snprintf(msg, msglen, "%s: %s", name, why);
 			return -1;
 		}
-		for (int t = 0; t < PB_GD__TYPE_COUNT; t++)
-			o->queue_cfg.guardduty.action[t] = a;
-	} else if (IS("guardduty-contain-severity"))
-		o->queue_cfg.guardduty.contain_min_severity = (double)n;
+	}
 #undef IS
 	return 0;
 }

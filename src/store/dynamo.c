@@ -509,7 +509,7 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, ik, &it);
 		if (rc)
 			return rc;
-		bool busy = !strcmp(aws_ddb_str(it, "state"), "containing") &&
+		bool busy = !c->force && !strcmp(aws_ddb_str(it, "state"), "containing") &&
 		            strcmp(aws_ddb_str(it, "lease_owner"), c->actor);
 		json_decref(it);
 		if (busy)
@@ -537,10 +537,14 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		                 "#d = if_not_exists(#d, :d) ADD attempts :bump",
 		       from[0] ? "#st = :seen" : "attribute_not_exists(pk)",
 		       json_pack("{s:s,s:s}", "#st", "status", "#d", "data"), values);
-		tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL,
-		       "attribute_exists(pk) AND (#s <> :c OR lease_owner = :actor)",
-		       json_pack("{s:s}", "#s", "state"),
-		       json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":actor", dd_s(c->actor)));
+		if (c->force)   /* evidence that is no playbook step: the incident need only exist */
+			tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL, "attribute_exists(pk)",
+			       NULL, NULL);
+		else
+			tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL,
+			       "attribute_exists(pk) AND (#s <> :c OR lease_owner = :actor)",
+			       json_pack("{s:s}", "#s", "state"),
+			       json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":actor", dd_s(c->actor)));
 		tx_history(&t, c->incident_id, c->step, from, c->to, c->reason, c->actor, at, 0);
 		int failed;
 		rc = tx_run(s, &t, &failed);

@@ -536,7 +536,7 @@ static sg_err change_step(sq_store *s, const store_change *c, int64_t at)
 	int64_t lease_until;
 	if ((e = incident_row(s, c, &state, &state_ok, &owner_ok, &lease_until)) != SG_OK)
 		return e;
-	if (state_ok && state == STORE_CONTAINING && !owner_ok)
+	if (state_ok && state == STORE_CONTAINING && !owner_ok && !c->force)
 		return SG_ERR_BUSY;
 
 	char from[32] = "";

@@ -251,8 +251,10 @@ typedef struct store_change {
 	                          "operator:NAME"; required, non-empty */
 	const char *data;      /* step only: new JSON blob; NULL keeps it */
 	int bump_attempts;     /* step only: attempts += 1 (a try started) */
-	int force;             /* incident only: an operator may override the
-	                          lease of a "containing" incident */
+	int force;             /* incident: an operator may override the lease
+	                          of a "containing" incident; step: evidence
+	                          that is no playbook step (the queue intake's
+	                          "finding") is written despite another's lease */
 } store_change;
 
 /*
@@ -262,7 +264,8 @@ typedef struct store_change {
  * job (SG_ERR_INVAL here); leaving "containing" clears the lease.  Step:
  * the incident must exist (SG_ERR_NOTFOUND); if the incident is
  * "containing" and actor is not the lease owner, SG_ERR_BUSY (a responder
- * that lost its lease must stop writing); a missing step row is created.
+ * that lost its lease must stop writing) unless force; a missing step row
+ * is created.
  * A change to the same state/status is allowed and still journaled (a
  * retry of a step, data updated).
  */

@@ -182,6 +182,12 @@ TEST(claim_lease_and_steps)
 	st.actor = "r2";
 	st.from = NULL;
 	CHECK_INT(store_transition(s, &st), SG_ERR_BUSY);
+	/* evidence that is no playbook step is kept despite the lease (force) */
+	store_change ev = {.incident_id = id, .step = "finding", .to = "kept", .reason = "finding",
+	                   .actor = "queue", .data = "{\"type\":\"x\"}"};
+	CHECK_INT(store_transition(s, &ev), SG_ERR_BUSY);
+	ev.force = 1;
+	CHECK_INT(store_transition(s, &ev), SG_OK);
 	st.actor = "r1";
 	st.to = "done";
 	st.data = NULL;

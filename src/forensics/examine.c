@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "forensics/acquire.h"
+#include "forensics/baseline.h"
 #include "forensics/custlog.h"
 #include "forensics/diff.h"
 #include "forensics/escape.h"
@@ -41,73 +42,8 @@ static json_t *jstr_or_null(const char *s)
 
 #define ERRLEN 1024
 #define MAX_ENTRIES (50u * 1000 * 1000)
-#define BASELINE_MAX ((size_t)4 << 30)
 #define PROBE_LEN (64u << 10)
 #define FLUSH_AT (4u << 20)
-
-/* ---- baseline ---- */
-
-/* warn: what the examiner must know about a partly unreadable baseline. */
-static sg_err load_baseline(const char *path, const char *strip, fx_list *out, int *content_only,
-                            char hex[FX_SHA256_HEX], const char **format, char *warn,
-                            size_t warnlen, char *err, size_t errlen)
-{
-	fx_buf text = {0};
-	sg_err rc = SG_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "baseline %s: %s", path, strerror(errno));
-		return errno == ENOENT ? SG_ERR_NOTFOUND : SG_ERR_IO;
-	}
-	char chunk[1 << 16];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "baseline %s: %s", path, strerror(errno));
-			rc = SG_ERR_IO;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (text.len + (size_t)n > BASELINE_MAX) {
-			snprintf(err, errlen, "baseline %s: too large", path);
-			rc = SG_ERR_RANGE;
-			break;
-		}
-		if ((rc = fx_buf_add(&text, chunk, (size_t)n)))
-			break;
-	}
-	close(fd);
-	if (!rc) {
-		uint8_t md[FX_SHA256_LEN];
-		fx_sha256(text.p ? text.p : "", text.len, md);
-		sg_hex_encode(md, FX_SHA256_LEN, hex);
-		char perr[256];
-		if (fx_hashdeep_detect(text.p ? text.p : "", text.len)) {
-			*content_only = 1;
-			*format = "hashdeep";
-			fx_hashdeep_info info;
-			rc = fx_hashdeep_parse(text.p, text.len, strip, out, &info, perr, sizeof perr);
-			if (!rc && info.skipped)
-				snprintf(warn, warnlen, "baseline %s: %zu unreadable lines skipped (the first "
-				         "is line %zu): the files they name are reported as added", path,
-				         info.skipped, info.first_skipped);
-			else if (!rc && info.joined)
-				snprintf(warn, warnlen, "baseline %s: %zu records whose file name holds a "
-				         "newline were read across two lines", path, info.joined);
-		} else {
-			*content_only = 0;
-			*format = "manifest";
-			rc = fx_manifest_parse(text.p ? text.p : "", text.len, out, perr, sizeof perr);
-		}
-		if (rc)
-			snprintf(err, errlen, "baseline %s: %s", path, perr);
-	}
-	fx_buf_free(&text);
-	return rc;
-}
 
 /* ---- outputs ---- */
 
@@ -321,9 +257,12 @@ static const char *who_of(const exam_opts *o, char *buf, size_t len)
 typedef struct exam_ctx {
 	const exam_opts *o;
 	const char *who, *clog;
-	fx_list base;
-	int have_base, content_only;
-	const char *bformat;
+	fx_list base;                 /* parsed beside the first acquisition */
+	baseline *bl;                 /* until then */
+	sg_err base_rc;
+	char base_err[ERRLEN];
+	baseline_result bres;
+	int have_base;
 	char bhex[FX_SHA256_HEX];
 	json_t *labels;               /* labels in use */
 	char head[FX_SHA256_HEX];     /* the custody log's head after our last append */
@@ -459,14 +398,35 @@ static sg_err src_walk(exam_ctx *x, src_state *st)
 	return SG_OK;
 }
 
+/* The baseline's entries, once parsed (their error for every source). */
+static sg_err base_ready(exam_ctx *x, src_state *st)
+{
+	if (x->bl) {
+		x->base_rc = baseline_wait(x->bl, &x->bres, x->base_err, sizeof x->base_err);
+		baseline_free(x->bl);
+		x->bl = NULL;
+		if (x->bres.warn[0])
+			say("%s", x->bres.warn);
+		if (!x->base_rc)
+			say("baseline %s: %s, %zu entries", x->o->baseline, x->bres.format, x->base.n);
+	}
+	if (x->base_rc)
+		snprintf(st->err, sizeof st->err, "%s", x->base_err);
+	return x->base_rc;
+}
+
 static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 {
 	if (!x->have_base)
 		return SG_OK;
+	sg_err rc = base_ready(x, st);
+	if (rc)
+		return rc;
 	int fs = -1;
 	size_t matched = 0;
 	if (fx_diff_view_best_fs(&x->base, &st->cur, &st->view, &fs, &matched) ||
-	    fx_diff_run(&x->base, st->view.n ? &st->view : &st->cur, x->content_only, &st->diff)) {
+	    fx_diff_run(&x->base, st->view.n ? &st->view : &st->cur, x->bres.content_only,
+	                &st->diff)) {
 		snprintf(st->err, sizeof st->err, "out of memory comparing with the baseline");
 		return SG_ERR_NOMEM;
 	}
@@ -479,7 +439,7 @@ static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 	}
 	jset(bj, "path", json_string(x->o->baseline));
 	jset(bj, "sha256", json_string(x->bhex));
-	jset(bj, "format", json_string(x->bformat));
+	jset(bj, "format", json_string(x->bres.format));
 	jset(bj, "entries", json_integer((json_int_t)x->base.n));
 	jset(st->evj, "baseline", bj);
 	jset(st->evj, "summary", fx_summary_json(&st->diff));
@@ -536,7 +496,7 @@ static void src_persistence(exam_ctx *x, src_state *st)
 	jset(st->evj, "persistence_omitted", json_integer((json_int_t)omitted));
 }
 
-static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
+static sg_err src_outputs(exam_ctx *x, src_state *st)
 {
 	src_persistence(x, st);
 	jset(st->evj, "timeline", fx_timeline_json(&st->cur, x->o->timeline));
@@ -548,7 +508,13 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 		return rc;
 	}
 	jset(st->evj, "outputs", outs);
-	const json_t *man = json_object_get(outs, "manifest");
+	return SG_OK;
+}
+
+/* The source's entry in the result line. */
+static void src_result(exam_ctx *x, src_state *st, json_t *result_ev)
+{
+	const json_t *man = json_object_get(json_object_get(st->evj, "outputs"), "manifest");
 	json_t *r = json_object();
 	jset(r, "label", json_string(st->label));
 	jset(r, "device", json_string(st->s->device));
@@ -559,7 +525,6 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 	if (x->have_base)
 		result_findings(r, json_object_get(st->evj, "findings"));
 	json_array_append_new(result_ev, r);
-	return SG_OK;
 }
 
 /* Examine one source into the report's evs (and the result line's
@@ -595,16 +560,20 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 		progress_start(&st->pc, o->progress, &prog);
 	if (!rc)
 		rc = src_acquire_start(x, st);
+	/* everything but the report goes on beside the acquisition, the one
+	   stream that sets the pace */
 	if (!rc)
 		rc = src_walk(x, st);
+	if (!rc)
+		rc = src_diff(x, st, findings);
+	if (!rc)
+		rc = src_outputs(x, st);
 	sg_err arc = src_acquire_finish(x, st); /* also after a failed walk */
 	progress_stop(prog);
 	if (!rc)
 		rc = arc;
 	if (!rc)
-		rc = src_diff(x, st, findings);
-	if (!rc)
-		rc = src_outputs(x, st, result_ev);
+		src_result(x, st, result_ev);
 	if (rc) {
 		src_worsen(st, SRC_FAILED);
 		if (!st->err[0])
@@ -761,16 +730,10 @@ int exam_run(const exam_opts *o)
 		x.clog = clog_buf;
 	}
 	if (o->baseline) {
-		char warn[ERRLEN] = "";
-		if (load_baseline(o->baseline, o->baseline_strip, &x.base, &x.content_only, x.bhex,
-		                  &x.bformat, warn, sizeof warn, err, sizeof err))
+		if (baseline_start(o->baseline, o->baseline_strip, &x.base, x.bhex, &x.bl, err,
+		                   sizeof err))
 			goto fail;
-		if (warn[0]) {
-			say("%s", warn);
-			json_array_append_new(warnings, json_string(warn));
-		}
 		x.have_base = 1;
-		say("baseline %s: %s, %zu entries", o->baseline, x.bformat, x.base.n);
 	}
 	custlog_now(when, sizeof when);
 	gethostname(host, sizeof host - 1);
@@ -789,6 +752,8 @@ int exam_run(const exam_opts *o)
 		if (s > status)
 			status = s;
 	}
+	if (x.bres.warn[0])
+		json_array_append_new(warnings, json_string(x.bres.warn));
 	if (status == SRC_FAILED)
 		summarize_failures(evs, err, sizeof err);
 	jset(report, "evidence", json_incref(evs));
@@ -807,6 +772,7 @@ out:
 	json_decref(warnings);
 	json_decref(result_ev);
 	json_decref(x.labels);
+	baseline_free(x.bl);
 	fx_list_free(&x.base);
 	free(abs);
 	return rc;

@@ -41,20 +41,33 @@ examine gdt --device "$WORK/gdt.img" --out "$WORK/o-gdt" --no-device-hash
 check "zeroed group descriptors: exit 3" test "$(rc_of gdt)" = 3
 check "zeroed group descriptors: the root is named as damaged" grep -q "root directory (inode 2)" "$WORK/o-gdt/report.json"
 
-examine good --device "$WORK/small.img" --out "$WORK/o-good"
-check "acquisition beside the walk: device hash and every 1 MiB window right" $PY - \
-  "$WORK/small.img" "$WORK/o-good" <<'PYEOF'
+# acq_right IMG OUTDIR LABEL: the device hash and every 1 MiB window (the last one short)
+acq_right() {
+  $PY - "$1" "$2" "$3" <<'PYEOF'
 import hashlib, json, sys
 d = open(sys.argv[1], "rb").read()
 r = json.load(open(sys.argv[2] + "/report.json"))
 assert r["evidence"][0]["sha256"] == hashlib.sha256(d).hexdigest()
-lines = open(sys.argv[2] + "/small.img/windows.txt").read().split("\n")[:-1]
-assert len(lines) == 16, len(lines)
+lines = open(sys.argv[2] + "/" + sys.argv[3] + "/windows.txt").read().split("\n")[:-1]
+assert len(lines) == (len(d) + (1 << 20) - 1) >> 20, len(lines)
 for i, l in enumerate(lines):
     off, n, h = l.split()
-    assert int(off) == i << 20 and int(n) == 1 << 20, l
+    assert int(off) == i << 20 and int(n) == min(1 << 20, len(d) - int(off)), l
     assert hashlib.sha256(d[int(off):int(off) + int(n)]).hexdigest() == h, l
 PYEOF
+}
+examine good --device "$WORK/small.img" --out "$WORK/o-good"
+check "acquisition beside the walk: device hash and every 1 MiB window right" \
+  acq_right "$WORK/small.img" "$WORK/o-good" small.img
+# past 8 MiB chunks and windows: 16 MiB + 3 bytes; SHA-NI lanes (windows in
+# the stream's second lane) and OpenSSL (windows on a thread of their own)
+cp "$WORK/small.img" "$WORK/odd.img"; printf 'abc' >>"$WORK/odd.img"
+examine odd --device "$WORK/odd.img" --out "$WORK/o-odd"
+check "odd-sized device: hash and windows right, the last window short" \
+  acq_right "$WORK/odd.img" "$WORK/o-odd" odd.img
+examine odd-ossl --device "$WORK/odd.img" --out "$WORK/o-odd-ossl" --openssl-only
+check "odd-sized device, --openssl-only: hash and windows right" \
+  acq_right "$WORK/odd.img" "$WORK/o-odd-ossl" odd.img
 check "progress: quiet when stderr is not a terminal" bash -c "! grep -q 'forensics: acquired' '$WORK/good.err'"
 examine progress --device "$WORK/small.img" --out "$WORK/o-progress" --progress on
 check "progress: --progress shows bytes, rate, ETA and files" \
@@ -74,6 +87,19 @@ check "several sources: the missing one's error stays with it" test \
 check "several sources: the last one has all its entries" test \
   "$(jget "$WORK/o-multi/report.json" 'r["evidence"][2]["filesystems"][0]["entries"]')" = 5
 check "several sources: the result line names the failure" grep -q '1 of 3 sources failed; missing.img' "$WORK/multi.out"
+
+# ---- a baseline is parsed beside the acquisition: its errors still stop the examination ----
+examine nobase --device "$WORK/small.img" --out "$WORK/o-nobase" --baseline "$WORK/none.jsonl"
+check "missing baseline: exit 2 before the device is touched" test \
+  "$(rc_of nobase)/$(jline 'r["status"]' <"$WORK/nobase.out")" = 2/error
+check "missing baseline: no custody entry for the device" bash -c "! grep -q examine-start '$WORK/o-nobase/custody.log' 2>/dev/null"
+"$SG" forensics baseline --device "$WORK/small.img" --out "$WORK/small.jsonl" >/dev/null 2>&1 || fail "baseline small"
+{ head -3 "$WORK/small.jsonl"; echo '{"path":"/x","fs":0'; } >"$WORK/badbase.jsonl"
+examine badbase --device "$WORK/small.img" --out "$WORK/o-badbase" --baseline "$WORK/badbase.jsonl"
+check "unparsable baseline: exit 2, the source failed" test \
+  "$(rc_of badbase)/$(jget "$WORK/o-badbase/report.json" 'r["evidence"][0]["status"]')" = 2/failed
+check "unparsable baseline: the error names its line" grep -q "badbase.jsonl: manifest line 4" "$WORK/badbase.out"
+check "unparsable baseline: never called ok" bash -c "! grep -q '\"status\":\"ok\"' '$WORK/badbase.out'"
 
 # ---- extent trees deeper than the inode ----
 mkdir -p "$WORK/deep/big" "$WORK/deep/var/log"

@@ -333,6 +333,7 @@ static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_coun
 		sha2x_final(&r.dev, res->sha256);
 		res->windows = r.windows;
 		res->bytes = ev->size;
+		res->engine = r.fused ? "sha-ni, windows beside the stream" : "openssl";
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	}

@@ -31,6 +31,7 @@ typedef struct acq_result {
 	uint64_t windows;
 	uint64_t bytes;
 	double seconds;
+	const char *engine; /* "sha-ni, windows beside the stream" or "openssl" */
 } acq_result;
 
 typedef struct acq_job acq_job;

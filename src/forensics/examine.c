@@ -364,6 +364,7 @@ static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
 	jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
 	jset(st->evj, "windows_file", out_json(st->dir, "windows.txt", whex));
 	jset(st->evj, "acquisition_seconds", json_real(ar.seconds));
+	jset(st->evj, "acquisition_engine", json_string(ar.engine));
 	say("acquisition sha256 %s (%.2f s, %.0f MB/s)", st->devhex, ar.seconds,
 	    ar.seconds > 0 ? (double)st->ev.size / ar.seconds / 1e6 : 0.0);
 	fx_custody_hash h[2] = {{"device_sha256", st->devhex}, {"windows_sha256", whex}};

@@ -68,6 +68,8 @@ check "odd-sized device: hash and windows right, the last window short" \
 examine odd-ossl --device "$WORK/odd.img" --out "$WORK/o-odd-ossl" --openssl-only
 check "odd-sized device, --openssl-only: hash and windows right" \
   acq_right "$WORK/odd.img" "$WORK/o-odd-ossl" odd.img
+check "--openssl-only: the report names the acquisition's engine" test \
+  "$(jget "$WORK/o-odd-ossl/report.json" 'r["evidence"][0]["acquisition_engine"]')" = openssl
 check "progress: quiet when stderr is not a terminal" bash -c "! grep -q 'forensics: acquired' '$WORK/good.err'"
 examine progress --device "$WORK/small.img" --out "$WORK/o-progress" --progress on
 check "progress: --progress shows bytes, rate, ETA and files" \

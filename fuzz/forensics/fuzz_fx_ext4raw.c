@@ -1,5 +1,6 @@
 /* fuzz_fx_ext4raw.c — ext2/3/4 inodes, times and extent trees read the
- * kernel's way from an untrusted image (the input is the image). */
+ * kernel's way from an untrusted image (the input is the image), and their
+ * extended attributes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ static void one_inode(const fx_ext4_sb *sb, mem *m, const uint8_t *ino)
 {
 	fx_time t[4];
 	fx_ext4_times(ino, sb->inode_size, t);
+	fx_buf xattrs = {0};
+	(void)fx_ext4_xattrs(sb, rd, m, ino, &xattrs);
+	fx_buf_free(&xattrs);
 	if (!(fx_ext4_flags(ino) & FX_EXT4_EXTENTS_FL))
 		return;
 	fx_ext4_run *runs = NULL;

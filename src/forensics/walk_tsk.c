@@ -15,6 +15,7 @@
 
 #include "forensics/hpool.h"
 #include "forensics/walk_ext.h"
+#include "forensics/xattrs.h"
 
 #define TSK_READ_CHUNK (1u << 20)
 #define MAX_PENDING 8 /* batches of up to HP_BATCH files */
@@ -295,6 +296,61 @@ static sg_err add_streams(walker *w, TSK_FS_FILE *f, size_t base)
 	return SG_OK;
 }
 
+#define NTFS_EA_MAX (64u << 10) /* NTFS caps a file's $EA at 64 KiB */
+
+/*
+ * The extended attributes of an NTFS file (its $EA attribute: WSL's
+ * $LXUID/$LXMOD, the kernel's $KERNEL.* cache, or anything hidden there),
+ * as the manifest's text (xattrs.h), "" when it has none.  An $EA that
+ * cannot be read or parsed is a walk warning and leaves e->xattrs NULL
+ * (unknown), never "none".
+ */
+static sg_err ntfs_xattrs(walker *w, TSK_FS_FILE *f, fx_entry *e)
+{
+	const TSK_FS_ATTR *a = tsk_fs_file_attr_get_type(f, TSK_FS_ATTR_TYPE_NTFS_EA, 0, 0);
+	tsk_error_reset();
+	fx_buf text = {0};
+	uint8_t *buf = NULL;
+	fx_xattr *v = NULL;
+	char *names = NULL;
+	const char *why = NULL;
+	size_t n = 0;
+	sg_err err = SG_OK;
+	if (a && (a->size <= 0 || a->size > NTFS_EA_MAX))
+		why = "its size is out of bounds";
+	else if (a) {
+		size_t len = (size_t)a->size, max = len / 10 + 1; /* an entry takes >= 10 bytes */
+		buf = malloc(len);
+		v = malloc(max * sizeof *v);
+		names = malloc(max * (3 + 255));
+		if (!buf || !v || !names)
+			err = SG_ERR_NOMEM;
+		else if (tsk_fs_attr_read(a, 0, (char *)buf, len, TSK_FS_FILE_READ_FLAG_NONE) !=
+		         (ssize_t)len)
+			why = "unreadable";
+		else if (fx_ntfs_ea_parse(buf, len, v, max, &n, names))
+			why = "malformed";
+		tsk_error_reset();
+	}
+	if (!err && !why)
+		err = fx_xattrs_text(&text, v, n);
+	if (!err && !why) {
+		e->xattrs = text.p ? text.p : fx_memdup("", 0);
+		e->xattrs_len = text.len;
+		if (!e->xattrs)
+			err = SG_ERR_NOMEM;
+	} else {
+		fx_buf_free(&text);
+	}
+	if (why)
+		walk_warn(w->st, "$EA of MFT record %" PRIu64 " %s: its extended attributes are not "
+		          "recorded", e->inode, why);
+	free(names);
+	free(v);
+	free(buf);
+	return err;
+}
+
 /* What the file system can hold: its blocks, but no more than the device
  * has after its start (a corrupt superblock claims 10^19 blocks). */
 static uint64_t fs_bytes(const walker *w)
@@ -457,6 +513,10 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 				return SG_ERR_NOMEM;
 			e.target_len = tl;
 		}
+	}
+	if (meta_ok && TSK_FS_TYPE_ISNTFS(w->fs->ftype) && (err = ntfs_xattrs(w, f, &e))) {
+		fx_entry_clear(&e);
+		return err;
 	}
 	int raw = meta_ok && w->have_ext &&
 	          walk_ext_inode(&w->ext, e.inode, m->size > 0 ? (uint64_t)m->size : 0, w->ino) == 0;

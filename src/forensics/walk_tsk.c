@@ -729,15 +729,50 @@ static int dir_size_sane(walker *w, const dir_item *d)
 }
 
 /* Add one named file of directory d, and queue it when it is a directory. */
+/*
+ * A deleted NTFS name whose MFT record libtsk does not tie to it (NTFS moves
+ * a record's sequence number on when it frees it, and libtsk then drops the
+ * metadata): the record itself, opened by its number, when it is still free
+ * and one of its $FILE_NAMEs is this very name in this directory — so the
+ * deleted file keeps its type, size and times, and a deleted directory is
+ * walked.  NULL otherwise (the record was reused, or never was this file).
+ */
+static TSK_FS_FILE *ntfs_deleted_record(walker *w, const TSK_FS_FILE *f, const name_ref *nm,
+                                        TSK_INUM_T dir)
+{
+	if (!TSK_FS_TYPE_ISNTFS(w->fs->ftype) || !nm->deleted || f->meta || !nm->meta_addr)
+		return NULL;
+	TSK_FS_FILE *r = tsk_fs_file_open_meta(w->fs, NULL, nm->meta_addr);
+	if (r && r->meta && (r->meta->flags & TSK_FS_META_FLAG_UNALLOC))
+		for (const TSK_FS_META_NAME_LIST *n = r->meta->name2; n; n = n->next)
+			if (n->par_inode == dir && strlen(n->name) == nm->len &&
+			    !memcmp(n->name, nm->name, nm->len)) {
+				w->st->deleted_records++;
+				return r;
+			}
+	tsk_fs_file_close(r);
+	tsk_error_reset();
+	return NULL;
+}
+
 static sg_err visit(walker *w, const dir_item *d, TSK_FS_FILE *f, const name_ref *nm)
 {
 	int walk_it = 0;
+	TSK_FS_FILE *rec = ntfs_deleted_record(w, f, nm, d->inum);
+	if (rec)
+		f = rec;
 	sg_err err = add_entry(w, f, nm, d->path, d->len, &walk_it);
+	if (err || !walk_it) {
+		tsk_fs_file_close(rec);
+		return err;
+	}
 	if (err || !walk_it)
 		return err;
 	int fresh = inum_set_add(&w->seen, nm->meta_addr);
-	if (fresh <= 0)
+	if (fresh <= 0) {
+		tsk_fs_file_close(rec);
 		return fresh < 0 ? SG_ERR_NOMEM : SG_OK;
+	}
 	fx_buf sub = {0};
 	if (fx_buf_add(&sub, d->path, d->len) || fx_buf_add(&sub, "/", 1) ||
 	    fx_buf_add(&sub, nm->name, nm->len))
@@ -745,6 +780,7 @@ static sg_err visit(walker *w, const dir_item *d, TSK_FS_FILE *f, const name_ref
 	else if (sub.len <= WALK_PATH_MAX)
 		err = push_dir(w, nm->meta_addr, sub.p, sub.len, meta_size(f));
 	fx_buf_free(&sub);
+	tsk_fs_file_close(rec);
 	return err;
 }
 

@@ -145,5 +145,29 @@ check "ntfs: the \$EA entries named in the finding" test \
 check "ntfs: the \$EA values recorded" grep -qF '"xattrs":"ea.$KERNEL.PURGE.ESBCACHE=0102|ea.$LXMOD=ed890000"' \
   "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
 check "ntfs: files without \$EA say so (\"\")" grep -q '"path":"/Windows/win.ini",.*"xattrs":""' "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
+# deleted MFT records: a directory removed with what it held; libtsk lists
+# the names but drops the records (their sequence number moved on)
+cp "$img" "$WORK/ntfs-del.img"
+ntfs_rw "$WORK/ntfs-del.img" "$WORK/d" || fail "mount the copy to delete from"
+rm -r "$WORK/d/inetpub"
+ntfs_done "$WORK/d"
+"$SG" forensics examine --device "$WORK/ntfs-del.img" --out "$WORK/out-del" --no-device-hash >/dev/null \
+  || fail "ntfs examine (deleted) exited $?"
+check "ntfs: deleted records listed with type, size and times" $PY - "$WORK/out-del/report.json" "$t" <<'PYEOF'
+import json, os, sys
+fs = json.load(open(sys.argv[1]))["evidence"][0]["filesystems"][0]
+got = {e["path"]: e for e in fs["deleted_entries"]}
+want = {"/inetpub": ("dir", None), "/inetpub/wwwroot": ("dir", None),
+        "/inetpub/wwwroot/default.asp": ("file", os.path.getsize(sys.argv[2] + "/inetpub/wwwroot/default.asp"))}
+for p, (typ, size) in want.items():
+    e = got.get(p)
+    assert e, (p, sorted(got))
+    assert e["type"] == typ, e
+    assert size is None or e["size"] == size, e
+    assert float(e["mtime"]) > 1e9 and float(e["btime"]) > 1e9, e
+assert fs["deleted_mft_records"] >= 3, fs["deleted_mft_records"]
+PYEOF
+check "ntfs: fls lists the deleted file, istat its record (the same record)" \
+  bash -c "fls -r -d '$WORK/ntfs-del.img' | grep -q 'inetpub/wwwroot/default.asp'"
 check "ntfs: the changed image still agrees with fiwalk" $PY "$HERE/fiwalk_check.py" "$evil" "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
 finish

@@ -23,6 +23,8 @@ static uint32_t le32(const uint8_t *p)
 #define INCOMPAT_META_BG 0x10u
 #define INCOMPAT_64BIT 0x80u
 #define RO_COMPAT_SPARSE_SUPER 0x1u
+#define COMPAT_ORPHAN_FILE 0x1000u
+#define ORPHAN_BLOCK_MAGIC 0x0b10ca04u
 
 sg_err fx_ext4_sb_parse(const uint8_t *sb, size_t len, uint64_t fs_off, fx_ext4_sb *out)
 {
@@ -53,12 +55,33 @@ sg_err fx_ext4_sb_parse(const uint8_t *sb, size_t len, uint64_t fs_off, fx_ext4_
 	out->first_meta_bg = le32(sb + 0x104);
 	out->sparse_super = (le32(sb + 0x64) & RO_COMPAT_SPARSE_SUPER) != 0;
 	out->last_orphan = le32(sb + 0xE8);
+	out->orphan_file = le32(sb + 0x5C) & COMPAT_ORPHAN_FILE ? le32(sb + 0x280) : 0;
 	if (out->inode_size < 128 || out->inode_size > FX_EXT4_INODE_MAX ||
 	    out->inode_size & (out->inode_size - 1) || out->inode_size > out->block_size ||
 	    !out->inodes_per_group || !out->blocks_per_group || !out->blocks ||
 	    out->first_data_block >= out->blocks || out->blocks > (UINT64_MAX >> 17))
 		return SG_ERR_CORRUPT;
 	return SG_OK;
+}
+
+sg_err fx_ext4_orphan_block(const fx_ext4_sb *sb, const uint8_t *blk, uint32_t *out,
+                            size_t *n)
+{
+	size_t bs = sb->block_size;
+	*n = 0;
+	if (bs < 8 || le32(blk + bs - 8) != ORPHAN_BLOCK_MAGIC)
+		return SG_ERR_CORRUPT;
+	sg_err rc = SG_OK;
+	for (size_t off = 0; off + 8 < bs; off += 4) {
+		uint32_t ino = le32(blk + off);
+		if (!ino)
+			continue;
+		if (ino > sb->inodes)
+			rc = SG_ERR_CORRUPT; /* the good ones still count */
+		else
+			out[(*n)++] = ino;
+	}
+	return rc;
 }
 
 static int is_power_of(uint64_t n, uint64_t b)

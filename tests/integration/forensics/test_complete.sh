@@ -204,14 +204,18 @@ check "capability added: a metadata finding of special interest" test \
   "[('metadata', '/usr/bin/tool', 'xattrs +security.capability', True)]"
 check "capability recorded in the manifest" grep -q '"xattrs":"security.capability=01000002' "$WORK/o-xa/xa.img/manifest.jsonl"
 
-# ---- an orphan inode: a file deleted while a process held it open ----
-mkdir -p "$WORK/orph"; echo keep >"$WORK/orph/keep"
-truncate -s 16M "$WORK/orph.img"; mkfs.ext4 -q -F -d "$WORK/orph" "$WORK/orph.img"
-"$SG" forensics baseline --device "$WORK/orph.img" --out "$WORK/orph.jsonl" >/dev/null 2>&1 || fail "baseline orph"
-mount_rw "$WORK/orph.img" "$WORK/mnt-orph"
-# the snapshot is taken while the file is open: fsfreeze puts the orphan list
-# (in the journal until then) in the superblock, as a crash-consistent snapshot has it
-$PY - "$WORK/mnt-orph" "$WORK/orph.img" "$WORK/orph-snap.img" "$WORK/orph.sha" <<'PYEOF'
+# ---- orphan inodes: files deleted while a process held them open ----
+# orphan_snapshot NAME MKFS_OPTS...: an image whose snapshot is taken while
+# a deleted file is still open; fsfreeze puts the orphan (in the journal
+# until then) where a crash-consistent snapshot has it: the superblock's
+# list, or the orphan file (-O orphan_file, e2fsprogs 1.47)
+orphan_snapshot() {
+  local name=$1; shift
+  mkdir -p "$WORK/$name"; echo keep >"$WORK/$name/keep"
+  truncate -s 16M "$WORK/$name.img"; mkfs.ext4 -q -F "$@" -d "$WORK/$name" "$WORK/$name.img"
+  "$SG" forensics baseline --device "$WORK/$name.img" --out "$WORK/$name.jsonl" >/dev/null 2>&1 || fail "baseline $name"
+  mount_rw "$WORK/$name.img" "$WORK/mnt-$name"
+  $PY - "$WORK/mnt-$name" "$WORK/$name.img" "$WORK/$name-snap.img" "$WORK/$name.sha" <<'PYEOF'
 import hashlib, os, shutil, subprocess, sys
 mnt, img, snap, sha = sys.argv[1:]
 data = os.urandom(50000)
@@ -225,12 +229,23 @@ finally:
 f.close()
 open(sha, "w").write(hashlib.sha256(data).hexdigest())
 PYEOF
-unmount "$WORK/mnt-orph"
-examine orph --device "$WORK/orph-snap.img" --out "$WORK/o-orph" --no-device-hash --baseline "$WORK/orph.jsonl"
-check "orphan inode: listed, deleted, its content hashed" grep -q \
-  "\"path\":\"/\$OrphanFiles/OrphanFile-[0-9]*\".*\"deleted\":true,\"sha256\":\"$(cat "$WORK/orph.sha")\"" \
-  "$WORK/o-orph/orph-snap.img/manifest.jsonl"
-check "orphan inode: a finding" test \
-  "$(jget "$WORK/o-orph/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
+  unmount "$WORK/mnt-$name"
+  examine "$name" --device "$WORK/$name-snap.img" --out "$WORK/o-$name" --no-device-hash --baseline "$WORK/$name.jsonl"
+}
+orphan_checks() { # NAME WHAT
+  check "$2: listed, deleted, its content hashed" grep -q \
+    "\"path\":\"/\$OrphanFiles/OrphanFile-[0-9]*\".*\"deleted\":true,\"sha256\":\"$(cat "$WORK/$1.sha")\"" \
+    "$WORK/o-$1/$1-snap.img/manifest.jsonl"
+  check "$2: a finding" test \
+    "$(jget "$WORK/o-$1/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
+}
+orphan_snapshot orph -O ^orphan_file
+orphan_checks orph "orphan inode (superblock list)"
+orphan_snapshot orphf -O orphan_file
+check "test image: the orphan is in the orphan file, not the superblock list" test \
+  "$(dumpe2fs -h "$WORK/orphf-snap.img" 2>/dev/null | grep -c 'First orphan inode')" = 0
+orphan_checks orphf "orphan inode (orphan file)"
+check "orphan file: the note says where it was found" grep -q '"note":"orphan inode (orphan file)' \
+  "$WORK/o-orphf/orphf-snap.img/manifest.jsonl"
 
 finish

@@ -350,7 +350,7 @@ enum wire { WIRE_XML, WIRE_JSON };
 /* What one request sends. */
 struct wire_req {
 	enum wire wire;            /* how an error answer is decoded */
-	const char *method;        /* "POST"; REST (S3): "GET", "HEAD" */
+	const char *method;        /* "POST"; REST (S3): "GET", "HEAD", "PUT" */
 	const char *subpath;       /* appended to the endpoint's path ("bucket/key"; NULL: none);
 	                              plain characters only (see s3.c) */
 	const char *content_type;  /* NULL: none */
@@ -837,17 +837,21 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
 	return rc;
 }
 
-sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
-                    const char *target, const char *subpath, char **body, size_t *len,
-                    struct aws_error *err)
+/* One REST call (S3): the observer around it, the reply's body kept when
+ * body is not NULL. */
+static sg_err rest_call(struct aws_client *c, enum aws_service svc, const char *action,
+                        const char *target, const struct wire_req *w, char **body, size_t *len,
+                        struct aws_error *err)
 {
 	struct aws_error local;
 	struct aws_error *e = err ? err : &local;
 	aws_error_clear(e);
-	*body = NULL;
-	*len = 0;
+	if (body) {
+		*body = NULL;
+		*len = 0;
+	}
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !subpath)
+	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !w->subpath)
 		return SG_ERR_INVAL;
 	struct aws_call seen = {svc, action, target ? target : "", false};
 	unsigned flags = 0;
@@ -856,10 +860,9 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 		return no;
 	long long t0 = wall_ms();
 	struct aws_http_resp resp = {0};
-	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0};
-	sg_err rc = call(c, svc, action, &w, flags, &resp, e);
+	sg_err rc = call(c, svc, action, w, flags, &resp, e);
 	observe_after(c, &seen, rc, e, e->request_id, t0);
-	if (!rc) {
+	if (!rc && body) {
 		*body = resp.body ? resp.body : strdup("");
 		*len = resp.body ? resp.len : 0;
 		resp.body = NULL;
@@ -868,6 +871,22 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 	}
 	aws_http_resp_free(&resp);
 	return rc;
+}
+
+sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, char **body, size_t *len,
+                    struct aws_error *err)
+{
+	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0};
+	return rest_call(c, svc, action, target, &w, body, len, err);
+}
+
+sg_err aws_rest_put(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, const char *content_type,
+                    const char *body, size_t len, struct aws_error *err)
+{
+	struct wire_req w = {WIRE_XML, "PUT", subpath, content_type, NULL, body, len};
+	return rest_call(c, svc, action, target, &w, NULL, NULL, err);
 }
 
 long long aws_client_now(const struct aws_client *c)

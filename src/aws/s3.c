@@ -1,4 +1,4 @@
-/* s3.c — S3 object reads (see s3.h). */
+/* s3.c — S3 object reads and writes (see s3.h). */
 #include "aws/s3.h"
 
 #include <stdio.h>
@@ -41,4 +41,15 @@ sg_err aws_s3_get_object(struct aws_client *c, const char *bucket, const char *k
 	if (rc == SG_ERR_REMOTE && err && err->http_status == 404)
 		rc = SG_ERR_NOTFOUND; /* NoSuchKey, NoSuchBucket */
 	return rc;
+}
+
+sg_err aws_s3_put_object(struct aws_client *c, const char *bucket, const char *key,
+                         const char *content_type, const char *body, size_t len,
+                         struct aws_error *err)
+{
+	if (!aws_s3_bucket_ok(bucket) || !aws_s3_key_ok(key))
+		return SG_ERR_INVAL;
+	char path[1100];
+	snprintf(path, sizeof path, "%s/%s", bucket, key);
+	return aws_rest_put(c, AWS_S3, "PutObject", path, path, content_type, body, len, err);
 }

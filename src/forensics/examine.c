@@ -669,14 +669,31 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	                   errlen)) {
 		status = SRC_FAILED;
 	}
+	json_t *anchor = NULL;
+	if (o->anchor.bucket && status != SRC_FAILED) {
+		int ok = 0;
+		json_t *rec = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s}", "format",
+		                        "ssrfguard-custody-anchor", "incident", o->incident, "custody_log",
+		                        x->clog, "custody_head", x->head, "report_json_sha256", rhex,
+		                        "report_md_sha256", mhex, "examiner", x->who, "time", when);
+		anchor = anchor_put(&o->anchor, o->incident, x->head, rec, &ok);
+		json_decref(rec);
+		if (!ok) { /* the examination is whole, its anchor is not: never "ok" */
+			snprintf(err, errlen, "custody head not written to the evidence bucket: %s",
+			         json_string_value(json_object_get(anchor, "error")));
+			say("%s", err);
+			if (status == SRC_COMPLETE)
+				status = SRC_INCOMPLETE;
+		}
+	}
 	json_t *res = json_object();
 	char p[4200];
 	jset(res, "status", json_string(result_name(status)));
 	if (status == SRC_FAILED)
 		jset(res, "error", json_string(err[0] ? err : "examination failed"));
 	if (status == SRC_INCOMPLETE)
-		jset(res, "error", json_string("examination incomplete: the report says what "
-		                               "could not be read or hashed"));
+		jset(res, "error", json_string(err[0] ? err : "examination incomplete: the report "
+		                               "says what could not be read or hashed"));
 	jset(res, "incident", jstr_or_null(o->incident));
 	snprintf(p, sizeof p, "%s/report.json", o->out_dir);
 	jset(res, "report", json_string(p));
@@ -688,6 +705,7 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	jset(res, "findings", json_integer((json_int_t)findings));
 	jset(res, "custody_log", json_string(x->clog));
 	jset(res, "custody_head", json_string(x->head));
+	jset(res, "custody_anchor", anchor);
 	char *line = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line)
 		printf("%s\n", line);

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "forensics/anchor.h"
 #include "ssrfguard/error.h"
 
 typedef struct exam_source {
@@ -38,6 +39,7 @@ typedef struct exam_opts {
 	int fail_on_findings;
 	int progress;                /* -1: on stderr when it is a terminal; 0 never; 1 always */
 	size_t timeline;
+	anchor_opts anchor;          /* the evidence bucket for the custody head (anchor.h) */
 	exam_source *src;
 	size_t nsrc;
 } exam_opts;

@@ -41,11 +41,13 @@ sg_err wt_ntfs_streams(walker *w, TSK_FS_FILE *f, size_t base)
 		e.has_meta = b->has_meta;
 		/* no times: a stream has none of its own, and its owner's change
 		   with the owner's content (a stream would read as changed) */
-		if (!(e.path = malloc(b->path_len + 1 + nl)))
+		/* NUL-terminated, as every path of the list (fx_memdup) */
+		if (!(e.path = malloc(b->path_len + 1 + nl + 1)))
 			return SG_ERR_NOMEM;
 		memcpy(e.path, b->path, b->path_len);
 		e.path[b->path_len] = ':';
 		memcpy(e.path + b->path_len + 1, a->name, nl);
+		e.path[b->path_len + 1 + nl] = 0;
 		e.path_len = b->path_len + 1 + nl;
 		size_t index = w->out->n;
 		sg_err err = fx_list_push(w->out, &e);

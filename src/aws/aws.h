@@ -207,6 +207,13 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
 sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
                     const char *target, const char *subpath, char **body, size_t *len,
                     struct aws_error *err);
+/* A REST PUT (S3 PutObject): body (len bytes, its SHA-256 signed as
+ * x-amz-content-sha256, so S3 refuses a body altered on the way) with
+ * content_type, retried as a GET is (a PUT of the same object is
+ * idempotent). */
+sg_err aws_rest_put(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, const char *content_type,
+                    const char *body, size_t len, struct aws_error *err);
 
 /* The same GET with the 2xx body streamed to data() in pieces, in bounded
  * memory whatever its size; restart() (may be NULL) runs before each

@@ -368,7 +368,7 @@ enum wire { WIRE_XML, WIRE_JSON };
 /* What one request sends. */
 struct wire_req {
 	enum wire wire;            /* how an error answer is decoded */
-	const char *method;        /* "POST"; REST (S3): "GET", "HEAD" */
+	const char *method;        /* "POST"; REST (S3): "GET", "HEAD", "PUT" */
 	const char *subpath;       /* appended to the endpoint's path ("bucket/key"; NULL: none);
 	                              plain characters only (see s3.c) */
 	const char *content_type;  /* NULL: none */
@@ -868,15 +868,21 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
 	return rc;
 }
 
-static sg_err rest_get(struct aws_client *c, enum aws_service svc, const char *action,
-                       const char *target, const char *subpath, const struct aws_stream *sink,
-                       char **body, size_t *len, struct aws_error *err)
+/* One REST call (S3): the observer around it, the reply's body kept when
+ * body is not NULL. */
+static sg_err rest_call(struct aws_client *c, enum aws_service svc, const char *action,
+                        const char *target, const struct wire_req *w, char **body, size_t *len,
+                        struct aws_error *err)
 {
 	struct aws_error local;
 	struct aws_error *e = err ? err : &local;
 	aws_error_clear(e);
+	if (body) {
+		*body = NULL;
+		*len = 0;
+	}
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !subpath)
+	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !w->subpath)
 		return SG_ERR_INVAL;
 	struct aws_call seen = {svc, action, target ? target : "", false};
 	unsigned flags = 0;
@@ -885,8 +891,7 @@ static sg_err rest_get(struct aws_client *c, enum aws_service svc, const char *a
 		return no;
 	long long t0 = wall_ms();
 	struct aws_http_resp resp = {0};
-	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0, sink};
-	sg_err rc = call(c, svc, action, &w, flags, &resp, e);
+	sg_err rc = call(c, svc, action, w, flags, &resp, e);
 	observe_after(c, &seen, rc, e, e->request_id, t0);
 	if (!rc && body) {
 		*body = resp.body ? resp.body : strdup("");
@@ -903,9 +908,8 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
                     const char *target, const char *subpath, char **body, size_t *len,
                     struct aws_error *err)
 {
-	*body = NULL;
-	*len = 0;
-	return rest_get(c, svc, action, target, subpath, NULL, body, len, err);
+	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0, NULL};
+	return rest_call(c, svc, action, target, &w, body, len, err);
 }
 
 sg_err aws_rest_get_stream(struct aws_client *c, enum aws_service svc, const char *action,
@@ -914,7 +918,16 @@ sg_err aws_rest_get_stream(struct aws_client *c, enum aws_service svc, const cha
 {
 	if (!sink || !sink->data)
 		return SG_ERR_INVAL;
-	return rest_get(c, svc, action, target, subpath, sink, NULL, NULL, err);
+	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0, sink};
+	return rest_call(c, svc, action, target, &w, NULL, NULL, err);
+}
+
+sg_err aws_rest_put(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, const char *content_type,
+                    const char *body, size_t len, struct aws_error *err)
+{
+	struct wire_req w = {WIRE_XML, "PUT", subpath, content_type, NULL, body, len, NULL};
+	return rest_call(c, svc, action, target, &w, NULL, NULL, err);
 }
 
 long long aws_client_now(const struct aws_client *c)

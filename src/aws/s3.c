@@ -1,4 +1,4 @@
-/* s3.c — S3 object reads (see s3.h). */
+/* s3.c — S3 object reads and writes (see s3.h). */
 #include "aws/s3.h"
 
 #include <openssl/evp.h>
@@ -93,4 +93,15 @@ sg_err aws_s3_object_sha256(struct aws_client *c, const char *bucket, const char
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	*bytes = d.bytes;
 	return SG_OK;
+}
+
+sg_err aws_s3_put_object(struct aws_client *c, const char *bucket, const char *key,
+                         const char *content_type, const char *body, size_t len,
+                         struct aws_error *err)
+{
+	if (!aws_s3_bucket_ok(bucket) || !aws_s3_key_ok(key))
+		return SG_ERR_INVAL;
+	char path[1100];
+	snprintf(path, sizeof path, "%s/%s", bucket, key);
+	return aws_rest_put(c, AWS_S3, "PutObject", path, path, content_type, body, len, err);
 }

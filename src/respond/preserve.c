@@ -296,6 +296,9 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if (x->cfg->forensics_baseline)
 		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --baseline %s",
 		                       x->cfg->forensics_baseline);
+	if (x->cfg->evidence_bucket) /* the custody head outside the forensic instance too */
+		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
+		                       " --evidence-bucket %s", x->cfg->evidence_bucket);
 	const char *dir = x->cfg->forensics_dir ? x->cfg->forensics_dir : "/var/lib/ssrfguard";
 	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
 	                       " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",

@@ -48,9 +48,8 @@ void srv_job_free(job *j)
 {
 	if (!j)
 		return;
-	if (j->easy)
-		curl_easy_cleanup(j->easy);
-	curl_slist_free_all(j->pins); /* after the handle that points at it */
+	fetch_easy_release(j);
+	curl_slist_free_all(j->pins); /* after the handle let go of it */
 	if (j->dns_ev)
 		event_free(j->dns_ev);
 	if (j->dns_res)
@@ -249,6 +248,21 @@ static char *headers_json(struct evhttp_request *req)
 	return out;
 }
 
+/* The request line and the headers of note, kept as the evidence of an
+ * attempt: taken only when a /go request is blocked, while its evhttp
+ * request is still there (an allowed fetch never pays for them). */
+void srv_job_evidence(job *j)
+{
+	struct evhttp_request *req = j->req;
+	if (!req || j->request)
+		return;
+	char line[SRV_URL_MAX * 3 + 64];
+	snprintf(line, sizeof line, "GET %s HTTP/%d.%d", evhttp_request_get_uri(req),
+	         req->major, req->minor);
+	j->request = srv_clean_dup(line, strlen(line), 4096);
+	j->headers = headers_json(req);
+}
+
 static void handle_go(struct srv *s, struct evhttp_request *req)
 {
 	job *j = calloc(1, sizeof *j);
@@ -266,18 +280,8 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 		evhttp_connection_get_peer(evcon, &peer, &port);
 	text_clean(j->client, sizeof j->client, peer ? peer : "?", peer ? strlen(peer) : 1);
 
-	const char *uri = evhttp_request_get_uri(req);
-	char line[SRV_URL_MAX * 3 + 64];
-	snprintf(line, sizeof line, "GET %s HTTP/%d.%d", uri, req->major, req->minor);
-	j->request = srv_clean_dup(line, strlen(line), 4096);
-	j->headers = headers_json(req);
 	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
 	j->html = text_accepts_html(accept);
-	if (!j->request || !j->headers) {
-		srv_reply_error(j, 503, "out of memory");
-		srv_job_free(j);
-		return;
-	}
 
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *why = NULL;

@@ -475,13 +475,31 @@ void fetch_easy_release(job *j)
 		curl_easy_cleanup(e);
 }
 
+static int started_before(const job *a, const job *b)
+{
+	return a->t0.tv_sec != b->t0.tv_sec ? a->t0.tv_sec < b->t0.tv_sec
+	                                    : a->t0.tv_nsec < b->t0.tv_nsec;
+}
+
+/* The running list stays in the order the jobs arrived (t0), oldest first:
+ * a new job goes last at once; a redirect's next hop goes back to its
+ * place.  So the scan for abandoned fetches (cancel_gone) stops at the
+ * first young job instead of reading them all. */
 static void link_running(struct srv *s, job *j)
 {
-	j->iprev = NULL;
-	j->inext = s->running;
-	if (s->running)
-		s->running->iprev = j;
-	s->running = j;
+	job *after = s->running_tail;
+	while (after && started_before(j, after))
+		after = after->iprev;
+	j->iprev = after;
+	j->inext = after ? after->inext : s->running;
+	if (j->inext)
+		j->inext->iprev = j;
+	else
+		s->running_tail = j;
+	if (after)
+		after->inext = j;
+	else
+		s->running = j;
 }
 
 static void unlink_running(struct srv *s, job *j)
@@ -492,6 +510,8 @@ static void unlink_running(struct srv *s, job *j)
 		s->running = j->inext;
 	if (j->inext)
 		j->inext->iprev = j->iprev;
+	else if (s->running_tail == j)
+		s->running_tail = j->iprev;
 	j->iprev = j->inext = NULL;
 }
 
@@ -993,13 +1013,14 @@ static void fetch_cancel(job *j)
 
 /* Fetches older than SRV_GONE_CHECK_MS whose client has gone: an
  * abandoned request must not hold a fetch slot until its upstream answers.
- * Fast fetches are never looked at; a slow one costs one recv(MSG_PEEK) a
- * tick. */
+ * Both lists are oldest first: the scan ends at the first young fetch, so
+ * fast fetches are never looked at and a slow one costs one
+ * recv(MSG_PEEK) a tick. */
 static void cancel_gone(job *list, int running)
 {
-	for (job *j = list, *next; j; j = next) {
+	for (job *j = list, *next; j && srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS; j = next) {
 		next = running ? j->inext : j->next;
-		if (srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS && conn_gone(j->req))
+		if (conn_gone(j->req))
 			fetch_cancel(j);
 	}
 }

@@ -83,6 +83,9 @@ static void send_reply(struct srv *s, struct evhttp_request *req, int code, cons
                        const char *ctype, struct evbuffer *body)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct timespec now;
+	log_clock(s, &now); /* the loop's Date text, made once a second */
+	evhttp_add_header(h, "Date", s->clock_http);
 	if (ctype)
 		evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
@@ -129,8 +132,9 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_init(&b, mem, sizeof mem);
 	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
-	tb_fmt(&b, ",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"decision\":\"%s\",\"hops\":%d",
-	       code, srv_elapsed_ms(&j->t0), bytes, decision, j->hop);
+	long long us = (long long)(srv_elapsed_ms(&j->t0) * 1e3);
+	tb_fmt(&b, ",\"status\":%d,\"ms\":%lld.%03lld,\"bytes\":%zu,\"decision\":\"%s\","
+	       "\"hops\":%d", code, us / 1000, us % 1000, bytes, decision, j->hop);
 	if (j->blocked) {
 		tb_fmt(&b, ",\"incident\":%lld,\"category\":\"%s\",\"rule\":",
 		       (long long)j->rec.incident_id, sg_category_name(j->bv.category));

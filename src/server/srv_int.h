@@ -148,7 +148,8 @@ struct srv {
 	size_t inflight, queued;
 	size_t fetch_bytes;           /* upstream bodies held by running fetches */
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
-	job *running;                 /* fetches inside the multi handle */
+	job *running, *running_tail;  /* fetches resolving or inside the multi
+	                                 handle, oldest (by t0) first */
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
 	size_t c_count;               /* blocked, not yet answered (incl. the
 	                                 batch with the writer) */
@@ -157,6 +158,9 @@ struct srv {
 	struct srv_log *log;          /* log.c: shared by every loop */
 	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
 	struct event *log_ev;
+	time_t clock_sec;             /* log.c: the second the texts below show */
+	char clock_iso[24];           /* "2026-12-04T14:08:54" */
+	char clock_http[32];          /* "Fri, 04 Dec 2026 14:08:54 GMT" */
 	srv_metrics m;
 	srv_responder resp;
 	int resp_started;
@@ -271,5 +275,8 @@ void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);
 /* json: one object "{...}\n"; ts and level are put in front of its fields. */
 void log_line(struct srv *s, const char *level, const char *json, size_t len);
+/* The loop's clock (its thread only): now, with s->clock_iso and
+ * s->clock_http made anew only when the second changed. */
+void log_clock(struct srv *s, struct timespec *now);
 
 #endif

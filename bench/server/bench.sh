@@ -45,20 +45,8 @@ $B/cli/ssrfguard serve --listen 127.0.0.1:5001 --store "$tmp/incidents.db" \
   --region us-east-1 --az us-east-1a --no-imds --client-timeout-s 60 \
   --max-concurrent 256 --store-sync "$sync" &
 srv=$!
-cat >"$tmp/nginx.conf" <<EOF
-worker_processes auto;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log $tmp/nginx-access.log combined buffer=64k flush=1s;
-  upstream up { server 203.0.113.10:80; keepalive 256; }
-  server {
-    listen 127.0.0.1:5002;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-EOF
+. bench/server/nginx-conf.sh
+nginx_conf "$tmp" auto  # one worker per core, as serve's default workers
 nginx -p "$tmp" -c "$tmp/nginx.conf" -g 'daemon off;' &
 ngx=$!
 trap 'kill $srv $up $ngx 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; umount /etc/hosts; rm -f "$hosts"' EXIT

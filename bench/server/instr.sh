@@ -27,22 +27,8 @@ $B/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
 up=$!
 trap 'kill $up 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
-cat >"$tmp/nginx.conf" <<EOF
-master_process off;
-daemon off;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log $tmp/nginx-access.log combined buffer=64k flush=1s;
-  upstream up { server 203.0.113.10:80; keepalive 256; }
-  server {
-    listen 127.0.0.1:5002;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-EOF
+. bench/server/nginx-conf.sh
+nginx_conf "$tmp" 1  # one process (no master): one to count
 
 # count CASE N -> total instructions of the process over its whole life
 count() {
@@ -51,7 +37,8 @@ count() {
   case $1 in
     nginx) port=5002 path=/hello
       valgrind --tool=callgrind --callgrind-out-file="$out" \
-        nginx -p "$tmp" -c "$tmp/nginx.conf" 2>"$tmp/vg.err" & ;;
+        nginx -p "$tmp" -c "$tmp/nginx.conf" -g 'master_process off; daemon off;' \
+        2>"$tmp/vg.err" & ;;
     go|proxy) port=5001 path=/go?url=http%3A%2F%2F203.0.113.10%2Fhello
       [ "$1" = proxy ] && port=3128 path=http://203.0.113.10/hello
       valgrind --tool=callgrind --callgrind-out-file="$out" \

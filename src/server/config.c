@@ -120,6 +120,9 @@ const opt_def srvcfg_opts[] = {
 	                           "are closed"},
 	{.type = OPT_INT, .name = "proxy-tunnel-s", .arg = "S", .dflt = "3600", .lo = 1,
 	 .hi = 7 * 86400, AT(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
+	{.type = OPT_INT, .name = "proxy-drain-s", .arg = "S", .dflt = "25", .lo = 0, .hi = 86400,
+	 AT(proxy_drain_s), .help = "on SIGTERM, open tunnels and proxied requests get this long "
+	                            "to finish; then they are cut (and counted in the log)"},
 	{.type = OPT_STR, .name = "proxy-tls-cert", .arg = "FILE", .dflt = "", AT(proxy_tls_cert),
 	 .help = "the proxy listener speaks TLS with this certificate chain (PEM)"},
 	{.type = OPT_STR, .name = "proxy-tls-key", .arg = "FILE", .dflt = "", AT(proxy_tls_key),
@@ -128,7 +131,8 @@ const opt_def srvcfg_opts[] = {
 	 .help = "require proxy client certificates issued by these CAs (PEM); roles by "
 	         "certificate name"},
 	{.type = OPT_STR, .name = "proxy-client-crl", .arg = "FILE", .dflt = "",
-	 AT(proxy_client_crl), .help = "refuse proxy client certificates revoked by these CRLs (PEM)"},
+	 AT(proxy_client_crl), .help = "refuse proxy client certificates revoked by these CRLs (PEM); "
+	                               "the files are read again on SIGHUP and when they change"},
 	{.type = OPT_END},
 };
 #undef AT

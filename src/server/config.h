@@ -75,6 +75,7 @@ typedef struct srvcfg {
 	bool proxy_protocol;     /* expect a PROXY protocol v1/v2 header */
 	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
 	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
+	int64_t proxy_drain_s;   /* SIGTERM: longest wait for tunnels and proxied requests */
 	char *proxy_tls_cert, *proxy_tls_key; /* "" = plain; else the listener speaks TLS */
 	char *proxy_client_ca;   /* verify (and require) client certificates */
 	char *proxy_client_crl;  /* ... and check them against these CRLs */

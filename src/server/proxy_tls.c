@@ -1,5 +1,8 @@
 /* proxy_tls.c — TLS on the proxy listener (proxy_tls_cert/key) and client
- * certificates (proxy_client_ca, proxy_client_crl): the TLS context, each
+ * certificates (proxy_client_ca, proxy_client_crl): the TLS context (built
+ * again on SIGHUP and when one of its files changes; a reload that fails
+ * keeps the context in force, logs why and shows in /healthz and the
+ * metrics), each
  * connection's TLS filter over its socket (after any PROXY protocol
  * header, which a balancer sends in clear), and the verified names a role
  * is chosen by.  Upstream TLS is never touched: CONNECT tunnels carry the
@@ -10,7 +13,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void ssl_err(char *err, size_t errlen, const char *what, const char *path)
 {
@@ -32,6 +37,130 @@ static int load_crls(X509_STORE *st, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The context in force and its reloads (the primary's proxy owns it; every
+ * loop's accept takes it under mu). */
+struct ptls {
+	pthread_mutex_t mu;
+	SSL_CTX *ctx;
+	struct event *poll;           /* looks at the files' change times */
+	struct timespec mtime[4];     /* cert, key, CA, CRL as last loaded */
+	uint64_t reloads, failures;
+	int failing;                  /* the last reload failed: old context kept */
+	char why[300];                /* and why */
+};
+
+static void file_mtimes(const srvcfg *c, struct timespec out[4])
+{
+	const char *paths[4] = {c->proxy_tls_cert, c->proxy_tls_key, c->proxy_client_ca,
+	                        c->proxy_client_crl};
+	for (size_t i = 0; i < 4; i++) {
+		struct stat st;
+		memset(&out[i], 0, sizeof out[i]);
+		if (paths[i][0] && stat(paths[i], &st) == 0)
+			out[i] = st.st_mtim;
+	}
+}
+
+static int check_settings(const srvcfg *c, char *err, size_t errlen)
+{
+	if (!c->proxy_tls_cert[0] || !c->proxy_tls_key[0]) {
+		snprintf(err, errlen, "proxy_tls_cert and proxy_tls_key go together");
+		return -1;
+	}
+	if (c->proxy_client_crl[0] && !c->proxy_client_ca[0]) {
+		snprintf(err, errlen, "proxy_client_crl needs proxy_client_ca");
+		return -1;
+	}
+	return 0;
+}
+
+/* A whole context from the files, or NULL and err. */
+static SSL_CTX *build(const srvcfg *c, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx) {
+		snprintf(err, errlen, "proxy TLS: out of memory");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->proxy_tls_cert) != 1) {
+		ssl_err(err, errlen, "proxy_tls_cert", c->proxy_tls_cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, c->proxy_tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		ssl_err(err, errlen, "proxy_tls_key", c->proxy_tls_key);
+		goto fail;
+	}
+	if (c->proxy_client_ca[0]) {
+		if (SSL_CTX_load_verify_locations(ctx, c->proxy_client_ca, NULL) != 1) {
+			ssl_err(err, errlen, "proxy_client_ca", c->proxy_client_ca);
+			goto fail;
+		}
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->proxy_client_ca);
+		if (names)
+			SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+		if (c->proxy_client_crl[0] &&
+		    load_crls(SSL_CTX_get_cert_store(ctx), c->proxy_client_crl, err, errlen) != 0)
+			goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void log_reload(struct proxy *px, const char *why, const char *error)
+{
+	char line[700];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_str(&b, "{\"event\":\"proxy_tls_reload\",\"trigger\":");
+	tb_json(&b, why, strlen(why), 32);
+	tb_fmt(&b, ",\"ok\":%s", error ? "false" : "true");
+	if (error) {
+		tb_str(&b, ",\"error\":");
+		tb_json(&b, error, strlen(error), 400);
+		tb_str(&b, ",\"message\":\"the certificates, CA and CRLs loaded before stay in force\"");
+	}
+	tb_str(&b, "}\n");
+	log_line(px->s, error ? "error" : "info", b.p, b.len);
+}
+
+void ptls_reload(struct proxy *px, const char *why)
+{
+	struct ptls *t = px->tls;
+	char err[300] = "";
+	if (!t)
+		return;
+	file_mtimes(px->s->cfg, t->mtime); /* a bad file is not retried until it changes */
+	SSL_CTX *ctx = build(px->s->cfg, err, sizeof err);
+	pthread_mutex_lock(&t->mu);
+	SSL_CTX *old = ctx ? t->ctx : NULL;
+	if (ctx)
+		t->ctx = ctx;
+	t->failing = !ctx;
+	snprintf(t->why, sizeof t->why, "%s", ctx ? "" : err);
+	pthread_mutex_unlock(&t->mu);
+	SRV_COUNT(t->reloads, 1);
+	if (!ctx)
+		SRV_COUNT(t->failures, 1);
+	SSL_CTX_free(old); /* connections made with it hold their own reference */
+	log_reload(px, why, ctx ? NULL : err);
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct proxy *px = arg;
+	struct timespec now[4];
+	(void)fd;
+	(void)what;
+	file_mtimes(px->s->cfg, now);
+	if (memcmp(now, px->tls->mtime, sizeof now) != 0)
+		ptls_reload(px, "file_changed");
+}
+
 int ptls_init(struct proxy *px, char *err, size_t errlen)
 {
 	const srvcfg *c = px->s->cfg;
@@ -43,57 +172,63 @@ int ptls_init(struct proxy *px, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	if (!c->proxy_tls_cert[0] || !c->proxy_tls_key[0]) {
-		snprintf(err, errlen, "proxy_tls_cert and proxy_tls_key go together");
+	if (check_settings(c, err, errlen) != 0)
 		return -1;
-	}
-	if (c->proxy_client_crl[0] && !c->proxy_client_ca[0]) {
-		snprintf(err, errlen, "proxy_client_crl needs proxy_client_ca");
-		return -1;
-	}
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	if (!ctx) {
+	struct ptls *t = calloc(1, sizeof *t);
+	if (!t) {
 		snprintf(err, errlen, "proxy TLS: out of memory");
 		return -1;
 	}
-	px->tls = ctx;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, c->proxy_tls_cert) != 1) {
-		ssl_err(err, errlen, "proxy_tls_cert", c->proxy_tls_cert);
+	pthread_mutex_init(&t->mu, NULL);
+	px->tls = t;
+	px->tls_on = 1;
+	file_mtimes(c, t->mtime);
+	if (!(t->ctx = build(c, err, errlen)))
 		return -1;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, c->proxy_tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_err(err, errlen, "proxy_tls_key", c->proxy_tls_key);
+	struct timeval every = {PTLS_POLL_S, 0};
+	t->poll = event_new(px->s->base, -1, EV_PERSIST, on_poll, px);
+	if (!t->poll || event_add(t->poll, &every) != 0) {
+		snprintf(err, errlen, "proxy TLS: out of memory");
 		return -1;
-	}
-	if (c->proxy_client_ca[0]) {
-		if (SSL_CTX_load_verify_locations(ctx, c->proxy_client_ca, NULL) != 1) {
-			ssl_err(err, errlen, "proxy_client_ca", c->proxy_client_ca);
-			return -1;
-		}
-		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->proxy_client_ca);
-		if (names)
-			SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-		if (c->proxy_client_crl[0] &&
-		    load_crls(SSL_CTX_get_cert_store(ctx), c->proxy_client_crl, err, errlen) != 0)
-			return -1;
 	}
 	return 0;
 }
 
 void ptls_free(struct proxy *px)
 {
-	if (px->tls)
-		SSL_CTX_free(px->tls);
+	struct ptls *t = px->main == px ? px->tls : NULL;
 	px->tls = NULL;
+	if (!t)
+		return;
+	if (t->poll)
+		event_free(t->poll);
+	SSL_CTX_free(t->ctx);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+void ptls_state(const struct proxy *px, ptls_status *out)
+{
+	struct ptls *t = px->main->tls;
+	memset(out, 0, sizeof *out);
+	if (!t)
+		return;
+	out->on = 1;
+	pthread_mutex_lock(&t->mu);
+	out->failing = t->failing;
+	snprintf(out->why, sizeof out->why, "%s", t->why);
+	pthread_mutex_unlock(&t->mu);
+	out->reloads = SRV_READ(t->reloads);
+	out->failures = SRV_READ(t->failures);
 }
 
 int ptls_wrap(pconn *pc)
 {
 	struct proxy *px = pc->px;
-	SSL *ssl = SSL_new(px->tls);
+	struct ptls *t = px->main->tls;
+	pthread_mutex_lock(&t->mu);
+	SSL *ssl = SSL_new(t->ctx); /* holds a reference to the context */
+	pthread_mutex_unlock(&t->mu);
 	if (!ssl)
 		return -1;
 	struct bufferevent *f = bufferevent_openssl_filter_new(px->s->base, pc->cli, ssl,

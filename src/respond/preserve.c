@@ -188,7 +188,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 {
 	const pb_config *pc = &x->cfg->playbook;
 	bool examine = pc->forensic_instance[0] || pc->forensic_template[0];
-	if (!examine && !x->cfg->share_account) {
+	if (!examine && !x->cfg->playbook.share_account[0]) {
 		snprintf(x->note, sizeof x->note, "no forensic instance or account configured");
 		return RSP_SKIP;
 	}
@@ -230,7 +230,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 		return err;
 	if (!examine) {
 		snprintf(x->note, sizeof x->note, "%zu snapshot(s) shared with account %s%s%s", s.n,
-		         x->cfg->share_account, x->cfg->share_kms_key ? " as copies under " : "",
+		         x->cfg->playbook.share_account, x->cfg->share_kms_key ? " as copies under " : "",
 		         x->cfg->share_kms_key ? x->cfg->share_kms_key : "");
 		return SG_OK;
 	}

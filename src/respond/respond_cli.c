@@ -270,7 +270,7 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 			snprintf(msg, msglen, "--share-snapshots-with: a 12-digit AWS account id");
 			return -1;
 		}
-		c->share_account = v;
+		snprintf(pc->share_account, sizeof pc->share_account, "%s", v);
 	} else if (IS("share-kms-key"))
 		c->share_kms_key = v;
 	else if (IS("evidence-bucket")) {
@@ -432,7 +432,7 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 		snprintf(msg, msglen, "--forensic-instance and --forensic-launch-template exclude each other");
 		return -1;
 	}
-	if (o->cfg.share_kms_key && !o->cfg.share_account) {
+	if (o->cfg.share_kms_key && !o->cfg.playbook.share_account[0]) {
 		snprintf(msg, msglen, "--share-kms-key needs --share-snapshots-with (the account it is for)");
 		return -1;
 	}

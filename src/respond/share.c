@@ -78,10 +78,10 @@ static sg_err copy_under_key(rsp_run *x, const char *src, const char *key, char 
 	if (err || copy[0])
 		goto done;
 	struct aws_tag tags[] = {{"ssrfguard:copy-of", src}, {"ssrfguard:share-incident", x->inc},
-	                         {"ssrfguard:shared-with", x->cfg->share_account}};
+	                         {"ssrfguard:shared-with", x->cfg->playbook.share_account}};
 	char desc[128], id[32];
 	snprintf(desc, sizeof desc, "ssrfguard %s evidence %s for account %s", x->inc, src,
-	         x->cfg->share_account);
+	         x->cfg->playbook.share_account);
 	rsp_intent(x, "copied %s under %s", src, key);
 	if ((err = aws_ec2_copy_snapshot(x->aws, src, key, desc, tags, 3, 0, id, NULL)))
 		return err;
@@ -119,11 +119,11 @@ static sg_err wait_completed(rsp_run *x, const char *snap, int64_t deadline)
 static sg_err share_once(rsp_run *x, const char *snap)
 {
 	bool shared = false;
-	sg_err err = aws_ec2_snapshot_shared_with(x->aws, snap, x->cfg->share_account, &shared, NULL);
+	sg_err err = aws_ec2_snapshot_shared_with(x->aws, snap, x->cfg->playbook.share_account, &shared, NULL);
 	if (err || shared)
 		return err;
-	rsp_intent(x, "shared %s with account %s", snap, x->cfg->share_account);
-	return aws_ec2_share_snapshot(x->aws, snap, x->cfg->share_account, 0, NULL);
+	rsp_intent(x, "shared %s with account %s", snap, x->cfg->playbook.share_account);
+	return aws_ec2_share_snapshot(x->aws, snap, x->cfg->playbook.share_account, 0, NULL);
 }
 
 /* One evidence snapshot: the snapshot to share (src or its copy), shared. */
@@ -145,7 +145,7 @@ static sg_err share_one(rsp_run *x, const char *src, int64_t deadline, json_t *r
 			         "snapshot %.32s is encrypted (%.160s): sharing it with %s needs --share-kms-key, a "
 			         "customer managed key whose key policy lets that account use it (one under "
 			         "aws/ebs cannot be shared)",
-			         src, v.kms[0] ? v.kms : "the AWS managed key", x->cfg->share_account);
+			         src, v.kms[0] ? v.kms : "the AWS managed key", x->cfg->playbook.share_account);
 			return RSP_FATAL;
 		}
 		snprintf(shared, sizeof shared, "%s", src);
@@ -158,13 +158,13 @@ static sg_err share_one(rsp_run *x, const char *src, int64_t deadline, json_t *r
 	json_object_set_new(rec, "source", json_string(src));
 	json_object_set_new(rec, "shared", json_string(shared));
 	json_object_set_new(rec, "kms_key", key ? json_string(key) : json_null());
-	json_object_set_new(rec, "account", json_string(x->cfg->share_account));
+	json_object_set_new(rec, "account", json_string(x->cfg->playbook.share_account));
 	return SG_OK;
 }
 
 sg_err rsp_share_snapshots(rsp_run *x, const char *const *snaps, size_t n, int64_t deadline)
 {
-	if (!x->cfg->share_account)
+	if (!x->cfg->playbook.share_account[0])
 		return SG_OK;
 	json_t *all = json_array();
 	if (!all)

@@ -94,6 +94,17 @@ try:
     got = {(x["source"], x["shared"], x["kms_key"], x["account"]) for x in (r or {}).get("shares", [])}
     h.check(got == {(h.tags(s)["ssrfguard:copy-of"], s["SnapshotId"], arn, ACCOUNT) for s in copies},
             f"the report says it: {r and r.get('shares')}")
+
+    # preflight: the share calls and the share key's KMS actions are checked (simulated:
+    # no snapshot exists before the incident to DryRun them on)
+    fresh()
+    p = h.respond(binary, emu, w, "--preflight", "--instance", h.VICTIM, "--json", *args)
+    doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    calls = {(c["api"], c["target"]) for c in doc.get("calls", []) if c["step"] == "forensics"
+             and c["result"] == "ok"}
+    for api in ("ec2:CopySnapshot", "ec2:ModifySnapshotAttribute", "ec2:DescribeSnapshotAttribute"):
+        h.check(any(a == api for a, _ in calls), f"preflight checks {api}: {doc.get('calls')}")
+    h.check(("kms:CreateGrant", arn) in calls, f"preflight checks the share key: {calls}")
 finally:
     emu.stop()
 h.finish("respond-share")

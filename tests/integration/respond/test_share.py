@@ -94,6 +94,9 @@ try:
     got = {(x["source"], x["shared"], x["kms_key"], x["account"]) for x in (r or {}).get("shares", [])}
     h.check(got == {(h.tags(s)["ssrfguard:copy-of"], s["SnapshotId"], arn, ACCOUNT) for s in copies},
             f"the report says it: {r and r.get('shares')}")
+    md = open(os.path.join(w, "reports", "INC-1.md")).read()
+    h.check("## Shared with a forensic account" in md and all(s["SnapshotId"] in md for s in copies),
+            "the Markdown report too")
 
     # preflight: the share calls and the share key's KMS actions are checked (simulated:
     # no snapshot exists before the incident to DryRun them on)

@@ -188,7 +188,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 {
 	const pb_config *pc = &x->cfg->playbook;
 	bool examine = pc->forensic_instance[0] || pc->forensic_template[0];
-	if (!examine && !x->cfg->playbook.share_account[0]) {
+	if (!examine && !pc->share_account[0]) {
 		snprintf(x->note, sizeof x->note, "no forensic instance or account configured");
 		return RSP_SKIP;
 	}

@@ -33,6 +33,7 @@ static const struct {
 	[PB_OP_ATTACH_VOLUME] = {"ec2:AttachVolume", true},
 	[PB_OP_SSM_FORENSICS] = {"ssm:SendCommand", true},
 	[PB_OP_LAUNCH_FORENSIC] = {"ec2:RunInstances", true},
+	[PB_OP_SHARE_SNAPSHOT] = {"ec2:ModifySnapshotAttribute", true},
 	[PB_OP_NOTIFY] = {"sns:Publish", false},
 	[PB_OP_REPORT] = {"(local) report", false},
 };
@@ -239,6 +240,11 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 		const char *fx = cfg->forensic_instance[0] ? cfg->forensic_instance
 		                 : cfg->forensic_template[0] ? PB_FORENSIC_LAUNCHED
 		                                             : NULL;
+		if (cfg->share_account[0])
+			for (size_t i = 0; i < in->n_volumes; i++)
+				add(b, PB_OP_SHARE_SNAPSHOT, in->volumes[i].id, cfg->share_account, 0,
+				    "share the snapshot of %s with account %s", in->volumes[i].id,
+				    cfg->share_account);
 		if (!fx || !in->n_volumes)
 			break;
 		if (!cfg->forensic_instance[0])

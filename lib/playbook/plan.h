@@ -38,6 +38,8 @@ typedef struct pb_config {
 	                                           a forensic instance launched at the
 	                                           incident when none is given; both
 	                                           "": forensics not applicable */
+	char share_account[16];                 /* "": none; else the 12-digit account
+	                                           the evidence snapshots are shared with */
 	char ticket[PB_NAME_MAX];               /* InvestigationTicket value */
 	bool conntrack_timeouts;                /* also shorten tracking timeouts */
 } pb_config;
@@ -72,6 +74,7 @@ typedef enum pb_op {
 	PB_OP_ATTACH_VOLUME,    /* ec2:AttachVolume */
 	PB_OP_SSM_FORENSICS,    /* ssm:SendCommand (forensic collection) */
 	PB_OP_LAUNCH_FORENSIC,  /* ec2:RunInstances from the forensic launch template */
+	PB_OP_SHARE_SNAPSHOT,   /* ec2:CopySnapshot (under the share key) + ModifySnapshotAttribute */
 	PB_OP_NOTIFY,           /* webhook / sns:Publish */
 	PB_OP_REPORT,           /* local files */
 	PB_OP__COUNT

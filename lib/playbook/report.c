@@ -324,6 +324,27 @@ static void forensics_section(sbuf *b, json_t *fx)
 		exam_evidence(b, ev);
 }
 
+/* The evidence snapshots shared with a forensic account (respond.md). */
+static void shares_section(sbuf *b, json_t *shares)
+{
+	size_t i;
+	json_t *s;
+	if (!json_array_size(shares))
+		return;
+	sb_str(b, "\n## Shared with a forensic account\n\n| snapshot | shared as | KMS key | account |\n"
+	          "|---|---|---|---|\n");
+	json_array_foreach(shares, i, s)
+	{
+		const char *cols[] = {"source", "shared", "kms_key", "account"};
+		for (size_t k = 0; k < 4; k++) {
+			sb_str(b, "| ");
+			sb_esc(b, str(s, cols[k])[0] ? str(s, cols[k]) : "(none: shared as it is)");
+			sb_str(b, " ");
+		}
+		sb_str(b, "|\n");
+	}
+}
+
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
 {
 	char dummy[1];
@@ -435,6 +456,7 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 	json_t *fx = json_object_get(r, "forensics");
 	if (json_is_object(fx))
 		forensics_section(&b, fx);
+	shares_section(&b, json_object_get(r, "shares"));
 	/* timeline: every call, in time order */
 	if (total_calls > (1u << 20))
 		goto fail;

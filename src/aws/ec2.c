@@ -439,6 +439,77 @@ sg_err aws_ec2_describe_own_snapshots(struct aws_client *c, const struct aws_fil
 	return run(c, "DescribeSnapshots", about(NULL, 0, filters, nfilters), p, 0, reply, err);
 }
 
+sg_err aws_ec2_copy_snapshot(struct aws_client *c, const char *source_snapshot_id,
+                             const char *kms_key_id, const char *description,
+                             const struct aws_tag *tags, size_t ntags, unsigned flags,
+                             char snapshot_id[32], struct aws_error *err)
+{
+	if (!source_snapshot_id || !snapshot_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "SourceSnapshotId", source_snapshot_id);
+	aws_params_add(p, "SourceRegion", aws_client_region(c));
+	if (kms_key_id) {
+		aws_params_add(p, "Encrypted", "true");
+		aws_params_add(p, "KmsKeyId", kms_key_id);
+	}
+	if (description)
+		aws_params_add(p, "Description", description);
+	if (ntags) {
+		aws_params_add(p, "TagSpecification.1.ResourceType", "snapshot");
+		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, ntags);
+	}
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "CopySnapshot", source_snapshot_id, p, flags | AWS_CALL_NOT_IDEMPOTENT, &r,
+	                err);
+	snapshot_id[0] = '\0';
+	if (!rc && !(flags & AWS_CALL_DRY_RUN)) {
+		const char *id = aws_xml_str(r, "snapshotId");
+		if (!id || strlen(id) >= 32)
+			rc = SG_ERR_PARSE;
+		else
+			snprintf(snapshot_id, 32, "%s", id);
+	}
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_ec2_share_snapshot(struct aws_client *c, const char *snapshot_id,
+                              const char *account_id, unsigned flags, struct aws_error *err)
+{
+	if (!snapshot_id || !account_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "SnapshotId", snapshot_id);
+	aws_params_add(p, "Attribute", "createVolumePermission");
+	aws_params_add(p, "OperationType", "add");
+	aws_params_add(p, "UserId.1", account_id);
+	return run(c, "ModifySnapshotAttribute", snapshot_id, p, flags, NULL, err);
+}
+
+sg_err aws_ec2_snapshot_shared_with(struct aws_client *c, const char *snapshot_id,
+                                    const char *account_id, bool *shared,
+                                    struct aws_error *err)
+{
+	if (!snapshot_id || !account_id || !shared)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "SnapshotId", snapshot_id);
+	aws_params_add(p, "Attribute", "createVolumePermission");
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "DescribeSnapshotAttribute", snapshot_id, p, 0, &r, err);
+	*shared = false;
+	if (!rc)
+		for (AWS_XML_EACH(it, aws_xml_get(r, "createVolumePermission")))
+			if (!strcmp(aws_xml_str_or(it, "userId", ""), account_id))
+				*shared = true;
+	aws_xml_free(r);
+	return rc;
+}
+
 sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_spec *spec,
                              unsigned flags, char volume_id[32], struct aws_error *err)
 {

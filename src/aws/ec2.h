@@ -158,6 +158,27 @@ sg_err aws_ec2_describe_own_snapshots(struct aws_client *c, const struct aws_fil
                                       size_t nfilters, struct aws_xml **reply,
                                       struct aws_error *err);
 
+/* CopySnapshot within this client's region (SourceRegion), tagged at
+ * creation.  kms_key_id non-NULL: Encrypted=true under that key (a snapshot
+ * under the AWS managed key aws/ebs cannot be shared; a customer managed key
+ * whose policy allows the other account can).  CopySnapshot has no
+ * ClientToken (EC2 API reference, CopySnapshot): not idempotent, so callers
+ * find an earlier copy by its tags before copying again.  -> snapshot_id. */
+sg_err aws_ec2_copy_snapshot(struct aws_client *c, const char *source_snapshot_id,
+                             const char *kms_key_id, const char *description,
+                             const struct aws_tag *tags, size_t ntags, unsigned flags,
+                             char snapshot_id[32], struct aws_error *err);
+/* ModifySnapshotAttribute createVolumePermission add UserId=account:
+ * the account may create volumes from the snapshot (EBS user guide, "Share
+ * an Amazon EBS snapshot").  Adding an account twice changes nothing. */
+sg_err aws_ec2_share_snapshot(struct aws_client *c, const char *snapshot_id,
+                              const char *account_id, unsigned flags, struct aws_error *err);
+/* DescribeSnapshotAttribute createVolumePermission: *shared = whether
+ * account_id is among the snapshot's createVolumePermission user ids. */
+sg_err aws_ec2_snapshot_shared_with(struct aws_client *c, const char *snapshot_id,
+                                    const char *account_id, bool *shared,
+                                    struct aws_error *err);
+
 /* CreateVolume from a snapshot.  Idempotent through ClientToken: pass the
  * same client_token (aws_client_token) on every try of one logical create;
  * NULL makes one for this call's own retries. */

@@ -50,6 +50,9 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true}},
 	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false}},
 	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true}, {"ec2:CreateTags", true}},
+	/* no snapshot exists before the incident to DryRun these on: simulated */
+	[PB_OP_SHARE_SNAPSHOT] = {{"ec2:CopySnapshot", false}, {"ec2:ModifySnapshotAttribute", false},
+	                          {"ec2:DescribeSnapshotAttribute", false}},
 };
 
 /* A security group the instance already has: DryRun needs a real one. */

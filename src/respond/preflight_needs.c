@@ -110,11 +110,10 @@ static void capture_needs(pf *f, const char *part)
 		         part, bucket, x->inc);
 }
 
-/* The evidence key as an ARN: an id or alias is placed in the instance's
- * account and region. */
-static void key_arn(const pf *f, const char *part, char *out, size_t cap)
+/* A key as an ARN: an id or alias is placed in the instance's account and
+ * region. */
+static void key_arn(const pf *f, const char *k, const char *part, char *out, size_t cap)
 {
-	const char *k = f->x->cfg->evidence_kms_key;
 	const pb_instance *in = f->x->inst;
 	if (!strncmp(k, "arn:", 4))
 		snprintf(out, cap, "%s", k);
@@ -123,14 +122,17 @@ static void key_arn(const pf *f, const char *part, char *out, size_t cap)
 		         strncmp(k, "alias/", 6) ? "key/" : "", k);
 }
 
-static void kms_needs(pf *f, const char *part)
+/* What EBS needs of a key the forensics step encrypts with: the evidence
+ * volumes' key, and the share key the shared snapshot copies are made under
+ * (CopySnapshot Encrypted=true KmsKeyId). */
+static void kms_needs(pf *f, const char *key, const char *part)
 {
-	if (!f->x->cfg->evidence_kms_key || !planned(f, PB_FORENSICS))
+	if (!key || !planned(f, PB_FORENSICS))
 		return;
 	char arn[PF_RES_MAX];
-	key_arn(f, part, arn, sizeof arn);
+	key_arn(f, key, part, arn, sizeof arn);
 	for (size_t i = 0; i < sizeof kms_for_ebs / sizeof kms_for_ebs[0]; i++) {
-		pf_line *l = add(f, PB_FORENSICS, kms_for_ebs[i], f->x->cfg->evidence_kms_key);
+		pf_line *l = add(f, PB_FORENSICS, kms_for_ebs[i], key);
 		if (l)
 			snprintf(l->resource, sizeof l->resource, "%s", arn);
 	}
@@ -203,6 +205,7 @@ void pf_add_needs(pf *f)
 	record_reads(f);
 	if (planned(f, PB_CAPTURE))
 		capture_needs(f, part);
-	kms_needs(f, part);
+	kms_needs(f, f->x->cfg->evidence_kms_key, part);
+	kms_needs(f, f->x->cfg->share_kms_key, part);
 	quarantine_needs(f, part);
 }

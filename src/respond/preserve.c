@@ -204,8 +204,9 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 sg_err rsp_step_forensics(rsp_run *x)
 {
 	const pb_config *pc = &x->cfg->playbook;
-	if (!pc->forensic_instance[0] && !pc->forensic_template[0]) {
-		snprintf(x->note, sizeof x->note, "no forensic instance configured");
+	bool examine = pc->forensic_instance[0] || pc->forensic_template[0];
+	if (!examine && !pc->share_account[0]) {
+		snprintf(x->note, sizeof x->note, "no forensic instance or account configured");
 		return RSP_SKIP;
 	}
 	if (!x->inst->n_volumes) {
@@ -238,13 +239,25 @@ sg_err rsp_step_forensics(rsp_run *x)
 		if ((err = rsp_pause(x)))
 			return err;
 	}
+	/* 2. shared with the forensic account (--share-snapshots-with) */
+	const char *ids[PB_MAX_VOLUMES];
+	for (size_t i = 0; i < s.n; i++)
+		ids[i] = s.s[i].snap;
+	if ((err = rsp_share_snapshots(x, ids, s.n, deadline)))
+		return err;
+	if (!examine) {
+		snprintf(x->note, sizeof x->note, "%zu snapshot(s) shared with account %s%s%s", s.n,
+		         x->cfg->playbook.share_account, x->cfg->share_kms_key ? " as copies under " : "",
+		         x->cfg->share_kms_key ? x->cfg->share_kms_key : "");
+		return SG_OK;
+	}
 	char fid[PB_ID_MAX];
 	if ((err = rsp_forensic_instance(x, deadline, fid)))
 		return err;
 	forensic_view fv;
 	if ((err = describe_forensic(x, fid, &fv)))
 		return err;
-	/* 2. a volume per snapshot in the forensic AZ, 3. attached at a free slot */
+	/* 3. a volume per snapshot in the forensic AZ, 4. attached at a free slot */
 	char line[4096], when[32];
 	incident_time(x, when, sizeof when);
 	size_t ln = (size_t)snprintf(line, sizeof line, "%s --incident %s",
@@ -310,7 +323,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 		err = RSP_FATAL;
 		goto fail;
 	}
-	/* 4. start the collection there */
+	/* 5. start the collection there */
 	char comment[100];
 	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->inc);
 	const char *cmd = line;

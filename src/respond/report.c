@@ -76,7 +76,7 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 							json_object_set(o, k[j], json_object_get(d, k[j]));
 					/* evidence the steps kept, at the top of the report */
 					const char *ev[] = {"console", "console_screenshot", "capture", "memory",
-					                    "forensics", "errored_volumes"};
+					                    "forensics", "errored_volumes", "shares"};
 					for (size_t j = 0; j < sizeof ev / sizeof ev[0]; j++)
 						if (json_object_get(d, ev[j]))
 							json_object_set(r, ev[j], json_object_get(d, ev[j]));

@@ -69,6 +69,9 @@ typedef struct respond_config {
 	                                  evidence bucket (capture step) */
 	unsigned memory_timeout_s;     /* 0: 1800: delivery and run of that command */
 	unsigned snapshot_wait_s;      /* 0: 1800 */
+	const char *share_kms_key;     /* --share-kms-key: customer managed key the
+	                                  copies shared with playbook.share_account
+	                                  are encrypted with (NULL: share as they are) */
 	unsigned asg_wait_s;           /* 0: 120 */
 	/* volatile capture commands (NULL: the built-in list) */
 	const char *capture_cmds[RESPOND_MAX_CAPTURE_CMDS];

@@ -92,6 +92,12 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "evidence-kms-key", "KEY", "encrypt the evidence volumes with this KMS key (ARN, id "
 	  "or alias; the role needs kms:CreateGrant, Decrypt, DescribeKey, GenerateDataKeyWithoutPlaintext, "
 	  "ReEncrypt*); default: as their snapshot is"),
+	R(OPT_STR, "share-snapshots-with", "ACCOUNT", "share the completed evidence snapshots with "
+	  "this forensic account (ModifySnapshotAttribute createVolumePermission); the shares stay "
+	  "after release"),
+	R(OPT_STR, "share-kms-key", "ARN", "with --share-snapshots-with: copy each snapshot under "
+	  "this customer managed KMS key (its key policy must let the account use it) and share the "
+	  "copy; needed for encrypted snapshots (aws/ebs ones cannot be shared)"),
 	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
 	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
 	  "truncated"),
@@ -267,6 +273,14 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->capture_timeout_s = (unsigned)n;
 	else if (IS("evidence-kms-key"))
 		c->evidence_kms_key = v;
+	else if (IS("share-snapshots-with")) {
+		if (strlen(v) != 12 || strspn(v, "0123456789") != 12) {
+			snprintf(msg, msglen, "--share-snapshots-with: a 12-digit AWS account id");
+			return -1;
+		}
+		snprintf(pc->share_account, sizeof pc->share_account, "%s", v);
+	} else if (IS("share-kms-key"))
+		c->share_kms_key = v;
 	else if (IS("evidence-bucket")) {
 		if (!aws_s3_bucket_ok(v)) {
 			snprintf(msg, msglen, "--evidence-bucket: 3-63 of a-z 0-9 . -");
@@ -426,6 +440,10 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	}
 	if (o->cfg.playbook.forensic_instance[0] && o->cfg.playbook.forensic_template[0]) {
 		snprintf(msg, msglen, "--forensic-instance and --forensic-launch-template exclude each other");
+		return -1;
+	}
+	if (o->cfg.share_kms_key && !o->cfg.playbook.share_account[0]) {
+		snprintf(msg, msglen, "--share-kms-key needs --share-snapshots-with (the account it is for)");
 		return -1;
 	}
 	if (o->cfg.memory_capture && !o->cfg.evidence_bucket) {

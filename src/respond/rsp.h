@@ -121,6 +121,16 @@ sg_err rsp_capture_memory(rsp_run *x);
 sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX]);
 
 /*
+ * Evidence snapshots shared with --share-snapshots-with (share.c says how):
+ * each copied under --share-kms-key (once: journal "share-copy:SNAP", else
+ * found by its tags), waited for, and shared once (DescribeSnapshotAttribute
+ * first); x->data "shares" [{source, shared, kms_key, account}].  SG_OK at
+ * once when no account is configured; RSP_FATAL with x->note saying why when
+ * a snapshot cannot be shared (encrypted and no key given, a copy in error).
+ */
+sg_err rsp_share_snapshots(rsp_run *x, const char *const *snaps, size_t n, int64_t deadline);
+
+/*
  * The evidence volume made from one snapshot, in the forensic AZ, tagged
  * with the incident and its source (src_dev: the device it was on): found
  * if it exists, made if not, waited for until available or attached (its

@@ -16,6 +16,7 @@
 typedef struct dashboard_opts {
 	char *listen, *store, *token_file, *region, *endpoint_url, *ca_bundle;
 	bool allow_release;
+	cmdline_store where;
 } dashboard_opts;
 
 #define AT(f) .off = offsetof(dashboard_opts, f)
@@ -26,6 +27,7 @@ static const opt_def dashboard_opts_table[] = {
 	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
 	 .help = "incident store, opened read-only (default: $SSRFGUARD_STORE, else "
 	         CMDLINE_STORE_PATH ")"},
+	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_STR, .name = "token-file", .arg = "FILE", AT(token_file),
 	 .flags = OPT_NONEMPTY,
 	 .help = "file holding the access token (16 to 256 printable bytes, one line; not "
@@ -109,7 +111,8 @@ int cmd_dashboard(int argc, char **argv)
 	rc = 1;
 	if (read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
-	dash_config cfg = {.listen = o.listen, .store_path = o.store, .token = token,
+	dash_config cfg = {.listen = o.listen, .store_path = o.store,
+	                   .state_table = o.where.state_table, .token = token,
 	                   .allow_release = o.allow_release, .region = o.region,
 	                   .endpoint_url = o.endpoint_url, .ca_bundle = o.ca_bundle};
 	if (dash_run(&cfg, err, sizeof err) != SG_OK)

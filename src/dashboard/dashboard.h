@@ -49,6 +49,7 @@
 typedef struct dash_config {
 	const char *listen;     /* "127.0.0.1:8081", "[::1]:0" */
 	const char *store_path; /* the incident store, opened read-only */
+	const char *state_table; /* NULL, or the DynamoDB state table instead */
 	const char *token;      /* DASH_TOKEN_MIN..DASH_TOKEN_MAX printable bytes */
 	int allow_release;      /* 0: read-only; 1: POST .../release (release.c) */
 	const char *region, *endpoint_url, *ca_bundle; /* release's AWS; NULL: env */

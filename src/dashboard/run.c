@@ -137,6 +137,7 @@ static sg_err release_setup(dash *d, char *err, size_t errlen)
 	respond_config rc;
 	respond_config_default(&rc);
 	rc.store_path = d->cfg->store_path;
+	rc.state_table = d->cfg->state_table;
 	rc.region = d->cfg->region;
 	rc.endpoint_url = d->cfg->endpoint_url;
 	rc.ca_bundle = d->cfg->ca_bundle;
@@ -157,7 +158,8 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 	if (e)
 		return e;
 	dash d = {.cfg = cfg, .token_len = strlen(cfg->token)};
-	store_opts so = {.readonly = 1};
+	store_opts so = {.readonly = 1, .state_table = cfg->state_table, .region = cfg->region,
+	                 .endpoint_url = cfg->endpoint_url, .ca_bundle = cfg->ca_bundle};
 	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) != SG_OK)
 		return e;
 	if (cfg->allow_release)

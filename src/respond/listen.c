@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "playbook/sign.h"
+#include "respond/respond.h"
 #include "store/store.h"
 
 struct respond_listener {
@@ -183,8 +184,9 @@ static void on_incident(struct evhttp_request *req, void *arg)
 		return;
 	}
 	free(body);
-	char source[200], request[200];
+	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
+	snprintf(join, sizeof join, "instance:%s", d.instance_id);
 	snprintf(request, sizeof request, "delivered by %s (its incident %lld)", d.detector,
 	         (long long)d.remote_id);
 	store_attempt_in a = {
@@ -200,6 +202,7 @@ static void on_incident(struct evhttp_request *req, void *arg)
 		.region = d.region,
 		.az = d.az,
 		.contain = 1,
+		.join = d.instance_id[0] ? join : NULL, /* one incident per instance */
 	};
 	store_record_out o;
 	err = store_record(l->st, &a, &o);
@@ -325,7 +328,8 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 		snprintf(msg, msglen, "TLS certificate/key (%s, %s) not usable", cfg->tls_cert, cfg->tls_key);
 		goto fail;
 	}
-	if ((err = store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
+	if ((err = cfg->rcfg ? respond_store_open(cfg->rcfg, NULL, &l->st, msg, msglen)
+	                     : store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
 		goto fail;
 	err = SG_ERR_NOMEM;
 	l->base = event_base_new();

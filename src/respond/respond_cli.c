@@ -28,6 +28,7 @@ void respond_cli_free(respond_cli *o)
 	free(o->owned);
 	o->owned = NULL;
 	o->n_owned = 0;
+	opt_free(cmdline_store_opts, &o->where);
 }
 
 static sg_err set_row(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen);
@@ -90,7 +91,8 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/INC-N, the "
 	  "custody log DIR/custody.log (default: /var/lib/ssrfguard)"),
 	NUM("forensics-wait", "S", 0, 172800, "wait this long for the examination and record its "
-	    "result (report, hashes, findings) in the incident (default: 0, start it and go on)"),
+	    "result (report, hashes, findings, YARA matches, persistence places) in the incident; "
+	    "0: start it and go on (default: 600)"),
 	{.type = OPT_SECTION, .help = "Notify and report"},
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
@@ -98,6 +100,7 @@ static const opt_def respond_opts[] = {
 	{.type = OPT_SECTION, .help = "Runtime"},
 	R(OPT_STR, "store", "PATH", "incident store (default: $SSRFGUARD_STORE, else "
 	  "/var/lib/ssrfguard/incidents.db)", .flags = OPT_NONEMPTY),
+	{.type = OPT_INCLUDE, .include = cmdline_store_opts, .off = offsetof(respond_cli, where)},
 	NUM("parallel", "N", 1, 64, "incidents at once (default: 4)"),
 	R(OPT_STR, "owner", "NAME", "lease owner id (default: respond:HOST:PID)"),
 	NUM("lease-ms", "MS", 1000, 86400000, "claim lease (default: 60000)"),
@@ -372,8 +375,11 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
 	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
 		return -1;
+	o->cfg.state_table = o->where.state_table;
 	o->listen_cfg.store_path = o->cfg.store_path;
+	o->listen_cfg.rcfg = &o->cfg;
 	o->deliver_cfg.store_path = o->cfg.store_path;
+	o->deliver_cfg.rcfg = &o->cfg;
 	o->deliver_cfg.key_file = o->listen_cfg.key_file;
 	o->deliver_cfg.ca_bundle = o->cfg.ca_bundle;
 	o->deliver_cfg.poll_ms = o->cfg.poll_ms;

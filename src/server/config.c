@@ -22,6 +22,7 @@ const opt_def srvcfg_opts[] = {
 	 .flags = OPT_NONEMPTY, .help = "listen address ([::1]:5001 for IPv6)"},
 	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
 	 .help = "SQLite incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
+	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_CHOICE, .name = "store-sync", .arg = "full|normal", .dflt = "full",
 	 AT(store_sync_normal), .help = "fsync every commit (full) or rely on WAL (normal)"},
 	{.type = OPT_INT, .name = "store-busy-ms", .arg = "MS", .dflt = "5000", .lo = 1, .hi = 600000,
@@ -347,4 +348,14 @@ void srvcfg_print(const srvcfg *c, FILE *to)
 		else
 			print_quoted(d->name, *(char *const *)f, to);
 	}
+}
+
+store_opts srvcfg_store_opts(const srvcfg *c)
+{
+	store_opts so = {.sync = c->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
+	                 .busy_ms = (int)c->store_busy_ms,
+	                 .detail_max = c->store_detail_max,
+	                 .max_bytes = c->store_max_bytes,
+	                 .state_table = c->where.state_table};
+	return so;
 }

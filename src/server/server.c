@@ -580,8 +580,7 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 	pthread_mutex_init(&s->pub_mu, NULL);
 	if ((e = load_policy(s, err, errlen)) != SG_OK)
 		goto fail;
-	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
-	                 .busy_ms = (int)cfg->store_busy_ms};
+	store_opts so = srvcfg_store_opts(cfg);
 	if ((e = store_open(cfg->store, &so, &s->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
 		goto fail;

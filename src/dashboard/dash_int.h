@@ -14,11 +14,13 @@
 struct event;
 struct event_base;
 struct dash_sub;
+typedef struct ssl_ctx_st SSL_CTX;
 
 typedef struct dash {
 	const dash_config *cfg;
 	store *st;              /* opened read-only */
-	size_t token_len;
+	size_t token_len;       /* 0: no token (client certificates alone) */
+	SSL_CTX *tls;           /* NULL: plain HTTP */
 	struct event *timer;    /* events.c */
 	struct dash_sub *subs;
 	size_t nsubs;
@@ -47,6 +49,12 @@ int64_t dash_path_id(const char *digits);
 char *dash_utf8_repair(const char *s, size_t n, size_t *outlen);
 
 /* ---- serving ---- */
+
+#define DASH_OPERATOR_MAX 512
+
+/* Who sent req: "operator:SUBJECT" of its verified client certificate,
+ * else "operator:dashboard" (the token names nobody). */
+void dash_operator(const dash *d, struct evhttp_request *req, char *out, size_t cap);
 
 /* The evhttp callback of every request (server.c); arg is the dash. */
 void dash_handle(struct evhttp_request *req, void *arg);

@@ -46,11 +46,13 @@ void dash_session(dash *d, struct evhttp_request *req)
 }
 
 /* The Origin, when the browser sends one, is this server's own
- * ("http://" + Host). */
-static int same_origin(struct evkeyvalq *h)
+ * ("http://" or, over TLS, "https://" + Host). */
+static int same_origin(const dash *d, struct evkeyvalq *h)
 {
 	const char *origin = evhttp_find_header(h, "Origin"), *host = evhttp_find_header(h, "Host");
-	return !origin || (host && !strncmp(origin, "http://", 7) && !strcmp(origin + 7, host));
+	const char *scheme = d->tls ? "https://" : "http://";
+	size_t n = strlen(scheme);
+	return !origin || (host && !strncmp(origin, scheme, n) && !strcmp(origin + n, host));
 }
 
 static int csrf_ok(const dash *d, struct evkeyvalq *h)
@@ -80,12 +82,12 @@ static int confirmed(struct evhttp_request *req, int64_t id)
 void dash_release(dash *d, struct evhttp_request *req, int64_t id)
 {
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	char msg[1024], line[160];
+	char msg[1024], line[DASH_OPERATOR_MAX + 128], actor[DASH_OPERATOR_MAX + 16];
 	if (!d->r) {
 		dash_reply_error(req, 403, "Forbidden: read-only");
 		return;
 	}
-	if (!csrf_ok(d, h) || !same_origin(h)) {
+	if (!csrf_ok(d, h) || !same_origin(d, h)) {
 		dash_log("warning", "release", "a release without the CSRF token or from elsewhere");
 		dash_reply_error(req, 403, "Forbidden");
 		return;
@@ -94,10 +96,12 @@ void dash_release(dash *d, struct evhttp_request *req, int64_t id)
 		dash_reply_error(req, 400, "Bad Request: confirm");
 		return;
 	}
-	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard", (long long)id);
+	dash_operator(d, req, actor, sizeof actor);
+	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard by %s", (long long)id,
+	         actor);
 	dash_log("info", "release", line);
 	msg[0] = '\0';
-	sg_err err = respond_release(d->r, id, "operator:dashboard", msg, sizeof msg);
+	sg_err err = respond_release(d->r, id, actor, msg, sizeof msg);
 	size_t n = 0;
 	char *text = dash_utf8_repair(msg, strlen(msg), &n);
 	dash_log(err ? "error" : "info", "release", text ? text : "");

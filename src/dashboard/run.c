@@ -4,8 +4,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,12 +18,21 @@
 #include "dashboard/dash_int.h"
 #include "respond/respond.h"
 #include "store/store.h"
+#include "tls/servertls.h"
 
 /* Printable ASCII without space, ';', ',', '"' or '\\': safe in a cookie and
- * a header, typeable in the login form. */
-static sg_err check_token(const char *t, char *err, size_t errlen)
+ * a header, typeable in the login form.  No token at all is for client
+ * certificates alone. */
+static sg_err check_token(const dash_config *cfg, char *err, size_t errlen)
 {
-	size_t n = t ? strlen(t) : 0;
+	const char *t = cfg->token;
+	if (!t && cfg->client_ca && cfg->client_ca[0])
+		return SG_OK;
+	if (!t) {
+		snprintf(err, errlen, "no way to sign in: give a token, a client CA, or both");
+		return SG_ERR_INVAL;
+	}
+	size_t n = strlen(t);
 	if (n < DASH_TOKEN_MIN || n > DASH_TOKEN_MAX) {
 		snprintf(err, errlen, "the token must be %d to %d bytes (it is %zu)", DASH_TOKEN_MIN,
 		         DASH_TOKEN_MAX, n);
@@ -92,6 +103,51 @@ static void log_listening(struct evhttp_bound_socket *bs)
 	dash_log("info", "listening", msg);
 }
 
+/* Each connection's bufferevent speaks TLS (evhttp_set_bevcb). */
+static struct bufferevent *tls_bev(struct event_base *base, void *arg)
+{
+	dash *d = arg;
+	SSL *ssl = SSL_new(d->tls);
+	if (!ssl)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	                                      BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* A client certificate the handshake refuses is logged with why (the
+ * subject as RFC 2253 text: ASCII, escaped). */
+static int on_verify(int ok, X509_STORE_CTX *x)
+{
+	if (ok)
+		return ok;
+	char subject[DASH_OPERATOR_MAX], msg[DASH_OPERATOR_MAX + 200];
+	tls_cert_subject(X509_STORE_CTX_get_current_cert(x), subject, sizeof subject);
+	snprintf(msg, sizeof msg, "client certificate refused: %s (subject %s)",
+	         X509_verify_cert_error_string(X509_STORE_CTX_get_error(x)), subject);
+	dash_log("warning", "tls", msg);
+	return ok;
+}
+
+/* HTTPS with tls_cert/tls_key; client certificates with client_ca. */
+static sg_err tls_setup(dash *d, char *err, size_t errlen)
+{
+	const dash_config *c = d->cfg;
+	if (!c->tls_cert && !c->tls_key) {
+		if (!c->client_ca && !c->client_crl)
+			return SG_OK;
+		snprintf(err, errlen, "--client-ca and --client-crl need --tls-cert and --tls-key");
+		return SG_ERR_INVAL;
+	}
+	tls_server_files f = {.cert = c->tls_cert, .key = c->tls_key, .client_ca = c->client_ca,
+	                      .client_crl = c->client_crl, .cert_name = "--tls-cert",
+	                      .key_name = "--tls-key", .client_ca_name = "--client-ca",
+	                      .client_crl_name = "--client-crl"};
+	sg_err e = tls_server_ctx(&f, &d->tls, err, errlen);
+	if (!e && c->client_ca)
+		SSL_CTX_set_verify(d->tls, SSL_CTX_get_verify_mode(d->tls), on_verify);
+	return e;
+}
+
 static sg_err serve(dash *d, const char *host, int port, char *err, size_t errlen)
 {
 	sg_err rc = SG_ERR_IO;
@@ -112,6 +168,8 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 		evhttp_set_max_body_size(http, 4096);
 		evhttp_set_timeout(http, 30);
 		evhttp_set_gencb(http, dash_handle, d);
+		if (d->tls)
+			evhttp_set_bevcb(http, tls_bev, d);
 		log_listening(bs);
 		rc = event_base_dispatch(base) < 0 ? SG_ERR_IO : SG_OK;
 		if (rc)
@@ -151,20 +209,23 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 {
 	char host[256];
 	int port = 0;
-	sg_err e = check_token(cfg->token, err, errlen);
+	sg_err e = check_token(cfg, err, errlen);
 	if (!e)
 		e = split_listen(cfg->listen, host, sizeof host, &port, err, errlen);
 	if (e)
 		return e;
-	dash d = {.cfg = cfg, .token_len = strlen(cfg->token)};
+	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
 	store_opts so = {.readonly = 1};
-	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) != SG_OK)
+	if ((e = tls_setup(&d, err, errlen)) != SG_OK)
 		return e;
-	if (cfg->allow_release)
-		e = release_setup(&d, err, errlen);
-	if (!e)
-		e = serve(&d, host, port, err, errlen);
+	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) == SG_OK) {
+		if (cfg->allow_release)
+			e = release_setup(&d, err, errlen);
+		if (!e)
+			e = serve(&d, host, port, err, errlen);
+	}
 	respond_free(d.r);
 	store_close(d.st);
+	SSL_CTX_free(d.tls);
 	return e;
 }

@@ -19,6 +19,7 @@
 
 #include "playbook/sign.h"
 #include "store/store.h"
+#include "tls/servertls.h"
 
 struct respond_listener {
 	pthread_t th;
@@ -313,18 +314,14 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	}
 	l->window = cfg->window_s > 0 ? cfg->window_s : RSIG_WINDOW_DEFAULT;
 	l->cache = rsig_cache_new(65536, l->window);
-	l->ssl = SSL_CTX_new(TLS_server_method());
-	if (!l->cache || !l->ssl) {
+	if (!l->cache) {
 		err = SG_ERR_NOMEM;
 		goto fail;
 	}
-	SSL_CTX_set_min_proto_version(l->ssl, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(l->ssl, cfg->tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(l->ssl, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(l->ssl) != 1) {
-		snprintf(msg, msglen, "TLS certificate/key (%s, %s) not usable", cfg->tls_cert, cfg->tls_key);
+	tls_server_files tf = {.cert = cfg->tls_cert, .key = cfg->tls_key,
+	                       .cert_name = "--tls-cert", .key_name = "--tls-key"};
+	if ((err = tls_server_ctx(&tf, &l->ssl, msg, msglen)))
 		goto fail;
-	}
 	if ((err = store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
 		goto fail;
 	err = SG_ERR_NOMEM;

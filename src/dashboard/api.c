@@ -154,8 +154,12 @@ sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **ou
 		APPEND_ROWS(ja, at, nat, attempt_json);
 		APPEND_ROWS(js, sp, nsp, step_json);
 		APPEND_ROWS(jh, hi, nhi, history_json);
-		o = json_pack("{s:o?,s:o?,s:o?,s:o?,s:o?}", "incident", incident_json(&inc), "attempts",
-		              ja, "steps", js, "history", jh, "report", report_json(store_path, id));
+		json_t *rep = report_json(store_path, id);
+		json_t *fx = json_object_get(rep, "forensics");
+		o = json_pack("{s:o?,s:o?,s:o?,s:o?,s:o?,s:o?,s:O?,s:o?}", "incident", incident_json(&inc),
+		              "attempts", ja, "steps", js, "history", jh, "calls", dash_calls_json(rep),
+		              "evidence", dash_evidence_json(rep),
+		              "forensics", json_is_object(fx) ? fx : json_null(), "report", rep);
 		err = dump(o, out);
 	}
 	store_attempts_free(at, nat);

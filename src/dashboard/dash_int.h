@@ -48,6 +48,19 @@ int64_t dash_path_id(const char *digits);
  * on out of memory. */
 char *dash_utf8_repair(const char *s, size_t n, size_t *outlen);
 
+/* ---- the detail's tables, from the incident's report (tables.c) ---- */
+
+typedef struct json_t json_t;
+
+/* Every AWS call of the report's steps, oldest first:
+ * [{"at_ms","step","api","target","request_id","change","outcome"}]. */
+json_t *dash_calls_json(const json_t *report);
+/* The evidence kept: snapshots, volumes, console output, the capture's
+ * streams (S3 object or SSM command), the forensic report, custody log,
+ * examined devices and manifests: [{"kind","object","detail","sha256",
+ * "bytes"}] (bytes null when unknown). */
+json_t *dash_evidence_json(const json_t *report);
+
 /* ---- serving ---- */
 
 #define DASH_OPERATOR_MAX 512

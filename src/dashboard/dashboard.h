@@ -8,8 +8,11 @@
  *   GET /api/incidents         JSON array: id, state, instance, source,
  *                              category, dest, attempts, opened_ms, ...
  *   GET /api/incidents/ID      JSON object: incident, attempts, steps,
- *                              history (the timeline) and report (the same
- *                              JSON as `ssrfguard incidents show --json`)
+ *                              history (the timeline), calls (every AWS
+ *                              call), evidence (what was kept, with
+ *                              hashes), forensics (the examination's
+ *                              record) and report (the same JSON as
+ *                              `ssrfguard incidents show --json`)
  *   GET /api/events            server-sent events: the list at once, then
  *                              again whenever it changes (events.c)
  *   GET /api/session           {"release": bool, "csrf": token}

@@ -2,8 +2,9 @@
 """The dashboard in a real browser (headless Chromium over the DevTools
 protocol on a pipe): sign in through the form, the list renders, one
 incident's detail renders with the hostile text as text (no dialog opened,
-no element injected), a change in the store shows up live; screenshots are
-kept under the build directory.
+no element injected) and its tables (AWS calls, evidence, the forensic
+findings, YARA matches and persistence places), a change in the store
+shows up live; screenshots are kept under the build directory.
 """
 import base64
 import json
@@ -101,8 +102,9 @@ def wait_for(session, expr, what, timeout=20):
     return False
 
 
-def shot(session, name):
-    data = send("Page.captureScreenshot", {"format": "png"}, session)["data"]
+def shot(session, name, whole_page=False):
+    data = send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": whole_page},
+                session)["data"]
     os.makedirs(SHOTS, exist_ok=True)
     with open(os.path.join(SHOTS, name), "wb") as f:
         f.write(base64.b64decode(data))
@@ -136,11 +138,34 @@ try:
           and "onerror=alert(2)" in text, "the hostile URL, reason, header shown as text")
     check("169.254.169.254:80\\x0d\\x0aSet-Cookie: pwned=1" in text and "\r" not in text,
           "control bytes shown as \\xNN, not as a line break")
-    check(evaluate(s, "document.querySelectorAll('#detail script, #detail img, "
-                      "#detail [onerror]').length") == 0, "no element injected")
+    calls = evaluate(s, "[...document.querySelectorAll('#calls tbody tr')].map(r => "
+                        "[...r.cells].map(c => c.textContent))") or []
+    check(len(calls) == 2 and calls[0][2] == "ec2:CreateSnapshot"
+          and calls[0][3] == 'vol-"><svg onload=alert(7)>'
+          and calls[0][4] == "req-\\x01\\x0d\\x0aX-Evil: 1"
+          and calls[0][6] == "FAILED: <img src=x onerror=alert(8)>"
+          and calls[1][6] == "ok (polled 3 times)", f"the AWS calls table: {calls}")
+    evid = evaluate(s, "[...document.querySelectorAll('#evidence tbody tr')].map(r => "
+                       "[...r.cells].map(c => c.textContent))") or []
+    check(["snapshot", "snap-</script><script>alert(6)</script>",
+           "of vol-<img src=x onerror=alert(5)>", "", ""] in evid
+          and any(r[0] == "capture stdout" and r[1] == "s3://evidence/<script>alert(9)</script>"
+                  and r[4] == "46" for r in evid)
+          and any(r[0] == "examined device" and r[3] == "aabb" for r in evid),
+          f"the evidence table: {evid}")
+    exam = evaluate(s, "Object.fromEntries(['top_findings', 'yara', 'persistence'].map(k => "
+                       "[k, [...document.querySelectorAll('.exam-' + k + ' td')]"
+                       ".map(c => c.textContent)]))") or {}
+    check("/var/www/<script>alert(11)</script>.php" in exam.get("top_findings", [])
+          and "webshell_<script>alert(13)</script>" in exam.get("yara", [])
+          and "/etc/cron.d/<img src=x onerror=alert(12)>" in exam.get("persistence", []),
+          f"findings, YARA matches and persistence places as tables: {exam}")
+    check(evaluate(s, "document.querySelectorAll('#detail script, #detail img, #detail svg, "
+                      "#detail b, #detail u, #detail i, #detail [onerror], "
+                      "#detail [onload]').length") == 0, "no element injected")
     check(evaluate(s, "document.getElementById('release') === null"),
           "read-only: the page offers no release")
-    shot(s, "dashboard-detail.png")
+    shot(s, "dashboard-detail.png", whole_page=True)
     subprocess.run([SEED, store], check=True)  # both sources blocked again
     wait_for(s, "[...document.querySelectorAll('#rows tr')].every(r => "
                 "r.cells[6].textContent === '2')", "the change shows up live")

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "dashboard/dash_int.h"
 #include "respond/respond.h"
 #include "store/store.h"
@@ -13,7 +14,7 @@
 static json_t *text(const char *s)
 {
 	size_t n = 0;
-	char *ok = dash_utf8_repair(s, strlen(s), &n);
+	char *ok = sg_utf8_repair(s, strlen(s), &n);
 	json_t *j = ok ? json_stringn(ok, n) : NULL;
 	free(ok);
 	return j;

@@ -5,8 +5,10 @@
 #include <event2/http.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dashboard/dashboard.h"
+#include "logging/logging.h"
 
 #define DASH_EVENTS_MAX 32        /* live-update subscribers at once */
 #define DASH_EVENTS_TICK_MS 1000  /* how often the list is re-read for them */
@@ -42,11 +44,6 @@ const char *dash_request_token(const char *authorization, const char *cookie, si
 
 /* An incident id: 1..DASH_ID_MAX in plain decimal digits, else 0. */
 int64_t dash_path_id(const char *digits);
-
-/* s[0..n) with every byte that is not part of well-formed UTF-8 (and NUL)
- * replaced by U+FFFD; malloc'd, NUL-terminated, *outlen its length; NULL
- * on out of memory. */
-char *dash_utf8_repair(const char *s, size_t n, size_t *outlen);
 
 /* ---- the detail's tables, from the incident's report (tables.c) ---- */
 
@@ -100,7 +97,7 @@ void dash_events_stop(dash *d);
 /* GET /api/events: a new server-sent event stream (503 when full). */
 void dash_events_subscribe(dash *d, struct evhttp_request *req);
 
-/* One JSON log line on stderr: {"ts","level","event","message"}. */
-void dash_log(const char *level, const char *event, const char *message);
+/* One JSON log line on stderr (logging.h). */
+#define dash_log(level, event, message) logging_write(STDERR_FILENO, level, event, message, NULL)
 
 #endif

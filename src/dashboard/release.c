@@ -1,6 +1,7 @@
 /* release.c — the dashboard's one change: releasing an incident, only with
  * --allow-release, a CSRF token, a same-origin request and the operator's
  * typed confirmation.  GET /api/session tells the page whether it may. */
+#include "common/utf8.h"
 #include "dashboard/dash_int.h"
 
 #include <event2/buffer.h>
@@ -79,34 +80,43 @@ static int confirmed(struct evhttp_request *req, int64_t id)
 	return ok;
 }
 
-void dash_release(dash *d, struct evhttp_request *req, int64_t id)
+/* Release as the operator who asked (who: {"incident","operator"}). */
+static void release_as(dash *d, struct evhttp_request *req, int64_t id, const char *actor,
+                       const json_t *who)
 {
-	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	char msg[1024], line[DASH_OPERATOR_MAX + 128], actor[DASH_OPERATOR_MAX + 16];
-	if (!d->r) {
-		dash_reply_error(req, 403, "Forbidden: read-only");
-		return;
-	}
-	if (!csrf_ok(d, h) || !same_origin(d, h)) {
-		dash_log("warning", "release", "a release without the CSRF token or from elsewhere");
-		dash_reply_error(req, 403, "Forbidden");
-		return;
-	}
-	if (!confirmed(req, id)) {
-		dash_reply_error(req, 400, "Bad Request: confirm");
-		return;
-	}
-	dash_operator(d, req, actor, sizeof actor);
+	char msg[1024], line[DASH_OPERATOR_MAX + 128];
 	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard by %s", (long long)id,
 	         actor);
-	dash_log("info", "release", line);
+	logging_write(STDERR_FILENO, "info", "release", line, who);
 	msg[0] = '\0';
 	sg_err err = respond_release(d->r, id, actor, msg, sizeof msg);
+	logging_write(STDERR_FILENO, err ? "error" : "info", "release", msg, who);
 	size_t n = 0;
-	char *text = dash_utf8_repair(msg, strlen(msg), &n);
-	dash_log(err ? "error" : "info", "release", text ? text : "");
+	char *text = sg_utf8_repair(msg, strlen(msg), &n);
 	json_t *o = json_pack("{s:b,s:s?}", "released", err == SG_OK, "message", text);
 	free(text);
 	reply_json(req, err == SG_OK ? 200 : err == SG_ERR_NOTFOUND ? 404 : 409,
 	           err == SG_OK ? "OK" : err == SG_ERR_NOTFOUND ? "Not Found" : "Conflict", o);
+}
+
+void dash_release(dash *d, struct evhttp_request *req, int64_t id)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	char actor[DASH_OPERATOR_MAX + 16], name[32];
+	if (!d->r) {
+		dash_reply_error(req, 403, "Forbidden: read-only");
+		return;
+	}
+	dash_operator(d, req, actor, sizeof actor);
+	snprintf(name, sizeof name, "INC-%lld", (long long)id);
+	json_t *who = json_pack("{s:s,s:s}", "incident", name, "operator", actor);
+	if (!csrf_ok(d, h) || !same_origin(d, h)) {
+		logging_write(STDERR_FILENO, "warning", "release",
+		              "a release without the CSRF token or from elsewhere", who);
+		dash_reply_error(req, 403, "Forbidden");
+	} else if (!confirmed(req, id))
+		dash_reply_error(req, 400, "Bad Request: confirm");
+	else
+		release_as(d, req, id, actor, who);
+	json_decref(who);
 }

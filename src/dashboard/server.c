@@ -8,7 +8,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -16,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "dashboard/assets.h"
 #include "dashboard/dash_int.h"
@@ -25,24 +23,6 @@
 
 #define LOGIN_BODY_MAX 1024
 #define API_PREFIX "/api/incidents"
-
-void dash_log(const char *level, const char *event, const char *message)
-{
-	struct timespec ts;
-	struct tm tm;
-	char t[40];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(t + n, sizeof t - n, ".%03ldZ", ts.tv_nsec / 1000000);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "ts", t, "level", level, "event", event,
-	                      "message", message);
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	if (s)
-		fprintf(stderr, "%s\n", s);
-	free(s);
-	json_decref(o);
-}
 
 /* Constant-time for a candidate of the token's length. */
 static int token_ok(const dash *d, const char *got, size_t len)

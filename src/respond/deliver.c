@@ -16,6 +16,7 @@
 
 #define DELIVER_KEY_MAX 1024
 #include "store/store.h"
+#include "logging/logging.h"
 
 static int64_t now_ms(void)
 {
@@ -173,13 +174,14 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 			d = json_pack("{s:s,s:s}", "message_id", message_id, "queue", cfg->url);
 			c.to = "done";
 			c.reason = "acknowledged by SQS";
-			fprintf(stderr, "deliver: INC-%lld -> SQS message %s\n", (long long)inc->id, message_id);
+			logging_emitf("info", "deliver", "INC-%lld -> SQS message %s", (long long)inc->id,
+			              message_id);
 		} else if (!e) {
 			d = json_pack("{s:I,s:s}", "remote", (json_int_t)remote, "url", cfg->url);
 			c.to = "done";
 			c.reason = "acknowledged by the responder";
-			fprintf(stderr, "deliver: INC-%lld -> responder incident %lld\n", (long long)inc->id,
-			        (long long)remote);
+			logging_emitf("info", "deliver", "INC-%lld -> responder incident %lld",
+			              (long long)inc->id, (long long)remote);
 		} else {
 			unsigned back = 1000;
 			for (int64_t a = 0; a < attempts && back < maxb; a++)
@@ -189,7 +191,8 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 			d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(now_ms() + back));
 			c.to = "retry";
 			c.reason = "not acknowledged; will retry";
-			fprintf(stderr, "deliver: INC-%lld: %s (retry in %u ms)\n", (long long)inc->id, err, back);
+			logging_emitf("warning", "deliver", "INC-%lld: %s (retry in %u ms)", (long long)inc->id,
+			              err, back);
 		}
 		char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
 		json_decref(d);

@@ -9,6 +9,7 @@
 
 #include "respond/respond.h"
 #include "respond/respond_cli.h"
+#include "logging/logging.h"
 
 #define RETRY_S 10 /* a failing responder checks its setup again this often */
 
@@ -32,7 +33,7 @@ static void log_to_service(embedded *e, const char *level, const char *event, co
 	if (e->env.log)
 		e->env.log(e->env.log_ctx, level, event, msg);
 	else
-		fprintf(stderr, "respond: %s\n", msg);
+		logging_write(STDERR_FILENO, level, event, msg, NULL);
 }
 
 static void log_progress(void *ctx, int64_t incident, const char *line)

@@ -11,6 +11,7 @@
 
 #include "respond/engine.h"
 #include "respond/journal.h"
+#include "logging/logging.h"
 
 void respond_config_default(respond_config *cfg)
 {
@@ -102,7 +103,7 @@ static void aws_log(void *ctx, const char *line)
 {
 	(void)ctx;
 	if (getenv("SSRFGUARD_RESPOND_AWS_LOG"))
-		fprintf(stderr, "aws: %s\n", line);
+		logging_write(STDERR_FILENO, "debug", "aws", line, NULL);
 }
 
 sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
@@ -144,7 +145,7 @@ void respond_log(const respond_config *cfg, const char *level, const char *fmt, 
 	if (cfg && cfg->log)
 		cfg->log(cfg->log_ctx, level, msg);
 	else
-		fprintf(stderr, "respond: %s\n", msg);
+		logging_write(STDERR_FILENO, level, "respond", msg, NULL);
 }
 
 sg_err respond_setup_check(responder *r, char *msg, size_t msglen)

@@ -59,7 +59,8 @@ static const opt_def respond_opts[] = {
 	  "no changes; exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
 	R(OPT_SWITCH, "observe", NULL, "record and plan only; change nothing"),
 	R(OPT_SWITCH, "json", NULL, "JSON lines with ts and level: progress, results and preflight "
-	  "on standard output, warnings and errors on standard error"),
+	  "on standard output, warnings and errors on standard error (the daemon and "
+	  "--deliver-to always write JSON lines)"),
 	{.type = OPT_SECTION, .help = "Playbook"},
 	R(OPT_STR, "forensic-instance", "ID", "where evidence volumes are attached (else skipped)"),
 	R(OPT_STR, "quarantine-group", "SG", "use this group in its VPC (default: found or created per "

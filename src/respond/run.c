@@ -1,6 +1,7 @@
 /* run.c — the toolkit a step uses: time, waits with lease renewal, the
  * crash hook (see rsp.h). */
 #include "respond/rsp.h"
+#include "logging/logging.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,7 @@ void rsp_crashpoint(rsp_run *x, const char *phase)
 		return;
 	if (strcmp(x->r->crash_step, pb_step_name(x->step)) != 0 || strcmp(x->r->crash_phase, phase) != 0)
 		return;
-	fprintf(stderr, "respond: test hook: crashing at %s:%s\n", x->r->crash_step, phase);
+	logging_emitf("error", "respond", "test hook: crashing at %s:%s", x->r->crash_step, phase);
 	fflush(NULL);
 	_exit(77);
 }

@@ -90,6 +90,17 @@ def main():
     watch.send_signal(2)
     out, err = watch.communicate(timeout=10)
     check(watch.returncode == 0, "watch stopped cleanly: " + err.strip().splitlines()[-1])
+    logged = [line] + (out + err).splitlines()
+    parsed = []
+    for x in logged:
+        try:
+            parsed.append(json.loads(x))
+        except ValueError:
+            parsed.append({})
+    check(all(str(d.get("ts", "")).endswith("Z") and d.get("level") and d.get("event")
+              for d in parsed), "every line of watch is a JSON log line: %r" % logged[:3])
+    check(any(d.get("event") == "backstop" and d.get("result") == "recorded" for d in parsed),
+          "each recorded attempt is a line of its own")
 
     db = sqlite3.connect(store)
     rows = db.execute("SELECT dest, category, rule, headers, client FROM attempts").fetchall()

@@ -143,7 +143,8 @@ try:
     h.check(dash.wait(timeout=10) == 0, "the dashboard stops cleanly")
     log = [json.loads(x) for x in dash.stderr.read().splitlines() if x.strip()]
     rel = [x for x in log if x.get("event") == "release"]
-    h.check(any("INC-1" in x["message"] and want_actor in x["message"] for x in rel),
+    h.check(rel and all(x.get("operator") == want_actor and x.get("incident") == "INC-1"
+                        for x in rel),
             f"the release is logged with the operator: {rel}")
     tls = " ".join(x["message"] for x in log if x.get("event") == "tls")
     h.check("certificate revoked" in tls and "mallory" in tls,

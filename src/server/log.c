@@ -1,8 +1,8 @@
 /* log.c — structured log lines: one JSON object a line, each beginning
  * {"ts":"2026-12-04T14:08:54.768Z","level":"info|warning|error", ...
+ * (logging.h's format; this file adds the service's buffering and rotation).
  *
- * The format is logging.h's; this file adds the service's buffering and
- * rotation.  Lines of one loop turn are gathered and written with one write(2) at the
+ * Lines of one loop turn are gathered and written with one write(2) at the
  * end of the turn (or at 64 KiB), so logging costs a syscall per turn, not
  * per line.  A kill -9 can lose the lines of the turn in progress; the
  * store, not the log, is the durable record of incidents.

@@ -14,9 +14,10 @@
 #include "opt/cmdline.h"
 
 typedef struct dashboard_opts {
-	char *listen, *store, *token_file, *region, *endpoint_url, *ca_bundle;
+	char *listen, *store, *token_file;
 	char *tls_cert, *tls_key, *client_ca, *client_crl;
 	bool allow_release;
+	cmdline_aws aws;
 } dashboard_opts;
 
 #define AT(f) .off = offsetof(dashboard_opts, f)
@@ -45,12 +46,7 @@ static const opt_def dashboard_opts_table[] = {
 	 .help = "let the page release an incident (a CSRF token and a typed confirmation "
 	         "guard each); off: read-only"},
 	{.type = OPT_SECTION, .help = "AWS (release only)"},
-	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
-	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)"},
-	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
-	 .help = "AWS endpoint (default: AWS_ENDPOINT_URL, else the service's)"},
-	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
-	 .help = "CA bundle for AWS (default: the system's)"},
+	CMDLINE_AWS_ROWS(dashboard_opts, aws),
 	{.type = OPT_END},
 };
 #undef AT
@@ -131,8 +127,8 @@ int cmd_dashboard(int argc, char **argv)
 	                   .token = o.token_file ? token : NULL, .tls_cert = o.tls_cert,
 	                   .tls_key = o.tls_key, .client_ca = o.client_ca,
 	                   .client_crl = o.client_crl, .allow_release = o.allow_release,
-	                   .region = o.region, .endpoint_url = o.endpoint_url,
-	                   .ca_bundle = o.ca_bundle};
+	                   .aws = {.region = o.aws.region, .profile = o.aws.profile,
+	                           .endpoint_url = o.aws.endpoint_url, .ca_bundle = o.aws.ca_bundle}};
 	if (dash_run(&cfg, err, sizeof err) != SG_OK)
 		fprintf(stderr, "ssrfguard dashboard: %s\n", err);
 	else

@@ -28,7 +28,8 @@
 typedef struct fx_cli {
 	char *incident, *emanifest, *baseline, *baseline_strip, *out, *custody_log, *examiner;
 	char *sysfs_root, *dev_root, *expect_head, *report;
-	char *instance_id, *region, *endpoint_url, *ca_bundle;
+	char *instance_id;
+	cmdline_aws aws;
 	opt_list volume, device;
 	int64_t partition, workers, max_memory, timeline, wait_device;
 	int format; /* 0 jsonl, 1 hashdeep */
@@ -103,12 +104,7 @@ static const opt_def fx_opts[] = {
 	                              "shared files, container endpoint or the instance role)"},
 	{.type = OPT_STR, .name = "instance-id", .arg = "i-ID", AT(instance_id),
 	 .help = "this instance (default: from instance metadata)"},
-	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
-	 .help = "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile, IMDS)"},
-	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
-	 .help = "EC2 endpoint (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, else AWS)"},
-	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
-	 .help = "CA bundle (default: AWS_CA_BUNDLE, else the system store)"},
+	CMDLINE_AWS_ROWS(fx_cli, aws),
 	{.type = OPT_END},
 };
 #undef AT
@@ -190,9 +186,10 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->dev_root = c->dev_root;
 	a->from_tags = c->from_tags;
 	a->tags.instance_id = c->instance_id;
-	a->tags.region = c->region;
-	a->tags.endpoint_url = c->endpoint_url;
-	a->tags.ca_bundle = c->ca_bundle;
+	a->tags.region = c->aws.region;
+	a->tags.profile = c->aws.profile;
+	a->tags.endpoint_url = c->aws.endpoint_url;
+	a->tags.ca_bundle = c->aws.ca_bundle;
 	a->expect = c->expect_head;
 	a->report = c->report;
 	a->o.progress = c->progress == 0 ? -1 : c->progress == 1 ? 1 : 0;

@@ -65,7 +65,9 @@ typedef struct dash_config {
 	const char *client_ca;  /* PEM: require client certificates it issued */
 	const char *client_crl; /* PEM: refuse the certificates it revokes */
 	int allow_release;      /* 0: read-only; 1: POST .../release (release.c) */
-	const char *region, *endpoint_url, *ca_bundle; /* release's AWS; NULL: env */
+	struct {                /* release's AWS (src/aws/aws.h); NULL: as the SDKs */
+		const char *region, *profile, *endpoint_url, *ca_bundle;
+	} aws;
 } dash_config;
 
 /*

@@ -195,9 +195,10 @@ static sg_err release_setup(dash *d, char *err, size_t errlen)
 	respond_config rc;
 	respond_config_default(&rc);
 	rc.store_path = d->cfg->store_path;
-	rc.region = d->cfg->region;
-	rc.endpoint_url = d->cfg->endpoint_url;
-	rc.ca_bundle = d->cfg->ca_bundle;
+	rc.region = d->cfg->aws.region;
+	rc.profile = d->cfg->aws.profile;
+	rc.endpoint_url = d->cfg->aws.endpoint_url;
+	rc.ca_bundle = d->cfg->aws.ca_bundle;
 	if (dash_csrf_init(d) != SG_OK) {
 		snprintf(err, errlen, "no random bytes for the CSRF token");
 		return SG_ERR_IO;

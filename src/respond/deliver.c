@@ -233,8 +233,8 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *sto
 	struct aws_client *aws = NULL;
 	sg_err err;
 	if (aws_sqs_queue_url_ok(cfg->url)) {
-		struct aws_client_opts o = {.region = cfg->region, .endpoint_url = cfg->endpoint_url,
-		                            .ca_bundle = cfg->ca_bundle};
+		struct aws_client_opts o = {.region = cfg->region, .profile = cfg->profile,
+		                            .endpoint_url = cfg->endpoint_url, .ca_bundle = cfg->ca_bundle};
 		struct aws_error e;
 		if ((err = aws_client_new(&o, &aws, &e))) {
 			snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "",

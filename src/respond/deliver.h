@@ -36,6 +36,7 @@ typedef struct respond_deliver_config {
 	unsigned poll_ms;         /* 0: 1000 */
 	unsigned max_backoff_ms;  /* 0: 60000 */
 	const char *region;       /* SQS: the AWS client's (NULL: its default chain) */
+	const char *profile;
 	const char *endpoint_url;
 } respond_deliver_config;
 

@@ -116,6 +116,7 @@ sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 		return err;
 	struct aws_client_opts o = {
 		.region = r->cfg.region,
+		.profile = r->cfg.profile,
 		.endpoint_url = r->cfg.endpoint_url,
 		.ca_bundle = r->cfg.ca_bundle,
 		.max_attempts = r->cfg.aws_max_attempts,

@@ -45,6 +45,7 @@ typedef struct respond_config {
 	bool observe;                  /* record and plan only, change nothing */
 	/* AWS client (NULL: environment defaults) */
 	const char *region;
+	const char *profile;
 	const char *endpoint_url;
 	const char *ca_bundle;
 	int aws_max_attempts;          /* 0: client default */

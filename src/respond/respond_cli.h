@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "common/opt.h"
+#include "opt/cmdline.h"
 #include "respond/deliver.h"
 #include "respond/listen.h"
 #include "respond/queue.h"
@@ -33,6 +34,7 @@ typedef struct respond_cli {
 	respond_deliver_config deliver_cfg;
 	const char *queue;               /* --queue URL (SQS intake) */
 	respond_queue_config queue_cfg;
+	cmdline_aws aws;                 /* the shared AWS rows (src/opt/cmdline.h) */
 	char **owned;      /* copies of every value (argv and files) */
 	size_t n_owned;
 } respond_cli;

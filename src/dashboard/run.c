@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/listen.h"
 #include "dashboard/dash_int.h"
 #include "respond/respond.h"
 #include "store/store.h"
@@ -44,33 +45,6 @@ static sg_err check_token(const dash_config *cfg, char *err, size_t errlen)
 			         "ASCII without spaces, ';', ',', '\"' or '\\'", i + 1);
 			return SG_ERR_INVAL;
 		}
-	return SG_OK;
-}
-
-/* "HOST:PORT" or "[V6]:PORT" -> host, port. */
-static sg_err split_listen(const char *l, char *host, size_t hostcap, int *port, char *err,
-                           size_t errlen)
-{
-	const char *colon = l ? strrchr(l, ':') : NULL;
-	char *end = NULL;
-	if (!colon || colon == l || !colon[1]) {
-		snprintf(err, errlen, "--listen '%.64s': want HOST:PORT", l ? l : "");
-		return SG_ERR_PARSE;
-	}
-	size_t hn = (size_t)(colon - l);
-	if (l[0] == '[' && hn >= 2 && l[hn - 1] == ']') {
-		l++;
-		hn -= 2;
-	}
-	errno = 0;
-	long p = strtol(colon + 1, &end, 10);
-	if (hn >= hostcap || errno || *end || p < 0 || p > 65535) {
-		snprintf(err, errlen, "--listen '%.64s': bad host or port", l);
-		return SG_ERR_PARSE;
-	}
-	memcpy(host, l, hn);
-	host[hn] = '\0';
-	*port = (int)p;
 	return SG_OK;
 }
 
@@ -208,13 +182,15 @@ static sg_err release_setup(dash *d, char *err, size_t errlen)
 
 sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 {
-	char host[256];
-	int port = 0;
+	sg_listen l;
+	char why[160];
 	sg_err e = check_token(cfg, err, errlen);
-	if (!e)
-		e = split_listen(cfg->listen, host, sizeof host, &port, err, errlen);
 	if (e)
 		return e;
+	if (sg_listen_parse(cfg->listen, SG_LISTEN_PORT0, &l, why, sizeof why) != SG_OK) {
+		snprintf(err, errlen, "--listen %s", why);
+		return SG_ERR_PARSE;
+	}
 	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
 	store_opts so = {.readonly = 1};
 	if ((e = tls_setup(&d, err, errlen)) != SG_OK)
@@ -223,7 +199,7 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 		if (cfg->allow_release)
 			e = release_setup(&d, err, errlen);
 		if (!e)
-			e = serve(&d, host, port, err, errlen);
+			e = serve(&d, l.host, (int)l.portnum, err, errlen);
 	}
 	respond_free(d.r);
 	store_close(d.st);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/listen.h"
 #include "playbook/sign.h"
 #include "store/store.h"
 #include "tls/servertls.h"
@@ -260,41 +261,13 @@ void respond_listen_stop(respond_listener *l)
 	free(l);
 }
 
-static sg_err split_addr(const char *addr, char *host, size_t hcap, unsigned *port)
-{
-	const char *colon = strrchr(addr, ':');
-	if (!colon || colon == addr)
-		return SG_ERR_INVAL;
-	const char *h = addr;
-	size_t hl = (size_t)(colon - addr);
-	if (h[0] == '[') {
-		if (hl < 2 || h[hl - 1] != ']')
-			return SG_ERR_INVAL;
-		h++;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= hcap)
-		return SG_ERR_INVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	char *end;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (*end || p == 0 || p > 65535)
-		return SG_ERR_INVAL;
-	*port = (unsigned)p;
-	return SG_OK;
-}
-
 sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener **out, char *msg,
                             size_t msglen)
 {
 	*out = NULL;
-	char host[256];
-	unsigned port = 0;
-	if (!cfg->addr || split_addr(cfg->addr, host, sizeof host, &port)) {
-		snprintf(msg, msglen, "address must be HOST:PORT or [V6]:PORT");
+	sg_listen la;
+	if (sg_listen_parse(cfg->addr, 0, &la, msg, msglen) != SG_OK)
 		return SG_ERR_INVAL;
-	}
 	respond_listener *l = calloc(1, sizeof *l);
 	if (!l)
 		return SG_ERR_NOMEM;
@@ -335,7 +308,7 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	evhttp_set_timeout(l->http, 10);
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST);
 	evhttp_set_cb(l->http, "/v1/incidents", on_incident, l);
-	if (!evhttp_bind_socket_with_handle(l->http, host, (ev_uint16_t)port)) {
+	if (!evhttp_bind_socket_with_handle(l->http, la.host, (ev_uint16_t)la.portnum)) {
 		snprintf(msg, msglen, "cannot listen on %s", cfg->addr);
 		err = SG_ERR_IO;
 		goto fail;

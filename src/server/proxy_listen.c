@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/listen.h"
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg)
 {
@@ -24,15 +26,17 @@ static int listen_on(struct proxy *px, const char *spec, char *err, size_t errle
 {
 	struct srv *s = px->s;
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
-	if (!strncmp(spec, "unix:", 5)) {
+	sg_listen l;
+	char why[160];
+	if (sg_listen_parse(spec, SG_LISTEN_UNIX | SG_LISTEN_PORT0, &l, why, sizeof why) != SG_OK) {
+		snprintf(err, errlen, "proxy_listen %s", why);
+		return -1;
+	}
+	if (l.is_unix) {
 		struct sockaddr_un un;
 		memset(&un, 0, sizeof un);
 		un.sun_family = AF_UNIX;
-		if (strlen(spec + 5) == 0 || strlen(spec + 5) >= sizeof un.sun_path) {
-			snprintf(err, errlen, "proxy_listen: bad unix socket path");
-			return -1;
-		}
-		memcpy(un.sun_path, spec + 5, strlen(spec + 5));
+		memcpy(un.sun_path, l.path, strlen(l.path)); /* at most 107 bytes: listen.h */
 		unlink(un.sun_path); /* a stale socket of an earlier run */
 		px->is_unix = 1;
 		px->lst = evconnlistener_new_bind(s->base, on_accept, px, flags, 1024,
@@ -41,7 +45,7 @@ static int listen_on(struct proxy *px, const char *spec, char *err, size_t errle
 		struct sockaddr_storage ss;
 		int sl = sizeof ss;
 		if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sl) != 0) {
-			snprintf(err, errlen, "proxy_listen '%.100s': want ADDR:PORT or unix:PATH", spec);
+			snprintf(err, errlen, "proxy_listen '%.100s': the host must be an IP address", spec);
 			return -1;
 		}
 		px->lst = evconnlistener_new_bind(s->base, on_accept, px, flags, 1024,

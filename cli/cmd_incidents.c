@@ -44,8 +44,10 @@ const opt_command incidents_command = {
 	            "[OPTIONS] retry ID\n[OPTIONS] release ID\n[OPTIONS] open INSTANCE [--reason TEXT]",
 	.summary = "list, show, retry or release incidents",
 	.about = "list: incidents, newest first.\n\n"
-	         "show ID: one incident: its steps, notes, created resources and the timeline of "
-	         "every AWS call (Markdown; --json for the report).\n\n"
+	         "show ID: one incident: the processes behind its attempts (kernel backstop: "
+	         "pid, executable, command line, cgroup, unit), its steps, notes, created "
+	         "resources, the timeline of every AWS call and every state change with who made "
+	         "it (Markdown; --json for the report).\n\n"
 	         "retry ID: a failed incident goes back to open; its failed and blocked steps run "
 	         "again (the daemon claims it, or run `ssrfguard respond --incident ID`).\n\n"
 	         "open INSTANCE: open an incident asking for containment of INSTANCE (a finding "

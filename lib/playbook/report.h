@@ -12,6 +12,10 @@
  *              "calls":[{"at":MS,"ms":N,"api":"ec2:X","target":"...",
  *                        "change":"..."|null,"request_id":"...",
  *                        "error":"..."?, "repeats":N?, "last_at":MS?}]}],
+ *    "processes":[{"at":"ISO","dest","uid","gid","pid","exe","cmdline",
+ *                  "cgroup","unit","protocol","repeats"}]?   (the kernel
+ *                  backstop's attempts: the process that tried)
+ *    "history":[{"at":"ISO","step","from","to","actor","reason"}]?
  *    "capture":{"stdout_sha256":"...",...}?,
  *    "forensics":{"command_id":"...","ssm_status":"Success","stdout_sha256":"...",
  *                 "examination":{"status":"ok","report":"...","report_sha256":"...",

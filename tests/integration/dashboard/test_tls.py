@@ -139,6 +139,12 @@ try:
     h.check(any(x["to"] == "released" and x["actor"] == want_actor for x in hist),
             f"the timeline names the certificate's subject: {[x['actor'] for x in hist]}")
 
+    show = subprocess.run([B, "incidents", "show", "1", "--store", store], capture_output=True,
+                          text=True)
+    changes = show.stdout.split("## State changes", 1)[-1]
+    h.check("| operator:CN=alice \\\\&lt;on call\\\\&gt;,O=ssrfguard ops |" in changes,
+            f"incidents show names alice as who released: {changes[-600:]}")
+
     dash.terminate()
     h.check(dash.wait(timeout=10) == 0, "the dashboard stops cleanly")
     log = [json.loads(x) for x in dash.stderr.read().splitlines() if x.strip()]

@@ -11,6 +11,7 @@
 #include "aws/ec2.h"
 #include "aws/elb.h"
 #include "aws/sts.h"
+#include "aws_view.h"
 #include "commands.h"
 #include "opt/cmdline.h"
 
@@ -96,23 +97,22 @@ static void warn(const char *what, sg_err rc, const struct aws_error *e)
 
 static bool is_ours(void *ctx, const char *target_id)
 {
-	const struct aws_instance_view *v = ctx;
-	return !strcmp(target_id, v->instance_id) || aws_instance_view_has_address(v, target_id);
+	return pb_instance_matches_target(ctx, target_id);
 }
 
 static sg_err registration(void *ctx, const struct aws_lb_registration *reg)
 {
-	return aws_instance_view_add_target(ctx, reg->kind, reg->lb, reg->target_id, reg->state,
-	                                    reg->port);
+	return pb_instance_add_registration(ctx, reg->kind, reg->lb, reg->target_id, reg->port,
+	                                    reg->az, reg->state);
 }
 
 /* Every target group and classic load balancer holding the instance (the
  * scan the responder's record step makes too).  A refused scan is a
  * warning: the rest of the view still stands. */
-static sg_err add_target_groups(struct aws_client *c, struct aws_instance_view *v)
+static sg_err add_target_groups(struct aws_client *c, pb_instance *v)
 {
 	struct aws_error e;
-	sg_err rc = aws_elb_find_registrations(c, v->instance_id, is_ours, registration, v, &e);
+	sg_err rc = aws_elb_find_registrations(c, v->id, is_ours, registration, v, &e);
 	if (rc == SG_ERR_NOMEM || rc == SG_ERR_RANGE)
 		return rc;
 	if (rc)
@@ -120,72 +120,9 @@ static sg_err add_target_groups(struct aws_client *c, struct aws_instance_view *
 	return SG_OK;
 }
 
-static void print_groups(const struct aws_group_ref *g, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%s%s (%s)", i ? ", " : "", g[i].id, g[i].name);
-	if (!n)
-		printf("-");
-	putchar('\n');
-}
-
-static void print_view(const struct aws_instance_view *v)
-{
-	printf("instance        %s\n", v->instance_id);
-	printf("state           %s\n", v->state);
-	printf("type            %s  image %s  launched %s\n", v->instance_type, v->image_id,
-	       v->launch_time);
-	printf("placement       %s  vpc %s  subnet %s\n", v->az, v->vpc_id, v->subnet_id);
-	printf("addresses       private %s  public %s\n", v->private_ip,
-	       v->public_ip[0] ? v->public_ip : "-");
-	printf("groups          ");
-	print_groups(v->groups, v->ngroups);
-	printf("profile         %s", v->iam_profile_arn[0] ? v->iam_profile_arn : "-");
-	if (v->iam_association_id[0])
-		printf("  association %s", v->iam_association_id);
-	putchar('\n');
-	printf("metadata        tokens %s  endpoint %s  hop-limit %d  tags %s  (%s)\n",
-	       v->md_http_tokens, v->md_http_endpoint, v->md_hop_limit, v->md_instance_tags,
-	       v->md_state);
-	printf("auto scaling    %s\n", v->asg_name[0] ? v->asg_name : "-");
-	for (size_t i = 0; i < v->nenis; i++) {
-		const struct aws_eni_view *e = &v->enis[i];
-		printf("eni %d           %s  %s  subnet %s  ip %s%s%s  delete-on-termination %s\n",
-		       e->device_index, e->id, e->attachment_id, e->subnet_id, e->private_ip,
-		       e->public_ip[0] ? " public " : "", e->public_ip,
-		       e->delete_on_termination ? "yes" : "no");
-		printf("  groups        ");
-		print_groups(e->groups, e->ngroups);
-		if (e->naddresses > 1) {
-			printf("  addresses    ");
-			for (size_t k = 0; k < e->naddresses; k++)
-				printf(" %s", e->addresses[k]);
-			putchar('\n');
-		}
-	}
-	for (size_t i = 0; i < v->nvolumes; i++) {
-		const struct aws_volume_view *x = &v->volumes[i];
-		printf("volume          %s  %s  %s  %d GiB %s  delete-on-termination %s%s\n",
-		       x->device_name, x->volume_id, x->status, x->size_gib, x->volume_type,
-		       x->delete_on_termination ? "yes" : "no",
-		       !strcmp(x->device_name, v->root_device_name) ? "  (root)" : "");
-	}
-	for (size_t i = 0; i < v->ntargets; i++) {
-		const struct aws_target_view *t = &v->targets[i];
-		printf("target          %s %s  %s", t->kind, t->name, t->target_id);
-		if (t->port)
-			printf(" port %d", t->port);
-		if (t->state[0])
-			printf(" %s", t->state);
-		putchar('\n');
-	}
-	for (size_t i = 0; i < v->ntags; i++)
-		printf("tag             %s=%s\n", v->tags[i].key, v->tags[i].value);
-}
-
 static int instance(struct aws_client *c, const char *id, bool json)
 {
-	struct aws_instance_view *v = NULL;
+	pb_instance *v = NULL;
 	struct aws_error e;
 	sg_err rc = aws_ec2_instance_view(c, id, &v, &e);
 	if (rc)
@@ -195,7 +132,7 @@ static int instance(struct aws_client *c, const char *id, bool json)
 	if (rc)
 		warn("DescribeAutoScalingInstances", rc, &e);
 	else
-		rc = aws_instance_view_merge_asg(v, asg);
+		rc = pb_instance_merge_asg(v, asg);
 	aws_xml_free(asg);
 	rc = add_target_groups(c, v);
 	int status = 0;
@@ -203,17 +140,11 @@ static int instance(struct aws_client *c, const char *id, bool json)
 		fprintf(stderr, "ssrfguard aws: %s\n", sg_strerror(rc));
 		status = 2;
 	} else if (json) {
-		char *text = NULL;
-		rc = aws_instance_view_json(v, &text);
-		if (rc)
-			status = 2;
-		else
-			printf("%s\n", text);
-		free(text);
+		status = aws_view_print_json(v) ? 2 : 0;
 	} else {
-		print_view(v);
+		aws_view_print(v);
 	}
-	aws_instance_view_free(v);
+	pb_instance_free(v);
 	return status;
 }
 

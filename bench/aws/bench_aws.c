@@ -4,7 +4,7 @@
  *   sigv4      aws_sigv4_authorization() of a DescribeInstances POST with a
  *              session token, vs. one bare HMAC-SHA256 chain (the floor:
  *              5 HMACs + 2 SHA-256 any signer must do)
- *   xml        aws_xml_parse() + instance view of a real DescribeInstances
+ *   xml        aws_xml_parse() + the instance model of a real DescribeInstances
  *              reply, vs. libxml2's own xmlReadMemory() DOM parse
  *   form       aws_params_encode() of a 40-parameter request
  * Usage: bench_aws [SECONDS_PER_ROUND] [DescribeInstances.xml]
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "aws/instance.h"
+#include "playbook/instance.h"
 #include "aws/params.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
@@ -104,9 +104,10 @@ static int xml_ours(void *ctx)
 	struct aws_xml *r = NULL;
 	if (aws_xml_parse(d->p, d->n, NULL, &r) != SG_OK)
 		return 1;
-	struct aws_instance_view *v = NULL;
-	aws_instance_view_decode(r, NULL, &v);
-	aws_instance_view_free(v);
+	pb_instance *v = pb_instance_new();
+	if (v)
+		pb_instance_decode(v, r, NULL);
+	pb_instance_free(v);
 	aws_xml_free(r);
 	return 0;
 }

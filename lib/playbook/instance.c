@@ -116,6 +116,21 @@ sg_err pb_instance_add_elb(pb_instance *inst, const char *name)
 	return err;
 }
 
+sg_err pb_instance_add_registration(pb_instance *inst, const char *kind, const char *lb,
+                                    const char *target_id, int port, const char *az,
+                                    const char *health)
+{
+	if (!inst || !kind || !lb)
+		return SG_ERR_INVAL;
+	if (!strcmp(kind, "classic-elb"))
+		return pb_instance_add_elb(inst, lb);
+	sg_err err = pb_instance_add_target(inst, lb, target_id, port, az);
+	if (err)
+		return err;
+	pb_target *t = &inst->targets[inst->n_targets - 1];
+	return pb_strset(t->health, sizeof t->health, health);
+}
+
 sg_err pb_instance_add_eip(pb_instance *inst, const pb_eip *eip)
 {
 	if (!inst || !eip || !eip->allocation_id[0] || !eip->association_id[0])
@@ -197,6 +212,17 @@ static json_t *str_array(const char *base, size_t stride, size_t n)
 	return a;
 }
 
+static json_t *groups_json(const pb_group *g, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_pack("{s:s,s:s}", "id", g[i].id, "name", g[i].name))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 char *pb_instance_to_json(const pb_instance *inst)
 {
 	if (!inst)
@@ -215,7 +241,13 @@ char *pb_instance_to_json(const pb_instance *inst)
 	       put_str(o, "role_name", inst->role_name) | put_str(o, "asg", inst->asg) |
 	       put_str(o, "http_tokens", inst->http_tokens) |
 	       put_str(o, "http_endpoint", inst->http_endpoint) |
-	       put_str(o, "shutdown_behavior", inst->shutdown_behavior);
+	       put_str(o, "shutdown_behavior", inst->shutdown_behavior) |
+	       put_str(o, "instance_type", inst->instance_type) |
+	       put_str(o, "image_id", inst->image_id) | put_str(o, "launch_time", inst->launch_time) |
+	       put_str(o, "subnet", inst->subnet) | put_str(o, "private_ip", inst->private_ip) |
+	       put_str(o, "public_ip", inst->public_ip) | put_str(o, "root_device", inst->root_device) |
+	       put_str(o, "md_state", inst->md_state) | put_str(o, "md_tags", inst->md_tags);
+	bad |= json_object_set_new(o, "groups", groups_json(inst->groups, inst->n_groups));
 	bad |= json_object_set_new(o, "hop_limit", json_integer(inst->hop_limit));
 	bad |= json_object_set_new(o, "termination_protection",
 	                           json_boolean(inst->termination_protection));
@@ -230,8 +262,15 @@ char *pb_instance_to_json(const pb_instance *inst)
 		}
 		bad |= put_str(je, "id", e->id) | put_str(je, "vpc", e->vpc) |
 		       put_str(je, "subnet", e->subnet);
+		bad |= put_str(je, "attachment", e->attachment) |
+		       put_str(je, "private_ip", e->private_ip) |
+		       put_str(je, "public_ip", e->public_ip) | put_str(je, "mac", e->mac);
 		bad |= json_object_set_new(je, "device_index", json_integer(e->device_index));
+		bad |= json_object_set_new(je, "delete_on_termination",
+		                           json_boolean(e->delete_on_termination));
 		bad |= json_object_set_new(je, "groups", str_array(e->groups[0], PB_ID_MAX, e->n_groups));
+		bad |= json_object_set_new(je, "group_names",
+		                           str_array(e->group_names[0], PB_NAME_MAX, e->n_groups));
 		bad |= json_object_set_new(je, "addrs", str_array(e->addrs[0], PB_ADDR_MAX, e->n_addrs));
 		bad |= json_array_append_new(enis, je);
 	}
@@ -242,7 +281,9 @@ char *pb_instance_to_json(const pb_instance *inst)
 			bad = 1;
 			break;
 		}
-		bad |= put_str(jv, "id", v->id) | put_str(jv, "device", v->device);
+		bad |= put_str(jv, "id", v->id) | put_str(jv, "device", v->device) |
+		       put_str(jv, "status", v->status) | put_str(jv, "type", v->type);
+		bad |= json_object_set_new(jv, "size_gib", json_integer(v->size_gib));
 		bad |= json_object_set_new(jv, "delete_on_termination",
 		                           json_boolean(v->delete_on_termination));
 		bad |= json_object_set_new(jv, "root", json_boolean(v->root));
@@ -256,7 +297,7 @@ char *pb_instance_to_json(const pb_instance *inst)
 			break;
 		}
 		bad |= put_str(jt, "group_arn", t->group_arn) | put_str(jt, "id", t->id) |
-		       put_str(jt, "az", t->az);
+		       put_str(jt, "az", t->az) | put_str(jt, "health", t->health);
 		bad |= json_object_set_new(jt, "port", json_integer(t->port));
 		bad |= json_array_append_new(tgts, jt);
 	}
@@ -436,6 +477,15 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 	S(http_tokens);
 	S(http_endpoint);
 	S(shutdown_behavior);
+	S(instance_type);
+	S(image_id);
+	S(launch_time);
+	S(subnet);
+	S(private_ip);
+	S(public_ip);
+	S(root_device);
+	S(md_state);
+	S(md_tags);
 #undef S
 	inst->hop_limit = (int)get_int(&d, root, "hop_limit", 0, 64);
 	inst->termination_protection = get_bool(&d, root, "termination_protection");
@@ -446,6 +496,18 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 
 	json_t *a, *v;
 	size_t i;
+	if ((a = get_array(&d, root, "groups", PB_MAX_GROUPS)))
+		json_array_foreach(a, i, v)
+		{
+			pb_group *g = &inst->groups[i];
+			if (!json_is_object(v)) {
+				dfail(&d, "not an object", "groups");
+				break;
+			}
+			get_str(&d, v, "id", g->id, sizeof g->id);
+			get_str(&d, v, "name", g->name, sizeof g->name);
+			inst->n_groups = i + 1;
+		}
 	if ((a = get_array(&d, root, "enis", PB_MAX_ENIS)))
 		json_array_foreach(a, i, v)
 		{
@@ -457,8 +519,15 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 			get_str(&d, v, "id", e->id, sizeof e->id);
 			get_str(&d, v, "vpc", e->vpc, sizeof e->vpc);
 			get_str(&d, v, "subnet", e->subnet, sizeof e->subnet);
+			get_str(&d, v, "attachment", e->attachment, sizeof e->attachment);
+			get_str(&d, v, "private_ip", e->private_ip, sizeof e->private_ip);
+			get_str(&d, v, "public_ip", e->public_ip, sizeof e->public_ip);
+			get_str(&d, v, "mac", e->mac, sizeof e->mac);
 			e->device_index = (int)get_int(&d, v, "device_index", 0, 1024);
+			e->delete_on_termination = get_bool(&d, v, "delete_on_termination");
 			e->n_groups = get_strs(&d, v, "groups", e->groups[0], PB_ID_MAX, PB_MAX_GROUPS);
+			/* names: at most one per group; absent from older records */
+			get_strs(&d, v, "group_names", e->group_names[0], PB_NAME_MAX, e->n_groups);
 			e->n_addrs = get_strs(&d, v, "addrs", e->addrs[0], PB_ADDR_MAX, PB_MAX_ADDRS);
 			if (!e->id[0])
 				dfail(&d, "missing", "enis[].id");
@@ -476,6 +545,9 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 			get_str(&d, v, "device", vol->device, sizeof vol->device);
 			vol->delete_on_termination = get_bool(&d, v, "delete_on_termination");
 			vol->root = get_bool(&d, v, "root");
+			get_str(&d, v, "status", vol->status, sizeof vol->status);
+			get_str(&d, v, "type", vol->type, sizeof vol->type);
+			vol->size_gib = (int)get_int(&d, v, "size_gib", 0, 1 << 20);
 			if (!vol->id[0])
 				dfail(&d, "missing", "volumes[].id");
 			inst->n_volumes = i + 1;
@@ -491,6 +563,7 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 			get_str(&d, v, "group_arn", t->group_arn, sizeof t->group_arn);
 			get_str(&d, v, "id", t->id, sizeof t->id);
 			get_str(&d, v, "az", t->az, sizeof t->az);
+			get_str(&d, v, "health", t->health, sizeof t->health);
 			t->port = (int)get_int(&d, v, "port", 0, 65535);
 			if (!t->group_arn[0] || !t->id[0])
 				dfail(&d, "missing", "targets[].group_arn/id");

@@ -1,8 +1,11 @@
 /*
- * instance.h — the recorded view of a victim instance (the release data).
+ * instance.h — the one model of an EC2 instance: what `ssrfguard aws
+ * instance` shows and what the responder records (the release data).
  *
- * PB_RECORD fills a pb_instance from the AWS describe calls; every later
- * step and `incidents release` work from it, so it is persisted as JSON
+ * pb_instance_decode fills it from a DescribeInstances reply (the only
+ * decoder of that reply), the pb_instance_merge_* calls add facts from
+ * other replies; PB_RECORD fills it this way and every later step and
+ * `incidents release` work from it, so it is persisted as JSON
  * (pb_instance_to_json / pb_instance_from_json) with the incident.
  *
  * Fixed capacities keep it one flat allocation; an instance beyond them is
@@ -18,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/xml.h"
 #include "ssrfguard/error.h"
 
 #define PB_ID_MAX      64   /* i-..., eni-..., sg-..., vol-..., account ids */
@@ -25,6 +29,7 @@
 #define PB_ARN_MAX     512
 #define PB_ADDR_MAX    46
 #define PB_DEV_MAX     32
+#define PB_WORD_MAX    32   /* states, types, MAC addresses, timestamps */
 
 #define PB_MAX_ENIS    32
 #define PB_MAX_GROUPS  16   /* security groups per ENI */
@@ -40,18 +45,35 @@ typedef struct pb_eni {
 	char vpc[PB_ID_MAX];
 	char subnet[PB_ID_MAX];
 	int device_index;
+	char attachment[PB_ID_MAX];     /* eni-attach-... */
+	bool delete_on_termination;
+	char private_ip[PB_ADDR_MAX];   /* the primary private IPv4, "" if none */
+	char public_ip[PB_ADDR_MAX];    /* from the association, "" if none */
+	char mac[PB_WORD_MAX];
 	size_t n_groups;
 	char groups[PB_MAX_GROUPS][PB_ID_MAX];
+	char group_names[PB_MAX_GROUPS][PB_NAME_MAX]; /* parallel to groups */
 	size_t n_addrs;
-	char addrs[PB_MAX_ADDRS][PB_ADDR_MAX]; /* private IPv4 and IPv6 */
+	char addrs[PB_MAX_ADDRS][PB_ADDR_MAX]; /* private IPv4 (primary first) and IPv6 */
 } pb_eni;
 
+/* An EBS volume attached to the instance (instance-store devices have no
+ * volume and are not listed). */
 typedef struct pb_volume {
 	char id[PB_ID_MAX];
 	char device[PB_DEV_MAX];
 	bool delete_on_termination;
 	bool root;
+	char status[PB_WORD_MAX];       /* attachment status: attached, ... */
+	int size_gib;                   /* 0 unless a DescribeVolumes reply was merged */
+	char type[PB_WORD_MAX];         /* "" unless merged */
 } pb_volume;
+
+/* A security group named on the instance (groupSet). */
+typedef struct pb_group {
+	char id[PB_ID_MAX];
+	char name[PB_NAME_MAX];
+} pb_group;
 
 /* One registration of this instance in a target group: an instance target
  * (id = instance id) or an IP target (id = one of its addresses). */
@@ -60,6 +82,7 @@ typedef struct pb_target {
 	char id[PB_ADDR_MAX > PB_ID_MAX ? PB_ADDR_MAX : PB_ID_MAX];
 	int port;                 /* 0: the group's default */
 	char az[PB_ID_MAX];       /* "all" or an AZ for IP targets outside the VPC */
+	char health[PB_WORD_MAX]; /* target health when seen, "" if unknown */
 } pb_target;
 
 /* An Elastic IP associated with one of the instance's ENIs. */
@@ -84,6 +107,15 @@ typedef struct pb_instance {
 	char az[PB_ID_MAX];
 	char vpc[PB_ID_MAX];
 	char state[PB_ID_MAX];       /* running, stopped, ... */
+	char instance_type[PB_ID_MAX];
+	char image_id[PB_ID_MAX];
+	char launch_time[PB_WORD_MAX];
+	char subnet[PB_ID_MAX];
+	char private_ip[PB_ADDR_MAX];
+	char public_ip[PB_ADDR_MAX];
+	char root_device[PB_DEV_MAX];
+	size_t n_groups;
+	pb_group groups[PB_MAX_GROUPS]; /* the instance's groupSet */
 
 	char profile_arn[PB_ARN_MAX];   /* "" when the instance has no profile */
 	char profile_assoc[PB_ID_MAX];  /* iip-assoc-... */
@@ -94,6 +126,8 @@ typedef struct pb_instance {
 	char http_tokens[16];           /* optional | required */
 	int hop_limit;
 	char http_endpoint[16];         /* enabled | disabled */
+	char md_state[16];              /* pending | applied */
+	char md_tags[16];               /* instance tags in IMDS: enabled | disabled */
 
 	bool spot;                      /* InstanceLifecycle spot: AWS refuses
 	                                   termination protection */
@@ -132,9 +166,33 @@ sg_err pb_instance_add_volume(pb_instance *inst, const char *id, const char *dev
 sg_err pb_instance_add_target(pb_instance *inst, const char *group_arn, const char *id, int port,
                               const char *az);
 sg_err pb_instance_add_elb(pb_instance *inst, const char *name);
+/* One load-balancer registration as the scan reports it: kind
+ * "classic-elb" adds the load balancer `lb`, anything else a target of
+ * target group `lb` with its port, AZ and health ("" when unknown). */
+sg_err pb_instance_add_registration(pb_instance *inst, const char *kind, const char *lb,
+                                    const char *target_id, int port, const char *az,
+                                    const char *health);
 /* An Elastic IP (allocation, association, public IP, ENI, private IP). */
 sg_err pb_instance_add_eip(pb_instance *inst, const pb_eip *eip);
 sg_err pb_instance_add_tag(pb_instance *inst, const char *key, const char *value);
+
+/*
+ * Decoding AWS replies (pure; the reply trees are the caller's).
+ *
+ * pb_instance_decode fills a fresh instance (pb_instance_new) from a
+ * DescribeInstances reply: instance `id` (NULL: the first), with the
+ * reservation's owner as the account.  SG_ERR_NOTFOUND when the reply does
+ * not hold it, SG_ERR_RANGE when it exceeds a capacity above.
+ * The merges add what other replies know, each NULL-safe:
+ *   _volumes  DescribeVolumes: size and type of the instance's volumes;
+ *   _iam      DescribeIamInstanceProfileAssociations: the association id
+ *             (and the profile when the instance reply had none);
+ *   _asg      DescribeAutoScalingInstances: the group's name.
+ */
+sg_err pb_instance_decode(pb_instance *inst, const struct aws_xml *reply, const char *id);
+sg_err pb_instance_merge_volumes(pb_instance *inst, const struct aws_xml *reply);
+sg_err pb_instance_merge_iam(pb_instance *inst, const struct aws_xml *reply);
+sg_err pb_instance_merge_asg(pb_instance *inst, const struct aws_xml *reply);
 
 /*
  * pb_instance_matches_target — does a target id (as DescribeTargetHealth

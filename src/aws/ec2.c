@@ -71,55 +71,48 @@ sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, 
 	return run(c, "DescribeInstances", about(ids, n, filters, nfilters), p, 0, reply, err);
 }
 
-sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id,
-                             struct aws_instance_view **out, struct aws_error *err)
+sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id, pb_instance **out,
+                             struct aws_error *err)
 {
 	struct aws_xml *r = NULL;
 	if (!out || !instance_id)
 		return SG_ERR_INVAL;
 	*out = NULL;
+	pb_instance *v = pb_instance_new();
+	if (!v)
+		return SG_ERR_NOMEM;
 	sg_err rc = aws_ec2_describe_instances(c, &instance_id, 1, NULL, 0, &r, err);
 	if (rc)
-		return rc;
-	rc = aws_instance_view_decode(r, instance_id, out);
+		goto fail;
+	rc = pb_instance_decode(v, r, instance_id);
 	aws_xml_free(r);
-	if (rc) {
-		if (rc == SG_ERR_NOTFOUND)
-			aws_error_set(err, "InvalidInstanceID.NotFound", "instance %s not in the reply",
-			              instance_id);
-		return rc;
-	}
-	struct aws_instance_view *v = *out;
-	if (v->nvolumes) {
-		const char **vids = calloc(v->nvolumes, sizeof *vids);
-		if (!vids)
-			goto nomem;
-		for (size_t i = 0; i < v->nvolumes; i++)
-			vids[i] = v->volumes[i].volume_id;
-		rc = aws_ec2_describe_volumes(c, vids, v->nvolumes, NULL, 0, &r, err);
-		free(vids);
-		if (rc)
+	r = NULL;
+	if (rc == SG_ERR_NOTFOUND)
+		aws_error_set(err, "InvalidInstanceID.NotFound", "instance %s not in the reply",
+		              instance_id);
+	if (rc)
+		goto fail;
+	if (v->n_volumes) {
+		const char *vids[PB_MAX_VOLUMES];
+		for (size_t i = 0; i < v->n_volumes; i++)
+			vids[i] = v->volumes[i].id;
+		if ((rc = aws_ec2_describe_volumes(c, vids, v->n_volumes, NULL, 0, &r, err)) ||
+		    (rc = pb_instance_merge_volumes(v, r)))
 			goto fail;
-		rc = aws_instance_view_merge_volumes(v, r);
 		aws_xml_free(r);
-		if (rc)
-			goto fail;
+		r = NULL;
 	}
 	const char *iid[] = {instance_id};
 	struct aws_filter f = {"instance-id", iid, 1};
-	rc = aws_ec2_describe_iip_associations(c, &f, 1, &r, err);
-	if (rc)
+	if ((rc = aws_ec2_describe_iip_associations(c, &f, 1, &r, err)) ||
+	    (rc = pb_instance_merge_iam(v, r)))
 		goto fail;
-	rc = aws_instance_view_merge_iam(v, r);
 	aws_xml_free(r);
-	if (rc)
-		goto fail;
+	*out = v;
 	return SG_OK;
-nomem:
-	rc = SG_ERR_NOMEM;
 fail:
-	aws_instance_view_free(*out);
-	*out = NULL;
+	aws_xml_free(r);
+	pb_instance_free(v);
 	return rc;
 }
 

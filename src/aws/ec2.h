@@ -20,18 +20,19 @@
 #include <stddef.h>
 
 #include "aws/aws.h"
-#include "aws/instance.h"
+#include "playbook/instance.h"
 
 /* DescribeInstances: ids and/or filters. */
 sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, size_t n,
                                   const struct aws_filter *filters, size_t nfilters,
                                   struct aws_xml **reply, struct aws_error *err);
 
-/* The typed view of one instance: DescribeInstances, merged with
- * DescribeVolumes (sizes) and DescribeIamInstanceProfileAssociations.
- * SG_ERR_NOTFOUND when the instance does not exist. */
-sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id,
-                             struct aws_instance_view **out, struct aws_error *err);
+/* One instance in the instance model (playbook/instance.h): DescribeInstances,
+ * merged with DescribeVolumes (sizes) and
+ * DescribeIamInstanceProfileAssociations.  *out is the caller's
+ * (pb_instance_free).  SG_ERR_NOTFOUND when the instance does not exist. */
+sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id, pb_instance **out,
+                             struct aws_error *err);
 
 /* DescribeInstanceAttribute (attribute e.g. "disableApiTermination").
  * Reply: <attribute>/value. */

@@ -18,64 +18,6 @@
 			goto fail;                                                                 \
 	} while (0)
 
-static const struct aws_xml *find_instance(const struct aws_xml *root, const char *id,
-                                           const char **owner)
-{
-	for (AWS_XML_EACH(res, aws_xml_get(root, "reservationSet")))
-		for (AWS_XML_EACH(it, aws_xml_get(res, "instancesSet")))
-			if (!strcmp(aws_xml_str_or(it, "instanceId", ""), id)) {
-				*owner = aws_xml_str_or(res, "ownerId", "");
-				return it;
-			}
-	return NULL;
-}
-
-static sg_err decode_instance(pb_instance *in, const struct aws_xml *it, const char *owner)
-{
-	sg_err err = SG_OK;
-	TRY(pb_strset(in->account, sizeof in->account, owner));
-	TRY(pb_strset(in->az, sizeof in->az, aws_xml_str_or(it, "placement/availabilityZone", "")));
-	TRY(pb_strset(in->vpc, sizeof in->vpc, aws_xml_str_or(it, "vpcId", "")));
-	TRY(pb_strset(in->state, sizeof in->state, aws_xml_str_or(it, "instanceState/name", "")));
-	in->spot = !strcmp(aws_xml_str_or(it, "instanceLifecycle", ""), "spot");
-	TRY(pb_strset(in->profile_arn, sizeof in->profile_arn,
-	              aws_xml_str_or(it, "iamInstanceProfile/arn", "")));
-	TRY(pb_strset(in->http_tokens, sizeof in->http_tokens,
-	              aws_xml_str_or(it, "metadataOptions/httpTokens", "")));
-	TRY(pb_strset(in->http_endpoint, sizeof in->http_endpoint,
-	              aws_xml_str_or(it, "metadataOptions/httpEndpoint", "")));
-	in->hop_limit = (int)strtol(aws_xml_str_or(it, "metadataOptions/httpPutResponseHopLimit", "0"),
-	                            NULL, 10);
-	for (AWS_XML_EACH(e, aws_xml_get(it, "networkInterfaceSet"))) {
-		pb_eni *eni;
-		int idx = (int)strtol(aws_xml_str_or(e, "attachment/deviceIndex", "0"), NULL, 10);
-		TRY(pb_instance_add_eni(in, aws_xml_str_or(e, "networkInterfaceId", ""),
-		                        aws_xml_str_or(e, "vpcId", in->vpc), aws_xml_str_or(e, "subnetId", ""),
-		                        idx, &eni));
-		for (AWS_XML_EACH(g, aws_xml_get(e, "groupSet")))
-			TRY(pb_eni_add_group(eni, aws_xml_str_or(g, "groupId", "")));
-		for (AWS_XML_EACH(a, aws_xml_get(e, "privateIpAddressesSet")))
-			TRY(pb_eni_add_addr(eni, aws_xml_str_or(a, "privateIpAddress", "")));
-		if (!aws_xml_get(e, "privateIpAddressesSet") && aws_xml_str(e, "privateIpAddress"))
-			TRY(pb_eni_add_addr(eni, aws_xml_str(e, "privateIpAddress")));
-		for (AWS_XML_EACH(a, aws_xml_get(e, "ipv6AddressesSet")))
-			TRY(pb_eni_add_addr(eni, aws_xml_str_or(a, "ipv6Address", "")));
-	}
-	const char *rootdev = aws_xml_str_or(it, "rootDeviceName", "");
-	for (AWS_XML_EACH(b, aws_xml_get(it, "blockDeviceMapping"))) {
-		const char *vol = aws_xml_str(b, "ebs/volumeId");
-		if (!vol)
-			continue; /* instance store: nothing to snapshot */
-		const char *dev = aws_xml_str_or(b, "deviceName", "");
-		TRY(pb_instance_add_volume(in, vol, dev, aws_xml_bool(b, "ebs/deleteOnTermination"),
-		                           !strcmp(dev, rootdev)));
-	}
-	for (AWS_XML_EACH(t, aws_xml_get(it, "tagSet")))
-		TRY(pb_instance_add_tag(in, aws_xml_str_or(t, "key", ""), aws_xml_str_or(t, "value", "")));
-fail:
-	return err;
-}
-
 static bool is_ours(void *ctx, const char *target_id)
 {
 	return pb_instance_matches_target(ctx, target_id);
@@ -83,10 +25,8 @@ static bool is_ours(void *ctx, const char *target_id)
 
 static sg_err registration(void *ctx, const struct aws_lb_registration *reg)
 {
-	pb_instance *in = ctx;
-	if (!strcmp(reg->kind, "classic-elb"))
-		return pb_instance_add_elb(in, reg->lb);
-	return pb_instance_add_target(in, reg->lb, reg->target_id, reg->port, reg->az);
+	return pb_instance_add_registration(ctx, reg->kind, reg->lb, reg->target_id, reg->port,
+	                                    reg->az, reg->state);
 }
 
 /* The profile association and its role. */
@@ -170,14 +110,11 @@ sg_err rsp_describe_instance(rsp_run *x, const char *id, pb_instance **out)
 	TRY(pb_strset(in->id, sizeof in->id, id));
 	TRY(pb_strset(in->region, sizeof in->region, aws_client_region(x->aws)));
 	TRY(aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL));
-	const char *owner = "";
-	const struct aws_xml *it = find_instance(r, id, &owner);
-	if (!it) {
+	if ((err = pb_instance_decode(in, r, id)) == SG_ERR_NOTFOUND) {
 		snprintf(x->note, sizeof x->note, "instance %s not found", id);
-		err = SG_ERR_NOTFOUND;
 		goto fail;
 	}
-	TRY(decode_instance(in, it, owner));
+	TRY(err);
 	aws_xml_free(r);
 	r = NULL;
 	TRY(pb_instance_arn(in->region, in->account, in->id, in->arn, sizeof in->arn));

@@ -1,7 +1,7 @@
 /* dnslook.c — the service's own look at a whole DNS answer (see dnsmsg.h):
  * one UDP query, on the loop, to the first nameserver the resolver (evdns)
  * uses, for a name whose evdns answer came back at its cap.  The result goes
- * to fetch_look_done(); a job has at most one look at a time. */
+ * to dest_look_done(); a dest has at most one look at a time. */
 #include "server/srv_int.h"
 #include "server/dnsmsg.h"
 
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 struct dnslook {
-	job *j;
+	dest *d;
 	int fd;
 	struct event *ev;
 	uint16_t id, qtype;
@@ -23,12 +23,12 @@ struct dnslook {
 
 static void finish(struct dnslook *l, const dnsmsg_reply *r, sg_err e)
 {
-	job *j = l->j;
-	j->look = NULL;
+	dest *d = l->d;
+	d->look = NULL;
 	event_free(l->ev);
 	close(l->fd);
 	free(l);
-	fetch_look_done(j, r, e);
+	dest_look_done(d, r, e);
 }
 
 static void on_reply(evutil_socket_t fd, short what, void *arg)
@@ -53,9 +53,9 @@ static void on_reply(evutil_socket_t fd, short what, void *arg)
 	free(r);
 }
 
-sg_err dnslook_start(job *j, const char *host, uint16_t qtype, int64_t timeout_ms)
+sg_err dnslook_start(dest *d, const char *host, uint16_t qtype, int64_t timeout_ms)
 {
-	struct srv *s = j->s;
+	struct srv *s = d->s;
 	struct sockaddr_storage ns;
 	int nslen = evdns_base_get_nameserver_addr(s->dns, 0, (struct sockaddr *)&ns, sizeof ns);
 	if (nslen <= 0 || (size_t)nslen > sizeof ns)
@@ -63,7 +63,7 @@ sg_err dnslook_start(job *j, const char *host, uint16_t qtype, int64_t timeout_m
 	struct dnslook *l = calloc(1, sizeof *l);
 	if (!l)
 		return SG_ERR_NOMEM;
-	l->j = j;
+	l->d = d;
 	l->qtype = qtype;
 	if (getrandom(&l->id, sizeof l->id, 0) != (ssize_t)sizeof l->id)
 		l->id = (uint16_t)(uintptr_t)l;
@@ -79,16 +79,16 @@ sg_err dnslook_start(job *j, const char *host, uint16_t qtype, int64_t timeout_m
 	}
 	struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)((timeout_ms % 1000) * 1000)};
 	event_add(l->ev, &tv);
-	j->look = l;
+	d->look = l;
 	return SG_OK;
 }
 
-void dnslook_cancel(job *j)
+void dnslook_cancel(dest *d)
 {
-	struct dnslook *l = j->look;
+	struct dnslook *l = d->look;
 	if (!l)
 		return;
-	j->look = NULL;
+	d->look = NULL;
 	event_free(l->ev);
 	close(l->fd);
 	free(l);

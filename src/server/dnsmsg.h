@@ -5,7 +5,7 @@
  *
  * Why: libevent's resolver keeps at most 32 addresses of an answer and drops
  * the rest unseen, so an answer of 33 or more could hide a metadata address
- * from the judge.  When evdns hands back exactly its cap, fetch.c asks the
+ * from the judge.  When evdns hands back exactly its cap, dest.c asks the
  * nameserver itself (dnslook.c) and judges every record this parser reads.
  *
  * Parsing is bounded and total: every length is checked against the

@@ -2,7 +2,6 @@
  * the service's libevent loop (curl's hiperfifo pattern), the socket-level
  * guard hooks, hop-by-hop redirects and the limits.  See server.h. */
 #include "server/srv_int.h"
-#include "server/dnsmsg.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -272,52 +271,24 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-/* j->addrs is always a complete JSON array; addrs_len counts up to, not
- * including, its closing bracket. */
-static void add_addr(job *j, const char *addr)
-{
-	char q[SG_ADDR_MAX + 8];
-	if (j->addrs_len == 0) {
-		memcpy(j->addrs, "[]", 3);
-		j->addrs_len = 1;
-	}
-	snprintf(q, sizeof q, "\"%s\"", addr);
-	if (strstr(j->addrs, q))
-		return; /* already listed */
-	int n = snprintf(q, sizeof q, "%s\"%s\"", j->addrs_len > 1 ? "," : "", addr);
-	if (n > 0 && j->addrs_len + (size_t)n + 2 < sizeof j->addrs) {
-		memcpy(j->addrs + j->addrs_len, q, (size_t)n);
-		j->addrs_len += (size_t)n;
-		memcpy(j->addrs + j->addrs_len, "]", 2);
-	}
-}
-
+/* The enforcing check (dest.h) on an address libcurl dials; the first
+ * refusal dooms the hop and is its blocking verdict. */
 static void judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *v)
 {
-	const char *host = j->hopv.needs_resolve ? j->hopv.host : NULL;
-	sg_check_addr(j->s->policy, sa, len, host, v); /* on error v blocks */
-	if (v->action == SG_ALLOW && self_is_own(j->s, sa, len)) {
-		v->action = SG_BLOCK;
-		v->category = SG_CAT_DENIED;
-		snprintf(v->rule, sizeof v->rule, "self:listener");
-		snprintf(v->reason, sizeof v->reason, "the destination is this service's own listener");
-	}
+	dest_judge_addr(&j->d, sa, len, v); /* on error v blocks */
 	char txt[INET6_ADDRSTRLEN] = "";
 	if (v->addr[0])
-		add_addr(j, v->addr);
+		dest_addrs_add(&j->d, v->addr);
 	else if (sa->sa_family == AF_INET)
-		add_addr(j, inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		dest_addrs_add(&j->d, inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
 		                      txt, sizeof txt) ? txt : "?");
 	else if (sa->sa_family == AF_INET6)
-		add_addr(j, inet_ntop(AF_INET6,
+		dest_addrs_add(&j->d, inet_ntop(AF_INET6,
 		                      &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 		                      txt, sizeof txt) ? txt : "?");
 	if (v->action != SG_ALLOW && !j->blocked) {
 		j->blocked = 1;
 		j->bv = *v;
-		/* keep the hop's URL-level destination when the address has none */
-		if (!j->bv.host[0])
-			memcpy(j->bv.host, j->hopv.host, sizeof j->bv.host);
 	}
 }
 
@@ -335,7 +306,7 @@ static curl_socket_t on_opensocket(void *ud, curlsocktype purpose, struct curl_s
 		return CURL_SOCKET_BAD;
 	/* A name's hop dials only what was resolved and judged before the
 	 * transfer (the pin); anything else means curl resolved on its own. */
-	if (j->pinned && !pin_set_has(&j->judged, &a->addr, a->addrlen))
+	if (j->pinned && !pin_set_has(&j->d.judged, &a->addr, a->addrlen))
 		return CURL_SOCKET_BAD;
 	curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	struct sockev *se;
@@ -457,13 +428,6 @@ static void fail(job *j, int code, const char *msg)
 	finish_error(j, code, msg);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Hand the hop to libcurl.  A name's hop carries the pin of its judged
  * set; the previous hop's pin, if any, is removed from curl's DNS cache
  * ("-host:port") so it cannot answer for a later transfer. */
@@ -510,7 +474,7 @@ static void transfer(job *j)
 		snprintf(dotted, sizeof dotted, "%s.", j->hopv.host);
 		for (int k = 0; k < 2; k++) {
 			if (pin_line(line, sizeof line, k ? dotted : j->hopv.host, j->hopv.port,
-			             &j->judged) < 0) {
+			             &j->d.judged) < 0) {
 				curl_slist_free_all(pins);
 				fail(j, 502, "cannot pin the upstream's addresses");
 				return;
@@ -527,7 +491,7 @@ static void transfer(job *j)
 	curl_slist_free_all(j->pins);
 	j->pins = pins;
 
-	int64_t conn = c->connect_timeout_ms - j->dns_ms;
+	int64_t conn = c->connect_timeout_ms - j->d.dns_ms;
 	curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(conn > 0 ? conn : 1));
 	curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
 	curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)left);
@@ -541,296 +505,30 @@ oom:
 	fail(j, 503, "out of memory");
 }
 
-static void sa_text(const struct sockaddr *sa, char *out, size_t cap)
+/* The hop's name resolved and judged (dest.h): pin the judged set and hand
+ * the hop to libcurl, or block, or fail. */
+static void on_dest(dest *d, dest_outcome o, const sg_verdict *v, int code, const char *msg)
 {
-	const void *src = sa->sa_family == AF_INET
-	                  ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
-	                  : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	if (!inet_ntop(sa->sa_family, src, out, (socklen_t)cap))
-		snprintf(out, cap, "?");
-}
-
-/* Stage 3: every answer of the hop's name judged at once.  A denied one
- * blocks the hop (incident, all answers as evidence); else the judged set
- * is cached (fresh answers only) and pinned for the transfer. */
-static void judge_answers(job *j, const struct sockaddr *const *v, size_t n,
-                          const pin_set *set, int fresh)
-{
+	job *j = d->owner;
 	struct srv *s = j->s;
-	sg_verdict out;
-	j->addrs_len = 0;
-	j->addrs[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		char t[INET6_ADDRSTRLEN];
-		sa_text(v[i], t, sizeof t);
-		add_addr(j, t);
-	}
-	sg_check_resolved(s->policy, &j->hopv, v, n, &out); /* on error out blocks */
-	if (out.action != SG_ALLOW && out.category == SG_CAT_UNRESOLVED) {
-		fail(j, 502, "cannot resolve the upstream host: no usable address");
-		return;
-	}
-	if (out.action != SG_ALLOW) {
+	if (o == DEST_FAIL) {
+		fail(j, code, msg);
+	} else if (o == DEST_BLOCK) {
 		unlink_running(s, j);
-		if (!out.host[0])
-			memcpy(out.host, j->hopv.host, sizeof out.host);
-		if (j->look_records > SRV_EVDNS_CAP) { /* the evidence says the answer was cut */
-			size_t rl = strlen(out.reason);
-			snprintf(out.reason + rl, sizeof out.reason - rl, " (in a DNS answer of %zu "
-			         "records; the resolver kept %d, all were read and judged)",
-			         j->look_records, SRV_EVDNS_CAP);
-		}
-		incident_block(j, &out);
+		incident_block(j, v);
 		release_slot(s);
-		return;
+	} else {
+		j->pinned = 1;
+		transfer(j);
 	}
-	if (fresh && s->cfg->dns_cache_s > 0) {
-		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
-		                                                      : SRV_DNS_TTL_CAP_S;
-		pthread_mutex_lock(&s->primary->dcache_mu);
-		dnsc_put(s->dcache, j->hopv.host, set, now_ms() + ttl * 1000);
-		pthread_mutex_unlock(&s->primary->dcache_mu);
-	}
-	j->judged = *set;
-	j->pinned = 1;
-	transfer(j);
 }
 
-/* An evdns lookup in flight.  The job may go away first (deadline, drain):
- * then j is NULL and the callback only cleans up. */
-struct dnsq {
-	job *j;
-	struct evdns_getaddrinfo_request *req;
-	int64_t t0;
-};
-
-static void on_dns(int err, struct evutil_addrinfo *res, void *arg)
+static void resolve(job *j)
 {
-	struct dnsq *q = arg;
-	job *j = q->j;
-	int64_t t0 = q->t0;
-	free(q);
-	if (!j) {
-		if (res)
-			evutil_freeaddrinfo(res);
-		return;
-	}
-	/* Possibly called from inside evdns_getaddrinfo (hosts file): finish on
-	 * the loop, never under the caller's feet. */
-	j->dq = NULL;
-	j->dns_done = 1;
-	j->dns_err = err;
-	j->dns_res = res;
-	j->dns_ms = now_ms() - t0;
-	event_del(j->dns_ev);
-	event_active(j->dns_ev, EV_READ, 0);
-}
-
-static void dns_detach(job *j)
-{
-	if (!j->dq)
-		return;
-	struct dnsq *q = j->dq;
-	j->dq = NULL;
-	q->j = NULL;
-	if (q->req)
-		evdns_getaddrinfo_cancel(q->req); /* the callback frees q */
-}
-
-/* ---- answers at the resolver's cap (see dnsmsg.h, dnslook.c) ---- */
-
-static size_t family_count(const struct evutil_addrinfo *res, int family)
-{
-	size_t n = 0;
-	for (; res; res = res->ai_next)
-		n += res->ai_family == family;
-	return n;
-}
-
-/* Judge the resolver's answers and every record the own look found: the
- * pins come from the resolver's (all are judged). */
-static void judge_all(job *j)
-{
-	struct evutil_addrinfo *res = j->look_res;
-	struct sockaddr_storage *extra = j->look_extra;
-	size_t nextra = j->look_nextra, n = nextra;
-	j->look_res = NULL;
-	j->look_extra = NULL;
-	j->look_nextra = 0;
-	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next)
-		n++;
-	const struct sockaddr **v = calloc(n ? n : 1, sizeof *v);
-	pin_set set;
-	set.n = 0;
-	if (!v) {
-		evutil_freeaddrinfo(res);
-		free(extra);
-		fail(j, 503, "out of memory");
-		return;
-	}
-	size_t k = 0;
-	for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
-		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
-			continue;
-		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
-			continue; /* the same address twice */
-		v[k++] = ai->ai_addr; /* judged even when the pin is full */
-	}
-	for (size_t i = 0; i < nextra; i++)
-		v[k++] = (const struct sockaddr *)&extra[i];
-	judge_answers(j, (const struct sockaddr *const *)v, k, &set, 1); /* may free j */
-	free(v);
-	free(extra);
-	evutil_freeaddrinfo(res);
-}
-
-static void log_cut(job *j, size_t records, int judged)
-{
-	char line[600];
-	tbuf b;
-	tb_init(&b, line, sizeof line);
-	tb_str(&b, "{\"event\":\"dns_cut\",\"host\":");
-	tb_json(&b, j->hopv.host, strlen(j->hopv.host), 256);
-	tb_fmt(&b, ",\"type\":\"%s\",\"resolver_kept\":%d,\"answer_records\":%zu,"
-	       "\"judged\":%s,\"client\":", j->look_qtype == DNSMSG_TYPE_A ? "A" : "AAAA",
-	       SRV_EVDNS_CAP, records, judged ? "true" : "false");
-	tb_json(&b, j->client, strlen(j->client), 64);
-	tb_str(&b, "}\n");
-	log_line(j->s, "warning", b.p, b.len);
-	SRV_COUNT(j->s->m.dns_cut, 1);
-}
-
-static void look_failed(job *j)
-{
-	log_cut(j, 0, 0);
-	evutil_freeaddrinfo(j->look_res);
-	j->look_res = NULL;
-	fail(j, 502, "the DNS answer reached the resolver's limit and the whole answer could "
-	             "not be read to judge every record");
-}
-
-/* The next family whose answer came back at the resolver's cap, or judge. */
-static void look_next(job *j)
-{
-	if (!j->look_todo) {
-		judge_all(j);
-		return;
-	}
-	j->look_qtype = (j->look_todo & 1) ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
-	j->look_todo &= (j->look_todo & 1) ? ~1 : ~2;
 	int64_t lim = remaining_ms(j);
 	if (j->s->cfg->connect_timeout_ms < lim)
 		lim = j->s->cfg->connect_timeout_ms;
-	if (lim < 1 || dnslook_start(j, j->hopv.host, j->look_qtype, lim) != SG_OK)
-		look_failed(j);
-}
-
-void fetch_look_done(job *j, const dnsmsg_reply *r, sg_err e)
-{
-	if (e != SG_OK || !r || r->truncated || r->rcode || r->n < r->count) {
-		look_failed(j);
-		return;
-	}
-	if (r->count > SRV_EVDNS_CAP)
-		log_cut(j, r->count, 1);
-	if (r->count > j->look_records)
-		j->look_records = r->count;
-	struct sockaddr_storage *x = realloc(j->look_extra, (j->look_nextra + r->n + 1) *
-	                                                    sizeof *x);
-	if (!x) {
-		look_failed(j);
-		return;
-	}
-	j->look_extra = x;
-	for (size_t i = 0; i < r->n; i++) {
-		struct sockaddr_storage *ss = &x[j->look_nextra++];
-		memset(ss, 0, sizeof *ss);
-		if (j->look_qtype == DNSMSG_TYPE_A) {
-			struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
-			in->sin_family = AF_INET;
-			memcpy(&in->sin_addr, r->addr[i], 4);
-		} else {
-			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
-			in6->sin6_family = AF_INET6;
-			memcpy(&in6->sin6_addr, r->addr[i], 16);
-		}
-	}
-	look_next(j);
-}
-
-static void on_dns_event(evutil_socket_t fd, short what, void *arg)
-{
-	job *j = arg;
-	(void)fd;
-	(void)what;
-	if (!j->dns_done) { /* the deadline: connect or total time */
-		dns_detach(j);
-		fail(j, 504, "resolving the upstream host timed out");
-		return;
-	}
-	struct evutil_addrinfo *res = j->dns_res;
-	j->dns_res = NULL;
-	j->dns_done = 0;
-	if (j->dns_err || !res) {
-		if (res)
-			evutil_freeaddrinfo(res);
-		fail(j, 502, "cannot resolve the upstream host");
-		return;
-	}
-	j->look_res = res;
-	j->look_todo = (family_count(res, AF_INET) >= SRV_EVDNS_CAP ? 1 : 0) |
-	               (family_count(res, AF_INET6) >= SRV_EVDNS_CAP ? 2 : 0);
-	look_next(j);
-}
-
-/* Resolve the hop's name on the loop (or take a judged set from the cache)
- * and judge every answer before libcurl sees the hop. */
-static void resolve(job *j)
-{
-	struct srv *s = j->s;
-	pin_set set;
-	int cached = 0;
-	if (s->cfg->dns_cache_s > 0) {
-		pthread_mutex_lock(&s->primary->dcache_mu);
-		cached = dnsc_get(s->dcache, j->hopv.host, now_ms(), &set);
-		pthread_mutex_unlock(&s->primary->dcache_mu);
-	}
-	if (cached) {
-		const struct sockaddr *v[PIN_ADDRS];
-		for (size_t i = 0; i < set.n; i++)
-			v[i] = &set.a[i].sa;
-		judge_answers(j, v, set.n, &set, 0);
-		return;
-	}
-	if (!j->dns_ev && !(j->dns_ev = event_new(s->base, -1, 0, on_dns_event, j))) {
-		fail(j, 503, "out of memory");
-		return;
-	}
-	struct dnsq *q = calloc(1, sizeof *q);
-	if (!q) {
-		fail(j, 503, "out of memory");
-		return;
-	}
-	int64_t lim = remaining_ms(j);
-	if (s->cfg->connect_timeout_ms < lim)
-		lim = s->cfg->connect_timeout_ms;
-	if (lim < 1)
-		lim = 1;
-	struct timeval tv = {(time_t)(lim / 1000), (suseconds_t)((lim % 1000) * 1000)};
-	event_add(j->dns_ev, &tv);
-	j->dns_done = 0;
-	q->j = j;
-	q->t0 = now_ms();
-	j->dq = q;
-	struct evutil_addrinfo hints;
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC; /* A and AAAA */
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	struct evdns_getaddrinfo_request *r =
-		evdns_getaddrinfo(s->dns, j->hopv.host, NULL, &hints, on_dns, q);
-	if (r && j->dq == q)
-		q->req = r;
+	dest_start(&j->d, lim);
 }
 
 static void start(job *j)
@@ -843,7 +541,13 @@ static void start(job *j)
 		return;
 	}
 	link_running(s, j);
-	j->dns_ms = 0;
+	j->d.s = s;
+	j->d.pol = s->policy;
+	j->d.hop = &j->hopv;
+	j->d.client = j->client;
+	j->d.done = on_dest;
+	j->d.owner = j;
+	j->d.dns_ms = 0;
 	j->pinned = 0;
 	if (j->hopv.needs_resolve) /* literal addresses skip resolution */
 		resolve(j);
@@ -855,19 +559,9 @@ static void start(job *j)
 static void stop_running(job *j)
 {
 	unlink_running(j->s, j);
-	if (j->look) {
-		dnslook_cancel(j);
-	} else if (j->dq || j->dns_done) {
-		dns_detach(j);
-		if (j->dns_res)
-			evutil_freeaddrinfo(j->dns_res);
-		j->dns_res = NULL;
-		j->dns_done = 0;
-		if (j->dns_ev)
-			event_del(j->dns_ev);
-	} else if (j->easy) {
+	dest_cancel(&j->d);
+	if (j->easy) /* a handle outside the multi is left alone by libcurl */
 		curl_multi_remove_handle(j->s->multi, j->easy);
-	}
 }
 
 void fetch_abandon(struct srv *s)
@@ -1049,8 +743,8 @@ static void done_ok(job *j)
 			free(j->url);
 			j->url = nu;
 			j->hop++;
-			j->addrs_len = 0;
-			j->addrs[0] = '\0';
+			j->d.addrs_len = 0;
+			j->d.addrs[0] = '\0';
 			sg_verdict v;
 			sg_check_url(s->policy, nu, strlen(nu), &v);
 			if (v.action == SG_BLOCK) {

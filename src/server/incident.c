@@ -106,7 +106,7 @@ static void *writer_main(void *arg)
 						.headers = j->headers, .url = j->url ? j->url : "",
 						.dest = j->dest, .category = sg_category_name(v->category),
 						.rule = v->rule, .reason = v->reason, .hop = j->hop,
-						.addrs = j->addrs_len ? j->addrs : "[]",
+						.addrs = j->d.addrs_len ? j->d.addrs : "[]",
 						.instance_id = p->id->instance_id, .region = p->id->region,
 						.az = p->id->az, .contain = contains(p, v->category),
 					};
@@ -160,7 +160,7 @@ static void log_decision(job *j, int contain)
 	tb_str(&b, ",\"host\":");
 	tb_json(&b, v->host, strlen(v->host), 256);
 	tb_fmt(&b, ",\"port\":%u,\"addrs\":%s,\"client\":", (unsigned)v->port,
-	       j->addrs_len ? j->addrs : "[]");
+	       j->d.addrs_len ? j->d.addrs : "[]");
 	tb_json(&b, j->client, strlen(j->client), 64);
 	if (j->role) {
 		tb_str(&b, ",\"role\":");
@@ -300,9 +300,9 @@ void incident_block(job *j, const sg_verdict *v)
 		snprintf(j->dest, sizeof j->dest, "[%s]:%u", h, (unsigned)bv->port);
 	else
 		snprintf(j->dest, sizeof j->dest, "%s:%u", h, (unsigned)bv->port);
-	if (j->addrs_len == 0 && bv->addr[0]) {
-		snprintf(j->addrs, sizeof j->addrs, "[\"%s\"]", bv->addr);
-		j->addrs_len = strlen(j->addrs);
+	if (j->d.addrs_len == 0 && bv->addr[0]) {
+		snprintf(j->d.addrs, sizeof j->d.addrs, "[\"%s\"]", bv->addr);
+		j->d.addrs_len = strlen(j->d.addrs);
 	}
 	if ((unsigned)bv->category < SG_CAT__COUNT)
 		SRV_COUNT(s->m.blocked[bv->category], 1);

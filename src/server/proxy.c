@@ -116,7 +116,7 @@ void pc_free(pconn *pc)
 		pc_log(pc, 200, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
 	else if (pc->state == PS_RELAY && pc->head)
 		pc_log(pc, pc->rs_started ? pc->status : 0, PX_DEC_ERROR);
-	pg_dns_detach(pc);
+	dest_free(&pc->d);
 	pool_put(pc); /* a clean upstream outlives its client */
 	if (pc->tev)
 		event_free(pc->tev);
@@ -145,7 +145,7 @@ static size_t unsent(const pconn *pc)
 static void close_after_flush(pconn *pc)
 {
 	pc->state = PS_CLOSING;
-	pg_dns_detach(pc);
+	dest_cancel(&pc->d);
 	pool_put(pc);
 	if (!pc->cli || unsent(pc) == 0) {
 		pc_free(pc);
@@ -404,8 +404,9 @@ static void handle_request(pconn *pc)
 	memset(&pc->v, 0, sizeof pc->v);
 	pc->report = 0;
 	pc->acl_why[0] = '\0';
-	pc->addrs[0] = '\0';
-	pc->judged.n = 0;
+	pc->d.addrs_len = 0;
+	pc->d.addrs[0] = '\0';
+	pc->d.judged.n = 0;
 	pc->next_addr = 0;
 	pc->rq_done = 0;
 	pc->rs_started = pc->rs_close = 0;
@@ -781,13 +782,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	switch (pc->state) {
-	case PS_RESOLVE:
-		if (pc->dns_done) {
-			pg_dns_result(pc);
-		} else {
-			pg_dns_detach(pc);
-			pc_reply_error(pc, 504, "resolving the upstream host timed out");
-		}
+	case PS_RESOLVE: /* the lookup keeps its own deadline */
 		return;
 	case PS_CONNECT:
 		pc_drop_upstream(pc);

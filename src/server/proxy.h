@@ -10,11 +10,12 @@
  *   - CONNECT host:port tunnels to the ports the client's role allows
  *     (default 443 and 80), relayed with idle and total timeouts, no TLS
  *     interception;
- *   - the guard at the connect: the name is resolved once (evdns, the
- *     judged-answer cache), every answer judged with the role's policy, and
- *     only a judged address is dialled (judged again as a socket address
- *     just before connect(), and never one of this host's own addresses on
- *     the service's ports).  No redirect is followed: the client's next hop
+ *   - the guard at the connect (dest.h, the same code as /go): the name
+ *     is resolved once (evdns, the judged-answer cache, an answer past the
+ *     resolver's cap read whole), every answer judged with the role's
+ *     policy, and only a judged address is dialled (judged again as a
+ *     socket address just before connect(), and never one of this host's
+ *     own addresses on the service's ports).  No redirect is followed: the client's next hop
  *     comes back here and is judged like the first;
  *   - a refusal: 403 with a JSON body and X-Ssrfguard-Reason, after the
  *     attempt was committed to the store (opening or joining the source's

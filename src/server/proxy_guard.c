@@ -246,10 +246,9 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	j->role = pc->role->name;
 	j->committed = on_committed;
 	j->ctx = pc;
-	size_t an = strlen(pc->addrs);
-	if (an) {
-		memcpy(j->addrs, pc->addrs, an + 1);
-		j->addrs_len = an;
+	if (pc->d.addrs_len) {
+		memcpy(j->d.addrs, pc->d.addrs, sizeof j->d.addrs);
+		j->d.addrs_len = pc->d.addrs_len;
 	}
 	if (!j->request || !j->headers || !j->url) {
 		srv_job_free(j);
@@ -273,173 +272,27 @@ static void refuse_policy(pconn *pc, const char *rule)
 	refuse(pc, &d);
 }
 
-/* ---- the judged addresses ---- */
+/* ---- the destination (dest.h) ---- */
 
-static void add_addr(pconn *pc, const struct sockaddr *sa)
+static void on_dest(dest *d, dest_outcome o, const sg_verdict *v, int code, const char *msg)
 {
-	char t[INET6_ADDRSTRLEN];
-	const void *src = sa->sa_family == AF_INET
-	                  ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
-	                  : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	if (!inet_ntop(sa->sa_family, src, t, sizeof t))
-		return;
-	size_t n = strlen(pc->addrs);
-	if (n == 0) {
-		memcpy(pc->addrs, "[]", 3);
-		n = 1;
+	pconn *pc = d->owner;
+	if (o == DEST_FAIL) {
+		pc_reply_error(pc, code, msg);
+	} else if (o == DEST_BLOCK) {
+		refuse(pc, v);
 	} else {
-		n--; /* before the closing bracket */
+		pc->next_addr = 0;
+		pg_connect_next(pc);
 	}
-	int k = snprintf(pc->addrs + n, sizeof pc->addrs - n, "%s\"%s\"]", n > 1 ? "," : "", t);
-	if (k < 0 || (size_t)k >= sizeof pc->addrs - n)
-		pc->addrs[n] = ']', pc->addrs[n + 1] = '\0';
-}
-
-static void judge_answers(pconn *pc, const struct sockaddr *const *v, size_t n,
-                          const pin_set *set, int fresh)
-{
-	struct srv *s = pc->px->s;
-	sg_verdict out;
-	pc->addrs[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		add_addr(pc, v[i]);
-	sg_check_resolved(pc->px->pol[pc->role_ix], &pc->v, v, n, &out); /* error: blocks */
-	if (out.action != SG_ALLOW && out.category == SG_CAT_UNRESOLVED) {
-		pc_reply_error(pc, 502, "cannot resolve the upstream host: no usable address");
-		return;
-	}
-	if (out.action != SG_ALLOW) {
-		if (!out.host[0])
-			memcpy(out.host, pc->v.host, sizeof out.host);
-		refuse(pc, &out);
-		return;
-	}
-	if (fresh && s->cfg->dns_cache_s > 0) {
-		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
-		                                                      : SRV_DNS_TTL_CAP_S;
-		pthread_mutex_lock(&s->primary->dcache_mu);
-		dnsc_put(s->dcache, pc->v.host, set, pc_now_ms() + ttl * 1000);
-		pthread_mutex_unlock(&s->primary->dcache_mu);
-	}
-	pc->judged = *set;
-	pc->next_addr = 0;
-	pg_connect_next(pc);
-}
-
-/* ---- resolving on the loop ---- */
-
-struct pdns {
-	pconn *pc;  /* NULL once pc stopped waiting */
-	struct evdns_getaddrinfo_request *req;
-};
-
-static void on_dns(int err, struct evutil_addrinfo *res, void *arg)
-{
-	struct pdns *q = arg;
-	pconn *pc = q->pc;
-	free(q);
-	if (!pc) {
-		if (res)
-			evutil_freeaddrinfo(res);
-		return;
-	}
-	/* Maybe called inside evdns_getaddrinfo (the hosts file): the timer
-	 * finishes on the loop. */
-	pc->dq = NULL;
-	pc->dns_done = 1;
-	pc->dns_err = err;
-	pc->dns_res = res;
-	event_del(pc->tev);
-	event_active(pc->tev, EV_TIMEOUT, 0);
-}
-
-void pg_dns_detach(pconn *pc)
-{
-	if (pc->dq) {
-		struct pdns *q = pc->dq;
-		pc->dq = NULL;
-		q->pc = NULL;
-		if (q->req)
-			evdns_getaddrinfo_cancel(q->req); /* the callback frees q */
-	}
-	if (pc->dns_res)
-		evutil_freeaddrinfo(pc->dns_res);
-	pc->dns_res = NULL;
-	pc->dns_done = 0;
-}
-
-void pg_dns_result(pconn *pc)
-{
-	struct evutil_addrinfo *res = pc->dns_res;
-	pc->dns_res = NULL;
-	pc->dns_done = 0;
-	if (pc->dns_err || !res) {
-		if (res)
-			evutil_freeaddrinfo(res);
-		pc_reply_error(pc, 502, "cannot resolve the upstream host");
-		return;
-	}
-	const struct sockaddr *v[64];
-	pin_set set;
-	size_t k = 0;
-	set.n = 0;
-	for (struct evutil_addrinfo *ai = res; ai && k < 64; ai = ai->ai_next) {
-		if (!ai->ai_addr || (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
-			continue;
-		if (pin_set_add(&set, ai->ai_addr, (socklen_t)ai->ai_addrlen) == 1)
-			continue; /* the same address twice */
-		v[k++] = ai->ai_addr; /* judged even when the set is full */
-	}
-	judge_answers(pc, v, k, &set, 1);
-	evutil_freeaddrinfo(res);
-}
-
-static void resolve(pconn *pc)
-{
-	struct srv *s = pc->px->s;
-	pin_set set;
-	int hit = 0;
-	if (s->cfg->dns_cache_s > 0) {
-		pthread_mutex_lock(&s->primary->dcache_mu);
-		hit = dnsc_get(s->dcache, pc->v.host, pc_now_ms(), &set);
-		pthread_mutex_unlock(&s->primary->dcache_mu);
-	}
-	if (hit) {
-		const struct sockaddr *v[PIN_ADDRS];
-		for (size_t i = 0; i < set.n; i++)
-			v[i] = &set.a[i].sa;
-		judge_answers(pc, v, set.n, &set, 0);
-		return;
-	}
-	struct pdns *q = calloc(1, sizeof *q);
-	if (!q) {
-		pc_reply_error(pc, 503, "out of memory");
-		return;
-	}
-	pc->state = PS_RESOLVE;
-	pc->dns_done = 0;
-	pc_arm(pc, s->cfg->connect_timeout_ms);
-	q->pc = pc;
-	pc->dq = q;
-	struct evutil_addrinfo hints;
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	struct evdns_getaddrinfo_request *r =
-		evdns_getaddrinfo(s->dns, pc->v.host, NULL, &hints, on_dns, q);
-	if (r && pc->dq == q)
-		q->req = r;
 }
 
 /* ---- the connect ---- */
 
 void pg_connect_next(pconn *pc)
 {
-	struct proxy *px = pc->px;
-	const sg_policy *pol = px->pol[pc->role_ix];
-	while (pc->next_addr < pc->judged.n) {
-		pin_sa a = pc->judged.a[pc->next_addr++];
+	while (pc->next_addr < pc->d.judged.n) {
+		pin_sa a = pc->d.judged.a[pc->next_addr++];
 		socklen_t len;
 		if (a.sa.sa_family == AF_INET) {
 			a.in4.sin_port = htons(pc->v.port);
@@ -449,19 +302,8 @@ void pg_connect_next(pconn *pc)
 			len = sizeof a.in6;
 		}
 		sg_verdict av;
-		sg_check_addr(pol, &a.sa, len, pc->v.needs_resolve ? pc->v.host : NULL, &av);
+		dest_judge_addr(&pc->d, &a.sa, len, &av);
 		if (av.action != SG_ALLOW) {
-			if (!av.host[0])
-				memcpy(av.host, pc->v.host, sizeof av.host);
-			refuse(pc, &av);
-			return;
-		}
-		if (self_is_own(px->s, &a.sa, len)) {
-			av.action = SG_BLOCK;
-			av.category = SG_CAT_LOOPBACK;
-			snprintf(av.rule, sizeof av.rule, "proxy:own-listener");
-			snprintf(av.reason, sizeof av.reason, "%s:%u is this service's own listener",
-			         av.addr, (unsigned)pc->v.port);
 			refuse(pc, &av);
 			return;
 		}
@@ -524,26 +366,12 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 		pc_start_upstream(pc);
 		return;
 	}
-	if (pc->v.needs_resolve) {
-		resolve(pc);
-		return;
-	}
-	pin_set set;
-	pin_sa a;
-	memset(&a, 0, sizeof a);
-	set.n = 0;
-	if (inet_pton(AF_INET, pc->v.addr, &a.in4.sin_addr) == 1)
-		a.in4.sin_family = AF_INET;
-	else if (inet_pton(AF_INET6, pc->v.addr, &a.in6.sin6_addr) == 1)
-		a.in6.sin6_family = AF_INET6;
-	if (!a.sa.sa_family || pin_set_add(&set, &a.sa, a.sa.sa_family == AF_INET
-	                                                    ? sizeof a.in4 : sizeof a.in6) < 0) {
-		pc_reply_error(pc, 502, "the judged address is unusable");
-		return;
-	}
-	pc->addrs[0] = '\0';
-	add_addr(pc, &a.sa);
-	pc->judged = set;
-	pc->next_addr = 0;
-	pg_connect_next(pc);
+	pc->d.s = px->s;
+	pc->d.pol = px->pol[pc->role_ix];
+	pc->d.hop = &pc->v;
+	pc->d.client = pc->client;
+	pc->d.done = on_dest;
+	pc->d.owner = pc;
+	pc->state = PS_RESOLVE;
+	dest_start(&pc->d, px->s->cfg->connect_timeout_ms);
 }

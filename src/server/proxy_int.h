@@ -22,7 +22,7 @@
 enum px_state {
 	PS_PPHDR,     /* waiting for the PROXY protocol header */
 	PS_HEAD,      /* waiting for a request head */
-	PS_RESOLVE,   /* resolving the upstream name */
+	PS_RESOLVE,   /* resolving the upstream name (dest.h keeps the time) */
 	PS_CONNECT,   /* connecting to a judged address */
 	PS_COMMIT,    /* a refusal waits for its incident's commit */
 	PS_RELAY,     /* request body and response flowing */
@@ -52,8 +52,6 @@ struct proxy {
 	uint64_t tls_errors;
 };
 
-struct pdns;
-
 struct pconn {
 	struct proxy *px;
 	pconn *prev, *next;
@@ -74,12 +72,8 @@ struct pconn {
 	sg_verdict v;             /* stage 1, then the final verdict */
 	int report;               /* allowed, but the role's mode reports it */
 	char acl_why[160];
-	char addrs[SRV_ADDRS_MAX];
-	pin_set judged;
-	size_t next_addr;
-	struct pdns *dq;
-	int dns_done, dns_err;    /* the lookup's result, handed to the timer */
-	struct evutil_addrinfo *dns_res;
+	dest d;                   /* the destination resolved and judged */
+	size_t next_addr;         /* the next of d.judged to dial */
 	int rq_mode, rq_done;     /* request body framing */
 	uint64_t rq_left;
 	px_chunk rq_ck;
@@ -147,9 +141,7 @@ void pg_free(struct proxy *px);
 int pg_role(pconn *pc);
 /* Judge the request's destination and dial it (or refuse it). */
 void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ulen);
-void pg_dns_detach(pconn *pc);
 /* Connect to the next judged address, or 502. */
 void pg_connect_next(pconn *pc);
-void pg_dns_result(pconn *pc);          /* the timer saw dns_done */
 
 #endif

@@ -51,14 +51,7 @@ void srv_job_free(job *j)
 	if (j->easy)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->pins); /* after the handle that points at it */
-	if (j->dns_ev)
-		event_free(j->dns_ev);
-	if (j->dns_res)
-		evutil_freeaddrinfo(j->dns_res);
-	dnslook_cancel(j);
-	if (j->look_res)
-		evutil_freeaddrinfo(j->look_res);
-	free(j->look_extra);
+	dest_free(&j->d);
 	if (j->body) {
 		j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes
 		                                                        : j->s->fetch_bytes;

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <time.h>
 
+#include "server/dest.h"
 #include "server/pin.h"
 #include "server/server.h"
 #include "server/text.h"
@@ -17,7 +18,6 @@
 #include "store/store.h"
 
 #define SRV_URL_MAX 8192
-#define SRV_ADDRS_MAX 512   /* bytes of the judged-address JSON array */
 #define SRV_DNS_TTL_CAP_S 300 /* judged answers are reused at most this long */
 #define SRV_CURL_PIN_S 60   /* a pin's life in libcurl's DNS cache */
 #define SRV_REQUEST_BODY_MAX 4096 /* a client request's body (none is used) */
@@ -45,27 +45,13 @@ typedef struct job {
 	int too_big, hdr_too_big, started;
 	int bad_interim, over_budget;
 	sg_verdict hopv;              /* stage-1 verdict of this hop */
-	char addrs[SRV_ADDRS_MAX];    /* JSON array of judged addresses */
-	size_t addrs_len;
-	/* resolution (fetch.c): names are resolved and judged before curl */
-	struct dnsq *dq;              /* pending evdns lookup, or NULL */
-	struct event *dns_ev;         /* lookup deadline; fires the result too */
-	int dns_done, dns_err;        /* result handed over by the callback */
-	struct evutil_addrinfo *dns_res;
-	int64_t dns_ms;               /* time spent resolving this hop */
-	int pinned;                   /* this hop dials only `judged` */
-	pin_set judged;               /* the judged, pinned addresses */
+	dest d;                       /* its name resolved and judged before curl
+	                                 (d.addrs: the evidence of every hop) */
+	int pinned;                   /* this hop dials only d.judged */
 	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
 	unsigned pin_port;
 	struct curl_slist *pins;
-	/* an answer at the resolver's cap, read whole (dnslook.c) */
-	struct dnslook *look;         /* pending own query, or NULL */
-	struct evutil_addrinfo *look_res; /* the resolver's answers meanwhile */
-	struct sockaddr_storage *look_extra; /* the records the looks found */
-	size_t look_nextra;
-	int look_todo;                /* families still to look at: 1 A, 2 AAAA */
-	size_t look_records;          /* the largest answer a look read */
-	uint16_t look_qtype;	/* block */
+	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */
 	store_record_out rec;
@@ -202,13 +188,6 @@ sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
-
-/* dnslook.c: one UDP query to the resolver's first nameserver; the reply
- * (or an error) goes to fetch_look_done. */
-struct dnsmsg_reply;
-sg_err dnslook_start(job *j, const char *host, uint16_t qtype, int64_t timeout_ms);
-void dnslook_cancel(job *j);
-void fetch_look_done(job *j, const struct dnsmsg_reply *r, sg_err e);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */

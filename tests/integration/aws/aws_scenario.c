@@ -32,19 +32,19 @@ int main(int argc, char **argv)
 	sg_err rc = aws_client_new(&o, &c, &e);
 	if (rc)
 		return fail("client", rc, &e);
-	struct aws_instance_view *v = NULL;
+	pb_instance *v = NULL;
 	if ((rc = aws_ec2_instance_view(c, id, &v, &e)))
 		return fail("view", rc, &e);
 	char gid[32];
 	struct aws_tag t = {"ssrfguard:incident", "inc-xcheck"};
-	if ((rc = aws_ec2_create_security_group(c, v->vpc_id, "ssrfguard-xcheck", "quarantine", &t, 1,
+	if ((rc = aws_ec2_create_security_group(c, v->vpc, "ssrfguard-xcheck", "quarantine", &t, 1,
 	                                        0, gid, &e)))
 		return fail("CreateSecurityGroup", rc, &e);
 	struct aws_ip_permission all = {.protocol = "-1", .cidr_ipv4 = "0.0.0.0/0"};
 	if ((rc = aws_ec2_security_group_rules(c, AWS_SG_REVOKE_EGRESS, gid, &all, 1, 0, &e)))
 		return fail("RevokeSecurityGroupEgress", rc, &e);
 	const char *g[] = {gid};
-	for (size_t i = 0; i < v->nenis; i++)
+	for (size_t i = 0; i < v->n_enis; i++)
 		if ((rc = aws_ec2_set_eni_groups(c, v->enis[i].id, g, 1, 0, &e)))
 			return fail("ModifyNetworkInterfaceAttribute", rc, &e);
 	if ((rc = aws_ec2_set_disable_api_termination(c, id, true, 0, &e)))
@@ -53,8 +53,8 @@ int main(int argc, char **argv)
 	struct aws_tag tags[] = {t, {"ssrfguard:state", "contained"}};
 	if ((rc = aws_ec2_create_tags(c, ids, 1, tags, 2, 0, &e)))
 		return fail("CreateTags", rc, &e);
-	if (v->asg_name[0] &&
-	    (rc = aws_asg_detach_instances(c, v->asg_name, ids, 1, true, 0, NULL, &e)))
+	if (v->asg[0] &&
+	    (rc = aws_asg_detach_instances(c, v->asg, ids, 1, true, 0, NULL, &e)))
 		return fail("DetachInstances", rc, &e);
 	struct aws_xml *tgs = NULL;
 	if ((rc = aws_elbv2_describe_target_groups(c, NULL, 0, NULL, &tgs, &e)))
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 			return fail("DescribeTargetHealth", rc, &e);
 		for (AWS_XML_EACH(d, aws_xml_get(h, "DescribeTargetHealthResult/TargetHealthDescriptions"))) {
 			const char *tid = aws_xml_str_or(d, "Target/Id", "");
-			if (!aws_instance_view_has_address(v, tid))
+			if (!pb_instance_matches_target(v, tid))
 				continue;
 			struct aws_elbv2_target tgt = {
 				.id = tid, .port = (int)strtol(aws_xml_str_or(d, "Target/Port", "0"), NULL, 10)};
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	                                  0, &e)))
 		return fail("PutRolePolicy", rc, &e);
 	printf("{\"group_id\": \"%s\"}\n", gid);
-	aws_instance_view_free(v);
+	pb_instance_free(v);
 	aws_client_free(c);
 	return 0;
 }

@@ -65,22 +65,22 @@ TEST(ec2_describe_and_view)
 {
 	struct aws_client *c = client();
 	struct aws_error e;
-	struct aws_instance_view *v = NULL;
+	pb_instance *v = NULL;
 	CHECK_INT(aws_ec2_instance_view(c, WEB1, &v, &e), SG_OK);
 	if (v) {
 		CHECK_STR(v->state, "running");
-		CHECK_INT(v->nenis, 2);
-		CHECK_INT(v->nvolumes, 2);
-		CHECK_STR(v->asg_name, "web-asg");
-		CHECK(strstr(v->iam_profile_arn, "web-fleet-profile") != NULL);
-		CHECK(!strncmp(v->iam_association_id, "iip-assoc-", 10));
-		CHECK_STR(v->md_http_tokens, "optional");
+		CHECK_INT(v->n_enis, 2);
+		CHECK_INT(v->n_volumes, 2);
+		CHECK_STR(v->asg, "web-asg");
+		CHECK(strstr(v->profile_arn, "web-fleet-profile") != NULL);
+		CHECK(!strncmp(v->profile_assoc, "iip-assoc-", 10));
+		CHECK_STR(v->http_tokens, "optional");
 		int sizes = 0;
-		for (size_t i = 0; i < v->nvolumes; i++)
+		for (size_t i = 0; i < v->n_volumes; i++)
 			sizes += v->volumes[i].size_gib;
 		CHECK_INT(sizes, 116);
 	}
-	aws_instance_view_free(v);
+	pb_instance_free(v);
 	/* error path: an unknown instance */
 	CHECK_INT(aws_ec2_instance_view(c, "i-0000000000000dead", &v, &e), SG_ERR_NOTFOUND);
 	CHECK_STR(e.code, "InvalidInstanceID.NotFound");
@@ -118,12 +118,12 @@ TEST(ec2_instance_attributes)
 	CHECK(json_is_true(json_object_get(a, "DisableApiStop")));
 	CHECK_STR(json_string_value(json_object_get(a, "InstanceInitiatedShutdownBehavior")), "stop");
 	json_decref(i);
-	struct aws_instance_view *v = NULL;
+	pb_instance *v = NULL;
 	CHECK_INT(aws_ec2_instance_view(c, WEB1, &v, &e), SG_OK);
-	for (size_t k = 0; v && k < v->nvolumes; k++)
-		if (!strcmp(v->volumes[k].device_name, "/dev/xvda"))
+	for (size_t k = 0; v && k < v->n_volumes; k++)
+		if (!strcmp(v->volumes[k].device, "/dev/xvda"))
 			CHECK(!v->volumes[k].delete_on_termination);
-	aws_instance_view_free(v);
+	pb_instance_free(v);
 	/* error paths */
 	CHECK_INT(aws_ec2_set_disable_api_stop(c, "i-0000000000000dead", true, 0, &e),
 	          SG_ERR_NOTFOUND);
@@ -145,13 +145,13 @@ TEST(ec2_metadata_options)
 	CHECK_STR(aws_xml_str(r, "instanceMetadataOptions/state"), "pending");
 	aws_xml_free(r);
 	emu_advance(5);
-	struct aws_instance_view *v = NULL;
+	pb_instance *v = NULL;
 	CHECK_INT(aws_ec2_instance_view(c, WEB1, &v, &e), SG_OK);
 	if (v) {
 		CHECK_STR(v->md_state, "applied");
-		CHECK_STR(v->md_http_tokens, "required");
+		CHECK_STR(v->http_tokens, "required");
 	}
-	aws_instance_view_free(v);
+	pb_instance_free(v);
 	o.http_tokens = "sometimes";
 	CHECK(aws_ec2_modify_metadata_options(c, WEB1, &o, 0, NULL, &e) != SG_OK);
 	CHECK(e.code[0] != '\0');

@@ -215,7 +215,7 @@ incs = srv.sql("SELECT COUNT(*), MIN(state) FROM incidents WHERE source = '127.0
 check(incs[0][0] == 1 and incs[0][1] == "open", "every attempt joined one open incident: %r" % incs)
 rc, out, _ = curl("-i", "http://127.0.0.1:5001/healthz")
 st, hd, body = parse_response(out)
-check(st == 403 and b"own-listener" in body, "the service's own listener is never dialled: %r" % out)
+check(st == 403 and b"self:listener" in body, "the service's own listener is never dialled: %r" % out)
 rc, out, _ = curl("-i", "http://127.0.0.1:%d/" % PX)
 check(parse_response(out)[0] == 403, "nor the proxy's own port")
 

@@ -18,6 +18,8 @@ is blocked every time, with all its addresses in the incident, and the
 upstream sees no request; the same at a redirect hop.  A name answering only
 allowed addresses (two A, one AAAA) is fetched.  No answer: 502, no
 incident.  A resolver that never answers: 504 within connect_timeout_ms.
+An answer past the resolver's 32 records is read whole and judged, by /go
+and by the egress proxy alike.
 """
 import json
 import os
@@ -47,7 +49,8 @@ dns = spawn(["/usr/bin/python3", os.path.join(here, "dns.py"), "127.0.0.1", "53"
 check(dns.stdout.readline().strip() == b"ready", "DNS server up")
 
 up = Upstream("203.0.113.10:80", "203.0.113.11:80", "[2001:db8::10]:80")
-srv = Serve({"rule": ["allow 203.0.113.0/24", "allow 2001:db8::10"], "dns_cache_s": 0}, tmp=tmp)
+srv = Serve({"rule": ["allow 203.0.113.0/24", "allow 2001:db8::10"], "dns_cache_s": 0,
+             "proxy_listen": "127.0.0.1:3128"}, tmp=tmp)
 
 codes = []
 for i in range(20):
@@ -201,12 +204,17 @@ check(len(rows) == 1 and "DNS answer of 40 records" in rows[0][0],
       "the attempt's evidence records the cut: %r" % rows)
 st, _, body = srv.go("http://manyok.test/hello?close=1")
 check(st == 200, "40 allowed A records: fetched: %r %r" % (st, body[:200]))
+# The egress proxy resolves and judges through the same code (dest.c).
+px = subprocess.run(["curl", "-sS", "--max-time", "10", "-x", "http://127.0.0.1:3128",
+                     "http://many.test/hello"], capture_output=True)
+check(b'"category":"metadata"' in px.stdout and b"DNS answer of 40 records" in px.stdout,
+      "proxy: the 35th of 40 A records is judged: %r" % px.stdout[:300])
 cuts = [ln for ln in srv.log_lines() if ln.get("event") == "dns_cut"]
-check(len(cuts) == 2 and all(c["answer_records"] == 40 and c["judged"] for c in cuts)
-      and {c["host"] for c in cuts} == {"many.test", "manyok.test"},
+check(len(cuts) == 3 and all(c["answer_records"] == 40 and c["judged"] for c in cuts)
+      and [c["host"] for c in cuts] == ["many.test", "manyok.test", "many.test"],
       "each cut recorded: %r" % cuts)
 st, _, body = srv.get("/metrics")
-check(b"ssrfguard_dns_answers_cut_total 2" in body, "cuts counted in the metrics")
+check(b"ssrfguard_dns_answers_cut_total 3" in body, "cuts counted in the metrics")
 
 rc = srv.stop()
 check(rc == 0, "serve exits cleanly: %r" % rc)

@@ -5,7 +5,7 @@
 
 #include "aws/credentials.h"
 #include "aws/endpoint.h"
-#include "aws/instance.h"
+#include "playbook/instance.h"
 #include "aws/params.h"
 #include "aws/retry.h"
 #include "test.h"
@@ -233,32 +233,38 @@ TEST(instance_view)
 		"</DescribeInstancesResponse>";
 	struct aws_xml *r = NULL;
 	CHECK_INT(aws_xml_parse(doc, strlen(doc), NULL, &r), SG_OK);
-	struct aws_instance_view *v = NULL;
-	CHECK_INT(aws_instance_view_decode(r, "i-2", &v), SG_ERR_NOTFOUND);
-	CHECK_INT(aws_instance_view_decode(r, "i-1", &v), SG_OK);
+	pb_instance *v = pb_instance_new();
+	CHECK_INT(pb_instance_decode(v, r, "i-2"), SG_ERR_NOTFOUND);
+	CHECK_INT(pb_instance_decode(v, r, "i-1"), SG_OK);
 	if (v) {
 		CHECK_STR(v->state, "running");
-		CHECK_STR(v->asg_name, "asg");
-		CHECK_INT(v->md_hop_limit, 2);
-		CHECK_INT(v->nenis, 1);
-		CHECK_STR(v->enis[0].groups[0].id, "sg-1");
+		CHECK_STR(v->asg, "asg");
+		CHECK_INT(v->hop_limit, 2);
+		CHECK_INT(v->n_enis, 1);
+		CHECK_STR(v->enis[0].groups[0], "sg-1");
+		CHECK_STR(v->enis[0].group_names[0], "web");
 		CHECK(v->volumes[0].delete_on_termination);
+		CHECK(v->volumes[0].root);
 		CHECK_STR(v->public_ip, "");
-		CHECK_INT(v->enis[0].naddresses, 3);
-		CHECK(aws_instance_view_has_address(v, "10.0.0.6"));
-		CHECK(aws_instance_view_has_address(v, "2001:db8::5"));
-		CHECK(!aws_instance_view_has_address(v, "10.0.0.7"));
-		CHECK_INT(aws_instance_view_add_target(v, "target-group", "arn:tg", "i-1", "healthy", 80),
+		CHECK_INT(v->enis[0].n_addrs, 3);
+		CHECK(pb_instance_matches_target(v, "10.0.0.6"));
+		CHECK(pb_instance_matches_target(v, "2001:db8::5"));
+		CHECK(!pb_instance_matches_target(v, "10.0.0.7"));
+		CHECK_INT(pb_instance_add_registration(v, "target-group", "arn:tg", "i-1", 80, "",
+		                                       "healthy"),
 		          SG_OK);
-		char *json = NULL;
-		CHECK_INT(aws_instance_view_json(v, &json), SG_OK);
+		CHECK_INT(pb_instance_add_registration(v, "classic-elb", "web-elb", "i-1", 0, "", ""),
+		          SG_OK);
+		CHECK_STR(v->targets[0].health, "healthy");
+		CHECK_STR(v->elbs[0], "web-elb");
+		char *json = pb_instance_to_json(v);
 		json_t *j = json ? json_loads(json, 0, NULL) : NULL;
 		CHECK_STR(json_string_value(json_object_get(j, "asg")), "asg");
 		CHECK_INT(json_array_size(json_object_get(j, "targets")), 1);
 		json_decref(j);
 		free(json);
 	}
-	aws_instance_view_free(v);
+	pb_instance_free(v);
 	aws_xml_free(r);
 }
 

@@ -10,10 +10,10 @@
 #include "backstop/backstop.h"
 #include "backstop/reader.h"
 #include "commands.h"
+#include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/server.h"
-#include "logging/logging.h"
 
 /* backstop's own switches, then every serve setting (read from [serve]). */
 typedef struct backstop_cli {

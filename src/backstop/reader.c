@@ -18,9 +18,9 @@
 #include "backstop/nflog.h"
 #include "backstop/owner.h"
 #include "backstop/rules.h"
+#include "logging/logging.h"
 #include "server/text.h"
 #include "store/store.h"
-#include "logging/logging.h"
 
 #define SEEN_SLOTS 128
 

@@ -1,7 +1,6 @@
 /* release.c — the dashboard's one change: releasing an incident, only with
  * --allow-release, a CSRF token, a same-origin request and the operator's
  * typed confirmation.  GET /api/session tells the page whether it may. */
-#include "common/utf8.h"
 #include "dashboard/dash_int.h"
 
 #include <event2/buffer.h>
@@ -13,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "respond/respond.h"
 
 #define RELEASE_BODY_MAX 1024

@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-
 #define COOKIE_PREFIX DASH_COOKIE "="
 
 const char *dash_request_token(const char *authorization, const char *cookie, size_t *len)

@@ -4,11 +4,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <openssl/ssl.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,17 +76,6 @@ static void log_listening(struct evhttp_bound_socket *bs)
 	dash_log("info", "listening", msg);
 }
 
-/* Each connection's bufferevent speaks TLS (evhttp_set_bevcb). */
-static struct bufferevent *tls_bev(struct event_base *base, void *arg)
-{
-	dash *d = arg;
-	SSL *ssl = SSL_new(d->tls);
-	if (!ssl)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	                                      BEV_OPT_CLOSE_ON_FREE);
-}
-
 /* A client certificate the handshake refuses is logged with why (the
  * subject as RFC 2253 text: ASCII, escaped). */
 static int on_verify(int ok, X509_STORE_CTX *x)
@@ -143,7 +131,7 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 		evhttp_set_timeout(http, 30);
 		evhttp_set_gencb(http, dash_handle, d);
 		if (d->tls)
-			evhttp_set_bevcb(http, tls_bev, d);
+			evhttp_set_bevcb(http, tls_evhttp_bev, d->tls);
 		log_listening(bs);
 		rc = event_base_dispatch(base) < 0 ? SG_ERR_IO : SG_OK;
 		if (rc)

@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "aws/sqs.h"
+#include "logging/logging.h"
 #include "playbook/sign.h"
 
 #define DELIVER_KEY_MAX 1024
 #include "store/store.h"
-#include "logging/logging.h"
 
 static int64_t now_ms(void)
 {

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "logging/logging.h"
 #include "respond/respond.h"
 #include "respond/respond_cli.h"
-#include "logging/logging.h"
 
 #define RETRY_S 10 /* a failing responder checks its setup again this often */
 

@@ -215,16 +215,6 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	reply(req, 200, "OK", j);
 }
 
-static struct bufferevent *make_bev(struct event_base *base, void *arg)
-{
-	respond_listener *l = arg;
-	SSL *ssl = SSL_new(l->ssl);
-	if (!ssl)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	                                      BEV_OPT_CLOSE_ON_FREE);
-}
-
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -302,7 +292,7 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	l->http = l->base ? evhttp_new(l->base) : NULL;
 	if (!l->http)
 		goto fail;
-	evhttp_set_bevcb(l->http, make_bev, l);
+	evhttp_set_bevcb(l->http, tls_evhttp_bev, l->ssl);
 	evhttp_set_max_body_size(l->http, RESPOND_LISTEN_BODY_MAX);
 	evhttp_set_max_headers_size(l->http, 16384);
 	evhttp_set_timeout(l->http, 10);

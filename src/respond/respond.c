@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "logging/logging.h"
 #include "respond/engine.h"
 #include "respond/journal.h"
-#include "logging/logging.h"
 
 void respond_config_default(respond_config *cfg)
 {

@@ -1,12 +1,13 @@
 /* run.c — the toolkit a step uses: time, waits with lease renewal, the
  * crash hook (see rsp.h). */
 #include "respond/rsp.h"
-#include "logging/logging.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "logging/logging.h"
 
 const store_opts rsp_store_opts = {.sync = STORE_SYNC_NORMAL};
 

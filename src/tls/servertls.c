@@ -2,6 +2,7 @@
  * (see servertls.h). */
 #include "tls/servertls.h"
 
+#include <event2/bufferevent_ssl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -39,6 +40,12 @@ static sg_err require_clients(SSL_CTX *ctx, const tls_server_files *f, char *err
 		return ssl_err(err, errlen, ca_name, f->client_ca);
 	SSL_CTX_set_client_CA_list(ctx, names);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	/* A verified session may be resumed only with a session id context:
+	 * without one OpenSSL fails every resumption's handshake (a browser's
+	 * second connection, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED). */
+	static const unsigned char sid_ctx[] = "ssrfguard-client-ca";
+	if (SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1) != 1)
+		return ssl_err(err, errlen, ca_name, f->client_ca);
 	if (f->client_crl && f->client_crl[0])
 		return load_crls(SSL_CTX_get_cert_store(ctx), f, err, errlen);
 	return SG_OK;
@@ -112,4 +119,13 @@ size_t tls_peer_subject(SSL *ssl, char *out, size_t cap)
 		return 0;
 	}
 	return tls_cert_subject(cert, out, cap);
+}
+
+struct bufferevent *tls_evhttp_bev(struct event_base *base, void *ctx)
+{
+	SSL *ssl = SSL_new(ctx);
+	if (!ssl)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	                                      BEV_OPT_CLOSE_ON_FREE);
 }

@@ -13,7 +13,8 @@
  *   client_crl  CRL(s): with it, the leaf and every CA of its chain must be
  *               covered by a CRL (X509_V_FLAG_CRL_CHECK_ALL) and a revoked
  *               certificate fails the handshake; needs client_ca
- * TLS 1.2 is the least version accepted.
+ * TLS 1.2 is the least version accepted.  Sessions of verified clients
+ * resume (the context has a session id context), within this process.
  *
  * Errors name the file and the reason OpenSSL gives, prefixed by the
  * caller's name for the option ("--tls-cert /x.pem: ...").
@@ -50,5 +51,12 @@ size_t tls_peer_subject(SSL *ssl, char *out, size_t cap);
 
 /* Any certificate's subject the same way (0, out "" for NULL). */
 size_t tls_cert_subject(X509 *cert, char *out, size_t cap);
+
+/* evhttp's bufferevent callback (evhttp_set_bevcb) for a TLS listener:
+ * every accepted connection speaks TLS with ctx (an SSL_CTX *); NULL when
+ * out of memory (evhttp then drops the connection). */
+struct bufferevent;
+struct event_base;
+struct bufferevent *tls_evhttp_bev(struct event_base *base, void *ctx);
 
 #endif

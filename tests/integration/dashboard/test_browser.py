@@ -88,12 +88,14 @@ class Browser:
                 return m.get("result", {})
             self.events.append(m)
 
-    def wait_event(self, method, timeout=30):
-        """Until the browser reports method (events read while waiting are kept)."""
+    def wait_event(self, method, since=0, timeout=30):
+        """Until the browser reports method after events[since] (events read
+        while waiting are kept); the index after it, else None."""
         end = time.time() + timeout
         while time.time() < end:
-            if any(e.get("method") == method for e in self.events):
-                return True
+            for i in range(since, len(self.events)):
+                if self.events[i].get("method") == method:
+                    return i + 1
             while b"\0" not in self.rbuf and select.select([self.from_r], [], [], 0.2)[0]:
                 chunk = os.read(self.from_r, 65536)
                 if not chunk:
@@ -102,7 +104,7 @@ class Browser:
             while b"\0" in self.rbuf:
                 raw, self.rbuf = self.rbuf.split(b"\0", 1)
                 self.events.append(json.loads(raw))
-        return False
+        return None
 
     def page(self):
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -261,12 +263,17 @@ for who, with_cert in (("alice", True), ("nobody", False)):
     C = Browser(browser_home("home-" + who, with_cert))
     try:
         s = C.page()
+        mark = len(C.events)
         C.send("Page.navigate", {"url": f"https://127.0.0.1:{cport}/"}, s)
-        # a client certificate is chosen while the page loads: wait for it
-        check(C.wait_event("Page.loadEventFired"), f"{who}: the navigation ends")
+        # a client certificate is chosen while the page loads: wait for the
+        # load of this navigation (not about:blank's) before looking
+        started = C.wait_event("Page.frameStartedLoading", mark)
+        check(started and C.wait_event("Page.loadEventFired", started, timeout=60),
+              f"{who}: the navigation ends")
         if with_cert:
             C.wait_for(s, "document.querySelectorAll('#rows tr').length === 2",
-                       "with alice's certificate the list renders, no sign-in form")
+                       "with alice's certificate the list renders, no sign-in form",
+                       timeout=40)
             check(C.evaluate(s, "document.querySelector('form') === null"),
                   "no sign-in form: the certificate signed in")
             C.shot(s, "dashboard-certificate.png")

@@ -13,6 +13,8 @@ the AWS emulator (for a release):
 """
 import json
 import os
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -95,6 +97,29 @@ def curl(port, path, who=None, *args, scheme="https"):
     return r.returncode, int(code or 0), body
 
 
+CONTEXTS = {}
+
+
+def tls_get(port, who, session=None):
+    """GET /api/incidents over a TLS connection of its own (Python's ssl),
+    resuming session when given: (reply, session, was it resumed)."""
+    if who not in CONTEXTS:  # a session resumes only in the context that made it
+        CONTEXTS[who] = ssl.create_default_context(cafile=P("srv.pem"))
+        CONTEXTS[who].load_cert_chain(P(who + ".pem"), P(who + ".key"))
+    ctx = CONTEXTS[who]
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1", session=session) as t:
+            t.sendall(b"GET /api/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = t.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            return data, t.session, t.session_reused
+
+
 try:
     p = h.respond(B, emu, work, "--instance", h.VICTIM, "-q")
     h.check(p.returncode == 0, f"contained first: {p.stderr[-300:]}")
@@ -116,6 +141,14 @@ try:
                       ("foreign", "a certificate of another CA with the same names")]:
         rc, code, body = curl(port, "/api/incidents", who)
         h.check(rc != 0 and code == 0 and h.VICTIM not in body, f"{what}: refused: {rc} {code}")
+    # a second connection resumes the verified session (browsers do): served
+    first, session, _ = tls_get(port, "alice")
+    try:
+        again, _, reused = tls_get(port, "alice", session)
+    except ssl.SSLError as e:  # what a server without a session id context does
+        again, reused = repr(e).encode(), False
+    h.check(first.startswith(b"HTTP/1.1 200") and again.startswith(b"HTTP/1.1 200") and reused,
+            f"a resumed TLS session is served: {again[:40]!r} reused={reused}")
     rc, code, body = curl(port, "/api/incidents", scheme="http")
     h.check(code != 200 and h.VICTIM not in body, f"plain HTTP: refused: {rc} {code}")
     rc, code, body = curl(port, "/login", "alice", "-d", "token=" + TOKEN)

@@ -17,6 +17,7 @@ typedef struct dashboard_opts {
 	char *listen, *store, *token_file;
 	char *tls_cert, *tls_key, *client_ca, *client_crl;
 	bool allow_release;
+	cmdline_store where;
 	cmdline_aws aws;
 } dashboard_opts;
 
@@ -28,6 +29,7 @@ static const opt_def dashboard_opts_table[] = {
 	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
 	 .help = "incident store, opened read-only (default: $SSRFGUARD_STORE, else "
 	         CMDLINE_STORE_PATH ")"},
+	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_STR, .name = "token-file", .arg = "FILE", AT(token_file),
 	 .flags = OPT_NONEMPTY,
 	 .help = "file holding the access token (16 to 256 printable bytes, one line; not "
@@ -124,6 +126,7 @@ int cmd_dashboard(int argc, char **argv)
 	if (o.token_file && read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
 	dash_config cfg = {.listen = o.listen, .store_path = o.store,
+	                   .state_table = o.where.state_table,
 	                   .token = o.token_file ? token : NULL, .tls_cert = o.tls_cert,
 	                   .tls_key = o.tls_key, .client_ca = o.client_ca,
 	                   .client_crl = o.client_crl, .allow_release = o.allow_release,

@@ -17,6 +17,7 @@
 
 typedef struct incidents_opts {
 	char *store, *state, *reason;
+	cmdline_store where;
 	bool json;
 	cmdline_aws aws;
 } incidents_opts;
@@ -25,6 +26,7 @@ typedef struct incidents_opts {
 static const opt_def incidents_opts_table[] = {
 	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
 	 .help = "incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
+	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_SWITCH, .name = "json", .dflt = "off", AT(json),
 	 .help = "list and show: JSON instead of a table or Markdown"},
 	{.type = OPT_STR, .name = "state", .arg = "STATE", AT(state), .flags = OPT_ARGV_ONLY,
@@ -218,6 +220,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	respond_config cfg;
 	respond_config_default(&cfg);
 	cfg.store_path = o->store;
+	cfg.state_table = o->where.state_table;
 	cfg.region = o->aws.region;
 	cfg.profile = o->aws.profile;
 	cfg.endpoint_url = o->aws.endpoint_url;
@@ -262,8 +265,8 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	char msg[512];
 	store *st = NULL;
 	store_opts so = {.readonly = !strcmp(verb, "list") || !strcmp(verb, "show")};
-	if (store_open(cfg.store_path, &so, &st, msg, sizeof msg)) {
-		if (so.readonly && access(cfg.store_path, F_OK) != 0)
+	if (respond_store_open(&cfg, &so, &st, msg, sizeof msg)) {
+		if (so.readonly && !cfg.state_table && access(cfg.store_path, F_OK) != 0)
 			fprintf(stderr, "ssrfguard incidents: no incident store at %s (nothing recorded "
 			        "there yet; --store or SSRFGUARD_STORE name another)\n", cfg.store_path);
 		else

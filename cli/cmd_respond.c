@@ -100,7 +100,7 @@ static int held_elsewhere(const respond_cli *o, int64_t id)
 	char msg[512];
 	store *st = NULL;
 	store_incident inc = {0};
-	if (store_open(o->cfg.store_path, NULL, &st, msg, sizeof msg) == SG_OK &&
+	if (respond_store_open(&o->cfg, NULL, &st, msg, sizeof msg) == SG_OK &&
 	    store_get(st, id, &inc) == SG_OK) {
 		long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
 		say(o, "error", "INC-%lld is held by %s for %lld more second(s); run "
@@ -167,8 +167,10 @@ static int run_one(responder *r, const respond_cli *o)
 	time_t since = time(NULL);
 	sg_err err = SG_OK;
 	if (o->instance) {
-		err = respond_open_manual(r, o->instance, o->cfg.region, "respond --instance", &id);
-		if (err) {
+		err = respond_open_claimed(r, o->instance, o->cfg.region, "respond --instance", &id);
+		if (err == SG_ERR_BUSY)
+			return held_elsewhere(o, id);
+		if (err && err != SG_ERR_STATE) {
 			say(o, "error", "cannot open an incident: %s", sg_strerror(err));
 			return 2;
 		}

@@ -22,8 +22,11 @@ const opt_command serve_command = {
 	.summary = "run the guarded fetch service (GET /go?url=...)",
 	.about = "Run the guarded fetch service: GET /go?url=URL fetches URL for the caller unless "
 	         "the guard blocks it; a blocked attempt answers 403 and is recorded as an incident "
-	         "in the store before the answer leaves.  Also /healthz and /metrics.  SIGTERM or "
-	         "SIGINT drains in-flight fetches and exits.  One event loop per CPU (--workers). "
+	         "in the store before the answer leaves.  Also /healthz and /metrics, and with "
+	         "--proxy-listen an egress proxy (docs/proxy.md).  SIGTERM or SIGINT drains "
+	         "in-flight fetches (and the proxy's tunnels and requests, --proxy-drain-s) and "
+	         "exits; SIGHUP reads the proxy's TLS files and CRLs again.  One event loop per "
+	         "CPU (--workers), each also serving the proxy. "
 	         "Under attack it stays up: client connections are capped below the descriptor "
 	         "limit (the oldest idle one closed to make room, accepting paused rather than "
 	         "spun), a pipelining client is not read while its answers wait, bodies and "

@@ -12,8 +12,9 @@ PACKAGES=(
   # tests: namespaces, the AWS double, file-system images, cross-checks
   iproute2 util-linux nftables python3 python3-botocore python3-pyflakes awscli sqlite3 curl
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g libcap2-bin
-  # the egress proxy's client tests (curl above, Python requests, Node's http)
-  python3-requests nodejs
+  # the egress proxy's client tests (curl above, Python requests, Node's http;
+  # git and apt are Debian's own; Java's HttpURLConnection, Go's net/http)
+  python3-requests nodejs git default-jdk-headless golang-go
   # benchmarks (nginx: the reverse-proxy anchor of bench/server; squid: the
   # proxy benchmark's anchor; neither is started as a service)
   wrk nginx squid

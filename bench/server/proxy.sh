@@ -8,8 +8,9 @@
 #   3. GET ssrfguard: wrk -> serve --proxy-listen (the same requests)
 #   4. CONNECT bulk:  curl -p through each proxy to sg-bulk (MB megabytes over
 #      one tunnel), and the same download direct.
-# Both proxies run with their defaults, one process/worker each, no cache,
-# no access log file for squid (ssrfguard writes its JSON log to a file).
+# Both proxies run with their defaults (squid: one worker; ssrfguard: one
+# event loop per core), no cache, no access log file for squid (ssrfguard
+# writes its JSON log to a file).
 # Needs build/ (scripts/build.sh) and squid.  Prints its figures and ratios.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -15,6 +15,8 @@ static const struct aws_service_info services[AWS__SERVICE_COUNT] = {
 	[AWS_SNS] = {"sns", "sns", "SNS", "2010-03-31", "", AWS_PROTO_QUERY, 0},
 	[AWS_S3] = {"s3", "s3", "S3", "", "", AWS_PROTO_REST_XML, 0},
 	[AWS_SQS] = {"sqs", "sqs", "SQS", "2012-11-05", "", AWS_PROTO_QUERY, 0},
+	[AWS_DYNAMODB] = {"dynamodb", "dynamodb", "DYNAMODB", "", "DynamoDB_20120810",
+	                  AWS_PROTO_JSON10, 0},
 };
 
 const struct aws_service_info *aws_service_info(enum aws_service svc)

@@ -29,6 +29,7 @@ enum aws_service {
 	AWS_SNS,
 	AWS_S3,
 	AWS_SQS,
+	AWS_DYNAMODB,
 	AWS__SERVICE_COUNT
 };
 
@@ -36,6 +37,7 @@ enum aws_protocol {
 	AWS_PROTO_EC2,     /* Query with Name.N lists, <item> replies, <Response><Errors> */
 	AWS_PROTO_QUERY,   /* Query with Name.member.N, <member>, <ErrorResponse> */
 	AWS_PROTO_JSON11,  /* X-Amz-Target + application/x-amz-json-1.1 */
+	AWS_PROTO_JSON10,  /* the same with application/x-amz-json-1.0 (DynamoDB) */
 	AWS_PROTO_REST_XML, /* S3: method + path, x-amz-content-sha256, <Error> */
 };
 

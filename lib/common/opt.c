@@ -11,7 +11,7 @@ const char *const opt_sections[] = {
 };
 
 const char *const opt_shared_names[] = {
-	"store", "region", "endpoint-url", "ca-bundle", "log", "log-format", NULL,
+	"store", "state-table", "region", "endpoint-url", "ca-bundle", "log", "log-format", NULL,
 };
 
 /* Compare a row's name with user text, '_' counting as '-'. */

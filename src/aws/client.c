@@ -557,7 +557,8 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 		*reply = NULL;
 	aws_error_clear(err);
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto == AWS_PROTO_JSON11 || si->proto == AWS_PROTO_REST_XML ||
+	if (!c || !si || si->proto == AWS_PROTO_JSON11 || si->proto == AWS_PROTO_JSON10 ||
+	    si->proto == AWS_PROTO_REST_XML ||
 	    !action || !*action)
 		goto fail;
 	if ((flags & AWS_CALL_DRY_RUN) && svc != AWS_EC2)
@@ -619,7 +620,8 @@ static sg_err json_call(struct aws_client *c, enum aws_service svc, const char *
 		*reply = NULL;
 	aws_error_clear(err);
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto != AWS_PROTO_JSON11 || !operation || !*operation ||
+	if (!c || !si || (si->proto != AWS_PROTO_JSON11 && si->proto != AWS_PROTO_JSON10) ||
+	    !operation || !*operation ||
 	    (flags & AWS_CALL_DRY_RUN) || (body && !json_is_object(body)))
 		goto fail;
 	rc = SG_ERR_NOMEM;
@@ -631,8 +633,10 @@ static sg_err json_call(struct aws_client *c, enum aws_service svc, const char *
 	if (snprintf(target, sizeof target, "%s.%s", si->json_prefix, operation) >=
 	    (int)sizeof target)
 		goto fail;
-	struct wire_req w = {WIRE_JSON, "POST", NULL, "application/x-amz-json-1.1", target, text,
-	                     strlen(text)};
+	struct wire_req w = {WIRE_JSON, "POST", NULL,
+	                     si->proto == AWS_PROTO_JSON10 ? "application/x-amz-json-1.0"
+	                                                   : "application/x-amz-json-1.1",
+	                     target, text, strlen(text)};
 	rc = call(c, svc, operation, &w, flags, &resp, err);
 	if (rc)
 		goto fail;
@@ -689,7 +693,7 @@ static void observe_after(struct aws_client *c, const struct aws_call *call, sg_
 
 static bool is_read(const char *action)
 {
-	static const char *const verbs[] = {"Describe", "Get", "List", "Simulate"};
+	static const char *const verbs[] = {"Describe", "Get", "List", "Simulate", "Query"};
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		if (!strncmp(action, verbs[i], strlen(verbs[i])))
 			return true;

@@ -334,8 +334,7 @@ sg_err bs_reader_start(const bs_reader_opts *o, bs_reader **out, char *err, size
 	sg_err e = srvcfg_policy(o->cfg, &r->policy, err, errlen);
 	if (e != SG_OK)
 		goto fail;
-	store_opts so = {.sync = o->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
-	                 .busy_ms = (int)o->cfg->store_busy_ms};
+	store_opts so = srvcfg_store_opts(o->cfg);
 	if ((e = store_open(o->cfg->store, &so, &r->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
 		goto fail;

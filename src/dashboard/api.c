@@ -122,11 +122,10 @@ sg_err dash_list_json(store *st, char **out)
 
 /* The report `incidents show --json` prints, as JSON (null when it cannot
  * be built: the rest of the detail still shows). */
-static json_t *report_json(const char *store_path, int64_t id)
+static json_t *report_json(const dash_config *dc, int64_t id)
 {
 	respond_config cfg;
-	respond_config_default(&cfg);
-	cfg.store_path = store_path;
+	dash_respond_config(dc, &cfg);
 	responder *r = NULL;
 	char *js = NULL;
 	json_t *rep = NULL;
@@ -137,7 +136,7 @@ static json_t *report_json(const char *store_path, int64_t id)
 	return rep ? rep : json_null();
 }
 
-sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **out)
+sg_err dash_detail_json(store *st, const dash_config *cfg, int64_t id, char **out)
 {
 	*out = NULL;
 	store_incident inc;
@@ -155,7 +154,7 @@ sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **ou
 		APPEND_ROWS(ja, at, nat, attempt_json);
 		APPEND_ROWS(js, sp, nsp, step_json);
 		APPEND_ROWS(jh, hi, nhi, history_json);
-		json_t *rep = report_json(store_path, id);
+		json_t *rep = report_json(cfg, id);
 		json_t *fx = json_object_get(rep, "forensics");
 		o = json_pack("{s:o?,s:o?,s:o?,s:o?,s:o?,s:o?,s:O?,s:o?}", "incident", incident_json(&inc),
 		              "attempts", ja, "steps", js, "history", jh, "calls", dash_calls_json(rep),

@@ -59,6 +59,7 @@
 typedef struct dash_config {
 	const char *listen;     /* "127.0.0.1:8081", "[::1]:0" */
 	const char *store_path; /* the incident store, opened read-only */
+	const char *state_table; /* NULL, or the DynamoDB state table instead */
 	const char *token;      /* DASH_TOKEN_MIN..DASH_TOKEN_MAX printable bytes;
 	                           NULL: client certificates alone (client_ca) */
 	const char *tls_cert, *tls_key; /* PEM: serve HTTPS; NULL: plain HTTP */
@@ -85,6 +86,6 @@ typedef struct store store;
 /* The incident list / one incident's detail as a JSON text (malloc'd).
  * SG_ERR_NOTFOUND for an unknown id. */
 sg_err dash_list_json(store *st, char **out);
-sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **out);
+sg_err dash_detail_json(store *st, const dash_config *cfg, int64_t id, char **out);
 
 #endif

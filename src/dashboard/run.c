@@ -151,16 +151,22 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 	return rc;
 }
 
+void dash_respond_config(const dash_config *c, respond_config *rc)
+{
+	respond_config_default(rc);
+	rc->store_path = c->store_path;
+	rc->state_table = c->state_table;
+	rc->region = c->aws.region;
+	rc->profile = c->aws.profile;
+	rc->endpoint_url = c->aws.endpoint_url;
+	rc->ca_bundle = c->aws.ca_bundle;
+}
+
 /* The responder that releases, with the CSRF token its requests carry. */
 static sg_err release_setup(dash *d, char *err, size_t errlen)
 {
 	respond_config rc;
-	respond_config_default(&rc);
-	rc.store_path = d->cfg->store_path;
-	rc.region = d->cfg->aws.region;
-	rc.profile = d->cfg->aws.profile;
-	rc.endpoint_url = d->cfg->aws.endpoint_url;
-	rc.ca_bundle = d->cfg->aws.ca_bundle;
+	dash_respond_config(d->cfg, &rc);
 	if (dash_csrf_init(d) != SG_OK) {
 		snprintf(err, errlen, "no random bytes for the CSRF token");
 		return SG_ERR_IO;
@@ -180,7 +186,9 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 		return SG_ERR_PARSE;
 	}
 	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
-	store_opts so = {.readonly = 1};
+	store_opts so = {.readonly = 1, .state_table = cfg->state_table,
+	                 .region = cfg->aws.region, .endpoint_url = cfg->aws.endpoint_url,
+	                 .ca_bundle = cfg->aws.ca_bundle};
 	if ((e = tls_setup(&d, err, errlen)) != SG_OK)
 		return e;
 	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) == SG_OK) {

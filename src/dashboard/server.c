@@ -164,7 +164,7 @@ static void api(dash *d, struct evhttp_request *req, const char *path)
 		err = dash_list_json(d->st, &json);
 	else if (!strncmp(path, API_PREFIX "/", sizeof API_PREFIX) &&
 	         dash_path_id(path + sizeof API_PREFIX) > 0)
-		err = dash_detail_json(d->st, d->cfg->store_path, dash_path_id(path + sizeof API_PREFIX),
+		err = dash_detail_json(d->st, d->cfg, dash_path_id(path + sizeof API_PREFIX),
 		                       &json);
 	else
 		err = SG_ERR_NOTFOUND;

@@ -2,6 +2,7 @@
 #include "opt/cmdline.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,15 @@ const opt_def cmdline_aws_opts[] = {
 	{.type = OPT_END},
 };
 #undef AT
+
+const opt_def cmdline_store_opts[] = {
+	{.type = OPT_STR, .name = "state-table", .arg = "NAME", .flags = OPT_NONEMPTY,
+	 .off = offsetof(cmdline_store, state_table),
+	 .help = "shared state in this DynamoDB table instead of the SQLite store: incidents, "
+	         "leases and the step journal of a fleet (docs/fleet.md); created on first use "
+	         "if the role may dynamodb:CreateTable"},
+	{.type = OPT_END},
+};
 
 const char *cmdline_default_store(void)
 {

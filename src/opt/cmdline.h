@@ -60,6 +60,17 @@ extern const opt_def cmdline_aws_opts[];
 #define CMDLINE_STORE_PATH "/var/lib/ssrfguard/incidents.db"
 const char *cmdline_default_store(void);
 
+/*
+ * The store's engine: one row, included by every command that opens the
+ * store ({.type = OPT_INCLUDE, .include = cmdline_store_opts, .off =
+ * offsetof(T, where)}): --state-table NAME (state-table = NAME), the
+ * DynamoDB table of a fleet instead of the SQLite file (docs/fleet.md).
+ */
+typedef struct cmdline_store {
+	char *state_table;   /* NULL: the SQLite store */
+} cmdline_store;
+extern const opt_def cmdline_store_opts[];
+
 /* Apply one config file to dst (the command's section and shared names). */
 sg_err cmdline_load(const opt_command *cmd, void *dst, const char *path, char *err,
                     size_t errlen);

@@ -16,6 +16,7 @@
 #include "playbook/sign.h"
 
 #define DELIVER_KEY_MAX 1024
+#include "respond/respond.h"
 #include "store/store.h"
 
 static int64_t now_ms(void)
@@ -245,7 +246,8 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *sto
 		return err;
 	}
 	store *st = NULL;
-	err = store_open(cfg->store_path, NULL, &st, msg, msglen);
+	err = cfg->rcfg ? respond_store_open(cfg->rcfg, NULL, &st, msg, msglen)
+	                : store_open(cfg->store_path, NULL, &st, msg, msglen);
 	if (err) {
 		aws_client_free(aws);
 		return err;

@@ -29,6 +29,8 @@
 
 typedef struct respond_deliver_config {
 	const char *store_path;
+	const struct respond_config *rcfg; /* NULL, or the store as it names it (its
+	                                      state table: respond_store_open) */
 	const char *url;          /* https://responder:8443/v1/incidents */
 	const char *key_file;     /* shared HMAC key (HTTPS only) */
 	const char *ca_bundle;    /* CA for the responder's certificate (NULL: system) */

@@ -127,6 +127,8 @@ static int configure(respond_cli *cli, const srv_responder_env *env, char *regio
 	if (respond_cli_check(cli, msg, msglen) != 0)
 		return -1;
 	cli->cfg.store_path = env->store_path;
+	if (env->cfg)
+		cli->cfg.state_table = env->cfg->where.state_table;
 	if (env->lease_ms > 0)
 		cli->cfg.lease_ms = env->lease_ms;
 	if (!cli->cfg.region && !getenv("AWS_REGION") && !getenv("AWS_DEFAULT_REGION") &&

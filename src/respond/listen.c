@@ -19,6 +19,7 @@
 
 #include "common/listen.h"
 #include "playbook/sign.h"
+#include "respond/respond.h"
 #include "store/store.h"
 #include "tls/servertls.h"
 
@@ -185,8 +186,9 @@ static void on_incident(struct evhttp_request *req, void *arg)
 		return;
 	}
 	free(body);
-	char source[200], request[200];
+	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
+	snprintf(join, sizeof join, "instance:%s", d.instance_id);
 	snprintf(request, sizeof request, "delivered by %s (its incident %lld)", d.detector,
 	         (long long)d.remote_id);
 	store_attempt_in a = {
@@ -202,6 +204,7 @@ static void on_incident(struct evhttp_request *req, void *arg)
 		.region = d.region,
 		.az = d.az,
 		.contain = 1,
+		.join = d.instance_id[0] ? join : NULL, /* one incident per instance */
 	};
 	store_record_out o;
 	err = store_record(l->st, &a, &o);
@@ -285,7 +288,8 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	                       .cert_name = "--tls-cert", .key_name = "--tls-key"};
 	if ((err = tls_server_ctx(&tf, &l->ssl, msg, msglen)))
 		goto fail;
-	if ((err = store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
+	if ((err = cfg->rcfg ? respond_store_open(cfg->rcfg, NULL, &l->st, msg, msglen)
+	                     : store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
 		goto fail;
 	err = SG_ERR_NOMEM;
 	l->base = event_base_new();

@@ -28,6 +28,8 @@
 typedef struct respond_listen_config {
 	const char *addr;       /* "HOST:PORT" or "[V6]:PORT" */
 	const char *store_path;
+	const struct respond_config *rcfg; /* NULL, or the store as it names it (its
+	                                      state table: respond_store_open) */
 	const char *key_file;   /* the shared HMAC key (raw bytes, >= 16) */
 	const char *tls_cert;   /* PEM */
 	const char *tls_key;    /* PEM */

@@ -72,15 +72,17 @@ static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, con
 		         f.severity, f.instance_id);
 		return RQ_IGNORED;
 	}
-	char client[160], request[320], reason[192];
+	char client[160], request[320], reason[192], join[160];
 	snprintf(client, sizeof client, "guardduty:%s", f.finding_id);
+	snprintf(join, sizeof join, "instance:%s", f.instance_id);
 	snprintf(request, sizeof request, "GuardDuty finding %s%s", f.finding_id,
 	         f.sample ? " (sample)" : "");
 	snprintf(reason, sizeof reason, "GuardDuty %s, severity %.1f", f.type_name, f.severity);
 	store_attempt_in a = {.client = client, .request = request, .url = "", .dest = "",
 	                      .category = "guardduty", .rule = f.type_name, .reason = reason,
 	                      .instance_id = f.instance_id, .region = f.region, .az = "",
-	                      .contain = act == PB_GD_CONTAIN};
+	                      .contain = act == PB_GD_CONTAIN,
+	                      .join = f.instance_id[0] ? join : NULL};
 	store_record_out o;
 	if (store_record(st, &a, &o)) {
 		snprintf(msg, msglen, "store busy; GuardDuty finding %s left for redelivery", f.finding_id);
@@ -108,14 +110,15 @@ static respond_queue_outcome take_delivery(store *st, const char *body, size_t l
 		snprintf(msg, msglen, "detector incident refused: %s", why);
 		return RQ_REFUSED;
 	}
-	char source[200], request[200];
+	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
 	snprintf(request, sizeof request, "delivered by %s over SQS (its incident %lld)", d.detector,
 	         (long long)d.remote_id);
+	snprintf(join, sizeof join, "instance:%s", d.instance_id);
 	store_attempt_in a = {.at_ms = d.at_ms, .client = source, .request = request, .url = d.url,
 	                      .dest = d.dest, .category = d.category, .rule = d.rule,
 	                      .reason = d.reason, .instance_id = d.instance_id, .region = d.region,
-	                      .az = d.az, .contain = 1};
+	                      .az = d.az, .contain = 1, .join = d.instance_id[0] ? join : NULL};
 	store_record_out o;
 	if (store_record(st, &a, &o)) {
 		snprintf(msg, msglen, "store busy; %s left for redelivery", source);
@@ -234,7 +237,7 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
 	if (!q->cfg.wait_s)
 		q->cfg.wait_s = AWS_SQS_MAX_WAIT_S;
 	const respond_config *r = cfg->rcfg;
-	sg_err err = store_open(r->store_path, NULL, &q->st, msg, msglen);
+	sg_err err = respond_store_open(r, NULL, &q->st, msg, msglen);
 	struct aws_client_opts o = {.region = r->region, .profile = r->profile,
 	                            .endpoint_url = r->endpoint_url,
 	                            .ca_bundle = r->ca_bundle, .max_attempts = r->aws_max_attempts,

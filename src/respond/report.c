@@ -131,7 +131,7 @@ sg_err respond_report_json(responder *r, int64_t id, char **out)
 	char msg[256];
 	store *st = NULL;
 	*out = NULL;
-	sg_err err = store_open(r->cfg.store_path, NULL, &st, msg, sizeof msg);
+	sg_err err = respond_store_open(&r->cfg, NULL, &st, msg, sizeof msg);
 	if (err)
 		return err;
 	json_t *rep = rsp_report_build(st, id, NULL);

@@ -106,12 +106,23 @@ static void aws_log(void *ctx, const char *line)
 		logging_write(STDERR_FILENO, "debug", "aws", line, NULL);
 }
 
+sg_err respond_store_open(const respond_config *cfg, const store_opts *base, store **out,
+                          char *msg, size_t msglen)
+{
+	store_opts o = base ? *base : (store_opts){0};
+	o.state_table = cfg->state_table;
+	o.region = cfg->region;
+	o.endpoint_url = cfg->endpoint_url;
+	o.ca_bundle = cfg->ca_bundle;
+	return store_open(cfg->store_path, &o, out, msg, msglen);
+}
+
 sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 {
 	memset(x, 0, sizeof *x);
 	x->r = r;
 	x->cfg = &r->cfg;
-	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &x->st, msg, msglen);
+	sg_err err = respond_store_open(&r->cfg, &rsp_store_opts, &x->st, msg, msglen);
 	if (err)
 		return err;
 	struct aws_client_opts o = {
@@ -177,19 +188,22 @@ void rsp_run_close(rsp_run *x)
 	x->st = NULL;
 }
 
-sg_err respond_open_manual(responder *r, const char *instance_id, const char *region, const char *why,
-                           int64_t *id)
+/* The operator's attempt for an instance; claimed for this responder in
+ * the same store operation when claim is set. */
+static sg_err open_by_hand(responder *r, const char *instance_id, const char *region,
+                           const char *why, bool claim, int64_t *id)
 {
-	char msg[256], source[128];
+	char msg[512], source[128], join[128];
 	store *st = NULL;
 	if (!instance_id || !instance_id[0] || strlen(instance_id) >= PB_ID_MAX)
 		return SG_ERR_INVAL;
-	sg_err err = store_open(r->cfg.store_path, NULL, &st, msg, sizeof msg);
+	sg_err err = respond_store_open(&r->cfg, NULL, &st, msg, sizeof msg);
 	if (err) {
 		respond_log(&r->cfg, "error", "%s", msg);
 		return err;
 	}
 	snprintf(source, sizeof source, "operator:%s", instance_id);
+	snprintf(join, sizeof join, "instance:%s", instance_id);
 	store_attempt_in a = {
 		.client = source,
 		.request = "ssrfguard respond --instance",
@@ -199,13 +213,28 @@ sg_err respond_open_manual(responder *r, const char *instance_id, const char *re
 		.instance_id = instance_id,
 		.region = region ? region : "",
 		.contain = 1,
+		.join = join,
+		.observe = claim && r->cfg.observe,
 	};
-	store_record_out o;
-	err = store_record(st, &a, &o);
-	if (!err)
+	store_record_out o = {0};
+	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
+	err = claim ? store_record_claim(st, &a, r->owner, lease, &o) : store_record(st, &a, &o);
+	if (o.incident_id)
 		*id = o.incident_id;
 	store_close(st);
 	return err;
+}
+
+sg_err respond_open_manual(responder *r, const char *instance_id, const char *region,
+                           const char *why, int64_t *id)
+{
+	return open_by_hand(r, instance_id, region, why, false, id);
+}
+
+sg_err respond_open_claimed(responder *r, const char *instance_id, const char *region,
+                            const char *why, int64_t *id)
+{
+	return open_by_hand(r, instance_id, region, why, true, id);
 }
 
 sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
@@ -214,7 +243,7 @@ sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, siz
 	store_incident inc = {0};
 	store_step *rows = NULL;
 	size_t n = 0;
-	sg_err err = store_open(r->cfg.store_path, &rsp_store_opts, &st, msg, msglen);
+	sg_err err = respond_store_open(&r->cfg, &rsp_store_opts, &st, msg, msglen);
 	if (err)
 		return err;
 	if ((err = store_get(st, id, &inc))) {

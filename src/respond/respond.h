@@ -35,12 +35,15 @@
 #include <stdint.h>
 
 #include "playbook/plan.h"
+#include "store/store.h"
 #include "ssrfguard/error.h"
 
 #define RESPOND_MAX_CAPTURE_CMDS 32
 
 typedef struct respond_config {
-	const char *store_path;        /* required */
+	const char *store_path;        /* required (SQLite; ignored with state_table) */
+	const char *state_table;       /* NULL, or the DynamoDB state table (with
+	                                  region, endpoint_url, ca_bundle below) */
 	pb_config playbook;            /* steps, order, quarantine, forensic instance */
 	bool observe;                  /* record and plan only, change nothing */
 	/* AWS client (NULL: environment defaults) */
@@ -98,6 +101,11 @@ typedef struct respond_config {
 void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Open the store cfg names: its state table (DynamoDB) or store_path
+ * (SQLite); base (may be NULL) gives the other store options. */
+sg_err respond_store_open(const respond_config *cfg, const store_opts *base, store **out,
+                          char *msg, size_t msglen);
+
 /* Defaults for every field (store_path NULL). */
 void respond_config_default(respond_config *cfg);
 
@@ -117,10 +125,22 @@ sg_err respond_setup_check(responder *r, char *msg, size_t msglen);
 
 /*
  * Open (or join) an incident for an instance by hand: source
- * "operator:INSTANCE", state open.  *id receives its store id.
+ * "operator:INSTANCE", joined by instance ("instance:ID": the instance's
+ * active incident, whoever opened it), state open.  *id receives its id.
  */
 sg_err respond_open_manual(responder *r, const char *instance_id, const char *region,
                            const char *why, int64_t *id);
+
+/*
+ * The same, claimed for this responder in one atomic store operation
+ * (store_record_claim), so that no daemon on the store takes it in between;
+ * with cfg.observe the incident is observe-only, so that no daemon acts on
+ * it unasked even when this run dies and its lease runs out.  SG_ERR_BUSY:
+ * it joined an incident another live lease holds; SG_ERR_STATE: one that
+ * cannot be claimed now (failed, contained); *id is set in both cases.
+ */
+sg_err respond_open_claimed(responder *r, const char *instance_id, const char *region,
+                            const char *why, int64_t *id);
 
 /*
  * Claim incident id (open, failed-then-retried, or containing with an

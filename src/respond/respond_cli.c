@@ -28,6 +28,7 @@ void respond_cli_free(respond_cli *o)
 	free(o->owned);
 	o->owned = NULL;
 	o->n_owned = 0;
+	opt_free(cmdline_store_opts, &o->where);
 	opt_free(cmdline_aws_opts, &o->aws);
 }
 
@@ -100,6 +101,7 @@ static const opt_def respond_opts[] = {
 	{.type = OPT_SECTION, .help = "Runtime"},
 	R(OPT_STR, "store", "PATH", "incident store (default: $SSRFGUARD_STORE, else "
 	  "/var/lib/ssrfguard/incidents.db)", .flags = OPT_NONEMPTY),
+	{.type = OPT_INCLUDE, .include = cmdline_store_opts, .off = offsetof(respond_cli, where)},
 	NUM("parallel", "N", 1, 64, "incidents at once (default: 4)"),
 	R(OPT_STR, "owner", "NAME", "lease owner id (default: respond:HOST:PID)"),
 	NUM("lease-ms", "MS", 1000, 86400000, "claim lease (default: 60000)"),
@@ -366,12 +368,15 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
 	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
 		return -1;
+	o->cfg.state_table = o->where.state_table;
 	o->cfg.region = o->aws.region;
 	o->cfg.profile = o->aws.profile;
 	o->cfg.endpoint_url = o->aws.endpoint_url;
 	o->cfg.ca_bundle = o->aws.ca_bundle;
 	o->listen_cfg.store_path = o->cfg.store_path;
+	o->listen_cfg.rcfg = &o->cfg;
 	o->deliver_cfg.store_path = o->cfg.store_path;
+	o->deliver_cfg.rcfg = &o->cfg;
 	o->deliver_cfg.key_file = o->listen_cfg.key_file;
 	o->deliver_cfg.ca_bundle = o->cfg.ca_bundle;
 	o->deliver_cfg.poll_ms = o->cfg.poll_ms;

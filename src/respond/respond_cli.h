@@ -34,6 +34,7 @@ typedef struct respond_cli {
 	respond_deliver_config deliver_cfg;
 	const char *queue;               /* --queue URL (SQS intake) */
 	respond_queue_config queue_cfg;
+	cmdline_store where;             /* --state-table */
 	cmdline_aws aws;                 /* the shared AWS rows (src/opt/cmdline.h) */
 	char **owned;      /* copies of every value (argv and files) */
 	size_t n_owned;

@@ -22,6 +22,7 @@ const opt_def srvcfg_opts[] = {
 	 .flags = OPT_NONEMPTY, .help = "listen address ([::1]:5001 for IPv6)"},
 	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
 	 .help = "SQLite incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
+	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_CHOICE, .name = "store-sync", .arg = "full|normal", .dflt = "full",
 	 AT(store_sync_normal), .help = "fsync every commit (full) or rely on WAL (normal)"},
 	{.type = OPT_INT, .name = "store-busy-ms", .arg = "MS", .dflt = "5000", .lo = 1, .hi = 600000,
@@ -120,6 +121,9 @@ const opt_def srvcfg_opts[] = {
 	                           "are closed"},
 	{.type = OPT_INT, .name = "proxy-tunnel-s", .arg = "S", .dflt = "3600", .lo = 1,
 	 .hi = 7 * 86400, AT(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
+	{.type = OPT_INT, .name = "proxy-drain-s", .arg = "S", .dflt = "25", .lo = 0, .hi = 86400,
+	 AT(proxy_drain_s), .help = "on SIGTERM, open tunnels and proxied requests get this long "
+	                            "to finish; then they are cut (and counted in the log)"},
 	{.type = OPT_STR, .name = "proxy-tls-cert", .arg = "FILE", .dflt = "", AT(proxy_tls_cert),
 	 .help = "the proxy listener speaks TLS with this certificate chain (PEM)"},
 	{.type = OPT_STR, .name = "proxy-tls-key", .arg = "FILE", .dflt = "", AT(proxy_tls_key),
@@ -128,7 +132,8 @@ const opt_def srvcfg_opts[] = {
 	 .help = "require proxy client certificates issued by these CAs (PEM); roles by "
 	         "certificate name"},
 	{.type = OPT_STR, .name = "proxy-client-crl", .arg = "FILE", .dflt = "",
-	 AT(proxy_client_crl), .help = "refuse proxy client certificates revoked by these CRLs (PEM)"},
+	 AT(proxy_client_crl), .help = "refuse proxy client certificates revoked by these CRLs (PEM); "
+	                               "the files are read again on SIGHUP and when they change"},
 	{.type = OPT_END},
 };
 #undef AT
@@ -343,4 +348,14 @@ void srvcfg_print(const srvcfg *c, FILE *to)
 		else
 			print_quoted(d->name, *(char *const *)f, to);
 	}
+}
+
+store_opts srvcfg_store_opts(const srvcfg *c)
+{
+	store_opts so = {.sync = c->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
+	                 .busy_ms = (int)c->store_busy_ms,
+	                 .detail_max = c->store_detail_max,
+	                 .max_bytes = c->store_max_bytes,
+	                 .state_table = c->where.state_table};
+	return so;
 }

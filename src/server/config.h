@@ -23,6 +23,8 @@
 
 #include "backstop/bscfg.h"
 #include "common/opt.h"
+#include "opt/cmdline.h"
+#include "store/store.h"
 #include "ssrfguard/error.h"
 
 typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
@@ -32,6 +34,7 @@ typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
 typedef struct srvcfg {
 	char *listen;            /* "127.0.0.1:5001", "[::1]:5001" */
 	char *store;             /* SQLite path (default: cmdline_default_store) */
+	cmdline_store where;     /* --state-table: DynamoDB instead */
 	int store_sync_normal;   /* store_sync = normal */
 	int64_t store_busy_ms;   /* wait this long for another writer's lock */
 	int64_t store_max_bytes; /* past it attempts are only counted; 0 = no cap */
@@ -75,6 +78,7 @@ typedef struct srvcfg {
 	bool proxy_protocol;     /* expect a PROXY protocol v1/v2 header */
 	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
 	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
+	int64_t proxy_drain_s;   /* SIGTERM: longest wait for tunnels and proxied requests */
 	char *proxy_tls_cert, *proxy_tls_key; /* "" = plain; else the listener speaks TLS */
 	char *proxy_client_ca;   /* verify (and require) client certificates */
 	char *proxy_client_crl;  /* ... and check them against these CRLs */
@@ -98,6 +102,9 @@ sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name,
  * rule.  *out is NULL on error; err names the file line or the rule.
  */
 sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen);
+
+/* The store options serve's settings give (engine, sync, busy wait, caps). */
+store_opts srvcfg_store_opts(const srvcfg *c);
 
 /* Print the effective settings as a config file ([serve] section). */
 void srvcfg_print(const srvcfg *c, FILE *to);

@@ -22,6 +22,10 @@
  *    max_reply_bytes.
  *  - A client that goes away while its fetch runs: conn_gone tells (EOF or
  *    an error on its socket), fetch.c looks and cancels the fetch.
+ *  - Another front end's connections (the proxy's, conn_guest_add) count
+ *    against the same limit; the oldest idle connection of either kind is
+ *    the one evicted, the guest's own callbacks say whether it is idle and
+ *    close it.
  *
  * How it tracks connections without evhttp's help: evhttp asks us to make
  * each connection's bufferevent (evhttp_set_bevcb); we take a reference on
@@ -54,6 +58,7 @@ typedef struct conn_ent {
 	struct conns *c;
 	struct bufferevent *bev;
 	struct conn_ent *prev, *next;   /* oldest first */
+	uint64_t seq;          /* arrival order (struct conns) */
 	int64_t deadline_ms;
 	int fd;                /* -1 until the first bytes arrive */
 	int busy;              /* a request is being answered */
@@ -61,9 +66,20 @@ typedef struct conn_ent {
 	int shut;              /* shut down by us, not yet released */
 } conn_ent;
 
+struct conn_guest {
+	struct conns *c;
+	struct conn_guest *prev, *next; /* oldest first */
+	uint64_t seq;
+	const conn_guest_ops *ops;
+	void *ctx;
+};
+
 struct conns {
 	struct srv *s;
 	conn_ent *head, *tail;
+	struct conn_guest *ghead, *gtail;
+	size_t guests;         /* counted in `count` too */
+	uint64_t seq;          /* arrival order over both kinds */
 	conn_ent **byfd;
 	size_t cap;
 	size_t count;          /* descriptors held, until released */
@@ -152,11 +168,23 @@ static void shut_down(struct conns *c, conn_ent *e, int fd)
 	c->shut++;
 }
 
-/* Shut down the oldest idle connection. */
+static struct conn_guest *oldest_idle_guest(struct conns *c)
+{
+	size_t seen = 0;
+	for (struct conn_guest *g = c->ghead; g && seen < CONN_EVICT_SCAN; g = g->next, seen++)
+		if (g->ops->idle(g->ctx))
+			return g;
+	return NULL;
+}
+
+/* Shut down the oldest idle connection, of evhttp's or a guest's. */
 static int evict_idle(struct conns *c)
 {
 	size_t seen = 0;
+	struct conn_guest *g = c->ghead ? oldest_idle_guest(c) : NULL;
 	for (conn_ent *e = c->head; e && seen < CONN_EVICT_SCAN; e = e->next, seen++) {
+		if (g && g->seq < e->seq)
+			break; /* the guest is older */
 		int fd = bufferevent_getfd(e->bev);
 		if (e->busy || e->replying || e->shut || fd < 0)
 			continue;
@@ -168,7 +196,11 @@ static int evict_idle(struct conns *c)
 		c->evicted++;
 		return 1;
 	}
-	return 0;
+	if (!g)
+		return 0;
+	c->evicted++;
+	g->ops->close(g->ctx); /* calls conn_guest_remove */
+	return 1;
 }
 
 static void log_pause(struct conns *c, const char *why, int err)
@@ -335,6 +367,7 @@ static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
 		return bev; /* untracked: still served, only without a head deadline */
 	e->c = c;
 	e->bev = bev;
+	e->seq = c->seq++;
 	e->fd = -1;
 	e->deadline_ms = mono_ms() + c->limit_ms;
 	bufferevent_incref(bev);
@@ -522,6 +555,50 @@ void conn_cleanup(struct srv *s)
 	free(c->byfd);
 	free(c);
 	s->conns = NULL;
+}
+
+/* ---- another front end's connections ---- */
+
+conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx)
+{
+	struct conns *c = s->conns;
+	conn_guest *g = calloc(1, sizeof *g);
+	if (!g)
+		return NULL;
+	g->c = c;
+	g->ops = ops;
+	g->ctx = ctx;
+	g->seq = c->seq++;
+	c->count++;
+	c->guests++;
+	check_limit(c); /* may evict an older one, never this one: not listed yet */
+	g->prev = c->gtail;
+	if (c->gtail)
+		c->gtail->next = g;
+	else
+		c->ghead = g;
+	c->gtail = g;
+	return g;
+}
+
+void conn_guest_remove(conn_guest *g)
+{
+	if (!g)
+		return;
+	struct conns *c = g->c;
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		c->ghead = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+	else
+		c->gtail = g->prev;
+	c->count--;
+	c->guests--;
+	free(g);
+	if (c->paused && live(c) < c->limit)
+		listeners_enable(c, 1); /* room again; never evicts from here */
 }
 
 void conn_stats(const struct srv *s, conn_stats_t *out)

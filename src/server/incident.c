@@ -345,10 +345,7 @@ sg_err incident_init(struct srv *s, char *err, size_t errlen)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	w->inited = 1;
-	store_opts so = {.sync = s->cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
-	                 .busy_ms = (int)s->cfg->store_busy_ms,
-	                 .detail_max = s->cfg->store_detail_max,
-	                 .max_bytes = s->cfg->store_max_bytes};
+	store_opts so = srvcfg_store_opts(s->cfg);
 	sg_err e = store_open(s->cfg->store, &so, &w->st, msg, sizeof msg);
 	if (e != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);

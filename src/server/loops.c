@@ -53,6 +53,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* SIGHUP: files read again (today: the proxy's TLS files and CRLs). */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	proxy_reload(arg);
+}
+
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv *s = arg;
@@ -83,20 +91,20 @@ static int bound_socket(const struct sockaddr *sa, socklen_t len, int reuseport)
 	return fd;
 }
 
-/* n listening sockets on cfg->listen into fds[]. */
-static sg_err listen_all(const srvcfg *cfg, size_t n, int *fds, char *err, size_t errlen)
+sg_err srv_listen_fds(const char *what, const char *spec, size_t n, int *fds, char *err,
+                      size_t errlen)
 {
 	sg_listen l;
 	char why[160];
-	if (sg_listen_parse(cfg->listen, SG_LISTEN_PORT0, &l, why, sizeof why) != SG_OK) {
-		snprintf(err, errlen, "listen %s", why);
+	if (sg_listen_parse(spec, SG_LISTEN_PORT0, &l, why, sizeof why) != SG_OK) {
+		snprintf(err, errlen, "%s %s", what, why);
 		return SG_ERR_PARSE;
 	}
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
 	int rc = getaddrinfo(l.host, l.port, &hints, &ai);
 	if (rc != 0) {
-		snprintf(err, errlen, "listen %s: %s", cfg->listen, gai_strerror(rc));
+		snprintf(err, errlen, "%s %s: %s", what, spec, gai_strerror(rc));
 		return SG_ERR_NETWORK;
 	}
 	struct sockaddr_storage ss;
@@ -121,7 +129,7 @@ static sg_err listen_all(const srvcfg *cfg, size_t n, int *fds, char *err, size_
 			goto fail;
 	return SG_OK;
 fail:
-	snprintf(err, errlen, "listen %s: cannot bind: %s", cfg->listen, strerror(errno));
+	snprintf(err, errlen, "%s %s: cannot bind: %s", what, spec, strerror(errno));
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -161,9 +169,11 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	}
 	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
+	s->sig_hup = evsignal_new(s->base, SIGHUP, on_hup, s);
 	s->peers = n > 1 ? calloc(n - 1, sizeof *s->peers) : NULL;
-	if (!s->sig_term || !s->sig_int || (n > 1 && !s->peers) || event_add(s->sig_term, NULL) ||
-	    event_add(s->sig_int, NULL)) {
+	if (!s->sig_term || !s->sig_int || !s->sig_hup || (n > 1 && !s->peers) ||
+	    event_add(s->sig_term, NULL) || event_add(s->sig_int, NULL) ||
+	    event_add(s->sig_hup, NULL)) {
 		e = SG_ERR_NOMEM;
 		goto fail;
 	}
@@ -175,7 +185,7 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 		if ((e = peer_events(p)) != SG_OK)
 			goto fail;
 	}
-	if ((e = proxy_init(s, err, errlen)) != SG_OK) /* on the primary loop */
+	if ((e = proxy_init(s, err, errlen)) != SG_OK) /* on every loop */
 		goto fail;
 	if ((e = incident_start(s)) != SG_OK) {
 		snprintf(err, errlen, "cannot start the store writer");
@@ -272,7 +282,8 @@ sg_err srv_run(srv *s)
 		for (size_t i = 0; i + 1 < s->nloops; i++)
 			s->peers[i]->resp_started = 1;
 	}
-	if ((e = listen_all(s->cfg, s->nloops, fds, err, sizeof err)) != SG_OK) {
+	if ((e = srv_listen_fds("listen", s->cfg->listen, s->nloops, fds, err, sizeof err)) !=
+	    SG_OK) {
 		log_error(s, err);
 		if (strcmp(s->cfg->log, "-") != 0) /* else the log line was it */
 			fprintf(stderr, "ssrfguard serve: %s\n", err);
@@ -339,6 +350,8 @@ void srv_free(srv *s)
 		event_free(s->sig_term);
 	if (s->sig_int)
 		event_free(s->sig_int);
+	if (s->sig_hup)
+		event_free(s->sig_hup);
 	srv_loop_free(s);
 	log_close(log);
 }

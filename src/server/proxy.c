@@ -108,6 +108,8 @@ void pc_free(pconn *pc)
 		bufferevent_free(pc->cli);
 		pc->cli = NULL;
 	}
+	conn_guest_remove(pc->guest); /* its descriptor is closed */
+	pc->guest = NULL;
 	if (pc->pending) { /* the incident commit still holds pc: it frees us */
 		pc->gone = 1;
 		return;
@@ -129,7 +131,26 @@ void pc_free(pconn *pc)
 		pc->next->prev = pc->prev;
 	__atomic_fetch_sub(&px->nconns, 1, __ATOMIC_RELAXED);
 	free(pc);
+	proxy_drain_check(px);
 }
+
+int pc_idle(const pconn *pc)
+{
+	return (pc->state == PS_HEAD || pc->state == PS_PPHDR) && !pc->head_started &&
+	       !pc->pending && pc->cli && !evbuffer_get_length(bufferevent_get_input(pc->cli));
+}
+
+static int guest_idle(void *ctx)
+{
+	return pc_idle(ctx);
+}
+
+static void guest_close(void *ctx)
+{
+	pc_free(ctx);
+}
+
+static const conn_guest_ops guest_ops = {guest_idle, guest_close};
 
 /* Bytes still to reach the client's socket (a TLS filter holds some in
  * its own buffer and some in the socket's). */
@@ -162,6 +183,10 @@ static void try_head(pconn *pc);
 /* The request is answered: wait for the next one on this connection. */
 static void next_request(pconn *pc)
 {
+	if (pc->px->draining) { /* SIGTERM: no further request on it */
+		close_after_flush(pc);
+		return;
+	}
 	free(pc->head);
 	pc->head = NULL;
 	memset(&pc->h, 0, sizeof pc->h);
@@ -182,7 +207,7 @@ void pc_reply(pconn *pc, int code, const char *ctype, const char *extra, const c
 	/* A request whose body was never read cannot be followed by another. */
 	int unread = !pc->rq_done && pc->head &&
 	             (pc->h.chunked || (pc->h.has_length && pc->h.length > 0));
-	close = close || pc->want_close || unread || pc->is_connect;
+	close = close || pc->want_close || unread || pc->is_connect || pc->px->draining;
 	struct evbuffer *o = bufferevent_get_output(pc->cli);
 	evbuffer_add_printf(o, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	                       "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
@@ -510,7 +535,7 @@ static void write_response_head(pconn *pc, const px_head *rh)
 	if (rh->status >= 200) {
 		if (rh->chunked)
 			evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
-		if (rh->until_close || pc->want_close)
+		if (rh->until_close || pc->want_close || pc->px->draining)
 			evbuffer_add(o, "Connection: close\r\n", 19);
 	}
 	evbuffer_add(o, "\r\n", 2);
@@ -855,7 +880,7 @@ static void read_pp(pconn *pc)
 	if (!local)
 		client_text(pc, (const struct sockaddr *)&src);
 	pc->state = PS_HEAD;
-	if (pc->px->tls) {
+	if (pc->px->tls_on) {
 		if (start_tls(pc) != 0)
 			pc_free(pc);
 		return;
@@ -905,7 +930,8 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	SRV_COUNT(px->nconns, 1);
 	pc->state = s->cfg->proxy_protocol ? PS_PPHDR : PS_HEAD;
 	pc->last_ms = pc_now_ms();
-	if (pc->state == PS_HEAD && px->tls) {
+	pc->guest = conn_guest_add(s, &guest_ops, pc); /* may evict an older idle one */
+	if (pc->state == PS_HEAD && px->tls_on) {
 		if (start_tls(pc) != 0) {
 			pc_free(pc);
 			return;

@@ -27,7 +27,11 @@
  *
  * Roles: see roles.h; every log line, metric and attempt names the role.
  *
- * Threading: the loop thread only.
+ * One proxy a loop (SO_REUSEPORT; a Unix socket listener: the primary
+ * loop only), each connection counted in its loop's max_connections.
+ *
+ * Threading: each loop's thread; proxy_init, proxy_free before and after
+ * the loops run.
  */
 #ifndef SSRFGUARD_SERVER_PROXY_H
 #define SSRFGUARD_SERVER_PROXY_H
@@ -37,12 +41,32 @@
 struct srv;
 struct evbuffer;
 
-/* Load the roles file, bind cfg->proxy_listen.  A no-op (SG_OK) when
- * proxy_listen is empty.  err names the problem. */
+/* On the primary, for every loop: load the roles file and the TLS files,
+ * bind cfg->proxy_listen.  A no-op (SG_OK) when proxy_listen is empty.
+ * err names the problem. */
 sg_err proxy_init(struct srv *s, char *err, size_t errlen);
 
-/* Stop accepting (SIGTERM); open connections finish or time out. */
+/* SIGTERM, on each loop: stop accepting (new connections are refused),
+ * close idle connections; tunnels and requests in progress get
+ * proxy_drain_s to finish (a connection closes after its answer), then
+ * are cut.  A log line (event proxy_drained) says how many finished and
+ * how many were cut. */
 void proxy_stop(struct srv *s);
+
+/* 1 while this loop's proxy still has connections (the loop waits). */
+int proxy_busy(const struct srv *s);
+
+/* SIGHUP (primary loop): build the listener's TLS context again from its
+ * files (certificate, key, client CA, CRLs).  A failure keeps the context
+ * in force, is logged and shows in proxy_status. */
+void proxy_reload(struct srv *s);
+
+typedef struct proxy_state {
+	int tls;                  /* the listener speaks TLS */
+	int tls_failing;          /* the last reload failed: older files in force */
+	char tls_why[300];
+} proxy_state;
+void proxy_status(struct srv *s, proxy_state *out); /* any loop */
 
 /* Close every connection, free everything.  NULL-safe. */
 void proxy_free(struct srv *s);

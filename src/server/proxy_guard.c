@@ -74,11 +74,14 @@ sg_err pg_init(struct proxy *px, char *err, size_t errlen)
 
 void pg_free(struct proxy *px)
 {
+	free(px->req);
+	px->req = NULL;
+	if (px->main != px) /* the roles and policies are the primary's */
+		return;
 	for (size_t i = 0; px->pol && i < px->roles.n; i++)
 		if (px->pol[i] != px->s->policy)
 			sg_policy_free(px->pol[i]);
 	free(px->pol);
-	free(px->req);
 	px_roles_free(&px->roles);
 }
 

@@ -34,22 +34,31 @@ enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
 
 typedef struct pconn pconn;
 
+/* One a loop (a Unix socket listener: the primary's only).  The primary's,
+ * `main`, owns what every loop reads: the roles, their policies and the
+ * TLS context; the others hold shallow copies of the roles and policies. */
 struct proxy {
-	struct srv *s;
+	struct srv *s;            /* its loop */
+	struct proxy *main;       /* the primary loop's (itself there) */
 	struct evconnlistener *lst;
 	int is_unix;
 	px_roles roles;
 	sg_policy **pol;          /* per role; a role without rules shares s->policy */
 	pconn *conns;
 	size_t nconns;
-	uint64_t *req;            /* [role][decision] requests */
+	uint64_t *req;            /* [role][decision] requests, this loop's */
 	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
 	struct pool_ent *pool, *pool_tail;  /* proxy_pool.c: idle upstreams */
 	size_t npool;
 	struct event *pool_sweep;
 	uint64_t pool_hits;
-	struct ssl_ctx_st *tls;   /* proxy_tls.c: the listener's TLS, or NULL */
+	int tls_on;               /* the listener speaks TLS */
 	uint64_t tls_errors;
+	struct ptls *tls;         /* main only: proxy_tls.c's context and reloads */
+	/* SIGTERM (proxy_stop): open connections get proxy_drain_s */
+	int draining;
+	struct event *drain_ev;
+	uint64_t drain_finished;  /* connections that ended by themselves */
 };
 
 struct pconn {
@@ -93,9 +102,14 @@ struct pconn {
 	int64_t incident;         /* the refusal's incident, for the log */
 	struct ptunnel *sp;       /* a tunnel relayed by splice(2), or NULL */
 	int tls;                  /* cli is a TLS filter over the socket */
+	conn_guest *guest;        /* counted in max_connections (conn.c) */
 };
 
+/* proxy_listen.c: a connection ended while draining */
+void proxy_drain_check(struct proxy *px);
+
 /* proxy.c */
+int pc_idle(const pconn *pc);           /* no request in progress */
 void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa);
 const char *pc_decision_name(int decision);
 void pc_free(pconn *pc);
@@ -126,9 +140,19 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
 
-/* proxy_tls.c: TLS on the listener, client certificates */
+/* proxy_tls.c: TLS on the listener, client certificates.  The context is
+ * built again on SIGHUP (proxy_reload) and when a file changes; a reload
+ * that fails keeps the one in force and says why (ptls_state). */
 int ptls_init(struct proxy *px, char *err, size_t errlen); /* 0, or -1 and err */
 void ptls_free(struct proxy *px);
+#define PTLS_POLL_S 2 /* how often the files' change times are looked at */
+void ptls_reload(struct proxy *px, const char *why); /* main only */
+typedef struct ptls_status {
+	int on, failing;
+	char why[300];
+	uint64_t reloads, failures;
+} ptls_status;
+void ptls_state(const struct proxy *px, ptls_status *out);
 int ptls_wrap(pconn *pc);                 /* pc->cli becomes a TLS filter over it */
 /* The verified client certificate's subject CN and DNS SANs; 0 if none. */
 size_t ptls_peer_names(pconn *pc, char (*names)[256], size_t max);

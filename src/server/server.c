@@ -180,7 +180,8 @@ static void reply_simple(struct srv *s, struct evhttp_request *req, int route, i
 
 void srv_check_drained(struct srv *s)
 {
-	if (s->draining && !s->inflight && !s->queued && !s->c_count && !conn_replying_count(s))
+	if (s->draining && !s->inflight && !s->queued && !s->c_count && !conn_replying_count(s) &&
+	    !proxy_busy(s))
 		event_base_loopexit(s->base, NULL);
 }
 
@@ -345,14 +346,17 @@ void srv_health_get(struct srv *s, srv_health *h)
 static void handle_healthz(struct srv *s, struct evhttp_request *req)
 {
 	static const char *const resp_names[] = {"off", "running", "failing"};
-	char mem[1200];
+	char mem[1600];
 	tbuf b;
 	srv_health h;
+	proxy_state px;
 	srv_health_get(s, &h);
+	proxy_status(s, &px);
 	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
+	int degraded = h.store_pressure || px.tls_failing;
 	tb_init(&b, mem, sizeof mem);
 	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
-	       s->draining ? "draining" : failing ? "failing" : h.store_pressure ? "degraded" : "ok",
+	       s->draining ? "draining" : failing ? "failing" : degraded ? "degraded" : "ok",
 	       SSRFGUARD_VERSION, h.store_ok ? "ok" : "failing");
 	if (!h.store_ok) {
 		tb_str(&b, ",\"store_error\":");
@@ -368,6 +372,13 @@ static void handle_healthz(struct srv *s, struct evhttp_request *req)
 	if (h.responder == SRV_RESPONDER_FAILING) {
 		tb_str(&b, ",\"responder_error\":");
 		tb_json(&b, h.responder_why, strlen(h.responder_why), 200);
+	}
+	if (px.tls) { /* a reload that failed leaves the files loaded before in force */
+		tb_fmt(&b, ",\"proxy_tls\":\"%s\"", px.tls_failing ? "reload_failed" : "ok");
+		if (px.tls_failing) {
+			tb_str(&b, ",\"proxy_tls_error\":");
+			tb_json(&b, px.tls_why, strlen(px.tls_why), 300);
+		}
 	}
 	tb_str(&b, "}\n");
 	reply_simple(s, req, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
@@ -484,7 +495,10 @@ void srv_drain(struct srv *s, int sig)
 		s->bound = NULL;
 	}
 	proxy_stop(s);
-	struct timeval tv = {(time_t)s->cfg->drain_s, 0};
+	/* the proxy cuts what is left at proxy_drain_s; the loop outlasts it */
+	int64_t wait = s->proxy && s->cfg->proxy_drain_s + 1 > s->cfg->drain_s
+	               ? s->cfg->proxy_drain_s + 1 : s->cfg->drain_s;
+	struct timeval tv = {(time_t)wait, 0};
 	event_add(s->drain_timer, &tv);
 	srv_check_drained(s);
 }
@@ -558,8 +572,7 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 	pthread_mutex_init(&s->pub_mu, NULL);
 	if ((e = load_policy(s, err, errlen)) != SG_OK)
 		goto fail;
-	store_opts so = {.sync = cfg->store_sync_normal ? STORE_SYNC_NORMAL : STORE_SYNC_FULL,
-	                 .busy_ms = (int)cfg->store_busy_ms};
+	store_opts so = srvcfg_store_opts(cfg);
 	if ((e = store_open(cfg->store, &so, &s->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
 		goto fail;

@@ -114,7 +114,7 @@ struct srv {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	struct event *sig_term, *sig_int;  /* primary only */
+	struct event *sig_term, *sig_int, *sig_hup;  /* primary only */
 	struct event *drain_timer, *commit_ev, *curl_timer;
 	struct event *gone_timer;     /* fetch.c: fetches whose client left */
 	sg_policy *policy;
@@ -164,6 +164,12 @@ typedef struct srv_health {
 } srv_health;
 void srv_health_get(struct srv *s, srv_health *h);
 
+/* loops.c: n listening sockets on spec ("ADDR:PORT"; what names the
+ * setting in err): the first bound alone (nobody else holds the address),
+ * then all with SO_REUSEPORT on the port it got. */
+sg_err srv_listen_fds(const char *what, const char *spec, size_t n, int *fds, char *err,
+                      size_t errlen);
+
 /* server.c */
 sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
                     struct srv *primary, size_t index, size_t nloops, struct srv **out,
@@ -212,6 +218,18 @@ void conn_answered(struct srv *s, struct evhttp_request *req);
 void conn_stats(const struct srv *s, conn_stats_t *out);
 size_t conn_out_bytes(const struct srv *s);
 size_t conn_replying_count(const struct srv *s);
+/* Another front end's connection (the proxy's), counted against
+ * max_connections from accept to close.  idle: may it be evicted now (no
+ * request in progress)?  close: evict it (must call conn_guest_remove).
+ * conn_guest_add may evict an older idle connection, or pause accepting;
+ * NULL when out of memory (the connection is then served uncounted). */
+typedef struct conn_guest conn_guest;
+typedef struct conn_guest_ops {
+	int (*idle)(void *ctx);
+	void (*close)(void *ctx);
+} conn_guest_ops;
+conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx);
+void conn_guest_remove(conn_guest *g); /* NULL-safe */
 
 /* self.c: never fetch the service's own listeners (any local address on
  * a port one of them listens on).  Every listener, of any kind, registers. */

@@ -1,16 +1,31 @@
 /*
- * store.h — the durable incident store (SQLite, WAL): the hand-off between
- * the service that detects SSRF attempts and the responder that contains
- * the instance.  Prefix: store_.
+ * store.h — the durable incident store: the hand-off between the service
+ * that detects SSRF attempts and the responder that contains the instance.
+ * Prefix: store_.
+ *
+ * Engines.  One interface, two engines, and callers cannot tell them apart:
+ *   SQLite (WAL)  the default: one file on one host (store_open's path).
+ *   DynamoDB      store_opts.state_table set: one table shared by any number
+ *                 of detectors and responders on any hosts (docs/fleet.md has
+ *                 its items).  Every change is a conditional write (one
+ *                 TransactWriteItems where several items change together);
+ *                 every read is strongly consistent.  Through the typed AWS
+ *                 client (src/aws/dynamodb.h).
+ * What follows holds for both; where it speaks of "transactions" and
+ * "commits", a DynamoDB change is one conditional write or transaction.
  *
  * Model.
  *   attempt     one blocked request, with its evidence (client, request line,
  *               headers of note, raw URL, normalised destination, category,
  *               rule, redirect hop, resolved addresses, instance identity).
  *               Attempts are never changed or deleted.
- *   incident    a group of attempts by one source (the client address).  A
- *               new attempt joins the source's *active* incident (any state
- *               but released/closed), else opens a new one.  The incident
+ *   incident    a group of attempts with one join key: by default the
+ *               source ("source:" + the client address); a responder's
+ *               intake joins by instance ("instance:i-..."), so that three
+ *               detectors, a GuardDuty finding and an operator about one
+ *               instance are one incident.  A new attempt joins its key's
+ *               *active* incident (any state but released/closed), else
+ *               opens a new one.  The incident
  *               carries a state (below), counted attempts, the first
  *               attempt's evidence summary and the instance it happened on.
  *   step        the responder's journal: one row per (incident, step name)
@@ -64,7 +79,7 @@
  * SG_ERR_UNSUPPORTED for a database written by a newer schema,
  * SG_ERR_CORRUPT for a database that fails SQLite's checks, SG_ERR_IO for
  * anything else SQLite reports, SG_ERR_NOMEM.  On error nothing was written.
- * store_errmsg() gives SQLite's last message for logs (never NULL).
+ * store_errmsg() gives the engine's last message for logs (never NULL).
  *
  * Strings.  Input strings are NUL-terminated UTF-8 (the caller already
  * bounded them); NULL means "" unless said otherwise.  Strings in returned
@@ -85,7 +100,7 @@ typedef struct store store;
 typedef enum store_sync { STORE_SYNC_FULL = 0, STORE_SYNC_NORMAL = 1 } store_sync;
 
 #define STORE_BUSY_MS 5000
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store_opts {
 	store_sync sync;  /* default STORE_SYNC_FULL */
@@ -96,7 +111,15 @@ typedef struct store_opts {
 	                       0 = keep every one */
 	int64_t max_bytes;  /* database size past which no attempt row is
 	                       added (incidents still are, and every attempt
-	                       is still counted); 0 = no cap */
+	                       is still counted); 0 = no cap (SQLite only) */
+	const char *state_table; /* non-NULL: the DynamoDB engine on this table
+	                            (path is then ignored); created on first use
+	                            (CreateTable, waiting for ACTIVE) unless
+	                            readonly; without dynamodb:CreateTable the
+	                            error names the missing permission */
+	const char *region;       /* DynamoDB: NULL = the AWS defaults */
+	const char *endpoint_url; /* DynamoDB: NULL = AWS_ENDPOINT_URL or AWS */
+	const char *ca_bundle;    /* DynamoDB: NULL = AWS_CA_BUNDLE or the system's */
 } store_opts;
 
 /*
@@ -153,6 +176,11 @@ typedef struct store_attempt_in {
 	int contain;             /* 1: this attempt's severity asks for
 	                            containment (opens/escalates to "open");
 	                            0: "logged" only */
+	const char *join;        /* the join key (1..255 bytes); NULL: "source:"
+	                            + client.  The intake uses "instance:" + id */
+	int observe;             /* an incident this attempt opens is marked
+	                            observe-only: store_claim(want 0) never
+	                            picks it, only a claim that names it */
 } store_attempt_in;
 
 /* What happened to one recorded attempt. */
@@ -185,6 +213,17 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);
+
+/*
+ * Record one attempt and claim its incident for owner, atomically: no other
+ * claimer can take a newly opened incident in between (respond --instance;
+ * with a->observe, respond --observe --instance).  The attempt is recorded
+ * whatever the claim's outcome.  SG_ERR_BUSY: it joined an incident another
+ * live lease holds; SG_ERR_STATE: it joined one that cannot be claimed
+ * (failed, contained, logged...); out->incident_id is set in both cases.
+ */
+sg_err store_record_claim(store *s, const store_attempt_in *a, const char *owner,
+                          int64_t lease_ms, store_record_out *out);
 
 /* ---- the one transition function -------------------------------------- */
 
@@ -230,7 +269,8 @@ sg_err store_transition(store *s, const store_change *c);
 /* ---- claiming work ---------------------------------------------------- */
 
 /*
- * Atomically claim an incident needing containment: state "open", or
+ * Atomically claim an incident needing containment (want 0: never one
+ * marked observe-only): state "open", or
  * "containing" whose lease expired (a crashed responder: take-over, the
  * history says so) or is already held by owner (a restarted responder
  * with the same owner id resumes at once).  want 0: the oldest such
@@ -266,6 +306,7 @@ typedef struct store_incident {
 	int64_t opened_ms, updated_ms, state_ms;
 	char *lease_owner;       /* "" when not held */
 	int64_t lease_until_ms;  /* 0 when not held */
+	int observe;             /* opened observe-only (see store_attempt_in) */
 } store_incident;
 
 typedef struct store_attempt {

@@ -25,8 +25,9 @@ STATUS = {
 
 
 class ApiError(Exception):
-    def __init__(self, code, message, status=None):
+    def __init__(self, code, message, status=None, extra=None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status if status is not None else STATUS.get(code, 400)
+        self.extra = extra or {}   # JSON protocol: more members of the error body

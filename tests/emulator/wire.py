@@ -511,7 +511,8 @@ def encode_json(op, value):
 def error_body(protocol, err, request_id, ns=""):
     """(status, content-type, body) for an ApiError in this protocol."""
     if protocol == "json":
-        body = json.dumps({"__type": err.code, "message": err.message}).encode()
+        body = json.dumps(dict(getattr(err, "extra", None) or {}, __type=err.code,
+                               message=err.message)).encode()
         return err.status, "application/x-amz-json-1.1", body
     if protocol == "ec2":
         body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'

@@ -27,6 +27,7 @@ DEFAULT_TIMING = {
     "deregistration_delay_seconds": 300.0,  # target draining -> gone (ELBv2's default)
     "imds_credentials_seconds": 21600,    # lifetime of IMDS role credentials
     "table_seconds": 0.5,           # DynamoDB table CREATING -> ACTIVE
+    "ddb_stale_seconds": 1.0,       # DynamoDB eventually consistent reads lag this much
     "instance_seconds": 1.0,        # stopping -> stopped, shutting-down -> terminated
 }
 

@@ -11,7 +11,30 @@ Query needs an equality on the partition key and may bound the sort key
 (=, <, <=, >, >=, BETWEEN, begins_with), returns items in sort-key order
 (ScanIndexForward) with Limit / LastEvaluatedKey paging, FilterExpression
 after the key condition.  Expressions: services/ddb_expr.
+
+Stricter points the responder relies on, each from its AWS page:
+- Items are at most 400 KB, names and values counted in UTF-8 (developer
+  guide, "Service, account, and table quotas in Amazon DynamoDB": "The maximum
+  item size in DynamoDB is 400 KB, which includes both attribute name binary
+  length (UTF-8 length) and attribute value lengths"): ValidationException
+  "Item size has exceeded the maximum allowed size".
+- A Query returns at most 1 MB per page, with LastEvaluatedKey, even without
+  Limit (developer guide, "Paginating table query results in DynamoDB").
+- Reads are eventually consistent unless ConsistentRead is true (developer
+  guide, "DynamoDB read consistency": an eventually consistent read "might not
+  reflect the results of a recently completed write"): GetItem and Query
+  without it see every item as it was `ddb_stale_seconds` ago.
+- TransactWriteItems (API reference): 1-100 actions, at most one per item
+  (ValidationException), all or nothing; a failed condition cancels the whole
+  transaction with TransactionCanceledException and CancellationReasons (one
+  per action: "None" or "ConditionalCheckFailed"); ClientRequestToken makes a
+  resend within 10 minutes a no-op, and the same token with other parameters
+  is IdempotentParameterMismatchException.
+- Throughput: ProvisionedThroughputExceededException / ThrottlingException are
+  injected with fault rules ({"kind": "throttle", "service": "dynamodb",
+  "code": "ProvisionedThroughputExceededException"}); the SDKs retry them.
 """
+import hashlib
 import json
 import sys
 import uuid
@@ -23,8 +46,62 @@ from services import ddb_expr, op, register
 register(sys.modules[__name__])
 
 
+ITEM_MAX = 400 * 1024
+PAGE_MAX = 1024 * 1024
+TOKEN_SECONDS = 600
+
+
 def st(world):
-    return world.ns.setdefault("dynamodb", {"tables": {}})
+    return world.ns.setdefault("dynamodb", {"tables": {}, "tokens": {}})
+
+
+def _value_size(v):
+    (t, x), = v.items()
+    if t == "S":
+        return len(x.encode("utf-8"))
+    if t == "N":
+        return (len(x.lstrip("-").replace(".", "").lstrip("0")) + 1) // 2 + 1
+    if t == "B":
+        return len(x) * 3 // 4
+    if t in ("BOOL", "NULL"):
+        return 1
+    if t in ("SS", "NS", "BS"):
+        return sum(_value_size({t[0]: e}) for e in x)
+    if t == "L":
+        return 3 + sum(1 + _value_size(e) for e in x)
+    if t == "M":
+        return 3 + sum(1 + len(k.encode("utf-8")) + _value_size(e) for k, e in x.items())
+    return 0
+
+
+def item_size(item):
+    return sum(len(k.encode("utf-8")) + _value_size(v) for k, v in item.items())
+
+
+def _check_size(item):
+    if item is not None and item_size(item) > ITEM_MAX:
+        raise ApiError("ValidationException", "Item size has exceeded the maximum allowed size")
+
+
+def _write(w, t, k, new):
+    """Store new (None deletes); keep the old version for eventually
+    consistent readers."""
+    t.setdefault("prev", {})[k] = (t["items"].get(k), w.now())
+    if new is None:
+        t["items"].pop(k, None)
+    else:
+        t["items"][k] = new
+
+
+def _view(w, t, k, consistent):
+    """The item under key k as a read sees it."""
+    cur = t["items"].get(k)
+    if consistent:
+        return cur
+    old = t.get("prev", {}).get(k)
+    if old is not None and w.now() - old[1] < w.timing.get("ddb_stale_seconds", 0.0):
+        return old[0]
+    return cur
 
 
 def dump(world):
@@ -135,14 +212,15 @@ def put_item(ctx, p):
     k = _key_of(t, item)
     old = t["items"].get(k)
     _condition(p, ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")), old)
-    t["items"][k] = item
+    _check_size(item)
+    _write(ctx.world, t, k, item)
     return _returned(p, old, item, ("NONE", "ALL_OLD"))
 
 
 @op("dynamodb", "GetItem")
 def get_item(ctx, p):
     t = table(ctx.world, p["TableName"])
-    it = t["items"].get(_key_of(t, p["Key"], only_key=True))
+    it = _view(ctx.world, t, _key_of(t, p["Key"], only_key=True), p.get("ConsistentRead") is True)
     return {"Item": it} if it is not None else {}
 
 
@@ -152,13 +230,14 @@ def delete_item(ctx, p):
     k = _key_of(t, p["Key"], only_key=True)
     old = t["items"].get(k)
     _condition(p, ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")), old)
-    t["items"].pop(k, None)
+    if old is not None:
+        _write(ctx.world, t, k, None)
     return _returned(p, old, None, ("NONE", "ALL_OLD"))
 
 
-@op("dynamodb", "UpdateItem")
-def update_item(ctx, p):
-    t = table(ctx.world, p["TableName"])
+def _updated(t, p):
+    """(key, old, new) of an UpdateItem (or a transaction's Update); the
+    condition checked against old."""
     k = _key_of(t, p["Key"], only_key=True)
     old = t["items"].get(k)
     ex = ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues"))
@@ -170,8 +249,88 @@ def update_item(ctx, p):
             raise ApiError("ValidationException", f"One or more parameter values were invalid: Cannot update "
                            f"attribute {n}. This attribute is part of the key")
     _condition(p, ex, old)
-    t["items"][k] = new
+    _check_size(new)
+    return k, old, new
+
+
+@op("dynamodb", "UpdateItem")
+def update_item(ctx, p):
+    t = table(ctx.world, p["TableName"])
+    k, old, new = _updated(t, p)
+    _write(ctx.world, t, k, new)
     return _returned(p, old, new, ("NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"))
+
+
+def _tx_action(w, a):
+    """One TransactItems member: (table, key, new item or None to delete,
+    or the sentinel KEEP for a ConditionCheck); raises
+    ConditionalCheckFailedException when its condition does not hold."""
+    kinds = [n for n in ("ConditionCheck", "Put", "Delete", "Update") if a.get(n)]
+    if len(kinds) != 1:
+        raise ApiError("ValidationException", "TransactItems can only contain one of Check, Put, Update or Delete")
+    kind, p = kinds[0], a[kinds[0]]
+    t = table(w, p["TableName"])
+    ex = ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues"))
+    if kind == "Put":
+        k = _key_of(t, p["Item"])
+        _condition(p, ex, t["items"].get(k))
+        _check_size(p["Item"])
+        return t, k, p["Item"]
+    if kind == "Update":
+        k, _old, new = _updated(t, p)
+        return t, k, new
+    k = _key_of(t, p["Key"], only_key=True)
+    _condition(p, ex, t["items"].get(k))
+    return t, k, KEEP if kind == "ConditionCheck" else None
+
+
+KEEP = object()
+
+
+@op("dynamodb", "TransactWriteItems")
+def transact_write_items(ctx, p):
+    w = ctx.world
+    acts = p.get("TransactItems") or []
+    if not 1 <= len(acts) <= 100:
+        raise ApiError("ValidationException", "Member must have length less than or equal to 100")
+    token = p.get("ClientRequestToken")
+    digest = hashlib.sha256(json.dumps(acts, sort_keys=True, default=str).encode()).hexdigest()
+    tokens = st(w)["tokens"]
+    if token:
+        seen = tokens.get(token)
+        if seen and w.now() - seen[1] < TOKEN_SECONDS:
+            if seen[0] != digest:
+                raise ApiError("IdempotentParameterMismatchException",
+                               "The request uses the same client token as a previous, but non-identical request.")
+            return {}
+    plan, reasons, failed = [], [], False
+    seen_keys = set()
+    for a in acts:
+        try:
+            t, k, new = _tx_action(w, a)
+        except ApiError as e:
+            if e.code != "ConditionalCheckFailedException":
+                raise
+            reasons.append({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"})
+            failed = True
+            continue
+        if (id(t), k) in seen_keys:
+            raise ApiError("ValidationException",
+                           "Transaction request cannot include multiple operations on one item")
+        seen_keys.add((id(t), k))
+        reasons.append({"Code": "None"})
+        plan.append((t, k, new))
+    if failed:
+        codes = ", ".join(r["Code"] for r in reasons)
+        raise ApiError("TransactionCanceledException",
+                       f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                       extra={"CancellationReasons": reasons})
+    for t, k, new in plan:
+        if new is not KEEP:
+            _write(w, t, k, new)
+    if token:
+        tokens[token] = (digest, w.now())
+    return {}
 
 
 @op("dynamodb", "Query")
@@ -189,7 +348,10 @@ def query(ctx, p):
         raise ApiError("ValidationException", "Query condition missed key schema element: " + t["hash"])
     filt = ex.condition(p["FilterExpression"]) if p.get("FilterExpression") else None
     ex.check_all_used()
-    rows = [it for it in t["items"].values() if keycond(it)]
+    consistent = p.get("ConsistentRead") is True
+    keys = set(t["items"]) | set(t.get("prev", {}))
+    view = (_view(ctx.world, t, k, consistent) for k in keys)
+    rows = [it for it in view if it is not None and keycond(it)]
     if t["range"]:
         rows.sort(key=lambda it: ddb_expr._scalar(it[t["range"]])[0] or Decimal(0),
                   reverse=p.get("ScanIndexForward") is False)
@@ -197,11 +359,16 @@ def query(ctx, p):
         start = _key_of(t, p["ExclusiveStartKey"], only_key=True)
         keys = [_key_of(t, it) for it in rows]
         rows = rows[keys.index(start) + 1:] if start in keys else []
-    limit = p.get("Limit")
-    page = rows[:limit] if limit else rows
+    limit = p.get("Limit") or len(rows)
+    page, size = [], 0
+    for it in rows[:limit]:
+        if page and size + item_size(it) > PAGE_MAX:
+            break
+        page.append(it)
+        size += item_size(it)
     out_rows = [it for it in page if filt is None or filt(it)]
     out = {"Items": out_rows, "Count": len(out_rows), "ScannedCount": len(page)}
-    if limit and len(rows) > limit:
+    if len(rows) > len(page):
         last = page[-1]
         out["LastEvaluatedKey"] = {n: last[n] for n in (t["hash"], t["range"]) if n}
     return out

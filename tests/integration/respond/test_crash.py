@@ -3,9 +3,12 @@
 resume: the same final state as a clean run, no duplicates, no second ASG
 decrement.  The crash is the test hook SSRFGUARD_RESPOND_CRASH=STEP:PHASE
 (_exit(77) with no cleanup: what kill -9 leaves); a few real SIGKILLs at
-random moments follow.
+random moments follow.  With --dynamodb the same runs keep their state in a
+DynamoDB table on the emulator (--state-table) instead of SQLite: a
+responder killed anywhere resumes (or is taken over) from the table without
+repeating a step.
 
-usage: test_crash.py SSRFGUARD [--quick]"""
+usage: test_crash.py SSRFGUARD [--quick] [--dynamodb]"""
 import os
 import random
 import shutil
@@ -20,6 +23,7 @@ import harness as h  # noqa: E402
 
 binary = sys.argv[1]
 quick = "--quick" in sys.argv
+ENGINE = ("--state-table", "ssrfguard-state") if "--dynamodb" in sys.argv else ()
 STEPS = ["record", "tag", "imds", "revoke", "preserve", "asg", "lb", "snapshot", "capture", "isolate",
          "strip", "forensics", "finish"]
 PHASES = ["start", "mid", "end"]
@@ -39,7 +43,7 @@ try:
     # the reference: one clean run
     fresh()
     work = tempfile.mkdtemp(prefix="rsp-crash-")
-    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q")
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", *ENGINE)
     h.check(p.returncode == 0, f"clean run: {p.stdout} {p.stderr[-1500:]}")
     ref = h.fingerprint(emu.state(), "INC-1")
     shutil.rmtree(work, ignore_errors=True)
@@ -54,13 +58,13 @@ try:
         fresh()
         work = tempfile.mkdtemp(prefix="rsp-crash-")
         label = f"{step}:{phase}"
-        p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", crash=label)
+        p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", *ENGINE, crash=label)
         crashed = p.returncode == 77
         # record makes no changing call, and strip finds the quarantine
         # profile already swapped in by revoke: their "mid" points never come
         h.check(crashed or (phase == "mid" and step in ("record", "strip") and p.returncode == 0),
                 f"{label}: expected the crash hook, got exit {p.returncode}: {p.stderr[-800:]}")
-        p = h.respond(binary, emu, work, "--incident", "1", "-q")
+        p = h.respond(binary, emu, work, "--incident", "1", "-q", *ENGINE)
         h.check(p.returncode == 0 and ("INC-1 contained" in p.stdout or
                                        (not crashed and "INC-1 already contained" in p.stdout)),
                 f"{label}: resume exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}")
@@ -85,7 +89,7 @@ try:
                "--forensic-instance", h.FORENSIC, "--report-dir", os.path.join(work, "reports"),
                "--quarantine-profile", h.QUARANTINE_PROFILE,
                "--poll-ms", "50", "--step-backoff-ms", "50", "--capture-timeout", "5", "--lease-ms", "1000",
-               "--instance", h.VICTIM, "-q"]
+               "--instance", h.VICTIM, "-q", *ENGINE]
         pr = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         delay = rng.uniform(0.1, 2.5)
         time.sleep(delay)
@@ -95,10 +99,10 @@ try:
             # a different responder (a daemon with its own owner id) takes
             # the incident over once the dead one's lease expired
             time.sleep(1.2)
-            p = h.respond(binary, emu, work, "--once", "-q", "--owner", "respond:other")
+            p = h.respond(binary, emu, work, "--once", "-q", "--owner", "respond:other", *ENGINE)
             p.stdout += "\nINC-1 contained" if p.returncode == 0 else ""
         else:
-            p = h.respond(binary, emu, work, "--incident", "1", "-q")
+            p = h.respond(binary, emu, work, "--incident", "1", "-q", *ENGINE)
         label = f"SIGKILL after {delay:.2f}s" + (" (taken over by another responder)" if i % 2 else "")
         h.check(p.returncode == 0, f"{label}: resume exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}")
         st = emu.state()
@@ -110,4 +114,4 @@ try:
         shutil.rmtree(work, ignore_errors=True)
 finally:
     emu.stop()
-h.finish("respond-crash")
+h.finish("respond-crash" + ("-dynamodb" if ENGINE else ""))

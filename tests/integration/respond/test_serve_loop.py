@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The whole loop, no human: an SSRF attempt on `serve` (embedded responder)
 is answered 403, recorded, and the playbook runs on the emulator; the
-emulator's state is then checked field by field.
+emulator's state is then checked field by field.  With --dynamodb serve and
+its responder keep the incident in a DynamoDB state table (--state-table).
 
-usage: test_serve_loop.py SSRFGUARD"""
+usage: test_serve_loop.py SSRFGUARD [--dynamodb]"""
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
 binary = sys.argv[1]
+ENGINE = ("--state-table", "ssrfguard-state") if "--dynamodb" in sys.argv else ()
 emu = h.Emulator()
 work = tempfile.mkdtemp(prefix="rsp-serve-")
 srv = None
@@ -37,7 +39,7 @@ try:
     store = os.path.join(work, "incidents.db")
     srv = subprocess.Popen([binary, "serve", "--config", conf, "--listen", f"127.0.0.1:{port}", "--store", store,
                             "--instance-id", h.VICTIM, "--region", "us-east-1", "--az", "us-east-1a",
-                            "--no-imds", "--respond", "--log", os.path.join(work, "serve.log")],
+                            "--no-imds", "--respond", "--log", os.path.join(work, "serve.log"), *ENGINE],
                            env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "err.log"), "w"))
     for _ in range(100):
         try:
@@ -57,7 +59,8 @@ try:
     deadline = time.time() + 60
     state = None
     while time.time() < deadline:
-        out = subprocess.run([binary, "incidents", "--store", store, "list", "--json"], stdout=subprocess.PIPE,
+        out = subprocess.run([binary, "incidents", "--store", store, *ENGINE, "list", "--json"],
+                             stdout=subprocess.PIPE,
                              text=True, env=env).stdout
         lst = json.loads(out) if out.strip() else []
         if lst and lst[0]["state"] in ("contained", "failed"):
@@ -81,4 +84,6 @@ finally:
             srv.kill()
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)
-h.finish("respond-serve-loop")
+if ENGINE:
+    h.check(not os.path.exists(store), "nothing written to the SQLite file with --state-table")
+h.finish("respond-serve-loop" + ("-dynamodb" if ENGINE else ""))

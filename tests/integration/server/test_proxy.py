@@ -31,6 +31,7 @@ What a user relies on, checked here:
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,7 +71,11 @@ up = Upstream("203.0.113.10:80", "203.0.113.11:80", "203.0.113.11:443", "203.0.1
 
 PX = 3128
 ALLOW = ["allow 203.0.113.0/24", "allow 127.0.0.1"]
-srv = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX}, tmp=tmpdir("sg-proxy-a-"))
+# One loop: kept upstream connections are shared between the clients of a
+# loop (test_proxy_ops.py runs the proxy on several); a short drain for the
+# tunnels the test leaves open.
+srv = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "workers": 1,
+             "proxy_drain_s": 1}, tmp=tmpdir("sg-proxy-a-"))
 PROXY = "http://127.0.0.1:%d" % PX
 
 
@@ -462,6 +467,82 @@ tls_errs = [d.get("error", "") for d in lines if d.get("event") == "proxy_tls"]
 check(any("revoked" in e for e in tls_errs), "the revoked handshake is logged: %r" % tls_errs)
 check(any(d.get("route") == "proxy" and d.get("role") == "ci" and d.get("status") == 200
           for d in lines), "the certificate picked role ci")
+
+
+# --- the CRL reloaded without a restart: a bad file keeps the old one ---
+def wait_health(srv, pred, what, timeout=8.0):
+    end = time.time() + timeout
+    doc = None
+    while time.time() < end:
+        doc = json.loads(srv.get("/healthz")[2])
+        if pred(doc):
+            return doc
+        time.sleep(0.2)
+    check(False, "%s: %r" % (what, doc))
+    return doc
+
+
+with open(P("crl.pem"), "w") as f:
+    f.write("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
+srv6.p.send_signal(signal.SIGHUP)
+doc = wait_health(srv6, lambda d: d.get("proxy_tls") == "reload_failed",
+                  "a bad CRL file shows in /healthz")
+check(doc.get("status") == "degraded" and "proxy_client_crl" in doc.get("proxy_tls_error", ""),
+      "healthz: degraded, and why: %r" % doc)
+body = srv6.get("/metrics")[2]
+check(b"ssrfguard_proxy_tls_reload_failing 1" in body and
+      b'ssrfguard_proxy_tls_reloads_total{result="error"} 1' in body,
+      "the failed reload in the metrics")
+fails = [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload" and not d.get("ok")]
+check(fails and "proxy_client_crl" in fails[0].get("error", ""), "the failed reload is logged: %r"
+      % fails)
+rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
+check(rc == 0 and out == b"hello from upstream\n", "old CRL in force: ci-bot still served")
+rc, out, err = tls_curl("revoked", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "old CRL in force: revoked still refused")
+# ci-bot revoked after the start: the new CRL is picked up when the file
+# changes (no signal), and ci-bot's next connection is refused.
+ossl("ca", "-config", "ca.cnf", "-revoke", "ci-bot.pem", "-keyfile", "ca.key", "-cert", "ca.pem")
+ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem", "-out",
+     "crl.new")
+os.replace(P("crl.new"), P("crl.pem"))
+wait_health(srv6, lambda d: d.get("proxy_tls") == "ok" and d.get("status") == "ok",
+            "a good CRL file ends the failed state")
+rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "ci-bot, revoked after the start, refused after the reload: rc %d"
+      % rc)
+body = srv6.get("/metrics")[2]
+check(b"ssrfguard_proxy_tls_reload_failing 0" in body, "metrics: the reload succeeded")
+# The client CA rotated (a new CA and its CRL), SIGHUP: a certificate of the
+# new CA is served, one of the old CA no longer is.
+os.makedirs(os.path.join(pki, "ca2"))
+ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days",
+     "2", "-subj", "/CN=second client CA", "-keyout", "ca2.key", "-out", "ca2.pem")
+ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+     "-subj", "/CN=ci-bot", "-keyout", "cb2.key", "-out", "cb2.csr")
+ossl("x509", "-req", "-in", "cb2.csr", "-CA", "ca2.pem", "-CAkey", "ca2.key", "-CAcreateserial",
+     "-days", "2", "-out", "cb2.pem")
+with open(os.path.join(pki, "ca2.cnf"), "w") as f:
+    f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = ca2/index.txt\ncrlnumber = ca2/crlnumber\n"
+            "default_md = sha256\ndefault_crl_days = 2\n")
+open(os.path.join(pki, "ca2/index.txt"), "w").close()
+with open(os.path.join(pki, "ca2/crlnumber"), "w") as f:
+    f.write("01\n")
+ossl("ca", "-config", "ca2.cnf", "-gencrl", "-keyfile", "ca2.key", "-cert", "ca2.pem", "-out",
+     "crl2.pem")
+os.replace(P("ca2.pem"), P("ca.pem"))
+os.replace(P("crl2.pem"), P("crl.pem"))
+srv6.p.send_signal(signal.SIGHUP)
+end = time.time() + 8
+while time.time() < end:
+    rc, out, err = tls_curl("cb2", "http://203.0.113.10/hello")
+    if rc == 0:
+        break
+    time.sleep(0.3)
+check(rc == 0 and out == b"hello from upstream\n", "a certificate of the new client CA is "
+      "served after the reload: %r %r" % (out, err))
+rc, out, err = tls_curl("stranger", "http://203.0.113.10/hello")
+check(rc != 0 and out == b"", "a certificate of the old client CA is refused: rc %d" % rc)
 check(srv6.stop() == 0, "srv6: clean exit after SIGTERM (no sanitizer report)")
 
 # --- descriptors run out: accepting pauses, no log flood, service recovers ---
@@ -476,10 +557,19 @@ for _ in range(120):
     except OSError:
         break
 time.sleep(1.5)
+# Proxy connections count in max_connections (16 a loop here): idle ones
+# are evicted for new ones, and when descriptors run out first, accept
+# pauses; either way the log stays small and /healthz gets a place.
+st, _, body = srv5.get("/metrics", timeout=10)
+check(st == 200, "/metrics answers during the flood: %r" % st)
+ev = [ln for ln in body.decode().splitlines()
+      if ln.startswith("ssrfguard_idle_clients_evicted_total")]
+evicted = int(ev[0].split()[1]) if ev else 0
 size = os.path.getsize(srv5.log)
 pauses = [d for d in srv5.log_lines() if d.get("event") == "accept_paused"]
-check(pauses and size < 100000, "descriptors exhausted: accept paused and logged %d times "
-      "(%d log bytes), not once per failed accept" % (len(pauses), size))
+check((pauses or evicted > 0) and size < 100000, "descriptors short: %d idle connections "
+      "evicted, accept paused and logged %d times (%d log bytes), not once per failed accept"
+      % (evicted, len(pauses), size))
 for h in hold:
     h.close()
 time.sleep(0.5)

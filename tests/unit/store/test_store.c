@@ -1,6 +1,13 @@
 /* test_store.c — the incident store: recording and joining, the one
  * transition function and its table, claims and lease take-over, the step
- * journal, durability across reopen, concurrent claimers. */
+ * journal, durability across reopen, concurrent claimers, atomic
+ * open-and-claim and observe-only incidents.
+ *
+ * The same tests run on both engines: SQLite by default; DynamoDB when
+ * STORE_TEST_ENGINE=dynamodb (test store-dynamodb, against the emulator
+ * started by tests/integration/aws/with_emulator.py), one fresh table per
+ * test.  What only one engine has (SQLite's files, schema versions) is
+ * tested on that one. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,15 +18,32 @@
 
 static char dir[] = "/tmp/sg-store-XXXXXX";
 static char path[256];
+static char table[64];
 static int nth;
+static int dynamo;
+
+/* The options that open the current store (the current table on DynamoDB). */
+static store_opts where(int readonly)
+{
+	store_opts o = {.readonly = readonly, .state_table = dynamo ? table : NULL};
+	return o;
+}
+
+static store *reopen(void)
+{
+	store *s = NULL;
+	char err[512];
+	store_opts o = where(0);
+	CHECKF(store_open(path, &o, &s, err, sizeof err) == SG_OK, "%s", err);
+	return s;
+}
 
 static store *fresh(void)
 {
-	store *s = NULL;
-	char err[256];
-	snprintf(path, sizeof path, "%s/db%d.sqlite", dir, nth++);
-	CHECK_INT(store_open(path, NULL, &s, err, sizeof err), SG_OK);
-	return s;
+	snprintf(path, sizeof path, "%s/db%d.sqlite", dir, nth);
+	snprintf(table, sizeof table, "ssrfguard-test-%d-%d", (int)getpid(), nth);
+	nth++;
+	return reopen();
 }
 
 static store_attempt_in att(const char *client, int contain)
@@ -226,7 +250,7 @@ TEST(reopen_and_many)
 	store_close(s);
 
 	char err[256];
-	store_opts ro = {.readonly = 1};
+	store_opts ro = where(1);
 	CHECK_INT(store_open(path, &ro, &s, err, sizeof err), SG_OK);
 	store_incident *arr;
 	size_t n;
@@ -239,6 +263,8 @@ TEST(reopen_and_many)
 	CHECK_INT(n, 1);
 	store_incidents_free(arr, n);
 	store_close(s);
+	if (dynamo)
+		return;
 
 	/* A newer schema is refused, a non-database is corrupt. */
 	char cmd[512];
@@ -271,7 +297,8 @@ TEST(concurrent_claimers)
 			store *c = NULL;
 			char err[256], owner[16];
 			snprintf(owner, sizeof owner, "k%d", k);
-			if (store_open(path, NULL, &c, err, sizeof err))
+			store_opts o = where(0);
+			if (store_open(path, &o, &c, err, sizeof err))
 				_exit(3);
 			int64_t id;
 			sg_err e;
@@ -286,8 +313,7 @@ TEST(concurrent_claimers)
 		waitpid(kids[k], &st, 0);
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
-	char err[256];
-	CHECK_INT(store_open(path, NULL, &s, err, sizeof err), SG_OK);
+	s = reopen();
 	int64_t counts[STORE_STATE__COUNT];
 	CHECK_INT(store_count_states(s, counts), SG_OK);
 	CHECK_INT(counts[STORE_CONTAINING], N);
@@ -306,8 +332,65 @@ TEST(concurrent_claimers)
 	store_close(s);
 }
 
+/* respond --observe --instance: the incident is opened already claimed (no
+ * daemon can take it in between), marked observe-only (no daemon takes it
+ * when the lease runs out), and joined by instance. */
+TEST(open_and_claim_atomic)
+{
+	store *s = fresh();
+	store_attempt_in a = att("operator:i-9", 1);
+	a.join = "instance:i-9";
+	a.observe = 1;
+	store_record_out o;
+	CHECK_INT(store_record_claim(s, &a, "observer", 60000, &o), SG_OK);
+	CHECK_INT(o.opened, 1);
+	int64_t id = o.incident_id, got = 0;
+	store_incident inc;
+	CHECK_INT(store_get(s, id, &inc), SG_OK);
+	CHECK_INT(inc.state, STORE_CONTAINING);
+	CHECK_STR(inc.lease_owner, "observer");
+	CHECK_INT(inc.observe, 1);
+	store_incident_free(&inc);
+	CHECK_INT(store_claim(s, 0, "daemon", 60000, &got), SG_ERR_NOTFOUND);
+	/* the observe run dies: its lease runs out, and still no daemon acts */
+	CHECK_INT(store_renew(s, id, "observer", 1), SG_OK);
+	usleep(20000);
+	CHECK_INT(store_claim(s, 0, "daemon", 60000, &got), SG_ERR_NOTFOUND);
+	/* two detectors' deliveries about the instance join its incident */
+	store_attempt_in b = att("detector:web-1/5", 1), c = att("detector:web-2/9", 1);
+	b.join = c.join = "instance:i-9";
+	CHECK_INT(store_record(s, &b, &o), SG_OK);
+	CHECK_INT(o.incident_id, id);
+	CHECK_INT(o.opened, 0);
+	CHECK_INT(store_record(s, &c, &o), SG_OK);
+	CHECK_INT(o.incident_id, id);
+	/* naming it claims it (respond --instance again, or incidents retry) */
+	CHECK_INT(store_claim(s, id, "operator", 60000, &got), SG_OK);
+	CHECK_INT(got, id);
+	/* a second open-and-claim joins, and is told who holds it */
+	a.observe = 0;
+	CHECK_INT(store_record_claim(s, &a, "another", 60000, &o), SG_ERR_BUSY);
+	CHECK_INT(o.incident_id, id);
+	CHECK_INT(store_get(s, id, &inc), SG_OK);
+	CHECK_INT(inc.attempts, 4);
+	CHECK_STR(inc.lease_owner, "operator");
+	store_incident_free(&inc);
+	/* released: the instance's next attempt opens a new incident */
+	store_change done = {.incident_id = id, .to = "released", .reason = "r", .actor = "operator"};
+	CHECK_INT(store_transition(s, &done), SG_OK);
+	CHECK_INT(store_record(s, &b, &o), SG_OK);
+	CHECK(o.incident_id != id);
+	CHECK_INT(o.opened, 1);
+	/* an open daemon-claimable one is claimed by the daemon */
+	CHECK_INT(store_claim(s, 0, "daemon", 60000, &got), SG_OK);
+	CHECK_INT(got, o.incident_id);
+	store_close(s);
+}
+
 static void setup(void)
 {
+	const char *e = getenv("STORE_TEST_ENGINE");
+	dynamo = e && !strcmp(e, "dynamodb");
 	if (!mkdtemp(dir))
 		abort();
 }
@@ -321,4 +404,5 @@ static void cleanup(void)
 }
 
 TEST_MAIN(setup, record_and_join, logged_then_escalated, transition_table,
-          claim_lease_and_steps, reopen_and_many, concurrent_claimers, cleanup)
+          claim_lease_and_steps, reopen_and_many, concurrent_claimers, open_and_claim_atomic,
+          cleanup)

@@ -147,7 +147,8 @@ class Dynamo(EmuTest):
                          "ValidationException")
         ddb.delete_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
                         ConditionExpression="attribute_exists(pk)")
-        self.assertNotIn("Item", ddb.get_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")}))
+        self.assertNotIn("Item", ddb.get_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("claim")},
+                                              ConsistentRead=True))
 
     def test_query_on_the_keys(self):
         ddb = self.table()
@@ -155,7 +156,7 @@ class Dynamo(EmuTest):
             ddb.put_item(TableName="incidents", Item={"pk": S("i-1"), "sk": S(f"step#{i}"), "n": N(i)})
         ddb.put_item(TableName="incidents", Item={"pk": S("i-2"), "sk": S("step#0"), "n": N(9)})
         q = dict(TableName="incidents", KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
-                 ExpressionAttributeValues={":p": S("i-1"), ":s": S("step#")})
+                 ExpressionAttributeValues={":p": S("i-1"), ":s": S("step#")}, ConsistentRead=True)
         items = ddb.query(**q)["Items"]
         self.assertEqual([x["sk"]["S"] for x in items], [f"step#{i}" for i in range(5)])
         page = ddb.query(Limit=2, ScanIndexForward=False, **q)
@@ -167,6 +168,86 @@ class Dynamo(EmuTest):
         self.assertEqual((f["Count"], f["ScannedCount"]), (2, 5))
         self.assertEqual(self.err(ddb.query, TableName="incidents", KeyConditionExpression="sk = :s",
                                   ExpressionAttributeValues={":s": S("step#0")}), "ValidationException")
+
+    def test_eventually_consistent_reads_lag(self):
+        """DynamoDB developer guide, "DynamoDB read consistency": only
+        ConsistentRead=true is sure to see a write just completed."""
+        ddb = self.table()
+        key = {"pk": S("incident"), "sk": S("1")}
+        ddb.put_item(TableName="incidents", Item=dict(key, state=S("open")))
+        ddb.update_item(TableName="incidents", Key=key, UpdateExpression="SET #s = :c",
+                        ExpressionAttributeNames={"#s": "state"}, ExpressionAttributeValues={":c": S("containing")})
+        self.assertEqual(ddb.get_item(TableName="incidents", Key=key, ConsistentRead=True)["Item"]["state"],
+                         S("containing"))
+        self.assertNotEqual(ddb.get_item(TableName="incidents", Key=key).get("Item", {}).get("state"),
+                            S("containing"))
+        q = dict(TableName="incidents", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": S("incident")})
+        self.assertNotEqual([x["state"] for x in ddb.query(**q)["Items"]], [S("containing")])
+        self.assertEqual([x["state"] for x in ddb.query(ConsistentRead=True, **q)["Items"]], [S("containing")])
+        self.emu.advance(2)
+        self.assertEqual(ddb.get_item(TableName="incidents", Key=key)["Item"]["state"], S("containing"))
+
+    def test_item_size_and_query_pages(self):
+        """400 KB items (quotas page); 1 MB query pages with LastEvaluatedKey
+        without Limit ("Paginating table query results")."""
+        ddb = self.table()
+        big = "x" * (400 * 1024 - 40)
+        self.assertEqual(self.err(ddb.put_item, TableName="incidents",
+                                  Item={"pk": S("p"), "sk": S("big"), "data": S(big + "x" * 100)}),
+                         "ValidationException")
+        for i in range(4):
+            ddb.put_item(TableName="incidents", Item={"pk": S("p"), "sk": S(f"{i}"), "data": S(big)})
+        q = dict(TableName="incidents", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": S("p")},
+                 ConsistentRead=True)
+        first = ddb.query(**q)
+        self.assertEqual(len(first["Items"]), 2)
+        second = ddb.query(ExclusiveStartKey=first["LastEvaluatedKey"], **q)
+        self.assertEqual([x["sk"]["S"] for x in second["Items"]], ["2", "3"])
+        self.assertNotIn("LastEvaluatedKey", second)
+        self.assertEqual(self.err(ddb.update_item, TableName="incidents", Key={"pk": S("p"), "sk": S("0")},
+                                  UpdateExpression="SET more = :m", ExpressionAttributeValues={":m": S("y" * 200)}),
+                         "ValidationException")
+
+    def test_transactions_all_or_nothing(self):
+        """TransactWriteItems (API reference): a failed condition cancels
+        every action, with one CancellationReason per action; a
+        ClientRequestToken makes a resend a no-op."""
+        ddb = self.table()
+        inc = {"pk": S("incident"), "sk": S("7")}
+        ptr = {"pk": S("active"), "sk": S("instance:i-1")}
+        tx = [{"Put": {"TableName": "incidents", "Item": dict(inc, state=S("open")),
+                       "ConditionExpression": "attribute_not_exists(pk)"}},
+              {"Put": {"TableName": "incidents", "Item": dict(ptr, incident=N(7)),
+                       "ConditionExpression": "attribute_not_exists(pk)"}}]
+        ddb.transact_write_items(TransactItems=tx, ClientRequestToken="t1")
+        ddb.transact_write_items(TransactItems=tx, ClientRequestToken="t1")          # resend: a no-op
+        try:
+            ddb.transact_write_items(TransactItems=tx, ClientRequestToken="t2")
+            self.fail("a second incident for one key")
+        except ClientError as e:
+            self.assertEqual(e.response["Error"]["Code"], "TransactionCanceledException")
+            self.assertEqual([r["Code"] for r in e.response["CancellationReasons"]],
+                             ["ConditionalCheckFailed", "ConditionalCheckFailed"])
+        self.assertEqual(self.err(ddb.transact_write_items, TransactItems=tx[:1], ClientRequestToken="t1"),
+                         "IdempotentParameterMismatchException")
+        # one failing check leaves the other action undone
+        tx2 = [{"Update": {"TableName": "incidents", "Key": inc, "UpdateExpression": "SET #s = :c",
+                           "ExpressionAttributeNames": {"#s": "state"}, "ExpressionAttributeValues": {":c": S("x")}}},
+               {"ConditionCheck": {"TableName": "incidents", "Key": ptr,
+                                   "ConditionExpression": "incident = :other",
+                                   "ExpressionAttributeValues": {":other": N(8)}}}]
+        self.assertEqual(self.err(ddb.transact_write_items, TransactItems=tx2), "TransactionCanceledException")
+        self.assertEqual(ddb.get_item(TableName="incidents", Key=inc, ConsistentRead=True)["Item"]["state"], S("open"))
+        self.assertEqual(self.err(ddb.transact_write_items, TransactItems=[tx2[0], tx2[0]]), "ValidationException")
+
+    def test_throughput_exceeded_is_injected(self):
+        ddb = self.table()
+        self.emu.fault(kind="throttle", service="dynamodb", action="GetItem", count=1,
+                       code="ProvisionedThroughputExceededException")
+        key = {"pk": S("a"), "sk": S("b")}
+        self.assertEqual(self.err(ddb.get_item, TableName="incidents", Key=key),
+                         "ProvisionedThroughputExceededException")
+        self.assertNotIn("Item", ddb.get_item(TableName="incidents", Key=key))   # the rule was used up
 
 
 FINDING = {"schemaVersion": "2.0", "accountId": "123456789012", "region": "us-east-1",

@@ -1,11 +1,12 @@
-/* store_read.c — the store's read side: incidents, attempts, steps, history. */
-#include "store/store_int.h"
+/* sqlite_read.c — the SQLite engine's read side: incidents, attempts,
+ * steps, history. */
+#include "store/sqlite_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define map_rc store_map_rc
-static sqlite3 *db_of(store *s) { return s->db; }
+static sqlite3 *db_of(store *s) { return ((sq_store *)s)->db; }
 
 /* Copy column i; "" for NULL.  Sets *bad on allocation failure. */
 static char *col(sqlite3_stmt *st, int i, int *bad)
@@ -84,7 +85,7 @@ static sg_err prep(store *s, const char *sql, sqlite3_stmt **st)
 
 #define INC_COLS "id, state, state_reason, source, category, rule, dest, instance_id, " \
                  "region, az, contain, attempts, opened_ms, updated_ms, state_ms, "     \
-                 "lease_owner, lease_until_ms"
+                 "lease_owner, lease_until_ms, observe"
 
 static int fill_inc(sqlite3_stmt *st, void *rec)
 {
@@ -108,42 +109,17 @@ static int fill_inc(sqlite3_stmt *st, void *rec)
 	r->state_ms = sqlite3_column_int64(st, 14);
 	r->lease_owner = col(st, 15, &bad);
 	r->lease_until_ms = sqlite3_column_int64(st, 16);
+	r->observe = sqlite3_column_int(st, 17);
 	return bad;
-}
-
-void store_incident_free(store_incident *r)
-{
-	if (!r)
-		return;
-	free(r->state_reason);
-	free(r->source);
-	free(r->category);
-	free(r->rule);
-	free(r->dest);
-	free(r->instance_id);
-	free(r->region);
-	free(r->az);
-	free(r->lease_owner);
-	memset(r, 0, sizeof *r);
 }
 
 static void clear_inc(void *rec) { store_incident_free(rec); }
 
-void store_incidents_free(store_incident *arr, size_t n)
-{
-	for (size_t i = 0; arr && i < n; i++)
-		store_incident_free(&arr[i]);
-	free(arr);
-}
-
-sg_err store_get(store *s, int64_t id, store_incident *out)
+sg_err sq_get(store *s, int64_t id, store_incident *out)
 {
 	sqlite3_stmt *st = NULL;
 	void *arr = NULL;
 	size_t n = 0;
-	if (!s || !out)
-		return SG_ERR_INVAL;
-	memset(out, 0, sizeof *out);
 	sg_err e = prep(s, "SELECT " INC_COLS " FROM incidents WHERE id = ?1", &st);
 	if (e != SG_OK)
 		return e;
@@ -159,13 +135,9 @@ sg_err store_get(store *s, int64_t id, store_incident *out)
 	return SG_OK;
 }
 
-sg_err store_list(store *s, int state, size_t limit, store_incident **out, size_t *n)
+sg_err sq_list(store *s, int state, size_t limit, store_incident **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	if (!s || !out || !n || state >= STORE_STATE__COUNT)
-		return SG_ERR_INVAL;
-	*out = NULL;
-	*n = 0;
 	sg_err e = prep(s, state < 0
 		? "SELECT " INC_COLS " FROM incidents ORDER BY id DESC"
 		: "SELECT " INC_COLS " FROM incidents WHERE state = ?1 ORDER BY id DESC", &st);
@@ -173,8 +145,7 @@ sg_err store_list(store *s, int state, size_t limit, store_incident **out, size_
 		return e;
 	if (state >= 0)
 		sqlite3_bind_text(st, 1, store_state_name((store_state)state), -1, SQLITE_STATIC);
-	return collect(st, sizeof **out, limit ? limit : 1000, fill_inc, clear_inc,
-	               (void **)out, n);
+	return collect(st, sizeof **out, limit, fill_inc, clear_inc, (void **)out, n);
 }
 
 /* ---- attempts ---- */
@@ -203,40 +174,19 @@ static int fill_att(sqlite3_stmt *st, void *rec)
 	return bad;
 }
 
-static void clear_att(void *rec)
-{
-	store_attempt *r = rec;
-	char **f[] = {&r->client, &r->request, &r->headers, &r->url, &r->dest, &r->category,
-	              &r->rule, &r->reason, &r->addrs, &r->instance_id, &r->region, &r->az};
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-		free(*f[i]);
-		*f[i] = NULL;
-	}
-}
+static void clear_att(void *rec) { store_attempt_clear(rec); }
 
-void store_attempts_free(store_attempt *arr, size_t n)
-{
-	for (size_t i = 0; arr && i < n; i++)
-		clear_att(&arr[i]);
-	free(arr);
-}
-
-sg_err store_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
-                      size_t *n)
+sg_err sq_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
+                   size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	if (!s || !out || !n)
-		return SG_ERR_INVAL;
-	*out = NULL;
-	*n = 0;
 	sg_err e = prep(s, "SELECT id, incident_id, at_ms, client, request, headers, url, dest, "
 	                   "category, rule, reason, hop, addrs, instance_id, region, az, contain "
 	                   "FROM attempts WHERE incident_id = ?1 ORDER BY id", &st);
 	if (e != SG_OK)
 		return e;
 	sqlite3_bind_int64(st, 1, incident_id);
-	return collect(st, sizeof **out, limit ? limit : 1000, fill_att, clear_att,
-	               (void **)out, n);
+	return collect(st, sizeof **out, limit, fill_att, clear_att, (void **)out, n);
 }
 
 /* ---- steps ---- */
@@ -254,34 +204,13 @@ static int fill_step(sqlite3_stmt *st, void *rec)
 	return bad;
 }
 
-void store_step_free(store_step *r)
-{
-	if (!r)
-		return;
-	free(r->name);
-	free(r->status);
-	free(r->data);
-	memset(r, 0, sizeof *r);
-}
-
 static void clear_step(void *rec) { store_step_free(rec); }
-
-void store_steps_free(store_step *arr, size_t n)
-{
-	for (size_t i = 0; arr && i < n; i++)
-		store_step_free(&arr[i]);
-	free(arr);
-}
 
 #define STEP_COLS "incident_id, name, status, attempts, data, updated_ms"
 
-sg_err store_steps(store *s, int64_t incident_id, store_step **out, size_t *n)
+sg_err sq_steps(store *s, int64_t incident_id, store_step **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	if (!s || !out || !n)
-		return SG_ERR_INVAL;
-	*out = NULL;
-	*n = 0;
 	sg_err e = prep(s, "SELECT " STEP_COLS " FROM steps WHERE incident_id = ?1 ORDER BY name",
 	                &st);
 	if (e != SG_OK)
@@ -290,14 +219,11 @@ sg_err store_steps(store *s, int64_t incident_id, store_step **out, size_t *n)
 	return collect(st, sizeof **out, 100000, fill_step, clear_step, (void **)out, n);
 }
 
-sg_err store_step_get(store *s, int64_t incident_id, const char *name, store_step *out)
+sg_err sq_step_get(store *s, int64_t incident_id, const char *name, store_step *out)
 {
 	sqlite3_stmt *st = NULL;
 	void *arr = NULL;
 	size_t n = 0;
-	if (!s || !name || !out)
-		return SG_ERR_INVAL;
-	memset(out, 0, sizeof *out);
 	sg_err e = prep(s, "SELECT " STEP_COLS " FROM steps WHERE incident_id = ?1 AND name = ?2",
 	                &st);
 	if (e != SG_OK)
@@ -332,31 +258,11 @@ static int fill_hist(sqlite3_stmt *st, void *rec)
 	return bad;
 }
 
-static void clear_hist(void *rec)
-{
-	store_history *r = rec;
-	free(r->step);
-	free(r->from);
-	free(r->to);
-	free(r->reason);
-	free(r->actor);
-	memset(r, 0, sizeof *r);
-}
+static void clear_hist(void *rec) { store_history_clear(rec); }
 
-void store_history_free(store_history *arr, size_t n)
-{
-	for (size_t i = 0; arr && i < n; i++)
-		clear_hist(&arr[i]);
-	free(arr);
-}
-
-sg_err store_history_list(store *s, int64_t incident_id, store_history **out, size_t *n)
+sg_err sq_history(store *s, int64_t incident_id, store_history **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	if (!s || !out || !n)
-		return SG_ERR_INVAL;
-	*out = NULL;
-	*n = 0;
 	sg_err e = prep(s, "SELECT id, incident_id, step, from_s, to_s, reason, actor, at_ms "
 	                   "FROM history WHERE incident_id = ?1 ORDER BY id", &st);
 	if (e != SG_OK)
@@ -365,12 +271,9 @@ sg_err store_history_list(store *s, int64_t incident_id, store_history **out, si
 	return collect(st, sizeof **out, 1000000, fill_hist, clear_hist, (void **)out, n);
 }
 
-sg_err store_count_states(store *s, int64_t counts[STORE_STATE__COUNT])
+sg_err sq_count_states(store *s, int64_t counts[STORE_STATE__COUNT])
 {
 	sqlite3_stmt *st = NULL;
-	if (!s || !counts)
-		return SG_ERR_INVAL;
-	memset(counts, 0, STORE_STATE__COUNT * sizeof counts[0]);
 	sg_err e = prep(s, "SELECT state, count(*) FROM incidents GROUP BY state", &st);
 	if (e != SG_OK)
 		return e;

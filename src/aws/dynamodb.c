@@ -1,0 +1,349 @@
+/* dynamodb.c — typed DynamoDB calls (see dynamodb.h). */
+#include "aws/dynamodb.h"
+
+#include "aws/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The index of the first "ConditionalCheckFailed" among a cancelled
+ * transaction's reasons, -1 when none is, -2 when a reason is a conflict.
+ * AWS lists the reasons in the message too ("Transaction cancelled, please
+ * refer cancellation reasons for specific reasons [None,
+ * ConditionalCheckFailed]"), which is all the error struct keeps.
+ */
+static int cancel_reason(const char *msg)
+{
+	const char *p = strrchr(msg, '[');
+	if (!p)
+		return -1;
+	int i = 0, conflict = 0;
+	for (p++; *p && *p != ']'; i++) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, ",]");
+		if (n == strlen("ConditionalCheckFailed") && !strncmp(p, "ConditionalCheckFailed", n))
+			return i;
+		if (n == strlen("TransactionConflict") && !strncmp(p, "TransactionConflict", n))
+			conflict = 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return conflict ? -2 : -1;
+}
+
+static sg_err classify(sg_err rc, const struct aws_error *e, int *failed)
+{
+	if (failed)
+		*failed = -1;
+	if (rc == SG_OK)
+		return rc;
+	if (!strcmp(e->code, "ConditionalCheckFailedException"))
+		return SG_ERR_STATE;
+	if (!strcmp(e->code, "ResourceInUseException"))
+		return SG_ERR_EXISTS;
+	if (!strcmp(e->code, "TransactionConflictException"))
+		return SG_ERR_BUSY;
+	if (!strcmp(e->code, "TransactionCanceledException")) {
+		int i = cancel_reason(e->message);
+		if (i >= 0) {
+			if (failed)
+				*failed = i;
+			return SG_ERR_STATE;
+		}
+		return i == -2 ? SG_ERR_BUSY : SG_ERR_REMOTE;
+	}
+	if (!strcmp(e->code, "ValidationException") && strstr(e->message, "Item size"))
+		return SG_ERR_RANGE;
+	return rc;
+}
+
+static sg_err call(struct aws_client *c, const char *op, const char *target, json_t *body,
+                   unsigned flags, json_t **reply, int *failed, struct aws_error *err)
+{
+	struct aws_error local;
+	if (!err)
+		err = &local;
+	aws_error_clear(err);
+	if (!body)
+		return SG_ERR_NOMEM;
+	sg_err rc = aws_json_on(c, AWS_DYNAMODB, op, target, body, flags, reply, err);
+	json_decref(body);
+	return classify(rc, err, failed);
+}
+
+/* Add the expression's members to body under the given condition key. */
+static int add_expr(json_t *body, const char *key, const struct aws_ddb_expr *x)
+{
+	int bad = 0;
+	if (!x)
+		return 0;
+	if (x->condition)
+		bad |= json_object_set_new(body, key, json_string(x->condition));
+	if (x->names && json_object_size(x->names))
+		bad |= json_object_set(body, "ExpressionAttributeNames", x->names);
+	if (x->values && json_object_size(x->values))
+		bad |= json_object_set(body, "ExpressionAttributeValues", x->values);
+	return bad;
+}
+
+static json_t *request(const char *table)
+{
+	return table && *table ? json_pack("{s:s}", "TableName", table) : NULL;
+}
+
+sg_err aws_ddb_describe_table(struct aws_client *c, const char *table, char status[32],
+                              struct aws_error *err)
+{
+	json_t *r = NULL;
+	if (!table || !*table)
+		return SG_ERR_INVAL;
+	sg_err rc = call(c, "DescribeTable", table, request(table), 0, &r, NULL, err);
+	if (!rc) {
+		const char *s = aws_json_str(json_object_get(r, "Table"), "TableStatus");
+		if (!s || strlen(s) >= 32)
+			rc = SG_ERR_PROTOCOL;
+		else
+			memcpy(status, s, strlen(s) + 1);
+	}
+	json_decref(r);
+	return rc;
+}
+
+sg_err aws_ddb_create_table(struct aws_client *c, const char *table, struct aws_error *err)
+{
+	if (!table || !*table)
+		return SG_ERR_INVAL;
+	json_t *body = json_pack("{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:[{s:s,s:s},{s:s,s:s}]}",
+	                         "TableName", table, "BillingMode", "PAY_PER_REQUEST",
+	                         "AttributeDefinitions", "AttributeName", "pk", "AttributeType", "S",
+	                         "AttributeName", "sk", "AttributeType", "S", "KeySchema",
+	                         "AttributeName", "pk", "KeyType", "HASH", "AttributeName", "sk",
+	                         "KeyType", "RANGE");
+	return call(c, "CreateTable", table, body, AWS_CALL_NOT_IDEMPOTENT, NULL, NULL, err);
+}
+
+sg_err aws_ddb_get(struct aws_client *c, const char *table, const json_t *key, bool consistent,
+                   json_t **item, struct aws_error *err)
+{
+	json_t *r = NULL;
+	if (!item || !json_is_object(key))
+		return SG_ERR_INVAL;
+	*item = NULL;
+	json_t *body = request(table);
+	if (body && (json_object_set(body, "Key", (json_t *)key) ||
+	             json_object_set_new(body, "ConsistentRead", json_boolean(consistent)))) {
+		json_decref(body);
+		body = NULL;
+	}
+	sg_err rc = call(c, "GetItem", table, body, 0, &r, NULL, err);
+	if (!rc) {
+		json_t *it = json_object_get(r, "Item");
+		if (it && !json_is_object(it))
+			rc = SG_ERR_PROTOCOL;
+		else if (it)
+			*item = json_incref(it);
+	}
+	json_decref(r);
+	return rc;
+}
+
+/* A write's body: table, the item or key under what, and the condition. */
+static json_t *write_body(const char *table, const char *what, const json_t *v,
+                          const struct aws_ddb_expr *cond)
+{
+	json_t *body = request(table);
+	if (body && (json_object_set(body, what, (json_t *)v) ||
+	             add_expr(body, "ConditionExpression", cond))) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+sg_err aws_ddb_put(struct aws_client *c, const char *table, const json_t *item,
+                   const struct aws_ddb_expr *cond, struct aws_error *err)
+{
+	if (!json_is_object(item))
+		return SG_ERR_INVAL;
+	if (aws_ddb_item_size(item) > AWS_DDB_ITEM_MAX)
+		return SG_ERR_RANGE;
+	return call(c, "PutItem", table, write_body(table, "Item", item, cond),
+	            AWS_CALL_NOT_IDEMPOTENT, NULL, NULL, err);
+}
+
+sg_err aws_ddb_update(struct aws_client *c, const char *table, const json_t *key,
+                      const char *update, const struct aws_ddb_expr *cond, json_t **attrs,
+                      struct aws_error *err)
+{
+	json_t *r = NULL;
+	if (attrs)
+		*attrs = NULL;
+	if (!json_is_object(key) || !update || !*update)
+		return SG_ERR_INVAL;
+	json_t *body = write_body(table, "Key", key, cond);
+	if (body && (json_object_set_new(body, "UpdateExpression", json_string(update)) ||
+	             json_object_set_new(body, "ReturnValues", json_string(attrs ? "ALL_NEW" : "NONE")))) {
+		json_decref(body);
+		body = NULL;
+	}
+	sg_err rc = call(c, "UpdateItem", table, body, AWS_CALL_NOT_IDEMPOTENT, &r, NULL, err);
+	if (!rc && attrs) {
+		json_t *a = json_object_get(r, "Attributes");
+		if (!json_is_object(a))
+			rc = SG_ERR_PROTOCOL;
+		else
+			*attrs = json_incref(a);
+	}
+	json_decref(r);
+	return rc;
+}
+
+sg_err aws_ddb_delete(struct aws_client *c, const char *table, const json_t *key,
+                      const struct aws_ddb_expr *cond, struct aws_error *err)
+{
+	if (!json_is_object(key))
+		return SG_ERR_INVAL;
+	return call(c, "DeleteItem", table, write_body(table, "Key", key, cond),
+	            AWS_CALL_NOT_IDEMPOTENT, NULL, NULL, err);
+}
+
+/* The Query body of the first page (ExclusiveStartKey added per page). */
+static json_t *query_body(const char *table, const char *pk, const char *sk_prefix, bool forward,
+                          const struct aws_ddb_expr *filter)
+{
+	json_t *body = request(table);
+	json_t *names = filter && filter->names ? json_deep_copy(filter->names) : json_object();
+	json_t *values = filter && filter->values ? json_deep_copy(filter->values) : json_object();
+	int bad = !body || !names || !values;
+	if (!bad) {
+		bad |= json_object_set_new(names, "#qpk", json_string("pk"));
+		bad |= json_object_set_new(values, ":qpk", json_pack("{s:s}", "S", pk));
+		if (sk_prefix) {
+			bad |= json_object_set_new(names, "#qsk", json_string("sk"));
+			bad |= json_object_set_new(values, ":qsk", json_pack("{s:s}", "S", sk_prefix));
+		}
+		bad |= json_object_set_new(body, "KeyConditionExpression",
+		                           json_string(sk_prefix ? "#qpk = :qpk AND begins_with(#qsk, :qsk)"
+		                                                 : "#qpk = :qpk"));
+		if (filter && filter->condition)
+			bad |= json_object_set_new(body, "FilterExpression", json_string(filter->condition));
+		bad |= json_object_set(body, "ExpressionAttributeNames", names);
+		bad |= json_object_set(body, "ExpressionAttributeValues", values);
+		bad |= json_object_set_new(body, "ScanIndexForward", json_boolean(forward));
+		bad |= json_object_set_new(body, "ConsistentRead", json_true());
+	}
+	json_decref(names);
+	json_decref(values);
+	if (bad) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+sg_err aws_ddb_query(struct aws_client *c, const char *table, const char *pk,
+                     const char *sk_prefix, bool forward, const struct aws_ddb_expr *filter,
+                     unsigned max_pages, sg_err (*each)(void *ctx, const json_t *item),
+                     void *ctx, struct aws_error *err)
+{
+	if (!pk || !*pk || !each)
+		return SG_ERR_INVAL;
+	json_t *first = query_body(table, pk, sk_prefix, forward, filter);
+	if (!first)
+		return table && *table ? SG_ERR_NOMEM : SG_ERR_INVAL;
+	json_t *start = NULL;
+	sg_err rc = SG_OK;
+	for (unsigned page = 0; !rc; page++) {
+		if (page >= (max_pages ? max_pages : 10000)) {
+			rc = SG_ERR_RANGE;
+			break;
+		}
+		json_t *body = json_deep_copy(first), *r = NULL;
+		if (body && start && json_object_set(body, "ExclusiveStartKey", start)) {
+			json_decref(body);
+			body = NULL;
+		}
+		if ((rc = call(c, "Query", table, body, 0, &r, NULL, err)))
+			break;
+		json_t *items = json_object_get(r, "Items");
+		size_t i;
+		json_t *it;
+		if (!json_is_array(items))
+			rc = SG_ERR_PROTOCOL;
+		json_array_foreach(items, i, it) {
+			if (rc)
+				break;
+			rc = json_is_object(it) ? each(ctx, it) : SG_ERR_PROTOCOL;
+		}
+		json_decref(start);
+		start = json_object_get(r, "LastEvaluatedKey");
+		start = json_is_object(start) && json_object_size(start) ? json_incref(start) : NULL;
+		json_decref(r);
+		if (!start)
+			break;
+	}
+	json_decref(start);
+	json_decref(first);
+	return rc;
+}
+
+sg_err aws_ddb_transact(struct aws_client *c, const char *table, json_t *actions,
+                        const char *token, int *failed, struct aws_error *err)
+{
+	if (failed)
+		*failed = -1;
+	size_t n = json_array_size(actions);
+	if (!json_is_array(actions) || n < 1 || n > AWS_DDB_TRANSACT_MAX || !table || !*table ||
+	    !token || !*token || strlen(token) > 36)
+		return SG_ERR_INVAL;
+	size_t i;
+	json_t *a;
+	json_array_foreach(actions, i, a) {
+		const char *kind;
+		json_t *op;
+		json_object_foreach(a, kind, op) {
+			if (!json_is_object(op) || json_object_set_new(op, "TableName", json_string(table)))
+				return SG_ERR_INVAL;
+			json_t *item = json_object_get(op, "Item");
+			if (item && aws_ddb_item_size(item) > AWS_DDB_ITEM_MAX)
+				return SG_ERR_RANGE;
+		}
+	}
+	json_t *body = json_pack("{s:O,s:s}", "TransactItems", actions, "ClientRequestToken", token);
+	return call(c, "TransactWriteItems", table, body, AWS_CALL_IDEMPOTENT, NULL, failed, err);
+}
+
+static size_t value_size(const json_t *v)
+{
+	const char *t;
+	json_t *x;
+	size_t n = 0;
+	json_object_foreach((json_t *)v, t, x) {
+		if (!strcmp(t, "S") || !strcmp(t, "N") || !strcmp(t, "B"))
+			n += json_string_length(x) + 1;
+		else if (!strcmp(t, "M"))
+			n += 3 + aws_ddb_item_size(x) + json_object_size(x);
+		else if (!strcmp(t, "L")) {
+			size_t i;
+			json_t *e;
+			n += 3;
+			json_array_foreach(x, i, e)
+				n += 1 + value_size(e);
+		} else
+			n += 1;
+	}
+	return n;
+}
+
+size_t aws_ddb_item_size(const json_t *item)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+	json_object_foreach((json_t *)item, k, v)
+		n += strlen(k) + value_size(v);
+	return n;
+}

@@ -1,0 +1,55 @@
+/* dynamo_int.h — private to the DynamoDB engine (dynamo.c writes and opens,
+ * dynamo_read.c reads): the handle and the item helpers.  The table's
+ * layout is docs/fleet.md's "Shared state". */
+#ifndef SSRFGUARD_STORE_DYNAMO_INT_H
+#define SSRFGUARD_STORE_DYNAMO_INT_H
+
+#include <jansson.h>
+
+#include "aws/dynamodb.h"
+#include "store/store_int.h"
+
+typedef struct dd_store {
+	store base;
+	struct aws_client *aws;
+	char table[256];
+	int64_t detail_max;
+	char msg[1024];     /* the last failure, for store_errmsg */
+} dd_store;
+
+#define DD_INCIDENTS "incident"     /* pk of every incident item */
+#define DD_ACTIVE "active"          /* pk of the join keys' pointers */
+
+/* "00000000000000000042" (sk of an incident) and "inc#..." (its partition). */
+void dd_id_text(int64_t id, char out[24]);
+void dd_partition(int64_t id, char out[32]);
+
+/* {"pk": {"S": pk}, "sk": {"S": sk}} (NULL on allocation failure). */
+json_t *dd_key(const char *pk, const char *sk);
+/* {"S": v} and {"N": "v"}. */
+json_t *dd_s(const char *v);
+json_t *dd_n(int64_t v);
+
+/* Attribute name of item as a malloc'd string ("" when absent; *bad on
+ * allocation failure) or a number (0 when absent or not a number). */
+char *dd_str(const json_t *item, const char *name, int *bad);
+const char *dd_cstr(const json_t *item, const char *name);  /* "" when absent */
+int64_t dd_num(const json_t *item, const char *name);
+
+/* Remember a failure for store_errmsg and return rc. */
+sg_err dd_fail(dd_store *s, sg_err rc, const char *what, const struct aws_error *e);
+
+/* The read side (dynamo_read.c), as struct store_engine has them. */
+sg_err dd_get(store *s, int64_t id, store_incident *out);
+sg_err dd_get_item(dd_store *s, const char *pk, const char *sk, json_t **item);
+sg_err dd_list(store *s, int state, size_t limit, store_incident **out, size_t *n);
+sg_err dd_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
+                   size_t *n);
+sg_err dd_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
+sg_err dd_step_get(store *s, int64_t incident_id, const char *name, store_step *out);
+sg_err dd_history(store *s, int64_t incident_id, store_history **out, size_t *n);
+sg_err dd_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+/* An incident item into a record. */
+sg_err dd_fill_incident(const json_t *item, store_incident *r);
+
+#endif

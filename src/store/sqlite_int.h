@@ -1,0 +1,36 @@
+/* sqlite_int.h — private to the SQLite engine (sqlite.c writes,
+ * sqlite_read.c reads): the handle's layout. */
+#ifndef SSRFGUARD_STORE_SQLITE_INT_H
+#define SSRFGUARD_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+enum {
+	Q_FIND_ACTIVE, Q_JOIN, Q_ESCALATE, Q_NEW_INC, Q_NEW_ATT, Q_HIST,
+	Q_GET_STATE, Q_SET_STATE, Q_STEP_GET, Q_STEP_PUT, Q_CLAIMABLE, Q_CLAIM_ONE,
+	Q_CLAIM, Q_RENEW, Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q__COUNT
+};
+
+typedef struct sq_store {
+	store base;
+	sqlite3 *db;
+	int64_t detail_max, max_bytes;
+	sqlite3_stmt *q[Q__COUNT];
+} sq_store;
+
+/* SQLite result code -> sg_err. */
+sg_err store_map_rc(int rc);
+
+/* The read side (sqlite_read.c), as struct store_engine has them. */
+sg_err sq_get(store *s, int64_t id, store_incident *out);
+sg_err sq_list(store *s, int state, size_t limit, store_incident **out, size_t *n);
+sg_err sq_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
+                   size_t *n);
+sg_err sq_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
+sg_err sq_step_get(store *s, int64_t incident_id, const char *name, store_step *out);
+sg_err sq_history(store *s, int64_t incident_id, store_history **out, size_t *n);
+sg_err sq_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+
+#endif

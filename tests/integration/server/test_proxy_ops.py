@@ -1,0 +1,148 @@
+"""test_proxy_ops.py — the egress proxy run as a service, inside tests/netns-run:
+
+  - a proxy listener on every event loop (SO_REUSEPORT), the metrics summed;
+  - proxy connections count in max_connections: at the limit the oldest
+    idle connection, of the proxy or of /go, is closed for a new one, and a
+    busy one (a tunnel) never is;
+  - SIGTERM: new connections are refused at once, idle ones closed, an open
+    tunnel keeps working and a proxied request in progress finishes, until
+    proxy_drain_s; then what is left is cut, and the log says how many.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Serve, Upstream, check, finish, require_netns, tmpdir  # noqa: E402
+
+require_netns()
+up = Upstream("203.0.113.10:80")
+ALLOW = ["allow 203.0.113.0/24"]
+PX = 3140
+
+
+def tunnel(port=PX):
+    """A CONNECT tunnel to the upstream, established."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"CONNECT 203.0.113.10:80 HTTP/1.1\r\nHost: 203.0.113.10:80\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        b = s.recv(1)
+        if not b:
+            break
+        head += b
+    check(head.startswith(b"HTTP/1.1 200"), "tunnel established: %r" % head)
+    return s
+
+
+def through(s):
+    """One request inside the tunnel: True if the upstream answered."""
+    try:
+        s.sendall(b"GET /hello HTTP/1.1\r\nHost: 203.0.113.10\r\n\r\n")
+        got = b""
+        while b"hello from upstream\n" not in got:
+            b = s.recv(4096)
+            if not b:
+                return False
+            got += b
+        return True
+    except OSError:
+        return False
+
+
+def closed(s, timeout=3.0):
+    """True if the peer closes s within timeout."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+# ---- a listener on every loop ----
+srv = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "workers": 2,
+             "proxy_drain_s": 3}, tmp=tmpdir("sg-pxops-a-"))
+ss = subprocess.run(["ss", "-Hltn", "sport = :%d" % PX], capture_output=True, text=True)
+check(len(ss.stdout.strip().splitlines()) == 2, "two proxy listeners, one a loop: %r" % ss.stdout)
+N = 40
+ok = 0
+for _ in range(N):
+    r = subprocess.run(["curl", "-sS", "--max-time", "10", "-x", "http://127.0.0.1:%d" % PX,
+                        "http://203.0.113.10/hello"], capture_output=True)
+    ok += r.stdout == b"hello from upstream\n"
+check(ok == N, "every proxied request answered: %d of %d" % (ok, N))
+body = srv.get("/metrics")[2].decode()
+check('ssrfguard_proxy_requests_total{role="default",decision="allow"} %d' % N in body,
+      "the metrics sum every loop's proxy requests")
+served = {ln.get("loop") for ln in srv.log_lines() if ln.get("event") == "proxy_drained"}
+check(served == set(), "no drain before SIGTERM")
+
+# ---- SIGTERM: a bounded drain ----
+t = tunnel()
+idle = socket.create_connection(("127.0.0.1", PX), timeout=5)
+slow = subprocess.Popen(["curl", "-sS", "--max-time", "15", "-x", "http://127.0.0.1:%d" % PX,
+                         "-o", "/dev/null", "-w", "%{http_code}",
+                         "http://203.0.113.10/slow?ms=1500"], stdout=subprocess.PIPE)
+time.sleep(0.4)
+t0 = time.time()
+srv.p.send_signal(signal.SIGTERM)
+time.sleep(0.3)
+check(refused(PX), "draining: a new proxy connection is refused")
+check(closed(idle, 2.0), "draining: an idle proxy connection is closed at once")
+check(through(t), "draining: the open tunnel still carries traffic")
+code = slow.communicate(timeout=15)[0]
+check(code == b"200", "draining: the request in progress finished: %r" % code)
+check(closed(t, 6.0), "the tunnel is cut at proxy_drain_s")
+cut_after = time.time() - t0
+check(2.5 <= cut_after <= 5.5, "... after about proxy_drain_s = 3: %.1f s" % cut_after)
+try:
+    rc = srv.p.wait(10)
+except subprocess.TimeoutExpired:
+    rc = None
+check(rc == 0, "serve exits 0 after the drain: %r" % rc)
+drained = [ln for ln in srv.log_lines() if ln.get("event") == "proxy_drained"]
+check(len(drained) == 2 and {d["loop"] for d in drained} == {0, 1},
+      "each loop logs its drain: %r" % drained)
+check(sum(d["tunnels_cut"] for d in drained) == 1 and
+      sum(d["requests_cut"] for d in drained) == 0 and
+      sum(d["finished"] for d in drained) >= 1,
+      "the log counts the cut tunnel and the finished request: %r" % drained)
+
+# ---- proxy connections in max_connections ----
+lim = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % (PX + 1), "workers": 1,
+             "max_connections": 3, "proxy_drain_s": 1}, port=5002, tmp=tmpdir("sg-pxops-b-"))
+t = tunnel(PX + 1)
+a = socket.create_connection(("127.0.0.1", PX + 1), timeout=5)
+time.sleep(0.2)
+b = socket.create_connection(("127.0.0.1", PX + 1), timeout=5)
+time.sleep(0.2)
+c = socket.create_connection(("127.0.0.1", PX + 1), timeout=5)  # the 4th: over the limit
+check(closed(a, 3.0), "at the limit the oldest idle proxy connection is closed")
+check(through(t), "a busy proxy connection (a tunnel) is never the one closed")
+st, _, body = lim.get("/healthz")
+check(st == 200, "/healthz still answers at the limit: %r" % st)
+check(closed(b, 3.0), "... in the place of the next oldest idle proxy connection")
+body = lim.get("/metrics")[2].decode()
+ev = [ln for ln in body.splitlines() if ln.startswith("ssrfguard_idle_clients_evicted_total")]
+check(ev and int(ev[0].split()[1]) >= 2, "evictions counted: %r" % ev)
+for s in (t, c):
+    s.close()
+check(lim.stop() == 0, "lim: clean exit after SIGTERM")
+doc = [ln for ln in lim.log_lines() if ln.get("event") == "proxy_drained"]
+check(len(doc) == 1, "one loop, one drain line: %r" % doc)
+up.stop()
+finish()

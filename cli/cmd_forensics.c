@@ -30,8 +30,12 @@ typedef struct fx_cli {
 	char *sysfs_root, *dev_root, *expect_head, *report;
 	char *instance_id;
 	cmdline_aws aws;
-	opt_list volume, device;
+	char *yara_shipped_dir, *incident_time;
+	opt_list volume, device, yara_rules;
 	int64_t partition, workers, max_memory, timeline, wait_device;
+	int64_t yara_max_file, yara_timeout, window_hours, window_max;
+	int yara_scope; /* fx_scan_scope */
+	bool yara_shipped;
 	int format; /* 0 jsonl, 1 hashdeep */
 	int progress; /* 0 auto, 1 on, 2 off */
 	bool device_hash, openssl_only, fail_on_findings, from_tags;
@@ -84,6 +88,36 @@ static const opt_def fx_opts[] = {
 	         "least 1024)"},
 	{.type = OPT_INT, .name = "timeline", .arg = "N", .dflt = "200", .lo = 0, .hi = 100000,
 	 AT(timeline), .help = "newest N change events in the report"},
+	{.type = OPT_SECTION, .help = "YARA and the timeline around the incident (examine)"},
+	{.type = OPT_CHOICE, .name = "yara-scope", .arg = "off|changed|all", .dflt = "changed",
+	 AT(yara_scope),
+	 .help = "which files YARA reads: changed = new or changed since the baseline (without a "
+	         "baseline: persistence places, writable places, scripts and executables); all = "
+	         "every live regular file"},
+	{.type = OPT_LIST, .name = "yara-rules", .arg = "DIR|FILE", AT(yara_rules),
+	 .flags = OPT_NONEMPTY,
+	 .help = "more YARA rules: a .yar/.yara file, or a directory of them; repeatable.  A rule "
+	         "that does not compile is an error naming file and line (exit 2)"},
+	{.type = OPT_SWITCH, .name = "yara-shipped", .dflt = "on", AT(yara_shipped),
+	 .help = "the project's ruleset (webshells, reverse shells, miners, credential harvesters); "
+	         "--no-yara-shipped: only --yara-rules"},
+	{.type = OPT_STR, .name = "yara-shipped-dir", .arg = "DIR", AT(yara_shipped_dir),
+	 .help = "where the shipped ruleset is (default: the installed share/ssrfguard/yara, or the "
+	         "source tree's rules/yara for a build-tree binary)"},
+	{.type = OPT_INT, .name = "yara-max-file", .arg = "MIB", .dflt = "32", .lo = 1, .hi = 4096,
+	 AT(yara_max_file), .help = "scan at most the first MIB of a file (the report counts the "
+	                            "files cut)"},
+	{.type = OPT_INT, .name = "yara-timeout", .arg = "SECONDS", .dflt = "10", .lo = 1,
+	 .hi = 3600, AT(yara_timeout), .help = "give up scanning one file after this long (the "
+	                                      "report lists it)"},
+	{.type = OPT_STR, .name = "incident-time", .arg = "UTC", AT(incident_time),
+	 .help = "when the incident was detected, e.g. 2026-12-04T16:20:00Z (default: the "
+	         "responder's ssrfguard:incident-time tag on the evidence)"},
+	{.type = OPT_INT, .name = "window-hours", .arg = "H", .dflt = "24", .lo = 0, .hi = 24 * 365,
+	 AT(window_hours), .help = "the timeline around the incident: changes (MACB) from H hours "
+	                           "before it on; 0: none"},
+	{.type = OPT_INT, .name = "window-max", .arg = "N", .dflt = "1000", .lo = 1, .hi = 1000000,
+	 AT(window_max), .help = "newest N events of that window in the report"},
 	{.type = OPT_SWITCH, .name = "fail-on-findings", .dflt = "off", AT(fail_on_findings),
 	 .help = "exit 1 when the diff finds anything (of a complete examination)"},
 	{.type = OPT_CHOICE, .name = "progress", .arg = "auto|on|off", .dflt = "auto", AT(progress),
@@ -178,6 +212,21 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->o.workers = (unsigned)c->workers;
 	a->o.no_device_hash = !c->device_hash;
 	a->o.timeline = (size_t)c->timeline;
+	a->o.yara_scope = c->yara_scope;
+	a->o.yara_shipped = c->yara_shipped;
+	a->o.yara_shipped_dir = c->yara_shipped_dir;
+	a->o.yara_rules = (const char *const *)c->yara_rules.v;
+	a->o.nyara_rules = c->yara_rules.n;
+	a->o.yara_max_file = (uint64_t)c->yara_max_file << 20;
+	a->o.yara_timeout = (int)c->yara_timeout;
+	a->o.window_hours = (unsigned)c->window_hours;
+	a->o.window_max = (size_t)c->window_max;
+	a->o.incident_time = INT64_MIN;
+	if (c->incident_time && exam_parse_time(c->incident_time, &a->o.incident_time)) {
+		snprintf(err, errlen, "--incident-time '%.64s': not a UTC time like "
+		         "2026-12-04T16:20:00Z", c->incident_time);
+		return -1;
+	}
 	a->o.fail_on_findings = c->fail_on_findings;
 	if (c->openssl_only)
 		sha2x_set_accel(0);

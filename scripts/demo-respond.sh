@@ -144,4 +144,12 @@ for ev in ex.get("evidence", []):
         print("    %-9s %-40s %s" % (f["class"], f["path"], f.get("interest") or ""))
     if ev.get("findings_omitted"):
         print("    ... and %d more in the report" % ev["findings_omitted"])
+    y = ev.get("yara") or {}
+    if y.get("scope", "off") != "off":
+        print("  YARA (%s, scope %s): %d of %d scanned file(s) matched" % (
+              y.get("status"), y.get("scope"), y.get("matched", 0), y.get("scanned", 0)))
+        for m in y.get("matches", []):
+            print("    YARA      %-40s %s" % (m["path"], ", ".join(m["rules"])))
+    for p in ev.get("persistence", []):
+        print("    persist   %-40s %s (%s)" % (p["path"], p["kind"], p.get("baseline", "no baseline")))
 '

@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
   libcurl4-openssl-dev libevent-dev libsqlite3-dev libxml2-dev libjansson-dev
-  libssl-dev libtsk-dev libnftables-dev
+  libssl-dev libtsk-dev libnftables-dev libyara-dev
   # tests: namespaces, the AWS double, file-system images, cross-checks
   iproute2 util-linux nftables python3 python3-botocore python3-pyflakes awscli sqlite3 curl
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g libcap2-bin

@@ -95,7 +95,7 @@ def timing_run(emu, fleet):
     emu.post("/seed", fleet)
     emu.post("/timing", h.FAST_TIMING)
     work = tempfile.mkdtemp(prefix="rsp-bench-")
-    p, port, store, env = start_serve(emu, work, f"forensic-instance = {h.FORENSIC}\n")
+    p, port, store, env = start_serve(emu, work, f"forensic-instance = {h.FORENSIC}\nforensics-wait = 0\n")
     try:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{ATTACK}", timeout=5)

@@ -92,6 +92,11 @@ static sg_err time_field(fx_buf *out, const char *key, const fx_time *t)
    output must match what fx_manifest_parse() reads. */
 sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
 {
+	return fx_manifest_line_extra(out, e, NULL);
+}
+
+sg_err fx_manifest_line_extra(fx_buf *out, const fx_entry *e, const char *extra)
+{
 	fx_buf tmp = {0};
 	sg_err err = esc_field(out, &tmp, "{\"path\":", e->path, e->path_len);
 	if (!err)
@@ -125,6 +130,8 @@ sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
 		if (!err)
 			err = json_str(out, e->note, strlen(e->note));
 	}
+	if (!err && extra)
+		err = fx_buf_str(out, extra);
 	if (!err)
 		err = fx_buf_str(out, "}\n");
 	fx_buf_free(&tmp);

@@ -24,6 +24,11 @@
 
 /* Append one entry's JSON line (with '\n'). */
 sg_err fx_manifest_line(fx_buf *out, const fx_entry *e);
+/* The same with extra (",\"key\":value…", well-formed JSON members the
+ * caller made; NULL for none) before the closing brace: what the
+ * examination adds to an entry (its YARA matches).  The parser ignores
+ * members it does not know. */
+sg_err fx_manifest_line_extra(fx_buf *out, const fx_entry *e, const char *extra);
 
 /* Append the header line; label and source are free text (may be NULL). */
 sg_err fx_manifest_header(fx_buf *out, const char *label, const char *source);

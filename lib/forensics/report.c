@@ -135,29 +135,23 @@ json_t *fx_summary_json(const fx_diff *d)
 	return o;
 }
 
-typedef struct tl_event {
-	fx_time t;
-	char what;
-	const fx_entry *e;
-} tl_event;
-
-static int tl_older(const tl_event *a, const tl_event *b)
+static int ev_older(const fx_event *a, const fx_event *b)
 {
 	return a->t.sec != b->t.sec ? a->t.sec < b->t.sec : a->t.nsec < b->t.nsec;
 }
 
 /* min-heap of the newest max events */
-static void heap_down(tl_event *h, size_t n, size_t i)
+static void heap_down(fx_event *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && tl_older(&h[l], &h[m]))
+		if (l < n && ev_older(&h[l], &h[m]))
 			m = l;
-		if (r < n && tl_older(&h[r], &h[m]))
+		if (r < n && ev_older(&h[r], &h[m]))
 			m = r;
 		if (m == i)
 			return;
-		tl_event t = h[i];
+		fx_event t = h[i];
 		h[i] = h[m];
 		h[m] = t;
 		i = m;
@@ -166,66 +160,85 @@ static void heap_down(tl_event *h, size_t n, size_t i)
 
 static int cmp_newest(const void *x, const void *y)
 {
-	const tl_event *a = x, *b = y;
-	if (tl_older(a, b))
+	const fx_event *a = x, *b = y;
+	if (ev_older(a, b))
 		return 1;
-	if (tl_older(b, a))
+	if (ev_older(b, a))
 		return -1;
-	return 0;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-json_t *fx_timeline_json(const fx_list *cur, size_t max)
+sg_err fx_events(const fx_list *cur, const char *whats, int64_t from, int64_t to, size_t max,
+                 fx_event **out, size_t *n, size_t *total)
 {
-	json_t *a = json_array();
-	if (!a || !max)
-		return a;
-	tl_event *h = malloc(max * sizeof *h);
-	if (!h) {
-		json_decref(a);
-		return NULL;
-	}
-	size_t n = 0;
+	*out = NULL;
+	*n = *total = 0;
+	if (!max)
+		return SG_OK;
+	fx_event *h = malloc(max * sizeof *h);
+	if (!h)
+		return SG_ERR_NOMEM;
+	size_t k = 0;
 	for (size_t i = 0; i < cur->n; i++) {
 		const fx_entry *e = &cur->v[i];
 		if (e->deleted || !e->has_meta)
 			continue;
-		const fx_time *ts[3] = {&e->mtime, &e->ctime, &e->btime};
-		const char what[3] = {'m', 'c', 'b'};
-		for (int k = 0; k < 3; k++) {
-			if (!ts[k]->set)
+		for (const char *w = whats; *w; w++) {
+			const fx_time *t = *w == 'm' ? &e->mtime : *w == 'a' ? &e->atime
+			                   : *w == 'c' ? &e->ctime : *w == 'b' ? &e->btime : NULL;
+			if (!t || !t->set || t->sec < from || t->sec >= to)
 				continue;
-			tl_event ev = {*ts[k], what[k], e};
-			if (n < max) {
-				h[n++] = ev;
-				if (n == max)
-					for (size_t j = n / 2 + 1; j-- > 0;)
-						heap_down(h, n, j);
-			} else if (tl_older(&h[0], &ev)) {
+			fx_event ev = {*t, *w, i};
+			++*total;
+			if (k < max) {
+				h[k++] = ev;
+				if (k == max)
+					for (size_t j = k / 2 + 1; j-- > 0;)
+						heap_down(h, k, j);
+			} else if (ev_older(&h[0], &ev)) {
 				h[0] = ev;
-				heap_down(h, n, 0);
+				heap_down(h, k, 0);
 			}
 		}
 	}
-	if (n > 1)
-		qsort(h, n, sizeof *h, cmp_newest);
-	int bad = 0;
-	for (size_t i = 0; i < n && !bad; i++) {
-		char iso[48], what[2] = {h[i].what, 0};
-		fx_time_iso(&h[i].t, iso, sizeof iso);
-		json_t *o = json_object();
-		bad = !o || set(o, "time", json_string(iso)) ||
-		      set(o, "sec", json_integer(h[i].t.sec)) || set(o, "what", json_string(what)) ||
-		      set(o, "path", esc_string(h[i].e->path, h[i].e->path_len)) ||
-		      set(o, "type", json_string(fx_type_name(h[i].e->type))) ||
-		      json_array_append_new(a, o);
-		if (bad && o && !json_array_size(a))
-			(void)0;
+	if (k > 1)
+		qsort(h, k, sizeof *h, cmp_newest);
+	*out = h;
+	*n = k;
+	return SG_OK;
+}
+
+json_t *fx_event_json(const fx_list *cur, const fx_event *ev)
+{
+	const fx_entry *e = &cur->v[ev->idx];
+	char iso[48], what[2] = {ev->what, 0};
+	fx_time_iso(&ev->t, iso, sizeof iso);
+	json_t *o = json_object();
+	if (!o || set(o, "time", json_string(iso)) || set(o, "sec", json_integer(ev->t.sec)) ||
+	    set(o, "what", json_string(what)) || set(o, "path", esc_string(e->path, e->path_len)) ||
+	    set(o, "type", json_string(fx_type_name(e->type)))) {
+		json_decref(o);
+		return NULL;
 	}
-	free(h);
-	if (bad) {
+	return o;
+}
+
+json_t *fx_timeline_json(const fx_list *cur, size_t max)
+{
+	fx_event *v = NULL;
+	size_t n = 0, total = 0;
+	json_t *a = json_array();
+	if (!a || fx_events(cur, "mcb", INT64_MIN, INT64_MAX, max, &v, &n, &total)) {
 		json_decref(a);
 		return NULL;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, fx_event_json(cur, &v[i]))) {
+			json_decref(a);
+			a = NULL;
+			break;
+		}
+	free(v);
 	return a;
 }
 
@@ -470,6 +483,149 @@ static sg_err md_persistence(fx_buf *out, const json_t *ev)
 	return err;
 }
 
+/* A matched rule's strings: `$id`@offset `data`; … */
+static sg_err md_rule_strings(fx_buf *out, const json_t *strings)
+{
+	sg_err err = SG_OK;
+	size_t k;
+	const json_t *st;
+	json_array_foreach(strings, k, st) {
+		if (err)
+			break;
+		if (k)
+			err = fx_buf_str(out, "; ");
+		if (!err)
+			err = md_text(out, jstr(st, "id") ? jstr(st, "id") : "?");
+		if (!err)
+			err = fx_buf_printf(out, "@%" JSON_INTEGER_FORMAT " ",
+			                    json_integer_value(json_object_get(st, "offset")));
+		if (!err)
+			err = md_code(out, jstr(st, "data") ? jstr(st, "data") : "");
+	}
+	return err;
+}
+
+/* The YARA matches of one source, with what was and was not scanned. */
+static sg_err md_yara(fx_buf *out, const json_t *ev)
+{
+	const json_t *y = json_object_get(ev, "yara");
+	if (!y)
+		return SG_OK;
+	const char *scope = jstr(y, "scope");
+	if (scope && !strcmp(scope, "off"))
+		return fx_buf_str(out, "\n#### YARA\n\nNot run (--yara-scope off).\n");
+	const json_t *ms = json_object_get(y, "matches");
+	sg_err err = fx_buf_printf(out, "\n#### YARA matches: %zu file%s\n\nScope **%s** (",
+	                           json_array_size(ms), json_array_size(ms) == 1 ? "" : "s",
+	                           scope ? scope : "?");
+	if (!err)
+		err = md_text(out, jstr(y, "selection") ? jstr(y, "selection") : "");
+	if (!err)
+		err = fx_buf_printf(out, "): %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+		                    " selected files scanned, %" JSON_INTEGER_FORMAT " bytes",
+		                    json_integer_value(json_object_get(y, "scanned")),
+		                    json_integer_value(json_object_get(y, "selected")),
+		                    json_integer_value(json_object_get(y, "bytes")));
+	json_int_t cut = json_integer_value(json_object_get(y, "truncated"));
+	if (!err && cut)
+		err = fx_buf_printf(out, "; %" JSON_INTEGER_FORMAT " larger than %" JSON_INTEGER_FORMAT
+		                    " bytes scanned only that far", cut,
+		                    json_integer_value(json_object_get(y, "max_file_bytes")));
+	if (!err)
+		err = fx_buf_str(out, ".");
+	if (!err && jstr(y, "status") && strcmp(jstr(y, "status"), "complete"))
+		err = fx_buf_printf(out, " **INCOMPLETE:** %" JSON_INTEGER_FORMAT " unreadable, %"
+		                    JSON_INTEGER_FORMAT " timed out (\"problems\" in report.json).",
+		                    json_integer_value(json_object_get(y, "unreadable")),
+		                    json_integer_value(json_object_get(y, "timeouts")));
+	if (!err)
+		err = fx_buf_str(out, "\n");
+	if (!err && json_array_size(ms))
+		err = fx_buf_str(out, "\n| path | finding | rule | description | matched |\n"
+		                      "| --- | --- | --- | --- | --- |\n");
+	size_t i, k;
+	const json_t *m, *r;
+	json_array_foreach(ms, i, m) {
+		json_array_foreach(json_object_get(m, "rules"), k, r) {
+			if (err)
+				break;
+			err = fx_buf_str(out, "| ");
+			if (!err)
+				err = md_code(out, jstr(m, "path") ? jstr(m, "path") : "");
+			if (!err)
+				err = fx_buf_printf(out, " | %s | **", jstr(m, "class") ? jstr(m, "class") : "");
+			if (!err)
+				err = md_text(out, jstr(r, "namespace") ? jstr(r, "namespace") : "");
+			if (!err)
+				err = fx_buf_str(out, ".");
+			if (!err)
+				err = md_text(out, jstr(r, "rule") ? jstr(r, "rule") : "");
+			if (!err)
+				err = fx_buf_str(out, "** | ");
+			if (!err)
+				err = md_text(out, jstr(json_object_get(r, "meta"), "description")
+				                       ? jstr(json_object_get(r, "meta"), "description") : "");
+			if (!err)
+				err = fx_buf_str(out, " | ");
+			if (!err)
+				err = md_rule_strings(out, json_object_get(r, "strings"));
+			if (!err)
+				err = fx_buf_str(out, " |\n");
+		}
+	}
+	return err;
+}
+
+/* What changed around the incident, newest first, findings and YARA in bold. */
+static sg_err md_window(fx_buf *out, const json_t *ev)
+{
+	const json_t *w = json_object_get(ev, "incident_window");
+	if (!w)
+		return SG_OK;
+	sg_err err = fx_buf_printf(out, "\n#### Around the incident (%s): changes from %s on, "
+	                                "newest first\n\n",
+	                           jstr(w, "incident_time") ? jstr(w, "incident_time") : "?",
+	                           jstr(w, "from") ? jstr(w, "from") : "?");
+	if (!err)
+		err = fx_buf_printf(out, "%" JSON_INTEGER_FORMAT " events in the window, the newest %"
+		                    JSON_INTEGER_FORMAT " listed.  M = modified, A = accessed, C = "
+		                    "changed, B = born; findings and YARA matches in bold.\n\n"
+		                    "| time (UTC) | | path | finding | YARA |\n"
+		                    "| --- | --- | --- | --- | --- |\n",
+		                    json_integer_value(json_object_get(w, "events_in_window")),
+		                    json_integer_value(json_object_get(w, "events_listed")));
+	size_t i, k;
+	const json_t *t, *y;
+	json_array_foreach(json_object_get(w, "events"), i, t) {
+		if (err)
+			break;
+		const char *what = jstr(t, "what") ? jstr(t, "what") : "";
+		char up[2] = {what[0] >= 'a' && what[0] <= 'z' ? (char)(what[0] - 32) : what[0], 0};
+		int hot = jstr(t, "finding") || json_array_size(json_object_get(t, "yara"));
+		err = fx_buf_printf(out, "| %s%s%s | %s | ", hot ? "**" : "",
+		                    jstr(t, "time") ? jstr(t, "time") : "", hot ? "**" : "", up);
+		if (!err && json_is_true(json_object_get(t, "after_incident")))
+			err = fx_buf_str(out, "(after) ");
+		if (!err)
+			err = md_code(out, jstr(t, "path") ? jstr(t, "path") : "");
+		if (!err)
+			err = fx_buf_printf(out, " | %s%s%s | ", jstr(t, "finding") ? "**" : "",
+			                    jstr(t, "finding") ? jstr(t, "finding") : "",
+			                    jstr(t, "finding") ? "**" : "");
+		json_array_foreach(json_object_get(t, "yara"), k, y) {
+			if (!err)
+				err = fx_buf_str(out, k ? ", **" : "**");
+			if (!err && json_is_string(y))
+				err = md_text(out, json_string_value(y));
+			if (!err)
+				err = fx_buf_str(out, "**");
+		}
+		if (!err)
+			err = fx_buf_str(out, " |\n");
+	}
+	return err;
+}
+
 static sg_err md_timeline(fx_buf *out, const json_t *ev)
 {
 	const json_t *tl = json_object_get(ev, "timeline");
@@ -511,6 +667,27 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		err = md_kv(out, "started", jstr(r, "started"), 0);
 	if (!err)
 		err = md_kv(out, "finished", jstr(r, "finished"), 0);
+	const json_t *it = json_object_get(r, "incident_time");
+	if (!err && it) {
+		err = fx_buf_printf(out, "| incident time | %s (from ", jstr(it, "time") ? jstr(it, "time") : "?");
+		if (!err)
+			err = md_text(out, jstr(it, "from") ? jstr(it, "from") : "?");
+		if (!err)
+			err = fx_buf_str(out, ") |\n");
+	}
+	size_t fi;
+	const json_t *rf;
+	json_array_foreach(json_object_get(json_object_get(r, "yara"), "rule_files"), fi, rf) {
+		if (err)
+			break;
+		err = fx_buf_str(out, "| YARA rules | ");
+		if (!err)
+			err = md_code(out, jstr(rf, "path") ? jstr(rf, "path") : "");
+		if (!err)
+			err = fx_buf_printf(out, " (%" JSON_INTEGER_FORMAT " rules, SHA-256 %s) |\n",
+			                    json_integer_value(json_object_get(rf, "rules")),
+			                    jstr(rf, "sha256") ? jstr(rf, "sha256") : "?");
+	}
 	const json_t *evs = json_object_get(r, "evidence");
 	size_t i;
 	const json_t *ev;
@@ -555,7 +732,11 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		if (!err)
 			err = md_findings(out, ev);
 		if (!err)
+			err = md_yara(out, ev);
+		if (!err)
 			err = md_persistence(out, ev);
+		if (!err)
+			err = md_window(out, ev);
 		if (!err)
 			err = md_timeline(out, ev);
 	}

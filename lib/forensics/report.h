@@ -28,10 +28,24 @@ json_t *fx_findings_json(const fx_diff *d, size_t max);
 json_t *fx_summary_json(const fx_diff *d);
 
 /*
- * The newest max change events of the live entries (mtime, ctime and
- * birth time each an event), newest first:
- * [{"time":"2026-…Z","sec":S,"what":"m"|"c"|"b","path","type"}]
+ * Change events of the live entries of cur: for each letter of whats
+ * ("m" modified, "a" accessed, "c" changed, "b" born — MACB), the entry's
+ * time of that kind when it is recorded and from <= seconds < to.  The
+ * newest max of them, newest first, into a malloc'd *out (*n of them;
+ * NULL when none); *total: how many the range held.  SG_ERR_NOMEM.
  */
+typedef struct fx_event {
+	fx_time t;
+	char what;
+	size_t idx; /* the entry's index in cur */
+} fx_event;
+sg_err fx_events(const fx_list *cur, const char *whats, int64_t from, int64_t to, size_t max,
+                 fx_event **out, size_t *n, size_t *total);
+
+/* {"time":"2026-…Z","sec":S,"what":"m","path"(escaped),"type"} */
+json_t *fx_event_json(const fx_list *cur, const fx_event *ev);
+
+/* The newest max m/c/b events of cur as fx_event_json objects. */
 json_t *fx_timeline_json(const fx_list *cur, size_t max);
 
 /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (>= 40 bytes), "" when unset. */

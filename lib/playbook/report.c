@@ -161,26 +161,26 @@ static void fact(sbuf *b, const char *label, const char *v)
 	sb_str(b, "`\n");
 }
 
-/* One examined volume: its hashes and the findings the result line
- * carries (the forensic report has them all). */
-static void exam_evidence(sbuf *b, json_t *ev)
+/* "... and N more" when the result line left N of a list out. */
+static void more_in_report(sbuf *b, json_t *o, const char *key)
 {
-	sb_str(b, "\n### ");
-	sb_esc(b, str(ev, "label"));
-	sb_str(b, " (");
-	sb_esc(b, str(ev, "status"));
-	sb_str(b, ")\n\n");
-	fact(b, "device SHA-256", str(ev, "device_sha256"));
-	fact(b, "manifest SHA-256", str(ev, "manifest_sha256"));
+	json_int_t more = json_integer_value(json_object_get(o, key));
+	if (more > 0)
+		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+}
+
+/* The findings the result line carries (the forensic report has them all). */
+static void exam_findings(sbuf *b, json_t *ev)
+{
 	json_t *top = json_object_get(ev, "top_findings");
 	if (!json_is_array(top)) {
 		sb_str(b, "- no baseline: nothing compared\n");
 		return;
 	}
-	sb_fmt(b, "- findings: %lld\n\n", (long long)json_integer_value(json_object_get(ev, "findings")));
+	sb_fmt(b, "- findings: %lld\n", (long long)json_integer_value(json_object_get(ev, "findings")));
 	if (!json_array_size(top))
 		return;
-	sb_str(b, "| class | path | why it matters | detail |\n|---|---|---|---|\n");
+	sb_str(b, "\n| class | path | why it matters | detail |\n|---|---|---|---|\n");
 	size_t i;
 	json_t *f;
 	json_array_foreach(top, i, f)
@@ -195,9 +195,78 @@ static void exam_evidence(sbuf *b, json_t *ev)
 		sb_esc(b, str(f, "detail"));
 		sb_str(b, " |\n");
 	}
-	json_int_t more = json_integer_value(json_object_get(ev, "findings_omitted"));
-	if (more > 0)
-		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+	more_in_report(b, ev, "findings_omitted");
+}
+
+/* The files YARA matched, with their rules. */
+static void exam_yara(sbuf *b, json_t *ev)
+{
+	json_t *y = json_object_get(ev, "yara");
+	if (!json_is_object(y) || !strcmp(str(y, "scope"), "off"))
+		return;
+	sb_fmt(b, "\n- YARA (scope %s, %s): %lld of %lld scanned file(s) matched\n", str(y, "scope"),
+	       str(y, "status"), (long long)json_integer_value(json_object_get(y, "matched")),
+	       (long long)json_integer_value(json_object_get(y, "scanned")));
+	json_t *ms = json_object_get(y, "matches");
+	if (!json_array_size(ms))
+		return;
+	sb_str(b, "\n| path | finding | YARA rules |\n|---|---|---|\n");
+	size_t i, k;
+	json_t *m, *r;
+	json_array_foreach(ms, i, m)
+	{
+		sb_str(b, "| ");
+		sb_esc(b, str(m, "path"));
+		sb_str(b, " | ");
+		sb_esc(b, str(m, "class"));
+		sb_str(b, " | ");
+		json_array_foreach(json_object_get(m, "rules"), k, r)
+		{
+			if (k)
+				sb_str(b, ", ");
+			sb_esc(b, json_is_string(r) ? json_string_value(r) : "");
+		}
+		sb_str(b, " |\n");
+	}
+	more_in_report(b, y, "matches_omitted");
+}
+
+/* The persistence places, whatever their hash says. */
+static void exam_persistence(sbuf *b, json_t *ev)
+{
+	json_t *pl = json_object_get(ev, "persistence");
+	if (!json_array_size(pl))
+		return;
+	sb_str(b, "\n| persistence place | kind | against the baseline |\n|---|---|---|\n");
+	size_t i;
+	json_t *p;
+	json_array_foreach(pl, i, p)
+	{
+		sb_str(b, "| ");
+		sb_esc(b, str(p, "path"));
+		sb_str(b, " | ");
+		sb_esc(b, str(p, "kind"));
+		sb_str(b, " | ");
+		sb_esc(b, str(p, "baseline")[0] ? str(p, "baseline") : "no baseline");
+		sb_str(b, " |\n");
+	}
+	more_in_report(b, ev, "persistence_omitted");
+}
+
+/* One examined volume: its hashes, findings, YARA matches and
+ * persistence places as the result line carries them. */
+static void exam_evidence(sbuf *b, json_t *ev)
+{
+	sb_str(b, "\n### ");
+	sb_esc(b, str(ev, "label"));
+	sb_str(b, " (");
+	sb_esc(b, str(ev, "status"));
+	sb_str(b, ")\n\n");
+	fact(b, "device SHA-256", str(ev, "device_sha256"));
+	fact(b, "manifest SHA-256", str(ev, "manifest_sha256"));
+	exam_findings(b, ev);
+	exam_yara(b, ev);
+	exam_persistence(b, ev);
 }
 
 /* The examination on the forensic instance, as its result line says. */

@@ -1,34 +1,14 @@
-/* examine.c — run an examination end to end (see examine.h). */
-#include "forensics/examine.h"
-
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+/* examine.c — run an examination end to end (see examine.h, exam_int.h). */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "forensics/acquire.h"
-#include "forensics/custlog.h"
-#include "forensics/diff.h"
-#include "forensics/escape.h"
-#include "forensics/evidence.h"
-#include "forensics/fsprobe.h"
-#include "forensics/manifest.h"
-#include "forensics/outfile.h"
-#include "forensics/part.h"
+#include "forensics/exam_int.h"
 #include "forensics/persist.h"
 #include "forensics/report.h"
-#include "forensics/sha256x2.h"
 #include "forensics/walk.h"
-#include "forensics/walkdev.h"
-
-#define say exam_say
-#define jset exam_jset
 
 static json_t *jstr_or_null(const char *s)
 {
@@ -39,322 +19,12 @@ static json_t *jstr_or_null(const char *s)
 #define SSRFGUARD_VERSION "0.1.0"
 #endif
 
-#define ERRLEN 1024
-#define MAX_ENTRIES (50u * 1000 * 1000)
-#define BASELINE_MAX ((size_t)4 << 30)
-#define PROBE_LEN (64u << 10)
-#define FLUSH_AT (4u << 20)
-
-/* ---- baseline ---- */
-
-/* warn: what the examiner must know about a partly unreadable baseline. */
-static sg_err load_baseline(const char *path, const char *strip, fx_list *out, int *content_only,
-                            char hex[FX_SHA256_HEX], const char **format, char *warn,
-                            size_t warnlen, char *err, size_t errlen)
-{
-	fx_buf text = {0};
-	sg_err rc = SG_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "baseline %s: %s", path, strerror(errno));
-		return errno == ENOENT ? SG_ERR_NOTFOUND : SG_ERR_IO;
-	}
-	char chunk[1 << 16];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "baseline %s: %s", path, strerror(errno));
-			rc = SG_ERR_IO;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (text.len + (size_t)n > BASELINE_MAX) {
-			snprintf(err, errlen, "baseline %s: too large", path);
-			rc = SG_ERR_RANGE;
-			break;
-		}
-		if ((rc = fx_buf_add(&text, chunk, (size_t)n)))
-			break;
-	}
-	close(fd);
-	if (!rc) {
-		uint8_t md[FX_SHA256_LEN];
-		fx_sha256(text.p ? text.p : "", text.len, md);
-		sg_hex_encode(md, FX_SHA256_LEN, hex);
-		char perr[256];
-		if (fx_hashdeep_detect(text.p ? text.p : "", text.len)) {
-			*content_only = 1;
-			*format = "hashdeep";
-			fx_hashdeep_info info;
-			rc = fx_hashdeep_parse(text.p, text.len, strip, out, &info, perr, sizeof perr);
-			if (!rc && info.skipped)
-				snprintf(warn, warnlen, "baseline %s: %zu unreadable lines skipped (the first "
-				         "is line %zu): the files they name are reported as added", path,
-				         info.skipped, info.first_skipped);
-			else if (!rc && info.joined)
-				snprintf(warn, warnlen, "baseline %s: %zu records whose file name holds a "
-				         "newline were read across two lines", path, info.joined);
-		} else {
-			*content_only = 0;
-			*format = "manifest";
-			rc = fx_manifest_parse(text.p ? text.p : "", text.len, out, perr, sizeof perr);
-		}
-		if (rc)
-			snprintf(err, errlen, "baseline %s: %s", path, perr);
-	}
-	fx_buf_free(&text);
-	return rc;
-}
-
-/* ---- outputs ---- */
-
-typedef sg_err (*line_fn)(fx_buf *out, const fx_entry *e);
-
-/* Write fn's lines for the entries of l (only those of file system
- * only_fs when >= 0) to dir/name, head first. */
-static sg_err write_list(const char *dir, const char *name, const fx_list *l, int only_fs,
-                         fx_buf *head, line_fn fn, char hex[FX_SHA256_HEX], char *err,
-                         size_t errlen)
-{
-	outf f;
-	fx_buf b = {0};
-	sg_err rc = outf_open(&f, dir, name, err, errlen);
-	if (rc)
-		return rc;
-	if (head && head->len)
-		rc = fx_buf_add(&b, head->p, head->len);
-	for (size_t i = 0; i < l->n && !rc; i++) {
-		if (only_fs >= 0 && l->v[i].fs != only_fs)
-			continue;
-		rc = fn(&b, &l->v[i]);
-		if (!rc && b.len >= FLUSH_AT) {
-			rc = outf_write(&f, b.p, b.len, err, errlen);
-			fx_buf_reset(&b);
-		}
-	}
-	if (!rc && b.len)
-		rc = outf_write(&f, b.p, b.len, err, errlen);
-	if (!rc)
-		rc = outf_commit(&f, hex, err, errlen);
-	if (rc) {
-		if (!err[0])
-			snprintf(err, errlen, "%s: %s", name, sg_strerror(rc));
-		outf_abort(&f);
-	}
-	fx_buf_free(&b);
-	return rc;
-}
-
-static json_t *out_json(const char *dir, const char *name, const char *hex)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	json_t *o = json_object();
-	jset(o, "path", json_string(path));
-	jset(o, "sha256", json_string(hex));
-	return o;
-}
-
-/* On a device with several file systems holding files, one hashdeep list
- * per partition too (manifest-pN.hashdeep), to audit a mount of just that
- * partition with hashdeep -a -k. */
-static sg_err write_partition_lists(const char *dir, const fx_list *l, fx_buf *head,
-                                    json_t *outs, char *err, size_t errlen)
-{
-	int seen[FX_PART_MAX] = {0}, nfs = 0;
-	unsigned part[FX_PART_MAX] = {0};
-	for (size_t i = 0; i < l->n; i++) {
-		const fx_entry *e = &l->v[i];
-		size_t plen = fx_part_prefix_len(e->path, e->path_len);
-		if (e->type != FX_T_FILE || !e->has_hash || !plen || e->fs < 0 || e->fs >= FX_PART_MAX ||
-		    seen[e->fs])
-			continue;
-		seen[e->fs] = 1;
-		part[e->fs] = (unsigned)strtoul(e->path + 1, NULL, 10);
-		nfs++;
-	}
-	if (nfs < 2)
-		return SG_OK;
-	json_t *per = json_object();
-	jset(outs, "hashdeep_per_partition", per);
-	for (int fs = 0; fs < FX_PART_MAX; fs++) {
-		if (!seen[fs])
-			continue;
-		char name[48], key[16], hex[FX_SHA256_HEX];
-		snprintf(name, sizeof name, "manifest-p%u.hashdeep", part[fs]);
-		snprintf(key, sizeof key, "p%u", part[fs]);
-		sg_err rc = write_list(dir, name, l, fs, head, fx_hashdeep_line, hex, err, errlen);
-		if (rc)
-			return rc;
-		jset(per, key, out_json(dir, name, hex));
-	}
-	return SG_OK;
-}
-
-static sg_err write_outputs(const char *dir, const char *label, const char *source,
-                            const char *argv_text, const fx_list *l, json_t *outs, char *err,
-                            size_t errlen)
-{
-	char hex[FX_SHA256_HEX];
-	fx_buf head = {0};
-	sg_err rc = fx_manifest_header(&head, label, source);
-	if (!rc)
-		rc = write_list(dir, "manifest.jsonl", l, -1, &head, fx_manifest_line, hex, err, errlen);
-	if (!rc)
-		jset(outs, "manifest", out_json(dir, "manifest.jsonl", hex));
-	fx_buf_reset(&head);
-	if (!rc)
-		rc = fx_hashdeep_header(&head, argv_text);
-	if (!rc)
-		rc = write_list(dir, "manifest.hashdeep", l, -1, &head, fx_hashdeep_line, hex, err, errlen);
-	if (!rc)
-		jset(outs, "hashdeep", out_json(dir, "manifest.hashdeep", hex));
-	if (!rc)
-		rc = write_partition_lists(dir, l, &head, outs, err, errlen);
-	if (!rc)
-		rc = write_list(dir, "bodyfile", l, -1, NULL, fx_bodyfile_line, hex, err, errlen);
-	if (!rc)
-		jset(outs, "bodyfile", out_json(dir, "bodyfile", hex));
-	fx_buf_free(&head);
-	return rc;
-}
-
-static sg_err write_text(const char *dir, const char *name, const char *p, size_t len,
-                         char hex[FX_SHA256_HEX], char *err, size_t errlen)
-{
-	outf f;
-	sg_err rc = outf_open(&f, dir, name, err, errlen);
-	if (!rc)
-		rc = outf_write(&f, p, len, err, errlen);
-	if (!rc)
-		rc = outf_commit(&f, hex, err, errlen);
-	if (rc)
-		outf_abort(&f);
-	return rc;
-}
-
-static void make_label(const exam_source *s, char *buf, size_t len, json_t *used)
-{
-	const char *base = s->volume_id;
-	if (!base) {
-		base = strrchr(s->device, '/');
-		base = base ? base + 1 : s->device;
-	}
-	size_t o = 0;
-	for (const char *p = base; *p && o + 1 < len && o < 64; p++)
-		buf[o++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_')
-		               ? *p : '_';
-	buf[o] = 0;
-	if (!o || buf[0] == '.')
-		snprintf(buf, len, "evidence");
-	char try[80]; /* the base is at most 64 bytes */
-	snprintf(try, sizeof try, "%.64s", buf);
-	for (int k = 2; json_object_get(used, try) && k < 1000; k++)
-		snprintf(try, sizeof try, "%.64s-%d", buf, k);
-	snprintf(buf, len, "%s", try);
-	json_object_set_new(used, buf, json_true());
-}
-
-static int dir_is_empty_or_create(const char *dir, char *err, size_t errlen)
-{
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a directory", dir);
-		return -1;
-	}
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    strcmp(de->d_name, "custody.log"))
-			n++;
-	if (d)
-		closedir(d);
-	if (n) {
-		snprintf(err, errlen, "%s is not empty: refusing to mix outputs of two examinations",
-		         dir);
-		return -1;
-	}
-	return 0;
-}
-
-static void print_error(const char *msg)
-{
-	json_t *o = json_object();
-	jset(o, "status", json_string("error"));
-	jset(o, "error", json_string(msg));
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
-	fprintf(stderr, "ssrfguard forensics: %s\n", msg);
-}
-
-static const char *who_of(const exam_opts *o, char *buf, size_t len)
-{
-	if (o->examiner)
-		return o->examiner;
-	custlog_whoami(buf, len);
-	return buf;
-}
-
-/* ---- examine: one source at a time, each with its own state ---- */
-
-/* What the sources of one examination share. */
-typedef struct exam_ctx {
-	const exam_opts *o;
-	const char *who, *clog;
-	fx_list base;
-	int have_base, content_only;
-	const char *bformat;
-	char bhex[FX_SHA256_HEX];
-	json_t *labels;               /* labels in use */
-	char head[FX_SHA256_HEX];     /* the custody log's head after our last append */
-	uint64_t entries;             /* and its number of entries then */
-} exam_ctx;
-
-/* Worst first: a source's status never improves. */
-typedef enum src_status { SRC_COMPLETE = 0, SRC_INCOMPLETE, SRC_FAILED } src_status;
-
 static const char *src_status_name(src_status s)
 {
 	return s == SRC_COMPLETE ? "complete" : s == SRC_INCOMPLETE ? "incomplete" : "failed";
 }
 
-/* One source's state: nothing in it reaches the next source. */
-typedef struct src_state {
-	const exam_source *s;
-	char label[96], dir[4096], subject[4608];
-	evid ev;
-	fx_list cur;
-	fx_diff diff;
-	fx_list view;        /* the file system a one-file-system baseline is compared with */
-	char devhex[FX_SHA256_HEX];
-	acq_job *acq;        /* the acquisition running beside the walk, or NULL */
-	progress_counters pc;
-	outf wf;             /* its windows.txt */
-	char err[ERRLEN];
-	json_t *evj;         /* its object in the report (owned by the report) */
-	json_t *why;         /* why it is incomplete */
-	src_status status;
-} src_state;
+/* ---- examine: one source at a time, each with its own state ---- */
 
 static void src_worsen(src_state *st, src_status s)
 {
@@ -381,7 +51,7 @@ static sg_err src_open(exam_ctx *x, src_state *st)
 	fx_custody_hash h[1] = {{"baseline_sha256", x->bhex}};
 	if ((rc = src_custody(x, st, "examine-start", h, x->have_base ? 1 : 0)))
 		return rc;
-	if (dir_is_empty_or_create(st->dir, st->err, sizeof st->err))
+	if (exam_dir_ready(st->dir, st->err, sizeof st->err))
 		return SG_ERR_IO;
 	return SG_OK;
 }
@@ -423,7 +93,7 @@ static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
 	jset(st->evj, "sha256", json_string(st->devhex));
 	jset(st->evj, "window_size", json_integer(1 << 20));
 	jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
-	jset(st->evj, "windows_file", out_json(st->dir, "windows.txt", whex));
+	jset(st->evj, "windows_file", exam_out_json(st->dir, "windows.txt", whex));
 	jset(st->evj, "acquisition_seconds", json_real(ar.seconds));
 	say("acquisition sha256 %s (%.2f s, %.0f MB/s)", st->devhex, ar.seconds,
 	    ar.seconds > 0 ? (double)st->ev.size / ar.seconds / 1e6 : 0.0);
@@ -471,6 +141,12 @@ static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 		return SG_ERR_NOMEM;
 	}
 	json_t *bj = json_object();
+	for (size_t i = 0; st->view.n && i < st->cur.n; i++)
+		if (st->cur.v[i].path + st->cur.v[i].path_len - st->view.v[0].path_len ==
+		    st->view.v[0].path) {
+			st->view_lo = i;
+			break;
+		}
 	if (st->view.n) {
 		say("baseline of one file system compared with file system %d (%zu of its %zu paths "
 		    "found there)", fs, matched, x->base.n);
@@ -487,40 +163,6 @@ static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 	*findings += st->diff.n;
 	say("%zu findings (%zu of special interest)", st->diff.n, st->diff.interesting);
 	return SG_OK;
-}
-
-/* The result line's digest of a source's findings (class, path, interest,
- * detail), in the report's order (special interest first) while they fit
- * in RESULT_FINDINGS_BYTES: the line travels through SSM, whose
- * GetCommandInvocation shows only the first 24,000 characters of stdout.
- * The rest are counted in "findings_omitted"; report.json has them all. */
-enum { RESULT_FINDINGS_BYTES = 12000 };
-
-static void result_findings(json_t *r, const json_t *all)
-{
-	json_t *top = json_array();
-	size_t used = 0, i, omitted = 0;
-	json_t *f;
-	json_array_foreach(all, i, f)
-	{
-		json_t *d = json_pack("{s:O,s:O,s:O,s:O}", "class", json_object_get(f, "class"), "path",
-		                      json_object_get(f, "path"), "interest",
-		                      json_object_get(f, "interest"), "detail",
-		                      json_object_get(f, "detail"));
-		char *t = d ? json_dumps(d, JSON_COMPACT) : NULL;
-		size_t len = t ? strlen(t) + 1 : SIZE_MAX;
-		free(t);
-		if (!d || omitted || len > RESULT_FINDINGS_BYTES - used) {
-			json_decref(d);
-			omitted++;
-			continue;
-		}
-		used += len;
-		json_array_append_new(top, d);
-	}
-	jset(r, "findings", json_integer((json_int_t)json_array_size(all)));
-	jset(r, "top_findings", top);
-	jset(r, "findings_omitted", json_integer((json_int_t)omitted));
 }
 
 /* The persistence places (persist.h) of the list the diff ran on, with
@@ -540,9 +182,10 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 {
 	src_persistence(x, st);
 	jset(st->evj, "timeline", fx_timeline_json(&st->cur, x->o->timeline));
+	exam_when_source(x, st);
 	json_t *outs = json_object();
-	sg_err rc = write_outputs(st->dir, st->label, st->s->device, x->o->argv_text, &st->cur, outs,
-	                          st->err, sizeof st->err);
+	sg_err rc = exam_write_outputs(st->dir, st->label, st->s->device, x->o->argv_text, &st->cur,
+	                               &st->marks, outs, st->err, sizeof st->err);
 	if (rc) {
 		json_decref(outs);
 		return rc;
@@ -556,8 +199,7 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 	jset(r, "device_sha256", st->devhex[0] ? json_string(st->devhex) : json_null());
 	jset(r, "manifest", json_incref(json_object_get(man, "path")));
 	jset(r, "manifest_sha256", json_incref(json_object_get(man, "sha256")));
-	if (x->have_base)
-		result_findings(r, json_object_get(st->evj, "findings"));
+	exam_result_source(r, st->evj, x->o->nsrc);
 	json_array_append_new(result_ev, r);
 	return SG_OK;
 }
@@ -576,7 +218,7 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 	st->s = s;
 	st->ev.fd = -1;
 	fx_list_init(&st->cur, MAX_ENTRIES);
-	make_label(s, st->label, sizeof st->label, x->labels);
+	exam_make_label(s, st->label, sizeof st->label, x->labels);
 	snprintf(st->dir, sizeof st->dir, "%s/%s", o->out_dir, st->label);
 	snprintf(st->subject, sizeof st->subject, "%s%s%s (%s)", o->incident ? o->incident : "",
 	         o->incident ? " " : "", st->label, s->device);
@@ -604,6 +246,8 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 	if (!rc)
 		rc = src_diff(x, st, findings);
 	if (!rc)
+		rc = exam_yara_source(x, st);
+	if (!rc)
 		rc = src_outputs(x, st, result_ev);
 	if (rc) {
 		src_worsen(st, SRC_FAILED);
@@ -623,6 +267,7 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 		say("%s: INCOMPLETE examination", st->label);
 	src_status status = st->status;
 	json_decref(st->why);
+	exam_marks_free(&st->marks);
 	fx_diff_free(&st->diff);
 	free(st->view.v); /* shallow: its strings belong to cur */
 	fx_list_free(&st->cur);
@@ -683,9 +328,9 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	if (rc)
 		snprintf(err, errlen, "out of memory rendering the report");
 	if (!rc)
-		rc = write_text(o->out_dir, "report.json", js, strlen(js), rhex, err, errlen);
+		rc = exam_write_text(o->out_dir, "report.json", js, strlen(js), rhex, err, errlen);
 	if (!rc)
-		rc = write_text(o->out_dir, "report.md", md.p, md.len, mhex, err, errlen);
+		rc = exam_write_text(o->out_dir, "report.md", md.p, md.len, mhex, err, errlen);
 	free(js);
 	fx_buf_free(&md);
 	if (rc)
@@ -739,7 +384,7 @@ int exam_run(const exam_opts *o)
 	json_t *report = json_object(), *evs = json_array(), *warnings = json_array();
 	json_t *result_ev = json_array();
 	x.labels = json_object();
-	x.who = who_of(o, me, sizeof me);
+	x.who = exam_who(o, me, sizeof me);
 	x.clog = o->custody_log;
 	char *abs = NULL;
 	int rc = 2;
@@ -748,7 +393,11 @@ int exam_run(const exam_opts *o)
 		json_array_append_new(warnings, json_string(err));
 		err[0] = 0;
 	}
-	if (dir_is_empty_or_create(o->out_dir, err, sizeof err))
+	/* rules first: a rule that does not compile leaves nothing behind */
+	x.o = o;
+	if (exam_yara_load(&x, err, sizeof err))
+		goto fail;
+	if (exam_dir_ready(o->out_dir, err, sizeof err))
 		goto fail;
 	/* report the absolute location: the responder records it */
 	abs = realpath(o->out_dir, NULL);
@@ -762,7 +411,7 @@ int exam_run(const exam_opts *o)
 	}
 	if (o->baseline) {
 		char warn[ERRLEN] = "";
-		if (load_baseline(o->baseline, o->baseline_strip, &x.base, &x.content_only, x.bhex,
+		if (exam_load_baseline(o->baseline, o->baseline_strip, &x.base, &x.content_only, x.bhex,
 		                  &x.bformat, warn, sizeof warn, err, sizeof err))
 			goto fail;
 		if (warn[0]) {
@@ -782,6 +431,13 @@ int exam_run(const exam_opts *o)
 	jset(report, "host", json_string(host));
 	jset(report, "command", jstr_or_null(o->argv_text));
 	jset(report, "started", json_string(when));
+	exam_when_init(&x);
+	if (x.incident_sec != INT64_MIN)
+		jset(report, "incident_time", json_pack("{s:s,s:I,s:s}", "time",
+		                                        exam_iso(x.incident_sec, when, sizeof when),
+		                                        "sec", (json_int_t)x.incident_sec, "from",
+		                                        x.incident_from));
+	jset(report, "yara", x.yara ? yscan_describe(x.yara) : NULL);
 	src_status status = SRC_COMPLETE;
 	size_t findings = 0;
 	for (size_t i = 0; i < o->nsrc; i++) {
@@ -798,7 +454,7 @@ int exam_run(const exam_opts *o)
 		goto fail;
 	goto out;
 fail:
-	print_error(err[0] ? err : "examination failed");
+	exam_print_error(err[0] ? err : "examination failed");
 	rc = 2;
 out:
 	fflush(stdout);
@@ -808,100 +464,8 @@ out:
 	json_decref(result_ev);
 	json_decref(x.labels);
 	fx_list_free(&x.base);
+	yscan_free(x.yara);
 	free(abs);
 	return rc;
 }
 
-/* ---- baseline ---- */
-
-int exam_baseline(const exam_opts *o)
-{
-	char err[ERRLEN] = "", me[300], hex[FX_SHA256_HEX], head[FX_SHA256_HEX];
-	evid ev;
-	memset(&ev, 0, sizeof ev);
-	ev.fd = -1;
-	fx_list cur;
-	fx_list_init(&cur, MAX_ENTRIES);
-	json_t *evj = json_object();
-	walkdev_tally t;
-	int status = 2;
-	if (mount_ns_private(err, sizeof err)) {
-		say("%s; XFS file systems cannot be mounted", err);
-		err[0] = 0;
-	}
-	if (o->nsrc != 1) {
-		snprintf(err, sizeof err, "baseline takes exactly one device");
-		goto fail;
-	}
-	if (evid_open(o->src[0].device, &ev, err, sizeof err))
-		goto fail;
-	progress_counters pc = {0};
-	progress *prog = NULL;
-	progress_start(&pc, o->progress, &prog);
-	sg_err wrc = walkdev_run(&ev, o->partition, o->workers, &pc, &cur, evj, &t, err, sizeof err);
-	progress_stop(prog);
-	if (wrc)
-		goto fail;
-	if (t.failed) {
-		snprintf(err, sizeof err, "a file system could not be read completely");
-		goto fail;
-	}
-	/* write next to the target, renamed into place when complete */
-	char *dup = strdup(o->out_file);
-	if (!dup)
-		goto fail;
-	char *slash = strrchr(dup, '/');
-	const char *dir = ".", *name = dup;
-	if (slash) {
-		*slash = 0;
-		dir = slash == dup ? "/" : dup;
-		name = slash + 1;
-	}
-	fx_buf head_b = {0};
-	sg_err rc = o->hashdeep_format ? fx_hashdeep_header(&head_b, o->argv_text)
-	                               : fx_manifest_header(&head_b, o->src[0].volume_id, o->src[0].device);
-	if (!rc)
-		rc = write_list(dir, name, &cur, -1, &head_b,
-		                o->hashdeep_format ? fx_hashdeep_line : fx_manifest_line, hex, err,
-		                sizeof err);
-	fx_buf_free(&head_b);
-	free(dup);
-	if (rc)
-		goto fail;
-	if (o->custody_log) {
-		fx_custody_hash h[1] = {{"baseline_sha256", hex}};
-		char subject[4608];
-		snprintf(subject, sizeof subject, "baseline of %s to %s", o->src[0].device, o->out_file);
-		if (custlog_append(o->custody_log, who_of(o, me, sizeof me), "baseline", subject, h, 1,
-		                   head, NULL, err, sizeof err))
-			goto fail;
-	}
-	/* a baseline with gaps is written (every later finding about the gaps
-	   is a false alarm, never a miss) but not called ok */
-	int incomplete = t.incomplete || !t.walked;
-	json_t *res = json_object();
-	jset(res, "status", json_string(incomplete ? "incomplete" : "ok"));
-	jset(res, "baseline", json_string(o->out_file));
-	jset(res, "sha256", json_string(hex));
-	jset(res, "entries", json_integer((json_int_t)cur.n));
-	jset(res, "filesystems", json_incref(json_object_get(evj, "filesystems")));
-	char *line = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (line)
-		printf("%s\n", line);
-	free(line);
-	json_decref(res);
-	status = incomplete ? 3 : 0;
-	if (incomplete)
-		fprintf(stderr, "ssrfguard forensics: baseline INCOMPLETE: %s\n",
-		        t.walked ? "a file system had walk or hash errors, or no entries (see "
-		                   "\"filesystems\")" : "no file system could be walked");
-	goto out;
-fail:
-	print_error(err[0] ? err : "baseline failed");
-out:
-	fflush(stdout);
-	evid_close(&ev);
-	fx_list_free(&cur);
-	json_decref(evj);
-	return status;
-}

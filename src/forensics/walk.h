@@ -51,6 +51,26 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
                 fx_list *out, walk_stats *st, char *err, size_t errlen);
 
+/*
+ * XFS read-only: a read-only loop device over [offset, offset+length) of
+ * dev_fd, mounted ro,norecovery,nouuid (noexec, nodev, nosuid) on a fresh
+ * directory under /tmp; m->root is the mount's root.  probe_log: first try
+ * a mount with log recovery, which the kernel refuses on a read-only device
+ * whose log is dirty (m->journal; m->probe_errno when unknown).
+ * xfs_ro_unmount() undoes whatever was done (also after a failed mount).
+ * xfs_open_beneath() opens rel (no leading '/') below root through no
+ * symlink and across no mount (openat2 RESOLVE_BENEATH|NO_SYMLINKS|NO_XDEV).
+ */
+typedef struct xfs_ro {
+	int lfd, root, mounted, made, probe_errno;
+	char dir[32];
+	fx_journal journal;
+} xfs_ro;
+sg_err xfs_ro_mount(int dev_fd, uint64_t offset, uint64_t length, int probe_log, xfs_ro *m,
+                    char *err, size_t errlen);
+void xfs_ro_unmount(xfs_ro *m);
+int xfs_open_beneath(int root, const char *rel, int flags);
+
 /* Enter a private mount namespace (must run before any thread starts). */
 sg_err mount_ns_private(char *err, size_t errlen);
 

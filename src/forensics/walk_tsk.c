@@ -15,6 +15,7 @@
 
 #include "forensics/hpool.h"
 #include "forensics/walk_ext.h"
+#include "forensics/walk_tskimg.h"
 
 #define TSK_READ_CHUNK (1u << 20)
 #define MAX_PENDING 8 /* batches of up to HP_BATCH files */
@@ -59,6 +60,28 @@ static void img_stat(TSK_IMG_INFO *img, FILE *f)
 {
 	(void)img;
 	(void)f;
+}
+
+sg_err walk_tsk_img(int dev_fd, const uint8_t *mem, uint64_t dev_size, TSK_IMG_INFO **out,
+                    char *err, size_t errlen)
+{
+	fx_img *fi = calloc(1, sizeof *fi);
+	if (!fi || dev_size == 0 || dev_size > INT64_MAX) {
+		free(fi);
+		snprintf(err, errlen, "%s", fi ? "empty device" : "out of memory");
+		return fi ? SG_ERR_INVAL : SG_ERR_NOMEM;
+	}
+	fi->fd = dev_fd;
+	fi->mem = mem;
+	fi->size = dev_size;
+	*out = tsk_img_open_external(fi, (TSK_OFF_T)dev_size, 512, img_read, img_close, img_stat);
+	if (!*out) {
+		free(fi);
+		snprintf(err, errlen, "libtsk: cannot open the image: %s", tsk_error_get());
+		tsk_error_reset();
+		return SG_ERR_IO;
+	}
+	return SG_OK;
 }
 
 static fx_type meta_type(int t)
@@ -887,22 +910,8 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sg_err rc = SG_OK;
 	TSK_IMG_INFO *img = NULL;
-	fx_img *fi = calloc(1, sizeof *fi);
-	if (!fi || dev_size == 0 || dev_size > INT64_MAX) {
-		free(fi);
-		snprintf(err, errlen, "%s", fi ? "empty device" : "out of memory");
-		return fi ? SG_ERR_INVAL : SG_ERR_NOMEM;
-	}
-	fi->fd = dev_fd;
-	fi->mem = mem;
-	fi->size = dev_size;
-	img = tsk_img_open_external(fi, (TSK_OFF_T)dev_size, 512, img_read, img_close, img_stat);
-	if (!img) {
-		free(fi);
-		snprintf(err, errlen, "libtsk: cannot open the image: %s", tsk_error_get());
-		tsk_error_reset();
-		return SG_ERR_IO;
-	}
+	if ((rc = walk_tsk_img(dev_fd, mem, dev_size, &img, err, errlen)))
+		return rc;
 	w.fs = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_DETECT);
 	if (!w.fs) {
 		snprintf(err, errlen, "no file system libtsk can read at offset %" PRIu64 ": %s",

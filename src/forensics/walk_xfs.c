@@ -344,6 +344,70 @@ static sg_err xdir_walk(xwalker *w, const xdir *d)
 	return err;
 }
 
+sg_err xfs_ro_mount(int dev_fd, uint64_t offset, uint64_t length, int probe_log, xfs_ro *m,
+                    char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	m->lfd = m->root = -1;
+	m->journal = FX_J_UNKNOWN;
+	snprintf(m->dir, sizeof m->dir, "/tmp/ssrfguard-xfs.XXXXXX");
+	err[0] = 0;
+	char dev[64] = "";
+	m->lfd = loop_attach(dev_fd, offset, length, dev, sizeof dev, err, errlen);
+	if (m->lfd < 0)
+		return SG_ERR_IO;
+	if (!mkdtemp(m->dir)) {
+		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+		return SG_ERR_IO;
+	}
+	m->made = 1;
+	/* The kernel refuses to mount a read-only device whose log needs
+	   replaying: that refusal is the dirty-log test. */
+	if (probe_log && mount(dev, m->dir, "xfs", XFS_MNT_FLAGS, "nouuid") == 0) {
+		m->journal = FX_J_CLEAN;
+		umount2(m->dir, 0);
+	} else if (probe_log) {
+		m->probe_errno = errno;
+		m->journal = (errno == EROFS || errno == EIO) ? FX_J_DIRTY : FX_J_UNKNOWN;
+	}
+	if (mount(dev, m->dir, "xfs", XFS_MNT_FLAGS, "norecovery,nouuid") != 0) {
+		snprintf(err, errlen, "the kernel cannot mount this XFS read-only (%s): %s", dev,
+		         strerror(errno));
+		return SG_ERR_CORRUPT;
+	}
+	m->mounted = 1;
+	m->root = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->root < 0) {
+		snprintf(err, errlen, "%s: %s", m->dir, strerror(errno));
+		return SG_ERR_IO;
+	}
+	return SG_OK;
+}
+
+void xfs_ro_unmount(xfs_ro *m)
+{
+	if (m->root >= 0)
+		close(m->root);
+	m->root = -1;
+	if (m->mounted && umount2(m->dir, 0) != 0)
+		umount2(m->dir, MNT_DETACH);
+	m->mounted = 0;
+	if (m->made)
+		rmdir(m->dir);
+	m->made = 0;
+	if (m->lfd >= 0) {
+		/* detach now rather than whenever auto-clear gets to it */
+		ioctl(m->lfd, LOOP_CLR_FD, 0);
+		close(m->lfd);
+	}
+	m->lfd = -1;
+}
+
+int xfs_open_beneath(int root, const char *rel, int flags)
+{
+	return (int)sys_openat2(root, rel, flags | O_NOFOLLOW | O_CLOEXEC);
+}
+
 sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
                 fx_list *out, walk_stats *st, char *err, size_t errlen)
 {
@@ -353,48 +417,17 @@ sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *o
 	w.o = opts;
 	w.out = out;
 	w.st = st;
-	char dev[64] = "", mnt[] = "/tmp/ssrfguard-xfs.XXXXXX";
-	int lfd = -1, mounted = 0, made = 0;
-	sg_err rc = SG_OK;
+	xfs_ro m;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snprintf(st->fstype, sizeof st->fstype, "xfs");
-	err[0] = 0;
-	lfd = loop_attach(dev_fd, offset, length, dev, sizeof dev, err, errlen);
-	if (lfd < 0) {
-		rc = SG_ERR_IO;
+	sg_err rc = xfs_ro_mount(dev_fd, offset, length, 1, &m, err, errlen);
+	st->journal = m.journal;
+	if (m.made && m.journal == FX_J_UNKNOWN)
+		walk_warn(st, "log state unknown: probe mount failed: %s", strerror(m.probe_errno));
+	if (rc)
 		goto done;
-	}
-	if (!mkdtemp(mnt)) {
-		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
-		rc = SG_ERR_IO;
-		goto done;
-	}
-	made = 1;
-	/* The kernel refuses to mount a read-only device whose log needs
-	   replaying: that refusal is the dirty-log test. */
-	if (mount(dev, mnt, "xfs", XFS_MNT_FLAGS, "nouuid") == 0) {
-		st->journal = FX_J_CLEAN;
-		umount2(mnt, 0);
-	} else {
-		int e = errno;
-		st->journal = (e == EROFS || e == EIO) ? FX_J_DIRTY : FX_J_UNKNOWN;
-		if (st->journal == FX_J_UNKNOWN)
-			walk_warn(st, "log state unknown: probe mount failed: %s", strerror(e));
-	}
-	if (mount(dev, mnt, "xfs", XFS_MNT_FLAGS, "norecovery,nouuid") != 0) {
-		snprintf(err, errlen, "the kernel cannot mount this XFS read-only (%s): %s", dev,
-		         strerror(errno));
-		rc = SG_ERR_CORRUPT;
-		goto done;
-	}
-	mounted = 1;
-	w.root = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w.root < 0) {
-		snprintf(err, errlen, "%s: %s", mnt, strerror(errno));
-		rc = SG_ERR_IO;
-		goto done;
-	}
+	w.root = m.root;
 	if ((rc = hpool_new(opts->workers, MAX_PENDING, opts->progress, &w.pool)) || (rc = xpush(&w, "", 0))) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
@@ -416,17 +449,7 @@ done:
 		free(w.stack[i].rel);
 	free(w.stack);
 	inum_set_free(&w.seen);
-	if (w.root >= 0)
-		close(w.root);
-	if (mounted && umount2(mnt, 0) != 0)
-		umount2(mnt, MNT_DETACH);
-	if (made)
-		rmdir(mnt);
-	if (lfd >= 0) {
-		/* detach now rather than whenever auto-clear gets to it */
-		ioctl(lfd, LOOP_CLR_FD, 0);
-		close(lfd);
-	}
+	xfs_ro_unmount(&m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return rc;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws/ec2.h"
 #include "aws/ssm.h"
@@ -44,6 +45,22 @@ static const char *snap_of(const snaps *s, const char *vol)
 		if (!strcmp(s->s[i].vol, vol))
 			return s->s[i].snap;
 	return NULL;
+}
+
+/* The incident's detection time (its store record's opening) as
+ * "YYYY-MM-DDTHH:MM:SSZ", the ssrfguard:incident-time tag of the evidence
+ * volumes and the examination's --incident-time; "" when unknown. */
+static void incident_time(rsp_run *x, char *buf, size_t len)
+{
+	store_incident inc;
+	struct tm tm;
+	buf[0] = 0;
+	if (store_get(x->st, x->id, &inc) != SG_OK)
+		return;
+	time_t t = (time_t)(inc.opened_ms / 1000);
+	if (inc.opened_ms > 0 && gmtime_r(&t, &tm))
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	store_incident_free(&inc);
 }
 
 static const char *device_of(rsp_run *x, const char *vol)
@@ -244,7 +261,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if ((err = describe_forensic(x, fid, &fv)))
 		return err;
 	/* 2. a volume per snapshot in the forensic AZ, 3. attached at a free slot */
-	char line[4096];
+	char line[4096], when[32];
+	incident_time(x, when, sizeof when);
 	size_t ln = (size_t)snprintf(line, sizeof line, "%s --incident %s",
 	                             x->cfg->forensics_cmd ? x->cfg->forensics_cmd
 	                                                   : "ssrfguard forensics examine",
@@ -259,7 +277,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 			struct aws_tag tags[] = {{"IncidentId", x->inc},
 			                         {"ssrfguard:source-snapshot", s.s[i].snap},
 			                         {"ssrfguard:source-volume", s.s[i].vol},
-			                         {"ssrfguard:device", device_of(x, s.s[i].vol)}};
+			                         {"ssrfguard:device", device_of(x, s.s[i].vol)},
+			                         {"ssrfguard:incident-time", when}};
 			struct aws_ec2_volume_spec spec = {
 				.availability_zone = fv.az,
 				.snapshot_id = s.s[i].snap,
@@ -267,7 +286,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 				.client_token = token,
 				.kms_key_id = x->cfg->evidence_kms_key,
 				.tags = tags,
-				.ntags = 4,
+				.ntags = when[0] ? 5 : 4,
 			};
 			char id[32];
 			rsp_intent(x, "evidence volume created in the forensic AZ");
@@ -362,6 +381,9 @@ sg_err rsp_step_forensics(rsp_run *x)
 	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
 	                       " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",
 	                       dir, x->inc, dir);
+	if (when[0]) /* the examination's timeline is around it */
+		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
+		                       " --incident-time %s", when);
 	if (ln >= sizeof line) {
 		err = RSP_FATAL;
 		goto fail;

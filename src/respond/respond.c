@@ -17,6 +17,7 @@ void respond_config_default(respond_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	pb_config_default(&cfg->playbook);
+	cfg->forensics_wait_s = RESPOND_FORENSICS_WAIT_DEFAULT;
 }
 
 sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t msglen)

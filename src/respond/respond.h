@@ -77,7 +77,8 @@ typedef struct respond_config {
 	const char *forensics_dir;     /* NULL: /var/lib/ssrfguard (on the forensic
 	                                  instance: DIR/cases/INC, DIR/custody.log) */
 	unsigned forensics_wait_s;     /* 0: start the examination and go on; N: wait
-	                                  up to N s for it and record its result */
+	                                  up to N s for it and record its result
+	                                  (default RESPOND_FORENSICS_WAIT_DEFAULT) */
 	/* notify and report */
 	const char *webhook_url;       /* NULL: no webhook */
 	const char *sns_topic_arn;     /* NULL: no SNS */
@@ -107,6 +108,12 @@ sg_err respond_store_open(const respond_config *cfg, const store_opts *base, sto
                           char *msg, size_t msglen);
 
 /* Defaults for every field (store_path NULL). */
+/* How long the forensics step waits for the examination by default: a
+ * root volume of tens of GiB is examined in a few minutes (docs/respond.md);
+ * a longer one is reported as still running, never as examined.  The wait
+ * comes after every containment step and holds one worker of --parallel. */
+#define RESPOND_FORENSICS_WAIT_DEFAULT 600
+
 void respond_config_default(respond_config *cfg);
 
 typedef struct responder responder;

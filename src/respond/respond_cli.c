@@ -93,7 +93,8 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/INC-N, the "
 	  "custody log DIR/custody.log (default: /var/lib/ssrfguard)"),
 	NUM("forensics-wait", "S", 0, 172800, "wait this long for the examination and record its "
-	    "result (report, hashes, findings) in the incident (default: 0, start it and go on)"),
+	    "result (report, hashes, findings, YARA matches, persistence places) in the incident; "
+	    "0: start it and go on (default: 600)"),
 	{.type = OPT_SECTION, .help = "Notify and report"},
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),

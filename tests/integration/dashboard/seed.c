@@ -32,9 +32,11 @@ static const struct {
 	 "\"device_sha256\":\"aabb\",\"findings\":2,\"findings_omitted\":1,\"top_findings\":"
 	 "[{\"class\":\"added\",\"path\":\"/var/www/<script>alert(11)</script>.php\","
 	 "\"interest\":\"webshell\",\"detail\":\"\\u001b[31m\"}],"
-	 "\"persistence\":[{\"path\":\"/etc/cron.d/<img src=x onerror=alert(12)>\",\"kind\":\"cron\","
-	 "\"diff\":\"added\"}],\"yara\":[{\"rule\":\"webshell_<script>alert(13)</script>\","
-	 "\"path\":\"/var/www/x.php\",\"strings\":[\"<?php eval($_POST['x']); ?>\"]}]}]}}}"},
+	 "\"persistence\":[{\"kind\":\"cron\",\"path\":\"/etc/cron.d/<img src=x onerror=alert(12)>\","
+	 "\"baseline\":\"added\"}],\"yara\":{\"scope\":\"all\",\"status\":\"complete\","
+	 "\"scanned\":10,\"matched\":1,\"matches\":[{\"path\":\"/var/www/<?php eval($_POST['x']); ?>\","
+	 "\"class\":\"added\",\"rules\":[\"webshell_<script>alert(13)</script>\"]}],"
+	 "\"matches_omitted\":2}}]}}}"},
 };
 
 int main(int argc, char **argv)

@@ -189,6 +189,7 @@ try:
                          ".map(c => c.textContent)]))") or {}
     check("/var/www/<script>alert(11)</script>.php" in exam.get("top_findings", [])
           and "webshell_<script>alert(13)</script>" in exam.get("yara", [])
+          and "/var/www/<?php eval($_POST['x']); ?>" in exam.get("yara", [])
           and "/etc/cron.d/<img src=x onerror=alert(12)>" in exam.get("persistence", []),
           f"findings, YARA matches and persistence places as tables: {exam}")
     check(B.evaluate(s, "document.querySelectorAll('#detail script, #detail img, #detail svg, "

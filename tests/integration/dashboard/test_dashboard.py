@@ -207,7 +207,7 @@ check(ev.get(("forensic report", "/cases/<script>alert(10)</script>"), {}).get("
       "the forensic report and the examined device with their hashes")
 x = (d.get("forensics") or {}).get("examination", {})
 e0 = (x.get("evidence") or [{}])[0]
-check(e0.get("yara", [{}])[0].get("rule") == "webshell_<script>alert(13)</script>"
+check(e0.get("yara", {}).get("matches", [{}])[0].get("rules") == ["webshell_<script>alert(13)</script>"]
       and e0.get("persistence", [{}])[0].get("path") == "/etc/cron.d/<img src=x onerror=alert(12)>"
       and e0.get("top_findings", [{}])[0].get("detail") == "\x1b[31m",
       f"the examination's findings, YARA matches and persistence places: {e0}")

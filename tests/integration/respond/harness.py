@@ -123,6 +123,7 @@ def respond(binary, emu, workdir, *args, crash=None, timeout=120, extra_env=None
         env.update(extra_env)
     cmd = [binary, "respond", "--store", os.path.join(workdir, "inc.db"), "--owner", "respond:test",
            "--forensic-instance", FORENSIC, "--report-dir", os.path.join(workdir, "reports"),
+           "--forensics-wait", "0",  # the emulator runs no examiner here
            *(("--quarantine-profile", quarantine_profile) if quarantine_profile else ()),
            "--poll-ms", "50", "--step-backoff-ms", "50", "--aws-backoff-ms", "20",
            "--capture-timeout", "5", "--lease-ms", "1000", *args]

@@ -87,6 +87,7 @@ try:
         env = emu.env()
         cmd = [binary, "respond", "--store", os.path.join(work, "inc.db"), "--owner", "respond:test",
                "--forensic-instance", h.FORENSIC, "--report-dir", os.path.join(work, "reports"),
+               "--forensics-wait", "0",
                "--quarantine-profile", h.QUARANTINE_PROFILE,
                "--poll-ms", "50", "--step-backoff-ms", "50", "--capture-timeout", "5", "--lease-ms", "1000",
                "--instance", h.VICTIM, "-q", *ENGINE]

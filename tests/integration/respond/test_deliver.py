@@ -73,7 +73,7 @@ try:
     env = emu.env()
     rsp = subprocess.Popen([binary, "respond", "--store", rstore, "--listen", f"127.0.0.1:{port}",
                             "--key-file", key, "--tls-cert", cert, "--tls-key", tkey, "--owner", "rsp",
-                            "--forensic-instance", h.FORENSIC, "--poll-ms", "50", "--step-backoff-ms", "50",
+                            "--forensic-instance", h.FORENSIC, "--forensics-wait", "0", "--poll-ms", "50", "--step-backoff-ms", "50",
                             "--quarantine-profile", h.QUARANTINE_PROFILE,
                             "--capture-timeout", "5", "--report-dir", os.path.join(work, "reports"), "-q"],
                            env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "rsp.log"), "w"))

@@ -86,6 +86,18 @@ class DemoLoop(unittest.TestCase):
         self.assertEqual(ev["findings_omitted"], 0)
         shell = next(f for f in ev["top_findings"] if f["path"] == "/var/www/html/.thumb.php")
         self.assertEqual(shell["interest"], "web root")
+        # YARA read the new and changed files: the webshell and the cron downloader match
+        y = ev["yara"]
+        self.assertEqual((y["scope"], y["status"], y["scanned"]), ("changed", "complete", 5), y)
+        self.assertEqual({(m["path"], tuple(m["rules"])) for m in y["matches"]},
+                         {("/var/www/html/.thumb.php", ("webshells.php_webshell_request_exec",)),
+                          ("/etc/cron.d/sysupdate", ("persistence.cron_download_and_execute",))})
+        # the persistence places reach the incident too
+        self.assertEqual({(p["path"], p["kind"], p["baseline"]) for p in ev["persistence"]},
+                         {("/etc/crontab", "cron", "unchanged"),
+                          ("/etc/cron.d/sysupdate", "cron", "added"),
+                          ("/home/ec2-user/.ssh/authorized_keys", "ssh authorized_keys", "modified"),
+                          ("/var/tmp/.ICE-x", "setuid/setgid", "added")})
         step = next(s for s in self.inc["steps"] if s["name"] == "forensics")
         self.assertEqual(step["state"], "done")
         self.assertIn("5 finding(s)", step["result"])
@@ -105,6 +117,12 @@ class DemoLoop(unittest.TestCase):
                                   ("/etc/cron.d/sysupdate", "cron", "added"),
                                   ("/home/ec2-user/.ssh/authorized_keys", "ssh authorized_keys", "modified"),
                                   ("/var/tmp/.ICE-x", "setuid/setgid", "added")})
+        # the timeline around the incident: its time from the responder, the webshell marked
+        self.assertEqual(rep["incident_time"]["from"], "--incident-time")
+        win = rep["evidence"][0]["incident_window"]
+        self.assertTrue(any(e["path"] == "/var/www/html/.thumb.php" and e.get("finding") == "added"
+                            and e.get("yara") == ["webshells.php_webshell_request_exec"]
+                            for e in win["events"]), win)
         v = subprocess.run([SG, "forensics", "verify-log", ex["custody_log"], "--expect-head",
                             ex["custody_head"], "--report", ex["report"]], capture_output=True, text=True)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
@@ -121,9 +139,12 @@ class DemoLoop(unittest.TestCase):
             md = f.read()
         self.assertIn("## Forensic examination", md)
         self.assertIn("| added | /var/www/html/.thumb.php | web root | new file |", md)
+        self.assertIn(r"| /var/www/html/.thumb.php | added | webshells.php\_webshell\_request\_exec |", md)
+        self.assertIn("| /etc/cron.d/sysupdate | cron | added |", md)
         tail = self.out[self.out.index("== what the intruder left"):]
         self.assertIn("(checked)", tail)
         self.assertRegex(tail, r"added +/var/www/html/\.thumb\.php +web root")
+        self.assertRegex(tail, r"YARA +/var/www/html/\.thumb\.php +webshells\.php_webshell_request_exec")
 
 
 if __name__ == "__main__":

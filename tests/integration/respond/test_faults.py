@@ -94,7 +94,7 @@ try:
     store = os.path.join(work, "inc.db")
     subprocess.run([binary, "incidents", "--store", store, "open", h.VICTIM], stdout=subprocess.DEVNULL, check=True)
     env = emu.env()
-    d = subprocess.Popen([binary, "respond", "--store", store, "--forensic-instance", h.FORENSIC,
+    d = subprocess.Popen([binary, "respond", "--store", store, "--forensic-instance", h.FORENSIC, "--forensics-wait", "0",
                           "--quarantine-profile", h.QUARANTINE_PROFILE, "--poll-ms", "50",
                           "--capture-timeout", "5", "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)

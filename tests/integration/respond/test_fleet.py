@@ -96,7 +96,7 @@ def observe_is_never_taken_over(engine):
 def responder(name, log):
     cmd = [binary, "respond", "--state-table", TABLE, "--store", os.path.join(work, name + ".db"),
            "--queue", QUEUE, "--owner", name, "--parallel", "1", "--lease-ms", "1500",
-           "--forensic-instance", h.FORENSIC, "--quarantine-profile", h.QUARANTINE_PROFILE,
+           "--forensic-instance", h.FORENSIC, "--forensics-wait", "0", "--quarantine-profile", h.QUARANTINE_PROFILE,
            "--poll-ms", "50", "--step-backoff-ms", "50", "--aws-backoff-ms", "20", "--capture-timeout", "5",
            "-q"]
     p = subprocess.Popen(cmd, env=emu.env(), stdout=subprocess.DEVNULL, stderr=open(log, "w"))

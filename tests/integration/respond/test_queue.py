@@ -69,7 +69,7 @@ try:
     store = os.path.join(work, "responder.db")
     rlog = os.path.join(work, "rsp.log")
     rsp = subprocess.Popen([binary, "respond", "--store", store, "--queue", QUEUE, "--owner", "rsp",
-                            "--forensic-instance", h.FORENSIC, "--poll-ms", "50", "--step-backoff-ms", "50",
+                            "--forensic-instance", h.FORENSIC, "--forensics-wait", "0", "--poll-ms", "50", "--step-backoff-ms", "50",
                             "--quarantine-profile", h.QUARANTINE_PROFILE, "--capture-timeout", "5", "-q"],
                            env=env, stdout=subprocess.DEVNULL, stderr=open(rlog, "w"))
     procs.append(rsp)

@@ -34,7 +34,8 @@ try:
         # the embedded responder reads the [respond] section of serve's file
         f.write(f"[respond]\nforensic-instance = {h.FORENSIC}\nreport-dir = {work}/reports\n"
                 f"quarantine-profile = {h.QUARANTINE_PROFILE}\n"
-                "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\nparallel = 2\n")
+                "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\nparallel = 2\n"
+                "forensics-wait = 0\n")
     env = emu.env()
     store = os.path.join(work, "incidents.db")
     srv = subprocess.Popen([binary, "serve", "--config", conf, "--listen", f"127.0.0.1:{port}", "--store", store,

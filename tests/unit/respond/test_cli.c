@@ -92,6 +92,12 @@ TEST(argv_values_land)
 	CHECK(!o.cfg.playbook.conntrack_timeouts);
 	CHECK_INT(o.cfg.n_capture_cmds, 1);
 	CHECK_STR(o.cfg.capture_cmds[0], "uname -a");
+	/* a forensic instance means waiting, bounded, for its examination */
+	CHECK_INT(o.cfg.forensics_wait_s, RESPOND_FORENSICS_WAIT_DEFAULT);
+	respond_cli_free(&o);
+	const char *nowait[] = {"--instance", "i-0abc", "--forensics-wait", "0", NULL};
+	CHECK_INT(parse(&o, nowait, msg, sizeof msg), 0);
+	CHECK_INT(o.cfg.forensics_wait_s, 0);
 	respond_cli_free(&o);
 }
 

@@ -1,0 +1,61 @@
+/* fuzz_fx_yara.c — what an examination reads from the evidence into YARA:
+ * file contents scanned with the shipped ruleset (our match callback,
+ * escaping and JSON of the matched bytes; the content is the attacker's),
+ * and the incident time a volume's ssrfguard:incident-time tag carries
+ * (exam_parse_time).  The first byte splits the input: the rest is a file's
+ * content; up to the first NUL it is also a tag value. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forensics/examine.h"
+#include "forensics/yscan.h"
+
+#ifndef SSRFGUARD_SOURCE_ROOT
+#define SSRFGUARD_SOURCE_ROOT "."
+#endif
+
+static yscan *rules(void)
+{
+	static yscan *y;
+	if (!y) {
+		char err[1024] = "";
+		const char *dir[1] = {SSRFGUARD_SOURCE_ROOT "/rules/yara"};
+		if (yscan_load(dir, 1, 5, &y, err, sizeof err))
+			abort(); /* the shipped rules must compile */
+	}
+	return y;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1 || size > (1u << 20))
+		return 0;
+	static const char *const names[] = {"/var/www/html/x.php", "/tmp/.x.sh", "/opt/a.jsp",
+	                                    "/etc/cron.d/job", "/root/config.json", "/x.aspx"};
+	const char *path = names[data[0] % (sizeof names / sizeof names[0])];
+	int timed_out = 0;
+	char err[256];
+	json_t *m = yscan_mem(rules(), data + 1, size - 1, path, strlen(path), &timed_out, err,
+	                      sizeof err);
+	if (!m)
+		__builtin_trap();
+	/* every matched string is valid UTF-8 without control bytes (escaped) */
+	char *text = json_dumps(m, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (!text)
+		__builtin_trap();
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			__builtin_trap();
+	free(text);
+	json_decref(m);
+	char tag[64];
+	size_t n = strnlen((const char *)data + 1, size - 1);
+	if (n < sizeof tag) {
+		memcpy(tag, data + 1, n);
+		tag[n] = 0;
+		int64_t sec;
+		exam_parse_time(tag, &sec);
+	}
+	return 0;
+}

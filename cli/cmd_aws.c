@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws/asg.h"
 #include "aws/aws.h"
@@ -36,14 +37,16 @@ const opt_command aws_command = {
 	.synopsis = "[OPTIONS] whoami\n[OPTIONS] instance INSTANCE_ID",
 	.summary = "operator views of AWS: whoami, instance ID",
 	.about = "Operator views of AWS through ssrfguard's own client.\n\n"
-	         "whoami: the caller's account, ARN and user id (STS GetCallerIdentity) and the "
-	         "region.\n\n"
+	         "whoami: the caller's account, ARN and user id (STS GetCallerIdentity), the "
+	         "region, where the credentials came from and when they expire.\n\n"
 	         "instance ID: what the responder sees of an instance: state, network interfaces and "
 	         "their security groups, volumes, instance profile and association, Auto Scaling "
 	         "group, target groups and classic load balancers, metadata options.",
 	.opts = aws_opts,
-	.epilog = "Credentials come from the SDKs' chain: environment, shared files, container "
-	          "endpoint, instance metadata (IMDSv2).  AWS_MAX_ATTEMPTS bounds retries.\n\n"
+	.epilog = "Credentials come from the SDKs' chain: environment keys, web identity "
+	          "(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), the profile (role_arn, IAM Identity "
+	          "Center, keys, credential_process), the container endpoint (ECS, EKS Pod "
+	          "Identity), instance metadata (IMDSv2).  AWS_MAX_ATTEMPTS bounds retries.\n\n"
 	          "Exit status: 0 ok, 1 not found, 2 error.",
 	.words = "whoami instance",
 };
@@ -67,6 +70,14 @@ static int report(const char *what, sg_err rc, const struct aws_error *e)
 	return rc == SG_ERR_NOTFOUND ? 1 : 2;
 }
 
+static void format_time(long long t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!t || !gmtime_r(&tt, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, cap, "never");
+}
+
 static int whoami(struct aws_client *c, bool json)
 {
 	struct aws_caller_identity id;
@@ -74,13 +85,19 @@ static int whoami(struct aws_client *c, bool json)
 	sg_err rc = aws_sts_get_caller_identity(c, &id, &e);
 	if (rc)
 		return report("GetCallerIdentity", rc, &e);
+	char origin[320], expires[32];
+	long long exp = 0;
+	aws_client_credentials_origin(c, origin, sizeof origin, &exp);
+	format_time(exp, expires, sizeof expires);
 	if (!json) {
-		printf("account  %s\narn      %s\nuser_id  %s\nregion   %s\n", id.account, id.arn,
-		       id.user_id, aws_client_region(c));
+		printf("account      %s\narn          %s\nuser_id      %s\nregion       %s\n"
+		       "credentials  %s\nexpires      %s\n",
+		       id.account, id.arn, id.user_id, aws_client_region(c), origin, expires);
 		return 0;
 	}
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "account", id.account, "arn", id.arn, "user_id",
-	                      id.user_id, "region", aws_client_region(c));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "account", id.account, "arn", id.arn,
+	                      "user_id", id.user_id, "region", aws_client_region(c), "credentials",
+	                      origin, "expires", expires);
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text)
 		puts(text);

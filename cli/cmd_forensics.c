@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "opt/cmdline.h"
+#include "aws/s3.h"
 #include "forensics/custlog.h"
 #include "forensics/discover.h"
 #include "forensics/disctags.h"
@@ -28,7 +29,7 @@
 typedef struct fx_cli {
 	char *incident, *emanifest, *baseline, *baseline_strip, *out, *custody_log, *examiner;
 	char *sysfs_root, *dev_root, *expect_head, *report;
-	char *instance_id;
+	char *instance_id, *evidence_bucket;
 	cmdline_aws aws;
 	char *yara_shipped_dir, *incident_time;
 	opt_list volume, device, yara_rules;
@@ -134,8 +135,12 @@ static const opt_def fx_opts[] = {
 	{.type = OPT_STR, .name = "report", .arg = "FILE", AT(report),
 	 .help = "an examination's report.json: the log must still hold the head it recorded, "
 	         "and after it an entry with the report's own SHA-256"},
-	{.type = OPT_SECTION, .help = "AWS, with --from-tags (credentials from the environment, "
-	                              "shared files, container endpoint or the instance role)"},
+	{.type = OPT_SECTION, .help = "AWS, with --from-tags or --evidence-bucket (credentials from "
+	                              "the environment, shared files, container endpoint or the "
+	                              "instance role)"},
+	{.type = OPT_STR, .name = "evidence-bucket", .arg = "BUCKET", AT(evidence_bucket),
+	 .help = "examine: write the custody log's head and the report's hashes to this S3 bucket "
+	         "(ssrfguard-custody/INCIDENT/...); a failed write makes the result incomplete"},
 	{.type = OPT_STR, .name = "instance-id", .arg = "i-ID", AT(instance_id),
 	 .help = "this instance (default: from instance metadata)"},
 	CMDLINE_AWS_ROWS(fx_cli, aws),
@@ -239,6 +244,13 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->tags.profile = c->aws.profile;
 	a->tags.endpoint_url = c->aws.endpoint_url;
 	a->tags.ca_bundle = c->aws.ca_bundle;
+	a->o.anchor = (anchor_opts){c->evidence_bucket, c->aws.region, c->aws.endpoint_url,
+	                            c->aws.ca_bundle};
+	if (c->evidence_bucket && !aws_s3_bucket_ok(c->evidence_bucket)) {
+		snprintf(err, errlen, "--evidence-bucket: '%.100s' is not an S3 bucket name (3-63 of "
+		         "a-z 0-9 . -)", c->evidence_bucket);
+		return -1;
+	}
 	a->expect = c->expect_head;
 	a->report = c->report;
 	a->o.progress = c->progress == 0 ? -1 : c->progress == 1 ? 1 : 0;

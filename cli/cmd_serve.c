@@ -128,6 +128,8 @@ static int run(const srvcfg *cfg)
 			srv_log(s, "warning", "identity", warning);
 		if (cfg->respond)
 			srv_set_responder(s, respond_embedded());
+		else if (cfg->deliver_to[0])
+			srv_set_responder(s, respond_embedded_delivery());
 		/* The kernel backstop's reports (src/backstop/reader.h), on a thread
 		 * of their own; a metadata attempt wakes the embedded responder. */
 		bs_reader *backstop = NULL;

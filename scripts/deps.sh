@@ -11,6 +11,8 @@ PACKAGES=(
   libssl-dev libtsk-dev libnftables-dev libyara-dev
   # tests: namespaces, the AWS double, file-system images, cross-checks
   iproute2 util-linux nftables python3 python3-botocore python3-pyflakes awscli sqlite3 curl
+  # the CloudFormation template's test (short-form tags need a YAML loader)
+  python3-yaml
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g libcap2-bin
   # the egress proxy's client tests (curl above, Python requests, Node's http;
   # git and apt are Debian's own; Java's HttpURLConnection, Go's net/http)

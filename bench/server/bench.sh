@@ -10,9 +10,11 @@
 #   4. blocked:  wrk -> serve /go?url=http://169.254.169.254/...  (403; each
 #                attempt committed to the store before its answer: counted)
 #   5. nginx:    (run first, alternating with allowed, ROUNDS=3 times each)
-#                wrk -> nginx (Debian's, default worker_processes auto, access
-#                log on) as a plain reverse proxy -> sg-upstream, with upstream
-#                keep-alive as serve has: the anchor of the /go speed target
+#                wrk -> nginx (Debian's, worker_processes auto = one per core
+#                as serve's default workers, access log on and buffered as an
+#                operator of a busy proxy sets it — serve's log is buffered per
+#                loop turn too) as a plain reverse proxy -> sg-upstream, with
+#                upstream keep-alive as serve has: the anchor of the /go target
 #   6. RSS of serve holding 1,000 open client connections.
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail
@@ -43,31 +45,26 @@ $B/cli/ssrfguard serve --listen 127.0.0.1:5001 --store "$tmp/incidents.db" \
   --region us-east-1 --az us-east-1a --no-imds --client-timeout-s 60 \
   --max-concurrent 256 --store-sync "$sync" &
 srv=$!
-cat >"$tmp/nginx.conf" <<EOF
-worker_processes auto;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log $tmp/nginx-access.log;
-  upstream up { server 203.0.113.10:80; keepalive 256; }
-  server {
-    listen 127.0.0.1:5002;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-EOF
+. bench/server/nginx-conf.sh
+nginx_conf "$tmp" auto  # one worker per core, as serve's default workers
 nginx -p "$tmp" -c "$tmp/nginx.conf" -g 'daemon off;' &
 ngx=$!
 trap 'kill $srv $up $ngx 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; umount /etc/hosts; rm -f "$hosts"' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5002/hello && break; sleep 0.1; done
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5001/healthz && break; sleep 0.1; done
 
-cpu() { awk '{print $14+$15}' /proc/$1/stat; }  # utime+stime, clock ticks
+cpu() { # utime+stime of the processes given (all their threads), clock ticks
+  local p t=0
+  for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
+ngx_pids() { echo "$ngx" $(pgrep -P "$ngx"); }  # nginx's master and workers
 hz=$(getconf CLK_TCK)
 run() { # name url -> "name req/s p50 p99"
-  local out c0
-  c0=$(cpu $srv)
+  local out c0 pids=$srv
+  [ "$1" = nginx ] && pids=$(ngx_pids)
+  [ "$1" = direct ] && pids=$up
+  c0=$(cpu $pids)
   out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2")
   local rps p50 p99 n
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -79,11 +76,12 @@ run() { # name url -> "name req/s p50 p99"
     "$1" "$rps" "$p50" "$p99" "$n" "${non2xx:-0}"
   echo "$rps" >"$tmp/$1.rps"
   echo "$n" >"$tmp/$1.n"
-  if [ "$1" != direct ] && [ "$1" != nginx ]; then
-    awk -v t=$(( $(cpu $srv) - c0 )) -v hz="$hz" -v n="$n" 'BEGIN {
-      us = t / hz * 1e6 / n
-      printf "          serve CPU %.1f us/request (all threads) -> %.0f req/s per free core\n", us, 1e6 / us }'
-  fi
+  local who=serve
+  [ "$1" = nginx ] && who=nginx
+  [ "$1" = direct ] && who=upstream
+  awk -v t=$(( $(cpu $pids) - c0 )) -v hz="$hz" -v n="$n" -v who="$who" 'BEGIN {
+    us = t / hz * 1e6 / n
+    printf "          %s CPU %.1f us/request (all threads) -> %.0f req/s per free core\n", who, us, 1e6 / us }'
 }
 
 echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1, $(nproc) cores," \

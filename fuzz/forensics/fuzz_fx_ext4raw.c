@@ -1,5 +1,6 @@
 /* fuzz_fx_ext4raw.c — ext2/3/4 inodes, times and extent trees read the
- * kernel's way from an untrusted image (the input is the image). */
+ * kernel's way from an untrusted image (the input is the image), and their
+ * extended attributes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ static void one_inode(const fx_ext4_sb *sb, mem *m, const uint8_t *ino)
 {
 	fx_time t[4];
 	fx_ext4_times(ino, sb->inode_size, t);
+	fx_buf xattrs = {0};
+	(void)fx_ext4_xattrs(sb, rd, m, ino, &xattrs);
+	fx_buf_free(&xattrs);
 	if (!(fx_ext4_flags(ino) & FX_EXT4_EXTENTS_FL))
 		return;
 	fx_ext4_run *runs = NULL;
@@ -50,6 +54,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t i = 1; i <= last; i++)
 		if (fx_ext4_inode_read(&sb, rd, &m, i, ino) == SG_OK)
 			one_inode(&sb, &m, ino);
+	/* the orphan file's blocks, and every block as one of them */
+	uint32_t *inos = malloc(sb.block_size);
+	for (uint64_t off = 0; inos && off + sb.block_size <= size && off < 64ull * sb.block_size;
+	     off += sb.block_size) {
+		size_t n = 0;
+		(void)fx_ext4_orphan_block(&sb, data + off, inos, &n);
+		for (size_t i = 0; i < n; i++)
+			if (!inos[i] || inos[i] > sb.inodes || n > sb.block_size / 4 - 2)
+				abort();
+	}
+	free(inos);
+	if (sb.orphan_file && fx_ext4_inode_read(&sb, rd, &m, sb.orphan_file, ino) == SG_OK)
+		one_inode(&sb, &m, ino);
 	/* the first bytes as an inode of this file system, whatever they are */
 	if (size >= sb.inode_size)
 		one_inode(&sb, &m, data);

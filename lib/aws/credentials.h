@@ -19,7 +19,10 @@ struct aws_credentials {
 	char secret_access_key[129];
 	char session_token[4097];    /* "" when none */
 	long long expiration;        /* Unix seconds; 0 = never expires */
-	char source[32];             /* "env", "profile", "container", "imds" */
+	char source[32];             /* "env", "web-identity", "assume-role", "sso",
+	                                "profile", "process", "container", "imds" */
+	char origin[256];            /* where exactly (no secret): the profile, role,
+	                                token file or endpoint; "" when not said */
 };
 
 void aws_credentials_wipe(struct aws_credentials *c);   /* NULL-safe */

@@ -17,6 +17,7 @@ static const struct aws_service_info services[AWS__SERVICE_COUNT] = {
 	[AWS_SQS] = {"sqs", "sqs", "SQS", "2012-11-05", "", AWS_PROTO_QUERY, 0},
 	[AWS_DYNAMODB] = {"dynamodb", "dynamodb", "DYNAMODB", "", "DynamoDB_20120810",
 	                  AWS_PROTO_JSON10, 0},
+	[AWS_SSO] = {"sso", "awsssoportal", "SSO", "", "", AWS_PROTO_REST_JSON, 0},
 };
 
 const struct aws_service_info *aws_service_info(enum aws_service svc)
@@ -86,7 +87,9 @@ sg_err aws_endpoint_resolve(enum aws_service svc, const char *region, const char
 		else
 			n = snprintf(url, urllen, "https://%s.amazonaws.com", si->signing_name);
 	} else {
-		const char *prefix = svc == AWS_AUTOSCALING ? "autoscaling" : si->name;
+		const char *prefix = svc == AWS_AUTOSCALING ? "autoscaling"
+		                     : svc == AWS_SSO       ? "portal.sso"
+		                                            : si->name;
 		n = snprintf(url, urllen, "https://%s.%s.amazonaws.com", prefix, region);
 		if (!strncmp(region, "cn-", 3) && n > 0 && (size_t)n < urllen)
 			n = snprintf(url, urllen, "https://%s.%s.amazonaws.com.cn", prefix, region);

@@ -3,12 +3,14 @@
  *
  * Resolution order (the SDKs' "service-specific endpoints"):
  *   1. AWS_ENDPOINT_URL_<SERVICE_ID>  (EC2, AUTO_SCALING,
- *      ELASTIC_LOAD_BALANCING_V2, ELASTIC_LOAD_BALANCING, SSM, IAM, STS, SNS, S3, SQS)
+ *      ELASTIC_LOAD_BALANCING_V2, ELASTIC_LOAD_BALANCING, SSM, IAM, STS, SNS, S3, SQS,
+ *      SSO)
  *   2. AWS_ENDPOINT_URL
  *   3. the public endpoint: https://{prefix}.{region}.amazonaws.com (.com.cn in
  *      China), IAM at its partition's endpoint (iam.amazonaws.com signed as
  *      us-east-1; iam.cn-north-1.amazonaws.com.cn as cn-north-1;
- *      iam.us-gov.amazonaws.com as us-gov-west-1), STS regional.
+ *      iam.us-gov.amazonaws.com as us-gov-west-1), STS regional, the SSO
+ *      portal at portal.sso.{region}.amazonaws.com.
  * The environment is passed in as a lookup function so this stays pure.
  */
 #ifndef SG_AWS_ENDPOINT_H
@@ -30,6 +32,7 @@ enum aws_service {
 	AWS_S3,
 	AWS_SQS,
 	AWS_DYNAMODB,
+	AWS_SSO,        /* the IAM Identity Center portal (credentials only) */
 	AWS__SERVICE_COUNT
 };
 
@@ -39,6 +42,7 @@ enum aws_protocol {
 	AWS_PROTO_JSON11,  /* X-Amz-Target + application/x-amz-json-1.1 */
 	AWS_PROTO_JSON10,  /* the same with application/x-amz-json-1.0 (DynamoDB) */
 	AWS_PROTO_REST_XML, /* S3: method + path, x-amz-content-sha256, <Error> */
+	AWS_PROTO_REST_JSON, /* the SSO portal: a bearer token, never SigV4 */
 };
 
 struct aws_service_info {

@@ -97,13 +97,15 @@ static sg_err add(fx_diff *d, fx_class cls, const fx_entry *base, const fx_entry
 	f->base = base;
 	f->cur = cur;
 	const fx_entry *e = cur ? cur : base;
-	f->interest = fx_interest(e->path, e->path_len, e->mode, e->type);
-	if (!f->interest && base && cur)
-		f->interest = fx_interest(base->path, base->path_len, base->mode, base->type);
 	size_t vlen;
-	if (!f->interest && cur && cur->xattrs &&
+	/* the most telling reason first: capabilities say more than a path */
+	if (cur && cur->xattrs &&
 	    xattr_find(cur->xattrs, cur->xattrs_len, "security.capability", 19, &vlen))
 		f->interest = "file capabilities (security.capability): privileges without setuid";
+	if (!f->interest)
+		f->interest = fx_interest(e->path, e->path_len, e->mode, e->type);
+	if (!f->interest && base && cur)
+		f->interest = fx_interest(base->path, base->path_len, base->mode, base->type);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(f->detail, sizeof f->detail, fmt, ap);
@@ -188,7 +190,8 @@ static void xattr_changes(const fx_entry *b, const fx_entry *c, char *buf, size_
 				         (int)nlen, name);
 		}
 	}
-	note(buf, cap, "xattrs %s", list);
+	if (list[0]) /* "" when only the order differs (lists of older versions) */
+		note(buf, cap, "xattrs %s", list);
 }
 
 static void meta_changes(const fx_entry *b, const fx_entry *c, char *buf, size_t cap)

@@ -1,12 +1,13 @@
 /* ext4raw.c — the kernel's view of an ext2/3/4 inode (see ext4raw.h). */
 #include "forensics/ext4raw.h"
 
+#include "forensics/xattrs.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "forensics/escape.h"
 
 static uint16_t le16(const uint8_t *p)
 {
@@ -22,6 +23,8 @@ static uint32_t le32(const uint8_t *p)
 #define INCOMPAT_META_BG 0x10u
 #define INCOMPAT_64BIT 0x80u
 #define RO_COMPAT_SPARSE_SUPER 0x1u
+#define COMPAT_ORPHAN_FILE 0x1000u
+#define ORPHAN_BLOCK_MAGIC 0x0b10ca04u
 
 sg_err fx_ext4_sb_parse(const uint8_t *sb, size_t len, uint64_t fs_off, fx_ext4_sb *out)
 {
@@ -52,12 +55,33 @@ sg_err fx_ext4_sb_parse(const uint8_t *sb, size_t len, uint64_t fs_off, fx_ext4_
 	out->first_meta_bg = le32(sb + 0x104);
 	out->sparse_super = (le32(sb + 0x64) & RO_COMPAT_SPARSE_SUPER) != 0;
 	out->last_orphan = le32(sb + 0xE8);
+	out->orphan_file = le32(sb + 0x5C) & COMPAT_ORPHAN_FILE ? le32(sb + 0x280) : 0;
 	if (out->inode_size < 128 || out->inode_size > FX_EXT4_INODE_MAX ||
 	    out->inode_size & (out->inode_size - 1) || out->inode_size > out->block_size ||
 	    !out->inodes_per_group || !out->blocks_per_group || !out->blocks ||
 	    out->first_data_block >= out->blocks || out->blocks > (UINT64_MAX >> 17))
 		return SG_ERR_CORRUPT;
 	return SG_OK;
+}
+
+sg_err fx_ext4_orphan_block(const fx_ext4_sb *sb, const uint8_t *blk, uint32_t *out,
+                            size_t *n)
+{
+	size_t bs = sb->block_size;
+	*n = 0;
+	if (bs < 8 || le32(blk + bs - 8) != ORPHAN_BLOCK_MAGIC)
+		return SG_ERR_CORRUPT;
+	sg_err rc = SG_OK;
+	for (size_t off = 0; off + 8 < bs; off += 4) {
+		uint32_t ino = le32(blk + off);
+		if (!ino)
+			continue;
+		if (ino > sb->inodes)
+			rc = SG_ERR_CORRUPT; /* the good ones still count */
+		else
+			out[(*n)++] = ino;
+	}
+	return rc;
 }
 
 static int is_power_of(uint64_t n, uint64_t b)
@@ -275,15 +299,6 @@ sg_err fx_ext4_extents(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uin
 /* ---- extended attributes (fs/ext4/xattr.h) ---- */
 
 #define XATTR_MAGIC 0xEA020000u
-#define XATTR_MAX 4096 /* attributes per inode: far beyond any real one */
-
-typedef struct xattr {
-	uint8_t index;
-	const uint8_t *name;
-	uint8_t name_len;
-	const uint8_t *value; /* NULL: in inode vinum */
-	uint32_t size, vinum;
-} xattr;
 
 static const char *xattr_prefix(uint8_t index)
 {
@@ -299,67 +314,82 @@ static const char *xattr_prefix(uint8_t index)
 	}
 }
 
+/* The attributes of one inode as they are found; names (prefix and name)
+ * in one buffer, each v[i].name an offset into it until xattrs_done(). */
+typedef struct xattr_set {
+	fx_xattr *v;
+	size_t n, cap;
+	fx_buf names;
+} xattr_set;
+
+static sg_err xattr_add(xattr_set *s, uint8_t index, const uint8_t *name, size_t nlen,
+                        fx_xattr x)
+{
+	if (s->n == FX_XATTR_MAX)
+		return SG_ERR_CORRUPT;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		fx_xattr *v = realloc(s->v, cap * sizeof *v);
+		if (!v)
+			return SG_ERR_NOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	const char *pre = xattr_prefix(index);
+	char unknown[24];
+	if (!pre) {
+		snprintf(unknown, sizeof unknown, "index%u.", (unsigned)index);
+		pre = unknown;
+	}
+	size_t at = s->names.len;
+	sg_err rc = fx_buf_str(&s->names, pre);
+	if (!rc)
+		rc = fx_buf_add(&s->names, name, nlen);
+	if (rc)
+		return rc;
+	x.name = (const char *)(uintptr_t)at;
+	x.name_len = s->names.len - at;
+	s->v[s->n++] = x;
+	return SG_OK;
+}
+
 /* Entries from area[first] on; values at area[vbase + offset]. */
-static sg_err xattr_area(const uint8_t *area, size_t len, size_t first, size_t vbase, xattr *v,
-                         size_t *n)
+static sg_err xattr_area(const uint8_t *area, size_t len, size_t first, size_t vbase,
+                         xattr_set *s)
 {
 	size_t off = first;
-	while (off + 4 <= len && le32(area + off) != 0) {
-		if (off + 16 > len || *n >= XATTR_MAX)
+	sg_err rc = SG_OK;
+	while (!rc && off + 4 <= len && le32(area + off) != 0) {
+		if (off + 16 > len)
 			return SG_ERR_CORRUPT;
 		const uint8_t *e = area + off;
-		xattr x = {e[1], e + 16, e[0], NULL, le32(e + 8), le32(e + 4)};
-		if (x.name_len == 0 || off + 16 + x.name_len > len)
+		size_t nlen = e[0];
+		fx_xattr x = {NULL, 0, NULL, le32(e + 8), le32(e + 4)};
+		if (nlen == 0 || off + 16 + nlen > len)
 			return SG_ERR_CORRUPT;
-		if (!x.vinum) {
+		if (!x.value_inode) {
 			size_t voff = vbase + le16(e + 2);
 			if (voff > len || x.size > len - voff)
 				return SG_ERR_CORRUPT;
 			x.value = area + voff;
 		}
-		v[(*n)++] = x;
-		off += (16 + (size_t)x.name_len + 3) & ~(size_t)3;
+		rc = xattr_add(s, e[1], e + 16, nlen, x);
+		off += (16 + nlen + 3) & ~(size_t)3;
 	}
-	return SG_OK;
-}
-
-static sg_err xattr_name(fx_buf *out, const xattr *x)
-{
-	const char *p = xattr_prefix(x->index);
-	char unknown[24];
-	if (!p) {
-		snprintf(unknown, sizeof unknown, "index%u.", (unsigned)x->index);
-		p = unknown;
-	}
-	sg_err err = fx_buf_str(out, p);
-	if (!err)
-		err = fx_escape(out, (const char *)x->name, x->name_len);
-	return err;
-}
-
-static int cmp_xattr(const void *a, const void *b)
-{
-	const xattr *x = a, *y = b;
-	if (x->index != y->index)
-		return x->index < y->index ? -1 : 1;
-	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-	int c = memcmp(x->name, y->name, n);
-	return c ? c : (int)x->name_len - (int)y->name_len;
+	return rc;
 }
 
 sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *inode,
                       fx_buf *out)
 {
-	size_t n = 0, isize = sb->inode_size;
-	xattr *v = malloc(XATTR_MAX * sizeof *v);
+	size_t isize = sb->inode_size;
+	xattr_set s = {0};
 	uint8_t *blk = NULL;
-	if (!v)
-		return SG_ERR_NOMEM;
 	sg_err rc = SG_OK;
 	size_t extra = isize > 128 ? le16(inode + 0x80) : 0;
 	if (isize > 128 && 128 + extra + 4 <= isize && le32(inode + 128 + extra) == XATTR_MAGIC) {
 		const uint8_t *area = inode + 128 + extra + 4; /* values count from here */
-		rc = xattr_area(area, isize - 128 - extra - 4, 0, 0, v, &n);
+		rc = xattr_area(area, isize - 128 - extra - 4, 0, 0, &s);
 	}
 	uint64_t acl = le32(inode + 0x68) | (uint64_t)le16(inode + 0x76) << 32;
 	if (!rc && acl) {
@@ -368,29 +398,19 @@ sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint
 		else if (!(blk = malloc(sb->block_size)))
 			rc = SG_ERR_NOMEM;
 		else if (!(rc = rd(ctx, sb->fs_off + acl * sb->block_size, blk, sb->block_size)))
-			rc = le32(blk) == XATTR_MAGIC
-			     ? xattr_area(blk, sb->block_size, 32, 0, v, &n) : SG_ERR_CORRUPT;
+			rc = le32(blk) == XATTR_MAGIC ? xattr_area(blk, sb->block_size, 32, 0, &s)
+			                              : SG_ERR_CORRUPT;
 	}
-	if (!rc && n > 1)
-		qsort(v, n, sizeof *v, cmp_xattr);
+	for (size_t i = 0; i < s.n; i++) /* offsets into names become pointers */
+		s.v[i].name = s.names.p + (uintptr_t)s.v[i].name;
 	fx_buf text = {0};
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (i)
-			rc = fx_buf_add(&text, "|", 1);
-		if (!rc)
-			rc = xattr_name(&text, &v[i]);
-		if (!rc && !v[i].value)
-			rc = fx_buf_printf(&text, "=@inode:%" PRIu32, v[i].vinum);
-		else if (!rc) {
-			rc = fx_buf_add(&text, "=", 1);
-			for (uint32_t k = 0; k < v[i].size && !rc; k++)
-				rc = fx_buf_printf(&text, "%02x", v[i].value[k]);
-		}
-	}
+	if (!rc)
+		rc = fx_xattrs_text(&text, s.v, s.n);
 	if (!rc && text.len)
 		rc = fx_buf_add(out, text.p, text.len);
 	fx_buf_free(&text);
+	fx_buf_free(&s.names);
+	free(s.v);
 	free(blk);
-	free(v);
 	return rc;
 }

@@ -19,7 +19,8 @@
  *                          depth (index blocks read through rd), holes and
  *                          unwritten extents as zeros;
  *   fx_ext4_xattrs()       its extended attributes (in the inode and in its
- *                          attribute block), e.g. security.capability.
+ *                          attribute block), e.g. security.capability;
+ *   fx_ext4_orphan_block() the inodes one block of the orphan file names.
  *
  * Everything read is bounded: at most FX_EXT4_MAX_DEPTH levels, at most
  * FX_EXT4_MAX_EXTENTS extents, every block number inside the file system.
@@ -43,6 +44,7 @@ typedef struct fx_ext4_sb {
 	uint32_t inode_size, desc_size;
 	uint32_t first_meta_bg; /* META_BG: descriptors of later groups move */
 	uint32_t last_orphan;   /* head of the orphan inode list, 0 if none */
+	uint32_t orphan_file;   /* COMPAT_ORPHAN_FILE: the orphan file's inode, 0 if none */
 	int meta_bg, sparse_super;
 } fx_ext4_sb;
 
@@ -65,6 +67,14 @@ uint32_t fx_ext4_flags(const uint8_t *inode);
 void fx_ext4_owner(const uint8_t *inode, uint32_t *uid, uint32_t *gid, uint32_t *nlink);
 /* i_dtime: on an inode of the orphan list, the next orphan's number. */
 uint32_t fx_ext4_dtime(const uint8_t *inode);
+
+/* One block of the orphan file (e2fsprogs 1.47, kernel 5.15: the orphan
+ * list kept in a file, block_size / 4 - 2 slots per block, a tail of magic
+ * and checksum): the inode numbers in its non-empty slots into out (room
+ * for block_size / 4), *n of them.  SG_ERR_CORRUPT when the tail's magic is
+ * wrong (nothing read) or a slot names no inode of the file system (the
+ * others are still read). */
+sg_err fx_ext4_orphan_block(const fx_ext4_sb *sb, const uint8_t *blk, uint32_t *out, size_t *n);
 #define FX_EXT4_EXTENTS_FL 0x80000u
 #define FX_EXT4_INLINE_FL 0x10000000u
 

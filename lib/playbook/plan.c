@@ -32,6 +32,7 @@ static const struct {
 	[PB_OP_CREATE_VOLUME] = {"ec2:CreateVolume", true},
 	[PB_OP_ATTACH_VOLUME] = {"ec2:AttachVolume", true},
 	[PB_OP_SSM_FORENSICS] = {"ssm:SendCommand", true},
+	[PB_OP_LAUNCH_FORENSIC] = {"ec2:RunInstances", true},
 	[PB_OP_NOTIFY] = {"sns:Publish", false},
 	[PB_OP_REPORT] = {"(local) report", false},
 };
@@ -232,19 +233,27 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 			add(b, PB_OP_PROFILE_REMOVE, in->profile_assoc, "", 0, "%s: disassociate profile %s",
 			    id, in->profile_arn);
 		break;
-	case PB_FORENSICS:
-		if (!cfg->forensic_instance[0] || !in->n_volumes)
+	case PB_FORENSICS: {
+		/* the forensic instance: the one given, else one launched now from
+		 * the template (its id unknown until then: PB_FORENSIC_LAUNCHED) */
+		const char *fx = cfg->forensic_instance[0] ? cfg->forensic_instance
+		                 : cfg->forensic_template[0] ? PB_FORENSIC_LAUNCHED
+		                                             : NULL;
+		if (!fx || !in->n_volumes)
 			break;
+		if (!cfg->forensic_instance[0])
+			add(b, PB_OP_LAUNCH_FORENSIC, cfg->forensic_template, incident, 0,
+			    "launch a forensic instance from launch template %s", cfg->forensic_template);
 		for (size_t i = 0; i < in->n_volumes; i++) {
-			add(b, PB_OP_CREATE_VOLUME, in->volumes[i].id, cfg->forensic_instance, 0,
-			    "volume from the snapshot of %s in the AZ of %s", in->volumes[i].id,
-			    cfg->forensic_instance);
-			add(b, PB_OP_ATTACH_VOLUME, cfg->forensic_instance, in->volumes[i].id, 0,
-			    "attach it to %s at a free slot", cfg->forensic_instance);
+			add(b, PB_OP_CREATE_VOLUME, in->volumes[i].id, fx, 0,
+			    "volume from the snapshot of %s in the AZ of %s", in->volumes[i].id, fx);
+			add(b, PB_OP_ATTACH_VOLUME, fx, in->volumes[i].id, 0, "attach it to %s at a free slot",
+			    fx);
 		}
-		add(b, PB_OP_SSM_FORENSICS, cfg->forensic_instance, incident, 0,
-		    "%s: ssrfguard forensics collect --incident %s", cfg->forensic_instance, incident);
+		add(b, PB_OP_SSM_FORENSICS, fx, incident, 0, "%s: ssrfguard forensics collect --incident %s",
+		    fx, incident);
 		break;
+	}
 	case PB_FINISH:
 		add(b, PB_OP_TAG, id, "status", 0, "tag %s with the final status", id);
 		add(b, PB_OP_NOTIFY, "", "", 0, "notify the end of the incident");
@@ -314,6 +323,18 @@ sg_err pb_client_token(const char *incident, const char *snapshot, char out[65])
 	for (size_t i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return SG_OK;
+}
+
+sg_err pb_volume_token(const char *incident, const char *snapshot, int attempt, char out[65])
+{
+	if (attempt < 1 || attempt > 1000)
+		return SG_ERR_RANGE;
+	if (attempt == 1)
+		return pb_client_token(incident, snapshot, out);
+	char which[PB_ID_MAX + 16];
+	if (!snapshot || snprintf(which, sizeof which, "%s#%d", snapshot, attempt) >= (int)sizeof which)
+		return SG_ERR_INVAL;
+	return pb_client_token(incident, which, out);
 }
 
 /* The slot letter a device name takes, or 0 for names outside sd?/xvd?. */

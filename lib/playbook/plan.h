@@ -33,10 +33,18 @@ typedef struct pb_config {
 	                                           undoes it) */
 	char quarantine_group[PB_ID_MAX];       /* "" : found or created per VPC */
 	char quarantine_profile[PB_ARN_MAX];    /* "" : disassociate */
-	char forensic_instance[PB_ID_MAX];      /* "" : forensics not applicable */
+	char forensic_instance[PB_ID_MAX];      /* "" : none given */
+	char forensic_template[PB_NAME_MAX];    /* launch template (lt- id or name) of
+	                                           a forensic instance launched at the
+	                                           incident when none is given; both
+	                                           "": forensics not applicable */
 	char ticket[PB_NAME_MAX];               /* InvestigationTicket value */
 	bool conntrack_timeouts;                /* also shorten tracking timeouts */
 } pb_config;
+
+/* The plan's name of a forensic instance launched from the template at the
+ * incident (its id is known only then). */
+#define PB_FORENSIC_LAUNCHED "(launched from the template)"
 
 /* Defaults: default order, everything on, ticket "SSRF_Detected". */
 void pb_config_default(pb_config *cfg);
@@ -63,6 +71,7 @@ typedef enum pb_op {
 	PB_OP_CREATE_VOLUME,    /* ec2:CreateVolume */
 	PB_OP_ATTACH_VOLUME,    /* ec2:AttachVolume */
 	PB_OP_SSM_FORENSICS,    /* ssm:SendCommand (forensic collection) */
+	PB_OP_LAUNCH_FORENSIC,  /* ec2:RunInstances from the forensic launch template */
 	PB_OP_NOTIFY,           /* webhook / sns:Publish */
 	PB_OP_REPORT,           /* local files */
 	PB_OP__COUNT
@@ -116,6 +125,11 @@ sg_err pb_instance_arn(const char *region, const char *account, const char *id, 
  * (64 characters, the API's maximum), so a retry cannot make a second
  * volume.  out must hold 65 bytes. */
 sg_err pb_client_token(const char *incident, const char *snapshot, char out[65]);
+/* The token of the attempt-th evidence volume from snapshot (1: the one
+ * above): a volume that ended in error keeps its token bound after it is
+ * deleted (EC2 API reference, "Ensuring idempotency"), so each new attempt
+ * needs its own, the same after a crash.  SG_ERR_RANGE when attempt < 1. */
+sg_err pb_volume_token(const char *incident, const char *snapshot, int attempt, char out[65]);
 
 /*
  * pb_device_slots — choose `want` free device names for attaching volumes,

@@ -269,6 +269,35 @@ static void exam_evidence(sbuf *b, json_t *ev)
 	exam_persistence(b, ev);
 }
 
+/* The GuardDuty finding the incident came from (or was joined by). */
+static void finding_section(sbuf *b, json_t *f)
+{
+	sb_str(b, "\n## GuardDuty finding\n\n");
+	if (json_object_get(f, "unreadable")) {
+		fact(b, "unreadable", str(f, "unreadable"));
+		return;
+	}
+	fact(b, "type", str(f, "type"));
+	json_t *sev = json_object_get(f, "severity");
+	if (json_is_number(sev))
+		sb_fmt(b, "- severity: `%.1f`\n", json_number_value(sev));
+	fact(b, "finding id", str(f, "id"));
+	fact(b, "account", str(f, "account"));
+	fact(b, "region", str(f, "region"));
+	fact(b, "resource", str(f, "resource_type"));
+	fact(b, "resource role", str(f, "resource_role"));
+	fact(b, "instance", str(f, "instance"));
+	fact(b, "principal", str(f, "principal"));
+	fact(b, "availability zone", str(f, "az"));
+	fact(b, "first seen", str(f, "first_seen"));
+	fact(b, "last seen", str(f, "last_seen"));
+	json_int_t count = json_integer_value(json_object_get(f, "count"));
+	if (count > 0)
+		sb_fmt(b, "- count: `%lld`\n", (long long)count);
+	if (json_is_true(json_object_get(f, "sample")))
+		sb_str(b, "- **a GuardDuty sample finding** (never contained)\n");
+}
+
 /* The examination on the forensic instance, as its result line says. */
 static void forensics_section(sbuf *b, json_t *fx)
 {
@@ -437,6 +466,9 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 			sb_str(&b, " |\n");
 		}
 	}
+	json_t *finding = json_object_get(r, "finding");
+	if (json_is_object(finding))
+		finding_section(&b, finding);
 	json_t *cap = json_object_get(r, "capture");
 	if (json_is_object(cap)) {
 		sb_str(&b, "\n## Volatile capture\n\n- status: ");

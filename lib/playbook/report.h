@@ -16,6 +16,10 @@
  *                  "cgroup","unit","protocol","repeats"}]?   (the kernel
  *                  backstop's attempts: the process that tried)
  *    "history":[{"at":"ISO","step","from","to","actor","reason"}]?
+ *    "finding":{"type","severity":8.0,"id","account","region","resource_type",
+ *               "resource_role","instance","principal","az","first_seen",
+ *               "last_seen","count":N,"sample":false}|{"unreadable":"why"}?,
+ *    (the GuardDuty finding kept with the incident, playbook/guardduty.h)
  *    "capture":{"stdout_sha256":"...",...}?,
  *    "forensics":{"command_id":"...","ssm_status":"Success","stdout_sha256":"...",
  *                 "examination":{"status":"ok","report":"...","report_sha256":"...",

@@ -68,6 +68,8 @@ struct aws_client_opts {
 	                                AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true) or AWS */
 	const char *ca_bundle;       /* NULL: AWS_CA_BUNDLE, else the system store */
 	const struct aws_credentials *credentials; /* NULL: the provider chain */
+	bool anonymous;              /* no credentials at all: every request goes
+	                                unsigned (STS AssumeRoleWithWebIdentity) */
 	long connect_timeout_ms;     /* 0: 3000 */
 	long timeout_ms;             /* 0: 30000, per attempt */
 	int max_attempts;            /* 0: AWS_MAX_ATTEMPTS, else 3 */
@@ -100,6 +102,11 @@ sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **ou
 void aws_client_free(struct aws_client *c);   /* NULL-safe; wipes secrets */
 
 const char *aws_client_region(const struct aws_client *c);
+/* Where the client's credentials came from, as "SOURCE (ORIGIN)" (e.g.
+ * "sso (profile dev: role ReadOnly in 123456789012)"), and when they expire
+ * (Unix seconds, 0 never): never a secret. */
+void aws_client_credentials_origin(const struct aws_client *c, char *out, size_t cap,
+                                   long long *expires);
 /* The endpoint URL a service resolves to (for messages/tests). */
 const char *aws_client_endpoint(const struct aws_client *c, enum aws_service svc);
 /* AWS's time now, in seconds since the epoch: the local clock corrected by
@@ -200,6 +207,26 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
 sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
                     const char *target, const char *subpath, char **body, size_t *len,
                     struct aws_error *err);
+/* A REST PUT (S3 PutObject): body (len bytes, its SHA-256 signed as
+ * x-amz-content-sha256, so S3 refuses a body altered on the way) with
+ * content_type, retried as a GET is (a PUT of the same object is
+ * idempotent). */
+sg_err aws_rest_put(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, const char *content_type,
+                    const char *body, size_t len, struct aws_error *err);
+
+/* The same GET with the 2xx body streamed to data() in pieces, in bounded
+ * memory whatever its size; restart() (may be NULL) runs before each
+ * attempt, so a retried call starts its digest again.  data() returns
+ * nonzero to abort (the call then fails with SG_ERR_NOMEM). */
+struct aws_stream {
+	void (*restart)(void *ctx);
+	int (*data)(void *ctx, const char *p, size_t n);
+	void *ctx;
+};
+sg_err aws_rest_get_stream(struct aws_client *c, enum aws_service svc, const char *action,
+                           const char *target, const char *subpath, const struct aws_stream *sink,
+                           struct aws_error *err);
 
 /* A fresh idempotency token (UUID v4 text) for ClientToken params. */
 sg_err aws_client_token(char out[37]);

@@ -32,6 +32,7 @@ struct aws_client {
 	char ca_bundle[1024];
 	int have_ca;
 	int static_creds;       /* passed in by the caller: never refreshed */
+	int anonymous;          /* no credentials: requests go unsigned */
 	struct aws_credentials creds;
 	struct endpoint ep[AWS__SERVICE_COUNT];
 	long connect_timeout_ms, timeout_ms;
@@ -269,7 +270,9 @@ sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **ou
 		}
 	}
 	/* credentials */
-	if (opts->credentials) {
+	if (opts->anonymous) {
+		c->anonymous = c->static_creds = 1;
+	} else if (opts->credentials) {
 		c->creds = *opts->credentials;
 		c->static_creds = 1;
 		rc = SG_ERR_AUTH;
@@ -293,6 +296,21 @@ fail:
 const char *aws_client_region(const struct aws_client *c)
 {
 	return c ? c->region : NULL;
+}
+
+void aws_client_credentials_origin(const struct aws_client *c, char *out, size_t cap,
+                                   long long *expires)
+{
+	if (!out || !cap)
+		return;
+	if (expires)
+		*expires = c ? c->creds.expiration : 0;
+	if (!c || c->anonymous)
+		snprintf(out, cap, "none (unsigned requests)");
+	else if (c->creds.origin[0])
+		snprintf(out, cap, "%s (%s)", c->creds.source, c->creds.origin);
+	else
+		snprintf(out, cap, "%s", c->creds.source[0] ? c->creds.source : "given by the caller");
 }
 
 const char *aws_client_endpoint(const struct aws_client *c, enum aws_service svc)
@@ -350,13 +368,14 @@ enum wire { WIRE_XML, WIRE_JSON };
 /* What one request sends. */
 struct wire_req {
 	enum wire wire;            /* how an error answer is decoded */
-	const char *method;        /* "POST"; REST (S3): "GET", "HEAD" */
+	const char *method;        /* "POST"; REST (S3): "GET", "HEAD", "PUT" */
 	const char *subpath;       /* appended to the endpoint's path ("bucket/key"; NULL: none);
 	                              plain characters only (see s3.c) */
 	const char *content_type;  /* NULL: none */
 	const char *target;        /* X-Amz-Target, JSON only */
 	const char *body;
 	size_t body_len;
+	const struct aws_stream *stream; /* REST GET: the 2xx body goes here */
 };
 
 /* The endpoint's path (or URL) with subpath appended. */
@@ -399,28 +418,34 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const stru
 		h[n++] = (struct aws_kv){"X-Amz-Target", w->target};
 	if (si->proto == AWS_PROTO_REST_XML) /* S3 requires the payload hash header */
 		h[n++] = (struct aws_kv){"x-amz-content-sha256", hash};
-	if (c->creds.session_token[0])
-		h[n++] = (struct aws_kv){"X-Amz-Security-Token", c->creds.session_token};
-	struct aws_sigv4_request req = {.method = w->method, .path = w->subpath ? path : e->path,
-	                                .headers = h, .nheaders = n, .payload_sha256 = hash};
-	struct aws_sigv4_signer s = {.access_key_id = c->creds.access_key_id,
-	                             .secret_access_key = c->creds.secret_access_key,
-	                             .region = e->sign_region, .service = si->signing_name,
-	                             .amz_date = date};
-	rc = aws_sigv4_authorization(&s, &req, auth, sizeof auth);
-	if (rc) {
-		*fail = AWS_FAIL_FATAL;
-		snprintf(diag, diaglen, "cannot sign the request (%s)", sg_strerror(rc));
-		return rc;
+	auth[0] = '\0';
+	if (!c->anonymous) { /* an anonymous client sends no token and no signature */
+		if (c->creds.session_token[0])
+			h[n++] = (struct aws_kv){"X-Amz-Security-Token", c->creds.session_token};
+		struct aws_sigv4_request req = {.method = w->method,
+		                                .path = w->subpath ? path : e->path, .headers = h,
+		                                .nheaders = n, .payload_sha256 = hash};
+		struct aws_sigv4_signer s = {.access_key_id = c->creds.access_key_id,
+		                             .secret_access_key = c->creds.secret_access_key,
+		                             .region = e->sign_region, .service = si->signing_name,
+		                             .amz_date = date};
+		rc = aws_sigv4_authorization(&s, &req, auth, sizeof auth);
+		if (rc) {
+			*fail = AWS_FAIL_FATAL;
+			snprintf(diag, diaglen, "cannot sign the request (%s)", sg_strerror(rc));
+			return rc;
+		}
+		h[n++] = (struct aws_kv){"Authorization", auth};
 	}
-	h[n++] = (struct aws_kv){"Authorization", auth};
 	struct aws_http_req hr = {.method = w->method, .url = w->subpath ? url : e->url,
 	                          .headers = h, .nheaders = n, .body = w->body,
 	                          .body_len = w->body_len,
 	                          .connect_timeout_ms = c->connect_timeout_ms,
 	                          .timeout_ms = c->timeout_ms,
 	                          .ca_bundle = c->have_ca ? c->ca_bundle : NULL,
-	                          .max_reply = MAX_REPLY, .fresh_connection = fresh};
+	                          .max_reply = MAX_REPLY, .fresh_connection = fresh,
+	                          .stream = w->stream ? w->stream->data : NULL,
+	                          .stream_ctx = w->stream ? w->stream->ctx : NULL};
 	rc = aws_http_do(c->curl, &hr, resp, fail, diag, diaglen);
 	memset(auth, 0, sizeof auth);
 	return rc;
@@ -458,6 +483,8 @@ static sg_err call(struct aws_client *c, enum aws_service svc, const char *actio
 			return rc;
 		enum aws_failure fail;
 		char diag[300];
+		if (w->stream && w->stream->restart)
+			w->stream->restart(w->stream->ctx);
 		rc = send_signed(c, svc, w, !idempotent, resp, &fail, diag, sizeof diag);
 		if (rc == SG_OK) {
 			learn_clock(c, resp, NULL);
@@ -557,9 +584,8 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 		*reply = NULL;
 	aws_error_clear(err);
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto == AWS_PROTO_JSON11 || si->proto == AWS_PROTO_JSON10 ||
-	    si->proto == AWS_PROTO_REST_XML ||
-	    !action || !*action)
+	if (!c || !si || (si->proto != AWS_PROTO_EC2 && si->proto != AWS_PROTO_QUERY) || !action ||
+	    !*action)
 		goto fail;
 	if ((flags & AWS_CALL_DRY_RUN) && svc != AWS_EC2)
 		goto fail;
@@ -580,7 +606,8 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 	if (rc)
 		goto fail;
 	struct wire_req w = {WIRE_XML, "POST", NULL,
-	                     "application/x-www-form-urlencoded; charset=utf-8", NULL, body, body_len};
+	                     "application/x-www-form-urlencoded; charset=utf-8", NULL, body, body_len,
+	                     NULL};
 	rc = call(c, svc, action, &w, flags, &resp, err);
 	if (rc || !resp.body)
 		goto fail;
@@ -636,7 +663,7 @@ static sg_err json_call(struct aws_client *c, enum aws_service svc, const char *
 	struct wire_req w = {WIRE_JSON, "POST", NULL,
 	                     si->proto == AWS_PROTO_JSON10 ? "application/x-amz-json-1.0"
 	                                                   : "application/x-amz-json-1.1",
-	                     target, text, strlen(text)};
+	                     target, text, strlen(text), NULL};
 	rc = call(c, svc, operation, &w, flags, &resp, err);
 	if (rc)
 		goto fail;
@@ -841,17 +868,21 @@ sg_err aws_json_pages(struct aws_client *c, enum aws_service svc, const char *op
 	return rc;
 }
 
-sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
-                    const char *target, const char *subpath, char **body, size_t *len,
-                    struct aws_error *err)
+/* One REST call (S3): the observer around it, the reply's body kept when
+ * body is not NULL. */
+static sg_err rest_call(struct aws_client *c, enum aws_service svc, const char *action,
+                        const char *target, const struct wire_req *w, char **body, size_t *len,
+                        struct aws_error *err)
 {
 	struct aws_error local;
 	struct aws_error *e = err ? err : &local;
 	aws_error_clear(e);
-	*body = NULL;
-	*len = 0;
+	if (body) {
+		*body = NULL;
+		*len = 0;
+	}
 	const struct aws_service_info *si = aws_service_info(svc);
-	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !subpath)
+	if (!c || !si || si->proto != AWS_PROTO_REST_XML || !action || !w->subpath)
 		return SG_ERR_INVAL;
 	struct aws_call seen = {svc, action, target ? target : "", false};
 	unsigned flags = 0;
@@ -860,10 +891,9 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 		return no;
 	long long t0 = wall_ms();
 	struct aws_http_resp resp = {0};
-	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0};
-	sg_err rc = call(c, svc, action, &w, flags, &resp, e);
+	sg_err rc = call(c, svc, action, w, flags, &resp, e);
 	observe_after(c, &seen, rc, e, e->request_id, t0);
-	if (!rc) {
+	if (!rc && body) {
 		*body = resp.body ? resp.body : strdup("");
 		*len = resp.body ? resp.len : 0;
 		resp.body = NULL;
@@ -872,6 +902,32 @@ sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *acti
 	}
 	aws_http_resp_free(&resp);
 	return rc;
+}
+
+sg_err aws_rest_get(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, char **body, size_t *len,
+                    struct aws_error *err)
+{
+	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0, NULL};
+	return rest_call(c, svc, action, target, &w, body, len, err);
+}
+
+sg_err aws_rest_get_stream(struct aws_client *c, enum aws_service svc, const char *action,
+                           const char *target, const char *subpath, const struct aws_stream *sink,
+                           struct aws_error *err)
+{
+	if (!sink || !sink->data)
+		return SG_ERR_INVAL;
+	struct wire_req w = {WIRE_XML, "GET", subpath, NULL, NULL, NULL, 0, sink};
+	return rest_call(c, svc, action, target, &w, NULL, NULL, err);
+}
+
+sg_err aws_rest_put(struct aws_client *c, enum aws_service svc, const char *action,
+                    const char *target, const char *subpath, const char *content_type,
+                    const char *body, size_t len, struct aws_error *err)
+{
+	struct wire_req w = {WIRE_XML, "PUT", subpath, content_type, NULL, body, len, NULL};
+	return rest_call(c, svc, action, target, &w, NULL, NULL, err);
 }
 
 long long aws_client_now(const struct aws_client *c)

@@ -1,38 +1,11 @@
 /* dynamodb.c — typed DynamoDB calls (see dynamodb.h). */
 #include "aws/dynamodb.h"
 
+#include "aws/ddb.h"
 #include "aws/json.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * The index of the first "ConditionalCheckFailed" among a cancelled
- * transaction's reasons, -1 when none is, -2 when a reason is a conflict.
- * AWS lists the reasons in the message too ("Transaction cancelled, please
- * refer cancellation reasons for specific reasons [None,
- * ConditionalCheckFailed]"), which is all the error struct keeps.
- */
-static int cancel_reason(const char *msg)
-{
-	const char *p = strrchr(msg, '[');
-	if (!p)
-		return -1;
-	int i = 0, conflict = 0;
-	for (p++; *p && *p != ']'; i++) {
-		while (*p == ' ')
-			p++;
-		size_t n = strcspn(p, ",]");
-		if (n == strlen("ConditionalCheckFailed") && !strncmp(p, "ConditionalCheckFailed", n))
-			return i;
-		if (n == strlen("TransactionConflict") && !strncmp(p, "TransactionConflict", n))
-			conflict = 1;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return conflict ? -2 : -1;
-}
 
 static sg_err classify(sg_err rc, const struct aws_error *e, int *failed)
 {
@@ -47,7 +20,7 @@ static sg_err classify(sg_err rc, const struct aws_error *e, int *failed)
 	if (!strcmp(e->code, "TransactionConflictException"))
 		return SG_ERR_BUSY;
 	if (!strcmp(e->code, "TransactionCanceledException")) {
-		int i = cancel_reason(e->message);
+		int i = aws_ddb_cancel_reason(e->message);
 		if (i >= 0) {
 			if (failed)
 				*failed = i;
@@ -314,36 +287,4 @@ sg_err aws_ddb_transact(struct aws_client *c, const char *table, json_t *actions
 	}
 	json_t *body = json_pack("{s:O,s:s}", "TransactItems", actions, "ClientRequestToken", token);
 	return call(c, "TransactWriteItems", table, body, AWS_CALL_IDEMPOTENT, NULL, failed, err);
-}
-
-static size_t value_size(const json_t *v)
-{
-	const char *t;
-	json_t *x;
-	size_t n = 0;
-	json_object_foreach((json_t *)v, t, x) {
-		if (!strcmp(t, "S") || !strcmp(t, "N") || !strcmp(t, "B"))
-			n += json_string_length(x) + 1;
-		else if (!strcmp(t, "M"))
-			n += 3 + aws_ddb_item_size(x) + json_object_size(x);
-		else if (!strcmp(t, "L")) {
-			size_t i;
-			json_t *e;
-			n += 3;
-			json_array_foreach(x, i, e)
-				n += 1 + value_size(e);
-		} else
-			n += 1;
-	}
-	return n;
-}
-
-size_t aws_ddb_item_size(const json_t *item)
-{
-	const char *k;
-	json_t *v;
-	size_t n = 0;
-	json_object_foreach((json_t *)item, k, v)
-		n += strlen(k) + value_size(v);
-	return n;
 }

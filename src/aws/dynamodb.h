@@ -36,6 +36,7 @@
 #include <stdbool.h>
 
 #include "aws/aws.h"
+#include "aws/ddb.h"
 
 #define AWS_DDB_ITEM_MAX (400u * 1024u)   /* item size limit, bytes (quotas page) */
 #define AWS_DDB_TRANSACT_MAX 100          /* actions in one TransactWriteItems */
@@ -99,9 +100,5 @@ sg_err aws_ddb_query(struct aws_client *c, const char *table, const char *pk,
  */
 sg_err aws_ddb_transact(struct aws_client *c, const char *table, json_t *actions,
                         const char *token, int *failed, struct aws_error *err);
-
-/* The size DynamoDB counts for an item (names and values, UTF-8), an upper
- * bound for numbers. */
-size_t aws_ddb_item_size(const json_t *item);
 
 #endif

@@ -1,6 +1,8 @@
 /* ec2.c — typed EC2 calls (see ec2.h). */
 #include "aws/ec2.h"
 
+#include <limits.h>
+
 #include <openssl/evp.h>
 
 /* Build-run-free: each wrapper fills params, calls, frees. */
@@ -478,6 +480,36 @@ sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_s
 	return rc;
 }
 
+sg_err aws_ec2_run_from_template(struct aws_client *c, const char *template_ref,
+                                 const char *client_token, const struct aws_tag *tags,
+                                 size_t ntags, unsigned flags, char instance_id[32],
+                                 struct aws_error *err)
+{
+	if (!template_ref || !*template_ref || !client_token)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	/* an id is lt- and 17 hex digits; anything else is a name */
+	bool id = !strncmp(template_ref, "lt-", 3) &&
+	          strspn(template_ref + 3, "0123456789abcdef") == strlen(template_ref + 3);
+	aws_params_add(p, id ? "LaunchTemplate.LaunchTemplateId" : "LaunchTemplate.LaunchTemplateName",
+	               template_ref);
+	aws_params_add(p, "MinCount", "1");
+	aws_params_add(p, "MaxCount", "1");
+	aws_params_add(p, "ClientToken", client_token);
+	if (ntags) {
+		aws_params_add(p, "TagSpecification.1.ResourceType", "instance");
+		aws_params_add_tags(p, "TagSpecification.1.Tag", tags, ntags);
+	}
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "RunInstances", template_ref, p, flags,
+	                instance_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
+	if (!rc && r)
+		rc = copy_out(aws_xml_str(r, "instancesSet/item/instanceId"), instance_id, 32, err);
+	aws_xml_free(r);
+	return rc;
+}
+
 sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, size_t n,
                                 const struct aws_filter *filters, size_t nfilters,
                                 struct aws_xml **reply, struct aws_error *err)
@@ -499,6 +531,17 @@ sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
 	aws_params_add(p, "InstanceId", instance_id);
 	aws_params_add(p, "Device", device);
 	return run(c, "AttachVolume", instance_id, p, flags, NULL, err);
+}
+
+sg_err aws_ec2_delete_volume(struct aws_client *c, const char *volume_id, unsigned flags,
+                             struct aws_error *err)
+{
+	if (!volume_id)
+		return SG_ERR_INVAL;
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	aws_params_add(p, "VolumeId", volume_id);
+	return run(c, "DeleteVolume", volume_id, p, flags, NULL, err);
 }
 
 sg_err aws_ec2_describe_iip_associations(struct aws_client *c,
@@ -607,37 +650,57 @@ sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id
 	return run(c, "AssociateAddress", eni, p, flags, NULL, err);
 }
 
-sg_err aws_ec2_console_output(struct aws_client *c, const char *instance_id, char **text,
-                              size_t *len, struct aws_error *err)
+/* A base64 member of a reply, decoded into a NUL-terminated buffer. */
+static sg_err decode_b64(const char *b64, const char *what, char **out, size_t *len,
+                         struct aws_error *err)
 {
-	*text = NULL;
+	size_t n = strlen(b64);
+	unsigned char *buf = malloc(n / 4 * 3 + 4);
+	int got = buf && n <= INT_MAX ? EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) : -1;
+	if (got < 0) {
+		free(buf);
+		if (buf)
+			aws_error_set(err, NULL, "%s: not base64", what);
+		return buf ? SG_ERR_PROTOCOL : SG_ERR_NOMEM;
+	}
+	/* EVP_DecodeBlock counts the padding as bytes: take them back off */
+	size_t pad = n >= 2 && b64[n - 1] == '=' ? (b64[n - 2] == '=' ? 2 : 1) : 0;
+	*len = (size_t)got - pad;
+	buf[*len] = '\0';
+	*out = (char *)buf;
+	return SG_OK;
+}
+
+/* GetConsoleOutput / GetConsoleScreenshot: one base64 member, decoded. */
+static sg_err console_call(struct aws_client *c, const char *action, const char *member,
+                           const char *instance_id, char **out, size_t *len,
+                           struct aws_error *err)
+{
+	*out = NULL;
 	*len = 0;
 	if (!instance_id)
 		return SG_ERR_INVAL;
 	struct aws_params *p = aws_params_new();
 	NEED(p);
 	aws_params_add(p, "InstanceId", instance_id);
-	aws_params_add(p, "Latest", "true");
+	if (!strcmp(action, "GetConsoleOutput"))
+		aws_params_add(p, "Latest", "true");
 	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "GetConsoleOutput", instance_id, p, 0, &r, err);
-	if (rc)
-		return rc;
-	const char *b64 = aws_xml_str_or(r, "output", "");
-	size_t n = strlen(b64);
-	unsigned char *out = malloc(n / 4 * 3 + 4);
-	int got = out ? EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n) : -1;
-	if (got < 0) {
-		free(out);
-		aws_xml_free(r);
-		if (out)
-			aws_error_set(err, NULL, "GetConsoleOutput: output is not base64");
-		return out ? SG_ERR_PROTOCOL : SG_ERR_NOMEM;
-	}
-	/* EVP_DecodeBlock counts the padding as bytes: take them back off */
-	size_t pad = n >= 2 && b64[n - 1] == '=' ? (b64[n - 2] == '=' ? 2 : 1) : 0;
-	*len = (size_t)got - pad;
-	out[*len] = '\0';
-	*text = (char *)out;
+	sg_err rc = run(c, action, instance_id, p, 0, &r, err);
+	if (!rc)
+		rc = decode_b64(aws_xml_str_or(r, member, ""), action, out, len, err);
 	aws_xml_free(r);
-	return SG_OK;
+	return rc;
+}
+
+sg_err aws_ec2_console_output(struct aws_client *c, const char *instance_id, char **text,
+                              size_t *len, struct aws_error *err)
+{
+	return console_call(c, "GetConsoleOutput", "output", instance_id, text, len, err);
+}
+
+sg_err aws_ec2_console_screenshot(struct aws_client *c, const char *instance_id, char **jpeg,
+                                  size_t *len, struct aws_error *err)
+{
+	return console_call(c, "GetConsoleScreenshot", "imageData", instance_id, jpeg, len, err);
 }

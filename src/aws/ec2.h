@@ -174,6 +174,13 @@ struct aws_ec2_volume_spec {
 };
 sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_spec *spec,
                              unsigned flags, char volume_id[32], struct aws_error *err);
+/* RunInstances of one instance from a launch template (an lt- id, else its
+ * name; its default version), tagged at launch, with a ClientToken that
+ * makes a re-send the same launch -> instance_id. */
+sg_err aws_ec2_run_from_template(struct aws_client *c, const char *template_ref,
+                                 const char *client_token, const struct aws_tag *tags,
+                                 size_t ntags, unsigned flags, char instance_id[32],
+                                 struct aws_error *err);
 /* DescribeVolumes. Reply: volumeSet/item/{volumeId,status,attachmentSet/item,...} */
 sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, size_t n,
                                 const struct aws_filter *filters, size_t nfilters,
@@ -181,6 +188,9 @@ sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, si
 /* AttachVolume (device e.g. "/dev/sdf"). */
 sg_err aws_ec2_attach_volume(struct aws_client *c, const char *volume_id,
                              const char *instance_id, const char *device, unsigned flags,
+                             struct aws_error *err);
+/* DeleteVolume: an available or errored volume (VolumeInUse when attached). */
+sg_err aws_ec2_delete_volume(struct aws_client *c, const char *volume_id, unsigned flags,
                              struct aws_error *err);
 
 /* Elastic IPs.  DescribeAddresses reply: addressesSet/item/{allocationId,
@@ -200,6 +210,11 @@ sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id
  * has none yet) and *len. */
 sg_err aws_ec2_console_output(struct aws_client *c, const char *instance_id, char **text,
                               size_t *len, struct aws_error *err);
+/* GetConsoleScreenshot: a JPEG of the instance's screen now -> *jpeg
+ * (decoded, malloc'd, caller frees) and *len.  A stopped instance is
+ * IncorrectInstanceState (SG_ERR_STATE). */
+sg_err aws_ec2_console_screenshot(struct aws_client *c, const char *instance_id, char **jpeg,
+                                  size_t *len, struct aws_error *err);
 
 /* The IAM-instance-profile calls below have no DryRun in the EC2 API:
  * AWS_CALL_DRY_RUN answers SG_ERR_UNSUPPORTED without a request.

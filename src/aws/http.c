@@ -15,12 +15,20 @@ struct sink {
 	struct aws_buf body;
 	struct aws_http_resp *resp;
 	int too_big;
+	CURL *h;
+	const struct aws_http_req *req;
 };
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct sink *s = ud;
 	size_t n = size * nmemb;
+	if (s->req->stream) {
+		long status = 0;
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300)
+			return s->req->stream(s->req->stream_ctx, ptr, n) ? 0 : n;
+	}
 	aws_buf_append(&s->body, ptr, n);
 	if (aws_buf_err(&s->body)) {
 		s->too_big = aws_buf_err(&s->body) == SG_ERR_RANGE;
@@ -87,6 +95,8 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	aws_buf_init(&s.body, req->max_reply ? req->max_reply : HTTP_DEFAULT_MAX_REPLY);
 	s.resp = resp;
 	s.too_big = 0;
+	s.h = h;
+	s.req = req;
 	if (!h || !req->method || !req->url)
 		goto fail;
 

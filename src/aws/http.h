@@ -37,6 +37,12 @@ struct aws_http_req {
 	                                   container endpoint are reached directly,
 	                                   never through a proxy that would see
 	                                   their tokens and credentials */
+	/* Optional: a 2xx body is handed to stream() piece by piece instead of
+	 * being kept (resp->body is then ""), so a reply of any size passes
+	 * in bounded memory; any other status is kept as usual (an error
+	 * document, max_reply).  stream() returns nonzero to abort. */
+	int (*stream)(void *ctx, const char *p, size_t n);
+	void *stream_ctx;
 };
 
 struct aws_http_resp {

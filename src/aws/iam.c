@@ -107,10 +107,11 @@ sg_err aws_iam_get_role(struct aws_client *c, const char *role, struct aws_xml *
 
 sg_err aws_iam_simulate_principal_policy(struct aws_client *c, const char *source_arn,
                                          const char *action, const char *const *resources,
-                                         size_t n, struct aws_xml **reply,
+                                         size_t n, const struct aws_kv *context,
+                                         size_t ncontext, struct aws_xml **reply,
                                          struct aws_error *err)
 {
-	if (!source_arn || !action || (n && !resources))
+	if (!source_arn || !action || (n && !resources) || (ncontext && !context))
 		return SG_ERR_INVAL;
 	struct aws_params *p = aws_params_new();
 	if (p) {
@@ -118,6 +119,15 @@ sg_err aws_iam_simulate_principal_policy(struct aws_client *c, const char *sourc
 		aws_params_add(p, "ActionNames.member.1", action);
 		if (n)
 			aws_params_add_list(p, "ResourceArns.member", resources, n);
+		for (size_t i = 0; i < ncontext; i++) {
+			char k[80];
+			snprintf(k, sizeof k, "ContextEntries.member.%zu.ContextKeyName", i + 1);
+			aws_params_add(p, k, context[i].name);
+			snprintf(k, sizeof k, "ContextEntries.member.%zu.ContextKeyValues.member.1", i + 1);
+			aws_params_add(p, k, context[i].value);
+			snprintf(k, sizeof k, "ContextEntries.member.%zu.ContextKeyType", i + 1);
+			aws_params_add(p, k, "string");
+		}
 	}
 	return run(c, "SimulatePrincipalPolicy", source_arn, p, 0, reply, err);
 }

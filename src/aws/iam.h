@@ -23,11 +23,13 @@ sg_err aws_iam_get_role_policy(struct aws_client *c, const char *role, const cha
 sg_err aws_iam_get_role(struct aws_client *c, const char *role, struct aws_xml **reply,
                         struct aws_error *err);
 
-/* SimulatePrincipalPolicy of one action on resources (n may be 0: "*").
+/* SimulatePrincipalPolicy of one action on resources (n may be 0: "*"),
+ * with string context keys (e.g. iam:PassedToService; ncontext may be 0).
  * Reply: SimulatePrincipalPolicyResult/EvaluationResults/member/EvalDecision. */
 sg_err aws_iam_simulate_principal_policy(struct aws_client *c, const char *source_arn,
                                          const char *action, const char *const *resources,
-                                         size_t n, struct aws_xml **reply,
+                                         size_t n, const struct aws_kv *context,
+                                         size_t ncontext, struct aws_xml **reply,
                                          struct aws_error *err);
 
 /* ListRolePolicies, every page: each() gets one inline policy name; a code

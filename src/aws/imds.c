@@ -214,6 +214,8 @@ sg_err imds_role_credentials(const struct imds_opts *o, struct aws_credentials *
 	rc = get_with(h, o, tok, path, &doc, &len);
 	if (!rc)
 		rc = aws_credentials_from_json(doc, len, "imds", out);
+	if (!rc)
+		snprintf(out->origin, sizeof out->origin, "instance profile role %.*s", (int)rl, list);
 done:
 	if (doc) {
 		memset(doc, 0, len);

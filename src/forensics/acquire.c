@@ -1,4 +1,4 @@
-/* acquire.c — whole-device and per-window SHA-256 on two threads (see acquire.h). */
+/* acquire.c — whole-device and per-window SHA-256 beside the walk (see acquire.h). */
 #include "forensics/acquire.h"
 
 #include <inttypes.h>
@@ -10,8 +10,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include "forensics/sha256x2.h"
 
@@ -27,7 +25,8 @@ typedef struct acq_ring {
 	uint64_t produced;  /* chunks read into the ring */
 	uint64_t streamed;  /* ... fed to the whole-device hash */
 	uint64_t consumed;  /* ... cut into windows and hashed */
-	EVP_MD_CTX *md;     /* the whole-device hash */
+	sha2x_lane dev;     /* the whole-device hash */
+	int fused;          /* the windows ride beside it on the stream's core */
 	progress_counters *pc;
 	int done, failed;
 	uint64_t window;
@@ -36,9 +35,18 @@ typedef struct acq_ring {
 	char err[256];
 } acq_ring;
 
+static sg_err window_line(acq_ring *r, fx_buf *lines, uint64_t off, size_t len,
+                          const uint8_t md[FX_SHA256_LEN])
+{
+	char hex[FX_SHA256_HEX];
+	sg_hex_encode(md, FX_SHA256_LEN, hex);
+	r->windows++;
+	return fx_buf_printf(lines, "%" PRIu64 " %zu %s\n", off, len, hex);
+}
+
 /* The windows of one chunk, two at a time on the two lanes of one core
- * (sha256x2.h: with SHA-NI about 1.8x the bytes of one stream), so the
- * windows cost this core less than the whole-device stream costs its own. */
+ * (sha256x2.h: with SHA-NI about 1.8x the bytes of one stream).  Only
+ * without SHA-NI, where the windows get a thread of their own. */
 static sg_err hash_windows(acq_ring *r, size_t slot, fx_buf *lines)
 {
 	const uint8_t *base = r->buf[slot];
@@ -61,24 +69,54 @@ static sg_err hash_windows(acq_ring *r, size_t slot, fx_buf *lines)
 		sha2x_update(&b, pb, rb);
 		sha2x_final(&a, md[0]);
 		sha2x_final(&b, md[1]);
-		for (int k = 0; k < (nb ? 2 : 1) && !e; k++) {
-			char hex[FX_SHA256_HEX];
-			sg_hex_encode(md[k], FX_SHA256_LEN, hex);
-			e = fx_buf_printf(lines, "%" PRIu64 " %zu %s\n", r->off[slot] + o + (k ? na : 0),
-			                  k ? nb : na, hex);
-			r->windows++;
-		}
+		e = window_line(r, lines, r->off[slot] + o, na, md[0]);
+		if (!e && nb)
+			e = window_line(r, lines, r->off[slot] + o + na, nb, md[1]);
 	}
 	return e;
+}
+
+/* With SHA-NI: the whole-device stream and each window's stream over the
+ * same bytes in the two lanes of this core, so the windows cost the pace
+ * setter about a tenth instead of a second core's worth of hashing. */
+static sg_err stream_fused(acq_ring *r, size_t slot, fx_buf *lines)
+{
+	const uint8_t *base = r->buf[slot];
+	size_t len = r->len[slot];
+	sg_err e = SG_OK;
+	for (size_t o = 0; o < len && !e; o += r->window) {
+		size_t n = len - o < r->window ? len - o : (size_t)r->window;
+		sha2x_lane w;
+		uint8_t md[FX_SHA256_LEN];
+		if (sha2x_init(&w))
+			return SG_ERR_NOMEM;
+		const uint8_t *pd = base + o, *pw = base + o;
+		size_t rd = n, rw = n;
+		while (rd && rw)
+			sha2x_update2(&r->dev, &pd, &rd, &w, &pw, &rw);
+		sha2x_update(&r->dev, pd, rd);
+		sha2x_update(&w, pw, rw);
+		sha2x_final(&w, md);
+		e = window_line(r, lines, r->off[slot] + o, n, md);
+	}
+	return e;
+}
+
+static sg_err put_lines(acq_ring *r, fx_buf *lines, char *werr, size_t werrlen)
+{
+	return r->wout && lines->len ? outf_write(r->wout, lines->p, lines->len, werr, werrlen)
+	                             : SG_OK;
 }
 
 /* The whole-device hash: one stream that cannot be split, so it gets a
  * core of its own — reading is another thread's work, and the thread asks
  * for a higher priority than the walk's threads (nice -5; refused without
- * CAP_SYS_NICE, and then it shares equally). */
+ * CAP_SYS_NICE, and then it shares equally).  Fused, it also hashes the
+ * windows and marks each chunk consumed. */
 static void *stream_thread(void *arg)
 {
 	acq_ring *r = arg;
+	fx_buf lines = {0};
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -5) != 0)
 		(void)0;
 	for (;;) {
@@ -91,13 +129,29 @@ static void *stream_thread(void *arg)
 		}
 		size_t slot = r->streamed % ACQ_NBUF;
 		pthread_mutex_unlock(&r->mu);
-		EVP_DigestUpdate(r->md, r->buf[slot], r->len[slot]);
+		sg_err e = SG_OK;
+		char werr[256] = "";
+		if (r->fused) {
+			fx_buf_reset(&lines);
+			e = stream_fused(r, slot, &lines);
+			if (!e)
+				e = put_lines(r, &lines, werr, sizeof werr);
+		} else {
+			sha2x_update(&r->dev, r->buf[slot], r->len[slot]);
+		}
 		PROGRESS_ADD(r->pc, device_done, r->len[slot]);
 		pthread_mutex_lock(&r->mu);
+		if (e) {
+			r->failed = 1;
+			snprintf(r->err, sizeof r->err, "%s", werr[0] ? werr : sg_strerror(e));
+		}
 		r->streamed++;
+		if (r->fused)
+			r->consumed++;
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
 	}
+	fx_buf_free(&lines);
 	return NULL;
 }
 
@@ -119,8 +173,8 @@ static void *window_thread(void *arg)
 		fx_buf_reset(&lines);
 		sg_err e = hash_windows(r, slot, &lines);
 		char werr[256] = "";
-		if (!e && r->wout && lines.len)
-			e = outf_write(r->wout, lines.p, lines.len, werr, sizeof werr);
+		if (!e)
+			e = put_lines(r, &lines, werr, sizeof werr);
 
 		pthread_mutex_lock(&r->mu);
 		if (e) {
@@ -186,6 +240,51 @@ sg_err acq_finish(acq_job *j, acq_result *res, char *err, size_t errlen)
 	return rc;
 }
 
+/* Stop the hashing threads early (a thread could not be started). */
+static void ring_fail(acq_ring *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->failed = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* This thread reads; a slot is free again once both hashes are done with it. */
+static sg_err read_device(acq_ring *r, const evid *ev, char *err, size_t errlen)
+{
+	sg_err rc = SG_OK;
+	for (uint64_t off = 0; off < ev->size;) {
+		pthread_mutex_lock(&r->mu);
+		while (r->produced - (r->streamed < r->consumed ? r->streamed : r->consumed) ==
+		           ACQ_NBUF &&
+		       !r->failed)
+			pthread_cond_wait(&r->cv, &r->mu);
+		int failed = r->failed;
+		size_t slot = r->produced % ACQ_NBUF;
+		pthread_mutex_unlock(&r->mu);
+		if (failed)
+			break;
+		size_t n = ev->size - off < ACQ_CHUNK ? (size_t)(ev->size - off) : ACQ_CHUNK;
+		rc = evid_pread(ev, off, r->buf[slot], n, err, errlen);
+		if (rc)
+			break;
+		r->len[slot] = n;
+		r->off[slot] = off;
+		off += n;
+		pthread_mutex_lock(&r->mu);
+		r->produced++;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	}
+	pthread_mutex_lock(&r->mu);
+	r->done = 1;
+	if (rc)
+		r->failed = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
 static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
                       acq_result *res, char *err, size_t errlen)
 {
@@ -203,89 +302,45 @@ static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_coun
 	r.window = window;
 	r.wout = wout;
 	r.pc = pc;
-	sg_err rc = SG_OK;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	r.md = md;
-	int started = 0;
-	pthread_t th, sth;
-	for (int i = 0; i < ACQ_NBUF; i++) {
-		r.buf[i] = malloc(ACQ_CHUNK);
-		if (!r.buf[i])
+	r.fused = sha2x_accelerated();
+	sg_err rc = sha2x_init(&r.dev);
+	for (int i = 0; i < ACQ_NBUF && !rc; i++)
+		if (!(r.buf[i] = malloc(ACQ_CHUNK)))
 			rc = SG_ERR_NOMEM;
-	}
-	if (!md || rc || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+	if (rc) {
 		snprintf(err, errlen, "out of memory");
-		rc = SG_ERR_NOMEM;
 		goto done;
 	}
-	if (pthread_create(&th, NULL, window_thread, &r) != 0) {
+	pthread_t wth, sth;
+	int have_w = 0, started = 0;
+	if (r.fused || (have_w = pthread_create(&wth, NULL, window_thread, &r) == 0))
+		started = pthread_create(&sth, NULL, stream_thread, &r) == 0;
+	if (started) {
+		rc = read_device(&r, ev, err, errlen);
+		pthread_join(sth, NULL);
+	} else {
+		ring_fail(&r);
 		snprintf(err, errlen, "cannot start the hashing thread");
 		rc = SG_ERR_NOMEM;
-		goto done;
 	}
-	if (pthread_create(&sth, NULL, stream_thread, &r) != 0) {
-		pthread_mutex_lock(&r.mu);
-		r.failed = 1;
-		pthread_cond_broadcast(&r.cv);
-		pthread_mutex_unlock(&r.mu);
-		pthread_join(th, NULL);
-		snprintf(err, errlen, "cannot start the hashing thread");
-		rc = SG_ERR_NOMEM;
-		goto done;
-	}
-	started = 1;
-	/* this thread reads; a slot is free again once both hashes are done with it */
-	for (uint64_t off = 0; off < ev->size;) {
-		pthread_mutex_lock(&r.mu);
-		while (r.produced - (r.streamed < r.consumed ? r.streamed : r.consumed) == ACQ_NBUF &&
-		       !r.failed)
-			pthread_cond_wait(&r.cv, &r.mu);
-		int failed = r.failed;
-		size_t slot = r.produced % ACQ_NBUF;
-		pthread_mutex_unlock(&r.mu);
-		if (failed)
-			break;
-		size_t n = ev->size - off < ACQ_CHUNK ? (size_t)(ev->size - off) : ACQ_CHUNK;
-		rc = evid_pread(ev, off, r.buf[slot], n, err, errlen);
-		if (rc)
-			break;
-		r.len[slot] = n;
-		r.off[slot] = off;
-		off += n;
-		pthread_mutex_lock(&r.mu);
-		r.produced++;
-		pthread_cond_broadcast(&r.cv);
-		pthread_mutex_unlock(&r.mu);
-	}
-	pthread_mutex_lock(&r.mu);
-	r.done = 1;
-	if (rc)
-		r.failed = 1;
-	pthread_cond_broadcast(&r.cv);
-	pthread_mutex_unlock(&r.mu);
-	pthread_join(th, NULL);
-	pthread_join(sth, NULL);
-	started = 0;
+	if (have_w)
+		pthread_join(wth, NULL);
 	if (!rc && r.failed) {
 		snprintf(err, errlen, "%s", r.err);
 		rc = SG_ERR_IO;
 	}
 	if (!rc) {
-		unsigned l = 0;
-		EVP_DigestFinal_ex(md, res->sha256, &l);
+		sha2x_final(&r.dev, res->sha256);
 		res->windows = r.windows;
 		res->bytes = ev->size;
+		res->engine = r.fused ? "sha-ni, windows beside the stream" : "openssl";
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	}
 done:
-	if (started) {
-		pthread_join(th, NULL);
-		pthread_join(sth, NULL);
-	}
 	for (int i = 0; i < ACQ_NBUF; i++)
 		free(r.buf[i]);
-	EVP_MD_CTX_free(md);
+	sha2x_free(&r.dev);
 	pthread_mutex_destroy(&r.mu);
 	pthread_cond_destroy(&r.cv);
 	return rc;

@@ -1,4 +1,4 @@
-/* exam_baseline.c — read a baseline for the diff; write one (see examine.h). */
+/* exam_baseline.c — write a baseline (see examine.h; reading one: baseline.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,70 +9,6 @@
 #include "forensics/exam_int.h"
 #include "forensics/manifest.h"
 #include "forensics/walk.h"
-
-#define BASELINE_MAX ((size_t)4 << 30)
-
-/* (exam_int.h) warn: what the examiner must know about a partly unreadable baseline. */
-sg_err exam_load_baseline(const char *path, const char *strip, fx_list *out, int *content_only,
-                         char hex[FX_SHA256_HEX], const char **format, char *warn,
-                         size_t warnlen, char *err, size_t errlen)
-{
-	fx_buf text = {0};
-	sg_err rc = SG_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "baseline %s: %s", path, strerror(errno));
-		return errno == ENOENT ? SG_ERR_NOTFOUND : SG_ERR_IO;
-	}
-	char chunk[1 << 16];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "baseline %s: %s", path, strerror(errno));
-			rc = SG_ERR_IO;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (text.len + (size_t)n > BASELINE_MAX) {
-			snprintf(err, errlen, "baseline %s: too large", path);
-			rc = SG_ERR_RANGE;
-			break;
-		}
-		if ((rc = fx_buf_add(&text, chunk, (size_t)n)))
-			break;
-	}
-	close(fd);
-	if (!rc) {
-		uint8_t md[FX_SHA256_LEN];
-		fx_sha256(text.p ? text.p : "", text.len, md);
-		sg_hex_encode(md, FX_SHA256_LEN, hex);
-		char perr[256];
-		if (fx_hashdeep_detect(text.p ? text.p : "", text.len)) {
-			*content_only = 1;
-			*format = "hashdeep";
-			fx_hashdeep_info info;
-			rc = fx_hashdeep_parse(text.p, text.len, strip, out, &info, perr, sizeof perr);
-			if (!rc && info.skipped)
-				snprintf(warn, warnlen, "baseline %s: %zu unreadable lines skipped (the first "
-				         "is line %zu): the files they name are reported as added", path,
-				         info.skipped, info.first_skipped);
-			else if (!rc && info.joined)
-				snprintf(warn, warnlen, "baseline %s: %zu records whose file name holds a "
-				         "newline were read across two lines", path, info.joined);
-		} else {
-			*content_only = 0;
-			*format = "manifest";
-			rc = fx_manifest_parse(text.p ? text.p : "", text.len, out, perr, sizeof perr);
-		}
-		if (rc)
-			snprintf(err, errlen, "baseline %s: %s", path, perr);
-	}
-	fx_buf_free(&text);
-	return rc;
-}
 
 int exam_baseline(const exam_opts *o)
 {

@@ -27,6 +27,7 @@
 #include "forensics/fx.h"
 #include "forensics/outfile.h"
 #include "forensics/progress.h"
+#include "forensics/baseline.h"
 #include "forensics/walkdev.h"
 #include "forensics/yscan.h"
 
@@ -41,9 +42,12 @@
 typedef struct exam_ctx {
 	const exam_opts *o;
 	const char *who, *clog;
-	fx_list base;
-	int have_base, content_only;
-	const char *bformat;
+	fx_list base;                 /* parsed beside the first acquisition */
+	baseline *bl;                 /* until then (baseline.h) */
+	sg_err base_rc;
+	char base_err[ERRLEN];
+	baseline_result bres;
+	int have_base;
 	char bhex[FX_SHA256_HEX];
 	json_t *labels;               /* labels in use */
 	char head[FX_SHA256_HEX];     /* the custody log's head after our last append */
@@ -91,13 +95,6 @@ typedef struct src_state {
 	exam_marks marks;
 	size_t view_lo;      /* view.v[i] is cur.v[view_lo + i] */
 } src_state;
-
-/* ---- exam_baseline.c ---- */
-
-/* warn: what the examiner must know about a partly unreadable baseline. */
-sg_err exam_load_baseline(const char *path, const char *strip, fx_list *out, int *content_only,
-                          char hex[FX_SHA256_HEX], const char **format, char *warn,
-                          size_t warnlen, char *err, size_t errlen);
 
 /* ---- exam_out.c ---- */
 

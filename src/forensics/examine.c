@@ -95,6 +95,7 @@ static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
 	jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
 	jset(st->evj, "windows_file", exam_out_json(st->dir, "windows.txt", whex));
 	jset(st->evj, "acquisition_seconds", json_real(ar.seconds));
+	jset(st->evj, "acquisition_engine", json_string(ar.engine));
 	say("acquisition sha256 %s (%.2f s, %.0f MB/s)", st->devhex, ar.seconds,
 	    ar.seconds > 0 ? (double)st->ev.size / ar.seconds / 1e6 : 0.0);
 	fx_custody_hash h[2] = {{"device_sha256", st->devhex}, {"windows_sha256", whex}};
@@ -129,14 +130,35 @@ static sg_err src_walk(exam_ctx *x, src_state *st)
 	return SG_OK;
 }
 
+/* The baseline's entries, once parsed (their error for every source). */
+static sg_err base_ready(exam_ctx *x, src_state *st)
+{
+	if (x->bl) {
+		x->base_rc = baseline_wait(x->bl, &x->bres, x->base_err, sizeof x->base_err);
+		baseline_free(x->bl);
+		x->bl = NULL;
+		if (x->bres.warn[0])
+			say("%s", x->bres.warn);
+		if (!x->base_rc)
+			say("baseline %s: %s, %zu entries", x->o->baseline, x->bres.format, x->base.n);
+	}
+	if (x->base_rc)
+		snprintf(st->err, sizeof st->err, "%s", x->base_err);
+	return x->base_rc;
+}
+
 static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 {
 	if (!x->have_base)
 		return SG_OK;
+	sg_err rc = base_ready(x, st);
+	if (rc)
+		return rc;
 	int fs = -1;
 	size_t matched = 0;
 	if (fx_diff_view_best_fs(&x->base, &st->cur, &st->view, &fs, &matched) ||
-	    fx_diff_run(&x->base, st->view.n ? &st->view : &st->cur, x->content_only, &st->diff)) {
+	    fx_diff_run(&x->base, st->view.n ? &st->view : &st->cur, x->bres.content_only,
+	                &st->diff)) {
 		snprintf(st->err, sizeof st->err, "out of memory comparing with the baseline");
 		return SG_ERR_NOMEM;
 	}
@@ -155,7 +177,7 @@ static sg_err src_diff(exam_ctx *x, src_state *st, size_t *findings)
 	}
 	jset(bj, "path", json_string(x->o->baseline));
 	jset(bj, "sha256", json_string(x->bhex));
-	jset(bj, "format", json_string(x->bformat));
+	jset(bj, "format", json_string(x->bres.format));
 	jset(bj, "entries", json_integer((json_int_t)x->base.n));
 	jset(st->evj, "baseline", bj);
 	jset(st->evj, "summary", fx_summary_json(&st->diff));
@@ -178,7 +200,7 @@ static void src_persistence(exam_ctx *x, src_state *st)
 	jset(st->evj, "persistence_omitted", json_integer((json_int_t)omitted));
 }
 
-static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
+static sg_err src_outputs(exam_ctx *x, src_state *st)
 {
 	src_persistence(x, st);
 	jset(st->evj, "timeline", fx_timeline_json(&st->cur, x->o->timeline));
@@ -191,7 +213,13 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 		return rc;
 	}
 	jset(st->evj, "outputs", outs);
-	const json_t *man = json_object_get(outs, "manifest");
+	return SG_OK;
+}
+
+/* The source's entry in the result line. */
+static void src_result(exam_ctx *x, src_state *st, json_t *result_ev)
+{
+	const json_t *man = json_object_get(json_object_get(st->evj, "outputs"), "manifest");
 	json_t *r = json_object();
 	jset(r, "label", json_string(st->label));
 	jset(r, "device", json_string(st->s->device));
@@ -201,7 +229,6 @@ static sg_err src_outputs(exam_ctx *x, src_state *st, json_t *result_ev)
 	jset(r, "manifest_sha256", json_incref(json_object_get(man, "sha256")));
 	exam_result_source(r, st->evj, x->o->nsrc);
 	json_array_append_new(result_ev, r);
-	return SG_OK;
 }
 
 /* Examine one source into the report's evs (and the result line's
@@ -237,18 +264,22 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 		progress_start(&st->pc, o->progress, &prog);
 	if (!rc)
 		rc = src_acquire_start(x, st);
+	/* everything but the report goes on beside the acquisition, the one
+	   stream that sets the pace */
 	if (!rc)
 		rc = src_walk(x, st);
-	sg_err arc = src_acquire_finish(x, st); /* also after a failed walk */
-	progress_stop(prog);
-	if (!rc)
-		rc = arc;
 	if (!rc)
 		rc = src_diff(x, st, findings);
 	if (!rc)
 		rc = exam_yara_source(x, st);
 	if (!rc)
-		rc = src_outputs(x, st, result_ev);
+		rc = src_outputs(x, st);
+	sg_err arc = src_acquire_finish(x, st); /* also after a failed walk */
+	progress_stop(prog);
+	if (!rc)
+		rc = arc;
+	if (!rc)
+		src_result(x, st, result_ev);
 	if (rc) {
 		src_worsen(st, SRC_FAILED);
 		if (!st->err[0])
@@ -344,14 +375,31 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	                   errlen)) {
 		status = SRC_FAILED;
 	}
+	json_t *anchor = NULL;
+	if (o->anchor.bucket && status != SRC_FAILED) {
+		int ok = 0;
+		json_t *rec = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s}", "format",
+		                        "ssrfguard-custody-anchor", "incident", o->incident, "custody_log",
+		                        x->clog, "custody_head", x->head, "report_json_sha256", rhex,
+		                        "report_md_sha256", mhex, "examiner", x->who, "time", when);
+		anchor = anchor_put(&o->anchor, o->incident, x->head, rec, &ok);
+		json_decref(rec);
+		if (!ok) { /* the examination is whole, its anchor is not: never "ok" */
+			snprintf(err, errlen, "custody head not written to the evidence bucket: %s",
+			         json_string_value(json_object_get(anchor, "error")));
+			say("%s", err);
+			if (status == SRC_COMPLETE)
+				status = SRC_INCOMPLETE;
+		}
+	}
 	json_t *res = json_object();
 	char p[4200];
 	jset(res, "status", json_string(result_name(status)));
 	if (status == SRC_FAILED)
 		jset(res, "error", json_string(err[0] ? err : "examination failed"));
 	if (status == SRC_INCOMPLETE)
-		jset(res, "error", json_string("examination incomplete: the report says what "
-		                               "could not be read or hashed"));
+		jset(res, "error", json_string(err[0] ? err : "examination incomplete: the report "
+		                               "says what could not be read or hashed"));
 	jset(res, "incident", jstr_or_null(o->incident));
 	snprintf(p, sizeof p, "%s/report.json", o->out_dir);
 	jset(res, "report", json_string(p));
@@ -363,6 +411,7 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	jset(res, "findings", json_integer((json_int_t)findings));
 	jset(res, "custody_log", json_string(x->clog));
 	jset(res, "custody_head", json_string(x->head));
+	jset(res, "custody_anchor", anchor);
 	char *line = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line)
 		printf("%s\n", line);
@@ -410,16 +459,10 @@ int exam_run(const exam_opts *o)
 		x.clog = clog_buf;
 	}
 	if (o->baseline) {
-		char warn[ERRLEN] = "";
-		if (exam_load_baseline(o->baseline, o->baseline_strip, &x.base, &x.content_only, x.bhex,
-		                  &x.bformat, warn, sizeof warn, err, sizeof err))
+		if (baseline_start(o->baseline, o->baseline_strip, &x.base, x.bhex, &x.bl, err,
+		                   sizeof err))
 			goto fail;
-		if (warn[0]) {
-			say("%s", warn);
-			json_array_append_new(warnings, json_string(warn));
-		}
 		x.have_base = 1;
-		say("baseline %s: %s, %zu entries", o->baseline, x.bformat, x.base.n);
 	}
 	custlog_now(when, sizeof when);
 	gethostname(host, sizeof host - 1);
@@ -445,6 +488,8 @@ int exam_run(const exam_opts *o)
 		if (s > status)
 			status = s;
 	}
+	if (x.bres.warn[0])
+		json_array_append_new(warnings, json_string(x.bres.warn));
 	if (status == SRC_FAILED)
 		summarize_failures(evs, err, sizeof err);
 	jset(report, "evidence", json_incref(evs));
@@ -463,6 +508,7 @@ out:
 	json_decref(warnings);
 	json_decref(result_ev);
 	json_decref(x.labels);
+	baseline_free(x.bl);
 	fx_list_free(&x.base);
 	yscan_free(x.yara);
 	free(abs);

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "forensics/anchor.h"
 #include "ssrfguard/error.h"
 
 typedef struct exam_source {
@@ -43,6 +44,7 @@ typedef struct exam_opts {
 	int fail_on_findings;
 	int progress;                /* -1: on stderr when it is a terminal; 0 never; 1 always */
 	size_t timeline;
+	anchor_opts anchor;          /* the evidence bucket for the custody head (anchor.h) */
 	/* YARA (docs/forensics.md): scope 0 off, 1 changed, 2 all (fx_scan_scope) */
 	int yara_scope;
 	int yara_shipped;             /* compile the shipped ruleset (yara_shipped_dir) */

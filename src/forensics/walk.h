@@ -37,6 +37,7 @@ typedef struct walk_stats {
 	uint64_t entries, files, dirs, links, specials, deleted;
 	uint64_t hashed, hash_errors, bytes_hashed;
 	uint64_t errors;
+	uint64_t deleted_records; /* NTFS: deleted names given their freed MFT record's metadata */
 	double seconds;
 	char fstype[32];      /* as the walker saw it, e.g. "ext4" */
 	char warn[512];

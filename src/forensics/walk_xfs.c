@@ -15,11 +15,13 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "forensics/hpool.h"
+#include "forensics/xattrs.h"
 
 #define MAX_PENDING 8 /* batches of up to HP_BATCH files */
 #define XFS_MNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
@@ -138,6 +140,65 @@ static fx_time stx_time(const struct statx_timestamp *t, int present)
 	return r;
 }
 
+#define XATTR_LIST_MAX_BYTES (64u << 10) /* the kernel's own limit (XATTR_LIST_MAX) */
+#define XATTR_VALUE_MAX_BYTES (64u << 10) /* ... and XATTR_SIZE_MAX */
+
+/* The extended attributes of name in directory dfd, not following it if it
+ * is a symlink, as the manifest's text (xattrs.h).  Through the magic link
+ * /proc/self/fd/DFD: no path from the mount's root is walked again. */
+static sg_err xattrs_at(int dfd, const char *name, fx_buf *text, char *why, size_t whylen)
+{
+	char path[64 + 256];
+	if (snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dfd, name) >= (int)sizeof path) {
+		snprintf(why, whylen, "name too long");
+		return SG_ERR_RANGE;
+	}
+	char *list = malloc(XATTR_LIST_MAX_BYTES);
+	fx_xattr *v = NULL;
+	ssize_t len = list ? llistxattr(path, list, XATTR_LIST_MAX_BYTES) : -1;
+	sg_err rc = list ? SG_OK : SG_ERR_NOMEM;
+	if (!rc && len < 0) {
+		if (errno == ENOTSUP) /* no attributes on this kind of file */
+			len = 0;
+		else {
+			snprintf(why, whylen, "listxattr: %s", strerror(errno));
+			rc = SG_ERR_IO;
+		}
+	}
+	size_t n = 0;
+	for (ssize_t i = 0; !rc && i < len; i += (ssize_t)strlen(list + i) + 1)
+		n++;
+	if (!rc && n && !(v = calloc(n, sizeof *v)))
+		rc = SG_ERR_NOMEM;
+	fx_buf vals = {0};
+	uint8_t *one = n ? malloc(XATTR_VALUE_MAX_BYTES) : NULL;
+	if (!rc && n && !one)
+		rc = SG_ERR_NOMEM;
+	n = 0;
+	for (ssize_t i = 0; !rc && i < len; i += (ssize_t)strlen(list + i) + 1) {
+		ssize_t vl = lgetxattr(path, list + i, one, XATTR_VALUE_MAX_BYTES);
+		if (vl < 0) {
+			snprintf(why, whylen, "getxattr %s: %s", list + i, strerror(errno));
+			rc = SG_ERR_IO;
+			break;
+		}
+		/* the value's offset in vals until vals stops moving */
+		v[n++] = (fx_xattr){list + i, strlen(list + i), (const uint8_t *)(uintptr_t)vals.len,
+		                    (size_t)vl, 0};
+		rc = fx_buf_add(&vals, one, (size_t)vl);
+	}
+	free(one);
+	for (size_t i = 0; !rc && i < n; i++)
+		v[i].value = vals.p ? (const uint8_t *)vals.p + (uintptr_t)v[i].value
+		                    : (const uint8_t *)""; /* every value empty */
+	if (!rc)
+		rc = fx_xattrs_text(text, v, n);
+	free(v);
+	fx_buf_free(&vals);
+	free(list);
+	return rc;
+}
+
 typedef struct xdir {
 	char *rel; /* relative to the mount root, no leading '/' */
 	size_t len;
@@ -223,6 +284,16 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 			walk_warn(w->st, "cannot read symlink %.*s", (int)(p.len < 200 ? p.len : 200), p.p);
 		}
 		free(t);
+	}
+	fx_buf xa = {0};
+	char why[160];
+	if (xattrs_at(dfd, name, &xa, why, sizeof why) == SG_OK) {
+		e.xattrs = xa.p ? xa.p : fx_memdup("", 0);
+		e.xattrs_len = xa.len;
+	} else {
+		fx_buf_free(&xa);
+		walk_warn(w->st, "cannot read the extended attributes of %.*s: %s",
+		          (int)(p.len < 200 ? p.len : 200), p.p, why);
 	}
 	walk_stats *st = w->st;
 	st->entries++;

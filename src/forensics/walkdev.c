@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/escape.h"
 #include "forensics/fsprobe.h"
 #include "forensics/part.h"
 #include "forensics/sha256x2.h"
@@ -106,6 +107,38 @@ static json_t *incomplete_reasons(const walk_stats *st)
 	return a;
 }
 
+enum { DELETED_LISTED_MAX = 1000 };
+
+/* The deleted entries the walk found with their metadata (what a freed
+ * inode or MFT record still tells: type, size, times), at most
+ * DELETED_LISTED_MAX, the rest counted in "deleted_omitted". */
+static void deleted_json(json_t *fs, const fx_list *out, size_t from)
+{
+	json_t *a = json_array();
+	size_t omitted = 0;
+	for (size_t i = from; i < out->n; i++) {
+		const fx_entry *e = &out->v[i];
+		if (!e->deleted || !e->has_meta)
+			continue;
+		if (json_array_size(a) == DELETED_LISTED_MAX) {
+			omitted++;
+			continue;
+		}
+		char *path = fx_escape_dup(e->path, e->path_len);
+		char t[3][FX_TIME_TEXT];
+		fx_time_format(&e->mtime, t[0], sizeof t[0]);
+		fx_time_format(&e->ctime, t[1], sizeof t[1]);
+		fx_time_format(&e->btime, t[2], sizeof t[2]);
+		json_array_append_new(a, json_pack("{s:s?,s:I,s:s,s:I,s:s,s:s,s:s}", "path", path,
+		                                   "inode", (json_int_t)e->inode, "type",
+		                                   fx_type_name(e->type), "size", (json_int_t)e->size,
+		                                   "mtime", t[0], "ctime", t[1], "btime", t[2]));
+		free(path);
+	}
+	jset(fs, "deleted_entries", a);
+	jset(fs, "deleted_omitted", json_integer((json_int_t)omitted));
+}
+
 static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
                         unsigned workers, progress_counters *pc, fx_list *out,
                         walkdev_tally *tally)
@@ -128,6 +161,7 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	jset(fs, "offset", json_integer((json_int_t)t->offset));
 	jset(fs, "length", json_integer((json_int_t)t->length));
 	walk_opts wo = {index, prefix, workers, 0, pc};
+	size_t first = out->n; /* this file system's entries start here */
 	const char *method = "none";
 	json_t *cannot = json_array();
 	if (rc) {
@@ -185,6 +219,9 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	jset(fs, "symlinks", json_integer((json_int_t)st.links));
 	jset(fs, "special", json_integer((json_int_t)st.specials));
 	jset(fs, "deleted", json_integer((json_int_t)st.deleted));
+	if (st.deleted_records)
+		jset(fs, "deleted_mft_records", json_integer((json_int_t)st.deleted_records));
+	deleted_json(fs, out, first);
 	jset(fs, "files_hashed", json_integer((json_int_t)st.hashed));
 	jset(fs, "hash_errors", json_integer((json_int_t)st.hash_errors));
 	jset(fs, "bytes_hashed", json_integer((json_int_t)st.bytes_hashed));

@@ -171,14 +171,15 @@ static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const cha
 	json_object_set_new(ev, stream, json_string(shown));
 	if (prefix) {
 		char okey[1024];
-		char *body = NULL;
-		size_t len = 0;
+		uint64_t len = 0;
 		output_key(prefix, cmd, x->inst->id, stream, okey, sizeof okey);
-		sg_err err = aws_s3_get_object(x->aws, x->cfg->evidence_bucket, okey, &body, &len, NULL);
-		if (err == SG_ERR_NOTFOUND && !n)
+		/* streamed through the digest: an output of any size */
+		sg_err err = aws_s3_object_sha256(x->aws, x->cfg->evidence_bucket, okey, hex, &len, NULL);
+		if (err == SG_ERR_NOTFOUND && !n) {
 			err = SG_OK; /* the agent uploads nothing for an empty stream */
+			aws_sha256_hex("", 0, hex);
+		}
 		if (!err) {
-			aws_sha256_hex(body ? body : "", len, hex);
 			snprintf(key, sizeof key, "%s_object", stream);
 			char url[1100];
 			snprintf(url, sizeof url, "s3://%s/%s", x->cfg->evidence_bucket, okey);
@@ -187,7 +188,6 @@ static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const cha
 			json_object_set_new(ev, key, json_string(hex));
 			snprintf(key, sizeof key, "%s_bytes", stream);
 			json_object_set_new(ev, key, json_integer((json_int_t)len));
-			free(body);
 			return true;
 		}
 		rsp_notef(x, "%s not read from s3://%s/%s: %s", stream, x->cfg->evidence_bucket, okey,
@@ -274,9 +274,12 @@ sg_err rsp_step_capture(rsp_run *x)
 		         whole ? "" : ", truncated");
 		return RSP_FATAL;
 	}
+	if (cfg->memory_capture && (err = rsp_capture_memory(x)))
+		return err; /* the volatile capture is kept; the note says what failed */
 	if (whole)
-		snprintf(x->note, sizeof x->note, "captured %lld bytes, sha256 %s%s", (long long)bytes,
-		         h1 ? h1 : "", prefix ? " (from the evidence bucket)" : "");
+		snprintf(x->note, sizeof x->note, "captured %lld bytes, sha256 %s%s%s", (long long)bytes,
+		         h1 ? h1 : "", prefix ? " (from the evidence bucket)" : "",
+		         cfg->memory_capture ? "; memory image kept and hashed" : "");
 	else
 		snprintf(x->note, sizeof x->note,
 		         "captured, but only the first part exists: SSM shows 24,000 characters of stdout "

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,20 @@ static size_t on_data(char *p, size_t s, size_t n, void *u)
 	k->n += take;
 	k->buf[k->n] = '\0';
 	return len;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void say(const respond_deliver_config *cfg, const char *level, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (cfg->log)
+		cfg->log(cfg->log_ctx, level, msg);
+	else
+		logging_write(STDERR_FILENO, level, "deliver", msg, NULL);
 }
 
 /* POST one body; *remote gets the responder's incident id. */
@@ -175,14 +190,13 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 			d = json_pack("{s:s,s:s}", "message_id", message_id, "queue", cfg->url);
 			c.to = "done";
 			c.reason = "acknowledged by SQS";
-			logging_emitf("info", "deliver", "INC-%lld -> SQS message %s", (long long)inc->id,
-			              message_id);
+			say(cfg, "info", "INC-%lld -> SQS message %s", (long long)inc->id, message_id);
 		} else if (!e) {
 			d = json_pack("{s:I,s:s}", "remote", (json_int_t)remote, "url", cfg->url);
 			c.to = "done";
 			c.reason = "acknowledged by the responder";
-			logging_emitf("info", "deliver", "INC-%lld -> responder incident %lld",
-			              (long long)inc->id, (long long)remote);
+			say(cfg, "info", "INC-%lld -> responder incident %lld", (long long)inc->id,
+			    (long long)remote);
 		} else {
 			unsigned back = 1000;
 			for (int64_t a = 0; a < attempts && back < maxb; a++)
@@ -192,8 +206,7 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 			d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(now_ms() + back));
 			c.to = "retry";
 			c.reason = "not acknowledged; will retry";
-			logging_emitf("warning", "deliver", "INC-%lld: %s (retry in %u ms)", (long long)inc->id,
-			              err, back);
+			say(cfg, "warning", "INC-%lld: %s (retry in %u ms)", (long long)inc->id, err, back);
 		}
 		char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
 		json_decref(d);

@@ -40,6 +40,9 @@ typedef struct respond_deliver_config {
 	const char *region;       /* SQS: the AWS client's (NULL: its default chain) */
 	const char *profile;
 	const char *endpoint_url;
+	/* each delivery and retry, one line (NULL: "deliver: ..." on stderr) */
+	void (*log)(void *ctx, const char *level, const char *message);
+	void *log_ctx;
 } respond_deliver_config;
 
 /* Until *stop; with once, return after one pass (tests).  Returns SG_OK,

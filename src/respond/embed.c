@@ -8,14 +8,19 @@
 #include <unistd.h>
 
 #include "logging/logging.h"
+#include "opt/cmdline.h"
+#include "respond/deliver.h"
+#include "respond/queue.h"
 #include "respond/respond.h"
 #include "respond/respond_cli.h"
 
 #define RETRY_S 10 /* a failing responder checks its setup again this often */
 
 typedef struct embedded {
+	bool deliver;                /* the detector side (serve --deliver-to), else the responder */
 	respond_cli cli;
 	responder *r;
+	respond_queue *q;            /* [respond] queue = URL: the SQS intake */
 	pthread_t th;
 	bool started;
 	volatile int stop;
@@ -26,7 +31,10 @@ typedef struct embedded {
 	char why[256];
 } embedded;
 
-static embedded E = {.mu = PTHREAD_MUTEX_INITIALIZER}; /* one per process */
+/* One of each per process: the responder (serve --respond) and the
+ * detector side (serve --deliver-to); serve runs at most one of them. */
+static embedded E = {.mu = PTHREAD_MUTEX_INITIALIZER};
+static embedded D = {.deliver = true, .mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void log_to_service(embedded *e, const char *level, const char *event, const char *msg)
 {
@@ -64,7 +72,8 @@ static void set_state(embedded *e, srv_responder_state st, const char *why)
 		         "(checked again every %d s)", why, RETRY_S);
 		log_to_service(e, "error", "responder_failing", msg);
 	} else
-		log_to_service(e, "info", "responder_running", "embedded responder running");
+		log_to_service(e, "info", "responder_running", e->deliver ? "delivering incidents to "
+		               "the responder" : "embedded responder running");
 }
 
 static srv_responder_state status(void *ctx, char *why, size_t whylen)
@@ -78,12 +87,19 @@ static srv_responder_state status(void *ctx, char *why, size_t whylen)
 	return st;
 }
 
-/* Can the responder work (store, AWS client with credentials)? */
+/* Can the responder work (store, AWS client with credentials, and the
+ * queue intake when one is configured)? */
 static bool setup_ok(embedded *e)
 {
-	char msg[512];
+	char msg[512], why[600];
 	if (respond_setup_check(e->r, msg, sizeof msg) != SG_OK) {
 		set_state(e, SRV_RESPONDER_FAILING, msg);
+		return false;
+	}
+	if (e->cli.queue && !e->q &&
+	    respond_queue_start(&e->cli.queue_cfg, &e->q, msg, sizeof msg) != SG_OK) {
+		snprintf(why, sizeof why, "queue intake: %s", msg);
+		set_state(e, SRV_RESPONDER_FAILING, why);
 		return false;
 	}
 	set_state(e, SRV_RESPONDER_RUNNING, "");
@@ -94,6 +110,24 @@ static void pause_retry(embedded *e)
 {
 	for (int i = 0; i < RETRY_S * 10 && !e->stop; i++)
 		usleep(100 * 1000);
+}
+
+/* The detector side: respond_deliver_loop until stop; it returns early
+ * only when it cannot start (store, key, AWS client). */
+static void *deliver_main(void *arg)
+{
+	embedded *e = arg;
+	while (!e->stop) {
+		char msg[512], why[600];
+		set_state(e, SRV_RESPONDER_RUNNING, "");
+		if (respond_deliver_loop(&e->cli.deliver_cfg, &e->stop, false, msg, sizeof msg) != SG_OK &&
+		    !e->stop) {
+			snprintf(why, sizeof why, "delivery: %s", msg);
+			set_state(e, SRV_RESPONDER_FAILING, why);
+			pause_retry(e);
+		}
+	}
+	return NULL;
 }
 
 static void *loop_main(void *arg)
@@ -115,18 +149,49 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
+/* serve's deliver-to, set like the [respond] row (its URL checks). */
+static int take_deliver_to(respond_cli *cli, const srvcfg *cfg, char *msg, size_t msglen)
+{
+	size_t base;
+	const opt_def *d = opt_find(respond_command.opts, "deliver-to", strlen("deliver-to"), &base);
+	char err[300];
+	if (!d || opt_set(d, (char *)cli + base, cfg->deliver_to, err, sizeof err) != SG_OK) {
+		snprintf(msg, msglen, "%s", d ? err : "deliver-to: no such setting");
+		return -1;
+	}
+	return 0;
+}
+
 /* The [respond] settings of serve's config files, serve's store and lease,
- * the region from serve's identity when the environment names none. */
+ * the region from serve's identity when the environment names none.  With
+ * serve's deliver-to, the detector side's settings instead: [respond]'s
+ * own deliver-to (for `ssrfguard respond`) is replaced by serve's. */
 static int configure(respond_cli *cli, const srv_responder_env *env, char *region, size_t rcap,
                      char *msg, size_t msglen)
 {
+	const srvcfg *sc = env->cfg;
+	bool deliver = sc && sc->deliver_to && sc->deliver_to[0];
 	respond_cli_init(cli);
-	for (size_t i = 0; env->cfg && i < env->cfg->configs.n; i++)
-		if (respond_cli_load(cli, env->cfg->configs.v[i], msg, msglen) != 0)
+	for (size_t i = 0; sc && i < sc->configs.n; i++)
+		if (respond_cli_load(cli, sc->configs.v[i], msg, msglen) != 0)
 			return -1;
+	if (deliver && sc->respond) {
+		snprintf(msg, msglen, "serve's respond and deliver-to exclude each other (contain here, "
+		         "or send the incidents to a responder)");
+		return -1;
+	}
+	cli->deliver_to = NULL;
+	if (deliver && take_deliver_to(cli, sc, msg, msglen) != 0)
+		return -1;
+	if (deliver && cli->queue) {
+		snprintf(msg, msglen, "serve's deliver-to is the detector side; queue (in [respond]) "
+		         "belongs to a responder");
+		return -1;
+	}
 	if (respond_cli_check(cli, msg, msglen) != 0)
 		return -1;
 	cli->cfg.store_path = env->store_path;
+	cli->deliver_cfg.store_path = env->store_path;
 	if (env->cfg)
 		cli->cfg.state_table = env->cfg->where.state_table;
 	if (env->lease_ms > 0)
@@ -172,11 +237,20 @@ static sg_err start(void *ctx, const srv_responder_env *env)
 	}
 	e->cli.cfg.log = log_message;
 	e->cli.cfg.log_ctx = e;
+	e->cli.deliver_cfg.log = log_message;
+	e->cli.deliver_cfg.log_ctx = e;
+	e->stop = 0;
+	if (e->deliver) {
+		set_state(e, SRV_RESPONDER_RUNNING, "");
+		if (pthread_create(&e->th, NULL, deliver_main, e) != 0)
+			return SG_ERR_NOMEM;
+		e->started = true;
+		return SG_OK;
+	}
 	if (respond_new(&e->cli.cfg, &e->r, msg, sizeof msg)) {
 		log_to_service(e, "error", "error", msg);
 		return SG_ERR_INVAL;
 	}
-	e->stop = 0;
 	setup_ok(e); /* the state is known (and logged) before the listener opens */
 	if (pthread_create(&e->th, NULL, loop_main, e) != 0) {
 		respond_free(e->r);
@@ -204,6 +278,8 @@ static void stop(void *ctx)
 	if (e->started)
 		pthread_join(e->th, NULL);
 	e->started = false;
+	respond_queue_stop(e->q);
+	e->q = NULL;
 	respond_free(e->r);
 	e->r = NULL;
 	respond_cli_free(&e->cli);
@@ -212,5 +288,11 @@ static void stop(void *ctx)
 const srv_responder *respond_embedded(void)
 {
 	static const srv_responder hook = {&E, start, notify, stop, status};
+	return &hook;
+}
+
+const srv_responder *respond_embedded_delivery(void)
+{
+	static const srv_responder hook = {&D, start, notify, stop, status};
 	return &hook;
 }

@@ -5,7 +5,7 @@
  * for the caller's own principal, and stay "not checked" when the role may
  * not simulate.  Each line names the step that needs the call, and the
  * summary lists each denied action once with all the steps it blocks. */
-#include "respond/rsp.h"
+#include "respond/preflight.h"
 
 #include "aws/ec2.h"
 #include "aws/iam.h"
@@ -49,29 +49,8 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true}},
 	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true}},
 	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false}},
+	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true}, {"ec2:CreateTags", true}},
 };
-
-enum pf_result { PF_OK, PF_DENIED, PF_OTHER, PF_UNCHECKED };
-
-/* One (step, api) checked once, with the plan's first action for it. */
-typedef struct pf_line {
-	const pb_action *a;
-	const char *api;
-	enum pf_result res;
-	bool simulated;     /* decided by SimulatePrincipalPolicy, not DryRun */
-	char detail[160];   /* error code, or the simulation's decision */
-} pf_line;
-
-#define PF_LINES_MAX (PB_STEP__COUNT * 8)
-
-typedef struct pf {
-	rsp_run *x;
-	FILE *out;
-	size_t n;
-	pf_line lines[PF_LINES_MAX];
-	size_t count[4];
-	char simulate_note[300]; /* why the calls without DryRun stay unchecked */
-} pf;
 
 /* A security group the instance already has: DryRun needs a real one. */
 static const char *some_group(const pb_instance *in)
@@ -131,6 +110,8 @@ static sg_err dry_call(const pf *f, const char *action, const pb_action *a, stru
 		return aws_ec2_disassociate_address(c, a->target, dry, e);
 	if (!strcmp(action, "AttachVolume"))
 		return aws_ec2_attach_volume(c, a->arg, a->target, "/dev/sdz", dry, e);
+	if (!strcmp(action, "RunInstances"))
+		return aws_ec2_run_from_template(c, a->target, "ssrfguard-preflight", &tag, 1, dry, NULL, e);
 	return SG_ERR_UNSUPPORTED;
 }
 
@@ -146,6 +127,11 @@ static void check(pf *f, const pb_action *a, const pf_call *c)
 	l->api = c->api;
 	l->res = PF_UNCHECKED;
 	const char *action = strchr(c->api, ':') + 1;
+	if (!strcmp(a->target, PB_FORENSIC_LAUNCHED) && c->dry) {
+		l->unknowable = true; /* no instance to try it on before the incident */
+		snprintf(l->detail, sizeof l->detail, "the forensic instance is launched at the incident");
+		return;
+	}
 	struct aws_error e;
 	aws_error_clear(&e);
 	sg_err err = c->dry ? dry_call(f, action, a, &e) : SG_ERR_UNSUPPORTED;
@@ -192,8 +178,6 @@ static sg_err principal(pf *f, char *out, size_t cap, struct aws_error *e)
 	return SG_OK;
 }
 
-#define PF_RES_MAX 1024 /* an ARN built from a 512-byte target and the instance's ids */
-
 /* The resources a call acts on, as ARNs, so that a policy scoped to them
  * (docs/iam-policy.json scopes iam:PutRolePolicy and ssm:SendCommand) is
  * simulated as it applies; none known: "*".  Returns how many. */
@@ -202,6 +186,10 @@ static size_t resource_arns(const pf *f, const pf_line *l, char (*out)[PF_RES_MA
 	const pb_instance *in = f->x->inst;
 	const pb_action *a = l->a;
 	char part[32];
+	if (l->resource[0]) {
+		snprintf(out[0], PF_RES_MAX, "%s", l->resource);
+		return 1;
+	}
 	const char *arn4 = strncmp(in->arn, "arn:", 4) ? "aws:" : in->arn + 4;
 	snprintf(part, sizeof part, "%.*s", (int)strcspn(arn4, ":"), arn4);
 	if (!strcmp(l->api, "iam:PutRolePolicy")) {
@@ -209,9 +197,9 @@ static size_t resource_arns(const pf *f, const pf_line *l, char (*out)[PF_RES_MA
 		return 1;
 	}
 	if (!strcmp(l->api, "ssm:SendCommand")) {
-		/* the forensic instance, or the victim */
+		/* the forensic instance (any, when launched at the incident), or the victim */
 		snprintf(out[0], PF_RES_MAX, "arn:%s:ec2:%s:%s:instance/%s", part, in->region, in->account,
-		         a->target);
+		         strcmp(a->target, PB_FORENSIC_LAUNCHED) ? a->target : "*");
 		snprintf(out[1], PF_RES_MAX, "arn:%s:ssm:%s::document/AWS-RunShellScript", part, in->region);
 		return 2;
 	}
@@ -248,15 +236,20 @@ static void simulate(pf *f)
 		         e.code[0] ? e.code : sg_strerror(err));
 		return;
 	}
+	/* iam:PassRole is asked for EC2, as the instance profile calls pass it */
+	static const struct aws_kv to_ec2 = {"iam:PassedToService", "ec2.amazonaws.com"};
 	for (size_t i = 0; i < f->n; i++) {
 		pf_line *l = &f->lines[i];
-		if (l->res != PF_UNCHECKED || l->simulated)
+		if (l->res != PF_UNCHECKED || l->simulated || l->read || l->unknowable)
 			continue;
 		char res[2][PF_RES_MAX];
 		size_t nres = resource_arns(f, l, res);
 		struct aws_xml *r = NULL;
 		const char *resources[2] = {res[0], res[1]};
-		err = aws_iam_simulate_principal_policy(f->x->aws, src, l->api, resources, nres, &r, &e);
+		bool pass = !strcmp(l->api, "iam:PassRole");
+		err = aws_iam_simulate_principal_policy(f->x->aws, l->principal[0] ? l->principal : src,
+		                                        l->api, resources, nres, pass ? &to_ec2 : NULL,
+		                                        pass, &r, &e);
 		if (err) {
 			snprintf(f->simulate_note, sizeof f->simulate_note, "iam:SimulatePrincipalPolicy: %s",
 			         e.code[0] ? e.code : sg_strerror(err));
@@ -276,7 +269,8 @@ static void simulate(pf *f)
 			/* every step needing this action shares the answer */
 			for (size_t j = i; j < f->n; j++) {
 				pf_line *m = &f->lines[j];
-				if (m->res != PF_UNCHECKED || strcmp(m->api, l->api))
+				if (m->res != PF_UNCHECKED || m->read || strcmp(m->api, l->api) ||
+				    strcmp(m->resource, l->resource) || strcmp(m->principal, l->principal))
 					continue;
 				m->simulated = true;
 				m->res = !strcmp(dec, "allowed") ? PF_OK : PF_DENIED;
@@ -296,6 +290,12 @@ static void count_lines(pf *f)
 		f->count[f->lines[i].res]++;
 }
 
+/* How a line was decided: "dryrun", "read", "simulated" or "none". */
+static const char *method(const pf_line *l)
+{
+	return l->simulated ? "simulated" : l->read ? "read" : l->res == PF_UNCHECKED ? "none" : "dryrun";
+}
+
 /* --json: one object: every call with its result, the counts, and what the
  * credentials lack by action with the steps it blocks. */
 static void print_json(pf *f, const char *instance_id)
@@ -304,10 +304,11 @@ static void print_json(pf *f, const char *instance_id)
 	json_t *calls = json_array(), *lack = json_object();
 	for (size_t i = 0; i < f->n; i++) {
 		const pf_line *l = &f->lines[i];
-		json_array_append_new(calls, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "step",
+		json_array_append_new(calls, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "step",
 		                                       pb_step_name(l->a->step), "api", l->api, "target",
-		                                       l->a->target, "result", word[l->res], "simulated",
-		                                       l->simulated, "detail", l->detail));
+		                                       l->a->target, "result", word[l->res], "method",
+		                                       method(l), "simulated", l->simulated, "detail",
+		                                       l->detail, "as", l->principal));
 		if (l->res != PF_DENIED)
 			continue;
 		json_t *steps = json_object_get(lack, l->api);
@@ -345,10 +346,14 @@ static void print_lines(pf *f)
 		const pf_line *l = &f->lines[i];
 		fprintf(f->out, "  %-8s step %-9s %s (%s)", word[l->res], pb_step_name(l->a->step), l->api,
 		        l->a->target);
+		if (l->principal[0])
+			fprintf(f->out, " as %s", l->principal);
 		if (l->simulated)
 			fprintf(f->out, ": %s (simulated)\n", l->detail);
 		else if (l->res == PF_UNCHECKED)
-			fprintf(f->out, ": not checked (no DryRun)\n");
+			fprintf(f->out, ": not checked (%s)\n", l->detail[0] ? l->detail : "no DryRun");
+		else if (l->read)
+			fprintf(f->out, ": %s (read)\n", l->res == PF_OK ? "allowed" : l->detail);
 		else
 			fprintf(f->out, "%s%s\n", l->detail[0] ? ": " : "", l->detail);
 	}
@@ -380,8 +385,11 @@ static void summary(pf *f)
 		fputc('\n', f->out);
 	}
 	if (f->count[PF_UNCHECKED])
-		fprintf(f->out, "calls without DryRun (IAM, Auto Scaling, ELB, SSM, instance profile) are not "
-		                "checked (%s): grant them as in docs/iam-policy.json\n", f->simulate_note);
+		fprintf(f->out, "calls without DryRun (IAM, Auto Scaling, ELB, SSM, S3, KMS, instance "
+		                "profile) are not checked (%s): grant them as in docs/iam-policy.json\n",
+		        f->simulate_note[0] ? f->simulate_note : "see each line");
+	fprintf(f->out, "simulation does not see bucket or key policies, SCPs or permission "
+	                "boundaries' resource conditions: those may still refuse\n");
 }
 
 sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, bool as_json)
@@ -419,8 +427,8 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, 
 	f->x = &x;
 	f->out = out;
 	if (!as_json)
-		fprintf(out, "the plan's changing calls, by step (EC2 ones sent with DryRun, the others "
-		             "simulated by IAM):\n");
+		fprintf(out, "the plan's calls, by step (EC2 changes sent with DryRun, reads made, the "
+		             "others simulated by IAM):\n");
 	const pb_order *o = &r->cfg.playbook.order;
 	for (size_t s = 0; s < PB_STEP__COUNT; s++)
 		for (size_t i = 0; i < x.plan.n; i++) {
@@ -430,6 +438,7 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, 
 			for (size_t c = 0; c < PF_CALLS_MAX && op_calls[a->op][c].api; c++)
 				check(f, a, &op_calls[a->op][c]);
 		}
+	pf_add_needs(f);
 	simulate(f);
 	count_lines(f);
 	if (as_json)

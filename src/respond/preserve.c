@@ -201,29 +201,10 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 	return err;
 }
 
-/* The evidence volume made from snap (looked up by tag), its state and
- * the instance it is attached to. */
-static sg_err find_volume(rsp_run *x, const char *snap, char *vol, char *state, char *att, char *dev)
-{
-	struct aws_xml *r = NULL;
-	const char *s[] = {snap}, *i[] = {x->inc};
-	struct aws_filter f[] = {{"tag:ssrfguard:source-snapshot", s, 1}, {"tag:IncidentId", i, 1}};
-	sg_err err = aws_ec2_describe_volumes(x->aws, NULL, 0, f, 2, &r, NULL);
-	if (!err) {
-		const struct aws_xml *v = aws_xml_get(r, "volumeSet/item");
-		snprintf(vol, PB_ID_MAX, "%s", aws_xml_str_or(v, "volumeId", ""));
-		snprintf(state, 32, "%s", aws_xml_str_or(v, "status", ""));
-		snprintf(att, PB_ID_MAX, "%s", aws_xml_str_or(v, "attachmentSet/item/instanceId", ""));
-		snprintf(dev, PB_DEV_MAX, "%s", aws_xml_str_or(v, "attachmentSet/item/device", ""));
-	}
-	aws_xml_free(r);
-	return err;
-}
-
 sg_err rsp_step_forensics(rsp_run *x)
 {
-	const char *fid = x->cfg->playbook.forensic_instance;
-	if (!fid[0]) {
+	const pb_config *pc = &x->cfg->playbook;
+	if (!pc->forensic_instance[0] && !pc->forensic_template[0]) {
 		snprintf(x->note, sizeof x->note, "no forensic instance configured");
 		return RSP_SKIP;
 	}
@@ -257,6 +238,9 @@ sg_err rsp_step_forensics(rsp_run *x)
 		if ((err = rsp_pause(x)))
 			return err;
 	}
+	char fid[PB_ID_MAX];
+	if ((err = rsp_forensic_instance(x, deadline, fid)))
+		return err;
 	forensic_view fv;
 	if ((err = describe_forensic(x, fid, &fv)))
 		return err;
@@ -268,75 +252,10 @@ sg_err rsp_step_forensics(rsp_run *x)
 	                                                   : "ssrfguard forensics examine",
 	                             x->inc);
 	for (size_t i = 0; i < s.n; i++) {
-		char vol[PB_ID_MAX], state[32], att[PB_ID_MAX], dev[PB_DEV_MAX];
-		if ((err = find_volume(x, s.s[i].snap, vol, state, att, dev)))
+		char vol[PB_ID_MAX], att[PB_ID_MAX], dev[PB_DEV_MAX];
+		rsp_volume_want want = {fv.az, s.s[i].snap, s.s[i].vol, device_of(x, s.s[i].vol), when};
+		if ((err = rsp_evidence_volume(x, &want, deadline, vol, att, dev)))
 			goto fail;
-		if (!vol[0]) {
-			char token[65];
-			pb_client_token(x->inc, s.s[i].snap, token);
-			struct aws_tag tags[] = {{"IncidentId", x->inc},
-			                         {"ssrfguard:source-snapshot", s.s[i].snap},
-			                         {"ssrfguard:source-volume", s.s[i].vol},
-			                         {"ssrfguard:device", device_of(x, s.s[i].vol)},
-			                         {"ssrfguard:incident-time", when}};
-			struct aws_ec2_volume_spec spec = {
-				.availability_zone = fv.az,
-				.snapshot_id = s.s[i].snap,
-				.volume_type = "gp3",
-				.client_token = token,
-				.kms_key_id = x->cfg->evidence_kms_key,
-				.tags = tags,
-				.ntags = when[0] ? 5 : 4,
-			};
-			char id[32];
-			rsp_intent(x, "evidence volume created in the forensic AZ");
-			err = aws_ec2_create_volume(x->aws, &spec, 0, id, NULL);
-			if (!err)
-				snprintf(vol, sizeof vol, "%s", id);
-			if (err)
-				goto fail;
-			char key[PB_ID_MAX + 16];
-			snprintf(key, sizeof key, "volume:%s", s.s[i].snap);
-			rsp_created(x, key, vol);
-			snprintf(state, sizeof state, "creating");
-			att[0] = '\0';
-		}
-		/* wait until available (or already attached).  EBS is
-		 * asynchronous and fails after answering: a volume can end in
-		 * "error" (its hardware failed), or vanish while creating (a
-		 * snapshot under a KMS key the role may not use) — EBS user
-		 * guide, "Amazon EBS volume lifecycle", "Amazon EBS encryption
-		 * requirements".  Neither comes back: say so at once. */
-		int unseen = 0;
-		while (!att[0] && strcmp(state, "available") != 0) {
-			if (!strcmp(state, "error")) {
-				snprintf(x->note, sizeof x->note,
-				         "evidence volume %s from %s ended in error (EBS); the snapshot is kept",
-				         vol, s.s[i].snap);
-				err = RSP_FATAL;
-				goto fail;
-			}
-			if (rsp_now_ms() > deadline) {
-				snprintf(x->note, sizeof x->note, "volume %s still %s", vol, state);
-				err = SG_ERR_TIMEOUT;
-				goto fail;
-			}
-			if ((err = rsp_pause(x)))
-				return err;
-			char v2[PB_ID_MAX];
-			if ((err = find_volume(x, s.s[i].snap, v2, state, att, dev)))
-				goto fail;
-			if (v2[0])
-				unseen = 0;
-			else if (++unseen > 20) { /* past eventual consistency: it is gone */
-				snprintf(x->note, sizeof x->note,
-				         "evidence volume %s from %s vanished while creating (EBS could not "
-				         "make it: a KMS key of the snapshot the role may not use?)",
-				         vol, s.s[i].snap);
-				err = RSP_FATAL;
-				goto fail;
-			}
-		}
 		if (att[0] && strcmp(att, fid) != 0) {
 			snprintf(x->note, sizeof x->note, "evidence volume %s is attached to %s, not %s", vol, att, fid);
 			err = RSP_FATAL;
@@ -377,6 +296,9 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if (x->cfg->forensics_baseline)
 		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --baseline %s",
 		                       x->cfg->forensics_baseline);
+	if (x->cfg->evidence_bucket) /* the custody head outside the forensic instance too */
+		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
+		                       " --evidence-bucket %s", x->cfg->evidence_bucket);
 	const char *dir = x->cfg->forensics_dir ? x->cfg->forensics_dir : "/var/lib/ssrfguard";
 	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
 	                       " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",

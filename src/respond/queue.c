@@ -50,8 +50,11 @@ static sg_err keep_finding(store *st, int64_t id, const char *body, size_t len)
 	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	char *detail = j ? json_dumps(json_object_get(j, "detail"), JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
+	/* evidence, not a playbook step: kept even while a responder holds the
+	 * incident (a finding joining an incident being contained) */
 	store_change c = {.incident_id = id, .step = "finding", .to = "kept",
-	                  .reason = "GuardDuty finding received", .actor = "queue", .data = detail};
+	                  .reason = "GuardDuty finding received", .actor = "queue", .data = detail,
+	                  .force = 1};
 	sg_err rc = detail ? store_transition(st, &c) : SG_ERR_NOMEM;
 	free(detail);
 	return rc;
@@ -80,7 +83,7 @@ static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, con
 	snprintf(reason, sizeof reason, "GuardDuty %s, severity %.1f", f.type_name, f.severity);
 	store_attempt_in a = {.client = client, .request = request, .url = "", .dest = "",
 	                      .category = "guardduty", .rule = f.type_name, .reason = reason,
-	                      .instance_id = f.instance_id, .region = f.region, .az = "",
+	                      .instance_id = f.instance_id, .region = f.region, .az = f.az,
 	                      .contain = act == PB_GD_CONTAIN,
 	                      .join = f.instance_id[0] ? join : NULL};
 	store_record_out o;
@@ -150,7 +153,7 @@ static void extend(respond_queue *q, struct aws_sqs_message *m, size_t from, siz
 	for (size_t i = from; i < n; i++) {
 		struct aws_error e;
 		if (aws_sqs_change_visibility(q->aws, q->url, m[i].receipt_handle, q->cfg.visibility_s, &e))
-			respond_log(q->cfg.rcfg, "warn", "queue: message %s: cannot extend visibility: %s %s",
+			respond_log(q->cfg.rcfg, "warning", "queue: message %s: cannot extend visibility: %s %s",
 			            m[i].message_id, e.code, e.message);
 	}
 }
@@ -169,17 +172,17 @@ static void take_one(respond_queue *q, const struct aws_sqs_message *m)
 		/* a refusal is final: visible again now, so that the redrive
 		 * policy counts its receives without a visibility timeout each */
 		if (aws_sqs_change_visibility(q->aws, q->url, m->receipt_handle, 0, &e))
-			respond_log(q->cfg.rcfg, "warn", "queue: message %s: %s %s", m->message_id, e.code,
+			respond_log(q->cfg.rcfg, "warning", "queue: message %s: %s %s", m->message_id, e.code,
 			            e.message);
 		return;
 	}
 	if (out == RQ_RETRY) {
-		respond_log(q->cfg.rcfg, "warn", "queue: message %s: %s", m->message_id, msg);
+		respond_log(q->cfg.rcfg, "warning", "queue: message %s: %s", m->message_id, msg);
 		return;
 	}
 	respond_log(q->cfg.rcfg, "info", "queue: message %s: %s", m->message_id, msg);
 	if (aws_sqs_delete(q->aws, q->url, m->receipt_handle, &e))
-		respond_log(q->cfg.rcfg, "warn",
+		respond_log(q->cfg.rcfg, "warning",
 		            "queue: message %s recorded but not deleted (%s %s): it will come back "
 		            "and join the same incident", m->message_id, e.code, e.message);
 }
@@ -192,7 +195,7 @@ static void poll_once(respond_queue *q)
 	int64_t received = mono_ms();
 	sg_err rc = aws_sqs_receive(q->aws, q->url, 10, q->cfg.wait_s, q->cfg.visibility_s, &m, &n, &e);
 	if (rc) {
-		respond_log(q->cfg.rcfg, "warn", "queue: receive failed: %s %s %s", sg_strerror(rc), e.code,
+		respond_log(q->cfg.rcfg, "warning", "queue: receive failed: %s %s %s", sg_strerror(rc), e.code,
 		            e.message);
 		for (int w = 0; w < 20 && !q->stop; w++)   /* 2 s before trying again */
 			nanosleep(&(struct timespec){0, 100000000}, NULL);

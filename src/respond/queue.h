@@ -7,10 +7,12 @@
  * store, where the responder's workers pick it up like any other open
  * incident.  A message is deleted only after its incident is committed
  * (store_record returns after the transaction), so a crash in between
- * delivers it again, and the redelivery joins the same incident (the join
- * key is the sender's incident or the GuardDuty finding id): the same
- * message twice is one incident.  While a batch is being taken, messages
- * whose visibility is half spent are hidden for visibility_s more
+ * delivers it again, and the redelivery joins the same incident: the join
+ * key is the instance (store_attempt_in.join "instance:ID"), so the same
+ * message twice, several detectors' incidents and GuardDuty findings about
+ * one instance are one incident while it is active (not released or
+ * closed).  While a batch is being taken, messages whose visibility is half
+ * spent are hidden for visibility_s more
  * (ChangeMessageVisibility) so no other responder receives them meanwhile.
  *
  * Bodies accepted (at most 256 KiB, SQS's own limit):

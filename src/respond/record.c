@@ -1,6 +1,8 @@
 /* record.c — PB_RECORD: describe the instance as it is (the release data). */
 #include "respond/rsp.h"
 
+#include <limits.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +171,38 @@ static void keep_console_output(rsp_run *x, const char *id)
 	free(text);
 }
 
+/*
+ * The console screenshot as evidence (GetConsoleScreenshot: a JPEG of the
+ * screen now, of a running instance), kept base64 with its SHA-256 and
+ * size.  Best effort, as the console output.
+ */
+static void keep_console_screenshot(rsp_run *x, const char *id)
+{
+	char *jpeg = NULL;
+	size_t len = 0;
+	struct aws_error e;
+	sg_err err = aws_ec2_console_screenshot(x->aws, id, &jpeg, &len, &e);
+	if (err) {
+		rsp_notef(x, "console screenshot not kept: %s", e.code[0] ? e.code : sg_strerror(err));
+		return;
+	}
+	char hex[65];
+	aws_sha256_hex(jpeg, len, hex);
+	size_t b64cap = 4 * ((len + 2) / 3) + 1;
+	char *b64 = malloc(b64cap);
+	if (b64)
+		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)jpeg, (int)len);
+	json_t *c = b64 ? json_pack("{s:s,s:s,s:I,s:s}", "format", "jpeg", "sha256", hex, "bytes",
+	                            (json_int_t)len, "base64", b64)
+	                : NULL;
+	if (c)
+		json_object_set_new(x->data, "console_screenshot", c);
+	else
+		rsp_notef(x, "console screenshot not kept: out of memory");
+	free(b64);
+	free(jpeg);
+}
+
 sg_err rsp_step_record(rsp_run *x)
 {
 	store_incident inc = {0};
@@ -189,6 +223,7 @@ sg_err rsp_step_record(rsp_run *x)
 	}
 	json_object_set_new(x->data, "instance", jo);
 	keep_console_output(x, in->id);
+	keep_console_screenshot(x, in->id);
 	snprintf(x->note, sizeof x->note,
 	         "%zu ENI(s), %zu volume(s), %s, ASG %s, %zu target registration(s), %zu classic "
 	         "ELB(s), %zu Elastic IP(s)",

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "playbook/guardduty.h"
 #include "respond/rsp.h"
 
 /* The kernel backstop's attempts: who tried, from its evidence JSON
@@ -44,6 +45,30 @@ static json_t *history(store *st, int64_t id)
 	}
 	store_history_free(h, n);
 	return list;
+}
+
+/* The GuardDuty finding kept with the incident (step "finding", the
+ * queue intake's): what it says, read again by the same parser. */
+static void add_finding(store *st, int64_t id, json_t *r)
+{
+	store_step row = {0};
+	if (store_step_get(st, id, "finding", &row) != SG_OK)
+		return;
+	pb_gd_finding f;
+	char why[300];
+	json_t *o;
+	if (pb_guardduty_parse_detail(row.data, strlen(row.data), &f, why, sizeof why) == SG_OK)
+		o = json_pack("{s:s,s:f,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:b}", "type",
+		              f.type_name, "severity", f.severity, "id", f.finding_id, "account", f.account,
+		              "region", f.region, "resource_type", f.resource_type, "resource_role",
+		              f.resource_role, "instance", f.instance_id, "principal", f.principal, "az",
+		              f.az, "first_seen", f.first_seen, "last_seen", f.last_seen, "count",
+		              (json_int_t)f.count, "sample", f.sample);
+	else
+		o = json_pack("{s:s}", "unreadable", why);
+	if (o)
+		json_object_set_new(r, "finding", o);
+	store_step_free(&row);
 }
 
 json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
@@ -94,15 +119,12 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 					for (size_t j = 0; j < 4; j++)
 						if (json_object_get(d, k[j]))
 							json_object_set(o, k[j], json_object_get(d, k[j]));
-					json_t *con = json_object_get(d, "console");
-					if (con)
-						json_object_set(r, "console", con);
-					json_t *cap = json_object_get(d, "capture");
-					if (cap)
-						json_object_set(r, "capture", cap);
-					json_t *fx = json_object_get(d, "forensics");
-					if (fx)
-						json_object_set(r, "forensics", fx);
+					/* evidence the steps kept, at the top of the report */
+					const char *ev[] = {"console", "console_screenshot", "capture", "memory",
+					                    "forensics", "errored_volumes"};
+					for (size_t j = 0; j < sizeof ev / sizeof ev[0]; j++)
+						if (json_object_get(d, ev[j]))
+							json_object_set(r, ev[j], json_object_get(d, ev[j]));
 					if (s == PB_RECORD && json_object_get(d, "instance"))
 						json_object_set(r, "recorded", json_object_get(d, "instance"));
 					if (s == PB_FINISH && json_object_get(d, "plan"))
@@ -111,6 +133,7 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 				json_decref(d);
 				json_array_append_new(steps, o);
 			}
+	add_finding(st, id, r);
 	/* Outcome and finish time only from what happened (no step ran: no
 	 * "contained", no finish). */
 	if (!outcome)

@@ -66,6 +66,9 @@ typedef struct respond_config {
 	                                  the whole output, hashed from the object;
 	                                  NULL: only what SSM shows (first 24,000
 	                                  characters), truncation recorded */
+	bool memory_capture;           /* acquire memory with AVML over SSM into the
+	                                  evidence bucket (capture step) */
+	unsigned memory_timeout_s;     /* 0: 1800: delivery and run of that command */
 	unsigned snapshot_wait_s;      /* 0: 1800 */
 	unsigned asg_wait_s;           /* 0: 120 */
 	/* volatile capture commands (NULL: the built-in list) */

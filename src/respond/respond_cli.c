@@ -52,19 +52,28 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "queue", "URL", "also take incidents from this SQS queue: detectors' incidents and "
 	  "GuardDuty findings from an EventBridge rule (docs/fleet.md); each message is deleted once "
 	  "recorded, poison is left to the queue's dead-letter policy"),
-	R(OPT_STR, "guardduty", "ACTION", "what a supported GuardDuty finding asks for: contain, "
-	  "observe or ignore (default: contain)"),
-	NUM("guardduty-contain-severity", "N", 0, 10, "findings below this severity are only observed "
-	    "(default: 7, GuardDuty's High)"),
-	R(OPT_SWITCH, "preflight", NULL, "with --instance: check every changing call of the plan (EC2 "
-	  "with DryRun, the rest with IAM's policy simulator) and print what the role lacks, by step; "
-	  "no changes; exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
+	R(OPT_LIST, "guardduty-action", "[TYPE=]ACTION", "what GuardDuty findings of TYPE ask for: "
+	  "contain, observe or ignore; TYPE is a finding type, a family prefix "
+	  "(UnauthorizedAccess:EC2/) or a glob (Backdoor:*), none means every type; repeatable, a "
+	  "later rule overrides (defaults per type in docs/fleet.md: contain for credential "
+	  "exfiltration and metadata DNS rebinding, observe for a compromised host, ignore for "
+	  "probes against it)"),
+	R(OPT_LIST, "guardduty-contain-severity", "[TYPE=]N", "findings of TYPE below severity N "
+	  "(0-10) are only observed; repeatable like --guardduty-action (default: 7, GuardDuty's "
+	  "High)"),
+	R(OPT_SWITCH, "preflight", NULL, "with --instance: check every call of the plan (EC2 changes "
+	  "with DryRun, reads made, the rest, iam:PassRole of the quarantine role, the evidence bucket "
+	  "and key, with IAM's policy simulator) and print what the role lacks, by step; no changes; "
+	  "exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
 	R(OPT_SWITCH, "observe", NULL, "record and plan only; change nothing"),
 	R(OPT_SWITCH, "json", NULL, "JSON lines with ts and level: progress, results and preflight "
 	  "on standard output, warnings and errors on standard error (the daemon and "
 	  "--deliver-to always write JSON lines)"),
 	{.type = OPT_SECTION, .help = "Playbook"},
 	R(OPT_STR, "forensic-instance", "ID", "where evidence volumes are attached (else skipped)"),
+	R(OPT_STR, "forensic-launch-template", "NAME", "with no --forensic-instance: launch one from "
+	  "this launch template (lt- id or name) at the incident, once (a ClientToken per incident), "
+	  "and wait for its SSM agent"),
 	R(OPT_STR, "quarantine-group", "SG", "use this group in its VPC (default: found or created per "
 	  "VPC, tagged ssrfguard:role=quarantine)"),
 	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
@@ -88,6 +97,11 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
 	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
 	  "truncated"),
+	R(OPT_SWITCH, "memory", NULL, "acquire the instance's memory with AVML over SSM into the "
+	  "evidence bucket, hashed on the instance and again from the object (needs "
+	  "--evidence-bucket, AVML and the AWS CLI on the instance, s3:PutObject for its role)"),
+	NUM("memory-timeout", "S", 0, 172800, "the longest memory acquisition may take, delivery and "
+	    "run (default: 1800)"),
 	R(OPT_STR, "forensics-cmd", "CMD", "forensic command (default: ssrfguard forensics examine)"),
 	R(OPT_STR, "baseline", "FILE", "--baseline passed to the forensic command"),
 	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/INC-N, the "
@@ -209,7 +223,16 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		o->json = v != NULL;
 	else if (IS("forensic-instance"))
 		return copy_id(pc->forensic_instance, sizeof pc->forensic_instance, v, name, msg, msglen);
-	else if (IS("quarantine-group"))
+	else if (IS("forensic-launch-template")) {
+		/* LaunchTemplateName: 3-128 of [a-zA-Z0-9().-/_] (EC2 API reference) */
+		size_t l = strlen(v);
+		if (l && (l < 3 || l > 128 ||
+		          strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()./_-") != l)) {
+			snprintf(msg, msglen, "forensic-launch-template: not a launch template id or name");
+			return -1;
+		}
+		return copy_id(pc->forensic_template, sizeof pc->forensic_template, v, name, msg, msglen);
+	} else if (IS("quarantine-group"))
 		return copy_id(pc->quarantine_group, sizeof pc->quarantine_group, v, name, msg, msglen);
 	else if (IS("quarantine-profile"))
 		return copy_id(pc->quarantine_profile, sizeof pc->quarantine_profile, v, name, msg, msglen);
@@ -251,6 +274,10 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		}
 		c->evidence_bucket = v;
 	}
+	else if (IS("memory"))
+		c->memory_capture = v != NULL;
+	else if (IS("memory-timeout"))
+		c->memory_timeout_s = (unsigned)n;
 	else if (IS("forensics-cmd"))
 		c->forensics_cmd = v;
 	else if (IS("baseline"))
@@ -313,16 +340,15 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		}
 		o->queue = o->queue_cfg.queue_url = v;
 	}
-	else if (IS("guardduty")) {
-		pb_gd_action a;
-		if (pb_gd_action_parse(v, &a)) {
-			snprintf(msg, msglen, "guardduty: contain, observe or ignore");
+	else if (IS("guardduty-action") || IS("guardduty-contain-severity")) {
+		char why[400];
+		sg_err (*rule)(pb_gd_config *, const char *, size_t *, char *, size_t) =
+			IS("guardduty-action") ? pb_gd_rule_action : pb_gd_rule_severity;
+		if (rule(&o->queue_cfg.guardduty, v, NULL, why, sizeof why)) {
+			snprintf(msg, msglen, "%s: %s", name, why);
 			return -1;
 		}
-		for (int t = 0; t < PB_GD__TYPE_COUNT; t++)
-			o->queue_cfg.guardduty.action[t] = a;
-	} else if (IS("guardduty-contain-severity"))
-		o->queue_cfg.guardduty.contain_min_severity = (double)n;
+	}
 #undef IS
 	return 0;
 }
@@ -395,6 +421,14 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	}
 	if (o->deliver_to && (o->instance || o->incident || o->listen || o->preflight)) {
 		snprintf(msg, msglen, "--deliver-to runs alone (it is the detector side)");
+		return -1;
+	}
+	if (o->cfg.playbook.forensic_instance[0] && o->cfg.playbook.forensic_template[0]) {
+		snprintf(msg, msglen, "--forensic-instance and --forensic-launch-template exclude each other");
+		return -1;
+	}
+	if (o->cfg.memory_capture && !o->cfg.evidence_bucket) {
+		snprintf(msg, msglen, "--memory needs --evidence-bucket (the image goes there)");
 		return -1;
 	}
 	if (o->preflight && !o->instance) {

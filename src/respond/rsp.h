@@ -101,6 +101,43 @@ sg_err rsp_pause(rsp_run *x);
 bool rsp_settling(rsp_run *x, int *tries, sg_err *err);
 
 /*
+ * Memory acquisition (capture step, --memory): the command of
+ * playbook/memory.h sent once (journal key "memory_command"), waited for
+ * within --memory-timeout, then the uploaded image hashed from the bucket
+ * (streamed) and compared with the instance's own hash and size; the
+ * record is x->data "memory".  RSP_FATAL with x->note saying why when it
+ * fails, did not upload, or the object is not what the instance hashed.
+ */
+sg_err rsp_capture_memory(rsp_run *x);
+
+/*
+ * The incident's forensic instance into fid: --forensic-instance, or one
+ * launched from --forensic-launch-template (once: journal key
+ * "forensic_instance", a ClientToken per incident, tagged IncidentId and
+ * ssrfguard:role=forensics) and waited for until it runs and its SSM agent
+ * is online.  RSP_SKIP when neither is configured.  The launched instance
+ * is kept after the incident (it holds the examination).
+ */
+sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX]);
+
+/*
+ * The evidence volume made from one snapshot, in the forensic AZ, tagged
+ * with the incident and its source (src_dev: the device it was on): found
+ * if it exists, made if not, waited for until available or attached (its
+ * id, the instance it is attached to or "", and the device).  One that
+ * ends in error is recorded (x->data "errored_volumes"), deleted, and made
+ * anew with a new ClientToken, at most 3 times per snapshot (volume.c says
+ * why and how a crash stays idempotent).  RSP_FATAL with x->note saying
+ * why when EBS cannot make it; SG_ERR_TIMEOUT past deadline.
+ */
+typedef struct rsp_volume_want {
+	const char *az, *snap, *src_vol, *src_dev;
+	const char *incident_time; /* RFC 3339, tagged ssrfguard:incident-time; "" when unknown */
+} rsp_volume_want;
+sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadline,
+                           char vol[PB_ID_MAX], char att[PB_ID_MAX], char dev[PB_DEV_MAX]);
+
+/*
  * SendCommand (AWS-RunShellScript) once per journal key: the command id is
  * kept under key, and a rerun after a crash first looks for a command with
  * this comment (ListCommands), so it never runs twice.  timeout_s bounds

@@ -104,6 +104,11 @@ const opt_def srvcfg_opts[] = {
 	         "--config files"},
 	{.type = OPT_INT, .name = "lease-ms", .arg = "MS", .dflt = "60000", .lo = 1000,
 	 .hi = 86400 * 1000, AT(lease_ms), .help = "embedded responder's claim lease"},
+	{.type = OPT_STR, .name = "deliver-to", .arg = "URL", .dflt = "", AT(deliver_to),
+	 .help = "the detector side, instead of --respond: send each incident to a remote responder "
+	         "(https://HOST:PORT/v1/incidents, signed) or an SQS queue URL, retried until "
+	         "acknowledged and kept in the store until then; detector, key-file, ca-bundle, region "
+	         "and endpoint-url come from the [respond] section (docs/fleet.md)"},
 	BSCFG_ROWS(offsetof(srvcfg, backstop)),
 	{.type = OPT_SECTION, .help = "Egress proxy (docs/proxy.md)"},
 	{.type = OPT_STR, .name = "proxy-listen", .arg = "ADDR:PORT|unix:PATH", .dflt = "",

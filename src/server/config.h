@@ -68,6 +68,8 @@ typedef struct srvcfg {
 	bool imds;               /* false = never ask IMDSv2 */
 	bool respond;            /* start the embedded responder */
 	int64_t lease_ms;        /* responder lease (embedded responder) */
+	char *deliver_to;        /* "" = off; else the detector side: incidents go to
+	                            this responder or SQS queue URL (respond/deliver.h) */
 	bool check_config;       /* --check-config: validate, print, exit */
 	opt_list configs;        /* the --config files read, for the embedded
 	                            responder's [respond] section */

@@ -177,6 +177,8 @@ void fetch_cleanup(struct srv *s)
 		curl_multi_cleanup(s->multi); /* closes the cached connections */
 		s->multi = NULL;
 	}
+	while (s->easy_pooled) /* none joins the pool without the multi */
+		curl_easy_cleanup(s->easy_pool[--s->easy_pooled]);
 	for (size_t fd = 0; fd < s->sockev_cap; fd++)
 		sockev_drop(s, (curl_socket_t)fd);
 	free(s->sockev);
@@ -363,13 +365,26 @@ static int64_t remaining_ms(job *j)
 	return j->s->cfg->total_timeout_ms - (int64_t)srv_elapsed_ms(&j->t0);
 }
 
-static CURL *easy_setup(job *j)
+/* ---- easy handles, reused ----
+ *
+ * Making a libcurl easy handle and setting its two dozen options cost
+ * about a tenth of an allowed request, so a finished job's handle goes back
+ * to its loop's pool with the options every fetch shares still set, and the
+ * next job binds its own in easy_bind: its pointers, and in transfer() its
+ * URL, pins and times.  Nothing of a job may reach the next one through a
+ * pooled handle: every option that points at a job or varies per job is
+ * set again by every job, the pin list is detached before it is freed, and
+ * what libcurl itself keeps between transfers of one handle (credentials
+ * from a URL's userinfo) is reset by libcurl from each new URL — the test
+ * serve-reuse checks that neither a pin, credentials nor headers of one
+ * request are seen by the next. */
+
+static CURL *easy_new(struct srv *s)
 {
-	const srvcfg *c = j->s->cfg;
+	const srvcfg *c = s->cfg;
 	CURL *e = curl_easy_init();
 	if (!e)
 		return NULL;
-	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -387,27 +402,75 @@ static CURL *easy_setup(job *j)
 	 * This only bounds how long a pin stays in curl's cache afterwards. */
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)SRV_CURL_PIN_S);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ssrfguard/0.1");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->s->out_headers);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->out_headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
-	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, j->s);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, s);
 	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
-	curl_easy_setopt(e, CURLOPT_PREREQDATA, j);
 	return e;
 }
 
+/* Point the handle's callbacks at job j (NULL: at no job). */
+static void easy_bind(CURL *e, job *j)
+{
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, j);
+}
+
+static CURL *easy_take(job *j)
+{
+	struct srv *s = j->s;
+	CURL *e = s->easy_pooled ? s->easy_pool[--s->easy_pooled] : easy_new(s);
+	if (e)
+		easy_bind(e, j);
+	return e;
+}
+
+void fetch_easy_release(job *j)
+{
+	struct srv *s = j->s;
+	CURL *e = j->easy;
+	j->easy = NULL;
+	if (!e)
+		return;
+	easy_bind(e, NULL);
+	curl_easy_setopt(e, CURLOPT_RESOLVE, NULL); /* j->pins is freed next */
+	if (s->multi && s->easy_pooled < SRV_EASY_POOL)
+		s->easy_pool[s->easy_pooled++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
+static int started_before(const job *a, const job *b)
+{
+	return a->t0.tv_sec != b->t0.tv_sec ? a->t0.tv_sec < b->t0.tv_sec
+	                                    : a->t0.tv_nsec < b->t0.tv_nsec;
+}
+
+/* The running list stays in the order the jobs arrived (t0), oldest first:
+ * a new job goes last at once; a redirect's next hop goes back to its
+ * place.  So the scan for abandoned fetches (cancel_gone) stops at the
+ * first young job instead of reading them all. */
 static void link_running(struct srv *s, job *j)
 {
-	j->iprev = NULL;
-	j->inext = s->running;
-	if (s->running)
-		s->running->iprev = j;
-	s->running = j;
+	job *after = s->running_tail;
+	while (after && started_before(j, after))
+		after = after->iprev;
+	j->iprev = after;
+	j->inext = after ? after->inext : s->running;
+	if (j->inext)
+		j->inext->iprev = j;
+	else
+		s->running_tail = j;
+	if (after)
+		after->inext = j;
+	else
+		s->running = j;
 }
 
 static void unlink_running(struct srv *s, job *j)
@@ -418,6 +481,8 @@ static void unlink_running(struct srv *s, job *j)
 		s->running = j->inext;
 	if (j->inext)
 		j->inext->iprev = j->iprev;
+	else if (s->running_tail == j)
+		s->running_tail = j->iprev;
 	j->iprev = j->inext = NULL;
 }
 
@@ -441,7 +506,7 @@ static void transfer(job *j)
 		fail(j, 504, "upstream timed out");
 		return;
 	}
-	if (!j->easy && !(j->easy = easy_setup(j))) {
+	if (!j->easy && !(j->easy = easy_take(j))) {
 		fail(j, 503, "cannot start a fetch");
 		return;
 	}
@@ -642,13 +707,14 @@ static void fetch_cancel(job *j)
 
 /* Fetches older than SRV_GONE_CHECK_MS whose client has gone: an
  * abandoned request must not hold a fetch slot until its upstream answers.
- * Fast fetches are never looked at; a slow one costs one recv(MSG_PEEK) a
- * tick. */
+ * Both lists are oldest first: the scan ends at the first young fetch, so
+ * fast fetches are never looked at and a slow one costs one
+ * recv(MSG_PEEK) a tick. */
 static void cancel_gone(job *list, int running)
 {
-	for (job *j = list, *next; j; j = next) {
+	for (job *j = list, *next; j && srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS; j = next) {
 		next = running ? j->inext : j->next;
-		if (srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS && conn_gone(j->req))
+		if (conn_gone(j->req))
 			fetch_cancel(j);
 	}
 }

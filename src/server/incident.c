@@ -102,8 +102,9 @@ static void *writer_main(void *arg)
 				for (job *j = batches[b]; j; j = j->next, k++) {
 					const sg_verdict *v = &j->bv;
 					in[k] = (store_attempt_in){
-						.client = j->client, .request = j->request,
-						.headers = j->headers, .url = j->url ? j->url : "",
+						.client = j->client,
+						.request = j->request ? j->request : "",
+						.headers = j->headers ? j->headers : "{}", .url = j->url ? j->url : "",
 						.dest = j->dest, .category = sg_category_name(v->category),
 						.rule = v->rule, .reason = v->reason, .hop = j->hop,
 						.addrs = j->d.addrs_len ? j->d.addrs : "[]",
@@ -284,6 +285,7 @@ void incident_block(job *j, const sg_verdict *v)
 	if (v != &j->bv)
 		j->bv = *v;
 	j->blocked = 1;
+	srv_job_evidence(j);
 	/* From here on the URL is evidence: keep it as printable UTF-8. */
 	if (j->url) {
 		size_t n = strlen(j->url), cap = (n > SRV_URL_MAX ? SRV_URL_MAX : n) * 4 + 1;

@@ -179,12 +179,44 @@ void log_cleanup(struct srv *s)
 	s->logbuf = NULL;
 }
 
-/* {"ts":"2026-12-04T14:08:54.768Z"  (logging.h's stamp) */
-static void log_ts(tbuf *b)
+static void second_texts(time_t sec, char *iso, size_t isocap, char *http, size_t httpcap)
 {
-	char ts[LOGGING_TS_SIZE];
-	logging_ts(ts);
-	tb_fmt(b, "{\"ts\":\"%s\"", ts);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	strftime(iso, isocap, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(http, httpcap, "%a, %d %b %Y %H:%M:%S GMT", &tm); /* C locale */
+}
+
+void log_clock(struct srv *s, struct timespec *now)
+{
+	clock_gettime(CLOCK_REALTIME, now);
+	if (now->tv_sec != s->clock_sec || !s->clock_iso[0]) {
+		second_texts(now->tv_sec, s->clock_iso, sizeof s->clock_iso, s->clock_http,
+		             sizeof s->clock_http);
+		s->clock_sec = now->tv_sec;
+	}
+}
+
+/* {"ts":"2026-12-04T14:08:54.768Z"  (RFC 3339, UTC, milliseconds); the
+ * loop's cached second when s is given, else made here (any thread). */
+static void log_ts(tbuf *b, struct srv *s)
+{
+	struct timespec now;
+	char iso[24], http[32];
+	const char *sec = iso;
+	if (s) {
+		log_clock(s, &now);
+		sec = s->clock_iso;
+	} else {
+		clock_gettime(CLOCK_REALTIME, &now);
+		second_texts(now.tv_sec, iso, sizeof iso, http, sizeof http);
+	}
+	unsigned ms = (unsigned)(now.tv_nsec / 1000000);
+	char frac[] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+	               (char)('0' + ms % 10), 'Z', '"', '\0'};
+	tb_str(b, "{\"ts\":\"");
+	tb_str(b, sec);
+	tb_str(b, frac);
 }
 
 /* Write iov whole to the shared log, under its mutex (any thread). */
@@ -236,8 +268,10 @@ void log_line(struct srv *s, const char *level, const char *json, size_t len)
 		return;
 	/* every line: {"ts":"RFC 3339","level":"...", then the caller's fields */
 	tb_init(&b, head, sizeof head);
-	log_ts(&b);
-	tb_fmt(&b, ",\"level\":\"%s\",", level);
+	log_ts(&b, s);
+	tb_str(&b, ",\"level\":\"");
+	tb_str(&b, level);
+	tb_str(&b, "\",");
 	json++;
 	len--;
 	if (!s->logbuf || !s->log_ev) { /* before the loop exists: write through */

@@ -48,9 +48,8 @@ void srv_job_free(job *j)
 {
 	if (!j)
 		return;
-	if (j->easy)
-		curl_easy_cleanup(j->easy);
-	curl_slist_free_all(j->pins); /* after the handle that points at it */
+	fetch_easy_release(j);
+	curl_slist_free_all(j->pins); /* after the handle let go of it */
 	dest_free(&j->d);
 	if (j->body) {
 		j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes
@@ -77,6 +76,9 @@ static void send_reply(struct srv *s, struct evhttp_request *req, int code, cons
                        const char *ctype, struct evbuffer *body)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct timespec now;
+	log_clock(s, &now); /* the loop's Date text, made once a second */
+	evhttp_add_header(h, "Date", s->clock_http);
 	if (ctype)
 		evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
@@ -123,8 +125,9 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_init(&b, mem, sizeof mem);
 	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
-	tb_fmt(&b, ",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu,\"decision\":\"%s\",\"hops\":%d",
-	       code, srv_elapsed_ms(&j->t0), bytes, decision, j->hop);
+	long long us = (long long)(srv_elapsed_ms(&j->t0) * 1e3);
+	tb_fmt(&b, ",\"status\":%d,\"ms\":%lld.%03lld,\"bytes\":%zu,\"decision\":\"%s\","
+	       "\"hops\":%d", code, us / 1000, us % 1000, bytes, decision, j->hop);
 	if (j->blocked) {
 		tb_fmt(&b, ",\"incident\":%lld,\"category\":\"%s\",\"rule\":",
 		       (long long)j->rec.incident_id, sg_category_name(j->bv.category));
@@ -243,6 +246,21 @@ static char *headers_json(struct evhttp_request *req)
 	return out;
 }
 
+/* The request line and the headers of note, kept as the evidence of an
+ * attempt: taken only when a /go request is blocked, while its evhttp
+ * request is still there (an allowed fetch never pays for them). */
+void srv_job_evidence(job *j)
+{
+	struct evhttp_request *req = j->req;
+	if (!req || j->request)
+		return;
+	char line[SRV_URL_MAX * 3 + 64];
+	snprintf(line, sizeof line, "GET %s HTTP/%d.%d", evhttp_request_get_uri(req),
+	         req->major, req->minor);
+	j->request = srv_clean_dup(line, strlen(line), 4096);
+	j->headers = headers_json(req);
+}
+
 static void handle_go(struct srv *s, struct evhttp_request *req)
 {
 	job *j = calloc(1, sizeof *j);
@@ -260,18 +278,8 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 		evhttp_connection_get_peer(evcon, &peer, &port);
 	text_clean(j->client, sizeof j->client, peer ? peer : "?", peer ? strlen(peer) : 1);
 
-	const char *uri = evhttp_request_get_uri(req);
-	char line[SRV_URL_MAX * 3 + 64];
-	snprintf(line, sizeof line, "GET %s HTTP/%d.%d", uri, req->major, req->minor);
-	j->request = srv_clean_dup(line, strlen(line), 4096);
-	j->headers = headers_json(req);
 	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
 	j->html = text_accepts_html(accept);
-	if (!j->request || !j->headers) {
-		srv_reply_error(j, 503, "out of memory");
-		srv_job_free(j);
-		return;
-	}
 
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *why = NULL;

@@ -23,6 +23,7 @@
 #define SRV_REQUEST_BODY_MAX 4096 /* a client request's body (none is used) */
 #define SRV_EVDNS_CAP 32     /* evdns keeps at most this many addresses a family */
 #define SRV_GONE_CHECK_MS 200 /* fetches this old are cancelled if their client left */
+#define SRV_EASY_POOL 64     /* finished jobs' libcurl handles a loop keeps for reuse */
 
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
@@ -31,7 +32,7 @@ typedef struct job {
 	struct job *next;             /* fetch queue / commit batch */
 	struct job *iprev, *inext;    /* in libcurl's multi handle */
 	char client[48];
-	char *request;                /* request line, cleaned */
+	char *request;                /* request line, cleaned (a blocked /go: srv_job_evidence) */
 	char *headers;                /* JSON object of headers of note */
 	char *raw_url;                /* the url parameter, cleaned */
 	char *url;                    /* this hop's URL */
@@ -122,6 +123,8 @@ struct srv {
 	CURLM *multi;
 	struct sockev *sockev;        /* fetch.c: each upstream socket's event, by fd */
 	size_t sockev_cap;
+	CURL *easy_pool[SRV_EASY_POOL]; /* fetch.c: idle easy handles, shared options set */
+	size_t easy_pooled;
 	struct evdns_base *dns;       /* the service's resolver (fetch.c) */
 	dnsc *dcache;                 /* judged answers, dns_cache_s: the primary's,
 	                                 shared by every loop under dcache_mu */
@@ -131,7 +134,8 @@ struct srv {
 	size_t inflight, queued;
 	size_t fetch_bytes;           /* upstream bodies held by running fetches */
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
-	job *running;                 /* fetches inside the multi handle */
+	job *running, *running_tail;  /* fetches resolving or inside the multi
+	                                 handle, oldest (by t0) first */
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
 	size_t c_count;               /* blocked, not yet answered (incl. the
 	                                 batch with the writer) */
@@ -140,6 +144,9 @@ struct srv {
 	struct srv_log *log;          /* log.c: shared by every loop */
 	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
 	struct event *log_ev;
+	time_t clock_sec;             /* log.c: the second the texts below show */
+	char clock_iso[24];           /* "2026-12-04T14:08:54" */
+	char clock_http[32];          /* "Fri, 04 Dec 2026 14:08:54 GMT" */
 	srv_metrics m;
 	srv_responder resp;
 	int resp_started;
@@ -182,6 +189,10 @@ void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
                const char *decision);
 void srv_reply_error(job *j, int code, const char *msg);
 void srv_job_free(job *j);
+/* A /go job's request line and headers of note (j->request, j->headers),
+ * read from its evhttp request when it is blocked; either stays NULL when
+ * out of memory, and the attempt is still recorded without it. */
+void srv_job_evidence(job *j);
 void srv_check_drained(struct srv *s);
 void srv_log_request(job *j, int code, size_t bytes, const char *decision);
 double srv_elapsed_ms(const struct timespec *t0);
@@ -194,6 +205,10 @@ sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
+/* A job's easy handle back to its loop's pool (or freed), with nothing of
+ * the job left in it; j->easy is NULL after.  Only for a handle outside
+ * the multi (srv_job_free calls it). */
+void fetch_easy_release(job *j);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
@@ -257,5 +272,8 @@ void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);
 /* json: one object "{...}\n"; ts and level are put in front of its fields. */
 void log_line(struct srv *s, const char *level, const char *json, size_t len);
+/* The loop's clock (its thread only): now, with s->clock_iso and
+ * s->clock_http made anew only when the second changed. */
+void log_clock(struct srv *s, struct timespec *now);
 
 #endif

@@ -137,7 +137,7 @@ static sg_err next_id(dd_store *s, int64_t *id)
 	sg_err rc = key && x.values ? aws_ddb_update(s->aws, s->table, key, "ADD next_id :one", &x,
 	                                             &attrs, &e)
 	                            : SG_ERR_NOMEM;
-	*id = rc ? 0 : dd_num(attrs, "next_id");
+	*id = rc ? 0 : aws_ddb_num(attrs, "next_id");
 	if (!rc && *id <= 0)
 		rc = SG_ERR_PROTOCOL;
 	json_decref(key);
@@ -212,8 +212,8 @@ static sg_err join_incident(dd_store *s, int64_t id, const store_attempt_in *a, 
 		json_decref(attrs);
 		return rc == SG_ERR_STATE ? rc : dd_fail(s, rc, "UpdateItem", &e);
 	}
-	*seq = dd_num(attrs, "attempts");
-	bool logged = !strcmp(dd_cstr(attrs, "state"), "logged");
+	*seq = aws_ddb_num(attrs, "attempts");
+	bool logged = !strcmp(aws_ddb_str(attrs, "state"), "logged");
 	json_decref(attrs);
 	o->incident_id = id;
 	if (!a->contain || !logged)
@@ -298,7 +298,7 @@ static sg_err record_one(dd_store *s, const store_attempt_in *a, const char *key
 		}
 		if (rc)
 			return rc;
-		int64_t id = dd_num(ptr, "incident");
+		int64_t id = aws_ddb_num(ptr, "incident");
 		json_decref(ptr);
 		rc = join_incident(s, id, a, at, o, &seq);
 		if (rc == SG_ERR_STATE) {
@@ -351,9 +351,9 @@ static sg_err claim_id(dd_store *s, int64_t want, const char *owner, int64_t lea
 		if (rc)
 			return rc;
 		char from[32], prev[128];
-		snprintf(from, sizeof from, "%s", dd_cstr(it, "state"));
-		snprintf(prev, sizeof prev, "%s", dd_cstr(it, "lease_owner"));
-		int64_t until = dd_num(it, "lease_until_ms"), at = store_now_ms();
+		snprintf(from, sizeof from, "%s", aws_ddb_str(it, "state"));
+		snprintf(prev, sizeof prev, "%s", aws_ddb_str(it, "lease_owner"));
+		int64_t until = aws_ddb_num(it, "lease_until_ms"), at = store_now_ms();
 		json_decref(it);
 		if ((rc = store_claimable(from, prev, until, owner, at)))
 			return rc;
@@ -387,7 +387,7 @@ static sg_err add_candidate(void *ctx, const json_t *item)
 	candidates *c = ctx;
 	if (c->n == sizeof c->id / sizeof c->id[0])
 		return SG_ERR__COUNT;  /* enough: stop the query */
-	c->id[c->n++] = dd_num(item, "id");
+	c->id[c->n++] = aws_ddb_num(item, "id");
 	return SG_OK;
 }
 
@@ -463,10 +463,10 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 			return rc;
 		store_state from, to;
 		char lease_owner[128], key[300];
-		snprintf(lease_owner, sizeof lease_owner, "%s", dd_cstr(it, "lease_owner"));
-		snprintf(key, sizeof key, "%s", dd_cstr(it, "join_key"));
-		int64_t until = dd_num(it, "lease_until_ms");
-		rc = store_state_parse(dd_cstr(it, "state"), &from) ? SG_ERR_CORRUPT : SG_OK;
+		snprintf(lease_owner, sizeof lease_owner, "%s", aws_ddb_str(it, "lease_owner"));
+		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
+		int64_t until = aws_ddb_num(it, "lease_until_ms");
+		rc = store_state_parse(aws_ddb_str(it, "state"), &from) ? SG_ERR_CORRUPT : SG_OK;
 		json_decref(it);
 		if (rc || (rc = store_check_move(c, from, lease_owner, until, at, &to)))
 			return rc;
@@ -509,8 +509,8 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, ik, &it);
 		if (rc)
 			return rc;
-		bool busy = !strcmp(dd_cstr(it, "state"), "containing") &&
-		            strcmp(dd_cstr(it, "lease_owner"), c->actor);
+		bool busy = !c->force && !strcmp(aws_ddb_str(it, "state"), "containing") &&
+		            strcmp(aws_ddb_str(it, "lease_owner"), c->actor);
 		json_decref(it);
 		if (busy)
 			return SG_ERR_BUSY;
@@ -519,7 +519,7 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		if (rc && rc != SG_ERR_NOTFOUND)
 			return rc;
 		if (!rc)
-			snprintf(from, sizeof from, "%s", dd_cstr(it, "status"));
+			snprintf(from, sizeof from, "%s", aws_ddb_str(it, "status"));
 		json_decref(it);
 		if (c->from && strcmp(c->from, from))
 			return SG_ERR_STATE;
@@ -537,10 +537,14 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		                 "#d = if_not_exists(#d, :d) ADD attempts :bump",
 		       from[0] ? "#st = :seen" : "attribute_not_exists(pk)",
 		       json_pack("{s:s,s:s}", "#st", "status", "#d", "data"), values);
-		tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL,
-		       "attribute_exists(pk) AND (#s <> :c OR lease_owner = :actor)",
-		       json_pack("{s:s}", "#s", "state"),
-		       json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":actor", dd_s(c->actor)));
+		if (c->force)   /* evidence that is no playbook step: the incident need only exist */
+			tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL, "attribute_exists(pk)",
+			       NULL, NULL);
+		else
+			tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL,
+			       "attribute_exists(pk) AND (#s <> :c OR lease_owner = :actor)",
+			       json_pack("{s:s}", "#s", "state"),
+			       json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":actor", dd_s(c->actor)));
 		tx_history(&t, c->incident_id, c->step, from, c->to, c->reason, c->actor, at, 0);
 		int failed;
 		rc = tx_run(s, &t, &failed);

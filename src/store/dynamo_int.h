@@ -30,11 +30,9 @@ json_t *dd_key(const char *pk, const char *sk);
 json_t *dd_s(const char *v);
 json_t *dd_n(int64_t v);
 
-/* Attribute name of item as a malloc'd string ("" when absent; *bad on
- * allocation failure) or a number (0 when absent or not a number). */
+/* String attribute name of item, malloc'd ("" when absent; *bad on
+ * allocation failure).  The rest of the reading: lib/aws/ddb.h. */
 char *dd_str(const json_t *item, const char *name, int *bad);
-const char *dd_cstr(const json_t *item, const char *name);  /* "" when absent */
-int64_t dd_num(const json_t *item, const char *name);
 
 /* Remember a failure for store_errmsg and return rc. */
 sg_err dd_fail(dd_store *s, sg_err rc, const char *what, const struct aws_error *e);

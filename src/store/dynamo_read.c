@@ -3,7 +3,6 @@
  * followed through LastEvaluatedKey. */
 #include "store/dynamo_int.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,29 +34,12 @@ json_t *dd_n(int64_t v)
 	return json_pack("{s:s}", "N", t);
 }
 
-const char *dd_cstr(const json_t *item, const char *name)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(item, name), "S"));
-	return v ? v : "";
-}
-
 char *dd_str(const json_t *item, const char *name, int *bad)
 {
-	char *p = strdup(dd_cstr(item, name));
+	char *p = strdup(aws_ddb_str(item, name));
 	if (!p)
 		*bad = 1;
 	return p;
-}
-
-int64_t dd_num(const json_t *item, const char *name)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(item, name), "N"));
-	if (!v)
-		return 0;
-	char *end = NULL;
-	errno = 0;
-	long long x = strtoll(v, &end, 10);
-	return errno || end == v || *end ? 0 : (int64_t)x;
 }
 
 sg_err dd_fail(dd_store *s, sg_err rc, const char *what, const struct aws_error *e)
@@ -87,8 +69,8 @@ sg_err dd_get_item(dd_store *s, const char *pk, const char *sk, json_t **item)
 sg_err dd_fill_incident(const json_t *it, store_incident *r)
 {
 	int bad = 0;
-	r->id = dd_num(it, "id");
-	if (store_state_parse(dd_cstr(it, "state"), &r->state) != SG_OK)
+	r->id = aws_ddb_num(it, "id");
+	if (store_state_parse(aws_ddb_str(it, "state"), &r->state) != SG_OK)
 		r->state = STORE_STATE__COUNT;
 	r->state_reason = dd_str(it, "state_reason", &bad);
 	r->source = dd_str(it, "source", &bad);
@@ -98,14 +80,14 @@ sg_err dd_fill_incident(const json_t *it, store_incident *r)
 	r->instance_id = dd_str(it, "instance_id", &bad);
 	r->region = dd_str(it, "region", &bad);
 	r->az = dd_str(it, "az", &bad);
-	r->contain = (int)dd_num(it, "contain");
-	r->attempts = dd_num(it, "attempts");
-	r->opened_ms = dd_num(it, "opened_ms");
-	r->updated_ms = dd_num(it, "updated_ms");
-	r->state_ms = dd_num(it, "state_ms");
+	r->contain = (int)aws_ddb_num(it, "contain");
+	r->attempts = aws_ddb_num(it, "attempts");
+	r->opened_ms = aws_ddb_num(it, "opened_ms");
+	r->updated_ms = aws_ddb_num(it, "updated_ms");
+	r->state_ms = aws_ddb_num(it, "state_ms");
 	r->lease_owner = dd_str(it, "lease_owner", &bad);
-	r->lease_until_ms = dd_num(it, "lease_until_ms");
-	r->observe = (int)dd_num(it, "observe");
+	r->lease_until_ms = aws_ddb_num(it, "lease_until_ms");
+	r->observe = (int)aws_ddb_num(it, "observe");
 	if (bad) {
 		store_incident_free(r);
 		return SG_ERR_NOMEM;
@@ -220,7 +202,7 @@ static sg_err count_one(void *ctx, const json_t *item)
 {
 	int64_t *counts = ctx;
 	store_state k;
-	if (store_state_parse(dd_cstr(item, "state"), &k) == SG_OK)
+	if (store_state_parse(aws_ddb_str(item, "state"), &k) == SG_OK)
 		counts[k]++;
 	return SG_OK;
 }
@@ -241,10 +223,10 @@ static sg_err fill_att(const json_t *it, void *rec, size_t i)
 	(void)i;
 	store_attempt *r = rec;
 	int bad = 0;
-	const char *sk = dd_cstr(it, "sk");
+	const char *sk = aws_ddb_str(it, "sk");
 	r->id = strlen(sk) > 4 ? (int64_t)strtoll(sk + 4, NULL, 10) : 0;
-	r->incident_id = dd_num(it, "incident");
-	r->at_ms = dd_num(it, "at_ms");
+	r->incident_id = aws_ddb_num(it, "incident");
+	r->at_ms = aws_ddb_num(it, "at_ms");
 	r->client = dd_str(it, "client", &bad);
 	r->request = dd_str(it, "request", &bad);
 	r->headers = dd_str(it, "headers", &bad);
@@ -253,12 +235,12 @@ static sg_err fill_att(const json_t *it, void *rec, size_t i)
 	r->category = dd_str(it, "category", &bad);
 	r->rule = dd_str(it, "rule", &bad);
 	r->reason = dd_str(it, "reason", &bad);
-	r->hop = (int)dd_num(it, "hop");
+	r->hop = (int)aws_ddb_num(it, "hop");
 	r->addrs = dd_str(it, "addrs", &bad);
 	r->instance_id = dd_str(it, "instance_id", &bad);
 	r->region = dd_str(it, "region", &bad);
 	r->az = dd_str(it, "az", &bad);
-	r->contain = (int)dd_num(it, "contain");
+	r->contain = (int)aws_ddb_num(it, "contain");
 	if (bad) {
 		store_attempt_clear(r);
 		return SG_ERR_NOMEM;
@@ -282,12 +264,12 @@ static sg_err fill_step(const json_t *it, void *rec, size_t i)
 	(void)i;
 	store_step *r = rec;
 	int bad = 0;
-	r->incident_id = dd_num(it, "incident");
-	r->name = strdup(dd_cstr(it, "sk") + strlen("step#"));
+	r->incident_id = aws_ddb_num(it, "incident");
+	r->name = strdup(aws_ddb_str(it, "sk") + strlen("step#"));
 	r->status = dd_str(it, "status", &bad);
 	r->data = dd_str(it, "data", &bad);
-	r->attempts = dd_num(it, "attempts");
-	r->updated_ms = dd_num(it, "updated_ms");
+	r->attempts = aws_ddb_num(it, "attempts");
+	r->updated_ms = aws_ddb_num(it, "updated_ms");
 	if (bad || !r->name) {
 		store_step_free(r);
 		return SG_ERR_NOMEM;
@@ -312,7 +294,7 @@ sg_err dd_step_get(store *base, int64_t incident_id, const char *name, store_ste
 	if (snprintf(sk, sizeof sk, "step#%s", name) >= (int)sizeof sk)
 		return SG_ERR_NOTFOUND;
 	sg_err rc = dd_get_item(s, pk, sk, &it);
-	if (!rc && (dd_cstr(it, "sk")[0] == '\0'))
+	if (!rc && (aws_ddb_str(it, "sk")[0] == '\0'))
 		rc = SG_ERR_PROTOCOL;
 	if (!rc)
 		rc = fill_step(it, out, 0);
@@ -327,13 +309,13 @@ static sg_err fill_hist(const json_t *it, void *rec, size_t i)
 	store_history *r = rec;
 	int bad = 0;
 	r->id = (int64_t)i + 1;   /* its place in the incident's history */
-	r->incident_id = dd_num(it, "incident");
+	r->incident_id = aws_ddb_num(it, "incident");
 	r->step = dd_str(it, "step", &bad);
 	r->from = dd_str(it, "from", &bad);
 	r->to = dd_str(it, "to", &bad);
 	r->reason = dd_str(it, "reason", &bad);
 	r->actor = dd_str(it, "actor", &bad);
-	r->at_ms = dd_num(it, "at_ms");
+	r->at_ms = aws_ddb_num(it, "at_ms");
 	if (bad) {
 		store_history_clear(r);
 		return SG_ERR_NOMEM;

@@ -229,9 +229,8 @@ sg_err store_sqlite_open(const char *path, const store_opts *opts, store **out,
 		goto fail;
 	} else if (ver < STORE_SCHEMA_VERSION) {
 		e = SG_ERR_UNSUPPORTED;
-		what = "written by an older ssrfguard: open it once read-write (e.g. `ssrfguard "
-		       "incidents list` as its owner is not enough; `ssrfguard serve` or `respond` "
-		       "migrates it)";
+		what = "written by an older ssrfguard (schema 1): open it read-write once "
+		       "(`ssrfguard serve` or `ssrfguard respond` migrate it)";
 		goto fail;
 	}
 	for (int i = 0; i < Q__COUNT; i++) {
@@ -537,7 +536,7 @@ static sg_err change_step(sq_store *s, const store_change *c, int64_t at)
 	int64_t lease_until;
 	if ((e = incident_row(s, c, &state, &state_ok, &owner_ok, &lease_until)) != SG_OK)
 		return e;
-	if (state_ok && state == STORE_CONTAINING && !owner_ok)
+	if (state_ok && state == STORE_CONTAINING && !owner_ok && !c->force)
 		return SG_ERR_BUSY;
 
 	char from[32] = "";

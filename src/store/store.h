@@ -194,7 +194,8 @@ typedef struct store_record_out {
 	                            detail_max reached or the store is full */
 } store_record_out;
 
-/* The database's size in bytes (pages in use, WAL not included). */
+/* The database's size in bytes (pages in use, WAL not included).
+ * SG_ERR_UNSUPPORTED on DynamoDB (no byte cap there). */
 sg_err store_size(store *s, int64_t *bytes);
 
 /*
@@ -209,7 +210,8 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
 /*
  * Record n attempts in ONE transaction (one fsync): the service's group
  * commit.  All or nothing: on error none is recorded.  out is NULL or an
- * array of n.
+ * array of n.  (DynamoDB: one conditional write per attempt, in order; an
+ * error leaves the attempts before it recorded.)
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);
@@ -249,8 +251,10 @@ typedef struct store_change {
 	                          "operator:NAME"; required, non-empty */
 	const char *data;      /* step only: new JSON blob; NULL keeps it */
 	int bump_attempts;     /* step only: attempts += 1 (a try started) */
-	int force;             /* incident only: an operator may override the
-	                          lease of a "containing" incident */
+	int force;             /* incident: an operator may override the lease
+	                          of a "containing" incident; step: evidence
+	                          that is no playbook step (the queue intake's
+	                          "finding") is written despite another's lease */
 } store_change;
 
 /*
@@ -260,7 +264,8 @@ typedef struct store_change {
  * job (SG_ERR_INVAL here); leaving "containing" clears the lease.  Step:
  * the incident must exist (SG_ERR_NOTFOUND); if the incident is
  * "containing" and actor is not the lease owner, SG_ERR_BUSY (a responder
- * that lost its lease must stop writing); a missing step row is created.
+ * that lost its lease must stop writing) unless force; a missing step row
+ * is created.
  * A change to the same state/status is allowed and still journaled (a
  * retry of a step, data updated).
  */

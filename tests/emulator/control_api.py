@@ -13,6 +13,10 @@
   POST /_emulator/ssm/script {...}       -> scripted SSM command output
   POST /_emulator/imds      {...}        -> IMDS identity (instance_id)
   POST /_emulator/imds/rotate            -> issue new IMDS role credentials
+  POST /_emulator/identity/oidc-provider {"url","client_ids"} -> register an OIDC provider
+  POST /_emulator/identity/oidc-token    {"iss","sub","aud","expires_in"} -> a signed JWT
+  POST /_emulator/identity/sso-token     {"user","expires_in","assignments"} -> portal token
+  POST /_emulator/identity/container-token {"role"[,"token"]} -> pod/task token
 """
 import json
 from urllib.parse import parse_qs, urlsplit

@@ -14,7 +14,7 @@ import sigv4check
 import wire
 import wire_rest
 from errors import ApiError
-from services import HANDLERS, iam
+from services import HANDLERS, iam, identity
 
 # scope service -> {api version: model name}
 SCOPES = {
@@ -61,8 +61,16 @@ def _err(protocol, e, rid, ns=""):
     return Result(status, ctype, body, hdrs)
 
 
+# STS operations a caller may send unsigned (botocore's sts model: auth type
+# "none"): the caller proves itself with the token in the request.
+UNSIGNED = {("sts", "AssumeRoleWithWebIdentity"), ("sts", "AssumeRoleWithSAML")}
+
+
 def handle(world, method, path_qs, headers, body, scheme="http"):
     rid = world.request_id()
+    if identity.serves(urlsplit(path_qs).path):
+        status, ctype, data, hdrs = identity.handle_http(world, method, path_qs, headers)
+        return Result(status, ctype, data, [("x-amzn-RequestId", rid)] + hdrs)
     scope = sigv4check.parse_scope(headers)
     if scope and scope[3] == "s3":
         return _handle_s3(world, method, path_qs, headers, body, scheme, rid)
@@ -86,6 +94,10 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
 
     protocol = _guess_protocol(headers, params)
     service = scope[3] if scope else None
+    unsigned = (not scope and not headers.get("Authorization") and params.get("Version") == "2011-06-15"
+                and ("sts", params.get("Action")) in UNSIGNED)
+    if unsigned:
+        service = "sts"
     versions = SCOPES.get(service)
     model_name = None
     if versions is not None:
@@ -107,9 +119,13 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
     try:
         with world.lock:
             world.tick()
-            cred, region, svc = sigv4check.verify(method, path_qs, headers, body, protocol,
-                                                  world.lookup_credentials, world.wall(), scheme, world.now())
-        entry["access_key"] = cred["access_key_id"]
+            if unsigned:
+                cred, region = None, world.region
+            else:
+                cred, region, svc = sigv4check.verify(method, path_qs, headers, body, protocol,
+                                                      world.lookup_credentials, world.wall(), scheme,
+                                                      world.now())
+        entry["access_key"] = cred["access_key_id"] if cred else None
         if versions is None:
             raise ApiError("InvalidAction" if protocol != "json" else "UnknownOperationException",
                            f"Credential should be scoped to correct service: '{service}' is not served here")
@@ -174,10 +190,15 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
         if fn is None:
             raise ApiError("EmulatorNotImplemented",
                            f"{action} is valid in the {model_name} model but the emulator does not implement it")
-        _check_denied(cred, service, action, protocol)
-        with world.lock:
-            if iam.session_revoked(world, cred, f"{service}:{action}"):
-                _deny(cred, f"{service}:{action}", protocol, revoked=True)
+        if (service, action) in UNSIGNED:
+            pass                  # no caller identity: the token in the request is checked
+        elif cred is None:
+            raise ApiError("MissingAuthenticationToken", "Request is missing Authentication Token", 403)
+        else:
+            _check_denied(cred, service, action, protocol)
+            with world.lock:
+                if iam.session_revoked(world, cred, f"{service}:{action}"):
+                    _deny(cred, f"{service}:{action}", protocol, revoked=True)
         if protocol == "ec2" and decoded.get("DryRun"):
             raise ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
         with world.lock:

@@ -13,6 +13,9 @@ CreateVolume is asynchronous and can fail after answering, as on AWS:
   volume has failed", EBS user guide, "Amazon EBS volume lifecycle",
   https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-lifecycle.html):
   POST /_emulator/ebs/fail {"count": N} makes the next N new volumes do so.
+  Such a volume can only be deleted; a ClientToken stays bound to it after
+  that (EC2 API reference, "Ensuring idempotency"), so a retry needs a new
+  token.
 """
 import re
 import sys
@@ -156,9 +159,19 @@ def create_volume(ctx, p):
                 raise ApiError("IdempotentParameterMismatch",
                                "The client token you have provided is associated with a resource that is already "
                                "deleted or has different parameters. Please use a different client token.")
+            # The token stays bound after its volume is gone ("A client token
+            # is valid for at least 24 hours after the termination of the
+            # instance"; "If you retry a request that completed successfully
+            # using the same client token and the same parameters, the retry
+            # succeeds without performing any further actions": EC2 API
+            # reference, "Ensuring idempotency"): no new volume, the first
+            # answer with the state now.
             v = st(w)["volumes"].get(prev[1])
             if v is not None:
                 return project(shape_of("ec2", "Volume"), clone(v))
+            gone = clone(prev[2])
+            gone["State"] = "deleted"
+            return project(shape_of("ec2", "Volume"), gone)
     az = p["AvailabilityZone"]
     if not az.startswith(w.region) or len(az) != len(w.region) + 1:
         raise ApiError("InvalidParameterValue",
@@ -214,7 +227,7 @@ def create_volume(ctx, p):
             v["State"] = "available"
     w.at(w.timing["volume_seconds"], ready)
     if token:
-        w.idempotency[key] = ({k: p.get(k) for k in _VOLUME_KEYS}, v["VolumeId"])
+        w.idempotency[key] = ({k: p.get(k) for k in _VOLUME_KEYS}, v["VolumeId"], clone(v))
     return project(shape_of("ec2", "Volume"), clone(v))
 
 

@@ -23,7 +23,9 @@ model:
   (EBS user guide, "Share an Amazon EBS snapshot").
 - CreateLaunchTemplate / DescribeLaunchTemplates; RunInstances with
   LaunchTemplate (template data, then the call's own parameters win),
-  instances pending then running.
+  instances pending then running; with an instance profile whose role lets
+  the SSM agent work, the instance registers with Systems Manager once it
+  runs.
 """
 import base64
 import struct
@@ -52,6 +54,12 @@ def seed(world, sc):
         alloc = _allocate(world, a.get("PublicIp"), a.get("AllocationId"), tags_list(a.get("Tags")))
         if a.get("NetworkInterfaceId") or a.get("InstanceId"):
             _associate(world, alloc, a.get("InstanceId"), a.get("NetworkInterfaceId"), None)
+    for t in e.get("launch_templates") or []:   # as CreateLaunchTemplate makes them
+        lt = {"LaunchTemplateId": t.get("LaunchTemplateId") or world.new_id("lt"),
+              "LaunchTemplateName": t["LaunchTemplateName"], "CreateTime": world.now(), "CreatedBy": "seed",
+              "DefaultVersionNumber": 1, "LatestVersionNumber": 1, "Tags": [],
+              "_data": clone(t.get("LaunchTemplateData") or {})}
+        _state(world)["templates"][lt["LaunchTemplateId"]] = lt
     for i in e.get("instances") or []:
         if i.get("ConsoleOutput") is not None or i.get("ConsoleScreenshot") is not None:
             _state(world)["console"][i["InstanceId"]] = {"output": i.get("ConsoleOutput", ""),
@@ -413,11 +421,25 @@ def run_instances(ctx, p):
         def running(inst=inst):
             if inst["State"]["Name"] == "pending":
                 inst["State"] = {"Code": 16, "Name": "running"}
+                _agent_registers(w, inst)
         w.at(w.timing["instance_seconds"], running)
     if token:
         w.idempotency[key] = [i["InstanceId"] for i in made]
     return {"ReservationId": reservation, "OwnerId": w.account_id, "Groups": [],
             "Instances": [_instance_view(w, i) for i in made]}
+
+
+def _agent_registers(w, inst):
+    """An instance launched with a profile whose role lets the SSM agent work
+    (AMIs such as Amazon Linux and Ubuntu ship the agent) registers with
+    Systems Manager once it runs: SSM user guide, "Setting up Systems Manager
+    for EC2 instances" (the instance profile, e.g. AmazonSSMManagedInstanceCore)."""
+    from services import role_sessions, ssm
+    iid = inst["InstanceId"]
+    if not role_sessions.denied(w, iid, "ssm:UpdateInstanceInformation"):  # a profile, a usable role
+        managed = ssm.st(w)["managed"]
+        if iid not in managed:
+            managed.append(iid)
 
 
 def _instance_view(w, inst):

@@ -11,8 +11,12 @@ exists and numeric apply.  A matching event goes to each target: an SQS
 queue gets the event's JSON envelope (or the target's Input).  PutEvents
 refuses sources that start with "aws." (those are AWS services' own events:
 tests inject them, e.g. a GuardDuty finding, with POST /_emulator/events).
-Not emulated: other buses, schedules, input transformers, queue policies
-(delivery to a queue assumes its policy allows events.amazonaws.com).
+A target queue gets the event only if its policy lets events.amazonaws.com
+send for this rule (sqs.service_may_send; EventBridge user guide, "Using
+resource-based policies for Amazon EventBridge", Amazon SQS permissions);
+otherwise the delivery fails (recorded, as EventBridge's FailedInvocations
+metric would count it).  Not emulated: other buses, schedules, input
+transformers.
 """
 import datetime
 import json
@@ -116,8 +120,11 @@ def emit(w, entry):
             continue
         for t in r["targets"].values():
             body = t.get("Input") or json.dumps(event)
-            ok = t["Arn"].split(":")[2] == "sqs" and sqs.send_internal(w, t["Arn"], body)
-            st(w)["delivered"].append({"rule": r["Name"], "target": t["Id"], "event": eid, "ok": bool(ok)})
+            allowed = sqs.service_may_send(w, t["Arn"], "events.amazonaws.com", r["Arn"])
+            ok = t["Arn"].split(":")[2] == "sqs" and allowed and sqs.send_internal(w, t["Arn"], body)
+            st(w)["delivered"].append({"rule": r["Name"], "target": t["Id"], "event": eid, "ok": bool(ok),
+                                       **({} if allowed else {"error": "the queue policy does not allow "
+                                                                       "events.amazonaws.com"})})
     return eid
 
 

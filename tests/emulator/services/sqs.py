@@ -260,6 +260,83 @@ def send_message(ctx, p):
                  p.get("MessageGroupId"), p.get("MessageDeduplicationId"))
 
 
+# ------------------------------------------------ the queue's resource policy
+#
+# Another AWS service (EventBridge) may send to a queue only if the queue's
+# policy lets its service principal do so (EventBridge user guide, "Using
+# resource-based policies for Amazon EventBridge", Amazon SQS permissions;
+# SQS developer guide, "Basic examples of Amazon SQS policies").  Evaluated
+# here: Allow and Deny statements whose Principal is "*", {"AWS": "*"} or
+# {"Service": ...} naming the service; Action with wildcards; Resource; the
+# condition operators ArnEquals, ArnLike, StringEquals, StringLike, Bool on
+# aws:SourceArn, aws:SourceAccount and aws:SecureTransport (a service sends
+# over TLS).  An explicit Deny wins; without an Allow the answer is no.  A
+# condition this code cannot evaluate makes an Allow not apply and a Deny
+# apply (the strict reading).
+
+_COND_OPS = {"ArnEquals": False, "StringEquals": False, "ArnLike": True, "StringLike": True, "Bool": False}
+
+
+def _as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def _principal_is(stmt, service):
+    p = stmt.get("Principal")
+    if p == "*":
+        return True
+    if not isinstance(p, dict):
+        return False
+    return "*" in _as_list(p.get("AWS", [])) or service in _as_list(p.get("Service", []))
+
+
+def _conditions_hold(stmt, context):
+    """True / False when every condition is understood, None otherwise."""
+    import fnmatch
+    for op_name, tests in (stmt.get("Condition") or {}).items():
+        if op_name not in _COND_OPS or not isinstance(tests, dict):
+            return None
+        for key, want in tests.items():
+            if key not in context:
+                return None
+            have = context[key]
+            if _COND_OPS[op_name]:
+                ok = any(fnmatch.fnmatchcase(have, str(w)) for w in _as_list(want))
+            else:
+                ok = any(have == str(w).lower() if op_name == "Bool" else have == str(w)
+                         for w in _as_list(want))
+            if not ok:
+                return False
+    return True
+
+
+def service_may_send(world, arn, service, source_arn):
+    """May AWS service `service` (acting for source_arn) SendMessage to queue arn?"""
+    import fnmatch
+    import json
+    q = _by_arn(world, arn)
+    try:
+        doc = json.loads((q or {}).get("attrs", {}).get("Policy") or "{}")
+    except ValueError:
+        return False
+    context = {"aws:SourceArn": source_arn, "aws:SourceAccount": world.account_id, "aws:SecureTransport": "true"}
+    allowed = False
+    for stmt in _as_list(doc.get("Statement", [])):
+        if not isinstance(stmt, dict) or not _principal_is(stmt, service):
+            continue
+        if not any(fnmatch.fnmatchcase("sqs:sendmessage", a.lower()) or a == "*"
+                   for a in _as_list(stmt.get("Action", []))):
+            continue
+        if "Resource" in stmt and not any(fnmatch.fnmatchcase(arn, r) for r in _as_list(stmt["Resource"])):
+            continue
+        holds = _conditions_hold(stmt, context)
+        if stmt.get("Effect") == "Deny" and holds is not False:
+            return False
+        if stmt.get("Effect") == "Allow" and holds:
+            allowed = True
+    return allowed
+
+
 def send_internal(world, arn, body):
     """A message from another AWS service (an EventBridge target): False if the queue is gone."""
     q = _by_arn(world, arn)

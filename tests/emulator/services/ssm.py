@@ -43,14 +43,28 @@ def seed(world, sc):
         add_script(world, r)
 
 
+def filler(n):
+    """n bytes of numbered lines: a large output a test can compute again
+    ("%015d\\n" % i for i = 0, 1, ..., cut at n)."""
+    lines, size, i = [], 0, 0
+    while size < n:
+        lines.append("%015d\n" % i)
+        size += 16
+        i += 1
+    return "".join(lines)[:n]
+
+
 def add_script(world, r):
     if not isinstance(r.get("match", ""), str):
         raise ValueError("script match must be a string")
+    stdout = filler(int(r["stdout_bytes"])) if r.get("stdout_bytes") is not None else r.get("stdout", "")
     st(world)["scripts"].append({"match": r.get("match", ""), "instance_id": r.get("instance_id"),
-                                 "stdout": r.get("stdout", ""), "stderr": r.get("stderr", ""),
+                                 "stdout": stdout, "stderr": r.get("stderr", ""),
                                  "exit_code": int(r.get("exit_code", 0)), "status": r.get("status"),
                                  "seconds": None if r.get("seconds") is None else float(r["seconds"]),
-                                 "run": bool(r.get("run"))})
+                                 "run": bool(r.get("run")),
+                                 "memory_bytes": r.get("memory_bytes"),
+                                 "memory_tamper": bool(r.get("memory_tamper"))})
 
 
 def control(world, method, path, q, data):

@@ -132,6 +132,8 @@ def _end(w, cmd, inv, changed, timed_out=False):
     if inv["Status"] != "InProgress":
         return
     sc = inv.pop("_script")
+    if sc.get("memory_bytes") is not None and not timed_out:
+        sc = _memory(w, inv, sc)
     inv["stdout"], inv["stderr"] = sc["stdout"], sc["stderr"]
     if timed_out:
         inv["Status"], inv["StatusDetails"], inv["ResponseCode"] = "TimedOut", "ExecutionTimedOut", -1
@@ -143,6 +145,36 @@ def _end(w, cmd, inv, changed, timed_out=False):
     if cmd["OutputS3BucketName"]:
         _upload(w, cmd, inv)
     changed()
+
+
+def _memory(w, inv, sc):
+    """The instance side of the documented memory acquisition (docs/respond.md,
+    "Memory"; playbook/memory.h): AVML's image (here memory_bytes of numbered
+    lines), its SHA-256 and size printed as the command prints them, then
+    `aws s3 cp` to the s3:// URL in the command, signed with the instance's
+    role session: refused without s3:PutObject (the AWS CLI's error on
+    stderr, exit 1).  memory_tamper uploads other bytes than were hashed (a
+    compromised instance, or a broken upload)."""
+    import hashlib
+    import re
+    from services.ssm import filler
+    image = filler(int(sc["memory_bytes"])).encode()
+    out = (f"ssrfguard-memory-sha256 {hashlib.sha256(image).hexdigest()}\n"
+           f"ssrfguard-memory-bytes {len(image)}\n")
+    dest = re.findall(r"s3://([a-z0-9.-]+)/(\S+)", "\n".join(inv["commands"]))
+    if not dest:
+        return dict(sc, stdout=out, stderr="usage: aws s3 cp <LocalPath> <S3Uri>\n", exit_code=252)
+    bucket, key = dest[-1]
+    if role_sessions.denied(w, inv["InstanceId"], "s3:PutObject"):
+        return dict(sc, stdout=out, exit_code=1,
+                    stderr="upload failed: An error occurred (AccessDenied) when calling the PutObject "
+                           "operation: Access Denied\n")
+    body = image[:-1] + b"X" if sc.get("memory_tamper") else image
+    try:
+        s3.put(w, bucket, key, body)
+    except ApiError as e:
+        return dict(sc, stdout=out, exit_code=1, stderr=f"upload failed: An error occurred ({e.code})\n")
+    return dict(sc, stdout=out, stderr="", exit_code=0)
 
 
 def _upload(w, cmd, inv):

@@ -2,7 +2,8 @@
 AssumeRole hands out temporary credentials of a role (STS API reference,
 AssumeRole: DurationSeconds 900..43200, default 3600; RoleSessionName
 2..64 of [\w+=,.@-]; a role that does not exist is AccessDenied, as STS
-does not tell a caller which roles exist)."""
+does not tell a caller which roles exist).  AssumeRoleWithWebIdentity:
+services/identity.py."""
 import base64
 import re
 import secrets
@@ -43,6 +44,16 @@ def assume_role(ctx, p):
     if r is None or r["Arn"] != arn:
         raise ApiError("AccessDenied", f"User: {ctx.cred['arn']} is not authorized to perform: "
                        f"sts:AssumeRole on resource: {arn}", 403)
+    c = role_session(w, r, session, duration)
+    return {"Credentials": {"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
+                            "SessionToken": c["session_token"], "Expiration": c["expires"]},
+            "AssumedRoleUser": {"AssumedRoleId": f"{r['RoleId']}:{session}", "Arn": c["arn"]}}
+
+
+def role_session(w, r, session, duration):
+    """Temporary credentials of role r for session, valid duration seconds
+    (what every AssumeRole* and the SSO portal and container endpoint hand out)."""
+    name = r["RoleName"]
     c = {"access_key_id": "ASIA" + secrets.token_hex(8).upper(),
          "secret_access_key": base64.b64encode(secrets.token_bytes(30)).decode(),
          "session_token": base64.b64encode(secrets.token_bytes(96)).decode(),
@@ -50,6 +61,11 @@ def assume_role(ctx, p):
          "arn": f"arn:{w.partition()}:sts::{w.account_id}:assumed-role/{name}/{session}"}
     rec = w.add_credentials(c)
     rec["session_name"] = session
-    return {"Credentials": {"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret_access_key"],
-                            "SessionToken": c["session_token"], "Expiration": c["expires"]},
-            "AssumedRoleUser": {"AssumedRoleId": f"{r['RoleId']}:{session}", "Arn": c["arn"]}}
+    return c
+
+
+@op("sts", "AssumeRoleWithWebIdentity")
+def assume_role_with_web_identity(ctx, p):
+    """Unsigned (botocore: auth type none); checks in services/identity.py."""
+    from services import identity
+    return identity.assume_role_with_web_identity(ctx.world, p)

@@ -24,9 +24,11 @@ t "usage error" 2 "$sg" aws frobnicate
 t "missing instance id" 2 "$sg" aws instance
 t "whoami" 0 "$sg" aws whoami -v
 has "whoami arn" "$TEST_TMPDIR/out" "arn:aws:iam::123456789012:user/ssrfguard-responder"
+has "whoami says where the credentials came from" "$TEST_TMPDIR/out" "credentials  env (AWS_ACCESS_KEY_ID)"
+has "whoami says keys never expire" "$TEST_TMPDIR/out" "expires      never"
 hasnt "verbose log has no secret" "$TEST_TMPDIR/err" "$AWS_SECRET_ACCESS_KEY"
 t "whoami --json" 0 "$sg" aws whoami --json
-if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["arn"].endswith(":user/ssrfguard-responder") and d["account"]=="123456789012" and d["region"]' "$TEST_TMPDIR/out"
+if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["arn"].endswith(":user/ssrfguard-responder") and d["account"]=="123456789012" and d["region"] and d["credentials"].startswith("env") and d["expires"]=="never"' "$TEST_TMPDIR/out"
 then echo "ok   whoami --json is one JSON object"; else echo "FAIL whoami --json"; cat "$TEST_TMPDIR/out"; fails=$((fails+1)); fi
 t "instance" 0 "$sg" aws instance i-0a1b2c3d4e5f60001
 has "instance shows ENIs" "$TEST_TMPDIR/out" "eni-0a000000000000002"

@@ -145,10 +145,12 @@ TEST(detector_incidents_once_each)
 	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
 	enqueue(DELIVERY(7));
 	enqueue(DELIVERY(7));   /* the detector's retry: the same incident again */
-	enqueue(DELIVERY(8));   /* another attempt on the same instance */
+	enqueue(DELIVERY(8));
 	CHECK(wait_for(main_queue_empty, 15));
 	respond_queue_stop(q);
-	CHECK_INT(incidents(STORE_OPEN), 1);   /* one incident per instance */
+	/* one instance, one incident: the retry and the detector's next incident
+	 * about the same instance join it */
+	CHECK_INT(incidents(STORE_OPEN), 1);
 	CHECK(strstr(logs.all.p, "detector:web-a/7 on " WEB1 ": INC-1 (new)") != NULL);
 	CHECK(strstr(logs.all.p, "detector:web-a/7 on " WEB1 ": INC-1 (joined)") != NULL);
 	CHECK(strstr(logs.all.p, "detector:web-a/8 on " WEB1 ": INC-1 (joined)") != NULL);
@@ -172,14 +174,21 @@ TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
 	CHECK(strstr(logs.all.p, "detector incident refused") != NULL);
 }
 
-static bool findings_recorded(void)
+static int64_t attempts_of(int64_t id)
 {
-	return strstr(logs.all.p, "OutsideAWS (severity 8.0) on " WEB2 ": INC-") &&
-	       strstr(logs.all.p, "MetadataDNSRebind (severity 5.0) on " WEB1);
+	store *st = NULL;
+	store_incident inc = {0};
+	char msg[256];
+	int64_t n = -1;
+	if (store_open(store_path, NULL, &st, msg, sizeof msg) == SG_OK && store_get(st, id, &inc) == SG_OK)
+		n = inc.attempts;
+	store_incident_free(&inc);
+	store_close(st);
+	return n;
 }
 
 /* The finding's detail is kept with its incident as step "finding". */
-static bool finding_kept(int64_t id, const char *type)
+static bool finding_kept(int64_t id, const char *type, const char *names)
 {
 	store *st = NULL;
 	char msg[256];
@@ -187,10 +196,18 @@ static bool finding_kept(int64_t id, const char *type)
 		return false;
 	store_step row = {0};
 	bool ok = store_step_get(st, id, "finding", &row) == SG_OK && strstr(row.data, type) &&
-	          strstr(row.data, "AROAEXAMPLE:" WEB2);
+	          strstr(row.data, names);
 	store_step_free(&row);
 	store_close(st);
 	return ok;
+}
+
+/* INC-1 (web-1: three detector deliveries) joined by the web-1 finding;
+ * INC-2 opened by the web-2 finding. */
+static bool findings_recorded(void)
+{
+	return incidents(STORE_OPEN) == 2 && attempts_of(1) == 4 && finding_kept(1, "MetadataDNSRebind", WEB1) &&
+	       finding_kept(2, "OutsideAWS", "AROAEXAMPLE:" WEB2);
 }
 
 static void post_event(const char *body)
@@ -212,29 +229,37 @@ TEST(guardduty_findings_through_eventbridge)
 	respond_queue *q = NULL;
 	char msg[512];
 	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	/* first (taken before the others): a type whose default is ignore (the
+	 * instance only the target of a probe), and a type GuardDuty does not have */
+	post_event(finding("Recon:EC2/PortProbeUnprotectedPort",
+	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
+	       "\\\"" WEB1 "\\\"}}", 8));
+	post_event(finding("Recon:EC2/NoSuchFinding",
+	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
+	       "\\\"" WEB1 "\\\"}}", 8));
 	post_event(finding("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
 	       "{\\\"resourceType\\\": \\\"AccessKey\\\", \\\"accessKeyDetails\\\": {\\\"principalId\\\": "
 	       "\\\"AROAEXAMPLE:" WEB2 "\\\"}}", 8));
 	post_event(finding("UnauthorizedAccess:EC2/MetadataDNSRebind",
 	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
 	       "\\\"" WEB1 "\\\"}}", 5));
-	post_event(finding("Recon:EC2/PortProbeUnprotectedPort",
-	       "{\\\"resourceType\\\": \\\"Instance\\\", \\\"instanceDetails\\\": {\\\"instanceId\\\": "
-	       "\\\"" WEB1 "\\\"}}", 8));
 	CHECK(wait_for(findings_recorded, 15));
 	respond_queue_stop(q);
-	/* the high finding on WEB2 is a new incident; the medium one (observe)
-	 * on WEB1 joins WEB1's open incident: one incident per instance */
+	/* a GuardDuty finding and a detector incident on one instance are one
+	 * incident: the medium finding (observe) joined web-1's open incident */
 	CHECK_INT(incidents(STORE_OPEN), 2);
 	CHECK_INT(incidents(STORE_LOGGED), 0);
-	CHECK(finding_kept(2, "InstanceCredentialExfiltration.OutsideAWS"));
+	CHECK(finding_kept(2, "InstanceCredentialExfiltration.OutsideAWS", "AROAEXAMPLE:" WEB2));
+	CHECK(finding_kept(1, "MetadataDNSRebind", WEB1));
 	CHECK(strstr(logs.all.p, "MetadataDNSRebind (severity 5.0) on " WEB1 ": INC-1 (observe, "
 	             "joined)") != NULL);
 	CHECKF(strstr(logs.all.p, "OutsideAWS (severity 8.0) on " WEB2 ": INC-") != NULL, "%s",
 	       logs.all.p);
 	CHECK(strstr(logs.all.p, "MetadataDNSRebind (severity 5.0) on " WEB1) != NULL);
 	CHECK(strstr(logs.all.p, "observe") != NULL);
-	CHECK(strstr(logs.all.p, "finding type \"Recon:EC2/PortProbeUnprotectedPort\" is not one") != NULL);
+	CHECK(strstr(logs.all.p, "Recon:EC2/PortProbeUnprotectedPort (severity 8.0) on " WEB1
+	             ": ignored by config") != NULL);
+	CHECK(strstr(logs.all.p, "finding type \"Recon:EC2/NoSuchFinding\" is not one") != NULL);
 }
 
 static void teardown(void)

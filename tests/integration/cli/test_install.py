@@ -38,7 +38,8 @@ for want in ["bin/ssrfguard", "man1/ssrfguard.1", "bash-completion/completions/s
              "systemd/system/ssrfguard-backstop.service",
              "systemd/system/ssrfguard-backstop-watch.service",
              "ssrfguard/ssrfguard.conf.example", "doc/ssrfguard/iam-policy.json",
-             "doc/ssrfguard/iam-policy-forensics.json"]:
+             "doc/ssrfguard/iam-policy-forensics.json", "doc/ssrfguard/iam-policy-detector.json",
+             "doc/ssrfguard/ssrfguard-fleet.yaml"]:
     check(find(want), "installed: %s" % want)
 
 # the example configuration is valid, for serve and the responder

@@ -95,6 +95,28 @@ for text, want in [
     check(p.returncode == 2 and (c + want) in p.stderr,
           "serve config %r: rc 2 and %r (got rc %d, %r)" % (text, c + want, p.returncode,
                                                             p.stderr))
+# serve's deliver-to: the detector side, checked like respond's, never with --respond
+SQSQ = "https://sqs.us-east-1.amazonaws.com/123456789012/incidents"
+p = run("serve", "--check-config", "--deliver-to", SQSQ)
+check(p.returncode == 0 and setting(p.stdout, "deliver-to") == '"%s"' % SQSQ,
+      "serve --deliver-to QUEUE_URL: %r" % p.stderr)
+for args, want in [
+    (["--deliver-to", SQSQ, "--respond"], "respond and deliver-to exclude each other"),
+    (["--deliver-to", "http://responder:8443/v1/incidents"], "deliver-to: an https:// URL"),
+    (["--deliver-to", "https://responder:8443/v1/incidents"], "needs --key-file"),
+]:
+    p = run("serve", "--check-config", *args)
+    check(p.returncode == 2 and want in p.stderr, "serve %s: rc 2, %r (got %d, %r)" %
+          (args, want, p.returncode, p.stderr))
+c = conf("[respond]\nqueue = %s\n" % SQSQ)
+p = run("serve", "--config", c, "--check-config", "--deliver-to", SQSQ)
+check(p.returncode == 2 and "queue (in [respond]) belongs to a responder" in p.stderr,
+      "serve --deliver-to with a [respond] queue: %r" % p.stderr)
+c = conf("[respond]\nguardduty-action = Backdoor:EC2/=contain\nguardduty-action = Nope:EC2/=ignore\n")
+p = run("serve", "--config", c, "--check-config")
+check(p.returncode == 2 and (c + ":3: guardduty-action: 'Nope:EC2/' matches no GuardDuty finding type")
+      in p.stderr, "a GuardDuty rule matching no type names file:line: %r" % p.stderr)
+
 pol = conf("allow 10.0.0.0/8\nfrobnicate everything\n")
 p = run("serve", "--check-config", "--policy", pol)
 check(p.returncode == 2 and pol in p.stderr, "--check-config checks the policy file: %r" % p.stderr)

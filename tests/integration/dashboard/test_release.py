@@ -65,7 +65,7 @@ try:
     good = json.dumps({"confirm": "INC-1"})
     for what, hdrs, body, want in [
             ("no CSRF token", {}, good, 403),
-            ("a wrong CSRF token", {"X-CSRF-Token": csrf[:-1] + ("1" if csrf.endswith("0") else "0")}, good, 403),
+            ("a wrong CSRF token", {"X-CSRF-Token": csrf[:-1] + ("1" if csrf[-1] == "0" else "0")}, good, 403),
             ("another origin", {"X-CSRF-Token": csrf, "Origin": "http://evil.example"}, good, 403),
             ("no confirmation", {"X-CSRF-Token": csrf}, "{}", 400),
             ("the wrong incident confirmed", {"X-CSRF-Token": csrf},

@@ -41,20 +41,35 @@ examine gdt --device "$WORK/gdt.img" --out "$WORK/o-gdt" --no-device-hash
 check "zeroed group descriptors: exit 3" test "$(rc_of gdt)" = 3
 check "zeroed group descriptors: the root is named as damaged" grep -q "root directory (inode 2)" "$WORK/o-gdt/report.json"
 
-examine good --device "$WORK/small.img" --out "$WORK/o-good"
-check "acquisition beside the walk: device hash and every 1 MiB window right" $PY - \
-  "$WORK/small.img" "$WORK/o-good" <<'PYEOF'
+# acq_right IMG OUTDIR LABEL: the device hash and every 1 MiB window (the last one short)
+acq_right() {
+  $PY - "$1" "$2" "$3" <<'PYEOF'
 import hashlib, json, sys
 d = open(sys.argv[1], "rb").read()
 r = json.load(open(sys.argv[2] + "/report.json"))
 assert r["evidence"][0]["sha256"] == hashlib.sha256(d).hexdigest()
-lines = open(sys.argv[2] + "/small.img/windows.txt").read().split("\n")[:-1]
-assert len(lines) == 16, len(lines)
+lines = open(sys.argv[2] + "/" + sys.argv[3] + "/windows.txt").read().split("\n")[:-1]
+assert len(lines) == (len(d) + (1 << 20) - 1) >> 20, len(lines)
 for i, l in enumerate(lines):
     off, n, h = l.split()
-    assert int(off) == i << 20 and int(n) == 1 << 20, l
+    assert int(off) == i << 20 and int(n) == min(1 << 20, len(d) - int(off)), l
     assert hashlib.sha256(d[int(off):int(off) + int(n)]).hexdigest() == h, l
 PYEOF
+}
+examine good --device "$WORK/small.img" --out "$WORK/o-good"
+check "acquisition beside the walk: device hash and every 1 MiB window right" \
+  acq_right "$WORK/small.img" "$WORK/o-good" small.img
+# past 8 MiB chunks and windows: 16 MiB + 3 bytes; SHA-NI lanes (windows in
+# the stream's second lane) and OpenSSL (windows on a thread of their own)
+cp "$WORK/small.img" "$WORK/odd.img"; printf 'abc' >>"$WORK/odd.img"
+examine odd --device "$WORK/odd.img" --out "$WORK/o-odd"
+check "odd-sized device: hash and windows right, the last window short" \
+  acq_right "$WORK/odd.img" "$WORK/o-odd" odd.img
+examine odd-ossl --device "$WORK/odd.img" --out "$WORK/o-odd-ossl" --openssl-only
+check "odd-sized device, --openssl-only: hash and windows right" \
+  acq_right "$WORK/odd.img" "$WORK/o-odd-ossl" odd.img
+check "--openssl-only: the report names the acquisition's engine" test \
+  "$(jget "$WORK/o-odd-ossl/report.json" 'r["evidence"][0]["acquisition_engine"]')" = openssl
 check "progress: quiet when stderr is not a terminal" bash -c "! grep -q 'forensics: acquired' '$WORK/good.err'"
 examine progress --device "$WORK/small.img" --out "$WORK/o-progress" --progress on
 check "progress: --progress shows bytes, rate, ETA and files" \
@@ -74,6 +89,19 @@ check "several sources: the missing one's error stays with it" test \
 check "several sources: the last one has all its entries" test \
   "$(jget "$WORK/o-multi/report.json" 'r["evidence"][2]["filesystems"][0]["entries"]')" = 5
 check "several sources: the result line names the failure" grep -q '1 of 3 sources failed; missing.img' "$WORK/multi.out"
+
+# ---- a baseline is parsed beside the acquisition: its errors still stop the examination ----
+examine nobase --device "$WORK/small.img" --out "$WORK/o-nobase" --baseline "$WORK/none.jsonl"
+check "missing baseline: exit 2 before the device is touched" test \
+  "$(rc_of nobase)/$(jline 'r["status"]' <"$WORK/nobase.out")" = 2/error
+check "missing baseline: no custody entry for the device" bash -c "! grep -q examine-start '$WORK/o-nobase/custody.log' 2>/dev/null"
+"$SG" forensics baseline --device "$WORK/small.img" --out "$WORK/small.jsonl" >/dev/null 2>&1 || fail "baseline small"
+{ head -3 "$WORK/small.jsonl"; echo '{"path":"/x","fs":0'; } >"$WORK/badbase.jsonl"
+examine badbase --device "$WORK/small.img" --out "$WORK/o-badbase" --baseline "$WORK/badbase.jsonl"
+check "unparsable baseline: exit 2, the source failed" test \
+  "$(rc_of badbase)/$(jget "$WORK/o-badbase/report.json" 'r["evidence"][0]["status"]')" = 2/failed
+check "unparsable baseline: the error names its line" grep -q "badbase.jsonl: manifest line 4" "$WORK/badbase.out"
+check "unparsable baseline: never called ok" bash -c "! grep -q '\"status\":\"ok\"' '$WORK/badbase.out'"
 
 # ---- extent trees deeper than the inode ----
 mkdir -p "$WORK/deep/big" "$WORK/deep/var/log"
@@ -176,14 +204,18 @@ check "capability added: a metadata finding of special interest" test \
   "[('metadata', '/usr/bin/tool', 'xattrs +security.capability', True)]"
 check "capability recorded in the manifest" grep -q '"xattrs":"security.capability=01000002' "$WORK/o-xa/xa.img/manifest.jsonl"
 
-# ---- an orphan inode: a file deleted while a process held it open ----
-mkdir -p "$WORK/orph"; echo keep >"$WORK/orph/keep"
-truncate -s 16M "$WORK/orph.img"; mkfs.ext4 -q -F -d "$WORK/orph" "$WORK/orph.img"
-"$SG" forensics baseline --device "$WORK/orph.img" --out "$WORK/orph.jsonl" >/dev/null 2>&1 || fail "baseline orph"
-mount_rw "$WORK/orph.img" "$WORK/mnt-orph"
-# the snapshot is taken while the file is open: fsfreeze puts the orphan list
-# (in the journal until then) in the superblock, as a crash-consistent snapshot has it
-$PY - "$WORK/mnt-orph" "$WORK/orph.img" "$WORK/orph-snap.img" "$WORK/orph.sha" <<'PYEOF'
+# ---- orphan inodes: files deleted while a process held them open ----
+# orphan_snapshot NAME MKFS_OPTS...: an image whose snapshot is taken while
+# a deleted file is still open; fsfreeze puts the orphan (in the journal
+# until then) where a crash-consistent snapshot has it: the superblock's
+# list, or the orphan file (-O orphan_file, e2fsprogs 1.47)
+orphan_snapshot() {
+  local name=$1; shift
+  mkdir -p "$WORK/$name"; echo keep >"$WORK/$name/keep"
+  truncate -s 16M "$WORK/$name.img"; mkfs.ext4 -q -F "$@" -d "$WORK/$name" "$WORK/$name.img"
+  "$SG" forensics baseline --device "$WORK/$name.img" --out "$WORK/$name.jsonl" >/dev/null 2>&1 || fail "baseline $name"
+  mount_rw "$WORK/$name.img" "$WORK/mnt-$name"
+  $PY - "$WORK/mnt-$name" "$WORK/$name.img" "$WORK/$name-snap.img" "$WORK/$name.sha" <<'PYEOF'
 import hashlib, os, shutil, subprocess, sys
 mnt, img, snap, sha = sys.argv[1:]
 data = os.urandom(50000)
@@ -197,12 +229,23 @@ finally:
 f.close()
 open(sha, "w").write(hashlib.sha256(data).hexdigest())
 PYEOF
-unmount "$WORK/mnt-orph"
-examine orph --device "$WORK/orph-snap.img" --out "$WORK/o-orph" --no-device-hash --baseline "$WORK/orph.jsonl"
-check "orphan inode: listed, deleted, its content hashed" grep -q \
-  "\"path\":\"/\$OrphanFiles/OrphanFile-[0-9]*\".*\"deleted\":true,\"sha256\":\"$(cat "$WORK/orph.sha")\"" \
-  "$WORK/o-orph/orph-snap.img/manifest.jsonl"
-check "orphan inode: a finding" test \
-  "$(jget "$WORK/o-orph/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
+  unmount "$WORK/mnt-$name"
+  examine "$name" --device "$WORK/$name-snap.img" --out "$WORK/o-$name" --no-device-hash --baseline "$WORK/$name.jsonl"
+}
+orphan_checks() { # NAME WHAT
+  check "$2: listed, deleted, its content hashed" grep -q \
+    "\"path\":\"/\$OrphanFiles/OrphanFile-[0-9]*\".*\"deleted\":true,\"sha256\":\"$(cat "$WORK/$1.sha")\"" \
+    "$WORK/o-$1/$1-snap.img/manifest.jsonl"
+  check "$2: a finding" test \
+    "$(jget "$WORK/o-$1/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
+}
+orphan_snapshot orph -O ^orphan_file
+orphan_checks orph "orphan inode (superblock list)"
+orphan_snapshot orphf -O orphan_file
+check "test image: the orphan is in the orphan file, not the superblock list" test \
+  "$(dumpe2fs -h "$WORK/orphf-snap.img" 2>/dev/null | grep -c 'First orphan inode')" = 0
+orphan_checks orphf "orphan inode (orphan file)"
+check "orphan file: the note says where it was found" grep -q '"note":"orphan inode (orphan file)' \
+  "$WORK/o-orphf/orphf-snap.img/manifest.jsonl"
 
 finish

@@ -118,6 +118,16 @@ mv "$WORK/e/data/big.bin" "$WORK/e/data/big2.bin"                               
 touch -r "$WORK/e/Windows/win.ini" "$WORK/stamp"                                     # timestomped:
 printf '[fonts]\n[evil]\n' > "$WORK/e/Windows/win.ini"                               #  content changed,
 touch -r "$WORK/stamp" "$WORK/e/Windows/win.ini"                                     #  mtime put back
+# extended attributes ($EA, set raw through ntfs-3g): metadata
+$PY - "$WORK/e/data/ünïcödé/名前.txt" <<'PYEOF'
+import os, struct, sys
+def ea(name, val):
+    body = struct.pack("<BBH", 0, len(name), len(val)) + name + b"\0" + val
+    size = (4 + len(body) + 3) & ~3
+    return (struct.pack("<I", size) + body).ljust(size, b"\0")
+os.setxattr(sys.argv[1], "system.ntfs_ea",
+            ea(b"$LXMOD", struct.pack("<I", 0o104755)) + ea(b"$KERNEL.PURGE.ESBCACHE", b"\x01\x02"))
+PYEOF
 ntfs_done "$WORK/e"
 "$SG" forensics examine --device "$evil" --baseline "$WORK/ntfs.base" --out "$WORK/out-evil" >/dev/null \
   || fail "ntfs examine (baseline) exited $?"
@@ -127,6 +137,37 @@ modified /data:notes
 modified /Windows/System32/tool.exe
 removed /Users/u/Desktop/notes.txt
 moved /data/big2.bin
-timestomped /Windows/win.ini'
+timestomped /Windows/win.ini
+metadata /data/ünïcödé/名前.txt'
+check "ntfs: the \$EA entries named in the finding" test \
+  "$(jget "$WORK/out-evil/report.json" '[f["detail"] for f in r["evidence"][0]["findings"] if f["class"] == "metadata"][0]')" = \
+  'xattrs +ea.$KERNEL.PURGE.ESBCACHE, +ea.$LXMOD'
+check "ntfs: the \$EA values recorded" grep -qF '"xattrs":"ea.$KERNEL.PURGE.ESBCACHE=0102|ea.$LXMOD=ed890000"' \
+  "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
+check "ntfs: files without \$EA say so (\"\")" grep -q '"path":"/Windows/win.ini",.*"xattrs":""' "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
+# deleted MFT records: a directory removed with what it held; libtsk lists
+# the names but drops the records (their sequence number moved on)
+cp "$img" "$WORK/ntfs-del.img"
+ntfs_rw "$WORK/ntfs-del.img" "$WORK/d" || fail "mount the copy to delete from"
+rm -r "$WORK/d/inetpub"
+ntfs_done "$WORK/d"
+"$SG" forensics examine --device "$WORK/ntfs-del.img" --out "$WORK/out-del" --no-device-hash >/dev/null \
+  || fail "ntfs examine (deleted) exited $?"
+check "ntfs: deleted records listed with type, size and times" $PY - "$WORK/out-del/report.json" "$t" <<'PYEOF'
+import json, os, sys
+fs = json.load(open(sys.argv[1]))["evidence"][0]["filesystems"][0]
+got = {e["path"]: e for e in fs["deleted_entries"]}
+want = {"/inetpub": ("dir", None), "/inetpub/wwwroot": ("dir", None),
+        "/inetpub/wwwroot/default.asp": ("file", os.path.getsize(sys.argv[2] + "/inetpub/wwwroot/default.asp"))}
+for p, (typ, size) in want.items():
+    e = got.get(p)
+    assert e, (p, sorted(got))
+    assert e["type"] == typ, e
+    assert size is None or e["size"] == size, e
+    assert float(e["mtime"]) > 1e9 and float(e["btime"]) > 1e9, e
+assert fs["deleted_mft_records"] >= 3, fs["deleted_mft_records"]
+PYEOF
+check "ntfs: fls lists the deleted file, istat its record (the same record)" \
+  bash -c "fls -r -d '$WORK/ntfs-del.img' | grep -q 'inetpub/wwwroot/default.asp'"
 check "ntfs: the changed image still agrees with fiwalk" $PY "$HERE/fiwalk_check.py" "$evil" "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
 finish

@@ -30,6 +30,33 @@ mount_ro "$evil" "$WORK/ro" xfs
 check "xfs: manifest agrees with the kernel's view" $PY "$HERE/crosscheck.py" "$out/xfs-evil.img/manifest.jsonl" "$WORK/ro"
 unmount "$WORK/ro"
 
+# extended attributes, read through the kernel: a capability added to a
+# binary, a user attribute changed, a trusted one on a symlink (not followed)
+cp --sparse=always "$img" "$WORK/xa.img"
+mount_rw "$WORK/xa.img" "$WORK/mnt-xa"
+$PY -c 'import os, sys; os.setxattr(sys.argv[1] + "/usr/bin/tool", "user.origin", b"pkg")' "$WORK/mnt-xa"
+unmount "$WORK/mnt-xa"
+"$SG" forensics baseline --device "$WORK/xa.img" --out "$WORK/xa.jsonl" >/dev/null || fail "baseline xa"
+check "xfs: a user attribute recorded in the baseline" grep -q '"xattrs":"user.origin=706b67"' "$WORK/xa.jsonl"
+mount_rw "$WORK/xa.img" "$WORK/mnt-xa"
+setcap cap_setuid+ep "$WORK/mnt-xa/usr/bin/helper"
+$PY - "$WORK/mnt-xa" <<'PYEOF'
+import os, sys
+m = sys.argv[1]
+os.setxattr(m + "/usr/bin/tool", "user.origin", b"evil")
+os.setxattr(m + "/usr/lib/libx.so", "trusted.mark", b"\x01", follow_symlinks=False)
+PYEOF
+unmount "$WORK/mnt-xa"
+"$SG" forensics examine --device "$WORK/xa.img" --baseline "$WORK/xa.jsonl" --out "$WORK/out-xa" \
+  --no-device-hash >/dev/null || fail "examine xa exited $?"
+check "xfs: exactly the attribute findings" test \
+  "$(jget "$WORK/out-xa/report.json" 'sorted((f["class"], f["path"], f["detail"]) for f in r["evidence"][0]["findings"])')" = \
+  "[('metadata', '/usr/bin/helper', 'xattrs +security.capability'), ('metadata', '/usr/bin/tool', 'xattrs ~user.origin'), ('metadata', '/usr/lib/libx.so', 'xattrs +trusted.mark')]"
+check "xfs: the capability is of special interest" test \
+  "$(jget "$WORK/out-xa/report.json" '[f["interest"] for f in r["evidence"][0]["findings"] if f["path"] == "/usr/bin/helper"][0]' | grep -ci capab)" -ge 1
+check "xfs: the symlink's own attribute, not its target's" \
+  bash -c "grep '\"path\":\"/usr/lib/libx.so.1\"' '$WORK/out-xa/xa.img/manifest.jsonl' | grep -q '\"xattrs\":\"\"'"
+
 # a dirty log: write, then shut the file system down without flushing
 mount_rw "$evil" "$WORK/mnt2"
 for i in $(seq 1 20); do echo "written just before the crash" > "$WORK/mnt2/tmp/last-write-$i"; done

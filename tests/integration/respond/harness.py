@@ -145,6 +145,37 @@ def json_log_line(line):
     return d if ok else None
 
 
+def wait(cond, seconds, step=0.2):
+    """Poll cond until it is true or seconds pass; its last answer."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def guardduty_rule(env, queue_name):
+    """The EventBridge rule of docs/fleet.md to queue_name, with its queue
+    policy (tests/integration/aws/guardduty_rule.py)."""
+    import botocore.session
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "aws"))
+    import guardduty_rule
+    s = botocore.session.get_session()
+    kw = dict(region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"],
+              aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return guardduty_rule.put(s.create_client("sqs", **kw), s.create_client("events", **kw), queue_name)
+
+
 def tags(obj):
     t = obj.get("Tags") or obj.get("TagSet") or []
     if isinstance(t, dict):

@@ -101,6 +101,22 @@ try:
     h.check(step and "--evidence-bucket" in step[0].get("result", ""), f"says what to configure: {step}")
     md = open(os.path.join(w3, "reports", "INC-1.md")).read()
     h.check("truncated by SSM" in md, "report says truncated")
+
+    # an output larger than any reply the client keeps (16 MiB): the object
+    # is streamed through the digest, so its hash and size are still whole
+    size = 20 * 1024 * 1024 + 7
+    lines, n = [], 0
+    while n < size:
+        lines.append("%015d\n" % len(lines))
+        n += 16
+    huge = "".join(lines)[:size].encode()
+    fresh({"ssm": {"scripts": [{"match": "### 1", "stdout_bytes": size}]}, "s3_buckets": ["ir-evidence"]})
+    w4 = tempfile.mkdtemp(prefix="rsp-capture-", dir=work)
+    p = h.respond(binary, emu, w4, "--instance", h.VICTIM, "--evidence-bucket", "ir-evidence")
+    h.check(p.returncode == 0, f"large-output run: {p.stdout} {p.stderr[-800:]}")
+    cap, r = capture_of(w4)
+    h.check(cap.get("stdout_bytes") == size and cap.get("stdout_sha256") == hashlib.sha256(huge).hexdigest(),
+            f"20 MiB output hashed whole from the object: {cap.get('stdout_bytes')} {cap.get('stdout_sha256')}")
 finally:
     emu.stop()
 h.finish("respond-capture")

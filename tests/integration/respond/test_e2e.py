@@ -74,6 +74,14 @@ try:
         want = f"[    0.000000] Linux version 6.1.0-aws ({h.VICTIM})\n"
         h.check(con.get("output") == want and con.get("sha256") == __import__("hashlib").sha256(
             want.encode()).hexdigest(), f"console output kept and hashed: {con}")
+        # the console screenshot (GetConsoleScreenshot), kept with its hash
+        import base64
+        import hashlib
+        shot = r.get("console_screenshot", {})
+        jpeg = base64.b64decode(shot.get("base64", "")) if shot.get("base64") else b""
+        h.check(jpeg[:2] == b"\xff\xd8" and jpeg[-2:] == b"\xff\xd9" and shot.get("bytes") == len(jpeg)
+                and shot.get("sha256") == hashlib.sha256(jpeg).hexdigest() and shot.get("format") == "jpeg",
+                f"console screenshot kept and hashed: {dict((k, v) for k, v in shot.items() if k != 'base64')}")
     # ordering, as AWS saw it: ASG detach and LB deregistration before any
     # ENI change; capture before the network and the profile go
     calls = [c["action"] for c in emu.journal() if c["seq"] > seq]

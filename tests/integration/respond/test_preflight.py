@@ -70,11 +70,18 @@ NO_DRYRUN = (("revoke", "iam:PutRolePolicy"), ("asg", "autoscaling:DetachInstanc
              ("lb", "elasticloadbalancing:DeregisterTargets"),
              ("lb", "elasticloadbalancing:DeregisterInstancesFromLoadBalancer"),
              ("capture", "ssm:SendCommand"), ("strip", "ec2:DisassociateIamInstanceProfile"),
-             ("forensics", "ssm:SendCommand"))
+             ("forensics", "ssm:SendCommand"), ("capture", "ssm:GetCommandInvocation"))
+READS = (("record", "ec2:DescribeAddresses"), ("record", "autoscaling:DescribeAutoScalingInstances"),
+         ("record", "ec2:GetConsoleOutput"), ("record", "ec2:GetConsoleScreenshot"),
+         ("capture", "ssm:DescribeInstanceInformation"))
 for step, api in NO_DRYRUN:
     h.check(line_of(p.stdout, api, step) == "ok" and
             re.search(r"step %s\s+%s \(.*\): allowed \(simulated\)" % (step, re.escape(api)), p.stdout),
             f"permitted: {step} {api} simulated, allowed: {p.stdout}")
+for step, api in READS:
+    h.check(line_of(p.stdout, api, step) == "ok" and
+            re.search(r"step %s\s+%s \(.*\): allowed \(read\)" % (step, re.escape(api)), p.stdout),
+            f"permitted: the read {step} {api} made, allowed: {p.stdout}")
 h.check("0 not checked" in p.stdout, f"permitted: every call checked: {p.stdout}")
 
 # ---- a key denied three actions: each named with every step needing it --
@@ -158,11 +165,67 @@ h.check(sim and all(c["params"]["PolicySourceArn"] == f"arn:aws:iam::12345678901
 
 # ---- a key that may not simulate: those calls stay "not checked", said why
 p = preflight(key("NOSIM", ["iam:SimulatePrincipalPolicy"]))
-h.check(p.returncode == 0 and re.search(r"0 denied, 0 other errors, 7 not checked", p.stdout)
+h.check(p.returncode == 0 and re.search(r"0 denied, 0 other errors, 8 not checked", p.stdout)
         and "iam:SimulatePrincipalPolicy: AccessDenied" in p.stdout,
         f"no simulation: DryRun checks pass, the rest not checked, and why: {p.returncode} {p.stdout}")
 for step, api in NO_DRYRUN:
     h.check(line_of(p.stdout, api, step) == "-", f"no simulation: {step} {api} not checked: {p.stdout}")
+
+# ---- the reads the playbook makes: made now, a refusal named with its step
+p = preflight(key("DENYREAD", ["ec2:DescribeAddresses", "ssm:DescribeInstanceInformation"]), "--json")
+doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+reads = {(c["step"], c["api"]): c for c in doc.get("calls", []) if c.get("method") == "read"}
+h.check(p.returncode == 1 and reads.get(("record", "ec2:DescribeAddresses"), {}).get("result") == "denied"
+        and reads.get(("capture", "ssm:DescribeInstanceInformation"), {}).get("result") == "denied"
+        and reads.get(("record", "ec2:GetConsoleOutput"), {}).get("result") == "ok"
+        and doc.get("lacking", {}).get("ssm:DescribeInstanceInformation") == ["capture"],
+        f"denied reads: named by step, method read: {p.returncode} {p.stdout[:1500]}")
+
+# ---- the quarantine profile: iam:PassRole on its role (simulated for EC2),
+# and what its SSM agent needs of that role; the evidence bucket and key
+qrole = "arn:aws:iam::123456789012:role/ssrfguard-quarantine-role"
+p = h.respond(binary, emu, work, "--preflight", "--instance", h.VICTIM, "--json",
+              "--evidence-bucket", "evidence-bkt", "--evidence-kms-key", "1234abcd-12ab-34cd-56ef-1234567890ab",
+              extra_env=key("DENYPASS", ["iam:PassRole", "kms:CreateGrant"]))
+doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+calls = doc.get("calls", [])
+passes = [c for c in calls if c["api"] == "iam:PassRole"]
+h.check(p.returncode == 1 and {c["step"] for c in passes} == {"revoke", "strip"} and
+        all(c["result"] == "denied" and c["method"] == "simulated" for c in passes),
+        f"PassRole: denied for each step that swaps the profile: {p.returncode} {passes} {p.stderr}")
+sims = [c["params"] for c in emu.journal() if c["access_key"] == "AKIAPREFLIGHTDENYPASS"
+        and c["action"] == "SimulatePrincipalPolicy"]
+pr = [s_ for s_ in sims if s_["ActionNames"] == ["iam:PassRole"]]
+h.check(pr and pr[0].get("ResourceArns") == [qrole] and
+        pr[0].get("ContextEntries") == [{"ContextKeyName": "iam:PassedToService",
+                                          "ContextKeyValues": ["ec2.amazonaws.com"], "ContextKeyType": "string"}],
+        f"PassRole simulated on the quarantine role, passed to EC2: {pr}")
+agent = {s_["ActionNames"][0]: s_ for s_ in sims if s_["PolicySourceArn"] == qrole}
+h.check(set(agent) == {"ssm:UpdateInstanceInformation", "ec2messages:GetMessages",
+                       "ssmmessages:CreateControlChannel", "s3:PutObject"}
+        and agent["s3:PutObject"].get("ResourceArns", [""])[0].startswith("arn:aws:s3:::evidence-bkt/ssrfguard/"),
+        f"the quarantine role simulated for its agent and the bucket: {sorted(agent)}")
+kms = [c for c in calls if c["api"].startswith("kms:")]
+h.check(len(kms) == 6 and all(c["step"] == "forensics" for c in kms) and
+        [c["result"] for c in kms if c["api"] == "kms:CreateGrant"] == ["denied"] and
+        all(c["result"] == "ok" for c in kms if c["api"] != "kms:CreateGrant"),
+        f"the KMS actions EBS needs of the evidence key, one denied: {kms}")
+ksim = [s_ for s_ in sims if s_["ActionNames"] == ["kms:Decrypt"]]
+h.check(ksim and ksim[0].get("ResourceArns") ==
+        ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+        f"KMS simulated on the key's ARN: {ksim}")
+h.check(any(c["api"] == "s3:GetObject" and c["result"] == "ok" for c in calls),
+        f"the responder may read the bucket: {[c for c in calls if c['api'].startswith('s3:')]}")
+
+# the quarantine role refuses the agent's upload: the capture would be lost
+emu.post("/seed", {"iam": {"roles": [{"RoleName": "ssrfguard-quarantine-role", "Policies": {
+    "no-upload": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}]}}}]}})
+p = h.respond(binary, emu, work, "--preflight", "--instance", h.VICTIM,
+              "--evidence-bucket", "evidence-bkt")
+h.check(p.returncode == 1 and re.search(r"DENIED\s+step capture\s+s3:PutObject \(evidence-bkt\) as " +
+                                        re.escape(qrole) + r": explicitDeny \(simulated\)", p.stdout),
+        f"the quarantine role's refused upload is named: {p.returncode} {p.stdout}")
 
 # ---- a step turned off is not checked: its denial does not matter --------
 p = preflight(key("DENYFX", ["ec2:AttachVolume", "ec2:CreateVolume"]), "--forensic-instance", "")

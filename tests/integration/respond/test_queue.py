@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 
 import botocore.session
 
@@ -29,7 +28,9 @@ DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:ssrfguard-incidents-dlq"
 FINDING = {"id": "5ec5f1e2b3c4d5e6f708192a3b4c5d6e", "accountId": "123456789012", "region": "us-east-1",
            "type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", "severity": 8,
            "resource": {"resourceType": "AccessKey", "accessKeyDetails": {
-               "principalId": "AROAEXAMPLEID:" + h.VICTIM, "userType": "AssumedRole"}}}
+               "principalId": "AROAEXAMPLEID:" + h.VICTIM, "userType": "AssumedRole"}},
+           "service": {"resourceRole": "TARGET|<b>x</b>", "eventFirstSeen": "2026-12-04T14:58:02.000Z",
+                       "eventLastSeen": "2026-12-04T15:01:40.000Z", "count": 2}}
 
 
 def incidents(store):
@@ -42,13 +43,7 @@ def depth(name):
     return len(emu.state()["sqs"][name]["messages"])
 
 
-def wait(cond, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.3)
-    return cond()
+wait = h.wait
 
 
 try:
@@ -58,13 +53,7 @@ try:
         {"QueueName": "ssrfguard-incidents", "Attributes": {"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 2}), "VisibilityTimeout": "2"}}]})
     # the rule of docs/fleet.md, as an operator puts it
-    events = botocore.session.get_session().create_client(
-        "events", region_name="us-east-1", endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-    events.put_rule(Name="ssrfguard-guardduty", EventPattern=json.dumps({
-        "source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"]}))
-    events.put_targets(Rule="ssrfguard-guardduty", Targets=[{
-        "Id": "incidents", "Arn": "arn:aws:sqs:us-east-1:123456789012:ssrfguard-incidents"}])
+    h.guardduty_rule(env, "ssrfguard-incidents")
 
     store = os.path.join(work, "responder.db")
     rlog = os.path.join(work, "rsp.log")
@@ -86,6 +75,17 @@ try:
         h.check(lst[0]["instance"] == h.VICTIM and lst[0]["source"] == "guardduty:" + FINDING["id"],
                 f"recorded as {lst[0]}")
     h.verify_contained(emu.state(), "INC-1", label="guardduty ")
+    # `incidents show` prints the finding, escaped
+    show = subprocess.run([binary, "incidents", "--store", store, "show", "1"], stdout=subprocess.PIPE,
+                          text=True, env=env).stdout
+    for want in ["## GuardDuty finding", "- type: `UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS`",
+                 "- severity: `8.0`", "- finding id: `" + FINDING["id"] + "`", "- account: `123456789012`",
+                 "- region: `us-east-1`", "- resource: `AccessKey`", "- instance: `" + h.VICTIM + "`",
+                 "- principal: `AROAEXAMPLEID:" + h.VICTIM + "`",
+                 "- resource role: `TARGET\\|&lt;b&gt;x&lt;/b&gt;`",
+                 "- first seen: `2026-12-04T14:58:02.000Z`", "- last seen: `2026-12-04T15:01:40.000Z`"]:
+        h.check(want in show, f"incidents show has {want!r}: {show[:1500]}")
+    h.check("<b>" not in show, "the finding's text is escaped")
     h.check(wait(lambda: depth("ssrfguard-incidents") == 0, 10), "the queue ends empty")
 
     # GuardDuty sends the same finding again (its count grew): one incident still

@@ -5,6 +5,7 @@
 
 #include "aws/credentials.h"
 #include "aws/endpoint.h"
+#include "aws/credsrc.h"
 #include "playbook/instance.h"
 #include "aws/params.h"
 #include "aws/retry.h"
@@ -268,5 +269,64 @@ TEST(instance_view)
 	aws_xml_free(r);
 }
 
+/* The container URI rule, the SSO token cache and the portal's reply. */
+TEST(credential_sources)
+{
+	char why[160];
+	static const struct {
+		const char *uri;
+		bool ok;
+	} uris[] = {
+		{"http://127.0.0.1:8080/creds", true},
+		{"http://127.9.9.9/creds", true},
+		{"http://[::1]:80/v1/credentials", true},
+		{"http://localhost/creds", true},
+		{"http://169.254.170.2/v2/credentials/x", true},
+		{"http://169.254.170.23/v1/credentials", true},
+		{"http://[fd00:ec2::23]/v1/credentials", true},
+		{"https://creds.example.com/x", true},
+		{"http://203.0.113.10/creds", false},
+		{"http://localhost:@203.0.113.10/creds", false},   /* userinfo, host elsewhere */
+		{"http://127.0.0.1.example.com/creds", false},     /* a name, not loopback */
+		{"http://169.254.169.254/latest/meta-data/", false}, /* IMDS is not the endpoint */
+		{"http://[fd00:ec2::254]/", false},
+		{"ftp://127.0.0.1/creds", false},
+		{"not a url", false},
+	};
+	for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++)
+		CHECKF(aws_container_uri_allowed(uris[i].uri, why, sizeof why) == uris[i].ok, "%s",
+		       uris[i].uri);
+
+	char name[46];
+	CHECK_INT(aws_sso_cache_name("my-sso", name), SG_OK);
+	CHECK_STR(name, "0ad374308c5a4e22f723adf10145eafad7c4031c.json"); /* sha1, as botocore */
+
+	char token[64];
+	long long exp = 0;
+	const char *doc = "{\"accessToken\": \"tok-1\", \"expiresAt\": \"2026-12-04T18:00:00Z\", "
+	                  "\"region\": \"us-east-1\"}";
+	CHECK_INT(aws_sso_cache_token(doc, strlen(doc), token, sizeof token, &exp), SG_OK);
+	CHECK_STR(token, "tok-1");
+	CHECK(exp == 1796407200LL);
+	const char *bad[] = {"{}", "{\"accessToken\": \"a b\", \"expiresAt\": \"2026-12-04T18:00:00Z\"}",
+	                     "{\"accessToken\": \"t\", \"expiresAt\": \"soon\"}", "[1]", "{"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECKF(aws_sso_cache_token(bad[i], strlen(bad[i]), token, sizeof token, &exp) != SG_OK,
+		       "%s", bad[i]);
+	CHECK_INT(aws_sso_cache_token(doc, strlen(doc), token, 4, &exp), SG_ERR_RANGE);
+
+	struct aws_credentials c;
+	const char *reply = "{\"roleCredentials\": {\"accessKeyId\": \"ASIA1\", \"secretAccessKey\": "
+	                    "\"s3cr3t\", \"sessionToken\": \"tok\", \"expiration\": 1796407200123}}";
+	CHECK_INT(aws_sso_credentials_from_json(reply, strlen(reply), &c), SG_OK);
+	CHECK_STR(c.access_key_id, "ASIA1");
+	CHECK_STR(c.source, "sso");
+	CHECK(c.expiration == 1796407200LL);
+	const char *noexp = "{\"roleCredentials\": {\"accessKeyId\": \"A\", \"secretAccessKey\": \"s\", "
+	                    "\"sessionToken\": \"t\"}}";
+	CHECK_INT(aws_sso_credentials_from_json(noexp, strlen(noexp), &c), SG_ERR_PROTOCOL);
+	CHECK_STR(c.secret_access_key, "");
+}
+
 TEST_MAIN(params_encoding, endpoints, retry_policy, ini_files, credential_documents,
-          instance_view)
+          instance_view, credential_sources)

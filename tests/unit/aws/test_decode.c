@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "aws/awserr.h"
+#include "aws/ddb.h"
 #include "aws/json.h"
 #include "aws/xml.h"
 #include "test.h"
@@ -203,4 +204,32 @@ TEST(error_classes)
 	CHECK(!aws_code_is_transient("ValidationError"));
 }
 
-TEST_MAIN(xml_navigation, xml_refusals, xml_limits, json_limits, error_shapes, error_classes)
+/* DynamoDB: items as the state table reads them; a cancelled transaction's
+ * reasons (API reference, TransactWriteItems / TransactionCanceledException). */
+TEST(dynamodb_items_and_reasons)
+{
+	json_t *it = json_loads("{\"s\": {\"S\": \"h\\u00e9\"}, \"n\": {\"N\": \"-42\"}, "
+	                        "\"f\": {\"N\": \"1.5\"}, \"big\": {\"N\": \"99999999999999999999\"}, "
+	                        "\"l\": {\"L\": [{\"S\": \"ab\"}]}}", 0, NULL);
+	CHECK(it != NULL);
+	CHECK_STR(aws_ddb_str(it, "s"), "h\xc3\xa9");
+	CHECK_STR(aws_ddb_str(it, "n"), "");          /* a number is not a string */
+	CHECK_STR(aws_ddb_str(it, "none"), "");
+	CHECK_INT(aws_ddb_num(it, "n"), -42);
+	CHECK_INT(aws_ddb_num(it, "f"), 0);           /* not an integer */
+	CHECK_INT(aws_ddb_num(it, "big"), 0);         /* beyond int64 */
+	/* names + values: s 1+3+1, n 1+3+1, f 1+3+1, big 3+20+1, l 1+3+(1+2+1) */
+	CHECK_INT(aws_ddb_item_size(it), 5 + 5 + 5 + 24 + 8);
+	json_decref(it);
+	CHECK_INT(aws_ddb_cancel_reason("Transaction cancelled, please refer cancellation reasons for "
+	                                "specific reasons [None, ConditionalCheckFailed]"), 1);
+	CHECK_INT(aws_ddb_cancel_reason("... [ConditionalCheckFailed, None]"), 0);
+	CHECK_INT(aws_ddb_cancel_reason("... [None, TransactionConflict]"), -2);
+	CHECK_INT(aws_ddb_cancel_reason("... [None, None]"), -1);
+	CHECK_INT(aws_ddb_cancel_reason("no list [ConditionalCheckFailedX]"), -1);
+	CHECK_INT(aws_ddb_cancel_reason(""), -1);
+	CHECK_INT(aws_ddb_cancel_reason(NULL), -1);
+}
+
+TEST_MAIN(xml_navigation, xml_refusals, xml_limits, json_limits, error_shapes, error_classes,
+          dynamodb_items_and_reasons)

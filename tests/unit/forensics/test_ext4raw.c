@@ -162,4 +162,31 @@ TEST(bad_superblocks_and_inodes)
 	CHECK_INT(fx_ext4_sb_parse(img + 1024, 1024, 0, &sb), SG_ERR_CORRUPT);
 }
 
-TEST_MAIN(times_as_the_kernel_decodes_them, two_level_extent_tree, bad_superblocks_and_inodes)
+/* One block of the orphan file: its non-empty slots, the tail's magic
+ * checked, a slot naming no inode refused while the others still count. */
+TEST(orphan_file_block)
+{
+	fx_ext4_sb sb;
+	memset(&sb, 0, sizeof sb);
+	sb.block_size = 1024;
+	sb.inodes = 1000;
+	static uint8_t blk[1024];
+	uint32_t out[256];
+	size_t n = 9;
+	const uint32_t slots[] = {0, 13, 0, 999};
+	for (size_t i = 0; i < 4; i++)
+		for (int b = 0; b < 4; b++)
+			blk[i * 4 + (size_t)b] = (uint8_t)(slots[i] >> (8 * b));
+	CHECK_INT(fx_ext4_orphan_block(&sb, blk, out, &n), SG_ERR_CORRUPT); /* no magic */
+	CHECK_INT(n, 0);
+	const uint8_t magic[4] = {0x04, 0xca, 0x10, 0x0b};
+	memcpy(blk + 1024 - 8, magic, 4);
+	CHECK_INT(fx_ext4_orphan_block(&sb, blk, out, &n), SG_OK);
+	CHECK(n == 2 && out[0] == 13 && out[1] == 999);
+	blk[12] = 0xe9; /* slot 3: 1001, past the last inode */
+	CHECK_INT(fx_ext4_orphan_block(&sb, blk, out, &n), SG_ERR_CORRUPT);
+	CHECK(n == 1 && out[0] == 13);
+}
+
+TEST_MAIN(times_as_the_kernel_decodes_them, two_level_extent_tree, bad_superblocks_and_inodes,
+          orphan_file_block)

@@ -6,6 +6,7 @@
 #include "forensics/fsprobe.h"
 #include "forensics/fx.h"
 #include "forensics/manifest.h"
+#include "forensics/xattrs.h"
 
 static const struct {
 	const char *raw;
@@ -300,5 +301,54 @@ TEST(fsprobe_ext)
 	CHECK_INT(r.kind, FX_FS_UNKNOWN);
 }
 
+/* The one xattrs text: sorted by name bytes, names escaped, values hex. */
+TEST(xattrs_text)
+{
+	fx_xattr v[3] = {
+		{"user.b|c", 8, (const uint8_t *)"\x01", 1, 0},
+		{"security.capability", 19, (const uint8_t *)"\x00\xff", 2, 0},
+		{"trusted.big", 11, NULL, 0, 77},
+	};
+	fx_buf b = {0};
+	CHECK_INT(fx_xattrs_text(&b, v, 3), SG_OK);
+	CHECK(fx_buf_str(&b, "") == SG_OK && b.p[b.len] == 0);
+	CHECK_STR(b.p, "security.capability=00ff|trusted.big=@inode:77|user.b\\x7cc=01");
+	fx_buf_free(&b);
+}
+
+/* NTFS $EA: ntfs-3g's form (every entry names the next, the last one the
+ * end), Windows' (the last says 0), and what must be refused. */
+TEST(ntfs_ea)
+{
+	static const uint8_t two[] = {
+		20, 0, 0, 0, 0, 6, 4, 0, '$', 'L', 'X', 'U', 'I', 'D', 0, 1, 2, 3, 4, 0,
+		0, 0, 0, 0, 0x80, 1, 1, 0, 'K', 0, 9,
+	};
+	fx_xattr v[4];
+	char names[4 * 258];
+	size_t n = 0;
+	CHECK_INT(fx_ntfs_ea_parse(two, sizeof two, v, 4, &n, names), SG_OK);
+	CHECK_INT(n, 2);
+	CHECK(v[0].name_len == 9 && !memcmp(v[0].name, "ea.$LXUID", 9));
+	CHECK(v[0].size == 4 && !memcmp(v[0].value, "\x01\x02\x03\x04", 4));
+	CHECK(v[1].name_len == 4 && !memcmp(v[1].name, "ea.K", 4) && v[1].size == 1 && v[1].value[0] == 9);
+	CHECK_INT(fx_ntfs_ea_parse(two, 20, v, 4, &n, names), SG_OK); /* ntfs-3g: ends at the end */
+	CHECK_INT(n, 1);
+	CHECK_INT(fx_ntfs_ea_parse(two, 0, v, 4, &n, names), SG_OK);
+	CHECK_INT(n, 0);
+	CHECK_INT(fx_ntfs_ea_parse(two, sizeof two, v, 1, &n, names), SG_ERR_CORRUPT); /* > max */
+	CHECK_INT(fx_ntfs_ea_parse(two, sizeof two - 1, v, 4, &n, names), SG_ERR_CORRUPT); /* cut value */
+	uint8_t bad[sizeof two];
+	memcpy(bad, two, sizeof two);
+	bad[0] = 8; /* the next entry inside this one's name */
+	CHECK_INT(fx_ntfs_ea_parse(bad, sizeof bad, v, 4, &n, names), SG_ERR_CORRUPT);
+	memcpy(bad, two, sizeof two);
+	bad[0] = 200; /* past the end */
+	CHECK_INT(fx_ntfs_ea_parse(bad, sizeof bad, v, 4, &n, names), SG_ERR_CORRUPT);
+	memcpy(bad, two, sizeof two);
+	bad[5] = 0; /* no name */
+	CHECK_INT(fx_ntfs_ea_parse(bad, sizeof bad, v, 4, &n, names), SG_ERR_CORRUPT);
+}
+
 TEST_MAIN(escape_table, escape_roundtrip_all_bytes, unescape_rejects, times, manifest_roundtrip,
-          hashdeep, bodyfile, volume_ids, fsprobe_ext)
+          hashdeep, bodyfile, volume_ids, fsprobe_ext, xattrs_text, ntfs_ea)

@@ -48,9 +48,17 @@ static const struct {
 	 "queue with instance"},
 	{{"--deliver-to", "https://sqs.us-east-1.amazonaws.com/123456789012/q", NULL}, 0,
 	 "deliver to SQS needs no key"},
-	{{"--guardduty", "observe", "--guardduty-contain-severity", "5", NULL}, 0, "guardduty action"},
-	{{"--guardduty", "quarantine", NULL}, -1, "guardduty unknown action"},
+	{{"--guardduty-action", "observe", "--guardduty-contain-severity", "5", NULL}, 0,
+	 "guardduty action for every type"},
+	{{"--guardduty-action", "Backdoor:EC2/=contain", "--guardduty-action=Trojan:*=ignore", NULL},
+	 0, "guardduty action per family and glob"},
+	{{"--guardduty-action", "quarantine", NULL}, -1, "guardduty unknown action"},
+	{{"--guardduty-action", "Backdoor:EC3/=contain", NULL}, -1, "guardduty pattern matching nothing"},
+	{{"--guardduty-action", "=contain", NULL}, -1, "guardduty empty pattern"},
 	{{"--guardduty-contain-severity", "11", NULL}, -1, "guardduty severity above 10"},
+	{{"--guardduty-contain-severity", "UnauthorizedAccess:EC2/MetadataDNSRebind=5.5", NULL}, 0,
+	 "guardduty severity per type"},
+	{{"--guardduty-contain-severity", "*=7.25", NULL}, -1, "guardduty severity with two decimals"},
 	{{"--bogus", NULL}, -1, "unknown option"},
 	{{"--observe=yes", NULL}, 0, "switch =yes"},
 	{{"--observe", "on", "--once", "off", NULL}, 0, "switch with its word"},
@@ -98,6 +106,45 @@ TEST(argv_values_land)
 	const char *nowait[] = {"--instance", "i-0abc", "--forensics-wait", "0", NULL};
 	CHECK_INT(parse(&o, nowait, msg, sizeof msg), 0);
 	CHECK_INT(o.cfg.forensics_wait_s, 0);
+	respond_cli_free(&o);
+}
+
+/* Per-type GuardDuty rules: from the file, then the flags; a later rule
+ * overrides an earlier one; the defaults hold for every type not named. */
+TEST(guardduty_rules_land)
+{
+	respond_cli o;
+	respond_cli_init(&o);
+	char msg[256] = "";
+	const char *t = "[respond]\nguardduty-action = Backdoor:EC2/=contain\n"
+	                "guardduty-action = Backdoor:EC2/Spambot=ignore\n"
+	                "guardduty-contain-severity = UnauthorizedAccess:*=5.5\n";
+	CHECKF(respond_cli_parse_config(&o, t, strlen(t), "g.conf", msg, sizeof msg) == 0, "%s", msg);
+	pb_gd_type spambot, cc, rebind = PB_GD_EC2_DNS_REBIND, probe;
+	CHECK_INT(pb_gd_type_lookup("Backdoor:EC2/Spambot", &spambot), SG_OK);
+	CHECK_INT(pb_gd_type_lookup("Backdoor:EC2/C&CActivity.B!DNS", &cc), SG_OK);
+	CHECK_INT(pb_gd_type_lookup("Recon:EC2/PortProbeUnprotectedPort", &probe), SG_OK);
+	const pb_gd_config *g = &o.queue_cfg.guardduty;
+	CHECK_INT(g->action[cc], PB_GD_CONTAIN);
+	CHECK_INT(g->action[spambot], PB_GD_IGNORE);
+	CHECK_INT(g->action[probe], PB_GD_IGNORE);    /* its default */
+	CHECK_INT(g->action[rebind], PB_GD_CONTAIN);  /* its default */
+	CHECK(g->contain_min[rebind] == 5.5);
+	CHECK(g->contain_min[cc] == 7.0);
+	respond_cli_free(&o);
+	/* flags after the file: the last word wins */
+	const char *args[] = {"--guardduty-action", "ignore", "--guardduty-action",
+	                      "UnauthorizedAccess:EC2/MetadataDNSRebind=observe", NULL};
+	CHECK_INT(parse(&o, args, msg, sizeof msg), 0);
+	CHECK_INT(o.queue_cfg.guardduty.action[rebind], PB_GD_OBSERVE);
+	CHECK_INT(o.queue_cfg.guardduty.action[PB_GD_CRED_EXFIL_OUTSIDE], PB_GD_IGNORE);
+	respond_cli_free(&o);
+	/* a typo in a file names the file, the line and the pattern */
+	respond_cli_init(&o);
+	t = "guardduty-action = Backdor:EC2/=contain\n";
+	CHECK_INT(respond_cli_parse_config(&o, t, strlen(t), "g.conf", msg, sizeof msg), -1);
+	CHECKF(strstr(msg, "g.conf:1") && strstr(msg, "Backdor:EC2/") &&
+	       strstr(msg, "matches no GuardDuty finding type"), "%s", msg);
 	respond_cli_free(&o);
 }
 
@@ -242,6 +289,40 @@ TEST(markdown_escapes_hostile_values)
 	free(e);
 }
 
+/* The GuardDuty finding's section: every field escaped (GuardDuty copies
+ * attacker-influenced text into findings); a sample says so; an unreadable
+ * one says why. */
+TEST(markdown_finding_section)
+{
+	const char *doc =
+		"{\"incident\":\"INC-2\",\"steps\":[],\"finding\":{\"type\":\"Backdoor:EC2/C&CActivity.B!DNS\","
+		"\"severity\":8,\"id\":\"f|1\",\"account\":\"123456789012\",\"region\":\"us-east-1\","
+		"\"resource_type\":\"Instance\",\"resource_role\":\"<img/src=x>\",\"instance\":\"i-0abc\","
+		"\"principal\":\"\",\"az\":\"us-east-1a\",\"first_seen\":\"2026-12-04T14:58:02.000Z\","
+		"\"last_seen\":\"2026-12-04T15:01:40.000Z\",\"count\":3,\"sample\":true}}";
+	char *md = NULL, msg[100];
+	CHECK_INT(pb_report_markdown(doc, strlen(doc), &md, msg, sizeof msg), SG_OK);
+	if (md) {
+		CHECK(strstr(md, "## GuardDuty finding") != NULL);
+		CHECKF(strstr(md, "- type: `Backdoor:EC2/C&amp;CActivity.B\\!DNS`") != NULL, "%s", md);
+		CHECK(strstr(md, "- severity: `8.0`") != NULL);
+		CHECK(strstr(md, "- finding id: `f\\|1`") != NULL);
+		CHECK(strstr(md, "- resource role: `&lt;img/src=x&gt;`") != NULL);
+		CHECK(strstr(md, "<img") == NULL);
+		CHECK(strstr(md, "- first seen: `2026-12-04T14:58:02.000Z`") != NULL);
+		CHECK(strstr(md, "- last seen: `2026-12-04T15:01:40.000Z`") != NULL);
+		CHECK(strstr(md, "- count: `3`") != NULL);
+		CHECK(strstr(md, "sample finding") != NULL);
+		CHECK(strstr(md, "principal") == NULL);   /* empty: no line */
+	}
+	free(md);
+	const char *bad = "{\"incident\":\"INC-2\",\"finding\":{\"unreadable\":\"finding: <x>\"}}";
+	CHECK_INT(pb_report_markdown(bad, strlen(bad), &md, msg, sizeof msg), SG_OK);
+	if (md)
+		CHECK(strstr(md, "- unreadable: `finding: &lt;x&gt;`") != NULL);
+	free(md);
+}
+
 /* The forensic examination's section: an intruder names the files, so
  * every path is escaped; odd shapes are shown empty; a missing result
  * line says the examination is not in the incident, never "ok". */
@@ -279,5 +360,5 @@ static void markdown_forensics_section(void)
 	free(md);
 }
 
-TEST_MAIN(argv_table, argv_values_land, config_table, delivery_table, markdown_escapes_hostile_values,
+TEST_MAIN(argv_table, argv_values_land, guardduty_rules_land, config_table, delivery_table, markdown_escapes_hostile_values, markdown_finding_section,
           markdown_forensics_section)

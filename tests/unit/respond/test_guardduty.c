@@ -66,7 +66,7 @@ TEST(refusals_say_why)
 		sg_err want;
 		const char *says;
 	} rows[] = {
-		{"unknown type", NULL, SG_ERR_UNSUPPORTED, "Recon:EC2/PortProbeUnprotectedPort"},
+		{"unknown type", NULL, SG_ERR_UNSUPPORTED, "Recon:EC2/PortProbeUnprotectedPortX"},
 		{"not json", "{\"source\":", SG_ERR_PARSE, "not JSON"},
 		{"array", "[]", SG_ERR_PARSE, "not a JSON object"},
 		{"other source", "{\"source\":\"ssrfguard\",\"detail-type\":\"GuardDuty Finding\"}",
@@ -76,7 +76,7 @@ TEST(refusals_say_why)
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		const char *j = rows[i].json ? rows[i].json
-		                             : event("Recon:EC2/PortProbeUnprotectedPort", "8",
+		                             : event("Recon:EC2/PortProbeUnprotectedPortX", "8",
 		                                     INSTANCE(WEB1), "");
 		pb_gd_finding f;
 		char msg[256];
@@ -138,7 +138,7 @@ TEST(config_decides)
 	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_OBSERVE);
 	f.severity = 0.5;
 	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_IGNORE);
-	cfg.contain_min_severity = 4.0;
+	cfg.contain_min[PB_GD_EC2_DNS_REBIND] = 4.0;
 	f.severity = 5.0;
 	CHECK_INT(pb_guardduty_decide(&cfg, &f), PB_GD_CONTAIN);
 	cfg.action[PB_GD_EC2_DNS_REBIND] = PB_GD_IGNORE;
@@ -159,5 +159,200 @@ TEST(config_decides)
 	CHECK_STR(pb_gd_action_name(PB_GD_OBSERVE), "observe");
 }
 
+/* Every row of the table: a finding of that type in its documented shape
+ * names its instance and gets the row's default action; the table has no
+ * duplicate and every name is in GuardDuty's ThreatPurpose:Resource/Name
+ * form. */
+TEST(every_type_of_the_table)
+{
+	size_t n;
+	const pb_gd_type_def *t = pb_gd_types(&n);
+	CHECK(n > 60 && n <= PB_GD_TYPE_MAX);
+	pb_gd_config cfg;
+	pb_gd_config_default(&cfg);
+	size_t by_action[3] = {0};
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			CHECKF(strcmp(t[i].name, t[j].name), "duplicate %s", t[i].name);
+		const char *colon = strchr(t[i].name, ':'), *slash = strchr(t[i].name, '/');
+		CHECKF(colon && slash && colon < slash && slash[1], "%s", t[i].name);
+		const char *res = t[i].subject == PB_GD_BY_SESSION ? ACCESS_KEY("AROAEXAMPLE:" WEB1)
+		                                                   : INSTANCE(WEB1);
+		pb_gd_finding f;
+		char msg[256];
+		CHECKF(parse(event(t[i].name, "8", res, ""), &f, msg) == SG_OK, "%s: %s", t[i].name, msg);
+		CHECK_INT(f.type, (int)i);
+		CHECK_STR(f.instance_id, WEB1);
+		CHECK_INT(pb_guardduty_decide(&cfg, &f), t[i].dflt);
+		by_action[t[i].dflt]++;
+	}
+	CHECK_INT(by_action[PB_GD_CONTAIN], 4);   /* only what SSRF leads to is contained */
+	CHECK(by_action[PB_GD_OBSERVE] > 40 && by_action[PB_GD_IGNORE] >= 6);
+}
+
+TEST(patterns)
+{
+	static const struct {
+		const char *pattern, *type;
+		bool want;
+	} rows[] = {
+		{"Backdoor:EC2/Spambot", "Backdoor:EC2/Spambot", true},
+		{"Backdoor:EC2/", "Backdoor:EC2/Spambot", true},
+		{"Backdoor:", "Backdoor:EC2/Spambot", true},
+		{"Backdoor", "Backdoor:EC2/Spambot", true},
+		{"Back", "Backdoor:EC2/Spambot", false},             /* not at a boundary */
+		{"Trojan:EC2/DropPoint", "Trojan:EC2/DropPoint!DNS", true},
+		{"Trojan:EC2/Drop", "Trojan:EC2/DropPoint", false},
+		{"CryptoCurrency:EC2/BitcoinTool.B", "CryptoCurrency:EC2/BitcoinTool.B!DNS", true},
+		{"*:Runtime/*", "Execution:Runtime/ReverseShell", true},
+		{"*:Runtime/*", "Backdoor:EC2/Spambot", false},
+		{"*DNS", "Trojan:EC2/DropPoint!DNS", true},
+		{"*DNS", "Trojan:EC2/DropPoint", false},
+		{"Backdoor:EC2/C&CActivity.?", "Backdoor:EC2/C&CActivity.B", true},
+		{"*", "Recon:EC2/Portscan", true},
+		{"", "Recon:EC2/Portscan", false},
+		{"a*b*c", "aXbYbZc", true},
+		{"a*b*c", "aXbYbZ", false},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(pb_gd_pattern_match(rows[i].pattern, rows[i].type) == rows[i].want, "%s ~ %s",
+		       rows[i].pattern, rows[i].type);
+}
+
+TEST(rules)
+{
+	pb_gd_config cfg;
+	pb_gd_config_default(&cfg);
+	char msg[256];
+	size_t hits = 0;
+	pb_gd_type spambot, probe;
+	CHECK_INT(pb_gd_type_lookup("Backdoor:EC2/Spambot", &spambot), SG_OK);
+	CHECK_INT(pb_gd_type_lookup("Recon:EC2/PortProbeUnprotectedPort", &probe), SG_OK);
+	CHECK_INT(pb_gd_rule_action(&cfg, "Backdoor:EC2/=contain", &hits, msg, sizeof msg), SG_OK);
+	CHECK_INT(hits, 8);
+	CHECK_INT(cfg.action[spambot], PB_GD_CONTAIN);
+	CHECK_INT(cfg.action[probe], PB_GD_IGNORE);
+	CHECK_INT(pb_gd_rule_action(&cfg, "observe", &hits, msg, sizeof msg), SG_OK);
+	size_t n;
+	pb_gd_types(&n);
+	CHECK_INT(hits, n);
+	CHECK_INT(cfg.action[PB_GD_CRED_EXFIL_INSIDE], PB_GD_OBSERVE);
+	CHECK_INT(pb_gd_rule_severity(&cfg, "UnauthorizedAccess:IAMUser/=4.5", &hits, msg, sizeof msg),
+	          SG_OK);
+	CHECK_INT(hits, 2);
+	CHECK(cfg.contain_min[PB_GD_CRED_EXFIL_OUTSIDE] == 4.5);
+	CHECK(cfg.contain_min[PB_GD_EC2_DNS_REBIND] == 7.0);
+	CHECK_INT(pb_gd_rule_severity(&cfg, "10", NULL, msg, sizeof msg), SG_OK);
+	CHECK(cfg.contain_min[PB_GD_EC2_DNS_REBIND] == 10.0);
+	static const struct {
+		const char *rule;
+		bool severity;
+		sg_err want;
+		const char *says;
+	} bad[] = {
+		{"Backdor:EC2/=contain", false, SG_ERR_NOTFOUND, "matches no GuardDuty finding type"},
+		{"Backdoor:EC2/=quarantine", false, SG_ERR_INVAL, "contain, observe or ignore"},
+		{"Backdoor:EC2/=", false, SG_ERR_INVAL, "contain, observe or ignore"},
+		{"=contain", false, SG_ERR_INVAL, "pattern"},
+		{"Evil\x1b[2J=contain", false, SG_ERR_NOTFOUND, "Evil\\x1b[2J"},
+		{"10.5", true, SG_ERR_INVAL, "0-10"},
+		{"7.25", true, SG_ERR_INVAL, "one decimal"},
+		{"-1", true, SG_ERR_INVAL, "0-10"},
+		{"1e1", true, SG_ERR_INVAL, "0-10"},
+		{"Recon:*=abc", true, SG_ERR_INVAL, "0-10"},
+		{"Nothing*=5", true, SG_ERR_NOTFOUND, "matches no"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sg_err rc = bad[i].severity ? pb_gd_rule_severity(&cfg, bad[i].rule, NULL, msg, sizeof msg)
+		                            : pb_gd_rule_action(&cfg, bad[i].rule, NULL, msg, sizeof msg);
+		CHECKF(rc == bad[i].want, "%s: %d", bad[i].rule, rc);
+		CHECKF(strstr(msg, bad[i].says) != NULL, "%s: msg \"%s\"", bad[i].rule, msg);
+		CHECK(strchr(msg, 0x1b) == NULL);
+	}
+}
+
+/* The documented shape (tests/data/guardduty/): what each sample says, and
+ * the action its type gets by default. */
+static char *slurp(const char *name, size_t *len)
+{
+	char path[512];
+	const char *dir = getenv("GUARDDUTY_SAMPLES");
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data/guardduty", name);
+	FILE *fp = fopen(path, "rb");
+	char *buf = fp ? malloc(PB_GD_EVENT_MAX) : NULL;
+	*len = buf ? fread(buf, 1, PB_GD_EVENT_MAX, fp) : 0;
+	if (fp)
+		fclose(fp);
+	return buf;
+}
+
+TEST(documented_samples)
+{
+	static const struct {
+		const char *file, *type, *instance, *az, *role, *principal;
+		pb_gd_action dflt;
+	} rows[] = {
+		{"cred_exfil_outside.json", "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+		 "i-0a1b2c3d4e5f60001", "", "TARGET", "AROAEXAMPLEROLEID0001:i-0a1b2c3d4e5f60001", PB_GD_CONTAIN},
+		{"cred_exfil_inside.json", "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS",
+		 "i-0a1b2c3d4e5f60002", "", "TARGET", "AROAEXAMPLEROLEID0001:i-0a1b2c3d4e5f60002", PB_GD_CONTAIN},
+		{"ec2_metadata_dns_rebind.json", "UnauthorizedAccess:EC2/MetadataDNSRebind",
+		 "i-0a1b2c3d4e5f60001", "us-east-1a", "ACTOR", "", PB_GD_CONTAIN},
+		{"runtime_metadata_dns_rebind.json", "UnauthorizedAccess:Runtime/MetadataDNSRebind",
+		 "i-0a1b2c3d4e5f60001", "us-east-1a", "ACTOR", "", PB_GD_CONTAIN},
+		{"backdoor_cc_dns.json", "Backdoor:EC2/C&CActivity.B!DNS", "i-0a1b2c3d4e5f60001",
+		 "us-east-1a", "ACTOR", "", PB_GD_OBSERVE},
+		{"recon_port_probe.json", "Recon:EC2/PortProbeUnprotectedPort", "i-0a1b2c3d4e5f60001",
+		 "us-east-1a", "TARGET", "", PB_GD_IGNORE},
+	};
+	pb_gd_config cfg;
+	pb_gd_config_default(&cfg);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		size_t len;
+		char *j = slurp(rows[i].file, &len), msg[256];
+		CHECKF(j && len > 0, "%s: cannot read it", rows[i].file);
+		if (!j)
+			continue;
+		pb_gd_finding f;
+		CHECKF(pb_guardduty_parse(j, len, &f, msg, sizeof msg) == SG_OK, "%s: %s", rows[i].file, msg);
+		CHECK_STR(f.type_name, rows[i].type);
+		CHECK_STR(f.instance_id, rows[i].instance);
+		CHECK_STR(f.az, rows[i].az);
+		CHECK_STR(f.resource_role, rows[i].role);
+		CHECK_STR(f.principal, rows[i].principal);
+		CHECK_STR(f.account, "123456789012");
+		CHECK_STR(f.first_seen, "2026-12-04T14:58:02.000Z");
+		CHECK_STR(f.last_seen, "2026-12-04T15:01:40.000Z");
+		CHECK_INT(f.count, 3);
+		CHECK(f.event_id[0] && f.finding_id[0]);
+		CHECK_INT(pb_guardduty_decide(&cfg, &f), rows[i].dflt);
+		free(j);
+	}
+}
+
+/* The finding alone (as kept with the incident) reads the same. */
+TEST(detail_alone)
+{
+	const char *d = "{\"id\":\"f-9\",\"accountId\":\"123456789012\",\"region\":\"eu-west-1\","
+	                "\"type\":\"UnauthorizedAccess:EC2/MetadataDNSRebind\",\"severity\":8,"
+	                INSTANCE(WEB1) ",\"service\":{\"eventFirstSeen\":\"2026-12-04T10:00:00Z\"}}";
+	pb_gd_finding f;
+	char msg[256];
+	CHECKF(pb_guardduty_parse_detail(d, strlen(d), &f, msg, sizeof msg) == SG_OK, "%s", msg);
+	CHECK_STR(f.finding_id, "f-9");
+	CHECK_STR(f.region, "eu-west-1");
+	CHECK_STR(f.first_seen, "2026-12-04T10:00:00Z");
+	CHECK_STR(f.event_id, "");
+	CHECK_INT(pb_guardduty_parse_detail("[1]", 3, &f, msg, sizeof msg), SG_ERR_PARSE);
+	CHECK(strstr(msg, "not a JSON object") != NULL);
+	/* an EKS runtime finding without an EC2 node names no instance */
+	const char *eks = "{\"id\":\"f-9\",\"accountId\":\"123456789012\",\"region\":\"eu-west-1\","
+	                  "\"type\":\"Execution:Runtime/ReverseShell\",\"severity\":8,"
+	                  "\"resource\":{\"resourceType\":\"ECSCluster\"}}";
+	CHECK_INT(pb_guardduty_parse_detail(eks, strlen(eks), &f, msg, sizeof msg), SG_ERR_PARSE);
+	CHECKF(strstr(msg, "resource ECSCluster") != NULL, "%s", msg);
+}
+
 TEST_MAIN(each_supported_type_names_its_instance, refusals_say_why, bad_fields_are_refused,
-          config_decides)
+          config_decides, every_type_of_the_table, patterns, rules, documented_samples,
+          detail_alone)

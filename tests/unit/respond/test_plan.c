@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "playbook/memory.h"
 #include "playbook/plan.h"
 #include "playbook/revoke.h"
 #include "test.h"
@@ -328,6 +329,47 @@ TEST(client_tokens)
 	/* sha256("ssrfguard:INC-1:snap-1"), computed independently */
 	CHECK_STR(a, "27fa1935d2a9ffced7caea9185204d1ed04c8f729f63063696ece944dbe71ebd");
 	CHECK_INT(pb_client_token("", "snap", a), SG_ERR_INVAL);
+	/* the attempt-th evidence volume: the first keeps the token above, each
+	 * later one its own (sha256("ssrfguard:INC-1:snap-1#2")) */
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 1, b), SG_OK);
+	CHECK_STR(b, "27fa1935d2a9ffced7caea9185204d1ed04c8f729f63063696ece944dbe71ebd");
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 2, b), SG_OK);
+	CHECK_STR(b, "63ac438a99dc7f095f6343d5ea8ce0b17db68dc0f1a2fb9e0588294f7fbc939d");
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 3, c), SG_OK);
+	CHECK(strcmp(b, c) != 0);
+	CHECK_INT(pb_volume_token("INC-1", "snap-1", 0, c), SG_ERR_RANGE);
+}
+
+/* The memory acquisition report the instance prints (untrusted). */
+TEST(memory_report)
+{
+	char hex[65], buf[2048];
+	uint64_t bytes = 0;
+	const char *ok = "avml: done\nssrfguard-memory-sha256 "
+	                 "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\r\n"
+	                 "ssrfguard-memory-bytes 17179869184\n";
+	CHECK_INT(pb_memory_report(ok, strlen(ok), hex, &bytes), SG_OK);
+	CHECK_STR(hex, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+	CHECK(bytes == 17179869184ULL);
+	const char *bad[] = {
+		"ssrfguard-memory-bytes 5\n", /* no hash */
+		"ssrfguard-memory-sha256 2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824\n"
+		"ssrfguard-memory-bytes 5\n", /* upper case: not what sha256sum prints */
+		"ssrfguard-memory-sha256 2cf24dba\nssrfguard-memory-bytes 5\n",
+		"ssrfguard-memory-sha256 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\n"
+		"ssrfguard-memory-bytes 12345678901234567890\n", /* past 19 digits */
+		"ssrfguard-memory-sha256  2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b98\n"
+		"ssrfguard-memory-bytes -1\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECKF(pb_memory_report(bad[i], strlen(bad[i]), hex, &bytes) == SG_ERR_PARSE, "%zu", i);
+	/* the command names the object and never runs AVML without the hash */
+	const char *lines[PB_MEMORY_LINES];
+	size_t n = pb_memory_command("ir-evidence", "ssrfguard/INC-1/memory/i-1.lime.compressed", buf,
+	                             lines);
+	CHECK_INT(n, 7);
+	CHECK_STR(lines[n - 1],
+	          "aws s3 cp --only-show-errors \"$f\" s3://ir-evidence/ssrfguard/INC-1/memory/i-1.lime.compressed");
 }
 
 static const struct {
@@ -363,4 +405,4 @@ TEST(device_slots)
 
 TEST_MAIN(plan_full_instance, plan_bare_instance, configured_quarantine_profile_replaces,
           json_roundtrip, json_rejects_malformed, capacities_are_enforced, target_matching,
-          revoke_policy, client_tokens, device_slots)
+          revoke_policy, client_tokens, device_slots, memory_report)

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 #include "test.h"
 
@@ -180,6 +182,12 @@ TEST(claim_lease_and_steps)
 	st.actor = "r2";
 	st.from = NULL;
 	CHECK_INT(store_transition(s, &st), SG_ERR_BUSY);
+	/* evidence that is no playbook step is kept despite the lease (force) */
+	store_change ev = {.incident_id = id, .step = "finding", .to = "kept", .reason = "finding",
+	                   .actor = "queue", .data = "{\"type\":\"x\"}"};
+	CHECK_INT(store_transition(s, &ev), SG_ERR_BUSY);
+	ev.force = 1;
+	CHECK_INT(store_transition(s, &ev), SG_OK);
 	st.actor = "r1";
 	st.to = "done";
 	st.data = NULL;
@@ -387,6 +395,75 @@ TEST(open_and_claim_atomic)
 	store_close(s);
 }
 
+/* A store written by the previous release (schema 1: incidents joined by
+ * source), with one open incident of 10.5.5.5. */
+static const char schema_v1_fixture[] =
+	"CREATE TABLE incidents ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" state TEXT NOT NULL, state_reason TEXT NOT NULL DEFAULT '',"
+	" state_ms INTEGER NOT NULL, source TEXT NOT NULL,"
+	" category TEXT NOT NULL DEFAULT '', rule TEXT NOT NULL DEFAULT '',"
+	" dest TEXT NOT NULL DEFAULT '', instance_id TEXT NOT NULL DEFAULT '',"
+	" region TEXT NOT NULL DEFAULT '', az TEXT NOT NULL DEFAULT '',"
+	" contain INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	" opened_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+	" lease_owner TEXT NOT NULL DEFAULT '', lease_until_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX incidents_active ON incidents (source, id)"
+	" WHERE state NOT IN ('released','closed');"
+	"CREATE INDEX incidents_state ON incidents (state, id);"
+	"CREATE TABLE attempts ("
+	" id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+	" at_ms INTEGER NOT NULL, client TEXT NOT NULL, request TEXT NOT NULL,"
+	" headers TEXT NOT NULL, url TEXT NOT NULL, dest TEXT NOT NULL,"
+	" category TEXT NOT NULL, rule TEXT NOT NULL, reason TEXT NOT NULL,"
+	" hop INTEGER NOT NULL, addrs TEXT NOT NULL, instance_id TEXT NOT NULL,"
+	" region TEXT NOT NULL, az TEXT NOT NULL, contain INTEGER NOT NULL);"
+	"CREATE INDEX attempts_incident ON attempts (incident_id, id);"
+	"CREATE TABLE steps ("
+	" incident_id INTEGER NOT NULL REFERENCES incidents (id), name TEXT NOT NULL,"
+	" status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	" data TEXT NOT NULL DEFAULT '', updated_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (incident_id, name)) WITHOUT ROWID;"
+	"CREATE TABLE history ("
+	" id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+	" step TEXT NOT NULL DEFAULT '', from_s TEXT NOT NULL, to_s TEXT NOT NULL,"
+	" reason TEXT NOT NULL, actor TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+	"CREATE INDEX history_incident ON history (incident_id, id);"
+	"PRAGMA user_version = 1;";
+
+/* Schema 1 migrates on a read-write open: the old incident keeps joining its
+ * source's attempts; a read-only open of it says what to do. */
+TEST(migrates_schema_1)
+{
+	if (dynamo)
+		return;
+	char db[300], sql[4096], err[512];
+	snprintf(db, sizeof db, "%s/v1.sqlite", dir);
+	snprintf(sql, sizeof sql, "%s"
+	         "INSERT INTO incidents (state, state_ms, source, contain, attempts, opened_ms, "
+	         "updated_ms) VALUES ('open', 1, '10.5.5.5', 1, 1, 1, 1);", schema_v1_fixture);
+	sqlite3 *h = NULL;
+	CHECK_INT(sqlite3_open(db, &h), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	store *s = NULL;
+	store_opts ro = {.readonly = 1};
+	CHECK_INT(store_open(db, &ro, &s, err, sizeof err), SG_ERR_UNSUPPORTED);
+	CHECK(strstr(err, "schema 1") != NULL);
+	CHECK_INT(store_open(db, NULL, &s, err, sizeof err), SG_OK);
+	store_attempt_in a = att("10.5.5.5", 1);
+	store_record_out o;
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	CHECK_INT(o.incident_id, 1);
+	CHECK_INT(o.opened, 0);
+	store_incident inc;
+	CHECK_INT(store_get(s, 1, &inc), SG_OK);
+	CHECK_INT(inc.attempts, 2);
+	CHECK_INT(inc.observe, 0);
+	store_incident_free(&inc);
+	store_close(s);
+}
+
 static void setup(void)
 {
 	const char *e = getenv("STORE_TEST_ENGINE");
@@ -405,4 +482,4 @@ static void cleanup(void)
 
 TEST_MAIN(setup, record_and_join, logged_then_escalated, transition_table,
           claim_lease_and_steps, reopen_and_many, concurrent_claimers, open_and_claim_atomic,
-          cleanup)
+          migrates_schema_1, cleanup)

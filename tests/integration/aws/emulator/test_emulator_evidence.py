@@ -30,6 +30,27 @@ class Evidence(EmuTest):
         self.assertEqual(self.inst(WEB1)["PublicIpAddress"], "203.0.113.77")
         self.assertNotIn("PublicIpAddress", self.inst(WEB2))
 
+    def test_errored_volume_keeps_its_client_token(self):
+        """A volume that ends in error can only be deleted, and its ClientToken
+        stays bound after that (EC2 API reference, "Ensuring idempotency"):
+        the same token makes no new volume, so a retry needs a new token."""
+        ec2 = self.client("ec2")
+        self.emu.ebs_fail(1)
+        v = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, ClientToken="INC-1-vol-1")
+        self.emu.advance(5)
+        vid = v["VolumeId"]
+        self.assertEqual(ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["State"], "error")
+        again = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, ClientToken="INC-1-vol-1")
+        self.assertEqual(again["VolumeId"], vid)                       # still the errored one
+        ec2.delete_volume(VolumeId=vid)
+        after = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, ClientToken="INC-1-vol-1")
+        self.assertEqual((after["VolumeId"], after["State"]), (vid, "deleted"))   # no new volume
+        self.assertEqual(self.err(ec2.describe_volumes, VolumeIds=[vid]), "InvalidVolume.NotFound")
+        fresh = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, ClientToken="INC-1-vol-2")
+        self.assertNotEqual(fresh["VolumeId"], vid)
+        self.emu.advance(5)
+        self.assertEqual(ec2.describe_volumes(VolumeIds=[fresh["VolumeId"]])["Volumes"][0]["State"], "available")
+
     def test_console_output_and_screenshot(self):
         self.emu.seed({"ec2": {"instances": [{"InstanceId": "i-0a0000000000000c1", "SubnetId": "subnet-0a000000000000001",
                                               "ConsoleOutput": "boot ok\ncurl 169.254.169.254 ...\n"}]}})
@@ -97,6 +118,10 @@ class Evidence(EmuTest):
         self.assertTrue(got["IamInstanceProfile"]["Arn"].endswith("/forensics-profile"))
         self.assertEqual([g["GroupId"] for g in got["SecurityGroups"]], ["sg-0f000000000000001"])
         self.assertIn({"Key": "Role", "Value": "forensics"}, got["Tags"])
+        # its SSM agent registers once it runs (the profile lets it)
+        info = self.client("ssm").describe_instance_information(
+            Filters=[{"Key": "InstanceIds", "Values": [i["InstanceId"]]}])["InstanceInformationList"]
+        self.assertEqual([x["PingStatus"] for x in info], ["Online"])
         self.assertEqual(self.err(ec2.run_instances, LaunchTemplate={"LaunchTemplateName": "nope"}, MinCount=1,
                                   MaxCount=1), "InvalidLaunchTemplateName.NotFoundException")
 

@@ -267,6 +267,28 @@ class Events(EmuTest):
                                 "UnauthorizedAccess:EC2/MetadataDNSRebind"],
                        "severity": [{"numeric": [">=", 4]}]}}))
         events.put_targets(Rule="guardduty-ssrf", Targets=[{"Id": "q", "Arn": arn}])
+        # no queue policy: EventBridge may not send (the delivery fails)
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(FINDING))
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10))
+        rule_arn = events.describe_rule(Name="guardduty-ssrf")["Arn"]
+
+        def policy(source_arn, effect="Allow", extra=()):
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [
+                {"Effect": effect, "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+                 "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}}}, *extra]})})
+        policy(rule_arn.replace("guardduty-ssrf", "another-rule"))   # allows another rule only
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(FINDING))
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10))
+        policy(rule_arn, extra=[{"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": arn,
+                                 "Condition": {"Bool": {"aws:SecureTransport": "true"}}}])   # denied
+        self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(FINDING))
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10))
+        delivered = self.emu.state()["events"]["delivered"]
+        self.assertEqual([d["ok"] for d in delivered], [False, False, False])
+        self.assertIn("queue policy", delivered[0]["error"])
+        # the policy of docs/fleet.md (and a TLS-only Deny, which a service's delivery passes)
+        policy(rule_arn, extra=[{"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": arn,
+                                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}])
         self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(FINDING))
         low = dict(FINDING, severity=2)
         self.emu.aws_event(Source="aws.guardduty", DetailType="GuardDuty Finding", Detail=json.dumps(low))

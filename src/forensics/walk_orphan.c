@@ -1,0 +1,155 @@
+/* walk_orphan.c — ext2/3/4 orphan inodes, from the superblock's list and the orphan file (see walk_tsk_int.h). */
+#include "forensics/walk_tsk_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static fx_type mode_type(uint16_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: return FX_T_FILE;
+	case 0040000: return FX_T_DIR;
+	case 0120000: return FX_T_LINK;
+	case 0010000: return FX_T_FIFO;
+	case 0020000: return FX_T_CHR;
+	case 0060000: return FX_T_BLK;
+	case 0140000: return FX_T_SOCK;
+	default: return FX_T_OTHER;
+	}
+}
+
+/*
+ * ext2/3/4 orphan inodes: files unlinked while still open (a process of
+ * the attacker's, say) when the snapshot was taken.  No directory names
+ * them, so no walk sees them; the superblock heads a list of them chained
+ * through i_dtime.  Each is listed as "/$OrphanFiles/OrphanFile-N" (the
+ * name fls gives unnamed inodes), deleted, with its metadata, and its
+ * content hashed: it is intact until the file is closed.
+ */
+#define ORPHANS_MAX 100000
+/* Orphan inode ino (already in w->ino) as /$OrphanFiles/OrphanFile-N:
+ * deleted, with its metadata and the hash of its content. */
+static sg_err add_orphan(walker *w, uint32_t ino, const char *why)
+{
+	fx_entry e;
+	memset(&e, 0, sizeof e);
+	char path[64];
+	int pl = snprintf(path, sizeof path, "%s/$OrphanFiles/OrphanFile-%" PRIu32, w->o->prefix,
+	                  ino);
+	e.fs = w->o->fs_index;
+	e.inode = ino;
+	e.deleted = 1;
+	e.has_meta = 1;
+	e.type = mode_type(fx_ext4_mode(w->ino));
+	e.size = fx_ext4_size(w->ino);
+	e.mode = fx_ext4_mode(w->ino) & 07777u;
+	fx_ext4_owner(w->ino, &e.uid, &e.gid, &e.nlink);
+	e.note = why;
+	sg_err err = SG_OK;
+	if (!(e.path = fx_memdup(path, (size_t)pl)) || (err = wt_ext_fixup(w, &e))) {
+		fx_entry_clear(&e);
+		return err ? err : SG_ERR_NOMEM;
+	}
+	e.path_len = (size_t)pl;
+	size_t index = w->out->n;
+	if ((err = fx_list_push(w->out, &e))) {
+		fx_entry_clear(&e);
+		return err;
+	}
+	w->st->entries++;
+	PROGRESS_ADD(w->o->progress, entries, 1);
+	w->st->deleted++;
+	w->st->files += e.type == FX_T_FILE;
+	size_t nruns = 0;
+	int corrupt = 0;
+	hp_run *runs = e.type == FX_T_FILE && e.size && w->dev_fd >= 0 && !w->o->no_hash
+	               ? wt_ext_runs(w, e.size, &nruns, &corrupt) : NULL;
+	return runs ? wt_submit_runs(w, index, runs, nruns) : SG_OK;
+}
+
+/* The superblock's orphan list: each orphan's i_dtime names the next. */
+static sg_err orphan_list(walker *w, inum_set *seen)
+{
+	uint32_t ino = w->ext.sb.last_orphan;
+	for (unsigned n = 0; ino; n++) {
+		int fresh = inum_set_add(seen, ino);
+		if (fresh < 0)
+			return SG_ERR_NOMEM;
+		if (!fresh || n == ORPHANS_MAX) {
+			walk_warn(w->st, "the orphan inode list loops or runs on past %u entries",
+			          ORPHANS_MAX);
+			return SG_OK;
+		}
+		if (fx_ext4_inode_read(&w->ext.sb, w->ext.rd, w->ext.ctx, ino, w->ino)) {
+			walk_warn(w->st, "orphan inode %" PRIu32 ": unreadable", ino);
+			return SG_OK;
+		}
+		uint32_t next = fx_ext4_dtime(w->ino);
+		sg_err err = add_orphan(w, ino, "orphan inode: deleted while a process held it open");
+		if (err)
+			return err;
+		ino = next;
+	}
+	return SG_OK;
+}
+
+/* The orphan file (COMPAT_ORPHAN_FILE): blocks of inode numbers. */
+static sg_err orphan_file(walker *w, inum_set *seen)
+{
+	const fx_ext4_sb *sb = &w->ext.sb;
+	uint32_t of = sb->orphan_file;
+	if (!of)
+		return SG_OK;
+	uint64_t size = 0;
+	uint8_t *data = NULL;
+	uint32_t *inos = NULL;
+	sg_err err = SG_OK;
+	if (fx_ext4_inode_read(sb, w->ext.rd, w->ext.ctx, of, w->ino) ||
+	    (size = fx_ext4_size(w->ino)) > WALK_EXT_SMALL_MAX || size % sb->block_size ||
+	    !(data = malloc(size ? size : 1)) || !(inos = malloc(sb->block_size)) ||
+	    walk_ext_read(&w->ext, w->ino, size, data)) {
+		walk_warn(w->st, "the orphan file (inode %" PRIu32 ") cannot be read: its orphans "
+		          "are not listed", of);
+		goto out;
+	}
+	for (uint64_t off = 0; off < size && !err; off += sb->block_size) {
+		size_t n = 0;
+		if (fx_ext4_orphan_block(sb, data + off, inos, &n))
+			walk_warn(w->st, "orphan file block %" PRIu64 " is damaged", off / sb->block_size);
+		if (seen->n + n > ORPHANS_MAX) {
+			walk_warn(w->st, "the orphan file names more than %u inodes: the rest are not "
+			          "listed", ORPHANS_MAX);
+			break;
+		}
+		for (size_t i = 0; i < n && !err; i++) {
+			int fresh = inum_set_add(seen, inos[i]);
+			if (fresh < 0)
+				err = SG_ERR_NOMEM;
+			else if (!fresh)
+				continue;
+			else if (fx_ext4_inode_read(sb, w->ext.rd, w->ext.ctx, inos[i], w->ino))
+				walk_warn(w->st, "orphan inode %" PRIu32 ": unreadable", inos[i]);
+			else
+				err = add_orphan(w, inos[i], "orphan inode (orphan file): deleted while a "
+				                 "process held it open");
+		}
+	}
+out:
+	free(inos);
+	free(data);
+	return err;
+}
+
+/* ext orphan inodes (files unlinked while open when the snapshot was
+ * taken), from the superblock's list and from the orphan file. */
+sg_err wt_walk_orphans(walker *w)
+{
+	inum_set seen = {0};
+	sg_err err = orphan_list(w, &seen);
+	if (!err)
+		err = orphan_file(w, &seen);
+	inum_set_free(&seen);
+	return err;
+}

@@ -1,0 +1,83 @@
+/* forensic_host.c — the forensic instance of an incident: the one given
+ * (--forensic-instance), or one launched from the forensic launch template
+ * (see rsp.h, rsp_forensic_instance). */
+#include "respond/rsp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "aws/ec2.h"
+#include "aws/ssm.h"
+#include "respond/journal.h"
+
+/* Launched once per incident: the ClientToken (SHA-256 of the incident and
+ * "forensic-instance") makes a re-send, or a rerun after a crash before
+ * the id was journaled, the same launch (EC2 API reference, "Ensuring
+ * idempotency"). */
+static sg_err launch(rsp_run *x, const char *template_ref)
+{
+	char token[65], id[32];
+	sg_err err = pb_client_token(x->inc, "forensic-instance", token);
+	if (err)
+		return err;
+	struct aws_tag tags[] = {{"IncidentId", x->inc}, {"ssrfguard:role", "forensics"}};
+	rsp_intent(x, "forensic instance launched from launch template %s", template_ref);
+	if ((err = aws_ec2_run_from_template(x->aws, template_ref, token, tags, 2, 0, id, NULL)))
+		return err;
+	rsp_notef(x, "forensic instance %s launched from launch template %s", id, template_ref);
+	return rsp_created(x, "forensic_instance", id);
+}
+
+/* Until it runs and its SSM agent is online (it registers after boot). */
+static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline)
+{
+	for (;;) {
+		struct aws_xml *r = NULL;
+		char ping[32] = "";
+		sg_err err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
+		const char *state = err ? "" : aws_xml_str_or(r, "reservationSet/item/instancesSet/item/"
+		                                                 "instanceState/name", "");
+		bool running = !strcmp(state, "running");
+		if (!running && (!strcmp(state, "terminated") || !strcmp(state, "shutting-down"))) {
+			snprintf(x->note, sizeof x->note, "forensic instance %s is %s", id, state);
+			aws_xml_free(r);
+			return RSP_FATAL;
+		}
+		aws_xml_free(r);
+		if (err && err != SG_ERR_NOTFOUND) /* NotFound: not visible yet */
+			return err;
+		if (running) {
+			err = aws_ssm_ping_status(x->aws, id, ping, NULL);
+			if (err && err != SG_ERR_NOTFOUND) /* NotFound: not registered yet */
+				return err;
+			if (!strcmp(ping, "Online"))
+				return SG_OK;
+		}
+		if (rsp_now_ms() > deadline) {
+			snprintf(x->note, sizeof x->note,
+			         "forensic instance %s not ready (%s, SSM agent %s): does the template give it "
+			         "a profile the agent may use (AmazonSSMManagedInstanceCore)?",
+			         id, state[0] ? state : "not seen", ping[0] ? ping : "not registered");
+			return SG_ERR_TIMEOUT;
+		}
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
+sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX])
+{
+	const pb_config *pc = &x->cfg->playbook;
+	snprintf(fid, PB_ID_MAX, "%s", pc->forensic_instance);
+	if (fid[0])
+		return SG_OK;
+	if (!pc->forensic_template[0]) {
+		snprintf(x->note, sizeof x->note, "no forensic instance configured");
+		return RSP_SKIP;
+	}
+	sg_err err;
+	if (!rsp_created_get(x, "forensic_instance") && (err = launch(x, pc->forensic_template)))
+		return err;
+	snprintf(fid, PB_ID_MAX, "%s", rsp_created_get(x, "forensic_instance"));
+	return wait_ready(x, fid, deadline);
+}

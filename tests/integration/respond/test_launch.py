@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""`respond --forensic-launch-template`: with no forensic instance given, the
+forensics step launches one from the launch template (RunInstances with a
+ClientToken per incident, tagged at launch), waits until it runs and its SSM
+agent registers, then attaches the evidence volumes to it and starts the
+examination there.  A crash in the middle of the step and a resume launch
+no second instance; --preflight DryRuns the launch and says the attach
+cannot be tried before the incident.
+
+usage: test_launch.py SSRFGUARD"""
+import atexit
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+binary = sys.argv[1]
+emu = h.Emulator(seeds=(h.FLEET,))
+work = tempfile.mkdtemp(prefix="rsp-launch-")
+atexit.register(shutil.rmtree, work, True)
+TEMPLATE = {"LaunchTemplateName": "ssrfguard-forensics", "LaunchTemplateData": {
+    "ImageId": "ami-0f0000000000000f1", "InstanceType": "m5.large",
+    "IamInstanceProfile": {"Name": "forensics-profile"},
+    "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-0a000000000000001",
+                           "Groups": ["sg-0f000000000000001"]}]}}
+ARGS = ("--forensic-instance", "", "--forensic-launch-template", "ssrfguard-forensics")
+
+
+def fresh():
+    emu.post("/reset", {})
+    emu.post("/seed", json.load(open(h.FLEET)))
+    emu.post("/seed", {"ec2": {"launch_templates": [TEMPLATE]}})
+    emu.post("/timing", h.FAST_TIMING)
+
+
+def launched(st):
+    return [i for i in st["ec2"]["instances"].values()
+            if h.tags(i).get("IncidentId") == "INC-1" and h.tags(i).get("ssrfguard:role") == "forensics"]
+
+
+try:
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "--forensic-launch-template", "ssrfguard-forensics")
+    h.check(p.returncode == 2 and "exclude each other" in p.stderr, f"one or the other: {p.returncode} {p.stderr}")
+
+    fresh()
+    w = tempfile.mkdtemp(prefix="run-", dir=work)
+    p = h.respond(binary, emu, w, "--instance", h.VICTIM, *ARGS, crash="forensics:mid")
+    h.check(p.returncode == 77, f"crashed in the middle of forensics: {p.returncode} {p.stderr[-600:]}")
+    p = h.respond(binary, emu, w, "--incident", "1", *ARGS)
+    h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"resumed, contained: {p.stdout[-600:]} {p.stderr[-600:]}")
+    st = emu.state()
+    fx = launched(st)
+    h.check(len(fx) == 1 and fx[0]["State"]["Name"] == "running", f"one forensic instance launched: {fx}")
+    fid = fx[0]["InstanceId"] if fx else "?"
+    runs = [c for c in emu.journal() if c["action"] == "RunInstances"]
+    h.check(runs and len({c["params"].get("ClientToken") for c in runs}) == 1 and
+            all(c["params"].get("LaunchTemplate", {}).get("LaunchTemplateName") == "ssrfguard-forensics"
+                for c in runs), f"every launch with the template and one token: {[c['params'] for c in runs]}")
+    vols = [v for v in st["ec2"]["volumes"].values() if h.tags(v).get("IncidentId") == "INC-1"]
+    h.check(len(vols) == 2 and all(a["InstanceId"] == fid for v in vols for a in v["Attachments"])
+            and all(v["Attachments"] for v in vols), f"evidence volumes attached to it: {vols}")
+    sent = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == "ssrfguard INC-1 forensics"]
+    h.check(len(sent) == 1 and sent[0]["InstanceIds"] == [fid], f"the examination runs there: {sent}")
+    r = h.report_ok(w, "INC-1")
+    f = [s for s in (r or {}).get("steps", []) if s["name"] == "forensics"]
+    h.check(f and f[0].get("created", {}).get("forensic_instance") == fid, f"journaled: {f and f[0].get('created')}")
+
+    # preflight: the launch is DryRun, the attach cannot be tried yet
+    fresh()
+    p = h.respond(binary, emu, w, "--preflight", "--instance", h.VICTIM, "--json", *ARGS)
+    doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    calls = {(c["step"], c["api"]): c for c in doc.get("calls", [])}
+    run = calls.get(("forensics", "ec2:RunInstances"), {})
+    att = calls.get(("forensics", "ec2:AttachVolume"), {})
+    h.check(run.get("result") == "ok" and run.get("method") == "dryrun", f"launch DryRun: {run}")
+    h.check(att.get("result") == "unchecked" and "launched at the incident" in att.get("detail", ""),
+            f"attach not tried, and why: {att}")
+    h.check(not launched(emu.state()), "preflight launched nothing")
+finally:
+    emu.stop()
+h.finish("respond-launch")

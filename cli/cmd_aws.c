@@ -17,22 +17,13 @@
 #include "opt/cmdline.h"
 
 typedef struct aws_cli {
-	char *region, *profile, *endpoint_url, *ca_bundle;
+	cmdline_aws aws;
 	bool json, verbose;
 } aws_cli;
 
 #define AT(f) .off = offsetof(aws_cli, f)
 static const opt_def aws_opts[] = {
-	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
-	 .help = "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile, or instance "
-	         "metadata)"},
-	{.type = OPT_STR, .name = "profile", .arg = "NAME", AT(profile),
-	 .help = "shared-file profile (default: AWS_PROFILE, else default)"},
-	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
-	 .help = "one endpoint for every service (default: AWS_ENDPOINT_URL_<SVC>, "
-	         "AWS_ENDPOINT_URL, else AWS)"},
-	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
-	 .help = "trust these CAs for HTTPS (default: AWS_CA_BUNDLE, else the system's)"},
+	CMDLINE_AWS_ROWS(aws_cli, aws),
 	{.type = OPT_SWITCH, .name = "json", .dflt = "off", AT(json),
 	 .help = "print the answer as one JSON object"},
 	{.type = OPT_SWITCH, .name = "verbose", .short_name = 'v', .dflt = "off", AT(verbose),
@@ -176,8 +167,8 @@ static int instance(struct aws_client *c, const char *id, bool json)
 
 static int run(const aws_cli *a, const char *instance_id)
 {
-	struct aws_client_opts o = {.region = a->region, .profile = a->profile,
-	                            .endpoint_url = a->endpoint_url, .ca_bundle = a->ca_bundle,
+	struct aws_client_opts o = {.region = a->aws.region, .profile = a->aws.profile,
+	                            .endpoint_url = a->aws.endpoint_url, .ca_bundle = a->aws.ca_bundle,
 	                            .log = a->verbose ? log_stderr : NULL};
 	struct aws_client *c = NULL;
 	struct aws_error e;

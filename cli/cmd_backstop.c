@@ -10,6 +10,7 @@
 #include "backstop/backstop.h"
 #include "backstop/reader.h"
 #include "commands.h"
+#include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -148,7 +149,7 @@ static int do_watch(const srvcfg *cfg)
 	srv_identity id;
 	srv_identity_resolve(cfg, &id, err, sizeof err);
 	if (err[0])
-		fprintf(stderr, "ssrfguard backstop: warning: %s\n", err);
+		logging_emitf("warning", "identity", "%s", err);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -158,21 +159,22 @@ static int do_watch(const srvcfg *cfg)
 	                    .az = id.az, .log = stdout};
 	bs_reader *r = NULL;
 	if (bs_reader_start(&o, &r, err, sizeof err) != SG_OK) {
-		fprintf(stderr, "ssrfguard backstop: %s\n", err);
+		logging_emitf("error", "backstop", "%s", err);
 		return 2;
 	}
-	fprintf(stderr, "ssrfguard backstop: watching NFLOG group %lld, recording into %s\n",
-	        (long long)cfg->backstop.group, cfg->store);
+	logging_emitf("info", "watching", "watching NFLOG group %lld, recording into %s",
+	              (long long)cfg->backstop.group, cfg->store);
 	int sig = 0;
 	sigwait(&set, &sig);
 	bs_reader_stats s;
 	bs_reader_stats_get(r, &s);
 	bs_reader_stop(r);
-	fprintf(stderr, "ssrfguard backstop: stopped: %llu reports, %llu recorded, %llu coalesced, "
-	                "%llu with their process, %llu store errors\n",
-	        (unsigned long long)s.packets, (unsigned long long)s.recorded,
-	        (unsigned long long)s.coalesced, (unsigned long long)s.owners_found,
-	        (unsigned long long)s.store_errors);
+	logging_emitf(s.store_errors ? "error" : "info", "stopped",
+	              "%llu reports, %llu recorded, %llu coalesced, %llu with their process, "
+	              "%llu store errors",
+	              (unsigned long long)s.packets, (unsigned long long)s.recorded,
+	              (unsigned long long)s.coalesced, (unsigned long long)s.owners_found,
+	              (unsigned long long)s.store_errors);
 	return s.store_errors ? 2 : 0;
 }
 

@@ -14,9 +14,11 @@
 #include "opt/cmdline.h"
 
 typedef struct dashboard_opts {
-	char *listen, *store, *token_file, *region, *endpoint_url, *ca_bundle;
+	char *listen, *store, *token_file;
+	char *tls_cert, *tls_key, *client_ca, *client_crl;
 	bool allow_release;
 	cmdline_store where;
+	cmdline_aws aws;
 } dashboard_opts;
 
 #define AT(f) .off = offsetof(dashboard_opts, f)
@@ -31,30 +33,41 @@ static const opt_def dashboard_opts_table[] = {
 	{.type = OPT_STR, .name = "token-file", .arg = "FILE", AT(token_file),
 	 .flags = OPT_NONEMPTY,
 	 .help = "file holding the access token (16 to 256 printable bytes, one line; not "
-	         "readable by group or others); required"},
+	         "readable by group or others); required unless --client-ca"},
+	{.type = OPT_STR, .name = "tls-cert", .arg = "FILE", AT(tls_cert), .flags = OPT_NONEMPTY,
+	 .help = "serve HTTPS with this certificate chain (PEM); with --tls-key"},
+	{.type = OPT_STR, .name = "tls-key", .arg = "FILE", AT(tls_key), .flags = OPT_NONEMPTY,
+	 .help = "the private key of --tls-cert (PEM)"},
+	{.type = OPT_STR, .name = "client-ca", .arg = "FILE", AT(client_ca), .flags = OPT_NONEMPTY,
+	 .help = "require a client certificate issued by this CA (PEM); its subject names the "
+	         "operator; with --token-file both are required"},
+	{.type = OPT_STR, .name = "client-crl", .arg = "FILE", AT(client_crl), .flags = OPT_NONEMPTY,
+	 .help = "refuse client certificates this CRL (PEM) revokes; it must cover every CA of "
+	         "the chain"},
 	{.type = OPT_SWITCH, .name = "allow-release", .dflt = "off", AT(allow_release),
 	 .help = "let the page release an incident (a CSRF token and a typed confirmation "
 	         "guard each); off: read-only"},
 	{.type = OPT_SECTION, .help = "AWS (release only)"},
-	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
-	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)"},
-	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
-	 .help = "AWS endpoint (default: AWS_ENDPOINT_URL, else the service's)"},
-	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
-	 .help = "CA bundle for AWS (default: the system's)"},
+	CMDLINE_AWS_ROWS(dashboard_opts, aws),
 	{.type = OPT_END},
 };
 #undef AT
 
 const opt_command dashboard_command = {
 	.name = "dashboard",
-	.synopsis = "--token-file FILE [--listen ADDR:PORT] [--store PATH] [--allow-release]",
+	.synopsis = "--token-file FILE | --client-ca FILE --tls-cert FILE --tls-key FILE "
+	            "[--listen ADDR:PORT] [--store PATH] [--allow-release]",
 	.summary = "serve the incidents web page (read-only unless --allow-release)",
 	.about = "Serve a web page listing the incidents of the store (state, instance, source, "
 	         "attempts) and, for one incident, its attempts, step timeline and report.  The "
 	         "page, its script and style are in the binary; nothing is fetched elsewhere.\n\n"
 	         "Every request needs the token: \"Authorization: Bearer TOKEN\", or the cookie "
-	         "the page's sign-in form sets.  Every URL, header and address shown came from an "
+	         "the page's sign-in form sets.  With --tls-cert and --tls-key the page is served "
+	         "over HTTPS; with --client-ca the TLS handshake also requires a client "
+	         "certificate issued by that CA and not revoked by --client-crl, and the "
+	         "certificate's subject is the operator named in the log and in the incident's "
+	         "timeline of a release.  A client certificate replaces the token, or adds to it "
+	         "when both are given.  Every URL, header and address shown came from an "
 	         "attacker and is shown as text, never as markup.\n\n"
 	         "With --allow-release the page offers to release a contained or failed "
 	         "incident (as `ssrfguard incidents release`), after the operator types its "
@@ -104,17 +117,21 @@ int cmd_dashboard(int argc, char **argv)
 	}
 	if (!cmdline_begin(&dashboard_command, &o, argc, argv, NULL, NULL, &rc))
 		goto out;
-	if (!o.token_file) {
-		rc = cmdline_usage_error(&dashboard_command, "--token-file FILE is required");
+	if (!o.token_file && !o.client_ca) {
+		rc = cmdline_usage_error(&dashboard_command, "--token-file FILE or --client-ca FILE "
+		                         "is required");
 		goto out;
 	}
 	rc = 1;
-	if (read_token(o.token_file, token, sizeof token) != 0)
+	if (o.token_file && read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
 	dash_config cfg = {.listen = o.listen, .store_path = o.store,
-	                   .state_table = o.where.state_table, .token = token,
-	                   .allow_release = o.allow_release, .region = o.region,
-	                   .endpoint_url = o.endpoint_url, .ca_bundle = o.ca_bundle};
+	                   .state_table = o.where.state_table,
+	                   .token = o.token_file ? token : NULL, .tls_cert = o.tls_cert,
+	                   .tls_key = o.tls_key, .client_ca = o.client_ca,
+	                   .client_crl = o.client_crl, .allow_release = o.allow_release,
+	                   .aws = {.region = o.aws.region, .profile = o.aws.profile,
+	                           .endpoint_url = o.aws.endpoint_url, .ca_bundle = o.aws.ca_bundle}};
 	if (dash_run(&cfg, err, sizeof err) != SG_OK)
 		fprintf(stderr, "ssrfguard dashboard: %s\n", err);
 	else

@@ -29,7 +29,8 @@
 typedef struct fx_cli {
 	char *incident, *emanifest, *baseline, *baseline_strip, *out, *custody_log, *examiner;
 	char *sysfs_root, *dev_root, *expect_head, *report;
-	char *instance_id, *region, *endpoint_url, *ca_bundle, *evidence_bucket;
+	char *instance_id, *evidence_bucket;
+	cmdline_aws aws;
 	char *yara_shipped_dir, *incident_time;
 	opt_list volume, device, yara_rules;
 	int64_t partition, workers, max_memory, timeline, wait_device;
@@ -142,13 +143,7 @@ static const opt_def fx_opts[] = {
 	         "(ssrfguard-custody/INCIDENT/...); a failed write makes the result incomplete"},
 	{.type = OPT_STR, .name = "instance-id", .arg = "i-ID", AT(instance_id),
 	 .help = "this instance (default: from instance metadata)"},
-	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
-	 .help = "region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile, IMDS)"},
-	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
-	 .help = "endpoint of EC2 and S3 (default: AWS_ENDPOINT_URL_EC2/_S3, AWS_ENDPOINT_URL, "
-	         "else AWS)"},
-	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
-	 .help = "CA bundle (default: AWS_CA_BUNDLE, else the system store)"},
+	CMDLINE_AWS_ROWS(fx_cli, aws),
 	{.type = OPT_END},
 };
 #undef AT
@@ -245,10 +240,12 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->dev_root = c->dev_root;
 	a->from_tags = c->from_tags;
 	a->tags.instance_id = c->instance_id;
-	a->tags.region = c->region;
-	a->tags.endpoint_url = c->endpoint_url;
-	a->tags.ca_bundle = c->ca_bundle;
-	a->o.anchor = (anchor_opts){c->evidence_bucket, c->region, c->endpoint_url, c->ca_bundle};
+	a->tags.region = c->aws.region;
+	a->tags.profile = c->aws.profile;
+	a->tags.endpoint_url = c->aws.endpoint_url;
+	a->tags.ca_bundle = c->aws.ca_bundle;
+	a->o.anchor = (anchor_opts){c->evidence_bucket, c->aws.region, c->aws.endpoint_url,
+	                            c->aws.ca_bundle};
 	if (c->evidence_bucket && !aws_s3_bucket_ok(c->evidence_bucket)) {
 		snprintf(err, errlen, "--evidence-bucket: '%.100s' is not an S3 bucket name (3-63 of "
 		         "a-z 0-9 . -)", c->evidence_bucket);

@@ -16,9 +16,10 @@
 #include "store/store.h"
 
 typedef struct incidents_opts {
-	char *store, *region, *endpoint_url, *ca_bundle, *state, *reason;
+	char *store, *state, *reason;
 	cmdline_store where;
 	bool json;
+	cmdline_aws aws;
 } incidents_opts;
 
 #define AT(f) .off = offsetof(incidents_opts, f)
@@ -34,12 +35,7 @@ static const opt_def incidents_opts_table[] = {
 	{.type = OPT_STR, .name = "reason", .arg = "TEXT", AT(reason), .flags = OPT_ARGV_ONLY,
 	 .help = "open: the reason recorded with the incident"},
 	{.type = OPT_SECTION, .help = "AWS (release only)"},
-	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
-	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)"},
-	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
-	 .help = "AWS endpoint (default: AWS_ENDPOINT_URL, else the service's)"},
-	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle),
-	 .help = "CA bundle for AWS (default: the system's)"},
+	CMDLINE_AWS_ROWS(incidents_opts, aws),
 	{.type = OPT_END},
 };
 #undef AT
@@ -50,8 +46,10 @@ const opt_command incidents_command = {
 	            "[OPTIONS] retry ID\n[OPTIONS] release ID\n[OPTIONS] open INSTANCE [--reason TEXT]",
 	.summary = "list, show, retry or release incidents",
 	.about = "list: incidents, newest first.\n\n"
-	         "show ID: one incident: its steps, notes, created resources and the timeline of "
-	         "every AWS call (Markdown; --json for the report).\n\n"
+	         "show ID: one incident: the processes behind its attempts (kernel backstop: "
+	         "pid, executable, command line, cgroup, unit), its steps, notes, created "
+	         "resources, the timeline of every AWS call and every state change with who made "
+	         "it (Markdown; --json for the report).\n\n"
 	         "retry ID: a failed incident goes back to open; its failed and blocked steps run "
 	         "again (the daemon claims it, or run `ssrfguard respond --incident ID`).\n\n"
 	         "open INSTANCE: open an incident asking for containment of INSTANCE (a finding "
@@ -223,9 +221,10 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	respond_config_default(&cfg);
 	cfg.store_path = o->store;
 	cfg.state_table = o->where.state_table;
-	cfg.region = o->region;
-	cfg.endpoint_url = o->endpoint_url;
-	cfg.ca_bundle = o->ca_bundle;
+	cfg.region = o->aws.region;
+	cfg.profile = o->aws.profile;
+	cfg.endpoint_url = o->aws.endpoint_url;
+	cfg.ca_bundle = o->aws.ca_bundle;
 	const char *state_name = o->state, *reason = o->reason;
 	bool as_json = o->json;
 	int64_t id = 0;

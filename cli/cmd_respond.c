@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "respond/deliver.h"
 #include "respond/listen.h"
@@ -39,46 +41,31 @@ static void print_progress(void *ctx, int64_t incident, const char *line)
 	fflush(stdout);
 }
 
-/* "2026-12-04T14:08:54.768Z" (RFC 3339, UTC, milliseconds) */
-static void rfc3339_now(char ts[40])
-{
-	struct timespec now;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	size_t n = strftime(ts, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, 40 - n, ".%03ldZ", now.tv_nsec / 1000000);
-}
-
-static void print_json_line(FILE *to, json_t *o)
-{
-	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	if (text)
-		fprintf(to, "%s\n", text);
-	free(text);
-	json_decref(o);
-	fflush(to);
-}
-
-/* --json: one object a line, {"ts": RFC 3339, "level", "incident", "event"}. */
+/* --json and the long-running modes: one JSON line a step (logging.h),
+ * {"ts","level","event":"progress","message":LINE,"incident":"INC-N"}. */
 static void print_progress_json(void *ctx, int64_t incident, const char *line)
 {
 	(void)ctx;
-	char ts[40], name[32];
-	rfc3339_now(ts);
+	char name[32];
 	respond_incident_name(incident, name, sizeof name);
-	print_json_line(stdout, json_pack("{s:s,s:s,s:s,s:s}", "ts", ts, "level", "info", "incident",
-	                                  name, "event", line));
+	json_t *f = json_pack("{s:s}", "incident", name);
+	logging_write(STDOUT_FILENO, "info", "progress", line, f);
+	json_decref(f);
 }
 
-/* --json: the responder's warnings and errors as JSON lines on stderr. */
+/* The responder's messages as JSON lines on stderr. */
 static void log_json(void *ctx, const char *level, const char *message)
 {
 	(void)ctx;
-	char ts[40];
-	rfc3339_now(ts);
-	print_json_line(stderr, json_pack("{s:s,s:s,s:s,s:s}", "ts", ts, "level", level, "event",
-	                                  "respond", "message", message));
+	logging_write(STDERR_FILENO, level, "respond", message, NULL);
+}
+
+/* An operator's one-shot run without --json: "ssrfguard respond: ...". */
+static void log_text(void *ctx, const char *level, const char *message)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "ssrfguard respond: %s\n", message);
 }
 
 /* A message for the operator: a JSON line with --json, else
@@ -282,12 +269,14 @@ int cmd_respond(int argc, char **argv)
 	} else if (rc)
 		rc = cmdline_usage_error(&respond_command, msg);
 	else {
+		/* a daemon (and the detector's delivery) logs JSON lines only */
+		if (o.deliver_to || (!o.instance && !o.incident && !o.preflight))
+			o.json = true;
 		if (!o.quiet) {
 			o.cfg.progress = o.json ? print_progress_json : print_progress;
 			o.cfg.progress_ctx = NULL;
 		}
-		if (o.json)
-			o.cfg.log = log_json;
+		o.cfg.log = o.json ? log_json : log_text;
 		curl_global_init(CURL_GLOBAL_DEFAULT); /* before any worker thread */
 		rc = run(&o);
 		curl_global_cleanup();

@@ -92,7 +92,7 @@ static void raise_fd_limit(void)
 	}
 }
 
-static sg_err start_backstop(const srvcfg *cfg, const srv_identity *id, bs_reader **out)
+static sg_err start_backstop(srv *s, const srvcfg *cfg, const srv_identity *id, bs_reader **out)
 {
 	char err[1024];
 	const srv_responder *resp = cfg->respond ? respond_embedded() : NULL;
@@ -102,7 +102,7 @@ static sg_err start_backstop(const srvcfg *cfg, const srv_identity *id, bs_reade
 	                    .log = strcmp(cfg->log, "-") ? NULL : stderr};
 	sg_err e = bs_reader_start(&o, out, err, sizeof err);
 	if (e != SG_OK)
-		fprintf(stderr, "ssrfguard serve: backstop: %s\n", err);
+		srv_log(s, "error", "backstop", err);
 	return e;
 }
 
@@ -133,7 +133,7 @@ static int run(const srvcfg *cfg)
 		/* The kernel backstop's reports (src/backstop/reader.h), on a thread
 		 * of their own; a metadata attempt wakes the embedded responder. */
 		bs_reader *backstop = NULL;
-		if (cfg->backstop.on && start_backstop(cfg, &id, &backstop) != SG_OK)
+		if (cfg->backstop.on && start_backstop(s, cfg, &id, &backstop) != SG_OK)
 			rc = 2;
 		else
 			rc = srv_run(s) == SG_OK ? 0 : 2;

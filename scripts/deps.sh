@@ -20,8 +20,9 @@ PACKAGES=(
   # benchmarks (nginx: the reverse-proxy anchor of bench/server; squid: the
   # proxy benchmark's anchor; neither is started as a service)
   wrk nginx squid
-  # the dashboard's browser test (headless, driven over the DevTools pipe)
-  chromium
+  # the dashboard's browser test (headless, driven over the DevTools pipe; NSS
+  # tools put the operator's client certificate into the browser's database)
+  chromium libnss3-tools
 )
 
 missing=()

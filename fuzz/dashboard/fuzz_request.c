@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (id < 0 || id > DASH_ID_MAX)
 		abort();
 	size_t n = 0;
-	char *ok = dash_utf8_repair((const char *)data, size, &n);
+	char *ok = sg_utf8_repair((const char *)data, size, &n);
 	for (size_t i = 0; ok && i < n;) {
 		size_t k = sg_utf8_len((const unsigned char *)ok + i, n - i);
 		if (!k || ok[i] == '\0')

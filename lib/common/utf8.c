@@ -1,6 +1,9 @@
 /* utf8.c — see utf8.h. */
 #include "common/utf8.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 size_t sg_utf8_len(const unsigned char *s, size_t n)
 {
 	if (n == 0)
@@ -33,4 +36,29 @@ size_t sg_utf8_len(const unsigned char *s, size_t n)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
+}
+
+char *sg_utf8_repair(const char *s, size_t n, size_t *outlen)
+{
+	size_t cap;
+	if (__builtin_mul_overflow(n, 3, &cap) || __builtin_add_overflow(cap, 1, &cap))
+		return NULL;
+	char *o = malloc(cap), *w = o;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k = sg_utf8_len((const unsigned char *)s + i, n - i);
+		if (k && !(k == 1 && s[i] == '\0')) {
+			memcpy(w, s + i, k);
+			w += k;
+			i += k;
+		} else {
+			memcpy(w, "\xEF\xBF\xBD", 3);
+			w += 3;
+			i++;
+		}
+	}
+	*w = '\0';
+	*outlen = (size_t)(w - o);
+	return o;
 }

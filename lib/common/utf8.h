@@ -18,4 +18,9 @@
  */
 size_t sg_utf8_len(const unsigned char *s, size_t n);
 
+/* s[0..n) with every byte that is not part of well-formed UTF-8 (and NUL)
+ * replaced by U+FFFD: text any JSON encoder takes.  malloc'd,
+ * NUL-terminated, *outlen its length; NULL on out of memory. */
+char *sg_utf8_repair(const char *s, size_t n, size_t *outlen);
+
 #endif

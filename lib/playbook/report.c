@@ -345,6 +345,48 @@ static void shares_section(sbuf *b, json_t *shares)
 	}
 }
 
+/* A section of rows: one column per {key, heading}; a row's number or
+ * text escaped, an absent value empty.  Nothing when the list is empty. */
+static void table_section(sbuf *b, const char *title, const json_t *list,
+                          const char *const cols[][2], size_t ncols)
+{
+	size_t i, c;
+	json_t *o;
+	if (!json_array_size(list))
+		return;
+	sb_fmt(b, "\n## %s\n\n|", title);
+	for (c = 0; c < ncols; c++)
+		sb_fmt(b, " %s |", cols[c][1]);
+	sb_str(b, "\n|");
+	for (c = 0; c < ncols; c++)
+		sb_str(b, "---|");
+	sb_str(b, "\n");
+	json_array_foreach(list, i, o)
+	{
+		sb_str(b, "|");
+		for (c = 0; c < ncols; c++) {
+			json_t *v = json_object_get(o, cols[c][0]);
+			sb_str(b, " ");
+			if (json_is_integer(v))
+				sb_fmt(b, "%lld", (long long)json_integer_value(v));
+			else
+				sb_esc(b, json_is_string(v) ? json_string_value(v) : "");
+			sb_str(b, " |");
+		}
+		sb_str(b, "\n");
+	}
+}
+
+static const char *const process_cols[][2] = {
+	{"at", "time (UTC)"}, {"dest", "destination"}, {"uid", "uid"}, {"pid", "pid"},
+	{"exe", "executable"}, {"cmdline", "command line"}, {"cgroup", "cgroup"},
+	{"unit", "unit"}, {"repeats", "repeats"},
+};
+static const char *const history_cols[][2] = {
+	{"at", "time (UTC)"}, {"step", "step"}, {"from", "from"}, {"to", "to"},
+	{"actor", "by"}, {"reason", "why"},
+};
+
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
 {
 	char dummy[1];
@@ -387,6 +429,9 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		sb_str(&b, " |\n");
 	}
 	sb_fmt(&b, "| Attempts | %lld |\n", (long long)json_integer_value(json_object_get(r, "attempts")));
+	table_section(&b, "Processes behind the attempts (kernel backstop)",
+	              json_object_get(r, "processes"), process_cols,
+	              sizeof process_cols / sizeof process_cols[0]);
 
 	json_t *steps = json_object_get(r, "steps");
 	sb_str(&b, "\n## Steps\n\n| # | step | state | tries | result |\n|---|---|---|---|---|\n");
@@ -508,6 +553,8 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		}
 		sb_str(&b, " |\n");
 	}
+	table_section(&b, "State changes", json_object_get(r, "history"), history_cols,
+	              sizeof history_cols / sizeof history_cols[0]);
 	if (b.oom)
 		goto fail;
 	*out = b.p;

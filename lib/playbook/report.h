@@ -12,6 +12,10 @@
  *              "calls":[{"at":MS,"ms":N,"api":"ec2:X","target":"...",
  *                        "change":"..."|null,"request_id":"...",
  *                        "error":"..."?, "repeats":N?, "last_at":MS?}]}],
+ *    "processes":[{"at":"ISO","dest","uid","gid","pid","exe","cmdline",
+ *                  "cgroup","unit","protocol","repeats"}]?   (the kernel
+ *                  backstop's attempts: the process that tried)
+ *    "history":[{"at":"ISO","step","from","to","actor","reason"}]?
  *    "finding":{"type","severity":8.0,"id","account","region","resource_type",
  *               "resource_role","instance","principal","az","first_seen",
  *               "last_seen","count":N,"sample":false}|{"unreadable":"why"}?,

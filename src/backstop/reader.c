@@ -18,6 +18,7 @@
 #include "backstop/nflog.h"
 #include "backstop/owner.h"
 #include "backstop/rules.h"
+#include "logging/logging.h"
 #include "server/text.h"
 #include "store/store.h"
 
@@ -238,18 +239,14 @@ static void log_attempt(bs_reader *r, const store_attempt_in *a, const store_rec
 {
 	if (!r->o.log)
 		return;
-	json_t *j = json_pack("{s:s, s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:o?}", "event", "backstop",
-	                      "result", e == SG_OK ? "recorded" : sg_strerror(e), "incident",
+	json_t *j = json_pack("{s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:o?}", "result",
+	                      e == SG_OK ? "recorded" : sg_strerror(e), "incident",
 	                      (json_int_t)(e == SG_OK ? out->incident_id : 0), "opened",
 	                      e == SG_OK && out->opened, "client", a->client, "dest", a->dest,
 	                      "category", a->category, "rule", a->rule, "evidence",
 	                      json_loads(a->headers, 0, NULL));
-	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-	if (s) {
-		fprintf(r->o.log, "%s\n", s);
-		fflush(r->o.log);
-	}
-	free(s);
+	fflush(r->o.log);
+	logging_write(fileno(r->o.log), e == SG_OK ? "info" : "error", "backstop", NULL, j);
 	json_decref(j);
 }
 

@@ -50,7 +50,8 @@ typedef struct bs_reader_opts {
 	const char *instance_id, *region, *az; /* recorded with each attempt */
 	void (*notify)(void *ctx, int64_t incident_id); /* thread-safe; may be NULL */
 	void *notify_ctx;
-	FILE *log;                    /* one JSON line per recorded attempt; NULL: none */
+	FILE *log;                    /* one JSON line (logging.h, event "backstop") per
+	                                 recorded attempt; NULL: none */
 } bs_reader_opts;
 
 sg_err bs_reader_start(const bs_reader_opts *o, bs_reader **out, char *err, size_t errlen);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "dashboard/dash_int.h"
 #include "respond/respond.h"
 #include "store/store.h"
@@ -13,7 +14,7 @@
 static json_t *text(const char *s)
 {
 	size_t n = 0;
-	char *ok = dash_utf8_repair(s, strlen(s), &n);
+	char *ok = sg_utf8_repair(s, strlen(s), &n);
 	json_t *j = ok ? json_stringn(ok, n) : NULL;
 	free(ok);
 	return j;
@@ -121,11 +122,10 @@ sg_err dash_list_json(store *st, char **out)
 
 /* The report `incidents show --json` prints, as JSON (null when it cannot
  * be built: the rest of the detail still shows). */
-static json_t *report_json(const char *store_path, int64_t id)
+static json_t *report_json(const dash_config *dc, int64_t id)
 {
 	respond_config cfg;
-	respond_config_default(&cfg);
-	cfg.store_path = store_path;
+	dash_respond_config(dc, &cfg);
 	responder *r = NULL;
 	char *js = NULL;
 	json_t *rep = NULL;
@@ -136,7 +136,7 @@ static json_t *report_json(const char *store_path, int64_t id)
 	return rep ? rep : json_null();
 }
 
-sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **out)
+sg_err dash_detail_json(store *st, const dash_config *cfg, int64_t id, char **out)
 {
 	*out = NULL;
 	store_incident inc;
@@ -154,8 +154,12 @@ sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **ou
 		APPEND_ROWS(ja, at, nat, attempt_json);
 		APPEND_ROWS(js, sp, nsp, step_json);
 		APPEND_ROWS(jh, hi, nhi, history_json);
-		o = json_pack("{s:o?,s:o?,s:o?,s:o?,s:o?}", "incident", incident_json(&inc), "attempts",
-		              ja, "steps", js, "history", jh, "report", report_json(store_path, id));
+		json_t *rep = report_json(cfg, id);
+		json_t *fx = json_object_get(rep, "forensics");
+		o = json_pack("{s:o?,s:o?,s:o?,s:o?,s:o?,s:o?,s:O?,s:o?}", "incident", incident_json(&inc),
+		              "attempts", ja, "steps", js, "history", jh, "calls", dash_calls_json(rep),
+		              "evidence", dash_evidence_json(rep),
+		              "forensics", json_is_object(fx) ? fx : json_null(), "report", rep);
 		err = dump(o, out);
 	}
 	store_attempts_free(at, nat);

@@ -5,8 +5,10 @@
 #include <event2/http.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dashboard/dashboard.h"
+#include "logging/logging.h"
 
 #define DASH_EVENTS_MAX 32        /* live-update subscribers at once */
 #define DASH_EVENTS_TICK_MS 1000  /* how often the list is re-read for them */
@@ -14,11 +16,13 @@
 struct event;
 struct event_base;
 struct dash_sub;
+typedef struct ssl_ctx_st SSL_CTX;
 
 typedef struct dash {
 	const dash_config *cfg;
 	store *st;              /* opened read-only */
-	size_t token_len;
+	size_t token_len;       /* 0: no token (client certificates alone) */
+	SSL_CTX *tls;           /* NULL: plain HTTP */
 	struct event *timer;    /* events.c */
 	struct dash_sub *subs;
 	size_t nsubs;
@@ -41,12 +45,26 @@ const char *dash_request_token(const char *authorization, const char *cookie, si
 /* An incident id: 1..DASH_ID_MAX in plain decimal digits, else 0. */
 int64_t dash_path_id(const char *digits);
 
-/* s[0..n) with every byte that is not part of well-formed UTF-8 (and NUL)
- * replaced by U+FFFD; malloc'd, NUL-terminated, *outlen its length; NULL
- * on out of memory. */
-char *dash_utf8_repair(const char *s, size_t n, size_t *outlen);
+/* ---- the detail's tables, from the incident's report (tables.c) ---- */
+
+typedef struct json_t json_t;
+
+/* Every AWS call of the report's steps, oldest first:
+ * [{"at_ms","step","api","target","request_id","change","outcome"}]. */
+json_t *dash_calls_json(const json_t *report);
+/* The evidence kept: snapshots, volumes, console output, the capture's
+ * streams (S3 object or SSM command), the forensic report, custody log,
+ * examined devices and manifests: [{"kind","object","detail","sha256",
+ * "bytes"}] (bytes null when unknown). */
+json_t *dash_evidence_json(const json_t *report);
 
 /* ---- serving ---- */
+
+#define DASH_OPERATOR_MAX 512
+
+/* Who sent req: "operator:SUBJECT" of its verified client certificate,
+ * else "operator:dashboard" (the token names nobody). */
+void dash_operator(const dash *d, struct evhttp_request *req, char *out, size_t cap);
 
 /* The evhttp callback of every request (server.c); arg is the dash. */
 void dash_handle(struct evhttp_request *req, void *arg);
@@ -59,6 +77,13 @@ void dash_reply_error(struct evhttp_request *req, int code, const char *reason);
 /* Any reply with the security headers. */
 void dash_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
                 const char *body, size_t len);
+
+/* ---- the responder's settings (run.c) ---- */
+
+typedef struct respond_config respond_config;
+/* Store, state table and AWS settings of the dashboard, for the responder
+ * that releases and the one that builds a report. */
+void dash_respond_config(const dash_config *c, respond_config *rc);
 
 /* ---- release (release.c) ---- */
 
@@ -79,7 +104,7 @@ void dash_events_stop(dash *d);
 /* GET /api/events: a new server-sent event stream (503 when full). */
 void dash_events_subscribe(dash *d, struct evhttp_request *req);
 
-/* One JSON log line on stderr: {"ts","level","event","message"}. */
-void dash_log(const char *level, const char *event, const char *message);
+/* One JSON log line on stderr (logging.h). */
+#define dash_log(level, event, message) logging_write(STDERR_FILENO, level, event, message, NULL)
 
 #endif

@@ -8,8 +8,11 @@
  *   GET /api/incidents         JSON array: id, state, instance, source,
  *                              category, dest, attempts, opened_ms, ...
  *   GET /api/incidents/ID      JSON object: incident, attempts, steps,
- *                              history (the timeline) and report (the same
- *                              JSON as `ssrfguard incidents show --json`)
+ *                              history (the timeline), calls (every AWS
+ *                              call), evidence (what was kept, with
+ *                              hashes), forensics (the examination's
+ *                              record) and report (the same JSON as
+ *                              `ssrfguard incidents show --json`)
  *   GET /api/events            server-sent events: the list at once, then
  *                              again whenever it changes (events.c)
  *   GET /api/session           {"release": bool, "csrf": token}
@@ -18,12 +21,19 @@
  *                              and the body {"confirm":"INC-ID"}
  * Anything else: 404; any other method: 405.
  *
- * Authentication: every request carries the token as
- * "Authorization: Bearer TOKEN" or as the cookie ssrfguard_dash=TOKEN
- * (HttpOnly, SameSite=Strict), which POST /login (a form field "token",
- * compared like the header) sets.  Comparison is constant-time
- * (CRYPTO_memcmp over equal lengths).  A request without a valid token
- * gets 401 and only the login form.
+ * Authentication, by a token, a client certificate, or both (then both
+ * are required):
+ *  - token: every request carries it as "Authorization: Bearer TOKEN" or
+ *    as the cookie ssrfguard_dash=TOKEN (HttpOnly, SameSite=Strict, Secure
+ *    over TLS), which POST /login (a form field "token", compared like the
+ *    header) sets.  Comparison is constant-time (CRYPTO_memcmp over equal
+ *    lengths).  A request without a valid token gets 401 and only the
+ *    login form.
+ *  - client certificate (client_ca, over TLS): the handshake fails
+ *    without a certificate issued by the CA, or with one the CRL revokes;
+ *    the certificate's subject (RFC 2253) is the operator named in the log
+ *    and as the actor of a release ("operator:CN=alice,O=Example").
+ * With tls_cert and tls_key the page is served over HTTPS only.
  *
  * Safety of shown text: every string of an incident came from an attacker.
  * The API is JSON only (application/json, nosniff); strings that are not
@@ -50,15 +60,22 @@ typedef struct dash_config {
 	const char *listen;     /* "127.0.0.1:8081", "[::1]:0" */
 	const char *store_path; /* the incident store, opened read-only */
 	const char *state_table; /* NULL, or the DynamoDB state table instead */
-	const char *token;      /* DASH_TOKEN_MIN..DASH_TOKEN_MAX printable bytes */
+	const char *token;      /* DASH_TOKEN_MIN..DASH_TOKEN_MAX printable bytes;
+	                           NULL: client certificates alone (client_ca) */
+	const char *tls_cert, *tls_key; /* PEM: serve HTTPS; NULL: plain HTTP */
+	const char *client_ca;  /* PEM: require client certificates it issued */
+	const char *client_crl; /* PEM: refuse the certificates it revokes */
 	int allow_release;      /* 0: read-only; 1: POST .../release (release.c) */
-	const char *region, *endpoint_url, *ca_bundle; /* release's AWS; NULL: env */
+	struct {                /* release's AWS (src/aws/aws.h); NULL: as the SDKs */
+		const char *region, *profile, *endpoint_url, *ca_bundle;
+	} aws;
 } dash_config;
 
 /*
  * Serve until SIGINT/SIGTERM.  Logs one JSON line per event on stderr
  * ("listening" with the bound address, errors).  SG_OK after a clean stop;
- * else err says why (bad listen address, cannot bind, bad token).
+ * else err says why (bad listen address, cannot bind, bad token, a TLS file
+ * that cannot be used, neither a token nor a client CA).
  */
 sg_err dash_run(const dash_config *cfg, char *err, size_t errlen);
 
@@ -69,6 +86,6 @@ typedef struct store store;
 /* The incident list / one incident's detail as a JSON text (malloc'd).
  * SG_ERR_NOTFOUND for an unknown id. */
 sg_err dash_list_json(store *st, char **out);
-sg_err dash_detail_json(store *st, const char *store_path, int64_t id, char **out);
+sg_err dash_detail_json(store *st, const dash_config *cfg, int64_t id, char **out);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "respond/respond.h"
 
 #define RELEASE_BODY_MAX 1024
@@ -46,11 +47,13 @@ void dash_session(dash *d, struct evhttp_request *req)
 }
 
 /* The Origin, when the browser sends one, is this server's own
- * ("http://" + Host). */
-static int same_origin(struct evkeyvalq *h)
+ * ("http://" or, over TLS, "https://" + Host). */
+static int same_origin(const dash *d, struct evkeyvalq *h)
 {
 	const char *origin = evhttp_find_header(h, "Origin"), *host = evhttp_find_header(h, "Host");
-	return !origin || (host && !strncmp(origin, "http://", 7) && !strcmp(origin + 7, host));
+	const char *scheme = d->tls ? "https://" : "http://";
+	size_t n = strlen(scheme);
+	return !origin || (host && !strncmp(origin, scheme, n) && !strcmp(origin + n, host));
 }
 
 static int csrf_ok(const dash *d, struct evkeyvalq *h)
@@ -77,32 +80,43 @@ static int confirmed(struct evhttp_request *req, int64_t id)
 	return ok;
 }
 
-void dash_release(dash *d, struct evhttp_request *req, int64_t id)
+/* Release as the operator who asked (who: {"incident","operator"}). */
+static void release_as(dash *d, struct evhttp_request *req, int64_t id, const char *actor,
+                       const json_t *who)
 {
-	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	char msg[1024], line[160];
-	if (!d->r) {
-		dash_reply_error(req, 403, "Forbidden: read-only");
-		return;
-	}
-	if (!csrf_ok(d, h) || !same_origin(h)) {
-		dash_log("warning", "release", "a release without the CSRF token or from elsewhere");
-		dash_reply_error(req, 403, "Forbidden");
-		return;
-	}
-	if (!confirmed(req, id)) {
-		dash_reply_error(req, 400, "Bad Request: confirm");
-		return;
-	}
-	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard", (long long)id);
-	dash_log("info", "release", line);
+	char msg[1024], line[DASH_OPERATOR_MAX + 128];
+	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard by %s", (long long)id,
+	         actor);
+	logging_write(STDERR_FILENO, "info", "release", line, who);
 	msg[0] = '\0';
-	sg_err err = respond_release(d->r, id, "operator:dashboard", msg, sizeof msg);
+	sg_err err = respond_release(d->r, id, actor, msg, sizeof msg);
+	logging_write(STDERR_FILENO, err ? "error" : "info", "release", msg, who);
 	size_t n = 0;
-	char *text = dash_utf8_repair(msg, strlen(msg), &n);
-	dash_log(err ? "error" : "info", "release", text ? text : "");
+	char *text = sg_utf8_repair(msg, strlen(msg), &n);
 	json_t *o = json_pack("{s:b,s:s?}", "released", err == SG_OK, "message", text);
 	free(text);
 	reply_json(req, err == SG_OK ? 200 : err == SG_ERR_NOTFOUND ? 404 : 409,
 	           err == SG_OK ? "OK" : err == SG_ERR_NOTFOUND ? "Not Found" : "Conflict", o);
+}
+
+void dash_release(dash *d, struct evhttp_request *req, int64_t id)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	char actor[DASH_OPERATOR_MAX + 16], name[32];
+	if (!d->r) {
+		dash_reply_error(req, 403, "Forbidden: read-only");
+		return;
+	}
+	dash_operator(d, req, actor, sizeof actor);
+	snprintf(name, sizeof name, "INC-%lld", (long long)id);
+	json_t *who = json_pack("{s:s,s:s}", "incident", name, "operator", actor);
+	if (!csrf_ok(d, h) || !same_origin(d, h)) {
+		logging_write(STDERR_FILENO, "warning", "release",
+		              "a release without the CSRF token or from elsewhere", who);
+		dash_reply_error(req, 403, "Forbidden");
+	} else if (!confirmed(req, id))
+		dash_reply_error(req, 400, "Bad Request: confirm");
+	else
+		release_as(d, req, id, actor, who);
+	json_decref(who);
 }

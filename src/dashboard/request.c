@@ -1,11 +1,8 @@
 /* request.c — the dashboard's parsing of request text (pure: no I/O): the
- * token a request carries, an incident id in a path, and attacker text made
- * well-formed UTF-8 for JSON. */
+ * token a request carries and an incident id in a path. */
 #include "dashboard/dash_int.h"
 
 #include <string.h>
-
-#include "common/utf8.h"
 
 #define COOKIE_PREFIX DASH_COOKIE "="
 
@@ -40,29 +37,4 @@ int64_t dash_path_id(const char *digits)
 		v = v * 10 + (*p - '0');
 	}
 	return v <= DASH_ID_MAX ? v : 0;
-}
-
-char *dash_utf8_repair(const char *s, size_t n, size_t *outlen)
-{
-	size_t cap;
-	if (__builtin_mul_overflow(n, 3, &cap) || __builtin_add_overflow(cap, 1, &cap))
-		return NULL;
-	char *o = malloc(cap), *w = o;
-	if (!o)
-		return NULL;
-	for (size_t i = 0; i < n;) {
-		size_t k = sg_utf8_len((const unsigned char *)s + i, n - i);
-		if (k && !(k == 1 && s[i] == '\0')) {
-			memcpy(w, s + i, k);
-			w += k;
-			i += k;
-		} else {
-			memcpy(w, "\xEF\xBF\xBD", 3);
-			w += 3;
-			i++;
-		}
-	}
-	*w = '\0';
-	*outlen = (size_t)(w - o);
-	return o;
 }

@@ -7,21 +7,32 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/listen.h"
 #include "dashboard/dash_int.h"
 #include "respond/respond.h"
 #include "store/store.h"
+#include "tls/servertls.h"
 
 /* Printable ASCII without space, ';', ',', '"' or '\\': safe in a cookie and
- * a header, typeable in the login form. */
-static sg_err check_token(const char *t, char *err, size_t errlen)
+ * a header, typeable in the login form.  No token at all is for client
+ * certificates alone. */
+static sg_err check_token(const dash_config *cfg, char *err, size_t errlen)
 {
-	size_t n = t ? strlen(t) : 0;
+	const char *t = cfg->token;
+	if (!t && cfg->client_ca && cfg->client_ca[0])
+		return SG_OK;
+	if (!t) {
+		snprintf(err, errlen, "no way to sign in: give a token, a client CA, or both");
+		return SG_ERR_INVAL;
+	}
+	size_t n = strlen(t);
 	if (n < DASH_TOKEN_MIN || n > DASH_TOKEN_MAX) {
 		snprintf(err, errlen, "the token must be %d to %d bytes (it is %zu)", DASH_TOKEN_MIN,
 		         DASH_TOKEN_MAX, n);
@@ -33,33 +44,6 @@ static sg_err check_token(const char *t, char *err, size_t errlen)
 			         "ASCII without spaces, ';', ',', '\"' or '\\'", i + 1);
 			return SG_ERR_INVAL;
 		}
-	return SG_OK;
-}
-
-/* "HOST:PORT" or "[V6]:PORT" -> host, port. */
-static sg_err split_listen(const char *l, char *host, size_t hostcap, int *port, char *err,
-                           size_t errlen)
-{
-	const char *colon = l ? strrchr(l, ':') : NULL;
-	char *end = NULL;
-	if (!colon || colon == l || !colon[1]) {
-		snprintf(err, errlen, "--listen '%.64s': want HOST:PORT", l ? l : "");
-		return SG_ERR_PARSE;
-	}
-	size_t hn = (size_t)(colon - l);
-	if (l[0] == '[' && hn >= 2 && l[hn - 1] == ']') {
-		l++;
-		hn -= 2;
-	}
-	errno = 0;
-	long p = strtol(colon + 1, &end, 10);
-	if (hn >= hostcap || errno || *end || p < 0 || p > 65535) {
-		snprintf(err, errlen, "--listen '%.64s': bad host or port", l);
-		return SG_ERR_PARSE;
-	}
-	memcpy(host, l, hn);
-	host[hn] = '\0';
-	*port = (int)p;
 	return SG_OK;
 }
 
@@ -92,6 +76,40 @@ static void log_listening(struct evhttp_bound_socket *bs)
 	dash_log("info", "listening", msg);
 }
 
+/* A client certificate the handshake refuses is logged with why (the
+ * subject as RFC 2253 text: ASCII, escaped). */
+static int on_verify(int ok, X509_STORE_CTX *x)
+{
+	if (ok)
+		return ok;
+	char subject[DASH_OPERATOR_MAX], msg[DASH_OPERATOR_MAX + 200];
+	tls_cert_subject(X509_STORE_CTX_get_current_cert(x), subject, sizeof subject);
+	snprintf(msg, sizeof msg, "client certificate refused: %s (subject %s)",
+	         X509_verify_cert_error_string(X509_STORE_CTX_get_error(x)), subject);
+	dash_log("warning", "tls", msg);
+	return ok;
+}
+
+/* HTTPS with tls_cert/tls_key; client certificates with client_ca. */
+static sg_err tls_setup(dash *d, char *err, size_t errlen)
+{
+	const dash_config *c = d->cfg;
+	if (!c->tls_cert && !c->tls_key) {
+		if (!c->client_ca && !c->client_crl)
+			return SG_OK;
+		snprintf(err, errlen, "--client-ca and --client-crl need --tls-cert and --tls-key");
+		return SG_ERR_INVAL;
+	}
+	tls_server_files f = {.cert = c->tls_cert, .key = c->tls_key, .client_ca = c->client_ca,
+	                      .client_crl = c->client_crl, .cert_name = "--tls-cert",
+	                      .key_name = "--tls-key", .client_ca_name = "--client-ca",
+	                      .client_crl_name = "--client-crl"};
+	sg_err e = tls_server_ctx(&f, &d->tls, err, errlen);
+	if (!e && c->client_ca)
+		SSL_CTX_set_verify(d->tls, SSL_CTX_get_verify_mode(d->tls), on_verify);
+	return e;
+}
+
 static sg_err serve(dash *d, const char *host, int port, char *err, size_t errlen)
 {
 	sg_err rc = SG_ERR_IO;
@@ -112,6 +130,8 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 		evhttp_set_max_body_size(http, 4096);
 		evhttp_set_timeout(http, 30);
 		evhttp_set_gencb(http, dash_handle, d);
+		if (d->tls)
+			evhttp_set_bevcb(http, tls_evhttp_bev, d->tls);
 		log_listening(bs);
 		rc = event_base_dispatch(base) < 0 ? SG_ERR_IO : SG_OK;
 		if (rc)
@@ -131,16 +151,22 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 	return rc;
 }
 
+void dash_respond_config(const dash_config *c, respond_config *rc)
+{
+	respond_config_default(rc);
+	rc->store_path = c->store_path;
+	rc->state_table = c->state_table;
+	rc->region = c->aws.region;
+	rc->profile = c->aws.profile;
+	rc->endpoint_url = c->aws.endpoint_url;
+	rc->ca_bundle = c->aws.ca_bundle;
+}
+
 /* The responder that releases, with the CSRF token its requests carry. */
 static sg_err release_setup(dash *d, char *err, size_t errlen)
 {
 	respond_config rc;
-	respond_config_default(&rc);
-	rc.store_path = d->cfg->store_path;
-	rc.state_table = d->cfg->state_table;
-	rc.region = d->cfg->region;
-	rc.endpoint_url = d->cfg->endpoint_url;
-	rc.ca_bundle = d->cfg->ca_bundle;
+	dash_respond_config(d->cfg, &rc);
 	if (dash_csrf_init(d) != SG_OK) {
 		snprintf(err, errlen, "no random bytes for the CSRF token");
 		return SG_ERR_IO;
@@ -150,23 +176,29 @@ static sg_err release_setup(dash *d, char *err, size_t errlen)
 
 sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 {
-	char host[256];
-	int port = 0;
-	sg_err e = check_token(cfg->token, err, errlen);
-	if (!e)
-		e = split_listen(cfg->listen, host, sizeof host, &port, err, errlen);
+	sg_listen l;
+	char why[160];
+	sg_err e = check_token(cfg, err, errlen);
 	if (e)
 		return e;
-	dash d = {.cfg = cfg, .token_len = strlen(cfg->token)};
-	store_opts so = {.readonly = 1, .state_table = cfg->state_table, .region = cfg->region,
-	                 .endpoint_url = cfg->endpoint_url, .ca_bundle = cfg->ca_bundle};
-	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) != SG_OK)
+	if (sg_listen_parse(cfg->listen, SG_LISTEN_PORT0, &l, why, sizeof why) != SG_OK) {
+		snprintf(err, errlen, "--listen %s", why);
+		return SG_ERR_PARSE;
+	}
+	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
+	store_opts so = {.readonly = 1, .state_table = cfg->state_table,
+	                 .region = cfg->aws.region, .endpoint_url = cfg->aws.endpoint_url,
+	                 .ca_bundle = cfg->aws.ca_bundle};
+	if ((e = tls_setup(&d, err, errlen)) != SG_OK)
 		return e;
-	if (cfg->allow_release)
-		e = release_setup(&d, err, errlen);
-	if (!e)
-		e = serve(&d, host, port, err, errlen);
+	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) == SG_OK) {
+		if (cfg->allow_release)
+			e = release_setup(&d, err, errlen);
+		if (!e)
+			e = serve(&d, l.host, (int)l.portnum, err, errlen);
+	}
 	respond_free(d.r);
 	store_close(d.st);
+	SSL_CTX_free(d.tls);
 	return e;
 }

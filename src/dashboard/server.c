@@ -4,10 +4,10 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -15,41 +15,48 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "dashboard/assets.h"
 #include "dashboard/dash_int.h"
 #include "store/store.h"
+#include "tls/servertls.h"
 
 #define LOGIN_BODY_MAX 1024
 #define API_PREFIX "/api/incidents"
 
-void dash_log(const char *level, const char *event, const char *message)
-{
-	struct timespec ts;
-	struct tm tm;
-	char t[40];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(t + n, sizeof t - n, ".%03ldZ", ts.tv_nsec / 1000000);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "ts", t, "level", level, "event", event,
-	                      "message", message);
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	if (s)
-		fprintf(stderr, "%s\n", s);
-	free(s);
-	json_decref(o);
-}
-
 /* Constant-time for a candidate of the token's length. */
 static int token_ok(const dash *d, const char *got, size_t len)
 {
-	return len == d->token_len && CRYPTO_memcmp(got, d->cfg->token, len) == 0;
+	return d->token_len && len == d->token_len && CRYPTO_memcmp(got, d->cfg->token, len) == 0;
 }
 
+/* The verified client certificate's subject ("" when none). */
+static size_t peer_subject(struct evhttp_request *req, char *out, size_t cap)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev = c ? evhttp_connection_get_bufferevent(c) : NULL;
+	return tls_peer_subject(bev ? bufferevent_openssl_get_ssl(bev) : NULL, out, cap);
+}
+
+void dash_operator(const dash *d, struct evhttp_request *req, char *out, size_t cap)
+{
+	char subject[DASH_OPERATOR_MAX];
+	if (d->tls && peer_subject(req, subject, sizeof subject))
+		snprintf(out, cap, "operator:%s", subject);
+	else
+		snprintf(out, cap, "operator:dashboard");
+}
+
+/* The client certificate when client_ca asks for one (the handshake has
+ * refused any other), and the token when there is one. */
 static int authorized(const dash *d, struct evhttp_request *req)
 {
+	char subject[DASH_OPERATOR_MAX];
+	if (d->cfg->client_ca && d->cfg->client_ca[0] &&
+	    !peer_subject(req, subject, sizeof subject))
+		return 0;
+	if (!d->token_len)
+		return 1;
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	size_t len = 0;
 	const char *got = dash_request_token(evhttp_find_header(h, "Authorization"),
@@ -91,9 +98,14 @@ void dash_reply_error(struct evhttp_request *req, int code, const char *reason)
 	dash_reply(req, code, reason, "application/json", body, (size_t)n);
 }
 
-static void reply_login(struct evhttp_request *req, int code, const char *reason)
+/* 401 and the sign-in form; without a token to type, 403. */
+static void reply_login(const dash *d, struct evhttp_request *req)
 {
-	dash_reply(req, code, reason, dash_login_page.type, dash_login_page.body, dash_login_page.len);
+	if (!d->token_len)
+		dash_reply_error(req, 403, "Forbidden: client certificate");
+	else
+		dash_reply(req, 401, "Unauthorized", dash_login_page.type, dash_login_page.body,
+		           dash_login_page.len);
 }
 
 /* POST /login: the form's token, compared like the header; a good one sets
@@ -116,14 +128,14 @@ static void login(dash *d, struct evhttp_request *req)
 	if (!tok || !token_ok(d, tok, strlen(tok))) {
 		evhttp_clear_headers(&q);
 		dash_log("warning", "login", "a sign-in with a wrong token");
-		reply_login(req, 401, "Unauthorized");
+		reply_login(d, req);
 		return;
 	}
 	evhttp_clear_headers(&q);
 	/* the token is checked printable, without ';' ',' or spaces (dash_run) */
 	char cookie[sizeof DASH_COOKIE + DASH_TOKEN_MAX + 64];
-	snprintf(cookie, sizeof cookie, DASH_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/",
-	         d->cfg->token);
+	snprintf(cookie, sizeof cookie, DASH_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/%s",
+	         d->cfg->token, d->tls ? "; Secure" : "");
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Set-Cookie", cookie);
 	evhttp_add_header(h, "Location", "/");
@@ -152,7 +164,7 @@ static void api(dash *d, struct evhttp_request *req, const char *path)
 		err = dash_list_json(d->st, &json);
 	else if (!strncmp(path, API_PREFIX "/", sizeof API_PREFIX) &&
 	         dash_path_id(path + sizeof API_PREFIX) > 0)
-		err = dash_detail_json(d->st, d->cfg->store_path, dash_path_id(path + sizeof API_PREFIX),
+		err = dash_detail_json(d->st, d->cfg, dash_path_id(path + sizeof API_PREFIX),
 		                       &json);
 	else
 		err = SG_ERR_NOTFOUND;
@@ -176,12 +188,12 @@ void dash_handle(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	if (!path || !*path)
 		path = "/";
-	if (m == EVHTTP_REQ_POST && !strcmp(path, "/login")) {
+	if (m == EVHTTP_REQ_POST && !strcmp(path, "/login") && d->token_len) {
 		login(d, req);
 		return;
 	}
 	if (!authorized(d, req)) {
-		reply_login(req, 401, "Unauthorized");
+		reply_login(d, req);
 		return;
 	}
 	if (m == EVHTTP_REQ_POST && release_path(path)) {

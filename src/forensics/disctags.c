@@ -249,8 +249,8 @@ sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32]
 		snprintf(err, errlen, "'%.40s' is not an instance id (i-…)", o->instance_id);
 		return SG_ERR_INVAL;
 	}
-	struct aws_client_opts co = {.region = o->region, .endpoint_url = o->endpoint_url,
-	                             .ca_bundle = o->ca_bundle};
+	struct aws_client_opts co = {.region = o->region, .profile = o->profile,
+	                             .endpoint_url = o->endpoint_url, .ca_bundle = o->ca_bundle};
 	struct aws_error e;
 	aws_error_clear(&e);
 	sg_err rc = aws_client_new(&co, &c, &e);

@@ -47,6 +47,7 @@ struct disctags_opts {
 	const char *incident;      /* required */
 	const char *instance_id;   /* NULL: IMDSv2 */
 	const char *region;        /* NULL: the client's chain */
+	const char *profile;       /* NULL: AWS_PROFILE, else default */
 	const char *endpoint_url;  /* NULL: AWS_ENDPOINT_URL[_EC2], else AWS */
 	const char *ca_bundle;     /* NULL: AWS_CA_BUNDLE, else the system */
 };

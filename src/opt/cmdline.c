@@ -13,6 +13,24 @@ static const opt_def *first(const opt_command *cmd, opt_iter *it)
 	return opt_iter_next(it, NULL);
 }
 
+#define AT(f) .off = offsetof(cmdline_aws, f)
+const opt_def cmdline_aws_opts[] = {
+	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region), .flags = OPT_NONEMPTY,
+	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else the "
+	         "instance's from its metadata)"},
+	{.type = OPT_STR, .name = "profile", .arg = "NAME", AT(profile), .flags = OPT_NONEMPTY,
+	 .help = "profile of the shared config and credentials files (default: AWS_PROFILE, "
+	         "else default)"},
+	{.type = OPT_STR, .name = "endpoint-url", .arg = "URL", AT(endpoint_url),
+	 .flags = OPT_NONEMPTY,
+	 .help = "one endpoint for every AWS service (default: AWS_ENDPOINT_URL_<SERVICE>, "
+	         "AWS_ENDPOINT_URL, else AWS's)"},
+	{.type = OPT_STR, .name = "ca-bundle", .arg = "FILE", AT(ca_bundle), .flags = OPT_NONEMPTY,
+	 .help = "trust these CAs for HTTPS (default: AWS_CA_BUNDLE, else the system's)"},
+	{.type = OPT_END},
+};
+#undef AT
+
 const opt_def cmdline_store_opts[] = {
 	{.type = OPT_STR, .name = "state-table", .arg = "NAME", .flags = OPT_NONEMPTY,
 	 .off = offsetof(cmdline_store, state_table),

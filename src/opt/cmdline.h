@@ -18,6 +18,7 @@
 #define SSRFGUARD_OPT_CMDLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "common/opt.h"
@@ -34,6 +35,25 @@ enum { CMDLINE_OK = 0, CMDLINE_HELP = 1, CMDLINE_ERROR = -1 };
  */
 int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,
                   int *npos, char *err, size_t errlen);
+
+/*
+ * The AWS settings of every command that calls AWS (aws, respond,
+ * incidents, dashboard, forensics): one table, which each command's table
+ * includes under a heading of its own,
+ *
+ *   {.type = OPT_SECTION, .help = "AWS (release only)"},
+ *   CMDLINE_AWS_ROWS(myopts, aws),
+ *
+ * with a cmdline_aws field `aws` in its settings struct (freed by opt_free
+ * of the command's table).  NULL means "as the AWS SDKs do": the
+ * environment, the shared files, instance metadata (src/aws/aws.h).
+ */
+typedef struct cmdline_aws {
+	char *region, *profile, *endpoint_url, *ca_bundle;
+} cmdline_aws;
+extern const opt_def cmdline_aws_opts[];
+#define CMDLINE_AWS_ROWS(settings, field) \
+	{.type = OPT_INCLUDE, .include = cmdline_aws_opts, .off = offsetof(settings, field)}
 
 /* The one default incident store of every command: $SSRFGUARD_STORE, else
  * CMDLINE_STORE_PATH. */

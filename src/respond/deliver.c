@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "aws/sqs.h"
+#include "logging/logging.h"
 #include "playbook/sign.h"
 
 #define DELIVER_KEY_MAX 1024
@@ -53,7 +54,7 @@ static void say(const respond_deliver_config *cfg, const char *level, const char
 	if (cfg->log)
 		cfg->log(cfg->log_ctx, level, msg);
 	else
-		fprintf(stderr, "deliver: %s\n", msg);
+		logging_write(STDERR_FILENO, level, "deliver", msg, NULL);
 }
 
 /* POST one body; *remote gets the responder's incident id. */
@@ -246,8 +247,8 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *sto
 	struct aws_client *aws = NULL;
 	sg_err err;
 	if (aws_sqs_queue_url_ok(cfg->url)) {
-		struct aws_client_opts o = {.region = cfg->region, .endpoint_url = cfg->endpoint_url,
-		                            .ca_bundle = cfg->ca_bundle};
+		struct aws_client_opts o = {.region = cfg->region, .profile = cfg->profile,
+		                            .endpoint_url = cfg->endpoint_url, .ca_bundle = cfg->ca_bundle};
 		struct aws_error e;
 		if ((err = aws_client_new(&o, &aws, &e))) {
 			snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "",

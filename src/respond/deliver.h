@@ -38,6 +38,7 @@ typedef struct respond_deliver_config {
 	unsigned poll_ms;         /* 0: 1000 */
 	unsigned max_backoff_ms;  /* 0: 60000 */
 	const char *region;       /* SQS: the AWS client's (NULL: its default chain) */
+	const char *profile;
 	const char *endpoint_url;
 	/* each delivery and retry, one line (NULL: "deliver: ..." on stderr) */
 	void (*log)(void *ctx, const char *level, const char *message);

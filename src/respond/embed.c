@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "respond/deliver.h"
 #include "respond/queue.h"
@@ -40,7 +41,7 @@ static void log_to_service(embedded *e, const char *level, const char *event, co
 	if (e->env.log)
 		e->env.log(e->env.log_ctx, level, event, msg);
 	else
-		fprintf(stderr, "respond: %s\n", msg);
+		logging_write(STDERR_FILENO, level, event, msg, NULL);
 }
 
 static void log_progress(void *ctx, int64_t incident, const char *line)

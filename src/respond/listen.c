@@ -17,9 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/listen.h"
 #include "playbook/sign.h"
 #include "respond/respond.h"
 #include "store/store.h"
+#include "tls/servertls.h"
 
 struct respond_listener {
 	pthread_t th;
@@ -216,16 +218,6 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	reply(req, 200, "OK", j);
 }
 
-static struct bufferevent *make_bev(struct event_base *base, void *arg)
-{
-	respond_listener *l = arg;
-	SSL *ssl = SSL_new(l->ssl);
-	if (!ssl)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	                                      BEV_OPT_CLOSE_ON_FREE);
-}
-
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -262,41 +254,13 @@ void respond_listen_stop(respond_listener *l)
 	free(l);
 }
 
-static sg_err split_addr(const char *addr, char *host, size_t hcap, unsigned *port)
-{
-	const char *colon = strrchr(addr, ':');
-	if (!colon || colon == addr)
-		return SG_ERR_INVAL;
-	const char *h = addr;
-	size_t hl = (size_t)(colon - addr);
-	if (h[0] == '[') {
-		if (hl < 2 || h[hl - 1] != ']')
-			return SG_ERR_INVAL;
-		h++;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= hcap)
-		return SG_ERR_INVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	char *end;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (*end || p == 0 || p > 65535)
-		return SG_ERR_INVAL;
-	*port = (unsigned)p;
-	return SG_OK;
-}
-
 sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener **out, char *msg,
                             size_t msglen)
 {
 	*out = NULL;
-	char host[256];
-	unsigned port = 0;
-	if (!cfg->addr || split_addr(cfg->addr, host, sizeof host, &port)) {
-		snprintf(msg, msglen, "address must be HOST:PORT or [V6]:PORT");
+	sg_listen la;
+	if (sg_listen_parse(cfg->addr, 0, &la, msg, msglen) != SG_OK)
 		return SG_ERR_INVAL;
-	}
 	respond_listener *l = calloc(1, sizeof *l);
 	if (!l)
 		return SG_ERR_NOMEM;
@@ -316,18 +280,14 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	}
 	l->window = cfg->window_s > 0 ? cfg->window_s : RSIG_WINDOW_DEFAULT;
 	l->cache = rsig_cache_new(65536, l->window);
-	l->ssl = SSL_CTX_new(TLS_server_method());
-	if (!l->cache || !l->ssl) {
+	if (!l->cache) {
 		err = SG_ERR_NOMEM;
 		goto fail;
 	}
-	SSL_CTX_set_min_proto_version(l->ssl, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(l->ssl, cfg->tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(l->ssl, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(l->ssl) != 1) {
-		snprintf(msg, msglen, "TLS certificate/key (%s, %s) not usable", cfg->tls_cert, cfg->tls_key);
+	tls_server_files tf = {.cert = cfg->tls_cert, .key = cfg->tls_key,
+	                       .cert_name = "--tls-cert", .key_name = "--tls-key"};
+	if ((err = tls_server_ctx(&tf, &l->ssl, msg, msglen)))
 		goto fail;
-	}
 	if ((err = cfg->rcfg ? respond_store_open(cfg->rcfg, NULL, &l->st, msg, msglen)
 	                     : store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
 		goto fail;
@@ -336,13 +296,13 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	l->http = l->base ? evhttp_new(l->base) : NULL;
 	if (!l->http)
 		goto fail;
-	evhttp_set_bevcb(l->http, make_bev, l);
+	evhttp_set_bevcb(l->http, tls_evhttp_bev, l->ssl);
 	evhttp_set_max_body_size(l->http, RESPOND_LISTEN_BODY_MAX);
 	evhttp_set_max_headers_size(l->http, 16384);
 	evhttp_set_timeout(l->http, 10);
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST);
 	evhttp_set_cb(l->http, "/v1/incidents", on_incident, l);
-	if (!evhttp_bind_socket_with_handle(l->http, host, (ev_uint16_t)port)) {
+	if (!evhttp_bind_socket_with_handle(l->http, la.host, (ev_uint16_t)la.portnum)) {
 		snprintf(msg, msglen, "cannot listen on %s", cfg->addr);
 		err = SG_ERR_IO;
 		goto fail;

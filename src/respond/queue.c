@@ -241,7 +241,8 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
 		q->cfg.wait_s = AWS_SQS_MAX_WAIT_S;
 	const respond_config *r = cfg->rcfg;
 	sg_err err = respond_store_open(r, NULL, &q->st, msg, msglen);
-	struct aws_client_opts o = {.region = r->region, .endpoint_url = r->endpoint_url,
+	struct aws_client_opts o = {.region = r->region, .profile = r->profile,
+	                            .endpoint_url = r->endpoint_url,
 	                            .ca_bundle = r->ca_bundle, .max_attempts = r->aws_max_attempts,
 	                            .backoff_base_ms = r->aws_backoff_base_ms,
 	                            .timeout_ms = (q->cfg.wait_s + 10) * 1000L};

@@ -7,6 +7,46 @@
 #include "playbook/guardduty.h"
 #include "respond/rsp.h"
 
+/* The kernel backstop's attempts: who tried, from its evidence JSON
+ * (src/backstop/reader.c; already cleaned to printable text there). */
+static json_t *processes(const store_attempt *att, size_t n)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < n; i++) {
+		json_t *ev = json_loads(att[i].headers, 0, NULL);
+		const char *src = json_string_value(json_object_get(ev, "source"));
+		if (src && !strcmp(src, "backstop")) {
+			char at[32];
+			rsp_iso8601(att[i].at_ms, at);
+			json_object_set_new(ev, "at", json_string(at));
+			json_object_set_new(ev, "dest", json_string(att[i].dest));
+			json_object_del(ev, "source");
+			json_array_append(list, ev);
+		}
+		json_decref(ev);
+	}
+	return list;
+}
+
+/* Every state change of the incident and its steps: when, who, why. */
+static json_t *history(store *st, int64_t id)
+{
+	store_history *h = NULL;
+	size_t n = 0;
+	json_t *list = json_array();
+	if (store_history_list(st, id, &h, &n) != SG_OK)
+		return list;
+	for (size_t i = 0; list && i < n; i++) {
+		char at[32];
+		rsp_iso8601(h[i].at_ms, at);
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "at", at, "step",
+		                                      h[i].step, "from", h[i].from, "to", h[i].to,
+		                                      "actor", h[i].actor, "reason", h[i].reason));
+	}
+	store_history_free(h, n);
+	return list;
+}
+
 /* The GuardDuty finding kept with the incident (step "finding", the
  * queue intake's): what it says, read again by the same parser. */
 static void add_finding(store *st, int64_t id, json_t *r)
@@ -51,8 +91,13 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 	              (json_int_t)inc.attempts);
 	if (!r)
 		goto fail;
-	if (store_attempts(st, id, 1, &att, &na) == SG_OK && na)
+	if (store_attempts(st, id, 0, &att, &na) == SG_OK && na) {
 		json_object_set_new(r, "url", json_string(att[0].url));
+		json_t *procs = processes(att, na);
+		if (json_array_size(procs))
+			json_object_set(r, "processes", procs);
+		json_decref(procs);
+	}
 	pb_state states[PB_STEP__COUNT] = {0};
 	json_t *steps = json_array();
 	json_object_set_new(r, "steps", steps);
@@ -96,6 +141,7 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 	json_object_set_new(r, "outcome", json_string(outcome));
 	if (strcmp(outcome, "not started") && strcmp(outcome, "in progress"))
 		json_object_set_new(r, "finished", json_string(fin));
+	json_object_set_new(r, "history", history(st, id));
 fail:
 	store_steps_free(rows, n);
 	store_attempts_free(att, na);

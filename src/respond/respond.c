@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "logging/logging.h"
 #include "respond/engine.h"
 #include "respond/journal.h"
 
@@ -103,7 +104,7 @@ static void aws_log(void *ctx, const char *line)
 {
 	(void)ctx;
 	if (getenv("SSRFGUARD_RESPOND_AWS_LOG"))
-		fprintf(stderr, "aws: %s\n", line);
+		logging_write(STDERR_FILENO, "debug", "aws", line, NULL);
 }
 
 sg_err respond_store_open(const respond_config *cfg, const store_opts *base, store **out,
@@ -127,6 +128,7 @@ sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
 		return err;
 	struct aws_client_opts o = {
 		.region = r->cfg.region,
+		.profile = r->cfg.profile,
 		.endpoint_url = r->cfg.endpoint_url,
 		.ca_bundle = r->cfg.ca_bundle,
 		.max_attempts = r->cfg.aws_max_attempts,
@@ -156,7 +158,7 @@ void respond_log(const respond_config *cfg, const char *level, const char *fmt, 
 	if (cfg && cfg->log)
 		cfg->log(cfg->log_ctx, level, msg);
 	else
-		fprintf(stderr, "respond: %s\n", msg);
+		logging_write(STDERR_FILENO, level, "respond", msg, NULL);
 }
 
 sg_err respond_setup_check(responder *r, char *msg, size_t msglen)

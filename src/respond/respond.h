@@ -48,6 +48,7 @@ typedef struct respond_config {
 	bool observe;                  /* record and plan only, change nothing */
 	/* AWS client (NULL: environment defaults) */
 	const char *region;
+	const char *profile;
 	const char *endpoint_url;
 	const char *ca_bundle;
 	int aws_max_attempts;          /* 0: client default */
@@ -96,12 +97,14 @@ typedef struct respond_config {
 	void (*progress)(void *ctx, int64_t incident, const char *line);
 	void *progress_ctx;
 	/* warnings and errors ("worker 1: AWS client: ..."), may be NULL
-	 * (stderr); called from workers; level "warning" or "error" */
+	 * (JSON lines on stderr, logging.h); called from workers; level
+	 * "info", "warning" or "error" */
 	void (*log)(void *ctx, const char *level, const char *message);
 	void *log_ctx;
 } respond_config;
 
-/* A message through cfg->log, else "respond: MESSAGE" on stderr. */
+/* A message through cfg->log, else a JSON line on stderr (event
+ * "respond", logging.h). */
 void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -29,6 +29,7 @@ void respond_cli_free(respond_cli *o)
 	o->owned = NULL;
 	o->n_owned = 0;
 	opt_free(cmdline_store_opts, &o->where);
+	opt_free(cmdline_aws_opts, &o->aws);
 }
 
 static sg_err set_row(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen);
@@ -66,7 +67,8 @@ static const opt_def respond_opts[] = {
 	  "exit 1 when something is denied", .flags = OPT_ARGV_ONLY),
 	R(OPT_SWITCH, "observe", NULL, "record and plan only; change nothing"),
 	R(OPT_SWITCH, "json", NULL, "JSON lines with ts and level: progress, results and preflight "
-	  "on standard output, warnings and errors on standard error"),
+	  "on standard output, warnings and errors on standard error (the daemon and "
+	  "--deliver-to always write JSON lines)"),
 	{.type = OPT_SECTION, .help = "Playbook"},
 	R(OPT_STR, "forensic-instance", "ID", "where evidence volumes are attached (else skipped)"),
 	R(OPT_STR, "forensic-launch-template", "NAME", "with no --forensic-instance: launch one from "
@@ -124,9 +126,7 @@ static const opt_def respond_opts[] = {
 	NUM("parallel", "N", 1, 64, "incidents at once (default: 4)"),
 	R(OPT_STR, "owner", "NAME", "lease owner id (default: respond:HOST:PID)"),
 	NUM("lease-ms", "MS", 1000, 86400000, "claim lease (default: 60000)"),
-	R(OPT_STR, "region", "REGION", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)"),
-	R(OPT_STR, "endpoint-url", "URL", "AWS endpoint (default: AWS_ENDPOINT_URL, else the service's)"),
-	R(OPT_STR, "ca-bundle", "FILE", "CA bundle for AWS and --deliver-to (default: the system's)"),
+	CMDLINE_AWS_ROWS(respond_cli, aws),
 	NUM("aws-max-attempts", "N", 1, 20, "attempts of one AWS call (default: the client's)"),
 	NUM("aws-backoff-ms", "MS", 0, 600000, "base back-off between AWS attempts"),
 	NUM("step-attempts", "N", 1, 20, "attempts of a whole step (default: 3)"),
@@ -314,12 +314,6 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->owner = v;
 	else if (IS("lease-ms"))
 		c->lease_ms = n;
-	else if (IS("region"))
-		c->region = v;
-	else if (IS("endpoint-url"))
-		c->endpoint_url = v;
-	else if (IS("ca-bundle"))
-		c->ca_bundle = v;
 	else if (IS("aws-max-attempts"))
 		c->aws_max_attempts = (int)n;
 	else if (IS("aws-backoff-ms"))
@@ -416,6 +410,10 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
 		return -1;
 	o->cfg.state_table = o->where.state_table;
+	o->cfg.region = o->aws.region;
+	o->cfg.profile = o->aws.profile;
+	o->cfg.endpoint_url = o->aws.endpoint_url;
+	o->cfg.ca_bundle = o->aws.ca_bundle;
 	o->listen_cfg.store_path = o->cfg.store_path;
 	o->listen_cfg.rcfg = &o->cfg;
 	o->deliver_cfg.store_path = o->cfg.store_path;
@@ -424,6 +422,7 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	o->deliver_cfg.ca_bundle = o->cfg.ca_bundle;
 	o->deliver_cfg.poll_ms = o->cfg.poll_ms;
 	o->deliver_cfg.region = o->cfg.region;
+	o->deliver_cfg.profile = o->cfg.profile;
 	o->deliver_cfg.endpoint_url = o->cfg.endpoint_url;
 	o->queue_cfg.rcfg = &o->cfg;
 	if (o->queue && (o->deliver_to || o->instance || o->incident || o->preflight)) {

@@ -35,6 +35,7 @@ typedef struct respond_cli {
 	const char *queue;               /* --queue URL (SQS intake) */
 	respond_queue_config queue_cfg;
 	cmdline_store where;             /* --state-table */
+	cmdline_aws aws;                 /* the shared AWS rows (src/opt/cmdline.h) */
 	char **owned;      /* copies of every value (argv and files) */
 	size_t n_owned;
 } respond_cli;

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "logging/logging.h"
+
 const store_opts rsp_store_opts = {.sync = STORE_SYNC_NORMAL};
 
 int64_t rsp_now_ms(void)
@@ -42,7 +44,7 @@ void rsp_crashpoint(rsp_run *x, const char *phase)
 		return;
 	if (strcmp(x->r->crash_step, pb_step_name(x->step)) != 0 || strcmp(x->r->crash_phase, phase) != 0)
 		return;
-	fprintf(stderr, "respond: test hook: crashing at %s:%s\n", x->r->crash_step, phase);
+	logging_emitf("error", "respond", "test hook: crashing at %s:%s", x->r->crash_step, phase);
 	fflush(NULL);
 	_exit(77);
 }

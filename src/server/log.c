@@ -1,5 +1,6 @@
 /* log.c — structured log lines: one JSON object a line, each beginning
  * {"ts":"2026-12-04T14:08:54.768Z","level":"info|warning|error", ...
+ * (logging.h's format; this file adds the service's buffering and rotation).
  *
  * Lines of one loop turn are gathered and written with one write(2) at the
  * end of the turn (or at 64 KiB), so logging costs a syscall per turn, not
@@ -27,6 +28,8 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "logging/logging.h"
 
 #define LOG_FLUSH_AT 65536
 
@@ -245,22 +248,16 @@ static void write_through(struct srv_log *l, struct iovec *v, int n)
 void log_line_from_any_thread(struct srv *s, const char *level, const char *event,
                               const char *message)
 {
-	char mem[2048];
-	tbuf b;
 	if (!s || !s->log)
 		return;
-	tb_init(&b, mem, sizeof mem);
-	log_ts(&b, NULL);
-	tb_str(&b, ",\"level\":");
-	tb_json(&b, level, strlen(level), 16);
-	tb_str(&b, ",\"event\":");
-	tb_json(&b, event, strlen(event), 64);
-	tb_str(&b, ",\"message\":");
-	tb_json(&b, message, strlen(message), 1500);
-	tb_str(&b, "}\n");
+	size_t len = 0;
+	char *line = logging_format(level, event, message, NULL, &len);
+	if (!line)
+		return;
 	/* one write of a whole line under the log's mutex: never mixed */
-	struct iovec v[1] = {{b.p, b.len}};
+	struct iovec v[1] = {{line, len}};
 	write_through(s->log, v, 1);
+	free(line);
 }
 
 void log_line(struct srv *s, const char *level, const char *json, size_t len)

@@ -13,6 +13,7 @@
  * wakes each peer (an eventfd) to drain too; srv_run returns when every
  * loop has drained (or its drain_s ran out). */
 #include "server/srv_int.h"
+#include "common/listen.h"
 #include "server/proxy.h"
 
 #include <errno.h>
@@ -73,36 +74,6 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
 /* ---- listening sockets ---- */
 
-static sg_err parse_listen(const char *l, char *host, size_t hostcap, char *port, size_t portcap,
-                           char *err, size_t errlen)
-{
-	const char *colon = strrchr(l, ':');
-	if (!colon || colon == l || !colon[1]) {
-		snprintf(err, errlen, "listen '%.100s': want ADDR:PORT", l);
-		return SG_ERR_PARSE;
-	}
-	size_t hn = (size_t)(colon - l);
-	if (l[0] == '[' && hn >= 2 && l[hn - 1] == ']') {
-		l++;
-		hn -= 2;
-	}
-	if (hn >= hostcap || strlen(colon + 1) >= portcap) {
-		snprintf(err, errlen, "listen: address too long");
-		return SG_ERR_PARSE;
-	}
-	memcpy(host, l, hn);
-	host[hn] = '\0';
-	snprintf(port, portcap, "%s", colon + 1);
-	char *end = NULL;
-	errno = 0;
-	long p = strtol(port, &end, 10);
-	if (errno || *end || p < 0 || p > 65535) {
-		snprintf(err, errlen, "listen: bad port '%.16s'", port);
-		return SG_ERR_PARSE;
-	}
-	return SG_OK;
-}
-
 static int bound_socket(const struct sockaddr *sa, socklen_t len, int reuseport)
 {
 	int one = 1;
@@ -123,13 +94,15 @@ static int bound_socket(const struct sockaddr *sa, socklen_t len, int reuseport)
 sg_err srv_listen_fds(const char *what, const char *spec, size_t n, int *fds, char *err,
                       size_t errlen)
 {
-	char host[128], port[16];
-	sg_err e = parse_listen(spec, host, sizeof host, port, sizeof port, err, errlen);
-	if (e != SG_OK)
-		return e;
+	sg_listen l;
+	char why[160];
+	if (sg_listen_parse(spec, SG_LISTEN_PORT0, &l, why, sizeof why) != SG_OK) {
+		snprintf(err, errlen, "%s %s", what, why);
+		return SG_ERR_PARSE;
+	}
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
-	int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	int rc = getaddrinfo(l.host, l.port, &hints, &ai);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s %s: %s", what, spec, gai_strerror(rc));
 		return SG_ERR_NETWORK;

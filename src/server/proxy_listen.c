@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/listen.h"
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg)
 {
@@ -25,13 +27,15 @@ static int listen_unix(struct proxy *px, const char *spec, char *err, size_t err
 {
 	struct sockaddr_un un;
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
-	memset(&un, 0, sizeof un);
-	un.sun_family = AF_UNIX;
-	if (strlen(spec + 5) == 0 || strlen(spec + 5) >= sizeof un.sun_path) {
-		snprintf(err, errlen, "proxy_listen: bad unix socket path");
+	sg_listen l;
+	char why[160];
+	if (sg_listen_parse(spec, SG_LISTEN_UNIX, &l, why, sizeof why) != SG_OK) {
+		snprintf(err, errlen, "proxy_listen %s", why);
 		return -1;
 	}
-	memcpy(un.sun_path, spec + 5, strlen(spec + 5));
+	memset(&un, 0, sizeof un);
+	un.sun_family = AF_UNIX;
+	memcpy(un.sun_path, l.path, strlen(l.path)); /* at most 107 bytes: listen.h */
 	unlink(un.sun_path); /* a stale socket of an earlier run */
 	px->is_unix = 1;
 	px->lst = evconnlistener_new_bind(px->s->base, on_accept, px, flags, 1024,

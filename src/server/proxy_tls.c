@@ -17,25 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void ssl_err(char *err, size_t errlen, const char *what, const char *path)
-{
-	char e[200];
-	ERR_error_string_n(ERR_get_error(), e, sizeof e);
-	snprintf(err, errlen, "%s %s: %s", what, path, e);
-	ERR_clear_error();
-}
-
-static int load_crls(X509_STORE *st, const char *path, char *err, size_t errlen)
-{
-	X509_LOOKUP *lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
-	if (!lu || X509_load_crl_file(lu, path, X509_FILETYPE_PEM) <= 0) {
-		ssl_err(err, errlen, "proxy_client_crl", path);
-		return -1;
-	}
-	/* the leaf and every CA of its chain must be covered by a CRL */
-	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
-	return 0;
-}
+#include "tls/servertls.h"
 
 /* The context in force and its reloads (the primary's proxy owns it; every
  * loop's accept takes it under mu). */
@@ -61,54 +43,16 @@ static void file_mtimes(const srvcfg *c, struct timespec out[4])
 	}
 }
 
-static int check_settings(const srvcfg *c, char *err, size_t errlen)
-{
-	if (!c->proxy_tls_cert[0] || !c->proxy_tls_key[0]) {
-		snprintf(err, errlen, "proxy_tls_cert and proxy_tls_key go together");
-		return -1;
-	}
-	if (c->proxy_client_crl[0] && !c->proxy_client_ca[0]) {
-		snprintf(err, errlen, "proxy_client_crl needs proxy_client_ca");
-		return -1;
-	}
-	return 0;
-}
-
-/* A whole context from the files, or NULL and err. */
+/* A whole context from the files (src/tls), or NULL and err. */
 static SSL_CTX *build(const srvcfg *c, char *err, size_t errlen)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	if (!ctx) {
-		snprintf(err, errlen, "proxy TLS: out of memory");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, c->proxy_tls_cert) != 1) {
-		ssl_err(err, errlen, "proxy_tls_cert", c->proxy_tls_cert);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, c->proxy_tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_err(err, errlen, "proxy_tls_key", c->proxy_tls_key);
-		goto fail;
-	}
-	if (c->proxy_client_ca[0]) {
-		if (SSL_CTX_load_verify_locations(ctx, c->proxy_client_ca, NULL) != 1) {
-			ssl_err(err, errlen, "proxy_client_ca", c->proxy_client_ca);
-			goto fail;
-		}
-		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->proxy_client_ca);
-		if (names)
-			SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-		if (c->proxy_client_crl[0] &&
-		    load_crls(SSL_CTX_get_cert_store(ctx), c->proxy_client_crl, err, errlen) != 0)
-			goto fail;
-	}
-	return ctx;
-fail:
-	SSL_CTX_free(ctx);
-	return NULL;
+	tls_server_files f = {.cert = c->proxy_tls_cert, .key = c->proxy_tls_key,
+	                      .client_ca = c->proxy_client_ca, .client_crl = c->proxy_client_crl,
+	                      .cert_name = "proxy_tls_cert", .key_name = "proxy_tls_key",
+	                      .client_ca_name = "proxy_client_ca",
+	                      .client_crl_name = "proxy_client_crl"};
+	SSL_CTX *ctx = NULL;
+	return tls_server_ctx(&f, &ctx, err, errlen) == SG_OK ? ctx : NULL;
 }
 
 static void log_reload(struct proxy *px, const char *why, const char *error)
@@ -172,8 +116,6 @@ int ptls_init(struct proxy *px, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	if (check_settings(c, err, errlen) != 0)
-		return -1;
 	struct ptls *t = calloc(1, sizeof *t);
 	if (!t) {
 		snprintf(err, errlen, "proxy TLS: out of memory");

@@ -71,7 +71,7 @@ def main():
 
     # A process whose argv an attacker chose: recorded as printable text.
     from bsharness import PROBE, PY
-    as_uid(APP, PY, "-c", PROBE, "80", "169.254.170.2", b"\xffevil\nline")
+    as_uid(APP, PY, "-c", PROBE, "80", "169.254.170.2", b"\xffevil\nline<b>|x")
 
     check(not pot.hits, f"nothing reached the honeypot from the app (hits: {pot.hits})")
 
@@ -90,6 +90,17 @@ def main():
     watch.send_signal(2)
     out, err = watch.communicate(timeout=10)
     check(watch.returncode == 0, "watch stopped cleanly: " + err.strip().splitlines()[-1])
+    logged = [line] + (out + err).splitlines()
+    parsed = []
+    for x in logged:
+        try:
+            parsed.append(json.loads(x))
+        except ValueError:
+            parsed.append({})
+    check(all(str(d.get("ts", "")).endswith("Z") and d.get("level") and d.get("event")
+              for d in parsed), "every line of watch is a JSON log line: %r" % logged[:3])
+    check(any(d.get("event") == "backstop" and d.get("result") == "recorded" for d in parsed),
+          "each recorded attempt is a line of its own")
 
     db = sqlite3.connect(store)
     rows = db.execute("SELECT dest, category, rule, headers, client FROM attempts").fetchall()
@@ -109,6 +120,14 @@ def main():
     odd = [x for x in attempts if "evil" in x[3]["cmdline"]]
     check(len(odd) == 1 and "\\xffevil\\x0aline" in odd[0][3]["cmdline"],
           "an attacker's argv is recorded escaped: " + (odd[0][3]["cmdline"][-40:] if odd else "none"))
+    show = sh(SG, "incidents", "show", "1", "--store", store).stdout
+    procs = show.split("## Processes behind the attempts", 1)[-1].split("\n## ", 1)[0]
+    rows = [l for l in procs.splitlines() if l.startswith("| 20")]
+    check(len(rows) == len(attempts) and any(f"| {APP} |" in l and "curl" in l for l in rows),
+          f"incidents show lists each attempt's process (uid, pid, exe): {procs[:600]}")
+    check(any("\\\\xffevil\\\\x0aline&lt;b&gt;\\|x" in l for l in rows),
+          "the attacker's argv stays text in incidents show: "
+          + next((l for l in rows if "evil" in l), "none"))
     inc = db.execute("SELECT state, source, attempts FROM incidents").fetchall()
     check(len(inc) == 1 and inc[0][0] == "open" and inc[0][1] == f"local:uid={APP}"
           and inc[0][2] == len(attempts),

@@ -175,6 +175,34 @@ for cmd in commands:
     arm = zsh.split("    (%s)\n" % cmd, 1)[-1].split(";;", 1)[0]
     in_zsh = set(re.findall(r"'\*?--([a-z][a-z0-9-]*)", arm)) | {"help"}
     check(opts == in_zsh, "%s: zsh completion agrees: %s" % (cmd, sorted(opts ^ in_zsh)))
+# the AWS settings: one table in every command that calls AWS, and each
+# setting reaches the client (the profile's region and credentials)
+AWS_OPTS = ("region", "profile", "endpoint-url", "ca-bundle")
+
+
+def aws_help(cmd):
+    text = run(cmd, "--help").stdout
+    return [re.search(r"^  --%s [A-Z]+\n(?:      .*\n)+" % o, text, re.M) for o in AWS_OPTS]
+
+
+want = [m.group(0) if m else None for m in aws_help("aws")]
+check(all(want), "aws --help lists %s" % (AWS_OPTS,))
+for cmd in ("respond", "incidents", "dashboard", "forensics"):
+    got = [m.group(0) if m else None for m in aws_help(cmd)]
+    check(got == want, "%s: the same AWS options as aws: %s" % (cmd, got))
+awsdir = tempfile.mkdtemp(prefix="cli-aws-")
+with open(os.path.join(awsdir, "config"), "w") as f:
+    f.write("[profile ops]\nregion = eu-west-3\n")
+open(os.path.join(awsdir, "credentials"), "w").close()
+no_aws = {k: "" for k in os.environ if k.startswith("AWS_")}
+no_aws.update({"AWS_CONFIG_FILE": os.path.join(awsdir, "config"), "HOME": awsdir,
+               "AWS_SHARED_CREDENTIALS_FILE": os.path.join(awsdir, "credentials"),
+               "AWS_EC2_METADATA_DISABLED": "true"})
+store = os.path.join(awsdir, "inc.db")
+for args in (["respond", "--store", store, "--once"], ["incidents", "--store", store, "release", "1"]):
+    p = run(*args, "--profile", "ops", env=no_aws)
+    check(p.returncode != 0 and "profile 'ops' has no credentials" in p.stderr,
+          "%s --profile reaches the AWS client: %s" % (args[0], p.stderr))
 b = subprocess.run(["bash", "-n"], input=bash, capture_output=True, text=True)
 check(b.returncode == 0, "the bash completion parses: %s" % b.stderr)
 

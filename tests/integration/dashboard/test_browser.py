@@ -2,12 +2,16 @@
 """The dashboard in a real browser (headless Chromium over the DevTools
 protocol on a pipe): sign in through the form, the list renders, one
 incident's detail renders with the hostile text as text (no dialog opened,
-no element injected), a change in the store shows up live; screenshots are
-kept under the build directory.
+no element injected) and its tables (AWS calls, evidence, the forensic
+findings, YARA matches and persistence places), a change in the store
+shows up live; then over HTTPS with a client certificate in the browser's
+NSS database (no token: the list renders), and without one (nothing);
+screenshots are kept under the build directory.
 """
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -26,8 +30,8 @@ def check(cond, what):
 
 
 chromium = shutil.which("chromium")
-if not chromium:
-    print("SKIP: no chromium (scripts/deps.sh installs it)")
+if not chromium or not shutil.which("pk12util"):
+    print("SKIP: no chromium or NSS tools (scripts/deps.sh installs them)")
     sys.exit(77)
 
 tmp = tempfile.mkdtemp(prefix="dashboard-browser-")
@@ -41,122 +45,248 @@ dash = subprocess.Popen([BIN, "dashboard", "--listen", "127.0.0.1:0", "--store",
 port = int(json.loads(dash.stderr.readline())["message"].rsplit(":", 1)[1])
 base = f"http://127.0.0.1:{port}"
 
-# Chromium reads commands on fd 3 and writes answers on fd 4, NUL-separated.
-to_r, to_w = os.pipe()
-from_r, from_w = os.pipe()
+class Browser:
+    """Headless Chromium over the DevTools protocol on a pipe: commands on
+    fd 3, answers on fd 4, NUL-separated.  home holds its NSS database
+    (client certificates) and profile."""
+
+    def __init__(self, home):
+        self.to_r, self.to_w = os.pipe()
+        self.from_r, self.from_w = os.pipe()
+        self.rbuf, self.next_id, self.events = b"", 0, []
+        self.proc = subprocess.Popen(
+            [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--remote-debugging-pipe", f"--user-data-dir={home}/profile",
+             "--window-size=1280,900", "about:blank"],
+            preexec_fn=self.child_fds, close_fds=False, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "HOME": home})
+        os.close(self.to_r)
+        os.close(self.from_w)
+
+    def child_fds(self):
+        a, b = os.dup(self.to_r), os.dup(self.from_w)  # off 3 and 4 first
+        os.dup2(a, 3)
+        os.dup2(b, 4)  # inheritable; every other pipe end is close-on-exec
+
+    def send(self, method, params=None, session=None):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self.to_w, json.dumps(msg).encode() + b"\0")
+        while True:
+            while b"\0" not in self.rbuf:
+                chunk = os.read(self.from_r, 65536)
+                if not chunk:
+                    raise RuntimeError("chromium went away")
+                self.rbuf += chunk
+            raw, self.rbuf = self.rbuf.split(b"\0", 1)
+            m = json.loads(raw)
+            if m.get("id") == self.next_id:
+                if "error" in m:
+                    raise RuntimeError(f"{method}: {m['error']}")
+                return m.get("result", {})
+            self.events.append(m)
+
+    def wait_event(self, method, since=0, timeout=30):
+        """Until the browser reports method after events[since] (events read
+        while waiting are kept); the index after it, else None."""
+        end = time.time() + timeout
+        while time.time() < end:
+            for i in range(since, len(self.events)):
+                if self.events[i].get("method") == method:
+                    return i + 1
+            while b"\0" not in self.rbuf and select.select([self.from_r], [], [], 0.2)[0]:
+                chunk = os.read(self.from_r, 65536)
+                if not chunk:
+                    raise RuntimeError("chromium went away")
+                self.rbuf += chunk
+            while b"\0" in self.rbuf:
+                raw, self.rbuf = self.rbuf.split(b"\0", 1)
+                self.events.append(json.loads(raw))
+        return None
+
+    def page(self):
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        s = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.send("Page.enable", {}, s)
+        self.send("Runtime.enable", {}, s)
+        return s
+
+    def evaluate(self, session, expr):
+        r = self.send("Runtime.evaluate", {"expression": expr, "returnByValue": True,
+                                           "awaitPromise": True}, session)
+        return r.get("result", {}).get("value")
+
+    def wait_for(self, session, expr, what, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.evaluate(session, expr):
+                return True
+            time.sleep(0.2)
+        check(False, f"timed out waiting: {what}")
+        return False
+
+    def shot(self, session, name, whole_page=False):
+        data = self.send("Page.captureScreenshot", {"format": "png",
+                                                    "captureBeyondViewport": whole_page},
+                         session)["data"]
+        os.makedirs(SHOTS, exist_ok=True)
+        with open(os.path.join(SHOTS, name), "wb") as f:
+            f.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.send("Browser.close")
+        except Exception:
+            pass
+        self.proc.wait(timeout=10)
 
 
-def child_fds():
-    a, b = os.dup(to_r), os.dup(from_w)  # off 3 and 4 first: either may be one of them
-    os.dup2(a, 3)
-    os.dup2(b, 4)  # inheritable; every other pipe end is close-on-exec
-
-
-browser = subprocess.Popen(
-    [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-     "--remote-debugging-pipe", f"--user-data-dir={tmp}/profile", "--window-size=1280,900",
-     "about:blank"],
-    preexec_fn=child_fds, close_fds=False, stdout=subprocess.DEVNULL,
-    stderr=subprocess.DEVNULL, env={**os.environ, "HOME": tmp})
-os.close(to_r)
-os.close(from_w)
-rbuf, next_id, events = b"", 0, []
-
-
-def send(method, params=None, session=None):
-    global next_id, rbuf
-    next_id += 1
-    msg = {"id": next_id, "method": method, "params": params or {}}
-    if session:
-        msg["sessionId"] = session
-    os.write(to_w, json.dumps(msg).encode() + b"\0")
-    while True:
-        while b"\0" not in rbuf:
-            chunk = os.read(from_r, 65536)
-            if not chunk:
-                raise RuntimeError("chromium went away")
-            rbuf += chunk
-        raw, rbuf = rbuf.split(b"\0", 1)
-        m = json.loads(raw)
-        if m.get("id") == next_id:
-            if "error" in m:
-                raise RuntimeError(f"{method}: {m['error']}")
-            return m.get("result", {})
-        events.append(m)
-
-
-def evaluate(session, expr):
-    r = send("Runtime.evaluate", {"expression": expr, "returnByValue": True,
-                                  "awaitPromise": True}, session)
-    return r.get("result", {}).get("value")
-
-
-def wait_for(session, expr, what, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        if evaluate(session, expr):
-            return True
-        time.sleep(0.2)
-    check(False, f"timed out waiting: {what}")
-    return False
-
-
-def shot(session, name):
-    data = send("Page.captureScreenshot", {"format": "png"}, session)["data"]
-    os.makedirs(SHOTS, exist_ok=True)
-    with open(os.path.join(SHOTS, name), "wb") as f:
-        f.write(base64.b64decode(data))
-
-
+B = Browser(tmp)
 try:
-    target = send("Target.createTarget", {"url": "about:blank"})["targetId"]
-    s = send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    send("Page.enable", {}, s)
-    send("Runtime.enable", {}, s)
-    send("Page.navigate", {"url": base + "/"}, s)
-    wait_for(s, "document.readyState === 'complete' && !!document.querySelector('form')",
-             "the sign-in form without a token")
-    check(evaluate(s, "document.querySelectorAll('#rows tr').length") in (None, 0),
+    s = B.page()
+    B.send("Page.navigate", {"url": base + "/"}, s)
+    B.wait_for(s, "document.readyState === 'complete' && !!document.querySelector('form')",
+               "the sign-in form without a token")
+    check(B.evaluate(s, "document.querySelectorAll('#rows tr').length") in (None, 0),
           "no incident shown before signing in")
-    evaluate(s, f"document.querySelector('input[name=token]').value = {json.dumps(TOKEN)};"
-                "document.querySelector('form').submit(); true")
-    wait_for(s, "document.querySelectorAll('#rows tr').length === 2", "the list renders")
-    cells = evaluate(s, "[...document.querySelectorAll('#rows tr')].map(r => "
-                        "[...r.cells].map(c => c.textContent))") or []
+    B.evaluate(s, f"document.querySelector('input[name=token]').value = {json.dumps(TOKEN)};"
+                  "document.querySelector('form').submit(); true")
+    B.wait_for(s, "document.querySelectorAll('#rows tr').length === 2", "the list renders")
+    cells = B.evaluate(s, "[...document.querySelectorAll('#rows tr')].map(r => "
+                          "[...r.cells].map(c => c.textContent))") or []
     check(any(r[1] == "open" and r[2] == "i-0123456789abcdef0" and r[3] == "203.0.113.10"
               and r[6] == "1" for r in cells), f"state, instance, source, attempts: {cells}")
-    shot(s, "dashboard-list.png")
+    B.shot(s, "dashboard-list.png")
     hostile = next((r[0] for r in cells if r[3] == "203.0.113.10"), "INC-1")
-    evaluate(s, f"location.hash = {json.dumps(hostile)}; true")
-    wait_for(s, "!document.getElementById('detail').hidden && "
-                "document.getElementById('detail').textContent.includes('Timeline')",
-             "the detail renders")
-    text = evaluate(s, "document.getElementById('detail').textContent") or ""
+    B.evaluate(s, f"location.hash = {json.dumps(hostile)}; true")
+    B.wait_for(s, "!document.getElementById('detail').hidden && "
+                  "document.getElementById('detail').textContent.includes('Timeline')",
+               "the detail renders")
+    text = B.evaluate(s, "document.getElementById('detail').textContent") or ""
     check("<script>alert(3)</script>" in text and "</script><script>alert(4)</script>" in text
           and "onerror=alert(2)" in text, "the hostile URL, reason, header shown as text")
     check("169.254.169.254:80\\x0d\\x0aSet-Cookie: pwned=1" in text and "\r" not in text,
           "control bytes shown as \\xNN, not as a line break")
-    check(evaluate(s, "document.querySelectorAll('#detail script, #detail img, "
-                      "#detail [onerror]').length") == 0, "no element injected")
-    check(evaluate(s, "document.getElementById('release') === null"),
+    calls = B.evaluate(s, "[...document.querySelectorAll('#calls tbody tr')].map(r => "
+                          "[...r.cells].map(c => c.textContent))") or []
+    check(len(calls) == 2 and calls[0][2] == "ec2:CreateSnapshot"
+          and calls[0][3] == 'vol-"><svg onload=alert(7)>'
+          and calls[0][4] == "req-\\x01\\x0d\\x0aX-Evil: 1"
+          and calls[0][6] == "FAILED: <img src=x onerror=alert(8)>"
+          and calls[1][6] == "ok (polled 3 times)", f"the AWS calls table: {calls}")
+    evid = B.evaluate(s, "[...document.querySelectorAll('#evidence tbody tr')].map(r => "
+                         "[...r.cells].map(c => c.textContent))") or []
+    check(["snapshot", "snap-</script><script>alert(6)</script>",
+           "of vol-<img src=x onerror=alert(5)>", "", ""] in evid
+          and any(r[0] == "capture stdout" and r[1] == "s3://evidence/<script>alert(9)</script>"
+                  and r[4] == "46" for r in evid)
+          and any(r[0] == "examined device" and r[3] == "aabb" for r in evid),
+          f"the evidence table: {evid}")
+    exam = B.evaluate(s, "Object.fromEntries(['top_findings', 'yara', 'persistence'].map(k => "
+                         "[k, [...document.querySelectorAll('.exam-' + k + ' td')]"
+                         ".map(c => c.textContent)]))") or {}
+    check("/var/www/<script>alert(11)</script>.php" in exam.get("top_findings", [])
+          and "webshell_<script>alert(13)</script>" in exam.get("yara", [])
+          and "/var/www/<?php eval($_POST['x']); ?>" in exam.get("yara", [])
+          and "/etc/cron.d/<img src=x onerror=alert(12)>" in exam.get("persistence", []),
+          f"findings, YARA matches and persistence places as tables: {exam}")
+    check(B.evaluate(s, "document.querySelectorAll('#detail script, #detail img, #detail svg, "
+                        "#detail b, #detail u, #detail i, #detail [onerror], "
+                        "#detail [onload]').length") == 0, "no element injected")
+    check(B.evaluate(s, "document.getElementById('release') === null"),
           "read-only: the page offers no release")
-    shot(s, "dashboard-detail.png")
+    B.shot(s, "dashboard-detail.png", whole_page=True)
     subprocess.run([SEED, store], check=True)  # both sources blocked again
-    wait_for(s, "[...document.querySelectorAll('#rows tr')].every(r => "
-                "r.cells[6].textContent === '2')", "the change shows up live")
-    shot(s, "dashboard-live.png")
-    dialogs = [e for e in events if e.get("method") == "Page.javascriptDialogOpening"]
+    B.wait_for(s, "[...document.querySelectorAll('#rows tr')].every(r => "
+                  "r.cells[6].textContent === '2')", "the change shows up live")
+    B.shot(s, "dashboard-live.png")
+    dialogs = [e for e in B.events if e.get("method") == "Page.javascriptDialogOpening"]
     check(not dialogs, f"no script of an attacker ran (dialogs: {dialogs})")
-    errors = [e for e in events if e.get("method") == "Runtime.exceptionThrown"]
+    errors = [e for e in B.events if e.get("method") == "Runtime.exceptionThrown"]
     check(not errors, f"no script error: {errors[:1]}")
 finally:
-    try:
-        send("Browser.close")
-    except Exception:
-        pass
-    browser.wait(timeout=10)
+    B.close()
     dash.terminate()
     dash.wait(timeout=10)
+
+# --- client certificates: the operator's certificate in the browser's NSS
+# database, picked for the dashboard by the auto-select content setting
+pki = os.path.join(tmp, "pki")
+os.mkdir(pki)
+EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"]
+
+
+def run_in(cwd, *args):
+    subprocess.run(args, check=True, capture_output=True, cwd=cwd)
+
+
+run_in(pki, "openssl", "req", "-x509", *EC, "-subj", "/CN=dashboard operators CA",
+       "-keyout", "ca.key", "-out", "ca.pem")
+run_in(pki, "openssl", "req", "-x509", *EC, "-subj", "/CN=127.0.0.1",
+       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "srv.key", "-out", "srv.pem")
+run_in(pki, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+       "-nodes", "-subj", "/O=ssrfguard ops/CN=alice", "-keyout", "alice.key", "-out", "alice.csr")
+run_in(pki, "openssl", "x509", "-req", "-in", "alice.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+       "-CAcreateserial", "-days", "2", "-out", "alice.pem")
+run_in(pki, "openssl", "pkcs12", "-export", "-in", "alice.pem", "-inkey", "alice.key",
+       "-out", "alice.p12", "-passout", "pass:")
+cdash = subprocess.Popen([BIN, "dashboard", "--listen", "127.0.0.1:0", "--store", store,
+                          "--tls-cert", os.path.join(pki, "srv.pem"),
+                          "--tls-key", os.path.join(pki, "srv.key"),
+                          "--client-ca", os.path.join(pki, "ca.pem")],
+                         stderr=subprocess.PIPE, text=True)
+cport = int(json.loads(cdash.stderr.readline())["message"].rsplit(":", 1)[1])
+
+
+def browser_home(name, with_cert):
+    home = os.path.join(tmp, name)
+    nss = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(nss)
+    db = "sql:" + nss
+    run_in(home, "certutil", "-N", "-d", db, "--empty-password")
+    run_in(home, "certutil", "-A", "-d", db, "-n", "dashboard", "-t", "P,,",
+           "-i", os.path.join(pki, "srv.pem"))
+    if with_cert:
+        run_in(home, "pk12util", "-d", db, "-i", os.path.join(pki, "alice.p12"), "-W", "")
+        prefs = os.path.join(home, "profile", "Default")
+        os.makedirs(prefs)
+        pattern = f"https://127.0.0.1:{cport},*"
+        with open(os.path.join(prefs, "Preferences"), "w") as f:
+            json.dump({"profile": {"content_settings": {"exceptions": {"auto_select_certificate": {
+                pattern: {"setting": {"filters": [{"ISSUER": {"CN": "dashboard operators CA"}}]}}
+            }}}}}, f)
+    return home
+
+
+for who, with_cert in (("alice", True), ("nobody", False)):
+    C = Browser(browser_home("home-" + who, with_cert))
+    try:
+        s = C.page()
+        mark = len(C.events)
+        C.send("Page.navigate", {"url": f"https://127.0.0.1:{cport}/"}, s)
+        # a client certificate is chosen while the page loads: wait for the
+        # load of this navigation (not about:blank's) before looking
+        started = C.wait_event("Page.frameStartedLoading", mark)
+        check(started and C.wait_event("Page.loadEventFired", started, timeout=60),
+              f"{who}: the navigation ends")
+        if with_cert:
+            C.wait_for(s, "document.querySelectorAll('#rows tr').length === 2",
+                       "with alice's certificate the list renders, no sign-in form",
+                       timeout=40)
+            check(C.evaluate(s, "document.querySelector('form') === null"),
+                  "no sign-in form: the certificate signed in")
+            C.shot(s, "dashboard-certificate.png")
+        else:
+            time.sleep(2)
+            check(C.evaluate(s, "document.getElementById('rows') === null && "
+                                "!document.body.textContent.includes('i-0123456789abcdef0')"),
+                  "without a certificate the browser gets nothing")
+    finally:
+        C.close()
+cdash.terminate()
+cdash.wait(timeout=10)
 
 print("dashboard-browser:", "FAILED %d" % len(failures) if failures else "ok",
       "(screenshots in %s)" % SHOTS)

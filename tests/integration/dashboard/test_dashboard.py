@@ -178,6 +178,43 @@ check('"><img src=x onerror=alert(2)>' in at.get("headers", ""), "the hostile he
 check(any(h["to"] == "open" for h in d.get("history", [])), f"the timeline: {d.get('history')}")
 check(isinstance(d.get("report"), dict), f"the report: {str(d.get('report'))[:200]}")
 check(d.get("incident", {}).get("id") == a.get("id"), "the detail is of the incident asked")
+check("x-evil" not in "\n".join(k.lower() for k, _ in hd), "a CRLF in a request id is no header")
+
+# the detail's tables: AWS calls in time order, evidence, the examination
+calls = d.get("calls", [])
+check([c.get("api") for c in calls] == ["ec2:CreateSnapshot", "ssm:SendCommand"],
+      f"every AWS call, oldest first: {calls}")
+c0 = calls[0] if calls else {}
+check(c0.get("step") == "snapshot" and c0.get("target") == 'vol-"><svg onload=alert(7)>'
+      and c0.get("request_id") == "req-\x01\r\nX-Evil: 1" and c0.get("change") == "<b>snapshot</b>"
+      and c0.get("outcome") == "FAILED: <img src=x onerror=alert(8)>"
+      and c0.get("at_ms") == 1796400000000, f"a failed call, its hostile text as text: {c0}")
+check(len(calls) == 2 and calls[1].get("outcome") == "ok (polled 3 times)",
+      f"a polled call: {calls[1:]}")
+ev = {(e.get("kind"), e.get("object")): e for e in d.get("evidence", [])}
+snap = ev.get(("snapshot", "snap-</script><script>alert(6)</script>"), {})
+check(snap.get("detail") == "of vol-<img src=x onerror=alert(5)>", f"a snapshot: {ev}")
+check(ev.get(("volume", "vol-<u>2</u>"), {}).get("detail") == "from snap-1, attached at /dev/sdh\r\n",
+      "a volume and where it is attached")
+out = ev.get(("capture stdout", "s3://evidence/<script>alert(9)</script>"), {})
+check(out.get("sha256", "").startswith("5698fe1c") and out.get("bytes") == 46,
+      f"the capture's S3 object and hash: {out}")
+err = ev.get(("capture stderr", "SSM command cmd-<i>1</i>"), {})
+check("truncated" in err.get("detail", "") and err.get("bytes") is None,
+      f"a stream SSM cut is marked, no complete hash claimed: {err}")
+check(ev.get(("forensic report", "/cases/<script>alert(10)</script>"), {}).get("sha256") == "ffee"
+      and ev.get(("examined device", "vol-<b>x</b>"), {}).get("sha256") == "aabb",
+      "the forensic report and the examined device with their hashes")
+x = (d.get("forensics") or {}).get("examination", {})
+e0 = (x.get("evidence") or [{}])[0]
+check(e0.get("yara", {}).get("matches", [{}])[0].get("rules") == ["webshell_<script>alert(13)</script>"]
+      and e0.get("persistence", [{}])[0].get("path") == "/etc/cron.d/<img src=x onerror=alert(12)>"
+      and e0.get("top_findings", [{}])[0].get("detail") == "\x1b[31m",
+      f"the examination's findings, YARA matches and persistence places: {e0}")
+st, _, raw2 = req("GET", f"/api/incidents/{by_source['203.0.113.11']['id']}", BEARER)
+d2 = json.loads(raw2)
+check(d2.get("calls") == [] and d2.get("evidence") == [] and d2.get("forensics") is None,
+      f"an incident without steps: empty tables: {d2.get('calls')} {d2.get('evidence')}")
 
 for path, want in [("/api/incidents/999", 404), ("/api/incidents/abc", 404),
                    ("/api/incidents/-1", 404), ("/api/incidents/1/x", 404), ("/nope", 404)]:

@@ -6,6 +6,7 @@ field.  Debian's /usr/bin/python3 only; no third-party modules.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -129,6 +130,19 @@ def respond(binary, emu, workdir, *args, crash=None, timeout=120, extra_env=None
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                        text=True)
     return p
+
+
+def json_log_line(line):
+    """The parsed line when it is one of logging.h's JSON log lines (ts in
+    RFC 3339 UTC, a level word, an event), else None."""
+    try:
+        d = json.loads(line)
+    except ValueError:
+        return None
+    ts = d.get("ts", "") if isinstance(d, dict) else ""
+    ok = (re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", ts)
+          and d.get("level") in ("debug", "info", "warning", "error") and d.get("event"))
+    return d if ok else None
 
 
 def wait(cond, seconds, step=0.2):

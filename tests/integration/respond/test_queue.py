@@ -128,6 +128,8 @@ try:
             f"the detector journaled SQS's acknowledgement: {row}")
     rsp.terminate()
     h.check(rsp.wait(timeout=40) == 0, f"stops cleanly: {open(rlog).read()[-500:]}")
+    bad = [x for x in open(rlog).read().splitlines() if not h.json_log_line(x)]
+    h.check(not bad, f"every line of the queue intake's log is a JSON log line: {bad[:3]}")
 finally:
     for p in procs:
         if p.poll() is None:

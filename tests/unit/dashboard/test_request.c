@@ -2,6 +2,7 @@
  * offers, which incident ids a path names, attacker bytes made UTF-8. */
 #include <stdlib.h>
 
+#include "common/utf8.h"
 #include "dashboard/dash_int.h"
 #include "test.h"
 
@@ -63,7 +64,7 @@ TEST(utf8_repair)
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		size_t n = 0;
-		char *got = dash_utf8_repair(rows[i].in, rows[i].n, &n);
+		char *got = sg_utf8_repair(rows[i].in, rows[i].n, &n);
 		CHECKF(got && n == strlen(rows[i].want) && !strcmp(got, rows[i].want), "row %zu", i);
 		free(got);
 	}

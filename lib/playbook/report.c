@@ -169,6 +169,47 @@ static void more_in_report(sbuf *b, json_t *o, const char *key)
 		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
 }
 
+/* A table of rows: one column per {key, heading}; a row's number or text
+ * escaped, an absent value empty.  Nothing when the list is empty. */
+static void rows_table(sbuf *b, const json_t *list, const char *const cols[][2], size_t ncols)
+{
+	size_t i, c;
+	json_t *o;
+	if (!json_array_size(list))
+		return;
+	sb_str(b, "|");
+	for (c = 0; c < ncols; c++)
+		sb_fmt(b, " %s |", cols[c][1]);
+	sb_str(b, "\n|");
+	for (c = 0; c < ncols; c++)
+		sb_str(b, "---|");
+	sb_str(b, "\n");
+	json_array_foreach(list, i, o)
+	{
+		sb_str(b, "|");
+		for (c = 0; c < ncols; c++) {
+			json_t *v = json_object_get(o, cols[c][0]);
+			sb_str(b, " ");
+			if (json_is_integer(v))
+				sb_fmt(b, "%lld", (long long)json_integer_value(v));
+			else
+				sb_esc(b, json_is_string(v) ? json_string_value(v) : "");
+			sb_str(b, " |");
+		}
+		sb_str(b, "\n");
+	}
+}
+
+/* The same under a heading of its own; nothing when the list is empty. */
+static void table_section(sbuf *b, const char *title, const json_t *list,
+                          const char *const cols[][2], size_t ncols)
+{
+	if (!json_array_size(list))
+		return;
+	sb_fmt(b, "\n## %s\n\n", title);
+	rows_table(b, list, cols, ncols);
+}
+
 /* The findings the result line carries (the forensic report has them all). */
 static void exam_findings(sbuf *b, json_t *ev)
 {
@@ -180,21 +221,11 @@ static void exam_findings(sbuf *b, json_t *ev)
 	sb_fmt(b, "- findings: %lld\n", (long long)json_integer_value(json_object_get(ev, "findings")));
 	if (!json_array_size(top))
 		return;
-	sb_str(b, "\n| class | path | why it matters | detail |\n|---|---|---|---|\n");
-	size_t i;
-	json_t *f;
-	json_array_foreach(top, i, f)
-	{
-		sb_str(b, "| ");
-		sb_esc(b, str(f, "class"));
-		sb_str(b, " | ");
-		sb_esc(b, str(f, "path"));
-		sb_str(b, " | ");
-		sb_esc(b, str(f, "interest"));
-		sb_str(b, " | ");
-		sb_esc(b, str(f, "detail"));
-		sb_str(b, " |\n");
-	}
+	static const char *const cols[][2] = {
+		{"class", "class"}, {"path", "path"}, {"interest", "why it matters"}, {"detail", "detail"},
+	};
+	sb_str(b, "\n");
+	rows_table(b, top, cols, sizeof cols / sizeof cols[0]);
 	more_in_report(b, ev, "findings_omitted");
 }
 
@@ -342,38 +373,6 @@ static void shares_section(sbuf *b, json_t *shares)
 			sb_str(b, " ");
 		}
 		sb_str(b, "|\n");
-	}
-}
-
-/* A section of rows: one column per {key, heading}; a row's number or
- * text escaped, an absent value empty.  Nothing when the list is empty. */
-static void table_section(sbuf *b, const char *title, const json_t *list,
-                          const char *const cols[][2], size_t ncols)
-{
-	size_t i, c;
-	json_t *o;
-	if (!json_array_size(list))
-		return;
-	sb_fmt(b, "\n## %s\n\n|", title);
-	for (c = 0; c < ncols; c++)
-		sb_fmt(b, " %s |", cols[c][1]);
-	sb_str(b, "\n|");
-	for (c = 0; c < ncols; c++)
-		sb_str(b, "---|");
-	sb_str(b, "\n");
-	json_array_foreach(list, i, o)
-	{
-		sb_str(b, "|");
-		for (c = 0; c < ncols; c++) {
-			json_t *v = json_object_get(o, cols[c][0]);
-			sb_str(b, " ");
-			if (json_is_integer(v))
-				sb_fmt(b, "%lld", (long long)json_integer_value(v));
-			else
-				sb_esc(b, json_is_string(v) ? json_string_value(v) : "");
-			sb_str(b, " |");
-		}
-		sb_str(b, "\n");
 	}
 }
 

@@ -362,7 +362,7 @@ static void handle_healthz(struct srv *s, struct evhttp_request *req)
 	srv_health_get(s, &h);
 	proxy_status(s, &px);
 	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
-	int degraded = h.store_pressure || px.tls_failing;
+	int degraded = h.store_pressure || px.tls_failing || px.roles_failing;
 	tb_init(&b, mem, sizeof mem);
 	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
 	       s->draining ? "draining" : failing ? "failing" : degraded ? "degraded" : "ok",
@@ -387,6 +387,13 @@ static void handle_healthz(struct srv *s, struct evhttp_request *req)
 		if (px.tls_failing) {
 			tb_str(&b, ",\"proxy_tls_error\":");
 			tb_json(&b, px.tls_why, strlen(px.tls_why), 300);
+		}
+	}
+	if (px.roles) { /* likewise the roles file: the roles before stay in force */
+		tb_fmt(&b, ",\"proxy_roles\":\"%s\"", px.roles_failing ? "reload_failed" : "ok");
+		if (px.roles_failing) {
+			tb_str(&b, ",\"proxy_roles_error\":");
+			tb_json(&b, px.roles_why, strlen(px.roles_why), 300);
 		}
 	}
 	tb_str(&b, "}\n");

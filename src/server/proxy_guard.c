@@ -83,33 +83,11 @@ int pg_role(pconn *pc)
 
 /* ---- refusals ---- */
 
-static const char *const headers_of_note[] = {
-	"Host", "User-Agent", "Referer", "Origin", "X-Forwarded-For", "X-Real-IP",
-	"Forwarded", "Accept", "Content-Type", "Via",
-};
-
-/* The evidence headers: each field cut on its own, the role added. */
-static char *headers_json(const pconn *pc)
+static const char *request_header(void *ctx, const char *name, size_t *len)
 {
-	char mem[4096];
-	tbuf b;
-	tb_init(&b, mem, sizeof mem);
-	tb_str(&b, "{\"ssrfguard_role\":");
-	tb_json(&b, pc->role->name, strlen(pc->role->name), 64);
-	for (size_t i = 0; i < sizeof headers_of_note / sizeof headers_of_note[0]; i++) {
-		const px_field *f = px_find(&pc->h, headers_of_note[i]);
-		if (!f)
-			continue;
-		tb_str(&b, ",");
-		tb_json(&b, headers_of_note[i], strlen(headers_of_note[i]), 32);
-		tb_str(&b, ":");
-		tb_json(&b, f->value.p, f->value.n, 256);
-	}
-	tb_str(&b, "}");
-	char *out = malloc(b.len + 1);
-	if (out)
-		memcpy(out, b.p, b.len + 1);
-	return out;
+	const px_field *f = px_find(ctx, name);
+	*len = f ? f->value.n : 0;
+	return f ? f->value.p : NULL;
 }
 
 /* X-Ssrfguard-Reason: printable ASCII only. */
@@ -182,7 +160,7 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	                                                                    : SRV_URL_MAX),
 	                 pc->h.target.p, pc->h.minor);
 	j->request = srv_clean_dup(line, (size_t)n, 4096);
-	j->headers = headers_json(pc);
+	j->headers = srv_headers_json(pc->role->name, request_header, &pc->h);
 	j->url = srv_clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
 	j->raw_url = NULL;
 	j->role = pc->role->name;

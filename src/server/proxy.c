@@ -181,7 +181,10 @@ static void close_after_flush(pconn *pc)
 
 static void try_head(pconn *pc);
 
-/* The request is answered: wait for the next one on this connection. */
+/* The request is answered: wait for the next one on this connection.  A
+ * client that does not read its answers is not read either while more than
+ * PX_HIGH_WATER waits for it (PS_HELD; on_cli_write or, over TLS, the timer
+ * comes back here), so pipelined requests cannot pile up answers. */
 static void next_request(pconn *pc)
 {
 	if (pc->px->draining) { /* SIGTERM: no further request on it */
@@ -191,6 +194,12 @@ static void next_request(pconn *pc)
 	free(pc->head);
 	pc->head = NULL;
 	memset(&pc->h, 0, sizeof pc->h);
+	if (pc->state != PS_HELD && unsent(pc) > PX_HIGH_WATER) {
+		pc->state = PS_HELD;
+		pc->deadline_ms = pc_now_ms() + pc->px->s->cfg->proxy_idle_s * 1000;
+		pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->px->s->cfg->proxy_idle_s * 1000);
+		return;
+	}
 	pc->state = PS_HEAD;
 	pc->head_started = 0;
 	pc_arm(pc, pc->px->s->cfg->proxy_idle_s * 1000);
@@ -777,6 +786,10 @@ static void on_cli_write(struct bufferevent *bev, void *arg)
 			pc_free(pc);
 		return;
 	}
+	if (pc->state == PS_HELD) { /* below the low mark: read on */
+		next_request(pc);
+		return;
+	}
 	if (pc->state == PS_TUNNEL && pc->up_eof && !left)
 		shutdown(bufferevent_getfd(pc->cli), SHUT_WR);
 	else if (pc->up && (pc->state == PS_TUNNEL || (pc->state == PS_RELAY && pc->rs_started)) &&
@@ -836,6 +849,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	case PS_COMMIT:
+		return;
+	case PS_HELD: /* a client that does not read its answers */
+		if (unsent(pc) <= PX_HIGH_WATER / 2) {
+			next_request(pc);
+		} else if (now < pc->deadline_ms) {
+			pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->deadline_ms - now);
+		} else {
+			pc_free(pc);
+		}
 		return;
 	case PS_CLOSING:
 		if (pc->cli && unsent(pc) && now < pc->deadline_ms) {

@@ -28,6 +28,8 @@ enum px_state {
 	PS_RELAY,     /* request body and response flowing */
 	PS_TUNNEL,    /* CONNECT established */
 	PS_CLOSING,   /* flushing the last bytes to the client */
+	PS_HELD,      /* answered; the next request waits until the client has
+	                 read what is queued for it (below PX_HIGH_WATER / 2) */
 };
 
 enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };

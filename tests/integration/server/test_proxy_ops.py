@@ -174,6 +174,9 @@ pipe = Serve({"rule": ALLOW, "proxy_listen": "unix:" + pipe_sock, "workers": 1,
               "store_detail_max": 5}, port=5003, tmp=tmpdir("sg-pxops-c-"))
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+# a large send buffer (root in the namespace: SO_SNDBUFFORCE): the client can
+# queue far more requests than the service may answer ahead of it
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_SNDBUFFORCE", 32), 8 << 20)
 s.connect(pipe_sock)
 s.settimeout(0.2)
 one = b"GET http://169.254.169.254/latest/meta-data/ HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -34,10 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[] = {"/var/www/html/x.php", "/tmp/.x.sh", "/opt/a.jsp",
 	                                    "/etc/cron.d/job", "/root/config.json", "/x.aspx"};
 	const char *path = names[data[0] % (sizeof names / sizeof names[0])];
-	int timed_out = 0;
+	yscan_result res;
 	char err[256];
-	json_t *m = yscan_mem(rules(), data + 1, size - 1, path, strlen(path), &timed_out, err,
-	                      sizeof err);
+	json_t *m = yscan_mem(rules(), data + 1, size - 1, path, strlen(path), &res, err, sizeof err);
 	if (!m)
 		__builtin_trap();
 	/* every matched string is valid UTF-8 without control bytes (escaped) */

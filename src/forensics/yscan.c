@@ -21,6 +21,8 @@ struct yscan {
 	json_t *files;      /* [{"path","sha256","rules"}] */
 	size_t nrules;
 	int initialized;    /* yr_initialize() succeeded */
+	uint8_t *window;    /* the window being scanned */
+	size_t window_cap;
 };
 
 /* ---- compiling ---- */
@@ -331,6 +333,7 @@ void yscan_free(yscan *y)
 	if (y->initialized)
 		yr_finalize();
 	json_decref(y->files);
+	free(y->window);
 	free(y);
 }
 
@@ -339,6 +342,7 @@ void yscan_free(yscan *y)
 typedef struct scan_ctx {
 	json_t *matches;
 	int failed;
+	int too_many;       /* CALLBACK_MSG_TOO_MANY_MATCHES came */
 } scan_ctx;
 
 static json_t *esc_json(const void *p, size_t len)
@@ -393,6 +397,8 @@ static json_t *strings_json(YR_SCAN_CONTEXT *ctx, const YR_RULE *r)
 static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 {
 	scan_ctx *c = user;
+	if (msg == CALLBACK_MSG_TOO_MANY_MATCHES)
+		c->too_many = 1; /* libyara stops recording that string, and goes on */
 	if (msg != CALLBACK_MSG_RULE_MATCHING)
 		return CALLBACK_CONTINUE;
 	const YR_RULE *r = data;
@@ -409,6 +415,63 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 	return CALLBACK_CONTINUE;
 }
 
+/* ---- the file's windows, as libyara's memory blocks ---- */
+
+typedef struct windows {
+	yscan *y;
+	const yscan_input *in;
+	uint64_t end;            /* the first end bytes are scanned */
+	uint64_t next;           /* the base of the next window */
+	int handed;              /* a window was handed over (an empty file has one) */
+	uint64_t reached;        /* the end of the furthest window read */
+	const char *unreadable;  /* why the first window that failed did */
+	YR_MEMORY_BLOCK block;
+} windows;
+
+static const uint8_t *window_fetch(YR_MEMORY_BLOCK *b)
+{
+	windows *w = b->context;
+	const char *why = NULL;
+	if (b->size && w->in->read(w->in->ctx, b->base, w->y->window, b->size, &why)) {
+		if (!w->unreadable)
+			w->unreadable = why ? why : "read error";
+		return NULL; /* libyara skips the window */
+	}
+	if (b->base + b->size > w->reached)
+		w->reached = b->base + b->size;
+	return w->y->window;
+}
+
+static YR_MEMORY_BLOCK *window_next(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	windows *w = it->context;
+	it->last_error = ERROR_SUCCESS;
+	if (w->handed && w->next >= w->end)
+		return NULL;
+	uint64_t left = w->end - w->next;
+	w->handed = 1;
+	w->block.base = w->next;
+	w->block.size = left < YSCAN_WINDOW ? (size_t)left : YSCAN_WINDOW;
+	w->block.context = w;
+	w->block.fetch_data = window_fetch;
+	w->next = left <= YSCAN_WINDOW ? w->end : w->next + (YSCAN_WINDOW - YSCAN_OVERLAP);
+	return &w->block;
+}
+
+static YR_MEMORY_BLOCK *window_first(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	windows *w = it->context;
+	w->next = 0;
+	w->handed = 0;
+	return window_next(it);
+}
+
+static uint64_t window_file_size(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	const windows *w = it->context;
+	return w->in->size;
+}
+
 static void lower_ext(const char *name, char *ext, size_t len)
 {
 	const char *dot = strrchr(name, '.');
@@ -419,18 +482,12 @@ static void lower_ext(const char *name, char *ext, size_t len)
 	ext[o] = 0;
 }
 
-json_t *yscan_mem(yscan *y, const uint8_t *buf, size_t len, const char *path, size_t path_len,
-                  int *timed_out, char *err, size_t errlen)
+/* The externals filename, filepath and extension of the file. */
+static int define_externals(yscan *y, const char *path, size_t path_len)
 {
-	*timed_out = 0;
 	char *p = fx_memdup(path, path_len);
-	scan_ctx c = {json_array(), 0};
-	if (!p || !c.matches) {
-		snprintf(err, errlen, "out of memory");
-		free(p);
-		json_decref(c.matches);
-		return NULL;
-	}
+	if (!p)
+		return ERROR_INSUFFICIENT_MEMORY;
 	const char *base = strrchr(p, '/');
 	base = base ? base + 1 : p;
 	char ext[32];
@@ -441,17 +498,77 @@ json_t *yscan_mem(yscan *y, const uint8_t *buf, size_t len, const char *path, si
 	if (!rc)
 		rc = yr_scanner_define_string_variable(y->scanner, "extension", ext);
 	free(p);
+	return rc;
+}
+
+/* A window's worth of memory for a scan of end bytes. */
+static int window_ready(yscan *y, uint64_t end)
+{
+	size_t want = end < YSCAN_WINDOW ? (size_t)end : YSCAN_WINDOW;
+	if (!want)
+		want = 1;
+	if (want <= y->window_cap)
+		return 0;
+	uint8_t *w = realloc(y->window, want);
+	if (!w)
+		return -1;
+	y->window = w;
+	y->window_cap = want;
+	return 0;
+}
+
+int yscan_whole(const yscan_result *res)
+{
+	return !res->cut && !res->timed_out && !res->unreadable && !res->too_many_matches;
+}
+
+json_t *yscan_scan(yscan *y, const yscan_input *in, yscan_result *res, char *err, size_t errlen)
+{
+	memset(res, 0, sizeof *res);
+	windows w = {.y = y, .in = in, .end = in->size < in->limit ? in->size : in->limit};
+	YR_MEMORY_BLOCK_ITERATOR it = {.context = &w, .first = window_first, .next = window_next,
+	                               .file_size = window_file_size};
+	scan_ctx c = {json_array(), 0, 0};
+	int rc = c.matches && !window_ready(y, w.end) ? define_externals(y, in->path, in->path_len)
+	                                              : ERROR_INSUFFICIENT_MEMORY;
 	yr_scanner_set_callback(y->scanner, on_scan, &c);
 	if (!rc)
-		rc = yr_scanner_scan_mem(y->scanner, buf, len);
-	if (rc == ERROR_SCAN_TIMEOUT) {
-		*timed_out = 1;
+		rc = yr_scanner_scan_mem_blocks(y->scanner, &it);
+	if (rc == ERROR_SCAN_TIMEOUT)
+		res->timed_out = 1;
+	if (rc == ERROR_TOO_MANY_MATCHES)
+		c.too_many = 1;
+	if (rc == ERROR_SCAN_TIMEOUT || rc == ERROR_TOO_MANY_MATCHES)
 		rc = ERROR_SUCCESS;
-	}
 	if (rc != ERROR_SUCCESS || c.failed) {
-		snprintf(err, errlen, "libyara error %d", rc);
+		snprintf(err, errlen, rc == ERROR_INSUFFICIENT_MEMORY ? "out of memory"
+		                                                       : "libyara error %d", rc);
 		json_decref(c.matches);
 		return NULL;
 	}
+	res->scanned = w.reached;
+	res->cut = w.end < in->size;
+	res->unreadable = w.unreadable;
+	res->too_many_matches = c.too_many;
 	return c.matches;
+}
+
+typedef struct mem_file {
+	const uint8_t *p;
+} mem_file;
+
+static int read_mem(void *ctx, uint64_t off, uint8_t *buf, size_t len, const char **why)
+{
+	(void)why;
+	const mem_file *m = ctx;
+	memcpy(buf, m->p + off, len);
+	return 0;
+}
+
+json_t *yscan_mem(yscan *y, const uint8_t *buf, size_t len, const char *path, size_t path_len,
+                  yscan_result *res, char *err, size_t errlen)
+{
+	mem_file m = {buf};
+	yscan_input in = {path, path_len, len, len, read_mem, &m};
+	return yscan_scan(y, &in, res, err, errlen);
 }

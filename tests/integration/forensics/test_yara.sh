@@ -14,8 +14,13 @@
 #    compile is exit 2 naming file and line, before any evidence is touched;
 #  - XFS: the files are read through the read-only mount;
 #  - the result line stays under SSM's limit with two volumes of matches;
-#  - a file over --yara-max-file is scanned only that far and counted;
-#    a path through a symlink is never followed out of the image;
+#  - files are scanned to their end: a webshell padded past 32 MiB, and one
+#    straddling two of the 16 MiB windows, are found;
+#  - nothing not scanned to its end is called complete: a file cut at
+#    --yara-max-file, a scan that timed out, a file that could not be read
+#    make the examination incomplete (exit 3), the file (escaped) and the
+#    reason in the result line, report.json, report.md and the custody log;
+#  - a path through a symlink is never followed out of the image;
 #  - matched bytes from the image are shown escaped.
 source "$(dirname "$0")/lib.sh"
 [ -z "${KEEP:-}" ] || trap - EXIT
@@ -156,9 +161,10 @@ touch -h -d '2026-12-04 03:12:00 UTC' "$T/var/www/html/app/up.php" "$T/tmp/.x.sh
 mkfs.ext4 -q -F -d "$T" "$WORK/victim.img" 32M
 
 examine v --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --out "$WORK/o-v" \
-  --yara-max-file 1 --incident-time 2026-12-04T04:00:00Z
+  --incident-time 2026-12-04T04:00:00Z
 R=$WORK/o-v/report.json
 check "victim: exit 0" test "$(rc_of v)" = 0
+check "victim: YARA complete, every file to its end" test "$(jget "$R" '(r["status"], r["evidence"][0]["yara"]["status"], r["evidence"][0]["yara"]["incomplete_files"])')" = "('complete', 'complete', 0)"
 for pr in "/var/www/html/app/up.php webshells.php_webshell_encoded_eval" \
           "/opt/app/webapps/ROOT/cmd.jsp webshells.jsp_webshell_cmd" \
           "/var/www/html/app/shell.aspx webshells.aspx_webshell_cmd" \
@@ -168,19 +174,19 @@ for pr in "/var/www/html/app/up.php webshells.php_webshell_encoded_eval" \
           "/var/tmp/.cfg/config.json miners.xmrig_config" \
           "/root/.s.sh credential_harvesters.imds_credentials_fetch_script" \
           "/root/.s.sh credential_harvesters.imds_credentials_exfil_script" \
-          "/var/www/html/app/esc.php webshells.php_webshell_request_exec"; do
+          "/var/www/html/app/esc.php webshells.php_webshell_request_exec" \
+          "/var/www/html/app/big.php webshells.php_webshell_encoded_eval"; do
   set -- $pr
   check "sample $1 matched by $2" matched "$1" "$2" "$R"
 done
-check "the big file's match past the cap is not claimed" bash -c "! grep -q 'big.php' '$WORK/o-v/victim.img/manifest.jsonl' || ! grep 'big.php' '$WORK/o-v/victim.img/manifest.jsonl' | grep -q yara"
-check "the big file is counted as cut" test "$(jget "$R" 'r["evidence"][0]["yara"]["truncated"]')" = 1
+check "the big file read whole: its match past the first MiB" test "$(jget "$R" '[(m["scanned_bytes"] == m["size"], m["truncated"], m["rules"][0]["strings"][0]["offset"] > 1500000) for m in r["evidence"][0]["yara"]["matches"] if m["path"] == "/var/www/html/app/big.php"]')" = "[(True, False, True)]"
 check "scope changed: only new and changed files read (10 added)" test "$(jget "$R" 'r["evidence"][0]["yara"]["selected"]')" = 10
 check "benign look-alikes (unchanged) not read, so not matched" bash -c "! grep -q 'index.php\|status.jsp\|health.py\|backup.sh' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"]))' $R)"
 check "matched bytes escaped in report.json" grep -qF 'evil\\x1b[31m.example' "$R"
 check "no raw ESC in report.md" bash -c "! grep -q $'\x1b' '$WORK/o-v/report.md'"
 check "report.md: YARA section with the JSP rule" grep -q 'webshells.jsp_webshell_cmd' "$WORK/o-v/report.md"
 check "manifest line carries the rule" grep -q '"path":"/tmp/.x.sh".*"yara":\["reverse_shells.bash_dev_tcp_reverse_shell"\]' "$WORK/o-v/victim.img/manifest.jsonl"
-check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":9,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
+check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":10,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
 check "result line: the persistence places" grep -q '"persistence":\[{"kind":"cron","path":"/etc/crontab","baseline":"unchanged"}' "$WORK/v.out"
 check "the symlink was not read" bash -c "! grep -q 'link.php' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"][\"matches\"]))' $R)"
 check "timeline around the incident marks the webshell" $PY -c "
@@ -230,6 +236,73 @@ unmount "$WORK/xm"
 examine xfs --device "$WORK/x.img" --out "$WORK/o-xfs"
 check "XFS: the webshell matched" matched /var/www/html/up.php webshells.php_webshell_encoded_eval "$WORK/o-xfs/report.json"
 check "XFS: YARA complete (nothing unreadable), the symlink not read" test "$(jget "$WORK/o-xfs/report.json" '(r["evidence"][0]["yara"]["status"], r["evidence"][0]["yara"]["scanned"])')" = "('complete', 1)"
+
+# ---- every file to its end, in windows; what is not is INCOMPLETE ----
+# incomplete_says NAME PATH WHY: exit 3, and the file (escaped) and the
+# reason in the result line, report.json, report.md and the custody log
+incomplete_says() {
+  local n=$1 path=$2 why=$3 o=$WORK/o-$1
+  check "$n: exit 3" test "$(rc_of "$n")" = 3
+  check "$n: result line incomplete, naming the file and why" $PY - "$WORK/$n.out" "$path" "$why" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+want = "YARA did not scan %s to its end: " % sys.argv[2]
+ev = r["evidence"][0]
+assert r["status"] == "incomplete" and ev["status"] == "incomplete", r
+assert r["error"].startswith("examination incomplete: "), r["error"]
+assert any(w.startswith(want) and sys.argv[3] in w for w in ev["incomplete"]), ev["incomplete"]
+assert ev["yara"]["status"] == "incomplete", ev["yara"]
+PY
+  check "$n: report.json incomplete, the file among the YARA problems" $PY - "$o/report.json" "$path" "$why" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ev = r["evidence"][0]
+assert r["status"] == "incomplete" and ev["status"] == "incomplete"
+assert any(sys.argv[2] in w and sys.argv[3] in w for w in r["incomplete"]), r["incomplete"]
+assert any(p["path"] == sys.argv[2] and sys.argv[3] in p["why"] for p in ev["yara"]["problems"])
+PY
+  check "$n: report.md says INCOMPLETE with the file" bash -c "head -3 '$o/report.md' | grep -q 'Status: INCOMPLETE' && grep -qF -- '$why' '$o/report.md'"
+  check "$n: custody log: examine-incomplete" grep -q '"action":"examine-incomplete"' "$o/custody.log"
+}
+P=$WORK/padtree
+mkdir -p "$P/var/www/html"
+shell='<?php @eval(base64_decode($_POST["k"])); ?>'
+# past the old 32 MiB cut
+{ head -c 41943040 /dev/zero | tr '\0' ' '; echo "$shell"; } >"$P/var/www/html/padded.php"
+# across the first two 16 MiB windows (they overlap by 64 KiB)
+{ head -c $((16 * 1048576 - 20)) /dev/zero | tr '\0' ' '; echo "$shell"; head -c 1048576 /dev/zero | tr '\0' ' '; } \
+  >"$P/var/www/html/straddle.php"
+# a name that must be escaped wherever it is shown
+cp "$P/var/www/html/straddle.php" "$P/var/www/html/st"$'\x1b'"[1m.php"
+mkfs.ext4 -q -F -d "$P" "$WORK/pad.img" 128M
+examine pad --device "$WORK/pad.img" --out "$WORK/o-pad"
+check "padded files: exit 0, complete" test "$(rc_of pad):$(jget "$WORK/o-pad/report.json" 'r["evidence"][0]["yara"]["status"]')" = "0:complete"
+check "a webshell padded past 32 MiB is found" matched /var/www/html/padded.php webshells.php_webshell_encoded_eval "$WORK/o-pad/report.json"
+check "a webshell across two windows is found" matched /var/www/html/straddle.php webshells.php_webshell_encoded_eval "$WORK/o-pad/report.json"
+check "each read to its end, found once" test "$(jget "$WORK/o-pad/report.json" 'sorted((m["scanned_bytes"] == m["size"], len(m["rules"][0]["strings"])) for m in r["evidence"][0]["yara"]["matches"])')" = "[(True, 1), (True, 1), (True, 1)]"
+# cut at --yara-max-file: what was not scanned is not called complete
+examine cut --device "$WORK/pad.img" --out "$WORK/o-cut" --yara-max-file 16
+incomplete_says cut '/var/www/html/st\x1b[1m.php' 'larger than --yara-max-file (16 MiB)'
+check "cut: the three files counted as cut, nothing matched past the cut" test "$(jget "$WORK/o-cut/report.json" '(r["evidence"][0]["yara"]["truncated"], len(r["evidence"][0]["yara"]["matches"]))')" = "(3, 0)"
+check "cut: no raw ESC in the result line or report.md" bash -c "! grep -q $'\x1b' '$WORK/cut.out' '$WORK/o-cut/report.md'"
+# a scan that times out: a rule that is slow on purpose, 1 s per file
+printf 'a%.0s' $(seq 1 200000) >"$WORK/slowtree-a"
+mkdir -p "$WORK/slowtree/tmp"
+for i in 1 2 3 4 5; do cat "$WORK/slowtree-a"; done >"$WORK/slowtree/tmp/slow.txt"
+mkfs.ext4 -q -F -d "$WORK/slowtree" "$WORK/slow.img" 16M
+printf 'rule slow { strings: $r = /a.{0,4000}b/ condition: $r }\n' >"$WORK/slow.yar"
+examine slow --device "$WORK/slow.img" --out "$WORK/o-slow" --no-yara-shipped --yara-rules "$WORK/slow.yar" \
+  --yara-scope all --yara-timeout 1
+incomplete_says slow /tmp/slow.txt 'the scan timed out after 1 s'
+# a file that cannot be read again: its extent points past the device
+mkdir -p "$WORK/badtree/var/www/html"
+echo "$shell" >"$WORK/badtree/var/www/html/gone.php"
+echo "$shell" >"$WORK/badtree/var/www/html/kept.php"
+mkfs.ext4 -q -F -d "$WORK/badtree" "$WORK/bad.img" 16M
+debugfs -w -R 'sif /var/www/html/gone.php block[5] 9999999' "$WORK/bad.img" >/dev/null 2>&1
+examine unread --device "$WORK/bad.img" --out "$WORK/o-unread"
+incomplete_says unread /var/www/html/gone.php 'read'
+check "unreadable: the other file still scanned and matched" matched /var/www/html/kept.php webshells.php_webshell_encoded_eval "$WORK/o-unread/report.json"
 
 # ---- the result line stays under SSM's 24,000 characters ----
 # 400 webshells on each of two volumes (410 matching files with the samples

@@ -29,9 +29,121 @@ struct yscan {
 
 typedef struct compile_ctx {
 	const char *file;   /* the rule file being compiled */
+	const char *text;   /* and its text */
 	char first[512];    /* its first error, "FILE:LINE: message" */
 	unsigned errors;
 } compile_ctx;
+
+static int ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Does line [p, p + n) hold tok as a whole token? */
+static int line_holds(const char *p, size_t n, const char *tok, size_t tl)
+{
+	for (size_t i = 0; i + tl <= n; i++)
+		if (!memcmp(p + i, tok, tl) && (i == 0 || (!ident_char(p[i - 1]) && p[i - 1] != '$')) &&
+		    (i + tl == n || !ident_char(p[i + tl])))
+			return 1;
+	return 0;
+}
+
+/* Is line [p, p + n) a rule's header ("[private|global ]*rule NAME")? */
+static int rule_header(const char *p, size_t n)
+{
+	static const char *const words[] = {"private", "global", "rule"};
+	size_t i = 0;
+	for (;;) {
+		while (i < n && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		size_t k, w = 3;
+		for (k = 0; k < 3; k++) {
+			size_t l = strlen(words[k]);
+			if (i + l < n && !memcmp(p + i, words[k], l) && !ident_char(p[i + l]))
+				w = k;
+		}
+		if (w == 3)
+			return 0;
+		if (w == 2)
+			return 1;
+		i += strlen(words[w]);
+	}
+}
+
+/* Does line [p, p + n) hold nothing but blanks, or nothing but "}"? */
+static int line_is(const char *p, size_t n, int brace)
+{
+	int seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')
+			continue;
+		if (!brace || p[i] != '}' || seen++)
+			return 0;
+	}
+	return brace ? seen : 1;
+}
+
+/*
+ * The line of the error libyara reported at line `noticed`.  Its parser
+ * reads one token ahead, so an error found when an expression is reduced
+ * is noticed at the token after it, which for an expression ending a line
+ * is on a later line (often the rule's closing brace):
+ *  - a message quoting a name ("undefined string \"$x\"", unreferenced,
+ *    duplicated): the nearest line at or before `noticed`, within the same
+ *    rule, that holds the name as a token;
+ *  - any other error but a syntax error, noticed on a line that is only the
+ *    closing "}": the last non-blank line before it, where the condition
+ *    ends;
+ *  - otherwise `noticed` (a syntax error is at the token it names).
+ */
+int yscan_error_line(const char *text, int noticed, const char *msg)
+{
+	if (!text || noticed < 1)
+		return noticed;
+	const char *q1 = strchr(msg, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+	size_t tl = q2 ? (size_t)(q2 - q1 - 1) : 0;
+	size_t lines = 1;
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	if ((size_t)noticed > lines)
+		return noticed; /* not a line of this text */
+	const char **start = malloc(((size_t)noticed + 1) * sizeof *start);
+	if (!start)
+		return noticed;
+	int n = 0;
+	for (const char *p = text; n < noticed; n++) {
+		start[n] = p;
+		const char *nl = strchr(p, '\n');
+		if (!nl) {
+			n++;
+			break;
+		}
+		p = nl + 1;
+	}
+	int line = noticed, closing = 0;
+	for (int l = n; l >= 1; l--) {
+		const char *p = start[l - 1], *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (tl) {
+			if (line_holds(p, len, q1 + 1, tl)) {
+				line = l;
+				break;
+			}
+			if (rule_header(p, len))
+				break;
+		} else if (l == noticed) {
+			closing = n == noticed && line_is(p, len, 1) && strncmp(msg, "syntax error", 12);
+			if (!closing)
+				break;
+		} else if (!line_is(p, len, 0)) {
+			line = l;
+			break;
+		}
+	}
+	free(start);
+	return line;
+}
 
 static void on_compile(int level, const char *file_name, int line, const YR_RULE *rule,
                        const char *msg, void *user)
@@ -41,8 +153,14 @@ static void on_compile(int level, const char *file_name, int line, const YR_RULE
 	compile_ctx *c = user;
 	if (level != YARA_ERROR_LEVEL_ERROR)
 		return;
-	if (!c->errors++)
+	if (c->errors++)
+		return;
+	int at = yscan_error_line(c->text, line, msg);
+	if (at == line)
 		snprintf(c->first, sizeof c->first, "%s:%d: %s", c->file, line, msg);
+	else
+		snprintf(c->first, sizeof c->first, "%s:%d: %s (noticed at line %d)", c->file, at, msg,
+		         line);
 }
 
 static const char *refuse_include(const char *name, const char *from, const char *ns, void *user)
@@ -149,7 +267,9 @@ static sg_err add_rule_file(YR_COMPILER *yc, compile_ctx *cc, const char *path, 
 	sg_hex_encode(md, FX_SHA256_LEN, hex);
 	unique_namespace(path, files, ns, sizeof ns);
 	cc->file = path;
+	cc->text = text;
 	int nerr = yr_compiler_add_string(yc, text, ns);
+	cc->text = NULL;
 	free(text);
 	if (nerr || cc->errors) {
 		if (cc->errors > 1)

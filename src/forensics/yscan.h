@@ -10,7 +10,11 @@
  *
  * A file that fails to compile is SG_ERR_PARSE with err
  * "yara rules FILE:LINE: MESSAGE" (the first error libyara reported; the
- * count of the others follows).  A path that is neither a readable file
+ * count of the others follows).  LINE is the error's: libyara notices an
+ * undefined, unreferenced or duplicated name, or a type error, a token
+ * after it (often at the rule's closing brace); such a line is found again
+ * from the name the message quotes, or the end of the condition, and
+ * " (noticed at line N)" follows the message (yscan_error_line).  A path that is neither a readable file
  * nor a directory is SG_ERR_NOTFOUND / SG_ERR_IO; a directory without
  * rules is SG_ERR_NOTFOUND.  Nothing is left allocated on error.
  *
@@ -67,6 +71,11 @@ sg_err yscan_load(const char *const *paths, size_t npaths, int timeout_s, yscan 
                   char *err, size_t errlen);
 
 size_t yscan_rule_count(const yscan *y);
+
+/* The line of an error libyara reported at line noticed with message msg
+ * in rule text text (NUL-terminated): see above; noticed when no better
+ * line is found.  Pure; for the loader and its fuzz target. */
+int yscan_error_line(const char *text, int noticed, const char *msg);
 
 /* {"rule_files":[{"path","sha256","rules"}],"rules":N} (new reference). */
 json_t *yscan_describe(const yscan *y);

@@ -219,9 +219,26 @@ check "--no-yara-shipped: only the user's rule" test "$(nmatches "$WORK/o-only/r
 printf 'rule ok { condition: true }\n\nrule broken {\n  strings: $a = "x"\n  condition: $a and $nope\n}\n' >"$WORK/rules/broken.yar"
 examine bad --device "$WORK/victim.img" --yara-rules "$WORK/rules" --out "$WORK/o-bad"
 check "broken rule: exit 2" test "$(rc_of bad)" = 2
-check "broken rule: error names file and line" grep -q 'broken.yar:6: undefined string "$nope"' "$WORK/bad.err"
+check "broken rule: error names file and the line of the error" grep -qF 'broken.yar:5: undefined string "$nope" (noticed at line 6)' "$WORK/bad.err"
 check "broken rule: result line is an error" test "$(jline 'r["status"]' <"$WORK/bad.out")" = error
 check "broken rule: no output directory made" test ! -e "$WORK/o-bad"
+# each error at its own line, not where libyara's parser noticed it (a
+# token later: often the closing brace)
+mkdir -p "$WORK/badrules"
+printf 'rule r {\n  strings:\n    $a = "x"\n    $b = "y"\n  condition:\n    $a\n}\n' >"$WORK/badrules/unref.yar"
+printf 'rule r {\n  condition:\n    filesize > 10 and\n    foo_bar and\n    true\n}\n' >"$WORK/badrules/ident.yar"
+printf 'rule r {\n  strings:\n    $a = "x"\n    $a = "y"\n  condition:\n    all of them\n}\n' >"$WORK/badrules/dup.yar"
+printf 'rule r {\n  strings:\n    $a = "x"\n  condition:\n    $a and (\n}\n' >"$WORK/badrules/syntax.yar"
+printf 'rule q { condition: true }\n\nrule r {\n  condition:\n    uint32(0) == "abc"\n\n}\n' >"$WORK/badrules/type.yar"
+for want in 'unref.yar:4: unreferenced string "$b" (noticed at line 7)' \
+            'ident.yar:4: undefined identifier "foo_bar"' \
+            'dup.yar:4: duplicated string identifier "$a"' \
+            'syntax.yar:6: syntax error' \
+            'type.yar:5: type mismatch (noticed at line 7)'; do
+  f=${want%%:*}
+  examine "bad-$f" --device "$WORK/victim.img" --no-yara-shipped --yara-rules "$WORK/badrules/$f" --out "$WORK/o-bad-$f"
+  check "broken rule $f: exit 2 at the line of the error" bash -c "test $(rc_of "bad-$f") = 2 && grep -qF -- 'yara rules $WORK/badrules/$want' '$WORK/bad-$f.err'"
+done
 examine missing --device "$WORK/victim.img" --yara-rules "$WORK/nowhere" --out "$WORK/o-missing"
 check "missing rules path: exit 2, named" bash -c "test $(rc_of missing) = 2 && grep -q nowhere '$WORK/missing.err'"
 

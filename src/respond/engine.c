@@ -265,13 +265,13 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			break;
 		if (d.verdict == PB_NEXT_SKIP) {
 			x->step = d.step;
-			err = step_to(x, d.step, PB_SKIPPED,
+			err = step_to(x, d.step, PB_OFF,
 			                      x->cfg->observe ? "observe mode" : "turned off in config", false, NULL);
 			if (err)
 				goto fail;
-			x->states[d.step] = PB_SKIPPED;
-			progress(x, "%-9s skipped %s", pb_step_name(d.step),
-			         x->cfg->observe ? "(observe mode)" : "(turned off)");
+			x->states[d.step] = PB_OFF;
+			progress(x, "%-9s off     %s", pb_step_name(d.step),
+			         x->cfg->observe ? "(observe mode)" : "(turned off in config)");
 			continue;
 		}
 		if (d.verdict == PB_NEXT_BLOCK) {
@@ -314,7 +314,9 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	else if (!strcmp(out, "contained"))
 		err = incident_to(x, "contained", "playbook complete");
 	else {
-		snprintf(reason, sizeof reason, "playbook ended %s: see the failed and blocked steps", out);
+		char why[200];
+		pb_outcome_why(x->states, why, sizeof why);
+		snprintf(reason, sizeof reason, "playbook ended %s: %s", out, why);
 		err = incident_to(x, "failed", reason);
 	}
 fail:

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <time.h>
 
+#include "common/escape.h"
 #include "server/dest.h"
 #include "server/pin.h"
 #include "server/server.h"

@@ -69,7 +69,9 @@ static sg_err src_acquire_start(exam_ctx *x, src_state *st)
 	if (x->o->hash_windows &&
 	    (rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err)))
 		return rc;
-	if (x->o->workers && dfeed_new(x->o->workers, &st->feed)) {
+	/* a feed thread hashes two files at once, faster than the stream brings
+	   bytes: one per two workers keeps the stream's core to itself */
+	if (x->o->workers && dfeed_new((x->o->workers + 1) / 2, &st->feed)) {
 		snprintf(st->err, sizeof st->err, "out of memory");
 		rc = SG_ERR_NOMEM;
 	}

@@ -140,17 +140,17 @@ sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_an
 				break;
 		} else if (anchored && lineno > a->entries) {
 			json_t *o = json_loadb(s, llen, 0, NULL);
-			const char *r = json_string_value(
-				json_object_get(json_object_get(o, "hashes"), "report_json_sha256"));
+			const char *r = json_string_value(json_object_get(
+				json_object_get(o, "hashes"), a->logged_as ? a->logged_as : "report_json_sha256"));
 			int logged = r && !strcmp(r, a->report_sha256);
 			json_decref(o);
 			if (logged)
 				return SG_OK;
 		}
 	}
-	snprintf(msg, msglen, anchored ? "no entry after line %" PRIu64 " records this report's "
-	                                 "hash: the report or the entries after it were changed"
-	                               : "entry %" PRIu64 " is not the one the report names: "
+	snprintf(msg, msglen, anchored ? "no entry after line %" PRIu64 " records this record's "
+	                                 "hash: the record or the entries after it were changed"
+	                               : "entry %" PRIu64 " is not the one the record names: "
 	                                 "the log was rewritten or cut before it",
 	         a->entries);
 	return SG_ERR_CORRUPT;

@@ -48,14 +48,19 @@ typedef struct fx_custody_anchor {
 	char head[FX_SHA256_HEX];
 	char report_sha256[FX_SHA256_HEX]; /* of the record file itself */
 	const char *logged_as;             /* NULL: "report_json_sha256" */
+	/* what the entry that logs it must say ("": not checked) */
+	char action[32];                   /* e.g. "examine-done" */
+	char who[256];                     /* the examiner */
+	char not_before[40];               /* its time is this or later (same format) */
 } fx_custody_anchor;
 
 /*
  * After fx_custody_verify() accepted text: is entry a->entries the one
  * whose hash is a->head, and does a later entry record the file
- * (hashes.<logged_as> == a->report_sha256)?  SG_ERR_CORRUPT (msg says
- * which) when not: lines were replaced or removed after the record was
- * written, or the record was.
+ * (hashes.<logged_as> == a->report_sha256) with the action, examiner and
+ * time the record implies?  SG_ERR_CORRUPT (msg says which) when not: lines
+ * were replaced or removed after the record was written, the entry that
+ * logs it was edited, or the record was replaced.
  */
 sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_anchor *a,
                                char *msg, size_t msglen);

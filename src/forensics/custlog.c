@@ -166,6 +166,24 @@ sg_err custlog_verify(const char *path, const fx_custody_anchor *anchor, fx_cust
 	return rc;
 }
 
+/* What the entry that logs the record must say: examine.c logs a report
+ * as examine-done/-incomplete/-failed (its status) and an anchor object as
+ * custody-anchored, by the record's examiner, after the record's time. */
+static void logged_by(const json_t *r, int anchor, fx_custody_anchor *a)
+{
+	const char *st = json_string_value(json_object_get(r, "status"));
+	const char *action = anchor ? "custody-anchored"
+	                     : !st ? "" : !strcmp(st, "complete") ? "examine-done"
+	                     : !strcmp(st, "incomplete") ? "examine-incomplete"
+	                     : !strcmp(st, "failed") ? "examine-failed" : "";
+	const char *who = json_string_value(json_object_get(r, "examiner"));
+	const char *when = json_string_value(json_object_get(r, anchor ? "time" : "finished"));
+	snprintf(a->action, sizeof a->action, "%s", action);
+	snprintf(a->who, sizeof a->who, "%s", who && strlen(who) < sizeof a->who ? who : "");
+	snprintf(a->not_before, sizeof a->not_before, "%s",
+	         when && strlen(when) < sizeof a->not_before ? when : "");
+}
+
 sg_err custlog_anchor_from_file(const char *path, fx_custody_anchor *a, char *err,
                                 size_t errlen)
 {
@@ -195,6 +213,8 @@ sg_err custlog_anchor_from_file(const char *path, fx_custody_anchor *a, char *er
 		rc = SG_ERR_PARSE;
 	}
 	a->logged_as = anchor ? "anchor_sha256" : "report_json_sha256";
+	if (!rc)
+		logged_by(r, anchor, a);
 	if (!rc) {
 		memcpy(a->head, head, FX_SHA256_HEX);
 		a->entries = (uint64_t)json_integer_value(n);

@@ -137,8 +137,9 @@ static const opt_def fx_opts[] = {
 	 .help = "the head the custody log must end with (the custody_head an examination "
 	         "printed, recorded in the incident)"},
 	{.type = OPT_STR, .name = "report", .arg = "FILE", AT(report),
-	 .help = "an examination's report.json: the log must still hold the head it recorded, "
-	         "and after it an entry with the report's own SHA-256"},
+	 .help = "an examination's report.json, or its anchor object from the evidence bucket: "
+	         "the log must still hold the head it recorded, and after it an entry with that "
+	         "file's own SHA-256"},
 	{.type = OPT_SECTION, .help = "AWS, with --from-tags or --evidence-bucket (credentials from "
 	                              "the environment, shared files, container endpoint or the "
 	                              "instance role)"},
@@ -522,7 +523,7 @@ static int verify_log(const args *a, const char *path)
 	fx_custody_state st;
 	fx_custody_anchor anchor;
 	char err[1024] = "", head[FX_SHA256_HEX];
-	if (a->report && custlog_anchor_from_report(a->report, &anchor, err, sizeof err)) {
+	if (a->report && custlog_anchor_from_file(a->report, &anchor, err, sizeof err)) {
 		fail_json(err);
 		return 2;
 	}

@@ -63,7 +63,9 @@ static sg_err src_acquire_start(exam_ctx *x, src_state *st)
 	if (x->o->hash_windows &&
 	    (rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err)))
 		return rc;
-	if (x->o->workers && dfeed_new(x->o->workers, &st->feed)) {
+	/* a feed thread hashes two files at once, faster than the stream brings
+	   bytes: one per two workers keeps the stream's core to itself */
+	if (x->o->workers && dfeed_new((x->o->workers + 1) / 2, &st->feed)) {
 		snprintf(st->err, sizeof st->err, "out of memory");
 		rc = SG_ERR_NOMEM;
 	}
@@ -373,6 +375,49 @@ static const char *result_name(src_status s)
 	return s == SRC_COMPLETE ? "ok" : s == SRC_INCOMPLETE ? "incomplete" : "error";
 }
 
+/* The head anchored in the evidence bucket (anchor.h), and that upload —
+ * where, the object's SHA-256, or why it failed — logged after it; the
+ * status, made incomplete when either did not happen. */
+static src_status finish_anchor(exam_ctx *x, const char *rhex, const char *mhex,
+                                const char *when, src_status status, json_t **anchor,
+                                char *err, size_t errlen)
+{
+	const exam_opts *o = x->o;
+	int ok = 0;
+	json_t *rec = json_pack("{s:s,s:s?,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "format",
+	                        "ssrfguard-custody-anchor", "incident", o->incident, "custody_log",
+	                        x->clog, "custody_head", x->head, "custody_entries",
+	                        (json_int_t)x->entries, "report_json_sha256", rhex,
+	                        "report_md_sha256", mhex, "examiner", x->who, "time", when);
+	*anchor = anchor_put(&o->anchor, o->incident, x->head, rec, &ok);
+	json_decref(rec);
+	const char *why = json_string_value(json_object_get(*anchor, "error"));
+	char subject[2600], head[FX_SHA256_HEX];
+	memcpy(head, x->head, sizeof head);
+	snprintf(subject, sizeof subject, "%s%ss3://%s/%s%s%s", o->incident ? o->incident : "",
+	         o->incident ? " " : "", o->anchor.bucket,
+	         json_string_value(json_object_get(*anchor, "key")), ok ? "" : ": ",
+	         ok ? "" : why ? why : "failed");
+	fx_custody_hash h[2] = {{"custody_head", head},
+	                        {"anchor_sha256", json_string_value(json_object_get(*anchor, "sha256"))}};
+	char lerr[ERRLEN] = "";
+	int logged = !custlog_append(x->clog, x->who, ok ? "custody-anchored" : "custody-anchor-failed",
+	                             subject, h, ok ? 2 : 1, x->head, &x->entries, lerr, sizeof lerr);
+	if (!ok) /* the examination is whole, its anchor is not: never "ok" */
+		snprintf(err, errlen, "custody head not written to the evidence bucket: %s", why);
+	else if (!logged)
+		snprintf(err, errlen, "custody head written to the evidence bucket, but not logged: %s",
+		         lerr);
+	if (!ok || !logged) {
+		say("%s", err);
+		if (status == SRC_COMPLETE)
+			status = SRC_INCOMPLETE;
+	}
+	json_object_set_new(*anchor, "custody_head", json_string(head));
+	json_object_set_new(*anchor, "logged", json_boolean(logged));
+	return status;
+}
+
 /* Write report.json and report.md, log them, print the result line. */
 static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status status,
                   size_t findings, char *err, size_t errlen)
@@ -406,27 +451,13 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	snprintf(subject, sizeof subject, "%s%sreport %s/report.json", o->incident ? o->incident : "",
 	         o->incident ? " " : "", o->out_dir);
 	static const char *const action[] = {"examine-done", "examine-incomplete", "examine-failed"};
-	if (custlog_append(x->clog, x->who, action[status], subject, h, 2, x->head, NULL, err,
+	if (custlog_append(x->clog, x->who, action[status], subject, h, 2, x->head, &x->entries, err,
 	                   errlen)) {
 		status = SRC_FAILED;
 	}
 	json_t *anchor = NULL;
-	if (o->anchor.bucket && status != SRC_FAILED) {
-		int ok = 0;
-		json_t *rec = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s}", "format",
-		                        "ssrfguard-custody-anchor", "incident", o->incident, "custody_log",
-		                        x->clog, "custody_head", x->head, "report_json_sha256", rhex,
-		                        "report_md_sha256", mhex, "examiner", x->who, "time", when);
-		anchor = anchor_put(&o->anchor, o->incident, x->head, rec, &ok);
-		json_decref(rec);
-		if (!ok) { /* the examination is whole, its anchor is not: never "ok" */
-			snprintf(err, errlen, "custody head not written to the evidence bucket: %s",
-			         json_string_value(json_object_get(anchor, "error")));
-			say("%s", err);
-			if (status == SRC_COMPLETE)
-				status = SRC_INCOMPLETE;
-		}
-	}
+	if (o->anchor.bucket && status != SRC_FAILED)
+		status = finish_anchor(x, rhex, mhex, when, status, &anchor, err, errlen);
 	json_t *res = json_object();
 	char p[4200];
 	jset(res, "status", json_string(result_name(status)));

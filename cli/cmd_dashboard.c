@@ -43,7 +43,7 @@ static const opt_def dashboard_opts_table[] = {
 	         "operator; with --token-file both are required"},
 	{.type = OPT_STR, .name = "client-crl", .arg = "FILE", AT(client_crl), .flags = OPT_NONEMPTY,
 	 .help = "refuse client certificates this CRL (PEM) revokes; it must cover every CA of "
-	         "the chain"},
+	         "the chain (the TLS files are read again on SIGHUP and when they change)"},
 	{.type = OPT_SWITCH, .name = "allow-release", .dflt = "off", AT(allow_release),
 	 .help = "let the page release an incident (a CSRF token and a typed confirmation "
 	         "guard each); off: read-only"},

@@ -16,13 +16,12 @@
 struct event;
 struct event_base;
 struct dash_sub;
-typedef struct ssl_ctx_st SSL_CTX;
 
 typedef struct dash {
 	const dash_config *cfg;
 	store *st;              /* opened read-only */
 	size_t token_len;       /* 0: no token (client certificates alone) */
-	SSL_CTX *tls;           /* NULL: plain HTTP */
+	struct tls_live *tls;   /* NULL: plain HTTP; else the context in force */
 	struct event *timer;    /* events.c */
 	struct dash_sub *subs;
 	size_t nsubs;

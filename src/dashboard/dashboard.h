@@ -33,7 +33,9 @@
  *    without a certificate issued by the CA, or with one the CRL revokes;
  *    the certificate's subject (RFC 2253) is the operator named in the log
  *    and as the actor of a release ("operator:CN=alice,O=Example").
- * With tls_cert and tls_key the page is served over HTTPS only.
+ * With tls_cert and tls_key the page is served over HTTPS only; the TLS
+ * files are read again on SIGHUP and when one changes (src/tls: a bad file
+ * keeps the ones in force and is logged as event "tls_reload").
  *
  * Safety of shown text: every string of an incident came from an attacker.
  * The API is JSON only (application/json, nosniff); strings that are not

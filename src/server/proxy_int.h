@@ -54,7 +54,7 @@ struct proxy {
 	uint64_t pool_hits;
 	int tls_on;               /* the listener speaks TLS */
 	uint64_t tls_errors;
-	struct ptls *tls;         /* main only: proxy_tls.c's context and reloads */
+	struct tls_live *tls;     /* main only: the context in force (src/tls) */
 	/* SIGTERM (proxy_stop): open connections get proxy_drain_s */
 	int draining;
 	struct event *drain_ev;
@@ -145,7 +145,6 @@ void pt_free(struct ptunnel *t);
  * that fails keeps the one in force and says why (ptls_state). */
 int ptls_init(struct proxy *px, char *err, size_t errlen); /* 0, or -1 and err */
 void ptls_free(struct proxy *px);
-#define PTLS_POLL_S 2 /* how often the files' change times are looked at */
 void ptls_reload(struct proxy *px, const char *why); /* main only */
 typedef struct ptls_status {
 	int on, failing;

@@ -213,12 +213,12 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 		return SG_ERR_PARSE;
 	}
 	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
-	store_opts so = {.readonly = 1, .state_table = cfg->state_table,
-	                 .region = cfg->aws.region, .endpoint_url = cfg->aws.endpoint_url,
-	                 .ca_bundle = cfg->aws.ca_bundle};
+	respond_config rc; /* the store through the same AWS settings as a release */
+	dash_respond_config(cfg, &rc);
+	static const store_opts readonly = {.readonly = 1};
 	if ((e = tls_setup(&d, err, errlen)) != SG_OK)
 		return e;
-	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) == SG_OK) {
+	if ((e = respond_store_open(&rc, &readonly, &d.st, err, errlen)) == SG_OK) {
 		if (cfg->allow_release)
 			e = release_setup(&d, err, errlen);
 		if (!e)

@@ -113,6 +113,7 @@ sg_err respond_store_open(const respond_config *cfg, const store_opts *base, sto
 	store_opts o = base ? *base : (store_opts){0};
 	o.state_table = cfg->state_table;
 	o.region = cfg->region;
+	o.profile = cfg->profile;
 	o.endpoint_url = cfg->endpoint_url;
 	o.ca_bundle = cfg->ca_bundle;
 	return store_open(cfg->store_path, &o, out, msg, msglen);

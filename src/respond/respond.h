@@ -108,8 +108,9 @@ typedef struct respond_config {
 void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Open the store cfg names: its state table (DynamoDB) or store_path
- * (SQLite); base (may be NULL) gives the other store options. */
+/* Open the store cfg names: its state table (DynamoDB, with cfg's region,
+ * profile, endpoint and CA bundle: the credentials of every other AWS call)
+ * or store_path (SQLite); base (may be NULL) gives the other store options. */
 sg_err respond_store_open(const respond_config *cfg, const store_opts *base, store **out,
                           char *msg, size_t msglen);
 

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "dashboard/dashboard.h"
 #include "opt/cmdline.h"
+#include "respond/respond.h"
 
 typedef struct dashboard_opts {
 	char *listen, *store, *token_file;
@@ -125,13 +126,13 @@ int cmd_dashboard(int argc, char **argv)
 	rc = 1;
 	if (o.token_file && read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
-	dash_config cfg = {.listen = o.listen, .store_path = o.store,
-	                   .state_table = o.where.state_table,
+	respond_config where;
+	respond_config_default(&where);
+	respond_config_where(&where, o.store, &o.where, &o.aws);
+	dash_config cfg = {.listen = o.listen, .where = &where,
 	                   .token = o.token_file ? token : NULL, .tls_cert = o.tls_cert,
 	                   .tls_key = o.tls_key, .client_ca = o.client_ca,
-	                   .client_crl = o.client_crl, .allow_release = o.allow_release,
-	                   .aws = {.region = o.aws.region, .profile = o.aws.profile,
-	                           .endpoint_url = o.aws.endpoint_url, .ca_bundle = o.aws.ca_bundle}};
+	                   .client_crl = o.client_crl, .allow_release = o.allow_release};
 	if (dash_run(&cfg, err, sizeof err) != SG_OK)
 		fprintf(stderr, "ssrfguard dashboard: %s\n", err);
 	else

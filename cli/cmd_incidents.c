@@ -219,12 +219,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 {
 	respond_config cfg;
 	respond_config_default(&cfg);
-	cfg.store_path = o->store;
-	cfg.state_table = o->where.state_table;
-	cfg.region = o->aws.region;
-	cfg.profile = o->aws.profile;
-	cfg.endpoint_url = o->aws.endpoint_url;
-	cfg.ca_bundle = o->aws.ca_bundle;
+	respond_config_where(&cfg, o->store, &o->where, &o->aws);
 	const char *state_name = o->state, *reason = o->reason;
 	bool as_json = o->json;
 	int64_t id = 0;

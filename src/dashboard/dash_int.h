@@ -77,13 +77,6 @@ void dash_reply_error(struct evhttp_request *req, int code, const char *reason);
 void dash_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
                 const char *body, size_t len);
 
-/* ---- the responder's settings (run.c) ---- */
-
-typedef struct respond_config respond_config;
-/* Store, state table and AWS settings of the dashboard, for the responder
- * that releases and the one that builds a report. */
-void dash_respond_config(const dash_config *c, respond_config *rc);
-
 /* ---- release (release.c) ---- */
 
 /* d->csrf from the system's random source. */

@@ -178,27 +178,14 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 	return rc;
 }
 
-void dash_respond_config(const dash_config *c, respond_config *rc)
-{
-	respond_config_default(rc);
-	rc->store_path = c->store_path;
-	rc->state_table = c->state_table;
-	rc->region = c->aws.region;
-	rc->profile = c->aws.profile;
-	rc->endpoint_url = c->aws.endpoint_url;
-	rc->ca_bundle = c->aws.ca_bundle;
-}
-
 /* The responder that releases, with the CSRF token its requests carry. */
 static sg_err release_setup(dash *d, char *err, size_t errlen)
 {
-	respond_config rc;
-	dash_respond_config(d->cfg, &rc);
 	if (dash_csrf_init(d) != SG_OK) {
 		snprintf(err, errlen, "no random bytes for the CSRF token");
 		return SG_ERR_IO;
 	}
-	return respond_new(&rc, &d->r, err, errlen);
+	return respond_new(d->cfg->where, &d->r, err, errlen);
 }
 
 sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
@@ -213,12 +200,10 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 		return SG_ERR_PARSE;
 	}
 	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
-	respond_config rc; /* the store through the same AWS settings as a release */
-	dash_respond_config(cfg, &rc);
 	static const store_opts readonly = {.readonly = 1};
 	if ((e = tls_setup(&d, err, errlen)) != SG_OK)
 		return e;
-	if ((e = respond_store_open(&rc, &readonly, &d.st, err, errlen)) == SG_OK) {
+	if ((e = respond_store_open(cfg->where, &readonly, &d.st, err, errlen)) == SG_OK) {
 		if (cfg->allow_release)
 			e = release_setup(&d, err, errlen);
 		if (!e)

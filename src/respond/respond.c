@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "logging/logging.h"
+#include "opt/cmdline.h"
 #include "respond/engine.h"
 #include "respond/journal.h"
 
@@ -105,6 +106,17 @@ static void aws_log(void *ctx, const char *line)
 	(void)ctx;
 	if (getenv("SSRFGUARD_RESPOND_AWS_LOG"))
 		logging_write(STDERR_FILENO, "debug", "aws", line, NULL);
+}
+
+void respond_config_where(respond_config *cfg, const char *store_path, const cmdline_store *where,
+                          const cmdline_aws *aws)
+{
+	cfg->store_path = store_path;
+	cfg->state_table = where->state_table;
+	cfg->region = aws->region;
+	cfg->profile = aws->profile;
+	cfg->endpoint_url = aws->endpoint_url;
+	cfg->ca_bundle = aws->ca_bundle;
 }
 
 sg_err respond_store_open(const respond_config *cfg, const store_opts *base, store **out,

@@ -123,6 +123,15 @@ sg_err respond_store_open(const respond_config *cfg, const store_opts *base, sto
 
 void respond_config_default(respond_config *cfg);
 
+/* The store and AWS settings of a command's options (the rows of
+ * cmdline_store_opts and cmdline_aws_opts, src/opt/cmdline.h) into cfg: the
+ * one way respond, incidents and dashboard name the store and the account
+ * (the strings are borrowed). */
+typedef struct cmdline_store cmdline_store;
+typedef struct cmdline_aws cmdline_aws;
+void respond_config_where(respond_config *cfg, const char *store_path, const cmdline_store *where,
+                          const cmdline_aws *aws);
+
 typedef struct responder responder;
 
 /* Validates the config (playbook order, ids).  msg gets a sentence. */

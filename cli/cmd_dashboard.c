@@ -1,5 +1,6 @@
 /* cmd_dashboard.c — `ssrfguard dashboard`: the operators' read-only
- * incidents page over the store (src/dashboard/dashboard.h). */
+ * incidents page over the store (src/dashboard/dashboard.h).  Its stderr
+ * is its JSON log from the first line: start-up errors are log lines. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "commands.h"
 #include "dashboard/dashboard.h"
+#include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "respond/respond.h"
 
@@ -84,21 +86,21 @@ static int read_token(const char *path, char *out, size_t cap)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) != 0) {
-		fprintf(stderr, "ssrfguard dashboard: %s: %s\n", path, strerror(errno));
+		logging_emitf("error", "start", "--token-file %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (sb.st_mode & 077) {
-		fprintf(stderr, "ssrfguard dashboard: %s is readable by group or others "
-		        "(chmod 600 it)\n", path);
+		logging_emitf("error", "start", "--token-file %s is readable by group or others "
+		              "(chmod 600 it)", path);
 		close(fd);
 		return -1;
 	}
 	ssize_t n = read(fd, out, cap - 1);
 	close(fd);
 	if (n < 0) {
-		fprintf(stderr, "ssrfguard dashboard: %s: %s\n", path, strerror(errno));
+		logging_emitf("error", "start", "--token-file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	out[n] = '\0';
@@ -113,14 +115,14 @@ int cmd_dashboard(int argc, char **argv)
 	int rc = 2;
 	if (opt_defaults(dashboard_opts_table, &o, err, sizeof err) != SG_OK ||
 	    !(o.store = strdup(cmdline_default_store()))) {
-		fprintf(stderr, "ssrfguard dashboard: out of memory\n");
+		logging_emitf("error", "start", "out of memory");
 		goto out;
 	}
-	if (!cmdline_begin(&dashboard_command, &o, argc, argv, NULL, NULL, &rc))
+	if (!cmdline_begin_logged(&dashboard_command, &o, argc, argv, &rc))
 		goto out;
 	if (!o.token_file && !o.client_ca) {
-		rc = cmdline_usage_error(&dashboard_command, "--token-file FILE or --client-ca FILE "
-		                         "is required");
+		logging_emitf("error", "config", "--token-file FILE or --client-ca FILE is required "
+		              "(ssrfguard dashboard --help lists the options)");
 		goto out;
 	}
 	rc = 1;
@@ -134,7 +136,7 @@ int cmd_dashboard(int argc, char **argv)
 	                   .tls_key = o.tls_key, .client_ca = o.client_ca,
 	                   .client_crl = o.client_crl, .allow_release = o.allow_release};
 	if (dash_run(&cfg, err, sizeof err) != SG_OK)
-		fprintf(stderr, "ssrfguard dashboard: %s\n", err);
+		logging_emitf("error", "start", "%s", err);
 	else
 		rc = 0;
 out:

@@ -155,19 +155,11 @@ int cmd_serve(int argc, char **argv)
 	srvcfg cfg;
 	int rc = 2;
 
-	char err[1024], msg[1100];
 	if (srvcfg_init(&cfg) != SG_OK || keep_configs(&cfg, argc, argv) != SG_OK) {
 		srvcfg_free(&cfg);
 		return start_error("start", "out of memory");
 	}
-	int p = cmdline_parse(&serve_command, &cfg, argc, argv, NULL, NULL, err, sizeof err);
-	if (p == CMDLINE_HELP) {
-		cmdline_help(&serve_command, stdout);
-		rc = 0;
-	} else if (p == CMDLINE_ERROR) {
-		snprintf(msg, sizeof msg, "%s (ssrfguard serve --help lists the options)", err);
-		rc = start_error("config", msg);
-	} else
+	if (cmdline_begin_logged(&serve_command, &cfg, argc, argv, &rc))
 		rc = cfg.check_config ? check_config(&cfg) : run(&cfg);
 	srvcfg_free(&cfg);
 	return rc;

@@ -12,7 +12,8 @@ from what happened.  Each case here was seen saying something untrue.
     exit 2 and no incident a daemon would later act on;
   - respond --observe leaves nothing a daemon claims;
   - incidents release that fails names the failing call, and the instance's
-    status tag and the incident's state agree.
+    status tag and the incident's state agree; with --json, open, retry and
+    release answer one object saying whether it was done, and why not.
 """
 import json
 import os
@@ -219,12 +220,28 @@ try:
     tag = h.tags(emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
     state = [i["state"] for i in incidents(store) if i["id"] == 1]
     h.check(tag == "contained" and state == ["contained"], f"tag {tag} and state {state} agree")
+    p = run("incidents", "--store", store, "release", "1", "--json")
+    out = json.loads(p.stdout or "{}")
+    h.check(p.returncode == 1 and out.get("incident") == "INC-1" and out.get("released") is False
+            and "ModifyNetworkInterfaceAttribute" in out.get("message", ""),
+            f"release --json: one object saying not released, and why: {p.stdout} {p.stderr}")
     emu.clear_faults()
-    p = run("incidents", "--store", store, "release", "1")
+    p = run("incidents", "--store", store, "release", "1", "--json")
+    out = json.loads(p.stdout or "{}")
     tag = h.tags(emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
     state = [i["state"] for i in incidents(store) if i["id"] == 1]
     h.check(p.returncode == 0 and tag == "released" and state == ["released"],
             f"after the fault: released, tag {tag}, state {state}: {p.stderr}")
+    h.check(out.get("incident") == "INC-1" and out.get("released") is True and out.get("message"),
+            f"release --json: one object saying released: {p.stdout}")
+    p = run("incidents", "--store", store, "retry", "1", "--json")
+    out = json.loads(p.stdout or "{}")
+    h.check(p.returncode == 1 and out.get("retried") is False and out.get("message"),
+            f"retry --json of a released incident: refused, and why: {p.stdout} {p.stderr}")
+    p = run("incidents", "--store", store, "open", h.VICTIM, "--json")
+    out = json.loads(p.stdout or "{}")
+    h.check(p.returncode == 0 and out.get("opened") is True and out.get("incident") == "INC-2",
+            f"open --json: {p.stdout} {p.stderr}")
 finally:
     emu.stop()
 h.finish("honest")

@@ -6,6 +6,7 @@ from what happened.  Each case here was seen saying something untrue.
     403 and the log say the responder is failing, and why;
   - serve on a corrupt store: /healthz and /metrics say the store is failing,
     before and after a blocked request (which still gets 503, never a fetch);
+    on a store it cannot write (its disk full), the same;
   - incidents show of an incident where no step ran: no "contained", no
     finish time;
   - respond --report-dir that cannot be written, or without credentials:
@@ -160,6 +161,29 @@ try:
             f"healthz still says why the store fails: {body}")      # loop's failed commit
     _, m = get(port, "/metrics")
     h.check(metric(m, "ssrfguard_store_up") == "0", "ssrfguard_store_up 0")
+    stop(p)
+
+    # --- serve on a store it cannot write: its disk full --------------------
+    full = os.path.join(work, "full")
+    os.mkdir(full)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", full], check=True)
+    p, port = serve(os.path.join(full, "inc.db"), os.path.join(work, "full.log"))
+    st, _ = get(port, IMDS)
+    h.check(st == 403, f"blocked and recorded while there is room: {st}")
+    with open(os.path.join(full, "filler"), "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    st, _ = get(port, IMDS + "?again")
+    h.check(st == 503, f"disk full: a blocked request fails closed (503): {st}")
+    st, body = get(port, "/healthz")
+    h.check(st == 503 and json.loads(body).get("store") == "failing" and
+            json.loads(body).get("store_error"), f"disk full: healthz says the store fails: {body}")
+    _, m = get(port, "/metrics")
+    h.check(metric(m, "ssrfguard_store_up") == "0", "disk full: ssrfguard_store_up 0")
     stop(p)
 
     # --- incidents show: no step ran ---------------------------------------

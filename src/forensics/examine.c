@@ -56,20 +56,33 @@ static sg_err src_open(exam_ctx *x, src_state *st)
 	return SG_OK;
 }
 
-/* The acquisition hash of the whole device and its 1 MiB windows: started
- * on threads of its own, so the walk goes on beside the one stream that
- * cannot be split; src_acquire_finish() waits for it. */
+/* The acquisition hash of the whole device (and, when asked, its 1 MiB
+ * windows): started on threads of its own, so the walk goes on beside the
+ * one stream that cannot be split, and hashes the files from the very
+ * buffers the stream reads (dfeed.h); src_acquire_finish() waits for it. */
 static sg_err src_acquire_start(exam_ctx *x, src_state *st)
 {
 	if (x->o->no_device_hash)
 		return SG_OK;
 	say("acquisition hash of %" PRIu64 " bytes (beside the walk)", st->ev.size);
-	sg_err rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err);
-	if (rc)
+	sg_err rc = SG_OK;
+	if (x->o->hash_windows &&
+	    (rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err)))
 		return rc;
-	rc = acq_start(&st->ev, 1u << 20, &st->wf, &st->pc, &st->acq, st->err, sizeof st->err);
-	if (rc)
-		outf_abort(&st->wf);
+	if (x->o->workers && dfeed_new(x->o->workers, &st->feed)) {
+		snprintf(st->err, sizeof st->err, "out of memory");
+		rc = SG_ERR_NOMEM;
+	}
+	if (!rc)
+		rc = acq_start(&st->ev, x->o->hash_windows ? 1u << 20 : 0,
+		               x->o->hash_windows ? &st->wf : NULL, &st->pc, st->feed, &st->acq,
+		               st->err, sizeof st->err);
+	if (rc) {
+		if (x->o->hash_windows)
+			outf_abort(&st->wf);
+		dfeed_free(st->feed);
+		st->feed = NULL;
+	}
 	return rc;
 }
 
@@ -78,36 +91,42 @@ static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
 	if (!st->acq)
 		return SG_OK;
 	acq_result ar;
-	char whex[FX_SHA256_HEX], e[ERRLEN] = "";
+	char whex[FX_SHA256_HEX] = "", e[ERRLEN] = "";
+	int windows = x->o->hash_windows;
 	sg_err rc = acq_finish(st->acq, &ar, e, sizeof e);
 	st->acq = NULL;
-	if (!rc)
+	dfeed_free(st->feed); /* the walk, and so every pool, is over */
+	st->feed = NULL;
+	if (!rc && windows)
 		rc = outf_commit(&st->wf, whex, e, sizeof e);
 	if (rc) {
-		outf_abort(&st->wf);
+		if (windows)
+			outf_abort(&st->wf);
 		if (!st->err[0]) /* the walk's error, if any, comes first */
 			snprintf(st->err, sizeof st->err, "acquisition: %s", e);
 		return rc;
 	}
 	sg_hex_encode(ar.sha256, FX_SHA256_LEN, st->devhex);
 	jset(st->evj, "sha256", json_string(st->devhex));
-	jset(st->evj, "window_size", json_integer(1 << 20));
-	jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
-	jset(st->evj, "windows_file", exam_out_json(st->dir, "windows.txt", whex));
+	if (windows) {
+		jset(st->evj, "window_size", json_integer(1 << 20));
+		jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
+		jset(st->evj, "windows_file", exam_out_json(st->dir, "windows.txt", whex));
+	}
 	jset(st->evj, "acquisition_seconds", json_real(ar.seconds));
 	jset(st->evj, "acquisition_engine", json_string(ar.engine));
 	say("acquisition sha256 %s (%.2f s, %.0f MB/s)", st->devhex, ar.seconds,
 	    ar.seconds > 0 ? (double)st->ev.size / ar.seconds / 1e6 : 0.0);
 	fx_custody_hash h[2] = {{"device_sha256", st->devhex}, {"windows_sha256", whex}};
-	return src_custody(x, st, "acquired", h, 2);
+	return src_custody(x, st, "acquired", h, windows ? 2 : 1);
 }
 
 /* Walk every file system; judge whether the walk is the whole truth. */
 static sg_err src_walk(exam_ctx *x, src_state *st)
 {
 	walkdev_tally t;
-	sg_err rc = walkdev_run(&st->ev, x->o->partition, x->o->workers, &st->pc, &st->cur, st->evj,
-	                        &t, st->err, sizeof st->err);
+	sg_err rc = walkdev_run(&st->ev, x->o->partition, x->o->workers, st->feed, &st->pc,
+	                        &st->cur, st->evj, &t, st->err, sizeof st->err);
 	if (rc)
 		return rc;
 	char why[200];

@@ -49,7 +49,8 @@ void srv_job_free(job *j)
 	if (!j)
 		return;
 	fetch_easy_release(j);
-	curl_slist_free_all(j->pins); /* after the handle let go of it */
+	curl_slist_free_all(j->pins); /* after the handle let go of them */
+	curl_slist_free_all(j->connect_to);
 	dest_free(&j->d);
 	if (j->body) {
 		j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes

@@ -49,9 +49,10 @@ typedef struct job {
 	dest d;                       /* its name resolved and judged before curl
 	                                 (d.addrs: the evidence of every hop) */
 	int pinned;                   /* this hop dials only d.judged */
-	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
+	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache (its
+	                                 connect-to name, pin_token), to remove */
 	unsigned pin_port;
-	struct curl_slist *pins;
+	struct curl_slist *pins, *connect_to;
 	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */

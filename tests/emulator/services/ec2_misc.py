@@ -204,15 +204,25 @@ def modify_metadata_options(ctx, p):
         raise ApiError("InvalidParameterValue",
                        f"Value ({hop}) for parameter HttpPutResponseHopLimit is invalid. Must be between 1 and 64.")
     # The reply and Describe* show the new values at once, State "pending";
-    # IMDS keeps the old behaviour until the change is applied.
+    # IMDS keeps the old behaviour until the change is applied.  On an
+    # instance that is not running the change stays pending until it runs
+    # again (botocore ec2 InstanceMetadataOptionsResponse.State: "pending -
+    # The metadata options are being updated and the instance is not ready
+    # to process metadata traffic with the new selection"; EC2 user guide,
+    # "Modify instance metadata options for existing instances",
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html).
     pending = dict(new)
     pending["State"] = "pending"
     inst["_metadata_effective"] = dict(mo)
     inst["MetadataOptions"] = pending
 
     def apply():
-        if inst["MetadataOptions"] is pending:
-            pending["State"] = "applied"
-            inst.pop("_metadata_effective", None)
+        if inst["MetadataOptions"] is not pending:
+            return
+        if inst["State"]["Name"] != "running":
+            w.at(max(1.0, w.timing["metadata_seconds"]), apply)     # not before it runs again
+            return
+        pending["State"] = "applied"
+        inst.pop("_metadata_effective", None)
     w.at(w.timing["metadata_seconds"], apply)
     return {"InstanceId": inst["InstanceId"], "InstanceMetadataOptions": clone(pending)}

@@ -216,6 +216,27 @@ class Strict(EmuTest):
                          "UnauthorizedOperation")
         ec2.create_security_group(GroupName="q", Description="q", VpcId="vpc-0a1b2c3d4e5f60001")   # untagged: fine
 
+    # ------------------------------------------------- connection tracking
+    def test_conntrack_timeouts_within_awss_ranges(self):
+        # (sent by hand: Debian's botocore client predates the parameter)
+        def modify(**spec):
+            params = {"Action": "ModifyNetworkInterfaceAttribute", "Version": "2016-11-15",
+                      "NetworkInterfaceId": "eni-0a000000000000002"}
+            params.update({f"ConnectionTrackingSpecification.{k}": str(v) for k, v in spec.items()})
+            status, _, body = signed(self.emu.url, "ec2", params)
+            return status, body
+        for spec in ({"TcpEstablishedTimeout": 59}, {"UdpStreamTimeout": 181}, {"UdpTimeout": 29}):
+            status, body = modify(**spec)
+            self.assertEqual(status, 400, body)
+            self.assertIn(b"InvalidParameterValue", body)
+        self.assertEqual(modify(TcpEstablishedTimeout=60)[0], 200)
+        eni = self.emu.state()["ec2"]["network_interfaces"]["eni-0a000000000000002"]
+        self.assertEqual(eni["ConnectionTrackingConfiguration"],
+                         {"TcpEstablishedTimeout": 60, "UdpStreamTimeout": 180, "UdpTimeout": 30})
+        status, _, body = signed(self.emu.url, "ec2", {"Action": "DescribeNetworkInterfaces", "Version": "2016-11-15",
+                                                       "NetworkInterfaceId.1": "eni-0a000000000000002"})
+        self.assertIn(b"<tcpEstablishedTimeout>60</tcpEstablishedTimeout>", body)
+
     # ------------------------------------------------------ small codes
     def test_failed_create_tags_changes_nothing(self):
         ec2 = self.client("ec2")

@@ -192,6 +192,15 @@ def _dns(ip, world):
                                            else f".{world.region}.compute.internal")
 
 
+def default_key(world, spec):
+    """KmsKeyId of an encrypted volume or snapshot: the one named, else the
+    ARN of the AWS managed key aws/ebs (services/kms.aws_managed_key)."""
+    if not spec.get("Encrypted") or spec.get("KmsKeyId"):
+        return spec.get("KmsKeyId")
+    from services import kms
+    return kms.aws_managed_key(world)["Arn"]
+
+
 def add_volume(world, spec, inst=None):
     vid = spec.get("VolumeId") or world.new_id("vol")
     check_id(vid, "vol")
@@ -200,7 +209,7 @@ def add_volume(world, spec, inst=None):
          "AvailabilityZone": az, "State": "available", "CreateTime": world.now(),
          "Attachments": [], "VolumeType": spec.get("VolumeType", "gp3"), "Iops": spec.get("Iops", 3000),
          "Encrypted": spec.get("Encrypted", False), "MultiAttachEnabled": False,
-         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
+         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": default_key(world, spec)}
     if v["VolumeType"] == "gp3":
         v["Throughput"] = 125
     st(world)["volumes"][vid] = v

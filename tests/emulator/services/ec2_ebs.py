@@ -38,7 +38,7 @@ def _add_snapshot(world, spec):
          "StartTime": world.now(), "Progress": "100%" if spec.get("State", "completed") == "completed" else "0%",
          "OwnerId": world.account_id, "VolumeSize": spec.get("VolumeSize", 8),
          "Description": spec.get("Description", ""), "Encrypted": spec.get("Encrypted", False),
-         "StorageTier": "standard", "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
+         "StorageTier": "standard", "Tags": tags_list(spec.get("Tags")), "KmsKeyId": ec2.default_key(world, spec)}
     st(world)["snapshots"][sid] = s
     return s
 

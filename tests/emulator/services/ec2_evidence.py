@@ -305,7 +305,7 @@ def modify_snapshot_attribute(ctx, p):
         if p.get("OperationType") not in ("add", "remove"):
             raise ApiError("MissingParameter", "The request must contain the parameter operationType")
         (add if p["OperationType"] == "add" else remove).extend(direct)
-    if add and s["Encrypted"] and not s.get("KmsKeyId"):
+    if add and s["Encrypted"] and (not s.get("KmsKeyId") or kms.is_aws_managed(w, s["KmsKeyId"])):
         raise ApiError("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
     if any(x.get("Group") == "all" for x in add) and s["Encrypted"]:
         raise ApiError("OperationNotPermitted", "Encrypted snapshots cannot be made public")

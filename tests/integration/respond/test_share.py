@@ -66,8 +66,11 @@ try:
     p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--share-snapshots-with", ACCOUNT)
     r = json.load(open(os.path.join(w, "reports", "INC-1.json")))
     f = [s for s in r["steps"] if s["name"] == "forensics"]
-    h.check(f and f[0]["state"] == "failed" and "--share-kms-key" in f[0].get("result", ""),
-            f"refused, saying why: {f}")
+    # AWS shows a default-encrypted snapshot's KmsKeyId as the aws/ebs key's
+    # ARN: the refusal names that key
+    ebs_key = [k["Arn"] for k in emu.state()["kms"]["keys"].values() if k["KeyManager"] == "AWS"]
+    h.check(f and f[0]["state"] == "failed" and "--share-kms-key" in f[0].get("result", "")
+            and ebs_key and ebs_key[0] in f[0].get("result", ""), f"refused, saying why and naming aws/ebs: {f}")
     h.check(not any(shared(s) for s in snapshots(emu.state())), "nothing shared")
 
     # with the key: crash after the copies, resume; one copy each, shared once

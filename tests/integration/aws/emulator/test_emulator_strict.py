@@ -298,6 +298,18 @@ class Strict(EmuTest):
         self.assertEqual(self.err(ssm.list_commands, CommandId=late), "InvalidCommandId")
         self.assertEqual(listed(), [late])
 
+    def test_default_encryption_shows_the_aws_ebs_key(self):
+        ec2 = self.client("ec2")
+        vid = self.new_volume(Encrypted=True, Size=8)
+        arn = ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["KmsKeyId"]
+        meta = self.client("kms").describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]
+        self.assertEqual((arn, meta["KeyManager"]), (meta["Arn"], "AWS"))
+        sid = ec2.create_snapshot(VolumeId=vid)["SnapshotId"]
+        self.emu.advance(120)
+        self.assertEqual(ec2.describe_snapshots(SnapshotIds=[sid])["Snapshots"][0]["KmsKeyId"], arn)
+        self.assertEqual(self.err(ec2.modify_snapshot_attribute, SnapshotId=sid, Attribute="createVolumePermission",
+                                  OperationType="add", UserIds=["210987654321"]), "OperationNotPermitted")
+
     # -------------------------------------------------------- clock skew
     def test_skewed_clock_errors_carry_the_server_date(self):
         self.emu.skew(600)                       # AWS's clock 10 minutes ahead of this host's

@@ -40,7 +40,7 @@ char *srv_clean_dup(const char *s, size_t n, size_t max)
 	size_t cap = (n < max ? n : max) * 4 + 1;
 	char *p = malloc(cap);
 	if (p)
-		text_clean(p, cap, s, n < max ? n : max);
+		sg_text_clean(p, cap, s, n < max ? n : max);
 	return p;
 }
 
@@ -228,7 +228,7 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 	ev_uint16_t port = 0;
 	if (evcon)
 		evhttp_connection_get_peer(evcon, &peer, &port);
-	text_clean(j->client, sizeof j->client, peer ? peer : "?", peer ? strlen(peer) : 1);
+	sg_text_clean(j->client, sizeof j->client, peer ? peer : "?", peer ? strlen(peer) : 1);
 
 	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
 	j->html = text_accepts_html(accept);
@@ -285,8 +285,8 @@ void srv_health_get(struct srv *s, srv_health *h)
 	memset(h, 0, sizeof *h);
 	/* The store: the last commit, and a read now (a corrupt store that no
 	 * blocked request has touched yet fails here). */
-	h->store_ok = !s->store_error[0];
-	snprintf(h->store_why, sizeof h->store_why, "%s", s->store_error);
+	incident_last_commit(s, h->store_why, sizeof h->store_why);
+	h->store_ok = !h->store_why[0];
 	if (h->store_ok && store_count_states(s->st, counts) != SG_OK) {
 		h->store_ok = 0;
 		snprintf(h->store_why, sizeof h->store_why, "cannot read the store: %.150s",

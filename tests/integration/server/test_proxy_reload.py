@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, parse_response,  # noqa: E402
-                     private_mounts, require_netns, tmpdir)
+                     private_mounts, require_netns, send_raw, tmpdir)
 
 require_netns()
 private_mounts()
@@ -231,17 +231,9 @@ wait(lambda: reload_lines()[-1].get("roles") == 2, "the role header's file read 
 
 
 def by_header(role, host, path="/hello"):
-    s = socket.create_connection(("127.0.0.1", PX), timeout=10)
-    s.sendall(("GET http://%s%s HTTP/1.1\r\nHost: %s\r\nX-Ssrfguard-Role: %s\r\n"
-               "Connection: close\r\n\r\n" % (host, path, host, role)).encode())
-    data = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        data += b
-    s.close()
-    return parse_response(data)
+    return parse_response(send_raw(PX, (
+        "GET http://%s%s HTTP/1.1\r\nHost: %s\r\nX-Ssrfguard-Role: %s\r\n"
+        "Connection: close\r\n\r\n" % (host, path, host, role)).encode(), timeout=10))
 
 
 check(by_header("ops", "203.0.113.11")[0] == 200 and by_header("ops", "203.0.113.10")[0] == 403,

@@ -26,12 +26,6 @@ static const char *src_status_name(src_status s)
 
 /* ---- examine: one source at a time, each with its own state ---- */
 
-static void src_worsen(src_state *st, src_status s)
-{
-	if (s > st->status)
-		st->status = s;
-}
-
 static sg_err src_custody(exam_ctx *x, src_state *st, const char *action,
                           const fx_custody_hash *h, size_t n)
 {
@@ -136,17 +130,17 @@ static sg_err src_walk(exam_ctx *x, src_state *st)
 		snprintf(st->err, sizeof st->err, "%s: %u file system%s could not be read (see the "
 		         "report)", st->label, t.failed, t.failed > 1 ? "s" : "");
 		jset(st->evj, "error", json_string(st->err));
-		src_worsen(st, SRC_FAILED);
+		exam_worsen(st, SRC_FAILED);
 	}
 	if (t.incomplete) {
 		snprintf(why, sizeof why, "%u file system%s walked incompletely (see its \"incomplete\")",
 		         t.incomplete, t.incomplete > 1 ? "s" : "");
 		json_array_append_new(st->why, json_string(why));
-		src_worsen(st, SRC_INCOMPLETE);
+		exam_worsen(st, SRC_INCOMPLETE);
 	}
 	if (!t.failed && !t.walked) {
 		json_array_append_new(st->why, json_string("no file system on the device could be walked"));
-		src_worsen(st, SRC_INCOMPLETE);
+		exam_worsen(st, SRC_INCOMPLETE);
 	}
 	return SG_OK;
 }
@@ -249,6 +243,7 @@ static void src_result(exam_ctx *x, src_state *st, json_t *result_ev)
 	jset(r, "manifest", json_incref(json_object_get(man, "path")));
 	jset(r, "manifest_sha256", json_incref(json_object_get(man, "sha256")));
 	exam_result_source(r, st->evj, x->o->nsrc);
+	exam_result_incomplete(r, st->why, x->o->nsrc);
 	json_array_append_new(result_ev, r);
 }
 
@@ -302,7 +297,7 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 	if (!rc)
 		src_result(x, st, result_ev);
 	if (rc) {
-		src_worsen(st, SRC_FAILED);
+		exam_worsen(st, SRC_FAILED);
 		if (!st->err[0])
 			snprintf(st->err, sizeof st->err, "%s", sg_strerror(rc));
 		jset(st->evj, "error", json_string(st->err));
@@ -342,6 +337,27 @@ static void summarize_failures(const json_t *evs, char *err, size_t errlen)
 		snprintf(err, errlen, "%zu of %zu sources failed; %s: %s", failed, json_array_size(evs),
 		         json_string_value(json_object_get(first, "label")),
 		         json_string_value(json_object_get(first, "error")));
+}
+
+/* Every source's reasons for being incomplete, "LABEL: why", for the
+ * report's top; the first of them (and how many more) in err. */
+static json_t *summarize_incomplete(const json_t *evs, char *err, size_t errlen)
+{
+	json_t *all = json_array();
+	size_t i, k;
+	const json_t *ev, *why;
+	json_array_foreach(evs, i, ev) {
+		json_array_foreach(json_object_get(ev, "incomplete"), k, why) {
+			char line[ERRLEN + 100];
+			snprintf(line, sizeof line, "%s: %s", json_string_value(json_object_get(ev, "label")),
+			         json_string_value(why));
+			json_array_append_new(all, json_string(line));
+		}
+	}
+	if (json_array_size(all) && !err[0])
+		snprintf(err, errlen, "examination incomplete: %s%s", json_string_value(json_array_get(all, 0)),
+		         json_array_size(all) > 1 ? " (and more: see the report)" : "");
+	return all;
 }
 
 /* Exit status: 2 failed, 3 incomplete, 1 findings (--fail-on-findings), 0. */
@@ -542,6 +558,8 @@ int exam_run(const exam_opts *o)
 		json_array_append_new(warnings, json_string(x.bres.warn));
 	if (status == SRC_FAILED)
 		summarize_failures(evs, err, sizeof err);
+	if (status == SRC_INCOMPLETE)
+		jset(report, "incomplete", summarize_incomplete(evs, err, sizeof err));
 	jset(report, "evidence", json_incref(evs));
 	jset(report, "warnings", json_incref(warnings));
 	rc = finish(&x, report, result_ev, status, findings, err, sizeof err);

@@ -402,6 +402,60 @@ static sg_err md_filesystems(fx_buf *out, const json_t *ev)
 	return err;
 }
 
+/* One file system's deleted entries (what a freed inode or MFT record
+ * still tells); the names are the intruder's, escaped in the JSON and
+ * shown as code spans. */
+static sg_err md_deleted_fs(fx_buf *out, size_t index, const json_t *fs)
+{
+	const json_t *del = json_object_get(fs, "deleted_entries");
+	json_int_t more = json_integer_value(json_object_get(fs, "deleted_omitted"));
+	if (!json_array_size(del) && more <= 0)
+		return SG_OK;
+	sg_err err = fx_buf_printf(out, "\n#### Deleted entries of file system %zu: %" JSON_INTEGER_FORMAT
+	                                " (names and metadata; contents not hashed)\n\n| path | inode | "
+	                                "type | size | mtime | ctime | btime |\n| --- | --- | --- | --- "
+	                                "| --- | --- | --- |\n", index,
+	                           (json_int_t)json_array_size(del) + (more > 0 ? more : 0));
+	size_t i;
+	const json_t *d;
+	json_array_foreach(del, i, d) {
+		if (err)
+			break;
+		err = fx_buf_str(out, "| ");
+		if (!err)
+			err = md_code(out, jstr(d, "path") ? jstr(d, "path") : "");
+		if (!err)
+			err = fx_buf_printf(out, " | %" JSON_INTEGER_FORMAT " | ",
+			                    json_integer_value(json_object_get(d, "inode")));
+		if (!err)
+			err = md_text(out, jstr(d, "type") ? jstr(d, "type") : "");
+		if (!err)
+			err = fx_buf_printf(out, " | %" JSON_INTEGER_FORMAT " | ",
+			                    json_integer_value(json_object_get(d, "size")));
+		static const char *const times[] = {"mtime", "ctime", "btime"};
+		for (size_t k = 0; k < 3 && !err; k++) {
+			err = md_text(out, jstr(d, times[k]) ? jstr(d, times[k]) : "");
+			if (!err)
+				err = fx_buf_str(out, k < 2 ? " | " : " |\n");
+		}
+	}
+	if (!err && more > 0)
+		err = fx_buf_printf(out, "\n… and %" JSON_INTEGER_FORMAT " more (not listed)\n", more);
+	return err;
+}
+
+static sg_err md_deleted(fx_buf *out, const json_t *ev)
+{
+	size_t i;
+	const json_t *fs;
+	sg_err err = SG_OK;
+	json_array_foreach(json_object_get(ev, "filesystems"), i, fs) {
+		if (!err)
+			err = md_deleted_fs(out, i, fs);
+	}
+	return err;
+}
+
 static sg_err md_findings(fx_buf *out, const json_t *ev)
 {
 	const json_t *sum = json_object_get(ev, "summary");
@@ -759,6 +813,8 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 			err = md_kv(out, "error", jstr(ev, "error"), 0);
 		if (!err)
 			err = md_filesystems(out, ev);
+		if (!err)
+			err = md_deleted(out, ev);
 		if (!err)
 			err = md_findings(out, ev);
 		if (!err)

@@ -86,8 +86,9 @@ typedef struct src_state {
 	fx_list view;        /* the file system a one-file-system baseline is compared with */
 	char devhex[FX_SHA256_HEX];
 	acq_job *acq;        /* the acquisition running beside the walk, or NULL */
+	dfeed *feed;         /* its buffers, for the file hashes (dfeed.h), or NULL */
 	progress_counters pc;
-	outf wf;             /* its windows.txt */
+	outf wf;             /* its windows.txt (--hash-windows) */
 	char err[ERRLEN];
 	json_t *evj;         /* its object in the report (owned by the report) */
 	json_t *why;         /* why it is incomplete */

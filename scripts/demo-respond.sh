@@ -11,7 +11,8 @@
 # Called by scripts/run.sh (after a build); runs on its own too:
 # `bash scripts/demo-respond.sh`.  DEMO_KEEP=DIR keeps the demo's files
 # (store, reports, the forensic case) in DIR for a test to check;
-# DEMO_WEBHOOK=URL has the responder notify there.
+# DEMO_WEBHOOK=URL has the responder notify there; DEMO_THEN=CMD runs CMD
+# before the emulator stops (see the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
@@ -153,3 +154,9 @@ for ev in ex.get("evidence", []):
     for p in ev.get("persistence", []):
         print("    persist   %-40s %s (%s)" % (p["path"], p["kind"], p.get("baseline", "no baseline")))
 '
+
+# DEMO_THEN=CMD (tests): run CMD while the emulator and the responder are
+# still up; DEMO_READY names the file holding the emulator's URLs
+if [ -n "${DEMO_THEN:-}" ]; then
+  DEMO_READY="$tmp/ready" bash -c "$DEMO_THEN"
+fi

@@ -780,8 +780,8 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 	s->base.eng = &dynamo_engine;
 	s->detail_max = o->detail_max > 0 ? o->detail_max : 0;
 	snprintf(s->table, sizeof s->table, "%s", o->state_table);
-	struct aws_client_opts co = {.region = o->region, .endpoint_url = o->endpoint_url,
-	                             .ca_bundle = o->ca_bundle};
+	struct aws_client_opts co = {.region = o->region, .profile = o->profile,
+	                             .endpoint_url = o->endpoint_url, .ca_bundle = o->ca_bundle};
 	struct aws_error e;
 	aws_error_clear(&e);
 	sg_err rc = aws_client_new(&co, &s->aws, &e);

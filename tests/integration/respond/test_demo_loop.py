@@ -5,7 +5,8 @@ its root volume -- a real ext4 image with an intruder's traces
 (scripts/demo-victim.sh) -- is carried by snapshot -> volume -> attach to
 the forensic instance, where the SSM command really runs `ssrfguard
 forensics examine`; the examination's result joins the incident and the
-demo ends by showing the findings.  Asserts that each of those happened:
+demo ends by showing the findings.  And a `serve` that dies at start makes
+run.sh and demo-respond.sh stop with the reason, claiming nothing.  Asserts that each of those happened:
 the webshell and the other plants among the incident's findings, the
 report's SHA-256 that of the file written on the forensic side, the device
 hash that of the victim's image (the bytes arrived), the custody log
@@ -145,6 +146,59 @@ class DemoLoop(unittest.TestCase):
         self.assertIn("(checked)", tail)
         self.assertRegex(tail, r"added +/var/www/html/\.thumb\.php +web root")
         self.assertRegex(tail, r"YARA +/var/www/html/\.thumb\.php +webshells\.php_webshell_request_exec")
+
+
+class DeadServe(unittest.TestCase):
+    """The scripts print a claim only once it holds: with a `serve` that
+    dies at start, run.sh and demo-respond.sh stop with exit status 1, the
+    reason and the log's path, and never say "listening" nor show a 403."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="dead-serve-")
+        d = cls.tmp.name
+        os.makedirs(os.path.join(d, "cli"))
+        os.makedirs(os.path.join(d, "tests", "integration", "server"))
+        upstream = os.path.join(os.path.dirname(os.path.dirname(SG)), "tests", "integration", "server",
+                                "sg-upstream")
+        os.symlink(upstream, os.path.join(d, "tests", "integration", "server", "sg-upstream"))
+        cls.sg = os.path.join(d, "cli", "ssrfguard")
+        with open(cls.sg, "w") as f:
+            f.write('#!/bin/sh\nif [ "$1" = serve ]; then echo "serve: simulated start-up failure" >&2; '
+                    'exit 1; fi\nexec "%s" "$@"\n' % SG)
+        os.chmod(cls.sg, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def run_script(self, name):
+        env = dict(os.environ, SSRFGUARD=self.sg, SSRFGUARD_IN_NETNS="1")
+        env.pop("DEMO_KEEP", None)
+        p = subprocess.run(["bash", os.path.join(ROOT, "scripts", name)], env=env, capture_output=True,
+                           text=True, timeout=120)
+        kept = p.stderr.rpartition("the demo's files are kept in ")[2].partition(")")[0]
+        if kept.startswith("/tmp/ssrfguard-"):
+            subprocess.run(["rm", "-rf", kept])
+        return p
+
+    def test_run_sh(self):
+        p = self.run_script("run.sh")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("listening", p.stdout)
+        self.assertNotIn("HTTP", p.stdout)
+        self.assertRegex(p.stderr, r"run\.sh: ssrfguard serve did not start listening on 127\.0\.0\.1:5001 "
+                                   r"\(see /tmp/ssrfguard-demo-\w+/serve\.err")
+        self.assertIn("simulated start-up failure", p.stderr)
+
+    def test_demo_respond_sh(self):
+        p = self.run_script("demo-respond.sh")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("403", p.stdout)
+        self.assertNotIn("the responder runs the playbook", p.stdout)
+        self.assertRegex(p.stderr, r"demo-respond\.sh: ssrfguard serve --respond did not start listening "
+                                   r"on 127\.0\.0\.1:5002 \(see /tmp/ssrfguard-respond-demo-\w+/respond\.log")
+        self.assertIn("simulated start-up failure", p.stderr)
 
 
 if __name__ == "__main__":

@@ -212,6 +212,13 @@ void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
  * the multi (srv_job_free calls it). */
 void fetch_easy_release(job *j);
 
+/* evidence.c: the headers kept as the evidence of a blocked attempt, a JSON
+ * object (malloc'd; NULL on OOM): "ssrfguard_role" first when role is not
+ * NULL, then the headers of note, forwarding ones first, each value cut on
+ * its own.  get returns a header's value (len bytes, any bytes) or NULL. */
+typedef const char *(*srv_header_fn)(void *ctx, const char *name, size_t *len);
+char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
+
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);

@@ -93,24 +93,15 @@ static void iso(int64_t ms, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-/* A stored string as JSON text: bytes that are not UTF-8 become U+FFFD
+/* Stored strings as JSON text: bytes that are not UTF-8 become U+FFFD
  * (the incident is listed, never dropped). */
-static json_t *json_text(const char *s)
-{
-	size_t n = 0;
-	char *r = sg_utf8_repair(s, strlen(s), &n);
-	json_t *j = r ? json_stringn(r, n) : NULL;
-	free(r);
-	return j;
-}
-
 static json_t *list_json_row(const store_incident *inc)
 {
 	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:o}", "id", (json_int_t)inc->id, "state",
-	                 store_state_name(inc->state), "instance", json_text(inc->instance_id), "source",
-	                 json_text(inc->source), "category", json_text(inc->category), "attempts",
+	                 store_state_name(inc->state), "instance", sg_utf8_json(inc->instance_id), "source",
+	                 sg_utf8_json(inc->source), "category", sg_utf8_json(inc->category), "attempts",
 	                 (json_int_t)inc->attempts, "opened_ms", (json_int_t)inc->opened_ms, "reason",
-	                 json_text(inc->state_reason));
+	                 sg_utf8_json(inc->state_reason));
 }
 
 /* One row of the table: every stored string may hold an attacker's or a

@@ -35,13 +35,7 @@ cleanup() {
   [ -n "$keep" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-# stop: say what did not happen and where to read why; keep the files
-fail() {
-  keep=1
-  echo "demo-respond.sh: $1 (see $2; the demo's files are kept in $tmp)" >&2
-  [ ! -s "$2" ] || tail -n 5 "$2" | sed 's/^/  | /' >&2
-  exit 1
-}
+. scripts/demo-lib.sh
 
 # the victim's root volume: a real disk image with what the intruder left;
 # the forensic instance's SSM agent really runs the examination
@@ -93,13 +87,8 @@ $sg serve --config "$tmp/ssrfguard.conf" --listen 127.0.0.1:5002 --store "$tmp/i
   2>"$tmp/respond.log" &
 serve=$!
 pids+=($serve)
-listening=
-for _ in $(seq 50); do
-  kill -0 $serve 2>/dev/null || break             # serve died: no use waiting
-  curl -sf -o /dev/null http://127.0.0.1:5002/healthz && { listening=1; break; }
-  sleep 0.1
-done
-[ -n "$listening" ] || fail "ssrfguard serve --respond did not start listening on 127.0.0.1:5002" "$tmp/respond.log"
+listening $serve 127.0.0.1:5002 ||
+  fail "ssrfguard serve --respond did not start listening on 127.0.0.1:5002" "$tmp/respond.log"
 
 echo
 echo "== containment: ssrfguard serve --respond, with an AWS emulator standing in for AWS"

@@ -64,20 +64,9 @@ upstream=$!
   --region us-east-1 --az us-east-1a --no-imds 2>"$tmp/serve.err" &
 serve=$!
 trap 'kill $upstream $serve 2>/dev/null; wait 2>/dev/null; [ -n "$keep" ] || rm -rf "$tmp"' EXIT
-# stop: say what did not happen and where to read why; keep the files
-fail() {
-  keep=1
-  echo "run.sh: $1 (see $2; the demo's files are kept in $tmp)" >&2
-  [ ! -s "$2" ] || tail -n 5 "$2" | sed 's/^/  | /' >&2
-  exit 1
-}
-listening=
-for _ in $(seq 50); do
-  kill -0 $serve 2>/dev/null || break            # serve died: no use waiting
-  curl -sf -o /dev/null http://127.0.0.1:5001/healthz && { listening=1; break; }
-  sleep 0.1
-done
-[ -n "$listening" ] || fail "ssrfguard serve did not start listening on 127.0.0.1:5001" "$tmp/serve.err"
+. scripts/demo-lib.sh
+listening $serve 127.0.0.1:5001 ||
+  fail "ssrfguard serve did not start listening on 127.0.0.1:5001" "$tmp/serve.err"
 echo "ssrfguard serve is listening on 127.0.0.1:5001 (inside a network namespace)"
 show() {
   echo; echo "\$ curl '$1'"

@@ -18,7 +18,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "respond"))
 import harness as h  # noqa: E402
@@ -54,44 +53,38 @@ def contain():
     h.check(p.returncode == 0 and status_tag() == "contained", f"contained: {p.stdout} {p.stderr[-400:]}")
 
 
+def release_holding_store(service, action):
+    """`incidents release 1` with the store's write lock held by another
+    writer from the moment the release's call of action is in flight (a
+    2 s delay) until the release ends (past its 5 s busy timeout)."""
+    emu.faults([{"kind": "delay", "service": service, "action": action, "seconds": 2, "count": 1}])
+    rel = subprocess.Popen([B, "incidents", "--store", store, "release", "1"], env=emu.env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    h.check(h.wait(lambda: any(f.get("hits") for f in emu.call("GET", "/faults")["faults"]), 30),
+            f"the release reached {action}")
+    db = sqlite3.connect(store, timeout=10, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    out, err = rel.communicate(timeout=60)
+    db.execute("ROLLBACK")
+    db.close()
+    emu.clear_faults()
+    return rel.returncode, err.decode()
+
+
 try:
     # --- release: the store is held while the tag is set: they agree -------
     contain()
-    emu.faults([{"kind": "delay", "service": "ec2", "action": "CreateTags", "seconds": 2, "count": 1}])
-    rel = subprocess.Popen([B, "incidents", "--store", store, "release", "1"], env=emu.env(),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    h.check(h.wait(lambda: any(f.get("hits") for f in emu.call("GET", "/faults")["faults"]), 30),
-            "the release reached CreateTags")
-    db = sqlite3.connect(store, timeout=10, isolation_level=None)
-    db.execute("BEGIN IMMEDIATE")
-    out, err = rel.communicate(timeout=60)
-    db.execute("ROLLBACK")
-    db.close()
+    rc, err = release_holding_store("ec2", "CreateTags")
     h.check(status_tag() == "released" and state() == ["released"],
-            f"held during the tag: tag {status_tag()} and state {state()} agree")
-    emu.clear_faults()
+            f"held during the tag: tag {status_tag()} and state {state()} agree: {err}")
 
     # --- release: the store refuses the transition: no "released" tag -------
     contain()
-    emu.faults([{"kind": "delay", "service": "autoscaling", "action": "AttachInstances", "seconds": 2,
-                 "count": 1}])
-    rel = subprocess.Popen([B, "incidents", "--store", store, "release", "1"], env=emu.env(),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # the last restore call is in flight: hold the store's write lock until
-    # the release's transition has given up (5 s busy timeout)
-    h.check(h.wait(lambda: any(f.get("hits") for f in emu.call("GET", "/faults")["faults"]), 30),
-            "the release reached its last restore call")
-    db = sqlite3.connect(store, timeout=10, isolation_level=None)
-    db.execute("BEGIN IMMEDIATE")
-    out, err = rel.communicate(timeout=60)
-    db.execute("ROLLBACK")
-    db.close()
-    err = err.decode()
-    h.check(rel.returncode == 1 and "could not be marked released" in err and "keeps its status tag" in err,
-            f"the failed transition is said: {rel.returncode} {err}")
+    rc, err = release_holding_store("autoscaling", "AttachInstances")   # the last restore call
+    h.check(rc == 1 and "could not be marked released" in err and "keeps its status tag" in err,
+            f"the failed transition is said: {rc} {err}")
     h.check(status_tag() == "contained" and state() == ["contained"],
             f"tag {status_tag()} and state {state()} agree")
-    emu.clear_faults()
     p = run("release", "1")
     h.check(p.returncode == 0 and status_tag() == "released" and state() == ["released"],
             f"again: released, tag {status_tag()}, state {state()}: {p.stderr}")

@@ -5,12 +5,13 @@ its root volume -- a real ext4 image with an intruder's traces
 (scripts/demo-victim.sh) -- is carried by snapshot -> volume -> attach to
 the forensic instance, where the SSM command really runs `ssrfguard
 forensics examine`; the examination's result joins the incident and the
-demo ends by showing the findings.  And a `serve` that dies at start makes
-run.sh and demo-respond.sh stop with the reason, claiming nothing.  Asserts that each of those happened:
+demo ends by showing the findings.  Asserts that each of those happened:
 the webshell and the other plants among the incident's findings, the
 report's SHA-256 that of the file written on the forensic side, the device
 hash that of the victim's image (the bytes arrived), the custody log
-intact up to the head the incident recorded.  Runs under tests/netns-run.
+intact up to the head the incident recorded.  And a `serve` that dies at
+start makes run.sh and demo-respond.sh stop with the reason, claiming
+nothing.  Runs under tests/netns-run.
 
 usage: test_demo_loop.py SSRFGUARD"""
 import hashlib
@@ -172,7 +173,9 @@ class DeadServe(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def run_script(self, name):
+    def stops_without_claims(self, name, why, claims):
+        """Run scripts/NAME: exit 1, the reason and the log's path on
+        stderr with the log's tail, none of the claims on stdout."""
         env = dict(os.environ, SSRFGUARD=self.sg, SSRFGUARD_IN_NETNS="1")
         env.pop("DEMO_KEEP", None)
         p = subprocess.run(["bash", os.path.join(ROOT, "scripts", name)], env=env, capture_output=True,
@@ -180,26 +183,21 @@ class DeadServe(unittest.TestCase):
         kept = p.stderr.rpartition("the demo's files are kept in ")[2].partition(")")[0]
         if kept.startswith("/tmp/ssrfguard-"):
             subprocess.run(["rm", "-rf", kept])
-        return p
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        for c in claims:
+            self.assertNotIn(c, p.stdout)
+        self.assertRegex(p.stderr, why)
+        self.assertIn("simulated start-up failure", p.stderr)
 
     def test_run_sh(self):
-        p = self.run_script("run.sh")
-        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-        self.assertNotIn("listening", p.stdout)
-        self.assertNotIn("HTTP", p.stdout)
-        self.assertRegex(p.stderr, r"run\.sh: ssrfguard serve did not start listening on 127\.0\.0\.1:5001 "
-                                   r"\(see /tmp/ssrfguard-demo-\w+/serve\.err")
-        self.assertIn("simulated start-up failure", p.stderr)
+        self.stops_without_claims("run.sh", r"run\.sh: ssrfguard serve did not start listening on "
+                                  r"127\.0\.0\.1:5001 \(see /tmp/ssrfguard-demo-\w+/serve\.err",
+                                  ["listening", "HTTP"])
 
     def test_demo_respond_sh(self):
-        p = self.run_script("demo-respond.sh")
-        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-        self.assertNotIn("403", p.stdout)
-        self.assertNotIn("the responder runs the playbook", p.stdout)
-        self.assertRegex(p.stderr, r"demo-respond\.sh: ssrfguard serve --respond did not start listening "
-                                   r"on 127\.0\.0\.1:5002 \(see /tmp/ssrfguard-respond-demo-\w+/respond\.log")
-        self.assertIn("simulated start-up failure", p.stderr)
-
+        self.stops_without_claims("demo-respond.sh", r"demo-respond\.sh: ssrfguard serve --respond did not start "
+                                  r"listening on 127\.0\.0\.1:5002 \(see /tmp/ssrfguard-respond-demo-\w+/"
+                                  r"respond\.log", ["403", "the responder runs the playbook"])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -6,15 +6,12 @@ refused, nothing is sent, and the responder says why.
 
 usage: test_webhook_tls.py SSRFGUARD"""
 import atexit
-import http.server
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -23,30 +20,12 @@ binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET,))
 work = tempfile.mkdtemp(prefix="rsp-webhook-")
 atexit.register(shutil.rmtree, work, True)
-hooks = []
-
-
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        hooks.append(json.loads(self.rfile.read(n)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *a):
-        pass
-
-
 cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
 subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=hooks", "-addext",
                 "subjectAltName=IP:127.0.0.1"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-hook.socket = ctx.wrap_socket(hook.socket, server_side=True)
-threading.Thread(target=hook.serve_forever, daemon=True).start()
-url = f"https://127.0.0.1:{hook.server_address[1]}/hook"
+hook = h.Webhook(cert, key)
+hooks, url = hook.got, hook.url
 
 
 def fresh():
@@ -72,6 +51,6 @@ try:
     h.check("INC-1: webhook (start):" in p.stderr and "SSL" in p.stderr,
             f"the responder says why the webhook was not reached: {p.stderr[-600:]}")
 finally:
-    hook.shutdown()
+    hook.stop()
     emu.stop()
 h.finish("respond-webhook-tls")

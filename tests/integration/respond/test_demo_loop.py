@@ -15,7 +15,8 @@ forensic instance, finding the evidence by the responder's tags
 (--from-tags, the instance's own role over IMDS) and given no
 --incident-time: the timeline window comes from the volume's
 ssrfguard:incident-time tag the responder wrote, and is the one the
-responder's own command line gave.  Runs under tests/netns-run.
+responder's own command line gave.  And a `serve` that dies at start makes run.sh and demo-respond.sh
+stop with the reason, claiming nothing.  Runs under tests/netns-run.
 
 usage: test_demo_loop.py SSRFGUARD
        test_demo_loop.py SSRFGUARD --reexamine DIR   (demo-respond.sh's DEMO_THEN)"""
@@ -220,6 +221,56 @@ class DemoLoop(unittest.TestCase):
         self.assertRegex(tail, r"added +/var/www/html/\.thumb\.php +web root")
         self.assertRegex(tail, r"YARA +/var/www/html/\.thumb\.php +webshells\.php_webshell_request_exec")
 
+
+class DeadServe(unittest.TestCase):
+    """The scripts print a claim only once it holds: with a `serve` that
+    dies at start, run.sh and demo-respond.sh stop with exit status 1, the
+    reason and the log's path, and never say "listening" nor show a 403."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="dead-serve-")
+        d = cls.tmp.name
+        os.makedirs(os.path.join(d, "cli"))
+        os.makedirs(os.path.join(d, "tests", "integration", "server"))
+        upstream = os.path.join(os.path.dirname(os.path.dirname(SG)), "tests", "integration", "server",
+                                "sg-upstream")
+        os.symlink(upstream, os.path.join(d, "tests", "integration", "server", "sg-upstream"))
+        cls.sg = os.path.join(d, "cli", "ssrfguard")
+        with open(cls.sg, "w") as f:
+            f.write('#!/bin/sh\nif [ "$1" = serve ]; then echo "serve: simulated start-up failure" >&2; '
+                    'exit 1; fi\nexec "%s" "$@"\n' % SG)
+        os.chmod(cls.sg, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def stops_without_claims(self, name, why, claims):
+        """Run scripts/NAME: exit 1, the reason and the log's path on
+        stderr with the log's tail, none of the claims on stdout."""
+        env = dict(os.environ, SSRFGUARD=self.sg, SSRFGUARD_IN_NETNS="1")
+        env.pop("DEMO_KEEP", None)
+        p = subprocess.run(["bash", os.path.join(ROOT, "scripts", name)], env=env, capture_output=True,
+                           text=True, timeout=120)
+        kept = p.stderr.rpartition("the demo's files are kept in ")[2].partition(")")[0]
+        if kept.startswith("/tmp/ssrfguard-"):
+            subprocess.run(["rm", "-rf", kept])
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        for c in claims:
+            self.assertNotIn(c, p.stdout)
+        self.assertRegex(p.stderr, why)
+        self.assertIn("simulated start-up failure", p.stderr)
+
+    def test_run_sh(self):
+        self.stops_without_claims("run.sh", r"run\.sh: ssrfguard serve did not start listening on "
+                                  r"127\.0\.0\.1:5001 \(see /tmp/ssrfguard-demo-\w+/serve\.err",
+                                  ["listening", "HTTP"])
+
+    def test_demo_respond_sh(self):
+        self.stops_without_claims("demo-respond.sh", r"demo-respond\.sh: ssrfguard serve --respond did not start "
+                                  r"listening on 127\.0\.0\.1:5002 \(see /tmp/ssrfguard-respond-demo-\w+/"
+                                  r"respond\.log", ["403", "the responder runs the playbook"])
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--reexamine":

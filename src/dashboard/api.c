@@ -124,12 +124,10 @@ sg_err dash_list_json(store *st, char **out)
  * be built: the rest of the detail still shows). */
 static json_t *report_json(const dash_config *dc, int64_t id)
 {
-	respond_config cfg;
-	dash_respond_config(dc, &cfg);
 	responder *r = NULL;
 	char *js = NULL;
 	json_t *rep = NULL;
-	if (respond_new(&cfg, &r, NULL, 0) == SG_OK && respond_report_json(r, id, &js) == SG_OK)
+	if (respond_new(dc->where, &r, NULL, 0) == SG_OK && respond_report_json(r, id, &js) == SG_OK)
 		rep = json_loads(js, 0, NULL);
 	free(js);
 	respond_free(r);

@@ -288,8 +288,27 @@ static void piece_end(dfeed *f, piece *pc)
 	free(pc);
 }
 
-/* The next piece of h's queue, and a second of another file when there is
- * one right behind it (two lanes of one core). */
+/* The first piece of another file than a's, unlinked from h's queue (it
+ * is that file's earliest piece), or NULL; the scan is bounded. */
+static piece *take_other(hasher *h, const piece *a)
+{
+	piece *prev = NULL, *p = h->head;
+	for (int seen = 0; p && p->f == a->f && seen < 64; seen++)
+		prev = p, p = p->next;
+	if (!p || p->f == a->f)
+		return NULL;
+	if (prev)
+		prev->next = p->next;
+	else
+		h->head = p->next;
+	if (h->tail == p)
+		h->tail = prev;
+	return p;
+}
+
+/* The next piece of h's queue and, for the second lane of the core, the
+ * first queued piece of another file when there is one: a large file
+ * that fills whole chunks is hashed beside the next one. */
 static int take(dfeed *f, hasher *h, piece **a, piece **b)
 {
 	pthread_mutex_lock(&f->mu);
@@ -298,12 +317,9 @@ static int take(dfeed *f, hasher *h, piece **a, piece **b)
 	*a = h->head, *b = NULL;
 	if (*a) {
 		h->head = (*a)->next;
-		if (h->head && h->head->f != (*a)->f) {
-			*b = h->head;
-			h->head = (*b)->next;
-		}
 		if (!h->head)
 			h->tail = NULL;
+		*b = take_other(h, *a);
 	}
 	pthread_mutex_unlock(&f->mu);
 	return *a != NULL;

@@ -37,7 +37,7 @@ typedef struct walk_opts {
 typedef struct walk_stats {
 	uint64_t entries, files, dirs, links, specials, deleted;
 	uint64_t hashed, hash_errors, bytes_hashed;
-	uint64_t hashed_fed;  /* of them, hashed from the acquisition's buffers */
+	uint64_t hashed_fed, bytes_fed; /* of them, hashed from the acquisition's buffers */
 	uint64_t errors;
 	uint64_t deleted_records; /* NTFS: deleted names given their freed MFT record's metadata */
 	double seconds;

@@ -226,8 +226,10 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	jset(fs, "files_hashed", json_integer((json_int_t)st.hashed));
 	jset(fs, "hash_errors", json_integer((json_int_t)st.hash_errors));
 	jset(fs, "bytes_hashed", json_integer((json_int_t)st.bytes_hashed));
-	if (how->feed)
+	if (how->feed) {
 		jset(fs, "files_hashed_from_acquisition", json_integer((json_int_t)st.hashed_fed));
+		jset(fs, "bytes_hashed_from_acquisition", json_integer((json_int_t)st.bytes_fed));
+	}
 	jset(fs, "sha256_engine", json_string(sha2x_accelerated() ? "sha-ni, two files per core"
 	                                                          : "openssl"));
 	jset(fs, "walk_errors", json_integer((json_int_t)st.errors));

@@ -79,7 +79,8 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
 	  "revocation so that the SSM agent keeps working for the capture, and left in place of the "
 	  "instance's profile (without it the profile is removed and, on AWS, the capture fails)"),
-	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish)"),
+	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish); with imds, revoke, "
+	  "isolate or strip off the playbook ends partial, exit status 1"),
 	R(OPT_STR, "order", "LIST", "a full comma-separated order (checked against the ordering "
 	  "invariants)"),
 	R(OPT_SWITCH, "decrement-desired", NULL, "let the ASG shrink instead of replacing the instance"),
@@ -409,11 +410,7 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
 	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
 		return -1;
-	o->cfg.state_table = o->where.state_table;
-	o->cfg.region = o->aws.region;
-	o->cfg.profile = o->aws.profile;
-	o->cfg.endpoint_url = o->aws.endpoint_url;
-	o->cfg.ca_bundle = o->aws.ca_bundle;
+	respond_config_where(&o->cfg, o->cfg.store_path, &o->where, &o->aws);
 	o->listen_cfg.store_path = o->cfg.store_path;
 	o->listen_cfg.rcfg = &o->cfg;
 	o->deliver_cfg.store_path = o->cfg.store_path;

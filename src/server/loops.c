@@ -14,6 +14,7 @@
  * loop has drained (or its drain_s ran out). */
 #include "server/srv_int.h"
 #include "common/listen.h"
+#include "logging/logging.h"
 #include "server/proxy.h"
 
 #include <errno.h>
@@ -53,7 +54,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* SIGHUP: files read again (today: the proxy's TLS files and CRLs). */
+/* SIGHUP: files read again (the proxy's TLS files and CRLs, its roles file). */
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -286,7 +287,7 @@ sg_err srv_run(srv *s)
 	    SG_OK) {
 		log_error(s, err);
 		if (strcmp(s->cfg->log, "-") != 0) /* else the log line was it */
-			fprintf(stderr, "ssrfguard serve: %s\n", err);
+			logging_write(STDERR_FILENO, "error", "listen", err, NULL);
 		goto out;
 	}
 	for (size_t i = 0; i < s->nloops; i++) {

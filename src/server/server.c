@@ -40,7 +40,7 @@ char *srv_clean_dup(const char *s, size_t n, size_t max)
 	size_t cap = (n < max ? n : max) * 4 + 1;
 	char *p = malloc(cap);
 	if (p)
-		text_clean(p, cap, s, n < max ? n : max);
+		sg_text_clean(p, cap, s, n < max ? n : max);
 	return p;
 }
 
@@ -191,60 +191,11 @@ void srv_check_drained(struct srv *s)
 
 /* ---- /go ---- */
 
-/* The headers kept as evidence, forwarding ones first, each with the most
- * bytes of its value kept: every field is cut on its own ("..." marks a
- * cut), so no header, however long or binary, can push another out. */
-static const struct {
-	const char *name;
-	size_t max;
-} headers_of_note[] = {
-	{"X-Forwarded-For", 512}, {"X-Real-IP", 64}, {"Forwarded", 512}, {"Host", 256},
-	{"User-Agent", 256}, {"Referer", 256}, {"Origin", 256}, {"Accept", 128},
-	{"Content-Type", 128},
-};
-
-/* Worst case of one field: its name and value at 6 output bytes per input
- * byte (\u00XX), quotes, colon, comma and the "..." mark. */
-#define HDR_NAME_MAX 16
-#define HDR_FIELD_OUT(n) ((HDR_NAME_MAX + (n)) * 6 + 12)
-
-static char *headers_json(struct evhttp_request *req)
+static const char *evhttp_header(void *ctx, const char *name, size_t *len)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	const size_t nh = sizeof headers_of_note / sizeof headers_of_note[0];
-	const char *val[sizeof headers_of_note / sizeof headers_of_note[0]];
-	size_t cap = 4;
-	for (size_t i = 0; i < nh; i++) {
-		val[i] = evhttp_find_header(in, headers_of_note[i].name);
-		size_t n = val[i] ? strlen(val[i]) : 0;
-		if (val[i])
-			cap += HDR_FIELD_OUT(n < headers_of_note[i].max ? n : headers_of_note[i].max);
-	}
-	/* the usual few hundred bytes on the stack; the worst case on the heap */
-	char small[4096];
-	char *mem = cap <= sizeof small ? small : malloc(cap);
-	tbuf b;
-	int first = 1;
-	if (!mem)
-		return NULL;
-	tb_init(&b, mem, cap);
-	tb_str(&b, "{");
-	for (size_t i = 0; i < nh; i++) {
-		const char *name = headers_of_note[i].name;
-		if (!val[i])
-			continue;
-		if (!first)
-			tb_str(&b, ",");
-		first = 0;
-		tb_json(&b, name, strlen(name), HDR_NAME_MAX);
-		tb_str(&b, ":");
-		tb_json(&b, val[i], strlen(val[i]), headers_of_note[i].max);
-	}
-	tb_str(&b, "}");
-	char *out = b.trunc ? NULL : dupn(b.p, b.len); /* cannot be cut: sized above */
-	if (mem != small)
-		free(mem);
-	return out;
+	const char *v = evhttp_find_header(ctx, name);
+	*len = v ? strlen(v) : 0;
+	return v;
 }
 
 /* The request line and the headers of note, kept as the evidence of an
@@ -259,7 +210,7 @@ void srv_job_evidence(job *j)
 	snprintf(line, sizeof line, "GET %s HTTP/%d.%d", evhttp_request_get_uri(req),
 	         req->major, req->minor);
 	j->request = srv_clean_dup(line, strlen(line), 4096);
-	j->headers = headers_json(req);
+	j->headers = srv_headers_json(NULL, evhttp_header, evhttp_request_get_input_headers(req));
 }
 
 static void handle_go(struct srv *s, struct evhttp_request *req)
@@ -277,7 +228,7 @@ static void handle_go(struct srv *s, struct evhttp_request *req)
 	ev_uint16_t port = 0;
 	if (evcon)
 		evhttp_connection_get_peer(evcon, &peer, &port);
-	text_clean(j->client, sizeof j->client, peer ? peer : "?", peer ? strlen(peer) : 1);
+	sg_text_clean(j->client, sizeof j->client, peer ? peer : "?", peer ? strlen(peer) : 1);
 
 	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
 	j->html = text_accepts_html(accept);
@@ -334,8 +285,8 @@ void srv_health_get(struct srv *s, srv_health *h)
 	memset(h, 0, sizeof *h);
 	/* The store: the last commit, and a read now (a corrupt store that no
 	 * blocked request has touched yet fails here). */
-	h->store_ok = !s->store_error[0];
-	snprintf(h->store_why, sizeof h->store_why, "%s", s->store_error);
+	incident_last_commit(s, h->store_why, sizeof h->store_why);
+	h->store_ok = !h->store_why[0];
 	if (h->store_ok && store_count_states(s->st, counts) != SG_OK) {
 		h->store_ok = 0;
 		snprintf(h->store_why, sizeof h->store_why, "cannot read the store: %.150s",
@@ -362,7 +313,7 @@ static void handle_healthz(struct srv *s, struct evhttp_request *req)
 	srv_health_get(s, &h);
 	proxy_status(s, &px);
 	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
-	int degraded = h.store_pressure || px.tls_failing;
+	int degraded = h.store_pressure || px.tls_failing || px.roles_failing;
 	tb_init(&b, mem, sizeof mem);
 	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
 	       s->draining ? "draining" : failing ? "failing" : degraded ? "degraded" : "ok",
@@ -387,6 +338,13 @@ static void handle_healthz(struct srv *s, struct evhttp_request *req)
 		if (px.tls_failing) {
 			tb_str(&b, ",\"proxy_tls_error\":");
 			tb_json(&b, px.tls_why, strlen(px.tls_why), 300);
+		}
+	}
+	if (px.roles) { /* likewise the roles file: the roles before stay in force */
+		tb_fmt(&b, ",\"proxy_roles\":\"%s\"", px.roles_failing ? "reload_failed" : "ok");
+		if (px.roles_failing) {
+			tb_str(&b, ",\"proxy_roles_error\":");
+			tb_json(&b, px.roles_why, strlen(px.roles_why), 300);
 		}
 	}
 	tb_str(&b, "}\n");

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <time.h>
 
+#include "common/escape.h"
 #include "server/dest.h"
 #include "server/pin.h"
 #include "server/server.h"
@@ -154,8 +155,6 @@ struct srv {
 	struct self *self;            /* self.c: our listeners' ports */
 	char via_token[32];           /* "ssrfguard-<random>": our Via mark */
 	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
-	char store_error[160];        /* this loop's last commit's failure; ""
-	                                 after a commit that succeeded */
 	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
 
@@ -211,12 +210,22 @@ void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
  * the multi (srv_job_free calls it). */
 void fetch_easy_release(job *j);
 
+/* evidence.c: the headers kept as the evidence of a blocked attempt, a JSON
+ * object (malloc'd; NULL on OOM): "ssrfguard_role" first when role is not
+ * NULL, then the headers of note, forwarding ones first, each value cut on
+ * its own.  get returns a header's value (len bytes, any bytes) or NULL. */
+typedef const char *(*srv_header_fn)(void *ctx, const char *name, size_t *len);
+char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
+
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */
 void incident_stop(struct srv *primary);    /* before any loop is freed */
+/* The store's last commit, whichever loop's attempts it held: why it
+ * failed, else "" (also before the first). */
+void incident_last_commit(struct srv *s, char *why, size_t cap);
 void incident_cleanup(struct srv *s);
 
 /* conn.c: every client connection within bounds (see its top comment).

@@ -5,6 +5,7 @@
 #define SSRFGUARD_STORE_DYNAMO_INT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "aws/dynamodb.h"
 #include "store/store_int.h"
@@ -14,6 +15,7 @@ typedef struct dd_store {
 	struct aws_client *aws;
 	char table[256];
 	int64_t detail_max;
+	bool claim_index;   /* the table has the claim index, ACTIVE (dynamo.c) */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 

@@ -21,6 +21,13 @@ _THROTTLE = {
     "json": ("ThrottlingException", "Rate exceeded", 400),
     "rest-xml": ("SlowDown", "Please reduce your request rate.", 503),
 }
+# A service whose throttling error is its own, from its botocore model's
+# error shapes: SNS's ThrottledException is code "Throttled", HTTP 429
+# (botocore sns service-2.json; SNS API reference, Publish, "Errors":
+# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+_THROTTLE_OF_SERVICE = {
+    "sns": ("Throttled", "Rate exceeded", 429),
+}
 _ERROR = {
     "ec2": ("InternalError", "An internal error has occurred", 500),
     "query": ("InternalFailure", "An internal error has occurred", 500),
@@ -83,7 +90,7 @@ def pick(world, service, action, protocol):
             if k == "delay":
                 return {"delay": r["seconds"]}
             if k == "throttle":
-                code, msg, status = _THROTTLE[protocol]
+                code, msg, status = _THROTTLE_OF_SERVICE.get(service) or _THROTTLE[protocol]
             elif k == "unavailable":
                 code, msg, status = "ServiceUnavailable", "Service is unavailable. Please try again later.", 503
             else:

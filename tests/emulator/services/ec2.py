@@ -192,6 +192,15 @@ def _dns(ip, world):
                                            else f".{world.region}.compute.internal")
 
 
+def default_key(world, spec):
+    """KmsKeyId of an encrypted volume or snapshot: the one named, else the
+    ARN of the AWS managed key aws/ebs (services/kms.aws_managed_key)."""
+    if not spec.get("Encrypted") or spec.get("KmsKeyId"):
+        return spec.get("KmsKeyId")
+    from services import kms
+    return kms.aws_managed_key(world)["Arn"]
+
+
 def add_volume(world, spec, inst=None):
     vid = spec.get("VolumeId") or world.new_id("vol")
     check_id(vid, "vol")
@@ -200,7 +209,7 @@ def add_volume(world, spec, inst=None):
          "AvailabilityZone": az, "State": "available", "CreateTime": world.now(),
          "Attachments": [], "VolumeType": spec.get("VolumeType", "gp3"), "Iops": spec.get("Iops", 3000),
          "Encrypted": spec.get("Encrypted", False), "MultiAttachEnabled": False,
-         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
+         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": default_key(world, spec)}
     if v["VolumeType"] == "gp3":
         v["Throughput"] = 125
     st(world)["volumes"][vid] = v
@@ -612,6 +621,26 @@ def describe_network_interfaces(ctx, p):
     return out
 
 
+# Idle connection-tracking timeouts per ENI, (min, max, default) seconds
+# (EC2 user guide, "Security group connection tracking", "Idle connection
+# tracking timeout",
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts;
+# botocore ec2 ConnectionTrackingConfiguration).  A field left out keeps its
+# value.
+_CONNTRACK = {"TcpEstablishedTimeout": (60, 432000, 432000), "UdpStreamTimeout": (60, 180, 180),
+              "UdpTimeout": (30, 60, 30)}
+
+
+def _set_conntrack(eni, spec):
+    for k, v in spec.items():
+        lo, hi, _ = _CONNTRACK[k]
+        if not lo <= v <= hi:
+            raise ApiError("InvalidParameterValue", f"Value ({v}) for parameter {k} is invalid. "
+                           f"Must be between {lo} and {hi}.")
+    cur = eni.setdefault("ConnectionTrackingConfiguration", {k: d for k, (_, _, d) in _CONNTRACK.items()})
+    cur.update(spec)
+
+
 @op("ec2", "ModifyNetworkInterfaceAttribute")
 def modify_network_interface_attribute(ctx, p):
     w = ctx.world
@@ -625,6 +654,9 @@ def modify_network_interface_attribute(ctx, p):
         changed = True
     if p.get("Description") is not None:
         e["Description"] = p["Description"].get("Value", "")
+        changed = True
+    if p.get("ConnectionTrackingSpecification") is not None:
+        _set_conntrack(e, p["ConnectionTrackingSpecification"])
         changed = True
     if p.get("Attachment") is not None:
         att = e.get("Attachment")

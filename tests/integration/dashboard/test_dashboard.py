@@ -61,7 +61,10 @@ def refused(why, expect_rc, *extra):
         check(False, f"{why}: still running")
         return
     check(p.returncode == expect_rc, f"{why}: exit {p.returncode}, want {expect_rc}: {err}")
-    check("ssrfguard dashboard:" in err, f"{why}: says why: {err}")
+    lines = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
+    check(lines and len(lines) == len(err.splitlines())
+          and all(x.get("level") == "error" and x.get("ts", "").endswith("Z") and x.get("message")
+                  for x in lines), f"{why}: says why, as a JSON log line: {err}")
 
 
 # --- refusals ---------------------------------------------------------------

@@ -185,6 +185,27 @@ try:
         pres = [s for s in r["steps"] if s["name"] == "preserve"][0]
         h.check(any("Spot instance" in n for n in pres.get("notes", [])), f"spot noted: {pres}")
         h.check(not [c for c in pres.get("calls", []) if c.get("error")], f"spot: no refused call: {pres}")
+
+    # a stopped instance: its metadata options stay "pending" until it
+    # starts (EC2 user guide, "Modify instance metadata options for existing
+    # instances"), so waiting for "applied" would time out: imds is done
+    # with the change pending, and says so
+    stopped = "i-0d000000000000d01"
+    emu.post("/seed", {"ec2": {"instances": [
+        {"InstanceId": stopped, "SubnetId": "subnet-0b000000000000001", "State": "stopped",
+         "MetadataOptions": {"HttpTokens": "optional"},
+         "NetworkInterfaces": [{"NetworkInterfaceId": "eni-0d000000000000001", "Groups": ["sg-0b0000000000000b1"],
+                                "PrivateIpAddress": "10.9.1.40"}],
+         "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "VolumeId": "vol-0d000000000000001", "Size": 8}]}]}})
+    p = h.respond(binary, emu, work, "--instance", stopped, "--forensic-instance", "", "--imds-wait", "3")
+    h.check(p.returncode == 0 and "INC-3 contained" in p.stdout, f"stopped: {p.stdout} {p.stderr[-800:]}")
+    mo = emu.state()["ec2"]["instances"][stopped]["MetadataOptions"]
+    h.check(mo["State"] == "pending" and mo["HttpTokens"] == "required", f"stopped: change pending: {mo}")
+    r = h.report_ok(work, "INC-3")
+    if r:
+        imds = [s for s in r["steps"] if s["name"] == "imds"][0]
+        h.check(imds["state"] == "done" and "applied when the stopped instance starts" in imds.get("result", ""),
+                f"stopped: imds done, pending said: {imds}")
 finally:
     hook.shutdown()
     emu.stop()

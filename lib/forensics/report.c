@@ -266,8 +266,14 @@ static sg_err md_code(fx_buf *out, const char *s)
 		err = fx_buf_add(out, "`", 1);
 	if (!err)
 		err = fx_buf_add(out, " ", 1);
-	for (const char *p = s; *p && !err; p++)
-		err = fx_buf_str(out, sg_md_code_byte((unsigned char)*p, tmp));
+	size_t slashes = 0; /* backslashes just written: GFM reads "\\|" as "\\" and a cell's end */
+	for (const char *p = s; *p && !err; p++) {
+		if (*p == '|' && slashes % 2)
+			err = fx_buf_add(out, "\\", 1);
+		if (!err)
+			err = fx_buf_str(out, sg_md_code_byte((unsigned char)*p, tmp));
+		slashes = *p == '\\' ? slashes + 1 : 0;
+	}
 	if (!err)
 		err = fx_buf_add(out, " ", 1);
 	for (size_t i = 0; i <= best && !err; i++)
@@ -785,9 +791,10 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		if (!err)
 			err = md_code(out, jstr(rf, "path") ? jstr(rf, "path") : "");
 		if (!err)
-			err = fx_buf_printf(out, " (%" JSON_INTEGER_FORMAT " rules, SHA-256 %s) |\n",
-			                    json_integer_value(json_object_get(rf, "rules")),
-			                    jstr(rf, "sha256") ? jstr(rf, "sha256") : "?");
+			err = fx_buf_printf(out, " (%" JSON_INTEGER_FORMAT " rules, SHA-256 ",
+			                    json_integer_value(json_object_get(rf, "rules")));
+		if (!err)
+			err = md_field(out, "", jstr(rf, "sha256"), "?", ") |\n");
 	}
 	const json_t *evs = json_object_get(r, "evidence");
 	size_t i;

@@ -1,6 +1,6 @@
 /* fuzz_wire.c — every parser the egress proxy runs on attacker bytes: the
- * request and response heads, the targets, chunked framing (whole and byte
- * by byte, which must agree), Proxy-Authorization Basic, the PROXY header. */
+ * request and response heads, the targets, chunked framing (whole, byte
+ * by byte and decoded in place, which must agree), Proxy-Authorization Basic, the PROXY header. */
 #include <stdint.h>
 #include <string.h>
 
@@ -55,6 +55,17 @@ static void chunks(const char *p, size_t n)
 		used += k;
 	}
 	if (whole != used || (whole >= 0 && da != db) || whole > (long long)n)
+		__builtin_trap();
+	/* decoded in place: the same framing, and never more data than bytes */
+	char copy[4096];
+	size_t m = n < sizeof copy ? n : sizeof copy, dn = 0;
+	int dd = 0, dw = 0;
+	memcpy(copy, p, m);
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	long long dec = px_chunk_decode(&a, copy, m, &dn, &dd);
+	long long fed = px_chunk_feed(&b, p, m, &dw);
+	if (dec != fed || (dec >= 0 && (dd != dw || dn > (size_t)dec)))
 		__builtin_trap();
 }
 

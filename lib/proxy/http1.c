@@ -540,6 +540,35 @@ long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done)
 	return (long long)i;
 }
 
+long long px_chunk_decode(px_chunk *c, char *p, size_t n, size_t *data, int *done)
+{
+	size_t i = 0, out = 0;
+	*data = 0;
+	*done = 0;
+	while (i < n && !*done) {
+		if (c->state == CK_DATA) { /* a run of data: moved, not fed byte by byte */
+			size_t take = n - i;
+			if ((uint64_t)take > c->left)
+				take = (size_t)c->left;
+			memmove(p + out, p + i, take);
+			out += take;
+			i += take;
+			c->left -= take;
+			if (!c->left)
+				c->state = CK_DATA_CR;
+			continue;
+		}
+		long long k = px_chunk_feed(c, p + i, 1, done);
+		if (k < 0)
+			return -1;
+		i += (size_t)k;
+		if (!k)
+			break;
+	}
+	*data = out;
+	return (long long)i;
+}
+
 int px_basic_user(px_span v, char *out, size_t cap, char *pw, size_t pwcap)
 {
 	unsigned char dec[768];

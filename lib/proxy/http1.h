@@ -129,6 +129,15 @@ typedef struct px_chunk {
  */
 long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done);
 
+/*
+ * The same framing, decoded in place (for a client that keeps the body,
+ * /go's upstream client): the chunk data among the first n bytes of p is
+ * moved to the front of p and its length stored in *data; the framing
+ * (sizes, extensions, CRLFs, trailer) is dropped.  Returns and *done as
+ * px_chunk_feed, which it agrees with byte for byte.
+ */
+long long px_chunk_decode(px_chunk *c, char *p, size_t n, size_t *data, int *done);
+
 /* The user of "Proxy-Authorization: Basic base64(user:password)" into out
  * (NUL-terminated, at most cap-1 bytes), and the password into pw (may be
  * NULL).  -1 if the value is not Basic, not base64, holds no ':' or a

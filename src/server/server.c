@@ -49,6 +49,7 @@ void srv_job_free(job *j)
 	if (!j)
 		return;
 	fetch_easy_release(j);
+	gf_free(j);
 	curl_slist_free_all(j->pins); /* after the handle let go of it */
 	dest_free(&j->d);
 	if (j->body) {

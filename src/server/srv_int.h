@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "server/dest.h"
+#include "server/gofetch.h"
 #include "server/pin.h"
 #include "server/server.h"
 #include "server/text.h"
@@ -52,6 +53,7 @@ typedef struct job {
 	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
 	unsigned pin_port;
 	struct curl_slist *pins;
+	gf_hop gf;                    /* an http hop on gofetch.c */
 	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */
@@ -125,6 +127,7 @@ struct srv {
 	size_t sockev_cap;
 	CURL *easy_pool[SRV_EASY_POOL]; /* fetch.c: idle easy handles, shared options set */
 	size_t easy_pooled;
+	struct gf_pool *gf;           /* gofetch.c: idle upstream connections */
 	struct evdns_base *dns;       /* the service's resolver (fetch.c) */
 	dnsc *dcache;                 /* judged answers, dns_cache_s: the primary's,
 	                                 shared by every loop under dcache_mu */
@@ -209,6 +212,21 @@ void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
  * the job left in it; j->easy is NULL after.  Only for a handle outside
  * the multi (srv_job_free calls it). */
 void fetch_easy_release(job *j);
+/* What a hop's client (libcurl's callbacks, gofetch.c) reports:
+ * fetch_judge   the enforcing check of an address about to be used (dest.h),
+ *               recorded as evidence; the first refusal is j->bv, j->blocked;
+ * fetch_body_add  body bytes within max_body and max_reply_bytes: 0, or -1
+ *               with j->too_big / j->over_budget set (or out of memory);
+ * fetch_hop_answered  a whole answer (location and ctype may be NULL):
+ *               a redirect is followed, anything else answered;
+ * fetch_hop_failed  code and msg; code 0: the limit flags of j say what
+ *               (too_big, hdr_too_big, bad_interim, over_budget), else 502;
+ * fetch_hop_blocked  j->bv blocks: the incident, then the 403. */
+void fetch_judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *v);
+int fetch_body_add(job *j, const char *p, size_t len);
+void fetch_hop_answered(job *j, int code, const char *location, const char *ctype);
+void fetch_hop_failed(job *j, int code, const char *msg);
+void fetch_hop_blocked(job *j);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */

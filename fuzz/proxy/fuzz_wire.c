@@ -31,6 +31,15 @@ static void heads(const char *p, size_t n)
 		if (f && px_basic_user(f->value, u, sizeof u, pw, sizeof pw) == 0 && !u[0])
 			__builtin_trap();
 	}
+	px_head l;
+	px_rc strict = px_parse_request(p, n, 8192, &h, &why);
+	px_rc lenient = px_parse_request_lenient(p, n, 8192, &l, &why);
+	/* lenient only about value bytes: whatever is strict-valid reads the same */
+	if ((strict == PX_OK && (lenient != PX_OK || l.head_len != h.head_len ||
+	                         l.nfields != h.nfields || l.chunked != h.chunked ||
+	                         l.length != h.length)) ||
+	    (lenient == PX_OK && l.head_len > n))
+		__builtin_trap();
 	static const char *const methods[] = {"GET", "HEAD", "CONNECT"};
 	for (size_t m = 0; m < 3; m++)
 		if (px_parse_response(p, n, 8192, (px_span){methods[m], strlen(methods[m])}, &h,

@@ -102,7 +102,9 @@ static int next_elem(px_span v, size_t *pos, px_span *el)
 	return 1;
 }
 
-static int parse_field(px_span line, px_field *f)
+/* any_value: a value may hold any byte but CR and LF (a server that never
+ * passes the field on); else no control byte. */
+static int parse_field(px_span line, px_field *f, int any_value)
 {
 	size_t i = 0;
 	while (i < line.n && is_tchar((unsigned char)line.p[i]))
@@ -116,7 +118,7 @@ static int parse_field(px_span line, px_field *f)
 		s++;
 	while (e > s && is_blank(line.p[e - 1]))
 		e--;
-	for (size_t k = s; k < e; k++) {
+	for (size_t k = s; k < e && !any_value; k++) {
 		unsigned char c = (unsigned char)line.p[k];
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return -1;
@@ -129,7 +131,7 @@ static int parse_field(px_span line, px_field *f)
 /* Read the fields and derive framing and connection facts.  is_req selects
  * the strict request rules. */
 static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, int is_req,
-                          const char **why)
+                          int any_value, const char **why)
 {
 	int keep_alive = 0, te_seen = 0, te_chunked = 0;
 	px_span line;
@@ -149,7 +151,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 			return PX_TOO_BIG;
 		}
 		px_field *f = &h->f[h->nfields];
-		if (parse_field(line, f) != 0) {
+		if (parse_field(line, f, any_value) != 0) {
 			*why = "malformed header field";
 			return PX_BAD;
 		}
@@ -222,7 +224,8 @@ static px_rc find_head(const char *buf, size_t len, size_t max, size_t *end)
 	return len >= max ? PX_TOO_BIG : PX_MORE;
 }
 
-px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h, const char **why)
+static px_rc parse_request(const char *buf, size_t len, size_t max, int any_value, px_head *h,
+                           const char **why)
 {
 	const char *dummy;
 	size_t end, pos = 0;
@@ -262,7 +265,18 @@ px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h, cons
 		*why = "not HTTP/1.0 or HTTP/1.1";
 		return PX_BAD;
 	}
-	return parse_fields(buf, end, pos, h, 1, why);
+	return parse_fields(buf, end, pos, h, 1, any_value, why);
+}
+
+px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h, const char **why)
+{
+	return parse_request(buf, len, max, 0, h, why);
+}
+
+px_rc px_parse_request_lenient(const char *buf, size_t len, size_t max, px_head *h,
+                               const char **why)
+{
+	return parse_request(buf, len, max, 1, h, why);
 }
 
 px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_method,
@@ -307,7 +321,7 @@ px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_met
 			return PX_BAD;
 		}
 	}
-	rc = parse_fields(buf, end, pos, h, 0, why);
+	rc = parse_fields(buf, end, pos, h, 0, 0, why);
 	if (rc != PX_OK)
 		return rc;
 	int bodyless = px_span_ieq(req_method, "HEAD") || st < 200 || st == 204 || st == 304 ||

@@ -72,6 +72,14 @@ px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h,
                        const char **why);
 
 /*
+ * The same, but a field value may hold any byte except CR and LF (framing
+ * stays as strict): for a server that never passes a client's fields on
+ * (/go), only records some of them, escaped.
+ */
+px_rc px_parse_request_lenient(const char *buf, size_t len, size_t max, px_head *h,
+                               const char **why);
+
+/*
  * Parse a response head.  req_method is the request's method (a HEAD or a
  * CONNECT reply has no body) — the body rules of RFC 9112 6.3 are applied
  * into h's framing fields; 1xx, 204 and 304 have no body.

@@ -645,7 +645,7 @@ void fetch_abandon(struct srv *s)
 	while (s->running) {
 		job *j = s->running;
 		stop_running(j);
-		srv_job_free(j); /* its request dies with evhttp */
+		srv_job_free(j); /* its connection is closed with the loop's */
 	}
 }
 
@@ -729,7 +729,7 @@ static void cancel_gone(job *list, int running)
 	int64_t now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 	for (job *j = list, *next; j && srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS; j = next) {
 		next = running ? j->inext : j->next;
-		if (conn_gone(j->req)) {
+		if (!j->fc || fr_gone(j->fc)) {
 			fetch_cancel(j);
 		} else if (running && gf_expired(j, now)) {
 			stop_running(j);
@@ -860,8 +860,7 @@ static void answered(job *j, int code, const char *loc, const char *ctype)
 	}
 	char ct[200];
 	content_type(ctype, ct, sizeof ct);
-	evhttp_add_header(evhttp_request_get_output_headers(j->req), "Content-Security-Policy",
-	                  "sandbox");
+	j->sandbox = 1;
 	srv_reply(j, code, ct, j->body, "allow");
 	srv_job_free(j);
 	release_slot(s);

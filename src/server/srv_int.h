@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "server/dest.h"
+#include "server/front.h"
 #include "server/gofetch.h"
 #include "server/pin.h"
 #include "server/server.h"
@@ -29,7 +30,7 @@
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
 	struct srv *s;
-	struct evhttp_request *req;   /* NULL once the client went away */
+	fr_conn *fc;                  /* its client connection; NULL once answered */
 	struct job *next;             /* fetch queue / commit batch */
 	struct job *iprev, *inext;    /* in libcurl's multi handle */
 	char client[48];
@@ -38,6 +39,7 @@ typedef struct job {
 	char *raw_url;                /* the url parameter, cleaned */
 	char *url;                    /* this hop's URL */
 	int html;                     /* answer the 403 as HTML */
+	int sandbox;                  /* upstream content: CSP sandbox */
 	int hop;
 	struct timespec t0;
 	/* fetch */
@@ -115,8 +117,7 @@ struct srv {
 	srv_gauges pub;
 	const srv_identity *id;
 	struct event_base *base;
-	struct evhttp *http;
-	struct evhttp_bound_socket *bound;
+	struct front *front;          /* front.c: the listener and its clients */
 	struct event *sig_term, *sig_int, *sig_hup;  /* primary only */
 	struct event *drain_timer, *commit_ev, *curl_timer;
 	struct event *gone_timer;     /* fetch.c: fetches whose client left */
@@ -180,7 +181,9 @@ void srv_health_get(struct srv *s, srv_health *h);
 sg_err srv_listen_fds(const char *what, const char *spec, size_t n, int *fds, char *err,
                       size_t errlen);
 
-/* server.c */
+/* server.c: the routes (front.c calls srv_route with each request) */
+enum { ROUTE_GO, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_OTHER };
+void srv_route(struct srv *s, fr_conn *c);
 sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
                     struct srv *primary, size_t index, size_t nloops, struct srv **out,
                     char *err, size_t errlen);
@@ -193,7 +196,7 @@ void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
 void srv_reply_error(job *j, int code, const char *msg);
 void srv_job_free(job *j);
 /* A /go job's request line and headers of note (j->request, j->headers),
- * read from its evhttp request when it is blocked; either stays NULL when
+ * read from its request head when it is blocked; either stays NULL when
  * out of memory, and the attempt is still recorded without it. */
 void srv_job_evidence(job *j);
 void srv_check_drained(struct srv *s);
@@ -237,21 +240,16 @@ void incident_stop(struct srv *primary);    /* before any loop is freed */
 void incident_cleanup(struct srv *s);
 
 /* conn.c: every client connection within bounds (see its top comment).
- * Listeners of any kind (evhttp's, a proxy's) are registered with
+ * Listeners of any kind (front.c's, a proxy's) are registered with
  * conn_add_listener so they pause and resume together. */
 struct evconnlistener;
 sg_err conn_init(struct srv *s);
 void conn_cleanup(struct srv *s);
 sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
 void conn_remove_listener(struct srv *s, struct evconnlistener *l);
-void conn_dispatched(struct srv *s, struct evhttp_request *req);
-int conn_gone(struct evhttp_request *req); /* 1: its client closed or failed */
-int conn_replying(struct srv *s, struct evhttp_request *req); /* 1: tracked */
-void conn_answered(struct srv *s, struct evhttp_request *req);
 void conn_stats(const struct srv *s, conn_stats_t *out);
 size_t conn_out_bytes(const struct srv *s);
-size_t conn_replying_count(const struct srv *s);
-/* Another front end's connection (the proxy's), counted against
+/* A front end's connection (front.c's, the proxy's), counted against
  * max_connections from accept to close.  idle: may it be evicted now (no
  * request in progress)?  close: evict it (must call conn_guest_remove).
  * conn_guest_add may evict an older idle connection, or pause accepting;
@@ -263,6 +261,10 @@ typedef struct conn_guest_ops {
 } conn_guest_ops;
 conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx);
 void conn_guest_remove(conn_guest *g); /* NULL-safe */
+/* Bytes queued to clients by a guest (for conn_out_bytes), and a guest's
+ * connection dropped for its deadline (for the metrics). */
+void conn_out_add(struct srv *s, size_t added, size_t removed);
+void conn_dropped(struct srv *s);
 
 /* self.c: never fetch the service's own listeners (any local address on
  * a port one of them listens on).  Every listener, of any kind, registers. */

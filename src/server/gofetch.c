@@ -332,36 +332,51 @@ static int flush_out(gf_conn *c)
 
 static void lost(gf_conn *c, const char *why);
 
-/* The request, built whole and written with one send. */
+/* The request, built whole from pieces and written with one send. */
 static void send_request(gf_conn *c)
 {
 	job *j = c->j;
 	gf_hop *h = &j->gf;
 	struct srv *s = j->s;
 	char port[8] = "";
+	size_t pn = 0;
 	int v6 = strchr(j->hopv.host, ':') != NULL;
 	if (j->hopv.port != 80)
-		snprintf(port, sizeof port, ":%u", (unsigned)j->hopv.port);
-	size_t alen = h->auth ? strlen(h->auth) : 0;
-	size_t need = h->tlen + strlen(j->hopv.host) + alen + 160;
+		pn = (size_t)snprintf(port, sizeof port, ":%u", (unsigned)j->hopv.port);
+	size_t hn = strlen(j->hopv.host), vn = strlen(s->via_token);
+	size_t an = h->auth ? strlen(h->auth) : 0;
+	size_t need = h->tlen + hn + pn + vn + an + 128;
 	char small[4096];
 	char *b = need <= sizeof small ? small : malloc(need);
 	if (!b) {
 		hop_failed(j, 503, "out of memory");
 		return;
 	}
-	int n = snprintf(b, need, "GET %s%.*s HTTP/1.1\r\nHost: %s%s%s%s\r\n"
-	                 "User-Agent: ssrfguard/0.1\r\nAccept: */*\r\nVia: 1.1 %s\r\n%s\r\n",
-	                 h->tslash ? "/" : "", (int)h->tlen, h->tp, v6 ? "[" : "", j->hopv.host,
-	                 v6 ? "]" : "", port, s->via_token, h->auth ? h->auth : "");
-	if (n < 0 || (size_t)n >= need) {
-		if (b != small)
-			free(b);
-		hop_failed(j, 502, "cannot build the upstream request");
-		return;
-	}
-	ssize_t sent = send(c->fd, b, (size_t)n, MSG_NOSIGNAL);
-	if (sent == n) {
+	char *w = b;
+#define PIECE(p, n) (memcpy(w, (p), (n)), w += (n))
+#define LIT(lit) PIECE(lit, sizeof(lit) - 1)
+	LIT("GET ");
+	if (h->tslash)
+		LIT("/");
+	PIECE(h->tp, h->tlen);
+	LIT(" HTTP/1.1\r\nHost: ");
+	if (v6)
+		LIT("[");
+	PIECE(j->hopv.host, hn);
+	if (v6)
+		LIT("]");
+	PIECE(port, pn);
+	LIT("\r\nUser-Agent: ssrfguard/0.1\r\nAccept: */*\r\nVia: 1.1 ");
+	PIECE(s->via_token, vn);
+	LIT("\r\n");
+	if (an)
+		PIECE(h->auth, an);
+	LIT("\r\n");
+#undef LIT
+#undef PIECE
+	size_t n = (size_t)(w - b);
+	ssize_t sent = send(c->fd, b, n, MSG_NOSIGNAL);
+	if (sent == (ssize_t)n) {
 		if (b != small)
 			free(b);
 		return;
@@ -373,14 +388,14 @@ static void send_request(gf_conn *c)
 		return;
 	}
 	size_t off = sent > 0 ? (size_t)sent : 0;
-	if (!(h->out = malloc((size_t)n - off))) {
+	if (!(h->out = malloc(n - off))) {
 		if (b != small)
 			free(b);
 		hop_failed(j, 503, "out of memory");
 		return;
 	}
-	memcpy(h->out, b + off, (size_t)n - off);
-	h->out_len = (size_t)n - off;
+	memcpy(h->out, b + off, n - off);
+	h->out_len = n - off;
 	h->out_off = 0;
 	if (b != small)
 		free(b);

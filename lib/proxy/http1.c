@@ -1,6 +1,7 @@
 /* http1.c — HTTP/1.x heads, targets and chunked framing; see http1.h. */
 #include "proxy/http1.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -18,6 +19,9 @@ int px_span_ieq(px_span s, const char *lit)
 	return 1;
 }
 
+/* px_span_ieq with the literal's length known: most names differ in it */
+#define NAME_IS(s, lit) ((s).n == sizeof(lit) - 1 && px_span_ieq((s), (lit)))
+
 static int span_eq_span(px_span a, px_span b)
 {
 	if (a.n != b.n)
@@ -28,33 +32,44 @@ static int span_eq_span(px_span a, px_span b)
 	return 1;
 }
 
-/* RFC 9110 5.6.2 tchar */
-static int is_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+/* RFC 9110 5.6.2 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~ (a table: the
+ * test runs on every byte of every field name) */
+static const unsigned char tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+	['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+	['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+static int is_tchar(unsigned char c) { return tchar[c]; }
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* End of the head: offset just past "\r\n\r\n", 0 if absent within lim. */
 static size_t head_end(const char *buf, size_t lim)
 {
-	for (size_t i = 3; i < lim; i++)
-		if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' && buf[i - 3] == '\r')
-			return i + 1;
-	return 0;
+	const char *e = memmem(buf, lim, "\r\n\r\n", 4);
+	return e ? (size_t)(e - buf) + 4 : 0;
 }
 
 /* Next CRLF-terminated line in [*pos, end): the line without CRLF.  -1 on a
  * bare CR or LF. */
 static int next_line(const char *buf, size_t end, size_t *pos, px_span *line)
 {
-	size_t i = *pos;
-	while (i < end && buf[i] != '\r' && buf[i] != '\n')
-		i++;
-	if (i + 1 >= end || buf[i] != '\r' || buf[i + 1] != '\n')
+	/* the first CR ends the line, and no LF may come before it */
+	const char *cr = *pos < end ? memchr(buf + *pos, '\r', end - *pos) : NULL;
+	size_t i = cr ? (size_t)(cr - buf) : end;
+	if (memchr(buf + *pos, '\n', i - *pos))
+		return -1;
+	if (i + 1 >= end || buf[i + 1] != '\n')
 		return -1;
 	line->p = buf + *pos;
 	line->n = i - *pos;
@@ -156,7 +171,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 			return PX_BAD;
 		}
 		h->nfields++;
-		if (px_span_ieq(f->name, "content-length")) {
+		if (NAME_IS(f->name, "content-length")) {
 			uint64_t v;
 			if (parse_u64(f->value, &v) != 0 || (h->has_length && v != h->length)) {
 				*why = "invalid or conflicting Content-Length";
@@ -164,7 +179,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 			}
 			h->has_length = 1;
 			h->length = v;
-		} else if (px_span_ieq(f->name, "transfer-encoding")) {
+		} else if (NAME_IS(f->name, "transfer-encoding")) {
 			px_span el;
 			size_t p = 0;
 			while (next_elem(f->value, &p, &el)) {
@@ -180,8 +195,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 				return PX_BAD;
 			}
 			te_seen = 1;
-		} else if (px_span_ieq(f->name, "connection") ||
-		           px_span_ieq(f->name, "proxy-connection")) {
+		} else if (NAME_IS(f->name, "connection") || NAME_IS(f->name, "proxy-connection")) {
 			px_span el;
 			size_t p = 0;
 			while (next_elem(f->value, &p, &el)) {
@@ -190,7 +204,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 				else if (px_span_ieq(el, "keep-alive"))
 					keep_alive = 1;
 			}
-		} else if (px_span_ieq(f->name, "expect")) {
+		} else if (NAME_IS(f->name, "expect")) {
 			if (px_span_ieq(f->value, "100-continue"))
 				h->expect_continue = 1;
 		}
@@ -215,6 +229,14 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 	return PX_OK;
 }
 
+/* Zero a head but its field array (only f[0..nfields) is ever read): the
+ * array is most of the head's 3 KiB. */
+static void head_clear(px_head *h)
+{
+	memset(h, 0, offsetof(px_head, f));
+	memset((char *)h + offsetof(px_head, head_len), 0, sizeof *h - offsetof(px_head, head_len));
+}
+
 static px_rc find_head(const char *buf, size_t len, size_t max, size_t *end)
 {
 	size_t lim = len < max ? len : max;
@@ -232,7 +254,7 @@ static px_rc parse_request(const char *buf, size_t len, size_t max, int any_valu
 	px_span line;
 	if (!why)
 		why = &dummy;
-	memset(h, 0, sizeof *h);
+	head_clear(h);
 	*why = "";
 	px_rc rc = find_head(buf, len, max, &end);
 	if (rc != PX_OK) {
@@ -287,7 +309,7 @@ px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_met
 	px_span line;
 	if (!why)
 		why = &dummy;
-	memset(h, 0, sizeof *h);
+	head_clear(h);
 	*why = "";
 	px_rc rc = find_head(buf, len, max, &end);
 	if (rc != PX_OK) {

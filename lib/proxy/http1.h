@@ -44,7 +44,7 @@ typedef struct px_head {
 	px_span reason;
 	int minor;                 /* HTTP/1.<minor>: 0 or 1 */
 	size_t nfields;
-	px_field f[PX_FIELDS_MAX];
+	px_field f[PX_FIELDS_MAX];  /* f[0..nfields); the rest is not cleared */
 	size_t head_len;           /* bytes of the head, final empty line included */
 	/* framing (what the body is) */
 	int chunked;               /* Transfer-Encoding ends in chunked */

@@ -1,6 +1,9 @@
-/* fetch.c — the libcurl side of `ssrfguard serve`: the multi-socket API on
- * the service's libevent loop (curl's hiperfifo pattern), the socket-level
- * guard hooks, hop-by-hop redirects and the limits.  See server.h. */
+/* fetch.c — one /go fetch, hop by hop: the slot, the name resolved and
+ * judged (dest.h), the hop handed to its client — gofetch.c for http://,
+ * libcurl's multi-socket API on the service's libevent loop (curl's
+ * hiperfifo pattern, with the socket-level guard hooks) for https:// —,
+ * then redirects (each hop judged again), the limits and the answer.
+ * See server.h. */
 #include "server/srv_int.h"
 
 #include <arpa/inet.h>

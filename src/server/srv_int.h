@@ -1,6 +1,7 @@
 /* srv_int.h — private to src/server: the service's state, shared by
- * server.c (HTTP side), fetch.c (libcurl side), incident.c (group commit and
- * the 403), metrics.c and log.c. */
+ * front.c (client connections), server.c (routes, replies), fetch.c (a
+ * hop: redirects, limits; libcurl for https), gofetch.c (http hops),
+ * incident.c (group commit and the 403), metrics.c and log.c. */
 #ifndef SSRFGUARD_SRV_INT_H
 #define SSRFGUARD_SRV_INT_H
 
@@ -98,7 +99,7 @@ typedef struct srv_gauges {
 } srv_gauges;
 
 /* One event loop of the service.  loops.c runs `workers` of them, one a
- * thread, each with its own listening socket (SO_REUSEPORT), evhttp,
+ * thread, each with its own listening socket (SO_REUSEPORT), front end,
  * libcurl multi handle, resolver, store handles and writer; they share the
  * store file, the log and the process's Via mark.  Loop 0, the primary,
  * also owns the signals and the embedded responder. */

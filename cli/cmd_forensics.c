@@ -39,7 +39,7 @@ typedef struct fx_cli {
 	bool yara_shipped;
 	int format; /* 0 jsonl, 1 hashdeep */
 	int progress; /* 0 auto, 1 on, 2 off */
-	bool device_hash, openssl_only, fail_on_findings, from_tags;
+	bool device_hash, hash_windows, openssl_only, fail_on_findings, from_tags;
 } fx_cli;
 
 #define AT(f) .off = offsetof(fx_cli, f)
@@ -80,6 +80,9 @@ static const opt_def fx_opts[] = {
 	 AT(workers), .help = "hashing threads"},
 	{.type = OPT_SWITCH, .name = "device-hash", .dflt = "on", AT(device_hash),
 	 .help = "the whole-device acquisition hash (--no-device-hash skips it)"},
+	{.type = OPT_SWITCH, .name = "hash-windows", .dflt = "off", AT(hash_windows),
+	 .help = "examine: also a SHA-256 of every 1 MiB of the device (windows.txt), to locate a "
+	         "later disagreement; costs a second core's worth of hashing"},
 	{.type = OPT_SWITCH, .name = "openssl-only", .dflt = "off", AT(openssl_only),
 	 .help = "hash files with OpenSSL alone, not the two-lane SHA-NI code (a cross-check of "
 	         "the fast path)"},
@@ -105,12 +108,13 @@ static const opt_def fx_opts[] = {
 	{.type = OPT_STR, .name = "yara-shipped-dir", .arg = "DIR", AT(yara_shipped_dir),
 	 .help = "where the shipped ruleset is (default: the installed share/ssrfguard/yara, or the "
 	         "source tree's rules/yara for a build-tree binary)"},
-	{.type = OPT_INT, .name = "yara-max-file", .arg = "MIB", .dflt = "32", .lo = 1, .hi = 4096,
-	 AT(yara_max_file), .help = "scan at most the first MIB of a file (the report counts the "
-	                            "files cut)"},
+	{.type = OPT_INT, .name = "yara-max-file", .arg = "MIB", .dflt = "4096", .lo = 1,
+	 .hi = 1048576, AT(yara_max_file), .help = "scan at most the first MIB of a file (files "
+	 "are read in 16 MiB windows, so any size fits in memory); a file cut there makes the "
+	 "examination incomplete"},
 	{.type = OPT_INT, .name = "yara-timeout", .arg = "SECONDS", .dflt = "10", .lo = 1,
-	 .hi = 3600, AT(yara_timeout), .help = "give up scanning one file after this long (the "
-	                                      "report lists it)"},
+	 .hi = 3600, AT(yara_timeout), .help = "give up scanning one file after this long; a file "
+	                                      "that timed out makes the examination incomplete"},
 	{.type = OPT_STR, .name = "incident-time", .arg = "UTC", AT(incident_time),
 	 .help = "when the incident was detected, e.g. 2026-12-04T16:20:00Z (default: the "
 	         "responder's ssrfguard:incident-time tag on the evidence)"},
@@ -133,8 +137,9 @@ static const opt_def fx_opts[] = {
 	 .help = "the head the custody log must end with (the custody_head an examination "
 	         "printed, recorded in the incident)"},
 	{.type = OPT_STR, .name = "report", .arg = "FILE", AT(report),
-	 .help = "an examination's report.json: the log must still hold the head it recorded, "
-	         "and after it an entry with the report's own SHA-256"},
+	 .help = "an examination's report.json, or its anchor object from the evidence bucket: "
+	         "the log must still hold the head it recorded, and after it an entry with that "
+	         "file's own SHA-256"},
 	{.type = OPT_SECTION, .help = "AWS, with --from-tags or --evidence-bucket (credentials from "
 	                              "the environment, shared files, container endpoint or the "
 	                              "instance role)"},
@@ -216,6 +221,7 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->o.partition = (int)c->partition;
 	a->o.workers = (unsigned)c->workers;
 	a->o.no_device_hash = !c->device_hash;
+	a->o.hash_windows = c->hash_windows;
 	a->o.timeline = (size_t)c->timeline;
 	a->o.yara_scope = c->yara_scope;
 	a->o.yara_shipped = c->yara_shipped;
@@ -517,7 +523,7 @@ static int verify_log(const args *a, const char *path)
 	fx_custody_state st;
 	fx_custody_anchor anchor;
 	char err[1024] = "", head[FX_SHA256_HEX];
-	if (a->report && custlog_anchor_from_report(a->report, &anchor, err, sizeof err)) {
+	if (a->report && custlog_anchor_from_file(a->report, &anchor, err, sizeof err)) {
 		fail_json(err);
 		return 2;
 	}

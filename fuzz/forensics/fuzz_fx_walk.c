@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fx_list l;
 	fx_list_init(&l, 200000);
-	walk_opts o = {0, "", 0, 0, NULL};
+	walk_opts o = {.prefix = ""};
 	walk_stats st = {0};
 	char err[256];
 	walk_tsk(-1, data, size, 0, &o, &l, &st, err, sizeof err);

@@ -3,12 +3,15 @@
  * escaping and JSON of the matched bytes; the content is the attacker's),
  * and the incident time a volume's ssrfguard:incident-time tag carries
  * (exam_parse_time).  The first byte splits the input: the rest is a file's
- * content; up to the first NUL it is also a tag value. */
+ * content; up to the first NUL it is also a tag value, and a rule file
+ * whose compile error yscan_error_line() places (the first byte picks the
+ * line libyara noticed it at and the message). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "forensics/examine.h"
+#include "forensics/fx.h"
 #include "forensics/yscan.h"
 
 #ifndef SSRFGUARD_SOURCE_ROOT
@@ -34,10 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[] = {"/var/www/html/x.php", "/tmp/.x.sh", "/opt/a.jsp",
 	                                    "/etc/cron.d/job", "/root/config.json", "/x.aspx"};
 	const char *path = names[data[0] % (sizeof names / sizeof names[0])];
-	int timed_out = 0;
+	yscan_result res;
 	char err[256];
-	json_t *m = yscan_mem(rules(), data + 1, size - 1, path, strlen(path), &timed_out, err,
-	                      sizeof err);
+	json_t *m = yscan_mem(rules(), data + 1, size - 1, path, strlen(path), &res, err, sizeof err);
 	if (!m)
 		__builtin_trap();
 	/* every matched string is valid UTF-8 without control bytes (escaped) */
@@ -49,6 +51,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	free(text);
 	json_decref(m);
+	static const char *const msgs[] = {"undefined string \"$a\"", "unreferenced string \"$\"",
+	                                   "type mismatch", "syntax error", "duplicated identifier \"r\"",
+	                                   "\"", "\"\"", "undefined identifier \"rule\""};
+	char *rules_text = fx_memdup(data + 1, size - 1);
+	if (!rules_text)
+		return 0;
+	int line = yscan_error_line(rules_text, data[0] >> 3 ? data[0] >> 3 : -1, msgs[data[0] & 7]);
+	if (line > 32 || line < -1)
+		__builtin_trap(); /* never after the line noticed */
+	free(rules_text);
 	char tag[64];
 	size_t n = strnlen((const char *)data + 1, size - 1);
 	if (n < sizeof tag) {

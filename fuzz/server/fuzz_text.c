@@ -2,12 +2,14 @@
  * parameter, cleaning, JSON/HTML escaping and Accept.  Checks the escaping
  * invariants, not just "no crash". */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
+#include "common/utf8.h"
 #include "server/query.h"
 #include "server/text.h"
-#include "common/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,13 +38,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(url);
 
 	char clean[512];
-	size_t cl = text_clean(clean, sizeof clean, s, size);
-	invariant(cl < sizeof clean && strlen(clean) == cl);
+	size_t cl = sg_text_clean(clean, sizeof clean, s, size);
+	invariant(cl < sizeof clean && strlen(clean) == cl && sg_text_printable(clean, cl));
 	for (size_t i = 0; i < cl;) {
 		size_t k = sg_utf8_len((const unsigned char *)clean + i, cl - i);
 		invariant(k > 0 && (unsigned char)clean[i] >= 0x20 && clean[i] != 0x7f);
 		i += k;
 	}
+	char settled[64];
+	snprintf(settled, sizeof settled, "%.*s", (int)(size < 63 ? size : 63), s);
+	sg_text_settle(settled, sizeof settled);
+	invariant(sg_text_printable(settled, strlen(settled)));
 
 	size_t cap = size % 97 + 3;
 	char mem[100];

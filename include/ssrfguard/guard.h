@@ -101,6 +101,10 @@ typedef struct sg_policy sg_policy;
 sg_err sg_policy_new(sg_policy **out);
 void sg_policy_free(sg_policy *policy);
 
+/* A new policy with every rule and setting of src, to add more rules to
+ * without changing src.  *out is NULL on error (SG_ERR_INVAL, _NOMEM). */
+sg_err sg_policy_copy(const sg_policy *src, sg_policy **out);
+
 /*
  * Add one rule (len bytes, no NUL needed).  Forms:
  *   allow CIDR | deny CIDR              "deny 10.1.2.0/24", "allow 203.0.113.0/24"

@@ -5,19 +5,13 @@
 
 #include "aws/json.h"
 #include "aws/xml.h"
+#include "common/escape.h"
 
 void aws_copy_clean(char *dst, size_t dstlen, const char *src, size_t len)
 {
 	if (!dst || dstlen == 0)
 		return;
-	size_t n = 0;
-	for (size_t i = 0; src && i < len && n + 1 < dstlen; i++) {
-		unsigned char c = (unsigned char)src[i];
-		if (c == '\0')
-			break;
-		dst[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	dst[n] = '\0';
+	sg_text_clean(dst, dstlen, src ? src : "", src ? strnlen(src, len) : 0);
 }
 
 void aws_error_clear(struct aws_error *e)

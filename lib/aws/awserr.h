@@ -53,7 +53,9 @@ sg_err aws_error_classify(const char *code, int http_status);
 bool aws_code_is_throttling(const char *code);
 bool aws_code_is_transient(const char *code);
 
-/* Copy src[len] into dst[dstlen] truncated, control bytes -> '?'. */
+/* src[len] up to its first NUL into dst[dstlen] as printable text
+ * (common/escape.h: controls and bytes that are not UTF-8 as \xHH, cut on
+ * a character boundary): an AWS reply's code, message or request id. */
 void aws_copy_clean(char *dst, size_t dstlen, const char *src, size_t len);
 
 #endif

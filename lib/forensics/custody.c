@@ -115,6 +115,17 @@ sg_err fx_custody_verify(const char *text, size_t len, fx_custody_state *st)
 	return SG_OK;
 }
 
+/* The entry o says what the anchor implies of the one that logs it. */
+static int entry_says(const json_t *o, const fx_custody_anchor *a)
+{
+	const char *action = json_string_value(json_object_get(o, "action"));
+	const char *who = json_string_value(json_object_get(o, "who"));
+	const char *time = json_string_value(json_object_get(o, "time"));
+	return (!a->action[0] || (action && !strcmp(action, a->action))) &&
+	       (!a->who[0] || (who && !strcmp(who, a->who))) &&
+	       (!a->not_before[0] || (time && strcmp(time, a->not_before) >= 0));
+}
+
 sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_anchor *a,
                                char *msg, size_t msglen)
 {
@@ -140,17 +151,23 @@ sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_an
 				break;
 		} else if (anchored && lineno > a->entries) {
 			json_t *o = json_loadb(s, llen, 0, NULL);
-			const char *r = json_string_value(
-				json_object_get(json_object_get(o, "hashes"), "report_json_sha256"));
+			const char *r = json_string_value(json_object_get(
+				json_object_get(o, "hashes"), a->logged_as ? a->logged_as : "report_json_sha256"));
 			int logged = r && !strcmp(r, a->report_sha256);
+			int edited = logged && !entry_says(o, a);
 			json_decref(o);
+			if (edited) {
+				snprintf(msg, msglen, "entry %" PRIu64 " logs this record but not with the "
+				         "action, examiner or time it implies: it was edited", lineno);
+				return SG_ERR_CORRUPT;
+			}
 			if (logged)
 				return SG_OK;
 		}
 	}
-	snprintf(msg, msglen, anchored ? "no entry after line %" PRIu64 " records this report's "
-	                                 "hash: the report or the entries after it were changed"
-	                               : "entry %" PRIu64 " is not the one the report names: "
+	snprintf(msg, msglen, anchored ? "no entry after line %" PRIu64 " records this record's "
+	                                 "hash: the record or the entries after it were changed"
+	                               : "entry %" PRIu64 " is not the one the record names: "
 	                                 "the log was rewritten or cut before it",
 	         a->entries);
 	return SG_ERR_CORRUPT;

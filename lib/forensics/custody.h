@@ -39,20 +39,28 @@ typedef struct fx_custody_state {
  */
 sg_err fx_custody_verify(const char *text, size_t len, fx_custody_state *st);
 
-/* What an examination's report says of the log (its "custody" object): the
- * head and entry count just before the report was logged. */
+/* What a record kept outside the log says of it: an examination's report
+ * (its "custody" object: the head and entry count just before the report
+ * was logged), or the anchor object in the evidence bucket (the head it
+ * anchors); and the hash name under which a later entry logs that record. */
 typedef struct fx_custody_anchor {
 	uint64_t entries;
 	char head[FX_SHA256_HEX];
-	char report_sha256[FX_SHA256_HEX]; /* of the report file itself */
+	char report_sha256[FX_SHA256_HEX]; /* of the record file itself */
+	const char *logged_as;             /* NULL: "report_json_sha256" */
+	/* what the entry that logs it must say ("": not checked) */
+	char action[32];                   /* e.g. "examine-done" */
+	char who[256];                     /* the examiner */
+	char not_before[40];               /* its time is this or later (same format) */
 } fx_custody_anchor;
 
 /*
  * After fx_custody_verify() accepted text: is entry a->entries the one
- * whose hash is a->head, and does a later entry record the report
- * (hashes.report_json_sha256 == a->report_sha256)?  SG_ERR_CORRUPT (msg
- * says which) when not: lines were replaced or removed after the report
- * was written, or the report was.
+ * whose hash is a->head, and does a later entry record the file
+ * (hashes.<logged_as> == a->report_sha256) with the action, examiner and
+ * time the record implies?  SG_ERR_CORRUPT (msg says which) when not: lines
+ * were replaced or removed after the record was written, the entry that
+ * logs it was edited, or the record was replaced.
  */
 sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_anchor *a,
                                char *msg, size_t msglen);

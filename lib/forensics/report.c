@@ -321,9 +321,14 @@ static sg_err md_status(fx_buf *out, const json_t *o)
 	const char *st = jstr(o, "status");
 	if (!st)
 		return SG_OK;
+	const json_t *y = json_object_get(o, "yara");
+	int yara = json_is_object(y) && (!jstr(y, "scope") || strcmp(jstr(y, "scope"), "off"));
 	if (!strcmp(st, "complete"))
-		return fx_buf_str(out, "**Status: complete** — every file system was walked and "
-		                       "every regular file hashed.\n\n");
+		return fx_buf_str(out, yara ? "**Status: complete** — every file system was walked, "
+		                              "every regular file hashed and every file YARA selected "
+		                              "scanned to its end.\n\n"
+		                            : "**Status: complete** — every file system was walked and "
+		                              "every regular file hashed.\n\n");
 	sg_err err = fx_buf_printf(out, "**Status: %s**", !strcmp(st, "failed") ? "FAILED" : "INCOMPLETE");
 	if (!err && jstr(o, "error")) {
 		err = fx_buf_str(out, " — ");
@@ -393,6 +398,60 @@ static sg_err md_filesystems(fx_buf *out, const json_t *ev)
 		}
 		if (!err)
 			err = fx_buf_str(out, " |\n");
+	}
+	return err;
+}
+
+/* One file system's deleted entries (what a freed inode or MFT record
+ * still tells); the names are the intruder's, escaped in the JSON and
+ * shown as code spans. */
+static sg_err md_deleted_fs(fx_buf *out, size_t index, const json_t *fs)
+{
+	const json_t *del = json_object_get(fs, "deleted_entries");
+	json_int_t more = json_integer_value(json_object_get(fs, "deleted_omitted"));
+	if (!json_array_size(del) && more <= 0)
+		return SG_OK;
+	sg_err err = fx_buf_printf(out, "\n#### Deleted entries of file system %zu: %" JSON_INTEGER_FORMAT
+	                                " (names and metadata; contents not hashed)\n\n| path | inode | "
+	                                "type | size | mtime | ctime | btime |\n| --- | --- | --- | --- "
+	                                "| --- | --- | --- |\n", index,
+	                           (json_int_t)json_array_size(del) + (more > 0 ? more : 0));
+	size_t i;
+	const json_t *d;
+	json_array_foreach(del, i, d) {
+		if (err)
+			break;
+		err = fx_buf_str(out, "| ");
+		if (!err)
+			err = md_code(out, jstr(d, "path") ? jstr(d, "path") : "");
+		if (!err)
+			err = fx_buf_printf(out, " | %" JSON_INTEGER_FORMAT " | ",
+			                    json_integer_value(json_object_get(d, "inode")));
+		if (!err)
+			err = md_text(out, jstr(d, "type") ? jstr(d, "type") : "");
+		if (!err)
+			err = fx_buf_printf(out, " | %" JSON_INTEGER_FORMAT " | ",
+			                    json_integer_value(json_object_get(d, "size")));
+		static const char *const times[] = {"mtime", "ctime", "btime"};
+		for (size_t k = 0; k < 3 && !err; k++) {
+			err = md_text(out, jstr(d, times[k]) ? jstr(d, times[k]) : "");
+			if (!err)
+				err = fx_buf_str(out, k < 2 ? " | " : " |\n");
+		}
+	}
+	if (!err && more > 0)
+		err = fx_buf_printf(out, "\n… and %" JSON_INTEGER_FORMAT " more (not listed)\n", more);
+	return err;
+}
+
+static sg_err md_deleted(fx_buf *out, const json_t *ev)
+{
+	size_t i;
+	const json_t *fs;
+	sg_err err = SG_OK;
+	json_array_foreach(json_object_get(ev, "filesystems"), i, fs) {
+		if (!err)
+			err = md_deleted_fs(out, i, fs);
 	}
 	return err;
 }
@@ -505,6 +564,38 @@ static sg_err md_rule_strings(fx_buf *out, const json_t *strings)
 	return err;
 }
 
+/* The files YARA did not scan to their end, and why. */
+static sg_err md_yara_problems(fx_buf *out, const json_t *y)
+{
+	const json_t *ps = json_object_get(y, "problems");
+	json_int_t n = json_integer_value(json_object_get(y, "incomplete_files"));
+	sg_err err = fx_buf_printf(out, " **INCOMPLETE:** %" JSON_INTEGER_FORMAT " not scanned to "
+	                           "their end (%" JSON_INTEGER_FORMAT " cut at --yara-max-file, %"
+	                           JSON_INTEGER_FORMAT " timed out, %" JSON_INTEGER_FORMAT
+	                           " unreadable):\n\n", n,
+	                           json_integer_value(json_object_get(y, "truncated")),
+	                           json_integer_value(json_object_get(y, "timeouts")),
+	                           json_integer_value(json_object_get(y, "unreadable")));
+	size_t i;
+	const json_t *p;
+	json_array_foreach(ps, i, p) {
+		if (!err)
+			err = fx_buf_str(out, "- ");
+		if (!err)
+			err = md_code(out, jstr(p, "path") ? jstr(p, "path") : "");
+		if (!err)
+			err = fx_buf_str(out, ": ");
+		if (!err)
+			err = md_text(out, jstr(p, "why") ? jstr(p, "why") : "");
+		if (!err)
+			err = fx_buf_str(out, "\n");
+	}
+	if (!err && n > (json_int_t)json_array_size(ps))
+		err = fx_buf_printf(out, "- and %" JSON_INTEGER_FORMAT " more\n",
+		                    n - (json_int_t)json_array_size(ps));
+	return err;
+}
+
 /* The YARA matches of one source, with what was and was not scanned. */
 static sg_err md_yara(fx_buf *out, const json_t *ev)
 {
@@ -526,18 +617,11 @@ static sg_err md_yara(fx_buf *out, const json_t *ev)
 		                    json_integer_value(json_object_get(y, "scanned")),
 		                    json_integer_value(json_object_get(y, "selected")),
 		                    json_integer_value(json_object_get(y, "bytes")));
-	json_int_t cut = json_integer_value(json_object_get(y, "truncated"));
-	if (!err && cut)
-		err = fx_buf_printf(out, "; %" JSON_INTEGER_FORMAT " larger than %" JSON_INTEGER_FORMAT
-		                    " bytes scanned only that far", cut,
-		                    json_integer_value(json_object_get(y, "max_file_bytes")));
+	int whole = !jstr(y, "status") || !strcmp(jstr(y, "status"), "complete");
 	if (!err)
-		err = fx_buf_str(out, ".");
-	if (!err && jstr(y, "status") && strcmp(jstr(y, "status"), "complete"))
-		err = fx_buf_printf(out, " **INCOMPLETE:** %" JSON_INTEGER_FORMAT " unreadable, %"
-		                    JSON_INTEGER_FORMAT " timed out (\"problems\" in report.json).",
-		                    json_integer_value(json_object_get(y, "unreadable")),
-		                    json_integer_value(json_object_get(y, "timeouts")));
+		err = fx_buf_str(out, whole ? ", each to its end." : ".");
+	if (!err && !whole)
+		err = md_yara_problems(out, y);
 	if (!err)
 		err = fx_buf_str(out, "\n");
 	if (!err && json_array_size(ms))
@@ -729,6 +813,8 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 			err = md_kv(out, "error", jstr(ev, "error"), 0);
 		if (!err)
 			err = md_filesystems(out, ev);
+		if (!err)
+			err = md_deleted(out, ev);
 		if (!err)
 			err = md_findings(out, ev);
 		if (!err)

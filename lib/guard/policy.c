@@ -35,6 +35,31 @@ sg_err sg_policy_new(sg_policy **out)
 	return SG_OK;
 }
 
+sg_err sg_policy_copy(const sg_policy *src, sg_policy **out)
+{
+	if (!out)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	if (!src || src->nrules > SG_POLICY_RULES_MAX)
+		return SG_ERR_INVAL;
+	sg_policy *p = malloc(sizeof *p);
+	if (!p)
+		return SG_ERR_NOMEM;
+	*p = *src;
+	p->rules = NULL;
+	p->cap = 0;
+	if (src->nrules) { /* at most SG_POLICY_RULES_MAX: the product fits */
+		if (!(p->rules = malloc(src->nrules * sizeof *p->rules))) {
+			free(p);
+			return SG_ERR_NOMEM;
+		}
+		memcpy(p->rules, src->rules, src->nrules * sizeof *p->rules);
+		p->cap = src->nrules;
+	}
+	*out = p;
+	return SG_OK;
+}
+
 void sg_policy_free(sg_policy *p)
 {
 	if (!p)

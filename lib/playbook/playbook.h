@@ -55,8 +55,9 @@ typedef enum pb_state {
 	PB_RUNNING,     /* started; after a crash it is run again (idempotent) */
 	PB_DONE,
 	PB_FAILED,      /* retries exhausted */
-	PB_SKIPPED,     /* turned off, or nothing to do (no ASG, no profile, ...) */
+	PB_SKIPPED,     /* nothing to do (no ASG, no profile, no agent, ...) */
 	PB_BLOCKED,     /* a step it needs failed or was blocked */
+	PB_OFF,         /* turned off (config `skip`, observe mode): not attempted */
 	PB_STATE__COUNT
 } pb_state;
 
@@ -75,12 +76,15 @@ const char *pb_step_title(pb_step s);
 
 pb_mask pb_step_needs(pb_step s);
 pb_mask pb_step_after(pb_step s);
-/* True for DONE, FAILED, SKIPPED, BLOCKED. */
+/* True for DONE, FAILED, SKIPPED, BLOCKED, OFF. */
 bool pb_state_terminal(pb_state st);
-/* True for DONE and SKIPPED: a dependent step may run. */
+/* True for DONE, SKIPPED and OFF: a dependent step may run. */
 bool pb_state_satisfies(pb_state st);
 /* Steps that change the instance's network or identity (ISOLATE, STRIP). */
 bool pb_step_mutates_network(pb_step s);
+/* Steps that contain (IMDS, REVOKE, ISOLATE, STRIP): with one of them
+ * turned off, the playbook cannot end "contained". */
+bool pb_step_contains(pb_step s);
 
 /*
  * pb_table_check — verify the built-in table holds the issue's invariants
@@ -135,10 +139,17 @@ typedef struct pb_decision {
  */
 pb_decision pb_next(const pb_order *o, const pb_state st[PB_STEP__COUNT]);
 
-/* Overall outcome once pb_next() says END: "contained" when every enabled
- * containment step is DONE or SKIPPED, else "partial" (some failed or
- * blocked), or "failed" when RECORD failed. */
+/* Overall outcome once pb_next() says END: "failed" when RECORD failed;
+ * "partial" when a step failed or was blocked, or a containing step
+ * (pb_step_contains) was turned off; else "contained" (every step DONE,
+ * SKIPPED with nothing to do, or OFF without containing). */
 const char *pb_outcome(const pb_state st[PB_STEP__COUNT]);
+
+/* Why an outcome is not "contained", for the incident's reason and the
+ * report: the failed, blocked and turned-off containing steps, e.g.
+ * "isolate turned off; capture failed" (cut to cap).  Returns the number of
+ * steps named (0: nothing stands in the way of "contained"). */
+size_t pb_outcome_why(const pb_state st[PB_STEP__COUNT], char *out, size_t cap);
 
 /* The outcome a report may state at any moment, from what happened only:
  * "not started" while no step has left PENDING, "in progress" until FINISH

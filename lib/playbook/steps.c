@@ -35,6 +35,7 @@ static const struct {
 static const char *const state_names[PB_STATE__COUNT] = {
 	[PB_PENDING] = "pending", [PB_RUNNING] = "running", [PB_DONE] = "done",
 	[PB_FAILED] = "failed",   [PB_SKIPPED] = "skipped", [PB_BLOCKED] = "blocked",
+	[PB_OFF] = "off",
 };
 
 static bool valid_step(pb_step s) { return (unsigned)s < PB_STEP__COUNT; }
@@ -76,12 +77,18 @@ pb_mask pb_step_after(pb_step s) { return valid_step(s) ? table[s].after : 0; }
 
 bool pb_state_terminal(pb_state st)
 {
-	return st == PB_DONE || st == PB_FAILED || st == PB_SKIPPED || st == PB_BLOCKED;
+	return st == PB_DONE || st == PB_FAILED || st == PB_SKIPPED || st == PB_BLOCKED ||
+	       st == PB_OFF;
 }
 
-bool pb_state_satisfies(pb_state st) { return st == PB_DONE || st == PB_SKIPPED; }
+bool pb_state_satisfies(pb_state st) { return st == PB_DONE || st == PB_SKIPPED || st == PB_OFF; }
 
 bool pb_step_mutates_network(pb_step s) { return s == PB_ISOLATE || s == PB_STRIP; }
+
+bool pb_step_contains(pb_step s)
+{
+	return s == PB_IMDS || s == PB_REVOKE || s == PB_ISOLATE || s == PB_STRIP;
+}
 
 static pb_mask preds(pb_step s) { return table[s].needs | table[s].after; }
 
@@ -270,12 +277,38 @@ const char *pb_outcome_so_far(const pb_state st[PB_STEP__COUNT])
 	return st[PB_FINISH] == PB_DONE ? pb_outcome(st) : "in progress";
 }
 
+/* Does step s's state keep the outcome from "contained"? */
+static bool stands_in_way(pb_step s, pb_state st)
+{
+	return s != PB_FINISH &&
+	       (st == PB_FAILED || st == PB_BLOCKED || (st == PB_OFF && pb_step_contains(s)));
+}
+
 const char *pb_outcome(const pb_state st[PB_STEP__COUNT])
 {
 	if (st[PB_RECORD] == PB_FAILED)
 		return "failed";
 	for (unsigned s = 0; s < PB_STEP__COUNT; s++)
-		if (s != PB_FINISH && (st[s] == PB_FAILED || st[s] == PB_BLOCKED))
+		if (stands_in_way((pb_step)s, st[s]))
 			return "partial";
 	return "contained";
+}
+
+size_t pb_outcome_why(const pb_state st[PB_STEP__COUNT], char *out, size_t cap)
+{
+	size_t named = 0, len = 0;
+	if (cap)
+		out[0] = '\0';
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++) {
+		if (!stands_in_way((pb_step)s, st[s]))
+			continue;
+		const char *what = st[s] == PB_OFF ? "turned off" : pb_state_name(st[s]);
+		int n = len < cap ? snprintf(out + len, cap - len, "%s%s %s", named ? "; " : "",
+		                             pb_step_name((pb_step)s), what)
+		                  : 0;
+		if (n > 0)
+			len = len + (size_t)n < cap ? len + (size_t)n : cap;
+		named++;
+	}
+	return named;
 }

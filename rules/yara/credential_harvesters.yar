@@ -50,12 +50,20 @@ rule aws_credentials_file_exfil
         severity = "high"
         category = "credential harvester"
     strings:
-        $file = /(~|\$HOME|\$\{HOME\}|\/root|\/home\/[^\/\s]{1,64}|expanduser\(\s*["']~)\/?\.aws\/credentials/
+        // ~/.aws/credentials, $HOME/..., "$u/..." (a loop over the homes), /root/..., /home/USER/...
+        $file = /(~|\$\{?[A-Za-z_]\w{0,30}\}?|\/root|\/home\/[^\/\s]{1,64}|expanduser\(\s*["']~)\/?\.aws\/credentials/
+        /* path.join(os.homedir(), '.aws', 'credentials'), os.path.join(home, ".aws", "credentials") */
+        $file_join = /["']\.aws["']\s*,\s*["']credentials["']/
+        /* os.homedir() + '/.aws/credentials', os.getenv("HOME") + "/.aws/credentials" */
+        $file_cat = /(homedir\(\)|getenv\(\s*["']HOME["']\s*\)|environ\[\s*["']HOME["']\s*\]|env\.HOME)\s*\+\s*["']\/\.aws\/credentials/
         $send1 = /(curl|wget)\s[^\n]{0,300}(--data|-d\s|-d@|--upload-file|-T\s|--post-data|--post-file|-F\s)/
         $send2 = /requests\s*\.\s*(post|put)\s*\(/
         $send3 = /\|\s*(nc|ncat|netcat)\s+[^\s]{1,255}\s+[0-9]{1,5}/
         $send4 = /\/dev\/tcp\/[^\/\s]{1,255}\/[0-9]{1,5}/
         $send5 = /base64\s[^\n]{0,100}\.aws\/credentials[^\n]{0,100}\|\s*(curl|wget|nc)\b/
+        $send6 = /axios\s*\.\s*(post|put)\s*\(/
+        /* https.request({..., method: 'POST'}), fetch(url, {method: "POST", ...}) */
+        $send7 = /\b(request|fetch)\s*\([^;]{0,300}method\s*:\s*["'](POST|PUT)["']/
     condition:
-        $file and any of ($send*) and filesize < 256KB
+        any of ($file*) and any of ($send*) and filesize < 256KB
 }

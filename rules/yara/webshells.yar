@@ -4,6 +4,10 @@
  * Each rule needs a way in (request input) AND a way out (code or command
  * execution) close together in a server page, so a template that merely
  * prints $_GET or a library that calls exec() on constants stays quiet.
+ * Size is no excuse: a page padded to megabytes (past any scanner's cut)
+ * still matches -- the PHP rules need the way in inside the call itself,
+ * the JSP and ASP.NET rules accept a large file when the way out is within
+ * 64 KB after the first way in.
  */
 
 rule php_webshell_request_exec
@@ -17,7 +21,7 @@ rule php_webshell_request_exec
         $exec = /\b(system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|eval)\s*\(\s*(@\s*)?(base64_decode\s*\(\s*|str_rot13\s*\(\s*|gzinflate\s*\(\s*|stripslashes\s*\(\s*|urldecode\s*\(\s*|trim\s*\(\s*)*\$_(GET|POST|REQUEST|COOKIE|SERVER|FILES)\s*\[/ nocase
         $backtick = /`\s*\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*`/
     condition:
-        $php and ($exec or $backtick) and filesize < 2MB
+        $php and ($exec or $backtick)
 }
 
 rule php_webshell_encoded_eval
@@ -33,7 +37,7 @@ rule php_webshell_encoded_eval
         $create_fn = /create_function\s*\(\s*['"]{2}\s*,\s*(base64_decode|gzinflate|\$_(GET|POST|REQUEST|COOKIE))/ nocase
         $var_fn = /\$[a-zA-Z_]\w{0,20}\s*=\s*\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*;\s*(@\s*)?\$[a-zA-Z_]\w{0,20}\s*\(/ nocase
     condition:
-        $php and any of ($eval_decode, $preg_e, $create_fn, $var_fn) and filesize < 2MB
+        $php and any of ($eval_decode, $preg_e, $create_fn, $var_fn)
 }
 
 rule jsp_webshell_cmd
@@ -51,7 +55,8 @@ rule jsp_webshell_cmd
         $pb = /new\s+ProcessBuilder\s*\(\s*(request\s*\.\s*getParameter\s*\(|[a-zA-Z_]\w{0,30}\s*\))/
         $sh = /exec\s*\(\s*new\s+String\s*\[\s*\]\s*\{\s*"(\/bin\/(ba)?sh|cmd(\.exe)?)"\s*,\s*"(-c|\/c)"\s*,\s*[a-zA-Z_]/
     condition:
-        ($jsp1 or $jsp2) and $param and ($rt or $pb or $sh) and filesize < 2MB
+        ($jsp1 or $jsp2) and $param and ($rt or $pb or $sh) and
+        (filesize < 2MB or for any of ($rt, $pb, $sh) : ($ in (@param[1] .. @param[1] + 65536)))
 }
 
 rule aspx_webshell_cmd
@@ -70,5 +75,6 @@ rule aspx_webshell_cmd
         $req = /Request\s*(\.\s*(Form|QueryString|Params|Headers|Item)\s*)?\[\s*["']/ nocase
         $cmd = /\b(cmd(\.exe)?|powershell(\.exe)?)\b/ nocase
     condition:
-        any of ($page*) and any of ($proc*) and $req and $cmd and filesize < 2MB
+        any of ($page*) and any of ($proc*) and $req and $cmd and
+        (filesize < 2MB or for any of ($proc*) : ($ in (@req[1] - 65536 .. @req[1] + 65536)))
 }

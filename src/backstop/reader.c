@@ -19,7 +19,7 @@
 #include "backstop/owner.h"
 #include "backstop/rules.h"
 #include "logging/logging.h"
-#include "server/text.h"
+#include "common/escape.h"
 #include "store/store.h"
 
 #define SEEN_SLOTS 128
@@ -209,15 +209,15 @@ static void judge(bs_reader *r, const bs_nflog_packet *p, sg_verdict *v)
 }
 
 /* The process's own texts (an attacker may choose them: argv, file names)
- * as printable UTF-8, \xHH for anything else (text_clean). */
+ * as printable UTF-8, \xHH for anything else (sg_text_clean). */
 static char *evidence(const bs_nflog_packet *p, const bs_owner *o, uint64_t repeats)
 {
 	char exe[sizeof o->exe * 4], cmd[sizeof o->cmdline * 4], cg[sizeof o->cgroup * 4],
 	     unit[sizeof o->unit * 4];
-	text_clean(exe, sizeof exe, o->exe, strlen(o->exe));
-	text_clean(cmd, sizeof cmd, o->cmdline, strlen(o->cmdline));
-	text_clean(cg, sizeof cg, o->cgroup, strlen(o->cgroup));
-	text_clean(unit, sizeof unit, o->unit, strlen(o->unit));
+	sg_text_clean(exe, sizeof exe, o->exe, strlen(o->exe));
+	sg_text_clean(cmd, sizeof cmd, o->cmdline, strlen(o->cmdline));
+	sg_text_clean(cg, sizeof cg, o->cgroup, strlen(o->cgroup));
+	sg_text_clean(unit, sizeof unit, o->unit, strlen(o->unit));
 	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:I}",
 	                      "source", "backstop", "protocol", proto_name(p->proto),
 	                      "uid", (json_int_t)(p->has_uid ? (json_int_t)p->uid : -1),

@@ -11,12 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "forensics/dfeed.h"
 #include "forensics/sha256x2.h"
 
 #define ACQ_NBUF 6
 #define ACQ_CHUNK (8u << 20)
 
-typedef struct acq_ring {
+typedef struct acq_ring acq_ring;
+struct acq_ring {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint8_t *buf[ACQ_NBUF];
@@ -24,16 +26,21 @@ typedef struct acq_ring {
 	uint64_t off[ACQ_NBUF];
 	uint64_t produced;  /* chunks read into the ring */
 	uint64_t streamed;  /* ... fed to the whole-device hash */
-	uint64_t consumed;  /* ... cut into windows and hashed */
+	uint64_t consumed;  /* ... cut into windows and hashed (= streamed without windows) */
+	int refs[ACQ_NBUF]; /* pieces of each slot the file hashers still hold */
+	struct slot_token {
+		struct acq_ring *r;
+		size_t slot;
+	} tok[ACQ_NBUF];
 	sha2x_lane dev;     /* the whole-device hash */
-	int fused;          /* the windows ride beside it on the stream's core */
+	dfeed *feed;        /* the file hashers, or NULL */
 	progress_counters *pc;
 	int done, failed;
 	uint64_t window;
 	uint64_t windows;
 	outf *wout;
 	char err[256];
-} acq_ring;
+};
 
 static sg_err window_line(acq_ring *r, fx_buf *lines, uint64_t off, size_t len,
                           const uint8_t md[FX_SHA256_LEN])
@@ -45,8 +52,8 @@ static sg_err window_line(acq_ring *r, fx_buf *lines, uint64_t off, size_t len,
 }
 
 /* The windows of one chunk, two at a time on the two lanes of one core
- * (sha256x2.h: with SHA-NI about 1.8x the bytes of one stream).  Only
- * without SHA-NI, where the windows get a thread of their own. */
+ * (sha256x2.h: with SHA-NI about 1.8x the bytes of one stream), on a
+ * thread of their own. */
 static sg_err hash_windows(acq_ring *r, size_t slot, fx_buf *lines)
 {
 	const uint8_t *base = r->buf[slot];
@@ -76,32 +83,6 @@ static sg_err hash_windows(acq_ring *r, size_t slot, fx_buf *lines)
 	return e;
 }
 
-/* With SHA-NI: the whole-device stream and each window's stream over the
- * same bytes in the two lanes of this core, so the windows cost the pace
- * setter about a tenth instead of a second core's worth of hashing. */
-static sg_err stream_fused(acq_ring *r, size_t slot, fx_buf *lines)
-{
-	const uint8_t *base = r->buf[slot];
-	size_t len = r->len[slot];
-	sg_err e = SG_OK;
-	for (size_t o = 0; o < len && !e; o += r->window) {
-		size_t n = len - o < r->window ? len - o : (size_t)r->window;
-		sha2x_lane w;
-		uint8_t md[FX_SHA256_LEN];
-		if (sha2x_init(&w))
-			return SG_ERR_NOMEM;
-		const uint8_t *pd = base + o, *pw = base + o;
-		size_t rd = n, rw = n;
-		while (rd && rw)
-			sha2x_update2(&r->dev, &pd, &rd, &w, &pw, &rw);
-		sha2x_update(&r->dev, pd, rd);
-		sha2x_update(&w, pw, rw);
-		sha2x_final(&w, md);
-		e = window_line(r, lines, r->off[slot] + o, n, md);
-	}
-	return e;
-}
-
 static sg_err put_lines(acq_ring *r, fx_buf *lines, char *werr, size_t werrlen)
 {
 	return r->wout && lines->len ? outf_write(r->wout, lines->p, lines->len, werr, werrlen)
@@ -109,14 +90,13 @@ static sg_err put_lines(acq_ring *r, fx_buf *lines, char *werr, size_t werrlen)
 }
 
 /* The whole-device hash: one stream that cannot be split, so it gets a
- * core of its own — reading is another thread's work, and the thread asks
- * for a higher priority than the walk's threads (nice -5; refused without
- * CAP_SYS_NICE, and then it shares equally).  Fused, it also hashes the
- * windows and marks each chunk consumed. */
+ * core of its own and hashes nothing else — reading is another thread's
+ * work, and the thread asks for a higher priority than the walk's threads
+ * (nice -5; refused without CAP_SYS_NICE, and then it shares equally).
+ * Without windows it also marks each chunk consumed. */
 static void *stream_thread(void *arg)
 {
 	acq_ring *r = arg;
-	fx_buf lines = {0};
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -5) != 0)
 		(void)0;
 	for (;;) {
@@ -129,29 +109,15 @@ static void *stream_thread(void *arg)
 		}
 		size_t slot = r->streamed % ACQ_NBUF;
 		pthread_mutex_unlock(&r->mu);
-		sg_err e = SG_OK;
-		char werr[256] = "";
-		if (r->fused) {
-			fx_buf_reset(&lines);
-			e = stream_fused(r, slot, &lines);
-			if (!e)
-				e = put_lines(r, &lines, werr, sizeof werr);
-		} else {
-			sha2x_update(&r->dev, r->buf[slot], r->len[slot]);
-		}
+		sha2x_update(&r->dev, r->buf[slot], r->len[slot]);
 		PROGRESS_ADD(r->pc, device_done, r->len[slot]);
 		pthread_mutex_lock(&r->mu);
-		if (e) {
-			r->failed = 1;
-			snprintf(r->err, sizeof r->err, "%s", werr[0] ? werr : sg_strerror(e));
-		}
 		r->streamed++;
-		if (r->fused)
+		if (!r->window)
 			r->consumed++;
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
 	}
-	fx_buf_free(&lines);
 	return NULL;
 }
 
@@ -194,33 +160,35 @@ struct acq_job {
 	uint64_t window;
 	outf *wout;
 	progress_counters *pc;
+	dfeed *feed;
 	acq_result res;
 	sg_err rc;
 	char err[512];
 	pthread_t th;
 };
 
-static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
-                      acq_result *res, char *err, size_t errlen);
+static sg_err acq_run(const acq_job *j, acq_result *res, char *err, size_t errlen);
 
 static void *acq_thread(void *arg)
 {
 	acq_job *j = arg;
-	j->rc = acq_run(j->ev, j->window, j->wout, j->pc, &j->res, j->err, sizeof j->err);
+	j->rc = acq_run(j, &j->res, j->err, sizeof j->err);
 	return NULL;
 }
 
 sg_err acq_start(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
-                 acq_job **out, char *err, size_t errlen)
+                 dfeed *feed, acq_job **out, char *err, size_t errlen)
 {
 	acq_job *j = calloc(1, sizeof *j);
 	if (!j) {
 		snprintf(err, errlen, "out of memory");
 		return SG_ERR_NOMEM;
 	}
-	*j = (acq_job){.ev = ev, .window = window, .wout = wout, .pc = pc};
+	*j = (acq_job){.ev = ev, .window = window, .wout = wout, .pc = pc, .feed = feed};
 	PROGRESS_ADD(pc, device_total, ev->size);
 	if (pthread_create(&j->th, NULL, acq_thread, j) != 0) {
+		if (feed)
+			dfeed_end(feed);
 		free(j);
 		snprintf(err, errlen, "cannot start the acquisition thread");
 		return SG_ERR_NOMEM;
@@ -249,15 +217,34 @@ static void ring_fail(acq_ring *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* This thread reads; a slot is free again once both hashes are done with it. */
+/* A file hasher is done with a piece of a slot. */
+static void slot_release(void *token)
+{
+	struct slot_token *t = token;
+	acq_ring *r = t->r;
+	pthread_mutex_lock(&r->mu);
+	if (--r->refs[t->slot] == 0)
+		pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* The slot of the next chunk still holds one the hashes need. */
+static int slot_busy(const acq_ring *r)
+{
+	if (r->produced < ACQ_NBUF)
+		return 0;
+	uint64_t last = r->produced - ACQ_NBUF; /* the chunk that was there */
+	return r->streamed <= last || r->consumed <= last || r->refs[r->produced % ACQ_NBUF];
+}
+
+/* This thread reads and hands each chunk to the file hashers; a slot is
+ * free again once every hash is done with it. */
 static sg_err read_device(acq_ring *r, const evid *ev, char *err, size_t errlen)
 {
 	sg_err rc = SG_OK;
 	for (uint64_t off = 0; off < ev->size;) {
 		pthread_mutex_lock(&r->mu);
-		while (r->produced - (r->streamed < r->consumed ? r->streamed : r->consumed) ==
-		           ACQ_NBUF &&
-		       !r->failed)
+		while (slot_busy(r) && !r->failed)
 			pthread_cond_wait(&r->cv, &r->mu);
 		int failed = r->failed;
 		size_t slot = r->produced % ACQ_NBUF;
@@ -270,8 +257,11 @@ static sg_err read_device(acq_ring *r, const evid *ev, char *err, size_t errlen)
 			break;
 		r->len[slot] = n;
 		r->off[slot] = off;
+		size_t pieces = r->feed ? dfeed_chunk(r->feed, off, r->buf[slot], n, slot_release,
+		                                      &r->tok[slot]) : 0;
 		off += n;
 		pthread_mutex_lock(&r->mu);
+		r->refs[slot] += (int)pieces; /* may have gone below 0 already */
 		r->produced++;
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
@@ -285,13 +275,17 @@ static sg_err read_device(acq_ring *r, const evid *ev, char *err, size_t errlen)
 	return rc;
 }
 
-static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_counters *pc,
-                      acq_result *res, char *err, size_t errlen)
+/* Read and hash the device; the feed's pieces are all hashed (or the
+ * files given back) before the buffers go. */
+static sg_err acq_run(const acq_job *j, acq_result *res, char *err, size_t errlen)
 {
+	const evid *ev = j->ev;
 	acq_ring r;
 	memset(&r, 0, sizeof r);
 	memset(res, 0, sizeof *res);
-	if (window == 0 || window > ACQ_CHUNK || ACQ_CHUNK % window) {
+	if (j->window > ACQ_CHUNK || (j->window && ACQ_CHUNK % j->window)) {
+		if (j->feed)
+			dfeed_end(j->feed);
 		snprintf(err, errlen, "window size must divide %u", ACQ_CHUNK);
 		return SG_ERR_INVAL;
 	}
@@ -299,10 +293,12 @@ static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_coun
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv, NULL);
-	r.window = window;
-	r.wout = wout;
-	r.pc = pc;
-	r.fused = sha2x_accelerated();
+	r.window = j->window;
+	r.wout = j->wout;
+	r.pc = j->pc;
+	r.feed = j->feed;
+	for (size_t i = 0; i < ACQ_NBUF; i++)
+		r.tok[i] = (struct slot_token){&r, i};
 	sg_err rc = sha2x_init(&r.dev);
 	for (int i = 0; i < ACQ_NBUF && !rc; i++)
 		if (!(r.buf[i] = malloc(ACQ_CHUNK)))
@@ -313,7 +309,7 @@ static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_coun
 	}
 	pthread_t wth, sth;
 	int have_w = 0, started = 0;
-	if (r.fused || (have_w = pthread_create(&wth, NULL, window_thread, &r) == 0))
+	if (!r.window || (have_w = pthread_create(&wth, NULL, window_thread, &r) == 0))
 		started = pthread_create(&sth, NULL, stream_thread, &r) == 0;
 	if (started) {
 		rc = read_device(&r, ev, err, errlen);
@@ -333,11 +329,13 @@ static sg_err acq_run(const evid *ev, uint64_t window, outf *wout, progress_coun
 		sha2x_final(&r.dev, res->sha256);
 		res->windows = r.windows;
 		res->bytes = ev->size;
-		res->engine = r.fused ? "sha-ni, windows beside the stream" : "openssl";
+		res->engine = sha2x_accelerated() ? "sha-ni" : "openssl";
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	}
 done:
+	if (r.feed)
+		dfeed_end(r.feed); /* before the buffers go: it waits for their pieces */
 	for (int i = 0; i < ACQ_NBUF; i++)
 		free(r.buf[i]);
 	sha2x_free(&r.dev);

@@ -166,8 +166,26 @@ sg_err custlog_verify(const char *path, const fx_custody_anchor *anchor, fx_cust
 	return rc;
 }
 
-sg_err custlog_anchor_from_report(const char *path, fx_custody_anchor *a, char *err,
-                                  size_t errlen)
+/* What the entry that logs the record must say: examine.c logs a report
+ * as examine-done/-incomplete/-failed (its status) and an anchor object as
+ * custody-anchored, by the record's examiner, after the record's time. */
+static void logged_by(const json_t *r, int anchor, fx_custody_anchor *a)
+{
+	const char *st = json_string_value(json_object_get(r, "status"));
+	const char *action = anchor ? "custody-anchored"
+	                     : !st ? "" : !strcmp(st, "complete") ? "examine-done"
+	                     : !strcmp(st, "incomplete") ? "examine-incomplete"
+	                     : !strcmp(st, "failed") ? "examine-failed" : "";
+	const char *who = json_string_value(json_object_get(r, "examiner"));
+	const char *when = json_string_value(json_object_get(r, anchor ? "time" : "finished"));
+	snprintf(a->action, sizeof a->action, "%s", action);
+	snprintf(a->who, sizeof a->who, "%s", who && strlen(who) < sizeof a->who ? who : "");
+	snprintf(a->not_before, sizeof a->not_before, "%s",
+	         when && strlen(when) < sizeof a->not_before ? when : "");
+}
+
+sg_err custlog_anchor_from_file(const char *path, fx_custody_anchor *a, char *err,
+                                size_t errlen)
 {
 	memset(a, 0, sizeof *a);
 	fx_buf text = {0};
@@ -182,14 +200,21 @@ sg_err custlog_anchor_from_report(const char *path, fx_custody_anchor *a, char *
 	if (!rc && !(rc = fx_sha256(text.p ? text.p : "", text.len, md)))
 		sg_hex_encode(md, FX_SHA256_LEN, a->report_sha256);
 	json_t *r = rc ? NULL : json_loadb(text.p ? text.p : "", text.len, 0, NULL);
-	json_t *c = json_object_get(r, "custody");
-	const char *head = json_string_value(json_object_get(c, "head_before_report"));
-	json_t *n = json_object_get(c, "entries_before_report");
+	const char *format = json_string_value(json_object_get(r, "format"));
+	int anchor = format && !strcmp(format, "ssrfguard-custody-anchor");
+	json_t *c = anchor ? r : json_object_get(r, "custody");
+	const char *head = json_string_value(
+		json_object_get(c, anchor ? "custody_head" : "head_before_report"));
+	json_t *n = json_object_get(c, anchor ? "custody_entries" : "entries_before_report");
 	if (!rc && (!head || strlen(head) != FX_SHA256_HEX - 1 || !json_is_integer(n) ||
 	            json_integer_value(n) < 1)) {
-		snprintf(err, errlen, "%s: not a report that records the custody log's head", path);
+		snprintf(err, errlen, "%s: neither a report nor an anchor that records the custody "
+		         "log's head", path);
 		rc = SG_ERR_PARSE;
 	}
+	a->logged_as = anchor ? "anchor_sha256" : "report_json_sha256";
+	if (!rc)
+		logged_by(r, anchor, a);
 	if (!rc) {
 		memcpy(a->head, head, FX_SHA256_HEX);
 		a->entries = (uint64_t)json_integer_value(n);

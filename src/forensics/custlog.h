@@ -21,10 +21,13 @@ sg_err custlog_append(const char *path, const char *who, const char *action,
 sg_err custlog_verify(const char *path, const fx_custody_anchor *anchor, fx_custody_state *st,
                       char *err, size_t errlen);
 
-/* The anchor an examination's report.json (path) records, and the
- * report's own hash. */
-sg_err custlog_anchor_from_report(const char *path, fx_custody_anchor *a, char *err,
-                                  size_t errlen);
+/* The anchor a record kept outside the log holds, and the record's own
+ * hash: an examination's report.json ("custody": head and entries before
+ * the report, logged as report_json_sha256) or the anchor object from the
+ * evidence bucket (anchor.h: custody_head and custody_entries, logged as
+ * anchor_sha256). */
+sg_err custlog_anchor_from_file(const char *path, fx_custody_anchor *a, char *err,
+                                size_t errlen);
 
 /* "user@host" of this process, into buf. */
 void custlog_whoami(char *buf, size_t len);

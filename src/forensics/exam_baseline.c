@@ -34,7 +34,8 @@ int exam_baseline(const exam_opts *o)
 	progress_counters pc = {0};
 	progress *prog = NULL;
 	progress_start(&pc, o->progress, &prog);
-	sg_err wrc = walkdev_run(&ev, o->partition, o->workers, &pc, &cur, evj, &t, err, sizeof err);
+	sg_err wrc = walkdev_run(&ev, o->partition, o->workers, NULL, &pc, &cur, evj, &t, err,
+	                         sizeof err);
 	progress_stop(prog);
 	if (wrc)
 		goto fail;

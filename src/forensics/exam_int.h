@@ -86,8 +86,9 @@ typedef struct src_state {
 	fx_list view;        /* the file system a one-file-system baseline is compared with */
 	char devhex[FX_SHA256_HEX];
 	acq_job *acq;        /* the acquisition running beside the walk, or NULL */
+	dfeed *feed;         /* its buffers, for the file hashes (dfeed.h), or NULL */
 	progress_counters pc;
-	outf wf;             /* its windows.txt */
+	outf wf;             /* its windows.txt (--hash-windows) */
 	char err[ERRLEN];
 	json_t *evj;         /* its object in the report (owned by the report) */
 	json_t *why;         /* why it is incomplete */
@@ -95,6 +96,13 @@ typedef struct src_state {
 	exam_marks marks;
 	size_t view_lo;      /* view.v[i] is cur.v[view_lo + i] */
 } src_state;
+
+/* The source's status becomes s unless it is already worse. */
+static inline void exam_worsen(src_state *st, src_status s)
+{
+	if (s > st->status)
+		st->status = s;
+}
 
 /* ---- exam_out.c ---- */
 
@@ -139,8 +147,11 @@ size_t exam_cur_index(const src_state *st, const fx_entry *e);
  * then each --yara-rules path); SG_OK with x->yara NULL when the scope is
  * off.  A rule that does not compile: SG_ERR_PARSE, err names file and line. */
 sg_err exam_yara_load(exam_ctx *x, char *err, size_t errlen);
-/* Mark every finding (cls), then scan the files scansel.h chooses; the
- * report's "yara" object of the source, and the marks of what matched. */
+/* Mark every finding (cls), then scan the files scansel.h chooses, each
+ * to its end; the report's "yara" object of the source, and the marks of
+ * what matched.  A selected file not scanned to its end (cut at
+ * --yara-max-file, timed out, unreadable) makes the source incomplete,
+ * with the file and the reason among st->why. */
 sg_err exam_yara_source(exam_ctx *x, src_state *st);
 
 /* ---- exam_when.c ---- */
@@ -159,6 +170,10 @@ void exam_when_source(exam_ctx *x, src_state *st);
 /* The result line's digest of a source's report object (findings, YARA
  * matches, persistence places) into r; nsrc sources share the budget. */
 void exam_result_source(json_t *r, const json_t *evj, size_t nsrc);
+/* The source's reasons for being incomplete (why, strings) into r's
+ * "incomplete" while they fit the result line's budget for them (shared
+ * by nsrc sources), "incomplete_omitted" counting the rest. */
+void exam_result_incomplete(json_t *r, const json_t *why, size_t nsrc);
 /* {"status":"error","error":msg} on stdout, and msg on stderr. */
 void exam_print_error(const char *msg);
 /* --examiner, else user@host in buf. */

@@ -13,7 +13,8 @@
  * it fits its budget in bytes, shared by the sources of the examination.
  * The rest are counted in "..._omitted"; report.json has them all.
  */
-enum { FINDINGS_BYTES = 9000, YARA_BYTES = 4000, PERSISTENCE_BYTES = 4000 };
+enum { FINDINGS_BYTES = 9000, YARA_BYTES = 4000, PERSISTENCE_BYTES = 4000,
+       INCOMPLETE_BYTES = 2000 };
 
 /* The objects of all cut to the keys named (NULL-terminated), while they fit. */
 static json_t *digest(const json_t *all, const char *const *keys, size_t budget, size_t *omitted)
@@ -97,6 +98,28 @@ void exam_result_source(json_t *r, const json_t *evj, size_t nsrc)
 		     json_integer((json_int_t)omitted +
 		                  json_integer_value(json_object_get(evj, "persistence_omitted"))));
 	}
+}
+
+void exam_result_incomplete(json_t *r, const json_t *why, size_t nsrc)
+{
+	if (!json_array_size(why))
+		return;
+	size_t budget = INCOMPLETE_BYTES / (nsrc > 1 ? nsrc : 1), used = 0, omitted = 0, i;
+	const json_t *w;
+	json_t *a = json_array();
+	json_array_foreach(why, i, w) {
+		char *t = json_dumps(w, JSON_ENCODE_ANY);
+		size_t len = t ? strlen(t) + 1 : SIZE_MAX;
+		free(t);
+		if (omitted || len > budget - used) {
+			omitted++;
+			continue;
+		}
+		used += len;
+		json_array_append(a, (json_t *)w);
+	}
+	jset(r, "incomplete", a);
+	jset(r, "incomplete_omitted", json_integer((json_int_t)omitted));
 }
 
 void exam_print_error(const char *msg)

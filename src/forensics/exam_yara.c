@@ -17,7 +17,10 @@
 #define SSRFGUARD_YARA_DIR "/usr/local/share/ssrfguard/yara"
 #endif
 
-enum { PROBLEMS_LISTED = 50 };
+/* Files YARA could not scan to their end: the first PROBLEMS_LISTED in the
+ * report's "problems", the first WHY_LISTED among the source's reasons for
+ * being incomplete (the rest counted there). */
+enum { PROBLEMS_LISTED = 50, WHY_LISTED = 5, WHY_PATH_BYTES = 120 };
 
 /* ---- marks ---- */
 
@@ -153,10 +156,8 @@ typedef struct scan_run {
 	src_state *st;
 	fsread *readers[FX_PART_MAX];
 	int failed[FX_PART_MAX];     /* its reader could not be opened */
-	uint8_t *buf;
-	size_t bufcap;
 	json_t *matches, *problems;
-	uint64_t scanned, bytes, truncated, unreadable, timeouts;
+	uint64_t scanned, bytes, truncated, unreadable, timeouts, too_many, nproblems;
 } scan_run;
 
 static sg_err choose(const exam_ctx *x, const src_state *st, target **out, size_t *n)
@@ -207,13 +208,33 @@ static sg_err mark_targets(src_state *st, const target *t, size_t nt)
 	return SG_OK;
 }
 
+/* The path of e escaped, its first WHY_PATH_BYTES bytes at most (cut
+ * before a UTF-8 character, "..." after it): a line, not a record. */
+static void shown_path(const fx_entry *e, char *out, size_t len)
+{
+	size_t n = e->path_len < WHY_PATH_BYTES ? e->path_len : WHY_PATH_BYTES;
+	while (n && n < e->path_len && ((unsigned char)e->path[n] & 0xc0) == 0x80)
+		n--;
+	char *p = fx_escape_dup(e->path, n);
+	snprintf(out, len, "%s%s", p ? p : "?", n < e->path_len ? "..." : "");
+	free(p);
+}
+
+/* A selected file that was not scanned to its end, and why: the source is
+ * incomplete (what YARA found is true, not everything). */
 static void problem(scan_run *r, const fx_entry *e, const char *why)
 {
-	if (json_array_size(r->problems) >= PROBLEMS_LISTED)
-		return;
-	char *p = fx_escape_dup(e->path, e->path_len);
-	json_array_append_new(r->problems, json_pack("{s:s?,s:s}", "path", p, "why", why));
-	free(p);
+	if (json_array_size(r->problems) < PROBLEMS_LISTED) {
+		char *p = fx_escape_dup(e->path, e->path_len);
+		json_array_append_new(r->problems, json_pack("{s:s?,s:s}", "path", p, "why", why));
+		free(p);
+	}
+	if (++r->nproblems <= WHY_LISTED) {
+		char path[WHY_PATH_BYTES * 4 + 8], line[sizeof path + 300];
+		shown_path(e, path, sizeof path);
+		snprintf(line, sizeof line, "YARA did not scan %s to its end: %s", path, why);
+		json_array_append_new(r->st->why, json_string(line));
+	}
 }
 
 static fsread *reader_of(scan_run *r, int fs)
@@ -255,7 +276,7 @@ static char *rule_names(const json_t *rules)
 	return s;
 }
 
-static sg_err record_match(scan_run *r, const target *t, json_t *rules, size_t got)
+static sg_err record_match(scan_run *r, const target *t, json_t *rules, uint64_t got)
 {
 	const fx_entry *e = &r->st->cur.v[t->idx];
 	exam_mark *m = exam_mark_find(&r->st->marks, t->idx);
@@ -277,39 +298,70 @@ static sg_err record_match(scan_run *r, const target *t, json_t *rules, size_t g
 	return m->yara ? SG_OK : SG_ERR_NOMEM;
 }
 
+typedef struct file_read {
+	fsread_fh *fh;
+} file_read;
+
+static int read_window(void *ctx, uint64_t off, uint8_t *buf, size_t len, const char **why)
+{
+	return fsread_pread(((file_read *)ctx)->fh, off, buf, len, why) ? -1 : 0;
+}
+
+/* What the scan of e left unscanned, as problems. */
+static void scan_problems(scan_run *r, const fx_entry *e, const yscan_result *res)
+{
+	char why[200];
+	if (res->cut) {
+		r->truncated++;
+		snprintf(why, sizeof why, "larger than --yara-max-file (%" PRIu64 " MiB): only its "
+		         "first %" PRIu64 " bytes scanned", r->x->o->yara_max_file >> 20, res->scanned);
+		problem(r, e, why);
+	}
+	if (res->timed_out) {
+		r->timeouts++;
+		snprintf(why, sizeof why, "the scan timed out after %d s (matches found before it are "
+		         "listed)", r->x->o->yara_timeout);
+		problem(r, e, why);
+	}
+	if (res->unreadable) {
+		r->unreadable++;
+		snprintf(why, sizeof why, "part of it could not be read (%s); the rest was scanned",
+		         res->unreadable);
+		problem(r, e, why);
+	}
+	if (res->too_many_matches) {
+		r->too_many++;
+		problem(r, e, "a string matched more often than libyara counts (1,000,000): rules "
+		              "counting it may be wrong");
+	}
+}
+
 static sg_err scan_one(scan_run *r, const target *t)
 {
 	const fx_entry *e = &r->st->cur.v[t->idx];
 	fsread *rd = reader_of(r, e->fs);
-	if (!rd) {
-		r->unreadable++;
-		problem(r, e, "its file system cannot be read again");
-		return SG_OK;
-	}
-	size_t got = 0;
+	file_read f = {NULL};
 	const char *why = NULL;
-	if (fsread_file(rd, e, r->buf, r->bufcap, &got, &why)) {
+	if (!rd || fsread_fopen(rd, e, &f.fh, &why)) {
 		r->unreadable++;
-		problem(r, e, why ? why : "unreadable");
+		problem(r, e, !rd ? "its file system cannot be read again" : why ? why : "unreadable");
 		return SG_OK;
 	}
-	int timed_out = 0;
 	char err[ERRLEN] = "";
 	size_t skip = fx_part_prefix_len(e->path, e->path_len);
-	json_t *rules = yscan_mem(r->x->yara, r->buf, got, e->path + skip, e->path_len - skip,
-	                          &timed_out, err, sizeof err);
+	yscan_input in = {e->path + skip, e->path_len - skip, e->size, r->x->o->yara_max_file,
+	                  read_window, &f};
+	yscan_result res;
+	json_t *rules = yscan_scan(r->x->yara, &in, &res, err, sizeof err);
+	fsread_fclose(f.fh);
 	if (!rules) {
 		snprintf(r->st->err, sizeof r->st->err, "yara: %s", err);
 		return SG_ERR_NOMEM;
 	}
 	r->scanned++;
-	r->bytes += got;
-	r->truncated += got < e->size;
-	if (timed_out) {
-		r->timeouts++;
-		problem(r, e, "scan timed out (matches found before it are listed)");
-	}
-	sg_err rc = json_array_size(rules) ? record_match(r, t, rules, got) : SG_OK;
+	r->bytes += res.scanned;
+	scan_problems(r, e, &res);
+	sg_err rc = json_array_size(rules) ? record_match(r, t, rules, res.scanned) : SG_OK;
 	json_decref(rules);
 	return rc;
 }
@@ -318,8 +370,8 @@ static sg_err scan_one(scan_run *r, const target *t)
 static json_t *yara_json(const scan_run *r, size_t ntargets, double seconds)
 {
 	const exam_opts *o = r->x->o;
-	int whole = !r->unreadable && !r->timeouts;
-	json_t *y = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:O,s:O}",
+	int whole = !r->nproblems;
+	json_t *y = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:O,s:O}",
 	                      "scope", fx_scan_scope_name(o->yara_scope), "selection",
 	                      o->yara_scope == FX_SCAN_ALL ? "every live regular file"
 	                      : r->x->have_base ? "files new or changed since the baseline"
@@ -330,7 +382,9 @@ static json_t *yara_json(const scan_run *r, size_t ntargets, double seconds)
 	                      "bytes", (json_int_t)r->bytes, "max_file_bytes",
 	                      (json_int_t)o->yara_max_file, "truncated", (json_int_t)r->truncated,
 	                      "unreadable", (json_int_t)r->unreadable, "timeouts",
-	                      (json_int_t)r->timeouts, "timeout_seconds", (json_int_t)o->yara_timeout,
+	                      (json_int_t)r->timeouts, "too_many_matches", (json_int_t)r->too_many,
+	                      "incomplete_files", (json_int_t)r->nproblems,
+	                      "timeout_seconds", (json_int_t)o->yara_timeout,
 	                      "seconds", seconds, "matches", r->matches, "problems", r->problems);
 	return y;
 }
@@ -365,24 +419,24 @@ sg_err exam_yara_source(exam_ctx *x, src_state *st)
 	sg_err rc = choose(x, st, &t, &nt);
 	if (!rc)
 		rc = mark_targets(st, t, nt);
-	uint64_t biggest = 0;
-	for (size_t i = 0; !rc && i < nt; i++)
-		if (st->cur.v[t[i].idx].size > biggest)
-			biggest = st->cur.v[t[i].idx].size;
-	r.bufcap = biggest < x->o->yara_max_file ? (size_t)biggest : (size_t)x->o->yara_max_file;
-	if (!rc && !(r.buf = malloc(r.bufcap ? r.bufcap : 1)))
-		rc = SG_ERR_NOMEM;
 	for (size_t i = 0; !rc && i < nt; i++)
 		rc = scan_one(&r, &t[i]);
 	for (int fs = 0; fs < FX_PART_MAX; fs++)
 		fsread_close(r.readers[fs]);
-	free(r.buf);
 	free(t);
 	exam_marks_sort(&st->marks);
 	if (rc) {
 		if (!st->err[0])
 			snprintf(st->err, sizeof st->err, "yara: %s", sg_strerror(rc));
 	} else {
+		if (r.nproblems > WHY_LISTED) {
+			char more[160];
+			snprintf(more, sizeof more, "and %" PRIu64 " more files YARA did not scan to their "
+			         "end (\"yara\".\"problems\")", r.nproblems - WHY_LISTED);
+			json_array_append_new(st->why, json_string(more));
+		}
+		if (r.nproblems)
+			exam_worsen(st, SRC_INCOMPLETE);
 		jset(st->evj, "yara", yara_json(&r, nt, since(&t0)));
 		say("yara: %" PRIu64 " of %zu selected files scanned (scope %s), %zu matched, %.2f s",
 		    r.scanned, nt, fx_scan_scope_name(x->o->yara_scope), json_array_size(r.matches),

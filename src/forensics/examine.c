@@ -26,12 +26,6 @@ static const char *src_status_name(src_status s)
 
 /* ---- examine: one source at a time, each with its own state ---- */
 
-static void src_worsen(src_state *st, src_status s)
-{
-	if (s > st->status)
-		st->status = s;
-}
-
 static sg_err src_custody(exam_ctx *x, src_state *st, const char *action,
                           const fx_custody_hash *h, size_t n)
 {
@@ -56,20 +50,35 @@ static sg_err src_open(exam_ctx *x, src_state *st)
 	return SG_OK;
 }
 
-/* The acquisition hash of the whole device and its 1 MiB windows: started
- * on threads of its own, so the walk goes on beside the one stream that
- * cannot be split; src_acquire_finish() waits for it. */
+/* The acquisition hash of the whole device (and, when asked, its 1 MiB
+ * windows): started on threads of its own, so the walk goes on beside the
+ * one stream that cannot be split, and hashes the files from the very
+ * buffers the stream reads (dfeed.h); src_acquire_finish() waits for it. */
 static sg_err src_acquire_start(exam_ctx *x, src_state *st)
 {
 	if (x->o->no_device_hash)
 		return SG_OK;
 	say("acquisition hash of %" PRIu64 " bytes (beside the walk)", st->ev.size);
-	sg_err rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err);
-	if (rc)
+	sg_err rc = SG_OK;
+	if (x->o->hash_windows &&
+	    (rc = outf_open(&st->wf, st->dir, "windows.txt", st->err, sizeof st->err)))
 		return rc;
-	rc = acq_start(&st->ev, 1u << 20, &st->wf, &st->pc, &st->acq, st->err, sizeof st->err);
-	if (rc)
-		outf_abort(&st->wf);
+	/* a feed thread hashes two files at once, faster than the stream brings
+	   bytes: one per two workers keeps the stream's core to itself */
+	if (x->o->workers && dfeed_new((x->o->workers + 1) / 2, &st->feed)) {
+		snprintf(st->err, sizeof st->err, "out of memory");
+		rc = SG_ERR_NOMEM;
+	}
+	if (!rc)
+		rc = acq_start(&st->ev, x->o->hash_windows ? 1u << 20 : 0,
+		               x->o->hash_windows ? &st->wf : NULL, &st->pc, st->feed, &st->acq,
+		               st->err, sizeof st->err);
+	if (rc) {
+		if (x->o->hash_windows)
+			outf_abort(&st->wf);
+		dfeed_free(st->feed);
+		st->feed = NULL;
+	}
 	return rc;
 }
 
@@ -78,36 +87,42 @@ static sg_err src_acquire_finish(exam_ctx *x, src_state *st)
 	if (!st->acq)
 		return SG_OK;
 	acq_result ar;
-	char whex[FX_SHA256_HEX], e[ERRLEN] = "";
+	char whex[FX_SHA256_HEX] = "", e[ERRLEN] = "";
+	int windows = x->o->hash_windows;
 	sg_err rc = acq_finish(st->acq, &ar, e, sizeof e);
 	st->acq = NULL;
-	if (!rc)
+	dfeed_free(st->feed); /* the walk, and so every pool, is over */
+	st->feed = NULL;
+	if (!rc && windows)
 		rc = outf_commit(&st->wf, whex, e, sizeof e);
 	if (rc) {
-		outf_abort(&st->wf);
+		if (windows)
+			outf_abort(&st->wf);
 		if (!st->err[0]) /* the walk's error, if any, comes first */
 			snprintf(st->err, sizeof st->err, "acquisition: %s", e);
 		return rc;
 	}
 	sg_hex_encode(ar.sha256, FX_SHA256_LEN, st->devhex);
 	jset(st->evj, "sha256", json_string(st->devhex));
-	jset(st->evj, "window_size", json_integer(1 << 20));
-	jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
-	jset(st->evj, "windows_file", exam_out_json(st->dir, "windows.txt", whex));
+	if (windows) {
+		jset(st->evj, "window_size", json_integer(1 << 20));
+		jset(st->evj, "windows", json_integer((json_int_t)ar.windows));
+		jset(st->evj, "windows_file", exam_out_json(st->dir, "windows.txt", whex));
+	}
 	jset(st->evj, "acquisition_seconds", json_real(ar.seconds));
 	jset(st->evj, "acquisition_engine", json_string(ar.engine));
 	say("acquisition sha256 %s (%.2f s, %.0f MB/s)", st->devhex, ar.seconds,
 	    ar.seconds > 0 ? (double)st->ev.size / ar.seconds / 1e6 : 0.0);
 	fx_custody_hash h[2] = {{"device_sha256", st->devhex}, {"windows_sha256", whex}};
-	return src_custody(x, st, "acquired", h, 2);
+	return src_custody(x, st, "acquired", h, windows ? 2 : 1);
 }
 
 /* Walk every file system; judge whether the walk is the whole truth. */
 static sg_err src_walk(exam_ctx *x, src_state *st)
 {
 	walkdev_tally t;
-	sg_err rc = walkdev_run(&st->ev, x->o->partition, x->o->workers, &st->pc, &st->cur, st->evj,
-	                        &t, st->err, sizeof st->err);
+	sg_err rc = walkdev_run(&st->ev, x->o->partition, x->o->workers, st->feed, &st->pc,
+	                        &st->cur, st->evj, &t, st->err, sizeof st->err);
 	if (rc)
 		return rc;
 	char why[200];
@@ -115,17 +130,17 @@ static sg_err src_walk(exam_ctx *x, src_state *st)
 		snprintf(st->err, sizeof st->err, "%s: %u file system%s could not be read (see the "
 		         "report)", st->label, t.failed, t.failed > 1 ? "s" : "");
 		jset(st->evj, "error", json_string(st->err));
-		src_worsen(st, SRC_FAILED);
+		exam_worsen(st, SRC_FAILED);
 	}
 	if (t.incomplete) {
 		snprintf(why, sizeof why, "%u file system%s walked incompletely (see its \"incomplete\")",
 		         t.incomplete, t.incomplete > 1 ? "s" : "");
 		json_array_append_new(st->why, json_string(why));
-		src_worsen(st, SRC_INCOMPLETE);
+		exam_worsen(st, SRC_INCOMPLETE);
 	}
 	if (!t.failed && !t.walked) {
 		json_array_append_new(st->why, json_string("no file system on the device could be walked"));
-		src_worsen(st, SRC_INCOMPLETE);
+		exam_worsen(st, SRC_INCOMPLETE);
 	}
 	return SG_OK;
 }
@@ -228,6 +243,7 @@ static void src_result(exam_ctx *x, src_state *st, json_t *result_ev)
 	jset(r, "manifest", json_incref(json_object_get(man, "path")));
 	jset(r, "manifest_sha256", json_incref(json_object_get(man, "sha256")));
 	exam_result_source(r, st->evj, x->o->nsrc);
+	exam_result_incomplete(r, st->why, x->o->nsrc);
 	json_array_append_new(result_ev, r);
 }
 
@@ -281,7 +297,7 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 	if (!rc)
 		src_result(x, st, result_ev);
 	if (rc) {
-		src_worsen(st, SRC_FAILED);
+		exam_worsen(st, SRC_FAILED);
 		if (!st->err[0])
 			snprintf(st->err, sizeof st->err, "%s", sg_strerror(rc));
 		jset(st->evj, "error", json_string(st->err));
@@ -323,6 +339,27 @@ static void summarize_failures(const json_t *evs, char *err, size_t errlen)
 		         json_string_value(json_object_get(first, "error")));
 }
 
+/* Every source's reasons for being incomplete, "LABEL: why", for the
+ * report's top; the first of them (and how many more) in err. */
+static json_t *summarize_incomplete(const json_t *evs, char *err, size_t errlen)
+{
+	json_t *all = json_array();
+	size_t i, k;
+	const json_t *ev, *why;
+	json_array_foreach(evs, i, ev) {
+		json_array_foreach(json_object_get(ev, "incomplete"), k, why) {
+			char line[ERRLEN + 100];
+			snprintf(line, sizeof line, "%s: %s", json_string_value(json_object_get(ev, "label")),
+			         json_string_value(why));
+			json_array_append_new(all, json_string(line));
+		}
+	}
+	if (json_array_size(all) && !err[0])
+		snprintf(err, errlen, "examination incomplete: %s%s", json_string_value(json_array_get(all, 0)),
+		         json_array_size(all) > 1 ? " (and more: see the report)" : "");
+	return all;
+}
+
 /* Exit status: 2 failed, 3 incomplete, 1 findings (--fail-on-findings), 0. */
 static int exit_status(src_status s, size_t findings, int fail_on_findings)
 {
@@ -336,6 +373,49 @@ static int exit_status(src_status s, size_t findings, int fail_on_findings)
 static const char *result_name(src_status s)
 {
 	return s == SRC_COMPLETE ? "ok" : s == SRC_INCOMPLETE ? "incomplete" : "error";
+}
+
+/* The head anchored in the evidence bucket (anchor.h), and that upload —
+ * where, the object's SHA-256, or why it failed — logged after it; the
+ * status, made incomplete when either did not happen. */
+static src_status finish_anchor(exam_ctx *x, const char *rhex, const char *mhex,
+                                const char *when, src_status status, json_t **anchor,
+                                char *err, size_t errlen)
+{
+	const exam_opts *o = x->o;
+	int ok = 0;
+	json_t *rec = json_pack("{s:s,s:s?,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "format",
+	                        "ssrfguard-custody-anchor", "incident", o->incident, "custody_log",
+	                        x->clog, "custody_head", x->head, "custody_entries",
+	                        (json_int_t)x->entries, "report_json_sha256", rhex,
+	                        "report_md_sha256", mhex, "examiner", x->who, "time", when);
+	*anchor = anchor_put(&o->anchor, o->incident, x->head, rec, &ok);
+	json_decref(rec);
+	const char *why = json_string_value(json_object_get(*anchor, "error"));
+	char subject[2600], head[FX_SHA256_HEX];
+	memcpy(head, x->head, sizeof head);
+	snprintf(subject, sizeof subject, "%s%ss3://%s/%s%s%s", o->incident ? o->incident : "",
+	         o->incident ? " " : "", o->anchor.bucket,
+	         json_string_value(json_object_get(*anchor, "key")), ok ? "" : ": ",
+	         ok ? "" : why ? why : "failed");
+	fx_custody_hash h[2] = {{"custody_head", head},
+	                        {"anchor_sha256", json_string_value(json_object_get(*anchor, "sha256"))}};
+	char lerr[ERRLEN] = "";
+	int logged = !custlog_append(x->clog, x->who, ok ? "custody-anchored" : "custody-anchor-failed",
+	                             subject, h, ok ? 2 : 1, x->head, &x->entries, lerr, sizeof lerr);
+	if (!ok) /* the examination is whole, its anchor is not: never "ok" */
+		snprintf(err, errlen, "custody head not written to the evidence bucket: %s", why);
+	else if (!logged)
+		snprintf(err, errlen, "custody head written to the evidence bucket, but not logged: %s",
+		         lerr);
+	if (!ok || !logged) {
+		say("%s", err);
+		if (status == SRC_COMPLETE)
+			status = SRC_INCOMPLETE;
+	}
+	json_object_set_new(*anchor, "custody_head", json_string(head));
+	json_object_set_new(*anchor, "logged", json_boolean(logged));
+	return status;
 }
 
 /* Write report.json and report.md, log them, print the result line. */
@@ -371,27 +451,13 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	snprintf(subject, sizeof subject, "%s%sreport %s/report.json", o->incident ? o->incident : "",
 	         o->incident ? " " : "", o->out_dir);
 	static const char *const action[] = {"examine-done", "examine-incomplete", "examine-failed"};
-	if (custlog_append(x->clog, x->who, action[status], subject, h, 2, x->head, NULL, err,
+	if (custlog_append(x->clog, x->who, action[status], subject, h, 2, x->head, &x->entries, err,
 	                   errlen)) {
 		status = SRC_FAILED;
 	}
 	json_t *anchor = NULL;
-	if (o->anchor.bucket && status != SRC_FAILED) {
-		int ok = 0;
-		json_t *rec = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s}", "format",
-		                        "ssrfguard-custody-anchor", "incident", o->incident, "custody_log",
-		                        x->clog, "custody_head", x->head, "report_json_sha256", rhex,
-		                        "report_md_sha256", mhex, "examiner", x->who, "time", when);
-		anchor = anchor_put(&o->anchor, o->incident, x->head, rec, &ok);
-		json_decref(rec);
-		if (!ok) { /* the examination is whole, its anchor is not: never "ok" */
-			snprintf(err, errlen, "custody head not written to the evidence bucket: %s",
-			         json_string_value(json_object_get(anchor, "error")));
-			say("%s", err);
-			if (status == SRC_COMPLETE)
-				status = SRC_INCOMPLETE;
-		}
-	}
+	if (o->anchor.bucket && status != SRC_FAILED)
+		status = finish_anchor(x, rhex, mhex, when, status, &anchor, err, errlen);
 	json_t *res = json_object();
 	char p[4200];
 	jset(res, "status", json_string(result_name(status)));
@@ -492,6 +558,8 @@ int exam_run(const exam_opts *o)
 		json_array_append_new(warnings, json_string(x.bres.warn));
 	if (status == SRC_FAILED)
 		summarize_failures(evs, err, sizeof err);
+	if (status == SRC_INCOMPLETE)
+		jset(report, "incomplete", summarize_incomplete(evs, err, sizeof err));
 	jset(report, "evidence", json_incref(evs));
 	jset(report, "warnings", json_incref(warnings));
 	rc = finish(&x, report, result_ev, status, findings, err, sizeof err);

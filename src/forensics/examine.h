@@ -41,6 +41,7 @@ typedef struct exam_opts {
 	int partition;               /* 0: every file system; N: only partition N */
 	unsigned workers;
 	int no_device_hash;
+	int hash_windows;            /* also a SHA-256 of each 1 MiB of the device (windows.txt) */
 	int fail_on_findings;
 	int progress;                /* -1: on stderr when it is a terminal; 0 never; 1 always */
 	size_t timeline;

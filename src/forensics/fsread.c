@@ -88,6 +88,16 @@ void fsread_close(fsread *r)
 	free(r);
 }
 
+struct fsread_fh {
+	fsread *r;
+	uint64_t size;
+	int fd;                  /* XFS: the file, else -1 */
+	hp_run *runs;            /* ext: the extents as the kernel reads them, or NULL */
+	size_t nruns;
+	TSK_FS_FILE *tf;         /* otherwise libtsk: the file */
+	const TSK_FS_ATTR *attr; /* and its named NTFS stream, or NULL (the default data) */
+};
+
 /* The path below the file system's root: "pN:" and the leading '/' set aside. */
 static const char *rel_path(const fx_entry *e)
 {
@@ -97,56 +107,38 @@ static const char *rel_path(const fx_entry *e)
 	return p;
 }
 
-static sg_err read_xfs(fsread *r, const fx_entry *e, uint8_t *buf, size_t want, size_t *got,
-                       const char **why)
+static sg_err open_xfs(fsread_fh *f, const fx_entry *e, const char **why)
 {
-	int fd = xfs_open_beneath(r->xfs.root, rel_path(e), O_RDONLY);
+	int fd = xfs_open_beneath(f->r->xfs.root, rel_path(e), O_RDONLY);
+	int open_errno = errno;
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != e->inode) {
-		*why = fd < 0 && errno != ENOENT && errno != ELOOP && errno != EXDEV
-		           ? "open failed" : "not where the walk saw it";
-		if (fd >= 0)
-			close(fd);
-		return fd < 0 && errno != ENOENT && errno != ELOOP && errno != EXDEV ? SG_ERR_IO
-		                                                                   : SG_ERR_NOTFOUND;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino == e->inode) {
+		f->fd = fd;
+		return SG_OK;
 	}
-	size_t n = 0;
-	while (n < want) {
-		ssize_t k = read(fd, buf + n, want - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	*got = n;
-	if (n < want) {
-		*why = "read error";
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 && open_errno != ENOENT && open_errno != ELOOP && open_errno != EXDEV) {
+		*why = "open failed";
 		return SG_ERR_IO;
 	}
-	return SG_OK;
+	*why = "not where the walk saw it";
+	return SG_ERR_NOTFOUND;
 }
 
-/* ext: the extent tree as the kernel reads it; 1 when it applies. */
-static int read_ext_runs(fsread *r, const fx_entry *e, uint8_t *buf, size_t want, sg_err *rc)
+/* ext: the extent tree as the kernel reads it; SG_ERR_INVAL when it does
+ * not apply (no extents, inline data, libtsk disagrees): libtsk reads it. */
+static sg_err open_ext_runs(fsread_fh *f, const fx_entry *e, const char **why)
 {
+	fsread *r = f->r;
 	if (!r->have_ext || walk_ext_inode(&r->ext, e->inode, e->size, r->ino) ||
 	    (fx_ext4_flags(r->ino) & FX_EXT4_INLINE_FL))
-		return 0;
-	size_t n = 0;
-	hp_run *v = walk_ext_runs(&r->ext, r->ino, e->size, &n, rc);
-	if (!v)
-		return *rc != SG_ERR_INVAL; /* not extent-mapped: libtsk reads it */
-	memset(buf, 0, want);
-	for (size_t i = 0; !*rc && i < n; i++) {
-		if (v[i].sparse || v[i].file_off >= want)
-			continue;
-		uint64_t len = v[i].len < want - v[i].file_off ? v[i].len : want - v[i].file_off;
-		*rc = rd_evid((void *)r->ev, v[i].dev_off, buf + v[i].file_off, (size_t)len);
-	}
-	free(v);
-	return 1;
+		return SG_ERR_INVAL;
+	sg_err rc = SG_OK;
+	f->runs = walk_ext_runs(&r->ext, r->ino, e->size, &f->nruns, &rc);
+	if (!f->runs && rc != SG_ERR_INVAL)
+		*why = "extent tree unreadable";
+	return f->runs ? SG_OK : rc;
 }
 
 /* An NTFS named stream "file:name": the owner's attribute of that name. */
@@ -167,54 +159,114 @@ static const TSK_FS_ATTR *stream_of(TSK_FS_FILE *f, const fx_entry *e)
 	return NULL;
 }
 
-static sg_err read_tsk(fsread *r, const fx_entry *e, uint8_t *buf, size_t want, size_t *got,
-                       const char **why)
+static sg_err open_tsk(fsread_fh *f, const fx_entry *e, const char **why)
 {
-	sg_err rc = SG_OK;
-	if (read_ext_runs(r, e, buf, want, &rc)) {
-		*got = rc ? 0 : want;
-		*why = rc ? "read error" : NULL;
-		return rc ? SG_ERR_IO : SG_OK;
-	}
-	TSK_FS_FILE *f = tsk_fs_file_open_meta(r->fs, NULL, (TSK_INUM_T)e->inode);
-	if (!f || !f->meta || f->meta->type != TSK_FS_META_TYPE_REG) {
-		tsk_fs_file_close(f);
+	sg_err rc = open_ext_runs(f, e, why);
+	if (rc != SG_ERR_INVAL)
+		return rc;
+	f->tf = tsk_fs_file_open_meta(f->r->fs, NULL, (TSK_INUM_T)e->inode);
+	if (f->tf && f->tf->meta)
+		f->attr = stream_of(f->tf, e);
+	/* a named stream's owner may be a directory (its own data is streams) */
+	if (!f->tf || !f->tf->meta || (!f->attr && f->tf->meta->type != TSK_FS_META_TYPE_REG)) {
 		tsk_error_reset();
 		*why = "inode unreadable";
-		return SG_ERR_IO;
-	}
-	const TSK_FS_ATTR *a = stream_of(f, e);
-	size_t n = 0;
-	while (n < want) {
-		ssize_t k = a ? tsk_fs_attr_read(a, (TSK_OFF_T)n, (char *)buf + n, want - n,
-		                                 TSK_FS_FILE_READ_FLAG_NONE)
-		              : tsk_fs_file_read(f, (TSK_OFF_T)n, (char *)buf + n, want - n,
-		                                 TSK_FS_FILE_READ_FLAG_NONE);
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-	}
-	tsk_fs_file_close(f);
-	tsk_error_reset();
-	*got = n;
-	if (n < want) {
-		*why = "read error";
 		return SG_ERR_IO;
 	}
 	return SG_OK;
 }
 
-sg_err fsread_file(fsread *r, const fx_entry *e, uint8_t *buf, size_t cap, size_t *got,
-                   const char **why)
+sg_err fsread_fopen(fsread *r, const fx_entry *e, fsread_fh **out, const char **why)
 {
-	*got = 0;
+	*out = NULL;
 	*why = NULL;
 	if (e->deleted || e->type != FX_T_FILE) {
 		*why = "not a live regular file";
 		return SG_ERR_INVAL;
 	}
-	size_t want = e->size < cap ? (size_t)e->size : cap;
-	if (!want)
+	fsread_fh *f = calloc(1, sizeof *f);
+	if (!f) {
+		*why = "out of memory";
+		return SG_ERR_NOMEM;
+	}
+	f->r = r;
+	f->size = e->size;
+	f->fd = -1;
+	sg_err rc = r->is_xfs ? open_xfs(f, e, why) : open_tsk(f, e, why);
+	if (rc) {
+		fsread_fclose(f);
+		return rc;
+	}
+	*out = f;
+	return SG_OK;
+}
+
+void fsread_fclose(fsread_fh *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->runs);
+	tsk_fs_file_close(f->tf);
+	free(f);
+}
+
+/* The part of [off, off + len) each extent holds, from the device; holes
+ * (and what no extent holds) read as zeros, as the kernel reads them. */
+static sg_err pread_runs(fsread_fh *f, uint64_t off, uint8_t *buf, size_t len)
+{
+	memset(buf, 0, len);
+	for (size_t i = 0; i < f->nruns; i++) {
+		const hp_run *u = &f->runs[i];
+		uint64_t lo = u->file_off > off ? u->file_off : off;
+		uint64_t hi = u->file_off + u->len < off + len ? u->file_off + u->len : off + len;
+		if (u->sparse || lo >= hi)
+			continue;
+		sg_err rc = rd_evid((void *)f->r->ev, u->dev_off + (lo - u->file_off), buf + (lo - off),
+		                    (size_t)(hi - lo));
+		if (rc)
+			return rc;
+	}
+	return SG_OK;
+}
+
+sg_err fsread_pread(fsread_fh *f, uint64_t off, uint8_t *buf, size_t len, const char **why)
+{
+	*why = NULL;
+	if (off > f->size || len > f->size - off) {
+		*why = "read past the end of the file";
+		return SG_ERR_RANGE;
+	}
+	if (f->runs) {
+		if (pread_runs(f, off, buf, len)) {
+			*why = "read error";
+			return SG_ERR_IO;
+		}
 		return SG_OK;
-	return r->is_xfs ? read_xfs(r, e, buf, want, got, why) : read_tsk(r, e, buf, want, got, why);
+	}
+	size_t n = 0;
+	while (n < len) {
+		ssize_t k;
+		if (f->fd >= 0)
+			k = pread(f->fd, buf + n, len - n, (off_t)(off + n));
+		else if (f->attr)
+			k = tsk_fs_attr_read(f->attr, (TSK_OFF_T)(off + n), (char *)buf + n, len - n,
+			                     TSK_FS_FILE_READ_FLAG_NONE);
+		else
+			k = tsk_fs_file_read(f->tf, (TSK_OFF_T)(off + n), (char *)buf + n, len - n,
+			                     TSK_FS_FILE_READ_FLAG_NONE);
+		if (k < 0 && f->fd >= 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	if (f->fd < 0)
+		tsk_error_reset();
+	if (n < len) {
+		*why = "read error";
+		return SG_ERR_IO;
+	}
+	return SG_OK;
 }

@@ -7,19 +7,22 @@
  * raw device (ext2/3/4 extent trees of any depth as the kernel reads them,
  * walk_ext.h), or an XFS read-only loop mount.  Nothing is ever written.
  *
- * fsread_file() reads the first cap bytes (or all, when smaller) of live
- * regular file e (its path with the "pN:" prefix, its inode) into buf and
- * sets *got.  It returns
- *   SG_OK            read (fewer than e->size bytes only when cap < size)
- *   SG_ERR_INVAL     not a live regular file (deleted, a stream of NTFS
- *                    left to libtsk's default data) — nothing to read
+ * fsread_fopen() opens live regular file e (its path with the "pN:"
+ * prefix, its inode) of that file system; fsread_pread() then reads any
+ * range of its e->size bytes, as often as asked (a scanner reads a file in
+ * windows, and may come back to one).  fsread_fopen() returns
+ *   SG_OK            open
+ *   SG_ERR_INVAL     not a live regular file (deleted, not a file)
  *   SG_ERR_NOTFOUND  the file is not where the walk saw it (XFS: the name
  *                    now leads to another inode, or through a symlink)
- *   SG_ERR_IO / SG_ERR_CORRUPT  unreadable
- * with *why a short static reason when not SG_OK.  Reads follow no
- * symlink: a path through one is refused, never resolved.
+ *   SG_ERR_IO / SG_ERR_CORRUPT / SG_ERR_NOMEM  unreadable
+ * and fsread_pread() SG_OK when all len bytes were read, SG_ERR_RANGE for
+ * a range past e->size, SG_ERR_IO when fewer could be; *why is a short
+ * static reason whenever they fail.  Reads follow no symlink: a path
+ * through one is refused, never resolved.
  *
- * One fsread is used by one thread; fsread_close(NULL) is a no-op.
+ * One fsread, and its open files, are used by one thread; an open file is
+ * closed before its fsread.  fsread_close(NULL), fsread_fclose(NULL): no-ops.
  */
 #ifndef SSRFGUARD_FORENSICS_FSREAD_H
 #define SSRFGUARD_FORENSICS_FSREAD_H
@@ -33,10 +36,13 @@
 #include "forensics/fx.h"
 
 typedef struct fsread fsread;
+typedef struct fsread_fh fsread_fh;
 
 sg_err fsread_open(const evid *ev, const json_t *fsj, fsread **out, char *err, size_t errlen);
-sg_err fsread_file(fsread *r, const fx_entry *e, uint8_t *buf, size_t cap, size_t *got,
-                   const char **why);
 void fsread_close(fsread *r);
+
+sg_err fsread_fopen(fsread *r, const fx_entry *e, fsread_fh **out, const char **why);
+sg_err fsread_pread(fsread_fh *f, uint64_t off, uint8_t *buf, size_t len, const char **why);
+void fsread_fclose(fsread_fh *f);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "forensics/dfeed.h"
 #include "forensics/sha256x2.h"
 
 /* Small enough that a chunk read is still in L2 when it is hashed: reading
@@ -17,7 +18,7 @@
 
 struct hpool {
 	pthread_mutex_t mu;
-	pthread_cond_t cv_work, cv_space;
+	pthread_cond_t cv_work, cv_space, cv_fed;
 	hp_job *head, *tail; /* pending batches */
 	hp_job *done;
 	hp_job *stage, *stage_tail; /* the batch being filled (submitter only) */
@@ -30,6 +31,8 @@ struct hpool {
 	uint64_t bytes;
 	uint8_t *inline_buf;
 	progress_counters *pc;
+	dfeed *feed;
+	size_t claimed; /* jobs the feed holds */
 };
 
 void hp_job_free(hp_job *j)
@@ -282,7 +285,8 @@ static void hash_inline(hpool *p, hp_job *j)
 	lane_end(&l, rc < 0 ? -1 : 0, p, &p->done);
 }
 
-sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, hpool **out)
+sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, dfeed *feed,
+                 hpool **out)
 {
 	*out = NULL;
 	if (workers > HP_MAX_WORKERS)
@@ -294,6 +298,7 @@ sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, hp
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv_work, NULL);
 	pthread_cond_init(&p->cv_space, NULL);
+	pthread_cond_init(&p->cv_fed, NULL);
 	p->max_pending = max_pending ? max_pending : 1;
 	if (!workers) {
 		p->inline_buf = malloc(HP_CHUNK);
@@ -311,6 +316,7 @@ sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, hp
 		free(p);
 		return SG_ERR_NOMEM;
 	}
+	p->feed = p->nworkers ? feed : NULL;
 	*out = p;
 	return SG_OK;
 }
@@ -336,6 +342,50 @@ static void flush_stage(hpool *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* The feed is done with a job: hashed, or given back to be read here. */
+static void fed_back(void *owner, hp_job *j, int finished)
+{
+	hpool *p = owner;
+	pthread_mutex_lock(&p->mu);
+	if (finished) {
+		p->bytes += j->ok ? j->bytes : 0;
+		j->next = p->done;
+		p->done = j;
+		if (j->ok) {
+			PROGRESS_ADD(p->pc, files_hashed, 1);
+			PROGRESS_ADD(p->pc, bytes_hashed, j->bytes);
+		}
+	} else { /* a batch of one for the workers, who wait while any is claimed */
+		j->next = NULL;
+		if (p->tail)
+			p->tail->next = j;
+		else
+			p->head = j;
+		p->tail = j;
+		p->pending++;
+		pthread_cond_signal(&p->cv_work);
+	}
+	p->claimed--;
+	pthread_cond_broadcast(&p->cv_fed);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* 1 when the feed took j (it calls fed_back later). */
+static int feed_claim(hpool *p, hp_job *j)
+{
+	if (!p->feed || j->fd >= 0)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	p->claimed++; /* before: fed_back may run at once */
+	pthread_mutex_unlock(&p->mu);
+	if (dfeed_claim(p->feed, j, fed_back, p))
+		return 1;
+	pthread_mutex_lock(&p->mu);
+	p->claimed--;
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
 sg_err hpool_submit(hpool *p, hp_job *j)
 {
 	j->next = NULL;
@@ -344,6 +394,8 @@ sg_err hpool_submit(hpool *p, hp_job *j)
 		hash_inline(p, j);
 		return SG_OK;
 	}
+	if (feed_claim(p, j))
+		return SG_OK;
 	if (p->stage_tail)
 		p->stage_tail->bnext = j;
 	else
@@ -369,6 +421,8 @@ hp_job *hpool_finish(hpool *p)
 	if (p->nworkers)
 		flush_stage(p);
 	pthread_mutex_lock(&p->mu);
+	while (p->claimed)
+		pthread_cond_wait(&p->cv_fed, &p->mu);
 	p->stop = 1;
 	pthread_cond_broadcast(&p->cv_work);
 	pthread_mutex_unlock(&p->mu);
@@ -378,6 +432,7 @@ hp_job *hpool_finish(hpool *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_work);
 	pthread_cond_destroy(&p->cv_space);
+	pthread_cond_destroy(&p->cv_fed);
 	free(p->inline_buf);
 	free(p);
 	return done;

@@ -11,6 +11,11 @@
  * stops the threads and hands back every job (results filled in) as a
  * list; the caller frees them with hp_job_free().  With 0 workers jobs run
  * in the submitting thread.
+ *
+ * With a feed (dfeed.h: the acquisition's buffers), a job of byte runs
+ * that still lie ahead of the device stream is handed to the feed instead
+ * of being read again; finish() then also waits for the stream to bring
+ * its bytes (or for the feed to give it back, to be read here).
  */
 #ifndef SSRFGUARD_FORENSICS_HPOOL_H
 #define SSRFGUARD_FORENSICS_HPOOL_H
@@ -42,14 +47,18 @@ typedef struct hp_job {
 	uint8_t sha256[FX_SHA256_LEN];
 	uint64_t bytes;
 	const char *note;  /* static reason when !ok */
+	int fed;           /* hashed from the acquisition's buffers (dfeed.h) */
 	struct hp_job *next;
 	struct hp_job *bnext; /* the rest of its batch (pool-internal) */
 } hp_job;
 
 typedef struct hpool hpool;
+struct dfeed;
 
-/* pc (may be NULL) counts files and bytes hashed as they finish. */
-sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, hpool **out);
+/* pc (may be NULL) counts files and bytes hashed as they finish.  feed
+ * (NULL: none; ignored with 0 workers) must outlive the pool. */
+sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc,
+                 struct dfeed *feed, hpool **out);
 /* Takes ownership of job (also on error). */
 sg_err hpool_submit(hpool *p, hp_job *job);
 /* Wait, stop, return all jobs; the pool is freed. */

@@ -31,11 +31,13 @@ typedef struct walk_opts {
 	unsigned workers;     /* hashing threads; 0: hash in the walking thread */
 	int no_hash;          /* list only */
 	progress_counters *progress; /* or NULL */
+	struct dfeed *feed;   /* walk_tsk: file content from the acquisition (dfeed.h), or NULL */
 } walk_opts;
 
 typedef struct walk_stats {
 	uint64_t entries, files, dirs, links, specials, deleted;
 	uint64_t hashed, hash_errors, bytes_hashed;
+	uint64_t hashed_fed, bytes_fed; /* of them, hashed from the acquisition's buffers */
 	uint64_t errors;
 	uint64_t deleted_records; /* NTFS: deleted names given their freed MFT record's metadata */
 	double seconds;

@@ -37,6 +37,8 @@ void walk_apply_hashes(fx_list *out, void *jobs, walk_stats *st)
 				e->has_hash = 1;
 				st->hashed++;
 				st->bytes_hashed += j->bytes;
+				st->hashed_fed += j->fed != 0;
+				st->bytes_fed += j->fed ? j->bytes : 0;
 			} else {
 				e->note = j->note ? j->note : "unreadable";
 				st->hash_errors++;

@@ -368,7 +368,8 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 	}
 	check_fs_fits(&w, offset, dev_size);
 	w.buf = malloc(TSK_READ_CHUNK);
-	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, opts->progress, &w.pool))) {
+	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, opts->progress, opts->feed,
+	                                &w.pool))) {
 		snprintf(err, errlen, "out of memory");
 		rc = SG_ERR_NOMEM;
 		goto done;

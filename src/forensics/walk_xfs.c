@@ -499,7 +499,7 @@ sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *o
 	if (rc)
 		goto done;
 	w.root = m.root;
-	if ((rc = hpool_new(opts->workers, MAX_PENDING, opts->progress, &w.pool)) || (rc = xpush(&w, "", 0))) {
+	if ((rc = hpool_new(opts->workers, MAX_PENDING, opts->progress, NULL, &w.pool)) || (rc = xpush(&w, "", 0))) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}

@@ -140,8 +140,7 @@ static void deleted_json(json_t *fs, const fx_list *out, size_t from)
 }
 
 static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
-                        unsigned workers, progress_counters *pc, fx_list *out,
-                        walkdev_tally *tally)
+                        const walk_opts *how, fx_list *out, walkdev_tally *tally)
 {
 	int failed = 0;
 	json_t *fs = json_object();
@@ -160,7 +159,9 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	jset(fs, "partition", t->partition ? json_integer(t->partition) : json_null());
 	jset(fs, "offset", json_integer((json_int_t)t->offset));
 	jset(fs, "length", json_integer((json_int_t)t->length));
-	walk_opts wo = {index, prefix, workers, 0, pc};
+	walk_opts wo = *how;
+	wo.fs_index = index;
+	wo.prefix = prefix;
 	size_t first = out->n; /* this file system's entries start here */
 	const char *method = "none";
 	json_t *cannot = json_array();
@@ -225,6 +226,10 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	jset(fs, "files_hashed", json_integer((json_int_t)st.hashed));
 	jset(fs, "hash_errors", json_integer((json_int_t)st.hash_errors));
 	jset(fs, "bytes_hashed", json_integer((json_int_t)st.bytes_hashed));
+	if (how->feed) {
+		jset(fs, "files_hashed_from_acquisition", json_integer((json_int_t)st.hashed_fed));
+		jset(fs, "bytes_hashed_from_acquisition", json_integer((json_int_t)st.bytes_fed));
+	}
 	jset(fs, "sha256_engine", json_string(sha2x_accelerated() ? "sha-ni, two files per core"
 	                                                          : "openssl"));
 	jset(fs, "walk_errors", json_integer((json_int_t)st.errors));
@@ -269,9 +274,11 @@ static int cmp_entry(const void *x, const void *y)
 	return a->deleted - b->deleted;
 }
 
-sg_err walkdev_run(const evid *ev, int partition, unsigned workers, progress_counters *pc,
-                   fx_list *out, json_t *evj, walkdev_tally *tally, char *err, size_t errlen)
+sg_err walkdev_run(const evid *ev, int partition, unsigned workers, struct dfeed *feed,
+                   progress_counters *pc, fx_list *out, json_t *evj, walkdev_tally *tally,
+                   char *err, size_t errlen)
 {
+	walk_opts how = {.workers = workers, .progress = pc, .feed = feed};
 	memset(tally, 0, sizeof *tally);
 	fx_part_table *pt = calloc(1, sizeof *pt);
 	if (!pt)
@@ -320,8 +327,7 @@ sg_err walkdev_run(const evid *ev, int partition, unsigned workers, progress_cou
 		char prefix[16] = "";
 		if (pt->scheme != FX_PT_NONE && !partition)
 			snprintf(prefix, sizeof prefix, "p%d:", targets[i].partition);
-		json_array_append_new(fss, walk_one(ev, &targets[i], (int)i, prefix, workers, pc, out,
-		                                    tally));
+		json_array_append_new(fss, walk_one(ev, &targets[i], (int)i, prefix, &how, out, tally));
 	}
 	jset(evj, "filesystems", fss);
 	free(pt);

@@ -31,9 +31,13 @@ typedef struct walkdev_tally {
 	uint64_t entries;
 } walkdev_tally;
 
-/* pc (may be NULL): progress counters the walk adds to. */
-sg_err walkdev_run(const evid *ev, int partition, unsigned workers, progress_counters *pc,
-                   fx_list *out, json_t *evj, walkdev_tally *tally, char *err, size_t errlen);
+/* pc (may be NULL): progress counters the walk adds to.  feed (may be
+ * NULL): the running acquisition's buffers, which the libtsk walks hash
+ * file contents from (dfeed.h). */
+struct dfeed;
+sg_err walkdev_run(const evid *ev, int partition, unsigned workers, struct dfeed *feed,
+                   progress_counters *pc, fx_list *out, json_t *evj, walkdev_tally *tally,
+                   char *err, size_t errlen);
 
 void exam_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int exam_jset(json_t *o, const char *k, json_t *v);

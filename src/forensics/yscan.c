@@ -21,15 +21,129 @@ struct yscan {
 	json_t *files;      /* [{"path","sha256","rules"}] */
 	size_t nrules;
 	int initialized;    /* yr_initialize() succeeded */
+	uint8_t *window;    /* the window being scanned */
+	size_t window_cap;
 };
 
 /* ---- compiling ---- */
 
 typedef struct compile_ctx {
 	const char *file;   /* the rule file being compiled */
+	const char *text;   /* and its text */
 	char first[512];    /* its first error, "FILE:LINE: message" */
 	unsigned errors;
 } compile_ctx;
+
+static int ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Does line [p, p + n) hold tok as a whole token? */
+static int line_holds(const char *p, size_t n, const char *tok, size_t tl)
+{
+	for (size_t i = 0; i + tl <= n; i++)
+		if (!memcmp(p + i, tok, tl) && (i == 0 || (!ident_char(p[i - 1]) && p[i - 1] != '$')) &&
+		    (i + tl == n || !ident_char(p[i + tl])))
+			return 1;
+	return 0;
+}
+
+/* Is line [p, p + n) a rule's header ("[private|global ]*rule NAME")? */
+static int rule_header(const char *p, size_t n)
+{
+	static const char *const words[] = {"private", "global", "rule"};
+	size_t i = 0;
+	for (;;) {
+		while (i < n && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		size_t k, w = 3;
+		for (k = 0; k < 3; k++) {
+			size_t l = strlen(words[k]);
+			if (i + l < n && !memcmp(p + i, words[k], l) && !ident_char(p[i + l]))
+				w = k;
+		}
+		if (w == 3)
+			return 0;
+		if (w == 2)
+			return 1;
+		i += strlen(words[w]);
+	}
+}
+
+/* Does line [p, p + n) hold nothing but blanks, or nothing but "}"? */
+static int line_is(const char *p, size_t n, int brace)
+{
+	int seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')
+			continue;
+		if (!brace || p[i] != '}' || seen++)
+			return 0;
+	}
+	return brace ? seen : 1;
+}
+
+/*
+ * The line of the error libyara reported at line `noticed`.  Its parser
+ * reads one token ahead, so an error found when an expression is reduced
+ * is noticed at the token after it, which for an expression ending a line
+ * is on a later line (often the rule's closing brace):
+ *  - a message quoting a name ("undefined string \"$x\"", unreferenced,
+ *    duplicated): the nearest line at or before `noticed`, within the same
+ *    rule, that holds the name as a token;
+ *  - any other error but a syntax error, noticed on a line that is only the
+ *    closing "}": the last non-blank line before it, where the condition
+ *    ends;
+ *  - otherwise `noticed` (a syntax error is at the token it names).
+ */
+int yscan_error_line(const char *text, int noticed, const char *msg)
+{
+	if (!text || noticed < 1)
+		return noticed;
+	const char *q1 = strchr(msg, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+	size_t tl = q2 ? (size_t)(q2 - q1 - 1) : 0;
+	size_t lines = 1;
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	if ((size_t)noticed > lines)
+		return noticed; /* not a line of this text */
+	const char **start = malloc(((size_t)noticed + 1) * sizeof *start);
+	if (!start)
+		return noticed;
+	int n = 0;
+	for (const char *p = text; n < noticed; n++) {
+		start[n] = p;
+		const char *nl = strchr(p, '\n');
+		if (!nl) {
+			n++;
+			break;
+		}
+		p = nl + 1;
+	}
+	int line = noticed, closing = 0;
+	for (int l = n; l >= 1; l--) {
+		const char *p = start[l - 1], *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (tl) {
+			if (line_holds(p, len, q1 + 1, tl)) {
+				line = l;
+				break;
+			}
+			if (rule_header(p, len))
+				break;
+		} else if (l == noticed) {
+			closing = n == noticed && line_is(p, len, 1) && strncmp(msg, "syntax error", 12);
+			if (!closing)
+				break;
+		} else if (!line_is(p, len, 0)) {
+			line = l;
+			break;
+		}
+	}
+	free(start);
+	return line;
+}
 
 static void on_compile(int level, const char *file_name, int line, const YR_RULE *rule,
                        const char *msg, void *user)
@@ -39,8 +153,14 @@ static void on_compile(int level, const char *file_name, int line, const YR_RULE
 	compile_ctx *c = user;
 	if (level != YARA_ERROR_LEVEL_ERROR)
 		return;
-	if (!c->errors++)
+	if (c->errors++)
+		return;
+	int at = yscan_error_line(c->text, line, msg);
+	if (at == line)
 		snprintf(c->first, sizeof c->first, "%s:%d: %s", c->file, line, msg);
+	else
+		snprintf(c->first, sizeof c->first, "%s:%d: %s (noticed at line %d)", c->file, at, msg,
+		         line);
 }
 
 static const char *refuse_include(const char *name, const char *from, const char *ns, void *user)
@@ -147,7 +267,9 @@ static sg_err add_rule_file(YR_COMPILER *yc, compile_ctx *cc, const char *path, 
 	sg_hex_encode(md, FX_SHA256_LEN, hex);
 	unique_namespace(path, files, ns, sizeof ns);
 	cc->file = path;
+	cc->text = text;
 	int nerr = yr_compiler_add_string(yc, text, ns);
+	cc->text = NULL;
 	free(text);
 	if (nerr || cc->errors) {
 		if (cc->errors > 1)
@@ -331,6 +453,7 @@ void yscan_free(yscan *y)
 	if (y->initialized)
 		yr_finalize();
 	json_decref(y->files);
+	free(y->window);
 	free(y);
 }
 
@@ -339,6 +462,7 @@ void yscan_free(yscan *y)
 typedef struct scan_ctx {
 	json_t *matches;
 	int failed;
+	int too_many;       /* CALLBACK_MSG_TOO_MANY_MATCHES came */
 } scan_ctx;
 
 static json_t *esc_json(const void *p, size_t len)
@@ -393,6 +517,8 @@ static json_t *strings_json(YR_SCAN_CONTEXT *ctx, const YR_RULE *r)
 static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 {
 	scan_ctx *c = user;
+	if (msg == CALLBACK_MSG_TOO_MANY_MATCHES)
+		c->too_many = 1; /* libyara stops recording that string, and goes on */
 	if (msg != CALLBACK_MSG_RULE_MATCHING)
 		return CALLBACK_CONTINUE;
 	const YR_RULE *r = data;
@@ -409,6 +535,63 @@ static int on_scan(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 	return CALLBACK_CONTINUE;
 }
 
+/* ---- the file's windows, as libyara's memory blocks ---- */
+
+typedef struct windows {
+	yscan *y;
+	const yscan_input *in;
+	uint64_t end;            /* the first end bytes are scanned */
+	uint64_t next;           /* the base of the next window */
+	int handed;              /* a window was handed over (an empty file has one) */
+	uint64_t reached;        /* the end of the furthest window read */
+	const char *unreadable;  /* why the first window that failed did */
+	YR_MEMORY_BLOCK block;
+} windows;
+
+static const uint8_t *window_fetch(YR_MEMORY_BLOCK *b)
+{
+	windows *w = b->context;
+	const char *why = NULL;
+	if (b->size && w->in->read(w->in->ctx, b->base, w->y->window, b->size, &why)) {
+		if (!w->unreadable)
+			w->unreadable = why ? why : "read error";
+		return NULL; /* libyara skips the window */
+	}
+	if (b->base + b->size > w->reached)
+		w->reached = b->base + b->size;
+	return w->y->window;
+}
+
+static YR_MEMORY_BLOCK *window_next(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	windows *w = it->context;
+	it->last_error = ERROR_SUCCESS;
+	if (w->handed && w->next >= w->end)
+		return NULL;
+	uint64_t left = w->end - w->next;
+	w->handed = 1;
+	w->block.base = w->next;
+	w->block.size = left < YSCAN_WINDOW ? (size_t)left : YSCAN_WINDOW;
+	w->block.context = w;
+	w->block.fetch_data = window_fetch;
+	w->next = left <= YSCAN_WINDOW ? w->end : w->next + (YSCAN_WINDOW - YSCAN_OVERLAP);
+	return &w->block;
+}
+
+static YR_MEMORY_BLOCK *window_first(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	windows *w = it->context;
+	w->next = 0;
+	w->handed = 0;
+	return window_next(it);
+}
+
+static uint64_t window_file_size(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	const windows *w = it->context;
+	return w->in->size;
+}
+
 static void lower_ext(const char *name, char *ext, size_t len)
 {
 	const char *dot = strrchr(name, '.');
@@ -419,18 +602,12 @@ static void lower_ext(const char *name, char *ext, size_t len)
 	ext[o] = 0;
 }
 
-json_t *yscan_mem(yscan *y, const uint8_t *buf, size_t len, const char *path, size_t path_len,
-                  int *timed_out, char *err, size_t errlen)
+/* The externals filename, filepath and extension of the file. */
+static int define_externals(yscan *y, const char *path, size_t path_len)
 {
-	*timed_out = 0;
 	char *p = fx_memdup(path, path_len);
-	scan_ctx c = {json_array(), 0};
-	if (!p || !c.matches) {
-		snprintf(err, errlen, "out of memory");
-		free(p);
-		json_decref(c.matches);
-		return NULL;
-	}
+	if (!p)
+		return ERROR_INSUFFICIENT_MEMORY;
 	const char *base = strrchr(p, '/');
 	base = base ? base + 1 : p;
 	char ext[32];
@@ -441,17 +618,77 @@ json_t *yscan_mem(yscan *y, const uint8_t *buf, size_t len, const char *path, si
 	if (!rc)
 		rc = yr_scanner_define_string_variable(y->scanner, "extension", ext);
 	free(p);
+	return rc;
+}
+
+/* A window's worth of memory for a scan of end bytes. */
+static int window_ready(yscan *y, uint64_t end)
+{
+	size_t want = end < YSCAN_WINDOW ? (size_t)end : YSCAN_WINDOW;
+	if (!want)
+		want = 1;
+	if (want <= y->window_cap)
+		return 0;
+	uint8_t *w = realloc(y->window, want);
+	if (!w)
+		return -1;
+	y->window = w;
+	y->window_cap = want;
+	return 0;
+}
+
+int yscan_whole(const yscan_result *res)
+{
+	return !res->cut && !res->timed_out && !res->unreadable && !res->too_many_matches;
+}
+
+json_t *yscan_scan(yscan *y, const yscan_input *in, yscan_result *res, char *err, size_t errlen)
+{
+	memset(res, 0, sizeof *res);
+	windows w = {.y = y, .in = in, .end = in->size < in->limit ? in->size : in->limit};
+	YR_MEMORY_BLOCK_ITERATOR it = {.context = &w, .first = window_first, .next = window_next,
+	                               .file_size = window_file_size};
+	scan_ctx c = {json_array(), 0, 0};
+	int rc = c.matches && !window_ready(y, w.end) ? define_externals(y, in->path, in->path_len)
+	                                              : ERROR_INSUFFICIENT_MEMORY;
 	yr_scanner_set_callback(y->scanner, on_scan, &c);
 	if (!rc)
-		rc = yr_scanner_scan_mem(y->scanner, buf, len);
-	if (rc == ERROR_SCAN_TIMEOUT) {
-		*timed_out = 1;
+		rc = yr_scanner_scan_mem_blocks(y->scanner, &it);
+	if (rc == ERROR_SCAN_TIMEOUT)
+		res->timed_out = 1;
+	if (rc == ERROR_TOO_MANY_MATCHES)
+		c.too_many = 1;
+	if (rc == ERROR_SCAN_TIMEOUT || rc == ERROR_TOO_MANY_MATCHES)
 		rc = ERROR_SUCCESS;
-	}
 	if (rc != ERROR_SUCCESS || c.failed) {
-		snprintf(err, errlen, "libyara error %d", rc);
+		snprintf(err, errlen, rc == ERROR_INSUFFICIENT_MEMORY ? "out of memory"
+		                                                       : "libyara error %d", rc);
 		json_decref(c.matches);
 		return NULL;
 	}
+	res->scanned = w.reached;
+	res->cut = w.end < in->size;
+	res->unreadable = w.unreadable;
+	res->too_many_matches = c.too_many;
 	return c.matches;
+}
+
+typedef struct mem_file {
+	const uint8_t *p;
+} mem_file;
+
+static int read_mem(void *ctx, uint64_t off, uint8_t *buf, size_t len, const char **why)
+{
+	(void)why;
+	const mem_file *m = ctx;
+	memcpy(buf, m->p + off, len);
+	return 0;
+}
+
+json_t *yscan_mem(yscan *y, const uint8_t *buf, size_t len, const char *path, size_t path_len,
+                  yscan_result *res, char *err, size_t errlen)
+{
+	mem_file m = {buf};
+	yscan_input in = {path, path_len, len, len, read_mem, &m};
+	return yscan_scan(y, &in, res, err, errlen);
 }

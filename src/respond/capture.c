@@ -11,6 +11,7 @@
 #include "aws/s3.h"
 #include "aws/sigv4.h"
 #include "aws/ssm.h"
+#include "common/escape.h"
 #include "respond/journal.h"
 
 static const char *const default_capture[] = {
@@ -67,7 +68,8 @@ sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t d
 		if (err && err != SG_ERR_NOTFOUND) /* InvocationDoesNotExist right after sending */
 			return err;
 		const char *st = json_string_value(json_object_get(reply, "Status"));
-		snprintf(status, slen, "%s", st ? st : "Pending");
+		const char *shown = st ? st : "Pending";
+		sg_text_clean(status, slen, shown, strlen(shown)); /* the reply's text, for notes */
 		if (st && strcmp(st, "Pending") && strcmp(st, "InProgress") && strcmp(st, "Delayed")) {
 			*out = reply;
 			return SG_OK;

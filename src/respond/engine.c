@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "respond/journal.h"
 #include "respond/notify.h"
 #include "respond/rsp.h"
@@ -23,6 +24,20 @@ static void progress(rsp_run *x, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	x->cfg->progress(x->cfg->progress_ctx, x->id, line);
+}
+
+/*
+ * The note becomes the step's result, its history row, a notification and
+ * a progress line: it must be JSON text.  Untrusted pieces are escaped
+ * where a step writes them (common/escape.h); here a character that
+ * snprintf cut short is dropped, and a piece that was not escaped is
+ * escaped with the whole note, and said.
+ */
+static void settle_note(rsp_run *x)
+{
+	if (sg_text_settle(x->note, sizeof x->note))
+		respond_log(x->cfg, "warning", "%s: step %s wrote unescaped text into its note; escaped",
+		            x->inc, pb_step_name(x->step));
 }
 
 /* The one writer of a step's state. */
@@ -116,6 +131,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			to = PB_FAILED;
 		if (!x->note[0] && rc != SG_OK && rc != RSP_SKIP)
 			snprintf(x->note, sizeof x->note, "%s", x->last_error[0] ? x->last_error : sg_strerror(rc));
+		settle_note(x);
 		if (to != PB_RUNNING) {
 			if (x->note[0])
 				json_object_set_new(x->data, "result", json_string(x->note));
@@ -249,13 +265,13 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			break;
 		if (d.verdict == PB_NEXT_SKIP) {
 			x->step = d.step;
-			err = step_to(x, d.step, PB_SKIPPED,
+			err = step_to(x, d.step, PB_OFF,
 			                      x->cfg->observe ? "observe mode" : "turned off in config", false, NULL);
 			if (err)
 				goto fail;
-			x->states[d.step] = PB_SKIPPED;
-			progress(x, "%-9s skipped %s", pb_step_name(d.step),
-			         x->cfg->observe ? "(observe mode)" : "(turned off)");
+			x->states[d.step] = PB_OFF;
+			progress(x, "%-9s off     %s", pb_step_name(d.step),
+			         x->cfg->observe ? "(observe mode)" : "(turned off in config)");
 			continue;
 		}
 		if (d.verdict == PB_NEXT_BLOCK) {
@@ -298,7 +314,9 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	else if (!strcmp(out, "contained"))
 		err = incident_to(x, "contained", "playbook complete");
 	else {
-		snprintf(reason, sizeof reason, "playbook ended %s: see the failed and blocked steps", out);
+		char why[200];
+		pb_outcome_why(x->states, why, sizeof why);
+		snprintf(reason, sizeof reason, "playbook ended %s: %s", out, why);
 		err = incident_to(x, "failed", reason);
 	}
 fail:

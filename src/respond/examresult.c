@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aws/sigv4.h"
+#include "common/escape.h"
 #include "respond/journal.h"
 
 /* The last line of out that is a JSON object with a "status": what
@@ -29,22 +30,32 @@ static json_t *result_line(const char *out)
 	return NULL;
 }
 
+/* A string member of the forensic host's result for a note: escaped and
+ * cut on a character boundary (common/escape.h); "?" when absent. */
+static const char *shown(const json_t *res, const char *key, char *buf, size_t cap)
+{
+	const char *s = json_string_value(json_object_get(res, key));
+	if (!s)
+		return "?";
+	sg_text_clean(buf, cap, s, json_string_length(json_object_get(res, key)));
+	return buf;
+}
+
 /* The step's note from the result: status, findings, the report and its
- * hash; every value as the forensic command printed it. */
+ * hash; every value as the forensic command printed it, escaped. */
 static sg_err result_note(rsp_run *x, const json_t *res, const char *fid, size_t nvol)
 {
 	const char *st = json_string_value(json_object_get(res, "status"));
-	const char *report = json_string_value(json_object_get(res, "report"));
-	const char *rhex = json_string_value(json_object_get(res, "report_sha256"));
-	const char *why = json_string_value(json_object_get(res, "error"));
+	char report[200], rhex[80], why[300];
 	json_int_t findings = json_integer_value(json_object_get(res, "findings"));
 	if (!strcmp(st, "ok") || !strcmp(st, "incomplete")) {
 		snprintf(x->note, sizeof x->note, "%zu volume(s) examined on %s%s: %lld finding(s); report %s "
-		         "(sha256 %s)", nvol, fid, strcmp(st, "ok") ? ", INCOMPLETE" : "",
-		         (long long)findings, report ? report : "?", rhex ? rhex : "?");
+		         "(sha256 %s)", nvol, fid, strcmp(st, "ok") ? ", INCOMPLETE" : "", (long long)findings,
+		         shown(res, "report", report, sizeof report), shown(res, "report_sha256", rhex, sizeof rhex));
 		return SG_OK;
 	}
-	snprintf(x->note, sizeof x->note, "examination on %s failed: %s", fid, why ? why : st);
+	snprintf(x->note, sizeof x->note, "examination on %s failed: %s", fid,
+	         shown(res, json_is_string(json_object_get(res, "error")) ? "error" : "status", why, sizeof why));
 	return RSP_FATAL;
 }
 
@@ -79,8 +90,11 @@ sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol)
 	}
 	if (!res) {
 		json_object_set_new(ev, "stderr", json_string(errtext ? errtext : ""));
+		char why[301] = "no output";
+		if (errtext && errtext[0])
+			sg_text_clean(why, sizeof why, errtext, strlen(errtext)); /* the forensic host's */
 		snprintf(x->note, sizeof x->note, "examination on %s ended %s without a result line "
-		         "(command %s): %.300s", fid, status, cmd, errtext && errtext[0] ? errtext : "no output");
+		         "(command %s): %s", fid, status, cmd, why);
 		err = RSP_FATAL;
 	} else {
 		err = result_note(x, res, fid, nvol);

@@ -68,7 +68,11 @@ sg_err rsp_step_finish(rsp_run *x)
 		char text[256];
 		json_t *rep = rsp_report_build(x->st, x->id, outcome);
 		json_t *fx = json_object_get(rep, "forensics"), *extra = NULL;
-		int n = snprintf(text, sizeof text, "playbook ended: %s", outcome);
+		char why[160] = ""; /* what kept it from "contained" */
+		if (!x->cfg->observe)
+			pb_outcome_why(x->states, why, sizeof why);
+		int n = snprintf(text, sizeof text, "playbook ended: %s%s%s%s", outcome, why[0] ? " (" : "",
+		                 why, why[0] ? ")" : "");
 		if (fx) {
 			extra = json_pack("{s:O}", "forensics", fx);
 			json_t *ex = json_object_get(fx, "examination");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "respond/rsp.h"
 
 sg_err rsp_journal_save(rsp_run *x)
@@ -66,6 +67,7 @@ void rsp_notef(rsp_run *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	sg_text_settle(line, sizeof line); /* JSON text, whatever the pieces were */
 	json_t *n = member(x, "notes", true);
 	size_t i;
 	json_t *v;
@@ -121,6 +123,7 @@ static void log_call(rsp_run *x, const char *api, const char *target, const char
 		         e->message[0] ? e->message : sg_strerror(res->rc));
 		json_object_set_new(c, "error", json_string(msg));
 		snprintf(x->last_error, sizeof x->last_error, "%s: %.240s", api, msg);
+		sg_text_settle(x->last_error, sizeof x->last_error); /* the cut may split a character */
 		if (e->outcome_unknown)
 			json_object_set_new(c, "outcome_unknown", json_true());
 	}

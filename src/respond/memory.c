@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include "aws/s3.h"
+#include "common/escape.h"
 #include "playbook/memory.h"
 #include "respond/journal.h"
 
-/* The first line of the command's stderr, for a note. */
+/* The first line of the command's stderr, for a note: the victim's text,
+ * escaped and cut to cap on a character boundary (common/escape.h). */
 static void first_line(const char *s, char *out, size_t cap)
 {
-	size_t n = s ? strcspn(s, "\n") : 0;
-	snprintf(out, cap, "%.*s", (int)(n < 200 ? n : 200), s ? s : "");
+	s = s ? s : "";
+	sg_text_clean(out, cap, s, strcspn(s, "\n"));
 }
 
 /* Hash the object the instance uploaded and compare it with what the
@@ -83,7 +85,7 @@ sg_err rsp_capture_memory(rsp_run *x)
 		return err;
 	const char *out = json_string_value(json_object_get(inv, "StandardOutputContent"));
 	if (strcmp(status, "Success")) {
-		char why[256];
+		char why[201];
 		first_line(json_string_value(json_object_get(inv, "StandardErrorContent")), why, sizeof why);
 		snprintf(x->note, sizeof x->note, "memory acquisition ended %s (command %s): %s", status, cmd,
 		         why);

@@ -52,8 +52,11 @@ void rsp_notify(rsp_run *x, const char *event, const char *text, json_t *extra)
 		json_object_update_missing(j, extra);
 	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
-	if (!body)
+	if (!body) { /* never silently: the operator learns what was not sent */
+		respond_log(cfg, "error", "%s: %s notification not sent: its body could not be built "
+		            "(text not UTF-8, or out of memory)", x->inc, event);
 		return;
+	}
 	if (cfg->webhook_url) {
 		sg_err err = webhook(cfg->webhook_url, body);
 		if (err)

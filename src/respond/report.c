@@ -139,6 +139,9 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 	if (!outcome)
 		outcome = pb_outcome_so_far(states);
 	json_object_set_new(r, "outcome", json_string(outcome));
+	char why[200];
+	if (!strcmp(outcome, "partial") && pb_outcome_why(states, why, sizeof why))
+		json_object_set_new(r, "outcome_why", json_string(why));
 	if (strcmp(outcome, "not started") && strcmp(outcome, "in progress"))
 		json_object_set_new(r, "finished", json_string(fin));
 	json_object_set_new(r, "history", history(st, id));

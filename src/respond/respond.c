@@ -257,8 +257,8 @@ sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, siz
 		err = SG_ERR_STATE;
 		goto fail;
 	}
-	/* failed, blocked and skipped steps run again (skipped: an observe run
-	 * or a turned-off step; the config decides anew), and finish */
+	/* failed, blocked, skipped and turned-off steps run again (off: an
+	 * observe run or config `skip`; the config decides anew), and finish */
 	if ((err = store_steps(st, id, &rows, &n)))
 		goto fail;
 	for (size_t i = 0; i < n && !err; i++) {
@@ -266,7 +266,8 @@ sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, siz
 		if (pb_step_parse(rows[i].name, &s) != SG_OK)
 			continue;
 		if (!strcmp(rows[i].status, "failed") || !strcmp(rows[i].status, "blocked") ||
-		    !strcmp(rows[i].status, "skipped") || s == PB_FINISH) {
+		    !strcmp(rows[i].status, "skipped") || !strcmp(rows[i].status, "off") ||
+		    s == PB_FINISH) {
 			store_change c = {.incident_id = id, .step = rows[i].name, .to = "pending",
 			                  .reason = "retry", .actor = actor};
 			err = store_transition(st, &c);

@@ -79,7 +79,8 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
 	  "revocation so that the SSM agent keeps working for the capture, and left in place of the "
 	  "instance's profile (without it the profile is removed and, on AWS, the capture fails)"),
-	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish)"),
+	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish); with imds, revoke, "
+	  "isolate or strip off the playbook ends partial, exit status 1"),
 	R(OPT_STR, "order", "LIST", "a full comma-separated order (checked against the ordering "
 	  "invariants)"),
 	R(OPT_SWITCH, "decrement-desired", NULL, "let the ASG shrink instead of replacing the instance"),

@@ -116,8 +116,8 @@ const opt_def srvcfg_opts[] = {
 	                           "absolute-form HTTP and CONNECT, every destination judged "
 	                           "(default: off)"},
 	{.type = OPT_STR, .name = "proxy-roles", .arg = "FILE", .dflt = "", AT(proxy_roles),
-	 .help = "the proxy's roles and their policies (default: every client in role default, "
-	         "mode open)"},
+	 .help = "the proxy's roles and their policies, read again on SIGHUP and when the file "
+	         "changes (default: every client in role default, mode open)"},
 	{.type = OPT_SWITCH, .name = "proxy-protocol", .dflt = "off", AT(proxy_protocol),
 	 .help = "the proxy listener expects a PROXY protocol v1/v2 header (behind a load "
 	         "balancer)"},

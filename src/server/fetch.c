@@ -353,6 +353,10 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 		return CURL_PREREQFUNC_ABORT;
 	}
 	fetch_judge(j, (struct sockaddr *)&ss, len, &v);
+	/* A kept connection serves only a hop whose judged set holds its peer
+	 * (pin_hop's connect-to name makes curl choose so; this makes sure). */
+	if (!j->blocked && j->pinned && !pin_set_has(&j->d.judged, (struct sockaddr *)&ss, len))
+		return CURL_PREREQFUNC_ABORT;
 	return j->blocked ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
@@ -448,6 +452,7 @@ void fetch_easy_release(job *j)
 		return;
 	easy_bind(e, NULL);
 	curl_easy_setopt(e, CURLOPT_RESOLVE, NULL); /* j->pins is freed next */
+	curl_easy_setopt(e, CURLOPT_CONNECT_TO, NULL); /* and j->connect_to */
 	if (s->multi && s->easy_pooled < SRV_EASY_POOL)
 		s->easy_pool[s->easy_pooled++] = e;
 	else
@@ -501,15 +506,54 @@ static void fail(job *j, int code, const char *msg)
 	finish_error(j, code, msg);
 }
 
-/* Hand the hop to libcurl.  A name's hop carries the pin of its judged
- * set; the previous hop's pin, if any, is removed from curl's DNS cache
- * ("-host:port") so it cannot answer for a later transfer. */
+/* The hop's pins (the judged set under its connect-to name, pin.h) and
+ * its CURLOPT_CONNECT_TO; the previous hop's pin, if any, is removed from
+ * curl's DNS cache ("-name:port") so it cannot answer for a later
+ * transfer.  A literal address's hop has neither: curl dials the literal.
+ * -1 (nothing changed) if a list cannot be made. */
+static int pin_hop(job *j)
+{
+	char line[SG_HOST_MAX + 16 + PIN_ADDRS * 48], token[PIN_TOKEN_SIZE] = "";
+	struct curl_slist *pins = NULL, *to = NULL, *t;
+	if (j->pinned && pin_token(token, sizeof token, &j->d.judged) != 0)
+		return -1;
+	int same = j->pinned && j->pin_port == j->hopv.port && !strcmp(j->pin_host, token);
+	if (j->pin_host[0] && !same) {
+		if (pin_unline(line, sizeof line, j->pin_host, j->pin_port) < 0 ||
+		    !(t = curl_slist_append(pins, line)))
+			goto fail;
+		pins = t;
+	}
+	if (j->pinned) {
+		if (pin_line(line, sizeof line, token, j->hopv.port, &j->d.judged) < 0 ||
+		    !(t = curl_slist_append(pins, line)))
+			goto fail;
+		pins = t;
+		snprintf(line, sizeof line, "::%s:", token); /* any host and port: to the set */
+		if (!(to = curl_slist_append(NULL, line)))
+			goto fail;
+	}
+	memcpy(j->pin_host, token, sizeof token);
+	j->pin_port = j->hopv.port;
+	/* curl keeps pointers to the lists: the old ones go only now. */
+	curl_easy_setopt(j->easy, CURLOPT_RESOLVE, pins);
+	curl_easy_setopt(j->easy, CURLOPT_CONNECT_TO, to);
+	curl_slist_free_all(j->pins);
+	curl_slist_free_all(j->connect_to);
+	j->pins = pins;
+	j->connect_to = to;
+	return 0;
+fail:
+	curl_slist_free_all(pins);
+	return -1;
+}
+
+/* Hand the hop to libcurl, pinned to its judged set (pin_hop). */
 static void transfer(job *j)
 {
 	struct srv *s = j->s;
 	const srvcfg *c = s->cfg;
 	int64_t left = remaining_ms(j);
-	char line[SG_HOST_MAX + 16 + PIN_ADDRS * 48];
 	if (left <= 0) {
 		fail(j, 504, "upstream timed out");
 		return;
@@ -526,49 +570,14 @@ static void transfer(job *j)
 		gf_start(j);
 		return;
 	}
-
-	struct curl_slist *pins = NULL, *t;
-	int same = j->pinned && j->pin_host[0] && j->pin_port == j->hopv.port &&
-	           !strcmp(j->pin_host, j->hopv.host);
-	/* Each name is pinned as "name" and "name." (curl keys its DNS cache
-	 * by the URL's host, trailing dot kept; the guard drops it). */
-	char dotted[SG_HOST_MAX + 2];
-	if (j->pin_host[0] && !same) {
-		snprintf(dotted, sizeof dotted, "%s.", j->pin_host);
-		for (int k = 0; k < 2; k++) {
-			if (pin_unline(line, sizeof line, k ? dotted : j->pin_host, j->pin_port) < 0 ||
-			    !(t = curl_slist_append(pins, line)))
-				goto oom;
-			pins = t;
-		}
-	}
-	j->pin_host[0] = '\0';
-	if (j->pinned) {
-		snprintf(dotted, sizeof dotted, "%s.", j->hopv.host);
-		for (int k = 0; k < 2; k++) {
-			if (pin_line(line, sizeof line, k ? dotted : j->hopv.host, j->hopv.port,
-			             &j->d.judged) < 0) {
-				curl_slist_free_all(pins);
-				fail(j, 502, "cannot pin the upstream's addresses");
-				return;
-			}
-			if (!(t = curl_slist_append(pins, line)))
-				goto oom;
-			pins = t;
-		}
-		memcpy(j->pin_host, j->hopv.host, sizeof j->pin_host);
-		j->pin_port = j->hopv.port;
-	}
-	/* curl keeps a pointer to the list: the old one goes only now. */
 	if (!j->easy && !(j->easy = easy_take(j))) {
-		curl_slist_free_all(pins);
 		fail(j, 503, "cannot start a fetch");
 		return;
 	}
-	curl_easy_setopt(j->easy, CURLOPT_RESOLVE, pins);
-	curl_slist_free_all(j->pins);
-	j->pins = pins;
-
+	if (pin_hop(j) != 0) {
+		fail(j, 502, "cannot pin the upstream's addresses");
+		return;
+	}
 	int64_t conn = c->connect_timeout_ms - j->d.dns_ms;
 	curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(conn > 0 ? conn : 1));
 	curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
@@ -577,10 +586,6 @@ static void transfer(job *j)
 		fail(j, 503, "cannot start a fetch");
 		return;
 	}
-	return;
-oom:
-	curl_slist_free_all(pins);
-	fail(j, 503, "out of memory");
 }
 
 /* The hop's name resolved and judged (dest.h): pin the judged set and hand

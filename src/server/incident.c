@@ -291,7 +291,7 @@ void incident_block(job *j, const sg_verdict *v)
 		size_t n = strlen(j->url), cap = (n > SRV_URL_MAX ? SRV_URL_MAX : n) * 4 + 1;
 		char *c = malloc(cap);
 		if (c) {
-			text_clean(c, cap, j->url, n > SRV_URL_MAX ? SRV_URL_MAX : n);
+			sg_text_clean(c, cap, j->url, n > SRV_URL_MAX ? SRV_URL_MAX : n);
 			free(j->url);
 			j->url = c;
 		}

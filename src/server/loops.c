@@ -53,7 +53,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* SIGHUP: files read again (today: the proxy's TLS files and CRLs). */
+/* SIGHUP: files read again (the proxy's TLS files and CRLs, its roles file). */
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;

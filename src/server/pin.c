@@ -3,6 +3,7 @@
 #include "server/pin.h"
 
 #include <arpa/inet.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,31 @@ int pin_unline(char *out, size_t cap, const char *host, unsigned port)
 		return -1;
 	int n = snprintf(out, cap, "-%s:%u", host, port);
 	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int pin_token(char *out, size_t cap, const pin_set *set)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char bytes[PIN_ADDRS * 17], md[SHA256_DIGEST_LENGTH];
+	size_t n = 0;
+	if (!out || cap < PIN_TOKEN_SIZE || !set || !set->n || set->n > PIN_ADDRS)
+		return -1;
+	for (size_t i = 0; i < set->n; i++) { /* family byte, then the address */
+		const pin_sa *a = &set->a[i];
+		int v6 = a->sa.sa_family == AF_INET6;
+		bytes[n++] = v6 ? 6 : 4;
+		memcpy(bytes + n, v6 ? (const void *)&a->in6.sin6_addr : (const void *)&a->in4.sin_addr,
+		       v6 ? 16 : 4);
+		n += v6 ? 16 : 4;
+	}
+	SHA256(bytes, n, md);
+	memcpy(out, "sgpin-", 6);
+	for (size_t i = 0; i < 16; i++) {
+		out[6 + 2 * i] = hex[md[i] >> 4];
+		out[7 + 2 * i] = hex[md[i] & 15];
+	}
+	out[PIN_TOKEN_SIZE - 1] = '\0';
+	return 0;
 }
 
 /* ---- the cache ---- */

@@ -51,6 +51,18 @@ int pin_line(char *out, size_t cap, const char *host, unsigned port, const pin_s
 /* "-host:port": removes an earlier pin from libcurl's DNS cache. */
 int pin_unline(char *out, size_t cap, const char *host, unsigned port);
 
+/* The name a judged set is dialled by: "sgpin-" and 32 hex digits of the
+ * SHA-256 of its addresses in order (the same set, the same name; another
+ * set, another name).  A hop is sent there with CURLOPT_CONNECT_TO
+ * ("::NAME:") and NAME is pinned to the set.  libcurl reuses a kept
+ * connection only for a request whose connect-to name is the same (its
+ * connection cache compares conn_to_host as well as the URL's host), so a
+ * connection made for one answer never serves a request whose own
+ * resolution judged another: the hop dials only its pinned set.  0, or -1
+ * if the set is empty or cap < PIN_TOKEN_SIZE. */
+#define PIN_TOKEN_SIZE 39 /* "sgpin-" + 32 hex + NUL */
+int pin_token(char *out, size_t cap, const pin_set *set);
+
 /* The cache: a fixed number of slots, direct-mapped by a hash of the
  * (normalised, lower-case) host; a new entry replaces whatever held its
  * slot.  Negative answers are never cached. */

@@ -82,7 +82,7 @@ void pc_log(pconn *pc, int status, int decision)
 	tb_str(&b, "}\n");
 	log_line(px->s, "info", b.p, b.len);
 	if (pc->role)
-		SRV_COUNT(px->req[pc->role_ix * PX_DEC__N + (size_t)decision], 1);
+		SRV_COUNT(px->req[pc->set->slot[pc->role_ix] * PX_DEC__N + (size_t)decision], 1);
 	SRV_COUNT(px->bytes_up, pc->up_bytes);
 	SRV_COUNT(px->bytes_down, pc->down_bytes);
 	pc->up_bytes = pc->down_bytes = 0;
@@ -120,6 +120,7 @@ void pc_free(pconn *pc)
 		pc_log(pc, pc->rs_started ? pc->status : 0, PX_DEC_ERROR);
 	dest_free(&pc->d);
 	pool_put(pc); /* a clean upstream outlives its client */
+	prset_release(pc->set);
 	if (pc->tev)
 		event_free(pc->tev);
 	free(pc->head);
@@ -180,7 +181,10 @@ static void close_after_flush(pconn *pc)
 
 static void try_head(pconn *pc);
 
-/* The request is answered: wait for the next one on this connection. */
+/* The request is answered: wait for the next one on this connection.  A
+ * client that does not read its answers is not read either while more than
+ * PX_HIGH_WATER waits for it (PS_HELD; on_cli_write or, over TLS, the timer
+ * comes back here), so pipelined requests cannot pile up answers. */
 static void next_request(pconn *pc)
 {
 	if (pc->px->draining) { /* SIGTERM: no further request on it */
@@ -190,6 +194,12 @@ static void next_request(pconn *pc)
 	free(pc->head);
 	pc->head = NULL;
 	memset(&pc->h, 0, sizeof pc->h);
+	if (pc->state != PS_HELD && unsent(pc) > PX_HIGH_WATER) {
+		pc->state = PS_HELD;
+		pc->deadline_ms = pc_now_ms() + pc->px->s->cfg->proxy_idle_s * 1000;
+		pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->px->s->cfg->proxy_idle_s * 1000);
+		return;
+	}
 	pc->state = PS_HEAD;
 	pc->head_started = 0;
 	pc_arm(pc, pc->px->s->cfg->proxy_idle_s * 1000);
@@ -328,7 +338,7 @@ static void relay(struct bufferevent *src, struct bufferevent *dst, uint64_t *co
 
 /* ---- the request head ---- */
 
-static int is_dropped_request_field(const struct proxy *px, px_span name)
+static int is_dropped_request_field(const char *role_header, px_span name)
 {
 	if (px_span_ieq(name, "host") || px_span_ieq(name, "forwarded"))
 		return 1;
@@ -336,14 +346,17 @@ static int is_dropped_request_field(const struct proxy *px, px_span name)
 		return 1;
 	if (name.n >= 6 && px_span_ieq((px_span){name.p, 6}, "proxy-"))
 		return 1;
-	return px->roles.role_header[0] && px_span_ieq(name, px->roles.role_header);
+	return role_header[0] && px_span_ieq(name, role_header);
 }
 
-static void add_fields(struct evbuffer *o, const px_head *h, const struct proxy *px, int req)
+/* A request's fields (role_header: its roles' header, dropped too) or a
+ * response's (role_header NULL). */
+static void add_fields(struct evbuffer *o, const px_head *h, const char *role_header)
 {
 	for (size_t i = 0; i < h->nfields; i++) {
 		const px_field *f = &h->f[i];
-		if (px_is_hop_by_hop(h, f->name) || (req && is_dropped_request_field(px, f->name)))
+		if (px_is_hop_by_hop(h, f->name) ||
+		    (role_header && is_dropped_request_field(role_header, f->name)))
 			continue;
 		evbuffer_add(o, f->name.p, f->name.n);
 		evbuffer_add(o, ": ", 2);
@@ -368,7 +381,7 @@ static void send_request_head(pconn *pc)
 	if (pc->v.port != 80)
 		evbuffer_add_printf(o, ":%u", (unsigned)pc->v.port);
 	evbuffer_add(o, "\r\n", 2);
-	add_fields(o, &pc->h, pc->px, 1);
+	add_fields(o, &pc->h, pc->set->roles.role_header);
 	if (pc->h.chunked)
 		evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
 	evbuffer_add(o, "Via: 1.1 ssrfguard\r\n\r\n", 22);
@@ -408,6 +421,7 @@ void pc_start_upstream(pconn *pc)
 	memcpy(pc->up_host, pc->v.host, sizeof pc->up_host);
 	pc->up_port = pc->v.port;
 	pc->up_role_ix = pc->role_ix;
+	pc->up_gen = pc->set->gen;
 	pc->up_reusable = 0;
 	send_request_head(pc);
 	memset(&pc->rq_ck, 0, sizeof pc->rq_ck);
@@ -531,7 +545,7 @@ static void write_response_head(pconn *pc, const px_head *rh)
 	evbuffer_add_printf(o, "HTTP/1.1 %d ", rh->status);
 	evbuffer_add(o, rh->reason.p, rh->reason.n);
 	evbuffer_add(o, "\r\n", 2);
-	add_fields(o, rh, pc->px, 0);
+	add_fields(o, rh, NULL);
 	if (rh->status >= 200) {
 		if (rh->chunked)
 			evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
@@ -772,6 +786,10 @@ static void on_cli_write(struct bufferevent *bev, void *arg)
 			pc_free(pc);
 		return;
 	}
+	if (pc->state == PS_HELD) { /* below the low mark: read on */
+		next_request(pc);
+		return;
+	}
 	if (pc->state == PS_TUNNEL && pc->up_eof && !left)
 		shutdown(bufferevent_getfd(pc->cli), SHUT_WR);
 	else if (pc->up && (pc->state == PS_TUNNEL || (pc->state == PS_RELAY && pc->rs_started)) &&
@@ -831,6 +849,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	case PS_COMMIT:
+		return;
+	case PS_HELD: /* a client that does not read its answers */
+		if (unsent(pc) <= PX_HIGH_WATER / 2) {
+			next_request(pc);
+		} else if (now < pc->deadline_ms) {
+			pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->deadline_ms - now);
+		} else {
+			pc_free(pc);
+		}
 		return;
 	case PS_CLOSING:
 		if (pc->cli && unsent(pc) && now < pc->deadline_ms) {

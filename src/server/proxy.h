@@ -57,14 +57,19 @@ void proxy_stop(struct srv *s);
 int proxy_busy(const struct srv *s);
 
 /* SIGHUP (primary loop): build the listener's TLS context again from its
- * files (certificate, key, client CA, CRLs).  A failure keeps the context
- * in force, is logged and shows in proxy_status. */
+ * files (certificate, key, client CA, CRLs), and read the roles file
+ * (proxy_roles) again.  Both are also read again when one of their files
+ * changes.  A failure keeps what is in force, is logged and shows in
+ * proxy_status. */
 void proxy_reload(struct srv *s);
 
 typedef struct proxy_state {
 	int tls;                  /* the listener speaks TLS */
 	int tls_failing;          /* the last reload failed: older files in force */
 	char tls_why[300];
+	int roles;                /* a roles file is configured */
+	int roles_failing;        /* its last reload failed: the roles before in force */
+	char roles_why[300];
 } proxy_state;
 void proxy_status(struct srv *s, proxy_state *out); /* any loop */
 

@@ -12,90 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- setup ---- */
-
-static sg_err load_roles(struct proxy *px, char *err, size_t errlen)
-{
-	const char *path = px->s->cfg->proxy_roles;
-	char msg[256];
-	if (!path[0])
-		return px_roles_default(&px->roles);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "proxy_roles %s: %s", path, strerror(errno));
-		return SG_ERR_IO;
-	}
-	char *buf = malloc(1 << 20);
-	size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
-	fclose(f);
-	if (!buf)
-		return SG_ERR_NOMEM;
-	sg_err e = SG_ERR_RANGE;
-	if (n == 1 << 20)
-		snprintf(err, errlen, "proxy_roles %s: larger than 1 MiB", path);
-	else if ((e = px_roles_parse(&px->roles, buf, n, msg, sizeof msg)) != SG_OK)
-		snprintf(err, errlen, "proxy_roles %s: %s", path, msg);
-	free(buf);
-	return e;
-}
-
-sg_err pg_init(struct proxy *px, char *err, size_t errlen)
-{
-	struct srv *s = px->s;
-	sg_err e = load_roles(px, err, errlen);
-	if (e != SG_OK)
-		return e;
-	px->pol = calloc(px->roles.n, sizeof *px->pol);
-	px->req = calloc(px->roles.n * PX_DEC__N, sizeof *px->req);
-	if (!px->pol || !px->req)
-		return SG_ERR_NOMEM;
-	for (size_t i = 0; i < px->roles.n; i++) {
-		const px_role *r = &px->roles.r[i];
-		if (!r->rules.n) {
-			px->pol[i] = s->policy;
-			continue;
-		}
-		char msg[300];
-		if ((e = srvcfg_policy(s->cfg, &px->pol[i], msg, sizeof msg)) != SG_OK) {
-			snprintf(err, errlen, "proxy_roles: role %s: %s", r->name, msg);
-			return e;
-		}
-		for (size_t k = 0; k < r->rules.n; k++) {
-			const char *rule = r->rules.v[k];
-			if ((e = sg_policy_add(px->pol[i], rule, strlen(rule), msg, sizeof msg)) != SG_OK) {
-				snprintf(err, errlen, "proxy_roles: role %s: rule '%.100s': %s", r->name,
-				         rule, msg);
-				return e;
-			}
-		}
-	}
-	return SG_OK;
-}
-
-void pg_free(struct proxy *px)
-{
-	free(px->req);
-	px->req = NULL;
-	if (px->main != px) /* the roles and policies are the primary's */
-		return;
-	for (size_t i = 0; px->pol && i < px->roles.n; i++)
-		if (px->pol[i] != px->s->policy)
-			sg_policy_free(px->pol[i]);
-	free(px->pol);
-	px_roles_free(&px->roles);
-}
-
 /* ---- who is asking ---- */
 
 static void set_role(pconn *pc, const px_role *r)
 {
 	pc->role = r;
-	pc->role_ix = (size_t)(r - pc->px->roles.r);
+	pc->role_ix = (size_t)(r - pc->set->roles.r);
+}
+
+/* The request is judged by the newest roles (a reload between two requests
+ * of one connection holds from the second on). */
+static const px_roles *take_roles(pconn *pc)
+{
+	prset *now = proles_current(pc->px);
+	if (pc->set != now) {
+		prset_release(pc->set);
+		pc->set = prset_hold(now);
+	}
+	return &pc->set->roles;
 }
 
 int pg_role(pconn *pc)
 {
-	const px_roles *rs = &pc->px->roles;
+	const px_roles *rs = take_roles(pc);
 	const px_field *f;
 	const px_role *r = NULL;
 	int configured = pc->px->s->cfg->proxy_roles[0] != '\0';
@@ -144,33 +83,11 @@ int pg_role(pconn *pc)
 
 /* ---- refusals ---- */
 
-static const char *const headers_of_note[] = {
-	"Host", "User-Agent", "Referer", "Origin", "X-Forwarded-For", "X-Real-IP",
-	"Forwarded", "Accept", "Content-Type", "Via",
-};
-
-/* The evidence headers: each field cut on its own, the role added. */
-static char *headers_json(const pconn *pc)
+static const char *request_header(void *ctx, const char *name, size_t *len)
 {
-	char mem[4096];
-	tbuf b;
-	tb_init(&b, mem, sizeof mem);
-	tb_str(&b, "{\"ssrfguard_role\":");
-	tb_json(&b, pc->role->name, strlen(pc->role->name), 64);
-	for (size_t i = 0; i < sizeof headers_of_note / sizeof headers_of_note[0]; i++) {
-		const px_field *f = px_find(&pc->h, headers_of_note[i]);
-		if (!f)
-			continue;
-		tb_str(&b, ",");
-		tb_json(&b, headers_of_note[i], strlen(headers_of_note[i]), 32);
-		tb_str(&b, ":");
-		tb_json(&b, f->value.p, f->value.n, 256);
-	}
-	tb_str(&b, "}");
-	char *out = malloc(b.len + 1);
-	if (out)
-		memcpy(out, b.p, b.len + 1);
-	return out;
+	const px_field *f = px_find(ctx, name);
+	*len = f ? f->value.n : 0;
+	return f ? f->value.p : NULL;
 }
 
 /* X-Ssrfguard-Reason: printable ASCII only. */
@@ -196,7 +113,7 @@ static void on_committed(job *j, int contain, sg_err e)
 		pc_reply_error(pc, 503, "refused, but the attempt could not be recorded; try again");
 		return;
 	}
-	const px_roles *rs = &pc->px->roles;
+	const px_roles *rs = &pc->set->roles;
 	const char *why = pc->acl_why[0] ? pc->acl_why : j->bv.reason;
 	char mem[2048], hdr[600], rh[300];
 	tbuf b;
@@ -243,7 +160,7 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	                                                                    : SRV_URL_MAX),
 	                 pc->h.target.p, pc->h.minor);
 	j->request = srv_clean_dup(line, (size_t)n, 4096);
-	j->headers = headers_json(pc);
+	j->headers = srv_headers_json(pc->role->name, request_header, &pc->h);
 	j->url = srv_clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
 	j->raw_url = NULL;
 	j->role = pc->role->name;
@@ -320,7 +237,8 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 {
 	struct proxy *px = pc->px;
 	(void)host;
-	sg_check_url(px->pol[pc->role_ix], url, ulen, &pc->v); /* error: blocks */
+	const sg_policy *pol = pc->set->pol[pc->role_ix];
+	sg_check_url(pol, url, ulen, &pc->v); /* error: blocks */
 	if (pc->v.action == SG_BLOCK && pc->v.category == SG_CAT_MALFORMED) {
 		char msg[SG_REASON_MAX + 32];
 		snprintf(msg, sizeof msg, "unparsable target: %s", pc->v.reason);
@@ -344,7 +262,7 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 		return;
 	}
 	char why[sizeof pc->acl_why];
-	px_acl acl = px_roles_judge(&px->roles, pc->role, pc->v.host, why, sizeof why);
+	px_acl acl = px_roles_judge(&pc->set->roles, pc->role, pc->v.host, why, sizeof why);
 	if (acl == PX_ACL_DENY) {
 		char rule[SG_RULE_MAX];
 		memcpy(pc->acl_why, why, sizeof why);
@@ -357,20 +275,21 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 		memcpy(pc->acl_why, why, sizeof why);
 	}
 	if (pc->up && pc->up_reusable && pc->up_port == pc->v.port && pc->up_role_ix == pc->role_ix &&
-	    !pc->is_connect && !strcmp(pc->up_host, pc->v.host)) {
+	    pc->up_gen == pc->set->gen && !pc->is_connect && !strcmp(pc->up_host, pc->v.host)) {
 		pc_start_upstream(pc); /* the same judged destination, still open */
 		return;
 	}
 	pool_put(pc);
 	struct bufferevent *kept = pc->is_connect ? NULL
-	                         : pool_take(px, pc->v.host, pc->v.port, pc->role_ix);
+	                         : pool_take(px, pc->v.host, pc->v.port, pc->role_ix,
+	                                     pc->set->gen);
 	if (kept) { /* another client's connection to this judged destination */
 		pc_adopt_upstream(pc, kept);
 		pc_start_upstream(pc);
 		return;
 	}
 	pc->d.s = px->s;
-	pc->d.pol = px->pol[pc->role_ix];
+	pc->d.pol = pol;
 	pc->d.hop = &pc->v;
 	pc->d.client = pc->client;
 	pc->d.done = on_dest;

@@ -2,8 +2,9 @@
  * proxy.  An upstream connection that finished a response cleanly is kept
  * under (role, judged host, port) for proxy_idle_s; the next request of
  * any client in that role to that destination takes it instead of
- * resolving and connecting again.  The key holds the role because a role's
- * policy judged the address; the host is the guard's normalised name, so a
+ * resolving and connecting again.  The key holds the role, and the roles
+ * file's reading (its generation), because that role's policy judged the
+ * address: after a reload, a connection judged before is never reused; the host is the guard's normalised name, so a
  * connection is only ever reused for the name it was judged for.  A pooled
  * connection that turns readable (the upstream closed it, or sent bytes
  * nobody asked for) is dropped.  At most PX_POOL_MAX are kept; the oldest
@@ -21,6 +22,7 @@ struct pool_ent {
 	char host[SG_HOST_MAX];
 	unsigned port;
 	size_t role_ix;
+	uint64_t gen;
 	int64_t since_ms;
 };
 
@@ -75,6 +77,7 @@ void pool_put(pconn *pc)
 	memcpy(e->host, pc->up_host, sizeof e->host);
 	e->port = pc->up_port;
 	e->role_ix = pc->up_role_ix;
+	e->gen = pc->up_gen;
 	e->since_ms = pc_now_ms();
 	e->next = px->pool;
 	if (px->pool)
@@ -89,7 +92,8 @@ void pool_put(pconn *pc)
 	bufferevent_enable(e->bev, EV_READ);
 }
 
-struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port, size_t role_ix)
+struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port, size_t role_ix,
+                              uint64_t gen)
 {
 	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
 	for (struct pool_ent *e = px->pool, *n; e; e = n) {
@@ -98,7 +102,7 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 			drop(e);
 			continue;
 		}
-		if (e->port != port || e->role_ix != role_ix || strcmp(e->host, host))
+		if (e->port != port || e->role_ix != role_ix || e->gen != gen || strcmp(e->host, host))
 			continue;
 		struct bufferevent *bev = e->bev;
 		unlink_ent(e);

@@ -2,7 +2,7 @@
  * certificates (proxy_client_ca, proxy_client_crl): the TLS context (built
  * again on SIGHUP and when one of its files changes; a reload that fails
  * keeps the context in force, logs why and shows in /healthz and the
- * metrics), each
+ * metrics; proxy_listen.c looks at the files' change times), each
  * connection's TLS filter over its socket (after any PROXY protocol
  * header, which a balancer sends in clear), and the verified names a role
  * is chosen by.  Upstream TLS is never touched: CONNECT tunnels carry the
@@ -15,7 +15,6 @@
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "tls/servertls.h"
 
@@ -24,7 +23,6 @@
 struct ptls {
 	pthread_mutex_t mu;
 	SSL_CTX *ctx;
-	struct event *poll;           /* looks at the files' change times */
 	struct timespec mtime[4];     /* cert, key, CA, CRL as last loaded */
 	uint64_t reloads, failures;
 	int failing;                  /* the last reload failed: old context kept */
@@ -35,12 +33,7 @@ static void file_mtimes(const srvcfg *c, struct timespec out[4])
 {
 	const char *paths[4] = {c->proxy_tls_cert, c->proxy_tls_key, c->proxy_client_ca,
 	                        c->proxy_client_crl};
-	for (size_t i = 0; i < 4; i++) {
-		struct stat st;
-		memset(&out[i], 0, sizeof out[i]);
-		if (paths[i][0] && stat(paths[i], &st) == 0)
-			out[i] = st.st_mtim;
-	}
+	px_file_mtimes(paths, 4, out);
 }
 
 /* A whole context from the files (src/tls), or NULL and err. */
@@ -94,12 +87,11 @@ void ptls_reload(struct proxy *px, const char *why)
 	log_reload(px, why, ctx ? NULL : err);
 }
 
-static void on_poll(evutil_socket_t fd, short what, void *arg)
+void ptls_check(struct proxy *px)
 {
-	struct proxy *px = arg;
 	struct timespec now[4];
-	(void)fd;
-	(void)what;
+	if (!px->tls)
+		return;
 	file_mtimes(px->s->cfg, now);
 	if (memcmp(now, px->tls->mtime, sizeof now) != 0)
 		ptls_reload(px, "file_changed");
@@ -127,12 +119,6 @@ int ptls_init(struct proxy *px, char *err, size_t errlen)
 	file_mtimes(c, t->mtime);
 	if (!(t->ctx = build(c, err, errlen)))
 		return -1;
-	struct timeval every = {PTLS_POLL_S, 0};
-	t->poll = event_new(px->s->base, -1, EV_PERSIST, on_poll, px);
-	if (!t->poll || event_add(t->poll, &every) != 0) {
-		snprintf(err, errlen, "proxy TLS: out of memory");
-		return -1;
-	}
 	return 0;
 }
 
@@ -142,8 +128,6 @@ void ptls_free(struct proxy *px)
 	px->tls = NULL;
 	if (!t)
 		return;
-	if (t->poll)
-		event_free(t->poll);
 	SSL_CTX_free(t->ctx);
 	pthread_mutex_destroy(&t->mu);
 	free(t);

@@ -36,7 +36,7 @@ char *srv_clean_dup(const char *s, size_t n, size_t max)
 	size_t cap = (n < max ? n : max) * 4 + 1;
 	char *p = malloc(cap);
 	if (p)
-		text_clean(p, cap, s, n < max ? n : max);
+		sg_text_clean(p, cap, s, n < max ? n : max);
 	return p;
 }
 
@@ -46,7 +46,8 @@ void srv_job_free(job *j)
 		return;
 	fetch_easy_release(j);
 	gf_free(j);
-	curl_slist_free_all(j->pins); /* after the handle let go of it */
+	curl_slist_free_all(j->pins); /* after the handle let go of them */
+	curl_slist_free_all(j->connect_to);
 	dest_free(&j->d);
 	if (j->body) {
 		j->s->fetch_bytes -= j->body_bytes < j->s->fetch_bytes ? j->body_bytes
@@ -146,59 +147,12 @@ void srv_check_drained(struct srv *s)
 
 /* ---- /go ---- */
 
-/* The headers kept as evidence, forwarding ones first, each with the most
- * bytes of its value kept: every field is cut on its own ("..." marks a
- * cut), so no header, however long or binary, can push another out. */
-static const struct {
-	const char *name;
-	size_t max;
-} headers_of_note[] = {
-	{"X-Forwarded-For", 512}, {"X-Real-IP", 64}, {"Forwarded", 512}, {"Host", 256},
-	{"User-Agent", 256}, {"Referer", 256}, {"Origin", 256}, {"Accept", 128},
-	{"Content-Type", 128},
-};
-
-/* Worst case of one field: its name and value at 6 output bytes per input
- * byte (\u00XX), quotes, colon, comma and the "..." mark. */
-#define HDR_NAME_MAX 16
-#define HDR_FIELD_OUT(n) ((HDR_NAME_MAX + (n)) * 6 + 12)
-
-static char *headers_json(const px_head *h)
+/* A header of the request head, for srv_headers_json. */
+static const char *head_field(void *ctx, const char *name, size_t *len)
 {
-	const size_t nh = sizeof headers_of_note / sizeof headers_of_note[0];
-	const px_field *val[sizeof headers_of_note / sizeof headers_of_note[0]];
-	size_t cap = 4;
-	for (size_t i = 0; i < nh; i++) {
-		val[i] = px_find(h, headers_of_note[i].name);
-		size_t n = val[i] ? val[i]->value.n : 0;
-		if (val[i])
-			cap += HDR_FIELD_OUT(n < headers_of_note[i].max ? n : headers_of_note[i].max);
-	}
-	/* the usual few hundred bytes on the stack; the worst case on the heap */
-	char small[4096];
-	char *mem = cap <= sizeof small ? small : malloc(cap);
-	tbuf b;
-	int first = 1;
-	if (!mem)
-		return NULL;
-	tb_init(&b, mem, cap);
-	tb_str(&b, "{");
-	for (size_t i = 0; i < nh; i++) {
-		const char *name = headers_of_note[i].name;
-		if (!val[i])
-			continue;
-		if (!first)
-			tb_str(&b, ",");
-		first = 0;
-		tb_json(&b, name, strlen(name), HDR_NAME_MAX);
-		tb_str(&b, ":");
-		tb_json(&b, val[i]->value.p, val[i]->value.n, headers_of_note[i].max);
-	}
-	tb_str(&b, "}");
-	char *out = b.trunc ? NULL : dupn(b.p, b.len); /* cannot be cut: sized above */
-	if (mem != small)
-		free(mem);
-	return out;
+	const px_field *f = px_find(ctx, name);
+	*len = f ? f->value.n : 0;
+	return f ? f->value.p : NULL;
 }
 
 /* The request line and the headers of note, kept as the evidence of an
@@ -213,7 +167,7 @@ void srv_job_evidence(job *j)
 	int tn = h->target.n < SRV_URL_MAX * 3 ? (int)h->target.n : SRV_URL_MAX * 3;
 	int n = snprintf(line, sizeof line, "GET %.*s HTTP/1.%d", tn, h->target.p, h->minor);
 	j->request = srv_clean_dup(line, n > 0 ? (size_t)n : 0, 4096);
-	j->headers = headers_json(h);
+	j->headers = srv_headers_json(NULL, head_field, (void *)(uintptr_t)h);
 }
 
 /* The query of a target ("/go?url=..."), NUL-terminated; NULL if none. */
@@ -240,7 +194,7 @@ static void handle_go(struct srv *s, fr_conn *c)
 	j->s = s;
 	j->fc = c;
 	const char *peer = fr_peer(c);
-	text_clean(j->client, sizeof j->client, peer, strlen(peer));
+	sg_text_clean(j->client, sizeof j->client, peer, strlen(peer));
 
 	const px_field *accept = px_find(fr_head(c), "accept");
 	if (accept) {
@@ -330,7 +284,7 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	srv_health_get(s, &h);
 	proxy_status(s, &px);
 	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
-	int degraded = h.store_pressure || px.tls_failing;
+	int degraded = h.store_pressure || px.tls_failing || px.roles_failing;
 	tb_init(&b, mem, sizeof mem);
 	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
 	       s->draining ? "draining" : failing ? "failing" : degraded ? "degraded" : "ok",
@@ -355,6 +309,13 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 		if (px.tls_failing) {
 			tb_str(&b, ",\"proxy_tls_error\":");
 			tb_json(&b, px.tls_why, strlen(px.tls_why), 300);
+		}
+	}
+	if (px.roles) { /* likewise the roles file: the roles before stay in force */
+		tb_fmt(&b, ",\"proxy_roles\":\"%s\"", px.roles_failing ? "reload_failed" : "ok");
+		if (px.roles_failing) {
+			tb_str(&b, ",\"proxy_roles_error\":");
+			tb_json(&b, px.roles_why, strlen(px.roles_why), 300);
 		}
 	}
 	tb_str(&b, "}\n");

@@ -16,12 +16,15 @@
  *                     judged by libssrfguard: the URL first (sg_check_url);
  *                     a name is resolved on the loop (evdns) and every
  *                     answer judged (sg_check_resolved), then exactly the
- *                     judged addresses are pinned for libcurl
- *                     (CURLOPT_RESOLVE); every address libcurl is about to
- *                     connect to is judged again and must be pinned
- *                     (CURLOPT_OPENSOCKETFUNCTION -> sg_check_addr), and the
- *                     connection actually used, new or reused, before each
- *                     request is sent (CURLOPT_PREREQFUNCTION).  Redirects are
+ *                     judged addresses are pinned for libcurl under the
+ *                     set's own connect-to name (CURLOPT_RESOLVE and
+ *                     CURLOPT_CONNECT_TO, pin_token: a kept connection
+ *                     serves only a hop with the same judged set); every
+ *                     address libcurl is about to connect to is judged
+ *                     again and must be pinned (CURLOPT_OPENSOCKETFUNCTION
+ *                     -> sg_check_addr), and the connection actually used,
+ *                     new or reused, before each request is sent (judged,
+ *                     and in the pinned set: CURLOPT_PREREQFUNCTION).  Redirects are
  *                     followed here, hop by hop (http/https only, at most
  *                     max_redirects, URL credentials dropped when the origin
  *                     changes; no cookies or client headers are ever sent).

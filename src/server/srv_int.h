@@ -11,6 +11,7 @@
 #include <event2/http.h>
 #include <time.h>
 
+#include "common/escape.h"
 #include "server/dest.h"
 #include "server/front.h"
 #include "server/gofetch.h"
@@ -53,9 +54,10 @@ typedef struct job {
 	dest d;                       /* its name resolved and judged before curl
 	                                 (d.addrs: the evidence of every hop) */
 	int pinned;                   /* this hop dials only d.judged */
-	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache, to remove */
+	char pin_host[SG_HOST_MAX];   /* the pin in curl's DNS cache (its
+	                                 connect-to name, pin_token), to remove */
 	unsigned pin_port;
-	struct curl_slist *pins;
+	struct curl_slist *pins, *connect_to;
 	gf_hop gf;                    /* an http hop on gofetch.c */
 	/* block */
 	int blocked;
@@ -231,6 +233,13 @@ int fetch_body_add(job *j, const char *p, size_t len);
 void fetch_hop_answered(job *j, int code, const char *location, const char *ctype);
 void fetch_hop_failed(job *j, int code, const char *msg);
 void fetch_hop_blocked(job *j);
+
+/* evidence.c: the headers kept as the evidence of a blocked attempt, a JSON
+ * object (malloc'd; NULL on OOM): "ssrfguard_role" first when role is not
+ * NULL, then the headers of note, forwarding ones first, each value cut on
+ * its own.  get returns a header's value (len bytes, any bytes) or NULL. */
+typedef const char *(*srv_header_fn)(void *ctx, const char *name, size_t *len);
+char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */

@@ -161,43 +161,6 @@ void tb_html(tbuf *b, const char *s, size_t n)
 	}
 }
 
-size_t text_clean(char *dst, size_t cap, const char *src, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)src;
-	size_t o = 0;
-	if (cap == 0)
-		return 0;
-	for (size_t i = 0; i < n;) {
-		unsigned c = u[i];
-		size_t k = 1;
-		char tmp[5];
-		const char *w = tmp;
-		size_t wn;
-		if (c == '\\') {
-			w = "\\\\";
-			wn = 2;
-		} else if (c < 0x20 || c == 0x7f) {
-			wn = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", c);
-		} else if (c < 0x80) {
-			w = (const char *)u + i;
-			wn = 1;
-		} else if ((k = sg_utf8_len(u + i, n - i)) > 0) {
-			w = (const char *)u + i;
-			wn = k;
-		} else {
-			k = 1;
-			wn = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", c);
-		}
-		if (o + wn >= cap)
-			break;
-		memcpy(dst + o, w, wn);
-		o += wn;
-		i += k;
-	}
-	dst[o] = '\0';
-	return o;
-}
-
 void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
                      const char *rule, int contain)
 {

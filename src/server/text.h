@@ -1,6 +1,6 @@
 /*
- * text.h — bounded text building for the service: JSON and HTML escaping,
- * cleaning attacker bytes into printable UTF-8, and the 403 page.
+ * text.h — bounded text building for the service: JSON and HTML escaping
+ * and the 403 page (attacker bytes made printable text: common/escape.h).
  * Prefix: tb_ / text_.  Pure: no I/O, no globals, no allocation.
  *
  * A tbuf writes into caller memory and never overflows it: an append that
@@ -35,14 +35,6 @@ void tb_json(tbuf *b, const char *s, size_t n, size_t max);
 /* HTML text/attribute-safe: & < > " ' escaped, controls and invalid UTF-8
  * dropped to U+FFFD. */
 void tb_html(tbuf *b, const char *s, size_t n);
-
-/*
- * Copy n bytes of src into dst (cap >= 1) as printable, valid UTF-8: valid
- * sequences kept, control bytes and invalid bytes written as \xHH, a
- * backslash as \\ (so the result reads back unambiguously).  Cut at a
- * character boundary when full; returns the length (dst NUL-terminated).
- */
-size_t text_clean(char *dst, size_t cap, const char *src, size_t n);
 
 /*
  * The body of a 403: HTML (a small alert page) or JSON.  contain says what

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The dashboard in a real browser (headless Chromium over the DevTools
-protocol on a pipe): sign in through the form, the list renders, one
+protocol on a pipe, cdp.py): sign in through the form, the list renders, one
 incident's detail renders with the hostile text as text (no dialog opened,
 no element injected) and its tables (AWS calls, evidence, the forensic
 findings, YARA matches and persistence places), a change in the store
@@ -8,15 +8,15 @@ shows up live; then over HTTPS with a client certificate in the browser's
 NSS database (no token: the list renders), and without one (nothing);
 screenshots are kept under the build directory.
 """
-import base64
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+import cdp
 
 BIN, SEED, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
 TOKEN = "browser-token-0123456789abcdef"
@@ -45,105 +45,7 @@ dash = subprocess.Popen([BIN, "dashboard", "--listen", "127.0.0.1:0", "--store",
 port = int(json.loads(dash.stderr.readline())["message"].rsplit(":", 1)[1])
 base = f"http://127.0.0.1:{port}"
 
-class Browser:
-    """Headless Chromium over the DevTools protocol on a pipe: commands on
-    fd 3, answers on fd 4, NUL-separated.  home holds its NSS database
-    (client certificates) and profile."""
-
-    def __init__(self, home):
-        self.to_r, self.to_w = os.pipe()
-        self.from_r, self.from_w = os.pipe()
-        self.rbuf, self.next_id, self.events = b"", 0, []
-        self.proc = subprocess.Popen(
-            [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--remote-debugging-pipe", f"--user-data-dir={home}/profile",
-             "--window-size=1280,900", "about:blank"],
-            preexec_fn=self.child_fds, close_fds=False, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env={**os.environ, "HOME": home})
-        os.close(self.to_r)
-        os.close(self.from_w)
-
-    def child_fds(self):
-        a, b = os.dup(self.to_r), os.dup(self.from_w)  # off 3 and 4 first
-        os.dup2(a, 3)
-        os.dup2(b, 4)  # inheritable; every other pipe end is close-on-exec
-
-    def send(self, method, params=None, session=None):
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        os.write(self.to_w, json.dumps(msg).encode() + b"\0")
-        while True:
-            while b"\0" not in self.rbuf:
-                chunk = os.read(self.from_r, 65536)
-                if not chunk:
-                    raise RuntimeError("chromium went away")
-                self.rbuf += chunk
-            raw, self.rbuf = self.rbuf.split(b"\0", 1)
-            m = json.loads(raw)
-            if m.get("id") == self.next_id:
-                if "error" in m:
-                    raise RuntimeError(f"{method}: {m['error']}")
-                return m.get("result", {})
-            self.events.append(m)
-
-    def wait_event(self, method, since=0, timeout=30):
-        """Until the browser reports method after events[since] (events read
-        while waiting are kept); the index after it, else None."""
-        end = time.time() + timeout
-        while time.time() < end:
-            for i in range(since, len(self.events)):
-                if self.events[i].get("method") == method:
-                    return i + 1
-            while b"\0" not in self.rbuf and select.select([self.from_r], [], [], 0.2)[0]:
-                chunk = os.read(self.from_r, 65536)
-                if not chunk:
-                    raise RuntimeError("chromium went away")
-                self.rbuf += chunk
-            while b"\0" in self.rbuf:
-                raw, self.rbuf = self.rbuf.split(b"\0", 1)
-                self.events.append(json.loads(raw))
-        return None
-
-    def page(self):
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        s = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self.send("Page.enable", {}, s)
-        self.send("Runtime.enable", {}, s)
-        return s
-
-    def evaluate(self, session, expr):
-        r = self.send("Runtime.evaluate", {"expression": expr, "returnByValue": True,
-                                           "awaitPromise": True}, session)
-        return r.get("result", {}).get("value")
-
-    def wait_for(self, session, expr, what, timeout=20):
-        end = time.time() + timeout
-        while time.time() < end:
-            if self.evaluate(session, expr):
-                return True
-            time.sleep(0.2)
-        check(False, f"timed out waiting: {what}")
-        return False
-
-    def shot(self, session, name, whole_page=False):
-        data = self.send("Page.captureScreenshot", {"format": "png",
-                                                    "captureBeyondViewport": whole_page},
-                         session)["data"]
-        os.makedirs(SHOTS, exist_ok=True)
-        with open(os.path.join(SHOTS, name), "wb") as f:
-            f.write(base64.b64decode(data))
-
-    def close(self):
-        try:
-            self.send("Browser.close")
-        except Exception:
-            pass
-        self.proc.wait(timeout=10)
-
-
-B = Browser(tmp)
+B = cdp.Browser(chromium, tmp, SHOTS, failures)
 try:
     s = B.page()
     B.send("Page.navigate", {"url": base + "/"}, s)
@@ -261,7 +163,7 @@ def browser_home(name, with_cert):
 
 
 for who, with_cert in (("alice", True), ("nobody", False)):
-    C = Browser(browser_home("home-" + who, with_cert))
+    C = cdp.Browser(chromium, browser_home("home-" + who, with_cert), SHOTS, failures)
     try:
         s = C.page()
         mark = len(C.events)

@@ -5,11 +5,14 @@ report's hashes are written to S3 through the project's AWS client, and a
 write that fails is an honest status, never "ok".
 
 Checked: the object is where the result line says, holds exactly the head
-and report hashes the result line and the log hold, its SHA-256 is the one
-reported, and `verify-log --expect-head` passes against the head read back
-from S3; an edit of the log's last line is caught against it.  A missing
+and report hashes the log held, its SHA-256 is the one reported; the upload
+itself is logged after it (custody-anchored: where, the object's SHA-256,
+the head it anchors), and the result line's head is the log's last;
+`verify-log --report OBJECT` passes with the object read back from S3, and
+catches the removal of the upload's entry and an edit before it.  A missing
 bucket and a key S3 does not know give exit 3, status "incomplete", the
-anchor "failed" with S3's reason, and the report still written.
+anchor "failed" with S3's reason, logged as custody-anchor-failed, and the
+report still written.
 
 usage: test_anchor.py SSRFGUARD_BINARY
 """
@@ -104,8 +107,23 @@ def run(sg, work):
         except Exception as exc:  # noqa: BLE001
             check(False, "the object is in the bucket", exc)
         rec = json.loads(body or b"{}")
-        check(rec.get("custody_head") == res.get("custody_head"),
-              "the object holds the head the result line gives", (rec, res.get("custody_head")))
+        check(rec.get("custody_head") == a.get("custody_head") and a.get("logged") is True,
+              "the object holds the head the result line says it anchors", (rec, a))
+        log = os.path.join(out, "custody.log")
+        with open(log, "rb") as f:
+            raw = f.read().splitlines(True)
+        entries = [json.loads(x) for x in raw]
+        up = entries[-1] if entries else {}
+        check(up.get("action") == "custody-anchored"
+              and up.get("subject") == "INC-7/x s3://evidence-b/" + key
+              and up.get("hashes", {}).get("anchor_sha256") == a.get("sha256")
+              and up.get("hashes", {}).get("custody_head") == rec.get("custody_head"),
+              "the upload is logged after it: where, the object's SHA-256, the head", up)
+        check(len(entries) == rec.get("custody_entries", 0) + 1
+              and hashlib.sha256(raw[-2].rstrip(b"\n")).hexdigest() == rec.get("custody_head"),
+              "the object anchors the entry just before the upload's", rec)
+        check(hashlib.sha256(raw[-1].rstrip(b"\n")).hexdigest() == res.get("custody_head"),
+              "the result line's head is the log's last (the upload's entry)", res.get("custody_head"))
         check(rec.get("report_json_sha256") == res.get("report_sha256")
               and rec.get("report_md_sha256") == res.get("report_md_sha256"),
               "the object holds the report's hashes", rec)
@@ -113,18 +131,29 @@ def run(sg, work):
         with open(os.path.join(out, "report.json"), "rb") as f:
             check(hashlib.sha256(f.read()).hexdigest() == rec.get("report_json_sha256"),
                   "the report on disk hashes to what the bucket holds")
-        log = os.path.join(out, "custody.log")
-        v = subprocess.run([sg, "forensics", "verify-log", "--expect-head", rec.get("custody_head", ""), log],
-                           capture_output=True, text=True, timeout=60)
-        check(v.returncode == 0, "verify-log --expect-head (the head from S3) passes", v.stdout + v.stderr)
-        with open(log) as f:
-            lines = f.read().splitlines(True)
-        lines[-1] = lines[-1].replace("examine-done", "examine-DONE")
-        with open(log, "w") as f:
-            f.writelines(lines)
-        v = subprocess.run([sg, "forensics", "verify-log", "--expect-head", rec.get("custody_head", ""), log],
-                           capture_output=True, text=True, timeout=60)
-        check(v.returncode != 0, "an edit of the log's last line is caught against the head in S3",
+        obj = os.path.join(work, "anchor.json")
+        with open(obj, "wb") as f:
+            f.write(body)
+
+        def verify(path, *extra):
+            return subprocess.run([sg, "forensics", "verify-log", *extra, path],
+                                  capture_output=True, text=True, timeout=60)
+        v = verify(log, "--report", obj)
+        check(v.returncode == 0, "verify-log --report (the object from S3) passes", v.stdout + v.stderr)
+        v = verify(log, "--expect-head", res.get("custody_head", ""))
+        check(v.returncode == 0, "verify-log --expect-head (the result line's head) passes",
+              v.stdout + v.stderr)
+        cut = os.path.join(work, "cut.log")
+        with open(cut, "wb") as f:
+            f.writelines(raw[:-1])
+        v = verify(cut, "--report", obj)
+        check(v.returncode == 1, "the upload's entry removed: caught against the object from S3",
+              v.stdout + v.stderr)
+        edited = os.path.join(work, "edited.log")
+        with open(edited, "wb") as f:
+            f.writelines(raw[:-2] + [raw[-2].replace(b"examine-done", b"examine-DONE")])
+        v = verify(edited, "--report", obj)
+        check(v.returncode == 1, "an edit of the anchored entry is caught against the object from S3",
               v.stdout + v.stderr)
 
         # --- failures: never ok, the reason named, the report still there
@@ -143,6 +172,15 @@ def run(sg, work):
             check("evidence bucket" in res.get("error", ""), name + ": the result's error says so",
                   res.get("error"))
             check(os.path.exists(os.path.join(out, "report.json")), name + ": the report is still written")
+            last = {}
+            try:
+                with open(os.path.join(out, "custody.log")) as f:
+                    last = json.loads(f.read().splitlines()[-1])
+            except (OSError, ValueError, IndexError):
+                pass
+            check(last.get("action") == "custody-anchor-failed" and reason in last.get("subject", "")
+                  and "s3://" + bucket + "/ssrfguard-custody/" in last.get("subject", ""),
+                  name + ": the failed upload is logged, with where and why", last)
 
         # --- a bucket name S3 cannot have: refused before anything is read
         p = subprocess.run([sg, "forensics", "examine", "--device", img, "--out", os.path.join(work, "bad"),

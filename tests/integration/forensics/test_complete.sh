@@ -57,15 +57,21 @@ for i, l in enumerate(lines):
 PYEOF
 }
 examine good --device "$WORK/small.img" --out "$WORK/o-good"
-check "acquisition beside the walk: device hash and every 1 MiB window right" \
-  acq_right "$WORK/small.img" "$WORK/o-good" small.img
-# past 8 MiB chunks and windows: 16 MiB + 3 bytes; SHA-NI lanes (windows in
-# the stream's second lane) and OpenSSL (windows on a thread of their own)
+check "default: no windows (they cost a core; --hash-windows)" test ! -e "$WORK/o-good/small.img/windows.txt"
+check "default: the device hash is right" $PY -c "
+import hashlib, json, sys
+r = json.load(open(sys.argv[1]))
+assert r['evidence'][0]['sha256'] == hashlib.sha256(open(sys.argv[2], 'rb').read()).hexdigest()
+assert 'windows' not in r['evidence'][0]" "$WORK/o-good/report.json" "$WORK/small.img"
+examine win --device "$WORK/small.img" --out "$WORK/o-win" --hash-windows
+check "--hash-windows: device hash and every 1 MiB window right" \
+  acq_right "$WORK/small.img" "$WORK/o-win" small.img
+# past 8 MiB chunks and windows: 16 MiB + 3 bytes; SHA-NI lanes and OpenSSL
 cp "$WORK/small.img" "$WORK/odd.img"; printf 'abc' >>"$WORK/odd.img"
-examine odd --device "$WORK/odd.img" --out "$WORK/o-odd"
+examine odd --device "$WORK/odd.img" --out "$WORK/o-odd" --hash-windows
 check "odd-sized device: hash and windows right, the last window short" \
   acq_right "$WORK/odd.img" "$WORK/o-odd" odd.img
-examine odd-ossl --device "$WORK/odd.img" --out "$WORK/o-odd-ossl" --openssl-only
+examine odd-ossl --device "$WORK/odd.img" --out "$WORK/o-odd-ossl" --openssl-only --hash-windows
 check "odd-sized device, --openssl-only: hash and windows right" \
   acq_right "$WORK/odd.img" "$WORK/o-odd-ossl" odd.img
 check "--openssl-only: the report names the acquisition's engine" test \
@@ -138,6 +144,32 @@ check "deep file: hashed, and right" grep -q "\"path\":\"/var/log/app.log\".*\"s
   "$WORK/o-deep/deep.img/manifest.jsonl"
 check "deep file: its growth is a finding" test \
   "$(jget "$WORK/o-deep/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if f["path"] == "/var/log/app.log"]')" = "['modified']"
+# with the device hash (the default) files are hashed from the acquisition's
+# own buffers: the same hashes as read on their own, the sparse log included
+# (SHA-NI lanes and OpenSSL)
+same_hashes() {
+  $PY - "$@" <<'PYEOF'
+import json, sys
+def hashes(p):
+    m = {}
+    for line in open(p):
+        e = json.loads(line)
+        if e.get("type") == "file":
+            m[e["path"]] = e.get("sha256")
+    return m
+a, b = hashes(sys.argv[1]), hashes(sys.argv[2])
+assert a == b and len(a) > 600, (len(a), [k for k in a if a[k] != b.get(k)][:5])
+r = json.load(open(sys.argv[3]))
+assert r["evidence"][0]["filesystems"][0]["files_hashed_from_acquisition"] >= 600
+PYEOF
+}
+for how in default openssl-only; do
+  flags=(); [ $how = openssl-only ] && flags=(--openssl-only)
+  examine deepfed-$how --device "$WORK/deep.img" --out "$WORK/o-deepfed-$how" "${flags[@]}"
+  check "hashed from the acquisition ($how): every file as read on its own" same_hashes \
+    "$WORK/o-deep/deep.img/manifest.jsonl" "$WORK/o-deepfed-$how/deep.img/manifest.jsonl" \
+    "$WORK/o-deepfed-$how/report.json"
+done
 
 # a file whose extent index block is destroyed cannot be hashed: against a
 # baseline that hashed it, that is a finding, and the examination incomplete

@@ -61,6 +61,26 @@ PYEOF
 check "the last line edited: the chain alone still passes" "$SG" forensics verify-log "$WORK/last.log"
 expect_broken "the last line edited, against the report" "$WORK/last.log" --report "$WORK/o5/report.json"
 expect_broken "the last line edited, against the printed head" "$WORK/last.log" --expect-head "$final"
+# the entry that logs the report edited, its hashes kept (who, action, time
+# moved earlier): the report still says what that entry must say
+"$SG" forensics examine --device "$WORK/a.img" --out "$WORK/o6" --custody-log "$WORK/who.log" \
+  --examiner alice --no-device-hash >/dev/null 2>&1 || fail "examine o6"
+for edit in 'who=mallory' 'action=examine-failed' 'time=2001-01-01T00:00:00.000Z'; do
+  cp "$WORK/who.log" "$WORK/who-edit.log"
+  $PY - "$WORK/who-edit.log" "$edit" <<'PYEOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines(True)
+last = json.loads(lines[-1])
+k, v = sys.argv[2].split("=", 1)
+last[k] = v
+lines[-1] = json.dumps(last, separators=(",", ":")) + "\n"
+open(sys.argv[1], "w").writelines(lines)
+PYEOF
+  expect_broken "the report's entry edited ($edit), hashes kept, against the report" \
+    "$WORK/who-edit.log" --report "$WORK/o6/report.json"
+done
+check "the report's entry intact: passes against the report" \
+  "$SG" forensics verify-log "$WORK/who.log" --report "$WORK/o6/report.json"
 rc=0; "$SG" forensics examine --device "$WORK/a.img" --out "$WORK/o4" --custody-log "$WORK/edit.log" >/dev/null 2>"$WORK/o4.err" || rc=$?
 check "a broken log is never appended to" test "$rc" == 2
 check "... and says why" grep -q "refusing to append" "$WORK/o4.err"

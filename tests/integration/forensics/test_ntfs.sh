@@ -62,6 +62,8 @@ check "ntfs: sparse.bin stored sparse" \
 R=$WORK/out/report.json M=$WORK/out/ntfs.img/manifest.jsonl
 check "ntfs: walked by libtsk with no mount" test "$(jget "$R" 'r["evidence"][0]["filesystems"][0]["type"] + " " + r["evidence"][0]["filesystems"][0]["method"]')" == "ntfs libtsk-raw"
 check "ntfs: device hash agrees with sha256sum" test "$(jget "$R" 'r["evidence"][0]["sha256"]')" == "$(sha256sum "$img" | cut -d' ' -f1)"
+check "ntfs: YARA read every file it chose to its end, a directory's named stream too" \
+  test "$(jget "$R" '(r["status"], r["evidence"][0]["yara"]["status"], r["evidence"][0]["yara"]["problems"])')" == "('complete', 'complete', [])"
 # The known files: every one present with its size and SHA-256, nothing else
 # live besides NTFS's own files (marked fs_meta), directories the same; the
 # two named streams as "path:stream" files with their own hashes.

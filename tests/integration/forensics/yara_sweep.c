@@ -2,7 +2,7 @@
  * yara_sweep RULES_DIR TREE... — the false-positive test of the shipped
  * ruleset: every regular file under each TREE (not following symlinks,
  * not crossing mounts) scanned through yscan (the examination's own
- * loader, externals and limits: the first 32 MiB, 10 s per file).  Prints
+ * loader, externals and windows: whole files, 10 s per file).  Prints
  * each match as "PATH<TAB>namespace.rule" and a summary line; exits 0 when
  * there are none, 1 when there are, 2 on an error.
  */
@@ -17,11 +17,22 @@
 
 #include "forensics/yscan.h"
 
-#define CAP (32u << 20)
-
 static yscan *y;
-static uint8_t *buf;
 static unsigned long files, hits, unreadable, timeouts;
+
+static int read_fd(void *ctx, uint64_t off, uint8_t *buf, size_t len, const char **why)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = pread(*(int *)ctx, buf + got, len - got, (off_t)(off + got));
+		if (n <= 0) {
+			*why = "read error";
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
 
 static int visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -33,20 +44,18 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
 		unreadable++;
 		return 0;
 	}
-	size_t got = 0;
-	ssize_t n;
-	while (got < CAP && (n = read(fd, buf + got, CAP - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	int timed_out = 0;
 	char err[256];
-	json_t *m = yscan_mem(y, buf, got, path, strlen(path), &timed_out, err, sizeof err);
+	yscan_input in = {path, strlen(path), (uint64_t)st->st_size, UINT64_MAX, read_fd, &fd};
+	yscan_result res;
+	json_t *m = yscan_scan(y, &in, &res, err, sizeof err);
+	close(fd);
 	if (!m) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		return 1;
 	}
 	files++;
-	timeouts += (unsigned long)timed_out;
+	timeouts += (unsigned long)res.timed_out;
+	unreadable += res.unreadable != NULL;
 	size_t i;
 	json_t *r;
 	json_array_foreach(m, i, r) {
@@ -70,8 +79,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	buf = malloc(CAP);
-	for (int i = 2; buf && i < argc; i++)
+	for (int i = 2; i < argc; i++)
 		if (nftw(argv[i], visit, 64, FTW_PHYS | FTW_MOUNT)) {
 			fprintf(stderr, "%s: walk failed\n", argv[i]);
 			return 2;
@@ -79,6 +87,5 @@ int main(int argc, char **argv)
 	printf("%zu rules, %lu files scanned, %lu unreadable, %lu timed out, %lu matches\n",
 	       yscan_rule_count(y), files, unreadable, timeouts, hits);
 	yscan_free(y);
-	free(buf);
 	return hits ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 
 usage: dns.py ADDR PORT LOGFILE [PINS]
   rebind.test  A: alternately 203.0.113.10 and 169.254.169.254 (TTL 0)
+  swap.test    A: alternately 203.0.113.10 and 203.0.113.11 (TTL 0)
   multi.test   A: 203.0.113.10 and 169.254.169.254 in one answer
   multi2.test  A: 169.254.169.254 and 203.0.113.10 (the other order)
   multi6.test  A: 203.0.113.10, AAAA: ::ffff:169.254.169.254
@@ -26,6 +27,7 @@ log = open(logf, "a", buffering=1)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((addr, port))
 turn = 0
+swap_turn = 0
 pins = {}
 # name -> (A answers, AAAA answers), one reply each
 STATIC = {
@@ -106,6 +108,10 @@ while True:
             ip = "203.0.113.10" if turn % 2 == 0 else "169.254.169.254"
             turn += 1
             answers = [ip]
+    elif name == "swap.test":
+        if qtype == 1:
+            answers = ["203.0.113.10" if swap_turn % 2 == 0 else "203.0.113.11"]
+            swap_turn += 1
     elif name in STATIC:
         v4, v6 = STATIC[name]
         if qtype == 1:

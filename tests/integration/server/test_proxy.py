@@ -198,6 +198,23 @@ check(st == 403 and doc.get("category") == "metadata" and doc.get("role") == "de
 check(len(rows) == 1 and rows[0][1] == "metadata" and rows[0][7] == doc.get("incident") and
       json.loads(rows[0][5]).get("ssrfguard_role") == "default",
       "the attempt was committed before the 403 (role in its evidence): %r" % rows)
+
+# --- evidence: each header cut on its own, the forwarding ones always kept ---
+junk = bytes(range(0x80, 0x100)) * 12  # 1.5 KB of bytes that are no UTF-8 (obs-text)
+out = raw(b"GET http://169.254.169.254/evidence-test HTTP/1.1\r\nHost: x\r\nUser-Agent: " +
+          junk + b"\r\nReferer: " + junk + b"\r\nOrigin: " + junk + b"\r\nAccept: " + junk +
+          b"\r\nX-Forwarded-For: 198.51.100.7, 10.1.2.3\r\nConnection: close\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 403"), "refused with long binary headers: %r" % out[:60])
+rows = srv.sql("SELECT headers FROM attempts WHERE url LIKE '%evidence-test%'")
+try:
+    hs = json.loads(rows[0][0]) if rows else {}
+except ValueError:
+    hs = {"unparsable": rows[0][0][-80:]}
+check(hs.get("X-Forwarded-For") == "198.51.100.7, 10.1.2.3" and
+      hs.get("ssrfguard_role") == "default",
+      "the forwarding header and the role kept whole: %r" % {k: v[:40] for k, v in hs.items()})
+check(all(hs.get(k, "").endswith("...") for k in ("User-Agent", "Referer", "Origin", "Accept")),
+      "each long header cut on its own, marked: %r" % {k: len(v) for k, v in hs.items()})
 for target, what in (("169.254.169.254:443", "CONNECT to the metadata address"),
                      ("evilhosts.test:443", "CONNECT to a name in /etc/hosts resolving to it"),
                      ("multi.test:443", "CONNECT to a name whose DNS answer mixes it in"),
@@ -493,9 +510,14 @@ body = srv6.get("/metrics")[2]
 check(b"ssrfguard_proxy_tls_reload_failing 1" in body and
       b'ssrfguard_proxy_tls_reloads_total{result="error"} 1' in body,
       "the failed reload in the metrics")
-fails = [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload" and not d.get("ok")]
+end = time.time() + 5  # the log is written by the primary loop, maybe after /healthz shows it
+while True:
+    fails = [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload" and not d.get("ok")]
+    if fails or time.time() > end:
+        break
+    time.sleep(0.1)
 check(fails and "proxy_client_crl" in fails[0].get("error", ""), "the failed reload is logged: %r"
-      % fails)
+      % [d for d in srv6.log_lines() if "reload" in d.get("event", "")])
 rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
 check(rc == 0 and out == b"hello from upstream\n", "old CRL in force: ci-bot still served")
 rc, out, err = tls_curl("revoked", "http://203.0.113.10/hello")

@@ -6,7 +6,11 @@
     busy one (a tunnel) never is;
   - SIGTERM: new connections are refused at once, idle ones closed, an open
     tunnel keeps working and a proxied request in progress finishes, until
-    proxy_drain_s; then what is left is cut, and the log says how many.
+    proxy_drain_s; then what is left is cut, and the log says how many;
+  - a client pipelining requests while never reading its answers is not
+    read on once about PX_HIGH_WATER of answers wait for it (refusals: each
+    would be an attempt recorded and an answer held), and its answers all
+    arrive, in order, once it reads.
 """
 import json
 import os
@@ -144,5 +148,60 @@ for s in (t, c):
 check(lim.stop() == 0, "lim: clean exit after SIGTERM")
 doc = [ln for ln in lim.log_lines() if ln.get("event") == "proxy_drained"]
 check(len(doc) == 1, "one loop, one drain line: %r" % doc)
+
+# ---- pipelining refusals, never reading: the client is no longer read ----
+pipe = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % (PX + 2), "workers": 1,
+              "store_detail_max": 5}, port=5003, tmp=tmpdir("sg-pxops-c-"))
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", PX + 2))
+s.settimeout(0.2)
+one = b"GET http://169.254.169.254/latest/meta-data/ HTTP/1.1\r\nHost: x\r\n\r\n"
+sent = 0
+t0 = time.time()
+while time.time() - t0 < 3:
+    try:
+        sent += s.send(one * 200)
+    except socket.timeout:
+        pass
+
+
+def blocked_count(srv):
+    body = srv.get("/metrics")[2].decode()
+    ln = [x for x in body.splitlines()
+          if x.startswith('ssrfguard_proxy_requests_total{role="default",decision="block"}')]
+    return int(ln[0].split()[1]) if ln else -1
+
+
+# Once the kernel's buffers toward the client are full, about PX_HIGH_WATER
+# more waits in the service and nothing more is read: the count stops (it
+# would go on to every request sent, answers piling up, if the client were
+# read on).
+counts = [blocked_count(pipe)]
+t0 = time.time()
+while time.time() - t0 < 20 and (len(counts) < 3 or counts[-1] != counts[-3]):
+    time.sleep(0.5)
+    counts.append(blocked_count(pipe))
+held = counts[-1]
+check(len(counts) >= 3 and counts[-1] == counts[-3],
+      "no more requests of the client are read while it does not read: %r" % counts[-6:])
+check(0 < held < sent // len(one) // 2, "answers held for it: %d refusals, of %d sent"
+      % (held, sent // len(one)))
+s.settimeout(10)
+got = b""
+t0 = time.time()
+while got.count(b"HTTP/1.1 403") < held + 100 and time.time() - t0 < 20:
+    try:
+        d = s.recv(1 << 20)
+    except socket.timeout:
+        break
+    if not d:
+        break
+    got += d
+check(got.count(b"HTTP/1.1 403") >= held + 100,
+      "once it reads, its pipelined requests are read and answered on: %d answers"
+      % got.count(b"HTTP/1.1 403"))
+s.close()
+check(pipe.stop() == 0, "pipe: clean exit after SIGTERM")
 up.stop()
 finish()

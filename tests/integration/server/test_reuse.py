@@ -14,7 +14,11 @@ behind in the handle:
   name: a name that now resolves to the metadata address is blocked (and
   recorded) and the upstream sees no request, and the next allowed answer is
   fetched again;
-- after an answer cut for its size or its headers, the next answer is whole.
+- after an answer cut for its size or its headers, the next answer is whole;
+- a connection libcurl keeps open is reused only by a request whose judged
+  answer holds the address it is connected to: a name that resolved to A
+  and now resolves to B is fetched from B, never over the kept connection
+  to A (fetch.c: CURLOPT_CONNECT_TO names the judged set).
 """
 import json
 import os
@@ -82,6 +86,41 @@ check(after - before == 1 + 4, "the upstream saw only the allowed fetches (and o
       "request): %d" % (after - before))
 rows = srv.sql("SELECT count(*) FROM attempts WHERE client = '203.0.113.17'")
 check(rows == [(4,)], "every blocked request recorded: %r" % rows)
+
+# ---- kept connections follow the judged answer -----------------------------
+# swap.test answers 203.0.113.10 and 203.0.113.11 alternately (TTL 0); each
+# address has its own upstream process on port 8081, so each one's counters
+# say which address really served a request.
+side = {UP: Upstream(UP + ":8081"), UP2: Upstream(UP2 + ":8081")}
+
+
+def side_stats(addr):
+    st, _, body = http_get(addr, 8081, "/stats")
+    check(st == 200, "upstream %s stats: %r" % (addr, st))
+    req = int(body.split()[-1])
+    st, _, body = http_get(addr, 8081, "/stats?conns=1")
+    return req, int(body.split()[-1])
+
+
+with open(dnslog) as f:
+    seen = sum(1 for ln in f if ln.startswith("swap.test"))
+served = []
+for i in range(6):
+    before = {a: side_stats(a) for a in side}
+    st, _, body = srv.go("http://swap.test:8081/hello")
+    check(st == 200 and body == b"hello from upstream\n", "swap.test fetched: %r %r" % (st, body))
+    after = {a: side_stats(a) for a in side}
+    # every /stats pair adds 2 requests and 2 connections of the test's own
+    got = [a for a in side if after[a][0] - before[a][0] - 2 > 0]
+    served.append(got)
+with open(dnslog) as f:
+    answers = [ln.split()[-1] for ln in f if ln.startswith("swap.test")][seen:]
+check(len(answers) == 6, "swap.test looked up for every request: %r" % answers)
+check(served == [[a] for a in answers],
+      "each request served by the address its own lookup judged (answers %r, served %r)"
+      % (answers, served))
+for a in side:
+    side[a].stop()
 
 # ---- per-answer limits ---------------------------------------------------
 st, _, body = srv.go("http://%s/big?n=200000" % UP)

@@ -141,7 +141,10 @@ TEST(error_shapes)
 		{"control chars",
 		 "<Response><Errors><Error><Code>X</Code><Message>a&#10;b&#9;c</Message></Error>"
 		 "</Errors></Response>",
-		 0, "X", "a?b?c", ""},
+		 0, "X", "a\\x0ab\\x09c", ""},
+		{"escape and C1 control",
+		 "{\"__type\":\"X\",\"message\":\"\\u001b[2J\\u009b\\\\\"}", 1,
+		 "X", "\\x1b[2J\\xc2\\x9b\\\\", "rid-json"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct aws_error e = {0};

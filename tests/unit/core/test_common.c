@@ -1,4 +1,5 @@
-/* test_common.c — the shared hex and UTF-8 helpers, table-driven. */
+/* test_common.c — the shared hex, UTF-8 and escaping helpers, table-driven. */
+#include "common/escape.h"
 #include "common/hex.h"
 #include "common/utf8.h"
 #include "test.h"
@@ -66,4 +67,63 @@ TEST(utf8_lengths)
 		       "%s", rows[i].label);
 }
 
-TEST_MAIN(hex_values, hex_encode, hex_decode, utf8_lengths)
+
+TEST(text_clean)
+{
+	static const struct { const char *in; size_t n; const char *want; } rows[] = {
+		{"http://a/", 9, "http://a/"},
+		{"a\r\nb", 4, "a\\x0d\\x0ab"},
+		{"\x1b[2J", 4, "\\x1b[2J"},
+		{"del\x7f", 4, "del\\x7f"},
+		{"back\\slash", 10, "back\\\\slash"},
+		{"\xff\xfe", 2, "\\xff\\xfe"},
+		{"\xe2\x82\xac", 3, "\xe2\x82\xac"},
+		{"\xc3\xa9", 2, "\xc3\xa9"},
+		{"csi\xc2\x9b" "2J", 7, "csi\\xc2\\x9b2J"}, /* C1 control U+009B */
+		{"nbsp\xc2\xa0", 6, "nbsp\xc2\xa0"},
+		{"cut\xc3", 4, "cut\\xc3"},
+		{"n\0ul", 4, "n\\x00ul"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char out[64];
+		sg_text_clean(out, sizeof out, rows[i].in, rows[i].n);
+		CHECKF(!strcmp(out, rows[i].want), "row %zu: got %s", i, out);
+		CHECKF(sg_text_printable(out, strlen(out)), "row %zu: printable", i);
+	}
+	char small[5];
+	CHECK_INT(sg_text_clean(small, sizeof small, "ab\xe2\x82\xac", 5), 2); /* no cut character */
+	CHECK_INT(sg_text_clean(small, sizeof small, "ab\x1b", 3), 2);         /* no cut escape */
+	CHECK(!sg_text_printable("a\x1b", 2));
+	CHECK(!sg_text_printable("a\xc3", 2));
+	CHECK(sg_text_printable("a\xc3\xa9\\", 4));
+}
+
+TEST(text_settle)
+{
+	static const struct { const char *in; const char *want; bool escaped; } rows[] = {
+		{"plain \xc3\xa9", "plain \xc3\xa9", false},
+		{"cut at the end \xc3", "cut at the end ", false},
+		{"cut at the end \xe2\x82", "cut at the end ", false},
+		{"cut at the end \xf0\x9f\x98", "cut at the end ", false},
+		{"whole \xf0\x9f\x98\x80", "whole \xf0\x9f\x98\x80", false},
+		{"raw \x1b[2J \\ here", "raw \\x1b[2J \\\\ here", true},
+		{"bad \xff inside", "bad \\xff inside", true},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char s[64];
+		snprintf(s, sizeof s, "%s", rows[i].in);
+		CHECKF(sg_text_settle(s, sizeof s) == rows[i].escaped, "row %zu: escaped", i);
+		CHECKF(!strcmp(s, rows[i].want), "row %zu: got %s", i, s);
+	}
+	/* a note cut by snprintf in the middle of "é", at a buffer's end */
+	char note[8];
+	const char *long_note = "abcdef\xc3\xa9";
+	memcpy(note, long_note, 7);
+	note[7] = '\0';
+	CHECK(!sg_text_settle(note, sizeof note) && !strcmp(note, "abcdef"));
+	/* escaping grows the text: cut to the buffer, never inside an escape */
+	char tiny[8] = "a\x1b\x1b\x1b";
+	CHECK(sg_text_settle(tiny, sizeof tiny) && !strcmp(tiny, "a\\x1b"));
+}
+
+TEST_MAIN(hex_values, hex_encode, hex_decode, utf8_lengths, text_clean, text_settle)

@@ -79,6 +79,34 @@ static sg_ip ip_of(const char *s)
 	return ip;
 }
 
+/* A copy judges as its source did, and rules added to it stay its own. */
+TEST(copy)
+{
+	sg_policy *p = NULL, *c = NULL, *e = NULL;
+	char err[128];
+	sg_ip a = ip_of("203.0.113.10"), b = ip_of("198.51.100.7");
+	CHECK(sg_policy_new(&p) == SG_OK);
+	CHECK(sg_policy_add(p, "allow 203.0.113.0/24", 20, err, sizeof err) == SG_OK);
+	CHECK(sg_policy_add(p, "scheme ftp", 10, err, sizeof err) == SG_OK);
+	CHECK(sg_policy_copy(p, &c) == SG_OK && c != NULL);
+	CHECK(sg_policy_match_ip(c, 0, &a, 80, NULL) != NULL);
+	CHECK(sg_policy_scheme_ok(c, "ftp", 3));
+	CHECK(sg_policy_add(c, "deny 198.51.100.7", 17, err, sizeof err) == SG_OK);
+	CHECK(sg_policy_match_ip(c, 1, &b, 80, NULL) != NULL);
+	CHECK(sg_policy_match_ip(p, 1, &b, 80, NULL) == NULL); /* the source unchanged */
+	CHECK_INT(p->nrules, 1);
+	CHECK_INT(c->nrules, 2);
+	sg_policy_free(p); /* the copy owns its rules */
+	CHECK(sg_policy_match_ip(c, 0, &a, 80, NULL) != NULL);
+	sg_policy_free(c);
+	CHECK(sg_policy_new(&p) == SG_OK); /* no rules: nothing to copy but settings */
+	CHECK(sg_policy_copy(p, &e) == SG_OK && e->nrules == 0);
+	CHECK(sg_policy_add(e, "deny 198.51.100.7", 17, err, sizeof err) == SG_OK);
+	CHECK(sg_policy_copy(NULL, &c) == SG_ERR_INVAL && c == NULL);
+	sg_policy_free(e);
+	sg_policy_free(p);
+}
+
 TEST(matching)
 {
 	sg_policy *p = NULL;
@@ -171,4 +199,4 @@ TEST(file_with_byte_order_mark)
 	sg_policy_free(p);
 }
 
-TEST_MAIN(syntax_table, matching, file_errors_name_the_line, file_with_byte_order_mark)
+TEST_MAIN(syntax_table, matching, copy, file_errors_name_the_line, file_with_byte_order_mark)

@@ -111,7 +111,7 @@ static int simulate(const pb_order *o, pb_mask fail, pb_state st[PB_STEP__COUNT]
 			st[d.step] = (fail & PB_BIT(d.step)) ? PB_FAILED : PB_DONE;
 			break;
 		case PB_NEXT_SKIP:
-			st[d.step] = PB_SKIPPED;
+			st[d.step] = PB_OFF;
 			break;
 		case PB_NEXT_BLOCK:
 			if (st[d.cause] != PB_FAILED && st[d.cause] != PB_BLOCKED)
@@ -248,7 +248,7 @@ TEST(failures_do_not_stop_independent_steps)
 	CHECK_INT(v, 0);
 }
 
-TEST(disabled_steps_are_skipped_and_satisfy)
+TEST(disabled_steps_are_off_and_satisfy)
 {
 	pb_order o;
 	pb_order_default(&o);
@@ -257,11 +257,52 @@ TEST(disabled_steps_are_skipped_and_satisfy)
 	pb_step ran[PB_STEP__COUNT];
 	int nran, v = 0;
 	simulate(&o, 0, st, ran, &nran, &v);
-	CHECK_INT(st[PB_ASG], PB_SKIPPED);
-	CHECK_INT(st[PB_SNAPSHOT], PB_SKIPPED);
+	CHECK_INT(st[PB_ASG], PB_OFF);
+	CHECK_INT(st[PB_SNAPSHOT], PB_OFF);
 	CHECK_INT(st[PB_ISOLATE], PB_DONE);
 	CHECK_INT(st[PB_FORENSICS], PB_DONE);
 	CHECK_INT(v, 0);
+	/* neither contains: the outcome may still be "contained" */
+	char why[200];
+	CHECK_STR(pb_outcome(st), "contained");
+	CHECK_INT(pb_outcome_why(st, why, sizeof why), 0);
+	CHECK_STR(why, "");
+}
+
+/* A containing step turned off: nothing says "contained" (AUDIT5 M2). */
+TEST(containing_step_off_is_partial)
+{
+	static const pb_step containing[] = {PB_IMDS, PB_REVOKE, PB_ISOLATE, PB_STRIP};
+	for (size_t i = 0; i < sizeof containing / sizeof containing[0]; i++) {
+		pb_order o;
+		pb_order_default(&o);
+		o.enabled &= ~PB_BIT(containing[i]);
+		pb_state st[PB_STEP__COUNT];
+		pb_step ran[PB_STEP__COUNT];
+		int nran, v = 0;
+		simulate(&o, 0, st, ran, &nran, &v);
+		char why[200], want[64];
+		snprintf(want, sizeof want, "%s turned off", pb_step_name(containing[i]));
+		CHECKF(!strcmp(pb_outcome(st), "partial"), "%s off: %s", want, pb_outcome(st));
+		CHECKF(pb_outcome_why(st, why, sizeof why) == 1 && !strcmp(why, want), "why: %s", why);
+		CHECKF(pb_step_contains(containing[i]), "%s contains", want);
+	}
+	/* nothing to do is not turned off: a skipped strip (no profile) */
+	pb_state st[PB_STEP__COUNT];
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++)
+		st[s] = PB_DONE;
+	st[PB_STRIP] = PB_SKIPPED;
+	CHECK_STR(pb_outcome(st), "contained");
+	/* every reason named, in step order, and cut to the buffer */
+	st[PB_ISOLATE] = PB_OFF;
+	st[PB_CAPTURE] = PB_FAILED;
+	st[PB_FORENSICS] = PB_BLOCKED;
+	char why[200], small[12];
+	CHECK_INT(pb_outcome_why(st, why, sizeof why), 3);
+	CHECK_STR(why, "capture failed; isolate turned off; forensics blocked");
+	CHECK_INT(pb_outcome_why(st, small, sizeof small), 3);
+	CHECK_STR(small, "capture fai");
+	CHECK(!pb_step_contains(PB_CAPTURE) && !pb_step_contains(PB_SNAPSHOT));
 }
 
 TEST(resume_picks_the_running_step)
@@ -287,5 +328,6 @@ TEST(resume_picks_the_running_step)
 
 TEST_MAIN(table_holds_invariants, names_roundtrip, order_parse_checks_invariants,
           record_and_finish_cannot_be_disabled, every_failure_set_every_order,
-          failures_do_not_stop_independent_steps, disabled_steps_are_skipped_and_satisfy,
+          failures_do_not_stop_independent_steps, disabled_steps_are_off_and_satisfy,
+          containing_step_off_is_partial,
           resume_picks_the_running_step)

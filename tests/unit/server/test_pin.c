@@ -107,6 +107,40 @@ TEST(lines)
 	CHECK_INT(pin_unline(small, 5, "public.test", 80), -1);
 }
 
+TEST(token)
+{
+	pin_set a, a2, b, ab, ba, v6;
+	const char *aa[] = {"203.0.113.10", NULL}, *bb[] = {"203.0.113.11", NULL};
+	const char *abv[] = {"203.0.113.10", "203.0.113.11", NULL};
+	const char *bav[] = {"203.0.113.11", "203.0.113.10", NULL};
+	const char *v6v[] = {"::ffff:203.0.113.10", NULL};
+	char ta[PIN_TOKEN_SIZE], ta2[PIN_TOKEN_SIZE], tb[PIN_TOKEN_SIZE], tab[PIN_TOKEN_SIZE],
+	     tba[PIN_TOKEN_SIZE], t6[PIN_TOKEN_SIZE];
+	fill(&a, aa);
+	fill(&a2, aa);
+	fill(&b, bb);
+	fill(&ab, abv);
+	fill(&ba, bav);
+	fill(&v6, v6v);
+	CHECK_INT(pin_token(ta, sizeof ta, &a), 0);
+	CHECK_INT(pin_token(ta2, sizeof ta2, &a2), 0);
+	CHECK_INT(pin_token(tb, sizeof tb, &b), 0);
+	CHECK_INT(pin_token(tab, sizeof tab, &ab), 0);
+	CHECK_INT(pin_token(tba, sizeof tba, &ba), 0);
+	CHECK_INT(pin_token(t6, sizeof t6, &v6), 0);
+	CHECK(strlen(ta) == PIN_TOKEN_SIZE - 1 && !strncmp(ta, "sgpin-", 6) &&
+	      strspn(ta + 6, "0123456789abcdef") == 32);
+	CHECK_STR(ta, ta2);                  /* the same set, the same name */
+	CHECK(strcmp(ta, tb) != 0);          /* another answer, another name */
+	CHECK(strcmp(ta, tab) != 0 && strcmp(tab, tba) != 0);
+	CHECK(strcmp(ta, t6) != 0);          /* a mapped address is not its IPv4 */
+	char line[256];                      /* and it is a name a pin accepts */
+	CHECK(pin_line(line, sizeof line, ta, 80, &a) > 0);
+	pin_set none = {0};
+	CHECK_INT(pin_token(ta, sizeof ta, &none), -1);
+	CHECK_INT(pin_token(ta, PIN_TOKEN_SIZE - 1, &a), -1);
+}
+
 TEST(cache)
 {
 	dnsc *c = dnsc_new(4);
@@ -152,4 +186,4 @@ TEST(cache)
 	CHECK(dnsc_new(0) == NULL);
 }
 
-TEST_MAIN(set_add_has, lines, cache)
+TEST_MAIN(set_add_has, lines, token, cache)

@@ -61,25 +61,6 @@ TEST(html_escaping)
 	}
 }
 
-TEST(clean)
-{
-	static const struct { const char *in; size_t n; const char *want; } rows[] = {
-		{"http://a/", 9, "http://a/"},
-		{"a\r\nb", 4, "a\\x0d\\x0ab"},
-		{"back\\slash", 10, "back\\\\slash"},
-		{"\xff\xfe", 2, "\\xff\\xfe"},
-		{"\xe2\x82\xac", 3, "\xe2\x82\xac"},
-		{"n\0ul", 4, "n\\x00ul"},
-	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char out[64];
-		text_clean(out, sizeof out, rows[i].in, rows[i].n);
-		CHECKF(!strcmp(out, rows[i].want), "row %zu: got %s", i, out);
-	}
-	char small[5];
-	CHECK_INT(text_clean(small, sizeof small, "ab\xe2\x82\xac", 5), 2); /* no cut sequence */
-}
-
 TEST(block_body)
 {
 	char mem[4096];
@@ -205,4 +186,4 @@ TEST(config)
 	srvcfg_free(&c);
 }
 
-TEST_MAIN(json_escaping, html_escaping, clean, block_body, accept, url_param, config)
+TEST_MAIN(json_escaping, html_escaping, block_body, accept, url_param, config)

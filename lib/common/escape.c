@@ -1,0 +1,92 @@
+/* escape.c — see escape.h. */
+#include "common/escape.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/utf8.h"
+
+/* Length of the printable character at u[0..n), or 0 when u[0] must be
+ * escaped (a control, DEL, a C1 control or a byte that is not UTF-8). */
+static size_t printable_len(const unsigned char *u, size_t n)
+{
+	if (u[0] < 0x20 || u[0] == 0x7f)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	size_t k = sg_utf8_len(u, n);
+	if (k == 2 && u[0] == 0xc2 && u[1] < 0xa0)
+		return 0; /* U+0080..U+009F */
+	return k;
+}
+
+size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)src;
+	size_t o = 0;
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = printable_len(u + i, n - i);
+		char tmp[5];
+		const char *w = (const char *)u + i;
+		size_t wn = k;
+		if (u[i] == '\\') {
+			w = "\\\\";
+			wn = 2;
+		} else if (!k) {
+			k = 1;
+			wn = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", u[i]);
+			w = tmp;
+		}
+		if (o + wn >= cap)
+			break;
+		memcpy(dst + o, w, wn);
+		o += wn;
+		i += k;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+bool sg_text_printable(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = printable_len(u + i, n - i)))
+			return false;
+	return true;
+}
+
+/* The length of s[0..n) without a character cut short at its end. */
+static size_t whole_chars(const unsigned char *u, size_t n)
+{
+	size_t j = n;
+	while (j > 0 && n - j < 3 && (u[j - 1] & 0xc0) == 0x80)
+		j--;
+	if (j == 0 || u[j - 1] < 0xc2 || u[j - 1] > 0xf4)
+		return n;
+	size_t want = u[j - 1] < 0xe0 ? 2 : u[j - 1] < 0xf0 ? 3 : 4;
+	return n - (j - 1) < want ? j - 1 : n;
+}
+
+bool sg_text_settle(char *s, size_t cap)
+{
+	size_t n = whole_chars((const unsigned char *)s, strlen(s));
+	s[n] = '\0';
+	if (sg_text_printable(s, n))
+		return false;
+	char *raw = malloc(n + 1);
+	if (!raw) {
+		size_t i = 0, k;
+		while (i < n && (k = printable_len((const unsigned char *)s + i, n - i)))
+			i += k;
+		s[i] = '\0';
+		return true;
+	}
+	memcpy(raw, s, n + 1);
+	sg_text_clean(s, cap, raw, n);
+	free(raw);
+	return true;
+}

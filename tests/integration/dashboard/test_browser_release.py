@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Release through the page in headless Chromium (cdp.py), against the AWS
+emulator, as an operator does it: sign in, open the contained incident,
+press Release, see the confirmation (what will happen, on which
+instance), cancel once (nothing sent), then type the incident's name and
+confirm.  The page then says released and so do the list, the store
+(`incidents list`) and the instance's ssrfguard:status tag; the one POST
+carried the session's CSRF token, the dashboard's own Origin and the
+sign-in cookie.  A read-only dashboard on the same contained incident
+offers no release.  Screenshots of each stage are kept (release-*.png).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+import cdp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "respond"))
+import harness as h  # noqa: E402
+
+BIN, SHOTS = sys.argv[1], sys.argv[2]
+TOKEN = "browser-release-token-0123456789"
+chromium = shutil.which("chromium")
+if not chromium:
+    print("SKIP: no chromium (scripts/deps.sh installs it)")
+    sys.exit(77)
+
+emu = h.Emulator()
+work = tempfile.mkdtemp(prefix="dash-browser-release-")
+store, tokfile = os.path.join(work, "inc.db"), os.path.join(work, "token")
+with open(tokfile, "w") as f:
+    f.write(TOKEN + "\n")
+os.chmod(tokfile, 0o600)
+procs = []
+
+
+def start(*extra):
+    p = subprocess.Popen([BIN, "dashboard", "--listen", "127.0.0.1:0", "--store", store,
+                          "--token-file", tokfile, *extra], env=emu.env(),
+                         stderr=subprocess.PIPE, text=True)
+    procs.append(p)
+    return "http://127.0.0.1:%d" % int(json.loads(p.stderr.readline())["message"]
+                                       .rsplit(":", 1)[1])
+
+
+def tag():
+    return h.tags(emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
+
+
+def store_state():
+    out = subprocess.run([BIN, "incidents", "--store", store, "list", "--json"],
+                         capture_output=True, text=True, env=emu.env())
+    return {i["id"]: i["state"] for i in json.loads(out.stdout or "[]")}
+
+
+def api(base, path):
+    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + TOKEN})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def open_incident(B, base, shot):
+    """A new tab (its own cookies) signed in through the form, showing INC-1."""
+    s = B.page(network=True, own_cookies=True)
+    B.send("Page.navigate", {"url": base + "/"}, s)
+    B.wait_for(s, "document.readyState === 'complete' && !!document.querySelector('form')",
+               "the sign-in form")
+    B.type_text(s, "input[name=token]", TOKEN)
+    B.evaluate(s, "document.querySelector('form').submit(); true")
+    B.wait_for(s, "document.querySelectorAll('#rows tr').length === 1", "the list renders")
+    B.click(s, "#rows tr")
+    B.wait_for(s, "!document.getElementById('detail').hidden && "
+                  "document.querySelector('#detail h2').textContent === 'INC-1 \u2014 contained'",
+               "INC-1's detail, contained")
+    B.shot(s, shot)
+    return s
+
+
+p = h.respond(BIN, emu, work, "--instance", h.VICTIM, "-q")
+h.check(p.returncode == 0 and tag() == "contained", f"contained first: {p.stderr[-300:]}")
+B = cdp.Browser(chromium, work, SHOTS, h.failures)
+try:
+    # read-only (the default): the contained incident offers no release
+    ro = start()
+    s = open_incident(B, ro, "release-readonly.png")
+    h.check(B.evaluate(s, "document.getElementById('release') === null && "
+                          "document.querySelector('.release') === null"),
+            "read-only: the page offers no release")
+
+    rw = start("--allow-release")
+    csrf = api(rw, "/api/session")["csrf"]
+    s = open_incident(B, rw, "release-offered.png")
+    h.check(B.evaluate(s, "!!document.getElementById('release') && "
+                          "!document.getElementById('release-confirm')"),
+            "--allow-release: a Release button, no confirmation before it is pressed")
+    B.click(s, "#release")
+    B.wait_for(s, "!!document.getElementById('release-confirm')", "the confirmation opens")
+    ask = B.evaluate(s, "document.getElementById('release-confirm').textContent") or ""
+    h.check("Release INC-1 (instance %s)?" % h.VICTIM in ask and "revocation policy stays" in ask,
+            f"the confirmation says what and where: {ask}")
+    h.check(B.evaluate(s, "document.getElementById('release-go').disabled"),
+            "nothing to confirm before the name is typed")
+    B.click(s, "#release-cancel")
+    B.wait_for(s, "!document.getElementById('release-confirm') && "
+                  "!document.getElementById('release').disabled", "cancel closes it")
+
+    B.click(s, "#release")
+    B.wait_for(s, "!!document.getElementById('confirm')", "the confirmation opens again")
+    B.type_text(s, "#confirm", "INC-2")
+    h.check(B.evaluate(s, "document.getElementById('release-go').disabled"),
+            "another incident's name does not confirm")
+    B.evaluate(s, "document.getElementById('confirm').select(); true")
+    B.type_text(s, "#confirm", "INC-1")
+    B.wait_for(s, "!document.getElementById('release-go').disabled",
+               "the typed name enables the confirmation")
+    B.shot(s, "release-confirm.png")
+    h.check(tag() == "contained" and not B.requests("POST", "/release"),
+            "nothing released or sent before the confirmation")
+    B.click(s, "#release-go")
+    B.wait_for(s, "(document.getElementById('release-result') || {}).textContent"
+                  "?.startsWith('released: ')", "the page says released", timeout=60)
+    B.wait_for(s, "document.querySelector('#detail h2').textContent === 'INC-1 \u2014 released' "
+                  "&& document.querySelector('#rows tr').cells[1].textContent === 'released'",
+               "the detail and the list say released")
+    B.shot(s, "release-done.png")
+    result = B.evaluate(s, "document.getElementById('release-result').textContent")
+    h.check(tag() == "released" and store_state().get(1) == "released",
+            f"the tag ({tag()}) and the store ({store_state()}) say released: {result}")
+    actors = [x["actor"] for x in api(rw, "/api/incidents/1")["history"] if x["to"] == "released"]
+    h.check(actors == ["operator:dashboard"], f"the timeline names the dashboard: {actors}")
+    B.wait_event("Network.requestWillBeSentExtraInfo", 0, timeout=5)
+    posts = B.requests("POST", "/api/incidents/1/release")
+    sent = posts[0][1] if len(posts) == 1 else {}
+    h.check(len(posts) == 1 and sent.get("x-csrf-token") == csrf and sent.get("origin") == rw
+            and ("ssrfguard_dash=" + TOKEN) in sent.get("cookie", "")
+            and json.loads(posts[0][0].get("postData", "{}")) == {"confirm": "INC-1"},
+            f"one POST with the session's CSRF token, own Origin, the cookie: "
+            f"{[(r['url'], {k: v for k, v in hd.items() if k != 'cookie'}) for r, hd in posts]}")
+    h.check(B.evaluate(s, "document.getElementById('release').disabled"),
+            "a released incident is not offered again")
+    dialogs = [e for e in B.events if e.get("method") == "Page.javascriptDialogOpening"]
+    errors = [e for e in B.events if e.get("method") == "Runtime.exceptionThrown"]
+    h.check(not dialogs and not errors, f"no dialog, no script error: {dialogs} {errors[:1]}")
+finally:
+    B.close()
+    for p in procs:
+        p.terminate()
+        rc = p.wait(timeout=10)
+        h.check(rc == 0, f"the dashboard stops cleanly: {rc}: {p.stderr.read()[-2000:]}")
+    emu.stop()
+print("screenshots in", SHOTS)
+h.finish("dashboard-browser-release")

@@ -56,8 +56,13 @@ static int is_blank(char c) { return c == ' ' || c == '\t'; }
 /* End of the head: offset just past "\r\n\r\n", 0 if absent within lim. */
 static size_t head_end(const char *buf, size_t lim)
 {
-	const char *e = memmem(buf, lim, "\r\n\r\n", 4);
-	return e ? (size_t)(e - buf) + 4 : 0;
+	if (lim < 4)
+		return 0;
+	/* from line end to line end (memchr), not byte by byte */
+	for (const char *p = buf + 3; (p = memchr(p, '\n', (size_t)(buf + lim - p))); p++)
+		if (p[-1] == '\r' && p[-2] == '\n' && p[-3] == '\r')
+			return (size_t)(p - buf) + 1;
+	return 0;
 }
 
 /* Next CRLF-terminated line in [*pos, end): the line without CRLF.  -1 on a

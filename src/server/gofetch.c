@@ -732,7 +732,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
-		if (h->head_done && h->mode == BODY_CLOSE) {
+		if (n == 0 && h->head_done && h->mode == BODY_CLOSE) { /* its end */
 			answered(c, 0);
 			return;
 		}

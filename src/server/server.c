@@ -170,17 +170,25 @@ void srv_job_evidence(job *j)
 	j->headers = srv_headers_json(NULL, head_field, (void *)(uintptr_t)h);
 }
 
-/* The query of a target ("/go?url=..."), NUL-terminated; NULL if none. */
-static const char *query_of(fr_conn *c)
+/* The query of a target ("/go?url=..."), NUL-terminated, a fragment cut
+ * off (then in *copy, which the caller frees; the request head itself is
+ * left whole, it is the evidence); NULL if none. */
+static const char *query_of(fr_conn *c, char **copy)
 {
 	const char *t = fr_target(c);
 	const char *q = strchr(t, '?');
+	*copy = NULL;
 	if (!q)
 		return NULL;
-	char *hash = strchr(q + 1, '#');
-	if (hash)
-		*hash = '\0'; /* a fragment is no part of the query */
-	return q + 1;
+	const char *hash = strchr(q + 1, '#');
+	if (!hash)
+		return q + 1;
+	size_t n = (size_t)(hash - q - 1);
+	if ((*copy = malloc(n + 1))) {
+		memcpy(*copy, q + 1, n);
+		(*copy)[n] = '\0';
+	}
+	return *copy ? *copy : "";
 }
 
 static void handle_go(struct srv *s, fr_conn *c)
@@ -208,7 +216,10 @@ static void handle_go(struct srv *s, fr_conn *c)
 	const char *why = NULL;
 	char *url = NULL;
 	size_t ulen = 0;
-	if (query_url_param(query_of(c), SRV_URL_MAX, &url, &ulen, &why) != 0) {
+	char *qcopy;
+	int bad = query_url_param(query_of(c, &qcopy), SRV_URL_MAX, &url, &ulen, &why);
+	free(qcopy);
+	if (bad != 0) {
 		j->raw_url = dupn("", 0);
 		srv_reply_error(j, 400, why);
 		srv_job_free(j);

@@ -32,6 +32,7 @@ struct fr_conn {
 	int replying;                 /* its answer is being written */
 	int close_after, gone, reading;
 	int lingering;                /* answered and closing: input is dropped */
+	int continued;                /* 100 Continue sent for this request */
 	int64_t deadline_ms;          /* head deadline, or the write deadline */
 	struct evbuffer *out;         /* what the socket has not taken yet */
 };
@@ -368,8 +369,14 @@ static void take_request(fr_conn *c)
 		return;
 	}
 	long long b = body_bytes(c);
-	if (b == -1)
+	if (b == -1) {
+		/* a client that waits for leave to send its (small) body gets it */
+		if (c->h.expect_continue && !c->continued) {
+			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+			c->continued = send(c->fd, cont, sizeof cont - 1, MSG_NOSIGNAL | MSG_DONTWAIT) > 0;
+		}
 		return;
+	}
 	if (b == -2) {
 		answer_bad(c, 413, "request body too large");
 		return;
@@ -379,6 +386,7 @@ static void take_request(fr_conn *c)
 		return;
 	}
 	c->used = c->h.head_len + (size_t)b;
+	c->continued = 0;
 	c->busy = 1;
 	srv_route(s, c);
 }

@@ -6,7 +6,7 @@ test_serve.py already asks, inside tests/netns-run:
   that ends when the upstream closes is passed on whole;
 - pipelined requests on one connection are answered in order, each once;
 - HTTP/1.0 keep-alive is kept alive (and said so), HTTP/1.0 without it is
-  closed;
+  closed; a client that expects 100 Continue gets it;
 - a request head over max_request_bytes gets its 413, readable by a client
   still sending (no reset before the answer);
 - a blocked request's evidence keeps its request line whole (a fragment
@@ -88,6 +88,23 @@ check(out.startswith(b"HTTP/1.1 200") and b"Connection: keep-alive" in out and
 out = send_raw(srv.port, b"GET /healthz HTTP/1.0\r\n\r\n", timeout=3)
 check(out.startswith(b"HTTP/1.1 200") and not out.endswith(b"<timeout>"),
       "HTTP/1.0 without keep-alive closed: %r" % out[-60:])
+
+# ---- Expect: 100-continue: the client waiting to send its body is told to -------
+s = socket.create_connection(("127.0.0.1", srv.port))
+s.settimeout(3)
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+          b"Connection: close\r\n\r\n")
+first = s.recv(100)
+check(first.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), "100 Continue first: %r" % first)
+s.sendall(b"hello")
+data = first
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+s.close()
+check(b"HTTP/1.1 200 OK" in data, "then the answer: %r" % data[:160])
 
 # ---- a head too large: the 413 reaches a client still sending ----------------
 s = socket.create_connection(("127.0.0.1", srv.port))

@@ -1,5 +1,6 @@
 /* cmd_dashboard.c — `ssrfguard dashboard`: the operators' read-only
- * incidents page over the store (src/dashboard/dashboard.h). */
+ * incidents page over the store (src/dashboard/dashboard.h).  Its stderr
+ * is its JSON log from the first line: start-up errors are log lines. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -11,7 +12,9 @@
 
 #include "commands.h"
 #include "dashboard/dashboard.h"
+#include "logging/logging.h"
 #include "opt/cmdline.h"
+#include "respond/respond.h"
 
 typedef struct dashboard_opts {
 	char *listen, *store, *token_file;
@@ -43,7 +46,7 @@ static const opt_def dashboard_opts_table[] = {
 	         "operator; with --token-file both are required"},
 	{.type = OPT_STR, .name = "client-crl", .arg = "FILE", AT(client_crl), .flags = OPT_NONEMPTY,
 	 .help = "refuse client certificates this CRL (PEM) revokes; it must cover every CA of "
-	         "the chain"},
+	         "the chain (the TLS files are read again on SIGHUP and when they change)"},
 	{.type = OPT_SWITCH, .name = "allow-release", .dflt = "off", AT(allow_release),
 	 .help = "let the page release an incident (a CSRF token and a typed confirmation "
 	         "guard each); off: read-only"},
@@ -83,21 +86,21 @@ static int read_token(const char *path, char *out, size_t cap)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) != 0) {
-		fprintf(stderr, "ssrfguard dashboard: %s: %s\n", path, strerror(errno));
+		logging_emitf("error", "start", "--token-file %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (sb.st_mode & 077) {
-		fprintf(stderr, "ssrfguard dashboard: %s is readable by group or others "
-		        "(chmod 600 it)\n", path);
+		logging_emitf("error", "start", "--token-file %s is readable by group or others "
+		              "(chmod 600 it)", path);
 		close(fd);
 		return -1;
 	}
 	ssize_t n = read(fd, out, cap - 1);
 	close(fd);
 	if (n < 0) {
-		fprintf(stderr, "ssrfguard dashboard: %s: %s\n", path, strerror(errno));
+		logging_emitf("error", "start", "--token-file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	out[n] = '\0';
@@ -112,28 +115,28 @@ int cmd_dashboard(int argc, char **argv)
 	int rc = 2;
 	if (opt_defaults(dashboard_opts_table, &o, err, sizeof err) != SG_OK ||
 	    !(o.store = strdup(cmdline_default_store()))) {
-		fprintf(stderr, "ssrfguard dashboard: out of memory\n");
+		logging_emitf("error", "start", "out of memory");
 		goto out;
 	}
-	if (!cmdline_begin(&dashboard_command, &o, argc, argv, NULL, NULL, &rc))
+	if (!cmdline_begin_logged(&dashboard_command, &o, argc, argv, &rc))
 		goto out;
 	if (!o.token_file && !o.client_ca) {
-		rc = cmdline_usage_error(&dashboard_command, "--token-file FILE or --client-ca FILE "
-		                         "is required");
+		rc = cmdline_usage_error_logged(&dashboard_command,
+		                                "--token-file FILE or --client-ca FILE is required");
 		goto out;
 	}
 	rc = 1;
 	if (o.token_file && read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
-	dash_config cfg = {.listen = o.listen, .store_path = o.store,
-	                   .state_table = o.where.state_table,
+	respond_config where;
+	respond_config_default(&where);
+	respond_config_where(&where, o.store, &o.where, &o.aws);
+	dash_config cfg = {.listen = o.listen, .where = &where,
 	                   .token = o.token_file ? token : NULL, .tls_cert = o.tls_cert,
 	                   .tls_key = o.tls_key, .client_ca = o.client_ca,
-	                   .client_crl = o.client_crl, .allow_release = o.allow_release,
-	                   .aws = {.region = o.aws.region, .profile = o.aws.profile,
-	                           .endpoint_url = o.aws.endpoint_url, .ca_bundle = o.aws.ca_bundle}};
+	                   .client_crl = o.client_crl, .allow_release = o.allow_release};
 	if (dash_run(&cfg, err, sizeof err) != SG_OK)
-		fprintf(stderr, "ssrfguard dashboard: %s\n", err);
+		logging_emitf("error", "start", "%s", err);
 	else
 		rc = 0;
 out:

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common/escape.h"
+#include "common/utf8.h"
 #include "opt/cmdline.h"
 #include "playbook/playbook.h"
 #include "playbook/report.h"
@@ -28,7 +30,9 @@ static const opt_def incidents_opts_table[] = {
 	 .help = "incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
 	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_SWITCH, .name = "json", .dflt = "off", AT(json),
-	 .help = "list and show: JSON instead of a table or Markdown"},
+	 .help = "list and show: JSON instead of a table or Markdown; open, retry and release: "
+	         "one object {\"incident\", \"opened\"|\"retried\"|\"released\": bool, "
+	         "\"message\"} on stdout, also when it failed"},
 	{.type = OPT_STR, .name = "state", .arg = "STATE", AT(state), .flags = OPT_ARGV_ONLY,
 	 .help = "list: only incidents in STATE (logged, open, containing, contained, failed, "
 	         "released, closed)"},
@@ -91,6 +95,33 @@ static void iso(int64_t ms, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* Stored strings as JSON text: bytes that are not UTF-8 become U+FFFD
+ * (the incident is listed, never dropped). */
+static json_t *list_json_row(const store_incident *inc)
+{
+	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:o}", "id", (json_int_t)inc->id, "state",
+	                 store_state_name(inc->state), "instance", sg_utf8_json(inc->instance_id), "source",
+	                 sg_utf8_json(inc->source), "category", sg_utf8_json(inc->category), "attempts",
+	                 (json_int_t)inc->attempts, "opened_ms", (json_int_t)inc->opened_ms, "reason",
+	                 sg_utf8_json(inc->state_reason));
+}
+
+/* One row of the table: every stored string may hold an attacker's or a
+ * victim's text (the source, a reason quoting a note), so each is escaped
+ * (common/escape.h) and cut to its column on a character boundary. */
+static void list_text_row(const store_incident *inc)
+{
+	char id[24], t[32], inst[21], src[25], cat[11], why[600];
+	snprintf(id, sizeof id, "INC-%lld", (long long)inc->id);
+	iso(inc->opened_ms, t);
+	sg_text_clean(inst, sizeof inst, inc->instance_id, strlen(inc->instance_id));
+	sg_text_clean(src, sizeof src, inc->source, strlen(inc->source));
+	sg_text_clean(cat, sizeof cat, inc->category, strlen(inc->category));
+	sg_text_clean(why, sizeof why, inc->state_reason, strlen(inc->state_reason));
+	printf("%-8s %-10s %-20s %-24s %-10s %8lld  %-19s  %s\n", id, store_state_name(inc->state), inst,
+	       src, cat, (long long)inc->attempts, t, why);
+}
+
 static int do_list(store *st, int state, bool as_json)
 {
 	store_incident *arr = NULL;
@@ -104,39 +135,25 @@ static int do_list(store *st, int state, bool as_json)
 	if (!as_json)
 		printf("%-8s %-10s %-20s %-24s %-10s %8s  %-19s  %s\n", "ID", "STATE", "INSTANCE", "SOURCE",
 		       "CATEGORY", "ATTEMPTS", "OPENED (UTC)", "REASON");
-	for (size_t i = 0; i < n; i++) {
-		char t[32];
-		iso(arr[i].opened_ms, t);
-		if (as_json)
-			json_array_append_new(
-				ja, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "id", (json_int_t)arr[i].id,
-				              "state", store_state_name(arr[i].state), "instance", arr[i].instance_id,
-				              "source", arr[i].source, "category", arr[i].category, "attempts",
-				              (json_int_t)arr[i].attempts, "opened_ms", (json_int_t)arr[i].opened_ms,
-				              "reason", arr[i].state_reason));
-		else {
-			char id[24];
-			snprintf(id, sizeof id, "INC-%lld", (long long)arr[i].id);
-			/* the source may be attacker-chosen text: printed with %.24s and
-			 * control bytes replaced */
-			char src[25];
-			snprintf(src, sizeof src, "%s", arr[i].source);
-			for (char *p = src; *p; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					*p = '?';
-			printf("%-8s %-10s %-20s %-24s %-10.10s %8lld  %-19s  %s\n", id,
-			       store_state_name(arr[i].state), arr[i].instance_id, src, arr[i].category,
-			       (long long)arr[i].attempts, t, arr[i].state_reason);
+	for (size_t i = 0; i < n && (!as_json || ja); i++) {
+		if (as_json && json_array_append_new(ja, list_json_row(&arr[i]))) {
+			json_decref(ja); /* out of memory: say so rather than list fewer */
+			ja = NULL;
+		} else if (!as_json) {
+			list_text_row(&arr[i]);
 		}
 	}
-	if (as_json) {
-		char *s = json_dumps(ja, JSON_INDENT(2));
-		if (s)
-			puts(s);
-		free(s);
-		json_decref(ja);
-	}
 	store_incidents_free(arr, n);
+	if (!as_json)
+		return 0;
+	char *s = ja ? json_dumps(ja, JSON_INDENT(2)) : NULL;
+	json_decref(ja);
+	if (!s) {
+		fprintf(stderr, "ssrfguard incidents: %s\n", sg_strerror(SG_ERR_NOMEM));
+		return 1;
+	}
+	puts(s);
+	free(s);
 	return 0;
 }
 
@@ -173,18 +190,43 @@ static void actor_name(char *out, size_t cap)
 	snprintf(out, cap, "operator:%s", u && *u ? u : "unknown");
 }
 
-static int do_retry(responder *r, int64_t id)
+/* The outcome of a change (open, retry, release): with --json one object
+ * on stdout, {"incident": "INC-N", done_key: bool, "message": ...}, whether
+ * it was done or not; else the message, on stdout when done, on stderr
+ * (prefixed "ssrfguard incidents VERB: ") when not.  The exit status. */
+static int said(bool as_json, const char *verb, const char *done_key, int64_t id, bool done,
+                const char *msg)
+{
+	if (!as_json) {
+		if (done)
+			printf("%s\n", msg);
+		else
+			fprintf(stderr, "ssrfguard incidents %s: %s\n", verb, msg);
+		return done ? 0 : 1;
+	}
+	size_t tlen;
+	char inc[32], *text = sg_utf8_repair(msg, strlen(msg), &tlen);
+	snprintf(inc, sizeof inc, "INC-%lld", (long long)id);
+	json_t *o = json_pack("{s:s,s:b,s:s}", "incident", id > 0 ? inc : "", done_key, done,
+	                      "message", text ? text : "out of memory");
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(o);
+	free(text);
+	return done && s ? 0 : 1;
+}
+
+static int do_retry(responder *r, int64_t id, bool as_json)
 {
 	char actor[96], msg[512];
 	actor_name(actor, sizeof actor);
-	if (respond_retry(r, id, actor, msg, sizeof msg) != SG_OK) {
-		fprintf(stderr, "ssrfguard incidents retry: %s\n", msg);
-		return 1;
-	}
-	printf("INC-%lld is open again: the responder will claim it (or run "
-	       "`ssrfguard respond --incident %lld`)\n",
-	       (long long)id, (long long)id);
-	return 0;
+	if (respond_retry(r, id, actor, msg, sizeof msg) != SG_OK)
+		return said(as_json, "retry", "retried", id, false, msg);
+	snprintf(msg, sizeof msg, "INC-%lld is open again: the responder will claim it (or run "
+	         "`ssrfguard respond --incident %lld`)", (long long)id, (long long)id);
+	return said(as_json, "retry", "retried", id, true, msg);
 }
 
 static int run(incidents_opts *o, const char *verb, const char *arg);
@@ -219,12 +261,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 {
 	respond_config cfg;
 	respond_config_default(&cfg);
-	cfg.store_path = o->store;
-	cfg.state_table = o->where.state_table;
-	cfg.region = o->aws.region;
-	cfg.profile = o->aws.profile;
-	cfg.endpoint_url = o->aws.endpoint_url;
-	cfg.ca_bundle = o->aws.ca_bundle;
+	respond_config_where(&cfg, o->store, &o->where, &o->aws);
 	const char *state_name = o->state, *reason = o->reason;
 	bool as_json = o->json;
 	int64_t id = 0;
@@ -235,18 +272,19 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		}
 		responder *r = NULL;
 		char m[256];
-		if (respond_new(&cfg, &r, m, sizeof m)) {
-			fprintf(stderr, "ssrfguard incidents: %s\n", m);
-			return 1;
-		}
+		if (respond_new(&cfg, &r, m, sizeof m))
+			return said(as_json, "open", "opened", 0, false, m);
 		sg_err err = respond_open_manual(r, arg, cfg.region, reason ? reason : "incidents open", &id);
 		respond_free(r);
-		if (err) {
-			fprintf(stderr, "ssrfguard incidents open: %s\n", sg_strerror(err));
-			return 1;
+		if (err)
+			return said(as_json, "open", "opened", 0, false, sg_strerror(err));
+		if (!as_json) { /* scripts read the bare name */
+			printf("INC-%lld\n", (long long)id);
+			return 0;
 		}
-		printf("INC-%lld\n", (long long)id);
-		return 0;
+		snprintf(m, sizeof m, "INC-%lld opened for %.64s: the responder will claim it",
+		         (long long)id, arg);
+		return said(as_json, "open", "opened", id, true, m);
 	}
 	bool needs_id = strcmp(verb, "list") != 0;
 	if (needs_id && !(id = parse_id(arg))) {
@@ -284,16 +322,12 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		} else if (!strcmp(verb, "show"))
 			rc = do_show(r, id, as_json);
 		else if (!strcmp(verb, "retry"))
-			rc = do_retry(r, id);
+			rc = do_retry(r, id, as_json);
 		else {
 			char actor[96];
 			actor_name(actor, sizeof actor);
 			sg_err err = respond_release(r, id, actor, msg, sizeof msg);
-			if (err)
-				fprintf(stderr, "ssrfguard incidents release: %s\n", msg[0] ? msg : sg_strerror(err));
-			else
-				printf("%s\n", msg);
-			rc = err ? 1 : 0;
+			rc = said(as_json, "release", "released", id, !err, msg[0] ? msg : sg_strerror(err));
 		}
 		respond_free(r);
 	} else

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "backstop/reader.h"
 #include "commands.h"
+#include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -43,6 +45,16 @@ const opt_command serve_command = {
 	          "docs/serve.md.",
 };
 
+/* Every line serve writes on stderr is a JSON log line (logging.h), from
+ * the first: what goes wrong before the service's own log exists (the
+ * command line, the config files, the log file, the listeners, a TLS file)
+ * is said on stderr in the same format.  Returns serve's exit status 2. */
+static int start_error(const char *event, const char *message)
+{
+	logging_write(STDERR_FILENO, "error", event, message, NULL);
+	return 2;
+}
+
 /* Remember the --config files: the embedded responder reads their
  * [respond] section. */
 static sg_err keep_configs(srvcfg *cfg, int argc, char **argv)
@@ -68,15 +80,11 @@ static int check_config(const srvcfg *cfg)
 	sg_policy *policy = NULL;
 	sg_err pe = srvcfg_policy(cfg, &policy, err, sizeof err);
 	sg_policy_free(policy);
-	if (pe != SG_OK) {
-		fprintf(stderr, "ssrfguard serve: %s\n", err);
-		return 2;
-	}
+	if (pe != SG_OK)
+		return start_error("config", err);
 	/* [respond] too, even with respond off: a respond daemon may read it. */
-	if (respond_embedded_check(cfg, err, sizeof err) != SG_OK) {
-		fprintf(stderr, "ssrfguard serve: %s\n", err);
-		return 2;
-	}
+	if (respond_embedded_check(cfg, err, sizeof err) != SG_OK)
+		return start_error("config", err);
 	srvcfg_print(cfg, stdout);
 	return 0;
 }
@@ -112,17 +120,15 @@ static int run(const srvcfg *cfg)
 	srv *s = NULL;
 	char err[1024];
 	raise_fd_limit();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "ssrfguard serve: libcurl initialisation failed\n");
-		return 2;
-	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return start_error("start", "libcurl initialisation failed");
 	int rc = 2;
 	char warning[1024];
 	srv_identity_resolve(cfg, &id, warning, sizeof warning);
 	if (srv_new(cfg, &id, &s, err, sizeof err) != SG_OK) {
 		if (warning[0])
-			fprintf(stderr, "ssrfguard serve: warning: %s\n", warning);
-		fprintf(stderr, "ssrfguard serve: %s\n", err);
+			logging_write(STDERR_FILENO, "warning", "identity", warning, NULL);
+		start_error("start", err);
 	} else {
 		if (warning[0]) /* the service's log exists now: JSON like every line */
 			srv_log(s, "warning", "identity", warning);
@@ -150,11 +156,10 @@ int cmd_serve(int argc, char **argv)
 	int rc = 2;
 
 	if (srvcfg_init(&cfg) != SG_OK || keep_configs(&cfg, argc, argv) != SG_OK) {
-		fprintf(stderr, "ssrfguard serve: out of memory\n");
 		srvcfg_free(&cfg);
-		return 2;
+		return start_error("start", "out of memory");
 	}
-	if (cmdline_begin(&serve_command, &cfg, argc, argv, NULL, NULL, &rc))
+	if (cmdline_begin_logged(&serve_command, &cfg, argc, argv, &rc))
 		rc = cfg.check_config ? check_config(&cfg) : run(&cfg);
 	srvcfg_free(&cfg);
 	return rc;

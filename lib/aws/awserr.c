@@ -127,6 +127,7 @@ bool aws_code_is_throttling(const char *code)
 {
 	static const char *const list[] = {
 		"Throttling", "ThrottlingException", "ThrottledException",
+		"Throttled", /* SNS: ThrottledException's wire code, HTTP 429 (botocore sns) */
 		"RequestThrottledException", "TooManyRequestsException",
 		"ProvisionedThroughputExceededException", "TransactionInProgressException",
 		"RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
@@ -177,7 +178,7 @@ sg_err aws_error_classify(const char *code, int http_status)
 		"ResourceInUse", "ResourceInUseFault", "DependencyViolation",
 		"InvalidInstance", "VolumeInUse", NULL,
 	};
-	if (aws_code_is_throttling(code))
+	if (aws_code_is_throttling(code) || http_status == 429)
 		return SG_ERR_THROTTLED;
 	if (in_list(code, auth))
 		return SG_ERR_AUTH;

@@ -41,7 +41,7 @@ sg_err aws_error_from_json(const char *body, size_t len, const char *request_id,
 /* sg_err for a decoded AWS error code (+ HTTP status):
  *   *NotFound, NoSuchEntity, InvocationDoesNotExist,
  *   InvalidEndPoint (classic ELB: not registered)       -> SG_ERR_NOTFOUND
- *   throttling codes (see aws_code_is_throttling)        -> SG_ERR_THROTTLED
+ *   throttling codes (see aws_code_is_throttling), 429   -> SG_ERR_THROTTLED
  *   AuthFailure, UnauthorizedOperation, AccessDenied*, SignatureDoesNotMatch,
  *   InvalidClientTokenId, ExpiredToken*, IncompleteSignature -> SG_ERR_AUTH
  *   *Duplicate, AlreadyExists*, EntityAlreadyExists      -> SG_ERR_EXISTS

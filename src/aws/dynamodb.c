@@ -85,9 +85,30 @@ sg_err aws_ddb_describe_table(struct aws_client *c, const char *table, char stat
 	return rc;
 }
 
-sg_err aws_ddb_create_table(struct aws_client *c, const char *table, struct aws_error *err)
+sg_err aws_ddb_index_status(struct aws_client *c, const char *table, const char *index,
+                            char status[32], struct aws_error *err)
 {
-	if (!table || !*table)
+	json_t *r = NULL;
+	if (!table || !*table || !index || !status)
+		return SG_ERR_INVAL;
+	status[0] = '\0';
+	sg_err rc = call(c, "DescribeTable", table, request(table), 0, &r, NULL, err);
+	size_t i;
+	json_t *g;
+	json_array_foreach(rc ? NULL : json_object_get(json_object_get(r, "Table"),
+	                                               "GlobalSecondaryIndexes"), i, g) {
+		const char *name = aws_json_str(g, "IndexName"), *st = aws_json_str(g, "IndexStatus");
+		if (name && !strcmp(name, index) && st && strlen(st) < 32)
+			memcpy(status, st, strlen(st) + 1);
+	}
+	json_decref(r);
+	return rc;
+}
+
+sg_err aws_ddb_create_table(struct aws_client *c, const char *table,
+                            const struct aws_ddb_gsi *gsi, struct aws_error *err)
+{
+	if (!table || !*table || (gsi && (!gsi->name || !gsi->hash || !gsi->range)))
 		return SG_ERR_INVAL;
 	json_t *body = json_pack("{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:[{s:s,s:s},{s:s,s:s}]}",
 	                         "TableName", table, "BillingMode", "PAY_PER_REQUEST",
@@ -95,6 +116,28 @@ sg_err aws_ddb_create_table(struct aws_client *c, const char *table, struct aws_
 	                         "AttributeName", "sk", "AttributeType", "S", "KeySchema",
 	                         "AttributeName", "pk", "KeyType", "HASH", "AttributeName", "sk",
 	                         "KeyType", "RANGE");
+	if (body && gsi) {
+		json_t *attrs = json_object_get(body, "AttributeDefinitions");
+		json_t *include = json_array();
+		for (size_t i = 0; include && i < gsi->ninclude; i++)
+			json_array_append_new(include, json_string(gsi->include[i]));
+		json_t *g = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s}],s:{s:s,s:o}}", "IndexName",
+		                      gsi->name, "KeySchema", "AttributeName", gsi->hash, "KeyType",
+		                      "HASH", "AttributeName", gsi->range, "KeyType", "RANGE",
+		                      "Projection", "ProjectionType", "INCLUDE", "NonKeyAttributes",
+		                      include);
+		int bad = !g;
+		const char *const add[] = {gsi->hash, gsi->range};
+		for (size_t i = 0; !bad && i < 2; i++)
+			if (strcmp(add[i], "pk") && strcmp(add[i], "sk"))
+				bad |= json_array_append_new(attrs, json_pack("{s:s,s:s}", "AttributeName",
+				                                              add[i], "AttributeType", "S"));
+		bad |= json_object_set_new(body, "GlobalSecondaryIndexes", json_pack("[o]", g));
+		if (bad) {
+			json_decref(body);
+			body = NULL;
+		}
+	}
 	return call(c, "CreateTable", table, body, AWS_CALL_NOT_IDEMPOTENT, NULL, NULL, err);
 }
 
@@ -183,17 +226,28 @@ sg_err aws_ddb_delete(struct aws_client *c, const char *table, const json_t *key
 	            AWS_CALL_NOT_IDEMPOTENT, NULL, NULL, err);
 }
 
+/* What a Query asks: the partition (attribute hash = value; a table's is
+ * pk), in an index or the table. */
+struct query_of {
+	const char *index; /* NULL: the table (strongly consistent) */
+	const char *hash;
+	const char *value;
+	const char *sk_prefix;
+	bool forward;
+};
+
 /* The Query body of the first page (ExclusiveStartKey added per page). */
-static json_t *query_body(const char *table, const char *pk, const char *sk_prefix, bool forward,
+static json_t *query_body(const char *table, const struct query_of *q,
                           const struct aws_ddb_expr *filter)
 {
+	const char *sk_prefix = q->sk_prefix;
 	json_t *body = request(table);
 	json_t *names = filter && filter->names ? json_deep_copy(filter->names) : json_object();
 	json_t *values = filter && filter->values ? json_deep_copy(filter->values) : json_object();
 	int bad = !body || !names || !values;
 	if (!bad) {
-		bad |= json_object_set_new(names, "#qpk", json_string("pk"));
-		bad |= json_object_set_new(values, ":qpk", json_pack("{s:s}", "S", pk));
+		bad |= json_object_set_new(names, "#qpk", json_string(q->hash));
+		bad |= json_object_set_new(values, ":qpk", json_pack("{s:s}", "S", q->value));
 		if (sk_prefix) {
 			bad |= json_object_set_new(names, "#qsk", json_string("sk"));
 			bad |= json_object_set_new(values, ":qsk", json_pack("{s:s}", "S", sk_prefix));
@@ -205,8 +259,12 @@ static json_t *query_body(const char *table, const char *pk, const char *sk_pref
 			bad |= json_object_set_new(body, "FilterExpression", json_string(filter->condition));
 		bad |= json_object_set(body, "ExpressionAttributeNames", names);
 		bad |= json_object_set(body, "ExpressionAttributeValues", values);
-		bad |= json_object_set_new(body, "ScanIndexForward", json_boolean(forward));
-		bad |= json_object_set_new(body, "ConsistentRead", json_true());
+		bad |= json_object_set_new(body, "ScanIndexForward", json_boolean(q->forward));
+		/* a global secondary index reads eventually consistent only */
+		if (q->index)
+			bad |= json_object_set_new(body, "IndexName", json_string(q->index));
+		else
+			bad |= json_object_set_new(body, "ConsistentRead", json_true());
 	}
 	json_decref(names);
 	json_decref(values);
@@ -217,6 +275,11 @@ static json_t *query_body(const char *table, const char *pk, const char *sk_pref
 	return body;
 }
 
+static sg_err query_pages(struct aws_client *c, const char *table, const struct query_of *q,
+                          const struct aws_ddb_expr *filter, unsigned max_pages,
+                          sg_err (*each)(void *ctx, const json_t *item), void *ctx,
+                          struct aws_error *err);
+
 sg_err aws_ddb_query(struct aws_client *c, const char *table, const char *pk,
                      const char *sk_prefix, bool forward, const struct aws_ddb_expr *filter,
                      unsigned max_pages, sg_err (*each)(void *ctx, const json_t *item),
@@ -224,7 +287,28 @@ sg_err aws_ddb_query(struct aws_client *c, const char *table, const char *pk,
 {
 	if (!pk || !*pk || !each)
 		return SG_ERR_INVAL;
-	json_t *first = query_body(table, pk, sk_prefix, forward, filter);
+	struct query_of q = {NULL, "pk", pk, sk_prefix, forward};
+	return query_pages(c, table, &q, filter, max_pages, each, ctx, err);
+}
+
+sg_err aws_ddb_query_index(struct aws_client *c, const char *table, const char *index,
+                           const char *hash, const char *value,
+                           const struct aws_ddb_expr *filter, unsigned max_pages,
+                           sg_err (*each)(void *ctx, const json_t *item), void *ctx,
+                           struct aws_error *err)
+{
+	if (!index || !*index || !hash || !*hash || !value || !each)
+		return SG_ERR_INVAL;
+	struct query_of q = {index, hash, value, NULL, true};
+	return query_pages(c, table, &q, filter, max_pages, each, ctx, err);
+}
+
+static sg_err query_pages(struct aws_client *c, const char *table, const struct query_of *q,
+                          const struct aws_ddb_expr *filter, unsigned max_pages,
+                          sg_err (*each)(void *ctx, const json_t *item), void *ctx,
+                          struct aws_error *err)
+{
+	json_t *first = query_body(table, q, filter);
 	if (!first)
 		return table && *table ? SG_ERR_NOMEM : SG_ERR_INVAL;
 	json_t *start = NULL;

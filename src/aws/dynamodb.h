@@ -52,10 +52,28 @@ struct aws_ddb_expr {
 sg_err aws_ddb_describe_table(struct aws_client *c, const char *table, char status[32],
                               struct aws_error *err);
 
+/* A global secondary index on string attributes hash and range, projecting
+ * the keys and the include attributes (ProjectionType INCLUDE). */
+struct aws_ddb_gsi {
+	const char *name;
+	const char *hash;
+	const char *range;
+	const char *const *include;
+	size_t ninclude;
+};
+
 /* CreateTable with the string keys pk (HASH) and sk (RANGE), on-demand
- * billing (PAY_PER_REQUEST).  SG_ERR_EXISTS if it exists; SG_ERR_AUTH if
- * dynamodb:CreateTable is not allowed. */
-sg_err aws_ddb_create_table(struct aws_client *c, const char *table, struct aws_error *err);
+ * billing (PAY_PER_REQUEST), and the index gsi (may be NULL).
+ * SG_ERR_EXISTS if it exists; SG_ERR_AUTH if dynamodb:CreateTable is not
+ * allowed. */
+sg_err aws_ddb_create_table(struct aws_client *c, const char *table,
+                            const struct aws_ddb_gsi *gsi, struct aws_error *err);
+
+/* DescribeTable: status[32] gets the IndexStatus of the global secondary
+ * index (CREATING while it backfills, ACTIVE, ...), "" when the table has
+ * no such index. */
+sg_err aws_ddb_index_status(struct aws_client *c, const char *table, const char *index,
+                            char status[32], struct aws_error *err);
 
 /* GetItem.  *item: the item (json_decref it) or NULL when absent.
  * consistent: ConsistentRead (a strongly consistent read). */
@@ -89,6 +107,20 @@ sg_err aws_ddb_query(struct aws_client *c, const char *table, const char *pk,
                      const char *sk_prefix, bool forward, const struct aws_ddb_expr *filter,
                      unsigned max_pages, sg_err (*each)(void *ctx, const json_t *item),
                      void *ctx, struct aws_error *err);
+
+/*
+ * Query the global secondary index where attribute hash = value, in the
+ * index's sort-key order, filtered, paged as aws_ddb_query.  Eventually
+ * consistent: "Queries on global secondary indexes support eventual
+ * consistency only" (DynamoDB developer guide, "Using Global Secondary
+ * Indexes"), so an item written a moment ago may be missing or show its
+ * earlier attributes: the caller re-reads what it acts on.
+ */
+sg_err aws_ddb_query_index(struct aws_client *c, const char *table, const char *index,
+                           const char *hash, const char *value,
+                           const struct aws_ddb_expr *filter, unsigned max_pages,
+                           sg_err (*each)(void *ctx, const json_t *item), void *ctx,
+                           struct aws_error *err);
 
 /*
  * TransactWriteItems: actions is a JSON array of 1-100 TransactItems

@@ -581,6 +581,34 @@ sg_err aws_ec2_run_from_template(struct aws_client *c, const char *template_ref,
 	return rc;
 }
 
+sg_err aws_ec2_template_profile(struct aws_client *c, const char *template_ref, char *profile,
+                                size_t cap, struct aws_error *err)
+{
+	if (!template_ref || !*template_ref || !profile || !cap)
+		return SG_ERR_INVAL;
+	profile[0] = '\0';
+	struct aws_params *p = aws_params_new();
+	NEED(p);
+	bool id = !strncmp(template_ref, "lt-", 3) &&
+	          strspn(template_ref + 3, "0123456789abcdef") == strlen(template_ref + 3);
+	aws_params_add(p, id ? "LaunchTemplateId" : "LaunchTemplateName", template_ref);
+	aws_params_add(p, "LaunchTemplateVersion.1", "$Default"); /* what RunInstances launches */
+	struct aws_xml *r = NULL;
+	sg_err rc = run(c, "DescribeLaunchTemplateVersions", template_ref, p, 0, &r, err);
+	const char *base = "launchTemplateVersionSet/item/launchTemplateData/iamInstanceProfile/";
+	char path[96];
+	snprintf(path, sizeof path, "%sarn", base);
+	const char *v = rc ? NULL : aws_xml_str(r, path);
+	if (!rc && !v) {
+		snprintf(path, sizeof path, "%sname", base);
+		v = aws_xml_str(r, path);
+	}
+	if (v)
+		rc = copy_out(v, profile, cap, err);
+	aws_xml_free(r);
+	return rc;
+}
+
 sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, size_t n,
                                 const struct aws_filter *filters, size_t nfilters,
                                 struct aws_xml **reply, struct aws_error *err)

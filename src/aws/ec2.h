@@ -202,6 +202,12 @@ sg_err aws_ec2_run_from_template(struct aws_client *c, const char *template_ref,
                                  const char *client_token, const struct aws_tag *tags,
                                  size_t ntags, unsigned flags, char instance_id[32],
                                  struct aws_error *err);
+/* DescribeLaunchTemplateVersions of the template's default version (the
+ * one aws_ec2_run_from_template launches): its instance profile, the ARN
+ * if the template names one, else its name -> profile[cap] ("" when the
+ * template gives none). */
+sg_err aws_ec2_template_profile(struct aws_client *c, const char *template_ref, char *profile,
+                                size_t cap, struct aws_error *err);
 /* DescribeVolumes. Reply: volumeSet/item/{volumeId,status,attachmentSet/item,...} */
 sg_err aws_ec2_describe_volumes(struct aws_client *c, const char *const *ids, size_t n,
                                 const struct aws_filter *filters, size_t nfilters,

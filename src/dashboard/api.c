@@ -11,18 +11,9 @@
 #include "respond/respond.h"
 #include "store/store.h"
 
-static json_t *text(const char *s)
-{
-	size_t n = 0;
-	char *ok = sg_utf8_repair(s, strlen(s), &n);
-	json_t *j = ok ? json_stringn(ok, n) : NULL;
-	free(ok);
-	return j;
-}
-
 static int put_text(json_t *obj, const char *key, const char *s)
 {
-	json_t *v = text(s ? s : "");
+	json_t *v = sg_utf8_json(s ? s : "");
 	return v ? json_object_set_new(obj, key, v) : -1;
 }
 
@@ -124,12 +115,10 @@ sg_err dash_list_json(store *st, char **out)
  * be built: the rest of the detail still shows). */
 static json_t *report_json(const dash_config *dc, int64_t id)
 {
-	respond_config cfg;
-	dash_respond_config(dc, &cfg);
 	responder *r = NULL;
 	char *js = NULL;
 	json_t *rep = NULL;
-	if (respond_new(&cfg, &r, NULL, 0) == SG_OK && respond_report_json(r, id, &js) == SG_OK)
+	if (respond_new(dc->where, &r, NULL, 0) == SG_OK && respond_report_json(r, id, &js) == SG_OK)
 		rep = json_loads(js, 0, NULL);
 	free(js);
 	respond_free(r);

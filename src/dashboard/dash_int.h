@@ -16,13 +16,12 @@
 struct event;
 struct event_base;
 struct dash_sub;
-typedef struct ssl_ctx_st SSL_CTX;
 
 typedef struct dash {
 	const dash_config *cfg;
 	store *st;              /* opened read-only */
 	size_t token_len;       /* 0: no token (client certificates alone) */
-	SSL_CTX *tls;           /* NULL: plain HTTP */
+	struct tls_live *tls;   /* NULL: plain HTTP; else the context in force */
 	struct event *timer;    /* events.c */
 	struct dash_sub *subs;
 	size_t nsubs;
@@ -77,13 +76,6 @@ void dash_reply_error(struct evhttp_request *req, int code, const char *reason);
 /* Any reply with the security headers. */
 void dash_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
                 const char *body, size_t len);
-
-/* ---- the responder's settings (run.c) ---- */
-
-typedef struct respond_config respond_config;
-/* Store, state table and AWS settings of the dashboard, for the responder
- * that releases and the one that builds a report. */
-void dash_respond_config(const dash_config *c, respond_config *rc);
 
 /* ---- release (release.c) ---- */
 

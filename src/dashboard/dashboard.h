@@ -33,7 +33,9 @@
  *    without a certificate issued by the CA, or with one the CRL revokes;
  *    the certificate's subject (RFC 2253) is the operator named in the log
  *    and as the actor of a release ("operator:CN=alice,O=Example").
- * With tls_cert and tls_key the page is served over HTTPS only.
+ * With tls_cert and tls_key the page is served over HTTPS only; the TLS
+ * files are read again on SIGHUP and when one changes (src/tls: a bad file
+ * keeps the ones in force and is logged as event "tls_reload").
  *
  * Safety of shown text: every string of an incident came from an attacker.
  * The API is JSON only (application/json, nosniff); strings that are not
@@ -58,17 +60,15 @@
 
 typedef struct dash_config {
 	const char *listen;     /* "127.0.0.1:8081", "[::1]:0" */
-	const char *store_path; /* the incident store, opened read-only */
-	const char *state_table; /* NULL, or the DynamoDB state table instead */
+	/* the store (opened read-only) and the AWS settings of a release and of
+	 * the report (respond_config_where, src/respond/respond.h) */
+	const struct respond_config *where;
 	const char *token;      /* DASH_TOKEN_MIN..DASH_TOKEN_MAX printable bytes;
 	                           NULL: client certificates alone (client_ca) */
 	const char *tls_cert, *tls_key; /* PEM: serve HTTPS; NULL: plain HTTP */
 	const char *client_ca;  /* PEM: require client certificates it issued */
 	const char *client_crl; /* PEM: refuse the certificates it revokes */
 	int allow_release;      /* 0: read-only; 1: POST .../release (release.c) */
-	struct {                /* release's AWS (src/aws/aws.h); NULL: as the SDKs */
-		const char *region, *profile, *endpoint_url, *ca_bundle;
-	} aws;
 } dash_config;
 
 /*

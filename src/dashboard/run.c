@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <signal.h>
@@ -54,7 +55,8 @@ static void on_signal(evutil_socket_t sig, short what, void *base)
 	event_base_loopbreak(base);
 }
 
-/* "listening" with the address really bound (port 0 becomes the port). */
+/* "listening" with the address really bound (port 0 becomes the port) and
+ * the version. */
 static void log_listening(struct evhttp_bound_socket *bs)
 {
 	struct sockaddr_storage ss;
@@ -73,7 +75,9 @@ static void log_listening(struct evhttp_bound_socket *bs)
 		}
 	}
 	snprintf(msg, sizeof msg, strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr, port);
-	dash_log("info", "listening", msg);
+	json_t *fields = json_pack("{s:s}", "version", SSRFGUARD_VERSION); /* as serve's */
+	logging_write(STDERR_FILENO, "info", "listening", msg, fields);
+	json_decref(fields);
 }
 
 /* A client certificate the handshake refuses is logged with why (the
@@ -90,7 +94,22 @@ static int on_verify(int ok, X509_STORE_CTX *x)
 	return ok;
 }
 
-/* HTTPS with tls_cert/tls_key; client certificates with client_ca. */
+/* A reload of the TLS files (SIGHUP or a changed file) is logged; one that
+ * failed leaves the files loaded before in force. */
+static void on_tls_reload(void *arg, const char *trigger, const char *error)
+{
+	char msg[600];
+	(void)arg;
+	if (error)
+		snprintf(msg, sizeof msg, "%s: %s; the certificate, key, client CA and CRL loaded "
+		         "before stay in force", trigger, error);
+	else
+		snprintf(msg, sizeof msg, "%s: certificate, key, client CA and CRL read again", trigger);
+	dash_log(error ? "error" : "info", "tls_reload", msg);
+}
+
+/* HTTPS with tls_cert/tls_key; client certificates with client_ca.  The
+ * files are read again on SIGHUP and when they change (src/tls). */
 static sg_err tls_setup(dash *d, char *err, size_t errlen)
 {
 	const dash_config *c = d->cfg;
@@ -103,11 +122,17 @@ static sg_err tls_setup(dash *d, char *err, size_t errlen)
 	tls_server_files f = {.cert = c->tls_cert, .key = c->tls_key, .client_ca = c->client_ca,
 	                      .client_crl = c->client_crl, .cert_name = "--tls-cert",
 	                      .key_name = "--tls-key", .client_ca_name = "--client-ca",
-	                      .client_crl_name = "--client-crl"};
-	sg_err e = tls_server_ctx(&f, &d->tls, err, errlen);
-	if (!e && c->client_ca)
-		SSL_CTX_set_verify(d->tls, SSL_CTX_get_verify_mode(d->tls), on_verify);
-	return e;
+	                      .client_crl_name = "--client-crl", .on_verify = on_verify};
+	return tls_live_new(&f, on_tls_reload, d, &d->tls, err, errlen);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	dash *d = arg;
+	(void)sig;
+	(void)what;
+	if (d->tls)
+		tls_live_reload(d->tls, "SIGHUP");
 }
 
 static sg_err serve(dash *d, const char *host, int port, char *err, size_t errlen)
@@ -117,8 +142,10 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 	struct evhttp *http = base ? evhttp_new(base) : NULL;
 	struct event *si = base ? evsignal_new(base, SIGINT, on_signal, base) : NULL;
 	struct event *st = base ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
+	struct event *hup = base ? evsignal_new(base, SIGHUP, on_hup, d) : NULL;
 	struct evhttp_bound_socket *bs = NULL;
-	if (!http || !si || !st || event_add(si, NULL) || event_add(st, NULL))
+	if (!http || !si || !st || !hup || event_add(si, NULL) || event_add(st, NULL) ||
+	    event_add(hup, NULL) || (d->tls && tls_live_watch(d->tls, base, TLS_LIVE_WATCH_S)))
 		snprintf(err, errlen, "out of memory");
 	else if (dash_events_start(d, base) != SG_OK)
 		snprintf(err, errlen, "out of memory");
@@ -140,10 +167,14 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 			dash_log("info", "stopped", "signal received");
 	}
 	dash_events_stop(d);
+	if (d->tls)
+		tls_live_watch(d->tls, NULL, 0);
 	if (si)
 		event_free(si);
 	if (st)
 		event_free(st);
+	if (hup)
+		event_free(hup);
 	if (http)
 		evhttp_free(http);
 	if (base)
@@ -151,27 +182,14 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 	return rc;
 }
 
-void dash_respond_config(const dash_config *c, respond_config *rc)
-{
-	respond_config_default(rc);
-	rc->store_path = c->store_path;
-	rc->state_table = c->state_table;
-	rc->region = c->aws.region;
-	rc->profile = c->aws.profile;
-	rc->endpoint_url = c->aws.endpoint_url;
-	rc->ca_bundle = c->aws.ca_bundle;
-}
-
 /* The responder that releases, with the CSRF token its requests carry. */
 static sg_err release_setup(dash *d, char *err, size_t errlen)
 {
-	respond_config rc;
-	dash_respond_config(d->cfg, &rc);
 	if (dash_csrf_init(d) != SG_OK) {
 		snprintf(err, errlen, "no random bytes for the CSRF token");
 		return SG_ERR_IO;
 	}
-	return respond_new(&rc, &d->r, err, errlen);
+	return respond_new(d->cfg->where, &d->r, err, errlen);
 }
 
 sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
@@ -186,12 +204,10 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 		return SG_ERR_PARSE;
 	}
 	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
-	store_opts so = {.readonly = 1, .state_table = cfg->state_table,
-	                 .region = cfg->aws.region, .endpoint_url = cfg->aws.endpoint_url,
-	                 .ca_bundle = cfg->aws.ca_bundle};
+	static const store_opts readonly = {.readonly = 1};
 	if ((e = tls_setup(&d, err, errlen)) != SG_OK)
 		return e;
-	if ((e = store_open(cfg->store_path, &so, &d.st, err, errlen)) == SG_OK) {
+	if ((e = respond_store_open(cfg->where, &readonly, &d.st, err, errlen)) == SG_OK) {
 		if (cfg->allow_release)
 			e = release_setup(&d, err, errlen);
 		if (!e)
@@ -199,6 +215,6 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 	}
 	respond_free(d.r);
 	store_close(d.st);
-	SSL_CTX_free(d.tls);
+	tls_live_free(d.tls);
 	return e;
 }

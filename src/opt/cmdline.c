@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logging/logging.h"
+
 /* The first row of cmd's table (included tables inline); then opt_iter_next. */
 static const opt_def *first(const opt_command *cmd, opt_iter *it)
 {
@@ -106,6 +108,25 @@ int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, cons
 	if (e != SG_OK)
 		return CMDLINE_ERROR;
 	return help ? CMDLINE_HELP : CMDLINE_OK;
+}
+
+bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv, int *rc)
+{
+	char err[1024];
+	int p = cmdline_parse(cmd, dst, argc, argv, NULL, NULL, err, sizeof err);
+	if (p == CMDLINE_HELP) {
+		cmdline_help(cmd, stdout);
+		*rc = 0;
+	} else if (p == CMDLINE_ERROR)
+		*rc = cmdline_usage_error_logged(cmd, err);
+	return p == CMDLINE_OK;
+}
+
+int cmdline_usage_error_logged(const opt_command *cmd, const char *err)
+{
+	logging_emitf("error", "config", "%s (ssrfguard %s --help lists the options)", err,
+	              cmd->name);
+	return 2;
 }
 
 bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,

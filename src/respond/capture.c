@@ -70,7 +70,10 @@ sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t d
 		const char *st = json_string_value(json_object_get(reply, "Status"));
 		const char *shown = st ? st : "Pending";
 		sg_text_clean(status, slen, shown, strlen(shown)); /* the reply's text, for notes */
-		if (st && strcmp(st, "Pending") && strcmp(st, "InProgress") && strcmp(st, "Delayed")) {
+		/* Pending, InProgress, Delayed and Cancelling are on their way
+		 * to a final status (botocore ssm CommandInvocationStatus) */
+		if (st && strcmp(st, "Pending") && strcmp(st, "InProgress") && strcmp(st, "Delayed") &&
+		    strcmp(st, "Cancelling")) {
 			*out = reply;
 			return SG_OK;
 		}

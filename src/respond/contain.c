@@ -54,14 +54,21 @@ sg_err rsp_step_imds(rsp_run *x)
 		err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
 		if (err)
 			return err;
-		const struct aws_xml *mo =
-			aws_xml_get(r, "reservationSet/item/instancesSet/item/metadataOptions");
-		bool applied = !strcmp(aws_xml_str_or(mo, "state", ""), "applied") &&
-		               !strcmp(aws_xml_str_or(mo, "httpTokens", ""), "required") &&
-		               !strcmp(aws_xml_str_or(mo, "httpPutResponseHopLimit", ""), "1");
+		const struct aws_xml *item = aws_xml_get(r, "reservationSet/item/instancesSet/item");
+		const struct aws_xml *mo = aws_xml_get(item, "metadataOptions");
+		bool ours = !strcmp(aws_xml_str_or(mo, "httpTokens", ""), "required") &&
+		            !strcmp(aws_xml_str_or(mo, "httpPutResponseHopLimit", ""), "1");
+		bool applied = ours && !strcmp(aws_xml_str_or(mo, "state", ""), "applied");
+		/* a stopped instance takes the change when it starts: "pending"
+		 * until then (EC2 user guide, "Modify instance metadata options
+		 * for existing instances"), and it serves no metadata meanwhile */
+		bool stopped = ours && !strcmp(aws_xml_str_or(item, "instanceState/name", ""), "stopped");
 		aws_xml_free(r);
-		if (applied) {
-			snprintf(x->note, sizeof x->note, "IMDSv2 required, hop limit 1: applied%s",
+		if (applied || stopped) {
+			snprintf(x->note, sizeof x->note, "IMDSv2 required, hop limit 1: %s%s",
+			         applied ? "applied"
+			                 : "pending, applied when the stopped instance starts (it "
+			                   "serves no metadata while stopped)",
 			         !strcmp(x->inst->http_endpoint, "disabled") ? " (IMDS stays disabled)" : "");
 			return SG_OK;
 		}

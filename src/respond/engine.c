@@ -102,7 +102,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		sg_err err = rsp_renew(x);
 		if (err)
 			return err; /* lost the lease: stop writing */
-		x->mutated = false;
+		x->changes = 0;
 		x->note[0] = '\0';
 		x->last_error[0] = '\0';
 		x->intent[0] = '\0';

@@ -167,10 +167,13 @@ static void after(void *ctx, const struct aws_call *call, const struct aws_call_
 	log_call(x, api, call->target, change, res);
 	if (call->changes && res->rc == SG_OK && !x->dry_run) {
 		x->intent[0] = '\0';
-		bool first = !x->mutated;
-		x->mutated = true;
-		if (first)
+		/* test hook: "mid" is the step's first change, "change-N" its N-th,
+		 * each after AWS made it and before the journal holds it */
+		char phase[24];
+		snprintf(phase, sizeof phase, "change-%u", ++x->changes);
+		if (x->changes == 1)
 			rsp_crashpoint(x, "mid");
+		rsp_crashpoint(x, phase);
 	}
 	if (call->changes || res->rc != SG_OK)
 		rsp_journal_save(x);

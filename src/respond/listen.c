@@ -29,7 +29,7 @@ struct respond_listener {
 	struct event_base *base;
 	struct evhttp *http;
 	struct event *tick;
-	SSL_CTX *ssl;
+	tls_live *tls;        /* its files read at start (src/tls) */
 	store *st;
 	rsig_cache *cache;
 	uint8_t key[1024];
@@ -247,7 +247,7 @@ void respond_listen_stop(respond_listener *l)
 		evhttp_free(l->http);
 	if (l->base)
 		event_base_free(l->base);
-	SSL_CTX_free(l->ssl);
+	tls_live_free(l->tls);
 	store_close(l->st);
 	rsig_cache_free(l->cache);
 	OPENSSL_cleanse(l->key, sizeof l->key);
@@ -286,7 +286,7 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	}
 	tls_server_files tf = {.cert = cfg->tls_cert, .key = cfg->tls_key,
 	                       .cert_name = "--tls-cert", .key_name = "--tls-key"};
-	if ((err = tls_server_ctx(&tf, &l->ssl, msg, msglen)))
+	if ((err = tls_live_new(&tf, NULL, NULL, &l->tls, msg, msglen)))
 		goto fail;
 	if ((err = cfg->rcfg ? respond_store_open(cfg->rcfg, NULL, &l->st, msg, msglen)
 	                     : store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
@@ -296,7 +296,7 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	l->http = l->base ? evhttp_new(l->base) : NULL;
 	if (!l->http)
 		goto fail;
-	evhttp_set_bevcb(l->http, tls_evhttp_bev, l->ssl);
+	evhttp_set_bevcb(l->http, tls_evhttp_bev, l->tls);
 	evhttp_set_max_body_size(l->http, RESPOND_LISTEN_BODY_MAX);
 	evhttp_set_max_headers_size(l->http, 16384);
 	evhttp_set_timeout(l->http, 10);

@@ -16,13 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The calls a planned op makes.  dry: the EC2 API takes DryRun. */
+/* The calls a planned op makes.  dry: the EC2 API takes DryRun.  tagged:
+ * sent with TagSpecifications, so also authorized as ec2:CreateTags. */
 typedef struct pf_call {
 	const char *api; /* "ec2:CreateTags" */
 	bool dry;
+	bool tagged;
 } pf_call;
 
-#define PF_CALLS_MAX 3
+#define PF_CALLS_MAX 4
 
 static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_TAG] = {{"ec2:CreateTags", true}},
@@ -35,24 +37,31 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_TG_DEREGISTER] = {{"elasticloadbalancing:DeregisterTargets", false}},
 	[PB_OP_ELB_DEREGISTER] = {{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", false}},
 	/* snapshots are tagged at creation and again with their source */
-	[PB_OP_SNAPSHOTS] = {{"ec2:CreateSnapshots", true}, {"ec2:CreateTags", true}},
+	[PB_OP_SNAPSHOTS] = {{"ec2:CreateSnapshots", true, true}, {"ec2:CreateTags", true}},
 	[PB_OP_SSM_CAPTURE] = {{"ssm:SendCommand", false}},
-	[PB_OP_QUARANTINE_GROUP] = {{"ec2:CreateSecurityGroup", true},
-	                            {"ec2:RevokeSecurityGroupEgress", true}},
-	[PB_OP_OPEN_GROUP] = {{"ec2:CreateSecurityGroup", true},
+	/* Tags given at creation (TagSpecifications) are authorized as
+	 * ec2:CreateTags as well (EC2 user guide, "Grant permission to tag
+	 * resources during creation"): every create the steps tag lists it, and
+	 * its DryRun carries a tag as the real call does. */
+	[PB_OP_QUARANTINE_GROUP] = {{"ec2:CreateSecurityGroup", true, true},
+	                            {"ec2:RevokeSecurityGroupEgress", true},
+	                            {"ec2:CreateTags", true}},
+	[PB_OP_OPEN_GROUP] = {{"ec2:CreateSecurityGroup", true, true},
 	                      {"ec2:AuthorizeSecurityGroupIngress", true},
-	                      {"ec2:AuthorizeSecurityGroupEgress", true}},
+	                      {"ec2:AuthorizeSecurityGroupEgress", true},
+	                      {"ec2:CreateTags", true}},
 	[PB_OP_ENI_GROUPS] = {{"ec2:ModifyNetworkInterfaceAttribute", true}},
 	[PB_OP_ENI_CONNTRACK] = {{"ec2:ModifyNetworkInterfaceAttribute", true}},
 	[PB_OP_PROFILE_REMOVE] = {{"ec2:DisassociateIamInstanceProfile", false}},
 	[PB_OP_PROFILE_REPLACE] = {{"ec2:ReplaceIamInstanceProfileAssociation", false}},
-	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true}},
+	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true, true}, {"ec2:CreateTags", true}},
 	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true}},
 	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false}},
-	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true}, {"ec2:CreateTags", true}},
+	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true, true}, {"ec2:CreateTags", true}},
 	/* no snapshot exists before the incident to DryRun these on: simulated */
 	[PB_OP_SHARE_SNAPSHOT] = {{"ec2:CopySnapshot", false}, {"ec2:ModifySnapshotAttribute", false},
-	                          {"ec2:DescribeSnapshotAttribute", false}},
+	                          {"ec2:DescribeSnapshotAttribute", false},
+	                          {"ec2:CreateTags", true}},
 };
 
 /* A security group the instance already has: DryRun needs a real one. */
@@ -89,8 +98,8 @@ static sg_err dry_call(const pf *f, const char *action, const pb_action *a, stru
 	if (!strcmp(action, "CreateSnapshots"))
 		return aws_ec2_create_snapshots(c, in->id, NULL, &tag, 1, false, dry, NULL, e);
 	if (!strcmp(action, "CreateSecurityGroup"))
-		return aws_ec2_create_security_group(c, a->target, "ssrfguard-preflight", "preflight", NULL,
-		                                     0, dry, NULL, e);
+		return aws_ec2_create_security_group(c, a->target, "ssrfguard-preflight", "preflight",
+		                                     &tag, 1, dry, NULL, e);
 	static const struct {
 		const char *action;
 		enum aws_sg_rule_op op;
@@ -107,8 +116,10 @@ static sg_err dry_call(const pf *f, const char *action, const pb_action *a, stru
 		return aws_ec2_set_eni_groups(c, a->target, &group, 1, dry, e);
 	if (!strcmp(action, "CreateVolume"))
 		return aws_ec2_create_volume(
-			c, &(struct aws_ec2_volume_spec){.availability_zone = in->az, .size_gib = 1}, dry,
-			NULL, e);
+			c,
+			&(struct aws_ec2_volume_spec){
+				.availability_zone = in->az, .size_gib = 1, .tags = &tag, .ntags = 1},
+			dry, NULL, e);
 	if (!strcmp(action, "DisassociateAddress"))
 		return aws_ec2_disassociate_address(c, a->target, dry, e);
 	if (!strcmp(action, "AttachVolume"))
@@ -142,7 +153,8 @@ static void check(pf *f, const pb_action *a, const pf_call *c)
 		return; /* no DryRun form: left to the simulation */
 	l->res = err == SG_OK ? PF_OK : err == SG_ERR_AUTH ? PF_DENIED : PF_OTHER;
 	if (err == SG_ERR_AUTH)
-		snprintf(l->detail, sizeof l->detail, "%s", e.code);
+		snprintf(l->detail, sizeof l->detail, "%.64s%s", e.code,
+		         c->tagged ? " (sent with tags: needs ec2:CreateTags too)" : "");
 	else if (err)
 		snprintf(l->detail, sizeof l->detail, "%.40s %.110s", e.code[0] ? e.code : sg_strerror(err),
 		         e.message);

@@ -1,7 +1,8 @@
 /* preflight_needs.c — what the plan needs beyond its changing calls (see
  * preflight.h): the reads its steps make, made now; iam:PassRole for the
- * quarantine profile's role; what that role's SSM agent needs; the evidence
- * bucket and the evidence KMS key. */
+ * quarantine profile's role and for the forensic launch template's; what
+ * the quarantine role's SSM agent needs; the evidence bucket and the
+ * evidence KMS key. */
 #include "respond/preflight.h"
 
 #include <stdlib.h>
@@ -138,15 +139,15 @@ static void kms_needs(pf *f, const char *key, const char *part)
 	}
 }
 
-/* The quarantine profile's role: iam:GetInstanceProfile (a read made now). */
-static bool quarantine_role(pf *f, pb_step step, char *arn, size_t cap)
+/* An instance profile's role (profile: its ARN or name):
+ * iam:GetInstanceProfile (a read made now). */
+static bool profile_role(pf *f, pb_step step, const char *profile, char *arn, size_t cap)
 {
-	const char *qp = f->x->cfg->playbook.quarantine_profile;
-	const char *slash = strrchr(qp, '/');
+	const char *slash = strrchr(profile, '/');
 	struct aws_error e;
 	struct aws_xml *r = NULL;
-	pf_line *l = add(f, step, "iam:GetInstanceProfile", qp);
-	sg_err err = aws_iam_get_instance_profile(f->x->aws, slash ? slash + 1 : qp, &r, &e);
+	pf_line *l = add(f, step, "iam:GetInstanceProfile", profile);
+	sg_err err = aws_iam_get_instance_profile(f->x->aws, slash ? slash + 1 : profile, &r, &e);
 	settle(l, err, &e);
 	const char *role = err ? NULL
 	                       : aws_xml_str(r, "GetInstanceProfileResult/InstanceProfile/Roles/member/Arn");
@@ -154,6 +155,60 @@ static bool quarantine_role(pf *f, pb_step step, char *arn, size_t cap)
 		snprintf(arn, cap, "%s", role);
 	aws_xml_free(r);
 	return role != NULL;
+}
+
+/* iam:PassRole of role (simulated for EC2), or "not checked" with why
+ * when the role is unknown (shown: what). */
+static void pass_role(pf *f, pb_step step, const char *role, const char *what, const char *why)
+{
+	pf_line *l = add(f, step, "iam:PassRole", role ? role : what);
+	if (!l)
+		return;
+	if (role) {
+		snprintf(l->resource, sizeof l->resource, "%s", role);
+	} else {
+		l->unknowable = true;
+		snprintf(l->detail, sizeof l->detail, "%s", why);
+	}
+}
+
+/* The forensic launch template: RunInstances passes the role of the
+ * instance profile the template names (EC2 user guide, "IAM roles for
+ * Amazon EC2": iam:PassRole), found through the template's default version
+ * (ec2:DescribeLaunchTemplateVersions, a read made now) and the profile
+ * (iam:GetInstanceProfile); a template without a profile cannot give the
+ * instance's SSM agent credentials, so the step's wait for it would fail. */
+static void launch_needs(pf *f)
+{
+	for (size_t i = 0; i < f->x->plan.n; i++) {
+		const pb_action *a = &f->x->plan.actions[i];
+		if (a->op != PB_OP_LAUNCH_FORENSIC)
+			continue;
+		char profile[PB_ARN_MAX], role[PB_ARN_MAX] = "";
+		struct aws_error e;
+		pf_line *l = add(f, a->step, "ec2:DescribeLaunchTemplateVersions", a->target);
+		sg_err err = aws_ec2_template_profile(f->x->aws, a->target, profile, sizeof profile, &e);
+		settle(l, err, &e);
+		if (err) {
+			pass_role(f, a->step, NULL, a->target, "the launch template could not be read");
+			return;
+		}
+		if (!profile[0]) {
+			l = add(f, a->step, "iam:PassRole", a->target);
+			if (l) {
+				l->read = true;
+				l->res = PF_OTHER;
+				snprintf(l->detail, sizeof l->detail,
+				         "the template gives no instance profile: the forensic "
+				         "instance's SSM agent would have no credentials");
+			}
+			return;
+		}
+		bool known = profile_role(f, a->step, profile, role, sizeof role);
+		pass_role(f, a->step, known ? role : NULL, profile,
+		          "the launch template's profile has no role that could be read");
+		return;
+	}
 }
 
 static void quarantine_needs(pf *f, const char *part)
@@ -166,18 +221,11 @@ static void quarantine_needs(pf *f, const char *part)
 		if (a->op != PB_OP_PROFILE_REPLACE)
 			continue;
 		if (!asked) {
-			known = quarantine_role(f, a->step, role, sizeof role);
+			known = profile_role(f, a->step, x->cfg->playbook.quarantine_profile, role,
+			                     sizeof role);
 			asked = true;
 		}
-		pf_line *l = add(f, a->step, "iam:PassRole", known ? role : a->arg);
-		if (!l)
-			continue;
-		if (known) {
-			snprintf(l->resource, sizeof l->resource, "%s", role);
-		} else {
-			l->unknowable = true;
-			snprintf(l->detail, sizeof l->detail, "the quarantine profile's role is unknown");
-		}
+		pass_role(f, a->step, known ? role : NULL, a->arg, "the quarantine profile's role is unknown");
 	}
 	if (!known || !planned(f, PB_CAPTURE))
 		return;
@@ -208,4 +256,5 @@ void pf_add_needs(pf *f)
 	kms_needs(f, f->x->cfg->evidence_kms_key, part);
 	kms_needs(f, f->x->cfg->share_kms_key, part);
 	quarantine_needs(f, part);
+	launch_needs(f);
 }

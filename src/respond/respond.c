@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "logging/logging.h"
+#include "opt/cmdline.h"
 #include "respond/engine.h"
 #include "respond/journal.h"
 
@@ -107,12 +108,24 @@ static void aws_log(void *ctx, const char *line)
 		logging_write(STDERR_FILENO, "debug", "aws", line, NULL);
 }
 
+void respond_config_where(respond_config *cfg, const char *store_path, const cmdline_store *where,
+                          const cmdline_aws *aws)
+{
+	cfg->store_path = store_path;
+	cfg->state_table = where->state_table;
+	cfg->region = aws->region;
+	cfg->profile = aws->profile;
+	cfg->endpoint_url = aws->endpoint_url;
+	cfg->ca_bundle = aws->ca_bundle;
+}
+
 sg_err respond_store_open(const respond_config *cfg, const store_opts *base, store **out,
                           char *msg, size_t msglen)
 {
 	store_opts o = base ? *base : (store_opts){0};
 	o.state_table = cfg->state_table;
 	o.region = cfg->region;
+	o.profile = cfg->profile;
 	o.endpoint_url = cfg->endpoint_url;
 	o.ca_bundle = cfg->ca_bundle;
 	return store_open(cfg->store_path, &o, out, msg, msglen);

@@ -108,8 +108,9 @@ typedef struct respond_config {
 void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Open the store cfg names: its state table (DynamoDB) or store_path
- * (SQLite); base (may be NULL) gives the other store options. */
+/* Open the store cfg names: its state table (DynamoDB, with cfg's region,
+ * profile, endpoint and CA bundle: the credentials of every other AWS call)
+ * or store_path (SQLite); base (may be NULL) gives the other store options. */
 sg_err respond_store_open(const respond_config *cfg, const store_opts *base, store **out,
                           char *msg, size_t msglen);
 
@@ -121,6 +122,15 @@ sg_err respond_store_open(const respond_config *cfg, const store_opts *base, sto
 #define RESPOND_FORENSICS_WAIT_DEFAULT 600
 
 void respond_config_default(respond_config *cfg);
+
+/* The store and AWS settings of a command's options (the rows of
+ * cmdline_store_opts and cmdline_aws_opts, src/opt/cmdline.h) into cfg: the
+ * one way respond, incidents and dashboard name the store and the account
+ * (the strings are borrowed). */
+typedef struct cmdline_store cmdline_store;
+typedef struct cmdline_aws cmdline_aws;
+void respond_config_where(respond_config *cfg, const char *store_path, const cmdline_store *where,
+                          const cmdline_aws *aws);
 
 typedef struct responder responder;
 
@@ -186,7 +196,12 @@ void respond_wake(responder *r);
  * Restore what the playbook took away, from the recorded instance: the
  * ENIs' security groups, ASG membership, target group and ELB
  * registrations, the instance profile.  The revocation policy stays (it
- * only denies sessions issued before the incident).  Incident -> released.
+ * only denies sessions issued before the incident).  Then incident ->
+ * released, and only then the instance's ssrfguard:status tag "released"
+ * (a tag never says released of an incident that is not).  An error with
+ * msg saying why: a restore call failed (nothing marked), the transition
+ * failed (the tag unchanged), or the tag could not be set after the
+ * transition (the incident is released; msg says how to set the tag).
  */
 sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
 

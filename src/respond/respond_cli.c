@@ -410,11 +410,7 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
 	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
 		return -1;
-	o->cfg.state_table = o->where.state_table;
-	o->cfg.region = o->aws.region;
-	o->cfg.profile = o->aws.profile;
-	o->cfg.endpoint_url = o->aws.endpoint_url;
-	o->cfg.ca_bundle = o->aws.ca_bundle;
+	respond_config_where(&o->cfg, o->cfg.store_path, &o->where, &o->aws);
 	o->listen_cfg.store_path = o->cfg.store_path;
 	o->listen_cfg.rcfg = &o->cfg;
 	o->deliver_cfg.store_path = o->cfg.store_path;

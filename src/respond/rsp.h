@@ -46,7 +46,7 @@ struct rsp_run {
 	const char *journal_step; /* journal under this name instead (release) */
 	json_t *data;          /* its journal: {"calls":[...],"created":{},...} */
 	char intent[256];      /* what the next changing call does (rsp_intent) */
-	bool mutated;          /* a changing call succeeded in this step run */
+	unsigned changes;      /* changing calls that succeeded in this step run */
 	bool lost;             /* the lease is gone: make no more calls */
 	volatile int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
 	int64_t renewed_ms;    /* last lease renewal */

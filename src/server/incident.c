@@ -43,6 +43,7 @@ struct writer {
 	int quit;
 	int started;
 	int inited;              /* hub: mu and cv initialised */
+	sg_err last_err;         /* hub: its last commit, whichever loop's batch */
 };
 
 static int contains(const struct srv *s, sg_category c)
@@ -121,6 +122,7 @@ static void *writer_main(void *arg)
 		}
 
 		pthread_mutex_lock(&hub->mu);
+		hub->last_err = e;
 		for (size_t b = 0; b < p->nloops; b++) {
 			if (!batches[b])
 				continue;
@@ -233,11 +235,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	size_t n = 0;
 	if (e == SG_OK) {
 		SRV_COUNT(s->m.commits, 1);
-		s->store_error[0] = '\0';
 	} else {
 		SRV_COUNT(s->m.commit_errors, 1);
-		snprintf(s->store_error, sizeof s->store_error, "the last commit failed: %s",
-		         sg_strerror(e));
 		char line[512];
 		tbuf b;
 		tb_init(&b, line, sizeof line);
@@ -354,6 +353,21 @@ sg_err incident_init(struct srv *s, char *err, size_t errlen)
 		return e;
 	}
 	return SG_OK;
+}
+
+void incident_last_commit(struct srv *s, char *why, size_t cap)
+{
+	struct writer *hub = s->writer ? s->writer->hub : NULL;
+	sg_err e = SG_OK;
+	if (hub && hub->inited) {
+		pthread_mutex_lock(&hub->mu);
+		e = hub->last_err;
+		pthread_mutex_unlock(&hub->mu);
+	}
+	if (e)
+		snprintf(why, cap, "the last commit failed: %s", sg_strerror(e));
+	else if (cap)
+		why[0] = '\0';
 }
 
 sg_err incident_start(struct srv *s)

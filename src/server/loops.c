@@ -14,6 +14,7 @@
  * loop has drained (or its drain_s ran out). */
 #include "server/srv_int.h"
 #include "common/listen.h"
+#include "logging/logging.h"
 #include "server/proxy.h"
 
 #include <errno.h>
@@ -286,7 +287,7 @@ sg_err srv_run(srv *s)
 	    SG_OK) {
 		log_error(s, err);
 		if (strcmp(s->cfg->log, "-") != 0) /* else the log line was it */
-			fprintf(stderr, "ssrfguard serve: %s\n", err);
+			logging_write(STDERR_FILENO, "error", "listen", err, NULL);
 		goto out;
 	}
 	for (size_t i = 0; i < s->nloops; i++) {

@@ -71,7 +71,7 @@ struct proxy {
 	uint64_t pool_hits;
 	int tls_on;               /* the listener speaks TLS */
 	uint64_t tls_errors;
-	struct ptls *tls;         /* main only: proxy_tls.c's context and reloads */
+	struct tls_live *tls;     /* main only: the context in force (src/tls) */
 	/* SIGTERM (proxy_stop): open connections get proxy_drain_s */
 	int draining;
 	struct event *drain_ev;
@@ -160,8 +160,8 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
 
-/* proxy_listen.c: the files read again when they change (the TLS files,
- * the roles file) are looked at every PX_FILES_POLL_S seconds; out[i] is
+/* proxy_listen.c: the roles file, read again when it changes, is looked
+ * at every PX_FILES_POLL_S seconds; out[i] is
  * paths[i]'s change time, zero for "" or a file that cannot be seen. */
 #define PX_FILES_POLL_S 2
 void px_file_mtimes(const char *const *paths, size_t n, struct timespec *out);
@@ -172,7 +172,6 @@ void px_file_mtimes(const char *const *paths, size_t n, struct timespec *out);
 int ptls_init(struct proxy *px, char *err, size_t errlen); /* 0, or -1 and err */
 void ptls_free(struct proxy *px);
 void ptls_reload(struct proxy *px, const char *why); /* main only */
-void ptls_check(struct proxy *px);  /* main only: reload if a file changed */
 typedef struct ptls_status {
 	int on, failing;
 	char why[300];

@@ -63,20 +63,19 @@ void px_file_mtimes(const char *const *paths, size_t n, struct timespec *out)
 	}
 }
 
-/* Every PX_FILES_POLL_S: a TLS file or the roles file that changed is read
- * again (as on SIGHUP). */
+/* Every PX_FILES_POLL_S: the roles file, when it changed, is read again
+ * (as on SIGHUP).  The TLS files have their own watch (src/tls). */
 static void on_files_poll(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	ptls_check(arg);
 	proles_check(arg);
 }
 
 static sg_err start_files_poll(struct proxy *px, char *err, size_t errlen)
 {
 	struct timeval every = {PX_FILES_POLL_S, 0};
-	if (!px->tls && !px->s->cfg->proxy_roles[0])
+	if (!px->s->cfg->proxy_roles[0])
 		return SG_OK; /* nothing to look at */
 	px->files_poll = event_new(px->s->base, -1, EV_PERSIST, on_files_poll, px);
 	if (!px->files_poll || event_add(px->files_poll, &every) != 0) {

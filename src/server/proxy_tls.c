@@ -2,7 +2,7 @@
  * certificates (proxy_client_ca, proxy_client_crl): the TLS context (built
  * again on SIGHUP and when one of its files changes; a reload that fails
  * keeps the context in force, logs why and shows in /healthz and the
- * metrics; proxy_listen.c looks at the files' change times), each
+ * metrics), each
  * connection's TLS filter over its socket (after any PROXY protocol
  * header, which a balancer sends in clear), and the verified names a role
  * is chosen by.  Upstream TLS is never touched: CONNECT tunnels carry the
@@ -13,43 +13,13 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tls/servertls.h"
 
-/* The context in force and its reloads (the primary's proxy owns it; every
- * loop's accept takes it under mu). */
-struct ptls {
-	pthread_mutex_t mu;
-	SSL_CTX *ctx;
-	struct timespec mtime[4];     /* cert, key, CA, CRL as last loaded */
-	uint64_t reloads, failures;
-	int failing;                  /* the last reload failed: old context kept */
-	char why[300];                /* and why */
-};
-
-static void file_mtimes(const srvcfg *c, struct timespec out[4])
+static void log_reload(void *arg, const char *why, const char *error)
 {
-	const char *paths[4] = {c->proxy_tls_cert, c->proxy_tls_key, c->proxy_client_ca,
-	                        c->proxy_client_crl};
-	px_file_mtimes(paths, 4, out);
-}
-
-/* A whole context from the files (src/tls), or NULL and err. */
-static SSL_CTX *build(const srvcfg *c, char *err, size_t errlen)
-{
-	tls_server_files f = {.cert = c->proxy_tls_cert, .key = c->proxy_tls_key,
-	                      .client_ca = c->proxy_client_ca, .client_crl = c->proxy_client_crl,
-	                      .cert_name = "proxy_tls_cert", .key_name = "proxy_tls_key",
-	                      .client_ca_name = "proxy_client_ca",
-	                      .client_crl_name = "proxy_client_crl"};
-	SSL_CTX *ctx = NULL;
-	return tls_server_ctx(&f, &ctx, err, errlen) == SG_OK ? ctx : NULL;
-}
-
-static void log_reload(struct proxy *px, const char *why, const char *error)
-{
+	struct proxy *px = arg;
 	char line[700];
 	tbuf b;
 	tb_init(&b, line, sizeof line);
@@ -67,34 +37,8 @@ static void log_reload(struct proxy *px, const char *why, const char *error)
 
 void ptls_reload(struct proxy *px, const char *why)
 {
-	struct ptls *t = px->tls;
-	char err[300] = "";
-	if (!t)
-		return;
-	file_mtimes(px->s->cfg, t->mtime); /* a bad file is not retried until it changes */
-	SSL_CTX *ctx = build(px->s->cfg, err, sizeof err);
-	pthread_mutex_lock(&t->mu);
-	SSL_CTX *old = ctx ? t->ctx : NULL;
-	if (ctx)
-		t->ctx = ctx;
-	t->failing = !ctx;
-	snprintf(t->why, sizeof t->why, "%s", ctx ? "" : err);
-	pthread_mutex_unlock(&t->mu);
-	SRV_COUNT(t->reloads, 1);
-	if (!ctx)
-		SRV_COUNT(t->failures, 1);
-	SSL_CTX_free(old); /* connections made with it hold their own reference */
-	log_reload(px, why, ctx ? NULL : err);
-}
-
-void ptls_check(struct proxy *px)
-{
-	struct timespec now[4];
-	if (!px->tls)
-		return;
-	file_mtimes(px->s->cfg, now);
-	if (memcmp(now, px->tls->mtime, sizeof now) != 0)
-		ptls_reload(px, "file_changed");
+	if (px->tls)
+		tls_live_reload(px->tls, why);
 }
 
 int ptls_init(struct proxy *px, char *err, size_t errlen)
@@ -108,53 +52,46 @@ int ptls_init(struct proxy *px, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	struct ptls *t = calloc(1, sizeof *t);
-	if (!t) {
+	tls_server_files f = {.cert = c->proxy_tls_cert, .key = c->proxy_tls_key,
+	                      .client_ca = c->proxy_client_ca, .client_crl = c->proxy_client_crl,
+	                      .cert_name = "proxy_tls_cert", .key_name = "proxy_tls_key",
+	                      .client_ca_name = "proxy_client_ca",
+	                      .client_crl_name = "proxy_client_crl"};
+	if (tls_live_new(&f, log_reload, px, &px->tls, err, errlen) != SG_OK)
+		return -1;
+	px->tls_on = 1;
+	if (tls_live_watch(px->tls, px->s->base, TLS_LIVE_WATCH_S) != SG_OK) {
 		snprintf(err, errlen, "proxy TLS: out of memory");
 		return -1;
 	}
-	pthread_mutex_init(&t->mu, NULL);
-	px->tls = t;
-	px->tls_on = 1;
-	file_mtimes(c, t->mtime);
-	if (!(t->ctx = build(c, err, errlen)))
-		return -1;
 	return 0;
 }
 
 void ptls_free(struct proxy *px)
 {
-	struct ptls *t = px->main == px ? px->tls : NULL;
+	if (px->main == px)
+		tls_live_free(px->tls);
 	px->tls = NULL;
-	if (!t)
-		return;
-	SSL_CTX_free(t->ctx);
-	pthread_mutex_destroy(&t->mu);
-	free(t);
 }
 
 void ptls_state(const struct proxy *px, ptls_status *out)
 {
-	struct ptls *t = px->main->tls;
 	memset(out, 0, sizeof *out);
-	if (!t)
+	if (!px->main->tls)
 		return;
+	tls_live_status st;
+	tls_live_state(px->main->tls, &st);
 	out->on = 1;
-	pthread_mutex_lock(&t->mu);
-	out->failing = t->failing;
-	snprintf(out->why, sizeof out->why, "%s", t->why);
-	pthread_mutex_unlock(&t->mu);
-	out->reloads = SRV_READ(t->reloads);
-	out->failures = SRV_READ(t->failures);
+	out->failing = st.failing;
+	snprintf(out->why, sizeof out->why, "%s", st.why);
+	out->reloads = st.reloads;
+	out->failures = st.failures;
 }
 
 int ptls_wrap(pconn *pc)
 {
 	struct proxy *px = pc->px;
-	struct ptls *t = px->main->tls;
-	pthread_mutex_lock(&t->mu);
-	SSL *ssl = SSL_new(t->ctx); /* holds a reference to the context */
-	pthread_mutex_unlock(&t->mu);
+	SSL *ssl = tls_live_ssl(px->main->tls); /* the context in force */
 	if (!ssl)
 		return -1;
 	struct bufferevent *f = bufferevent_openssl_filter_new(px->s->base, pc->cli, ssl,

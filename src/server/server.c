@@ -267,8 +267,8 @@ void srv_health_get(struct srv *s, srv_health *h)
 	memset(h, 0, sizeof *h);
 	/* The store: the last commit, and a read now (a corrupt store that no
 	 * blocked request has touched yet fails here). */
-	h->store_ok = !s->store_error[0];
-	snprintf(h->store_why, sizeof h->store_why, "%s", s->store_error);
+	incident_last_commit(s, h->store_why, sizeof h->store_why);
+	h->store_ok = !h->store_why[0];
 	if (h->store_ok && store_count_states(s->st, counts) != SG_OK) {
 		h->store_ok = 0;
 		snprintf(h->store_why, sizeof h->store_why, "cannot read the store: %.150s",

@@ -160,8 +160,6 @@ struct srv {
 	struct self *self;            /* self.c: our listeners' ports */
 	char via_token[32];           /* "ssrfguard-<random>": our Via mark */
 	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
-	char store_error[160];        /* this loop's last commit's failure; ""
-	                                 after a commit that succeeded */
 	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
 
@@ -247,6 +245,9 @@ void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */
 void incident_stop(struct srv *primary);    /* before any loop is freed */
+/* The store's last commit, whichever loop's attempts it held: why it
+ * failed, else "" (also before the first). */
+void incident_last_commit(struct srv *s, char *why, size_t cap);
 void incident_cleanup(struct srv *s);
 
 /* conn.c: every client connection within bounds (see its top comment).

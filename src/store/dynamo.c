@@ -15,7 +15,20 @@
 #define DD_ROUNDS 8
 #define DD_DATA_MAX 350000           /* a step's data, below the 400 KB item limit */
 #define DD_TABLE_WAIT_MS 120000      /* CreateTable until ACTIVE */
+#define DD_INDEX_LAG_MS 1100         /* a write reaches a global secondary index (emulator: 1 s;
+                                        AWS: "within a fraction of a second" normally) */
 #define ACTIVE_STATES "#s IN (:s_logged, :s_open, :s_containing, :s_contained, :s_failed)"
+/* The sparse global secondary index of the claim search: an incident item
+ * carries claimable = "1" exactly while a daemon may claim it (open, or
+ * containing under a lease that may run out, and not observe-only), so the
+ * search reads those and not the table's history. */
+#define DD_CLAIM_INDEX "claimable"
+#define DD_CLAIM_ATTR "claimable"
+
+static bool claimable_state(const char *state, bool observe)
+{
+	return !observe && (!strcmp(state, "open") || !strcmp(state, "containing"));
+}
 
 static void sleep_ms(long ms)
 {
@@ -116,7 +129,7 @@ static json_t *incident_item(int64_t id, const store_attempt_in *a, const char *
 {
 	char sk[24];
 	dd_id_text(id, sk);
-	return json_pack("{s:{s:s},s:{s:s},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+	json_t *item = json_pack("{s:{s:s},s:{s:s},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 	                 "s:o,s:o,s:o,s:o,s:o,s:o}",
 	                 "pk", "S", DD_INCIDENTS, "sk", "S", sk, "id", dd_n(id), "state",
 	                 dd_s(state), "state_reason", dd_s(reason), "state_ms", dd_n(at), "source",
@@ -126,6 +139,12 @@ static json_t *incident_item(int64_t id, const store_attempt_in *a, const char *
 	                 "contain", dd_n(a->contain ? 1 : 0), "observe", dd_n(a->observe ? 1 : 0),
 	                 "attempts", dd_n(1), "opened_ms", dd_n(at), "updated_ms", dd_n(at),
 	                 "lease_owner", dd_s(owner), "lease_until_ms", dd_n(until));
+	if (item && claimable_state(state, a->observe) &&
+	    json_object_set_new(item, DD_CLAIM_ATTR, dd_s("1"))) {
+		json_decref(item);
+		item = NULL;
+	}
+	return item;
 }
 
 /* A new incident id from the counter item. */
@@ -214,17 +233,25 @@ static sg_err join_incident(dd_store *s, int64_t id, const store_attempt_in *a, 
 	}
 	*seq = aws_ddb_num(attrs, "attempts");
 	bool logged = !strcmp(aws_ddb_str(attrs, "state"), "logged");
+	bool claimable = claimable_state("open", aws_ddb_num(attrs, "observe") != 0);
 	json_decref(attrs);
 	o->incident_id = id;
 	if (!a->contain || !logged)
 		return SG_OK;
 	store_reason_escalated(a, reason, sizeof reason);
 	tx t = {0};
+	json_t *esc = json_pack("{s:o,s:o,s:o,s:o,s:o}", ":open", dd_s("open"), ":one", dd_n(1),
+	                        ":at", dd_n(at), ":r", dd_s(reason), ":logged", dd_s("logged"));
+	if (esc && claimable && json_object_set_new(esc, ":cl", dd_s("1"))) {
+		json_decref(esc);
+		esc = NULL;
+	}
 	tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
-	       "SET #s = :open, contain = :one, state_ms = :at, state_reason = :r, updated_ms = :at",
-	       "#s = :logged", json_pack("{s:s}", "#s", "state"),
-	       json_pack("{s:o,s:o,s:o,s:o,s:o}", ":open", dd_s("open"), ":one", dd_n(1), ":at",
-	                 dd_n(at), ":r", dd_s(reason), ":logged", dd_s("logged")));
+	       claimable ? "SET #s = :open, contain = :one, state_ms = :at, state_reason = :r, "
+	                   "updated_ms = :at, " DD_CLAIM_ATTR " = :cl"
+	                 : "SET #s = :open, contain = :one, state_ms = :at, state_reason = :r, "
+	                   "updated_ms = :at",
+	       "#s = :logged", json_pack("{s:s}", "#s", "state"), esc);
 	tx_history(&t, id, "", "logged", "open", reason, "serve", at, 0);
 	int failed;
 	rc = tx_run(s, &t, &failed);
@@ -340,8 +367,12 @@ static sg_err dd_record_claim(store *base, const store_attempt_in *a, const char
 /* ---- claims ---- */
 
 /* Claim incident want for owner: a compare-and-set on the state and lease
- * read just before. */
-static sg_err claim_id(dd_store *s, int64_t want, const char *owner, int64_t lease_ms)
+ * read just before.  searched: found by the claim search, whose answer may
+ * be stale, so it is claimed only if the consistent read says the search
+ * would pick it now (open, or a lease run out; never observe-only): a
+ * responder's own live lease is not taken again. */
+static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lease_ms,
+                       bool searched)
 {
 	char sk[24], reason[256];
 	dd_id_text(want, sk);
@@ -354,7 +385,11 @@ static sg_err claim_id(dd_store *s, int64_t want, const char *owner, int64_t lea
 		snprintf(from, sizeof from, "%s", aws_ddb_str(it, "state"));
 		snprintf(prev, sizeof prev, "%s", aws_ddb_str(it, "lease_owner"));
 		int64_t until = aws_ddb_num(it, "lease_until_ms"), at = store_now_ms();
+		bool observe = aws_ddb_num(it, "observe") != 0;
 		json_decref(it);
+		if (searched && (observe || !(!strcmp(from, "open") ||
+		                              (!strcmp(from, "containing") && until < at))))
+			return SG_ERR_STATE;
 		if ((rc = store_claimable(from, prev, until, owner, at)))
 			return rc;
 		store_reason_claimed(from, prev, owner, reason, sizeof reason);
@@ -377,18 +412,57 @@ static sg_err claim_id(dd_store *s, int64_t want, const char *owner, int64_t lea
 	return SG_ERR_BUSY;
 }
 
+static sg_err claim_id(dd_store *s, int64_t want, const char *owner, int64_t lease_ms)
+{
+	return claim_as(s, want, owner, lease_ms, false);
+}
+
 typedef struct candidates {
 	int64_t id[16];
 	size_t n;
+	int64_t tried[128];  /* lost to another claimer, or stale in the index */
+	size_t ntried;
 } candidates;
 
 static sg_err add_candidate(void *ctx, const json_t *item)
 {
 	candidates *c = ctx;
+	int64_t id = aws_ddb_num(item, "id");
+	for (size_t i = 0; i < c->ntried; i++)
+		if (c->tried[i] == id)
+			return SG_OK;
 	if (c->n == sizeof c->id / sizeof c->id[0])
 		return SG_ERR__COUNT;  /* enough: stop the query */
-	c->id[c->n++] = aws_ddb_num(item, "id");
+	c->id[c->n++] = id;
 	return SG_OK;
+}
+
+/* Up to 16 claimable incidents not tried yet, oldest first -> c. */
+static sg_err find_candidates(dd_store *s, candidates *c)
+{
+	struct aws_error e;
+	struct aws_ddb_expr f = {
+		.condition = s->claim_index
+		                     ? "#s = :open OR (#s = :c AND lease_until_ms < :now)"
+		                     : "observe = :zero AND (#s = :open OR (#s = :c AND "
+		                       "lease_until_ms < :now))",
+		.names = json_pack("{s:s}", "#s", "state"),
+		.values = json_pack("{s:o,s:o,s:o}", ":open", dd_s("open"), ":c", dd_s("containing"),
+		                    ":now", dd_n(store_now_ms()))};
+	if (f.values && !s->claim_index && json_object_set_new(f.values, ":zero", dd_n(0))) {
+		json_decref(f.values);
+		f.values = NULL;
+	}
+	c->n = 0;
+	sg_err rc = !f.names || !f.values ? SG_ERR_NOMEM
+	            : s->claim_index
+	                    ? aws_ddb_query_index(s->aws, s->table, DD_CLAIM_INDEX, DD_CLAIM_ATTR, "1",
+	                                          &f, 0, add_candidate, c, &e)
+	                    : aws_ddb_query(s->aws, s->table, DD_INCIDENTS, NULL, true, &f, 0,
+	                                    add_candidate, c, &e);
+	json_decref(f.names);
+	json_decref(f.values);
+	return rc && rc != SG_ERR__COUNT ? dd_fail(s, rc, "Query", &e) : SG_OK;
 }
 
 static sg_err dd_claim(store *base, int64_t want, const char *owner, int64_t lease_ms,
@@ -401,29 +475,40 @@ static sg_err dd_claim(store *base, int64_t want, const char *owner, int64_t lea
 			*incident_id = want;
 		return rc;
 	}
-	/* the oldest claimable first; one another claimer wins is skipped */
+	/* The oldest claimable first; one another claimer wins is skipped.
+	 * With the claim index only the claimable incidents are read.  The
+	 * index is eventually consistent ("Queries on global secondary indexes
+	 * support eventual consistency only": DynamoDB developer guide, "Using
+	 * Global Secondary Indexes"): a candidate may be claimed already (the
+	 * consistent re-read in claim_id skips it, and the next search leaves
+	 * it out), and an incident opened a moment ago may be missing, so a
+	 * search that finds nothing looks once more after the index's usual
+	 * propagation delay.  Without the index (a table made before it, or
+	 * while it backfills) every incident is read, strongly consistent. */
 	candidates c = {0};
-	struct aws_error e;
-	struct aws_ddb_expr f = {
-		.condition = "observe = :zero AND (#s = :open OR (#s = :c AND lease_until_ms < :now))",
-		.names = json_pack("{s:s}", "#s", "state"),
-		.values = json_pack("{s:o,s:o,s:o,s:o}", ":zero", dd_n(0), ":open", dd_s("open"), ":c",
-		                    dd_s("containing"), ":now", dd_n(store_now_ms()))};
-	sg_err rc = f.names && f.values ? aws_ddb_query(s->aws, s->table, DD_INCIDENTS, NULL, true,
-	                                                &f, 0, add_candidate, &c, &e)
-	                                : SG_ERR_NOMEM;
-	json_decref(f.names);
-	json_decref(f.values);
-	if (rc && rc != SG_ERR__COUNT)
-		return dd_fail(s, rc, "Query", &e);
-	for (size_t i = 0; i < c.n; i++) {
-		rc = claim_id(s, c.id[i], owner, lease_ms);
-		if (!rc) {
-			*incident_id = c.id[i];
-			return SG_OK;
-		}
-		if (rc != SG_ERR_BUSY && rc != SG_ERR_STATE && rc != SG_ERR_NOTFOUND)
+	bool looked_again = false;
+	for (int round = 0; round < 8; round++) {
+		sg_err rc = find_candidates(s, &c);
+		if (rc)
 			return rc;
+		if (!c.n && s->claim_index && !looked_again) {
+			looked_again = true;
+			sleep_ms(DD_INDEX_LAG_MS);
+			continue;
+		}
+		if (!c.n)
+			return SG_ERR_NOTFOUND;
+		for (size_t i = 0; i < c.n; i++) {
+			rc = claim_as(s, c.id[i], owner, lease_ms, true);
+			if (!rc) {
+				*incident_id = c.id[i];
+				return SG_OK;
+			}
+			if (rc != SG_ERR_BUSY && rc != SG_ERR_STATE && rc != SG_ERR_NOTFOUND)
+				return rc;
+			if (c.ntried < sizeof c.tried / sizeof c.tried[0])
+				c.tried[c.ntried++] = c.id[i];
+		}
 	}
 	return SG_ERR_NOTFOUND;
 }
@@ -466,19 +551,28 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		snprintf(lease_owner, sizeof lease_owner, "%s", aws_ddb_str(it, "lease_owner"));
 		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
 		int64_t until = aws_ddb_num(it, "lease_until_ms");
+		bool observe = aws_ddb_num(it, "observe") != 0;
 		rc = store_state_parse(aws_ddb_str(it, "state"), &from) ? SG_ERR_CORRUPT : SG_OK;
 		json_decref(it);
 		if (rc || (rc = store_check_move(c, from, lease_owner, until, at, &to)))
 			return rc;
+		/* in the claim index exactly while claimable */
+		bool claimable = claimable_state(store_state_name(to), observe);
+		json_t *values = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", ":to",
+		                           dd_s(store_state_name(to)), ":r", dd_s(c->reason), ":at",
+		                           dd_n(at), ":none", dd_s(""), ":zero", dd_n(0), ":from",
+		                           dd_s(store_state_name(from)), ":lo", dd_s(lease_owner));
+		if (values && claimable && json_object_set_new(values, ":cl", dd_s("1"))) {
+			json_decref(values);
+			values = NULL;
+		}
 		tx t = {0};
 		tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
-		       "SET #s = :to, state_reason = :r, state_ms = :at, updated_ms = :at, "
-		       "lease_owner = :none, lease_until_ms = :zero",
-		       "#s = :from AND lease_owner = :lo", json_pack("{s:s}", "#s", "state"),
-		       json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", ":to", dd_s(store_state_name(to)),
-		                 ":r", dd_s(c->reason), ":at", dd_n(at), ":none", dd_s(""), ":zero",
-		                 dd_n(0), ":from", dd_s(store_state_name(from)), ":lo",
-		                 dd_s(lease_owner)));
+		       claimable ? "SET #s = :to, state_reason = :r, state_ms = :at, updated_ms = :at, "
+		                   "lease_owner = :none, lease_until_ms = :zero, " DD_CLAIM_ATTR " = :cl"
+		                 : "SET #s = :to, state_reason = :r, state_ms = :at, updated_ms = :at, "
+		                   "lease_owner = :none, lease_until_ms = :zero REMOVE " DD_CLAIM_ATTR,
+		       "#s = :from AND lease_owner = :lo", json_pack("{s:s}", "#s", "state"), values);
 		tx_history(&t, c->incident_id, "", store_state_name(from), store_state_name(to),
 		           c->reason, c->actor, at, 0);
 		if ((to == STORE_RELEASED || to == STORE_CLOSED) && key[0])
@@ -618,8 +712,11 @@ static sg_err ensure_table(dd_store *s, bool readonly, char *err, size_t errlen)
 	struct aws_error e;
 	char status[32] = "";
 	sg_err rc = aws_ddb_describe_table(s->aws, s->table, status, &e);
+	static const char *const claim_include[] = {"id", "state", "lease_until_ms"};
+	static const struct aws_ddb_gsi claim_gsi = {DD_CLAIM_INDEX, DD_CLAIM_ATTR, "sk",
+	                                             claim_include, 3};
 	if (rc == SG_ERR_NOTFOUND && !readonly) {
-		rc = aws_ddb_create_table(s->aws, s->table, &e);
+		rc = aws_ddb_create_table(s->aws, s->table, &claim_gsi, &e);
 		if (rc == SG_ERR_AUTH) {
 			snprintf(err, errlen, "DynamoDB table %s does not exist and this role may not "
 			         "create it (dynamodb:CreateTable denied: %.200s); create it as "
@@ -641,6 +738,11 @@ static sg_err ensure_table(dd_store *s, bool readonly, char *err, size_t errlen)
 		if (status[0])
 			sleep_ms(250);
 		rc = aws_ddb_describe_table(s->aws, s->table, status, &e);
+	}
+	if (!rc) {
+		char ix[32];
+		rc = aws_ddb_index_status(s->aws, s->table, DD_CLAIM_INDEX, ix, &e);
+		s->claim_index = !rc && !strcmp(ix, "ACTIVE");
 	}
 	if (!rc)
 		return SG_OK;
@@ -678,8 +780,8 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 	s->base.eng = &dynamo_engine;
 	s->detail_max = o->detail_max > 0 ? o->detail_max : 0;
 	snprintf(s->table, sizeof s->table, "%s", o->state_table);
-	struct aws_client_opts co = {.region = o->region, .endpoint_url = o->endpoint_url,
-	                             .ca_bundle = o->ca_bundle};
+	struct aws_client_opts co = {.region = o->region, .profile = o->profile,
+	                             .endpoint_url = o->endpoint_url, .ca_bundle = o->ca_bundle};
 	struct aws_error e;
 	aws_error_clear(&e);
 	sg_err rc = aws_client_new(&co, &s->aws, &e);

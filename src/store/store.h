@@ -118,6 +118,9 @@ typedef struct store_opts {
 	                            readonly; without dynamodb:CreateTable the
 	                            error names the missing permission */
 	const char *region;       /* DynamoDB: NULL = the AWS defaults */
+	const char *profile;      /* DynamoDB: NULL = AWS_PROFILE, else default (an
+	                             explicit profile wins over the environment's
+	                             keys, as for every AWS client: src/aws/aws.h) */
 	const char *endpoint_url; /* DynamoDB: NULL = AWS_ENDPOINT_URL or AWS */
 	const char *ca_bundle;    /* DynamoDB: NULL = AWS_CA_BUNDLE or the system's */
 } store_opts;

@@ -2,7 +2,6 @@
  * (see servertls.h). */
 #include "tls/servertls.h"
 
-#include <event2/bufferevent_ssl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -39,7 +38,7 @@ static sg_err require_clients(SSL_CTX *ctx, const tls_server_files *f, char *err
 	if (!names)
 		return ssl_err(err, errlen, ca_name, f->client_ca);
 	SSL_CTX_set_client_CA_list(ctx, names);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, f->on_verify);
 	/* A verified session may be resumed only with a session id context:
 	 * without one OpenSSL fails every resumption's handshake (a browser's
 	 * second connection, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED). */
@@ -119,13 +118,4 @@ size_t tls_peer_subject(SSL *ssl, char *out, size_t cap)
 		return 0;
 	}
 	return tls_cert_subject(cert, out, cap);
-}
-
-struct bufferevent *tls_evhttp_bev(struct event_base *base, void *ctx)
-{
-	SSL *ssl = SSL_new(ctx);
-	if (!ssl)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	                                      BEV_OPT_CLOSE_ON_FREE);
 }

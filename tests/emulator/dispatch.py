@@ -199,6 +199,12 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
             with world.lock:
                 if iam.session_revoked(world, cred, f"{service}:{action}"):
                     _deny(cred, f"{service}:{action}", protocol, revoked=True)
+            if protocol == "ec2" and decoded.get("TagSpecifications"):
+                # tags given at creation are authorized as ec2:CreateTags too
+                # (EC2 user guide, "Grant permission to tag Amazon EC2
+                # resources during creation",
+                # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html)
+                _check_denied(cred, "ec2", "CreateTags", protocol)
         if protocol == "ec2" and decoded.get("DryRun"):
             raise ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
         with world.lock:

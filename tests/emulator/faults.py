@@ -10,6 +10,14 @@ retries of creates dangerous), "count": N|None (None: until removed),
 the rate are throttled, the rest pass)}.  The first matching rule with calls
 left applies.  "invisible" rules are eventual consistency and live in
 the world (see control_api).
+
+The codes a fault answers with are each protocol's own (EC2 "Error codes"
+RequestLimitExceeded / InternalError,
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html;
+the Query and JSON services' common errors Throttling / ThrottlingException /
+InternalFailure, e.g. https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html;
+S3's SlowDown, https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html;
+SNS's Throttled 429), so a client's retry logic meets what AWS sends.
 """
 import time
 
@@ -20,6 +28,13 @@ _THROTTLE = {
     "query": ("Throttling", "Rate exceeded", 400),
     "json": ("ThrottlingException", "Rate exceeded", 400),
     "rest-xml": ("SlowDown", "Please reduce your request rate.", 503),
+}
+# A service whose throttling error is its own, from its botocore model's
+# error shapes: SNS's ThrottledException is code "Throttled", HTTP 429
+# (botocore sns service-2.json; SNS API reference, Publish, "Errors":
+# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+_THROTTLE_OF_SERVICE = {
+    "sns": ("Throttled", "Rate exceeded", 429),
 }
 _ERROR = {
     "ec2": ("InternalError", "An internal error has occurred", 500),
@@ -83,7 +98,7 @@ def pick(world, service, action, protocol):
             if k == "delay":
                 return {"delay": r["seconds"]}
             if k == "throttle":
-                code, msg, status = _THROTTLE[protocol]
+                code, msg, status = _THROTTLE_OF_SERVICE.get(service) or _THROTTLE[protocol]
             elif k == "unavailable":
                 code, msg, status = "ServiceUnavailable", "Service is unavailable. Please try again later.", 503
             else:

@@ -29,11 +29,43 @@ def _get_session():
     return _session
 
 
+def _ec2_connection_tracking(data):
+    """Idle connection-tracking timeouts per ENI (AWS, November 2023: EC2 API
+    reference, ModifyNetworkInterfaceAttribute ConnectionTrackingSpecification,
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html,
+    and NetworkInterface ConnectionTrackingConfiguration) are newer than
+    Debian's botocore 1.29 model: added as botocore 1.33 defines them."""
+    shapes = data["shapes"]
+    if "ConnectionTrackingConfiguration" in shapes:
+        return
+    fields = ("TcpEstablishedTimeout", "UdpStreamTimeout", "UdpTimeout")
+    shapes["ConnectionTrackingSpecificationRequest"] = {
+        "type": "structure", "members": {f: {"shape": "Integer"} for f in fields}}
+    shapes["ConnectionTrackingConfiguration"] = {
+        "type": "structure",
+        "members": {f: {"shape": "Integer", "locationName": f[0].lower() + f[1:]} for f in fields}}
+    shapes["ModifyNetworkInterfaceAttributeRequest"]["members"]["ConnectionTrackingSpecification"] = {
+        "shape": "ConnectionTrackingSpecificationRequest"}
+    shapes["NetworkInterface"]["members"]["ConnectionTrackingConfiguration"] = {
+        "shape": "ConnectionTrackingConfiguration", "locationName": "connectionTrackingConfiguration"}
+
+
+# What AWS's APIs have that the installed botocore models predate.
+_NEWER_THAN_MODEL = {"ec2": _ec2_connection_tracking}
+
+
 def model(name):
     """Load a botocore service model once (lazily: startup stays fast)."""
     m = _models.get(name)
     if m is None:
-        m = _get_session().get_service_model(name)
+        if name in _NEWER_THAN_MODEL:
+            import copy
+            from botocore.model import ServiceModel
+            data = copy.deepcopy(_get_session().get_service_data(name))
+            _NEWER_THAN_MODEL[name](data)
+            m = ServiceModel(data, service_name=name)
+        else:
+            m = _get_session().get_service_model(name)
         _models[name] = m
     return m
 

@@ -28,6 +28,7 @@ DEFAULT_TIMING = {
     "imds_credentials_seconds": 21600,    # lifetime of IMDS role credentials
     "table_seconds": 0.5,           # DynamoDB table CREATING -> ACTIVE
     "ddb_stale_seconds": 1.0,       # DynamoDB eventually consistent reads lag this much
+    "ddb_index_seconds": 1.0,       # ... and a global secondary index lags the table this much
     "instance_seconds": 1.0,        # stopping -> stopped, shutting-down -> terminated
 }
 

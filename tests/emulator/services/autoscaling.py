@@ -175,7 +175,7 @@ def _lb_detach(w, g, iid):
     for arn in g["TargetGroupARNs"]:
         tg = elbv2.st(w)["tgs"].get(arn)
         if tg is not None:
-            elbv2.deregister_targets(w, tg, [{"Id": iid}], strict=False)
+            elbv2.deregister_targets(w, tg, [{"Id": iid}])
     for n in g["LoadBalancerNames"]:
         x = elb.st(w)["lbs"].get(n)
         if x is not None:

@@ -30,6 +30,17 @@ Stricter points the responder relies on, each from its AWS page:
   per action: "None" or "ConditionalCheckFailed"); ClientRequestToken makes a
   resend within 10 minutes a no-op, and the same token with other parameters
   is IdempotentParameterMismatchException.
+- Global secondary indexes (CreateTable GlobalSecondaryIndexes; developer
+  guide, "Using Global Secondary Indexes in DynamoDB",
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html):
+  sparse (an item without the index's key attributes is not in it),
+  projected ALL / KEYS_ONLY / INCLUDE, and eventually consistent only: "Queries
+  on global secondary indexes support eventual consistency only", ConsistentRead
+  true is a ValidationException, and a write reaches the index
+  `ddb_index_seconds` (1 s) later ("Changes to the table data are propagated
+  to the global secondary indexes within a fraction of a second, under normal
+  conditions").  Query IndexName pages as the table does; LastEvaluatedKey
+  holds the table's and the index's keys.
 - Throughput: ProvisionedThroughputExceededException / ThrottlingException are
   injected with fault rules ({"kind": "throttle", "service": "dynamodb",
   "code": "ProvisionedThroughputExceededException"}); the SDKs retry them.
@@ -93,13 +104,15 @@ def _write(w, t, k, new):
         t["items"][k] = new
 
 
-def _view(w, t, k, consistent):
-    """The item under key k as a read sees it."""
+def _view(w, t, k, consistent, lag=None):
+    """The item under key k as a read sees it (an index's read: lag seconds
+    behind the table)."""
     cur = t["items"].get(k)
     if consistent:
         return cur
+    lag = w.timing.get("ddb_stale_seconds", 0.0) if lag is None else lag
     old = t.get("prev", {}).get(k)
-    if old is not None and w.now() - old[1] < w.timing.get("ddb_stale_seconds", 0.0):
+    if old is not None and w.now() - old[1] < lag:
         return old[0]
     return cur
 
@@ -127,16 +140,36 @@ def _create(w, p):
     if len(hashes) != 1 or len(ks) > 2 or any(k["AttributeName"] not in types for k in ks):
         raise ApiError("ValidationException", "One or more parameter values were invalid: invalid KeySchema or "
                        "AttributeDefinitions")
-    if set(types) != {k["AttributeName"] for k in ks}:
+    gsis = p.get("GlobalSecondaryIndexes") or []
+    keyed = {k["AttributeName"] for k in ks} | {k["AttributeName"] for g in gsis for k in g["KeySchema"]}
+    if set(types) != keyed:
         raise ApiError("ValidationException", "One or more parameter values were invalid: Number of attributes in "
                        "KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+    indexes = {}
+    for g in gsis:
+        gh = [k["AttributeName"] for k in g["KeySchema"] if k["KeyType"] == "HASH"]
+        if len(gh) != 1 or len(g["KeySchema"]) > 2 or g["IndexName"] in indexes:
+            raise ApiError("ValidationException", f"One or more parameter values were invalid: index "
+                           f"{g['IndexName']}: invalid KeySchema")
+        proj = g.get("Projection") or {}
+        if proj.get("ProjectionType") not in ("ALL", "KEYS_ONLY", "INCLUDE"):
+            raise ApiError("ValidationException", "Unknown ProjectionType")
+        indexes[g["IndexName"]] = {
+            "hash": gh[0], "range": next((k["AttributeName"] for k in g["KeySchema"] if k["KeyType"] == "RANGE"),
+                                         None),
+            "desc": {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": proj,
+                     "IndexStatus": "ACTIVE", "ItemCount": 0, "IndexSizeBytes": 0,
+                     "IndexArn": f"arn:{w.partition()}:dynamodb:{w.region}:{w.account_id}:table/{name}/index/"
+                                 f"{g['IndexName']}"}}
     desc = {"TableName": name, "KeySchema": ks, "AttributeDefinitions": p["AttributeDefinitions"],
             "TableStatus": "CREATING", "CreationDateTime": w.now(), "ItemCount": 0, "TableSizeBytes": 0,
             "TableArn": f"arn:{w.partition()}:dynamodb:{w.region}:{w.account_id}:table/{name}",
             "TableId": str(uuid.UUID(int=w.rng.getrandbits(128), version=4)),
             "BillingModeSummary": {"BillingMode": p.get("BillingMode") or "PROVISIONED"}}
+    if indexes:
+        desc["GlobalSecondaryIndexes"] = [x["desc"] for x in indexes.values()]
     t = {"desc": desc, "items": {}, "hash": hashes[0]["AttributeName"], "types": types,
-         "range": next((k["AttributeName"] for k in ks if k["KeyType"] == "RANGE"), None)}
+         "range": next((k["AttributeName"] for k in ks if k["KeyType"] == "RANGE"), None), "indexes": indexes}
     st(w)["tables"][name] = t
     return t
 
@@ -333,30 +366,49 @@ def transact_write_items(ctx, p):
     return {}
 
 
+def _projected(t, ix, item):
+    """An item as the index holds it (its projection)."""
+    proj = ix["desc"]["Projection"]
+    if proj.get("ProjectionType") == "ALL":
+        return item
+    keep = {t["hash"], t["range"], ix["hash"], ix["range"]} | set(proj.get("NonKeyAttributes") or [])
+    return {k: v for k, v in item.items() if k in keep}
+
+
 @op("dynamodb", "Query")
 def query(ctx, p):
     t = table(ctx.world, p["TableName"])
+    ix = None
     if p.get("IndexName"):
-        raise ApiError("EmulatorNotImplemented", "secondary indexes are not emulated", 501)
+        ix = t["indexes"].get(p["IndexName"])
+        if ix is None:
+            raise ApiError("ValidationException", "The table does not have the specified index: " + p["IndexName"])
+        if p.get("ConsistentRead") is True:
+            raise ApiError("ValidationException", "Consistent reads are not supported on global secondary indexes")
+    hkey, rkey = (ix["hash"], ix["range"]) if ix else (t["hash"], t["range"])
     if not p.get("KeyConditionExpression"):
         raise ApiError("ValidationException", "Either the KeyConditions or KeyConditionExpression parameter must "
                        "be specified in the request.")
     ex = ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues"))
     keycond = ex.condition(p["KeyConditionExpression"])
     used = {ex.names.get(n, n) for n in ex.used_names} | _plain_names(p["KeyConditionExpression"])
-    if t["hash"] not in used or not used <= {t["hash"], t["range"]}:
-        raise ApiError("ValidationException", "Query condition missed key schema element: " + t["hash"])
+    if hkey not in used or not used <= {hkey, rkey}:
+        raise ApiError("ValidationException", "Query condition missed key schema element: " + hkey)
     filt = ex.condition(p["FilterExpression"]) if p.get("FilterExpression") else None
     ex.check_all_used()
     consistent = p.get("ConsistentRead") is True
+    lag = ctx.world.timing.get("ddb_index_seconds", 1.0) if ix else None
     keys = set(t["items"]) | set(t.get("prev", {}))
-    view = (_view(ctx.world, t, k, consistent) for k in keys)
-    rows = [it for it in view if it is not None and keycond(it)]
-    if t["range"]:
-        rows.sort(key=lambda it: ddb_expr._scalar(it[t["range"]])[0] or Decimal(0),
+    view = (_view(ctx.world, t, k, consistent, lag) for k in keys)
+    rows = [it for it in view if it is not None and (ix is None or (hkey in it and (rkey is None or rkey in it)))
+            and keycond(it)]
+    if ix:
+        rows = [_projected(t, ix, it) for it in rows]
+    if rkey:
+        rows.sort(key=lambda it: (ddb_expr._scalar(it[rkey])[0] or Decimal(0), _key_of(t, it)),
                   reverse=p.get("ScanIndexForward") is False)
     if p.get("ExclusiveStartKey"):
-        start = _key_of(t, p["ExclusiveStartKey"], only_key=True)
+        start = _key_of(t, p["ExclusiveStartKey"])
         keys = [_key_of(t, it) for it in rows]
         rows = rows[keys.index(start) + 1:] if start in keys else []
     limit = p.get("Limit") or len(rows)
@@ -370,7 +422,7 @@ def query(ctx, p):
     out = {"Items": out_rows, "Count": len(out_rows), "ScannedCount": len(page)}
     if len(rows) > len(page):
         last = page[-1]
-        out["LastEvaluatedKey"] = {n: last[n] for n in (t["hash"], t["range"]) if n}
+        out["LastEvaluatedKey"] = {n: last[n] for n in (t["hash"], t["range"], hkey, rkey) if n}
     return out
 
 

@@ -6,6 +6,18 @@ One source of truth per fact: an instance's NetworkInterfaces come from the
 ENIs attached to it, its BlockDeviceMappings from the volumes attached, its
 SecurityGroups from its primary ENI and its IamInstanceProfile from the
 current association — so a change through any API shows up everywhere.
+
+The calls follow their EC2 API reference pages
+(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/): resource ids and
+their Malformed / NotFound codes ("Error codes for the Amazon EC2 API",
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html),
+DescribeInstances' filters and MaxResults paging (not with InstanceIds),
+ModifyInstanceAttribute (one attribute per call; Groups refused on a
+multi-ENI instance; no termination protection on Spot), Stop/Start/
+TerminateInstances and the instance states' codes ("Amazon EC2 instance state
+changes", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html),
+ModifyNetworkInterfaceAttribute (one attribute per call; connection-tracking
+timeouts within their ranges).
 """
 import ipaddress
 import re
@@ -192,6 +204,15 @@ def _dns(ip, world):
                                            else f".{world.region}.compute.internal")
 
 
+def default_key(world, spec):
+    """KmsKeyId of an encrypted volume or snapshot: the one named, else the
+    ARN of the AWS managed key aws/ebs (services/kms.aws_managed_key)."""
+    if not spec.get("Encrypted") or spec.get("KmsKeyId"):
+        return spec.get("KmsKeyId")
+    from services import kms
+    return kms.aws_managed_key(world)["Arn"]
+
+
 def add_volume(world, spec, inst=None):
     vid = spec.get("VolumeId") or world.new_id("vol")
     check_id(vid, "vol")
@@ -200,7 +221,7 @@ def add_volume(world, spec, inst=None):
          "AvailabilityZone": az, "State": "available", "CreateTime": world.now(),
          "Attachments": [], "VolumeType": spec.get("VolumeType", "gp3"), "Iops": spec.get("Iops", 3000),
          "Encrypted": spec.get("Encrypted", False), "MultiAttachEnabled": False,
-         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
+         "Tags": tags_list(spec.get("Tags")), "KmsKeyId": default_key(world, spec)}
     if v["VolumeType"] == "gp3":
         v["Throughput"] = 125
     st(world)["volumes"][vid] = v
@@ -612,6 +633,26 @@ def describe_network_interfaces(ctx, p):
     return out
 
 
+# Idle connection-tracking timeouts per ENI, (min, max, default) seconds
+# (EC2 user guide, "Security group connection tracking", "Idle connection
+# tracking timeout",
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts;
+# botocore ec2 ConnectionTrackingConfiguration).  A field left out keeps its
+# value.
+_CONNTRACK = {"TcpEstablishedTimeout": (60, 432000, 432000), "UdpStreamTimeout": (60, 180, 180),
+              "UdpTimeout": (30, 60, 30)}
+
+
+def _set_conntrack(eni, spec):
+    for k, v in spec.items():
+        lo, hi, _ = _CONNTRACK[k]
+        if not lo <= v <= hi:
+            raise ApiError("InvalidParameterValue", f"Value ({v}) for parameter {k} is invalid. "
+                           f"Must be between {lo} and {hi}.")
+    cur = eni.setdefault("ConnectionTrackingConfiguration", {k: d for k, (_, _, d) in _CONNTRACK.items()})
+    cur.update(spec)
+
+
 @op("ec2", "ModifyNetworkInterfaceAttribute")
 def modify_network_interface_attribute(ctx, p):
     w = ctx.world
@@ -625,6 +666,9 @@ def modify_network_interface_attribute(ctx, p):
         changed = True
     if p.get("Description") is not None:
         e["Description"] = p["Description"].get("Value", "")
+        changed = True
+    if p.get("ConnectionTrackingSpecification") is not None:
+        _set_conntrack(e, p["ConnectionTrackingSpecification"])
         changed = True
     if p.get("Attachment") is not None:
         att = e.get("Attachment")

@@ -38,7 +38,7 @@ def _add_snapshot(world, spec):
          "StartTime": world.now(), "Progress": "100%" if spec.get("State", "completed") == "completed" else "0%",
          "OwnerId": world.account_id, "VolumeSize": spec.get("VolumeSize", 8),
          "Description": spec.get("Description", ""), "Encrypted": spec.get("Encrypted", False),
-         "StorageTier": "standard", "Tags": tags_list(spec.get("Tags")), "KmsKeyId": spec.get("KmsKeyId")}
+         "StorageTier": "standard", "Tags": tags_list(spec.get("Tags")), "KmsKeyId": ec2.default_key(world, spec)}
     st(world)["snapshots"][sid] = s
     return s
 
@@ -151,7 +151,12 @@ def create_volume(ctx, p):
     w = ctx.world
     token = p.get("ClientToken")
     if token:
-        key = ("CreateVolume", ctx.cred["access_key_id"], token)
+        # Bound to the account, not to the caller's key: a responder whose
+        # credentials were renewed (or another responder of the same account
+        # taking over) that repeats the token gets the same volume (EC2
+        # developer guide, "Ensuring idempotency in Amazon EC2 API requests",
+        # https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
+        key = ("CreateVolume", w.account_id, token)
         prev = w.idempotency.get(key)
         fp = {k: p.get(k) for k in _VOLUME_KEYS}
         if prev is not None:

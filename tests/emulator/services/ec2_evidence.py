@@ -21,7 +21,8 @@ model:
 - ModifySnapshotAttribute createVolumePermission add/remove (account ids or
   group all); a snapshot encrypted with the AWS managed key cannot be shared
   (EBS user guide, "Share an Amazon EBS snapshot").
-- CreateLaunchTemplate / DescribeLaunchTemplates; RunInstances with
+- CreateLaunchTemplate / DescribeLaunchTemplates /
+  DescribeLaunchTemplateVersions; RunInstances with
   LaunchTemplate (template data, then the call's own parameters win),
   instances pending then running; with an instance profile whose role lets
   the SSM agent work, the instance registers with Systems Manager once it
@@ -304,7 +305,7 @@ def modify_snapshot_attribute(ctx, p):
         if p.get("OperationType") not in ("add", "remove"):
             raise ApiError("MissingParameter", "The request must contain the parameter operationType")
         (add if p["OperationType"] == "add" else remove).extend(direct)
-    if add and s["Encrypted"] and not s.get("KmsKeyId"):
+    if add and s["Encrypted"] and (not s.get("KmsKeyId") or kms.is_aws_managed(w, s["KmsKeyId"])):
         raise ApiError("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
     if any(x.get("Group") == "all" for x in add) and s["Encrypted"]:
         raise ApiError("OperationNotPermitted", "Encrypted snapshots cannot be made public")
@@ -372,6 +373,29 @@ def describe_launch_templates(ctx, p):
     return {"LaunchTemplates": [project(shape_of("ec2", "LaunchTemplate"), t) for t in rows]}
 
 
+@op("ec2", "DescribeLaunchTemplateVersions")
+def describe_launch_template_versions(ctx, p):
+    """One template's versions (the emulator keeps version 1, the default):
+    its LaunchTemplateData, among it the IamInstanceProfile whose role a
+    launch passes (EC2 API reference, DescribeLaunchTemplateVersions,
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html:
+    one of LaunchTemplateId or LaunchTemplateName; Versions "$Latest",
+    "$Default" or numbers)."""
+    w = ctx.world
+    if bool(p.get("LaunchTemplateId")) == bool(p.get("LaunchTemplateName")):
+        raise ApiError("MissingParameter", "Either the launch template ID or the launch template name must be "
+                       "specified (but not both).")
+    lt = _template(w, {"LaunchTemplateId": p.get("LaunchTemplateId"),
+                       "LaunchTemplateName": p.get("LaunchTemplateName")})
+    for v in p.get("Versions") or []:
+        _template(w, {"LaunchTemplateName": lt["LaunchTemplateName"], "Version": v})
+    data = clone(lt["_data"])
+    row = {"LaunchTemplateId": lt["LaunchTemplateId"], "LaunchTemplateName": lt["LaunchTemplateName"],
+           "VersionNumber": 1, "CreateTime": lt["CreateTime"], "CreatedBy": lt["CreatedBy"],
+           "DefaultVersion": True, "LaunchTemplateData": data}
+    return {"LaunchTemplateVersions": [project(shape_of("ec2", "LaunchTemplateVersion"), row)]}
+
+
 @op("ec2", "RunInstances")
 def run_instances(ctx, p):
     w = ctx.world
@@ -407,6 +431,7 @@ def run_instances(ctx, p):
         if found is None:
             raise ApiError("InvalidParameterValue", "Value for parameter iamInstanceProfile is invalid: "
                            f"{prof.get('Name') or prof.get('Arn')}")
+        iam.check_pass_role(w, ctx.cred, found)
         spec["IamInstanceProfile"] = found["InstanceProfileName"]
     made = []
     reservation = None

@@ -1,4 +1,17 @@
-"""EC2 tags, IAM instance-profile associations, instance metadata options."""
+"""EC2 tags, IAM instance-profile associations, instance metadata options.
+
+Each from its EC2 API reference page
+(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/): CreateTags (all or
+nothing, 50 tags per resource, aws: keys reserved), DeleteTags, DescribeTags;
+AssociateIamInstanceProfile (IncorrectState while another association is
+live), DisassociateIamInstanceProfile, ReplaceIamInstanceProfileAssociation
+(from an associated association; "you can replace the instance profile of a
+running instance", EC2 user guide, "Replace an IAM role",
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/attach-iam-role.html),
+each passing the profile's role (iam:PassRole: services/iam.check_pass_role),
+associating/disassociating over attach_seconds; DescribeIamInstanceProfile-
+Associations; ModifyInstanceMetadataOptions (a field left out is unchanged;
+state pending until applied)."""
 import sys
 
 from errors import ApiError
@@ -33,10 +46,18 @@ def create_tags(ctx, p):
         if len(t["Key"]) > 128 or len(t.get("Value") or "") > 256:
             raise ApiError("InvalidParameterValue", "Tag key or value is too long")
     targets = [_resource(w, rid) for rid in p["Resources"]]
+    # All or nothing: a refused CreateTags changes no resource (EC2 API
+    # reference, CreateTags,
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html;
+    # 50 tags per resource: "Tag restrictions",
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+    for kind, r in targets:
+        trial = {_tag_field(kind): [dict(t) for t in r.get(_tag_field(kind)) or []]}
+        set_tags(trial, tags, _tag_field(kind))
+        if len(trial[_tag_field(kind)]) > 50:
+            raise ApiError("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
     for kind, r in targets:
         set_tags(r, tags, _tag_field(kind))
-        if len(r[_tag_field(kind)]) > 50:
-            raise ApiError("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.")
     return {}
 
 
@@ -115,6 +136,7 @@ def associate(ctx, p):
     w = ctx.world
     inst = instance(w, p["InstanceId"])
     prof = _profile_from(w, p["IamInstanceProfile"])
+    iam.check_pass_role(w, ctx.cred, prof)
     for a in st(w)["assocs"].values():
         if a["InstanceId"] == inst["InstanceId"] and a["State"] in ("associating", "associated", "disassociating"):
             raise ApiError("IncorrectState",
@@ -146,6 +168,7 @@ def replace(ctx, p):
     if old["State"] != "associated":
         raise ApiError("IncorrectState", f"Association '{old['AssociationId']}' is not in the associated state")
     prof = _profile_from(w, p["IamInstanceProfile"])
+    iam.check_pass_role(w, ctx.cred, prof)
     old["State"] = "disassociated"
     aid = w.new_id("iip-assoc")
     a = {"AssociationId": aid, "InstanceId": old["InstanceId"], "State": "associating",
@@ -194,15 +217,25 @@ def modify_metadata_options(ctx, p):
         raise ApiError("InvalidParameterValue",
                        f"Value ({hop}) for parameter HttpPutResponseHopLimit is invalid. Must be between 1 and 64.")
     # The reply and Describe* show the new values at once, State "pending";
-    # IMDS keeps the old behaviour until the change is applied.
+    # IMDS keeps the old behaviour until the change is applied.  On an
+    # instance that is not running the change stays pending until it runs
+    # again (botocore ec2 InstanceMetadataOptionsResponse.State: "pending -
+    # The metadata options are being updated and the instance is not ready
+    # to process metadata traffic with the new selection"; EC2 user guide,
+    # "Modify instance metadata options for existing instances",
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html).
     pending = dict(new)
     pending["State"] = "pending"
     inst["_metadata_effective"] = dict(mo)
     inst["MetadataOptions"] = pending
 
     def apply():
-        if inst["MetadataOptions"] is pending:
-            pending["State"] = "applied"
-            inst.pop("_metadata_effective", None)
+        if inst["MetadataOptions"] is not pending:
+            return
+        if inst["State"]["Name"] != "running":
+            w.at(max(1.0, w.timing["metadata_seconds"]), apply)     # not before it runs again
+            return
+        pending["State"] = "applied"
+        inst.pop("_metadata_effective", None)
     w.at(w.timing["metadata_seconds"], apply)
     return {"InstanceId": inst["InstanceId"], "InstanceMetadataOptions": clone(pending)}

@@ -1,8 +1,17 @@
 """Elastic Load Balancing v2: target groups with instance and IP targets.
 
 Targets move initial -> healthy once registered, draining -> gone after the
-group's deregistration delay; DescribeTargetHealth reports the states with
-AWS's reason codes.  Marker/PageSize pagination.
+group's deregistration delay ("Deregistration delay", ELB user guide,
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay);
+DescribeTargetHealth reports the states with AWS's reason codes
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html).
+Marker/PageSize pagination.  RegisterTargets refuses what the API reference
+refuses (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html,
+API_TargetDescription.html: AvailabilityZone "is not supported if the target
+type of the target group is instance or alb"); DeregisterTargets of a target
+that is not registered succeeds ("If the specified target does not exist,
+the action returns successfully",
+https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html).
 """
 import ipaddress
 import sys
@@ -82,6 +91,9 @@ def _tg(world, arn):
 
 def _check_target(world, tg, t):
     tid = t["Id"]
+    if t.get("AvailabilityZone") and tg["TargetType"] in ("instance", "alb"):
+        raise ApiError("ValidationError", f"An Availability Zone cannot be specified for targets of type "
+                       f"'{tg['TargetType']}': '{tid}'")
     if tg["TargetType"] == "instance":
         if not ec2._ID_RE["i"].match(tid):
             raise ApiError("ValidationError", f"Instance ID '{tid}' is not valid")
@@ -215,11 +227,9 @@ def register_targets(world, tg, targets):
         world.at(HEALTHY_AFTER, healthy)
 
 
-def deregister_targets(world, tg, targets, strict=True):
-    for q in targets:
-        if strict and _find(tg, q["Id"], q.get("Port")) is None:
-            raise ApiError("InvalidTarget", f"The following targets are not registered in target group "
-                           f"'{tg['TargetGroupArn']}': 'Id={q['Id']}'")
+def deregister_targets(world, tg, targets):
+    """A target not registered is no error (API_DeregisterTargets: "If the
+    specified target does not exist, the action returns successfully")."""
     for q in targets:
         t = _find(tg, q["Id"], q.get("Port"))
         if t is None or t["state"] == "draining":

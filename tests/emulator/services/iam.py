@@ -185,10 +185,46 @@ def list_role_policies(ctx, p):
     return out
 
 
-def key_denies(cred, name):
-    """True if the key's own deny list ("ec2:TerminateInstances", "ec2:*", "*") covers name."""
-    return any(d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1]))
-               for d in cred.get("deny") or [])
+# Actions no policy can deny: "No permissions are required to perform this
+# operation. If an administrator attaches a policy to your identity that
+# explicitly denies access to the sts:GetCallerIdentity action, you can still
+# perform this operation" (STS API reference, GetCallerIdentity,
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+NEVER_DENIED = ("sts:GetCallerIdentity",)
+
+
+def _entry_covers(d, name, resource):
+    """One deny-list entry: an action pattern ("ec2:TerminateInstances",
+    "ec2:*", "*") for every resource, or {"Action": pattern, "Resource":
+    glob} for the resources it names (a resource-scoped entry applies only
+    where the call's resource is known: iam:PassRole's role, a simulation's
+    ResourceArns)."""
+    if isinstance(d, dict):
+        if resource is None or not fnmatch.fnmatchcase(resource, d.get("Resource", "*")):
+            return False
+        d = d.get("Action", "")
+    return d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1]))
+
+
+def key_denies(cred, name, resource=None):
+    """True if the key's own deny list covers name (on resource, when known)."""
+    if name in NEVER_DENIED:
+        return False
+    return any(_entry_covers(d, name, resource) for d in cred.get("deny") or [])
+
+
+def check_pass_role(world, cred, profile):
+    """Giving an instance a profile passes its role: the caller needs
+    iam:PassRole on the role (EC2 user guide, "IAM roles for Amazon EC2",
+    "Grant a user permission to pass an IAM role to an instance",
+    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html#permission-to-pass-iam-roles;
+    AssociateIamInstanceProfile, ReplaceIamInstanceProfileAssociation and
+    RunInstances alike).  EC2 answers UnauthorizedOperation."""
+    for rn in profile.get("Roles") or []:
+        arn = st(world)["roles"][rn]["Arn"] if rn in st(world)["roles"] else rn
+        if key_denies(cred, "iam:PassRole", arn):
+            raise ApiError("UnauthorizedOperation", f"You are not authorized to perform this operation. User: "
+                           f"{cred['arn']} is not authorized to perform: iam:PassRole on resource: {arn}")
 
 
 def allowed(world, cred, name):
@@ -208,7 +244,7 @@ def session_revoked(world, cred, action="*"):
     _OPS, makes the statement not apply.  Resource is not evaluated.
     """
     rn = cred.get("role")
-    if not rn:
+    if not rn or action in NEVER_DENIED:
         return False
     r = st(world)["roles"].get(rn)
     if r is None:
@@ -291,8 +327,9 @@ def _conditions_hold(cond, ctx):
 @op("iam", "SimulatePrincipalPolicy")
 def simulate_principal_policy(ctx, p):
     """What the dispatcher would decide for that principal, per action (and
-    per ResourceArns entry; resources are not evaluated, as elsewhere): a
-    user's key `deny` list; for a role, its keys' deny lists and its inline
+    per ResourceArns entry, matched against a deny entry's Resource glob where
+    it has one: "*" otherwise, as the inline Deny statements' Resource is
+    not evaluated): a user's key `deny` list; for a role, its keys' deny lists and its inline
     Deny statements without conditions (conditions need the request's
     context, which a simulation without ContextEntries lacks: AWS reports
     them as missing and so do we).  Everything else is allowed."""
@@ -304,8 +341,8 @@ def simulate_principal_policy(ctx, p):
              if c["arn"] == src or (role_name and c.get("role") == role_name)]
     if role_name is None and not creds:
         raise ApiError("NoSuchEntity", f"The principal {src} cannot be found.", 404)
-    for c in creds:    # a key's deny list, as statements
-        denies += [{"Action": a} for a in c.get("deny") or []]
+    for c in creds:    # a key's deny list, as statements (with a Resource when scoped)
+        denies += [dict(a) if isinstance(a, dict) else {"Action": a} for a in c.get("deny") or []]
     if role_name:
         for d in st(world)["roles"][role_name]["_policies"].values():
             try:
@@ -319,7 +356,8 @@ def simulate_principal_policy(ctx, p):
     for action in p["ActionNames"]:
         for res in p.get("ResourceArns") or ["*"]:  # one result per resource, as IAM
             r = {"EvalActionName": action, "EvalResourceName": res, "EvalDecision": "allowed"}
-            if any(_statement_covers(s, action) for s in denies):
+            if any(_statement_covers(s, action) and fnmatch.fnmatchcase(res, s.get("Resource", "*"))
+                   for s in denies):
                 r["EvalDecision"] = "explicitDeny"
             elif any(_statement_covers(s, action) for s in conditional):
                 r["MissingContextValues"] = ["aws:TokenIssueTime"]

@@ -69,6 +69,34 @@ def add_key(world, policy=None, description="", key_id=None):
     return k
 
 
+def aws_managed_key(world, service="ebs"):
+    """The account's AWS managed key of a service, alias aws/ebs: "Amazon EBS
+    automatically creates a unique AWS managed key in each Region" and
+    encrypts with it when no other key is named; a volume or snapshot under
+    it shows its ARN as KmsKeyId (EBS user guide, "How Amazon EBS encryption
+    works" / "Encryption by default",
+    https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html;
+    botocore ec2 Volume.KmsKeyId, Snapshot.KmsKeyId: "The Amazon Resource
+    Name (ARN) of the KMS key").  Made on first use; its key policy lets the
+    account's principals use it (IAM decides), as the AWS managed policy
+    does through EC2."""
+    alias = f"alias/aws/{service}"
+    kid = st(world)["aliases"].get(alias)
+    if kid in st(world)["keys"]:
+        return st(world)["keys"][kid]
+    k = add_key(world, None, f"Default key that protects my {service.upper()} volumes when no other key is defined")
+    k["KeyManager"] = "AWS"
+    st(world)["aliases"][alias] = k["KeyId"]
+    return k
+
+
+def is_aws_managed(world, ref):
+    try:
+        return key(world, ref)["KeyManager"] == "AWS"
+    except ApiError:
+        return False
+
+
 def key(world, ref):
     """A key by id, ARN, alias name or alias ARN; NotFoundException otherwise."""
     s = st(world)

@@ -288,15 +288,30 @@ def list_command_invocations(ctx, p):
 
 @op("ssm", "ListCommands")
 def list_commands(ctx, p):
-    s = st(ctx.world)
-    cmds = list(s["commands"].values())
+    """Pages of MaxResults (1..50; botocore ssm CommandMaxResults) with a
+    NextToken, and eventually consistent: a command sent a moment ago may be
+    missing (an "invisible" fault hides it; SSM API reference, ListCommands,
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommands.html,
+    and "Eventual consistency" in the Systems Manager API reference's
+    introduction)."""
+    w = ctx.world
+    s = st(w)
+    cmds = [c for c in s["commands"].values() if w.visible(c["CommandId"])]
     if p.get("CommandId"):
         cmds = [c for c in cmds if c["CommandId"] == p["CommandId"]]
         if not cmds:
             raise ApiError("InvalidCommandId", "")
     if p.get("InstanceId"):
         cmds = [c for c in cmds if p["InstanceId"] in c["InstanceIds"]]
-    return {"Commands": [_cmd_out(c) for c in cmds]}
+    n = p.get("MaxResults") or 50
+    try:
+        start = int(p["NextToken"], 16) if p.get("NextToken") else 0
+    except ValueError:
+        raise ApiError("InvalidNextToken", "The specified token is not valid.")
+    out = {"Commands": [_cmd_out(c) for c in cmds[start:start + n]]}
+    if start + n < len(cmds):
+        out["NextToken"] = "%x" % (start + n)
+    return out
 
 
 @op("ssm", "DescribeInstanceInformation")

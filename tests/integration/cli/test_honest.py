@@ -6,13 +6,15 @@ from what happened.  Each case here was seen saying something untrue.
     403 and the log say the responder is failing, and why;
   - serve on a corrupt store: /healthz and /metrics say the store is failing,
     before and after a blocked request (which still gets 503, never a fetch);
+    on a store it cannot write (its disk full), the same;
   - incidents show of an incident where no step ran: no "contained", no
     finish time;
   - respond --report-dir that cannot be written, or without credentials:
     exit 2 and no incident a daemon would later act on;
   - respond --observe leaves nothing a daemon claims;
   - incidents release that fails names the failing call, and the instance's
-    status tag and the incident's state agree.
+    status tag and the incident's state agree; with --json, open, retry and
+    release answer one object saying whether it was done, and why not.
 """
 import json
 import os
@@ -161,6 +163,29 @@ try:
     h.check(metric(m, "ssrfguard_store_up") == "0", "ssrfguard_store_up 0")
     stop(p)
 
+    # --- serve on a store it cannot write: its disk full --------------------
+    full = os.path.join(work, "full")
+    os.mkdir(full)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", full], check=True)
+    p, port = serve(os.path.join(full, "inc.db"), os.path.join(work, "full.log"))
+    st, _ = get(port, IMDS)
+    h.check(st == 403, f"blocked and recorded while there is room: {st}")
+    with open(os.path.join(full, "filler"), "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    st, _ = get(port, IMDS + "?again")
+    h.check(st == 503, f"disk full: a blocked request fails closed (503): {st}")
+    st, body = get(port, "/healthz")
+    h.check(st == 503 and json.loads(body).get("store") == "failing" and
+            json.loads(body).get("store_error"), f"disk full: healthz says the store fails: {body}")
+    _, m = get(port, "/metrics")
+    h.check(metric(m, "ssrfguard_store_up") == "0", "disk full: ssrfguard_store_up 0")
+    stop(p)
+
     # --- incidents show: no step ran ---------------------------------------
     store = os.path.join(work, "show.db")
     p = run("incidents", "--store", store, "open", h.VICTIM)
@@ -191,6 +216,16 @@ try:
     h.check(p.returncode == 2 and err and len(err) == len(p.stderr.splitlines()) and
             err[0].get("level") == "error" and "no credentials" in err[0].get("message", ""),
             f"respond --json: errors as JSON lines too: {p.stderr}")
+    for args in (["--bogus"], ["--json", "--instance", h.VICTIM, "--bogus"]):
+        p = run("respond", "--store", store, *args, env=no_credentials_env())
+        err = [json.loads(x) for x in p.stderr.splitlines() if x.startswith("{")]
+        h.check(p.returncode == 2 and err and len(err) == len(p.stderr.splitlines()) and
+                err[0].get("level") == "error" and "'--bogus'" in err[0].get("message", ""),
+                f"respond {args}: the daemon's (or --json's) usage error is a JSON line: "
+                f"{p.stderr}")
+    p = run("respond", "--store", store, "--instance", h.VICTIM, "--bogus")
+    h.check(p.returncode == 2 and "Try 'ssrfguard respond --help'" in p.stderr,
+            f"respond --instance without --json speaks to people: {p.stderr}")
 
     # --- observe leaves nothing a daemon acts on ----------------------------
     p = h.respond(B, emu, work, "--observe", "--instance", h.VICTIM, "--json")
@@ -219,12 +254,28 @@ try:
     tag = h.tags(emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
     state = [i["state"] for i in incidents(store) if i["id"] == 1]
     h.check(tag == "contained" and state == ["contained"], f"tag {tag} and state {state} agree")
+    p = run("incidents", "--store", store, "release", "1", "--json")
+    out = json.loads(p.stdout or "{}")
+    h.check(p.returncode == 1 and out.get("incident") == "INC-1" and out.get("released") is False
+            and "ModifyNetworkInterfaceAttribute" in out.get("message", ""),
+            f"release --json: one object saying not released, and why: {p.stdout} {p.stderr}")
     emu.clear_faults()
-    p = run("incidents", "--store", store, "release", "1")
+    p = run("incidents", "--store", store, "release", "1", "--json")
+    out = json.loads(p.stdout or "{}")
     tag = h.tags(emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
     state = [i["state"] for i in incidents(store) if i["id"] == 1]
     h.check(p.returncode == 0 and tag == "released" and state == ["released"],
             f"after the fault: released, tag {tag}, state {state}: {p.stderr}")
+    h.check(out.get("incident") == "INC-1" and out.get("released") is True and out.get("message"),
+            f"release --json: one object saying released: {p.stdout}")
+    p = run("incidents", "--store", store, "retry", "1", "--json")
+    out = json.loads(p.stdout or "{}")
+    h.check(p.returncode == 1 and out.get("retried") is False and out.get("message"),
+            f"retry --json of a released incident: refused, and why: {p.stdout} {p.stderr}")
+    p = run("incidents", "--store", store, "open", h.VICTIM, "--json")
+    out = json.loads(p.stdout or "{}")
+    h.check(p.returncode == 0 and out.get("opened") is True and out.get("incident") == "INC-2",
+            f"open --json: {p.stdout} {p.stderr}")
 finally:
     emu.stop()
 h.finish("honest")

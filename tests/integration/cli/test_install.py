@@ -37,6 +37,7 @@ for want in ["bin/ssrfguard", "man1/ssrfguard.1", "bash-completion/completions/s
              "systemd/system/ssrfguard-respond.service", "sysusers.d/ssrfguard.conf",
              "systemd/system/ssrfguard-backstop.service",
              "systemd/system/ssrfguard-backstop-watch.service",
+             "systemd/system/ssrfguard-dashboard.service",
              "ssrfguard/ssrfguard.conf.example", "doc/ssrfguard/iam-policy.json",
              "doc/ssrfguard/iam-policy-forensics.json", "doc/ssrfguard/iam-policy-detector.json",
              "doc/ssrfguard/ssrfguard-fleet.yaml"]:
@@ -52,7 +53,7 @@ if example:
 
 # the units: verified by systemd (with ExecStart pointing at this build)
 analyze = shutil.which("systemd-analyze")
-for name in ("serve", "respond", "backstop", "backstop-watch"):
+for name in ("serve", "respond", "backstop", "backstop-watch", "dashboard"):
     unit = find("ssrfguard-%s.service" % name)
     if not unit:
         continue

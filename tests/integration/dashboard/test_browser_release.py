@@ -108,8 +108,29 @@ try:
     B.wait_for(s, "!document.getElementById('release-confirm') && "
                   "!document.getElementById('release').disabled", "cancel closes it")
 
+    # a release AWS refuses: the page names the failing call, nothing says released
+    emu.faults([{"kind": "error", "service": "ec2", "action": "ModifyNetworkInterfaceAttribute",
+                 "code": "UnauthorizedOperation", "status": 403, "message": "not allowed"}])
     B.click(s, "#release")
     B.wait_for(s, "!!document.getElementById('confirm')", "the confirmation opens again")
+    B.type_text(s, "#confirm", "INC-1")
+    B.click(s, "#release-go")
+    B.wait_for(s, "(document.getElementById('release-result') || {}).textContent"
+                  "?.startsWith('not released: ')", "the page says not released", timeout=60)
+    failed = B.evaluate(s, "document.getElementById('release-result').textContent") or ""
+    B.wait_for(s, "!document.getElementById('release').disabled", "a failed release may be retried")
+    B.shot(s, "release-failed.png")
+    h.check("ModifyNetworkInterfaceAttribute" in failed and "UnauthorizedOperation" in failed,
+            f"the page names the failing call: {failed}")
+    h.check(B.evaluate(s, "document.querySelector('#detail h2').textContent") ==
+            "INC-1 — contained" and tag() == "contained" and store_state().get(1) == "contained",
+            f"page, tag ({tag()}) and store ({store_state()}) agree: still contained")
+    emu.clear_faults()
+
+    B.click(s, "#release")
+    B.wait_for(s, "!!document.getElementById('confirm') && "
+                  "!document.getElementById('release-result')",
+               "the confirmation opens again, the old answer gone")
     B.type_text(s, "#confirm", "INC-2")
     h.check(B.evaluate(s, "document.getElementById('release-go').disabled"),
             "another incident's name does not confirm")
@@ -118,7 +139,7 @@ try:
     B.wait_for(s, "!document.getElementById('release-go').disabled",
                "the typed name enables the confirmation")
     B.shot(s, "release-confirm.png")
-    h.check(tag() == "contained" and not B.requests("POST", "/release"),
+    h.check(tag() == "contained" and len(B.requests("POST", "/release")) == 1,
             "nothing released or sent before the confirmation")
     B.click(s, "#release-go")
     B.wait_for(s, "(document.getElementById('release-result') || {}).textContent"
@@ -134,12 +155,12 @@ try:
     h.check(actors == ["operator:dashboard"], f"the timeline names the dashboard: {actors}")
     B.wait_event("Network.requestWillBeSentExtraInfo", 0, timeout=5)
     posts = B.requests("POST", "/api/incidents/1/release")
-    sent = posts[0][1] if len(posts) == 1 else {}
-    h.check(len(posts) == 1 and sent.get("x-csrf-token") == csrf and sent.get("origin") == rw
-            and ("ssrfguard_dash=" + TOKEN) in sent.get("cookie", "")
-            and json.loads(posts[0][0].get("postData", "{}")) == {"confirm": "INC-1"},
-            f"one POST with the session's CSRF token, own Origin, the cookie: "
-            f"{[(r['url'], {k: v for k, v in hd.items() if k != 'cookie'}) for r, hd in posts]}")
+    h.check(len(posts) == 2 and all(
+        sent.get("x-csrf-token") == csrf and sent.get("origin") == rw
+        and ("ssrfguard_dash=" + TOKEN) in sent.get("cookie", "")
+        and json.loads(r.get("postData", "{}")) == {"confirm": "INC-1"} for r, sent in posts),
+        f"one POST per confirmation, with the session's CSRF token, own Origin, the cookie: "
+        f"{[(r['url'], {k: v for k, v in hd.items() if k != 'cookie'}) for r, hd in posts]}")
     h.check(B.evaluate(s, "document.getElementById('release').disabled"),
             "a released incident is not offered again")
     dialogs = [e for e in B.events if e.get("method") == "Page.javascriptDialogOpening"]

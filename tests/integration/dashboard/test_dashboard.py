@@ -61,7 +61,10 @@ def refused(why, expect_rc, *extra):
         check(False, f"{why}: still running")
         return
     check(p.returncode == expect_rc, f"{why}: exit {p.returncode}, want {expect_rc}: {err}")
-    check("ssrfguard dashboard:" in err, f"{why}: says why: {err}")
+    lines = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
+    check(lines and len(lines) == len(err.splitlines())
+          and all(x.get("level") == "error" and x.get("ts", "").endswith("Z") and x.get("message")
+                  for x in lines), f"{why}: says why, as a JSON log line: {err}")
 
 
 # --- refusals ---------------------------------------------------------------
@@ -86,8 +89,9 @@ try:
     ev = json.loads(line)
 except ValueError:
     ev = {}
-check(ev.get("event") == "listening" and ev.get("level") == "info" and "ts" in ev,
-      f"a JSON listening line: {line!r}")
+version = subprocess.run([BIN, "version"], capture_output=True, text=True).stdout.split()[-1]
+check(ev.get("event") == "listening" and ev.get("level") == "info" and "ts" in ev
+      and ev.get("version") == version, f"a JSON listening line with the version: {line!r}")
 port = int(ev.get("message", ":0").rsplit(":", 1)[1])
 
 

@@ -9,15 +9,20 @@ the AWS emulator (for a release):
   are refused at the handshake, and each refused certificate is logged;
 - a release from a certificate names its subject as the operator: in the
   log line and as the actor in the incident's timeline;
-- with both a token and a client CA, each is required.
+- with both a token and a client CA, each is required;
+- the CRL replaced while the dashboard runs: a bad file (SIGHUP) keeps the
+  one in force and says why in the log; a new CRL revoking carol is picked
+  up when the file changes, and carol is refused without a restart.
 """
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "respond"))
 import harness as h  # noqa: E402
@@ -78,6 +83,23 @@ def start(*extra):
                          env=emu.env(), stderr=subprocess.PIPE, text=True)
     procs.append(p)
     return p, int(json.loads(p.stderr.readline())["message"].rsplit(":", 1)[1])
+
+
+def log_events(path, event):
+    """The lines of the log file at path with this event."""
+    with open(path) as f:
+        return [x for x in map(json.loads, filter(str.strip, f)) if x.get("event") == event]
+
+
+def wait_log(path, event, count, timeout=10):
+    """The count-th line with this event of the log at path, else {}."""
+    end = time.time() + timeout
+    while time.time() < end:
+        lines = log_events(path, event)
+        if len(lines) >= count:
+            return lines[count - 1]
+        time.sleep(0.1)
+    return {}
 
 
 def refused(what, rc_want, text, *args):
@@ -204,6 +226,59 @@ try:
     h.check(code == 303 and "; Secure" in out, f"over TLS the cookie is Secure: {code} {out}")
     rc, code, _ = curl(port2, "/api/incidents", None, "-H", "Authorization: Bearer " + TOKEN)
     h.check(code == 200, f"HTTPS with a token alone: {code}")
+
+    # the CRL read again without a restart
+    issue("carol", "/O=ssrfguard ops/CN=carol")
+    live_crl = P("live.crl")
+    ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem",
+         "-out", live_crl)
+    live_log = os.path.join(work, "live.log")
+    live = subprocess.Popen([B, "dashboard", "--listen", "127.0.0.1:0", "--store", store, *TLS,
+                             "--client-ca", P("ca.pem"), "--client-crl", live_crl],
+                            stderr=open(live_log, "w"))
+    port = int(wait_log(live_log, "listening", 1).get("message", ":0").rsplit(":", 1)[1])
+    rc, code, _ = curl(port, "/api/incidents", "carol")
+    h.check(code == 200, f"carol is served before her revocation: {rc} {code}")
+    first, carol_session, _ = tls_get(port, "carol")
+    h.check(first.startswith(b"HTTP/1.1 200"), f"carol over a session to resume: {first[:40]!r}")
+    with open(live_crl, "w") as f:
+        f.write("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
+    live.send_signal(signal.SIGHUP)
+    reload_line = wait_log(live_log, "tls_reload", 1)
+    h.check(reload_line.get("level") == "error"
+            and "--client-crl " + live_crl in reload_line.get("message", "")
+            and "stay in force" in reload_line.get("message", ""),
+            f"a bad CRL on SIGHUP: logged, the one in force kept: {reload_line}")
+    rc, code, _ = curl(port, "/api/incidents", "carol")
+    rc2, code2, _ = curl(port, "/api/incidents", "revoked")
+    h.check(code == 200 and code2 == 0, f"the old CRL still in force: carol {code}, "
+            f"mallory {rc2} {code2}")
+    ossl("ca", "-config", "ca.cnf", "-revoke", "carol.pem", "-keyfile", "ca.key", "-cert", "ca.pem")
+    ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem",
+         "-out", P("live.new"))
+    os.replace(P("live.new"), live_crl)
+    end = time.time() + 15
+    while time.time() < end:
+        rc, code, _ = curl(port, "/api/incidents", "carol")
+        if code == 0:
+            break
+        time.sleep(0.3)
+    h.check(rc != 0 and code == 0, f"carol, revoked by the new CRL, refused: {rc} {code}")
+    try:  # nor may she resume the session of before: the new context has its own keys
+        again, _, reused = tls_get(port, "carol", carol_session)
+    except (ssl.SSLError, OSError) as e:
+        again, reused = repr(e).encode(), False
+    h.check(not reused and not again.startswith(b"HTTP/1.1 200"),
+            f"carol cannot resume her session after the reload: {again[:80]!r} reused={reused}")
+    reload_line = wait_log(live_log, "tls_reload", 2)
+    h.check(reload_line.get("level") == "info"
+            and reload_line.get("message", "").startswith("file_changed"),
+            f"the new CRL read when the file changed: {reload_line}")
+    rc, code, _ = curl(port, "/api/incidents", "alice")
+    h.check(code == 200 and live.poll() is None,
+            f"alice still served, by the same process: {code}")
+    live.terminate()
+    h.check(live.wait(timeout=10) == 0, "the dashboard stops cleanly after the reloads")
 finally:
     for p in procs:
         p.terminate()

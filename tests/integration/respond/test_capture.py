@@ -117,6 +117,38 @@ try:
     cap, r = capture_of(w4)
     h.check(cap.get("stdout_bytes") == size and cap.get("stdout_sha256") == hashlib.sha256(huge).hexdigest(),
             f"20 MiB output hashed whole from the object: {cap.get('stdout_bytes')} {cap.get('stdout_sha256')}")
+
+    # a capture cancelled by someone else while it runs: Cancelling is on
+    # its way to Cancelled (botocore ssm CommandInvocationStatus), so the
+    # step waits for the final status rather than taking Cancelling for one
+    import threading
+    import time
+    import botocore.session
+    ssm = botocore.session.get_session().create_client(
+        "ssm", region_name="us-east-1", endpoint_url=emu.url,
+        aws_access_key_id=h.CREDS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=h.CREDS["AWS_SECRET_ACCESS_KEY"])
+
+    def cancel_when_running():
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            run = [c for c in emu.state()["ssm"]["commands"].values()
+                   if c.get("Comment") == "ssrfguard INC-1 volatile capture" and c.get("Status") == "InProgress"]
+            if run:
+                ssm.cancel_command(CommandId=run[0]["CommandId"])
+                return
+            time.sleep(0.05)
+    fresh({"ssm": {"scripts": [{"match": "### 1", "stdout": "partial\n", "seconds": 20}]}})
+    emu.post("/timing", dict(h.FAST_TIMING, ssm_seconds=2))     # Cancelling lasts 2 s
+    t = threading.Thread(target=cancel_when_running)
+    t.start()
+    w5 = tempfile.mkdtemp(prefix="rsp-capture-", dir=work)
+    p = h.respond(binary, emu, w5, "--instance", h.VICTIM, "--capture-timeout", "30")
+    t.join()
+    r = h.report_ok(w5, "INC-1", "partial") or {}
+    cap = r.get("capture", {})
+    step = [s for s in r.get("steps", []) if s["name"] == "capture"]
+    h.check(cap.get("status") == "Cancelled" and step and "capture ended Cancelled" in step[0].get("result", ""),
+            f"the final status recorded, not Cancelling: {cap.get('status')} {step and step[0].get('result')}")
 finally:
     emu.stop()
 h.finish("respond-capture")

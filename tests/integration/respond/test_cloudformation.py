@@ -213,7 +213,10 @@ for who, pol in (("responder", responder), ("detector", detector)):
     s = pol.get("SharedStateInDynamoDBOptional", {})
     have = {a.split(":")[1] for a in actions(s)}
     h.check(not perm or have == ddb_doc, f"{who}'s DynamoDB actions are docs/fleet.md's: {have} vs {ddb_doc}")
-    h.check(s.get("Resource") == {"Fn::GetAtt": ["StateTable", "Arn"]}, f"{who}'s DynamoDB: the table only")
+    want = {"Fn::GetAtt": ["StateTable", "Arn"]}
+    if who == "responder":   # and the claim search's index
+        want = [want, {"Fn::Sub": "${StateTable.Arn}/index/claimable"}]
+    h.check(s.get("Resource") == want, f"{who}'s DynamoDB: the table only (and its claim index): {s.get('Resource')}")
 for who, pol, sid in (("responder", responder, "TakeIncidentsFromTheQueueOptional"),
                       ("detector", detector, "PutIncidentsOnTheQueue")):
     h.check(pol[sid].get("Resource") == {"Fn::GetAtt": ["IncidentQueue", "Arn"]}, f"{who}'s SQS: the queue only")
@@ -225,7 +228,14 @@ table = resources["StateTable"]["Properties"]
 h.check(table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
                                {"AttributeName": "sk", "KeyType": "RANGE"}]
         and {(a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]}
-        == {("pk", "S"), ("sk", "S")}, "state table: pk (S) HASH, sk (S) RANGE")
+        == {("pk", "S"), ("sk", "S"), ("claimable", "S")}, "state table: pk (S) HASH, sk (S) RANGE")
+gsi = table.get("GlobalSecondaryIndexes") or [{}]
+h.check(len(gsi) == 1 and gsi[0].get("IndexName") == "claimable"
+        and gsi[0].get("KeySchema") == [{"AttributeName": "claimable", "KeyType": "HASH"},
+                                        {"AttributeName": "sk", "KeyType": "RANGE"}]
+        and gsi[0].get("Projection") == {"ProjectionType": "INCLUDE",
+                                         "NonKeyAttributes": ["id", "state", "lease_until_ms"]},
+        f"state table: the claim index as ssrfguard makes it: {gsi}")
 if "Key schema" in fleet_md:
     h.check("`pk` (String, partition key) and `sk` (String, sort key)" in fleet_md,
             "docs/fleet.md's key schema is the template's")
@@ -335,7 +345,8 @@ try:
     for url in qp["Queues"]:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(qp["PolicyDocument"])})
     tp = resolve(table, phys)
-    ddb.create_table(**{k: tp[k] for k in ("TableName", "BillingMode", "AttributeDefinitions", "KeySchema")})
+    ddb.create_table(**{k: tp[k] for k in ("TableName", "BillingMode", "AttributeDefinitions", "KeySchema",
+                                           "GlobalSecondaryIndexes")})
     h.check(ddb.describe_table(TableName=tp["TableName"])["Table"]["KeySchema"] == table["KeySchema"],
             "the table exists with its key schema")
     QUEUE, QNAME = phys["IncidentQueue"]["Ref"], phys["IncidentQueue"]["QueueName"]

@@ -5,12 +5,10 @@ incidents command and release are checked too.  Then the variants: an
 instance with no ASG, no profile, IPv6 addresses, an IPv6 IP target group.
 
 usage: test_e2e.py SSRFGUARD"""
-import http.server
 import atexit
 import json
 import os
 import shutil
-import threading
 import subprocess
 import sys
 import tempfile
@@ -22,23 +20,8 @@ binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET, h.VARIANTS))
 work = tempfile.mkdtemp(prefix="rsp-e2e-")
 atexit.register(shutil.rmtree, work, True)
-hooks = []
-
-
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        hooks.append(json.loads(self.rfile.read(n)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *a):
-        pass
-
-
-hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-threading.Thread(target=hook.serve_forever, daemon=True).start()
-hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+hook = h.Webhook()
+hooks, hook_url = hook.got, hook.url
 try:
     # preflight: DryRun of every changing EC2 call, nothing changes
     p = h.respond(binary, emu, work, "--preflight", "--instance", h.VICTIM)
@@ -185,8 +168,29 @@ try:
         pres = [s for s in r["steps"] if s["name"] == "preserve"][0]
         h.check(any("Spot instance" in n for n in pres.get("notes", [])), f"spot noted: {pres}")
         h.check(not [c for c in pres.get("calls", []) if c.get("error")], f"spot: no refused call: {pres}")
+
+    # a stopped instance: its metadata options stay "pending" until it
+    # starts (EC2 user guide, "Modify instance metadata options for existing
+    # instances"), so waiting for "applied" would time out: imds is done
+    # with the change pending, and says so
+    stopped = "i-0d000000000000d01"
+    emu.post("/seed", {"ec2": {"instances": [
+        {"InstanceId": stopped, "SubnetId": "subnet-0b000000000000001", "State": "stopped",
+         "MetadataOptions": {"HttpTokens": "optional"},
+         "NetworkInterfaces": [{"NetworkInterfaceId": "eni-0d000000000000001", "Groups": ["sg-0b0000000000000b1"],
+                                "PrivateIpAddress": "10.9.1.40"}],
+         "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "VolumeId": "vol-0d000000000000001", "Size": 8}]}]}})
+    p = h.respond(binary, emu, work, "--instance", stopped, "--forensic-instance", "", "--imds-wait", "3")
+    h.check(p.returncode == 0 and "INC-3 contained" in p.stdout, f"stopped: {p.stdout} {p.stderr[-800:]}")
+    mo = emu.state()["ec2"]["instances"][stopped]["MetadataOptions"]
+    h.check(mo["State"] == "pending" and mo["HttpTokens"] == "required", f"stopped: change pending: {mo}")
+    r = h.report_ok(work, "INC-3")
+    if r:
+        imds = [s for s in r["steps"] if s["name"] == "imds"][0]
+        h.check(imds["state"] == "done" and "applied when the stopped instance starts" in imds.get("result", ""),
+                f"stopped: imds done, pending said: {imds}")
 finally:
-    hook.shutdown()
+    hook.stop()
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)
 h.finish("respond-e2e")

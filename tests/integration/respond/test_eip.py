@@ -3,7 +3,8 @@
 tests/emulator/services/ec2_evidence.py): an Elastic IP on the victim is
 its way in from the internet, so isolate takes it off (DisassociateAddress,
 the address stays allocated to the account), the record keeps it, and
-release puts it back on the same ENI and private address.
+release puts it back on the same ENI and private address.  isolate also
+sets each ENI's connection-tracking timeouts to AWS's minimums.
 
 usage: test_eip.py SSRFGUARD"""
 import atexit
@@ -43,9 +44,18 @@ try:
     a = address(emu.state())
     h.check(a is not None and not a.get("NetworkInterfaceId") and not a.get("AssociationId"),
             f"taken off, still allocated: {a}")
+    # isolate also shortens each ENI's idle connection-tracking timeouts to
+    # the least AWS allows (EC2 user guide, "Idle connection tracking timeout")
+    enis = [e for e in emu.state()["ec2"]["network_interfaces"].values()
+            if (e.get("Attachment") or {}).get("InstanceId") == h.VICTIM]
+    h.check(len(enis) == 2 and all(e.get("ConnectionTrackingConfiguration") ==
+                                   {"TcpEstablishedTimeout": 60, "UdpStreamTimeout": 60, "UdpTimeout": 30}
+                                   for e in enis),
+            f"tracking timeouts shortened on every ENI: {[e.get('ConnectionTrackingConfiguration') for e in enis]}")
     r = h.report_ok(work, "INC-1")
     if r:
         iso = [s for s in r["steps"] if s["name"] == "isolate"][0]
+        h.check(not any("could not shorten" in n for n in iso.get("notes", [])), f"no refusal noted: {iso}")
         calls = [c for c in iso.get("calls", []) if c["api"] == "ec2:DisassociateAddress"]
         h.check(len(calls) == 1 and "198.51.100.77" in (calls[0].get("change") or ""), f"journaled: {calls}")
         inst = r.get("recorded", {})

@@ -30,13 +30,17 @@ try:
         {"kind": "error", "service": "elbv2", "action": "DeregisterTargets", "count": 1},
         {"kind": "throttle", "service": "elbv2", "action": "DescribeTargetGroups", "count": 1},
         {"kind": "error", "service": "ec2", "action": "AttachVolume", "count": 1},
+        # SNS throttles with its own code, Throttled/429 (botocore sns model)
+        {"kind": "throttle", "service": "sns", "action": "Publish", "count": 2},
         # eventual consistency: every new id invisible to the next 2 describes
         {"kind": "invisible", "calls": 2},
         # and a background of random throttling everywhere
         {"kind": "throttle", "rate": 0.1},
     ]
     emu.faults(rules)
-    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", "--aws-max-attempts", "5")
+    topic = "arn:aws:sns:us-east-1:123456789012:ssrfguard-incidents"
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", "--aws-max-attempts", "5",
+                  "--sns-topic", topic)
     h.check(p.returncode == 0 and "INC-1 contained" in p.stdout,
             f"exit {p.returncode}: {p.stdout} {p.stderr[-2000:]}")
     st = emu.state()
@@ -46,6 +50,10 @@ try:
     calls = [c["action"] for c in emu.journal() if not c.get("fault")]
     h.check(calls.count("CreateSnapshots") == 1, f"{calls.count('CreateSnapshots')} snapshot sets made")
     h.check(calls.count("DetachInstances") == 1, f"{calls.count('DetachInstances')} ASG detaches")
+    throttled = [c for c in emu.journal() if c["action"] == "Publish" and c.get("error") == "Throttled"]
+    subjects = [m.get("Subject") or "" for m in st["sns"]["published"] if m["TopicArn"] == topic]
+    h.check(len(throttled) >= 2 and any("contained" in x.lower() or "end" in x.lower() for x in subjects)
+            and len(subjects) >= 2, f"notifications published through SNS's Throttled: {throttled} {subjects}")
     h.report_ok(work, "INC-1")
 
     # a step that keeps failing: the ASG detach.  Isolation needs it, so it

@@ -12,6 +12,8 @@
    middle of the playbook; the other takes it over when the lease expires and
    finishes without repeating a step (the emulator's call log says so); the
    queue ends empty.
+3. the daemon's claim search on DynamoDB reads the sparse index of claimable
+   incidents, not the table's history, and copes with its lag.
 
 usage: test_fleet.py SSRFGUARD"""
 import collections
@@ -196,7 +198,44 @@ def create_table_denied():
     print("CreateTable denied: the error names the permission", flush=True)
 
 
+def claim_search_reads_the_claimable_index():
+    """The daemon's claim search on DynamoDB reads the sparse index of
+    claimable incidents, not every incident the table ever held: a table
+    with 200 incidents of history (contained) and one open incident.  The
+    index is eventually consistent (the emulator's lags 1 s, as DynamoDB's
+    GSIs may): a daemon started right after the incident opened finds it
+    all the same (it looks again after the index's delay)."""
+    fresh()
+    wdir = tempfile.mkdtemp(prefix="rsp-claimix-", dir=work)
+    extra = ("--state-table", TABLE)
+    p = subprocess.run([binary, "incidents", "--store", os.path.join(wdir, "inc.db"), *extra, "open", h.VICTIM],
+                       env=emu.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    h.check(p.returncode == 0, f"opened: {p.stdout} {p.stderr[-400:]}")
+    import botocore.session
+    ddb = botocore.session.get_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=emu.url,
+        aws_access_key_id=h.CREDS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=h.CREDS["AWS_SECRET_ACCESS_KEY"])
+    for n in range(1000, 1200):     # history: contained incidents, not claimable
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": "incident"}, "sk": {"S": "%020d" % n},
+                                            "id": {"N": str(n)}, "state": {"S": "contained"},
+                                            "observe": {"N": "0"}, "lease_until_ms": {"N": "0"}})
+    emu.call("DELETE", "/journal")
+    p = h.respond(binary, emu, wdir, "--once", "--owner", "respond:daemon", "-q", *extra)
+    h.check(p.returncode == 0 and changes().get("CreateSnapshots") == 1,
+            f"the daemon found and contained the open incident: {p.returncode} {dict(changes())} "
+            f"{p.stderr[-600:]}")
+    searches = [c["params"] for c in emu.journal() if c["service"] == "dynamodb" and c["action"] == "Query"
+                and ":open" in c["params"].get("ExpressionAttributeValues", {})]
+    h.check(searches and all(q.get("IndexName") == "claimable" and "ConsistentRead" not in q for q in searches),
+            f"every claim search read the claimable index: {[q for q in searches if q.get('IndexName') != 'claimable'][:2]}")
+    desc = ddb.describe_table(TableName=TABLE)["Table"]
+    h.check([g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])] == ["claimable"],
+            f"the table was created with the index: {desc.get('GlobalSecondaryIndexes')}")
+    print("the claim search reads the claimable index", flush=True)
+
+
 try:
+    claim_search_reads_the_claimable_index()
     create_table_denied()
     observe_is_never_taken_over("sqlite")
     observe_is_never_taken_over("dynamodb")

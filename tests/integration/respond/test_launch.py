@@ -4,8 +4,10 @@ forensics step launches one from the launch template (RunInstances with a
 ClientToken per incident, tagged at launch), waits until it runs and its SSM
 agent registers, then attaches the evidence volumes to it and starts the
 examination there.  A crash in the middle of the step and a resume launch
-no second instance; --preflight DryRuns the launch and says the attach
-cannot be tried before the incident.
+no second instance; --preflight DryRuns the launch, checks iam:PassRole of
+the template's profile's role (a key that may not pass it fails the launch
+mid-incident, and preflight says so first) and says the attach cannot be
+tried before the incident.
 
 usage: test_launch.py SSRFGUARD"""
 import atexit
@@ -80,6 +82,37 @@ try:
     h.check(att.get("result") == "unchecked" and "launched at the incident" in att.get("detail", ""),
             f"attach not tried, and why: {att}")
     h.check(not launched(emu.state()), "preflight launched nothing")
+    # the launch passes the template's profile's role: iam:PassRole, simulated
+    # for EC2 on that role (found through DescribeLaunchTemplateVersions and
+    # GetInstanceProfile, reads made now)
+    frole = "arn:aws:iam::123456789012:role/forensics-role"
+    tpl = calls.get(("forensics", "ec2:DescribeLaunchTemplateVersions"), {})
+    h.check(tpl.get("result") == "ok" and tpl.get("method") == "read", f"template read: {tpl}")
+    fpass = [c for c in doc.get("calls", []) if c["step"] == "forensics" and c["api"] == "iam:PassRole"]
+    h.check(len(fpass) == 1 and fpass[0]["result"] == "ok" and fpass[0]["method"] == "simulated"
+            and fpass[0]["target"] == frole, f"PassRole of the template's role checked: {fpass}")
+
+    # a responder that may pass the quarantine role but not the forensics
+    # role: the launch would fail mid-incident, so preflight says so now
+    akid, secret = "AKIAPREFLIGHTNOFXPASS", "preflight-secret-nofxpass"
+    emu.post("/credentials", {"access_key_id": akid, "secret_access_key": secret,
+                              "arn": "arn:aws:iam::123456789012:user/nofxpass",
+                              "deny": [{"Action": "iam:PassRole", "Resource": frole}]})
+    env = {"AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret}
+    p = h.respond(binary, emu, w, "--preflight", "--instance", h.VICTIM, "--json", *ARGS, extra_env=env)
+    doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    passes = {(c["step"], c["result"]) for c in doc.get("calls", []) if c["api"] == "iam:PassRole"}
+    h.check(p.returncode == 1 and passes == {("revoke", "ok"), ("strip", "ok"), ("forensics", "denied")}
+            and doc.get("lacking", {}).get("iam:PassRole") == ["forensics"],
+            f"the forensics role's PassRole denied, the quarantine role's allowed: {p.returncode} {passes} "
+            f"{doc.get('lacking')}")
+    # ... and the emulator refuses that launch as EC2 does
+    w2 = tempfile.mkdtemp(prefix="nopass-", dir=work)
+    p = h.respond(binary, emu, w2, "--instance", h.VICTIM, *ARGS, extra_env=env)
+    r = h.report_ok(w2, "INC-1", "partial") or {}
+    f = [s for s in r.get("steps", []) if s["name"] == "forensics"]
+    h.check(p.returncode == 1 and f and f[0]["state"] == "failed" and not launched(emu.state()),
+            f"the launch refused for lack of iam:PassRole: {p.returncode} {f}")
 finally:
     emu.stop()
 h.finish("respond-launch")

@@ -85,44 +85,50 @@ for step, api in READS:
 h.check("0 not checked" in p.stdout, f"permitted: every call checked: {p.stdout}")
 
 # ---- a key denied three actions: each named with every step needing it --
+# (tags given at creation need ec2:CreateTags too, so AWS refuses the tagged
+# creates of snapshot, isolate and forensics as well: their DryRuns carry a
+# tag as the real calls do)
 deny = ["ec2:ModifyInstanceMetadataOptions", "ec2:CreateTags", "ec2:AttachVolume"]
+TAGGED_CREATES = {("snapshot", "ec2:CreateSnapshots"), ("isolate", "ec2:CreateSecurityGroup"),
+                  ("forensics", "ec2:CreateVolume")}
+DENIED3 = {("imds", "ec2:ModifyInstanceMetadataOptions"), ("tag", "ec2:CreateTags"),
+           ("snapshot", "ec2:CreateTags"), ("isolate", "ec2:CreateTags"), ("forensics", "ec2:CreateTags"),
+           ("finish", "ec2:CreateTags"), ("forensics", "ec2:AttachVolume")} | TAGGED_CREATES
 p = preflight(key("DENY3", deny))
 out = p.stdout
 h.check(p.returncode == 1, f"denied: exit status 1: {p.returncode} {out} {p.stderr}")
-h.check(re.search(r"preflight: \d+ ok, 5 denied, 0 other", out) is not None,
-        f"denied: 5 (step, action) pairs denied: {out}")
-for step, api in (("imds", "ec2:ModifyInstanceMetadataOptions"), ("tag", "ec2:CreateTags"),
-                  ("snapshot", "ec2:CreateTags"), ("finish", "ec2:CreateTags"),
-                  ("forensics", "ec2:AttachVolume")):
+h.check(re.search(r"preflight: \d+ ok, 10 denied, 0 other", out) is not None,
+        f"denied: 10 (step, action) pairs denied: {out}")
+for step, api in sorted(DENIED3):
     h.check(line_of(out, api, step) == "DENIED", f"denied: {step} {api} is DENIED: {out}")
-for step, api in (("preserve", "ec2:ModifyInstanceAttribute"), ("snapshot", "ec2:CreateSnapshots"),
-                  ("forensics", "ec2:CreateVolume"), ("isolate", "ec2:ModifyNetworkInterfaceAttribute")):
+for step, api in sorted(TAGGED_CREATES):
+    h.check(re.search(r"step %s\s+%s \(.*\): UnauthorizedOperation \(sent with tags: needs ec2:CreateTags too\)"
+                      % (step, re.escape(api)), out), f"denied: {step} {api} says the tags need CreateTags: {out}")
+for step, api in (("preserve", "ec2:ModifyInstanceAttribute"), ("isolate", "ec2:ModifyNetworkInterfaceAttribute")):
     h.check(line_of(out, api, step) == "ok", f"denied: {step} {api} still ok: {out}")
 lacks = out.split("these credentials lack", 1)[1] if "these credentials lack" in out else ""
 h.check("ec2:ModifyInstanceMetadataOptions, needed by step imds\n" in lacks,
         f"summary: metadata options blocks imds: {lacks}")
-h.check("ec2:CreateTags, needed by steps tag, snapshot, finish\n" in lacks,
-        f"summary: CreateTags blocks tag, snapshot and finish: {lacks}")
+h.check("ec2:CreateTags, needed by steps tag, snapshot, isolate, forensics, finish\n" in lacks,
+        f"summary: CreateTags blocks tag, snapshot, isolate, forensics and finish: {lacks}")
 h.check("ec2:AttachVolume, needed by step forensics\n" in lacks, f"summary: AttachVolume blocks forensics: {lacks}")
-h.check(len([ln for ln in lacks.splitlines() if ", needed by step" in ln]) == 3,
+h.check(len([ln for ln in lacks.splitlines() if ", needed by step" in ln]) == 6,
         f"summary: each denied action once: {lacks}")
 
 # --json: the same answer as one object a script can read
 p = preflight(key("DENY3", deny), "--json")
 doc = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
-h.check(p.returncode == 1 and doc.get("counts", {}).get("denied") == 5 and
-        doc.get("lacking", {}).get("ec2:CreateTags") == ["tag", "snapshot", "finish"] and
-        {(c["step"], c["api"]) for c in doc.get("calls", []) if c["result"] == "denied"} ==
-        {("imds", "ec2:ModifyInstanceMetadataOptions"), ("tag", "ec2:CreateTags"),
-         ("snapshot", "ec2:CreateTags"), ("finish", "ec2:CreateTags"),
-         ("forensics", "ec2:AttachVolume")},
+h.check(p.returncode == 1 and doc.get("counts", {}).get("denied") == 10 and
+        doc.get("lacking", {}).get("ec2:CreateTags") == ["tag", "snapshot", "isolate", "forensics", "finish"] and
+        {(c["step"], c["api"]) for c in doc.get("calls", []) if c["result"] == "denied"} == DENIED3,
         f"--json: one object, the same denials: {p.returncode} {p.stdout[:800]}")
 
 # The emulator really refused them (signature checked, UnauthorizedOperation),
 # and every changing call was a DryRun.
 calls = [c for c in emu.journal() if c["access_key"] == "AKIAPREFLIGHTDENY3"]
 refused = {c["action"] for c in calls if c["error"] == "UnauthorizedOperation"}
-h.check(refused == {a.split(":")[1] for a in deny}, f"emulator refused exactly the denied actions: {refused}")
+h.check(refused == {a.split(":")[1] for a in deny} | {api.split(":")[1] for _, api in TAGGED_CREATES},
+        f"emulator refused exactly the denied actions and the tagged creates: {refused}")
 changing = [c for c in calls if not c["action"].startswith(("Describe", "Get", "List", "Simulate"))]
 h.check(changing and all(c["params"].get("DryRun") is True for c in changing),
         f"every changing call carried DryRun: {[(c['action'], c['params'].get('DryRun')) for c in changing]}")

@@ -5,8 +5,8 @@ encrypted with the AWS managed key, whose snapshots EBS refuses to share
 (EBS user guide, "Share an Amazon EBS snapshot"): without a key the step
 refuses, saying why, and shares nothing; with a customer managed key each
 snapshot is copied under it and the copy shared, never the original.  A
-crash right after the copies and a resume copy once and share once; the
-report lists the shares.
+crash right after the copies, or between a CopySnapshot and its journal
+write, and a resume copy once and share once; the report lists the shares.
 
 usage: test_share.py SSRFGUARD"""
 import atexit
@@ -66,8 +66,11 @@ try:
     p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--share-snapshots-with", ACCOUNT)
     r = json.load(open(os.path.join(w, "reports", "INC-1.json")))
     f = [s for s in r["steps"] if s["name"] == "forensics"]
-    h.check(f and f[0]["state"] == "failed" and "--share-kms-key" in f[0].get("result", ""),
-            f"refused, saying why: {f}")
+    # AWS shows a default-encrypted snapshot's KmsKeyId as the aws/ebs key's
+    # ARN: the refusal names that key
+    ebs_key = [k["Arn"] for k in emu.state()["kms"]["keys"].values() if k["KeyManager"] == "AWS"]
+    h.check(f and f[0]["state"] == "failed" and "--share-kms-key" in f[0].get("result", "")
+            and ebs_key and ebs_key[0] in f[0].get("result", ""), f"refused, saying why and naming aws/ebs: {f}")
     h.check(not any(shared(s) for s in snapshots(emu.state())), "nothing shared")
 
     # with the key: crash after the copies, resume; one copy each, shared once
@@ -97,6 +100,25 @@ try:
     md = open(os.path.join(w, "reports", "INC-1.md")).read()
     h.check("## Shared with a forensic account" in md and all(s["SnapshotId"] in md for s in copies),
             "the Markdown report too")
+
+    # a crash between CopySnapshot and its journal write (the step's first
+    # change: crash point "mid"): CopySnapshot has no ClientToken, so only
+    # the copy's tags can find it; the resume must not copy again
+    arn = fresh()
+    w = tempfile.mkdtemp(prefix="mid-", dir=work)
+    p = h.respond(binary, emu, w, "--instance", h.VICTIM, *args, crash="forensics:mid")
+    h.check(p.returncode == 77, f"crashed after the first CopySnapshot: {p.returncode} {p.stderr[-600:]}")
+    h.check(len([c for c in emu.journal() if c["action"] == "CopySnapshot"]) == 1,
+            "the crash came right after the first copy")
+    p = h.respond(binary, emu, w, "--incident", "1", *args)
+    h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"resumed: {p.stdout[-600:]} {p.stderr[-600:]}")
+    st = emu.state()
+    copies = [s for s in snapshots(st) if h.tags(s).get("ssrfguard:share-incident") == "INC-1"]
+    h.check(len(copies) == 2 and all(shared(s) == [ACCOUNT] for s in copies),
+            f"still one copy per snapshot, each shared: {copies}")
+    calls = emu.journal()
+    h.check(len([c for c in calls if c["action"] == "CopySnapshot"]) == 2, "two copies in all, not three")
+    h.check(len([c for c in calls if c["action"] == "ModifySnapshotAttribute"]) == 2, "shared once each")
 
     # preflight: the share calls and the share key's KMS actions are checked (simulated:
     # no snapshot exists before the incident to DryRun them on)

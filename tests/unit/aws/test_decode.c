@@ -185,6 +185,8 @@ TEST(error_classes)
 		{"RequestLimitExceeded", 503, SG_ERR_THROTTLED},
 		{"Throttling", 400, SG_ERR_THROTTLED},
 		{"ThrottlingException", 400, SG_ERR_THROTTLED},
+		{"Throttled", 429, SG_ERR_THROTTLED}, /* SNS's own throttling error */
+		{"SomethingElse", 429, SG_ERR_THROTTLED},
 		{"UnauthorizedOperation", 403, SG_ERR_AUTH},
 		{"AccessDenied", 403, SG_ERR_AUTH},
 		{"SignatureDoesNotMatch", 403, SG_ERR_AUTH},

@@ -187,6 +187,39 @@ class Dynamo(EmuTest):
         self.emu.advance(2)
         self.assertEqual(ddb.get_item(TableName="incidents", Key=key)["Item"]["state"], S("containing"))
 
+    def test_global_secondary_index_is_sparse_projected_and_eventually_consistent(self):
+        """DynamoDB developer guide, "Using Global Secondary Indexes": sparse,
+        projected, eventually consistent only."""
+        ddb = self.client("dynamodb")
+        ddb.create_table(TableName="gsi", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "cl")],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         GlobalSecondaryIndexes=[{"IndexName": "claimable", "KeySchema": [
+                             {"AttributeName": "cl", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["state"]}}])
+        self.emu.advance(1)
+        ix = ddb.describe_table(TableName="gsi")["Table"]["GlobalSecondaryIndexes"][0]
+        self.assertEqual((ix["IndexName"], ix["IndexStatus"]), ("claimable", "ACTIVE"))
+        for i, cl in ((1, True), (2, False), (3, True)):
+            item = {"pk": S("incident"), "sk": S(f"{i:05d}"), "state": S("open"), "big": S("x" * 10)}
+            if cl:
+                item["cl"] = S("1")
+            ddb.put_item(TableName="gsi", Item=item)
+        q = dict(TableName="gsi", IndexName="claimable", KeyConditionExpression="cl = :c",
+                 ExpressionAttributeValues={":c": S("1")})
+        self.assertEqual(ddb.query(**q)["Items"], [])                 # not propagated yet
+        self.assertEqual(self.err(ddb.query, ConsistentRead=True, **q), "ValidationException")
+        self.emu.advance(1.5)
+        items = ddb.query(**q)["Items"]
+        self.assertEqual([x["sk"]["S"] for x in items], ["00001", "00003"])     # sparse, in index order
+        self.assertEqual(set(items[0]), {"pk", "sk", "cl", "state"})         # INCLUDE: no "big"
+        ddb.update_item(TableName="gsi", Key={"pk": S("incident"), "sk": S("00001")}, UpdateExpression="REMOVE cl")
+        self.assertEqual([x["sk"]["S"] for x in ddb.query(**q)["Items"]], ["00001", "00003"])   # still, for a while
+        self.emu.advance(1.5)
+        page = ddb.query(Limit=1, **q)
+        self.assertEqual([x["sk"]["S"] for x in page["Items"]], ["00003"])
+        self.assertEqual(self.err(ddb.query, **dict(q, IndexName="nope")), "ValidationException")
+
     def test_item_size_and_query_pages(self):
         """400 KB items (quotas page); 1 MB query pages with LastEvaluatedKey
         without Limit ("Paginating table query results")."""

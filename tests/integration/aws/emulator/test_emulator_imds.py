@@ -85,8 +85,10 @@ class Imds(EmuTest):
                                            f"arn:aws:ec2:us-east-1:123456789012:instance/{WEB1}"}}}]}
         iam = self.client("iam")
         iam.put_role_policy(RoleName="web-fleet-role", PolicyName="revoke", PolicyDocument=json.dumps(doc))
-        with self.assertRaises(ClientError):
-            sts.get_caller_identity()
+        with self.assertRaises(ClientError):   # (sts:GetCallerIdentity is never denied: probe IAM)
+            self.emu.client("iam", key=(c["AccessKeyId"], c["SecretAccessKey"]), token=c["Token"]).get_role(
+                RoleName="web-fleet-role")
+        sts.get_caller_identity()
         iam.delete_role_policy(RoleName="web-fleet-role", PolicyName="revoke")
         # the same credentials again until close to expiry
         again = json.loads(self.get("/latest/meta-data/iam/security-credentials/web-fleet-role", tok)[1])

@@ -306,8 +306,11 @@ class State(EmuTest):
         h = elb.describe_target_health(TargetGroupArn=inst_tg, Targets=[{"Id": WEB1}])["TargetHealthDescriptions"]
         self.assertEqual((h[0]["TargetHealth"]["State"], h[0]["TargetHealth"]["Reason"]),
                          ("unused", "Target.NotRegistered"))
-        self.assertEqual(self.err(elb.deregister_targets, TargetGroupArn=inst_tg, Targets=[{"Id": WEB1}]),
-                         "InvalidTarget")
+        # not registered any more: AWS answers success (API_DeregisterTargets)
+        elb.deregister_targets(TargetGroupArn=inst_tg, Targets=[{"Id": WEB1}])
+        # an instance target takes no Availability Zone (API_TargetDescription)
+        self.assertEqual(self.err(elb.register_targets, TargetGroupArn=inst_tg,
+                                  Targets=[{"Id": WEB1, "AvailabilityZone": "us-east-1a"}]), "ValidationError")
         left = [d["Target"]["Id"] for d in elb.describe_target_health(TargetGroupArn=ip_tg)["TargetHealthDescriptions"]]
         self.assertEqual(left, ["10.0.1.20"])
         self.assertEqual(self.err(elb.register_targets, TargetGroupArn=ip_tg, Targets=[{"Id": "192.0.2.1"}]),
@@ -371,8 +374,9 @@ class State(EmuTest):
         self.emu.add_credentials(access_key_id="ASIAFLEETSESSION0001", secret_access_key="fleet",
                                  session_token="fleettok", role="web-fleet-role",
                                  arn="arn:aws:sts::123456789012:assumed-role/web-fleet-role/i-0a1b2c3d4e5f60001")
-        sts = self.emu.client("sts", key=("ASIAFLEETSESSION0001", "fleet"), token="fleettok")
-        sts.get_caller_identity()
+        # (probed with iam:GetRole: sts:GetCallerIdentity is never denied)
+        sts = self.emu.client("iam", key=("ASIAFLEETSESSION0001", "fleet"), token="fleettok")
+        sts.get_role(RoleName="web-fleet-role")
         self.emu.advance(1)
         import datetime
         cut = datetime.datetime.fromtimestamp(self.emu.state()["clock"], datetime.timezone.utc)
@@ -385,10 +389,10 @@ class State(EmuTest):
         self.assertEqual(json.loads(unquote(got["PolicyDocument"])) if isinstance(got["PolicyDocument"], str)
                          else got["PolicyDocument"], doc)
         with self.assertRaises(ClientError) as cm:
-            sts.get_caller_identity()
+            sts.get_role(RoleName="web-fleet-role")
         self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDenied")
         iam.delete_role_policy(RoleName="web-fleet-role", PolicyName="AWSRevokeOlderSessions")
-        sts.get_caller_identity()
+        sts.get_role(RoleName="web-fleet-role")
         self.assertEqual(self.err(iam.delete_role_policy, RoleName="web-fleet-role",
                                   PolicyName="AWSRevokeOlderSessions"), "NoSuchEntity")
         self.assertEqual(self.err(iam.put_role_policy, RoleName="web-fleet-role", PolicyName="bad",
@@ -401,8 +405,9 @@ class State(EmuTest):
             self.emu.add_credentials(access_key_id=f"ASIAFLEETSESSION000{n}", secret_access_key="s",
                                      session_token="t", role="web-fleet-role", source_instance_arn=arn + iid,
                                      arn=f"arn:aws:sts::123456789012:assumed-role/web-fleet-role/{iid}")
-        s1 = self.emu.client("sts", key=("ASIAFLEETSESSION0001", "s"), token="t")
-        s2 = self.emu.client("sts", key=("ASIAFLEETSESSION0002", "s"), token="t")
+        # probed with iam:GetRole (sts:GetCallerIdentity is never denied)
+        s1 = self.emu.client("iam", key=("ASIAFLEETSESSION0001", "s"), token="t")
+        s2 = self.emu.client("iam", key=("ASIAFLEETSESSION0002", "s"), token="t")
         self.emu.advance(1)
         import datetime
         cut = datetime.datetime.fromtimestamp(self.emu.state()["clock"], datetime.timezone.utc)
@@ -412,13 +417,14 @@ class State(EmuTest):
         self.client("iam").put_role_policy(RoleName="web-fleet-role", PolicyName="ssrfguard-revoke",
                                            PolicyDocument=json.dumps(doc))
         with self.assertRaises(ClientError) as cm:
-            s1.get_caller_identity()
+            s1.get_role(RoleName="web-fleet-role")
         self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDenied")
-        s2.get_caller_identity()            # the rest of the fleet keeps working
+        s2.get_role(RoleName="web-fleet-role")            # the rest of the fleet keeps working
         self.emu.advance(1)
         self.emu.add_credentials(access_key_id="ASIAFLEETSESSION0003", secret_access_key="s", session_token="t",
                                  role="web-fleet-role", source_instance_arn=arn + WEB1)
-        self.emu.client("sts", key=("ASIAFLEETSESSION0003", "s"), token="t").get_caller_identity()  # newer: fine
+        self.emu.client("iam", key=("ASIAFLEETSESSION0003", "s"), token="t").get_role(
+            RoleName="web-fleet-role")  # newer: fine
         # an action-scoped deny covers only its actions
         doc2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": ["ec2:Describe*"],
                                                         "Resource": "*"}]}
@@ -428,7 +434,7 @@ class State(EmuTest):
         with self.assertRaises(ClientError) as cm:
             e2.describe_instances()
         self.assertEqual(cm.exception.response["Error"]["Code"], "UnauthorizedOperation")
-        s2.get_caller_identity()
+        s2.get_role(RoleName="web-fleet-role")
 
     def test_sns_publish_recorded(self):
         sns = self.client("sns")

@@ -179,6 +179,137 @@ class Strict(EmuTest):
                               SnapshotId="snap-0e000000000000002")
         self.assertEqual(self.err(ec2.describe_volumes, VolumeIds=[vid]), "InvalidVolume.NotFound")
 
+    # ------------------------------------------------- extra permissions
+    def test_passing_a_role_needs_iam_pass_role_on_that_role(self):
+        frole = "arn:aws:iam::123456789012:role/forensics-role"
+        key = ("AKIANOPASSFX00000001", "p" * 40)
+        self.emu.add_credentials(access_key_id=key[0], secret_access_key=key[1], arn="arn:aws:iam::123456789012:user/np",
+                                 deny=[{"Action": "iam:PassRole", "Resource": frole}])
+        ec2 = self.emu.client("ec2", key=key)
+        assoc = ec2.describe_iam_instance_profile_associations(
+            Filters=[{"Name": "instance-id", "Values": [WEB1]}])["IamInstanceProfileAssociations"][0]
+        self.assertEqual(self.err(ec2.replace_iam_instance_profile_association, AssociationId=assoc["AssociationId"],
+                                  IamInstanceProfile={"Name": "forensics-profile"}), "UnauthorizedOperation")
+        ec2.replace_iam_instance_profile_association(AssociationId=assoc["AssociationId"],
+                                                     IamInstanceProfile={"Name": "ssrfguard-quarantine-profile"})
+        self.emu.seed({"ec2": {"launch_templates": [{"LaunchTemplateName": "fx-tpl", "LaunchTemplateData": {
+            "IamInstanceProfile": {"Name": "forensics-profile"}, "SubnetId": "subnet-0a000000000000001"}}]}})
+        self.assertEqual(self.err(ec2.run_instances, LaunchTemplate={"LaunchTemplateName": "fx-tpl"}, MinCount=1,
+                                  MaxCount=1), "UnauthorizedOperation")
+        v = self.client("ec2").describe_launch_template_versions(LaunchTemplateName="fx-tpl", Versions=["$Default"])
+        self.assertEqual(v["LaunchTemplateVersions"][0]["LaunchTemplateData"]["IamInstanceProfile"],
+                         {"Name": "forensics-profile"})
+        sim = self.client("iam").simulate_principal_policy(
+            PolicySourceArn="arn:aws:iam::123456789012:user/np", ActionNames=["iam:PassRole"],
+            ResourceArns=[frole, "arn:aws:iam::123456789012:role/ssrfguard-quarantine-role"])
+        self.assertEqual([r["EvalDecision"] for r in sim["EvaluationResults"]], ["explicitDeny", "allowed"])
+
+    def test_tags_at_creation_need_create_tags(self):
+        key = ("AKIANOTAGS0000000001", "t" * 40)
+        self.emu.add_credentials(access_key_id=key[0], secret_access_key=key[1], deny=["ec2:CreateTags"])
+        ec2 = self.emu.client("ec2", key=key)
+        tags = [{"ResourceType": "security-group", "Tags": [{"Key": "IncidentId", "Value": "INC-1"}]}]
+        self.assertEqual(self.err(ec2.create_security_group, GroupName="q", Description="q",
+                                  VpcId="vpc-0a1b2c3d4e5f60001", TagSpecifications=tags), "UnauthorizedOperation")
+        self.assertEqual(self.err(ec2.create_security_group, GroupName="q", Description="q",
+                                  VpcId="vpc-0a1b2c3d4e5f60001", TagSpecifications=tags, DryRun=True),
+                         "UnauthorizedOperation")
+        ec2.create_security_group(GroupName="q", Description="q", VpcId="vpc-0a1b2c3d4e5f60001")   # untagged: fine
+
+    # ------------------------------------------------- connection tracking
+    def test_conntrack_timeouts_within_awss_ranges(self):
+        # (sent by hand: Debian's botocore client predates the parameter)
+        def modify(**spec):
+            params = {"Action": "ModifyNetworkInterfaceAttribute", "Version": "2016-11-15",
+                      "NetworkInterfaceId": "eni-0a000000000000002"}
+            params.update({f"ConnectionTrackingSpecification.{k}": str(v) for k, v in spec.items()})
+            status, _, body = signed(self.emu.url, "ec2", params)
+            return status, body
+        for spec in ({"TcpEstablishedTimeout": 59}, {"UdpStreamTimeout": 181}, {"UdpTimeout": 29}):
+            status, body = modify(**spec)
+            self.assertEqual(status, 400, body)
+            self.assertIn(b"InvalidParameterValue", body)
+        self.assertEqual(modify(TcpEstablishedTimeout=60)[0], 200)
+        eni = self.emu.state()["ec2"]["network_interfaces"]["eni-0a000000000000002"]
+        self.assertEqual(eni["ConnectionTrackingConfiguration"],
+                         {"TcpEstablishedTimeout": 60, "UdpStreamTimeout": 180, "UdpTimeout": 30})
+        status, _, body = signed(self.emu.url, "ec2", {"Action": "DescribeNetworkInterfaces", "Version": "2016-11-15",
+                                                       "NetworkInterfaceId.1": "eni-0a000000000000002"})
+        self.assertIn(b"<tcpEstablishedTimeout>60</tcpEstablishedTimeout>", body)
+
+    # ------------------------------------------------------ small codes
+    def test_failed_create_tags_changes_nothing(self):
+        ec2 = self.client("ec2")
+        full = [{"Key": f"k{i}", "Value": "v"} for i in range(50 - len(self.inst(WEB2).get("Tags", [])))]
+        ec2.create_tags(Resources=[WEB2], Tags=full)                 # WEB2 now holds 50 tags
+        before = self.inst(WEB1).get("Tags", [])
+        self.assertEqual(self.err(ec2.create_tags, Resources=[WEB1, WEB2], Tags=[{"Key": "IncidentId", "Value": "INC-9"}]),
+                         "TagLimitExceeded")
+        self.assertEqual(self.inst(WEB1).get("Tags", []), before)   # WEB1 untouched too
+
+    def test_get_caller_identity_works_under_an_explicit_deny(self):
+        key = ("AKIADENYALL000000001", "d" * 40)
+        self.emu.add_credentials(access_key_id=key[0], secret_access_key=key[1], deny=["*"])
+        self.assertTrue(self.emu.client("sts", key=key).get_caller_identity()["Arn"])
+        self.assertEqual(self.err(self.emu.client("ec2", key=key).describe_instances), "UnauthorizedOperation")
+
+    def test_deregistering_a_target_not_registered_succeeds(self):
+        elb = self.client("elbv2")
+        tg = [t for t in elb.describe_target_groups()["TargetGroups"] if t["TargetType"] == "instance"][0]
+        elb.deregister_targets(TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "i-0a1b2c3d4e5f6ffff"}])
+        self.assertEqual(self.err(elb.register_targets, TargetGroupArn=tg["TargetGroupArn"],
+                                  Targets=[{"Id": WEB1, "AvailabilityZone": "all"}]), "ValidationError")
+
+    def test_sns_throttling_is_throttled_429(self):
+        self.emu.fault(kind="throttle", service="sns", action="Publish", count=1)
+        sns = self.client("sns")
+        with self.assertRaises(ClientError) as cm:
+            sns.publish(TopicArn="arn:aws:sns:us-east-1:123456789012:ssrfguard-incidents", Message="m")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "Throttled")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 429)
+
+    # -------------------------------------------------- idempotency tokens
+    def test_client_token_is_the_accounts_not_the_keys(self):
+        other = ("AKIAOTHERKEY00000001", "o" * 40)
+        self.emu.add_credentials(access_key_id=other[0], secret_access_key=other[1])
+        kw = dict(AvailabilityZone="us-east-1a", Size=8, ClientToken="INC-4-evidence-vol")
+        a = self.client("ec2").create_volume(**kw)["VolumeId"]
+        b = self.emu.client("ec2", key=other).create_volume(**kw)["VolumeId"]
+        self.assertEqual(a, b)
+        vols = [v for v in self.client("ec2").describe_volumes()["Volumes"] if v["Size"] == 8 and
+                v["AvailabilityZone"] == "us-east-1a" and not v.get("Attachments")]
+        self.assertEqual(len(vols), 1)
+
+    # ------------------------------------------------------ SSM listing
+    def test_list_commands_pages_and_is_eventually_consistent(self):
+        ssm = self.client("ssm")
+        ids = [ssm.send_command(InstanceIds=[WEB1], DocumentName="AWS-RunShellScript", Comment=f"c{i}",
+                                Parameters={"commands": ["true"]})["Command"]["CommandId"] for i in range(53)]
+        page = ssm.list_commands(InstanceId=WEB1, MaxResults=50)
+        self.assertEqual(len(page["Commands"]), 50)
+        rest = ssm.list_commands(InstanceId=WEB1, MaxResults=50, NextToken=page["NextToken"])
+        self.assertNotIn("NextToken", rest)
+        self.assertEqual({c["CommandId"] for c in page["Commands"] + rest["Commands"]}, set(ids))
+        self.assertEqual(self.err(ssm.list_commands, MaxResults=51), "ValidationException")
+        self.emu.fault(kind="invisible", calls=1)
+        late = ssm.send_command(InstanceIds=[WEB1], DocumentName="AWS-RunShellScript", Comment="late",
+                                Parameters={"commands": ["true"]})["Command"]["CommandId"]
+        listed = lambda: [c["CommandId"] for c in ssm.list_commands(CommandId=late).get("Commands", [])]  # noqa: E731
+        self.assertEqual(self.err(ssm.list_commands, CommandId=late), "InvalidCommandId")
+        self.assertEqual(listed(), [late])
+
+    def test_default_encryption_shows_the_aws_ebs_key(self):
+        ec2 = self.client("ec2")
+        vid = self.new_volume(Encrypted=True, Size=8)
+        arn = ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]["KmsKeyId"]
+        meta = self.client("kms").describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]
+        self.assertEqual((arn, meta["KeyManager"]), (meta["Arn"], "AWS"))
+        sid = ec2.create_snapshot(VolumeId=vid)["SnapshotId"]
+        self.emu.advance(120)
+        self.assertEqual(ec2.describe_snapshots(SnapshotIds=[sid])["Snapshots"][0]["KmsKeyId"], arn)
+        self.assertEqual(self.err(ec2.modify_snapshot_attribute, SnapshotId=sid, Attribute="createVolumePermission",
+                                  OperationType="add", UserIds=["210987654321"]), "OperationNotPermitted")
+
     # -------------------------------------------------------- clock skew
     def test_skewed_clock_errors_carry_the_server_date(self):
         self.emu.skew(600)                       # AWS's clock 10 minutes ahead of this host's

@@ -20,12 +20,11 @@ import os
 import re
 import socket
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, parse_response, quote,  # noqa: E402
-                     require_netns, send_raw)
+from harness import (Serve, Upstream, check, finish, quote, require_netns,  # noqa: E402
+                     send_raw, serve_raw)
 
 require_netns()
 
@@ -43,24 +42,6 @@ def go_path(url):
 st, h, body = srv.go("http://%s/big?n=1000000&chunked=1" % UP)
 check(st == 200 and body == b"x" * 1000000, "chunked answer decoded whole: %r %d" % (st, len(body)))
 check(h.get("content-length") == "1000000", "passed on with its length: %r" % h.get("content-length"))
-
-
-def serve_raw(addr, answer):
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(addr)
-    ls.listen(16)
-
-    def loop():
-        while True:
-            c, _ = ls.accept()
-            c.recv(65536)
-            try:
-                c.sendall(answer)
-            except OSError:
-                pass
-            c.close()
-    threading.Thread(target=loop, daemon=True).start()
 
 
 serve_raw(("203.0.113.11", 8201), b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"

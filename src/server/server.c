@@ -99,16 +99,23 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	log_line(s, "info", b.p, b.len);
 }
 
-void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *decision)
+/* A /go job's answer (an evbuffer body, or len bytes at p): counted,
+ * logged, written to its client if it is still there. */
+static void reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *p,
+                  size_t len, const char *decision)
 {
 	struct srv *s = j->s;
-	size_t n = body ? evbuffer_get_length(body) : 0;
 	metrics_count(s, ROUTE_GO, code);
-	srv_log_request(j, code, n, decision);
+	srv_log_request(j, code, body ? evbuffer_get_length(body) : len, decision);
 	if (j->fc)
 		fr_reply(j->fc, code, ctype, j->sandbox ? "Content-Security-Policy: sandbox\r\n" : NULL,
-		         body, NULL, 0, 0);
+		         body, p, len, 0);
 	j->fc = NULL;
+}
+
+void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *decision)
+{
+	reply(j, code, ctype, body, NULL, 0, decision);
 }
 
 void srv_reply_error(job *j, int code, const char *msg)
@@ -122,13 +129,8 @@ void srv_reply_error(job *j, int code, const char *msg)
 	tb_fmt(&b, "{\"error\":\"%s\",\"message\":", err);
 	tb_json(&b, msg, strlen(msg), 400);
 	tb_str(&b, "}\n");
-	struct srv *s = j->s;
-	metrics_count(s, ROUTE_GO, code);
-	srv_log_request(j, code, b.len, code == 400 ? "reject" : code == 499 ? "client_gone"
-	                                                       : "error");
-	if (j->fc)
-		fr_reply(j->fc, code, "application/json", NULL, NULL, b.p, b.len, 0);
-	j->fc = NULL;
+	reply(j, code, "application/json", NULL, b.p, b.len, code == 400 ? "reject"
+	      : code == 499 ? "client_gone" : "error");
 }
 
 static void reply_simple(struct srv *s, fr_conn *c, int route, int code, const char *ctype,

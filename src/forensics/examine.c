@@ -477,7 +477,8 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	jset(res, "findings", json_integer((json_int_t)findings));
 	jset(res, "custody_log", json_string(x->clog));
 	jset(res, "custody_head", json_string(x->head));
-	jset(res, "custody_anchor", anchor);
+	if (anchor) /* only with --evidence-bucket */
+		jset(res, "custody_anchor", anchor);
 	char *line = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line)
 		printf("%s\n", line);
@@ -546,7 +547,8 @@ int exam_run(const exam_opts *o)
 		                                        exam_iso(x.incident_sec, when, sizeof when),
 		                                        "sec", (json_int_t)x.incident_sec, "from",
 		                                        x.incident_from));
-	jset(report, "yara", x.yara ? yscan_describe(x.yara) : NULL);
+	if (x.yara) /* absent with --yara-scope off */
+		jset(report, "yara", yscan_describe(x.yara));
 	src_status status = SRC_COMPLETE;
 	size_t findings = 0;
 	for (size_t i = 0; i < o->nsrc; i++) {

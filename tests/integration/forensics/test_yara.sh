@@ -257,7 +257,8 @@ check "scope changed: only new and changed files read (14 added)" test "$(jget "
 check "benign look-alikes (unchanged) not read, so not matched" bash -c "! grep -q 'index.php\|status.jsp\|health.py\|backup.sh\|configure.txt\|awsprofiles.py\|awsconfig.js' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"]))' $R)"
 check "matched bytes escaped in report.json" grep -qF 'evil\\x1b[31m.example' "$R"
 check "no raw ESC in report.md" bash -c "! grep -q $'\x1b' '$WORK/o-v/report.md'"
-check "report.md: YARA section with the JSP rule" grep -q 'webshells.jsp_webshell_cmd' "$WORK/o-v/report.md"
+check "report.md: YARA section with the JSP rule (Markdown's _ escaped)" grep -qF 'webshells.jsp\_webshell\_cmd' "$WORK/o-v/report.md"
+check "nothing \"(lost: ...)\" in the reports and result lines (absent means absent)" bash -c "! grep -l '(lost' '$WORK/v.out' '$R' '$WORK/o-v/report.md'"
 check "manifest line carries the rule" grep -q '"path":"/tmp/.x.sh".*"yara":\["reverse_shells.bash_dev_tcp_reverse_shell"\]' "$WORK/o-v/victim.img/manifest.jsonl"
 check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":14,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
 check "result line: the persistence places" grep -q '"persistence":\[{"kind":"cron","path":"/etc/crontab","baseline":"unchanged"}' "$WORK/v.out"
@@ -287,7 +288,7 @@ md = open(sys.argv[1]).read()
 part = md[md.index("#### Around the incident (2026-12-04T04:00:00Z)"):]
 rows = [l for l in part.splitlines() if "/var/www/html/app/up.php" in l and "| M |" in l]
 assert rows and rows[0].startswith("| **2026-12-04T03:12:00") and "| **added** |" in rows[0] \
-    and "**webshells.php_webshell_encoded_eval**" in rows[0], rows
+    and "**webshells.php\\_webshell\\_encoded\\_eval**" in rows[0], rows
 PY
 examine wmax --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --out "$WORK/o-wmax" \
   --incident-time 2026-12-04T04:00:00Z --window-max 2 --window-hours 1 --yara-scope off
@@ -308,6 +309,7 @@ check "clean image, scope all: benign look-alikes match nothing" test "$(nmatche
 examine off --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --yara-scope off --out "$WORK/o-off"
 check "scope off: nothing scanned" test "$(jget "$WORK/o-off/report.json" 'r["evidence"][0]["yara"]["scope"]')" = off
 check "scope off: no rules compiled" test "$(jget "$WORK/o-off/report.json" 'r.get("yara")')" = None
+check "scope off: the result line says off, and nothing lost" bash -c "grep -q '\"yara\":{\"scope\":\"off\",\"matched\":0' '$WORK/off.out' && ! grep -q '(lost' '$WORK/off.out' '$WORK/o-off/report.json'"
 examine nobase --device "$WORK/victim.img" --out "$WORK/o-nobase"
 check "no baseline: samples in writable places still found" matched /tmp/.x.sh reverse_shells.bash_dev_tcp_reverse_shell "$WORK/o-nobase/report.json"
 check "no baseline: root's script found" matched /root/.s.sh credential_harvesters.imds_credentials_fetch_script "$WORK/o-nobase/report.json"

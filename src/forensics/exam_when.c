@@ -116,7 +116,7 @@ void exam_when_source(exam_ctx *x, src_state *st)
 		json_t *e = fx_event_json(&st->cur, &v[i]);
 		if (!e)
 			continue;
-		if (v[i].t.sec >= x->incident_sec) /* absent before it: jset takes no NULL */
+		if (v[i].t.sec >= x->incident_sec)
 			jset(e, "after_incident", json_true());
 		mark_event(e, st, v[i].idx);
 		marked += json_object_get(e, "finding") || json_object_get(e, "yara");

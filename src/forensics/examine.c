@@ -547,7 +547,7 @@ int exam_run(const exam_opts *o)
 		                                        exam_iso(x.incident_sec, when, sizeof when),
 		                                        "sec", (json_int_t)x.incident_sec, "from",
 		                                        x.incident_from));
-	if (x.yara) /* absent with --yara-scope off */
+	if (x.yara) /* no key at all with --yara-scope off */
 		jset(report, "yara", yscan_describe(x.yara));
 	src_status status = SRC_COMPLETE;
 	size_t findings = 0;

@@ -106,6 +106,8 @@ try:
                ("i-\x1b]0;pwn\x07", "cat\x1b[31m", "src\x9b1m\r"))
     # bytes that are not UTF-8, as a store written by anything may hold
     db.execute("UPDATE incidents SET state_reason = CAST(? AS TEXT)", (b"why \x1b[2J \xff\xc3",))
+    db.execute("UPDATE history SET reason = CAST(? AS TEXT) WHERE id = (SELECT MAX(id) FROM history)",
+               (b"row \xe2\x82",))
     db.commit()
     db.close()
     p = run("list")
@@ -119,6 +121,15 @@ try:
     lst = json.loads(p.stdout) if p.returncode == 0 else []
     h.check(len(lst) == 1 and lst[0]["reason"] == "why \x1b[2J \ufffd\ufffd" and lst[0]["instance"] == "i-\x1b]0;pwn\x07",
             f"--json lists the incident, its strings UTF-8: {p.stdout!r} {p.stderr!r}")
+    # show: the report is built all the same, the history row kept
+    p = run("show", "1", "--json")
+    r = json.loads(p.stdout) if p.returncode == 0 else {}
+    h.check(r.get("state_reason") == "why \x1b[2J \ufffd\ufffd" and r.get("instance") == "i-\x1b]0;pwn\x07"
+            and any(x["reason"] == "row \ufffd\ufffd" for x in r.get("history", [])),
+            f"incidents show --json: the report and its last history row: {p.stdout[-600:]!r} {p.stderr!r}")
+    p = run("show", "1")
+    h.check(p.returncode == 0 and not any(c < 0x20 and c != 0x0a for c in p.stdout),
+            f"incidents show: no control byte in the Markdown: {p.returncode} {p.stderr!r}")
 
 finally:
     emu.stop()

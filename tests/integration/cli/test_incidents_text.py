@@ -8,8 +8,9 @@
   - release (AUDIT5 L9): the incident's state changes first and the
     ssrfguard:status tag after: when the store cannot take the transition
     (held by another writer here) the tag is not "released"; when the tag
-    cannot be set the incident is released and the message says the tag
-    was not set.  Against the AWS emulator, under tests/netns-run.
+    cannot be set the incident is released all the same (exit 0, "released"
+    on the dashboard too) and the message says the tag was not set and how
+    to set it.  Against the AWS emulator, under tests/netns-run.
 
 usage: test_incidents_text.py SSRFGUARD"""
 import json
@@ -89,14 +90,15 @@ try:
     h.check(p.returncode == 0 and status_tag() == "released" and state() == ["released"],
             f"again: released, tag {status_tag()}, state {state()}: {p.stderr}")
 
-    # --- release: the tag cannot be set: released, and said ----------------
+    # --- release: the tag cannot be set: released (exit 0), and said -------
     contain()
     emu.faults([{"kind": "error", "service": "ec2", "action": "CreateTags", "code": "UnauthorizedOperation",
                  "status": 403, "message": "not allowed"}])
     p = run("release", "1")
-    err = p.stderr.decode()
-    h.check(p.returncode == 1 and "released, but its status tag was not set" in err and "CreateTags" in err
-            and "UnauthorizedOperation" in err, f"the tag that was not set is said: {p.returncode} {err}")
+    out = p.stdout.decode()
+    h.check(p.returncode == 0 and "released, but its status tag was not set" in out and "CreateTags" in out
+            and "UnauthorizedOperation" in out and "aws ec2 create-tags" in out,
+            f"the tag that was not set is said: {p.returncode} {out} {p.stderr!r}")
     h.check(state() == ["released"] and status_tag() == "contained",
             f"the incident is released (everything restored), the tag never said so: {state()} {status_tag()}")
     emu.clear_faults()

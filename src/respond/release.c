@@ -191,11 +191,13 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 		release_step(x, PB_DONE, msg, actor);
 		return SG_OK;
 	}
-	release_step(x, PB_DONE, "groups, profile, load balancers and ASG restored; status tag released",
-	             actor);
-	snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s restored",
-	         x->inc, in->n_enis, in->n_targets + in->n_elbs, in->profile_arn[0] ? "yes" : "none",
-	         in->asg[0] ? in->asg : "none");
+	sg_err rec = release_step(x, PB_DONE, "groups, profile, load balancers and ASG restored; "
+	                          "status tag released", actor);
+	snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s "
+	         "restored%s%s", x->inc, in->n_enis, in->n_targets + in->n_elbs,
+	         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none",
+	         rec ? "; the release step's own record was not written: " : "",
+	         rec ? sg_strerror(rec) : "");
 	return SG_OK;
 }
 

@@ -57,7 +57,8 @@ def contain():
 def release_holding_store(service, action):
     """`incidents release 1` with the store's write lock held by another
     writer from the moment the release's call of action is in flight (a
-    2 s delay) until the release ends (past its 5 s busy timeout)."""
+    2 s delay) until the release ends (past its 5 s busy timeout): its exit
+    status, stdout and stderr."""
     emu.faults([{"kind": "delay", "service": service, "action": action, "seconds": 2, "count": 1}])
     rel = subprocess.Popen([B, "incidents", "--store", store, "release", "1"], env=emu.env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -69,21 +70,23 @@ def release_holding_store(service, action):
     db.execute("ROLLBACK")
     db.close()
     emu.clear_faults()
-    return rel.returncode, err.decode()
+    return rel.returncode, out.decode() + err.decode()
 
 
 try:
     # --- release: the store is held while the tag is set: they agree -------
     contain()
-    rc, err = release_holding_store("ec2", "CreateTags")
+    rc, out = release_holding_store("ec2", "CreateTags")
     h.check(status_tag() == "released" and state() == ["released"],
-            f"held during the tag: tag {status_tag()} and state {state()} agree: {err}")
+            f"held during the tag: tag {status_tag()} and state {state()} agree: {out}")
+    h.check(rc == 0 and "the release step's own record was not written" in out,
+            f"and the step's record that the held store refused is said: {rc} {out}")
 
     # --- release: the store refuses the transition: no "released" tag -------
     contain()
-    rc, err = release_holding_store("autoscaling", "AttachInstances")   # the last restore call
-    h.check(rc == 1 and "could not be marked released" in err and "keeps its status tag" in err,
-            f"the failed transition is said: {rc} {err}")
+    rc, out = release_holding_store("autoscaling", "AttachInstances")   # the last restore call
+    h.check(rc == 1 and "could not be marked released" in out and "keeps its status tag" in out,
+            f"the failed transition is said: {rc} {out}")
     h.check(status_tag() == "contained" and state() == ["contained"],
             f"tag {status_tag()} and state {state()} agree")
     p = run("release", "1")

@@ -4,7 +4,8 @@
  * `NAME-replay DIR|FILE...` feeds every regular file to
  * LLVMFuzzerTestOneInput once.  Built with the normal and the sanitizer
  * builds, so every find that joined the corpus is re-checked by every test
- * run.  Exits 1 if a path cannot be read or holds no input at all.
+ * run.  Exits 1 if a path cannot be read, holds no input at all, or holds
+ * an input over REPLAY_MAX_INPUT (16 MiB: refused, never replayed cut).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,10 +32,14 @@ static int replay_file(const char *path, size_t *count)
 		return -1;
 	}
 	size_t n = fread(buf, 1, REPLAY_MAX_INPUT, f);
-	int bad = ferror(f);
+	int bad = ferror(f), more = !bad && n == REPLAY_MAX_INPUT && fgetc(f) != EOF;
 	fclose(f);
-	if (bad) {
-		fprintf(stderr, "replay: %s: read error\n", path);
+	if (bad || more) {
+		if (bad)
+			fprintf(stderr, "replay: %s: read error\n", path);
+		else /* never replay a cut input as if it were the kept one */
+			fprintf(stderr, "replay: %s: larger than %u MiB, the most an input may be: "
+			        "minimize it before keeping it\n", path, REPLAY_MAX_INPUT >> 20);
 		free(buf);
 		return -1;
 	}

@@ -208,6 +208,7 @@ typedef struct ext_walk {
 	fx_ext4_run *v;
 	size_t n, cap;
 	uint64_t next_lblk; /* extents must come in increasing logical order */
+	uint64_t nodes_left; /* tree blocks this walk may still read */
 	uint8_t *blk;       /* one block buffer per level */
 } ext_walk;
 
@@ -239,19 +240,45 @@ static sg_err push_run(ext_walk *w, uint64_t lblk, uint64_t pblk, uint64_t len, 
 	return SG_OK;
 }
 
-/* One node (header + entries) of len bytes at the given depth. */
-static sg_err walk_node(ext_walk *w, const uint8_t *node, size_t len, int depth, int expect)
+/* The logical range [lo, hi) a node's entries must lie in: its parent's
+ * index entry up to the next one (fs/ext4/extents.c
+ * ext4_valid_extent_entries: index entries strictly increasing, a child's
+ * first entry not before its index entry). */
+typedef struct lrange {
+	uint64_t lo, hi;
+} lrange;
+
+static sg_err walk_node(ext_walk *w, const uint8_t *node, size_t len, int expect, lrange r);
+
+/* Read child block `child` and walk it as a node of depth d over r. */
+static sg_err walk_child(ext_walk *w, uint64_t child, int d, lrange r)
+{
+	if (child >= w->sb->blocks)
+		return SG_ERR_CORRUPT;
+	if (w->nodes_left == 0)
+		return SG_ERR_CORRUPT; /* more tree than any file of this fs needs */
+	w->nodes_left--;
+	uint8_t *buf = w->blk + (size_t)d * w->sb->block_size;
+	sg_err rc = w->rd(w->ctx, w->sb->fs_off + child * w->sb->block_size, buf, w->sb->block_size);
+	return rc ? rc : walk_node(w, buf, w->sb->block_size, d, r);
+}
+
+/* One node (header + entries) of len bytes; expect is its depth (-1 for
+ * the root, whose depth is its own). */
+static sg_err walk_node(ext_walk *w, const uint8_t *node, size_t len, int expect, lrange r)
 {
 	if (len < 12 || le16(node) != EXT_MAGIC)
 		return SG_ERR_CORRUPT;
 	size_t entries = le16(node + 2), max = le16(node + 4);
 	int d = le16(node + 6);
-	if ((expect >= 0 && d != expect) || d > FX_EXT4_MAX_DEPTH || entries > max ||
-	    12 + max * 12 > len)
+	if ((expect >= 0 && d != expect) || d > FX_EXT4_MAX_DEPTH || max == 0 || entries > max ||
+	    12 + max * 12 > len || (d > 0 && entries == 0))
 		return SG_ERR_CORRUPT;
 	for (size_t i = 0; i < entries; i++) {
 		const uint8_t *e = node + 12 + i * 12;
 		uint64_t lblk = le32(e);
+		if (lblk < r.lo || lblk >= r.hi)
+			return SG_ERR_CORRUPT;
 		sg_err rc;
 		if (d == 0) {
 			uint32_t l = le16(e + 4);
@@ -261,14 +288,11 @@ static sg_err walk_node(ext_walk *w, const uint8_t *node, size_t len, int depth,
 			uint64_t start = (uint64_t)le16(e + 6) << 32 | le32(e + 8);
 			rc = push_run(w, lblk, start, l, zero);
 		} else {
+			uint64_t next = i + 1 < entries ? le32(e + 12) : r.hi;
+			if (next <= lblk)
+				return SG_ERR_CORRUPT; /* index entries strictly increasing */
 			uint64_t child = (uint64_t)le16(e + 8) << 32 | le32(e + 4);
-			if (child >= w->sb->blocks)
-				return SG_ERR_CORRUPT;
-			uint8_t *buf = w->blk + (size_t)(d - 1) * w->sb->block_size;
-			rc = w->rd(w->ctx, w->sb->fs_off + child * w->sb->block_size, buf,
-			           w->sb->block_size);
-			if (!rc)
-				rc = walk_node(w, buf, w->sb->block_size, depth + 1, d - 1);
+			rc = walk_child(w, child, d - 1, (lrange){lblk, next});
 		}
 		if (rc)
 			return rc;
@@ -281,11 +305,12 @@ sg_err fx_ext4_extents(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uin
 {
 	*runs = NULL;
 	*n = 0;
-	ext_walk w = {sb, rd, ctx, size, NULL, 0, 0, 0, NULL};
+	uint64_t budget = FX_EXT4_MAX_TREE_BYTES / sb->block_size;
+	ext_walk w = {sb, rd, ctx, size, NULL, 0, 0, 0, budget, NULL};
 	w.blk = malloc((size_t)FX_EXT4_MAX_DEPTH * sb->block_size);
 	if (!w.blk)
 		return SG_ERR_NOMEM;
-	sg_err rc = walk_node(&w, inode + 0x28, 60, 0, -1);
+	sg_err rc = walk_node(&w, inode + 0x28, 60, -1, (lrange){0, (uint64_t)1 << 32});
 	free(w.blk);
 	if (rc) {
 		free(w.v);

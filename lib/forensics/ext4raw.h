@@ -23,7 +23,14 @@
  *   fx_ext4_orphan_block() the inodes one block of the orphan file names.
  *
  * Everything read is bounded: at most FX_EXT4_MAX_DEPTH levels, at most
- * FX_EXT4_MAX_EXTENTS extents, every block number inside the file system.
+ * FX_EXT4_MAX_EXTENTS extents, at most FX_EXT4_MAX_TREE_BYTES of tree
+ * blocks read per inode, every block number inside the file system.  An
+ * extent tree is checked as fs/ext4's ext4_ext_check does: the depth each
+ * level expects, index entries in strictly increasing logical order, no
+ * empty index node, every entry of a node inside the logical range its
+ * index entry gives it.  So a node can be reached by one path only and a
+ * tree of N blocks costs at most N reads, however its entries point (the
+ * byte budget stops what is left: empty leaves named again and again).
  * A malformed inode or tree is SG_ERR_CORRUPT, never a crash or a loop.
  */
 #ifndef SSRFGUARD_FX_EXT4RAW_H
@@ -34,6 +41,9 @@
 
 #define FX_EXT4_MAX_DEPTH 5
 #define FX_EXT4_MAX_EXTENTS (1u << 20)
+/* Tree blocks read for one inode: 65,536 nodes of 4 KiB, far more than
+ * FX_EXT4_MAX_EXTENTS extents need even in quarter-full leaves of 1 KiB. */
+#define FX_EXT4_MAX_TREE_BYTES (256u << 20)
 #define FX_EXT4_INODE_MAX 4096
 
 typedef struct fx_ext4_sb {

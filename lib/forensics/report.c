@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/mdtext.h"
 #include "forensics/escape.h"
 
 void fx_time_iso(const fx_time *t, char *buf, size_t len)
@@ -250,7 +251,7 @@ static const char *jstr(const json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* A code span that survives any backticks and pipes in s. */
+/* A code span that survives any backticks, pipes and controls in s. */
 static sg_err md_code(fx_buf *out, const char *s)
 {
 	size_t run = 0, best = 0;
@@ -260,12 +261,19 @@ static sg_err md_code(fx_buf *out, const char *s)
 			best = run;
 	}
 	sg_err err = SG_OK;
+	char tmp[3];
 	for (size_t i = 0; i <= best && !err; i++)
 		err = fx_buf_add(out, "`", 1);
 	if (!err)
 		err = fx_buf_add(out, " ", 1);
-	for (const char *p = s; *p && !err; p++)
-		err = *p == '|' ? fx_buf_add(out, "\\|", 2) : fx_buf_add(out, p, 1);
+	size_t slashes = 0; /* backslashes just written: GFM reads "\\|" as "\\" and a cell's end */
+	for (const char *p = s; *p && !err; p++) {
+		if (*p == '|' && slashes % 2)
+			err = fx_buf_add(out, "\\", 1);
+		if (!err)
+			err = fx_buf_str(out, sg_md_code_byte((unsigned char)*p, tmp));
+		slashes = *p == '\\' ? slashes + 1 : 0;
+	}
 	if (!err)
 		err = fx_buf_add(out, " ", 1);
 	for (size_t i = 0; i <= best && !err; i++)
@@ -273,19 +281,25 @@ static sg_err md_code(fx_buf *out, const char *s)
 	return err;
 }
 
-/* Plain table cell text: pipes and newlines cannot break the table. */
+/* Plain text from the evidence (common/mdtext.h): no table broken, no
+ * link, HTML or control byte let through. */
 static sg_err md_text(fx_buf *out, const char *s)
 {
 	sg_err err = SG_OK;
-	for (const char *p = s; *p && !err; p++) {
-		if (*p == '|')
-			err = fx_buf_add(out, "\\|", 2);
-		else if (*p == '\n' || *p == '\r')
-			err = fx_buf_add(out, " ", 1);
-		else
-			err = fx_buf_add(out, p, 1);
-	}
+	char tmp[3];
+	for (const char *p = s; *p && !err; p++)
+		err = fx_buf_str(out, sg_md_byte((unsigned char)*p, tmp));
 	return err;
+}
+
+/* pre, then s (dflt when NULL) as md_text writes it, then post. */
+static sg_err md_field(fx_buf *out, const char *pre, const char *s, const char *dflt,
+                       const char *post)
+{
+	sg_err err = fx_buf_str(out, pre);
+	if (!err)
+		err = md_text(out, s ? s : dflt);
+	return err ? err : fx_buf_str(out, post);
 }
 
 static sg_err md_kv(fx_buf *out, const char *label, const char *value, int code)
@@ -367,8 +381,9 @@ static sg_err md_filesystems(fx_buf *out, const json_t *ev)
 		if (!err)
 			err = md_text(out, jstr(fs, "method") ? jstr(fs, "method") : "?");
 		if (!err)
-			err = fx_buf_printf(out, " | **%s** | %" JSON_INTEGER_FORMAT " | %" JSON_INTEGER_FORMAT " | ",
-			                    jstr(fs, "journal") ? jstr(fs, "journal") : "unknown",
+			err = md_field(out, " | **", jstr(fs, "journal"), "unknown", "**");
+		if (!err)
+			err = fx_buf_printf(out, " | %" JSON_INTEGER_FORMAT " | %" JSON_INTEGER_FORMAT " | ",
 			                    json_integer_value(json_object_get(fs, "entries")),
 			                    json_integer_value(json_object_get(fs, "files_hashed")));
 		const json_t *cs = json_object_get(fs, "cannot_see");
@@ -474,7 +489,9 @@ static sg_err md_findings(fx_buf *out, const json_t *ev)
 		if (err)
 			break;
 		if (json_integer_value(v))
-			err = fx_buf_printf(out, "- %s: %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
+			err = md_field(out, "- ", k, "", ": ");
+		if (!err && json_integer_value(v))
+			err = fx_buf_printf(out, "%" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
 	}
 	if (!err && json_array_size(fs))
 		err = fx_buf_str(out, "\n| class | path | interest | detail |\n| --- | --- | --- | --- |\n");
@@ -483,7 +500,7 @@ static sg_err md_findings(fx_buf *out, const json_t *ev)
 	json_array_foreach(fs, i, f) {
 		if (err)
 			break;
-		err = fx_buf_printf(out, "| %s | ", jstr(f, "class") ? jstr(f, "class") : "?");
+		err = md_field(out, "| ", jstr(f, "class"), "?", " | ");
 		if (!err && jstr(f, "from")) {
 			err = md_code(out, jstr(f, "from"));
 			if (!err)
@@ -529,12 +546,16 @@ static sg_err md_persistence(fx_buf *out, const json_t *ev)
 		if (!err)
 			err = md_code(out, jstr(p, "path") ? jstr(p, "path") : "");
 		if (!err)
-			err = fx_buf_printf(out, " | %s | %s | %" JSON_INTEGER_FORMAT " | %s | %s |\n",
-			                    jstr(p, "baseline") ? jstr(p, "baseline") : "no baseline",
-			                    jstr(p, "mode") ? jstr(p, "mode") : "",
-			                    json_integer_value(json_object_get(p, "uid")),
-			                    jstr(p, "mtime") ? jstr(p, "mtime") : "",
-			                    jstr(p, "sha256") ? jstr(p, "sha256") : "");
+			err = md_field(out, " | ", jstr(p, "baseline"), "no baseline", " | ");
+		if (!err)
+			err = md_field(out, "", jstr(p, "mode"), "", "");
+		if (!err)
+			err = fx_buf_printf(out, " | %" JSON_INTEGER_FORMAT,
+			                    json_integer_value(json_object_get(p, "uid")));
+		if (!err)
+			err = md_field(out, " | ", jstr(p, "mtime"), "", " | ");
+		if (!err)
+			err = md_field(out, "", jstr(p, "sha256"), "", " |\n");
 	}
 	json_int_t more = json_integer_value(json_object_get(ev, "persistence_omitted"));
 	if (!err && more > 0)
@@ -606,9 +627,10 @@ static sg_err md_yara(fx_buf *out, const json_t *ev)
 	if (scope && !strcmp(scope, "off"))
 		return fx_buf_str(out, "\n#### YARA\n\nNot run (--yara-scope off).\n");
 	const json_t *ms = json_object_get(y, "matches");
-	sg_err err = fx_buf_printf(out, "\n#### YARA matches: %zu file%s\n\nScope **%s** (",
-	                           json_array_size(ms), json_array_size(ms) == 1 ? "" : "s",
-	                           scope ? scope : "?");
+	sg_err err = fx_buf_printf(out, "\n#### YARA matches: %zu file%s\n\n",
+	                           json_array_size(ms), json_array_size(ms) == 1 ? "" : "s");
+	if (!err)
+		err = md_field(out, "Scope **", scope, "?", "** (");
 	if (!err)
 		err = md_text(out, jstr(y, "selection") ? jstr(y, "selection") : "");
 	if (!err)
@@ -637,7 +659,7 @@ static sg_err md_yara(fx_buf *out, const json_t *ev)
 			if (!err)
 				err = md_code(out, jstr(m, "path") ? jstr(m, "path") : "");
 			if (!err)
-				err = fx_buf_printf(out, " | %s | **", jstr(m, "class") ? jstr(m, "class") : "");
+				err = md_field(out, " | ", jstr(m, "class"), "", " | **");
 			if (!err)
 				err = md_text(out, jstr(r, "namespace") ? jstr(r, "namespace") : "");
 			if (!err)
@@ -666,10 +688,10 @@ static sg_err md_window(fx_buf *out, const json_t *ev)
 	const json_t *w = json_object_get(ev, "incident_window");
 	if (!w)
 		return SG_OK;
-	sg_err err = fx_buf_printf(out, "\n#### Around the incident (%s): changes from %s on, "
-	                                "newest first\n\n",
-	                           jstr(w, "incident_time") ? jstr(w, "incident_time") : "?",
-	                           jstr(w, "from") ? jstr(w, "from") : "?");
+	sg_err err = md_field(out, "\n#### Around the incident (", jstr(w, "incident_time"), "?",
+	                      "): changes from ");
+	if (!err)
+		err = md_field(out, "", jstr(w, "from"), "?", " on, newest first\n\n");
 	if (!err)
 		err = fx_buf_printf(out, "%" JSON_INTEGER_FORMAT " events in the window, the newest %"
 		                    JSON_INTEGER_FORMAT " listed.  M = modified, A = accessed, C = "
@@ -686,16 +708,16 @@ static sg_err md_window(fx_buf *out, const json_t *ev)
 		const char *what = jstr(t, "what") ? jstr(t, "what") : "";
 		char up[2] = {what[0] >= 'a' && what[0] <= 'z' ? (char)(what[0] - 32) : what[0], 0};
 		int hot = jstr(t, "finding") || json_array_size(json_object_get(t, "yara"));
-		err = fx_buf_printf(out, "| %s%s%s | %s | ", hot ? "**" : "",
-		                    jstr(t, "time") ? jstr(t, "time") : "", hot ? "**" : "", up);
+		err = md_field(out, hot ? "| **" : "| ", jstr(t, "time"), "", hot ? "** | " : " | ");
+		if (!err)
+			err = md_field(out, "", up, "", " | ");
 		if (!err && json_is_true(json_object_get(t, "after_incident")))
 			err = fx_buf_str(out, "(after) ");
 		if (!err)
 			err = md_code(out, jstr(t, "path") ? jstr(t, "path") : "");
 		if (!err)
-			err = fx_buf_printf(out, " | %s%s%s | ", jstr(t, "finding") ? "**" : "",
-			                    jstr(t, "finding") ? jstr(t, "finding") : "",
-			                    jstr(t, "finding") ? "**" : "");
+			err = md_field(out, jstr(t, "finding") ? " | **" : " | ", jstr(t, "finding"), "",
+			               jstr(t, "finding") ? "** | " : " | ");
 		json_array_foreach(json_object_get(t, "yara"), k, y) {
 			if (!err)
 				err = fx_buf_str(out, k ? ", **" : "**");
@@ -722,8 +744,9 @@ static sg_err md_timeline(fx_buf *out, const json_t *ev)
 	json_array_foreach(tl, i, t) {
 		if (err)
 			break;
-		err = fx_buf_printf(out, "| %s | %s | ", jstr(t, "time") ? jstr(t, "time") : "",
-		                    jstr(t, "what") ? jstr(t, "what") : "");
+		err = md_field(out, "| ", jstr(t, "time"), "", " | ");
+		if (!err)
+			err = md_field(out, "", jstr(t, "what"), "", " | ");
 		if (!err)
 			err = md_code(out, jstr(t, "path") ? jstr(t, "path") : "");
 		if (!err)
@@ -753,7 +776,7 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		err = md_kv(out, "finished", jstr(r, "finished"), 0);
 	const json_t *it = json_object_get(r, "incident_time");
 	if (!err && it) {
-		err = fx_buf_printf(out, "| incident time | %s (from ", jstr(it, "time") ? jstr(it, "time") : "?");
+		err = md_field(out, "| incident time | ", jstr(it, "time"), "?", " (from ");
 		if (!err)
 			err = md_text(out, jstr(it, "from") ? jstr(it, "from") : "?");
 		if (!err)
@@ -768,9 +791,10 @@ sg_err fx_report_markdown(const json_t *r, fx_buf *out)
 		if (!err)
 			err = md_code(out, jstr(rf, "path") ? jstr(rf, "path") : "");
 		if (!err)
-			err = fx_buf_printf(out, " (%" JSON_INTEGER_FORMAT " rules, SHA-256 %s) |\n",
-			                    json_integer_value(json_object_get(rf, "rules")),
-			                    jstr(rf, "sha256") ? jstr(rf, "sha256") : "?");
+			err = fx_buf_printf(out, " (%" JSON_INTEGER_FORMAT " rules, SHA-256 ",
+			                    json_integer_value(json_object_get(rf, "rules")));
+		if (!err)
+			err = md_field(out, "", jstr(rf, "sha256"), "?", ") |\n");
 	}
 	const json_t *evs = json_object_get(r, "evidence");
 	size_t i;

@@ -1,6 +1,8 @@
 /* report.c — Markdown incident report from its JSON document. */
 #include "playbook/report.h"
 
+#include "common/mdtext.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -58,26 +60,9 @@ __attribute__((format(printf, 2, 3))) static void sb_fmt(sbuf *b, const char *fm
 
 static void sb_esc(sbuf *b, const char *s)
 {
-	if (!s)
-		return;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '|': case '\\': case '`': case '*': case '_': case '[': case ']': case '#':
-		case '~': case '!':
-			sb_put(b, "\\", 1);
-			sb_put(b, s, 1);
-			break;
-		case '<': sb_str(b, "&lt;"); break;
-		case '>': sb_str(b, "&gt;"); break;
-		case '&': sb_str(b, "&amp;"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				sb_put(b, " ", 1);
-			else
-				sb_put(b, s, 1);
-		}
-	}
+	char tmp[3];
+	for (; s && *s; s++)
+		sb_str(b, sg_md_byte((unsigned char)*s, tmp));
 }
 
 char *pb_md_escape(const char *text)

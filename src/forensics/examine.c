@@ -129,7 +129,7 @@ static sg_err src_walk(exam_ctx *x, src_state *st)
 	if (t.failed) {
 		snprintf(st->err, sizeof st->err, "%s: %u file system%s could not be read (see the "
 		         "report)", st->label, t.failed, t.failed > 1 ? "s" : "");
-		jset(st->evj, "error", json_string(st->err));
+		jset(st->evj, "error", exam_jtext(st->err));
 		exam_worsen(st, SRC_FAILED);
 	}
 	if (t.incomplete) {
@@ -300,12 +300,12 @@ static src_status examine_source(exam_ctx *x, const exam_source *s, json_t *evs,
 		exam_worsen(st, SRC_FAILED);
 		if (!st->err[0])
 			snprintf(st->err, sizeof st->err, "%s", sg_strerror(rc));
-		jset(st->evj, "error", json_string(st->err));
+		jset(st->evj, "error", exam_jtext(st->err));
 	}
 	if (st->status == SRC_FAILED) {
 		char w[ERRLEN + 100];
 		snprintf(w, sizeof w, "%s: %s", st->label, st->err);
-		json_array_append_new(warnings, json_string(w));
+		json_array_append_new(warnings, exam_jtext(w));
 	}
 	jset(st->evj, "status", json_string(src_status_name(st->status)));
 	if (json_array_size(st->why))
@@ -428,7 +428,7 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	jset(report, "finished", json_string(when));
 	jset(report, "status", json_string(src_status_name(status)));
 	if (status == SRC_FAILED && err[0])
-		jset(report, "error", json_string(err));
+		jset(report, "error", exam_jtext(err));
 	/* the log's head as the report is written: verify-log --report checks
 	   that the log still holds it and, after it, the report's own hash */
 	jset(report, "custody", json_pack("{s:s,s:I,s:s}", "log", x->clog, "entries_before_report",
@@ -462,9 +462,9 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	char p[4200];
 	jset(res, "status", json_string(result_name(status)));
 	if (status == SRC_FAILED)
-		jset(res, "error", json_string(err[0] ? err : "examination failed"));
+		jset(res, "error", exam_jtext(err[0] ? err : "examination failed"));
 	if (status == SRC_INCOMPLETE)
-		jset(res, "error", json_string(err[0] ? err : "examination incomplete: the report "
+		jset(res, "error", exam_jtext(err[0] ? err : "examination incomplete: the report "
 		                               "says what could not be read or hashed"));
 	jset(res, "incident", jstr_or_null(o->incident));
 	snprintf(p, sizeof p, "%s/report.json", o->out_dir);
@@ -505,7 +505,7 @@ int exam_run(const exam_opts *o)
 	int rc = 2;
 	if (mount_ns_private(err, sizeof err)) {
 		say("%s; XFS file systems cannot be mounted", err);
-		json_array_append_new(warnings, json_string(err));
+		json_array_append_new(warnings, exam_jtext(err));
 		err[0] = 0;
 	}
 	/* rules first: a rule that does not compile leaves nothing behind */

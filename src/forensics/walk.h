@@ -77,7 +77,10 @@ int xfs_open_beneath(int root, const char *rel, int flags);
 /* Enter a private mount namespace (must run before any thread starts). */
 sg_err mount_ns_private(char *err, size_t errlen);
 
-/* Helpers shared by the walkers (walk_common.c). */
+/* Helpers shared by the walkers (walk_common.c).  walk_warn: one more
+ * walk error, the first five described in st->warn; the arguments may hold
+ * raw name bytes (an intruder's file names): the whole message is made
+ * printable text (common/escape.h) and cut on a character boundary. */
 void walk_warn(walk_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Apply the pool's results to out (entries indexed by job->entry). */
 void walk_apply_hashes(fx_list *out, void *jobs, walk_stats *st);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "forensics/hpool.h"
 
 void walk_warn(walk_stats *st, const char *fmt, ...)
@@ -19,10 +20,14 @@ void walk_warn(walk_stats *st, const char *fmt, ...)
 		st->warn[len++] = ' ';
 		st->warn[len] = 0;
 	}
+	char raw[sizeof st->warn];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(st->warn + len, sizeof st->warn - len, fmt, ap);
+	int n = vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	if (n > 0)
+		sg_text_clean(st->warn + len, sizeof st->warn - len, raw,
+		              (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1);
 }
 
 void walk_apply_hashes(fx_list *out, void *jobs, walk_stats *st)

@@ -73,6 +73,17 @@ hp_run *wt_ext_runs(walker *w, uint64_t size, size_t *nruns, int *corrupt)
 	return v;
 }
 
+int wt_ext_dir_corrupt(walker *w, const dir_item *d)
+{
+	if (!w->have_ext || walk_ext_inode(&w->ext, d->inum, d->size, w->ino) ||
+	    (fx_ext4_flags(w->ino) & FX_EXT4_INLINE_FL))
+		return 0;
+	size_t n = 0;
+	sg_err rc = SG_OK;
+	free(walk_ext_runs(&w->ext, w->ino, d->size, &n, &rc));
+	return rc != SG_OK && rc != SG_ERR_INVAL && rc != SG_ERR_NOMEM;
+}
+
 /* The bytes of directory d: read by us from its raw inode (extent trees
  * of any depth), else through libtsk.  NULL when unreadable. */
 #define DIR_READ_MAX (64u << 20)

@@ -271,6 +271,11 @@ static sg_err walk_dir(walker *w, dir_item *d)
 {
 	if (!dir_size_sane(w, d))
 		return SG_OK;
+	if (wt_ext_dir_corrupt(w, d)) {
+		walk_warn(w->st, "directory inode %" PRIuINUM " (%.*s): its extent tree is corrupt, not "
+		          "read", d->inum, (int)(d->len < 200 ? d->len : 200), d->path);
+		return SG_OK;
+	}
 	size_t nlive = 0;
 	uint8_t *data = NULL;
 	live_name *live = w->ext_filetype ? wt_ext_live_names(w, d, &nlive, &data) : NULL;

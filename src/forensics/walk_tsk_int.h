@@ -96,6 +96,10 @@ typedef struct live_name {
 sg_err wt_ext_fixup(walker *w, fx_entry *e);
 /* Content runs of the extent-mapped inode in w->ino (any depth). */
 hp_run *wt_ext_runs(walker *w, uint64_t size, size_t *nruns, int *corrupt);
+/* 1 when directory d is extent-mapped and its tree is corrupt: libtsk
+ * must not read it (libtsk 4.11 counts index blocks by recursing into
+ * every entry: a tree of five blocks named over and over hangs it). */
+int wt_ext_dir_corrupt(walker *w, const dir_item *d);
 /* The kernel's live names of directory d, sorted (NULL: take libtsk's). */
 live_name *wt_ext_live_names(walker *w, const dir_item *d, size_t *n, uint8_t **data);
 /* drop[i] for names libtsk invented; marks the live names it listed. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "forensics/escape.h"
 #include "forensics/fsprobe.h"
 #include "forensics/part.h"
@@ -18,17 +19,41 @@
 
 void exam_say(const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("forensics: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* the examiner's terminal: a piece of the evidence that reached the
+	 * line unescaped is escaped here (common/escape.h) */
+	sg_text_settle(line, sizeof line);
+	fprintf(stderr, "forensics: %s\n", line);
 }
 
 int exam_jset(json_t *o, const char *k, json_t *v)
 {
-	return !v || json_object_set_new(o, k, v);
+	if (v)
+		return json_object_set_new(o, k, v) != 0;
+	/* jansson refused the value (text that is not UTF-8, or out of
+	   memory): the report says where something is missing */
+	exam_say("report: the value of \"%s\" is lost (not UTF-8 text, or out of memory)", k);
+	json_object_set_new(o, k, json_string("(lost: not UTF-8 text, or out of memory)"));
+	return 1;
+}
+
+json_t *exam_jtext(const char *s)
+{
+	size_t n = strlen(s);
+	if (sg_text_printable(s, n))
+		return json_string(s);
+	size_t cap = n < (SIZE_MAX - 1) / 4 ? 4 * n + 1 : 0;
+	char *t = cap ? malloc(cap) : NULL;
+	if (!t)
+		return NULL;
+	sg_text_clean(t, cap, s, n);
+	json_t *j = json_string(t);
+	free(t);
+	return j;
 }
 
 #define say exam_say
@@ -234,10 +259,10 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	                                                          : "openssl"));
 	jset(fs, "walk_errors", json_integer((json_int_t)st.errors));
 	if (st.warn[0])
-		jset(fs, "walk_warnings", json_string(st.warn));
+		jset(fs, "walk_warnings", exam_jtext(st.warn));
 	jset(fs, "seconds", json_real(st.seconds));
 	if (err[0] && (rc || !strcmp(method, "none")))
-		jset(fs, rc && strcmp(method, "none") ? "error" : "note", json_string(err));
+		jset(fs, rc && strcmp(method, "none") ? "error" : "note", exam_jtext(err));
 	if (failed) {
 		tally->failed++;
 		jset(fs, "status", json_string("failed"));

@@ -14,8 +14,11 @@
  * tally counts them.  Errors (no such partition, unreadable device, OOM)
  * are returned with err set; damage inside a file system is not an error.
  *
- * exam_say() and exam_jset() are the examination's shared helpers: a line
- * "forensics: …" on stderr, and json_object_set_new that ignores NULL.
+ * exam_say(), exam_jset() and exam_jtext() are the examination's shared
+ * helpers: a line "forensics: …" on stderr; json_object_set_new that, when
+ * the value is NULL (jansson refused it), says so on stderr and puts a
+ * visible "(lost: …)" in its place; and a JSON string of any bytes, made
+ * printable text (common/escape.h) when it is not already (NULL: OOM).
  */
 #ifndef SSRFGUARD_FORENSICS_WALKDEV_H
 #define SSRFGUARD_FORENSICS_WALKDEV_H
@@ -41,5 +44,6 @@ sg_err walkdev_run(const evid *ev, int partition, unsigned workers, struct dfeed
 
 void exam_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int exam_jset(json_t *o, const char *k, json_t *v);
+json_t *exam_jtext(const char *s);
 
 #endif

@@ -7,28 +7,8 @@
 
 #include "aws/sigv4.h"
 #include "common/escape.h"
+#include "playbook/examresult.h"
 #include "respond/journal.h"
-
-/* The last line of out that is a JSON object with a "status": what
- * `ssrfguard forensics examine` prints last (docs/forensics.md).  Any
- * other text before it (a wrapper's echo) is set aside. */
-static json_t *result_line(const char *out)
-{
-	const char *end = out + strlen(out);
-	while (end > out) {
-		const char *start = end;
-		while (start > out && start[-1] != '\n')
-			start--;
-		if (end > start && *start == '{') {
-			json_t *j = json_loadb(start, (size_t)(end - start), 0, NULL);
-			if (json_is_object(j) && json_is_string(json_object_get(j, "status")))
-				return j;
-			json_decref(j);
-		}
-		end = start > out ? start - 1 : out;
-	}
-	return NULL;
-}
 
 /* A string member of the forensic host's result for a note: escaped and
  * cut on a character boundary (common/escape.h); "?" when absent. */
@@ -81,7 +61,7 @@ sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol)
 	out = out ? out : "";
 	char hex[65];
 	aws_sha256_hex(out, strlen(out), hex);
-	json_t *res = result_line(out);
+	json_t *res = pb_exam_result_line(out, strlen(out));
 	json_t *ev = json_pack("{s:s,s:s,s:s,s:o*}", "command_id", cmd, "ssm_status", status,
 	                       "stdout_sha256", hex, "examination", res);
 	if (!ev) {

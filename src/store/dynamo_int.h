@@ -49,7 +49,14 @@ sg_err dd_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
 sg_err dd_step_get(store *s, int64_t incident_id, const char *name, store_step *out);
 sg_err dd_history(store *s, int64_t incident_id, store_history **out, size_t *n);
 sg_err dd_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
-/* An incident item into a record. */
+/* An item of the table (any other writer's: untrusted) into a record:
+ * strings malloc'd ("" when absent), numbers 0 when absent or malformed.
+ * SG_ERR_NOMEM; dd_fill_step: SG_ERR_PROTOCOL when the item's sk is not a
+ * step's ("step#NAME").  dd_fill_history: place is the item's 0-based
+ * place in the incident's history. */
 sg_err dd_fill_incident(const json_t *item, store_incident *r);
+sg_err dd_fill_attempt(const json_t *item, store_attempt *r);
+sg_err dd_fill_step(const json_t *item, store_step *r);
+sg_err dd_fill_history(const json_t *item, size_t place, store_history *r);
 
 #endif

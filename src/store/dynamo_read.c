@@ -218,10 +218,8 @@ sg_err dd_count_states(store *base, int64_t counts[STORE_STATE__COUNT])
 
 /* ---- attempts ---- */
 
-static sg_err fill_att(const json_t *it, void *rec, size_t i)
+sg_err dd_fill_attempt(const json_t *it, store_attempt *r)
 {
-	(void)i;
-	store_attempt *r = rec;
 	int bad = 0;
 	const char *sk = aws_ddb_str(it, "sk");
 	r->id = strlen(sk) > 4 ? (int64_t)strtoll(sk + 4, NULL, 10) : 0;
@@ -248,6 +246,12 @@ static sg_err fill_att(const json_t *it, void *rec, size_t i)
 	return SG_OK;
 }
 
+static sg_err fill_att(const json_t *it, void *rec, size_t i)
+{
+	(void)i;
+	return dd_fill_attempt(it, rec);
+}
+
 static void clear_att(void *rec) { store_attempt_clear(rec); }
 
 sg_err dd_attempts(store *base, int64_t incident_id, size_t limit, store_attempt **out,
@@ -259,13 +263,14 @@ sg_err dd_attempts(store *base, int64_t incident_id, size_t limit, store_attempt
 
 /* ---- steps ---- */
 
-static sg_err fill_step(const json_t *it, void *rec, size_t i)
+sg_err dd_fill_step(const json_t *it, store_step *r)
 {
-	(void)i;
-	store_step *r = rec;
 	int bad = 0;
+	const char *sk = aws_ddb_str(it, "sk");
+	if (strncmp(sk, "step#", 5))
+		return SG_ERR_PROTOCOL; /* not a step's item: its key was asked for */
 	r->incident_id = aws_ddb_num(it, "incident");
-	r->name = strdup(aws_ddb_str(it, "sk") + strlen("step#"));
+	r->name = strdup(sk + 5);
 	r->status = dd_str(it, "status", &bad);
 	r->data = dd_str(it, "data", &bad);
 	r->attempts = aws_ddb_num(it, "attempts");
@@ -275,6 +280,12 @@ static sg_err fill_step(const json_t *it, void *rec, size_t i)
 		return SG_ERR_NOMEM;
 	}
 	return SG_OK;
+}
+
+static sg_err fill_step(const json_t *it, void *rec, size_t i)
+{
+	(void)i;
+	return dd_fill_step(it, rec);
 }
 
 static void clear_step(void *rec) { store_step_free(rec); }
@@ -294,21 +305,18 @@ sg_err dd_step_get(store *base, int64_t incident_id, const char *name, store_ste
 	if (snprintf(sk, sizeof sk, "step#%s", name) >= (int)sizeof sk)
 		return SG_ERR_NOTFOUND;
 	sg_err rc = dd_get_item(s, pk, sk, &it);
-	if (!rc && (aws_ddb_str(it, "sk")[0] == '\0'))
-		rc = SG_ERR_PROTOCOL;
 	if (!rc)
-		rc = fill_step(it, out, 0);
+		rc = dd_fill_step(it, out);
 	json_decref(it);
 	return rc;
 }
 
 /* ---- history ---- */
 
-static sg_err fill_hist(const json_t *it, void *rec, size_t i)
+sg_err dd_fill_history(const json_t *it, size_t place, store_history *r)
 {
-	store_history *r = rec;
 	int bad = 0;
-	r->id = (int64_t)i + 1;   /* its place in the incident's history */
+	r->id = (int64_t)place + 1;   /* its place in the incident's history */
 	r->incident_id = aws_ddb_num(it, "incident");
 	r->step = dd_str(it, "step", &bad);
 	r->from = dd_str(it, "from", &bad);
@@ -321,6 +329,11 @@ static sg_err fill_hist(const json_t *it, void *rec, size_t i)
 		return SG_ERR_NOMEM;
 	}
 	return SG_OK;
+}
+
+static sg_err fill_hist(const json_t *it, void *rec, size_t i)
+{
+	return dd_fill_history(it, i, rec);
 }
 
 static void clear_hist(void *rec) { store_history_clear(rec); }

@@ -32,6 +32,46 @@ t0=$(date +%s)
 run hugedir "2 3" examine --device "$WORK/hugedir.img" --out "$WORK/o-hugedir" --no-device-hash
 check "hugedir: done within 10 s" test $(( $(date +%s) - t0 )) -lt 10
 check "hugedir: the report names the corrupt directory" grep -q "more than the whole file system" "$WORK/o-hugedir/report.json"
+# an extent tree of five blocks whose index entries all name the same
+# child (AUDIT5 H1): walked naively, 5e10 block reads (ours, and libtsk's
+# for a directory); refused at once, the file and the directory named, the
+# examination incomplete
+make_tree "$WORK/fantree"
+head -c 20480 /dev/urandom > "$WORK/fantree/srv/data/fan.bin"
+mkdir "$WORK/fantree/srv/fandir"
+for i in $(seq 1 400); do : > "$WORK/fantree/srv/fandir/a-name-long-enough-to-need-five-blocks-$i"; done
+truncate -s 16M "$WORK/fan.img"; mkfs.ext4 -q -F -b 4096 -d "$WORK/fantree" "$WORK/fan.img"
+$PY "$HERE/mkfanout.py" "$WORK/fan.img" /srv/data/fan.bin
+$PY "$HERE/mkfanout.py" "$WORK/fan.img" /srv/fandir
+t0=$(date +%s)
+run fanout 3 examine --device "$WORK/fan.img" --out "$WORK/o-fan" --no-device-hash
+check "fanout: done within 10 s" test $(( $(date +%s) - t0 )) -lt 10
+check "fanout: the report says incomplete" test "$(jget "$WORK/o-fan/report.json" 'r["evidence"][0]["filesystems"][0]["status"]')" == incomplete
+check "fanout: the manifest names the file and why" grep -q '"path":"/srv/data/fan.bin".*"note":"not hashed: its extent tree is corrupt"' "$WORK/o-fan/fan.img/manifest.jsonl"
+check "fanout: the directory named in the walk warnings" grep -q 'directory inode [0-9]* (/srv/fandir): its extent tree is corrupt, not read' "$WORK/o-fan/report.json"
+check "fanout: every other file hashed" test "$(jget "$WORK/o-fan/report.json" 'r["evidence"][0]["filesystems"][0]["hash_errors"]')" == 1
+# a directory whose name is not UTF-8 and holds an escape sequence, its
+# extent tree broken (AUDIT5 H3): the walk warning naming it reaches
+# report.json escaped (not dropped with every other warning of the file
+# system), and report.md carries no control byte
+mkdir -p "$WORK/namtree/srv"
+$PY -c "import os,sys; d=os.path.join(os.fsencode(sys.argv[1]), b'\xff\x1b[31mx'); os.mkdir(d); open(os.path.join(d, b'f'), 'w').write('x')" "$WORK/namtree/srv"
+truncate -s 8M "$WORK/names.img"; mkfs.ext4 -q -F -d "$WORK/namtree" "$WORK/names.img"
+$PY - "$WORK/names.img" <<'PYEOF'
+import subprocess, sys
+out = subprocess.run(["debugfs", "-R", "ls -p /srv", sys.argv[1]], check=True, capture_output=True).stdout
+ino = [l.split(b"/")[1] for l in out.splitlines() if b"/\xff\x1b[31mx/" in l][0].decode()
+subprocess.run(["debugfs", "-w", "-R", "sif <%s> block[0] 0" % ino, sys.argv[1]], check=True, capture_output=True)
+PYEOF
+run names 3 examine --device "$WORK/names.img" --out "$WORK/o-names" --no-device-hash
+check "names: the warning is in report.json, the name escaped" $PY -c "
+import json, sys
+w = json.load(open(sys.argv[1]))['evidence'][0]['filesystems'][0]['walk_warnings']
+assert '(/srv/\\\\xff\\\\x1b[31mx)' in w, w" "$WORK/o-names/report.json"
+check "names: report.md holds no control byte but newlines" $PY -c "
+import sys
+b = open(sys.argv[1], 'rb').read()
+assert b'xff' in b and not [c for c in b if c < 0x20 and c != 10 or c == 0x7f], b" "$WORK/o-names/report.md"
 # a fuzzed ext4 image on which one inode lookup makes libtsk calloc 3 GiB,
 # twice: under the memory ceiling the allocation fails, the report is written
 cp "$HERE/../../../fuzz/corpus/fx_walk/ext4-inode-asks-libtsk-for-3GiB" "$WORK/membomb.img"

@@ -62,4 +62,35 @@ TEST(deleted_entries_listed_and_escaped)
 	json_decref(r);
 }
 
-TEST_MAIN(deleted_entries_listed_and_escaped)
+/* Text of the evidence outside code spans (a walk warning naming a
+ * directory, a YARA rule's description) and inside them (a path holding a
+ * newline): no control byte but '\n' between rows, no raw HTML, no link,
+ * no cell broken: the incident report's rules (common/mdtext.h). */
+TEST(evidence_text_escaped_as_the_incident_report_does)
+{
+	json_t *r = json_pack(
+		"{s:[{s:s,s:[{s:i,s:s,s:s,s:s,s:[]}],s:{s:s,s:[{s:s,s:[{s:s,s:s,s:{s:s}}]}]}}]}",
+		"evidence", "label", "vol-1", "filesystems", "index", 0, "type", "ext4",
+		"status", "incomplete",
+		"walk_warnings", "directory inode 5 (/\x1b[31m<img src=x onerror=alert(1)>|x): cannot read",
+		"deleted_entries", "yara", "scope", "all", "matches", "path", "/a\nb\rc|d",
+		"rules", "namespace", "ns", "rule", "r_[1](http://e/)", "meta", "description",
+		"\x1b]0;owned\x07 *bold* ~x~ & <b>");
+	CHECK(r != NULL);
+	fx_buf md = {0};
+	CHECK(fx_report_markdown(r, &md) == SG_OK);
+	CHECK(fx_buf_add(&md, "", 1) == SG_OK);
+	const char *t = md.p;
+	for (size_t i = 0; i + 1 < md.len; i++)
+		CHECKF((unsigned char)t[i] >= 0x20 && t[i] != 0x7f ? 1 : t[i] == '\n',
+		       "byte 0x%02x at %zu", (unsigned char)t[i], i);
+	CHECKF(!strstr(t, "<img") && !strstr(t, "<b>"), "%s", t);
+	CHECKF(strstr(t, "&lt;img src=x onerror=alert(1)&gt;\\|x") != NULL, "%s", t);
+	CHECKF(strstr(t, "r\\_\\[1\\](http://e/)") != NULL, "%s", t);
+	CHECKF(strstr(t, " \\*bold\\* \\~x\\~ &amp; &lt;b&gt;") != NULL, "%s", t);
+	CHECKF(strstr(t, "` /a b c\\|d `") != NULL, "%s", t);
+	fx_buf_free(&md);
+	json_decref(r);
+}
+
+TEST_MAIN(deleted_entries_listed_and_escaped, evidence_text_escaped_as_the_incident_report_does)

@@ -1,0 +1,84 @@
+/* fuzz_sign.c — the signature headers of a delivered incident (from the
+ * network: anyone can send them) verified with a fixed key.  Input: the
+ * timestamp, nonce and signature header values and the body, separated by
+ * '\n' (a missing field is an absent header).  Each input is also signed
+ * properly and checked again: the right signature passes once, a replay is
+ * refused, a changed body never passes. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "playbook/sign.h"
+
+static const uint8_t key[] = "fuzz-key-of-32-bytes-exactly-!!!";
+#define NOW 1800000000LL
+
+/* The next '\n'-terminated field of data as a NUL-terminated copy. */
+static char *field(const uint8_t **p, const uint8_t *end)
+{
+	if (*p >= end)
+		return NULL;
+	const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	char *s = malloc(n + 1);
+	if (!s)
+		abort();
+	memcpy(s, *p, n);
+	s[n] = 0;
+	*p += n + (nl != NULL);
+	return s;
+}
+
+static void resigned(rsig_cache *c, const char *nonce, const uint8_t *body, size_t blen,
+                     int64_t skew)
+{
+	char ts[24], sig[65];
+	snprintf(ts, sizeof ts, "%lld", (long long)(NOW + skew));
+	if (rsig_sign(key, sizeof key - 1, NOW + skew, nonce, body, blen, sig) != SG_OK)
+		return; /* a malformed nonce cannot be signed either */
+	sg_err rc;
+	if (blen) { /* one bit of the body changed: never accepted */
+		uint8_t *b = malloc(blen);
+		if (!b)
+			abort();
+		memcpy(b, body, blen);
+		b[0] ^= 1;
+		rc = rsig_verify(c, key, sizeof key - 1, ts, nonce, sig, b, blen, NOW);
+		free(b);
+		if (rc == SG_OK)
+			abort();
+	}
+	rc = rsig_verify(c, key, sizeof key - 1, ts, nonce, sig, body, blen, NOW);
+	int in_window = skew >= -RSIG_WINDOW_DEFAULT && skew <= RSIG_WINDOW_DEFAULT;
+	if (in_window ? rc != SG_OK && rc != SG_ERR_EXISTS && rc != SG_ERR_BUSY
+	              : rc != SG_ERR_TIMEOUT)
+		abort();
+	if (rc == SG_OK &&
+	    rsig_verify(c, key, sizeof key - 1, ts, nonce, sig, body, blen, NOW) != SG_ERR_EXISTS)
+		abort(); /* the replay */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data, *end = data + size;
+	char *ts = field(&p, end), *nonce = field(&p, end), *sig = field(&p, end);
+	const uint8_t *body = p < end ? p : (const uint8_t *)"";
+	size_t blen = p < end ? (size_t)(end - p) : 0;
+	rsig_cache *c = rsig_cache_new(4, RSIG_WINDOW_DEFAULT);
+	if (!c)
+		abort();
+	sg_err rc = rsig_verify(c, key, sizeof key - 1, ts, nonce, sig, body, blen, NOW);
+	if (rc != SG_OK && rc != SG_ERR_PARSE && rc != SG_ERR_TIMEOUT && rc != SG_ERR_AUTH &&
+	    rc != SG_ERR_EXISTS && rc != SG_ERR_BUSY)
+		abort();
+	if (rc == SG_OK)
+		abort(); /* nobody without the key gets in */
+	if (nonce)
+		resigned(c, nonce, body, blen, size ? (int64_t)(data[0] % 9) * 100 - 400 : 0);
+	rsig_cache_free(c);
+	free(ts);
+	free(nonce);
+	free(sig);
+	return 0;
+}

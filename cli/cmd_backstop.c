@@ -70,6 +70,44 @@ static unsigned long long refused_packets(const char *listing)
 	return total;
 }
 
+/* The NFLOG group the installed table logs to (nft lists a log statement
+ * as `log prefix "..." group N`: the table's own, which may differ from
+ * the configuration's).  False when the listing names none. */
+static bool listed_group(const char *listing, unsigned *group)
+{
+	static const char key[] = " group ";
+	const char *p = strstr(listing, key);
+	char *end = NULL;
+	unsigned long g = p ? strtoul(p + strlen(key), &end, 10) : 0;
+	if (!p || end == p + strlen(key) || g > 65535)
+		return false;
+	*group = (unsigned)g;
+	return true;
+}
+
+/* What status can say of the refusals' recording: only that some process
+ * holds the installed table's NFLOG group, not which one. */
+static void say_recording(const char *listing, unsigned configured)
+{
+	unsigned q;
+	if (!listed_group(listing, &q)) {
+		printf("backstop: the installed table logs to no NFLOG group: refusals are enforced but "
+		       "not recorded\n");
+		return;
+	}
+	if (bs_group_bound(q))
+		printf("backstop: a process holds NFLOG group %u, the installed table's (which process is "
+		       "not checked: refusals are recorded if it is `ssrfguard backstop watch` or `serve "
+		       "--backstop on`)\n", q);
+	else
+		printf("backstop: no process holds NFLOG group %u, the installed table's: refusals are "
+		       "enforced but not recorded (run `ssrfguard backstop watch` or `serve --backstop "
+		       "on`)\n", q);
+	if (q != configured)
+		printf("backstop: the configuration says NFLOG group %u, the installed table %u: a reader "
+		       "started now listens on the other group (install again)\n", configured, q);
+}
+
 static int do_install(const srvcfg *cfg, int print, int check)
 {
 	char err[1024], *script = NULL;
@@ -132,13 +170,8 @@ static int do_status(const srvcfg *cfg)
 		return 2;
 	}
 	fputs(text, stdout);
-	unsigned q = (unsigned)cfg->backstop.group;
 	printf("\nbackstop: installed; %llu packets refused so far\n", refused_packets(text));
-	if (bs_group_bound(q))
-		printf("backstop: a reader records refusals (NFLOG group %u is bound)\n", q);
-	else
-		printf("backstop: no reader holds NFLOG group %u: refusals are enforced but not recorded "
-		       "(run `ssrfguard backstop watch` or `serve --backstop on`)\n", q);
+	say_recording(text, (unsigned)cfg->backstop.group);
 	free(text);
 	return 0;
 }

@@ -121,8 +121,8 @@ int cmd_dashboard(int argc, char **argv)
 	if (!cmdline_begin_logged(&dashboard_command, &o, argc, argv, &rc))
 		goto out;
 	if (!o.token_file && !o.client_ca) {
-		logging_emitf("error", "config", "--token-file FILE or --client-ca FILE is required "
-		              "(ssrfguard dashboard --help lists the options)");
+		rc = cmdline_usage_error_logged(&dashboard_command,
+		                                "--token-file FILE or --client-ca FILE is required");
 		goto out;
 	}
 	rc = 1;

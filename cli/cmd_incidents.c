@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common/escape.h"
 #include "common/utf8.h"
 #include "opt/cmdline.h"
 #include "playbook/playbook.h"
@@ -94,6 +95,33 @@ static void iso(int64_t ms, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* Stored strings as JSON text: bytes that are not UTF-8 become U+FFFD
+ * (the incident is listed, never dropped). */
+static json_t *list_json_row(const store_incident *inc)
+{
+	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:o}", "id", (json_int_t)inc->id, "state",
+	                 store_state_name(inc->state), "instance", sg_utf8_json(inc->instance_id), "source",
+	                 sg_utf8_json(inc->source), "category", sg_utf8_json(inc->category), "attempts",
+	                 (json_int_t)inc->attempts, "opened_ms", (json_int_t)inc->opened_ms, "reason",
+	                 sg_utf8_json(inc->state_reason));
+}
+
+/* One row of the table: every stored string may hold an attacker's or a
+ * victim's text (the source, a reason quoting a note), so each is escaped
+ * (common/escape.h) and cut to its column on a character boundary. */
+static void list_text_row(const store_incident *inc)
+{
+	char id[24], t[32], inst[21], src[25], cat[11], why[600];
+	snprintf(id, sizeof id, "INC-%lld", (long long)inc->id);
+	iso(inc->opened_ms, t);
+	sg_text_clean(inst, sizeof inst, inc->instance_id, strlen(inc->instance_id));
+	sg_text_clean(src, sizeof src, inc->source, strlen(inc->source));
+	sg_text_clean(cat, sizeof cat, inc->category, strlen(inc->category));
+	sg_text_clean(why, sizeof why, inc->state_reason, strlen(inc->state_reason));
+	printf("%-8s %-10s %-20s %-24s %-10s %8lld  %-19s  %s\n", id, store_state_name(inc->state), inst,
+	       src, cat, (long long)inc->attempts, t, why);
+}
+
 static int do_list(store *st, int state, bool as_json)
 {
 	store_incident *arr = NULL;
@@ -107,39 +135,25 @@ static int do_list(store *st, int state, bool as_json)
 	if (!as_json)
 		printf("%-8s %-10s %-20s %-24s %-10s %8s  %-19s  %s\n", "ID", "STATE", "INSTANCE", "SOURCE",
 		       "CATEGORY", "ATTEMPTS", "OPENED (UTC)", "REASON");
-	for (size_t i = 0; i < n; i++) {
-		char t[32];
-		iso(arr[i].opened_ms, t);
-		if (as_json)
-			json_array_append_new(
-				ja, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "id", (json_int_t)arr[i].id,
-				              "state", store_state_name(arr[i].state), "instance", arr[i].instance_id,
-				              "source", arr[i].source, "category", arr[i].category, "attempts",
-				              (json_int_t)arr[i].attempts, "opened_ms", (json_int_t)arr[i].opened_ms,
-				              "reason", arr[i].state_reason));
-		else {
-			char id[24];
-			snprintf(id, sizeof id, "INC-%lld", (long long)arr[i].id);
-			/* the source may be attacker-chosen text: printed with %.24s and
-			 * control bytes replaced */
-			char src[25];
-			snprintf(src, sizeof src, "%s", arr[i].source);
-			for (char *p = src; *p; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					*p = '?';
-			printf("%-8s %-10s %-20s %-24s %-10.10s %8lld  %-19s  %s\n", id,
-			       store_state_name(arr[i].state), arr[i].instance_id, src, arr[i].category,
-			       (long long)arr[i].attempts, t, arr[i].state_reason);
+	for (size_t i = 0; i < n && (!as_json || ja); i++) {
+		if (as_json && json_array_append_new(ja, list_json_row(&arr[i]))) {
+			json_decref(ja); /* out of memory: say so rather than list fewer */
+			ja = NULL;
+		} else if (!as_json) {
+			list_text_row(&arr[i]);
 		}
 	}
-	if (as_json) {
-		char *s = json_dumps(ja, JSON_INDENT(2));
-		if (s)
-			puts(s);
-		free(s);
-		json_decref(ja);
-	}
 	store_incidents_free(arr, n);
+	if (!as_json)
+		return 0;
+	char *s = ja ? json_dumps(ja, JSON_INDENT(2)) : NULL;
+	json_decref(ja);
+	if (!s) {
+		fprintf(stderr, "ssrfguard incidents: %s\n", sg_strerror(SG_ERR_NOMEM));
+		return 1;
+	}
+	puts(s);
+	free(s);
 	return 0;
 }
 

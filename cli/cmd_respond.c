@@ -273,8 +273,10 @@ int cmd_respond(int argc, char **argv)
 	if (rc == 1) {
 		cmdline_help(&respond_command, stdout);
 		rc = 0;
-	} else if (rc)
-		rc = cmdline_usage_error(&respond_command, msg);
+	} else if (rc) /* a daemon's stderr is its JSON log from the first line */
+		rc = o.json || o.deliver_to || (!o.instance && !o.incident && !o.preflight)
+		             ? cmdline_usage_error_logged(&respond_command, msg)
+		             : cmdline_usage_error(&respond_command, msg);
 	else {
 		/* a daemon (and the detector's delivery) logs JSON lines only */
 		if (o.deliver_to || (!o.instance && !o.incident && !o.preflight))

@@ -11,6 +11,11 @@ PACKAGES=(
   libssl-dev libtsk-dev libnftables-dev libyara-dev
   # tests: namespaces, the AWS double, file-system images, cross-checks
   iproute2 util-linux nftables python3 python3-botocore python3-pyflakes awscli sqlite3 curl
+  # test certificate authorities (the emulator's, serve's and the proxy's TLS
+  # tests, the signed delivery, the dashboard's browser test): the openssl CLI
+  openssl
+  # `column` for `scripts/run.sh check`
+  bsdextrautils
   # the CloudFormation template's test (short-form tags need a YAML loader)
   python3-yaml
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g libcap2-bin

@@ -10,10 +10,19 @@
 # setuid file: scripts/demo-victim.sh).
 # `scripts/run.sh check` shows the guard's verdicts instead (`ssrfguard
 # check` on a handful of tricky URLs; names pinned, no DNS, no packet).
+# Every line that says something happened is printed after it was checked;
+# when a step does not happen the script stops, exit status 1, with the
+# reason and the log to read (the demo's directory is then kept).
+# SSRFGUARD=BINARY runs another build's binary (tests) and skips the
+# install and build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
-bash scripts/build.sh
+if [ -z "${SSRFGUARD:-}" ]; then
+  bash scripts/deps.sh
+  bash scripts/build.sh
+fi
+sg=$(realpath "${SSRFGUARD:-./build/cli/ssrfguard}")
+builddir=$(dirname "$(dirname "$sg")")
 if [ "${1:-}" = check ]; then
   urls=(
     'https://example.com/'
@@ -32,7 +41,7 @@ if [ "${1:-}" = check ]; then
   echo "ssrfguard check: ${#urls[@]} URLs (example.com, bücher.example and rebind.example pinned)"
   echo
   set +e
-  printf '%s\n' "${urls[@]}" | ./build/cli/ssrfguard check \
+  printf '%s\n' "${urls[@]}" | "$sg" check \
     --resolve example.com:443:93.184.215.14 \
     --resolve bücher.example:443:203.0.113.10 --allow 203.0.113.0/24 \
     --resolve rebind.example:80:93.184.215.14,169.254.169.254 - \
@@ -47,16 +56,26 @@ if [ "${SSRFGUARD_IN_NETNS:-}" != 1 ]; then
   exec tests/netns-run bash "$0" "$@"   # nothing here can leave this machine
 fi
 tmp=$(mktemp -d /tmp/ssrfguard-demo-XXXXXX)
-./build/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
-./build/cli/ssrfguard serve --store "$tmp/incidents.db" --log "$tmp/serve.log" \
+keep=
+"$builddir/tests/integration/server/sg-upstream" 203.0.113.10:80 >/dev/null 2>"$tmp/upstream.log" &
+upstream=$!
+"$sg" serve --store "$tmp/incidents.db" --log "$tmp/serve.log" \
   --rule 'allow 203.0.113.0/24' --instance-id i-0123456789abcdef0 \
-  --region us-east-1 --az us-east-1a --no-imds &
-trap 'kill %1 %2 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:5001/healthz && break; sleep 0.1; done
-show() { echo; echo "\$ curl '$1'"; curl -s -w '  -> HTTP %{http_code}\n' "$1"; }
+  --region us-east-1 --az us-east-1a --no-imds 2>"$tmp/serve.err" &
+serve=$!
+trap 'kill $upstream $serve 2>/dev/null; wait 2>/dev/null; [ -n "$keep" ] || rm -rf "$tmp"' EXIT
+. scripts/demo-lib.sh
+listening $serve 127.0.0.1:5001 ||
+  fail "ssrfguard serve did not start listening on 127.0.0.1:5001" "$tmp/serve.err"
 echo "ssrfguard serve is listening on 127.0.0.1:5001 (inside a network namespace)"
-show 'http://127.0.0.1:5001/go?url=http://203.0.113.10/hello'
-show 'http://127.0.0.1:5001/go?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/'
+show() {
+  echo; echo "\$ curl '$1'"
+  code=$(curl -s -o "$tmp/body" -w '%{http_code}' "$1") || true
+  cat "$tmp/body"; echo "  -> HTTP $code"
+  [ "$code" = "$2" ] || fail "expected HTTP $2 from serve, got $code" "$tmp/serve.log"
+}
+show 'http://127.0.0.1:5001/go?url=http://203.0.113.10/hello' 200
+show 'http://127.0.0.1:5001/go?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/' 403
 echo; echo "\$ ssrfguard incidents list"
-./build/cli/ssrfguard incidents --store "$tmp/incidents.db" list
-bash scripts/demo-respond.sh   # containment: serve --respond against the AWS emulator
+"$sg" incidents --store "$tmp/incidents.db" list
+SSRFGUARD=$sg bash scripts/demo-respond.sh   # containment: serve --respond against the AWS emulator

@@ -122,10 +122,11 @@ def_status=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv
 def_work=$(/usr/bin/python3 -c "
 import json, sys
 ev = json.load(open(sys.argv[1]))['evidence'][0]
-c = ev['summary']['by_class']; y = ev['yara']
-print('findings %d (%s); yara %s: %d files scanned, %d bytes, %d matched' % (
-    ev['summary']['findings'], ', '.join('%s %d' % kv for kv in sorted(c.items())),
-    y['status'], y['scanned'], y['bytes'], len(y['matches'])))" "$W/od/report.json")
+c = ev['summary']['by_class']; y = ev['yara']; fs = ev['filesystems'][0]
+print('findings %d (%s); yara %s: %d files scanned, %d bytes, %d matched; %.0f%% of file bytes hashed from the acquisition' % (
+    ev['summary']['findings'], ', '.join('%s %d' % kv for kv in sorted(c.items()) if kv[1]),
+    y['status'], y['scanned'], y['bytes'], len(y['matches']),
+    100.0 * fs.get('bytes_hashed_from_acquisition', 0) / max(fs['bytes_hashed'], 1)))" "$W/od/report.json")
 fs() { /usr/bin/python3 -c "import json,sys; f=json.load(open(sys.argv[1]))['evidence'][0]['filesystems'][0]; print(f['$2'])" "$1"; }
 w2=$(fs "$W/o1/report.json" seconds) w1=$(fs "$W/o2/report.json" seconds)
 hashed=$(fs "$W/o1/report.json" bytes_hashed) nfiles=$(fs "$W/o1/report.json" files_hashed)

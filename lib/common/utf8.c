@@ -1,6 +1,7 @@
 /* utf8.c — see utf8.h. */
 #include "common/utf8.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,4 +62,13 @@ char *sg_utf8_repair(const char *s, size_t n, size_t *outlen)
 	*w = '\0';
 	*outlen = (size_t)(w - o);
 	return o;
+}
+
+json_t *sg_utf8_json(const char *s)
+{
+	size_t n = 0;
+	char *ok = sg_utf8_repair(s, strlen(s), &n);
+	json_t *j = ok ? json_stringn(ok, n) : NULL;
+	free(ok);
+	return j;
 }

@@ -23,4 +23,9 @@ size_t sg_utf8_len(const unsigned char *s, size_t n);
  * NUL-terminated, *outlen its length; NULL on out of memory. */
 char *sg_utf8_repair(const char *s, size_t n, size_t *outlen);
 
+/* The NUL-terminated s, repaired so, as a new jansson string: stored or
+ * received bytes become JSON text instead of a NULL that drops them.
+ * NULL only on out of memory. */
+struct json_t *sg_utf8_json(const char *s);
+
 #endif

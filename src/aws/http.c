@@ -122,7 +122,7 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	hdrs = nh;
 
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, req->https_only ? "https" : "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	/* "" disables proxies; NULL restores the default (proxy variables) for
 	 * the next call on the same handle. */
@@ -216,5 +216,21 @@ done:
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
 	aws_buf_free(&s.body);
+	return rc;
+}
+
+sg_err aws_http_once(const struct aws_http_req *req, struct aws_http_resp *resp, char *diag,
+                     size_t diaglen)
+{
+	enum aws_failure fail;
+	CURL *h = curl_easy_init();
+	if (!h) {
+		memset(resp, 0, sizeof *resp);
+		if (diag && diaglen)
+			snprintf(diag, diaglen, "%s", sg_strerror(SG_ERR_NOMEM));
+		return SG_ERR_NOMEM;
+	}
+	sg_err rc = aws_http_do(h, req, resp, &fail, diag, diaglen);
+	curl_easy_cleanup(h);
 	return rc;
 }

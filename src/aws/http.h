@@ -1,10 +1,12 @@
 /*
- * http.h — one HTTP exchange over libcurl for the AWS client and IMDS
- * (internal to src/aws).
+ * http.h — one HTTP exchange over libcurl: the one HTTP path of the AWS
+ * client, IMDS, and the responder's webhook and signed delivery
+ * (aws_http_once).
  *
  * HTTPS peers are always verified (CURLOPT_SSL_VERIFYPEER/HOST stay on);
  * ca_bundle replaces the system store (tests point it at their own CA).
- * Only http and https, no redirects followed, reply bodies capped.
+ * Only http and https (https alone with https_only), no redirects
+ * followed, reply bodies capped.
  * The outcome is classified for the retry policy: could-not-connect
  * (request certainly unsent) vs. failed-after-sending (ambiguous).
  */
@@ -37,6 +39,7 @@ struct aws_http_req {
 	                                   container endpoint are reached directly,
 	                                   never through a proxy that would see
 	                                   their tokens and credentials */
+	int https_only;                 /* refuse http:// (signed delivery) */
 	/* Optional: a 2xx body is handed to stream() piece by piece instead of
 	 * being kept (resp->body is then ""), so a reply of any size passes
 	 * in bounded memory; any other status is kept as usual (an error
@@ -63,5 +66,11 @@ struct aws_http_resp {
 sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp *resp,
                    enum aws_failure *fail, char *diag, size_t diaglen);
 void aws_http_resp_free(struct aws_http_resp *r);    /* NULL-safe */
+
+/* aws_http_do on a handle of its own, for a single exchange outside the
+ * AWS client (the webhook, the signed delivery).  Same results; diag says
+ * what failed. */
+sg_err aws_http_once(const struct aws_http_req *req, struct aws_http_resp *resp, char *diag,
+                     size_t diaglen);
 
 #endif

@@ -11,18 +11,9 @@
 #include "respond/respond.h"
 #include "store/store.h"
 
-static json_t *text(const char *s)
-{
-	size_t n = 0;
-	char *ok = sg_utf8_repair(s, strlen(s), &n);
-	json_t *j = ok ? json_stringn(ok, n) : NULL;
-	free(ok);
-	return j;
-}
-
 static int put_text(json_t *obj, const char *key, const char *s)
 {
-	json_t *v = text(s ? s : "");
+	json_t *v = sg_utf8_json(s ? s : "");
 	return v ? json_object_set_new(obj, key, v) : -1;
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <signal.h>
@@ -54,7 +55,8 @@ static void on_signal(evutil_socket_t sig, short what, void *base)
 	event_base_loopbreak(base);
 }
 
-/* "listening" with the address really bound (port 0 becomes the port). */
+/* "listening" with the address really bound (port 0 becomes the port) and
+ * the version. */
 static void log_listening(struct evhttp_bound_socket *bs)
 {
 	struct sockaddr_storage ss;
@@ -73,7 +75,9 @@ static void log_listening(struct evhttp_bound_socket *bs)
 		}
 	}
 	snprintf(msg, sizeof msg, strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr, port);
-	dash_log("info", "listening", msg);
+	json_t *fields = json_pack("{s:s}", "version", SSRFGUARD_VERSION); /* as serve's */
+	logging_write(STDERR_FILENO, "info", "listening", msg, fields);
+	json_decref(fields);
 }
 
 /* A client certificate the handshake refuses is logged with why (the

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/escape.h"
 #include "forensics/exam_int.h"
 #include "forensics/report.h"
 
@@ -68,7 +69,9 @@ void exam_when_init(exam_ctx *x)
 		if (!t)
 			continue;
 		if (exam_parse_time(t, &sec)) {
-			say("the evidence's %s \"%.64s\" is not a UTC time; ignored", INCIDENT_TIME_TAG, t);
+			char shown[65]; /* an EBS tag: anyone who may tag the volume wrote it */
+			sg_text_clean(shown, sizeof shown, t, strlen(t));
+			say("the evidence's %s \"%s\" is not a UTC time; ignored", INCIDENT_TIME_TAG, shown);
 			continue;
 		}
 		if (x->incident_sec == INT64_MIN || sec < x->incident_sec) {

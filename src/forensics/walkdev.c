@@ -19,12 +19,15 @@
 
 void exam_say(const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("forensics: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* the examiner's terminal: a piece of the evidence that reached the
+	 * line unescaped is escaped here (common/escape.h) */
+	sg_text_settle(line, sizeof line);
+	fprintf(stderr, "forensics: %s\n", line);
 }
 
 int exam_jset(json_t *o, const char *k, json_t *v)

@@ -117,12 +117,16 @@ bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **ar
 	if (p == CMDLINE_HELP) {
 		cmdline_help(cmd, stdout);
 		*rc = 0;
-	} else if (p == CMDLINE_ERROR) {
-		logging_emitf("error", "config", "%s (ssrfguard %s --help lists the options)", err,
-		              cmd->name);
-		*rc = 2;
-	}
+	} else if (p == CMDLINE_ERROR)
+		*rc = cmdline_usage_error_logged(cmd, err);
 	return p == CMDLINE_OK;
+}
+
+int cmdline_usage_error_logged(const opt_command *cmd, const char *err)
+{
+	logging_emitf("error", "config", "%s (ssrfguard %s --help lists the options)", err,
+	              cmd->name);
+	return 2;
 }
 
 bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,

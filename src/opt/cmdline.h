@@ -85,10 +85,15 @@ bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, con
 /*
  * cmdline_begin for a long-running command whose stderr is its JSON log
  * (serve, dashboard): the same, but a usage or config error is one log line
- * (logging.h: {"ts","level":"error","event":"config","message"}), like every
- * later line.  No positional arguments.
+ * (cmdline_usage_error_logged), like every later line.  No positional
+ * arguments.
  */
 bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv, int *rc);
+
+/* The usage error as a log line on stderr (logging.h: {"ts","level":"error",
+ * "event":"config","message":"ERR (ssrfguard NAME --help lists the
+ * options)"}); returns 2. */
+int cmdline_usage_error_logged(const opt_command *cmd, const char *err);
 
 /* "ssrfguard NAME: ERR\nTry 'ssrfguard NAME --help'." on stderr; returns 2. */
 int cmdline_usage_error(const opt_command *cmd, const char *err);

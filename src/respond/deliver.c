@@ -1,7 +1,6 @@
 /* deliver.c — detector-side delivery of incidents to an off-box responder. */
 #include "respond/deliver.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -12,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/http.h"
 #include "aws/sqs.h"
+#include "common/escape.h"
 #include "logging/logging.h"
 #include "playbook/sign.h"
 
@@ -25,22 +26,6 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-typedef struct sink {
-	char buf[4096];
-	size_t n;
-} sink;
-
-static size_t on_data(char *p, size_t s, size_t n, void *u)
-{
-	sink *k = u;
-	size_t len = s * n, room = sizeof k->buf - 1 - k->n;
-	size_t take = len < room ? len : room;
-	memcpy(k->buf + k->n, p, take);
-	k->n += take;
-	k->buf[k->n] = '\0';
-	return len;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -62,7 +47,7 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
                    const char *body, int64_t *remote, char *err, size_t errlen)
 {
 	unsigned char rnd[16];
-	char nonce[33], sig[65], ts[24], h1[64], h2[80], h3[128];
+	char nonce[33], sig[65], ts[24];
 	if (RAND_bytes(rnd, sizeof rnd) != 1) {
 		snprintf(err, errlen, "no randomness");
 		return SG_ERR_IO;
@@ -75,47 +60,33 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
 		snprintf(err, errlen, "cannot sign");
 		return SG_ERR_INVAL;
 	}
-	snprintf(h1, sizeof h1, RSIG_HDR_TIMESTAMP ": %s", ts);
-	snprintf(h2, sizeof h2, RSIG_HDR_NONCE ": %s", nonce);
-	snprintf(h3, sizeof h3, RSIG_HDR_SIGNATURE ": %s", sig);
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	h = curl_slist_append(h, h1);
-	h = curl_slist_append(h, h2);
-	h = curl_slist_append(h, h3);
-	CURL *c = curl_easy_init();
-	sink k = {.n = 0};
-	k.buf[0] = '\0';
-	if (!c || !h) {
-		curl_slist_free_all(h);
-		curl_easy_cleanup(c);
-		return SG_ERR_NOMEM;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, cfg->url);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	if (cfg->ca_bundle)
-		curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_bundle);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
-	CURLcode rc = curl_easy_perform(c);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+	/* the one HTTP path (aws/http.h): https only, the peer verified
+	 * against --ca-bundle or the system's CAs, no proxy, no redirect, a
+	 * fresh connection (never re-sent by libcurl), the reply capped */
+	const struct aws_kv hdrs[] = {{"Content-Type", "application/json"},
+	                              {RSIG_HDR_TIMESTAMP, ts},
+	                              {RSIG_HDR_NONCE, nonce},
+	                              {RSIG_HDR_SIGNATURE, sig}};
+	struct aws_http_req req = {.method = "POST", .url = cfg->url, .headers = hdrs,
+	                           .nheaders = sizeof hdrs / sizeof hdrs[0], .body = body,
+	                           .body_len = strlen(body), .connect_timeout_ms = 3000,
+	                           .timeout_ms = 10000, .ca_bundle = cfg->ca_bundle,
+	                           .max_reply = 64 << 10, .fresh_connection = 1, .no_proxy = 1,
+	                           .https_only = 1};
+	struct aws_http_resp resp;
+	if (aws_http_once(&req, &resp, err, errlen)) {
+		aws_http_resp_free(&resp);
 		return SG_ERR_NETWORK;
 	}
-	if (status < 200 || status > 299) {
-		snprintf(err, errlen, "HTTP %ld: %.200s", status, k.buf);
+	if (resp.status < 200 || resp.status > 299) {
+		char said[201]; /* the responder's text, for a log line */
+		sg_text_clean(said, sizeof said, resp.body, resp.len);
+		snprintf(err, errlen, "HTTP %ld: %s", resp.status, said);
+		aws_http_resp_free(&resp);
 		return SG_ERR_REMOTE;
 	}
-	json_t *j = json_loads(k.buf, 0, NULL);
+	json_t *j = json_loads(resp.body, 0, NULL);
+	aws_http_resp_free(&resp);
 	json_t *id = json_object_get(j, "incident");
 	*remote = json_is_integer(id) ? json_integer_value(id) : 0;
 	json_decref(j);

@@ -1,44 +1,34 @@
 /* notify.c — webhook and SNS notifications (see notify.h). */
 #include "respond/notify.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "aws/http.h"
 #include "aws/sns.h"
 #include "respond/journal.h"
 #include "respond/rsp.h"
 
-static size_t discard(char *p, size_t s, size_t n, void *u)
+/* POST the body to the webhook on the one HTTP path (aws/http.h: the peer
+ * verified against --ca-bundle or the system's CAs, no proxy, no
+ * redirect, the reply capped); why says what failed. */
+static sg_err webhook(const respond_config *cfg, const char *body, char *why, size_t whylen)
 {
-	(void)p;
-	(void)u;
-	return s * n;
-}
-
-static sg_err webhook(const char *url, const char *body)
-{
-	CURL *c = curl_easy_init();
-	if (!c)
-		return SG_ERR_NOMEM;
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	CURLcode rc = curl_easy_perform(c);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK)
-		return SG_ERR_NETWORK;
-	return status >= 200 && status < 300 ? SG_OK : SG_ERR_REMOTE;
+	static const struct aws_kv json = {"Content-Type", "application/json"};
+	struct aws_http_req req = {.method = "POST", .url = cfg->webhook_url, .headers = &json,
+	                           .nheaders = 1, .body = body, .body_len = strlen(body),
+	                           .connect_timeout_ms = 2000, .timeout_ms = 5000,
+	                           .ca_bundle = cfg->ca_bundle, .max_reply = 64 << 10,
+	                           .fresh_connection = 1, .no_proxy = 1};
+	struct aws_http_resp resp;
+	sg_err err = aws_http_once(&req, &resp, why, whylen);
+	if (!err && (resp.status < 200 || resp.status > 299)) {
+		snprintf(why, whylen, "HTTP %ld", resp.status);
+		err = SG_ERR_REMOTE;
+	}
+	aws_http_resp_free(&resp);
+	return err;
 }
 
 void rsp_notify(rsp_run *x, const char *event, const char *text, json_t *extra)
@@ -58,9 +48,9 @@ void rsp_notify(rsp_run *x, const char *event, const char *text, json_t *extra)
 		return;
 	}
 	if (cfg->webhook_url) {
-		sg_err err = webhook(cfg->webhook_url, body);
-		if (err)
-			respond_log(x->cfg, "error", "%s: webhook (%s): %s", x->inc, event, sg_strerror(err));
+		char why[300];
+		if (webhook(cfg, body, why, sizeof why))
+			respond_log(x->cfg, "error", "%s: webhook (%s): %s", x->inc, event, why);
 	}
 	if (cfg->sns_topic_arn && x->aws) {
 		char subject[100];

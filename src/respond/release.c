@@ -157,6 +157,46 @@ static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
 	      "AttachInstances", in->asg, &e);
 }
 
+/*
+ * Everything is restored: the incident's state first, then the status tag,
+ * so that the tag never says "released" of an incident that is not.  A
+ * transition that fails (the store busy, another operator's move) leaves
+ * the tag as containment set it; a tag that cannot be set after the
+ * transition is said, with the command that sets it.
+ */
+static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
+                            const char *actor, char *msg, size_t msglen)
+{
+	store_change c = {.incident_id = x->id, .to = "released", .reason = "released by an operator",
+	                  .actor = actor, .force = 1};
+	sg_err err = store_transition(x->st, &c);
+	if (err) {
+		snprintf(msg, msglen, "%s: everything restored, but the incident could not be marked "
+		         "released (%s: %.200s); it stays %s and keeps its status tag (run release again)",
+		         x->inc, sg_strerror(err), store_errmsg(x->st), store_state_name(inc->state));
+		release_step(x, PB_FAILED, msg, actor);
+		return err;
+	}
+	failures fails = {0};
+	struct aws_error e;
+	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
+	rsp_intent(x, "status tag released");
+	if (check(&fails, aws_ec2_create_tags(x->aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
+	          "CreateTags", in->id, &e)) {
+		snprintf(msg, msglen, "%s released, but its status tag was not set: %s; the tag still "
+		         "says what containment left (aws ec2 create-tags --resources %s --tags "
+		         "Key=ssrfguard:status,Value=released)", x->inc, fails.text, in->id);
+		release_step(x, PB_FAILED, msg, actor);
+		return SG_ERR_REMOTE;
+	}
+	release_step(x, PB_DONE, "groups, profile, load balancers and ASG restored; status tag released",
+	             actor);
+	snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s restored",
+	         x->inc, in->n_enis, in->n_targets + in->n_elbs, in->profile_arn[0] ? "yes" : "none",
+	         in->asg[0] ? in->asg : "none");
+	return SG_OK;
+}
+
 sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
 {
 	rsp_run x;
@@ -206,15 +246,6 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	restore_profile(&x, in, &fails);
 	restore_registrations(&x, in, &fails);
 	restore_asg(&x, in, &fails);
-	/* The status tag says "released" only once everything is restored, so
-	 * the tag and the incident's state agree. */
-	if (!fails.n) {
-		struct aws_error e;
-		struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
-		rsp_intent(&x, "status tag released");
-		check(&fails, aws_ec2_create_tags(x.aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
-		      "CreateTags", in->id, &e);
-	}
 	if (fails.n) {
 		snprintf(msg, msglen, "%s: %zu restore call(s) failed: %s; the incident stays %s and "
 		         "keeps its status tag (run release again)", x.inc, fails.n, fails.text,
@@ -223,14 +254,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 		err = SG_ERR_REMOTE;
 		goto fail;
 	}
-	release_step(&x, PB_DONE, "groups, profile, load balancers and ASG restored", actor);
-	store_change c = {.incident_id = id, .to = "released", .reason = "released by an operator",
-	                  .actor = actor, .force = 1};
-	err = store_transition(x.st, &c);
-	if (!err)
-		snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s restored",
-		         x.inc, in->n_enis, in->n_targets + in->n_elbs,
-		         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none");
+	err = mark_released(&x, in, &inc, actor, msg, msglen);
 fail:
 	store_step_free(&rec);
 	store_incident_free(&inc);

@@ -196,7 +196,12 @@ void respond_wake(responder *r);
  * Restore what the playbook took away, from the recorded instance: the
  * ENIs' security groups, ASG membership, target group and ELB
  * registrations, the instance profile.  The revocation policy stays (it
- * only denies sessions issued before the incident).  Incident -> released.
+ * only denies sessions issued before the incident).  Then incident ->
+ * released, and only then the instance's ssrfguard:status tag "released"
+ * (a tag never says released of an incident that is not).  An error with
+ * msg saying why: a restore call failed (nothing marked), the transition
+ * failed (the tag unchanged), or the tag could not be set after the
+ * transition (the incident is released; msg says how to set the tag).
  */
 sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
 

@@ -80,9 +80,11 @@ static void judge_answers(dest *d, const struct sockaddr *const *v, size_t n,
 {
 	struct srv *s = d->s;
 	sg_verdict out;
+	sg_check_resolved(d->pol, d->hop, v, n, &out); /* on error out blocks */
+	if (out.action != SG_ALLOW && out.addr[0]) /* first: kept however long the answer */
+		dest_addrs_add(d, out.addr);
 	for (size_t i = 0; i < n; i++)
 		add_sa(d, v[i]);
-	sg_check_resolved(d->pol, d->hop, v, n, &out); /* on error out blocks */
 	if (out.action != SG_ALLOW && out.category == SG_CAT_UNRESOLVED) {
 		fail(d, 502, "cannot resolve the upstream host: no usable address");
 		return;

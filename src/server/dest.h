@@ -21,7 +21,9 @@
  *               cap says so in its reason.
  *   DEST_FAIL   nothing to judge: code and msg (502 no usable answer,
  *               503 out of memory, 504 the deadline passed).
- * d->addrs is the JSON array of every address seen, the attempt's evidence.
+ * d->addrs is the JSON array of the addresses seen, the attempt's evidence
+ * (at most DEST_ADDRS_MAX bytes: a long answer's tail is left out, but the
+ * address that blocked the name is always listed, first).
  *
  * The enforcing check, dest_judge_addr(), is made on the socket address
  * about to be dialled (port set): the policy, and never one of the

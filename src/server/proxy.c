@@ -399,7 +399,10 @@ void pc_start_upstream(pconn *pc)
 		pc->up_reusable = 0;
 		pc->tunnel_t0_ms = pc->last_ms;
 		SRV_COUNT(pc->px->tunnels, 1);
-		pc_arm(pc, c->proxy_idle_s * 1000);
+		/* the first look at the tunnel: when it is idle, or at the end of
+		 * its life if that comes first (on_timer) */
+		pc_arm(pc, (c->proxy_idle_s < c->proxy_tunnel_s ? c->proxy_idle_s : c->proxy_tunnel_s) *
+		               1000);
 		/* Nothing buffered on either side: the 200 goes straight out and
 		 * the kernel relays the rest (splice); else the bufferevents do. */
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";

@@ -10,6 +10,14 @@ retries of creates dangerous), "count": N|None (None: until removed),
 the rate are throttled, the rest pass)}.  The first matching rule with calls
 left applies.  "invisible" rules are eventual consistency and live in
 the world (see control_api).
+
+The codes a fault answers with are each protocol's own (EC2 "Error codes"
+RequestLimitExceeded / InternalError,
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html;
+the Query and JSON services' common errors Throttling / ThrottlingException /
+InternalFailure, e.g. https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html;
+S3's SlowDown, https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html;
+SNS's Throttled 429), so a client's retry logic meets what AWS sends.
 """
 import time
 

@@ -6,6 +6,19 @@ are *applied*), and the role of its *current* instance-profile association —
 so a disassociation really makes the credentials path 404, as on EC2.
 Role credentials are registered with the API side, so a client can sign
 with them.
+
+Modelled from the EC2 user guide: "Use the Instance Metadata Service to access
+instance metadata" (IMDSv2 session tokens: PUT /latest/api/token with
+X-aws-ec2-metadata-token-ttl-seconds 1..21600, the token in
+X-aws-ec2-metadata-token; HttpTokens required refuses v1 with 401; the hop
+limit), https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-v2-how-it-works.html;
+"Instance metadata categories",
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-categories.html;
+and "Retrieve security credentials from instance metadata" (the
+iam/security-credentials/ROLE document, new credentials five minutes before
+expiry: services/role_sessions),
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-security-credentials.html.
+A disabled endpoint (HttpEndpoint disabled) answers nothing.
 """
 import base64
 import datetime

@@ -6,6 +6,18 @@ One source of truth per fact: an instance's NetworkInterfaces come from the
 ENIs attached to it, its BlockDeviceMappings from the volumes attached, its
 SecurityGroups from its primary ENI and its IamInstanceProfile from the
 current association — so a change through any API shows up everywhere.
+
+The calls follow their EC2 API reference pages
+(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/): resource ids and
+their Malformed / NotFound codes ("Error codes for the Amazon EC2 API",
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html),
+DescribeInstances' filters and MaxResults paging (not with InstanceIds),
+ModifyInstanceAttribute (one attribute per call; Groups refused on a
+multi-ENI instance; no termination protection on Spot), Stop/Start/
+TerminateInstances and the instance states' codes ("Amazon EC2 instance state
+changes", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html),
+ModifyNetworkInterfaceAttribute (one attribute per call; connection-tracking
+timeouts within their ranges).
 """
 import ipaddress
 import re

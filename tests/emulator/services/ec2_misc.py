@@ -1,4 +1,17 @@
-"""EC2 tags, IAM instance-profile associations, instance metadata options."""
+"""EC2 tags, IAM instance-profile associations, instance metadata options.
+
+Each from its EC2 API reference page
+(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/): CreateTags (all or
+nothing, 50 tags per resource, aws: keys reserved), DeleteTags, DescribeTags;
+AssociateIamInstanceProfile (IncorrectState while another association is
+live), DisassociateIamInstanceProfile, ReplaceIamInstanceProfileAssociation
+(from an associated association; "you can replace the instance profile of a
+running instance", EC2 user guide, "Replace an IAM role",
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/attach-iam-role.html),
+each passing the profile's role (iam:PassRole: services/iam.check_pass_role),
+associating/disassociating over attach_seconds; DescribeIamInstanceProfile-
+Associations; ModifyInstanceMetadataOptions (a field left out is unchanged;
+state pending until applied)."""
 import sys
 
 from errors import ApiError

@@ -1,7 +1,18 @@
 """EC2 security groups: rules kept flat (one per protocol/ports/peer, each
 with its sgr- id) and regrouped into IpPermissions on output; create (AWS's
 default egress), delete, describe, authorize/revoke by permissions or rule ids,
-DescribeSecurityGroupRules."""
+DescribeSecurityGroupRules.
+
+From the EC2 API reference (CreateSecurityGroup: a new group "has no inbound
+rules" and one outbound rule allowing all IPv4 traffic,
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html;
+AuthorizeSecurityGroupIngress/Egress: a rule that exists already is
+InvalidPermission.Duplicate; RevokeSecurityGroupEgress of a rule that does
+not exist is InvalidPermission.NotFound,
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupEgress.html;
+DeleteSecurityGroup of a group in use is DependencyViolation) and the VPC
+user guide, "Security group rules" (the default group's rules,
+https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html)."""
 import ipaddress
 import sys
 

@@ -1,4 +1,11 @@
-"""Classic Elastic Load Balancing: load balancers and their instances."""
+"""Classic Elastic Load Balancing: load balancers and their instances.
+
+From the Classic Load Balancers API reference
+(https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/):
+RegisterInstancesWithLoadBalancer / DeregisterInstancesFromLoadBalancer name
+instances by id; an instance that does not exist is InvalidInstance (its wire
+code; botocore elb InvalidEndPointException), an unknown load balancer
+LoadBalancerNotFound; DescribeInstanceHealth gives each instance's state."""
 import sys
 
 from errors import ApiError

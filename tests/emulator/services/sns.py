@@ -1,4 +1,10 @@
-"""SNS: Publish to known topics; every message is recorded for assertions."""
+"""SNS: Publish to known topics; every message is recorded for assertions.
+
+From the SNS API reference, Publish
+(https://docs.aws.amazon.com/sns/latest/api/API_Publish.html): a topic that
+does not exist is NotFound (404); Subject is under 100 characters, printable,
+no line breaks (InvalidParameter); a message is at most 256 KB; throttling is
+its own error, Throttled (429: faults.py)."""
 import sys
 import uuid
 

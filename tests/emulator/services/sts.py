@@ -3,7 +3,9 @@ AssumeRole hands out temporary credentials of a role (STS API reference,
 AssumeRole: DurationSeconds 900..43200, default 3600; RoleSessionName
 2..64 of [\w+=,.@-]; a role that does not exist is AccessDenied, as STS
 does not tell a caller which roles exist).  AssumeRoleWithWebIdentity:
-services/identity.py."""
+services/identity.py.  Pages: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html,
+https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+(never denied: services/iam.NEVER_DENIED)."""
 import base64
 import re
 import secrets

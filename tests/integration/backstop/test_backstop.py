@@ -49,7 +49,15 @@ def main():
     took = time.monotonic() - t0
     check(r.returncode != 0 and took < 2.5, f"without a reader the app is refused too, in {took:.2f}s")
     r = sh(SG, "backstop", "status", "--config", conf)
-    check("no reader holds NFLOG group 5150" in r.stdout, "status says no reader records refusals")
+    check("no process holds NFLOG group 5150, the installed table's" in r.stdout and "not recorded" in r.stdout,
+          "status says nothing records refusals")
+    other = os.path.join(tmp, "other-group.conf")
+    with open(other, "w") as f:
+        f.write(open(conf).read() + "backstop_group = 5151\n")
+    r = sh(SG, "backstop", "status", "--config", other)
+    check("no process holds NFLOG group 5150, the installed table's" in r.stdout and
+          "the configuration says NFLOG group 5151, the installed table 5150" in r.stdout,
+          "status checks the installed table's group, and says the configuration differs: " + r.stdout[-300:])
 
     watch = spawn(SG, "backstop", "watch", "--config", conf)
     line = watch.stderr.readline()
@@ -84,7 +92,8 @@ def main():
     refused = [l for l in r.stdout.splitlines() if "packets refused so far" in l]
     check(r.returncode == 0 and refused and int(refused[0].split(";")[1].split()[0]) >= 2 * len(targets) + 2,
           "status shows the counters: " + (refused[0] if refused else r.stdout[-300:]))
-    check("a reader records refusals" in r.stdout, "status sees the reader")
+    check("a process holds NFLOG group 5150, the installed table's (which process is not checked" in r.stdout
+          and "records refusals" not in r.stdout, "status says only that a process holds the group")
 
     time.sleep(0.5)
     watch.send_signal(2)

@@ -216,6 +216,16 @@ try:
     h.check(p.returncode == 2 and err and len(err) == len(p.stderr.splitlines()) and
             err[0].get("level") == "error" and "no credentials" in err[0].get("message", ""),
             f"respond --json: errors as JSON lines too: {p.stderr}")
+    for args in (["--bogus"], ["--json", "--instance", h.VICTIM, "--bogus"]):
+        p = run("respond", "--store", store, *args, env=no_credentials_env())
+        err = [json.loads(x) for x in p.stderr.splitlines() if x.startswith("{")]
+        h.check(p.returncode == 2 and err and len(err) == len(p.stderr.splitlines()) and
+                err[0].get("level") == "error" and "'--bogus'" in err[0].get("message", ""),
+                f"respond {args}: the daemon's (or --json's) usage error is a JSON line: "
+                f"{p.stderr}")
+    p = run("respond", "--store", store, "--instance", h.VICTIM, "--bogus")
+    h.check(p.returncode == 2 and "Try 'ssrfguard respond --help'" in p.stderr,
+            f"respond --instance without --json speaks to people: {p.stderr}")
 
     # --- observe leaves nothing a daemon acts on ----------------------------
     p = h.respond(B, emu, work, "--observe", "--instance", h.VICTIM, "--json")

@@ -89,8 +89,9 @@ try:
     ev = json.loads(line)
 except ValueError:
     ev = {}
-check(ev.get("event") == "listening" and ev.get("level") == "info" and "ts" in ev,
-      f"a JSON listening line: {line!r}")
+version = subprocess.run([BIN, "version"], capture_output=True, text=True).stdout.split()[-1]
+check(ev.get("event") == "listening" and ev.get("level") == "info" and "ts" in ev
+      and ev.get("version") == version, f"a JSON listening line with the version: {line!r}")
 port = int(ev.get("message", ":0").rsplit(":", 1)[1])
 
 

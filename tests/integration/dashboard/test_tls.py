@@ -239,6 +239,8 @@ try:
     port = int(wait_log(live_log, "listening", 1).get("message", ":0").rsplit(":", 1)[1])
     rc, code, _ = curl(port, "/api/incidents", "carol")
     h.check(code == 200, f"carol is served before her revocation: {rc} {code}")
+    first, carol_session, _ = tls_get(port, "carol")
+    h.check(first.startswith(b"HTTP/1.1 200"), f"carol over a session to resume: {first[:40]!r}")
     with open(live_crl, "w") as f:
         f.write("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
     live.send_signal(signal.SIGHUP)
@@ -262,6 +264,12 @@ try:
             break
         time.sleep(0.3)
     h.check(rc != 0 and code == 0, f"carol, revoked by the new CRL, refused: {rc} {code}")
+    try:  # nor may she resume the session of before: the new context has its own keys
+        again, _, reused = tls_get(port, "carol", carol_session)
+    except (ssl.SSLError, OSError) as e:
+        again, reused = repr(e).encode(), False
+    h.check(not reused and not again.startswith(b"HTTP/1.1 200"),
+            f"carol cannot resume her session after the reload: {again[:80]!r} reused={reused}")
     reload_line = wait_log(live_log, "tls_reload", 2)
     h.check(reload_line.get("level") == "info"
             and reload_line.get("message", "").startswith("file_changed"),

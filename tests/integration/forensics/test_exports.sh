@@ -48,6 +48,19 @@ check "hashdeep -a -k passes on the mounted partition (tab, |, backslash, Latin-
 ( cd "$WORK/ro" && hashdeep -c sha256 -o f -r -l ./srv ) >"$WORK/theirs" 2>/dev/null
 check "a newline in a name: written as hashdeep writes it" \
   bash -c "diff <(grep -a -A1 -F ',./srv/new' '$WORK/theirs') <(grep -a -A1 -F ',./srv/new' '$L/manifest-p1.hashdeep')"
+# the bodyfile reads back in mactime (TSK's timeline tool): one row per
+# entry, every hostile name on one row, escaped, none split at its '|'
+mactime -b "$L/bodyfile" -d -y >"$WORK/timeline.csv" 2>"$WORK/mactime.err"
+check "mactime reads the bodyfile: every entry has its rows (one per distinct time)" $PY -c "
+import csv, sys
+body = {l.split('|')[1] for l in open(sys.argv[1], encoding='latin-1').read().splitlines()}
+rows = list(csv.reader(open(sys.argv[2], encoding='latin-1')))[1:]
+got = {r[-1] for r in rows}
+assert got == body, (sorted(body - got)[:5], sorted(got - body)[:5])" "$L/bodyfile" "$WORK/timeline.csv"
+for name in 'tab\x09here' 'pipe\x7cname' 'back\\slash' 'lat\xe9in1' 'new\x0aline'; do
+  check "mactime: $name on its row" grep -qF "\"p1:/srv/$name\"" "$WORK/timeline.csv"
+done
+check "mactime: no complaint" test ! -s "$WORK/mactime.err"
 
 # a baseline hashdeep wrote from the tree itself, against the partitioned disk
 ( cd "$tree" && hashdeep -c sha256 -o f -r -l . ) >"$WORK/tree.hashdeep"

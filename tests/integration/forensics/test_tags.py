@@ -127,7 +127,9 @@ def run(sg, work):
                  {"VolumeId": vol(0xa2), "Tags": ev_tags("INC-A", 2)},
                  {"VolumeId": vol(0xa9), "Tags": {"IncidentId": "INC-A"}},   # tagged by hand, on web-2
                  {"VolumeId": vol(0xa0), "Tags": ev_tags("INC-A0", 0)},     # a look-alike incident
-                 {"VolumeId": vol(0xb1), "Tags": ev_tags("INC-B", 1)},
+                 {"VolumeId": vol(0xb1), "Tags": dict(ev_tags("INC-B", 1), **{   # anyone's text
+                     # C1 controls (CSI, OSC, ST): XML carries them, terminals obey them
+                     "ssrfguard:incident-time": "\u009b2J\u009d0;owned\u009c" + "\u00e9" * 40})},
                  {"VolumeId": vol(0xc1), "Tags": ev_tags("INC-C", 1)},
                  {"VolumeId": vol(0xc2), "Tags": ev_tags("INC-C", 2)},      # attached to web-2
                  {"VolumeId": vol(0xc3), "Tags": ev_tags("INC-C", 3)},      # never attached
@@ -272,6 +274,14 @@ def run(sg, work):
         d = out_json(p)
         check(p.returncode == 0 and [e.get("volume_id") for e in d.get("evidence", [])] == [vol(0xd1)]
               and "waiting up to 20s" in p.stderr, "INC-D: the device appears while waiting", p.stderr)
+
+        # --- a tag is anyone's text: shown escaped on the examiner's terminal
+        p = sgrun("examine", "--incident", "INC-B", "--from-tags", "--out", os.path.join(work, "case-B"),
+                  "--workers", "1")
+        line = [ln for ln in p.stderr.splitlines() if "is not a UTC time" in ln]
+        check(p.returncode == 0 and not any(0x80 <= ord(c) < 0xa0 or ord(c) < 0x0a for c in p.stderr) and line
+              and '"\\xc2\\x9b2J\\xc2\\x9d0;owned\\xc2\\x9c\u00e9' in line[0],
+              "INC-B: the volume's bad incident-time tag shown escaped, ignored", p.stderr[-800:])
 
         # --- AccessDenied: the role may not call ec2:DescribeVolumes
         iam = emu.client("iam")

@@ -268,6 +268,39 @@ w = json.load(open('$R'))['evidence'][0]['incident_window']
 hot = [e for e in w['events'] if e['path'] == '/var/www/html/app/up.php' and e.get('finding') == 'added' and e.get('yara')]
 sys.exit(0 if hot and w['incident_time'] == '2026-12-04T04:00:00Z' else 1)"
 
+check "the window: 24 h before the incident to the snapshot, newest first, M/A/C/B, after the incident marked" $PY - "$R" <<'PY'
+import calendar, json, sys, time
+w = json.load(open(sys.argv[1]))["evidence"][0]["incident_window"]
+sec = lambda s: calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
+inc, frm, ev = sec(w["incident_time"]), sec(w["from"]), w["events"]
+assert inc - frm == 24 * 3600 and w["hours_before"] == 24, w
+assert ev and len(ev) == w["events_listed"] <= w["events_in_window"], w
+assert all(a["sec"] >= b["sec"] for a, b in zip(ev, ev[1:])), "newest first"
+assert all(e["sec"] >= frm for e in ev), "nothing before the window"
+assert all(e["what"] in ("m", "a", "c", "b") for e in ev)
+assert all(bool(e.get("after_incident")) == (e["sec"] >= inc) for e in ev), "after the incident marked"
+assert not any(e["path"] == "/etc/passwd" and e["what"] == "m" for e in ev), "the deployed system is older"
+PY
+check "report.md: the webshell's change in bold in the window" $PY - "$WORK/o-v/report.md" <<'PY'
+import sys
+md = open(sys.argv[1]).read()
+part = md[md.index("#### Around the incident (2026-12-04T04:00:00Z)"):]
+rows = [l for l in part.splitlines() if "/var/www/html/app/up.php" in l and "| M |" in l]
+assert rows and rows[0].startswith("| **2026-12-04T03:12:00") and "| **added** |" in rows[0] \
+    and "**webshells.php_webshell_encoded_eval**" in rows[0], rows
+PY
+examine wmax --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --out "$WORK/o-wmax" \
+  --incident-time 2026-12-04T04:00:00Z --window-max 2 --window-hours 1 --yara-scope off
+check "--window-max 2 --window-hours 1: the newest two of the hour before, all counted" $PY - "$R" "$WORK/o-wmax/report.json" <<'PY'
+import json, sys
+full = json.load(open(sys.argv[1]))["evidence"][0]["incident_window"]
+w = json.load(open(sys.argv[2]))["evidence"][0]["incident_window"]
+hour = [e for e in full["events"] if e["sec"] >= 1796356800 - 3600]
+assert w["from"] == "2026-12-04T03:00:00Z" and w["hours_before"] == 1, w
+assert w["events_listed"] == 2 and w["events_in_window"] == len(hour) > 2, (w["events_in_window"], len(hour))
+assert [e["sec"] for e in w["events"]] == [e["sec"] for e in hour[:2]]
+PY
+
 # ---- the shipped rules over the clean image: nothing, whatever the scope ----
 examine all --device "$WORK/clean.img" --yara-scope all --out "$WORK/o-all"
 check "clean image, scope all: every file read" test "$(jget "$WORK/o-all/report.json" 'r["evidence"][0]["yara"]["scanned"]')" = 11

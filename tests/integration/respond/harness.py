@@ -34,6 +34,38 @@ FAST_TIMING = {"snapshot_seconds": 0.3, "attach_seconds": 0.2, "metadata_seconds
 failures = []
 
 
+class Webhook:
+    """A webhook receiver on loopback: .url to give --webhook, .got the
+    JSON bodies received, in order.  With cert and key it speaks https."""
+
+    def __init__(self, cert=None, key=None):
+        import http.server
+        import ssl
+        import threading
+        got = self.got = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                got.append(json.loads(self.rfile.read(n)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"{'https' if cert else 'http'}://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def stop(self):
+        self.server.shutdown()
+
+
 def check(cond, what):
     if not cond:
         failures.append(what)

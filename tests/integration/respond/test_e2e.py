@@ -5,12 +5,10 @@ incidents command and release are checked too.  Then the variants: an
 instance with no ASG, no profile, IPv6 addresses, an IPv6 IP target group.
 
 usage: test_e2e.py SSRFGUARD"""
-import http.server
 import atexit
 import json
 import os
 import shutil
-import threading
 import subprocess
 import sys
 import tempfile
@@ -22,23 +20,8 @@ binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET, h.VARIANTS))
 work = tempfile.mkdtemp(prefix="rsp-e2e-")
 atexit.register(shutil.rmtree, work, True)
-hooks = []
-
-
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        hooks.append(json.loads(self.rfile.read(n)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *a):
-        pass
-
-
-hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-threading.Thread(target=hook.serve_forever, daemon=True).start()
-hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+hook = h.Webhook()
+hooks, hook_url = hook.got, hook.url
 try:
     # preflight: DryRun of every changing EC2 call, nothing changes
     p = h.respond(binary, emu, work, "--preflight", "--instance", h.VICTIM)
@@ -207,7 +190,7 @@ try:
         h.check(imds["state"] == "done" and "applied when the stopped instance starts" in imds.get("result", ""),
                 f"stopped: imds done, pending said: {imds}")
 finally:
-    hook.shutdown()
+    hook.stop()
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)
 h.finish("respond-e2e")

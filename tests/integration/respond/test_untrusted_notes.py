@@ -8,15 +8,13 @@ notification and the progress line must all be there, each printable
 UTF-8 with the escape sequence shown as \\x1b, never as the byte.
 
 usage: test_untrusted_notes.py SSRFGUARD"""
-import http.server
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import atexit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -25,23 +23,8 @@ binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET,))
 work = tempfile.mkdtemp(prefix="rsp-notes-")
 atexit.register(shutil.rmtree, work, True)
-hooks = []
-
-
-class Hook(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        hooks.append(json.loads(self.rfile.read(n)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *a):
-        pass
-
-
-hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-threading.Thread(target=hook.serve_forever, daemon=True).start()
-hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+hook = h.Webhook()
+hooks, hook_url = hook.got, hook.url
 
 # ESC [2J and 192 'a': 196 bytes raw, 199 escaped; then "é" (2 bytes) and
 # "…" (3 bytes), which a cut at 200 bytes splits either way; then a
@@ -95,6 +78,6 @@ try:
     h.check(b"\x1b" not in md and b"x1b" in md and b"a" * 192 in md,
             f"the Markdown report shows it escaped too: {md[md.find(b'memory acq'):][:300]}")
 finally:
-    hook.shutdown()
+    hook.stop()
     emu.stop()
 h.finish("respond-untrusted-notes")

@@ -233,6 +233,18 @@ for url in ("http://evilhosts.test/latest/meta-data/", "http://multi.test/",
     st, hd, body = parse_response(out)
     check(st == 403 and len(attempts(srv)) == n0 + 1,
           "absolute-form %s: refused and recorded: %r" % (url, out[:120]))
+# an answer past the resolver's 32 records: every record judged, the cut said
+n0 = len(attempts(srv))
+out = raw(b"CONNECT many.test:443 HTTP/1.1\r\nHost: many.test:443\r\n\r\n")
+st, hd, body = parse_response(out)
+rows = srv.sql("SELECT reason, addrs FROM attempts ORDER BY id")
+check(st == 403 and json.loads(body or b"{}").get("category") == "metadata" and
+      len(rows) == n0 + 1 and "DNS answer of 40 records" in rows[-1][0] and
+      "169.254.169.254" in rows[-1][1],
+      "CONNECT to a name whose 35th of 40 records is the metadata address: refused, the cut "
+      "recorded, the address in the evidence: %r %r" % (body[:300], rows[-1:]))
+rc, out, _ = curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "http://manyok.test/hello")
+check(out != b"403", "40 allowed records: not refused: %r" % out)
 incs = srv.sql("SELECT COUNT(*), MIN(state) FROM incidents WHERE source = '127.0.0.1'")
 check(incs[0][0] == 1 and incs[0][1] == "open", "every attempt joined one open incident: %r" % incs)
 rc, out, _ = curl("-i", "http://127.0.0.1:5001/healthz")

@@ -7,6 +7,7 @@
   - SIGTERM: new connections are refused at once, idle ones closed, an open
     tunnel keeps working and a proxied request in progress finishes, until
     proxy_drain_s; then what is left is cut, and the log says how many;
+  - a tunnel that carries traffic still ends at proxy_tunnel_s;
   - a client pipelining requests while never reading its answers is not
     read on once about PX_HIGH_WATER of answers wait for it (refusals: each
     would be an attempt recorded and an answer held), and its answers all
@@ -149,12 +150,34 @@ check(lim.stop() == 0, "lim: clean exit after SIGTERM")
 doc = [ln for ln in lim.log_lines() if ln.get("event") == "proxy_drained"]
 check(len(doc) == 1, "one loop, one drain line: %r" % doc)
 
+# ---- a busy tunnel still ends at proxy_tunnel_s (its whole life) ----
+life = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % (PX + 3), "workers": 1,
+              "proxy_tunnel_s": 2}, port=5004, tmp=tmpdir("sg-pxops-d-"))
+t = tunnel(PX + 3)
+t0 = time.time()
+busy = 0
+while time.time() - t0 < 8 and through(t):
+    busy += 1
+    time.sleep(0.3)
+lived = time.time() - t0
+check(busy >= 4 and 1.5 <= lived <= 4.5,
+      "a tunnel carrying traffic is cut at proxy_tunnel_s = 2: %.1f s, %d exchanges"
+      % (lived, busy))
+t.close()
+check(life.stop() == 0, "life: clean exit after SIGTERM")
+
 # ---- pipelining refusals, never reading: the client is no longer read ----
-pipe = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % (PX + 2), "workers": 1,
+# Over a Unix socket: its buffers are fixed (TCP on loopback may go on
+# taking a little from a peer that reads nothing, which would blur the stop).
+pipe_sock = os.path.join(tmpdir("sg-pxops-s-"), "px.sock")
+pipe = Serve({"rule": ALLOW, "proxy_listen": "unix:" + pipe_sock, "workers": 1,
               "store_detail_max": 5}, port=5003, tmp=tmpdir("sg-pxops-c-"))
-s = socket.socket()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.connect(("127.0.0.1", PX + 2))
+# a large send buffer (root in the namespace: SO_SNDBUFFORCE): the client can
+# queue far more requests than the service may answer ahead of it
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_SNDBUFFORCE", 32), 8 << 20)
+s.connect(pipe_sock)
 s.settimeout(0.2)
 one = b"GET http://169.254.169.254/latest/meta-data/ HTTP/1.1\r\nHost: x\r\n\r\n"
 sent = 0

@@ -13,7 +13,9 @@ both take the new roles:
   - a broken file keeps the roles in force: the log says why
     (proxy_roles_reload, ok false), /healthz is degraded with
     proxy_roles reload_failed and proxy_roles_error, and the metrics say so;
-  - a good file ends that state when the file changes, without a signal.
+  - a good file ends that state when the file changes, without a signal;
+  - a role header configured by a reload picks the role (unknown: 407) and
+    is never forwarded.
 """
 import json
 import os
@@ -25,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, parse_response,  # noqa: E402
-                     private_mounts, require_netns, tmpdir)
+                     private_mounts, require_netns, send_raw, tmpdir)
 
 require_netns()
 private_mounts()
@@ -221,5 +223,24 @@ check(statuses("ops", "203.0.113.10") == {407}, "v3: the removed role's user is 
 check(metric('ssrfguard_proxy_roles_reload_failing') == 0, "metrics: the reload succeeded")
 check(metric('ssrfguard_proxy_requests_total{role="ops",decision="allow"}') == 6 + 7 + 6,
       "a removed role's counts stay in the metrics")
+
+# ---- role_header, added by a reload: the client names its role ----
+write_roles(V3 + "[global]\nrole_header = X-Ssrfguard-Role\n[role ops]\nmode = enforce\n"
+            "allow = 203.0.113.11\n")
+wait(lambda: reload_lines()[-1].get("roles") == 2, "the role header's file read on change")
+
+
+def by_header(role, host, path="/hello"):
+    return parse_response(send_raw(PX, (
+        "GET http://%s%s HTTP/1.1\r\nHost: %s\r\nX-Ssrfguard-Role: %s\r\n"
+        "Connection: close\r\n\r\n" % (host, path, host, role)).encode(), timeout=10))
+
+
+check(by_header("ops", "203.0.113.11")[0] == 200 and by_header("ops", "203.0.113.10")[0] == 403,
+      "the role header picks role ops (enforce, .11 only)")
+check(by_header("nobody", "203.0.113.10")[0] == 407, "a role header naming no role: 407")
+st, _, body = by_header("ci", "203.0.113.10", "/headers")
+check(st == 200 and b"ssrfguard-role" not in body.lower(),
+      "the role header is not forwarded upstream: %r" % body)
 check(srv.stop() == 0, "clean exit after SIGTERM (no sanitizer report)")
 finish()

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""`incidents list` and `incidents release` say only what is true.
+
+  - list (AUDIT5 L2): every stored string of an incident may hold an
+    attacker's or a victim's bytes; the table shows them escaped (no control
+    byte reaches the terminal) and --json lists the incident, its strings
+    made UTF-8, never drops it;
+  - release (AUDIT5 L9): the incident's state changes first and the
+    ssrfguard:status tag after: when the store cannot take the transition
+    (held by another writer here) the tag is not "released"; when the tag
+    cannot be set the incident is released and the message says the tag
+    was not set.  Against the AWS emulator, under tests/netns-run.
+
+usage: test_incidents_text.py SSRFGUARD"""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "respond"))
+import harness as h  # noqa: E402
+
+B = sys.argv[1]
+emu = h.Emulator()
+work = tempfile.mkdtemp(prefix="incidents-text-")
+store = os.path.join(work, "inc.db")
+
+
+def run(*args):
+    return subprocess.run([B, "incidents", "--store", store, *args], env=emu.env(), capture_output=True,
+                          timeout=120)
+
+
+def state():
+    p = run("list", "--json")
+    return [i["state"] for i in json.loads(p.stdout)] if p.returncode == 0 else None
+
+
+def status_tag():
+    return h.tags(emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
+
+
+def contain():
+    emu.post("/reset", {})
+    emu.post("/seed", json.load(open(h.FLEET)))
+    emu.post("/timing", h.FAST_TIMING)
+    for f in os.listdir(work):
+        if f.startswith("inc.db"):
+            os.unlink(os.path.join(work, f))
+    p = h.respond(B, emu, work, "--instance", h.VICTIM, "-q")
+    h.check(p.returncode == 0 and status_tag() == "contained", f"contained: {p.stdout} {p.stderr[-400:]}")
+
+
+def release_holding_store(service, action):
+    """`incidents release 1` with the store's write lock held by another
+    writer from the moment the release's call of action is in flight (a
+    2 s delay) until the release ends (past its 5 s busy timeout)."""
+    emu.faults([{"kind": "delay", "service": service, "action": action, "seconds": 2, "count": 1}])
+    rel = subprocess.Popen([B, "incidents", "--store", store, "release", "1"], env=emu.env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    h.check(h.wait(lambda: any(f.get("hits") for f in emu.call("GET", "/faults")["faults"]), 30),
+            f"the release reached {action}")
+    db = sqlite3.connect(store, timeout=10, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    out, err = rel.communicate(timeout=60)
+    db.execute("ROLLBACK")
+    db.close()
+    emu.clear_faults()
+    return rel.returncode, err.decode()
+
+
+try:
+    # --- release: the store is held while the tag is set: they agree -------
+    contain()
+    rc, err = release_holding_store("ec2", "CreateTags")
+    h.check(status_tag() == "released" and state() == ["released"],
+            f"held during the tag: tag {status_tag()} and state {state()} agree: {err}")
+
+    # --- release: the store refuses the transition: no "released" tag -------
+    contain()
+    rc, err = release_holding_store("autoscaling", "AttachInstances")   # the last restore call
+    h.check(rc == 1 and "could not be marked released" in err and "keeps its status tag" in err,
+            f"the failed transition is said: {rc} {err}")
+    h.check(status_tag() == "contained" and state() == ["contained"],
+            f"tag {status_tag()} and state {state()} agree")
+    p = run("release", "1")
+    h.check(p.returncode == 0 and status_tag() == "released" and state() == ["released"],
+            f"again: released, tag {status_tag()}, state {state()}: {p.stderr}")
+
+    # --- release: the tag cannot be set: released, and said ----------------
+    contain()
+    emu.faults([{"kind": "error", "service": "ec2", "action": "CreateTags", "code": "UnauthorizedOperation",
+                 "status": 403, "message": "not allowed"}])
+    p = run("release", "1")
+    err = p.stderr.decode()
+    h.check(p.returncode == 1 and "released, but its status tag was not set" in err and "CreateTags" in err
+            and "UnauthorizedOperation" in err, f"the tag that was not set is said: {p.returncode} {err}")
+    h.check(state() == ["released"] and status_tag() == "contained",
+            f"the incident is released (everything restored), the tag never said so: {state()} {status_tag()}")
+    emu.clear_faults()
+    # --- list: hostile bytes in every stored string --------------------------
+    db = sqlite3.connect(store)
+    db.execute("UPDATE incidents SET instance_id = ?, category = ?, source = ?",
+               ("i-\x1b]0;pwn\x07", "cat\x1b[31m", "src\x9b1m\r"))
+    # bytes that are not UTF-8, as a store written by anything may hold
+    db.execute("UPDATE incidents SET state_reason = CAST(? AS TEXT)", (b"why \x1b[2J \xff\xc3",))
+    db.commit()
+    db.close()
+    p = run("list")
+    h.check(p.returncode == 0, f"list: {p.returncode} {p.stderr}")
+    out = p.stdout
+    h.check(not any(c < 0x20 and c != 0x0a for c in out) and b"\x7f" not in out and b"\xc2\x9b" not in out,
+            f"no control byte in the table: {out!r}")
+    h.check(b"why \\x1b[2J \\xff\\xc3" in out and b"i-\\x1b]0;pwn\\x07" in out and b"cat\\x1b[31" in out
+            and b"src\\xc2\\x9b1m\\x0d" in out, f"each string shown escaped: {out!r}")
+    p = run("list", "--json")
+    lst = json.loads(p.stdout) if p.returncode == 0 else []
+    h.check(len(lst) == 1 and lst[0]["reason"] == "why \x1b[2J \ufffd\ufffd" and lst[0]["instance"] == "i-\x1b]0;pwn\x07",
+            f"--json lists the incident, its strings UTF-8: {p.stdout!r} {p.stderr!r}")
+
+finally:
+    emu.stop()
+h.finish("incidents-text")

@@ -27,10 +27,8 @@ tmp=$(mktemp -d /tmp/sg-waits-XXXXXX)
 ulimit -n 8192
 $B/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
 up=$!
-$B/cli/ssrfguard serve --listen 127.0.0.1:5001 --store "$tmp/incidents.db" \
-  --log "$tmp/serve.log" --rule 'allow 203.0.113.0/24' --instance-id i-bench \
-  --region us-east-1 --az us-east-1a --no-imds --client-timeout-s 60 \
-  --max-concurrent 256 --store-sync full &
+. bench/server/serve-bench.sh
+serve_bench "$tmp" full
 srv=$!
 . bench/server/nginx-conf.sh
 nginx_conf "$tmp" auto

@@ -13,6 +13,8 @@
 #                      0 means other work took every free cycle
 #   running%           the proxy's threads' samples (every 10 ms) in state R
 #                      (running or waiting for a CPU) rather than S (waiting)
+#                      (serve's count its store thread, idle here: 3 threads
+#                      against nginx's 2 workers)
 #   per-loop ticks     each serve thread's CPU: SO_REUSEPORT's spread
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail

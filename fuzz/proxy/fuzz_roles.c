@@ -16,7 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap(); /* every error names its line */
 	} else {
 		for (size_t i = 0; i < rs.n; i++) {
-			(void)px_roles_judge(&rs, &rs.r[i], "api.example.com", why, sizeof why);
+			(void)px_roles_judge(&rs, &rs.r[i], "api.example.com", 443, why, sizeof why);
+			(void)px_roles_judge(&rs, &rs.r[i], "10.20.3.4", 5432, why, sizeof why);
+			(void)px_roles_judge(&rs, &rs.r[i], "[2001:db8::1]", 80, why, sizeof why);
 			(void)px_role_port_ok(&rs.r[i], 443);
 		}
 		int bad;

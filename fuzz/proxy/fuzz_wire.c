@@ -1,6 +1,6 @@
 /* fuzz_wire.c — every parser the egress proxy runs on attacker bytes: the
- * request and response heads, the targets, chunked framing (whole and byte
- * by byte, which must agree), Proxy-Authorization Basic, the PROXY header. */
+ * request and response heads, the targets, chunked framing (whole, byte
+ * by byte and decoded in place, which must agree), Proxy-Authorization Basic, the PROXY header. */
 #include <stdint.h>
 #include <string.h>
 
@@ -31,6 +31,15 @@ static void heads(const char *p, size_t n)
 		if (f && px_basic_user(f->value, u, sizeof u, pw, sizeof pw) == 0 && !u[0])
 			__builtin_trap();
 	}
+	px_head l;
+	px_rc strict = px_parse_request(p, n, 8192, &h, &why);
+	px_rc lenient = px_parse_request_lenient(p, n, 8192, &l, &why);
+	/* lenient only about value bytes: whatever is strict-valid reads the same */
+	if ((strict == PX_OK && (lenient != PX_OK || l.head_len != h.head_len ||
+	                         l.nfields != h.nfields || l.chunked != h.chunked ||
+	                         l.length != h.length)) ||
+	    (lenient == PX_OK && l.head_len > n))
+		__builtin_trap();
 	static const char *const methods[] = {"GET", "HEAD", "CONNECT"};
 	for (size_t m = 0; m < 3; m++)
 		if (px_parse_response(p, n, 8192, (px_span){methods[m], strlen(methods[m])}, &h,
@@ -55,6 +64,17 @@ static void chunks(const char *p, size_t n)
 		used += k;
 	}
 	if (whole != used || (whole >= 0 && da != db) || whole > (long long)n)
+		__builtin_trap();
+	/* decoded in place: the same framing, and never more data than bytes */
+	char copy[4096];
+	size_t m = n < sizeof copy ? n : sizeof copy, dn = 0;
+	int dd = 0, dw = 0;
+	memcpy(copy, p, m);
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	long long dec = px_chunk_decode(&a, copy, m, &dn, &dd);
+	long long fed = px_chunk_feed(&b, p, m, &dw);
+	if (dec != fed || (dec >= 0 && (dd != dw || dn > (size_t)dec)))
 		__builtin_trap();
 }
 

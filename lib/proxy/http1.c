@@ -1,6 +1,7 @@
 /* http1.c — HTTP/1.x heads, targets and chunked framing; see http1.h. */
 #include "proxy/http1.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -18,6 +19,9 @@ int px_span_ieq(px_span s, const char *lit)
 	return 1;
 }
 
+/* px_span_ieq with the literal's length known: most names differ in it */
+#define NAME_IS(s, lit) ((s).n == sizeof(lit) - 1 && px_span_ieq((s), (lit)))
+
 static int span_eq_span(px_span a, px_span b)
 {
 	if (a.n != b.n)
@@ -28,22 +32,36 @@ static int span_eq_span(px_span a, px_span b)
 	return 1;
 }
 
-/* RFC 9110 5.6.2 tchar */
-static int is_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+/* RFC 9110 5.6.2 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~ (a table: the
+ * test runs on every byte of every field name) */
+static const unsigned char tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+	['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+	['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+static int is_tchar(unsigned char c) { return tchar[c]; }
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* End of the head: offset just past "\r\n\r\n", 0 if absent within lim. */
 static size_t head_end(const char *buf, size_t lim)
 {
-	for (size_t i = 3; i < lim; i++)
-		if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' && buf[i - 3] == '\r')
-			return i + 1;
+	if (lim < 4)
+		return 0;
+	/* from line end to line end (memchr), not byte by byte */
+	for (const char *p = buf + 3; (p = memchr(p, '\n', (size_t)(buf + lim - p))); p++)
+		if (p[-1] == '\r' && p[-2] == '\n' && p[-3] == '\r')
+			return (size_t)(p - buf) + 1;
 	return 0;
 }
 
@@ -51,10 +69,12 @@ static size_t head_end(const char *buf, size_t lim)
  * bare CR or LF. */
 static int next_line(const char *buf, size_t end, size_t *pos, px_span *line)
 {
-	size_t i = *pos;
-	while (i < end && buf[i] != '\r' && buf[i] != '\n')
-		i++;
-	if (i + 1 >= end || buf[i] != '\r' || buf[i + 1] != '\n')
+	/* the first CR ends the line, and no LF may come before it */
+	const char *cr = *pos < end ? memchr(buf + *pos, '\r', end - *pos) : NULL;
+	size_t i = cr ? (size_t)(cr - buf) : end;
+	if (memchr(buf + *pos, '\n', i - *pos))
+		return -1;
+	if (i + 1 >= end || buf[i + 1] != '\n')
 		return -1;
 	line->p = buf + *pos;
 	line->n = i - *pos;
@@ -102,7 +122,9 @@ static int next_elem(px_span v, size_t *pos, px_span *el)
 	return 1;
 }
 
-static int parse_field(px_span line, px_field *f)
+/* any_value: a value may hold any byte but CR and LF (a server that never
+ * passes the field on); else no control byte. */
+static int parse_field(px_span line, px_field *f, int any_value)
 {
 	size_t i = 0;
 	while (i < line.n && is_tchar((unsigned char)line.p[i]))
@@ -116,7 +138,7 @@ static int parse_field(px_span line, px_field *f)
 		s++;
 	while (e > s && is_blank(line.p[e - 1]))
 		e--;
-	for (size_t k = s; k < e; k++) {
+	for (size_t k = s; k < e && !any_value; k++) {
 		unsigned char c = (unsigned char)line.p[k];
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return -1;
@@ -129,7 +151,7 @@ static int parse_field(px_span line, px_field *f)
 /* Read the fields and derive framing and connection facts.  is_req selects
  * the strict request rules. */
 static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, int is_req,
-                          const char **why)
+                          int any_value, const char **why)
 {
 	int keep_alive = 0, te_seen = 0, te_chunked = 0;
 	px_span line;
@@ -149,12 +171,12 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 			return PX_TOO_BIG;
 		}
 		px_field *f = &h->f[h->nfields];
-		if (parse_field(line, f) != 0) {
+		if (parse_field(line, f, any_value) != 0) {
 			*why = "malformed header field";
 			return PX_BAD;
 		}
 		h->nfields++;
-		if (px_span_ieq(f->name, "content-length")) {
+		if (NAME_IS(f->name, "content-length")) {
 			uint64_t v;
 			if (parse_u64(f->value, &v) != 0 || (h->has_length && v != h->length)) {
 				*why = "invalid or conflicting Content-Length";
@@ -162,7 +184,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 			}
 			h->has_length = 1;
 			h->length = v;
-		} else if (px_span_ieq(f->name, "transfer-encoding")) {
+		} else if (NAME_IS(f->name, "transfer-encoding")) {
 			px_span el;
 			size_t p = 0;
 			while (next_elem(f->value, &p, &el)) {
@@ -178,8 +200,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 				return PX_BAD;
 			}
 			te_seen = 1;
-		} else if (px_span_ieq(f->name, "connection") ||
-		           px_span_ieq(f->name, "proxy-connection")) {
+		} else if (NAME_IS(f->name, "connection") || NAME_IS(f->name, "proxy-connection")) {
 			px_span el;
 			size_t p = 0;
 			while (next_elem(f->value, &p, &el)) {
@@ -188,7 +209,7 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 				else if (px_span_ieq(el, "keep-alive"))
 					keep_alive = 1;
 			}
-		} else if (px_span_ieq(f->name, "expect")) {
+		} else if (NAME_IS(f->name, "expect")) {
 			if (px_span_ieq(f->value, "100-continue"))
 				h->expect_continue = 1;
 		}
@@ -213,6 +234,14 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 	return PX_OK;
 }
 
+/* Zero a head but its field array (only f[0..nfields) is ever read): the
+ * array is most of the head's 3 KiB. */
+static void head_clear(px_head *h)
+{
+	memset(h, 0, offsetof(px_head, f));
+	memset((char *)h + offsetof(px_head, head_len), 0, sizeof *h - offsetof(px_head, head_len));
+}
+
 static px_rc find_head(const char *buf, size_t len, size_t max, size_t *end)
 {
 	size_t lim = len < max ? len : max;
@@ -222,14 +251,15 @@ static px_rc find_head(const char *buf, size_t len, size_t max, size_t *end)
 	return len >= max ? PX_TOO_BIG : PX_MORE;
 }
 
-px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h, const char **why)
+static px_rc parse_request(const char *buf, size_t len, size_t max, int any_value, px_head *h,
+                           const char **why)
 {
 	const char *dummy;
 	size_t end, pos = 0;
 	px_span line;
 	if (!why)
 		why = &dummy;
-	memset(h, 0, sizeof *h);
+	head_clear(h);
 	*why = "";
 	px_rc rc = find_head(buf, len, max, &end);
 	if (rc != PX_OK) {
@@ -262,7 +292,18 @@ px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h, cons
 		*why = "not HTTP/1.0 or HTTP/1.1";
 		return PX_BAD;
 	}
-	return parse_fields(buf, end, pos, h, 1, why);
+	return parse_fields(buf, end, pos, h, 1, any_value, why);
+}
+
+px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h, const char **why)
+{
+	return parse_request(buf, len, max, 0, h, why);
+}
+
+px_rc px_parse_request_lenient(const char *buf, size_t len, size_t max, px_head *h,
+                               const char **why)
+{
+	return parse_request(buf, len, max, 1, h, why);
 }
 
 px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_method,
@@ -273,7 +314,7 @@ px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_met
 	px_span line;
 	if (!why)
 		why = &dummy;
-	memset(h, 0, sizeof *h);
+	head_clear(h);
 	*why = "";
 	px_rc rc = find_head(buf, len, max, &end);
 	if (rc != PX_OK) {
@@ -307,7 +348,7 @@ px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_met
 			return PX_BAD;
 		}
 	}
-	rc = parse_fields(buf, end, pos, h, 0, why);
+	rc = parse_fields(buf, end, pos, h, 0, 0, why);
 	if (rc != PX_OK)
 		return rc;
 	int bodyless = px_span_ieq(req_method, "HEAD") || st < 200 || st == 204 || st == 304 ||
@@ -537,6 +578,35 @@ long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done)
 		}
 	}
 	*done = c->state == CK_DONE;
+	return (long long)i;
+}
+
+long long px_chunk_decode(px_chunk *c, char *p, size_t n, size_t *data, int *done)
+{
+	size_t i = 0, out = 0;
+	*data = 0;
+	*done = 0;
+	while (i < n && !*done) {
+		if (c->state == CK_DATA) { /* a run of data: moved, not fed byte by byte */
+			size_t take = n - i;
+			if ((uint64_t)take > c->left)
+				take = (size_t)c->left;
+			memmove(p + out, p + i, take);
+			out += take;
+			i += take;
+			c->left -= take;
+			if (!c->left)
+				c->state = CK_DATA_CR;
+			continue;
+		}
+		long long k = px_chunk_feed(c, p + i, 1, done);
+		if (k < 0)
+			return -1;
+		i += (size_t)k;
+		if (!k)
+			break;
+	}
+	*data = out;
 	return (long long)i;
 }
 

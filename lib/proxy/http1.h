@@ -44,7 +44,7 @@ typedef struct px_head {
 	px_span reason;
 	int minor;                 /* HTTP/1.<minor>: 0 or 1 */
 	size_t nfields;
-	px_field f[PX_FIELDS_MAX];
+	px_field f[PX_FIELDS_MAX];  /* f[0..nfields); the rest is not cleared */
 	size_t head_len;           /* bytes of the head, final empty line included */
 	/* framing (what the body is) */
 	int chunked;               /* Transfer-Encoding ends in chunked */
@@ -70,6 +70,14 @@ typedef enum px_rc {
  */
 px_rc px_parse_request(const char *buf, size_t len, size_t max, px_head *h,
                        const char **why);
+
+/*
+ * The same, but a field value may hold any byte except CR and LF (framing
+ * stays as strict): for a server that never passes a client's fields on
+ * (/go), only records some of them, escaped.
+ */
+px_rc px_parse_request_lenient(const char *buf, size_t len, size_t max, px_head *h,
+                               const char **why);
 
 /*
  * Parse a response head.  req_method is the request's method (a HEAD or a
@@ -128,6 +136,15 @@ typedef struct px_chunk {
  * CRLF, size line or trailer too long, size above 2^60).
  */
 long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done);
+
+/*
+ * The same framing, decoded in place (for a client that keeps the body,
+ * /go's upstream client): the chunk data among the first n bytes of p is
+ * moved to the front of p and its length stored in *data; the framing
+ * (sizes, extensions, CRLFs, trailer) is dropped.  Returns and *done as
+ * px_chunk_feed, which it agrees with byte for byte.
+ */
+long long px_chunk_decode(px_chunk *c, char *p, size_t n, size_t *data, int *done);
 
 /* The user of "Proxy-Authorization: Basic base64(user:password)" into out
  * (NUL-terminated, at most cap-1 bytes), and the password into pw (may be

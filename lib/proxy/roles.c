@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/sigv4.h"
+#include "guard/ip.h"
 
 const char *px_mode_name(px_mode m)
 {
@@ -41,20 +42,39 @@ static sg_err strs_add(px_strs *s, const char *p, size_t n)
 	return SG_OK;
 }
 
+static void pats_free(px_pats *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static sg_err pats_add(px_pats *s, const px_pat *p)
+{
+	if (s->n >= PX_LIST_MAX)
+		return SG_ERR_RANGE;
+	px_pat *v = realloc(s->v, (s->n + 1) * sizeof *v); /* n < PX_LIST_MAX: no overflow */
+	if (!v)
+		return SG_ERR_NOMEM;
+	s->v = v;
+	v[s->n++] = *p;
+	return SG_OK;
+}
+
 void px_roles_free(px_roles *rs)
 {
 	if (!rs)
 		return;
 	for (size_t i = 0; i < rs->n; i++) {
-		strs_free(&rs->r[i].allow);
-		strs_free(&rs->r[i].deny);
+		pats_free(&rs->r[i].allow);
+		pats_free(&rs->r[i].deny);
 		strs_free(&rs->r[i].rules);
 		strs_free(&rs->r[i].users);
 		strs_free(&rs->r[i].certs);
 	}
 	free(rs->r);
-	strs_free(&rs->allow);
-	strs_free(&rs->deny);
+	pats_free(&rs->allow);
+	pats_free(&rs->deny);
 	memset(rs, 0, sizeof *rs);
 }
 
@@ -99,8 +119,8 @@ static int name_ok(const char *p, size_t n)
 	return 1;
 }
 
-/* A host pattern, stored lower case: "*", "*.suffix" or a host (no spaces,
- * no controls, no '/', '@' or ','). */
+/* A certificate name, stored lower case: a host name (no spaces, no
+ * controls, no '/', '@' or ','; '*' only as a leading "*."). */
 static sg_err add_pattern(px_strs *s, const char *p, size_t n)
 {
 	if (n == 0 || n > 255)
@@ -117,6 +137,111 @@ static sg_err add_pattern(px_strs *s, const char *p, size_t n)
 	while (n > 1 && buf[n - 1] == '.')
 		n--;
 	return strs_add(s, buf, n);
+}
+
+static int parse_port(const char *p, size_t n, uint16_t *out)
+{
+	unsigned v = 0;
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(p[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* "ADDR" or "ADDR/BITS" (n bytes) into a range entry; -1 if it is neither. */
+static int parse_range(const char *p, size_t n, px_pat *out)
+{
+	const char *slash = memchr(p, '/', n);
+	size_t an = slash ? (size_t)(slash - p) : n;
+	sg_ip ip;
+	if (an == 0 || sg_ip_parse(p, an, &ip) != SG_OK)
+		return -1;
+	unsigned max = ip.v6 ? 128 : 32, bits = max;
+	if (slash) {
+		size_t bn = n - an - 1;
+		if (bn == 0 || bn > 3)
+			return -1;
+		bits = 0;
+		for (size_t i = an + 1; i < n; i++) {
+			if (p[i] < '0' || p[i] > '9')
+				return -1;
+			bits = bits * 10 + (unsigned)(p[i] - '0');
+		}
+		if (bits > max)
+			return -1;
+	}
+	out->kind = PX_PAT_RANGE;
+	out->net = ip;
+	out->bits = bits;
+	return 0;
+}
+
+/* A name entry (n bytes, lower case): "*", "*.suffix" or a name. */
+static int parse_name(const char *p, size_t n, px_pat *out)
+{
+	while (n > 1 && p[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= sizeof out->host || memchr(p, '/', n))
+		return -1;
+	if (n == 1 && p[0] == '*') {
+		out->kind = PX_PAT_ANY;
+		return 0;
+	}
+	int suffix = p[0] == '*';
+	if ((suffix && (n < 3 || p[1] != '.')) || memchr(p + suffix, '*', n - (size_t)suffix))
+		return -1;
+	out->kind = suffix ? PX_PAT_SUFFIX : PX_PAT_NAME;
+	memcpy(out->host, p + suffix, n - (size_t)suffix); /* SUFFIX keeps the dot */
+	out->host[n - (size_t)suffix] = '\0';
+	return 0;
+}
+
+/* One entry of an allow or deny list (roles.h): a name, "*.suffix", "*",
+ * an address or range, each with an optional ":PORT" ("[V6]:PORT"). */
+static sg_err add_dest(px_pats *s, const char *p, size_t n)
+{
+	px_pat pt;
+	memset(&pt, 0, sizeof pt);
+	if (n == 0 || n >= sizeof pt.text)
+		return SG_ERR_PARSE;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c <= 0x20 || c >= 0x7f || c == '@' || c == '%')
+			return SG_ERR_PARSE;
+		pt.text[i] = (char)lower(c);
+	}
+	const char *t = pt.text, *colon = NULL, *slash = memchr(t, '/', n);
+	size_t colons = 0, an = n;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] == ':') {
+			colons++;
+			colon = t + i;
+		}
+	int bad;
+	if (t[0] == '[') { /* "[V6]" or "[V6/BITS]", then ":PORT" or nothing */
+		const char *rb = memchr(t, ']', n);
+		size_t in = rb ? (size_t)(rb - t) - 1 : 0, rest = rb ? n - in - 2 : 0;
+		bad = !rb || !memchr(t + 1, ':', in) || parse_range(t + 1, in, &pt) != 0 ||
+		      (rest && (rb[1] != ':' || parse_port(rb + 2, rest - 1, &pt.port) != 0));
+	} else if (slash || colons >= 2) { /* a range, or a bare IPv6 address (no port) */
+		if (slash && colon > slash)
+			an = (size_t)(colon - t);
+		bad = parse_range(t, an, &pt) != 0 ||
+		      (an < n && parse_port(t + an + 1, n - an - 1, &pt.port) != 0);
+	} else { /* a name or an IPv4 address, maybe ":PORT" */
+		if (colon)
+			an = (size_t)(colon - t);
+		bad = (colon && parse_port(colon + 1, n - an - 1, &pt.port) != 0) ||
+		      (parse_range(t, an, &pt) != 0 && parse_name(t, an, &pt) != 0);
+	}
+	return bad ? SG_ERR_PARSE : pats_add(s, &pt);
 }
 
 static sg_err add_port(px_role *r, const char *p, size_t n)
@@ -176,6 +301,7 @@ static sg_err add_user(px_role *r, const char *p, size_t n)
 typedef sg_err (*elem_fn)(void *ctx, const char *p, size_t n);
 
 static sg_err pat_fn(void *ctx, const char *p, size_t n) { return add_pattern(ctx, p, n); }
+static sg_err dest_fn(void *ctx, const char *p, size_t n) { return add_dest(ctx, p, n); }
 static sg_err port_fn(void *ctx, const char *p, size_t n) { return add_port(ctx, p, n); }
 static sg_err uid_fn(void *ctx, const char *p, size_t n) { return add_uid(ctx, p, n); }
 static sg_err user_fn(void *ctx, const char *p, size_t n) { return add_user(ctx, p, n); }
@@ -216,9 +342,9 @@ static sg_err copy_text(char *dst, size_t cap, const char *v)
 static sg_err set_global(px_roles *rs, const char *k, const char *v, const char **what)
 {
 	if (!strcmp(k, "allow"))
-		return each(v, pat_fn, &rs->allow);
+		return each(v, dest_fn, &rs->allow);
 	if (!strcmp(k, "deny"))
-		return each(v, pat_fn, &rs->deny);
+		return each(v, dest_fn, &rs->deny);
 	if (!strcmp(k, "message"))
 		return copy_text(rs->message, sizeof rs->message, v);
 	if (!strcmp(k, "role_header")) {
@@ -246,9 +372,9 @@ static sg_err set_role(px_role *r, const char *k, const char *v, const char **wh
 		return SG_OK;
 	}
 	if (!strcmp(k, "allow"))
-		return each(v, pat_fn, &r->allow);
+		return each(v, dest_fn, &r->allow);
 	if (!strcmp(k, "deny"))
-		return each(v, pat_fn, &r->deny);
+		return each(v, dest_fn, &r->deny);
 	if (!strcmp(k, "rule"))
 		return *v ? strs_add(&r->rules, v, strlen(v)) : SG_ERR_PARSE;
 	if (!strcmp(k, "ports"))
@@ -444,22 +570,34 @@ const px_role *px_roles_by_cert(const px_roles *rs, const char *const *names, si
 	return NULL;
 }
 
-int px_host_match(const char *pat, const char *host)
+int px_pat_match(const px_pat *p, const char *host, unsigned port)
 {
-	if (!strcmp(pat, "*"))
+	size_t hn = strlen(host), sn = strlen(p->host);
+	sg_ip ip;
+	if (p->port && p->port != port)
+		return 0;
+	switch (p->kind) {
+	case PX_PAT_ANY:
 		return 1;
-	if (pat[0] == '*') {
-		size_t sn = strlen(pat + 1), hn = strlen(host); /* pat + 1 = ".suffix" */
-		return hn > sn && !strcmp(host + hn - sn, pat + 1);
+	case PX_PAT_NAME:
+		return !strcmp(p->host, host);
+	case PX_PAT_SUFFIX: /* host = ".suffix" */
+		return hn > sn && !strcmp(host + hn - sn, p->host);
+	case PX_PAT_RANGE:
+		if (hn > 2 && host[0] == '[' && host[hn - 1] == ']') {
+			host++;
+			hn -= 2;
+		}
+		return sg_ip_parse(host, hn, &ip) == SG_OK && sg_ip_in(&ip, &p->net, p->bits);
 	}
-	return !strcmp(pat, host);
+	return 0;
 }
 
-static const char *match_any(const px_strs *s, const char *host)
+static const char *match_any(const px_pats *s, const char *host, unsigned port)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (px_host_match(s->v[i], host))
-			return s->v[i];
+		if (px_pat_match(&s->v[i], host, port))
+			return s->v[i].text;
 	return NULL;
 }
 
@@ -473,23 +611,23 @@ int px_role_port_ok(const px_role *r, unsigned port)
 	return 0;
 }
 
-px_acl px_roles_judge(const px_roles *rs, const px_role *r, const char *host, char *why,
-                      size_t whylen)
+px_acl px_roles_judge(const px_roles *rs, const px_role *r, const char *host, unsigned port,
+                      char *why, size_t whylen)
 {
 	const char *m;
-	if ((m = match_any(&rs->deny, host))) {
+	if ((m = match_any(&rs->deny, host, port))) {
 		snprintf(why, whylen, "global deny %s", m);
 		return PX_ACL_DENY;
 	}
-	if ((m = match_any(&r->deny, host))) {
+	if ((m = match_any(&r->deny, host, port))) {
 		snprintf(why, whylen, "role %s deny %s", r->name, m);
 		return r->mode == PX_MODE_REPORT ? PX_ACL_REPORT : PX_ACL_DENY;
 	}
-	if ((m = match_any(&rs->allow, host))) {
+	if ((m = match_any(&rs->allow, host, port))) {
 		snprintf(why, whylen, "global allow %s", m);
 		return PX_ACL_ALLOW;
 	}
-	if ((m = match_any(&r->allow, host))) {
+	if ((m = match_any(&r->allow, host, port))) {
 		snprintf(why, whylen, "role %s allow %s", r->name, m);
 		return PX_ACL_ALLOW;
 	}

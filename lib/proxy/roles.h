@@ -24,8 +24,14 @@
  * A role named "default" serves clients that name no role.  Without a roles
  * file every client is in the built-in role "default", mode open.
  *
- * Host lists: exact names (lower case; an IP literal as its canonical text)
- * or "*.suffix" (any name below suffix, not suffix itself), or "*" (all).
+ * Destination lists (allow, deny): each entry an exact name (any case), or
+ * "*.suffix" (any name below suffix, not suffix itself), or "*" (all), or an
+ * address or a range ("10.20.0.0/16", "2001:db8::/32"), each optionally
+ * with a port: "api.example.com:8443", "*.corp.example:443",
+ * "10.20.0.0/16:5432", "[2001:db8::/32]:443" (an IPv6 entry takes a port
+ * only inside brackets).  An entry without a port matches every port.  A
+ * range matches a destination written as an address in it (a name's
+ * answers are the guard's: rule lines).
  *
  * Modes, for a destination the SSRF guard allows:
  *   open     reach anything not on a deny list;
@@ -43,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guard/ip.h"
 #include "ssrfguard/error.h"
 
 #define PX_ROLE_NAME_MAX 64
@@ -50,6 +57,7 @@
 #define PX_LIST_MAX 4096      /* entries of one list */
 #define PX_PORTS_MAX 64
 #define PX_LINE_MAX 4096
+#define PX_PAT_TEXT_MAX 272   /* a list entry as written: name, ':', port */
 
 typedef enum px_mode { PX_MODE_OPEN = 0, PX_MODE_REPORT, PX_MODE_ENFORCE } px_mode;
 
@@ -58,10 +66,26 @@ typedef struct px_strs {
 	size_t n;
 } px_strs;
 
+/* One entry of an allow or deny list, parsed. */
+typedef enum px_pat_kind { PX_PAT_NAME, PX_PAT_SUFFIX, PX_PAT_ANY, PX_PAT_RANGE } px_pat_kind;
+typedef struct px_pat {
+	char text[PX_PAT_TEXT_MAX]; /* as written, lower case (for "why") */
+	px_pat_kind kind;
+	char host[256];           /* NAME: the name; SUFFIX: ".suffix" */
+	sg_ip net;                /* RANGE: the network */
+	unsigned bits;            /* RANGE: its prefix length */
+	uint16_t port;            /* 0: every port */
+} px_pat;
+
+typedef struct px_pats {
+	px_pat *v;
+	size_t n;
+} px_pats;
+
 typedef struct px_role {
 	char name[PX_ROLE_NAME_MAX];
 	px_mode mode;
-	px_strs allow, deny;      /* host patterns */
+	px_pats allow, deny;      /* destinations */
 	px_strs rules;            /* guard rules (sg_policy_add syntax) */
 	px_strs users;            /* "user" or "user:sha256-hex-of-password" */
 	px_strs certs;            /* client certificate names, lower case */
@@ -74,7 +98,7 @@ typedef struct px_role {
 typedef struct px_roles {
 	px_role *r;
 	size_t n;
-	px_strs allow, deny;      /* global host patterns */
+	px_pats allow, deny;      /* global destinations */
 	char role_header[64];     /* "" = none */
 	char message[256];        /* added to every refusal; "" = none */
 } px_roles;
@@ -107,8 +131,10 @@ const px_role *px_roles_by_uid(const px_roles *rs, uint32_t uid);
  * (compared without regard to ASCII case), or NULL. */
 const px_role *px_roles_by_cert(const px_roles *rs, const char *const *names, size_t n);
 
-/* 1 if the pattern matches host (lower-case, no trailing dot). */
-int px_host_match(const char *pattern, const char *host);
+/* 1 if the list entry matches the destination: host as the guard
+ * normalised it (lower case, no trailing dot; an address's canonical text,
+ * an IPv6 one with or without brackets) and port. */
+int px_pat_match(const px_pat *p, const char *host, unsigned port);
 
 /* May this role CONNECT to port? */
 int px_role_port_ok(const px_role *r, unsigned port);
@@ -116,11 +142,11 @@ int px_role_port_ok(const px_role *r, unsigned port);
 typedef enum px_acl { PX_ACL_ALLOW = 0, PX_ACL_REPORT, PX_ACL_DENY } px_acl;
 
 /*
- * The role's verdict on host (normalised, as the guard judged it).  *why
- * names the list that decided ("global deny *.x", "role ci: not on its
- * allow list", ...) in why (at most whylen bytes, NUL-terminated).
+ * The role's verdict on host and port (host normalised, as the guard judged
+ * it).  *why names the list that decided ("global deny *.x", "role ci: not
+ * on its allow list", ...) in why (at most whylen bytes, NUL-terminated).
  */
-px_acl px_roles_judge(const px_roles *rs, const px_role *r, const char *host, char *why,
-                      size_t whylen);
+px_acl px_roles_judge(const px_roles *rs, const px_role *r, const char *host, unsigned port,
+                      char *why, size_t whylen);
 
 #endif

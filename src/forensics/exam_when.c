@@ -116,7 +116,8 @@ void exam_when_source(exam_ctx *x, src_state *st)
 		json_t *e = fx_event_json(&st->cur, &v[i]);
 		if (!e)
 			continue;
-		jset(e, "after_incident", v[i].t.sec >= x->incident_sec ? json_true() : NULL);
+		if (v[i].t.sec >= x->incident_sec)
+			jset(e, "after_incident", json_true());
 		mark_event(e, st, v[i].idx);
 		marked += json_object_get(e, "finding") || json_object_get(e, "yara");
 		json_array_append_new(a, e);

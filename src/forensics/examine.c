@@ -546,7 +546,8 @@ int exam_run(const exam_opts *o)
 		                                        exam_iso(x.incident_sec, when, sizeof when),
 		                                        "sec", (json_int_t)x.incident_sec, "from",
 		                                        x.incident_from));
-	jset(report, "yara", x.yara ? yscan_describe(x.yara) : NULL);
+	if (x.yara) /* no key at all with --yara-scope off */
+		jset(report, "yara", yscan_describe(x.yara));
 	src_status status = SRC_COMPLETE;
 	size_t findings = 0;
 	for (size_t i = 0; i < o->nsrc; i++) {

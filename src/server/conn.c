@@ -1,46 +1,29 @@
 /* conn.c — every client connection of the service, held within bounds.
  *
- * What an attacker can do with connections alone, and what stops it here:
+ * The front ends own their connections (front.c serve's listener, proxy.c
+ * the egress proxy's) and register each here from accept to close
+ * (conn_guest_add), with two callbacks: is it idle (no request in
+ * progress), and close it.  What an attacker can do with connections
+ * alone, and what stops it here:
  *
- *  - Slow-loris: evhttp 2.1 only has an idle timeout, which a client
- *    trickling one byte at a time resets forever.  Every connection must
- *    deliver a whole request head within client_timeout_s of connecting (or
- *    of its previous answer); otherwise its socket is shut down and evhttp
- *    drops it.
  *  - Descriptor exhaustion: at most `limit` connections (max_connections,
  *    by default the descriptor limit less what fetches, the store and the
  *    log need).  At the limit the listeners pause and the oldest idle
- *    connection (no request in progress) is shut down, so a new client —
- *    a health check — gets a place.  accept() failing (EMFILE, ENFILE,
- *    ENOBUFS) pauses the listeners for a moment instead of spinning on a
- *    readable listener, and is logged at most once every 10 s.
- *  - Pipelining: a client's unread input is bounded by a read high-water
- *    mark (one request head and body); past it the connection is not read
- *    until evhttp has consumed what it holds.
- *  - Slow readers: bytes queued to clients are counted (conn_out_bytes) so
- *    the fetcher can refuse new bodies when the total would exceed
- *    max_reply_bytes.
- *  - A client that goes away while its fetch runs: conn_gone tells (EOF or
- *    an error on its socket), fetch.c looks and cancels the fetch.
- *  - Another front end's connections (the proxy's, conn_guest_add) count
- *    against the same limit; the oldest idle connection of either kind is
- *    the one evicted, the guest's own callbacks say whether it is idle and
- *    close it.
- *
- * How it tracks connections without evhttp's help: evhttp asks us to make
- * each connection's bufferevent (evhttp_set_bevcb); we take a reference on
- * it, so its descriptor stays open — and cannot be reused by another
- * connection — until we let go.  A callback on its input buffer learns the
- * descriptor (index by fd); the request callback marks it busy, the end of
- * the answer re-arms the deadline.  A sweep each second (and at the limit,
- * every 100 ms) shuts down the late ones and releases those evhttp has
- * freed (its event callback is gone). */
+ *    connection is closed, so a new client — a health check — gets a
+ *    place.  accept() failing (EMFILE, ENFILE, ENOBUFS) pauses the
+ *    listeners for a moment instead of spinning on a readable listener,
+ *    and is logged at most once every 10 s.
+ *  - Slow readers: bytes queued to clients are counted (conn_out_add,
+ *    conn_out_bytes) so the fetcher can refuse new bodies when the total
+ *    would exceed max_reply_bytes.
+ *  - Slow-loris, pipelining, clients that leave: each front end's own
+ *    deadlines and reading rules (front.h, proxy.h); conn_dropped counts
+ *    the connections dropped for a deadline. */
 #include "server/srv_int.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,19 +36,6 @@
 #define CONN_PAUSE_MS 100
 #define CONN_LOG_EVERY_MS 10000
 
-struct conns;
-typedef struct conn_ent {
-	struct conns *c;
-	struct bufferevent *bev;
-	struct conn_ent *prev, *next;   /* oldest first */
-	uint64_t seq;          /* arrival order (struct conns) */
-	int64_t deadline_ms;
-	int fd;                /* -1 until the first bytes arrive */
-	int busy;              /* a request is being answered */
-	int replying;          /* its answer is being written */
-	int shut;              /* shut down by us, not yet released */
-} conn_ent;
-
 struct conn_guest {
 	struct conns *c;
 	struct conn_guest *prev, *next; /* oldest first */
@@ -76,16 +46,10 @@ struct conn_guest {
 
 struct conns {
 	struct srv *s;
-	conn_ent *head, *tail;
 	struct conn_guest *ghead, *gtail;
-	size_t guests;         /* counted in `count` too */
-	uint64_t seq;          /* arrival order over both kinds */
-	conn_ent **byfd;
-	size_t cap;
-	size_t count;          /* descriptors held, until released */
-	size_t shut;           /* of which shut down, soon freed by evhttp */
+	uint64_t seq;          /* arrival order */
+	size_t count;          /* connections open */
 	size_t limit;
-	size_t replying;
 	size_t out_bytes;      /* queued to clients, not yet written */
 	struct event *sweep, *resume;
 	struct evconnlistener *ls[CONN_LISTENERS_MAX];
@@ -101,42 +65,6 @@ static int64_t mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void index_fd(struct conns *c, conn_ent *e, int fd)
-{
-	if (fd < 0)
-		return;
-	if ((size_t)fd >= c->cap) {
-		size_t ncap = c->cap ? c->cap : 1024;
-		while (ncap <= (size_t)fd)
-			ncap *= 2;
-		conn_ent **p = realloc(c->byfd, ncap * sizeof *p);
-		if (!p)
-			return; /* untracked for dispatch; the sweep still handles it */
-		memset(p + c->cap, 0, (ncap - c->cap) * sizeof *p);
-		c->byfd = p;
-		c->cap = ncap;
-	}
-	c->byfd[fd] = e;
-	e->fd = fd;
-}
-
-static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-	conn_ent *e = arg;
-	(void)buf;
-	(void)info;
-	if (e->fd < 0) /* the first bytes: the descriptor is set by now */
-		index_fd(e->c, e, bufferevent_getfd(e->bev));
-}
-
-static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-	conn_ent *e = arg;
-	(void)buf;
-	e->c->out_bytes += info->n_added;
-	e->c->out_bytes -= info->n_deleted < e->c->out_bytes ? info->n_deleted : e->c->out_bytes;
 }
 
 /* ---- listeners: pause and resume ---- */
@@ -160,14 +88,6 @@ static void arm_resume(struct conns *c)
 		evtimer_add(c->resume, &tv);
 }
 
-/* evhttp sees EOF and frees the connection; we release it after. */
-static void shut_down(struct conns *c, conn_ent *e, int fd)
-{
-	shutdown(fd, SHUT_RDWR);
-	e->shut = 1;
-	c->shut++;
-}
-
 static struct conn_guest *oldest_idle_guest(struct conns *c)
 {
 	size_t seen = 0;
@@ -177,25 +97,10 @@ static struct conn_guest *oldest_idle_guest(struct conns *c)
 	return NULL;
 }
 
-/* Shut down the oldest idle connection, of evhttp's or a guest's. */
+/* Close the oldest idle connection. */
 static int evict_idle(struct conns *c)
 {
-	size_t seen = 0;
 	struct conn_guest *g = c->ghead ? oldest_idle_guest(c) : NULL;
-	for (conn_ent *e = c->head; e && seen < CONN_EVICT_SCAN; e = e->next, seen++) {
-		if (g && g->seq < e->seq)
-			break; /* the guest is older */
-		int fd = bufferevent_getfd(e->bev);
-		if (e->busy || e->replying || e->shut || fd < 0)
-			continue;
-		bufferevent_event_cb ecb = NULL;
-		bufferevent_getcb(e->bev, NULL, NULL, &ecb, NULL);
-		if (!ecb)
-			continue; /* already freed by evhttp: released by the next sweep */
-		shut_down(c, e, fd);
-		c->evicted++;
-		return 1;
-	}
 	if (!g)
 		return 0;
 	c->evicted++;
@@ -222,8 +127,8 @@ static void log_pause(struct conns *c, const char *why, int err)
 		log_line(c->s, "warning", line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-/* libevent hands an error callback the listener's own user data (evhttp's
- * for evhttp's listeners), so the listener finds its conns here. */
+/* libevent hands an error callback the listener's own user data (the
+ * front end's), so the listener finds its conns here. */
 static struct {
 	pthread_mutex_t mu;
 	struct evconnlistener *l[CONN_LISTENERS_MAX * 4];
@@ -271,74 +176,15 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	arm_resume(c);
 }
 
-/* ---- connections ---- */
-
-static void entry_unlink(struct conns *c, conn_ent *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-}
-
-/* Let go of a connection evhttp freed (or all of them at cleanup). */
-static void release(struct conns *c, conn_ent *e)
-{
-	if (e->fd >= 0 && (size_t)e->fd < c->cap && c->byfd[e->fd] == e)
-		c->byfd[e->fd] = NULL;
-	entry_unlink(c, e);
-	if (e->replying && c->replying)
-		c->replying--;
-	if (e->shut && c->shut)
-		c->shut--;
-	struct evbuffer *out = bufferevent_get_output(e->bev);
-	size_t left = evbuffer_get_length(out);
-	c->out_bytes -= left < c->out_bytes ? left : c->out_bytes;
-	evbuffer_remove_cb(bufferevent_get_input(e->bev), on_input, e);
-	evbuffer_remove_cb(out, on_output, e);
-	bufferevent_decref(e->bev); /* closes the descriptor */
-	c->count--;
-	free(e);
-}
-
-static int freed_by_evhttp(conn_ent *e)
-{
-	bufferevent_event_cb ecb = NULL;
-	bufferevent_getcb(e->bev, NULL, NULL, &ecb, NULL);
-	return !ecb;
-}
-
-static void release_freed(struct conns *c)
-{
-	for (conn_ent *e = c->head, *n; e; e = n) {
-		n = e->next;
-		if (freed_by_evhttp(e))
-			release(c, e);
-	}
-}
-
-/* Connections that count against the limit: shut ones are on their way
- * out (evhttp frees them on its next read). */
-static size_t live(const struct conns *c)
-{
-	return c->count - c->shut;
-}
-
 /* At the limit: make room by shutting the oldest idle connection; pause
  * accepting only when none is idle (see the top of the file). */
 static void check_limit(struct conns *c)
 {
-	if (live(c) < c->limit) {
+	if (c->count < c->limit) {
 		listeners_enable(c, 1);
 		return;
 	}
-	if (c->shut >= 64)
-		release_freed(c); /* amortised: one walk per 64 evictions */
-	if (live(c) < c->limit || evict_idle(c)) {
+	if (evict_idle(c)) {
 		listeners_enable(c, 1);
 		return;
 	}
@@ -353,126 +199,15 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 	struct conns *c = arg;
 	(void)fd;
 	(void)what;
-	release_freed(c);
 	check_limit(c);
-}
-
-static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
-{
-	struct srv *s = arg;
-	struct conns *c = s->conns;
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	conn_ent *e = bev ? calloc(1, sizeof *e) : NULL;
-	if (!e)
-		return bev; /* untracked: still served, only without a head deadline */
-	e->c = c;
-	e->bev = bev;
-	e->seq = c->seq++;
-	e->fd = -1;
-	e->deadline_ms = mono_ms() + c->limit_ms;
-	bufferevent_incref(bev);
-	/* one request head and its (small) body; pipelined requests wait */
-	bufferevent_setwatermark(bev, EV_READ, 0,
-	                         (size_t)s->cfg->max_request_bytes + SRV_REQUEST_BODY_MAX + 1024);
-	evbuffer_add_cb(bufferevent_get_input(bev), on_input, e);
-	evbuffer_add_cb(bufferevent_get_output(bev), on_output, e);
-	/* counted, but listed only after the check: until evhttp sets its
-	 * callbacks (after we return) it would look freed */
-	c->count++;
-	check_limit(c);
-	e->prev = c->tail;
-	if (c->tail)
-		c->tail->next = e;
-	else
-		c->head = e;
-	c->tail = e;
-	return bev;
-}
-
-static conn_ent *find(struct srv *s, struct evhttp_request *req)
-{
-	struct conns *c = s->conns;
-	struct evhttp_connection *evcon = req ? evhttp_request_get_connection(req) : NULL;
-	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	int fd = bev ? bufferevent_getfd(bev) : -1;
-	if (fd < 0 || !c)
-		return NULL;
-	if ((size_t)fd < c->cap && c->byfd[fd] && c->byfd[fd]->bev == bev)
-		return c->byfd[fd];
-	for (conn_ent *e = c->tail; e; e = e->prev) /* not indexed yet: a new one */
-		if (e->bev == bev) {
-			index_fd(c, e, fd);
-			return e;
-		}
-	return NULL;
-}
-
-void conn_dispatched(struct srv *s, struct evhttp_request *req)
-{
-	conn_ent *e = find(s, req);
-	if (e)
-		e->busy = 1;
-}
-
-int conn_replying(struct srv *s, struct evhttp_request *req)
-{
-	conn_ent *e = find(s, req);
-	if (!e)
-		return 0;
-	if (!e->replying) {
-		e->replying = 1;
-		s->conns->replying++;
-	}
-	return 1;
-}
-
-void conn_answered(struct srv *s, struct evhttp_request *req)
-{
-	conn_ent *e = find(s, req);
-	if (e) {
-		e->busy = 0;
-		if (e->replying && s->conns->replying)
-			s->conns->replying--;
-		e->replying = 0;
-		e->deadline_ms = mono_ms() + s->conns->limit_ms;
-	}
-}
-
-int conn_gone(struct evhttp_request *req)
-{
-	struct evhttp_connection *evcon = req ? evhttp_request_get_connection(req) : NULL;
-	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	int fd = bev ? bufferevent_getfd(bev) : -1;
-	char b;
-	if (fd < 0)
-		return 1;
-	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv *s = arg;
-	struct conns *c = s->conns;
-	int64_t now = mono_ms();
 	(void)fd;
 	(void)what;
-	for (conn_ent *e = c->head, *n; e; e = n) {
-		n = e->next;
-		int bfd = bufferevent_getfd(e->bev);
-		if (e->fd < 0 && bfd >= 0)
-			index_fd(c, e, bfd);
-		if (freed_by_evhttp(e)) {
-			release(c, e);
-			continue;
-		}
-		if (!e->busy && !e->shut && now > e->deadline_ms && bfd >= 0) {
-			/* too slow to send a request head */
-			shut_down(c, e, bfd);
-			c->dropped++;
-		}
-	}
-	check_limit(c);
+	check_limit(s->conns);
 	metrics_publish(s);
 	srv_check_drained(s);
 }
@@ -510,7 +245,6 @@ sg_err conn_init(struct srv *s)
 	struct timeval tv = {1, 0};
 	if (!c->sweep || !c->resume || event_add(c->sweep, &tv) != 0)
 		return SG_ERR_NOMEM;
-	evhttp_set_bevcb(s->http, on_new_conn, s);
 	return SG_OK;
 }
 
@@ -538,21 +272,18 @@ void conn_remove_listener(struct srv *s, struct evconnlistener *l)
 		}
 }
 
-/* After evhttp_free: every connection is gone; drop our references. */
+/* After the front ends closed their connections and listeners. */
 void conn_cleanup(struct srv *s)
 {
 	struct conns *c = s->conns;
 	if (!c)
 		return;
-	while (c->head)
-		release(c, c->head);
-	while (c->nls) /* listeners evhttp_free already closed */
+	while (c->nls) /* listeners their front ends already closed */
 		owner_set(c->ls[--c->nls], NULL);
 	if (c->sweep)
 		event_free(c->sweep);
 	if (c->resume)
 		event_free(c->resume);
-	free(c->byfd);
 	free(c);
 	s->conns = NULL;
 }
@@ -570,7 +301,6 @@ conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx)
 	g->ctx = ctx;
 	g->seq = c->seq++;
 	c->count++;
-	c->guests++;
 	check_limit(c); /* may evict an older one, never this one: not listed yet */
 	g->prev = c->gtail;
 	if (c->gtail)
@@ -595,9 +325,8 @@ void conn_guest_remove(conn_guest *g)
 	else
 		c->gtail = g->prev;
 	c->count--;
-	c->guests--;
 	free(g);
-	if (c->paused && live(c) < c->limit)
+	if (c->paused && c->count < c->limit)
 		listeners_enable(c, 1); /* room again; never evicts from here */
 }
 
@@ -609,7 +338,7 @@ void conn_stats(const struct srv *s, conn_stats_t *out)
 		return;
 	out->open = c->count;
 	out->limit = c->limit;
-	out->replying = c->replying;
+	out->replying = fr_replying(s);
 	out->out_bytes = c->out_bytes;
 	out->dropped = c->dropped;
 	out->evicted = c->evicted;
@@ -617,12 +346,22 @@ void conn_stats(const struct srv *s, conn_stats_t *out)
 	out->paused = c->paused;
 }
 
+void conn_out_add(struct srv *s, size_t added, size_t removed)
+{
+	struct conns *c = s->conns;
+	if (!c)
+		return;
+	c->out_bytes += added;
+	c->out_bytes -= removed < c->out_bytes ? removed : c->out_bytes;
+}
+
+void conn_dropped(struct srv *s)
+{
+	if (s->conns)
+		s->conns->dropped++;
+}
+
 size_t conn_out_bytes(const struct srv *s)
 {
 	return s->conns ? s->conns->out_bytes : 0;
-}
-
-size_t conn_replying_count(const struct srv *s)
-{
-	return s->conns ? s->conns->replying : 0;
 }

@@ -34,17 +34,24 @@ static void fail(dest *d, int code, const char *msg)
 void dest_addrs_add(dest *d, const char *addr)
 {
 	char q[SG_ADDR_MAX + 8];
+	size_t an = strnlen(addr, SG_ADDR_MAX);
 	if (d->addrs_len == 0) {
 		memcpy(d->addrs, "[]", 3);
 		d->addrs_len = 1;
 	}
-	snprintf(q, sizeof q, "\"%s\"", addr);
-	if (strstr(d->addrs, q))
+	/* q: ,"addr" — its tail "addr" is what a listed address looks like */
+	q[0] = ',';
+	q[1] = '"';
+	memcpy(q + 2, addr, an);
+	q[an + 2] = '"';
+	q[an + 3] = '\0';
+	if (strstr(d->addrs, q + 1))
 		return; /* already listed */
-	int n = snprintf(q, sizeof q, "%s\"%s\"", d->addrs_len > 1 ? "," : "", addr);
-	if (n > 0 && d->addrs_len + (size_t)n + 2 < sizeof d->addrs) {
-		memcpy(d->addrs + d->addrs_len, q, (size_t)n);
-		d->addrs_len += (size_t)n;
+	const char *add = d->addrs_len > 1 ? q : q + 1;
+	size_t n = an + (d->addrs_len > 1 ? 3 : 2);
+	if (d->addrs_len + n + 2 < sizeof d->addrs) {
+		memcpy(d->addrs + d->addrs_len, add, n);
+		d->addrs_len += n;
 		memcpy(d->addrs + d->addrs_len, "]", 2);
 	}
 }

@@ -1,6 +1,9 @@
-/* fetch.c — the libcurl side of `ssrfguard serve`: the multi-socket API on
- * the service's libevent loop (curl's hiperfifo pattern), the socket-level
- * guard hooks, hop-by-hop redirects and the limits.  See server.h. */
+/* fetch.c — one /go fetch, hop by hop: the slot, the name resolved and
+ * judged (dest.h), the hop handed to its client — gofetch.c for http://,
+ * libcurl's multi-socket API on the service's libevent loop (curl's
+ * hiperfifo pattern, with the socket-level guard hooks) for https:// —,
+ * then redirects (each hop judged again), the limits and the answer.
+ * See server.h. */
 #include "server/srv_int.h"
 
 #include <arpa/inet.h>
@@ -156,7 +159,7 @@ sg_err fetch_init(struct srv *s)
 	} else {
 		s->dcache = s->primary->dcache;
 	}
-	if (!s->dns || !s->dcache)
+	if (!s->dns || !s->dcache || gf_init(s) != 0)
 		return SG_ERR_NOMEM;
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_sock);
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
@@ -177,6 +180,7 @@ void fetch_cleanup(struct srv *s)
 		curl_multi_cleanup(s->multi); /* closes the cached connections */
 		s->multi = NULL;
 	}
+	gf_cleanup(s);
 	while (s->easy_pooled) /* none joins the pool without the multi */
 		curl_easy_cleanup(s->easy_pool[--s->easy_pooled]);
 	for (size_t fd = 0; fd < s->sockev_cap; fd++)
@@ -225,23 +229,27 @@ static void body_reset(job *j)
 	j->body_bytes = 0;
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+int fetch_body_add(job *j, const char *p, size_t len)
 {
-	job *j = ud;
-	size_t len = size * n;
 	if (len > (size_t)j->s->cfg->max_body || j->body_bytes > (size_t)j->s->cfg->max_body - len) {
 		j->too_big = 1;
-		return 0;
+		return -1;
 	}
 	if (over_budget(j->s, len)) {
 		j->over_budget = 1;
-		return 0;
+		return -1;
 	}
 	if (evbuffer_add(j->body, p, len) != 0)
-		return 0;
+		return -1;
 	j->body_bytes += len;
 	j->s->fetch_bytes += len;
-	return len;
+	return 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	size_t len = size * n;
+	return fetch_body_add(ud, p, len) == 0 ? len : 0;
 }
 
 /* A status line "HTTP/x yyy": an interim 1xx other than 100 Continue (101
@@ -275,7 +283,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
 /* The enforcing check (dest.h) on an address libcurl dials; the first
  * refusal dooms the hop and is its blocking verdict. */
-static void judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *v)
+void fetch_judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *v)
 {
 	dest_judge_addr(&j->d, sa, len, v); /* on error v blocks */
 	char txt[INET6_ADDRSTRLEN] = "";
@@ -303,7 +311,7 @@ static curl_socket_t on_opensocket(void *ud, curlsocktype purpose, struct curl_s
 		return CURL_SOCKET_BAD;
 	if (j->blocked) /* one denied address dooms the whole hop */
 		return CURL_SOCKET_BAD;
-	judge(j, &a->addr, a->addrlen, &v);
+	fetch_judge(j, &a->addr, a->addrlen, &v);
 	if (v.action != SG_ALLOW)
 		return CURL_SOCKET_BAD;
 	/* A name's hop dials only what was resolved and judged before the
@@ -344,7 +352,7 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 		sg_check_addr(j->s->policy, NULL, 0, NULL, &j->bv);
 		return CURL_PREREQFUNC_ABORT;
 	}
-	judge(j, (struct sockaddr *)&ss, len, &v);
+	fetch_judge(j, (struct sockaddr *)&ss, len, &v);
 	/* A kept connection serves only a hop whose judged set holds its peer
 	 * (pin_hop's connect-to name makes curl choose so; this makes sure). */
 	if (!j->blocked && j->pinned && !pin_set_has(&j->d.judged, (struct sockaddr *)&ss, len))
@@ -550,10 +558,6 @@ static void transfer(job *j)
 		fail(j, 504, "upstream timed out");
 		return;
 	}
-	if (!j->easy && !(j->easy = easy_take(j))) {
-		fail(j, 503, "cannot start a fetch");
-		return;
-	}
 	if (!j->body && !(j->body = evbuffer_new())) {
 		fail(j, 503, "out of memory");
 		return;
@@ -562,6 +566,14 @@ static void transfer(job *j)
 	body_reset(j);
 	j->hdr_bytes = 0;
 	j->too_big = j->hdr_too_big = j->bad_interim = j->over_budget = 0;
+	if (!strcmp(j->hopv.scheme, "http")) { /* plain HTTP: our own client */
+		gf_start(j);
+		return;
+	}
+	if (!j->easy && !(j->easy = easy_take(j))) {
+		fail(j, 503, "cannot start a fetch");
+		return;
+	}
 	if (pin_hop(j) != 0) {
 		fail(j, 502, "cannot pin the upstream's addresses");
 		return;
@@ -631,6 +643,7 @@ static void stop_running(job *j)
 {
 	unlink_running(j->s, j);
 	dest_cancel(&j->d);
+	gf_stop(j);
 	if (j->easy) /* a handle outside the multi is left alone by libcurl */
 		curl_multi_remove_handle(j->s->multi, j->easy);
 }
@@ -640,7 +653,7 @@ void fetch_abandon(struct srv *s)
 	while (s->running) {
 		job *j = s->running;
 		stop_running(j);
-		srv_job_free(j); /* its request dies with evhttp */
+		srv_job_free(j); /* its connection is closed with the loop's */
 	}
 }
 
@@ -715,13 +728,21 @@ static void fetch_cancel(job *j)
  * abandoned request must not hold a fetch slot until its upstream answers.
  * Both lists are oldest first: the scan ends at the first young fetch, so
  * fast fetches are never looked at and a slow one costs one
- * recv(MSG_PEEK) a tick. */
+ * recv(MSG_PEEK) a tick.  The same scan ends gofetch.c's hops that passed
+ * their deadlines (504), so they need no timer of their own. */
 static void cancel_gone(job *list, int running)
 {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	int64_t now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 	for (job *j = list, *next; j && srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS; j = next) {
 		next = running ? j->inext : j->next;
-		if (conn_gone(j->req))
+		if (!j->fc || fr_gone(j->fc)) {
 			fetch_cancel(j);
+		} else if (running && gf_expired(j, now)) {
+			stop_running(j);
+			finish_error(j, 504, "upstream timed out");
+		}
 	}
 }
 
@@ -751,14 +772,15 @@ static int same_origin(CURLU *a, CURLU *b)
 	return 1;
 }
 
-/* The next hop's URL: loc resolved by libcurl; userinfo dropped when the
+/* The next hop's URL: loc (absolute, or relative to cur) resolved by
+ * libcurl's URL parser as its own redirects are; userinfo dropped when the
  * origin changes.  NULL if it cannot be parsed. */
 static char *next_url(const char *cur, const char *loc)
 {
-	CURLU *a = curl_url(), *b = curl_url();
+	CURLU *a = curl_url(), *b = NULL;
 	char *out = NULL, *res = NULL;
-	if (!a || !b || curl_url_set(a, CURLUPART_URL, cur, 0) != CURLUE_OK ||
-	    curl_url_set(b, CURLUPART_URL, loc, 0) != CURLUE_OK)
+	if (!a || curl_url_set(a, CURLUPART_URL, cur, 0) != CURLUE_OK || !(b = curl_url_dup(a)) ||
+	    curl_url_set(b, CURLUPART_URL, loc, CURLU_URLENCODE | CURLU_ALLOW_SPACE) != CURLUE_OK)
 		goto done;
 	if (!same_origin(a, b)) {
 		curl_url_set(b, CURLUPART_USER, NULL, 0);
@@ -778,12 +800,11 @@ done:
 	return res;
 }
 
-static void content_type(CURL *e, char *out, size_t cap)
+/* The Content-Type passed on: printable ASCII, else a neutral type. */
+static void content_type(const char *ct, char *out, size_t cap)
 {
-	char *ct = NULL;
-	curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
 	snprintf(out, cap, "%s", "application/octet-stream");
-	if (!ct || strlen(ct) >= cap)
+	if (!ct || !ct[0] || strlen(ct) >= cap)
 		return;
 	for (const char *p = ct; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
@@ -791,48 +812,51 @@ static void content_type(CURL *e, char *out, size_t cap)
 	snprintf(out, cap, "%s", ct);
 }
 
-static void done_ok(job *j)
+/* A redirect: the next hop, judged by its URL first. */
+static void follow(job *j, const char *loc)
 {
 	struct srv *s = j->s;
-	long code = 0;
-	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
-		char *loc = NULL;
-		curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc);
-		if (loc && *loc) {
-			if (j->hop >= s->cfg->max_redirects) {
-				char msg[96];
-				snprintf(msg, sizeof msg, "too many redirects (more than %lld)",
-				         (long long)s->cfg->max_redirects);
-				finish_error(j, 502, msg);
-				return;
-			}
-			char *nu = next_url(j->url, loc);
-			if (!nu) {
-				finish_error(j, 502, "upstream redirected to an unparsable URL");
-				return;
-			}
-			free(j->url);
-			j->url = nu;
-			j->hop++;
-			j->d.addrs_len = 0;
-			j->d.addrs[0] = '\0';
-			sg_verdict v;
-			sg_check_url(s->policy, nu, strlen(nu), &v);
-			if (v.action == SG_BLOCK) {
-				if (v.category == SG_CAT_MALFORMED) {
-					finish_error(j, 502, "upstream redirected to an unparsable URL");
-					return;
-				}
-				incident_block(j, &v);
-				release_slot(s);
-				return;
-			}
-			j->hopv = v;
-			s->inflight--; /* start() takes the slot again */
-			start(j);
+	if (j->hop >= s->cfg->max_redirects) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "too many redirects (more than %lld)",
+		         (long long)s->cfg->max_redirects);
+		finish_error(j, 502, msg);
+		return;
+	}
+	char *nu = next_url(j->url, loc);
+	if (!nu) {
+		finish_error(j, 502, "upstream redirected to an unparsable URL");
+		return;
+	}
+	free(j->url);
+	j->url = nu;
+	j->hop++;
+	j->d.addrs_len = 0;
+	j->d.addrs[0] = '\0';
+	sg_verdict v;
+	sg_check_url(s->policy, nu, strlen(nu), &v);
+	if (v.action == SG_BLOCK) {
+		if (v.category == SG_CAT_MALFORMED) {
+			finish_error(j, 502, "upstream redirected to an unparsable URL");
 			return;
 		}
+		incident_block(j, &v);
+		release_slot(s);
+		return;
+	}
+	j->hopv = v;
+	s->inflight--; /* start() takes the slot again */
+	start(j);
+}
+
+/* A whole answer of this hop (the job is off the running list). */
+static void answered(job *j, int code, const char *loc, const char *ctype)
+{
+	struct srv *s = j->s;
+	if ((code == 301 || code == 302 || code == 303 || code == 307 || code == 308) && loc &&
+	    *loc) {
+		follow(j, loc);
+		return;
 	}
 	if (code < 100 || code > 599) {
 		finish_error(j, 502, "upstream sent no valid HTTP status");
@@ -843,14 +867,60 @@ static void done_ok(job *j)
 		return;
 	}
 	char ct[200];
-	content_type(j->easy, ct, sizeof ct);
-	evhttp_add_header(evhttp_request_get_output_headers(j->req), "Content-Security-Policy",
-	                  "sandbox");
-	srv_reply(j, (int)code, ct, j->body, "allow");
+	content_type(ctype, ct, sizeof ct);
+	j->sandbox = 1;
+	srv_reply(j, code, ct, j->body, "allow");
 	srv_job_free(j);
 	release_slot(s);
 }
 
+/* A hop that ended without a usable answer (the job is off the running
+ * list): what the limit flags say, else code and msg. */
+static void failed(job *j, int code, const char *msg)
+{
+	struct srv *s = j->s;
+	char m[160];
+	if (j->bad_interim) {
+		finish_error(j, 502, "upstream switched protocols or sent an unexpected 1xx status");
+	} else if (j->over_budget) {
+		finish_error(j, 503, "too many answers waiting for slow clients; try again later");
+	} else if (j->too_big) {
+		snprintf(m, sizeof m, "upstream response larger than %lld bytes",
+		         (long long)s->cfg->max_body);
+		finish_error(j, 502, m);
+	} else if (j->hdr_too_big) {
+		snprintf(m, sizeof m, "upstream response headers larger than %lld bytes",
+		         (long long)s->cfg->max_header_bytes);
+		finish_error(j, 502, m);
+	} else {
+		finish_error(j, code ? code : 502, msg);
+	}
+}
+
+void fetch_hop_answered(job *j, int code, const char *location, const char *ctype)
+{
+	unlink_running(j->s, j);
+	metrics_fetch_time(j->s, srv_elapsed_ms(&j->t0) / 1e3);
+	answered(j, code, location, ctype);
+}
+
+void fetch_hop_failed(job *j, int code, const char *msg)
+{
+	unlink_running(j->s, j);
+	metrics_fetch_time(j->s, srv_elapsed_ms(&j->t0) / 1e3);
+	failed(j, code, msg);
+}
+
+void fetch_hop_blocked(job *j)
+{
+	struct srv *s = j->s;
+	unlink_running(s, j);
+	metrics_fetch_time(s, srv_elapsed_ms(&j->t0) / 1e3);
+	incident_block(j, &j->bv);
+	release_slot(s);
+}
+
+/* libcurl's end of a transfer. */
 static void fetch_done(job *j, CURLcode rc)
 {
 	struct srv *s = j->s;
@@ -862,16 +932,20 @@ static void fetch_done(job *j, CURLcode rc)
 	}
 	char msg[160];
 	switch (rc) {
-	case CURLE_OK:
-		done_ok(j);
+	case CURLE_OK: {
+		long code = 0;
+		char *loc = NULL, *ct = NULL;
+		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc);
+		curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct);
+		answered(j, (int)code, loc, ct);
 		return;
+	}
 	case CURLE_OPERATION_TIMEDOUT:
 		finish_error(j, 504, "upstream timed out");
 		return;
 	case CURLE_FILESIZE_EXCEEDED:
 		j->too_big = 1;
-		break;
-	case CURLE_WRITE_ERROR:
 		break;
 	case CURLE_URL_MALFORMAT:
 		/* The guard could read it, libcurl cannot: nothing was connected. */
@@ -891,22 +965,8 @@ static void fetch_done(job *j, CURLcode rc)
 	default:
 		break;
 	}
-	if (j->bad_interim) {
-		finish_error(j, 502, "upstream switched protocols or sent an unexpected 1xx status");
-	} else if (j->over_budget) {
-		finish_error(j, 503, "too many answers waiting for slow clients; try again later");
-	} else if (j->too_big) {
-		snprintf(msg, sizeof msg, "upstream response larger than %lld bytes",
-		         (long long)s->cfg->max_body);
-		finish_error(j, 502, msg);
-	} else if (j->hdr_too_big) {
-		snprintf(msg, sizeof msg, "upstream response headers larger than %lld bytes",
-		         (long long)s->cfg->max_header_bytes);
-		finish_error(j, 502, msg);
-	} else {
-		snprintf(msg, sizeof msg, "upstream fetch failed: %s", curl_easy_strerror(rc));
-		finish_error(j, 502, msg);
-	}
+	snprintf(msg, sizeof msg, "upstream fetch failed: %s", curl_easy_strerror(rc));
+	failed(j, 0, msg);
 }
 
 static void check_multi(struct srv *s)

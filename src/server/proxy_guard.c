@@ -262,7 +262,8 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 		return;
 	}
 	char why[sizeof pc->acl_why];
-	px_acl acl = px_roles_judge(&pc->set->roles, pc->role, pc->v.host, why, sizeof why);
+	px_acl acl = px_roles_judge(&pc->set->roles, pc->role, pc->v.host, pc->v.port, why,
+	                            sizeof why);
 	if (acl == PX_ACL_DENY) {
 		char rule[SG_RULE_MAX];
 		memcpy(pc->acl_why, why, sizeof why);

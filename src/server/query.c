@@ -1,18 +1,40 @@
 /* query.c — the url= parameter of /go, from the raw (untrusted) query. */
 #include "server/query.h"
 
-#include <event2/http.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *dupn(const char *s, size_t n)
+static int hexval(char c)
 {
-	char *p = malloc(n + 1);
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* n bytes of p percent-decoded, '+' as a space, a '%' not followed by two
+ * hex digits kept as it is (as evhttp_uridecode(..., 1, ...) decodes);
+ * malloc'd and NUL-terminated, its length in *len (a decoded NUL shows as
+ * strlen < *len); NULL when out of memory. */
+static char *decode(const char *p, size_t n, size_t *len)
+{
+	char *d = malloc(n + 1);
+	size_t o = 0;
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (p[i] == '+') {
+			d[o++] = ' ';
+		} else if (p[i] == '%' && i + 2 < n && (hi = hexval(p[i + 1])) >= 0 &&
+		           (lo = hexval(p[i + 2])) >= 0) {
+			d[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			d[o++] = p[i];
+		}
 	}
-	return p;
+	d[o] = '\0';
+	*len = o;
+	return d;
 }
 
 int query_url_param(const char *query, size_t max, char **out, size_t *outlen,
@@ -41,10 +63,8 @@ int query_url_param(const char *query, size_t max, char **out, size_t *outlen,
 				*why = "url parameter too long";
 				return -1;
 			}
-			char *raw = dupn(eq ? eq + 1 : "", vn);
 			size_t dn = 0;
-			char *dec = raw ? evhttp_uridecode(raw, 1, &dn) : NULL;
-			free(raw);
+			char *dec = decode(eq ? eq + 1 : "", vn, &dn);
 			if (!dec) {
 				*why = "cannot decode the url parameter";
 				return -1;

@@ -7,16 +7,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/http_struct.h>
-#include <event2/keyvalq_struct.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-enum { ROUTE_GO, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_OTHER };
 
 double srv_elapsed_ms(const struct timespec *t0)
 {
@@ -49,6 +45,7 @@ void srv_job_free(job *j)
 	if (!j)
 		return;
 	fetch_easy_release(j);
+	gf_free(j);
 	curl_slist_free_all(j->pins); /* after the handle let go of them */
 	curl_slist_free_all(j->connect_to);
 	dest_free(&j->d);
@@ -66,58 +63,6 @@ void srv_job_free(job *j)
 
 /* ---- replies ---- */
 
-static void on_reply_done(struct evhttp_request *req, void *arg)
-{
-	struct srv *s = arg;
-	conn_answered(s, req);
-	srv_check_drained(s);
-}
-
-static void send_reply(struct srv *s, struct evhttp_request *req, int code, const char *reason,
-                       const char *ctype, struct evbuffer *body)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct timespec now;
-	log_clock(s, &now); /* the loop's Date text, made once a second */
-	evhttp_add_header(h, "Date", s->clock_http);
-	if (ctype)
-		evhttp_add_header(h, "Content-Type", ctype);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (s->draining)
-		evhttp_add_header(h, "Connection", "close");
-	if (evhttp_request_get_connection(req)) {
-		conn_replying(s, req);
-		evhttp_request_set_on_complete_cb(req, on_reply_done, s);
-	}
-	evhttp_send_reply(req, code, reason, body);
-}
-
-static const char *reason_of(int code)
-{
-	switch (code) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Payload Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 508: return "Loop Detected";
-	default: return code < 300 ? "OK" : code < 400 ? "Redirect" : code < 500 ? "Client Error"
-	                                                             : "Server Error";
-	}
-}
-
 void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 {
 	char mem[4096];
@@ -127,8 +72,22 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
 	long long us = (long long)(srv_elapsed_ms(&j->t0) * 1e3);
-	tb_fmt(&b, ",\"status\":%d,\"ms\":%lld.%03lld,\"bytes\":%zu,\"decision\":\"%s\","
-	       "\"hops\":%d", code, us / 1000, us % 1000, bytes, decision, j->hop);
+	if (us < 0)
+		us = 0;
+	char frac[5] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10),
+	                (char)('0' + us % 10), '\0'};
+	/* the usual fields from pieces: tb_fmt's printf cost a tenth of a request */
+	tb_str(&b, ",\"status\":");
+	tb_u64(&b, (uint64_t)code);
+	tb_str(&b, ",\"ms\":");
+	tb_u64(&b, (uint64_t)(us / 1000));
+	tb_str(&b, frac);
+	tb_str(&b, ",\"bytes\":");
+	tb_u64(&b, bytes);
+	tb_str(&b, ",\"decision\":\"");
+	tb_str(&b, decision);
+	tb_str(&b, "\",\"hops\":");
+	tb_u64(&b, (uint64_t)j->hop);
 	if (j->blocked) {
 		tb_fmt(&b, ",\"incident\":%lld,\"category\":\"%s\",\"rule\":",
 		       (long long)j->rec.incident_id, sg_category_name(j->bv.category));
@@ -140,14 +99,23 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	log_line(s, "info", b.p, b.len);
 }
 
-void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *decision)
+/* A /go job's answer (an evbuffer body, or len bytes at p): counted,
+ * logged, written to its client if it is still there. */
+static void reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *p,
+                  size_t len, const char *decision)
 {
 	struct srv *s = j->s;
-	size_t n = body ? evbuffer_get_length(body) : 0;
 	metrics_count(s, ROUTE_GO, code);
-	srv_log_request(j, code, n, decision);
-	send_reply(s, j->req, code, reason_of(code), ctype, body);
-	j->req = NULL;
+	srv_log_request(j, code, body ? evbuffer_get_length(body) : len, decision);
+	if (j->fc)
+		fr_reply(j->fc, code, ctype, j->sandbox ? "Content-Security-Policy: sandbox\r\n" : NULL,
+		         body, p, len, 0);
+	j->fc = NULL;
+}
+
+void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body, const char *decision)
+{
+	reply(j, code, ctype, body, NULL, 0, decision);
 }
 
 void srv_reply_error(job *j, int code, const char *msg)
@@ -161,83 +129,99 @@ void srv_reply_error(job *j, int code, const char *msg)
 	tb_fmt(&b, "{\"error\":\"%s\",\"message\":", err);
 	tb_json(&b, msg, strlen(msg), 400);
 	tb_str(&b, "}\n");
-	struct evbuffer *body = evbuffer_new();
-	if (body)
-		evbuffer_add(body, b.p, b.len);
-	srv_reply(j, code, "application/json", body, code == 400 ? "reject"
-	          : code == 499 ? "client_gone" : "error");
-	if (body)
-		evbuffer_free(body);
+	reply(j, code, "application/json", NULL, b.p, b.len, code == 400 ? "reject"
+	      : code == 499 ? "client_gone" : "error");
 }
 
-static void reply_simple(struct srv *s, struct evhttp_request *req, int route, int code,
-                         const char *ctype, const char *text, size_t len)
+static void reply_simple(struct srv *s, fr_conn *c, int route, int code, const char *ctype,
+                         const char *extra, const char *text, size_t len, int close)
 {
-	struct evbuffer *body = evbuffer_new();
 	metrics_count(s, route, code);
-	if (body)
-		evbuffer_add(body, text, len);
-	send_reply(s, req, code, reason_of(code), ctype, body);
-	if (body)
-		evbuffer_free(body);
+	fr_reply(c, code, ctype, extra, NULL, text, len, close);
 }
 
 void srv_check_drained(struct srv *s)
 {
-	if (s->draining && !s->inflight && !s->queued && !s->c_count && !conn_replying_count(s) &&
+	if (s->draining && !s->inflight && !s->queued && !s->c_count && !fr_replying(s) &&
 	    !proxy_busy(s))
 		event_base_loopexit(s->base, NULL);
 }
 
 /* ---- /go ---- */
 
-static const char *evhttp_header(void *ctx, const char *name, size_t *len)
+/* A header of the request head, for srv_headers_json. */
+static const char *head_field(void *ctx, const char *name, size_t *len)
 {
-	const char *v = evhttp_find_header(ctx, name);
-	*len = v ? strlen(v) : 0;
-	return v;
+	const px_field *f = px_find(ctx, name);
+	*len = f ? f->value.n : 0;
+	return f ? f->value.p : NULL;
 }
 
 /* The request line and the headers of note, kept as the evidence of an
- * attempt: taken only when a /go request is blocked, while its evhttp
- * request is still there (an allowed fetch never pays for them). */
+ * attempt: taken only when a /go request is blocked, while its request is
+ * still there (an allowed fetch never pays for them). */
 void srv_job_evidence(job *j)
 {
-	struct evhttp_request *req = j->req;
-	if (!req || j->request)
+	if (!j->fc || j->request)
 		return;
+	const px_head *h = fr_head(j->fc);
 	char line[SRV_URL_MAX * 3 + 64];
-	snprintf(line, sizeof line, "GET %s HTTP/%d.%d", evhttp_request_get_uri(req),
-	         req->major, req->minor);
-	j->request = srv_clean_dup(line, strlen(line), 4096);
-	j->headers = srv_headers_json(NULL, evhttp_header, evhttp_request_get_input_headers(req));
+	int tn = h->target.n < SRV_URL_MAX * 3 ? (int)h->target.n : SRV_URL_MAX * 3;
+	int n = snprintf(line, sizeof line, "GET %.*s HTTP/1.%d", tn, h->target.p, h->minor);
+	j->request = srv_clean_dup(line, n > 0 ? (size_t)n : 0, 4096);
+	j->headers = srv_headers_json(NULL, head_field, (void *)(uintptr_t)h);
 }
 
-static void handle_go(struct srv *s, struct evhttp_request *req)
+/* The query of a target ("/go?url=..."), NUL-terminated, a fragment cut
+ * off (then in *copy, which the caller frees; the request head itself is
+ * left whole, it is the evidence); NULL if none. */
+static const char *query_of(fr_conn *c, char **copy)
+{
+	const char *t = fr_target(c);
+	const char *q = strchr(t, '?');
+	*copy = NULL;
+	if (!q)
+		return NULL;
+	const char *hash = strchr(q + 1, '#');
+	if (!hash)
+		return q + 1;
+	size_t n = (size_t)(hash - q - 1);
+	if ((*copy = malloc(n + 1))) {
+		memcpy(*copy, q + 1, n);
+		(*copy)[n] = '\0';
+	}
+	return *copy ? *copy : "";
+}
+
+static void handle_go(struct srv *s, fr_conn *c)
 {
 	job *j = calloc(1, sizeof *j);
 	if (!j) {
-		reply_simple(s, req, ROUTE_GO, 503, "text/plain", "out of memory\n", 14);
+		reply_simple(s, c, ROUTE_GO, 503, "text/plain", NULL, "out of memory\n", 14, 0);
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	j->s = s;
-	j->req = req;
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	char *peer = NULL;
-	ev_uint16_t port = 0;
-	if (evcon)
-		evhttp_connection_get_peer(evcon, &peer, &port);
-	sg_text_clean(j->client, sizeof j->client, peer ? peer : "?", peer ? strlen(peer) : 1);
+	j->fc = c;
+	const char *peer = fr_peer(c);
+	sg_text_clean(j->client, sizeof j->client, peer, strlen(peer));
 
-	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
-	j->html = text_accepts_html(accept);
+	const px_field *accept = px_find(fr_head(c), "accept");
+	if (accept) {
+		char a[512];
+		size_t an = accept->value.n < sizeof a - 1 ? accept->value.n : sizeof a - 1;
+		memcpy(a, accept->value.p, an);
+		a[an] = '\0';
+		j->html = text_accepts_html(a);
+	}
 
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *why = NULL;
 	char *url = NULL;
 	size_t ulen = 0;
-	if (query_url_param(u ? evhttp_uri_get_query(u) : NULL, SRV_URL_MAX, &url, &ulen, &why) != 0) {
+	char *qcopy;
+	int bad = query_url_param(query_of(c, &qcopy), SRV_URL_MAX, &url, &ulen, &why);
+	free(qcopy);
+	if (bad != 0) {
 		j->raw_url = dupn("", 0);
 		srv_reply_error(j, 400, why);
 		srv_job_free(j);
@@ -303,7 +287,7 @@ void srv_health_get(struct srv *s, srv_health *h)
 /* 200 while every part works ("ok", or "degraded" with a warning when the
  * store is near or at its cap: attempts are then counted, not detailed);
  * 503 while draining or when a part fails (which part, and why). */
-static void handle_healthz(struct srv *s, struct evhttp_request *req)
+static void handle_healthz(struct srv *s, fr_conn *c)
 {
 	static const char *const resp_names[] = {"off", "running", "failing"};
 	char mem[1600];
@@ -348,91 +332,75 @@ static void handle_healthz(struct srv *s, struct evhttp_request *req)
 		}
 	}
 	tb_str(&b, "}\n");
-	reply_simple(s, req, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
-	             b.p, b.len);
+	reply_simple(s, c, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
+	             NULL, b.p, b.len, 0);
 }
 
-static void handle_metrics(struct srv *s, struct evhttp_request *req)
+static void handle_metrics(struct srv *s, fr_conn *c)
 {
 	struct evbuffer *body = evbuffer_new();
 	metrics_count(s, ROUTE_METRICS, 200);
 	if (body)
 		metrics_render(s, body);
-	send_reply(s, req, 200, "OK", "text/plain; version=0.0.4", body);
+	fr_reply(c, 200, "text/plain; version=0.0.4", NULL, body, NULL, 0, 0);
 	if (body)
 		evbuffer_free(body);
 }
 
-/* Request framing evhttp lets through, though one client's bytes could be
- * read as two requests (by evhttp, which takes the first Content-Length,
- * or by anything in front of it): Content-Length given twice with
- * different values, or beside Transfer-Encoding.  NULL when sound. */
-static const char *framing_error(struct evhttp_request *req)
-{
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	const char *cl = NULL;
-	int te = 0;
-	for (struct evkeyval *h = in->tqh_first; h; h = h->next.tqe_next) {
-		if (!strcasecmp(h->key, "Transfer-Encoding"))
-			te = 1;
-		if (strcasecmp(h->key, "Content-Length"))
-			continue;
-		if (!h->value[0] || strspn(h->value, "0123456789") != strlen(h->value))
-			return "invalid Content-Length";
-		if (cl && strcmp(cl, h->value))
-			return "conflicting Content-Length headers";
-		cl = h->value;
-	}
-	if (cl && te)
-		return "both Content-Length and Transfer-Encoding";
-	return NULL;
-}
-
 /* A request this service sent itself, come back (through a redirect, a
  * load balancer or another proxy): it carries our Via token. */
-static int is_loop(struct srv *s, struct evhttp_request *req)
+static int is_loop(struct srv *s, const px_head *h)
 {
-	const char *via = evhttp_find_header(evhttp_request_get_input_headers(req), "Via");
-	return via && strstr(via, s->via_token);
+	size_t tn = strlen(s->via_token);
+	for (size_t i = 0; i < h->nfields; i++)
+		if (px_span_ieq(h->f[i].name, "via") && memmem(h->f[i].value.p, h->f[i].value.n,
+		                                               s->via_token, tn))
+			return 1;
+	return 0;
 }
 
-static void route(struct evhttp_request *req, void *arg)
+/* The path of a target: origin-form up to '?' or '#' (an absolute-form
+ * target's own path). */
+static px_span path_of(px_span t)
 {
-	struct srv *s = arg;
-	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-	const char *path = u ? evhttp_uri_get_path(u) : NULL;
-	conn_dispatched(s, req);
-	const char *bad = framing_error(req);
-	if (bad) {
-		char msg[160];
-		int n = snprintf(msg, sizeof msg, "{\"error\":\"bad_request\",\"message\":\"%s\"}\n",
-		                 bad);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-		reply_simple(s, req, ROUTE_OTHER, 400, "application/json", msg, (size_t)n);
-		return;
-	}
-	if (is_loop(s, req)) {
+	px_span scheme, auth, origin;
+	int slash;
+	if (t.n && t.p[0] != '/' && px_split_absolute(t, &scheme, &auth, &origin, &slash) == 0)
+		t = origin;
+	size_t n = 0;
+	while (n < t.n && t.p[n] != '?' && t.p[n] != '#')
+		n++;
+	return (px_span){t.p, n};
+}
+
+/* Framing the parser refused (conflicting Content-Length, ...) never
+ * reaches here: front.c answered 400 and closed. */
+void srv_route(struct srv *s, fr_conn *c)
+{
+	const px_head *h = fr_head(c);
+	if (is_loop(s, h)) {
 		static const char msg[] = "{\"error\":\"loop_detected\",\"message\":\"this request "
 		                          "was sent by this service itself\"}\n";
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-		reply_simple(s, req, ROUTE_OTHER, 508, "application/json", msg, sizeof msg - 1);
+		reply_simple(s, c, ROUTE_OTHER, 508, "application/json", NULL, msg, sizeof msg - 1, 1);
 		return;
 	}
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
-		reply_simple(s, req, ROUTE_OTHER, 405, "application/json",
-		             "{\"error\":\"method_not_allowed\",\"message\":\"only GET\"}\n", 52);
+	if (!px_span_ieq(h->method, "GET")) {
+		static const char msg[] = "{\"error\":\"method_not_allowed\",\"message\":\"only GET\"}\n";
+		reply_simple(s, c, ROUTE_OTHER, 405, "application/json", "Allow: GET\r\n", msg,
+		             sizeof msg - 1, 0);
 		return;
 	}
-	if (path && !strcmp(path, "/go"))
-		handle_go(s, req);
-	else if (path && !strcmp(path, "/healthz"))
-		handle_healthz(s, req);
-	else if (path && !strcmp(path, "/metrics"))
-		handle_metrics(s, req);
-	else
-		reply_simple(s, req, ROUTE_OTHER, 404, "application/json",
-		             "{\"error\":\"not_found\",\"message\":\"try /go?url=...\"}\n", 50);
+	px_span path = path_of(h->target);
+	if (path.n == 3 && !memcmp(path.p, "/go", 3)) {
+		handle_go(s, c);
+	} else if (path.n == 8 && !memcmp(path.p, "/healthz", 8)) {
+		handle_healthz(s, c);
+	} else if (path.n == 8 && !memcmp(path.p, "/metrics", 8)) {
+		handle_metrics(s, c);
+	} else {
+		static const char msg[] = "{\"error\":\"not_found\",\"message\":\"try /go?url=...\"}\n";
+		reply_simple(s, c, ROUTE_OTHER, 404, "application/json", NULL, msg, sizeof msg - 1, 0);
+	}
 }
 
 /* ---- signals, drain ---- */
@@ -456,11 +424,7 @@ void srv_drain(struct srv *s, int sig)
 	int n = snprintf(msg, sizeof msg, "{\"event\":\"draining\",\"loop\":%zu,\"signal\":%d,"
 	                 "\"inflight\":%zu,\"queued\":%zu}\n", s->index, sig, s->inflight, s->queued);
 	log_line(s, "info", msg, (size_t)n);
-	if (s->bound) {
-		conn_remove_listener(s, evhttp_bound_socket_get_listener(s->bound));
-		evhttp_del_accept_socket(s->http, s->bound); /* closes the socket */
-		s->bound = NULL;
-	}
+	fr_stop(s);
 	proxy_stop(s);
 	/* the proxy cuts what is left at proxy_drain_s; the loop outlasts it */
 	int64_t wait = s->proxy && s->cfg->proxy_drain_s + 1 > s->cfg->drain_s
@@ -497,14 +461,7 @@ static sg_err load_policy(struct srv *s, char *err, size_t errlen)
 /* Serve HTTP on fd, a listening socket (loops.c made it). */
 sg_err srv_listen_on(struct srv *s, evutil_socket_t fd)
 {
-	s->bound = evhttp_accept_socket_with_handle(s->http, fd);
-	if (!s->bound)
-		return SG_ERR_NETWORK;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-		self_add_listener(s, (struct sockaddr *)&ss, sl);
-	return conn_add_listener(s, evhttp_bound_socket_get_listener(s->bound));
+	return fr_listen(s, fd);
 }
 
 /* One event loop of the service (loops.c makes them all): cfg is this
@@ -557,18 +514,8 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 		goto fail;
 	if (log_init(s) != 0)
 		goto fail;
-	s->http = evhttp_new(s->base);
-	if (!s->http)
+	if (conn_init(s) != SG_OK || fr_init(s) != SG_OK)
 		goto fail;
-	evhttp_set_gencb(s->http, route, s);
-	if (conn_init(s) != SG_OK)
-		goto fail;
-	evhttp_set_timeout(s->http, (int)cfg->client_timeout_s);
-	evhttp_set_max_headers_size(s->http, (ev_ssize_t)cfg->max_request_bytes);
-	evhttp_set_max_body_size(s->http, 4096);
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-	                                    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	                                    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	s->drain_timer = evtimer_new(s->base, on_drain_timeout, s);
 	s->commit_ev = event_new(s->base, -1, 0, incident_commit, s);
 	if (!s->drain_timer || !s->commit_ev)
@@ -594,7 +541,7 @@ void srv_loop_free(srv *s)
 	if (!s)
 		return;
 	proxy_free(s); /* before the resolver and the loop it uses */
-	/* Jobs still queued (drain timeout): their requests die with evhttp. */
+	/* Jobs still queued (drain timeout): their connections close below. */
 	for (job *j = s->q_head, *n; j; j = n) {
 		n = j->next;
 		srv_job_free(j);
@@ -607,8 +554,7 @@ void srv_loop_free(srv *s)
 		fetch_abandon(s);
 	fetch_cleanup(s);
 	incident_cleanup(s);
-	if (s->http)
-		evhttp_free(s->http);
+	fr_free(s);
 	conn_cleanup(s);
 	if (s->drain_timer)
 		event_free(s->drain_timer);

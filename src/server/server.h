@@ -2,10 +2,12 @@
  * server.h — `ssrfguard serve`: the guarded fetch service.  Prefix: srv_.
  *
  * `workers` event loops (default one per CPU), one a thread, each bound to
- * the listen address with SO_REUSEPORT (loops.c): in each, evhttp serves
- * clients, evdns resolves upstream names, and the same loop drives
- * libcurl's multi-socket API (curl's hiperfifo pattern), so no thread waits
- * per request.  The loops share the store (one writer commits every loop's
+ * the listen address with SO_REUSEPORT (loops.c): in each, the service's
+ * own HTTP/1 front end serves clients (front.h), evdns resolves upstream
+ * names, http:// hops are fetched by its own client over pooled keep-alive
+ * connections (gofetch.h) and https:// hops by libcurl's multi-socket API
+ * (curl's hiperfifo pattern) on the same loop, so no thread waits per
+ * request.  The loops share the store (one writer commits every loop's
  * blocked requests), the judged-DNS cache, the log and the metrics; limits
  * are shared out between them.  Routes:
  *

@@ -1,6 +1,7 @@
 /* srv_int.h — private to src/server: the service's state, shared by
- * server.c (HTTP side), fetch.c (libcurl side), incident.c (group commit and
- * the 403), metrics.c and log.c. */
+ * front.c (client connections), server.c (routes, replies), fetch.c (a
+ * hop: redirects, limits; libcurl for https), gofetch.c (http hops),
+ * incident.c (group commit and the 403), metrics.c and log.c. */
 #ifndef SSRFGUARD_SRV_INT_H
 #define SSRFGUARD_SRV_INT_H
 
@@ -12,6 +13,8 @@
 
 #include "common/escape.h"
 #include "server/dest.h"
+#include "server/front.h"
+#include "server/gofetch.h"
 #include "server/pin.h"
 #include "server/server.h"
 #include "server/text.h"
@@ -29,7 +32,7 @@
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
 	struct srv *s;
-	struct evhttp_request *req;   /* NULL once the client went away */
+	fr_conn *fc;                  /* its client connection; NULL once answered */
 	struct job *next;             /* fetch queue / commit batch */
 	struct job *iprev, *inext;    /* in libcurl's multi handle */
 	char client[48];
@@ -38,6 +41,7 @@ typedef struct job {
 	char *raw_url;                /* the url parameter, cleaned */
 	char *url;                    /* this hop's URL */
 	int html;                     /* answer the 403 as HTML */
+	int sandbox;                  /* upstream content: CSP sandbox */
 	int hop;
 	struct timespec t0;
 	/* fetch */
@@ -54,6 +58,7 @@ typedef struct job {
 	                                 connect-to name, pin_token), to remove */
 	unsigned pin_port;
 	struct curl_slist *pins, *connect_to;
+	gf_hop gf;                    /* an http hop on gofetch.c */
 	/* block */
 	int blocked;
 	sg_verdict bv;                /* the blocking verdict */
@@ -96,7 +101,7 @@ typedef struct srv_gauges {
 } srv_gauges;
 
 /* One event loop of the service.  loops.c runs `workers` of them, one a
- * thread, each with its own listening socket (SO_REUSEPORT), evhttp,
+ * thread, each with its own listening socket (SO_REUSEPORT), front end,
  * libcurl multi handle, resolver, store handles and writer; they share the
  * store file, the log and the process's Via mark.  Loop 0, the primary,
  * also owns the signals and the embedded responder. */
@@ -115,8 +120,7 @@ struct srv {
 	srv_gauges pub;
 	const srv_identity *id;
 	struct event_base *base;
-	struct evhttp *http;
-	struct evhttp_bound_socket *bound;
+	struct front *front;          /* front.c: the listener and its clients */
 	struct event *sig_term, *sig_int, *sig_hup;  /* primary only */
 	struct event *drain_timer, *commit_ev, *curl_timer;
 	struct event *gone_timer;     /* fetch.c: fetches whose client left */
@@ -127,6 +131,7 @@ struct srv {
 	size_t sockev_cap;
 	CURL *easy_pool[SRV_EASY_POOL]; /* fetch.c: idle easy handles, shared options set */
 	size_t easy_pooled;
+	struct gf_pool *gf;           /* gofetch.c: idle upstream connections */
 	struct evdns_base *dns;       /* the service's resolver (fetch.c) */
 	dnsc *dcache;                 /* judged answers, dns_cache_s: the primary's,
 	                                 shared by every loop under dcache_mu */
@@ -177,7 +182,9 @@ void srv_health_get(struct srv *s, srv_health *h);
 sg_err srv_listen_fds(const char *what, const char *spec, size_t n, int *fds, char *err,
                       size_t errlen);
 
-/* server.c */
+/* server.c: the routes (front.c calls srv_route with each request) */
+enum { ROUTE_GO, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_OTHER };
+void srv_route(struct srv *s, fr_conn *c);
 sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
                     struct srv *primary, size_t index, size_t nloops, struct srv **out,
                     char *err, size_t errlen);
@@ -190,7 +197,7 @@ void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
 void srv_reply_error(job *j, int code, const char *msg);
 void srv_job_free(job *j);
 /* A /go job's request line and headers of note (j->request, j->headers),
- * read from its evhttp request when it is blocked; either stays NULL when
+ * read from its request head when it is blocked; either stays NULL when
  * out of memory, and the attempt is still recorded without it. */
 void srv_job_evidence(job *j);
 void srv_check_drained(struct srv *s);
@@ -209,6 +216,21 @@ void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
  * the job left in it; j->easy is NULL after.  Only for a handle outside
  * the multi (srv_job_free calls it). */
 void fetch_easy_release(job *j);
+/* What a hop's client (libcurl's callbacks, gofetch.c) reports:
+ * fetch_judge   the enforcing check of an address about to be used (dest.h),
+ *               recorded as evidence; the first refusal is j->bv, j->blocked;
+ * fetch_body_add  body bytes within max_body and max_reply_bytes: 0, or -1
+ *               with j->too_big / j->over_budget set (or out of memory);
+ * fetch_hop_answered  a whole answer (location and ctype may be NULL):
+ *               a redirect is followed, anything else answered;
+ * fetch_hop_failed  code and msg; code 0: the limit flags of j say what
+ *               (too_big, hdr_too_big, bad_interim, over_budget), else 502;
+ * fetch_hop_blocked  j->bv blocks: the incident, then the 403. */
+void fetch_judge(job *j, const struct sockaddr *sa, socklen_t len, sg_verdict *v);
+int fetch_body_add(job *j, const char *p, size_t len);
+void fetch_hop_answered(job *j, int code, const char *location, const char *ctype);
+void fetch_hop_failed(job *j, int code, const char *msg);
+void fetch_hop_blocked(job *j);
 
 /* evidence.c: the headers kept as the evidence of a blocked attempt, a JSON
  * object (malloc'd; NULL on OOM): "ssrfguard_role" first when role is not
@@ -229,21 +251,16 @@ void incident_last_commit(struct srv *s, char *why, size_t cap);
 void incident_cleanup(struct srv *s);
 
 /* conn.c: every client connection within bounds (see its top comment).
- * Listeners of any kind (evhttp's, a proxy's) are registered with
+ * Listeners of any kind (front.c's, a proxy's) are registered with
  * conn_add_listener so they pause and resume together. */
 struct evconnlistener;
 sg_err conn_init(struct srv *s);
 void conn_cleanup(struct srv *s);
 sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
 void conn_remove_listener(struct srv *s, struct evconnlistener *l);
-void conn_dispatched(struct srv *s, struct evhttp_request *req);
-int conn_gone(struct evhttp_request *req); /* 1: its client closed or failed */
-int conn_replying(struct srv *s, struct evhttp_request *req); /* 1: tracked */
-void conn_answered(struct srv *s, struct evhttp_request *req);
 void conn_stats(const struct srv *s, conn_stats_t *out);
 size_t conn_out_bytes(const struct srv *s);
-size_t conn_replying_count(const struct srv *s);
-/* Another front end's connection (the proxy's), counted against
+/* A front end's connection (front.c's, the proxy's), counted against
  * max_connections from accept to close.  idle: may it be evicted now (no
  * request in progress)?  close: evict it (must call conn_guest_remove).
  * conn_guest_add may evict an older idle connection, or pause accepting;
@@ -255,6 +272,10 @@ typedef struct conn_guest_ops {
 } conn_guest_ops;
 conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx);
 void conn_guest_remove(conn_guest *g); /* NULL-safe */
+/* Bytes queued to clients by a guest (for conn_out_bytes), and a guest's
+ * connection dropped for its deadline (for the metrics). */
+void conn_out_add(struct srv *s, size_t added, size_t removed);
+void conn_dropped(struct srv *s);
 
 /* self.c: never fetch the service's own listeners (any local address on
  * a port one of them listens on).  Every listener, of any kind, registers. */

@@ -36,6 +36,17 @@ void tb_raw(tbuf *b, const char *s, size_t n)
 
 void tb_str(tbuf *b, const char *s) { tb_raw(b, s, strlen(s)); }
 
+void tb_u64(tbuf *b, uint64_t v)
+{
+	char t[24];
+	size_t n = sizeof t;
+	do {
+		t[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	tb_raw(b, t + n, sizeof t - n);
+}
+
 void tb_fmt(tbuf *b, const char *fmt, ...)
 {
 	if (b->cap == 0) {
@@ -84,7 +95,19 @@ void tb_json(tbuf *b, const char *s, size_t n, size_t max)
 		unsigned c = u[i];
 		size_t k;
 		char e[8];
-		if (c == '"' || c == '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') { /* a run of plain ASCII */
+			size_t e2 = i + 1;
+			while (e2 < lim && u[e2] >= 0x20 && u[e2] < 0x7f && u[e2] != '"' && u[e2] != '\\')
+				e2++;
+			size_t room = b->cap - 1 - b->len; /* as byte by byte: what fits, then cut */
+			if (e2 - i > room) {
+				tb_atom(b, (const char *)u + i, room);
+				b->trunc = 1;
+				break;
+			}
+			tb_atom(b, (const char *)u + i, e2 - i);
+			i = e2;
+		} else if (c == '"' || c == '\\') {
 			e[0] = '\\';
 			e[1] = (char)c;
 			tb_atom(b, e, 2);
@@ -92,9 +115,6 @@ void tb_json(tbuf *b, const char *s, size_t n, size_t max)
 		} else if (c < 0x20 || c == 0x7f) {
 			snprintf(e, sizeof e, "\\u%04x", c);
 			tb_atom(b, e, 6);
-			i++;
-		} else if (c < 0x80) {
-			tb_atom(b, (const char *)u + i, 1);
 			i++;
 		} else if ((k = sg_utf8_len(u + i, lim - i)) > 0) {
 			tb_atom(b, (const char *)u + i, k);

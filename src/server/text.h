@@ -30,6 +30,7 @@ void tb_init(tbuf *b, char *mem, size_t cap);
 void tb_raw(tbuf *b, const char *s, size_t n);
 void tb_str(tbuf *b, const char *s);
 void tb_fmt(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tb_u64(tbuf *b, uint64_t v); /* decimal: tb_fmt's "%llu" without printf's cost */
 
 /*
  * A JSON string literal (with quotes) of at most max input bytes of s

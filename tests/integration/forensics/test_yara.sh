@@ -257,7 +257,7 @@ check "scope changed: only new and changed files read (14 added)" test "$(jget "
 check "benign look-alikes (unchanged) not read, so not matched" bash -c "! grep -q 'index.php\|status.jsp\|health.py\|backup.sh\|configure.txt\|awsprofiles.py\|awsconfig.js' <($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"evidence\"][0][\"yara\"]))' $R)"
 check "matched bytes escaped in report.json" grep -qF 'evil\\x1b[31m.example' "$R"
 check "no raw ESC in report.md" bash -c "! grep -q $'\x1b' '$WORK/o-v/report.md'"
-check "report.md: YARA section with the JSP rule" grep -q 'webshells.jsp_webshell_cmd' "$WORK/o-v/report.md"
+check "report.md: YARA section with the JSP rule (Markdown-escaped)" grep -qF 'webshells.jsp\_webshell\_cmd' "$WORK/o-v/report.md"
 check "manifest line carries the rule" grep -q '"path":"/tmp/.x.sh".*"yara":\["reverse_shells.bash_dev_tcp_reverse_shell"\]' "$WORK/o-v/victim.img/manifest.jsonl"
 check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":14,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
 check "result line: the persistence places" grep -q '"persistence":\[{"kind":"cron","path":"/etc/crontab","baseline":"unchanged"}' "$WORK/v.out"
@@ -287,7 +287,7 @@ md = open(sys.argv[1]).read()
 part = md[md.index("#### Around the incident (2026-12-04T04:00:00Z)"):]
 rows = [l for l in part.splitlines() if "/var/www/html/app/up.php" in l and "| M |" in l]
 assert rows and rows[0].startswith("| **2026-12-04T03:12:00") and "| **added** |" in rows[0] \
-    and "**webshells.php_webshell_encoded_eval**" in rows[0], rows
+    and "**webshells.php\\_webshell\\_encoded\\_eval**" in rows[0], rows
 PY
 examine wmax --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --out "$WORK/o-wmax" \
   --incident-time 2026-12-04T04:00:00Z --window-max 2 --window-hours 1 --yara-scope off

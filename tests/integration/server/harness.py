@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SSRFGUARD = os.environ.get("SSRFGUARD", "build/cli/ssrfguard")
@@ -248,6 +249,28 @@ def send_raw(port, data, timeout=5.0, source=None, read=True):
             out += b"<timeout>"
     s.close()
     return out
+
+
+def serve_raw(addr, answer, linger=0.0):
+    """A stub upstream on addr (host, port) that answers every connection's
+    first read with the given raw bytes, waits linger seconds, and closes:
+    for answers no real server would send."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(addr)
+    ls.listen(16)
+
+    def loop():
+        while True:
+            c, _ = ls.accept()
+            c.recv(65536)
+            try:
+                c.sendall(answer)
+                time.sleep(linger)
+            except OSError:
+                pass
+            c.close()
+    threading.Thread(target=loop, daemon=True).start()
 
 
 def parse_response(data):

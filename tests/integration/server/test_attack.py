@@ -10,12 +10,11 @@ import json
 import os
 import socket
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, http_get, parse_response,  # noqa: E402
-                     quote, require_netns, send_raw)
+                     quote, require_netns, send_raw, serve_raw)
 
 require_netns()
 
@@ -182,29 +181,10 @@ check(out.count(b"HTTP/1.1 ") == 1 and out.startswith(b"HTTP/1.1 200"),
       "the same Content-Length twice is one request: %r" % out[:120])
 
 
-def serve_raw(addr, answer):
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(addr)
-    ls.listen(16)
-
-    def loop():
-        while True:
-            c, _ = ls.accept()
-            c.recv(65536)
-            try:
-                c.sendall(answer)
-                time.sleep(0.3)
-            except OSError:
-                pass
-            c.close()
-    threading.Thread(target=loop, daemon=True).start()
-
-
 serve_raw(("203.0.113.11", 8101), b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\n"
-          b"Connection: Upgrade\r\n\r\nRAW STREAM AFTER THE SWITCH")
+          b"Connection: Upgrade\r\n\r\nRAW STREAM AFTER THE SWITCH", linger=0.3)
 serve_raw(("203.0.113.11", 8102), b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n"
-          b"Content-Length: 5\r\n\r\nhello")
+          b"Content-Length: 5\r\n\r\nhello", linger=0.3)
 st, _, body = srv.go("http://203.0.113.11:8101/")
 check(st == 502 and b"RAW STREAM" not in body, "upstream 101: 502, stream not passed: %r %r"
       % (st, body[:100]))

@@ -226,7 +226,7 @@ check(metric('ssrfguard_proxy_requests_total{role="ops",decision="allow"}') == 6
 
 # ---- role_header, added by a reload: the client names its role ----
 write_roles(V3 + "[global]\nrole_header = X-Ssrfguard-Role\n[role ops]\nmode = enforce\n"
-            "allow = 203.0.113.11\n")
+            "allow = 203.0.113.8/30:80\n")
 wait(lambda: reload_lines()[-1].get("roles") == 2, "the role header's file read on change")
 
 
@@ -236,8 +236,11 @@ def by_header(role, host, path="/hello"):
         "Connection: close\r\n\r\n" % (host, path, host, role)).encode(), timeout=10))
 
 
-check(by_header("ops", "203.0.113.11")[0] == 200 and by_header("ops", "203.0.113.10")[0] == 403,
-      "the role header picks role ops (enforce, .11 only)")
+check(by_header("ops", "203.0.113.11")[0] == 200 and by_header("ops", "203.0.113.12")[0] == 403,
+      "the role header picks role ops (enforce, 203.0.113.8/30 on port 80 only)")
+st, _, body = by_header("ops", "203.0.113.10:8080")
+check(st == 403 and json.loads(body or b"{}").get("rule") == "role:ops",
+      "ops: a port its range entry does not name is refused by the role: %r" % body[:200])
 check(by_header("nobody", "203.0.113.10")[0] == 407, "a role header naming no role: 407")
 st, _, body = by_header("ci", "203.0.113.10", "/headers")
 check(st == 200 and b"ssrfguard-role" not in body.lower(),

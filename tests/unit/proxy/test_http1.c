@@ -134,6 +134,53 @@ TEST(chunked)
 	}
 }
 
+/* Decoded in place: the data only, the framing as px_chunk_feed reads it,
+ * whether the bytes come whole or one at a time (as a socket gives them). */
+TEST(chunked_decode)
+{
+	px_chunk c;
+	int done;
+	size_t data;
+	const char *ok = "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+	char buf[128];
+	memcpy(buf, ok, strlen(ok));
+	memset(&c, 0, sizeof c);
+	CHECK_INT(px_chunk_decode(&c, buf, strlen(ok), &data, &done), (long long)strlen(ok) - 4);
+	CHECK(done);
+	CHECK_INT((long long)data, 8);
+	CHECK(!memcmp(buf, "helloabc", 8));
+	char out[16];
+	size_t o = 0, i = 0;
+	memset(&c, 0, sizeof c);
+	done = 0;
+	for (; i < strlen(ok) && !done; i++) {
+		char one = ok[i];
+		CHECK_INT(px_chunk_decode(&c, &one, 1, &data, &done), 1);
+		if (data && o < sizeof out)
+			out[o++] = one;
+	}
+	CHECK_INT((long long)i, (long long)strlen(ok) - 4);
+	CHECK_INT((long long)o, 8);
+	CHECK(!memcmp(out, "helloabc", 8));
+	memcpy(buf, "5\r\nhelloX", 10);
+	memset(&c, 0, sizeof c);
+	CHECK_INT(px_chunk_decode(&c, buf, 10, &data, &done), -1);
+}
+
+/* The lenient request parser: any value byte but CR and LF; framing as strict. */
+TEST(lenient_values)
+{
+	px_head h;
+	const char *bin = "GET /go HTTP/1.1\r\nUser-Agent: a\x01\x1b\xff\x7f\r\n\r\n";
+	CHECK_INT(px_parse_request(bin, strlen(bin), 8192, &h, NULL), PX_BAD);
+	CHECK_INT(px_parse_request_lenient(bin, strlen(bin), 8192, &h, NULL), PX_OK);
+	CHECK_INT((long long)h.f[0].value.n, 5);
+	const char *two = "GET /go HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 26\r\n\r\n";
+	CHECK_INT(px_parse_request_lenient(two, strlen(two), 8192, &h, NULL), PX_BAD);
+	const char *bare = "GET /go HTTP/1.1\r\nX: a\rb\r\n\r\n";
+	CHECK_INT(px_parse_request_lenient(bare, strlen(bare), 8192, &h, NULL), PX_BAD);
+}
+
 TEST(basic_auth)
 {
 	char u[32], p[32];
@@ -149,4 +196,4 @@ TEST(basic_auth)
 	CHECK_INT(px_basic_user(S("Basic OnB3"), u, sizeof u, p, sizeof p), -1); /* empty user */
 }
 
-TEST_MAIN(requests, responses, targets, chunked, basic_auth)
+TEST_MAIN(requests, responses, targets, chunked, chunked_decode, lenient_values, basic_auth)

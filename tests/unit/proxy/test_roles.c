@@ -56,18 +56,82 @@ TEST(parse_and_judge)
 	const char *names[] = {"nobody", "WATCH.example.internal"};
 	CHECK(px_roles_by_cert(&rs, names, 2) == w);
 	CHECK(px_roles_by_cert(&rs, names, 1) == NULL);
-	CHECK_INT(px_roles_judge(&rs, ci, "api.github.com", why, sizeof why), PX_ACL_ALLOW);
-	CHECK_INT(px_roles_judge(&rs, ci, "github.com", why, sizeof why), PX_ACL_DENY);
-	CHECK_INT(px_roles_judge(&rs, ci, "gist.github.com", why, sizeof why), PX_ACL_DENY);
+	CHECK_INT(px_roles_judge(&rs, ci, "api.github.com", 443, why, sizeof why), PX_ACL_ALLOW);
+	CHECK_INT(px_roles_judge(&rs, ci, "github.com", 443, why, sizeof why), PX_ACL_DENY);
+	CHECK_INT(px_roles_judge(&rs, ci, "gist.github.com", 443, why, sizeof why), PX_ACL_DENY);
 	CHECK(strstr(why, "deny gist.github.com") != NULL);
-	CHECK_INT(px_roles_judge(&rs, ci, "status.example.org", why, sizeof why), PX_ACL_ALLOW);
-	CHECK_INT(px_roles_judge(&rs, w, "anything.test", why, sizeof why), PX_ACL_REPORT);
-	CHECK_INT(px_roles_judge(&rs, o, "anything.test", why, sizeof why), PX_ACL_ALLOW);
-	CHECK_INT(px_roles_judge(&rs, o, "db.corp.example", why, sizeof why), PX_ACL_DENY);
-	CHECK_INT(px_roles_judge(&rs, w, "db.corp.example", why, sizeof why), PX_ACL_DENY);
+	CHECK_INT(px_roles_judge(&rs, ci, "status.example.org", 443, why, sizeof why), PX_ACL_ALLOW);
+	CHECK_INT(px_roles_judge(&rs, w, "anything.test", 443, why, sizeof why), PX_ACL_REPORT);
+	CHECK_INT(px_roles_judge(&rs, o, "anything.test", 443, why, sizeof why), PX_ACL_ALLOW);
+	CHECK_INT(px_roles_judge(&rs, o, "db.corp.example", 443, why, sizeof why), PX_ACL_DENY);
+	CHECK_INT(px_roles_judge(&rs, w, "db.corp.example", 443, why, sizeof why), PX_ACL_DENY);
 	px_roles_free(&rs);
-	CHECK(px_host_match("*", "x") && px_host_match("*.a.b", "c.a.b") &&
-	      !px_host_match("*.a.b", "a.b") && !px_host_match("*.a.b", "xa.b"));
+}
+
+/* Destination entries: names, suffixes, addresses and ranges, with ports. */
+TEST(destinations)
+{
+	static const char file[] =
+		"[global]\n"
+		"deny = 10.20.9.0/24, *.corp.example:25\n"
+		"[role db]\n"
+		"mode = enforce\n"
+		"allow = 10.20.0.0/16:5432, api.example.com:8443, *.Svc.Example, 203.0.113.10\n"
+		"allow = [2001:db8::/32]:443, 2001:db8:1::5, [2001:db8:2::7]\n"
+		"deny = 10.20.1.1\n";
+	static const struct {
+		const char *host;
+		unsigned port;
+		px_acl want;
+	} rows[] = {
+		{"10.20.3.4", 5432, PX_ACL_ALLOW},   /* in the range, on its port */
+		{"10.20.3.4", 5433, PX_ACL_DENY},    /* another port */
+		{"10.21.0.1", 5432, PX_ACL_DENY},    /* outside the range */
+		{"10.20.9.9", 5432, PX_ACL_DENY},    /* the global deny range first */
+		{"10.20.1.1", 5432, PX_ACL_DENY},    /* the role's deny address */
+		{"api.example.com", 8443, PX_ACL_ALLOW},
+		{"api.example.com", 443, PX_ACL_DENY},
+		{"a.svc.example", 80, PX_ACL_ALLOW}, /* any port, written in upper case */
+		{"svc.example", 80, PX_ACL_DENY},
+		{"203.0.113.10", 80, PX_ACL_ALLOW},  /* an address: every port */
+		{"203.0.113.11", 80, PX_ACL_DENY},
+		{"2001:db8:5::1", 443, PX_ACL_ALLOW},
+		{"[2001:db8:5::1]", 443, PX_ACL_ALLOW}, /* bracketed as in a URL */
+		{"2001:db8:5::1", 80, PX_ACL_DENY},
+		{"2001:db8:1:0::5", 80, PX_ACL_ALLOW},  /* an address matches any spelling */
+		{"2001:db8:2::7", 22, PX_ACL_ALLOW},
+		{"mail.corp.example", 25, PX_ACL_DENY},
+		{"10.20.3.4.example", 5432, PX_ACL_DENY}, /* a name is no address */
+	};
+	px_roles rs;
+	char err[200], why[160];
+	memset(&rs, 0, sizeof rs);
+	CHECKF(px_roles_parse(&rs, file, sizeof file - 1, err, sizeof err) == SG_OK, "%s", err);
+	const px_role *db = px_roles_find(&rs, "db");
+	CHECK(db != NULL);
+	for (size_t i = 0; db && i < sizeof rows / sizeof rows[0]; i++) {
+		px_acl got = px_roles_judge(&rs, db, rows[i].host, rows[i].port, why, sizeof why);
+		CHECKF(got == rows[i].want, "%s port %u: %d (%s)", rows[i].host, rows[i].port, (int)got,
+		       why);
+	}
+	CHECK_INT(px_roles_judge(&rs, db, "10.20.9.9", 5432, why, sizeof why), PX_ACL_DENY);
+	CHECK(strstr(why, "global deny 10.20.9.0/24") != NULL);
+	px_roles_free(&rs);
+	static const char *const bad[] = {
+		"allow = api.example.com:0\n", "allow = api.example.com:65536\n",
+		"allow = api.example.com:http\n", "allow = 10.0.0.0/33\n", "allow = 10.0.0.0/\n",
+		"allow = 2001:db8::/129\n", "allow = [2001:db8::1\n", "allow = [10.0.0.1]:80\n",
+		"allow = [2001:db8::1]80\n", "allow = fe80::1%eth0\n", "allow = a*.example\n",
+		"allow = *example\n", "allow = user@host\n", "allow = name/path\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "[role x]\n%s", bad[i]);
+		memset(&rs, 0, sizeof rs);
+		CHECKF(px_roles_parse(&rs, text, strlen(text), err, sizeof err) != SG_OK,
+		       "accepted: %s", bad[i]);
+		px_roles_free(&rs);
+	}
 }
 
 TEST(parse_errors)
@@ -137,4 +201,4 @@ TEST(proxy_protocol)
 	CHECK(local);
 }
 
-TEST_MAIN(parse_and_judge, parse_errors, proxy_protocol)
+TEST_MAIN(parse_and_judge, destinations, parse_errors, proxy_protocol)

@@ -103,6 +103,8 @@ TEST(url_param)
 		{"url=http%3A%2F%2Fa%2F", "http://a/"},
 		{"x=1&url=http://a/b?c&y=2", "http://a/b?c"},
 		{"url=a+b", "a b"},
+		/* a '%' without two hex digits stays as it is, as evhttp_uridecode kept it */
+		{"url=a%2", "a%2"}, {"url=a%zz%41", "a%zzA"}, {"url=%%41", "%A"}, {"url=%4a%4A", "JJ"},
 		{NULL, NULL}, {"", NULL}, {"url=", NULL}, {"url", NULL},
 		{"url=a&url=b", NULL}, {"url=a%00b", NULL}, {"urlx=a", NULL},
 	};

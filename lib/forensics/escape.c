@@ -5,7 +5,7 @@
 
 #include "common/utf8.h"
 
-sg_err fx_escape(fx_buf *out, const char *in, size_t len)
+sg_err fx_escape(sg_buf *out, const char *in, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)in;
@@ -26,15 +26,15 @@ sg_err fx_escape(fx_buf *out, const char *in, size_t len)
 			run += u;
 		}
 		if (run > i) {
-			err = fx_buf_add(out, p + i, run - i);
+			err = sg_buf_append(out, p + i, run - i);
 			i = run;
 			continue;
 		}
 		if (p[i] == '\\') {
-			err = fx_buf_add(out, "\\\\", 2);
+			err = sg_buf_append(out, "\\\\", 2);
 		} else {
 			char esc[4] = {'\\', 'x', digits[p[i] >> 4], digits[p[i] & 15]};
-			err = fx_buf_add(out, esc, 4);
+			err = sg_buf_append(out, esc, 4);
 		}
 		i++;
 	}
@@ -43,9 +43,9 @@ sg_err fx_escape(fx_buf *out, const char *in, size_t len)
 
 char *fx_escape_dup(const char *in, size_t len)
 {
-	fx_buf b = {0};
-	if (fx_escape(&b, in, len) || fx_buf_add(&b, "", 0)) {
-		fx_buf_free(&b);
+	sg_buf b = {0};
+	if (fx_escape(&b, in, len) || sg_buf_append(&b, "", 0)) {
+		sg_buf_free(&b);
 		return NULL;
 	}
 	return b.p;

@@ -14,7 +14,7 @@
 #include "forensics/fx.h"
 
 /* Append the escaped form of in[0..len) to out. */
-sg_err fx_escape(fx_buf *out, const char *in, size_t len);
+sg_err fx_escape(sg_buf *out, const char *in, size_t len);
 
 /* Malloc'd NUL-terminated escaped copy, or NULL on OOM. */
 char *fx_escape_dup(const char *in, size_t len);

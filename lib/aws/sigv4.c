@@ -318,7 +318,7 @@ sg_err aws_sigv4_string_to_sign(const struct aws_sigv4_signer *s, const char *ca
 	sg_buf b;
 	sg_buf_init(&b, 4096);
 	sg_buf_printf(&b, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", s->amz_date,
-	               s->amz_date, s->region, s->service, hash);
+	              s->amz_date, s->region, s->service, hash);
 	sg_err rc = sg_buf_err(&b);
 	if (rc) {
 		sg_buf_free(&b);

@@ -127,7 +127,7 @@ static void put_set(sg_buf *b, const char *name, const char *type,
 		return;
 	int interval = strchr(elems->p, '/') != NULL;
 	sg_buf_printf(b, "\tset %s {\n\t\ttype %s;%s\n\t\telements = { %s }\n\t}\n", name, type,
-	               interval ? " flags interval; auto-merge;" : "", elems->p);
+	              interval ? " flags interval; auto-merge;" : "", elems->p);
 }
 
 /* ---- the app chain: classify, then jump to the kind's action chain ---- */
@@ -145,7 +145,7 @@ static void rule(struct chain_out *o, bs_kind kind, int family, const char *matc
 {
 	o->rules++;
 	sg_buf_printf(o->b, "\t\t%s counter jump %s%d comment \"%s\"\n", match, kind_name[kind],
-	               family, why);
+	              family, why);
 }
 
 static void pass(struct chain_out *o, const char *match)
@@ -257,7 +257,7 @@ static void exempt(sg_buf *b, const bs_spec *sp)
 {
 	for (size_t i = 0; i < sp->n_exempt_uids; i++)
 		sg_buf_printf(b, "\t\tmeta skuid %u return comment \"exempt: the service\"\n",
-		               (unsigned)sp->exempt_uids[i]);
+		              (unsigned)sp->exempt_uids[i]);
 }
 
 struct metadata_out {
@@ -318,7 +318,7 @@ static void action_chain(sg_buf *b, bs_kind kind, int family, uint16_t group)
 	                  "add @held%d { %s daddr . tcp sport } log group %u prefix \"%s\" drop\n",
 	               family, ip, (unsigned)group, prefix);
 	sg_buf_printf(b, "\t\tlimit name \"report\" log group %u prefix \"%s\"\n", (unsigned)group,
-	               prefix);
+	              prefix);
 	sg_buf_puts(b, "\t\tmeta l4proto tcp reject with tcp reset\n"
 	                "\t\treject with icmpx admin-prohibited\n\t}\n");
 }
@@ -416,7 +416,7 @@ static void put_table(sg_buf *b, const bs_spec *sp, const struct sets *s, bs_sta
 	sg_buf_puts(b, "table inet " BS_TABLE "\ndelete table inet " BS_TABLE "\n"
 	                "table inet " BS_TABLE " {\n");
 	sg_buf_printf(b, "\tlimit report { rate %u/second burst %u packets }\n",
-	               (unsigned)sp->rate, (unsigned)sp->rate * 2);
+	              (unsigned)sp->rate, (unsigned)sp->rate * 2);
 	put_set(b, "metadata4", "ipv4_addr", &s->meta4);
 	put_set(b, "metadata6", "ipv6_addr", &s->meta6);
 	put_set(b, "deny4", "ipv4_addr", &s->deny4);

@@ -297,7 +297,7 @@ static void shares_section(sg_buf *b, json_t *shares)
 	if (!json_array_size(shares))
 		return;
 	sg_buf_puts(b, "\n## Shared with a forensic account\n\n| snapshot | shared as | KMS key | account |\n"
-	          "|---|---|---|---|\n");
+	            "|---|---|---|---|\n");
 	json_array_foreach(shares, i, s)
 	{
 		const char *cols[] = {"source", "shared", "kms_key", "account"};

@@ -39,7 +39,7 @@ typedef struct sg_buf {
 
 /* Empty buffer holding at most max content bytes (0: the default). */
 void sg_buf_init(sg_buf *b, size_t max);
-/* Release the memory; the buffer is empty and usable again (cap and error
+/* Release the memory; the buffer is empty and usable again (max and err
  * are kept).  NULL is fine. */
 void sg_buf_free(sg_buf *b);
 /* Empty the content and clear the error, keeping the memory for reuse. */

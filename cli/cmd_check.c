@@ -331,8 +331,9 @@ const opt_command check_command = {
 	         "'intent off' turns this off).  With -, URLs are read one a line from standard "
 	         "input.\n\n"
 	         "Output: one line per URL, tab-separated: url, verdict (allow, block or error), "
-	         "category, rule, destination; the url is escaped (\\t \\n \\r \\\\ \\xNN), so "
-	         "a line of output is always one line.",
+	         "category, rule, destination; the url is escaped (\\xHH for control bytes, C1 "
+	         "controls and invalid UTF-8, \\\\ for a backslash), so a line of output is "
+	         "always one line.",
 	.opts = check_opts,
 	.epilog = "Input lines longer than " SG_STR(LINE_CAP) " bytes are reported as errors and "
 	          "skipped.\n\n"

@@ -6,8 +6,9 @@
  *
  * One line per URL on stdout, tab-separated: url, verdict (allow, block or
  * error), category, rule, destination; or one JSON object a line (--json).
- * The echoed url is escaped (\t \n \r \\ \xNN for control bytes and
- * invalid UTF-8), so a line of output is always one line.  Exit status: 0
+ * The echoed url is escaped (common/escape.h: \xHH for control bytes and
+ * invalid UTF-8, \\ for a backslash), so a line of output is always one
+ * line.  Exit status: 0
  * every URL allowed, 1 something blocked, 2 an input line or the command
  * itself was in error.
  */
@@ -21,7 +22,7 @@
 #include "opt/cmdline.h"
 #include "resolve/resolve.h"
 #include "ssrfguard/guard.h"
-#include "common/utf8.h"
+#include "common/escape.h"
 #include "guard/text.h"
 
 #define LINE_CAP SG_URL_MAX        /* longer stdin lines are reported and skipped */
@@ -29,52 +30,39 @@
 #define SG_STR(x) SG_STR_(x)
 #define POLICY_FILE_MAX (16u << 20)
 
-/* Bytes that pass unescaped: printable ASCII but '\\' (and '"' in JSON). */
-static int plain(unsigned char c, int json)
-{
-	return c >= 0x20 && c < 0x7f && c != '\\' && !(json && c == '"');
-}
-
 /*
- * Write bytes as escaped, valid UTF-8 text.  Runs of plain bytes go out in
- * one fwrite: a verdict line is a few calls, not one per byte.
+ * Write s[0..len) as printable text (common/escape.h: controls, DEL, C1
+ * and invalid UTF-8 as \xHH, a backslash doubled), so a tab never splits a TSV
+ * column and a line is one verdict.  For JSON the two characters a JSON
+ * string cannot hold raw ('"' and '\\') get their JSON escapes on top.
+ * scratch is reused from call to call: a verdict line allocates nothing.
  */
-static void put_escaped(FILE *to, const char *s, size_t len, int json)
+static void put_escaped(FILE *to, sg_buf *scratch, const char *s, size_t len, int json)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < len) {
-		size_t run = i;
-		while (run < len && plain(p[run], json))
-			run++;
-		if (run > i) {
-			fwrite(p + i, 1, run - i, to);
-			i = run;
-			continue;
-		}
-		unsigned char c = p[i];
-		if (c == '\t' || c == '\n' || c == '\r' || c == '\\' || c == '"') {
-			fputc('\\', to);
-			fputc(c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : (char)c, to);
-			i++;
-			continue;
-		}
-		/* A well-formed UTF-8 sequence passes; anything else is \xNN. */
-		size_t n = c >= 0x80 ? sg_utf8_len(p + i, len - i) : 0;
-		if (n == 0) {
-			fprintf(to, json ? "\\\\x%02x" : "\\x%02x", c);
-			i++;
-			continue;
-		}
-		fwrite(p + i, 1, n, to);
-		i += n;
+	sg_buf_reset(scratch);
+	if (sg_escape(scratch, s, len, NULL)) {
+		fputs("(unprintable: out of memory)", to);
+		return;
 	}
+	const char *p = scratch->p ? scratch->p : "";
+	size_t n = scratch->len, i = 0;
+	while (json && i < n) {
+		size_t run = strcspn(p + i, "\\\"");
+		fwrite(p + i, 1, run, to);
+		i += run;
+		if (i < n) {
+			fputc('\\', to);
+			fputc(p[i++], to);
+		}
+	}
+	if (!json)
+		fwrite(p, 1, n, to);
 }
 
-static void put_json_str(FILE *to, const char *key, const char *s, int comma)
+static void put_json_str(FILE *to, sg_buf *scratch, const char *key, const char *s, int comma)
 {
 	fprintf(to, "%s\"%s\":\"", comma ? "," : "", key);
-	put_escaped(to, s, strlen(s), 1);
+	put_escaped(to, scratch, s, strlen(s), 1);
 	fputc('"', to);
 }
 
@@ -84,6 +72,7 @@ struct ctx {
 	bool json;
 	bool line_buffered;
 	int worst; /* 0, 1 blocked, 2 error */
+	sg_buf scratch; /* put_escaped's, reused */
 };
 
 static size_t append_port(char *buf, size_t cap, size_t at, unsigned port)
@@ -128,23 +117,23 @@ static void emit(struct ctx *c, const char *url, size_t len, const char *verdict
 {
 	if (c->json) {
 		fputs("{\"url\":\"", stdout);
-		put_escaped(stdout, url, len, 1);
+		put_escaped(stdout, &c->scratch, url, len, 1);
 		fputc('"', stdout);
-		put_json_str(stdout, "verdict", verdict, 1);
-		put_json_str(stdout, "category", category, 1);
-		put_json_str(stdout, "rule", rule, 1);
-		put_json_str(stdout, "destination", dest, 1);
+		put_json_str(stdout, &c->scratch, "verdict", verdict, 1);
+		put_json_str(stdout, &c->scratch, "category", category, 1);
+		put_json_str(stdout, &c->scratch, "rule", rule, 1);
+		put_json_str(stdout, &c->scratch, "destination", dest, 1);
 		if (v) {
-			put_json_str(stdout, "scheme", v->scheme, 1);
-			put_json_str(stdout, "host", v->host, 1);
-			put_json_str(stdout, "addr", v->addr, 1);
+			put_json_str(stdout, &c->scratch, "scheme", v->scheme, 1);
+			put_json_str(stdout, &c->scratch, "host", v->host, 1);
+			put_json_str(stdout, &c->scratch, "addr", v->addr, 1);
 			fprintf(stdout, ",\"port\":%u", v->port);
-			put_json_str(stdout, "reason", v->reason, 1);
+			put_json_str(stdout, &c->scratch, "reason", v->reason, 1);
 		}
 		fputs("}\n", stdout);
 		return;
 	}
-	put_escaped(stdout, url, len, 0);
+	put_escaped(stdout, &c->scratch, url, len, 0);
 	const char *const fields[] = {verdict, category, rule, dest};
 	for (size_t i = 0; i < 4; i++) {
 		fputc('\t', stdout);
@@ -342,8 +331,9 @@ const opt_command check_command = {
 	         "'intent off' turns this off).  With -, URLs are read one a line from standard "
 	         "input.\n\n"
 	         "Output: one line per URL, tab-separated: url, verdict (allow, block or error), "
-	         "category, rule, destination; the url is escaped (\\t \\n \\r \\\\ \\xNN), so "
-	         "a line of output is always one line.",
+	         "category, rule, destination; the url is escaped (\\xHH for control bytes, C1 "
+	         "controls and invalid UTF-8, \\\\ for a backslash), so a line of output is "
+	         "always one line.",
 	.opts = check_opts,
 	.epilog = "Input lines longer than " SG_STR(LINE_CAP) " bytes are reported as errors and "
 	          "skipped.\n\n"
@@ -390,5 +380,6 @@ fail:
 	free(pos);
 	sg_policy_free(c.policy);
 	sg_resolver_free(c.resolver);
+	sg_buf_free(&c.scratch);
 	return rc;
 }

@@ -75,13 +75,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fx_diff_run(&l, &l, 0, &d) == SG_OK && d.n)
 			abort(); /* a list never differs from itself */
 		fx_diff_free(&d);
-		fx_buf b = {0};
+		sg_buf b = {0};
 		for (size_t i = 0; i < l.n; i++) {
 			fx_manifest_line(&b, &l.v[i]);
 			fx_bodyfile_line(&b, &l.v[i]);
-			fx_buf_reset(&b);
+			sg_buf_reset(&b);
 		}
-		fx_buf_free(&b);
+		sg_buf_free(&b);
 	}
 	fx_list_free(&l);
 	char *out = NULL;

@@ -8,9 +8,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fx_custody_state st;
 	if (fx_custody_verify((const char *)data, size, &st) == SG_OK) {
-		fx_buf b = {0};
+		sg_buf b = {0};
 		fx_custody_entry(&b, &st, "t", "w", "a", "s", NULL, 0, NULL);
-		fx_buf_free(&b);
+		sg_buf_free(&b);
 		/* the report's anchor: the head of entry 1, some report hash */
 		fx_custody_anchor a = {.entries = 1};
 		char msg[200];

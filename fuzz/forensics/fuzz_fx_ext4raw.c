@@ -25,9 +25,9 @@ static void one_inode(const fx_ext4_sb *sb, mem *m, const uint8_t *ino)
 {
 	fx_time t[4];
 	fx_ext4_times(ino, sb->inode_size, t);
-	fx_buf xattrs = {0};
+	sg_buf xattrs = {0};
 	(void)fx_ext4_xattrs(sb, rd, m, ino, &xattrs);
-	fx_buf_free(&xattrs);
+	sg_buf_free(&xattrs);
 	if (!(fx_ext4_flags(ino) & FX_EXT4_EXTENTS_FL))
 		return;
 	fx_ext4_run *runs = NULL;

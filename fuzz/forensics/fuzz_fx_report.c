@@ -83,10 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *r = json_loadb((const char *)data, size, 0, NULL);
 	if (!r)
 		return 0;
-	fx_buf md = {0};
+	sg_buf md = {0};
 	if (fx_report_markdown(r, &md) == SG_OK)
 		check(md.p ? md.p : "", md.len);
-	fx_buf_free(&md);
+	sg_buf_free(&md);
 	json_decref(r);
 	return 0;
 }

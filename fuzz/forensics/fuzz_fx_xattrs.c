@@ -16,10 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (v[i].value < data || v[i].size > size ||
 			    v[i].value + v[i].size > data + size || v[i].name_len > 3 + 255)
 				abort();
-		fx_buf text = {0};
+		sg_buf text = {0};
 		if (fx_xattrs_text(&text, v, n) == SG_OK && n && !text.len)
 			abort();
-		fx_buf_free(&text);
+		sg_buf_free(&text);
 	}
 	free(names);
 	free(v);

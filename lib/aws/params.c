@@ -3,7 +3,7 @@
 
 #include <stdarg.h>
 
-#include "aws/buf.h"
+#include "aws/uri.h"
 
 #define PARAMS_MAX 10000
 #define PARAM_NAME_MAX 256
@@ -250,21 +250,21 @@ sg_err aws_params_encode(const struct aws_params *p, char **out, size_t *len)
 	for (size_t i = 0; i < p->n; i++)
 		sorted[i] = &p->kv[i];
 	qsort(sorted, p->n, sizeof *sorted, kv_cmp);
-	struct aws_buf b;
-	aws_buf_init(&b, 0);
+	sg_buf b;
+	sg_buf_init(&b, 0);
 	for (size_t i = 0; i < p->n; i++) {
 		if (i)
-			aws_buf_putc(&b, '&');
-		aws_buf_uri_encode(&b, sorted[i]->name, strlen(sorted[i]->name), 0);
-		aws_buf_putc(&b, '=');
-		aws_buf_uri_encode(&b, sorted[i]->value, strlen(sorted[i]->value), 0);
+			sg_buf_putc(&b, '&');
+		aws_uri_encode(&b, sorted[i]->name, strlen(sorted[i]->name), 0);
+		sg_buf_putc(&b, '=');
+		aws_uri_encode(&b, sorted[i]->value, strlen(sorted[i]->value), 0);
 	}
 	free(sorted);
-	sg_err rc = aws_buf_err(&b);
+	sg_err rc = sg_buf_err(&b);
 	if (rc) {
-		aws_buf_free(&b);
+		sg_buf_free(&b);
 		return rc;
 	}
-	*out = aws_buf_take(&b, len);
+	*out = sg_buf_take(&b, len);
 	return *out ? SG_OK : SG_ERR_NOMEM;
 }

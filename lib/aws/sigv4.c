@@ -6,7 +6,7 @@
 #include <openssl/sha.h>
 #include <time.h>
 
-#include "aws/buf.h"
+#include "aws/uri.h"
 
 #define SIGV4_MAX_HEADERS 64
 #define SIGV4_MAX_QUERY 4096
@@ -40,7 +40,7 @@ sg_err aws_amz_date(long long t, char out[17])
 /* One header after lower-casing and trimming, in input order. */
 struct hdr {
 	char *name;
-	struct aws_buf value;
+	sg_buf value;
 	size_t order;
 };
 
@@ -65,7 +65,7 @@ static int valid_header_value(const char *s)
 }
 
 /* Append value trimmed, with runs of spaces/tabs collapsed to one space. */
-static void append_trimmed(struct aws_buf *b, const char *v)
+static void append_trimmed(sg_buf *b, const char *v)
 {
 	while (*v == ' ' || *v == '\t')
 		v++;
@@ -76,9 +76,9 @@ static void append_trimmed(struct aws_buf *b, const char *v)
 			continue;
 		}
 		if (pending_space)
-			aws_buf_putc(b, ' ');
+			sg_buf_putc(b, ' ');
 		pending_space = 0;
-		aws_buf_putc(b, *v);
+		sg_buf_putc(b, *v);
 	}
 }
 
@@ -104,7 +104,7 @@ static int qpair_cmp(const void *a, const void *b)
 
 /* Normalise path: remove "." and ".." segments, merge repeated '/', keep a
  * trailing '/'. Writes the URI-encoded result to b. */
-static void canonical_path(struct aws_buf *b, const char *path)
+static void canonical_path(sg_buf *b, const char *path)
 {
 	size_t len = strlen(path);
 	/* segments as (start,len) pairs */
@@ -142,11 +142,11 @@ static void canonical_path(struct aws_buf *b, const char *path)
 	/* "/a/.." style endings also denote a directory */
 	if (len >= 2 && path[len - 1] == '.' && (path[len - 2] == '/' || path[len - 2] == '.'))
 		trailing = 1;
-	aws_buf_putc(b, '/');
+	sg_buf_putc(b, '/');
 	for (size_t k = 0; k < n; k++) {
-		aws_buf_uri_encode(b, path + st[k], ln[k], 0);
+		aws_uri_encode(b, path + st[k], ln[k], 0);
 		if (k + 1 < n || trailing)
-			aws_buf_putc(b, '/');
+			sg_buf_putc(b, '/');
 	}
 	free(st);
 	free(ln);
@@ -158,8 +158,8 @@ sg_err aws_sigv4_canonical_request(const struct aws_sigv4_request *req, char **o
 	struct qpair *q = NULL;
 	size_t nh = 0, nq = 0;
 	sg_err rc = SG_ERR_INVAL;
-	struct aws_buf b;
-	aws_buf_init(&b, SIGV4_MAX_CANON);
+	sg_buf b;
+	sg_buf_init(&b, SIGV4_MAX_CANON);
 	*out = NULL;
 
 	if (!req || !req->method || !req->path || req->path[0] != '/' || !req->payload_sha256 ||
@@ -189,12 +189,12 @@ sg_err aws_sigv4_canonical_request(const struct aws_sigv4_request *req, char **o
 			char c = name[k];
 			h[nh].name[k] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 		}
-		aws_buf_init(&h[nh].value, 0);
+		sg_buf_init(&h[nh].value, 0);
 		append_trimmed(&h[nh].value, value);
-		aws_buf_append(&h[nh].value, "", 0);
+		sg_buf_append(&h[nh].value, "", 0);
 		h[nh].order = i;
-		if (aws_buf_err(&h[nh].value)) {
-			rc = aws_buf_err(&h[nh].value);
+		if (sg_buf_err(&h[nh].value)) {
+			rc = sg_buf_err(&h[nh].value);
 			nh++;
 			goto fail;
 		}
@@ -203,16 +203,16 @@ sg_err aws_sigv4_canonical_request(const struct aws_sigv4_request *req, char **o
 	qsort(h, nh, sizeof *h, hdr_cmp);
 
 	for (size_t i = 0; i < req->nquery; i++) {
-		struct aws_buf kb, vb;
-		aws_buf_init(&kb, 0);
-		aws_buf_init(&vb, 0);
+		sg_buf kb, vb;
+		sg_buf_init(&kb, 0);
+		sg_buf_init(&vb, 0);
 		rc = SG_ERR_INVAL;
 		if (!req->query[i].name || !req->query[i].value)
 			goto fail;
-		aws_buf_uri_encode(&kb, req->query[i].name, strlen(req->query[i].name), 0);
-		aws_buf_uri_encode(&vb, req->query[i].value, strlen(req->query[i].value), 0);
-		q[nq].k = aws_buf_take(&kb, NULL);
-		q[nq].v = aws_buf_take(&vb, NULL);
+		aws_uri_encode(&kb, req->query[i].name, strlen(req->query[i].name), 0);
+		aws_uri_encode(&vb, req->query[i].value, strlen(req->query[i].value), 0);
+		q[nq].k = sg_buf_take(&kb, NULL);
+		q[nq].v = sg_buf_take(&vb, NULL);
 		nq++;
 		rc = SG_ERR_NOMEM;
 		if (!q[nq - 1].k || !q[nq - 1].v)
@@ -220,49 +220,49 @@ sg_err aws_sigv4_canonical_request(const struct aws_sigv4_request *req, char **o
 	}
 	qsort(q, nq, sizeof *q, qpair_cmp);
 
-	aws_buf_puts(&b, req->method);
-	aws_buf_putc(&b, '\n');
+	sg_buf_puts(&b, req->method);
+	sg_buf_putc(&b, '\n');
 	canonical_path(&b, req->path);
-	aws_buf_putc(&b, '\n');
+	sg_buf_putc(&b, '\n');
 	for (size_t i = 0; i < nq; i++) {
 		if (i)
-			aws_buf_putc(&b, '&');
-		aws_buf_puts(&b, q[i].k);
-		aws_buf_putc(&b, '=');
-		aws_buf_puts(&b, q[i].v);
+			sg_buf_putc(&b, '&');
+		sg_buf_puts(&b, q[i].k);
+		sg_buf_putc(&b, '=');
+		sg_buf_puts(&b, q[i].v);
 	}
-	aws_buf_putc(&b, '\n');
+	sg_buf_putc(&b, '\n');
 	for (size_t i = 0; i < nh; i++) {
 		if (i && !strcmp(h[i].name, h[i - 1].name)) {
-			aws_buf_putc(&b, ',');
+			sg_buf_putc(&b, ',');
 		} else {
 			if (i)
-				aws_buf_putc(&b, '\n');
-			aws_buf_puts(&b, h[i].name);
-			aws_buf_putc(&b, ':');
+				sg_buf_putc(&b, '\n');
+			sg_buf_puts(&b, h[i].name);
+			sg_buf_putc(&b, ':');
 		}
-		aws_buf_puts(&b, h[i].value.p ? h[i].value.p : "");
+		sg_buf_puts(&b, h[i].value.p ? h[i].value.p : "");
 	}
-	aws_buf_puts(&b, "\n\n");
+	sg_buf_puts(&b, "\n\n");
 	for (size_t i = 0; i < nh; i++) {
 		if (i && !strcmp(h[i].name, h[i - 1].name))
 			continue;
 		if (i)
-			aws_buf_putc(&b, ';');
-		aws_buf_puts(&b, h[i].name);
+			sg_buf_putc(&b, ';');
+		sg_buf_puts(&b, h[i].name);
 	}
-	aws_buf_putc(&b, '\n');
-	aws_buf_puts(&b, req->payload_sha256);
-	rc = aws_buf_err(&b);
+	sg_buf_putc(&b, '\n');
+	sg_buf_puts(&b, req->payload_sha256);
+	rc = sg_buf_err(&b);
 	if (rc)
 		goto fail;
-	*out = aws_buf_take(&b, NULL);
+	*out = sg_buf_take(&b, NULL);
 	rc = *out ? SG_OK : SG_ERR_NOMEM;
 fail:
 	if (h)
 		for (size_t i = 0; i < nh; i++) {
 			free(h[i].name);
-			aws_buf_free(&h[i].value);
+			sg_buf_free(&h[i].value);
 		}
 	if (q)
 		for (size_t i = 0; i < nq; i++) {
@@ -271,7 +271,7 @@ fail:
 		}
 	free(h);
 	free(q);
-	aws_buf_free(&b);
+	sg_buf_free(&b);
 	return rc;
 }
 
@@ -315,16 +315,16 @@ sg_err aws_sigv4_string_to_sign(const struct aws_sigv4_signer *s, const char *ca
 		return SG_ERR_INVAL;
 	char hash[65];
 	aws_sha256_hex(canonical_request, strlen(canonical_request), hash);
-	struct aws_buf b;
-	aws_buf_init(&b, 4096);
-	aws_buf_printf(&b, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", s->amz_date,
-	               s->amz_date, s->region, s->service, hash);
-	sg_err rc = aws_buf_err(&b);
+	sg_buf b;
+	sg_buf_init(&b, 4096);
+	sg_buf_printf(&b, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", s->amz_date,
+	              s->amz_date, s->region, s->service, hash);
+	sg_err rc = sg_buf_err(&b);
 	if (rc) {
-		aws_buf_free(&b);
+		sg_buf_free(&b);
 		return rc;
 	}
-	*out = aws_buf_take(&b, NULL);
+	*out = sg_buf_take(&b, NULL);
 	return *out ? SG_OK : SG_ERR_NOMEM;
 }
 

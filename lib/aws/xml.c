@@ -3,7 +3,7 @@
 
 #include <libxml/xmlreader.h>
 
-#include "aws/buf.h"
+#include "common/buf.h"
 
 #define XML_DEFAULT_MAX_BYTES (16u << 20)
 #define XML_DEFAULT_MAX_DEPTH 64
@@ -34,7 +34,7 @@ struct build {
 	struct aws_xml *root;
 	struct aws_xml **stack;      /* open elements */
 	struct aws_xml **last_child; /* last child of each open element */
-	struct aws_buf *text;        /* text of each open element */
+	sg_buf *text;        /* text of each open element */
 	unsigned depth, max_depth;
 	size_t elements;
 	int error;
@@ -63,10 +63,10 @@ static sg_err close_element(struct build *b)
 {
 	unsigned d = b->depth - 1;
 	struct aws_xml *n = b->stack[d];
-	aws_buf_append(&b->text[d], "", 0);
-	if (aws_buf_err(&b->text[d]))
-		return aws_buf_err(&b->text[d]);
-	n->text = aws_buf_take(&b->text[d], NULL);
+	sg_buf_append(&b->text[d], "", 0);
+	if (sg_buf_err(&b->text[d]))
+		return sg_buf_err(&b->text[d]);
+	n->text = sg_buf_take(&b->text[d], NULL);
 	if (!n->text)
 		return SG_ERR_NOMEM;
 	b->depth--;
@@ -140,7 +140,7 @@ sg_err aws_xml_parse(const char *buf, size_t len, const struct aws_xml_limits *l
 			}
 			b.stack[b.depth] = n;
 			b.last_child[b.depth] = NULL;
-			aws_buf_init(&b.text[b.depth], max_bytes);
+			sg_buf_init(&b.text[b.depth], max_bytes);
 			b.depth++;
 			if (xmlTextReaderIsEmptyElement(r)) {
 				rc = close_element(&b);
@@ -163,8 +163,8 @@ sg_err aws_xml_parse(const char *buf, size_t len, const struct aws_xml_limits *l
 				break;
 			const xmlChar *v = xmlTextReaderConstValue(r);
 			if (v)
-				aws_buf_puts(&b.text[b.depth - 1], (const char *)v);
-			rc = aws_buf_err(&b.text[b.depth - 1]);
+				sg_buf_puts(&b.text[b.depth - 1], (const char *)v);
+			rc = sg_buf_err(&b.text[b.depth - 1]);
 			if (rc)
 				goto fail;
 			break;
@@ -189,7 +189,7 @@ fail:
 		xmlFreeTextReader(r);
 	if (b.text)
 		for (unsigned i = 0; i < b.depth; i++)
-			aws_buf_free(&b.text[i]);
+			sg_buf_free(&b.text[i]);
 	/* open elements have text == NULL; give them "" so free is uniform */
 	aws_xml_free(b.root);
 	free(b.stack);

@@ -12,9 +12,9 @@
 
 /* The element lists of the table's sets, filled before the text is written. */
 struct sets {
-	struct aws_buf meta4, meta6; /* metadata and its IPv6 carriers */
-	struct aws_buf deny4, deny6; /* registry and policy denies, carriers */
-	struct aws_buf open6;        /* registry allow entries inside IPv6 denies */
+	sg_buf meta4, meta6; /* metadata and its IPv6 carriers */
+	sg_buf deny4, deny6; /* registry and policy denies, carriers */
+	sg_buf open6;        /* registry allow entries inside IPv6 denies */
 };
 
 /* "10.0.0.0/8", "fd00:ec2::254": host bits cleared, no /len when full. */
@@ -35,17 +35,17 @@ static void format_prefix(char *out, size_t cap, const sg_ip *ip, unsigned bits)
 		snprintf(out, cap, "%s", text);
 }
 
-static void put_prefix(struct aws_buf *b, const sg_ip *ip, unsigned bits)
+static void put_prefix(sg_buf *b, const sg_ip *ip, unsigned bits)
 {
 	char text[SG_ADDR_MAX + 8];
 	format_prefix(text, sizeof text, ip, bits);
 	if (b->len)
-		aws_buf_puts(b, ", ");
-	aws_buf_puts(b, text);
+		sg_buf_puts(b, ", ");
+	sg_buf_puts(b, text);
 }
 
 /* The IPv6 forms an IPv4 prefix travels in (rules.h, item 1). */
-static void put_carriers(struct aws_buf *b6, const sg_ip *v4, unsigned bits)
+static void put_carriers(sg_buf *b6, const sg_ip *v4, unsigned bits)
 {
 	static const uint8_t at96[][12] = {
 		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, /* IPv4-mapped */
@@ -120,20 +120,20 @@ static void fill_policy_denies(struct sets *s, const sg_policy *p)
 
 /* A set of addresses; an interval set only when some element is a prefix
  * (a plain hash set is the cheaper lookup on every packet). */
-static void put_set(struct aws_buf *b, const char *name, const char *type,
-                    const struct aws_buf *elems)
+static void put_set(sg_buf *b, const char *name, const char *type,
+                    const sg_buf *elems)
 {
 	if (!elems->len)
 		return;
 	int interval = strchr(elems->p, '/') != NULL;
-	aws_buf_printf(b, "\tset %s {\n\t\ttype %s;%s\n\t\telements = { %s }\n\t}\n", name, type,
-	               interval ? " flags interval; auto-merge;" : "", elems->p);
+	sg_buf_printf(b, "\tset %s {\n\t\ttype %s;%s\n\t\telements = { %s }\n\t}\n", name, type,
+	              interval ? " flags interval; auto-merge;" : "", elems->p);
 }
 
 /* ---- the app chain: classify, then jump to the kind's action chain ---- */
 
 struct chain_out {
-	struct aws_buf *b;
+	sg_buf *b;
 	size_t rules;
 };
 
@@ -144,13 +144,13 @@ static void rule(struct chain_out *o, bs_kind kind, int family, const char *matc
                  const char *why)
 {
 	o->rules++;
-	aws_buf_printf(o->b, "\t\t%s counter jump %s%d comment \"%s\"\n", match, kind_name[kind],
-	               family, why);
+	sg_buf_printf(o->b, "\t\t%s counter jump %s%d comment \"%s\"\n", match, kind_name[kind],
+	              family, why);
 }
 
 static void pass(struct chain_out *o, const char *match)
 {
-	aws_buf_printf(o->b, "\t\t%s return\n", match);
+	sg_buf_printf(o->b, "\t\t%s return\n", match);
 }
 
 /* "ip daddr 10.0.0.0/8" or "ip6 daddr ...", plus the port when not 0. */
@@ -170,11 +170,11 @@ static void passes(struct chain_out *o, const bs_spec *sp)
 	char m[192];
 	for (size_t i = 0; i < sp->n_proxies; i++) {
 		daddr_match(m, sizeof m, &sp->proxies[i].ip, sp->proxies[i].ip.v6 ? 128 : 32, 0);
-		aws_buf_printf(o->b, "\t\t%s tcp dport %u return\n", m, (unsigned)sp->proxies[i].port);
+		sg_buf_printf(o->b, "\t\t%s tcp dport %u return\n", m, (unsigned)sp->proxies[i].port);
 	}
 	for (size_t i = 0; sp->proxy_only && i < sp->n_dns; i++) {
 		daddr_match(m, sizeof m, &sp->dns[i], sp->dns[i].v6 ? 128 : 32, 0);
-		aws_buf_printf(o->b, "\t\t%s meta l4proto { tcp, udp } th dport 53 return\n", m);
+		sg_buf_printf(o->b, "\t\t%s meta l4proto { tcp, udp } th dport 53 return\n", m);
 	}
 }
 
@@ -253,11 +253,11 @@ static void identities(const bs_spec *sp, void (*put)(void *, const char *), voi
 	}
 }
 
-static void exempt(struct aws_buf *b, const bs_spec *sp)
+static void exempt(sg_buf *b, const bs_spec *sp)
 {
 	for (size_t i = 0; i < sp->n_exempt_uids; i++)
-		aws_buf_printf(b, "\t\tmeta skuid %u return comment \"exempt: the service\"\n",
-		               (unsigned)sp->exempt_uids[i]);
+		sg_buf_printf(b, "\t\tmeta skuid %u return comment \"exempt: the service\"\n",
+		              (unsigned)sp->exempt_uids[i]);
 }
 
 struct metadata_out {
@@ -276,23 +276,23 @@ static void metadata_identity(void *ctx, const char *match)
  * they?  The app's are refused. */
 static void metadata_chain(struct chain_out *o, const bs_spec *sp, int family)
 {
-	aws_buf_printf(o->b, "\tchain metadata%d {\n", family);
+	sg_buf_printf(o->b, "\tchain metadata%d {\n", family);
 	exempt(o->b, sp);
 	struct metadata_out m = {o, family};
 	identities(sp, metadata_identity, &m);
-	aws_buf_puts(o->b, "\t}\n");
+	sg_buf_puts(o->b, "\t}\n");
 }
 
 static void app_identity(void *ctx, const char *match)
 {
-	aws_buf_printf(ctx, "\t\t%s jump app\n", match);
+	sg_buf_printf(ctx, "\t\t%s jump app\n", match);
 }
 
 /* The base chain: the destination first (one set lookup for every packet
  * of every process), the identity only for what could be refused. */
-static void base_chain(struct aws_buf *b, const bs_spec *sp)
+static void base_chain(sg_buf *b, const bs_spec *sp)
 {
-	aws_buf_puts(b, "\tchain output {\n\t\ttype filter hook output priority filter; "
+	sg_buf_puts(b, "\tchain output {\n\t\ttype filter hook output priority filter; "
 	                "policy accept;\n"
 	                "\t\tip daddr @metadata4 jump metadata4\n"
 	                "\t\tip6 daddr @metadata6 jump metadata6\n");
@@ -300,7 +300,7 @@ static void base_chain(struct aws_buf *b, const bs_spec *sp)
 		exempt(b, sp);
 		identities(sp, app_identity, b);
 	}
-	aws_buf_puts(b, "\t}\n");
+	sg_buf_puts(b, "\t}\n");
 }
 
 /*
@@ -308,18 +308,18 @@ static void base_chain(struct aws_buf *b, const bs_spec *sp)
  * SYN is reset; a SYN within the report rate is logged and held; anything
  * else within the rate is logged; then refused.
  */
-static void action_chain(struct aws_buf *b, bs_kind kind, int family, uint16_t group)
+static void action_chain(sg_buf *b, bs_kind kind, int family, uint16_t group)
 {
 	const char *ip = family == 6 ? "ip6" : "ip";
 	const char *prefix = kind == BS_KIND_EGRESS ? BS_PREFIX_EGRESS : BS_PREFIX_GUARD;
-	aws_buf_printf(b, "\tchain %s%d {\n", kind_name[kind], family);
-	aws_buf_printf(b, "\t\t%s daddr . tcp sport @held%d reject with tcp reset\n", ip, family);
-	aws_buf_printf(b, "\t\ttcp flags & (syn | ack) == syn limit name \"report\" "
+	sg_buf_printf(b, "\tchain %s%d {\n", kind_name[kind], family);
+	sg_buf_printf(b, "\t\t%s daddr . tcp sport @held%d reject with tcp reset\n", ip, family);
+	sg_buf_printf(b, "\t\ttcp flags & (syn | ack) == syn limit name \"report\" "
 	                  "add @held%d { %s daddr . tcp sport } log group %u prefix \"%s\" drop\n",
 	               family, ip, (unsigned)group, prefix);
-	aws_buf_printf(b, "\t\tlimit name \"report\" log group %u prefix \"%s\"\n", (unsigned)group,
-	               prefix);
-	aws_buf_puts(b, "\t\tmeta l4proto tcp reject with tcp reset\n"
+	sg_buf_printf(b, "\t\tlimit name \"report\" log group %u prefix \"%s\"\n", (unsigned)group,
+	              prefix);
+	sg_buf_puts(b, "\t\tmeta l4proto tcp reject with tcp reset\n"
 	                "\t\treject with icmpx admin-prohibited\n\t}\n");
 }
 
@@ -391,38 +391,38 @@ static sg_err check_spec(const bs_spec *sp, char *err, size_t errlen)
 
 static void sets_init(struct sets *s)
 {
-	aws_buf_init(&s->meta4, 0);
-	aws_buf_init(&s->meta6, 0);
-	aws_buf_init(&s->deny4, 0);
-	aws_buf_init(&s->deny6, 0);
-	aws_buf_init(&s->open6, 0);
+	sg_buf_init(&s->meta4, 0);
+	sg_buf_init(&s->meta6, 0);
+	sg_buf_init(&s->deny4, 0);
+	sg_buf_init(&s->deny6, 0);
+	sg_buf_init(&s->open6, 0);
 }
 
 /* The first error of any set (an append failed), then frees them all. */
 static sg_err sets_free(struct sets *s)
 {
-	struct aws_buf *all[] = {&s->meta4, &s->meta6, &s->deny4, &s->deny6, &s->open6};
+	sg_buf *all[] = {&s->meta4, &s->meta6, &s->deny4, &s->deny6, &s->open6};
 	sg_err e = SG_OK;
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		if (e == SG_OK)
-			e = aws_buf_err(all[i]);
-		aws_buf_free(all[i]);
+			e = sg_buf_err(all[i]);
+		sg_buf_free(all[i]);
 	}
 	return e;
 }
 
-static void put_table(struct aws_buf *b, const bs_spec *sp, const struct sets *s, bs_stats *st)
+static void put_table(sg_buf *b, const bs_spec *sp, const struct sets *s, bs_stats *st)
 {
-	aws_buf_puts(b, "table inet " BS_TABLE "\ndelete table inet " BS_TABLE "\n"
+	sg_buf_puts(b, "table inet " BS_TABLE "\ndelete table inet " BS_TABLE "\n"
 	                "table inet " BS_TABLE " {\n");
-	aws_buf_printf(b, "\tlimit report { rate %u/second burst %u packets }\n",
-	               (unsigned)sp->rate, (unsigned)sp->rate * 2);
+	sg_buf_printf(b, "\tlimit report { rate %u/second burst %u packets }\n",
+	              (unsigned)sp->rate, (unsigned)sp->rate * 2);
 	put_set(b, "metadata4", "ipv4_addr", &s->meta4);
 	put_set(b, "metadata6", "ipv6_addr", &s->meta6);
 	put_set(b, "deny4", "ipv4_addr", &s->deny4);
 	put_set(b, "deny6", "ipv6_addr", &s->deny6);
 	put_set(b, "open6", "ipv6_addr", &s->open6);
-	aws_buf_puts(b, "\tset held4 {\n\t\ttype ipv4_addr . inet_service; flags dynamic, timeout; "
+	sg_buf_puts(b, "\tset held4 {\n\t\ttype ipv4_addr . inet_service; flags dynamic, timeout; "
 	                "timeout 10s;\n\t}\n"
 	                "\tset held6 {\n\t\ttype ipv6_addr . inet_service; flags dynamic, timeout; "
 	                "timeout 10s;\n\t}\n");
@@ -431,20 +431,20 @@ static void put_table(struct aws_buf *b, const bs_spec *sp, const struct sets *s
 	metadata_chain(&o, sp, 4);
 	metadata_chain(&o, sp, 6);
 	if (sp->deny_policy || sp->proxy_only) {
-		aws_buf_puts(b, "\tchain app {\n");
+		sg_buf_puts(b, "\tchain app {\n");
 		app_rules(&o, sp, s);
-		aws_buf_puts(b, "\t}\n");
+		sg_buf_puts(b, "\t}\n");
 	}
 	bs_kind last = sp->proxy_only ? BS_KIND_EGRESS : BS_KIND_GUARD;
 	for (int kind = BS_KIND_GUARD; kind <= (int)last; kind++)
 		for (int family = 4; family <= 6; family += 2)
 			action_chain(b, (bs_kind)kind, family, sp->group);
-	aws_buf_puts(b, "}\n");
+	sg_buf_puts(b, "}\n");
 	st->rules = o.rules;
 	st->names_skipped = sp->deny_policy ? name_rules(sp->policy) : 0;
 }
 
-sg_err bs_ruleset(const bs_spec *sp, struct aws_buf *b, bs_stats *stats, char *err,
+sg_err bs_ruleset(const bs_spec *sp, sg_buf *b, bs_stats *stats, char *err,
                   size_t errlen)
 {
 	if (!sp || !b)
@@ -463,7 +463,7 @@ sg_err bs_ruleset(const bs_spec *sp, struct aws_buf *b, bs_stats *stats, char *e
 	put_table(b, sp, &s, &st);
 	e = sets_free(&s);
 	if (e == SG_OK)
-		e = aws_buf_err(b);
+		e = sg_buf_err(b);
 	if (e != SG_OK) {
 		snprintf(err, errlen, "out of memory writing the rules");
 		return e;

@@ -61,7 +61,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/buf.h"
+#include "common/buf.h"
 #include "guard/ip.h"
 #include "ssrfguard/guard.h"
 
@@ -106,10 +106,10 @@ typedef enum bs_kind { BS_KIND_GUARD = 0, BS_KIND_EGRESS = 1 } bs_kind;
 #define BS_PREFIX_EGRESS "ssrfguard:egress"
 
 /*
- * Append the whole nft script for spec to out (aws_buf: check its error
+ * Append the whole nft script for spec to out (sg_buf: check its error
  * once).  stats may be NULL.
  */
-sg_err bs_ruleset(const bs_spec *spec, struct aws_buf *out, bs_stats *stats,
+sg_err bs_ruleset(const bs_spec *spec, sg_buf *out, bs_stats *stats,
                   char *err, size_t errlen);
 
 /* The command that removes the table (for one nft transaction). */

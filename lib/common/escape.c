@@ -21,6 +21,36 @@ static size_t printable_len(const unsigned char *u, size_t n)
 	return k;
 }
 
+/*
+ * The one escaping rule: how the character at u[0..n) is written.  Sets
+ * *w and *wn to its printable form (tmp holds \xHH) and returns the bytes it
+ * takes from u (1 for an escaped byte).  Bytes in also are escaped too.
+ */
+static size_t escape_step(const unsigned char *u, size_t n, const char *also, char tmp[5],
+                          const char **w, size_t *wn)
+{
+	size_t k = printable_len(u, n);
+	if (u[0] == '\\') {
+		*w = "\\\\";
+		*wn = 2;
+		return 1;
+	}
+	if (k && !(k == 1 && also && strchr(also, u[0]))) {
+		*w = (const char *)u;
+		*wn = k;
+		return k;
+	}
+	static const char digits[] = "0123456789abcdef";
+	tmp[0] = '\\';
+	tmp[1] = 'x';
+	tmp[2] = digits[u[0] >> 4];
+	tmp[3] = digits[u[0] & 15];
+	tmp[4] = '\0';
+	*w = tmp;
+	*wn = 4;
+	return 1;
+}
+
 size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)src;
@@ -28,18 +58,9 @@ size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n)
 	if (cap == 0)
 		return 0;
 	for (size_t i = 0; i < n;) {
-		size_t k = printable_len(u + i, n - i);
 		char tmp[5];
-		const char *w = (const char *)u + i;
-		size_t wn = k;
-		if (u[i] == '\\') {
-			w = "\\\\";
-			wn = 2;
-		} else if (!k) {
-			k = 1;
-			wn = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", u[i]);
-			w = tmp;
-		}
+		const char *w;
+		size_t wn, k = escape_step(u + i, n - i, NULL, tmp, &w, &wn);
 		if (o + wn >= cap)
 			break;
 		memcpy(dst + o, w, wn);
@@ -48,6 +69,30 @@ size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n)
 	}
 	dst[o] = '\0';
 	return o;
+}
+
+sg_err sg_escape(sg_buf *out, const char *src, size_t n, const char *also)
+{
+	const unsigned char *u = (const unsigned char *)src;
+	size_t i = 0;
+	while (i < n && !sg_buf_err(out)) {
+		/* the longest run that needs no escaping goes in one append */
+		size_t run = i, k;
+		while (run < n && u[run] != '\\' && (k = printable_len(u + run, n - run)) &&
+		       !(k == 1 && also && strchr(also, u[run])))
+			run += k;
+		if (run > i) {
+			sg_buf_append(out, u + i, run - i);
+			i = run;
+			continue;
+		}
+		char tmp[5];
+		const char *w;
+		size_t wn;
+		i += escape_step(u + i, n - i, also, tmp, &w, &wn);
+		sg_buf_append(out, w, wn);
+	}
+	return sg_buf_err(out);
 }
 
 bool sg_text_printable(const char *s, size_t n)

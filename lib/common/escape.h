@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/buf.h"
+
 /*
  * Copy n bytes of src (any bytes, NUL included) into dst (cap >= 1) as
  * printable text: printable characters kept, the rest as \xHH, a
@@ -22,6 +24,15 @@
  * or an escape) when dst is full; returns the length, dst NUL-terminated.
  */
 size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n);
+
+/*
+ * Append n bytes of src (any bytes) to out as printable text, by the same
+ * rules as sg_text_clean but never cut.  Each ASCII byte listed in also
+ * (NULL: none; e.g. "|" where a pipe separates fields) is escaped as \xHH
+ * too.  Reversible: fx_unescape (forensics/escape.h) gives src back.
+ * Returns out's error (common/buf.h).
+ */
+sg_err sg_escape(sg_buf *out, const char *src, size_t n, const char *also);
 
 /* Is s[0..n) printable text as sg_text_clean writes it (it would change
  * nothing but backslashes)? */

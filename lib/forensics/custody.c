@@ -10,7 +10,7 @@
 
 #define CUSTODY_LINE_MAX (64u << 10)
 
-sg_err fx_custody_entry(fx_buf *out, const fx_custody_state *st, const char *time,
+sg_err fx_custody_entry(sg_buf *out, const fx_custody_state *st, const char *time,
                         const char *who, const char *action, const char *subject,
                         const fx_custody_hash *hashes, size_t nhashes,
                         uint8_t new_head[FX_SHA256_LEN])
@@ -47,7 +47,7 @@ sg_err fx_custody_entry(fx_buf *out, const fx_custody_state *st, const char *tim
 	}
 	if (new_head && (err = fx_sha256(line, len, new_head)))
 		goto fail;
-	if ((err = fx_buf_add(out, line, len)) || (err = fx_buf_add(out, "\n", 1)))
+	if ((err = sg_buf_append(out, line, len)) || (err = sg_buf_append(out, "\n", 1)))
 		goto fail;
 	err = SG_OK;
 fail:

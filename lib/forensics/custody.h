@@ -70,7 +70,7 @@ sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_an
  * with its '\n'; the new head goes to new_head (may be NULL).  Strings may
  * be NULL (written as "").  At most FX_CUSTODY_MAX_HASHES hashes.
  */
-sg_err fx_custody_entry(fx_buf *out, const fx_custody_state *st, const char *time,
+sg_err fx_custody_entry(sg_buf *out, const fx_custody_state *st, const char *time,
                         const char *who, const char *action, const char *subject,
                         const fx_custody_hash *hashes, size_t nhashes,
                         uint8_t new_head[FX_SHA256_LEN]);

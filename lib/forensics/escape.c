@@ -3,52 +3,18 @@
 
 #include <stdlib.h>
 
-#include "common/utf8.h"
+#include "common/escape.h"
 
-sg_err fx_escape(fx_buf *out, const char *in, size_t len)
+sg_err fx_escape(sg_buf *out, const char *in, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)in;
-	size_t i = 0;
-	sg_err err = SG_OK;
-	while (i < len && !err) {
-		size_t run = i;
-		/* copy the longest run that needs no escaping in one go */
-		while (run < len) {
-			unsigned c = p[run];
-			if (c >= 0x20 && c < 0x7f && c != '\\' && c != '|') {
-				run++;
-				continue;
-			}
-			size_t u = c >= 0x80 ? sg_utf8_len(p + run, len - run) : 0;
-			if (!u)
-				break;
-			run += u;
-		}
-		if (run > i) {
-			err = fx_buf_add(out, p + i, run - i);
-			i = run;
-			continue;
-		}
-		if (p[i] == '\\') {
-			err = fx_buf_add(out, "\\\\", 2);
-		} else {
-			char esc[4] = {'\\', 'x', digits[p[i] >> 4], digits[p[i] & 15]};
-			err = fx_buf_add(out, esc, 4);
-		}
-		i++;
-	}
-	return err;
+	return sg_escape(out, in, len, "|");
 }
 
 char *fx_escape_dup(const char *in, size_t len)
 {
-	fx_buf b = {0};
-	if (fx_escape(&b, in, len) || fx_buf_add(&b, "", 0)) {
-		fx_buf_free(&b);
-		return NULL;
-	}
-	return b.p;
+	sg_buf b = {0};
+	fx_escape(&b, in, len);
+	return sg_buf_take(&b, NULL);
 }
 
 sg_err fx_unescape(const char *in, size_t len, char **out, size_t *outlen)

@@ -1,12 +1,12 @@
 /*
  * escape.h — lossless text form of raw path bytes, used in every output.
  *
- * Printable ASCII (0x20-0x7e) and well-formed UTF-8 (no overlongs, no
- * surrogates, <= U+10FFFF) pass through, except '\' which becomes "\\" and
- * '|' which becomes "\x7c" (the bodyfile separator).  Every other byte is
- * "\xHH" (lower-case hex).  The result is valid UTF-8 with no control
- * characters, so it is safe in JSON, Markdown, hashdeep and bodyfile lines;
- * fx_unescape() gives back the exact bytes.
+ * The escaping of common/escape.h (sg_escape: printable text, C0, DEL and
+ * C1 controls and bytes that are not well-formed UTF-8 as "\xHH" in lower
+ * case, '\' as "\\"), plus '|' as "\x7c" (the bodyfile separator).  The
+ * result is valid UTF-8 with no control characters, so it is safe in JSON,
+ * Markdown, hashdeep and bodyfile lines; fx_unescape() gives back the exact
+ * bytes.
  */
 #ifndef SSRFGUARD_FX_ESCAPE_H
 #define SSRFGUARD_FX_ESCAPE_H
@@ -14,7 +14,7 @@
 #include "forensics/fx.h"
 
 /* Append the escaped form of in[0..len) to out. */
-sg_err fx_escape(fx_buf *out, const char *in, size_t len);
+sg_err fx_escape(sg_buf *out, const char *in, size_t len);
 
 /* Malloc'd NUL-terminated escaped copy, or NULL on OOM. */
 char *fx_escape_dup(const char *in, size_t len);

@@ -344,7 +344,7 @@ static const char *xattr_prefix(uint8_t index)
 typedef struct xattr_set {
 	fx_xattr *v;
 	size_t n, cap;
-	fx_buf names;
+	sg_buf names;
 } xattr_set;
 
 static sg_err xattr_add(xattr_set *s, uint8_t index, const uint8_t *name, size_t nlen,
@@ -367,9 +367,9 @@ static sg_err xattr_add(xattr_set *s, uint8_t index, const uint8_t *name, size_t
 		pre = unknown;
 	}
 	size_t at = s->names.len;
-	sg_err rc = fx_buf_str(&s->names, pre);
+	sg_err rc = sg_buf_puts(&s->names, pre);
 	if (!rc)
-		rc = fx_buf_add(&s->names, name, nlen);
+		rc = sg_buf_append(&s->names, name, nlen);
 	if (rc)
 		return rc;
 	x.name = (const char *)(uintptr_t)at;
@@ -405,7 +405,7 @@ static sg_err xattr_area(const uint8_t *area, size_t len, size_t first, size_t v
 }
 
 sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *inode,
-                      fx_buf *out)
+                      sg_buf *out)
 {
 	size_t isize = sb->inode_size;
 	xattr_set s = {0};
@@ -428,13 +428,13 @@ sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint
 	}
 	for (size_t i = 0; i < s.n; i++) /* offsets into names become pointers */
 		s.v[i].name = s.names.p + (uintptr_t)s.v[i].name;
-	fx_buf text = {0};
+	sg_buf text = {0};
 	if (!rc)
 		rc = fx_xattrs_text(&text, s.v, s.n);
 	if (!rc && text.len)
-		rc = fx_buf_add(out, text.p, text.len);
-	fx_buf_free(&text);
-	fx_buf_free(&s.names);
+		rc = sg_buf_append(out, text.p, text.len);
+	sg_buf_free(&text);
+	sg_buf_free(&s.names);
 	free(s.v);
 	free(blk);
 	return rc;

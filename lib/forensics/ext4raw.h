@@ -106,6 +106,6 @@ sg_err fx_ext4_extents(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uin
  * Nothing is appended when there are none.  SG_ERR_CORRUPT for a damaged
  * attribute area (what was readable is not appended either). */
 sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *inode,
-                      fx_buf *out);
+                      sg_buf *out);
 
 #endif

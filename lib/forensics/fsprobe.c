@@ -33,11 +33,11 @@ static void set_label(fx_fsprobe_result *out, const uint8_t *p, size_t max)
 		n++;
 	while (n > 0 && p[n - 1] == ' ')
 		n--;
-	fx_buf b = {0};
+	sg_buf b = {0};
 	if (fx_escape(&b, (const char *)p, n) == SG_OK && b.p && b.len < sizeof out->label) {
 		memcpy(out->label, b.p, b.len + 1);
 	}
-	fx_buf_free(&b);
+	sg_buf_free(&b);
 }
 
 static void add_feature(fx_fsprobe_result *out, const char *f)

@@ -1,15 +1,12 @@
-/* fx.c — entries, lists, buffers, hex, times (see fx.h). */
+/* fx.c — entries, lists, hex, times (see fx.h). */
 #include "forensics/fx.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
-
-#define FX_BUF_MAX ((size_t)1 << 30)
 
 static const char *const type_names[FX_T__COUNT] = {
 	"file", "dir", "symlink", "fifo", "chr", "blk", "socket", "other",
@@ -150,78 +147,6 @@ char *fx_memdup(const void *p, size_t len)
 		memcpy(s, p, len);
 	s[len] = 0;
 	return s;
-}
-
-static sg_err buf_reserve(fx_buf *b, size_t more)
-{
-	if (more > FX_BUF_MAX - b->len)
-		return SG_ERR_RANGE;
-	size_t need = b->len + more + 1;
-	if (need <= b->cap)
-		return SG_OK;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (!p)
-		return SG_ERR_NOMEM;
-	b->p = p;
-	b->cap = cap;
-	return SG_OK;
-}
-
-sg_err fx_buf_add(fx_buf *b, const void *p, size_t len)
-{
-	sg_err err = buf_reserve(b, len);
-	if (err)
-		return err;
-	if (len)
-		memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = 0;
-	return SG_OK;
-}
-
-sg_err fx_buf_str(fx_buf *b, const char *s)
-{
-	return fx_buf_add(b, s, strlen(s));
-}
-
-sg_err fx_buf_printf(fx_buf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return SG_ERR_INVAL;
-	if ((size_t)n < sizeof small)
-		return fx_buf_add(b, small, (size_t)n);
-	sg_err err = buf_reserve(b, (size_t)n);
-	if (err)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return SG_OK;
-}
-
-void fx_buf_reset(fx_buf *b)
-{
-	b->len = 0;
-	if (b->p)
-		b->p[0] = 0;
-}
-
-void fx_buf_free(fx_buf *b)
-{
-	if (!b)
-		return;
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
 }
 
 sg_err fx_sha256(const void *p, size_t len, uint8_t out[FX_SHA256_LEN])

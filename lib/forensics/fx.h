@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/hex.h"
 #include "ssrfguard/error.h"
 
@@ -96,19 +97,7 @@ void fx_list_free(fx_list *l);
 /* Duplicate len bytes into a fresh NUL-terminated string, or NULL. */
 char *fx_memdup(const void *p, size_t len);
 
-/* Growable byte buffer.  Append functions return SG_ERR_NOMEM or
- * SG_ERR_RANGE (beyond 1 GiB); the buffer stays valid either way. */
-typedef struct fx_buf {
-	char *p;
-	size_t len, cap;
-} fx_buf;
-
-sg_err fx_buf_add(fx_buf *b, const void *p, size_t len);
-sg_err fx_buf_str(fx_buf *b, const char *s);
-sg_err fx_buf_printf(fx_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void fx_buf_reset(fx_buf *b);  /* len = 0, keeps memory */
-void fx_buf_free(fx_buf *b);
+/* Growable byte buffer: sg_buf (common/buf.h). */
 
 /* Hex both ways: sg_hex_encode / sg_hex_decode (common/hex.h). */
 

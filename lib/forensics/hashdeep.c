@@ -14,33 +14,33 @@
 #define HD_RAW_NOTE " (file names raw, as hashdeep writes them)"
 #define HD_MAXCOLS 16
 
-sg_err fx_hashdeep_header(fx_buf *out, const char *invocation)
+sg_err fx_hashdeep_header(sg_buf *out, const char *invocation)
 {
-	sg_err err = fx_buf_str(out, HD_MAGIC "\n%%%% size,sha256,filename\n" HD_OURS HD_RAW_NOTE "\n");
+	sg_err err = sg_buf_puts(out, HD_MAGIC "\n%%%% size,sha256,filename\n" HD_OURS HD_RAW_NOTE "\n");
 	if (!err && invocation) {
-		err = fx_buf_str(out, "## $ ");
+		err = sg_buf_puts(out, "## $ ");
 		if (!err)
 			err = fx_escape(out, invocation, strlen(invocation));
 		if (!err)
-			err = fx_buf_str(out, "\n");
+			err = sg_buf_puts(out, "\n");
 	}
 	if (!err)
-		err = fx_buf_str(out, "##\n");
+		err = sg_buf_puts(out, "##\n");
 	return err;
 }
 
-sg_err fx_hashdeep_line(fx_buf *out, const fx_entry *e)
+sg_err fx_hashdeep_line(sg_buf *out, const fx_entry *e)
 {
 	if (e->type != FX_T_FILE || !e->has_hash || e->deleted)
 		return SG_OK;
 	char hex[FX_SHA256_HEX];
 	sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
-	sg_err err = fx_buf_printf(out, "%" PRIu64 ",%s,.", e->size, hex);
+	sg_err err = sg_buf_printf(out, "%" PRIu64 ",%s,.", e->size, hex);
 	size_t skip = fx_part_prefix_len(e->path, e->path_len);
 	if (!err)
-		err = fx_buf_add(out, e->path + skip, e->path_len - skip);
+		err = sg_buf_append(out, e->path + skip, e->path_len - skip);
 	if (!err)
-		err = fx_buf_add(out, "\n", 1);
+		err = sg_buf_append(out, "\n", 1);
 	return err;
 }
 
@@ -283,22 +283,22 @@ void fx_mode_string(const fx_entry *e, char out[16])
 	*p = 0;
 }
 
-sg_err fx_bodyfile_line(fx_buf *out, const fx_entry *e)
+sg_err fx_bodyfile_line(sg_buf *out, const fx_entry *e)
 {
 	char mode[16];
 	fx_mode_string(e, mode);
-	sg_err err = fx_buf_str(out, "0|");
+	sg_err err = sg_buf_puts(out, "0|");
 	if (!err)
 		err = fx_escape(out, e->path, e->path_len);
 	if (!err && e->type == FX_T_LINK && e->target) {
-		err = fx_buf_str(out, " -> ");
+		err = sg_buf_puts(out, " -> ");
 		if (!err)
 			err = fx_escape(out, e->target, e->target_len);
 	}
 	if (!err && e->deleted)
-		err = fx_buf_str(out, " (deleted)");
+		err = sg_buf_puts(out, " (deleted)");
 	if (!err)
-		err = fx_buf_printf(out,
+		err = sg_buf_printf(out,
 		                    "|%" PRIu64 "|%s|%" PRIu32 "|%" PRIu32 "|%" PRIu64 "|%" PRId64
 		                    "|%" PRId64 "|%" PRId64 "|%" PRId64 "\n",
 		                    e->inode, mode, e->uid, e->gid, e->size,

@@ -17,19 +17,19 @@ static sg_err set_new(json_t *obj, const char *key, json_t *v)
 	return SG_OK;
 }
 
-static sg_err dump_line(fx_buf *out, json_t *obj)
+static sg_err dump_line(sg_buf *out, json_t *obj)
 {
 	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!s)
 		return SG_ERR_NOMEM;
-	sg_err err = fx_buf_str(out, s);
+	sg_err err = sg_buf_puts(out, s);
 	if (!err)
-		err = fx_buf_add(out, "\n", 1);
+		err = sg_buf_append(out, "\n", 1);
 	free(s);
 	return err;
 }
 
-sg_err fx_manifest_header(fx_buf *out, const char *label, const char *source)
+sg_err fx_manifest_header(sg_buf *out, const char *label, const char *source)
 {
 	json_t *o = json_object();
 	sg_err err = o ? SG_OK : SG_ERR_NOMEM;
@@ -49,92 +49,92 @@ sg_err fx_manifest_header(fx_buf *out, const char *label, const char *source)
 
 /* Append s as a JSON string: escaped paths hold no control bytes, so only
    '"' and '\\' need escaping. */
-static sg_err json_str(fx_buf *out, const char *s, size_t len)
+static sg_err json_str(sg_buf *out, const char *s, size_t len)
 {
-	sg_err err = fx_buf_add(out, "\"", 1);
+	sg_err err = sg_buf_append(out, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < len && !err; i++) {
 		if (s[i] != '"' && s[i] != '\\')
 			continue;
-		err = fx_buf_add(out, s + run, i - run);
+		err = sg_buf_append(out, s + run, i - run);
 		if (!err)
-			err = fx_buf_add(out, s[i] == '"' ? "\\\"" : "\\\\", 2);
+			err = sg_buf_append(out, s[i] == '"' ? "\\\"" : "\\\\", 2);
 		run = i + 1;
 	}
 	if (!err)
-		err = fx_buf_add(out, s + run, len - run);
+		err = sg_buf_append(out, s + run, len - run);
 	if (!err)
-		err = fx_buf_add(out, "\"", 1);
+		err = sg_buf_append(out, "\"", 1);
 	return err;
 }
 
-static sg_err esc_field(fx_buf *out, fx_buf *tmp, const char *key, const char *raw, size_t len)
+static sg_err esc_field(sg_buf *out, sg_buf *tmp, const char *key, const char *raw, size_t len)
 {
-	fx_buf_reset(tmp);
+	sg_buf_reset(tmp);
 	sg_err err = fx_escape(tmp, raw, len);
 	if (!err)
-		err = fx_buf_str(out, key);
+		err = sg_buf_puts(out, key);
 	if (!err)
 		err = json_str(out, tmp->p ? tmp->p : "", tmp->len);
 	return err;
 }
 
-static sg_err time_field(fx_buf *out, const char *key, const fx_time *t)
+static sg_err time_field(sg_buf *out, const char *key, const fx_time *t)
 {
 	if (!t->set)
 		return SG_OK;
 	char text[FX_TIME_TEXT];
 	fx_time_format(t, text, sizeof text);
-	return fx_buf_printf(out, ",\"%s\":\"%s\"", key, text);
+	return sg_buf_printf(out, ",\"%s\":\"%s\"", key, text);
 }
 
 /* Written by hand (not through jansson): this runs once per file and the
    output must match what fx_manifest_parse() reads. */
-sg_err fx_manifest_line(fx_buf *out, const fx_entry *e)
+sg_err fx_manifest_line(sg_buf *out, const fx_entry *e)
 {
 	return fx_manifest_line_extra(out, e, NULL);
 }
 
-sg_err fx_manifest_line_extra(fx_buf *out, const fx_entry *e, const char *extra)
+sg_err fx_manifest_line_extra(sg_buf *out, const fx_entry *e, const char *extra)
 {
-	fx_buf tmp = {0};
+	sg_buf tmp = {0};
 	sg_err err = esc_field(out, &tmp, "{\"path\":", e->path, e->path_len);
 	if (!err)
-		err = fx_buf_printf(out, ",\"fs\":%d,\"inode\":%" PRIu64 ",\"type\":\"%s\",\"size\":%" PRIu64,
+		err = sg_buf_printf(out, ",\"fs\":%d,\"inode\":%" PRIu64 ",\"type\":\"%s\",\"size\":%" PRIu64,
 		                    e->fs, e->inode, fx_type_name(e->type), e->size);
 	if (!err && e->has_meta)
-		err = fx_buf_printf(out, ",\"mode\":\"%04o\",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32
+		err = sg_buf_printf(out, ",\"mode\":\"%04o\",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32
 		                    ",\"nlink\":%" PRIu32, (unsigned)(e->mode & 07777), e->uid, e->gid,
 		                    e->nlink);
 	if (!err && e->has_meta && !(err = time_field(out, "mtime", &e->mtime)) &&
 	    !(err = time_field(out, "atime", &e->atime)) && !(err = time_field(out, "ctime", &e->ctime)))
 		err = time_field(out, "btime", &e->btime);
 	if (!err)
-		err = fx_buf_str(out, e->deleted ? ",\"deleted\":true" : ",\"deleted\":false");
+		err = sg_buf_puts(out, e->deleted ? ",\"deleted\":true" : ",\"deleted\":false");
 	if (!err && e->fs_meta)
-		err = fx_buf_str(out, ",\"fs_meta\":true");
+		err = sg_buf_puts(out, ",\"fs_meta\":true");
 	if (!err && e->has_hash) {
 		char hex[FX_SHA256_HEX];
 		sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
-		err = fx_buf_printf(out, ",\"sha256\":\"%s\"", hex);
+		err = sg_buf_printf(out, ",\"sha256\":\"%s\"", hex);
 	}
 	if (!err && e->target)
 		err = esc_field(out, &tmp, ",\"target\":", e->target, e->target_len);
 	if (!err && e->xattrs) {
-		err = fx_buf_str(out, ",\"xattrs\":");
+		err = sg_buf_puts(out, ",\"xattrs\":");
 		if (!err)
 			err = json_str(out, e->xattrs, e->xattrs_len);
 	}
 	if (!err && e->note) {
-		err = fx_buf_str(out, ",\"note\":");
+		err = sg_buf_puts(out, ",\"note\":");
 		if (!err)
 			err = json_str(out, e->note, strlen(e->note));
 	}
 	if (!err && extra)
-		err = fx_buf_str(out, extra);
+		err = sg_buf_puts(out, extra);
 	if (!err)
-		err = fx_buf_str(out, "}\n");
-	fx_buf_free(&tmp);
+		err = sg_buf_puts(out, "}\n");
+	sg_buf_free(&tmp);
 	return err;
 }
 

@@ -23,27 +23,27 @@
 #define FX_LINE_MAX (1u << 20)
 
 /* Append one entry's JSON line (with '\n'). */
-sg_err fx_manifest_line(fx_buf *out, const fx_entry *e);
+sg_err fx_manifest_line(sg_buf *out, const fx_entry *e);
 /* The same with extra (",\"key\":value…", well-formed JSON members the
  * caller made; NULL for none) before the closing brace: what the
  * examination adds to an entry (its YARA matches).  The parser ignores
  * members it does not know. */
-sg_err fx_manifest_line_extra(fx_buf *out, const fx_entry *e, const char *extra);
+sg_err fx_manifest_line_extra(sg_buf *out, const fx_entry *e, const char *extra);
 
 /* Append the header line; label and source are free text (may be NULL). */
-sg_err fx_manifest_header(fx_buf *out, const char *label, const char *source);
+sg_err fx_manifest_header(sg_buf *out, const char *label, const char *source);
 
 /* Parse a whole manifest into out (an initialised list). */
 sg_err fx_manifest_parse(const char *text, size_t len, fx_list *out,
                          char *err, size_t errlen);
 
 /* Append the hashdeep header; invocation (may be NULL) goes in a ## line. */
-sg_err fx_hashdeep_header(fx_buf *out, const char *invocation);
+sg_err fx_hashdeep_header(sg_buf *out, const char *invocation);
 /* Append a line for e (only regular files with a hash; others: no-op):
  * "size,sha256,./path" with the path's bytes raw, as hashdeep writes them
  * (so `hashdeep -a -k` audits a mounted copy with it), without the "pN:"
  * partition prefix. */
-sg_err fx_hashdeep_line(fx_buf *out, const fx_entry *e);
+sg_err fx_hashdeep_line(sg_buf *out, const fx_entry *e);
 
 typedef struct fx_hashdeep_info {
 	size_t joined;  /* records whose file name held a newline, put back together */
@@ -75,7 +75,7 @@ int fx_hashdeep_detect(const char *text, size_t len);
  * MD5 is "0"; name is escaped, " -> target" for links, " (deleted)" for
  * deleted names; times are whole seconds (0 when unknown).
  */
-sg_err fx_bodyfile_line(fx_buf *out, const fx_entry *e);
+sg_err fx_bodyfile_line(sg_buf *out, const fx_entry *e);
 
 /* "-rwxr-xr-x"-style mode string as fls writes it ("r/rrwxr-xr-x"). */
 void fx_mode_string(const fx_entry *e, char out[16]);

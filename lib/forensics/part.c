@@ -124,14 +124,14 @@ static void gpt_name(const uint8_t *u, char *out, size_t cap)
 			raw[o++] = (char)(0x80 | (c & 0x3f));
 		}
 	}
-	fx_buf b = {0};
+	sg_buf b = {0};
 	out[0] = 0;
 	/* 36 UTF-16 units escape to at most 144 bytes: always fits */
 	if (fx_escape(&b, raw, o) == SG_OK && b.p && b.len < cap) {
 		memcpy(out, b.p, b.len);
 		out[b.len] = 0;
 	}
-	fx_buf_free(&b);
+	sg_buf_free(&b);
 }
 
 /* Read and check the GPT header at lba; fill t on success. */

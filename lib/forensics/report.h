@@ -52,6 +52,6 @@ json_t *fx_timeline_json(const fx_list *cur, size_t max);
 void fx_time_iso(const fx_time *t, char *buf, size_t len);
 
 /* Render a report object as Markdown into out. */
-sg_err fx_report_markdown(const json_t *report, fx_buf *out);
+sg_err fx_report_markdown(const json_t *report, sg_buf *out);
 
 #endif

@@ -15,7 +15,7 @@ static int cmp_xattr(const void *a, const void *b)
 	return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
 }
 
-sg_err fx_xattrs_text(fx_buf *out, fx_xattr *v, size_t n)
+sg_err fx_xattrs_text(sg_buf *out, fx_xattr *v, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
 	if (n > 1)
@@ -23,16 +23,16 @@ sg_err fx_xattrs_text(fx_buf *out, fx_xattr *v, size_t n)
 	sg_err rc = SG_OK;
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (i)
-			rc = fx_buf_add(out, "|", 1);
+			rc = sg_buf_append(out, "|", 1);
 		if (!rc)
 			rc = fx_escape(out, v[i].name, v[i].name_len);
 		if (!rc && !v[i].value)
-			rc = fx_buf_printf(out, "=@inode:%" PRIu64, v[i].value_inode);
+			rc = sg_buf_printf(out, "=@inode:%" PRIu64, v[i].value_inode);
 		else if (!rc)
-			rc = fx_buf_add(out, "=", 1);
+			rc = sg_buf_append(out, "=", 1);
 		for (size_t k = 0; v[i].value && k < v[i].size && !rc; k++) {
 			char hex[2] = {digits[v[i].value[k] >> 4], digits[v[i].value[k] & 15]};
-			rc = fx_buf_add(out, hex, 2);
+			rc = sg_buf_append(out, hex, 2);
 		}
 	}
 	return rc;

@@ -33,7 +33,7 @@ typedef struct fx_xattr {
 } fx_xattr;
 
 /* Append the text of v[0..n) to out; sorts v. */
-sg_err fx_xattrs_text(fx_buf *out, fx_xattr *v, size_t n);
+sg_err fx_xattrs_text(sg_buf *out, fx_xattr *v, size_t n);
 
 /* Names are "ea." + the entry's name; SG_ERR_CORRUPT on a malformed list
  * (names[] must hold max * (3 + 255) bytes for them). */

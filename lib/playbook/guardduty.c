@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aws/json.h"
+#include "common/escape.h"
 
 /*
  * The GuardDuty finding reference (Amazon GuardDuty user guide: "EC2 finding
@@ -176,20 +177,14 @@ static sg_err refuse(gd_parse *p, sg_err rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Printable ASCII passes; anything else becomes \xNN; at most 64 bytes shown. */
+/* At most the first 64 bytes of s as printable text (common/escape.h),
+ * "..." when there were more. */
 static void escape_excerpt(const char *s, char out[300])
 {
-	size_t o = 0;
-	for (size_t i = 0; s[i] && i < 64; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch >= ' ' && ch <= '~' && ch != '\\' && ch != '"')
-			out[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(out + o, 5, "\\x%02x", ch);
-	}
-	if (strlen(s) > 64)
-		o += (size_t)snprintf(out + o, 4, "...");
-	out[o] = '\0';
+	size_t n = strnlen(s, 65);
+	size_t o = sg_text_clean(out, 300 - 3, s, n > 64 ? 64 : n);
+	if (n > 64)
+		memcpy(out + o, "...", 4);
 }
 
 /* Copy string member key of o into dst[dstlen]; it must exist, be a string

@@ -1,10 +1,10 @@
 /* report.c — Markdown incident report from its JSON document. */
 #include "playbook/report.h"
 
+#include "common/buf.h"
 #include "common/mdtext.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,69 +12,18 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct sbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 1024;
-		while (nc < b->n + n + 1) {
-			if (nc > SIZE_MAX / 2) {
-				b->oom = true;
-				return;
-			}
-			nc *= 2;
-		}
-		char *np = realloc(b->p, nc);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-__attribute__((format(printf, 2, 3))) static void sb_fmt(sbuf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static void sb_esc(sbuf *b, const char *s)
+static void sb_esc(sg_buf *b, const char *s)
 {
 	char tmp[3];
 	for (; s && *s; s++)
-		sb_str(b, sg_md_byte((unsigned char)*s, tmp));
+		sg_buf_puts(b, sg_md_byte((unsigned char)*s, tmp));
 }
 
 char *pb_md_escape(const char *text)
 {
-	sbuf b = {0};
-	sb_put(&b, "", 0);
+	sg_buf b = {0};
 	sb_esc(&b, text);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return sg_buf_take(&b, NULL);
 }
 
 static const char *str(json_t *o, const char *k)
@@ -109,175 +58,175 @@ static int row_cmp(const void *a, const void *b)
 
 /* One capture stream: the SHA-256 of the whole output (and where it was
  * read from), or the mark that only a truncated part exists. */
-static void capture_stream(sbuf *b, json_t *cap, const char *stream)
+static void capture_stream(sg_buf *b, json_t *cap, const char *stream)
 {
 	char k[64];
 	snprintf(k, sizeof k, "%s_truncated", stream);
-	sb_str(b, "- ");
-	sb_str(b, stream);
+	sg_buf_puts(b, "- ");
+	sg_buf_puts(b, stream);
 	if (json_is_true(json_object_get(cap, k))) {
 		snprintf(k, sizeof k, "%s_shown_sha256", stream);
-		sb_str(b, ": **truncated by SSM**, only its first part exists (SHA-256 of that part `");
+		sg_buf_puts(b, ": **truncated by SSM**, only its first part exists (SHA-256 of that part `");
 		sb_esc(b, str(cap, k));
-		sb_str(b, "`)\n");
+		sg_buf_puts(b, "`)\n");
 		return;
 	}
 	snprintf(k, sizeof k, "%s_sha256", stream);
-	sb_str(b, " SHA-256: `");
+	sg_buf_puts(b, " SHA-256: `");
 	sb_esc(b, str(cap, k));
-	sb_str(b, "`");
+	sg_buf_puts(b, "`");
 	snprintf(k, sizeof k, "%s_object", stream);
 	if (json_object_get(cap, k)) {
-		sb_str(b, " of ");
+		sg_buf_puts(b, " of ");
 		sb_esc(b, str(cap, k));
 	}
-	sb_str(b, "\n");
+	sg_buf_puts(b, "\n");
 }
 
 /* "- label: `value`" when the value is there. */
-static void fact(sbuf *b, const char *label, const char *v)
+static void fact(sg_buf *b, const char *label, const char *v)
 {
 	if (!v || !v[0])
 		return;
-	sb_str(b, "- ");
-	sb_str(b, label);
-	sb_str(b, ": `");
+	sg_buf_puts(b, "- ");
+	sg_buf_puts(b, label);
+	sg_buf_puts(b, ": `");
 	sb_esc(b, v);
-	sb_str(b, "`\n");
+	sg_buf_puts(b, "`\n");
 }
 
 /* "... and N more" when the result line left N of a list out. */
-static void more_in_report(sbuf *b, json_t *o, const char *key)
+static void more_in_report(sg_buf *b, json_t *o, const char *key)
 {
 	json_int_t more = json_integer_value(json_object_get(o, key));
 	if (more > 0)
-		sb_fmt(b, "\n... and %lld more in the forensic report\n", (long long)more);
+		sg_buf_printf(b, "\n... and %lld more in the forensic report\n", (long long)more);
 }
 
 /* A table of rows: one column per {key, heading}; a row's number or text
  * escaped, an absent value empty.  Nothing when the list is empty. */
-static void rows_table(sbuf *b, const json_t *list, const char *const cols[][2], size_t ncols)
+static void rows_table(sg_buf *b, const json_t *list, const char *const cols[][2], size_t ncols)
 {
 	size_t i, c;
 	json_t *o;
 	if (!json_array_size(list))
 		return;
-	sb_str(b, "|");
+	sg_buf_puts(b, "|");
 	for (c = 0; c < ncols; c++)
-		sb_fmt(b, " %s |", cols[c][1]);
-	sb_str(b, "\n|");
+		sg_buf_printf(b, " %s |", cols[c][1]);
+	sg_buf_puts(b, "\n|");
 	for (c = 0; c < ncols; c++)
-		sb_str(b, "---|");
-	sb_str(b, "\n");
+		sg_buf_puts(b, "---|");
+	sg_buf_puts(b, "\n");
 	json_array_foreach(list, i, o)
 	{
-		sb_str(b, "|");
+		sg_buf_puts(b, "|");
 		for (c = 0; c < ncols; c++) {
 			json_t *v = json_object_get(o, cols[c][0]);
-			sb_str(b, " ");
+			sg_buf_puts(b, " ");
 			if (json_is_integer(v))
-				sb_fmt(b, "%lld", (long long)json_integer_value(v));
+				sg_buf_printf(b, "%lld", (long long)json_integer_value(v));
 			else
 				sb_esc(b, json_is_string(v) ? json_string_value(v) : "");
-			sb_str(b, " |");
+			sg_buf_puts(b, " |");
 		}
-		sb_str(b, "\n");
+		sg_buf_puts(b, "\n");
 	}
 }
 
 /* The same under a heading of its own; nothing when the list is empty. */
-static void table_section(sbuf *b, const char *title, const json_t *list,
+static void table_section(sg_buf *b, const char *title, const json_t *list,
                           const char *const cols[][2], size_t ncols)
 {
 	if (!json_array_size(list))
 		return;
-	sb_fmt(b, "\n## %s\n\n", title);
+	sg_buf_printf(b, "\n## %s\n\n", title);
 	rows_table(b, list, cols, ncols);
 }
 
 /* The findings the result line carries (the forensic report has them all). */
-static void exam_findings(sbuf *b, json_t *ev)
+static void exam_findings(sg_buf *b, json_t *ev)
 {
 	json_t *top = json_object_get(ev, "top_findings");
 	if (!json_is_array(top)) {
-		sb_str(b, "- no baseline: nothing compared\n");
+		sg_buf_puts(b, "- no baseline: nothing compared\n");
 		return;
 	}
-	sb_fmt(b, "- findings: %lld\n", (long long)json_integer_value(json_object_get(ev, "findings")));
+	sg_buf_printf(b, "- findings: %lld\n", (long long)json_integer_value(json_object_get(ev, "findings")));
 	if (!json_array_size(top))
 		return;
 	static const char *const cols[][2] = {
 		{"class", "class"}, {"path", "path"}, {"interest", "why it matters"}, {"detail", "detail"},
 	};
-	sb_str(b, "\n");
+	sg_buf_puts(b, "\n");
 	rows_table(b, top, cols, sizeof cols / sizeof cols[0]);
 	more_in_report(b, ev, "findings_omitted");
 }
 
 /* The files YARA matched, with their rules. */
-static void exam_yara(sbuf *b, json_t *ev)
+static void exam_yara(sg_buf *b, json_t *ev)
 {
 	json_t *y = json_object_get(ev, "yara");
 	if (!json_is_object(y) || !strcmp(str(y, "scope"), "off"))
 		return;
-	sb_fmt(b, "\n- YARA (scope %s, %s): %lld of %lld scanned file(s) matched\n", str(y, "scope"),
-	       str(y, "status"), (long long)json_integer_value(json_object_get(y, "matched")),
-	       (long long)json_integer_value(json_object_get(y, "scanned")));
+	sg_buf_printf(b, "\n- YARA (scope %s, %s): %lld of %lld scanned file(s) matched\n", str(y, "scope"),
+	              str(y, "status"), (long long)json_integer_value(json_object_get(y, "matched")),
+	              (long long)json_integer_value(json_object_get(y, "scanned")));
 	json_t *ms = json_object_get(y, "matches");
 	if (!json_array_size(ms))
 		return;
-	sb_str(b, "\n| path | finding | YARA rules |\n|---|---|---|\n");
+	sg_buf_puts(b, "\n| path | finding | YARA rules |\n|---|---|---|\n");
 	size_t i, k;
 	json_t *m, *r;
 	json_array_foreach(ms, i, m)
 	{
-		sb_str(b, "| ");
+		sg_buf_puts(b, "| ");
 		sb_esc(b, str(m, "path"));
-		sb_str(b, " | ");
+		sg_buf_puts(b, " | ");
 		sb_esc(b, str(m, "class"));
-		sb_str(b, " | ");
+		sg_buf_puts(b, " | ");
 		json_array_foreach(json_object_get(m, "rules"), k, r)
 		{
 			if (k)
-				sb_str(b, ", ");
+				sg_buf_puts(b, ", ");
 			sb_esc(b, json_is_string(r) ? json_string_value(r) : "");
 		}
-		sb_str(b, " |\n");
+		sg_buf_puts(b, " |\n");
 	}
 	more_in_report(b, y, "matches_omitted");
 }
 
 /* The persistence places, whatever their hash says. */
-static void exam_persistence(sbuf *b, json_t *ev)
+static void exam_persistence(sg_buf *b, json_t *ev)
 {
 	json_t *pl = json_object_get(ev, "persistence");
 	if (!json_array_size(pl))
 		return;
-	sb_str(b, "\n| persistence place | kind | against the baseline |\n|---|---|---|\n");
+	sg_buf_puts(b, "\n| persistence place | kind | against the baseline |\n|---|---|---|\n");
 	size_t i;
 	json_t *p;
 	json_array_foreach(pl, i, p)
 	{
-		sb_str(b, "| ");
+		sg_buf_puts(b, "| ");
 		sb_esc(b, str(p, "path"));
-		sb_str(b, " | ");
+		sg_buf_puts(b, " | ");
 		sb_esc(b, str(p, "kind"));
-		sb_str(b, " | ");
+		sg_buf_puts(b, " | ");
 		sb_esc(b, str(p, "baseline")[0] ? str(p, "baseline") : "no baseline");
-		sb_str(b, " |\n");
+		sg_buf_puts(b, " |\n");
 	}
 	more_in_report(b, ev, "persistence_omitted");
 }
 
 /* One examined volume: its hashes, findings, YARA matches and
  * persistence places as the result line carries them. */
-static void exam_evidence(sbuf *b, json_t *ev)
+static void exam_evidence(sg_buf *b, json_t *ev)
 {
-	sb_str(b, "\n### ");
+	sg_buf_puts(b, "\n### ");
 	sb_esc(b, str(ev, "label"));
-	sb_str(b, " (");
+	sg_buf_puts(b, " (");
 	sb_esc(b, str(ev, "status"));
-	sb_str(b, ")\n\n");
+	sg_buf_puts(b, ")\n\n");
 	fact(b, "device SHA-256", str(ev, "device_sha256"));
 	fact(b, "manifest SHA-256", str(ev, "manifest_sha256"));
 	exam_findings(b, ev);
@@ -286,9 +235,9 @@ static void exam_evidence(sbuf *b, json_t *ev)
 }
 
 /* The GuardDuty finding the incident came from (or was joined by). */
-static void finding_section(sbuf *b, json_t *f)
+static void finding_section(sg_buf *b, json_t *f)
 {
-	sb_str(b, "\n## GuardDuty finding\n\n");
+	sg_buf_puts(b, "\n## GuardDuty finding\n\n");
 	if (json_object_get(f, "unreadable")) {
 		fact(b, "unreadable", str(f, "unreadable"));
 		return;
@@ -296,7 +245,7 @@ static void finding_section(sbuf *b, json_t *f)
 	fact(b, "type", str(f, "type"));
 	json_t *sev = json_object_get(f, "severity");
 	if (json_is_number(sev))
-		sb_fmt(b, "- severity: `%.1f`\n", json_number_value(sev));
+		sg_buf_printf(b, "- severity: `%.1f`\n", json_number_value(sev));
 	fact(b, "finding id", str(f, "id"));
 	fact(b, "account", str(f, "account"));
 	fact(b, "region", str(f, "region"));
@@ -309,21 +258,21 @@ static void finding_section(sbuf *b, json_t *f)
 	fact(b, "last seen", str(f, "last_seen"));
 	json_int_t count = json_integer_value(json_object_get(f, "count"));
 	if (count > 0)
-		sb_fmt(b, "- count: `%lld`\n", (long long)count);
+		sg_buf_printf(b, "- count: `%lld`\n", (long long)count);
 	if (json_is_true(json_object_get(f, "sample")))
-		sb_str(b, "- **a GuardDuty sample finding** (never contained)\n");
+		sg_buf_puts(b, "- **a GuardDuty sample finding** (never contained)\n");
 }
 
 /* The examination on the forensic instance, as its result line says. */
-static void forensics_section(sbuf *b, json_t *fx)
+static void forensics_section(sg_buf *b, json_t *fx)
 {
-	sb_str(b, "\n## Forensic examination\n\n");
+	sg_buf_puts(b, "\n## Forensic examination\n\n");
 	fact(b, "SSM command", str(fx, "command_id"));
 	fact(b, "SSM status", str(fx, "ssm_status"));
 	json_t *ex = json_object_get(fx, "examination");
 	if (!json_is_object(ex)) {
-		sb_str(b, "- no result from the examination");
-		sb_str(b, str(fx, "stdout_sha256")[0] ? " (it printed no result line)\n"
+		sg_buf_puts(b, "- no result from the examination");
+		sg_buf_puts(b, str(fx, "stdout_sha256")[0] ? " (it printed no result line)\n"
 		                                         : " yet (still running when the responder stopped "
 		                                           "waiting)\n");
 		return;
@@ -341,23 +290,23 @@ static void forensics_section(sbuf *b, json_t *fx)
 }
 
 /* The evidence snapshots shared with a forensic account (respond.md). */
-static void shares_section(sbuf *b, json_t *shares)
+static void shares_section(sg_buf *b, json_t *shares)
 {
 	size_t i;
 	json_t *s;
 	if (!json_array_size(shares))
 		return;
-	sb_str(b, "\n## Shared with a forensic account\n\n| snapshot | shared as | KMS key | account |\n"
-	          "|---|---|---|---|\n");
+	sg_buf_puts(b, "\n## Shared with a forensic account\n\n| snapshot | shared as | KMS key | account |\n"
+	            "|---|---|---|---|\n");
 	json_array_foreach(shares, i, s)
 	{
 		const char *cols[] = {"source", "shared", "kms_key", "account"};
 		for (size_t k = 0; k < 4; k++) {
-			sb_str(b, "| ");
+			sg_buf_puts(b, "| ");
 			sb_esc(b, str(s, cols[k])[0] ? str(s, cols[k]) : "(none: shared as it is)");
-			sb_str(b, " ");
+			sg_buf_puts(b, " ");
 		}
-		sb_str(b, "|\n");
+		sg_buf_puts(b, "|\n");
 	}
 }
 
@@ -393,13 +342,13 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		json_decref(r);
 		return SG_ERR_PARSE;
 	}
-	sbuf b = {0};
+	sg_buf b = {0};
 	row *rows = NULL;
 	size_t nrows = 0;
 	sg_err err = SG_ERR_NOMEM;
-	sb_str(&b, "# Incident ");
+	sg_buf_puts(&b, "# Incident ");
 	sb_esc(&b, str(r, "incident"));
-	sb_str(&b, "\n\n| | |\n|---|---|\n");
+	sg_buf_puts(&b, "\n\n| | |\n|---|---|\n");
 	static const char *const fields[][2] = {
 		{"instance", "Instance"}, {"outcome", "Outcome"}, {"outcome_why", "Why"},
 		{"state", "State"},       {"opened", "Opened"},     {"finished", "Finished"},
@@ -410,29 +359,29 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		if ((!strcmp(fields[i][0], "finished") || !strcmp(fields[i][0], "outcome_why")) &&
 		    !json_object_get(r, fields[i][0]))
 			continue; /* not finished: no row that could pass for a time */
-		sb_fmt(&b, "| %s | ", fields[i][1]);
+		sg_buf_printf(&b, "| %s | ", fields[i][1]);
 		sb_esc(&b, str(r, fields[i][0]));
-		sb_str(&b, " |\n");
+		sg_buf_puts(&b, " |\n");
 	}
-	sb_fmt(&b, "| Attempts | %lld |\n", (long long)json_integer_value(json_object_get(r, "attempts")));
+	sg_buf_printf(&b, "| Attempts | %lld |\n", (long long)json_integer_value(json_object_get(r, "attempts")));
 	table_section(&b, "Processes behind the attempts (kernel backstop)",
 	              json_object_get(r, "processes"), process_cols,
 	              sizeof process_cols / sizeof process_cols[0]);
 
 	json_t *steps = json_object_get(r, "steps");
-	sb_str(&b, "\n## Steps\n\n| # | step | state | tries | result |\n|---|---|---|---|---|\n");
+	sg_buf_puts(&b, "\n## Steps\n\n| # | step | state | tries | result |\n|---|---|---|---|---|\n");
 	size_t i;
 	json_t *s;
 	size_t total_calls = 0;
 	json_array_foreach(steps, i, s)
 	{
-		sb_fmt(&b, "| %zu | ", i + 1);
+		sg_buf_printf(&b, "| %zu | ", i + 1);
 		sb_esc(&b, str(s, "name"));
-		sb_str(&b, " | ");
+		sg_buf_puts(&b, " | ");
 		sb_esc(&b, str(s, "state"));
-		sb_fmt(&b, " | %lld | ", (long long)json_integer_value(json_object_get(s, "attempts")));
+		sg_buf_printf(&b, " | %lld | ", (long long)json_integer_value(json_object_get(s, "attempts")));
 		sb_esc(&b, str(s, "result"));
-		sb_str(&b, " |\n");
+		sg_buf_puts(&b, " |\n");
 		total_calls += json_array_size(json_object_get(s, "calls"));
 	}
 	/* notes */
@@ -444,13 +393,13 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		json_array_foreach(json_object_get(s, "notes"), j, n)
 		{
 			if (!any_note)
-				sb_str(&b, "\n## Notes\n\n");
+				sg_buf_puts(&b, "\n## Notes\n\n");
 			any_note = true;
-			sb_str(&b, "- **");
+			sg_buf_puts(&b, "- **");
 			sb_esc(&b, str(s, "name"));
-			sb_str(&b, "**: ");
+			sg_buf_puts(&b, "**: ");
 			sb_esc(&b, json_string_value(n));
-			sb_str(&b, "\n");
+			sg_buf_puts(&b, "\n");
 		}
 	}
 	/* created resources */
@@ -462,15 +411,15 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		json_object_foreach(json_object_get(s, "created"), k, v)
 		{
 			if (!any_created)
-				sb_str(&b, "\n## Created or changed resources\n\n| step | what | id |\n|---|---|---|\n");
+				sg_buf_puts(&b, "\n## Created or changed resources\n\n| step | what | id |\n|---|---|---|\n");
 			any_created = true;
-			sb_str(&b, "| ");
+			sg_buf_puts(&b, "| ");
 			sb_esc(&b, str(s, "name"));
-			sb_str(&b, " | ");
+			sg_buf_puts(&b, " | ");
 			sb_esc(&b, k);
-			sb_str(&b, " | ");
+			sg_buf_puts(&b, " | ");
 			sb_esc(&b, json_string_value(v));
-			sb_str(&b, " |\n");
+			sg_buf_puts(&b, " |\n");
 		}
 	}
 	json_t *finding = json_object_get(r, "finding");
@@ -478,9 +427,9 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		finding_section(&b, finding);
 	json_t *cap = json_object_get(r, "capture");
 	if (json_is_object(cap)) {
-		sb_str(&b, "\n## Volatile capture\n\n- status: ");
+		sg_buf_puts(&b, "\n## Volatile capture\n\n- status: ");
 		sb_esc(&b, str(cap, "status"));
-		sb_str(&b, "\n");
+		sg_buf_puts(&b, "\n");
 		capture_stream(&b, cap, "stdout");
 		capture_stream(&b, cap, "stderr");
 	}
@@ -507,48 +456,45 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		}
 	}
 	qsort(rows, nrows, sizeof *rows, row_cmp);
-	sb_str(&b, "\n## Timeline of AWS calls\n\n| time (UTC) | step | call | target | request id | "
-	           "changed | result |\n|---|---|---|---|---|---|---|\n");
+	sg_buf_puts(&b, "\n## Timeline of AWS calls\n\n| time (UTC) | step | call | target | request id | "
+	            "changed | result |\n|---|---|---|---|---|---|---|\n");
 	for (size_t k = 0; k < nrows; k++) {
 		char t[40];
 		iso(rows[k].at, t);
 		json_t *c = rows[k].call;
-		sb_fmt(&b, "| %s | ", t);
+		sg_buf_printf(&b, "| %s | ", t);
 		sb_esc(&b, str(rows[k].step, "name"));
-		sb_str(&b, " | ");
+		sg_buf_puts(&b, " | ");
 		sb_esc(&b, str(c, "api"));
-		sb_str(&b, " | ");
+		sg_buf_puts(&b, " | ");
 		sb_esc(&b, str(c, "target"));
-		sb_str(&b, " | ");
+		sg_buf_puts(&b, " | ");
 		sb_esc(&b, str(c, "request_id"));
-		sb_str(&b, " | ");
+		sg_buf_puts(&b, " | ");
 		sb_esc(&b, str(c, "change"));
-		sb_str(&b, " | ");
+		sg_buf_puts(&b, " | ");
 		const char *e = str(c, "error");
 		if (e[0]) {
-			sb_str(&b, "FAILED: ");
+			sg_buf_puts(&b, "FAILED: ");
 			sb_esc(&b, e);
 		} else {
-			sb_str(&b, json_is_true(json_object_get(c, "dry_run")) ? "dry run" : "ok");
+			sg_buf_puts(&b, json_is_true(json_object_get(c, "dry_run")) ? "dry run" : "ok");
 			json_int_t rep = json_integer_value(json_object_get(c, "repeats"));
 			if (rep > 1) {
 				char until[40];
 				iso(json_integer_value(json_object_get(c, "last_at")), until);
-				sb_fmt(&b, " (polled %lld times, until %s)", (long long)rep, until);
+				sg_buf_printf(&b, " (polled %lld times, until %s)", (long long)rep, until);
 			}
 		}
-		sb_str(&b, " |\n");
+		sg_buf_puts(&b, " |\n");
 	}
 	table_section(&b, "State changes", json_object_get(r, "history"), history_cols,
 	              sizeof history_cols / sizeof history_cols[0]);
-	if (b.oom)
-		goto fail;
-	*out = b.p;
-	b.p = NULL;
-	err = SG_OK;
+	*out = sg_buf_take(&b, NULL);
+	err = *out ? SG_OK : sg_buf_err(&b);
 fail:
 	free(rows);
-	free(b.p);
+	sg_buf_free(&b);
 	json_decref(r);
 	return err;
 }

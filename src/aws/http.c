@@ -6,13 +6,13 @@
 #include <time.h>
 
 #include "aws/awserr.h"
-#include "aws/buf.h"
+#include "common/buf.h"
 
 #define HTTP_DEFAULT_MAX_REPLY (16u << 20)
 #define HTTP_MAX_HEADER_LINE 8192
 
 struct sink {
-	struct aws_buf body;
+	sg_buf body;
 	struct aws_http_resp *resp;
 	int too_big;
 	CURL *h;
@@ -29,9 +29,9 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 		if (status >= 200 && status < 300)
 			return s->req->stream(s->req->stream_ctx, ptr, n) ? 0 : n;
 	}
-	aws_buf_append(&s->body, ptr, n);
-	if (aws_buf_err(&s->body)) {
-		s->too_big = aws_buf_err(&s->body) == SG_ERR_RANGE;
+	sg_buf_append(&s->body, ptr, n);
+	if (sg_buf_err(&s->body)) {
+		s->too_big = sg_buf_err(&s->body) == SG_ERR_RANGE;
 		return 0; /* abort the transfer */
 	}
 	return n;
@@ -92,7 +92,7 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	memset(resp, 0, sizeof *resp);
 	if (diag && diaglen)
 		diag[0] = '\0';
-	aws_buf_init(&s.body, req->max_reply ? req->max_reply : HTTP_DEFAULT_MAX_REPLY);
+	sg_buf_init(&s.body, req->max_reply ? req->max_reply : HTTP_DEFAULT_MAX_REPLY);
 	s.resp = resp;
 	s.too_big = 0;
 	s.h = h;
@@ -160,12 +160,12 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (cc == CURLE_OK) {
-		aws_buf_append(&s.body, "", 0);
-		rc = aws_buf_err(&s.body);
+		sg_buf_append(&s.body, "", 0);
+		rc = sg_buf_err(&s.body);
 		if (rc)
 			goto fail;
 		resp->status = status;
-		resp->body = aws_buf_take(&s.body, &resp->len);
+		resp->body = sg_buf_take(&s.body, &resp->len);
 		if (!resp->body) {
 			rc = SG_ERR_NOMEM;
 			goto fail;
@@ -215,7 +215,7 @@ done:
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
-	aws_buf_free(&s.body);
+	sg_buf_free(&s.body);
 	return rc;
 }
 

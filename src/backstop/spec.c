@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "aws/buf.h"
+#include "common/buf.h"
 
 #define SERVICE_USER_DEFAULT "ssrfguard"
 
@@ -198,12 +198,12 @@ sg_err bs_script(const srvcfg *cfg, char **script, bs_stats *stats, char *err, s
 	*script = NULL;
 	sg_err e = bs_spec_from_cfg(cfg, &sp, &policy, err, errlen);
 	if (e == SG_OK) {
-		struct aws_buf b;
-		aws_buf_init(&b, 0);
+		sg_buf b;
+		sg_buf_init(&b, 0);
 		e = bs_ruleset(&sp, &b, stats, err, errlen);
-		if (e == SG_OK && !(*script = aws_buf_take(&b, NULL)))
+		if (e == SG_OK && !(*script = sg_buf_take(&b, NULL)))
 			e = SG_ERR_NOMEM;
-		aws_buf_free(&b);
+		sg_buf_free(&b);
 	}
 	sg_policy_free(policy);
 	return e;

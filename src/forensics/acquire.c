@@ -42,19 +42,19 @@ struct acq_ring {
 	char err[256];
 };
 
-static sg_err window_line(acq_ring *r, fx_buf *lines, uint64_t off, size_t len,
+static sg_err window_line(acq_ring *r, sg_buf *lines, uint64_t off, size_t len,
                           const uint8_t md[FX_SHA256_LEN])
 {
 	char hex[FX_SHA256_HEX];
 	sg_hex_encode(md, FX_SHA256_LEN, hex);
 	r->windows++;
-	return fx_buf_printf(lines, "%" PRIu64 " %zu %s\n", off, len, hex);
+	return sg_buf_printf(lines, "%" PRIu64 " %zu %s\n", off, len, hex);
 }
 
 /* The windows of one chunk, two at a time on the two lanes of one core
  * (sha256x2.h: with SHA-NI about 1.8x the bytes of one stream), on a
  * thread of their own. */
-static sg_err hash_windows(acq_ring *r, size_t slot, fx_buf *lines)
+static sg_err hash_windows(acq_ring *r, size_t slot, sg_buf *lines)
 {
 	const uint8_t *base = r->buf[slot];
 	size_t len = r->len[slot];
@@ -83,7 +83,7 @@ static sg_err hash_windows(acq_ring *r, size_t slot, fx_buf *lines)
 	return e;
 }
 
-static sg_err put_lines(acq_ring *r, fx_buf *lines, char *werr, size_t werrlen)
+static sg_err put_lines(acq_ring *r, sg_buf *lines, char *werr, size_t werrlen)
 {
 	return r->wout && lines->len ? outf_write(r->wout, lines->p, lines->len, werr, werrlen)
 	                             : SG_OK;
@@ -124,7 +124,7 @@ static void *stream_thread(void *arg)
 static void *window_thread(void *arg)
 {
 	acq_ring *r = arg;
-	fx_buf lines = {0};
+	sg_buf lines = {0};
 	for (;;) {
 		pthread_mutex_lock(&r->mu);
 		while (r->consumed == r->produced && !r->done && !r->failed)
@@ -136,7 +136,7 @@ static void *window_thread(void *arg)
 		size_t slot = r->consumed % ACQ_NBUF;
 		pthread_mutex_unlock(&r->mu);
 
-		fx_buf_reset(&lines);
+		sg_buf_reset(&lines);
 		sg_err e = hash_windows(r, slot, &lines);
 		char werr[256] = "";
 		if (!e)
@@ -151,7 +151,7 @@ static void *window_thread(void *arg)
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
 	}
-	fx_buf_free(&lines);
+	sg_buf_free(&lines);
 	return NULL;
 }
 

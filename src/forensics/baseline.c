@@ -15,7 +15,7 @@
 
 struct baseline {
 	const char *path, *strip;
-	fx_buf text;
+	sg_buf text;
 	fx_list *entries;   /* the caller's, filled by the thread */
 	baseline_result res;
 	sg_err rc;
@@ -24,7 +24,7 @@ struct baseline {
 	int running;
 };
 
-static sg_err read_all(const char *path, fx_buf *text, char *err, size_t errlen)
+static sg_err read_all(const char *path, sg_buf *text, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -49,7 +49,7 @@ static sg_err read_all(const char *path, fx_buf *text, char *err, size_t errlen)
 			rc = SG_ERR_RANGE;
 			break;
 		}
-		if ((rc = fx_buf_add(text, chunk, (size_t)n))) {
+		if ((rc = sg_buf_append(text, chunk, (size_t)n))) {
 			snprintf(err, errlen, "baseline %s: out of memory", path);
 			break;
 		}
@@ -82,7 +82,7 @@ static void *parse_thread(void *arg)
 	}
 	if (b->rc)
 		snprintf(b->err, sizeof b->err, "baseline %s: %s", b->path, perr);
-	fx_buf_free(&b->text);
+	sg_buf_free(&b->text);
 	return NULL;
 }
 
@@ -130,6 +130,6 @@ void baseline_free(baseline *b)
 		return;
 	if (b->running)
 		pthread_join(b->th, NULL);
-	fx_buf_free(&b->text);
+	sg_buf_free(&b->text);
 	free(b);
 }

@@ -40,7 +40,7 @@ void custlog_now(char *buf, size_t len)
 	         ts.tv_nsec / 1000000);
 }
 
-static sg_err read_all(int fd, const char *path, fx_buf *b, char *err, size_t errlen)
+static sg_err read_all(int fd, const char *path, sg_buf *b, char *err, size_t errlen)
 {
 	char chunk[65536];
 	for (;;) {
@@ -57,7 +57,7 @@ static sg_err read_all(int fd, const char *path, fx_buf *b, char *err, size_t er
 			snprintf(err, errlen, "%s: larger than %u MiB", path, CUSTLOG_MAX >> 20);
 			return SG_ERR_RANGE;
 		}
-		sg_err e = fx_buf_add(b, chunk, (size_t)n);
+		sg_err e = sg_buf_append(b, chunk, (size_t)n);
 		if (e)
 			return e;
 	}
@@ -67,7 +67,7 @@ sg_err custlog_append(const char *path, const char *who, const char *action,
                       const char *subject, const fx_custody_hash *hashes, size_t n,
                       char head[FX_SHA256_HEX], uint64_t *entries, char *err, size_t errlen)
 {
-	fx_buf text = {0}, line = {0};
+	sg_buf text = {0}, line = {0};
 	fx_custody_state st;
 	char me[300], now[40];
 	uint8_t newhead[FX_SHA256_LEN];
@@ -128,15 +128,15 @@ sg_err custlog_append(const char *path, const char *who, const char *action,
 	rc = SG_OK;
 done:
 	close(fd);
-	fx_buf_free(&text);
-	fx_buf_free(&line);
+	sg_buf_free(&text);
+	sg_buf_free(&line);
 	return rc;
 }
 
 sg_err custlog_verify(const char *path, const fx_custody_anchor *anchor, fx_custody_state *st,
                       char *err, size_t errlen)
 {
-	fx_buf text = {0};
+	sg_buf text = {0};
 	memset(st, 0, sizeof *st);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -162,7 +162,7 @@ sg_err custlog_verify(const char *path, const fx_custody_anchor *anchor, fx_cust
 				snprintf(err, errlen, "%s: %s", path, msg);
 		}
 	}
-	fx_buf_free(&text);
+	sg_buf_free(&text);
 	return rc;
 }
 
@@ -188,7 +188,7 @@ sg_err custlog_anchor_from_file(const char *path, fx_custody_anchor *a, char *er
                                 size_t errlen)
 {
 	memset(a, 0, sizeof *a);
-	fx_buf text = {0};
+	sg_buf text = {0};
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -220,6 +220,6 @@ sg_err custlog_anchor_from_file(const char *path, fx_custody_anchor *a, char *er
 		a->entries = (uint64_t)json_integer_value(n);
 	}
 	json_decref(r);
-	fx_buf_free(&text);
+	sg_buf_free(&text);
 	return rc;
 }

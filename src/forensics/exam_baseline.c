@@ -54,14 +54,14 @@ int exam_baseline(const exam_opts *o)
 		dir = slash == dup ? "/" : dup;
 		name = slash + 1;
 	}
-	fx_buf head_b = {0};
+	sg_buf head_b = {0};
 	sg_err rc = o->hashdeep_format ? fx_hashdeep_header(&head_b, o->argv_text)
 	                               : fx_manifest_header(&head_b, o->src[0].volume_id, o->src[0].device);
 	if (!rc)
 		rc = exam_write_list(dir, name, &cur, -1, &head_b,
 		                o->hashdeep_format ? fx_hashdeep_line : fx_manifest_line, NULL, hex, err,
 		                sizeof err);
-	fx_buf_free(&head_b);
+	sg_buf_free(&head_b);
 	free(dup);
 	if (rc)
 		goto fail;

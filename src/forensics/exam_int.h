@@ -106,14 +106,14 @@ static inline void exam_worsen(src_state *st, src_status s)
 
 /* ---- exam_out.c ---- */
 
-typedef sg_err (*line_fn)(fx_buf *out, const fx_entry *e);
+typedef sg_err (*line_fn)(sg_buf *out, const fx_entry *e);
 
 /* Write fn's lines for the entries of l (only those of file system
  * only_fs when >= 0) to dir/name, head first.  marks (NULL: none; fn must
  * then be fx_manifest_line): an entry whose mark has YARA matches gets its
  * manifest line with "yara":[…]. */
 sg_err exam_write_list(const char *dir, const char *name, const fx_list *l, int only_fs,
-                       fx_buf *head, line_fn fn, const exam_marks *marks,
+                       sg_buf *head, line_fn fn, const exam_marks *marks,
                        char hex[FX_SHA256_HEX], char *err, size_t errlen);
 /* manifest.jsonl (with each entry's "yara" from marks), manifest.hashdeep,
  * per-partition lists, bodyfile into dir; their paths and hashes in outs. */

@@ -15,23 +15,23 @@
 #define FLUSH_AT (4u << 20)
 
 sg_err exam_write_list(const char *dir, const char *name, const fx_list *l, int only_fs,
-                       fx_buf *head, line_fn fn, const exam_marks *marks,
+                       sg_buf *head, line_fn fn, const exam_marks *marks,
                        char hex[FX_SHA256_HEX], char *err, size_t errlen)
 {
 	outf f;
-	fx_buf b = {0}, extra = {0};
+	sg_buf b = {0}, extra = {0};
 	sg_err rc = outf_open(&f, dir, name, err, errlen);
 	if (rc)
 		return rc;
 	if (head && head->len)
-		rc = fx_buf_add(&b, head->p, head->len);
+		rc = sg_buf_append(&b, head->p, head->len);
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		if (only_fs >= 0 && l->v[i].fs != only_fs)
 			continue;
 		const exam_mark *m = marks ? exam_mark_find(marks, i) : NULL;
 		if (m && m->yara) {
-			fx_buf_reset(&extra);
-			rc = fx_buf_printf(&extra, ",\"yara\":%s", m->yara);
+			sg_buf_reset(&extra);
+			rc = sg_buf_printf(&extra, ",\"yara\":%s", m->yara);
 			if (!rc)
 				rc = fx_manifest_line_extra(&b, &l->v[i], extra.p);
 		} else {
@@ -39,7 +39,7 @@ sg_err exam_write_list(const char *dir, const char *name, const fx_list *l, int 
 		}
 		if (!rc && b.len >= FLUSH_AT) {
 			rc = outf_write(&f, b.p, b.len, err, errlen);
-			fx_buf_reset(&b);
+			sg_buf_reset(&b);
 		}
 	}
 	if (!rc && b.len)
@@ -51,8 +51,8 @@ sg_err exam_write_list(const char *dir, const char *name, const fx_list *l, int 
 			snprintf(err, errlen, "%s: %s", name, sg_strerror(rc));
 		outf_abort(&f);
 	}
-	fx_buf_free(&b);
-	fx_buf_free(&extra);
+	sg_buf_free(&b);
+	sg_buf_free(&extra);
 	return rc;
 }
 
@@ -69,7 +69,7 @@ json_t *exam_out_json(const char *dir, const char *name, const char *hex)
 /* On a device with several file systems holding files, one hashdeep list
  * per partition too (manifest-pN.hashdeep), to audit a mount of just that
  * partition with hashdeep -a -k. */
-static sg_err write_partition_lists(const char *dir, const fx_list *l, fx_buf *head,
+static sg_err write_partition_lists(const char *dir, const fx_list *l, sg_buf *head,
                                     json_t *outs, char *err, size_t errlen)
 {
 	int seen[FX_PART_MAX] = {0}, nfs = 0;
@@ -107,13 +107,13 @@ sg_err exam_write_outputs(const char *dir, const char *label, const char *source
                           json_t *outs, char *err, size_t errlen)
 {
 	char hex[FX_SHA256_HEX];
-	fx_buf head = {0};
+	sg_buf head = {0};
 	sg_err rc = fx_manifest_header(&head, label, source);
 	if (!rc)
 		rc = exam_write_list(dir, "manifest.jsonl", l, -1, &head, fx_manifest_line, marks, hex, err, errlen);
 	if (!rc)
 		jset(outs, "manifest", exam_out_json(dir, "manifest.jsonl", hex));
-	fx_buf_reset(&head);
+	sg_buf_reset(&head);
 	if (!rc)
 		rc = fx_hashdeep_header(&head, argv_text);
 	if (!rc)
@@ -126,7 +126,7 @@ sg_err exam_write_outputs(const char *dir, const char *label, const char *source
 		rc = exam_write_list(dir, "bodyfile", l, -1, NULL, fx_bodyfile_line, NULL, hex, err, errlen);
 	if (!rc)
 		jset(outs, "bodyfile", exam_out_json(dir, "bodyfile", hex));
-	fx_buf_free(&head);
+	sg_buf_free(&head);
 	return rc;
 }
 

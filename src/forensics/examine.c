@@ -434,7 +434,7 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	jset(report, "custody", json_pack("{s:s,s:I,s:s}", "log", x->clog, "entries_before_report",
 	                                  (json_int_t)x->entries, "head_before_report", x->head));
 	char *js = json_dumps(report, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	fx_buf md = {0};
+	sg_buf md = {0};
 	sg_err rc = js ? fx_report_markdown(report, &md) : SG_ERR_NOMEM;
 	if (rc)
 		snprintf(err, errlen, "out of memory rendering the report");
@@ -443,7 +443,7 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	if (!rc)
 		rc = exam_write_text(o->out_dir, "report.md", md.p, md.len, mhex, err, errlen);
 	free(js);
-	fx_buf_free(&md);
+	sg_buf_free(&md);
 	if (rc)
 		return -1;
 	fx_custody_hash h[2] = {{"report_json_sha256", rhex}, {"report_md_sha256", mhex}};

@@ -27,7 +27,7 @@ sg_err wt_ext_fixup(walker *w, fx_entry *e)
 	e->atime = t[FX_EXT4_ATIME];
 	e->ctime = t[FX_EXT4_CTIME];
 	e->btime = t[FX_EXT4_BTIME];
-	fx_buf x = {0};
+	sg_buf x = {0};
 	sg_err rc = fx_ext4_xattrs(&w->ext.sb, w->ext.rd, w->ext.ctx, w->ino, &x);
 	if (rc == SG_ERR_NOMEM)
 		return rc;
@@ -37,7 +37,7 @@ sg_err wt_ext_fixup(walker *w, fx_entry *e)
 	else if (!(e->xattrs = fx_memdup(x.p ? x.p : "", x.len)))
 		rc = SG_ERR_NOMEM;
 	e->xattrs_len = x.len;
-	fx_buf_free(&x);
+	sg_buf_free(&x);
 	if (rc == SG_ERR_NOMEM)
 		return rc;
 	if (e->type != FX_T_LINK || !e->size || e->size > WALK_PATH_MAX ||

@@ -76,7 +76,7 @@ sg_err wt_ntfs_xattrs(walker *w, TSK_FS_FILE *f, fx_entry *e)
 {
 	const TSK_FS_ATTR *a = tsk_fs_file_attr_get_type(f, TSK_FS_ATTR_TYPE_NTFS_EA, 0, 0);
 	tsk_error_reset();
-	fx_buf text = {0};
+	sg_buf text = {0};
 	uint8_t *buf = NULL;
 	fx_xattr *v = NULL;
 	char *names = NULL;
@@ -107,7 +107,7 @@ sg_err wt_ntfs_xattrs(walker *w, TSK_FS_FILE *f, fx_entry *e)
 		if (!e->xattrs)
 			err = SG_ERR_NOMEM;
 	} else {
-		fx_buf_free(&text);
+		sg_buf_free(&text);
 	}
 	if (why)
 		walk_warn(w->st, "$EA of MFT record %" PRIu64 " %s: its extended attributes are not "

@@ -88,11 +88,11 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 {
 	*is_dir_to_walk = 0;
 	size_t nlen = nm->len;
-	fx_buf *p = &w->path;
-	fx_buf_reset(p);
+	sg_buf *p = &w->path;
+	sg_buf_reset(p);
 	sg_err err;
-	if ((err = fx_buf_str(p, w->o->prefix)) || (err = fx_buf_add(p, parent, plen)) ||
-	    (err = fx_buf_add(p, "/", 1)) || (err = fx_buf_add(p, nm->name, nlen)))
+	if ((err = sg_buf_puts(p, w->o->prefix)) || (err = sg_buf_append(p, parent, plen)) ||
+	    (err = sg_buf_append(p, "/", 1)) || (err = sg_buf_append(p, nm->name, nlen)))
 		return err;
 	if (p->len > WALK_PATH_MAX) {
 		walk_warn(w->st, "path longer than %u bytes skipped", WALK_PATH_MAX);
@@ -239,13 +239,13 @@ sg_err wt_visit(walker *w, const dir_item *d, TSK_FS_FILE *f, const name_ref *nm
 		tsk_fs_file_close(rec);
 		return fresh < 0 ? SG_ERR_NOMEM : SG_OK;
 	}
-	fx_buf sub = {0};
-	if (fx_buf_add(&sub, d->path, d->len) || fx_buf_add(&sub, "/", 1) ||
-	    fx_buf_add(&sub, nm->name, nm->len))
+	sg_buf sub = {0};
+	if (sg_buf_append(&sub, d->path, d->len) || sg_buf_append(&sub, "/", 1) ||
+	    sg_buf_append(&sub, nm->name, nm->len))
 		err = SG_ERR_NOMEM;
 	else if (sub.len <= WALK_PATH_MAX)
 		err = push_dir(w, nm->meta_addr, sub.p, sub.len, wt_meta_size(f));
-	fx_buf_free(&sub);
+	sg_buf_free(&sub);
 	tsk_fs_file_close(rec);
 	return err;
 }
@@ -421,7 +421,7 @@ done:
 		free(w.stack[i].path);
 	free(w.stack);
 	inum_set_free(&w.seen);
-	fx_buf_free(&w.path);
+	sg_buf_free(&w.path);
 	free(w.buf);
 	if (w.fs)
 		tsk_fs_close(w.fs);

@@ -37,7 +37,7 @@ typedef struct walker {
 	size_t sn, scap;
 	inum_set seen;
 	uint8_t *buf;
-	fx_buf path;
+	sg_buf path;
 	int ext_filetype;   /* ext2/3/4 whose entries carry their file type */
 	uint64_t bogus;     /* untyped names dropped (htree index blocks) */
 	uint64_t recovered; /* live names libtsk did not list, added */

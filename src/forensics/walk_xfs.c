@@ -146,7 +146,7 @@ static fx_time stx_time(const struct statx_timestamp *t, int present)
 /* The extended attributes of name in directory dfd, not following it if it
  * is a symlink, as the manifest's text (xattrs.h).  Through the magic link
  * /proc/self/fd/DFD: no path from the mount's root is walked again. */
-static sg_err xattrs_at(int dfd, const char *name, fx_buf *text, char *why, size_t whylen)
+static sg_err xattrs_at(int dfd, const char *name, sg_buf *text, char *why, size_t whylen)
 {
 	char path[64 + 256];
 	if (snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dfd, name) >= (int)sizeof path) {
@@ -170,7 +170,7 @@ static sg_err xattrs_at(int dfd, const char *name, fx_buf *text, char *why, size
 		n++;
 	if (!rc && n && !(v = calloc(n, sizeof *v)))
 		rc = SG_ERR_NOMEM;
-	fx_buf vals = {0};
+	sg_buf vals = {0};
 	uint8_t *one = n ? malloc(XATTR_VALUE_MAX_BYTES) : NULL;
 	if (!rc && n && !one)
 		rc = SG_ERR_NOMEM;
@@ -185,7 +185,7 @@ static sg_err xattrs_at(int dfd, const char *name, fx_buf *text, char *why, size
 		/* the value's offset in vals until vals stops moving */
 		v[n++] = (fx_xattr){list + i, strlen(list + i), (const uint8_t *)(uintptr_t)vals.len,
 		                    (size_t)vl, 0};
-		rc = fx_buf_add(&vals, one, (size_t)vl);
+		rc = sg_buf_append(&vals, one, (size_t)vl);
 	}
 	free(one);
 	for (size_t i = 0; !rc && i < n; i++)
@@ -194,7 +194,7 @@ static sg_err xattrs_at(int dfd, const char *name, fx_buf *text, char *why, size
 	if (!rc)
 		rc = fx_xattrs_text(text, v, n);
 	free(v);
-	fx_buf_free(&vals);
+	sg_buf_free(&vals);
 	free(list);
 	return rc;
 }
@@ -244,15 +244,15 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 		          d->rel, (int)(nl < 100 ? nl : 100), name, strerror(errno));
 		return SG_OK;
 	}
-	fx_buf p = {0};
-	if (fx_buf_str(&p, w->o->prefix) || fx_buf_add(&p, "/", 1) || fx_buf_add(&p, d->rel, d->len) ||
-	    (d->len && fx_buf_add(&p, "/", 1)) || fx_buf_add(&p, name, nl)) {
-		fx_buf_free(&p);
+	sg_buf p = {0};
+	if (sg_buf_puts(&p, w->o->prefix) || sg_buf_append(&p, "/", 1) || sg_buf_append(&p, d->rel, d->len) ||
+	    (d->len && sg_buf_append(&p, "/", 1)) || sg_buf_append(&p, name, nl)) {
+		sg_buf_free(&p);
 		return SG_ERR_NOMEM;
 	}
 	if (p.len > WALK_PATH_MAX) {
 		walk_warn(w->st, "path longer than %u bytes skipped", WALK_PATH_MAX);
-		fx_buf_free(&p);
+		sg_buf_free(&p);
 		return SG_OK;
 	}
 	fx_entry e;
@@ -285,13 +285,13 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 		}
 		free(t);
 	}
-	fx_buf xa = {0};
+	sg_buf xa = {0};
 	char why[160];
 	if (xattrs_at(dfd, name, &xa, why, sizeof why) == SG_OK) {
 		e.xattrs = xa.p ? xa.p : fx_memdup("", 0);
 		e.xattrs_len = xa.len;
 	} else {
-		fx_buf_free(&xa);
+		sg_buf_free(&xa);
 		walk_warn(w->st, "cannot read the extended attributes of %.*s: %s",
 		          (int)(p.len < 200 ? p.len : 200), p.p, why);
 	}
@@ -343,13 +343,13 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 		if (fresh < 0)
 			return SG_ERR_NOMEM;
 		if (fresh) {
-			fx_buf rel = {0};
-			if ((d->len && (fx_buf_add(&rel, d->rel, d->len) || fx_buf_add(&rel, "/", 1))) ||
-			    fx_buf_add(&rel, name, nl))
+			sg_buf rel = {0};
+			if ((d->len && (sg_buf_append(&rel, d->rel, d->len) || sg_buf_append(&rel, "/", 1))) ||
+			    sg_buf_append(&rel, name, nl))
 				err = SG_ERR_NOMEM;
 			else
 				err = xpush(w, rel.p, rel.len);
-			fx_buf_free(&rel);
+			sg_buf_free(&rel);
 		}
 	}
 	return err;

@@ -6,6 +6,13 @@
  * A tbuf writes into caller memory and never overflows it: an append that
  * does not fit is cut short and sets trunc; p is always NUL-terminated
  * (cap must be >= 1).  Nothing here returns an error.
+ *
+ * A tbuf is deliberately not the growable buffer (common/buf.h, sg_buf):
+ * it is a fixed window over memory the caller owns (often the stack), for
+ * the per-request hot path that must not allocate, and whose output (a log
+ * line, a 403 page) has a natural size limit where cutting, marked by
+ * trunc, is the right answer.  Everything that builds text or bytes of
+ * unbounded size uses sg_buf instead.
  */
 #ifndef SSRFGUARD_SERVER_TEXT_H
 #define SSRFGUARD_SERVER_TEXT_H

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/buf.h"
+#include "common/buf.h"
 
 static inline size_t emu_sink(char *p, size_t s, size_t n, void *ud)
 {
-	aws_buf_append(ud, p, s * n);
+	sg_buf_append(ud, p, s * n);
 	return s * n;
 }
 
@@ -28,8 +28,8 @@ static inline json_t *emu(const char *method, const char *path, const char *body
 	char url[1024];
 	snprintf(url, sizeof url, "%s/_emulator%s", base, path);
 	CURL *h = curl_easy_init();
-	struct aws_buf b;
-	aws_buf_init(&b, 0);
+	sg_buf b;
+	sg_buf_init(&b, 0);
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
@@ -45,7 +45,7 @@ static inline json_t *emu(const char *method, const char *path, const char *body
 	json_t *j = NULL;
 	if (cc == CURLE_OK && b.p)
 		j = json_loadb(b.p, b.len, 0, NULL);
-	aws_buf_free(&b);
+	sg_buf_free(&b);
 	return j;
 }
 
@@ -74,15 +74,15 @@ static inline void emu_advance(int seconds)
 
 /* Log capture: every line the client logs, concatenated. */
 struct logcap {
-	struct aws_buf all;
+	sg_buf all;
 	int lines;
 };
 
 static inline void logcap_fn(void *ctx, const char *line)
 {
 	struct logcap *l = ctx;
-	aws_buf_puts(&l->all, line);
-	aws_buf_putc(&l->all, '\n');
+	sg_buf_puts(&l->all, line);
+	sg_buf_putc(&l->all, '\n');
 	l->lines++;
 }
 

@@ -31,7 +31,7 @@ static char secret[256], session_secret[] = "c2Vzc2lvbi1zZWNyZXQtZXhhbXBsZS1rZXk
 
 static void keep_error(const struct aws_error *e)
 {
-	aws_buf_printf(&cap.all, "%s %s %s\n", e->code, e->message, e->request_id);
+	sg_buf_printf(&cap.all, "%s %s %s\n", e->code, e->message, e->request_id);
 }
 
 static struct aws_client *client_with(struct aws_client_opts o, struct aws_error *e)
@@ -645,7 +645,7 @@ TEST(no_secrets_anywhere)
 static void setup(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	aws_buf_init(&cap.all, 0);
+	sg_buf_init(&cap.all, 0);
 	snprintf(secret, sizeof secret, "%s", getenv("AWS_SECRET_ACCESS_KEY"));
 }
 

@@ -56,7 +56,7 @@ static void remove_store(void)
 
 static void setup(void)
 {
-	aws_buf_init(&logs.all, 0);
+	sg_buf_init(&logs.all, 0);
 	snprintf(store_path, sizeof store_path, "/tmp/sg-queue-test-%d-%lld.db", (int)getpid(),
 	         (long long)time(NULL));
 	remove_store();
@@ -265,7 +265,7 @@ TEST(guardduty_findings_through_eventbridge)
 static void teardown(void)
 {
 	remove_store();
-	aws_buf_free(&logs.all);
+	sg_buf_free(&logs.all);
 }
 
 TEST_MAIN(setup, detector_incidents_once_each, poison_is_logged_and_left_to_the_dead_letter_queue,

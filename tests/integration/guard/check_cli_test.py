@@ -107,7 +107,7 @@ if len(ls) == 8:
            f"long line reported, not echoed whole: {ls[3][:120]!r}")
     # Not UTF-8: judged in its Latin-1 reading (a name here), echoed escaped.
     expect(fields(ls[4])[1] == "block" and fields(ls[4])[0] == "http://\\xff\\xfe.example/", f"invalid UTF-8 {ls[4]!r}")
-    expect(fields(ls[5])[0] == "http://127.0.0.1/\\twith\\ttabs" and fields(ls[5])[1] == "block",
+    expect(fields(ls[5])[0] == "http://127.0.0.1/\\x09with\\x09tabs" and fields(ls[5])[1] == "block",
            f"tabs escaped {ls[5]!r}")
     expect(fields(ls[6])[0] == "http://8.8.4.4/" and fields(ls[6])[1] == "allow", f"CRLF {ls[6]!r}")
     expect(fields(ls[7])[0] == "http://1.1.1.1/" and fields(ls[7])[1] == "allow", f"last line {ls[7]!r}")
@@ -118,6 +118,17 @@ objs = [json.loads(l) for l in out.splitlines()]
 expect(len(objs) == 3 and objs[0]["category"] == "loopback" and objs[0]["port"] == 80 and
        objs[0]["addr"] == "::ffff:127.0.0.1" and objs[1]["url"] == "http://\\xff/" and
        objs[2]["verdict"] == "error", f"json {out!r}")
+
+# Hostile bytes in both forms: C1 (CSI), ESC, DEL, a quote and a backslash
+# come out as the one escaper writes them; JSON adds only its own escapes.
+hostile = b'http://127.0.0.1/\xc2\x9b"\\\x1b\x7f|\xc3\xa9'
+want = 'http://127.0.0.1/\\xc2\\x9b"\\\\\\x1b\\x7f|\u00e9'
+rc, out, err = run(["--json", "-"], hostile + b"\n")
+objs = [json.loads(l) for l in out.splitlines()]
+expect(len(objs) == 1 and objs[0]["url"] == want, f"json hostile {out!r} want {want!r}")
+rc, out, err = run(["-"], hostile + b"\n")
+expect(out.split(b"\t")[0].decode() == want and b"\x1b" not in out and b"\xc2\x9b" not in out,
+       f"text hostile {out!r}")
 
 # Issue 17, as a new user found it: a rule that looks like an address and is
 # not one is an error, never a silent host-name rule.

@@ -8,14 +8,14 @@
 
 static char *script(const bs_spec *sp, bs_stats *st, char *err, size_t errlen, sg_err *e)
 {
-	struct aws_buf b;
-	aws_buf_init(&b, 0);
+	sg_buf b;
+	sg_buf_init(&b, 0);
 	*e = bs_ruleset(sp, &b, st, err, errlen);
 	if (*e != SG_OK) {
-		aws_buf_free(&b);
+		sg_buf_free(&b);
 		return NULL;
 	}
-	return aws_buf_take(&b, NULL);
+	return sg_buf_take(&b, NULL);
 }
 
 static bs_spec base(void)

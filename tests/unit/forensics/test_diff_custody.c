@@ -214,7 +214,7 @@ TEST(interest)
 
 TEST(custody_chain)
 {
-	fx_buf log = {0};
+	sg_buf log = {0};
 	fx_custody_state st;
 	uint8_t head[FX_SHA256_LEN];
 	CHECK_INT(fx_custody_verify("", 0, &st), SG_OK);
@@ -244,7 +244,7 @@ TEST(custody_chain)
 	/* torn last line */
 	CHECK(fx_custody_verify(log.p, log.len - 1, &st) == SG_ERR_CORRUPT);
 	CHECK_INT(st.bad_line, 3);
-	fx_buf_free(&log);
+	sg_buf_free(&log);
 }
 
 /* ---- partition tables through a memory reader ---- */

@@ -122,7 +122,7 @@ static fx_entry mk(const char *path, fx_type t, const char *hashbyte)
 
 TEST(manifest_roundtrip)
 {
-	fx_buf b = {0};
+	sg_buf b = {0};
 	fx_entry e = mk("/odd\nname|x\\y\xff", FX_T_FILE, "a");
 	e.inode = 42;
 	e.size = 7;
@@ -165,12 +165,12 @@ TEST(manifest_roundtrip)
 	fx_list_free(&out);
 	fx_entry_clear(&e);
 	fx_entry_clear(&l);
-	fx_buf_free(&b);
+	sg_buf_free(&b);
 }
 
 TEST(hashdeep)
 {
-	fx_buf b = {0};
+	sg_buf b = {0};
 	fx_entry e = mk("/a,b|c", FX_T_FILE, "\x11");
 	e.size = 3;
 	fx_entry d = mk("/dir", FX_T_DIR, NULL);
@@ -238,12 +238,12 @@ TEST(hashdeep)
 	}
 	fx_entry_clear(&e);
 	fx_entry_clear(&d);
-	fx_buf_free(&b);
+	sg_buf_free(&b);
 }
 
 TEST(bodyfile)
 {
-	fx_buf b = {0};
+	sg_buf b = {0};
 	fx_entry e = mk("/x|y\n", FX_T_FILE, NULL);
 	e.mode = 04755;
 	e.inode = 12;
@@ -251,7 +251,7 @@ TEST(bodyfile)
 	e.deleted = 1;
 	CHECK_INT(fx_bodyfile_line(&b, &e), SG_OK);
 	CHECK_STR(b.p, "0|/x\\x7cy\\x0a (deleted)|12|r/-rwsr-xr-x|0|0|9|0|1700000000|0|0\n");
-	fx_buf_reset(&b);
+	sg_buf_reset(&b);
 	fx_entry l = mk("/l", FX_T_LINK, NULL);
 	l.mode = 0777;
 	l.target = fx_memdup("t|", 2);
@@ -260,7 +260,7 @@ TEST(bodyfile)
 	CHECK(!strncmp(b.p, "0|/l -> t\\x7c|0|l/lrwxrwxrwx|", 28));
 	fx_entry_clear(&e);
 	fx_entry_clear(&l);
-	fx_buf_free(&b);
+	sg_buf_free(&b);
 }
 
 TEST(volume_ids)
@@ -309,11 +309,11 @@ TEST(xattrs_text)
 		{"security.capability", 19, (const uint8_t *)"\x00\xff", 2, 0},
 		{"trusted.big", 11, NULL, 0, 77},
 	};
-	fx_buf b = {0};
+	sg_buf b = {0};
 	CHECK_INT(fx_xattrs_text(&b, v, 3), SG_OK);
-	CHECK(fx_buf_str(&b, "") == SG_OK && b.p[b.len] == 0);
+	CHECK(sg_buf_puts(&b, "") == SG_OK && b.p[b.len] == 0);
 	CHECK_STR(b.p, "security.capability=00ff|trusted.big=@inode:77|user.b\\x7cc=01");
-	fx_buf_free(&b);
+	sg_buf_free(&b);
 }
 
 /* NTFS $EA: ntfs-3g's form (every entry names the next, the last one the

@@ -43,9 +43,9 @@ TEST(deleted_entries_listed_and_escaped)
 		"1700000100.000000000", "ctime", "1700000100.000000000", "btime", "1700000050.000000000",
 		"deleted_omitted", 5, "index", 1, "deleted_entries", "deleted_omitted", 0);
 	CHECK(r != NULL);
-	fx_buf md = {0};
+	sg_buf md = {0};
 	CHECK(fx_report_markdown(r, &md) == SG_OK);
-	CHECK(fx_buf_add(&md, "", 1) == SG_OK);
+	CHECK(sg_buf_append(&md, "", 1) == SG_OK);
 	const char *t = md.p;
 	CHECKF(strstr(t, "#### Deleted entries of file system 0: 7 (names and metadata; contents "
 	                 "not hashed)") != NULL, "%s", t);
@@ -58,7 +58,7 @@ TEST(deleted_entries_listed_and_escaped)
 		CHECK_INT(cells(hostile), 7); /* the name stays in its cell */
 	CHECK(strstr(t, "… and 5 more (not listed)") != NULL);
 	CHECK(!strchr(t, '\r'));
-	fx_buf_free(&md);
+	sg_buf_free(&md);
 	json_decref(r);
 }
 
@@ -77,9 +77,9 @@ TEST(evidence_text_escaped_as_the_incident_report_does)
 		"rules", "namespace", "ns", "rule", "r_[1](http://e/)", "meta", "description",
 		"\x1b]0;owned\x07 *bold* ~x~ & <b>");
 	CHECK(r != NULL);
-	fx_buf md = {0};
+	sg_buf md = {0};
 	CHECK(fx_report_markdown(r, &md) == SG_OK);
-	CHECK(fx_buf_add(&md, "", 1) == SG_OK);
+	CHECK(sg_buf_append(&md, "", 1) == SG_OK);
 	const char *t = md.p;
 	for (size_t i = 0; i + 1 < md.len; i++)
 		CHECKF((unsigned char)t[i] >= 0x20 && t[i] != 0x7f ? 1 : t[i] == '\n',
@@ -89,7 +89,7 @@ TEST(evidence_text_escaped_as_the_incident_report_does)
 	CHECKF(strstr(t, "r\\_\\[1\\](http://e/)") != NULL, "%s", t);
 	CHECKF(strstr(t, " \\*bold\\* \\~x\\~ &amp; &lt;b&gt;") != NULL, "%s", t);
 	CHECKF(strstr(t, "` /a b c\\|d `") != NULL, "%s", t);
-	fx_buf_free(&md);
+	sg_buf_free(&md);
 	json_decref(r);
 }
 

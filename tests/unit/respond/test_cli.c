@@ -360,5 +360,29 @@ static void markdown_forensics_section(void)
 	free(md);
 }
 
+/* A value longer than any fixed scratch buffer lands whole: the report
+ * builder grows (common/buf.h) and never cuts a line short silently. */
+TEST(markdown_long_values_not_cut)
+{
+	char scope[701];
+	memset(scope, 's', sizeof scope - 1);
+	scope[sizeof scope - 1] = '\0';
+	char doc[1200];
+	snprintf(doc, sizeof doc,
+	         "{\"steps\":[],\"forensics\":{\"examination\":{\"evidence\":[{\"label\":\"v\","
+	         "\"yara\":{\"scope\":\"%s\",\"status\":\"complete\",\"matched\":1,"
+	         "\"scanned\":2}}]}}}",
+	         scope);
+	char *md = NULL, msg[100];
+	CHECK_INT(pb_report_markdown(doc, strlen(doc), &md, msg, sizeof msg), SG_OK);
+	if (md) {
+		char want[800];
+		snprintf(want, sizeof want, "YARA (scope %s, complete): 1 of 2 scanned file(s) matched\n",
+		         scope);
+		CHECKF(strstr(md, want) != NULL, "%s", md);
+	}
+	free(md);
+}
+
 TEST_MAIN(argv_table, argv_values_land, guardduty_rules_land, config_table, delivery_table, markdown_escapes_hostile_values, markdown_finding_section,
-          markdown_forensics_section)
+          markdown_forensics_section, markdown_long_values_not_cut)

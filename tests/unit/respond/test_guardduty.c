@@ -108,6 +108,16 @@ TEST(bad_fields_are_refused)
 	          SG_ERR_UNSUPPORTED);
 	CHECKF(strstr(msg, "Evil\\x1b[2J\\x0aX") != NULL, "msg \"%s\"", msg);
 	CHECK(strchr(msg, '\n') == NULL && strchr(msg, 0x1b) == NULL);
+	/* the principal's excerpt too: C0, C1, DEL and invalid bytes escaped,
+	 * text kept, cut after 64 bytes */
+	CHECK_INT(parse(event(outside, "8", ACCESS_KEY("A\\u001b[2J\\u0085\\u007f|\\u00e9\\n"
+	                                                 "0123456789012345678901234567890123456789"
+	                                                 "01234567890123456789"), ""), &f, msg),
+	          SG_ERR_PARSE);
+	CHECKF(strstr(msg, "\"A\\x1b[2J\\xc2\\x85\\x7f|\xc3\xa9\\x0a"
+	                   "0123456789012345678901234567890123456789012345678901...\"") != NULL,
+	       "msg \"%s\"", msg);
+	CHECK(strchr(msg, 0x1b) == NULL && strchr(msg, 0x7f) == NULL);
 	/* duplicate keys: the event may not say two things at once */
 	const char *dup = "{\"source\":\"aws.guardduty\",\"source\":\"x\"}";
 	CHECK_INT(parse(dup, &f, msg), SG_ERR_PARSE);

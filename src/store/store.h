@@ -212,9 +212,16 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
 
 /*
  * Record n attempts in ONE transaction (one fsync): the service's group
- * commit.  All or nothing: on error none is recorded.  out is NULL or an
- * array of n.  (DynamoDB: one conditional write per attempt, in order; an
- * error leaves the attempts before it recorded.)
+ * commit.  out is NULL or an array of n.  SQLite: all or nothing: on error
+ * none is recorded.  DynamoDB: chunks in order, each ONE TransactWriteItems
+ * (at most 100 actions and 4 MB of items: up to 96 attempts of one source
+ * per chunk, fewer when they name several sources or carry large evidence),
+ * so each chunk is all or nothing; an error stops at the chunk that failed
+ * and the chunks before it stay recorded.  On both engines, on error
+ * out[i].incident_id != 0 exactly for the attempts that were recorded (a
+ * prefix of the batch; store_errmsg says how many): those are done, and only
+ * the others may be recorded again.  A chunk resent after a lost answer is
+ * not applied twice (its ClientRequestToken is derived from its writes).
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);

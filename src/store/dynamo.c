@@ -299,28 +299,14 @@ static sg_err put_attempt(dd_store *s, const store_attempt_in *a, int64_t id, in
                           int64_t at, store_record_out *o)
 {
 	struct aws_error e;
-	char pk[32], sk[32];
-	if (s->detail_max && seq > s->detail_max) {
-		o->aggregated = 1;
-		return SG_OK;
+	int bad = 0;
+	json_t *item = dd_attempt_item(s, a, id, seq, at, &bad);
+	if (!item) {   /* counted only */
+		o->aggregated = !bad;
+		return bad ? SG_ERR_NOMEM : SG_OK;
 	}
-	dd_partition(id, pk);
-	snprintf(sk, sizeof sk, "att#%020lld", (long long)seq);
-	json_t *item = json_pack(
-		"{s:{s:s},s:{s:s},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		"pk", "S", pk, "sk", "S", sk, "incident", dd_n(id), "at_ms", dd_n(at), "client",
-		dd_s(a->client), "request", dd_s(a->request), "headers",
-		dd_s(a->headers && *a->headers ? a->headers : "{}"), "url", dd_s(a->url), "dest",
-		dd_s(a->dest), "category", dd_s(a->category), "rule", dd_s(a->rule), "reason",
-		dd_s(a->reason), "hop", dd_n(a->hop), "addrs",
-		dd_s(a->addrs && *a->addrs ? a->addrs : "[]"), "instance_id", dd_s(a->instance_id),
-		"region", dd_s(a->region), "az", dd_s(a->az), "contain", dd_n(a->contain ? 1 : 0));
-	sg_err rc = item ? aws_ddb_put(s->aws, s->table, item, NULL, &e) : SG_ERR_NOMEM;
+	sg_err rc = aws_ddb_put(s->aws, s->table, item, NULL, &e);
 	json_decref(item);
-	if (rc == SG_ERR_RANGE) {   /* larger than an item may be: counted only */
-		o->aggregated = 1;
-		return SG_OK;
-	}
 	if (!rc)
 		o->attempt_id = seq;
 	return dd_fail(s, rc, "PutItem", &e);

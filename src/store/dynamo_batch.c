@@ -110,9 +110,7 @@ static sg_err read_group(dd_store *s, group *g)
 	return dd_next_id(s, &g->id);
 }
 
-/* The attempt item, NULL when it is only counted (detail_max reached, or
- * larger than an item may be).  *bad on allocation failure. */
-static json_t *attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int64_t seq,
+json_t *dd_attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int64_t seq,
                             int64_t at, int *bad)
 {
 	char pk[32], sk[32];
@@ -161,7 +159,7 @@ static void plan_attempt(dd_store *s, dd_tx *t, group *g, const store_attempt_in
 		o->escalated = 1;
 	}
 	int64_t seq = g->seen + g->added;
-	json_t *item = attempt_item(s, a, g->id, seq, at, &t->bad);
+	json_t *item = dd_attempt_item(s, a, g->id, seq, at, &t->bad);
 	if (item) {
 		dd_tx_add(t, "Put", item, NULL, "attribute_not_exists(pk)", NULL, NULL);
 		o->attempt_id = seq;

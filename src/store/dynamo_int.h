@@ -58,6 +58,11 @@ bool dd_claimable(const char *state, bool observe);
 /* The placeholders :s_logged ... of ACTIVE_STATES added to values (non-zero
  * on allocation failure). */
 int dd_add_active_states(json_t *values);
+/* Attempt a's item, the seq-th of incident id; NULL when it is only
+ * counted (detail_max reached, or larger than an item may be); *bad set
+ * on allocation failure (dynamo_batch.c). */
+json_t *dd_attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int64_t seq,
+                        int64_t at, int *bad);
 /* The batch of serve (dynamo_batch.c), as struct store_engine has it. */
 sg_err dd_record_many(store *s, const store_attempt_in *a, const char *const *keys, size_t n,
                       store_record_out *out);

@@ -78,7 +78,8 @@
  * compare-and-set, SG_ERR_BUSY for a lock or a lease held by someone else,
  * SG_ERR_UNSUPPORTED for a database written by a newer schema,
  * SG_ERR_CORRUPT for a database that fails SQLite's checks, SG_ERR_IO for
- * anything else SQLite reports, SG_ERR_NOMEM.  On error nothing was written.
+ * anything else SQLite reports, SG_ERR_NOMEM.  On error nothing was written
+ * (but for store_record_many on DynamoDB: see there).
  * store_errmsg() gives the engine's last message for logs (never NULL).
  *
  * Strings.  Input strings are NUL-terminated UTF-8 (the caller already

@@ -9,22 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fuzz_field.h"
 #include "playbook/revoke.h"
 
 #define NOW 1796414400LL /* 2026-12-04T20:00:00Z */
-
-static char *cut(const uint8_t **p, const uint8_t *end, int line)
-{
-	const uint8_t *nl = line ? memchr(*p, '\n', (size_t)(end - *p)) : NULL;
-	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-	char *s = malloc(n + 1);
-	if (!s)
-		abort();
-	memcpy(s, *p, n);
-	s[n] = 0;
-	*p += n + (nl != NULL);
-	return s;
-}
 
 static size_t ours(const json_t *doc, const char *arn)
 {
@@ -46,10 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *issued = NULL, *arn = NULL;
 	if (size && data[0] == '@') {
 		p++;
-		issued = cut(&p, end, 1);
-		arn = cut(&p, end, 1);
+		issued = fuzz_field(&p, end, 1);
+		arn = fuzz_field(&p, end, 1);
 	}
-	char *doc = cut(&p, end, 0);
+	char *doc = fuzz_field(&p, end, 0); /* NULL: no policy yet */
 	const char *iss = issued ? issued : "2026-12-04T19:59:00Z";
 	const char *a = arn ? arn : "arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0";
 	char *out = NULL;

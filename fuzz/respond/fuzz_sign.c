@@ -9,26 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fuzz_field.h"
 #include "playbook/sign.h"
 
 static const uint8_t key[] = "fuzz-key-of-32-bytes-exactly-!!!";
 #define NOW 1800000000LL
-
-/* The next '\n'-terminated field of data as a NUL-terminated copy. */
-static char *field(const uint8_t **p, const uint8_t *end)
-{
-	if (*p >= end)
-		return NULL;
-	const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
-	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-	char *s = malloc(n + 1);
-	if (!s)
-		abort();
-	memcpy(s, *p, n);
-	s[n] = 0;
-	*p += n + (nl != NULL);
-	return s;
-}
 
 static void resigned(rsig_cache *c, const char *nonce, const uint8_t *body, size_t blen,
                      int64_t skew)
@@ -62,7 +47,9 @@ static void resigned(rsig_cache *c, const char *nonce, const uint8_t *body, size
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data, *end = data + size;
-	char *ts = field(&p, end), *nonce = field(&p, end), *sig = field(&p, end);
+	char *ts = fuzz_field(&p, end, 1);
+	char *nonce = fuzz_field(&p, end, 1);
+	char *sig = fuzz_field(&p, end, 1);
 	const uint8_t *body = p < end ? p : (const uint8_t *)"";
 	size_t blen = p < end ? (size_t)(end - p) : 0;
 	rsig_cache *c = rsig_cache_new(4, RSIG_WINDOW_DEFAULT);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -122,8 +123,12 @@ int bs_group_bound(unsigned group)
 	char line[256];
 	int bound = 0;
 	while (f && fgets(line, sizeof line, f)) {
-		unsigned g = 0;
-		if (sscanf(line, "%u", &g) == 1 && g == group)
+		/* "%5d %6d ...": the group number first, right-aligned */
+		const char *p = line + strspn(line, " ");
+		char *end = NULL;
+		errno = 0;
+		unsigned long g = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : ULONG_MAX;
+		if (end && end != p && (*end == ' ' || *end == '\n') && !errno && g == group)
 			bound = 1;
 	}
 	if (f)

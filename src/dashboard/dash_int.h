@@ -25,7 +25,6 @@ typedef struct dash {
 	struct event *timer;    /* events.c */
 	struct dash_sub *subs;
 	size_t nsubs;
-	char *last_list;        /* the list JSON the subscribers last got */
 	unsigned ticks;
 	struct responder *r;    /* release.c: NULL in read-only mode */
 	char csrf[65];          /* per process, random, hex */

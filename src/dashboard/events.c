@@ -1,6 +1,8 @@
 /* events.c — live updates: GET /api/events is a server-sent event stream.
- * A timer reads the incident list every DASH_EVENTS_TICK_MS; when its JSON
- * differs from the last one sent, every subscriber gets
+ * A subscriber gets the list at once; then a timer reads it every
+ * DASH_EVENTS_TICK_MS and sends it to each subscriber whose last list
+ * differs (by SHA-256: a subscriber never gets the same list twice, so the
+ * page is not redrawn under the operator's pointer for nothing), as
  * "event: incidents\ndata: LIST\n\n" (the JSON is compact and escapes every
  * control byte, so it is one data line).  A comment line keeps idle streams
  * open through proxies.  At most DASH_EVENTS_MAX subscribers (503 after). */
@@ -9,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +21,7 @@ struct dash_sub {
 	struct evhttp_request *req;
 	dash *d;
 	struct dash_sub *next;
+	unsigned char sent[SHA256_DIGEST_LENGTH]; /* the list it last got */
 };
 
 static void unlink_sub(dash *d, struct dash_sub *s)
@@ -53,9 +57,16 @@ static void send_chunk(struct evhttp_request *req, const char *a, const char *b,
 	evbuffer_free(buf);
 }
 
-static void send_list(struct evhttp_request *req, const char *json)
+/* The list to s, unless it is the one s last got; 1 when sent. */
+static int send_list(struct dash_sub *s, const char *json)
 {
-	send_chunk(req, "event: incidents\ndata: ", json, "\n\n");
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	SHA256((const unsigned char *)json, strlen(json), digest);
+	if (!memcmp(digest, s->sent, sizeof digest))
+		return 0;
+	memcpy(s->sent, digest, sizeof digest);
+	send_chunk(s->req, "event: incidents\ndata: ", json, "\n\n");
+	return 1;
 }
 
 static void tick(evutil_socket_t fd, short what, void *arg)
@@ -70,18 +81,11 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		dash_log("error", "events", "cannot read the incident list");
 		return;
 	}
-	int changed = !d->last_list || strcmp(json, d->last_list) != 0;
 	for (struct dash_sub *s = d->subs; s; s = s->next)
-		if (changed)
-			send_list(s->req, json);
-		else if (d->ticks % 8 == 0)
+		if (!send_list(s, json) && d->ticks % 8 == 0)
 			send_chunk(s->req, ": keep-alive", "", "\n\n");
 	d->ticks++;
-	if (changed) {
-		free(d->last_list);
-		d->last_list = json;
-	} else
-		free(json);
+	free(json);
 }
 
 void dash_events_subscribe(dash *d, struct evhttp_request *req)
@@ -104,7 +108,7 @@ void dash_events_subscribe(dash *d, struct evhttp_request *req)
 	evhttp_send_reply_start(req, 200, "OK");
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, s);
 	send_chunk(req, "retry: 3000\n\n", "", "");
-	send_list(req, json); /* the state now: the page needs no separate fetch */
+	send_list(s, json); /* the state now: the page needs no separate fetch */
 	free(json);
 }
 
@@ -129,6 +133,4 @@ void dash_events_stop(dash *d)
 	if (d->timer)
 		event_free(d->timer);
 	d->timer = NULL;
-	free(d->last_list);
-	d->last_list = NULL;
 }

@@ -82,9 +82,10 @@ void exam_result_source(json_t *r, const json_t *evj, size_t nsrc)
 	if (y) {
 		json_t *files = yara_files(json_object_get(y, "matches"));
 		json_t *o = json_object();
-		jset(o, "scope", json_incref(json_object_get(y, "scope")));
-		jset(o, "status", json_incref(json_object_get(y, "status")));
-		jset(o, "scanned", json_incref(json_object_get(y, "scanned")));
+		static const char *const keep[] = {"scope", "status", "scanned"};
+		for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) /* scope off: only "scope" */
+			if (json_object_get(y, keep[k]))
+				jset(o, keep[k], json_incref(json_object_get(y, keep[k])));
 		jset(o, "matched", json_integer((json_int_t)json_array_size(files)));
 		jset(o, "matches", digest(files, ykeys, YARA_BYTES / share, &omitted));
 		jset(o, "matches_omitted", json_integer((json_int_t)omitted));

@@ -477,7 +477,8 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	jset(res, "findings", json_integer((json_int_t)findings));
 	jset(res, "custody_log", json_string(x->clog));
 	jset(res, "custody_head", json_string(x->head));
-	jset(res, "custody_anchor", anchor);
+	if (anchor) /* only with --evidence-bucket */
+		jset(res, "custody_anchor", anchor);
 	char *line = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line)
 		printf("%s\n", line);

@@ -161,8 +161,10 @@ static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
  * Everything is restored: the incident's state first, then the status tag,
  * so that the tag never says "released" of an incident that is not.  A
  * transition that fails (the store busy, another operator's move) leaves
- * the tag as containment set it; a tag that cannot be set after the
- * transition is said, with the command that sets it.
+ * the tag as containment set it.  A tag that cannot be set after the
+ * transition does not undo the release (SG_OK: the incident is released,
+ * which the dashboard and the CLI report); msg says so, with the command
+ * that sets the tag.
  */
 static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
                             const char *actor, char *msg, size_t msglen)
@@ -186,14 +188,16 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 		snprintf(msg, msglen, "%s released, but its status tag was not set: %s; the tag still "
 		         "says what containment left (aws ec2 create-tags --resources %s --tags "
 		         "Key=ssrfguard:status,Value=released)", x->inc, fails.text, in->id);
-		release_step(x, PB_FAILED, msg, actor);
-		return SG_ERR_REMOTE;
+		release_step(x, PB_DONE, msg, actor);
+		return SG_OK;
 	}
-	release_step(x, PB_DONE, "groups, profile, load balancers and ASG restored; status tag released",
-	             actor);
-	snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s restored",
-	         x->inc, in->n_enis, in->n_targets + in->n_elbs, in->profile_arn[0] ? "yes" : "none",
-	         in->asg[0] ? in->asg : "none");
+	sg_err rec = release_step(x, PB_DONE, "groups, profile, load balancers and ASG restored; "
+	                          "status tag released", actor);
+	snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s "
+	         "restored%s%s", x->inc, in->n_enis, in->n_targets + in->n_elbs,
+	         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none",
+	         rec ? "; the release step's own record was not written: " : "",
+	         rec ? sg_strerror(rec) : "");
 	return SG_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "playbook/guardduty.h"
 #include "respond/rsp.h"
 
@@ -28,7 +29,9 @@ static json_t *processes(const store_attempt *att, size_t n)
 	return list;
 }
 
-/* Every state change of the incident and its steps: when, who, why. */
+/* Every state change of the incident and its steps: when, who, why.  The
+ * store's strings are made JSON text (common/utf8.h): a row written with
+ * bytes that are not UTF-8 is shown repaired, never dropped. */
 static json_t *history(store *st, int64_t id)
 {
 	store_history *h = NULL;
@@ -39,9 +42,11 @@ static json_t *history(store *st, int64_t id)
 	for (size_t i = 0; list && i < n; i++) {
 		char at[32];
 		rsp_iso8601(h[i].at_ms, at);
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "at", at, "step",
-		                                      h[i].step, "from", h[i].from, "to", h[i].to,
-		                                      "actor", h[i].actor, "reason", h[i].reason));
+		json_array_append_new(list, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "at", at, "step",
+		                                      sg_utf8_json(h[i].step), "from", sg_utf8_json(h[i].from),
+		                                      "to", sg_utf8_json(h[i].to), "actor",
+		                                      sg_utf8_json(h[i].actor), "reason",
+		                                      sg_utf8_json(h[i].reason)));
 	}
 	store_history_free(h, n);
 	return list;
@@ -84,15 +89,16 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 	respond_incident_name(id, name, sizeof name);
 	rsp_iso8601(inc.opened_ms, opened);
 	rsp_iso8601(inc.state_ms, fin);
-	r = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "incident", name, "store_id",
-	              (json_int_t)id, "instance", inc.instance_id, "region", inc.region, "state",
-	              store_state_name(inc.state), "state_reason", inc.state_reason, "opened", opened,
-	              "source", inc.source, "category", inc.category, "dest", inc.dest, "attempts",
+	r = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:s,s:o,s:o,s:o,s:I}", "incident", name, "store_id",
+	              (json_int_t)id, "instance", sg_utf8_json(inc.instance_id), "region",
+	              sg_utf8_json(inc.region), "state", store_state_name(inc.state), "state_reason",
+	              sg_utf8_json(inc.state_reason), "opened", opened, "source", sg_utf8_json(inc.source),
+	              "category", sg_utf8_json(inc.category), "dest", sg_utf8_json(inc.dest), "attempts",
 	              (json_int_t)inc.attempts);
 	if (!r)
 		goto fail;
 	if (store_attempts(st, id, 0, &att, &na) == SG_OK && na) {
-		json_object_set_new(r, "url", json_string(att[0].url));
+		json_object_set_new(r, "url", sg_utf8_json(att[0].url));
 		json_t *procs = processes(att, na);
 		if (json_array_size(procs))
 			json_object_set(r, "processes", procs);

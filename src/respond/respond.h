@@ -199,9 +199,9 @@ void respond_wake(responder *r);
  * only denies sessions issued before the incident).  Then incident ->
  * released, and only then the instance's ssrfguard:status tag "released"
  * (a tag never says released of an incident that is not).  An error with
- * msg saying why: a restore call failed (nothing marked), the transition
- * failed (the tag unchanged), or the tag could not be set after the
- * transition (the incident is released; msg says how to set the tag).
+ * msg saying why: a restore call failed (nothing marked), or the
+ * transition failed (the tag unchanged).  SG_OK once released, msg saying
+ * what was restored, or that the tag could not be set and how to set it.
  */
 sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
 

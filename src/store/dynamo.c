@@ -151,16 +151,17 @@ json_t *dd_incident_item(int64_t id, const store_attempt_in *a, const char *key,
 {
 	char sk[24];
 	dd_id_text(id, sk);
-	json_t *item = json_pack("{s:{s:s},s:{s:s},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
-	                 "s:o,s:o,s:o,s:o,s:o,s:o}",
-	                 "pk", "S", DD_INCIDENTS, "sk", "S", sk, "id", dd_n(id), "state",
-	                 dd_s(state), "state_reason", dd_s(reason), "state_ms", dd_n(at), "source",
-	                 dd_s(a->client), "join_key", dd_s(key), "category", dd_s(a->category),
-	                 "rule", dd_s(a->rule), "dest", dd_s(a->dest), "instance_id",
-	                 dd_s(a->instance_id), "region", dd_s(a->region), "az", dd_s(a->az),
-	                 "contain", dd_n(a->contain ? 1 : 0), "observe", dd_n(a->observe ? 1 : 0),
-	                 "attempts", dd_n(1), "opened_ms", dd_n(at), "updated_ms", dd_n(at),
-	                 "lease_owner", dd_s(owner), "lease_until_ms", dd_n(until));
+	json_t *item = json_pack("{s:{s:s},s:{s:s},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+	                         "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	                         "pk", "S", DD_INCIDENTS, "sk", "S", sk, "id", dd_n(id), "state",
+	                         dd_s(state), "state_reason", dd_s(reason), "state_ms", dd_n(at),
+	                         "source", dd_s(a->client), "join_key", dd_s(key), "category",
+	                         dd_s(a->category), "rule", dd_s(a->rule), "dest", dd_s(a->dest),
+	                         "instance_id", dd_s(a->instance_id), "region", dd_s(a->region),
+	                         "az", dd_s(a->az), "contain", dd_n(a->contain ? 1 : 0), "observe",
+	                         dd_n(a->observe ? 1 : 0), "attempts", dd_n(1), "opened_ms",
+	                         dd_n(at), "updated_ms", dd_n(at), "lease_owner", dd_s(owner),
+	                         "lease_until_ms", dd_n(until));
 	if (item && dd_claimable(state, a->observe) &&
 	    json_object_set_new(item, DD_CLAIM_ATTR, dd_s("1"))) {
 		json_decref(item);

@@ -102,11 +102,20 @@ class Browser:
                                            "awaitPromise": True}, session)
         return r.get("result", {}).get("value")
 
+    # what evaluate meets while the page is navigating: not yet, ask again
+    NAVIGATING = ("Inspected target navigated or closed", "Execution context was destroyed",
+                  "Cannot find context")
+
     def wait_for(self, session, expr, what, timeout=20):
+        """Until expr is true in the page (True); else a failure, False."""
         end = time.time() + timeout
         while time.time() < end:
-            if self.evaluate(session, expr):
-                return True
+            try:
+                if self.evaluate(session, expr):
+                    return True
+            except RuntimeError as e:
+                if not any(n in str(e) for n in self.NAVIGATING):
+                    raise
             time.sleep(0.2)
         self.check(False, f"timed out waiting: {what}")
         return False

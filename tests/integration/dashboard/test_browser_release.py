@@ -72,7 +72,7 @@ def open_incident(B, base, shot):
     B.type_text(s, "input[name=token]", TOKEN)
     B.evaluate(s, "document.querySelector('form').submit(); true")
     B.wait_for(s, "document.querySelectorAll('#rows tr').length === 1", "the list renders")
-    B.click(s, "#rows tr")
+    B.click(s, "#rows tr")  # the list is not redrawn for nothing under the pointer
     B.wait_for(s, "!document.getElementById('detail').hidden && "
                   "document.querySelector('#detail h2').textContent === 'INC-1 \u2014 contained'",
                "INC-1's detail, contained")

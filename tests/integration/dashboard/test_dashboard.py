@@ -19,9 +19,11 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN, SEED = sys.argv[1], sys.argv[2]
 TOKEN = "t0ken-for-the-dashboard-test-0123456789"
@@ -259,6 +261,26 @@ second = next_list(ev)
 check(second and {i["source"]: i["attempts"] for i in second} ==
       {"203.0.113.10": 2, "203.0.113.11": 2}, f"the change arrives live: {second}")
 c.close()
+# a new stream gets the list once, not again at the next reads of the store
+# while nothing changes (a needless redraw takes the operator's click away),
+# also when the store changed while nobody listened
+time.sleep(1.5)  # the closed stream is gone
+check(subprocess.run([SEED, store]).returncode == 0, "blocked again while nobody listens")
+raw = socket.create_connection(("127.0.0.1", port), timeout=1)
+raw.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+            TOKEN.encode() + b"\r\n\r\n")
+got, end = b"", time.time() + 3.5
+while time.time() < end:
+    try:
+        chunk = raw.recv(65536)
+    except socket.timeout:
+        continue
+    if not chunk:
+        break
+    got += chunk
+raw.close()
+check(got.count(b"event: incidents") == 1,
+      f"one list in 3.5 s of a store that does not change: {got.count(b'event: incidents')}")
 
 # sign-in form: the token sets an HttpOnly SameSite=Strict cookie; a wrong one does not
 form = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -258,6 +258,7 @@ check "benign look-alikes (unchanged) not read, so not matched" bash -c "! grep 
 check "matched bytes escaped in report.json" grep -qF 'evil\\x1b[31m.example' "$R"
 check "no raw ESC in report.md" bash -c "! grep -q $'\x1b' '$WORK/o-v/report.md'"
 check "report.md: YARA section with the JSP rule (Markdown-escaped)" grep -qF 'webshells.jsp\_webshell\_cmd' "$WORK/o-v/report.md"
+check "nothing \"(lost: ...)\" in the reports and result lines (absent means absent)" bash -c "! grep -l '(lost' '$WORK/v.out' '$R' '$WORK/o-v/report.md'"
 check "manifest line carries the rule" grep -q '"path":"/tmp/.x.sh".*"yara":\["reverse_shells.bash_dev_tcp_reverse_shell"\]' "$WORK/o-v/victim.img/manifest.jsonl"
 check "result line: the yara digest names the webshell" grep -q '"yara":{"scope":"changed","status":"complete","scanned":[0-9]*,"matched":14,"matches":\[.*"path":"/var/www/html/app/up.php"' "$WORK/v.out"
 check "result line: the persistence places" grep -q '"persistence":\[{"kind":"cron","path":"/etc/crontab","baseline":"unchanged"}' "$WORK/v.out"
@@ -308,6 +309,7 @@ check "clean image, scope all: benign look-alikes match nothing" test "$(nmatche
 examine off --device "$WORK/victim.img" --baseline "$WORK/base.jsonl" --yara-scope off --out "$WORK/o-off"
 check "scope off: nothing scanned" test "$(jget "$WORK/o-off/report.json" 'r["evidence"][0]["yara"]["scope"]')" = off
 check "scope off: no rules compiled" test "$(jget "$WORK/o-off/report.json" 'r.get("yara")')" = None
+check "scope off: the result line says off, and nothing lost" bash -c "grep -q '\"yara\":{\"scope\":\"off\",\"matched\":0' '$WORK/off.out' && ! grep -q '(lost' '$WORK/off.out' '$WORK/o-off/report.json'"
 examine nobase --device "$WORK/victim.img" --out "$WORK/o-nobase"
 check "no baseline: samples in writable places still found" matched /tmp/.x.sh reverse_shells.bash_dev_tcp_reverse_shell "$WORK/o-nobase/report.json"
 check "no baseline: root's script found" matched /root/.s.sh credential_harvesters.imds_credentials_fetch_script "$WORK/o-nobase/report.json"

@@ -113,12 +113,14 @@ static void *writer_main(void *arg)
 						.az = p->id->az, .contain = contains(p, v->category),
 					};
 				}
+			/* on error, out[k] is still filled for each attempt that was
+			 * recorded (DynamoDB: the chunks before the one that failed)
+			 * and zero for the others */
 			e = store_record_many(hub->st, in, n, out);
 			k = 0;
 			for (size_t b = 0; b < p->nloops; b++)
 				for (job *j = batches[b]; j; j = j->next, k++)
-					if (e == SG_OK)
-						j->rec = out[k];
+					j->rec = out[k];
 		}
 
 		pthread_mutex_lock(&hub->mu);
@@ -240,8 +242,12 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		char line[512];
 		tbuf b;
 		tb_init(&b, line, sizeof line);
-		tb_fmt(&b, "{\"event\":\"error\",\"what\":\"store\",\"error\":\"%s\"}\n",
-		       sg_strerror(e));
+		size_t landed = 0, all = 0;
+		for (job *j = batch; j; j = j->next, all++)
+			landed += j->rec.incident_id != 0;
+		tb_fmt(&b, "{\"event\":\"error\",\"what\":\"store\",\"error\":\"%s\","
+		           "\"recorded\":%zu,\"not_recorded\":%zu}\n",
+		       sg_strerror(e), landed, all - landed);
 		log_line(s, "error", b.p, b.len);
 	}
 	for (job *j = batch, *next; j; j = next) {
@@ -252,14 +258,15 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		if (contain && s->resp_started && s->resp.status &&
 		    s->resp.status(s->resp.ctx, NULL, 0) == SRV_RESPONDER_FAILING)
 			contain = TEXT_CONTAIN_UNAVAILABLE;
-		if (e == SG_OK) {
+		/* recorded: the whole batch, or this attempt's part of it */
+		if (e == SG_OK || j->rec.incident_id) {
 			if (j->rec.opened)
 				SRV_COUNT(s->m.incidents_opened, 1);
 			if (j->rec.aggregated)
 				SRV_COUNT(s->m.aggregated, 1);
 			log_decision(j, contain);
 			if (j->committed)
-				j->committed(j, contain, e);
+				j->committed(j, contain, SG_OK);
 			else
 				answer(j, contain);
 			if (contain && (j->rec.opened || j->rec.escalated) && s->resp_started &&

@@ -7,25 +7,24 @@
  */
 #include "store/dynamo_int.h"
 
+#include "aws/sigv4.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define DD_ROUNDS 8
 #define DD_DATA_MAX 350000           /* a step's data, below the 400 KB item limit */
 #define DD_TABLE_WAIT_MS 120000      /* CreateTable until ACTIVE */
 #define DD_INDEX_LAG_MS 1100         /* a write reaches a global secondary index (emulator: 1 s;
                                         AWS: "within a fraction of a second" normally) */
-#define ACTIVE_STATES "#s IN (:s_logged, :s_open, :s_containing, :s_contained, :s_failed)"
 /* The sparse global secondary index of the claim search: an incident item
  * carries claimable = "1" exactly while a daemon may claim it (open, or
  * containing under a lease that may run out, and not observe-only), so the
  * search reads those and not the table's history. */
 #define DD_CLAIM_INDEX "claimable"
-#define DD_CLAIM_ATTR "claimable"
 
-static bool claimable_state(const char *state, bool observe)
+bool dd_claimable(const char *state, bool observe)
 {
 	return !observe && (!strcmp(state, "open") || !strcmp(state, "containing"));
 }
@@ -39,7 +38,7 @@ static void sleep_ms(long ms)
 /* ---- expression placeholders ---- */
 
 /* values with the active states' placeholders added (for ACTIVE_STATES) */
-static int add_active_states(json_t *values)
+int dd_add_active_states(json_t *values)
 {
 	static const char *const names[] = {"logged", "open", "containing", "contained", "failed"};
 	int bad = 0;
@@ -53,14 +52,9 @@ static int add_active_states(json_t *values)
 
 /* ---- transactions ---- */
 
-typedef struct tx {
-	json_t *acts;
-	int bad;
-} tx;
-
 /* Add one action: kind "Put" (member "Item"), "Update", "Delete" or
  * "ConditionCheck" (member "Key").  member, names and values are stolen. */
-static void tx_add(tx *t, const char *kind, json_t *member, const char *update, const char *cond,
+void dd_tx_add(dd_tx *t, const char *kind, json_t *member, const char *update, const char *cond,
                    json_t *names, json_t *values)
 {
 	json_t *op = json_object();
@@ -78,6 +72,9 @@ static void tx_add(tx *t, const char *kind, json_t *member, const char *update, 
 		if (values && json_object_size(values))
 			bad |= json_object_set(op, "ExpressionAttributeValues", values);
 		bad |= json_array_append_new(t->acts, json_pack("{s:O}", kind, op));
+		t->n++;
+		if (!strcmp(kind, "Put"))
+			t->bytes += aws_ddb_item_size(member);
 	}
 	json_decref(op);
 	json_decref(member);
@@ -87,7 +84,7 @@ static void tx_add(tx *t, const char *kind, json_t *member, const char *update, 
 }
 
 /* One history item (seq orders the items of one transaction). */
-static void tx_history(tx *t, int64_t id, const char *step, const char *from, const char *to,
+void dd_tx_history(dd_tx *t, int64_t id, const char *step, const char *from, const char *to,
                        const char *reason, const char *actor, int64_t at, int seq)
 {
 	char pk[32], sk[80], tok[37] = "";
@@ -103,27 +100,52 @@ static void tx_history(tx *t, int64_t id, const char *step, const char *from, co
 	                         "sk", "S", sk, "incident", dd_n(id), "step", dd_s(step), "from",
 	                         dd_s(from), "to", dd_s(to), "reason", dd_s(reason), "actor",
 	                         dd_s(actor), "at_ms", dd_n(at));
-	tx_add(t, "Put", item, NULL, NULL, NULL, NULL);
+	dd_tx_add(t, "Put", item, NULL, NULL, NULL, NULL);
 }
 
-/* Run the transaction (consumed).  SG_ERR_STATE: *failed names the action
- * whose condition failed.  SG_ERR_BUSY: a conflicting transaction. */
-static sg_err tx_run(dd_store *s, tx *t, int *failed)
+/* The ClientRequestToken of a transaction: derived from what it writes
+ * (table and actions), so a resend of the same transaction within AWS's
+ * 10 minutes (API reference, TransactWriteItems) is a no-op, whoever
+ * resends it.  Every transaction this engine builds differs from every
+ * other (a history item's key, a new id, or a compare-and-set on a count
+ * that only grows), so no two changes share a token. */
+static sg_err tx_token(const char *table, const json_t *acts, char token[37])
+{
+	char *body = json_dumps(acts, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!body)
+		return SG_ERR_NOMEM;
+	char hex[65], *all = NULL;
+	size_t n = strlen(table) + 1 + strlen(body) + 1;
+	all = malloc(n);
+	if (all) {
+		snprintf(all, n, "%s\n%s", table, body);
+		aws_sha256_hex(all, strlen(all), hex);
+		snprintf(token, 37, "%.36s", hex);
+	}
+	free(all);
+	free(body);
+	return all ? SG_OK : SG_ERR_NOMEM;
+}
+
+sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 {
 	struct aws_error e;
 	char token[37];
 	*failed = -1;
-	sg_err rc = t->bad ? SG_ERR_NOMEM : aws_client_token(token);
+	aws_error_clear(&e);
+	sg_err rc = t->bad ? SG_ERR_NOMEM : tx_token(s->table, t->acts, token);
 	if (!rc)
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
 	json_decref(t->acts);
 	t->acts = NULL;
+	t->n = 0;
+	t->bytes = 0;
 	return rc == SG_ERR_STATE || rc == SG_ERR_BUSY ? rc : dd_fail(s, rc, "TransactWriteItems", &e);
 }
 
 /* ---- recording ---- */
 
-static json_t *incident_item(int64_t id, const store_attempt_in *a, const char *key,
+json_t *dd_incident_item(int64_t id, const store_attempt_in *a, const char *key,
                              const char *state, const char *reason, int64_t at,
                              const char *owner, int64_t until)
 {
@@ -140,7 +162,7 @@ static json_t *incident_item(int64_t id, const store_attempt_in *a, const char *
 	                         dd_n(a->observe ? 1 : 0), "attempts", dd_n(1), "opened_ms",
 	                         dd_n(at), "updated_ms", dd_n(at), "lease_owner", dd_s(owner),
 	                         "lease_until_ms", dd_n(until));
-	if (item && claimable_state(state, a->observe) &&
+	if (item && dd_claimable(state, a->observe) &&
 	    json_object_set_new(item, DD_CLAIM_ATTR, dd_s("1"))) {
 		json_decref(item);
 		item = NULL;
@@ -149,7 +171,7 @@ static json_t *incident_item(int64_t id, const store_attempt_in *a, const char *
 }
 
 /* A new incident id from the counter item. */
-static sg_err next_id(dd_store *s, int64_t *id)
+sg_err dd_next_id(dd_store *s, int64_t *id)
 {
 	struct aws_error e;
 	json_t *key = dd_key("meta", "counter"), *attrs = NULL;
@@ -176,26 +198,26 @@ static sg_err open_incident(dd_store *s, const store_attempt_in *a, const char *
 {
 	char reason[256], claim_reason[256];
 	int64_t id;
-	sg_err rc = next_id(s, &id);
+	sg_err rc = dd_next_id(s, &id);
 	if (rc)
 		return rc;
 	const char *state = a->contain ? "open" : "logged";
 	bool claim = owner && a->contain;
 	store_reason_opened(a, reason, sizeof reason);
 	store_reason_claimed("open", "", claim ? owner : "", claim_reason, sizeof claim_reason);
-	tx t = {0};
-	tx_add(&t, "Put", incident_item(id, a, key, claim ? "containing" : state,
+	dd_tx t = {0};
+	dd_tx_add(&t, "Put", dd_incident_item(id, a, key, claim ? "containing" : state,
 	                                claim ? claim_reason : reason, at, claim ? owner : "",
 	                                claim ? at + lease_ms : 0),
 	       NULL, "attribute_not_exists(pk)", NULL, NULL);
-	tx_add(&t, "Put", json_pack("{s:{s:s},s:{s:s},s:o}", "pk", "S", DD_ACTIVE, "sk", "S", key,
+	dd_tx_add(&t, "Put", json_pack("{s:{s:s},s:{s:s},s:o}", "pk", "S", DD_ACTIVE, "sk", "S", key,
 	                            "incident", dd_n(id)),
 	       NULL, "attribute_not_exists(pk)", NULL, NULL);
-	tx_history(&t, id, "", "", state, reason, "serve", at, 0);
+	dd_tx_history(&t, id, "", "", state, reason, "serve", at, 0);
 	if (claim)
-		tx_history(&t, id, "", "open", "containing", claim_reason, owner, at, 1);
+		dd_tx_history(&t, id, "", "open", "containing", claim_reason, owner, at, 1);
 	int failed;
-	rc = tx_run(s, &t, &failed);
+	rc = dd_tx_run(s, &t, &failed);
 	if (rc == SG_ERR_STATE && failed != 1)
 		rc = SG_ERR_CORRUPT;  /* the counter handed out an id in use */
 	if (rc)
@@ -220,7 +242,7 @@ static sg_err join_incident(dd_store *s, int64_t id, const store_attempt_in *a, 
 	json_t *names = json_pack("{s:s}", "#s", "state");
 	json_t *values = json_pack("{s:o,s:o}", ":one", dd_n(1), ":at", dd_n(at));
 	sg_err rc = SG_ERR_NOMEM;
-	if (key && names && values && !add_active_states(values)) {
+	if (key && names && values && !dd_add_active_states(values)) {
 		struct aws_ddb_expr x = {.condition = ACTIVE_STATES, .names = names, .values = values};
 		rc = aws_ddb_update(s->aws, s->table, key, "ADD attempts :one SET updated_ms = :at", &x,
 		                    &attrs, &e);
@@ -234,28 +256,28 @@ static sg_err join_incident(dd_store *s, int64_t id, const store_attempt_in *a, 
 	}
 	*seq = aws_ddb_num(attrs, "attempts");
 	bool logged = !strcmp(aws_ddb_str(attrs, "state"), "logged");
-	bool claimable = claimable_state("open", aws_ddb_num(attrs, "observe") != 0);
+	bool claimable = dd_claimable("open", aws_ddb_num(attrs, "observe") != 0);
 	json_decref(attrs);
 	o->incident_id = id;
 	if (!a->contain || !logged)
 		return SG_OK;
 	store_reason_escalated(a, reason, sizeof reason);
-	tx t = {0};
+	dd_tx t = {0};
 	json_t *esc = json_pack("{s:o,s:o,s:o,s:o,s:o}", ":open", dd_s("open"), ":one", dd_n(1),
 	                        ":at", dd_n(at), ":r", dd_s(reason), ":logged", dd_s("logged"));
 	if (esc && claimable && json_object_set_new(esc, ":cl", dd_s("1"))) {
 		json_decref(esc);
 		esc = NULL;
 	}
-	tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
+	dd_tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
 	       claimable ? "SET #s = :open, contain = :one, state_ms = :at, state_reason = :r, "
 	                   "updated_ms = :at, " DD_CLAIM_ATTR " = :cl"
 	                 : "SET #s = :open, contain = :one, state_ms = :at, state_reason = :r, "
 	                   "updated_ms = :at",
 	       "#s = :logged", json_pack("{s:s}", "#s", "state"), esc);
-	tx_history(&t, id, "", "logged", "open", reason, "serve", at, 0);
+	dd_tx_history(&t, id, "", "logged", "open", reason, "serve", at, 0);
 	int failed;
-	rc = tx_run(s, &t, &failed);
+	rc = dd_tx_run(s, &t, &failed);
 	if (rc == SG_OK)
 		o->escalated = 1;
 	return rc == SG_ERR_STATE ? SG_OK : rc;  /* STATE: another writer escalated it */
@@ -278,28 +300,14 @@ static sg_err put_attempt(dd_store *s, const store_attempt_in *a, int64_t id, in
                           int64_t at, store_record_out *o)
 {
 	struct aws_error e;
-	char pk[32], sk[32];
-	if (s->detail_max && seq > s->detail_max) {
-		o->aggregated = 1;
-		return SG_OK;
+	int bad = 0;
+	json_t *item = dd_attempt_item(s, a, id, seq, at, &bad);
+	if (!item) {   /* counted only */
+		o->aggregated = !bad;
+		return bad ? SG_ERR_NOMEM : SG_OK;
 	}
-	dd_partition(id, pk);
-	snprintf(sk, sizeof sk, "att#%020lld", (long long)seq);
-	json_t *item = json_pack(
-		"{s:{s:s},s:{s:s},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		"pk", "S", pk, "sk", "S", sk, "incident", dd_n(id), "at_ms", dd_n(at), "client",
-		dd_s(a->client), "request", dd_s(a->request), "headers",
-		dd_s(a->headers && *a->headers ? a->headers : "{}"), "url", dd_s(a->url), "dest",
-		dd_s(a->dest), "category", dd_s(a->category), "rule", dd_s(a->rule), "reason",
-		dd_s(a->reason), "hop", dd_n(a->hop), "addrs",
-		dd_s(a->addrs && *a->addrs ? a->addrs : "[]"), "instance_id", dd_s(a->instance_id),
-		"region", dd_s(a->region), "az", dd_s(a->az), "contain", dd_n(a->contain ? 1 : 0));
-	sg_err rc = item ? aws_ddb_put(s->aws, s->table, item, NULL, &e) : SG_ERR_NOMEM;
+	sg_err rc = aws_ddb_put(s->aws, s->table, item, NULL, &e);
 	json_decref(item);
-	if (rc == SG_ERR_RANGE) {   /* larger than an item may be: counted only */
-		o->aggregated = 1;
-		return SG_OK;
-	}
 	if (!rc)
 		o->attempt_id = seq;
 	return dd_fail(s, rc, "PutItem", &e);
@@ -344,19 +352,6 @@ static sg_err record_one(dd_store *s, const store_attempt_in *a, const char *key
 	return SG_ERR_BUSY;
 }
 
-static sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const *keys,
-                             size_t n, store_record_out *out)
-{
-	dd_store *s = (dd_store *)base;
-	for (size_t i = 0; i < n; i++) {
-		store_record_out tmp;
-		sg_err rc = record_one(s, &a[i], keys[i], NULL, 0, out ? &out[i] : &tmp, NULL);
-		if (rc)
-			return rc;
-	}
-	return SG_OK;
-}
-
 static sg_err dd_record_claim(store *base, const store_attempt_in *a, const char *key,
                               const char *owner, int64_t lease_ms, store_record_out *out)
 {
@@ -394,8 +389,8 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		if ((rc = store_claimable(from, prev, until, owner, at)))
 			return rc;
 		store_reason_claimed(from, prev, owner, reason, sizeof reason);
-		tx t = {0};
-		tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
+		dd_tx t = {0};
+		dd_tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
 		       "SET #s = :c, state_reason = :r, state_ms = :at, updated_ms = :at, "
 		       "lease_owner = :o, lease_until_ms = :u",
 		       "#s = :from AND lease_owner = :prev AND lease_until_ms = :pu",
@@ -404,9 +399,9 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		                 dd_s(reason), ":at", dd_n(at), ":o", dd_s(owner), ":u",
 		                 dd_n(at + lease_ms), ":from", dd_s(from), ":prev", dd_s(prev), ":pu",
 		                 dd_n(until)));
-		tx_history(&t, want, "", from, "containing", reason, owner, at, 0);
+		dd_tx_history(&t, want, "", from, "containing", reason, owner, at, 0);
 		int failed;
-		rc = tx_run(s, &t, &failed);
+		rc = dd_tx_run(s, &t, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
 	}
@@ -558,7 +553,7 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		if (rc || (rc = store_check_move(c, from, lease_owner, until, at, &to)))
 			return rc;
 		/* in the claim index exactly while claimable */
-		bool claimable = claimable_state(store_state_name(to), observe);
+		bool claimable = dd_claimable(store_state_name(to), observe);
 		json_t *values = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", ":to",
 		                           dd_s(store_state_name(to)), ":r", dd_s(c->reason), ":at",
 		                           dd_n(at), ":none", dd_s(""), ":zero", dd_n(0), ":from",
@@ -567,21 +562,21 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 			json_decref(values);
 			values = NULL;
 		}
-		tx t = {0};
-		tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
+		dd_tx t = {0};
+		dd_tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
 		       claimable ? "SET #s = :to, state_reason = :r, state_ms = :at, updated_ms = :at, "
 		                   "lease_owner = :none, lease_until_ms = :zero, " DD_CLAIM_ATTR " = :cl"
 		                 : "SET #s = :to, state_reason = :r, state_ms = :at, updated_ms = :at, "
 		                   "lease_owner = :none, lease_until_ms = :zero REMOVE " DD_CLAIM_ATTR,
 		       "#s = :from AND lease_owner = :lo", json_pack("{s:s}", "#s", "state"), values);
-		tx_history(&t, c->incident_id, "", store_state_name(from), store_state_name(to),
+		dd_tx_history(&t, c->incident_id, "", store_state_name(from), store_state_name(to),
 		           c->reason, c->actor, at, 0);
 		if ((to == STORE_RELEASED || to == STORE_CLOSED) && key[0])
-			tx_add(&t, "Delete", dd_key(DD_ACTIVE, key), NULL,
+			dd_tx_add(&t, "Delete", dd_key(DD_ACTIVE, key), NULL,
 			       "attribute_not_exists(pk) OR incident = :id", NULL,
 			       json_pack("{s:o}", ":id", dd_n(c->incident_id)));
 		int failed;
-		rc = tx_run(s, &t, &failed);
+		rc = dd_tx_run(s, &t, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
 	}
@@ -618,14 +613,14 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		json_decref(it);
 		if (c->from && strcmp(c->from, from))
 			return SG_ERR_STATE;
-		tx t = {0};
+		dd_tx t = {0};
 		json_t *values = json_pack("{s:o,s:o,s:o,s:o,s:o}", ":to", dd_s(c->to), ":at", dd_n(at),
 		                           ":id", dd_n(c->incident_id), ":bump",
 		                           dd_n(c->bump_attempts ? 1 : 0), ":d",
 		                           dd_s(c->data ? c->data : ""));
 		if (from[0] && values)
 			json_object_set_new(values, ":seen", dd_s(from));
-		tx_add(&t, "Update", dd_key(pk, sk),
+		dd_tx_add(&t, "Update", dd_key(pk, sk),
 		       c->data ? "SET #st = :to, updated_ms = :at, incident = :id, #d = :d "
 		                 "ADD attempts :bump"
 		               : "SET #st = :to, updated_ms = :at, incident = :id, "
@@ -633,16 +628,16 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		       from[0] ? "#st = :seen" : "attribute_not_exists(pk)",
 		       json_pack("{s:s,s:s}", "#st", "status", "#d", "data"), values);
 		if (c->force)   /* evidence that is no playbook step: the incident need only exist */
-			tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL, "attribute_exists(pk)",
+			dd_tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL, "attribute_exists(pk)",
 			       NULL, NULL);
 		else
-			tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL,
+			dd_tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, ik), NULL,
 			       "attribute_exists(pk) AND (#s <> :c OR lease_owner = :actor)",
 			       json_pack("{s:s}", "#s", "state"),
 			       json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":actor", dd_s(c->actor)));
-		tx_history(&t, c->incident_id, c->step, from, c->to, c->reason, c->actor, at, 0);
+		dd_tx_history(&t, c->incident_id, c->step, from, c->to, c->reason, c->actor, at, 0);
 		int failed;
-		rc = tx_run(s, &t, &failed);
+		rc = dd_tx_run(s, &t, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
 	}

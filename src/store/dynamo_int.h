@@ -22,6 +22,51 @@ typedef struct dd_store {
 #define DD_INCIDENTS "incident"     /* pk of every incident item */
 #define DD_ACTIVE "active"          /* pk of the join keys' pointers */
 
+#define DD_ROUNDS 8                 /* re-read and decide again after a lost race */
+#define DD_CLAIM_ATTR "claimable"   /* on an incident item exactly while claimable */
+#define ACTIVE_STATES "#s IN (:s_logged, :s_open, :s_containing, :s_contained, :s_failed)"
+
+/* ---- writing (dynamo.c) ---- */
+
+/* A transaction being built: its TransactItems, how many, and the size of
+ * the items it puts (aws_ddb_item_size).  bad: an allocation failed. */
+typedef struct dd_tx {
+	json_t *acts;
+	size_t n, bytes;
+	int bad;
+} dd_tx;
+
+/* Add one action: kind "Put" (member "Item"), "Update", "Delete" or
+ * "ConditionCheck" (member "Key").  member, names and values are stolen. */
+void dd_tx_add(dd_tx *t, const char *kind, json_t *member, const char *update,
+               const char *cond, json_t *names, json_t *values);
+/* One history item (seq orders the items of one transaction). */
+void dd_tx_history(dd_tx *t, int64_t id, const char *step, const char *from, const char *to,
+                   const char *reason, const char *actor, int64_t at, int seq);
+/* Run the transaction (consumed), its ClientRequestToken derived from its
+ * actions.  SG_ERR_STATE: *failed names the action whose condition failed.
+ * SG_ERR_BUSY: a conflicting transaction. */
+sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed);
+/* An incident item as opened by attempt a (attempts 1). */
+json_t *dd_incident_item(int64_t id, const store_attempt_in *a, const char *key,
+                         const char *state, const char *reason, int64_t at,
+                         const char *owner, int64_t until);
+/* A new incident id from the counter item. */
+sg_err dd_next_id(dd_store *s, int64_t *id);
+/* Whether an incident in state (observe-only or not) is in the claim index. */
+bool dd_claimable(const char *state, bool observe);
+/* The placeholders :s_logged ... of ACTIVE_STATES added to values (non-zero
+ * on allocation failure). */
+int dd_add_active_states(json_t *values);
+/* Attempt a's item, the seq-th of incident id; NULL when it is only
+ * counted (detail_max reached, or larger than an item may be); *bad set
+ * on allocation failure (dynamo_batch.c). */
+json_t *dd_attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int64_t seq,
+                        int64_t at, int *bad);
+/* The batch of serve (dynamo_batch.c), as struct store_engine has it. */
+sg_err dd_record_many(store *s, const store_attempt_in *a, const char *const *keys, size_t n,
+                      store_record_out *out);
+
 /* "00000000000000000042" (sk of an incident) and "inc#..." (its partition). */
 void dd_id_text(int64_t id, char out[24]);
 void dd_partition(int64_t id, char out[32]);

@@ -455,7 +455,10 @@ static sg_err sq_record_many(store *base, const store_attempt_in *a, const char 
 	}
 	if (e == SG_OK)
 		e = flush_join(s, &cur);
-	return finish(s, e);
+	e = finish(s, e);
+	if (e != SG_OK && out)   /* rolled back: none is recorded */
+		memset(out, 0, n * sizeof *out);
+	return e;
 }
 
 static sg_err claim_in_tx(sq_store *s, int64_t want, const char *owner, int64_t lease_ms,

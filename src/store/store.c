@@ -161,6 +161,8 @@ sg_err store_record_many(store *s, const store_attempt_in *a, size_t n, store_re
 {
 	if (!s || (!a && n))
 		return SG_ERR_INVAL;
+	if (out)   /* the engine fills what it records */
+		memset(out, 0, n * sizeof *out);
 	for (size_t i = 0; i < n; i++)
 		if (!attempt_ok(&a[i]))
 			return SG_ERR_INVAL;
@@ -172,12 +174,10 @@ sg_err store_record_many(store *s, const store_attempt_in *a, size_t n, store_re
 	if (keys && bufs) {
 		for (size_t i = 0; i < n; i++)
 			keys[i] = store_join_key(&a[i], bufs[i], sizeof bufs[i]);
-		e = s->eng->record_many(s, a, keys, n, out);
+		e = s->eng->record_many(s, a, keys, n, out);  /* zeroes what it did not record */
 	}
 	free(keys);
 	free(bufs);
-	if (e != SG_OK && out)
-		memset(out, 0, n * sizeof *out);
 	return e;
 }
 

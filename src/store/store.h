@@ -78,7 +78,8 @@
  * compare-and-set, SG_ERR_BUSY for a lock or a lease held by someone else,
  * SG_ERR_UNSUPPORTED for a database written by a newer schema,
  * SG_ERR_CORRUPT for a database that fails SQLite's checks, SG_ERR_IO for
- * anything else SQLite reports, SG_ERR_NOMEM.  On error nothing was written.
+ * anything else SQLite reports, SG_ERR_NOMEM.  On error nothing was written
+ * (but for store_record_many on DynamoDB: see there).
  * store_errmsg() gives the engine's last message for logs (never NULL).
  *
  * Strings.  Input strings are NUL-terminated UTF-8 (the caller already
@@ -212,9 +213,16 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
 
 /*
  * Record n attempts in ONE transaction (one fsync): the service's group
- * commit.  All or nothing: on error none is recorded.  out is NULL or an
- * array of n.  (DynamoDB: one conditional write per attempt, in order; an
- * error leaves the attempts before it recorded.)
+ * commit.  out is NULL or an array of n.  SQLite: all or nothing: on error
+ * none is recorded.  DynamoDB: chunks in order, each ONE TransactWriteItems
+ * (at most 100 actions and 4 MB of items: up to 96 attempts of one source
+ * per chunk, fewer when they name several sources or carry large evidence),
+ * so each chunk is all or nothing; an error stops at the chunk that failed
+ * and the chunks before it stay recorded.  On both engines, on error
+ * out[i].incident_id != 0 exactly for the attempts that were recorded (a
+ * prefix of the batch; store_errmsg says how many): those are done, and only
+ * the others may be recorded again.  A chunk resent after a lost answer is
+ * not applied twice (its ClientRequestToken is derived from its writes).
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);

@@ -14,7 +14,9 @@ struct store_engine {
 	void (*close)(store *s);
 	const char *(*errmsg)(const store *s);
 	sg_err (*size)(store *s, int64_t *bytes);
-	/* keys[i] is attempt i's join key (store_join_key) */
+	/* keys[i] is attempt i's join key (store_join_key); out (NULL or n,
+	 * zeroed) gets each recorded attempt's outcome and stays zero for the
+	 * attempts not recorded when it fails */
 	sg_err (*record_many)(store *s, const store_attempt_in *a, const char *const *keys,
 	                      size_t n, store_record_out *out);
 	sg_err (*record_claim)(store *s, const store_attempt_in *a, const char *key,

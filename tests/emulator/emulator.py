@@ -28,7 +28,10 @@ import dispatch     # noqa: E402
 import imds         # noqa: E402
 from world import World  # noqa: E402
 
-MAX_BODY = 4 << 20
+# Large enough for the largest request a modelled API accepts: a DynamoDB
+# TransactWriteItems of 4 MB of items plus its expressions (API reference,
+# TransactWriteItems), and BatchWriteItem's 16 MB (quotas page).
+MAX_BODY = 16 << 20
 
 
 class _Server(ThreadingHTTPServer):

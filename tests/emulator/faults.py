@@ -3,7 +3,8 @@
 A rule: {"kind": "throttle"|"error"|"delay"|"drop", "service": "ec2"|None,
 "action": "DescribeInstances"|None, ("drop_after": the call takes effect,
 then the connection closes without an answer — the case that makes blind
-retries of creates dangerous), "count": N|None (None: until removed),
+retries of creates dangerous), "count": N|None (None: until removed), "skip": N (the first N
+matching calls pass untouched: "the second TransactWriteItems fails"),
 "rate": 0..1 (probability per matching call, default 1), "code", "status",
 "message" (error kinds), "seconds" (delay), "per_second" + "burst"
 (throttle only: a token bucket like AWS's request-rate limits — calls beyond
@@ -55,7 +56,10 @@ def validate(rule):
          "count": rule.get("count"), "rate": float(rule.get("rate", 1.0)),
          "code": rule.get("code"), "status": rule.get("status"), "message": rule.get("message"),
          "seconds": float(rule.get("seconds", 0.0)), "hits": 0,
-         "per_second": rule.get("per_second"), "burst": rule.get("burst")}
+         "per_second": rule.get("per_second"), "burst": rule.get("burst"),
+         "skip": rule.get("skip", 0)}
+    if not isinstance(r["skip"], int) or r["skip"] < 0:
+        raise ValueError("skip must be a non-negative integer")
     if r["per_second"] is not None:
         if kind != "throttle" or float(r["per_second"]) <= 0:
             raise ValueError("per_second is a positive rate for throttle rules")
@@ -78,6 +82,9 @@ def pick(world, service, action, protocol):
             if r["count"] is not None and r["count"] <= 0:
                 continue
             if r["rate"] < 1.0 and world.rng.random() >= r["rate"]:
+                continue
+            if r["skip"] > 0:
+                r["skip"] -= 1
                 continue
             if r["per_second"] is not None:
                 now = time.monotonic()

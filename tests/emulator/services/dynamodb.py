@@ -24,8 +24,13 @@ Stricter points the responder relies on, each from its AWS page:
   guide, "DynamoDB read consistency": an eventually consistent read "might not
   reflect the results of a recently completed write"): GetItem and Query
   without it see every item as it was `ddb_stale_seconds` ago.
-- TransactWriteItems (API reference): 1-100 actions, at most one per item
-  (ValidationException), all or nothing; a failed condition cancels the whole
+- TransactWriteItems (API reference, TransactWriteItems,
+  https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html:
+  "groups up to 100 action requests ... no two actions can target the same
+  item ... The aggregate size of the items in the transaction cannot exceed
+  4 MB"; "A client request token is valid for 10 minutes after the first
+  request that uses it is completed"): 1-100 actions, at most one per item,
+  the new items together at most 4 MB (ValidationException), all or nothing; a failed condition cancels the whole
   transaction with TransactionCanceledException and CancellationReasons (one
   per action: "None" or "ConditionalCheckFailed"); ClientRequestToken makes a
   resend within 10 minutes a no-op, and the same token with other parameters
@@ -60,6 +65,7 @@ register(sys.modules[__name__])
 ITEM_MAX = 400 * 1024
 PAGE_MAX = 1024 * 1024
 TOKEN_SECONDS = 600
+TX_BYTES_MAX = 4 * 1024 * 1024
 
 
 def st(world):
@@ -353,6 +359,9 @@ def transact_write_items(ctx, p):
         seen_keys.add((id(t), k))
         reasons.append({"Code": "None"})
         plan.append((t, k, new))
+    if sum(item_size(new) for _t, _k, new in plan if isinstance(new, dict)) > TX_BYTES_MAX:
+        raise ApiError("ValidationException",
+                       "Transaction request cannot be larger than 4 MB")
     if failed:
         codes = ", ".join(r["Code"] for r in reasons)
         raise ApiError("TransactionCanceledException",

@@ -273,6 +273,32 @@ class Dynamo(EmuTest):
         self.assertEqual(ddb.get_item(TableName="incidents", Key=inc, ConsistentRead=True)["Item"]["state"], S("open"))
         self.assertEqual(self.err(ddb.transact_write_items, TransactItems=[tx2[0], tx2[0]]), "ValidationException")
 
+    def test_transaction_size_limits(self):
+        """TransactWriteItems (API reference): at most 100 actions, and the
+        items at most 4 MB together, each refused whole."""
+        ddb = self.table()
+        big = [{"Put": {"TableName": "incidents",
+                        "Item": {"pk": S("big"), "sk": S(str(i)), "v": S("x" * 390000)}}} for i in range(11)]
+        self.assertEqual(self.err(ddb.transact_write_items, TransactItems=big), "ValidationException")
+        self.assertEqual(ddb.query(TableName="incidents", KeyConditionExpression="pk = :p",
+                                   ExpressionAttributeValues={":p": S("big")}, ConsistentRead=True)["Count"], 0)
+        ddb.transact_write_items(TransactItems=big[:10])     # 3.9 MB: within the limit
+        many = [{"Put": {"TableName": "incidents", "Item": {"pk": S("many"), "sk": S(str(i))}}} for i in range(101)]
+        self.assertEqual(self.err(ddb.transact_write_items, TransactItems=many), "ValidationException")
+        ddb.transact_write_items(TransactItems=many[:100])
+
+    def test_fault_skips_the_first_calls(self):
+        """A rule with skip lets the first matching calls through: the
+        second transaction of a batch fails, the first lands."""
+        ddb = self.table()
+        self.emu.fault(kind="error", service="dynamodb", action="TransactWriteItems", skip=1, count=1,
+                       code="AccessDeniedException", status=400)
+        one = [{"Put": {"TableName": "incidents", "Item": {"pk": S("f"), "sk": S("1")}}}]
+        two = [{"Put": {"TableName": "incidents", "Item": {"pk": S("f"), "sk": S("2")}}}]
+        ddb.transact_write_items(TransactItems=one)
+        self.assertEqual(self.err(ddb.transact_write_items, TransactItems=two), "AccessDeniedException")
+        ddb.transact_write_items(TransactItems=two)          # the rule was used up
+
     def test_throughput_exceeded_is_injected(self):
         ddb = self.table()
         self.emu.fault(kind="throttle", service="dynamodb", action="GetItem", count=1,

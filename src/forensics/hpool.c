@@ -321,6 +321,18 @@ sg_err hpool_new(unsigned workers, size_t max_pending, progress_counters *pc, df
 	return SG_OK;
 }
 
+/* Appends one batch to the workers' queue and wakes one; p->mu held. */
+static void queue_batch_locked(hpool *p, hp_job *batch)
+{
+	if (p->tail)
+		p->tail->next = batch;
+	else
+		p->head = batch;
+	p->tail = batch;
+	p->pending++;
+	pthread_cond_signal(&p->cv_work);
+}
+
 static void flush_stage(hpool *p)
 {
 	hp_job *j = p->stage;
@@ -332,13 +344,7 @@ static void flush_stage(hpool *p)
 	pthread_mutex_lock(&p->mu);
 	while (p->pending >= p->max_pending)
 		pthread_cond_wait(&p->cv_space, &p->mu);
-	if (p->tail)
-		p->tail->next = j;
-	else
-		p->head = j;
-	p->tail = j;
-	p->pending++;
-	pthread_cond_signal(&p->cv_work);
+	queue_batch_locked(p, j);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -357,13 +363,7 @@ static void fed_back(void *owner, hp_job *j, int finished)
 		}
 	} else { /* a batch of one for the workers, who wait while any is claimed */
 		j->next = NULL;
-		if (p->tail)
-			p->tail->next = j;
-		else
-			p->head = j;
-		p->tail = j;
-		p->pending++;
-		pthread_cond_signal(&p->cv_work);
+		queue_batch_locked(p, j);
 	}
 	p->claimed--;
 	pthread_cond_broadcast(&p->cv_fed);

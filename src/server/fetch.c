@@ -349,7 +349,7 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 		len = sizeof *in6;
 	} else {
 		j->blocked = 1;
-		sg_check_addr(j->s->policy, NULL, 0, NULL, &j->bv);
+		sg_check_addr(j->rules->policy, NULL, 0, NULL, &j->bv);
 		return CURL_PREREQFUNC_ABORT;
 	}
 	fetch_judge(j, (struct sockaddr *)&ss, len, &v);
@@ -625,7 +625,7 @@ static void start(job *j)
 	}
 	link_running(s, j);
 	j->d.s = s;
-	j->d.pol = s->policy;
+	j->d.pol = j->rules->policy;
 	j->d.hop = &j->hopv;
 	j->d.client = j->client;
 	j->d.done = on_dest;
@@ -834,7 +834,7 @@ static void follow(job *j, const char *loc)
 	j->d.addrs_len = 0;
 	j->d.addrs[0] = '\0';
 	sg_verdict v;
-	sg_check_url(s->policy, nu, strlen(nu), &v);
+	sg_check_url(j->rules->policy, nu, strlen(nu), &v);
 	if (v.action == SG_BLOCK) {
 		if (v.category == SG_CAT_MALFORMED) {
 			finish_error(j, 502, "upstream redirected to an unparsable URL");

@@ -120,7 +120,7 @@ void pc_free(pconn *pc)
 		pc_log(pc, pc->rs_started ? pc->status : 0, PX_DEC_ERROR);
 	dest_free(&pc->d);
 	pool_put(pc); /* a clean upstream outlives its client */
-	prset_release(pc->set);
+	rset_release(pc->set);
 	if (pc->tev)
 		event_free(pc->tev);
 	free(pc->head);

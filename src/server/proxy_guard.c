@@ -24,10 +24,10 @@ static void set_role(pconn *pc, const px_role *r)
  * of one connection holds from the second on). */
 static const px_roles *take_roles(pconn *pc)
 {
-	prset *now = proles_current(pc->px);
+	rset *now = rules_current(pc->px->s);
 	if (pc->set != now) {
-		prset_release(pc->set);
-		pc->set = prset_hold(now);
+		rset_release(pc->set);
+		pc->set = rset_hold(now);
 	}
 	return &pc->set->roles;
 }

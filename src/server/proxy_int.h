@@ -36,34 +36,17 @@ enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
 
 typedef struct pconn pconn;
 
-/* proxy_roles.c: one reading of the roles file, immutable once made: the
- * roles, a guard policy per role, each role's row of the request counters.
- * Counted: each loop holds the newest it has taken, each connection the
- * one its request's role came from; the last to let go frees it. */
-typedef struct prset {
-	px_roles roles;
-	sg_policy **pol;          /* per role; `base` for a role without rules */
-	const sg_policy *base;    /* the service's policy (not the set's) */
-	size_t *slot;             /* per role: its row of proxy.req */
-	uint64_t gen;             /* 1 at the start, one more each reload */
-	unsigned refs;
-} prset;
-#define PR_SLOTS 1024 /* rows of the request counters: role names since the start */
-
 /* One a loop (a Unix socket listener: the primary's only).  The primary's,
  * `main`, owns what every loop reads: the roles file in force and the TLS
- * context, and looks at their files' change times. */
+ * context. */
 struct proxy {
 	struct srv *s;            /* its loop */
 	struct proxy *main;       /* the primary loop's (itself there) */
 	struct evconnlistener *lst;
 	int is_unix;
-	prset *set;               /* the roles this loop took last (a reference) */
-	struct proles *rl;        /* main only: proxy_roles.c's set in force, reloads */
-	struct event *files_poll; /* main only: the TLS and roles files' change times */
 	pconn *conns;
 	size_t nconns;
-	uint64_t *req;            /* [PR_SLOTS][decision] requests, this loop's */
+	uint64_t *req;            /* [RULES_SLOTS][decision] requests, this loop's */
 	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
 	struct pool_ent *pool, *pool_tail;  /* proxy_pool.c: idle upstreams */
 	size_t npool;
@@ -86,7 +69,7 @@ struct pconn {
 	char client[48];          /* source address text (after PROXY protocol) */
 	int has_uid;
 	uint32_t uid;
-	prset *set;               /* the roles its request was judged by (a reference) */
+	rset *set;                /* the rules its request was judged by (a reference) */
 	size_t role_ix;
 	const px_role *role;      /* in set */
 	struct event *tev;        /* the one timer: head deadline, connect, idle */
@@ -160,12 +143,6 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
 
-/* proxy_listen.c: the roles file, read again when it changes, is looked
- * at every PX_FILES_POLL_S seconds; out[i] is
- * paths[i]'s change time, zero for "" or a file that cannot be seen. */
-#define PX_FILES_POLL_S 2
-void px_file_mtimes(const char *const *paths, size_t n, struct timespec *out);
-
 /* proxy_tls.c: TLS on the listener, client certificates.  The context is
  * built again on SIGHUP (proxy_reload) and when a file changes; a reload
  * that fails keeps the one in force and says why (ptls_state). */
@@ -182,28 +159,6 @@ int ptls_wrap(pconn *pc);                 /* pc->cli becomes a TLS filter over i
 /* The verified client certificate's subject CN and DNS SANs; 0 if none. */
 size_t ptls_peer_names(pconn *pc, char (*names)[256], size_t max);
 void ptls_error_text(pconn *pc, char *out, size_t cap);
-
-/* proxy_roles.c: the roles file in force, read at the start (an error
- * there is fatal: err), again on SIGHUP (proxy_reload) and when the file
- * changes; a reload that fails keeps the set in force, is logged
- * (proxy_roles_reload) and says why (proles_state).  Without proxy_roles:
- * the built-in role default, never reloaded. */
-sg_err proles_init(struct proxy *px, char *err, size_t errlen); /* main only */
-void proles_free(struct proxy *px);       /* main: the set in force too */
-void proles_reload(struct proxy *px, const char *why); /* main only */
-void proles_check(struct proxy *px);      /* main only: reload if the file changed */
-/* The newest set for this loop (px->set, taken again after a reload). */
-prset *proles_current(struct proxy *px);
-prset *prset_hold(prset *set);
-void prset_release(prset *set);           /* NULL-safe */
-typedef struct proles_status {
-	int on, failing;                      /* on: a roles file is configured */
-	char why[300];
-	uint64_t reloads, failures;
-} proles_status;
-void proles_state(const struct proxy *px, proles_status *out);
-/* The counters' role names (rows 0..n-1 of proxy.req); n returned. */
-size_t proles_names(const struct proxy *px, const char *names[PR_SLOTS]);
 
 /* proxy_guard.c */
 /* Pick the role of this request; 0, or -1 after answering (407). */

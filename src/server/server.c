@@ -58,6 +58,7 @@ void srv_job_free(job *j)
 	free(j->headers);
 	free(j->raw_url);
 	free(j->url);
+	rset_release(j->rules);
 	free(j);
 }
 
@@ -203,6 +204,7 @@ static void handle_go(struct srv *s, fr_conn *c)
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	j->s = s;
 	j->fc = c;
+	j->rules = rset_hold(rules_current(s)); /* the newest reading, to the end */
 	const char *peer = fr_peer(c);
 	sg_text_clean(j->client, sizeof j->client, peer, strlen(peer));
 
@@ -236,7 +238,7 @@ static void handle_go(struct srv *s, fr_conn *c)
 	}
 
 	sg_verdict v;
-	sg_check_url(s->policy, url, ulen, &v); /* on error v blocks: fail closed */
+	sg_check_url(j->rules->policy, url, ulen, &v); /* on error v blocks: fail closed */
 	if (v.action == SG_BLOCK && v.category == SG_CAT_MALFORMED) {
 		char msg[SG_REASON_MAX + 32];
 		snprintf(msg, sizeof msg, "unparsable url: %s", v.reason);
@@ -295,9 +297,11 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	srv_health h;
 	proxy_state px;
 	srv_health_get(s, &h);
+	rules_status rs;
 	proxy_status(s, &px);
+	rules_state(s, &rs);
 	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
-	int degraded = h.store_pressure || px.tls_failing || px.roles_failing;
+	int degraded = h.store_pressure || px.tls_failing || rs.failing;
 	tb_init(&b, mem, sizeof mem);
 	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
 	       s->draining ? "draining" : failing ? "failing" : degraded ? "degraded" : "ok",
@@ -324,12 +328,12 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 			tb_json(&b, px.tls_why, strlen(px.tls_why), 300);
 		}
 	}
-	if (px.roles) { /* likewise the roles file: the roles before stay in force */
-		tb_fmt(&b, ",\"proxy_roles\":\"%s\"", px.roles_failing ? "reload_failed" : "ok");
-		if (px.roles_failing) {
-			tb_str(&b, ",\"proxy_roles_error\":");
-			tb_json(&b, px.roles_why, strlen(px.roles_why), 300);
-		}
+	/* likewise the guard's rules: the reading before stays in force */
+	tb_fmt(&b, ",\"policy\":\"%s\",\"policy_generation\":%llu",
+	       rs.failing ? "reload_failed" : "ok", (unsigned long long)rs.gen);
+	if (rs.failing) {
+		tb_str(&b, ",\"policy_error\":");
+		tb_json(&b, rs.why, strlen(rs.why), 300);
 	}
 	tb_str(&b, "}\n");
 	reply_simple(s, c, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
@@ -453,11 +457,6 @@ void srv_via_token_new(char *out, size_t cap)
 	snprintf(out, cap, "ssrfguard-%s", hex);
 }
 
-static sg_err load_policy(struct srv *s, char *err, size_t errlen)
-{
-	return srvcfg_policy(s->cfg, &s->policy, err, errlen);
-}
-
 /* Serve HTTP on fd, a listening socket (loops.c made it). */
 sg_err srv_listen_on(struct srv *s, evutil_socket_t fd)
 {
@@ -494,8 +493,6 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 		srv_via_token_new(s->via_token, sizeof s->via_token);
 	s->wake_fd = -1;
 	pthread_mutex_init(&s->pub_mu, NULL);
-	if ((e = load_policy(s, err, errlen)) != SG_OK)
-		goto fail;
 	store_opts so = srvcfg_store_opts(cfg);
 	if ((e = store_open(cfg->store, &so, &s->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
@@ -514,6 +511,11 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 		goto fail;
 	if (log_init(s) != 0)
 		goto fail;
+	if (!primary && (e = rules_init(s, err, errlen)) != SG_OK)
+		goto fail;
+	if (primary)
+		s->rset = rset_hold(rules_current(primary)); /* before any loop runs */
+	e = SG_ERR_NOMEM;
 	if (conn_init(s) != SG_OK || fr_init(s) != SG_OK)
 		goto fail;
 	s->drain_timer = evtimer_new(s->base, on_drain_timeout, s);
@@ -561,11 +563,11 @@ void srv_loop_free(srv *s)
 	if (s->commit_ev)
 		event_free(s->commit_ev);
 	log_cleanup(s);
+	rules_free(s);
 	if (s->base)
 		event_base_free(s->base);
 	store_close(s->st);
 	pthread_mutex_destroy(&s->pub_mu);
-	sg_policy_free(s->policy);
 	self_free(s);
 	free(s);
 }

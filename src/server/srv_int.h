@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/escape.h"
+#include "proxy/roles.h"
 #include "server/dest.h"
 #include "server/front.h"
 #include "server/gofetch.h"
@@ -29,6 +30,23 @@
 #define SRV_GONE_CHECK_MS 200 /* fetches this old are cancelled if their client left */
 #define SRV_EASY_POOL 64     /* finished jobs' libcurl handles a loop keeps for reuse */
 
+/* rules.c: one reading of the guard's rules, immutable once made: the
+ * service's policy (`policy` file, `rule` settings), the proxy's roles (the
+ * built-in role `default` without a roles file), a policy per role, each
+ * role's row of the proxy's request counters.  Counted: the primary holds
+ * the reading in force, each loop the newest it has taken, each /go job
+ * and proxy connection the one it was judged by; the last to let go frees
+ * it. */
+typedef struct rset {
+	sg_policy *policy;        /* the service's */
+	px_roles roles;
+	sg_policy **pol;          /* per role; `policy` for a role without rules */
+	size_t *slot;             /* per role: its row of the proxy's counters */
+	uint64_t gen;             /* 1 at the start, one more each good reload */
+	unsigned refs;
+} rset;
+#define RULES_SLOTS 1024 /* rows of the proxy's counters: role names since the start */
+
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
 	struct srv *s;
@@ -44,6 +62,7 @@ typedef struct job {
 	int sandbox;                  /* upstream content: CSP sandbox */
 	int hop;
 	struct timespec t0;
+	rset *rules;                  /* the reading it is judged by (a reference) */
 	/* fetch */
 	CURL *easy;
 	struct evbuffer *body;
@@ -124,7 +143,8 @@ struct srv {
 	struct event *sig_term, *sig_int, *sig_hup;  /* primary only */
 	struct event *drain_timer, *commit_ev, *curl_timer;
 	struct event *gone_timer;     /* fetch.c: fetches whose client left */
-	sg_policy *policy;
+	struct rules *rules;          /* primary only: rules.c's reading in force */
+	rset *rset;                   /* the newest reading this loop took (a reference) */
 	store *st;
 	CURLM *multi;
 	struct sockev *sockev;        /* fetch.c: each upstream socket's event, by fd */
@@ -162,6 +182,28 @@ struct srv {
 	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
 	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
+
+/* rules.c: the guard's rules, read at the start (an error there is fatal:
+ * err), again on SIGHUP (rules_reload) and when a file they come from
+ * changes; a reload that fails keeps the reading in force, is logged
+ * (policy_reload) and says why (rules_state). */
+sg_err rules_init(struct srv *primary, char *err, size_t errlen);
+void rules_free(struct srv *s);           /* the primary: the reading in force too */
+void rules_reload(struct srv *primary, const char *why);
+/* The newest reading for this loop (s->rset, taken again after a reload). */
+rset *rules_current(struct srv *s);
+rset *rset_hold(rset *set);
+void rset_release(rset *set);             /* NULL-safe */
+typedef struct rules_status {
+	int failing;
+	char why[300];
+	uint64_t gen, reloads, failures;
+} rules_status;
+void rules_state(const struct srv *s, rules_status *out);
+/* The proxy counters' role names (rows 0..n-1); n returned. */
+size_t rules_names(const struct srv *s, const char *names[RULES_SLOTS]);
+/* out[i]: paths[i]'s change time, zero for "" or a file that cannot be seen. */
+void srv_file_mtimes(const char *const *paths, size_t n, struct timespec *out);
 
 /* What /healthz, /metrics and the 403 say about the service's parts
  * (server.c): the store (last commit, a read now, its size against its cap)

@@ -11,8 +11,8 @@ both take the new roles:
     removed role's user is 407 from then on;
   - the request counters of a role go on counting across reloads;
   - a broken file keeps the roles in force: the log says why
-    (proxy_roles_reload, ok false), /healthz is degraded with
-    proxy_roles reload_failed and proxy_roles_error, and the metrics say so;
+    (policy_reload, ok false), /healthz is degraded with
+    policy reload_failed and policy_error, and the metrics say so;
   - a good file ends that state when the file changes, without a signal;
   - a role header configured by a reload picks the role (unknown: 407) and
     is never forwarded.
@@ -125,7 +125,7 @@ def metric(name):
 
 
 def reload_lines():
-    return [d for d in srv.log_lines() if d.get("event") == "proxy_roles_reload"]
+    return [d for d in srv.log_lines() if d.get("event") == "policy_reload"]
 
 
 def wait(pred, what, timeout=8.0):
@@ -146,8 +146,8 @@ check(statuses("ci", "203.0.113.11") == {403}, "v1: ci may not reach .11 (enforc
 check(statuses("ops", "203.0.113.11") == {403}, "v1: ops's own guard rule denies .11")
 check(statuses("ops", "203.0.113.10") == {200}, "v1: ops reaches .10")
 h = health()
-check(h.get("status") == "ok" and h.get("proxy_roles") == "ok", "healthz with roles: %r" % h)
-check(metric('ssrfguard_proxy_roles_reload_failing') == 0, "metrics: no failed reload")
+check(h.get("status") == "ok" and h.get("policy") == "ok", "healthz with roles: %r" % h)
+check(metric('ssrfguard_policy_reload_failing') == 0, "metrics: no failed reload")
 allowed_before = metric(CI_ALLOW)
 check(allowed_before == 6, "ci's allowed requests counted: %r" % allowed_before)
 # a keep-alive client of role ci, its upstream kept for the next request
@@ -183,7 +183,7 @@ check(request(keep, "ci", "203.0.113.11") == 200, "... and served by them")
 keep.close()
 check(metric(CI_ALLOW) == allowed_before + 1 + 6 + 1,
       "ci's counter goes on across the reload: %r" % metric(CI_ALLOW))
-check(metric('ssrfguard_proxy_roles_reloads_total{result="ok"}') == 1, "one good reload counted")
+check(metric('ssrfguard_policy_reloads_total{result="ok"}') == 1, "one good reload counted")
 # SIGHUP alone reads the file again (trigger SIGHUP)
 srv.p.send_signal(signal.SIGHUP)
 wait(lambda: any(d.get("trigger") == "SIGHUP" and d.get("generation") == 3
@@ -192,18 +192,18 @@ wait(lambda: any(d.get("trigger") == "SIGHUP" and d.get("generation") == 3
 # ---- a broken file: the roles before stay in force ----
 write_roles(V2 + "[role broken]\nmode = sometimes\n", signal_only=True)
 srv.p.send_signal(signal.SIGHUP)
-wait(lambda: health().get("proxy_roles") == "reload_failed", "healthz shows the failed reload")
+wait(lambda: health().get("policy") == "reload_failed", "healthz shows the failed reload")
 h = health()
-check(h.get("status") == "degraded" and "mode" in h.get("proxy_roles_error", "") and
-      roles in h.get("proxy_roles_error", ""), "healthz degraded, and why: %r" % h)
+check(h.get("status") == "degraded" and "mode" in h.get("policy_error", "") and
+      roles in h.get("policy_error", ""), "healthz degraded, and why: %r" % h)
 check(srv.get("/healthz")[0] == 200, "a failed reload degrades, it does not fail the service")
 # the primary loop writes the log line, maybe after /healthz shows the state
 wait(lambda: any(not d.get("ok") for d in reload_lines()), "the failed reload is logged")
 fails = [d for d in reload_lines() if not d.get("ok")]
 check(len(fails) == 1 and "mode" in fails[0].get("error", "") and
       "stay in force" in fails[0].get("message", ""), "the failed reload logged: %r" % fails)
-check(metric('ssrfguard_proxy_roles_reload_failing') == 1 and
-      metric('ssrfguard_proxy_roles_reloads_total{result="error"}') == 1,
+check(metric('ssrfguard_policy_reload_failing') == 1 and
+      metric('ssrfguard_policy_reloads_total{result="error"}') == 1,
       "the failed reload in the metrics")
 check(statuses("ci", "203.0.113.11") == {200} and statuses("ci", "203.0.113.10") == {403},
       "the roles before (v2) still hold")
@@ -212,7 +212,7 @@ check(len([d for d in reload_lines() if not d.get("ok")]) == 1, "a bad file is n
 
 # ---- a good file, no signal: read when it changes ----
 write_roles(V3)
-wait(lambda: health().get("proxy_roles") == "ok", "a good file ends the failed state")
+wait(lambda: health().get("policy") == "ok", "a good file ends the failed state")
 check(health().get("status") == "ok", "healthz ok again")
 wait(lambda: reload_lines()[-1].get("ok"), "the good reload is logged")
 last = reload_lines()[-1]
@@ -220,7 +220,7 @@ check(last.get("trigger") == "file_changed", "read on change: %r" % last)
 check(statuses("ci", "203.0.113.10") == {200} and statuses("ci", "203.0.113.11") == {200},
       "v3: ci reaches both")
 check(statuses("ops", "203.0.113.10") == {407}, "v3: the removed role's user is refused (407)")
-check(metric('ssrfguard_proxy_roles_reload_failing') == 0, "metrics: the reload succeeded")
+check(metric('ssrfguard_policy_reload_failing') == 0, "metrics: the reload succeeded")
 check(metric('ssrfguard_proxy_requests_total{role="ops",decision="allow"}') == 6 + 7 + 6,
       "a removed role's counts stay in the metrics")
 

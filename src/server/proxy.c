@@ -78,6 +78,9 @@ void pc_log(pconn *pc, int status, int decision)
 		tb_str(&b, ",\"why\":");
 		const char *w = pc->acl_why[0] ? pc->acl_why : pc->v.reason;
 		tb_json(&b, w, strlen(w), 192);
+	} else if (decision == PX_DEC_ERROR && pc->err_why[0]) {
+		tb_str(&b, ",\"why\":");
+		tb_json(&b, pc->err_why, strlen(pc->err_why), 192);
 	}
 	tb_str(&b, "}\n");
 	log_line(px->s, "info", b.p, b.len);
@@ -243,6 +246,7 @@ void pc_reply_error(pconn *pc, int code, const char *msg)
 	tb_fmt(&b, "{\"error\":\"%s\",\"message\":", err);
 	tb_json(&b, msg, strlen(msg), 400);
 	tb_str(&b, "}\n");
+	snprintf(pc->err_why, sizeof pc->err_why, "%s", msg);
 	if (pc->head)
 		pc_log(pc, code, PX_DEC_ERROR);
 	pc_reply(pc, code, "application/json", code == 407
@@ -452,6 +456,9 @@ static void handle_request(pconn *pc)
 	pc->next_addr = 0;
 	pc->rq_done = 0;
 	pc->rs_started = pc->rs_close = 0;
+	pc->rs_interim = 0;
+	pc->rs_head_bytes = 0;
+	pc->err_why[0] = '\0';
 	pc->status = 0;
 	pc->incident = 0;
 	pc->up_bytes = pc->down_bytes = 0;
@@ -558,32 +565,52 @@ static void write_response_head(pconn *pc, const px_head *rh)
 	evbuffer_add(o, "\r\n", 2);
 }
 
+/* The upstream's answer cannot be relayed: 502, the connection dropped. */
+static int unusable_response(pconn *pc, const char *why)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "upstream sent an unusable response: %s", why);
+	pc->rs_close = 1;
+	pc_drop_upstream(pc);
+	pc_reply_error(pc, 502, msg);
+	return -1;
+}
+
 /* Read a response head from the upstream; 1 when the body may follow, 0 to
- * wait, -1 when pc is answered or gone. */
+ * wait, -1 when pc is answered or gone.  The interim heads before the final
+ * one are relayed, at most PX_INTERIM_MAX of them, and all the heads
+ * together fit in max_header_bytes. */
 static int response_head(pconn *pc)
 {
 	const srvcfg *c = pc->px->s->cfg;
 	struct evbuffer *in = bufferevent_get_input(pc->up);
 	for (;;) {
 		size_t len = evbuffer_get_length(in), max = (size_t)c->max_header_bytes;
+		size_t room = max > pc->rs_head_bytes ? max - pc->rs_head_bytes : 0;
 		const char *why = NULL;
 		px_head rh;
 		if (!len)
 			return 0;
-		size_t n = len < max ? len : max;
+		if (!room)
+			return unusable_response(pc, "its heads are larger than max_header_bytes");
+		size_t n = len < room ? len : room;
 		const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-		px_rc rc = px_parse_response(p, n, max, pc->h.method, &rh, &why);
+		px_rc rc = px_parse_response(p, n, room, pc->h.method, &rh, &why);
 		if (rc == PX_MORE)
 			return 0;
-		if (rc != PX_OK || rh.status == 101) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "upstream sent an unusable response: %s",
-			         rc == PX_OK ? "101 Switching Protocols (upgrades are not relayed)" : why);
-			pc->rs_close = 1;
-			pc_drop_upstream(pc);
-			pc_reply_error(pc, 502, msg);
-			return -1;
+		if (rc == PX_TOO_BIG)
+			return unusable_response(pc, pc->rs_interim ? "its heads are larger than "
+			                         "max_header_bytes" : why);
+		if (rc != PX_OK)
+			return unusable_response(pc, why);
+		if (rh.status == 101)
+			return unusable_response(pc, "101 Switching Protocols (upgrades are not relayed)");
+		if (rh.status < 200 && ++pc->rs_interim > PX_INTERIM_MAX) {
+			char w[64];
+			snprintf(w, sizeof w, "more than %d interim (1xx) heads", PX_INTERIM_MAX);
+			return unusable_response(pc, w);
 		}
+		pc->rs_head_bytes += rh.head_len; /* at most room */
 		write_response_head(pc, &rh);
 		pc->down_bytes += rh.head_len;
 		evbuffer_drain(in, rh.head_len);

@@ -18,6 +18,8 @@
 #define PX_HIGH_WATER (256 * 1024) /* bytes queued toward one side before
                                       the other side stops being read */
 #define PX_POOL_MAX 256            /* idle upstream connections kept */
+#define PX_INTERIM_MAX 5           /* interim (1xx) heads relayed before a
+                                      final one, as Go's net/http client */
 
 enum px_state {
 	PS_PPHDR,     /* waiting for the PROXY protocol header */
@@ -88,6 +90,9 @@ struct pconn {
 	uint64_t rq_left;
 	px_chunk rq_ck;
 	int rs_mode, rs_started, rs_close, status;
+	unsigned rs_interim;      /* interim heads relayed (PX_INTERIM_MAX) */
+	size_t rs_head_bytes;     /* all its heads together (max_header_bytes) */
+	char err_why[160];        /* an error answer's reason, for the log */
 	uint64_t rs_left;
 	px_chunk rs_ck;
 	uint64_t up_bytes, down_bytes;

@@ -21,7 +21,8 @@ What a user relies on, checked here:
     the service's own listener is never dialled;
   - hygiene: Proxy-Authorization, hop-by-hop and Connection-listed fields,
     client X-Forwarded-* never forwarded; Via marks requests, loops refused;
-    malformed framing (two Content-Lengths, CL + TE) refused; an upstream 101
+    malformed framing (two Content-Lengths, CL + TE) refused; an upstream 101,
+    or more than 5 interim heads or heads past max_header_bytes,
     answered 502;
   - roles: Proxy-Authorization users with password hashes, report and
     enforce modes, global deny, a role per Unix socket peer uid; the role in
@@ -38,7 +39,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, parse_response,  # noqa: E402
+from harness import (Serve, Upstream, check, finish, parse_response, serve_raw,  # noqa: E402
                      private_mounts, require_netns, spawn, tmpdir)
 
 require_netns()
@@ -177,6 +178,23 @@ check(out.startswith(b"HTTP/1.1 400"), "Content-Length with chunked: 400: %r" % 
 out = raw(b"GET http://echo.test/upgrade HTTP/1.1\r\nHost: x\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 502") and b"raw stream" not in out,
       "an upstream 101 is answered 502, its stream never relayed: %r" % out[:60])
+# endless interim heads: at most 5 relayed, then 502; all heads within max_header_bytes
+serve_raw(("203.0.113.10", 8081), b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" * 5000,
+          linger=30)
+out = raw(b"GET http://203.0.113.10:8081/ HTTP/1.1\r\nHost: x\r\n\r\n", timeout=10)
+check(out.count(b"HTTP/1.1 103 ") == 5 and b"HTTP/1.1 502" in out and out.endswith(b"}\n"),
+      "an upstream's endless 1xx heads: 5 relayed, then 502: %r" % out[-200:])
+big = b"HTTP/1.1 103 Early Hints\r\nLink: <" + b"a" * 30000 + b">\r\n\r\n"
+serve_raw(("203.0.113.10", 8082), big * 3 + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+          linger=30)
+out = raw(b"GET http://203.0.113.10:8082/ HTTP/1.1\r\nHost: x\r\n\r\n", timeout=10)
+check(out.count(b"HTTP/1.1 103 ") == 2 and b"HTTP/1.1 502" in out and b"\r\n\r\nok" not in out,
+      "1xx heads past max_header_bytes together: 502: %r" % out[-200:])
+whys = [d.get("why", "") for d in srv.log_lines()
+        if d.get("event") == "request" and d.get("status") == 502]
+check(any("more than 5 interim" in w for w in whys) and
+      any("larger than max_header_bytes" in w for w in whys),
+      "each 502 says why in the log: %r" % whys)
 out = raw(b"GET https://tls.test/hello HTTP/1.1\r\nHost: tls.test\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 400"), "https in absolute-form: 400 (no interception): %r" % out[:40])
 out = raw(b"GET /hello HTTP/1.1\r\nHost: 203.0.113.10\r\n\r\n")

@@ -999,9 +999,10 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	pc_arm(pc, (pc->state == PS_PPHDR ? s->cfg->client_timeout_s : s->cfg->proxy_idle_s) * 1000);
 }
 
-void pc_adopt_upstream(pconn *pc, struct bufferevent *bev)
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr)
 {
 	pc->up = bev;
+	pc->up_addr = *addr;
 	pc->up_eof = 0;
 	bufferevent_setcb(bev, on_up_read, on_up_write, on_up_event, pc);
 }
@@ -1024,6 +1025,8 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 		pc_drop_upstream(pc);
 		return -1;
 	}
+	memset(&pc->up_addr, 0, sizeof pc->up_addr);
+	memcpy(&pc->up_addr, sa, len < sizeof pc->up_addr ? len : sizeof pc->up_addr);
 	pc->state = PS_CONNECT;
 	pc_arm(pc, s->cfg->connect_timeout_ms);
 	return 0;

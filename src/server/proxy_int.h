@@ -100,7 +100,8 @@ struct pconn {
 	char up_host[SG_HOST_MAX];
 	unsigned up_port;
 	size_t up_role_ix;
-	uint64_t up_gen;          /* the roles set it was judged under */
+	uint64_t up_gen;          /* the rules' reading it was judged under */
+	pin_sa up_addr;           /* the address it is connected to */
 	int up_reusable;
 	job *pending;             /* refusal waiting for the store */
 	int gone;                 /* client went away while pending */
@@ -130,7 +131,8 @@ void pc_arm(pconn *pc, int64_t ms);     /* the connection's timer, ms from now *
 /* A socket to sa (already judged) with the upstream callbacks; state
  * PS_CONNECT.  -1 if no connection attempt could start. */
 int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
-void pc_adopt_upstream(pconn *pc, struct bufferevent *bev); /* a pooled one */
+/* A pooled one, connected to addr. */
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr);
 void pc_drop_upstream(pconn *pc);
 
 /* proxy_pool.c: idle upstream connections shared between clients */
@@ -139,9 +141,12 @@ void pool_free(struct proxy *px);
 /* Keep pc's upstream if it is reusable, else close it; pc->up is NULL after. */
 void pool_put(pconn *pc);
 /* An idle connection judged for (host, port) under role role_ix of the
- * roles set of generation gen, or NULL. */
+ * rules' reading gen, connected to an address of judged (this hop's own
+ * judgement: a name's answers may have changed since), or NULL; *addr is
+ * its address. */
 struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
-                              size_t role_ix, uint64_t gen);
+                              size_t role_ix, uint64_t gen, const pin_set *judged,
+                              pin_sa *addr);
 
 /* proxy_splice.c: relay an established tunnel with splice(2); -1 if it
  * cannot (the caller relays through the bufferevents instead). */

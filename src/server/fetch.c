@@ -167,9 +167,7 @@ sg_err fetch_init(struct srv *s)
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	/* The connection cache: idle upstream connections kept for reuse. */
 	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
-	char via[64];
-	snprintf(via, sizeof via, "Via: 1.1 %s", s->via_token);
-	if (!(s->out_headers = curl_slist_append(NULL, via)))
+	if (!(s->out_headers = curl_slist_append(NULL, s->via)))
 		return SG_ERR_NOMEM;
 	return SG_OK;
 }

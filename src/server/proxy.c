@@ -388,7 +388,8 @@ static void send_request_head(pconn *pc)
 	add_fields(o, &pc->h, pc->set->roles.role_header);
 	if (pc->h.chunked)
 		evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
-	evbuffer_add(o, "Via: 1.1 ssrfguard\r\n\r\n", 22);
+	evbuffer_add(o, pc->px->s->via, pc->px->s->via_len); /* /go's mark: srv_via_new */
+	evbuffer_add(o, "\r\n\r\n", 4);
 }
 
 /* Connected (or an idle upstream reused): the tunnel opens, or the request
@@ -467,12 +468,10 @@ static void handle_request(pconn *pc)
 	pc->want_close = h->close;
 	if (pg_role(pc) != 0)
 		return;
-	for (size_t i = 0; i < h->nfields; i++)
-		if (px_span_ieq(h->f[i].name, "via") &&
-		    memmem(h->f[i].value.p, h->f[i].value.n, "ssrfguard", 9)) {
-			pc_reply_error(pc, 508, "this request already passed through ssrfguard: a loop");
-			return;
-		}
+	if (srv_via_seen(pc->px->s, h)) {
+		pc_reply_error(pc, 508, "this request already passed through this ssrfguard: a loop");
+		return;
+	}
 	if (pc->is_connect) {
 		px_span host;
 		unsigned port;

@@ -352,13 +352,14 @@ static void handle_metrics(struct srv *s, fr_conn *c)
 }
 
 /* A request this service sent itself, come back (through a redirect, a
- * load balancer or another proxy): it carries our Via token. */
-static int is_loop(struct srv *s, const px_head *h)
+ * load balancer or another proxy): it carries our Via mark. */
+int srv_via_seen(const struct srv *s, const px_head *h)
 {
-	size_t tn = strlen(s->via_token);
+	const char *mark = s->via + SRV_VIA_MARK;
+	size_t mn = s->via_len - SRV_VIA_MARK;
 	for (size_t i = 0; i < h->nfields; i++)
-		if (px_span_ieq(h->f[i].name, "via") && memmem(h->f[i].value.p, h->f[i].value.n,
-		                                               s->via_token, tn))
+		if (px_span_ieq(h->f[i].name, "via") &&
+		    memmem(h->f[i].value.p, h->f[i].value.n, mark, mn))
 			return 1;
 	return 0;
 }
@@ -382,7 +383,7 @@ static px_span path_of(px_span t)
 void srv_route(struct srv *s, fr_conn *c)
 {
 	const px_head *h = fr_head(c);
-	if (is_loop(s, h)) {
+	if (srv_via_seen(s, h)) {
 		static const char msg[] = "{\"error\":\"loop_detected\",\"message\":\"this request "
 		                          "was sent by this service itself\"}\n";
 		reply_simple(s, c, ROUTE_OTHER, 508, "application/json", NULL, msg, sizeof msg - 1, 1);
@@ -440,9 +441,7 @@ void srv_drain(struct srv *s, int sig)
 
 /* ---- setup ---- */
 
-/* "ssrfguard-" and 16 random hex digits: this process's mark in the Via
- * header of every request it sends, so one that comes back is refused. */
-void srv_via_token_new(char *out, size_t cap)
+size_t srv_via_new(char *out, size_t cap)
 {
 	unsigned char r[8] = {0};
 	char hex[17];
@@ -454,7 +453,8 @@ void srv_via_token_new(char *out, size_t cap)
 	}
 	for (size_t i = 0; i < sizeof r; i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	snprintf(out, cap, "ssrfguard-%s", hex);
+	int n = snprintf(out, cap, "Via: 1.1 ssrfguard-%s", hex);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
 /* Serve HTTP on fd, a listening socket (loops.c made it). */
@@ -488,9 +488,10 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 	s->nloops = nloops;
 	s->primary = primary ? primary : s;
 	if (primary)
-		memcpy(s->via_token, primary->via_token, sizeof s->via_token);
+		memcpy(s->via, primary->via, sizeof s->via);
 	else
-		srv_via_token_new(s->via_token, sizeof s->via_token);
+		srv_via_new(s->via, sizeof s->via);
+	s->via_len = strlen(s->via);
 	s->wake_fd = -1;
 	pthread_mutex_init(&s->pub_mu, NULL);
 	store_opts so = srvcfg_store_opts(cfg);

@@ -178,7 +178,8 @@ struct srv {
 	srv_responder resp;
 	int resp_started;
 	struct self *self;            /* self.c: our listeners' ports */
-	char via_token[32];           /* "ssrfguard-<random>": our Via mark */
+	char via[48];                 /* "Via: 1.1 ssrfguard-<random>" (srv_via_new) */
+	size_t via_len;
 	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
 	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
@@ -233,7 +234,14 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 void srv_loop_free(struct srv *s);
 sg_err srv_listen_on(struct srv *s, evutil_socket_t fd);
 void srv_drain(struct srv *s, int sig); /* stop accepting, finish, exit the loop */
-void srv_via_token_new(char *out, size_t cap);
+/* The one Via field of every request this service sends, /go's hops and
+ * the proxy's requests alike: "Via: 1.1 ssrfguard-" and 16 random hex
+ * digits, this process's own mark (no CRLF); its length.  srv_via_seen: 1 if
+ * a request head carries this process's mark in a Via field — a request it
+ * sent itself, come back (a loop); another ssrfguard's mark is not ours. */
+#define SRV_VIA_MARK 9 /* the mark's offset in the field: after "Via: 1.1 " */
+size_t srv_via_new(char *out, size_t cap);
+int srv_via_seen(const struct srv *s, const px_head *h);
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
                const char *decision);
 void srv_reply_error(job *j, int code, const char *msg);

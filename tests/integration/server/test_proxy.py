@@ -32,6 +32,7 @@ What a user relies on, checked here:
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -162,13 +163,25 @@ req = "GET http://echo.test/headers HTTP/1.1\r\nHost: echo.test\r\n" + \
       "".join("%s: %s\r\n" % kv for kv in hdrs.items()) + "Connection: close\r\n\r\n"
 st, _, body = parse_response(raw(req.encode()))
 seen = {k.lower(): v for k, v in json.loads(body or b"{}").get("headers", {}).items()}
-check(st == 200 and seen.get("x-app") == "kept" and seen.get("via") == "1.1 ssrfguard",
-      "ordinary fields forwarded, Via added: %r" % seen)
+via = seen.get("via", "")
+check(st == 200 and seen.get("x-app") == "kept" and
+      re.fullmatch(r"1\.1 ssrfguard-[0-9a-f]{16}", via),
+      "ordinary fields forwarded, Via added with this instance's mark: %r" % seen)
+st, _, body = srv.go("http://echo.test/headers")
+check(st == 200 and json.loads(body or b"{}").get("headers", {}).get("Via") == via,
+      "/go's hops carry the same Via mark as the proxy's requests: %r" % body[:300])
 for k in ("proxy-authorization", "x-forwarded-for", "x-forwarded-host", "forwarded",
           "x-secret", "keep-alive"):
     check(k not in seen, "%s never forwarded" % k)
-out = raw(b"GET http://echo.test/headers HTTP/1.1\r\nHost: x\r\nVia: 1.1 ssrfguard\r\n\r\n")
+out = raw(b"GET http://echo.test/headers HTTP/1.1\r\nHost: x\r\nVia: 1.0 lb, " +
+          via.encode() + b"\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 508"), "a request that already passed us is a loop: %r" % out[:40])
+out = raw(b"GET http://echo.test/headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+          b"Via: 1.1 ssrfguard-0123456789abcdef\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 200"),
+      "another ssrfguard's mark is no loop (proxies may be chained): %r" % out[:40])
+st, _, body = srv.go("http://echo.test/headers", headers={"Via": via})
+check(st == 508, "/go refuses a request carrying the proxy's mark: %r" % st)
 out = raw(b"POST http://echo.test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
           b"Content-Length: 4\r\n\r\nabcd")
 check(out.startswith(b"HTTP/1.1 400"), "conflicting Content-Length: 400: %r" % out[:40])

@@ -956,6 +956,7 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 		return;
 	}
 	pc->px = px;
+	srv_nodelay(fd); /* bodies are relayed piece by piece */
 	pc->cli = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	pc->tev = evtimer_new(s->base, on_timer, pc);
 	if (!pc->cli || !pc->tev) {
@@ -1012,6 +1013,7 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return -1;
+	srv_nodelay(fd);
 	pc->up = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!pc->up) {
 		close(fd);

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -440,6 +442,14 @@ void srv_drain(struct srv *s, int sig)
 }
 
 /* ---- setup ---- */
+
+void srv_nodelay(int fd)
+{
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+		/* not TCP (a unix: listener): nothing to hold back */
+	}
+}
 
 size_t srv_via_new(char *out, size_t cap)
 {

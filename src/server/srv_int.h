@@ -239,6 +239,11 @@ void srv_drain(struct srv *s, int sig); /* stop accepting, finish, exit the loop
  * digits, this process's own mark (no CRLF); its length.  srv_via_seen: 1 if
  * a request head carries this process's mark in a Via field — a request it
  * sent itself, come back (a loop); another ssrfguard's mark is not ours. */
+/* TCP_NODELAY on a TCP socket (a no-op on others): an answer may leave in
+ * more than one write (the rest of a large one, pipelined answers, a relayed
+ * body), and Nagle's algorithm would hold each small one back until the
+ * peer's (delayed, up to 40 ms) acknowledgement of the one before. */
+void srv_nodelay(int fd);
 #define SRV_VIA_MARK 9 /* the mark's offset in the field: after "Via: 1.1 " */
 size_t srv_via_new(char *out, size_t cap);
 int srv_via_seen(const struct srv *s, const px_head *h);

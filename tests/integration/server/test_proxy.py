@@ -530,37 +530,43 @@ check(any(d.get("route") == "proxy" and d.get("role") == "ci" and d.get("status"
 
 
 # --- the CRL reloaded without a restart: a bad file keeps the old one ---
-def wait_health(srv, pred, what, timeout=8.0):
+def tls_reloads():
+    return [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload"]
+
+
+def wait_tls_reload(n, what, timeout=10.0):
+    """Until the n-th reload is logged (its state is in force before its
+    line is written); that line.  Waits for the event, never a fixed time."""
     end = time.time() + timeout
-    doc = None
     while time.time() < end:
-        doc = json.loads(srv.get("/healthz")[2])
-        if pred(doc):
-            return doc
-        time.sleep(0.2)
-    check(False, "%s: %r" % (what, doc))
-    return doc
+        lines = tls_reloads()
+        if len(lines) >= n:
+            return lines[n - 1]
+        time.sleep(0.05)
+    check(False, "%s: %r" % (what, tls_reloads()))
+    return {}
 
 
-with open(P("crl.pem"), "w") as f:
-    f.write("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
-srv6.p.send_signal(signal.SIGHUP)
-doc = wait_health(srv6, lambda d: d.get("proxy_tls") == "reload_failed",
-                  "a bad CRL file shows in /healthz")
-check(doc.get("status") == "degraded" and "proxy_client_crl" in doc.get("proxy_tls_error", ""),
-      "healthz: degraded, and why: %r" % doc)
+def replace_file(path, data):
+    """Replace atomically: the 2 s poll sees the old file or the new one,
+    never a half-written one (each replace is one change, read once)."""
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)
+
+
+# A bad CRL file, no signal: read once when it changes, then never again.
+replace_file(P("crl.pem"), b"-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
+fail = wait_tls_reload(1, "the bad CRL file is read when it changes")
+check(fail.get("ok") is False and fail.get("trigger") == "file_changed" and
+      "proxy_client_crl" in fail.get("error", ""), "the failed reload is logged: %r" % fail)
+doc = json.loads(srv6.get("/healthz")[2])
+check(doc.get("status") == "degraded" and doc.get("proxy_tls") == "reload_failed" and
+      "proxy_client_crl" in doc.get("proxy_tls_error", ""), "healthz: degraded, and why: %r" % doc)
 body = srv6.get("/metrics")[2]
 check(b"ssrfguard_proxy_tls_reload_failing 1" in body and
       b'ssrfguard_proxy_tls_reloads_total{result="error"} 1' in body,
       "the failed reload in the metrics")
-end = time.time() + 5  # the log is written by the primary loop, maybe after /healthz shows it
-while True:
-    fails = [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload" and not d.get("ok")]
-    if fails or time.time() > end:
-        break
-    time.sleep(0.1)
-check(fails and "proxy_client_crl" in fails[0].get("error", ""), "the failed reload is logged: %r"
-      % [d for d in srv6.log_lines() if "reload" in d.get("event", "")])
 rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
 check(rc == 0 and out == b"hello from upstream\n", "old CRL in force: ci-bot still served")
 rc, out, err = tls_curl("revoked", "http://203.0.113.10/hello")
@@ -571,8 +577,12 @@ ossl("ca", "-config", "ca.cnf", "-revoke", "ci-bot.pem", "-keyfile", "ca.key", "
 ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem", "-out",
      "crl.new")
 os.replace(P("crl.new"), P("crl.pem"))
-wait_health(srv6, lambda d: d.get("proxy_tls") == "ok" and d.get("status") == "ok",
-            "a good CRL file ends the failed state")
+good = wait_tls_reload(2, "the good CRL file is read when it changes")
+check(good.get("ok") is True and good.get("trigger") == "file_changed",
+      "one reload per change, the bad file never retried: %r" % tls_reloads())
+doc = json.loads(srv6.get("/healthz")[2])
+check(doc.get("proxy_tls") == "ok" and doc.get("status") == "ok",
+      "a good CRL file ends the failed state: %r" % doc)
 rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
 check(rc != 0 and out == b"", "ci-bot, revoked after the start, refused after the reload: rc %d"
       % rc)
@@ -597,13 +607,16 @@ ossl("ca", "-config", "ca2.cnf", "-gencrl", "-keyfile", "ca2.key", "-cert", "ca2
      "crl2.pem")
 os.replace(P("ca2.pem"), P("ca.pem"))
 os.replace(P("crl2.pem"), P("crl.pem"))
+# the poll may read the files between the two replaces too; the SIGHUP's
+# reload, after both, reads both
+seen = len(tls_reloads())
 srv6.p.send_signal(signal.SIGHUP)
-end = time.time() + 8
-while time.time() < end:
-    rc, out, err = tls_curl("cb2", "http://203.0.113.10/hello")
-    if rc == 0:
-        break
-    time.sleep(0.3)
+end = time.time() + 10
+while time.time() < end and not any(d.get("trigger") == "SIGHUP" for d in tls_reloads()[seen:]):
+    time.sleep(0.05)
+hup = [d for d in tls_reloads()[seen:] if d.get("trigger") == "SIGHUP"]
+check(hup and hup[0].get("ok") is True, "the SIGHUP reload of the new CA: %r" % tls_reloads())
+rc, out, err = tls_curl("cb2", "http://203.0.113.10/hello")
 check(rc == 0 and out == b"hello from upstream\n", "a certificate of the new client CA is "
       "served after the reload: %r %r" % (out, err))
 rc, out, err = tls_curl("stranger", "http://203.0.113.10/hello")

@@ -14,7 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
+/* A body's framing; BODY_DECHUNK: chunked from the upstream, relayed as its
+ * data only, ended by the close (an HTTP/1.0 client does not read chunked). */
+enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE, BODY_DECHUNK };
 
 int64_t pc_now_ms(void)
 {
@@ -255,6 +257,28 @@ void pc_reply_error(pconn *pc, int code, const char *msg)
 
 /* ---- moving bytes ---- */
 
+/* A chunked body's data only, decoded in place in `in` and copied to
+ * `out`; bytes of `in` used, or -1 on bad framing. */
+static long long move_dechunked(struct evbuffer *in, struct evbuffer *out, px_chunk *ck,
+                                int *done)
+{
+	size_t used = 0;
+	while (!*done && evbuffer_get_length(in)) {
+		struct evbuffer_iovec v;
+		size_t data = 0;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		long long k = px_chunk_decode(ck, v.iov_base, v.iov_len, &data, done);
+		if (k < 0 || (data && evbuffer_add(out, v.iov_base, data) != 0))
+			return -1;
+		evbuffer_drain(in, (size_t)k);
+		used += (size_t)k;
+		if (!k)
+			break;
+	}
+	return (long long)used;
+}
+
 /* Move the body bytes available in `in` to `out` by the framing; -1 on bad
  * chunked framing.  *done when the body ended. */
 static long long move_body(struct evbuffer *in, struct evbuffer *out, int mode, uint64_t *left,
@@ -267,6 +291,8 @@ static long long move_body(struct evbuffer *in, struct evbuffer *out, int mode, 
 		*done = 1;
 		return 0;
 	}
+	if (mode == BODY_DECHUNK)
+		return move_dechunked(in, out, ck, done);
 	if (mode == BODY_CLOSE) {
 		n = avail;
 	} else if (mode == BODY_LENGTH) {
@@ -556,9 +582,10 @@ static void write_response_head(pconn *pc, const px_head *rh)
 	evbuffer_add(o, "\r\n", 2);
 	add_fields(o, rh, NULL);
 	if (rh->status >= 200) {
-		if (rh->chunked)
+		int dechunk = rh->chunked && !pc->h.minor; /* BODY_DECHUNK */
+		if (rh->chunked && !dechunk)
 			evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
-		if (rh->until_close || pc->want_close || pc->px->draining)
+		if (rh->until_close || dechunk || pc->want_close || pc->px->draining)
 			evbuffer_add(o, "Connection: close\r\n", 19);
 	}
 	evbuffer_add(o, "\r\n", 2);
@@ -615,12 +642,14 @@ static int response_head(pconn *pc)
 		evbuffer_drain(in, rh.head_len);
 		if (rh.status < 200)
 			continue; /* 100 Continue, 103 Early Hints: the final head follows */
+		int dechunk = rh.chunked && !pc->h.minor; /* HTTP/1.0: the close ends it */
 		pc->rs_started = 1;
 		pc->status = rh.status;
 		pc->rs_close = rh.close || rh.until_close;
-		pc->want_close |= rh.until_close;
+		pc->want_close |= rh.until_close || dechunk;
 		memset(&pc->rs_ck, 0, sizeof pc->rs_ck);
-		pc->rs_mode = rh.chunked ? BODY_CHUNKED : rh.until_close ? BODY_CLOSE
+		pc->rs_mode = dechunk ? BODY_DECHUNK : rh.chunked ? BODY_CHUNKED
+		            : rh.until_close ? BODY_CLOSE
 		            : rh.has_length && rh.length ? BODY_LENGTH : BODY_NONE;
 		pc->rs_left = rh.length;
 		return 1;

@@ -23,7 +23,7 @@ What a user relies on, checked here:
     client X-Forwarded-* never forwarded; Via marks requests, loops refused;
     malformed framing (two Content-Lengths, CL + TE) refused; an upstream 101,
     or more than 5 interim heads or heads past max_header_bytes,
-    answered 502;
+    answered 502; a chunked answer to an HTTP/1.0 client decoded;
   - roles: Proxy-Authorization users with password hashes, report and
     enforce modes, global deny, a role per Unix socket peer uid; the role in
     log lines, metrics and the stored attempt;
@@ -208,6 +208,15 @@ whys = [d.get("why", "") for d in srv.log_lines()
 check(any("more than 5 interim" in w for w in whys) and
       any("larger than max_header_bytes" in w for w in whys),
       "each 502 says why in the log: %r" % whys)
+# a chunked answer to an HTTP/1.0 client: its data only, ended by the close
+out = raw(b"GET http://203.0.113.10/big?n=300000&chunked=1 HTTP/1.0\r\nHost: x\r\n\r\n")
+head, _, body = out.partition(b"\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 200") and b"chunked" not in head.lower() and
+      b"connection: close" in head.lower() and body == b"x" * 300000,
+      "HTTP/1.0 client: a chunked answer relayed decoded, whole, then closed: %r %d"
+      % (head, len(body)))
+rc, out, _ = curl("-0", "http://203.0.113.10/big?n=5000&chunked=1")
+check(rc == 0 and out == b"x" * 5000, "curl -0 (HTTP/1.0) reads a chunked answer: %d" % len(out))
 out = raw(b"GET https://tls.test/hello HTTP/1.1\r\nHost: tls.test\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 400"), "https in absolute-form: 400 (no interception): %r" % out[:40])
 out = raw(b"GET /hello HTTP/1.1\r\nHost: 203.0.113.10\r\n\r\n")

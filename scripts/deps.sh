@@ -19,9 +19,10 @@ PACKAGES=(
   # the CloudFormation template's test (short-form tags need a YAML loader)
   python3-yaml
   e2fsprogs xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g libcap2-bin
-  # the egress proxy's client tests (curl above, Python requests, Node's http;
-  # git and apt are Debian's own; Java's HttpURLConnection, Go's net/http)
-  python3-requests nodejs git default-jdk-headless golang-go
+  # the egress proxy's client tests (curl above, Python requests, Node's http
+  # and undici's ProxyAgent; git and apt are Debian's own; Java's
+  # HttpURLConnection, Go's net/http)
+  python3-requests nodejs node-undici git default-jdk-headless golang-go
   # benchmarks (nginx: the reverse-proxy anchor of bench/server; squid: the
   # proxy benchmark's anchor; neither is started as a service)
   wrk nginx squid

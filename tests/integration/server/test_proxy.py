@@ -1,5 +1,6 @@
 """test_proxy.py — `ssrfguard serve --proxy-listen`: the egress proxy, end to
-end, with the clients apps really use (curl -x, Python requests, Node's http).
+end, with the clients apps really use (curl -x, Python requests, Node's http
+and undici's ProxyAgent).
 
 Runs as: tests/netns-run unshare -m python3 test_proxy.py — a private mount
 namespace whose /etc/hosts (bind-mounted) maps evilhosts.test to
@@ -27,7 +28,8 @@ What a user relies on, checked here:
   - roles: Proxy-Authorization users with password hashes, report and
     enforce modes, global deny, a role per Unix socket peer uid; the role in
     log lines, metrics and the stored attempt;
-  - the PROXY protocol (v1 and v2): the real client is the one recorded.
+  - the PROXY protocol (v1 and v2): the real client is the one recorded;
+  - Node through undici's ProxyAgent (CONNECT for http and https alike).
 """
 import hashlib
 import json
@@ -377,6 +379,51 @@ check(doc.get("meta", [0])[0] == 403, "node: metadata refused: %r" % doc.get("me
 check(doc.get("tls", [0, ""])[0] == 200 and doc["tls"][1].endswith("hello over tls\n"),
       "node: TLS through CONNECT: %r" % doc.get("tls"))
 check(doc.get("tlsmeta", [0])[0] == 403, "node: CONNECT to a metadata name refused")
+
+# --- Node with undici's ProxyAgent (the agent Node's docs point to; Debian's
+# node-undici): every request tunnelled through CONNECT ---
+undici_js = r"""
+const {ProxyAgent, request} = require('undici');
+const fs = require('fs');
+const [proxy, ca] = [process.argv[1], fs.readFileSync(process.argv[2])];
+const agent = new ProxyAgent({uri: proxy, requestTls: {ca, servername: 'tls.test'}});
+async function get(url) {
+  try {
+    const r = await request(url, {dispatcher: agent});
+    return [r.statusCode, await r.body.text()];
+  } catch (e) { return [0, String(e)]; }
+}
+(async () => {
+  const out = {};
+  out.http = await get('http://203.0.113.10/hello');
+  out.tls = await get('https://tls.test/hello');
+  out.meta = await get('http://169.254.169.254/latest/meta-data/');
+  console.log(JSON.stringify(out));
+  await agent.close();
+})();
+"""
+tunnels = sum(1 for d in srv.log_lines() if d.get("method") == "CONNECT")
+r = subprocess.run(["node", "-e", undici_js, PROXY, cert], capture_output=True, timeout=30,
+                   env=dict(os.environ, NODE_PATH="/usr/share/nodejs"))
+doc = json.loads(r.stdout or b"{}")
+check(doc.get("http") == [200, "hello from upstream\n"],
+      "undici ProxyAgent: http through the proxy: %r %r" % (doc, r.stderr[-300:]))
+check(doc.get("tls") == [200, "hello over tls\n"], "undici ProxyAgent: https: %r" % doc)
+meta = doc.get("meta", [200, ""])
+check(meta[0] == 0 and "Proxy response !== 200" in meta[1],  # undici 5 hides the code
+      "undici ProxyAgent: the metadata tunnel refused: %r" % meta)
+def undici_tunnels():
+    """undici's tunnels in the log (a tunnel's line is written when it ends)."""
+    return [d for d in srv.log_lines() if d.get("method") == "CONNECT"][tunnels:]
+
+
+end = time.time() + 10
+while time.time() < end and not any(d.get("target") == "tls.test:443" for d in undici_tunnels()):
+    time.sleep(0.05)
+connects = undici_tunnels()
+check(any(d.get("target") == "169.254.169.254:80" and d.get("status") == 403 for d in connects)
+      and any(d.get("target") == "tls.test:443" and d.get("status") == 200 for d in connects),
+      "undici's tunnels are in the proxy's log, the metadata one refused: %r" % connects)
 
 # --- metrics and logs name the role ---
 st, _, body = srv.get("/metrics")

@@ -284,24 +284,15 @@ void rules_free(struct srv *s)
 	free(rl);
 }
 
-static void log_reload(struct srv *s, const char *why, const rset *set, const char *error)
+static void log_rules_reload(struct srv *s, const char *why, const rset *set,
+                             const char *error)
 {
-	char line[800];
-	tbuf b;
-	tb_init(&b, line, sizeof line);
-	tb_str(&b, "{\"event\":\"policy_reload\",\"trigger\":");
-	tb_json(&b, why, strlen(why), 32);
-	tb_fmt(&b, ",\"ok\":%s", error ? "false" : "true");
+	char extra[64] = "";
 	if (set)
-		tb_fmt(&b, ",\"roles\":%zu,\"generation\":%llu", set->roles.n,
-		       (unsigned long long)set->gen);
-	if (error) {
-		tb_str(&b, ",\"error\":");
-		tb_json(&b, error, strlen(error), 400);
-		tb_str(&b, ",\"message\":\"the policy and roles loaded before stay in force\"");
-	}
-	tb_str(&b, "}\n");
-	log_line(s, error ? "error" : "info", b.p, b.len);
+		snprintf(extra, sizeof extra, ",\"roles\":%zu,\"generation\":%llu", set->roles.n,
+		         (unsigned long long)set->gen);
+	log_reload(s, "policy_reload", why, extra, error,
+	           "the policy and roles loaded before stay in force");
 }
 
 /* The settings again (`policy`, `rule`), then the files they name. */
@@ -341,7 +332,7 @@ void rules_reload(struct srv *s, const char *why)
 	SRV_COUNT(rl->reloads, 1);
 	if (!set)
 		SRV_COUNT(rl->failures, 1);
-	log_reload(s, why, set, set ? NULL : err);
+	log_rules_reload(s, why, set, set ? NULL : err);
 	rset_release(old); /* loops, jobs and connections holding it keep it alive */
 	rules_current(s);
 }

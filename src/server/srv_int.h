@@ -358,6 +358,12 @@ void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);
 /* json: one object "{...}\n"; ts and level are put in front of its fields. */
 void log_line(struct srv *s, const char *level, const char *json, size_t len);
+/* A reload of files (SIGHUP or a changed file; trigger says which):
+ * {"event":EVENT,"trigger":...,"ok":...<extra>} and, when it failed (error
+ * not NULL, level error), "error" and "message":kept (what stays in force).
+ * extra: more fields, "" or ",\"name\":value...". */
+void log_reload(struct srv *s, const char *event, const char *trigger, const char *extra,
+                const char *error, const char *kept);
 /* The loop's clock (its thread only): now, with s->clock_iso and
  * s->clock_http made anew only when the second changed. */
 void log_clock(struct srv *s, struct timespec *now);

@@ -14,7 +14,6 @@ test_policy_reload.py; two event loops, so both take the new rules:
   - an upstream connection the proxy kept under the old rules is never
     reused under the new ones (a new connection reaches the upstream).
 """
-import json
 import os
 import signal
 import socket
@@ -22,8 +21,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, http_get, parse_response,  # noqa: E402
-                     require_netns, tmpdir)
+from harness import (Serve, Upstream, check, finish, http_get, read_response,  # noqa: E402
+                     replace_file, require_netns, tmpdir, wait_until)
 
 require_netns()
 up = Upstream("203.0.113.10:80", "203.0.113.11:80")
@@ -32,20 +31,7 @@ tmp = tmpdir("sg-polreload-")
 policy = os.path.join(tmp, "policy.rules")
 
 
-def replace(path, text, signal_only=False):
-    """Replace the file atomically.  signal_only: keep the old change time,
-    which the 2 s poll cannot tell from the old file (only SIGHUP reads it),
-    so that a SIGHUP test never races the poll."""
-    new = path + ".new"
-    with open(new, "w") as f:
-        f.write(text)
-    if signal_only:
-        st = os.stat(path)
-        os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.replace(new, path)
-
-
-replace(policy, "allow 203.0.113.10\n")
+replace_file(policy, "allow 203.0.113.10\n")
 srv = Serve({"policy": policy, "proxy_listen": "127.0.0.1:%d" % PX, "workers": 2},
             port=5013, tmp=tmp)
 
@@ -58,17 +44,7 @@ def go(host, n=6):
 def proxied(s, host):
     """One proxy request on socket s: the status, or 0 if it ended."""
     s.sendall(("GET http://%s/hello HTTP/1.1\r\nHost: %s\r\n\r\n" % (host, host)).encode())
-    data = b""
-    while True:
-        head, sep, rest = data.partition(b"\r\n\r\n")
-        if sep:
-            st, hd, _ = parse_response(head + sep)
-            if len(rest) >= int(hd.get("content-length", "0")):
-                return st
-        b = s.recv(65536)
-        if not b:
-            return 0
-        data += b
+    return read_response(s)[0]
 
 
 def proxy_status(host):
@@ -80,40 +56,19 @@ def upstream_conns():
     return int(http_get("203.0.113.10", 80, "/stats?conns=1")[2].split()[-1])
 
 
-def health():
-    return json.loads(srv.get("/healthz")[2])
-
-
-def metric(name):
-    for line in srv.get("/metrics")[2].decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
-
-
 def reloads():
     return [d for d in srv.log_lines() if d.get("event") == "policy_reload"]
-
-
-def wait(pred, what, timeout=8.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    check(False, what)
-    return False
 
 
 # ---- the rules at the start ----
 check(go("203.0.113.10") == {200}, "v1: /go reaches .10 (the policy file allows it)")
 check(go("203.0.113.11") == {403}, "v1: /go may not reach .11")
 check(proxy_status("203.0.113.11") == 403, "v1: the proxy may not reach .11")
-h = health()
+h = srv.health()
 check(h.get("status") == "ok" and h.get("policy") == "ok" and h.get("policy_generation") == 1,
       "healthz: %r" % h)
-check(metric("ssrfguard_policy_generation") == 1 and
-      metric("ssrfguard_policy_reload_failing") == 0, "metrics at the start")
+check(srv.metric("ssrfguard_policy_generation") == 1 and
+      srv.metric("ssrfguard_policy_reload_failing") == 0, "metrics at the start")
 # a proxy client whose upstream connection is kept for its next request
 keep = socket.create_connection(("127.0.0.1", PX), timeout=10)
 check(proxied(keep, "203.0.113.10") == 200 and proxied(keep, "203.0.113.10") == 200,
@@ -121,9 +76,9 @@ check(proxied(keep, "203.0.113.10") == 200 and proxied(keep, "203.0.113.10") == 
 conns = upstream_conns()
 
 # ---- SIGHUP after the policy file changed ----
-replace(policy, "allow 203.0.113.10\nallow 203.0.113.11\n", signal_only=True)
+replace_file(policy, "allow 203.0.113.10\nallow 203.0.113.11\n", keep_mtime=True)
 srv.p.send_signal(signal.SIGHUP)
-wait(lambda: any(d.get("ok") for d in reloads()), "the reload is logged")
+wait_until(lambda: any(d.get("ok") for d in reloads()), "the reload is logged")
 ok = [d for d in reloads() if d.get("ok")]
 check(ok and ok[0].get("trigger") == "SIGHUP" and ok[0].get("generation") == 2,
       "the reload line: %r" % ok)
@@ -139,41 +94,42 @@ check(proxy_status("203.0.113.11") == 200, "v2 after SIGHUP: the proxy reaches .
 # ---- a rule added to the config file, no signal ----
 with open(srv.conf) as f:
     conf = f.read()
-replace(policy, "allow 203.0.113.11\n", signal_only=True)  # read with the config file
-replace(srv.conf, conf + "rule = allow 203.0.113.10\n")
-wait(lambda: any(d.get("generation") == 3 for d in reloads()), "the config file read on change")
+replace_file(policy, "allow 203.0.113.11\n", keep_mtime=True)  # read with the config file
+replace_file(srv.conf, conf + "rule = allow 203.0.113.10\n")
+wait_until(lambda: any(d.get("generation") == 3 for d in reloads()),
+           "the config file read on change")
 check(reloads()[-1].get("trigger") == "file_changed", "read on change: %r" % reloads()[-1])
 check(go("203.0.113.10") == {200} and go("203.0.113.11") == {200},
       "v3: the config file's new rule and the policy file's both hold")
-replace(srv.conf, conf)
-wait(lambda: any(d.get("generation") == 4 for d in reloads()), "the rule removed on change")
+replace_file(srv.conf, conf)
+wait_until(lambda: any(d.get("generation") == 4 for d in reloads()), "the rule removed on change")
 check(go("203.0.113.10") == {403} and go("203.0.113.11") == {200},
       "v4: without the config file's rule, .10 is refused again")
 
 # ---- a broken policy file: the rules before stay in force ----
-replace(policy, "allow 203.0.113.11\nallow not/an/address\n", signal_only=True)
+replace_file(policy, "allow 203.0.113.11\nallow not/an/address\n", keep_mtime=True)
 srv.p.send_signal(signal.SIGHUP)
-wait(lambda: health().get("policy") == "reload_failed", "healthz shows the failed reload")
-h = health()
+wait_until(lambda: srv.health().get("policy") == "reload_failed", "healthz shows the failed reload")
+h = srv.health()
 check(h.get("status") == "degraded" and policy in h.get("policy_error", "") and
       h.get("policy_generation") == 4, "healthz degraded, and why: %r" % h)
-wait(lambda: any(not d.get("ok") for d in reloads()), "the failed reload is logged")
+wait_until(lambda: any(not d.get("ok") for d in reloads()), "the failed reload is logged")
 fails = [d for d in reloads() if not d.get("ok")]
 check(len(fails) == 1 and policy in fails[0].get("error", "") and
       fails[0].get("level") == "error" and "stay in force" in fails[0].get("message", ""),
       "the failed reload logged: %r" % fails)
-check(metric("ssrfguard_policy_reload_failing") == 1 and
-      metric('ssrfguard_policy_reloads_total{result="error"}') == 1 and
-      metric('ssrfguard_policy_reloads_total{result="ok"}') == 3, "the metrics say so")
+check(srv.metric("ssrfguard_policy_reload_failing") == 1 and
+      srv.metric('ssrfguard_policy_reloads_total{result="error"}') == 1 and
+      srv.metric('ssrfguard_policy_reloads_total{result="ok"}') == 3, "the metrics say so")
 check(go("203.0.113.11") == {200} and go("203.0.113.10") == {403},
       "the rules before (v4) still hold")
 time.sleep(2.5)  # two polls: the file is not read again until it changes
 check(len([d for d in reloads() if not d.get("ok")]) == 1, "a bad file is not retried")
 
 # ---- a good file ends the failed state ----
-replace(policy, "allow 203.0.113.10\n")
-wait(lambda: health().get("policy") == "ok", "a good file ends the failed state")
-check(health().get("status") == "ok" and metric("ssrfguard_policy_reload_failing") == 0,
+replace_file(policy, "allow 203.0.113.10\n")
+wait_until(lambda: srv.health().get("policy") == "ok", "a good file ends the failed state")
+check(srv.health().get("status") == "ok" and srv.metric("ssrfguard_policy_reload_failing") == 0,
       "healthz and metrics ok again")
 check(go("203.0.113.10") == {200} and go("203.0.113.11") == {403}, "v5 holds")
 check(srv.stop() == 0, "clean exit after SIGTERM (no sanitizer report)")

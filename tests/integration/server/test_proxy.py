@@ -43,7 +43,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, parse_response, serve_raw,  # noqa: E402
-                     private_mounts, require_netns, spawn, tmpdir)
+                     private_mounts, replace_file, require_netns, spawn, tmpdir)
 
 require_netns()
 private_mounts()
@@ -601,14 +601,6 @@ def wait_tls_reload(n, what, timeout=10.0):
         time.sleep(0.05)
     check(False, "%s: %r" % (what, tls_reloads()))
     return {}
-
-
-def replace_file(path, data):
-    """Replace atomically: the 2 s poll sees the old file or the new one,
-    never a half-written one (each replace is one change, read once)."""
-    with open(path + ".tmp", "wb") as f:
-        f.write(data)
-    os.replace(path + ".tmp", path)
 
 
 # A bad CRL file, no signal: read once when it changes, then never again.

@@ -13,7 +13,6 @@
     would be an attempt recorded and an answer held), and its answers all
     arrive, in order, once it reads.
 """
-import json
 import os
 import signal
 import socket
@@ -23,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, http_get, require_netns,  # noqa: E402
-                     tmpdir)
+                     tmpdir, wait_until)
 
 require_netns()
 up = Upstream("203.0.113.10:80")
@@ -71,18 +70,6 @@ def closed(s, timeout=3.0):
         return False
 
 
-def wait_for(pred, what, timeout=15.0):
-    """Until pred() holds: each step below waits for the event it needs
-    (never a fixed sleep, which a loaded machine may outlast)."""
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.02)
-    check(False, what)
-    return False
-
-
 def upstream_requests():
     return int(http_get("203.0.113.10", 80, "/stats")[2].split()[-1])
 
@@ -125,10 +112,10 @@ slow = subprocess.Popen(["curl", "-sS", "--max-time", "15", "-x", "http://127.0.
                          "-o", "/dev/null", "-w", "%{http_code}",
                          "http://203.0.113.10/slow?ms=1500"], stdout=subprocess.PIPE)
 # the slow request is in progress once the upstream has it (+1: this /stats)
-wait_for(lambda: upstream_requests() >= before + 3, "the slow request reached the upstream")
+wait_until(lambda: upstream_requests() >= before + 3, "the slow request reached the upstream")
 t0 = time.time()
 srv.p.send_signal(signal.SIGTERM)
-wait_for(lambda: listeners(PX) == 0, "draining: the proxy listeners are closed")
+wait_until(lambda: listeners(PX) == 0, "draining: the proxy listeners are closed")
 check(refused(PX), "draining: a new proxy connection is refused")
 check(closed(idle, 5.0), "draining: an idle proxy connection is closed at once")
 check(through(t), "draining: the open tunnel still carries traffic")

@@ -31,8 +31,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, http_get, parse_response,  # noqa: E402
-                     private_mounts, require_netns, spawn, tmpdir)
+from harness import (Serve, Upstream, check, finish, http_get, private_mounts,  # noqa: E402
+                     read_response, require_netns, spawn, tmpdir)
 
 require_netns()
 private_mounts()
@@ -132,17 +132,7 @@ def proxied(s, url):
     """One request through the proxy on socket s: (status, body), or
     (0, b"") if the proxy closed the connection."""
     s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % url).encode())
-    data = b""
-    while True:
-        head, sep, rest = data.partition(b"\r\n\r\n")
-        if sep:
-            st, hd, _ = parse_response(head + sep)
-            if len(rest) >= int(hd.get("content-length", "0")):
-                return st, rest
-        b = s.recv(65536)
-        if not b:
-            return 0, b""
-        data += b
+    return read_response(s)
 
 
 # the proxy: one keep-alive client, the same name, the answer moving

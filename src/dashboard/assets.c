@@ -169,7 +169,7 @@ static const char script[] =
 	"        'X-CSRF-Token': session.csrf}, body: JSON.stringify({confirm: input.value})});\n"
 	"      const j = await r.json().catch(() => ({}));\n"
 	"      released = r.ok && j.released === true;\n"
-	"      out.textContent = (released ? 'released: ' : 'not released: ') + visible(j.message || j.error || 'HTTP ' + r.status);\n"
+	"      out.textContent = (released ? (j.partial ? 'released, partly: ' : 'released: ') : 'not released: ') + visible(j.message || j.error || 'HTTP ' + r.status);\n"
 	"    } catch (e) { out.textContent = 'not released: ' + visible(e.message); }\n"
 	"    box.dataset.done = '1';\n"
 	"    box.querySelector('#release').disabled = released; // a failed release may be tried again\n"

@@ -84,7 +84,8 @@ sg_err dash_csrf_init(dash *d);
 void dash_session(dash *d, struct evhttp_request *req);
 /* POST /api/incidents/ID/release: 403 read-only, without the X-CSRF-Token
  * header or from another Origin; 400 without the body {"confirm":"INC-ID"};
- * else respond_release: 200/404/409 {"released", "message"}. */
+ * else respond_release: 200/404/409 {"released", "partial", "message"}
+ * (partial: released, the status tag not set). */
 void dash_release(dash *d, struct evhttp_request *req, int64_t id);
 
 /* ---- live updates (events.c) ---- */

@@ -201,9 +201,12 @@ void respond_wake(responder *r);
  * (a tag never says released of an incident that is not).  An error with
  * msg saying why: a restore call failed (nothing marked), or the
  * transition failed (the tag unchanged).  SG_OK once released, msg saying
- * what was restored, or that the tag could not be set and how to set it.
+ * what was restored; *partial (never NULL) is set when the tag could not
+ * be set after the release (msg says how to set it): released, but
+ * partly (`incidents release` exits 1, as respond's `partial` does).
  */
-sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
+sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
+                       size_t msglen);
 
 /*
  * Preflight: record the instance, build the plan and send every changing

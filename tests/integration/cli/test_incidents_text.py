@@ -8,9 +8,10 @@
   - release (AUDIT5 L9): the incident's state changes first and the
     ssrfguard:status tag after: when the store cannot take the transition
     (held by another writer here) the tag is not "released"; when the tag
-    cannot be set the incident is released all the same (exit 0, "released"
-    on the dashboard too) and the message says the tag was not set and how
-    to set it.  Against the AWS emulator, under tests/netns-run.
+    cannot be set the incident is released all the same, but partly: exit 1
+    (respond's `partial` is 1 too), the message on stderr says the tag was
+    not set and how to set it, --json says "released": true, "partial":
+    true.  Against the AWS emulator, under tests/netns-run.
 
 usage: test_incidents_text.py SSRFGUARD"""
 import json
@@ -93,17 +94,27 @@ try:
     h.check(p.returncode == 0 and status_tag() == "released" and state() == ["released"],
             f"again: released, tag {status_tag()}, state {state()}: {p.stderr}")
 
-    # --- release: the tag cannot be set: released (exit 0), and said -------
-    contain()
-    emu.faults([{"kind": "error", "service": "ec2", "action": "CreateTags", "code": "UnauthorizedOperation",
-                 "status": 403, "message": "not allowed"}])
-    p = run("release", "1")
-    out = p.stdout.decode()
-    h.check(p.returncode == 0 and "released, but its status tag was not set" in out and "CreateTags" in out
-            and "UnauthorizedOperation" in out and "aws ec2 create-tags" in out,
-            f"the tag that was not set is said: {p.returncode} {out} {p.stderr!r}")
-    h.check(state() == ["released"] and status_tag() == "contained",
-            f"the incident is released (everything restored), the tag never said so: {state()} {status_tag()}")
+    # --- release: the tag cannot be set: released, partly (exit 1), and said
+    for as_json in (False, True):
+        contain()
+        emu.faults([{"kind": "error", "service": "ec2", "action": "CreateTags", "code": "UnauthorizedOperation",
+                     "status": 403, "message": "not allowed"}])
+        p = run("release", "1", *(["--json"] if as_json else []))
+        out, err = p.stdout.decode(), p.stderr.decode()
+        said = json.loads(out).get("message", "") if as_json and out.startswith("{") else err
+        h.check(p.returncode == 1 and "released, but its status tag was not set" in said and "CreateTags" in said
+                and "UnauthorizedOperation" in said and "aws ec2 create-tags" in said,
+                f"the tag that was not set is said, exit 1 (partial): {p.returncode} {out!r} {err!r}")
+        if as_json:
+            o = json.loads(out) if out.startswith("{") else {}
+            h.check(o.get("released") is True and o.get("partial") is True and o.get("incident") == "INC-1",
+                    f"--json: released, partial: {out!r}")
+        else:
+            h.check(err.startswith("ssrfguard incidents release: INC-1 released, but") and out == "",
+                    f"the partial release is said on stderr, as every exit 1: {out!r} {err!r}")
+        h.check(state() == ["released"] and status_tag() == "contained",
+                f"the incident is released (everything restored), the tag never said so: {state()} {status_tag()}")
+        emu.clear_faults()
     emu.clear_faults()
     # --- list: hostile bytes in every stored string --------------------------
     db = sqlite3.connect(store)

@@ -20,6 +20,11 @@ const opt_def cmdline_aws_opts[] = {
 	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region), .flags = OPT_NONEMPTY,
 	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else the "
 	         "instance's from its metadata)"},
+	{.type = OPT_INCLUDE, .include = cmdline_aws_access_opts},
+	{.type = OPT_END},
+};
+
+const opt_def cmdline_aws_access_opts[] = {
 	{.type = OPT_STR, .name = "profile", .arg = "NAME", AT(profile), .flags = OPT_NONEMPTY,
 	 .help = "profile of the shared config and credentials files (default: AWS_PROFILE, "
 	         "else default)"},

@@ -52,6 +52,13 @@ typedef struct cmdline_aws {
 	char *region, *profile, *endpoint_url, *ca_bundle;
 } cmdline_aws;
 extern const opt_def cmdline_aws_opts[];
+/* The same rows but region (included by cmdline_aws_opts): for serve,
+ * whose --region is already the instance's own (its --state-table is
+ * reached in that region, with these), included as
+ *   {.type = OPT_INCLUDE, .include = cmdline_aws_access_opts,
+ *    .off = offsetof(settings, aws)}
+ * (the cmdline_aws field's region stays NULL). */
+extern const opt_def cmdline_aws_access_opts[];
 #define CMDLINE_AWS_ROWS(settings, field) \
 	{.type = OPT_INCLUDE, .include = cmdline_aws_opts, .off = offsetof(settings, field)}
 

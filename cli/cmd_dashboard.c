@@ -76,8 +76,8 @@ const opt_command dashboard_command = {
 	         "incident (as `ssrfguard incidents release`), after the operator types its "
 	         "name; the request carries a per-process CSRF token.  See docs/dashboard.md.",
 	.opts = dashboard_opts_table,
-	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 1 could not serve (token, store, "
-	          "address), 2 usage error.",
+	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage, configuration or start-up "
+	          "error (the token, a TLS file, the store, the address), said in one JSON log line.",
 };
 
 /* The token: the file's first line, the file private to its owner. */
@@ -118,14 +118,14 @@ int cmd_dashboard(int argc, char **argv)
 		logging_emitf("error", "start", "out of memory");
 		goto out;
 	}
-	if (!cmdline_begin_logged(&dashboard_command, &o, argc, argv, &rc))
+	if (!cmdline_begin_logged(&dashboard_command, &o, argc, argv, NULL, NULL, &rc))
 		goto out;
 	if (!o.token_file && !o.client_ca) {
 		rc = cmdline_usage_error_logged(&dashboard_command,
 		                                "--token-file FILE or --client-ca FILE is required");
 		goto out;
 	}
-	rc = 1;
+	/* from here every failure is a start-up error: 2, as serve's */
 	if (o.token_file && read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
 	respond_config where;

@@ -69,9 +69,14 @@ const opt_command incidents_command = {
 	.words = "list show retry release open",
 };
 
-static void usage_short(void)
+static const char *const verbs[] = {"list", "show", "retry", "release", "open"};
+
+static bool known_verb(const char *v)
 {
-	cmdline_usage_error(&incidents_command, "which verb? list, show, retry, release or open");
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (!strcmp(v, verbs[i]))
+			return true;
+	return false;
 }
 
 static int64_t parse_id(const char *s)
@@ -251,9 +256,11 @@ int cmd_incidents(int argc, char **argv)
 	}
 	if (!cmdline_begin(&incidents_command, &o, argc, argv, pos, &npos, &rc))
 		goto out;
-	if (npos == 0)
-		usage_short();
-	else if (npos > 2) {
+	if (npos == 0 || !known_verb(pos[0])) {
+		snprintf(err, sizeof err, "%s%.64s%swhich verb? list, show, retry, release or open",
+		         npos ? "unknown verb '" : "", npos ? pos[0] : "", npos ? "': " : "");
+		rc = cmdline_usage_error(&incidents_command, err);
+	} else if (npos > 2) {
 		snprintf(err, sizeof err, "unexpected '%.64s'", pos[2]);
 		rc = cmdline_usage_error(&incidents_command, err);
 	} else
@@ -273,10 +280,8 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	bool as_json = o->json;
 	int64_t id = 0;
 	if (!strcmp(verb, "open")) {
-		if (!arg || strncmp(arg, "i-", 2) != 0) {
-			fprintf(stderr, "ssrfguard incidents open: needs an instance id (i-...)\n");
-			return 2;
-		}
+		if (!arg || strncmp(arg, "i-", 2) != 0)
+			return cmdline_usage_error(&incidents_command, "open needs an instance id (i-...)");
 		responder *r = NULL;
 		char m[256];
 		if (respond_new(&cfg, &r, m, sizeof m))
@@ -294,20 +299,20 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		return said(as_json, "open", "opened", id, SAID_DONE, m);
 	}
 	bool needs_id = strcmp(verb, "list") != 0;
+	char msg[512];
 	if (needs_id && !(id = parse_id(arg))) {
-		fprintf(stderr, "ssrfguard incidents %s: needs an incident id\n", verb);
-		return 2;
+		snprintf(msg, sizeof msg, "%s needs an incident id (7 or INC-7)", verb);
+		return cmdline_usage_error(&incidents_command, msg);
 	}
 	int state = -1;
 	if (state_name) {
 		store_state s;
 		if (store_state_parse(state_name, &s) != SG_OK) {
-			fprintf(stderr, "ssrfguard incidents: unknown state '%s'\n", state_name);
-			return 2;
+			snprintf(msg, sizeof msg, "--state: unknown state '%.64s'", state_name);
+			return cmdline_usage_error(&incidents_command, msg);
 		}
 		state = (int)s;
 	}
-	char msg[512];
 	store *st = NULL;
 	store_opts so = {.readonly = !strcmp(verb, "list") || !strcmp(verb, "show")};
 	if (respond_store_open(&cfg, &so, &st, msg, sizeof msg)) {
@@ -340,8 +345,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 			          msg[0] ? msg : sg_strerror(err));
 		}
 		respond_free(r);
-	} else
-		fprintf(stderr, "ssrfguard incidents: unknown verb '%s'\n", verb);
+	}
 	store_close(st);
 	return rc;
 }

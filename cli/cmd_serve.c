@@ -159,7 +159,7 @@ int cmd_serve(int argc, char **argv)
 		srvcfg_free(&cfg);
 		return start_error("start", "out of memory");
 	}
-	if (cmdline_begin_logged(&serve_command, &cfg, argc, argv, &rc))
+	if (cmdline_begin_logged(&serve_command, &cfg, argc, argv, NULL, NULL, &rc))
 		rc = cfg.check_config ? check_config(&cfg) : run(&cfg);
 	srvcfg_free(&cfg);
 	return rc;

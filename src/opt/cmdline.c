@@ -115,10 +115,11 @@ int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, cons
 	return help ? CMDLINE_HELP : CMDLINE_OK;
 }
 
-bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv, int *rc)
+bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv,
+                          const char **pos, int *npos, int *rc)
 {
 	char err[1024];
-	int p = cmdline_parse(cmd, dst, argc, argv, NULL, NULL, err, sizeof err);
+	int p = cmdline_parse(cmd, dst, argc, argv, pos, npos, err, sizeof err);
 	if (p == CMDLINE_HELP) {
 		cmdline_help(cmd, stdout);
 		*rc = 0;

@@ -91,11 +91,12 @@ bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, con
 
 /*
  * cmdline_begin for a long-running command whose stderr is its JSON log
- * (serve, dashboard): the same, but a usage or config error is one log line
- * (cmdline_usage_error_logged), like every later line.  No positional
- * arguments.
+ * (serve, dashboard, backstop watch): the same, but a usage or config error
+ * is one log line (cmdline_usage_error_logged), like every later line.
+ * pos NULL: no positional arguments (one is an error).
  */
-bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv, int *rc);
+bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv,
+                          const char **pos, int *npos, int *rc);
 
 /* The usage error as a log line on stderr (logging.h: {"ts","level":"error",
  * "event":"config","message":"ERR (ssrfguard NAME --help lists the

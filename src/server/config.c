@@ -88,7 +88,7 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "log-max-bytes", .arg = "BYTES", .dflt = "104857600", .lo = 0,
 	 .hi = INT64_C(1) << 50, AT(log_max_bytes),
 	 .help = "rotate the log file to PATH.1 past this size (0 = never)"},
-	{.type = OPT_STR, .name = "instance-id", .arg = "ID", .dflt = "", AT(instance_id),
+	{.type = OPT_STR, .name = "instance-id", .arg = "i-ID", .dflt = "", AT(instance_id),
 	 .help = "this instance's id (default: ask IMDSv2)"},
 	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
 	 .help = "this instance's region, also the --state-table's (default: IMDSv2, else "

@@ -76,6 +76,13 @@ void dash_reply_error(struct evhttp_request *req, int code, const char *reason);
 void dash_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
                 const char *body, size_t len);
 
+/* GET /healthz (health.c), without the token: 200 {"status":"ok"|"degraded",
+ * "version","store":"ok","release":"allowed"|"read-only"[,"tls":"ok"|
+ * "reload_failed","tls_error"]} (degraded: a TLS reload failed, the files
+ * before stay in force); 503 "failing" with "store_error" when the store
+ * cannot be read now. */
+void dash_healthz(dash *d, struct evhttp_request *req);
+
 /* ---- release (release.c) ---- */
 
 /* d->csrf from the system's random source. */

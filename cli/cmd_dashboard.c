@@ -134,6 +134,7 @@ int cmd_dashboard(int argc, char **argv)
 	respond_config where;
 	respond_config_default(&where);
 	respond_config_where(&where, o.store, &o.where, &o.aws);
+	logging_libevent_to_stderr(); /* libevent's own messages join the log */
 	dash_config cfg = {.listen = o.listen, .where = &where,
 	                   .token = o.token_file ? token : NULL, .tls_cert = o.tls_cert,
 	                   .tls_key = o.tls_key, .client_ca = o.client_ca,

@@ -208,6 +208,7 @@ static int run_daemon(responder *r, respond_cli *o)
 	respond_listener *l = NULL;
 	on_stop_signals();
 	if (o->listen) {
+		logging_libevent_to_stderr(); /* the listener's libevent speaks in our log */
 		if (respond_listen_start(&o->listen_cfg, &l, msg, sizeof msg)) {
 			say(o, "error", "--listen: %s", msg);
 			return 2;

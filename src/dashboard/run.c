@@ -206,7 +206,6 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--listen %s", why);
 		return SG_ERR_PARSE;
 	}
-	logging_libevent_to_stderr(); /* libevent's own messages join the log */
 	dash d = {.cfg = cfg, .token_len = cfg->token ? strlen(cfg->token) : 0};
 	static const store_opts readonly = {.readonly = 1};
 	if ((e = tls_setup(&d, err, errlen)) != SG_OK)

@@ -53,9 +53,10 @@ void logging_write(int fd, const char *level, const char *event, const char *mes
 const char *logging_libevent_level(int severity);
 
 /* Route libevent's own messages to stderr as log lines, for a command
- * whose log is its stderr (the dashboard); serve routes them into its own
- * buffered log (src/server/log.c) with logging_libevent_level.  Once per
- * process, before its event loop runs. */
+ * whose log is its stderr (the dashboard, the respond daemon's --listen):
+ * the command (cli/) calls it, once, before its event loop runs; serve
+ * routes them into its own buffered log (src/server/log.c) with
+ * logging_libevent_level. */
 void logging_libevent_to_stderr(void);
 
 /* On stderr, the message from a format. */

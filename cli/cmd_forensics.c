@@ -22,6 +22,7 @@
 #include "forensics/fsprobe.h"
 #include "forensics/memcap.h"
 #include "forensics/sha256x2.h"
+#include "playbook/playbook.h"
 
 #define MAX_SOURCES 64
 
@@ -198,6 +199,7 @@ typedef struct args {
 	int hashdeep;
 	long wait_device;
 	long max_memory_mib; /* 0: memcap_default() */
+	char incident[32];   /* --incident 7 as the responder names it: INC-7 */
 } args;
 
 /* The parsed options as the examiner's arguments (pointing into c). */
@@ -212,7 +214,12 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 		a->volumes[a->nvol++] = c->volume.v[i];
 	for (size_t i = 0; i < c->device.n; i++)
 		a->devices[a->ndev++] = c->device.v[i];
-	a->o.incident = c->incident;
+	/* "7" and "INC-7" alike, as every command takes an incident; the
+	 * manifest and the IncidentId tag hold the name */
+	int64_t id = pb_incident_id(c->incident);
+	if (id)
+		snprintf(a->incident, sizeof a->incident, "INC-%lld", (long long)id);
+	a->o.incident = id ? a->incident : c->incident;
 	a->o.baseline = c->baseline;
 	a->o.baseline_strip = c->baseline_strip;
 	a->o.out_dir = a->o.out_file = c->out;

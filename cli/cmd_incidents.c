@@ -1,5 +1,4 @@
 /* cmd_incidents.c — `ssrfguard incidents list | show ID | retry ID | release ID`. */
-#include <errno.h>
 #include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -77,20 +76,6 @@ static bool known_verb(const char *v)
 		if (!strcmp(v, verbs[i]))
 			return true;
 	return false;
-}
-
-static int64_t parse_id(const char *s)
-{
-	if (!s)
-		return 0;
-	if (!strncmp(s, "INC-", 4))
-		s += 4;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v <= 0)
-		return 0;
-	return v;
 }
 
 static void iso(int64_t ms, char out[32])
@@ -300,7 +285,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	}
 	bool needs_id = strcmp(verb, "list") != 0;
 	char msg[512];
-	if (needs_id && !(id = parse_id(arg))) {
+	if (needs_id && !(id = pb_incident_id(arg))) {
 		snprintf(msg, sizeof msg, "%s needs an incident id (7 or INC-7)", verb);
 		return cmdline_usage_error(&incidents_command, msg);
 	}

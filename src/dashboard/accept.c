@@ -2,14 +2,16 @@
  * kernel memory) the listening socket stays readable, so libevent would
  * call accept() again at once, forever, warning each time: tens of
  * thousands of log lines a second and a spinning core, at an attacker's
- * bidding.  Instead accepting pauses for a second with one warning line;
- * the connections that wait stay in the kernel's backlog and are taken
- * when it resumes. */
+ * bidding.  Instead accepting pauses for a second, said in one warning
+ * line every 10 s at most ("accept_paused", as serve says it); the
+ * connections that wait stay in the kernel's backlog and are taken when
+ * it resumes. */
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dashboard/dash_int.h"
 
@@ -28,10 +30,16 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(d->listener);
 }
 
+/* One line per ACCEPT_LOG_S at most, with the pauses not logged since, as
+ * serve's accept_paused lines (docs/serve.md). */
+#define ACCEPT_LOG_S 10
+static time_t last_logged;
+static unsigned long not_logged;
+
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
 	int e = EVUTIL_SOCKET_ERROR();
-	char msg[200];
+	char msg[240];
 	dash *d = paused_dash;
 	(void)arg;
 	if (!d || !d->accept_timer)
@@ -39,9 +47,17 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	evconnlistener_disable(l);
 	struct timeval pause = {ACCEPT_PAUSE_MS / 1000, (ACCEPT_PAUSE_MS % 1000) * 1000};
 	evtimer_add(d->accept_timer, &pause);
-	snprintf(msg, sizeof msg, "accept: %s; accepting paused for %d ms (waiting connections "
-	         "stay queued)", strerror(e), ACCEPT_PAUSE_MS);
-	dash_log("warning", "accept", msg);
+	time_t now = time(NULL);
+	if (last_logged && now - last_logged < ACCEPT_LOG_S) {
+		not_logged++;
+		return;
+	}
+	snprintf(msg, sizeof msg, "accept: %s; accepting paused for %d ms, waiting connections "
+	         "stay queued (%lu pauses not logged before this one)", strerror(e), ACCEPT_PAUSE_MS,
+	         not_logged);
+	dash_log("warning", "accept_paused", msg);
+	last_logged = now;
+	not_logged = 0;
 }
 
 sg_err dash_accept_guard(dash *d, struct event_base *base, struct evhttp_bound_socket *bs)

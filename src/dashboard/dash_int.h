@@ -101,9 +101,9 @@ void dash_release(dash *d, struct evhttp_request *req, int64_t id);
 /* ---- accepting (accept.c) ---- */
 
 /* An accept() that fails (no descriptor left, no kernel memory) pauses
- * accepting for a second with one warning line ("event":"accept"),
- * instead of libevent's retry at once and warning each time.  One
- * dashboard per process; stop before the base is freed. */
+ * accepting for a second, said in a warning line ("event":"accept_paused")
+ * every 10 s at most, instead of libevent's retry at once and warning each
+ * time.  One dashboard per process; stop before the base is freed. */
 struct evhttp_bound_socket;
 sg_err dash_accept_guard(dash *d, struct event_base *base, struct evhttp_bound_socket *bs);
 void dash_accept_guard_stop(dash *d);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "logging/logging.h"
 
@@ -130,6 +131,8 @@ bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **ar
 
 int cmdline_usage_error_logged(const opt_command *cmd, const char *err)
 {
+	if (isatty(STDERR_FILENO)) /* a person typed it: the people's shape */
+		return cmdline_usage_error(cmd, err);
 	logging_emitf("error", "config", "%s (ssrfguard %s --help lists the options)", err,
 	              cmd->name);
 	return 2;

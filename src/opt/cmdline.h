@@ -100,7 +100,8 @@ bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **ar
 
 /* The usage error as a log line on stderr (logging.h: {"ts","level":"error",
  * "event":"config","message":"ERR (ssrfguard NAME --help lists the
- * options)"}); returns 2. */
+ * options)"}) — or, when stderr is a terminal (a person typed the command,
+ * no log collector reads it), as cmdline_usage_error; returns 2. */
 int cmdline_usage_error_logged(const opt_command *cmd, const char *err);
 
 /* "ssrfguard NAME: ERR\nTry 'ssrfguard NAME --help'." on stderr; returns 2. */

@@ -218,14 +218,10 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		}
 		o->instance = v;
 	} else if (IS("incident")) {
-		char *end;
-		errno = 0;
-		long long id = strtoll(v + (strncmp(v, "INC-", 4) ? 0 : 4), &end, 10);
-		if (errno || *end || end == v || id <= 0) {
+		if (!(o->incident = pb_incident_id(v))) {
 			snprintf(msg, msglen, "incident: '%.64s' is not an incident id (7 or INC-7)", v);
 			return -1;
 		}
-		o->incident = id;
 	}
 	else if (IS("once"))
 		o->once = v != NULL;

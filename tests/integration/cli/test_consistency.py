@@ -9,7 +9,10 @@
   "ssrfguard CMD: WHY" / "Try 'ssrfguard CMD --help'.", for a service whose
   stderr is its JSON log (serve, dashboard, the respond daemon, backstop
   watch) one JSON log line {"ts","level":"error","event":"config",
-  "message": "WHY (ssrfguard CMD --help lists the options)"};
+  "message": "WHY (ssrfguard CMD --help lists the options)"} — unless
+  stderr is a terminal: a person typed it, and gets the two lines;
+- one incident, one spelling: "7" and "INC-7" wherever an incident is
+  named (respond --incident, incidents, forensics --incident);
 - an option name means one thing: every option that several commands take
   has the same placeholder everywhere (--store PATH, --profile NAME, ...);
 - a start-up (setup) error is exit 2 in every service, as the man page's
@@ -20,6 +23,7 @@ Runs under tests/netns-run (a start-up error must not reach anything).
 usage: test_consistency.py SSRFGUARD"""
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -112,6 +116,37 @@ for cmd in commands:
 usage_error(["respond", "--instance", "i-0123456789abcdef0", BAD], "respond", False)
 usage_error(["respond", "--preflight", "--instance", "i-0123456789abcdef0", "--json", BAD],
             "respond", True)
+
+# a service's usage error typed at a terminal: the people's two lines
+for args, cmd in [(["serve", BAD], "serve"), (["respond", BAD], "respond"),
+                  (["dashboard", BAD], "dashboard"), (["backstop", "watch", BAD], "backstop")]:
+    master, slave = pty.openpty()
+    p = subprocess.run([BIN, *args], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+                       env=ENV, timeout=30)
+    os.close(slave)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        tty += chunk
+    os.close(master)
+    lines = tty.decode(errors="replace").replace("\r\n", "\n").splitlines()
+    check(p.returncode == 2 and len(lines) == 2 and lines[0].startswith("ssrfguard %s: " % cmd) and
+          lines[1] == "Try 'ssrfguard %s --help'." % cmd,
+          "%s on a terminal: the two lines, not a log line: rc %d, %r" % (" ".join(args), p.returncode, tty))
+
+# --- one incident, one spelling ------------------------------------------
+p = run("respond", "--incident", "INC-7", "--store", os.path.join(work, "empty.db"), "-q")
+check('"event":"config"' not in p.stderr and "whole number" not in p.stderr and
+      "not an incident id" not in p.stderr, "respond --incident INC-7 is taken: %r" % p.stderr)
+usage_error(["respond", "--incident", "INC-seven", "--json"], "respond", True)
+p = run("forensics", "discover", "--incident", "7")
+check(p.returncode == 2 and "INC-7.json" in p.stderr and "IncidentId=INC-7" in p.stderr,
+      "forensics --incident 7 is INC-7, as the manifest and the tags name it: %r" % p.stderr)
 
 # --- bad arguments: the same shapes ---------------------------------------
 for args, cmd in [

@@ -5,6 +5,10 @@
     attacker's or a victim's bytes; the table shows them escaped (no control
     byte reaches the terminal) and --json lists the incident, its strings
     made UTF-8, never drops it;
+  - respond --incident N of an incident another responder holds (exit 3)
+    names the lease's owner escaped, and offers it as --owner only when it
+    needs no quoting (AUDIT6 L5: the owner is any responder's text in a
+    shared store);
   - release (AUDIT5 L9): the incident's state changes first and the
     ssrfguard:status tag after: when the store cannot take the transition
     (held by another writer here) the tag is not "released"; when the tag
@@ -20,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "respond"))
 import harness as h  # noqa: E402
@@ -147,6 +152,22 @@ try:
     h.check(p.returncode == 0 and not any(c < 0x20 and c != 0x0a for c in p.stdout),
             f"incidents show: no control byte in the Markdown: {p.returncode} {p.stderr!r}")
 
+    # --- a held incident: its owner escaped, offered only when plain --------
+    for owner, plain in (("respond:web-1:42", True), ("evil\x1b]0;pwn\x07 $(rm -rf ~)", False)):
+        db = sqlite3.connect(store)
+        db.execute("UPDATE incidents SET state = 'containing', lease_owner = ?, lease_until_ms = ?",
+                   (owner, int(time.time() * 1000) + 3600 * 1000))
+        db.commit()
+        db.close()
+        p = h.respond(B, emu, work, "--incident", "INC-1")
+        err = p.stderr
+        h.check(p.returncode == 3 and "INC-1 is held by " in err, f"held: exit 3: {p.returncode} {err!r}")
+        if plain:
+            h.check(f"--owner {owner} if" in err, f"a plain owner is offered as --owner: {err!r}")
+        else:
+            h.check("\x1b" not in err and "\x07" not in err and "evil\\x1b]0;pwn\\x07" in err and
+                    "--owner evil" not in err and "quoted for your shell" in err,
+                    f"a hostile owner escaped, not offered raw: {err!r}")
 finally:
     emu.stop()
 h.finish("incidents-text")

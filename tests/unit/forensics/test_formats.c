@@ -3,6 +3,7 @@
 
 #include "test.h"
 #include "forensics/escape.h"
+#include "forensics/evmanifest.h"
 #include "forensics/fsprobe.h"
 #include "forensics/fx.h"
 #include "forensics/manifest.h"
@@ -350,5 +351,45 @@ TEST(ntfs_ea)
 	CHECK_INT(fx_ntfs_ea_parse(bad, sizeof bad, v, 4, &n, names), SG_ERR_CORRUPT);
 }
 
+/* The evidence manifest and the incident time (forensics/evmanifest.h). */
+TEST(evidence_manifest)
+{
+	const char ok[] = "{\"incident\":\"INC-7\",\"volumes\":[{\"volume_id\":"
+	                  "\"vol-0123456789abcdef0\",\"snapshot_id\":\"snap-1\"}]}";
+	json_t *v = NULL;
+	char err[160];
+	CHECK_INT(fx_evidence_parse(ok, sizeof ok - 1, "INC-7", &v, err, sizeof err), SG_OK);
+	CHECK(json_array_size(v) == 1);
+	json_decref(v);
+	CHECK_INT(fx_evidence_parse(ok, sizeof ok - 1, "INC-8", &v, err, sizeof err), SG_ERR_INVAL);
+	CHECKF(!v && !strcmp(err, "it is for incident INC-7, not INC-8"), "%s", err);
+	const char esc[] = "{\"incident\":\"\\u001b[2J\",\"volumes\":[{\"volume_id\":"
+	                   "\"vol-0123456789abcdef0\"}]}";
+	CHECK_INT(fx_evidence_parse(esc, sizeof esc - 1, "x", &v, err, sizeof err), SG_ERR_INVAL);
+	CHECKF(!strcmp(err, "it is for incident \\x1b[2J, not x"), "%s", err);
+	const char bad[] = "{\"incident\":\"i\",\"volumes\":[{\"volume_id\":\"vol-0123ABCD\"}]}";
+	CHECK_INT(fx_evidence_parse(bad, sizeof bad - 1, NULL, &v, err, sizeof err), SG_ERR_PARSE);
+	CHECK_INT(fx_evidence_parse("{}", 2, NULL, &v, err, sizeof err), SG_ERR_PARSE);
+	CHECK_INT(fx_evidence_parse(ok, FX_EVIDENCE_MAX + 1, NULL, &v, err, sizeof err),
+	          SG_ERR_RANGE);
+
+	int64_t t = 0;
+	CHECK_INT(fx_utc_parse("2026-12-04T16:00:00.250Z", &t), SG_OK);
+	CHECK_INT(t, 1796400000);
+	CHECK_INT(fx_utc_parse("2026-12-04T16:00:00+00:00", &t), SG_OK);
+	CHECK_INT(fx_utc_parse("1969-12-31T23:59:59Z", &t), SG_OK);
+	CHECK_INT(t, -1);
+	CHECK_INT(fx_utc_parse("2026-12-04T16:00:00+01:00", &t), SG_ERR_PARSE);
+	CHECK_INT(fx_utc_parse("2026-12-04 16:00:00Z", &t), SG_ERR_PARSE);
+	CHECK_INT(fx_utc_parse(NULL, &t), SG_ERR_PARSE);
+
+	json_t *info = json_pack("{s:{s:s},s:s}", "tags", FX_INCIDENT_TIME_TAG, "tag-time",
+	                         "incident_time", "manifest-time");
+	CHECK_STR(fx_evidence_tagged_time(info), "tag-time");
+	json_object_del(info, "tags");
+	CHECK_STR(fx_evidence_tagged_time(info), "manifest-time");
+	json_decref(info);
+}
+
 TEST_MAIN(escape_table, escape_roundtrip_all_bytes, unescape_rejects, times, manifest_roundtrip,
-          hashdeep, bodyfile, volume_ids, fsprobe_ext, xattrs_text, ntfs_ea)
+          hashdeep, bodyfile, volume_ids, fsprobe_ext, xattrs_text, ntfs_ea, evidence_manifest)

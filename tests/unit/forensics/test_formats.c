@@ -8,6 +8,7 @@
 #include "forensics/fx.h"
 #include "forensics/manifest.h"
 #include "forensics/xattrs.h"
+#include "forensics/xfsentry.h"
 
 static const struct {
 	const char *raw;
@@ -391,5 +392,37 @@ TEST(evidence_manifest)
 	json_decref(info);
 }
 
+/* An XFS file as the kernel describes it (forensics/xfsentry.h). */
+TEST(xfs_kernel_answers)
+{
+	const char list[] = "user.a\0security.capability\0";
+	fx_xattr v[4];
+	size_t n = 9;
+	CHECK_INT(fx_xattr_list_split(list, sizeof list - 1, NULL, 0, &n), SG_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(fx_xattr_list_split(list, sizeof list - 1, v, 4, &n), SG_OK);
+	CHECK(v[1].name_len == 19 && !strcmp(v[1].name, "security.capability"));
+	CHECK_INT(fx_xattr_list_split(list, sizeof list - 1, v, 1, &n), SG_ERR_RANGE);
+	CHECK_INT(fx_xattr_list_split("user.a\0user.b", 13, NULL, 0, &n), SG_ERR_CORRUPT);
+	CHECK_INT(fx_xattr_list_split("user.a\0\0", 8, NULL, 0, &n), SG_ERR_CORRUPT);
+	CHECK_INT(fx_xattr_list_split("", 0, NULL, 0, &n), SG_OK);
+	CHECK_INT(n, 0);
+
+	struct statx sx;
+	memset(&sx, 0, sizeof sx);
+	sx.stx_mode = S_IFLNK | 04777;
+	sx.stx_mtime.tv_sec = -1;
+	sx.stx_mtime.tv_nsec = 2000000000u; /* impossible: read as 0 */
+	sx.stx_btime.tv_sec = 5;
+	fx_entry e;
+	memset(&e, 0, sizeof e);
+	fx_entry_from_statx(&e, &sx);
+	CHECK(e.type == FX_T_LINK && e.mode == 04777 && e.has_meta);
+	CHECK(e.mtime.sec == -1 && e.mtime.nsec == 0 && e.mtime.set);
+	CHECK(!e.btime.set); /* STATX_BTIME not in the mask */
+	CHECK(fx_mode_type(S_IFSOCK) == FX_T_SOCK && fx_mode_type(0) == FX_T_OTHER);
+}
+
 TEST_MAIN(escape_table, escape_roundtrip_all_bytes, unescape_rejects, times, manifest_roundtrip,
-          hashdeep, bodyfile, volume_ids, fsprobe_ext, xattrs_text, ntfs_ea, evidence_manifest)
+          hashdeep, bodyfile, volume_ids, fsprobe_ext, xattrs_text, ntfs_ea, evidence_manifest,
+          xfs_kernel_answers)

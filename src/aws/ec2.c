@@ -3,9 +3,6 @@
 
 #include "aws/answers.h"
 
-#include <limits.h>
-
-
 /* Build-run-free: each wrapper fills params, calls, frees. */
 static sg_err run(struct aws_client *c, const char *action, const char *target,
                   struct aws_params *p, unsigned flags, struct aws_xml **reply,

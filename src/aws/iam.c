@@ -63,7 +63,7 @@ sg_err aws_iam_get_role_policy(struct aws_client *c, const char *role, const cha
 	rc = aws_iam_answer_policy(r, &doc);
 	aws_xml_free(r);
 	if (rc == SG_ERR_PROTOCOL)
-		aws_error_set(err, NULL, "GetRolePolicy reply lacks a PolicyDocument");
+		aws_error_set(err, NULL, "GetRolePolicy reply has no usable PolicyDocument");
 	if (policy_json)
 		*policy_json = doc;
 	else

@@ -47,8 +47,9 @@ static void put_escaped(FILE *to, sg_buf *scratch, const char *s, size_t len)
 	fwrite(scratch->p ? scratch->p : "", 1, scratch->len, to);
 }
 
-/* Append ,"key":"VALUE" to line: s as printable text (as put_escaped),
- * then a JSON string (common/jsonstr.h: only '"' and '\\' change). */
+/* Append key (a literal: its quotes, colon and any comma before it) and s
+ * to line: s as printable text (as put_escaped) in a JSON string
+ * (common/jsonstr.h: only '"' and '\\' change). */
 static void json_field(sg_buf *line, sg_buf *scratch, const char *key, const char *s,
                        size_t len)
 {
@@ -56,7 +57,7 @@ static void json_field(sg_buf *line, sg_buf *scratch, const char *key, const cha
 	const char *text = sg_escape(scratch, s, len, NULL) ? "(unprintable: out of memory)"
 	                 : scratch->p ? scratch->p : "";
 	size_t n = sg_buf_err(scratch) ? strlen(text) : scratch->len;
-	sg_buf_puts(line, key); /* key: a literal with its quotes, comma and colon */
+	sg_buf_puts(line, key);
 	sg_json_string(line, text, n);
 }
 
@@ -128,6 +129,7 @@ static void emit(struct ctx *c, const char *url, size_t len, const char *verdict
 		sg_buf_puts(l, "}\n");
 		if (sg_buf_err(l)) {
 			fputs("{\"error\":\"out of memory\"}\n", stdout);
+			fprintf(stderr, "ssrfguard check: out of memory writing a verdict\n");
 			c->worst = 2;
 			return;
 		}

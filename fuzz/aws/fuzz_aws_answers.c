@@ -53,7 +53,8 @@ static void ec2(int which, const struct aws_xml *r)
 	case 2: {
 		char profile[48];
 		sg_err rc = aws_ec2_answer_template_profile(r, profile, sizeof profile);
-		invariant(strnlen(profile, sizeof profile) < sizeof profile && (!rc || !profile[0]));
+		size_t len = strnlen(profile, sizeof profile);
+		invariant(len < sizeof profile && (!rc || len == 0));
 		break;
 	}
 	default: {
@@ -83,7 +84,8 @@ static void from_xml(int which, const char *s, size_t n)
 	} else if (which == 5) {
 		struct aws_sqs_message *m = NULL;
 		size_t k = 0;
-		sg_err rc = aws_sqs_answer_messages(aws_xml_child(r, "ReceiveMessageResult"), &m, &k);
+		const struct aws_xml *result = aws_xml_child(r, "ReceiveMessageResult");
+		sg_err rc = aws_sqs_answer_messages(result, &m, &k);
 		invariant(rc ? !m && !k : k <= 10 && (k == 0) == (m == NULL));
 		for (size_t i = 0; i < k; i++) {
 			bounded(m[i].message_id, sizeof m[i].message_id, SG_OK);

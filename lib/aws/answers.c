@@ -43,8 +43,8 @@ bool aws_ec2_answer_shared_with(const struct aws_xml *r, const char *account_id)
 
 sg_err aws_ec2_answer_template_profile(const struct aws_xml *r, char *dst, size_t cap)
 {
-	const struct aws_xml *p =
-		aws_xml_get(r, "launchTemplateVersionSet/item/launchTemplateData/iamInstanceProfile");
+	const char *path = "launchTemplateVersionSet/item/launchTemplateData/iamInstanceProfile";
+	const struct aws_xml *p = aws_xml_get(r, path);
 	const char *v = aws_xml_str(p, "arn");
 	if (!v)
 		v = aws_xml_str(p, "name");
@@ -55,47 +55,57 @@ sg_err aws_ec2_answer_template_profile(const struct aws_xml *r, char *dst, size_
 	return copy_bounded(v, dst, cap);
 }
 
-/* One permission's ranges (path/elem/field) as IpPermissions.k.<Name>.j.<Field>. */
+/* The lists of one described permission: its path and member in the
+ * answer, its name and field in the request. */
+static const struct range_kind {
+	const char *path, *field, *name, *param;
+} range_kinds[] = {
+	{"ipRanges", "cidrIp", "IpRanges", "CidrIp"},
+	{"ipv6Ranges", "cidrIpv6", "Ipv6Ranges", "CidrIpv6"},
+	{"groups", "groupId", "Groups", "GroupId"},
+	{"prefixListIds", "prefixListId", "PrefixListIds", "PrefixListId"},
+};
+
+/* One permission's ranges of kind r as IpPermissions.k.<Name>.j.<Field>. */
 static sg_err add_ranges(struct aws_params *p, const struct aws_xml *perm, size_t k,
-                         const char *path, const char *field, const char *name,
-                         const char *param_field)
+                         const struct range_kind *r)
 {
 	size_t j = 0;
-	for (AWS_XML_EACH(rg, aws_xml_get(perm, path))) {
+	for (AWS_XML_EACH(rg, aws_xml_get(perm, r->path))) {
 		if (++j > REVOKE_MAX)
 			return SG_ERR_RANGE;
-		sg_err rc = aws_params_addf(p, aws_xml_str_or(rg, field, ""), "IpPermissions.%zu.%s.%zu.%s",
-		                            k, name, j, param_field);
+		sg_err rc = aws_params_addf(p, aws_xml_str_or(rg, r->field, ""),
+		                            "IpPermissions.%zu.%s.%zu.%s", k, r->name, j, r->param);
 		if (rc)
 			return rc;
 	}
 	return SG_OK;
 }
 
+/* Permission number k: its protocol, its ports when given, its ranges. */
+static sg_err add_permission(struct aws_params *p, const struct aws_xml *perm, size_t k)
+{
+	const char *from = aws_xml_str(perm, "fromPort"), *to = aws_xml_str(perm, "toPort");
+	sg_err rc = aws_params_addf(p, aws_xml_str_or(perm, "ipProtocol", "-1"),
+	                            "IpPermissions.%zu.IpProtocol", k);
+	if (!rc && from)
+		rc = aws_params_addf(p, from, "IpPermissions.%zu.FromPort", k);
+	if (!rc && to)
+		rc = aws_params_addf(p, to, "IpPermissions.%zu.ToPort", k);
+	for (size_t i = 0; !rc && i < sizeof range_kinds / sizeof range_kinds[0]; i++)
+		rc = add_ranges(p, perm, k, &range_kinds[i]);
+	return rc;
+}
+
 sg_err aws_ec2_answer_revoke_params(struct aws_params *p, const struct aws_xml *ip_permissions,
                                     size_t *n)
 {
 	size_t k = 0;
-	sg_err rc = SG_OK;
 	*n = 0;
 	for (AWS_XML_EACH(perm, ip_permissions)) {
 		if (++k > REVOKE_MAX)
 			return SG_ERR_RANGE;
-		rc = aws_params_addf(p, aws_xml_str_or(perm, "ipProtocol", "-1"),
-		                     "IpPermissions.%zu.IpProtocol", k);
-		if (!rc && aws_xml_str(perm, "fromPort"))
-			rc = aws_params_addf(p, aws_xml_str(perm, "fromPort"), "IpPermissions.%zu.FromPort", k);
-		if (!rc && aws_xml_str(perm, "toPort"))
-			rc = aws_params_addf(p, aws_xml_str(perm, "toPort"), "IpPermissions.%zu.ToPort", k);
-		if (!rc)
-			rc = add_ranges(p, perm, k, "ipRanges", "cidrIp", "IpRanges", "CidrIp");
-		if (!rc)
-			rc = add_ranges(p, perm, k, "ipv6Ranges", "cidrIpv6", "Ipv6Ranges", "CidrIpv6");
-		if (!rc)
-			rc = add_ranges(p, perm, k, "groups", "groupId", "Groups", "GroupId");
-		if (!rc)
-			rc = add_ranges(p, perm, k, "prefixListIds", "prefixListId", "PrefixListIds",
-			                "PrefixListId");
+		sg_err rc = add_permission(p, perm, k);
 		if (rc)
 			return rc;
 	}

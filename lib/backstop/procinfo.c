@@ -77,7 +77,8 @@ void bs_owner_unit(const char *cgroup, char *unit, size_t cap)
 		while (start > cgroup && start[-1] != '/')
 			start--;
 		size_t n = (size_t)(end - start);
-		if ((n > 8 && !memcmp(end - 8, ".service", 8)) || (n > 6 && !memcmp(end - 6, ".scope", 6))) {
+		if ((n > 8 && !memcmp(end - 8, ".service", 8)) ||
+		    (n > 6 && !memcmp(end - 6, ".scope", 6))) {
 			snprintf(unit, cap, "%.*s", (int)(n < INT_MAX ? n : INT_MAX), start);
 			return;
 		}

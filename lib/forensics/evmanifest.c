@@ -22,8 +22,8 @@ sg_err fx_evidence_parse(const char *buf, size_t n, const char *incident, json_t
 	json_t *v = json_object_get(o, "volumes");
 	if (!json_is_object(o) || !json_is_string(inc) || !json_is_array(v) ||
 	    json_array_size(v) == 0 || json_array_size(v) > FX_EVIDENCE_MAX_VOLUMES) {
-		snprintf(err, errlen, "expected {\"incident\":…,\"volumes\":[…]} with 1 to %d volumes",
-		         FX_EVIDENCE_MAX_VOLUMES);
+		snprintf(err, errlen, "expected {\"incident\":…,\"volumes\":[…]} "
+		         "with 1 to %d volumes", FX_EVIDENCE_MAX_VOLUMES);
 		json_decref(o);
 		return SG_ERR_PARSE;
 	}
@@ -38,9 +38,9 @@ sg_err fx_evidence_parse(const char *buf, size_t n, const char *incident, json_t
 	json_t *vol;
 	json_array_foreach(v, i, vol) {
 		json_t *id = json_object_get(vol, "volume_id");
+		const char *text = json_string_value(id);
 		char norm[32];
-		if (!json_is_string(id) ||
-		    fx_volid_normalise(json_string_value(id), json_string_length(id), norm, sizeof norm)) {
+		if (!text || fx_volid_normalise(text, json_string_length(id), norm, sizeof norm)) {
 			snprintf(err, errlen, "volume %zu has no valid volume_id", i);
 			json_decref(o);
 			return SG_ERR_PARSE;

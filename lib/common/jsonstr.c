@@ -54,7 +54,8 @@ size_t sg_json_step(const unsigned char *u, size_t n, char tmp[8], const char **
 	return 1;
 }
 
-sg_err sg_json_text(sg_buf *out, const char *s, size_t n)
+/* s[0..n) as JSON string text, without the quotes. */
+static sg_err json_text(sg_buf *out, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
@@ -83,6 +84,6 @@ sg_err sg_json_text(sg_buf *out, const char *s, size_t n)
 sg_err sg_json_string(sg_buf *out, const char *s, size_t n)
 {
 	sg_buf_putc(out, '"');
-	sg_json_text(out, s, n);
+	json_text(out, s, n);
 	return sg_buf_putc(out, '"');
 }

@@ -29,11 +29,8 @@ size_t sg_json_plain_run(const unsigned char *u, size_t n);
  */
 size_t sg_json_step(const unsigned char *u, size_t n, char tmp[8], const char **w, size_t *wn);
 
-/* Append s[0..n) to out as JSON string text, without the quotes.
+/* Append s[0..n) to out as a JSON string literal (with its quotes).
  * Returns out's error (common/buf.h). */
-sg_err sg_json_text(sg_buf *out, const char *s, size_t n);
-
-/* The same with the surrounding quotes: a JSON string literal. */
 sg_err sg_json_string(sg_buf *out, const char *s, size_t n);
 
 #endif

@@ -18,6 +18,7 @@
 #include "forensics/custlog.h"
 #include "forensics/discover.h"
 #include "forensics/disctags.h"
+#include "forensics/evmanifest.h"
 #include "forensics/examine.h"
 #include "forensics/fsprobe.h"
 #include "forensics/memcap.h"
@@ -240,7 +241,7 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->o.window_hours = (unsigned)c->window_hours;
 	a->o.window_max = (size_t)c->window_max;
 	a->o.incident_time = INT64_MIN;
-	if (c->incident_time && exam_parse_time(c->incident_time, &a->o.incident_time)) {
+	if (c->incident_time && fx_utc_parse(c->incident_time, &a->o.incident_time)) {
 		snprintf(err, errlen, "--incident-time '%.64s': not a UTC time like "
 		         "2026-12-04T16:20:00Z", c->incident_time);
 		return -1;

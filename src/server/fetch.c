@@ -252,17 +252,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return fetch_body_add(ud, p, len) == 0 ? len : 0;
 }
 
-/* A status line "HTTP/x yyy": an interim 1xx other than 100 Continue (101
- * Switching Protocols above all: the raw stream after it is no HTTP answer)
- * is never passed on: the fetch ends with 502. */
+/* A status line (px_status_code) of an interim 1xx other than 100 Continue
+ * (101 Switching Protocols above all: the raw stream after it is no HTTP
+ * answer) is never passed on: the fetch ends with 502. */
 static int bad_interim(const char *p, size_t len)
 {
-	if (len < 12 || memcmp(p, "HTTP/", 5))
-		return 0;
-	const char *sp = memchr(p, ' ', len);
-	if (!sp || (size_t)(sp - p) + 4 > len)
-		return 0;
-	return sp[1] == '1' && !(sp[2] == '0' && sp[3] == '0');
+	int st = px_status_code(p, len);
+	return st > 100 && st < 200;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)

@@ -801,15 +801,15 @@ done:
 }
 
 /* The Content-Type passed on: printable ASCII, else a neutral type. */
-static void content_type(const char *ct, char *out, size_t cap)
+static const char *content_type(const char *ct)
 {
-	snprintf(out, cap, "%s", "application/octet-stream");
-	if (!ct || !ct[0] || strlen(ct) >= cap)
-		return;
+	static const char neutral[] = "application/octet-stream";
+	if (!ct || !ct[0] || strlen(ct) >= 200)
+		return neutral;
 	for (const char *p = ct; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			return;
-	snprintf(out, cap, "%s", ct);
+			return neutral;
+	return ct;
 }
 
 /* A redirect: the next hop, judged by its URL first. */
@@ -866,10 +866,8 @@ static void answered(job *j, int code, const char *loc, const char *ctype)
 		finish_error(j, 502, "upstream answered with an interim (1xx) status only");
 		return;
 	}
-	char ct[200];
-	content_type(ctype, ct, sizeof ct);
 	j->sandbox = 1;
-	srv_reply(j, code, ct, j->body, "allow");
+	srv_reply(j, code, content_type(ctype), j->body, "allow");
 	srv_job_free(j);
 	release_slot(s);
 }

@@ -387,8 +387,9 @@ int px_is_hop_by_hop(const px_head *h, px_span name)
 
 const px_field *px_find(const px_head *h, const char *name)
 {
+	px_span want = {name, strlen(name)};
 	for (size_t i = 0; i < h->nfields; i++)
-		if (px_span_ieq(h->f[i].name, name))
+		if (span_eq_span(h->f[i].name, want))
 			return &h->f[i];
 	return NULL;
 }

@@ -78,7 +78,7 @@ typedef struct job {
 typedef struct srv_metrics {
 	uint64_t req[4][12];          /* route x status class, see metrics.c */
 	uint64_t blocked[SG_CAT__COUNT];
-	uint64_t hist[16];            /* fetch duration buckets */
+	uint64_t hist[16];            /* fetch durations, by bucket (not cumulative) */
 	uint64_t hist_sum_us;
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;

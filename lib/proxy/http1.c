@@ -8,9 +8,8 @@
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-int px_span_ieq(px_span s, const char *lit)
+int px_span_ieqn(px_span s, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
 	if (s.n != n)
 		return 0;
 	for (size_t i = 0; i < n; i++)

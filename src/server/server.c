@@ -103,7 +103,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_init(&b, mem, sizeof mem);
 	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
-	long long us = (long long)(srv_elapsed_ms(&j->t0) * 1e3);
+	long long us = (long long)((j->end_ms > 0 ? j->end_ms : srv_elapsed_ms(&j->t0)) * 1e3);
 	if (us < 0)
 		us = 0;
 	char frac[5] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10),

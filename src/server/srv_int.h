@@ -44,6 +44,9 @@ typedef struct job {
 	int sandbox;                  /* upstream content: CSP sandbox */
 	int hop;
 	struct timespec t0;
+	double end_ms;                /* ms since t0 at the hop's answer when the
+	                                 reply follows at once (metrics and the
+	                                 log line share one clock read), else 0 */
 	/* fetch */
 	CURL *easy;
 	struct evbuffer *body;

@@ -61,6 +61,19 @@ static size_t clean(char *dst, size_t cap, const char *src, size_t n, bool ascii
 	if (cap == 0)
 		return 0;
 	for (size_t i = 0; i < n;) {
+		/* a run of plain ASCII in one copy, cut where it stops fitting */
+		size_t run = i;
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '\\')
+			run++;
+		if (run > i) {
+			size_t m = run - i < cap - 1 - o ? run - i : cap - 1 - o;
+			memcpy(dst + o, u + i, m);
+			o += m;
+			if (m < run - i)
+				break;
+			i = run;
+			continue;
+		}
 		char tmp[5];
 		const char *w;
 		size_t wn, k = escape_step(u + i, n - i, NULL, ascii, tmp, &w, &wn);

@@ -8,9 +8,8 @@
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-int px_span_ieq(px_span s, const char *lit)
+int px_span_ieqn(px_span s, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
 	if (s.n != n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
@@ -387,8 +386,9 @@ int px_is_hop_by_hop(const px_head *h, px_span name)
 
 const px_field *px_find(const px_head *h, const char *name)
 {
+	px_span want = {name, strlen(name)};
 	for (size_t i = 0; i < h->nfields; i++)
-		if (px_span_ieq(h->f[i].name, name))
+		if (span_eq_span(h->f[i].name, want))
 			return &h->f[i];
 	return NULL;
 }

@@ -21,6 +21,7 @@
 #define SSRFGUARD_PROXY_HTTP1_H
 
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #define PX_FIELDS_MAX 100      /* header fields per head */
@@ -105,8 +106,16 @@ int px_is_hop_by_hop(const px_head *h, px_span name);
 /* The first field named name (any case), or NULL. */
 const px_field *px_find(const px_head *h, const char *name);
 
-/* Case-insensitive comparison of a span with a C string. */
-int px_span_ieq(px_span s, const char *lit);
+/* Case-insensitive comparison of a span with n bytes at lit. */
+int px_span_ieqn(px_span s, const char *lit, size_t n);
+
+/* ... with a C string (inline: a literal's length is known when compiling,
+ * and most comparisons end on the lengths). */
+static inline int px_span_ieq(px_span s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n == n && px_span_ieqn(s, lit, n);
+}
 
 /*
  * Split an absolute-form target "scheme://authority/path?query" into its

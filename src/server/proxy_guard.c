@@ -146,7 +146,7 @@ static void on_committed(job *j, int contain, sg_err e)
 static void refuse(pconn *pc, const sg_verdict *v)
 {
 	struct srv *s = pc->px->s;
-	job *j = calloc(1, sizeof *j);
+	job *j = srv_job_new(s);
 	char line[SRV_URL_MAX + 64];
 	if (!j) {
 		pc_reply_error(pc, 503, "out of memory");

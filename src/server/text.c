@@ -35,8 +35,6 @@ void tb_raw(tbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void tb_str(tbuf *b, const char *s) { tb_raw(b, s, strlen(s)); }
-
 void tb_u64(tbuf *b, uint64_t v)
 {
 	char t[24];

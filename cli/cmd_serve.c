@@ -159,6 +159,9 @@ int cmd_serve(int argc, char **argv)
 		srvcfg_free(&cfg);
 		return start_error("start", "out of memory");
 	}
+	cfg.cmd = &serve_command; /* SIGHUP reads `policy` and `rule` again */
+	cfg.argc = argc;
+	cfg.argv = argv;
 	if (cmdline_begin_logged(&serve_command, &cfg, argc, argv, NULL, NULL, &rc))
 		rc = cfg.check_config ? check_config(&cfg) : run(&cfg);
 	srvcfg_free(&cfg);

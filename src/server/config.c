@@ -41,7 +41,8 @@ const opt_def srvcfg_opts[] = {
 	         "[serve] settings and exit: 0 valid, 2 not"},
 	{.type = OPT_SECTION, .help = "Guard policy"},
 	{.type = OPT_STR, .name = "policy", .arg = "FILE", .dflt = "", AT(policy),
-	 .help = "guard policy file: allow/deny rules, one a line"},
+	 .help = "guard policy file: allow/deny rules, one a line; read again (with `rule`) on "
+	         "SIGHUP and when it or a --config file changes"},
 	{.type = OPT_LIST, .name = "rule", .arg = "RULE", .set = add_rule,
 	 .help = "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
 	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
@@ -268,6 +269,36 @@ static void print_contain(unsigned mask, FILE *to)
 		if (mask & (1u << i))
 			fprintf(to, "%s%s", n++ ? "," : "", sg_category_name((sg_category)i));
 	fprintf(to, "%s\n", n ? "" : "none");
+}
+
+static sg_err copy_rules(const srvcfg *c, srvcfg *to)
+{
+	char err[64];
+	if (opt_set_str(&to->policy, c->policy) != SG_OK)
+		return SG_ERR_NOMEM;
+	for (size_t i = 0; i < c->nrules; i++) {
+		opt_value v = {.text = c->rules[i]};
+		if (add_rule(to, NULL, &v, err, sizeof err) != SG_OK)
+			return SG_ERR_NOMEM;
+	}
+	return SG_OK;
+}
+
+sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen)
+{
+	sg_err e = srvcfg_init(fresh);
+	if (e != SG_OK) {
+		snprintf(err, errlen, "out of memory");
+		return e;
+	}
+	if (!c->cmd)
+		e = copy_rules(c, fresh);
+	else if (cmdline_parse(c->cmd, fresh, c->argc, c->argv, NULL, NULL, err, errlen) !=
+	         CMDLINE_OK)
+		return SG_ERR_PARSE;
+	if (e != SG_OK)
+		snprintf(err, errlen, "out of memory");
+	return e;
 }
 
 sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)

@@ -167,9 +167,7 @@ sg_err fetch_init(struct srv *s)
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	/* The connection cache: idle upstream connections kept for reuse. */
 	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
-	char via[64];
-	snprintf(via, sizeof via, "Via: 1.1 %s", s->via_token);
-	if (!(s->out_headers = curl_slist_append(NULL, via)))
+	if (!(s->out_headers = curl_slist_append(NULL, s->via)))
 		return SG_ERR_NOMEM;
 	return SG_OK;
 }
@@ -345,7 +343,7 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 		len = sizeof *in6;
 	} else {
 		j->blocked = 1;
-		sg_check_addr(j->s->policy, NULL, 0, NULL, &j->bv);
+		sg_check_addr(j->rules->policy, NULL, 0, NULL, &j->bv);
 		return CURL_PREREQFUNC_ABORT;
 	}
 	fetch_judge(j, (struct sockaddr *)&ss, len, &v);
@@ -628,7 +626,7 @@ static void start(job *j)
 	}
 	link_running(s, j);
 	j->d.s = s;
-	j->d.pol = s->policy;
+	j->d.pol = j->rules->policy;
 	j->d.hop = &j->hopv;
 	j->d.client = j->client;
 	j->d.done = on_dest;
@@ -838,7 +836,7 @@ static void follow(job *j, const char *loc)
 	j->d.addrs_len = 0;
 	j->d.addrs[0] = '\0';
 	sg_verdict v;
-	sg_check_url(s->policy, nu, strlen(nu), &v);
+	sg_check_url(j->rules->policy, nu, strlen(nu), &v);
 	if (v.action == SG_BLOCK) {
 		if (v.category == SG_CAT_MALFORMED) {
 			finish_error(j, 502, "upstream redirected to an unparsable URL");

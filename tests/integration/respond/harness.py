@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -32,6 +33,7 @@ FAST_TIMING = {"snapshot_seconds": 0.3, "attach_seconds": 0.2, "metadata_seconds
                "ssm_seconds": 0.2, "deregistration_delay_seconds": 0.2}
 
 failures = []
+_say_lock = threading.Lock()
 
 
 class Webhook:
@@ -66,10 +68,17 @@ class Webhook:
         self.server.shutdown()
 
 
+def say(line):
+    """Print one whole line, flushed: tests running cases on threads do not
+    mix their lines."""
+    with _say_lock:
+        print(line, flush=True)
+
+
 def check(cond, what):
     if not cond:
         failures.append(what)
-        print("FAIL:", what, flush=True)
+        say(f"FAIL: {what}")
     return cond
 
 

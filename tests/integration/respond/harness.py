@@ -29,8 +29,14 @@ ROLE = "web-fleet-role"
 CREDS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
          "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
          "AWS_REGION": "us-east-1"}
+# Every timed transition the playbook waits on, short: each still happens
+# (a poll every 50 ms sees the in-between state), the run just waits less.
+# (The web-instances target group's own deregistration delay in fleet.json,
+# 1 s, wins over deregistration_delay_seconds: the asg step still waits for
+# a drain it is told about.)
 FAST_TIMING = {"snapshot_seconds": 0.3, "attach_seconds": 0.2, "metadata_seconds": 0.2,
-               "ssm_seconds": 0.2, "deregistration_delay_seconds": 0.2}
+               "ssm_seconds": 0.2, "ssm_visible_seconds": 0.2, "volume_seconds": 0.2,
+               "deregistration_delay_seconds": 0.2}
 
 failures = []
 _say_lock = threading.Lock()

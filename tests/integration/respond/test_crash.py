@@ -109,10 +109,13 @@ def crash_case(emu, ref, step, phase):
     return f"{label}: resumed, same state"
 
 
-def kill_case(emu, ref, delay, take_over):
-    """A real SIGKILL delay seconds into a run; the incident resumed by the
-    same responder, or (take_over) by a different responder (a daemon with
-    its own owner id) once the dead one's lease expired."""
+def kill_case(emu, clean, at, take_over):
+    """A real SIGKILL at a moment of a run (the fraction at of the clean
+    run's duration); the incident resumed by the same responder, or
+    (take_over) by a different responder (a daemon with its own owner id)
+    once the dead one's lease expired."""
+    ref, clean_seconds = clean
+    delay = at * clean_seconds
     fresh(emu)
     work = tempfile.mkdtemp(prefix="rsp-kill-")
     cmd = [binary, "respond", "--store", os.path.join(work, "inc.db"), "--owner", "respond:test",
@@ -131,7 +134,8 @@ def kill_case(emu, ref, delay, take_over):
         p.stdout += "\nINC-1 contained" if p.returncode == 0 else ""
     else:
         p = h.respond(binary, emu, work, "--incident", "1", "-q", *ENGINE, *EVIDENCE)
-    label = f"SIGKILL after {delay:.2f}s" + (" (taken over by another responder)" if take_over else "")
+    label = (f"SIGKILL after {delay:.2f}s ({at:.0%} of the clean run)"
+             + (" (taken over by another responder)" if take_over else ""))
     h.check(p.returncode == 0, f"{label}: resume exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}")
     same_as_reference(emu, ref, label)
     shutil.rmtree(work, ignore_errors=True)
@@ -139,15 +143,18 @@ def kill_case(emu, ref, delay, take_over):
 
 
 def reference(emu):
-    """One clean run: the fingerprint every resumed run must match."""
+    """One clean run: the fingerprint every resumed run must match, and how
+    long the run took."""
     fresh(emu)
     work = tempfile.mkdtemp(prefix="rsp-crash-")
+    t0 = time.monotonic()
     p = h.respond(binary, emu, work, "--instance", h.VICTIM, "-q", *ENGINE, *EVIDENCE)
+    seconds = time.monotonic() - t0
     h.check(p.returncode == 0, f"clean run: {p.stdout} {p.stderr[-1500:]}")
     ref = h.fingerprint(emu.state(), "INC-1")
     evidence_ok(emu, work, "clean run")
     shutil.rmtree(work, ignore_errors=True)
-    return ref
+    return ref, seconds
 
 
 def run_all(tasks, emus):
@@ -182,9 +189,12 @@ if quick:
         cases = [("capture", "change-2")]
 if os.environ.get("CRASH_CASES"):
     cases = [tuple(c.split(":")) for c in os.environ["CRASH_CASES"].split(",")]
-# real SIGKILLs at random moments, every other one taken over
+# real SIGKILLs at random moments of the run (as fractions of the clean
+# run's duration, so that they fall inside it on a fast machine and a slow
+# one alike), every other one taken over
 rng = random.Random(int(os.environ.get("SSRFGUARD_TEST_SEED", "5")))
-kills = [(rng.uniform(0.1, 2.5), i % 2 == 1) for i in range((1 if EVIDENCE else 2) if quick else 4)]
+kills = [(rng.uniform(0.05, 0.9), i % 2 == 1) for i in range((1 if EVIDENCE else 2) if quick else 4)]
+
 
 def start_emulators(n):
     """n emulators started side by side; none left running if one fails."""
@@ -204,9 +214,10 @@ emus = start_emulators(min(JOBS, len(cases) + len(kills)) + 1)
 try:
     with concurrent.futures.ThreadPoolExecutor(1) as one:
         clean = one.submit(reference, emus[0])
-        tasks = [(f"{s}:{ph}", lambda emu, s=s, ph=ph: crash_case(emu, clean.result(), s, ph)) for s, ph in cases]
-        tasks += [(f"SIGKILL after {d:.2f}s", lambda emu, d=d, t=t: kill_case(emu, clean.result(), d, t))
-                  for d, t in kills]
+        tasks = [(f"{s}:{ph}", lambda emu, s=s, ph=ph: crash_case(emu, clean.result()[0], s, ph))
+                 for s, ph in cases]
+        tasks += [(f"SIGKILL at {a:.0%} of the run", lambda emu, a=a, t=t: kill_case(emu, clean.result(), a, t))
+                  for a, t in kills]
         run_all(tasks, emus[1:])
 finally:
     for e in emus:

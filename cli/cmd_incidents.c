@@ -300,7 +300,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		}
 		state = (int)s;
 	}
-	char msg[512];
+	char msg[1536];
 	store *st = NULL;
 	store_opts so = {.readonly = !strcmp(verb, "list") || !strcmp(verb, "show")};
 	if (respond_store_open(&cfg, &so, &st, msg, sizeof msg)) {

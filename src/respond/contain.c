@@ -252,6 +252,14 @@ static sg_err termination_protection(rsp_run *x)
 	return err;
 }
 
+bool rsp_stop_protection_unsupported(sg_err err, const struct aws_error *e)
+{
+	return err == SG_ERR_UNSUPPORTED ||
+	       (err && (!strcmp(e->code, "UnsupportedOperation") ||
+	                !strcmp(e->code, "InvalidParameterCombination") ||
+	                !strcmp(e->code, "InvalidParameterValue")));
+}
+
 sg_err rsp_step_preserve(rsp_run *x)
 {
 	const char *id = x->inst->id;

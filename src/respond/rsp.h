@@ -197,6 +197,12 @@ void rsp_sleep_ms(unsigned ms);
 int64_t rsp_now_ms(void);
 void rsp_iso8601(int64_t ms, char out[32]);
 
+/* DisableApiStop refused as not available here (an older API, an
+ * instance type without stop protection): AWS's UnsupportedOperation,
+ * InvalidParameterCombination or InvalidParameterValue.  Any other error
+ * (InternalError after the retries, an unknown code) is a failure. */
+bool rsp_stop_protection_unsupported(sg_err err, const struct aws_error *e);
+
 /* ---- the steps: SG_OK done, RSP_SKIP, RSP_FATAL, or an error (retried) - */
 sg_err rsp_step_record(rsp_run *x);
 sg_err rsp_step_tag(rsp_run *x);

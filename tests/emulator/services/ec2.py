@@ -184,6 +184,8 @@ def _eni_record(world, spec, inst, index, subnet):
          "OwnerId": world.account_id, "PrivateDnsName": _dns(ip, world), "PrivateIpAddress": ip,
          "PrivateIpAddresses": priv, "RequesterManaged": False, "SourceDestCheck": True,
          "Status": "available", "TagSet": tags_list(spec.get("Tags"))}
+    if spec.get("ConnectionTrackingConfiguration"):
+        _set_conntrack(e, spec["ConnectionTrackingConfiguration"])  # configured at launch
     if spec.get("PublicIp"):
         assoc = {"PublicIp": spec["PublicIp"], "PublicDnsName": f"ec2-{spec['PublicIp'].replace('.', '-')}.compute-1.amazonaws.com",
                  "IpOwnerId": "amazon"}
@@ -637,8 +639,14 @@ def describe_network_interfaces(ctx, p):
 # (EC2 user guide, "Security group connection tracking", "Idle connection
 # tracking timeout",
 # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts;
-# botocore ec2 ConnectionTrackingConfiguration).  A field left out keeps its
-# value.
+# EC2 API reference, ConnectionTrackingConfiguration,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ConnectionTrackingConfiguration.html,
+# whose TCP default is 350 s on Nitro v6 types: the emulator's types are
+# older).  A field left out keeps its value.  The ENI (DescribeNetworkInterfaces)
+# and the instance's networkInterfaceSet (DescribeInstances) show the
+# configuration once one was set, at launch (a seeded
+# "ConnectionTrackingConfiguration") or by ModifyNetworkInterfaceAttribute;
+# an ENI never configured shows none (its type's defaults apply).
 _CONNTRACK = {"TcpEstablishedTimeout": (60, 432000, 432000), "UdpStreamTimeout": (60, 180, 180),
               "UdpTimeout": (30, 60, 30)}
 

@@ -360,11 +360,11 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	kept stays = {""};
 	restore_groups(&x, in, &fails);
 	restore_conntrack(&x, in, &fails, &stays);
+	restore_settings(&x, in, &fails, &stays);
 	restore_eips(&x, in, &fails);
 	restore_profile(&x, in, &fails);
 	restore_registrations(&x, in, &fails);
-	restore_asg(&x, in, &fails);
-	restore_settings(&x, in, &fails, &stays);
+	restore_asg(&x, in, &fails); /* last: back in service when all else is */
 	if (in->role_name[0])
 		keep(&stays, "the revocation policy %s on role %s (it denies only sessions issued before "
 		     "the incident)", PB_REVOKE_POLICY_NAME, in->role_name);

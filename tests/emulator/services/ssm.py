@@ -214,6 +214,7 @@ def _roll(cmd, s):
         cmd["Status"], cmd["StatusDetails"] = "Failed", "Incomplete"
 
 
+# AWS: Systems Manager API reference, CancelCommand: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html
 @op("ssm", "CancelCommand")
 def cancel_command(ctx, p):
     """Invocations not yet finished go Cancelling, then Cancelled (botocore
@@ -235,6 +236,7 @@ def cancel_command(ctx, p):
     return {}
 
 
+# AWS: Systems Manager API reference, GetCommandInvocation: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html
 @op("ssm", "GetCommandInvocation")
 def get_command_invocation(ctx, p):
     w = ctx.world
@@ -264,6 +266,7 @@ def get_command_invocation(ctx, p):
     return out
 
 
+# AWS: Systems Manager API reference, ListCommandInvocations: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommandInvocations.html
 @op("ssm", "ListCommandInvocations")
 def list_command_invocations(ctx, p):
     w = ctx.world

@@ -28,7 +28,7 @@ static const struct {
 	[PB_STRIP] = {"strip", "disassociate or replace the instance profile", B(RECORD), B(CAPTURE) | B(REVOKE)},
 	[PB_FORENSICS] = {"forensics", "volumes from the snapshots to the forensic instance, start collection",
 	                  B(RECORD) | B(SNAPSHOT), 0},
-	[PB_FINISH] = {"finish", "final status tag, notification, report", 0,
+	[PB_FINISH] = {"finish", "final status tag, report, then the end notification", 0,
 	               (PB_BIT(PB_FINISH) - 1u)},
 };
 

@@ -59,8 +59,8 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 	return err ? err : rsp_created(x, key, id);
 }
 
-/* Poll until the invocation's Status is past `until`: past delivery
- * (Pending, Delayed) or past the run too (InProgress, Cancelling). */
+/* Poll until the invocation's Status is past delivery (Pending, Delayed)
+ * and, unless delivery_only, past the run too (InProgress, Cancelling). */
 static sg_err ssm_poll(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
                        bool delivery_only, char *status, size_t slen, json_t **out)
 {

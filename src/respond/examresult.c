@@ -60,15 +60,24 @@ sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, size_t nvol, int64_t
 	const char *d = json_string_value(json_object_get(inv, "StatusDetails"));
 	if (d)
 		sg_text_clean(details, sizeof details, d, strlen(d)); /* the reply's text */
-	bool runs = !strcmp(status, "InProgress") || !strcmp(status, "Success");
-	if (runs)
+	json_decref(inv);
+	/* never ran: not delivered in time, undeliverable, cancelled, or the
+	 * command's MaxErrors reached (SSM API reference, GetCommandInvocation,
+	 * StatusDetails) */
+	if (!strcmp(details, "DeliveryTimedOut") || !strcmp(details, "Undeliverable") ||
+	    !strcmp(details, "Terminated") || !strncmp(status, "Cancel", 6)) {
+		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection command %s not "
+		         "delivered: %s (%s)", nvol, fid, cmd, status, details);
+		return RSP_FATAL;
+	}
+	if (!strcmp(status, "InProgress") || x->cfg->forensics_wait_s) { /* the wait reads its end */
 		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
 		         nvol, fid, cmd);
-	else
-		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection command %s ended %s "
-		         "(%s) on delivery", nvol, fid, cmd, status, details);
-	json_decref(inv);
-	return runs ? SG_OK : RSP_FATAL;
+		return SG_OK;
+	}
+	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection command %s ran and ended "
+	         "%s (%s)", nvol, fid, cmd, status, details);
+	return strcmp(status, "Success") ? RSP_FATAL : SG_OK;
 }
 
 sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol)

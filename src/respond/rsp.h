@@ -186,9 +186,11 @@ sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol);
  * FORENSICS, right after SendCommand: wait (at most 2 min from the first
  * send, and not past the step's deadline) until the examination command
  * has left Pending/Delayed on fid.  SG_OK with the note "collection
- * started" once it runs (or ran); SG_ERR_TIMEOUT with "sent ..., still
- * Pending" when the agent has not taken it (a ConnectionLost agent: it
- * would end DeliveryTimedOut); RSP_FATAL when it ended otherwise at once.
+ * started" once it runs (with --forensics-wait the result is read next);
+ * SG_ERR_TIMEOUT with "sent ..., still Pending" when the agent has not
+ * taken it (a ConnectionLost agent: it would end DeliveryTimedOut);
+ * RSP_FATAL when it was not delivered (DeliveryTimedOut, Undeliverable,
+ * Terminated, cancelled) or already ran and failed.
  */
 sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, size_t nvol, int64_t step_deadline);
 

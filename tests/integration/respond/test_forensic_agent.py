@@ -10,8 +10,8 @@ invocation has left Pending/Delayed.
   - its agent stopped a moment ago, still shown Online (the status follows
     the agent's pings): the command is sent but stays Pending; forensics
     fails with "sent ... still Pending", never "collection started";
-  - a healthy agent: "collection started" after the invocation was seen
-    past Pending.
+  - a healthy agent: "collection started" (or "ran and ended Success")
+    after the invocation was seen past Pending.
 
 usage: test_forensic_agent.py SSRFGUARD"""
 import atexit
@@ -73,7 +73,9 @@ try:
 
     w, p = run("online")
     line = forensics_line(p.stdout)
-    h.check(p.returncode == 0 and "collection started (command" in line,
+    # the emulator's command may be over by the first read (the invocation
+    # is invisible for its first 0.5 s): "ran and ended Success" is as true
+    h.check(p.returncode == 0 and ("collection started (command" in line or "ran and ended Success" in line),
             f"a healthy agent: started: {p.returncode} {line} {p.stderr[-300:]}")
     acts = [c["action"] for c in emu.journal()]
     last_send = max(i for i, a in enumerate(acts) if a == "SendCommand")

@@ -276,7 +276,8 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 		}
 		if (d.verdict == PB_NEXT_BLOCK) {
 			snprintf(reason, sizeof reason, "blocked: it needs %s, which %s",
-			         pb_step_name(d.cause), pb_state_name(x->states[d.cause]));
+			         pb_step_name(d.cause),
+			         x->states[d.cause] == PB_OFF ? "is turned off" : pb_state_name(x->states[d.cause]));
 			err = step_to(x, d.step, PB_BLOCKED, reason, false, NULL);
 			if (err)
 				goto fail;

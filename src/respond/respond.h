@@ -194,9 +194,12 @@ void respond_wake(responder *r);
 
 /*
  * Restore what the playbook took away, from the recorded instance: the
- * ENIs' security groups, ASG membership, target group and ELB
- * registrations, the instance profile.  The revocation policy stays (it
- * only denies sessions issued before the incident).  Then incident ->
+ * ENIs' security groups, Elastic IPs and connection-tracking timeouts, ASG
+ * membership, target group and ELB registrations, the instance profile,
+ * the hop limit, protections, shutdown behaviour and DeleteOnTermination.
+ * What stays is named in msg ("stays: ..."): HttpTokens=required, an ENI's
+ * shortened timeouts when none were recorded, the revocation policy (it
+ * only denies sessions issued before the incident), the evidence.  Then incident ->
  * released, and only then the instance's ssrfguard:status tag "released"
  * (a tag never says released of an incident that is not).  An error with
  * msg saying why: a restore call failed (nothing marked), or the

@@ -227,6 +227,7 @@ def _returned(p, old, new, allowed):
     return {}
 
 
+# AWS: DynamoDB API reference, CreateTable: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
 @op("dynamodb", "CreateTable")
 def create_table(ctx, p):
     w = ctx.world
@@ -238,12 +239,14 @@ def create_table(ctx, p):
     return {"TableDescription": dict(t["desc"])}
 
 
+# AWS: DynamoDB API reference, DescribeTable: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTable.html
 @op("dynamodb", "DescribeTable")
 def describe_table(ctx, p):
     t = table(ctx.world, p["TableName"], active=False)
     return {"Table": dict(t["desc"], ItemCount=len(t["items"]))}
 
 
+# AWS: DynamoDB API reference, PutItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
 @op("dynamodb", "PutItem")
 def put_item(ctx, p):
     t = table(ctx.world, p["TableName"])
@@ -256,6 +259,7 @@ def put_item(ctx, p):
     return _returned(p, old, item, ("NONE", "ALL_OLD"))
 
 
+# AWS: DynamoDB API reference, GetItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html
 @op("dynamodb", "GetItem")
 def get_item(ctx, p):
     t = table(ctx.world, p["TableName"])
@@ -263,6 +267,7 @@ def get_item(ctx, p):
     return {"Item": it} if it is not None else {}
 
 
+# AWS: DynamoDB API reference, DeleteItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DeleteItem.html
 @op("dynamodb", "DeleteItem")
 def delete_item(ctx, p):
     t = table(ctx.world, p["TableName"])
@@ -292,6 +297,7 @@ def _updated(t, p):
     return k, old, new
 
 
+# AWS: DynamoDB API reference, UpdateItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
 @op("dynamodb", "UpdateItem")
 def update_item(ctx, p):
     t = table(ctx.world, p["TableName"])
@@ -326,6 +332,7 @@ def _tx_action(w, a):
 KEEP = object()
 
 
+# AWS: DynamoDB API reference, TransactWriteItems: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
 @op("dynamodb", "TransactWriteItems")
 def transact_write_items(ctx, p):
     w = ctx.world
@@ -384,6 +391,7 @@ def _projected(t, ix, item):
     return {k: v for k, v in item.items() if k in keep}
 
 
+# AWS: DynamoDB API reference, Query: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
 @op("dynamodb", "Query")
 def query(ctx, p):
     t = table(ctx.world, p["TableName"])

@@ -543,9 +543,10 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		if (rc)
 			return rc;
 		store_state from, to;
-		char lease_owner[128], key[300];
+		char lease_owner[128], key[300], instance[128];
 		snprintf(lease_owner, sizeof lease_owner, "%s", aws_ddb_str(it, "lease_owner"));
 		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
+		snprintf(instance, sizeof instance, "%s", aws_ddb_str(it, "instance_id"));
 		int64_t until = aws_ddb_num(it, "lease_until_ms");
 		bool observe = aws_ddb_num(it, "observe") != 0;
 		rc = store_state_parse(aws_ddb_str(it, "state"), &from) ? SG_ERR_CORRUPT : SG_OK;
@@ -575,6 +576,10 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 			dd_tx_add(&t, "Delete", dd_key(DD_ACTIVE, key), NULL,
 			       "attribute_not_exists(pk) OR incident = :id", NULL,
 			       json_pack("{s:o}", ":id", dd_n(c->incident_id)));
+		if (!store_state_holds(to) && (rc = dd_unhold(s, &t, c->incident_id, instance))) {
+			json_decref(t.acts);
+			return rc;
+		}
 		int failed;
 		rc = dd_tx_run(s, &t, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
@@ -683,6 +688,7 @@ static const struct store_engine dynamo_engine = {
 	.transition = dd_transition,
 	.claim = dd_claim,
 	.renew = dd_renew,
+	.hold = dd_hold,
 	.get = dd_get,
 	.list = dd_list,
 	.attempts = dd_attempts,
@@ -785,6 +791,9 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 		snprintf(err, errlen, "state table %s: AWS client: %.200s", s->table, e.message);
 	else
 		rc = ensure_table(s, o->readonly != 0, err, errlen);
+	if (!rc && !o->readonly && (rc = dd_backfill_holders(s)))
+		snprintf(err, errlen, "state table %s: giving the incidents of an older ssrfguard "
+		         "their instance holders: %s", s->table, s->msg);
 	if (rc) {
 		dd_close(&s->base);
 		return rc;

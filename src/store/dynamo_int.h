@@ -67,6 +67,15 @@ json_t *dd_attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int6
 sg_err dd_record_many(store *s, const store_attempt_in *a, const char *const *keys, size_t n,
                       store_record_out *out);
 
+/* Which incident holds an instance (dynamo_hold.c): store_hold as struct
+ * store_engine has it; dd_unhold adds to t the end of id's hold on
+ * instance when it has it (a conditional Delete); dd_backfill_holders gives
+ * the incidents of a table written before holders theirs, once per table
+ * (the item meta / holders marks it done). */
+sg_err dd_hold(store *s, int64_t id, const char *owner, int64_t *holder);
+sg_err dd_unhold(dd_store *s, dd_tx *t, int64_t id, const char *instance);
+sg_err dd_backfill_holders(dd_store *s);
+
 /* "00000000000000000042" (sk of an incident) and "inc#..." (its partition). */
 void dd_id_text(int64_t id, char out[24]);
 void dd_partition(int64_t id, char out[32]);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #define DD_DATA_MAX 350000           /* a step's data, below the 400 KB item limit */
@@ -33,6 +34,19 @@ static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+/* After the n-th transaction in a row cancelled for TransactionConflict,
+ * before reading again: 5 ms plus up to 20 * 2^(n-1) ms (at most 640),
+ * random, so that writers that collided on a busy item do not collide again
+ * in step (full jitter, as the SDKs' retries). */
+static long conflict_pause_ms(unsigned n)
+{
+	unsigned r = 0;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (unsigned)store_now_ms();
+	unsigned span = 20u << (n > 6 ? 5 : n - 1);
+	return 5 + (long)(r % span);
 }
 
 /* ---- expression placeholders ---- */
@@ -140,6 +154,9 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 	t->acts = NULL;
 	t->n = 0;
 	t->bytes = 0;
+	s->conflicts = rc == SG_ERR_BUSY ? s->conflicts + 1 : 0;
+	if (rc == SG_ERR_BUSY)   /* cancelled by a transaction in flight: let it finish */
+		sleep_ms(conflict_pause_ms(s->conflicts));
 	return rc == SG_ERR_STATE || rc == SG_ERR_BUSY ? rc : dd_fail(s, rc, "TransactWriteItems", &e);
 }
 

@@ -16,6 +16,7 @@ typedef struct dd_store {
 	char table[256];
 	int64_t detail_max;
 	bool claim_index;   /* the table has the claim index, ACTIVE (dynamo.c) */
+	unsigned conflicts; /* transactions in a row cancelled for TransactionConflict */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 

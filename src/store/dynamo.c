@@ -17,6 +17,7 @@
 
 #define DD_DATA_MAX 350000           /* a step's data, below the 400 KB item limit */
 #define DD_TABLE_WAIT_MS 120000      /* CreateTable until ACTIVE */
+#define DD_RESENDS 2                 /* an unanswered transaction sent again (0.5 s, 1 s later) */
 #define DD_INDEX_LAG_MS 1100         /* a write reaches a global secondary index (emulator: 1 s;
                                         AWS: "within a fraction of a second" normally) */
 /* The sparse global secondary index of the claim search: an incident item
@@ -141,6 +142,14 @@ static sg_err tx_token(const char *table, const json_t *acts, char token[37])
 	return all ? SG_OK : SG_ERR_NOMEM;
 }
 
+/* An error after which the transaction may have taken effect: no answer
+ * came (the client's own resends spent) or the server failed. */
+static bool unanswered(sg_err rc, const struct aws_error *e)
+{
+	return rc == SG_ERR_NETWORK || rc == SG_ERR_TIMEOUT ||
+	       (rc == SG_ERR_REMOTE && e->http_status >= 500);
+}
+
 sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 {
 	struct aws_error e;
@@ -150,6 +159,17 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 	sg_err rc = t->bad ? SG_ERR_NOMEM : tx_token(s->table, t->acts, token);
 	if (!rc)
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
+	/* Unanswered: the same actions with the same token again, after a
+	 * pause.  A resend of a transaction that took effect "returns
+	 * successfully without making any changes" within 10 minutes (API
+	 * reference, TransactWriteItems, ClientRequestToken), so any answer
+	 * settles whether it did. */
+	for (int k = 0; !t->bad && k < DD_RESENDS && unanswered(rc, &e); k++) {
+		sleep_ms(500L << k);
+		aws_error_clear(&e);
+		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
+	}
+	s->unanswered = unanswered(rc, &e);
 	json_decref(t->acts);
 	t->acts = NULL;
 	t->n = 0;

@@ -17,6 +17,8 @@ typedef struct dd_store {
 	int64_t detail_max;
 	bool claim_index;   /* the table has the claim index, ACTIVE (dynamo.c) */
 	unsigned conflicts; /* transactions in a row cancelled for TransactionConflict */
+	bool unanswered;    /* the last transaction got no answer after every resend:
+	                       it may have taken effect */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 
@@ -45,7 +47,9 @@ void dd_tx_add(dd_tx *t, const char *kind, json_t *member, const char *update,
 void dd_tx_history(dd_tx *t, int64_t id, const char *step, const char *from, const char *to,
                    const char *reason, const char *actor, int64_t at, int seq);
 /* Run the transaction (consumed), its ClientRequestToken derived from its
- * actions.  SG_ERR_STATE: *failed names the action whose condition failed.
+ * actions; unanswered, it is sent again with the same token (DD_RESENDS
+ * times), and s->unanswered says when it stayed so (it may have taken
+ * effect).  SG_ERR_STATE: *failed names the action whose condition failed.
  * SG_ERR_BUSY: a conflicting transaction. */
 sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed);
 /* An incident item as opened by attempt a (attempts 1). */

@@ -222,7 +222,12 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
  * out[i].incident_id != 0 exactly for the attempts that were recorded (a
  * prefix of the batch; store_errmsg says how many): those are done, and only
  * the others may be recorded again.  A chunk resent after a lost answer is
- * not applied twice (its ClientRequestToken is derived from its writes).
+ * not applied twice (its ClientRequestToken is derived from its writes);
+ * one still unanswered after the client's resends is sent again, same
+ * token, twice more (0.5 s and 1 s later), so an answer settles whether it
+ * took effect.  Unanswered even then, the call fails and store_errmsg says
+ * "the next K unanswered": those K attempts (after the recorded prefix) may
+ * be in the store, at most once, and their out[] entries are zero.
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);

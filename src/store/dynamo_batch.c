@@ -238,6 +238,7 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 {
 	size_t ng = 0;
 	sg_err rc = SG_OK;
+	s->unanswered = false;   /* set by this chunk's transaction only */
 	for (size_t i = lo; i < hi && !rc; i++) {
 		group *g = group_of(gs, &ng, keys[i]);
 		if (!g->id)

@@ -28,18 +28,36 @@
 
 #define DD_HOLDER_SK "holder"
 
+static void holder_pk(const char *instance, char pk[160])
+{
+	snprintf(pk, 160, "instance#%.140s", instance);
+}
+
 /* The holder item's key for instance. */
 static json_t *holder_key(const char *instance)
 {
 	char pk[160];
-	snprintf(pk, sizeof pk, "instance#%.140s", instance);
+	holder_pk(instance, pk);
 	return dd_key(pk, DD_HOLDER_SK);
+}
+
+/* The holder item naming incident id (NULL on allocation failure). */
+static json_t *holder_item(const char *instance, int64_t id)
+{
+	json_t *item = holder_key(instance);
+	if (item && (json_object_set_new(item, "incident", dd_n(id)) ||
+	             json_object_set_new(item, "instance_id", dd_s(instance)) ||
+	             json_object_set_new(item, "at_ms", dd_n(store_now_ms())))) {
+		json_decref(item);
+		item = NULL;
+	}
+	return item;
 }
 
 static sg_err get_holder(dd_store *s, const char *instance, json_t **item)
 {
 	char pk[160];
-	snprintf(pk, sizeof pk, "instance#%.140s", instance);
+	holder_pk(instance, pk);
 	return dd_get_item(s, pk, DD_HOLDER_SK, item);
 }
 
@@ -72,13 +90,7 @@ static sg_err take(dd_store *s, int64_t id, const char *owner, const char *insta
 	dd_tx_add(&t, "ConditionCheck", dd_key(DD_INCIDENTS, sk), NULL,
 	          "#s = :c AND lease_owner = :o", json_pack("{s:s}", "#s", "state"),
 	          json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":o", dd_s(owner)));
-	json_t *item = holder_key(instance);
-	if (item && (json_object_set_new(item, "incident", dd_n(id)) ||
-	             json_object_set_new(item, "instance_id", dd_s(instance)) ||
-	             json_object_set_new(item, "at_ms", dd_n(store_now_ms())))) {
-		json_decref(item);
-		item = NULL;
-	}
+	json_t *item = holder_item(instance, id);
 	if (!prev) {
 		dd_tx_add(&t, "Put", item, NULL, "attribute_not_exists(pk)", NULL, NULL);
 	} else {
@@ -174,13 +186,7 @@ static sg_err backfill_one(void *ctx, const json_t *item)
 	const char *instance = aws_ddb_str(item, "instance_id");
 	if (!instance[0])
 		return SG_OK;
-	json_t *h = holder_key(instance);
-	if (h && (json_object_set_new(h, "incident", dd_n(aws_ddb_num(item, "id"))) ||
-	          json_object_set_new(h, "instance_id", dd_s(instance)) ||
-	          json_object_set_new(h, "at_ms", dd_n(store_now_ms())))) {
-		json_decref(h);
-		h = NULL;
-	}
+	json_t *h = holder_item(instance, aws_ddb_num(item, "id"));
 	struct aws_ddb_expr x = {.condition = "attribute_not_exists(pk)"};
 	sg_err rc = h ? aws_ddb_put(s->aws, s->table, h, &x, &e) : SG_ERR_NOMEM;
 	json_decref(h);

@@ -20,7 +20,8 @@
  * owns its own store handle and AWS client.  respond_loop runs up to
  * cfg->parallel incidents at once.  One active incident per instance: a
  * second incident for an instance already being (or already) contained is
- * closed as merged into the first.
+ * closed as merged into the first (store_hold decides, atomically, which
+ * incident holds the instance).
  *
  * Test hook.  SSRFGUARD_RESPOND_CRASH=STEP:PHASE makes the process _exit(77)
  * at that point (PHASE: start = step marked running, before any call;

@@ -35,6 +35,8 @@ typedef struct srvcfg {
 	char *listen;            /* "127.0.0.1:5001", "[::1]:5001" */
 	char *store;             /* SQLite path (default: cmdline_default_store) */
 	cmdline_store where;     /* --state-table: DynamoDB instead */
+	cmdline_aws aws;         /* the table's --profile, --endpoint-url and
+	                            --ca-bundle (its region: region below) */
 	int store_sync_normal;   /* store_sync = normal */
 	int64_t store_busy_ms;   /* wait this long for another writer's lock */
 	int64_t store_max_bytes; /* past it attempts are only counted; 0 = no cap */
@@ -118,7 +120,8 @@ sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
  */
 sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
 
-/* The store options serve's settings give (engine, sync, busy wait, caps). */
+/* The store options serve's settings give (engine, sync, busy wait, caps;
+ * the state table's region, profile, endpoint and CA bundle). */
 store_opts srvcfg_store_opts(const srvcfg *c);
 
 /* Print the effective settings as a config file ([serve] section). */

@@ -139,11 +139,8 @@ static struct srv *libevent_log_srv;
 
 static void on_libevent_log(int severity, const char *msg)
 {
-	const char *level = severity >= EVENT_LOG_ERR ? "error"
-	                    : severity == EVENT_LOG_WARN ? "warning"
-	                    : severity == EVENT_LOG_MSG ? "info"
-	                                                : "debug";
-	log_line_from_any_thread(libevent_log_srv, level, "libevent", msg);
+	log_line_from_any_thread(libevent_log_srv, logging_libevent_level(severity), "libevent",
+	                         msg);
 }
 
 static void on_evdns_log(int is_warn, const char *msg)

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
+
 /* ---- who is asking ---- */
 
 static void set_role(pconn *pc, const px_role *r)
@@ -90,15 +92,13 @@ static const char *request_header(void *ctx, const char *name, size_t *len)
 	return f ? f->value.p : NULL;
 }
 
-/* X-Ssrfguard-Reason: printable ASCII only. */
+/* X-Ssrfguard-Reason: a header value is printable ASCII only, so the
+ * reason is escaped as everywhere else, non-ASCII bytes as \xHH too. */
 static void reason_header(char *out, size_t cap, const sg_verdict *v, const char *why)
 {
 	char raw[SG_REASON_MAX + 200];
 	snprintf(raw, sizeof raw, "%s: %s", sg_category_name(v->category), why);
-	size_t k = 0;
-	for (size_t i = 0; raw[i] && k + 1 < cap; i++)
-		out[k++] = raw[i] >= 0x20 && raw[i] < 0x7f ? raw[i] : '?';
-	out[k] = '\0';
+	sg_text_clean_ascii(out, cap, raw, strlen(raw));
 }
 
 static void on_committed(job *j, int contain, sg_err e)
@@ -146,7 +146,7 @@ static void on_committed(job *j, int contain, sg_err e)
 static void refuse(pconn *pc, const sg_verdict *v)
 {
 	struct srv *s = pc->px->s;
-	job *j = calloc(1, sizeof *j);
+	job *j = srv_job_new(s);
 	char line[SRV_URL_MAX + 64];
 	if (!j) {
 		pc_reply_error(pc, 503, "out of memory");

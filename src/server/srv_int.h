@@ -62,6 +62,9 @@ typedef struct job {
 	int sandbox;                  /* upstream content: CSP sandbox */
 	int hop;
 	struct timespec t0;
+	double end_ms;                /* ms since t0 at the hop's answer when the
+	                                 reply follows at once (metrics and the
+	                                 log line share one clock read), else 0 */
 	rset *rules;                  /* the reading it is judged by (a reference) */
 	/* fetch */
 	CURL *easy;
@@ -97,7 +100,7 @@ typedef struct job {
 typedef struct srv_metrics {
 	uint64_t req[4][12];          /* route x status class, see metrics.c */
 	uint64_t blocked[SG_CAT__COUNT];
-	uint64_t hist[16];            /* fetch duration buckets */
+	uint64_t hist[16];            /* fetch durations, by bucket (not cumulative) */
 	uint64_t hist_sum_us;
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
@@ -166,6 +169,8 @@ struct srv {
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
 	size_t c_count;               /* blocked, not yet answered (incl. the
 	                                 batch with the writer) */
+	job *spare;                   /* freed jobs kept for the next request */
+	size_t nspare;                /* (at most SRV_JOB_SPARE; server.c) */
 	struct writer *writer;        /* incident.c: the store-writer thread */
 	struct conns *conns;          /* conn.c: request-head deadlines */
 	struct srv_log *log;          /* log.c: shared by every loop */
@@ -250,6 +255,10 @@ int srv_via_seen(const struct srv *s, const px_head *h);
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
                const char *decision);
 void srv_reply_error(job *j, int code, const char *msg);
+/* A zeroed job of loop s (one of its spares, else calloc), NULL when out
+ * of memory; srv_job_free lets go of its parts and keeps it as a spare.
+ * The loop's thread only. */
+job *srv_job_new(struct srv *s);
 void srv_job_free(job *j);
 /* A /go job's request line and headers of note (j->request, j->headers),
  * read from its request head when it is blocked; either stays NULL when

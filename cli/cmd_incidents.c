@@ -284,7 +284,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		return said(as_json, "open", "opened", id, SAID_DONE, m);
 	}
 	bool needs_id = strcmp(verb, "list") != 0;
-	char msg[512];
+	char msg[1536]; /* a release names every change that stays */
 	if (needs_id && !(id = pb_incident_id(arg))) {
 		snprintf(msg, sizeof msg, "%s needs an incident id (7 or INC-7)", verb);
 		return cmdline_usage_error(&incidents_command, msg);

@@ -457,8 +457,9 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const stru
 /* Classify an HTTP answer that is not 2xx. */
 static enum aws_failure failure_of(const struct aws_error *e)
 {
-	if (aws_code_is_throttling(e->code) || e->http_status == 429)
-		return AWS_FAIL_THROTTLE;
+	if (aws_code_is_throttling(e->code) || aws_code_is_conflict(e->code) ||
+	    e->http_status == 429)
+		return AWS_FAIL_THROTTLE;   /* refused: nothing was done, resend after a pause */
 	if (aws_code_is_transient(e->code) || e->http_status == 500 || e->http_status == 502 ||
 	    e->http_status == 503 || e->http_status == 504)
 		return AWS_FAIL_TRANSIENT;

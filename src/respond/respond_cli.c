@@ -80,7 +80,8 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
 	  "revocation so that the SSM agent keeps working for the capture, and left in place of the "
 	  "instance's profile (without it the profile is removed and, on AWS, the capture fails)"),
-	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish); with imds, revoke, "
+	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish; asg only with isolate, "
+	  "snapshot only with forensics: those need them); with imds, revoke, "
 	  "isolate or strip off the playbook ends partial, exit status 1"),
 	R(OPT_STR, "order", "LIST", "a full comma-separated order (checked against the ordering "
 	  "invariants)"),
@@ -413,6 +414,8 @@ static int report_dir_check(const char *dir, char *msg, size_t msglen)
 
 int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
+	if (pb_order_check(&o->cfg.playbook.order, msg, msglen) != SG_OK)
+		return -1; /* skip and order together: a step off that another needs */
 	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
 		return -1;
 	respond_config_where(&o->cfg, o->cfg.store_path, &o->where, &o->aws);

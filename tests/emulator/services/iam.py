@@ -105,11 +105,13 @@ def _profile_out(world, p):
     return out
 
 
+# AWS: IAM API reference, GetInstanceProfile: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetInstanceProfile.html
 @op("iam", "GetInstanceProfile")
 def get_instance_profile(ctx, p):
     return {"InstanceProfile": _profile_out(ctx.world, profile(ctx.world, p["InstanceProfileName"]))}
 
 
+# AWS: IAM API reference, ListInstanceProfilesForRole: https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfilesForRole.html
 @op("iam", "ListInstanceProfilesForRole")
 def list_profiles_for_role(ctx, p):
     role(ctx.world, p["RoleName"])
@@ -117,11 +119,13 @@ def list_profiles_for_role(ctx, p):
     return {"InstanceProfiles": ps, "IsTruncated": False}
 
 
+# AWS: IAM API reference, GetRole: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html
 @op("iam", "GetRole")
 def get_role(ctx, p):
     return {"Role": _role_out(ctx.world, role(ctx.world, p["RoleName"]))}
 
 
+# AWS: IAM API reference, PutRolePolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html
 @op("iam", "PutRolePolicy")
 def put_role_policy(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -149,6 +153,7 @@ def _policy_size(doc):
     return sum(1 for c in doc if not c.isspace())
 
 
+# AWS: IAM API reference, GetRolePolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRolePolicy.html
 @op("iam", "GetRolePolicy")
 def get_role_policy(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -158,6 +163,7 @@ def get_role_policy(ctx, p):
     return {"RoleName": r["RoleName"], "PolicyName": p["PolicyName"], "PolicyDocument": quote(d, safe="")}
 
 
+# AWS: IAM API reference, DeleteRolePolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRolePolicy.html
 @op("iam", "DeleteRolePolicy")
 def delete_role_policy(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -167,6 +173,7 @@ def delete_role_policy(ctx, p):
     return {}
 
 
+# AWS: IAM API reference, ListRolePolicies: https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRolePolicies.html
 @op("iam", "ListRolePolicies")
 def list_role_policies(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -351,6 +358,7 @@ def _conditions_hold(cond, ctx):
     return True
 
 
+# AWS: IAM API reference, SimulatePrincipalPolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
 @op("iam", "SimulatePrincipalPolicy")
 def simulate_principal_policy(ctx, p):
     """What the dispatcher would decide for that principal, per action (and

@@ -272,12 +272,12 @@ static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
  * so that the tag never says "released" of an incident that is not.  A
  * transition that fails (the store busy, another operator's move) leaves
  * the tag as containment set it.  A tag that cannot be set after the
- * transition does not undo the release (SG_OK: the incident is released,
- * which the dashboard and the CLI report); msg says so, with the command
- * that sets the tag.
+ * transition does not undo the release (SG_OK: the incident is released)
+ * but makes it partial (*partial: the CLI exits 1, the dashboard says
+ * so); msg says so, with the command that sets the tag.
  */
 static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
-                            const kept *k, const char *actor, char *msg, size_t msglen)
+                            const kept *k, const char *actor, bool *partial, char *msg, size_t msglen)
 {
 	store_change c = {.incident_id = x->id, .to = "released", .reason = "released by an operator",
 	                  .actor = actor, .force = 1};
@@ -299,6 +299,7 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 		         "says what containment left (aws ec2 create-tags --resources %s --tags "
 		         "Key=ssrfguard:status,Value=released)", x->inc, fails.text, in->id);
 		release_step(x, PB_DONE, msg, actor);
+		*partial = true;
 		return SG_OK;
 	}
 	char done[1200];
@@ -313,11 +314,13 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 	return SG_OK;
 }
 
-sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
+sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
+                       size_t msglen)
 {
 	rsp_run x;
 	store_incident inc = {0};
 	store_step rec = {0};
+	*partial = false;
 	sg_err err = open_run(r, &x, msg, msglen);
 	if (err)
 		goto fail;
@@ -378,7 +381,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 		err = SG_ERR_REMOTE;
 		goto fail;
 	}
-	err = mark_released(&x, in, &inc, &stays, actor, msg, msglen);
+	err = mark_released(&x, in, &inc, &stays, actor, partial, msg, msglen);
 fail:
 	store_step_free(&rec);
 	store_incident_free(&inc);

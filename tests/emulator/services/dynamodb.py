@@ -46,6 +46,21 @@ Stricter points the responder relies on, each from its AWS page:
   to the global secondary indexes within a fraction of a second, under normal
   conditions").  Query IndexName pages as the table does; LastEvaluatedKey
   holds the table's and the index's keys.
+- Transactions in flight (developer guide, "Managing complex workflows with
+  DynamoDB transactions", "Transaction conflict handling in DynamoDB",
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-conflict-handling:
+  a PutItem, UpdateItem or DeleteItem "for an item conflicts with an ongoing
+  TransactWriteItems request that includes the same item" and fails with
+  TransactionConflictException; "an item within a TransactWriteItems request
+  is part of another ongoing TransactWriteItems request" cancels it with
+  TransactionCanceledException, reason TransactionConflict; nothing is
+  written either way): a transaction stays in flight `ddb_transaction_seconds`
+  (0 by default: it commits at once) between checking its conditions and
+  writing, the world lock released meanwhile, so writers racing for one
+  item meet these refusals as they do on AWS; a resend of its
+  ClientRequestToken meanwhile is TransactionInProgressException ("The
+  transaction with the given request token is already in progress": API
+  reference, TransactWriteItems, Errors).
 - Throughput: ProvisionedThroughputExceededException / ThrottlingException are
   injected with fault rules ({"kind": "throttle", "service": "dynamodb",
   "code": "ProvisionedThroughputExceededException"}); the SDKs retry them.
@@ -53,6 +68,7 @@ Stricter points the responder relies on, each from its AWS page:
 import hashlib
 import json
 import sys
+import time
 import uuid
 from decimal import Decimal
 
@@ -93,6 +109,16 @@ def _value_size(v):
 
 def item_size(item):
     return sum(len(k.encode("utf-8")) + _value_size(v) for k, v in item.items())
+
+
+def _in_flight(w):
+    """The (table, key) pairs of the transactions in flight."""
+    return st(w).setdefault("in_flight", set())
+
+
+def _refuse_if_in_flight(w, t, k):
+    if (id(t), k) in _in_flight(w):
+        raise ApiError("TransactionConflictException", "Transaction is ongoing for the item")
 
 
 def _check_size(item):
@@ -252,6 +278,7 @@ def put_item(ctx, p):
     t = table(ctx.world, p["TableName"])
     item = p["Item"]
     k = _key_of(t, item)
+    _refuse_if_in_flight(ctx.world, t, k)
     old = t["items"].get(k)
     _condition(p, ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")), old)
     _check_size(item)
@@ -272,6 +299,7 @@ def get_item(ctx, p):
 def delete_item(ctx, p):
     t = table(ctx.world, p["TableName"])
     k = _key_of(t, p["Key"], only_key=True)
+    _refuse_if_in_flight(ctx.world, t, k)
     old = t["items"].get(k)
     _condition(p, ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")), old)
     if old is not None:
@@ -301,6 +329,7 @@ def _updated(t, p):
 @op("dynamodb", "UpdateItem")
 def update_item(ctx, p):
     t = table(ctx.world, p["TableName"])
+    _refuse_if_in_flight(ctx.world, t, _key_of(t, p["Key"], only_key=True))
     k, old, new = _updated(t, p)
     _write(ctx.world, t, k, new)
     return _returned(p, old, new, ("NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"))
@@ -342,6 +371,9 @@ def transact_write_items(ctx, p):
     token = p.get("ClientRequestToken")
     digest = hashlib.sha256(json.dumps(acts, sort_keys=True, default=str).encode()).hexdigest()
     tokens = st(w)["tokens"]
+    if token and token in st(w).setdefault("tokens_in_flight", set()):
+        raise ApiError("TransactionInProgressException",
+                       "The transaction with the given request token is already in progress.")
     if token:
         seen = tokens.get(token)
         if seen and w.now() - seen[1] < TOKEN_SECONDS:
@@ -351,6 +383,7 @@ def transact_write_items(ctx, p):
             return {}
     plan, reasons, failed = [], [], False
     seen_keys = set()
+    flying = _in_flight(w)
     for a in acts:
         try:
             t, k, new = _tx_action(w, a)
@@ -364,6 +397,11 @@ def transact_write_items(ctx, p):
             raise ApiError("ValidationException",
                            "Transaction request cannot include multiple operations on one item")
         seen_keys.add((id(t), k))
+        if (id(t), k) in flying:
+            reasons.append({"Code": "TransactionConflict",
+                            "Message": "Transaction is ongoing for the item"})
+            failed = True
+            continue
         reasons.append({"Code": "None"})
         plan.append((t, k, new))
     if sum(item_size(new) for _t, _k, new in plan if isinstance(new, dict)) > TX_BYTES_MAX:
@@ -374,12 +412,33 @@ def transact_write_items(ctx, p):
         raise ApiError("TransactionCanceledException",
                        f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
                        extra={"CancellationReasons": reasons})
+    _fly(w, {(id(t), k) for t, k, _new in plan}, token)
     for t, k, new in plan:
         if new is not KEEP:
             _write(w, t, k, new)
     if token:
         tokens[token] = (digest, w.now())
     return {}
+
+
+def _fly(w, keys, token):
+    """Keep a checked transaction in flight ddb_transaction_seconds: its
+    items refuse other writers meanwhile (the world lock is released), so
+    they are as the checks saw them when it writes."""
+    seconds = w.timing.get("ddb_transaction_seconds", 0.0)
+    if seconds <= 0:
+        return
+    flying, tokens = _in_flight(w), st(w).setdefault("tokens_in_flight", set())
+    flying.update(keys)
+    if token:
+        tokens.add(token)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            w.cond.wait(max(0.0, deadline - time.monotonic()))    # releases the world lock
+    finally:
+        flying.difference_update(keys)
+        tokens.discard(token)
 
 
 def _projected(t, ix, item):

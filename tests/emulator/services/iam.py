@@ -200,24 +200,51 @@ def list_role_policies(ctx, p):
 NEVER_DENIED = ("sts:GetCallerIdentity",)
 
 
-def _entry_covers(d, name, resource):
+# Tags given at creation are authorized as ec2:CreateTags, with the
+# condition key ec2:CreateAction set to the creating action ("In the IAM
+# policy definition for the ec2:CreateTags action, use the Condition element
+# with the ec2:CreateAction condition key to give tagging permissions to the
+# action that creates the resource"; "The ec2:CreateTags action is only
+# evaluated if tags are applied during the resource-creating action": EC2
+# user guide, "Grant permission to tag Amazon EC2 resources during
+# creation", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html).
+# A CreateTags call of its own has no ec2:CreateAction.
+NO_CREATE_ACTION = None
+
+
+def _entry_covers(d, name, resource, create_action=NO_CREATE_ACTION):
     """One deny-list entry: an action pattern ("ec2:TerminateInstances",
-    "ec2:*", "*") for every resource, or {"Action": pattern, "Resource":
-    glob} for the resources it names (a resource-scoped entry applies only
-    where the call's resource is known: iam:PassRole's role, a simulation's
-    ResourceArns)."""
+    "ec2:*", "*") for every request, or a dict:
+      {"Action": pattern, "Resource": glob} for the resources it names (it
+        applies only where the call's resource is known: iam:PassRole's
+        role, a simulation's ResourceArns);
+      {"Action": "ec2:CreateTags", "CreateAction": glob} for tags given at
+        the creation of a matching action only (a policy whose CreateTags
+        grant lacks that ec2:CreateAction);
+      {"Action": "ec2:CreateTags", "CreateAction": None} for CreateTags
+        calls of their own only (the user guide's example policy: tags
+        allowed at creation, existing resources never tagged)."""
     if isinstance(d, dict):
-        if resource is None or not fnmatch.fnmatchcase(resource, d.get("Resource", "*")):
-            return False
+        if "CreateAction" in d:
+            want = d["CreateAction"]
+            if want is None and create_action is not NO_CREATE_ACTION:
+                return False
+            if want is not None and (create_action is NO_CREATE_ACTION or
+                                     not fnmatch.fnmatchcase(create_action, want)):
+                return False
+        if "Resource" in d or "CreateAction" not in d:
+            if resource is None or not fnmatch.fnmatchcase(resource, d.get("Resource", "*")):
+                return False
         d = d.get("Action", "")
     return d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1]))
 
 
-def key_denies(cred, name, resource=None):
-    """True if the key's own deny list covers name (on resource, when known)."""
+def key_denies(cred, name, resource=None, create_action=NO_CREATE_ACTION):
+    """True if the key's own deny list covers name (on resource, when known;
+    for ec2:CreateTags, create_action is the request's ec2:CreateAction)."""
     if name in NEVER_DENIED:
         return False
-    return any(_entry_covers(d, name, resource) for d in cred.get("deny") or [])
+    return any(_entry_covers(d, name, resource, create_action) for d in cred.get("deny") or [])
 
 
 def check_pass_role(world, cred, profile):

@@ -35,6 +35,23 @@ TEST(names_roundtrip)
 	CHECK_STR(pb_step_name((pb_step)99), "unknown");
 }
 
+/* One spelling for people, two forms: "7" and "INC-7"; nothing else. */
+TEST(incident_ids)
+{
+	static const struct {
+		const char *text;
+		int64_t want;
+	} rows[] = {
+		{"7", 7}, {"INC-7", 7}, {"INC-0042", 42}, {"4611686018427387904", PB_INCIDENT_ID_MAX},
+		{"4611686018427387905", 0}, {"99999999999999999999", 0}, {"0", 0}, {"INC-0", 0},
+		{"", 0}, {"INC-", 0}, {"inc-7", 0}, {"+7", 0}, {"-7", 0}, {" 7", 0}, {"7 ", 0},
+		{"7x", 0}, {"INC-INC-7", 0}, {"0x10", 0}, {NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(pb_incident_id(rows[i].text) == rows[i].want, "'%s': got %lld",
+		       rows[i].text ? rows[i].text : "(null)", (long long)pb_incident_id(rows[i].text));
+}
+
 static const struct {
 	const char *order;
 	sg_err want;
@@ -388,7 +405,7 @@ TEST(resume_picks_the_running_step)
 	CHECK(!pb_may_start(PB_ISOLATE, st));
 }
 
-TEST_MAIN(table_holds_invariants, names_roundtrip, order_parse_checks_invariants,
+TEST_MAIN(table_holds_invariants, names_roundtrip, incident_ids, order_parse_checks_invariants,
           record_and_finish_cannot_be_disabled, a_needed_step_cannot_be_turned_off_alone,
           every_failure_set_every_order, failures_do_not_stop_independent_steps,
           disabled_steps_are_off, a_turned_off_need_blocks,

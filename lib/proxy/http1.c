@@ -653,3 +653,22 @@ int px_basic_user(px_span v, char *out, size_t cap, char *pw, size_t pwcap)
 	}
 	return 0;
 }
+
+int px_status_code(const char *p, size_t len)
+{
+	if (len < 5 || memcmp(p, "HTTP/", 5))
+		return -1;
+	const char *sp = memchr(p + 5, ' ', len - 5);
+	if (!sp || (size_t)(sp - p) + 4 > len)
+		return -1;
+	int st = 0;
+	for (size_t i = 1; i <= 3; i++) {
+		if (sp[i] < '0' || sp[i] > '9')
+			return -1;
+		st = st * 10 + (sp[i] - '0');
+	}
+	size_t after = (size_t)(sp - p) + 4;
+	if (st < 100 || (after < len && p[after] != ' ' && p[after] != '\r' && p[after] != '\n'))
+		return -1;
+	return st;
+}

@@ -88,6 +88,15 @@ px_rc px_parse_request_lenient(const char *buf, size_t len, size_t max, px_head 
 px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_method,
                         px_head *h, const char **why);
 
+/*
+ * The status code of one status line p[0..len) as a client library hands
+ * it over line by line: "HTTP/" VERSION SP 3DIGIT, then the end, SP, CR
+ * or LF (libcurl writes "HTTP/2 200" for HTTP/2).  100..999, or -1 when
+ * the line is not a status line.  Agrees with px_parse_response's status
+ * on every head that parses.
+ */
+int px_status_code(const char *p, size_t len);
+
 /* 1 if the field named name (any case) is hop-by-hop for this head: the
  * fixed list of RFC 9110 7.6.1 (Connection, Keep-Alive, Proxy-Connection,
  * Proxy-Authenticate, Proxy-Authorization, TE, Trailer, Transfer-Encoding,

@@ -167,9 +167,7 @@ sg_err fetch_init(struct srv *s)
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	/* The connection cache: idle upstream connections kept for reuse. */
 	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
-	char via[64];
-	snprintf(via, sizeof via, "Via: 1.1 %s", s->via_token);
-	if (!(s->out_headers = curl_slist_append(NULL, via)))
+	if (!(s->out_headers = curl_slist_append(NULL, s->via)))
 		return SG_ERR_NOMEM;
 	return SG_OK;
 }
@@ -252,17 +250,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return fetch_body_add(ud, p, len) == 0 ? len : 0;
 }
 
-/* A status line "HTTP/x yyy": an interim 1xx other than 100 Continue (101
- * Switching Protocols above all: the raw stream after it is no HTTP answer)
- * is never passed on: the fetch ends with 502. */
+/* A status line (px_status_code) of an interim 1xx other than 100 Continue
+ * (101 Switching Protocols above all: the raw stream after it is no HTTP
+ * answer) is never passed on: the fetch ends with 502. */
 static int bad_interim(const char *p, size_t len)
 {
-	if (len < 12 || memcmp(p, "HTTP/", 5))
-		return 0;
-	const char *sp = memchr(p, ' ', len);
-	if (!sp || (size_t)(sp - p) + 4 > len)
-		return 0;
-	return sp[1] == '1' && !(sp[2] == '0' && sp[3] == '0');
+	int st = px_status_code(p, len);
+	return st > 100 && st < 200;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
@@ -349,7 +343,7 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 		len = sizeof *in6;
 	} else {
 		j->blocked = 1;
-		sg_check_addr(j->s->policy, NULL, 0, NULL, &j->bv);
+		sg_check_addr(j->rules->policy, NULL, 0, NULL, &j->bv);
 		return CURL_PREREQFUNC_ABORT;
 	}
 	fetch_judge(j, (struct sockaddr *)&ss, len, &v);
@@ -632,7 +626,7 @@ static void start(job *j)
 	}
 	link_running(s, j);
 	j->d.s = s;
-	j->d.pol = s->policy;
+	j->d.pol = j->rules->policy;
 	j->d.hop = &j->hopv;
 	j->d.client = j->client;
 	j->d.done = on_dest;
@@ -842,7 +836,7 @@ static void follow(job *j, const char *loc)
 	j->d.addrs_len = 0;
 	j->d.addrs[0] = '\0';
 	sg_verdict v;
-	sg_check_url(s->policy, nu, strlen(nu), &v);
+	sg_check_url(j->rules->policy, nu, strlen(nu), &v);
 	if (v.action == SG_BLOCK) {
 		if (v.category == SG_CAT_MALFORMED) {
 			finish_error(j, 502, "upstream redirected to an unparsable URL");

@@ -234,5 +234,22 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 		                    (long long)(counts[STORE_OPEN] + counts[STORE_CONTAINING] +
 		                                counts[STORE_FAILED]));
 	}
+	rules_status rs;
+	rules_state(s, &rs);
+	evbuffer_add_printf(o, "# HELP ssrfguard_policy_reloads_total Reloads of the guard's rules"
+	                       " (policy, rule, the proxy's roles; SIGHUP or a changed file).\n"
+	                       "# TYPE ssrfguard_policy_reloads_total counter\n"
+	                       "ssrfguard_policy_reloads_total{result=\"ok\"} %llu\n"
+	                       "ssrfguard_policy_reloads_total{result=\"error\"} %llu\n"
+	                       "# HELP ssrfguard_policy_reload_failing 1 when the last reload"
+	                       " failed and the rules loaded before are still in force.\n"
+	                       "# TYPE ssrfguard_policy_reload_failing gauge\n"
+	                       "ssrfguard_policy_reload_failing %d\n"
+	                       "# HELP ssrfguard_policy_generation The reading of the rules in"
+	                       " force (1 at the start, one more each good reload).\n"
+	                       "# TYPE ssrfguard_policy_generation gauge\n"
+	                       "ssrfguard_policy_generation %llu\n",
+	                    (unsigned long long)(rs.reloads - rs.failures),
+	                    (unsigned long long)rs.failures, rs.failing, (unsigned long long)rs.gen);
 	proxy_metrics(s, o);
 }

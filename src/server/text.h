@@ -40,8 +40,9 @@ void tb_u64(tbuf *b, uint64_t v); /* decimal: tb_fmt's "%llu" without printf's c
 
 /*
  * A JSON string literal (with quotes) of at most max input bytes of s
- * (n bytes, any bytes): ", \ and controls escaped, valid UTF-8 kept,
- * invalid bytes as \ufffd; "..." appended when cut at max.
+ * (n bytes, any bytes) by the project's one JSON string rule
+ * (common/jsonstr.h: ", \ and controls escaped, valid UTF-8 kept, invalid
+ * bytes as \ufffd); "..." appended when cut at max.
  */
 void tb_json(tbuf *b, const char *s, size_t n, size_t max);
 

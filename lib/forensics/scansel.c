@@ -30,6 +30,11 @@ int fx_scan_finding(const fx_finding *f)
 	}
 }
 
+const char *fx_scan_orphan(const fx_entry *e)
+{
+	return e && e->orphan && e->type == FX_T_FILE ? "orphan inode" : NULL;
+}
+
 static const char *const writable[] = {
 	"/var/www", "/srv", "/usr/share/nginx/html", "/opt", "/usr/local", "/tmp",
 	"/var/tmp", "/dev/shm", "/root", "/home", "/var/spool",

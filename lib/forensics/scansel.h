@@ -17,7 +17,11 @@
  *                     (.php .phtml .phar .jsp .jspx .asp .aspx .ashx .asmx
  *                     .cfm .cgi .sh .bash .py .pl .rb .js .ps1 .vbs .lua)
  *   "executable"      any execute bit set
- * Scope "all": every live regular file.  Pure; a "pN:" prefix is ignored.
+ * Scope "all": every live regular file.
+ * In every scope but "off", also every ext orphan inode that is a regular
+ * file (fx_scan_orphan, "orphan inode"): a program unlinked while it ran
+ * (a miner, an intruder's tool) has no name, but its content is intact.
+ * Pure; a "pN:" prefix is ignored.
  */
 #ifndef SSRFGUARD_FX_SCANSEL_H
 #define SSRFGUARD_FX_SCANSEL_H
@@ -32,6 +36,10 @@ const char *fx_scan_scope_name(fx_scan_scope s);
 
 /* 1 when f's image file is content to scan (see above). */
 int fx_scan_finding(const fx_finding *f);
+
+/* "orphan inode" when e is an orphan regular file, scanned in every
+ * scope; NULL otherwise. */
+const char *fx_scan_orphan(const fx_entry *e);
 
 /* Why e is scanned without a baseline (static text), or NULL. */
 const char *fx_scan_unbaselined(const fx_entry *e);

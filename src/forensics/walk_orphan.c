@@ -41,6 +41,7 @@ static sg_err add_orphan(walker *w, uint32_t ino, const char *why)
 	e.fs = w->o->fs_index;
 	e.inode = ino;
 	e.deleted = 1;
+	e.orphan = 1;
 	e.has_meta = 1;
 	e.type = mode_type(fx_ext4_mode(w->ino));
 	e.size = fx_ext4_size(w->ino);

@@ -61,4 +61,19 @@ TEST(with_a_baseline)
 	CHECK_STR(fx_scan_scope_name(FX_SCAN_CHANGED), "changed");
 }
 
-TEST_MAIN(without_a_baseline, with_a_baseline)
+TEST(orphans)
+{
+	fx_entry orphan = {.path = "/$OrphanFiles/OrphanFile-12", .path_len = 27, .inode = 12,
+	                   .type = FX_T_FILE, .deleted = 1, .orphan = 1};
+	CHECK_STR(fx_scan_orphan(&orphan), "orphan inode");
+	CHECK(!fx_scan_unbaselined(&orphan)); /* chosen as an orphan, not by its place */
+	orphan.type = FX_T_DIR;
+	CHECK(!fx_scan_orphan(&orphan));
+	fx_entry gone = {.path = "/tmp/x", .path_len = 6, .type = FX_T_FILE, .deleted = 1};
+	CHECK(!fx_scan_orphan(&gone)); /* a deleted name: its blocks may be another's */
+	fx_entry live = {.path = "/tmp/x", .path_len = 6, .type = FX_T_FILE};
+	CHECK(!fx_scan_orphan(&live));
+	CHECK(!fx_scan_orphan(NULL));
+}
+
+TEST_MAIN(without_a_baseline, with_a_baseline, orphans)

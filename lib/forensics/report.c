@@ -635,9 +635,15 @@ static sg_err md_yara(sg_buf *out, const json_t *ev)
 		err = md_text(out, jstr(y, "selection") ? jstr(y, "selection") : "");
 	if (!err)
 		err = sg_buf_printf(out, "): %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
-		                    " selected files scanned, %" JSON_INTEGER_FORMAT " bytes",
+		                    " selected files scanned",
 		                    json_integer_value(json_object_get(y, "scanned")),
-		                    json_integer_value(json_object_get(y, "selected")),
+		                    json_integer_value(json_object_get(y, "selected")));
+	json_int_t orphans = json_integer_value(json_object_get(y, "orphans"));
+	if (!err && orphans > 0)
+		err = sg_buf_printf(out, " (%" JSON_INTEGER_FORMAT " orphan inode%s)", orphans,
+		                    orphans == 1 ? "" : "s");
+	if (!err)
+		err = sg_buf_printf(out, ", %" JSON_INTEGER_FORMAT " bytes",
 		                    json_integer_value(json_object_get(y, "bytes")));
 	int whole = !jstr(y, "status") || !strcmp(jstr(y, "status"), "complete");
 	if (!err)
@@ -658,6 +664,9 @@ static sg_err md_yara(sg_buf *out, const json_t *ev)
 			err = sg_buf_puts(out, "| ");
 			if (!err)
 				err = md_code(out, jstr(m, "path") ? jstr(m, "path") : "");
+			if (!err && json_is_true(json_object_get(m, "orphan")))
+				err = sg_buf_printf(out, " (orphan inode %" JSON_INTEGER_FORMAT ")",
+				                    json_integer_value(json_object_get(m, "inode")));
 			if (!err)
 				err = md_field(out, " | ", jstr(m, "class"), "", " | **");
 			if (!err)

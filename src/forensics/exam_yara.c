@@ -158,24 +158,31 @@ typedef struct scan_run {
 	int failed[FX_PART_MAX];     /* its reader could not be opened */
 	json_t *matches, *problems;
 	uint64_t scanned, bytes, truncated, unreadable, timeouts, too_many, nproblems;
+	uint64_t orphans;            /* orphan inodes among the selected */
 } scan_run;
+
+/* Why entry i of the image is scanned (static text), or NULL (scansel.h). */
+static const char *why_scan(const exam_ctx *x, const src_state *st, size_t i)
+{
+	const fx_entry *e = &st->cur.v[i];
+	const char *why = fx_scan_orphan(e);
+	if (why)
+		return why;
+	if (x->o->yara_scope == FX_SCAN_ALL)
+		return e->type == FX_T_FILE && !e->deleted ? "all" : NULL;
+	if (!x->have_base)
+		return fx_scan_unbaselined(e);
+	const exam_mark *m = exam_mark_find(&st->marks, i);
+	fx_finding f = {.cls = m ? (fx_class)m->cls : FX_C__COUNT, .cur = e};
+	return m && m->cls >= 0 && fx_scan_finding(&f) ? fx_class_name(f.cls) : NULL;
+}
 
 static sg_err choose(const exam_ctx *x, const src_state *st, target **out, size_t *n)
 {
 	target *v = NULL;
 	size_t k = 0, cap = 0;
 	for (size_t i = 0; i < st->cur.n; i++) {
-		const fx_entry *e = &st->cur.v[i];
-		const char *why = NULL;
-		if (x->o->yara_scope == FX_SCAN_ALL)
-			why = e->type == FX_T_FILE && !e->deleted ? "all" : NULL;
-		else if (!x->have_base)
-			why = fx_scan_unbaselined(e);
-		else {
-			const exam_mark *m = exam_mark_find(&st->marks, i);
-			fx_finding f = {.cls = m ? (fx_class)m->cls : FX_C__COUNT, .cur = e};
-			why = m && m->cls >= 0 && fx_scan_finding(&f) ? fx_class_name(f.cls) : NULL;
-		}
+		const char *why = why_scan(x, st, i);
 		if (!why)
 			continue;
 		if (k == cap) {
@@ -283,8 +290,11 @@ static sg_err record_match(scan_run *r, const target *t, json_t *rules, uint64_t
 	char *p = fx_escape_dup(e->path, e->path_len), hex[FX_SHA256_HEX] = "";
 	if (e->has_hash)
 		sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
-	json_t *o = json_pack("{s:s?,s:s?,s:s,s:I,s:s?,s:I,s:b,s:O}", "path", p, "class",
-	                      m && m->cls >= 0 ? fx_class_name((fx_class)m->cls) : NULL, "selected",
+	/* an orphan is deleted in the image, a finding or not (no baseline) */
+	const char *cls = m && m->cls >= 0 ? fx_class_name((fx_class)m->cls)
+	                  : e->orphan ? fx_class_name(FX_C_DELETED_IN_IMAGE) : NULL;
+	json_t *o = json_pack("{s:s?,s:I,s:b,s:s?,s:s,s:I,s:s?,s:I,s:b,s:O}", "path", p, "inode",
+	                      (json_int_t)e->inode, "orphan", e->orphan, "class", cls, "selected",
 	                      t->why, "size", (json_int_t)e->size, "sha256", hex[0] ? hex : NULL,
 	                      "scanned_bytes", (json_int_t)got, "truncated", got < e->size,
 	                      "rules", rules);
@@ -339,6 +349,7 @@ static void scan_problems(scan_run *r, const fx_entry *e, const yscan_result *re
 static sg_err scan_one(scan_run *r, const target *t)
 {
 	const fx_entry *e = &r->st->cur.v[t->idx];
+	r->orphans += e->orphan;
 	fsread *rd = reader_of(r, e->fs);
 	file_read f = {NULL};
 	const char *why = NULL;
@@ -371,14 +382,18 @@ static json_t *yara_json(const scan_run *r, size_t ntargets, double seconds)
 {
 	const exam_opts *o = r->x->o;
 	int whole = !r->nproblems;
-	json_t *y = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:O,s:O}",
+	json_t *y = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:O,s:O}",
 	                      "scope", fx_scan_scope_name(o->yara_scope), "selection",
-	                      o->yara_scope == FX_SCAN_ALL ? "every live regular file"
-	                      : r->x->have_base ? "files new or changed since the baseline"
+	                      o->yara_scope == FX_SCAN_ALL ? "every live regular file, and every "
+	                                                     "orphan inode"
+	                      : r->x->have_base ? "files new or changed since the baseline, and "
+	                                          "every orphan inode"
 	                                        : "no baseline: persistence places, writable "
-	                                          "places, scripts and executables",
+	                                          "places, scripts and executables, and every "
+	                                          "orphan inode",
 	                      "status", whole ? "complete" : "incomplete",
-	                      "selected", (json_int_t)ntargets, "scanned", (json_int_t)r->scanned,
+	                      "selected", (json_int_t)ntargets, "orphans", (json_int_t)r->orphans,
+	                      "scanned", (json_int_t)r->scanned,
 	                      "bytes", (json_int_t)r->bytes, "max_file_bytes",
 	                      (json_int_t)o->yara_max_file, "truncated", (json_int_t)r->truncated,
 	                      "unreadable", (json_int_t)r->unreadable, "timeouts",
@@ -438,9 +453,9 @@ sg_err exam_yara_source(exam_ctx *x, src_state *st)
 		if (r.nproblems)
 			exam_worsen(st, SRC_INCOMPLETE);
 		jset(st->evj, "yara", yara_json(&r, nt, since(&t0)));
-		say("yara: %" PRIu64 " of %zu selected files scanned (scope %s), %zu matched, %.2f s",
-		    r.scanned, nt, fx_scan_scope_name(x->o->yara_scope), json_array_size(r.matches),
-		    since(&t0));
+		say("yara: %" PRIu64 " of %zu selected files scanned (scope %s; %" PRIu64 " orphan "
+		    "inodes), %zu matched, %.2f s", r.scanned, nt, fx_scan_scope_name(x->o->yara_scope),
+		    r.orphans, json_array_size(r.matches), since(&t0));
 	}
 	json_decref(r.matches);
 	json_decref(r.problems);

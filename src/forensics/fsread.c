@@ -180,7 +180,9 @@ sg_err fsread_fopen(fsread *r, const fx_entry *e, fsread_fh **out, const char **
 {
 	*out = NULL;
 	*why = NULL;
-	if (e->deleted || e->type != FX_T_FILE) {
+	/* an orphan has no name: ext only, read from its inode (open_tsk) */
+	int orphan = e->orphan && !r->is_xfs;
+	if (e->type != FX_T_FILE || (e->deleted && !orphan)) {
 		*why = "not a live regular file";
 		return SG_ERR_INVAL;
 	}

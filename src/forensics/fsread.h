@@ -8,11 +8,14 @@
  * walk_ext.h), or an XFS read-only loop mount.  Nothing is ever written.
  *
  * fsread_fopen() opens live regular file e (its path with the "pN:"
- * prefix, its inode) of that file system; fsread_pread() then reads any
+ * prefix, its inode) of that file system, or ext orphan inode e (a
+ * regular file unlinked while open: no name, its inode's content as the
+ * walk hashed it, e->orphan); fsread_pread() then reads any
  * range of its e->size bytes, as often as asked (a scanner reads a file in
  * windows, and may come back to one).  fsread_fopen() returns
  *   SG_OK            open
- *   SG_ERR_INVAL     not a live regular file (deleted, not a file)
+ *   SG_ERR_INVAL     neither a live nor an orphan regular file (deleted,
+ *                    not a file, an orphan off ext)
  *   SG_ERR_NOTFOUND  the file is not where the walk saw it (XFS: the name
  *                    now leads to another inode, or through a symlink)
  *   SG_ERR_IO / SG_ERR_CORRUPT / SG_ERR_NOMEM  unreadable

@@ -249,11 +249,16 @@ orphan_snapshot() {
   truncate -s 16M "$WORK/$name.img"; mkfs.ext4 -q -F "$@" -d "$WORK/$name" "$WORK/$name.img"
   "$SG" forensics baseline --device "$WORK/$name.img" --out "$WORK/$name.jsonl" >/dev/null 2>&1 || fail "baseline $name"
   mount_rw "$WORK/$name.img" "$WORK/mnt-$name"
-  $PY - "$WORK/mnt-$name" "$WORK/$name.img" "$WORK/$name-snap.img" "$WORK/$name.sha" <<'PYEOF'
+  $PY - "$WORK/mnt-$name" "$WORK/$name.img" "$WORK/$name-snap.img" "$WORK/$name.sha" "$WORK/$name.ino" <<'PYEOF'
 import hashlib, os, shutil, subprocess, sys
-mnt, img, snap, sha = sys.argv[1:]
-data = os.urandom(50000)
+mnt, img, snap, sha, ino = sys.argv[1:]
+# a miner started, then unlinked while it runs: its launch line inside
+launch = (b"\nexec ./kdevtmpfsi -o stratum+tcp://pool.minexmr.example:4444 -u "
+          b"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+          b" -a rx/0\n")
+data = os.urandom(30000) + launch + os.urandom(20000)
 f = open(mnt + "/payload", "wb"); f.write(data); f.flush(); os.fsync(f.fileno())
+open(ino, "w").write(str(os.fstat(f.fileno()).st_ino))
 os.unlink(mnt + "/payload"); os.sync()
 subprocess.run(["fsfreeze", "-f", mnt], check=True)
 try:
@@ -272,9 +277,39 @@ orphan_checks() { # NAME WHAT
     "$WORK/o-$1/$1-snap.img/manifest.jsonl"
   check "$2: a finding" test \
     "$(jget "$WORK/o-$1/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
+  yara_orphan_checks "$1" "$2" "o-$1"
+}
+# yara_orphan_checks NAME WHAT OUTDIR: YARA read the orphan's content (the
+# miner unlinked while it ran) and says which inode, and that it is deleted
+yara_orphan_checks() {
+  local ino path
+  ino=$(cat "$WORK/$1.ino"); path="/\$OrphanFiles/OrphanFile-$ino"
+  check "$2: YARA matched the orphan's content, with its inode and status" $PY - \
+    "$WORK/$3/report.json" "$path" "$ino" "$(cat "$WORK/$1.sha")" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+y = r["evidence"][0]["yara"]
+m = [m for m in y["matches"] if m["path"] == sys.argv[2]]
+assert len(m) == 1, y["matches"]
+m = m[0]
+assert m["inode"] == int(sys.argv[3]) and m["class"] == "deleted_in_image", m
+assert m["selected"] == "orphan inode" and m["sha256"] == sys.argv[4], m
+assert [x["namespace"] + "." + x["rule"] for x in m["rules"]] == ["miners.miner_stratum_launcher"], m
+assert y["orphans"] == 1 and y["status"] == "complete", y
+PYEOF
+  check "$2: report.md shows the orphan's match, its inode and status" grep -Fq \
+    "| \` $path \` (orphan inode $ino) | deleted\\_in\\_image | **miners.miner\\_stratum\\_launcher** |" \
+    "$WORK/$3/report.md"
+  check "$2: report.md counts the orphan among the files scanned" grep -Eq \
+    "[0-9]+ of [0-9]+ selected files scanned \(1 orphan inode\)" "$WORK/$3/report.md"
+  check "$2: the manifest line of the orphan names the rule" grep -Eq \
+    "OrphanFile-$ino\".*\"yara\":\\[\"miners.miner_stratum_launcher\"\\]" \
+    "$WORK/$3/$1-snap.img/manifest.jsonl"
 }
 orphan_snapshot orph -O ^orphan_file
 orphan_checks orph "orphan inode (superblock list)"
+examine orph-nobase --device "$WORK/orph-snap.img" --out "$WORK/o-orph-nobase" --no-device-hash
+yara_orphan_checks orph "orphan inode, no baseline" o-orph-nobase
 orphan_snapshot orphf -O orphan_file
 check "test image: the orphan is in the orphan file, not the superblock list" test \
   "$(dumpe2fs -h "$WORK/orphf-snap.img" 2>/dev/null | grep -c 'First orphan inode')" = 0

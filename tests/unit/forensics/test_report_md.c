@@ -93,4 +93,30 @@ TEST(evidence_text_escaped_as_the_incident_report_does)
 	json_decref(r);
 }
 
-TEST_MAIN(deleted_entries_listed_and_escaped, evidence_text_escaped_as_the_incident_report_does)
+/* A match on an orphan inode (a file unlinked while it ran): its inode
+ * beside its name, its class, and the orphans counted in the summary. */
+TEST(orphan_match_shows_its_inode)
+{
+	json_t *r = json_pack(
+		"{s:[{s:s,s:s,s:{s:s,s:s,s:i,s:i,s:i,s:i,s:[{s:s,s:i,s:b,s:s,s:[{s:s,s:s}]},"
+		"{s:s,s:i,s:b,s:s,s:[{s:s,s:s}]}]}}]}",
+		"evidence", "label", "vol-1", "status", "complete", "yara", "scope", "changed",
+		"status", "complete", "selected", 3, "orphans", 1, "scanned", 3, "bytes", 5,
+		"matches", "path", "/$OrphanFiles/OrphanFile-12", "inode", 12, "orphan", 1, "class",
+		"deleted_in_image", "rules", "namespace", "miners", "rule", "m", "path", "/tmp/x",
+		"inode", 13, "orphan", 0, "class", "added", "rules", "namespace", "miners", "rule", "m");
+	CHECK(r != NULL);
+	sg_buf md = {0};
+	CHECK(fx_report_markdown(r, &md) == SG_OK);
+	CHECK(sg_buf_append(&md, "", 1) == SG_OK);
+	const char *t = md.p;
+	CHECKF(strstr(t, "| ` /$OrphanFiles/OrphanFile-12 ` (orphan inode 12) | deleted\\_in\\_image "
+	                 "| **miners.m** |") != NULL, "%s", t);
+	CHECKF(strstr(t, "| ` /tmp/x ` | added | **miners.m** |") != NULL, "%s", t);
+	CHECKF(strstr(t, "3 of 3 selected files scanned (1 orphan inode), 5 bytes") != NULL, "%s", t);
+	sg_buf_free(&md);
+	json_decref(r);
+}
+
+TEST_MAIN(deleted_entries_listed_and_escaped, evidence_text_escaped_as_the_incident_report_does,
+          orphan_match_shows_its_inode)

@@ -99,7 +99,8 @@ static const opt_def fx_opts[] = {
 	 AT(yara_scope),
 	 .help = "which files YARA reads: changed = new or changed since the baseline (without a "
 	         "baseline: persistence places, writable places, scripts and executables); all = "
-	         "every live regular file"},
+	         "every live regular file; both also read every ext orphan inode (a file "
+	         "unlinked while it ran)"},
 	{.type = OPT_LIST, .name = "yara-rules", .arg = "DIR|FILE", AT(yara_rules),
 	 .flags = OPT_NONEMPTY,
 	 .help = "more YARA rules: a .yar/.yara file, or a directory of them; repeatable.  A rule "

@@ -453,8 +453,8 @@ sg_err exam_yara_source(exam_ctx *x, src_state *st)
 		if (r.nproblems)
 			exam_worsen(st, SRC_INCOMPLETE);
 		jset(st->evj, "yara", yara_json(&r, nt, since(&t0)));
-		say("yara: %" PRIu64 " of %zu selected files scanned (scope %s; %" PRIu64 " orphan "
-		    "inodes), %zu matched, %.2f s", r.scanned, nt, fx_scan_scope_name(x->o->yara_scope),
+		say("yara: %" PRIu64 " of %zu selected files scanned (scope %s; orphan inodes: %" PRIu64
+		    "), %zu matched, %.2f s", r.scanned, nt, fx_scan_scope_name(x->o->yara_scope),
 		    r.orphans, json_array_size(r.matches), since(&t0));
 	}
 	json_decref(r.matches);

@@ -8,9 +8,10 @@
  * walk_ext.h), or an XFS read-only loop mount.  Nothing is ever written.
  *
  * fsread_fopen() opens live regular file e (its path with the "pN:"
- * prefix, its inode) of that file system, or ext orphan inode e (a
- * regular file unlinked while open: no name, its inode's content as the
- * walk hashed it, e->orphan); fsread_pread() then reads any
+ * prefix, its inode) of that file system, or ext orphan inode e (e->orphan:
+ * a regular file unlinked while open, no name; read from its inode, its
+ * extent tree as the walk hashed it, a block map through libtsk);
+ * fsread_pread() then reads any
  * range of its e->size bytes, as often as asked (a scanner reads a file in
  * windows, and may come back to one).  fsread_fopen() returns
  *   SG_OK            open

@@ -279,13 +279,15 @@ orphan_checks() { # NAME WHAT
     "$(jget "$WORK/o-$1/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
   yara_orphan_checks "$1" "$2" "o-$1"
 }
-# yara_orphan_checks NAME WHAT OUTDIR: YARA read the orphan's content (the
-# miner unlinked while it ran) and says which inode, and that it is deleted
+# yara_orphan_checks NAME WHAT OUTDIR [unhashed]: YARA read the orphan's
+# content (the miner unlinked while it ran) and says which inode, and that
+# it is deleted; "unhashed": the walk hashes no block-mapped orphan
 yara_orphan_checks() {
-  local ino path
+  local ino path sha
   ino=$(cat "$WORK/$1.ino"); path="/\$OrphanFiles/OrphanFile-$ino"
+  sha=$(cat "$WORK/$1.sha"); [ -z "${4:-}" ] || sha=None
   check "$2: YARA matched the orphan's content, with its inode and status" $PY - \
-    "$WORK/$3/report.json" "$path" "$ino" "$(cat "$WORK/$1.sha")" <<'PYEOF'
+    "$WORK/$3/report.json" "$path" "$ino" "$sha" <<'PYEOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 y = r["evidence"][0]["yara"]
@@ -293,7 +295,7 @@ m = [m for m in y["matches"] if m["path"] == sys.argv[2]]
 assert len(m) == 1, y["matches"]
 m = m[0]
 assert m["inode"] == int(sys.argv[3]) and m["class"] == "deleted_in_image", m
-assert m["selected"] == "orphan inode" and m["sha256"] == sys.argv[4], m
+assert m["selected"] == "orphan inode" and str(m["sha256"]) == sys.argv[4], m
 assert [x["namespace"] + "." + x["rule"] for x in m["rules"]] == ["miners.miner_stratum_launcher"], m
 assert y["orphans"] == 1 and y["status"] == "complete", y
 PYEOF
@@ -310,6 +312,9 @@ orphan_snapshot orph -O ^orphan_file
 orphan_checks orph "orphan inode (superblock list)"
 examine orph-nobase --device "$WORK/orph-snap.img" --out "$WORK/o-orph-nobase" --no-device-hash
 yara_orphan_checks orph "orphan inode, no baseline" o-orph-nobase
+# ext3-like, block-mapped: the walk does not hash it, YARA reads it through libtsk
+orphan_snapshot orph3 -O ^extent,^64bit,^orphan_file
+yara_orphan_checks orph3 "orphan inode (block-mapped)" o-orph3 unhashed
 orphan_snapshot orphf -O orphan_file
 check "test image: the orphan is in the orphan file, not the superblock list" test \
   "$(dumpe2fs -h "$WORK/orphf-snap.img" 2>/dev/null | grep -c 'First orphan inode')" = 0

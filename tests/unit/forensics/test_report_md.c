@@ -1,7 +1,7 @@
 /*
  * test_report_md.c — report.md's sections an examiner reads that hold the
  * intruder's text: the deleted entries of each file system, their names
- * shown so that no name breaks out of its table cell.
+ * shown so that no name breaks out of its table cell; YARA's matches.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -9,6 +9,15 @@
 
 #include "forensics/report.h"
 #include "test.h"
+
+/* report.md of report r into md, NUL-terminated ("" when it fails). */
+static const char *markdown(const json_t *r, sg_buf *md)
+{
+	CHECK(r != NULL);
+	CHECK(r && fx_report_markdown(r, md) == SG_OK);
+	CHECK(sg_buf_append(md, "", 1) == SG_OK);
+	return md->p ? md->p : "";
+}
 
 /* The table row that starts with prefix, or NULL. */
 static const char *row(const char *md, const char *prefix)
@@ -42,11 +51,8 @@ TEST(deleted_entries_listed_and_escaped)
 		"path", "/var/www/shell.php", "inode", 77, "type", "file", "size", 31, "mtime",
 		"1700000100.000000000", "ctime", "1700000100.000000000", "btime", "1700000050.000000000",
 		"deleted_omitted", 5, "index", 1, "deleted_entries", "deleted_omitted", 0);
-	CHECK(r != NULL);
 	sg_buf md = {0};
-	CHECK(fx_report_markdown(r, &md) == SG_OK);
-	CHECK(sg_buf_append(&md, "", 1) == SG_OK);
-	const char *t = md.p;
+	const char *t = markdown(r, &md);
 	CHECKF(strstr(t, "#### Deleted entries of file system 0: 7 (names and metadata; contents "
 	                 "not hashed)") != NULL, "%s", t);
 	CHECKF(!strstr(t, "Deleted entries of file system 1"), "an empty file system has no section");
@@ -76,11 +82,8 @@ TEST(evidence_text_escaped_as_the_incident_report_does)
 		"deleted_entries", "yara", "scope", "all", "matches", "path", "/a\nb\rc|d",
 		"rules", "namespace", "ns", "rule", "r_[1](http://e/)", "meta", "description",
 		"\x1b]0;owned\x07 *bold* ~x~ & <b>");
-	CHECK(r != NULL);
 	sg_buf md = {0};
-	CHECK(fx_report_markdown(r, &md) == SG_OK);
-	CHECK(sg_buf_append(&md, "", 1) == SG_OK);
-	const char *t = md.p;
+	const char *t = markdown(r, &md);
 	for (size_t i = 0; i + 1 < md.len; i++)
 		CHECKF((unsigned char)t[i] >= 0x20 && t[i] != 0x7f ? 1 : t[i] == '\n',
 		       "byte 0x%02x at %zu", (unsigned char)t[i], i);
@@ -105,11 +108,8 @@ TEST(orphan_match_shows_its_inode)
 		"matches", "path", "/$OrphanFiles/OrphanFile-12", "inode", 12, "orphan", 1, "class",
 		"deleted_in_image", "rules", "namespace", "miners", "rule", "m", "path", "/tmp/x",
 		"inode", 13, "orphan", 0, "class", "added", "rules", "namespace", "miners", "rule", "m");
-	CHECK(r != NULL);
 	sg_buf md = {0};
-	CHECK(fx_report_markdown(r, &md) == SG_OK);
-	CHECK(sg_buf_append(&md, "", 1) == SG_OK);
-	const char *t = md.p;
+	const char *t = markdown(r, &md);
 	CHECKF(strstr(t, "| ` /$OrphanFiles/OrphanFile-12 ` (orphan inode 12) | deleted\\_in\\_image "
 	                 "| **miners.m** |") != NULL, "%s", t);
 	CHECKF(strstr(t, "| ` /tmp/x ` | added | **miners.m** |") != NULL, "%s", t);

@@ -10,7 +10,8 @@
 #  - several sources, one missing, one truncated: each its own status;
 #  - ext4 times as the kernel decodes them (before 1970, after 2038, 0),
 #    symlink targets of 60 bytes or more, extended attributes
-#    (security.capability) and orphan inodes, recorded and diffed.
+#    (security.capability) and orphan inodes, recorded and diffed; an
+#    orphan (a miner unlinked while it ran) matched by YARA, inode and all.
 source "$(dirname "$0")/lib.sh"
 
 # examine NAME ARGS...: runs examine, keeps stdout/stderr/rc

@@ -105,6 +105,8 @@ typedef struct srv_metrics {
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
 	uint64_t aggregated;          /* attempts counted in their incident only */
+	uint64_t unsettled;           /* attempts the store could not say were
+	                                 recorded or not (store_record_out) */
 	uint64_t dns_cut;             /* answers past the resolver's cap */
 } srv_metrics;
 
@@ -305,6 +307,9 @@ char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
+/* The 503's message for a blocked job whose commit failed: not recorded,
+ * or (j->rec.unsettled) may have been, the store never having answered. */
+const char *srv_unrecorded_why(const job *j);
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */

@@ -196,6 +196,9 @@ typedef struct store_record_out {
 	int aggregated;          /* 1 if only counted in its incident (attempts,
 	                            updated_ms): no attempt row, attempt_id 0 —
 	                            detail_max reached or the store is full */
+	int unsettled;           /* 1 if it may be recorded (at most once) but no
+	                            answer said so (DynamoDB: its transaction
+	                            stayed unanswered); incident_id is then 0 */
 } store_record_out;
 
 /* The database's size in bytes (pages in use, WAL not included).
@@ -227,7 +230,8 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
  * token, twice more (0.5 s and 1 s later), so an answer settles whether it
  * took effect.  Unanswered even then, the call fails and store_errmsg says
  * "the next K unanswered": those K attempts (after the recorded prefix) may
- * be in the store, at most once, and their out[] entries are zero.
+ * be in the store, at most once: their out[] entries are zero but for
+ * unsettled = 1.
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);

@@ -202,9 +202,12 @@ void rules_reload(struct srv *primary, const char *why);
 rset *rules_current(struct srv *s);
 rset *rset_hold(rset *set);
 void rset_release(rset *set);             /* NULL-safe */
+#define RULES_RESTART_MAX 400
 typedef struct rules_status {
 	int failing;
 	char why[300];
+	char restart[RULES_RESTART_MAX]; /* settings changed in the files, not in force
+	                                    until a restart (comma list, "" = none) */
 	uint64_t gen, reloads, failures;
 } rules_status;
 void rules_state(const struct srv *s, rules_status *out);
@@ -226,6 +229,9 @@ typedef struct srv_health {
 } srv_health;
 void srv_health_get(struct srv *s, srv_health *h);
 
+/* loops.c: each of nloops loops' share of the shared limits
+ * (max_concurrent, max_queue, max_connections, max_reply_bytes) into c. */
+void srv_cfg_share(srvcfg *c, size_t nloops);
 /* loops.c: n listening sockets on spec ("ADDR:PORT"; what names the
  * setting in err): the first bound alone (nobody else holds the address),
  * then all with SO_REUSEPORT on the port it got. */

@@ -314,6 +314,10 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	out = x->cfg->observe ? "observed" : pb_outcome(x->states);
 	if (x->cfg->observe)
 		err = incident_to(x, "failed", "observe mode: recorded and planned, nothing changed");
+	else if (!strcmp(out, "contained") && x->states[PB_FINISH] == PB_FAILED)
+		/* contained it is, but the run did not end well: say so */
+		err = incident_to(x, "contained", "contained, but the finish step failed (the final "
+		                                  "status tag or the report is missing: see the steps)");
 	else if (!strcmp(out, "contained"))
 		err = incident_to(x, "contained", "playbook complete");
 	else {

@@ -76,6 +76,22 @@ static void add_finding(store *st, int64_t id, json_t *r)
 	store_step_free(&row);
 }
 
+/* "finish failed: RESULT" after what why holds (RESULT: the finish
+ * step's, from steps). */
+static void finish_why(const json_t *steps, char *why, size_t cap)
+{
+	size_t i, n = strlen(why);
+	const json_t *s;
+	const char *result = "";
+	json_array_foreach(steps, i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")), "finish") &&
+		    json_is_string(json_object_get(s, "result")))
+			result = json_string_value(json_object_get(s, "result"));
+	if (n < cap)
+		snprintf(why + n, cap - n, "%sfinish failed%s%.300s", n ? "; " : "", result[0] ? ": " : "",
+		         result);
+}
+
 json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 {
 	store_incident inc = {0};
@@ -141,12 +157,19 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 			}
 	add_finding(st, id, r);
 	/* Outcome and finish time only from what happened (no step ran: no
-	 * "contained", no finish). */
+	 * "contained", no finish).  A finish that failed ended the run: the
+	 * outcome is the steps', and why names the finish's failure (the
+	 * report not written, say), never "in progress". */
+	bool finish_failed = states[PB_FINISH] == PB_FAILED;
 	if (!outcome)
-		outcome = pb_outcome_so_far(states);
+		outcome = finish_failed ? pb_outcome(states) : pb_outcome_so_far(states);
 	json_object_set_new(r, "outcome", json_string(outcome));
-	char why[200];
-	if (!strcmp(outcome, "partial") && pb_outcome_why(states, why, sizeof why))
+	char why[400] = "";
+	if (!strcmp(outcome, "partial"))
+		pb_outcome_why(states, why, sizeof why);
+	if (finish_failed)
+		finish_why(steps, why, sizeof why);
+	if (why[0])
 		json_object_set_new(r, "outcome_why", json_string(why));
 	if (strcmp(outcome, "not started") && strcmp(outcome, "in progress"))
 		json_object_set_new(r, "finished", json_string(fin));

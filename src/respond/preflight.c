@@ -40,7 +40,8 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_TG_DEREGISTER] = {{"elasticloadbalancing:DeregisterTargets", false}},
 	[PB_OP_ELB_DEREGISTER] = {{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", false}},
 	/* snapshots are tagged at creation and again with their source */
-	[PB_OP_SNAPSHOTS] = {{"ec2:CreateSnapshots", true, "ec2:CreateTags on CreateSnapshots"}, {"ec2:CreateTags", true}},
+	[PB_OP_SNAPSHOTS] = {{"ec2:CreateSnapshots", true, "ec2:CreateTags on CreateSnapshots"},
+	                     {"ec2:CreateTags", true}},
 	[PB_OP_SSM_CAPTURE] = {{"ssm:SendCommand", false}},
 	/* Every create the steps tag is sent with its tags, its DryRun too (a
 	 * tag, as the real call carries them): a refused one is tried again
@@ -49,7 +50,8 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	                             "ec2:CreateTags on CreateSecurityGroup"},
 	                            {"ec2:RevokeSecurityGroupEgress", true},
 	                            {"ec2:CreateTags", true}},
-	[PB_OP_OPEN_GROUP] = {{"ec2:CreateSecurityGroup", true, "ec2:CreateTags on CreateSecurityGroup"},
+	[PB_OP_OPEN_GROUP] = {{"ec2:CreateSecurityGroup", true,
+	                       "ec2:CreateTags on CreateSecurityGroup"},
 	                      {"ec2:AuthorizeSecurityGroupIngress", true},
 	                      {"ec2:AuthorizeSecurityGroupEgress", true},
 	                      {"ec2:CreateTags", true}},
@@ -57,10 +59,12 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_ENI_CONNTRACK] = {{"ec2:ModifyNetworkInterfaceAttribute", true}},
 	[PB_OP_PROFILE_REMOVE] = {{"ec2:DisassociateIamInstanceProfile", false}},
 	[PB_OP_PROFILE_REPLACE] = {{"ec2:ReplaceIamInstanceProfileAssociation", false}},
-	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true, "ec2:CreateTags on CreateVolume"}, {"ec2:CreateTags", true}},
+	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true, "ec2:CreateTags on CreateVolume"},
+	                         {"ec2:CreateTags", true}},
 	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true}},
 	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false}},
-	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true, "ec2:CreateTags on RunInstances"}, {"ec2:CreateTags", true}},
+	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true, "ec2:CreateTags on RunInstances"},
+	                           {"ec2:CreateTags", true}},
 	/* no snapshot exists before the incident to DryRun these on: simulated */
 	[PB_OP_SHARE_SNAPSHOT] = {{"ec2:CopySnapshot", false}, {"ec2:ModifySnapshotAttribute", false},
 	                          {"ec2:DescribeSnapshotAttribute", false},

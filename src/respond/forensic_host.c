@@ -37,8 +37,10 @@ static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline, const cha
 		struct aws_xml *r = NULL;
 		char ping[32] = "";
 		sg_err err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
-		const char *state = err ? "" : aws_xml_str_or(r, "reservationSet/item/instancesSet/item/"
-		                                                 "instanceState/name", "");
+		char state[32]; /* kept past r: the note below names it */
+		snprintf(state, sizeof state, "%s",
+		         err ? "" : aws_xml_str_or(r, "reservationSet/item/instancesSet/item/"
+		                                      "instanceState/name", ""));
 		bool running = !strcmp(state, "running");
 		if (!running && (!strcmp(state, "terminated") || !strcmp(state, "shutting-down"))) {
 			snprintf(x->note, sizeof x->note, "forensic instance %s is %s", id, state);

@@ -39,8 +39,8 @@ enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
 typedef struct pconn pconn;
 
 /* One a loop (a Unix socket listener: the primary's only).  The primary's,
- * `main`, owns what every loop reads: the roles file in force and the TLS
- * context. */
+ * `main`, owns the TLS context every loop reads (the roles are the guard's
+ * rules: rules.c, srv_int.h). */
 struct proxy {
 	struct srv *s;            /* its loop */
 	struct proxy *main;       /* the primary loop's (itself there) */

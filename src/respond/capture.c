@@ -233,11 +233,11 @@ sg_err rsp_step_capture(rsp_run *x)
 			cmds[n] = numbered[n];
 		}
 	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
+	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->key);
 	int64_t deadline = rsp_deadline(x, "capture_started_ms", timeout);
 	if (cfg->evidence_bucket && !rsp_created_get(x, "capture_prefix")) {
 		char prefix[96];
-		snprintf(prefix, sizeof prefix, "ssrfguard/%s/capture", x->inc);
+		snprintf(prefix, sizeof prefix, "ssrfguard/%s/capture", x->key);
 		rsp_created(x, "capture_prefix", prefix);
 	}
 	sg_err err;

@@ -231,7 +231,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	sg_err err = store_get(x->st, x->id, &inc);
 	if (err)
 		goto fail;
-	respond_incident_name(x->id, x->inc, sizeof x->inc);
+	rsp_name_incident(x, x->id);
 	if (!inc.instance_id[0]) {
 		incident_to(x, "failed", "the incident names no instance");
 		err = SG_ERR_INVAL;

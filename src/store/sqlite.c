@@ -92,6 +92,15 @@ static const char schema_v2[] =
 	" WHERE state NOT IN ('released','closed');"
 	"PRAGMA user_version = 2;";
 
+/* Version 3: the store's identity (store.h), drawn once; incidents before
+ * first_keyed were opened before it existed.  %s: the new identity (hex
+ * digits, no quoting needed). */
+static const char schema_v3[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES ('store_id', '%s'), ('first_keyed', CAST(1 + COALESCE("
+	" (SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0) AS TEXT));"
+	"PRAGMA user_version = 3;";
+
 sg_err store_map_rc(int rc)
 {
 	switch (rc & 0xff) {
@@ -157,6 +166,30 @@ static sg_err sq_size(store *s, int64_t *bytes) { return sq_size_of((sq_store *)
 
 static const struct store_engine sqlite_engine;
 
+/* The identity and first_keyed from meta (schema 3); a read-only handle
+ * of a schema 2 store has none (store.h). */
+static sg_err read_identity(sq_store *s, int64_t ver)
+{
+	s->base.first_keyed = INT64_MAX;
+	if (ver < 3)
+		return SG_OK;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT key, value FROM meta", -1, &st, NULL);
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		if (k && v && !strcmp(k, "store_id") && strlen(v) == STORE_ID_LEN &&
+		    strspn(v, "0123456789abcdef") == STORE_ID_LEN)
+			memcpy(s->base.identity, v, STORE_ID_LEN + 1);
+		else if (k && v && !strcmp(k, "first_keyed"))
+			s->base.first_keyed = strtoll(v, NULL, 10);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return store_map_rc(rc);
+	return s->base.identity[0] && s->base.first_keyed > 0 ? SG_OK : SG_ERR_CORRUPT;
+}
+
 /* Create (version 0) or migrate the schema under an exclusive lock; a
  * racing opener re-reads the version inside it. */
 static sg_err migrate(sq_store *s, int64_t ver)
@@ -168,6 +201,13 @@ static sg_err migrate(sq_store *s, int64_t ver)
 		e = exec(s, schema_v1);
 	if (e == SG_OK && ver < 2)
 		e = exec(s, schema_v2);
+	if (e == SG_OK && ver < 3) {
+		char id[STORE_ID_LEN + 1], sql[sizeof schema_v3 + STORE_ID_LEN];
+		if ((e = store_new_identity(id)) == SG_OK) {
+			snprintf(sql, sizeof sql, schema_v3, id);
+			e = exec(s, sql);
+		}
+	}
 	if (e == SG_OK)
 		e = exec(s, "COMMIT");
 	if (e != SG_OK)
@@ -227,10 +267,14 @@ sg_err store_sqlite_open(const char *path, const store_opts *opts, store **out,
 		e = SG_ERR_NOTFOUND;
 		what = "no incident store there (empty database)";
 		goto fail;
-	} else if (ver < STORE_SCHEMA_VERSION) {
+	} else if (ver < 2) {
 		e = SG_ERR_UNSUPPORTED;
 		what = "written by an older ssrfguard (schema 1): open it read-write once "
 		       "(`ssrfguard serve` or `ssrfguard respond` migrate it)";
+		goto fail;
+	}
+	if ((e = read_identity(s, o.readonly ? ver : STORE_SCHEMA_VERSION)) != SG_OK) {
+		what = "the store's identity (table meta) is missing or malformed";
 		goto fail;
 	}
 	for (int i = 0; i < Q__COUNT; i++) {

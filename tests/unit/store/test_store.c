@@ -287,6 +287,35 @@ TEST(reopen_and_many)
 	CHECK_INT(store_open(cmd, NULL, &s, err, sizeof err), SG_ERR_CORRUPT);
 }
 
+/* Every store has an identity of its own, drawn once and kept across
+ * opens (read-only ones too); the incidents opened under it carry it in
+ * their AWS key (playbook/incname.h). */
+TEST(identity_kept_and_own)
+{
+	store *s = fresh();
+	char first[STORE_ID_LEN + 1];
+	snprintf(first, sizeof first, "%s", store_identity(s));
+	CHECK_INT(strlen(first), STORE_ID_LEN);
+	CHECK_INT(strspn(first, "0123456789abcdef"), STORE_ID_LEN);
+	store_attempt_in a = att("7.7.7.7", 1);
+	store_record_out o;
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	CHECK_STR(store_key_identity(s, o.incident_id), first);
+	store_close(s);
+	s = reopen();
+	CHECK_STR(store_identity(s), first);
+	store_close(s);
+	char err[256];
+	store_opts ro = where(1);
+	CHECK_INT(store_open(path, &ro, &s, err, sizeof err), SG_OK);
+	CHECK_STR(store_identity(s), first);
+	CHECK_STR(store_key_identity(s, o.incident_id), first);
+	store_close(s);
+	store *other = fresh();
+	CHECK(strlen(store_identity(other)) == STORE_ID_LEN && strcmp(store_identity(other), first));
+	store_close(other);
+}
+
 TEST(concurrent_claimers)
 {
 	store *s = fresh();
@@ -461,6 +490,15 @@ TEST(migrates_schema_1)
 	CHECK_INT(inc.attempts, 2);
 	CHECK_INT(inc.observe, 0);
 	store_incident_free(&inc);
+	/* the store gets an identity; the incident opened before it keeps
+	 * its old AWS key "INC-1" (its snapshots are tagged so), a new one
+	 * carries the identity */
+	CHECK_INT(strlen(store_identity(s)), STORE_ID_LEN);
+	CHECK_STR(store_key_identity(s, 1), "");
+	a = att("10.6.6.6", 1);
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	CHECK_INT(o.incident_id, 2);
+	CHECK_STR(store_key_identity(s, 2), store_identity(s));
 	store_close(s);
 }
 
@@ -482,4 +520,4 @@ static void cleanup(void)
 
 TEST_MAIN(setup, record_and_join, logged_then_escalated, transition_table,
           claim_lease_and_steps, reopen_and_many, concurrent_claimers, open_and_claim_atomic,
-          migrates_schema_1, cleanup)
+          identity_kept_and_own, migrates_schema_1, cleanup)

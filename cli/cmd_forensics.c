@@ -22,6 +22,7 @@
 #include "forensics/fsprobe.h"
 #include "forensics/memcap.h"
 #include "forensics/sha256x2.h"
+#include "playbook/incname.h"
 
 #define MAX_SOURCES 64
 
@@ -46,8 +47,9 @@ typedef struct fx_cli {
 static const opt_def fx_opts[] = {
 	{.type = OPT_SECTION, .help = "Evidence (examine, baseline, discover)"},
 	{.type = OPT_STR, .name = "incident", .arg = "ID", AT(incident),
-	 .help = "the incident; alone, examines every volume of its evidence manifest (or, with "
-	         "--from-tags, its tags)"},
+	 .help = "the incident: its AWS key INC-N-STORE (the responder's), or INC-N or N (read "
+	         "as INC-N), or a label of your own; alone, examines every volume of its evidence "
+	         "manifest (or, with --from-tags, its tags)"},
 	{.type = OPT_LIST, .name = "volume", .arg = "vol-ID", AT(volume),
 	 .help = "an attached EBS volume (found by NVMe serial); repeatable"},
 	{.type = OPT_LIST, .name = "device", .arg = "PATH", AT(device),
@@ -55,8 +57,9 @@ static const opt_def fx_opts[] = {
 	{.type = OPT_STR, .name = "evidence-manifest", .arg = "FILE", AT(emanifest),
 	 .help = "the incident's evidence manifest (default: /var/lib/ssrfguard/evidence/ID.json)"},
 	{.type = OPT_SWITCH, .name = "from-tags", .dflt = "off", AT(from_tags),
-	 .help = "with --incident: ask EC2 (DescribeVolumes) for the volumes tagged IncidentId=ID "
-	         "and attached to this instance instead of reading an evidence manifest"},
+	 .help = "with --incident: ask EC2 (DescribeVolumes) for the volumes tagged IncidentId=INC-N "
+	         "(and ssrfguard:store=STORE when ID names it) and attached to this instance instead "
+	         "of reading an evidence manifest"},
 	{.type = OPT_INT, .name = "wait-device", .arg = "SECONDS", .dflt = "120", .lo = 0, .hi = 3600,
 	 AT(wait_device), .help = "wait this long for a just-attached volume's device"},
 	{.type = OPT_SECTION, .help = "Examination (examine, baseline)"},
@@ -195,6 +198,7 @@ typedef struct args {
 	struct disctags_opts tags;
 	const char *expect;
 	const char *report;  /* verify-log: the report.json that anchors the log */
+	char incident[PB_INCIDENT_KEY_MAX]; /* --incident as INC-N[-STORE] */
 	int hashdeep;
 	long wait_device;
 	long max_memory_mib; /* 0: memcap_default() */
@@ -213,6 +217,12 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	for (size_t i = 0; i < c->device.n; i++)
 		a->devices[a->ndev++] = c->device.v[i];
 	a->o.incident = c->incident;
+	pb_incident_ref ref; /* "7", "INC-7": the same incident, named INC-7 */
+	if (c->incident && pb_incident_id_parse(c->incident, strlen(c->incident), true, &ref, NULL,
+	                                        0) == SG_OK) {
+		pb_incident_key(&ref, a->incident, sizeof a->incident);
+		a->o.incident = a->incident;
+	}
 	a->o.baseline = c->baseline;
 	a->o.baseline_strip = c->baseline_strip;
 	a->o.out_dir = a->o.out_file = c->out;
@@ -397,8 +407,8 @@ static int incident_sources(args *a, char *err, size_t errlen)
 		                          err, errlen);
 		if (rc == SG_ERR_NOTFOUND && !a->emanifest) {
 			size_t n = strlen(err);
-			snprintf(err + n, errlen - n, " (or ask EC2 for the volumes tagged "
-			         "IncidentId=%s: --from-tags)", a->o.incident);
+			snprintf(err + n, errlen - n, " (or ask EC2 for the incident's volumes by "
+			         "their tags: --from-tags)");
 		}
 		if (rc)
 			return -1;

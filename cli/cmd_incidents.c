@@ -1,5 +1,4 @@
 /* cmd_incidents.c — `ssrfguard incidents list | show ID | retry ID | release ID`. */
-#include <errno.h>
 #include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include "common/escape.h"
 #include "common/utf8.h"
 #include "opt/cmdline.h"
+#include "playbook/incname.h"
 #include "playbook/playbook.h"
 #include "playbook/report.h"
 #include "respond/respond.h"
@@ -73,18 +73,11 @@ static void usage_short(void)
 	cmdline_usage_error(&incidents_command, "which verb? list, show, retry, release or open");
 }
 
+/* "7" or "INC-7" -> 7; 0 for anything else (playbook/incname.h). */
 static int64_t parse_id(const char *s)
 {
-	if (!s)
-		return 0;
-	if (!strncmp(s, "INC-", 4))
-		s += 4;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v <= 0)
-		return 0;
-	return v;
+	pb_incident_ref ref;
+	return s && pb_incident_id_parse(s, strlen(s), false, &ref, NULL, 0) == SG_OK ? ref.n : 0;
 }
 
 static void iso(int64_t ms, char out[32])

@@ -110,10 +110,12 @@ static int held_elsewhere(const respond_cli *o, int64_t id)
 	if (respond_store_open(&o->cfg, NULL, &st, msg, sizeof msg) == SG_OK &&
 	    store_get(st, id, &inc) == SG_OK) {
 		long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
+		char owner[256]; /* any responder's text, from a shared store */
+		sg_text_clean(owner, sizeof owner, inc.lease_owner, strlen(inc.lease_owner));
 		say(o, "error", "INC-%lld is held by %s for %lld more second(s); run "
 		        "again then (a killed run's lease expires), or with --owner %s if that "
 		        "run is dead",
-		        (long long)id, inc.lease_owner, left > 0 ? left : 0, inc.lease_owner);
+		        (long long)id, owner, left > 0 ? left : 0, owner);
 		store_incident_free(&inc);
 	} else
 		say(o, "error", "INC-%lld: %s", (long long)id,
@@ -273,8 +275,11 @@ int cmd_respond(int argc, char **argv)
 	if (rc == 1) {
 		cmdline_help(&respond_command, stdout);
 		rc = 0;
-	} else if (rc) /* a daemon's stderr is its JSON log from the first line */
-		rc = o.json || o.deliver_to || (!o.instance && !o.incident && !o.preflight)
+	} else if (rc) /* a daemon's stderr is its JSON log from the first line; an
+	                  operator's terminal gets the two lines of every command */
+		rc = o.json || o.queue || o.listen ||
+		                     ((o.deliver_to || (!o.instance && !o.incident && !o.preflight)) &&
+		                      !isatty(STDERR_FILENO))
 		             ? cmdline_usage_error_logged(&respond_command, msg)
 		             : cmdline_usage_error(&respond_command, msg);
 	else {

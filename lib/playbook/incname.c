@@ -44,7 +44,7 @@ sg_err pb_incident_id_parse(const char *s, size_t len, bool allow_store, pb_inci
 			return refuse(out, why, whylen, "incident number too large");
 		n = n * 10 + (s[i] - '0');
 	}
-	if (i == digits || s[digits] == '0')
+	if (i == digits || n == 0)
 		return refuse(out, why, whylen, want);
 	if (n > PB_INCIDENT_NUM_MAX)
 		return refuse(out, why, whylen, "incident number too large");

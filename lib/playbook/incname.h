@@ -39,7 +39,8 @@ typedef struct pb_incident_ref {
 /*
  * Read an incident named by an operator or a peer (s: len bytes, untrusted,
  * no NUL needed): "N", "INC-N" or, with allow_store, "INC-N-STORE".  N is
- * decimal without sign or leading zeros, 1 .. PB_INCIDENT_NUM_MAX.
+ * decimal digits without a sign (leading zeros read as the number: "007"
+ * is 7), 1 .. PB_INCIDENT_NUM_MAX.
  * SG_ERR_PARSE (and why, if whylen > 0, one phrase to follow "'X': ")
  * for anything else; out is zeroed then.
  */

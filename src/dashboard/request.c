@@ -26,15 +26,10 @@ const char *dash_request_token(const char *authorization, const char *cookie, si
 	return NULL;
 }
 
-int64_t dash_path_id(const char *digits)
+int64_t dash_path_id(const char *text)
 {
-	int64_t v = 0;
-	if (!digits || !*digits)
-		return 0;
-	for (const char *p = digits; *p; p++) {
-		if (*p < '0' || *p > '9' || v > DASH_ID_MAX / 10)
-			return 0;
-		v = v * 10 + (*p - '0');
-	}
-	return v <= DASH_ID_MAX ? v : 0;
+	pb_incident_ref ref;
+	return text && pb_incident_id_parse(text, strlen(text), false, &ref, NULL, 0) == SG_OK
+	               ? ref.n
+	               : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "aws/s3.h"
 #include "aws/sqs.h"
+#include "playbook/incname.h"
 
 void respond_cli_init(respond_cli *o)
 {
@@ -40,7 +41,7 @@ static const opt_def respond_opts[] = {
 	{.type = OPT_SECTION, .help = "What to run (default: a daemon that claims open incidents from the store)"},
 	R(OPT_STR, "instance", "ID", "open an incident for instance ID and run it now, printing each step",
 	  .flags = OPT_ARGV_ONLY),
-	NUM("incident", "N", 1, INT64_MAX, "run (or resume) incident N now"),
+	R(OPT_STR, "incident", "ID", "run (or resume) incident ID now: N or INC-N"),
 	R(OPT_SWITCH, "once", NULL, "run every claimable incident, then exit", .flags = OPT_ARGV_ONLY),
 	R(OPT_STR, "listen", "ADDR:PORT", "also accept signed incidents from detectors over HTTPS (needs "
 	  "--key-file, --tls-cert, --tls-key)"),
@@ -216,9 +217,15 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 			return -1;
 		}
 		o->instance = v;
-	} else if (IS("incident"))
-		o->incident = n;
-	else if (IS("once"))
+	} else if (IS("incident")) {
+		pb_incident_ref ref;
+		char why[96];
+		if (pb_incident_id_parse(v, strlen(v), false, &ref, why, sizeof why)) {
+			snprintf(msg, msglen, "incident: '%.64s': %s", v, why);
+			return -1;
+		}
+		o->incident = ref.n;
+	} else if (IS("once"))
 		o->once = v != NULL;
 	else if (IS("listen"))
 		o->listen = o->listen_cfg.addr = v;

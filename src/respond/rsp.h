@@ -175,10 +175,15 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
 /*
  * SendCommand (AWS-RunShellScript) once per journal key: the command id is
  * kept under key, and a rerun after a crash first looks for a command with
- * this comment (ListCommands), so it never runs twice.  timeout_s bounds
- * delivery and run (executionTimeout); output_prefix (may be NULL) sends
- * the output to the evidence bucket under it.
+ * this comment (ListCommands), so it never runs twice.  Before sending it
+ * journals KEY_sending_ms; a rerun that finds that mark and no command
+ * looks again until RSP_SSM_LAG_MS after it (ListCommands is eventually
+ * consistent) before it sends.  timeout_s bounds delivery and run
+ * (executionTimeout); output_prefix (may be NULL) sends the output to the
+ * evidence bucket under it.  Test hook: crash phase "sending" (marked,
+ * not sent).
  */
+#define RSP_SSM_LAG_MS 30000
 sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
                     const char *const *commands, size_t n, unsigned timeout_s,
                     const char *output_prefix, const char *comment, const char *change);

@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SSRFGUARD:-}" ]; then
-  bash scripts/deps.sh
+  bash scripts/deps.sh run
   bash scripts/build.sh
 fi
 sg=$(realpath "${SSRFGUARD:-./build/cli/ssrfguard}")

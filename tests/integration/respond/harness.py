@@ -28,6 +28,13 @@ ROLE = "web-fleet-role"
 CREDS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
          "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
          "AWS_REGION": "us-east-1"}
+# the forensic instance's launch template of --forensic-launch-template
+# (the fleet's subnet, the forensics profile the SSM agent may use)
+FORENSIC_TEMPLATE = {"LaunchTemplateName": "ssrfguard-forensics", "LaunchTemplateData": {
+    "ImageId": "ami-0f0000000000000f1", "InstanceType": "m5.large",
+    "IamInstanceProfile": {"Name": "forensics-profile"},
+    "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-0a000000000000001",
+                           "Groups": ["sg-0f000000000000001"]}]}}
 FAST_TIMING = {"snapshot_seconds": 0.3, "attach_seconds": 0.2, "metadata_seconds": 0.2,
                "ssm_seconds": 0.2, "deregistration_delay_seconds": 0.2}
 

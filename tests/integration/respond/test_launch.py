@@ -24,11 +24,7 @@ binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET,))
 work = tempfile.mkdtemp(prefix="rsp-launch-")
 atexit.register(shutil.rmtree, work, True)
-TEMPLATE = {"LaunchTemplateName": "ssrfguard-forensics", "LaunchTemplateData": {
-    "ImageId": "ami-0f0000000000000f1", "InstanceType": "m5.large",
-    "IamInstanceProfile": {"Name": "forensics-profile"},
-    "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-0a000000000000001",
-                           "Groups": ["sg-0f000000000000001"]}]}}
+TEMPLATE = h.FORENSIC_TEMPLATE
 ARGS = ("--forensic-instance", "", "--forensic-launch-template", "ssrfguard-forensics")
 
 

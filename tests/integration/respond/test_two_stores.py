@@ -31,11 +31,7 @@ OTHER = "i-0a1b2c3d4e5f60002"
 emu = h.Emulator(seeds=(h.FLEET,))
 work = tempfile.mkdtemp(prefix="rsp-stores-")
 atexit.register(shutil.rmtree, work, True)
-TEMPLATE = {"LaunchTemplateName": "ssrfguard-forensics", "LaunchTemplateData": {
-    "ImageId": "ami-0f0000000000000f1", "InstanceType": "m5.large",
-    "IamInstanceProfile": {"Name": "forensics-profile"},
-    "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-0a000000000000001",
-                           "Groups": ["sg-0f000000000000001"]}]}}
+TEMPLATE = h.FORENSIC_TEMPLATE
 KEY = re.compile(r"INC-1-([0-9a-f]{16})")
 
 

@@ -232,6 +232,12 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	if (err)
 		goto fail;
 	rsp_name_incident(x, x->id);
+	if (!store_identity(x->st)[0]) { /* its AWS key could collide with another store's */
+		respond_log(x->cfg, "error", "%s: the store's identity cannot be read (%s): not run",
+		            x->inc, store_errmsg(x->st));
+		err = SG_ERR_CORRUPT;
+		goto fail;
+	}
 	if (!inc.instance_id[0]) {
 		incident_to(x, "failed", "the incident names no instance");
 		err = SG_ERR_INVAL;

@@ -273,10 +273,10 @@ sg_err store_sqlite_open(const char *path, const store_opts *opts, store **out,
 		       "(`ssrfguard serve` or `ssrfguard respond` migrate it)";
 		goto fail;
 	}
-	if ((e = read_identity(s, o.readonly ? ver : STORE_SCHEMA_VERSION)) != SG_OK) {
-		what = "the store's identity (table meta) is missing or malformed";
-		goto fail;
-	}
+	/* a damaged store still opens (serve then reports it failing and
+	 * fails closed); without its identity no incident is run (store.h) */
+	if (read_identity(s, o.readonly ? ver : STORE_SCHEMA_VERSION) != SG_OK)
+		s->base.identity[0] = '\0';
 	for (int i = 0; i < Q__COUNT; i++) {
 		rc = sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                        &s->q[i], NULL);

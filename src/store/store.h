@@ -149,8 +149,10 @@ const char *store_errmsg(const store *s);
  * INC-1 apart where AWS sees them (playbook/incname.h: the AWS key
  * "INC-N-STORE", the ssrfguard:store tag).
  *
- * store_identity(): the identity; "" only on a read-only handle of a store
- * that has none yet.  Never NULL.
+ * store_identity(): the identity; "" on a read-only handle of a store that
+ * has none yet, or when it could not be read (a damaged SQLite file still
+ * opens, so that serve can say it fails; the responder runs no incident on
+ * a store without an identity).  Never NULL.
  * store_key_identity(): the identity an incident's AWS key carries: the
  * store's, or "" for an incident opened before the store had an identity
  * (by an older ssrfguard, which keyed it "INC-N": it keeps that key, so a

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import tempfile
 
@@ -106,6 +107,18 @@ try:
     h.check(re.search(r"INC-2 (contained|partial)", p.stdout), f"store 1: INC-2: {p.stdout[-400:]} {p.stderr[-400:]}")
     r2 = json.load(open(os.path.join(w1, "reports", "INC-2.json")))
     h.check(r2.get("aws_key") == f"INC-2-{s1}", f"INC-2's key keeps store 1's identity: {r2.get('aws_key')}")
+
+    # a store whose identity cannot be read (damaged) runs nothing: its keys
+    # could be another store's
+    db = sqlite3.connect(os.path.join(w1, "inc.db"))
+    db.execute("DELETE FROM meta")
+    db.commit()
+    db.close()
+    mark = last_seq()
+    p = h.respond(binary, emu, w1, "--instance", OTHER)
+    changes = [c["action"] for c in emu.journal() if c["seq"] > mark and not c["action"].startswith(("Describe", "Get", "List"))]
+    h.check(p.returncode != 0 and "identity cannot be read" in p.stderr and not changes,
+            f"no identity, no playbook: {p.returncode} {p.stderr[-300:]} {changes}")
 
     # --- launch template: a forensic instance per store's INC-1 ---------------
     fresh()

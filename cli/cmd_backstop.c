@@ -53,7 +53,10 @@ const opt_command backstop_command = {
 	         "Needs CAP_NET_ADMIN (watch: root, to read other processes' /proc).  Settings are "
 	         "serve's, read from the [serve] section of the --config files.",
 	.opts = backstop_opts,
-	.epilog = "See docs/backstop.md.",
+	.epilog = "Exit status: 0 done (status: installed), 1 status: not installed, 2 usage error, "
+	          "or the kernel, nft or the store refused (nothing was changed; watch: a refusal "
+	          "could not be recorded).  watch's stderr is its JSON log, usage errors included.  "
+	          "See docs/backstop.md.",
 	.words = "install remove status watch",
 };
 
@@ -211,10 +214,27 @@ static int do_watch(const srvcfg *cfg)
 	return s.store_errors ? 2 : 0;
 }
 
-static int run(const backstop_cli *b, const char *sub)
+/* watch is a service: its stderr is its JSON log from the first line, a
+ * usage error included (as serve's and the dashboard's); the others speak
+ * to people.  A command line naming watch anywhere is watch's. */
+static bool names_watch(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "watch"))
+			return true;
+	return false;
+}
+
+static int usage_error(bool logged, const char *err)
+{
+	return logged ? cmdline_usage_error_logged(&backstop_command, err)
+	              : cmdline_usage_error(&backstop_command, err);
+}
+
+static int run(const backstop_cli *b, const char *sub, bool logged)
 {
 	if ((b->print || b->check) && strcmp(sub, "install"))
-		return cmdline_usage_error(&backstop_command, "--print and --check only with install");
+		return usage_error(logged, "--print and --check only with install");
 	if (!strcmp(sub, "install"))
 		return do_install(&b->cfg, b->print, b->check);
 	if (!strcmp(sub, "remove"))
@@ -223,23 +243,29 @@ static int run(const backstop_cli *b, const char *sub)
 		return do_status(&b->cfg);
 	if (!strcmp(sub, "watch"))
 		return do_watch(&b->cfg);
-	return cmdline_usage_error(&backstop_command, "want one of install, remove, status, watch");
+	return usage_error(logged, "want one of install, remove, status, watch");
 }
 
 int cmd_backstop(int argc, char **argv)
 {
 	backstop_cli b = {0};
 	int npos = 0, rc = 2;
+	bool logged = names_watch(argc, argv);
 	const char **pos = calloc((size_t)argc + 1, sizeof *pos);
 	if (!pos || srvcfg_init(&b.cfg) != SG_OK) {
 		fprintf(stderr, "ssrfguard backstop: out of memory\n");
 		free(pos);
 		return 2;
 	}
-	if (cmdline_begin(&backstop_command, &b, argc, argv, pos, &npos, &rc))
-		rc = npos == 1 ? run(&b, pos[0])
-		               : cmdline_usage_error(&backstop_command,
-		                                     "want one of install, remove, status, watch");
+	bool go = logged ? cmdline_begin_logged(&backstop_command, &b, argc, argv, pos, &npos, &rc)
+	                 : cmdline_begin(&backstop_command, &b, argc, argv, pos, &npos, &rc);
+	char err[128];
+	if (go && npos > 1) {
+		snprintf(err, sizeof err, "unexpected argument '%.64s'", pos[1]);
+		rc = usage_error(logged, err);
+	} else if (go)
+		rc = npos == 1 ? run(&b, pos[0], logged)
+		               : usage_error(logged, "want one of install, remove, status, watch");
 	srvcfg_free(&b.cfg);
 	free(pos);
 	return rc;

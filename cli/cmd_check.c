@@ -23,6 +23,7 @@
 #include "resolve/resolve.h"
 #include "ssrfguard/guard.h"
 #include "common/escape.h"
+#include "common/jsonstr.h"
 #include "guard/text.h"
 
 #define LINE_CAP SG_URL_MAX        /* longer stdin lines are reported and skipped */
@@ -33,37 +34,31 @@
 /*
  * Write s[0..len) as printable text (common/escape.h: controls, DEL, C1
  * and invalid UTF-8 as \xHH, a backslash doubled), so a tab never splits a TSV
- * column and a line is one verdict.  For JSON the two characters a JSON
- * string cannot hold raw ('"' and '\\') get their JSON escapes on top.
- * scratch is reused from call to call: a verdict line allocates nothing.
+ * column and a line is one verdict.  scratch is reused from call to call:
+ * a verdict line allocates nothing.
  */
-static void put_escaped(FILE *to, sg_buf *scratch, const char *s, size_t len, int json)
+static void put_escaped(FILE *to, sg_buf *scratch, const char *s, size_t len)
 {
 	sg_buf_reset(scratch);
 	if (sg_escape(scratch, s, len, NULL)) {
 		fputs("(unprintable: out of memory)", to);
 		return;
 	}
-	const char *p = scratch->p ? scratch->p : "";
-	size_t n = scratch->len, i = 0;
-	while (json && i < n) {
-		size_t run = strcspn(p + i, "\\\"");
-		fwrite(p + i, 1, run, to);
-		i += run;
-		if (i < n) {
-			fputc('\\', to);
-			fputc(p[i++], to);
-		}
-	}
-	if (!json)
-		fwrite(p, 1, n, to);
+	fwrite(scratch->p ? scratch->p : "", 1, scratch->len, to);
 }
 
-static void put_json_str(FILE *to, sg_buf *scratch, const char *key, const char *s, int comma)
+/* Append key (a literal: its quotes, colon and any comma before it) and s
+ * to line: s as printable text (as put_escaped) in a JSON string
+ * (common/jsonstr.h: only '"' and '\\' change). */
+static void json_field(sg_buf *line, sg_buf *scratch, const char *key, const char *s,
+                       size_t len)
 {
-	fprintf(to, "%s\"%s\":\"", comma ? "," : "", key);
-	put_escaped(to, scratch, s, strlen(s), 1);
-	fputc('"', to);
+	sg_buf_reset(scratch);
+	const char *text = sg_escape(scratch, s, len, NULL) ? "(unprintable: out of memory)"
+	                 : scratch->p ? scratch->p : "";
+	size_t n = sg_buf_err(scratch) ? strlen(text) : scratch->len;
+	sg_buf_puts(line, key);
+	sg_json_string(line, text, n);
 }
 
 struct ctx {
@@ -72,7 +67,8 @@ struct ctx {
 	bool json;
 	bool line_buffered;
 	int worst; /* 0, 1 blocked, 2 error */
-	sg_buf scratch; /* put_escaped's, reused */
+	sg_buf scratch; /* put_escaped's and json_field's, reused */
+	sg_buf line;    /* one --json line, reused */
 };
 
 static size_t append_port(char *buf, size_t cap, size_t at, unsigned port)
@@ -116,24 +112,31 @@ static void emit(struct ctx *c, const char *url, size_t len, const char *verdict
                  const sg_verdict *v)
 {
 	if (c->json) {
-		fputs("{\"url\":\"", stdout);
-		put_escaped(stdout, &c->scratch, url, len, 1);
-		fputc('"', stdout);
-		put_json_str(stdout, &c->scratch, "verdict", verdict, 1);
-		put_json_str(stdout, &c->scratch, "category", category, 1);
-		put_json_str(stdout, &c->scratch, "rule", rule, 1);
-		put_json_str(stdout, &c->scratch, "destination", dest, 1);
+		sg_buf *l = &c->line, *t = &c->scratch;
+		sg_buf_reset(l);
+		json_field(l, t, "{\"url\":", url, len);
+		json_field(l, t, ",\"verdict\":", verdict, strlen(verdict));
+		json_field(l, t, ",\"category\":", category, strlen(category));
+		json_field(l, t, ",\"rule\":", rule, strlen(rule));
+		json_field(l, t, ",\"destination\":", dest, strlen(dest));
 		if (v) {
-			put_json_str(stdout, &c->scratch, "scheme", v->scheme, 1);
-			put_json_str(stdout, &c->scratch, "host", v->host, 1);
-			put_json_str(stdout, &c->scratch, "addr", v->addr, 1);
-			fprintf(stdout, ",\"port\":%u", v->port);
-			put_json_str(stdout, &c->scratch, "reason", v->reason, 1);
+			json_field(l, t, ",\"scheme\":", v->scheme, strlen(v->scheme));
+			json_field(l, t, ",\"host\":", v->host, strlen(v->host));
+			json_field(l, t, ",\"addr\":", v->addr, strlen(v->addr));
+			sg_buf_printf(l, ",\"port\":%u", v->port);
+			json_field(l, t, ",\"reason\":", v->reason, strlen(v->reason));
 		}
-		fputs("}\n", stdout);
+		sg_buf_puts(l, "}\n");
+		if (sg_buf_err(l)) {
+			fputs("{\"error\":\"out of memory\"}\n", stdout);
+			fprintf(stderr, "ssrfguard check: out of memory writing a verdict\n");
+			c->worst = 2;
+			return;
+		}
+		fwrite(l->p, 1, l->len, stdout);
 		return;
 	}
-	put_escaped(stdout, &c->scratch, url, len, 0);
+	put_escaped(stdout, &c->scratch, url, len);
 	const char *const fields[] = {verdict, category, rule, dest};
 	for (size_t i = 0; i < 4; i++) {
 		fputc('\t', stdout);
@@ -381,5 +384,6 @@ fail:
 	sg_policy_free(c.policy);
 	sg_resolver_free(c.resolver);
 	sg_buf_free(&c.scratch);
+	sg_buf_free(&c.line);
 	return rc;
 }

@@ -74,10 +74,13 @@ const opt_command dashboard_command = {
 	         "attacker and is shown as text, never as markup.\n\n"
 	         "With --allow-release the page offers to release a contained or failed "
 	         "incident (as `ssrfguard incidents release`), after the operator types its "
-	         "name; the request carries a per-process CSRF token.  See docs/dashboard.md.",
+	         "name; the request carries a per-process CSRF token.\n\n"
+	         "GET /healthz answers without the token (200 ok, 503 when the store cannot be "
+	         "read); stderr is the JSON log, libevent's own messages included.  See "
+	         "docs/dashboard.md.",
 	.opts = dashboard_opts_table,
-	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 1 could not serve (token, store, "
-	          "address), 2 usage error.",
+	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage, configuration or start-up "
+	          "error (the token, a TLS file, the store, the address), said in one JSON log line.",
 };
 
 /* The token: the file's first line, the file private to its owner. */
@@ -118,19 +121,20 @@ int cmd_dashboard(int argc, char **argv)
 		logging_emitf("error", "start", "out of memory");
 		goto out;
 	}
-	if (!cmdline_begin_logged(&dashboard_command, &o, argc, argv, &rc))
+	if (!cmdline_begin_logged(&dashboard_command, &o, argc, argv, NULL, NULL, &rc))
 		goto out;
 	if (!o.token_file && !o.client_ca) {
 		rc = cmdline_usage_error_logged(&dashboard_command,
 		                                "--token-file FILE or --client-ca FILE is required");
 		goto out;
 	}
-	rc = 1;
+	/* from here every failure is a start-up error: 2, as serve's */
 	if (o.token_file && read_token(o.token_file, token, sizeof token) != 0)
 		goto out;
 	respond_config where;
 	respond_config_default(&where);
 	respond_config_where(&where, o.store, &o.where, &o.aws);
+	logging_libevent_to_stderr(); /* libevent's own messages join the log */
 	dash_config cfg = {.listen = o.listen, .where = &where,
 	                   .token = o.token_file ? token : NULL, .tls_cert = o.tls_cert,
 	                   .tls_key = o.tls_key, .client_ca = o.client_ca,

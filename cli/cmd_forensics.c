@@ -18,11 +18,12 @@
 #include "forensics/custlog.h"
 #include "forensics/discover.h"
 #include "forensics/disctags.h"
+#include "forensics/evmanifest.h"
 #include "forensics/examine.h"
 #include "forensics/fsprobe.h"
 #include "forensics/memcap.h"
 #include "forensics/sha256x2.h"
-#include "playbook/incname.h"
+#include "playbook/playbook.h"
 
 #define MAX_SOURCES 64
 
@@ -198,10 +199,10 @@ typedef struct args {
 	struct disctags_opts tags;
 	const char *expect;
 	const char *report;  /* verify-log: the report.json that anchors the log */
-	char incident[PB_INCIDENT_KEY_MAX]; /* --incident as INC-N[-STORE] */
 	int hashdeep;
 	long wait_device;
 	long max_memory_mib; /* 0: memcap_default() */
+	char incident[32];   /* --incident 7 as the responder names it: INC-7 */
 } args;
 
 /* The parsed options as the examiner's arguments (pointing into c). */
@@ -216,13 +217,12 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 		a->volumes[a->nvol++] = c->volume.v[i];
 	for (size_t i = 0; i < c->device.n; i++)
 		a->devices[a->ndev++] = c->device.v[i];
-	a->o.incident = c->incident;
-	pb_incident_ref ref; /* "7", "INC-7": the same incident, named INC-7 */
-	if (c->incident && pb_incident_id_parse(c->incident, strlen(c->incident), true, &ref, NULL,
-	                                        0) == SG_OK) {
-		pb_incident_key(&ref, a->incident, sizeof a->incident);
-		a->o.incident = a->incident;
-	}
+	/* "7" and "INC-7" alike, as every command takes an incident; the
+	 * manifest and the IncidentId tag hold the name */
+	int64_t id = pb_incident_id(c->incident);
+	if (id)
+		snprintf(a->incident, sizeof a->incident, "INC-%lld", (long long)id);
+	a->o.incident = id ? a->incident : c->incident;
 	a->o.baseline = c->baseline;
 	a->o.baseline_strip = c->baseline_strip;
 	a->o.out_dir = a->o.out_file = c->out;
@@ -243,7 +243,7 @@ static int to_args(const fx_cli *c, args *a, char *err, size_t errlen)
 	a->o.window_hours = (unsigned)c->window_hours;
 	a->o.window_max = (size_t)c->window_max;
 	a->o.incident_time = INT64_MIN;
-	if (c->incident_time && exam_parse_time(c->incident_time, &a->o.incident_time)) {
+	if (c->incident_time && fx_utc_parse(c->incident_time, &a->o.incident_time)) {
 		snprintf(err, errlen, "--incident-time '%.64s': not a UTC time like "
 		         "2026-12-04T16:20:00Z", c->incident_time);
 		return -1;

@@ -11,7 +11,6 @@
 #include "common/escape.h"
 #include "common/utf8.h"
 #include "opt/cmdline.h"
-#include "playbook/incname.h"
 #include "playbook/playbook.h"
 #include "playbook/report.h"
 #include "respond/respond.h"
@@ -32,7 +31,7 @@ static const opt_def incidents_opts_table[] = {
 	{.type = OPT_SWITCH, .name = "json", .dflt = "off", AT(json),
 	 .help = "list and show: JSON instead of a table or Markdown; open, retry and release: "
 	         "one object {\"incident\", \"opened\"|\"retried\"|\"released\": bool, "
-	         "\"message\"} on stdout, also when it failed"},
+	         "\"partial\": bool, \"message\"} on stdout, also when it failed"},
 	{.type = OPT_STR, .name = "state", .arg = "STATE", AT(state), .flags = OPT_ARGV_ONLY,
 	 .help = "list: only incidents in STATE (logged, open, containing, contained, failed, "
 	         "released, closed)"},
@@ -63,21 +62,20 @@ const opt_command incidents_command = {
 	         "registrations, the ASG membership.  The revocation policy stays.\n\n"
 	         "IDs are numbers; \"INC-7\" is accepted for 7.",
 	.opts = incidents_opts_table,
-	.epilog = "Exit status: 0 done, 1 the incident, the store or AWS said no (the message says "
-	          "which), 2 usage error.",
+	.epilog = "Exit status: 0 done, 1 the incident, the store or AWS said no, or a release was "
+	          "partial (released, but the instance's status tag could not be set; --json: "
+	          "\"partial\": true); the message says which, 2 usage error.",
 	.words = "list show retry release open",
 };
 
-static void usage_short(void)
-{
-	cmdline_usage_error(&incidents_command, "which verb? list, show, retry, release or open");
-}
+static const char *const verbs[] = {"list", "show", "retry", "release", "open"};
 
-/* "7" or "INC-7" -> 7; 0 for anything else (playbook/incname.h). */
-static int64_t parse_id(const char *s)
+static bool known_verb(const char *v)
 {
-	pb_incident_ref ref;
-	return s && pb_incident_id_parse(s, strlen(s), false, &ref, NULL, 0) == SG_OK ? ref.n : 0;
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (!strcmp(v, verbs[i]))
+			return true;
+	return false;
 }
 
 static void iso(int64_t ms, char out[32])
@@ -183,32 +181,38 @@ static void actor_name(char *out, size_t cap)
 	snprintf(out, cap, "operator:%s", u && *u ? u : "unknown");
 }
 
-/* The outcome of a change (open, retry, release): with --json one object
- * on stdout, {"incident": "INC-N", done_key: bool, "message": ...}, whether
- * it was done or not; else the message, on stdout when done, on stderr
- * (prefixed "ssrfguard incidents VERB: ") when not.  The exit status. */
-static int said(bool as_json, const char *verb, const char *done_key, int64_t id, bool done,
+/* The outcome of a change (open, retry, release). */
+typedef enum said_what { SAID_NOT_DONE, SAID_DONE, SAID_PARTLY } said_what;
+
+/* With --json one object on stdout, {"incident": "INC-N", done_key: bool,
+ * "partial": bool, "message": ...}, whether it was done or not; else the
+ * message, on stdout when done, on stderr (prefixed "ssrfguard incidents
+ * VERB: ") when not or only partly (a release whose status tag was not
+ * set).  The exit status: 0 done, 1 not done or partly (respond's
+ * `partial` is 1 too). */
+static int said(bool as_json, const char *verb, const char *done_key, int64_t id, said_what what,
                 const char *msg)
 {
 	if (!as_json) {
-		if (done)
+		if (what == SAID_DONE)
 			printf("%s\n", msg);
 		else
 			fprintf(stderr, "ssrfguard incidents %s: %s\n", verb, msg);
-		return done ? 0 : 1;
+		return what == SAID_DONE ? 0 : 1;
 	}
 	size_t tlen;
 	char inc[32], *text = sg_utf8_repair(msg, strlen(msg), &tlen);
 	snprintf(inc, sizeof inc, "INC-%lld", (long long)id);
-	json_t *o = json_pack("{s:s,s:b,s:s}", "incident", id > 0 ? inc : "", done_key, done,
-	                      "message", text ? text : "out of memory");
+	json_t *o = json_pack("{s:s,s:b,s:b,s:s}", "incident", id > 0 ? inc : "", done_key,
+	                      what != SAID_NOT_DONE, "partial", what == SAID_PARTLY, "message",
+	                      text ? text : "out of memory");
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s)
 		puts(s);
 	free(s);
 	json_decref(o);
 	free(text);
-	return done && s ? 0 : 1;
+	return what == SAID_DONE && s ? 0 : 1;
 }
 
 static int do_retry(responder *r, int64_t id, bool as_json)
@@ -216,10 +220,10 @@ static int do_retry(responder *r, int64_t id, bool as_json)
 	char actor[96], msg[512];
 	actor_name(actor, sizeof actor);
 	if (respond_retry(r, id, actor, msg, sizeof msg) != SG_OK)
-		return said(as_json, "retry", "retried", id, false, msg);
+		return said(as_json, "retry", "retried", id, SAID_NOT_DONE, msg);
 	snprintf(msg, sizeof msg, "INC-%lld is open again: the responder will claim it (or run "
 	         "`ssrfguard respond --incident %lld`)", (long long)id, (long long)id);
-	return said(as_json, "retry", "retried", id, true, msg);
+	return said(as_json, "retry", "retried", id, SAID_DONE, msg);
 }
 
 static int run(incidents_opts *o, const char *verb, const char *arg);
@@ -237,9 +241,11 @@ int cmd_incidents(int argc, char **argv)
 	}
 	if (!cmdline_begin(&incidents_command, &o, argc, argv, pos, &npos, &rc))
 		goto out;
-	if (npos == 0)
-		usage_short();
-	else if (npos > 2) {
+	if (npos == 0 || !known_verb(pos[0])) {
+		snprintf(err, sizeof err, "%s%.64s%swhich verb? list, show, retry, release or open",
+		         npos ? "unknown verb '" : "", npos ? pos[0] : "", npos ? "': " : "");
+		rc = cmdline_usage_error(&incidents_command, err);
+	} else if (npos > 2) {
 		snprintf(err, sizeof err, "unexpected '%.64s'", pos[2]);
 		rc = cmdline_usage_error(&incidents_command, err);
 	} else
@@ -259,41 +265,39 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	bool as_json = o->json;
 	int64_t id = 0;
 	if (!strcmp(verb, "open")) {
-		if (!arg || strncmp(arg, "i-", 2) != 0) {
-			fprintf(stderr, "ssrfguard incidents open: needs an instance id (i-...)\n");
-			return 2;
-		}
+		if (!arg || strncmp(arg, "i-", 2) != 0)
+			return cmdline_usage_error(&incidents_command, "open needs an instance id (i-...)");
 		responder *r = NULL;
 		char m[256];
 		if (respond_new(&cfg, &r, m, sizeof m))
-			return said(as_json, "open", "opened", 0, false, m);
+			return said(as_json, "open", "opened", 0, SAID_NOT_DONE, m);
 		sg_err err = respond_open_manual(r, arg, cfg.region, reason ? reason : "incidents open", &id);
 		respond_free(r);
 		if (err)
-			return said(as_json, "open", "opened", 0, false, sg_strerror(err));
+			return said(as_json, "open", "opened", 0, SAID_NOT_DONE, sg_strerror(err));
 		if (!as_json) { /* scripts read the bare name */
 			printf("INC-%lld\n", (long long)id);
 			return 0;
 		}
 		snprintf(m, sizeof m, "INC-%lld opened for %.64s: the responder will claim it",
 		         (long long)id, arg);
-		return said(as_json, "open", "opened", id, true, m);
+		return said(as_json, "open", "opened", id, SAID_DONE, m);
 	}
 	bool needs_id = strcmp(verb, "list") != 0;
-	if (needs_id && !(id = parse_id(arg))) {
-		fprintf(stderr, "ssrfguard incidents %s: needs an incident id\n", verb);
-		return 2;
+	char msg[1536]; /* a release names every change that stays */
+	if (needs_id && !(id = pb_incident_id(arg))) {
+		snprintf(msg, sizeof msg, "%s needs an incident id (7 or INC-7)", verb);
+		return cmdline_usage_error(&incidents_command, msg);
 	}
 	int state = -1;
 	if (state_name) {
 		store_state s;
 		if (store_state_parse(state_name, &s) != SG_OK) {
-			fprintf(stderr, "ssrfguard incidents: unknown state '%s'\n", state_name);
-			return 2;
+			snprintf(msg, sizeof msg, "--state: unknown state '%.64s'", state_name);
+			return cmdline_usage_error(&incidents_command, msg);
 		}
 		state = (int)s;
 	}
-	char msg[512];
 	store *st = NULL;
 	store_opts so = {.readonly = !strcmp(verb, "list") || !strcmp(verb, "show")};
 	if (respond_store_open(&cfg, &so, &st, msg, sizeof msg)) {
@@ -319,12 +323,14 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		else {
 			char actor[96];
 			actor_name(actor, sizeof actor);
-			sg_err err = respond_release(r, id, actor, msg, sizeof msg);
-			rc = said(as_json, "release", "released", id, !err, msg[0] ? msg : sg_strerror(err));
+			bool partial = false;
+			sg_err err = respond_release(r, id, actor, &partial, msg, sizeof msg);
+			rc = said(as_json, "release", "released", id,
+			          err ? SAID_NOT_DONE : partial ? SAID_PARTLY : SAID_DONE,
+			          msg[0] ? msg : sg_strerror(err));
 		}
 		respond_free(r);
-	} else
-		fprintf(stderr, "ssrfguard incidents: unknown verb '%s'\n", verb);
+	}
 	store_close(st);
 	return rc;
 }

@@ -109,13 +109,18 @@ static int held_elsewhere(const respond_cli *o, int64_t id)
 	store_incident inc = {0};
 	if (respond_store_open(&o->cfg, NULL, &st, msg, sizeof msg) == SG_OK &&
 	    store_get(st, id, &inc) == SG_OK) {
-		long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
-		char owner[256]; /* any responder's text, from a shared store */
+		/* the owner is any responder's text in a shared store: escaped, and
+		 * offered as an argument only when it needs no quoting */
+		char owner[256];
 		sg_text_clean(owner, sizeof owner, inc.lease_owner, strlen(inc.lease_owner));
+		bool plain = owner[0] && owner[strspn(owner, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+		                                             "opqrstuvwxyz0123456789:._@/-")] == '\0';
+		long long left = (long long)(inc.lease_until_ms - (int64_t)time(NULL) * 1000) / 1000;
 		say(o, "error", "INC-%lld is held by %s for %lld more second(s); run "
 		        "again then (a killed run's lease expires), or with --owner %s if that "
 		        "run is dead",
-		        (long long)id, owner, left > 0 ? left : 0, owner);
+		        (long long)id, owner, left > 0 ? left : 0,
+		        plain ? owner : "set to that owner (quoted for your shell)");
 		store_incident_free(&inc);
 	} else
 		say(o, "error", "INC-%lld: %s", (long long)id,
@@ -210,6 +215,7 @@ static int run_daemon(responder *r, respond_cli *o)
 	respond_listener *l = NULL;
 	on_stop_signals();
 	if (o->listen) {
+		logging_libevent_to_stderr(); /* the listener's libevent speaks in our log */
 		if (respond_listen_start(&o->listen_cfg, &l, msg, sizeof msg)) {
 			say(o, "error", "--listen: %s", msg);
 			return 2;
@@ -275,11 +281,8 @@ int cmd_respond(int argc, char **argv)
 	if (rc == 1) {
 		cmdline_help(&respond_command, stdout);
 		rc = 0;
-	} else if (rc) /* a daemon's stderr is its JSON log from the first line; an
-	                  operator's terminal gets the two lines of every command */
-		rc = o.json || o.queue || o.listen ||
-		                     ((o.deliver_to || (!o.instance && !o.incident && !o.preflight)) &&
-		                      !isatty(STDERR_FILENO))
+	} else if (rc) /* a daemon's stderr is its JSON log from the first line */
+		rc = o.json || o.deliver_to || (!o.instance && !o.incident && !o.preflight)
 		             ? cmdline_usage_error_logged(&respond_command, msg)
 		             : cmdline_usage_error(&respond_command, msg);
 	else {

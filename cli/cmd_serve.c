@@ -40,8 +40,8 @@ const opt_command serve_command = {
 	.epilog = "Exit status: 0 after a clean drain (or a valid --check-config), 2 usage, "
 	          "configuration or start-up error.\n\n"
 	          "Environment: SSRFGUARD_STORE, AWS_EC2_METADATA_SERVICE_ENDPOINT, "
-	          "AWS_EC2_METADATA_DISABLED, AWS_REGION, AWS_DEFAULT_REGION and, for the embedded "
-	          "responder, the standard AWS variables.  Proxy variables are ignored.  See "
+	          "AWS_EC2_METADATA_DISABLED, AWS_REGION, AWS_DEFAULT_REGION and, for --state-table "
+	          "and the embedded responder, the standard AWS variables.  Proxy variables are ignored.  See "
 	          "docs/serve.md.",
 };
 
@@ -159,7 +159,10 @@ int cmd_serve(int argc, char **argv)
 		srvcfg_free(&cfg);
 		return start_error("start", "out of memory");
 	}
-	if (cmdline_begin_logged(&serve_command, &cfg, argc, argv, &rc))
+	cfg.cmd = &serve_command; /* SIGHUP reads `policy` and `rule` again */
+	cfg.argc = argc;
+	cfg.argv = argv;
+	if (cmdline_begin_logged(&serve_command, &cfg, argc, argv, NULL, NULL, &rc))
 		rc = cfg.check_config ? check_config(&cfg) : run(&cfg);
 	srvcfg_free(&cfg);
 	return rc;

@@ -44,7 +44,10 @@ static void usage(FILE *to)
 	            "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(to, "  %-10s %s\n", commands[i].name, summary(&commands[i]));
-	fprintf(to, "\n`ssrfguard COMMAND --help` describes each command; ssrfguard(1) all of them.\n");
+	fprintf(to, "\nExit status, the same in every command: 0 done, 1 the answer is no (blocked, "
+	            "denied,\nfailed, partial, not found), 2 usage, configuration or setup error "
+	            "(respond and\nforensics also use 3; their --help says when).\n"
+	            "\n`ssrfguard COMMAND --help` describes each command; ssrfguard(1) all of them.\n");
 }
 
 static const struct command *find(const char *name)
@@ -55,16 +58,23 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+/* A usage error of a command without an option table, in the common
+ * format (cmdline_usage_error): exit status 2. */
+static int usage_error(const char *name, const char *err)
+{
+	const opt_command c = {.name = name};
+	return cmdline_usage_error(&c, err);
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("usage: ssrfguard version\n\nPrint the version (as --version does).");
+		puts("usage: ssrfguard version\n\nPrint the version (as --version does).\n\n"
+		     "Exit status: 0 printed, 2 usage error.");
 		return 0;
 	}
-	if (argc > 1) {
-		fprintf(stderr, "ssrfguard version: takes no arguments\n");
-		return 2;
-	}
+	if (argc > 1)
+		return usage_error("version", "takes no arguments");
 	puts("ssrfguard " SSRFGUARD_VERSION);
 	return 0;
 }
@@ -99,14 +109,20 @@ static int cmd_help(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--man"))
 		return man_page(argv[2]);
-	if (argc == 1 || (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))) {
+	if (argc == 1) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		puts("usage: ssrfguard help [COMMAND]\n\nThe commands (as ssrfguard --help), or COMMAND's "
+		     "--help.\n\nExit status: 0 printed, 2 usage error.");
 		return 0;
 	}
 	const struct command *c = find(argv[1]);
 	if (argc > 2 || !c) {
-		fprintf(stderr, "ssrfguard help: no command '%s'\n", argv[argc - 1]);
-		return 2;
+		char err[128];
+		snprintf(err, sizeof err, "no command '%.64s'", argv[argc - 1]);
+		return usage_error("help", err);
 	}
 	char *sub[] = {argv[1], "--help", NULL};
 	return c->run(2, sub);
@@ -161,12 +177,13 @@ static int cmd_completion(int argc, char **argv)
 		bash_script();
 	else if (argc == 2 && !strcmp(argv[1], "zsh"))
 		zsh_script();
-	else {
-		fprintf(argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr,
-		        "usage: ssrfguard completion bash|zsh\n\n"
-		        "Print the completion script, e.g.  source <(ssrfguard completion bash)\n");
-		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 2;
-	}
+	else if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		fputs("usage: ssrfguard completion bash|zsh\n\n"
+		      "Print the completion script, e.g.  source <(ssrfguard completion bash)\n\n"
+		      "Exit status: 0 printed, 2 usage error.\n",
+		      stdout);
+	else
+		return usage_error("completion", "want bash or zsh");
 	return ferror(stdout) ? 2 : 0;
 }
 

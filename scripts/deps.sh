@@ -38,9 +38,10 @@ TEST_PACKAGES=(
   python3-yaml
   # file-system images
   xfsprogs dosfstools gdisk fdisk sleuthkit hashdeep mtools time ntfs-3g libcap2-bin
-  # the egress proxy's client tests (curl above, Python requests, Node's http;
-  # git and apt are Debian's own; Java's HttpURLConnection, Go's net/http)
-  python3-requests nodejs git default-jdk-headless golang-go
+  # the egress proxy's client tests (curl above, Python requests, Node's http
+  # and undici's ProxyAgent; git and apt are Debian's own; Java's
+  # HttpURLConnection, Go's net/http)
+  python3-requests nodejs node-undici git default-jdk-headless golang-go
   # benchmarks (nginx: the reverse-proxy anchor of bench/server; squid: the
   # proxy benchmark's anchor)
   wrk nginx squid

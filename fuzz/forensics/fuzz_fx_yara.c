@@ -1,11 +1,9 @@
 /* fuzz_fx_yara.c — what an examination reads from the evidence into YARA:
  * file contents scanned with the shipped ruleset (our match callback,
- * escaping and JSON of the matched bytes; the content is the attacker's),
- * and the incident time a volume's ssrfguard:incident-time tag carries
- * (exam_parse_time).  The first byte splits the input: the rest is a file's
- * content; up to the first NUL it is also a tag value, and a rule file
- * whose compile error yscan_error_line() places (the first byte picks the
- * line libyara noticed it at and the message). */
+ * escaping and JSON of the matched bytes; the content is the attacker's).
+ * The first byte splits the input: the rest is a file's content and a rule
+ * file whose compile error yscan_error_line() places (the first byte picks
+ * the line libyara noticed it at and the message). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,13 +59,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (line > 32 || line < -1)
 		__builtin_trap(); /* never after the line noticed */
 	free(rules_text);
-	char tag[64];
-	size_t n = strnlen((const char *)data + 1, size - 1);
-	if (n < sizeof tag) {
-		memcpy(tag, data + 1, n);
-		tag[n] = 0;
-		int64_t sec;
-		exam_parse_time(tag, &sec);
-	}
 	return 0;
 }

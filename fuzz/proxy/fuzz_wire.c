@@ -43,8 +43,13 @@ static void heads(const char *p, size_t n)
 	static const char *const methods[] = {"GET", "HEAD", "CONNECT"};
 	for (size_t m = 0; m < 3; m++)
 		if (px_parse_response(p, n, 8192, (px_span){methods[m], strlen(methods[m])}, &h,
-		                      &why) == PX_OK && h.head_len > n)
+		                      &why) == PX_OK && (h.head_len > n || px_status_code(p, n) != h.status))
 			__builtin_trap();
+	/* the status line alone, as libcurl's header callback sees it (fetch.c) */
+	const char *eol = memchr(p, '\n', n);
+	int st = px_status_code(p, eol ? (size_t)(eol - p) + 1 : n);
+	if (st != -1 && (st < 100 || st > 999))
+		__builtin_trap();
 }
 
 static void chunks(const char *p, size_t n)

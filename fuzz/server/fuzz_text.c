@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/jsonstr.h"
 #include "common/utf8.h"
 #include "server/query.h"
 #include "server/text.h"
@@ -64,6 +65,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			invariant(i + 1 < b.len && (e == '"' || e == '\\' || e == 'u'));
 		}
 	}
+
+	/* tb_json (fixed window) and sg_json_string (growable) are one rule */
+	char big[64 * 6 + 8];
+	tb_init(&b, big, sizeof big);
+	tb_json(&b, s, size < 64 ? size : 64, 64);
+	sg_buf g = {0};
+	invariant(sg_json_string(&g, s, size < 64 ? size : 64) == SG_OK);
+	invariant(!b.trunc && g.len == b.len && !memcmp(g.p, b.p, b.len));
+	sg_buf_free(&g);
+
+	char ascii[300];
+	size_t al = sg_text_clean_ascii(ascii, sizeof ascii, s, size);
+	invariant(al < sizeof ascii && strlen(ascii) == al);
+	for (size_t i = 0; i < al; i++)
+		invariant(ascii[i] >= 0x20 && ascii[i] < 0x7f);
 
 	char html[600];
 	tb_init(&b, html, sizeof html);

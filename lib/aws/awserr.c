@@ -147,6 +147,11 @@ bool aws_code_is_transient(const char *code)
 	return code && in_list(code, list);
 }
 
+bool aws_code_is_conflict(const char *code)
+{
+	return code && !strcmp(code, "TransactionConflictException");
+}
+
 sg_err aws_error_classify(const char *code, int http_status)
 {
 	if (!code || !*code) {

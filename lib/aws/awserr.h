@@ -52,6 +52,12 @@ sg_err aws_error_classify(const char *code, int http_status);
 /* Standard-mode retry classes (botocore's lists). */
 bool aws_code_is_throttling(const char *code);
 bool aws_code_is_transient(const char *code);
+/* A refusal that proves the request did nothing and may succeed when resent
+ * a moment later, though the SDKs' lists leave it out: DynamoDB's
+ * TransactionConflictException (a PutItem/UpdateItem/DeleteItem of an item
+ * an ongoing TransactWriteItems includes: developer guide, "Transaction
+ * conflict handling in DynamoDB").  Retried as throttling is. */
+bool aws_code_is_conflict(const char *code);
 
 /* src[len] up to its first NUL into dst[dstlen] as printable text
  * (common/escape.h: controls and bytes that are not UTF-8 as \xHH, cut on

@@ -8,13 +8,16 @@
 #include "common/utf8.h"
 
 /* Length of the printable character at u[0..n), or 0 when u[0] must be
- * escaped (a control, DEL, a C1 control or a byte that is not UTF-8). */
-static size_t printable_len(const unsigned char *u, size_t n)
+ * escaped (a control, DEL, a C1 control, a byte that is not UTF-8, or with
+ * ascii any byte from 0x80 on). */
+static size_t printable_len(const unsigned char *u, size_t n, bool ascii)
 {
 	if (u[0] < 0x20 || u[0] == 0x7f)
 		return 0;
 	if (u[0] < 0x80)
 		return 1;
+	if (ascii)
+		return 0;
 	size_t k = sg_utf8_len(u, n);
 	if (k == 2 && u[0] == 0xc2 && u[1] < 0xa0)
 		return 0; /* U+0080..U+009F */
@@ -26,10 +29,10 @@ static size_t printable_len(const unsigned char *u, size_t n)
  * *w and *wn to its printable form (tmp holds \xHH) and returns the bytes it
  * takes from u (1 for an escaped byte).  Bytes in also are escaped too.
  */
-static size_t escape_step(const unsigned char *u, size_t n, const char *also, char tmp[5],
-                          const char **w, size_t *wn)
+static size_t escape_step(const unsigned char *u, size_t n, const char *also, bool ascii,
+                          char tmp[5], const char **w, size_t *wn)
 {
-	size_t k = printable_len(u, n);
+	size_t k = printable_len(u, n, ascii);
 	if (u[0] == '\\') {
 		*w = "\\\\";
 		*wn = 2;
@@ -51,16 +54,29 @@ static size_t escape_step(const unsigned char *u, size_t n, const char *also, ch
 	return 1;
 }
 
-size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n)
+static size_t clean(char *dst, size_t cap, const char *src, size_t n, bool ascii)
 {
 	const unsigned char *u = (const unsigned char *)src;
 	size_t o = 0;
 	if (cap == 0)
 		return 0;
 	for (size_t i = 0; i < n;) {
+		/* a run of plain ASCII in one copy, cut where it stops fitting */
+		size_t run = i;
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '\\')
+			run++;
+		if (run > i) {
+			size_t m = run - i < cap - 1 - o ? run - i : cap - 1 - o;
+			memcpy(dst + o, u + i, m);
+			o += m;
+			if (m < run - i)
+				break;
+			i = run;
+			continue;
+		}
 		char tmp[5];
 		const char *w;
-		size_t wn, k = escape_step(u + i, n - i, NULL, tmp, &w, &wn);
+		size_t wn, k = escape_step(u + i, n - i, NULL, ascii, tmp, &w, &wn);
 		if (o + wn >= cap)
 			break;
 		memcpy(dst + o, w, wn);
@@ -71,6 +87,16 @@ size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n)
 	return o;
 }
 
+size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n)
+{
+	return clean(dst, cap, src, n, false);
+}
+
+size_t sg_text_clean_ascii(char *dst, size_t cap, const char *src, size_t n)
+{
+	return clean(dst, cap, src, n, true);
+}
+
 sg_err sg_escape(sg_buf *out, const char *src, size_t n, const char *also)
 {
 	const unsigned char *u = (const unsigned char *)src;
@@ -78,7 +104,7 @@ sg_err sg_escape(sg_buf *out, const char *src, size_t n, const char *also)
 	while (i < n && !sg_buf_err(out)) {
 		/* the longest run that needs no escaping goes in one append */
 		size_t run = i, k;
-		while (run < n && u[run] != '\\' && (k = printable_len(u + run, n - run)) &&
+		while (run < n && u[run] != '\\' && (k = printable_len(u + run, n - run, false)) &&
 		       !(k == 1 && also && strchr(also, u[run])))
 			run += k;
 		if (run > i) {
@@ -89,7 +115,7 @@ sg_err sg_escape(sg_buf *out, const char *src, size_t n, const char *also)
 		char tmp[5];
 		const char *w;
 		size_t wn;
-		i += escape_step(u + i, n - i, also, tmp, &w, &wn);
+		i += escape_step(u + i, n - i, also, false, tmp, &w, &wn);
 		sg_buf_append(out, w, wn);
 	}
 	return sg_buf_err(out);
@@ -99,7 +125,7 @@ bool sg_text_printable(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0, k; i < n; i += k)
-		if (!(k = printable_len(u + i, n - i)))
+		if (!(k = printable_len(u + i, n - i, false)))
 			return false;
 	return true;
 }
@@ -125,7 +151,7 @@ bool sg_text_settle(char *s, size_t cap)
 	char *raw = malloc(n + 1);
 	if (!raw) {
 		size_t i = 0, k;
-		while (i < n && (k = printable_len((const unsigned char *)s + i, n - i)))
+		while (i < n && (k = printable_len((const unsigned char *)s + i, n - i, false)))
 			i += k;
 		s[i] = '\0';
 		return true;

@@ -26,6 +26,14 @@
 size_t sg_text_clean(char *dst, size_t cap, const char *src, size_t n);
 
 /*
+ * The same for where only printable ASCII may stand (an HTTP header value,
+ * RFC 9110 section 5.5): every byte from 0x80 on is written as \xHH too,
+ * a well-formed character as well ("\xc3\xa9" for U+00E9), so dst holds
+ * bytes 0x20..0x7e only.
+ */
+size_t sg_text_clean_ascii(char *dst, size_t cap, const char *src, size_t n);
+
+/*
  * Append n bytes of src (any bytes) to out as printable text, by the same
  * rules as sg_text_clean but never cut.  Each ASCII byte listed in also
  * (NULL: none; e.g. "|" where a pipe separates fields) is escaped as \xHH

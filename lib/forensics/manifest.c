@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "common/jsonstr.h"
 #include "forensics/escape.h"
 
 static sg_err set_new(json_t *obj, const char *key, json_t *v)
@@ -47,27 +48,6 @@ sg_err fx_manifest_header(sg_buf *out, const char *label, const char *source)
 	return err;
 }
 
-/* Append s as a JSON string: escaped paths hold no control bytes, so only
-   '"' and '\\' need escaping. */
-static sg_err json_str(sg_buf *out, const char *s, size_t len)
-{
-	sg_err err = sg_buf_append(out, "\"", 1);
-	size_t run = 0;
-	for (size_t i = 0; i < len && !err; i++) {
-		if (s[i] != '"' && s[i] != '\\')
-			continue;
-		err = sg_buf_append(out, s + run, i - run);
-		if (!err)
-			err = sg_buf_append(out, s[i] == '"' ? "\\\"" : "\\\\", 2);
-		run = i + 1;
-	}
-	if (!err)
-		err = sg_buf_append(out, s + run, len - run);
-	if (!err)
-		err = sg_buf_append(out, "\"", 1);
-	return err;
-}
-
 static sg_err esc_field(sg_buf *out, sg_buf *tmp, const char *key, const char *raw, size_t len)
 {
 	sg_buf_reset(tmp);
@@ -75,7 +55,7 @@ static sg_err esc_field(sg_buf *out, sg_buf *tmp, const char *key, const char *r
 	if (!err)
 		err = sg_buf_puts(out, key);
 	if (!err)
-		err = json_str(out, tmp->p ? tmp->p : "", tmp->len);
+		err = sg_json_string(out, tmp->p ? tmp->p : "", tmp->len);
 	return err;
 }
 
@@ -123,12 +103,12 @@ sg_err fx_manifest_line_extra(sg_buf *out, const fx_entry *e, const char *extra)
 	if (!err && e->xattrs) {
 		err = sg_buf_puts(out, ",\"xattrs\":");
 		if (!err)
-			err = json_str(out, e->xattrs, e->xattrs_len);
+			err = sg_json_string(out, e->xattrs, e->xattrs_len);
 	}
 	if (!err && e->note) {
 		err = sg_buf_puts(out, ",\"note\":");
 		if (!err)
-			err = json_str(out, e->note, strlen(e->note));
+			err = sg_json_string(out, e->note, strlen(e->note));
 	}
 	if (!err && extra)
 		err = sg_buf_puts(out, extra);

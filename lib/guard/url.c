@@ -2,12 +2,15 @@
  * url.c — stage 1: sg_check_url().  The URL is parsed by libcurl's own URL
  * API with the flags the fetcher's parse implies, so the host judged here
  * is the host libcurl connects to: userinfo, backslashes, percent-encoding
- * and IPv4 shorthands are libcurl's business, and we read its answer.
+ * and IPv4 shorthands are libcurl's business, and we read its answer.  A
+ * plain URL, on which libcurl has nothing to decide (plainurl.h), is read
+ * without it: the same host and port, no allocation.
  */
 #include <curl/curl.h>
 
 #include "guard/intent.h"
 #include "guard/judge.h"
+#include "guard/plainurl.h"
 #include "guard/text.h"
 #include "guard/verdict.h"
 
@@ -87,12 +90,105 @@ static sg_err judge_host(const sg_policy *p, const char *url, size_t len, const 
 	return sg_intent_judge(p, url, len, &h, out);
 }
 
+/* The scheme (slen bytes at url) lower-cased into out->scheme, and judged
+ * by the policy: 1 allowed, 0 when *out now blocks it. */
+static int scheme_allowed(const sg_policy *policy, const char *url, size_t slen, sg_verdict *out)
+{
+	if (slen == 0 || slen >= SG_SCHEME_MAX) {
+		sg_verdict_block(out, SG_CAT_SCHEME, "scheme:unknown", "the scheme is not allowed by the policy");
+		return 0;
+	}
+	for (size_t i = 0; i < slen; i++) {
+		char c = url[i];
+		out->scheme[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	out->scheme[slen] = '\0';
+	if (!sg_policy_scheme_ok(policy, out->scheme, slen)) {
+		char rule[SG_RULE_MAX];
+		size_t at = sg_put(rule, sizeof rule, 0, "scheme:");
+		sg_put(rule, sizeof rule, at, out->scheme);
+		sg_verdict_block(out, SG_CAT_SCHEME, rule, "the scheme is not allowed by the policy");
+		return 0;
+	}
+	return 1;
+}
+
+/* A plain URL (plainurl.h): libcurl would hand back its host and port as
+ * written, so they are read without it. */
+static sg_err check_plain(const sg_policy *policy, const char *url, size_t len,
+                          const sg_plain_url *pu, sg_verdict *out)
+{
+	char host[SG_HOST_MAX];
+	if (!scheme_allowed(policy, url, pu->scheme_len, out))
+		return SG_OK;
+	memcpy(host, pu->host, pu->host_len); /* at most 253 bytes */
+	host[pu->host_len] = '\0';
+	out->port = pu->port;
+	return judge_host(policy, url, len, host, out);
+}
+
+/* Any other URL: libcurl's parser reads it (buf: the URL, NUL-terminated). */
+static sg_err check_by_curl(const sg_policy *policy, char *buf, size_t len, sg_verdict *out)
+{
+	char *host = NULL, *port = NULL;
+	sg_err err = SG_OK;
+	CURLU *h = curl_url();
+	if (!h)
+		goto nomem;
+	CURLUcode rc = curl_url_set(h, CURLUPART_URL, buf, CURLU_NON_SUPPORT_SCHEME);
+	if (rc == CURLUE_OUT_OF_MEMORY)
+		goto nomem;
+	if (rc != CURLUE_OK) {
+		curl_malformed(out, rc);
+		goto done;
+	}
+	/*
+	 * The scheme libcurl used is the URL's prefix before ':' (it accepted an
+	 * absolute URL, and its scheme scanner is this one), lower-cased; reading
+	 * it here saves a curl_url_get() allocation per verdict.  fuzz_url.c
+	 * checks the two agree.
+	 */
+	if (!scheme_allowed(policy, buf, scheme_len(buf, len), out))
+		goto done;
+	rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
+	if (rc == CURLUE_OUT_OF_MEMORY)
+		goto nomem;
+	if (rc != CURLUE_OK || !host[0]) {
+		malformed(out, "url:no-host", "the URL has no host");
+		goto done;
+	}
+	/* The explicit port, else the scheme's default (libcurl's, for any
+	 * scheme but the two we know: asking it costs an allocation). */
+	rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
+	if (rc == CURLUE_NO_PORT) {
+		if (!strcmp(out->scheme, "http"))
+			out->port = 80;
+		else if (!strcmp(out->scheme, "https"))
+			out->port = 443;
+		else
+			rc = curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	}
+	if (rc == CURLUE_OUT_OF_MEMORY)
+		goto nomem;
+	if (rc == CURLUE_OK)
+		out->port = port_of(port);
+	err = judge_host(policy, buf, len, host, out);
+	goto done;
+
+nomem:
+	err = SG_ERR_NOMEM;
+	malformed(out, "guard:nomem", "out of memory");
+done:
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(h);
+	return err;
+}
+
 sg_err sg_check_url(const sg_policy *policy, const char *url, size_t len, sg_verdict *out)
 {
 	char stackbuf[STACK_URL];
-	char *buf = stackbuf, *host = NULL, *port = NULL;
-	CURLU *h = NULL;
-	sg_err err = SG_OK;
+	char *buf = stackbuf;
 
 	if (!out)
 		return SG_ERR_INVAL;
@@ -113,85 +209,16 @@ sg_err sg_check_url(const sg_policy *policy, const char *url, size_t len, sg_ver
 		malformed(out, "url:nul", "the URL contains a NUL byte");
 		return SG_OK;
 	}
-	if (len >= sizeof stackbuf) {
-		buf = malloc(len + 1);
-		if (!buf) {
-			err = SG_ERR_NOMEM;
-			malformed(out, "guard:nomem", "out of memory");
-			goto fail;
-		}
+	sg_plain_url pu;
+	if (sg_url_plain(url, len, &pu))
+		return check_plain(policy, url, len, &pu, out);
+	if (len >= sizeof stackbuf && !(buf = malloc(len + 1))) {
+		malformed(out, "guard:nomem", "out of memory");
+		return SG_ERR_NOMEM;
 	}
 	memcpy(buf, url, len);
 	buf[len] = '\0';
-
-	h = curl_url();
-	if (!h) {
-		err = SG_ERR_NOMEM;
-		malformed(out, "guard:nomem", "out of memory");
-		goto fail;
-	}
-	CURLUcode rc = curl_url_set(h, CURLUPART_URL, buf, CURLU_NON_SUPPORT_SCHEME);
-	if (rc == CURLUE_OUT_OF_MEMORY)
-		goto nomem;
-	if (rc != CURLUE_OK) {
-		curl_malformed(out, rc);
-		goto fail;
-	}
-	/*
-	 * The scheme libcurl used is the URL's prefix before ':' (it accepted an
-	 * absolute URL, and its scheme scanner is this one), lower-cased; reading
-	 * it here saves a curl_url_get() allocation per verdict.  fuzz_url.c
-	 * checks the two agree.
-	 */
-	size_t slen = scheme_len(buf, len);
-	if (slen == 0 || slen >= SG_SCHEME_MAX) {
-		sg_verdict_block(out, SG_CAT_SCHEME, "scheme:unknown", "the scheme is not allowed by the policy");
-		goto fail;
-	}
-	for (size_t i = 0; i < slen; i++) {
-		char c = buf[i];
-		out->scheme[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-	}
-	out->scheme[slen] = '\0';
-	if (!sg_policy_scheme_ok(policy, out->scheme, slen)) {
-		char rule[SG_RULE_MAX];
-		size_t at = sg_put(rule, sizeof rule, 0, "scheme:");
-		sg_put(rule, sizeof rule, at, out->scheme);
-		sg_verdict_block(out, SG_CAT_SCHEME, rule, "the scheme is not allowed by the policy");
-		goto fail;
-	}
-	rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
-	if (rc == CURLUE_OUT_OF_MEMORY)
-		goto nomem;
-	if (rc != CURLUE_OK || !host[0]) {
-		malformed(out, "url:no-host", "the URL has no host");
-		goto fail;
-	}
-	/* The explicit port, else the scheme's default (libcurl's, for any
-	 * scheme but the two we know: asking it costs an allocation). */
-	rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
-	if (rc == CURLUE_NO_PORT) {
-		if (!strcmp(out->scheme, "http"))
-			out->port = 80;
-		else if (!strcmp(out->scheme, "https"))
-			out->port = 443;
-		else
-			rc = curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	}
-	if (rc == CURLUE_OUT_OF_MEMORY)
-		goto nomem;
-	if (rc == CURLUE_OK)
-		out->port = port_of(port);
-	err = judge_host(policy, buf, len, host, out);
-	goto fail;
-
-nomem:
-	err = SG_ERR_NOMEM;
-	malformed(out, "guard:nomem", "out of memory");
-fail:
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(h);
+	sg_err err = check_by_curl(policy, buf, len, out);
 	if (buf != stackbuf)
 		free(buf);
 	return err;

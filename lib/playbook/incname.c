@@ -40,13 +40,13 @@ sg_err pb_incident_id_parse(const char *s, size_t len, bool allow_store, pb_inci
 	size_t digits = i;
 	int64_t n = 0;
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-		if (n > PB_INCIDENT_NUM_MAX / 10)
+		if (n > PB_INCIDENT_ID_MAX / 10)
 			return refuse(out, why, whylen, "incident number too large");
 		n = n * 10 + (s[i] - '0');
 	}
 	if (i == digits || n == 0)
 		return refuse(out, why, whylen, want);
-	if (n > PB_INCIDENT_NUM_MAX)
+	if (n > PB_INCIDENT_ID_MAX)
 		return refuse(out, why, whylen, "incident number too large");
 	if (i < len) {
 		/* only "INC-N-STORE" goes on */
@@ -61,6 +61,12 @@ sg_err pb_incident_id_parse(const char *s, size_t len, bool allow_store, pb_inci
 	}
 	out->n = n;
 	return SG_OK;
+}
+
+int64_t pb_incident_id(const char *s)
+{
+	pb_incident_ref r;
+	return s && pb_incident_id_parse(s, strlen(s), false, &r, NULL, 0) == SG_OK ? r.n : 0;
 }
 
 void pb_incident_name(int64_t n, char *out, size_t cap)

@@ -27,12 +27,12 @@
 #include "ssrfguard/error.h"
 
 #define PB_STORE_ID_LEN 16
-#define PB_INCIDENT_NUM_MAX (INT64_C(1) << 62) /* beyond any store's counter */
+#define PB_INCIDENT_ID_MAX (INT64_C(1) << 62) /* beyond any store's counter */
 /* "INC-" + 19 digits + "-" + 16 hex digits + NUL fits */
 #define PB_INCIDENT_KEY_MAX 48
 
 typedef struct pb_incident_ref {
-	int64_t n;                       /* 1 .. PB_INCIDENT_NUM_MAX */
+	int64_t n;                       /* 1 .. PB_INCIDENT_ID_MAX */
 	char store[PB_STORE_ID_LEN + 1]; /* "" when the text named none */
 } pb_incident_ref;
 
@@ -40,12 +40,16 @@ typedef struct pb_incident_ref {
  * Read an incident named by an operator or a peer (s: len bytes, untrusted,
  * no NUL needed): "N", "INC-N" or, with allow_store, "INC-N-STORE".  N is
  * decimal digits without a sign (leading zeros read as the number: "007"
- * is 7), 1 .. PB_INCIDENT_NUM_MAX.
+ * is 7), 1 .. PB_INCIDENT_ID_MAX.
  * SG_ERR_PARSE (and why, if whylen > 0, one phrase to follow "'X': ")
  * for anything else; out is zeroed then.
  */
 sg_err pb_incident_id_parse(const char *s, size_t len, bool allow_store, pb_incident_ref *out,
                             char *why, size_t whylen);
+
+/* The same without a store, as a number: "7" or "INC-7" -> 7 (what every
+ * command line takes); 0 for anything else (NULL included). */
+int64_t pb_incident_id(const char *s);
 
 /* "INC-N" into out (cap >= 24 holds every N). */
 void pb_incident_name(int64_t n, char *out, size_t cap);

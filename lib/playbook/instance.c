@@ -268,6 +268,11 @@ char *pb_instance_to_json(const pb_instance *inst)
 		bad |= json_object_set_new(je, "device_index", json_integer(e->device_index));
 		bad |= json_object_set_new(je, "delete_on_termination",
 		                           json_boolean(e->delete_on_termination));
+		if (e->conntrack_tcp_established_s)
+			bad |= json_object_set_new(je, "conntrack",
+			                           json_pack("{s:i,s:i,s:i}", "tcp_established_s",
+			                                     e->conntrack_tcp_established_s, "udp_stream_s",
+			                                     e->conntrack_udp_stream_s, "udp_s", e->conntrack_udp_s));
 		bad |= json_object_set_new(je, "groups", str_array(e->groups[0], PB_ID_MAX, e->n_groups));
 		bad |= json_object_set_new(je, "group_names",
 		                           str_array(e->group_names[0], PB_NAME_MAX, e->n_groups));
@@ -525,6 +530,15 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 			get_str(&d, v, "mac", e->mac, sizeof e->mac);
 			e->device_index = (int)get_int(&d, v, "device_index", 0, 1024);
 			e->delete_on_termination = get_bool(&d, v, "delete_on_termination");
+			json_t *ct = json_object_get(v, "conntrack"); /* absent: none reported */
+			if (ct && !json_is_object(ct))
+				dfail(&d, "not an object", "enis[].conntrack");
+			else if (ct) {
+				/* the ranges ModifyNetworkInterfaceAttribute accepts */
+				e->conntrack_tcp_established_s = (int)get_int(&d, ct, "tcp_established_s", 60, 432000);
+				e->conntrack_udp_stream_s = (int)get_int(&d, ct, "udp_stream_s", 60, 180);
+				e->conntrack_udp_s = (int)get_int(&d, ct, "udp_s", 30, 60);
+			}
 			e->n_groups = get_strs(&d, v, "groups", e->groups[0], PB_ID_MAX, PB_MAX_GROUPS);
 			/* names: at most one per group; absent from older records */
 			get_strs(&d, v, "group_names", e->group_names[0], PB_NAME_MAX, e->n_groups);

@@ -55,6 +55,10 @@ typedef struct pb_eni {
 	char group_names[PB_MAX_GROUPS][PB_NAME_MAX]; /* parallel to groups */
 	size_t n_addrs;
 	char addrs[PB_MAX_ADDRS][PB_ADDR_MAX]; /* private IPv4 (primary first) and IPv6 */
+	/* idle connection-tracking timeouts in seconds as DescribeInstances
+	 * reported them (connectionTrackingConfiguration); 0: none reported,
+	 * the instance type's defaults apply */
+	int conntrack_tcp_established_s, conntrack_udp_stream_s, conntrack_udp_s;
 } pb_eni;
 
 /* An EBS volume attached to the instance (instance-store devices have no
@@ -148,6 +152,11 @@ typedef struct pb_instance {
 	size_t n_tags;
 	pb_tag tags[PB_MAX_TAGS];
 } pb_instance;
+
+/* An ENI's connectionTrackingConfiguration element (DescribeInstances'
+ * networkInterfaceSet item or DescribeNetworkInterfaces') into its
+ * conntrack_* fields; NULL or a missing field: 0, none reported. */
+void pb_conntrack_decode(const struct aws_xml *cfg, pb_eni *eni);
 
 /* Zeroed instance or NULL on OOM. */
 pb_instance *pb_instance_new(void);

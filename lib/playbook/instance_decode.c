@@ -72,6 +72,13 @@ static sg_err decode_addresses(pb_eni *eni, const struct aws_xml *e)
 	return SG_OK;
 }
 
+void pb_conntrack_decode(const struct aws_xml *cfg, pb_eni *eni)
+{
+	eni->conntrack_tcp_established_s = small_int(cfg, "tcpEstablishedTimeout");
+	eni->conntrack_udp_stream_s = small_int(cfg, "udpStreamTimeout");
+	eni->conntrack_udp_s = small_int(cfg, "udpTimeout");
+}
+
 static sg_err decode_eni(pb_instance *in, const struct aws_xml *e)
 {
 	pb_eni *eni;
@@ -81,6 +88,7 @@ static sg_err decode_eni(pb_instance *in, const struct aws_xml *e)
 	                        small_int(e, "attachment/deviceIndex"), &eni));
 	TRY(SET(eni->attachment, e, "attachment/attachmentId"));
 	eni->delete_on_termination = aws_xml_bool(e, "attachment/deleteOnTermination");
+	pb_conntrack_decode(aws_xml_child(e, "connectionTrackingConfiguration"), eni);
 	TRY(SET(eni->private_ip, e, "privateIpAddress"));
 	TRY(SET(eni->public_ip, e, "association/publicIp"));
 	TRY(SET(eni->mac, e, "macAddress"));

@@ -5,8 +5,10 @@
  * kinds of predecessor in one static table:
  *
  *   needs   steps that must have *succeeded* (DONE, or SKIPPED because not
- *           applicable / turned off) before this one may run; if one of
- *           them FAILED or was BLOCKED, this step is BLOCKED, never run.
+ *           applicable) before this one may run; if one of them FAILED,
+ *           was BLOCKED or is turned OFF, this step is BLOCKED, never run
+ *           (pb_order_check refuses a configuration that turns off a step
+ *           a turned-on step needs: skip asg alone, skip snapshot alone).
  *   after   steps that must merely be *finished* (any terminal state) before
  *           this one starts: ordering without a success requirement.
  *
@@ -31,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "playbook/incname.h" /* an incident as people write it: pb_incident_id */
 #include "ssrfguard/error.h"
 
 typedef enum pb_step {
@@ -78,7 +81,8 @@ pb_mask pb_step_needs(pb_step s);
 pb_mask pb_step_after(pb_step s);
 /* True for DONE, FAILED, SKIPPED, BLOCKED, OFF. */
 bool pb_state_terminal(pb_state st);
-/* True for DONE, SKIPPED and OFF: a dependent step may run. */
+/* True for DONE and SKIPPED (nothing to do): a dependent step may run.
+ * Not OFF: a turned-off step proved nothing (AUDIT6 H2). */
 bool pb_state_satisfies(pb_state st);
 /* Steps that change the instance's network or identity (ISOLATE, STRIP). */
 bool pb_step_mutates_network(pb_step s);
@@ -105,7 +109,9 @@ void pb_order_default(pb_order *out);
 /*
  * pb_order_check — SG_OK when every step appears exactly once and every
  * needs/after predecessor of each step comes earlier; SG_ERR_INVAL with the
- * offending pair in msg otherwise.  RECORD and FINISH cannot be turned off.
+ * offending pair in msg otherwise.  RECORD and FINISH cannot be turned off,
+ * nor a step a turned-on step needs ("skip: isolate needs asg, which is
+ * turned off (...); skip isolate too").
  */
 sg_err pb_order_check(const pb_order *o, char *msg, size_t msglen);
 
@@ -122,7 +128,7 @@ bool pb_may_start(pb_step s, const pb_state st[PB_STEP__COUNT]);
 typedef enum pb_verdict {
 	PB_NEXT_RUN = 0, /* run .step (it is PENDING or was RUNNING at a crash) */
 	PB_NEXT_SKIP,    /* mark .step SKIPPED: turned off */
-	PB_NEXT_BLOCK,   /* mark .step BLOCKED: .cause failed or was blocked */
+	PB_NEXT_BLOCK,   /* mark .step BLOCKED: .cause failed, was blocked or is off */
 	PB_NEXT_END,     /* every step is terminal */
 } pb_verdict;
 

@@ -28,7 +28,7 @@ static const struct {
 	[PB_STRIP] = {"strip", "disassociate or replace the instance profile", B(RECORD), B(CAPTURE) | B(REVOKE)},
 	[PB_FORENSICS] = {"forensics", "volumes from the snapshots to the forensic instance, start collection",
 	                  B(RECORD) | B(SNAPSHOT), 0},
-	[PB_FINISH] = {"finish", "final status tag, notification, report", 0,
+	[PB_FINISH] = {"finish", "final status tag, report, then the end notification", 0,
 	               (PB_BIT(PB_FINISH) - 1u)},
 };
 
@@ -81,7 +81,7 @@ bool pb_state_terminal(pb_state st)
 	       st == PB_OFF;
 }
 
-bool pb_state_satisfies(pb_state st) { return st == PB_DONE || st == PB_SKIPPED || st == PB_OFF; }
+bool pb_state_satisfies(pb_state st) { return st == PB_DONE || st == PB_SKIPPED; }
 
 bool pb_step_mutates_network(pb_step s) { return s == PB_ISOLATE || s == PB_STRIP; }
 
@@ -92,19 +92,29 @@ bool pb_step_contains(pb_step s)
 
 static pb_mask preds(pb_step s) { return table[s].needs | table[s].after; }
 
+/* The ordering invariants; must_succeed ones are `needs`. */
+static const struct {
+	pb_step first, then;
+	bool must_succeed;
+	const char *why;
+} inv[] = {
+	{PB_ASG, PB_ISOLATE, true, "the ASG ignores termination protection"},
+	{PB_LB, PB_ISOLATE, false, "leave the load balancers before the network changes"},
+	{PB_CAPTURE, PB_ISOLATE, false, "capture volatile data before the network goes"},
+	{PB_CAPTURE, PB_STRIP, false, "capture volatile data before the profile goes"},
+	{PB_SNAPSHOT, PB_FORENSICS, true, "forensics works on the snapshots"},
+};
+
+static const char *why_needed(pb_step first, pb_step then)
+{
+	for (size_t i = 0; i < sizeof inv / sizeof inv[0]; i++)
+		if (inv[i].first == first && inv[i].then == then)
+			return inv[i].why;
+	return "it must succeed first";
+}
+
 sg_err pb_table_check(char *msg, size_t msglen)
 {
-	static const struct {
-		pb_step first, then;
-		bool must_succeed;
-		const char *why;
-	} inv[] = {
-		{PB_ASG, PB_ISOLATE, true, "the ASG ignores termination protection"},
-		{PB_LB, PB_ISOLATE, false, "leave the load balancers before the network changes"},
-		{PB_CAPTURE, PB_ISOLATE, false, "capture volatile data before the network goes"},
-		{PB_CAPTURE, PB_STRIP, false, "capture volatile data before the profile goes"},
-		{PB_SNAPSHOT, PB_FORENSICS, true, "forensics works on the snapshots"},
-	};
 	char dummy[1];
 	if (!msg) {
 		msg = dummy;
@@ -181,6 +191,18 @@ sg_err pb_order_check(const pb_order *o, char *msg, size_t msglen)
 		snprintf(msg, msglen, "order: record and finish cannot be turned off");
 		return SG_ERR_INVAL;
 	}
+	/* off never satisfies a need: the step that needs it goes off too */
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++) {
+		pb_mask off = (o->enabled & PB_BIT(s)) ? table[s].needs & ~o->enabled : 0;
+		if (off) {
+			unsigned p = 0;
+			while (!(off & PB_BIT(p)))
+				p++;
+			snprintf(msg, msglen, "skip: %s needs %s, which is turned off (%s); skip %s too",
+			         table[s].name, table[p].name, why_needed((pb_step)p, (pb_step)s), table[s].name);
+			return SG_ERR_INVAL;
+		}
+	}
 	return SG_OK;
 }
 
@@ -256,7 +278,8 @@ pb_decision pb_next(const pb_order *o, const pb_state st[PB_STEP__COUNT])
 			return d;
 		}
 		for (unsigned p = 0; p < PB_STEP__COUNT; p++)
-			if ((table[s].needs & PB_BIT(p)) && (st[p] == PB_FAILED || st[p] == PB_BLOCKED)) {
+			if ((table[s].needs & PB_BIT(p)) &&
+			    (st[p] == PB_FAILED || st[p] == PB_BLOCKED || st[p] == PB_OFF)) {
 				d.verdict = PB_NEXT_BLOCK;
 				d.cause = (pb_step)p;
 				return d;

@@ -8,9 +8,8 @@
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-int px_span_ieq(px_span s, const char *lit)
+int px_span_ieqn(px_span s, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
 	if (s.n != n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
@@ -387,8 +386,9 @@ int px_is_hop_by_hop(const px_head *h, px_span name)
 
 const px_field *px_find(const px_head *h, const char *name)
 {
+	px_span want = {name, strlen(name)};
 	for (size_t i = 0; i < h->nfields; i++)
-		if (px_span_ieq(h->f[i].name, name))
+		if (span_eq_span(h->f[i].name, want))
 			return &h->f[i];
 	return NULL;
 }
@@ -652,4 +652,23 @@ int px_basic_user(px_span v, char *out, size_t cap, char *pw, size_t pwcap)
 		pw[pn] = '\0';
 	}
 	return 0;
+}
+
+int px_status_code(const char *p, size_t len)
+{
+	if (len < 5 || memcmp(p, "HTTP/", 5))
+		return -1;
+	const char *sp = memchr(p + 5, ' ', len - 5);
+	if (!sp || (size_t)(sp - p) + 4 > len)
+		return -1;
+	int st = 0;
+	for (size_t i = 1; i <= 3; i++) {
+		if (sp[i] < '0' || sp[i] > '9')
+			return -1;
+		st = st * 10 + (sp[i] - '0');
+	}
+	size_t after = (size_t)(sp - p) + 4;
+	if (st < 100 || (after < len && p[after] != ' ' && p[after] != '\r' && p[after] != '\n'))
+		return -1;
+	return st;
 }

@@ -21,6 +21,7 @@
 #define SSRFGUARD_PROXY_HTTP1_H
 
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #define PX_FIELDS_MAX 100      /* header fields per head */
@@ -87,6 +88,15 @@ px_rc px_parse_request_lenient(const char *buf, size_t len, size_t max, px_head 
 px_rc px_parse_response(const char *buf, size_t len, size_t max, px_span req_method,
                         px_head *h, const char **why);
 
+/*
+ * The status code of one status line p[0..len) as a client library hands
+ * it over line by line: "HTTP/" VERSION SP 3DIGIT, then the end, SP, CR
+ * or LF (libcurl writes "HTTP/2 200" for HTTP/2).  100..999, or -1 when
+ * the line is not a status line.  Agrees with px_parse_response's status
+ * on every head that parses.
+ */
+int px_status_code(const char *p, size_t len);
+
 /* 1 if the field named name (any case) is hop-by-hop for this head: the
  * fixed list of RFC 9110 7.6.1 (Connection, Keep-Alive, Proxy-Connection,
  * Proxy-Authenticate, Proxy-Authorization, TE, Trailer, Transfer-Encoding,
@@ -96,8 +106,16 @@ int px_is_hop_by_hop(const px_head *h, px_span name);
 /* The first field named name (any case), or NULL. */
 const px_field *px_find(const px_head *h, const char *name);
 
-/* Case-insensitive comparison of a span with a C string. */
-int px_span_ieq(px_span s, const char *lit);
+/* Case-insensitive comparison of a span with n bytes at lit. */
+int px_span_ieqn(px_span s, const char *lit, size_t n);
+
+/* ... with a C string (inline: a literal's length is known when compiling,
+ * and most comparisons end on the lengths). */
+static inline int px_span_ieq(px_span s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n == n && px_span_ieqn(s, lit, n);
+}
 
 /*
  * Split an absolute-form target "scheme://authority/path?query" into its

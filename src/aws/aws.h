@@ -79,6 +79,10 @@ struct aws_client_opts {
 	 * code, request id, delay) — never a key, token or signature. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
+	/* Optional: once *cancel is nonzero a call in flight (an SQS long
+	 * poll) ends within about a second with SG_ERR_STATE, not retried;
+	 * so does every later call. */
+	const volatile int *cancel;
 };
 
 /* Flags for aws_query / aws_json. */

@@ -44,6 +44,7 @@ struct aws_client {
 	void *now_ctx;
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
+	const volatile int *cancel;
 	struct aws_observer observer;
 	long long skew_s;        /* added to the local clock when signing: set from
 	                            the server's Date after a clock-skew refusal */
@@ -215,6 +216,7 @@ sg_err aws_client_new(const struct aws_client_opts *opts, struct aws_client **ou
 		goto fail;
 	c->log = opts->log;
 	c->log_ctx = opts->log_ctx;
+	c->cancel = opts->cancel;
 	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3000;
 	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
 	c->max_attempts = opts->max_attempts > 0
@@ -445,7 +447,8 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const stru
 	                          .ca_bundle = c->have_ca ? c->ca_bundle : NULL,
 	                          .max_reply = MAX_REPLY, .fresh_connection = fresh,
 	                          .stream = w->stream ? w->stream->data : NULL,
-	                          .stream_ctx = w->stream ? w->stream->ctx : NULL};
+	                          .stream_ctx = w->stream ? w->stream->ctx : NULL,
+	                          .cancel = c->cancel};
 	rc = aws_http_do(c->curl, &hr, resp, fail, diag, diaglen);
 	memset(auth, 0, sizeof auth);
 	return rc;
@@ -454,8 +457,9 @@ static sg_err send_signed(struct aws_client *c, enum aws_service svc, const stru
 /* Classify an HTTP answer that is not 2xx. */
 static enum aws_failure failure_of(const struct aws_error *e)
 {
-	if (aws_code_is_throttling(e->code) || e->http_status == 429)
-		return AWS_FAIL_THROTTLE;
+	if (aws_code_is_throttling(e->code) || aws_code_is_conflict(e->code) ||
+	    e->http_status == 429)
+		return AWS_FAIL_THROTTLE;   /* refused: nothing was done, resend after a pause */
 	if (aws_code_is_transient(e->code) || e->http_status == 500 || e->http_status == 502 ||
 	    e->http_status == 503 || e->http_status == 504)
 		return AWS_FAIL_TRANSIENT;

@@ -1,6 +1,7 @@
 /* dynamodb.c — typed DynamoDB calls (see dynamodb.h). */
 #include "aws/dynamodb.h"
 
+#include "aws/answers.h"
 #include "aws/ddb.h"
 #include "aws/json.h"
 
@@ -74,13 +75,8 @@ sg_err aws_ddb_describe_table(struct aws_client *c, const char *table, char stat
 	if (!table || !*table)
 		return SG_ERR_INVAL;
 	sg_err rc = call(c, "DescribeTable", table, request(table), 0, &r, NULL, err);
-	if (!rc) {
-		const char *s = aws_json_str(json_object_get(r, "Table"), "TableStatus");
-		if (!s || strlen(s) >= 32)
-			rc = SG_ERR_PROTOCOL;
-		else
-			memcpy(status, s, strlen(s) + 1);
-	}
+	if (!rc)
+		rc = aws_ddb_answer_table_status(r, status);
 	json_decref(r);
 	return rc;
 }
@@ -93,14 +89,8 @@ sg_err aws_ddb_index_status(struct aws_client *c, const char *table, const char 
 		return SG_ERR_INVAL;
 	status[0] = '\0';
 	sg_err rc = call(c, "DescribeTable", table, request(table), 0, &r, NULL, err);
-	size_t i;
-	json_t *g;
-	json_array_foreach(rc ? NULL : json_object_get(json_object_get(r, "Table"),
-	                                               "GlobalSecondaryIndexes"), i, g) {
-		const char *name = aws_json_str(g, "IndexName"), *st = aws_json_str(g, "IndexStatus");
-		if (name && !strcmp(name, index) && st && strlen(st) < 32)
-			memcpy(status, st, strlen(st) + 1);
-	}
+	if (!rc)
+		aws_ddb_answer_index_status(r, index, status);
 	json_decref(r);
 	return rc;
 }
@@ -155,13 +145,9 @@ sg_err aws_ddb_get(struct aws_client *c, const char *table, const json_t *key, b
 		body = NULL;
 	}
 	sg_err rc = call(c, "GetItem", table, body, 0, &r, NULL, err);
-	if (!rc) {
-		json_t *it = json_object_get(r, "Item");
-		if (it && !json_is_object(it))
-			rc = SG_ERR_PROTOCOL;
-		else if (it)
-			*item = json_incref(it);
-	}
+	const json_t *it = NULL;
+	if (!rc && !(rc = aws_ddb_answer_item(r, &it)) && it)
+		*item = json_incref((json_t *)it);
 	json_decref(r);
 	return rc;
 }
@@ -325,19 +311,10 @@ static sg_err query_pages(struct aws_client *c, const char *table, const struct 
 		}
 		if ((rc = call(c, "Query", table, body, 0, &r, NULL, err)))
 			break;
-		json_t *items = json_object_get(r, "Items");
-		size_t i;
-		json_t *it;
-		if (!json_is_array(items))
-			rc = SG_ERR_PROTOCOL;
-		json_array_foreach(items, i, it) {
-			if (rc)
-				break;
-			rc = json_is_object(it) ? each(ctx, it) : SG_ERR_PROTOCOL;
-		}
+		const json_t *next = NULL;
+		rc = aws_ddb_answer_page(r, each, ctx, &next);
 		json_decref(start);
-		start = json_object_get(r, "LastEvaluatedKey");
-		start = json_is_object(start) && json_object_size(start) ? json_incref(start) : NULL;
+		start = next ? json_incref((json_t *)next) : NULL;
 		json_decref(r);
 		if (!start)
 			break;

@@ -15,7 +15,11 @@
  *                    was cancelled because one did (TransactionCanceledException
  *                    with a ConditionalCheckFailed reason): someone else has it
  *   SG_ERR_BUSY      a transaction was cancelled by a conflicting one
- *                    (TransactionConflict): try again
+ *                    (TransactionConflict): read again and retry; a single
+ *                    item's write refused for an ongoing transaction
+ *                    (TransactionConflictException) is retried by the
+ *                    client as throttling is, and is SG_ERR_BUSY only when
+ *                    every attempt met one
  *   SG_ERR_NOTFOUND  no such table, or not ACTIVE (ResourceNotFoundException)
  *   SG_ERR_EXISTS    CreateTable of a table that exists (ResourceInUseException)
  *   SG_ERR_RANGE     an item over AWS_DDB_ITEM_MAX, refused before sending

@@ -1,9 +1,7 @@
 /* ec2.c — typed EC2 calls (see ec2.h). */
 #include "aws/ec2.h"
 
-#include <limits.h>
-
-#include <openssl/evp.h>
+#include "aws/answers.h"
 
 /* Build-run-free: each wrapper fills params, calls, frees. */
 static sg_err run(struct aws_client *c, const char *action, const char *target,
@@ -51,17 +49,16 @@ static const char *about(const char *const *ids, size_t n, const struct aws_filt
 			return SG_ERR_NOMEM;         \
 	} while (0)
 
-static sg_err copy_out(const char *src, char *dst, size_t dstlen, struct aws_error *err)
+/* The new resource's id at path of r into dst[dstlen] (answers.h). */
+static sg_err copy_out(const struct aws_xml *r, const char *path, char *dst, size_t dstlen,
+                       struct aws_error *err)
 {
 	if (!dst)
 		return SG_OK;
-	if (!src || !*src || strlen(src) >= dstlen) {
+	sg_err rc = aws_answer_id(r, path, dst, dstlen);
+	if (rc)
 		aws_error_set(err, NULL, "reply lacks the new resource id");
-		dst[0] = '\0';
-		return SG_ERR_PROTOCOL;
-	}
-	memcpy(dst, src, strlen(src) + 1);
-	return SG_OK;
+	return rc;
 }
 
 sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, size_t n,
@@ -293,7 +290,7 @@ sg_err aws_ec2_create_security_group(struct aws_client *c, const char *vpc_id, c
 	sg_err rc = run(c, "CreateSecurityGroup", vpc_id, p, flags | AWS_CALL_NOT_IDEMPOTENT,
 	                group_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
-		rc = copy_out(aws_xml_str(r, "groupId"), group_id, 32, err);
+		rc = copy_out(r, "groupId", group_id, 32, err);
 	aws_xml_free(r);
 	return rc;
 }
@@ -350,20 +347,6 @@ sg_err aws_ec2_security_group_rules(struct aws_client *c, enum aws_sg_rule_op op
 	return run(c, actions[op], group_id, p, flags, NULL, err);
 }
 
-/* One described permission's ranges (path/elem/field) as
- * IpPermissions.k.<Name>.j.<Field>. */
-static void add_ranges(struct aws_params *p, const struct aws_xml *perm, size_t k,
-                       const char *path, const char *field, const char *name,
-                       const char *param_field)
-{
-	size_t j = 0;
-	for (AWS_XML_EACH(rg, aws_xml_get(perm, path))) {
-		char key[96];
-		snprintf(key, sizeof key, "IpPermissions.%zu.%s.%zu.%s", k, name, ++j, param_field);
-		aws_params_add(p, key, aws_xml_str_or(rg, field, ""));
-	}
-}
-
 sg_err aws_ec2_revoke_described_rules(struct aws_client *c, const char *group_id, bool egress,
                                       const struct aws_xml *ip_permissions, unsigned flags,
                                       size_t *n, struct aws_error *err)
@@ -376,18 +359,10 @@ sg_err aws_ec2_revoke_described_rules(struct aws_client *c, const char *group_id
 	NEED(p);
 	aws_params_add(p, "GroupId", group_id);
 	size_t k = 0;
-	for (AWS_XML_EACH(perm, ip_permissions)) {
-		k++;
-		aws_params_addf(p, aws_xml_str_or(perm, "ipProtocol", "-1"),
-		                "IpPermissions.%zu.IpProtocol", k);
-		if (aws_xml_str(perm, "fromPort"))
-			aws_params_addf(p, aws_xml_str(perm, "fromPort"), "IpPermissions.%zu.FromPort", k);
-		if (aws_xml_str(perm, "toPort"))
-			aws_params_addf(p, aws_xml_str(perm, "toPort"), "IpPermissions.%zu.ToPort", k);
-		add_ranges(p, perm, k, "ipRanges", "cidrIp", "IpRanges", "CidrIp");
-		add_ranges(p, perm, k, "ipv6Ranges", "cidrIpv6", "Ipv6Ranges", "CidrIpv6");
-		add_ranges(p, perm, k, "groups", "groupId", "Groups", "GroupId");
-		add_ranges(p, perm, k, "prefixListIds", "prefixListId", "PrefixListIds", "PrefixListId");
+	sg_err rc = aws_ec2_answer_revoke_params(p, ip_permissions, &k);
+	if (rc) {
+		aws_params_free(p);
+		return rc;
 	}
 	if (!k) {
 		aws_params_free(p);
@@ -465,11 +440,8 @@ sg_err aws_ec2_copy_snapshot(struct aws_client *c, const char *source_snapshot_i
 	                err);
 	snapshot_id[0] = '\0';
 	if (!rc && !(flags & AWS_CALL_DRY_RUN)) {
-		const char *id = aws_xml_str(r, "snapshotId");
-		if (!id || strlen(id) >= 32)
+		if (aws_answer_id(r, "snapshotId", snapshot_id, 32))
 			rc = SG_ERR_PARSE;
-		else
-			snprintf(snapshot_id, 32, "%s", id);
 	}
 	aws_xml_free(r);
 	return rc;
@@ -503,9 +475,7 @@ sg_err aws_ec2_snapshot_shared_with(struct aws_client *c, const char *snapshot_i
 	sg_err rc = run(c, "DescribeSnapshotAttribute", snapshot_id, p, 0, &r, err);
 	*shared = false;
 	if (!rc)
-		for (AWS_XML_EACH(it, aws_xml_get(r, "createVolumePermission")))
-			if (!strcmp(aws_xml_str_or(it, "userId", ""), account_id))
-				*shared = true;
+		*shared = aws_ec2_answer_shared_with(r, account_id);
 	aws_xml_free(r);
 	return rc;
 }
@@ -546,7 +516,7 @@ sg_err aws_ec2_create_volume(struct aws_client *c, const struct aws_ec2_volume_s
 	sg_err rc = run(c, "CreateVolume", spec->snapshot_id, p, flags,
 	                volume_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
-		rc = copy_out(aws_xml_str(r, "volumeId"), volume_id, 32, err);
+		rc = copy_out(r, "volumeId", volume_id, 32, err);
 	aws_xml_free(r);
 	return rc;
 }
@@ -576,7 +546,7 @@ sg_err aws_ec2_run_from_template(struct aws_client *c, const char *template_ref,
 	sg_err rc = run(c, "RunInstances", template_ref, p, flags,
 	                instance_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
-		rc = copy_out(aws_xml_str(r, "instancesSet/item/instanceId"), instance_id, 32, err);
+		rc = copy_out(r, "instancesSet/item/instanceId", instance_id, 32, err);
 	aws_xml_free(r);
 	return rc;
 }
@@ -595,16 +565,8 @@ sg_err aws_ec2_template_profile(struct aws_client *c, const char *template_ref, 
 	aws_params_add(p, "LaunchTemplateVersion.1", "$Default"); /* what RunInstances launches */
 	struct aws_xml *r = NULL;
 	sg_err rc = run(c, "DescribeLaunchTemplateVersions", template_ref, p, 0, &r, err);
-	const char *base = "launchTemplateVersionSet/item/launchTemplateData/iamInstanceProfile/";
-	char path[96];
-	snprintf(path, sizeof path, "%sarn", base);
-	const char *v = rc ? NULL : aws_xml_str(r, path);
-	if (!rc && !v) {
-		snprintf(path, sizeof path, "%sname", base);
-		v = aws_xml_str(r, path);
-	}
-	if (v)
-		rc = copy_out(v, profile, cap, err);
+	if (!rc && (rc = aws_ec2_answer_template_profile(r, profile, cap)))
+		aws_error_set(err, NULL, "reply lacks the new resource id");
 	aws_xml_free(r);
 	return rc;
 }
@@ -688,8 +650,7 @@ sg_err aws_ec2_associate_iip(struct aws_client *c, const char *instance_id, cons
 	sg_err rc = run(c, "AssociateIamInstanceProfile", instance_id, p, flags,
 	                assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
-		rc = copy_out(aws_xml_str(r, "iamInstanceProfileAssociation/associationId"), assoc_id,
-		              64, err);
+		rc = copy_out(r, "iamInstanceProfileAssociation/associationId", assoc_id, 64, err);
 	aws_xml_free(r);
 	return rc;
 }
@@ -710,8 +671,8 @@ sg_err aws_ec2_replace_iip_association(struct aws_client *c, const char *associa
 	sg_err rc = run(c, "ReplaceIamInstanceProfileAssociation", association_id, p, flags,
 	                new_assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
 	if (!rc && r)
-		rc = copy_out(aws_xml_str(r, "iamInstanceProfileAssociation/associationId"),
-		              new_assoc_id, 64, err);
+		rc = copy_out(r, "iamInstanceProfileAssociation/associationId", new_assoc_id, 64,
+		              err);
 	aws_xml_free(r);
 	return rc;
 }
@@ -749,27 +710,6 @@ sg_err aws_ec2_associate_address(struct aws_client *c, const char *allocation_id
 	return run(c, "AssociateAddress", eni, p, flags, NULL, err);
 }
 
-/* A base64 member of a reply, decoded into a NUL-terminated buffer. */
-static sg_err decode_b64(const char *b64, const char *what, char **out, size_t *len,
-                         struct aws_error *err)
-{
-	size_t n = strlen(b64);
-	unsigned char *buf = malloc(n / 4 * 3 + 4);
-	int got = buf && n <= INT_MAX ? EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) : -1;
-	if (got < 0) {
-		free(buf);
-		if (buf)
-			aws_error_set(err, NULL, "%s: not base64", what);
-		return buf ? SG_ERR_PROTOCOL : SG_ERR_NOMEM;
-	}
-	/* EVP_DecodeBlock counts the padding as bytes: take them back off */
-	size_t pad = n >= 2 && b64[n - 1] == '=' ? (b64[n - 2] == '=' ? 2 : 1) : 0;
-	*len = (size_t)got - pad;
-	buf[*len] = '\0';
-	*out = (char *)buf;
-	return SG_OK;
-}
-
 /* GetConsoleOutput / GetConsoleScreenshot: one base64 member, decoded. */
 static sg_err console_call(struct aws_client *c, const char *action, const char *member,
                            const char *instance_id, char **out, size_t *len,
@@ -786,8 +726,9 @@ static sg_err console_call(struct aws_client *c, const char *action, const char 
 		aws_params_add(p, "Latest", "true");
 	struct aws_xml *r = NULL;
 	sg_err rc = run(c, action, instance_id, p, 0, &r, err);
-	if (!rc)
-		rc = decode_b64(aws_xml_str_or(r, member, ""), action, out, len, err);
+	if (!rc && (rc = aws_answer_base64(aws_xml_str_or(r, member, ""), out, len)) ==
+	           SG_ERR_PROTOCOL)
+		aws_error_set(err, NULL, "%s: not base64", action);
 	aws_xml_free(r);
 	return rc;
 }

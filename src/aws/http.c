@@ -37,6 +37,17 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* libcurl's progress callback: nonzero aborts the transfer.  It is called
+ * about once a second while nothing arrives (a long poll), more often
+ * while data flows. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	const struct aws_http_req *req = ud;
+	return *req->cancel != 0;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct sink *s = ud;
@@ -142,6 +153,11 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ssrfguard/0.1");
+	if (req->cancel) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, req);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (req->fresh_connection) {
 		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
@@ -187,6 +203,10 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 	case CURLE_OPERATION_TIMEDOUT:
 		*fail = connect_us == 0 ? AWS_FAIL_CONNECT : AWS_FAIL_IO;
 		rc = SG_ERR_TIMEOUT;
+		break;
+	case CURLE_ABORTED_BY_CALLBACK: /* req->cancel */
+		*fail = AWS_FAIL_FATAL;
+		rc = SG_ERR_STATE;
 		break;
 	case CURLE_WRITE_ERROR:
 		*fail = AWS_FAIL_FATAL;

@@ -46,6 +46,9 @@ struct aws_http_req {
 	 * document, max_reply).  stream() returns nonzero to abort. */
 	int (*stream)(void *ctx, const char *p, size_t n);
 	void *stream_ctx;
+	/* Optional: the exchange ends (SG_ERR_STATE, AWS_FAIL_FATAL) within
+	 * about a second of *cancel becoming nonzero, even mid-reply. */
+	const volatile int *cancel;
 };
 
 struct aws_http_resp {

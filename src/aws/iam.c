@@ -1,7 +1,9 @@
 /* iam.c — typed IAM calls (see iam.h). */
 #include "aws/iam.h"
 
-#include <curl/curl.h>
+#include <stdlib.h>
+
+#include "aws/answers.h"
 
 static sg_err run(struct aws_client *c, const char *action, const char *target,
                   struct aws_params *p, unsigned flags, struct aws_xml **reply,
@@ -57,26 +59,15 @@ sg_err aws_iam_get_role_policy(struct aws_client *c, const char *role, const cha
 	sg_err rc = run(c, "GetRolePolicy", role, p, 0, &r, err);
 	if (rc)
 		return rc;
-	const char *doc = aws_xml_str(r, "GetRolePolicyResult/PolicyDocument");
-	if (!doc) {
-		aws_error_set(err, NULL, "GetRolePolicy reply lacks PolicyDocument");
-		aws_xml_free(r);
-		return SG_ERR_PROTOCOL;
-	}
-	if (policy_json) {
-		/* IAM returns the document URL-encoded (RFC 3986). */
-		int outlen = 0;
-		char *dec = curl_easy_unescape(NULL, doc, 0, &outlen);
-		if (!dec) {
-			aws_xml_free(r);
-			return SG_ERR_NOMEM;
-		}
-		*policy_json = strdup(dec);
-		curl_free(dec);
-		if (!*policy_json)
-			rc = SG_ERR_NOMEM;
-	}
+	char *doc = NULL;
+	rc = aws_iam_answer_policy(r, &doc);
 	aws_xml_free(r);
+	if (rc == SG_ERR_PROTOCOL)
+		aws_error_set(err, NULL, "GetRolePolicy reply has no usable PolicyDocument");
+	if (policy_json)
+		*policy_json = doc;
+	else
+		free(doc);
 	return rc;
 }
 

@@ -81,75 +81,6 @@ sg_err aws_sqs_send(struct aws_client *c, const char *queue_url, const char *bod
 	return rc;
 }
 
-void aws_sqs_messages_free(struct aws_sqs_message *m, size_t n)
-{
-	if (!m)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(m[i].receipt_handle);
-		free(m[i].body);
-	}
-	free(m);
-}
-
-static long long attr_number(const struct aws_xml *msg, const char *name)
-{
-	for (const struct aws_xml *a = aws_xml_child(msg, "Attribute"); a; a = aws_xml_next(a)) {
-		if (strcmp(aws_xml_str_or(a, "Name", ""), name))
-			continue;
-		const char *v = aws_xml_str_or(a, "Value", "");
-		char *end = NULL;
-		errno = 0;
-		long long x = strtoll(v, &end, 10);
-		return (errno || end == v || *end || x < 0) ? -1 : x;
-	}
-	return 0;
-}
-
-static sg_err decode_message(const struct aws_xml *x, struct aws_sqs_message *m)
-{
-	const char *id = aws_xml_str(x, "MessageId");
-	const char *handle = aws_xml_str(x, "ReceiptHandle");
-	const char *body = aws_xml_str(x, "Body");
-	if (!id || !*id || strlen(id) >= sizeof m->message_id || !handle || !*handle || !body)
-		return SG_ERR_PROTOCOL;
-	long long count = attr_number(x, "ApproximateReceiveCount");
-	long long sent = attr_number(x, "SentTimestamp");
-	if (count < 0 || count > 0xffffffffLL || sent < 0)
-		return SG_ERR_PROTOCOL;
-	memcpy(m->message_id, id, strlen(id) + 1);
-	m->receipt_handle = strdup(handle);
-	m->body = strdup(body);
-	m->receive_count = (unsigned)count;
-	m->sent_ms = sent;
-	return m->receipt_handle && m->body ? SG_OK : SG_ERR_NOMEM;
-}
-
-static sg_err decode_messages(const struct aws_xml *res, struct aws_sqs_message **out, size_t *n)
-{
-	size_t count = 0;
-	for (const struct aws_xml *x = aws_xml_child(res, "Message"); x; x = aws_xml_next(x))
-		count++;
-	if (!count)
-		return SG_OK;
-	if (count > 10)
-		return SG_ERR_PROTOCOL;   /* never more than MaxNumberOfMessages (10) */
-	struct aws_sqs_message *m = calloc(count, sizeof *m);
-	if (!m)
-		return SG_ERR_NOMEM;
-	size_t i = 0;
-	sg_err rc = SG_OK;
-	for (const struct aws_xml *x = aws_xml_child(res, "Message"); x && !rc; x = aws_xml_next(x))
-		rc = decode_message(x, &m[i++]);
-	if (rc) {
-		aws_sqs_messages_free(m, count);
-		return rc;
-	}
-	*out = m;
-	*n = count;
-	return SG_OK;
-}
-
 sg_err aws_sqs_receive(struct aws_client *c, const char *queue_url, int max, int wait_s,
                        int visibility_s, struct aws_sqs_message **out, size_t *n,
                        struct aws_error *err)
@@ -172,7 +103,7 @@ sg_err aws_sqs_receive(struct aws_client *c, const char *queue_url, int max, int
 	struct aws_xml *r = NULL;
 	sg_err rc = sqs_call(c, "ReceiveMessage", queue_url, p, &r, err);
 	if (!rc) {
-		rc = decode_messages(aws_xml_child(r, "ReceiveMessageResult"), out, n);
+		rc = aws_sqs_answer_messages(aws_xml_child(r, "ReceiveMessageResult"), out, n);
 		if (rc == SG_ERR_PROTOCOL)
 			aws_error_set(err, NULL, "ReceiveMessage reply holds a malformed Message");
 	}

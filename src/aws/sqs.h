@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "aws/answers.h" /* struct aws_sqs_message, aws_sqs_messages_free */
 #include "aws/aws.h"
 
 #define AWS_SQS_MAX_BODY (256u * 1024u)   /* SendMessage's limit, bytes */
@@ -33,15 +34,6 @@ sg_err aws_sqs_send(struct aws_client *c, const char *queue_url, const char *bod
                     const char *group_id, const char *dedup_id, char message_id[128],
                     struct aws_error *err);
 
-/* One received message.  body is NUL-terminated (SQS bodies are text). */
-struct aws_sqs_message {
-	char message_id[128];
-	char *receipt_handle;       /* malloc'd */
-	char *body;                 /* malloc'd */
-	unsigned receive_count;     /* ApproximateReceiveCount (1 on first) */
-	long long sent_ms;          /* SentTimestamp, epoch ms (0 if absent) */
-};
-
 /* ReceiveMessage: at most max (1-10) messages, waiting up to wait_s (0-20)
  * seconds for the first (long polling), each hidden for visibility_s
  * (< 0: the queue's own timeout).  Asks for every system attribute
@@ -51,7 +43,6 @@ struct aws_sqs_message {
 sg_err aws_sqs_receive(struct aws_client *c, const char *queue_url, int max, int wait_s,
                        int visibility_s, struct aws_sqs_message **out, size_t *n,
                        struct aws_error *err);
-void aws_sqs_messages_free(struct aws_sqs_message *m, size_t n);   /* NULL-safe */
 
 /* ChangeMessageVisibility: hide the message for visibility_s more seconds
  * from now (0 makes it visible again).  SG_ERR_STATE: the message is no

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "aws/answers.h"
 #include "aws/json.h"
 
 static json_t *string_array(const char *const *v, size_t n)
@@ -73,14 +74,10 @@ sg_err aws_ssm_send_command(struct aws_client *c, const struct aws_ssm_command *
 	json_decref(body);
 	if (rc)
 		return rc;
-	const char *id = aws_json_str(json_object_get(r, "Command"), "CommandId");
-	if (command_id) {
-		if (!id || strlen(id) >= 64) {
-			aws_error_set(err, NULL, "SendCommand reply lacks a CommandId");
-			json_decref(r);
-			return SG_ERR_PROTOCOL;
-		}
-		memcpy(command_id, id, strlen(id) + 1);
+	if (command_id && aws_ssm_answer_command_id(r, command_id)) {
+		aws_error_set(err, NULL, "SendCommand reply lacks a CommandId");
+		json_decref(r);
+		return SG_ERR_PROTOCOL;
 	}
 	if (reply)
 		*reply = r;
@@ -97,17 +94,8 @@ struct find {
 static sg_err find_page(void *ctx, const json_t *reply)
 {
 	struct find *f = ctx;
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(reply, "Commands"), i, c) {
-		const char *comment = json_string_value(json_object_get(c, "Comment"));
-		const char *id = json_string_value(json_object_get(c, "CommandId"));
-		if (comment && id && !strcmp(comment, f->comment) && strlen(id) < 64) {
-			memcpy(f->id, id, strlen(id) + 1);
-			return SG_ERR_EXISTS; /* found: stop paging */
-		}
-	}
-	return SG_OK;
+	return aws_ssm_answer_find(reply, f->comment, f->id) ? SG_ERR_EXISTS /* found: stop paging */
+	                                                     : SG_OK;
 }
 
 sg_err aws_ssm_find_command(struct aws_client *c, const char *instance_id, const char *comment,
@@ -160,18 +148,7 @@ sg_err aws_ssm_ping_status(struct aws_client *c, const char *instance_id, char s
 	json_decref(body);
 	if (rc)
 		return rc;
-	size_t i;
-	json_t *row;
-	rc = SG_ERR_NOTFOUND;
-	json_array_foreach(json_object_get(r, "InstanceInformationList"), i, row) {
-		const char *id = json_string_value(json_object_get(row, "InstanceId"));
-		const char *ping = json_string_value(json_object_get(row, "PingStatus"));
-		if (id && !strcmp(id, instance_id)) {
-			snprintf(status, 32, "%s", ping ? ping : "");
-			rc = SG_OK;
-			break;
-		}
-	}
+	rc = aws_ssm_answer_ping(r, instance_id, status);
 	json_decref(r);
 	return rc;
 }

@@ -40,25 +40,10 @@ static uint64_t diag(uint16_t type, int family, uint8_t proto, const uint8_t src
 	memcpy(req.r.id.idiag_src, src, family == AF_INET ? 4 : 16);
 	memcpy(req.r.id.idiag_dst, dst, family == AF_INET ? 4 : 16);
 	uint64_t result = 0;
-	union {
-		struct nlmsghdr h;
-		char b[1024];
-	} reply;
+	char reply[1024];
 	if (send(fd, &req, sizeof req, 0) == (ssize_t)sizeof req) {
-		ssize_t n = recv(fd, reply.b, sizeof reply.b, 0);
-		if (n < (ssize_t)NLMSG_HDRLEN || reply.h.nlmsg_len > (size_t)n) {
-			result = 0;
-		} else if (type == SOCK_DESTROY) {
-			struct nlmsgerr e;
-			result = reply.h.nlmsg_type == NLMSG_ERROR &&
-			         (size_t)n >= NLMSG_HDRLEN + sizeof e.error &&
-			         (memcpy(&e.error, reply.b + NLMSG_HDRLEN, sizeof e.error), e.error == 0);
-		} else if (reply.h.nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-		           (size_t)n >= NLMSG_HDRLEN + sizeof(struct inet_diag_msg)) {
-			struct inet_diag_msg m;
-			memcpy(&m, reply.b + NLMSG_HDRLEN, sizeof m);
-			result = m.idiag_inode;
-		}
+		ssize_t n = recv(fd, reply, sizeof reply, 0);
+		result = n > 0 ? bs_diag_reply(reply, (size_t)n, type) : 0;
 	}
 	close(fd);
 	return result;
@@ -155,7 +140,8 @@ static int socket_pid(uint64_t inode, int has_uid, uint32_t uid)
 	return pid;
 }
 
-/* Up to cap-1 bytes of a /proc file, NUL-terminated; the length read. */
+/* Up to cap-1 bytes of a /proc file (decoded in lib/backstop/procinfo.h),
+ * NUL-terminated; the length read. */
 static size_t slurp(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -170,23 +156,6 @@ static size_t slurp(const char *path, char *buf, size_t cap)
 	return len;
 }
 
-void bs_owner_unit(const char *cgroup, char *unit, size_t cap)
-{
-	unit[0] = '\0';
-	const char *end = cgroup + strlen(cgroup);
-	while (end > cgroup) {
-		const char *start = end;
-		while (start > cgroup && start[-1] != '/')
-			start--;
-		size_t n = (size_t)(end - start);
-		if ((n > 8 && !memcmp(end - 8, ".service", 8)) || (n > 6 && !memcmp(end - 6, ".scope", 6))) {
-			snprintf(unit, cap, "%.*s", (int)n, start);
-			return;
-		}
-		end = start > cgroup ? start - 1 : cgroup;
-	}
-}
-
 static void describe(int pid, bs_owner *o)
 {
 	char path[64];
@@ -196,24 +165,11 @@ static void describe(int pid, bs_owner *o)
 
 	snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
 	size_t len = slurp(path, o->cmdline, sizeof o->cmdline);
-	while (len && o->cmdline[len - 1] == '\0')
-		len--;
-	for (size_t i = 0; i < len; i++)
-		if (o->cmdline[i] == '\0')
-			o->cmdline[i] = ' ';
-	o->cmdline[len] = '\0';
+	bs_proc_cmdline(o->cmdline, len, sizeof o->cmdline);
 
 	char cg[2048];
 	snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
-	slurp(path, cg, sizeof cg);
-	for (char *line = cg; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (!strncmp(line, "0::", 3))
-			snprintf(o->cgroup, sizeof o->cgroup, "%s", line + 3);
-		line = nl ? nl + 1 : NULL;
-	}
+	bs_proc_cgroup(cg, slurp(path, cg, sizeof cg), o->cgroup, sizeof o->cgroup);
 	bs_owner_unit(o->cgroup, o->unit, sizeof o->unit);
 }
 

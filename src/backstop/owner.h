@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "backstop/nflog.h"
+#include "backstop/procinfo.h" /* bs_owner_unit and the other decoders */
 
 typedef struct bs_owner {
 	uint64_t inode;        /* 0: the socket was not found */
@@ -34,9 +35,5 @@ void bs_owner_find(const bs_nflog_packet *p, bs_owner *out);
 /* Abort the packet's TCP socket (sock_diag SOCK_DESTROY): a held connect
  * fails at once with ECONNABORTED.  1 if the kernel did it. */
 int bs_owner_abort(const bs_nflog_packet *p);
-
-/* The systemd unit a cgroup path names: its last component ending in
- * .service or .scope ("" if none).  Pure; exposed for the tests. */
-void bs_owner_unit(const char *cgroup, char *unit, size_t cap);
 
 #endif

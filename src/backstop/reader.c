@@ -122,15 +122,8 @@ int bs_group_bound(unsigned group)
 	FILE *f = fopen("/proc/net/netfilter/nfnetlink_log", "r");
 	char line[256];
 	int bound = 0;
-	while (f && fgets(line, sizeof line, f)) {
-		/* "%5d %6d ...": the group number first, right-aligned */
-		const char *p = line + strspn(line, " ");
-		char *end = NULL;
-		errno = 0;
-		unsigned long g = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : ULONG_MAX;
-		if (end && end != p && (*end == ' ' || *end == '\n') && !errno && g == group)
-			bound = 1;
-	}
+	while (f && fgets(line, sizeof line, f))
+		bound |= bs_nflog_line_binds(line, group);
 	if (f)
 		fclose(f);
 	return bound;

@@ -16,6 +16,7 @@
 
 struct event;
 struct event_base;
+struct evconnlistener;
 struct dash_sub;
 
 typedef struct dash {
@@ -28,11 +29,13 @@ typedef struct dash {
 	size_t nsubs;
 	unsigned ticks;
 	struct responder *r;    /* release.c: NULL in read-only mode */
+	struct evconnlistener *listener; /* accept.c: the bound socket's */
+	struct event *accept_timer;      /* accept.c: resumes a paused accept */
 	char csrf[65];          /* per process, random, hex */
 } dash;
 
 #define DASH_COOKIE "ssrfguard_dash"
-#define DASH_ID_MAX PB_INCIDENT_NUM_MAX
+#define DASH_ID_MAX PB_INCIDENT_ID_MAX
 
 /* ---- request text (request.c, pure) ---- */
 
@@ -78,6 +81,13 @@ void dash_reply_error(struct evhttp_request *req, int code, const char *reason);
 void dash_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
                 const char *body, size_t len);
 
+/* GET /healthz (health.c), without the token: 200 {"status":"ok"|"degraded",
+ * "version","store":"ok","release":"allowed"|"read-only"[,"tls":"ok"|
+ * "reload_failed","tls_error"]} (degraded: a TLS reload failed, the files
+ * before stay in force); 503 "failing" with "store_error" when the store
+ * cannot be read now. */
+void dash_healthz(dash *d, struct evhttp_request *req);
+
 /* ---- release (release.c) ---- */
 
 /* d->csrf from the system's random source. */
@@ -86,8 +96,19 @@ sg_err dash_csrf_init(dash *d);
 void dash_session(dash *d, struct evhttp_request *req);
 /* POST /api/incidents/ID/release: 403 read-only, without the X-CSRF-Token
  * header or from another Origin; 400 without the body {"confirm":"INC-ID"};
- * else respond_release: 200/404/409 {"released", "message"}. */
+ * else respond_release: 200/404/409 {"released", "partial", "message"}
+ * (partial: released, the status tag not set). */
 void dash_release(dash *d, struct evhttp_request *req, int64_t id);
+
+/* ---- accepting (accept.c) ---- */
+
+/* An accept() that fails (no descriptor left, no kernel memory) pauses
+ * accepting for a second, said in a warning line ("event":"accept_paused")
+ * every 10 s at most, instead of libevent's retry at once and warning each
+ * time.  One dashboard per process; stop before the base is freed. */
+struct evhttp_bound_socket;
+sg_err dash_accept_guard(dash *d, struct event_base *base, struct evhttp_bound_socket *bs);
+void dash_accept_guard_stop(dash *d);
 
 /* ---- live updates (events.c) ---- */
 

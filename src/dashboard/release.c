@@ -75,8 +75,7 @@ static int confirmed(struct evhttp_request *req, int64_t id)
 	evbuffer_copyout(in, body, n);
 	json_t *o = json_loadb(body, n, 0, NULL);
 	const char *c = json_string_value(json_object_get(o, "confirm"));
-	pb_incident_ref ref;
-	int ok = c && pb_incident_id_parse(c, strlen(c), false, &ref, NULL, 0) == SG_OK && ref.n == id;
+	int ok = pb_incident_id(c) == id;
 	json_decref(o);
 	return ok;
 }
@@ -85,16 +84,18 @@ static int confirmed(struct evhttp_request *req, int64_t id)
 static void release_as(dash *d, struct evhttp_request *req, int64_t id, const char *actor,
                        const json_t *who)
 {
-	char msg[1024], line[DASH_OPERATOR_MAX + 128];
+	char msg[1536], line[DASH_OPERATOR_MAX + 128];
 	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard by %s", (long long)id,
 	         actor);
 	logging_write(STDERR_FILENO, "info", "release", line, who);
 	msg[0] = '\0';
-	sg_err err = respond_release(d->r, id, actor, msg, sizeof msg);
-	logging_write(STDERR_FILENO, err ? "error" : "info", "release", msg, who);
+	bool partial = false;
+	sg_err err = respond_release(d->r, id, actor, &partial, msg, sizeof msg);
+	logging_write(STDERR_FILENO, err ? "error" : partial ? "warning" : "info", "release", msg, who);
 	size_t n = 0;
 	char *text = sg_utf8_repair(msg, strlen(msg), &n);
-	json_t *o = json_pack("{s:b,s:s?}", "released", err == SG_OK, "message", text);
+	json_t *o = json_pack("{s:b,s:b,s:s?}", "released", err == SG_OK, "partial", partial,
+	                      "message", text);
 	free(text);
 	reply_json(req, err == SG_OK ? 200 : err == SG_ERR_NOTFOUND ? 404 : 409,
 	           err == SG_OK ? "OK" : err == SG_ERR_NOTFOUND ? "Not Found" : "Conflict", o);

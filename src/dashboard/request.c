@@ -28,8 +28,5 @@ const char *dash_request_token(const char *authorization, const char *cookie, si
 
 int64_t dash_path_id(const char *text)
 {
-	pb_incident_ref ref;
-	return text && pb_incident_id_parse(text, strlen(text), false, &ref, NULL, 0) == SG_OK
-	               ? ref.n
-	               : 0;
+	return pb_incident_id(text);
 }

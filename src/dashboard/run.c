@@ -151,6 +151,8 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 	else if (!(bs = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port)))
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+	else if (dash_accept_guard(d, base, bs) != SG_OK)
+		snprintf(err, errlen, "out of memory");
 	else {
 		evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 		evhttp_set_max_headers_size(http, 16384);
@@ -167,6 +169,7 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 			dash_log("info", "stopped", "signal received");
 	}
 	dash_events_stop(d);
+	dash_accept_guard_stop(d);
 	if (d->tls)
 		tls_live_watch(d->tls, NULL, 0);
 	if (si)

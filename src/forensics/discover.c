@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/evmanifest.h"
 #include "forensics/fsprobe.h"
 
 sg_err disc_volume(const char *sysfs_root, const char *dev_root, const char *volume_id,
@@ -55,54 +56,24 @@ sg_err disc_incident(const char *path, const char *incident, json_t **vols, char
                      size_t errlen)
 {
 	*vols = NULL;
-	json_error_t je;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "evidence manifest %s: %s", path, strerror(errno));
 		return errno == ENOENT ? SG_ERR_NOTFOUND : SG_ERR_IO;
 	}
-	char *buf = malloc((1u << 20) + 1);
-	size_t n = buf ? fread(buf, 1, 1u << 20, f) : 0;
-	int toobig = buf && n == (1u << 20) && fgetc(f) != EOF;
+	/* one byte more than the most a manifest may be: too big is seen */
+	char *buf = malloc(FX_EVIDENCE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, FX_EVIDENCE_MAX + 1, f) : 0;
+	int bad = ferror(f);
 	fclose(f);
 	if (!buf)
 		return SG_ERR_NOMEM;
-	if (toobig) {
-		free(buf);
-		snprintf(err, errlen, "evidence manifest %s: larger than 1 MiB", path);
-		return SG_ERR_RANGE;
-	}
-	json_t *o = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	char why[256];
+	sg_err rc = bad ? SG_ERR_IO : fx_evidence_parse(buf, n, incident, vols, why, sizeof why);
 	free(buf);
-	json_t *inc = json_object_get(o, "incident");
-	json_t *v = json_object_get(o, "volumes");
-	if (!json_is_object(o) || !json_is_string(inc) || !json_is_array(v) ||
-	    json_array_size(v) == 0 || json_array_size(v) > 64) {
-		snprintf(err, errlen, "evidence manifest %s: expected {\"incident\":…,\"volumes\":[…]} "
-		         "with 1 to 64 volumes", path);
-		json_decref(o);
-		return SG_ERR_PARSE;
-	}
-	if (incident && strcmp(json_string_value(inc), incident)) {
-		snprintf(err, errlen, "evidence manifest %s is for incident %s, not %s", path,
-		         json_string_value(inc), incident);
-		json_decref(o);
-		return SG_ERR_INVAL;
-	}
-	size_t i;
-	json_t *vol;
-	json_array_foreach(v, i, vol) {
-		json_t *id = json_object_get(vol, "volume_id");
-		char norm[32];
-		if (!json_is_string(id) ||
-		    fx_volid_normalise(json_string_value(id), json_string_length(id), norm, sizeof norm)) {
-			snprintf(err, errlen, "evidence manifest %s: volume %zu has no valid volume_id",
-			         path, i);
-			json_decref(o);
-			return SG_ERR_PARSE;
-		}
-	}
-	*vols = json_incref(v);
-	json_decref(o);
-	return SG_OK;
+	if (bad)
+		snprintf(err, errlen, "evidence manifest %s: read error", path);
+	else if (rc)
+		snprintf(err, errlen, "evidence manifest %s: %s", path, why);
+	return rc;
 }

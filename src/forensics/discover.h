@@ -11,8 +11,9 @@
  *
  * disc_incident() reads an evidence manifest
  *   {"incident":"ID","volumes":[{"volume_id":"vol-…", …}, …]}
- * (at most 1 MiB, at most 64 volumes) and returns the volume ids and each
- * volume object (new references in *vols, a JSON array, for the report).
+ * (at most 1 MiB, at most 64 volumes; decoded by fx_evidence_parse,
+ * lib/forensics/evidence.h) and returns the volume ids and each volume
+ * object (new references in *vols, a JSON array, for the report).
  */
 #ifndef SSRFGUARD_FORENSICS_DISCOVER_H
 #define SSRFGUARD_FORENSICS_DISCOVER_H

@@ -6,30 +6,9 @@
 #include <time.h>
 
 #include "common/escape.h"
+#include "forensics/evmanifest.h"
 #include "forensics/exam_int.h"
 #include "forensics/report.h"
-
-/* The tag the responder puts on every snapshot and evidence volume. */
-#define INCIDENT_TIME_TAG "ssrfguard:incident-time"
-
-sg_err exam_parse_time(const char *s, int64_t *out)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	if (!end)
-		return SG_ERR_PARSE;
-	if (*end == '.') /* fractions of a second: the window is in seconds */
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			;
-	if (strcmp(end, "Z") && strcmp(end, "+00:00"))
-		return SG_ERR_PARSE;
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mday == 31))
-		return SG_ERR_PARSE;
-	*out = (int64_t)t;
-	return SG_OK;
-}
 
 const char *exam_iso(int64_t sec, char *buf, size_t len)
 {
@@ -44,15 +23,6 @@ const char *exam_iso(int64_t sec, char *buf, size_t len)
 	return buf;
 }
 
-/* The time a source's tags (or its evidence manifest) give, or NULL. */
-static const char *tagged_time(const exam_source *s)
-{
-	const json_t *v = json_object_get(json_object_get(s->info, "tags"), INCIDENT_TIME_TAG);
-	if (!json_is_string(v))
-		v = json_object_get(s->info, "incident_time");
-	return json_string_value(v);
-}
-
 void exam_when_init(exam_ctx *x)
 {
 	const exam_opts *o = x->o;
@@ -64,19 +34,20 @@ void exam_when_init(exam_ctx *x)
 		return;
 	}
 	for (size_t i = 0; i < o->nsrc; i++) {
-		const char *t = tagged_time(&o->src[i]);
+		const char *t = fx_evidence_tagged_time(o->src[i].info);
 		int64_t sec;
 		if (!t)
 			continue;
-		if (exam_parse_time(t, &sec)) {
+		if (fx_utc_parse(t, &sec)) {
 			char shown[65]; /* an EBS tag: anyone who may tag the volume wrote it */
 			sg_text_clean(shown, sizeof shown, t, strlen(t));
-			say("the evidence's %s \"%s\" is not a UTC time; ignored", INCIDENT_TIME_TAG, shown);
+			say("the evidence's %s \"%s\" is not a UTC time; ignored", FX_INCIDENT_TIME_TAG,
+			    shown);
 			continue;
 		}
 		if (x->incident_sec == INT64_MIN || sec < x->incident_sec) {
 			x->incident_sec = sec; /* the earliest, if volumes disagree */
-			x->incident_from = "the responder's tag " INCIDENT_TIME_TAG;
+			x->incident_from = "the responder's tag " FX_INCIDENT_TIME_TAG;
 		}
 	}
 }

@@ -64,10 +64,6 @@ typedef struct exam_opts {
 
 int exam_run(const exam_opts *o);
 
-/* "YYYY-MM-DDTHH:MM:SS[.fff]Z" (or +00:00) as seconds since the epoch;
- * SG_ERR_PARSE otherwise.  The form of --incident-time and of the
- * responder's ssrfguard:incident-time tag. */
-sg_err exam_parse_time(const char *s, int64_t *out);
 int exam_baseline(const exam_opts *o);
 
 #endif

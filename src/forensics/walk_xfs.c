@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "forensics/hpool.h"
+#include "common/escape.h"
 #include "forensics/xattrs.h"
+#include "forensics/xfsentry.h"
 
 #define MAX_PENDING 8 /* batches of up to HP_BATCH files */
 #define XFS_MNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
@@ -122,24 +124,6 @@ static int open_dir(int root, const char *rel, size_t len)
 	return cur;
 }
 
-static fx_type mode_type(mode_t m)
-{
-	if (S_ISREG(m)) return FX_T_FILE;
-	if (S_ISDIR(m)) return FX_T_DIR;
-	if (S_ISLNK(m)) return FX_T_LINK;
-	if (S_ISFIFO(m)) return FX_T_FIFO;
-	if (S_ISCHR(m)) return FX_T_CHR;
-	if (S_ISBLK(m)) return FX_T_BLK;
-	if (S_ISSOCK(m)) return FX_T_SOCK;
-	return FX_T_OTHER;
-}
-
-static fx_time stx_time(const struct statx_timestamp *t, int present)
-{
-	fx_time r = {t->tv_sec, t->tv_nsec < 1000000000u ? t->tv_nsec : 0, (uint8_t)!!present};
-	return r;
-}
-
 #define XATTR_LIST_MAX_BYTES (64u << 10) /* the kernel's own limit (XATTR_LIST_MAX) */
 #define XATTR_VALUE_MAX_BYTES (64u << 10) /* ... and XATTR_SIZE_MAX */
 
@@ -166,25 +150,28 @@ static sg_err xattrs_at(int dfd, const char *name, sg_buf *text, char *why, size
 		}
 	}
 	size_t n = 0;
-	for (ssize_t i = 0; !rc && i < len; i += (ssize_t)strlen(list + i) + 1)
-		n++;
+	if (!rc && (rc = fx_xattr_list_split(list, (size_t)len, NULL, 0, &n)))
+		snprintf(why, whylen, "listxattr: a malformed or oversized list of names");
 	if (!rc && n && !(v = calloc(n, sizeof *v)))
 		rc = SG_ERR_NOMEM;
+	if (!rc && n)
+		rc = fx_xattr_list_split(list, (size_t)len, v, n, &n);
 	sg_buf vals = {0};
 	uint8_t *one = n ? malloc(XATTR_VALUE_MAX_BYTES) : NULL;
 	if (!rc && n && !one)
 		rc = SG_ERR_NOMEM;
-	n = 0;
-	for (ssize_t i = 0; !rc && i < len; i += (ssize_t)strlen(list + i) + 1) {
-		ssize_t vl = lgetxattr(path, list + i, one, XATTR_VALUE_MAX_BYTES);
+	for (size_t i = 0; !rc && i < n; i++) {
+		ssize_t vl = lgetxattr(path, v[i].name, one, XATTR_VALUE_MAX_BYTES);
 		if (vl < 0) {
-			snprintf(why, whylen, "getxattr %s: %s", list + i, strerror(errno));
+			char shown[128]; /* the intruder names the attribute */
+			sg_text_clean(shown, sizeof shown, v[i].name, v[i].name_len);
+			snprintf(why, whylen, "getxattr %s: %s", shown, strerror(errno));
 			rc = SG_ERR_IO;
 			break;
 		}
 		/* the value's offset in vals until vals stops moving */
-		v[n++] = (fx_xattr){list + i, strlen(list + i), (const uint8_t *)(uintptr_t)vals.len,
-		                    (size_t)vl, 0};
+		v[i].value = (const uint8_t *)(uintptr_t)vals.len;
+		v[i].size = (size_t)vl;
 		rc = sg_buf_append(&vals, one, (size_t)vl);
 	}
 	free(one);
@@ -260,18 +247,7 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 	e.path = p.p;
 	e.path_len = p.len;
 	e.fs = w->o->fs_index;
-	e.inode = sx.stx_ino;
-	e.type = mode_type(sx.stx_mode);
-	e.size = sx.stx_size;
-	e.mode = sx.stx_mode & 07777;
-	e.uid = sx.stx_uid;
-	e.gid = sx.stx_gid;
-	e.nlink = sx.stx_nlink;
-	e.has_meta = 1;
-	e.mtime = stx_time(&sx.stx_mtime, 1);
-	e.atime = stx_time(&sx.stx_atime, 1);
-	e.ctime = stx_time(&sx.stx_ctime, 1);
-	e.btime = stx_time(&sx.stx_btime, sx.stx_mask & STATX_BTIME);
+	fx_entry_from_statx(&e, &sx);
 	sg_err err = SG_OK;
 	if (e.type == FX_T_LINK) {
 		size_t cap = sx.stx_size > 0 && sx.stx_size < WALK_PATH_MAX ? sx.stx_size + 1 : WALK_PATH_MAX;

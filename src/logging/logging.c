@@ -2,6 +2,7 @@
 #include "logging/logging.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -137,4 +138,22 @@ void logging_emitf(const char *level, const char *event, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	logging_write(STDERR_FILENO, level, event, msg, NULL);
+}
+
+const char *logging_libevent_level(int severity)
+{
+	return severity >= EVENT_LOG_ERR    ? "error"
+	       : severity == EVENT_LOG_WARN ? "warning"
+	       : severity == EVENT_LOG_MSG  ? "info"
+	                                    : "debug";
+}
+
+static void libevent_to_stderr(int severity, const char *msg)
+{
+	logging_write(STDERR_FILENO, logging_libevent_level(severity), "libevent", msg, NULL);
+}
+
+void logging_libevent_to_stderr(void)
+{
+	event_set_log_callback(libevent_to_stderr);
 }

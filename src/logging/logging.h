@@ -47,6 +47,18 @@ char *logging_format(const char *level, const char *event, const char *message,
 void logging_write(int fd, const char *level, const char *event, const char *message,
                    const json_t *fields);
 
+/* libevent's own messages (its EVENT_LOG_* severity) as a level word: the
+ * one mapping of every process that runs libevent; their event is
+ * "libevent". */
+const char *logging_libevent_level(int severity);
+
+/* Route libevent's own messages to stderr as log lines, for a command
+ * whose log is its stderr (the dashboard, the respond daemon's --listen):
+ * the command (cli/) calls it, once, before its event loop runs; serve
+ * routes them into its own buffered log (src/server/log.c) with
+ * logging_libevent_level. */
+void logging_libevent_to_stderr(void);
+
 /* On stderr, the message from a format. */
 void logging_emitf(const char *level, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

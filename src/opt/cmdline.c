@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "logging/logging.h"
 
@@ -20,6 +21,11 @@ const opt_def cmdline_aws_opts[] = {
 	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region), .flags = OPT_NONEMPTY,
 	 .help = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else the "
 	         "instance's from its metadata)"},
+	{.type = OPT_INCLUDE, .include = cmdline_aws_access_opts},
+	{.type = OPT_END},
+};
+
+const opt_def cmdline_aws_access_opts[] = {
 	{.type = OPT_STR, .name = "profile", .arg = "NAME", AT(profile), .flags = OPT_NONEMPTY,
 	 .help = "profile of the shared config and credentials files (default: AWS_PROFILE, "
 	         "else default)"},
@@ -110,10 +116,11 @@ int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, cons
 	return help ? CMDLINE_HELP : CMDLINE_OK;
 }
 
-bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv, int *rc)
+bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv,
+                          const char **pos, int *npos, int *rc)
 {
 	char err[1024];
-	int p = cmdline_parse(cmd, dst, argc, argv, NULL, NULL, err, sizeof err);
+	int p = cmdline_parse(cmd, dst, argc, argv, pos, npos, err, sizeof err);
 	if (p == CMDLINE_HELP) {
 		cmdline_help(cmd, stdout);
 		*rc = 0;
@@ -124,6 +131,8 @@ bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **ar
 
 int cmdline_usage_error_logged(const opt_command *cmd, const char *err)
 {
+	if (isatty(STDERR_FILENO)) /* a person typed it: the people's shape */
+		return cmdline_usage_error(cmd, err);
 	logging_emitf("error", "config", "%s (ssrfguard %s --help lists the options)", err,
 	              cmd->name);
 	return 2;

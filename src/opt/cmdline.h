@@ -52,6 +52,13 @@ typedef struct cmdline_aws {
 	char *region, *profile, *endpoint_url, *ca_bundle;
 } cmdline_aws;
 extern const opt_def cmdline_aws_opts[];
+/* The same rows but region (included by cmdline_aws_opts): for serve,
+ * whose --region is already the instance's own (its --state-table is
+ * reached in that region, with these), included as
+ *   {.type = OPT_INCLUDE, .include = cmdline_aws_access_opts,
+ *    .off = offsetof(settings, aws)}
+ * (the cmdline_aws field's region stays NULL). */
+extern const opt_def cmdline_aws_access_opts[];
 #define CMDLINE_AWS_ROWS(settings, field) \
 	{.type = OPT_INCLUDE, .include = cmdline_aws_opts, .off = offsetof(settings, field)}
 
@@ -84,15 +91,17 @@ bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, con
 
 /*
  * cmdline_begin for a long-running command whose stderr is its JSON log
- * (serve, dashboard): the same, but a usage or config error is one log line
- * (cmdline_usage_error_logged), like every later line.  No positional
- * arguments.
+ * (serve, dashboard, backstop watch): the same, but a usage or config error
+ * is one log line (cmdline_usage_error_logged), like every later line.
+ * pos NULL: no positional arguments (one is an error).
  */
-bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv, int *rc);
+bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv,
+                          const char **pos, int *npos, int *rc);
 
 /* The usage error as a log line on stderr (logging.h: {"ts","level":"error",
  * "event":"config","message":"ERR (ssrfguard NAME --help lists the
- * options)"}); returns 2. */
+ * options)"}) — or, when stderr is a terminal (a person typed the command,
+ * no log collector reads it), as cmdline_usage_error; returns 2. */
 int cmdline_usage_error_logged(const opt_command *cmd, const char *err);
 
 /* "ssrfguard NAME: ERR\nTry 'ssrfguard NAME --help'." on stderr; returns 2. */

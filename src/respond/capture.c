@@ -91,8 +91,10 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 	return err ? err : rsp_created(x, key, id);
 }
 
-sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
-                    char *status, size_t slen, json_t **out)
+/* Poll until the invocation's Status is past delivery (Pending, Delayed)
+ * and, unless delivery_only, past the run too (InProgress, Cancelling). */
+static sg_err ssm_poll(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                       bool delivery_only, char *status, size_t slen, json_t **out)
 {
 	for (;;) {
 		json_t *reply = NULL;
@@ -103,9 +105,10 @@ sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t d
 		const char *shown = st ? st : "Pending";
 		sg_text_clean(status, slen, shown, strlen(shown)); /* the reply's text, for notes */
 		/* Pending, InProgress, Delayed and Cancelling are on their way
-		 * to a final status (botocore ssm CommandInvocationStatus) */
-		if (st && strcmp(st, "Pending") && strcmp(st, "InProgress") && strcmp(st, "Delayed") &&
-		    strcmp(st, "Cancelling")) {
+		 * to a final status (botocore ssm CommandInvocationStatus);
+		 * Pending and Delayed: not yet delivered to the agent */
+		if (st && strcmp(st, "Pending") && strcmp(st, "Delayed") &&
+		    (delivery_only || (strcmp(st, "InProgress") && strcmp(st, "Cancelling")))) {
 			*out = reply;
 			return SG_OK;
 		}
@@ -115,6 +118,18 @@ sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t d
 		if ((err = rsp_pause(x)))
 			return err;
 	}
+}
+
+sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                    char *status, size_t slen, json_t **out)
+{
+	return ssm_poll(x, cmd, instance, deadline, false, status, slen, out);
+}
+
+sg_err rsp_ssm_wait_delivered(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                              char *status, size_t slen, json_t **out)
+{
+	return ssm_poll(x, cmd, instance, deadline, true, status, slen, out);
 }
 
 /*

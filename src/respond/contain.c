@@ -251,6 +251,14 @@ static sg_err termination_protection(rsp_run *x)
 	return err;
 }
 
+bool rsp_stop_protection_unsupported(sg_err err, const struct aws_error *e)
+{
+	return err == SG_ERR_UNSUPPORTED ||
+	       (err && (!strcmp(e->code, "UnsupportedOperation") ||
+	                !strcmp(e->code, "InvalidParameterCombination") ||
+	                !strcmp(e->code, "InvalidParameterValue")));
+}
+
 sg_err rsp_step_preserve(rsp_run *x)
 {
 	const char *id = x->inst->id;
@@ -258,11 +266,16 @@ sg_err rsp_step_preserve(rsp_run *x)
 	if ((err = termination_protection(x)))
 		goto fail;
 	rsp_intent(x, "stop protection on");
-	err = aws_ec2_set_disable_api_stop(x->aws, id, true, 0, NULL);
-	if (err == SG_ERR_REMOTE || err == SG_ERR_UNSUPPORTED)
-		rsp_notef(x, "stop protection not set (%s): older API or instance type", sg_strerror(err));
+	struct aws_error se;
+	aws_error_clear(&se);
+	err = aws_ec2_set_disable_api_stop(x->aws, id, true, 0, &se);
+	bool no_stop = rsp_stop_protection_unsupported(err, &se);
+	if (no_stop)
+		rsp_notef(x, "stop protection not set (%s): older API or instance type",
+		          se.code[0] ? se.code : sg_strerror(err));
 	else if (err)
 		goto fail;
+	err = SG_OK;
 	rsp_intent(x, "shutdown behaviour stop");
 	TRY(aws_ec2_set_shutdown_behavior(x->aws, id, "stop", 0, NULL));
 	size_t k = x->inst->n_volumes;
@@ -273,9 +286,9 @@ sg_err rsp_step_preserve(rsp_run *x)
 		rsp_intent(x, "DeleteOnTermination=false on every volume");
 		TRY(aws_ec2_set_delete_on_termination(x->aws, id, devices, k, false, 0, NULL));
 	}
-	snprintf(x->note, sizeof x->note,
-	         "%s, shutdown=stop, %zu volume(s) kept on termination",
-	         x->inst->spot ? "Spot: no termination protection" : "termination and stop protection", k);
+	snprintf(x->note, sizeof x->note, "%s%s, shutdown=stop, %zu volume(s) kept on termination",
+	         x->inst->spot ? "Spot: no termination protection" : "termination protection",
+	         no_stop ? ", no stop protection" : x->inst->spot ? ", stop protection" : " and stop protection", k);
 fail:
 	return err;
 }

@@ -204,23 +204,23 @@ static sg_err incident_to(rsp_run *x, const char *to, const char *reason)
 	return err;
 }
 
-/* Another incident already holding this instance (containing with a live
- * lease, or contained)?  Returns its id or 0. */
-static int64_t other_active(rsp_run *x, const char *instance)
+/* Take the incident's instance unless another incident holds it (store_hold:
+ * one keyed record per instance, however many incidents the store has).
+ * *other: the holder's id when it is another incident, else 0.  An observe
+ * run changes nothing, so it neither takes nor needs the instance. */
+static sg_err hold_instance(rsp_run *x, int64_t *other)
 {
-	int64_t found = 0, now = rsp_now_ms();
-	for (int st = STORE_CONTAINING; st <= STORE_CONTAINED && !found; st++) {
-		store_incident *arr = NULL;
-		size_t n = 0;
-		if (store_list(x->st, st, 0, &arr, &n) != SG_OK)
-			continue;
-		for (size_t i = 0; i < n && !found; i++)
-			if (arr[i].id != x->id && !strcmp(arr[i].instance_id, instance) &&
-			    (st == STORE_CONTAINED || arr[i].lease_until_ms >= now))
-				found = arr[i].id;
-		store_incidents_free(arr, n);
-	}
-	return found;
+	int64_t holder = 0;
+	*other = 0;
+	if (x->cfg->observe)
+		return SG_OK;
+	sg_err err = store_hold(x->st, x->id, x->r->owner, &holder);
+	if (err)
+		respond_log(x->cfg, "error", "%s: taking its instance: %s (%s)", x->inc, sg_strerror(err),
+		            store_errmsg(x->st));
+	else if (holder != x->id)
+		*other = holder;
+	return err;
 }
 
 sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
@@ -243,7 +243,9 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 		err = SG_ERR_INVAL;
 		goto fail;
 	}
-	int64_t other = other_active(x, inc.instance_id);
+	int64_t other;
+	if ((err = hold_instance(x, &other)))
+		goto fail;
 	if (other) {
 		snprintf(reason, sizeof reason, "merged: instance %s is already handled by INC-%lld",
 		         inc.instance_id, (long long)other);
@@ -282,7 +284,8 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 		}
 		if (d.verdict == PB_NEXT_BLOCK) {
 			snprintf(reason, sizeof reason, "blocked: it needs %s, which %s",
-			         pb_step_name(d.cause), pb_state_name(x->states[d.cause]));
+			         pb_step_name(d.cause),
+			         x->states[d.cause] == PB_OFF ? "is turned off" : pb_state_name(x->states[d.cause]));
 			err = step_to(x, d.step, PB_BLOCKED, reason, false, NULL);
 			if (err)
 				goto fail;

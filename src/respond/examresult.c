@@ -1,5 +1,6 @@
-/* examresult.c — FORENSICS with --forensics-wait: the examination's result
- * line joins the incident (see rsp.h, rsp_forensics_result). */
+/* examresult.c — FORENSICS after SendCommand: the examination delivered
+ * (rsp_forensics_delivered) and, with --forensics-wait, its result line
+ * joins the incident (see rsp.h, rsp_forensics_result). */
 #include "respond/rsp.h"
 
 #include <stdio.h>
@@ -37,6 +38,46 @@ static sg_err result_note(rsp_run *x, const json_t *res, const char *fid, size_t
 	snprintf(x->note, sizeof x->note, "examination on %s failed: %s", fid,
 	         shown(res, json_is_string(json_object_get(res, "error")) ? "error" : "status", why, sizeof why));
 	return RSP_FATAL;
+}
+
+enum { FORENSICS_DELIVERY_WAIT_S = 120 };
+
+sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, size_t nvol, int64_t step_deadline)
+{
+	const char *cmd = rsp_created_get(x, "forensics_command");
+	int64_t deadline = rsp_deadline(x, "forensics_sent_ms", FORENSICS_DELIVERY_WAIT_S);
+	char status[64], details[64] = "";
+	json_t *inv = NULL;
+	sg_err err = rsp_ssm_wait_delivered(x, cmd, fid, deadline < step_deadline ? deadline : step_deadline,
+	                                    status, sizeof status, &inv);
+	if (err == SG_ERR_TIMEOUT) {
+		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection sent (command %s) "
+		         "but still %s: the SSM agent there has not taken it", nvol, fid, cmd, status);
+		return err;
+	}
+	if (err)
+		return err;
+	const char *d = json_string_value(json_object_get(inv, "StatusDetails"));
+	if (d)
+		sg_text_clean(details, sizeof details, d, strlen(d)); /* the reply's text */
+	json_decref(inv);
+	/* never ran: not delivered in time, undeliverable, cancelled, or the
+	 * command's MaxErrors reached (SSM API reference, GetCommandInvocation,
+	 * StatusDetails) */
+	if (!strcmp(details, "DeliveryTimedOut") || !strcmp(details, "Undeliverable") ||
+	    !strcmp(details, "Terminated") || !strncmp(status, "Cancel", 6)) {
+		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection command %s not "
+		         "delivered: %s (%s)", nvol, fid, cmd, status, details);
+		return RSP_FATAL;
+	}
+	if (!strcmp(status, "InProgress") || x->cfg->forensics_wait_s) { /* the wait reads its end */
+		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
+		         nvol, fid, cmd);
+		return SG_OK;
+	}
+	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection command %s ran and ended "
+	         "%s (%s)", nvol, fid, cmd, status, details);
+	return strcmp(status, "Success") ? RSP_FATAL : SG_OK;
 }
 
 sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol)

@@ -1,5 +1,5 @@
-/* finish.c — PB_FINISH: the final status tag, the end notification and
- * the report files. */
+/* finish.c — PB_FINISH: the final status tag, the report files, then the
+ * end notification. */
 #include "respond/rsp.h"
 
 #include <errno.h>
@@ -44,6 +44,73 @@ static sg_err write_file(const char *path, const char *text)
 	return SG_OK;
 }
 
+/* The end notification, once per outcome (a retry may change it). */
+static void notify_end(rsp_run *x, const char *outcome)
+{
+	const char *told = rsp_created_get(x, "notified");
+	if (told && !strcmp(told, outcome))
+		return;
+	char text[256];
+	json_t *rep = rsp_report_build(x->st, x->id, outcome);
+	json_t *fx = json_object_get(rep, "forensics"), *extra = NULL;
+	char why[160] = ""; /* what kept it from "contained" */
+	if (!x->cfg->observe)
+		pb_outcome_why(x->states, why, sizeof why);
+	int n = snprintf(text, sizeof text, "playbook ended: %s%s%s%s", outcome, why[0] ? " (" : "",
+	                 why, why[0] ? ")" : "");
+	if (fx) {
+		extra = json_pack("{s:O}", "forensics", fx);
+		json_t *ex = json_object_get(fx, "examination");
+		const char *st = json_string_value(json_object_get(ex, "status"));
+		if (st && n > 0 && (size_t)n < sizeof text)
+			snprintf(text + n, sizeof text - (size_t)n, "; examination %.20s: %lld finding(s)",
+			         st, (long long)json_integer_value(json_object_get(ex, "findings")));
+	}
+	rsp_notify(x, "end", text, extra);
+	json_decref(extra);
+	json_decref(rep);
+	rsp_created(x, "notified", outcome);
+}
+
+/* INC-N.json and INC-N.md in --report-dir (none configured: SG_OK). */
+static sg_err write_reports(rsp_run *x, const char *outcome)
+{
+	if (!x->cfg->report_dir)
+		return SG_OK;
+	json_t *rep = rsp_report_build(x->st, x->id, outcome);
+	/* the FINISH row in the store is "running" still: say done here */
+	size_t si;
+	json_t *sv;
+	json_array_foreach(json_object_get(rep, "steps"), si, sv)
+		if (!strcmp(json_string_value(json_object_get(sv, "name")), "finish"))
+			json_object_set_new(sv, "state", json_string("done"));
+	char *js = rep ? json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	char *md = NULL;
+	json_decref(rep);
+	if (!js)
+		return SG_ERR_NOMEM;
+	char msg[128], path[4096];
+	mkdir(x->cfg->report_dir, 0750);
+	sg_err err = pb_report_markdown(js, strlen(js), &md, msg, sizeof msg);
+	if (!err) {
+		snprintf(path, sizeof path, "%s/%s.json", x->cfg->report_dir, x->inc);
+		err = write_file(path, js);
+	}
+	if (!err) {
+		rsp_created(x, "report_json", path);
+		snprintf(path, sizeof path, "%s/%s.md", x->cfg->report_dir, x->inc);
+		err = write_file(path, md);
+		if (!err)
+			rsp_created(x, "report_md", path);
+	}
+	free(js);
+	free(md);
+	if (err)
+		snprintf(x->note, sizeof x->note, "report not written to %s: %s", x->cfg->report_dir,
+		         sg_strerror(err));
+	return err;
+}
+
 sg_err rsp_step_finish(rsp_run *x)
 {
 	const char *outcome = x->cfg->observe ? "observed" : pb_outcome(x->states);
@@ -63,65 +130,12 @@ sg_err rsp_step_finish(rsp_run *x)
 		if (err)
 			return err;
 	}
-	const char *told = rsp_created_get(x, "notified");
-	if (!told || strcmp(told, outcome) != 0) { /* once per outcome (a retry may change it) */
-		char text[256];
-		json_t *rep = rsp_report_build(x->st, x->id, outcome);
-		json_t *fx = json_object_get(rep, "forensics"), *extra = NULL;
-		char why[160] = ""; /* what kept it from "contained" */
-		if (!x->cfg->observe)
-			pb_outcome_why(x->states, why, sizeof why);
-		int n = snprintf(text, sizeof text, "playbook ended: %s%s%s%s", outcome, why[0] ? " (" : "",
-		                 why, why[0] ? ")" : "");
-		if (fx) {
-			extra = json_pack("{s:O}", "forensics", fx);
-			json_t *ex = json_object_get(fx, "examination");
-			const char *st = json_string_value(json_object_get(ex, "status"));
-			if (st && n > 0 && (size_t)n < sizeof text)
-				snprintf(text + n, sizeof text - (size_t)n, "; examination %.20s: %lld finding(s)",
-				         st, (long long)json_integer_value(json_object_get(ex, "findings")));
-		}
-		rsp_notify(x, "end", text, extra);
-		json_decref(extra);
-		json_decref(rep);
-		rsp_created(x, "notified", outcome);
-	}
 	rsp_journal_save(x);
-	if (x->cfg->report_dir) {
-		json_t *rep = rsp_report_build(x->st, x->id, outcome);
-		/* the FINISH row in the store is "running" still: say done here */
-		size_t si;
-		json_t *sv;
-		json_array_foreach(json_object_get(rep, "steps"), si, sv)
-			if (!strcmp(json_string_value(json_object_get(sv, "name")), "finish"))
-				json_object_set_new(sv, "state", json_string("done"));
-		char *js = rep ? json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-		char *md = NULL;
-		json_decref(rep);
-		if (!js)
-			return SG_ERR_NOMEM;
-		char msg[128], path[4096];
-		mkdir(x->cfg->report_dir, 0750);
-		err = pb_report_markdown(js, strlen(js), &md, msg, sizeof msg);
-		if (!err) {
-			snprintf(path, sizeof path, "%s/%s.json", x->cfg->report_dir, x->inc);
-			err = write_file(path, js);
-		}
-		if (!err) {
-			rsp_created(x, "report_json", path);
-			snprintf(path, sizeof path, "%s/%s.md", x->cfg->report_dir, x->inc);
-			err = write_file(path, md);
-			if (!err)
-				rsp_created(x, "report_md", path);
-		}
-		free(js);
-		free(md);
-		if (err) {
-			snprintf(x->note, sizeof x->note, "report not written to %s: %s", x->cfg->report_dir,
-			         sg_strerror(err));
-			return err;
-		}
-	}
+	/* the reports first: "playbook ended" is never sent of a run whose
+	 * report is missing (the failed step is notified instead) */
+	if ((err = write_reports(x, outcome)))
+		return err;
+	notify_end(x, outcome);
 	snprintf(x->note, sizeof x->note, "%s", outcome);
 	return SG_OK;
 }

@@ -30,8 +30,10 @@ static sg_err launch(rsp_run *x, const char *template_ref)
 	return rsp_created(x, "forensic_instance", id);
 }
 
-/* Until it runs and its SSM agent is online (it registers after boot). */
-static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline)
+/* Until it runs and its SSM agent is online (it registers after boot; a
+ * command sent to an agent ConnectionLost is accepted and sits Pending,
+ * then DeliveryTimedOut).  hint: what to check when it never is. */
+static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline, const char *hint)
 {
 	for (;;) {
 		struct aws_xml *r = NULL;
@@ -57,9 +59,8 @@ static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline)
 		}
 		if (rsp_now_ms() > deadline) {
 			snprintf(x->note, sizeof x->note,
-			         "forensic instance %s not ready (%s, SSM agent %s): does the template give it "
-			         "a profile the agent may use (AmazonSSMManagedInstanceCore)?",
-			         id, state[0] ? state : "not seen", ping[0] ? ping : "not registered");
+			         "forensic instance %s not ready (%s, SSM agent %s): %s", id,
+			         state[0] ? state : "not seen", ping[0] ? ping : "not registered", hint);
 			return SG_ERR_TIMEOUT;
 		}
 		if ((err = rsp_pause(x)))
@@ -72,7 +73,8 @@ sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX])
 	const pb_config *pc = &x->cfg->playbook;
 	snprintf(fid, PB_ID_MAX, "%s", pc->forensic_instance);
 	if (fid[0])
-		return SG_OK;
+		return wait_ready(x, fid, deadline, "is it running, with an SSM agent that reaches "
+		                                    "Systems Manager (a profile with AmazonSSMManagedInstanceCore)?");
 	if (!pc->forensic_template[0]) {
 		snprintf(x->note, sizeof x->note, "no forensic instance configured");
 		return RSP_SKIP;
@@ -81,5 +83,6 @@ sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX])
 	if (!rsp_created_get(x, "forensic_instance") && (err = launch(x, pc->forensic_template)))
 		return err;
 	snprintf(fid, PB_ID_MAX, "%s", rsp_created_get(x, "forensic_instance"));
-	return wait_ready(x, fid, deadline);
+	return wait_ready(x, fid, deadline, "does the template give it a profile the agent may use "
+	                                    "(AmazonSSMManagedInstanceCore)?");
 }

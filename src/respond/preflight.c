@@ -16,12 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The calls a planned op makes.  dry: the EC2 API takes DryRun.  tagged:
- * sent with TagSpecifications, so also authorized as ec2:CreateTags. */
+/* The calls a planned op makes.  dry: the EC2 API takes DryRun.  tags: the
+ * call is sent with TagSpecifications, which AWS authorizes as
+ * ec2:CreateTags with the condition key ec2:CreateAction = the create (EC2
+ * user guide, "Grant permission to tag resources during creation"); the
+ * line of that need is named tags ("ec2:CreateTags on CreateVolume"). */
 typedef struct pf_call {
 	const char *api; /* "ec2:CreateTags" */
 	bool dry;
-	bool tagged;
+	const char *tags;
 } pf_call;
 
 #define PF_CALLS_MAX 4
@@ -37,16 +40,16 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_TG_DEREGISTER] = {{"elasticloadbalancing:DeregisterTargets", false}},
 	[PB_OP_ELB_DEREGISTER] = {{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", false}},
 	/* snapshots are tagged at creation and again with their source */
-	[PB_OP_SNAPSHOTS] = {{"ec2:CreateSnapshots", true, true}, {"ec2:CreateTags", true}},
+	[PB_OP_SNAPSHOTS] = {{"ec2:CreateSnapshots", true, "ec2:CreateTags on CreateSnapshots"}, {"ec2:CreateTags", true}},
 	[PB_OP_SSM_CAPTURE] = {{"ssm:SendCommand", false}},
-	/* Tags given at creation (TagSpecifications) are authorized as
-	 * ec2:CreateTags as well (EC2 user guide, "Grant permission to tag
-	 * resources during creation"): every create the steps tag lists it, and
-	 * its DryRun carries a tag as the real call does. */
-	[PB_OP_QUARANTINE_GROUP] = {{"ec2:CreateSecurityGroup", true, true},
+	/* Every create the steps tag is sent with its tags, its DryRun too (a
+	 * tag, as the real call carries them): a refused one is tried again
+	 * without, which tells the create's refusal from its tags'. */
+	[PB_OP_QUARANTINE_GROUP] = {{"ec2:CreateSecurityGroup", true,
+	                             "ec2:CreateTags on CreateSecurityGroup"},
 	                            {"ec2:RevokeSecurityGroupEgress", true},
 	                            {"ec2:CreateTags", true}},
-	[PB_OP_OPEN_GROUP] = {{"ec2:CreateSecurityGroup", true, true},
+	[PB_OP_OPEN_GROUP] = {{"ec2:CreateSecurityGroup", true, "ec2:CreateTags on CreateSecurityGroup"},
 	                      {"ec2:AuthorizeSecurityGroupIngress", true},
 	                      {"ec2:AuthorizeSecurityGroupEgress", true},
 	                      {"ec2:CreateTags", true}},
@@ -54,10 +57,10 @@ static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
 	[PB_OP_ENI_CONNTRACK] = {{"ec2:ModifyNetworkInterfaceAttribute", true}},
 	[PB_OP_PROFILE_REMOVE] = {{"ec2:DisassociateIamInstanceProfile", false}},
 	[PB_OP_PROFILE_REPLACE] = {{"ec2:ReplaceIamInstanceProfileAssociation", false}},
-	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true, true}, {"ec2:CreateTags", true}},
+	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true, "ec2:CreateTags on CreateVolume"}, {"ec2:CreateTags", true}},
 	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true}},
 	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false}},
-	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true, true}, {"ec2:CreateTags", true}},
+	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true, "ec2:CreateTags on RunInstances"}, {"ec2:CreateTags", true}},
 	/* no snapshot exists before the incident to DryRun these on: simulated */
 	[PB_OP_SHARE_SNAPSHOT] = {{"ec2:CopySnapshot", false}, {"ec2:ModifySnapshotAttribute", false},
 	                          {"ec2:DescribeSnapshotAttribute", false},
@@ -73,15 +76,17 @@ static const char *some_group(const pb_instance *in)
 	return "sg-00000000";
 }
 
-/* The typed call of a planned action, with DryRun; SG_ERR_UNSUPPORTED
- * when the action has no DryRun form. */
-static sg_err dry_call(const pf *f, const char *action, const pb_action *a, struct aws_error *e)
+/* The typed call of a planned action, with DryRun; a create with its tag
+ * unless bare; SG_ERR_UNSUPPORTED when the action has no DryRun form. */
+static sg_err dry_call(const pf *f, const char *action, const pb_action *a, bool bare,
+                       struct aws_error *e)
 {
 	const pb_instance *in = f->x->inst;
 	struct aws_client *c = f->x->aws;
 	const unsigned dry = AWS_CALL_DRY_RUN;
 	const char *group = some_group(in);
 	struct aws_tag tag = {"IncidentId", "preflight"};
+	const size_t ntags = bare ? 0 : 1;
 	struct aws_ip_permission all = {.protocol = "-1", .cidr_ipv4 = "0.0.0.0/0"};
 	rsp_intent(f->x, "dry run");
 	if (!strcmp(action, "CreateTags"))
@@ -96,10 +101,10 @@ static sg_err dry_call(const pf *f, const char *action, const pb_action *a, stru
 	if (!strcmp(action, "ModifyInstanceAttribute"))
 		return aws_ec2_set_disable_api_termination(c, in->id, true, dry, e);
 	if (!strcmp(action, "CreateSnapshots"))
-		return aws_ec2_create_snapshots(c, in->id, NULL, &tag, 1, false, dry, NULL, e);
+		return aws_ec2_create_snapshots(c, in->id, NULL, &tag, ntags, false, dry, NULL, e);
 	if (!strcmp(action, "CreateSecurityGroup"))
 		return aws_ec2_create_security_group(c, a->target, "ssrfguard-preflight", "preflight",
-		                                     &tag, 1, dry, NULL, e);
+		                                     &tag, ntags, dry, NULL, e);
 	static const struct {
 		const char *action;
 		enum aws_sg_rule_op op;
@@ -118,15 +123,70 @@ static sg_err dry_call(const pf *f, const char *action, const pb_action *a, stru
 		return aws_ec2_create_volume(
 			c,
 			&(struct aws_ec2_volume_spec){
-				.availability_zone = in->az, .size_gib = 1, .tags = &tag, .ntags = 1},
+				.availability_zone = in->az, .size_gib = 1, .tags = &tag, .ntags = ntags},
 			dry, NULL, e);
 	if (!strcmp(action, "DisassociateAddress"))
 		return aws_ec2_disassociate_address(c, a->target, dry, e);
 	if (!strcmp(action, "AttachVolume"))
 		return aws_ec2_attach_volume(c, a->arg, a->target, "/dev/sdz", dry, e);
 	if (!strcmp(action, "RunInstances"))
-		return aws_ec2_run_from_template(c, a->target, "ssrfguard-preflight", &tag, 1, dry, NULL, e);
+		return aws_ec2_run_from_template(c, a->target, "ssrfguard-preflight", &tag, ntags, dry, NULL,
+		                                 e);
 	return SG_ERR_UNSUPPORTED;
+}
+
+static pf_line *new_line(pf *f, const pb_action *a, const char *api)
+{
+	if (f->n == PF_LINES_MAX)
+		return NULL;
+	pf_line *l = &f->lines[f->n++];
+	l->a = a;
+	l->api = api;
+	l->res = PF_UNCHECKED;
+	return l;
+}
+
+static void set_result(pf_line *l, sg_err err, const struct aws_error *e)
+{
+	l->res = err == SG_OK ? PF_OK : err == SG_ERR_AUTH ? PF_DENIED : PF_OTHER;
+	if (err == SG_ERR_AUTH)
+		snprintf(l->detail, sizeof l->detail, "%.64s", e->code);
+	else if (err)
+		snprintf(l->detail, sizeof l->detail, "%.40s %.110s", e->code[0] ? e->code : sg_strerror(err),
+		         e->message);
+}
+
+/*
+ * A create sent with its tags was refused: AWS's UnauthorizedOperation
+ * does not say whether for the create or for its tags (the message is an
+ * encoded authorization failure), so the same DryRun goes again without
+ * them ("The ec2:CreateTags action is only evaluated if tags are applied
+ * during the resource-creating action").  Allowed bare: the create is
+ * allowed, its tags' ec2:CreateTags (ec2:CreateAction) is what is missing.
+ * Refused bare too: the create itself is; whether its tags would be is not
+ * known until it is granted.
+ */
+static void tell_create_from_tags(pf *f, const pb_action *a, const pf_call *c, pf_line *create,
+                                  pf_line *tags)
+{
+	struct aws_error e;
+	aws_error_clear(&e);
+	const char *action = strchr(c->api, ':') + 1;
+	sg_err bare = dry_call(f, action, a, true, &e);
+	if (bare == SG_OK) {
+		create->res = PF_OK;
+		snprintf(create->detail, sizeof create->detail, "allowed without its tags");
+		tags->res = PF_DENIED;
+		snprintf(tags->detail, sizeof tags->detail, "UnauthorizedOperation: grant ec2:CreateTags "
+		         "with ec2:CreateAction = %s", action);
+		return;
+	}
+	set_result(create, bare, &e);
+	if (bare == SG_ERR_AUTH)
+		snprintf(create->detail, sizeof create->detail, "UnauthorizedOperation, without its "
+		         "tags too: %s itself is denied", c->api);
+	tags->unknowable = true;
+	snprintf(tags->detail, sizeof tags->detail, "not known while %s is refused", c->api);
 }
 
 static void check(pf *f, const pb_action *a, const pf_call *c)
@@ -134,12 +194,9 @@ static void check(pf *f, const pb_action *a, const pf_call *c)
 	for (size_t i = 0; i < f->n; i++)
 		if (f->lines[i].a->step == a->step && !strcmp(f->lines[i].api, c->api))
 			return; /* this step's need for it is known already */
-	if (f->n == PF_LINES_MAX)
+	pf_line *l = new_line(f, a, c->api);
+	if (!l)
 		return;
-	pf_line *l = &f->lines[f->n++];
-	l->a = a;
-	l->api = c->api;
-	l->res = PF_UNCHECKED;
 	const char *action = strchr(c->api, ':') + 1;
 	if (!strcmp(a->target, PB_FORENSIC_LAUNCHED) && c->dry) {
 		l->unknowable = true; /* no instance to try it on before the incident */
@@ -148,16 +205,22 @@ static void check(pf *f, const pb_action *a, const pf_call *c)
 	}
 	struct aws_error e;
 	aws_error_clear(&e);
-	sg_err err = c->dry ? dry_call(f, action, a, &e) : SG_ERR_UNSUPPORTED;
+	sg_err err = c->dry ? dry_call(f, action, a, false, &e) : SG_ERR_UNSUPPORTED;
 	if (err == SG_ERR_UNSUPPORTED)
 		return; /* no DryRun form: left to the simulation */
-	l->res = err == SG_OK ? PF_OK : err == SG_ERR_AUTH ? PF_DENIED : PF_OTHER;
-	if (err == SG_ERR_AUTH)
-		snprintf(l->detail, sizeof l->detail, "%.64s%s", e.code,
-		         c->tagged ? " (sent with tags: needs ec2:CreateTags too)" : "");
-	else if (err)
-		snprintf(l->detail, sizeof l->detail, "%.40s %.110s", e.code[0] ? e.code : sg_strerror(err),
-		         e.message);
+	set_result(l, err, &e);
+	pf_line *tags = c->tags ? new_line(f, a, c->tags) : NULL;
+	if (!tags)
+		return;
+	if (err == SG_OK) { /* the DryRun carried the tags: both are allowed */
+		tags->res = PF_OK;
+		snprintf(tags->detail, sizeof tags->detail, "allowed (the DryRun carried them)");
+	} else if (err == SG_ERR_AUTH)
+		tell_create_from_tags(f, a, c, l, tags);
+	else {
+		tags->unknowable = true;
+		snprintf(tags->detail, sizeof tags->detail, "not known: %s failed otherwise", c->api);
+	}
 }
 
 /* The IAM principal behind the credentials: an assumed-role session

@@ -4,7 +4,11 @@
  *
  * Three methods, each one that works unchanged on real AWS:
  *   DryRun       the changing EC2 calls (EC2 API reference, "DryRun": the
- *                answer is DryRunOperation or UnauthorizedOperation);
+ *                answer is DryRunOperation or UnauthorizedOperation); a
+ *                create sent with its tags has a second line, its tags'
+ *                ec2:CreateTags with ec2:CreateAction ("ec2:CreateTags on
+ *                CreateVolume"), told from the create's own by the same
+ *                DryRun without the tags when the tagged one is refused;
  *   read         read-only calls the playbook makes, made now for real
  *                (DescribeAddresses, GetConsoleOutput,
  *                DescribeInstanceInformation, DescribeAutoScalingInstances,

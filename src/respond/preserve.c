@@ -340,10 +340,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
-	if (x->cfg->forensics_wait_s)
+	if ((err = rsp_forensics_delivered(x, fid, s.n, deadline)) == SG_OK && x->cfg->forensics_wait_s)
 		return rsp_forensics_result(x, fid, s.n);
-	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
-	         s.n, fid, rsp_created_get(x, "forensics_command"));
 fail:
 	return err;
 }

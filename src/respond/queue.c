@@ -194,6 +194,8 @@ static void poll_once(respond_queue *q)
 	struct aws_error e;
 	int64_t received = mono_ms();
 	sg_err rc = aws_sqs_receive(q->aws, q->url, 10, q->cfg.wait_s, q->cfg.visibility_s, &m, &n, &e);
+	if (rc && q->stop)
+		return; /* the receive ended by respond_queue_stop: its messages, if any, come back */
 	if (rc) {
 		respond_log(q->cfg.rcfg, "warning", "queue: receive failed: %s %s %s", sg_strerror(rc), e.code,
 		            e.message);
@@ -202,7 +204,7 @@ static void poll_once(respond_queue *q)
 		return;
 	}
 	int64_t half = (int64_t)q->cfg.visibility_s * 500;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !q->stop; i++) {   /* once stopping, the rest come back */
 		if (mono_ms() - received > half) {
 			extend(q, m, i, n);
 			received = mono_ms();
@@ -245,7 +247,8 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
 	                            .endpoint_url = r->endpoint_url,
 	                            .ca_bundle = r->ca_bundle, .max_attempts = r->aws_max_attempts,
 	                            .backoff_base_ms = r->aws_backoff_base_ms,
-	                            .timeout_ms = (q->cfg.wait_s + 10) * 1000L};
+	                            .timeout_ms = (q->cfg.wait_s + 10) * 1000L,
+	                            .cancel = &q->stop};
 	struct aws_error e;
 	if (!err && (err = aws_client_new(&o, &q->aws, &e)))
 		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);

@@ -68,8 +68,9 @@ typedef struct respond_queue respond_queue;
  * config is copied; rcfg must outlive the intake. */
 sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out, char *msg,
                            size_t msglen);
-/* Stop (after the current receive returns, at most wait_s) and join.
- * NULL-safe. */
+/* Stop and join: a receive in flight ends within about a second (a message
+ * it was getting stays hidden until its visibility timeout, then comes
+ * back).  NULL-safe. */
 void respond_queue_stop(respond_queue *q);
 
 #endif

@@ -94,6 +94,10 @@ static void describe_attributes(rsp_run *x, pb_instance *in)
 		in->termination_protection = aws_xml_bool(r, "disableApiTermination/value");
 	aws_xml_free(r);
 	r = NULL;
+	if (aws_ec2_describe_instance_attribute(x->aws, in->id, "disableApiStop", &r, NULL) == SG_OK)
+		in->stop_protection = aws_xml_bool(r, "disableApiStop/value");
+	aws_xml_free(r);
+	r = NULL;
 	if (aws_ec2_describe_instance_attribute(x->aws, in->id, "instanceInitiatedShutdownBehavior", &r,
 	                                        NULL) == SG_OK)
 		pb_strset(in->shutdown_behavior, sizeof in->shutdown_behavior,

@@ -1,6 +1,9 @@
-/* release.c — reversible containment (incidents release). */
+/* release.c — reversible containment (incidents release): what the
+ * playbook changed goes back to the recorded instance, and what stays is
+ * named. */
 #include "respond/rsp.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include "aws/asg.h"
 #include "aws/ec2.h"
 #include "aws/elb.h"
+#include "playbook/revoke.h"
 #include "respond/journal.h"
 
 /* A run for release, with an empty data object for its notes. */
@@ -129,6 +133,112 @@ static void restore_eips(rsp_run *x, const pb_instance *in, failures *f)
 	}
 }
 
+/* What release leaves as containment set it, named for the operator. */
+typedef struct kept {
+	char text[640];
+} kept;
+
+static void keep(kept *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void keep(kept *k, const char *fmt, ...)
+{
+	size_t used = strlen(k->text);
+	if (used + 3 >= sizeof k->text)
+		return;
+	if (used)
+		used += (size_t)snprintf(k->text + used, sizeof k->text - used, "; ");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(k->text + used, sizeof k->text - used, fmt, ap);
+	va_end(ap);
+}
+
+/* The instance's own settings that containment changed (imds, preserve),
+ * back to the record: the hop limit (HttpTokens stays required, a
+ * deliberate hardening), termination and stop protection, the shutdown
+ * behaviour, DeleteOnTermination of the volumes that had it.  Setting a
+ * value it already has is harmless, so a step that was off costs nothing. */
+static void restore_settings(rsp_run *x, const pb_instance *in, failures *f, kept *k)
+{
+	struct aws_error e;
+	if (in->hop_limit > 1) {
+		struct aws_ec2_metadata_options mo = {.hop_limit = in->hop_limit};
+		rsp_intent(x, "hop limit %d restored", in->hop_limit);
+		check(f, aws_ec2_modify_metadata_options(x->aws, in->id, &mo, 0, NULL, &e),
+		      "ModifyInstanceMetadataOptions", in->id, &e);
+	} else if (!in->hop_limit)
+		keep(k, "hop limit 1 (none recorded)");
+	keep(k, "HttpTokens stays required (IMDSv2 only%s)",
+	     strcmp(in->http_tokens, "required") ? ", was optional" : "");
+	if (!in->spot) { /* Spot instances never got termination protection */
+		rsp_intent(x, "termination protection %s, as recorded", in->termination_protection ? "on" : "off");
+		check(f, aws_ec2_set_disable_api_termination(x->aws, in->id, in->termination_protection, 0, &e),
+		      "ModifyInstanceAttribute disableApiTermination", in->id, &e);
+	}
+	rsp_intent(x, "stop protection %s, as recorded", in->stop_protection ? "on" : "off");
+	sg_err rc = aws_ec2_set_disable_api_stop(x->aws, in->id, in->stop_protection, 0, &e);
+	if (rc && rsp_stop_protection_unsupported(rc, &e))
+		rc = SG_OK; /* never set by preserve either */
+	check(f, rc, "ModifyInstanceAttribute disableApiStop", in->id, &e);
+	if (in->shutdown_behavior[0]) {
+		rsp_intent(x, "shutdown behaviour %s, as recorded", in->shutdown_behavior);
+		check(f, aws_ec2_set_shutdown_behavior(x->aws, in->id, in->shutdown_behavior, 0, &e),
+		      "ModifyInstanceAttribute instanceInitiatedShutdownBehavior", in->id, &e);
+	} else
+		keep(k, "shutdown behaviour stop (none recorded)");
+	const char *devices[PB_MAX_VOLUMES];
+	size_t n = 0;
+	for (size_t i = 0; i < in->n_volumes; i++)
+		if (in->volumes[i].delete_on_termination)
+			devices[n++] = in->volumes[i].device;
+	if (n) {
+		rsp_intent(x, "DeleteOnTermination=true on %zu volume(s), as recorded", n);
+		check(f, aws_ec2_set_delete_on_termination(x->aws, in->id, devices, n, true, 0, &e),
+		      "ModifyInstanceAttribute blockDeviceMapping", in->id, &e);
+	}
+}
+
+/* Each ENI's connection-tracking timeouts (isolate shortened them) back to
+ * the recorded ones.  An ENI with none recorded had its type's defaults,
+ * which no call restores (350 s or 432000 s for TCP, by type: EC2 API
+ * reference, ConnectionTrackingConfiguration): its timeouts stay as they
+ * are now, and are named. */
+static void restore_conntrack(rsp_run *x, const pb_instance *in, failures *f, kept *k)
+{
+	const char *ids[PB_MAX_ENIS];
+	for (size_t i = 0; i < in->n_enis; i++)
+		ids[i] = in->enis[i].id;
+	struct aws_xml *rep = NULL;
+	struct aws_error e;
+	if (!in->n_enis || check(f, aws_ec2_describe_network_interfaces(x->aws, ids, in->n_enis, NULL, 0,
+	                                                                &rep, &e),
+	                         "DescribeNetworkInterfaces", in->id, &e))
+		return;
+	for (size_t i = 0; i < in->n_enis; i++) {
+		const pb_eni *eni = &in->enis[i];
+		pb_eni now = {0};
+		for (AWS_XML_EACH(it, aws_xml_get(rep, "networkInterfaceSet")))
+			if (!strcmp(aws_xml_str_or(it, "networkInterfaceId", ""), eni->id))
+				pb_conntrack_decode(aws_xml_child(it, "connectionTrackingConfiguration"), &now);
+		struct aws_ec2_conntrack cur = {now.conntrack_tcp_established_s, now.conntrack_udp_stream_s,
+		                                now.conntrack_udp_s};
+		struct aws_ec2_conntrack was = {eni->conntrack_tcp_established_s, eni->conntrack_udp_stream_s,
+		                                eni->conntrack_udp_s};
+		if (!was.tcp_established_s) {
+			if (cur.tcp_established_s)
+				keep(k, "%s connection-tracking timeouts %d/%d/%d s (none recorded)", eni->id,
+				     cur.tcp_established_s, cur.udp_stream_s, cur.udp_s);
+			continue;
+		}
+		if (!memcmp(&cur, &was, sizeof cur))
+			continue;
+		rsp_intent(x, "%s connection-tracking timeouts %d/%d/%d s, as recorded", eni->id,
+		           was.tcp_established_s, was.udp_stream_s, was.udp_s);
+		check(f, aws_ec2_set_eni_conntrack(x->aws, eni->id, &was, 0, &e),
+		      "ModifyNetworkInterfaceAttribute", eni->id, &e);
+	}
+	aws_xml_free(rep);
+}
+
 /* Auto Scaling group (AttachInstances raises the desired capacity by one). */
 static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
 {
@@ -162,12 +272,12 @@ static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
  * so that the tag never says "released" of an incident that is not.  A
  * transition that fails (the store busy, another operator's move) leaves
  * the tag as containment set it.  A tag that cannot be set after the
- * transition does not undo the release (SG_OK: the incident is released,
- * which the dashboard and the CLI report); msg says so, with the command
- * that sets the tag.
+ * transition does not undo the release (SG_OK: the incident is released)
+ * but makes it partial (*partial: the CLI exits 1, the dashboard says
+ * so); msg says so, with the command that sets the tag.
  */
 static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
-                            const char *actor, char *msg, size_t msglen)
+                            const kept *k, const char *actor, bool *partial, char *msg, size_t msglen)
 {
 	store_change c = {.incident_id = x->id, .to = "released", .reason = "released by an operator",
 	                  .actor = actor, .force = 1};
@@ -189,23 +299,28 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 		         "says what containment left (aws ec2 create-tags --resources %s --tags "
 		         "Key=ssrfguard:status,Value=released)", x->inc, fails.text, in->id);
 		release_step(x, PB_DONE, msg, actor);
+		*partial = true;
 		return SG_OK;
 	}
-	sg_err rec = release_step(x, PB_DONE, "groups, profile, load balancers and ASG restored; "
-	                          "status tag released", actor);
-	snprintf(msg, msglen, "%s released: %zu ENI(s), %zu registration(s), profile %s, ASG %s "
-	         "restored%s%s", x->inc, in->n_enis, in->n_targets + in->n_elbs,
-	         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none",
+	char done[1200];
+	snprintf(done, sizeof done, "restored: %zu ENI(s) (groups, Elastic IPs, connection tracking), "
+	         "%zu registration(s), profile %s, ASG %s, hop limit, protections, shutdown behaviour, "
+	         "DeleteOnTermination; stays: %s", in->n_enis, in->n_targets + in->n_elbs,
+	         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none", k->text);
+	sg_err rec = release_step(x, PB_DONE, done, actor);
+	snprintf(msg, msglen, "%s released; %s%s%s", x->inc, done,
 	         rec ? "; the release step's own record was not written: " : "",
 	         rec ? sg_strerror(rec) : "");
 	return SG_OK;
 }
 
-sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen)
+sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
+                       size_t msglen)
 {
 	rsp_run x;
 	store_incident inc = {0};
 	store_step rec = {0};
+	*partial = false;
 	sg_err err = open_run(r, &x, msg, msglen);
 	if (err)
 		goto fail;
@@ -244,11 +359,19 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 	const pb_instance *in = x.inst;
 	release_step(&x, PB_RUNNING, "release started", actor);
 	failures fails = {0};
+	kept stays = {""};
 	restore_groups(&x, in, &fails);
+	restore_conntrack(&x, in, &fails, &stays);
+	restore_settings(&x, in, &fails, &stays);
 	restore_eips(&x, in, &fails);
 	restore_profile(&x, in, &fails);
 	restore_registrations(&x, in, &fails);
-	restore_asg(&x, in, &fails);
+	restore_asg(&x, in, &fails); /* last: back in service when all else is */
+	if (in->role_name[0])
+		keep(&stays, "the revocation policy %s on role %s (it denies only sessions issued before "
+		     "the incident)", PB_REVOKE_POLICY_NAME, in->role_name);
+	keep(&stays, "the evidence (snapshots, volumes, IncidentId tags) and the quarantine groups "
+	     "(no longer attached)");
 	if (fails.n) {
 		snprintf(msg, msglen, "%s: %zu restore call(s) failed: %s; the incident stays %s and "
 		         "keeps its status tag (run release again)", x.inc, fails.n, fails.text,
@@ -257,7 +380,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, s
 		err = SG_ERR_REMOTE;
 		goto fail;
 	}
-	err = mark_released(&x, in, &inc, actor, msg, msglen);
+	err = mark_released(&x, in, &inc, &stays, actor, partial, msg, msglen);
 fail:
 	store_step_free(&rec);
 	store_incident_free(&inc);

@@ -20,7 +20,8 @@
  * owns its own store handle and AWS client.  respond_loop runs up to
  * cfg->parallel incidents at once.  One active incident per instance: a
  * second incident for an instance already being (or already) contained is
- * closed as merged into the first.
+ * closed as merged into the first (store_hold decides, atomically, which
+ * incident holds the instance).
  *
  * Test hook.  SSRFGUARD_RESPOND_CRASH=STEP:PHASE makes the process _exit(77)
  * at that point (PHASE: start = step marked running, before any call;
@@ -194,16 +195,22 @@ void respond_wake(responder *r);
 
 /*
  * Restore what the playbook took away, from the recorded instance: the
- * ENIs' security groups, ASG membership, target group and ELB
- * registrations, the instance profile.  The revocation policy stays (it
- * only denies sessions issued before the incident).  Then incident ->
+ * ENIs' security groups, Elastic IPs and connection-tracking timeouts, ASG
+ * membership, target group and ELB registrations, the instance profile,
+ * the hop limit, protections, shutdown behaviour and DeleteOnTermination.
+ * What stays is named in msg ("stays: ..."): HttpTokens=required, an ENI's
+ * shortened timeouts when none were recorded, the revocation policy (it
+ * only denies sessions issued before the incident), the evidence.  Then incident ->
  * released, and only then the instance's ssrfguard:status tag "released"
  * (a tag never says released of an incident that is not).  An error with
  * msg saying why: a restore call failed (nothing marked), or the
  * transition failed (the tag unchanged).  SG_OK once released, msg saying
- * what was restored, or that the tag could not be set and how to set it.
+ * what was restored; *partial (never NULL) is set when the tag could not
+ * be set after the release (msg says how to set it): released, but
+ * partly (`incidents release` exits 1, as respond's `partial` does).
  */
-sg_err respond_release(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
+sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
+                       size_t msglen);
 
 /*
  * Preflight: record the instance, build the plan and send every changing

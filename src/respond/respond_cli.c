@@ -12,7 +12,6 @@
 
 #include "aws/s3.h"
 #include "aws/sqs.h"
-#include "playbook/incname.h"
 
 void respond_cli_init(respond_cli *o)
 {
@@ -41,7 +40,8 @@ static const opt_def respond_opts[] = {
 	{.type = OPT_SECTION, .help = "What to run (default: a daemon that claims open incidents from the store)"},
 	R(OPT_STR, "instance", "ID", "open an incident for instance ID and run it now, printing each step",
 	  .flags = OPT_ARGV_ONLY),
-	R(OPT_STR, "incident", "ID", "run (or resume) incident ID now: N or INC-N"),
+	R(OPT_STR, "incident", "ID", "run (or resume) incident ID now (7, or INC-7 as the tags and "
+	  "the reports name it)"),
 	R(OPT_SWITCH, "once", NULL, "run every claimable incident, then exit", .flags = OPT_ARGV_ONLY),
 	R(OPT_STR, "listen", "ADDR:PORT", "also accept signed incidents from detectors over HTTPS (needs "
 	  "--key-file, --tls-cert, --tls-key)"),
@@ -80,7 +80,8 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "quarantine-profile", "ARN", "an SSM-only instance profile, swapped in before the "
 	  "revocation so that the SSM agent keeps working for the capture, and left in place of the "
 	  "instance's profile (without it the profile is removed and, on AWS, the capture fails)"),
-	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish); with imds, revoke, "
+	R(OPT_LIST, "skip", "STEP", "turn a step off (repeatable; not record/finish; asg only with isolate, "
+	  "snapshot only with forensics: those need them); with imds, revoke, "
 	  "isolate or strip off the playbook ends partial, exit status 1"),
 	R(OPT_STR, "order", "LIST", "a full comma-separated order (checked against the ordering "
 	  "invariants)"),
@@ -102,7 +103,7 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "share-kms-key", "ARN", "with --share-snapshots-with: copy each snapshot under "
 	  "this customer managed KMS key (its key policy must let the account use it) and share the "
 	  "copy; needed for encrypted snapshots (aws/ebs ones cannot be shared)"),
-	R(OPT_STR, "evidence-bucket", "NAME", "S3 bucket for the whole SSM output (OutputS3BucketName), "
+	R(OPT_STR, "evidence-bucket", "BUCKET", "S3 bucket for the whole SSM output (OutputS3BucketName), "
 	  "hashed from the object; without it only the first 24,000 characters exist and are marked "
 	  "truncated"),
 	R(OPT_SWITCH, "memory", NULL, "acquire the instance's memory with AVML over SSM into the "
@@ -218,14 +219,12 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		}
 		o->instance = v;
 	} else if (IS("incident")) {
-		pb_incident_ref ref;
-		char why[96];
-		if (pb_incident_id_parse(v, strlen(v), false, &ref, why, sizeof why)) {
-			snprintf(msg, msglen, "incident: '%.64s': %s", v, why);
+		if (!(o->incident = pb_incident_id(v))) {
+			snprintf(msg, msglen, "incident: '%.64s' is not an incident id (7 or INC-7)", v);
 			return -1;
 		}
-		o->incident = ref.n;
-	} else if (IS("once"))
+	}
+	else if (IS("once"))
 		o->once = v != NULL;
 	else if (IS("listen"))
 		o->listen = o->listen_cfg.addr = v;
@@ -415,6 +414,8 @@ static int report_dir_check(const char *dir, char *msg, size_t msglen)
 
 int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 {
+	if (pb_order_check(&o->cfg.playbook.order, msg, msglen) != SG_OK)
+		return -1; /* skip and order together: a step off that another needs */
 	if (o->cfg.report_dir && report_dir_check(o->cfg.report_dir, msg, msglen) != 0)
 		return -1;
 	respond_config_where(&o->cfg, o->cfg.store_path, &o->where, &o->aws);

@@ -139,8 +139,9 @@ sg_err rsp_capture_memory(rsp_run *x);
  * The incident's forensic instance into fid: --forensic-instance, or one
  * launched from --forensic-launch-template (once: journal key
  * "forensic_instance", a ClientToken per incident, tagged IncidentId and
- * ssrfguard:role=forensics) and waited for until it runs and its SSM agent
- * is online.  RSP_SKIP when neither is configured.  The launched instance
+ * ssrfguard:role=forensics); either is waited for until it runs and its
+ * SSM agent is Online (SG_ERR_TIMEOUT at deadline, the note saying which
+ * it is not).  RSP_SKIP when neither is configured.  The launched instance
  * is kept after the incident (it holds the examination).
  */
 sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX]);
@@ -193,6 +194,10 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
  * reply once it has ended. */
 sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
                     char *status, size_t slen, json_t **out);
+/* The same until it has left Pending and Delayed (the agent took it): *out
+ * gets the reply then, whatever its Status (InProgress, or already ended). */
+sg_err rsp_ssm_wait_delivered(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
+                              char *status, size_t slen, json_t **out);
 
 /* A wait's deadline, counted from its first attempt across reruns (the
  * start is journaled under key). */
@@ -207,10 +212,28 @@ int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s);
  */
 sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol);
 
+/*
+ * FORENSICS, right after SendCommand: wait (at most 2 min from the first
+ * send, and not past the step's deadline) until the examination command
+ * has left Pending/Delayed on fid.  SG_OK with the note "collection
+ * started" once it runs (with --forensics-wait the result is read next);
+ * SG_ERR_TIMEOUT with "sent ..., still Pending" when the agent has not
+ * taken it (a ConnectionLost agent: it would end DeliveryTimedOut);
+ * RSP_FATAL when it was not delivered (DeliveryTimedOut, Undeliverable,
+ * Terminated, cancelled) or already ran and failed.
+ */
+sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, size_t nvol, int64_t step_deadline);
+
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);
 int64_t rsp_now_ms(void);
 void rsp_iso8601(int64_t ms, char out[32]);
+
+/* DisableApiStop refused as not available here (an older API, an
+ * instance type without stop protection): AWS's UnsupportedOperation,
+ * InvalidParameterCombination or InvalidParameterValue.  Any other error
+ * (InternalError after the retries, an unknown code) is a failure. */
+bool rsp_stop_protection_unsupported(sg_err err, const struct aws_error *e);
 
 /* ---- the steps: SG_OK done, RSP_SKIP, RSP_FATAL, or an error (retried) - */
 sg_err rsp_step_record(rsp_run *x);

@@ -23,6 +23,7 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
 	 .help = "SQLite incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
 	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
+	{.type = OPT_INCLUDE, .include = cmdline_aws_access_opts, AT(aws)},
 	{.type = OPT_CHOICE, .name = "store-sync", .arg = "full|normal", .dflt = "full",
 	 AT(store_sync_normal), .help = "fsync every commit (full) or rely on WAL (normal)"},
 	{.type = OPT_INT, .name = "store-busy-ms", .arg = "MS", .dflt = "5000", .lo = 1, .hi = 600000,
@@ -40,7 +41,8 @@ const opt_def srvcfg_opts[] = {
 	         "[serve] settings and exit: 0 valid, 2 not"},
 	{.type = OPT_SECTION, .help = "Guard policy"},
 	{.type = OPT_STR, .name = "policy", .arg = "FILE", .dflt = "", AT(policy),
-	 .help = "guard policy file: allow/deny rules, one a line"},
+	 .help = "guard policy file: allow/deny rules, one a line; read again (with `rule`) on "
+	         "SIGHUP and when it or a --config file changes"},
 	{.type = OPT_LIST, .name = "rule", .arg = "RULE", .set = add_rule,
 	 .help = "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
 	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
@@ -87,10 +89,11 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "log-max-bytes", .arg = "BYTES", .dflt = "104857600", .lo = 0,
 	 .hi = INT64_C(1) << 50, AT(log_max_bytes),
 	 .help = "rotate the log file to PATH.1 past this size (0 = never)"},
-	{.type = OPT_STR, .name = "instance-id", .arg = "ID", .dflt = "", AT(instance_id),
+	{.type = OPT_STR, .name = "instance-id", .arg = "i-ID", .dflt = "", AT(instance_id),
 	 .help = "this instance's id (default: ask IMDSv2)"},
 	{.type = OPT_STR, .name = "region", .arg = "REGION", AT(region),
-	 .help = "this instance's region (default: IMDSv2, else AWS_REGION or AWS_DEFAULT_REGION)"},
+	 .help = "this instance's region, also the --state-table's (default: IMDSv2, else "
+	         "AWS_REGION or AWS_DEFAULT_REGION)"},
 	{.type = OPT_STR, .name = "az", .arg = "AZ", .dflt = "", AT(az),
 	 .help = "this instance's availability zone (default: IMDSv2)"},
 	{.type = OPT_STR, .name = "imds-endpoint", .arg = "URL", AT(imds_endpoint),
@@ -268,6 +271,36 @@ static void print_contain(unsigned mask, FILE *to)
 	fprintf(to, "%s\n", n ? "" : "none");
 }
 
+static sg_err copy_rules(const srvcfg *c, srvcfg *to)
+{
+	char err[64];
+	if (opt_set_str(&to->policy, c->policy) != SG_OK)
+		return SG_ERR_NOMEM;
+	for (size_t i = 0; i < c->nrules; i++) {
+		opt_value v = {.text = c->rules[i]};
+		if (add_rule(to, NULL, &v, err, sizeof err) != SG_OK)
+			return SG_ERR_NOMEM;
+	}
+	return SG_OK;
+}
+
+sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen)
+{
+	sg_err e = srvcfg_init(fresh);
+	if (e != SG_OK) {
+		snprintf(err, errlen, "out of memory");
+		return e;
+	}
+	if (!c->cmd)
+		e = copy_rules(c, fresh);
+	else if (cmdline_parse(c->cmd, fresh, c->argc, c->argv, NULL, NULL, err, errlen) !=
+	         CMDLINE_OK)
+		return SG_ERR_PARSE;
+	if (e != SG_OK)
+		snprintf(err, errlen, "out of memory");
+	return e;
+}
+
 sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
 {
 	char msg[256];
@@ -332,10 +365,13 @@ static void print_choice(const opt_def *d, int index, FILE *to)
 void srvcfg_print(const srvcfg *c, FILE *to)
 {
 	fprintf(to, "[serve]\n");
-	for (const opt_def *d = srvcfg_opts; d->type != OPT_END; d++) {
+	opt_iter it;
+	size_t base;
+	opt_iter_init(&it, srvcfg_opts);
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
 		if (d->type < OPT_SWITCH || (d->flags & OPT_ARGV_ONLY))
 			continue;
-		const void *f = (const char *)c + d->off;
+		const void *f = (const char *)c + base + d->off;
 		if (d->set == add_rule)
 			for (size_t i = 0; i < c->nrules; i++)
 				print_quoted(d->name, c->rules[i], to);
@@ -350,7 +386,7 @@ void srvcfg_print(const srvcfg *c, FILE *to)
 		else if (d->type == OPT_LIST)
 			for (size_t i = 0; i < ((const opt_list *)f)->n; i++)
 				print_quoted(d->name, ((const opt_list *)f)->v[i], to);
-		else
+		else if (*(char *const *)f) /* unset (NULL): nothing to say */
 			print_quoted(d->name, *(char *const *)f, to);
 	}
 }
@@ -361,6 +397,10 @@ store_opts srvcfg_store_opts(const srvcfg *c)
 	                 .busy_ms = (int)c->store_busy_ms,
 	                 .detail_max = c->store_detail_max,
 	                 .max_bytes = c->store_max_bytes,
-	                 .state_table = c->where.state_table};
+	                 .state_table = c->where.state_table,
+	                 .region = c->region && *c->region ? c->region : NULL,
+	                 .profile = c->aws.profile,
+	                 .endpoint_url = c->aws.endpoint_url,
+	                 .ca_bundle = c->aws.ca_bundle};
 	return so;
 }

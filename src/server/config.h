@@ -35,6 +35,8 @@ typedef struct srvcfg {
 	char *listen;            /* "127.0.0.1:5001", "[::1]:5001" */
 	char *store;             /* SQLite path (default: cmdline_default_store) */
 	cmdline_store where;     /* --state-table: DynamoDB instead */
+	cmdline_aws aws;         /* the table's --profile, --endpoint-url and
+	                            --ca-bundle (its region: region below) */
 	int store_sync_normal;   /* store_sync = normal */
 	int64_t store_busy_ms;   /* wait this long for another writer's lock */
 	int64_t store_max_bytes; /* past it attempts are only counted; 0 = no cap */
@@ -84,6 +86,11 @@ typedef struct srvcfg {
 	char *proxy_tls_cert, *proxy_tls_key; /* "" = plain; else the listener speaks TLS */
 	char *proxy_client_ca;   /* verify (and require) client certificates */
 	char *proxy_client_crl;  /* ... and check them against these CRLs */
+	/* the command line serve started with (borrowed, may be NULL): the
+	 * settings are read again from it on SIGHUP for `policy` and `rule` */
+	const opt_command *cmd;
+	int argc;
+	char **argv;
 } srvcfg;
 
 /* The rows of every setting; opt_command serve in cli/cmd_serve.c. */
@@ -105,7 +112,16 @@ sg_err srvcfg_parse(srvcfg *c, const char *text, size_t len, const char *name,
  */
 sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen);
 
-/* The store options serve's settings give (engine, sync, busy wait, caps). */
+/*
+ * The settings read again as at the start (the environment, the --config
+ * files, then c's command line) into *fresh, which the caller frees with
+ * srvcfg_free.  Without a command line (c->cmd NULL) *fresh is a copy of
+ * c's `policy` and `rule`.  SIGHUP takes `policy` and `rule` from it.
+ */
+sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
+
+/* The store options serve's settings give (engine, sync, busy wait, caps;
+ * the state table's region, profile, endpoint and CA bundle). */
 store_opts srvcfg_store_opts(const srvcfg *c);
 
 /* Print the effective settings as a config file ([serve] section). */

@@ -167,9 +167,7 @@ sg_err fetch_init(struct srv *s)
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	/* The connection cache: idle upstream connections kept for reuse. */
 	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
-	char via[64];
-	snprintf(via, sizeof via, "Via: 1.1 %s", s->via_token);
-	if (!(s->out_headers = curl_slist_append(NULL, via)))
+	if (!(s->out_headers = curl_slist_append(NULL, s->via)))
 		return SG_ERR_NOMEM;
 	return SG_OK;
 }
@@ -252,17 +250,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return fetch_body_add(ud, p, len) == 0 ? len : 0;
 }
 
-/* A status line "HTTP/x yyy": an interim 1xx other than 100 Continue (101
- * Switching Protocols above all: the raw stream after it is no HTTP answer)
- * is never passed on: the fetch ends with 502. */
+/* A status line (px_status_code) of an interim 1xx other than 100 Continue
+ * (101 Switching Protocols above all: the raw stream after it is no HTTP
+ * answer) is never passed on: the fetch ends with 502. */
 static int bad_interim(const char *p, size_t len)
 {
-	if (len < 12 || memcmp(p, "HTTP/", 5))
-		return 0;
-	const char *sp = memchr(p, ' ', len);
-	if (!sp || (size_t)(sp - p) + 4 > len)
-		return 0;
-	return sp[1] == '1' && !(sp[2] == '0' && sp[3] == '0');
+	int st = px_status_code(p, len);
+	return st > 100 && st < 200;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
@@ -349,7 +343,7 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 		len = sizeof *in6;
 	} else {
 		j->blocked = 1;
-		sg_check_addr(j->s->policy, NULL, 0, NULL, &j->bv);
+		sg_check_addr(j->rules->policy, NULL, 0, NULL, &j->bv);
 		return CURL_PREREQFUNC_ABORT;
 	}
 	fetch_judge(j, (struct sockaddr *)&ss, len, &v);
@@ -372,9 +366,16 @@ static void finish_error(job *j, int code, const char *msg)
 	release_slot(s);
 }
 
+/* What is left of the fetch's total_timeout_ms.  The clock's last tick
+ * will do for a deadline counted in seconds (a jiffy late at most, and a
+ * precise read costs twice per hop on the hot path). */
 static int64_t remaining_ms(job *j)
 {
-	return j->s->cfg->total_timeout_ms - (int64_t)srv_elapsed_ms(&j->t0);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	int64_t ms = (int64_t)(now.tv_sec - j->t0.tv_sec) * 1000 +
+	             (now.tv_nsec - j->t0.tv_nsec) / 1000000;
+	return j->s->cfg->total_timeout_ms - ms;
 }
 
 /* ---- easy handles, reused ----
@@ -625,7 +626,7 @@ static void start(job *j)
 	}
 	link_running(s, j);
 	j->d.s = s;
-	j->d.pol = s->policy;
+	j->d.pol = j->rules->policy;
 	j->d.hop = &j->hopv;
 	j->d.client = j->client;
 	j->d.done = on_dest;
@@ -801,21 +802,22 @@ done:
 }
 
 /* The Content-Type passed on: printable ASCII, else a neutral type. */
-static void content_type(const char *ct, char *out, size_t cap)
+static const char *content_type(const char *ct)
 {
-	snprintf(out, cap, "%s", "application/octet-stream");
-	if (!ct || !ct[0] || strlen(ct) >= cap)
-		return;
+	static const char neutral[] = "application/octet-stream";
+	if (!ct || !ct[0] || strlen(ct) >= 200)
+		return neutral;
 	for (const char *p = ct; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			return;
-	snprintf(out, cap, "%s", ct);
+			return neutral;
+	return ct;
 }
 
 /* A redirect: the next hop, judged by its URL first. */
 static void follow(job *j, const char *loc)
 {
 	struct srv *s = j->s;
+	j->end_ms = 0; /* the answer is the next hop's */
 	if (j->hop >= s->cfg->max_redirects) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "too many redirects (more than %lld)",
@@ -834,7 +836,7 @@ static void follow(job *j, const char *loc)
 	j->d.addrs_len = 0;
 	j->d.addrs[0] = '\0';
 	sg_verdict v;
-	sg_check_url(s->policy, nu, strlen(nu), &v);
+	sg_check_url(j->rules->policy, nu, strlen(nu), &v);
 	if (v.action == SG_BLOCK) {
 		if (v.category == SG_CAT_MALFORMED) {
 			finish_error(j, 502, "upstream redirected to an unparsable URL");
@@ -866,10 +868,8 @@ static void answered(job *j, int code, const char *loc, const char *ctype)
 		finish_error(j, 502, "upstream answered with an interim (1xx) status only");
 		return;
 	}
-	char ct[200];
-	content_type(ctype, ct, sizeof ct);
 	j->sandbox = 1;
-	srv_reply(j, code, ct, j->body, "allow");
+	srv_reply(j, code, content_type(ctype), j->body, "allow");
 	srv_job_free(j);
 	release_slot(s);
 }
@@ -900,7 +900,8 @@ static void failed(job *j, int code, const char *msg)
 void fetch_hop_answered(job *j, int code, const char *location, const char *ctype)
 {
 	unlink_running(j->s, j);
-	metrics_fetch_time(j->s, srv_elapsed_ms(&j->t0) / 1e3);
+	j->end_ms = srv_elapsed_ms(&j->t0);
+	metrics_fetch_time(j->s, j->end_ms / 1e3);
 	answered(j, code, location, ctype);
 }
 

@@ -485,6 +485,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	c->s = s;
 	c->fd = fd;
+	srv_nodelay(fd); /* pipelined answers are written one by one */
 	c->cap = FR_BUF;
 	c->in = malloc(c->cap);
 	c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_read, c);

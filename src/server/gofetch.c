@@ -343,7 +343,7 @@ static void send_request(gf_conn *c)
 	int v6 = strchr(j->hopv.host, ':') != NULL;
 	if (j->hopv.port != 80)
 		pn = (size_t)snprintf(port, sizeof port, ":%u", (unsigned)j->hopv.port);
-	size_t hn = strlen(j->hopv.host), vn = strlen(s->via_token);
+	size_t hn = strlen(j->hopv.host), vn = s->via_len;
 	size_t an = h->auth ? strlen(h->auth) : 0;
 	size_t need = h->tlen + hn + pn + vn + an + 128;
 	char small[4096];
@@ -366,8 +366,8 @@ static void send_request(gf_conn *c)
 	if (v6)
 		LIT("]");
 	PIECE(port, pn);
-	LIT("\r\nUser-Agent: ssrfguard/0.1\r\nAccept: */*\r\nVia: 1.1 ");
-	PIECE(s->via_token, vn);
+	LIT("\r\nUser-Agent: ssrfguard/0.1\r\nAccept: */*\r\n");
+	PIECE(s->via, vn); /* srv_via_new */
 	LIT("\r\n");
 	if (an)
 		PIECE(h->auth, an);

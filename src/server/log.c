@@ -139,11 +139,8 @@ static struct srv *libevent_log_srv;
 
 static void on_libevent_log(int severity, const char *msg)
 {
-	const char *level = severity >= EVENT_LOG_ERR ? "error"
-	                    : severity == EVENT_LOG_WARN ? "warning"
-	                    : severity == EVENT_LOG_MSG ? "info"
-	                                                : "debug";
-	log_line_from_any_thread(libevent_log_srv, level, "libevent", msg);
+	log_line_from_any_thread(libevent_log_srv, logging_libevent_level(severity), "libevent",
+	                         msg);
 }
 
 static void on_evdns_log(int is_warn, const char *msg)
@@ -258,6 +255,25 @@ void log_line_from_any_thread(struct srv *s, const char *level, const char *even
 	struct iovec v[1] = {{line, len}};
 	write_through(s->log, v, 1);
 	free(line);
+}
+
+void log_reload(struct srv *s, const char *event, const char *trigger, const char *extra,
+                const char *error, const char *kept)
+{
+	char line[900];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_fmt(&b, "{\"event\":\"%s\",\"trigger\":", event);
+	tb_json(&b, trigger, strlen(trigger), 32);
+	tb_fmt(&b, ",\"ok\":%s%s", error ? "false" : "true", extra);
+	if (error) {
+		tb_str(&b, ",\"error\":");
+		tb_json(&b, error, strlen(error), 400);
+		tb_str(&b, ",\"message\":");
+		tb_json(&b, kept, strlen(kept), 100);
+	}
+	tb_str(&b, "}\n");
+	log_line(s, error ? "error" : "info", b.p, b.len);
 }
 
 void log_line(struct srv *s, const char *level, const char *json, size_t len)

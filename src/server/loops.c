@@ -54,11 +54,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* SIGHUP: files read again (the proxy's TLS files and CRLs, its roles file). */
+/* SIGHUP: files read again (the guard's rules: `policy`, `rule`, the
+ * proxy's roles; the proxy's TLS files and CRLs). */
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
 	(void)what;
+	rules_reload(arg, "SIGHUP");
 	proxy_reload(arg);
 }
 

@@ -26,9 +26,13 @@ void metrics_count(struct srv *s, int route, int code)
 
 void metrics_fetch_time(struct srv *s, double sec)
 {
+	/* one count, in the first bucket that holds it: the exposition sums
+	 * them into Prometheus's cumulative buckets (not one atomic add each) */
 	for (size_t i = 0; i < NBUCKETS; i++)
-		if (sec <= buckets[i])
+		if (sec <= buckets[i]) {
 			SRV_COUNT(s->m.hist[i], 1);
+			break;
+		}
 	SRV_COUNT(s->m.hist_sum_us, (uint64_t)(sec * 1e6));
 	SRV_COUNT(s->m.hist_count, 1);
 }
@@ -126,9 +130,12 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	evbuffer_add_printf(o, "# HELP ssrfguard_fetch_duration_seconds Time from request to "
 	                       "the end of the upstream fetch.\n"
 	                       "# TYPE ssrfguard_fetch_duration_seconds histogram\n");
-	for (size_t i = 0; i < NBUCKETS; i++)
+	uint64_t upto = 0;
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		upto += m.hist[i];
 		evbuffer_add_printf(o, "ssrfguard_fetch_duration_seconds_bucket{le=\"%g\"} %llu\n",
-		                    buckets[i], (unsigned long long)m.hist[i]);
+		                    buckets[i], (unsigned long long)upto);
+	}
 	evbuffer_add_printf(o, "ssrfguard_fetch_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
 	                       "ssrfguard_fetch_duration_seconds_sum %.6f\n"
 	                       "ssrfguard_fetch_duration_seconds_count %llu\n",
@@ -227,5 +234,22 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 		                    (long long)(counts[STORE_OPEN] + counts[STORE_CONTAINING] +
 		                                counts[STORE_FAILED]));
 	}
+	rules_status rs;
+	rules_state(s, &rs);
+	evbuffer_add_printf(o, "# HELP ssrfguard_policy_reloads_total Reloads of the guard's rules"
+	                       " (policy, rule, the proxy's roles; SIGHUP or a changed file).\n"
+	                       "# TYPE ssrfguard_policy_reloads_total counter\n"
+	                       "ssrfguard_policy_reloads_total{result=\"ok\"} %llu\n"
+	                       "ssrfguard_policy_reloads_total{result=\"error\"} %llu\n"
+	                       "# HELP ssrfguard_policy_reload_failing 1 when the last reload"
+	                       " failed and the rules loaded before are still in force.\n"
+	                       "# TYPE ssrfguard_policy_reload_failing gauge\n"
+	                       "ssrfguard_policy_reload_failing %d\n"
+	                       "# HELP ssrfguard_policy_generation The reading of the rules in"
+	                       " force (1 at the start, one more each good reload).\n"
+	                       "# TYPE ssrfguard_policy_generation gauge\n"
+	                       "ssrfguard_policy_generation %llu\n",
+	                    (unsigned long long)(rs.reloads - rs.failures),
+	                    (unsigned long long)rs.failures, rs.failing, (unsigned long long)rs.gen);
 	proxy_metrics(s, o);
 }

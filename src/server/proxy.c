@@ -14,7 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE };
+/* A body's framing; BODY_DECHUNK: chunked from the upstream, relayed as its
+ * data only, ended by the close (an HTTP/1.0 client does not read chunked). */
+enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE, BODY_DECHUNK };
 
 int64_t pc_now_ms(void)
 {
@@ -78,6 +80,9 @@ void pc_log(pconn *pc, int status, int decision)
 		tb_str(&b, ",\"why\":");
 		const char *w = pc->acl_why[0] ? pc->acl_why : pc->v.reason;
 		tb_json(&b, w, strlen(w), 192);
+	} else if (decision == PX_DEC_ERROR && pc->err_why[0]) {
+		tb_str(&b, ",\"why\":");
+		tb_json(&b, pc->err_why, strlen(pc->err_why), 192);
 	}
 	tb_str(&b, "}\n");
 	log_line(px->s, "info", b.p, b.len);
@@ -120,7 +125,7 @@ void pc_free(pconn *pc)
 		pc_log(pc, pc->rs_started ? pc->status : 0, PX_DEC_ERROR);
 	dest_free(&pc->d);
 	pool_put(pc); /* a clean upstream outlives its client */
-	prset_release(pc->set);
+	rset_release(pc->set);
 	if (pc->tev)
 		event_free(pc->tev);
 	free(pc->head);
@@ -243,6 +248,7 @@ void pc_reply_error(pconn *pc, int code, const char *msg)
 	tb_fmt(&b, "{\"error\":\"%s\",\"message\":", err);
 	tb_json(&b, msg, strlen(msg), 400);
 	tb_str(&b, "}\n");
+	snprintf(pc->err_why, sizeof pc->err_why, "%s", msg);
 	if (pc->head)
 		pc_log(pc, code, PX_DEC_ERROR);
 	pc_reply(pc, code, "application/json", code == 407
@@ -250,6 +256,28 @@ void pc_reply_error(pconn *pc, int code, const char *msg)
 }
 
 /* ---- moving bytes ---- */
+
+/* A chunked body's data only, decoded in place in `in` and copied to
+ * `out`; bytes of `in` used, or -1 on bad framing. */
+static long long move_dechunked(struct evbuffer *in, struct evbuffer *out, px_chunk *ck,
+                                int *done)
+{
+	size_t used = 0;
+	while (!*done && evbuffer_get_length(in)) {
+		struct evbuffer_iovec v;
+		size_t data = 0;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		long long k = px_chunk_decode(ck, v.iov_base, v.iov_len, &data, done);
+		if (k < 0 || (data && evbuffer_add(out, v.iov_base, data) != 0))
+			return -1;
+		evbuffer_drain(in, (size_t)k);
+		used += (size_t)k;
+		if (!k)
+			break;
+	}
+	return (long long)used;
+}
 
 /* Move the body bytes available in `in` to `out` by the framing; -1 on bad
  * chunked framing.  *done when the body ended. */
@@ -263,6 +291,8 @@ static long long move_body(struct evbuffer *in, struct evbuffer *out, int mode, 
 		*done = 1;
 		return 0;
 	}
+	if (mode == BODY_DECHUNK)
+		return move_dechunked(in, out, ck, done);
 	if (mode == BODY_CLOSE) {
 		n = avail;
 	} else if (mode == BODY_LENGTH) {
@@ -384,7 +414,8 @@ static void send_request_head(pconn *pc)
 	add_fields(o, &pc->h, pc->set->roles.role_header);
 	if (pc->h.chunked)
 		evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
-	evbuffer_add(o, "Via: 1.1 ssrfguard\r\n\r\n", 22);
+	evbuffer_add(o, pc->px->s->via, pc->px->s->via_len); /* /go's mark: srv_via_new */
+	evbuffer_add(o, "\r\n\r\n", 4);
 }
 
 /* Connected (or an idle upstream reused): the tunnel opens, or the request
@@ -452,6 +483,9 @@ static void handle_request(pconn *pc)
 	pc->next_addr = 0;
 	pc->rq_done = 0;
 	pc->rs_started = pc->rs_close = 0;
+	pc->rs_interim = 0;
+	pc->rs_head_bytes = 0;
+	pc->err_why[0] = '\0';
 	pc->status = 0;
 	pc->incident = 0;
 	pc->up_bytes = pc->down_bytes = 0;
@@ -460,12 +494,10 @@ static void handle_request(pconn *pc)
 	pc->want_close = h->close;
 	if (pg_role(pc) != 0)
 		return;
-	for (size_t i = 0; i < h->nfields; i++)
-		if (px_span_ieq(h->f[i].name, "via") &&
-		    memmem(h->f[i].value.p, h->f[i].value.n, "ssrfguard", 9)) {
-			pc_reply_error(pc, 508, "this request already passed through ssrfguard: a loop");
-			return;
-		}
+	if (srv_via_seen(pc->px->s, h)) {
+		pc_reply_error(pc, 508, "this request already passed through this ssrfguard: a loop");
+		return;
+	}
 	if (pc->is_connect) {
 		px_span host;
 		unsigned port;
@@ -550,51 +582,74 @@ static void write_response_head(pconn *pc, const px_head *rh)
 	evbuffer_add(o, "\r\n", 2);
 	add_fields(o, rh, NULL);
 	if (rh->status >= 200) {
-		if (rh->chunked)
+		int dechunk = rh->chunked && !pc->h.minor; /* BODY_DECHUNK */
+		if (rh->chunked && !dechunk)
 			evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
-		if (rh->until_close || pc->want_close || pc->px->draining)
+		if (rh->until_close || dechunk || pc->want_close || pc->px->draining)
 			evbuffer_add(o, "Connection: close\r\n", 19);
 	}
 	evbuffer_add(o, "\r\n", 2);
 }
 
+/* The upstream's answer cannot be relayed: 502, the connection dropped. */
+static int unusable_response(pconn *pc, const char *why)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "upstream sent an unusable response: %s", why);
+	pc->rs_close = 1;
+	pc_drop_upstream(pc);
+	pc_reply_error(pc, 502, msg);
+	return -1;
+}
+
 /* Read a response head from the upstream; 1 when the body may follow, 0 to
- * wait, -1 when pc is answered or gone. */
+ * wait, -1 when pc is answered or gone.  The interim heads before the final
+ * one are relayed, at most PX_INTERIM_MAX of them, and all the heads
+ * together fit in max_header_bytes. */
 static int response_head(pconn *pc)
 {
 	const srvcfg *c = pc->px->s->cfg;
 	struct evbuffer *in = bufferevent_get_input(pc->up);
 	for (;;) {
 		size_t len = evbuffer_get_length(in), max = (size_t)c->max_header_bytes;
+		size_t room = max > pc->rs_head_bytes ? max - pc->rs_head_bytes : 0;
 		const char *why = NULL;
 		px_head rh;
 		if (!len)
 			return 0;
-		size_t n = len < max ? len : max;
+		if (!room)
+			return unusable_response(pc, "its heads are larger than max_header_bytes");
+		size_t n = len < room ? len : room;
 		const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-		px_rc rc = px_parse_response(p, n, max, pc->h.method, &rh, &why);
+		px_rc rc = px_parse_response(p, n, room, pc->h.method, &rh, &why);
 		if (rc == PX_MORE)
 			return 0;
-		if (rc != PX_OK || rh.status == 101) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "upstream sent an unusable response: %s",
-			         rc == PX_OK ? "101 Switching Protocols (upgrades are not relayed)" : why);
-			pc->rs_close = 1;
-			pc_drop_upstream(pc);
-			pc_reply_error(pc, 502, msg);
-			return -1;
+		if (rc == PX_TOO_BIG)
+			return unusable_response(pc, pc->rs_interim ? "its heads are larger than "
+			                         "max_header_bytes" : why);
+		if (rc != PX_OK)
+			return unusable_response(pc, why);
+		if (rh.status == 101)
+			return unusable_response(pc, "101 Switching Protocols (upgrades are not relayed)");
+		if (rh.status < 200 && ++pc->rs_interim > PX_INTERIM_MAX) {
+			char w[64];
+			snprintf(w, sizeof w, "more than %d interim (1xx) heads", PX_INTERIM_MAX);
+			return unusable_response(pc, w);
 		}
+		pc->rs_head_bytes += rh.head_len; /* at most room */
 		write_response_head(pc, &rh);
 		pc->down_bytes += rh.head_len;
 		evbuffer_drain(in, rh.head_len);
 		if (rh.status < 200)
 			continue; /* 100 Continue, 103 Early Hints: the final head follows */
+		int dechunk = rh.chunked && !pc->h.minor; /* HTTP/1.0: the close ends it */
 		pc->rs_started = 1;
 		pc->status = rh.status;
 		pc->rs_close = rh.close || rh.until_close;
-		pc->want_close |= rh.until_close;
+		pc->want_close |= rh.until_close || dechunk;
 		memset(&pc->rs_ck, 0, sizeof pc->rs_ck);
-		pc->rs_mode = rh.chunked ? BODY_CHUNKED : rh.until_close ? BODY_CLOSE
+		pc->rs_mode = dechunk ? BODY_DECHUNK : rh.chunked ? BODY_CHUNKED
+		            : rh.until_close ? BODY_CLOSE
 		            : rh.has_length && rh.length ? BODY_LENGTH : BODY_NONE;
 		pc->rs_left = rh.length;
 		return 1;
@@ -930,6 +985,7 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 		return;
 	}
 	pc->px = px;
+	srv_nodelay(fd); /* bodies are relayed piece by piece */
 	pc->cli = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	pc->tev = evtimer_new(s->base, on_timer, pc);
 	if (!pc->cli || !pc->tev) {
@@ -972,9 +1028,10 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	pc_arm(pc, (pc->state == PS_PPHDR ? s->cfg->client_timeout_s : s->cfg->proxy_idle_s) * 1000);
 }
 
-void pc_adopt_upstream(pconn *pc, struct bufferevent *bev)
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr)
 {
 	pc->up = bev;
+	pc->up_addr = *addr;
 	pc->up_eof = 0;
 	bufferevent_setcb(bev, on_up_read, on_up_write, on_up_event, pc);
 }
@@ -985,6 +1042,7 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return -1;
+	srv_nodelay(fd);
 	pc->up = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!pc->up) {
 		close(fd);
@@ -997,6 +1055,8 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 		pc_drop_upstream(pc);
 		return -1;
 	}
+	memset(&pc->up_addr, 0, sizeof pc->up_addr);
+	memcpy(&pc->up_addr, sa, len < sizeof pc->up_addr ? len : sizeof pc->up_addr);
 	pc->state = PS_CONNECT;
 	pc_arm(pc, s->cfg->connect_timeout_ms);
 	return 0;

@@ -41,8 +41,7 @@
 struct srv;
 struct evbuffer;
 
-/* On the primary, for every loop: load the roles file and the TLS files,
- * bind cfg->proxy_listen.  A no-op (SG_OK) when proxy_listen is empty.
+/* On the primary, for every loop: load the TLS files, bind cfg->proxy_listen.  A no-op (SG_OK) when proxy_listen is empty.
  * err names the problem. */
 sg_err proxy_init(struct srv *s, char *err, size_t errlen);
 
@@ -57,19 +56,15 @@ void proxy_stop(struct srv *s);
 int proxy_busy(const struct srv *s);
 
 /* SIGHUP (primary loop): build the listener's TLS context again from its
- * files (certificate, key, client CA, CRLs), and read the roles file
- * (proxy_roles) again.  Both are also read again when one of their files
+ * files (certificate, key, client CA, CRLs); also done when one of them
  * changes.  A failure keeps what is in force, is logged and shows in
- * proxy_status. */
+ * proxy_status.  (The roles file is the guard's rules': rules.c.) */
 void proxy_reload(struct srv *s);
 
 typedef struct proxy_state {
 	int tls;                  /* the listener speaks TLS */
 	int tls_failing;          /* the last reload failed: older files in force */
 	char tls_why[300];
-	int roles;                /* a roles file is configured */
-	int roles_failing;        /* its last reload failed: the roles before in force */
-	char roles_why[300];
 } proxy_state;
 void proxy_status(struct srv *s, proxy_state *out); /* any loop */
 

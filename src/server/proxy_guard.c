@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
+
 /* ---- who is asking ---- */
 
 static void set_role(pconn *pc, const px_role *r)
@@ -24,10 +26,10 @@ static void set_role(pconn *pc, const px_role *r)
  * of one connection holds from the second on). */
 static const px_roles *take_roles(pconn *pc)
 {
-	prset *now = proles_current(pc->px);
+	rset *now = rules_current(pc->px->s);
 	if (pc->set != now) {
-		prset_release(pc->set);
-		pc->set = prset_hold(now);
+		rset_release(pc->set);
+		pc->set = rset_hold(now);
 	}
 	return &pc->set->roles;
 }
@@ -90,15 +92,13 @@ static const char *request_header(void *ctx, const char *name, size_t *len)
 	return f ? f->value.p : NULL;
 }
 
-/* X-Ssrfguard-Reason: printable ASCII only. */
+/* X-Ssrfguard-Reason: a header value is printable ASCII only, so the
+ * reason is escaped as everywhere else, non-ASCII bytes as \xHH too. */
 static void reason_header(char *out, size_t cap, const sg_verdict *v, const char *why)
 {
 	char raw[SG_REASON_MAX + 200];
 	snprintf(raw, sizeof raw, "%s: %s", sg_category_name(v->category), why);
-	size_t k = 0;
-	for (size_t i = 0; raw[i] && k + 1 < cap; i++)
-		out[k++] = raw[i] >= 0x20 && raw[i] < 0x7f ? raw[i] : '?';
-	out[k] = '\0';
+	sg_text_clean_ascii(out, cap, raw, strlen(raw));
 }
 
 static void on_committed(job *j, int contain, sg_err e)
@@ -146,7 +146,7 @@ static void on_committed(job *j, int contain, sg_err e)
 static void refuse(pconn *pc, const sg_verdict *v)
 {
 	struct srv *s = pc->px->s;
-	job *j = calloc(1, sizeof *j);
+	job *j = srv_job_new(s);
 	char line[SRV_URL_MAX + 64];
 	if (!j) {
 		pc_reply_error(pc, 503, "out of memory");
@@ -194,6 +194,35 @@ static void refuse_policy(pconn *pc, const char *rule)
 
 /* ---- the destination (dest.h) ---- */
 
+/* 1 if pc's kept upstream was judged for this request's destination under
+ * the same role and reading of the rules (its address is checked later). */
+static int own_kept_fits(const pconn *pc)
+{
+	return pc->up && pc->up_reusable && !pc->is_connect && pc->up_port == pc->v.port &&
+	       pc->up_role_ix == pc->role_ix && pc->up_gen == pc->set->gen &&
+	       !strcmp(pc->up_host, pc->v.host);
+}
+
+/* Send the request on a kept connection to an address of this hop's fresh
+ * judged set: the client's own, else one pooled by any client.  0 if none. */
+static int reuse_kept(pconn *pc)
+{
+	pin_sa addr;
+	if (own_kept_fits(pc) && pin_set_has(&pc->d.judged, &pc->up_addr.sa, sizeof pc->up_addr)) {
+		pc_start_upstream(pc); /* the same judged destination, still open */
+		return 1;
+	}
+	pool_put(pc);
+	struct bufferevent *kept = pc->is_connect ? NULL
+	                         : pool_take(pc->px, pc->v.host, pc->v.port, pc->role_ix,
+	                                     pc->set->gen, &pc->d.judged, &addr);
+	if (!kept)
+		return 0;
+	pc_adopt_upstream(pc, kept, &addr); /* another client's connection */
+	pc_start_upstream(pc);
+	return 1;
+}
+
 static void on_dest(dest *d, dest_outcome o, const sg_verdict *v, int code, const char *msg)
 {
 	pconn *pc = d->owner;
@@ -201,7 +230,7 @@ static void on_dest(dest *d, dest_outcome o, const sg_verdict *v, int code, cons
 		pc_reply_error(pc, code, msg);
 	} else if (o == DEST_BLOCK) {
 		refuse(pc, v);
-	} else {
+	} else if (!reuse_kept(pc)) {
 		pc->next_addr = 0;
 		pg_connect_next(pc);
 	}
@@ -275,20 +304,10 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 		pc->report = 1;
 		memcpy(pc->acl_why, why, sizeof why);
 	}
-	if (pc->up && pc->up_reusable && pc->up_port == pc->v.port && pc->up_role_ix == pc->role_ix &&
-	    pc->up_gen == pc->set->gen && !pc->is_connect && !strcmp(pc->up_host, pc->v.host)) {
-		pc_start_upstream(pc); /* the same judged destination, still open */
-		return;
-	}
-	pool_put(pc);
-	struct bufferevent *kept = pc->is_connect ? NULL
-	                         : pool_take(px, pc->v.host, pc->v.port, pc->role_ix,
-	                                     pc->set->gen);
-	if (kept) { /* another client's connection to this judged destination */
-		pc_adopt_upstream(pc, kept);
-		pc_start_upstream(pc);
-		return;
-	}
+	if (!own_kept_fits(pc))
+		pool_put(pc); /* for other clients, while this one resolves */
+	/* Resolved and judged every time (dns_cache_s keeps judged answers): a
+	 * kept connection serves only an address of this judgement (reuse_kept). */
 	pc->d.s = px->s;
 	pc->d.pol = pol;
 	pc->d.hop = &pc->v;

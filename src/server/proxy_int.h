@@ -18,6 +18,8 @@
 #define PX_HIGH_WATER (256 * 1024) /* bytes queued toward one side before
                                       the other side stops being read */
 #define PX_POOL_MAX 256            /* idle upstream connections kept */
+#define PX_INTERIM_MAX 5           /* interim (1xx) heads relayed before a
+                                      final one, as Go's net/http client */
 
 enum px_state {
 	PS_PPHDR,     /* waiting for the PROXY protocol header */
@@ -36,34 +38,17 @@ enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
 
 typedef struct pconn pconn;
 
-/* proxy_roles.c: one reading of the roles file, immutable once made: the
- * roles, a guard policy per role, each role's row of the request counters.
- * Counted: each loop holds the newest it has taken, each connection the
- * one its request's role came from; the last to let go frees it. */
-typedef struct prset {
-	px_roles roles;
-	sg_policy **pol;          /* per role; `base` for a role without rules */
-	const sg_policy *base;    /* the service's policy (not the set's) */
-	size_t *slot;             /* per role: its row of proxy.req */
-	uint64_t gen;             /* 1 at the start, one more each reload */
-	unsigned refs;
-} prset;
-#define PR_SLOTS 1024 /* rows of the request counters: role names since the start */
-
 /* One a loop (a Unix socket listener: the primary's only).  The primary's,
- * `main`, owns what every loop reads: the roles file in force and the TLS
- * context, and looks at their files' change times. */
+ * `main`, owns the TLS context every loop reads (the roles are the guard's
+ * rules: rules.c, srv_int.h). */
 struct proxy {
 	struct srv *s;            /* its loop */
 	struct proxy *main;       /* the primary loop's (itself there) */
 	struct evconnlistener *lst;
 	int is_unix;
-	prset *set;               /* the roles this loop took last (a reference) */
-	struct proles *rl;        /* main only: proxy_roles.c's set in force, reloads */
-	struct event *files_poll; /* main only: the TLS and roles files' change times */
 	pconn *conns;
 	size_t nconns;
-	uint64_t *req;            /* [PR_SLOTS][decision] requests, this loop's */
+	uint64_t *req;            /* [RULES_SLOTS][decision] requests, this loop's */
 	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
 	struct pool_ent *pool, *pool_tail;  /* proxy_pool.c: idle upstreams */
 	size_t npool;
@@ -86,7 +71,7 @@ struct pconn {
 	char client[48];          /* source address text (after PROXY protocol) */
 	int has_uid;
 	uint32_t uid;
-	prset *set;               /* the roles its request was judged by (a reference) */
+	rset *set;                /* the rules its request was judged by (a reference) */
 	size_t role_ix;
 	const px_role *role;      /* in set */
 	struct event *tev;        /* the one timer: head deadline, connect, idle */
@@ -105,6 +90,9 @@ struct pconn {
 	uint64_t rq_left;
 	px_chunk rq_ck;
 	int rs_mode, rs_started, rs_close, status;
+	unsigned rs_interim;      /* interim heads relayed (PX_INTERIM_MAX) */
+	size_t rs_head_bytes;     /* all its heads together (max_header_bytes) */
+	char err_why[160];        /* an error answer's reason, for the log */
 	uint64_t rs_left;
 	px_chunk rs_ck;
 	uint64_t up_bytes, down_bytes;
@@ -112,7 +100,8 @@ struct pconn {
 	char up_host[SG_HOST_MAX];
 	unsigned up_port;
 	size_t up_role_ix;
-	uint64_t up_gen;          /* the roles set it was judged under */
+	uint64_t up_gen;          /* the rules' reading it was judged under */
+	pin_sa up_addr;           /* the address it is connected to */
 	int up_reusable;
 	job *pending;             /* refusal waiting for the store */
 	int gone;                 /* client went away while pending */
@@ -142,7 +131,8 @@ void pc_arm(pconn *pc, int64_t ms);     /* the connection's timer, ms from now *
 /* A socket to sa (already judged) with the upstream callbacks; state
  * PS_CONNECT.  -1 if no connection attempt could start. */
 int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
-void pc_adopt_upstream(pconn *pc, struct bufferevent *bev); /* a pooled one */
+/* A pooled one, connected to addr. */
+void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr);
 void pc_drop_upstream(pconn *pc);
 
 /* proxy_pool.c: idle upstream connections shared between clients */
@@ -151,20 +141,17 @@ void pool_free(struct proxy *px);
 /* Keep pc's upstream if it is reusable, else close it; pc->up is NULL after. */
 void pool_put(pconn *pc);
 /* An idle connection judged for (host, port) under role role_ix of the
- * roles set of generation gen, or NULL. */
+ * rules' reading gen, connected to an address of judged (this hop's own
+ * judgement: a name's answers may have changed since), or NULL; *addr is
+ * its address. */
 struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
-                              size_t role_ix, uint64_t gen);
+                              size_t role_ix, uint64_t gen, const pin_set *judged,
+                              pin_sa *addr);
 
 /* proxy_splice.c: relay an established tunnel with splice(2); -1 if it
  * cannot (the caller relays through the bufferevents instead). */
 int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
-
-/* proxy_listen.c: the roles file, read again when it changes, is looked
- * at every PX_FILES_POLL_S seconds; out[i] is
- * paths[i]'s change time, zero for "" or a file that cannot be seen. */
-#define PX_FILES_POLL_S 2
-void px_file_mtimes(const char *const *paths, size_t n, struct timespec *out);
 
 /* proxy_tls.c: TLS on the listener, client certificates.  The context is
  * built again on SIGHUP (proxy_reload) and when a file changes; a reload
@@ -182,28 +169,6 @@ int ptls_wrap(pconn *pc);                 /* pc->cli becomes a TLS filter over i
 /* The verified client certificate's subject CN and DNS SANs; 0 if none. */
 size_t ptls_peer_names(pconn *pc, char (*names)[256], size_t max);
 void ptls_error_text(pconn *pc, char *out, size_t cap);
-
-/* proxy_roles.c: the roles file in force, read at the start (an error
- * there is fatal: err), again on SIGHUP (proxy_reload) and when the file
- * changes; a reload that fails keeps the set in force, is logged
- * (proxy_roles_reload) and says why (proles_state).  Without proxy_roles:
- * the built-in role default, never reloaded. */
-sg_err proles_init(struct proxy *px, char *err, size_t errlen); /* main only */
-void proles_free(struct proxy *px);       /* main: the set in force too */
-void proles_reload(struct proxy *px, const char *why); /* main only */
-void proles_check(struct proxy *px);      /* main only: reload if the file changed */
-/* The newest set for this loop (px->set, taken again after a reload). */
-prset *proles_current(struct proxy *px);
-prset *prset_hold(prset *set);
-void prset_release(prset *set);           /* NULL-safe */
-typedef struct proles_status {
-	int on, failing;                      /* on: a roles file is configured */
-	char why[300];
-	uint64_t reloads, failures;
-} proles_status;
-void proles_state(const struct proxy *px, proles_status *out);
-/* The counters' role names (rows 0..n-1 of proxy.req); n returned. */
-size_t proles_names(const struct proxy *px, const char *names[PR_SLOTS]);
 
 /* proxy_guard.c */
 /* Pick the role of this request; 0, or -1 after answering (407). */

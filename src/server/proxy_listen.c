@@ -53,40 +53,8 @@ static struct srv *loop_of(struct srv *primary, size_t i)
 	return i ? primary->peers[i - 1] : primary;
 }
 
-void px_file_mtimes(const char *const *paths, size_t n, struct timespec *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		memset(&out[i], 0, sizeof out[i]);
-		if (paths[i][0] && stat(paths[i], &st) == 0)
-			out[i] = st.st_mtim;
-	}
-}
-
-/* Every PX_FILES_POLL_S: the roles file, when it changed, is read again
- * (as on SIGHUP).  The TLS files have their own watch (src/tls). */
-static void on_files_poll(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	proles_check(arg);
-}
-
-static sg_err start_files_poll(struct proxy *px, char *err, size_t errlen)
-{
-	struct timeval every = {PX_FILES_POLL_S, 0};
-	if (!px->s->cfg->proxy_roles[0])
-		return SG_OK; /* nothing to look at */
-	px->files_poll = event_new(px->s->base, -1, EV_PERSIST, on_files_poll, px);
-	if (!px->files_poll || event_add(px->files_poll, &every) != 0) {
-		snprintf(err, errlen, "proxy: out of memory");
-		return SG_ERR_NOMEM;
-	}
-	return SG_OK;
-}
-
-/* Loop i's proxy: the primary's loads the roles and the TLS context, the
- * others share them. */
+/* Loop i's proxy: the primary's loads the TLS context, the others share
+ * it. */
 static sg_err proxy_new(struct srv *primary, size_t i, char *err, size_t errlen)
 {
 	struct srv *s = loop_of(primary, i);
@@ -96,20 +64,13 @@ static sg_err proxy_new(struct srv *primary, size_t i, char *err, size_t errlen)
 	px->s = s;
 	px->main = i ? primary->proxy : px;
 	s->proxy = px;
-	if (!(px->req = calloc((size_t)PR_SLOTS * PX_DEC__N, sizeof *px->req)))
+	if (!(px->req = calloc((size_t)RULES_SLOTS * PX_DEC__N, sizeof *px->req)))
 		return SG_ERR_NOMEM;
 	if (i == 0) {
-		sg_err e = proles_init(px, err, errlen);
-		if (e != SG_OK)
-			return e;
 		if (ptls_init(px, err, errlen) != 0)
 			return SG_ERR_INVAL;
-		if ((e = start_files_poll(px, err, errlen)) != SG_OK)
-			return e;
-	} else {
-		px->set = prset_hold(px->main->set); /* before any loop runs */
+	} else
 		px->tls_on = px->main->tls_on;
-	}
 	return pool_init(px) == 0 ? SG_OK : SG_ERR_NOMEM;
 }
 
@@ -163,16 +124,13 @@ sg_err proxy_init(struct srv *s, char *err, size_t errlen)
 
 void proxy_reload(struct srv *s)
 {
-	if (s->proxy && s->proxy->main == s->proxy) {
+	if (s->proxy && s->proxy->main == s->proxy)
 		ptls_reload(s->proxy, "SIGHUP");
-		proles_reload(s->proxy, "SIGHUP");
-	}
 }
 
 void proxy_status(struct srv *s, proxy_state *out)
 {
 	ptls_status t;
-	proles_status r;
 	memset(out, 0, sizeof *out);
 	if (!s->primary->proxy)
 		return;
@@ -180,10 +138,6 @@ void proxy_status(struct srv *s, proxy_state *out)
 	out->tls = t.on;
 	out->tls_failing = t.failing;
 	snprintf(out->tls_why, sizeof out->tls_why, "%s", t.why);
-	proles_state(s->primary->proxy, &r);
-	out->roles = r.on;
-	out->roles_failing = r.failing;
-	snprintf(out->roles_why, sizeof out->roles_why, "%s", r.why);
 }
 
 /* ---- SIGTERM: a bounded drain ---- */
@@ -294,11 +248,8 @@ void proxy_free(struct srv *s)
 	}
 	if (px->drain_ev)
 		event_free(px->drain_ev);
-	if (px->files_poll)
-		event_free(px->files_poll);
 	pool_free(px);
 	ptls_free(px);
-	proles_free(px);
 	free(px->req);
 	free(px);
 	s->proxy = NULL;
@@ -341,8 +292,8 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	memset(&t, 0, sizeof t);
 	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_requests_total Proxy requests and tunnels,"
 	                       " by role and decision.\n# TYPE ssrfguard_proxy_requests_total counter\n");
-	const char *names[PR_SLOTS]; /* every role since the start: counts survive reloads */
-	size_t nnames = proles_names(px, names);
+	const char *names[RULES_SLOTS]; /* every role since the start: counts survive reloads */
+	size_t nnames = rules_names(s, names);
 	for (size_t r = 0; r < nnames; r++)
 		for (size_t d = 0; d < PX_DEC__N; d++) {
 			sum_loops(primary, &t, r, d, &n);
@@ -392,18 +343,4 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 		                       "ssrfguard_proxy_tls_reload_failing %d\n",
 		                    (unsigned long long)(ts.reloads - ts.failures),
 		                    (unsigned long long)ts.failures, ts.failing);
-	proles_status rs;
-	proles_state(px, &rs);
-	if (rs.on)
-		evbuffer_add_printf(o, "# HELP ssrfguard_proxy_roles_reloads_total Reloads of the proxy's"
-		                       " roles file (SIGHUP or a changed file).\n"
-		                       "# TYPE ssrfguard_proxy_roles_reloads_total counter\n"
-		                       "ssrfguard_proxy_roles_reloads_total{result=\"ok\"} %llu\n"
-		                       "ssrfguard_proxy_roles_reloads_total{result=\"error\"} %llu\n"
-		                       "# HELP ssrfguard_proxy_roles_reload_failing 1 when the last reload"
-		                       " failed and the roles loaded before are still in force.\n"
-		                       "# TYPE ssrfguard_proxy_roles_reload_failing gauge\n"
-		                       "ssrfguard_proxy_roles_reload_failing %d\n",
-		                    (unsigned long long)(rs.reloads - rs.failures),
-		                    (unsigned long long)rs.failures, rs.failing);
 }

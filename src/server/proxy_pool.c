@@ -1,11 +1,15 @@
 /* proxy_pool.c — idle upstream connections shared by every client of the
  * proxy.  An upstream connection that finished a response cleanly is kept
  * under (role, judged host, port) for proxy_idle_s; the next request of
- * any client in that role to that destination takes it instead of
- * resolving and connecting again.  The key holds the role, and the roles
- * file's reading (its generation), because that role's policy judged the
- * address: after a reload, a connection judged before is never reused; the host is the guard's normalised name, so a
- * connection is only ever reused for the name it was judged for.  A pooled
+ * any client in that role to that destination, once its name is resolved
+ * and judged again, takes it instead of connecting again — only when the
+ * connection's address is among that fresh judged set (a name that now
+ * resolves elsewhere, with dns_cache_s = 0 or after its TTL, never reuses
+ * a connection to its old address).  The key holds the role, and the
+ * reading of the guard's rules (its generation), because that role's
+ * policy judged the address: after a reload, a connection judged before is
+ * never reused; the host is the guard's normalised name, so a connection
+ * is only ever reused for the name it was judged for.  A pooled
  * connection that turns readable (the upstream closed it, or sent bytes
  * nobody asked for) is dropped.  At most PX_POOL_MAX are kept; the oldest
  * goes first.  See proxy.h. */
@@ -23,6 +27,7 @@ struct pool_ent {
 	unsigned port;
 	size_t role_ix;
 	uint64_t gen;
+	pin_sa addr;
 	int64_t since_ms;
 };
 
@@ -78,6 +83,7 @@ void pool_put(pconn *pc)
 	e->port = pc->up_port;
 	e->role_ix = pc->up_role_ix;
 	e->gen = pc->up_gen;
+	e->addr = pc->up_addr;
 	e->since_ms = pc_now_ms();
 	e->next = px->pool;
 	if (px->pool)
@@ -93,7 +99,7 @@ void pool_put(pconn *pc)
 }
 
 struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port, size_t role_ix,
-                              uint64_t gen)
+                              uint64_t gen, const pin_set *judged, pin_sa *addr)
 {
 	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
 	for (struct pool_ent *e = px->pool, *n; e; e = n) {
@@ -102,9 +108,11 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 			drop(e);
 			continue;
 		}
-		if (e->port != port || e->role_ix != role_ix || e->gen != gen || strcmp(e->host, host))
+		if (e->port != port || e->role_ix != role_ix || e->gen != gen || strcmp(e->host, host) ||
+		    !pin_set_has(judged, &e->addr.sa, sizeof e->addr))
 			continue;
 		struct bufferevent *bev = e->bev;
+		*addr = e->addr;
 		unlink_ent(e);
 		free(e);
 		SRV_COUNT(px->pool_hits, 1);

@@ -17,22 +17,11 @@
 
 #include "tls/servertls.h"
 
-static void log_reload(void *arg, const char *why, const char *error)
+static void log_tls_reload(void *arg, const char *why, const char *error)
 {
 	struct proxy *px = arg;
-	char line[700];
-	tbuf b;
-	tb_init(&b, line, sizeof line);
-	tb_str(&b, "{\"event\":\"proxy_tls_reload\",\"trigger\":");
-	tb_json(&b, why, strlen(why), 32);
-	tb_fmt(&b, ",\"ok\":%s", error ? "false" : "true");
-	if (error) {
-		tb_str(&b, ",\"error\":");
-		tb_json(&b, error, strlen(error), 400);
-		tb_str(&b, ",\"message\":\"the certificates, CA and CRLs loaded before stay in force\"");
-	}
-	tb_str(&b, "}\n");
-	log_line(px->s, error ? "error" : "info", b.p, b.len);
+	log_reload(px->s, "proxy_tls_reload", why, "", error,
+	           "the certificates, CA and CRLs loaded before stay in force");
 }
 
 void ptls_reload(struct proxy *px, const char *why)
@@ -57,7 +46,7 @@ int ptls_init(struct proxy *px, char *err, size_t errlen)
 	                      .cert_name = "proxy_tls_cert", .key_name = "proxy_tls_key",
 	                      .client_ca_name = "proxy_client_ca",
 	                      .client_crl_name = "proxy_client_crl"};
-	if (tls_live_new(&f, log_reload, px, &px->tls, err, errlen) != SG_OK)
+	if (tls_live_new(&f, log_tls_reload, px, &px->tls, err, errlen) != SG_OK)
 		return -1;
 	px->tls_on = 1;
 	if (tls_live_watch(px->tls, px->s->base, TLS_LIVE_WATCH_S) != SG_OK) {

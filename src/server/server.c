@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -40,6 +42,31 @@ char *srv_clean_dup(const char *s, size_t n, size_t max)
 	return p;
 }
 
+/* Spare jobs a loop keeps: a job is 3.5 KiB, past malloc's per-thread
+ * cache, so each request's calloc and free took glibc's slow path. */
+#define SRV_JOB_SPARE 64
+
+job *srv_job_new(struct srv *s)
+{
+	job *j = s->spare;
+	if (!j)
+		return calloc(1, sizeof *j);
+	s->spare = j->next;
+	s->nspare--;
+	memset(j, 0, sizeof *j);
+	return j;
+}
+
+static void spares_free(struct srv *s)
+{
+	while (s->spare) {
+		job *j = s->spare;
+		s->spare = j->next;
+		free(j);
+	}
+	s->nspare = 0;
+}
+
 void srv_job_free(job *j)
 {
 	if (!j)
@@ -58,7 +85,15 @@ void srv_job_free(job *j)
 	free(j->headers);
 	free(j->raw_url);
 	free(j->url);
-	free(j);
+	rset_release(j->rules);
+	struct srv *s = j->s;
+	if (s && s->nspare < SRV_JOB_SPARE) {
+		j->next = s->spare;
+		s->spare = j;
+		s->nspare++;
+	} else {
+		free(j);
+	}
 }
 
 /* ---- replies ---- */
@@ -71,7 +106,7 @@ void srv_log_request(job *j, int code, size_t bytes, const char *decision)
 	tb_init(&b, mem, sizeof mem);
 	tb_str(&b, "{\"event\":\"request\",\"route\":\"/go\",\"client\":");
 	tb_json(&b, j->client, strlen(j->client), 64);
-	long long us = (long long)(srv_elapsed_ms(&j->t0) * 1e3);
+	long long us = (long long)((j->end_ms > 0 ? j->end_ms : srv_elapsed_ms(&j->t0)) * 1e3);
 	if (us < 0)
 		us = 0;
 	char frac[5] = {'.', (char)('0' + us % 1000 / 100), (char)('0' + us % 100 / 10),
@@ -195,7 +230,7 @@ static const char *query_of(fr_conn *c, char **copy)
 
 static void handle_go(struct srv *s, fr_conn *c)
 {
-	job *j = calloc(1, sizeof *j);
+	job *j = srv_job_new(s);
 	if (!j) {
 		reply_simple(s, c, ROUTE_GO, 503, "text/plain", NULL, "out of memory\n", 14, 0);
 		return;
@@ -203,6 +238,7 @@ static void handle_go(struct srv *s, fr_conn *c)
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	j->s = s;
 	j->fc = c;
+	j->rules = rset_hold(rules_current(s)); /* the newest reading, to the end */
 	const char *peer = fr_peer(c);
 	sg_text_clean(j->client, sizeof j->client, peer, strlen(peer));
 
@@ -236,7 +272,7 @@ static void handle_go(struct srv *s, fr_conn *c)
 	}
 
 	sg_verdict v;
-	sg_check_url(s->policy, url, ulen, &v); /* on error v blocks: fail closed */
+	sg_check_url(j->rules->policy, url, ulen, &v); /* on error v blocks: fail closed */
 	if (v.action == SG_BLOCK && v.category == SG_CAT_MALFORMED) {
 		char msg[SG_REASON_MAX + 32];
 		snprintf(msg, sizeof msg, "unparsable url: %s", v.reason);
@@ -295,9 +331,11 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	srv_health h;
 	proxy_state px;
 	srv_health_get(s, &h);
+	rules_status rs;
 	proxy_status(s, &px);
+	rules_state(s, &rs);
 	int failing = !h.store_ok || h.responder == SRV_RESPONDER_FAILING;
-	int degraded = h.store_pressure || px.tls_failing || px.roles_failing;
+	int degraded = h.store_pressure || px.tls_failing || rs.failing;
 	tb_init(&b, mem, sizeof mem);
 	tb_fmt(&b, "{\"status\":\"%s\",\"version\":\"%s\",\"store\":\"%s\"",
 	       s->draining ? "draining" : failing ? "failing" : degraded ? "degraded" : "ok",
@@ -324,12 +362,12 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 			tb_json(&b, px.tls_why, strlen(px.tls_why), 300);
 		}
 	}
-	if (px.roles) { /* likewise the roles file: the roles before stay in force */
-		tb_fmt(&b, ",\"proxy_roles\":\"%s\"", px.roles_failing ? "reload_failed" : "ok");
-		if (px.roles_failing) {
-			tb_str(&b, ",\"proxy_roles_error\":");
-			tb_json(&b, px.roles_why, strlen(px.roles_why), 300);
-		}
+	/* likewise the guard's rules: the reading before stays in force */
+	tb_fmt(&b, ",\"policy\":\"%s\",\"policy_generation\":%llu",
+	       rs.failing ? "reload_failed" : "ok", (unsigned long long)rs.gen);
+	if (rs.failing) {
+		tb_str(&b, ",\"policy_error\":");
+		tb_json(&b, rs.why, strlen(rs.why), 300);
 	}
 	tb_str(&b, "}\n");
 	reply_simple(s, c, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",
@@ -348,13 +386,14 @@ static void handle_metrics(struct srv *s, fr_conn *c)
 }
 
 /* A request this service sent itself, come back (through a redirect, a
- * load balancer or another proxy): it carries our Via token. */
-static int is_loop(struct srv *s, const px_head *h)
+ * load balancer or another proxy): it carries our Via mark. */
+int srv_via_seen(const struct srv *s, const px_head *h)
 {
-	size_t tn = strlen(s->via_token);
+	const char *mark = s->via + SRV_VIA_MARK;
+	size_t mn = s->via_len - SRV_VIA_MARK;
 	for (size_t i = 0; i < h->nfields; i++)
-		if (px_span_ieq(h->f[i].name, "via") && memmem(h->f[i].value.p, h->f[i].value.n,
-		                                               s->via_token, tn))
+		if (px_span_ieq(h->f[i].name, "via") &&
+		    memmem(h->f[i].value.p, h->f[i].value.n, mark, mn))
 			return 1;
 	return 0;
 }
@@ -378,7 +417,7 @@ static px_span path_of(px_span t)
 void srv_route(struct srv *s, fr_conn *c)
 {
 	const px_head *h = fr_head(c);
-	if (is_loop(s, h)) {
+	if (srv_via_seen(s, h)) {
 		static const char msg[] = "{\"error\":\"loop_detected\",\"message\":\"this request "
 		                          "was sent by this service itself\"}\n";
 		reply_simple(s, c, ROUTE_OTHER, 508, "application/json", NULL, msg, sizeof msg - 1, 1);
@@ -436,9 +475,15 @@ void srv_drain(struct srv *s, int sig)
 
 /* ---- setup ---- */
 
-/* "ssrfguard-" and 16 random hex digits: this process's mark in the Via
- * header of every request it sends, so one that comes back is refused. */
-void srv_via_token_new(char *out, size_t cap)
+void srv_nodelay(int fd)
+{
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+		/* not TCP (a unix: listener): nothing to hold back */
+	}
+}
+
+size_t srv_via_new(char *out, size_t cap)
 {
 	unsigned char r[8] = {0};
 	char hex[17];
@@ -450,12 +495,8 @@ void srv_via_token_new(char *out, size_t cap)
 	}
 	for (size_t i = 0; i < sizeof r; i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	snprintf(out, cap, "ssrfguard-%s", hex);
-}
-
-static sg_err load_policy(struct srv *s, char *err, size_t errlen)
-{
-	return srvcfg_policy(s->cfg, &s->policy, err, errlen);
+	int n = snprintf(out, cap, "Via: 1.1 ssrfguard-%s", hex);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
 /* Serve HTTP on fd, a listening socket (loops.c made it). */
@@ -489,13 +530,12 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 	s->nloops = nloops;
 	s->primary = primary ? primary : s;
 	if (primary)
-		memcpy(s->via_token, primary->via_token, sizeof s->via_token);
+		memcpy(s->via, primary->via, sizeof s->via);
 	else
-		srv_via_token_new(s->via_token, sizeof s->via_token);
+		srv_via_new(s->via, sizeof s->via);
+	s->via_len = strlen(s->via);
 	s->wake_fd = -1;
 	pthread_mutex_init(&s->pub_mu, NULL);
-	if ((e = load_policy(s, err, errlen)) != SG_OK)
-		goto fail;
 	store_opts so = srvcfg_store_opts(cfg);
 	if ((e = store_open(cfg->store, &so, &s->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
@@ -514,6 +554,11 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 		goto fail;
 	if (log_init(s) != 0)
 		goto fail;
+	if (!primary && (e = rules_init(s, err, errlen)) != SG_OK)
+		goto fail;
+	if (primary)
+		s->rset = rset_hold(rules_current(primary)); /* before any loop runs */
+	e = SG_ERR_NOMEM;
 	if (conn_init(s) != SG_OK || fr_init(s) != SG_OK)
 		goto fail;
 	s->drain_timer = evtimer_new(s->base, on_drain_timeout, s);
@@ -561,11 +606,12 @@ void srv_loop_free(srv *s)
 	if (s->commit_ev)
 		event_free(s->commit_ev);
 	log_cleanup(s);
+	rules_free(s);
 	if (s->base)
 		event_base_free(s->base);
 	store_close(s->st);
 	pthread_mutex_destroy(&s->pub_mu);
-	sg_policy_free(s->policy);
 	self_free(s);
+	spares_free(s); /* last: everything above may free jobs */
 	free(s);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/escape.h"
+#include "proxy/roles.h"
 #include "server/dest.h"
 #include "server/front.h"
 #include "server/gofetch.h"
@@ -29,6 +30,23 @@
 #define SRV_GONE_CHECK_MS 200 /* fetches this old are cancelled if their client left */
 #define SRV_EASY_POOL 64     /* finished jobs' libcurl handles a loop keeps for reuse */
 
+/* rules.c: one reading of the guard's rules, immutable once made: the
+ * service's policy (`policy` file, `rule` settings), the proxy's roles (the
+ * built-in role `default` without a roles file), a policy per role, each
+ * role's row of the proxy's request counters.  Counted: the primary holds
+ * the reading in force, each loop the newest it has taken, each /go job
+ * and proxy connection the one it was judged by; the last to let go frees
+ * it. */
+typedef struct rset {
+	sg_policy *policy;        /* the service's */
+	px_roles roles;
+	sg_policy **pol;          /* per role; `policy` for a role without rules */
+	size_t *slot;             /* per role: its row of the proxy's counters */
+	uint64_t gen;             /* 1 at the start, one more each good reload */
+	unsigned refs;
+} rset;
+#define RULES_SLOTS 1024 /* rows of the proxy's counters: role names since the start */
+
 /* One GET /go request, from arrival to answer. */
 typedef struct job {
 	struct srv *s;
@@ -44,6 +62,10 @@ typedef struct job {
 	int sandbox;                  /* upstream content: CSP sandbox */
 	int hop;
 	struct timespec t0;
+	double end_ms;                /* ms since t0 at the hop's answer when the
+	                                 reply follows at once (metrics and the
+	                                 log line share one clock read), else 0 */
+	rset *rules;                  /* the reading it is judged by (a reference) */
 	/* fetch */
 	CURL *easy;
 	struct evbuffer *body;
@@ -78,7 +100,7 @@ typedef struct job {
 typedef struct srv_metrics {
 	uint64_t req[4][12];          /* route x status class, see metrics.c */
 	uint64_t blocked[SG_CAT__COUNT];
-	uint64_t hist[16];            /* fetch duration buckets */
+	uint64_t hist[16];            /* fetch durations, by bucket (not cumulative) */
 	uint64_t hist_sum_us;
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
@@ -124,7 +146,8 @@ struct srv {
 	struct event *sig_term, *sig_int, *sig_hup;  /* primary only */
 	struct event *drain_timer, *commit_ev, *curl_timer;
 	struct event *gone_timer;     /* fetch.c: fetches whose client left */
-	sg_policy *policy;
+	struct rules *rules;          /* primary only: rules.c's reading in force */
+	rset *rset;                   /* the newest reading this loop took (a reference) */
 	store *st;
 	CURLM *multi;
 	struct sockev *sockev;        /* fetch.c: each upstream socket's event, by fd */
@@ -146,6 +169,8 @@ struct srv {
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
 	size_t c_count;               /* blocked, not yet answered (incl. the
 	                                 batch with the writer) */
+	job *spare;                   /* freed jobs kept for the next request */
+	size_t nspare;                /* (at most SRV_JOB_SPARE; server.c) */
 	struct writer *writer;        /* incident.c: the store-writer thread */
 	struct conns *conns;          /* conn.c: request-head deadlines */
 	struct srv_log *log;          /* log.c: shared by every loop */
@@ -158,10 +183,33 @@ struct srv {
 	srv_responder resp;
 	int resp_started;
 	struct self *self;            /* self.c: our listeners' ports */
-	char via_token[32];           /* "ssrfguard-<random>": our Via mark */
+	char via[48];                 /* "Via: 1.1 ssrfguard-<random>" (srv_via_new) */
+	size_t via_len;
 	struct curl_slist *out_headers; /* fetch.c: headers every fetch sends */
 	struct proxy *proxy;          /* proxy.c: the egress proxy, or NULL */
 };
+
+/* rules.c: the guard's rules, read at the start (an error there is fatal:
+ * err), again on SIGHUP (rules_reload) and when a file they come from
+ * changes; a reload that fails keeps the reading in force, is logged
+ * (policy_reload) and says why (rules_state). */
+sg_err rules_init(struct srv *primary, char *err, size_t errlen);
+void rules_free(struct srv *s);           /* the primary: the reading in force too */
+void rules_reload(struct srv *primary, const char *why);
+/* The newest reading for this loop (s->rset, taken again after a reload). */
+rset *rules_current(struct srv *s);
+rset *rset_hold(rset *set);
+void rset_release(rset *set);             /* NULL-safe */
+typedef struct rules_status {
+	int failing;
+	char why[300];
+	uint64_t gen, reloads, failures;
+} rules_status;
+void rules_state(const struct srv *s, rules_status *out);
+/* The proxy counters' role names (rows 0..n-1); n returned. */
+size_t rules_names(const struct srv *s, const char *names[RULES_SLOTS]);
+/* out[i]: paths[i]'s change time, zero for "" or a file that cannot be seen. */
+void srv_file_mtimes(const char *const *paths, size_t n, struct timespec *out);
 
 /* What /healthz, /metrics and the 403 say about the service's parts
  * (server.c): the store (last commit, a read now, its size against its cap)
@@ -191,10 +239,26 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 void srv_loop_free(struct srv *s);
 sg_err srv_listen_on(struct srv *s, evutil_socket_t fd);
 void srv_drain(struct srv *s, int sig); /* stop accepting, finish, exit the loop */
-void srv_via_token_new(char *out, size_t cap);
+/* The one Via field of every request this service sends, /go's hops and
+ * the proxy's requests alike: "Via: 1.1 ssrfguard-" and 16 random hex
+ * digits, this process's own mark (no CRLF); its length.  srv_via_seen: 1 if
+ * a request head carries this process's mark in a Via field — a request it
+ * sent itself, come back (a loop); another ssrfguard's mark is not ours. */
+/* TCP_NODELAY on a TCP socket (a no-op on others): an answer may leave in
+ * more than one write (the rest of a large one, pipelined answers, a relayed
+ * body), and Nagle's algorithm would hold each small one back until the
+ * peer's (delayed, up to 40 ms) acknowledgement of the one before. */
+void srv_nodelay(int fd);
+#define SRV_VIA_MARK 9 /* the mark's offset in the field: after "Via: 1.1 " */
+size_t srv_via_new(char *out, size_t cap);
+int srv_via_seen(const struct srv *s, const px_head *h);
 void srv_reply(job *j, int code, const char *ctype, struct evbuffer *body,
                const char *decision);
 void srv_reply_error(job *j, int code, const char *msg);
+/* A zeroed job of loop s (one of its spares, else calloc), NULL when out
+ * of memory; srv_job_free lets go of its parts and keeps it as a spare.
+ * The loop's thread only. */
+job *srv_job_new(struct srv *s);
 void srv_job_free(job *j);
 /* A /go job's request line and headers of note (j->request, j->headers),
  * read from its request head when it is blocked; either stays NULL when
@@ -303,6 +367,12 @@ void log_cleanup(struct srv *s);
 void log_flush(struct srv *s);
 /* json: one object "{...}\n"; ts and level are put in front of its fields. */
 void log_line(struct srv *s, const char *level, const char *json, size_t len);
+/* A reload of files (SIGHUP or a changed file; trigger says which):
+ * {"event":EVENT,"trigger":...,"ok":...<extra>} and, when it failed (error
+ * not NULL, level error), "error" and "message":kept (what stays in force).
+ * extra: more fields, "" or ",\"name\":value...". */
+void log_reload(struct srv *s, const char *event, const char *trigger, const char *extra,
+                const char *error, const char *kept);
 /* The loop's clock (its thread only): now, with s->clock_iso and
  * s->clock_http made anew only when the second changed. */
 void log_clock(struct srv *s, struct timespec *now);

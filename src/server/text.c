@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/jsonstr.h"
 #include "common/utf8.h"
 
 void tb_init(tbuf *b, char *mem, size_t cap)
@@ -33,8 +34,6 @@ void tb_raw(tbuf *b, const char *s, size_t n)
 	b->len += n;
 	b->p[b->len] = '\0';
 }
-
-void tb_str(tbuf *b, const char *s) { tb_raw(b, s, strlen(s)); }
 
 void tb_u64(tbuf *b, uint64_t v)
 {
@@ -92,37 +91,20 @@ void tb_json(tbuf *b, const char *s, size_t n, size_t max)
 	tb_atom(b, "\"", 1);
 	b->cap--; /* keep room for the closing quote */
 	for (size_t i = 0; i < lim && !b->trunc;) {
-		unsigned c = u[i];
-		size_t k;
-		char e[8];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') { /* a run of plain ASCII */
-			size_t e2 = i + 1;
-			while (e2 < lim && u[e2] >= 0x20 && u[e2] < 0x7f && u[e2] != '"' && u[e2] != '\\')
-				e2++;
-			size_t room = b->cap - 1 - b->len; /* as byte by byte: what fits, then cut */
-			if (e2 - i > room) {
-				tb_atom(b, (const char *)u + i, room);
+		size_t run = sg_json_plain_run(u + i, lim - i);
+		if (run) { /* plain ASCII: what fits, then cut */
+			size_t room = b->cap - 1 - b->len;
+			tb_atom(b, (const char *)u + i, run < room ? run : room);
+			if (run > room)
 				b->trunc = 1;
-				break;
-			}
-			tb_atom(b, (const char *)u + i, e2 - i);
-			i = e2;
-		} else if (c == '"' || c == '\\') {
-			e[0] = '\\';
-			e[1] = (char)c;
-			tb_atom(b, e, 2);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(e, sizeof e, "\\u%04x", c);
-			tb_atom(b, e, 6);
-			i++;
-		} else if ((k = sg_utf8_len(u + i, lim - i)) > 0) {
-			tb_atom(b, (const char *)u + i, k);
-			i += k;
-		} else {
-			tb_atom(b, "\\ufffd", 6);
-			i++;
+			i += run;
+			continue;
 		}
+		char e[8];
+		const char *w;
+		size_t wn;
+		i += sg_json_step(u + i, lim - i, e, &w, &wn);
+		tb_atom(b, w, wn); /* an escape or a character: whole or not at all */
 	}
 	if (n > max)
 		tb_atom(b, "...", 3);

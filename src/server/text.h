@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct tbuf {
 	char *p;
@@ -28,14 +29,20 @@ typedef struct tbuf {
 
 void tb_init(tbuf *b, char *mem, size_t cap);
 void tb_raw(tbuf *b, const char *s, size_t n);
-void tb_str(tbuf *b, const char *s);
+/* inline: a literal's length is then known when compiling (the log line
+ * is built from a dozen of them per request) */
+static inline void tb_str(tbuf *b, const char *s)
+{
+	tb_raw(b, s, strlen(s));
+}
 void tb_fmt(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tb_u64(tbuf *b, uint64_t v); /* decimal: tb_fmt's "%llu" without printf's cost */
 
 /*
  * A JSON string literal (with quotes) of at most max input bytes of s
- * (n bytes, any bytes): ", \ and controls escaped, valid UTF-8 kept,
- * invalid bytes as \ufffd; "..." appended when cut at max.
+ * (n bytes, any bytes) by the project's one JSON string rule
+ * (common/jsonstr.h: ", \ and controls escaped, valid UTF-8 kept, invalid
+ * bytes as \ufffd); "..." appended when cut at max.
  */
 void tb_json(tbuf *b, const char *s, size_t n, size_t max);
 

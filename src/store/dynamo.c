@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #define DD_DATA_MAX 350000           /* a step's data, below the 400 KB item limit */
 #define DD_TABLE_WAIT_MS 120000      /* CreateTable until ACTIVE */
+#define DD_RESENDS 2                 /* an unanswered transaction sent again (0.5 s, 1 s later) */
 #define DD_INDEX_LAG_MS 1100         /* a write reaches a global secondary index (emulator: 1 s;
                                         AWS: "within a fraction of a second" normally) */
 /* The sparse global secondary index of the claim search: an incident item
@@ -33,6 +35,19 @@ static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+/* After the n-th transaction in a row cancelled for TransactionConflict,
+ * before reading again: 5 ms plus up to 20 * 2^(n-1) ms (at most 640),
+ * random, so that writers that collided on a busy item do not collide again
+ * in step (full jitter, as the SDKs' retries). */
+static long conflict_pause_ms(unsigned n)
+{
+	unsigned r = 0;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (unsigned)store_now_ms();
+	unsigned span = 20u << (n > 6 ? 5 : n - 1);
+	return 5 + (long)(r % span);
 }
 
 /* ---- expression placeholders ---- */
@@ -127,6 +142,14 @@ static sg_err tx_token(const char *table, const json_t *acts, char token[37])
 	return all ? SG_OK : SG_ERR_NOMEM;
 }
 
+/* An error after which the transaction may have taken effect: no answer
+ * came (the client's own resends spent) or the server failed. */
+static bool unanswered(sg_err rc, const struct aws_error *e)
+{
+	return rc == SG_ERR_NETWORK || rc == SG_ERR_TIMEOUT ||
+	       (rc == SG_ERR_REMOTE && e->http_status >= 500);
+}
+
 sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 {
 	struct aws_error e;
@@ -136,10 +159,24 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 	sg_err rc = t->bad ? SG_ERR_NOMEM : tx_token(s->table, t->acts, token);
 	if (!rc)
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
+	/* Unanswered: the same actions with the same token again, after a
+	 * pause.  A resend of a transaction that took effect "returns
+	 * successfully without making any changes" within 10 minutes (API
+	 * reference, TransactWriteItems, ClientRequestToken), so any answer
+	 * settles whether it did. */
+	for (int k = 0; !t->bad && k < DD_RESENDS && unanswered(rc, &e); k++) {
+		sleep_ms(500L << k);
+		aws_error_clear(&e);
+		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
+	}
+	s->unanswered = unanswered(rc, &e);
 	json_decref(t->acts);
 	t->acts = NULL;
 	t->n = 0;
 	t->bytes = 0;
+	s->conflicts = rc == SG_ERR_BUSY ? s->conflicts + 1 : 0;
+	if (rc == SG_ERR_BUSY)   /* cancelled by a transaction in flight: let it finish */
+		sleep_ms(conflict_pause_ms(s->conflicts));
 	return rc == SG_ERR_STATE || rc == SG_ERR_BUSY ? rc : dd_fail(s, rc, "TransactWriteItems", &e);
 }
 
@@ -543,9 +580,10 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		if (rc)
 			return rc;
 		store_state from, to;
-		char lease_owner[128], key[300];
+		char lease_owner[128], key[300], instance[128];
 		snprintf(lease_owner, sizeof lease_owner, "%s", aws_ddb_str(it, "lease_owner"));
 		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
+		snprintf(instance, sizeof instance, "%s", aws_ddb_str(it, "instance_id"));
 		int64_t until = aws_ddb_num(it, "lease_until_ms");
 		bool observe = aws_ddb_num(it, "observe") != 0;
 		rc = store_state_parse(aws_ddb_str(it, "state"), &from) ? SG_ERR_CORRUPT : SG_OK;
@@ -575,6 +613,10 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 			dd_tx_add(&t, "Delete", dd_key(DD_ACTIVE, key), NULL,
 			       "attribute_not_exists(pk) OR incident = :id", NULL,
 			       json_pack("{s:o}", ":id", dd_n(c->incident_id)));
+		if (!store_state_holds(to) && (rc = dd_unhold(s, &t, c->incident_id, instance))) {
+			json_decref(t.acts);
+			return rc;
+		}
 		int failed;
 		rc = dd_tx_run(s, &t, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
@@ -683,6 +725,7 @@ static const struct store_engine dynamo_engine = {
 	.transition = dd_transition,
 	.claim = dd_claim,
 	.renew = dd_renew,
+	.hold = dd_hold,
 	.get = dd_get,
 	.list = dd_list,
 	.attempts = dd_attempts,
@@ -787,6 +830,9 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 		rc = ensure_table(s, o->readonly != 0, err, errlen);
 	if (!rc)
 		rc = dd_identity(s, o->readonly != 0, err, errlen);
+	if (!rc && !o->readonly && (rc = dd_backfill_holders(s)))
+		snprintf(err, errlen, "state table %s: giving the incidents of an older ssrfguard "
+		         "their instance holders: %s", s->table, s->msg);
 	if (rc) {
 		dd_close(&s->base);
 		return rc;

@@ -238,6 +238,7 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 {
 	size_t ng = 0;
 	sg_err rc = SG_OK;
+	s->unanswered = false;   /* set by this chunk's transaction only */
 	for (size_t i = lo; i < hi && !rc; i++) {
 		group *g = group_of(gs, &ng, keys[i]);
 		if (!g->id)
@@ -293,11 +294,14 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 			chunks++;
 		}
 	}
-	if (rc && lo) {
-		char why[sizeof s->msg];
+	if (rc && (lo || s->unanswered)) {
+		char why[sizeof s->msg], next[160] = "";
 		snprintf(why, sizeof why, "%s", s->msg);
-		snprintf(s->msg, sizeof s->msg, "%zu of %zu attempts recorded (%zu transactions), "
-		         "the rest not: %.900s", lo, n, chunks, why);
+		if (s->unanswered)
+			snprintf(next, sizeof next, "; the next %zu unanswered (their transaction may "
+			         "have taken effect, at most once)", chunk_end(a, keys, lo, n) - lo);
+		snprintf(s->msg, sizeof s->msg, "%zu of %zu attempts recorded (%zu transactions)%s, "
+		         "the rest not: %.800s", lo, n, chunks, next, why);
 	}
 	if (rc && o)
 		memset(&o[lo], 0, (n - lo) * sizeof *o);

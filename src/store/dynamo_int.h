@@ -16,6 +16,9 @@ typedef struct dd_store {
 	char table[256];
 	int64_t detail_max;
 	bool claim_index;   /* the table has the claim index, ACTIVE (dynamo.c) */
+	unsigned conflicts; /* transactions in a row cancelled for TransactionConflict */
+	bool unanswered;    /* the last transaction got no answer after every resend:
+	                       it may have taken effect */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 
@@ -44,7 +47,9 @@ void dd_tx_add(dd_tx *t, const char *kind, json_t *member, const char *update,
 void dd_tx_history(dd_tx *t, int64_t id, const char *step, const char *from, const char *to,
                    const char *reason, const char *actor, int64_t at, int seq);
 /* Run the transaction (consumed), its ClientRequestToken derived from its
- * actions.  SG_ERR_STATE: *failed names the action whose condition failed.
+ * actions; unanswered, it is sent again with the same token (DD_RESENDS
+ * times), and s->unanswered says when it stayed so (it may have taken
+ * effect).  SG_ERR_STATE: *failed names the action whose condition failed.
  * SG_ERR_BUSY: a conflicting transaction. */
 sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed);
 /* An incident item as opened by attempt a (attempts 1). */
@@ -71,6 +76,15 @@ sg_err dd_record_many(store *s, const store_attempt_in *a, const char *const *ke
  * meta/identity, written there first when absent unless readonly (then
  * none).  err gets one sentence on failure. */
 sg_err dd_identity(dd_store *s, bool readonly, char *err, size_t errlen);
+
+/* Which incident holds an instance (dynamo_hold.c): store_hold as struct
+ * store_engine has it; dd_unhold adds to t the end of id's hold on
+ * instance when it has it (a conditional Delete); dd_backfill_holders gives
+ * the incidents of a table written before holders theirs, once per table
+ * (the item meta / holders marks it done). */
+sg_err dd_hold(store *s, int64_t id, const char *owner, int64_t *holder);
+sg_err dd_unhold(dd_store *s, dd_tx *t, int64_t id, const char *instance);
+sg_err dd_backfill_holders(dd_store *s);
 
 /* "00000000000000000042" (sk of an incident) and "inc#..." (its partition). */
 void dd_id_text(int64_t id, char out[24]);

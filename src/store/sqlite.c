@@ -42,6 +42,12 @@ static const char *const sql_text[Q__COUNT] = {
 	            "updated_ms = ?4, lease_owner = ?2, lease_until_ms = ?5 WHERE id = ?1",
 	[Q_RENEW] = "UPDATE incidents SET lease_until_ms = ?3 WHERE id = ?1 AND "
 	            "state = 'containing' AND lease_owner = ?2",
+	[Q_HOLD_OF] = "SELECT state, lease_owner, instance_id FROM incidents WHERE id = ?1",
+	[Q_HOLDER] = "SELECT h.incident_id, coalesce(i.state, '') FROM holders h "
+	             "LEFT JOIN incidents i ON i.id = h.incident_id WHERE h.instance_id = ?1",
+	[Q_HOLD] = "INSERT INTO holders (instance_id, incident_id, at_ms) VALUES (?1, ?2, ?3) "
+	           "ON CONFLICT (instance_id) DO UPDATE SET incident_id = ?2, at_ms = ?3",
+	[Q_UNHOLD] = "DELETE FROM holders WHERE incident_id = ?1",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
@@ -92,14 +98,29 @@ static const char schema_v2[] =
 	" WHERE state NOT IN ('released','closed');"
 	"PRAGMA user_version = 2;";
 
-/* Version 3: the store's identity (store.h), drawn once; incidents before
+/* Version 3: which incident holds an instance (store_hold), one row per
+ * instance; the incidents that held one under version 2 (containing or
+ * contained, the oldest first) get theirs. */
+static const char schema_v3[] =
+	"CREATE TABLE holders (instance_id TEXT PRIMARY KEY, incident_id INTEGER NOT NULL,"
+	" at_ms INTEGER NOT NULL);"
+	"CREATE INDEX holders_incident ON holders (incident_id);"
+	"INSERT OR IGNORE INTO holders (instance_id, incident_id, at_ms)"
+	" SELECT instance_id, id, state_ms FROM incidents WHERE state IN ('containing','contained')"
+	" AND observe = 0 AND instance_id <> '' ORDER BY id;"
+	"PRAGMA user_version = 3;";
+
+/* A read-only open reads version 2 as well: only store_hold uses holders. */
+#define SCHEMA_READABLE 2
+
+/* Version 4: the store's identity (store.h), drawn once; incidents before
  * first_keyed were opened before it existed.  %s: the new identity (hex
  * digits, no quoting needed). */
-static const char schema_v3[] =
+static const char schema_v4[] =
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO meta VALUES ('store_id', '%s'), ('first_keyed', CAST(1 + COALESCE("
 	" (SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0) AS TEXT));"
-	"PRAGMA user_version = 3;";
+	"PRAGMA user_version = 4;";
 
 sg_err store_map_rc(int rc)
 {
@@ -166,12 +187,12 @@ static sg_err sq_size(store *s, int64_t *bytes) { return sq_size_of((sq_store *)
 
 static const struct store_engine sqlite_engine;
 
-/* The identity and first_keyed from meta (schema 3); a read-only handle
- * of a schema 2 store has none (store.h). */
+/* The identity and first_keyed from meta (schema 4); a read-only handle
+ * of an older store has none (store.h). */
 static sg_err read_identity(sq_store *s, int64_t ver)
 {
 	s->base.first_keyed = INT64_MAX;
-	if (ver < 3)
+	if (ver < 4)
 		return SG_OK;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, "SELECT key, value FROM meta", -1, &st, NULL);
@@ -201,10 +222,12 @@ static sg_err migrate(sq_store *s, int64_t ver)
 		e = exec(s, schema_v1);
 	if (e == SG_OK && ver < 2)
 		e = exec(s, schema_v2);
-	if (e == SG_OK && ver < 3) {
-		char id[STORE_ID_LEN + 1], sql[sizeof schema_v3 + STORE_ID_LEN];
+	if (e == SG_OK && ver < 3)
+		e = exec(s, schema_v3);
+	if (e == SG_OK && ver < 4) {
+		char id[STORE_ID_LEN + 1], sql[sizeof schema_v4 + STORE_ID_LEN];
 		if ((e = store_new_identity(id)) == SG_OK) {
-			snprintf(sql, sizeof sql, schema_v3, id);
+			snprintf(sql, sizeof sql, schema_v4, id);
 			e = exec(s, sql);
 		}
 	}
@@ -263,11 +286,12 @@ sg_err store_sqlite_open(const char *path, const store_opts *opts, store **out,
 			what = sqlite3_errmsg(s->db);
 			goto fail;
 		}
+		ver = STORE_SCHEMA_VERSION;
 	} else if (ver == 0) {
 		e = SG_ERR_NOTFOUND;
 		what = "no incident store there (empty database)";
 		goto fail;
-	} else if (ver < 2) {
+	} else if (ver < SCHEMA_READABLE) {
 		e = SG_ERR_UNSUPPORTED;
 		what = "written by an older ssrfguard (schema 1): open it read-write once "
 		       "(`ssrfguard serve` or `ssrfguard respond` migrate it)";
@@ -275,9 +299,11 @@ sg_err store_sqlite_open(const char *path, const store_opts *opts, store **out,
 	}
 	/* a damaged store still opens (serve then reports it failing and
 	 * fails closed); without its identity no incident is run (store.h) */
-	if (read_identity(s, o.readonly ? ver : STORE_SCHEMA_VERSION) != SG_OK)
+	if (read_identity(s, ver) != SG_OK)
 		s->base.identity[0] = '\0';
 	for (int i = 0; i < Q__COUNT; i++) {
+		if (ver < 3 && (i == Q_HOLDER || i == Q_HOLD || i == Q_UNHOLD))
+			continue;   /* read-only on schema 2: never writes (a NULL statement fails) */
 		rc = sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                        &s->q[i], NULL);
 		if (rc != SQLITE_OK) {
@@ -571,6 +597,12 @@ static sg_err change_incident(sq_store *s, const store_change *c, int64_t at)
 	sqlite3_bind_int64(st, 4, at);
 	if ((e = run(st)) != SG_OK)
 		return e;
+	if (!store_state_holds(to)) {   /* failed, released, closed: the hold ends */
+		st = q(s, Q_UNHOLD);
+		sqlite3_bind_int64(st, 1, c->incident_id);
+		if ((e = run(st)) != SG_OK)
+			return e;
+	}
 	return history(s, c->incident_id, "", store_state_name(from), store_state_name(to),
 	               c->reason, c->actor, at);
 }
@@ -698,6 +730,69 @@ static sg_err sq_renew(store *base, int64_t incident_id, const char *owner, int6
 	return e;
 }
 
+/* ---- which incident holds an instance ---- */
+
+/* Inside the hold's transaction: incident id must be containing under
+ * owner's lease; its instance -> instance. */
+static sg_err hold_of(sq_store *s, int64_t id, const char *owner, char instance[128])
+{
+	sqlite3_stmt *st = q(s, Q_HOLD_OF);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc);
+	}
+	bool held = !strcmp((const char *)sqlite3_column_text(st, 0), "containing") &&
+	            !strcmp((const char *)sqlite3_column_text(st, 1), owner);
+	snprintf(instance, 128, "%s", (const char *)sqlite3_column_text(st, 2));
+	sqlite3_reset(st);
+	return !held ? SG_ERR_STATE : !instance[0] ? SG_ERR_INVAL : SG_OK;
+}
+
+static sg_err hold_in_tx(sq_store *s, int64_t id, const char *owner, int64_t *holder)
+{
+	char instance[128];
+	sg_err e = hold_of(s, id, owner, instance);
+	if (e != SG_OK)
+		return e;
+	sqlite3_stmt *st = q(s, Q_HOLDER);
+	bt(st, 1, instance);
+	int rc = sqlite3_step(st);
+	int64_t other = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	store_state other_state;
+	bool holds = rc == SQLITE_ROW && other != id &&
+	             store_state_parse((const char *)sqlite3_column_text(st, 1), &other_state) == SG_OK &&
+	             store_state_holds(other_state);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_map_rc(rc);
+	if (holds) {
+		*holder = other;
+		return SG_OK;
+	}
+	st = q(s, Q_HOLD);
+	bt(st, 1, instance);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, store_now_ms());
+	if ((e = run(st)) == SG_OK)
+		*holder = id;
+	return e;
+}
+
+static sg_err sq_hold(store *base, int64_t incident_id, const char *owner, int64_t *holder)
+{
+	sq_store *s = (sq_store *)base;
+	int64_t who = 0;
+	sg_err e = begin(s);
+	if (e != SG_OK)
+		return e;
+	e = hold_in_tx(s, incident_id, owner, &who);
+	if ((e = finish(s, e)) == SG_OK)
+		*holder = who;
+	return e;
+}
+
 static const struct store_engine sqlite_engine = {
 	.close = sq_close,
 	.errmsg = sq_errmsg,
@@ -707,6 +802,7 @@ static const struct store_engine sqlite_engine = {
 	.transition = sq_transition,
 	.claim = sq_claim,
 	.renew = sq_renew,
+	.hold = sq_hold,
 	.get = sq_get,
 	.list = sq_list,
 	.attempts = sq_attempts,

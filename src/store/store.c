@@ -265,6 +265,20 @@ sg_err store_renew(store *s, int64_t incident_id, const char *owner, int64_t lea
 	return s->eng->renew(s, incident_id, owner, lease_ms);
 }
 
+sg_err store_hold(store *s, int64_t incident_id, const char *owner, int64_t *holder)
+{
+	if (holder)
+		*holder = 0;
+	if (!s || incident_id <= 0 || !owner || !owner[0] || !holder)
+		return SG_ERR_INVAL;
+	return s->eng->hold(s, incident_id, owner, holder);
+}
+
+int store_state_holds(store_state st)
+{
+	return st == STORE_OPEN || st == STORE_CONTAINING || st == STORE_CONTAINED;
+}
+
 sg_err store_get(store *s, int64_t id, store_incident *out)
 {
 	if (out)

@@ -101,7 +101,7 @@ typedef struct store store;
 typedef enum store_sync { STORE_SYNC_FULL = 0, STORE_SYNC_NORMAL = 1 } store_sync;
 
 #define STORE_BUSY_MS 5000
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store_opts {
 	store_sync sync;  /* default STORE_SYNC_FULL */
@@ -246,7 +246,12 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
  * out[i].incident_id != 0 exactly for the attempts that were recorded (a
  * prefix of the batch; store_errmsg says how many): those are done, and only
  * the others may be recorded again.  A chunk resent after a lost answer is
- * not applied twice (its ClientRequestToken is derived from its writes).
+ * not applied twice (its ClientRequestToken is derived from its writes);
+ * one still unanswered after the client's resends is sent again, same
+ * token, twice more (0.5 s and 1 s later), so an answer settles whether it
+ * took effect.  Unanswered even then, the call fails and store_errmsg says
+ * "the next K unanswered": those K attempts (after the recorded prefix) may
+ * be in the store, at most once, and their out[] entries are zero.
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);
@@ -329,6 +334,37 @@ sg_err store_claim(store *s, int64_t want, const char *owner, int64_t lease_ms,
 /* Extend a held lease.  SG_ERR_BUSY if owner no longer holds it. */
 sg_err store_renew(store *s, int64_t incident_id, const char *owner,
                    int64_t lease_ms);
+
+/* ---- which incident holds an instance --------------------------------- */
+
+/*
+ * Several incidents may name one instance (serve joins its attempts by
+ * source address, the intake by instance; retries, operators).  At most one
+ * of them *holds* the instance at a time, and only the holder's responder
+ * runs the playbook on it; every other is closed as merged into it.  The
+ * hold is one keyed record per instance (SQLite: a row of `holders`;
+ * DynamoDB: the item instance#ID / holder, docs/fleet.md), so finding the
+ * holder reads one key however many incidents the store has.
+ *
+ * store_hold: incident_id, "containing" under owner's lease, takes the
+ * instance it names unless another incident holds it, atomically.  SG_OK:
+ * *holder is the incident that holds the instance now: incident_id itself
+ * (it did already; nobody did; or the holder no longer holds: failed,
+ * released, closed, or gone), or another incident (nothing was written).
+ * Errors (*holder 0): SG_ERR_STATE, the incident is not "containing" under
+ * owner's lease (lost it); SG_ERR_INVAL, it names no instance;
+ * SG_ERR_NOTFOUND, no such incident; SG_ERR_BUSY, the store stayed busy.  An incident keeps its hold while it is open (a responder gave
+ * it back to resume later), containing or contained; the transition that
+ * moves it to failed, released or closed ends the hold in the same
+ * transaction (store_transition).  A store written before holds existed
+ * gets one for each incident then containing or contained (oldest first)
+ * when it is first opened read-write.
+ */
+sg_err store_hold(store *s, int64_t incident_id, const char *owner, int64_t *holder);
+
+/* 1 if an incident in state st keeps the hold it has (open, containing,
+ * contained), else 0. */
+int store_state_holds(store_state st);
 
 /* ---- reading ---------------------------------------------------------- */
 

@@ -25,6 +25,7 @@ struct store_engine {
 	sg_err (*claim)(store *s, int64_t want, const char *owner, int64_t lease_ms,
 	                int64_t *incident_id);
 	sg_err (*renew)(store *s, int64_t incident_id, const char *owner, int64_t lease_ms);
+	sg_err (*hold)(store *s, int64_t incident_id, const char *owner, int64_t *holder);
 	sg_err (*get)(store *s, int64_t id, store_incident *out);
 	sg_err (*list)(store *s, int state, size_t limit, store_incident **out, size_t *n);
 	sg_err (*attempts)(store *s, int64_t incident_id, size_t limit, store_attempt **out,

@@ -11,6 +11,7 @@
   GET|POST /_emulator/timing {...}       -> durations of timed transitions
   POST /_emulator/credentials {...}      -> add an access key
   POST /_emulator/ssm/script {...}       -> scripted SSM command output
+  POST /_emulator/ssm/agent {"instance_id","online","ping_lag_seconds"} -> stop / start an SSM agent
   POST /_emulator/imds      {...}        -> IMDS identity (instance_id)
   POST /_emulator/imds/rotate            -> issue new IMDS role credentials
   POST /_emulator/identity/oidc-provider {"url","client_ids"} -> register an OIDC provider

@@ -5,7 +5,10 @@ front ends do for a shared endpoint: ec2, autoscaling, elasticloadbalancing
 (v2 or classic by Version), ssm, kms, dynamodb, events (JSON, X-Amz-Target), iam, sts, sns, sqs,
 s3 (REST-XML, _handle_s3).
 """
+import base64
+import hashlib
 import sys
+import time
 import traceback
 from urllib.parse import parse_qsl, urlsplit
 
@@ -200,11 +203,14 @@ def handle(world, method, path_qs, headers, body, scheme="http"):
                 if iam.session_revoked(world, cred, f"{service}:{action}"):
                     _deny(cred, f"{service}:{action}", protocol, revoked=True)
             if protocol == "ec2" and decoded.get("TagSpecifications"):
-                # tags given at creation are authorized as ec2:CreateTags too
-                # (EC2 user guide, "Grant permission to tag Amazon EC2
-                # resources during creation",
-                # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html)
-                _check_denied(cred, "ec2", "CreateTags", protocol)
+                # tags given at creation are authorized as ec2:CreateTags too,
+                # with ec2:CreateAction = this action (EC2 user guide, "Grant
+                # permission to tag Amazon EC2 resources during creation",
+                # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html);
+                # the refusal is the same UnauthorizedOperation as the
+                # action's own, DryRun included: the answer does not say which
+                if iam.key_denies(cred, "ec2:CreateTags", create_action=action):
+                    _deny(cred, "ec2:CreateTags", protocol)
         if protocol == "ec2" and decoded.get("DryRun"):
             raise ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
         with world.lock:
@@ -327,10 +333,33 @@ def _check_denied(cred, service, action, protocol):
         _deny(cred, f"{service}:{action}", protocol)
 
 
+def _encoded_authorization_message(cred, name):
+    """The opaque token EC2 appends to an UnauthorizedOperation ("Some AWS
+    operations additionally return an encoded message that can provide
+    details about this authorization failure. ... The message is encoded
+    because the details of the authorization status can contain privileged
+    information": STS API reference, DecodeAuthorizationMessage,
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html).
+    Only sts:DecodeAuthorizationMessage could read it; here nobody can: a
+    caller never learns from the message which action was refused."""
+    digest = hashlib.sha256(f"{cred.get('access_key_id')}|{name}|{time.time_ns()}".encode()).digest()
+    return base64.urlsafe_b64encode(digest * 4).decode().rstrip("=")
+
+
 def _deny(cred, name, protocol, revoked=False):
     why = " with an explicit deny in an identity-based policy" if revoked else ""
     if protocol == "ec2":
-        raise ApiError("UnauthorizedOperation", "You are not authorized to perform this operation.")
+        # Client.UnauthorizedOperation for an action not granted (EC2 API
+        # reference, "Troubleshooting API request errors", Unauthorized
+        # operation, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/query-api-troubleshooting.html#unauthorized-operation),
+        # its message "You are not authorized to perform this operation.
+        # Encoded authorization failure message: ..." (AWS knowledge center,
+        # https://aws.amazon.com/premiumsupport/knowledge-center/ec2-not-auth-launch/);
+        # with DryRun it is the answer to a request that lacks a permission
+        # (EC2 API reference, "Error codes": DryRunOperation otherwise,
+        # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)
+        raise ApiError("UnauthorizedOperation", "You are not authorized to perform this operation. "
+                       "Encoded authorization failure message: " + _encoded_authorization_message(cred, name))
     if protocol == "json":
         raise ApiError("AccessDeniedException", f"User: {cred['arn']} is not authorized to perform: {name}{why}")
     if protocol == "rest-xml":

@@ -33,8 +33,10 @@ def _ec2_connection_tracking(data):
     """Idle connection-tracking timeouts per ENI (AWS, November 2023: EC2 API
     reference, ModifyNetworkInterfaceAttribute ConnectionTrackingSpecification,
     https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html,
-    and NetworkInterface ConnectionTrackingConfiguration) are newer than
-    Debian's botocore 1.29 model: added as botocore 1.33 defines them."""
+    and NetworkInterface / InstanceNetworkInterface ConnectionTrackingConfiguration,
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceNetworkInterface.html)
+    are newer than Debian's botocore 1.29 model: added as botocore 1.33
+    defines them (DescribeInstances shows them in networkInterfaceSet too)."""
     shapes = data["shapes"]
     if "ConnectionTrackingConfiguration" in shapes:
         return
@@ -46,8 +48,9 @@ def _ec2_connection_tracking(data):
         "members": {f: {"shape": "Integer", "locationName": f[0].lower() + f[1:]} for f in fields}}
     shapes["ModifyNetworkInterfaceAttributeRequest"]["members"]["ConnectionTrackingSpecification"] = {
         "shape": "ConnectionTrackingSpecificationRequest"}
-    shapes["NetworkInterface"]["members"]["ConnectionTrackingConfiguration"] = {
-        "shape": "ConnectionTrackingConfiguration", "locationName": "connectionTrackingConfiguration"}
+    for owner in ("NetworkInterface", "InstanceNetworkInterface"):
+        shapes[owner]["members"]["ConnectionTrackingConfiguration"] = {
+            "shape": "ConnectionTrackingConfiguration", "locationName": "connectionTrackingConfiguration"}
 
 
 # What AWS's APIs have that the installed botocore models predate.

@@ -102,6 +102,7 @@ def _page(items, p):
     return items[start:start + n], ("%x" % (start + n)) if start + n < len(items) else None
 
 
+# AWS: EC2 Auto Scaling API reference, DescribeAutoScalingInstances: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingInstances.html
 @op("autoscaling", "DescribeAutoScalingInstances")
 def describe_asg_instances(ctx, p):
     w = ctx.world
@@ -121,6 +122,7 @@ def describe_asg_instances(ctx, p):
     return out
 
 
+# AWS: EC2 Auto Scaling API reference, DescribeAutoScalingGroups: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
 @op("autoscaling", "DescribeAutoScalingGroups")
 def describe_asgs(ctx, p):
     w = ctx.world
@@ -222,6 +224,7 @@ def _launch_replacement(w, g, template_iid):
     return new
 
 
+# AWS: EC2 Auto Scaling API reference, DetachInstances: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DetachInstances.html
 @op("autoscaling", "DetachInstances")
 def detach_instances(ctx, p):
     w = ctx.world
@@ -261,6 +264,7 @@ def _iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# AWS: EC2 Auto Scaling API reference, AttachInstances: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AttachInstances.html
 @op("autoscaling", "AttachInstances")
 def attach_instances(ctx, p):
     w = ctx.world
@@ -285,6 +289,7 @@ def attach_instances(ctx, p):
     return {}
 
 
+# AWS: EC2 Auto Scaling API reference, UpdateAutoScalingGroup: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_UpdateAutoScalingGroup.html
 @op("autoscaling", "UpdateAutoScalingGroup")
 def update_asg(ctx, p):
     g = group(ctx.world, p["AutoScalingGroupName"])
@@ -298,6 +303,7 @@ def update_asg(ctx, p):
     return {}
 
 
+# AWS: EC2 Auto Scaling API reference, SetInstanceProtection: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetInstanceProtection.html
 @op("autoscaling", "SetInstanceProtection")
 def set_instance_protection(ctx, p):
     g = group(ctx.world, p["AutoScalingGroupName"])
@@ -322,6 +328,7 @@ def _processes(p):
     return names
 
 
+# AWS: EC2 Auto Scaling API reference, SuspendProcesses: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SuspendProcesses.html
 @op("autoscaling", "SuspendProcesses")
 def suspend_processes(ctx, p):
     g = group(ctx.world, p["AutoScalingGroupName"])
@@ -333,6 +340,7 @@ def suspend_processes(ctx, p):
     return {}
 
 
+# AWS: EC2 Auto Scaling API reference, ResumeProcesses: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_ResumeProcesses.html
 @op("autoscaling", "ResumeProcesses")
 def resume_processes(ctx, p):
     g = group(ctx.world, p["AutoScalingGroupName"])
@@ -341,6 +349,7 @@ def resume_processes(ctx, p):
     return {}
 
 
+# AWS: EC2 Auto Scaling API reference, EnterStandby: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_EnterStandby.html
 @op("autoscaling", "EnterStandby")
 def enter_standby(ctx, p):
     w = ctx.world
@@ -370,6 +379,7 @@ def enter_standby(ctx, p):
     return {"Activities": acts}
 
 
+# AWS: EC2 Auto Scaling API reference, ExitStandby: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_ExitStandby.html
 @op("autoscaling", "ExitStandby")
 def exit_standby(ctx, p):
     """Standby -> Pending -> InService; the desired capacity grows by one and

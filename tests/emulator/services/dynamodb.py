@@ -46,6 +46,21 @@ Stricter points the responder relies on, each from its AWS page:
   to the global secondary indexes within a fraction of a second, under normal
   conditions").  Query IndexName pages as the table does; LastEvaluatedKey
   holds the table's and the index's keys.
+- Transactions in flight (developer guide, "Managing complex workflows with
+  DynamoDB transactions", "Transaction conflict handling in DynamoDB",
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-conflict-handling:
+  a PutItem, UpdateItem or DeleteItem "for an item conflicts with an ongoing
+  TransactWriteItems request that includes the same item" and fails with
+  TransactionConflictException; "an item within a TransactWriteItems request
+  is part of another ongoing TransactWriteItems request" cancels it with
+  TransactionCanceledException, reason TransactionConflict; nothing is
+  written either way): a transaction stays in flight `ddb_transaction_seconds`
+  (0 by default: it commits at once) between checking its conditions and
+  writing, the world lock released meanwhile, so writers racing for one
+  item meet these refusals as they do on AWS; a resend of its
+  ClientRequestToken meanwhile is TransactionInProgressException ("The
+  transaction with the given request token is already in progress": API
+  reference, TransactWriteItems, Errors).
 - Throughput: ProvisionedThroughputExceededException / ThrottlingException are
   injected with fault rules ({"kind": "throttle", "service": "dynamodb",
   "code": "ProvisionedThroughputExceededException"}); the SDKs retry them.
@@ -53,6 +68,7 @@ Stricter points the responder relies on, each from its AWS page:
 import hashlib
 import json
 import sys
+import time
 import uuid
 from decimal import Decimal
 
@@ -93,6 +109,16 @@ def _value_size(v):
 
 def item_size(item):
     return sum(len(k.encode("utf-8")) + _value_size(v) for k, v in item.items())
+
+
+def _in_flight(w):
+    """The (table, key) pairs of the transactions in flight."""
+    return st(w).setdefault("in_flight", set())
+
+
+def _refuse_if_in_flight(w, t, k):
+    if (id(t), k) in _in_flight(w):
+        raise ApiError("TransactionConflictException", "Transaction is ongoing for the item")
 
 
 def _check_size(item):
@@ -227,6 +253,7 @@ def _returned(p, old, new, allowed):
     return {}
 
 
+# AWS: DynamoDB API reference, CreateTable: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
 @op("dynamodb", "CreateTable")
 def create_table(ctx, p):
     w = ctx.world
@@ -238,17 +265,20 @@ def create_table(ctx, p):
     return {"TableDescription": dict(t["desc"])}
 
 
+# AWS: DynamoDB API reference, DescribeTable: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTable.html
 @op("dynamodb", "DescribeTable")
 def describe_table(ctx, p):
     t = table(ctx.world, p["TableName"], active=False)
     return {"Table": dict(t["desc"], ItemCount=len(t["items"]))}
 
 
+# AWS: DynamoDB API reference, PutItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
 @op("dynamodb", "PutItem")
 def put_item(ctx, p):
     t = table(ctx.world, p["TableName"])
     item = p["Item"]
     k = _key_of(t, item)
+    _refuse_if_in_flight(ctx.world, t, k)
     old = t["items"].get(k)
     _condition(p, ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")), old)
     _check_size(item)
@@ -256,6 +286,7 @@ def put_item(ctx, p):
     return _returned(p, old, item, ("NONE", "ALL_OLD"))
 
 
+# AWS: DynamoDB API reference, GetItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html
 @op("dynamodb", "GetItem")
 def get_item(ctx, p):
     t = table(ctx.world, p["TableName"])
@@ -263,10 +294,12 @@ def get_item(ctx, p):
     return {"Item": it} if it is not None else {}
 
 
+# AWS: DynamoDB API reference, DeleteItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DeleteItem.html
 @op("dynamodb", "DeleteItem")
 def delete_item(ctx, p):
     t = table(ctx.world, p["TableName"])
     k = _key_of(t, p["Key"], only_key=True)
+    _refuse_if_in_flight(ctx.world, t, k)
     old = t["items"].get(k)
     _condition(p, ddb_expr.Expr(p.get("ExpressionAttributeNames"), p.get("ExpressionAttributeValues")), old)
     if old is not None:
@@ -292,9 +325,11 @@ def _updated(t, p):
     return k, old, new
 
 
+# AWS: DynamoDB API reference, UpdateItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
 @op("dynamodb", "UpdateItem")
 def update_item(ctx, p):
     t = table(ctx.world, p["TableName"])
+    _refuse_if_in_flight(ctx.world, t, _key_of(t, p["Key"], only_key=True))
     k, old, new = _updated(t, p)
     _write(ctx.world, t, k, new)
     return _returned(p, old, new, ("NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"))
@@ -326,6 +361,7 @@ def _tx_action(w, a):
 KEEP = object()
 
 
+# AWS: DynamoDB API reference, TransactWriteItems: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
 @op("dynamodb", "TransactWriteItems")
 def transact_write_items(ctx, p):
     w = ctx.world
@@ -335,6 +371,9 @@ def transact_write_items(ctx, p):
     token = p.get("ClientRequestToken")
     digest = hashlib.sha256(json.dumps(acts, sort_keys=True, default=str).encode()).hexdigest()
     tokens = st(w)["tokens"]
+    if token and token in st(w).setdefault("tokens_in_flight", set()):
+        raise ApiError("TransactionInProgressException",
+                       "The transaction with the given request token is already in progress.")
     if token:
         seen = tokens.get(token)
         if seen and w.now() - seen[1] < TOKEN_SECONDS:
@@ -344,6 +383,7 @@ def transact_write_items(ctx, p):
             return {}
     plan, reasons, failed = [], [], False
     seen_keys = set()
+    flying = _in_flight(w)
     for a in acts:
         try:
             t, k, new = _tx_action(w, a)
@@ -357,6 +397,11 @@ def transact_write_items(ctx, p):
             raise ApiError("ValidationException",
                            "Transaction request cannot include multiple operations on one item")
         seen_keys.add((id(t), k))
+        if (id(t), k) in flying:
+            reasons.append({"Code": "TransactionConflict",
+                            "Message": "Transaction is ongoing for the item"})
+            failed = True
+            continue
         reasons.append({"Code": "None"})
         plan.append((t, k, new))
     if sum(item_size(new) for _t, _k, new in plan if isinstance(new, dict)) > TX_BYTES_MAX:
@@ -367,12 +412,33 @@ def transact_write_items(ctx, p):
         raise ApiError("TransactionCanceledException",
                        f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
                        extra={"CancellationReasons": reasons})
+    _fly(w, {(id(t), k) for t, k, _new in plan}, token)
     for t, k, new in plan:
         if new is not KEEP:
             _write(w, t, k, new)
     if token:
         tokens[token] = (digest, w.now())
     return {}
+
+
+def _fly(w, keys, token):
+    """Keep a checked transaction in flight ddb_transaction_seconds: its
+    items refuse other writers meanwhile (the world lock is released), so
+    they are as the checks saw them when it writes."""
+    seconds = w.timing.get("ddb_transaction_seconds", 0.0)
+    if seconds <= 0:
+        return
+    flying, tokens = _in_flight(w), st(w).setdefault("tokens_in_flight", set())
+    flying.update(keys)
+    if token:
+        tokens.add(token)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            w.cond.wait(max(0.0, deadline - time.monotonic()))    # releases the world lock
+    finally:
+        flying.difference_update(keys)
+        tokens.discard(token)
 
 
 def _projected(t, ix, item):
@@ -384,6 +450,7 @@ def _projected(t, ix, item):
     return {k: v for k, v in item.items() if k in keep}
 
 
+# AWS: DynamoDB API reference, Query: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
 @op("dynamodb", "Query")
 def query(ctx, p):
     t = table(ctx.world, p["TableName"])

@@ -184,6 +184,8 @@ def _eni_record(world, spec, inst, index, subnet):
          "OwnerId": world.account_id, "PrivateDnsName": _dns(ip, world), "PrivateIpAddress": ip,
          "PrivateIpAddresses": priv, "RequesterManaged": False, "SourceDestCheck": True,
          "Status": "available", "TagSet": tags_list(spec.get("Tags"))}
+    if spec.get("ConnectionTrackingConfiguration"):
+        _set_conntrack(e, spec["ConnectionTrackingConfiguration"])  # configured at launch
     if spec.get("PublicIp"):
         assoc = {"PublicIp": spec["PublicIp"], "PublicDnsName": f"ec2-{spec['PublicIp'].replace('.', '-')}.compute-1.amazonaws.com",
                  "IpOwnerId": "amazon"}
@@ -396,6 +398,7 @@ def _inst_getters():
 _INST_GETTERS = _inst_getters()
 
 
+# AWS: EC2 API reference, DescribeInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
 @op("ec2", "DescribeInstances")
 def describe_instances(ctx, p):
     w = ctx.world
@@ -417,6 +420,7 @@ def describe_instances(ctx, p):
     return out
 
 
+# AWS: EC2 API reference, DescribeInstanceAttribute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceAttribute.html
 @op("ec2", "DescribeInstanceAttribute")
 def describe_instance_attribute(ctx, p):
     w = ctx.world
@@ -447,6 +451,7 @@ def _attr_bool(v):
     return v["Value"] if isinstance(v, dict) else v
 
 
+# AWS: EC2 API reference, ModifyInstanceAttribute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceAttribute.html
 @op("ec2", "ModifyInstanceAttribute")
 def modify_instance_attribute(ctx, p):
     w = ctx.world
@@ -559,6 +564,7 @@ def _on_terminated(w, inst):
             a["State"] = "disassociated"
 
 
+# AWS: EC2 API reference, StopInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StopInstances.html
 @op("ec2", "StopInstances")
 def stop_instances(ctx, p):
     w = ctx.world
@@ -574,6 +580,7 @@ def stop_instances(ctx, p):
     return {"StoppingInstances": out}
 
 
+# AWS: EC2 API reference, StartInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html
 @op("ec2", "StartInstances")
 def start_instances(ctx, p):
     w = ctx.world
@@ -587,6 +594,7 @@ def start_instances(ctx, p):
     return {"StartingInstances": out}
 
 
+# AWS: EC2 API reference, TerminateInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TerminateInstances.html
 @op("ec2", "TerminateInstances")
 def terminate_instances(ctx, p):
     w = ctx.world
@@ -619,6 +627,7 @@ _ENI_FILTERS = {
 }
 
 
+# AWS: EC2 API reference, DescribeNetworkInterfaces: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html
 @op("ec2", "DescribeNetworkInterfaces")
 def describe_network_interfaces(ctx, p):
     w = ctx.world
@@ -637,8 +646,14 @@ def describe_network_interfaces(ctx, p):
 # (EC2 user guide, "Security group connection tracking", "Idle connection
 # tracking timeout",
 # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts;
-# botocore ec2 ConnectionTrackingConfiguration).  A field left out keeps its
-# value.
+# EC2 API reference, ConnectionTrackingConfiguration,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ConnectionTrackingConfiguration.html,
+# whose TCP default is 350 s on Nitro v6 types: the emulator's types are
+# older).  A field left out keeps its value.  The ENI (DescribeNetworkInterfaces)
+# and the instance's networkInterfaceSet (DescribeInstances) show the
+# configuration once one was set, at launch (a seeded
+# "ConnectionTrackingConfiguration") or by ModifyNetworkInterfaceAttribute;
+# an ENI never configured shows none (its type's defaults apply).
 _CONNTRACK = {"TcpEstablishedTimeout": (60, 432000, 432000), "UdpStreamTimeout": (60, 180, 180),
               "UdpTimeout": (30, 60, 30)}
 
@@ -653,6 +668,7 @@ def _set_conntrack(eni, spec):
     cur.update(spec)
 
 
+# AWS: EC2 API reference, ModifyNetworkInterfaceAttribute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html
 @op("ec2", "ModifyNetworkInterfaceAttribute")
 def modify_network_interface_attribute(ctx, p):
     w = ctx.world
@@ -685,6 +701,7 @@ def modify_network_interface_attribute(ctx, p):
 
 # -------------------------------------------------------------- vpcs/subnets
 
+# AWS: EC2 API reference, DescribeVpcs: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html
 @op("ec2", "DescribeVpcs")
 def describe_vpcs(ctx, p):
     items = _listing(ctx.world, "vpc", p.get("VpcIds"))
@@ -698,6 +715,7 @@ def describe_vpcs(ctx, p):
     return out
 
 
+# AWS: EC2 API reference, DescribeSubnets: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSubnets.html
 @op("ec2", "DescribeSubnets")
 def describe_subnets(ctx, p):
     items = _listing(ctx.world, "subnet", p.get("SubnetIds"))

@@ -67,6 +67,7 @@ def _start_snapshot(world, vol, description, tags):
     return s
 
 
+# AWS: EC2 API reference, CreateSnapshot: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSnapshot.html
 @op("ec2", "CreateSnapshot")
 def create_snapshot(ctx, p):
     w = ctx.world
@@ -77,6 +78,7 @@ def create_snapshot(ctx, p):
     return project(shape_of("ec2", "Snapshot"), clone(s))
 
 
+# AWS: EC2 API reference, CreateSnapshots: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSnapshots.html
 @op("ec2", "CreateSnapshots")
 def create_snapshots(ctx, p):
     w = ctx.world
@@ -115,6 +117,7 @@ _SNAP_FILTERS = {
 }
 
 
+# AWS: EC2 API reference, DescribeSnapshots: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html
 @op("ec2", "DescribeSnapshots")
 def describe_snapshots(ctx, p):
     w = ctx.world
@@ -131,6 +134,7 @@ def describe_snapshots(ctx, p):
     return out
 
 
+# AWS: EC2 API reference, DeleteSnapshot: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSnapshot.html
 @op("ec2", "DeleteSnapshot")
 def delete_snapshot(ctx, p):
     w = ctx.world
@@ -146,6 +150,7 @@ _VOLUME_KEYS = ("AvailabilityZone", "Size", "SnapshotId", "VolumeType", "Iops", 
                 "KmsKeyId", "MultiAttachEnabled", "OutpostArn", "TagSpecifications")
 
 
+# AWS: EC2 API reference, CreateVolume: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html
 @op("ec2", "CreateVolume")
 def create_volume(ctx, p):
     w = ctx.world
@@ -247,6 +252,7 @@ _VOL_FILTERS = {
 }
 
 
+# AWS: EC2 API reference, DescribeVolumes: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVolumes.html
 @op("ec2", "DescribeVolumes")
 def describe_volumes(ctx, p):
     w = ctx.world
@@ -272,6 +278,7 @@ def _used_slots(w, iid):
     return devs, n + enis
 
 
+# AWS: EC2 API reference, AttachVolume: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AttachVolume.html
 @op("ec2", "AttachVolume")
 def attach_volume(ctx, p):
     w = ctx.world
@@ -308,6 +315,7 @@ def attach_volume(ctx, p):
     return {k: att[k] for k in ("AttachTime", "Device", "InstanceId", "State", "VolumeId", "DeleteOnTermination")}
 
 
+# AWS: EC2 API reference, DetachVolume: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DetachVolume.html
 @op("ec2", "DetachVolume")
 def detach_volume(ctx, p):
     w = ctx.world
@@ -332,6 +340,7 @@ def detach_volume(ctx, p):
     return {k: att[k] for k in ("AttachTime", "Device", "InstanceId", "State", "VolumeId", "DeleteOnTermination")}
 
 
+# AWS: EC2 API reference, DeleteVolume: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVolume.html
 @op("ec2", "DeleteVolume")
 def delete_volume(ctx, p):
     w = ctx.world

@@ -142,6 +142,7 @@ def _disassociate(w, a):
     a.update({"NetworkInterfaceId": None, "PrivateIpAddress": None, "AssociationId": None})
 
 
+# AWS: EC2 API reference, AllocateAddress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AllocateAddress.html
 @op("ec2", "AllocateAddress")
 def allocate_address(ctx, p):
     a = _allocate(ctx.world, tags=_tag_specs(p, "elastic-ip"))
@@ -157,6 +158,7 @@ _EIP_FILTERS = {
 }
 
 
+# AWS: EC2 API reference, DescribeAddresses: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAddresses.html
 @op("ec2", "DescribeAddresses")
 def describe_addresses(ctx, p):
     w = ctx.world
@@ -173,6 +175,7 @@ def describe_addresses(ctx, p):
     return {"Addresses": apply_filters(rows, p.get("Filters"), _EIP_FILTERS)}
 
 
+# AWS: EC2 API reference, AssociateAddress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html
 @op("ec2", "AssociateAddress")
 def associate_address(ctx, p):
     w = ctx.world
@@ -190,6 +193,7 @@ def associate_address(ctx, p):
                                         p.get("PrivateIpAddress"))}
 
 
+# AWS: EC2 API reference, DisassociateAddress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateAddress.html
 @op("ec2", "DisassociateAddress")
 def disassociate_address(ctx, p):
     w = ctx.world
@@ -202,6 +206,7 @@ def disassociate_address(ctx, p):
     return {}
 
 
+# AWS: EC2 API reference, ReleaseAddress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReleaseAddress.html
 @op("ec2", "ReleaseAddress")
 def release_address(ctx, p):
     w = ctx.world
@@ -231,6 +236,7 @@ def _gray_jpeg(side=8):
     return b"\xff\xd8" + dqt + sof + dht + sos + data + b"\xff\xd9"
 
 
+# AWS: EC2 API reference, GetConsoleOutput: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetConsoleOutput.html
 @op("ec2", "GetConsoleOutput")
 def get_console_output(ctx, p):
     w = ctx.world
@@ -245,6 +251,7 @@ def get_console_output(ctx, p):
     return out
 
 
+# AWS: EC2 API reference, GetConsoleScreenshot: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetConsoleScreenshot.html
 @op("ec2", "GetConsoleScreenshot")
 def get_console_screenshot(ctx, p):
     w = ctx.world
@@ -257,6 +264,7 @@ def get_console_screenshot(ctx, p):
 
 # --------------------------------------------------------- snapshot copy/share
 
+# AWS: EC2 API reference, CopySnapshot: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CopySnapshot.html
 @op("ec2", "CopySnapshot")
 def copy_snapshot(ctx, p):
     w = ctx.world
@@ -292,6 +300,7 @@ def _perms(s):
     return s.setdefault("_create_volume_permissions", [])
 
 
+# AWS: EC2 API reference, ModifySnapshotAttribute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySnapshotAttribute.html
 @op("ec2", "ModifySnapshotAttribute")
 def modify_snapshot_attribute(ctx, p):
     w = ctx.world
@@ -321,6 +330,7 @@ def modify_snapshot_attribute(ctx, p):
     return {}
 
 
+# AWS: EC2 API reference, DescribeSnapshotAttribute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshotAttribute.html
 @op("ec2", "DescribeSnapshotAttribute")
 def describe_snapshot_attribute(ctx, p):
     s = get(ctx.world, "snap", p["SnapshotId"])
@@ -331,6 +341,7 @@ def describe_snapshot_attribute(ctx, p):
 
 # ----------------------------------------------- launch templates, RunInstances
 
+# AWS: EC2 API reference, CreateLaunchTemplate: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html
 @op("ec2", "CreateLaunchTemplate")
 def create_launch_template(ctx, p):
     w = ctx.world
@@ -362,6 +373,7 @@ def _template(w, spec):
     return lt
 
 
+# AWS: EC2 API reference, DescribeLaunchTemplates: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html
 @op("ec2", "DescribeLaunchTemplates")
 def describe_launch_templates(ctx, p):
     w = ctx.world
@@ -396,6 +408,7 @@ def describe_launch_template_versions(ctx, p):
     return {"LaunchTemplateVersions": [project(shape_of("ec2", "LaunchTemplateVersion"), row)]}
 
 
+# AWS: EC2 API reference, RunInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html
 @op("ec2", "RunInstances")
 def run_instances(ctx, p):
     w = ctx.world

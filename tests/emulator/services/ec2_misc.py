@@ -36,6 +36,7 @@ def _tag_field(kind):
     return "TagSet" if kind == "eni" else "Tags"
 
 
+# AWS: EC2 API reference, CreateTags: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html
 @op("ec2", "CreateTags")
 def create_tags(ctx, p):
     w = ctx.world
@@ -61,6 +62,7 @@ def create_tags(ctx, p):
     return {}
 
 
+# AWS: EC2 API reference, DeleteTags: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteTags.html
 @op("ec2", "DeleteTags")
 def delete_tags(ctx, p):
     w = ctx.world
@@ -75,6 +77,7 @@ def delete_tags(ctx, p):
     return {}
 
 
+# AWS: EC2 API reference, DescribeTags: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeTags.html
 @op("ec2", "DescribeTags")
 def describe_tags(ctx, p):
     w = ctx.world
@@ -131,6 +134,7 @@ def _settle(w, a, final):
     w.at(w.timing["attach_seconds"], run)
 
 
+# AWS: EC2 API reference, AssociateIamInstanceProfile: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateIamInstanceProfile.html
 @op("ec2", "AssociateIamInstanceProfile")
 def associate(ctx, p):
     w = ctx.world
@@ -150,6 +154,7 @@ def associate(ctx, p):
     return {"IamInstanceProfileAssociation": clone(a)}
 
 
+# AWS: EC2 API reference, DisassociateIamInstanceProfile: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateIamInstanceProfile.html
 @op("ec2", "DisassociateIamInstanceProfile")
 def disassociate(ctx, p):
     w = ctx.world
@@ -161,6 +166,7 @@ def disassociate(ctx, p):
     return {"IamInstanceProfileAssociation": clone(a)}
 
 
+# AWS: EC2 API reference, ReplaceIamInstanceProfileAssociation: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceIamInstanceProfileAssociation.html
 @op("ec2", "ReplaceIamInstanceProfileAssociation")
 def replace(ctx, p):
     w = ctx.world
@@ -178,6 +184,7 @@ def replace(ctx, p):
     return {"IamInstanceProfileAssociation": clone(a)}
 
 
+# AWS: EC2 API reference, DescribeIamInstanceProfileAssociations: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeIamInstanceProfileAssociations.html
 @op("ec2", "DescribeIamInstanceProfileAssociations")
 def describe_assocs(ctx, p):
     w = ctx.world
@@ -198,6 +205,7 @@ def describe_assocs(ctx, p):
 
 # ------------------------------------------------------ metadata options
 
+# AWS: EC2 API reference, ModifyInstanceMetadataOptions: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceMetadataOptions.html
 @op("ec2", "ModifyInstanceMetadataOptions")
 def modify_metadata_options(ctx, p):
     w = ctx.world

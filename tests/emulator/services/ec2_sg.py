@@ -230,26 +230,31 @@ def _sg_by_name(world, name):
     raise ApiError("InvalidGroup.NotFound", f"The security group '{name}' does not exist in default VPC")
 
 
+# AWS: EC2 API reference, AuthorizeSecurityGroupIngress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html
 @op("ec2", "AuthorizeSecurityGroupIngress")
 def authorize_ingress(ctx, p):
     return _authorize(ctx, p, "ingress")
 
 
+# AWS: EC2 API reference, AuthorizeSecurityGroupEgress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupEgress.html
 @op("ec2", "AuthorizeSecurityGroupEgress")
 def authorize_egress(ctx, p):
     return _authorize(ctx, p, "egress")
 
 
+# AWS: EC2 API reference, RevokeSecurityGroupIngress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html
 @op("ec2", "RevokeSecurityGroupIngress")
 def revoke_ingress(ctx, p):
     return _revoke(ctx, p, "ingress")
 
 
+# AWS: EC2 API reference, RevokeSecurityGroupEgress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupEgress.html
 @op("ec2", "RevokeSecurityGroupEgress")
 def revoke_egress(ctx, p):
     return _revoke(ctx, p, "egress")
 
 
+# AWS: EC2 API reference, CreateSecurityGroup: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html
 @op("ec2", "CreateSecurityGroup")
 def create_security_group(ctx, p):
     w = ctx.world
@@ -274,6 +279,7 @@ def create_security_group(ctx, p):
     return out
 
 
+# AWS: EC2 API reference, DeleteSecurityGroup: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html
 @op("ec2", "DeleteSecurityGroup")
 def delete_security_group(ctx, p):
     w = ctx.world
@@ -297,6 +303,7 @@ _SG_FILTERS = {
 }
 
 
+# AWS: EC2 API reference, DescribeSecurityGroups: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html
 @op("ec2", "DescribeSecurityGroups")
 def describe_security_groups(ctx, p):
     w = ctx.world
@@ -316,6 +323,7 @@ def describe_security_groups(ctx, p):
     return out
 
 
+# AWS: EC2 API reference, DescribeSecurityGroupRules: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroupRules.html
 @op("ec2", "DescribeSecurityGroupRules")
 def describe_security_group_rules(ctx, p):
     w = ctx.world

@@ -55,6 +55,7 @@ def lb(world, name):
     return x
 
 
+# AWS: Classic Load Balancer API reference, DescribeLoadBalancers: https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DescribeLoadBalancers.html
 @op("elb", "DescribeLoadBalancers")
 def describe_load_balancers(ctx, p):
     w = ctx.world
@@ -86,6 +87,7 @@ def deregister_instances(world, x, ids, strict=True):
     x["Instances"] = [i for i in x["Instances"] if i["InstanceId"] not in ids]
 
 
+# AWS: Classic Load Balancer API reference, RegisterInstancesWithLoadBalancer: https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_RegisterInstancesWithLoadBalancer.html
 @op("elb", "RegisterInstancesWithLoadBalancer")
 def op_register(ctx, p):
     x = lb(ctx.world, p["LoadBalancerName"])
@@ -93,6 +95,7 @@ def op_register(ctx, p):
     return {"Instances": clone(x["Instances"])}
 
 
+# AWS: Classic Load Balancer API reference, DeregisterInstancesFromLoadBalancer: https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DeregisterInstancesFromLoadBalancer.html
 @op("elb", "DeregisterInstancesFromLoadBalancer")
 def op_deregister(ctx, p):
     x = lb(ctx.world, p["LoadBalancerName"])
@@ -100,6 +103,7 @@ def op_deregister(ctx, p):
     return {"Instances": clone(x["Instances"])}
 
 
+# AWS: Classic Load Balancer API reference, DescribeInstanceHealth: https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_DescribeInstanceHealth.html
 @op("elb", "DescribeInstanceHealth")
 def describe_instance_health(ctx, p):
     w = ctx.world

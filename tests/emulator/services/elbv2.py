@@ -134,6 +134,7 @@ def _page(items, p):
     return page, ("%x" % (start + size)) if start + size < len(items) else None
 
 
+# AWS: Elastic Load Balancing API reference, DescribeTargetGroups: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html
 @op("elbv2", "DescribeTargetGroups")
 def describe_target_groups(ctx, p):
     w = ctx.world
@@ -157,6 +158,7 @@ def describe_target_groups(ctx, p):
     return out
 
 
+# AWS: Elastic Load Balancing API reference, DescribeTargetGroupAttributes: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroupAttributes.html
 @op("elbv2", "DescribeTargetGroupAttributes")
 def describe_tg_attributes(ctx, p):
     tg = _tg(ctx.world, p["TargetGroupArn"])
@@ -189,6 +191,7 @@ def _find(tg, tid, port):
     return None
 
 
+# AWS: Elastic Load Balancing API reference, DescribeTargetHealth: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetHealth.html
 @op("elbv2", "DescribeTargetHealth")
 def describe_target_health(ctx, p):
     w = ctx.world
@@ -242,12 +245,14 @@ def deregister_targets(world, tg, targets):
         world.at(delay(world, tg), gone)
 
 
+# AWS: Elastic Load Balancing API reference, RegisterTargets: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html
 @op("elbv2", "RegisterTargets")
 def op_register_targets(ctx, p):
     register_targets(ctx.world, _tg(ctx.world, p["TargetGroupArn"]), p["Targets"])
     return {}
 
 
+# AWS: Elastic Load Balancing API reference, DeregisterTargets: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html
 @op("elbv2", "DeregisterTargets")
 def op_deregister_targets(ctx, p):
     deregister_targets(ctx.world, _tg(ctx.world, p["TargetGroupArn"]), p["Targets"])

@@ -128,6 +128,7 @@ def emit(w, entry):
     return eid
 
 
+# AWS: EventBridge API reference, PutRule: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
 @op("events", "PutRule")
 def put_rule(ctx, p):
     w = ctx.world
@@ -148,6 +149,7 @@ def put_rule(ctx, p):
     return {"RuleArn": r["Arn"]}
 
 
+# AWS: EventBridge API reference, DescribeRule: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DescribeRule.html
 @op("events", "DescribeRule")
 def describe_rule(ctx, p):
     _bus(p)
@@ -155,6 +157,7 @@ def describe_rule(ctx, p):
     return {k: v for k, v in r.items() if k != "targets"}
 
 
+# AWS: EventBridge API reference, DeleteRule: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DeleteRule.html
 @op("events", "DeleteRule")
 def delete_rule(ctx, p):
     _bus(p)
@@ -165,6 +168,7 @@ def delete_rule(ctx, p):
     return {}
 
 
+# AWS: EventBridge API reference, PutTargets: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html
 @op("events", "PutTargets")
 def put_targets(ctx, p):
     _bus(p)
@@ -179,12 +183,14 @@ def put_targets(ctx, p):
     return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
 
+# AWS: EventBridge API reference, ListTargetsByRule: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListTargetsByRule.html
 @op("events", "ListTargetsByRule")
 def list_targets_by_rule(ctx, p):
     _bus(p)
     return {"Targets": list(_rule(ctx.world, p["Rule"])["targets"].values())}
 
 
+# AWS: EventBridge API reference, RemoveTargets: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RemoveTargets.html
 @op("events", "RemoveTargets")
 def remove_targets(ctx, p):
     _bus(p)
@@ -194,6 +200,7 @@ def remove_targets(ctx, p):
     return {"FailedEntryCount": 0, "FailedEntries": []}
 
 
+# AWS: EventBridge API reference, PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
 @op("events", "PutEvents")
 def put_events(ctx, p):
     out = []

@@ -105,11 +105,13 @@ def _profile_out(world, p):
     return out
 
 
+# AWS: IAM API reference, GetInstanceProfile: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetInstanceProfile.html
 @op("iam", "GetInstanceProfile")
 def get_instance_profile(ctx, p):
     return {"InstanceProfile": _profile_out(ctx.world, profile(ctx.world, p["InstanceProfileName"]))}
 
 
+# AWS: IAM API reference, ListInstanceProfilesForRole: https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfilesForRole.html
 @op("iam", "ListInstanceProfilesForRole")
 def list_profiles_for_role(ctx, p):
     role(ctx.world, p["RoleName"])
@@ -117,11 +119,13 @@ def list_profiles_for_role(ctx, p):
     return {"InstanceProfiles": ps, "IsTruncated": False}
 
 
+# AWS: IAM API reference, GetRole: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html
 @op("iam", "GetRole")
 def get_role(ctx, p):
     return {"Role": _role_out(ctx.world, role(ctx.world, p["RoleName"]))}
 
 
+# AWS: IAM API reference, PutRolePolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html
 @op("iam", "PutRolePolicy")
 def put_role_policy(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -149,6 +153,7 @@ def _policy_size(doc):
     return sum(1 for c in doc if not c.isspace())
 
 
+# AWS: IAM API reference, GetRolePolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRolePolicy.html
 @op("iam", "GetRolePolicy")
 def get_role_policy(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -158,6 +163,7 @@ def get_role_policy(ctx, p):
     return {"RoleName": r["RoleName"], "PolicyName": p["PolicyName"], "PolicyDocument": quote(d, safe="")}
 
 
+# AWS: IAM API reference, DeleteRolePolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRolePolicy.html
 @op("iam", "DeleteRolePolicy")
 def delete_role_policy(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -167,6 +173,7 @@ def delete_role_policy(ctx, p):
     return {}
 
 
+# AWS: IAM API reference, ListRolePolicies: https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRolePolicies.html
 @op("iam", "ListRolePolicies")
 def list_role_policies(ctx, p):
     r = role(ctx.world, p["RoleName"])
@@ -193,24 +200,51 @@ def list_role_policies(ctx, p):
 NEVER_DENIED = ("sts:GetCallerIdentity",)
 
 
-def _entry_covers(d, name, resource):
+# Tags given at creation are authorized as ec2:CreateTags, with the
+# condition key ec2:CreateAction set to the creating action ("In the IAM
+# policy definition for the ec2:CreateTags action, use the Condition element
+# with the ec2:CreateAction condition key to give tagging permissions to the
+# action that creates the resource"; "The ec2:CreateTags action is only
+# evaluated if tags are applied during the resource-creating action": EC2
+# user guide, "Grant permission to tag Amazon EC2 resources during
+# creation", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html).
+# A CreateTags call of its own has no ec2:CreateAction.
+NO_CREATE_ACTION = None
+
+
+def _entry_covers(d, name, resource, create_action=NO_CREATE_ACTION):
     """One deny-list entry: an action pattern ("ec2:TerminateInstances",
-    "ec2:*", "*") for every resource, or {"Action": pattern, "Resource":
-    glob} for the resources it names (a resource-scoped entry applies only
-    where the call's resource is known: iam:PassRole's role, a simulation's
-    ResourceArns)."""
+    "ec2:*", "*") for every request, or a dict:
+      {"Action": pattern, "Resource": glob} for the resources it names (it
+        applies only where the call's resource is known: iam:PassRole's
+        role, a simulation's ResourceArns);
+      {"Action": "ec2:CreateTags", "CreateAction": glob} for tags given at
+        the creation of a matching action only (a policy whose CreateTags
+        grant lacks that ec2:CreateAction);
+      {"Action": "ec2:CreateTags", "CreateAction": None} for CreateTags
+        calls of their own only (the user guide's example policy: tags
+        allowed at creation, existing resources never tagged)."""
     if isinstance(d, dict):
-        if resource is None or not fnmatch.fnmatchcase(resource, d.get("Resource", "*")):
-            return False
+        if "CreateAction" in d:
+            want = d["CreateAction"]
+            if want is None and create_action is not NO_CREATE_ACTION:
+                return False
+            if want is not None and (create_action is NO_CREATE_ACTION or
+                                     not fnmatch.fnmatchcase(create_action, want)):
+                return False
+        if "Resource" in d or "CreateAction" not in d:
+            if resource is None or not fnmatch.fnmatchcase(resource, d.get("Resource", "*")):
+                return False
         d = d.get("Action", "")
     return d == name or d == "*" or (d.endswith(":*") and name.startswith(d[:-1]))
 
 
-def key_denies(cred, name, resource=None):
-    """True if the key's own deny list covers name (on resource, when known)."""
+def key_denies(cred, name, resource=None, create_action=NO_CREATE_ACTION):
+    """True if the key's own deny list covers name (on resource, when known;
+    for ec2:CreateTags, create_action is the request's ec2:CreateAction)."""
     if name in NEVER_DENIED:
         return False
-    return any(_entry_covers(d, name, resource) for d in cred.get("deny") or [])
+    return any(_entry_covers(d, name, resource, create_action) for d in cred.get("deny") or [])
 
 
 def check_pass_role(world, cred, profile):
@@ -324,6 +358,7 @@ def _conditions_hold(cond, ctx):
     return True
 
 
+# AWS: IAM API reference, SimulatePrincipalPolicy: https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
 @op("iam", "SimulatePrincipalPolicy")
 def simulate_principal_policy(ctx, p):
     """What the dispatcher would decide for that principal, per action (and

@@ -176,6 +176,7 @@ def _add_grant(world, k, grantee, ops):
     return g
 
 
+# AWS: KMS API reference, CreateKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
 @op("kms", "CreateKey")
 def create_key(ctx, p):
     if p.get("Policy") is not None:
@@ -186,6 +187,7 @@ def create_key(ctx, p):
     return {"KeyMetadata": _meta(add_key(ctx.world, p.get("Policy"), p.get("Description", "")))}
 
 
+# AWS: KMS API reference, DescribeKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
 @op("kms", "DescribeKey")
 def describe_key(ctx, p):
     k = key(ctx.world, p["KeyId"])
@@ -193,6 +195,7 @@ def describe_key(ctx, p):
     return {"KeyMetadata": _meta(k)}
 
 
+# AWS: KMS API reference, EnableKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKey.html
 @op("kms", "EnableKey")
 def enable_key(ctx, p):
     k = key(ctx.world, p["KeyId"])
@@ -200,6 +203,7 @@ def enable_key(ctx, p):
     return {}
 
 
+# AWS: KMS API reference, DisableKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html
 @op("kms", "DisableKey")
 def disable_key(ctx, p):
     k = key(ctx.world, p["KeyId"])
@@ -207,6 +211,7 @@ def disable_key(ctx, p):
     return {}
 
 
+# AWS: KMS API reference, CreateGrant: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html
 @op("kms", "CreateGrant")
 def create_grant(ctx, p):
     k = key(ctx.world, p["KeyId"])
@@ -217,6 +222,7 @@ def create_grant(ctx, p):
     return {"GrantId": g["GrantId"], "GrantToken": "emu-" + g["GrantId"]}
 
 
+# AWS: KMS API reference, ListGrants: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListGrants.html
 @op("kms", "ListGrants")
 def list_grants(ctx, p):
     k = key(ctx.world, p["KeyId"])
@@ -225,6 +231,7 @@ def list_grants(ctx, p):
     return {"Grants": gs, "Truncated": False}
 
 
+# AWS: KMS API reference, RevokeGrant: https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html
 @op("kms", "RevokeGrant")
 def revoke_grant(ctx, p):
     k = key(ctx.world, p["KeyId"])
@@ -235,6 +242,7 @@ def revoke_grant(ctx, p):
     return {}
 
 
+# AWS: KMS API reference, CreateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
 @op("kms", "CreateAlias")
 def create_alias(ctx, p):
     name = p["AliasName"]
@@ -246,6 +254,7 @@ def create_alias(ctx, p):
     return {}
 
 
+# AWS: KMS API reference, ListAliases: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html
 @op("kms", "ListAliases")
 def list_aliases(ctx, p):
     w = ctx.world

@@ -85,6 +85,7 @@ def _object(world, p):
     return o
 
 
+# AWS: S3 API reference, CreateBucket: https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
 @op("s3", "CreateBucket")
 def create_bucket(ctx, p):
     w = ctx.world
@@ -104,12 +105,14 @@ def create_bucket(ctx, p):
     return {"Location": "/" + p["Bucket"]}
 
 
+# AWS: S3 API reference, HeadBucket: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
 @op("s3", "HeadBucket")
 def head_bucket(ctx, p):
     bucket(ctx.world, p["Bucket"])
     return {}
 
 
+# AWS: S3 API reference, DeleteBucket: https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
 @op("s3", "DeleteBucket")
 def delete_bucket(ctx, p):
     b = bucket(ctx.world, p["Bucket"])
@@ -119,6 +122,7 @@ def delete_bucket(ctx, p):
     return {}
 
 
+# AWS: S3 API reference, ListBuckets: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
 @op("s3", "ListBuckets")
 def list_buckets(ctx, p):
     w = ctx.world
@@ -140,6 +144,7 @@ def _check_digests(p, body):
             raise ApiError("BadDigest", "The SHA256 you specified did not match the calculated checksum.")
 
 
+# AWS: S3 API reference, PutObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
 @op("s3", "PutObject")
 def put_object(ctx, p):
     body = p.get("Body") or b""
@@ -162,23 +167,27 @@ def _object_out(o, p):
     return out
 
 
+# AWS: S3 API reference, HeadObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
 @op("s3", "HeadObject")
 def head_object(ctx, p):
     return _object_out(_object(ctx.world, p), p)
 
 
+# AWS: S3 API reference, GetObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
 @op("s3", "GetObject")
 def get_object(ctx, p):
     o = _object(ctx.world, p)
     return {**_object_out(o, p), "Body": o["Body"]}
 
 
+# AWS: S3 API reference, DeleteObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
 @op("s3", "DeleteObject")
 def delete_object(ctx, p):
     bucket(ctx.world, p["Bucket"])["objects"].pop(p["Key"], None)
     return {}
 
 
+# AWS: S3 API reference, ListObjectsV2: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
 @op("s3", "ListObjectsV2")
 def list_objects_v2(ctx, p):
     b = bucket(ctx.world, p["Bucket"])

@@ -28,6 +28,7 @@ def dump(world):
     return st(world)
 
 
+# AWS: SNS API reference, Publish: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
 @op("sns", "Publish")
 def publish(ctx, p):
     w = ctx.world

@@ -142,12 +142,14 @@ def md5_of_attributes(attrs):
     return h.hexdigest()
 
 
+# AWS: SQS API reference, CreateQueue: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
 @op("sqs", "CreateQueue")
 def create_queue(ctx, p):
     q = add_queue(ctx.world, p["QueueName"], p.get("Attributes") or {})
     return {"QueueUrl": _url(ctx.world, q["name"])}
 
 
+# AWS: SQS API reference, GetQueueUrl: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueUrl.html
 @op("sqs", "GetQueueUrl")
 def get_queue_url(ctx, p):
     q = st(ctx.world)["queues"].get(p["QueueName"])
@@ -156,12 +158,14 @@ def get_queue_url(ctx, p):
     return {"QueueUrl": _url(ctx.world, q["name"])}
 
 
+# AWS: SQS API reference, ListQueues: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ListQueues.html
 @op("sqs", "ListQueues")
 def list_queues(ctx, p):
     names = sorted(n for n in st(ctx.world)["queues"] if n.startswith(p.get("QueueNamePrefix") or ""))
     return {"QueueUrls": [_url(ctx.world, n) for n in names]} if names else {}
 
 
+# AWS: SQS API reference, DeleteQueue: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteQueue.html
 @op("sqs", "DeleteQueue")
 def delete_queue(ctx, p):
     q = queue(ctx.world, p["QueueUrl"])
@@ -169,6 +173,7 @@ def delete_queue(ctx, p):
     return {}
 
 
+# AWS: SQS API reference, SetQueueAttributes: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 @op("sqs", "SetQueueAttributes")
 def set_queue_attributes(ctx, p):
     q = queue(ctx.world, p["QueueUrl"])
@@ -189,6 +194,7 @@ def _expire(w, q):
             del q["dedup"][k]
 
 
+# AWS: SQS API reference, GetQueueAttributes: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
 @op("sqs", "GetQueueAttributes")
 def get_queue_attributes(ctx, p):
     w = ctx.world
@@ -253,6 +259,7 @@ def _send(w, q, body, delay=None, attrs=None, group=None, dedup=None):
     return out
 
 
+# AWS: SQS API reference, SendMessage: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
 @op("sqs", "SendMessage")
 def send_message(ctx, p):
     q = queue(ctx.world, p["QueueUrl"])
@@ -379,6 +386,7 @@ def _redrive(w, q, m):
     return True
 
 
+# AWS: SQS API reference, ReceiveMessage: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
 @op("sqs", "ReceiveMessage")
 def receive_message(ctx, p):
     import time
@@ -444,6 +452,7 @@ def _by_handle(q, handle):
     return next((m for m in q["messages"] if m["MessageId"] == parts[1]), None)
 
 
+# AWS: SQS API reference, DeleteMessage: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html
 @op("sqs", "DeleteMessage")
 def delete_message(ctx, p):
     q = queue(ctx.world, p["QueueUrl"])
@@ -453,6 +462,7 @@ def delete_message(ctx, p):
     return {}
 
 
+# AWS: SQS API reference, ChangeMessageVisibility: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
 @op("sqs", "ChangeMessageVisibility")
 def change_message_visibility(ctx, p):
     w = ctx.world
@@ -467,6 +477,7 @@ def change_message_visibility(ctx, p):
     return {}
 
 
+# AWS: SQS API reference, PurgeQueue: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html
 @op("sqs", "PurgeQueue")
 def purge_queue(ctx, p):
     queue(ctx.world, p["QueueUrl"])["messages"] = []

@@ -31,7 +31,7 @@ _ID_RE = re.compile(r"^(i|mi)-[0-9a-f]{8,17}$")
 
 def st(world):
     return world.ns.setdefault("ssm", {"managed": [], "scripts": [], "commands": {}, "invocations": {},
-                                       "pings": {}})
+                                       "pings": {}, "agents_down": {}})
 
 
 def seed(world, sc):
@@ -73,6 +73,18 @@ def control(world, method, path, q, data):
             for r in data.get("scripts", [data]):
                 add_script(world, r)
         return 200, {"ok": True}
+    if path == "/ssm/agent" and method == "POST":
+        # {"instance_id", "online": false, "ping_lag_seconds": N}: the agent
+        # stops (crashed, no route to Systems Manager) on a running
+        # instance; services/ssm_agent.ping says how that shows
+        with world.lock:
+            down = st(world)["agents_down"]
+            if data.get("online", True):
+                down.pop(data["instance_id"], None)
+            else:
+                down[data["instance_id"]] = {"since": world.now(),
+                                             "ping_lag_seconds": float(data.get("ping_lag_seconds", 0))}
+        return 200, {"ok": True}
     if path == "/ssm/managed" and method == "POST":
         with world.lock:
             for i in data.get("instance_ids", []):
@@ -84,7 +96,8 @@ def control(world, method, path, q, data):
 
 def dump(world):
     s = st(world)
-    return {"managed_instances": s["managed"], "scripts": s["scripts"], "commands": s["commands"],
+    return {"managed_instances": s["managed"], "agents_down": s["agents_down"], "scripts": s["scripts"],
+            "commands": s["commands"],
             "invocations": {f"{k[0]}/{k[1]}": v for k, v in s["invocations"].items()}}
 
 
@@ -113,6 +126,13 @@ def _execution_timeout(params):
 
 @op("ssm", "SendCommand")
 def send_command(ctx, p):
+    """AWS-RunShellScript on running managed instances.  Accepted for an
+    agent that is ConnectionLost too: the invocation stays Pending ("The
+    command hasn't been sent to the managed node") until the agent polls,
+    or ends TimedOut / DeliveryTimedOut at TimeoutSeconds (SSM API
+    reference, SendCommand and GetCommandInvocation's StatusDetails,
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html,
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html)."""
     w = ctx.world
     s = st(w)
     doc = p["DocumentName"]
@@ -194,6 +214,7 @@ def _roll(cmd, s):
         cmd["Status"], cmd["StatusDetails"] = "Failed", "Incomplete"
 
 
+# AWS: Systems Manager API reference, CancelCommand: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html
 @op("ssm", "CancelCommand")
 def cancel_command(ctx, p):
     """Invocations not yet finished go Cancelling, then Cancelled (botocore
@@ -215,6 +236,7 @@ def cancel_command(ctx, p):
     return {}
 
 
+# AWS: Systems Manager API reference, GetCommandInvocation: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html
 @op("ssm", "GetCommandInvocation")
 def get_command_invocation(ctx, p):
     w = ctx.world
@@ -244,6 +266,7 @@ def get_command_invocation(ctx, p):
     return out
 
 
+# AWS: Systems Manager API reference, ListCommandInvocations: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommandInvocations.html
 @op("ssm", "ListCommandInvocations")
 def list_command_invocations(ctx, p):
     w = ctx.world
@@ -316,6 +339,12 @@ def list_commands(ctx, p):
 
 @op("ssm", "DescribeInstanceInformation")
 def describe_instance_information(ctx, p):
+    """Managed instances with the agent's PingStatus (Online or
+    ConnectionLost; Inactive is deprecated) and LastPingDateTime ("The date
+    and time when the agent last pinged the Systems Manager service"; SSM
+    API reference, InstanceInformation,
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_InstanceInformation.html).
+    services/ssm_agent.ping decides both."""
     w = ctx.world
     rows = []
     for iid in st(w)["managed"]:

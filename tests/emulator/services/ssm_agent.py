@@ -41,20 +41,32 @@ def running(world, iid):
     return inst is not None and inst["State"]["Name"] == "running"
 
 
+def _down(world, iid):
+    """The agent stopped by a test (POST /ssm/agent online=false), or None."""
+    return world.ns.get("ssm", {}).get("agents_down", {}).get(iid)
+
+
 def reachable(world, iid, t=None):
     """True if the agent on iid can poll for commands at time t (default now)."""
-    if not running(world, iid):
+    if not running(world, iid) or _down(world, iid):
         return False
     return not any(role_sessions.denied(world, iid, a, t) for a in AGENT_ACTIONS)
 
 
 def ping(world, pings, iid):
     """(PingStatus, LastPingDateTime) as DescribeInstanceInformation shows
-    them; `pings` keeps each agent's last successful ping."""
+    them; `pings` keeps each agent's last successful ping.  The status
+    follows the agent's pings (InstanceInformation's LastPingDateTime, SSM
+    API reference): an agent stopped with ping_lag_seconds still shows
+    Online for that long after it stopped, at its last ping; then
+    ConnectionLost."""
     now = world.now()
     if reachable(world, iid):
         pings[iid] = now
         return "Online", now
+    down = _down(world, iid)
+    if down and running(world, iid) and now < down["since"] + down["ping_lag_seconds"]:
+        return "Online", pings.get(iid, down["since"])
     return "ConnectionLost", pings.get(iid, now)
 
 

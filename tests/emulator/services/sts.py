@@ -17,6 +17,7 @@ from services import iam, op, register
 register(sys.modules[__name__])
 
 
+# AWS: STS API reference, GetCallerIdentity: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
 @op("sts", "GetCallerIdentity")
 def get_caller_identity(ctx, p):
     c = ctx.cred
@@ -29,6 +30,7 @@ def get_caller_identity(ctx, p):
 _SESSION_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
+# AWS: STS API reference, AssumeRole: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
 @op("sts", "AssumeRole")
 def assume_role(ctx, p):
     w = ctx.world
@@ -66,6 +68,7 @@ def role_session(w, r, session, duration):
     return c
 
 
+# AWS: STS API reference, AssumeRoleWithWebIdentity: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
 @op("sts", "AssumeRoleWithWebIdentity")
 def assume_role_with_web_identity(ctx, p):
     """Unsigned (botocore: auth type none); checks in services/identity.py."""

@@ -2,14 +2,16 @@
 """--state-table signs with the command's AWS settings, --profile included,
 like every other AWS call of the command (against the AWS emulator): the
 environment holds one access key, the profile `ops` another; respond,
-incidents and dashboard with `--profile ops` make every DynamoDB call with
-the profile's key, and a profile without credentials is an error naming it
-(the store does not fall back to the environment's keys)."""
+incidents, dashboard and serve with `--profile ops` make every DynamoDB call
+with the profile's key (serve records a blocked attempt there, in its
+--region), and a profile without credentials is an error naming it (the
+store does not fall back to the environment's keys)."""
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "respond"))
@@ -82,5 +84,55 @@ try:
 finally:
     dash.terminate()
     dash.wait(timeout=10)
-    emu.stop()
+
+
+def healthy(port):
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).status == 200
+    except OSError:
+        return False
+
+
+def serve(profile):
+    port = h.free_port()
+    return port, subprocess.Popen(
+        [B, "serve", "--listen", f"127.0.0.1:{port}", *STORE, "--profile", profile,
+         "--instance-id", h.VICTIM, "--region", "us-east-1", "--az", "us-east-1a", "--no-imds"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+port, srv = serve("ops")
+try:
+    h.check(h.wait(lambda: srv.poll() is not None or healthy(port), 30) and srv.poll() is None,
+            "serve --state-table --profile ops starts")
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/go?url=http://169.254.169.254/latest/meta-data/",
+                               timeout=30)
+        blocked = False
+    except urllib.error.HTTPError as e:
+        blocked = e.code == 403
+    except OSError:
+        blocked = False
+    mark, keys = dynamodb_keys(mark)
+    h.check(blocked, "serve blocks the metadata fetch")
+    h.check(keys == {OPS_KEY}, f"serve: every DynamoDB call with the profile's key: {keys}")
+    p = subprocess.run([B, "incidents", *STORE, "--profile", "ops", "list", "--json"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    mark, _ = dynamodb_keys(mark)
+    h.check(p.returncode == 0 and len(json.loads(p.stdout or "[]")) == 2,
+            f"serve's incident is in the table: {p.stdout} {p.stderr}")
+finally:
+    srv.terminate()
+    srv.wait(timeout=20)
+port, srv = serve("nocreds")
+try:
+    srv.wait(timeout=30)
+    err = srv.stderr.read()
+    mark, keys = dynamodb_keys(mark)
+    h.check(srv.returncode == 2 and "profile 'nocreds' has no credentials" in err and not keys,
+            f"serve --profile without credentials: exit 2, named, no call: {srv.returncode} {err} {keys}")
+except subprocess.TimeoutExpired:
+    srv.kill()
+    h.check(False, "serve --profile nocreds stops at start")
+emu.stop()
 h.finish("cli-state-table-profile")

@@ -1,7 +1,8 @@
 /* seed.c — `dashboard-seed STORE`: record hostile attempts (markup, quotes,
  * control bytes, invalid UTF-8, CRLF) as two incidents, and journal steps
  * whose AWS calls, evidence and forensic examination (findings, YARA
- * matches, persistence places) are hostile too, for test_dashboard.py and
+ * matches, persistence places) are hostile too, and one step of each
+ * other state a step ends in (off, skipped), for test_dashboard.py and
  * test_browser.py. */
 #include <stdio.h>
 
@@ -9,22 +10,24 @@
 
 /* Journal steps of the first incident, as a responder would write them. */
 static const struct {
-	const char *name, *data;
+	const char *name, *to, *data;
 } steps[] = {
-	{"snapshot",
+	{"isolate", "off", "{}"},   /* turned off (skip = isolate): the playbook ends partial */
+	{"asg", "skipped", "{}"},   /* nothing to do: no Auto Scaling group */
+	{"snapshot", "done",
 	 "{\"created\":{\"snapshot:vol-<img src=x onerror=alert(5)>\":"
 	 "\"snap-</script><script>alert(6)</script>\"},"
 	 "\"calls\":[{\"at\":1796400000000,\"ms\":3,\"api\":\"ec2:CreateSnapshot\","
 	 "\"target\":\"vol-\\\"><svg onload=alert(7)>\",\"request_id\":\"req-\\u0001\\r\\nX-Evil: 1\","
 	 "\"change\":\"<b>snapshot</b>\",\"error\":\"<img src=x onerror=alert(8)>\"}]}"},
-	{"capture",
+	{"capture", "done",
 	 "{\"capture\":{\"command_id\":\"cmd-<i>1</i>\","
 	 "\"stdout_object\":\"s3://evidence/<script>alert(9)</script>\","
 	 "\"stdout_sha256\":\"5698fe1c1c77bda507c312ea094a28ddf174c8954213264a89d39efef8b4e352\","
 	 "\"stdout_bytes\":46,\"stderr_truncated\":true,\"stderr_shown_sha256\":\"e3b0c442\"},"
 	 "\"calls\":[{\"at\":1796400001000,\"ms\":2,\"api\":\"ssm:SendCommand\","
 	 "\"target\":\"i-0123456789abcdef0\",\"request_id\":\"r-2\",\"repeats\":3}]}"},
-	{"forensics",
+	{"forensics", "done",
 	 "{\"created\":{\"volume:snap-1\":\"vol-<u>2</u>\",\"attached:vol-<u>2</u>\":\"/dev/sdh\\r\\n\"},"
 	 "\"forensics\":{\"command_id\":\"c-1\",\"ssm_status\":\"Success\",\"examination\":"
 	 "{\"status\":\"ok\",\"findings\":2,\"report\":\"/cases/<script>alert(10)</script>\","
@@ -67,8 +70,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		store_change c = {.incident_id = out.incident_id, .step = steps[i].name, .to = "done",
-		                  .reason = "seeded", .actor = "dashboard-seed", .data = steps[i].data};
+		store_change c = {.incident_id = out.incident_id, .step = steps[i].name,
+		                  .to = steps[i].to, .reason = "seeded",
+		                  .actor = "dashboard-seed", .data = steps[i].data};
 		if (store_transition(st, &c) != SG_OK) {
 			fprintf(stderr, "dashboard-seed: %s: %s\n", steps[i].name, store_errmsg(st));
 			store_close(st);

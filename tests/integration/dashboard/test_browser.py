@@ -3,7 +3,8 @@
 protocol on a pipe, cdp.py): sign in through the form, the list renders, one
 incident's detail renders with the hostile text as text (no dialog opened,
 no element injected) and its tables (AWS calls, evidence, the forensic
-findings, YARA matches and persistence places), a change in the store
+findings, YARA matches and persistence places), every step status told
+apart without colour (a step turned off is not shown as done), a change in the store
 shows up live; then over HTTPS with a client certificate in the browser's
 NSS database (no token: the list renders), and without one (nothing);
 screenshots are kept under the build directory.
@@ -94,6 +95,43 @@ try:
           and "/var/www/<?php eval($_POST['x']); ?>" in exam.get("yara", [])
           and "/etc/cron.d/<img src=x onerror=alert(12)>" in exam.get("persistence", []),
           f"findings, YARA matches and persistence places as tables: {exam}")
+    # every step status shown apart, not by colour alone: its word, a mark
+    # of its own (hidden from screen readers, which read the word), a border
+    # style; `off` (turned off, never attempted) unlike `done`, readable
+    # (WCAG AA contrast), and explained in the legend under the table
+    steps = B.evaluate(s, "[...document.querySelectorAll('#steps tbody tr')].map(r => {"
+                          " const b = r.cells[1].querySelector('.step'), cs = b && getComputedStyle(b);"
+                          " return b && {name: r.cells[0].textContent, text: b.textContent,"
+                          " cls: b.className, mark: b.firstChild.textContent,"
+                          " hidden: b.firstChild.getAttribute('aria-hidden'), border: cs.borderTopStyle,"
+                          " color: cs.color, bg: cs.backgroundColor, italic: cs.fontStyle}; })") or []
+    by = {x["name"]: x for x in steps if x}
+    off, done, skipped = by.get("isolate", {}), by.get("snapshot", {}), by.get("asg", {})
+    check(len(by) == len(steps) == 5, f"every step's status is a badge: {steps}")
+    check("step-off" in off.get("cls", "") and off.get("text", "").endswith(" off") and
+          done.get("text", "").endswith(" done") and skipped.get("text", "").endswith(" skipped"),
+          f"the status word is shown: {off} {done} {skipped}")
+    check(off.get("mark") and len({off.get("mark"), done.get("mark"), skipped.get("mark")}) == 3 and
+          off.get("hidden") == "true", f"off has a mark of its own, hidden from screen readers: {steps}")
+    check(off.get("border") == "dashed" and done.get("border") == "solid" and
+          off.get("italic") == "italic" and off.get("bg") != done.get("bg"),
+          f"off looks unlike done beyond its colour (dashed, italic): {off} {done}")
+
+    def luminance(rgb):
+        vals = [int(v) / 255 for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in vals]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    for name, x in by.items():
+        a, b = sorted((luminance(x["color"]), luminance(x["bg"])), reverse=True)
+        check((a + 0.05) / (b + 0.05) >= 4.5, f"{name}'s status is readable (contrast >= 4.5): {x}")
+    legend = B.evaluate(s, "[...document.querySelectorAll('#step-legend dt')].map(d => "
+                           "[d.textContent, d.nextElementSibling.textContent])") or []
+    check(any(t.endswith(" off") and "turned off" in d and "never attempted" in d for t, d in legend)
+          and any(t.endswith(" skipped") and "nothing to do" in d for t, d in legend),
+          f"the legend says what off and skipped mean: {legend}")
+    B.evaluate(s, "document.getElementById('steps').scrollIntoView(); true")
+    B.shot(s, "dashboard-steps.png")
     check(B.evaluate(s, "document.querySelectorAll('#detail script, #detail img, #detail svg, "
                         "#detail b, #detail u, #detail i, #detail [onerror], "
                         "#detail [onload]').length") == 0, "no element injected")

@@ -71,17 +71,17 @@ def refused(why, expect_rc, *extra):
 
 # --- refusals ---------------------------------------------------------------
 write_token(TOKEN + "\n")
-refused("no store yet", 1)
+refused("no store yet", 2)
 check(subprocess.run([SEED, store]).returncode == 0, "seeding hostile incidents")
 r = subprocess.run([BIN, "dashboard", "--store", store], capture_output=True, text=True)
 check(r.returncode == 2 and "--token-file" in r.stderr, f"no --token-file: usage error: {r.stderr}")
 write_token(TOKEN, 0o644)
-refused("a world-readable token file", 1)
+refused("a world-readable token file", 2)
 write_token("short\n")
-refused("a short token", 1)
+refused("a short token", 2)
 write_token("has a space in it, far too open\n")
-refused("a token with spaces", 1)
-refused("a bad listen address", 1, "--listen", "nowhere")
+refused("a token with spaces", 2)
+refused("a bad listen address", 2, "--listen", "nowhere")
 write_token(TOKEN + "\n")
 
 # --- serving ----------------------------------------------------------------

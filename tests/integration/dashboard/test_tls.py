@@ -146,12 +146,12 @@ try:
     p = h.respond(B, emu, work, "--instance", h.VICTIM, "-q")
     h.check(p.returncode == 0, f"contained first: {p.stderr[-300:]}")
 
-    refused("a client CA without TLS", 1, "--client-ca and --client-crl need --tls-cert", *CA)
-    refused("a CRL without a CA", 1, "--client-crl needs --client-ca", *TLS,
+    refused("a client CA without TLS", 2, "--client-ca and --client-crl need --tls-cert", *CA)
+    refused("a CRL without a CA", 2, "--client-crl needs --client-ca", *TLS,
             "--client-crl", P("crl.pem"), "--token-file", tokfile)
-    refused("a broken certificate file", 1, "--tls-cert " + P("ca.key"), "--tls-cert",
+    refused("a broken certificate file", 2, "--tls-cert " + P("ca.key"), "--tls-cert",
             P("ca.key"), "--tls-key", P("srv.key"), *CA)
-    refused("a key of another certificate", 1, "--tls-key", *TLS[:2], "--tls-key",
+    refused("a key of another certificate", 2, "--tls-key", *TLS[:2], "--tls-key",
             P("ca.key"), *CA)
     refused("neither token nor CA", 2, "--token-file FILE or --client-ca FILE", *TLS)
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -35,10 +36,17 @@ FORENSIC_TEMPLATE = {"LaunchTemplateName": "ssrfguard-forensics", "LaunchTemplat
     "IamInstanceProfile": {"Name": "forensics-profile"},
     "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-0a000000000000001",
                            "Groups": ["sg-0f000000000000001"]}]}}
+# Every timed transition the playbook waits on, short: each still happens
+# (a poll every 50 ms sees the in-between state), the run just waits less.
+# (The web-instances target group's own deregistration delay in fleet.json,
+# 1 s, wins over deregistration_delay_seconds: the asg step still waits for
+# a drain it is told about.)
 FAST_TIMING = {"snapshot_seconds": 0.3, "attach_seconds": 0.2, "metadata_seconds": 0.2,
-               "ssm_seconds": 0.2, "deregistration_delay_seconds": 0.2}
+               "ssm_seconds": 0.2, "ssm_visible_seconds": 0.2, "volume_seconds": 0.2,
+               "deregistration_delay_seconds": 0.2}
 
 failures = []
+_say_lock = threading.Lock()
 
 
 class Webhook:
@@ -73,10 +81,17 @@ class Webhook:
         self.server.shutdown()
 
 
+def say(line):
+    """Print one whole line, flushed: tests running cases on threads do not
+    mix their lines."""
+    with _say_lock:
+        print(line, flush=True)
+
+
 def check(cond, what):
     if not cond:
         failures.append(what)
-        print("FAIL:", what, flush=True)
+        say(f"FAIL: {what}")
     return cond
 
 

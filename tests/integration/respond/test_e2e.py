@@ -125,6 +125,28 @@ try:
     h.check(h.VICTIM in tgs["web-instances"], f"back in web-instances: {tgs}")
     h.check("10.0.1.10" in tgs["web-ips"] and "10.0.2.10" in tgs["web-ips"], f"IP targets back: {tgs}")
     h.check("ssrfguard-revoke" in st3["iam"]["roles"][h.ROLE]["Policies"], "revocation stays")
+    # ... and what containment changed on the instance and its ENIs
+    # (AUDIT6 M2): the recorded conntrack timeouts, hop limit, protections,
+    # shutdown behaviour and DeleteOnTermination; what stays is named
+    h.check(e1.get("ConnectionTrackingConfiguration") == {"TcpEstablishedTimeout": 3600, "UdpStreamTimeout": 120,
+                                                          "UdpTimeout": 45},
+            f"eni-1 conntrack timeouts restored: {e1.get('ConnectionTrackingConfiguration')}")
+    h.check(e2.get("ConnectionTrackingConfiguration") == {"TcpEstablishedTimeout": 60, "UdpStreamTimeout": 60,
+                                                          "UdpTimeout": 30}
+            and "eni-0a000000000000002" in rel.stdout and "connection-tracking" in rel.stdout,
+            f"eni-2 had none recorded: left short, and said so: {rel.stdout}")
+    vic = st3["ec2"]["instances"][h.VICTIM]
+    mo = vic["MetadataOptions"]
+    h.check(mo["HttpPutResponseHopLimit"] == 2 and mo["HttpTokens"] == "required",
+            f"hop limit back to 2, IMDSv2 kept: {mo}")
+    h.check("HttpTokens stays required" in rel.stdout, f"release says IMDSv2 stays: {rel.stdout}")
+    at = vic["Attributes"]
+    h.check(at["DisableApiTermination"] is False and at["DisableApiStop"] is False
+            and at["InstanceInitiatedShutdownBehavior"] == "terminate",
+            f"protections and shutdown behaviour as recorded: {at}")
+    dot = {b["DeviceName"]: b["Ebs"]["DeleteOnTermination"] for b in vic["BlockDeviceMappings"]}
+    h.check(dot == {"/dev/xvda": True, "/dev/sdf": False}, f"DeleteOnTermination as recorded: {dot}")
+    h.check("restored" in rel.stdout and "stays" in rel.stdout, f"release names what stays: {rel.stdout}")
     lst = json.loads(subprocess.run([binary, "incidents", "--store", store, "list", "--json"], env=env,
                                     stdout=subprocess.PIPE, text=True).stdout)
     h.check([i["state"] for i in lst if i["id"] == 1] == ["released"], "incident released")

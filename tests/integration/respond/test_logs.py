@@ -5,6 +5,8 @@
 - the responder daemon (progress on stdout, its messages and the AWS
   client's debug lines on stderr), on an incident it contains;
 - the detector side (--deliver-to), retrying a responder that is down;
+- the daemon's --listen: libevent's own messages too (its complaint about
+  an address it cannot resolve);
 - a one-shot `respond --instance` without --json stays text for people.
 """
 import os
@@ -55,6 +57,18 @@ try:
     lines = all_json("deliver", d.stdout + d.stderr)
     h.check(any(x["event"] == "deliver" and x["level"] == "warning" and "retry" in x["message"]
                 for x in lines), f"the retry is a warning line: {lines}")
+
+    cert, tkey = os.path.join(work, "cert.pem"), os.path.join(work, "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", tkey, "-out", cert, "-days", "2", "-subj", "/CN=responder"],
+                   check=True, capture_output=True)
+    r = subprocess.run([B, "respond", "--store", store, "--listen", "nosuchhost.invalid:8443",
+                        "--key-file", key, "--tls-cert", cert, "--tls-key", tkey, "--once"],
+                       capture_output=True, text=True, timeout=60, env=emu.env())
+    lines = all_json("daemon --listen", r.stderr)
+    h.check(r.returncode == 2 and any(x["event"] == "libevent" and x["level"] == "warning" and
+                                      x["message"].startswith("getaddrinfo: ") for x in lines),
+            f"libevent's own warning is a log line: {r.returncode} {r.stderr}")
 
     p = h.respond(B, emu, work, "--instance", h.VICTIM)
     h.check("INC-1 already contained" in p.stdout and not p.stdout.startswith("{"),

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 import botocore.session
 
@@ -126,8 +127,11 @@ try:
     db.close()
     h.check(row is not None and row[0] == "done" and json.loads(row[1]).get("message_id"),
             f"the detector journaled SQS's acknowledgement: {row}")
+    # SIGTERM during the 20 s long poll: the receive in flight ends at once
+    t0 = time.monotonic()
     rsp.terminate()
     h.check(rsp.wait(timeout=40) == 0, f"stops cleanly: {open(rlog).read()[-500:]}")
+    h.check(time.monotonic() - t0 < 5, f"stops within the long poll: {time.monotonic() - t0:.1f} s")
     bad = [x for x in open(rlog).read().splitlines() if not h.json_log_line(x)]
     h.check(not bad, f"every line of the queue intake's log is a JSON log line: {bad[:3]}")
 finally:

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -25,15 +26,15 @@ work = tempfile.mkdtemp(prefix="rsp-skip-")
 atexit.register(shutil.rmtree, work, True)
 
 
-def run(skip):
+def run(*skips):
     fleet = json.load(open(h.FLEET))
     emu.post("/reset", {})
     emu.post("/seed", fleet)
     emu.post("/timing", h.FAST_TIMING)
-    w = tempfile.mkdtemp(prefix=skip + "-", dir=work)
+    w = tempfile.mkdtemp(prefix="-".join(skips) + "-", dir=work)
     conf = os.path.join(w, "ssrfguard.conf")
     with open(conf, "w") as f:
-        f.write(f"[respond]\nskip = {skip}\n")
+        f.write("[respond]\n" + "".join(f"skip = {s}\n" for s in skips))
     return w, h.respond(binary, emu, w, "--config", conf, "--instance", h.VICTIM)
 
 
@@ -79,6 +80,25 @@ try:
     steps = {s["name"]: s["state"] for s in (r or {}).get("steps", [])}
     h.check(steps.get("capture") == "off" and steps.get("isolate") == "done", f"capture off: {steps}")
     h.check("outcome_why" not in (r or {}), "no why for contained")
+
+    for skip, needer, why in (("asg", "isolate", "the ASG ignores termination protection"),
+                              ("snapshot", "forensics", "forensics works on the snapshots")):
+        t = time.monotonic()
+        w, p = run(skip)
+        took = time.monotonic() - t
+        want = f"isolate needs asg" if skip == "asg" else "forensics needs snapshot"
+        h.check(p.returncode == 2 and want in p.stderr and why in p.stderr and f"skip {needer} too" in p.stderr,
+                f"{skip} off alone is a usage error: {p.returncode} {p.stdout[-300:]} {p.stderr[-400:]}")
+        h.check("contained" not in p.stdout and "contained" not in p.stderr, f"{skip}: nothing says contained")
+        h.check(emu.journal() == [], f"{skip} off alone: no AWS call: {[c['action'] for c in emu.journal()]}")
+        h.check(took < 5, f"{skip} off alone is refused at once: {took:.1f} s")
+
+    w, p = run("asg", "isolate")
+    h.check(p.returncode == 1 and "INC-1 partial" in p.stdout,
+            f"asg and isolate off: partial, exit 1: {p.returncode} {p.stdout[-600:]} {p.stderr[-400:]}")
+    acts = [c["action"] for c in emu.journal()]
+    h.check("ModifyNetworkInterfaceAttribute" not in acts and "DetachInstances" not in acts,
+            f"asg and isolate off: neither the group nor the network changed: {acts}")
 finally:
     emu.stop()
 h.finish("respond-skip")

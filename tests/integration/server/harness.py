@@ -106,6 +106,50 @@ def finish():
     sys.exit(0)
 
 
+def wait_until(pred, what, timeout=10.0):
+    """Until pred() holds (a failed check after timeout): a test waits for
+    the event it needs, never a fixed time a loaded machine may outlast."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    check(False, what)
+    return False
+
+
+def replace_file(path, data, keep_mtime=False):
+    """Replace path atomically with data (str or bytes): a watcher sees the
+    old file or the new one, never a half-written one.  keep_mtime: with the
+    old file's change time, which ssrfguard's policy poll (it compares
+    change times) cannot tell from the old file, so that only SIGHUP reads
+    it and a SIGHUP test never races the poll."""
+    new = path + ".new"
+    with open(new, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+    if keep_mtime:
+        st = os.stat(path)
+        os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(new, path)
+
+
+def read_response(s):
+    """One whole HTTP response (Content-Length framed, or none) from socket
+    s: (status, body), or (0, b"") if the peer closed first."""
+    data = b""
+    while True:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if sep:
+            st, hd, _ = parse_response(head + sep)
+            n = int(hd.get("content-length", "0"))
+            if len(rest) >= n:
+                return st, rest[:n]
+        b = s.recv(65536)
+        if not b:
+            return 0, b""
+        data += b
+
+
 def wait_port(host, port, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -186,6 +230,17 @@ class Serve:
 
     def go(self, url, headers=None, timeout=30, source=None):
         return self.get("/go?url=" + quote(url), headers, timeout, source)
+
+    def health(self):
+        """/healthz's document."""
+        return json.loads(self.get("/healthz")[2])
+
+    def metric(self, name):
+        """One series of /metrics (name with its labels), or None."""
+        for line in self.get("/metrics")[2].decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+        return None
 
     def sql(self, q, *params):
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)

@@ -1,5 +1,6 @@
 """test_proxy.py — `ssrfguard serve --proxy-listen`: the egress proxy, end to
-end, with the clients apps really use (curl -x, Python requests, Node's http).
+end, with the clients apps really use (curl -x, Python requests, Node's http
+and undici's ProxyAgent).
 
 Runs as: tests/netns-run unshare -m python3 test_proxy.py — a private mount
 namespace whose /etc/hosts (bind-mounted) maps evilhosts.test to
@@ -21,16 +22,19 @@ What a user relies on, checked here:
     the service's own listener is never dialled;
   - hygiene: Proxy-Authorization, hop-by-hop and Connection-listed fields,
     client X-Forwarded-* never forwarded; Via marks requests, loops refused;
-    malformed framing (two Content-Lengths, CL + TE) refused; an upstream 101
-    answered 502;
+    malformed framing (two Content-Lengths, CL + TE) refused; an upstream 101,
+    or more than 5 interim heads or heads past max_header_bytes,
+    answered 502; a chunked answer to an HTTP/1.0 client decoded;
   - roles: Proxy-Authorization users with password hashes, report and
     enforce modes, global deny, a role per Unix socket peer uid; the role in
     log lines, metrics and the stored attempt;
-  - the PROXY protocol (v1 and v2): the real client is the one recorded.
+  - the PROXY protocol (v1 and v2): the real client is the one recorded;
+  - Node through undici's ProxyAgent (CONNECT for http and https alike).
 """
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,8 +42,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Serve, Upstream, check, finish, parse_response,  # noqa: E402
-                     private_mounts, require_netns, spawn, tmpdir)
+from harness import (Serve, Upstream, check, finish, parse_response, serve_raw,  # noqa: E402
+                     private_mounts, replace_file, require_netns, spawn, tmpdir)
 
 require_netns()
 private_mounts()
@@ -161,13 +165,25 @@ req = "GET http://echo.test/headers HTTP/1.1\r\nHost: echo.test\r\n" + \
       "".join("%s: %s\r\n" % kv for kv in hdrs.items()) + "Connection: close\r\n\r\n"
 st, _, body = parse_response(raw(req.encode()))
 seen = {k.lower(): v for k, v in json.loads(body or b"{}").get("headers", {}).items()}
-check(st == 200 and seen.get("x-app") == "kept" and seen.get("via") == "1.1 ssrfguard",
-      "ordinary fields forwarded, Via added: %r" % seen)
+via = seen.get("via", "")
+check(st == 200 and seen.get("x-app") == "kept" and
+      re.fullmatch(r"1\.1 ssrfguard-[0-9a-f]{16}", via),
+      "ordinary fields forwarded, Via added with this instance's mark: %r" % seen)
+st, _, body = srv.go("http://echo.test/headers")
+check(st == 200 and json.loads(body or b"{}").get("headers", {}).get("Via") == via,
+      "/go's hops carry the same Via mark as the proxy's requests: %r" % body[:300])
 for k in ("proxy-authorization", "x-forwarded-for", "x-forwarded-host", "forwarded",
           "x-secret", "keep-alive"):
     check(k not in seen, "%s never forwarded" % k)
-out = raw(b"GET http://echo.test/headers HTTP/1.1\r\nHost: x\r\nVia: 1.1 ssrfguard\r\n\r\n")
+out = raw(b"GET http://echo.test/headers HTTP/1.1\r\nHost: x\r\nVia: 1.0 lb, " +
+          via.encode() + b"\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 508"), "a request that already passed us is a loop: %r" % out[:40])
+out = raw(b"GET http://echo.test/headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+          b"Via: 1.1 ssrfguard-0123456789abcdef\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 200"),
+      "another ssrfguard's mark is no loop (proxies may be chained): %r" % out[:40])
+st, _, body = srv.go("http://echo.test/headers", headers={"Via": via})
+check(st == 508, "/go refuses a request carrying the proxy's mark: %r" % st)
 out = raw(b"POST http://echo.test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
           b"Content-Length: 4\r\n\r\nabcd")
 check(out.startswith(b"HTTP/1.1 400"), "conflicting Content-Length: 400: %r" % out[:40])
@@ -177,6 +193,32 @@ check(out.startswith(b"HTTP/1.1 400"), "Content-Length with chunked: 400: %r" % 
 out = raw(b"GET http://echo.test/upgrade HTTP/1.1\r\nHost: x\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 502") and b"raw stream" not in out,
       "an upstream 101 is answered 502, its stream never relayed: %r" % out[:60])
+# endless interim heads: at most 5 relayed, then 502; all heads within max_header_bytes
+serve_raw(("203.0.113.10", 8081), b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" * 5000,
+          linger=30)
+out = raw(b"GET http://203.0.113.10:8081/ HTTP/1.1\r\nHost: x\r\n\r\n", timeout=10)
+check(out.count(b"HTTP/1.1 103 ") == 5 and b"HTTP/1.1 502" in out and out.endswith(b"}\n"),
+      "an upstream's endless 1xx heads: 5 relayed, then 502: %r" % out[-200:])
+big = b"HTTP/1.1 103 Early Hints\r\nLink: <" + b"a" * 30000 + b">\r\n\r\n"
+serve_raw(("203.0.113.10", 8082), big * 3 + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+          linger=30)
+out = raw(b"GET http://203.0.113.10:8082/ HTTP/1.1\r\nHost: x\r\n\r\n", timeout=10)
+check(out.count(b"HTTP/1.1 103 ") == 2 and b"HTTP/1.1 502" in out and b"\r\n\r\nok" not in out,
+      "1xx heads past max_header_bytes together: 502: %r" % out[-200:])
+whys = [d.get("why", "") for d in srv.log_lines()
+        if d.get("event") == "request" and d.get("status") == 502]
+check(any("more than 5 interim" in w for w in whys) and
+      any("larger than max_header_bytes" in w for w in whys),
+      "each 502 says why in the log: %r" % whys)
+# a chunked answer to an HTTP/1.0 client: its data only, ended by the close
+out = raw(b"GET http://203.0.113.10/big?n=300000&chunked=1 HTTP/1.0\r\nHost: x\r\n\r\n")
+head, _, body = out.partition(b"\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 200") and b"chunked" not in head.lower() and
+      b"connection: close" in head.lower() and body == b"x" * 300000,
+      "HTTP/1.0 client: a chunked answer relayed decoded, whole, then closed: %r %d"
+      % (head, len(body)))
+rc, out, _ = curl("-0", "http://203.0.113.10/big?n=5000&chunked=1")
+check(rc == 0 and out == b"x" * 5000, "curl -0 (HTTP/1.0) reads a chunked answer: %d" % len(out))
 out = raw(b"GET https://tls.test/hello HTTP/1.1\r\nHost: tls.test\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 400"), "https in absolute-form: 400 (no interception): %r" % out[:40])
 out = raw(b"GET /hello HTTP/1.1\r\nHost: 203.0.113.10\r\n\r\n")
@@ -337,6 +379,51 @@ check(doc.get("meta", [0])[0] == 403, "node: metadata refused: %r" % doc.get("me
 check(doc.get("tls", [0, ""])[0] == 200 and doc["tls"][1].endswith("hello over tls\n"),
       "node: TLS through CONNECT: %r" % doc.get("tls"))
 check(doc.get("tlsmeta", [0])[0] == 403, "node: CONNECT to a metadata name refused")
+
+# --- Node with undici's ProxyAgent (the agent Node's docs point to; Debian's
+# node-undici): every request tunnelled through CONNECT ---
+undici_js = r"""
+const {ProxyAgent, request} = require('undici');
+const fs = require('fs');
+const [proxy, ca] = [process.argv[1], fs.readFileSync(process.argv[2])];
+const agent = new ProxyAgent({uri: proxy, requestTls: {ca, servername: 'tls.test'}});
+async function get(url) {
+  try {
+    const r = await request(url, {dispatcher: agent});
+    return [r.statusCode, await r.body.text()];
+  } catch (e) { return [0, String(e)]; }
+}
+(async () => {
+  const out = {};
+  out.http = await get('http://203.0.113.10/hello');
+  out.tls = await get('https://tls.test/hello');
+  out.meta = await get('http://169.254.169.254/latest/meta-data/');
+  console.log(JSON.stringify(out));
+  await agent.close();
+})();
+"""
+tunnels = sum(1 for d in srv.log_lines() if d.get("method") == "CONNECT")
+r = subprocess.run(["node", "-e", undici_js, PROXY, cert], capture_output=True, timeout=30,
+                   env=dict(os.environ, NODE_PATH="/usr/share/nodejs"))
+doc = json.loads(r.stdout or b"{}")
+check(doc.get("http") == [200, "hello from upstream\n"],
+      "undici ProxyAgent: http through the proxy: %r %r" % (doc, r.stderr[-300:]))
+check(doc.get("tls") == [200, "hello over tls\n"], "undici ProxyAgent: https: %r" % doc)
+meta = doc.get("meta", [200, ""])
+check(meta[0] == 0 and "Proxy response !== 200" in meta[1],  # undici 5 hides the code
+      "undici ProxyAgent: the metadata tunnel refused: %r" % meta)
+def undici_tunnels():
+    """undici's tunnels in the log (a tunnel's line is written when it ends)."""
+    return [d for d in srv.log_lines() if d.get("method") == "CONNECT"][tunnels:]
+
+
+end = time.time() + 10
+while time.time() < end and not any(d.get("target") == "tls.test:443" for d in undici_tunnels()):
+    time.sleep(0.05)
+connects = undici_tunnels()
+check(any(d.get("target") == "169.254.169.254:80" and d.get("status") == 403 for d in connects)
+      and any(d.get("target") == "tls.test:443" and d.get("status") == 200 for d in connects),
+      "undici's tunnels are in the proxy's log, the metadata one refused: %r" % connects)
 
 # --- metrics and logs name the role ---
 st, _, body = srv.get("/metrics")
@@ -499,37 +586,35 @@ check(any(d.get("route") == "proxy" and d.get("role") == "ci" and d.get("status"
 
 
 # --- the CRL reloaded without a restart: a bad file keeps the old one ---
-def wait_health(srv, pred, what, timeout=8.0):
+def tls_reloads():
+    return [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload"]
+
+
+def wait_tls_reload(n, what, timeout=10.0):
+    """Until the n-th reload is logged (its state is in force before its
+    line is written); that line.  Waits for the event, never a fixed time."""
     end = time.time() + timeout
-    doc = None
     while time.time() < end:
-        doc = json.loads(srv.get("/healthz")[2])
-        if pred(doc):
-            return doc
-        time.sleep(0.2)
-    check(False, "%s: %r" % (what, doc))
-    return doc
+        lines = tls_reloads()
+        if len(lines) >= n:
+            return lines[n - 1]
+        time.sleep(0.05)
+    check(False, "%s: %r" % (what, tls_reloads()))
+    return {}
 
 
-with open(P("crl.pem"), "w") as f:
-    f.write("-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
-srv6.p.send_signal(signal.SIGHUP)
-doc = wait_health(srv6, lambda d: d.get("proxy_tls") == "reload_failed",
-                  "a bad CRL file shows in /healthz")
-check(doc.get("status") == "degraded" and "proxy_client_crl" in doc.get("proxy_tls_error", ""),
-      "healthz: degraded, and why: %r" % doc)
+# A bad CRL file, no signal: read once when it changes, then never again.
+replace_file(P("crl.pem"), b"-----BEGIN X509 CRL-----\nnot a CRL\n-----END X509 CRL-----\n")
+fail = wait_tls_reload(1, "the bad CRL file is read when it changes")
+check(fail.get("ok") is False and fail.get("trigger") == "file_changed" and
+      "proxy_client_crl" in fail.get("error", ""), "the failed reload is logged: %r" % fail)
+doc = json.loads(srv6.get("/healthz")[2])
+check(doc.get("status") == "degraded" and doc.get("proxy_tls") == "reload_failed" and
+      "proxy_client_crl" in doc.get("proxy_tls_error", ""), "healthz: degraded, and why: %r" % doc)
 body = srv6.get("/metrics")[2]
 check(b"ssrfguard_proxy_tls_reload_failing 1" in body and
       b'ssrfguard_proxy_tls_reloads_total{result="error"} 1' in body,
       "the failed reload in the metrics")
-end = time.time() + 5  # the log is written by the primary loop, maybe after /healthz shows it
-while True:
-    fails = [d for d in srv6.log_lines() if d.get("event") == "proxy_tls_reload" and not d.get("ok")]
-    if fails or time.time() > end:
-        break
-    time.sleep(0.1)
-check(fails and "proxy_client_crl" in fails[0].get("error", ""), "the failed reload is logged: %r"
-      % [d for d in srv6.log_lines() if "reload" in d.get("event", "")])
 rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
 check(rc == 0 and out == b"hello from upstream\n", "old CRL in force: ci-bot still served")
 rc, out, err = tls_curl("revoked", "http://203.0.113.10/hello")
@@ -540,8 +625,12 @@ ossl("ca", "-config", "ca.cnf", "-revoke", "ci-bot.pem", "-keyfile", "ca.key", "
 ossl("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem", "-out",
      "crl.new")
 os.replace(P("crl.new"), P("crl.pem"))
-wait_health(srv6, lambda d: d.get("proxy_tls") == "ok" and d.get("status") == "ok",
-            "a good CRL file ends the failed state")
+good = wait_tls_reload(2, "the good CRL file is read when it changes")
+check(good.get("ok") is True and good.get("trigger") == "file_changed",
+      "one reload per change, the bad file never retried: %r" % tls_reloads())
+doc = json.loads(srv6.get("/healthz")[2])
+check(doc.get("proxy_tls") == "ok" and doc.get("status") == "ok",
+      "a good CRL file ends the failed state: %r" % doc)
 rc, out, err = tls_curl("ci-bot", "http://203.0.113.10/hello")
 check(rc != 0 and out == b"", "ci-bot, revoked after the start, refused after the reload: rc %d"
       % rc)
@@ -566,13 +655,16 @@ ossl("ca", "-config", "ca2.cnf", "-gencrl", "-keyfile", "ca2.key", "-cert", "ca2
      "crl2.pem")
 os.replace(P("ca2.pem"), P("ca.pem"))
 os.replace(P("crl2.pem"), P("crl.pem"))
+# the poll may read the files between the two replaces too; the SIGHUP's
+# reload, after both, reads both
+seen = len(tls_reloads())
 srv6.p.send_signal(signal.SIGHUP)
-end = time.time() + 8
-while time.time() < end:
-    rc, out, err = tls_curl("cb2", "http://203.0.113.10/hello")
-    if rc == 0:
-        break
-    time.sleep(0.3)
+end = time.time() + 10
+while time.time() < end and not any(d.get("trigger") == "SIGHUP" for d in tls_reloads()[seen:]):
+    time.sleep(0.05)
+hup = [d for d in tls_reloads()[seen:] if d.get("trigger") == "SIGHUP"]
+check(hup and hup[0].get("ok") is True, "the SIGHUP reload of the new CA: %r" % tls_reloads())
+rc, out, err = tls_curl("cb2", "http://203.0.113.10/hello")
 check(rc == 0 and out == b"hello from upstream\n", "a certificate of the new client CA is "
       "served after the reload: %r %r" % (out, err))
 rc, out, err = tls_curl("stranger", "http://203.0.113.10/hello")

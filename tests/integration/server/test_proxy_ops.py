@@ -13,7 +13,6 @@
     would be an attempt recorded and an answer held), and its answers all
     arrive, in order, once it reads.
 """
-import json
 import os
 import signal
 import socket
@@ -22,7 +21,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Serve, Upstream, check, finish, require_netns, tmpdir  # noqa: E402
+from harness import (Serve, Upstream, check, finish, http_get, require_netns,  # noqa: E402
+                     tmpdir, wait_until)
 
 require_netns()
 up = Upstream("203.0.113.10:80")
@@ -70,6 +70,15 @@ def closed(s, timeout=3.0):
         return False
 
 
+def upstream_requests():
+    return int(http_get("203.0.113.10", 80, "/stats")[2].split()[-1])
+
+
+def listeners(port):
+    ss = subprocess.run(["ss", "-Hltn", "sport = :%d" % port], capture_output=True, text=True)
+    return len(ss.stdout.strip().splitlines())
+
+
 def refused(port):
     try:
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
@@ -81,8 +90,7 @@ def refused(port):
 # ---- a listener on every loop ----
 srv = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % PX, "workers": 2,
              "proxy_drain_s": 3}, tmp=tmpdir("sg-pxops-a-"))
-ss = subprocess.run(["ss", "-Hltn", "sport = :%d" % PX], capture_output=True, text=True)
-check(len(ss.stdout.strip().splitlines()) == 2, "two proxy listeners, one a loop: %r" % ss.stdout)
+check(listeners(PX) == 2, "two proxy listeners, one a loop")
 N = 40
 ok = 0
 for _ in range(N):
@@ -99,21 +107,24 @@ check(served == set(), "no drain before SIGTERM")
 # ---- SIGTERM: a bounded drain ----
 t = tunnel()
 idle = socket.create_connection(("127.0.0.1", PX), timeout=5)
+before = upstream_requests()
 slow = subprocess.Popen(["curl", "-sS", "--max-time", "15", "-x", "http://127.0.0.1:%d" % PX,
                          "-o", "/dev/null", "-w", "%{http_code}",
                          "http://203.0.113.10/slow?ms=1500"], stdout=subprocess.PIPE)
-time.sleep(0.4)
+# the slow request is in progress once the upstream has it (+1: this /stats)
+wait_until(lambda: upstream_requests() >= before + 3, "the slow request reached the upstream")
 t0 = time.time()
 srv.p.send_signal(signal.SIGTERM)
-time.sleep(0.3)
+wait_until(lambda: listeners(PX) == 0, "draining: the proxy listeners are closed")
 check(refused(PX), "draining: a new proxy connection is refused")
-check(closed(idle, 2.0), "draining: an idle proxy connection is closed at once")
+check(closed(idle, 5.0), "draining: an idle proxy connection is closed at once")
 check(through(t), "draining: the open tunnel still carries traffic")
 code = slow.communicate(timeout=15)[0]
 check(code == b"200", "draining: the request in progress finished: %r" % code)
-check(closed(t, 6.0), "the tunnel is cut at proxy_drain_s")
+check(closed(t, 12.0), "the tunnel is cut at proxy_drain_s")
 cut_after = time.time() - t0
-check(2.5 <= cut_after <= 5.5, "... after about proxy_drain_s = 3: %.1f s" % cut_after)
+# not before proxy_drain_s; the upper bound leaves room for a loaded machine
+check(2.5 <= cut_after <= 10, "... after about proxy_drain_s = 3: %.1f s" % cut_after)
 try:
     rc = srv.p.wait(10)
 except subprocess.TimeoutExpired:
@@ -131,16 +142,18 @@ check(sum(d["tunnels_cut"] for d in drained) == 1 and
 lim = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % (PX + 1), "workers": 1,
              "max_connections": 3, "proxy_drain_s": 1}, port=5002, tmp=tmpdir("sg-pxops-b-"))
 t = tunnel(PX + 1)
+
+
+# Accepted in the order they connect (one listener's queue, first in first
+# out), so each is older than the next in the service's list: no pause needed.
 a = socket.create_connection(("127.0.0.1", PX + 1), timeout=5)
-time.sleep(0.2)
 b = socket.create_connection(("127.0.0.1", PX + 1), timeout=5)
-time.sleep(0.2)
 c = socket.create_connection(("127.0.0.1", PX + 1), timeout=5)  # the 4th: over the limit
-check(closed(a, 3.0), "at the limit the oldest idle proxy connection is closed")
+check(closed(a, 10.0), "at the limit the oldest idle proxy connection is closed")
 check(through(t), "a busy proxy connection (a tunnel) is never the one closed")
 st, _, body = lim.get("/healthz")
 check(st == 200, "/healthz still answers at the limit: %r" % st)
-check(closed(b, 3.0), "... in the place of the next oldest idle proxy connection")
+check(closed(b, 10.0), "... in the place of the next oldest idle proxy connection")
 body = lim.get("/metrics")[2].decode()
 ev = [ln for ln in body.splitlines() if ln.startswith("ssrfguard_idle_clients_evicted_total")]
 check(ev and int(ev[0].split()[1]) >= 2, "evictions counted: %r" % ev)
@@ -156,11 +169,12 @@ life = Serve({"rule": ALLOW, "proxy_listen": "127.0.0.1:%d" % (PX + 3), "workers
 t = tunnel(PX + 3)
 t0 = time.time()
 busy = 0
-while time.time() - t0 < 8 and through(t):
+while time.time() - t0 < 15 and through(t):
     busy += 1
     time.sleep(0.3)
 lived = time.time() - t0
-check(busy >= 4 and 1.5 <= lived <= 4.5,
+# not before proxy_tunnel_s, though busy; the upper bound leaves room for load
+check(busy >= 2 and 1.5 <= lived <= 10,
       "a tunnel carrying traffic is cut at proxy_tunnel_s = 2: %.1f s, %d exchanges"
       % (lived, busy))
 t.close()

@@ -11,8 +11,8 @@ both take the new roles:
     removed role's user is 407 from then on;
   - the request counters of a role go on counting across reloads;
   - a broken file keeps the roles in force: the log says why
-    (proxy_roles_reload, ok false), /healthz is degraded with
-    proxy_roles reload_failed and proxy_roles_error, and the metrics say so;
+    (policy_reload, ok false), /healthz is degraded with
+    policy reload_failed and policy_error, and the metrics say so;
   - a good file ends that state when the file changes, without a signal;
   - a role header configured by a reload picks the role (unknown: 407) and
     is never forwarded.
@@ -27,7 +27,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, parse_response,  # noqa: E402
-                     private_mounts, require_netns, send_raw, tmpdir)
+                     private_mounts, read_response, replace_file, require_netns, send_raw, tmpdir,
+                     wait_until)
 
 require_netns()
 private_mounts()
@@ -43,16 +44,8 @@ AUTH = {"ci": "Basic Y2k6eA==", "ops": "Basic b3BzOng="}  # ci:x, ops:x
 
 
 def write_roles(text, signal_only=False):
-    """Replace the file atomically.  signal_only: with the old file's change
-    time, which the 2 s poll cannot tell from the old file (only SIGHUP
-    reads it), so that a SIGHUP test never races the poll."""
-    new = roles + ".new"
-    with open(new, "w") as f:
-        f.write(text)
-    if signal_only:
-        st = os.stat(roles)
-        os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.replace(new, roles)
+    """signal_only: only SIGHUP reads it (harness.replace_file)."""
+    replace_file(roles, text, keep_mtime=signal_only)
 
 
 V1 = """[role ci]
@@ -87,17 +80,7 @@ def request(s, who, host):
     """One request on socket s; the status, or 0 if the connection ended."""
     s.sendall(("GET http://%s/hello HTTP/1.1\r\nHost: %s\r\nProxy-Authorization: %s\r\n\r\n"
                % (host, host, AUTH[who])).encode())
-    data = b""
-    while True:
-        head, sep, rest = data.partition(b"\r\n\r\n")
-        if sep:
-            st, hd, _ = parse_response(head + sep)
-            if len(rest) >= int(hd.get("content-length", "0")):
-                return st
-        b = s.recv(65536)
-        if not b:
-            return 0
-        data += b
+    return read_response(s)[0]
 
 
 def status(who, host):
@@ -113,29 +96,8 @@ def statuses(who, host, n=6):
     return {status(who, host) for _ in range(n)}
 
 
-def health():
-    return json.loads(srv.get("/healthz")[2])
-
-
-def metric(name):
-    for line in srv.get("/metrics")[2].decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
-
-
 def reload_lines():
-    return [d for d in srv.log_lines() if d.get("event") == "proxy_roles_reload"]
-
-
-def wait(pred, what, timeout=8.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    check(False, what)
-    return False
+    return [d for d in srv.log_lines() if d.get("event") == "policy_reload"]
 
 
 CI_ALLOW = 'ssrfguard_proxy_requests_total{role="ci",decision="allow"}'
@@ -145,10 +107,10 @@ check(statuses("ci", "203.0.113.10") == {200}, "v1: ci reaches .10")
 check(statuses("ci", "203.0.113.11") == {403}, "v1: ci may not reach .11 (enforce)")
 check(statuses("ops", "203.0.113.11") == {403}, "v1: ops's own guard rule denies .11")
 check(statuses("ops", "203.0.113.10") == {200}, "v1: ops reaches .10")
-h = health()
-check(h.get("status") == "ok" and h.get("proxy_roles") == "ok", "healthz with roles: %r" % h)
-check(metric('ssrfguard_proxy_roles_reload_failing') == 0, "metrics: no failed reload")
-allowed_before = metric(CI_ALLOW)
+h = srv.health()
+check(h.get("status") == "ok" and h.get("policy") == "ok", "healthz with roles: %r" % h)
+check(srv.metric('ssrfguard_policy_reload_failing') == 0, "metrics: no failed reload")
+allowed_before = srv.metric(CI_ALLOW)
 check(allowed_before == 6, "ci's allowed requests counted: %r" % allowed_before)
 # a keep-alive client of role ci, its upstream kept for the next request
 keep = socket.create_connection(("127.0.0.1", PX), timeout=10)
@@ -161,12 +123,12 @@ for _ in range(6):
     s = socket.create_connection(("127.0.0.1", PX), timeout=10)
     check(request(s, "ops", "pooled.test") == 200, "ops reaches pooled.test")
     s.close()
-wait(lambda: metric("ssrfguard_proxy_upstream_idle") >= 1, "upstreams pooled")
+wait_until(lambda: srv.metric("ssrfguard_proxy_upstream_idle") >= 1, "upstreams pooled")
 
 # ---- SIGHUP after the file changed: the new roles hold ----
 write_roles(V2, signal_only=True)
 srv.p.send_signal(signal.SIGHUP)
-wait(lambda: any(d.get("ok") for d in reload_lines()), "the reload is logged")
+wait_until(lambda: any(d.get("ok") for d in reload_lines()), "the reload is logged")
 ok = [d for d in reload_lines() if d.get("ok")][0]
 check(ok.get("roles") == 2 and ok.get("generation") == 2 and ok.get("level") != "error",
       "the reload line: %r" % ok)
@@ -181,29 +143,29 @@ check(request(keep, "ci", "203.0.113.10") == 403,
       "the keep-alive connection opened before is judged by the new roles too")
 check(request(keep, "ci", "203.0.113.11") == 200, "... and served by them")
 keep.close()
-check(metric(CI_ALLOW) == allowed_before + 1 + 6 + 1,
-      "ci's counter goes on across the reload: %r" % metric(CI_ALLOW))
-check(metric('ssrfguard_proxy_roles_reloads_total{result="ok"}') == 1, "one good reload counted")
+check(srv.metric(CI_ALLOW) == allowed_before + 1 + 6 + 1,
+      "ci's counter goes on across the reload: %r" % srv.metric(CI_ALLOW))
+check(srv.metric('ssrfguard_policy_reloads_total{result="ok"}') == 1, "one good reload counted")
 # SIGHUP alone reads the file again (trigger SIGHUP)
 srv.p.send_signal(signal.SIGHUP)
-wait(lambda: any(d.get("trigger") == "SIGHUP" and d.get("generation") == 3
+wait_until(lambda: any(d.get("trigger") == "SIGHUP" and d.get("generation") == 3
                  for d in reload_lines()), "a SIGHUP reload with an unchanged file")
 
 # ---- a broken file: the roles before stay in force ----
 write_roles(V2 + "[role broken]\nmode = sometimes\n", signal_only=True)
 srv.p.send_signal(signal.SIGHUP)
-wait(lambda: health().get("proxy_roles") == "reload_failed", "healthz shows the failed reload")
-h = health()
-check(h.get("status") == "degraded" and "mode" in h.get("proxy_roles_error", "") and
-      roles in h.get("proxy_roles_error", ""), "healthz degraded, and why: %r" % h)
+wait_until(lambda: srv.health().get("policy") == "reload_failed", "healthz shows the failed reload")
+h = srv.health()
+check(h.get("status") == "degraded" and "mode" in h.get("policy_error", "") and
+      roles in h.get("policy_error", ""), "healthz degraded, and why: %r" % h)
 check(srv.get("/healthz")[0] == 200, "a failed reload degrades, it does not fail the service")
 # the primary loop writes the log line, maybe after /healthz shows the state
-wait(lambda: any(not d.get("ok") for d in reload_lines()), "the failed reload is logged")
+wait_until(lambda: any(not d.get("ok") for d in reload_lines()), "the failed reload is logged")
 fails = [d for d in reload_lines() if not d.get("ok")]
 check(len(fails) == 1 and "mode" in fails[0].get("error", "") and
       "stay in force" in fails[0].get("message", ""), "the failed reload logged: %r" % fails)
-check(metric('ssrfguard_proxy_roles_reload_failing') == 1 and
-      metric('ssrfguard_proxy_roles_reloads_total{result="error"}') == 1,
+check(srv.metric('ssrfguard_policy_reload_failing') == 1 and
+      srv.metric('ssrfguard_policy_reloads_total{result="error"}') == 1,
       "the failed reload in the metrics")
 check(statuses("ci", "203.0.113.11") == {200} and statuses("ci", "203.0.113.10") == {403},
       "the roles before (v2) still hold")
@@ -212,22 +174,22 @@ check(len([d for d in reload_lines() if not d.get("ok")]) == 1, "a bad file is n
 
 # ---- a good file, no signal: read when it changes ----
 write_roles(V3)
-wait(lambda: health().get("proxy_roles") == "ok", "a good file ends the failed state")
-check(health().get("status") == "ok", "healthz ok again")
-wait(lambda: reload_lines()[-1].get("ok"), "the good reload is logged")
+wait_until(lambda: srv.health().get("policy") == "ok", "a good file ends the failed state")
+check(srv.health().get("status") == "ok", "healthz ok again")
+wait_until(lambda: reload_lines()[-1].get("ok"), "the good reload is logged")
 last = reload_lines()[-1]
 check(last.get("trigger") == "file_changed", "read on change: %r" % last)
 check(statuses("ci", "203.0.113.10") == {200} and statuses("ci", "203.0.113.11") == {200},
       "v3: ci reaches both")
 check(statuses("ops", "203.0.113.10") == {407}, "v3: the removed role's user is refused (407)")
-check(metric('ssrfguard_proxy_roles_reload_failing') == 0, "metrics: the reload succeeded")
-check(metric('ssrfguard_proxy_requests_total{role="ops",decision="allow"}') == 6 + 7 + 6,
+check(srv.metric('ssrfguard_policy_reload_failing') == 0, "metrics: the reload succeeded")
+check(srv.metric('ssrfguard_proxy_requests_total{role="ops",decision="allow"}') == 6 + 7 + 6,
       "a removed role's counts stay in the metrics")
 
 # ---- role_header, added by a reload: the client names its role ----
 write_roles(V3 + "[global]\nrole_header = X-Ssrfguard-Role\n[role ops]\nmode = enforce\n"
             "allow = 203.0.113.8/30:80\n")
-wait(lambda: reload_lines()[-1].get("roles") == 2, "the role header's file read on change")
+wait_until(lambda: reload_lines()[-1].get("roles") == 2, "the role header's file read on change")
 
 
 def by_header(role, host, path="/hello"):

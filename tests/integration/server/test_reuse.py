@@ -18,16 +18,21 @@ behind in the handle:
 - a connection libcurl keeps open is reused only by a request whose judged
   answer holds the address it is connected to: a name that resolved to A
   and now resolves to B is fetched from B, never over the kept connection
-  to A (fetch.c: CURLOPT_CONNECT_TO names the judged set).
+  to A (fetch.c: CURLOPT_CONNECT_TO names the judged set);
+- the same for the egress proxy's kept upstream connections (a client's
+  own keep-alive one and the pool): each request on one client connection
+  is resolved and judged again, a name that now resolves to the metadata
+  address is refused, and one that now resolves to B is fetched from B.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Serve, Upstream, check, finish, http_get, private_mounts,  # noqa: E402
-                     require_netns, spawn, tmpdir)
+                     read_response, require_netns, spawn, tmpdir)
 
 require_netns()
 private_mounts()
@@ -44,8 +49,10 @@ check(dns.stdout.readline().strip() == b"ready", "DNS server up")
 
 UP, UP2 = "203.0.113.10", "203.0.113.11"
 up = Upstream(UP + ":80", UP2 + ":80")
+PX = 3153
 srv = Serve({"rule": ["allow 203.0.113.0/24"], "dns_cache_s": 0, "workers": 1,
-             "max_body": 100000, "max_header_bytes": 16384}, tmp=tmp)
+             "max_body": 100000, "max_header_bytes": 16384,
+             "proxy_listen": "127.0.0.1:%d" % PX}, tmp=tmp)
 
 
 def upstream_requests():
@@ -119,6 +126,46 @@ check(len(answers) == 6, "swap.test looked up for every request: %r" % answers)
 check(served == [[a] for a in answers],
       "each request served by the address its own lookup judged (answers %r, served %r)"
       % (answers, served))
+
+
+def proxied(s, url):
+    """One request through the proxy on socket s: (status, body), or
+    (0, b"") if the proxy closed the connection."""
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % url).encode())
+    return read_response(s)
+
+
+# the proxy: one keep-alive client, the same name, the answer moving
+keep = socket.create_connection(("127.0.0.1", PX), timeout=10)
+with open(dnslog) as f:
+    seen = sum(1 for ln in f if ln.startswith("swap.test"))
+served = []
+for i in range(6):
+    before = {a: side_stats(a) for a in side}
+    st, body = proxied(keep, "http://swap.test:8081/hello")
+    check(st == 200 and body == b"hello from upstream\n", "proxy: swap.test fetched: %r" % st)
+    after = {a: side_stats(a) for a in side}
+    served.append([a for a in side if after[a][0] - before[a][0] - 2 > 0])
+with open(dnslog) as f:
+    answers = [ln.split()[-1] for ln in f if ln.startswith("swap.test")][seen:]
+check(len(answers) == 6, "proxy: swap.test looked up for every request: %r" % answers)
+check(served == [[a] for a in answers],
+      "proxy: each request on one keep-alive connection served by the address its own "
+      "lookup judged, never by the connection kept to the other (answers %r, served %r)"
+      % (answers, served))
+codes = []
+for _ in range(6):
+    st, body = proxied(keep, "http://rebind.test/hello")
+    if st == 0:  # a refusal may close the connection: a new one, as a client would
+        keep.close()
+        keep = socket.create_connection(("127.0.0.1", PX), timeout=10)
+        st, body = proxied(keep, "http://rebind.test/hello")
+    codes.append(st)
+    if st == 403:
+        check(json.loads(body)["category"] == "metadata", "proxy: blocked as metadata: %r" % body)
+check(codes.count(403) == 3 and codes.count(200) == 3,
+      "proxy: each metadata answer refused, never served by the kept connection: %r" % codes)
+keep.close()
 for a in side:
     side[a].stop()
 

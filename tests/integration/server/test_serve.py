@@ -315,6 +315,13 @@ dl = [ln for ln in text.splitlines() if ln.startswith("ssrfguard_slow_clients_dr
 check(dl and int(dl[0].split()[-1]) >= 1, "dropped slow clients counted: %r" % dl)
 check("ssrfguard_fetch_duration_seconds_bucket" in text and "ssrfguard_incidents_open" in text,
       "latency histogram and open incidents exported")
+# a Prometheus histogram: cumulative buckets, never decreasing, +Inf = count
+hb = [int(ln.split()[-1]) for ln in text.splitlines()
+      if ln.startswith("ssrfguard_fetch_duration_seconds_bucket")]
+hc = [int(ln.split()[-1]) for ln in text.splitlines()
+      if ln.startswith("ssrfguard_fetch_duration_seconds_count")]
+check(hb and hc and hc[0] > 0 and all(a <= b for a, b in zip(hb, hb[1:])) and hb[-1] == hc[0]
+      and hb[-2] > 0, "latency buckets cumulative up to the count: %r %r" % (hb, hc))
 st, _, _ = srv.get("/nothing")
 check(st == 404, "unknown route 404")
 logs = srv.log_lines()

@@ -226,7 +226,10 @@ TEST(instance_view)
 		"</privateIpAddress></item></privateIpAddressesSet><ipv6AddressesSet><item><ipv6Address>"
 		"2001:db8::5</ipv6Address></item></ipv6AddressesSet><attachment><attachmentId>a-1"
 		"</attachmentId><deviceIndex>0</deviceIndex></attachment><groupSet><item><groupId>"
-		"sg-1</groupId><groupName>web</groupName></item></groupSet></item>"
+		"sg-1</groupId><groupName>web</groupName></item></groupSet>"
+		"<connectionTrackingConfiguration><tcpEstablishedTimeout>3600</tcpEstablishedTimeout>"
+		"<udpStreamTimeout>120</udpStreamTimeout><udpTimeout>45</udpTimeout>"
+		"</connectionTrackingConfiguration></item>"
 		"</networkInterfaceSet><tagSet><item><key>aws:autoscaling:groupName</key><value>asg"
 		"</value></item></tagSet><metadataOptions><state>applied</state><httpTokens>optional"
 		"</httpTokens><httpPutResponseHopLimit>2</httpPutResponseHopLimit>"
@@ -242,6 +245,9 @@ TEST(instance_view)
 		CHECK_STR(v->asg, "asg");
 		CHECK_INT(v->hop_limit, 2);
 		CHECK_INT(v->n_enis, 1);
+		CHECK_INT(v->enis[0].conntrack_tcp_established_s, 3600);
+		CHECK_INT(v->enis[0].conntrack_udp_stream_s, 120);
+		CHECK_INT(v->enis[0].conntrack_udp_s, 45);
 		CHECK_STR(v->enis[0].groups[0], "sg-1");
 		CHECK_STR(v->enis[0].group_names[0], "web");
 		CHECK(v->volumes[0].delete_on_termination);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "common/escape.h"
+#include "common/jsonstr.h"
 #include "forensics/escape.h"
 
 static const struct row {
@@ -110,4 +111,62 @@ TEST(growable_never_cuts)
 	sg_buf_free(&capped);
 }
 
-TEST_MAIN(every_output_per_byte_class, window_never_cuts_inside, growable_never_cuts)
+/* The ASCII-only window (header values): the same escapes, and every byte
+ * from 0x80 on as \xHH, a well-formed character too. */
+TEST(ascii_window_for_headers)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"plain: 169.254.169.254", "plain: 169.254.169.254"},
+		{"caf\xc3\xa9 \xe2\x82\xac", "caf\\xc3\\xa9 \\xe2\\x82\\xac"},
+		{"nbsp\xc2\xa0 nel\xc2\x85", "nbsp\\xc2\\xa0 nel\\xc2\\x85"},
+		{"crlf\r\nX-Injected: 1", "crlf\\x0d\\x0aX-Injected: 1"},
+		{"bad \xff\\", "bad \\xff\\\\"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[128];
+		size_t n = sg_text_clean_ascii(out, sizeof out, cases[i].in, strlen(cases[i].in));
+		CHECKF(n == strlen(out) && !strcmp(out, cases[i].want), "\"%s\"", out);
+		for (size_t k = 0; k < n; k++)
+			CHECKF(out[k] >= 0x20 && out[k] < 0x7f, "byte %zu of \"%s\"", k, out);
+	}
+	char cut[8]; /* cut between escapes, never inside one */
+	sg_text_clean_ascii(cut, sizeof cut, "a\xc3\xa9", 3);
+	CHECKF(!strcmp(cut, "a\\xc3"), "cut \"%s\"", cut);
+}
+
+/* The one JSON string rule (common/jsonstr.h). */
+TEST(json_string_rule)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{"plain", 5, "\"plain\""},
+		{"q\"b\\", 4, "\"q\\\"b\\\\\""},
+		{"\x01\x1f\x7f\n", 4, "\"\\u0001\\u001f\\u007f\\u000a\""},
+		{"a\0b", 3, "\"a\\u0000b\""},
+		{"\xc3\xa9\xf0\x9f\x98\x80", 6, "\"\xc3\xa9\xf0\x9f\x98\x80\""},
+		{"\xff\xc3", 2, "\"\\ufffd\\ufffd\""},
+		{"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sg_buf b = {0};
+		CHECK_INT(sg_json_string(&b, cases[i].in, cases[i].len), SG_OK);
+		CHECKF(b.p && !strcmp(b.p, cases[i].want), "case %zu: %s", i, b.p ? b.p : "");
+		sg_buf_free(&b);
+	}
+	/* printable text (the escaper's output) changes only at '"' and '\\' */
+	sg_buf t = {0}, j = {0};
+	const char raw[] = "x\x1b\"\\\xc3\xa9\xff";
+	CHECK_INT(sg_escape(&t, raw, sizeof raw - 1, NULL), SG_OK);
+	CHECK_INT(sg_json_string(&j, t.p, t.len), SG_OK);
+	CHECKF(!strcmp(j.p, "\"x\\\\x1b\\\"\\\\\\\\\xc3\xa9\\\\xff\""), "%s", j.p);
+	sg_buf_free(&t);
+	sg_buf_free(&j);
+}
+
+TEST_MAIN(every_output_per_byte_class, window_never_cuts_inside, growable_never_cuts,
+          ascii_window_for_headers, json_string_rule)

@@ -3,10 +3,12 @@
 
 #include "test.h"
 #include "forensics/escape.h"
+#include "forensics/evmanifest.h"
 #include "forensics/fsprobe.h"
 #include "forensics/fx.h"
 #include "forensics/manifest.h"
 #include "forensics/xattrs.h"
+#include "forensics/xfsentry.h"
 
 static const struct {
 	const char *raw;
@@ -350,5 +352,77 @@ TEST(ntfs_ea)
 	CHECK_INT(fx_ntfs_ea_parse(bad, sizeof bad, v, 4, &n, names), SG_ERR_CORRUPT);
 }
 
+/* The evidence manifest and the incident time (forensics/evmanifest.h). */
+TEST(evidence_manifest)
+{
+	const char ok[] = "{\"incident\":\"INC-7\",\"volumes\":[{\"volume_id\":"
+	                  "\"vol-0123456789abcdef0\",\"snapshot_id\":\"snap-1\"}]}";
+	json_t *v = NULL;
+	char err[160];
+	CHECK_INT(fx_evidence_parse(ok, sizeof ok - 1, "INC-7", &v, err, sizeof err), SG_OK);
+	CHECK(json_array_size(v) == 1);
+	json_decref(v);
+	CHECK_INT(fx_evidence_parse(ok, sizeof ok - 1, "INC-8", &v, err, sizeof err), SG_ERR_INVAL);
+	CHECKF(!v && !strcmp(err, "it is for incident INC-7, not INC-8"), "%s", err);
+	const char esc[] = "{\"incident\":\"\\u001b[2J\",\"volumes\":[{\"volume_id\":"
+	                   "\"vol-0123456789abcdef0\"}]}";
+	CHECK_INT(fx_evidence_parse(esc, sizeof esc - 1, "x", &v, err, sizeof err), SG_ERR_INVAL);
+	CHECKF(!strcmp(err, "it is for incident \\x1b[2J, not x"), "%s", err);
+	const char bad[] = "{\"incident\":\"i\",\"volumes\":[{\"volume_id\":\"vol-0123ABCD\"}]}";
+	CHECK_INT(fx_evidence_parse(bad, sizeof bad - 1, NULL, &v, err, sizeof err), SG_ERR_PARSE);
+	CHECK_INT(fx_evidence_parse("{}", 2, NULL, &v, err, sizeof err), SG_ERR_PARSE);
+	CHECK_INT(fx_evidence_parse(ok, FX_EVIDENCE_MAX + 1, NULL, &v, err, sizeof err),
+	          SG_ERR_RANGE);
+
+	int64_t t = 0;
+	CHECK_INT(fx_utc_parse("2026-12-04T16:00:00.250Z", &t), SG_OK);
+	CHECK_INT(t, 1796400000);
+	CHECK_INT(fx_utc_parse("2026-12-04T16:00:00+00:00", &t), SG_OK);
+	CHECK_INT(fx_utc_parse("1969-12-31T23:59:59Z", &t), SG_OK);
+	CHECK_INT(t, -1);
+	CHECK_INT(fx_utc_parse("2026-12-04T16:00:00+01:00", &t), SG_ERR_PARSE);
+	CHECK_INT(fx_utc_parse("2026-12-04 16:00:00Z", &t), SG_ERR_PARSE);
+	CHECK_INT(fx_utc_parse(NULL, &t), SG_ERR_PARSE);
+
+	json_t *info = json_pack("{s:{s:s},s:s}", "tags", FX_INCIDENT_TIME_TAG, "tag-time",
+	                         "incident_time", "manifest-time");
+	CHECK_STR(fx_evidence_tagged_time(info), "tag-time");
+	json_object_del(info, "tags");
+	CHECK_STR(fx_evidence_tagged_time(info), "manifest-time");
+	json_decref(info);
+}
+
+/* An XFS file as the kernel describes it (forensics/xfsentry.h). */
+TEST(xfs_kernel_answers)
+{
+	const char list[] = "user.a\0security.capability\0";
+	fx_xattr v[4];
+	size_t n = 9;
+	CHECK_INT(fx_xattr_list_split(list, sizeof list - 1, NULL, 0, &n), SG_OK);
+	CHECK_INT(n, 2);
+	CHECK_INT(fx_xattr_list_split(list, sizeof list - 1, v, 4, &n), SG_OK);
+	CHECK(v[1].name_len == 19 && !strcmp(v[1].name, "security.capability"));
+	CHECK_INT(fx_xattr_list_split(list, sizeof list - 1, v, 1, &n), SG_ERR_RANGE);
+	CHECK_INT(fx_xattr_list_split("user.a\0user.b", 13, NULL, 0, &n), SG_ERR_CORRUPT);
+	CHECK_INT(fx_xattr_list_split("user.a\0\0", 8, NULL, 0, &n), SG_ERR_CORRUPT);
+	CHECK_INT(fx_xattr_list_split("", 0, NULL, 0, &n), SG_OK);
+	CHECK_INT(n, 0);
+
+	struct statx sx;
+	memset(&sx, 0, sizeof sx);
+	sx.stx_mode = S_IFLNK | 04777;
+	sx.stx_mtime.tv_sec = -1;
+	sx.stx_mtime.tv_nsec = 2000000000u; /* impossible: read as 0 */
+	sx.stx_btime.tv_sec = 5;
+	fx_entry e;
+	memset(&e, 0, sizeof e);
+	fx_entry_from_statx(&e, &sx);
+	CHECK(e.type == FX_T_LINK && e.mode == 04777 && e.has_meta);
+	CHECK(e.mtime.sec == -1 && e.mtime.nsec == 0 && e.mtime.set);
+	CHECK(!e.btime.set); /* STATX_BTIME not in the mask */
+	CHECK(fx_mode_type(S_IFSOCK) == FX_T_SOCK && fx_mode_type(0) == FX_T_OTHER);
+}
+
 TEST_MAIN(escape_table, escape_roundtrip_all_bytes, unescape_rejects, times, manifest_roundtrip,
-          hashdeep, bodyfile, volume_ids, fsprobe_ext, xattrs_text, ntfs_ea)
+          hashdeep, bodyfile, volume_ids, fsprobe_ext, xattrs_text, ntfs_ea, evidence_manifest,
+          xfs_kernel_answers)

@@ -1,4 +1,5 @@
 /* test_url.c — stage 1, sg_check_url: the URL as libcurl parses it (lib/guard/url.c). */
+#include "guard/plainurl.h"
 #include "ssrfguard/guard.h"
 #include "test.h"
 
@@ -140,4 +141,59 @@ TEST(bounds_and_errors)
 	sg_policy_free(p);
 }
 
-TEST_MAIN(url_table, policy_changes_url_verdicts, bounds_and_errors)
+/* Which URLs sg_check_url reads without libcurl (plainurl.h): only those
+ * on which libcurl has nothing to decide; the rest go through it. */
+TEST(plain_urls)
+{
+	static const struct {
+		const char *url;
+		int plain;
+		const char *host;
+		unsigned port;
+	} t[] = {
+		{"http://203.0.113.10/hello", 1, "203.0.113.10", 80},
+		{"https://example.com:8443/x?y#z", 1, "example.com", 8443},
+		{"http://a-b.c9.example?q=1", 1, "a-b.c9.example", 80},
+		{"https://x.y#f", 1, "x.y", 443},
+		{"http://255.255.255.255:65535", 1, "255.255.255.255", 65535},
+		{"http://0.0.0.0/", 1, "0.0.0.0", 80},
+		/* libcurl normalises these numbers: its reading is needed */
+		{"http://127.1/", 0, NULL, 0}, {"http://0177.0.0.1/", 0, NULL, 0},
+		{"http://2130706433/", 0, NULL, 0}, {"http://1.2.3.4.5/", 0, NULL, 0},
+		{"http://256.1.1.1/", 0, NULL, 0}, {"http://1e100.net/", 0, NULL, 0},
+		/* userinfo, escapes, case, IDNA, brackets, odd dots: libcurl's */
+		{"http://a.com@127.0.0.1/", 0, NULL, 0}, {"http://a.com\\@127.0.0.1/", 0, NULL, 0},
+		{"http://%31.0.0.1/", 0, NULL, 0}, {"HTTP://a.com/", 0, NULL, 0},
+		{"http://A.com/", 0, NULL, 0}, {"http://b\xc3\xbc" "cher.de/", 0, NULL, 0},
+		{"http://[::1]/", 0, NULL, 0}, {"http://a..b/", 0, NULL, 0},
+		{"http://a.b./", 0, NULL, 0}, {"http:///a.com/", 0, NULL, 0},
+		/* ports: only 1-65535 without a leading zero */
+		{"http://a.com:0/", 0, NULL, 0}, {"http://a.com:080/", 0, NULL, 0},
+		{"http://a.com:65536/", 0, NULL, 0}, {"http://a.com:/", 0, NULL, 0},
+		/* after the authority: printable ASCII only */
+		{"http://a.com/ x", 0, NULL, 0}, {"http://a.com/\x01", 0, NULL, 0},
+		{"http://a.com/\xc3\xa9", 0, NULL, 0}, {"ftp://a.com/", 0, NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		sg_plain_url pu;
+		int got = sg_url_plain(t[i].url, strlen(t[i].url), &pu);
+		CHECKF(got == t[i].plain, "%s", t[i].url);
+		if (got && t[i].plain) {
+			CHECKF(pu.host_len == strlen(t[i].host) &&
+			       !memcmp(pu.host, t[i].host, pu.host_len), "%s", t[i].url);
+			CHECKF(pu.port == t[i].port, "%s", t[i].url);
+		}
+	}
+	/* the same verdict either way: 127.0.0.1 plain, and as libcurl reads 127.1 */
+	sg_policy *p = NULL;
+	CHECK(sg_policy_new(&p) == SG_OK);
+	sg_verdict a, b;
+	CHECK(sg_check_url(p, "http://127.0.0.1:8080/x", 23, &a) == SG_OK);
+	CHECK(sg_check_url(p, "http://127.1:8080/x", 19, &b) == SG_OK);
+	CHECK(a.action == SG_BLOCK && a.category == SG_CAT_LOOPBACK && a.port == 8080);
+	CHECK(b.action == a.action && b.category == a.category && b.port == a.port);
+	CHECK_STR(a.host, b.host);
+	sg_policy_free(p);
+}
+
+TEST_MAIN(url_table, policy_changes_url_verdicts, bounds_and_errors, plain_urls)

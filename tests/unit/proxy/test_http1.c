@@ -196,4 +196,23 @@ TEST(basic_auth)
 	CHECK_INT(px_basic_user(S("Basic OnB3"), u, sizeof u, p, sizeof p), -1); /* empty user */
 }
 
-TEST_MAIN(requests, responses, targets, chunked, chunked_decode, lenient_values, basic_auth)
+/* One status line as libcurl hands it over (src/server/fetch.c). */
+TEST(status_lines)
+{
+	static const struct {
+		const char *line;
+		int code;
+	} rows[] = {
+		{"HTTP/1.1 200 OK\r\n", 200}, {"HTTP/1.1 101 Switching Protocols\r\n", 101},
+		{"HTTP/2 103\r\n", 103},       {"HTTP/1.0 100", 100},
+		{"HTTP/1.1 099 x\r\n", -1},   {"HTTP/1.1 1x1 odd\r\n", -1},
+		{"HTTP/1.1 2000 OK\r\n", -1}, {"Content-Type: text/html\r\n", -1},
+		{"HTTP/1.1", -1},              {"HTTP/1.1 20", -1},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(px_status_code(rows[i].line, strlen(rows[i].line)) == rows[i].code, "%s",
+		       rows[i].line);
+}
+
+TEST_MAIN(requests, responses, targets, chunked, chunked_decode, lenient_values, basic_auth,
+          status_lines)

@@ -28,14 +28,18 @@ static const struct {
 	{{"--instance", "vol-1", NULL}, -1, "not an instance id"},
 	{{"--incident", "0", NULL}, -1, "incident 0"},
 	{{"--incident", "12x", NULL}, -1, "incident not a number"},
-	{{"--incident", "INC-7", NULL}, 0, "incident by its name"},
-	{{"--incident", "INC-", NULL}, -1, "incident without its number"},
+	{{"--incident", "INC-12", NULL}, 0, "incident as its name"},
+	{{"--incident", "INC-", NULL}, -1, "incident name without a number"},
 	{{"--incident", "INC-7-3f9a2c1b0d4e5f60", NULL}, -1, "incident of a store: not here"},
 	{{"--instance", "i-1", "--incident", "3", NULL}, -1, "both"},
 	{{"--preflight", NULL}, -1, "preflight without instance"},
 	{{"--skip", "record", NULL}, -1, "record cannot be skipped"},
 	{{"--skip", "isolate", NULL}, 0, "skip isolate"},
 	{{"--skip", "nope", NULL}, -1, "unknown step"},
+	{{"--skip", "asg", NULL}, -1, "asg off while isolate needs it"},
+	{{"--skip", "asg", "--skip", "isolate", NULL}, 0, "asg and isolate off"},
+	{{"--skip", "snapshot", NULL}, -1, "snapshot off while forensics needs it"},
+	{{"--skip", "snapshot", "--skip", "forensics", NULL}, 0, "snapshot and forensics off"},
 	{{"--order", "record,tag,imds,revoke,preserve,lb,snapshot,capture,isolate,asg,strip,forensics,finish", NULL},
 	 -1, "order breaking asg before isolate"},
 	{{"--parallel", "0", NULL}, -1, "parallel 0"},
@@ -119,6 +123,10 @@ TEST(argv_values_land)
 	CHECK_STR(o.cfg.capture_cmds[0], "uname -a");
 	/* a forensic instance means waiting, bounded, for its examination */
 	CHECK_INT(o.cfg.forensics_wait_s, RESPOND_FORENSICS_WAIT_DEFAULT);
+	respond_cli_free(&o);
+	const char *named[] = {"--incident", "INC-12", NULL};
+	CHECK_INT(parse(&o, named, msg, sizeof msg), 0);
+	CHECK_INT(o.incident, 12);
 	respond_cli_free(&o);
 	const char *nowait[] = {"--instance", "i-0abc", "--forensics-wait", "0", NULL};
 	CHECK_INT(parse(&o, nowait, msg, sizeof msg), 0);

@@ -75,7 +75,7 @@ TEST(names_and_keys)
 	memcpy(r.store, STORE, sizeof r.store);
 	pb_incident_key(&r, key, sizeof key);
 	CHECK_STR(key, "INC-42-" STORE);
-	r.n = PB_INCIDENT_NUM_MAX;
+	r.n = PB_INCIDENT_ID_MAX;
 	pb_incident_key(&r, key, sizeof key);
 	CHECK(strlen(key) < sizeof key - 1);
 	/* a key reads back as itself */

@@ -28,6 +28,9 @@ static pb_instance *sample(void)
 	pb_eni_add_group(e, "sg-ssh");
 	pb_eni_add_addr(e, "10.0.0.5");
 	pb_eni_add_addr(e, "2001:db8:1::5");
+	e->conntrack_tcp_established_s = 3600;
+	e->conntrack_udp_stream_s = 120;
+	e->conntrack_udp_s = 45;
 	pb_instance_add_eni(in, "eni-2", "vpc-2", "subnet-2", 1, &e);
 	pb_eni_add_group(e, "sg-db");
 	pb_eni_add_addr(e, "10.1.0.7");
@@ -146,6 +149,9 @@ TEST(json_roundtrip)
 		CHECK_INT(back->n_enis, 2);
 		CHECK_STR(back->enis[0].groups[1], "sg-ssh");
 		CHECK_STR(back->enis[0].addrs[1], "2001:db8:1::5");
+		CHECK_INT(back->enis[0].conntrack_tcp_established_s, 3600);
+		CHECK_INT(back->enis[0].conntrack_udp_s, 45);
+		CHECK_INT(back->enis[1].conntrack_tcp_established_s, 0); /* none reported */
 		CHECK_INT(back->targets[2].port, 443);
 		CHECK(back->volumes[0].delete_on_termination);
 		CHECK_STR(back->tags[0].value, "web-1");

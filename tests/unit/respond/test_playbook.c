@@ -35,6 +35,23 @@ TEST(names_roundtrip)
 	CHECK_STR(pb_step_name((pb_step)99), "unknown");
 }
 
+/* One spelling for people, two forms: "7" and "INC-7"; nothing else. */
+TEST(incident_ids)
+{
+	static const struct {
+		const char *text;
+		int64_t want;
+	} rows[] = {
+		{"7", 7}, {"INC-7", 7}, {"INC-0042", 42}, {"4611686018427387904", PB_INCIDENT_ID_MAX},
+		{"4611686018427387905", 0}, {"99999999999999999999", 0}, {"0", 0}, {"INC-0", 0},
+		{"", 0}, {"INC-", 0}, {"inc-7", 0}, {"+7", 0}, {"-7", 0}, {" 7", 0}, {"7 ", 0},
+		{"7x", 0}, {"INC-INC-7", 0}, {"0x10", 0}, {NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(pb_incident_id(rows[i].text) == rows[i].want, "'%s': got %lld",
+		       rows[i].text ? rows[i].text : "(null)", (long long)pb_incident_id(rows[i].text));
+}
+
 static const struct {
 	const char *order;
 	sg_err want;
@@ -84,8 +101,39 @@ TEST(record_and_finish_cannot_be_disabled)
 	o.enabled &= ~PB_BIT(PB_FINISH);
 	CHECK_INT(pb_order_check(&o, NULL, 0), SG_ERR_INVAL);
 	pb_order_default(&o);
-	o.enabled &= ~(PB_BIT(PB_ASG) | PB_BIT(PB_CAPTURE));
+	o.enabled &= ~(PB_BIT(PB_LB) | PB_BIT(PB_CAPTURE));
 	CHECK_INT(pb_order_check(&o, NULL, 0), SG_OK);
+}
+
+/* A step a turned-on step needs (must succeed) cannot be turned off alone:
+ * asg off would isolate an instance its ASG then terminates; snapshot off
+ * would have forensics wait for snapshots nobody asked for (AUDIT6 H2). */
+TEST(a_needed_step_cannot_be_turned_off_alone)
+{
+	static const struct {
+		pb_mask off;
+		const char *want; /* NULL: accepted */
+	} cases[] = {
+		{PB_BIT(PB_ASG), "skip: isolate needs asg, which is turned off (the ASG ignores termination "
+		                 "protection); skip isolate too"},
+		{PB_BIT(PB_SNAPSHOT), "skip: forensics needs snapshot, which is turned off (forensics works "
+		                      "on the snapshots); skip forensics too"},
+		{PB_BIT(PB_ASG) | PB_BIT(PB_ISOLATE), NULL},
+		{PB_BIT(PB_SNAPSHOT) | PB_BIT(PB_FORENSICS), NULL},
+		{PB_BIT(PB_ASG) | PB_BIT(PB_ISOLATE) | PB_BIT(PB_SNAPSHOT), "skip: forensics needs snapshot"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pb_order o;
+		pb_order_default(&o);
+		o.enabled &= ~cases[i].off;
+		char msg[200];
+		sg_err err = pb_order_check(&o, msg, sizeof msg);
+		if (!cases[i].want)
+			CHECKF(err == SG_OK, "case %zu: %s", i, msg);
+		else
+			CHECKF(err == SG_ERR_INVAL && !strncmp(msg, cases[i].want, strlen(cases[i].want)),
+			       "case %zu: %d %s", i, err, msg);
+	}
 }
 
 /* Run the playbook to the end with the steps in `fail` failing; record what
@@ -114,7 +162,7 @@ static int simulate(const pb_order *o, pb_mask fail, pb_state st[PB_STEP__COUNT]
 			st[d.step] = PB_OFF;
 			break;
 		case PB_NEXT_BLOCK:
-			if (st[d.cause] != PB_FAILED && st[d.cause] != PB_BLOCKED)
+			if (st[d.cause] != PB_FAILED && st[d.cause] != PB_BLOCKED && st[d.cause] != PB_OFF)
 				(*violations)++;
 			st[d.step] = PB_BLOCKED;
 			break;
@@ -248,8 +296,34 @@ TEST(failures_do_not_stop_independent_steps)
 	CHECK_INT(v, 0);
 }
 
-TEST(disabled_steps_are_off_and_satisfy)
+TEST(disabled_steps_are_off)
 {
+	pb_order o;
+	pb_order_default(&o);
+	o.enabled &= ~(PB_BIT(PB_LB) | PB_BIT(PB_SNAPSHOT) | PB_BIT(PB_FORENSICS));
+	pb_state st[PB_STEP__COUNT];
+	pb_step ran[PB_STEP__COUNT];
+	int nran, v = 0;
+	simulate(&o, 0, st, ran, &nran, &v);
+	CHECK_INT(st[PB_LB], PB_OFF);
+	CHECK_INT(st[PB_SNAPSHOT], PB_OFF);
+	CHECK_INT(st[PB_FORENSICS], PB_OFF);
+	CHECK_INT(st[PB_ISOLATE], PB_DONE); /* lb is ordering only */
+	CHECK_INT(v, 0);
+	/* none contains: the outcome may still be "contained" */
+	char why[200];
+	CHECK_STR(pb_outcome(st), "contained");
+	CHECK_INT(pb_outcome_why(st, why, sizeof why), 0);
+	CHECK_STR(why, "");
+}
+
+/* Off does not satisfy a need.  pb_order_check refuses such a
+ * configuration; a run that meets one anyway (states from an older
+ * configuration) blocks the dependent step instead of running it. */
+TEST(a_turned_off_need_blocks)
+{
+	CHECK(!pb_state_satisfies(PB_OFF));
+	CHECK(pb_state_satisfies(PB_SKIPPED) && pb_state_satisfies(PB_DONE));
 	pb_order o;
 	pb_order_default(&o);
 	o.enabled &= ~(PB_BIT(PB_ASG) | PB_BIT(PB_SNAPSHOT));
@@ -258,15 +332,20 @@ TEST(disabled_steps_are_off_and_satisfy)
 	int nran, v = 0;
 	simulate(&o, 0, st, ran, &nran, &v);
 	CHECK_INT(st[PB_ASG], PB_OFF);
-	CHECK_INT(st[PB_SNAPSHOT], PB_OFF);
-	CHECK_INT(st[PB_ISOLATE], PB_DONE);
-	CHECK_INT(st[PB_FORENSICS], PB_DONE);
+	CHECK_INT(st[PB_ISOLATE], PB_BLOCKED);
+	CHECK_INT(st[PB_FORENSICS], PB_BLOCKED);
+	CHECK_INT(st[PB_STRIP], PB_DONE);
 	CHECK_INT(v, 0);
-	/* neither contains: the outcome may still be "contained" */
-	char why[200];
-	CHECK_STR(pb_outcome(st), "contained");
-	CHECK_INT(pb_outcome_why(st, why, sizeof why), 0);
-	CHECK_STR(why, "");
+	CHECK_STR(pb_outcome(st), "partial");
+	for (unsigned s = 0; s < PB_STEP__COUNT; s++)
+		st[s] = PB_DONE;
+	st[PB_ASG] = PB_OFF;
+	st[PB_ISOLATE] = PB_PENDING;
+	CHECK(!pb_may_start(PB_ISOLATE, st));
+	pb_decision d = pb_next(&o, st);
+	CHECK_INT(d.verdict, PB_NEXT_BLOCK);
+	CHECK_INT(d.step, PB_ISOLATE);
+	CHECK_INT(d.cause, PB_ASG);
 }
 
 /* A containing step turned off: nothing says "contained" (AUDIT5 M2). */
@@ -326,8 +405,9 @@ TEST(resume_picks_the_running_step)
 	CHECK(!pb_may_start(PB_ISOLATE, st));
 }
 
-TEST_MAIN(table_holds_invariants, names_roundtrip, order_parse_checks_invariants,
-          record_and_finish_cannot_be_disabled, every_failure_set_every_order,
-          failures_do_not_stop_independent_steps, disabled_steps_are_off_and_satisfy,
+TEST_MAIN(table_holds_invariants, names_roundtrip, incident_ids, order_parse_checks_invariants,
+          record_and_finish_cannot_be_disabled, a_needed_step_cannot_be_turned_off_alone,
+          every_failure_set_every_order, failures_do_not_stop_independent_steps,
+          disabled_steps_are_off, a_turned_off_need_blocks,
           containing_step_off_is_partial,
           resume_picks_the_running_step)

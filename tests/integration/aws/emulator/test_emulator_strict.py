@@ -216,6 +216,47 @@ class Strict(EmuTest):
                          "UnauthorizedOperation")
         ec2.create_security_group(GroupName="q", Description="q", VpcId="vpc-0a1b2c3d4e5f60001")   # untagged: fine
 
+    def test_tags_at_creation_are_create_tags_with_create_action(self):
+        """ec2:CreateAction: a CreateTags grant for one create, or for creates
+        only (the user guide's example: existing resources never tagged)."""
+        vol = dict(AvailabilityZone="us-east-1a", Size=1)
+        tags = [{"ResourceType": "volume", "Tags": [{"Key": "IncidentId", "Value": "INC-1"}]}]
+        key = ("AKIANOTAGSONVOL00001", "v" * 40)
+        self.emu.add_credentials(access_key_id=key[0], secret_access_key=key[1],
+                                 deny=[{"Action": "ec2:CreateTags", "CreateAction": "CreateVolume"}])
+        ec2 = self.emu.client("ec2", key=key)
+        self.assertEqual(self.err(ec2.create_volume, TagSpecifications=tags, DryRun=True, **vol),
+                         "UnauthorizedOperation")
+        self.assertEqual(self.err(ec2.create_volume, DryRun=True, **vol), "DryRunOperation")
+        sg = ec2.create_security_group(GroupName="t", Description="t", VpcId="vpc-0a1b2c3d4e5f60001",
+                                       TagSpecifications=[{"ResourceType": "security-group",
+                                                           "Tags": [{"Key": "k", "Value": "v"}]}])
+        ec2.create_tags(Resources=[sg["GroupId"]], Tags=[{"Key": "k2", "Value": "v"}])  # its own: allowed
+        key = ("AKIATAGSONCREATE0001", "w" * 40)
+        self.emu.add_credentials(access_key_id=key[0], secret_access_key=key[1],
+                                 deny=[{"Action": "ec2:CreateTags", "CreateAction": None}])
+        ec2 = self.emu.client("ec2", key=key)
+        self.assertEqual(self.err(ec2.create_volume, TagSpecifications=tags, DryRun=True, **vol),
+                         "DryRunOperation")
+        self.assertEqual(self.err(ec2.create_tags, Resources=[sg["GroupId"]], DryRun=True,
+                                  Tags=[{"Key": "k3", "Value": "v"}]), "UnauthorizedOperation")
+
+    def test_unauthorized_operation_does_not_name_the_action(self):
+        """The message carries an encoded authorization failure message, as
+        AWS's does: the refused action is not in plain text, so a client
+        cannot tell the create's refusal from its tags' by reading it."""
+        key = ("AKIANOTAGS0000000002", "u" * 40)
+        self.emu.add_credentials(access_key_id=key[0], secret_access_key=key[1], deny=["ec2:CreateTags"])
+        ec2 = self.emu.client("ec2", key=key)
+        with self.assertRaises(ClientError) as cm:
+            ec2.create_volume(AvailabilityZone="us-east-1a", Size=1, DryRun=True, TagSpecifications=[
+                {"ResourceType": "volume", "Tags": [{"Key": "IncidentId", "Value": "INC-1"}]}])
+        msg = cm.exception.response["Error"]["Message"]
+        self.assertTrue(msg.startswith("You are not authorized to perform this operation. "
+                                       "Encoded authorization failure message: "), msg)
+        self.assertNotIn("CreateTags", msg)
+        self.assertNotIn("CreateVolume", msg)
+
     # ------------------------------------------------- connection tracking
     def test_conntrack_timeouts_within_awss_ranges(self):
         # (sent by hand: Debian's botocore client predates the parameter)

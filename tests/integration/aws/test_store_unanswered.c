@@ -1,0 +1,104 @@
+/* test_store_unanswered.c — serve's group commit on DynamoDB when a chunk's
+ * transaction took effect but its answer was lost more often than the
+ * client resends (AWS_MAX_ATTEMPTS, 3): what store_record_many reports must
+ * be what the table holds — every attempt counted once, each reported
+ * recorded exactly when it is.  DynamoDB applies a resend with the same
+ * ClientRequestToken at most once within 10 minutes (API reference,
+ * TransactWriteItems), so the store resends the same transaction until it
+ * gets an answer.  Against the emulator (drop_after faults). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu.h"
+#include "store/store.h"
+#include "test.h"
+
+#define BATCH 150
+
+static store *fresh(void)
+{
+	char table[64], err[512];
+	static int nth;
+	snprintf(table, sizeof table, "ssrfguard-unanswered-%d-%d", (int)getpid(), nth++);
+	store_opts o = {.state_table = table};
+	store *s = NULL;
+	CHECKF(store_open(NULL, &o, &s, err, sizeof err) == SG_OK, "%s", err);
+	return s;
+}
+
+static void batch(store_attempt_in *a, size_t n, const char *client)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = (store_attempt_in){
+			.client = client, .request = "GET /go?url=x HTTP/1.1",
+			.url = "http://169.254.169.254/", .dest = "169.254.169.254:80",
+			.category = "metadata", .rule = "metadata:aws-imds", .reason = "r",
+			.instance_id = "i-1", .region = "us-east-1", .contain = 1,
+			.at_ms = 1700000000000 + (int64_t)i,
+		};
+}
+
+/* How many of out say "recorded", and the incident's count of them. */
+static void agrees(store *s, const store_record_out *o, size_t n, int64_t id)
+{
+	size_t said = 0;
+	for (size_t i = 0; i < n; i++)
+		said += o[i].incident_id != 0;
+	store_incident inc;
+	CHECK_INT(store_get(s, id, &inc), SG_OK);
+	CHECKF(inc.attempts == (int64_t)said, "the table counts %lld attempts, the call said %zu "
+	       "were recorded (%s)", (long long)inc.attempts, said, store_errmsg(s));
+	store_incident_free(&inc);
+}
+
+/* The second chunk's transaction takes effect four times over (the first
+ * time and each resend with the same token being no-ops after it), and the
+ * first four answers are lost: the client's three tries, then the store's
+ * first resend. */
+TEST(second_chunk_answer_lost_four_times)
+{
+	store *s = fresh();
+	static store_attempt_in a[BATCH];
+	static store_record_out o[BATCH];
+	batch(a, BATCH, "10.0.0.7");
+	emu_fault("{\"kind\": \"drop_after\", \"service\": \"dynamodb\", \"action\": "
+	          "\"TransactWriteItems\", \"skip\": 1, \"count\": 4}");
+	sg_err rc = store_record_many(s, a, BATCH, o);
+	emu_clear_faults();
+	CHECKF(rc == SG_OK, "%s: %s", sg_strerror(rc), store_errmsg(s));
+	CHECK(o[0].incident_id != 0);
+	agrees(s, o, BATCH, o[0].incident_id);
+	store_close(s);
+}
+
+/* No answer at all for the second chunk (it took effect): the call fails,
+ * and says which attempts are recorded — including the unanswered chunk's,
+ * once a later resend of it is answered. */
+TEST(second_chunk_never_answered)
+{
+	store *s = fresh();
+	static store_attempt_in a[BATCH];
+	static store_record_out o[BATCH];
+	batch(a, BATCH, "10.0.0.8");
+	emu_fault("{\"kind\": \"drop_after\", \"service\": \"dynamodb\", \"action\": "
+	          "\"TransactWriteItems\", \"skip\": 1, \"count\": 1000}");
+	sg_err rc = store_record_many(s, a, BATCH, o);
+	emu_clear_faults();
+	CHECK(rc != SG_OK);
+	CHECKF(strstr(store_errmsg(s), "unanswered") != NULL, "%s", store_errmsg(s));
+	CHECK(o[0].incident_id != 0);
+	/* what the call reported as recorded is a prefix of the batch: the
+	 * unanswered chunk is not in it, and the table holds it (taken effect)
+	 * — reported as unknown, not as "not recorded" */
+	size_t said = 0;
+	while (said < BATCH && o[said].incident_id)
+		said++;
+	store_incident inc;
+	CHECK_INT(store_get(s, o[0].incident_id, &inc), SG_OK);
+	CHECKF(inc.attempts >= (int64_t)said, "%lld < %zu", (long long)inc.attempts, said);
+	store_incident_free(&inc);
+	store_close(s);
+}
+
+TEST_MAIN(second_chunk_answer_lost_four_times, second_chunk_never_answered)

@@ -407,8 +407,15 @@ static int incident_sources(args *a, char *err, size_t errlen)
 		                          err, errlen);
 		if (rc == SG_ERR_NOTFOUND && !a->emanifest) {
 			size_t n = strlen(err);
-			snprintf(err + n, errlen - n, " (or ask EC2 for the incident's volumes by "
-			         "their tags: --from-tags)");
+			pb_incident_ref ref = {0}; /* a key names INC-N and its store */
+			char name[24];
+			bool key = pb_incident_id_parse(a->o.incident, strlen(a->o.incident), true, &ref,
+			                                NULL, 0) == SG_OK && ref.store[0];
+			if (key)
+				pb_incident_name(ref.n, name, sizeof name);
+			snprintf(err + n, errlen - n, " (or ask EC2 for the volumes tagged IncidentId=%s%s%s: "
+			         "--from-tags)", key ? name : a->o.incident,
+			         key ? " and ssrfguard:store=" : "", ref.store);
 		}
 		if (rc)
 			return -1;

@@ -56,9 +56,14 @@ class Case:
         return h.tags(self.emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
 
     def contain(self):
+        """A fresh world: the emulator seeded again, no store yet, then
+        INC-1 contained."""
         self.emu.post("/reset", {})
         self.emu.post("/seed", json.load(open(h.FLEET)))
         self.emu.post("/timing", h.FAST_TIMING)
+        for f in os.listdir(self.work):
+            if f.startswith("inc.db"):
+                os.unlink(os.path.join(self.work, f))
         p = h.respond(B, self.emu, self.work, "--instance", h.VICTIM, "-q")
         h.check(p.returncode == 0 and self.status_tag() == "contained", f"contained: {p.stdout} {p.stderr[-400:]}")
 
@@ -188,6 +193,7 @@ def tag_not_set_then_hostile_list(case):
             h.check("\x1b" not in err and "\x07" not in err and "evil\\x1b]0;pwn\\x07" in err and
                     "--owner evil" not in err and "quoted for your shell" in err,
                     f"a hostile owner escaped, not offered raw: {err!r}")
+
 
 def in_a_case(fn):
     case = Case()

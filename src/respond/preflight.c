@@ -491,6 +491,7 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, 
 	}
 	x.dry_run = true;
 	snprintf(x.inc, sizeof x.inc, "INC-preflight");
+	snprintf(x.key, sizeof x.key, "INC-preflight");
 	if (!as_json)
 		fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n",
 		        instance_id);

@@ -840,6 +840,8 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 		snprintf(err, errlen, "state table %s: AWS client: %.200s", s->table, e.message);
 	else
 		rc = ensure_table(s, o->readonly != 0, err, errlen);
+	if (!rc)
+		rc = dd_identity(s, o->readonly != 0, err, errlen);
 	if (!rc && !o->readonly && (rc = dd_backfill_holders(s)))
 		snprintf(err, errlen, "state table %s: giving the incidents of an older ssrfguard "
 		         "their instance holders: %s", s->table, s->msg);

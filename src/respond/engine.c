@@ -231,7 +231,13 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	sg_err err = store_get(x->st, x->id, &inc);
 	if (err)
 		goto fail;
-	respond_incident_name(x->id, x->inc, sizeof x->inc);
+	rsp_name_incident(x, x->id);
+	if (!store_identity(x->st)[0]) { /* its AWS key could collide with another store's */
+		respond_log(x->cfg, "error", "%s: the store's identity cannot be read (%s): not run",
+		            x->inc, store_errmsg(x->st));
+		err = SG_ERR_CORRUPT;
+		goto fail;
+	}
 	if (!inc.instance_id[0]) {
 		incident_to(x, "failed", "the incident names no instance");
 		err = SG_ERR_INVAL;

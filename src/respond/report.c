@@ -113,6 +113,9 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 	              (json_int_t)inc.attempts);
 	if (!r)
 		goto fail;
+	char key[PB_INCIDENT_KEY_MAX]; /* what names it in AWS (rsp.h) */
+	rsp_incident_key(st, id, key);
+	json_object_set_new(r, "aws_key", json_string(key));
 	if (store_attempts(st, id, 0, &att, &na) == SG_OK && na) {
 		json_object_set_new(r, "url", sg_utf8_json(att[0].url));
 		json_t *procs = processes(att, na);

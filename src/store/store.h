@@ -101,7 +101,7 @@ typedef struct store store;
 typedef enum store_sync { STORE_SYNC_FULL = 0, STORE_SYNC_NORMAL = 1 } store_sync;
 
 #define STORE_BUSY_MS 5000
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store_opts {
 	store_sync sync;  /* default STORE_SYNC_FULL */
@@ -137,6 +137,30 @@ sg_err store_open(const char *path, const store_opts *opts, store **out,
                   char *err, size_t errlen);
 void store_close(store *s); /* NULL-safe */
 const char *store_errmsg(const store *s);
+
+/* ---- identity --------------------------------------------------------- */
+
+/*
+ * Every store has an identity: STORE_ID_LEN lower-case hex digits drawn at
+ * random (getrandom) once, when the store is created, and never changed
+ * (SQLite: the meta table; DynamoDB: the item meta/identity).  A store
+ * created by an older ssrfguard gets one at its first read-write open.
+ * Incident ids count from 1 in every store; the identity tells two stores'
+ * INC-1 apart where AWS sees them (playbook/incname.h: the AWS key
+ * "INC-N-STORE", the ssrfguard:store tag).
+ *
+ * store_identity(): the identity; "" on a read-only handle of a store that
+ * has none yet, or when it could not be read (a damaged SQLite file still
+ * opens, so that serve can say it fails; the responder runs no incident on
+ * a store without an identity).  Never NULL.
+ * store_key_identity(): the identity an incident's AWS key carries: the
+ * store's, or "" for an incident opened before the store had an identity
+ * (by an older ssrfguard, which keyed it "INC-N": it keeps that key, so a
+ * playbook in flight finds its own snapshots).  Never NULL.
+ */
+#define STORE_ID_LEN 16
+const char *store_identity(const store *s);
+const char *store_key_identity(const store *s, int64_t incident_id);
 
 /* ---- incident states -------------------------------------------------- */
 

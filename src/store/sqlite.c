@@ -113,12 +113,13 @@ static const char schema_v3[] =
 /* A read-only open reads version 2 as well: only store_hold uses holders. */
 #define SCHEMA_READABLE 2
 
-/* Version 4: the store's identity (store.h), drawn once; incidents before
+/* Version 4: the store's identity (store.h), drawn once (an identity
+ * already there is kept, whatever the version says); incidents before
  * first_keyed were opened before it existed.  %s: the new identity (hex
  * digits, no quoting needed). */
 static const char schema_v4[] =
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-	"INSERT INTO meta VALUES ('store_id', '%s'), ('first_keyed', CAST(1 + COALESCE("
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO meta VALUES ('store_id', '%s'), ('first_keyed', CAST(1 + COALESCE("
 	" (SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0) AS TEXT));"
 	"PRAGMA user_version = 4;";
 

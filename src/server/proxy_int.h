@@ -61,6 +61,11 @@ struct proxy {
 	int draining;
 	struct event *drain_ev;
 	uint64_t drain_finished;  /* connections that ended by themselves */
+	/* proxy_budget.c: upstreams read within max_reply_bytes */
+	size_t grants;            /* upstreams read now, each for one read */
+	pconn *wait_head, *wait_tail; /* waiting for room, oldest first */
+	size_t nwaiting;          /* gauge, read by every loop's /metrics */
+	uint64_t waits;           /* times an upstream had to wait */
 };
 
 struct pconn {
@@ -111,6 +116,11 @@ struct pconn {
 	struct ptunnel *sp;       /* a tunnel relayed by splice(2), or NULL */
 	int tls;                  /* cli is a TLS filter over the socket */
 	conn_guest *guest;        /* counted in max_connections (conn.c) */
+	/* proxy_budget.c */
+	struct evbuffer *watched[2]; /* its client-bound buffers, counted */
+	size_t out_held;          /* their bytes (in the service's reply bytes) */
+	int grant, waiting;       /* its upstream is read / waits for room */
+	pconn *wprev, *wnext;     /* in px's wait queue */
 };
 
 /* proxy_listen.c: a connection ended while draining */
@@ -153,6 +163,16 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
 
+/* proxy_budget.c: the bytes queued toward the proxy's clients count in
+ * max_reply_bytes (with /go's); an upstream is read only while its client's
+ * queue is at most PX_HIGH_WATER and the budget has room for its next read,
+ * else it waits (oldest first) and is read again as the bytes drain.
+ * Spliced tunnels are outside: the kernel's pipes hold their bytes. */
+void pb_watch(pconn *pc);         /* count pc->cli's output (and, TLS, its socket's) */
+void pb_forget(pconn *pc);        /* before pc->cli is freed; also pb_done */
+void pb_read_upstream(pconn *pc); /* read pc->up if its client and the budget allow */
+void pb_done(pconn *pc);          /* pc->up is no longer read for the client */
+void pb_wake(struct proxy *px);   /* read the waiting upstreams the budget has room for */
 /* proxy_tls.c: TLS on the listener, client certificates.  The context is
  * built again on SIGHUP (proxy_reload) and when a file changes; a reload
  * that fails keeps the one in force and says why (ptls_state). */

@@ -257,8 +257,8 @@ void proxy_free(struct srv *s)
 
 /* The loops' figures summed (counters are atomic, gauges read relaxed). */
 typedef struct px_sums {
-	uint64_t tunnels, up, down, pp_bad, pool_hits, tls_errors;
-	size_t nconns, npool;
+	uint64_t tunnels, up, down, pp_bad, pool_hits, tls_errors, waits;
+	size_t nconns, npool, nwaiting;
 } px_sums;
 
 static void sum_loops(struct srv *primary, px_sums *t, size_t r, size_t d, uint64_t *req)
@@ -278,6 +278,8 @@ static void sum_loops(struct srv *primary, px_sums *t, size_t r, size_t d, uint6
 		t->tls_errors += SRV_READ(px->tls_errors);
 		t->nconns += SRV_READ(px->nconns);
 		t->npool += SRV_READ(px->npool);
+		t->nwaiting += SRV_READ(px->nwaiting);
+		t->waits += SRV_READ(px->waits);
 	}
 }
 
@@ -329,6 +331,15 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                    t.nconns, (unsigned long long)t.tunnels, (unsigned long long)t.up,
 	                    (unsigned long long)t.down, (unsigned long long)t.pp_bad, t.npool,
 	                    (unsigned long long)t.pool_hits, (unsigned long long)t.tls_errors);
+	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_reply_waiting Upstreams not read now: the bytes"
+	                       " held for clients (ssrfguard_reply_bytes) fill max_reply_bytes.\n"
+	                       "# TYPE ssrfguard_proxy_reply_waiting gauge\n"
+	                       "ssrfguard_proxy_reply_waiting %zu\n"
+	                       "# HELP ssrfguard_proxy_reply_waits_total Times an upstream waited for"
+	                       " room in max_reply_bytes.\n"
+	                       "# TYPE ssrfguard_proxy_reply_waits_total counter\n"
+	                       "ssrfguard_proxy_reply_waits_total %llu\n",
+	                    t.nwaiting, (unsigned long long)t.waits);
 	ptls_status ts;
 	ptls_state(px, &ts);
 	if (ts.on)

@@ -898,7 +898,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	case PS_TUNNEL: {
 		/* waiting for the reply budget with nothing of its own unread:
 		 * other clients hold the room, it is not idle */
-		int64_t quiet = pc->waiting && !pc->out_held ? 0 : now - pc->last_ms;
+		int64_t quiet = pb_waiting(pc) && !pc->out_held ? 0 : now - pc->last_ms;
 		int64_t life = pc->state == PS_TUNNEL ? c->proxy_tunnel_s * 1000 - (now - pc->tunnel_t0_ms)
 		                                      : idle;
 		if (quiet >= idle || life <= 0) {

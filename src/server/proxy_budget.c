@@ -4,129 +4,87 @@
  *
  * Every byte queued toward a client (its bufferevent's output, and under
  * TLS the socket's below the filter) is counted in the service's reply
- * bytes.  An upstream is read for its client only
- *  - while that client's own queue is at most PX_HIGH_WATER (its writes
- *    bring it back: on_cli_write), and
- *  - while it holds a grant: room in the budget for one more read of
- *    grant_size() bytes, the largest read it is then allowed.
- * An upstream that finds no room waits, oldest first, and is read again as
- * the bytes drain (or, once a second, as /go's fetches end).  So the
- * bytes held for the proxy's clients stay within the budget plus one read,
- * however many clients stop reading.  Spliced tunnels (proxy_splice.c) are
- * outside: their bytes are in the kernel's pipes, never in user space. */
+ * bytes.  The upstreams read for clients (relayed responses, tunnels) are
+ * the members of one libevent rate-limit group whose read bucket is kept
+ * equal to the room left in the budget: each read takes at most its share
+ * of the room (room / members, at least PB_MIN_SHARE), and at no room
+ * libevent stops reading them all until the bytes drain (or, once a
+ * second, /go's fetches end).  So the bytes held stay within the budget
+ * plus PB_MIN_SHARE a member, however many clients stop reading; no
+ * upstream keeps room it does not use.  Each connection's own cap,
+ * PX_HIGH_WATER toward its client, stays.  Spliced tunnels
+ * (proxy_splice.c) are outside: their bytes are in the kernel's pipes. */
 #include "server/proxy_int.h"
 
 #include <event2/buffer.h>
 
-#define GRANT_MIN (16 * 1024)
+#define PB_MIN_SHARE 4096
+#define PB_TICK_S 3600 /* the bucket's own refill (1 byte a tick): never relied on */
 
-/* The bytes one read may add: an eighth of the budget, within [16 KiB,
- * PX_HIGH_WATER]. */
-static size_t grant_size(const struct srv *s)
+int pb_init(struct proxy *px)
 {
-	size_t g = (size_t)s->cfg->max_reply_bytes / 8;
-	return g < GRANT_MIN ? GRANT_MIN : g > PX_HIGH_WATER ? PX_HIGH_WATER : g;
+	size_t cap = (size_t)px->s->cfg->max_reply_bytes;
+	struct timeval tick = {PB_TICK_S, 0};
+	px->rl_cfg = ev_token_bucket_cfg_new(1, cap, EV_RATE_LIMIT_MAX, EV_RATE_LIMIT_MAX, &tick);
+	px->rl = px->rl_cfg ? bufferevent_rate_limit_group_new(px->s->base, px->rl_cfg) : NULL;
+	if (!px->rl)
+		return -1;
+	bufferevent_rate_limit_group_set_min_share(px->rl, PB_MIN_SHARE);
+	pb_sync(px);
+	return 0;
 }
 
-/* Is there room for `grants` reads (at least one, when nothing is read)? */
-static int fits(const struct proxy *px, size_t grants)
+void pb_free(struct proxy *px)
+{
+	if (px->rl)
+		bufferevent_rate_limit_group_free(px->rl);
+	if (px->rl_cfg)
+		ev_token_bucket_cfg_free(px->rl_cfg);
+	px->rl = NULL;
+	px->rl_cfg = NULL;
+}
+
+void pb_sync(struct proxy *px)
 {
 	size_t held = conn_reply_held(px->s), cap = (size_t)px->s->cfg->max_reply_bytes;
-	size_t g = grant_size(px->s);
-	if (grants <= 1 && held < cap)
-		return 1;
-	return held <= cap && grants <= (cap - held) / g;
-}
-
-static void leave_queue(pconn *pc)
-{
-	struct proxy *px = pc->px;
-	if (!pc->waiting)
+	ev_ssize_t room = held < cap ? (ev_ssize_t)(cap - held) : 0;
+	if (!px->rl)
 		return;
-	if (pc->wprev)
-		pc->wprev->wnext = pc->wnext;
-	else
-		px->wait_head = pc->wnext;
-	if (pc->wnext)
-		pc->wnext->wprev = pc->wprev;
-	else
-		px->wait_tail = pc->wprev;
-	pc->wprev = pc->wnext = NULL;
-	pc->waiting = 0;
-	__atomic_fetch_sub(&px->nwaiting, 1, __ATOMIC_RELAXED);
-}
-
-static void join_queue(pconn *pc)
-{
-	struct proxy *px = pc->px;
-	if (pc->waiting)
-		return;
-	pc->waiting = 1;
-	pc->wprev = px->wait_tail;
-	if (px->wait_tail)
-		px->wait_tail->wnext = pc;
-	else
-		px->wait_head = pc;
-	px->wait_tail = pc;
-	SRV_COUNT(px->nwaiting, 1);
-	SRV_COUNT(px->waits, 1);
-}
-
-static void grant(pconn *pc)
-{
-	leave_queue(pc);
-	if (!pc->grant) {
-		pc->grant = 1;
-		pc->px->grants++;
+	ev_ssize_t now = bufferevent_rate_limit_group_get_read_limit(px->rl);
+	if (now != room)
+		bufferevent_rate_limit_group_decrement_read(px->rl, now - room);
+	if (!room && !px->paused) {
+		SRV_COUNT(px->pauses, 1);
+		__atomic_store_n(&px->paused, 1, __ATOMIC_RELAXED);
+	} else if (room && px->paused) {
+		__atomic_store_n(&px->paused, 0, __ATOMIC_RELAXED);
 	}
-	bufferevent_set_max_single_read(pc->up, grant_size(pc->px->s));
-	bufferevent_enable(pc->up, EV_READ);
-}
-
-static void drop_grant(pconn *pc)
-{
-	if (!pc->grant)
-		return;
-	pc->grant = 0;
-	pc->px->grants--;
-}
-
-void pb_wake(struct proxy *px)
-{
-	while (px->wait_head && fits(px, px->grants + 1))
-		grant(px->wait_head);
 }
 
 void pb_read_upstream(pconn *pc)
 {
-	struct proxy *px = pc->px;
 	if (!pc->up || pc->up_eof) {
 		pb_done(pc);
 		return;
 	}
-	if (pc->out_held > PX_HIGH_WATER) { /* its own client is slow: on_cli_write */
+	if (!pc->rl_member && pc->px->rl && bufferevent_add_to_rate_limit_group(pc->up, pc->px->rl) == 0)
+		pc->rl_member = 1;
+	if (pc->out_held > PX_HIGH_WATER) /* its own client is slow: on_cli_write */
 		bufferevent_disable(pc->up, EV_READ);
-		pb_done(pc);
-		return;
-	}
-	if (pc->grant ? fits(px, px->grants)
-	              : (!px->wait_head || px->wait_head == pc) && fits(px, px->grants + 1)) {
-		grant(pc);
-		return;
-	}
-	bufferevent_disable(pc->up, EV_READ);
-	drop_grant(pc);
-	join_queue(pc);
-	pb_wake(px); /* its grant may be another's room */
+	else
+		bufferevent_enable(pc->up, EV_READ);
 }
 
 void pb_done(pconn *pc)
 {
-	leave_queue(pc);
-	if (pc->grant) {
-		drop_grant(pc);
-		pb_wake(pc->px);
-	}
+	if (pc->rl_member && pc->up)
+		bufferevent_remove_from_rate_limit_group(pc->up);
+	pc->rl_member = 0;
+}
+
+int pb_waiting(const pconn *pc)
+{
+	return pc->rl_member && pc->px->paused;
 }
 
 /* ---- counting the bytes toward the client ---- */
@@ -138,11 +96,9 @@ static void on_out_change(struct evbuffer *b, const struct evbuffer_cb_info *inf
 	conn_out_add(pc->px->s, info->n_added, info->n_deleted);
 	pc->out_held += info->n_added;
 	pc->out_held -= info->n_deleted < pc->out_held ? info->n_deleted : pc->out_held;
-	if (info->n_deleted) {
+	if (info->n_deleted)
 		pc->last_ms = pc_now_ms(); /* the client reads */
-		if (pc->px->wait_head)
-			pb_wake(pc->px);
-	}
+	pb_sync(pc->px);
 }
 
 static void watch(pconn *pc, struct evbuffer *b)

@@ -62,10 +62,10 @@ struct proxy {
 	struct event *drain_ev;
 	uint64_t drain_finished;  /* connections that ended by themselves */
 	/* proxy_budget.c: upstreams read within max_reply_bytes */
-	size_t grants;            /* upstreams read now, each for one read */
-	pconn *wait_head, *wait_tail; /* waiting for room, oldest first */
-	size_t nwaiting;          /* gauge, read by every loop's /metrics */
-	uint64_t waits;           /* times an upstream had to wait */
+	struct bufferevent_rate_limit_group *rl; /* their bucket: the room */
+	struct ev_token_bucket_cfg *rl_cfg;
+	int paused;               /* no room: none is read (every loop's /metrics) */
+	uint64_t pauses;          /* times it came to that */
 };
 
 struct pconn {
@@ -119,8 +119,7 @@ struct pconn {
 	/* proxy_budget.c */
 	struct evbuffer *watched[2]; /* its client-bound buffers, counted */
 	size_t out_held;          /* their bytes (in the service's reply bytes) */
-	int grant, waiting;       /* its upstream is read / waits for room */
-	pconn *wprev, *wnext;     /* in px's wait queue */
+	int rl_member;            /* up is in px->rl */
 };
 
 /* proxy_listen.c: a connection ended while draining */
@@ -164,15 +163,19 @@ int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
 
 /* proxy_budget.c: the bytes queued toward the proxy's clients count in
- * max_reply_bytes (with /go's); an upstream is read only while its client's
- * queue is at most PX_HIGH_WATER and the budget has room for its next read,
- * else it waits (oldest first) and is read again as the bytes drain.
- * Spliced tunnels are outside: the kernel's pipes hold their bytes. */
+ * max_reply_bytes (with /go's); the upstreams read for clients share the
+ * room left in it (a libevent rate-limit group) and are not read while
+ * there is none; each is also not read while its own client has more
+ * than PX_HIGH_WATER queued.  Spliced tunnels are outside: the kernel's
+ * pipes hold their bytes. */
+int pb_init(struct proxy *px);    /* 0, or -1 out of memory */
+void pb_free(struct proxy *px);
+void pb_sync(struct proxy *px);   /* the room again (each second: /go's share moved) */
 void pb_watch(pconn *pc);         /* count pc->cli's output (and, TLS, its socket's) */
 void pb_forget(pconn *pc);        /* before pc->cli is freed; also pb_done */
-void pb_read_upstream(pconn *pc); /* read pc->up if its client and the budget allow */
+void pb_read_upstream(pconn *pc); /* read pc->up within its client's cap and the room */
 void pb_done(pconn *pc);          /* pc->up is no longer read for the client */
-void pb_wake(struct proxy *px);   /* read the waiting upstreams the budget has room for */
+int pb_waiting(const pconn *pc);  /* pc->up is not read now: no room */
 /* proxy_tls.c: TLS on the listener, client certificates.  The context is
  * built again on SIGHUP (proxy_reload) and when a file changes; a reload
  * that fails keeps the one in force and says why (ptls_state). */

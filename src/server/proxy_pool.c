@@ -132,7 +132,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while (px->pool_tail && px->pool_tail->since_ms < old)
 		drop(px->pool_tail);
-	pb_wake(px);
+	pb_sync(px);
 }
 
 int pool_init(struct proxy *px)

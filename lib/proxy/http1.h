@@ -21,8 +21,8 @@
 #define SSRFGUARD_PROXY_HTTP1_H
 
 #include <stddef.h>
-#include <string.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PX_FIELDS_MAX 100      /* header fields per head */
 #define PX_CHUNK_LINE_MAX 1024 /* a chunk-size line, extensions included */

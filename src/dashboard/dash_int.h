@@ -15,7 +15,7 @@
 
 struct event;
 struct event_base;
-struct evconnlistener;
+struct accept_guard;
 struct dash_sub;
 
 typedef struct dash {
@@ -28,8 +28,7 @@ typedef struct dash {
 	size_t nsubs;
 	unsigned ticks;
 	struct responder *r;    /* release.c: NULL in read-only mode */
-	struct evconnlistener *listener; /* accept.c: the bound socket's */
-	struct event *accept_timer;      /* accept.c: resumes a paused accept */
+	struct accept_guard *accept;     /* src/accept: a failed accept() pauses */
 	char csrf[65];          /* per process, random, hex */
 } dash;
 
@@ -97,16 +96,6 @@ void dash_session(dash *d, struct evhttp_request *req);
  * else respond_release: 200/404/409 {"released", "partial", "message"}
  * (partial: released, the status tag not set). */
 void dash_release(dash *d, struct evhttp_request *req, int64_t id);
-
-/* ---- accepting (accept.c) ---- */
-
-/* An accept() that fails (no descriptor left, no kernel memory) pauses
- * accepting for a second, said in a warning line ("event":"accept_paused")
- * every 10 s at most, instead of libevent's retry at once and warning each
- * time.  One dashboard per process; stop before the base is freed. */
-struct evhttp_bound_socket;
-sg_err dash_accept_guard(dash *d, struct event_base *base, struct evhttp_bound_socket *bs);
-void dash_accept_guard_stop(dash *d);
 
 /* ---- live updates (events.c) ---- */
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "accept/accept.h"
 #include "common/listen.h"
 #include "dashboard/dash_int.h"
 #include "respond/respond.h"
@@ -151,7 +152,7 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 	else if (!(bs = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port)))
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
-	else if (dash_accept_guard(d, base, bs) != SG_OK)
+	else if (accept_guard_new(base, bs, &d->accept) != SG_OK)
 		snprintf(err, errlen, "out of memory");
 	else {
 		evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
@@ -169,7 +170,8 @@ static sg_err serve(dash *d, const char *host, int port, char *err, size_t errle
 			dash_log("info", "stopped", "signal received");
 	}
 	dash_events_stop(d);
-	dash_accept_guard_stop(d);
+	accept_guard_free(d->accept);
+	d->accept = NULL;
 	if (d->tls)
 		tls_live_watch(d->tls, NULL, 0);
 	if (si)

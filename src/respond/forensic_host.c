@@ -8,6 +8,7 @@
 
 #include "aws/ec2.h"
 #include "aws/ssm.h"
+#include "common/escape.h"
 #include "respond/journal.h"
 
 /* Launched once per incident: the ClientToken (SHA-256 of the incident and
@@ -35,17 +36,17 @@ static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline, const cha
 {
 	for (;;) {
 		struct aws_xml *r = NULL;
-		char ping[32] = "";
+		char ping[32] = "", state[32] = ""; /* copied: the reply is freed here, the note is later */
 		sg_err err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
-		const char *state = err ? "" : aws_xml_str_or(r, "reservationSet/item/instancesSet/item/"
-		                                                 "instanceState/name", "");
+		const char *st = err ? "" : aws_xml_str_or(r, "reservationSet/item/instancesSet/item/"
+		                                              "instanceState/name", "");
+		sg_text_clean(state, sizeof state, st, strlen(st)); /* the reply's text, for notes */
+		aws_xml_free(r);
 		bool running = !strcmp(state, "running");
 		if (!running && (!strcmp(state, "terminated") || !strcmp(state, "shutting-down"))) {
 			snprintf(x->note, sizeof x->note, "forensic instance %s is %s", id, state);
-			aws_xml_free(r);
 			return RSP_FATAL;
 		}
-		aws_xml_free(r);
 		if (err && err != SG_ERR_NOTFOUND) /* NotFound: not visible yet */
 			return err;
 		if (running) {

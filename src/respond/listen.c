@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "accept/accept.h"
 #include "common/listen.h"
 #include "playbook/sign.h"
 #include "respond/respond.h"
@@ -29,6 +30,7 @@ struct respond_listener {
 	struct event_base *base;
 	struct evhttp *http;
 	struct event *tick;
+	accept_guard *accept; /* a failed accept() pauses (src/accept) */
 	tls_live *tls;        /* its files read at start (src/tls) */
 	store *st;
 	rsig_cache *cache;
@@ -243,6 +245,7 @@ void respond_listen_stop(respond_listener *l)
 		pthread_join(l->th, NULL);
 	if (l->tick)
 		event_free(l->tick);
+	accept_guard_free(l->accept);
 	if (l->http)
 		evhttp_free(l->http);
 	if (l->base)
@@ -302,11 +305,15 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	evhttp_set_timeout(l->http, 10);
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST);
 	evhttp_set_cb(l->http, "/v1/incidents", on_incident, l);
-	if (!evhttp_bind_socket_with_handle(l->http, la.host, (ev_uint16_t)la.portnum)) {
+	struct evhttp_bound_socket *bs =
+		evhttp_bind_socket_with_handle(l->http, la.host, (ev_uint16_t)la.portnum);
+	if (!bs) {
 		snprintf(msg, msglen, "cannot listen on %s", cfg->addr);
 		err = SG_ERR_IO;
 		goto fail;
 	}
+	if (accept_guard_new(l->base, bs, &l->accept) != SG_OK)
+		goto fail;
 	struct timeval tv = {0, 200000};
 	l->tick = event_new(l->base, -1, EV_PERSIST, on_tick, l);
 	if (!l->tick || event_add(l->tick, &tv))

@@ -6,13 +6,19 @@
   client's debug lines on stderr), on an incident it contains;
 - the detector side (--deliver-to), retrying a responder that is down;
 - the daemon's --listen: libevent's own messages too (its complaint about
-  an address it cannot resolve);
+  an address it cannot resolve); out of descriptors and flooded with
+  connections it pauses accepting, said in one line ("accept_paused"), not
+  libevent's retry-and-warn loop;
 - a one-shot `respond --instance` without --json stays text for people.
 """
 import os
+import resource
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -69,6 +75,31 @@ try:
     h.check(r.returncode == 2 and any(x["event"] == "libevent" and x["level"] == "warning" and
                                       x["message"].startswith("getaddrinfo: ") for x in lines),
             f"libevent's own warning is a log line: {r.returncode} {r.stderr}")
+
+    port = h.free_port()
+    few = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))  # noqa: E731
+    d = subprocess.Popen([B, "respond", "--store", store, "--listen", f"127.0.0.1:{port}",
+                          "--key-file", key, "--tls-cert", cert, "--tls-key", tkey, "--poll-ms", "200"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=emu.env(),
+                         preexec_fn=few)
+    lines = []
+    threading.Thread(target=lambda: lines.extend(d.stderr), daemon=True).start()
+    h.check(h.wait(lambda: any("listening on" in x for x in lines), 30), f"the daemon listens: {lines}")
+    held = []
+    try:
+        for _ in range(80):
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(1.5)
+    finally:
+        for c in held:
+            c.close()
+        d.terminate()
+        d.wait(timeout=20)
+    time.sleep(0.2)
+    paused = [x for x in lines if '"event":"accept_paused"' in x]
+    all_json("daemon --listen, out of descriptors", "".join(lines))
+    h.check(len(paused) == 1 and "Too many open files" in paused[0] and len(lines) < 40,
+            f"no descriptor left: one accept_paused line, no flood ({len(lines)} lines): {lines[:4]}")
 
     p = h.respond(B, emu, work, "--instance", h.VICTIM)
     h.check("INC-1 already contained" in p.stdout and not p.stdout.startswith("{"),

@@ -143,9 +143,11 @@ print("rss: baseline %d KiB, grown %d KiB with %d clients not reading %d KiB eac
 # at most the budget, plus a 4 KiB read a connection when it is nearly used
 check(held is not None and 0 < held <= BUDGET + CLIENTS * 4096,
       "the bytes held for the clients are counted, within the budget: %r" % held)
-# the budget plus allocator slack; without the budget 48 clients held ~24 MiB
-check(grown < 4 * (BUDGET >> 10) + 2048,
-      "serve's memory grows with the budget, not the clients: %d KiB" % grown)
+# the budget plus allocator slack; without the budget 48 clients held ~21 MiB.
+# Under a sanitizer freed memory waits in its quarantine: RSS says nothing.
+if os.environ.get("SG_SANITIZE", "none") in ("", "none"):
+    check(grown < 4 * (BUDGET >> 10) + 2048,
+          "serve's memory grows with the budget, not the clients: %d KiB" % grown)
 check(srv.metric("ssrfguard_proxy_reply_pauses_total") >= 1, "the pause is counted")
 check(srv.metric("ssrfguard_proxy_tunnels_total") == CLIENTS // 3, "tunnels opened")
 
@@ -174,5 +176,5 @@ for c in clients:
     c.close()
 wait_until(lambda: srv.metric("ssrfguard_proxy_reply_paused") == 0 and
            srv.metric("ssrfguard_reply_bytes") == 0, "nothing held or waiting once all is read")
-srv.stop()
+check(srv.stop() == 0, "clean exit after SIGTERM (no sanitizer report)")
 finish()

@@ -120,6 +120,14 @@ sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
  */
 sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
 
+/*
+ * The settings a reload does not take (all but `policy` and `rule`) whose
+ * values differ between the running c and fresh (srvcfg_reread's, with a
+ * command line): their names, comma-separated, into out ("" when none; a
+ * list longer than cap ends in "...").  They take effect only on restart.
+ */
+void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap);
+
 /* The store options serve's settings give (engine, sync, busy wait, caps;
  * the state table's region, profile, endpoint and CA bundle). */
 store_opts srvcfg_store_opts(const srvcfg *c);

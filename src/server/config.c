@@ -76,7 +76,8 @@ const opt_def srvcfg_opts[] = {
 	         "at the limit the oldest idle one is closed"},
 	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
 	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(max_reply_bytes),
-	 .help = "upstream bodies and answers not yet written to clients, all together, else 503"},
+	 .help = "upstream bodies and answers not yet written to clients, the proxy's too, all "
+	         "together; past it /go answers 503 and the proxy stops reading upstreams"},
 	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
 	 AT(dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
 	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,

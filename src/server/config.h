@@ -59,7 +59,7 @@ typedef struct srvcfg {
 	int64_t max_connections; /* client connections; 0 = what the descriptor
 	                            limit leaves (conn.c) */
 	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
-	                            clients, all together */
+	                            clients (/go's, the proxy's), all together */
 	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
 	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */

@@ -41,7 +41,7 @@ static srv_gauges gauges_now(struct srv *s)
 {
 	srv_gauges g = {.inflight = s->inflight, .queued = s->queued};
 	conn_stats(s, &g.conns);
-	g.reply_bytes = g.conns.out_bytes + s->fetch_bytes;
+	g.reply_bytes = conn_reply_held(s);
 	return g;
 }
 

@@ -335,6 +335,8 @@ sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
 void conn_remove_listener(struct srv *s, struct evconnlistener *l);
 void conn_stats(const struct srv *s, conn_stats_t *out);
 size_t conn_out_bytes(const struct srv *s);
+/* What max_reply_bytes bounds: fetch bodies held and bytes queued to clients. */
+size_t conn_reply_held(const struct srv *s);
 /* A front end's connection (front.c's, the proxy's), counted against
  * max_connections from accept to close.  idle: may it be evicted now (no
  * request in progress)?  close: evict it (must call conn_guest_remove).

@@ -48,8 +48,9 @@ typedef struct fx_cli {
 static const opt_def fx_opts[] = {
 	{.type = OPT_SECTION, .help = "Evidence (examine, baseline, discover)"},
 	{.type = OPT_STR, .name = "incident", .arg = "ID", AT(incident),
-	 .help = "the incident; alone, examines every volume of its evidence manifest (or, with "
-	         "--from-tags, its tags)"},
+	 .help = "the incident: its AWS key INC-N-STORE (the responder's), or INC-N or N (read "
+	         "as INC-N), or a label of your own; alone, examines every volume of its evidence "
+	         "manifest (or, with --from-tags, its tags)"},
 	{.type = OPT_LIST, .name = "volume", .arg = "vol-ID", AT(volume),
 	 .help = "an attached EBS volume (found by NVMe serial); repeatable"},
 	{.type = OPT_LIST, .name = "device", .arg = "PATH", AT(device),
@@ -57,8 +58,9 @@ static const opt_def fx_opts[] = {
 	{.type = OPT_STR, .name = "evidence-manifest", .arg = "FILE", AT(emanifest),
 	 .help = "the incident's evidence manifest (default: /var/lib/ssrfguard/evidence/ID.json)"},
 	{.type = OPT_SWITCH, .name = "from-tags", .dflt = "off", AT(from_tags),
-	 .help = "with --incident: ask EC2 (DescribeVolumes) for the volumes tagged IncidentId=ID "
-	         "and attached to this instance instead of reading an evidence manifest"},
+	 .help = "with --incident: ask EC2 (DescribeVolumes) for the volumes tagged IncidentId=INC-N "
+	         "(and ssrfguard:store=STORE when ID names it) and attached to this instance instead "
+	         "of reading an evidence manifest"},
 	{.type = OPT_INT, .name = "wait-device", .arg = "SECONDS", .dflt = "120", .lo = 0, .hi = 3600,
 	 AT(wait_device), .help = "wait this long for a just-attached volume's device"},
 	{.type = OPT_SECTION, .help = "Examination (examine, baseline)"},
@@ -406,8 +408,15 @@ static int incident_sources(args *a, char *err, size_t errlen)
 		                          err, errlen);
 		if (rc == SG_ERR_NOTFOUND && !a->emanifest) {
 			size_t n = strlen(err);
-			snprintf(err + n, errlen - n, " (or ask EC2 for the volumes tagged "
-			         "IncidentId=%s: --from-tags)", a->o.incident);
+			pb_incident_ref ref = {0}; /* a key names INC-N and its store */
+			char name[24];
+			bool key = pb_incident_id_parse(a->o.incident, strlen(a->o.incident), true, &ref,
+			                                NULL, 0) == SG_OK && ref.store[0];
+			if (key)
+				pb_incident_name(ref.n, name, sizeof name);
+			snprintf(err + n, errlen - n, " (or ask EC2 for the volumes tagged IncidentId=%s%s%s: "
+			         "--from-tags)", key ? name : a->o.incident,
+			         key ? " and ssrfguard:store=" : "", ref.store);
 		}
 		if (rc)
 			return -1;

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "playbook/incname.h" /* an incident as people write it: pb_incident_id */
 #include "ssrfguard/error.h"
 
 typedef enum pb_step {
@@ -75,13 +76,6 @@ sg_err pb_state_parse(const char *name, pb_state *out);
 
 /* One line describing a step, for --help and reports.  Never NULL. */
 const char *pb_step_title(pb_step s);
-
-/* An incident id as people write it on every command line: "7" or "INC-7"
- * (the name tags, reports and messages give it), plain decimal digits,
- * 1..PB_INCIDENT_ID_MAX; 0 for anything else (NULL, a sign, spaces, a
- * number too large). */
-#define PB_INCIDENT_ID_MAX (INT64_C(1) << 62)
-int64_t pb_incident_id(const char *s);
 
 pb_mask pb_step_needs(pb_step s);
 pb_mask pb_step_after(pb_step s);

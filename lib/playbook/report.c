@@ -350,13 +350,15 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 	sb_esc(&b, str(r, "incident"));
 	sg_buf_puts(&b, "\n\n| | |\n|---|---|\n");
 	static const char *const fields[][2] = {
-		{"instance", "Instance"}, {"outcome", "Outcome"}, {"outcome_why", "Why"},
+		{"instance", "Instance"}, {"aws_key", "AWS key"}, {"outcome", "Outcome"},
+		{"outcome_why", "Why"},
 		{"state", "State"},       {"opened", "Opened"},     {"finished", "Finished"},
 		{"source", "Source"},
 		{"category", "Category"}, {"dest", "Destination"},  {"url", "URL"},
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		if ((!strcmp(fields[i][0], "finished") || !strcmp(fields[i][0], "outcome_why")) &&
+		if ((!strcmp(fields[i][0], "finished") || !strcmp(fields[i][0], "outcome_why") ||
+		     !strcmp(fields[i][0], "aws_key")) &&
 		    !json_object_get(r, fields[i][0]))
 			continue; /* not finished: no row that could pass for a time */
 		sg_buf_printf(&b, "| %s | ", fields[i][1]);

@@ -72,21 +72,6 @@ sg_err pb_state_parse(const char *name, pb_state *out)
 	return SG_ERR_NOTFOUND;
 }
 
-int64_t pb_incident_id(const char *s)
-{
-	int64_t v = 0;
-	if (s && !strncmp(s, "INC-", 4))
-		s += 4;
-	if (!s || !*s)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > PB_INCIDENT_ID_MAX / 10)
-			return 0;
-		v = v * 10 + (*s - '0');
-	}
-	return v <= PB_INCIDENT_ID_MAX ? v : 0;
-}
-
 pb_mask pb_step_needs(pb_step s) { return valid_step(s) ? table[s].needs : 0; }
 pb_mask pb_step_after(pb_step s) { return valid_step(s) ? table[s].after : 0; }
 

@@ -9,6 +9,7 @@
 
 #include "dashboard/dashboard.h"
 #include "logging/logging.h"
+#include "playbook/incname.h"
 
 #define DASH_EVENTS_MAX 32        /* live-update subscribers at once */
 #define DASH_EVENTS_TICK_MS 1000  /* how often the list is re-read for them */
@@ -33,7 +34,7 @@ typedef struct dash {
 } dash;
 
 #define DASH_COOKIE "ssrfguard_dash"
-#define DASH_ID_MAX (INT64_C(1) << 62)
+#define DASH_ID_MAX PB_INCIDENT_ID_MAX
 
 /* ---- request text (request.c, pure) ---- */
 
@@ -42,8 +43,9 @@ typedef struct dash {
  * NULL).  NULL when none; *len its length. */
 const char *dash_request_token(const char *authorization, const char *cookie, size_t *len);
 
-/* An incident id: 1..DASH_ID_MAX in plain decimal digits, else 0. */
-int64_t dash_path_id(const char *digits);
+/* An incident in a path: N or INC-N (playbook/incname.h), 1..DASH_ID_MAX,
+ * else 0. */
+int64_t dash_path_id(const char *text);
 
 /* ---- the detail's tables, from the incident's report (tables.c) ---- */
 

@@ -63,19 +63,19 @@ static int csrf_ok(const dash *d, struct evkeyvalq *h)
 	       CRYPTO_memcmp(got, d->csrf, strlen(d->csrf)) == 0;
 }
 
-/* The body {"confirm":"INC-ID"} names this very incident. */
+/* The body {"confirm":"INC-ID"} names this very incident (INC-N or N:
+ * playbook/incname.h). */
 static int confirmed(struct evhttp_request *req, int64_t id)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t n = evbuffer_get_length(in);
-	char body[RELEASE_BODY_MAX], want[32];
+	char body[RELEASE_BODY_MAX];
 	if (n == 0 || n > sizeof body)
 		return 0;
 	evbuffer_copyout(in, body, n);
 	json_t *o = json_loadb(body, n, 0, NULL);
 	const char *c = json_string_value(json_object_get(o, "confirm"));
-	snprintf(want, sizeof want, "INC-%lld", (long long)id);
-	int ok = c && !strcmp(c, want);
+	int ok = pb_incident_id(c) == id;
 	json_decref(o);
 	return ok;
 }

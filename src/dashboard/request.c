@@ -26,15 +26,7 @@ const char *dash_request_token(const char *authorization, const char *cookie, si
 	return NULL;
 }
 
-int64_t dash_path_id(const char *digits)
+int64_t dash_path_id(const char *text)
 {
-	int64_t v = 0;
-	if (!digits || !*digits)
-		return 0;
-	for (const char *p = digits; *p; p++) {
-		if (*p < '0' || *p > '9' || v > DASH_ID_MAX / 10)
-			return 0;
-		v = v * 10 + (*p - '0');
-	}
-	return v <= DASH_ID_MAX ? v : 0;
+	return pb_incident_id(text);
 }

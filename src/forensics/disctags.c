@@ -9,9 +9,11 @@
 #include "aws/aws.h"
 #include "aws/imds.h"
 #include "forensics/fsprobe.h"
+#include "playbook/incname.h"
 
 #define TAG_INCIDENT "IncidentId"
 #define TAG_SNAPSHOT "ssrfguard:source-snapshot"
+#define TAG_STORE "ssrfguard:store"
 #define MAX_PAGES 40 /* 1000 volumes at DISCTAGS_PAGE a page */
 
 static int instance_id_ok(const char *s)
@@ -116,11 +118,29 @@ static json_t *volume_json(const disctags_scan *s, const char *vol, const struct
 	return o;
 }
 
+/* Two stores' INC-N look alike: remember the first two stores seen. */
+static void note_store(disctags_scan *s, const char *store)
+{
+	/* a tag anyone may set: kept only when it is an identity */
+	const char *shown = !*store || pb_store_id_ok(store) ? store : "?";
+	for (int i = 0; i < s->nstores; i++)
+		if (!strcmp(s->stores[i], shown))
+			return;
+	if (s->nstores < 2)
+		snprintf(s->stores[s->nstores++], sizeof s->stores[0], "%s", shown);
+}
+
 sg_err disctags_scan_init(disctags_scan *s, const char *incident, const char *here,
                          char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
-	s->incident = incident;
+	pb_incident_ref r;
+	if (pb_incident_id_parse(incident, strlen(incident), true, &r, NULL, 0) == SG_OK) {
+		pb_incident_name(r.n, s->name, sizeof s->name);
+		memcpy(s->store, r.store, sizeof s->store);
+	} else {
+		snprintf(s->name, sizeof s->name, "%s", incident);
+	}
 	s->here = here;
 	s->err = err;
 	s->errlen = errlen;
@@ -141,9 +161,10 @@ sg_err disctags_scan_page(void *ctx, const struct aws_xml *reply)
 		const char *id = aws_xml_str_or(item, "volumeId", "");
 		char vol[32];
 		/* exact match: a filter value is a pattern to EC2 */
-		const char *inc = tag_of(item, TAG_INCIDENT);
-		if (!inc || strcmp(inc, s->incident))
+		const char *inc = tag_of(item, TAG_INCIDENT), *store = tag_of(item, TAG_STORE);
+		if (!inc || strcmp(inc, s->name) || (s->store[0] && (!store || strcmp(store, s->store))))
 			continue;
+		note_store(s, store ? store : "");
 		if (fx_volid_normalise(id, strlen(id), vol, sizeof vol)) {
 			snprintf(s->err, s->errlen, "DescribeVolumes answered a volume without a valid "
 			         "volume id ('%.40s')", id);
@@ -160,7 +181,7 @@ sg_err disctags_scan_page(void *ctx, const struct aws_xml *reply)
 			continue;
 		if (json_array_size(s->found) >= DISCTAGS_MAX) {
 			snprintf(s->err, s->errlen, "more than %d volumes of incident %s are attached to "
-			         "%s; name them with --volume", DISCTAGS_MAX, s->incident, s->here);
+			         "%s; name them with --volume", DISCTAGS_MAX, s->name, s->here);
 			s->failed = 1;
 			return SG_ERR_RANGE;
 		}
@@ -179,10 +200,10 @@ static sg_err run_pass(struct aws_client *c, disctags_scan *s, const char *name2
                        struct aws_error *e)
 {
 	aws_error_clear(e);
-	const char *inc[] = {s->incident}, *v2[] = {value2};
-	struct aws_filter f[] = {{"tag:" TAG_INCIDENT, inc, 1}, {name2, v2, 1}};
+	const char *inc[] = {s->name}, *v2[] = {value2}, *store[] = {s->store};
+	struct aws_filter f[] = {{"tag:" TAG_INCIDENT, inc, 1}, {name2, v2, 1}, {"tag:" TAG_STORE, store, 1}};
 	struct aws_params *p = aws_params_new();
-	sg_err rc = p ? aws_params_add_filters(p, f, 2) : SG_ERR_NOMEM;
+	sg_err rc = p ? aws_params_add_filters(p, f, s->store[0] ? 3 : 2) : SG_ERR_NOMEM;
 	if (!rc)
 		rc = aws_params_add_int(p, "MaxResults", DISCTAGS_PAGE);
 	if (!rc)
@@ -270,6 +291,15 @@ sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32]
 	s.pass_b = 1;
 	if ((rc = run_pass(c, &s, "tag-key", TAG_SNAPSHOT, &e)))
 		goto fail;
+	if (s.nstores > 1) {
+		snprintf(err, errlen, "%s names the incidents of more than one store (volumes tagged "
+		         "%s=%s and %s): each store counts from INC-1; name one with --incident "
+		         "%s-STORE (the responder's report says its aws_key), or the volumes with --volume",
+		         s.name, TAG_STORE, s.stores[0][0] ? s.stores[0] : "(none)",
+		         s.stores[1][0] ? s.stores[1] : "(none)", s.name);
+		rc = SG_ERR_STATE;
+		goto fail;
+	}
 	if (s.naway) {
 		snprintf(err, errlen, "incident %s has %zu evidence volume(s) not attached to this "
 		         "instance %s: %s; attach them here, or name the ones to examine with --volume",
@@ -278,8 +308,9 @@ sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32]
 		goto fail;
 	}
 	if (!json_array_size(s.found)) {
-		snprintf(err, errlen, "no EBS volume tagged %s=%s is attached to this instance %s "
-		         "(region %s)", TAG_INCIDENT, o->incident, here, aws_client_region(c));
+		snprintf(err, errlen, "no EBS volume tagged %s=%s%s%s is attached to this instance %s "
+		         "(region %s)", TAG_INCIDENT, s.name, s.store[0] ? " and " TAG_STORE "=" : "",
+		         s.store, here, aws_client_region(c));
 		rc = SG_ERR_NOTFOUND;
 		goto fail;
 	}

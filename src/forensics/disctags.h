@@ -2,15 +2,23 @@
  * disctags.h — find an incident's evidence volumes by the tags the
  * responder set (`ssrfguard forensics … --incident ID --from-tags`).
  *
- * The responder makes every evidence volume with the tags IncidentId=ID,
+ * The responder makes every evidence volume with the tags IncidentId=INC-N,
+ * ssrfguard:store=STORE (its store's identity, playbook/incname.h),
  * ssrfguard:source-snapshot, ssrfguard:source-volume and ssrfguard:device
- * (src/respond/preserve.c) and attaches it to the forensic instance.
- * disctags_find() asks EC2 DescribeVolumes, every page (NextToken), for
- *   A. tag:IncidentId=ID and attachment.instance-id=HERE  (the evidence)
- *   B. tag:IncidentId=ID and tag-key=ssrfguard:source-snapshot
+ * (src/respond/volume.c) and attaches it to the forensic instance.
+ * ID is the incident's AWS key INC-N-STORE, or INC-N, or any other label
+ * (a volume tagged by hand).  disctags_find() asks EC2 DescribeVolumes,
+ * every page (NextToken), for
+ *   A. tag:IncidentId=NAME [and tag:ssrfguard:store=STORE] and
+ *      attachment.instance-id=HERE  (the evidence)
+ *   B. tag:IncidentId=NAME [and tag:ssrfguard:store=STORE] and
+ *      tag-key=ssrfguard:source-snapshot
  *      (every evidence volume of the incident, wherever it is)
- * and refuses to hand over a partial set: a volume of B that is not
- * attaching/attached here is an error naming it and where it is.
+ * (NAME: INC-N of a key, else ID; STORE only when ID names one) and
+ * refuses to hand over a partial set: a volume of B that is not
+ * attaching/attached here is an error naming it and where it is.  INC-N
+ * without a store that matches volumes of several stores (each counts
+ * from INC-1) is refused too, naming them: give INC-N-STORE.
  *
  * HERE is o->instance_id, else this instance's id from IMDSv2.  The client
  * is the project's AWS client (src/aws/aws.h): credentials chain, region
@@ -28,7 +36,8 @@
  *   SG_ERR_AUTH      no credentials; refused; not permitted (names
  *                    ec2:DescribeVolumes)
  *   SG_ERR_NOTFOUND  no volume of the incident is attached here
- *   SG_ERR_STATE     an evidence volume of the incident is not attached here
+ *   SG_ERR_STATE     an evidence volume of the incident is not attached here;
+ *                    INC-N matches the volumes of more than one store
  *   SG_ERR_RANGE     more than DISCTAGS_MAX volumes
  *   others           IMDS unreachable, network, throttled … (as aws.h)
  */
@@ -60,14 +69,18 @@ sg_err disctags_find(const struct disctags_opts *o, json_t **vols, char here[32]
  * collects the volumes of one DescribeVolumes page after another.
  * disctags_scan_page() has aws_query_pages()'s page signature (ctx is the
  * scan); with pass_b 0 it takes volumes whose IncidentId tag is exactly the
- * incident and whose attachment to `here` is attaching/attached into found
- * (others go to away), with pass_b 1 it adds to away every such volume not
- * in found.  SG_ERR_PROTOCOL (a bad volume id) and SG_ERR_RANGE (too many)
+ * incident's name (and ssrfguard:store its store, when it names one) and
+ * whose attachment to `here` is attaching/attached into found (others go
+ * to away), with pass_b 1 it adds to away every such volume not in found;
+ * either pass notes a second store among the volumes it takes (mixed).  SG_ERR_PROTOCOL (a bad volume id) and SG_ERR_RANGE (too many)
  * write err and set failed.  disctags_scan_free() is safe on a zeroed scan.
  */
 struct aws_xml;
 typedef struct disctags_scan {
-	const char *incident;
+	char name[260];         /* the IncidentId tag wanted: INC-N, or the label */
+	char store[17];         /* the ssrfguard:store wanted; "" any */
+	char stores[2][17];     /* the first two stores seen ("" untagged) */
+	int nstores;            /* 0, 1, or 2: mixed */
 	const char *here;
 	json_t *found;          /* objects as disctags_find() returns them */
 	char away[1536];        /* "vol-… (where), …", truncated */

@@ -27,22 +27,10 @@ static const char *const default_capture[] = {
  * timeout_s bounds both the delivery (TimeoutSeconds, at least 30) and
  * the run (the document's executionTimeout): AWS would otherwise let the
  * command run for an hour after the step gave up on it. */
-sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
-                    const char *const *commands, size_t n, unsigned timeout_s,
-                    const char *output_prefix, const char *comment, const char *change)
+static sg_err send_command(rsp_run *x, const char *instance, const char *const *commands, size_t n,
+                           unsigned timeout_s, const char *output_prefix, const char *comment,
+                           char id[64], struct aws_error *e)
 {
-	if (rsp_created_get(x, key))
-		return SG_OK;
-	/* SendCommand has no idempotency token: a crash between sending and
-	 * journaling would send twice.  Look for our comment first. */
-	char id[64];
-	sg_err err = aws_ssm_find_command(x->aws, instance, comment, id, NULL);
-	if (!err) {
-		rsp_notef(x, "found command %s already sent by an earlier run", id);
-		return rsp_created(x, key, id);
-	}
-	if (err != SG_ERR_NOTFOUND)
-		return err;
 	struct aws_ssm_command cmd = {
 		.instance_ids = &instance,
 		.n = 1,
@@ -54,8 +42,52 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 		.output_bucket = output_prefix ? x->cfg->evidence_bucket : NULL,
 		.output_prefix = output_prefix,
 	};
+	return aws_ssm_send_command(x->aws, &cmd, 0, id, NULL, e);
+}
+
+/* SendCommand has no idempotency token: a crash between sending and
+ * journaling the id would send twice.  So the journal says "about to send"
+ * first (KEY_sending_ms, the time), and a run that finds our comment in
+ * ListCommands takes that command.  ListCommands is eventually consistent:
+ * a rerun that finds the mark but no command looks again, every poll,
+ * until RSP_SSM_LAG_MS after the mark, and only then sends. */
+sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
+                    const char *const *commands, size_t n, unsigned timeout_s,
+                    const char *output_prefix, const char *comment, const char *change)
+{
+	if (rsp_created_get(x, key))
+		return SG_OK;
+	char mark[96], id[64], now[24];
+	snprintf(mark, sizeof mark, "%s_sending_ms", key);
+	const char *was = rsp_created_get(x, mark);
+	int64_t until = was && *was ? strtoll(was, NULL, 10) + RSP_SSM_LAG_MS : 0;
+	sg_err err;
+	for (;;) {
+		err = aws_ssm_find_command(x->aws, instance, comment, id, NULL);
+		if (!err) {
+			rsp_notef(x, "found command %s already sent by an earlier run", id);
+			return rsp_created(x, key, id);
+		}
+		if (err != SG_ERR_NOTFOUND)
+			return err;
+		if (rsp_now_ms() >= until)
+			break;
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+	if (until)
+		rsp_notef(x, "an earlier run was about to send \"%s\" and no such command was listed "
+		          "%d s later: sent now", comment, RSP_SSM_LAG_MS / 1000);
+	snprintf(now, sizeof now, "%lld", (long long)rsp_now_ms());
+	if ((err = rsp_created(x, mark, now)))
+		return err;
+	rsp_crashpoint(x, "sending");
+	struct aws_error e;
+	aws_error_clear(&e);
 	rsp_intent(x, "%s", change);
-	err = aws_ssm_send_command(x->aws, &cmd, 0, id, NULL, NULL);
+	err = send_command(x, instance, commands, n, timeout_s, output_prefix, comment, id, &e);
+	if (err && !e.outcome_unknown) /* AWS said no: nothing was sent */
+		rsp_created(x, mark, "");
 	return err ? err : rsp_created(x, key, id);
 }
 
@@ -248,11 +280,11 @@ sg_err rsp_step_capture(rsp_run *x)
 			cmds[n] = numbered[n];
 		}
 	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->inc);
+	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->key);
 	int64_t deadline = rsp_deadline(x, "capture_started_ms", timeout);
 	if (cfg->evidence_bucket && !rsp_created_get(x, "capture_prefix")) {
 		char prefix[96];
-		snprintf(prefix, sizeof prefix, "ssrfguard/%s/capture", x->inc);
+		snprintf(prefix, sizeof prefix, "ssrfguard/%s/capture", x->key);
 		rsp_created(x, "capture_prefix", prefix);
 	}
 	sg_err err;

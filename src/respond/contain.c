@@ -22,13 +22,12 @@
 
 sg_err rsp_step_tag(rsp_run *x)
 {
-	struct aws_tag tags[] = {
-		{"IncidentId", x->inc},
-		{"InvestigationTicket", x->cfg->playbook.ticket},
-		{"ssrfguard:status", "containing"},
-	};
+	struct aws_tag tags[4];
+	size_t n = rsp_incident_tags(x, tags);
+	tags[n++] = (struct aws_tag){"InvestigationTicket", x->cfg->playbook.ticket};
+	tags[n++] = (struct aws_tag){"ssrfguard:status", "containing"};
 	rsp_intent(x, "tags IncidentId, InvestigationTicket, ssrfguard:status");
-	sg_err err = aws_ec2_create_tags(x->aws, (const char *[]){x->inst->id}, 1, tags, 3, 0, NULL);
+	sg_err err = aws_ec2_create_tags(x->aws, (const char *[]){x->inst->id}, 1, tags, n, 0, NULL);
 	if (!err)
 		snprintf(x->note, sizeof x->note, "IncidentId=%s InvestigationTicket=%s", x->inc,
 		         x->cfg->playbook.ticket);

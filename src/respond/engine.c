@@ -231,7 +231,13 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	sg_err err = store_get(x->st, x->id, &inc);
 	if (err)
 		goto fail;
-	respond_incident_name(x->id, x->inc, sizeof x->inc);
+	rsp_name_incident(x, x->id);
+	if (!store_identity(x->st)[0]) { /* its AWS key could collide with another store's */
+		respond_log(x->cfg, "error", "%s: the store's identity cannot be read (%s): not run",
+		            x->inc, store_errmsg(x->st));
+		err = SG_ERR_CORRUPT;
+		goto fail;
+	}
 	if (!inc.instance_id[0]) {
 		incident_to(x, "failed", "the incident names no instance");
 		err = SG_ERR_INVAL;
@@ -314,6 +320,10 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	out = x->cfg->observe ? "observed" : pb_outcome(x->states);
 	if (x->cfg->observe)
 		err = incident_to(x, "failed", "observe mode: recorded and planned, nothing changed");
+	else if (!strcmp(out, "contained") && x->states[PB_FINISH] == PB_FAILED)
+		/* contained it is, but the run did not end well: say so */
+		err = incident_to(x, "contained", "contained, but the finish step failed (the final "
+		                                  "status tag or the report is missing: see the steps)");
 	else if (!strcmp(out, "contained"))
 		err = incident_to(x, "contained", "playbook complete");
 	else {

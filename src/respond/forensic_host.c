@@ -18,12 +18,14 @@
 static sg_err launch(rsp_run *x, const char *template_ref)
 {
 	char token[65], id[32];
-	sg_err err = pb_client_token(x->inc, "forensic-instance", token);
+	sg_err err = pb_client_token(x->key, "forensic-instance", token);
 	if (err)
 		return err;
-	struct aws_tag tags[] = {{"IncidentId", x->inc}, {"ssrfguard:role", "forensics"}};
+	struct aws_tag tags[3];
+	size_t nt = rsp_incident_tags(x, tags);
+	tags[nt++] = (struct aws_tag){"ssrfguard:role", "forensics"};
 	rsp_intent(x, "forensic instance launched from launch template %s", template_ref);
-	if ((err = aws_ec2_run_from_template(x->aws, template_ref, token, tags, 2, 0, id, NULL)))
+	if ((err = aws_ec2_run_from_template(x->aws, template_ref, token, tags, nt, 0, id, NULL)))
 		return err;
 	rsp_notef(x, "forensic instance %s launched from launch template %s", id, template_ref);
 	return rsp_created(x, "forensic_instance", id);

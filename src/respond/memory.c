@@ -62,11 +62,11 @@ sg_err rsp_capture_memory(rsp_run *x)
 	unsigned timeout = cfg->memory_timeout_s ? cfg->memory_timeout_s : 1800;
 	char key[256], buf[2048], comment[100];
 	const char *lines[PB_MEMORY_LINES];
-	snprintf(key, sizeof key, "ssrfguard/%s/memory/%s.lime.compressed", x->inc, x->inst->id);
+	snprintf(key, sizeof key, "ssrfguard/%s/memory/%s.lime.compressed", x->key, x->inst->id);
 	size_t n = pb_memory_command(cfg->evidence_bucket, key, buf, lines);
 	if (!n)
 		return SG_ERR_RANGE;
-	snprintf(comment, sizeof comment, "ssrfguard %s memory", x->inc);
+	snprintf(comment, sizeof comment, "ssrfguard %s memory", x->key);
 	int64_t deadline = rsp_deadline(x, "memory_started_ms", timeout);
 	sg_err err = rsp_ssm_send(x, "memory_command", x->inst->id, lines, n, timeout, NULL, comment,
 	                          "memory acquisition started");

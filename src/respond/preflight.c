@@ -30,45 +30,45 @@ typedef struct pf_call {
 #define PF_CALLS_MAX 4
 
 static const pf_call op_calls[PB_OP__COUNT][PF_CALLS_MAX] = {
-	[PB_OP_TAG] = {{"ec2:CreateTags", true}},
-	[PB_OP_METADATA] = {{"ec2:ModifyInstanceMetadataOptions", true}},
-	[PB_OP_PUT_ROLE_POLICY] = {{"iam:PutRolePolicy", false}},
-	[PB_OP_ATTRIBUTE] = {{"ec2:ModifyInstanceAttribute", true}},
-	[PB_OP_ASG_DETACH] = {{"autoscaling:DetachInstances", false}},
-	[PB_OP_ASG_STANDBY] = {{"autoscaling:EnterStandby", false}},
-	[PB_OP_EIP_DISASSOCIATE] = {{"ec2:DisassociateAddress", true}},
-	[PB_OP_TG_DEREGISTER] = {{"elasticloadbalancing:DeregisterTargets", false}},
-	[PB_OP_ELB_DEREGISTER] = {{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", false}},
+	[PB_OP_TAG] = {{"ec2:CreateTags", true, NULL}},
+	[PB_OP_METADATA] = {{"ec2:ModifyInstanceMetadataOptions", true, NULL}},
+	[PB_OP_PUT_ROLE_POLICY] = {{"iam:PutRolePolicy", false, NULL}},
+	[PB_OP_ATTRIBUTE] = {{"ec2:ModifyInstanceAttribute", true, NULL}},
+	[PB_OP_ASG_DETACH] = {{"autoscaling:DetachInstances", false, NULL}},
+	[PB_OP_ASG_STANDBY] = {{"autoscaling:EnterStandby", false, NULL}},
+	[PB_OP_EIP_DISASSOCIATE] = {{"ec2:DisassociateAddress", true, NULL}},
+	[PB_OP_TG_DEREGISTER] = {{"elasticloadbalancing:DeregisterTargets", false, NULL}},
+	[PB_OP_ELB_DEREGISTER] = {{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", false, NULL}},
 	/* snapshots are tagged at creation and again with their source */
 	[PB_OP_SNAPSHOTS] = {{"ec2:CreateSnapshots", true, "ec2:CreateTags on CreateSnapshots"},
-	                     {"ec2:CreateTags", true}},
-	[PB_OP_SSM_CAPTURE] = {{"ssm:SendCommand", false}},
+	                     {"ec2:CreateTags", true, NULL}},
+	[PB_OP_SSM_CAPTURE] = {{"ssm:SendCommand", false, NULL}},
 	/* Every create the steps tag is sent with its tags, its DryRun too (a
 	 * tag, as the real call carries them): a refused one is tried again
 	 * without, which tells the create's refusal from its tags'. */
 	[PB_OP_QUARANTINE_GROUP] = {{"ec2:CreateSecurityGroup", true,
 	                             "ec2:CreateTags on CreateSecurityGroup"},
-	                            {"ec2:RevokeSecurityGroupEgress", true},
-	                            {"ec2:CreateTags", true}},
+	                            {"ec2:RevokeSecurityGroupEgress", true, NULL},
+	                            {"ec2:CreateTags", true, NULL}},
 	[PB_OP_OPEN_GROUP] = {{"ec2:CreateSecurityGroup", true,
 	                       "ec2:CreateTags on CreateSecurityGroup"},
-	                      {"ec2:AuthorizeSecurityGroupIngress", true},
-	                      {"ec2:AuthorizeSecurityGroupEgress", true},
-	                      {"ec2:CreateTags", true}},
-	[PB_OP_ENI_GROUPS] = {{"ec2:ModifyNetworkInterfaceAttribute", true}},
-	[PB_OP_ENI_CONNTRACK] = {{"ec2:ModifyNetworkInterfaceAttribute", true}},
-	[PB_OP_PROFILE_REMOVE] = {{"ec2:DisassociateIamInstanceProfile", false}},
-	[PB_OP_PROFILE_REPLACE] = {{"ec2:ReplaceIamInstanceProfileAssociation", false}},
+	                      {"ec2:AuthorizeSecurityGroupIngress", true, NULL},
+	                      {"ec2:AuthorizeSecurityGroupEgress", true, NULL},
+	                      {"ec2:CreateTags", true, NULL}},
+	[PB_OP_ENI_GROUPS] = {{"ec2:ModifyNetworkInterfaceAttribute", true, NULL}},
+	[PB_OP_ENI_CONNTRACK] = {{"ec2:ModifyNetworkInterfaceAttribute", true, NULL}},
+	[PB_OP_PROFILE_REMOVE] = {{"ec2:DisassociateIamInstanceProfile", false, NULL}},
+	[PB_OP_PROFILE_REPLACE] = {{"ec2:ReplaceIamInstanceProfileAssociation", false, NULL}},
 	[PB_OP_CREATE_VOLUME] = {{"ec2:CreateVolume", true, "ec2:CreateTags on CreateVolume"},
-	                         {"ec2:CreateTags", true}},
-	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true}},
-	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false}},
+	                         {"ec2:CreateTags", true, NULL}},
+	[PB_OP_ATTACH_VOLUME] = {{"ec2:AttachVolume", true, NULL}},
+	[PB_OP_SSM_FORENSICS] = {{"ssm:SendCommand", false, NULL}},
 	[PB_OP_LAUNCH_FORENSIC] = {{"ec2:RunInstances", true, "ec2:CreateTags on RunInstances"},
-	                           {"ec2:CreateTags", true}},
+	                           {"ec2:CreateTags", true, NULL}},
 	/* no snapshot exists before the incident to DryRun these on: simulated */
-	[PB_OP_SHARE_SNAPSHOT] = {{"ec2:CopySnapshot", false}, {"ec2:ModifySnapshotAttribute", false},
-	                          {"ec2:DescribeSnapshotAttribute", false},
-	                          {"ec2:CreateTags", true}},
+	[PB_OP_SHARE_SNAPSHOT] = {{"ec2:CopySnapshot", false, NULL}, {"ec2:ModifySnapshotAttribute", false, NULL},
+	                          {"ec2:DescribeSnapshotAttribute", false, NULL},
+	                          {"ec2:CreateTags", true, NULL}},
 };
 
 /* A security group the instance already has: DryRun needs a real one. */
@@ -491,6 +491,7 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, 
 	}
 	x.dry_run = true;
 	snprintf(x.inc, sizeof x.inc, "INC-preflight");
+	snprintf(x.key, sizeof x.key, "INC-preflight");
 	if (!as_json)
 		fprintf(out, "preflight for %s: reading it (these calls are real, read-only)\n",
 		        instance_id);

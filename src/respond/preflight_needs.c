@@ -108,7 +108,7 @@ static void capture_needs(pf *f, const char *part)
 	pf_line *l = add(f, PB_CAPTURE, "s3:GetObject", bucket);
 	if (l)
 		snprintf(l->resource, sizeof l->resource, "arn:%s:s3:::%s/ssrfguard/%s/capture/stdout",
-		         part, bucket, x->inc);
+		         part, bucket, x->key);
 }
 
 /* A key as an ARN: an id or alias is placed in the instance's account and
@@ -241,7 +241,7 @@ static void quarantine_needs(pf *f, const char *part)
 		if (l) {
 			snprintf(l->principal, sizeof l->principal, "%s", role);
 			snprintf(l->resource, sizeof l->resource, "arn:%s:s3:::%s/ssrfguard/%s/capture/stdout",
-			         part, x->cfg->evidence_bucket, x->inc);
+			         part, x->cfg->evidence_bucket, x->key);
 		}
 	}
 }

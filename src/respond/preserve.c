@@ -19,12 +19,18 @@ typedef struct snaps {
 	} s[PB_MAX_VOLUMES];
 } snaps;
 
+/* the incident's (IncidentId and its store) of this very instance: a
+ * snapshot of another store's incident of the same number, or of another
+ * instance, is never taken for one of ours */
 static sg_err find_snapshots(rsp_run *x, snaps *out)
 {
 	struct aws_xml *r = NULL;
-	const char *v[] = {x->inc};
-	struct aws_filter f[] = {{"tag:IncidentId", v, 1}};
-	sg_err err = aws_ec2_describe_own_snapshots(x->aws, f, 1, &r, NULL);
+	rsp_incident_values iv;
+	const char *src[] = {x->inst->id};
+	struct aws_filter f[3];
+	size_t nf = rsp_incident_filters(x, &iv, f);
+	f[nf++] = (struct aws_filter){"tag:ssrfguard:source-instance", src, 1};
+	sg_err err = aws_ec2_describe_own_snapshots(x->aws, f, nf, &r, NULL);
 	out->n = 0;
 	if (!err)
 		for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
@@ -101,10 +107,12 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		missing += snap_of(&s, in->volumes[i].id) == NULL;
 	if (missing == in->n_volumes) {
 		/* all at one point in time (crash-consistent across volumes) */
-		struct aws_tag tags[] = {{"IncidentId", x->inc}, {"ssrfguard:source-instance", in->id}};
+		struct aws_tag tags[3];
+		size_t nt = rsp_incident_tags(x, tags);
+		tags[nt++] = (struct aws_tag){"ssrfguard:source-instance", in->id};
 		struct aws_xml *r = NULL;
 		rsp_intent(x, "snapshots of every volume");
-		err = aws_ec2_create_snapshots(x->aws, in->id, x->inc, tags, 2, true, 0, &r, NULL);
+		err = aws_ec2_create_snapshots(x->aws, in->id, x->key, tags, nt, true, 0, &r, NULL);
 		if (!err) {
 			s.n = 0;
 			for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
@@ -263,7 +271,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 	size_t ln = (size_t)snprintf(line, sizeof line, "%s --incident %s",
 	                             x->cfg->forensics_cmd ? x->cfg->forensics_cmd
 	                                                   : "ssrfguard forensics examine",
-	                             x->inc);
+	                             x->key);
 	for (size_t i = 0; i < s.n; i++) {
 		char vol[PB_ID_MAX], att[PB_ID_MAX], dev[PB_DEV_MAX];
 		rsp_volume_want want = {fv.az, s.s[i].snap, s.s[i].vol, device_of(x, s.s[i].vol), when};
@@ -315,7 +323,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 	const char *dir = x->cfg->forensics_dir ? x->cfg->forensics_dir : "/var/lib/ssrfguard";
 	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
 	                       " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",
-	                       dir, x->inc, dir);
+	                       dir, x->key, dir);
 	if (when[0]) /* the examination's timeline is around it */
 		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
 		                       " --incident-time %s", when);
@@ -325,7 +333,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 	}
 	/* 5. start the collection there */
 	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->inc);
+	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->key);
 	const char *cmd = line;
 	err = rsp_ssm_send(x, "forensics_command", fid, &cmd, 1, 3600 * 4, NULL, comment,
 	                   "forensic collection started");

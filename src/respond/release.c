@@ -324,8 +324,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 	sg_err err = open_run(r, &x, msg, msglen);
 	if (err)
 		goto fail;
-	x.id = id;
-	respond_incident_name(id, x.inc, sizeof x.inc);
+	rsp_name_incident(&x, id);
 	if ((err = store_get(x.st, id, &inc))) {
 		snprintf(msg, msglen, "%s: no such incident", x.inc);
 		goto fail;

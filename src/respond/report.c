@@ -76,6 +76,22 @@ static void add_finding(store *st, int64_t id, json_t *r)
 	store_step_free(&row);
 }
 
+/* "finish failed: RESULT" after what why holds (RESULT: the finish
+ * step's, from steps). */
+static void finish_why(const json_t *steps, char *why, size_t cap)
+{
+	size_t i, n = strlen(why);
+	const json_t *s;
+	const char *result = "";
+	json_array_foreach(steps, i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")), "finish") &&
+		    json_is_string(json_object_get(s, "result")))
+			result = json_string_value(json_object_get(s, "result"));
+	if (n < cap)
+		snprintf(why + n, cap - n, "%sfinish failed%s%.300s", n ? "; " : "", result[0] ? ": " : "",
+		         result);
+}
+
 json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 {
 	store_incident inc = {0};
@@ -97,6 +113,9 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 	              (json_int_t)inc.attempts);
 	if (!r)
 		goto fail;
+	char key[PB_INCIDENT_KEY_MAX]; /* what names it in AWS (rsp.h) */
+	rsp_incident_key(st, id, key);
+	json_object_set_new(r, "aws_key", json_string(key));
 	if (store_attempts(st, id, 0, &att, &na) == SG_OK && na) {
 		json_object_set_new(r, "url", sg_utf8_json(att[0].url));
 		json_t *procs = processes(att, na);
@@ -141,12 +160,19 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 			}
 	add_finding(st, id, r);
 	/* Outcome and finish time only from what happened (no step ran: no
-	 * "contained", no finish). */
+	 * "contained", no finish).  A finish that failed ended the run: the
+	 * outcome is the steps', and why names the finish's failure (the
+	 * report not written, say), never "in progress". */
+	bool finish_failed = states[PB_FINISH] == PB_FAILED;
 	if (!outcome)
-		outcome = pb_outcome_so_far(states);
+		outcome = finish_failed ? pb_outcome(states) : pb_outcome_so_far(states);
 	json_object_set_new(r, "outcome", json_string(outcome));
-	char why[200];
-	if (!strcmp(outcome, "partial") && pb_outcome_why(states, why, sizeof why))
+	char why[400] = "";
+	if (!strcmp(outcome, "partial"))
+		pb_outcome_why(states, why, sizeof why);
+	if (finish_failed)
+		finish_why(steps, why, sizeof why);
+	if (why[0])
 		json_object_set_new(r, "outcome_why", json_string(why));
 	if (strcmp(outcome, "not started") && strcmp(outcome, "in progress"))
 		json_object_set_new(r, "finished", json_string(fin));

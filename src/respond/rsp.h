@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "aws/aws.h"
+#include "playbook/incname.h"
 #include "playbook/plan.h"
 #include "respond/respond.h"
 #include "store/store.h"
@@ -38,7 +39,12 @@ struct rsp_run {
 	store *st;
 	struct aws_client *aws;
 	int64_t id;
-	char inc[32];          /* "INC-42" */
+	char inc[32];          /* "INC-42", for people */
+	char key[PB_INCIDENT_KEY_MAX]; /* its AWS key (playbook/incname.h):
+	                          "INC-42-STORE", or "INC-42" for an incident
+	                          opened before its store had an identity:
+	                          ClientToken seeds, SSM comments, S3 prefixes */
+	char store_id[STORE_ID_LEN + 1]; /* tag ssrfguard:store; "" then */
 	pb_instance *inst;     /* NULL until RECORD is done */
 	pb_plan plan;
 	pb_state states[PB_STEP__COUNT];
@@ -78,6 +84,25 @@ sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen);
 void rsp_run_close(rsp_run *x);
 
 /* ---- the toolkit (run.c) ---------------------------------------------- */
+
+/* The AWS key of incident id of st (playbook/incname.h). */
+void rsp_incident_key(const store *st, int64_t id, char key[PB_INCIDENT_KEY_MAX]);
+
+/* Name the run's incident id: x->id, x->inc, x->key, x->store_id (from
+ * the store's identity, store_key_identity). */
+void rsp_name_incident(rsp_run *x, int64_t id);
+
+/* The tags that say a resource is this incident's: IncidentId=INC-N and,
+ * when the incident has a store identity, ssrfguard:store=STORE (values
+ * point into x).  Returns how many (1 or 2) were written to tags. */
+size_t rsp_incident_tags(const rsp_run *x, struct aws_tag tags[2]);
+
+/* The same as Describe* filters: tag:IncidentId and tag:ssrfguard:store
+ * (values in v, which must live as long as f).  Returns 1 or 2. */
+typedef struct rsp_incident_values {
+	const char *inc[1], *store[1];
+} rsp_incident_values;
+size_t rsp_incident_filters(const rsp_run *x, rsp_incident_values *v, struct aws_filter f[2]);
 
 /* Test hook: _exit(77) when SSRFGUARD_RESPOND_CRASH names this step/phase. */
 void rsp_crashpoint(rsp_run *x, const char *phase);
@@ -151,10 +176,15 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
 /*
  * SendCommand (AWS-RunShellScript) once per journal key: the command id is
  * kept under key, and a rerun after a crash first looks for a command with
- * this comment (ListCommands), so it never runs twice.  timeout_s bounds
- * delivery and run (executionTimeout); output_prefix (may be NULL) sends
- * the output to the evidence bucket under it.
+ * this comment (ListCommands), so it never runs twice.  Before sending it
+ * journals KEY_sending_ms; a rerun that finds that mark and no command
+ * looks again until RSP_SSM_LAG_MS after it (ListCommands is eventually
+ * consistent) before it sends.  timeout_s bounds delivery and run
+ * (executionTimeout); output_prefix (may be NULL) sends the output to the
+ * evidence bucket under it.  Test hook: crash phase "sending" (marked,
+ * not sent).
  */
+#define RSP_SSM_LAG_MS 30000
 sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
                     const char *const *commands, size_t n, unsigned timeout_s,
                     const char *output_prefix, const char *comment, const char *change);

@@ -35,7 +35,42 @@ void rsp_iso8601(int64_t ms, char out[32])
 
 void respond_incident_name(int64_t id, char *out, size_t cap)
 {
-	snprintf(out, cap, "INC-%lld", (long long)id);
+	pb_incident_name(id, out, cap);
+}
+
+void rsp_incident_key(const store *st, int64_t id, char key[PB_INCIDENT_KEY_MAX])
+{
+	pb_incident_ref ref = {.n = id};
+	snprintf(ref.store, sizeof ref.store, "%s", store_key_identity(st, id));
+	pb_incident_key(&ref, key, PB_INCIDENT_KEY_MAX);
+}
+
+void rsp_name_incident(rsp_run *x, int64_t id)
+{
+	x->id = id;
+	respond_incident_name(id, x->inc, sizeof x->inc);
+	rsp_incident_key(x->st, id, x->key);
+	snprintf(x->store_id, sizeof x->store_id, "%s", store_key_identity(x->st, id));
+}
+
+size_t rsp_incident_tags(const rsp_run *x, struct aws_tag tags[2])
+{
+	tags[0] = (struct aws_tag){"IncidentId", x->inc};
+	if (!x->store_id[0])
+		return 1;
+	tags[1] = (struct aws_tag){"ssrfguard:store", x->store_id};
+	return 2;
+}
+
+size_t rsp_incident_filters(const rsp_run *x, rsp_incident_values *v, struct aws_filter f[2])
+{
+	v->inc[0] = x->inc;
+	v->store[0] = x->store_id;
+	f[0] = (struct aws_filter){"tag:IncidentId", v->inc, 1};
+	if (!x->store_id[0])
+		return 1;
+	f[1] = (struct aws_filter){"tag:ssrfguard:store", v->store, 1};
+	return 2;
 }
 
 void rsp_crashpoint(rsp_run *x, const char *phase)

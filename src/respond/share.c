@@ -51,7 +51,7 @@ static sg_err describe_snap(rsp_run *x, const char *id, snap_view *v)
  * CopySnapshot and the journal); one in state error does not count. */
 static sg_err find_copy(rsp_run *x, const char *src, char copy[PB_ID_MAX])
 {
-	const char *s[] = {src}, *inc[] = {x->inc};
+	const char *s[] = {src}, *inc[] = {x->key};
 	struct aws_filter f[] = {{"tag:ssrfguard:copy-of", s, 1},
 	                         {"tag:ssrfguard:share-incident", inc, 1}};
 	struct aws_xml *r = NULL;
@@ -77,10 +77,10 @@ static sg_err copy_under_key(rsp_run *x, const char *src, const char *key, char 
 	sg_err err = find_copy(x, src, copy);
 	if (err || copy[0])
 		goto done;
-	struct aws_tag tags[] = {{"ssrfguard:copy-of", src}, {"ssrfguard:share-incident", x->inc},
+	struct aws_tag tags[] = {{"ssrfguard:copy-of", src}, {"ssrfguard:share-incident", x->key},
 	                         {"ssrfguard:shared-with", x->cfg->playbook.share_account}};
 	char desc[128], id[32];
-	snprintf(desc, sizeof desc, "ssrfguard %s evidence %s for account %s", x->inc, src,
+	snprintf(desc, sizeof desc, "ssrfguard %s evidence %s for account %s", x->key, src,
 	         x->cfg->playbook.share_account);
 	rsp_intent(x, "copied %s under %s", src, key);
 	if ((err = aws_ec2_copy_snapshot(x->aws, src, key, desc, tags, 3, 0, id, NULL)))

@@ -35,10 +35,12 @@ typedef struct volumes_seen {
 static sg_err look(rsp_run *x, const char *snap, volumes_seen *v)
 {
 	struct aws_xml *r = NULL;
-	const char *s[] = {snap}, *i[] = {x->inc};
-	struct aws_filter f[] = {{"tag:ssrfguard:source-snapshot", s, 1}, {"tag:IncidentId", i, 1}};
+	const char *s[] = {snap};
+	rsp_incident_values iv;
+	struct aws_filter f[3] = {{"tag:ssrfguard:source-snapshot", s, 1}};
+	size_t nf = 1 + rsp_incident_filters(x, &iv, f + 1);
 	memset(v, 0, sizeof *v);
-	sg_err err = aws_ec2_describe_volumes(x->aws, NULL, 0, f, 2, &r, NULL);
+	sg_err err = aws_ec2_describe_volumes(x->aws, NULL, 0, f, nf, &r, NULL);
 	for (AWS_XML_EACH(it, err ? NULL : aws_xml_get(r, "volumeSet"))) {
 		const char *id = aws_xml_str_or(it, "volumeId", ""), *st = aws_xml_str_or(it, "status", "");
 		bool left = false; /* errored, not deletable, tagged and left alone */
@@ -128,14 +130,16 @@ static sg_err discard(rsp_run *x, const char *snap, const char *vol)
 static sg_err create(rsp_run *x, const rsp_volume_want *w, int attempt, char vol[PB_ID_MAX])
 {
 	char token[65], id[32];
-	sg_err err = pb_volume_token(x->inc, w->snap, attempt, token);
+	sg_err err = pb_volume_token(x->key, w->snap, attempt, token);
 	if (err)
 		return err;
-	struct aws_tag tags[] = {{"IncidentId", x->inc},
-	                         {"ssrfguard:source-snapshot", w->snap},
-	                         {"ssrfguard:source-volume", w->src_vol},
-	                         {"ssrfguard:device", w->src_dev},
-	                         {"ssrfguard:incident-time", w->incident_time}};
+	struct aws_tag tags[6];
+	size_t nt = rsp_incident_tags(x, tags);
+	tags[nt++] = (struct aws_tag){"ssrfguard:source-snapshot", w->snap};
+	tags[nt++] = (struct aws_tag){"ssrfguard:source-volume", w->src_vol};
+	tags[nt++] = (struct aws_tag){"ssrfguard:device", w->src_dev};
+	if (w->incident_time && w->incident_time[0])
+		tags[nt++] = (struct aws_tag){"ssrfguard:incident-time", w->incident_time};
 	struct aws_ec2_volume_spec spec = {
 		.availability_zone = w->az,
 		.snapshot_id = w->snap,
@@ -143,7 +147,7 @@ static sg_err create(rsp_run *x, const rsp_volume_want *w, int attempt, char vol
 		.client_token = token,
 		.kms_key_id = x->cfg->evidence_kms_key,
 		.tags = tags,
-		.ntags = w->incident_time && w->incident_time[0] ? 5 : 4,
+		.ntags = nt,
 	};
 	rsp_intent(x, "evidence volume created in the forensic AZ");
 	if ((err = aws_ec2_create_volume(x->aws, &spec, 0, id, NULL)))

@@ -76,7 +76,8 @@ const opt_def srvcfg_opts[] = {
 	         "at the limit the oldest idle one is closed"},
 	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
 	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(max_reply_bytes),
-	 .help = "upstream bodies and answers not yet written to clients, all together, else 503"},
+	 .help = "upstream bodies and answers not yet written to clients, the proxy's too, all "
+	         "together; past it /go answers 503 and the proxy stops reading upstreams"},
 	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
 	 AT(dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
 	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,
@@ -350,6 +351,65 @@ fail:
 	free(buf);
 	sg_policy_free(p);
 	return e;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static bool same_list(const opt_list *a, const opt_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!same_str(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+/* Whether row d (at offset base) holds the same value in a and b. */
+static bool same_setting(const opt_def *d, size_t base, const srvcfg *a, const srvcfg *b)
+{
+	const void *x = (const char *)a + base + d->off, *y = (const char *)b + base + d->off;
+	if (d->set == set_contain)
+		return a->contain_mask == b->contain_mask;
+	switch (d->type) {
+	case OPT_SWITCH:
+		return *(const bool *)x == *(const bool *)y;
+	case OPT_INT:
+		return *(const int64_t *)x == *(const int64_t *)y;
+	case OPT_CHOICE:
+		return *(const int *)x == *(const int *)y;
+	case OPT_STR:
+		return same_str(*(char *const *)x, *(char *const *)y);
+	case OPT_LIST:
+		return same_list(x, y);
+	default:
+		return true;
+	}
+}
+
+void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap)
+{
+	opt_iter it;
+	size_t base, n = 0;
+	if (cap)
+		out[0] = '\0';
+	opt_iter_init(&it, srvcfg_opts);
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
+		if (d->type < OPT_SWITCH || (d->flags & OPT_ARGV_ONLY) || d->set == add_rule ||
+		    !strcmp(d->name, "policy") || same_setting(d, base, c, fresh))
+			continue;
+		size_t need = strlen(d->name) + (n ? 1 : 0);
+		if (n + need + 4 > cap) { /* room for "..." and the NUL */
+			if (n + 4 <= cap)
+				snprintf(out + n, cap - n, "...");
+			return;
+		}
+		snprintf(out + n, cap - n, "%s%s", n ? "," : "", d->name);
+		n += need;
+	}
 }
 
 /* The index-th word of a choice row's "a|b|c". */

@@ -59,7 +59,7 @@ typedef struct srvcfg {
 	int64_t max_connections; /* client connections; 0 = what the descriptor
 	                            limit leaves (conn.c) */
 	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
-	                            clients, all together */
+	                            clients (/go's, the proxy's), all together */
 	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
 	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */
@@ -119,6 +119,14 @@ sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
  * c's `policy` and `rule`.  SIGHUP takes `policy` and `rule` from it.
  */
 sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
+
+/*
+ * The settings a reload does not take (all but `policy` and `rule`) whose
+ * values differ between the running c and fresh (srvcfg_reread's, with a
+ * command line): their names, comma-separated, into out ("" when none; a
+ * list longer than cap ends in "...").  They take effect only on restart.
+ */
+void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap);
 
 /* The store options serve's settings give (engine, sync, busy wait, caps;
  * the state table's region, profile, endpoint and CA bundle). */

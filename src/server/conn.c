@@ -13,9 +13,11 @@
  *    place.  accept() failing (EMFILE, ENFILE, ENOBUFS) pauses the
  *    listeners for a moment instead of spinning on a readable listener,
  *    and is logged at most once every 10 s.
- *  - Slow readers: bytes queued to clients are counted (conn_out_add,
- *    conn_out_bytes) so the fetcher can refuse new bodies when the total
- *    would exceed max_reply_bytes.
+ *  - Slow readers: bytes queued to clients, serve's and the proxy's, are
+ *    counted (conn_out_add; with the fetches' bodies, conn_reply_held) so
+ *    the fetcher can refuse new bodies when the total would exceed
+ *    max_reply_bytes, and the proxy stops reading its upstreams
+ *    (proxy_budget.c).
  *  - Slow-loris, pipelining, clients that leave: each front end's own
  *    deadlines and reading rules (front.h, proxy.h); conn_dropped counts
  *    the connections dropped for a deadline. */
@@ -364,4 +366,9 @@ void conn_dropped(struct srv *s)
 size_t conn_out_bytes(const struct srv *s)
 {
 	return s->conns ? s->conns->out_bytes : 0;
+}
+
+size_t conn_reply_held(const struct srv *s)
+{
+	return s->fetch_bytes + conn_out_bytes(s);
 }

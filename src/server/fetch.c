@@ -216,7 +216,7 @@ void fetch_cleanup(struct srv *s)
  * with 503 instead of growing memory without bound. */
 static int over_budget(const struct srv *s, size_t more)
 {
-	size_t held = s->fetch_bytes + conn_out_bytes(s);
+	size_t held = conn_reply_held(s);
 	size_t cap = (size_t)s->cfg->max_reply_bytes;
 	return held > cap || more > cap - held;
 }

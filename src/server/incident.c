@@ -242,12 +242,16 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		char line[512];
 		tbuf b;
 		tb_init(&b, line, sizeof line);
-		size_t landed = 0, all = 0;
-		for (job *j = batch; j; j = j->next, all++)
+		size_t landed = 0, unsettled = 0, all = 0;
+		for (job *j = batch; j; j = j->next, all++) {
 			landed += j->rec.incident_id != 0;
+			unsettled += j->rec.unsettled != 0;
+		}
+		SRV_COUNT(s->m.unsettled, unsettled);
+		/* unsettled: no answer said whether they were recorded */
 		tb_fmt(&b, "{\"event\":\"error\",\"what\":\"store\",\"error\":\"%s\","
-		           "\"recorded\":%zu,\"not_recorded\":%zu}\n",
-		       sg_strerror(e), landed, all - landed);
+		           "\"recorded\":%zu,\"unsettled\":%zu,\"not_recorded\":%zu}\n",
+		       sg_strerror(e), landed, unsettled, all - landed - unsettled);
 		log_line(s, "error", b.p, b.len);
 	}
 	for (job *j = batch, *next; j; j = next) {
@@ -275,14 +279,22 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		} else if (j->committed) {
 			j->committed(j, contain, e);
 		} else {
-			/* Still blocked, never fetched; the client learns the record failed. */
-			srv_reply_error(j, 503, "request blocked, but the incident could not be "
-			                        "recorded; try again");
+			/* Still blocked, never fetched; the client learns what became of
+			 * the record. */
+			srv_reply_error(j, 503, srv_unrecorded_why(j));
 		}
 		srv_job_free(j);
 	}
 	s->c_count -= n;
 	srv_check_drained(s);
+}
+
+const char *srv_unrecorded_why(const job *j)
+{
+	if (j->rec.unsettled)
+		return "request blocked; the store did not answer, so the attempt may have been "
+		       "recorded (at most once): it is not confirmed";
+	return "request blocked, but the incident could not be recorded; try again";
 }
 
 void incident_block(job *j, const sg_verdict *v)

@@ -33,6 +33,14 @@ static int64_t share(int64_t v, size_t n)
 	return v <= 0 ? v : (v + (int64_t)n - 1) / (int64_t)n;
 }
 
+void srv_cfg_share(srvcfg *c, size_t nloops)
+{
+	c->max_concurrent = share(c->max_concurrent, nloops);
+	c->max_queue = share(c->max_queue, nloops);
+	c->max_connections = share(c->max_connections, nloops);
+	c->max_reply_bytes = share(c->max_reply_bytes, nloops);
+}
+
 static size_t loops_wanted(const srvcfg *cfg)
 {
 	long n = cfg->workers > 0 ? (long)cfg->workers : sysconf(_SC_NPROCESSORS_ONLN);
@@ -154,10 +162,7 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 {
 	size_t n = loops_wanted(cfg);
 	srvcfg mine = *cfg;
-	mine.max_concurrent = share(cfg->max_concurrent, n);
-	mine.max_queue = share(cfg->max_queue, n);
-	mine.max_connections = share(cfg->max_connections, n);
-	mine.max_reply_bytes = share(cfg->max_reply_bytes, n);
+	srv_cfg_share(&mine, n);
 	*out = NULL;
 	struct srv_log *log = log_open(cfg);
 	if (!log) {

@@ -41,7 +41,7 @@ static srv_gauges gauges_now(struct srv *s)
 {
 	srv_gauges g = {.inflight = s->inflight, .queued = s->queued};
 	conn_stats(s, &g.conns);
-	g.reply_bytes = g.conns.out_bytes + s->fetch_bytes;
+	g.reply_bytes = conn_reply_held(s);
 	return g;
 }
 
@@ -73,6 +73,7 @@ static void sum_counters(struct srv *s, srv_metrics *t)
 		t->commit_errors += SRV_READ(l->m.commit_errors);
 		t->incidents_opened += SRV_READ(l->m.incidents_opened);
 		t->aggregated += SRV_READ(l->m.aggregated);
+		t->unsettled += SRV_READ(l->m.unsettled);
 		t->dns_cut += SRV_READ(l->m.dns_cut);
 	}
 }
@@ -178,8 +179,14 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "ssrfguard_store_commits_total %llu\n"
 	                       "# HELP ssrfguard_store_errors_total Incident batches that failed.\n"
 	                       "# TYPE ssrfguard_store_errors_total counter\n"
-	                       "ssrfguard_store_errors_total %llu\n",
-	                    (unsigned long long)m.commits, (unsigned long long)m.commit_errors);
+	                       "ssrfguard_store_errors_total %llu\n"
+	                       "# HELP ssrfguard_store_unsettled_total Blocked attempts the store "
+	                       "could not say were recorded or not (no answer): each may be, at "
+	                       "most once.\n"
+	                       "# TYPE ssrfguard_store_unsettled_total counter\n"
+	                       "ssrfguard_store_unsettled_total %llu\n",
+	                    (unsigned long long)m.commits, (unsigned long long)m.commit_errors,
+	                    (unsigned long long)m.unsettled);
 	srv_health h;
 	srv_health_get(s, &h);
 	evbuffer_add_printf(o, "# HELP ssrfguard_build_info The running version.\n"

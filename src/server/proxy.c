@@ -97,6 +97,7 @@ void pc_log(pconn *pc, int status, int decision)
 
 void pc_drop_upstream(pconn *pc)
 {
+	pb_done(pc);
 	if (pc->up)
 		bufferevent_free(pc->up);
 	pc->up = NULL;
@@ -109,6 +110,7 @@ void pc_free(pconn *pc)
 	struct proxy *px = pc->px;
 	pt_free(pc->sp); /* its events watch the sockets the bufferevents close */
 	pc->sp = NULL;
+	pb_forget(pc); /* its bytes no longer count in max_reply_bytes */
 	if (pc->cli) {
 		bufferevent_free(pc->cli);
 		pc->cli = NULL;
@@ -424,7 +426,6 @@ void pc_start_upstream(pconn *pc)
 {
 	const srvcfg *c = pc->px->s->cfg;
 	pc->last_ms = pc_now_ms();
-	bufferevent_enable(pc->up, EV_READ);
 	if (pc->is_connect) {
 		pc->state = PS_TUNNEL;
 		pc->up_reusable = 0;
@@ -447,11 +448,13 @@ void pc_start_upstream(pconn *pc)
 		if ((size_t)sent == sizeof ok - 1 && pt_start(pc) == 0)
 			return;
 		evbuffer_add(bufferevent_get_output(pc->cli), ok + sent, sizeof ok - 1 - (size_t)sent);
+		pb_read_upstream(pc); /* within the reply budget (proxy_budget.c) */
 		bufferevent_enable(pc->cli, EV_READ);
 		relay(pc->cli, pc->up, &pc->up_bytes); /* bytes sent before the 200 */
 		return;
 	}
 	pc->state = PS_RELAY;
+	pb_read_upstream(pc);
 	memcpy(pc->up_host, pc->v.host, sizeof pc->up_host);
 	pc->up_port = pc->v.port;
 	pc->up_role_ix = pc->role_ix;
@@ -565,6 +568,7 @@ static void try_head(pconn *pc)
 static void response_done(pconn *pc)
 {
 	pc_log(pc, pc->status, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
+	pb_done(pc); /* a kept upstream is read only to see it close */
 	pc->up_reusable = !pc->rs_close && pc->rq_done;
 	if (!pc->up_reusable)
 		pc_drop_upstream(pc);
@@ -671,12 +675,10 @@ static void pump_response(pconn *pc)
 		return;
 	}
 	pc->down_bytes += (uint64_t)n;
-	if (done) {
+	if (done)
 		response_done(pc);
-		return;
-	}
-	if (evbuffer_get_length(bufferevent_get_output(pc->cli)) > PX_HIGH_WATER)
-		bufferevent_disable(pc->up, EV_READ);
+	else
+		pb_read_upstream(pc); /* its client's queue and the reply budget */
 }
 
 /* ---- callbacks ---- */
@@ -686,9 +688,10 @@ static void on_up_read(struct bufferevent *bev, void *arg)
 	pconn *pc = arg;
 	(void)bev;
 	pc->last_ms = pc_now_ms();
-	if (pc->state == PS_TUNNEL)
+	if (pc->state == PS_TUNNEL) {
 		relay(pc->up, pc->cli, &pc->down_bytes);
-	else if (pc->state == PS_RELAY)
+		pb_read_upstream(pc);
+	} else if (pc->state == PS_RELAY)
 		pump_response(pc);
 	else /* bytes from an idle upstream: it cannot be reused */
 		pc_drop_upstream(pc);
@@ -710,10 +713,12 @@ static void on_up_write(struct bufferevent *bev, void *arg)
 static void tunnel_eof(pconn *pc, int from_client)
 {
 	struct bufferevent *to = from_client ? pc->up : pc->cli;
-	if (from_client)
+	if (from_client) {
 		pc->cli_eof = 1;
-	else
+	} else {
 		pc->up_eof = 1;
+		pb_done(pc);
+	}
 	if (pc->tls && !from_client)
 		pc->cli_eof = 1; /* no half-close inside TLS: the client's side ends too */
 	if (pc->cli_eof && pc->up_eof) {
@@ -792,6 +797,7 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg);
 static void cli_callbacks(pconn *pc)
 {
 	bufferevent_setcb(pc->cli, on_cli_read, on_cli_write, on_cli_event, pc);
+	pb_watch(pc);
 	bufferevent_setwatermark(pc->cli, EV_WRITE, PX_HIGH_WATER / 2, 0);
 	bulk_io(pc->cli);
 	bufferevent_enable(pc->cli, EV_READ);
@@ -850,9 +856,8 @@ static void on_cli_write(struct bufferevent *bev, void *arg)
 	}
 	if (pc->state == PS_TUNNEL && pc->up_eof && !left)
 		shutdown(bufferevent_getfd(pc->cli), SHUT_WR);
-	else if (pc->up && (pc->state == PS_TUNNEL || (pc->state == PS_RELAY && pc->rs_started)) &&
-	         !pc->up_eof)
-		bufferevent_enable(pc->up, EV_READ);
+	else if (pc->up && (pc->state == PS_TUNNEL || pc->state == PS_RELAY) && !pc->up_eof)
+		pb_read_upstream(pc);
 }
 
 static void on_cli_event(struct bufferevent *bev, short what, void *arg)
@@ -891,7 +896,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	case PS_RELAY:
 	case PS_TUNNEL: {
-		int64_t quiet = now - pc->last_ms;
+		/* waiting for the reply budget with nothing of its own unread:
+		 * other clients hold the room, it is not idle */
+		int64_t quiet = pb_waiting(pc) && !pc->out_held ? 0 : now - pc->last_ms;
 		int64_t life = pc->state == PS_TUNNEL ? c->proxy_tunnel_s * 1000 - (now - pc->tunnel_t0_ms)
 		                                      : idle;
 		if (quiet >= idle || life <= 0) {

@@ -110,7 +110,7 @@ static void on_committed(job *j, int contain, sg_err e)
 		return;
 	}
 	if (e != SG_OK) {
-		pc_reply_error(pc, 503, "refused, but the attempt could not be recorded; try again");
+		pc_reply_error(pc, 503, srv_unrecorded_why(j));
 		return;
 	}
 	const px_roles *rs = &pc->set->roles;

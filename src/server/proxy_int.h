@@ -61,6 +61,11 @@ struct proxy {
 	int draining;
 	struct event *drain_ev;
 	uint64_t drain_finished;  /* connections that ended by themselves */
+	/* proxy_budget.c: upstreams read within max_reply_bytes */
+	struct bufferevent_rate_limit_group *rl; /* their bucket: the room */
+	struct ev_token_bucket_cfg *rl_cfg;
+	int paused;               /* no room: none is read (every loop's /metrics) */
+	uint64_t pauses;          /* times it came to that */
 };
 
 struct pconn {
@@ -111,6 +116,10 @@ struct pconn {
 	struct ptunnel *sp;       /* a tunnel relayed by splice(2), or NULL */
 	int tls;                  /* cli is a TLS filter over the socket */
 	conn_guest *guest;        /* counted in max_connections (conn.c) */
+	/* proxy_budget.c */
+	struct evbuffer *watched[2]; /* its client-bound buffers, counted */
+	size_t out_held;          /* their bytes (in the service's reply bytes) */
+	int rl_member;            /* up is in px->rl */
 };
 
 /* proxy_listen.c: a connection ended while draining */
@@ -153,6 +162,20 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
 
+/* proxy_budget.c: the bytes queued toward the proxy's clients count in
+ * max_reply_bytes (with /go's); the upstreams read for clients share the
+ * room left in it (a libevent rate-limit group) and are not read while
+ * there is none; each is also not read while its own client has more
+ * than PX_HIGH_WATER queued.  Spliced tunnels are outside: the kernel's
+ * pipes hold their bytes. */
+int pb_init(struct proxy *px);    /* 0, or -1 out of memory */
+void pb_free(struct proxy *px);
+void pb_sync(struct proxy *px);   /* the room again (each second: /go's share moved) */
+void pb_watch(pconn *pc);         /* count pc->cli's output (and, TLS, its socket's) */
+void pb_forget(pconn *pc);        /* before pc->cli is freed; also pb_done */
+void pb_read_upstream(pconn *pc); /* read pc->up within its client's cap and the room */
+void pb_done(pconn *pc);          /* pc->up is no longer read for the client */
+int pb_waiting(const pconn *pc);  /* pc->up is not read now: no room */
 /* proxy_tls.c: TLS on the listener, client certificates.  The context is
  * built again on SIGHUP (proxy_reload) and when a file changes; a reload
  * that fails keeps the one in force and says why (ptls_state). */

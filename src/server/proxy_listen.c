@@ -71,7 +71,7 @@ static sg_err proxy_new(struct srv *primary, size_t i, char *err, size_t errlen)
 			return SG_ERR_INVAL;
 	} else
 		px->tls_on = px->main->tls_on;
-	return pool_init(px) == 0 ? SG_OK : SG_ERR_NOMEM;
+	return pool_init(px) == 0 && pb_init(px) == 0 ? SG_OK : SG_ERR_NOMEM;
 }
 
 /* Every loop's fetches must know the proxy's port as ours (self.c); each
@@ -249,6 +249,7 @@ void proxy_free(struct srv *s)
 	if (px->drain_ev)
 		event_free(px->drain_ev);
 	pool_free(px);
+	pb_free(px); /* after the connections: their upstreams left the group */
 	ptls_free(px);
 	free(px->req);
 	free(px);
@@ -257,8 +258,8 @@ void proxy_free(struct srv *s)
 
 /* The loops' figures summed (counters are atomic, gauges read relaxed). */
 typedef struct px_sums {
-	uint64_t tunnels, up, down, pp_bad, pool_hits, tls_errors;
-	size_t nconns, npool;
+	uint64_t tunnels, up, down, pp_bad, pool_hits, tls_errors, pauses;
+	size_t nconns, npool, paused;
 } px_sums;
 
 static void sum_loops(struct srv *primary, px_sums *t, size_t r, size_t d, uint64_t *req)
@@ -278,6 +279,8 @@ static void sum_loops(struct srv *primary, px_sums *t, size_t r, size_t d, uint6
 		t->tls_errors += SRV_READ(px->tls_errors);
 		t->nconns += SRV_READ(px->nconns);
 		t->npool += SRV_READ(px->npool);
+		t->paused += (size_t)SRV_READ(px->paused);
+		t->pauses += SRV_READ(px->pauses);
 	}
 }
 
@@ -329,6 +332,16 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                    t.nconns, (unsigned long long)t.tunnels, (unsigned long long)t.up,
 	                    (unsigned long long)t.down, (unsigned long long)t.pp_bad, t.npool,
 	                    (unsigned long long)t.pool_hits, (unsigned long long)t.tls_errors);
+	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_reply_paused Loops whose proxy reads no upstream"
+	                       " now: the bytes held for clients (ssrfguard_reply_bytes) fill"
+	                       " max_reply_bytes.\n"
+	                       "# TYPE ssrfguard_proxy_reply_paused gauge\n"
+	                       "ssrfguard_proxy_reply_paused %zu\n"
+	                       "# HELP ssrfguard_proxy_reply_pauses_total Times a loop's proxy stopped"
+	                       " reading its upstreams for max_reply_bytes.\n"
+	                       "# TYPE ssrfguard_proxy_reply_pauses_total counter\n"
+	                       "ssrfguard_proxy_reply_pauses_total %llu\n",
+	                    t.paused, (unsigned long long)t.pauses);
 	ptls_status ts;
 	ptls_state(px, &ts);
 	if (ts.on)

@@ -69,6 +69,7 @@ void pool_put(pconn *pc)
 {
 	struct proxy *px = pc->px;
 	struct pool_ent *e;
+	pb_done(pc);
 	if (!pc->up || !pc->up_reusable || pc->up_eof ||
 	    evbuffer_get_length(bufferevent_get_input(pc->up)) ||
 	    evbuffer_get_length(bufferevent_get_output(pc->up)) || !(e = calloc(1, sizeof *e))) {
@@ -121,7 +122,8 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 	return NULL;
 }
 
-/* Each second: connections idle longer than proxy_idle_s go. */
+/* Each second: connections idle longer than proxy_idle_s go; upstreams
+ * waiting for the reply budget get the room /go's ended fetches left. */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct proxy *px = arg;
@@ -130,6 +132,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while (px->pool_tail && px->pool_tail->since_ms < old)
 		drop(px->pool_tail);
+	pb_sync(px);
 }
 
 int pool_init(struct proxy *px)

@@ -8,7 +8,9 @@
  * at every RULES_POLL_S).  A reload that fails keeps the reading in force,
  * logs why (policy_reload) and shows in /healthz and the metrics.  Each
  * loop takes the newest reading at its next request; a request already
- * judged keeps the reading it was judged by.  See srv_int.h. */
+ * judged keeps the reading it was judged by.  Any other setting changed in
+ * a --config file is named in a log line (config_restart_needed) and in
+ * /healthz: it takes effect only on restart.  See srv_int.h. */
 #include "server/srv_int.h"
 
 #include <errno.h>
@@ -31,6 +33,8 @@ struct rules {
 	uint64_t reloads, failures;
 	int failing;                  /* the last reload failed: the reading before is in force */
 	char why[300];                /* and why, under mu */
+	char restart[RULES_RESTART_MAX]; /* settings changed in the files that only a
+	                                    restart takes (srvcfg_restart_needed), under mu */
 	/* The request counters' rows by role name, append-only: a role keeps
 	 * its counts across reloads.  A name is written before nnames counts it. */
 	char names[RULES_SLOTS][PX_ROLE_NAME_MAX];
@@ -295,14 +299,41 @@ static void log_rules_reload(struct srv *s, const char *why, const rset *set,
 	           "the policy and roles loaded before stay in force");
 }
 
+/* The settings changed that a reload does not take: kept for /healthz,
+ * logged when there are any. */
+static void note_restart_needed(struct srv *s, const srvcfg *fresh, const char *why)
+{
+	struct rules *rl = s->rules;
+	char names[RULES_RESTART_MAX], line[RULES_RESTART_MAX + 300];
+	srvcfg shared = *fresh; /* each loop's cfg holds its share of the limits */
+	srv_cfg_share(&shared, s->nloops);
+	srvcfg_restart_needed(s->cfg, &shared, names, sizeof names);
+	pthread_mutex_lock(&rl->mu);
+	snprintf(rl->restart, sizeof rl->restart, "%s", names);
+	pthread_mutex_unlock(&rl->mu);
+	if (!names[0])
+		return;
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	tb_str(&b, "{\"event\":\"config_restart_needed\",\"trigger\":");
+	tb_json(&b, why, strlen(why), 32);
+	tb_str(&b, ",\"settings\":");
+	tb_json(&b, names, strlen(names), RULES_RESTART_MAX);
+	tb_str(&b, ",\"message\":\"changed in the config files, not in force: only policy and "
+	           "rule are reloaded; restart the service for these\"}\n");
+	log_line(s, "warning", b.p, b.len);
+}
+
 /* The settings again (`policy`, `rule`), then the files they name. */
-static rset *reread(struct srv *s, char *err, size_t errlen)
+static rset *reread(struct srv *s, const char *why, char *err, size_t errlen)
 {
 	srvcfg fresh;
 	rset *set = NULL;
 	char *path = NULL;
-	if (srvcfg_reread(s->cfg, &fresh, err, errlen) == SG_OK &&
-	    (path = strdup(fresh.policy)) != NULL &&
+	sg_err e = srvcfg_reread(s->cfg, &fresh, err, errlen);
+	if (e == SG_OK && s->cfg->cmd)   /* without a command line only policy and rule */
+		note_restart_needed(s, &fresh, why);
+	if (e == SG_OK && (path = strdup(fresh.policy)) != NULL &&
 	    set_build(s->rules, s->cfg, &fresh, &set, err, errlen) == SG_OK) {
 		free(s->rules->policy_path);
 		s->rules->policy_path = path;
@@ -317,7 +348,7 @@ void rules_reload(struct srv *s, const char *why)
 {
 	struct rules *rl = s->rules;
 	char err[300] = "";
-	rset *set = reread(s, err, sizeof err), *old = NULL;
+	rset *set = reread(s, why, err, sizeof err), *old = NULL;
 	note_mtimes(s, rl->mtime); /* a bad file is not retried until it changes */
 	pthread_mutex_lock(&rl->mu);
 	if (set) {
@@ -357,6 +388,7 @@ void rules_state(const struct srv *s, rules_status *out)
 	pthread_mutex_lock(&rl->mu);
 	out->failing = rl->failing;
 	snprintf(out->why, sizeof out->why, "%s", rl->why);
+	snprintf(out->restart, sizeof out->restart, "%s", rl->restart);
 	out->gen = rl->gen;
 	pthread_mutex_unlock(&rl->mu);
 	out->reloads = SRV_READ(rl->reloads);

@@ -326,7 +326,7 @@ void srv_health_get(struct srv *s, srv_health *h)
 static void handle_healthz(struct srv *s, fr_conn *c)
 {
 	static const char *const resp_names[] = {"off", "running", "failing"};
-	char mem[1600];
+	char mem[2048];
 	tbuf b;
 	srv_health h;
 	proxy_state px;
@@ -368,6 +368,10 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	if (rs.failing) {
 		tb_str(&b, ",\"policy_error\":");
 		tb_json(&b, rs.why, strlen(rs.why), 300);
+	}
+	if (rs.restart[0]) { /* changed in a config file, not in force */
+		tb_str(&b, ",\"restart_needed\":");
+		tb_json(&b, rs.restart, strlen(rs.restart), RULES_RESTART_MAX);
 	}
 	tb_str(&b, "}\n");
 	reply_simple(s, c, ROUTE_HEALTHZ, s->draining || failing ? 503 : 200, "application/json",

@@ -105,6 +105,8 @@ typedef struct srv_metrics {
 	uint64_t hist_count;
 	uint64_t commits, commit_errors, incidents_opened;
 	uint64_t aggregated;          /* attempts counted in their incident only */
+	uint64_t unsettled;           /* attempts the store could not say were
+	                                 recorded or not (store_record_out) */
 	uint64_t dns_cut;             /* answers past the resolver's cap */
 } srv_metrics;
 
@@ -200,9 +202,12 @@ void rules_reload(struct srv *primary, const char *why);
 rset *rules_current(struct srv *s);
 rset *rset_hold(rset *set);
 void rset_release(rset *set);             /* NULL-safe */
+#define RULES_RESTART_MAX 400
 typedef struct rules_status {
 	int failing;
 	char why[300];
+	char restart[RULES_RESTART_MAX]; /* settings changed in the files, not in force
+	                                    until a restart (comma list, "" = none) */
 	uint64_t gen, reloads, failures;
 } rules_status;
 void rules_state(const struct srv *s, rules_status *out);
@@ -224,6 +229,9 @@ typedef struct srv_health {
 } srv_health;
 void srv_health_get(struct srv *s, srv_health *h);
 
+/* loops.c: each of nloops loops' share of the shared limits
+ * (max_concurrent, max_queue, max_connections, max_reply_bytes) into c. */
+void srv_cfg_share(srvcfg *c, size_t nloops);
 /* loops.c: n listening sockets on spec ("ADDR:PORT"; what names the
  * setting in err): the first bound alone (nobody else holds the address),
  * then all with SO_REUSEPORT on the port it got. */
@@ -305,6 +313,9 @@ char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
+/* The 503's message for a blocked job whose commit failed: not recorded,
+ * or (j->rec.unsettled) may have been, the store never having answered. */
+const char *srv_unrecorded_why(const job *j);
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */
@@ -324,6 +335,8 @@ sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);
 void conn_remove_listener(struct srv *s, struct evconnlistener *l);
 void conn_stats(const struct srv *s, conn_stats_t *out);
 size_t conn_out_bytes(const struct srv *s);
+/* What max_reply_bytes bounds: fetch bodies held and bytes queued to clients. */
+size_t conn_reply_held(const struct srv *s);
 /* A front end's connection (front.c's, the proxy's), counted against
  * max_connections from accept to close.  idle: may it be evicted now (no
  * request in progress)?  close: evict it (must call conn_guest_remove).

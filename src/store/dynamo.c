@@ -549,7 +549,7 @@ static sg_err dd_claim(store *base, int64_t want, const char *owner, int64_t lea
 static sg_err dd_renew(store *base, int64_t id, const char *owner, int64_t lease_ms)
 {
 	dd_store *s = (dd_store *)base;
-	struct aws_error e;
+	struct aws_error e = {0};
 	char sk[24];
 	dd_id_text(id, sk);
 	json_t *key = dd_key(DD_INCIDENTS, sk);
@@ -558,10 +558,22 @@ static sg_err dd_renew(store *base, int64_t id, const char *owner, int64_t lease
 		.names = json_pack("{s:s}", "#s", "state"),
 		.values = json_pack("{s:o,s:o,s:o}", ":c", dd_s("containing"), ":o", dd_s(owner), ":u",
 		                    dd_n(store_now_ms() + lease_ms))};
-	sg_err rc = key && x.names && x.values
-	                    ? aws_ddb_update(s->aws, s->table, key, "SET lease_until_ms = :u", &x,
-	                                     NULL, &e)
-	                    : SG_ERR_NOMEM;
+	sg_err rc = SG_ERR_NOMEM;
+	/* A write to an item a transaction holds is refused with
+	 * TransactionConflictException ("Transaction conflict handling in
+	 * DynamoDB"): a detector joining attempts to this incident does that
+	 * all through an attack.  The client has resent it already; pause as
+	 * the transactions do and try again, and if it stays busy say so as a
+	 * failed call, never as a lease lost (SG_ERR_BUSY is "another
+	 * responder holds it", which stops the playbook). */
+	for (unsigned n = 1; key && x.names && x.values && n <= DD_ROUNDS; n++) {
+		rc = aws_ddb_update(s->aws, s->table, key, "SET lease_until_ms = :u", &x, NULL, &e);
+		if (rc != SG_ERR_BUSY)
+			break;
+		rc = SG_ERR_THROTTLED;
+		if (n < DD_ROUNDS)
+			sleep_ms(conflict_pause_ms(n));
+	}
 	json_decref(key);
 	json_decref(x.names);
 	json_decref(x.values);
@@ -828,6 +840,8 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 		snprintf(err, errlen, "state table %s: AWS client: %.200s", s->table, e.message);
 	else
 		rc = ensure_table(s, o->readonly != 0, err, errlen);
+	if (!rc)
+		rc = dd_identity(s, o->readonly != 0, err, errlen);
 	if (!rc && !o->readonly && (rc = dd_backfill_holders(s)))
 		snprintf(err, errlen, "state table %s: giving the incidents of an older ssrfguard "
 		         "their instance holders: %s", s->table, s->msg);

@@ -277,6 +277,7 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 	group *gs = calloc(n < TX_ACTIONS_MAX ? n : TX_ACTIONS_MAX, sizeof *gs);
 	sg_err rc = o && gs ? SG_OK : SG_ERR_NOMEM;
 	size_t lo = 0, chunks = 0;
+	s->unanswered = false;
 	while (!rc && lo < n) {
 		size_t hi = chunk_end(a, keys, lo, n);
 		for (int round = 0;; round++) {
@@ -303,8 +304,11 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 		snprintf(s->msg, sizeof s->msg, "%zu of %zu attempts recorded (%zu transactions)%s, "
 		         "the rest not: %.800s", lo, n, chunks, next, why);
 	}
-	if (rc && o)
+	if (rc && o) {
 		memset(&o[lo], 0, (n - lo) * sizeof *o);
+		for (size_t i = lo, hi = chunk_end(a, keys, lo, n); s->unanswered && i < hi; i++)
+			o[i].unsettled = 1;
+	}
 	if (o != out)
 		free(o);
 	free(gs);

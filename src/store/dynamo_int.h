@@ -72,6 +72,11 @@ json_t *dd_attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int6
 sg_err dd_record_many(store *s, const store_attempt_in *a, const char *const *keys, size_t n,
                       store_record_out *out);
 
+/* The store's identity into s->base (dynamo_ident.c): read from the item
+ * meta/identity, written there first when absent unless readonly (then
+ * none).  err gets one sentence on failure. */
+sg_err dd_identity(dd_store *s, bool readonly, char *err, size_t errlen);
+
 /* Which incident holds an instance (dynamo_hold.c): store_hold as struct
  * store_engine has it; dd_unhold adds to t the end of id's hold on
  * instance when it has it (a conditional Delete); dd_backfill_holders gives

@@ -113,6 +113,16 @@ static const char schema_v3[] =
 /* A read-only open reads version 2 as well: only store_hold uses holders. */
 #define SCHEMA_READABLE 2
 
+/* Version 4: the store's identity (store.h), drawn once (an identity
+ * already there is kept, whatever the version says); incidents before
+ * first_keyed were opened before it existed.  %s: the new identity (hex
+ * digits, no quoting needed). */
+static const char schema_v4[] =
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO meta VALUES ('store_id', '%s'), ('first_keyed', CAST(1 + COALESCE("
+	" (SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0) AS TEXT));"
+	"PRAGMA user_version = 4;";
+
 sg_err store_map_rc(int rc)
 {
 	switch (rc & 0xff) {
@@ -178,6 +188,30 @@ static sg_err sq_size(store *s, int64_t *bytes) { return sq_size_of((sq_store *)
 
 static const struct store_engine sqlite_engine;
 
+/* The identity and first_keyed from meta (schema 4); a read-only handle
+ * of an older store has none (store.h). */
+static sg_err read_identity(sq_store *s, int64_t ver)
+{
+	s->base.first_keyed = INT64_MAX;
+	if (ver < 4)
+		return SG_OK;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT key, value FROM meta", -1, &st, NULL);
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		if (k && v && !strcmp(k, "store_id") && strlen(v) == STORE_ID_LEN &&
+		    strspn(v, "0123456789abcdef") == STORE_ID_LEN)
+			memcpy(s->base.identity, v, STORE_ID_LEN + 1);
+		else if (k && v && !strcmp(k, "first_keyed"))
+			s->base.first_keyed = strtoll(v, NULL, 10);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return store_map_rc(rc);
+	return s->base.identity[0] && s->base.first_keyed > 0 ? SG_OK : SG_ERR_CORRUPT;
+}
+
 /* Create (version 0) or migrate the schema under an exclusive lock; a
  * racing opener re-reads the version inside it. */
 static sg_err migrate(sq_store *s, int64_t ver)
@@ -191,6 +225,13 @@ static sg_err migrate(sq_store *s, int64_t ver)
 		e = exec(s, schema_v2);
 	if (e == SG_OK && ver < 3)
 		e = exec(s, schema_v3);
+	if (e == SG_OK && ver < 4) {
+		char id[STORE_ID_LEN + 1], sql[sizeof schema_v4 + STORE_ID_LEN];
+		if ((e = store_new_identity(id)) == SG_OK) {
+			snprintf(sql, sizeof sql, schema_v4, id);
+			e = exec(s, sql);
+		}
+	}
 	if (e == SG_OK)
 		e = exec(s, "COMMIT");
 	if (e != SG_OK)
@@ -257,6 +298,10 @@ sg_err store_sqlite_open(const char *path, const store_opts *opts, store **out,
 		       "(`ssrfguard serve` or `ssrfguard respond` migrate it)";
 		goto fail;
 	}
+	/* a damaged store still opens (serve then reports it failing and
+	 * fails closed); without its identity no incident is run (store.h) */
+	if (read_identity(s, ver) != SG_OK)
+		s->base.identity[0] = '\0';
 	for (int i = 0; i < Q__COUNT; i++) {
 		if (ver < 3 && (i == Q_HOLDER || i == Q_HOLD || i == Q_UNHOLD))
 			continue;   /* read-only on schema 2: never writes (a NULL statement fails) */

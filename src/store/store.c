@@ -2,10 +2,12 @@
  * engine (sqlite.c or dynamo.c); what both engines share.  See store.h. */
 #include "store/store_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 
 static const char *const state_names[STORE_STATE__COUNT] = {
 	"logged", "open", "containing", "contained", "failed", "released", "closed",
@@ -142,6 +144,31 @@ void store_close(store *s)
 const char *store_errmsg(const store *s)
 {
 	return s ? s->eng->errmsg(s) : "no store";
+}
+
+const char *store_identity(const store *s)
+{
+	return s ? s->identity : "";
+}
+
+const char *store_key_identity(const store *s, int64_t incident_id)
+{
+	return s && s->identity[0] && incident_id >= s->first_keyed ? s->identity : "";
+}
+
+sg_err store_new_identity(char out[STORE_ID_LEN + 1])
+{
+	unsigned char r[STORE_ID_LEN / 2];
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t n = getrandom(r + got, sizeof r - got, 0);
+		if (n < 0 && errno != EINTR)
+			return SG_ERR_IO;
+		got += n > 0 ? (size_t)n : 0;
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return SG_OK;
 }
 
 sg_err store_size(store *s, int64_t *bytes)

@@ -101,7 +101,7 @@ typedef struct store store;
 typedef enum store_sync { STORE_SYNC_FULL = 0, STORE_SYNC_NORMAL = 1 } store_sync;
 
 #define STORE_BUSY_MS 5000
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store_opts {
 	store_sync sync;  /* default STORE_SYNC_FULL */
@@ -137,6 +137,30 @@ sg_err store_open(const char *path, const store_opts *opts, store **out,
                   char *err, size_t errlen);
 void store_close(store *s); /* NULL-safe */
 const char *store_errmsg(const store *s);
+
+/* ---- identity --------------------------------------------------------- */
+
+/*
+ * Every store has an identity: STORE_ID_LEN lower-case hex digits drawn at
+ * random (getrandom) once, when the store is created, and never changed
+ * (SQLite: the meta table; DynamoDB: the item meta/identity).  A store
+ * created by an older ssrfguard gets one at its first read-write open.
+ * Incident ids count from 1 in every store; the identity tells two stores'
+ * INC-1 apart where AWS sees them (playbook/incname.h: the AWS key
+ * "INC-N-STORE", the ssrfguard:store tag).
+ *
+ * store_identity(): the identity; "" on a read-only handle of a store that
+ * has none yet, or when it could not be read (a damaged SQLite file still
+ * opens, so that serve can say it fails; the responder runs no incident on
+ * a store without an identity).  Never NULL.
+ * store_key_identity(): the identity an incident's AWS key carries: the
+ * store's, or "" for an incident opened before the store had an identity
+ * (by an older ssrfguard, which keyed it "INC-N": it keeps that key, so a
+ * playbook in flight finds its own snapshots).  Never NULL.
+ */
+#define STORE_ID_LEN 16
+const char *store_identity(const store *s);
+const char *store_key_identity(const store *s, int64_t incident_id);
 
 /* ---- incident states -------------------------------------------------- */
 
@@ -196,6 +220,9 @@ typedef struct store_record_out {
 	int aggregated;          /* 1 if only counted in its incident (attempts,
 	                            updated_ms): no attempt row, attempt_id 0 —
 	                            detail_max reached or the store is full */
+	int unsettled;           /* 1 if it may be recorded (at most once) but no
+	                            answer said so (DynamoDB: its transaction
+	                            stayed unanswered); incident_id is then 0 */
 } store_record_out;
 
 /* The database's size in bytes (pages in use, WAL not included).
@@ -227,7 +254,8 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
  * token, twice more (0.5 s and 1 s later), so an answer settles whether it
  * took effect.  Unanswered even then, the call fails and store_errmsg says
  * "the next K unanswered": those K attempts (after the recorded prefix) may
- * be in the store, at most once, and their out[] entries are zero.
+ * be in the store, at most once: their out[] entries are zero but for
+ * unsettled = 1.
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);

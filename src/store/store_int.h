@@ -38,7 +38,14 @@ struct store_engine {
 
 struct store {
 	const struct store_engine *eng;
+	char identity[STORE_ID_LEN + 1]; /* set by the engine's open ("" only
+	                                     read-only on a store without one) */
+	int64_t first_keyed;              /* the first incident id opened under
+	                                     it (INT64_MAX: none is) */
 };
+
+/* A new identity (STORE_ID_LEN lower-case hex digits) from getrandom. */
+sg_err store_new_identity(char out[STORE_ID_LEN + 1]);
 
 /* The engines' opens (arguments checked by store_open). */
 sg_err store_sqlite_open(const char *path, const store_opts *o, store **out, char *err,

@@ -420,8 +420,22 @@ def run_instances(ctx, p):
         raise ApiError("InvalidParameterValue", "MinCount must be at least 1 and no more than MaxCount")
     token = p.get("ClientToken")
     key = ("RunInstances", w.account_id, token)
+    # A ClientToken is bound to its first request (EC2 developer guide,
+    # "Ensuring idempotency in Amazon EC2 API requests", RunInstances
+    # idempotency,
+    # https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html):
+    # the same token with the same parameters launches nothing and answers
+    # with the instances of the first launch, in their state now, terminated
+    # ones included (a token stays valid for at least 24 hours after the
+    # instance is terminated); the same token with other parameters (but
+    # the Region or Availability Zone) fails IdempotentParameterMismatch.
+    fp = {k: v for k, v in p.items() if k not in ("ClientToken", "DryRun")}
     if token and key in w.idempotency:
-        iids = w.idempotency[key]
+        iids, first = w.idempotency[key]
+        if first != fp:
+            raise ApiError("IdempotentParameterMismatch",
+                           "The client token you have provided is associated with a resource that is already "
+                           "deleted or has different parameters. Please use a different client token.")
         insts = [_instance_view(w, st(w)["instances"][i]) for i in iids if i in st(w)["instances"]]
         return {"ReservationId": st(w)["instances"][iids[0]]["_reservation"], "OwnerId": w.account_id,
                 "Groups": [], "Instances": insts}
@@ -462,7 +476,7 @@ def run_instances(ctx, p):
                 _agent_registers(w, inst)
         w.at(w.timing["instance_seconds"], running)
     if token:
-        w.idempotency[key] = [i["InstanceId"] for i in made]
+        w.idempotency[key] = ([i["InstanceId"] for i in made], fp)
     return {"ReservationId": reservation, "OwnerId": w.account_id, "Groups": [],
             "Instances": [_instance_view(w, i) for i in made]}
 

@@ -33,6 +33,7 @@ WEB1 = "i-0a1b2c3d4e5f60001"
 WEB2 = "i-0a1b2c3d4e5f60002"
 FX = "i-0f000000000000f0f"       # our forensic instance (room for many attachments)
 ROLE = "forensics-role"
+S1, S2 = "3f9a2c1b0d4e5f60", "0123456789abcdef"   # two stores' identities
 
 failures = []
 
@@ -133,7 +134,12 @@ def run(sg, work):
                  {"VolumeId": vol(0xc1), "Tags": ev_tags("INC-C", 1)},
                  {"VolumeId": vol(0xc2), "Tags": ev_tags("INC-C", 2)},      # attached to web-2
                  {"VolumeId": vol(0xc3), "Tags": ev_tags("INC-C", 3)},      # never attached
-                 {"VolumeId": vol(0xd1), "Tags": ev_tags("INC-D", 1)}]
+                 {"VolumeId": vol(0xd1), "Tags": ev_tags("INC-D", 1)},
+                 # two stores' INC-7 (each store counts from INC-1), and one store's INC-8
+                 {"VolumeId": vol(0x71), "Tags": dict(ev_tags("INC-7", 1), **{"ssrfguard:store": S1})},
+                 {"VolumeId": vol(0x72), "Tags": dict(ev_tags("INC-7", 2), **{"ssrfguard:store": S1})},
+                 {"VolumeId": vol(0x73), "Tags": dict(ev_tags("INC-7", 3), **{"ssrfguard:store": S2})},
+                 {"VolumeId": vol(0x81), "Tags": dict(ev_tags("INC-8", 1), **{"ssrfguard:store": S1})}]
                 + [{"VolumeId": vol(0x100 + i), "Tags": ev_tags("INC-P", i)} for i in range(30)])}})
         emu.imds(instance_id=FX)
         ec2 = emu.client("ec2")
@@ -141,14 +147,15 @@ def run(sg, work):
 
         def attach(v, inst=FX):
             ec2.attach_volume(VolumeId=v, InstanceId=inst, Device=next(slots))
-        for v in (0xa1, 0xa2, 0xa0, 0xb1, 0xc1, 0xd1):
+        for v in (0xa1, 0xa2, 0xa0, 0xb1, 0xc1, 0xd1, 0x71, 0x72, 0x73, 0x81):
             attach(vol(v))
         attach(vol(0xa9), WEB2)
         attach(vol(0xc2), WEB2)
         for i in range(30):
             attach(vol(0x100 + i))
         emu.advance(30)   # attaching -> attached
-        for v, img in ((0xa1, "a1"), (0xa2, "a2"), (0xb1, "b1"), (0xc1, "c1"), (0xa0, "a1")):
+        for v, img in ((0xa1, "a1"), (0xa2, "a2"), (0xb1, "b1"), (0xc1, "c1"), (0xa0, "a1"),
+                       (0x71, "a1"), (0x72, "a2"), (0x73, "b1"), (0x81, "c1")):
             box.plug(vol(v), imgs[img])
         for i in range(30):
             box.plug(vol(0x100 + i), imgs["b1"])
@@ -231,6 +238,19 @@ def run(sg, work):
               "discover INC-A --from-tags: the two volumes with their source", p.stdout + p.stderr)
         devs = [e.get("device", "") for e in d.get("evidence", [])]
         check(all(x.startswith(box.dev + "/nvme") for x in devs), "discover: devices by NVMe serial", devs)
+
+        # --- two stores' INC-7: the key names one store's; INC-7 alone is ambiguous
+        p = sgrun("discover", "--incident", f"INC-7-{S1}", "--from-tags")
+        got = sorted(e.get("volume_id") for e in out_json(p).get("evidence", []))
+        check(p.returncode == 0 and got == [vol(0x71), vol(0x72)],
+              "discover INC-7-STORE: exactly that store's INC-7 volumes", p.stdout + p.stderr)
+        p = sgrun("discover", "--incident", "INC-7", "--from-tags")
+        check(p.returncode == 2 and "more than one store" in p.stderr and S1 in p.stderr and S2 in p.stderr
+              and "--incident INC-7-STORE" in p.stderr,
+              "discover INC-7: two stores' incidents refused, both named", p.stderr)
+        p = sgrun("discover", "--incident", "8", "--from-tags")
+        got = sorted(e.get("volume_id") for e in out_json(p).get("evidence", []))
+        check(p.returncode == 0 and got == [vol(0x81)], "discover --incident 8 reads INC-8", p.stdout + p.stderr)
 
         # --- pagination: 30 volumes, 25 a page
         emu.clear_journal()

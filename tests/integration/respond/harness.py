@@ -29,6 +29,13 @@ ROLE = "web-fleet-role"
 CREDS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
          "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
          "AWS_REGION": "us-east-1"}
+# the forensic instance's launch template of --forensic-launch-template
+# (the fleet's subnet, the forensics profile the SSM agent may use)
+FORENSIC_TEMPLATE = {"LaunchTemplateName": "ssrfguard-forensics", "LaunchTemplateData": {
+    "ImageId": "ami-0f0000000000000f1", "InstanceType": "m5.large",
+    "IamInstanceProfile": {"Name": "forensics-profile"},
+    "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-0a000000000000001",
+                           "Groups": ["sg-0f000000000000001"]}]}}
 # Every timed transition the playbook waits on, short: each still happens
 # (a poll every 50 ms sees the in-between state), the run just waits less.
 # (The web-instances target group's own deregistration delay in fleet.json,
@@ -179,6 +186,17 @@ def respond(binary, emu, workdir, *args, crash=None, timeout=120, extra_env=None
     return p
 
 
+def aws_key(inc):
+    """The regular expression of incident inc's AWS key: INC-N-STORE
+    (playbook/incname.h): its SSM comments, S3 prefixes, share tags."""
+    return re.escape(inc) + r"-[0-9a-f]{16}"
+
+
+def comment_is(comment, inc, what):
+    """Whether an SSM command's comment is inc's `what` ("forensics", ...)."""
+    return bool(re.fullmatch(f"ssrfguard {aws_key(inc)} {re.escape(what)}", comment or ""))
+
+
 def json_log_line(line):
     """The parsed line when it is one of logging.h's JSON log lines (ts in
     RFC 3339 UTC, a level word, an event), else None."""
@@ -247,6 +265,7 @@ def verify_contained(st, inc, victim=VICTIM, asg="web-asg", desired=2, role=ROLE
         check(b["Ebs"]["DeleteOnTermination"] is False, L + f"{b['DeviceName']} kept on termination")
     t = tags(inst)
     check(t.get("IncidentId") == inc, L + f"IncidentId tag {t.get('IncidentId')}")
+    check(re.fullmatch("[0-9a-f]{16}", t.get("ssrfguard:store", "")), L + f"ssrfguard:store tag {t}")
     check(t.get("InvestigationTicket") == "SSRF_Detected", L + "InvestigationTicket tag")
     check(t.get("ssrfguard:status") == "contained", L + f"status tag {t.get('ssrfguard:status')}")
     # the role's profile gone: only the quarantine profile (or none) is left
@@ -329,14 +348,14 @@ def verify_contained(st, inc, victim=VICTIM, asg="web-asg", desired=2, role=ROLE
                 devs.append(att[0]["Device"])
             check(v["AvailabilityZone"] == fi["Placement"]["AvailabilityZone"], L + "volume in the forensic AZ")
         check(len(set(devs)) == len(devs) and not (set(devs) & taken), L + f"device slots {devs}")
-        cmds = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == f"ssrfguard {inc} forensics"]
+        cmds = [c for c in st["ssm"]["commands"].values() if comment_is(c.get("Comment"), inc, "forensics")]
         check(len(cmds) == 1, L + f"{len(cmds)} forensic commands, want 1")
         if cmds:
             line = cmds[0]["Parameters"]["commands"][0]
-            check(line.startswith(f"ssrfguard forensics examine --incident {inc} --volume vol-"),
+            check(re.match(f"ssrfguard forensics examine --incident {aws_key(inc)} --volume vol-", line),
                   L + f"forensic command line: {line}")
             check(cmds[0]["InstanceIds"] == [forensic], L + "forensic command target")
-    caps = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == f"ssrfguard {inc} volatile capture"]
+    caps = [c for c in st["ssm"]["commands"].values() if comment_is(c.get("Comment"), inc, "volatile capture")]
     want = 1 if captured else 0
     check(len(caps) == want, L + f"{len(caps)} capture commands, want {want}")
 
@@ -355,9 +374,11 @@ def fingerprint(st, inc):
     f["desired"] = {k: g["DesiredCapacity"] for k, g in st["autoscaling"].items()}
     f["asg_size"] = {k: len(g["Instances"]) for k, g in st["autoscaling"].items()}
     f["policies"] = {k: sorted(r["Policies"]) for k, r in st["iam"]["roles"].items()}
-    f["commands"] = sorted(c.get("Comment", "") for c in st["ssm"]["commands"].values())
+    # each run has a store of its own: its identity differs, not its place
+    f["commands"] = sorted(re.sub(r"-[0-9a-f]{16} ", "-STORE ", c.get("Comment", ""))
+                           for c in st["ssm"]["commands"].values())
     inst = ec2["instances"][VICTIM]
-    f["victim_tags"] = tags(inst)
+    f["victim_tags"] = {k: "STORE" if k == "ssrfguard:store" else v for k, v in tags(inst).items()}
     return f
 
 

@@ -19,6 +19,7 @@ import atexit
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -48,7 +49,7 @@ try:
         h.check(others.get("isolate") == "done" and others.get("strip") == "done",
                 f"containment went on: {others}")
     st = emu.state()
-    caps = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == "ssrfguard INC-1 volatile capture"]
+    caps = [c for c in st["ssm"]["commands"].values() if h.comment_is(c.get("Comment"), "INC-1", "volatile capture")]
     h.check(not caps, f"no capture command sent: {caps}")
 
     # a long output: 30,000 characters on stdout, more than SSM shows
@@ -76,12 +77,12 @@ try:
     cap, r = capture_of(w2)
     h.check(cap.get("stdout_sha256") == want, f"whole stdout hashed from the object: {cap.get('stdout_sha256')}")
     h.check(cap.get("stdout_bytes") == len(big), f"whole size: {cap.get('stdout_bytes')}")
-    h.check(str(cap.get("stdout_object", "")).startswith("s3://ir-evidence/ssrfguard/INC-1/capture/"),
+    h.check(re.match(f"s3://ir-evidence/ssrfguard/{h.aws_key('INC-1')}/capture/", str(cap.get("stdout_object", ""))),
             f"object named: {cap.get('stdout_object')}")
     h.check(not cap.get("stdout_truncated"), "not marked truncated")
     h.check(len(cap.get("stdout", "")) == 24000, f"SSM showed 24,000: {len(cap.get('stdout', ''))}")
     cmds = [c for c in emu.state()["ssm"]["commands"].values()
-            if c.get("Comment") == "ssrfguard INC-1 volatile capture"]
+            if h.comment_is(c.get("Comment"), "INC-1", "volatile capture")]
     h.check(cmds and cmds[0].get("OutputS3BucketName") == "ir-evidence", f"OutputS3BucketName sent: {cmds}")
     h.check(cmds and cmds[0]["Parameters"].get("executionTimeout") == ["5"],
             f"executionTimeout = --capture-timeout: {cmds and cmds[0]['Parameters']}")
@@ -132,7 +133,7 @@ try:
         deadline = time.time() + 30
         while time.time() < deadline:
             run = [c for c in emu.state()["ssm"]["commands"].values()
-                   if c.get("Comment") == "ssrfguard INC-1 volatile capture" and c.get("Status") == "InProgress"]
+                   if h.comment_is(c.get("Comment"), "INC-1", "volatile capture") and c.get("Status") == "InProgress"]
             if run:
                 ssm.cancel_command(CommandId=run[0]["CommandId"])
                 return

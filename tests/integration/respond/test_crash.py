@@ -28,6 +28,7 @@ import json
 import os
 import queue
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -68,12 +69,12 @@ def evidence_ok(emu, work, label):
         return
     r = h.report_ok(work, "INC-1") or {}
     cap, mem = r.get("capture", {}), r.get("memory", {})
-    h.check(str(cap.get("stdout_object", "")).startswith("s3://ir-evidence/ssrfguard/INC-1/capture/"),
+    h.check(re.match(f"s3://ir-evidence/ssrfguard/{h.aws_key('INC-1')}/capture/", str(cap.get("stdout_object", ""))),
             f"{label}: capture read back from the bucket: {cap}")
     h.check(mem.get("match") is True and mem.get("bytes") == MEMORY_BYTES, f"{label}: memory image kept: {mem}")
     sent = [c["params"].get("Comment") for c in emu.journal() if c["action"] == "SendCommand" and not c.get("error")]
     for what in ("volatile capture", "memory"):
-        n = sent.count(f"ssrfguard INC-1 {what}")
+        n = sum(h.comment_is(c, "INC-1", what) for c in sent)
         h.check(n == 1, f"{label}: the {what} command sent {n} times")
 
 

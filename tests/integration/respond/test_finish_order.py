@@ -4,7 +4,9 @@
   - A report that cannot be written (INC-1.json is a directory, so the
     rename onto it fails) fails finish, and no "end" webhook says
     "playbook ended" of a run whose report is missing; the step's failure
-    is notified instead.
+    is notified instead; the incident is contained (it is) but list, show
+    and show --json (the dashboard's report) say the finish failed and
+    why, never "playbook complete", "in progress" or a report path.
   - With a writable report dir, when the "end" webhook arrives both
     reports already exist.
 
@@ -14,6 +16,7 @@ import http.server
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -66,6 +69,23 @@ try:
             f"finish failed on the report: {p.returncode} {line} {p.stderr[-300:]}")
     h.check(not [e for e in got if e[0] == "end"], f"no end notification without the report: {got}")
     h.check(any(e[0] == "failure" for e in got), f"the failure is notified: {got}")
+    # every place that shows the outcome says the finish failed, none that
+    # the playbook completed or that a report exists
+    inc = [binary, "incidents", "--store", os.path.join(work, "w", "inc.db")]
+    env = emu.env()
+    lst = json.loads(subprocess.run(inc + ["list", "--json"], env=env, stdout=subprocess.PIPE,
+                                    text=True).stdout)
+    h.check(lst and lst[0]["state"] == "contained" and "finish step failed" in lst[0]["reason"]
+            and "complete" not in lst[0]["reason"], f"list: contained, finish failed: {lst}")
+    rep = json.loads(subprocess.run(inc + ["show", "1", "--json"], env=env, stdout=subprocess.PIPE,
+                                    text=True).stdout)
+    created = [c for st in rep["steps"] for c in (st.get("created") or {})]
+    h.check(rep["outcome"] == "contained" and "report not written" in rep.get("outcome_why", "")
+            and not [c for c in created if c.startswith("report")],
+            f"show --json (the dashboard's report): {rep['outcome']} {rep.get('outcome_why')} {created}")
+    md = subprocess.run(inc + ["show", "1"], env=env, stdout=subprocess.PIPE, text=True).stdout
+    h.check("| Outcome | contained |" in md and "in progress" not in md and
+            "| Why | finish failed: report not written" in md, f"show: {md[:600]}")
 
     run()
     p = h.respond(binary, emu, os.path.join(work, "w"), "--instance", h.VICTIM, "--webhook", url)

@@ -24,11 +24,7 @@ binary = sys.argv[1]
 emu = h.Emulator(seeds=(h.FLEET,))
 work = tempfile.mkdtemp(prefix="rsp-launch-")
 atexit.register(shutil.rmtree, work, True)
-TEMPLATE = {"LaunchTemplateName": "ssrfguard-forensics", "LaunchTemplateData": {
-    "ImageId": "ami-0f0000000000000f1", "InstanceType": "m5.large",
-    "IamInstanceProfile": {"Name": "forensics-profile"},
-    "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": "subnet-0a000000000000001",
-                           "Groups": ["sg-0f000000000000001"]}]}}
+TEMPLATE = h.FORENSIC_TEMPLATE
 ARGS = ("--forensic-instance", "", "--forensic-launch-template", "ssrfguard-forensics")
 
 
@@ -65,7 +61,7 @@ try:
     vols = [v for v in st["ec2"]["volumes"].values() if h.tags(v).get("IncidentId") == "INC-1"]
     h.check(len(vols) == 2 and all(a["InstanceId"] == fid for v in vols for a in v["Attachments"])
             and all(v["Attachments"] for v in vols), f"evidence volumes attached to it: {vols}")
-    sent = [c for c in st["ssm"]["commands"].values() if c.get("Comment") == "ssrfguard INC-1 forensics"]
+    sent = [c for c in st["ssm"]["commands"].values() if h.comment_is(c.get("Comment"), "INC-1", "forensics")]
     h.check(len(sent) == 1 and sent[0]["InstanceIds"] == [fid], f"the examination runs there: {sent}")
     r = h.report_ok(w, "INC-1")
     f = [s for s in (r or {}).get("steps", []) if s["name"] == "forensics"]

@@ -13,6 +13,7 @@ import atexit
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -66,9 +67,10 @@ try:
     h.check(mem.get("sha256") == want and mem.get("bytes") == SIZE and mem.get("match") is True
             and mem.get("instance_sha256") == want and mem.get("tool") == "avml",
             f"the image hashed from the object, as the instance hashed it: {mem}")
-    h.check(mem.get("object") == f"s3://ir-evidence/ssrfguard/INC-1/memory/{h.VICTIM}.lime.compressed",
+    h.check(re.fullmatch(f"s3://ir-evidence/ssrfguard/{h.aws_key('INC-1')}/memory/{h.VICTIM}.lime.compressed",
+                         mem.get("object") or ""),
             f"the object is named: {mem.get('object')}")
-    cmds = [c for c in emu.state()["ssm"]["commands"].values() if c.get("Comment") == "ssrfguard INC-1 memory"]
+    cmds = [c for c in emu.state()["ssm"]["commands"].values() if h.comment_is(c.get("Comment"), "INC-1", "memory")]
     text = "\n".join(cmds[0]["Parameters"]["commands"]) if cmds else ""
     h.check(len(cmds) == 1 and "avml --compress" in text and "sha256sum" in text and "aws s3 cp" in text
             and "trap 'rm -f" in text and cmds[0]["Parameters"].get("executionTimeout") == ["1800"],

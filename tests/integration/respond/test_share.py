@@ -12,6 +12,7 @@ usage: test_share.py SSRFGUARD"""
 import atexit
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -83,7 +84,7 @@ try:
     h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"resumed: {p.stdout[-600:]} {p.stderr[-600:]}")
     st = emu.state()
     originals = [s for s in snapshots(st) if h.tags(s).get("IncidentId") == "INC-1"]
-    copies = [s for s in snapshots(st) if h.tags(s).get("ssrfguard:share-incident") == "INC-1"]
+    copies = [s for s in snapshots(st) if re.fullmatch(h.aws_key("INC-1"), h.tags(s).get("ssrfguard:share-incident", ""))]
     h.check(len(originals) == 2 and not any(shared(s) for s in originals), f"originals not shared: {originals}")
     h.check(len(copies) == 2 and all(s["KmsKeyId"] == arn and s["Encrypted"] and s["State"] == "completed"
                                      and shared(s) == [ACCOUNT] for s in copies),
@@ -113,7 +114,7 @@ try:
     p = h.respond(binary, emu, w, "--incident", "1", *args)
     h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"resumed: {p.stdout[-600:]} {p.stderr[-600:]}")
     st = emu.state()
-    copies = [s for s in snapshots(st) if h.tags(s).get("ssrfguard:share-incident") == "INC-1"]
+    copies = [s for s in snapshots(st) if re.fullmatch(h.aws_key("INC-1"), h.tags(s).get("ssrfguard:share-incident", ""))]
     h.check(len(copies) == 2 and all(shared(s) == [ACCOUNT] for s in copies),
             f"still one copy per snapshot, each shared: {copies}")
     calls = emu.journal()

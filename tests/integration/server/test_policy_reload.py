@@ -12,7 +12,11 @@ test_policy_reload.py; two event loops, so both take the new rules:
     with policy reload_failed and policy_error, the metrics say so, and the
     file is not tried again until it changes;
   - an upstream connection the proxy kept under the old rules is never
-    reused under the new ones (a new connection reaches the upstream).
+    reused under the new ones (a new connection reaches the upstream);
+  - any other setting changed in the --config file is not taken, and says
+    so: a config_restart_needed warning naming each one and /healthz's
+    restart_needed, until the file is as it was (no such line for a reload
+    that changed only the policy and rules).
 """
 import os
 import signal
@@ -132,5 +136,27 @@ wait_until(lambda: srv.health().get("policy") == "ok", "a good file ends the fai
 check(srv.health().get("status") == "ok" and srv.metric("ssrfguard_policy_reload_failing") == 0,
       "healthz and metrics ok again")
 check(go("203.0.113.10") == {200} and go("203.0.113.11") == {403}, "v5 holds")
+
+
+def restart_lines():
+    return [d for d in srv.log_lines() if d.get("event") == "config_restart_needed"]
+
+
+# ---- settings a reload does not take: named, not silently ignored ----
+check(restart_lines() == [] and "restart_needed" not in srv.health(),
+      "no restart named while only the policy and rules changed: %r" % restart_lines())
+replace_file(srv.conf, conf + "max_body = 1234\nworkers = 3\n")
+wait_until(lambda: any(d.get("generation") == 6 for d in reloads()), "the config file read again")
+lines = restart_lines()
+check(len(lines) == 1 and lines[0].get("settings") == "max-body,workers" and
+      lines[0].get("level") == "warning" and lines[0].get("trigger") == "file_changed" and
+      "restart" in lines[0].get("message", ""), "each setting not taken is named: %r" % lines)
+h = srv.health()
+check(h.get("restart_needed") == "max-body,workers", "healthz names them: %r" % h)
+check(go("203.0.113.10") == {200}, "the rules still reload with them")
+replace_file(srv.conf, conf)
+wait_until(lambda: any(d.get("generation") == 7 for d in reloads()), "the file as it was")
+check("restart_needed" not in srv.health() and len(restart_lines()) == 1,
+      "as it was: nothing left to restart for: %r" % srv.health())
 check(srv.stop() == 0, "clean exit after SIGTERM (no sanitizer report)")
 finish()

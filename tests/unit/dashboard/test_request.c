@@ -46,6 +46,9 @@ TEST(path_id)
 	CHECK_INT(dash_path_id("+1"), 0);
 	CHECK_INT(dash_path_id("1/x"), 0);
 	CHECK_INT(dash_path_id("1 "), 0);
+	CHECK_INT(dash_path_id("INC-7"), 7); /* the name every page shows */
+	CHECK_INT(dash_path_id("INC-"), 0);
+	CHECK_INT(dash_path_id("INC-7-3f9a2c1b0d4e5f60"), 0);
 	CHECK_INT(dash_path_id(NULL), 0);
 }
 

@@ -75,7 +75,7 @@ TEST(check_with_pins)
 		"rebind.example:443:203.0.113.10,169.254.169.254",
 		"mixed.example:203.0.113.11,[::1],127.0.0.1",
 		"v6.example:443:[2001:db8::10]",
-		"b\xc3\xbc" "cher.de:443:203.0.113.12",
+		("b\xc3\xbc" "cher.de:443:203.0.113.12"),
 		"twice.example:443:203.0.113.30",
 		"twice.example:443:169.254.169.254",
 		"twice.example:80:203.0.113.30",

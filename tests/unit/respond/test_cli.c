@@ -30,6 +30,7 @@ static const struct {
 	{{"--incident", "12x", NULL}, -1, "incident not a number"},
 	{{"--incident", "INC-12", NULL}, 0, "incident as its name"},
 	{{"--incident", "INC-", NULL}, -1, "incident name without a number"},
+	{{"--incident", "INC-7-3f9a2c1b0d4e5f60", NULL}, -1, "incident of a store: not here"},
 	{{"--instance", "i-1", "--incident", "3", NULL}, -1, "both"},
 	{{"--preflight", NULL}, -1, "preflight without instance"},
 	{{"--skip", "record", NULL}, -1, "record cannot be skipped"},
@@ -89,6 +90,20 @@ TEST(argv_table)
 			CHECKF(msg[0], "%s: no message", argv_cases[i].label);
 		respond_cli_free(&o);
 	}
+}
+
+/* One incident, two spellings: N and INC-N (playbook/incname.h). */
+TEST(incident_by_name_or_number)
+{
+	respond_cli o;
+	char msg[256] = "";
+	const char *named[] = {"--incident", "INC-7", NULL}, *number[] = {"--incident=7", NULL};
+	CHECKF(parse(&o, named, msg, sizeof msg) == 0, "%s", msg);
+	CHECK_INT(o.incident, 7);
+	respond_cli_free(&o);
+	CHECKF(parse(&o, number, msg, sizeof msg) == 0, "%s", msg);
+	CHECK_INT(o.incident, 7);
+	respond_cli_free(&o);
 }
 
 TEST(argv_values_land)
@@ -394,5 +409,5 @@ TEST(markdown_long_values_not_cut)
 	free(md);
 }
 
-TEST_MAIN(argv_table, argv_values_land, guardduty_rules_land, config_table, delivery_table, markdown_escapes_hostile_values, markdown_finding_section,
+TEST_MAIN(argv_table, incident_by_name_or_number, argv_values_land, guardduty_rules_land, config_table, delivery_table, markdown_escapes_hostile_values, markdown_finding_section,
           markdown_forensics_section, markdown_long_values_not_cut)

@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "aws/dynamodb.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -287,6 +288,73 @@ TEST(reopen_and_many)
 	CHECK_INT(store_open(cmd, NULL, &s, err, sizeof err), SG_ERR_CORRUPT);
 }
 
+/* Every store has an identity of its own, drawn once and kept across
+ * opens (read-only ones too); the incidents opened under it carry it in
+ * their AWS key (playbook/incname.h). */
+TEST(identity_kept_and_own)
+{
+	store *s = fresh();
+	char first[STORE_ID_LEN + 1];
+	snprintf(first, sizeof first, "%s", store_identity(s));
+	CHECK_INT(strlen(first), STORE_ID_LEN);
+	CHECK_INT(strspn(first, "0123456789abcdef"), STORE_ID_LEN);
+	store_attempt_in a = att("7.7.7.7", 1);
+	store_record_out o;
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	CHECK_STR(store_key_identity(s, o.incident_id), first);
+	store_close(s);
+	s = reopen();
+	CHECK_STR(store_identity(s), first);
+	store_close(s);
+	char err[256];
+	store_opts ro = where(1);
+	CHECK_INT(store_open(path, &ro, &s, err, sizeof err), SG_OK);
+	CHECK_STR(store_identity(s), first);
+	CHECK_STR(store_key_identity(s, o.incident_id), first);
+	store_close(s);
+	store *other = fresh();
+	CHECK(strlen(store_identity(other)) == STORE_ID_LEN && strcmp(store_identity(other), first));
+	store_close(other);
+}
+
+/* A state table made before store identities: its first read-write open
+ * writes one; the incidents it already held keep the key INC-N.  (The
+ * SQLite side: migrates_schema_1.) */
+TEST(identity_comes_to_an_older_table)
+{
+	if (!dynamo)
+		return;
+	store *s = fresh();
+	store_attempt_in a[2] = {att("8.8.8.1", 1), att("8.8.8.2", 1)};
+	store_record_out o[2];
+	CHECK_INT(store_record_many(s, a, 2, o), SG_OK);
+	store_close(s);
+	/* what an older version left: the counter at 2, no identity item */
+	struct aws_client *c = NULL;
+	struct aws_client_opts co = {0};
+	struct aws_error e;
+	CHECK_INT(aws_client_new(&co, &c, &e), SG_OK);
+	json_t *key = json_pack("{s:{s:s},s:{s:s}}", "pk", "S", "meta", "sk", "S", "identity");
+	CHECK_INT(aws_ddb_delete(c, table, key, NULL, &e), SG_OK);
+	json_decref(key);
+	aws_client_free(c);
+	char err[256];
+	store_opts ro = where(1);
+	CHECK_INT(store_open(path, &ro, &s, err, sizeof err), SG_OK);
+	CHECK_STR(store_identity(s), ""); /* a reader writes nothing */
+	CHECK_STR(store_key_identity(s, o[1].incident_id), "");
+	store_close(s);
+	s = reopen();
+	CHECK_INT(strlen(store_identity(s)), STORE_ID_LEN);
+	CHECK_STR(store_key_identity(s, o[0].incident_id), "");
+	CHECK_STR(store_key_identity(s, o[1].incident_id), "");
+	store_attempt_in b = att("8.8.8.3", 1);
+	store_record_out ob;
+	CHECK_INT(store_record(s, &b, &ob), SG_OK);
+	CHECK_STR(store_key_identity(s, ob.incident_id), store_identity(s));
+	store_close(s);
+}
+
 TEST(concurrent_claimers)
 {
 	store *s = fresh();
@@ -461,6 +529,15 @@ TEST(migrates_schema_1)
 	CHECK_INT(inc.attempts, 2);
 	CHECK_INT(inc.observe, 0);
 	store_incident_free(&inc);
+	/* the store gets an identity; the incident opened before it keeps
+	 * its old AWS key "INC-1" (its snapshots are tagged so), a new one
+	 * carries the identity */
+	CHECK_INT(strlen(store_identity(s)), STORE_ID_LEN);
+	CHECK_STR(store_key_identity(s, 1), "");
+	a = att("10.6.6.6", 1);
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	CHECK_INT(o.incident_id, 2);
+	CHECK_STR(store_key_identity(s, 2), store_identity(s));
 	store_close(s);
 }
 
@@ -482,4 +559,4 @@ static void cleanup(void)
 
 TEST_MAIN(setup, record_and_join, logged_then_escalated, transition_table,
           claim_lease_and_steps, reopen_and_many, concurrent_claimers, open_and_claim_atomic,
-          migrates_schema_1, cleanup)
+          identity_kept_and_own, identity_comes_to_an_older_table, migrates_schema_1, cleanup)

@@ -109,9 +109,19 @@ class Evidence(EmuTest):
                               ClientToken="forensics-INC-1")
         i = r["Instances"][0]
         self.assertEqual((i["State"]["Name"], i["InstanceType"]), ("pending", "m5.large"))
-        again = ec2.run_instances(LaunchTemplate={"LaunchTemplateName": "forensics"}, MinCount=1, MaxCount=1,
-                                  ClientToken="forensics-INC-1")
+        again = ec2.run_instances(LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"]}, MinCount=1,
+                                  MaxCount=1, ClientToken="forensics-INC-1")
         self.assertEqual(again["Instances"][0]["InstanceId"], i["InstanceId"])     # idempotent
+        # the token is bound to its first request: other parameters are refused
+        # (EC2 developer guide, "Ensuring idempotency"), not a second launch
+        self.assertEqual(self.err(ec2.run_instances, LaunchTemplate={"LaunchTemplateName": "forensics"},
+                                  MinCount=1, MaxCount=1, ClientToken="forensics-INC-1"),
+                         "IdempotentParameterMismatch")
+        self.assertEqual(self.err(ec2.run_instances, LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"]},
+                                  MinCount=1, MaxCount=1, ClientToken="forensics-INC-1",
+                                  TagSpecifications=[{"ResourceType": "instance",
+                                                      "Tags": [{"Key": "IncidentId", "Value": "INC-2"}]}]),
+                         "IdempotentParameterMismatch")
         self.emu.advance(2)
         got = self.inst(i["InstanceId"])
         self.assertEqual(got["State"]["Name"], "running")
@@ -124,6 +134,12 @@ class Evidence(EmuTest):
         self.assertEqual([x["PingStatus"] for x in info], ["Online"])
         self.assertEqual(self.err(ec2.run_instances, LaunchTemplate={"LaunchTemplateName": "nope"}, MinCount=1,
                                   MaxCount=1), "InvalidLaunchTemplateName.NotFoundException")
+        # terminated, the token still answers with that instance: no new launch
+        ec2.terminate_instances(InstanceIds=[i["InstanceId"]])
+        self.emu.advance(5)
+        gone = ec2.run_instances(LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"]}, MinCount=1,
+                                 MaxCount=1, ClientToken="forensics-INC-1")["Instances"]
+        self.assertEqual([(x["InstanceId"], x["State"]["Name"]) for x in gone], [(i["InstanceId"], "terminated")])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""serve on a DynamoDB state table (--state-table) when the incident's
+transaction takes effect but no answer ever comes back (the emulator's
+drop_after fault on every TransactWriteItems): the store cannot say whether
+the attempt was recorded, so serve must not say it was not.  The client
+still gets no success (the URL stays blocked, never fetched), and the
+answer, the log line and the metric say the attempt may have been recorded
+(at most once) — not "could not be recorded; try again".
+
+usage: test_serve_unanswered.py SSRFGUARD"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+binary = sys.argv[1]
+TABLE = "ssrfguard-state"
+emu = h.Emulator()
+work = tempfile.mkdtemp(prefix="srv-unanswered-")
+srv = None
+
+
+def get(url, timeout=30):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return 0, str(e)
+
+
+try:
+    port = h.free_port()
+    log = os.path.join(work, "serve.log")
+    srv = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--state-table", TABLE,
+                            "--instance-id", h.VICTIM, "--region", "us-east-1", "--az", "us-east-1a",
+                            "--no-imds", "--log", log],
+                           env=emu.env(), stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "err.log"), "w"))
+    base = f"http://127.0.0.1:{port}"
+    h.check(h.wait(lambda: get(base + "/healthz", 1)[0] == 200, 20), "serve is up")
+    emu.faults([{"kind": "drop_after", "service": "dynamodb", "action": "TransactWriteItems", "count": 1000}])
+    code, body = get(base + "/go?url=http://169.254.169.254/latest/meta-data/")
+    emu.clear_faults()
+    h.check(code == 503, f"the blocked URL is never a success: {code} {body}")
+    h.check("could not be recorded" not in body and "try again" not in body,
+            f"the answer does not say the attempt was not recorded: {body}")
+    h.check("may have been recorded" in body, f"the answer says it may have been recorded: {body}")
+    # what actually happened: the transaction took effect (drop_after)
+    items = emu.state().get("dynamodb", {}).get(TABLE, {"Items": []})["Items"]
+    h.check(any(i["pk"]["S"].startswith("incident") for i in items), "the emulator holds the incident")
+    lines = [json.loads(x) for x in open(log) if x.strip().startswith("{")]
+    err = [x for x in lines if x.get("event") == "error" and x.get("what") == "store"]
+    h.check(err and err[-1].get("unsettled") == 1 and err[-1].get("not_recorded") == 0,
+            f"the log line counts the attempt as unsettled, not as not recorded: {err}")
+    metrics = get(base + "/metrics", 5)[1]
+    h.check("ssrfguard_store_unsettled_total 1\n" in metrics,
+            "the metric counts the attempt that may have been recorded: "
+            + "".join(x + "\n" for x in metrics.splitlines() if "store" in x))
+finally:
+    if srv:
+        srv.terminate()
+        try:
+            srv.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+    emu.stop()
+    shutil.rmtree(work, ignore_errors=True)
+h.finish("serve-unanswered")

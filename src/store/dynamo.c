@@ -50,6 +50,29 @@ static long conflict_pause_ms(unsigned n)
 	return 5 + (long)(r % span);
 }
 
+/*
+ * One UpdateItem.  A write to an item a transaction in flight holds is
+ * refused with TransactionConflictException ("Transaction conflict
+ * handling in DynamoDB"); the client resends it as it does throttling, and
+ * when it is still refused (a detector joining attempts all through an
+ * attack, a responder's step changes) it is sent again here after the
+ * transactions' growing pauses, at most DD_ROUNDS tries.  Still refused
+ * then: SG_ERR_THROTTLED, never SG_ERR_BUSY, which callers read as
+ * "another writer has it" (a lease lost, an incident that kept changing).
+ */
+static sg_err dd_update_item(dd_store *s, const json_t *key, const char *update,
+                             const struct aws_ddb_expr *x, json_t **attrs, struct aws_error *e)
+{
+	for (unsigned n = 1;; n++) {
+		sg_err rc = aws_ddb_update(s->aws, s->table, key, update, x, attrs, e);
+		if (rc != SG_ERR_BUSY)
+			return rc;
+		if (n == DD_ROUNDS)
+			return SG_ERR_THROTTLED;
+		sleep_ms(conflict_pause_ms(n));
+	}
+}
+
 /* ---- expression placeholders ---- */
 
 /* values with the active states' placeholders added (for ACTIVE_STATES) */
@@ -213,8 +236,7 @@ sg_err dd_next_id(dd_store *s, int64_t *id)
 	struct aws_error e;
 	json_t *key = dd_key("meta", "counter"), *attrs = NULL;
 	struct aws_ddb_expr x = {.values = json_pack("{s:o}", ":one", dd_n(1))};
-	sg_err rc = key && x.values ? aws_ddb_update(s->aws, s->table, key, "ADD next_id :one", &x,
-	                                             &attrs, &e)
+	sg_err rc = key && x.values ? dd_update_item(s, key, "ADD next_id :one", &x, &attrs, &e)
 	                            : SG_ERR_NOMEM;
 	*id = rc ? 0 : aws_ddb_num(attrs, "next_id");
 	if (!rc && *id <= 0)
@@ -281,8 +303,7 @@ static sg_err join_incident(dd_store *s, int64_t id, const store_attempt_in *a, 
 	sg_err rc = SG_ERR_NOMEM;
 	if (key && names && values && !dd_add_active_states(values)) {
 		struct aws_ddb_expr x = {.condition = ACTIVE_STATES, .names = names, .values = values};
-		rc = aws_ddb_update(s->aws, s->table, key, "ADD attempts :one SET updated_ms = :at", &x,
-		                    &attrs, &e);
+		rc = dd_update_item(s, key, "ADD attempts :one SET updated_ms = :at", &x, &attrs, &e);
 	}
 	json_decref(key);
 	json_decref(names);
@@ -558,22 +579,9 @@ static sg_err dd_renew(store *base, int64_t id, const char *owner, int64_t lease
 		.names = json_pack("{s:s}", "#s", "state"),
 		.values = json_pack("{s:o,s:o,s:o}", ":c", dd_s("containing"), ":o", dd_s(owner), ":u",
 		                    dd_n(store_now_ms() + lease_ms))};
-	sg_err rc = SG_ERR_NOMEM;
-	/* A write to an item a transaction holds is refused with
-	 * TransactionConflictException ("Transaction conflict handling in
-	 * DynamoDB"): a detector joining attempts to this incident does that
-	 * all through an attack.  The client has resent it already; pause as
-	 * the transactions do and try again, and if it stays busy say so as a
-	 * failed call, never as a lease lost (SG_ERR_BUSY is "another
-	 * responder holds it", which stops the playbook). */
-	for (unsigned n = 1; key && x.names && x.values && n <= DD_ROUNDS; n++) {
-		rc = aws_ddb_update(s->aws, s->table, key, "SET lease_until_ms = :u", &x, NULL, &e);
-		if (rc != SG_ERR_BUSY)
-			break;
-		rc = SG_ERR_THROTTLED;
-		if (n < DD_ROUNDS)
-			sleep_ms(conflict_pause_ms(n));
-	}
+	sg_err rc = key && x.names && x.values
+	                    ? dd_update_item(s, key, "SET lease_until_ms = :u", &x, NULL, &e)
+	                    : SG_ERR_NOMEM;
 	json_decref(key);
 	json_decref(x.names);
 	json_decref(x.values);

@@ -396,12 +396,14 @@ int respond_cli_parse(respond_cli *o, int argc, char **argv, char *msg, size_t m
 
 /* A report that cannot be written is a setup error, found before anything
  * is recorded.  The directory itself is created (0750) when its parent
- * exists. */
+ * exists; another responder creating it at the same moment (EEXIST) is
+ * as good. */
 static int report_dir_check(const char *dir, char *msg, size_t msglen)
 {
 	struct stat sb;
 	const char *why = NULL;
-	if (stat(dir, &sb) != 0 && (errno != ENOENT || mkdir(dir, 0750) != 0 || stat(dir, &sb) != 0))
+	if (stat(dir, &sb) != 0 &&
+	    (errno != ENOENT || (mkdir(dir, 0750) != 0 && errno != EEXIST) || stat(dir, &sb) != 0))
 		why = strerror(errno);
 	else if (!S_ISDIR(sb.st_mode))
 		why = "not a directory";

@@ -1,7 +1,9 @@
 /* xml.c — bounded AWS XML decoding via libxml2's streaming reader (see xml.h). */
 #include "aws/xml.h"
 
+#include <libxml/parser.h>
 #include <libxml/xmlreader.h>
+#include <pthread.h>
 
 #include "common/buf.h"
 
@@ -92,6 +94,12 @@ sg_err aws_xml_parse(const char *buf, size_t len, const struct aws_xml_limits *l
 		return SG_ERR_RANGE;
 	if (len == 0 || has_dtd(buf, len))
 		return SG_ERR_PARSE;
+
+	/* libxml2 initialises its globals lazily on first use, and two threads
+	 * doing that at once race (and leak the loser's tables).  Once, here. */
+	static pthread_once_t libxml_ready = PTHREAD_ONCE_INIT;
+	if (pthread_once(&libxml_ready, xmlInitParser) != 0)
+		return SG_ERR_NOMEM;
 
 	rc = SG_ERR_NOMEM;
 	b.max_depth = max_depth;

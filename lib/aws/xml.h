@@ -12,6 +12,8 @@
  * Navigation never fails: every accessor accepts NULL and returns NULL for
  * "absent", so chains like aws_xml_str(aws_xml_get(r, "a/b"), "c") are safe.
  * The tree is owned by its root; aws_xml_free(root) frees everything.
+ * Threads: safe to call from any thread; the first call initialises
+ * libxml2 once (pthread_once), so no caller need call xmlInitParser.
  */
 #ifndef SG_AWS_XML_H
 #define SG_AWS_XML_H

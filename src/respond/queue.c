@@ -144,7 +144,7 @@ static respond_queue_outcome take_delivery(store *st, const char *sender, const 
 	}
 	/* a detector reports only its own instance: the one its instance
 	 * profile's session is named after */
-	const char *session = sender[0] ? sender_session(sender) : NULL;
+	const char *session = sender_session(sender);
 	if (!session || strcmp(session, d.instance_id)) {
 		char what[120];
 		snprintf(what, sizeof what, "detector incident about %s", d.instance_id);
@@ -248,7 +248,8 @@ static void poll_once(respond_queue *q)
 		return;
 	}
 	int64_t half = (int64_t)q->cfg.visibility_s * 500;
-	for (size_t i = 0; i < n && !atomic_load(&q->stop); i++) {   /* once stopping, the rest come back */
+	/* once stopping, the rest come back */
+	for (size_t i = 0; i < n && !atomic_load(&q->stop); i++) {
 		if (mono_ms() - received > half) {
 			extend(q, m, i, n);
 			received = mono_ms();

@@ -12,7 +12,8 @@
 #   5. nginx:    (run first, alternating with allowed, ROUNDS=3 times each)
 #                wrk -> nginx (Debian's, worker_processes auto = one per core
 #                as serve's default workers, a listening socket each
-#                (reuseport) as serve's loops have, access log on and buffered as an
+#                (reuseport) as serve's loops have, each worker on its own CPU
+#                as serve's loops are (pin_loops), access log on and buffered as an
 #                operator of a busy proxy sets it — serve's log is buffered per
 #                loop turn too) as a plain reverse proxy -> sg-upstream, with
 #                upstream keep-alive as serve has: the anchor of the /go target

@@ -26,7 +26,8 @@ static fx_type mode_type(uint16_t mode)
  * them, so no walk sees them; the superblock heads a list of them chained
  * through i_dtime.  Each is listed as "/$OrphanFiles/OrphanFile-N" (the
  * name fls gives unnamed inodes), deleted, with its metadata, and its
- * content hashed: it is intact until the file is closed.
+ * content hashed like every file's (extents, block maps, inline data): it
+ * is intact until the file is closed.
  */
 #define ORPHANS_MAX 100000
 /* Orphan inode ino (already in w->ino) as /$OrphanFiles/OrphanFile-N:
@@ -63,11 +64,19 @@ static sg_err add_orphan(walker *w, uint32_t ino, const char *why)
 	PROGRESS_ADD(w->o->progress, entries, 1);
 	w->st->deleted++;
 	w->st->files += e.type == FX_T_FILE;
-	size_t nruns = 0;
-	int corrupt = 0;
-	hp_run *runs = e.type == FX_T_FILE && e.size && w->dev_fd >= 0 && !w->o->no_hash
-	               ? wt_ext_runs(w, e.size, &nruns, &corrupt) : NULL;
-	return runs ? wt_submit_runs(w, index, runs, nruns) : SG_OK;
+	if (e.type != FX_T_FILE || w->o->no_hash)
+		return SG_OK;
+	/* hashed as every file is: extents from the raw inode, block maps
+	   (ext2/3) and inline data through libtsk */
+	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, ino);
+	if (!f || !f->meta) {
+		tsk_fs_file_close(f);
+		f = NULL;
+		tsk_error_reset();
+	}
+	err = wt_hash_entry(w, f, index, 1);
+	tsk_fs_file_close(f);
+	return err;
 }
 
 /* The superblock's orphan list: each orphan's i_dtime names the next. */

@@ -165,30 +165,8 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 		fx_entry_clear(&e);
 		return err;
 	}
-	if (hash_it && wt_blockmap_absurd(w, f, w->out->v[index].size)) {
-		w->out->v[index].note = "not hashed: its block map claims more bytes than the whole "
-		                        "file system (corrupt, or sparse beyond reason)";
-		w->st->hash_errors++;
-		hash_it = 0;
-	}
-	if (hash_it) {
-		fx_entry *ep = &w->out->v[index];
-		size_t nruns = 0;
-		hp_run *runs = NULL;
-		int corrupt = 0;
-		if (w->dev_fd >= 0 && ep->size && raw)
-			runs = wt_ext_runs(w, ep->size, &nruns, &corrupt);
-		if (w->dev_fd >= 0 && ep->size && !runs && !corrupt)
-			runs = wt_runs_of(w, f, ep->size, &nruns);
-		if (corrupt) {
-			/* libtsk fails on it too, and leaks doing so */
-			ep->note = "not hashed: its extent tree is corrupt";
-			w->st->hash_errors++;
-		} else if (!runs)
-			wt_hash_via_tsk(w, f, NULL, ep);
-		else if ((err = wt_submit_runs(w, index, runs, nruns)))
-			return err;
-	}
+	if (hash_it && (err = wt_hash_entry(w, f, index, raw)))
+		return err;
 	if (meta_ok && !e.deleted && !w->out->v[index].fs_meta && TSK_FS_TYPE_ISNTFS(w->fs->ftype) &&
 	    (e.type == FX_T_FILE || e.type == FX_T_DIR) && (err = wt_ntfs_streams(w, f, index)))
 		return err;

@@ -73,6 +73,11 @@ sg_err wt_submit_runs(walker *w, size_t index, hp_run *runs, size_t nruns);
 uint64_t wt_fs_bytes(const walker *w);
 /* An ext2/3 block-mapped file larger than the whole file system. */
 int wt_blockmap_absurd(const walker *w, const TSK_FS_FILE *f, uint64_t size);
+/* Hash the regular file out->v[index]: from its raw ext inode's extents
+ * (raw: that inode is in w->ino), else libtsk's runs of f on the pool,
+ * else through libtsk in this thread; f NULL: libtsk could not open it.
+ * A file that cannot be hashed gets a note and counts in hash_errors. */
+sg_err wt_hash_entry(walker *w, TSK_FS_FILE *f, size_t index, int raw);
 
 /* walk_ntfs.c */
 /* Named $DATA streams of out->v[base] as entries "path:stream". */

@@ -121,8 +121,8 @@ static const opt_def respond_opts[] = {
 	{.type = OPT_SECTION, .help = "Notify and report"},
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
-	R(OPT_STR, "report-dir", "DIR", "write KEY.json and KEY.md there (KEY: the AWS key, INC-N-STORE) "
-	  "(it must exist)"),
+	R(OPT_STR, "report-dir", "DIR", "write KEY.json and KEY.md there (KEY: the incident's AWS key, "
+	  "INC-N-STORE; DIR must exist)"),
 	{.type = OPT_SECTION, .help = "Runtime"},
 	R(OPT_STR, "store", "PATH", "incident store (default: $SSRFGUARD_STORE, else "
 	  "/var/lib/ssrfguard/incidents.db)", .flags = OPT_NONEMPTY),

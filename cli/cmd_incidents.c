@@ -113,38 +113,47 @@ static void list_text_row(const store_incident *inc)
 	       src, cat, (long long)inc->attempts, t, why);
 }
 
+/* The list is written as the store's pages come: every incident, however
+ * many (--json: one array, a row a line).  A store that fails part-way
+ * exits 1 and leaves the JSON unclosed: never taken for a whole list. */
+typedef struct list_out {
+	bool json;
+	size_t rows;
+} list_out;
+
+static sg_err list_row(void *ctx, const store_incident *inc)
+{
+	list_out *lo = ctx;
+	if (!lo->json) {
+		list_text_row(inc);
+		lo->rows++;
+		return SG_OK;
+	}
+	json_t *row = list_json_row(inc);
+	char *s = row ? json_dumps(row, JSON_COMPACT) : NULL;
+	json_decref(row);
+	if (!s)
+		return SG_ERR_NOMEM; /* say so rather than list fewer */
+	printf("%s  %s", lo->rows++ ? ",\n" : "[\n", s);
+	free(s);
+	return SG_OK;
+}
+
 static int do_list(store *st, int state, bool as_json)
 {
-	store_incident *arr = NULL;
-	size_t n = 0;
-	sg_err err = store_list(st, state, 0, &arr, &n);
-	if (err) {
-		fprintf(stderr, "ssrfguard incidents: %s\n", sg_strerror(err));
-		return 1;
-	}
-	json_t *ja = as_json ? json_array() : NULL;
+	list_out lo = {.json = as_json};
 	if (!as_json)
 		printf("%-8s %-10s %-20s %-24s %-10s %8s  %-19s  %s\n", "ID", "STATE", "INSTANCE", "SOURCE",
 		       "CATEGORY", "ATTEMPTS", "OPENED (UTC)", "REASON");
-	for (size_t i = 0; i < n && (!as_json || ja); i++) {
-		if (as_json && json_array_append_new(ja, list_json_row(&arr[i]))) {
-			json_decref(ja); /* out of memory: say so rather than list fewer */
-			ja = NULL;
-		} else if (!as_json) {
-			list_text_row(&arr[i]);
-		}
-	}
-	store_incidents_free(arr, n);
-	if (!as_json)
-		return 0;
-	char *s = ja ? json_dumps(ja, JSON_INDENT(2)) : NULL;
-	json_decref(ja);
-	if (!s) {
-		fprintf(stderr, "ssrfguard incidents: %s\n", sg_strerror(SG_ERR_NOMEM));
+	sg_err err = store_each_incident(st, state, list_row, &lo);
+	if (err) {
+		fflush(stdout);
+		fprintf(stderr, "ssrfguard incidents: after %zu incidents: %s: %s\n", lo.rows,
+		        sg_strerror(err), store_errmsg(st));
 		return 1;
 	}
-	puts(s);
-	free(s);
+	if (as_json)
+		puts(lo.rows ? "\n]" : "[]");
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* events.c — live updates: GET /api/events is a server-sent event stream.
- * A subscriber gets the list at once; then a timer reads it every
+ * A subscriber gets the newest page of the list (dash_page_json, as GET
+ * /api/page) at once; then a timer reads it every
  * DASH_EVENTS_TICK_MS and sends it to each subscriber whose last list
  * differs (by SHA-256: a subscriber never gets the same list twice, so the
  * page is not redrawn under the operator's pointer for nothing), as
@@ -77,7 +78,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	char *json = NULL;
 	if (!d->subs)
 		return;
-	if (dash_list_json(d->st, &json) != SG_OK) {
+	if (dash_page_json(d->st, 0, DASH_PAGE, &json) != SG_OK) {
 		dash_log("error", "events", "cannot read the incident list");
 		return;
 	}
@@ -96,7 +97,7 @@ void dash_events_subscribe(dash *d, struct evhttp_request *req)
 		dash_reply_error(req, 503, "Service Unavailable");
 		return;
 	}
-	if (dash_list_json(d->st, &json) != SG_OK) {
+	if (dash_page_json(d->st, 0, DASH_PAGE, &json) != SG_OK) {
 		free(s);
 		dash_reply_error(req, 503, "Service Unavailable");
 		return;

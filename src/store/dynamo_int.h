@@ -106,7 +106,8 @@ sg_err dd_fail(dd_store *s, sg_err rc, const char *what, const struct aws_error 
 /* The read side (dynamo_read.c), as struct store_engine has them. */
 sg_err dd_get(store *s, int64_t id, store_incident *out);
 sg_err dd_get_item(dd_store *s, const char *pk, const char *sk, json_t **item);
-sg_err dd_list(store *s, int state, size_t limit, store_incident **out, size_t *n);
+sg_err dd_list(store *s, int state, int64_t before, size_t limit, store_incident **out,
+               size_t *n);
 sg_err dd_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
                    size_t *n);
 sg_err dd_steps(store *s, int64_t incident_id, store_step **out, size_t *n);

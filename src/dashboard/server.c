@@ -171,24 +171,33 @@ static int64_t query_num(const struct evkeyvalq *q, const char *name, int64_t ma
 	return n >= 1 && n <= max ? n : -1;
 }
 
-/* GET /api/page?before=ID&limit=N: 400 on a malformed or unknown parameter. */
-static sg_err page(dash *d, struct evhttp_request *req, char **json)
+sg_err dash_page_query(struct evhttp_request *req, int64_t *before, size_t *limit)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *qs = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyvalq q = {0};
 	if (qs && evhttp_parse_query_str(qs, &q) != 0)
 		return SG_ERR_PARSE;
-	int64_t before = query_num(&q, "before", DASH_ID_MAX);
-	int64_t limit = query_num(&q, "limit", DASH_PAGE_MAX);
+	int64_t b = query_num(&q, "before", DASH_ID_MAX), l = query_num(&q, "limit", DASH_PAGE_MAX);
 	size_t known = (evhttp_find_header(&q, "before") != NULL) +
 	               (evhttp_find_header(&q, "limit") != NULL), given = 0;
 	for (struct evkeyval *kv = q.tqh_first; kv; kv = kv->next.tqe_next)
 		given++;
 	evhttp_clear_headers(&q);
-	if (before < 0 || limit < 0 || given != known)
+	if (b < 0 || l < 0 || given != known)
 		return SG_ERR_PARSE;
-	return dash_page_json(d->st, before, limit ? (size_t)limit : DASH_PAGE, json);
+	*before = b;
+	*limit = l ? (size_t)l : DASH_PAGE;
+	return SG_OK;
+}
+
+/* GET /api/page?before=ID&limit=N. */
+static sg_err page(dash *d, struct evhttp_request *req, char **json)
+{
+	int64_t before;
+	size_t limit;
+	sg_err err = dash_page_query(req, &before, &limit);
+	return err ? err : dash_page_json(d->st, before, limit, json);
 }
 
 static void api(dash *d, struct evhttp_request *req, const char *path)
@@ -208,7 +217,7 @@ static void api(dash *d, struct evhttp_request *req, const char *path)
 	if (err == SG_ERR_NOTFOUND)
 		dash_reply_error(req, 404, "Not Found");
 	else if (err == SG_ERR_PARSE)
-		dash_reply_error(req, 400, "Bad Request: before and limit are whole numbers");
+		dash_reply_error(req, 400, DASH_BAD_PAGE);
 	else if (err) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "store: %s: %s", sg_strerror(err), store_errmsg(d->st));

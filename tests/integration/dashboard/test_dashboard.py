@@ -349,6 +349,14 @@ for q in ("before=abc", "before=0", "before=-1", "limit=0", "limit=1001", "limit
     check(st == 400 and b"before and limit" in raw, f"GET /api/page?{q}: {st} {raw[:80]}")
 st, _, _ = req("GET", "/api/page")
 check(st == 401, f"a page needs the token too: {st}")
+st, _, _ = req("GET", "/api/events?before=x", BEARER)
+check(st == 400, f"a live page of a malformed id: {st}")
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+c.request("GET", f"/api/events?before={ids[600]}&limit=5", headers=BEARER)
+pg = next_list(c.getresponse()) or {}
+check([i["id"] for i in pg.get("incidents", [])] == ids[601:606] and pg.get("total") == MANY + 2,
+      f"the live stream of an older page carries that page: {pg.get('older')}")
+c.close()
 p.send_signal(signal.SIGTERM)
 check(p.wait(timeout=10) == 0, "stopped")
 

@@ -90,11 +90,11 @@ static void iso(int64_t ms, char out[32])
  * (the incident is listed, never dropped). */
 static json_t *list_json_row(const store_incident *inc)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:o}", "id", (json_int_t)inc->id, "state",
+	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:o,s:b}", "id", (json_int_t)inc->id, "state",
 	                 store_state_name(inc->state), "instance", sg_utf8_json(inc->instance_id), "source",
 	                 sg_utf8_json(inc->source), "category", sg_utf8_json(inc->category), "attempts",
 	                 (json_int_t)inc->attempts, "opened_ms", (json_int_t)inc->opened_ms, "reason",
-	                 sg_utf8_json(inc->state_reason));
+	                 sg_utf8_json(inc->state_reason), "older_responder", inc->lease_old != 0);
 }
 
 /* One row of the table: every stored string may hold an attacker's or a
@@ -119,11 +119,34 @@ static void list_text_row(const store_incident *inc)
 typedef struct list_out {
 	bool json;
 	size_t rows;
+	size_t old;         /* under an older responder's lease (store.h lease_old) */
+	char old_ids[160];  /* the first of them */
 } list_out;
+
+static void note_old_lease(list_out *lo, const store_incident *inc)
+{
+	size_t used = strlen(lo->old_ids);
+	if (lo->old++ < 8)
+		snprintf(lo->old_ids + used, sizeof lo->old_ids - used, "%sINC-%lld", used ? ", " : "",
+		         (long long)inc->id);
+}
+
+/* After the list, on stderr: responders of an older ssrfguard are at work. */
+static void warn_old_leases(const list_out *lo)
+{
+	if (lo->old)
+		fprintf(stderr, "ssrfguard incidents: warning: %zu incident%s under the lease of a "
+		        "responder older than this ssrfguard (%s%s): it writes no holder items, so "
+		        "another responder may act on the same instance; stop every older responder "
+		        "(docs/fleet.md, \"Upgrading a table written before holders\")\n", lo->old,
+		        lo->old == 1 ? " is" : "s are", lo->old_ids, lo->old > 8 ? ", ..." : "");
+}
 
 static sg_err list_row(void *ctx, const store_incident *inc)
 {
 	list_out *lo = ctx;
+	if (inc->lease_old)
+		note_old_lease(lo, inc);
 	if (!lo->json) {
 		list_text_row(inc);
 		lo->rows++;
@@ -154,6 +177,7 @@ static int do_list(store *st, int state, bool as_json)
 	}
 	if (as_json)
 		puts(lo.rows ? "\n]" : "[]");
+	warn_old_leases(&lo);
 	return 0;
 }
 

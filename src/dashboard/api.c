@@ -32,7 +32,8 @@ static json_t *incident_json(const store_incident *in)
 	    put_text(o, "region", in->region) || put_text(o, "az", in->az) ||
 	    put_int(o, "attempts", in->attempts) || put_int(o, "opened_ms", in->opened_ms) ||
 	    put_int(o, "updated_ms", in->updated_ms) || put_int(o, "state_ms", in->state_ms) ||
-	    put_text(o, "lease_owner", in->lease_owner)) {
+	    put_text(o, "lease_owner", in->lease_owner) ||
+	    json_object_set_new(o, "older_responder", json_boolean(in->lease_old))) {
 		json_decref(o);
 		return NULL;
 	}

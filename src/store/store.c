@@ -274,6 +274,13 @@ sg_err store_hold(store *s, int64_t incident_id, const char *owner, int64_t *hol
 	return s->eng->hold(s, incident_id, owner, holder);
 }
 
+sg_err store_holds_ready(store *s)
+{
+	if (!s)
+		return SG_ERR_INVAL;
+	return s->eng->holds_ready ? s->eng->holds_ready(s) : SG_OK;
+}
+
 int store_state_holds(store_state st)
 {
 	return st == STORE_OPEN || st == STORE_CONTAINING || st == STORE_CONTAINED;

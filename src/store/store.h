@@ -366,6 +366,17 @@ sg_err store_renew(store *s, int64_t incident_id, const char *owner,
  */
 sg_err store_hold(store *s, int64_t incident_id, const char *owner, int64_t *holder);
 
+/*
+ * Whether store_hold may hand out holds on this handle's store: SG_OK, or
+ * SG_ERR_BUSY while a DynamoDB table written before holders waits for its
+ * upgrade because responders of an older ssrfguard hold live leases on it
+ * (they write no holder item, and cannot be changed to check): store_errmsg
+ * names them (incident, owner, seconds left).  Each call looks again and
+ * upgrades the table once none is left; store_hold makes the same check.
+ * A responder calls it before it starts (docs/fleet.md, "Upgrading").
+ */
+sg_err store_holds_ready(store *s);
+
 /* 1 if an incident in state st keeps the hold it has (open, containing,
  * contained), else 0. */
 int store_state_holds(store_state st);
@@ -387,6 +398,10 @@ typedef struct store_incident {
 	char *lease_owner;       /* "" when not held */
 	int64_t lease_until_ms;  /* 0 when not held */
 	int observe;             /* opened observe-only (see store_attempt_in) */
+	int lease_old;           /* 1: under a live lease taken by a responder of
+	                            an older ssrfguard, one that writes no holder
+	                            items (DynamoDB: its lease is unmarked,
+	                            store_holds_ready); stop it */
 } store_incident;
 
 typedef struct store_attempt {

@@ -26,6 +26,7 @@ struct store_engine {
 	                int64_t *incident_id);
 	sg_err (*renew)(store *s, int64_t incident_id, const char *owner, int64_t lease_ms);
 	sg_err (*hold)(store *s, int64_t incident_id, const char *owner, int64_t *holder);
+	sg_err (*holds_ready)(store *s);  /* NULL: always ready */
 	sg_err (*get)(store *s, int64_t id, store_incident *out);
 	/* ids below before (INT64_MAX: all), newest first, at most limit */
 	sg_err (*list)(store *s, int state, int64_t before, size_t limit, store_incident **out,

@@ -37,7 +37,7 @@ static const opt_def incidents_opts_table[] = {
 	         "released, closed)"},
 	{.type = OPT_STR, .name = "reason", .arg = "TEXT", AT(reason), .flags = OPT_ARGV_ONLY,
 	 .help = "open: the reason recorded with the incident"},
-	{.type = OPT_SECTION, .help = "AWS (release only)"},
+	{.type = OPT_SECTION, .help = "AWS (release, and the DynamoDB table of --state-table)"},
 	CMDLINE_AWS_ROWS(incidents_opts, aws),
 	{.type = OPT_END},
 };
@@ -48,7 +48,12 @@ const opt_command incidents_command = {
 	.synopsis = "[OPTIONS] list [--state STATE] [--json]\n[OPTIONS] show ID [--json]\n"
 	            "[OPTIONS] retry ID\n[OPTIONS] release ID\n[OPTIONS] open INSTANCE [--reason TEXT]",
 	.summary = "list, show, retry or release incidents",
-	.about = "list: incidents, newest first.\n\n"
+	.about = "list: every incident, newest first, however many (read from the store a "
+	         "page of 1000 at a time and written as they come; a store that fails part-way "
+	         "exits 1, its --json array left unclosed).  An incident under the live lease "
+	         "of a responder older than this ssrfguard (one that writes no holder items; "
+	         "docs/fleet.md, \"Upgrading\") is named in a warning on stderr, and "
+	         "\"older_responder\": true with --json.\n\n"
 	         "show ID: one incident: the processes behind its attempts (kernel backstop: "
 	         "pid, executable, command line, cgroup, unit), its steps, notes, created "
 	         "resources, the timeline of every AWS call and every state change with who made "

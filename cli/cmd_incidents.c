@@ -286,6 +286,10 @@ int cmd_incidents(int argc, char **argv)
 	} else if (npos > 2) {
 		snprintf(err, sizeof err, "unexpected '%.64s'", pos[2]);
 		rc = cmdline_usage_error(&incidents_command, err);
+	} else if ((o.state && strcmp(pos[0], "list")) || (o.reason && strcmp(pos[0], "open"))) {
+		snprintf(err, sizeof err, "%s is for %s only, not %.16s", o.state ? "--state" : "--reason",
+		         o.state ? "list" : "open", pos[0]);
+		rc = cmdline_usage_error(&incidents_command, err);
 	} else
 		rc = run(&o, pos[0], npos > 1 ? pos[1] : NULL);
 out:

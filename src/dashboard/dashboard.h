@@ -20,9 +20,10 @@
  *                              hashes), forensics (the examination's
  *                              record) and report (the same JSON as
  *                              `ssrfguard incidents show --json`)
- *   GET /api/events            server-sent events: the newest page (as
- *                              /api/page) at once, then again whenever it
- *                              changes (events.c)
+ *   GET /api/events[?before=ID&limit=N]   server-sent events: that page
+ *                              (as /api/page; the newest by default) at
+ *                              once, then again whenever it changes
+ *                              (events.c)
  *   GET /api/session           {"release": bool, "csrf": token}
  *   POST /api/incidents/ID/release   only with allow_release, the CSRF
  *                              token in X-CSRF-Token, a same-origin Origin

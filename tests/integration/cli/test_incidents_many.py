@@ -5,7 +5,8 @@ newest 1000 and said nothing of the rest.
   - SQLite: 1,205 incidents (written straight to the store by
     dashboard-seed, hostile sources included): the table has a row for
     each, --json an object for each, newest first, none twice; --state
-    lists exactly that state's;
+    lists exactly that state's (and is a usage error with another verb,
+    as --reason is with any verb but open);
   - DynamoDB (the AWS emulator, under tests/netns-run): 1,300 incident items
     seeded into the table, each about 1.5 KB, so that DynamoDB's 1 MB page
     (API reference, Query) cuts the store's pages: every one is listed, in
@@ -57,6 +58,10 @@ def sqlite_store():
     h.check(len(opened) == sum(r["state"] == "open" for r in rows) and
             all(r["state"] == "open" for r in opened) and len(opened) > 500,
             f"sqlite --state open: exactly the open ones: {len(opened)}")
+    for verb, opt in ((["show", "1"], ["--state", "open"]), (["list"], ["--reason", "x"])):
+        p = subprocess.run([B, "incidents", "--store", store, *verb, *opt], capture_output=True, text=True)
+        h.check(p.returncode == 2 and f"{opt[0]} is for" in p.stderr,
+                f"{verb[0]} {opt[0]}: a usage error, not ignored: {p.returncode} {p.stderr}")
     print(f"sqlite: {len(rows)} incidents listed, {len(opened)} open", flush=True)
 
 

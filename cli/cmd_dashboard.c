@@ -77,11 +77,11 @@ const opt_command dashboard_command = {
 	         "when both are given.  Every URL, header and address shown came from an "
 	         "attacker and is shown as text, never as markup.\n\n"
 	         "With --allow-release the page offers to release a contained, failed or "
-	         "containing incident (as `ssrfguard incidents release`), after the operator types its "
-	         "name; the request carries a per-process CSRF token.\n\n"
+	         "containing incident (as `ssrfguard incidents release`), after the operator "
+	         "types its name; the request carries a per-process CSRF token.\n\n"
 	         "GET /healthz answers without the token (200 ok or degraded when a TLS reload "
-	         "failed, 503 when the store cannot be read); stderr is the JSON log, libevent's own messages included.  See "
-	         "docs/dashboard.md.",
+	         "failed, 503 when the store cannot be read); stderr is the JSON log, libevent's "
+	         "own messages included.  See docs/dashboard.md.",
 	.opts = dashboard_opts_table,
 	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage, configuration or start-up "
 	          "error (the token, a TLS file, the store, the address), said in one JSON log line.",

@@ -156,19 +156,13 @@ static int64_t release_path(const char *path)
 	return dash_path_id(digits);
 }
 
-/* A query's number: digits only, 1..max; 0 when absent; -1 when malformed. */
+/* A query's number (as an incident id: N or INC-N, the one reader of both),
+ * 1..max; 0 when absent; -1 otherwise. */
 static int64_t query_num(const struct evkeyvalq *q, const char *name, int64_t max)
 {
 	const char *v = evhttp_find_header(q, name);
-	if (!v)
-		return 0;
-	int64_t n = 0;
-	size_t len = strlen(v);
-	if (len < 1 || len > 18 || strspn(v, "0123456789") != len)
-		return -1;
-	for (size_t i = 0; i < len; i++)
-		n = n * 10 + (v[i] - '0');
-	return n >= 1 && n <= max ? n : -1;
+	int64_t n = v ? dash_path_id(v) : 0;
+	return !v ? 0 : n >= 1 && n <= max ? n : -1;
 }
 
 sg_err dash_page_query(struct evhttp_request *req, int64_t *before, size_t *limit)

@@ -12,15 +12,17 @@ marks its lease (lease_by), an older one does not.
 2. An operator's read-write command (`incidents open`) still works (a
    detector's or an operator's open does not wait), without upgrading.
 3. `incidents list` flags INC-1 (--json "older_responder": true, a warning
-   on stderr naming it), and the dashboard's API says so too.
+   on stderr naming it).
 4. The older lease ends (its responder stopped): `respond --once` upgrades the
    table (meta/holders, INC-1 holds the victim), takes INC-1 over and
    contains the victim; the incident opened in 2 is merged into INC-1.  Its
    claim marked its lease (lease_by = its owner).
 5. After the upgrade an older responder claims again (its write, without
-   lease_by, made straight to the table): `incidents list` flags it.
+   lease_by, made straight to the table): `incidents list` flags it, and the
+   dashboard's API says so too.
 
 usage: test_upgrade.py SSRFGUARD"""
+import http.client
 import json
 import os
 import shutil
@@ -145,7 +147,24 @@ try:
     h.check(rows.get(3, {}).get("older_responder") is True and rows.get(1, {}).get("older_responder") is False
             and "INC-3" in p.stderr and "INC-1" not in p.stderr,
             f"an older responder's claim after the upgrade is flagged: {rows} {p.stderr[-400:]}")
-    print("5: an older responder's claim after the upgrade is flagged", flush=True)
+    tok = os.path.join(work, "token")
+    with open(tok, "w") as f:
+        f.write("upgrade-test-token-0123456789\n")
+    os.chmod(tok, 0o600)
+    dash = subprocess.Popen([binary, "dashboard", "--state-table", TABLE, "--listen", "127.0.0.1:0",
+                             "--token-file", tok], env=emu.env(), stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(json.loads(dash.stderr.readline())["message"].rsplit(":", 1)[1])
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        c.request("GET", "/api/incidents", headers={"Authorization": "Bearer upgrade-test-token-0123456789"})
+        r = c.getresponse()
+        api = {i["id"]: i for i in json.loads(r.read())} if r.status == 200 else {}
+        h.check(api.get(3, {}).get("older_responder") is True and api.get(1, {}).get("older_responder") is False,
+                f"the dashboard's API flags INC-3 only: {r.status} {api}")
+    finally:
+        dash.terminate()
+        dash.wait(timeout=10)
+    print("5: an older responder's claim after the upgrade is flagged (list and dashboard)", flush=True)
 finally:
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)

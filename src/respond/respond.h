@@ -144,6 +144,9 @@ void respond_free(responder *r); /* NULL-safe */
  * (region, endpoint, credentials resolved), then lets both go.  Callers run
  * it before recording anything, so a setup failure leaves no incident that a
  * daemon would later claim and act on unasked.  msg names what is missing.
+ * Unless observing, the store must also hand out holds (store_holds_ready):
+ * SG_ERR_BUSY while a table written before holders waits for responders of
+ * an older ssrfguard, msg naming their leases.
  */
 sg_err respond_setup_check(responder *r, char *msg, size_t msglen);
 

@@ -135,16 +135,19 @@ sg_err sq_get(store *s, int64_t id, store_incident *out)
 	return SG_OK;
 }
 
-sg_err sq_list(store *s, int state, size_t limit, store_incident **out, size_t *n)
+sg_err sq_list(store *s, int state, int64_t before, size_t limit, store_incident **out,
+               size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	sg_err e = prep(s, state < 0
-		? "SELECT " INC_COLS " FROM incidents ORDER BY id DESC"
-		: "SELECT " INC_COLS " FROM incidents WHERE state = ?1 ORDER BY id DESC", &st);
+		? "SELECT " INC_COLS " FROM incidents WHERE id < ?2 ORDER BY id DESC"
+		: "SELECT " INC_COLS " FROM incidents WHERE state = ?1 AND id < ?2 ORDER BY id DESC",
+		&st);
 	if (e != SG_OK)
 		return e;
 	if (state >= 0)
 		sqlite3_bind_text(st, 1, store_state_name((store_state)state), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
 	return collect(st, sizeof **out, limit, fill_inc, clear_inc, (void **)out, n);
 }
 

@@ -18,16 +18,20 @@
 
 #include "common/buf.h"
 
-/* Length of the longest prefix of u[0..n) made of bytes that are written
- * as they are and are ASCII (a cut inside it splits no character). */
-size_t sg_json_plain_run(const unsigned char *u, size_t n);
-
 /*
- * How the character at u[0..n) (n >= 1) is written: sets *w and *wn to
- * its JSON text (tmp holds an escape) and returns the bytes it takes
- * from u (1 for an escaped or replaced byte, 1–4 for a character kept).
+ * Where sg_json_walk puts the text: p[0..n) is the next piece.  kept 1:
+ * bytes of s written as they are (printable ASCII and well-formed UTF-8,
+ * whole characters), which a writer short of room may cut before any byte
+ * that starts a character (not a 10xxxxxx byte); kept 0: one escape or
+ * replacement, to be written whole or not at all.  Returns 0 to go on,
+ * anything else to stop the walk (the writer is full or failed).
  */
-size_t sg_json_step(const unsigned char *u, size_t n, char tmp[8], const char **w, size_t *wn);
+typedef int sg_json_put(void *ctx, const char *p, size_t n, int kept);
+
+/* The one escaping loop: s[0..n) as JSON string text (without the
+ * quotes), piece by piece to put(ctx, ...), in order, until it is all
+ * put or put stops the walk.  A run of kept bytes comes as one piece. */
+void sg_json_walk(const char *s, size_t n, sg_json_put *put, void *ctx);
 
 /* Append s[0..n) to out as a JSON string literal (with its quotes).
  * Returns out's error (common/buf.h). */

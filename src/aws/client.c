@@ -773,6 +773,23 @@ sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *acti
 	return rc;
 }
 
+sg_err aws_query_take(struct aws_client *c, enum aws_service svc, const char *action,
+                      const char *target, struct aws_params *p, unsigned flags,
+                      struct aws_xml **reply, struct aws_error *err)
+{
+	if (reply)
+		*reply = NULL;
+	aws_error_clear(err);
+	sg_err rc = p ? aws_params_error(p) : SG_ERR_NOMEM;
+	if (rc == SG_OK)
+		rc = aws_query_on(c, svc, action, target, p, flags, reply, err);
+	else if (p)
+		aws_error_set(err, NULL, "%s: bad parameters (%s)", action ? action : "?",
+		              sg_strerror(rc));
+	aws_params_free(p);
+	return rc;
+}
+
 sg_err aws_query(struct aws_client *c, enum aws_service svc, const char *action,
                  const struct aws_params *params, unsigned flags, struct aws_xml **reply,
                  struct aws_error *err)

@@ -3,20 +3,12 @@
 
 #include "aws/answers.h"
 
-/* Build-run-free: each wrapper fills params, calls, frees. */
+/* Each wrapper fills params, and this calls and frees them. */
 static sg_err run(struct aws_client *c, const char *action, const char *target,
                   struct aws_params *p, unsigned flags, struct aws_xml **reply,
                   struct aws_error *err)
 {
-	sg_err rc = aws_params_error(p);
-	if (rc) {
-		aws_error_set(err, NULL, "%s: bad parameters (%s)", action, sg_strerror(rc));
-		aws_params_free(p);
-		return rc;
-	}
-	rc = aws_query_on(c, AWS_EC2, action, target, p, flags, reply, err);
-	aws_params_free(p);
-	return rc;
+	return aws_query_take(c, AWS_EC2, action, target, p, flags, reply, err);
 }
 
 static struct aws_params *with_ids(const char *prefix, const char *const *ids, size_t n,

@@ -63,6 +63,9 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "workers", .arg = "N", .dflt = "0", .lo = 0, .hi = 64,
 	 AT(workers), .help = "event loops, one a thread, sharing the listen address (SO_REUSEPORT) "
 	                      "and the store (0: one per CPU); the limits are shared out"},
+	{.type = OPT_SWITCH, .name = "pin-loops", .dflt = "on", AT(pin_loops),
+	 .help = "with one loop per CPU (workers 0, or as many as the CPUs allowed), keep each "
+	         "loop on its own CPU"},
 	{.type = OPT_INT, .name = "max-concurrent", .arg = "N", .dflt = "256", .lo = 1, .hi = 100000,
 	 AT(max_concurrent), .help = "fetches in flight; more wait"},
 	{.type = OPT_INT, .name = "max-queue", .arg = "N", .dflt = "4096", .lo = 0, .hi = 1000000,

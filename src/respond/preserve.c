@@ -332,16 +332,16 @@ sg_err rsp_step_forensics(rsp_run *x)
 		goto fail;
 	}
 	/* 5. start the collection there */
-	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->key);
-	const char *cmd = line;
-	err = rsp_ssm_send(x, "forensics_command", fid, &cmd, 1, 3600 * 4, NULL, comment,
-	                   "forensic collection started");
+	const char *cmdline = line;
+	char cmd[64];
+	err = rsp_ssm_send(x, "forensics_command", fid, &cmdline, 1, 3600 * 4, NULL, "forensics",
+	                   "forensic collection started", cmd);
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
-	if ((err = rsp_forensics_delivered(x, fid, s.n, deadline)) == SG_OK && x->cfg->forensics_wait_s)
-		return rsp_forensics_result(x, fid, s.n);
+	if ((err = rsp_forensics_delivered(x, fid, cmd, s.n, deadline)) == SG_OK &&
+	    x->cfg->forensics_wait_s)
+		return rsp_forensics_result(x, fid, cmd, s.n);
 fail:
 	return err;
 }

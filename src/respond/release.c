@@ -11,6 +11,7 @@
 #include "aws/asg.h"
 #include "aws/ec2.h"
 #include "aws/elb.h"
+#include "common/escape.h"
 #include "playbook/revoke.h"
 #include "respond/journal.h"
 
@@ -336,7 +337,9 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 		goto fail;
 	}
 	if (inc.state == STORE_CONTAINING && inc.lease_until_ms >= rsp_now_ms()) {
-		snprintf(msg, msglen, "%s is being contained by %s right now", x.inc, inc.lease_owner);
+		char owner[256]; /* any responder's text in a shared store */
+		sg_text_clean(owner, sizeof owner, inc.lease_owner, strlen(inc.lease_owner));
+		snprintf(msg, msglen, "%s is being contained by %s right now", x.inc, owner);
 		err = SG_ERR_BUSY;
 		goto fail;
 	}

@@ -121,7 +121,7 @@ static const opt_def respond_opts[] = {
 	{.type = OPT_SECTION, .help = "Notify and report"},
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
-	R(OPT_STR, "report-dir", "DIR", "write INC-N.json and INC-N.md there (it must exist)"),
+	R(OPT_STR, "report-dir", "DIR", "write INC-N.json and INC-N.md there (created, mode 0750, if missing)"),
 	{.type = OPT_SECTION, .help = "Runtime"},
 	R(OPT_STR, "store", "PATH", "incident store (default: $SSRFGUARD_STORE, else "
 	  "/var/lib/ssrfguard/incidents.db)", .flags = OPT_NONEMPTY),

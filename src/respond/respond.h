@@ -198,8 +198,9 @@ void respond_wake(responder *r);
  * ENIs' security groups, Elastic IPs and connection-tracking timeouts, ASG
  * membership, target group and ELB registrations, the instance profile,
  * the hop limit, protections, shutdown behaviour and DeleteOnTermination.
- * What stays is named in msg ("stays: ..."): HttpTokens=required, an ENI's
- * shortened timeouts when none were recorded, the revocation policy (it
+ * An ENI with no recorded timeouts gets its type's defaults.  What stays
+ * is named in msg ("stays: ..."): HttpTokens=required, an Elastic IP moved
+ * to another instance since (never taken back), the revocation policy (it
  * only denies sessions issued before the incident), the evidence.  Then incident ->
  * released, and only then the instance's ssrfguard:status tag "released"
  * (a tag never says released of an incident that is not).  An error with

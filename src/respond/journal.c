@@ -63,7 +63,7 @@ const char *rsp_created_get(rsp_run *x, const char *key)
 unsigned rsp_attempt(const rsp_run *x)
 {
 	json_int_t a = json_integer_value(json_object_get(x->data, "attempt"));
-	return a > 1 && a < 1000000 ? (unsigned)a : 1;
+	return a < 1 ? 1 : a > RSP_ATTEMPTS_MAX ? RSP_ATTEMPTS_MAX : (unsigned)a;
 }
 
 void rsp_attempt_key(const char *key, unsigned n, char *out, size_t cap)
@@ -99,7 +99,8 @@ sg_err rsp_journal_retried(const char *data, char **out)
 	}
 	json_int_t a = json_integer_value(json_object_get(j, "attempt"));
 	sg_err err = SG_ERR_NOMEM;
-	if (!json_object_set_new(j, "attempt", json_integer(a > 1 ? a + 1 : 2)) &&
+	a = a < 1 ? 1 : a >= RSP_ATTEMPTS_MAX ? RSP_ATTEMPTS_MAX - 1 : a;
+	if (!json_object_set_new(j, "attempt", json_integer(a + 1)) &&
 	    (*out = json_dumps(j, JSON_COMPACT)))
 		err = SG_OK;
 	json_decref(j);

@@ -54,6 +54,7 @@ const char *rsp_created_get(rsp_run *x, const char *key);
  * forensic instance that is gone, a wait's start) is journaled per
  * attempt: "KEY" in attempt 1, "KEY#N" in attempt N.
  */
+#define RSP_ATTEMPTS_MAX 1000 /* retries past it stay the last attempt */
 unsigned rsp_attempt(const rsp_run *x);
 /* key as attempt n journals it: "key" for 1, "key#n" after. */
 void rsp_attempt_key(const char *key, unsigned n, char *out, size_t cap);

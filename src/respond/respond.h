@@ -184,8 +184,11 @@ sg_err respond_loop(responder *r, volatile int *stop, bool once);
 
 /*
  * A failed incident goes back to "open": its failed, blocked and skipped
- * steps (and finish) back to pending, so the next run does them again.
- * SG_ERR_STATE unless the incident is failed.  msg says why.
+ * steps (and finish) back to pending, each as a new attempt (journal.h),
+ * so the next run does them again: an SSM command that ended failed is
+ * sent again, a launched forensic instance that is gone is replaced, the
+ * waits start anew.  SG_ERR_STATE unless the incident is failed.  msg says
+ * why.
  */
 sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
 

@@ -354,7 +354,9 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 	pb_conntrack_defaults(in->instance_type, &def);
 	if (did->conntrack_default)
 		snprintf(defaults, sizeof defaults, "; %zu at the defaults for %s: %d/%d/%d s",
-		         did->conntrack_default, in->instance_type, def.conntrack_tcp_established_s,
+		         did->conntrack_default,
+		         in->instance_type[0] ? in->instance_type : "an instance type not recorded",
+		         def.conntrack_tcp_established_s,
 		         def.conntrack_udp_stream_s, def.conntrack_udp_s);
 	snprintf(done, sizeof done, "restored: %zu ENI(s) (groups, connection tracking%s), "
 	         "%zu of %zu Elastic IP(s), %zu registration(s), profile %s, ASG %s, hop limit, "

@@ -336,7 +336,7 @@ sg_err rsp_step_capture(rsp_run *x)
 		return err;
 	err = rsp_ssm_send(x, "capture_command", x->inst->id, cmds, n, timeout,
 	                   rsp_created_get(x, "capture_prefix"), "volatile capture",
-	                   "volatile capture command started", cmd);
+	                   "send the volatile capture command", cmd);
 	if (err)
 		return err;
 	char status[64];

@@ -68,7 +68,7 @@ sg_err rsp_capture_memory(rsp_run *x)
 		return SG_ERR_RANGE;
 	int64_t deadline = rsp_deadline(x, "memory_started_ms", timeout);
 	sg_err err = rsp_ssm_send(x, "memory_command", x->inst->id, lines, n, timeout, NULL, "memory",
-	                          "memory acquisition started", cmd);
+	                          "send the memory acquisition command", cmd);
 	if (err)
 		return err;
 	char status[64];

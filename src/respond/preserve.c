@@ -331,7 +331,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 	const char *cmdline = line;
 	char cmd[64];
 	err = rsp_ssm_send(x, "forensics_command", fid, &cmdline, 1, 3600 * 4, NULL, "forensics",
-	                   "forensic collection started", cmd);
+	                   "send the forensic collection command", cmd);
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));

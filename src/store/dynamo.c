@@ -31,7 +31,7 @@ bool dd_claimable(const char *state, bool observe)
 	return !observe && (!strcmp(state, "open") || !strcmp(state, "containing"));
 }
 
-static void sleep_ms(long ms)
+void dd_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
@@ -69,8 +69,35 @@ static sg_err dd_update_item(dd_store *s, const json_t *key, const char *update,
 			return rc;
 		if (n == DD_ROUNDS)
 			return SG_ERR_THROTTLED;
-		sleep_ms(conflict_pause_ms(n));
+		dd_sleep_ms(conflict_pause_ms(n));
 	}
+}
+
+void dd_ask_yield(dd_store *s, const char *key, int64_t id)
+{
+	struct aws_error e;
+	json_t *k = key[0] ? dd_key(DD_ACTIVE, key) : NULL;
+	struct aws_ddb_expr x = {.condition = "incident = :id",
+	                         .values = json_pack("{s:o,s:o}", ":id", dd_n(id), ":u",
+	                                             dd_n(store_now_ms() + DD_YIELD_MS))};
+	if (k && x.values)
+		aws_ddb_update(s->aws, s->table, k, "SET " DD_YIELD_ATTR " = :u", &x, NULL, &e);
+	json_decref(k);
+	json_decref(x.values);
+}
+
+/* The end of a responder's DD_ROUNDS rounds on incident id, the last lost
+ * with last: cancelled each time by transactions in flight (SG_ERR_BUSY of
+ * dd_tx_run) is SG_ERR_THROTTLED, never SG_ERR_BUSY, which the responder
+ * reads as "another responder has it" and stops its playbook. */
+static sg_err rounds_spent(dd_store *s, sg_err last, int64_t id)
+{
+	if (last != SG_ERR_BUSY)
+		return SG_ERR_BUSY;
+	snprintf(s->msg, sizeof s->msg, "DynamoDB on %s: incident %lld: every one of %d "
+	         "transactions cancelled by another in flight (TransactionConflict)", s->table,
+	         (long long)id, DD_ROUNDS);
+	return SG_ERR_THROTTLED;
 }
 
 /* ---- expression placeholders ---- */
@@ -188,7 +215,7 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 	 * reference, TransactWriteItems, ClientRequestToken), so any answer
 	 * settles whether it did. */
 	for (int k = 0; !t->bad && k < DD_RESENDS && unanswered(rc, &e); k++) {
-		sleep_ms(500L << k);
+		dd_sleep_ms(500L << k);
 		aws_error_clear(&e);
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
 	}
@@ -199,7 +226,7 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 	t->bytes = 0;
 	s->conflicts = rc == SG_ERR_BUSY ? s->conflicts + 1 : 0;
 	if (rc == SG_ERR_BUSY)   /* cancelled by a transaction in flight: let it finish */
-		sleep_ms(conflict_pause_ms(s->conflicts));
+		dd_sleep_ms(conflict_pause_ms(s->conflicts));
 	return rc == SG_ERR_STATE || rc == SG_ERR_BUSY ? rc : dd_fail(s, rc, "TransactWriteItems", &e);
 }
 
@@ -547,7 +574,7 @@ static sg_err dd_claim(store *base, int64_t want, const char *owner, int64_t lea
 			return rc;
 		if (!c.n && s->claim_index && !looked_again) {
 			looked_again = true;
-			sleep_ms(DD_INDEX_LAG_MS);
+			dd_sleep_ms(DD_INDEX_LAG_MS);
 			continue;
 		}
 		if (!c.n)
@@ -594,6 +621,7 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 {
 	char sk[24];
 	dd_id_text(c->incident_id, sk);
+	sg_err last = SG_ERR_STATE;
 	for (int round = 0; round < DD_ROUNDS; round++) {
 		json_t *it = NULL;
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, sk, &it);
@@ -641,8 +669,10 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		rc = dd_tx_run(s, &t, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
+		if ((last = rc) == SG_ERR_BUSY)
+			dd_ask_yield(s, key, c->incident_id);
 	}
-	return SG_ERR_BUSY;
+	return rounds_spent(s, last, c->incident_id);
 }
 
 static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
@@ -656,6 +686,7 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		         "table takes", c->step, strlen(c->data), DD_DATA_MAX);
 		return SG_ERR_RANGE;
 	}
+	sg_err last = SG_ERR_STATE;
 	for (int round = 0; round < DD_ROUNDS; round++) {
 		json_t *it = NULL;
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, ik, &it);
@@ -663,6 +694,8 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 			return rc;
 		bool busy = !c->force && !strcmp(aws_ddb_str(it, "state"), "containing") &&
 		            strcmp(aws_ddb_str(it, "lease_owner"), c->actor);
+		char key[300];
+		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
 		json_decref(it);
 		if (busy)
 			return SG_ERR_BUSY;
@@ -702,8 +735,10 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		rc = dd_tx_run(s, &t, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
+		if ((last = rc) == SG_ERR_BUSY)
+			dd_ask_yield(s, key, c->incident_id);
 	}
-	return SG_ERR_BUSY;
+	return rounds_spent(s, last, c->incident_id);
 }
 
 static sg_err dd_transition(store *base, const store_change *c, int64_t at)
@@ -795,7 +830,7 @@ static sg_err ensure_table(dd_store *s, bool readonly, char *err, size_t errlen)
 			return SG_ERR_TIMEOUT;
 		}
 		if (status[0])
-			sleep_ms(250);
+			dd_sleep_ms(250);
 		rc = aws_ddb_describe_table(s->aws, s->table, status, &e);
 	}
 	if (!rc) {

@@ -26,6 +26,8 @@ typedef struct dd_store {
 #define DD_ACTIVE "active"          /* pk of the join keys' pointers */
 
 #define DD_ROUNDS 8                 /* re-read and decide again after a lost race */
+#define DD_YIELD_ATTR "yield_until_ms" /* on an active pointer: its attempts wait (dd_ask_yield) */
+#define DD_YIELD_MS 500             /* how long a responder asks the attempts to wait */
 #define DD_CLAIM_ATTR "claimable"   /* on an incident item exactly while claimable */
 #define ACTIVE_STATES "#s IN (:s_logged, :s_open, :s_containing, :s_contained, :s_failed)"
 
@@ -56,6 +58,14 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed);
 json_t *dd_incident_item(int64_t id, const store_attempt_in *a, const char *key,
                          const char *state, const char *reason, int64_t at,
                          const char *owner, int64_t until);
+/* A responder's transaction on incident id (join key key) was cancelled by
+ * one in flight, an attempt join's (TransactionConflict): ask the joins of
+ * key to wait DD_YIELD_MS (the pointer's DD_YIELD_ATTR; the group commit
+ * waits in dynamo_batch.c) so that its next round finds the incident item
+ * free.  Best effort: a refused request changes nothing. */
+void dd_ask_yield(dd_store *s, const char *key, int64_t id);
+/* Sleep ms milliseconds. */
+void dd_sleep_ms(long ms);
 /* A new incident id from the counter item. */
 sg_err dd_next_id(dd_store *s, int64_t *id);
 /* Whether an incident in state (observe-only or not) is in the claim index. */

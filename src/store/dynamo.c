@@ -73,17 +73,41 @@ static sg_err dd_update_item(dd_store *s, const json_t *key, const char *update,
 	}
 }
 
-void dd_ask_yield(dd_store *s, const char *key, int64_t id)
+void dd_take_turn(dd_store *s, const char *key, int64_t id, const char *who)
 {
 	struct aws_error e;
+	int64_t now = store_now_ms();
 	json_t *k = key[0] ? dd_key(DD_ACTIVE, key) : NULL;
-	struct aws_ddb_expr x = {.condition = "incident = :id",
-	                         .values = json_pack("{s:o,s:o}", ":id", dd_n(id), ":u",
-	                                             dd_n(store_now_ms() + DD_YIELD_MS))};
-	if (k && x.values)
-		aws_ddb_update(s->aws, s->table, k, "SET " DD_YIELD_ATTR " = :u", &x, NULL, &e);
+	struct aws_ddb_expr x = {
+		.condition = "incident = :id AND (attribute_not_exists(#u) OR #u < :now OR #t = :who)",
+		.names = json_pack("{s:s,s:s}", "#t", "turn", "#u", "turn_until_ms"),
+		.values = json_pack("{s:o,s:o,s:o,s:o}", ":id", dd_n(id), ":who", dd_s(who), ":now",
+		                    dd_n(now), ":until", dd_n(now + DD_TURN_MS))};
+	if (k && x.names && x.values)
+		aws_ddb_update(s->aws, s->table, k, "SET #t = :who, #u = :until", &x, NULL, &e);
 	json_decref(k);
+	json_decref(x.names);
 	json_decref(x.values);
+}
+
+sg_err dd_await_turn(dd_store *s, const char *key, const char *who, json_t **out)
+{
+	for (bool waited = false;; waited = true) {
+		json_t *ptr = NULL;
+		sg_err rc = dd_get_item(s, DD_ACTIVE, key, &ptr);
+		int64_t wait = rc || !strcmp(aws_ddb_str(ptr, "turn"), who)
+		                       ? 0
+		                       : aws_ddb_num(ptr, "turn_until_ms") - store_now_ms();
+		if (wait <= 0 || waited) {
+			if (out)
+				*out = ptr;
+			else
+				json_decref(ptr);
+			return rc;
+		}
+		json_decref(ptr);
+		dd_sleep_ms(wait < DD_TURN_MS ? (long)wait : DD_TURN_MS);
+	}
 }
 
 /* The end of a responder's DD_ROUNDS rounds on incident id, the last lost
@@ -638,6 +662,8 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		json_decref(it);
 		if (rc || (rc = store_check_move(c, from, lease_owner, until, at, &to)))
 			return rc;
+		if (key[0])   /* the attempts' turn, if they lost to this responder */
+			dd_await_turn(s, key, DD_TURN_RESPONDER, NULL);
 		/* in the claim index exactly while claimable */
 		bool claimable = dd_claimable(store_state_name(to), observe);
 		json_t *values = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", ":to",
@@ -670,7 +696,7 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
 		if ((last = rc) == SG_ERR_BUSY)
-			dd_ask_yield(s, key, c->incident_id);
+			dd_take_turn(s, key, c->incident_id, DD_TURN_RESPONDER);
 	}
 	return rounds_spent(s, last, c->incident_id);
 }
@@ -699,6 +725,8 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		json_decref(it);
 		if (busy)
 			return SG_ERR_BUSY;
+		if (key[0])   /* the attempts' turn, if they lost to this responder */
+			dd_await_turn(s, key, DD_TURN_RESPONDER, NULL);
 		char from[32] = "";
 		rc = dd_get_item(s, pk, sk, &it);
 		if (rc && rc != SG_ERR_NOTFOUND)
@@ -736,7 +764,7 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
 		if ((last = rc) == SG_ERR_BUSY)
-			dd_ask_yield(s, key, c->incident_id);
+			dd_take_turn(s, key, c->incident_id, DD_TURN_RESPONDER);
 	}
 	return rounds_spent(s, last, c->incident_id);
 }

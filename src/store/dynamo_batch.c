@@ -13,10 +13,11 @@
  * Each chunk is a transaction on the incident items it joins, so during an
  * attack serve's chunks follow one another on one incident item, and a
  * responder's transactions on it (its step changes check the lease there)
- * are cancelled whenever they meet one (TransactionConflict).  A responder
- * cancelled so marks the incident's pointer (dd_ask_yield) and the chunks
- * joining it wait up to DD_YIELD_MS before reading it (read_pointer): the
- * attempts are answered later, never dropped, and the responder gets in.
+ * are cancelled whenever they meet one (TransactionConflict), and the
+ * other way round.  The side that lost takes the next turn on the item
+ * (dd_take_turn) and the other waits it out (dd_await_turn, before the
+ * pointer is read): the attempts are answered later, never dropped, and the
+ * responder gets in.
  *
  * Chunks run in order and stop at the first failure: on error the chunks
  * before it are recorded (their out[] entries filled), the attempts from the
@@ -84,28 +85,12 @@ static size_t chunk_end(const store_attempt_in *a, const char *const *keys, size
 	return hi;
 }
 
-/* key's active pointer (SG_ERR_NOTFOUND: none), read after the wait a
- * responder asked of its joins (dd_ask_yield), at most DD_YIELD_MS, once:
- * the pointer's incident is then as the responder left it. */
-static sg_err read_pointer(dd_store *s, const char *key, json_t **ptr)
-{
-	for (bool waited = false;; waited = true) {
-		sg_err rc = dd_get_item(s, DD_ACTIVE, key, ptr);
-		int64_t wait = rc ? 0 : aws_ddb_num(*ptr, DD_YIELD_ATTR) - store_now_ms();
-		if (wait <= 0 || waited)
-			return rc;
-		json_decref(*ptr);
-		*ptr = NULL;
-		dd_sleep_ms(wait < DD_YIELD_MS ? (long)wait : DD_YIELD_MS);
-	}
-}
-
 /* Read what key's incident is now: an active one to join, or none (a new
  * id to open, remembering a stale pointer). */
 static sg_err read_group(dd_store *s, group *g)
 {
 	json_t *ptr = NULL, *inc = NULL;
-	sg_err rc = read_pointer(s, g->key, &ptr);
+	sg_err rc = dd_await_turn(s, g->key, DD_TURN_JOINS, &ptr);
 	if (rc && rc != SG_ERR_NOTFOUND)
 		return rc;
 	if (!rc) {
@@ -290,7 +275,11 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 		return SG_ERR_RANGE;
 	}
 	int failed;
-	return dd_tx_run(s, &t, &failed);
+	rc = dd_tx_run(s, &t, &failed);
+	for (size_t k = 0; rc == SG_ERR_BUSY && k < ng; k++)
+		if (!gs[k].fresh)
+			dd_take_turn(s, gs[k].key, gs[k].id, DD_TURN_JOINS);
+	return rc;
 }
 
 sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const *keys, size_t n,

@@ -110,17 +110,30 @@ sg_err dd_await_turn(dd_store *s, const char *key, const char *who, json_t **out
 	}
 }
 
+/* A responder's transaction t on incident id (join key key, "" for none),
+ * in turns with the attempts joining it: their turn waited out first, and
+ * the next turn taken when one of theirs in flight cancelled it. */
+static sg_err responder_tx(dd_store *s, dd_tx *t, const char *key, int64_t id, int *failed)
+{
+	if (key[0])
+		dd_await_turn(s, key, DD_TURN_RESPONDER, NULL);
+	sg_err rc = dd_tx_run(s, t, failed);
+	if (rc == SG_ERR_BUSY && key[0])
+		dd_take_turn(s, key, id, DD_TURN_RESPONDER);
+	return rc;
+}
+
 /* The end of a responder's DD_ROUNDS rounds on incident id, the last lost
- * with last: cancelled each time by transactions in flight (SG_ERR_BUSY of
+ * with last: cancelled by a transaction in flight (SG_ERR_BUSY of
  * dd_tx_run) is SG_ERR_THROTTLED, never SG_ERR_BUSY, which the responder
  * reads as "another responder has it" and stops its playbook. */
 static sg_err rounds_spent(dd_store *s, sg_err last, int64_t id)
 {
 	if (last != SG_ERR_BUSY)
 		return SG_ERR_BUSY;
-	snprintf(s->msg, sizeof s->msg, "DynamoDB on %s: incident %lld: every one of %d "
-	         "transactions cancelled by another in flight (TransactionConflict)", s->table,
-	         (long long)id, DD_ROUNDS);
+	snprintf(s->msg, sizeof s->msg, "DynamoDB on %s: incident %lld: its %d rounds spent, the "
+	         "last cancelled by another transaction in flight (TransactionConflict)",
+	         s->table, (long long)id, DD_ROUNDS);
 	return SG_ERR_THROTTLED;
 }
 
@@ -486,9 +499,10 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, sk, &it);
 		if (rc)
 			return rc;
-		char from[32], prev[128];
+		char from[32], prev[128], key[300];
 		snprintf(from, sizeof from, "%s", aws_ddb_str(it, "state"));
 		snprintf(prev, sizeof prev, "%s", aws_ddb_str(it, "lease_owner"));
+		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
 		int64_t until = aws_ddb_num(it, "lease_until_ms"), at = store_now_ms();
 		bool observe = aws_ddb_num(it, "observe") != 0;
 		json_decref(it);
@@ -510,7 +524,7 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		                 dd_n(until)));
 		dd_tx_history(&t, want, "", from, "containing", reason, owner, at, 0);
 		int failed;
-		rc = dd_tx_run(s, &t, &failed);
+		rc = responder_tx(s, &t, key, want, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
 	}
@@ -662,8 +676,6 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 		json_decref(it);
 		if (rc || (rc = store_check_move(c, from, lease_owner, until, at, &to)))
 			return rc;
-		if (key[0])   /* the attempts' turn, if they lost to this responder */
-			dd_await_turn(s, key, DD_TURN_RESPONDER, NULL);
 		/* in the claim index exactly while claimable */
 		bool claimable = dd_claimable(store_state_name(to), observe);
 		json_t *values = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", ":to",
@@ -692,11 +704,10 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 			return rc;
 		}
 		int failed;
-		rc = dd_tx_run(s, &t, &failed);
+		rc = responder_tx(s, &t, key, c->incident_id, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
-		if ((last = rc) == SG_ERR_BUSY)
-			dd_take_turn(s, key, c->incident_id, DD_TURN_RESPONDER);
+		last = rc;
 	}
 	return rounds_spent(s, last, c->incident_id);
 }
@@ -725,8 +736,6 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		json_decref(it);
 		if (busy)
 			return SG_ERR_BUSY;
-		if (key[0])   /* the attempts' turn, if they lost to this responder */
-			dd_await_turn(s, key, DD_TURN_RESPONDER, NULL);
 		char from[32] = "";
 		rc = dd_get_item(s, pk, sk, &it);
 		if (rc && rc != SG_ERR_NOTFOUND)
@@ -760,11 +769,10 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 			       json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":actor", dd_s(c->actor)));
 		dd_tx_history(&t, c->incident_id, c->step, from, c->to, c->reason, c->actor, at, 0);
 		int failed;
-		rc = dd_tx_run(s, &t, &failed);
+		rc = responder_tx(s, &t, key, c->incident_id, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
-		if ((last = rc) == SG_ERR_BUSY)
-			dd_take_turn(s, key, c->incident_id, DD_TURN_RESPONDER);
+		last = rc;
 	}
 	return rounds_spent(s, last, c->incident_id);
 }

@@ -99,12 +99,20 @@ void dash_session(dash *d, struct evhttp_request *req);
  * (partial: released, the status tag not set). */
 void dash_release(dash *d, struct evhttp_request *req, int64_t id);
 
+/* A request's page (GET /api/page, /api/events): its query's before (0:
+ * the newest) and limit (DASH_PAGE when absent), whole numbers within
+ * 1..DASH_ID_MAX and 1..DASH_PAGE_MAX, and no other parameter; else
+ * SG_ERR_PARSE, answered 400 DASH_BAD_PAGE. */
+sg_err dash_page_query(struct evhttp_request *req, int64_t *before, size_t *limit);
+#define DASH_BAD_PAGE "Bad Request: before and limit are whole numbers"
+
 /* ---- live updates (events.c) ---- */
 
 /* The timer that feeds subscribers; stop ends every stream and frees. */
 sg_err dash_events_start(dash *d, struct event_base *base);
 void dash_events_stop(dash *d);
-/* GET /api/events: a new server-sent event stream (503 when full). */
+/* GET /api/events[?before=ID&limit=N]: a new server-sent event stream of
+ * that page (503 when full, 400 for a bad page). */
 void dash_events_subscribe(dash *d, struct evhttp_request *req);
 
 /* One JSON log line on stderr (logging.h). */

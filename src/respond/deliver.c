@@ -119,7 +119,7 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 	store_incident *arr = NULL;
 	size_t n = 0;
 	unsigned maxb = cfg->max_backoff_ms ? cfg->max_backoff_ms : 60000;
-	if (store_list(st, STORE_OPEN, 0, &arr, &n) != SG_OK)
+	if (store_list(st, STORE_OPEN, 0, 0, &arr, &n) != SG_OK)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		store_incident *inc = &arr[i];

@@ -178,8 +178,13 @@ sg_err respond_setup_check(responder *r, char *msg, size_t msglen)
 {
 	rsp_run x;
 	sg_err err = rsp_run_open(r, &x, msg, msglen);
-	if (err == SG_OK)
-		rsp_run_close(&x);
+	if (err)
+		return err;
+	/* an older responder at work on a table not upgraded yet: none of ours
+	 * may start beside it (store_holds_ready; observe takes no hold) */
+	if (!r->cfg.observe && (err = store_holds_ready(x.st)))
+		snprintf(msg, msglen, "%s", store_errmsg(x.st));
+	rsp_run_close(&x);
 	return err;
 }
 

@@ -144,6 +144,9 @@ void respond_free(responder *r); /* NULL-safe */
  * (region, endpoint, credentials resolved), then lets both go.  Callers run
  * it before recording anything, so a setup failure leaves no incident that a
  * daemon would later claim and act on unasked.  msg names what is missing.
+ * Unless observing, the store must also hand out holds (store_holds_ready):
+ * SG_ERR_BUSY while a table written before holders waits for responders of
+ * an older ssrfguard, msg naming their leases.
  */
 sg_err respond_setup_check(responder *r, char *msg, size_t msglen);
 
@@ -230,6 +233,12 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, 
 
 /* The incident's report (JSON text, malloc'd) from its journal. */
 sg_err respond_report_json(responder *r, int64_t id, char **out);
+/* Where the responder writes incident id's report ("json" or "md"):
+ * --report-dir/KEY.ext, KEY the incident's AWS key (INC-N-STORE, or INC-N
+ * for an incident older than its store's identity), so stores sharing a
+ * report directory never overwrite each other.  out is "" without a
+ * report directory. */
+sg_err respond_report_path(responder *r, int64_t id, const char *ext, char *out, size_t cap);
 
 /* "INC-42" */
 void respond_incident_name(int64_t id, char *out, size_t cap);

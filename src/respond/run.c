@@ -45,6 +45,15 @@ void rsp_incident_key(const store *st, int64_t id, char key[PB_INCIDENT_KEY_MAX]
 	pb_incident_key(&ref, key, PB_INCIDENT_KEY_MAX);
 }
 
+void rsp_report_path(const respond_config *cfg, const char *key, const char *ext, char *out,
+                     size_t cap)
+{
+	if (cfg->report_dir)
+		snprintf(out, cap, "%s/%s.%s", cfg->report_dir, key, ext);
+	else if (cap)
+		out[0] = '\0';
+}
+
 void rsp_name_incident(rsp_run *x, int64_t id)
 {
 	x->id = id;

@@ -49,11 +49,14 @@ char *srv_clean_dup(const char *s, size_t n, size_t max)
 job *srv_job_new(struct srv *s)
 {
 	job *j = s->spare;
-	if (!j)
-		return calloc(1, sizeof *j);
-	s->spare = j->next;
-	s->nspare--;
-	memset(j, 0, sizeof *j);
+	if (j) {
+		s->spare = j->next;
+		s->nspare--;
+		memset(j, 0, sizeof *j);
+	} else if (!(j = calloc(1, sizeof *j))) {
+		return NULL;
+	}
+	sg_list_init(&j->run_link); /* unlinked: removing it is harmless */
 	return j;
 }
 
@@ -525,6 +528,7 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 	s = calloc(1, sizeof *s);
 	if (!s)
 		goto fail;
+	sg_list_init(&s->running);
 	s->cfg_own = *cfg;
 	s->cfg = &s->cfg_own;
 	cfg = s->cfg;

@@ -98,7 +98,7 @@ static size_t incidents(int state)
 		return 0;
 	store_incident *arr = NULL;
 	size_t n = 0;
-	store_list(st, state, 0, &arr, &n);
+	store_list(st, state, 0, 0, &arr, &n);
 	store_incidents_free(arr, n);
 	store_close(st);
 	return n;

@@ -118,10 +118,22 @@ TEST(ssm_iam_dynamodb)
 	CHECK(aws_ssm_answer_find(j, "want", id) && !strcmp(id, "b"));
 	CHECK(!aws_ssm_answer_find(j, "none", id));
 	json_decref(j);
+	/* a matching row without a usable id is passed over, not the end */
+	j = json("{\"Commands\":[{\"Comment\":\"want\"},{\"CommandId\":\"\",\"Comment\":\"want\"},"
+	         "7,{\"CommandId\":\"c\",\"Comment\":\"want\"}]}");
+	CHECK(aws_ssm_answer_find(j, "want", id) && !strcmp(id, "c"));
+	json_decref(j);
+	j = json("{\"Commands\":{\"CommandId\":\"c\",\"Comment\":\"want\"}}"); /* not an array */
+	CHECK(!aws_ssm_answer_find(j, "want", id));
+	json_decref(j);
 	j = json("{\"InstanceInformationList\":[{\"InstanceId\":\"i-1\",\"PingStatus\":\"Online\"}]}");
 	CHECK_INT(aws_ssm_answer_ping(j, "i-1", status), SG_OK);
 	CHECK_STR(status, "Online");
 	CHECK_INT(aws_ssm_answer_ping(j, "i-2", status), SG_ERR_NOTFOUND);
+	json_decref(j);
+	j = json("{\"InstanceInformationList\":[{\"InstanceId\":\"i-1\"}]}");
+	CHECK_INT(aws_ssm_answer_ping(j, "i-1", status), SG_OK); /* listed, no status */
+	CHECK_STR(status, "");
 	json_decref(j);
 
 	struct aws_xml *r = xml("<R><GetRolePolicyResult><PolicyDocument>%7B%22a%22%3A1%7D"
@@ -145,6 +157,11 @@ TEST(ssm_iam_dynamodb)
 	CHECK_STR(status, "CREATING");
 	aws_ddb_answer_index_status(j, "other", status);
 	CHECK_STR(status, "");
+	json_decref(j);
+	j = json("{\"Table\":{\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by-source\"},"
+	         "{\"IndexName\":\"by-source\",\"IndexStatus\":\"ACTIVE\"}]}}");
+	aws_ddb_answer_index_status(j, "by-source", status);
+	CHECK_STR(status, "ACTIVE");
 	json_decref(j);
 	const json_t *item = NULL;
 	j = json("{\"Item\":[]}");

@@ -77,7 +77,8 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
 	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(max_reply_bytes),
 	 .help = "upstream bodies and answers not yet written to clients, the proxy's too, all "
-	         "together; past it /go answers 503 and the proxy stops reading upstreams"},
+	         "together; past it /go answers 503; the proxy shares it between its clients (a "
+	         "client that does not read holds its share, at least 16 KiB, at most 256 KiB)"},
 	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
 	 AT(dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
 	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,
@@ -128,6 +129,10 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "proxy-idle-s", .arg = "S", .dflt = "60", .lo = 1, .hi = 86400,
 	 AT(proxy_idle_s), .help = "proxy connections, kept upstreams and tunnels idle this long "
 	                           "are closed"},
+	{.type = OPT_INT, .name = "proxy-stall-s", .arg = "S", .dflt = "15", .lo = 1, .hi = 86400,
+	 AT(proxy_stall_s), .help = "a proxy client that takes none of the bytes held for it this "
+	                            "long while the reply budget (max-reply-bytes) is short is "
+	                            "closed"},
 	{.type = OPT_INT, .name = "proxy-tunnel-s", .arg = "S", .dflt = "3600", .lo = 1,
 	 .hi = 7 * 86400, AT(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
 	{.type = OPT_INT, .name = "proxy-drain-s", .arg = "S", .dflt = "25", .lo = 0, .hi = 86400,

@@ -81,6 +81,7 @@ typedef struct srvcfg {
 	char *proxy_roles;       /* roles file (lib/proxy/roles.h), "" = one open role */
 	bool proxy_protocol;     /* expect a PROXY protocol v1/v2 header */
 	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
+	int64_t proxy_stall_s;   /* a client holding its bytes unread, budget short */
 	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
 	int64_t proxy_drain_s;   /* SIGTERM: longest wait for tunnels and proxied requests */
 	char *proxy_tls_cert, *proxy_tls_key; /* "" = plain; else the listener speaks TLS */

@@ -123,7 +123,8 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 }
 
 /* Each second: connections idle longer than proxy_idle_s go; upstreams
- * waiting for the reply budget get the room /go's ended fetches left. */
+ * waiting for the reply budget get the room /go's ended fetches left, and
+ * its stalled clients go (pb_tick). */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct proxy *px = arg;
@@ -132,7 +133,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while (px->pool_tail && px->pool_tail->since_ms < old)
 		drop(px->pool_tail);
-	pb_sync(px);
+	pb_tick(px);
 }
 
 int pool_init(struct proxy *px)

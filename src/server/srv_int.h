@@ -369,6 +369,8 @@ void metrics_count(struct srv *s, int route, int code);
 void metrics_fetch_time(struct srv *s, double seconds);
 struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
+/* ssrfguard_reply_bytes: every loop's (the others' as last published). */
+size_t metrics_reply_bytes(struct srv *s);
 
 /* log.c (log_line_from_any_thread: one whole line, ts and level added) */
 struct srv_log *log_open(const srvcfg *cfg); /* NULL + errno on error */

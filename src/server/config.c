@@ -47,7 +47,7 @@ const opt_def srvcfg_opts[] = {
 	 .help = "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
 	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
 	 .help = "categories whose attempts ask for containment (comma list, \"all\" or \"none\"); "
-	         "the rest are blocked and logged"},
+	         "the rest are blocked and logged; read again with the policy"},
 	{.type = OPT_SECTION, .help = "Limits"},
 	{.type = OPT_INT, .name = "max-body", .arg = "BYTES", .dflt = "8388608", .lo = 0,
 	 .hi = INT64_C(1) << 32, AT(max_body), .help = "largest upstream body, else 502"},
@@ -280,6 +280,7 @@ static void print_contain(unsigned mask, FILE *to)
 static sg_err copy_rules(const srvcfg *c, srvcfg *to)
 {
 	char err[64];
+	to->contain_mask = c->contain_mask; /* reloaded with the rules too */
 	if (opt_set_str(&to->policy, c->policy) != SG_OK)
 		return SG_ERR_NOMEM;
 	for (size_t i = 0; i < c->nrules; i++) {
@@ -404,7 +405,8 @@ void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size
 	opt_iter_init(&it, srvcfg_opts);
 	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
 		if (d->type < OPT_SWITCH || (d->flags & OPT_ARGV_ONLY) || d->set == add_rule ||
-		    !strcmp(d->name, "policy") || same_setting(d, base, c, fresh))
+		    d->set == set_contain || !strcmp(d->name, "policy") ||
+		    same_setting(d, base, c, fresh))
 			continue;
 		size_t need = strlen(d->name) + (n ? 1 : 0);
 		if (n + need + 4 > cap) { /* room for "..." and the NUL */

@@ -117,12 +117,14 @@ sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
  * The settings read again as at the start (the environment, the --config
  * files, then c's command line) into *fresh, which the caller frees with
  * srvcfg_free.  Without a command line (c->cmd NULL) *fresh is a copy of
- * c's `policy` and `rule`.  SIGHUP takes `policy` and `rule` from it.
+ * c's `policy`, `rule` and `contain`.  SIGHUP takes `policy`, `rule` and
+ * `contain` from it (rules.c: one reading of the guard's rules).
  */
 sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
 
 /*
- * The settings a reload does not take (all but `policy` and `rule`) whose
+ * The settings a reload does not take (all but `policy`, `rule` and
+ * `contain`) whose
  * values differ between the running c and fresh (srvcfg_reread's, with a
  * command line): their names, comma-separated, into out ("" when none; a
  * list longer than cap ends in "...").  They take effect only on restart.

@@ -46,9 +46,13 @@ struct writer {
 	sg_err last_err;         /* hub: its last commit, whichever loop's batch */
 };
 
-static int contains(const struct srv *s, sg_category c)
+/* Whether j's attempt asks for containment: `contain` of the rules' reading
+ * it was judged under (reloaded with them). */
+static int contains(const job *j)
 {
-	return (unsigned)c < SG_CAT__COUNT && ((s->cfg->contain_mask >> c) & 1u);
+	unsigned c = (unsigned)j->bv.category;
+	uint32_t mask = j->rules ? j->rules->contain_mask : j->s->cfg->contain_mask;
+	return c < SG_CAT__COUNT && ((mask >> c) & 1u);
 }
 
 /* ---- writer thread ---- */
@@ -110,7 +114,7 @@ static void *writer_main(void *arg)
 						.rule = v->rule, .reason = v->reason, .hop = j->hop,
 						.addrs = j->d.addrs_len ? j->d.addrs : "[]",
 						.instance_id = p->id->instance_id, .region = p->id->region,
-						.az = p->id->az, .contain = contains(p, v->category),
+						.az = p->id->az, .contain = contains(j),
 					};
 				}
 			/* on error, out[k] is still filled for each attempt that was
@@ -258,7 +262,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		next = j->next;
 		j->next = NULL;
 		n++;
-		int contain = contains(s, j->bv.category);
+		int contain = contains(j);
 		if (contain && s->resp_started && s->resp.status &&
 		    s->resp.status(s->resp.ctx, NULL, 0) == SRV_RESPONDER_FAILING)
 			contain = TEXT_CONTAIN_UNAVAILABLE;

@@ -164,6 +164,7 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	j->url = srv_clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
 	j->raw_url = NULL;
 	j->role = pc->role->name;
+	j->rules = rset_hold(pc->set); /* its reading's `contain` */
 	j->committed = on_committed;
 	j->ctx = pc;
 	if (pc->d.addrs_len) {

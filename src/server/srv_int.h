@@ -43,6 +43,8 @@ typedef struct rset {
 	sg_policy **pol;          /* per role; `policy` for a role without rules */
 	size_t *slot;             /* per role: its row of the proxy's counters */
 	uint64_t gen;             /* 1 at the start, one more each good reload */
+	uint32_t contain_mask;    /* `contain`: the categories whose attempts ask
+	                             for containment (srvcfg's, of this reading) */
 	unsigned refs;
 } rset;
 #define RULES_SLOTS 1024 /* rows of the proxy's counters: role names since the start */

@@ -110,7 +110,8 @@ static void on_committed(job *j, int contain, sg_err e)
 		return;
 	}
 	if (e != SG_OK) {
-		pc_reply_error(pc, 503, srv_unrecorded_why(j));
+		char why[200];
+		pc_reply_error(pc, 503, srv_unrecorded_why(j, why, sizeof why));
 		return;
 	}
 	const px_roles *rs = &pc->set->roles;

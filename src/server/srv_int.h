@@ -316,8 +316,9 @@ char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 /* The 503's message for a blocked job whose commit failed: not recorded,
- * or (j->rec.unsettled) may have been, the store never having answered. */
-const char *srv_unrecorded_why(const job *j);
+ * or (j->rec.unsettled) may have been, the store never having answered —
+ * and then in which incident.  Written into buf; returns buf. */
+const char *srv_unrecorded_why(const job *j, char *buf, size_t cap);
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */

@@ -30,8 +30,8 @@ static const opt_def dashboard_opts_table[] = {
 	 AT(listen), .flags = OPT_NONEMPTY,
 	 .help = "address to serve the page on (port 0: any free port, logged)"},
 	{.type = OPT_STR, .name = "store", .arg = "PATH", AT(store), .flags = OPT_NONEMPTY,
-	 .help = "incident store, opened read-only (default: $SSRFGUARD_STORE, else "
-	         CMDLINE_STORE_PATH ")"},
+	 .help = "incident store, opened read-only (a release opens it to write) (default: "
+	         "$SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
 	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_STR, .name = "token-file", .arg = "FILE", AT(token_file),
 	 .flags = OPT_NONEMPTY,
@@ -50,7 +50,7 @@ static const opt_def dashboard_opts_table[] = {
 	{.type = OPT_SWITCH, .name = "allow-release", .dflt = "off", AT(allow_release),
 	 .help = "let the page release an incident (a CSRF token and a typed confirmation "
 	         "guard each); off: read-only"},
-	{.type = OPT_SECTION, .help = "AWS (release only)"},
+	{.type = OPT_SECTION, .help = "AWS (release, and the DynamoDB table of --state-table)"},
 	CMDLINE_AWS_ROWS(dashboard_opts, aws),
 	{.type = OPT_END},
 };
@@ -59,11 +59,15 @@ static const opt_def dashboard_opts_table[] = {
 const opt_command dashboard_command = {
 	.name = "dashboard",
 	.synopsis = "--token-file FILE | --client-ca FILE --tls-cert FILE --tls-key FILE "
-	            "[--listen ADDR:PORT] [--store PATH] [--allow-release]",
+	            "[--listen ADDR:PORT] [--store PATH | --state-table NAME] [--allow-release]",
 	.summary = "serve the incidents web page (read-only unless --allow-release)",
 	.about = "Serve a web page listing the incidents of the store (state, instance, source, "
 	         "attempts) and, for one incident, its attempts, step timeline and report.  The "
-	         "page, its script and style are in the binary; nothing is fetched elsewhere.\n\n"
+	         "page, its script and style are in the binary; nothing is fetched elsewhere.  "
+	         "It shows 500 incidents at a time, the newest first, says which of how many "
+	         "(\"showing the newest 500 of 5002 incidents\") and links the older pages "
+	         "(/?before=ID); each page updates live.  GET /api/incidents is every incident "
+	         "as JSON, GET /api/page?before=ID&limit=N one page.\n\n"
 	         "Every request needs the token: \"Authorization: Bearer TOKEN\", or the cookie "
 	         "the page's sign-in form sets.  With --tls-cert and --tls-key the page is served "
 	         "over HTTPS; with --client-ca the TLS handshake also requires a client "
@@ -72,12 +76,12 @@ const opt_command dashboard_command = {
 	         "timeline of a release.  A client certificate replaces the token, or adds to it "
 	         "when both are given.  Every URL, header and address shown came from an "
 	         "attacker and is shown as text, never as markup.\n\n"
-	         "With --allow-release the page offers to release a contained or failed "
-	         "incident (as `ssrfguard incidents release`), after the operator types its "
-	         "name; the request carries a per-process CSRF token.\n\n"
-	         "GET /healthz answers without the token (200 ok, 503 when the store cannot be "
-	         "read); stderr is the JSON log, libevent's own messages included.  See "
-	         "docs/dashboard.md.",
+	         "With --allow-release the page offers to release a contained, failed or "
+	         "containing incident (as `ssrfguard incidents release`), after the operator "
+	         "types its name; the request carries a per-process CSRF token.\n\n"
+	         "GET /healthz answers without the token (200 ok or degraded when a TLS reload "
+	         "failed, 503 when the store cannot be read); stderr is the JSON log, libevent's "
+	         "own messages included.  See docs/dashboard.md.",
 	.opts = dashboard_opts_table,
 	.epilog = "Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage, configuration or start-up "
 	          "error (the token, a TLS file, the store, the address), said in one JSON log line.",

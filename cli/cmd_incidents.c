@@ -37,7 +37,7 @@ static const opt_def incidents_opts_table[] = {
 	         "released, closed)"},
 	{.type = OPT_STR, .name = "reason", .arg = "TEXT", AT(reason), .flags = OPT_ARGV_ONLY,
 	 .help = "open: the reason recorded with the incident"},
-	{.type = OPT_SECTION, .help = "AWS (release only)"},
+	{.type = OPT_SECTION, .help = "AWS (release, and the DynamoDB table of --state-table)"},
 	CMDLINE_AWS_ROWS(incidents_opts, aws),
 	{.type = OPT_END},
 };
@@ -48,7 +48,12 @@ const opt_command incidents_command = {
 	.synopsis = "[OPTIONS] list [--state STATE] [--json]\n[OPTIONS] show ID [--json]\n"
 	            "[OPTIONS] retry ID\n[OPTIONS] release ID\n[OPTIONS] open INSTANCE [--reason TEXT]",
 	.summary = "list, show, retry or release incidents",
-	.about = "list: incidents, newest first.\n\n"
+	.about = "list: every incident, newest first, however many (read from the store a "
+	         "page of 1000 at a time and written as they come; a store that fails part-way "
+	         "exits 1, its --json array left unclosed).  An incident under the live lease "
+	         "of a responder older than this ssrfguard (one that writes no holder items; "
+	         "docs/fleet.md, \"Upgrading\") is named in a warning on stderr, and "
+	         "\"older_responder\": true with --json.\n\n"
 	         "show ID: one incident: the processes behind its attempts (kernel backstop: "
 	         "pid, executable, command line, cgroup, unit), its steps, notes, created "
 	         "resources, the timeline of every AWS call and every state change with who made "
@@ -90,11 +95,11 @@ static void iso(int64_t ms, char out[32])
  * (the incident is listed, never dropped). */
 static json_t *list_json_row(const store_incident *inc)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:o}", "id", (json_int_t)inc->id, "state",
+	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:I,s:I,s:o,s:b}", "id", (json_int_t)inc->id, "state",
 	                 store_state_name(inc->state), "instance", sg_utf8_json(inc->instance_id), "source",
 	                 sg_utf8_json(inc->source), "category", sg_utf8_json(inc->category), "attempts",
 	                 (json_int_t)inc->attempts, "opened_ms", (json_int_t)inc->opened_ms, "reason",
-	                 sg_utf8_json(inc->state_reason));
+	                 sg_utf8_json(inc->state_reason), "older_responder", inc->lease_old != 0);
 }
 
 /* One row of the table: every stored string may hold an attacker's or a
@@ -113,38 +118,71 @@ static void list_text_row(const store_incident *inc)
 	       src, cat, (long long)inc->attempts, t, why);
 }
 
+/* The list is written as the store's pages come: every incident, however
+ * many (--json: one array, a row a line).  A store that fails part-way
+ * exits 1 and leaves the JSON unclosed: never taken for a whole list. */
+typedef struct list_out {
+	bool json;
+	size_t rows;
+	size_t old;         /* under an older responder's lease (store.h lease_old) */
+	char old_ids[160];  /* the first of them */
+} list_out;
+
+static void note_old_lease(list_out *lo, const store_incident *inc)
+{
+	size_t used = strlen(lo->old_ids);
+	if (lo->old++ < 8)
+		snprintf(lo->old_ids + used, sizeof lo->old_ids - used, "%sINC-%lld", used ? ", " : "",
+		         (long long)inc->id);
+}
+
+/* After the list, on stderr: responders of an older ssrfguard are at work. */
+static void warn_old_leases(const list_out *lo)
+{
+	if (lo->old)
+		fprintf(stderr, "ssrfguard incidents: warning: %zu incident%s under the lease of a "
+		        "responder older than this ssrfguard (%s%s): it writes no holder items, so "
+		        "another responder may act on the same instance; stop every older responder "
+		        "(docs/fleet.md, \"Upgrading a table written before holders\")\n", lo->old,
+		        lo->old == 1 ? " is" : "s are", lo->old_ids, lo->old > 8 ? ", ..." : "");
+}
+
+static sg_err list_row(void *ctx, const store_incident *inc)
+{
+	list_out *lo = ctx;
+	if (inc->lease_old)
+		note_old_lease(lo, inc);
+	if (!lo->json) {
+		list_text_row(inc);
+		lo->rows++;
+		return SG_OK;
+	}
+	json_t *row = list_json_row(inc);
+	char *s = row ? json_dumps(row, JSON_COMPACT) : NULL;
+	json_decref(row);
+	if (!s)
+		return SG_ERR_NOMEM; /* say so rather than list fewer */
+	printf("%s  %s", lo->rows++ ? ",\n" : "[\n", s);
+	free(s);
+	return SG_OK;
+}
+
 static int do_list(store *st, int state, bool as_json)
 {
-	store_incident *arr = NULL;
-	size_t n = 0;
-	sg_err err = store_list(st, state, 0, &arr, &n);
-	if (err) {
-		fprintf(stderr, "ssrfguard incidents: %s\n", sg_strerror(err));
-		return 1;
-	}
-	json_t *ja = as_json ? json_array() : NULL;
+	list_out lo = {.json = as_json};
 	if (!as_json)
 		printf("%-8s %-10s %-20s %-24s %-10s %8s  %-19s  %s\n", "ID", "STATE", "INSTANCE", "SOURCE",
 		       "CATEGORY", "ATTEMPTS", "OPENED (UTC)", "REASON");
-	for (size_t i = 0; i < n && (!as_json || ja); i++) {
-		if (as_json && json_array_append_new(ja, list_json_row(&arr[i]))) {
-			json_decref(ja); /* out of memory: say so rather than list fewer */
-			ja = NULL;
-		} else if (!as_json) {
-			list_text_row(&arr[i]);
-		}
-	}
-	store_incidents_free(arr, n);
-	if (!as_json)
-		return 0;
-	char *s = ja ? json_dumps(ja, JSON_INDENT(2)) : NULL;
-	json_decref(ja);
-	if (!s) {
-		fprintf(stderr, "ssrfguard incidents: %s\n", sg_strerror(SG_ERR_NOMEM));
+	sg_err err = store_each_incident(st, state, list_row, &lo);
+	if (err) {
+		fflush(stdout);
+		fprintf(stderr, "ssrfguard incidents: after %zu incidents: %s: %s\n", lo.rows,
+		        sg_strerror(err), store_errmsg(st));
 		return 1;
 	}
-	puts(s);
-	free(s);
+	if (as_json)
+		puts(lo.rows ? "\n]" : "[]");
+	warn_old_leases(&lo);
 	return 0;
 }
 
@@ -247,6 +285,10 @@ int cmd_incidents(int argc, char **argv)
 		rc = cmdline_usage_error(&incidents_command, err);
 	} else if (npos > 2) {
 		snprintf(err, sizeof err, "unexpected '%.64s'", pos[2]);
+		rc = cmdline_usage_error(&incidents_command, err);
+	} else if ((o.state && strcmp(pos[0], "list")) || (o.reason && strcmp(pos[0], "open"))) {
+		snprintf(err, sizeof err, "%s is for %s only, not %.16s", o.state ? "--state" : "--reason",
+		         o.state ? "list" : "open", pos[0]);
 		rc = cmdline_usage_error(&incidents_command, err);
 	} else
 		rc = run(&o, pos[0], npos > 1 ? pos[1] : NULL);

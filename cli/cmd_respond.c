@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,12 +23,13 @@
 #include "respond/respond_cli.h"
 #include "store/store.h"
 
-static volatile int stop_flag;
+static atomic_int stop_flag;   /* set by the signal handler, read by every thread */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may store only a lock-free atomic");
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	atomic_store(&stop_flag, 1);
 }
 
 /* A progress line on the operator's terminal: it may quote the victim's
@@ -131,24 +133,22 @@ static int held_elsewhere(const respond_cli *o, int64_t id)
 
 /* The incident's report, if this run wrote it (or, since < 0, if it exists:
  * a run that found the work done writes none).  path is filled either way. */
-static bool report_written(const respond_cli *o, int64_t id, time_t since, char *path,
-                           size_t cap)
+static bool report_written(responder *r, int64_t id, time_t since, char *path, size_t cap)
 {
 	struct stat sb;
-	path[0] = '\0';
-	if (!o->cfg.report_dir)
+	if (respond_report_path(r, id, "md", path, cap) != SG_OK || !path[0])
 		return false;
-	snprintf(path, cap, "%s/INC-%lld.md", o->cfg.report_dir, (long long)id);
 	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_mtime >= since)
 		return true;
 	return false;
 }
 
-static int print_result(const respond_cli *o, int64_t id, const char *outcome, time_t since)
+static int print_result(responder *r, const respond_cli *o, int64_t id, const char *outcome,
+                        time_t since)
 {
 	char path[4096];
 	bool earlier = !strcmp(outcome, "merged") || !strcmp(outcome, "already contained");
-	bool wrote = report_written(o, id, earlier ? -1 : since, path, sizeof path);
+	bool wrote = report_written(r, id, earlier ? -1 : since, path, sizeof path);
 	int status = earlier || !strcmp(outcome, "contained") || !strcmp(outcome, "observed") ? 0 : 1;
 	if (o->cfg.report_dir && !wrote && !earlier) {
 		say(o, "error", "INC-%lld: the report was not written to %s (see `ssrfguard incidents "
@@ -205,7 +205,7 @@ static int run_one(responder *r, const respond_cli *o)
 		say(o, "error", "INC-%lld: %s", (long long)id, sg_strerror(err));
 		return 1;
 	}
-	return print_result(o, id, outcome, since);
+	return print_result(r, o, id, outcome, since);
 }
 
 /* The daemon: claim open incidents (and take signed ones with --listen). */

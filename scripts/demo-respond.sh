@@ -120,7 +120,8 @@ echo "\$ ssrfguard incidents list"
 $sg incidents --store "$tmp/incidents.db" list
 echo
 written=
-[ -s "$tmp/reports/INC-1.md" ] && [ -s "$tmp/reports/INC-1.json" ] && written="; also written to reports/INC-1.md and .json"
+rep=$(cd "$tmp/reports" 2>/dev/null && ls INC-1-*.md 2>/dev/null | head -1)   # INC-N-STORE.md
+[ -n "$rep" ] && [ -s "$tmp/reports/${rep%.md}.json" ] && written="; also written to reports/$rep and .json"
 echo "\$ ssrfguard incidents show 1      (the report$written)"
 $sg incidents --store "$tmp/incidents.db" show 1 | sed -n '1,/^## Timeline/p'
 echo "... $( $sg incidents --store "$tmp/incidents.db" show 1 --json | /usr/bin/python3 -c '

@@ -26,6 +26,20 @@ static sg_err copy_bounded(const char *src, char *dst, size_t cap)
 	return SG_OK;
 }
 
+/* The next row of the JSON array rows, from row *i on, whose string field
+ * key is want, or NULL; *i is left just past it, so a caller that does not
+ * like the row can go on from there. */
+static const json_t *find_row(const json_t *rows, const char *key, const char *want, size_t *i)
+{
+	while (*i < json_array_size(rows)) {
+		const json_t *row = json_array_get(rows, (*i)++);
+		const char *v = aws_json_str(row, key);
+		if (v && !strcmp(v, want))
+			return row;
+	}
+	return NULL;
+}
+
 /* ---- EC2 ---- */
 
 sg_err aws_answer_id(const struct aws_xml *r, const char *path, char *dst, size_t cap)
@@ -158,20 +172,26 @@ void aws_sqs_messages_free(struct aws_sqs_message *m, size_t n)
 	free(m);
 }
 
+/* The value of msg's attribute name, NULL when absent. */
+static const char *attr_value(const struct aws_xml *msg, const char *name)
+{
+	for (const struct aws_xml *a = aws_xml_child(msg, "Attribute"); a; a = aws_xml_next(a))
+		if (!strcmp(aws_xml_str_or(a, "Name", ""), name))
+			return aws_xml_str_or(a, "Value", "");
+	return NULL;
+}
+
 /* The number attribute name of msg: 0 when absent, -1 when not a
  * non-negative decimal. */
 static long long attr_number(const struct aws_xml *msg, const char *name)
 {
-	for (const struct aws_xml *a = aws_xml_child(msg, "Attribute"); a; a = aws_xml_next(a)) {
-		if (strcmp(aws_xml_str_or(a, "Name", ""), name))
-			continue;
-		const char *v = aws_xml_str_or(a, "Value", "");
-		char *end = NULL;
-		errno = 0;
-		long long x = *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : -1;
-		return (x < 0 || errno || end == v || *end) ? -1 : x;
-	}
-	return 0;
+	const char *v = attr_value(msg, name);
+	if (!v)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long long x = *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : -1;
+	return (x < 0 || errno || end == v || *end) ? -1 : x;
 }
 
 static sg_err decode_message(const struct aws_xml *x, struct aws_sqs_message *m)
@@ -189,6 +209,7 @@ static sg_err decode_message(const struct aws_xml *x, struct aws_sqs_message *m)
 	m->body = strdup(body);
 	m->receive_count = (unsigned)count;
 	m->sent_ms = sent;
+	(void)copy_bounded(attr_value(x, "SenderId"), m->sender_id, sizeof m->sender_id);
 	return m->receipt_handle && m->body ? SG_OK : SG_ERR_NOMEM;
 }
 
@@ -227,31 +248,24 @@ sg_err aws_ssm_answer_command_id(const json_t *r, char id[64])
 
 bool aws_ssm_answer_find(const json_t *page, const char *comment, char id[64])
 {
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(page, "Commands"), i, c) {
-		const char *text = aws_json_str(c, "Comment");
-		if (text && !strcmp(text, comment) &&
-		    !copy_bounded(aws_json_str(c, "CommandId"), id, 64))
+	const json_t *rows = json_object_get(page, "Commands"), *c;
+	for (size_t i = 0; (c = find_row(rows, "Comment", comment, &i));)
+		if (!copy_bounded(aws_json_str(c, "CommandId"), id, 64))
 			return true;
-	}
 	return false;
 }
 
 sg_err aws_ssm_answer_ping(const json_t *r, const char *instance_id, char status[32])
 {
-	size_t i;
-	json_t *row;
+	size_t i = 0;
+	const json_t *row =
+		find_row(json_object_get(r, "InstanceInformationList"), "InstanceId", instance_id, &i);
 	status[0] = '\0';
-	json_array_foreach(json_object_get(r, "InstanceInformationList"), i, row) {
-		const char *id = aws_json_str(row, "InstanceId");
-		if (id && !strcmp(id, instance_id)) {
-			const char *ping = aws_json_str(row, "PingStatus");
-			snprintf(status, 32, "%s", ping ? ping : "");
-			return SG_OK;
-		}
-	}
-	return SG_ERR_NOTFOUND;
+	if (!row)
+		return SG_ERR_NOTFOUND;
+	const char *ping = aws_json_str(row, "PingStatus");
+	snprintf(status, 32, "%s", ping ? ping : "");
+	return SG_OK;
 }
 
 /* ---- IAM ---- */
@@ -284,16 +298,12 @@ sg_err aws_ddb_answer_table_status(const json_t *r, char status[32])
 
 void aws_ddb_answer_index_status(const json_t *r, const char *index, char status[32])
 {
-	size_t i;
-	json_t *g;
+	const json_t *rows = json_object_get(json_object_get(r, "Table"), "GlobalSecondaryIndexes");
+	const json_t *g;
 	status[0] = '\0';
-	json_array_foreach(json_object_get(json_object_get(r, "Table"), "GlobalSecondaryIndexes"),
-	                   i, g) {
-		const char *name = aws_json_str(g, "IndexName");
-		if (name && !strcmp(name, index) &&
-		    !copy_bounded(aws_json_str(g, "IndexStatus"), status, 32))
+	for (size_t i = 0; (g = find_row(rows, "IndexName", index, &i));)
+		if (!copy_bounded(aws_json_str(g, "IndexStatus"), status, 32))
 			return;
-	}
 }
 
 sg_err aws_ddb_answer_item(const json_t *r, const json_t **item)

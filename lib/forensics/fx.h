@@ -71,9 +71,11 @@ typedef struct fx_entry {
 	uint8_t has_meta;  /* mode/uid/gid/times known (hashdeep lists: no) */
 	uint8_t fs_meta;   /* the file system's own bookkeeping (NTFS $MFT, $LogFile,
 	                      $Extend/...): listed and hashed, never diffed */
-	uint8_t orphan;    /* an ext orphan inode (unlinked while open, deleted
-	                      too): its content is intact, hashed and scanned */
-	const char *note;  /* static text: why there is no hash, or NULL */
+	uint8_t orphan;    /* deleted too, no name reaches it: an ext orphan inode
+	                      (unlinked while open: content intact) or an NTFS
+	                      orphan MFT record; hashed and scanned */
+	const char *note;  /* static text: why there is no hash (or how it was
+	                      taken), or NULL */
 	fx_time mtime, atime, ctime, btime;
 	uint8_t sha256[FX_SHA256_LEN];
 } fx_entry;

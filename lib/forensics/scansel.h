@@ -18,9 +18,10 @@
  *                     .cfm .cgi .sh .bash .py .pl .rb .js .ps1 .vbs .lua)
  *   "executable"      any execute bit set
  * Scope "all": every live regular file.
- * In every scope but "off", also every ext orphan inode that is a regular
- * file (fx_scan_orphan, "orphan inode"): a program unlinked while it ran
- * (a miner, an intruder's tool) has no name, but its content is intact.
+ * In every scope but "off", also every orphan that is a regular file
+ * (fx_scan_orphan, "orphan inode": an ext orphan inode, an NTFS orphan MFT
+ * record): a program unlinked while it ran (a miner, an intruder's tool)
+ * has no name, but its content is intact.
  * Pure; a "pN:" prefix is ignored.
  */
 #ifndef SSRFGUARD_FX_SCANSEL_H

@@ -473,6 +473,29 @@ static int hexval(unsigned char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Of avail bytes at hand in state CK_DATA, how many are this chunk's data
+ * (all, or what is left of the chunk, which then ends). */
+static size_t take_data(px_chunk *c, size_t avail)
+{
+	size_t take = (uint64_t)avail > c->left ? (size_t)c->left : avail;
+	c->left -= take;
+	if (!c->left)
+		c->state = CK_DATA_CR;
+	return take;
+}
+
+/* A byte of a line's text (a size line's extension, a trailer field): CR
+ * ends it (state next); a bare LF or a control is malformed (-1), and so
+ * is a line longer than max, *count being its bytes so far. */
+static int line_text(px_chunk *c, unsigned char b, int next, size_t *count, size_t max)
+{
+	if (b == '\r')
+		c->state = next;
+	else if (b == '\n' || (b < 0x20 && b != '\t') || b == 0x7f)
+		return -1;
+	return ++*count > max ? -1 : 0;
+}
+
 long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done)
 {
 	size_t i = 0;
@@ -500,11 +523,7 @@ long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done)
 			break;
 		}
 		case CK_EXT:
-			if (b == '\r')
-				c->state = CK_SIZE_LF;
-			else if (b == '\n' || (b < 0x20 && b != '\t') || b == 0x7f)
-				return -1;
-			if (++c->line > PX_CHUNK_LINE_MAX)
+			if (line_text(c, b, CK_SIZE_LF, &c->line, PX_CHUNK_LINE_MAX))
 				return -1;
 			i++;
 			break;
@@ -516,16 +535,9 @@ long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done)
 			c->digits = 0;
 			c->state = c->left ? CK_DATA : CK_TRAILER;
 			break;
-		case CK_DATA: {
-			size_t take = n - i;
-			if ((uint64_t)take > c->left)
-				take = (size_t)c->left;
-			c->left -= take;
-			i += take;
-			if (!c->left)
-				c->state = CK_DATA_CR;
+		case CK_DATA:
+			i += take_data(c, n - i);
 			break;
-		}
 		case CK_DATA_CR:
 			if (b != '\r')
 				return -1;
@@ -551,11 +563,7 @@ long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done)
 			i++;
 			break;
 		case CK_TRAILER_LINE:
-			if (b == '\r')
-				c->state = CK_TRAILER_LF;
-			else if (b == '\n' || (b < 0x20 && b != '\t') || b == 0x7f)
-				return -1;
-			if (++c->trailer > PX_TRAILER_MAX)
+			if (line_text(c, b, CK_TRAILER_LF, &c->trailer, PX_TRAILER_MAX))
 				return -1;
 			i++;
 			break;
@@ -588,15 +596,10 @@ long long px_chunk_decode(px_chunk *c, char *p, size_t n, size_t *data, int *don
 	*done = 0;
 	while (i < n && !*done) {
 		if (c->state == CK_DATA) { /* a run of data: moved, not fed byte by byte */
-			size_t take = n - i;
-			if ((uint64_t)take > c->left)
-				take = (size_t)c->left;
+			size_t take = take_data(c, n - i);
 			memmove(p + out, p + i, take);
 			out += take;
 			i += take;
-			c->left -= take;
-			if (!c->left)
-				c->state = CK_DATA_CR;
 			continue;
 		}
 		long long k = px_chunk_feed(c, p + i, 1, done);

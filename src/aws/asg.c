@@ -5,13 +5,7 @@ static sg_err run(struct aws_client *c, const char *action, const char *target,
                   struct aws_params *p, unsigned flags, struct aws_xml **reply,
                   struct aws_error *err)
 {
-	if (!p)
-		return SG_ERR_NOMEM;
-	sg_err rc = aws_params_error(p);
-	if (!rc)
-		rc = aws_query_on(c, AWS_AUTOSCALING, action, target, p, flags, reply, err);
-	aws_params_free(p);
-	return rc;
+	return aws_query_take(c, AWS_AUTOSCALING, action, target, p, flags, reply, err);
 }
 
 sg_err aws_asg_describe_instances(struct aws_client *c, const char *const *instance_ids,

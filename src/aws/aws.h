@@ -49,6 +49,7 @@
 #define SG_SRC_AWS_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "aws/awserr.h"
@@ -82,7 +83,7 @@ struct aws_client_opts {
 	/* Optional: once *cancel is nonzero a call in flight (an SQS long
 	 * poll) ends within about a second with SG_ERR_STATE, not retried;
 	 * so does every later call. */
-	const volatile int *cancel;
+	const atomic_int *cancel;
 };
 
 /* Flags for aws_query / aws_json. */
@@ -190,6 +191,15 @@ sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *acti
 sg_err aws_json_on(struct aws_client *c, enum aws_service svc, const char *operation,
                    const char *target, const json_t *body, unsigned flags, json_t **reply,
                    struct aws_error *err);
+
+/* aws_query_on with params p that a typed call built for it, and which is
+ * freed here whatever happens: a p that could not be made (NULL,
+ * SG_ERR_NOMEM) or not built (aws_params_error: its code, said in err) is
+ * refused unsent.  The typed Query calls (ec2.c, iam.c, sts.c, ...) all go
+ * through it. */
+sg_err aws_query_take(struct aws_client *c, enum aws_service svc, const char *action,
+                      const char *target, struct aws_params *p, unsigned flags,
+                      struct aws_xml **reply, struct aws_error *err);
 
 /*
  * Pagination for JSON calls: body (may be NULL) is sent with "NextToken"

@@ -44,7 +44,7 @@ struct aws_client {
 	void *now_ctx;
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
-	const volatile int *cancel;
+	const atomic_int *cancel;
 	struct aws_observer observer;
 	long long skew_s;        /* added to the local clock when signing: set from
 	                            the server's Date after a clock-skew refusal */
@@ -575,6 +575,16 @@ static int ec2_has_dry_run(const char *action)
 	return 1;
 }
 
+/* A 2xx reply whose body (kind: "XML", "JSON") did not decode: said in
+ * err; SG_ERR_PROTOCOL, or SG_ERR_NOMEM when that was the reason. */
+static sg_err undecodable(struct aws_error *err, const struct aws_service_info *si,
+                          const char *action, const char *kind, sg_err rc)
+{
+	aws_error_set(err, NULL, "%s %s: undecodable %s reply (%s)", si->name, action, kind,
+	              sg_strerror(rc));
+	return rc == SG_ERR_NOMEM ? rc : SG_ERR_PROTOCOL;
+}
+
 static sg_err query(struct aws_client *c, enum aws_service svc, const char *action,
                     const struct aws_params *params, unsigned flags, struct aws_xml **reply,
                     struct aws_error *err)
@@ -624,9 +634,7 @@ static sg_err query(struct aws_client *c, enum aws_service svc, const char *acti
 	struct aws_xml *x = NULL;
 	rc = aws_xml_parse(resp.body, resp.len, NULL, &x);
 	if (rc) {
-		aws_error_set(err, NULL, "%s %s: undecodable XML reply (%s)", si->name, action,
-		              sg_strerror(rc));
-		rc = rc == SG_ERR_NOMEM ? rc : SG_ERR_PROTOCOL;
+		rc = undecodable(err, si, action, "XML", rc);
 		goto fail;
 	}
 	if (reply)
@@ -674,9 +682,7 @@ static sg_err json_call(struct aws_client *c, enum aws_service svc, const char *
 	json_t *j = NULL;
 	rc = aws_json_parse(resp.body, resp.len, NULL, &j);
 	if (rc) {
-		aws_error_set(err, NULL, "%s %s: undecodable JSON reply (%s)", si->name, operation,
-		              sg_strerror(rc));
-		rc = rc == SG_ERR_NOMEM ? rc : SG_ERR_PROTOCOL;
+		rc = undecodable(err, si, operation, "JSON", rc);
 		goto fail;
 	}
 	if (reply)
@@ -764,6 +770,23 @@ sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *acti
 		*reply = r;
 	else
 		aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_query_take(struct aws_client *c, enum aws_service svc, const char *action,
+                      const char *target, struct aws_params *p, unsigned flags,
+                      struct aws_xml **reply, struct aws_error *err)
+{
+	if (reply)
+		*reply = NULL;
+	aws_error_clear(err);
+	sg_err rc = p ? aws_params_error(p) : SG_ERR_NOMEM;
+	if (rc == SG_OK)
+		rc = aws_query_on(c, svc, action, target, p, flags, reply, err);
+	else if (p)
+		aws_error_set(err, NULL, "%s: bad parameters (%s)", action ? action : "?",
+		              sg_strerror(rc));
+	aws_params_free(p);
 	return rc;
 }
 

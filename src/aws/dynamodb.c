@@ -218,7 +218,7 @@ struct query_of {
 	const char *index; /* NULL: the table (strongly consistent) */
 	const char *hash;
 	const char *value;
-	const char *sk_prefix;
+	struct aws_ddb_range range;
 	bool forward;
 };
 
@@ -226,7 +226,7 @@ struct query_of {
 static json_t *query_body(const char *table, const struct query_of *q,
                           const struct aws_ddb_expr *filter)
 {
-	const char *sk_prefix = q->sk_prefix;
+	const char *sk = q->range.sk_prefix ? q->range.sk_prefix : q->range.sk_below;
 	json_t *body = request(table);
 	json_t *names = filter && filter->names ? json_deep_copy(filter->names) : json_object();
 	json_t *values = filter && filter->values ? json_deep_copy(filter->values) : json_object();
@@ -234,13 +234,16 @@ static json_t *query_body(const char *table, const struct query_of *q,
 	if (!bad) {
 		bad |= json_object_set_new(names, "#qpk", json_string(q->hash));
 		bad |= json_object_set_new(values, ":qpk", json_pack("{s:s}", "S", q->value));
-		if (sk_prefix) {
+		if (sk) {
 			bad |= json_object_set_new(names, "#qsk", json_string("sk"));
-			bad |= json_object_set_new(values, ":qsk", json_pack("{s:s}", "S", sk_prefix));
+			bad |= json_object_set_new(values, ":qsk", json_pack("{s:s}", "S", sk));
 		}
 		bad |= json_object_set_new(body, "KeyConditionExpression",
-		                           json_string(sk_prefix ? "#qpk = :qpk AND begins_with(#qsk, :qsk)"
-		                                                 : "#qpk = :qpk"));
+		                           json_string(q->range.sk_prefix ? "#qpk = :qpk AND begins_with(#qsk, :qsk)"
+		                                       : sk ? "#qpk = :qpk AND #qsk < :qsk"
+		                                            : "#qpk = :qpk"));
+		if (q->range.page_items)
+			bad |= json_object_set_new(body, "Limit", json_integer(q->range.page_items));
 		if (filter && filter->condition)
 			bad |= json_object_set_new(body, "FilterExpression", json_string(filter->condition));
 		bad |= json_object_set(body, "ExpressionAttributeNames", names);
@@ -267,13 +270,14 @@ static sg_err query_pages(struct aws_client *c, const char *table, const struct 
                           struct aws_error *err);
 
 sg_err aws_ddb_query(struct aws_client *c, const char *table, const char *pk,
-                     const char *sk_prefix, bool forward, const struct aws_ddb_expr *filter,
-                     unsigned max_pages, sg_err (*each)(void *ctx, const json_t *item),
-                     void *ctx, struct aws_error *err)
+                     const struct aws_ddb_range *range, bool forward,
+                     const struct aws_ddb_expr *filter, unsigned max_pages,
+                     sg_err (*each)(void *ctx, const json_t *item), void *ctx,
+                     struct aws_error *err)
 {
-	if (!pk || !*pk || !each)
+	if (!pk || !*pk || !each || (range && range->sk_prefix && range->sk_below))
 		return SG_ERR_INVAL;
-	struct query_of q = {NULL, "pk", pk, sk_prefix, forward};
+	struct query_of q = {NULL, "pk", pk, range ? *range : (struct aws_ddb_range){0}, forward};
 	return query_pages(c, table, &q, filter, max_pages, each, ctx, err);
 }
 
@@ -285,7 +289,7 @@ sg_err aws_ddb_query_index(struct aws_client *c, const char *table, const char *
 {
 	if (!index || !*index || !hash || !*hash || !value || !each)
 		return SG_ERR_INVAL;
-	struct query_of q = {index, hash, value, NULL, true};
+	struct query_of q = {index, hash, value, {0}, true};
 	return query_pages(c, table, &q, filter, max_pages, each, ctx, err);
 }
 

@@ -99,18 +99,28 @@ sg_err aws_ddb_update(struct aws_client *c, const char *table, const json_t *key
 sg_err aws_ddb_delete(struct aws_client *c, const char *table, const json_t *key,
                       const struct aws_ddb_expr *cond, struct aws_error *err);
 
+/* Which items of a partition a Query reads, and how many per page. */
+struct aws_ddb_range {
+	const char *sk_prefix;  /* sort keys starting with this (begins_with) */
+	const char *sk_below;   /* or: sort keys below this (sk < value); not both */
+	unsigned page_items;    /* Limit: items read per page before the filter
+	                           (0: DynamoDB's own bound, 1 MB a page) */
+};
+
 /*
- * Query the partition pk (sort keys starting with sk_prefix when not NULL),
- * in sort-key order (forward) or reverse, strongly consistent, filtered by
- * filter (may be NULL), following LastEvaluatedKey (DynamoDB stops a page at
- * 1 MB) until the end, at most max_pages pages (0: 10000; beyond:
- * SG_ERR_RANGE).  Each item goes to each(); any code but SG_OK stops with
- * that code.
+ * Query the partition pk (range NULL: every item of it; else its sort-key
+ * bound), in sort-key order (forward) or reverse, strongly consistent,
+ * filtered by filter (may be NULL), following LastEvaluatedKey (DynamoDB
+ * stops a page at 1 MB, or at range->page_items) until the end, at most
+ * max_pages pages (0: 10000; beyond: SG_ERR_RANGE).  Each item goes to
+ * each(); any code but SG_OK stops with that code (no further page is
+ * asked for).
  */
 sg_err aws_ddb_query(struct aws_client *c, const char *table, const char *pk,
-                     const char *sk_prefix, bool forward, const struct aws_ddb_expr *filter,
-                     unsigned max_pages, sg_err (*each)(void *ctx, const json_t *item),
-                     void *ctx, struct aws_error *err);
+                     const struct aws_ddb_range *range, bool forward,
+                     const struct aws_ddb_expr *filter, unsigned max_pages,
+                     sg_err (*each)(void *ctx, const json_t *item), void *ctx,
+                     struct aws_error *err);
 
 /*
  * Query the global secondary index where attribute hash = value, in the

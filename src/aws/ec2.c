@@ -3,20 +3,12 @@
 
 #include "aws/answers.h"
 
-/* Build-run-free: each wrapper fills params, calls, frees. */
+/* Each wrapper fills params, and this calls and frees them. */
 static sg_err run(struct aws_client *c, const char *action, const char *target,
                   struct aws_params *p, unsigned flags, struct aws_xml **reply,
                   struct aws_error *err)
 {
-	sg_err rc = aws_params_error(p);
-	if (rc) {
-		aws_error_set(err, NULL, "%s: bad parameters (%s)", action, sg_strerror(rc));
-		aws_params_free(p);
-		return rc;
-	}
-	rc = aws_query_on(c, AWS_EC2, action, target, p, flags, reply, err);
-	aws_params_free(p);
-	return rc;
+	return aws_query_take(c, AWS_EC2, action, target, p, flags, reply, err);
 }
 
 static struct aws_params *with_ids(const char *prefix, const char *const *ids, size_t n,
@@ -635,46 +627,43 @@ static void add_profile(struct aws_params *p, const char *profile)
 		aws_params_add(p, "IamInstanceProfile.Name", profile);
 }
 
-sg_err aws_ec2_associate_iip(struct aws_client *c, const char *instance_id, const char *profile,
-                             unsigned flags, char assoc_id[64], struct aws_error *err)
+/* AssociateIamInstanceProfile (key InstanceId) and
+ * ReplaceIamInstanceProfileAssociation (key AssociationId): profile given
+ * to the one named by key = id; the association's id into assoc_id[64]
+ * when asked for. */
+static sg_err iip_call(struct aws_client *c, const char *action, const char *key, const char *id,
+                       const char *profile, unsigned flags, char assoc_id[64],
+                       struct aws_error *err)
 {
-	if (!instance_id || !profile)
+	if (!id || !profile)
 		return SG_ERR_INVAL;
 	if (flags & AWS_CALL_DRY_RUN)
 		return SG_ERR_UNSUPPORTED; /* the API has no DryRun */
 	struct aws_params *p = aws_params_new();
 	NEED(p);
-	aws_params_add(p, "InstanceId", instance_id);
+	aws_params_add(p, key, id);
 	add_profile(p, profile);
 	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "AssociateIamInstanceProfile", instance_id, p, flags,
-	                assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
+	sg_err rc = run(c, action, id, p, flags, assoc_id ? &r : NULL, err);
 	if (!rc && r)
 		rc = copy_out(r, "iamInstanceProfileAssociation/associationId", assoc_id, 64, err);
 	aws_xml_free(r);
 	return rc;
 }
 
+sg_err aws_ec2_associate_iip(struct aws_client *c, const char *instance_id, const char *profile,
+                             unsigned flags, char assoc_id[64], struct aws_error *err)
+{
+	return iip_call(c, "AssociateIamInstanceProfile", "InstanceId", instance_id, profile, flags,
+	                assoc_id, err);
+}
+
 sg_err aws_ec2_replace_iip_association(struct aws_client *c, const char *association_id,
                                        const char *profile, unsigned flags,
                                        char new_assoc_id[64], struct aws_error *err)
 {
-	if (!association_id || !profile)
-		return SG_ERR_INVAL;
-	if (flags & AWS_CALL_DRY_RUN)
-		return SG_ERR_UNSUPPORTED; /* the API has no DryRun */
-	struct aws_params *p = aws_params_new();
-	NEED(p);
-	aws_params_add(p, "AssociationId", association_id);
-	add_profile(p, profile);
-	struct aws_xml *r = NULL;
-	sg_err rc = run(c, "ReplaceIamInstanceProfileAssociation", association_id, p, flags,
-	                new_assoc_id && !(flags & AWS_CALL_DRY_RUN) ? &r : NULL, err);
-	if (!rc && r)
-		rc = copy_out(r, "iamInstanceProfileAssociation/associationId", new_assoc_id, 64,
-		              err);
-	aws_xml_free(r);
-	return rc;
+	return iip_call(c, "ReplaceIamInstanceProfileAssociation", "AssociationId", association_id,
+	                profile, flags, new_assoc_id, err);
 }
 
 sg_err aws_ec2_describe_addresses(struct aws_client *c, const struct aws_filter *filters,

@@ -9,13 +9,11 @@ static sg_err run(struct aws_client *c, const char *action, const char *target,
                   struct aws_params *p, unsigned flags, struct aws_xml **reply,
                   struct aws_error *err)
 {
-	if (!p)
-		return SG_ERR_NOMEM;
-	sg_err rc = (flags & AWS_CALL_DRY_RUN) ? SG_ERR_UNSUPPORTED : aws_params_error(p);
-	if (!rc)
-		rc = aws_query_on(c, AWS_IAM, action, target, p, flags, reply, err);
-	aws_params_free(p);
-	return rc;
+	if (p && (flags & AWS_CALL_DRY_RUN)) {
+		aws_params_free(p);
+		return SG_ERR_UNSUPPORTED; /* IAM has no DryRun */
+	}
+	return aws_query_take(c, AWS_IAM, action, target, p, flags, reply, err);
 }
 
 sg_err aws_iam_get_instance_profile(struct aws_client *c, const char *name,

@@ -15,10 +15,8 @@ sg_err aws_sns_publish(struct aws_client *c, const char *topic_arn, const char *
 	if (subject)
 		aws_params_add(p, "Subject", subject);
 	struct aws_xml *r = NULL;
-	sg_err rc = aws_params_error(p);
-	if (!rc)
-		rc = aws_query_on(c, AWS_SNS, "Publish", topic_arn, p, flags | AWS_CALL_NOT_IDEMPOTENT, &r, err);
-	aws_params_free(p);
+	sg_err rc = aws_query_take(c, AWS_SNS, "Publish", topic_arn, p, flags | AWS_CALL_NOT_IDEMPOTENT,
+	                           &r, err);
 	if (!rc && message_id) {
 		const char *id = aws_xml_str(r, "PublishResult/MessageId");
 		if (!id || strlen(id) >= 128) {

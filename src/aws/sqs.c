@@ -20,7 +20,7 @@ static sg_err classify(sg_err rc, const struct aws_error *e)
 	return rc;
 }
 
-/* aws_query_on for SQS with QueueUrl set; err always filled (local if NULL). */
+/* aws_query_take for SQS with QueueUrl set; err always filled (local if NULL). */
 static sg_err sqs_call(struct aws_client *c, const char *action, const char *queue_url,
                        struct aws_params *p, struct aws_xml **reply, struct aws_error *err)
 {
@@ -29,12 +29,8 @@ static sg_err sqs_call(struct aws_client *c, const char *action, const char *que
 		err = &local;
 	aws_error_clear(err);
 	aws_params_add(p, "QueueUrl", queue_url);
-	sg_err rc = aws_params_error(p);
-	if (!rc)
-		rc = classify(aws_query_on(c, AWS_SQS, action, queue_url, p, AWS_CALL_IDEMPOTENT, reply, err),
-		              err);
-	aws_params_free(p);
-	return rc;
+	return classify(aws_query_take(c, AWS_SQS, action, queue_url, p, AWS_CALL_IDEMPOTENT, reply,
+	                               err), err);
 }
 
 static bool dedup_id_ok(const char *s)

@@ -71,10 +71,7 @@ static sg_err assume(struct aws_client *c, const char *action, const char *role_
 	if (duration_s > 0)
 		aws_params_add_int(p, "DurationSeconds", duration_s);
 	struct aws_xml *r = NULL;
-	sg_err rc = aws_params_error(p);
-	if (!rc)
-		rc = aws_query_on(c, AWS_STS, action, role_arn, p, 0, &r, err);
-	aws_params_free(p);
+	sg_err rc = aws_query_take(c, AWS_STS, action, role_arn, p, 0, &r, err);
 	char path[96];
 	snprintf(path, sizeof path, "%sResult/Credentials", action);
 	if (!rc)

@@ -32,7 +32,8 @@ static json_t *incident_json(const store_incident *in)
 	    put_text(o, "region", in->region) || put_text(o, "az", in->az) ||
 	    put_int(o, "attempts", in->attempts) || put_int(o, "opened_ms", in->opened_ms) ||
 	    put_int(o, "updated_ms", in->updated_ms) || put_int(o, "state_ms", in->state_ms) ||
-	    put_text(o, "lease_owner", in->lease_owner)) {
+	    put_text(o, "lease_owner", in->lease_owner) ||
+	    json_object_set_new(o, "older_responder", json_boolean(in->lease_old))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -85,22 +86,51 @@ static sg_err dump(json_t *j, char **out)
 	return *out ? SG_OK : SG_ERR_NOMEM;
 }
 
+static sg_err append_incident(void *ctx, const store_incident *inc)
+{
+	return json_array_append_new(ctx, incident_json(inc)) ? SG_ERR_NOMEM : SG_OK;
+}
+
 sg_err dash_list_json(store *st, char **out)
 {
+	*out = NULL;
+	json_t *ja = json_array();
+	sg_err err = ja ? store_each_incident(st, -1, append_incident, ja) : SG_ERR_NOMEM;
+	if (err) {
+		json_decref(ja);
+		return err;
+	}
+	return dump(ja, out);
+}
+
+/* One more than asked is read: whether an older page exists is then known. */
+sg_err dash_page_json(store *st, int64_t before, size_t limit, char **out)
+{
+	*out = NULL;
 	store_incident *arr = NULL;
 	size_t n = 0;
-	*out = NULL;
-	sg_err err = store_list(st, -1, 0, &arr, &n);
-	if (err)
+	int64_t total = 0;
+	if (!limit || limit > DASH_PAGE_MAX)
+		return SG_ERR_INVAL;
+	sg_err err = store_list(st, -1, before, limit + 1, &arr, &n);
+	if (!err)
+		err = store_count(st, -1, &total);
+	if (err) {
+		store_incidents_free(arr, n);
 		return err;
+	}
 	json_t *ja = json_array();
-	for (size_t i = 0; ja && i < n; i++)
-		if (json_array_append_new(ja, incident_json(&arr[i])) != 0) {
-			json_decref(ja);
-			ja = NULL;
-		}
+	for (size_t i = 0; i < n && i < limit; i++)
+		if (append_incident(ja, &arr[i]))
+			break;
+	json_t *o = json_array_size(ja) == (n < limit ? n : limit)
+	                    ? json_pack("{s:O,s:I,s:o}", "incidents", ja, "total", (json_int_t)total,
+	                                "older", n > limit ? json_integer((json_int_t)arr[limit - 1].id)
+	                                                   : json_null())
+	                    : NULL;
+	json_decref(ja);
 	store_incidents_free(arr, n);
-	return dump(ja, out);
+	return dump(o, out);
 }
 
 /* Append every row of an array the store returned, each through row_json. */

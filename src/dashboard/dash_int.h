@@ -13,6 +13,7 @@
 
 #define DASH_EVENTS_MAX 32        /* live-update subscribers at once */
 #define DASH_EVENTS_TICK_MS 1000  /* how often the list is re-read for them */
+#define DASH_HEALTH_WHY 300       /* a health failure's reason, for the log */
 
 struct event;
 struct event_base;
@@ -31,6 +32,8 @@ typedef struct dash {
 	struct responder *r;    /* release.c: NULL in read-only mode */
 	struct accept_guard *accept;     /* src/accept: a failed accept() pauses */
 	char csrf[65];          /* per process, random, hex */
+	char store_why[DASH_HEALTH_WHY]; /* health.c: the failure last logged ("" none) */
+	char tls_why[DASH_HEALTH_WHY];
 } dash;
 
 #define DASH_COOKIE "ssrfguard_dash"
@@ -82,9 +85,10 @@ void dash_reply(struct evhttp_request *req, int code, const char *reason, const 
 
 /* GET /healthz (health.c), without the token: 200 {"status":"ok"|"degraded",
  * "version","store":"ok","release":"allowed"|"read-only"[,"tls":"ok"|
- * "reload_failed","tls_error"]} (degraded: a TLS reload failed, the files
- * before stay in force); 503 "failing" with "store_error" when the store
- * cannot be read now. */
+ * "reload_failed"]} (degraded: a TLS reload failed, the files before stay
+ * in force); 503 "failing", "store":"failing" when the store cannot be
+ * read now (store_ping: one small read).  Reasons go to the log, once per
+ * change, never to the unauthenticated body. */
 void dash_healthz(dash *d, struct evhttp_request *req);
 
 /* ---- release (release.c) ---- */
@@ -99,12 +103,20 @@ void dash_session(dash *d, struct evhttp_request *req);
  * (partial: released, the status tag not set). */
 void dash_release(dash *d, struct evhttp_request *req, int64_t id);
 
+/* A request's page (GET /api/page, /api/events): its query's before (0:
+ * the newest) and limit (DASH_PAGE when absent), whole numbers within
+ * 1..DASH_ID_MAX and 1..DASH_PAGE_MAX, and no other parameter; else
+ * SG_ERR_PARSE, answered 400 DASH_BAD_PAGE. */
+sg_err dash_page_query(struct evhttp_request *req, int64_t *before, size_t *limit);
+#define DASH_BAD_PAGE "Bad Request: before and limit are whole numbers"
+
 /* ---- live updates (events.c) ---- */
 
 /* The timer that feeds subscribers; stop ends every stream and frees. */
 sg_err dash_events_start(dash *d, struct event_base *base);
 void dash_events_stop(dash *d);
-/* GET /api/events: a new server-sent event stream (503 when full). */
+/* GET /api/events[?before=ID&limit=N]: a new server-sent event stream of
+ * that page (503 when full, 400 for a bad page). */
 void dash_events_subscribe(dash *d, struct evhttp_request *req);
 
 /* One JSON log line on stderr (logging.h). */

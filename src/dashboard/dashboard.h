@@ -5,16 +5,25 @@
  * Routes (every one requires the token, see below):
  *   GET /                      the page (HTML; its script and style below)
  *   GET /app.js, /app.css      embedded assets (no CDN, no build step)
- *   GET /api/incidents         JSON array: id, state, instance, source,
- *                              category, dest, attempts, opened_ms, ...
+ *   GET /api/incidents         JSON array of every incident, newest first:
+ *                              id, state, instance, source, category, dest,
+ *                              attempts, opened_ms, ... (read from the store
+ *                              a page at a time, however many there are)
+ *   GET /api/page?before=ID&limit=N   one page of the list, newest first:
+ *                              {"incidents": [...], "total": M, "older":
+ *                              the next page's before, or null}; before
+ *                              absent: the newest; limit 1..DASH_PAGE_MAX,
+ *                              absent: DASH_PAGE (what the page shows)
  *   GET /api/incidents/ID      JSON object: incident, attempts, steps,
  *                              history (the timeline), calls (every AWS
  *                              call), evidence (what was kept, with
  *                              hashes), forensics (the examination's
  *                              record) and report (the same JSON as
  *                              `ssrfguard incidents show --json`)
- *   GET /api/events            server-sent events: the list at once, then
- *                              again whenever it changes (events.c)
+ *   GET /api/events[?before=ID&limit=N]   server-sent events: that page
+ *                              (as /api/page; the newest by default) at
+ *                              once, then again whenever it changes
+ *                              (events.c)
  *   GET /api/session           {"release": bool, "csrf": token}
  *   POST /api/incidents/ID/release   only with allow_release, the CSRF
  *                              token in X-CSRF-Token, a same-origin Origin
@@ -83,9 +92,14 @@ sg_err dash_run(const dash_config *cfg, char *err, size_t errlen);
 
 typedef struct store store;
 
-/* The incident list / one incident's detail as a JSON text (malloc'd).
+#define DASH_PAGE 500        /* incidents on one page of the dashboard */
+#define DASH_PAGE_MAX 1000
+
+/* Every incident / one page of them (before 0: the newest; limit
+ * 1..DASH_PAGE_MAX) / one incident's detail as a JSON text (malloc'd).
  * SG_ERR_NOTFOUND for an unknown id. */
 sg_err dash_list_json(store *st, char **out);
+sg_err dash_page_json(store *st, int64_t before, size_t limit, char **out);
 sg_err dash_detail_json(store *st, const dash_config *cfg, int64_t id, char **out);
 
 #endif

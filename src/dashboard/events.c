@@ -1,6 +1,8 @@
 /* events.c — live updates: GET /api/events is a server-sent event stream.
- * A subscriber gets the list at once; then a timer reads it every
- * DASH_EVENTS_TICK_MS and sends it to each subscriber whose last list
+ * A subscriber gets its page of the list (dash_page_json, as GET /api/page
+ * with the same before and limit: the newest by default) at once; then a
+ * timer reads each page watched every DASH_EVENTS_TICK_MS (once per page,
+ * however many watch it) and sends it to each subscriber whose last list
  * differs (by SHA-256: a subscriber never gets the same list twice, so the
  * page is not redrawn under the operator's pointer for nothing), as
  * "event: incidents\ndata: LIST\n\n" (the JSON is compact and escapes every
@@ -21,6 +23,8 @@ struct dash_sub {
 	struct evhttp_request *req;
 	dash *d;
 	struct dash_sub *next;
+	int64_t before;   /* its page (dash_page_json) */
+	size_t limit;
 	unsigned char sent[SHA256_DIGEST_LENGTH]; /* the list it last got */
 };
 
@@ -69,21 +73,36 @@ static int send_list(struct dash_sub *s, const char *json)
 	return 1;
 }
 
+/* s's page, read once per tick for every subscriber of the same page
+ * (*json, *of: the last page read, and whose) */
+static sg_err page_of(dash *d, const struct dash_sub *s, const struct dash_sub **of, char **json)
+{
+	if (*of && (*of)->before == s->before && (*of)->limit == s->limit)
+		return SG_OK;
+	free(*json);
+	*json = NULL;
+	*of = NULL;
+	sg_err err = dash_page_json(d->st, s->before, s->limit, json);
+	if (!err)
+		*of = s;
+	return err;
+}
+
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	dash *d = arg;
 	char *json = NULL;
-	if (!d->subs)
-		return;
-	if (dash_list_json(d->st, &json) != SG_OK) {
-		dash_log("error", "events", "cannot read the incident list");
-		return;
-	}
-	for (struct dash_sub *s = d->subs; s; s = s->next)
+	const struct dash_sub *of = NULL;
+	for (struct dash_sub *s = d->subs; s; s = s->next) {
+		if (page_of(d, s, &of, &json) != SG_OK) {
+			dash_log("error", "events", "cannot read the incident list");
+			break;
+		}
 		if (!send_list(s, json) && d->ticks % 8 == 0)
 			send_chunk(s->req, ": keep-alive", "", "\n\n");
+	}
 	d->ticks++;
 	free(json);
 }
@@ -92,16 +111,22 @@ void dash_events_subscribe(dash *d, struct evhttp_request *req)
 {
 	char *json = NULL;
 	struct dash_sub *s = NULL;
+	int64_t before;
+	size_t limit;
+	if (dash_page_query(req, &before, &limit) != SG_OK) {
+		dash_reply_error(req, 400, DASH_BAD_PAGE);
+		return;
+	}
 	if (d->nsubs >= DASH_EVENTS_MAX || !(s = calloc(1, sizeof *s))) {
 		dash_reply_error(req, 503, "Service Unavailable");
 		return;
 	}
-	if (dash_list_json(d->st, &json) != SG_OK) {
+	if (dash_page_json(d->st, before, limit, &json) != SG_OK) {
 		free(s);
 		dash_reply_error(req, 503, "Service Unavailable");
 		return;
 	}
-	*s = (struct dash_sub){.req = req, .d = d, .next = d->subs};
+	*s = (struct dash_sub){.req = req, .d = d, .next = d->subs, .before = before, .limit = limit};
 	d->subs = s;
 	d->nsubs++;
 	dash_security_headers(req, "text/event-stream");

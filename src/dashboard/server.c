@@ -156,11 +156,51 @@ static int64_t release_path(const char *path)
 	return dash_path_id(digits);
 }
 
+/* A query's number (as an incident id: N or INC-N, the one reader of both),
+ * 1..max; 0 when absent; -1 otherwise. */
+static int64_t query_num(const struct evkeyvalq *q, const char *name, int64_t max)
+{
+	const char *v = evhttp_find_header(q, name);
+	int64_t n = v ? dash_path_id(v) : 0;
+	return !v ? 0 : n >= 1 && n <= max ? n : -1;
+}
+
+sg_err dash_page_query(struct evhttp_request *req, int64_t *before, size_t *limit)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *qs = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq q = {0};
+	if (qs && evhttp_parse_query_str(qs, &q) != 0)
+		return SG_ERR_PARSE;
+	int64_t b = query_num(&q, "before", DASH_ID_MAX), l = query_num(&q, "limit", DASH_PAGE_MAX);
+	size_t known = (evhttp_find_header(&q, "before") != NULL) +
+	               (evhttp_find_header(&q, "limit") != NULL), given = 0;
+	for (struct evkeyval *kv = q.tqh_first; kv; kv = kv->next.tqe_next)
+		given++;
+	evhttp_clear_headers(&q);
+	if (b < 0 || l < 0 || given != known)
+		return SG_ERR_PARSE;
+	*before = b;
+	*limit = l ? (size_t)l : DASH_PAGE;
+	return SG_OK;
+}
+
+/* GET /api/page?before=ID&limit=N. */
+static sg_err page(dash *d, struct evhttp_request *req, char **json)
+{
+	int64_t before;
+	size_t limit;
+	sg_err err = dash_page_query(req, &before, &limit);
+	return err ? err : dash_page_json(d->st, before, limit, json);
+}
+
 static void api(dash *d, struct evhttp_request *req, const char *path)
 {
 	char *json = NULL;
 	sg_err err;
-	if (!strcmp(path, API_PREFIX))
+	if (!strcmp(path, "/api/page"))
+		err = page(d, req, &json);
+	else if (!strcmp(path, API_PREFIX))
 		err = dash_list_json(d->st, &json);
 	else if (!strncmp(path, API_PREFIX "/", sizeof API_PREFIX) &&
 	         dash_path_id(path + sizeof API_PREFIX) > 0)
@@ -170,6 +210,8 @@ static void api(dash *d, struct evhttp_request *req, const char *path)
 		err = SG_ERR_NOTFOUND;
 	if (err == SG_ERR_NOTFOUND)
 		dash_reply_error(req, 404, "Not Found");
+	else if (err == SG_ERR_PARSE)
+		dash_reply_error(req, 400, DASH_BAD_PAGE);
 	else if (err) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "store: %s: %s", sg_strerror(err), store_errmsg(d->st));
@@ -216,7 +258,7 @@ void dash_handle(struct evhttp_request *req, void *arg)
 		dash_session(d, req);
 	else if (!strcmp(path, "/api/events"))
 		dash_events_subscribe(d, req);
-	else if (!strncmp(path, API_PREFIX, sizeof API_PREFIX - 1))
+	else if (!strncmp(path, API_PREFIX, sizeof API_PREFIX - 1) || !strcmp(path, "/api/page"))
 		api(d, req, path);
 	else
 		dash_reply_error(req, 404, "Not Found");

@@ -213,7 +213,7 @@ sg_err wt_visit_unlisted(walker *w, const dir_item *d, const live_name *ln)
 	char name[256];
 	memcpy(name, ln->name, ln->len);
 	name[ln->len] = 0;
-	name_ref nm = {name, ln->len, ln->inode, d->inum, 0, dirent_type(ln->type)};
+	name_ref nm = {name, ln->len, ln->inode, d->inum, 0, dirent_type(ln->type), 0};
 	w->recovered++;
 	sg_err err = wt_visit(w, d, f, &nm);
 	tsk_fs_file_close(f);

@@ -1,4 +1,6 @@
-/* walk_orphan.c — ext2/3/4 orphan inodes, from the superblock's list and the orphan file (see walk_tsk_int.h). */
+/* walk_orphan.c — orphans: ext2/3/4 orphan inodes, from the superblock's
+ * list and the orphan file; NTFS freed MFT records no name reaches (see
+ * walk_tsk_int.h). */
 #include "forensics/walk_tsk_int.h"
 
 #include <inttypes.h>
@@ -26,7 +28,8 @@ static fx_type mode_type(uint16_t mode)
  * them, so no walk sees them; the superblock heads a list of them chained
  * through i_dtime.  Each is listed as "/$OrphanFiles/OrphanFile-N" (the
  * name fls gives unnamed inodes), deleted, with its metadata, and its
- * content hashed: it is intact until the file is closed.
+ * content hashed like every file's (extents, block maps, inline data): it
+ * is intact until the file is closed.
  */
 #define ORPHANS_MAX 100000
 /* Orphan inode ino (already in w->ino) as /$OrphanFiles/OrphanFile-N:
@@ -63,11 +66,19 @@ static sg_err add_orphan(walker *w, uint32_t ino, const char *why)
 	PROGRESS_ADD(w->o->progress, entries, 1);
 	w->st->deleted++;
 	w->st->files += e.type == FX_T_FILE;
-	size_t nruns = 0;
-	int corrupt = 0;
-	hp_run *runs = e.type == FX_T_FILE && e.size && w->dev_fd >= 0 && !w->o->no_hash
-	               ? wt_ext_runs(w, e.size, &nruns, &corrupt) : NULL;
-	return runs ? wt_submit_runs(w, index, runs, nruns) : SG_OK;
+	if (e.type != FX_T_FILE || w->o->no_hash)
+		return SG_OK;
+	/* hashed as every file is: extents from the raw inode, block maps
+	   (ext2/3) and inline data through libtsk */
+	TSK_FS_FILE *f = tsk_fs_file_open_meta(w->fs, NULL, ino);
+	if (!f || !f->meta) {
+		tsk_fs_file_close(f);
+		f = NULL;
+		tsk_error_reset();
+	}
+	err = wt_hash_entry(w, f, index, 1);
+	tsk_fs_file_close(f);
+	return err;
 }
 
 /* The superblock's orphan list: each orphan's i_dtime names the next. */
@@ -143,10 +154,81 @@ out:
 	return err;
 }
 
-/* ext orphan inodes (files unlinked while open when the snapshot was
- * taken), from the superblock's list and from the orphan file. */
+/*
+ * NTFS orphan MFT records: a deleted file's record, freed but not reused,
+ * that no directory entry reaches — its parent was deleted and its record
+ * reused, say (libtsk puts these under its virtual $OrphanFiles, which
+ * the walk skips).  The deleted files libtsk ties to a name were listed
+ * by the walk already (their parent's deleted entries).  Each is listed as
+ * "/$OrphanFiles/OrphanFile-N", deleted, with its metadata, hashed from
+ * the record's runs (walk_tsk.c's note says the clusters are free).
+ * Records never named (no $FILE_NAME: the MFT's reserved 16-23) are not
+ * files.
+ */
+typedef struct ntfs_orphans {
+	walker *w;
+	inum_set listed; /* every record the walk listed */
+	sg_err err;
+	unsigned n;
+} ntfs_orphans;
+
+static TSK_WALK_RET_ENUM ntfs_orphan_cb(TSK_FS_FILE *f, void *ptr)
+{
+	ntfs_orphans *o = ptr;
+	walker *w = o->w;
+	TSK_FS_META *m = f->meta;
+	if (!m || !m->name2 || m->type == TSK_FS_META_TYPE_VIRT ||
+	    m->type == TSK_FS_META_TYPE_VIRT_DIR)
+		return TSK_WALK_CONT;
+	int fresh = inum_set_add(&o->listed, m->addr);
+	if (fresh <= 0) {
+		o->err = fresh < 0 ? SG_ERR_NOMEM : SG_OK;
+		return fresh < 0 ? TSK_WALK_STOP : TSK_WALK_CONT;
+	}
+	if (++o->n > ORPHANS_MAX) {
+		walk_warn(w->st, "more than %u orphan MFT records: the rest are not listed",
+		          ORPHANS_MAX);
+		return TSK_WALK_STOP;
+	}
+	char name[32], parent[] = "/$OrphanFiles";
+	int nl = snprintf(name, sizeof name, "OrphanFile-%" PRIuINUM, m->addr);
+	dir_item orphans_dir = {0, parent, sizeof parent - 1, 0};
+	name_ref nm = {name, (size_t)nl, m->addr, 0, 1, FX_T_OTHER, 1};
+	o->err = wt_visit(w, &orphans_dir, f, &nm);
+	return o->err ? TSK_WALK_STOP : TSK_WALK_CONT;
+}
+
+static sg_err ntfs_orphan_records(walker *w)
+{
+	ntfs_orphans o = {w, {0}, SG_OK, 0};
+	for (size_t i = w->first; i < w->out->n && !o.err; i++)
+		if (inum_set_add(&o.listed, w->out->v[i].inode) < 0)
+			o.err = SG_ERR_NOMEM;
+	/* no more records than the device holds (a corrupt $MFT claims 2^40
+	   bytes of sparse records: libtsk would read zeros for hours) */
+	TSK_INUM_T end = w->fs->last_inum, most = (TSK_INUM_T)(wt_fs_bytes(w) / 1024);
+	if (end - w->fs->first_inum > most)
+		end = w->fs->first_inum + most;
+	if (!o.err && tsk_fs_meta_walk(w->fs, w->fs->first_inum, end,
+	                               TSK_FS_META_FLAG_UNALLOC | TSK_FS_META_FLAG_USED,
+	                               ntfs_orphan_cb, &o) && !o.err) {
+		walk_warn(w->st, "the MFT could not be read to the end: orphan MFT records may be "
+		          "missing (%s)", tsk_error_get() ? tsk_error_get() : "libtsk gave no reason");
+	}
+	tsk_error_reset();
+	inum_set_free(&o.listed);
+	return o.err;
+}
+
+/* Orphans (walk_tsk_int.h): ext orphan inodes (files unlinked while open
+ * when the snapshot was taken), from the superblock's list and from the
+ * orphan file; NTFS freed MFT records no name reaches. */
 sg_err wt_walk_orphans(walker *w)
 {
+	if (TSK_FS_TYPE_ISNTFS(w->fs->ftype))
+		return ntfs_orphan_records(w);
+	if (!w->have_ext)
+		return SG_OK;
 	inum_set seen = {0};
 	sg_err err = orphan_list(w, &seen);
 	if (!err)

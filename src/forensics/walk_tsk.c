@@ -79,7 +79,7 @@ static sg_err push_dir(walker *w, TSK_INUM_T inum, const char *path, size_t len,
 static name_ref name_of(const TSK_FS_NAME *nm)
 {
 	name_ref r = {nm->name, strlen(nm->name), nm->meta_addr, nm->par_addr,
-	              (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0, name_type(nm->type)};
+	              (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0, name_type(nm->type), 0};
 	return r;
 }
 
@@ -102,6 +102,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 	memset(&e, 0, sizeof e);
 	e.fs = w->o->fs_index;
 	e.deleted = (uint8_t)nm->deleted;
+	e.orphan = (uint8_t)nm->orphan;
 	e.inode = nm->meta_addr;
 	e.type = nm->type;
 	/* NTFS system files: MFT records 0-15 named in the root (record 5),
@@ -158,41 +159,28 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 	default: st->specials++; break;
 	}
 	size_t index = w->out->n;
-	int hash_it = e.type == FX_T_FILE && meta_ok && !e.deleted && !w->o->no_hash;
+	/* a deleted NTFS file whose freed MFT record is still its own keeps
+	   its data runs: hashed (ext clears a deleted inode's block map) */
+	int freed_record = e.deleted && meta_ok && TSK_FS_TYPE_ISNTFS(w->fs->ftype);
+	int hash_it = e.type == FX_T_FILE && meta_ok && (!e.deleted || freed_record) &&
+	              !w->o->no_hash;
 	if (e.type == FX_T_FILE && e.deleted)
-		e.note = "not hashed: deleted";
+		e.note = !freed_record ? "not hashed: deleted"
+		         : e.orphan ? "orphan MFT record: deleted, no directory names it; hashed from "
+		                      "the record's runs (its clusters are free: they may hold other "
+		                      "data now)"
+		                    : "deleted: hashed from its freed MFT record's runs (its clusters "
+		                      "are free: they may hold other data now)";
 	if ((err = fx_list_push(w->out, &e))) {
 		fx_entry_clear(&e);
 		return err;
 	}
-	if (hash_it && wt_blockmap_absurd(w, f, w->out->v[index].size)) {
-		w->out->v[index].note = "not hashed: its block map claims more bytes than the whole "
-		                        "file system (corrupt, or sparse beyond reason)";
-		w->st->hash_errors++;
-		hash_it = 0;
-	}
-	if (hash_it) {
-		fx_entry *ep = &w->out->v[index];
-		size_t nruns = 0;
-		hp_run *runs = NULL;
-		int corrupt = 0;
-		if (w->dev_fd >= 0 && ep->size && raw)
-			runs = wt_ext_runs(w, ep->size, &nruns, &corrupt);
-		if (w->dev_fd >= 0 && ep->size && !runs && !corrupt)
-			runs = wt_runs_of(w, f, ep->size, &nruns);
-		if (corrupt) {
-			/* libtsk fails on it too, and leaks doing so */
-			ep->note = "not hashed: its extent tree is corrupt";
-			w->st->hash_errors++;
-		} else if (!runs)
-			wt_hash_via_tsk(w, f, NULL, ep);
-		else if ((err = wt_submit_runs(w, index, runs, nruns)))
-			return err;
-	}
+	if (hash_it && (err = wt_hash_entry(w, f, index, raw)))
+		return err;
 	if (meta_ok && !e.deleted && !w->out->v[index].fs_meta && TSK_FS_TYPE_ISNTFS(w->fs->ftype) &&
 	    (e.type == FX_T_FILE || e.type == FX_T_DIR) && (err = wt_ntfs_streams(w, f, index)))
 		return err;
-	if (meta_ok && TSK_FS_IS_DIR_META(m->type) && m->type == TSK_FS_META_TYPE_DIR) {
+	if (meta_ok && !e.orphan && TSK_FS_IS_DIR_META(m->type) && m->type == TSK_FS_META_TYPE_DIR) {
 		/* deleted directories are walked only while their inode is still free */
 		if (!e.deleted || (m->flags & TSK_FS_META_FLAG_UNALLOC))
 			*is_dir_to_walk = 1;
@@ -232,8 +220,6 @@ sg_err wt_visit(walker *w, const dir_item *d, TSK_FS_FILE *f, const name_ref *nm
 		tsk_fs_file_close(rec);
 		return err;
 	}
-	if (err || !walk_it)
-		return err;
 	int fresh = inum_set_add(&w->seen, nm->meta_addr);
 	if (fresh <= 0) {
 		tsk_fs_file_close(rec);
@@ -338,6 +324,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 	w.dev_fd = dev_fd;
 	w.o = opts;
 	w.out = out;
+	w.first = out->n;
 	w.st = st;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -398,7 +385,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		rc = walk_dir(&w, &d);
 		free(d.path);
 	}
-	if (!rc && w.have_ext)
+	if (!rc)
 		rc = wt_walk_orphans(&w);
 	if (rc)
 		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));

@@ -42,6 +42,7 @@ typedef struct walker {
 	uint64_t bogus;     /* untyped names dropped (htree index blocks) */
 	uint64_t recovered; /* live names libtsk did not list, added */
 	int have_ext;       /* ext2/3/4: inodes are also read as the kernel does */
+	size_t first;       /* out->v[first..]: this walk's entries */
 	walk_ext ext;
 	uint8_t ino[FX_EXT4_INODE_MAX];
 } walker;
@@ -54,6 +55,7 @@ typedef struct name_ref {
 	TSK_INUM_T meta_addr, par_addr;
 	int deleted;
 	fx_type type;
+	int orphan; /* an NTFS orphan MFT record: no directory names it (walk_orphan.c) */
 } name_ref;
 
 /* walk_tsk.c */
@@ -73,6 +75,11 @@ sg_err wt_submit_runs(walker *w, size_t index, hp_run *runs, size_t nruns);
 uint64_t wt_fs_bytes(const walker *w);
 /* An ext2/3 block-mapped file larger than the whole file system. */
 int wt_blockmap_absurd(const walker *w, const TSK_FS_FILE *f, uint64_t size);
+/* Hash the regular file out->v[index]: from its raw ext inode's extents
+ * (raw: that inode is in w->ino), else libtsk's runs of f on the pool,
+ * else through libtsk in this thread; f NULL: libtsk could not open it.
+ * A file that cannot be hashed gets a note and counts in hash_errors. */
+sg_err wt_hash_entry(walker *w, TSK_FS_FILE *f, size_t index, int raw);
 
 /* walk_ntfs.c */
 /* Named $DATA streams of out->v[base] as entries "path:stream". */
@@ -108,7 +115,8 @@ uint8_t *wt_find_bogus(TSK_FS_DIR *dir, size_t n, live_name *live, size_t nlive)
 sg_err wt_visit_unlisted(walker *w, const dir_item *d, const live_name *ln);
 
 /* walk_orphan.c */
-/* ext orphan inodes: the superblock's list and the orphan file. */
+/* Orphans, after the directory walk: ext orphan inodes (the superblock's
+ * list and the orphan file); NTFS freed MFT records no name reaches. */
 sg_err wt_walk_orphans(walker *w);
 
 #endif

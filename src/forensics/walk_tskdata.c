@@ -136,3 +136,37 @@ int wt_blockmap_absurd(const walker *w, const TSK_FS_FILE *f, uint64_t size)
 	return TSK_FS_TYPE_ISEXT(w->fs->ftype) && f->meta &&
 	       f->meta->content_type == TSK_FS_META_CONTENT_TYPE_DEFAULT && size > wt_fs_bytes(w);
 }
+
+/* Hash the regular file out->v[index] (see walk_tsk_int.h): its extents
+ * as the kernel reads them, else libtsk's runs on the pool, else libtsk
+ * in this thread. */
+sg_err wt_hash_entry(walker *w, TSK_FS_FILE *f, size_t index, int raw)
+{
+	fx_entry *ep = &w->out->v[index];
+	if (f && wt_blockmap_absurd(w, f, ep->size)) {
+		ep->note = "not hashed: its block map claims more bytes than the whole file system "
+		           "(corrupt, or sparse beyond reason)";
+		w->st->hash_errors++;
+		return SG_OK;
+	}
+	size_t nruns = 0;
+	hp_run *runs = NULL;
+	int corrupt = 0;
+	if (w->dev_fd >= 0 && ep->size && raw)
+		runs = wt_ext_runs(w, ep->size, &nruns, &corrupt);
+	if (w->dev_fd >= 0 && ep->size && !runs && !corrupt && f)
+		runs = wt_runs_of(w, f, ep->size, &nruns);
+	if (corrupt) {
+		/* libtsk fails on it too, and leaks doing so */
+		ep->note = "not hashed: its extent tree is corrupt";
+		w->st->hash_errors++;
+	} else if (runs) {
+		return wt_submit_runs(w, index, runs, nruns);
+	} else if (f) {
+		wt_hash_via_tsk(w, f, NULL, ep);
+	} else {
+		ep->note = "not hashed: libtsk cannot open its inode";
+		w->st->hash_errors++;
+	}
+	return SG_OK;
+}

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tsk/libtsk.h>
+
 #include "common/escape.h"
 #include "forensics/escape.h"
 #include "forensics/fsprobe.h"
@@ -164,6 +166,20 @@ static void deleted_json(json_t *fs, const fx_list *out, size_t from)
 	jset(fs, "deleted_omitted", json_integer((json_int_t)omitted));
 }
 
+/* Why an XFS walk lists no orphans, said rather than left out: only
+ * libtsk could read them raw, and the linked one may not know XFS. */
+static void xfs_orphans_unlisted(char *why, size_t cap)
+{
+	if (tsk_fs_type_toid_utf8("xfs") == TSK_FS_TYPE_UNSUPP)
+		snprintf(why, cap, "orphans not listed for XFS: libtsk %s has no XFS support, and the "
+		         "read-only mount shows only named files (deleted files, and files unlinked "
+		         "while open, are not listed)", tsk_version_get_str());
+	else
+		snprintf(why, cap, "orphans not listed for XFS: XFS is walked through a read-only "
+		         "mount, which shows only named files (deleted files, and files unlinked "
+		         "while open, are not listed)");
+}
+
 static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
                         const walk_opts *how, fx_list *out, walkdev_tally *tally)
 {
@@ -196,8 +212,9 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 		method = "xfs-readonly-loop-mount";
 		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
 		rc = walk_xfs(ev->fd, t->offset, t->length, &wo, out, &st, err, sizeof err);
-		json_array_append_new(cannot, json_string(
-			"deleted files (the kernel shows only live directory entries)"));
+		char why[240];
+		xfs_orphans_unlisted(why, sizeof why);
+		json_array_append_new(cannot, json_string(why));
 		json_array_append_new(cannot, json_string(
 			"writes that live only in the unreplayed log (mounted norecovery)"));
 		if (rc)
@@ -218,7 +235,12 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 			failed = 1;
 		} else {
 			json_array_append_new(cannot, json_string(
-				"content of deleted files (listed by name and inode, not hashed)"));
+				pr.kind == FX_FS_NTFS
+				? "content of deleted files whose MFT record was reused (listed by name, "
+				  "not hashed); the others' is hashed from clusters that are free and may "
+				  "hold other data now"
+				: "content of deleted files (listed by name and inode, not hashed; orphan "
+				  "inodes are)"));
 			if (pr.journal != FX_J_NONE)
 				json_array_append_new(cannot, json_string(
 					"writes that live only in the journal (libtsk does not replay it)"));

@@ -116,8 +116,9 @@ int cmdline_parse(const opt_command *cmd, void *dst, int argc, char **argv, cons
 	return help ? CMDLINE_HELP : CMDLINE_OK;
 }
 
-bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv,
-                          const char **pos, int *npos, int *rc)
+/* cmdline_begin and cmdline_begin_logged: a usage error goes to usage. */
+static bool begin(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,
+                  int *npos, int *rc, int (*usage)(const opt_command *, const char *))
 {
 	char err[1024];
 	int p = cmdline_parse(cmd, dst, argc, argv, pos, npos, err, sizeof err);
@@ -125,8 +126,14 @@ bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **ar
 		cmdline_help(cmd, stdout);
 		*rc = 0;
 	} else if (p == CMDLINE_ERROR)
-		*rc = cmdline_usage_error_logged(cmd, err);
+		*rc = usage(cmd, err);
 	return p == CMDLINE_OK;
+}
+
+bool cmdline_begin_logged(const opt_command *cmd, void *dst, int argc, char **argv,
+                          const char **pos, int *npos, int *rc)
+{
+	return begin(cmd, dst, argc, argv, pos, npos, rc, cmdline_usage_error_logged);
 }
 
 int cmdline_usage_error_logged(const opt_command *cmd, const char *err)
@@ -141,14 +148,7 @@ int cmdline_usage_error_logged(const opt_command *cmd, const char *err)
 bool cmdline_begin(const opt_command *cmd, void *dst, int argc, char **argv, const char **pos,
                    int *npos, int *rc)
 {
-	char err[1024];
-	int p = cmdline_parse(cmd, dst, argc, argv, pos, npos, err, sizeof err);
-	if (p == CMDLINE_HELP) {
-		cmdline_help(cmd, stdout);
-		*rc = 0;
-	} else if (p == CMDLINE_ERROR)
-		*rc = cmdline_usage_error(cmd, err);
-	return p == CMDLINE_OK;
+	return begin(cmd, dst, argc, argv, pos, npos, rc, cmdline_usage_error);
 }
 
 int cmdline_usage_error(const opt_command *cmd, const char *err)

@@ -292,7 +292,7 @@ sg_err rsp_step_capture(rsp_run *x)
 		return err;
 	err = rsp_ssm_send(x, "capture_command", x->inst->id, cmds, n, timeout,
 	                   rsp_created_get(x, "capture_prefix"), comment,
-	                   "volatile capture command started");
+	                   "send the volatile capture command");
 	if (err)
 		return err;
 	const char *cmd = rsp_created_get(x, "capture_command");

@@ -119,7 +119,7 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 	store_incident *arr = NULL;
 	size_t n = 0;
 	unsigned maxb = cfg->max_backoff_ms ? cfg->max_backoff_ms : 60000;
-	if (store_list(st, STORE_OPEN, 0, &arr, &n) != SG_OK)
+	if (store_list(st, STORE_OPEN, 0, 0, &arr, &n) != SG_OK)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		store_incident *inc = &arr[i];
@@ -210,7 +210,7 @@ static sg_err read_key(const respond_deliver_config *cfg, uint8_t key[DELIVER_KE
 	return SG_OK;
 }
 
-sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *stop, bool once,
+sg_err respond_deliver_loop(const respond_deliver_config *cfg, atomic_int *stop, bool once,
                             char *msg, size_t msglen)
 {
 	uint8_t key[DELIVER_KEY_MAX];
@@ -243,11 +243,11 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *sto
 		snprintf(detector, sizeof detector, "detector");
 	detector[sizeof detector - 1] = '\0';
 	unsigned poll = cfg->poll_ms ? cfg->poll_ms : 1000;
-	while (!*stop) {
+	while (!atomic_load(stop)) {
 		one_pass(cfg, st, key, keylen, detector, aws);
 		if (once)
 			break;
-		for (unsigned w = 0; w < poll && !*stop; w += 50)
+		for (unsigned w = 0; w < poll && !atomic_load(stop); w += 50)
 			usleep(50000);
 	}
 	store_close(st);

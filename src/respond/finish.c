@@ -72,7 +72,7 @@ static void notify_end(rsp_run *x, const char *outcome)
 	rsp_created(x, "notified", outcome);
 }
 
-/* INC-N.json and INC-N.md in --report-dir (none configured: SG_OK). */
+/* KEY.json and KEY.md in --report-dir (rsp_report_path; none configured: SG_OK). */
 static sg_err write_reports(rsp_run *x, const char *outcome)
 {
 	if (!x->cfg->report_dir)
@@ -93,12 +93,12 @@ static sg_err write_reports(rsp_run *x, const char *outcome)
 	mkdir(x->cfg->report_dir, 0750);
 	sg_err err = pb_report_markdown(js, strlen(js), &md, msg, sizeof msg);
 	if (!err) {
-		snprintf(path, sizeof path, "%s/%s.json", x->cfg->report_dir, x->inc);
+		rsp_report_path(x->cfg, x->key, "json", path, sizeof path);
 		err = write_file(path, js);
 	}
 	if (!err) {
 		rsp_created(x, "report_json", path);
-		snprintf(path, sizeof path, "%s/%s.md", x->cfg->report_dir, x->inc);
+		rsp_report_path(x->cfg, x->key, "md", path, sizeof path);
 		err = write_file(path, md);
 		if (!err)
 			rsp_created(x, "report_md", path);

@@ -69,7 +69,7 @@ sg_err rsp_capture_memory(rsp_run *x)
 	snprintf(comment, sizeof comment, "ssrfguard %s memory", x->key);
 	int64_t deadline = rsp_deadline(x, "memory_started_ms", timeout);
 	sg_err err = rsp_ssm_send(x, "memory_command", x->inst->id, lines, n, timeout, NULL, comment,
-	                          "memory acquisition started");
+	                          "send the memory acquisition command");
 	if (err)
 		return err;
 	const char *cmd = rsp_created_get(x, "memory_command");

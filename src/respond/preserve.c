@@ -336,7 +336,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->key);
 	const char *cmd = line;
 	err = rsp_ssm_send(x, "forensics_command", fid, &cmd, 1, 3600 * 4, NULL, comment,
-	                   "forensic collection started");
+	                   "send the forensic collection command");
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));

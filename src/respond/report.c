@@ -184,6 +184,23 @@ fail:
 	return r;
 }
 
+sg_err respond_report_path(responder *r, int64_t id, const char *ext, char *out, size_t cap)
+{
+	char msg[256], key[PB_INCIDENT_KEY_MAX];
+	store *st = NULL;
+	if (cap)
+		out[0] = '\0';
+	if (!r->cfg.report_dir)
+		return SG_OK;
+	sg_err err = respond_store_open(&r->cfg, NULL, &st, msg, sizeof msg);
+	if (err)
+		return err;
+	rsp_incident_key(st, id, key);
+	store_close(st);
+	rsp_report_path(&r->cfg, key, ext, out, cap);
+	return SG_OK;
+}
+
 sg_err respond_report_json(responder *r, int64_t id, char **out)
 {
 	char msg[256];

@@ -178,8 +178,13 @@ sg_err respond_setup_check(responder *r, char *msg, size_t msglen)
 {
 	rsp_run x;
 	sg_err err = rsp_run_open(r, &x, msg, msglen);
-	if (err == SG_OK)
-		rsp_run_close(&x);
+	if (err)
+		return err;
+	/* an older responder at work on a table not upgraded yet: none of ours
+	 * may start beside it (store_holds_ready; observe takes no hold) */
+	if (!r->cfg.observe && (err = store_holds_ready(x.st)))
+		snprintf(msg, msglen, "%s", store_errmsg(x.st));
+	rsp_run_close(&x);
 	return err;
 }
 
@@ -341,7 +346,7 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 
 typedef struct loop_ctx {
 	responder *r;
-	volatile int *stop;
+	atomic_int *stop;
 	bool once;
 	int index;
 	sg_err err;
@@ -374,7 +379,7 @@ static void *worker_main(void *arg)
 	unsigned long seen = 0;
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
 	unsigned idle = r->cfg.poll_ms ? r->cfg.poll_ms : 1000;
-	while (!*c->stop) {
+	while (!atomic_load(c->stop)) {
 		int64_t id = 0;
 		sg_err err = store_claim(x.st, 0, owner, lease, &id);
 		if (err == SG_ERR_NOTFOUND) {
@@ -400,7 +405,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-sg_err respond_loop(responder *r, volatile int *stop, bool once)
+sg_err respond_loop(responder *r, atomic_int *stop, bool once)
 {
 	int n = r->cfg.parallel > 0 ? r->cfg.parallel : 4;
 	if (n > 64)

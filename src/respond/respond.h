@@ -31,6 +31,7 @@
 #ifndef SSRFGUARD_RESPOND_H
 #define SSRFGUARD_RESPOND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -144,6 +145,9 @@ void respond_free(responder *r); /* NULL-safe */
  * (region, endpoint, credentials resolved), then lets both go.  Callers run
  * it before recording anything, so a setup failure leaves no incident that a
  * daemon would later claim and act on unasked.  msg names what is missing.
+ * Unless observing, the store must also hand out holds (store_holds_ready):
+ * SG_ERR_BUSY while a table written before holders waits for responders of
+ * an older ssrfguard, msg naming their leases.
  */
 sg_err respond_setup_check(responder *r, char *msg, size_t msglen);
 
@@ -180,7 +184,7 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
  * every poll interval); with once, return when nothing is claimable.
  * Up to cfg->parallel at a time.
  */
-sg_err respond_loop(responder *r, volatile int *stop, bool once);
+sg_err respond_loop(responder *r, atomic_int *stop, bool once);
 
 /*
  * A failed incident goes back to "open": its failed, blocked and skipped
@@ -230,6 +234,12 @@ sg_err respond_preflight(responder *r, const char *instance_id, void *out_file, 
 
 /* The incident's report (JSON text, malloc'd) from its journal. */
 sg_err respond_report_json(responder *r, int64_t id, char **out);
+/* Where the responder writes incident id's report ("json" or "md"):
+ * --report-dir/KEY.ext, KEY the incident's AWS key (INC-N-STORE, or INC-N
+ * for an incident older than its store's identity), so stores sharing a
+ * report directory never overwrite each other.  out is "" without a
+ * report directory. */
+sg_err respond_report_path(responder *r, int64_t id, const char *ext, char *out, size_t cap);
 
 /* "INC-42" */
 void respond_incident_name(int64_t id, char *out, size_t cap);

@@ -113,7 +113,7 @@ static const opt_def respond_opts[] = {
 	    "run (default: 1800)"),
 	R(OPT_STR, "forensics-cmd", "CMD", "forensic command (default: ssrfguard forensics examine)"),
 	R(OPT_STR, "baseline", "FILE", "--baseline passed to the forensic command"),
-	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/INC-N, the "
+	R(OPT_STR, "forensics-dir", "DIR", "on the forensic instance: cases in DIR/cases/KEY, the "
 	  "custody log DIR/custody.log (default: /var/lib/ssrfguard)"),
 	NUM("forensics-wait", "S", 0, 172800, "wait this long for the examination and record its "
 	    "result (report, hashes, findings, YARA matches, persistence places) in the incident; "
@@ -121,7 +121,8 @@ static const opt_def respond_opts[] = {
 	{.type = OPT_SECTION, .help = "Notify and report"},
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
-	R(OPT_STR, "report-dir", "DIR", "write INC-N.json and INC-N.md there (it must exist)"),
+	R(OPT_STR, "report-dir", "DIR", "write KEY.json and KEY.md there (KEY: the incident's AWS key, "
+	  "INC-N-STORE; DIR must exist)"),
 	{.type = OPT_SECTION, .help = "Runtime"},
 	R(OPT_STR, "store", "PATH", "incident store (default: $SSRFGUARD_STORE, else "
 	  "/var/lib/ssrfguard/incidents.db)", .flags = OPT_NONEMPTY),

@@ -54,7 +54,7 @@ struct rsp_run {
 	char intent[256];      /* what the next changing call does (rsp_intent) */
 	unsigned changes;      /* changing calls that succeeded in this step run */
 	bool lost;             /* the lease is gone: make no more calls */
-	volatile int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
+	atomic_int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
 	int64_t renewed_ms;    /* last lease renewal */
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
@@ -87,6 +87,12 @@ void rsp_run_close(rsp_run *x);
 
 /* The AWS key of incident id of st (playbook/incname.h). */
 void rsp_incident_key(const store *st, int64_t id, char key[PB_INCIDENT_KEY_MAX]);
+/* The incident's report file in cfg->report_dir: KEY.ext, KEY its AWS key,
+ * so that stores sharing one report directory never overwrite each other
+ * ("INC-N-STORE.json"; an incident older than its store's identity keeps
+ * "INC-N.json").  "" when no report directory is set. */
+void rsp_report_path(const respond_config *cfg, const char *key, const char *ext, char *out,
+                     size_t cap);
 
 /* Name the run's incident id: x->id, x->inc, x->key, x->store_id (from
  * the store's identity, store_key_identity). */
@@ -181,8 +187,10 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
  * looks again until RSP_SSM_LAG_MS after it (ListCommands is eventually
  * consistent) before it sends.  timeout_s bounds delivery and run
  * (executionTimeout); output_prefix (may be NULL) sends the output to the
- * evidence bucket under it.  Test hook: crash phase "sending" (marked,
- * not sent).
+ * evidence bucket under it.  change is the journal's intent: what the
+ * call asks ("send the ... command"), never what may follow it (a command
+ * sent may wait Pending and never start).  Test hook: crash phase
+ * "sending" (marked, not sent).
  */
 #define RSP_SSM_LAG_MS 30000
 sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,

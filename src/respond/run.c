@@ -45,6 +45,15 @@ void rsp_incident_key(const store *st, int64_t id, char key[PB_INCIDENT_KEY_MAX]
 	pb_incident_key(&ref, key, PB_INCIDENT_KEY_MAX);
 }
 
+void rsp_report_path(const respond_config *cfg, const char *key, const char *ext, char *out,
+                     size_t cap)
+{
+	if (cfg->report_dir)
+		snprintf(out, cap, "%s/%s.%s", cfg->report_dir, key, ext);
+	else if (cap)
+		out[0] = '\0';
+}
+
 void rsp_name_incident(rsp_run *x, int64_t id)
 {
 	x->id = id;
@@ -97,10 +106,10 @@ sg_err rsp_renew(rsp_run *x)
 
 sg_err rsp_pause(rsp_run *x)
 {
-	if (x->stop && *x->stop)
+	if (x->stop && atomic_load(x->stop))
 		return RSP_STOP;
 	rsp_sleep_ms(x->cfg->poll_ms ? x->cfg->poll_ms : 1000);
-	if (x->stop && *x->stop)
+	if (x->stop && atomic_load(x->stop))
 		return RSP_STOP;
 	if (x->dry_run || !x->id)
 		return SG_OK;

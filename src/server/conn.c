@@ -23,6 +23,8 @@
  *    the connections dropped for a deadline. */
 #include "server/srv_int.h"
 
+#include "common/list.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <event2/buffer.h>
@@ -40,7 +42,7 @@
 
 struct conn_guest {
 	struct conns *c;
-	struct conn_guest *prev, *next; /* oldest first */
+	struct sg_list link;            /* in the guests, oldest first */
 	uint64_t seq;
 	const conn_guest_ops *ops;
 	void *ctx;
@@ -48,7 +50,7 @@ struct conn_guest {
 
 struct conns {
 	struct srv *s;
-	struct conn_guest *ghead, *gtail;
+	struct sg_list guests;  /* conn_guest, oldest first */
 	uint64_t seq;          /* arrival order */
 	size_t count;          /* connections open */
 	size_t limit;
@@ -93,16 +95,21 @@ static void arm_resume(struct conns *c)
 static struct conn_guest *oldest_idle_guest(struct conns *c)
 {
 	size_t seen = 0;
-	for (struct conn_guest *g = c->ghead; g && seen < CONN_EVICT_SCAN; g = g->next, seen++)
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &c->guests) {
+		struct conn_guest *g = sg_list_entry(l, struct conn_guest, link);
+		if (seen++ == CONN_EVICT_SCAN)
+			break;
 		if (g->ops->idle(g->ctx))
 			return g;
+	}
 	return NULL;
 }
 
 /* Close the oldest idle connection. */
 static int evict_idle(struct conns *c)
 {
-	struct conn_guest *g = c->ghead ? oldest_idle_guest(c) : NULL;
+	struct conn_guest *g = oldest_idle_guest(c);
 	if (!g)
 		return 0;
 	c->evicted++;
@@ -238,6 +245,7 @@ sg_err conn_init(struct srv *s)
 	struct conns *c = calloc(1, sizeof *c);
 	if (!c)
 		return SG_ERR_NOMEM;
+	sg_list_init(&c->guests);
 	s->conns = c;
 	c->s = s;
 	c->limit_ms = s->cfg->client_timeout_s * 1000;
@@ -304,12 +312,7 @@ conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx)
 	g->seq = c->seq++;
 	c->count++;
 	check_limit(c); /* may evict an older one, never this one: not listed yet */
-	g->prev = c->gtail;
-	if (c->gtail)
-		c->gtail->next = g;
-	else
-		c->ghead = g;
-	c->gtail = g;
+	sg_list_insert_tail(&c->guests, &g->link);
 	return g;
 }
 
@@ -318,14 +321,7 @@ void conn_guest_remove(conn_guest *g)
 	if (!g)
 		return;
 	struct conns *c = g->c;
-	if (g->prev)
-		g->prev->next = g->next;
-	else
-		c->ghead = g->next;
-	if (g->next)
-		g->next->prev = g->prev;
-	else
-		c->gtail = g->prev;
+	sg_list_remove(&g->link);
 	c->count--;
 	free(g);
 	if (c->paused && c->count < c->limit)

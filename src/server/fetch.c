@@ -472,38 +472,22 @@ static int started_before(const job *a, const job *b)
  * first young job instead of reading them all. */
 static void link_running(struct srv *s, job *j)
 {
-	job *after = s->running_tail;
-	while (after && started_before(j, after))
-		after = after->iprev;
-	j->iprev = after;
-	j->inext = after ? after->inext : s->running;
-	if (j->inext)
-		j->inext->iprev = j;
-	else
-		s->running_tail = j;
-	if (after)
-		after->inext = j;
-	else
-		s->running = j;
+	struct sg_list *after = s->running.prev;
+	while (after != &s->running && started_before(j, sg_list_entry(after, job, run_link)))
+		after = after->prev;
+	sg_list_insert_after(after, &j->run_link);
 }
 
-static void unlink_running(struct srv *s, job *j)
+/* Off the running list, if it is there. */
+static void unlink_running(job *j)
 {
-	if (j->iprev)
-		j->iprev->inext = j->inext;
-	else if (s->running == j)
-		s->running = j->inext;
-	if (j->inext)
-		j->inext->iprev = j->iprev;
-	else if (s->running_tail == j)
-		s->running_tail = j->iprev;
-	j->iprev = j->inext = NULL;
+	sg_list_remove(&j->run_link);
 }
 
 /* End a running (resolving or transferring) job with an error. */
 static void fail(job *j, int code, const char *msg)
 {
-	unlink_running(j->s, j);
+	unlink_running(j);
 	finish_error(j, code, msg);
 }
 
@@ -598,7 +582,7 @@ static void on_dest(dest *d, dest_outcome o, const sg_verdict *v, int code, cons
 	if (o == DEST_FAIL) {
 		fail(j, code, msg);
 	} else if (o == DEST_BLOCK) {
-		unlink_running(s, j);
+		unlink_running(j);
 		incident_block(j, v);
 		release_slot(s);
 	} else {
@@ -642,7 +626,7 @@ static void start(job *j)
 /* Take a running job off the loop: its lookup or its transfer. */
 static void stop_running(job *j)
 {
-	unlink_running(j->s, j);
+	unlink_running(j);
 	dest_cancel(&j->d);
 	gf_stop(j);
 	if (j->easy) /* a handle outside the multi is left alone by libcurl */
@@ -651,8 +635,8 @@ static void stop_running(job *j)
 
 void fetch_abandon(struct srv *s)
 {
-	while (s->running) {
-		job *j = s->running;
+	for (struct sg_list *l; (l = sg_list_first(&s->running));) {
+		job *j = sg_list_entry(l, job, run_link);
 		stop_running(j);
 		srv_job_free(j); /* its connection is closed with the loop's */
 	}
@@ -731,29 +715,36 @@ static void fetch_cancel(job *j)
  * fast fetches are never looked at and a slow one costs one
  * recv(MSG_PEEK) a tick.  The same scan ends gofetch.c's hops that passed
  * their deadlines (504), so they need no timer of their own. */
-static void cancel_gone(job *list, int running)
+static int cancel_gone(job *j, int running, int64_t now) /* 1: j is young, the scan ends */
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	int64_t now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-	for (job *j = list, *next; j && srv_elapsed_ms(&j->t0) >= SRV_GONE_CHECK_MS; j = next) {
-		next = running ? j->inext : j->next;
-		if (!j->fc || fr_gone(j->fc)) {
-			fetch_cancel(j);
-		} else if (running && gf_expired(j, now)) {
-			stop_running(j);
-			finish_error(j, 504, "upstream timed out");
-		}
+	if (srv_elapsed_ms(&j->t0) < SRV_GONE_CHECK_MS)
+		return 1;
+	if (!j->fc || fr_gone(j->fc)) {
+		fetch_cancel(j);
+	} else if (running && gf_expired(j, now)) {
+		stop_running(j);
+		finish_error(j, 504, "upstream timed out");
 	}
+	return 0;
 }
 
 static void on_gone_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv *s = arg;
+	struct timespec t;
 	(void)fd;
 	(void)what;
-	cancel_gone(s->q_head, 0);
-	cancel_gone(s->running, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	int64_t now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	for (job *j = s->q_head, *next; j; j = next) {
+		next = j->next;
+		if (cancel_gone(j, 0, now))
+			break;
+	}
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &s->running)
+		if (cancel_gone(sg_list_entry(l, job, run_link), 1, now))
+			break;
 }
 
 /* Same origin = same scheme, host and port. */
@@ -899,7 +890,7 @@ static void failed(job *j, int code, const char *msg)
 
 void fetch_hop_answered(job *j, int code, const char *location, const char *ctype)
 {
-	unlink_running(j->s, j);
+	unlink_running(j);
 	j->end_ms = srv_elapsed_ms(&j->t0);
 	metrics_fetch_time(j->s, j->end_ms / 1e3);
 	answered(j, code, location, ctype);
@@ -907,7 +898,7 @@ void fetch_hop_answered(job *j, int code, const char *location, const char *ctyp
 
 void fetch_hop_failed(job *j, int code, const char *msg)
 {
-	unlink_running(j->s, j);
+	unlink_running(j);
 	metrics_fetch_time(j->s, srv_elapsed_ms(&j->t0) / 1e3);
 	failed(j, code, msg);
 }
@@ -915,7 +906,7 @@ void fetch_hop_failed(job *j, int code, const char *msg)
 void fetch_hop_blocked(job *j)
 {
 	struct srv *s = j->s;
-	unlink_running(s, j);
+	unlink_running(j);
 	metrics_fetch_time(s, srv_elapsed_ms(&j->t0) / 1e3);
 	incident_block(j, &j->bv);
 	release_slot(s);
@@ -983,7 +974,7 @@ static void check_multi(struct srv *s)
 		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 		curl_multi_remove_handle(s->multi, e);
 		if (j) {
-			unlink_running(s, j);
+			unlink_running(j);
 			fetch_done(j, rc);
 		}
 	}

@@ -3,6 +3,8 @@
 #include "server/front.h"
 #include "server/srv_int.h"
 
+#include "common/list.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -19,7 +21,7 @@
 
 struct fr_conn {
 	struct srv *s;
-	fr_conn *prev, *next;         /* the loop's connections, oldest first */
+	struct sg_list link;          /* in the loop's connections, oldest first */
 	int fd;
 	struct event *rev, *wev;
 	conn_guest *guest;
@@ -39,7 +41,7 @@ struct fr_conn {
 
 struct front {
 	struct evconnlistener *lst;
-	fr_conn *head, *tail;
+	struct sg_list conns;         /* fr_conn, oldest first */
 	size_t replying;
 	struct event *sweep;
 };
@@ -67,14 +69,7 @@ static size_t in_max(const struct srv *s)
 static void conn_free(fr_conn *c)
 {
 	struct front *f = c->s->front;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		f->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		f->tail = c->prev;
+	sg_list_remove(&c->link);
 	if (c->replying && f->replying)
 		f->replying--;
 	if (c->out) {
@@ -490,12 +485,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	c->in = malloc(c->cap);
 	c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wev = event_new(s->base, fd, EV_WRITE, on_write, c);
-	c->prev = f->tail;
-	if (f->tail)
-		f->tail->next = c;
-	else
-		f->head = c;
-	f->tail = c;
+	sg_list_insert_tail(&f->conns, &c->link);
 	if (!c->in || !c->rev || !c->wev) {
 		conn_free(c);
 		return;
@@ -518,8 +508,9 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	int64_t now = now_ms();
 	(void)fd;
 	(void)what;
-	for (fr_conn *c = s->front->head, *n; c; c = n) {
-		n = c->next;
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &s->front->conns) {
+		fr_conn *c = sg_list_entry(l, fr_conn, link);
 		if (c->busy && !c->replying)
 			continue; /* a fetch in progress: its own deadlines */
 		if (now > c->deadline_ms && c->lingering) {
@@ -541,6 +532,7 @@ sg_err fr_init(struct srv *s)
 	struct front *f = calloc(1, sizeof *f);
 	if (!f)
 		return SG_ERR_NOMEM;
+	sg_list_init(&f->conns);
 	s->front = f;
 	f->sweep = event_new(s->base, -1, EV_PERSIST, on_sweep, s);
 	struct timeval tv = {1, 0};
@@ -579,8 +571,8 @@ void fr_free(struct srv *s)
 	if (!f)
 		return;
 	fr_stop(s);
-	while (f->head)
-		conn_free(f->head);
+	for (struct sg_list *l; (l = sg_list_first(&f->conns));)
+		conn_free(sg_list_entry(l, fr_conn, link));
 	if (f->sweep)
 		event_free(f->sweep);
 	free(f);

@@ -4,6 +4,8 @@
 #include "server/gofetch.h"
 #include "server/srv_int.h"
 
+#include "common/list.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -27,7 +29,7 @@ typedef struct gf_conn {
 	pin_sa peer;
 	socklen_t peerlen;
 	job *j;                       /* its hop, or NULL while pooled */
-	struct gf_conn *prev, *next;  /* the pool, newest first */
+	struct sg_list link;          /* in the pool, newest first */
 	int connecting;
 	int64_t idle_since_ms;
 	char *in;
@@ -35,7 +37,7 @@ typedef struct gf_conn {
 } gf_conn;
 
 struct gf_pool {
-	gf_conn *head, *tail;
+	struct sg_list conns;         /* gf_conn, newest first */
 	size_t n, max;
 };
 
@@ -50,15 +52,7 @@ static int64_t now_ms(void)
 
 static void pool_unlink(struct gf_pool *p, gf_conn *c)
 {
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		p->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		p->tail = c->prev;
-	c->prev = c->next = NULL;
+	sg_list_remove(&c->link);
 	p->n--;
 }
 
@@ -84,19 +78,15 @@ static void pool_put(gf_conn *c)
 		return;
 	}
 	int64_t now = now_ms();
-	while (p->tail && (p->n >= p->max || now - p->tail->idle_since_ms > GF_IDLE_MAX_MS)) {
-		gf_conn *old = p->tail;
+	for (struct sg_list *l; (l = sg_list_last(&p->conns));) {
+		gf_conn *old = sg_list_entry(l, gf_conn, link);
+		if (p->n < p->max && now - old->idle_since_ms <= GF_IDLE_MAX_MS)
+			break;
 		pool_unlink(p, old);
 		conn_close(old);
 	}
 	c->idle_since_ms = now;
-	c->prev = NULL;
-	c->next = p->head;
-	if (p->head)
-		p->head->prev = c;
-	else
-		p->tail = c;
-	p->head = c;
+	sg_list_insert_head(&p->conns, &c->link);
 	p->n++;
 }
 
@@ -114,11 +104,14 @@ static int same_peer(const gf_conn *c, const pin_sa *a)
 static gf_conn *pool_take(struct srv *s, const pin_sa *a)
 {
 	struct gf_pool *p = s->gf;
-	for (gf_conn *c = p->head; c; c = c->next)
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &p->conns) {
+		gf_conn *c = sg_list_entry(l, gf_conn, link);
 		if (same_peer(c, a)) {
 			pool_unlink(p, c);
 			return c;
 		}
+	}
 	return NULL;
 }
 
@@ -127,6 +120,7 @@ int gf_init(struct srv *s)
 	s->gf = calloc(1, sizeof *s->gf);
 	if (!s->gf)
 		return -1;
+	sg_list_init(&s->gf->conns);
 	s->gf->max = (size_t)s->cfg->max_concurrent; /* as libcurl's connection cache */
 	return 0;
 }
@@ -135,8 +129,8 @@ void gf_cleanup(struct srv *s)
 {
 	if (!s->gf)
 		return;
-	while (s->gf->head) {
-		gf_conn *c = s->gf->head;
+	for (struct sg_list *l; (l = sg_list_first(&s->gf->conns));) {
+		gf_conn *c = sg_list_entry(l, gf_conn, link);
 		pool_unlink(s->gf, c);
 		conn_close(c);
 	}

@@ -131,12 +131,7 @@ void pc_free(pconn *pc)
 	if (pc->tev)
 		event_free(pc->tev);
 	free(pc->head);
-	if (pc->prev)
-		pc->prev->next = pc->next;
-	else
-		px->conns = pc->next;
-	if (pc->next)
-		pc->next->prev = pc->prev;
+	sg_list_remove(&pc->link);
 	__atomic_fetch_sub(&px->nconns, 1, __ATOMIC_RELAXED);
 	free(pc);
 	proxy_drain_check(px);
@@ -1016,10 +1011,7 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	} else {
 		client_text(pc, sa);
 	}
-	pc->next = px->conns;
-	if (px->conns)
-		px->conns->prev = pc;
-	px->conns = pc;
+	sg_list_insert_head(&px->conns, &pc->link);
 	SRV_COUNT(px->nconns, 1);
 	pc->state = s->cfg->proxy_protocol ? PS_PPHDR : PS_HEAD;
 	pc->last_ms = pc_now_ms();

@@ -83,9 +83,14 @@ static void hold_back(pconn *pc, int full, int waiting)
  * changes nothing: no look). */
 static void wake(struct proxy *px)
 {
-	for (pconn *pc = px->conns; pc && (px->waiting || px->full); pc = pc->next)
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &px->conns) {
+		pconn *pc = sg_list_entry(l, pconn, link);
+		if (!px->waiting && !px->full)
+			break;
 		if (pc->rd_wait || pc->rd_full)
 			pb_read_upstream(pc);
+	}
 }
 
 void pb_sync(struct proxy *px)
@@ -183,8 +188,9 @@ void pb_tick(struct proxy *px)
 	if (!px->paused)
 		return;
 	int64_t now = pc_now_ms();
-	for (pconn *pc = px->conns, *next; pc; pc = next) {
-		next = pc->next;
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &px->conns) {
+		pconn *pc = sg_list_entry(l, pconn, link);
 		if (stalled(pc, now))
 			pc_free(pc);
 	}

@@ -8,6 +8,7 @@
 #include <event2/listener.h>
 #include <sys/socket.h>
 
+#include "common/list.h"
 #include "proxy/http1.h"
 #include "proxy/ppheader.h"
 #include "proxy/roles.h"
@@ -46,11 +47,11 @@ struct proxy {
 	struct proxy *main;       /* the primary loop's (itself there) */
 	struct evconnlistener *lst;
 	int is_unix;
-	pconn *conns;
+	struct sg_list conns;     /* pconn, newest first */
 	size_t nconns;
 	uint64_t *req;            /* [RULES_SLOTS][decision] requests, this loop's */
 	uint64_t tunnels, bytes_up, bytes_down, pp_bad;
-	struct pool_ent *pool, *pool_tail;  /* proxy_pool.c: idle upstreams */
+	struct sg_list pool;      /* proxy_pool.c: idle upstreams, newest first */
 	size_t npool;
 	struct event *pool_sweep;
 	uint64_t pool_hits;
@@ -75,7 +76,7 @@ struct proxy {
 
 struct pconn {
 	struct proxy *px;
-	pconn *prev, *next;
+	struct sg_list link;      /* in its proxy's conns */
 	struct bufferevent *cli, *up;
 	enum px_state state;
 	char client[48];          /* source address text (after PROXY protocol) */

@@ -61,6 +61,8 @@ static sg_err proxy_new(struct srv *primary, size_t i, char *err, size_t errlen)
 	struct proxy *px = calloc(1, sizeof *px);
 	if (!px)
 		return SG_ERR_NOMEM;
+	sg_list_init(&px->conns);
+	sg_list_init(&px->pool);
 	px->s = s;
 	px->main = i ? primary->proxy : px;
 	s->proxy = px;
@@ -150,8 +152,9 @@ static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	px->draining = 2; /* logged here, once */
-	for (pconn *pc = px->conns, *next; pc; pc = next) {
-		next = pc->next;
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &px->conns) {
+		pconn *pc = sg_list_entry(l, pconn, link);
 		if (pc->pending)
 			continue; /* a refusal's commit: it answers and closes */
 		if (pc->state == PS_TUNNEL)
@@ -172,20 +175,20 @@ void proxy_drain_check(struct proxy *px)
 		return;
 	if (px->draining == 1) {
 		px->drain_finished++;
-		if (px->conns)
+		if (!sg_list_empty(&px->conns))
 			return;
 		px->draining = 2;
 		if (px->drain_ev)
 			event_del(px->drain_ev);
 		log_drain(px, 0, 0);
 	}
-	if (!px->conns)
+	if (sg_list_empty(&px->conns))
 		srv_check_drained(px->s);
 }
 
 int proxy_busy(const struct srv *s)
 {
-	return s->proxy && s->proxy->conns;
+	return s->proxy && !sg_list_empty(&s->proxy->conns);
 }
 
 void proxy_stop(struct srv *s)
@@ -200,14 +203,15 @@ void proxy_stop(struct srv *s)
 	}
 	if (px->draining || !s->draining)
 		return;
-	for (pconn *pc = px->conns, *next; pc; pc = next) { /* idle ones go now */
-		next = pc->next;
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &px->conns) { /* idle ones go now */
+		pconn *pc = sg_list_entry(l, pconn, link);
 		if (pc_idle(pc))
 			pc_free(pc);
 	}
 	px->draining = 1;
 	px->drain_finished = 0;
-	if (!px->conns) {
+	if (sg_list_empty(&px->conns)) {
 		px->draining = 2;
 		log_drain(px, 0, 0);
 		return;
@@ -229,8 +233,8 @@ void proxy_free(struct srv *s)
 		px->lst = NULL;
 	}
 	px->draining = 0;
-	while (px->conns) {
-		pconn *pc = px->conns;
+	for (struct sg_list *l; (l = sg_list_first(&px->conns));) {
+		pconn *pc = sg_list_entry(l, pconn, link);
 		pc->pending = NULL; /* the writer's jobs are freed by incident.c */
 		pc_free(pc);
 	}

@@ -21,7 +21,7 @@
 
 struct pool_ent {
 	struct proxy *px;
-	struct pool_ent *prev, *next;  /* newest first */
+	struct sg_list link;           /* in its proxy's pool, newest first */
 	struct bufferevent *bev;
 	char host[SG_HOST_MAX];
 	unsigned port;
@@ -34,15 +34,15 @@ struct pool_ent {
 static void unlink_ent(struct pool_ent *e)
 {
 	struct proxy *px = e->px;
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		px->pool = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		px->pool_tail = e->prev;
+	sg_list_remove(&e->link);
 	__atomic_fetch_sub(&px->npool, 1, __ATOMIC_RELAXED);
+}
+
+/* The pool's oldest entry, or NULL. */
+static struct pool_ent *oldest(const struct proxy *px)
+{
+	struct sg_list *l = sg_list_last(&px->pool);
+	return l ? sg_list_entry(l, struct pool_ent, link) : NULL;
 }
 
 static void drop(struct pool_ent *e)
@@ -77,7 +77,7 @@ void pool_put(pconn *pc)
 		return;
 	}
 	if (px->npool >= PX_POOL_MAX)
-		drop(px->pool_tail);
+		drop(oldest(px));
 	e->px = px;
 	e->bev = pc->up;
 	memcpy(e->host, pc->up_host, sizeof e->host);
@@ -86,12 +86,7 @@ void pool_put(pconn *pc)
 	e->gen = pc->up_gen;
 	e->addr = pc->up_addr;
 	e->since_ms = pc_now_ms();
-	e->next = px->pool;
-	if (px->pool)
-		px->pool->prev = e;
-	else
-		px->pool_tail = e;
-	px->pool = e;
+	sg_list_insert_head(&px->pool, &e->link);
 	SRV_COUNT(px->npool, 1);
 	pc->up = NULL;
 	pc->up_reusable = 0;
@@ -103,8 +98,9 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
                               uint64_t gen, const pin_set *judged, pin_sa *addr)
 {
 	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
-	for (struct pool_ent *e = px->pool, *n; e; e = n) {
-		n = e->next;
+	struct sg_list *l, *n;
+	sg_list_foreach_safe(l, n, &px->pool) {
+		struct pool_ent *e = sg_list_entry(l, struct pool_ent, link);
 		if (e->since_ms < old) {
 			drop(e);
 			continue;
@@ -131,8 +127,8 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
 	(void)fd;
 	(void)what;
-	while (px->pool_tail && px->pool_tail->since_ms < old)
-		drop(px->pool_tail);
+	for (struct pool_ent *e; (e = oldest(px)) && e->since_ms < old;)
+		drop(e);
 	pb_tick(px);
 }
 
@@ -145,8 +141,8 @@ int pool_init(struct proxy *px)
 
 void pool_free(struct proxy *px)
 {
-	while (px->pool)
-		drop(px->pool);
+	for (struct pool_ent *e; (e = oldest(px));)
+		drop(e);
 	if (px->pool_sweep)
 		event_free(px->pool_sweep);
 	px->pool_sweep = NULL;

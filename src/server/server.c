@@ -49,11 +49,14 @@ char *srv_clean_dup(const char *s, size_t n, size_t max)
 job *srv_job_new(struct srv *s)
 {
 	job *j = s->spare;
-	if (!j)
-		return calloc(1, sizeof *j);
-	s->spare = j->next;
-	s->nspare--;
-	memset(j, 0, sizeof *j);
+	if (j) {
+		s->spare = j->next;
+		s->nspare--;
+		memset(j, 0, sizeof *j);
+	} else if (!(j = calloc(1, sizeof *j))) {
+		return NULL;
+	}
+	sg_list_init(&j->run_link); /* unlinked: removing it is harmless */
 	return j;
 }
 
@@ -301,13 +304,12 @@ int srv_store_pressure(struct srv *s, int64_t *bytes)
 
 void srv_health_get(struct srv *s, srv_health *h)
 {
-	int64_t counts[STORE_STATE__COUNT];
 	memset(h, 0, sizeof *h);
 	/* The store: the last commit, and a read now (a corrupt store that no
 	 * blocked request has touched yet fails here). */
 	incident_last_commit(s, h->store_why, sizeof h->store_why);
 	h->store_ok = !h->store_why[0];
-	if (h->store_ok && store_count_states(s->st, counts) != SG_OK) {
+	if (h->store_ok && store_ping(s->st) != SG_OK) {   /* one small read, not the list */
 		h->store_ok = 0;
 		snprintf(h->store_why, sizeof h->store_why, "cannot read the store: %.150s",
 		         store_errmsg(s->st));
@@ -533,6 +535,7 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 	s = calloc(1, sizeof *s);
 	if (!s)
 		goto fail;
+	sg_list_init(&s->running);
 	s->cfg_own = *cfg;
 	s->cfg = &s->cfg_own;
 	cfg = s->cfg;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/escape.h"
+#include "common/list.h"
 #include "proxy/roles.h"
 #include "server/dest.h"
 #include "server/front.h"
@@ -54,7 +55,7 @@ typedef struct job {
 	struct srv *s;
 	fr_conn *fc;                  /* its client connection; NULL once answered */
 	struct job *next;             /* fetch queue / commit batch */
-	struct job *iprev, *inext;    /* in libcurl's multi handle */
+	struct sg_list run_link;      /* in the loop's running fetches */
 	char client[48];
 	char *request;                /* request line, cleaned (a blocked /go: srv_job_evidence) */
 	char *headers;                /* JSON object of headers of note */
@@ -168,7 +169,7 @@ struct srv {
 	size_t inflight, queued;
 	size_t fetch_bytes;           /* upstream bodies held by running fetches */
 	job *q_head, *q_tail;         /* fetches waiting for a slot */
-	job *running, *running_tail;  /* fetches resolving or inside the multi
+	struct sg_list running;       /* job (run_link): fetches resolving or inside the multi
 	                                 handle, oldest (by t0) first */
 	job *c_head, *c_tail;         /* blocked, waiting for the writer */
 	size_t c_count;               /* blocked, not yet answered (incl. the

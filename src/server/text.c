@@ -80,32 +80,33 @@ static void tb_atom(tbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+/* sg_json_walk's writer: kept text, what fits cut where a character
+ * starts; an escape whole or not at all. */
+static int tb_json_put(void *ctx, const char *p, size_t n, int kept)
+{
+	tbuf *b = ctx;
+	size_t room = b->cap - 1 - b->len;
+	if (kept && n > room) {
+		n = room;
+		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n--;
+		tb_atom(b, p, n);
+		b->trunc = 1;
+	} else {
+		tb_atom(b, p, n);
+	}
+	return b->trunc;
+}
+
 void tb_json(tbuf *b, const char *s, size_t n, size_t max)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t lim = n < max ? n : max;
 	if (b->trunc || b->cap < 3 || b->cap - 1 - b->len < 2) {
 		b->trunc = 1;
 		return;
 	}
 	tb_atom(b, "\"", 1);
 	b->cap--; /* keep room for the closing quote */
-	for (size_t i = 0; i < lim && !b->trunc;) {
-		size_t run = sg_json_plain_run(u + i, lim - i);
-		if (run) { /* plain ASCII: what fits, then cut */
-			size_t room = b->cap - 1 - b->len;
-			tb_atom(b, (const char *)u + i, run < room ? run : room);
-			if (run > room)
-				b->trunc = 1;
-			i += run;
-			continue;
-		}
-		char e[8];
-		const char *w;
-		size_t wn;
-		i += sg_json_step(u + i, lim - i, e, &w, &wn);
-		tb_atom(b, w, wn); /* an escape or a character: whole or not at all */
-	}
+	sg_json_walk(s, n < max ? n : max, tb_json_put, b);
 	if (n > max)
 		tb_atom(b, "...", 3);
 	b->cap++;

@@ -222,6 +222,10 @@ json_t *dd_incident_item(int64_t id, const store_attempt_in *a, const char *key,
 	                         dd_n(a->observe ? 1 : 0), "attempts", dd_n(1), "opened_ms",
 	                         dd_n(at), "updated_ms", dd_n(at), "lease_owner", dd_s(owner),
 	                         "lease_until_ms", dd_n(until));
+	if (item && owner[0] && json_object_set_new(item, "lease_by", dd_s(owner))) {
+		json_decref(item);   /* the lease marked as this version's (dynamo_hold.c) */
+		item = NULL;
+	}
 	if (item && dd_claimable(state, a->observe) &&
 	    json_object_set_new(item, DD_CLAIM_ATTR, dd_s("1"))) {
 		json_decref(item);
@@ -450,7 +454,7 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		dd_tx t = {0};
 		dd_tx_add(&t, "Update", dd_key(DD_INCIDENTS, sk),
 		       "SET #s = :c, state_reason = :r, state_ms = :at, updated_ms = :at, "
-		       "lease_owner = :o, lease_until_ms = :u",
+		       "lease_owner = :o, lease_by = :o, lease_until_ms = :u",
 		       "#s = :from AND lease_owner = :prev AND lease_until_ms = :pu",
 		       json_pack("{s:s}", "#s", "state"),
 		       json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", ":c", dd_s("containing"), ":r",
@@ -746,6 +750,7 @@ static const struct store_engine dynamo_engine = {
 	.claim = dd_claim,
 	.renew = dd_renew,
 	.hold = dd_hold,
+	.holds_ready = dd_holds_ready,
 	.get = dd_get,
 	.list = dd_list,
 	.attempts = dd_attempts,
@@ -753,6 +758,7 @@ static const struct store_engine dynamo_engine = {
 	.step_get = dd_step_get,
 	.history = dd_history,
 	.count_states = dd_count_states,
+	.ping = dd_ping,
 };
 
 /* DynamoDB table names: 3-255 of [A-Za-z0-9_.-] (API reference, CreateTable). */
@@ -850,9 +856,14 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 		rc = ensure_table(s, o->readonly != 0, err, errlen);
 	if (!rc)
 		rc = dd_identity(s, o->readonly != 0, err, errlen);
-	if (!rc && !o->readonly && (rc = dd_backfill_holders(s)))
-		snprintf(err, errlen, "state table %s: giving the incidents of an older ssrfguard "
-		         "their instance holders: %s", s->table, s->msg);
+	if (!rc && !o->readonly) {
+		rc = dd_backfill_holders(s);
+		if (rc == SG_ERR_BUSY && s->upgrade_waits)
+			rc = SG_OK;   /* detectors and operators go on; holds wait (store_hold) */
+		else if (rc)
+			snprintf(err, errlen, "state table %s: giving the incidents of an older "
+			         "ssrfguard their instance holders: %s", s->table, s->msg);
+	}
 	if (rc) {
 		dd_close(&s->base);
 		return rc;

@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/escape.h"
+
 #define DD_HOLDER_SK "holder"
 
 static void holder_pk(const char *instance, char pk[160])
@@ -114,6 +116,9 @@ sg_err dd_hold(store *base, int64_t id, const char *owner, int64_t *holder)
 	dd_store *s = (dd_store *)base;
 	char sk[24];
 	dd_id_text(id, sk);
+	sg_err ready = dd_holds_ready(base);
+	if (ready)
+		return ready;   /* never a hold on a half-upgraded table */
 	for (int round = 0; round < DD_ROUNDS; round++) {
 		json_t *it = NULL;
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, sk, &it);
@@ -173,6 +178,69 @@ sg_err dd_unhold(dd_store *s, dd_tx *t, int64_t id, const char *instance)
 
 /* ---- the upgrade of a table written before holders ---- */
 
+/* Responders of an older ssrfguard write no holder items, and an old binary
+ * cannot be changed to check for the upgrade.  What a new one can see: the
+ * leases they hold.  Every claim of this version marks its lease (lease_by =
+ * the owner, in the claim's own write); an older claimer sets lease_owner
+ * and leaves lease_by alone.  So a live lease whose lease_by is not its
+ * owner was taken by an older responder, now at work on the table. */
+bool dd_lease_is_old(const json_t *item, int64_t now)
+{
+	return !strcmp(aws_ddb_str(item, "state"), "containing") &&
+	       aws_ddb_num(item, "lease_until_ms") > now &&
+	       strcmp(aws_ddb_str(item, "lease_by"), aws_ddb_str(item, "lease_owner")) != 0;
+}
+
+typedef struct old_leases {
+	int64_t now;
+	size_t n;
+	char names[480];  /* the first few, for the message */
+} old_leases;
+
+static sg_err note_old_lease(void *ctx, const json_t *item)
+{
+	old_leases *o = ctx;
+	if (!dd_lease_is_old(item, o->now))
+		return SG_OK;
+	size_t used = strlen(o->names);
+	if (o->n++ < 4 && used < sizeof o->names - 1) {
+		char owner[96];
+		int64_t left = (aws_ddb_num(item, "lease_until_ms") - o->now + 999) / 1000;
+		sg_text_clean(owner, sizeof owner, aws_ddb_str(item, "lease_owner"),
+		              strlen(aws_ddb_str(item, "lease_owner")));
+		snprintf(o->names + used, sizeof o->names - used, "%sINC-%lld (owner %s, lease %lld s more)",
+		         used ? ", " : "", (long long)aws_ddb_num(item, "id"), owner, (long long)left);
+	}
+	return SG_OK;
+}
+
+/* SG_ERR_BUSY, s->msg naming them, when older responders hold live leases. */
+static sg_err refuse_if_old_leases(dd_store *s)
+{
+	struct aws_error e;
+	old_leases o = {.now = store_now_ms()};
+	struct aws_ddb_expr f = {.condition = "#s = :c AND lease_until_ms > :now",
+	                         .names = json_pack("{s:s}", "#s", "state"),
+	                         .values = json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":now",
+	                                             dd_n(o.now))};
+	aws_error_clear(&e);
+	sg_err rc = f.names && f.values ? aws_ddb_query(s->aws, s->table, DD_INCIDENTS, NULL, true, &f,
+	                                                0, note_old_lease, &o, &e)
+	                                : SG_ERR_NOMEM;
+	json_decref(f.names);
+	json_decref(f.values);
+	if (rc)
+		return dd_fail(s, rc, "Query", &e);
+	if (!o.n)
+		return SG_OK;
+	snprintf(s->msg, sizeof s->msg, "state table %.100s waits for its upgrade to holder items: "
+	         "responders of an older ssrfguard hold %zu live lease%s (%.480s%s); stop every "
+	         "older responder (respond; serve with respond = on), or wait until those leases "
+	         "end, then run this again (docs/fleet.md, \"Upgrading a table written before "
+	         "holders\")", s->table, o.n, o.n == 1 ? "" : "s", o.names, o.n > 4 ? ", ..." : "");
+	return SG_ERR_BUSY;
+}
+
 typedef struct backfill {
 	dd_store *s;
 	sg_err err;   /* a put's failure (store_errmsg has it) */
@@ -196,13 +264,8 @@ static sg_err backfill_one(void *ctx, const json_t *item)
 	return b->err;
 }
 
-sg_err dd_backfill_holders(dd_store *s)
+static sg_err give_holders(dd_store *s)
 {
-	json_t *done = NULL;
-	sg_err rc = dd_get_item(s, "meta", DD_HOLDER_SK "s", &done);
-	json_decref(done);
-	if (rc != SG_ERR_NOTFOUND)
-		return rc;
 	struct aws_error e;
 	struct aws_ddb_expr f = {
 		.condition = "(#s = :c OR #s = :d) AND observe = :zero",
@@ -212,9 +275,9 @@ sg_err dd_backfill_holders(dd_store *s)
 	/* oldest first: of two old incidents holding one instance, the first */
 	backfill b = {s, SG_OK};
 	aws_error_clear(&e);
-	rc = f.names && f.values ? aws_ddb_query(s->aws, s->table, DD_INCIDENTS, NULL, true, &f, 0,
-	                                         backfill_one, &b, &e)
-	                         : SG_ERR_NOMEM;
+	sg_err rc = f.names && f.values ? aws_ddb_query(s->aws, s->table, DD_INCIDENTS, NULL, true,
+	                                                &f, 0, backfill_one, &b, &e)
+	                                : SG_ERR_NOMEM;
 	json_decref(f.names);
 	json_decref(f.values);
 	if (b.err || rc)
@@ -227,4 +290,28 @@ sg_err dd_backfill_holders(dd_store *s)
 	rc = mark ? aws_ddb_put(s->aws, s->table, mark, NULL, &e) : SG_ERR_NOMEM;
 	json_decref(mark);
 	return dd_fail(s, rc, "PutItem", &e);
+}
+
+sg_err dd_backfill_holders(dd_store *s)
+{
+	json_t *done = NULL;
+	sg_err rc = dd_get_item(s, "meta", DD_HOLDER_SK "s", &done);
+	json_decref(done);
+	if (rc == SG_OK)
+		s->holders_ready = true;
+	if (rc != SG_ERR_NOTFOUND)
+		return rc;
+	s->upgrade_waits = false;
+	if ((rc = refuse_if_old_leases(s)) == SG_ERR_BUSY)
+		s->upgrade_waits = true;
+	if (rc || (rc = give_holders(s)))
+		return rc;
+	s->holders_ready = true;
+	return SG_OK;
+}
+
+sg_err dd_holds_ready(store *base)
+{
+	dd_store *s = (dd_store *)base;
+	return s->holders_ready ? SG_OK : dd_backfill_holders(s);
 }

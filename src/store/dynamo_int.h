@@ -19,6 +19,10 @@ typedef struct dd_store {
 	unsigned conflicts; /* transactions in a row cancelled for TransactionConflict */
 	bool unanswered;    /* the last transaction got no answer after every resend:
 	                       it may have taken effect */
+	bool holders_ready; /* the table has its holder items (meta/holders seen
+	                       or written): holds may be handed out */
+	bool upgrade_waits; /* the upgrade to them waits: older responders hold
+	                       live leases (dynamo_hold.c; msg names them) */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 
@@ -81,10 +85,17 @@ sg_err dd_identity(dd_store *s, bool readonly, char *err, size_t errlen);
  * store_engine has it; dd_unhold adds to t the end of id's hold on
  * instance when it has it (a conditional Delete); dd_backfill_holders gives
  * the incidents of a table written before holders theirs, once per table
- * (the item meta / holders marks it done). */
+ * (the item meta / holders marks it done), unless responders of an older
+ * ssrfguard hold live leases: then SG_ERR_BUSY and upgrade_waits (msg names
+ * them), and no hold is handed out until a later try finds none. */
 sg_err dd_hold(store *s, int64_t id, const char *owner, int64_t *holder);
 sg_err dd_unhold(dd_store *s, dd_tx *t, int64_t id, const char *instance);
 sg_err dd_backfill_holders(dd_store *s);
+/* store_holds_ready: the upgrade done, else tried again now. */
+sg_err dd_holds_ready(store *s);
+/* Is item (an incident) under a live lease at `now` taken by a responder
+ * older than this version (its lease unmarked: lease_by is not the owner)? */
+bool dd_lease_is_old(const json_t *item, int64_t now);
 
 /* "00000000000000000042" (sk of an incident) and "inc#..." (its partition). */
 void dd_id_text(int64_t id, char out[24]);
@@ -106,13 +117,15 @@ sg_err dd_fail(dd_store *s, sg_err rc, const char *what, const struct aws_error 
 /* The read side (dynamo_read.c), as struct store_engine has them. */
 sg_err dd_get(store *s, int64_t id, store_incident *out);
 sg_err dd_get_item(dd_store *s, const char *pk, const char *sk, json_t **item);
-sg_err dd_list(store *s, int state, size_t limit, store_incident **out, size_t *n);
+sg_err dd_list(store *s, int state, int64_t before, size_t limit, store_incident **out,
+               size_t *n);
 sg_err dd_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
                    size_t *n);
 sg_err dd_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
 sg_err dd_step_get(store *s, int64_t incident_id, const char *name, store_step *out);
 sg_err dd_history(store *s, int64_t incident_id, store_history **out, size_t *n);
 sg_err dd_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+sg_err dd_ping(store *s);
 /* An item of the table (any other writer's: untrusted) into a record:
  * strings malloc'd ("" when absent), numbers 0 when absent or malformed.
  * SG_ERR_NOMEM; dd_fill_step: SG_ERR_PROTOCOL when the item's sk is not a

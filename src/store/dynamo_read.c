@@ -88,6 +88,7 @@ sg_err dd_fill_incident(const json_t *it, store_incident *r)
 	r->lease_owner = dd_str(it, "lease_owner", &bad);
 	r->lease_until_ms = aws_ddb_num(it, "lease_until_ms");
 	r->observe = (int)aws_ddb_num(it, "observe");
+	r->lease_old = dd_lease_is_old(it, store_now_ms());
 	if (bad) {
 		store_incident_free(r);
 		return SG_ERR_NOMEM;
@@ -141,11 +142,12 @@ static sg_err take(void *ctx, const json_t *item)
 	return rc == DD_ENOUGH ? SG_OK : rc;
 }
 
-static sg_err run_query(dd_store *s, const char *pk, const char *prefix, bool forward,
-                        const struct aws_ddb_expr *filter, collect *c, void **out, size_t *n)
+static sg_err run_query(dd_store *s, const char *pk, const struct aws_ddb_range *range,
+                        bool forward, const struct aws_ddb_expr *filter, collect *c, void **out,
+                        size_t *n)
 {
 	struct aws_error e;
-	sg_err rc = aws_ddb_query(s->aws, s->table, pk, prefix, forward, filter, 0, take, c, &e);
+	sg_err rc = aws_ddb_query(s->aws, s->table, pk, range, forward, filter, 0, take, c, &e);
 	if (rc == DD_ENOUGH)
 		rc = SG_OK;
 	if (rc) {
@@ -165,7 +167,8 @@ static sg_err incident_query(dd_store *s, int64_t id, const char *prefix, collec
 {
 	char pk[32];
 	dd_partition(id, pk);
-	return run_query(s, pk, prefix, true, NULL, c, out, n);
+	struct aws_ddb_range r = {.sk_prefix = prefix};
+	return run_query(s, pk, &r, true, NULL, c, out, n);
 }
 
 static sg_err fill_inc(const json_t *it, void *rec, size_t i)
@@ -176,11 +179,20 @@ static sg_err fill_inc(const json_t *it, void *rec, size_t i)
 
 static void clear_inc(void *rec) { store_incident_free(rec); }
 
-sg_err dd_list(store *base, int state, size_t limit, store_incident **out, size_t *n)
+/* A page: the items below before's sort key, newest first.  Without a
+ * filter each DynamoDB page asks for just the items wanted (Limit), one more
+ * than limit at most being read; with one, DynamoDB's 1 MB pages until
+ * enough matched. */
+sg_err dd_list(store *base, int state, int64_t before, size_t limit, store_incident **out,
+               size_t *n)
 {
 	dd_store *s = (dd_store *)base;
 	collect c = {.limit = limit, .size = sizeof **out, .fill = fill_inc, .clear = clear_inc};
 	struct aws_ddb_expr f = {0};
+	char below[24];
+	struct aws_ddb_range r = {.sk_below = before < INT64_MAX ? below : NULL,
+	                          .page_items = state < 0 && limit < 10000 ? (unsigned)limit + 1 : 0};
+	dd_id_text(before, below);
 	if (state >= 0) {
 		f.condition = "#st = :st";
 		f.names = json_pack("{s:s}", "#st", "state");
@@ -191,7 +203,7 @@ sg_err dd_list(store *base, int state, size_t limit, store_incident **out, size_
 			return SG_ERR_NOMEM;
 		}
 	}
-	sg_err rc = run_query(s, DD_INCIDENTS, NULL, false, state >= 0 ? &f : NULL, &c,
+	sg_err rc = run_query(s, DD_INCIDENTS, &r, false, state >= 0 ? &f : NULL, &c,
 	                      (void **)out, n);
 	json_decref(f.names);
 	json_decref(f.values);
@@ -205,6 +217,19 @@ static sg_err count_one(void *ctx, const json_t *item)
 	if (store_state_parse(aws_ddb_str(item, "state"), &k) == SG_OK)
 		counts[k]++;
 	return SG_OK;
+}
+
+sg_err dd_ping(store *base)
+{
+	dd_store *s = (dd_store *)base;
+	struct aws_error e;
+	json_t *item = NULL;
+	json_t *key = dd_key("meta", "identity");
+	/* eventually consistent: whether the table answers, not what it holds */
+	sg_err rc = key ? aws_ddb_get(s->aws, s->table, key, false, &item, &e) : SG_ERR_NOMEM;
+	json_decref(key);
+	json_decref(item);
+	return key ? dd_fail(s, rc, "GetItem", &e) : rc;
 }
 
 sg_err dd_count_states(store *base, int64_t counts[STORE_STATE__COUNT])

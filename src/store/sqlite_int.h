@@ -25,12 +25,14 @@ sg_err store_map_rc(int rc);
 
 /* The read side (sqlite_read.c), as struct store_engine has them. */
 sg_err sq_get(store *s, int64_t id, store_incident *out);
-sg_err sq_list(store *s, int state, size_t limit, store_incident **out, size_t *n);
+sg_err sq_list(store *s, int state, int64_t before, size_t limit, store_incident **out,
+               size_t *n);
 sg_err sq_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
                    size_t *n);
 sg_err sq_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
 sg_err sq_step_get(store *s, int64_t incident_id, const char *name, store_step *out);
 sg_err sq_history(store *s, int64_t incident_id, store_history **out, size_t *n);
 sg_err sq_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+sg_err sq_ping(store *s);
 
 #endif

@@ -115,36 +115,43 @@ static int fill_inc(sqlite3_stmt *st, void *rec)
 
 static void clear_inc(void *rec) { store_incident_free(rec); }
 
+/* The statement's first row into *out (size bytes), or SG_ERR_NOTFOUND. */
+static sg_err collect_one(sqlite3_stmt *st, size_t size, fill_fn fill, clear_fn clear, void *out)
+{
+	void *arr = NULL;
+	size_t n = 0;
+	sg_err e = collect(st, size, 1, fill, clear, &arr, &n);
+	if (e == SG_OK && n == 0)
+		e = SG_ERR_NOTFOUND;
+	if (e == SG_OK)
+		memcpy(out, arr, size);
+	free(arr);
+	return e;
+}
+
 sg_err sq_get(store *s, int64_t id, store_incident *out)
 {
 	sqlite3_stmt *st = NULL;
-	void *arr = NULL;
-	size_t n = 0;
 	sg_err e = prep(s, "SELECT " INC_COLS " FROM incidents WHERE id = ?1", &st);
 	if (e != SG_OK)
 		return e;
 	sqlite3_bind_int64(st, 1, id);
-	if ((e = collect(st, sizeof *out, 1, fill_inc, clear_inc, &arr, &n)) != SG_OK)
-		return e;
-	if (n == 0) {
-		free(arr);
-		return SG_ERR_NOTFOUND;
-	}
-	*out = *(store_incident *)arr;
-	free(arr);
-	return SG_OK;
+	return collect_one(st, sizeof *out, fill_inc, clear_inc, out);
 }
 
-sg_err sq_list(store *s, int state, size_t limit, store_incident **out, size_t *n)
+sg_err sq_list(store *s, int state, int64_t before, size_t limit, store_incident **out,
+               size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	sg_err e = prep(s, state < 0
-		? "SELECT " INC_COLS " FROM incidents ORDER BY id DESC"
-		: "SELECT " INC_COLS " FROM incidents WHERE state = ?1 ORDER BY id DESC", &st);
+		? "SELECT " INC_COLS " FROM incidents WHERE id < ?2 ORDER BY id DESC"
+		: "SELECT " INC_COLS " FROM incidents WHERE state = ?1 AND id < ?2 ORDER BY id DESC",
+		&st);
 	if (e != SG_OK)
 		return e;
 	if (state >= 0)
 		sqlite3_bind_text(st, 1, store_state_name((store_state)state), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
 	return collect(st, sizeof **out, limit, fill_inc, clear_inc, (void **)out, n);
 }
 
@@ -222,23 +229,13 @@ sg_err sq_steps(store *s, int64_t incident_id, store_step **out, size_t *n)
 sg_err sq_step_get(store *s, int64_t incident_id, const char *name, store_step *out)
 {
 	sqlite3_stmt *st = NULL;
-	void *arr = NULL;
-	size_t n = 0;
 	sg_err e = prep(s, "SELECT " STEP_COLS " FROM steps WHERE incident_id = ?1 AND name = ?2",
 	                &st);
 	if (e != SG_OK)
 		return e;
 	sqlite3_bind_int64(st, 1, incident_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if ((e = collect(st, sizeof *out, 1, fill_step, clear_step, &arr, &n)) != SG_OK)
-		return e;
-	if (n == 0) {
-		free(arr);
-		return SG_ERR_NOTFOUND;
-	}
-	*out = *(store_step *)arr;
-	free(arr);
-	return SG_OK;
+	return collect_one(st, sizeof *out, fill_step, clear_step, out);
 }
 
 /* ---- history ---- */
@@ -269,6 +266,17 @@ sg_err sq_history(store *s, int64_t incident_id, store_history **out, size_t *n)
 		return e;
 	sqlite3_bind_int64(st, 1, incident_id);
 	return collect(st, sizeof **out, 1000000, fill_hist, clear_hist, (void **)out, n);
+}
+
+sg_err sq_ping(store *s)
+{
+	sqlite3_stmt *st = NULL;
+	sg_err e = prep(s, "SELECT max(id) FROM incidents", &st);   /* the rowid's last page */
+	if (e != SG_OK)
+		return e;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? SG_OK : map_rc(rc);
 }
 
 sg_err sq_count_states(store *s, int64_t counts[STORE_STATE__COUNT])

@@ -274,6 +274,13 @@ sg_err store_hold(store *s, int64_t incident_id, const char *owner, int64_t *hol
 	return s->eng->hold(s, incident_id, owner, holder);
 }
 
+sg_err store_holds_ready(store *s)
+{
+	if (!s)
+		return SG_ERR_INVAL;
+	return s->eng->holds_ready ? s->eng->holds_ready(s) : SG_OK;
+}
+
 int store_state_holds(store_state st)
 {
 	return st == STORE_OPEN || st == STORE_CONTAINING || st == STORE_CONTAINED;
@@ -288,13 +295,48 @@ sg_err store_get(store *s, int64_t id, store_incident *out)
 	return s->eng->get(s, id, out);
 }
 
-sg_err store_list(store *s, int state, size_t limit, store_incident **out, size_t *n)
+sg_err store_list(store *s, int state, int64_t before, size_t limit, store_incident **out,
+                  size_t *n)
 {
-	if (!s || !out || !n || state >= STORE_STATE__COUNT)
+	if (!s || !out || !n || state >= STORE_STATE__COUNT || before < 0)
 		return SG_ERR_INVAL;
 	*out = NULL;
 	*n = 0;
-	return s->eng->list(s, state, limit ? limit : 1000, out, n);
+	return s->eng->list(s, state, before ? before : INT64_MAX, limit ? limit : STORE_PAGE, out,
+	                    n);
+}
+
+sg_err store_each_incident(store *s, int state,
+                           sg_err (*each)(void *ctx, const store_incident *inc), void *ctx)
+{
+	if (!each)
+		return SG_ERR_INVAL;
+	int64_t before = 0;
+	for (;;) {
+		store_incident *arr;
+		size_t n, i;
+		sg_err err = store_list(s, state, before, STORE_PAGE, &arr, &n);
+		for (i = 0; !err && i < n; i++)
+			err = each(ctx, &arr[i]);
+		if (n)
+			before = arr[n - 1].id;
+		store_incidents_free(arr, n);
+		if (err || n < STORE_PAGE)
+			return err;
+	}
+}
+
+sg_err store_count(store *s, int state, int64_t *n)
+{
+	int64_t counts[STORE_STATE__COUNT] = {0};
+	if (!n || state >= STORE_STATE__COUNT)
+		return SG_ERR_INVAL;
+	*n = 0;
+	sg_err err = store_count_states(s, counts);
+	for (int k = 0; !err && k < STORE_STATE__COUNT; k++)
+		if (state < 0 || state == k)
+			*n += counts[k];
+	return err;
 }
 
 sg_err store_attempts(store *s, int64_t incident_id, size_t limit, store_attempt **out,
@@ -340,6 +382,11 @@ sg_err store_count_states(store *s, int64_t counts[STORE_STATE__COUNT])
 		return SG_ERR_INVAL;
 	memset(counts, 0, STORE_STATE__COUNT * sizeof counts[0]);
 	return s->eng->count_states(s, counts);
+}
+
+sg_err store_ping(store *s)
+{
+	return s ? s->eng->ping(s) : SG_ERR_INVAL;
 }
 
 /* ---- records ---- */

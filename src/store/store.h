@@ -370,6 +370,17 @@ sg_err store_renew(store *s, int64_t incident_id, const char *owner,
  */
 sg_err store_hold(store *s, int64_t incident_id, const char *owner, int64_t *holder);
 
+/*
+ * Whether store_hold may hand out holds on this handle's store: SG_OK, or
+ * SG_ERR_BUSY while a DynamoDB table written before holders waits for its
+ * upgrade because responders of an older ssrfguard hold live leases on it
+ * (they write no holder item, and cannot be changed to check): store_errmsg
+ * names them (incident, owner, seconds left).  Each call looks again and
+ * upgrades the table once none is left; store_hold makes the same check.
+ * A responder calls it before it starts (docs/fleet.md, "Upgrading").
+ */
+sg_err store_holds_ready(store *s);
+
 /* 1 if an incident in state st keeps the hold it has (open, containing,
  * contained), else 0. */
 int store_state_holds(store_state st);
@@ -391,6 +402,10 @@ typedef struct store_incident {
 	char *lease_owner;       /* "" when not held */
 	int64_t lease_until_ms;  /* 0 when not held */
 	int observe;             /* opened observe-only (see store_attempt_in) */
+	int lease_old;           /* 1: under a live lease taken by a responder of
+	                            an older ssrfguard, one that writes no holder
+	                            items (DynamoDB: its lease is unmarked,
+	                            store_holds_ready); stop it */
 } store_incident;
 
 typedef struct store_attempt {
@@ -417,13 +432,30 @@ sg_err store_get(store *s, int64_t id, store_incident *out);
 void store_incident_free(store_incident *inc); /* frees the strings only */
 
 /*
- * Incidents, newest first, at most limit (0 = 1000).  state < 0: every
- * state; else only that state.  *out is a malloc'd array of *n (NULL when
- * 0) freed by store_incidents_free.
+ * One page of incidents, newest first: those with an id below `before` (0:
+ * from the newest), at most limit (0 = STORE_PAGE).  state < 0: every
+ * state; else only that state.  The next page is the one below the last id
+ * returned, until a page comes back short (fewer than limit).  Paging by
+ * id never shows an incident twice and never skips one that keeps its
+ * state (one opened meanwhile is newer: it is on no later page).  *out is a
+ * malloc'd array of *n (NULL when 0) freed by store_incidents_free.
  */
-sg_err store_list(store *s, int state, size_t limit, store_incident **out,
+#define STORE_PAGE 1000
+sg_err store_list(store *s, int state, int64_t before, size_t limit, store_incident **out,
                   size_t *n);
 void store_incidents_free(store_incident *arr, size_t n);
+
+/*
+ * Every incident (state < 0) or every one in state, newest first, read a
+ * page at a time (at most STORE_PAGE of them in memory): each() gets each
+ * in turn (the record is freed after it returns); any code but SG_OK from
+ * it stops the walk with that code.
+ */
+sg_err store_each_incident(store *s, int state,
+                           sg_err (*each)(void *ctx, const store_incident *inc), void *ctx);
+
+/* How many incidents there are (state < 0) or in state, into *n. */
+sg_err store_count(store *s, int state, int64_t *n);
 
 /* An incident's attempts, oldest first, at most limit (0 = 1000). */
 sg_err store_attempts(store *s, int64_t incident_id, size_t limit,
@@ -443,7 +475,16 @@ sg_err store_history_list(store *s, int64_t incident_id, store_history **out,
                           size_t *n);
 void store_history_free(store_history *arr, size_t n);
 
-/* Counts for /metrics: incidents per state (array of STORE_STATE__COUNT). */
+/* Counts for /metrics: incidents per state (array of STORE_STATE__COUNT).
+ * On DynamoDB a strongly consistent Query of every incident: not for a
+ * health probe (store_ping). */
 sg_err store_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+
+/* Whether the store can be read now, at the cost of one small read, for a
+ * health check a load balancer polls: SQLite reads the newest incident's
+ * id (a store removed or corrupted since the open fails), DynamoDB the one
+ * item meta/identity (GetItem, eventually consistent: half a read unit).
+ * The reason of a failure in store_errmsg. */
+sg_err store_ping(store *s);
 
 #endif

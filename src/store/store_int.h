@@ -26,14 +26,18 @@ struct store_engine {
 	                int64_t *incident_id);
 	sg_err (*renew)(store *s, int64_t incident_id, const char *owner, int64_t lease_ms);
 	sg_err (*hold)(store *s, int64_t incident_id, const char *owner, int64_t *holder);
+	sg_err (*holds_ready)(store *s);  /* NULL: always ready */
 	sg_err (*get)(store *s, int64_t id, store_incident *out);
-	sg_err (*list)(store *s, int state, size_t limit, store_incident **out, size_t *n);
+	/* ids below before (INT64_MAX: all), newest first, at most limit */
+	sg_err (*list)(store *s, int state, int64_t before, size_t limit, store_incident **out,
+	               size_t *n);
 	sg_err (*attempts)(store *s, int64_t incident_id, size_t limit, store_attempt **out,
 	                   size_t *n);
 	sg_err (*steps)(store *s, int64_t incident_id, store_step **out, size_t *n);
 	sg_err (*step_get)(store *s, int64_t incident_id, const char *name, store_step *out);
 	sg_err (*history)(store *s, int64_t incident_id, store_history **out, size_t *n);
 	sg_err (*count_states)(store *s, int64_t counts[STORE_STATE__COUNT]);
+	sg_err (*ping)(store *s);
 };
 
 struct store {

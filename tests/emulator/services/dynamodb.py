@@ -19,7 +19,18 @@ Stricter points the responder relies on, each from its AWS page:
   length (UTF-8 length) and attribute value lengths"): ValidationException
   "Item size has exceeded the maximum allowed size".
 - A Query returns at most 1 MB per page, with LastEvaluatedKey, even without
-  Limit (developer guide, "Paginating table query results in DynamoDB").
+  Limit (API reference, Query,
+  https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html:
+  a single Query "will read up to the maximum number of items set (if using
+  the Limit parameter) or a maximum of 1 MB of data and then apply any
+  filtering"; developer guide, "Paginating table query results in
+  DynamoDB"): the 1 MB and Limit count the items read before the filter, so
+  a page may hold fewer matches than asked, or none, and still have a
+  LastEvaluatedKey.  A page cut by Limit carries one even when nothing
+  follows ("If LastEvaluatedKey is not empty, it does not necessarily mean
+  that there is more data in the result set"), and ExclusiveStartKey is a
+  position in key order, so an item deleted since it was returned still
+  marks where the next page starts.
 - Reads are eventually consistent unless ConsistentRead is true (developer
   guide, "DynamoDB read consistency": an eventually consistent read "might not
   reflect the results of a recently completed write"): GetItem and Query
@@ -480,13 +491,16 @@ def query(ctx, p):
             and keycond(it)]
     if ix:
         rows = [_projected(t, ix, it) for it in rows]
-    if rkey:
-        rows.sort(key=lambda it: (ddb_expr._scalar(it[rkey])[0] or Decimal(0), _key_of(t, it)),
-                  reverse=p.get("ScanIndexForward") is False)
-    if p.get("ExclusiveStartKey"):
-        start = _key_of(t, p["ExclusiveStartKey"])
-        keys = [_key_of(t, it) for it in rows]
-        rows = rows[keys.index(start) + 1:] if start in keys else []
+    backward = p.get("ScanIndexForward") is False
+
+    def order(it):
+        return (ddb_expr._scalar(it[rkey])[0] or Decimal(0), _key_of(t, it)) if rkey else _key_of(t, it)
+    rows.sort(key=order, reverse=backward)
+    if p.get("ExclusiveStartKey"):    # a position: the item itself may be gone
+        if rkey and rkey not in p["ExclusiveStartKey"]:
+            raise ApiError("ValidationException", "The provided starting key is invalid")
+        start = order(p["ExclusiveStartKey"])
+        rows = [it for it in rows if (order(it) < start if backward else order(it) > start)]
     limit = p.get("Limit") or len(rows)
     page, size = [], 0
     for it in rows[:limit]:
@@ -496,7 +510,7 @@ def query(ctx, p):
         size += item_size(it)
     out_rows = [it for it in page if filt is None or filt(it)]
     out = {"Items": out_rows, "Count": len(out_rows), "ScannedCount": len(page)}
-    if len(rows) > len(page):
+    if page and (len(rows) > len(page) or len(page) == p.get("Limit")):
         last = page[-1]
         out["LastEvaluatedKey"] = {n: last[n] for n in (t["hash"], t["range"], hkey, rkey) if n}
     return out

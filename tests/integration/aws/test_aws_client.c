@@ -194,6 +194,16 @@ TEST(client_refusals)
 	c = client_with(o, &e);
 	CHECK_INT(whoami(c, NULL, &e), SG_ERR_AUTH);
 	aws_client_free(c);
+	/* params a typed call could not build are refused unsent, and freed */
+	c = client();
+	struct aws_xml *r = (struct aws_xml *)&e; /* reset to NULL */
+	struct aws_params *p = aws_params_new();
+	aws_params_add(p, "", "no name");
+	CHECK_INT(aws_query_take(c, AWS_STS, "GetCallerIdentity", NULL, p, 0, &r, &e), SG_ERR_INVAL);
+	CHECK(r == NULL && strstr(e.message, "GetCallerIdentity: bad parameters"));
+	CHECK_INT(e.attempts, 0);
+	CHECK_INT(aws_query_take(c, AWS_STS, "GetCallerIdentity", NULL, NULL, 0, &r, &e), SG_ERR_NOMEM);
+	aws_client_free(c);
 }
 
 /* ---------------------------------------------------------------- retries */

@@ -18,6 +18,7 @@ from what happened.  Each case here was seen saying something untrue.
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -231,7 +232,7 @@ try:
     p = h.respond(B, emu, work, "--observe", "--instance", h.VICTIM, "--json")
     out = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
     h.check(p.returncode == 0 and out and len(out) == len(p.stdout.splitlines()) and
-            out[-1].get("outcome") == "observed" and str(out[-1].get("report")).endswith("INC-1.md")
+            out[-1].get("outcome") == "observed" and re.search(r"/INC-1-[0-9a-f]{16}\.md$", str(out[-1].get("report")))
             and all(str(x.get("ts")).endswith("Z") and x.get("incident") == "INC-1"
                     for x in out[:-1]) and len(out) > 3,
             f"observe --json: progress and result as JSON lines: {p.returncode} {p.stdout[-600:]}")

@@ -3,8 +3,15 @@
  * whose AWS calls, evidence and forensic examination (findings, YARA
  * matches, persistence places) are hostile too, and one step of each
  * other state a step ends in (off, skipped), for test_dashboard.py and
- * test_browser.py. */
+ * test_browser.py.
+ *
+ * `dashboard-seed STORE MANY`: MANY more incidents, each of its own hostile
+ * source (markup, a quote, a CRLF, invalid UTF-8) and destination, written
+ * straight to the store in batches (seconds for thousands, where as many
+ * blocked requests through serve would take minutes): the paged list. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "store/store.h"
 
@@ -42,13 +49,49 @@ static const struct {
 	 "\"matches_omitted\":2}}]}}}"},
 };
 
+enum { BATCH = 500, SOURCE_MAX = 96 };
+
+/* MANY incidents of hostile sources, BATCH to a transaction. */
+static int seed_many(store *st, long many)
+{
+	static store_attempt_in a[BATCH];
+	static char src[BATCH][SOURCE_MAX], dest[BATCH][SOURCE_MAX];
+	for (long done = 0; done < many;) {
+		size_t n = many - done < BATCH ? (size_t)(many - done) : BATCH;
+		for (size_t i = 0; i < n; i++) {
+			long k = done + (long)i;
+			snprintf(src[i], SOURCE_MAX, "198.51.%ld.%ld<img src=x onerror=alert(%ld)>\"\r\n\xff",
+			         k / 250, k % 250, k);
+			snprintf(dest[i], SOURCE_MAX, "169.254.169.254:80</td><script>alert(%ld)</script>", k);
+			a[i] = (store_attempt_in){.client = src[i], .request = "GET /go HTTP/1.1",
+			                          .url = "http://169.254.169.254/", .dest = dest[i],
+			                          .category = "metadata", .rule = "metadata",
+			                          .reason = "<b>seeded</b>", .instance_id = "i-0123456789abcdef0",
+			                          .region = "us-east-1", .contain = (int)(k % 2)};
+		}
+		if (store_record_many(st, a, n, NULL) != SG_OK) {
+			fprintf(stderr, "dashboard-seed: after %ld: %s\n", done, store_errmsg(st));
+			return 1;
+		}
+		done += (long)n;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	char err[256];
+	char err[256] = "bad MANY";
 	store *st = NULL;
-	if (argc != 2 || store_open(argv[1], NULL, &st, err, sizeof err) != SG_OK) {
-		fprintf(stderr, "usage: dashboard-seed STORE (%s)\n", argc == 2 ? err : "");
+	long many = argc == 3 ? strtol(argv[2], NULL, 10) : 0;
+	if (argc < 2 || argc > 3 || (argc == 3 && (many < 1 || many > 1000000)) ||
+	    store_open(argv[1], NULL, &st, err, sizeof err) != SG_OK) {
+		fprintf(stderr, "usage: dashboard-seed STORE [MANY] (%s)\n", argc >= 2 ? err : "");
 		return 2;
+	}
+	if (many) {
+		int rc = seed_many(st, many);
+		store_close(st);
+		return rc;
 	}
 	const store_attempt_in hostile[] = {
 		{.client = "203.0.113.10",

@@ -10,8 +10,11 @@
 - hostile incidents (markup, quotes, control bytes, invalid UTF-8, CRLF in
   a destination) come out as well-formed JSON text: no raw control byte,
   no invalid UTF-8, no "</" and nothing in any response header;
-- live updates: the event stream starts with the list and sends it again
-  when the store changes;
+- live updates: the event stream starts with the newest page of the list
+  and sends it again when the store changes;
+- more incidents than a page (1,205): /api/incidents lists every one, and
+  /api/page pages through them all (total, the next page's id), none
+  twice, none left out; a malformed page parameter is 400;
 - every response carries the strict CSP; the page has no inline script and
   its script never uses innerHTML.
 """
@@ -255,9 +258,10 @@ def next_list(resp):
 
 
 first = next_list(ev)
-check(first == lst, "the stream starts with the list the API gives")
+check(first == {"incidents": lst, "total": 2, "older": None},
+      f"the stream starts with the newest page, as the API gives it: {first}")
 check(subprocess.run([SEED, store]).returncode == 0, "the same sources blocked again")
-second = next_list(ev)
+second = (next_list(ev) or {}).get("incidents")
 check(second and {i["source"]: i["attempts"] for i in second} ==
       {"203.0.113.10": 2, "203.0.113.11": 2}, f"the change arrives live: {second}")
 c.close()
@@ -305,6 +309,56 @@ except subprocess.TimeoutExpired:
 tail = p.stderr.read()
 held.close()
 check(rc == 0, f"SIGTERM stops it cleanly: {rc}: {tail[-3000:]}")
+
+# More incidents than a page, and than the 1000 the list once stopped at
+# (silently): every one is listed, and the pages reach every one.
+MANY = 1203
+check(subprocess.run([SEED, store, str(MANY)]).returncode == 0, f"{MANY} more incidents seeded")
+p = start()
+port = int(json.loads(p.stderr.readline())["message"].rsplit(":", 1)[1])
+st, _, raw = req("GET", "/api/incidents", BEARER)
+well_formed("the whole list", raw)
+every = json.loads(raw) if st == 200 else []
+ids = [i["id"] for i in every]
+check(len(ids) == MANY + 2 and ids == sorted(set(ids), reverse=True),
+      f"/api/incidents lists all {MANY + 2}, newest first: {len(ids)}")
+paged, before, pages = [], None, 0
+while pages < 10:
+    st, hd, raw = req("GET", "/api/page" + (f"?before={before}" if before else ""), BEARER)
+    common_headers("page", hd)
+    well_formed("page", raw)
+    pg = json.loads(raw) if st == 200 else {}
+    pages += 1
+    check(pg.get("total") == MANY + 2, f"each page says how many there are: {pg.get('total')}")
+    paged += [i["id"] for i in pg.get("incidents", [])]
+    before = pg.get("older")
+    if not before:
+        break
+    check(before == paged[-1], f"the next page starts below the last shown: {before} {paged[-1:]}")
+check(pages == 3 and paged == ids, f"three pages of 500 reach every incident once: {pages} {len(paged)}")
+st, _, raw = req("GET", f"/api/page?before={ids[10]}&limit=3", BEARER)
+pg = json.loads(raw) if st == 200 else {}
+check([i["id"] for i in pg.get("incidents", [])] == ids[11:14] and pg.get("older") == ids[13],
+      f"a page below an id, of a chosen size: {pg.get('older')}")
+st, _, raw = req("GET", f"/api/page?before={ids[-1]}", BEARER)
+pg = json.loads(raw) if st == 200 else {}
+check(pg.get("incidents") == [] and pg.get("older") is None, f"below the oldest: nothing more: {pg}")
+for q in ("before=abc", "before=0", "before=-1", "limit=0", "limit=1001", "limit=5x", "page=2",
+          "before=1&before=2x", "before=" + "9" * 30):
+    st, _, raw = req("GET", "/api/page?" + q, BEARER)
+    check(st == 400 and b"before and limit" in raw, f"GET /api/page?{q}: {st} {raw[:80]}")
+st, _, _ = req("GET", "/api/page")
+check(st == 401, f"a page needs the token too: {st}")
+st, _, _ = req("GET", "/api/events?before=x", BEARER)
+check(st == 400, f"a live page of a malformed id: {st}")
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+c.request("GET", f"/api/events?before={ids[600]}&limit=5", headers=BEARER)
+pg = next_list(c.getresponse()) or {}
+check([i["id"] for i in pg.get("incidents", [])] == ids[601:606] and pg.get("total") == MANY + 2,
+      f"the live stream of an older page carries that page: {pg.get('older')}")
+c.close()
+p.send_signal(signal.SIGTERM)
+check(p.wait(timeout=10) == 0, "stopped")
 
 print("dashboard:", "FAILED %d" % len(failures) if failures else "ok")
 sys.exit(1 if failures else 0)

@@ -11,7 +11,8 @@
 #  - ext4 times as the kernel decodes them (before 1970, after 2038, 0),
 #    symlink targets of 60 bytes or more, extended attributes
 #    (security.capability) and orphan inodes, recorded and diffed; an
-#    orphan (a miner unlinked while it ran) matched by YARA, inode and all.
+#    orphan (a miner unlinked while it ran) hashed, extent- or block-mapped
+#    (ext3), and matched by YARA, inode and all.
 source "$(dirname "$0")/lib.sh"
 
 # examine NAME ARGS...: runs examine, keeps stdout/stderr/rc
@@ -280,13 +281,13 @@ orphan_checks() { # NAME WHAT
     "$(jget "$WORK/o-$1/report.json" '[f["class"] for f in r["evidence"][0]["findings"] if "OrphanFile" in f["path"]]')" = "['deleted_in_image']"
   yara_orphan_checks "$1" "$2" "o-$1"
 }
-# yara_orphan_checks NAME WHAT OUTDIR [unhashed]: YARA read the orphan's
-# content (the miner unlinked while it ran) and says which inode, and that
-# it is deleted; "unhashed": the walk hashes no block-mapped orphan
+# yara_orphan_checks NAME WHAT OUTDIR: YARA read the orphan's content (the
+# miner unlinked while it ran) and says which inode, that it is deleted, and
+# the hash the walk took of it
 yara_orphan_checks() {
   local ino path sha
   ino=$(cat "$WORK/$1.ino"); path="/\$OrphanFiles/OrphanFile-$ino"
-  sha=$(cat "$WORK/$1.sha"); [ -z "${4:-}" ] || sha=None
+  sha=$(cat "$WORK/$1.sha")
   check "$2: YARA matched the orphan's content, with its inode and status" $PY - \
     "$WORK/$3/report.json" "$path" "$ino" "$sha" <<'PYEOF'
 import json, sys
@@ -313,9 +314,11 @@ orphan_snapshot orph -O ^orphan_file
 orphan_checks orph "orphan inode (superblock list)"
 examine orph-nobase --device "$WORK/orph-snap.img" --out "$WORK/o-orph-nobase" --no-device-hash
 yara_orphan_checks orph "orphan inode, no baseline" o-orph-nobase
-# ext3-like, block-mapped: the walk does not hash it, YARA reads it through libtsk
+# ext3-like, block-mapped (no extents): hashed like the rest, through libtsk
 orphan_snapshot orph3 -O ^extent,^64bit,^orphan_file
-yara_orphan_checks orph3 "orphan inode (block-mapped)" o-orph3 unhashed
+check "test image: the orphan is block-mapped" bash -c \
+  "! debugfs -R 'stat <$(cat "$WORK/orph3.ino")>' '$WORK/orph3-snap.img' 2>/dev/null | grep -q Extents"
+orphan_checks orph3 "orphan inode (block-mapped)"
 orphan_snapshot orphf -O orphan_file
 check "test image: the orphan is in the orphan file, not the superblock list" test \
   "$(dumpe2fs -h "$WORK/orphf-snap.img" 2>/dev/null | grep -c 'First orphan inode')" = 0

@@ -7,7 +7,10 @@
 # list, sizes and SHA-256 must be exactly the known files', libtsk's own
 # fiwalk must agree, the device hash must be sha256sum's; then known changes
 # against a baseline are found exactly, NTFS's own files ($MFT, $Bitmap, ...)
-# listed and hashed but not reported as changed.
+# listed and hashed but not reported as changed.  Deleted files: those libtsk
+# ties to a name are listed and hashed from their freed MFT record; a record
+# no name reaches (its directory's record reused) is an orphan, listed as
+# /$OrphanFiles/OrphanFile-N, hashed and scanned by YARA.
 source "$(dirname "$0")/lib.sh"
 command -v mkntfs >/dev/null && command -v ntfs-3g >/dev/null || { echo "SKIP: ntfs-3g not installed"; exit 77; }
 
@@ -171,5 +174,49 @@ assert fs["deleted_mft_records"] >= 3, fs["deleted_mft_records"]
 PYEOF
 check "ntfs: fls lists the deleted file, istat its record (the same record)" \
   bash -c "fls -r -d '$WORK/ntfs-del.img' | grep -q 'inetpub/wwwroot/default.asp'"
+check "ntfs: a deleted file whose record is still its own is hashed from it" grep -q \
+  "\"path\":\"/inetpub/wwwroot/default.asp\".*\"deleted\":true,\"sha256\":\"$(sha256sum <"$t/inetpub/wwwroot/default.asp" | cut -d' ' -f1)\"" \
+  "$WORK/out-del/ntfs-del.img/manifest.jsonl"
+
+# orphan MFT records: a tool deleted with its directory, whose record was
+# then reused (no name reaches the tool's record any more: libtsk puts it
+# under its virtual $OrphanFiles); listed, hashed and scanned by YARA
+cp "$img" "$WORK/ntfs-orph.img"
+ntfs_rw "$WORK/ntfs-orph.img" "$WORK/o" || fail "mount the copy to orphan a file in"
+mkdir "$WORK/o/drop"
+$PY - "$WORK/o/drop/kdevtmpfsi" "$WORK/orph.sha" <<'PYEOF'
+import hashlib, os, sys
+data = os.urandom(30000) + (b"\nexec ./kdevtmpfsi -o stratum+tcp://pool.minexmr.example:4444 -u "
+       b"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+       b" -a rx/0\n") + os.urandom(20000)
+open(sys.argv[1], "wb").write(data)
+open(sys.argv[2], "w").write(hashlib.sha256(data).hexdigest())
+PYEOF
+rm -r "$WORK/o/drop"
+ntfs_done "$WORK/o"
+ntfs_rw "$WORK/ntfs-orph.img" "$WORK/o" || fail "mount it again"
+mkdir "$WORK/o/reused"     # a fresh mount allocates from the lowest free record: drop's
+ntfs_done "$WORK/o"
+ino=$(fls -r -p "$WORK/ntfs-orph.img" | awk '/\$OrphanFiles\/kdevtmpfsi$/ { split($3, a, "-"); print a[1] }')
+check "test image: libtsk has the tool only under \$OrphanFiles" test -n "$ino"
+"$SG" forensics examine --device "$WORK/ntfs-orph.img" --out "$WORK/out-orph" --no-device-hash >/dev/null \
+  || fail "ntfs examine (orphan) exited $?"
+check "ntfs orphan record: listed, deleted, its content hashed" grep -q \
+  "\"path\":\"/\$OrphanFiles/OrphanFile-$ino\",\"fs\":0,\"inode\":$ino,\"type\":\"file\".*\"deleted\":true,\"sha256\":\"$(cat "$WORK/orph.sha")\".*\"note\":\"orphan MFT record" \
+  "$WORK/out-orph/ntfs-orph.img/manifest.jsonl"
+check "ntfs orphan record: YARA matched it, with its record number and status" $PY - \
+  "$WORK/out-orph/report.json" "/\$OrphanFiles/OrphanFile-$ino" "$ino" <<'PYEOF'
+import json, sys
+y = json.load(open(sys.argv[1]))["evidence"][0]["yara"]
+m = [m for m in y["matches"] if m["path"] == sys.argv[2]]
+assert len(m) == 1 and m[0]["inode"] == int(sys.argv[3]) and m[0]["class"] == "deleted_in_image", y["matches"]
+assert [x["namespace"] + "." + x["rule"] for x in m[0]["rules"]] == ["miners.miner_stratum_launcher"], m
+assert y["orphans"] == 1 and y["status"] == "complete", y
+PYEOF
+check "ntfs orphan record: report.md shows the match" grep -Fq \
+  "| \` /\$OrphanFiles/OrphanFile-$ino \` (orphan inode $ino) | deleted\\_in\\_image | **miners.miner\\_stratum\\_launcher** |" \
+  "$WORK/out-orph/report.md"
+check "ntfs orphan record: the MFT's never-named reserved records are not files" bash -c \
+  "! grep -q 'OrphanFile-1[6-9]\"\|OrphanFile-2[0-3]\"' '$WORK/out-orph/ntfs-orph.img/manifest.jsonl'"
 check "ntfs: the changed image still agrees with fiwalk" $PY "$HERE/fiwalk_check.py" "$evil" "$WORK/out-evil/ntfs-evil.img/manifest.jsonl"
 finish

@@ -21,6 +21,13 @@ out=$WORK/out
 expect_findings xfs "$out/report.json" "$EXPECTED_CHANGES"
 check "xfs: method is the read-only loop mount" test "$(jget "$out/report.json" 'r["evidence"][0]["filesystems"][0]["method"]')" == xfs-readonly-loop-mount
 check "xfs: the report says deleted files are invisible" grep -q "deleted files" "$out/report.md"
+check "xfs: the report says why orphans are not listed (libtsk has no XFS)" $PY - "$out/report.json" "$out/report.md" <<'PYEOF'
+import json, sys
+fs = json.load(open(sys.argv[1]))["evidence"][0]["filesystems"][0]
+said = [c for c in fs["cannot_see"] if c.startswith("orphans not listed for XFS: libtsk ")]
+assert len(said) == 1 and "has no XFS support" in said[0] and "unlinked while open" in said[0], fs["cannot_see"]
+assert "orphans not listed for XFS: libtsk" in open(sys.argv[2]).read()
+PYEOF
 check "xfs: clean log reported clean" test "$(jget "$out/report.json" 'r["evidence"][0]["filesystems"][0]["journal"]')" == clean
 check "xfs: acquisition hash equals sha256sum" test "$(jget "$out/report.json" 'r["evidence"][0]["sha256"]')" == "$(sha256sum "$evil" | cut -d' ' -f1)"
 check "xfs: no loop device left attached" test -z "$(losetup -j "$evil")"

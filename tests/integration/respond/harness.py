@@ -158,6 +158,16 @@ class Emulator:
         e.pop("SSRFGUARD_RESPOND_CRASH", None)
         return e
 
+    def instance_env(self, instance_id):
+        """env() signing as a process on instance_id does: with the role
+        session its instance profile hands out (SQS's SenderId
+        ROLEID:instance_id, as a detector on that host sends)."""
+        c = self.post("/imds/credentials", {"instance_id": instance_id})
+        e = self.env()
+        e.update({"AWS_ACCESS_KEY_ID": c["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],
+                  "AWS_SESSION_TOKEN": c["Token"]})
+        return e
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -169,14 +179,14 @@ class Emulator:
 
 
 def respond(binary, emu, workdir, *args, crash=None, timeout=120, extra_env=None,
-            quarantine_profile=QUARANTINE_PROFILE):
+            quarantine_profile=QUARANTINE_PROFILE, report_dir=None):
     env = emu.env()
     if crash:
         env["SSRFGUARD_RESPOND_CRASH"] = crash
     if extra_env:
         env.update(extra_env)
     cmd = [binary, "respond", "--store", os.path.join(workdir, "inc.db"), "--owner", "respond:test",
-           "--forensic-instance", FORENSIC, "--report-dir", os.path.join(workdir, "reports"),
+           "--forensic-instance", FORENSIC, "--report-dir", report_dir or os.path.join(workdir, "reports"),
            "--forensics-wait", "0",  # the emulator runs no examiner here
            *(("--quarantine-profile", quarantine_profile) if quarantine_profile else ()),
            "--poll-ms", "50", "--step-backoff-ms", "50", "--aws-backoff-ms", "20",
@@ -184,6 +194,20 @@ def respond(binary, emu, workdir, *args, crash=None, timeout=120, extra_env=None
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                        text=True)
     return p
+
+
+KEY_NAME = re.compile(r"INC-[0-9]+-[0-9a-f]{16}")  # an AWS key, as a report file names it
+
+
+def report_path(workdir, inc, ext="json"):
+    """The report file inc ("INC-1") of the responder that ran in workdir:
+    reports/KEY.ext, KEY the incident's AWS key (INC-1-STORE; INC-1 for an
+    incident older than its store's identity).  The one such file, or the
+    name it would have had (so that a check can say it is missing)."""
+    d = os.path.join(workdir, "reports")
+    names = sorted(n for n in (os.listdir(d) if os.path.isdir(d) else ())
+                   if re.fullmatch(f"{re.escape(inc)}(-[0-9a-f]{{16}})?\\.{ext}", n))
+    return os.path.join(d, names[0] if len(names) == 1 else f"{inc}-STORE.{ext}")
 
 
 def aws_key(inc):
@@ -383,7 +407,7 @@ def fingerprint(st, inc):
 
 
 def report_ok(workdir, inc, want_outcome="contained"):
-    p = os.path.join(workdir, "reports", f"{inc}.json")
+    p = report_path(workdir, inc)
     if not check(os.path.exists(p), f"{inc}: report {p} written"):
         return None
     r = json.load(open(p))
@@ -392,7 +416,7 @@ def report_ok(workdir, inc, want_outcome="contained"):
             if s["state"] not in ("done", "skipped"):
                 errs = [c.get("error") for c in s.get("calls", []) if c.get("error")]
                 print(f"  step {s['name']}: {s['state']}: {s.get('result')} {errs[-3:]}", flush=True)
-    md = os.path.join(workdir, "reports", f"{inc}.md")
+    md = report_path(workdir, inc, "md")
     check(os.path.exists(md) and "Timeline of AWS calls" in open(md).read(), f"{inc}: Markdown timeline")
     names = [s["name"] for s in r["steps"]]
     check(names[0] == "record" and names[-1] == "finish" and len(names) == 13, f"{inc}: steps {names}")

@@ -86,7 +86,7 @@ try:
     h.check(cmds and cmds[0].get("OutputS3BucketName") == "ir-evidence", f"OutputS3BucketName sent: {cmds}")
     h.check(cmds and cmds[0]["Parameters"].get("executionTimeout") == ["5"],
             f"executionTimeout = --capture-timeout: {cmds and cmds[0]['Parameters']}")
-    md = open(os.path.join(w2, "reports", "INC-1.md")).read()
+    md = open(h.report_path(w2, "INC-1", "md")).read()
     h.check(want in md and "s3://ir-evidence/" in md, "report names the hash and the object")
 
     fresh(script)
@@ -100,7 +100,7 @@ try:
             "the shown part's hash, named as such")
     step = [s for s in (r or {}).get("steps", []) if s["name"] == "capture"]
     h.check(step and "--evidence-bucket" in step[0].get("result", ""), f"says what to configure: {step}")
-    md = open(os.path.join(w3, "reports", "INC-1.md")).read()
+    md = open(h.report_path(w3, "INC-1", "md")).read()
     h.check("truncated by SSM" in md, "report says truncated")
 
     # an output larger than any reply the client keeps (16 MiB): the object

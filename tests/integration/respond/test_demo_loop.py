@@ -210,7 +210,9 @@ class DemoLoop(unittest.TestCase):
 
     def test_the_reports_and_the_demo_show_them(self):
         self.exam()
-        with open(os.path.join(self.dir, "reports", "INC-1.md")) as f:
+        [name] = [n for n in os.listdir(os.path.join(self.dir, "reports"))
+                  if n.startswith("INC-1-") and n.endswith(".md")]  # INC-1-STORE.md
+        with open(os.path.join(self.dir, "reports", name)) as f:
             md = f.read()
         self.assertIn("## Forensic examination", md)
         self.assertIn("| added | /var/www/html/.thumb.php | web root | new file |", md)

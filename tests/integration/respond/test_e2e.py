@@ -32,7 +32,7 @@ try:
     h.check(p.returncode == 0 and "INC-1 observed" in p.stdout, f"observe: {p.stdout} {p.stderr[-500:]}")
     acts = [c["action"] for c in emu.journal() if c["seq"] > seq]
     h.check(acts and all(a.startswith(("Describe", "Get", "List")) for a in acts), f"observe changed things: {acts}")
-    r = json.load(open(os.path.join(work, "reports", "INC-1.json")))
+    r = json.load(open(h.report_path(work, "INC-1")))
     h.check(len(r.get("plan", [])) > 20 and r["outcome"] == "observed", "observe report holds the plan")
 
     # the real run: the observed incident is taken up again

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The end notification follows the reports (AUDIT6 L2).
 
-  - A report that cannot be written (INC-1.json is a directory, so the
-    rename onto it fails) fails finish, and no "end" webhook says
+  - A report that cannot be written (INC-1-STORE.json is a directory, so
+    the rename onto it fails) fails finish, and no "end" webhook says
     "playbook ended" of a run whose report is missing; the step's failure
     is notified instead; the incident is contained (it is) but list, show
     and show --json (the dashboard's report) say the finish failed and
@@ -16,6 +16,7 @@ import http.server
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,13 @@ def run():
 
 try:
     run()
-    os.makedirs(os.path.join(work, "w", "reports", "INC-1.json"))
+    # the store first (a dry run makes it, and its identity), then its
+    # INC-1's report name taken by a directory
+    h.respond(binary, emu, os.path.join(work, "w"), "--preflight", "--instance", h.VICTIM)
+    db = sqlite3.connect(os.path.join(work, "w", "inc.db"))
+    [(sid,)] = db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchall()
+    db.close()
+    os.makedirs(os.path.join(work, "w", "reports", f"INC-1-{sid}.json"))
     p = h.respond(binary, emu, os.path.join(work, "w"), "--instance", h.VICTIM, "--webhook", url,
                   "--step-attempts", "2")
     line = "\n".join(l for l in p.stdout.splitlines() if " finish " in l and "..." not in l)
@@ -92,7 +99,8 @@ try:
     ends = [e for e in got if e[0] == "end"]
     h.check(p.returncode == 0 and len(ends) == 1 and ends[0][1] == "playbook ended: contained",
             f"one end notification: {p.returncode} {got} {p.stderr[-300:]}")
-    h.check(ends and ends[0][2] == ["INC-1.json", "INC-1.md"], f"sent after both reports were written: {ends}")
+    h.check(ends and [h.KEY_NAME.sub("INC-1-STORE", n) for n in ends[0][2]] == ["INC-1-STORE.json", "INC-1-STORE.md"],
+            f"sent after both reports were written: {ends}")
 finally:
     srv.shutdown()
     emu.stop()

@@ -9,7 +9,10 @@ invocation has left Pending/Delayed.
     sent to it;
   - its agent stopped a moment ago, still shown Online (the status follows
     the agent's pings): the command is sent but stays Pending; forensics
-    fails with "sent ... still Pending", never "collection started";
+    fails with "sent ... still Pending", never "collection started"; the
+    journal's intent for the SendCommand is "send the forensic collection
+    command" (and the capture's "send the volatile capture command"), what
+    the call asks, never "started";
   - a healthy agent: "collection started" (or "ran and ended Success")
     after the invocation was seen past Pending.
 
@@ -70,6 +73,14 @@ try:
             f"the note says sent, still Pending: {line}")
     inv = [v for k, v in emu.state()["ssm"]["invocations"].items() if k.endswith("/" + h.FORENSIC)]
     h.check(inv and inv[0]["Status"] == "Pending", f"the emulator holds it Pending: {inv and inv[0]['Status']}")
+    # the journal's intent is what the call asks, not what may follow it
+    rep = json.load(open(h.report_path(w, "INC-1")))
+    sends = [(s["name"], c.get("change")) for s in rep["steps"] for c in s.get("calls", [])
+             if c["api"] == "ssm:SendCommand"]
+    h.check(("forensics", "send the forensic collection command") in sends
+            and ("capture", "send the volatile capture command") in sends
+            and not [c for _, c in sends if "started" in (c or "")],
+            f"the SendCommand intents say send, never started: {sends}")
 
     w, p = run("online")
     line = forensics_line(p.stdout)

@@ -65,7 +65,7 @@ try:
     fresh()
     w = tempfile.mkdtemp(prefix="nokey-", dir=work)
     p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--share-snapshots-with", ACCOUNT)
-    r = json.load(open(os.path.join(w, "reports", "INC-1.json")))
+    r = json.load(open(h.report_path(w, "INC-1")))
     f = [s for s in r["steps"] if s["name"] == "forensics"]
     # AWS shows a default-encrypted snapshot's KmsKeyId as the aws/ebs key's
     # ARN: the refusal names that key
@@ -98,7 +98,7 @@ try:
     got = {(x["source"], x["shared"], x["kms_key"], x["account"]) for x in (r or {}).get("shares", [])}
     h.check(got == {(h.tags(s)["ssrfguard:copy-of"], s["SnapshotId"], arn, ACCOUNT) for s in copies},
             f"the report says it: {r and r.get('shares')}")
-    md = open(os.path.join(w, "reports", "INC-1.md")).read()
+    md = open(h.report_path(w, "INC-1", "md")).read()
     h.check("## Shared with a forensic account" in md and all(s["SnapshotId"] in md for s in copies),
             "the Markdown report too")
 

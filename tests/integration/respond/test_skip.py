@@ -62,7 +62,7 @@ try:
     steps = {s["name"]: s["state"] for s in (r or {}).get("steps", [])}
     h.check(steps.get("isolate") == "off" and steps.get("strip") == "done", f"isolate off, the rest ran: {steps}")
     h.check((r or {}).get("outcome_why") == "isolate turned off", f"the report says why: {(r or {}).get('outcome_why')}")
-    md = open(os.path.join(w, "reports", "INC-1.md")).read()
+    md = open(h.report_path(w, "INC-1", "md")).read()
     h.check("| Why | isolate turned off |" in md, f"the Markdown report says why: {md[:600]}")
     inc = listed(w)
     h.check(inc and inc[0]["state"] == "failed" and inc[0]["reason"] == "playbook ended partial: isolate turned off",

@@ -51,7 +51,7 @@ try:
             f"UnsupportedOperation: still contained: {p.returncode} {p.stdout[-500:]} {p.stderr[-300:]}")
     h.check("done" in line, f"preserve done: {line}")
     h.check("no stop protection" in line, f"the step's note says so: {line}")
-    r = json.load(open(os.path.join(w, "reports", "INC-1.json")))
+    r = json.load(open(h.report_path(w, "INC-1")))
     notes = [n for s in r["steps"] if s["name"] == "preserve" for n in s.get("notes", [])
              if "stop protection" in n]
     h.check(notes == ["stop protection not set (UnsupportedOperation): older API or instance type"],

@@ -12,7 +12,11 @@ ssrfguard:store=STORE, every tag filter asking for both:
   * from a launch template, each INC-1 gets a forensic instance of its own
     (a ClientToken per store and incident, not per INC-N);
   * the store's identity is kept: a store opened again keeps it, and its
-    INC-2 gets the same suffix.
+    INC-2 gets the same suffix;
+  * the report files are named by the key: two stores sharing one report
+    directory each write their own INC-1-STORE.json and .md, and an
+    incident opened before its store had an identity (in flight across the
+    upgrade) keeps INC-N.json.
 
 usage: test_two_stores.py SSRFGUARD"""
 import atexit
@@ -61,7 +65,7 @@ def last_seq():
 
 def store_of(workdir):
     """The store identity the incident's report names (its AWS key)."""
-    p = os.path.join(workdir, "reports", "INC-1.json")
+    p = h.report_path(workdir, "INC-1")
     r = json.load(open(p)) if os.path.exists(p) else {}
     m = KEY.fullmatch(r.get("aws_key", ""))
     return m.group(1) if m else None
@@ -76,10 +80,22 @@ try:
     s1 = store_of(w1)
     h.check(s1 is not None, "store 1's report names its AWS key INC-1-STORE")
     mark = last_seq()
-    p = h.respond(binary, emu, w2, "--instance", OTHER)
+    # store 2 writes its reports where store 1 wrote its own
+    p = h.respond(binary, emu, w2, "--instance", OTHER, report_dir=os.path.join(w1, "reports"))
     h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"store 2: INC-1 contained: {p.stdout[-600:]} {p.stderr[-600:]}")
-    s2 = store_of(w2)
+    both = sorted(os.listdir(os.path.join(w1, "reports")))
+    keys = sorted({n.rsplit(".", 1)[0] for n in both})
+    h.check(len(both) == 4 and len(keys) == 2 and all(KEY.fullmatch(k) for k in keys)
+            and f"INC-1-{s1}" in keys, f"one report dir, two stores' INC-1: four files: {both}")
+    s2 = next((KEY.fullmatch(k).group(1) for k in keys if k != f"INC-1-{s1}"), None)
     h.check(s2 is not None and s2 != s1, f"two stores, two identities: {s1} {s2}")
+    for s, inst in ((s1, h.VICTIM), (s2, OTHER)):
+        rp = os.path.join(w1, "reports", f"INC-1-{s}")
+        r = json.load(open(rp + ".json")) if os.path.exists(rp + ".json") else {}
+        md = open(rp + ".md").read() if os.path.exists(rp + ".md") else ""
+        h.check(r.get("aws_key") == f"INC-1-{s}" and r.get("instance") == inst and inst in md,
+                f"INC-1-{s}.json and .md are that store's INC-1 (instance {inst}): {r.get('aws_key')} {r.get('instance')}")
+    h.check(f"reports/INC-1-{s2}.md" in p.stdout, f"respond names its own report: {p.stdout[-300:]}")
     st = emu.state()
     own = {sid for sid, s in st["ec2"]["snapshots"].items()
            if h.tags(s).get("ssrfguard:source-instance") == OTHER}
@@ -105,7 +121,7 @@ try:
     # (the forensic instance has no attachment left by now: partial is fine)
     p = h.respond(binary, emu, w1, "--instance", OTHER)
     h.check(re.search(r"INC-2 (contained|partial)", p.stdout), f"store 1: INC-2: {p.stdout[-400:]} {p.stderr[-400:]}")
-    r2 = json.load(open(os.path.join(w1, "reports", "INC-2.json")))
+    r2 = json.load(open(h.report_path(w1, "INC-2")))
     h.check(r2.get("aws_key") == f"INC-2-{s1}", f"INC-2's key keeps store 1's identity: {r2.get('aws_key')}")
 
     # a store whose identity cannot be read (damaged) runs nothing: its keys
@@ -134,6 +150,29 @@ try:
     fx = [i for i in emu.state()["ec2"]["instances"].values() if h.tags(i).get("ssrfguard:role") == "forensics"]
     h.check(len(fx) == 2 and len({h.tags(i).get("ssrfguard:store") for i in fx}) == 2,
             f"two forensic instances, one per store: {[(i['InstanceId'], h.tags(i)) for i in fx]}")
+
+    # --- an incident older than its store's identity keeps INC-N.json ------
+    # (opened by an older version, in flight across the upgrade: its key is
+    # INC-N, and so is its report's name, beside the keyed ones)
+    fresh()
+    w5 = tempfile.mkdtemp(prefix="store5-", dir=work)
+    h.respond(binary, emu, w5, "--preflight", "--instance", h.VICTIM)  # makes the store
+    db = sqlite3.connect(os.path.join(w5, "inc.db"))
+    n = db.execute("UPDATE meta SET value = '99' WHERE key = 'first_keyed'").rowcount
+    db.commit()
+    db.close()
+    h.check(n == 1, "test store: every incident below 99 is older than its identity")
+    shared = os.path.join(w1, "reports")
+    before = json.load(open(os.path.join(shared, f"INC-1-{s1}.json")))
+    p = h.respond(binary, emu, w5, "--instance", h.VICTIM, report_dir=shared)
+    old = json.load(open(os.path.join(shared, "INC-1.json"))) \
+        if os.path.exists(os.path.join(shared, "INC-1.json")) else {}
+    h.check(re.search(r"INC-1 (contained|partial)", p.stdout) and old.get("aws_key") == "INC-1"
+            and os.path.exists(os.path.join(shared, "INC-1.md")),
+            f"the old incident's report keeps INC-1.json: {old.get('aws_key')} {sorted(os.listdir(shared))} "
+            f"{p.stdout[-300:]} {p.stderr[-300:]}")
+    h.check(json.load(open(os.path.join(shared, f"INC-1-{s1}.json"))) == before,
+            "store 1's INC-1 report is untouched")
 finally:
     emu.stop()
 h.finish("respond-two-stores")

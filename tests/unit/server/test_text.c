@@ -42,6 +42,18 @@ TEST(json_escaping)
 			bs++;
 		CHECKF(bs % 2 == 0, "cap %zu: dangling backslash: %s", cap, b.p);
 	}
+	/* A cut keeps whole characters: "a\u00e9\u20ac" (6 bytes) in windows
+	 * of 2 to 6 bytes ends after a, after é or after €, never inside one. */
+	static const char *const cut[] = {"\"a\"", "\"a\xc3\xa9\"", "\"a\xc3\xa9\"", "\"a\xc3\xa9\"",
+	                                  "\"a\xc3\xa9\xe2\x82\xac\""};
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		char mem[16];
+		tbuf b;
+		tb_init(&b, mem, 5 + i);
+		tb_json(&b, "a\xc3\xa9\xe2\x82\xac", 6, 100);
+		CHECKF(!strcmp(b.p, cut[i]), "cap %zu: got %s", 5 + i, b.p);
+		CHECKF(b.trunc == (i + 1 < sizeof cut / sizeof cut[0]), "cap %zu: trunc %d", 5 + i, b.trunc);
+	}
 }
 
 TEST(html_escaping)

@@ -161,11 +161,24 @@ class Dynamo(EmuTest):
         self.assertEqual([x["sk"]["S"] for x in items], [f"step#{i}" for i in range(5)])
         page = ddb.query(Limit=2, ScanIndexForward=False, **q)
         self.assertEqual([x["sk"]["S"] for x in page["Items"]], ["step#4", "step#3"])
-        rest = ddb.query(Limit=10, ScanIndexForward=False, ExclusiveStartKey=page["LastEvaluatedKey"], **q)
-        self.assertEqual([x["sk"]["S"] for x in rest["Items"]], ["step#2", "step#1", "step#0"])
         f = ddb.query(FilterExpression="n >= :min", **dict(q, ExpressionAttributeValues={
             ":p": S("i-1"), ":s": S("step#"), ":min": N(3)}))
         self.assertEqual((f["Count"], f["ScannedCount"]), (2, 5))
+        # ExclusiveStartKey is a position: the item it names may be gone since
+        ddb.delete_item(TableName="incidents", Key={"pk": S("i-1"), "sk": S("step#3")})
+        rest = ddb.query(Limit=10, ScanIndexForward=False, ExclusiveStartKey=page["LastEvaluatedKey"], **q)
+        self.assertEqual([x["sk"]["S"] for x in rest["Items"]], ["step#2", "step#1", "step#0"])
+        self.assertNotIn("LastEvaluatedKey", rest)
+        # a page cut by Limit has a LastEvaluatedKey even when nothing follows
+        # ("it does not necessarily mean that there is more data")
+        full = ddb.query(Limit=4, **q)
+        self.assertEqual((full["Count"], "LastEvaluatedKey" in full), (4, True))
+        self.assertEqual(ddb.query(ExclusiveStartKey=full["LastEvaluatedKey"], **q)["Items"], [])
+        # below a sort key, newest first: the store's list pages this way
+        below = ddb.query(TableName="incidents", KeyConditionExpression="pk = :p AND sk < :b",
+                          ExpressionAttributeValues={":p": S("i-1"), ":b": S("step#2")},
+                          ScanIndexForward=False, ConsistentRead=True)
+        self.assertEqual([x["sk"]["S"] for x in below["Items"]], ["step#1", "step#0"])
         self.assertEqual(self.err(ddb.query, TableName="incidents", KeyConditionExpression="sk = :s",
                                   ExpressionAttributeValues={":s": S("step#0")}), "ValidationException")
 
@@ -237,6 +250,13 @@ class Dynamo(EmuTest):
         second = ddb.query(ExclusiveStartKey=first["LastEvaluatedKey"], **q)
         self.assertEqual([x["sk"]["S"] for x in second["Items"]], ["2", "3"])
         self.assertNotIn("LastEvaluatedKey", second)
+        # the 1 MB counts what is read before the filter: a page may match
+        # nothing and still go on
+        f = dict(q, FilterExpression="attribute_not_exists(#d)", ExpressionAttributeNames={"#d": "data"})
+        first = ddb.query(**f)
+        self.assertEqual((first["Items"], first["ScannedCount"], "LastEvaluatedKey" in first), ([], 2, True))
+        second = ddb.query(ExclusiveStartKey=first["LastEvaluatedKey"], **f)
+        self.assertEqual((second["Items"], second["ScannedCount"], "LastEvaluatedKey" in second), ([], 2, False))
         self.assertEqual(self.err(ddb.update_item, TableName="incidents", Key={"pk": S("p"), "sk": S("0")},
                                   UpdateExpression="SET more = :m", ExpressionAttributeValues={":m": S("y" * 200)}),
                          "ValidationException")

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "respond/deliver.h"
@@ -30,6 +31,8 @@ typedef struct embedded {
 	pthread_mutex_t mu;          /* guards state and why */
 	srv_responder_state state;
 	char why[256];
+	char *started_with;          /* the [respond] settings of the files at the
+	                                start (settings_of), for restart_needed */
 } embedded;
 
 /* One of each per process: the responder (serve --respond) and the
@@ -223,11 +226,115 @@ sg_err respond_embedded_check(const srvcfg *cfg, char *err, size_t errlen)
 	return e;
 }
 
+/* ---- the [respond] settings of the files, to compare on a reload ---- */
+
+#define SETTINGS_ROWS 256
+#define SETTINGS_MAX (1 << 20)
+
+/* A row of the trace table: the value as "name=value\n", normalised. */
+static sg_err note_row(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	if (d->type == OPT_SWITCH)
+		return sg_buf_printf(dst, "%s=%s\n", d->name, v->on ? "on" : "off");
+	if (d->type == OPT_INT || d->type == OPT_CHOICE)
+		return sg_buf_printf(dst, "%s=%lld\n", d->name, (long long)v->num);
+	return sg_buf_printf(dst, "%s=%s\n", d->name, v->text ? v->text : "");
+}
+
+/* Every [respond] setting (and shared name) the config files set, in
+ * order, one "name=value" a line, as respond reads them: NULL when a file
+ * cannot be read or parsed (the responder in force keeps its settings). */
+static char *settings_of(const opt_list *configs)
+{
+	opt_def *rows = calloc(SETTINGS_ROWS, sizeof *rows);
+	opt_command trace = respond_command;
+	opt_iter it;
+	size_t base, n = 0;
+	sg_buf b;
+	char err[300];
+	if (!rows)
+		return NULL;
+	opt_iter_init(&it, respond_command.opts);
+	for (const opt_def *d; (d = opt_iter_next(&it, &base)) && n + 1 < SETTINGS_ROWS;)
+		if (d->type != OPT_SECTION) {
+			rows[n] = *d;
+			rows[n].set = note_row;
+			rows[n++].off = 0;
+		}
+	rows[n] = (opt_def){.type = OPT_END};
+	trace.opts = rows;
+	sg_buf_init(&b, SETTINGS_MAX);
+	for (size_t i = 0; i < configs->n; i++)
+		if (cmdline_load(&trace, &b, configs->v[i], err, sizeof err) != SG_OK) {
+			sg_buf_free(&b);
+			free(rows);
+			return NULL;
+		}
+	free(rows);
+	return sg_buf_take(&b, NULL);
+}
+
+/* The values of name in a settings text, in order ("v1\nv2\n"), into out. */
+static void values_of(const char *text, const char *name, sg_buf *out)
+{
+	size_t nl = strlen(name);
+	for (const char *l = text; *l;) {
+		const char *end = strchr(l, '\n');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+		if (len > nl && l[nl] == '=' && !memcmp(l, name, nl))
+			sg_buf_append(out, l + nl + 1, len - nl);
+		l += len + (end ? 1 : 0);
+	}
+}
+
+/* The [respond] settings the --config files (serve's, the same paths)
+ * now set otherwise than at the start, "respond.NAME" each, comma
+ * separated. */
+static void restart_needed(void *ctx, char *out, size_t cap)
+{
+	embedded *e = ctx;
+	char *now = e->env.cfg ? settings_of(&e->env.cfg->configs) : NULL;
+	opt_iter it;
+	size_t base, n = 0;
+	if (cap)
+		out[0] = '\0';
+	if (!now || !e->started_with) {
+		free(now);
+		return;
+	}
+	opt_iter_init(&it, respond_command.opts);
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
+		if (d->type == OPT_SECTION)
+			continue;
+		sg_buf a, b;
+		sg_buf_init(&a, SETTINGS_MAX);
+		sg_buf_init(&b, SETTINGS_MAX);
+		values_of(e->started_with, d->name, &a);
+		values_of(now, d->name, &b);
+		int same = a.len == b.len && (!a.len || !memcmp(a.p, b.p, a.len));
+		sg_buf_free(&a);
+		sg_buf_free(&b);
+		if (same)
+			continue;
+		int k = snprintf(out + n, cap - n, "%srespond.%s", n ? "," : "", d->name);
+		if (k < 0 || (size_t)k >= cap - n) {
+			out[n] = '\0';
+			break;
+		}
+		n += (size_t)k;
+	}
+	free(now);
+}
+
 static sg_err start(void *ctx, const srv_responder_env *env)
 {
 	embedded *e = ctx;
 	char msg[512];
 	e->env = *env;
+	free(e->started_with);
+	e->started_with = env->cfg ? settings_of(&env->cfg->configs) : NULL;
 	if (configure(&e->cli, env, e->region, sizeof e->region, msg, sizeof msg) != 0) {
 		log_to_service(e, "error", "error", msg);
 		return SG_ERR_INVAL;
@@ -284,16 +391,18 @@ static void stop(void *ctx)
 	respond_free(e->r);
 	e->r = NULL;
 	respond_cli_free(&e->cli);
+	free(e->started_with);
+	e->started_with = NULL;
 }
 
 const srv_responder *respond_embedded(void)
 {
-	static const srv_responder hook = {&E, start, notify, stop, status};
+	static const srv_responder hook = {&E, start, notify, stop, status, restart_needed};
 	return &hook;
 }
 
 const srv_responder *respond_embedded_delivery(void)
 {
-	static const srv_responder hook = {&D, start, notify, stop, status};
+	static const srv_responder hook = {&D, start, notify, stop, status, restart_needed};
 	return &hook;
 }

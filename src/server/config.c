@@ -48,7 +48,7 @@ const opt_def srvcfg_opts[] = {
 	 .help = "one more policy rule, e.g. \"allow 203.0.113.0/24\" (repeatable)"},
 	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
 	 .help = "categories whose attempts ask for containment (comma list, \"all\" or \"none\"); "
-	         "the rest are blocked and logged"},
+	         "the rest are blocked and logged; read again with the policy"},
 	{.type = OPT_SECTION, .help = "Limits"},
 	{.type = OPT_INT, .name = "max-body", .arg = "BYTES", .dflt = "8388608", .lo = 0,
 	 .hi = INT64_C(1) << 32, AT(max_body), .help = "largest upstream body, else 502"},
@@ -81,7 +81,8 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
 	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(max_reply_bytes),
 	 .help = "upstream bodies and answers not yet written to clients, the proxy's too, all "
-	         "together; past it /go answers 503 and the proxy stops reading upstreams"},
+	         "together; past it /go answers 503; the proxy shares it between its clients (a "
+	         "client that does not read holds its share, at least 16 KiB, at most 256 KiB)"},
 	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
 	 AT(dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
 	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,
@@ -132,6 +133,10 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "proxy-idle-s", .arg = "S", .dflt = "60", .lo = 1, .hi = 86400,
 	 AT(proxy_idle_s), .help = "proxy connections, kept upstreams and tunnels idle this long "
 	                           "are closed"},
+	{.type = OPT_INT, .name = "proxy-stall-s", .arg = "S", .dflt = "15", .lo = 1, .hi = 86400,
+	 AT(proxy_stall_s), .help = "a proxy client that takes none of the bytes held for it this "
+	                            "long while the reply budget (max-reply-bytes) is short is "
+	                            "closed"},
 	{.type = OPT_INT, .name = "proxy-tunnel-s", .arg = "S", .dflt = "3600", .lo = 1,
 	 .hi = 7 * 86400, AT(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
 	{.type = OPT_INT, .name = "proxy-drain-s", .arg = "S", .dflt = "25", .lo = 0, .hi = 86400,
@@ -279,6 +284,7 @@ static void print_contain(unsigned mask, FILE *to)
 static sg_err copy_rules(const srvcfg *c, srvcfg *to)
 {
 	char err[64];
+	to->contain_mask = c->contain_mask; /* reloaded with the rules too */
 	if (opt_set_str(&to->policy, c->policy) != SG_OK)
 		return SG_ERR_NOMEM;
 	for (size_t i = 0; i < c->nrules; i++) {
@@ -403,7 +409,8 @@ void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size
 	opt_iter_init(&it, srvcfg_opts);
 	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
 		if (d->type < OPT_SWITCH || (d->flags & OPT_ARGV_ONLY) || d->set == add_rule ||
-		    !strcmp(d->name, "policy") || same_setting(d, base, c, fresh))
+		    d->set == set_contain || !strcmp(d->name, "policy") ||
+		    same_setting(d, base, c, fresh))
 			continue;
 		size_t need = strlen(d->name) + (n ? 1 : 0);
 		if (n + need + 4 > cap) { /* room for "..." and the NUL */

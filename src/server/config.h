@@ -82,6 +82,7 @@ typedef struct srvcfg {
 	char *proxy_roles;       /* roles file (lib/proxy/roles.h), "" = one open role */
 	bool proxy_protocol;     /* expect a PROXY protocol v1/v2 header */
 	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
+	int64_t proxy_stall_s;   /* a client holding its bytes unread, budget short */
 	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
 	int64_t proxy_drain_s;   /* SIGTERM: longest wait for tunnels and proxied requests */
 	char *proxy_tls_cert, *proxy_tls_key; /* "" = plain; else the listener speaks TLS */
@@ -117,12 +118,14 @@ sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
  * The settings read again as at the start (the environment, the --config
  * files, then c's command line) into *fresh, which the caller frees with
  * srvcfg_free.  Without a command line (c->cmd NULL) *fresh is a copy of
- * c's `policy` and `rule`.  SIGHUP takes `policy` and `rule` from it.
+ * c's `policy`, `rule` and `contain`.  SIGHUP takes `policy`, `rule` and
+ * `contain` from it (rules.c: one reading of the guard's rules).
  */
 sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
 
 /*
- * The settings a reload does not take (all but `policy` and `rule`) whose
+ * The settings a reload does not take (all but `policy`, `rule` and
+ * `contain`) whose
  * values differ between the running c and fresh (srvcfg_reread's, with a
  * command line): their names, comma-separated, into out ("" when none; a
  * list longer than cap ends in "...").  They take effect only on restart.

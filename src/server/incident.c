@@ -46,9 +46,13 @@ struct writer {
 	sg_err last_err;         /* hub: its last commit, whichever loop's batch */
 };
 
-static int contains(const struct srv *s, sg_category c)
+/* Whether j's attempt asks for containment: `contain` of the rules' reading
+ * it was judged under (reloaded with them). */
+static int contains(const job *j)
 {
-	return (unsigned)c < SG_CAT__COUNT && ((s->cfg->contain_mask >> c) & 1u);
+	unsigned c = (unsigned)j->bv.category;
+	uint32_t mask = j->rules ? j->rules->contain_mask : j->s->cfg->contain_mask;
+	return c < SG_CAT__COUNT && ((mask >> c) & 1u);
 }
 
 /* ---- writer thread ---- */
@@ -110,7 +114,7 @@ static void *writer_main(void *arg)
 						.rule = v->rule, .reason = v->reason, .hop = j->hop,
 						.addrs = j->d.addrs_len ? j->d.addrs : "[]",
 						.instance_id = p->id->instance_id, .region = p->id->region,
-						.az = p->id->az, .contain = contains(p, v->category),
+						.az = p->id->az, .contain = contains(j),
 					};
 				}
 			/* on error, out[k] is still filled for each attempt that was
@@ -153,12 +157,14 @@ static void log_decision(job *j, int contain)
 	const sg_verdict *v = &j->bv;
 	tb_init(&b, mem, sizeof mem);
 	static const char *const containment[] = {"none", "queued", "unavailable"};
-	tb_fmt(&b, "{\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,"
-	           "\"opened\":%d,\"aggregated\":%d,\"contain\":%d,\"containment\":\"%s\","
+	tb_fmt(&b, "{\"event\":\"decision\",\"action\":\"block\",\"incident\":%lld,",
+	       (long long)(j->rec.unsettled ? j->rec.maybe_incident_id : j->rec.incident_id));
+	if (j->rec.unsettled) /* the store never answered: in that incident, or nowhere */
+		tb_str(&b, "\"unsettled\":1,\"recorded\":\"unknown (at most once)\",");
+	tb_fmt(&b, "\"opened\":%d,\"aggregated\":%d,\"contain\":%d,\"containment\":\"%s\","
 	           "\"hop\":%d,\"category\":\"%s\",\"rule\":",
-	       (long long)j->rec.incident_id, j->rec.opened, j->rec.aggregated,
-	       contain != TEXT_CONTAIN_NONE, containment[contain], j->hop,
-	       sg_category_name(v->category));
+	       j->rec.opened, j->rec.aggregated, contain != TEXT_CONTAIN_NONE,
+	       containment[contain], j->hop, sg_category_name(v->category));
 	tb_json(&b, v->rule, strlen(v->rule), 96);
 	tb_str(&b, ",\"reason\":");
 	tb_json(&b, v->reason, strlen(v->reason), 192);
@@ -258,7 +264,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		next = j->next;
 		j->next = NULL;
 		n++;
-		int contain = contains(s, j->bv.category);
+		int contain = contains(j);
 		if (contain && s->resp_started && s->resp.status &&
 		    s->resp.status(s->resp.ctx, NULL, 0) == SRV_RESPONDER_FAILING)
 			contain = TEXT_CONTAIN_UNAVAILABLE;
@@ -276,12 +282,19 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 			if (contain && (j->rec.opened || j->rec.escalated) && s->resp_started &&
 			    s->resp.notify)
 				s->resp.notify(s->resp.ctx, j->rec.incident_id);
-		} else if (j->committed) {
-			j->committed(j, contain, e);
 		} else {
+			if (j->rec.unsettled && j->rec.maybe_incident_id) {
+				log_decision(j, contain); /* where it may be */
+				if (contain && s->resp_started && s->resp.notify) /* look now */
+					s->resp.notify(s->resp.ctx, j->rec.maybe_incident_id);
+			}
 			/* Still blocked, never fetched; the client learns what became of
 			 * the record. */
-			srv_reply_error(j, 503, srv_unrecorded_why(j));
+			char why[200];
+			if (j->committed)
+				j->committed(j, contain, e);
+			else
+				srv_reply_error(j, 503, srv_unrecorded_why(j, why, sizeof why));
 		}
 		srv_job_free(j);
 	}
@@ -289,12 +302,19 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	srv_check_drained(s);
 }
 
-const char *srv_unrecorded_why(const job *j)
+const char *srv_unrecorded_why(const job *j, char *buf, size_t cap)
 {
-	if (j->rec.unsettled)
-		return "request blocked; the store did not answer, so the attempt may have been "
-		       "recorded (at most once): it is not confirmed";
-	return "request blocked, but the incident could not be recorded; try again";
+	if (j->rec.unsettled && j->rec.maybe_incident_id)
+		snprintf(buf, cap, "request blocked; the store did not answer, so the attempt may "
+		         "have been recorded (at most once), in incident %lld: it is not confirmed",
+		         (long long)j->rec.maybe_incident_id);
+	else if (j->rec.unsettled)
+		snprintf(buf, cap, "request blocked; the store did not answer, so the attempt may "
+		         "have been recorded (at most once): it is not confirmed");
+	else
+		snprintf(buf, cap, "request blocked, but the incident could not be recorded; "
+		         "try again");
+	return buf;
 }
 
 void incident_block(job *j, const sg_verdict *v)

@@ -101,6 +101,13 @@ static void sum_gauges(struct srv *s, srv_gauges *t)
 	}
 }
 
+size_t metrics_reply_bytes(struct srv *s)
+{
+	srv_gauges g;
+	sum_gauges(s, &g);
+	return g.reply_bytes;
+}
+
 void metrics_render(struct srv *s, struct evbuffer *o)
 {
 	srv_metrics m;

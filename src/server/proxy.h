@@ -62,6 +62,12 @@ int proxy_busy(const struct srv *s);
 void proxy_reload(struct srv *s);
 
 typedef struct proxy_state {
+	int on;                   /* proxy_listen is set */
+	/* its share of the reply budget (max_reply_bytes, proxy_budget.c) */
+	size_t budget_short;      /* loops whose budget is short */
+	size_t budget_relayed;    /* upstreams read for their clients */
+	size_t budget_waiting;    /* ... held back (a client at its share, or short) */
+	uint64_t budget_stalled;  /* clients closed by proxy_stall_s */
 	int tls;                  /* the listener speaks TLS */
 	int tls_failing;          /* the last reload failed: older files in force */
 	char tls_why[300];

@@ -110,7 +110,8 @@ static void on_committed(job *j, int contain, sg_err e)
 		return;
 	}
 	if (e != SG_OK) {
-		pc_reply_error(pc, 503, srv_unrecorded_why(j));
+		char why[200];
+		pc_reply_error(pc, 503, srv_unrecorded_why(j, why, sizeof why));
 		return;
 	}
 	const px_roles *rs = &pc->set->roles;
@@ -164,6 +165,7 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	j->url = srv_clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
 	j->raw_url = NULL;
 	j->role = pc->role->name;
+	j->rules = rset_hold(pc->set); /* its reading's `contain` */
 	j->committed = on_committed;
 	j->ctx = pc;
 	if (pc->d.addrs_len) {

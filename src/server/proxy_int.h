@@ -62,11 +62,16 @@ struct proxy {
 	int draining;
 	struct event *drain_ev;
 	uint64_t drain_finished;  /* connections that ended by themselves */
-	/* proxy_budget.c: upstreams read within max_reply_bytes */
-	struct bufferevent_rate_limit_group *rl; /* their bucket: the room */
-	struct ev_token_bucket_cfg *rl_cfg;
-	int paused;               /* no room: none is read (every loop's /metrics) */
+	/* proxy_budget.c: upstreams read within max_reply_bytes, fairly
+	 * (gauges and counters read by every loop's /metrics and /healthz) */
+	size_t relayed;           /* upstreams read for their clients */
+	size_t full;              /* ... held back: their client holds its share */
+	size_t waiting;           /* ... held back: the budget is short */
+	int paused;               /* the budget is short */
+	int waking;               /* the held back are being woken */
+	size_t full_share;        /* the share the full were last held at */
 	uint64_t pauses;          /* times it came to that */
+	uint64_t stalled;         /* clients closed by proxy_stall_s */
 };
 
 struct pconn {
@@ -120,7 +125,9 @@ struct pconn {
 	/* proxy_budget.c */
 	struct evbuffer *watched[2]; /* its client-bound buffers, counted */
 	size_t out_held;          /* their bytes (in the service's reply bytes) */
-	int rl_member;            /* up is in px->rl */
+	int rd;                   /* up is read for the client: counted in relayed */
+	int rd_full, rd_wait;     /* ... held back: its share is held, or no room */
+	int64_t took_ms;          /* its client last took bytes (proxy_stall_s) */
 };
 
 /* proxy_listen.c: a connection ended while draining */
@@ -164,19 +171,23 @@ int pt_start(pconn *pc);
 void pt_free(struct ptunnel *t);
 
 /* proxy_budget.c: the bytes queued toward the proxy's clients count in
- * max_reply_bytes (with /go's); the upstreams read for clients share the
- * room left in it (a libevent rate-limit group) and are not read while
- * there is none; each is also not read while its own client has more
- * than PX_HIGH_WATER queued.  Spliced tunnels are outside: the kernel's
- * pipes hold their bytes. */
-int pb_init(struct proxy *px);    /* 0, or -1 out of memory */
-void pb_free(struct proxy *px);
+ * max_reply_bytes (with /go's); the upstreams read for clients share it
+ * fairly: each client holds at most its share (the budget divided by the
+ * upstreams relayed, within [16 KiB, PX_HIGH_WATER]), below 16 KiB it is
+ * always read, above that only while the budget has room.  Spliced
+ * tunnels are outside: the kernel's pipes hold their bytes. */
 void pb_sync(struct proxy *px);   /* the room again (each second: /go's share moved) */
+size_t pb_share(const struct proxy *px); /* a client's share now */
 void pb_watch(pconn *pc);         /* count pc->cli's output (and, TLS, its socket's) */
 void pb_forget(pconn *pc);        /* before pc->cli is freed; also pb_done */
 void pb_read_upstream(pconn *pc); /* read pc->up within its client's cap and the room */
 void pb_done(pconn *pc);          /* pc->up is no longer read for the client */
 int pb_waiting(const pconn *pc);  /* pc->up is not read now: no room */
+/* Each second: pb_sync, and when the budget is short every client that
+ * took none of the bytes it holds for proxy_stall_s is closed (logged,
+ * counted). */
+void pb_tick(struct proxy *px);
+
 /* proxy_tls.c: TLS on the listener, client certificates.  The context is
  * built again on SIGHUP (proxy_reload) and when a file changes; a reload
  * that fails keeps the one in force and says why (ptls_state). */

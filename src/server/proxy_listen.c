@@ -73,7 +73,7 @@ static sg_err proxy_new(struct srv *primary, size_t i, char *err, size_t errlen)
 			return SG_ERR_INVAL;
 	} else
 		px->tls_on = px->main->tls_on;
-	return pool_init(px) == 0 && pb_init(px) == 0 ? SG_OK : SG_ERR_NOMEM;
+	return pool_init(px) == 0 ? SG_OK : SG_ERR_NOMEM;
 }
 
 /* Every loop's fetches must know the proxy's port as ours (self.c); each
@@ -128,18 +128,6 @@ void proxy_reload(struct srv *s)
 {
 	if (s->proxy && s->proxy->main == s->proxy)
 		ptls_reload(s->proxy, "SIGHUP");
-}
-
-void proxy_status(struct srv *s, proxy_state *out)
-{
-	ptls_status t;
-	memset(out, 0, sizeof *out);
-	if (!s->primary->proxy)
-		return;
-	ptls_state(s->primary->proxy, &t);
-	out->tls = t.on;
-	out->tls_failing = t.failing;
-	snprintf(out->tls_why, sizeof out->tls_why, "%s", t.why);
 }
 
 /* ---- SIGTERM: a bounded drain ---- */
@@ -253,7 +241,6 @@ void proxy_free(struct srv *s)
 	if (px->drain_ev)
 		event_free(px->drain_ev);
 	pool_free(px);
-	pb_free(px); /* after the connections: their upstreams left the group */
 	ptls_free(px);
 	free(px->req);
 	free(px);
@@ -262,8 +249,8 @@ void proxy_free(struct srv *s)
 
 /* The loops' figures summed (counters are atomic, gauges read relaxed). */
 typedef struct px_sums {
-	uint64_t tunnels, up, down, pp_bad, pool_hits, tls_errors, pauses;
-	size_t nconns, npool, paused;
+	uint64_t tunnels, up, down, pp_bad, pool_hits, tls_errors, pauses, stalled;
+	size_t nconns, npool, paused, relayed, held_back;
 } px_sums;
 
 static void sum_loops(struct srv *primary, px_sums *t, size_t r, size_t d, uint64_t *req)
@@ -285,7 +272,30 @@ static void sum_loops(struct srv *primary, px_sums *t, size_t r, size_t d, uint6
 		t->npool += SRV_READ(px->npool);
 		t->paused += (size_t)SRV_READ(px->paused);
 		t->pauses += SRV_READ(px->pauses);
+		t->stalled += SRV_READ(px->stalled);
+		t->relayed += SRV_READ(px->relayed);
+		t->held_back += SRV_READ(px->full) + SRV_READ(px->waiting);
 	}
+}
+
+void proxy_status(struct srv *s, proxy_state *out)
+{
+	ptls_status t;
+	memset(out, 0, sizeof *out);
+	if (!s->primary->proxy)
+		return;
+	ptls_state(s->primary->proxy, &t);
+	px_sums sums;
+	uint64_t unused;
+	sum_loops(s->primary, &sums, 0, 0, &unused);
+	out->on = 1;
+	out->budget_short = sums.paused;
+	out->budget_relayed = sums.relayed;
+	out->budget_waiting = sums.held_back;
+	out->budget_stalled = sums.stalled;
+	out->tls = t.on;
+	out->tls_failing = t.failing;
+	snprintf(out->tls_why, sizeof out->tls_why, "%s", t.why);
 }
 
 void proxy_metrics(struct srv *s, struct evbuffer *o)
@@ -336,16 +346,31 @@ void proxy_metrics(struct srv *s, struct evbuffer *o)
 	                    t.nconns, (unsigned long long)t.tunnels, (unsigned long long)t.up,
 	                    (unsigned long long)t.down, (unsigned long long)t.pp_bad, t.npool,
 	                    (unsigned long long)t.pool_hits, (unsigned long long)t.tls_errors);
-	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_reply_paused Loops whose proxy reads no upstream"
-	                       " now: the bytes held for clients (ssrfguard_reply_bytes) fill"
-	                       " max_reply_bytes.\n"
+	evbuffer_add_printf(o, "# HELP ssrfguard_proxy_reply_paused Loops whose reply budget is short:"
+	                       " the bytes held for clients (ssrfguard_reply_bytes) leave less than"
+	                       " 4 KiB of max_reply_bytes for each upstream relayed.\n"
 	                       "# TYPE ssrfguard_proxy_reply_paused gauge\n"
 	                       "ssrfguard_proxy_reply_paused %zu\n"
-	                       "# HELP ssrfguard_proxy_reply_pauses_total Times a loop's proxy stopped"
-	                       " reading its upstreams for max_reply_bytes.\n"
+	                       "# HELP ssrfguard_proxy_reply_pauses_total Times a loop's reply budget"
+	                       " became short.\n"
 	                       "# TYPE ssrfguard_proxy_reply_pauses_total counter\n"
-	                       "ssrfguard_proxy_reply_pauses_total %llu\n",
-	                    t.paused, (unsigned long long)t.pauses);
+	                       "ssrfguard_proxy_reply_pauses_total %llu\n"
+	                       "# HELP ssrfguard_proxy_reply_relayed Upstreams read for their proxy"
+	                       " clients (relayed responses and tunnels, not spliced).\n"
+	                       "# TYPE ssrfguard_proxy_reply_relayed gauge\n"
+	                       "ssrfguard_proxy_reply_relayed %zu\n"
+	                       "# HELP ssrfguard_proxy_reply_waiting Of those, upstreams not read now:"
+	                       " their client holds its share of max_reply_bytes, or the budget is"
+	                       " short.\n"
+	                       "# TYPE ssrfguard_proxy_reply_waiting gauge\n"
+	                       "ssrfguard_proxy_reply_waiting %zu\n"
+	                       "# HELP ssrfguard_proxy_reply_stalled_total Proxy clients closed for"
+	                       " taking none of their bytes for proxy_stall_s while the budget was"
+	                       " short.\n"
+	                       "# TYPE ssrfguard_proxy_reply_stalled_total counter\n"
+	                       "ssrfguard_proxy_reply_stalled_total %llu\n",
+	                    t.paused, (unsigned long long)t.pauses, t.relayed, t.held_back,
+	                    (unsigned long long)t.stalled);
 	ptls_status ts;
 	ptls_state(px, &ts);
 	if (ts.on)

@@ -119,7 +119,8 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 }
 
 /* Each second: connections idle longer than proxy_idle_s go; upstreams
- * waiting for the reply budget get the room /go's ended fetches left. */
+ * waiting for the reply budget get the room /go's ended fetches left, and
+ * its stalled clients go (pb_tick). */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct proxy *px = arg;
@@ -128,7 +129,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (struct pool_ent *e; (e = oldest(px)) && e->since_ms < old;)
 		drop(e);
-	pb_sync(px);
+	pb_tick(px);
 }
 
 int pool_init(struct proxy *px)

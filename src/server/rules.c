@@ -190,6 +190,7 @@ static sg_err set_build(struct rules *rl, const srvcfg *cfg, const srvcfg *fresh
 		e = SG_ERR_RANGE;
 		goto fail;
 	}
+	set->contain_mask = fresh->contain_mask;
 	set->refs = 1;
 	err[0] = '\0';
 	*out = set;
@@ -308,6 +309,13 @@ static void note_restart_needed(struct srv *s, const srvcfg *fresh, const char *
 	srvcfg shared = *fresh; /* each loop's cfg holds its share of the limits */
 	srv_cfg_share(&shared, s->nloops);
 	srvcfg_restart_needed(s->cfg, &shared, names, sizeof names);
+	size_t n = strlen(names);
+	if (s->resp_started && s->resp.restart_needed && n + 2 < sizeof names) {
+		/* the embedded responder's [respond] of the same files */
+		s->resp.restart_needed(s->resp.ctx, names + n + (n ? 1 : 0), sizeof names - n - 1);
+		if (n && names[n + 1])
+			names[n] = ',';
+	}
 	pthread_mutex_lock(&rl->mu);
 	snprintf(rl->restart, sizeof rl->restart, "%s", names);
 	pthread_mutex_unlock(&rl->mu);
@@ -319,8 +327,8 @@ static void note_restart_needed(struct srv *s, const srvcfg *fresh, const char *
 	tb_json(&b, why, strlen(why), 32);
 	tb_str(&b, ",\"settings\":");
 	tb_json(&b, names, strlen(names), RULES_RESTART_MAX);
-	tb_str(&b, ",\"message\":\"changed in the config files, not in force: only policy and "
-	           "rule are reloaded; restart the service for these\"}\n");
+	tb_str(&b, ",\"message\":\"changed in the config files, not in force: a reload takes only "
+	           "the settings docs/serve.md names; restart the service for these\"}\n");
 	log_line(s, "warning", b.p, b.len);
 }
 

@@ -328,7 +328,7 @@ void srv_health_get(struct srv *s, srv_health *h)
 static void handle_healthz(struct srv *s, fr_conn *c)
 {
 	static const char *const resp_names[] = {"off", "running", "failing"};
-	char mem[2048];
+	char mem[3072];
 	tbuf b;
 	srv_health h;
 	proxy_state px;
@@ -371,6 +371,14 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 		tb_str(&b, ",\"policy_error\":");
 		tb_json(&b, rs.why, strlen(rs.why), 300);
 	}
+	/* max_reply_bytes: the bytes held for clients, and the proxy's share of it */
+	tb_fmt(&b, ",\"reply_budget\":{\"bytes\":%zu,\"max_reply_bytes\":%lld",
+	       metrics_reply_bytes(s), (long long)s->cfg->max_reply_bytes * (long long)s->nloops);
+	if (px.on)
+		tb_fmt(&b, ",\"short\":%zu,\"relayed\":%zu,\"waiting\":%zu,\"stalled_closed\":%llu",
+		       px.budget_short, px.budget_relayed, px.budget_waiting,
+		       (unsigned long long)px.budget_stalled);
+	tb_str(&b, "}");
 	if (rs.restart[0]) { /* changed in a config file, not in force */
 		tb_str(&b, ",\"restart_needed\":");
 		tb_json(&b, rs.restart, strlen(rs.restart), RULES_RESTART_MAX);

@@ -121,6 +121,10 @@ typedef struct srv_responder {
 	void (*notify)(void *ctx, int64_t incident_id);
 	void (*stop)(void *ctx);
 	srv_responder_state (*status)(void *ctx, char *why, size_t whylen);
+	/* The responder's settings that the --config files now set otherwise
+	 * than at its start (they take effect only on restart): "respond.NAME",
+	 * comma separated, or "".  On the primary loop (a reload). */
+	void (*restart_needed)(void *ctx, char *out, size_t cap);
 } srv_responder;
 
 /* One JSON log line (ts, level, event, message) to the service's log, from

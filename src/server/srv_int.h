@@ -44,6 +44,8 @@ typedef struct rset {
 	sg_policy **pol;          /* per role; `policy` for a role without rules */
 	size_t *slot;             /* per role: its row of the proxy's counters */
 	uint64_t gen;             /* 1 at the start, one more each good reload */
+	uint32_t contain_mask;    /* `contain`: the categories whose attempts ask
+	                             for containment (srvcfg's, of this reading) */
 	unsigned refs;
 } rset;
 #define RULES_SLOTS 1024 /* rows of the proxy's counters: role names since the start */
@@ -315,8 +317,9 @@ char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */
 /* The 503's message for a blocked job whose commit failed: not recorded,
- * or (j->rec.unsettled) may have been, the store never having answered. */
-const char *srv_unrecorded_why(const job *j);
+ * or (j->rec.unsettled) may have been, the store never having answered —
+ * and then in which incident.  Written into buf; returns buf. */
+const char *srv_unrecorded_why(const job *j, char *buf, size_t cap);
 void incident_commit(evutil_socket_t fd, short what, void *arg);
 sg_err incident_init(struct srv *s, char *err, size_t errlen);
 sg_err incident_start(struct srv *primary); /* the writer, once every loop exists */
@@ -370,6 +373,8 @@ void metrics_count(struct srv *s, int route, int code);
 void metrics_fetch_time(struct srv *s, double seconds);
 struct evbuffer;
 void metrics_render(struct srv *s, struct evbuffer *out);
+/* ssrfguard_reply_bytes: every loop's (the others' as last published). */
+size_t metrics_reply_bytes(struct srv *s);
 
 /* log.c (log_line_from_any_thread: one whole line, ts and level added) */
 struct srv_log *log_open(const srvcfg *cfg); /* NULL + errno on error */

@@ -318,9 +318,13 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 		         "the rest not: %.800s", lo, n, chunks, next, why);
 	}
 	if (rc && o) {
-		memset(&o[lo], 0, (n - lo) * sizeof *o);
-		for (size_t i = lo, hi = chunk_end(a, keys, lo, n); s->unanswered && i < hi; i++)
-			o[i].unsettled = 1;
+		/* the unanswered chunk's plan says where its attempts would be */
+		for (size_t i = lo, hi = chunk_end(a, keys, lo, n); i < n; i++) {
+			int64_t maybe = s->unanswered && i < hi ? o[i].incident_id : 0;
+			memset(&o[i], 0, sizeof o[i]);
+			o[i].unsettled = s->unanswered && i < hi;
+			o[i].maybe_incident_id = maybe;
+		}
 	}
 	if (o != out)
 		free(o);

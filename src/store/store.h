@@ -223,6 +223,10 @@ typedef struct store_record_out {
 	int unsettled;           /* 1 if it may be recorded (at most once) but no
 	                            answer said so (DynamoDB: its transaction
 	                            stayed unanswered); incident_id is then 0 */
+	int64_t maybe_incident_id; /* unsettled: the incident it is in if it was
+	                            recorded (the incident it would join, or the
+	                            id allocated for the one it would open: no
+	                            other attempt opens that one); 0 otherwise */
 } store_record_out;
 
 /* The database's size in bytes (pages in use, WAL not included).
@@ -255,7 +259,7 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
  * took effect.  Unanswered even then, the call fails and store_errmsg says
  * "the next K unanswered": those K attempts (after the recorded prefix) may
  * be in the store, at most once: their out[] entries are zero but for
- * unsettled = 1.
+ * unsettled = 1 and maybe_incident_id, the only incident they can be in.
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);

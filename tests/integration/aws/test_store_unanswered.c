@@ -98,7 +98,38 @@ TEST(second_chunk_never_answered)
 	CHECK_INT(store_get(s, o[0].incident_id, &inc), SG_OK);
 	CHECKF(inc.attempts >= (int64_t)said, "%lld < %zu", (long long)inc.attempts, said);
 	store_incident_free(&inc);
+	/* each unsettled attempt names the one incident it can be in: this
+	 * source's (it took effect there) */
+	CHECK(said < BATCH && o[said].unsettled);
+	for (size_t i = said; i < BATCH && o[i].unsettled; i++)
+		CHECKF(o[i].maybe_incident_id == o[0].incident_id, "attempt %zu: maybe %lld, not %lld",
+		       i, (long long)o[i].maybe_incident_id, (long long)o[0].incident_id);
 	store_close(s);
 }
 
-TEST_MAIN(second_chunk_answer_lost_four_times, second_chunk_never_answered)
+/* The one chunk opening a new incident is never answered (it took
+ * effect): nothing is reported recorded, and every attempt names the id
+ * allocated for the incident — the one the table now holds them in. */
+TEST(new_incident_never_answered)
+{
+	store *s = fresh();
+	store_attempt_in a[5];
+	store_record_out o[5];
+	batch(a, 5, "10.0.0.9");
+	emu_fault("{\"kind\": \"drop_after\", \"service\": \"dynamodb\", \"action\": "
+	          "\"TransactWriteItems\", \"count\": 1000}");
+	sg_err rc = store_record_many(s, a, 5, o);
+	emu_clear_faults();
+	CHECK(rc != SG_OK);
+	for (size_t i = 0; i < 5; i++)
+		CHECKF(o[i].unsettled && !o[i].incident_id && o[i].maybe_incident_id &&
+		       o[i].maybe_incident_id == o[0].maybe_incident_id, "attempt %zu", i);
+	store_incident inc;
+	CHECK_INT(store_get(s, o[0].maybe_incident_id, &inc), SG_OK);
+	CHECK_INT(inc.attempts, 5);
+	store_incident_free(&inc);
+	store_close(s);
+}
+
+TEST_MAIN(second_chunk_answer_lost_four_times, second_chunk_never_answered,
+          new_incident_never_answered)

@@ -5,7 +5,9 @@ drop_after fault on every TransactWriteItems): the store cannot say whether
 the attempt was recorded, so serve must not say it was not.  The client
 still gets no success (the URL stays blocked, never fetched), and the
 answer, the log line and the metric say the attempt may have been recorded
-(at most once) — not "could not be recorded; try again".
+(at most once) — not "could not be recorded; try again" — and in which
+incident: the one the table now holds it in (a decision line says so too,
+marked unsettled).
 
 usage: test_serve_unanswered.py SSRFGUARD"""
 import json
@@ -57,7 +59,14 @@ try:
     # what actually happened: the transaction took effect (drop_after)
     items = emu.state().get("dynamodb", {}).get(TABLE, {"Items": []})["Items"]
     h.check(any(i["pk"]["S"].startswith("incident") for i in items), "the emulator holds the incident")
+    held = {int(i["pk"]["S"][4:]) for i in items if i["pk"]["S"].startswith("inc#")}
+    h.check(len(held) == 1, f"one incident holds the attempt: {held}")
+    inc = next(iter(held)) if held else -1
+    h.check(f"in incident {inc}:" in body, f"the answer names incident {inc}: {body}")
     lines = [json.loads(x) for x in open(log) if x.strip().startswith("{")]
+    dec = [x for x in lines if x.get("event") == "decision"]
+    h.check(len(dec) == 1 and dec[0].get("incident") == inc and dec[0].get("unsettled") == 1,
+            f"a decision line names the incident, unsettled: {dec}")
     err = [x for x in lines if x.get("event") == "error" and x.get("what") == "store"]
     h.check(err and err[-1].get("unsettled") == 1 and err[-1].get("not_recorded") == 0,
             f"the log line counts the attempt as unsettled, not as not recorded: {err}")

@@ -263,6 +263,9 @@ int cmd_backstop(int argc, char **argv)
 	if (go && npos > 1) {
 		snprintf(err, sizeof err, "unexpected argument '%.64s'", pos[1]);
 		rc = usage_error(logged, err);
+	} else if (go && b.cfg.check_config) {   /* serve's row: here it would check nothing */
+		rc = usage_error(logged, "--check-config is serve's; `backstop install --check` lets nft "
+		                         "validate the rules");
 	} else if (go)
 		rc = npos == 1 ? run(&b, pos[0], logged)
 		               : usage_error(logged, "want one of install, remove, status, watch");

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,12 +23,13 @@
 #include "respond/respond_cli.h"
 #include "store/store.h"
 
-static volatile int stop_flag;
+static atomic_int stop_flag;   /* set by the signal handler, read by every thread */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may store only a lock-free atomic");
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	atomic_store(&stop_flag, 1);
 }
 
 /* A progress line on the operator's terminal: it may quote the victim's

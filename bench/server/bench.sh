@@ -12,7 +12,8 @@
 #   5. nginx:    (run first, alternating with allowed, ROUNDS=3 times each)
 #                wrk -> nginx (Debian's, worker_processes auto = one per core
 #                as serve's default workers, a listening socket each
-#                (reuseport) as serve's loops have, access log on and buffered as an
+#                (reuseport) as serve's loops have, each worker on its own CPU
+#                as serve's loops are (pin_loops), access log on and buffered as an
 #                operator of a busy proxy sets it — serve's log is buffered per
 #                loop turn too) as a plain reverse proxy -> sg-upstream, with
 #                upstream keep-alive as serve has: the anchor of the /go target
@@ -59,28 +60,35 @@ cpu() { # utime+stime of the processes given (all their threads), clock ticks
 }
 ngx_pids() { echo "$ngx" $(pgrep -P "$ngx"); }  # nginx's master and workers
 hz=$(getconf CLK_TCK)
-run() { # name url -> "name req/s p50 p99"
-  local out c0 pids=$srv
+run() { # name url -> "name req/s p50 p99", then the CPU a request of each process
+  local out c0 u0 pids=$srv
   [ "$1" = nginx ] && pids=$(ngx_pids)
   [ "$1" = direct ] && pids=$up
   c0=$(cpu $pids)
-  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2")
-  local rps p50 p99 n
+  u0=$(cpu $up)
+  # wrk's own CPU: the subshell's children's times (bash's `times`, 2nd line)
+  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2"; times)
+  local rps p50 p99 n w
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   n=$(awk '/requests in/ {print $1}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-  printf '%-9s %10s req/s   p50 %8s   p99 %8s   requests %8s  non-2xx %s\n' \
-    "$1" "$rps" "$p50" "$p99" "$n" "${non2xx:-0}"
+  w=$(tail -1 <<<"$out" | awk '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } print t }')
+  printf '%-9s %10s req/s   p50 %8s   p99 %8s   requests %8s  non-2xx %s   load %s\n' \
+    "$1" "$rps" "$p50" "$p99" "$n" "${non2xx:-0}" "$(cut -d' ' -f1 /proc/loadavg)"
   echo "$rps" >"$tmp/$1.rps"
   echo "$n" >"$tmp/$1.n"
   local who=serve
   [ "$1" = nginx ] && who=nginx
   [ "$1" = direct ] && who=upstream
-  awk -v t=$(( $(cpu $pids) - c0 )) -v hz="$hz" -v n="$n" -v who="$who" 'BEGIN {
+  awk -v t=$(( $(cpu $pids) - c0 )) -v u=$(( $(cpu $up) - u0 )) -v w="$w" -v hz="$hz" \
+      -v n="$n" -v who="$who" -v secs="$secs" 'BEGIN {
     us = t / hz * 1e6 / n
-    printf "          %s CPU %.1f us/request (all threads) -> %.0f req/s per free core\n", who, us, 1e6 / us }'
+    printf "          %s CPU %.1f us/request (all threads) -> %.0f req/s per free core", who, us, 1e6 / us
+    if (who != "upstream")
+      printf "; sg-upstream %.1f us/request (%.0f%% of its one core)", u / hz * 1e6 / n, 100 * u / hz / secs
+    printf "; wrk %.1f us/request\n", w * 1e6 / n }'
 }
 
 echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1, $(nproc) cores," \

@@ -5,11 +5,16 @@
 # access log on and buffered (the service buffers its log per loop turn),
 # and a listening socket per worker (reuseport) as the service has one per
 # loop: without it, wrk's 64 connections often all landed on one worker
-# (one worker's CPU ticks only, in 3 of 5 rounds), leaving nginx a core.
+# (one worker's CPU ticks only, in 3 of 5 rounds), leaving nginx a core;
+# and each worker kept on its own CPU (worker_cpu_affinity auto) as the
+# service keeps each loop (pin_loops, on by default) — nginx unpinned was
+# not faster: 29.2 k against 34.3 k req/s pinned, medians of three
+# alternating rounds (docs/benchmarks.md, "pinned loops").
 # nginx_conf DIR WORKERS  -> DIR/nginx.conf, listening on 127.0.0.1:5002
 nginx_conf() {
   cat >"$1/nginx.conf" <<EOF
 worker_processes $2;
+worker_cpu_affinity auto;
 pid $1/nginx.pid;
 error_log $1/nginx-error.log;
 events { worker_connections 4096; }

@@ -91,6 +91,7 @@ static void from_xml(int which, const char *s, size_t n)
 			bounded(m[i].message_id, sizeof m[i].message_id, SG_OK);
 			invariant(m[i].receipt_handle && *m[i].receipt_handle && m[i].body &&
 			          m[i].sent_ms >= 0);
+			invariant(strnlen(m[i].sender_id, sizeof m[i].sender_id) < sizeof m[i].sender_id);
 		}
 		aws_sqs_messages_free(m, k);
 	} else {

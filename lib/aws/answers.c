@@ -172,20 +172,26 @@ void aws_sqs_messages_free(struct aws_sqs_message *m, size_t n)
 	free(m);
 }
 
+/* The value of msg's attribute name, NULL when absent. */
+static const char *attr_value(const struct aws_xml *msg, const char *name)
+{
+	for (const struct aws_xml *a = aws_xml_child(msg, "Attribute"); a; a = aws_xml_next(a))
+		if (!strcmp(aws_xml_str_or(a, "Name", ""), name))
+			return aws_xml_str_or(a, "Value", "");
+	return NULL;
+}
+
 /* The number attribute name of msg: 0 when absent, -1 when not a
  * non-negative decimal. */
 static long long attr_number(const struct aws_xml *msg, const char *name)
 {
-	for (const struct aws_xml *a = aws_xml_child(msg, "Attribute"); a; a = aws_xml_next(a)) {
-		if (strcmp(aws_xml_str_or(a, "Name", ""), name))
-			continue;
-		const char *v = aws_xml_str_or(a, "Value", "");
-		char *end = NULL;
-		errno = 0;
-		long long x = *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : -1;
-		return (x < 0 || errno || end == v || *end) ? -1 : x;
-	}
-	return 0;
+	const char *v = attr_value(msg, name);
+	if (!v)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long long x = *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : -1;
+	return (x < 0 || errno || end == v || *end) ? -1 : x;
 }
 
 static sg_err decode_message(const struct aws_xml *x, struct aws_sqs_message *m)
@@ -203,6 +209,7 @@ static sg_err decode_message(const struct aws_xml *x, struct aws_sqs_message *m)
 	m->body = strdup(body);
 	m->receive_count = (unsigned)count;
 	m->sent_ms = sent;
+	(void)copy_bounded(attr_value(x, "SenderId"), m->sender_id, sizeof m->sender_id);
 	return m->receipt_handle && m->body ? SG_OK : SG_ERR_NOMEM;
 }
 

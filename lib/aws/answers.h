@@ -60,6 +60,11 @@ struct aws_sqs_message {
 	char *body;                 /* malloc'd */
 	unsigned receive_count;     /* ApproximateReceiveCount (1 on first) */
 	long long sent_ms;          /* SentTimestamp, epoch ms (0 if absent) */
+	/* SenderId: who signed the SendMessage, set by SQS — a user's id, or
+	 * "ROLEID:SESSION" for a role session (an instance profile's session
+	 * is the instance id).  "" when absent or longer than fits (a session
+	 * name is at most 64 characters, so a real one always fits). */
+	char sender_id[160];
 };
 
 /* The Message elements of a ReceiveMessageResult: *out (free with

@@ -49,6 +49,7 @@
 #define SG_SRC_AWS_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "aws/awserr.h"
@@ -82,7 +83,7 @@ struct aws_client_opts {
 	/* Optional: once *cancel is nonzero a call in flight (an SQS long
 	 * poll) ends within about a second with SG_ERR_STATE, not retried;
 	 * so does every later call. */
-	const volatile int *cancel;
+	const atomic_int *cancel;
 };
 
 /* Flags for aws_query / aws_json. */

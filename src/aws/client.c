@@ -44,7 +44,7 @@ struct aws_client {
 	void *now_ctx;
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
-	const volatile int *cancel;
+	const atomic_int *cancel;
 	struct aws_observer observer;
 	long long skew_s;        /* added to the local clock when signing: set from
 	                            the server's Date after a clock-skew refusal */

@@ -45,7 +45,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	const struct aws_http_req *req = ud;
-	return *req->cancel != 0;
+	return atomic_load(req->cancel) != 0;
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)

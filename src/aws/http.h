@@ -14,6 +14,7 @@
 #define SG_SRC_AWS_HTTP_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "aws/retry.h"
@@ -48,7 +49,7 @@ struct aws_http_req {
 	void *stream_ctx;
 	/* Optional: the exchange ends (SG_ERR_STATE, AWS_FAIL_FATAL) within
 	 * about a second of *cancel becoming nonzero, even mid-reply. */
-	const volatile int *cancel;
+	const atomic_int *cancel;
 };
 
 struct aws_http_resp {

@@ -13,6 +13,7 @@
 
 #define DASH_EVENTS_MAX 32        /* live-update subscribers at once */
 #define DASH_EVENTS_TICK_MS 1000  /* how often the list is re-read for them */
+#define DASH_HEALTH_WHY 300       /* a health failure's reason, for the log */
 
 struct event;
 struct event_base;
@@ -31,6 +32,8 @@ typedef struct dash {
 	struct responder *r;    /* release.c: NULL in read-only mode */
 	struct accept_guard *accept;     /* src/accept: a failed accept() pauses */
 	char csrf[65];          /* per process, random, hex */
+	char store_why[DASH_HEALTH_WHY]; /* health.c: the failure last logged ("" none) */
+	char tls_why[DASH_HEALTH_WHY];
 } dash;
 
 #define DASH_COOKIE "ssrfguard_dash"
@@ -82,9 +85,10 @@ void dash_reply(struct evhttp_request *req, int code, const char *reason, const 
 
 /* GET /healthz (health.c), without the token: 200 {"status":"ok"|"degraded",
  * "version","store":"ok","release":"allowed"|"read-only"[,"tls":"ok"|
- * "reload_failed","tls_error"]} (degraded: a TLS reload failed, the files
- * before stay in force); 503 "failing" with "store_error" when the store
- * cannot be read now. */
+ * "reload_failed"]} (degraded: a TLS reload failed, the files before stay
+ * in force); 503 "failing", "store":"failing" when the store cannot be
+ * read now (store_ping: one small read).  Reasons go to the log, once per
+ * change, never to the unauthenticated body. */
 void dash_healthz(dash *d, struct evhttp_request *req);
 
 /* ---- release (release.c) ---- */

@@ -210,7 +210,7 @@ static sg_err read_key(const respond_deliver_config *cfg, uint8_t key[DELIVER_KE
 	return SG_OK;
 }
 
-sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *stop, bool once,
+sg_err respond_deliver_loop(const respond_deliver_config *cfg, atomic_int *stop, bool once,
                             char *msg, size_t msglen)
 {
 	uint8_t key[DELIVER_KEY_MAX];
@@ -243,11 +243,11 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *sto
 		snprintf(detector, sizeof detector, "detector");
 	detector[sizeof detector - 1] = '\0';
 	unsigned poll = cfg->poll_ms ? cfg->poll_ms : 1000;
-	while (!*stop) {
+	while (!atomic_load(stop)) {
 		one_pass(cfg, st, key, keylen, detector, aws);
 		if (once)
 			break;
-		for (unsigned w = 0; w < poll && !*stop; w += 50)
+		for (unsigned w = 0; w < poll && !atomic_load(stop); w += 50)
 			usleep(50000);
 	}
 	store_close(st);

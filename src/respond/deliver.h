@@ -23,6 +23,7 @@
 #ifndef SSRFGUARD_RESPOND_DELIVER_H
 #define SSRFGUARD_RESPOND_DELIVER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "ssrfguard/error.h"
@@ -47,7 +48,7 @@ typedef struct respond_deliver_config {
 
 /* Until *stop; with once, return after one pass (tests).  Returns SG_OK,
  * or the first setup error (store, key). */
-sg_err respond_deliver_loop(const respond_deliver_config *cfg, volatile int *stop, bool once,
+sg_err respond_deliver_loop(const respond_deliver_config *cfg, atomic_int *stop, bool once,
                             char *msg, size_t msglen);
 
 #endif

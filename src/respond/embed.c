@@ -2,6 +2,7 @@
 #include "respond/embed.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ typedef struct embedded {
 	respond_queue *q;            /* [respond] queue = URL: the SQS intake */
 	pthread_t th;
 	bool started;
-	volatile int stop;
+	atomic_int stop;   /* set by the stopping thread, read by the responder thread */
 	char region[32];
 	srv_responder_env env;       /* copy: the log hook */
 	pthread_mutex_t mu;          /* guards state and why */
@@ -108,7 +109,7 @@ static bool setup_ok(embedded *e)
 
 static void pause_retry(embedded *e)
 {
-	for (int i = 0; i < RETRY_S * 10 && !e->stop; i++)
+	for (int i = 0; i < RETRY_S * 10 && !atomic_load(&e->stop); i++)
 		usleep(100 * 1000);
 }
 
@@ -117,11 +118,11 @@ static void pause_retry(embedded *e)
 static void *deliver_main(void *arg)
 {
 	embedded *e = arg;
-	while (!e->stop) {
+	while (!atomic_load(&e->stop)) {
 		char msg[512], why[600];
 		set_state(e, SRV_RESPONDER_RUNNING, "");
 		if (respond_deliver_loop(&e->cli.deliver_cfg, &e->stop, false, msg, sizeof msg) != SG_OK &&
-		    !e->stop) {
+		    !atomic_load(&e->stop)) {
 			snprintf(why, sizeof why, "delivery: %s", msg);
 			set_state(e, SRV_RESPONDER_FAILING, why);
 			pause_retry(e);
@@ -133,13 +134,13 @@ static void *deliver_main(void *arg)
 static void *loop_main(void *arg)
 {
 	embedded *e = arg;
-	while (!e->stop) {
+	while (!atomic_load(&e->stop)) {
 		if (!setup_ok(e)) {
 			pause_retry(e);
 			continue;
 		}
 		sg_err err = respond_loop(e->r, &e->stop, false);
-		if (err && !e->stop) {
+		if (err && !atomic_load(&e->stop)) {
 			char msg[200];
 			snprintf(msg, sizeof msg, "responder loop stopped: %s", sg_strerror(err));
 			set_state(e, SRV_RESPONDER_FAILING, msg);
@@ -239,7 +240,7 @@ static sg_err start(void *ctx, const srv_responder_env *env)
 	e->cli.cfg.log_ctx = e;
 	e->cli.deliver_cfg.log = log_message;
 	e->cli.deliver_cfg.log_ctx = e;
-	e->stop = 0;
+	atomic_store(&e->stop, 0);
 	if (e->deliver) {
 		set_state(e, SRV_RESPONDER_RUNNING, "");
 		if (pthread_create(&e->th, NULL, deliver_main, e) != 0)
@@ -272,7 +273,7 @@ static void notify(void *ctx, int64_t incident_id)
 static void stop(void *ctx)
 {
 	embedded *e = ctx;
-	e->stop = 1;
+	atomic_store(&e->stop, 1);
 	if (e->r)
 		respond_wake(e->r);
 	if (e->started)

@@ -122,7 +122,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			        pb_step_name(s));
 			return SG_ERR_BUSY;
 		}
-		if (rc == RSP_STOP || (x->stop && *x->stop && rc != SG_OK && rc != RSP_SKIP))
+		if (rc == RSP_STOP || (x->stop && atomic_load(x->stop) && rc != SG_OK && rc != RSP_SKIP))
 			return RSP_STOP; /* the step stays "running": the next claim runs it again */
 		if (rc == SG_OK || rc == RSP_SKIP)
 			rsp_crashpoint(x, "end");
@@ -305,7 +305,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			goto fail;
 		}
 		if ((err = run_step(x, d.step)) == RSP_STOP ||
-		    (!err && x->stop && *x->stop && d.step != PB_FINISH)) {
+		    (!err && x->stop && atomic_load(x->stop) && d.step != PB_FINISH)) {
 			/* shutting down: give the incident back at once (no waiting
 			 * for the lease to expire); the next claim resumes it */
 			progress(x, "responder stopping: %s given back, resumes at %s", x->inc,

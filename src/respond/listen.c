@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ struct respond_listener {
 	uint8_t key[1024];
 	size_t keylen;
 	int64_t window;
-	volatile int stop;
+	atomic_int stop;   /* set by respond_listen_stop, read on the listener thread */
 };
 
 static bool field(json_t *o, const char *k, char *dst, size_t cap, bool required, char *msg,
@@ -220,7 +221,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	respond_listener *l = arg;
-	if (l->stop)
+	if (atomic_load(&l->stop))
 		event_base_loopbreak(l->base);
 }
 
@@ -235,7 +236,7 @@ void respond_listen_stop(respond_listener *l)
 {
 	if (!l)
 		return;
-	l->stop = 1;
+	atomic_store(&l->stop, 1);
 	if (l->started)
 		pthread_join(l->th, NULL);
 	if (l->tick)

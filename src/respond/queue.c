@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "aws/json.h"
 #include "aws/sqs.h"
+#include "common/escape.h"
 #include "respond/listen.h"
 
 #define QUEUE_BODY_MAX AWS_SQS_MAX_BODY
@@ -22,7 +24,8 @@ struct respond_queue {
 	struct aws_client *aws;
 	pthread_t th;
 	bool started;
-	volatile int stop;
+	atomic_int stop;                /* set by respond_queue_stop, read by the thread and libcurl */
+	unsigned long refused_senders;  /* RQ_SENDER since start (the queue thread's own) */
 };
 
 static int64_t mono_ms(void)
@@ -60,9 +63,35 @@ static sg_err keep_finding(store *st, int64_t id, const char *body, size_t len)
 	return rc;
 }
 
-static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, const char *body,
-                                          size_t len, int64_t *id, char *msg, size_t msglen)
+/* The session part of a SenderId ("ROLEID:SESSION" -> "SESSION"); NULL for
+ * a user's or an AWS service's id, which has none. */
+static const char *sender_session(const char *sender)
 {
+	const char *colon = strchr(sender, ':');
+	return colon ? colon + 1 : NULL;
+}
+
+/* "WHAT from SENDER refused: WHY", the sender escaped. */
+static respond_queue_outcome refuse_sender(const char *what, const char *sender, const char *why,
+                                           char *msg, size_t msglen)
+{
+	char shown[400];
+	sg_text_clean(shown, sizeof shown, sender, strlen(sender));
+	snprintf(msg, msglen, "%s from %s refused: %s", what, sender[0] ? shown : "(no SenderId)",
+	         why);
+	return RQ_SENDER;
+}
+
+static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, const char *sender,
+                                          const char *body, size_t len, int64_t *id, char *msg,
+                                          size_t msglen)
+{
+	/* EventBridge sends as its service principal, never as a role session:
+	 * an event from one is a detector's (a web host's) forgery */
+	if (!sender[0] || sender_session(sender))
+		return refuse_sender("GuardDuty-shaped event", sender,
+		                     "EventBridge sends as its service, not as a role session", msg,
+		                     msglen);
 	pb_gd_finding f;
 	char why[512];
 	if (pb_guardduty_parse(body, len, &f, why, sizeof why)) {
@@ -104,14 +133,23 @@ static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, con
 	return RQ_RECORDED;
 }
 
-static respond_queue_outcome take_delivery(store *st, const char *body, size_t len, int64_t *id,
-                                           char *msg, size_t msglen)
+static respond_queue_outcome take_delivery(store *st, const char *sender, const char *body,
+                                           size_t len, int64_t *id, char *msg, size_t msglen)
 {
 	respond_delivery d;
 	char why[200];
 	if (respond_delivery_parse(body, len, &d, why, sizeof why)) {
 		snprintf(msg, msglen, "detector incident refused: %s", why);
 		return RQ_REFUSED;
+	}
+	/* a detector reports only its own instance: the one its instance
+	 * profile's session is named after */
+	const char *session = sender_session(sender);
+	if (!session || strcmp(session, d.instance_id)) {
+		char what[120];
+		snprintf(what, sizeof what, "detector incident about %s", d.instance_id);
+		return refuse_sender(what, sender, "a detector reports only its own instance (its "
+		                     "instance profile's session)", msg, msglen);
 	}
 	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
@@ -133,9 +171,9 @@ static respond_queue_outcome take_delivery(store *st, const char *body, size_t l
 	return RQ_RECORDED;
 }
 
-respond_queue_outcome respond_queue_take(store *st, const pb_gd_config *gd, const char *body,
-                                         size_t len, int64_t *incident_id, char *msg,
-                                         size_t msglen)
+respond_queue_outcome respond_queue_take(store *st, const pb_gd_config *gd, const char *sender,
+                                         const char *body, size_t len, int64_t *incident_id,
+                                         char *msg, size_t msglen)
 {
 	*incident_id = 0;
 	if (len > QUEUE_BODY_MAX) {
@@ -143,8 +181,8 @@ respond_queue_outcome respond_queue_take(store *st, const pb_gd_config *gd, cons
 		return RQ_REFUSED;
 	}
 	if (is_event(body, len))
-		return take_finding(st, gd, body, len, incident_id, msg, msglen);
-	return take_delivery(st, body, len, incident_id, msg, msglen);
+		return take_finding(st, gd, sender, body, len, incident_id, msg, msglen);
+	return take_delivery(st, sender, body, len, incident_id, msg, msglen);
 }
 
 /* Hide the messages not yet taken for visibility_s more. */
@@ -162,13 +200,19 @@ static void take_one(respond_queue *q, const struct aws_sqs_message *m)
 {
 	char msg[768];
 	int64_t id = 0;
-	respond_queue_outcome out = respond_queue_take(q->st, &q->cfg.guardduty, m->body,
-	                                               strlen(m->body), &id, msg, sizeof msg);
+	respond_queue_outcome out = respond_queue_take(q->st, &q->cfg.guardduty, m->sender_id,
+	                                               m->body, strlen(m->body), &id, msg, sizeof msg);
 	struct aws_error e;
-	if (out == RQ_REFUSED) {
+	if (out == RQ_SENDER)
+		respond_log(q->cfg.rcfg, "error",
+		            "queue: message %s (receive %u) refused for its sender (%lu so far), left to "
+		            "the dead-letter policy: %s", m->message_id, m->receive_count,
+		            ++q->refused_senders, msg);
+	else if (out == RQ_REFUSED)
 		respond_log(q->cfg.rcfg, "error",
 		            "queue: message %s (receive %u) refused, left to the dead-letter policy: %s",
 		            m->message_id, m->receive_count, msg);
+	if (out == RQ_REFUSED || out == RQ_SENDER) {
 		/* a refusal is final: visible again now, so that the redrive
 		 * policy counts its receives without a visibility timeout each */
 		if (aws_sqs_change_visibility(q->aws, q->url, m->receipt_handle, 0, &e))
@@ -194,17 +238,18 @@ static void poll_once(respond_queue *q)
 	struct aws_error e;
 	int64_t received = mono_ms();
 	sg_err rc = aws_sqs_receive(q->aws, q->url, 10, q->cfg.wait_s, q->cfg.visibility_s, &m, &n, &e);
-	if (rc && q->stop)
+	if (rc && atomic_load(&q->stop))
 		return; /* the receive ended by respond_queue_stop: its messages, if any, come back */
 	if (rc) {
 		respond_log(q->cfg.rcfg, "warning", "queue: receive failed: %s %s %s", sg_strerror(rc), e.code,
 		            e.message);
-		for (int w = 0; w < 20 && !q->stop; w++)   /* 2 s before trying again */
+		for (int w = 0; w < 20 && !atomic_load(&q->stop); w++)   /* 2 s before trying again */
 			nanosleep(&(struct timespec){0, 100000000}, NULL);
 		return;
 	}
 	int64_t half = (int64_t)q->cfg.visibility_s * 500;
-	for (size_t i = 0; i < n && !q->stop; i++) {   /* once stopping, the rest come back */
+	/* once stopping, the rest come back */
+	for (size_t i = 0; i < n && !atomic_load(&q->stop); i++) {
 		if (mono_ms() - received > half) {
 			extend(q, m, i, n);
 			received = mono_ms();
@@ -217,7 +262,7 @@ static void poll_once(respond_queue *q)
 static void *queue_main(void *arg)
 {
 	respond_queue *q = arg;
-	while (!q->stop)
+	while (!atomic_load(&q->stop))
 		poll_once(q);
 	return NULL;
 }
@@ -269,7 +314,7 @@ void respond_queue_stop(respond_queue *q)
 {
 	if (!q)
 		return;
-	q->stop = 1;
+	atomic_store(&q->stop, 1);
 	if (q->started)
 		pthread_join(q->th, NULL);
 	aws_client_free(q->aws);

@@ -15,13 +15,21 @@
  * spent are hidden for visibility_s more
  * (ChangeMessageVisibility) so no other responder receives them meanwhile.
  *
- * Bodies accepted (at most 256 KiB, SQS's own limit):
- *   - a detector's incident, the JSON of deliver.h (respond_delivery_parse);
- *     on SQS the queue policy (IAM), not the HMAC, says who may send;
- *   - a GuardDuty Finding in its EventBridge envelope (playbook/guardduty.h):
- *     recorded per the guardduty config as contain (open) or observe
- *     (logged), the finding's detail kept with the incident as its
- *     "finding" step; ignore deletes it with a log line.
+ * Bodies accepted (at most 256 KiB, SQS's own limit), each only from the
+ * sender that may send it — SQS's SenderId, set from the credentials that
+ * signed the SendMessage, which the sender cannot choose:
+ *   - a detector's incident, the JSON of deliver.h (respond_delivery_parse),
+ *     only from a role session named after the instance it reports
+ *     ("ROLEID:i-..." with the body's instance_id: an instance profile's
+ *     session, a detector reporting itself);
+ *   - a GuardDuty Finding in its EventBridge envelope (playbook/guardduty.h),
+ *     only from a sender that is not a role session (EventBridge sends as
+ *     its service principal): recorded per the guardduty config as contain
+ *     (open) or observe (logged), the finding's detail kept with the
+ *     incident as its "finding" step; ignore deletes it with a log line.
+ * A message from any other sender — a web host naming another instance, or
+ * forging a finding — is refused (RQ_SENDER) like poison below, logged
+ * with the sender (escaped) and counted, and never becomes an incident.
  * Anything else — malformed, an unsupported finding type, an instance id
  * that is not one — is refused with a log line naming the message id and
  * receive count, made visible again at once (a refusal is final, so there
@@ -53,14 +61,16 @@ typedef enum respond_queue_outcome {
 	RQ_RECORDED,   /* in the store (new or joined): delete it */
 	RQ_IGNORED,    /* config says ignore: delete it */
 	RQ_REFUSED,    /* poison: leave it to the dead-letter policy */
+	RQ_SENDER,     /* its sender may not send it: refused as poison is */
 	RQ_RETRY,      /* the store failed: leave it, it comes back */
 } respond_queue_outcome;
 
-/* Take one body into st.  *incident_id is set for RQ_RECORDED.  msg says
- * what happened in one line (attacker text escaped). */
-respond_queue_outcome respond_queue_take(store *st, const pb_gd_config *gd, const char *body,
-                                         size_t len, int64_t *incident_id, char *msg,
-                                         size_t msglen);
+/* Take one body, sent by sender (the message's SenderId, "" when absent),
+ * into st.  *incident_id is set for RQ_RECORDED.  msg says what happened
+ * in one line (attacker text escaped). */
+respond_queue_outcome respond_queue_take(store *st, const pb_gd_config *gd, const char *sender,
+                                         const char *body, size_t len, int64_t *incident_id,
+                                         char *msg, size_t msglen);
 
 typedef struct respond_queue respond_queue;
 

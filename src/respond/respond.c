@@ -346,7 +346,7 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
 
 typedef struct loop_ctx {
 	responder *r;
-	volatile int *stop;
+	atomic_int *stop;
 	bool once;
 	int index;
 	sg_err err;
@@ -379,7 +379,7 @@ static void *worker_main(void *arg)
 	unsigned long seen = 0;
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
 	unsigned idle = r->cfg.poll_ms ? r->cfg.poll_ms : 1000;
-	while (!*c->stop) {
+	while (!atomic_load(c->stop)) {
 		int64_t id = 0;
 		sg_err err = store_claim(x.st, 0, owner, lease, &id);
 		if (err == SG_ERR_NOTFOUND) {
@@ -405,7 +405,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-sg_err respond_loop(responder *r, volatile int *stop, bool once)
+sg_err respond_loop(responder *r, atomic_int *stop, bool once)
 {
 	int n = r->cfg.parallel > 0 ? r->cfg.parallel : 4;
 	if (n > 64)

@@ -31,6 +31,7 @@
 #ifndef SSRFGUARD_RESPOND_H
 #define SSRFGUARD_RESPOND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -183,7 +184,7 @@ sg_err respond_run_incident(responder *r, int64_t id, char *outcome, size_t outl
  * every poll interval); with once, return when nothing is claimable.
  * Up to cfg->parallel at a time.
  */
-sg_err respond_loop(responder *r, volatile int *stop, bool once);
+sg_err respond_loop(responder *r, atomic_int *stop, bool once);
 
 /*
  * A failed incident goes back to "open": its failed, blocked and skipped

@@ -54,7 +54,7 @@ struct rsp_run {
 	char intent[256];      /* what the next changing call does (rsp_intent) */
 	unsigned changes;      /* changing calls that succeeded in this step run */
 	bool lost;             /* the lease is gone: make no more calls */
-	volatile int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
+	atomic_int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
 	int64_t renewed_ms;    /* last lease renewal */
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */

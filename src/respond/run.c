@@ -106,10 +106,10 @@ sg_err rsp_renew(rsp_run *x)
 
 sg_err rsp_pause(rsp_run *x)
 {
-	if (x->stop && *x->stop)
+	if (x->stop && atomic_load(x->stop))
 		return RSP_STOP;
 	rsp_sleep_ms(x->cfg->poll_ms ? x->cfg->poll_ms : 1000);
-	if (x->stop && *x->stop)
+	if (x->stop && atomic_load(x->stop))
 		return RSP_STOP;
 	if (x->dry_run || !x->id)
 		return SG_OK;

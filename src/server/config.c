@@ -28,16 +28,17 @@ const opt_def srvcfg_opts[] = {
 	 AT(store_sync_normal), .help = "fsync every commit (full) or rely on WAL (normal)"},
 	{.type = OPT_INT, .name = "store-busy-ms", .arg = "MS", .dflt = "5000", .lo = 1, .hi = 600000,
 	 AT(store_busy_ms),
-	 .help = "wait for another process's store lock; then the blocked request gets 503"},
+	 .help = "wait this long for another process's store lock, then the write fails (serve "
+	         "answers the blocked request 503)"},
 	{.type = OPT_INT, .name = "store-max-bytes", .arg = "BYTES", .dflt = "1073741824", .lo = 0,
 	 .hi = INT64_C(1) << 50, AT(store_max_bytes),
-	 .help = "store size past which blocked attempts are counted in their incident, not "
-	         "stored in detail (0 = no cap); /healthz and the metrics say when it is near"},
+	 .help = "store size past which attempts are counted in their incident, not stored in "
+	         "detail (0 = no cap); serve's /healthz and metrics say when it is near"},
 	{.type = OPT_INT, .name = "store-detail-max", .arg = "N", .dflt = "100", .lo = 0,
 	 .hi = INT64_C(1) << 40, AT(store_detail_max),
 	 .help = "attempts stored in detail per incident; later ones are counted (0 = all)"},
 	{.type = OPT_SWITCH, .name = "check-config", AT(check_config), .flags = OPT_ARGV_ONLY,
-	 .help = "check the settings (and the embedded responder's), print the effective "
+	 .help = "serve: check the settings (and the embedded responder's), print the effective "
 	         "[serve] settings and exit: 0 valid, 2 not"},
 	{.type = OPT_SECTION, .help = "Guard policy"},
 	{.type = OPT_STR, .name = "policy", .arg = "FILE", .dflt = "", AT(policy),
@@ -62,6 +63,9 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_INT, .name = "workers", .arg = "N", .dflt = "0", .lo = 0, .hi = 64,
 	 AT(workers), .help = "event loops, one a thread, sharing the listen address (SO_REUSEPORT) "
 	                      "and the store (0: one per CPU); the limits are shared out"},
+	{.type = OPT_SWITCH, .name = "pin-loops", .dflt = "on", AT(pin_loops),
+	 .help = "with one loop per CPU (workers 0, or as many as the CPUs allowed), keep each "
+	         "loop on its own CPU"},
 	{.type = OPT_INT, .name = "max-concurrent", .arg = "N", .dflt = "256", .lo = 1, .hi = 100000,
 	 AT(max_concurrent), .help = "fetches in flight; more wait"},
 	{.type = OPT_INT, .name = "max-queue", .arg = "N", .dflt = "4096", .lo = 0, .hi = 1000000,

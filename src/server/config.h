@@ -56,6 +56,7 @@ typedef struct srvcfg {
 	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
 	int64_t max_request_bytes;/* client request line + headers */
 	int64_t workers;         /* event loops (threads); 0 = one per CPU */
+	bool pin_loops;          /* with one loop per CPU: each loop on its own CPU */
 	int64_t max_connections; /* client connections; 0 = what the descriptor
 	                            limit leaves (conn.c) */
 	int64_t max_reply_bytes; /* upstream bodies held + answers queued to

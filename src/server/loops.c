@@ -7,6 +7,15 @@
  * with SO_REUSEPORT and the kernel spreads new connections over them.  A
  * connection stays on the loop that accepted it.
  *
+ * With one loop per CPU (the default `workers`, or as many as the CPUs
+ * this process may use) and `pin_loops` on, loop i stays on the i-th of
+ * those CPUs, as nginx's `worker_cpu_affinity auto` keeps its workers: left
+ * to the scheduler, the loops, threads of one process woken by the same
+ * peers, were often stacked on one CPU while the other ran other work
+ * (docs/benchmarks.md, "pinned loops").  Threads started later by a loop
+ * (libcurl's resolver) inherit its CPU; the store writer and the embedded
+ * responder, started before, keep the whole set.
+ *
  * Limits are per service: each loop gets its share (max_concurrent,
  * max_queue, max_connections, max_reply_bytes divided by the number of
  * loops, rounded up).  Signals reach the primary, which drains itself and
@@ -19,6 +28,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +51,23 @@ void srv_cfg_share(srvcfg *c, size_t nloops)
 	c->max_reply_bytes = share(c->max_reply_bytes, nloops);
 }
 
+/* The CPUs this process may run on (its affinity, which a cpuset or
+ * taskset narrows), in *set; how many, 0 if unknown. */
+static size_t cpus_allowed(cpu_set_t *set)
+{
+	CPU_ZERO(set);
+	return sched_getaffinity(0, sizeof *set, set) == 0 ? (size_t)CPU_COUNT(set) : 0;
+}
+
 static size_t loops_wanted(const srvcfg *cfg)
 {
-	long n = cfg->workers > 0 ? (long)cfg->workers : sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	long n = cfg->workers;
+	if (n <= 0) {
+		n = (long)cpus_allowed(&set);
+		if (n <= 0)
+			n = sysconf(_SC_NPROCESSORS_ONLN);
+	}
 	return n < 1 ? 1 : n > LOOPS_MAX ? LOOPS_MAX : (size_t)n;
 }
 
@@ -268,6 +292,58 @@ static void log_error(struct srv *s, const char *what)
 	log_flush(s);
 }
 
+/* ---- one loop per CPU ---- */
+
+/* Keep thread th on the index-th CPU of set: 0, or an errno. */
+static int pin_thread(pthread_t th, const cpu_set_t *set, size_t index, int *cpu)
+{
+	size_t seen = 0;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, set) || seen++ != index)
+			continue;
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		*cpu = c;
+		return pthread_setaffinity_np(th, sizeof one, &one);
+	}
+	return EINVAL;
+}
+
+/* With one loop per allowed CPU, each loop on its own (loop 0 is the
+ * calling thread, after its peers started).  Says which in one log line,
+ * or why not. */
+static void pin_loops(struct srv *s)
+{
+	cpu_set_t set;
+	if (!s->cfg->pin_loops || s->nloops < 2 || cpus_allowed(&set) != s->nloops)
+		return;
+	char cpus[LOOPS_MAX * 5] = "";
+	size_t at = 0;
+	int e = 0;
+	for (size_t i = 0; i < s->nloops && !e; i++) {
+		struct srv *l = i ? s->peers[i - 1] : s;
+		int cpu = -1;
+		if (i && !l->started)
+			continue;
+		e = pin_thread(i ? l->th : pthread_self(), &set, i, &cpu);
+		if (!e)
+			at += (size_t)snprintf(cpus + at, sizeof cpus - at, "%s%d", at ? "," : "", cpu);
+	}
+	char line[600];
+	tbuf b;
+	tb_init(&b, line, sizeof line);
+	if (e) {
+		tb_str(&b, "{\"event\":\"loops_not_pinned\",\"message\":");
+		tb_json(&b, strerror(e), strlen(strerror(e)), 200);
+		tb_str(&b, "}\n");
+	} else {
+		tb_fmt(&b, "{\"event\":\"loops_pinned\",\"loops\":%zu,\"cpus\":\"%s\"}\n",
+		       s->nloops, cpus);
+	}
+	log_line(s, e ? "warning" : "info", b.p, b.len);
+}
+
 sg_err srv_run(srv *s)
 {
 	char err[512];
@@ -316,6 +392,7 @@ sg_err srv_run(srv *s)
 		else
 			srv_drain(p, 0); /* its share of the connections is refused */
 	}
+	pin_loops(s);
 	event_base_dispatch(s->base);
 	for (size_t i = 0; i + 1 < s->nloops; i++) /* drained by on_signal */
 		if (s->peers[i]->started) {

@@ -758,6 +758,7 @@ static const struct store_engine dynamo_engine = {
 	.step_get = dd_step_get,
 	.history = dd_history,
 	.count_states = dd_count_states,
+	.ping = dd_ping,
 };
 
 /* DynamoDB table names: 3-255 of [A-Za-z0-9_.-] (API reference, CreateTable). */

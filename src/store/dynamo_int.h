@@ -125,6 +125,7 @@ sg_err dd_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
 sg_err dd_step_get(store *s, int64_t incident_id, const char *name, store_step *out);
 sg_err dd_history(store *s, int64_t incident_id, store_history **out, size_t *n);
 sg_err dd_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+sg_err dd_ping(store *s);
 /* An item of the table (any other writer's: untrusted) into a record:
  * strings malloc'd ("" when absent), numbers 0 when absent or malformed.
  * SG_ERR_NOMEM; dd_fill_step: SG_ERR_PROTOCOL when the item's sk is not a

@@ -219,6 +219,19 @@ static sg_err count_one(void *ctx, const json_t *item)
 	return SG_OK;
 }
 
+sg_err dd_ping(store *base)
+{
+	dd_store *s = (dd_store *)base;
+	struct aws_error e;
+	json_t *item = NULL;
+	json_t *key = dd_key("meta", "identity");
+	/* eventually consistent: whether the table answers, not what it holds */
+	sg_err rc = key ? aws_ddb_get(s->aws, s->table, key, false, &item, &e) : SG_ERR_NOMEM;
+	json_decref(key);
+	json_decref(item);
+	return key ? dd_fail(s, rc, "GetItem", &e) : rc;
+}
+
 sg_err dd_count_states(store *base, int64_t counts[STORE_STATE__COUNT])
 {
 	dd_store *s = (dd_store *)base;

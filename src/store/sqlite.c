@@ -811,4 +811,5 @@ static const struct store_engine sqlite_engine = {
 	.step_get = sq_step_get,
 	.history = sq_history,
 	.count_states = sq_count_states,
+	.ping = sq_ping,
 };

@@ -33,5 +33,6 @@ sg_err sq_steps(store *s, int64_t incident_id, store_step **out, size_t *n);
 sg_err sq_step_get(store *s, int64_t incident_id, const char *name, store_step *out);
 sg_err sq_history(store *s, int64_t incident_id, store_history **out, size_t *n);
 sg_err sq_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+sg_err sq_ping(store *s);
 
 #endif

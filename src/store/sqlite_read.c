@@ -268,6 +268,17 @@ sg_err sq_history(store *s, int64_t incident_id, store_history **out, size_t *n)
 	return collect(st, sizeof **out, 1000000, fill_hist, clear_hist, (void **)out, n);
 }
 
+sg_err sq_ping(store *s)
+{
+	sqlite3_stmt *st = NULL;
+	sg_err e = prep(s, "SELECT max(id) FROM incidents", &st);   /* the rowid's last page */
+	if (e != SG_OK)
+		return e;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? SG_OK : map_rc(rc);
+}
+
 sg_err sq_count_states(store *s, int64_t counts[STORE_STATE__COUNT])
 {
 	sqlite3_stmt *st = NULL;

@@ -384,6 +384,11 @@ sg_err store_count_states(store *s, int64_t counts[STORE_STATE__COUNT])
 	return s->eng->count_states(s, counts);
 }
 
+sg_err store_ping(store *s)
+{
+	return s ? s->eng->ping(s) : SG_ERR_INVAL;
+}
+
 /* ---- records ---- */
 
 void store_incident_free(store_incident *r)

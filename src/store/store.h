@@ -471,7 +471,16 @@ sg_err store_history_list(store *s, int64_t incident_id, store_history **out,
                           size_t *n);
 void store_history_free(store_history *arr, size_t n);
 
-/* Counts for /metrics: incidents per state (array of STORE_STATE__COUNT). */
+/* Counts for /metrics: incidents per state (array of STORE_STATE__COUNT).
+ * On DynamoDB a strongly consistent Query of every incident: not for a
+ * health probe (store_ping). */
 sg_err store_count_states(store *s, int64_t counts[STORE_STATE__COUNT]);
+
+/* Whether the store can be read now, at the cost of one small read, for a
+ * health check a load balancer polls: SQLite reads the newest incident's
+ * id (a store removed or corrupted since the open fails), DynamoDB the one
+ * item meta/identity (GetItem, eventually consistent: half a read unit).
+ * The reason of a failure in store_errmsg. */
+sg_err store_ping(store *s);
 
 #endif

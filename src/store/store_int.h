@@ -37,6 +37,7 @@ struct store_engine {
 	sg_err (*step_get)(store *s, int64_t incident_id, const char *name, store_step *out);
 	sg_err (*history)(store *s, int64_t incident_id, store_history **out, size_t *n);
 	sg_err (*count_states)(store *s, int64_t counts[STORE_STATE__COUNT]);
+	sg_err (*ping)(store *s);
 };
 
 struct store {

@@ -14,6 +14,7 @@
   POST /_emulator/ssm/agent {"instance_id","online","ping_lag_seconds"} -> stop / start an SSM agent
   POST /_emulator/imds      {...}        -> IMDS identity (instance_id)
   POST /_emulator/imds/rotate            -> issue new IMDS role credentials
+  POST /_emulator/imds/credentials {"instance_id"} -> that instance's role session credentials
   POST /_emulator/identity/oidc-provider {"url","client_ids"} -> register an OIDC provider
   POST /_emulator/identity/oidc-token    {"iss","sub","aud","expires_in"} -> a signed JWT
   POST /_emulator/identity/sso-token     {"user","expires_in","assignments"} -> portal token

@@ -79,6 +79,15 @@ def control(world, method, path, q, data):
         with world.lock:
             configure(world, data)
         return 200, {"ok": True}
+    if path == "/imds/credentials" and method == "POST":
+        # what IMDS would hand instance_id's own processes (its profile's
+        # role session, named after the instance): a detector on that host
+        with world.lock:
+            c = role_sessions.credentials(world, data["instance_id"], _new_key)
+        if c is None:
+            return 404, {"error": f"{data['instance_id']} has no instance profile role"}
+        return 200, {"AccessKeyId": c["access_key_id"], "SecretAccessKey": c["secret"],
+                     "Token": c["token"], "Expiration": _iso(c["expires"])}
     if path == "/imds/rotate" and method == "POST":
         with world.lock:
             if st(world)["instance_id"]:

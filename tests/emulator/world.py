@@ -134,6 +134,8 @@ class World:
             "role": c.get("role"),
             "source_instance_arn": c.get("source_instance_arn"),
         }
+        if c.get("session_name"):
+            rec["session_name"] = c["session_name"]
         self.credentials[rec["access_key_id"]] = rec
         return rec
 

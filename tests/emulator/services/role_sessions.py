@@ -98,6 +98,9 @@ def credentials(world, iid, new_key):
     rec = st(world).get(key)
     if rec is None:
         c = new_key()
+        r = iam.st(world)["roles"].get(s["role"])
+        if r is not None:
+            c["user_id"] = r["RoleId"]     # a role session's id is the role's (ROLEID:SESSION)
         c.update({"issued": s["issued"], "expires": s["expires"], "role": s["role"],
                   "source_instance_arn": s["source_instance_arn"],
                   "arn": f"arn:{world.partition()}:sts::{world.account_id}:assumed-role/{s['role']}/{iid}"})

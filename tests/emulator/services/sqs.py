@@ -22,6 +22,14 @@ Per the SQS developer guide and API reference
 - DelaySeconds delays delivery; MessageRetentionPeriod (default 4 days)
   drops old messages.  MD5OfMessageBody / MD5OfMessageAttributes as the
   guide's "Calculating the MD5 message digest for message attributes" says.
+- SenderId (ReceiveMessage, MessageSystemAttributeNames): "for a user, returns
+  the user ID ...; for an IAM role, returns the IAM role ID, for example
+  ABCDE1F2GH3I4JK5LMNOP:i-a123b456" — taken from the credentials that signed
+  the SendMessage (sts.unique_id: an instance profile's session is named
+  after the instance), so a sender cannot choose it.  AWS does not document
+  the id another service (EventBridge) sends with; deliveries by AWS services
+  are seen with a user-ID-shaped id and no session part (the shape moto's
+  SQS adopted from AWS's answers, getmoto/moto#791): EVENTS_SENDER_ID here.
 Times are on the emulator's clock (advance moves them); long polls wait in
 real time.
 """
@@ -31,11 +39,12 @@ import struct
 import sys
 
 from errors import ApiError
-from services import op, register
+from services import op, register, sts
 
 register(sys.modules[__name__])
 
 DEDUP_WINDOW = 300
+EVENTS_SENDER_ID = "AIDAIEVENTSDELIVERY01"    # 21 characters, as a user id; no ":SESSION"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _DEFAULTS = {"VisibilityTimeout": "30", "MessageRetentionPeriod": "345600", "DelaySeconds": "0",
              "ReceiveMessageWaitTimeSeconds": "0", "MaximumMessageSize": "262144"}
@@ -213,7 +222,7 @@ def get_queue_attributes(ctx, p):
     return {"Attributes": attrs} if attrs else {}
 
 
-def _send(w, q, body, delay=None, attrs=None, group=None, dedup=None):
+def _send(w, q, body, sender, delay=None, attrs=None, group=None, dedup=None):
     if not body:
         raise ApiError("MissingParameter", "The request must contain the parameter MessageBody.")
     if len(body.encode()) > int(q["attrs"]["MaximumMessageSize"]):
@@ -249,7 +258,7 @@ def _send(w, q, body, delay=None, attrs=None, group=None, dedup=None):
     q["seq"] += 1
     m = {"MessageId": mid, "Body": body, "sent": now, "visible_at": now + delay, "receives": 0,
          "first_receive": None, "handle": None, "attrs": attrs or {}, "group": group,
-         "seq": "%020d" % q["seq"]}
+         "seq": "%020d" % q["seq"], "sender": sender}
     q["messages"].append(m)
     out["MessageId"] = mid
     if q["fifo"]:
@@ -263,7 +272,8 @@ def _send(w, q, body, delay=None, attrs=None, group=None, dedup=None):
 @op("sqs", "SendMessage")
 def send_message(ctx, p):
     q = queue(ctx.world, p["QueueUrl"])
-    return _send(ctx.world, q, p["MessageBody"], p.get("DelaySeconds"), p.get("MessageAttributes"),
+    return _send(ctx.world, q, p["MessageBody"], sts.unique_id(ctx.cred), p.get("DelaySeconds"),
+                 p.get("MessageAttributes"),
                  p.get("MessageGroupId"), p.get("MessageDeduplicationId"))
 
 
@@ -349,7 +359,7 @@ def send_internal(world, arn, body):
     q = _by_arn(world, arn)
     if q is None:
         return False
-    _send(world, q, body, group="events" if q["fifo"] else None,
+    _send(world, q, body, EVENTS_SENDER_ID, group="events" if q["fifo"] else None,
           dedup=hashlib.sha256(body.encode()).hexdigest() if q["fifo"] else None)
     return True
 
@@ -428,7 +438,8 @@ def receive_message(ctx, p):
         m["handle"] = f"{q['name']}#{m['MessageId']}#{m['receives']}#{w.rng.getrandbits(64):016x}"
         out = {"MessageId": m["MessageId"], "ReceiptHandle": m["handle"], "Body": m["Body"],
                "MD5OfBody": hashlib.md5(m["Body"].encode()).hexdigest()}
-        sysattrs = {"SentTimestamp": str(int(m["sent"] * 1000)), "ApproximateReceiveCount": str(m["receives"]),
+        sysattrs = {"SenderId": m["sender"], "SentTimestamp": str(int(m["sent"] * 1000)),
+                    "ApproximateReceiveCount": str(m["receives"]),
                     "ApproximateFirstReceiveTimestamp": str(int(m["first_receive"] * 1000))}
         if q["fifo"]:
             sysattrs.update({"MessageGroupId": m["group"], "SequenceNumber": m["seq"]})

@@ -21,10 +21,16 @@ register(sys.modules[__name__])
 @op("sts", "GetCallerIdentity")
 def get_caller_identity(ctx, p):
     c = ctx.cred
-    uid = c["user_id"]
+    return {"UserId": unique_id(c), "Account": ctx.world.account_id, "Arn": c["arn"]}
+
+
+def unique_id(c):
+    """The caller's unique id: a user's id, or ROLEID:SESSION for a role
+    session (an instance profile's session is named after the instance) —
+    GetCallerIdentity's UserId and SQS's SenderId alike."""
     if c.get("role"):
-        uid = f"{uid}:{c.get('session_name', 'session')}"
-    return {"UserId": uid, "Account": ctx.world.account_id, "Arn": c["arn"]}
+        return f"{c['user_id']}:{c.get('session_name', 'session')}"
+    return c["user_id"]
 
 
 _SESSION_RE = re.compile(r"^[\w+=,.@-]{2,64}$")

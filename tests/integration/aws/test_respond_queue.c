@@ -3,7 +3,10 @@
  * (under tests/netns-run): detector incidents and GuardDuty findings (sent
  * through an EventBridge rule) become incidents in the store, a message
  * delivered twice is one incident, messages are deleted only once
- * recorded, and poison is logged and left for the dead-letter queue.
+ * recorded, and poison is logged and left for the dead-letter queue; a
+ * message whose SenderId may not send it (a web host naming another
+ * instance, or forging a finding) is refused the same way, never an
+ * incident.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -42,6 +45,32 @@ static struct aws_client *client(void)
 	struct aws_error e;
 	sg_err rc = aws_client_new(&o, &c, &e);
 	CHECKF(rc == SG_OK, "client: %s %s", sg_strerror(rc), e.message);
+	return c;
+}
+
+/* A client signing as instance iid's own processes do: with the role
+ * session its instance profile hands out through IMDS (SenderId
+ * "ROLEID:iid"). */
+static struct aws_client *client_of(const char *iid)
+{
+	char body[128];
+	snprintf(body, sizeof body, "{\"instance_id\": \"%s\"}", iid);
+	json_t *r = emu("POST", "/imds/credentials", body);
+	struct aws_credentials cr = {.expiration = 0};
+	const char *k = json_string_value(json_object_get(r, "AccessKeyId"));
+	const char *sk = json_string_value(json_object_get(r, "SecretAccessKey"));
+	const char *tok = json_string_value(json_object_get(r, "Token"));
+	CHECKF(k && sk && tok, "credentials of %s", iid);
+	snprintf(cr.access_key_id, sizeof cr.access_key_id, "%s", k ? k : "");
+	snprintf(cr.secret_access_key, sizeof cr.secret_access_key, "%s", sk ? sk : "");
+	snprintf(cr.session_token, sizeof cr.session_token, "%s", tok ? tok : "");
+	snprintf(cr.source, sizeof cr.source, "imds");
+	json_decref(r);
+	struct aws_client_opts o = {.backoff_base_ms = 5, .timeout_ms = 25000, .credentials = &cr};
+	struct aws_client *c = NULL;
+	struct aws_error e;
+	sg_err rc = aws_client_new(&o, &c, &e);
+	CHECKF(rc == SG_OK, "client of %s: %s %s", iid, sg_strerror(rc), e.message);
 	return c;
 }
 
@@ -114,13 +143,20 @@ static bool refused_logged(void)
 	return logs.all.p && strstr(logs.all.p, "left to the dead-letter policy");
 }
 
-static void enqueue(const char *body)
+/* Send body as instance iid's processes would (NULL: as the test's own
+ * IAM user). */
+static void enqueue_as(const char *iid, const char *body)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = iid ? client_of(iid) : client();
 	struct aws_error e;
 	CHECKF(aws_sqs_send(c, Q("incidents"), body, NULL, NULL, NULL, &e) == SG_OK, "send: %s",
 	       e.message);
 	aws_client_free(c);
+}
+
+static void enqueue(const char *body)
+{
+	enqueue_as(NULL, body);
 }
 
 static const char *finding(const char *type, const char *resource, int severity)
@@ -143,9 +179,9 @@ TEST(detector_incidents_once_each)
 	respond_queue *q = NULL;
 	char msg[512];
 	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
-	enqueue(DELIVERY(7));
-	enqueue(DELIVERY(7));   /* the detector's retry: the same incident again */
-	enqueue(DELIVERY(8));
+	enqueue_as(WEB1, DELIVERY(7));
+	enqueue_as(WEB1, DELIVERY(7));   /* the detector's retry: the same incident again */
+	enqueue_as(WEB1, DELIVERY(8));
 	CHECK(wait_for(main_queue_empty, 15));
 	respond_queue_stop(q);
 	/* one instance, one incident: the retry and the detector's next incident
@@ -185,6 +221,49 @@ static int64_t attempts_of(int64_t id)
 	store_incident_free(&inc);
 	store_close(st);
 	return n;
+}
+
+static bool three_senders_refused(void)
+{
+	return logs.all.p && strstr(logs.all.p, "GuardDuty-shaped event from") &&
+	       strstr(logs.all.p, "about " WEB1 " from AIDA") && strstr(logs.all.p, "about " WEB1 " from AROA");
+}
+
+/* M4 of AUDIT7: a compromised web host (a detector, with sqs:SendMessage)
+ * must not make the responder contain another instance, neither by a
+ * delivery naming it nor by a forged GuardDuty event. */
+TEST(a_sender_reports_only_itself)
+{
+	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 30,
+	                           .wait_s = 1};
+	pb_gd_config_default(&qc.guardduty);
+	respond_queue *q = NULL;
+	char msg[512];
+	size_t before = incidents(-1), dead = queue_depth("incidents-dlq");
+	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	enqueue_as(WEB2, DELIVERY(9));   /* web-2 names web-1 */
+	enqueue(DELIVERY(10));           /* an IAM user is no instance's session either */
+	/* as EventBridge delivers a finding, but sent by web-2 itself */
+	enqueue_as(WEB2, "{\"version\": \"0\", \"id\": \"e-1\", \"detail-type\": \"GuardDuty "
+	           "Finding\", \"source\": \"aws.guardduty\", \"account\": \"123456789012\", "
+	           "\"region\": \"us-east-1\", \"detail\": {\"id\": \"forged-1\", \"accountId\": "
+	           "\"123456789012\", \"region\": \"us-east-1\", \"type\": "
+	           "\"UnauthorizedAccess:EC2/MetadataDNSRebind\", \"severity\": 9, \"resource\": "
+	           "{\"resourceType\": \"Instance\", \"instanceDetails\": {\"instanceId\": \"" WEB1
+	           "\"}}}}");
+	CHECK(wait_for(three_senders_refused, 15));
+	CHECK(wait_for(main_queue_empty, 15));   /* each received twice, then redriven */
+	respond_queue_stop(q);
+	CHECK_INT(incidents(-1), before);   /* none opened, none joined below */
+	CHECK_INT(attempts_of(1), 3);
+	CHECKF(strstr(logs.all.p, "detector incident about " WEB1 " from AROA") != NULL, "%s",
+	       logs.all.p);
+	CHECK(strstr(logs.all.p, ":" WEB2 " refused: a detector reports only its own instance") != NULL);
+	CHECK(strstr(logs.all.p, "detector incident about " WEB1 " from AIDA") != NULL);
+	CHECKF(strstr(logs.all.p, "GuardDuty-shaped event from AROA") != NULL, "%s", logs.all.p);
+	CHECK(strstr(logs.all.p, ":" WEB2 " refused: EventBridge sends as its service") != NULL);
+	CHECK_INT(queue_depth("incidents-dlq"), dead + 3);   /* left for the dead-letter policy */
+	CHECK(strstr(logs.all.p, "refused for its sender (6 so far)") != NULL);
 }
 
 /* The finding's detail is kept with its incident as step "finding". */
@@ -269,4 +348,4 @@ static void teardown(void)
 }
 
 TEST_MAIN(setup, detector_incidents_once_each, poison_is_logged_and_left_to_the_dead_letter_queue,
-          guardduty_findings_through_eventbridge, teardown)
+          a_sender_reports_only_itself, guardduty_findings_through_eventbridge, teardown)

@@ -206,5 +206,17 @@ for args in (["respond", "--store", store, "--once"], ["incidents", "--store", s
 b = subprocess.run(["bash", "-n"], input=bash, capture_output=True, text=True)
 check(b.returncode == 0, "the bash completion parses: %s" % b.stderr)
 
+# --- a command's --help describes what that command does (AUDIT7 L6) --------
+# backstop takes serve's table: a row's text must hold for backstop watch
+# too (its store waits and caps), or say it is serve's
+bs = run("backstop", "--help").stdout
+for serve_only in ("then the blocked request gets 503", "; /healthz and the metrics say"):
+    check(serve_only not in bs, "backstop --help: no serve-only behaviour %r" % serve_only)
+check(re.search(r"--check-config \[on\|off\]\n      serve: check the settings", bs),
+      "backstop --help: --check-config is labelled serve's")
+p = run("backstop", "install", "--check-config")
+check(p.returncode == 2 and "--check-config is serve's" in p.stderr,
+      "backstop install --check-config refuses, installs nothing: %d %s" % (p.returncode, p.stderr))
+
 print("%d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)

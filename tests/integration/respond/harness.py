@@ -158,6 +158,16 @@ class Emulator:
         e.pop("SSRFGUARD_RESPOND_CRASH", None)
         return e
 
+    def instance_env(self, instance_id):
+        """env() signing as a process on instance_id does: with the role
+        session its instance profile hands out (SQS's SenderId
+        ROLEID:instance_id, as a detector on that host sends)."""
+        c = self.post("/imds/credentials", {"instance_id": instance_id})
+        e = self.env()
+        e.update({"AWS_ACCESS_KEY_ID": c["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],
+                  "AWS_SESSION_TOKEN": c["Token"]})
+        return e
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         try:

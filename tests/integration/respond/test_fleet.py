@@ -132,9 +132,10 @@ def three_detectors_two_responders(ref):
     emu.faults([{"kind": "delay", "service": "ec2", "action": "CreateSnapshots", "seconds": 1.0}])
     logs = {n: os.path.join(work, n + ".log") for n in ("r1", "r2")}
     rsp = {n: responder(n, logs[n]) for n in logs}
+    denv = emu.instance_env(h.VICTIM)   # three detector processes on the victim, its profile's session
     for n in (1, 2, 3):
         det = subprocess.run([binary, "respond", "--store", os.path.join(work, f"det{n}.db"), "--deliver-to",
-                              QUEUE, "--detector", f"web-{n}", "--once"], env=env, stdout=subprocess.PIPE,
+                              QUEUE, "--detector", f"web-{n}", "--once"], env=denv, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, timeout=30)
         h.check(det.returncode == 0, f"detector {n} delivered: {det.stderr}")
 

@@ -115,7 +115,7 @@ try:
     h.check(out.stdout.strip() == "INC-1", f"incidents open: {out.stdout}")
     for _ in range(2):   # the second pass must not send again
         det = subprocess.run([binary, "respond", "--store", dstore, "--deliver-to", QUEUE, "--detector",
-                              "web-1", "--once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              "web-1", "--once"], env=emu.instance_env(web2), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, timeout=30)
         h.check(det.returncode == 0, f"deliver --once: {det.stderr}")
     h.check(det.stderr == "", f"nothing sent the second time: {det.stderr}")

@@ -40,13 +40,13 @@ WEB2 = "i-0a1b2c3d4e5f60002"
 free_port, wait = h.free_port, h.wait
 
 
-def serve(name, conf, *args):
+def serve(name, conf, *args, env=None):
     port = free_port()
     store = os.path.join(work, name + ".db")
     log = os.path.join(work, name + ".log")
     p = subprocess.Popen([binary, "serve", "--config", conf, "--listen", f"127.0.0.1:{port}", "--store", store,
                           "--region", "us-east-1", "--az", "us-east-1a", "--no-imds", "--log", log, *args],
-                         env=emu.env(), stdout=subprocess.DEVNULL, stderr=open(log + ".err", "w"))
+                         env=env or emu.env(), stdout=subprocess.DEVNULL, stderr=open(log + ".err", "w"))
     procs.append(p)
     h.check(wait(lambda: healthz(port) is not None, 10), f"{name} answers /healthz")
     return p, port, store, log
@@ -97,7 +97,8 @@ try:
     dconf = os.path.join(work, "detector.conf")
     with open(dconf, "w") as f:
         f.write("[respond]\ndetector = web-1\npoll-ms = 100\n")
-    det, dport, dstore, dlog = serve("detector", dconf, "--instance-id", h.VICTIM, "--deliver-to", QUEUE)
+    det, dport, dstore, dlog = serve("detector", dconf, "--instance-id", h.VICTIM, "--deliver-to", QUEUE,
+                                     env=emu.instance_env(h.VICTIM))   # the web host's own profile
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{dport}/go?url=http://169.254.169.254/latest/meta-data/"
                                "iam/security-credentials/", timeout=5)

@@ -88,14 +88,18 @@ TEST(sqs_messages)
 		"<ReceiveMessageResponse><ReceiveMessageResult><Message><MessageId>m-1</MessageId>"
 		"<ReceiptHandle>h-1</ReceiptHandle><Body>{}</Body><Attribute><Name>SentTimestamp"
 		"</Name><Value>1238099229000</Value></Attribute><Attribute><Name>"
-		"ApproximateReceiveCount</Name><Value>5</Value></Attribute></Message>"
-		"</ReceiveMessageResult></ReceiveMessageResponse>");
+		"ApproximateReceiveCount</Name><Value>5</Value></Attribute><Attribute><Name>SenderId"
+		"</Name><Value>AROAEXAMPLE0000000001:i-0a1b2c3d4e5f60001</Value></Attribute></Message>"
+		"<Message><MessageId>m-2</MessageId><ReceiptHandle>h-2</ReceiptHandle><Body>x</Body>"
+		"</Message></ReceiveMessageResult></ReceiveMessageResponse>");
 	struct aws_sqs_message *m = NULL;
 	size_t n = 0;
 	CHECK_INT(aws_sqs_answer_messages(aws_xml_child(r, "ReceiveMessageResult"), &m, &n), SG_OK);
-	CHECK_INT(n, 1);
+	CHECK_INT(n, 2);
 	CHECK(m && !strcmp(m[0].message_id, "m-1") && !strcmp(m[0].receipt_handle, "h-1") &&
 	      !strcmp(m[0].body, "{}") && m[0].receive_count == 5 && m[0].sent_ms == 1238099229000LL);
+	CHECK_STR(m ? m[0].sender_id : "", "AROAEXAMPLE0000000001:i-0a1b2c3d4e5f60001");
+	CHECK_STR(m ? m[1].sender_id : "-", "");   /* absent: "", which the intake refuses */
 	aws_sqs_messages_free(m, n);
 	aws_xml_free(r);
 	r = xml("<R><Message><MessageId>a</MessageId><ReceiptHandle>h</ReceiptHandle><Body/>"

@@ -244,6 +244,8 @@ TEST(claim_lease_and_steps)
 	int64_t counts[STORE_STATE__COUNT];
 	CHECK_INT(store_count_states(s, counts), SG_OK);
 	CHECK_INT(counts[STORE_CONTAINED], 1);
+	CHECK_INT(store_ping(s), SG_OK);   /* the health probe's one small read */
+	CHECK_INT(store_ping(NULL), SG_ERR_INVAL);
 	store_close(s);
 }
 

@@ -20,6 +20,13 @@ static sg_err io_fail(sg_afile *f, char *err, size_t errlen, const char *what, c
 	return SG_ERR_IO;
 }
 
+/* write or commit after a failure, commit or abort closed it */
+static sg_err closed(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "output file already closed (after an earlier failure)");
+	return SG_ERR_INVAL;
+}
+
 sg_err sg_afile_open(sg_afile *f, const char *path, mode_t mode, char *err, size_t errlen)
 {
 	memset(f, 0, sizeof *f);
@@ -55,6 +62,8 @@ sg_err sg_afile_open(sg_afile *f, const char *path, mode_t mode, char *err, size
 
 sg_err sg_afile_write(sg_afile *f, const void *p, size_t len, char *err, size_t errlen)
 {
+	if (!f->tmp)
+		return closed(err, errlen);
 	const char *c = p;
 	while (len) {
 		ssize_t w = write(f->fd, c, len);
@@ -93,6 +102,8 @@ static int sync_dir(char *path)
 
 sg_err sg_afile_commit(sg_afile *f, char *err, size_t errlen)
 {
+	if (!f->tmp)
+		return closed(err, errlen);
 	if (fsync(f->fd) != 0)
 		return io_fail(f, err, errlen, "cannot sync", f->tmp, errno);
 	int fd = f->fd;

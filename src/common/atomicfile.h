@@ -10,8 +10,8 @@
  * commit returned SG_OK.  With two writers of one PATH at once, the last
  * rename wins and PATH holds one writer's whole text.  Every failure of
  * write or commit, and sg_afile_abort(), removes the temporary file; after
- * commit or abort the sg_afile is closed and abort on it is a no-op (so is
- * abort on a zeroed one).  err says what failed on which path; a full disk
+ * commit or abort the sg_afile is closed: abort on it is a no-op (so is
+ * abort on a zeroed one), write and commit refuse with SG_ERR_INVAL.  err says what failed on which path; a full disk
  * (ENOSPC, EDQUOT) is named as such.
  */
 #ifndef SSRFGUARD_COMMON_ATOMICFILE_H

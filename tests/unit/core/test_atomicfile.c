@@ -81,6 +81,8 @@ TEST(failures_leave_nothing)
 	CHECK_INT(entries(), 2);
 	sg_afile_abort(&f);
 	sg_afile_abort(&f); /* twice: a no-op */
+	CHECK_INT(sg_afile_write(&f, "x", 1, err, sizeof err), SG_ERR_INVAL);
+	CHECK_INT(sg_afile_commit(&f, err, sizeof err), SG_ERR_INVAL);
 	CHECK_INT(entries(), 1);
 	size_t n = 0;
 	char *b = slurp(path, &n);

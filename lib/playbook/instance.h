@@ -158,6 +158,12 @@ typedef struct pb_instance {
  * conntrack_* fields; NULL or a missing field: 0, none reported. */
 void pb_conntrack_decode(const struct aws_xml *cfg, pb_eni *eni);
 
+/* The timeouts an ENI of an instance_type instance has when none were ever
+ * set on it (its conntrack_* fields; conntrack.c cites the AWS pages):
+ * TCP established 432000 s, 350 s on the Nitro v6 families; UDP stream
+ * 180 s; UDP 30 s. */
+void pb_conntrack_defaults(const char *instance_type, pb_eni *eni);
+
 /* Zeroed instance or NULL on OOM. */
 pb_instance *pb_instance_new(void);
 void pb_instance_free(pb_instance *inst);

@@ -343,9 +343,10 @@ sg_err pb_volume_token(const char *incident, const char *snapshot, int attempt, 
 	return pb_client_token(incident, which, out);
 }
 
-/* The slot letter a device name takes, or 0 for names outside sd?/xvd?. */
-static char slot_of(const char *dev)
+uint32_t pb_device_slot_bit(const char *dev)
 {
+	if (!dev)
+		return 0;
 	if (!strncmp(dev, "/dev/", 5))
 		dev += 5;
 	if (!strncmp(dev, "xvd", 3))
@@ -359,23 +360,16 @@ static char slot_of(const char *dev)
 	/* "sdf1" is a partition of slot f; "xvdba" is a two-letter slot. */
 	if (dev[1] >= 'a' && dev[1] <= 'z')
 		return 0;
-	return dev[0];
+	return (uint32_t)1 << (dev[0] - 'a');
 }
 
-sg_err pb_device_slots(const char *const *used, size_t n_used, size_t want,
-                       char (*out)[PB_DEV_MAX])
+sg_err pb_device_slots(uint32_t taken, size_t want, char (*out)[PB_DEV_MAX])
 {
-	if ((!used && n_used) || (!out && want))
+	if (!out && want)
 		return SG_ERR_INVAL;
-	bool taken[26] = {0};
-	for (size_t i = 0; i < n_used; i++) {
-		char c = used[i] ? slot_of(used[i]) : 0;
-		if (c)
-			taken[c - 'a'] = true;
-	}
 	size_t got = 0;
 	for (char c = 'f'; c <= 'z' && got < want; c++)
-		if (!taken[c - 'a']) {
+		if (!(taken & ((uint32_t)1 << (c - 'a')))) {
 			snprintf(out[got], PB_DEV_MAX, "/dev/sd%c", c);
 			got++;
 		}

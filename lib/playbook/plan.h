@@ -135,13 +135,15 @@ sg_err pb_client_token(const char *incident, const char *snapshot, char out[65])
 sg_err pb_volume_token(const char *incident, const char *snapshot, int attempt, char out[65]);
 
 /*
- * pb_device_slots — choose `want` free device names for attaching volumes,
- * from /dev/sdf .. /dev/sdz, skipping every slot named in used[] (block
- * device mappings and attachments still in flight; "/dev/xvdg", "xvdg",
- * "/dev/sdg" and "/dev/sdg1" all take slot g).  Writes "/dev/sdX" into
- * out[i] (PB_DEV_MAX each).  SG_ERR_RANGE when fewer than want are free.
+ * Device slots for attaching volumes: /dev/sdf .. /dev/sdz.  A name takes
+ * the slot of its letter ("/dev/xvdg", "xvdg", "/dev/sdg" and "/dev/sdg1"
+ * all take slot g; other names, "xvdba" or "nvme1n1", take none):
+ * pb_device_slot_bit is its bit (1 << (letter - 'a')), 0 for none, to OR
+ * into a mask of the slots taken (block device mappings and attachments
+ * still in flight).  pb_device_slots writes `want` free ones, "/dev/sdX",
+ * into out[i] (PB_DEV_MAX each); SG_ERR_RANGE when fewer are free.
  */
-sg_err pb_device_slots(const char *const *used, size_t n_used, size_t want,
-                       char (*out)[PB_DEV_MAX]);
+uint32_t pb_device_slot_bit(const char *dev);
+sg_err pb_device_slots(uint32_t taken, size_t want, char (*out)[PB_DEV_MAX]);
 
 #endif

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/utf8.h"
 #include "dashboard/dash_int.h"
@@ -103,8 +104,43 @@ sg_err dash_list_json(store *st, char **out)
 	return dump(ja, out);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The number of incidents, from the cache while the newest incident is the
+ * one it was counted with and the count is fresh (dashboard.h).  newest: the
+ * newest incident's id (0: none), or -1 when the page read was an older one
+ * and it must be looked up (one row). */
+static sg_err count_total(store *st, dash_total *cache, int64_t newest, int64_t *total)
+{
+	if (!cache)
+		return store_count(st, -1, total);
+	if (newest < 0) {
+		store_incident *top = NULL;
+		size_t n = 0;
+		sg_err err = store_list(st, -1, 0, 1, &top, &n);
+		if (err)
+			return err;
+		newest = n ? top[0].id : 0;
+		store_incidents_free(top, n);
+	}
+	int64_t now = mono_ms();
+	if (cache->at_ms && cache->newest == newest && now - cache->at_ms < DASH_TOTAL_STALE_MS) {
+		*total = cache->total;
+		return SG_OK;
+	}
+	sg_err err = store_count(st, -1, total);
+	if (!err)
+		*cache = (dash_total){.newest = newest, .total = *total, .at_ms = now ? now : 1};
+	return err;
+}
+
 /* One more than asked is read: whether an older page exists is then known. */
-sg_err dash_page_json(store *st, int64_t before, size_t limit, char **out)
+sg_err dash_page_json(store *st, dash_total *cache, int64_t before, size_t limit, char **out)
 {
 	*out = NULL;
 	store_incident *arr = NULL;
@@ -114,7 +150,7 @@ sg_err dash_page_json(store *st, int64_t before, size_t limit, char **out)
 		return SG_ERR_INVAL;
 	sg_err err = store_list(st, -1, before, limit + 1, &arr, &n);
 	if (!err)
-		err = store_count(st, -1, &total);
+		err = count_total(st, cache, before ? -1 : n ? arr[0].id : 0, &total);
 	if (err) {
 		store_incidents_free(arr, n);
 		return err;

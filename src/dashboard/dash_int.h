@@ -29,6 +29,7 @@ typedef struct dash {
 	struct dash_sub *subs;
 	size_t nsubs;
 	unsigned ticks;
+	dash_total total;       /* api.c: the pages' "of M" */
 	struct responder *r;    /* release.c: NULL in read-only mode */
 	struct accept_guard *accept;     /* src/accept: a failed accept() pauses */
 	char csrf[65];          /* per process, random, hex */

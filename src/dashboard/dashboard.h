@@ -95,11 +95,22 @@ typedef struct store store;
 #define DASH_PAGE 500        /* incidents on one page of the dashboard */
 #define DASH_PAGE_MAX 1000
 
+/* A page's "of M": counting reads every incident (on DynamoDB the whole
+ * incident partition), so a page read with a cache counts again only when
+ * the newest incident is another, or when DASH_TOTAL_STALE_MS have passed
+ * (an incident written late under an older id).  Zeroed: nothing cached. */
+#define DASH_TOTAL_STALE_MS 30000
+typedef struct dash_total {
+	int64_t newest;   /* the newest incident's id when counted */
+	int64_t total;
+	int64_t at_ms;    /* CLOCK_MONOTONIC; 0: never counted */
+} dash_total;
+
 /* Every incident / one page of them (before 0: the newest; limit
- * 1..DASH_PAGE_MAX) / one incident's detail as a JSON text (malloc'd).
- * SG_ERR_NOTFOUND for an unknown id. */
+ * 1..DASH_PAGE_MAX; cache NULL: count now) / one incident's detail as a
+ * JSON text (malloc'd).  SG_ERR_NOTFOUND for an unknown id. */
 sg_err dash_list_json(store *st, char **out);
-sg_err dash_page_json(store *st, int64_t before, size_t limit, char **out);
+sg_err dash_page_json(store *st, dash_total *cache, int64_t before, size_t limit, char **out);
 sg_err dash_detail_json(store *st, const dash_config *cfg, int64_t id, char **out);
 
 #endif

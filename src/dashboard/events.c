@@ -82,7 +82,7 @@ static sg_err page_of(dash *d, const struct dash_sub *s, const struct dash_sub *
 	free(*json);
 	*json = NULL;
 	*of = NULL;
-	sg_err err = dash_page_json(d->st, s->before, s->limit, json);
+	sg_err err = dash_page_json(d->st, &d->total, s->before, s->limit, json);
 	if (!err)
 		*of = s;
 	return err;
@@ -121,7 +121,7 @@ void dash_events_subscribe(dash *d, struct evhttp_request *req)
 		dash_reply_error(req, 503, "Service Unavailable");
 		return;
 	}
-	if (dash_page_json(d->st, before, limit, &json) != SG_OK) {
+	if (dash_page_json(d->st, &d->total, before, limit, &json) != SG_OK) {
 		free(s);
 		dash_reply_error(req, 503, "Service Unavailable");
 		return;

@@ -191,7 +191,7 @@ static sg_err page(dash *d, struct evhttp_request *req, char **json)
 	int64_t before;
 	size_t limit;
 	sg_err err = dash_page_query(req, &before, &limit);
-	return err ? err : dash_page_json(d->st, before, limit, json);
+	return err ? err : dash_page_json(d->st, &d->total, before, limit, json);
 }
 
 static void api(dash *d, struct evhttp_request *req, const char *path)

@@ -45,28 +45,69 @@ static sg_err send_command(rsp_run *x, const char *instance, const char *const *
 	return aws_ssm_send_command(x->aws, &cmd, 0, id, NULL, e);
 }
 
+/* Whether an earlier attempt's command cmd on instance is still worth
+ * having: it succeeded or is on its way (Pending, Delayed, InProgress).
+ * SG_ERR_NOTFOUND when it ended otherwise (Failed, TimedOut, Cancelled,
+ * ...: a final Status never changes, SSM API reference,
+ * GetCommandInvocation) or SSM has no invocation of it on instance. */
+static sg_err earlier_command_good(rsp_run *x, const char *cmd, const char *instance)
+{
+	json_t *inv = NULL;
+	sg_err err = aws_ssm_get_command_invocation(x->aws, cmd, instance, &inv, NULL);
+	if (err)
+		return err;
+	const char *st = json_string_value(json_object_get(inv, "Status"));
+	char shown[32];
+	sg_text_clean(shown, sizeof shown, st ? st : "?", strlen(st ? st : "?"));
+	bool good = st && (!strcmp(st, "Success") || !strcmp(st, "Pending") || !strcmp(st, "Delayed") ||
+	                   !strcmp(st, "InProgress"));
+	json_decref(inv);
+	if (good)
+		rsp_notef(x, "attempt %u takes command %s of an earlier attempt (%s)", rsp_attempt(x), cmd,
+		          shown);
+	else
+		rsp_notef(x, "command %s of an earlier attempt ended %s: attempt %u sends it again", cmd,
+		          shown, rsp_attempt(x));
+	return good ? SG_OK : SG_ERR_NOTFOUND;
+}
+
 /* SendCommand has no idempotency token: a crash between sending and
  * journaling the id would send twice.  So the journal says "about to send"
  * first (KEY_sending_ms, the time), and a run that finds our comment in
  * ListCommands takes that command.  ListCommands is eventually consistent:
  * a rerun that finds the mark but no command looks again, every poll,
- * until RSP_SSM_LAG_MS after the mark, and only then sends. */
+ * until RSP_SSM_LAG_MS after the mark, and only then sends.  Attempt N > 1
+ * journals KEY#N and says "#N" in its comment, so that ListCommands never
+ * offers it an earlier attempt's command. */
 sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
                     const char *const *commands, size_t n, unsigned timeout_s,
-                    const char *output_prefix, const char *comment, const char *change)
+                    const char *output_prefix, const char *what, const char *change,
+                    char id[64])
 {
-	if (rsp_created_get(x, key))
-		return SG_OK;
-	char mark[96], id[64], now[24];
-	snprintf(mark, sizeof mark, "%s_sending_ms", key);
+	unsigned attempt = rsp_attempt(x);
+	char cur[80], mark[96], comment[100], now[24];
+	bool earlier;
+	const char *had = rsp_created_latest(x, key, &earlier);
+	sg_err err = had && earlier ? earlier_command_good(x, had, instance) : SG_OK;
+	if (err && err != SG_ERR_NOTFOUND)
+		return err;
+	rsp_attempt_key(key, attempt, cur, sizeof cur);
+	if (had && !err) {
+		snprintf(id, 64, "%s", had);
+		return earlier ? rsp_created(x, cur, id) : SG_OK;
+	}
+	snprintf(mark, sizeof mark, "%s_sending_ms", cur);
+	if (attempt > 1)
+		snprintf(comment, sizeof comment, "ssrfguard %s %s #%u", x->key, what, attempt);
+	else
+		snprintf(comment, sizeof comment, "ssrfguard %s %s", x->key, what);
 	const char *was = rsp_created_get(x, mark);
 	int64_t until = was && *was ? strtoll(was, NULL, 10) + RSP_SSM_LAG_MS : 0;
-	sg_err err;
 	for (;;) {
 		err = aws_ssm_find_command(x->aws, instance, comment, id, NULL);
 		if (!err) {
 			rsp_notef(x, "found command %s already sent by an earlier run", id);
-			return rsp_created(x, key, id);
+			return rsp_created(x, cur, id);
 		}
 		if (err != SG_ERR_NOTFOUND)
 			return err;
@@ -88,7 +129,7 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 	err = send_command(x, instance, commands, n, timeout_s, output_prefix, comment, id, &e);
 	if (err && !e.outcome_unknown) /* AWS said no: nothing was sent */
 		rsp_created(x, mark, "");
-	return err ? err : rsp_created(x, key, id);
+	return err ? err : rsp_created(x, cur, id);
 }
 
 /* Poll until the invocation's Status is past delivery (Pending, Delayed)
@@ -179,12 +220,14 @@ static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 
 int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s)
 {
-	const char *started = rsp_created_get(x, key);
+	char k[80]; /* a retry waits anew */
+	rsp_attempt_key(key, rsp_attempt(x), k, sizeof k);
+	const char *started = rsp_created_get(x, k);
 	if (!started) {
 		char ms[32];
 		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
-		rsp_created(x, key, ms);
-		started = rsp_created_get(x, key);
+		rsp_created(x, k, ms);
+		started = rsp_created_get(x, k);
 	}
 	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
 }
@@ -279,8 +322,6 @@ sg_err rsp_step_capture(rsp_run *x)
 			         default_capture[n]);
 			cmds[n] = numbered[n];
 		}
-	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s volatile capture", x->key);
 	int64_t deadline = rsp_deadline(x, "capture_started_ms", timeout);
 	if (cfg->evidence_bucket && !rsp_created_get(x, "capture_prefix")) {
 		char prefix[96];
@@ -288,14 +329,16 @@ sg_err rsp_step_capture(rsp_run *x)
 		rsp_created(x, "capture_prefix", prefix);
 	}
 	sg_err err;
-	if (!rsp_created_get(x, "capture_command") && (err = wait_agent_online(x, deadline)))
+	bool earlier;
+	char cmd[64];
+	if ((!rsp_created_latest(x, "capture_command", &earlier) || earlier) &&
+	    (err = wait_agent_online(x, deadline)))
 		return err;
 	err = rsp_ssm_send(x, "capture_command", x->inst->id, cmds, n, timeout,
-	                   rsp_created_get(x, "capture_prefix"), comment,
-	                   "send the volatile capture command");
+	                   rsp_created_get(x, "capture_prefix"), "volatile capture",
+	                   "send the volatile capture command", cmd);
 	if (err)
 		return err;
-	const char *cmd = rsp_created_get(x, "capture_command");
 	char status[64];
 	json_t *inv = NULL;
 	err = rsp_ssm_wait(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);

@@ -42,9 +42,9 @@ static sg_err result_note(rsp_run *x, const json_t *res, const char *fid, size_t
 
 enum { FORENSICS_DELIVERY_WAIT_S = 120 };
 
-sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, size_t nvol, int64_t step_deadline)
+sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, const char *cmd, size_t nvol,
+                               int64_t step_deadline)
 {
-	const char *cmd = rsp_created_get(x, "forensics_command");
 	int64_t deadline = rsp_deadline(x, "forensics_sent_ms", FORENSICS_DELIVERY_WAIT_S);
 	char status[64], details[64] = "";
 	json_t *inv = NULL;
@@ -80,9 +80,8 @@ sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, size_t nvol, int64_t
 	return strcmp(status, "Success") ? RSP_FATAL : SG_OK;
 }
 
-sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol)
+sg_err rsp_forensics_result(rsp_run *x, const char *fid, const char *cmd, size_t nvol)
 {
-	const char *cmd = rsp_created_get(x, "forensics_command");
 	unsigned wait = x->cfg->forensics_wait_s;
 	int64_t deadline = rsp_deadline(x, "forensics_started_ms", wait);
 	char status[64];

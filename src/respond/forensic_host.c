@@ -11,14 +11,17 @@
 #include "common/escape.h"
 #include "respond/journal.h"
 
-/* Launched once per incident: the ClientToken (SHA-256 of the incident and
- * "forensic-instance") makes a re-send, or a rerun after a crash before
- * the id was journaled, the same launch (EC2 API reference, "Ensuring
- * idempotency"). */
-static sg_err launch(rsp_run *x, const char *template_ref)
+/* Launched once per incident and attempt: the ClientToken (SHA-256 of the
+ * incident and "forensic-instance", "forensic-instance#N" in attempt N)
+ * makes a re-send, or a rerun after a crash before the id was journaled,
+ * the same launch; a token stays bound to its instance after it is
+ * terminated, so only a new attempt can launch another (EC2 API
+ * reference, "Ensuring idempotency"). */
+static sg_err launch(rsp_run *x, const char *template_ref, const char *key)
 {
-	char token[65], id[32];
-	sg_err err = pb_client_token(x->key, "forensic-instance", token);
+	char token[65], id[32], seed[48];
+	rsp_attempt_key("forensic-instance", rsp_attempt(x), seed, sizeof seed);
+	sg_err err = pb_client_token(x->key, seed, token);
 	if (err)
 		return err;
 	struct aws_tag tags[3];
@@ -28,7 +31,25 @@ static sg_err launch(rsp_run *x, const char *template_ref)
 	if ((err = aws_ec2_run_from_template(x->aws, template_ref, token, tags, nt, 0, id, NULL)))
 		return err;
 	rsp_notef(x, "forensic instance %s launched from launch template %s", id, template_ref);
-	return rsp_created(x, "forensic_instance", id);
+	return rsp_created(x, key, id);
+}
+
+/* The instance's state name into state[32] ("" when DescribeInstances
+ * does not show it yet: SG_ERR_NOTFOUND then), the reply's text escaped. */
+static sg_err instance_state(rsp_run *x, const char *id, char state[32])
+{
+	struct aws_xml *r = NULL;
+	sg_err err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
+	const char *st = err ? "" : aws_xml_str_or(r, "reservationSet/item/instancesSet/item/"
+	                                              "instanceState/name", "");
+	sg_text_clean(state, 32, st, strlen(st)); /* copied: the reply is freed here */
+	aws_xml_free(r);
+	return err;
+}
+
+static bool gone(const char *state)
+{
+	return !strcmp(state, "terminated") || !strcmp(state, "shutting-down");
 }
 
 /* Until it runs and its SSM agent is online (it registers after boot; a
@@ -37,16 +58,14 @@ static sg_err launch(rsp_run *x, const char *template_ref)
 static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline, const char *hint)
 {
 	for (;;) {
-		struct aws_xml *r = NULL;
-		char ping[32] = "", state[32] = ""; /* copied: the reply is freed here, the note is later */
-		sg_err err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
-		const char *st = err ? "" : aws_xml_str_or(r, "reservationSet/item/instancesSet/item/"
-		                                              "instanceState/name", "");
-		sg_text_clean(state, sizeof state, st, strlen(st)); /* the reply's text, for notes */
-		aws_xml_free(r);
+		char ping[32] = "", state[32];
+		sg_err err = instance_state(x, id, state);
 		bool running = !strcmp(state, "running");
-		if (!running && (!strcmp(state, "terminated") || !strcmp(state, "shutting-down"))) {
-			snprintf(x->note, sizeof x->note, "forensic instance %s is %s", id, state);
+		if (gone(state)) {
+			snprintf(x->note, sizeof x->note, "forensic instance %s is %s%s", id, state,
+			         x->cfg->playbook.forensic_instance[0]
+			                 ? ""
+			                 : ": `incidents retry` launches another");
 			return RSP_FATAL;
 		}
 		if (err && err != SG_ERR_NOTFOUND) /* NotFound: not visible yet */
@@ -80,10 +99,27 @@ sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX])
 		snprintf(x->note, sizeof x->note, "no forensic instance configured");
 		return RSP_SKIP;
 	}
+	/* a new attempt keeps the earlier one's instance unless it is gone
+	 * (terminated instances stay listed for about an hour, then not) */
 	sg_err err;
-	if (!rsp_created_get(x, "forensic_instance") && (err = launch(x, pc->forensic_template)))
+	bool earlier;
+	char key[48], state[32];
+	rsp_attempt_key("forensic_instance", rsp_attempt(x), key, sizeof key);
+	const char *had = rsp_created_latest(x, "forensic_instance", &earlier);
+	if (had && earlier) {
+		if ((err = instance_state(x, had, state)) == SG_ERR_NOTFOUND)
+			snprintf(state, sizeof state, "terminated");
+		else if (err)
+			return err;
+		if (gone(state))
+			rsp_notef(x, "forensic instance %s is %s: attempt %u launches another", had, state,
+			          rsp_attempt(x));
+		else if ((err = rsp_created(x, key, had)))
+			return err;
+	}
+	if (!rsp_created_get(x, key) && (err = launch(x, pc->forensic_template, key)))
 		return err;
-	snprintf(fid, PB_ID_MAX, "%s", rsp_created_get(x, "forensic_instance"));
+	snprintf(fid, PB_ID_MAX, "%s", rsp_created_get(x, key));
 	return wait_ready(x, fid, deadline, "does the template give it a profile the agent may use "
 	                                    "(AmazonSSMManagedInstanceCore)?");
 }

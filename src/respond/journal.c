@@ -60,6 +60,53 @@ const char *rsp_created_get(rsp_run *x, const char *key)
 	return json_string_value(json_object_get(json_object_get(x->data, "created"), key));
 }
 
+unsigned rsp_attempt(const rsp_run *x)
+{
+	json_int_t a = json_integer_value(json_object_get(x->data, "attempt"));
+	return a < 1 ? 1 : a > RSP_ATTEMPTS_MAX ? RSP_ATTEMPTS_MAX : (unsigned)a;
+}
+
+void rsp_attempt_key(const char *key, unsigned n, char *out, size_t cap)
+{
+	if (n > 1)
+		snprintf(out, cap, "%s#%u", key, n);
+	else
+		snprintf(out, cap, "%s", key);
+}
+
+const char *rsp_created_latest(rsp_run *x, const char *key, bool *earlier)
+{
+	*earlier = false;
+	for (unsigned n = rsp_attempt(x); n >= 1; n--) {
+		char k[128];
+		rsp_attempt_key(key, n, k, sizeof k);
+		const char *v = rsp_created_get(x, k);
+		if (v && *v)
+			return v;
+		*earlier = true;
+	}
+	*earlier = false;
+	return NULL;
+}
+
+sg_err rsp_journal_retried(const char *data, char **out)
+{
+	*out = NULL;
+	json_t *j = data && *data ? json_loads(data, 0, NULL) : NULL;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return SG_OK;
+	}
+	json_int_t a = json_integer_value(json_object_get(j, "attempt"));
+	sg_err err = SG_ERR_NOMEM;
+	a = a < 1 ? 1 : a >= RSP_ATTEMPTS_MAX ? RSP_ATTEMPTS_MAX - 1 : a;
+	if (!json_object_set_new(j, "attempt", json_integer(a + 1)) &&
+	    (*out = json_dumps(j, JSON_COMPACT)))
+		err = SG_OK;
+	json_decref(j);
+	return err;
+}
+
 void rsp_notef(rsp_run *x, const char *fmt, ...)
 {
 	char line[512];

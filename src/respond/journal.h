@@ -24,6 +24,9 @@
 #ifndef SSRFGUARD_RESPOND_JOURNAL_H
 #define SSRFGUARD_RESPOND_JOURNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "ssrfguard/error.h"
 
 typedef struct rsp_run rsp_run;
@@ -42,6 +45,26 @@ sg_err rsp_journal_save(rsp_run *x);
 /* created[key] = value in the journal, saved at once. */
 sg_err rsp_created(rsp_run *x, const char *key, const char *value);
 const char *rsp_created_get(rsp_run *x, const char *key);
+
+/*
+ * Attempts.  An operator's `incidents retry` starts a new attempt of each
+ * step it runs again: the journal's "attempt" (absent = 1, as in journals
+ * written before attempts existed) is bumped by rsp_journal_retried.  What
+ * must be done anew in a new attempt (an SSM command that ended failed, a
+ * forensic instance that is gone, a wait's start) is journaled per
+ * attempt: "KEY" in attempt 1, "KEY#N" in attempt N.
+ */
+#define RSP_ATTEMPTS_MAX 1000 /* retries past it stay the last attempt */
+unsigned rsp_attempt(const rsp_run *x);
+/* key as attempt n journals it: "key" for 1, "key#n" after. */
+void rsp_attempt_key(const char *key, unsigned n, char *out, size_t cap);
+/* created[key] of this attempt; else that of the latest earlier attempt,
+ * *earlier set then; NULL when no attempt journaled it. */
+const char *rsp_created_latest(rsp_run *x, const char *key, bool *earlier);
+/* A step journal (JSON text) as `incidents retry` leaves it: the same with
+ * "attempt" one more, into *out (malloc'd).  *out NULL when data is empty
+ * or not an object (there is nothing to carry); SG_ERR_NOMEM. */
+sg_err rsp_journal_retried(const char *data, char **out);
 /* Append a note (said once, however often a rerun says it). */
 void rsp_notef(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -60,19 +60,17 @@ sg_err rsp_capture_memory(rsp_run *x)
 {
 	const respond_config *cfg = x->cfg;
 	unsigned timeout = cfg->memory_timeout_s ? cfg->memory_timeout_s : 1800;
-	char key[256], buf[2048], comment[100];
+	char key[256], buf[2048], cmd[64];
 	const char *lines[PB_MEMORY_LINES];
 	snprintf(key, sizeof key, "ssrfguard/%s/memory/%s.lime.compressed", x->key, x->inst->id);
 	size_t n = pb_memory_command(cfg->evidence_bucket, key, buf, lines);
 	if (!n)
 		return SG_ERR_RANGE;
-	snprintf(comment, sizeof comment, "ssrfguard %s memory", x->key);
 	int64_t deadline = rsp_deadline(x, "memory_started_ms", timeout);
-	sg_err err = rsp_ssm_send(x, "memory_command", x->inst->id, lines, n, timeout, NULL, comment,
-	                          "send the memory acquisition command");
+	sg_err err = rsp_ssm_send(x, "memory_command", x->inst->id, lines, n, timeout, NULL, "memory",
+	                          "send the memory acquisition command", cmd);
 	if (err)
 		return err;
-	const char *cmd = rsp_created_get(x, "memory_command");
 	char status[64];
 	json_t *inv = NULL;
 	err = rsp_ssm_wait(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);

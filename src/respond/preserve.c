@@ -173,8 +173,7 @@ sg_err rsp_step_snapshot(rsp_run *x)
 
 typedef struct forensic_view {
 	char az[PB_ID_MAX];
-	size_t n_used;
-	char used[64][PB_DEV_MAX];
+	uint32_t taken; /* device slots in use (pb_device_slot_bit) */
 } forensic_view;
 
 static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
@@ -192,8 +191,7 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 	memset(fv, 0, sizeof *fv);
 	snprintf(fv->az, sizeof fv->az, "%s", aws_xml_str_or(it, "placement/availabilityZone", ""));
 	for (AWS_XML_EACH(b, aws_xml_get(it, "blockDeviceMapping")))
-		if (fv->n_used < 64)
-			snprintf(fv->used[fv->n_used++], PB_DEV_MAX, "%s", aws_xml_str_or(b, "deviceName", ""));
+		fv->taken |= pb_device_slot_bit(aws_xml_str_or(b, "deviceName", ""));
 	aws_xml_free(r);
 	r = NULL;
 	/* attachments in flight (attaching) are not yet in the mapping */
@@ -203,8 +201,8 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 	if (!err)
 		for (AWS_XML_EACH(vol, aws_xml_get(r, "volumeSet")))
 			for (AWS_XML_EACH(a, aws_xml_get(vol, "attachmentSet")))
-				if (!strcmp(aws_xml_str_or(a, "instanceId", ""), id) && fv->n_used < 64)
-					snprintf(fv->used[fv->n_used++], PB_DEV_MAX, "%s", aws_xml_str_or(a, "device", ""));
+				if (!strcmp(aws_xml_str_or(a, "instanceId", ""), id))
+					fv->taken |= pb_device_slot_bit(aws_xml_str_or(a, "device", ""));
 	aws_xml_free(r);
 	return err;
 }
@@ -284,11 +282,9 @@ sg_err rsp_step_forensics(rsp_run *x)
 		}
 		if (!att[0]) {
 			char slot[1][PB_DEV_MAX];
-			const char *used[64];
-			for (size_t u = 0; u < fv.n_used; u++)
-				used[u] = fv.used[u];
-			if (pb_device_slots(used, fv.n_used, 1, slot)) {
-				snprintf(x->note, sizeof x->note, "no free device slot on %s", fid);
+			if (pb_device_slots(fv.taken, 1, slot)) {
+				snprintf(x->note, sizeof x->note,
+				         "no free device slot on %s: /dev/sdf to /dev/sdz are all in use", fid);
 				err = RSP_FATAL;
 				goto fail;
 			}
@@ -306,7 +302,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 			}
 			if (err)
 				goto fail;
-			snprintf(fv.used[fv.n_used++ % 64], PB_DEV_MAX, "%s", slot[0]);
+			fv.taken |= pb_device_slot_bit(slot[0]);
 			snprintf(dev, PB_DEV_MAX, "%s", slot[0]);
 		}
 		char key[PB_ID_MAX + 16];
@@ -332,16 +328,16 @@ sg_err rsp_step_forensics(rsp_run *x)
 		goto fail;
 	}
 	/* 5. start the collection there */
-	char comment[100];
-	snprintf(comment, sizeof comment, "ssrfguard %s forensics", x->key);
-	const char *cmd = line;
-	err = rsp_ssm_send(x, "forensics_command", fid, &cmd, 1, 3600 * 4, NULL, comment,
-	                   "send the forensic collection command");
+	const char *cmdline = line;
+	char cmd[64];
+	err = rsp_ssm_send(x, "forensics_command", fid, &cmdline, 1, 3600 * 4, NULL, "forensics",
+	                   "send the forensic collection command", cmd);
 	if (err)
 		goto fail;
 	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
-	if ((err = rsp_forensics_delivered(x, fid, s.n, deadline)) == SG_OK && x->cfg->forensics_wait_s)
-		return rsp_forensics_result(x, fid, s.n);
+	if ((err = rsp_forensics_delivered(x, fid, cmd, s.n, deadline)) == SG_OK &&
+	    x->cfg->forensics_wait_s)
+		return rsp_forensics_result(x, fid, cmd, s.n);
 fail:
 	return err;
 }

@@ -11,6 +11,7 @@
 #include "aws/asg.h"
 #include "aws/ec2.h"
 #include "aws/elb.h"
+#include "common/escape.h"
 #include "playbook/revoke.h"
 #include "respond/journal.h"
 
@@ -118,27 +119,62 @@ static void restore_registrations(rsp_run *x, const pb_instance *in, failures *f
 	}
 }
 
-/* The Elastic IPs isolate took off, back on their ENIs and addresses
- * (already there, after an earlier release: done). */
-static void restore_eips(rsp_run *x, const pb_instance *in, failures *f)
-{
-	for (size_t i = 0; i < in->n_eips; i++) {
-		const pb_eip *ip = &in->eips[i];
-		struct aws_error e;
-		rsp_intent(x, "Elastic IP %s back on %s", ip->public_ip, ip->eni);
-		sg_err rc = aws_ec2_associate_address(x->aws, ip->allocation_id, ip->eni, ip->private_ip,
-		                                      0, &e);
-		if (rc && strcmp(e.code, "Resource.AlreadyAssociated") != 0)
-			check(f, rc, "AssociateAddress", ip->allocation_id, &e);
-	}
-}
-
 /* What release leaves as containment set it, named for the operator. */
 typedef struct kept {
 	char text[640];
 } kept;
 
 static void keep(kept *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Where Elastic IP ip is associated now (DescribeAddresses): *here when on
+ * its recorded ENI and address, else its ENI (or instance) into where. */
+static sg_err eip_now(rsp_run *x, const pb_eip *ip, bool *here, char *where, size_t cap,
+                      struct aws_error *e)
+{
+	struct aws_xml *rep = NULL;
+	const char *v[] = {ip->allocation_id};
+	struct aws_filter flt[] = {{"allocation-id", v, 1}};
+	sg_err err = aws_ec2_describe_addresses(x->aws, flt, 1, &rep, e);
+	if (err)
+		return err;
+	const struct aws_xml *it = aws_xml_get(rep, "addressesSet/item");
+	const char *eni = aws_xml_str_or(it, "networkInterfaceId", "");
+	const char *addr = aws_xml_str_or(it, "privateIpAddress", "");
+	*here = !strcmp(eni, ip->eni) && (!ip->private_ip[0] || !strcmp(addr, ip->private_ip));
+	snprintf(where, cap, "%s", eni[0] ? eni : aws_xml_str_or(it, "instanceId", "no instance"));
+	aws_xml_free(rep);
+	return SG_OK;
+}
+
+/* The Elastic IPs isolate took off, back on their ENIs and addresses
+ * (already there, after an earlier release: done).  AssociateAddress
+ * without AllowReassociation fails Resource.AlreadyAssociated for an
+ * address associated anywhere (EC2 API reference, AssociateAddress): one
+ * moved to another instance since (a standby, the replacement) stays
+ * there, named, never taken back.  Returns how many are on the instance. */
+static size_t restore_eips(rsp_run *x, const pb_instance *in, failures *f, kept *k)
+{
+	size_t back = 0;
+	for (size_t i = 0; i < in->n_eips; i++) {
+		const pb_eip *ip = &in->eips[i];
+		struct aws_error e;
+		rsp_intent(x, "Elastic IP %s back on %s", ip->public_ip, ip->eni);
+		sg_err rc = aws_ec2_associate_address(x->aws, ip->allocation_id, ip->eni, ip->private_ip,
+		                                      0, &e);
+		bool here = !rc;
+		char where[PB_ID_MAX] = "";
+		if (rc && !strcmp(e.code, "Resource.AlreadyAssociated"))
+			rc = check(f, eip_now(x, ip, &here, where, sizeof where, &e), "DescribeAddresses",
+			           ip->allocation_id, &e);
+		else
+			check(f, rc, "AssociateAddress", ip->allocation_id, &e);
+		if (!rc && !here)
+			keep(k, "Elastic IP %s stays on %s (moved since the incident)", ip->public_ip, where);
+		back += here;
+	}
+	return back;
+}
+
 static void keep(kept *k, const char *fmt, ...)
 {
 	size_t used = strlen(k->text);
@@ -198,45 +234,48 @@ static void restore_settings(rsp_run *x, const pb_instance *in, failures *f, kep
 }
 
 /* Each ENI's connection-tracking timeouts (isolate shortened them) back to
- * the recorded ones.  An ENI with none recorded had its type's defaults,
- * which no call restores (350 s or 432000 s for TCP, by type: EC2 API
- * reference, ConnectionTrackingConfiguration): its timeouts stay as they
- * are now, and are named. */
-static void restore_conntrack(rsp_run *x, const pb_instance *in, failures *f, kept *k)
+ * the recorded ones.  An ENI with none recorded had never been configured
+ * and so had its type's defaults (playbook/instance.h,
+ * pb_conntrack_defaults), which are set.  Returns how many ENIs were set
+ * to the defaults. */
+static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f)
 {
 	const char *ids[PB_MAX_ENIS];
 	for (size_t i = 0; i < in->n_enis; i++)
 		ids[i] = in->enis[i].id;
 	struct aws_xml *rep = NULL;
 	struct aws_error e;
+	size_t defaults = 0;
 	if (!in->n_enis || check(f, aws_ec2_describe_network_interfaces(x->aws, ids, in->n_enis, NULL, 0,
 	                                                                &rep, &e),
 	                         "DescribeNetworkInterfaces", in->id, &e))
-		return;
+		return 0;
 	for (size_t i = 0; i < in->n_enis; i++) {
 		const pb_eni *eni = &in->enis[i];
-		pb_eni now = {0};
+		pb_eni now = {0}, def = {0};
 		for (AWS_XML_EACH(it, aws_xml_get(rep, "networkInterfaceSet")))
 			if (!strcmp(aws_xml_str_or(it, "networkInterfaceId", ""), eni->id))
 				pb_conntrack_decode(aws_xml_child(it, "connectionTrackingConfiguration"), &now);
+		bool recorded = eni->conntrack_tcp_established_s != 0;
+		if (!recorded)
+			pb_conntrack_defaults(in->instance_type, &def);
+		const pb_eni *want = recorded ? eni : &def;
 		struct aws_ec2_conntrack cur = {now.conntrack_tcp_established_s, now.conntrack_udp_stream_s,
 		                                now.conntrack_udp_s};
-		struct aws_ec2_conntrack was = {eni->conntrack_tcp_established_s, eni->conntrack_udp_stream_s,
-		                                eni->conntrack_udp_s};
-		if (!was.tcp_established_s) {
-			if (cur.tcp_established_s)
-				keep(k, "%s connection-tracking timeouts %d/%d/%d s (none recorded)", eni->id,
-				     cur.tcp_established_s, cur.udp_stream_s, cur.udp_s);
+		struct aws_ec2_conntrack was = {want->conntrack_tcp_established_s,
+		                                want->conntrack_udp_stream_s, want->conntrack_udp_s};
+		/* none shown now: never configured, the defaults hold */
+		if ((!recorded && !cur.tcp_established_s) || !memcmp(&cur, &was, sizeof cur))
 			continue;
-		}
-		if (!memcmp(&cur, &was, sizeof cur))
-			continue;
-		rsp_intent(x, "%s connection-tracking timeouts %d/%d/%d s, as recorded", eni->id,
-		           was.tcp_established_s, was.udp_stream_s, was.udp_s);
-		check(f, aws_ec2_set_eni_conntrack(x->aws, eni->id, &was, 0, &e),
-		      "ModifyNetworkInterfaceAttribute", eni->id, &e);
+		rsp_intent(x, "%s connection-tracking timeouts %d/%d/%d s, %s%s", eni->id,
+		           was.tcp_established_s, was.udp_stream_s, was.udp_s,
+		           recorded ? "as recorded" : "the defaults for ", recorded ? "" : in->instance_type);
+		if (!check(f, aws_ec2_set_eni_conntrack(x->aws, eni->id, &was, 0, &e),
+		           "ModifyNetworkInterfaceAttribute", eni->id, &e))
+			defaults += !recorded;
 	}
 	aws_xml_free(rep);
+	return defaults;
 }
 
 /* Auto Scaling group (AttachInstances raises the desired capacity by one). */
@@ -276,8 +315,16 @@ static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
  * but makes it partial (*partial: the CLI exits 1, the dashboard says
  * so); msg says so, with the command that sets the tag.
  */
+/* What release did besides the calls' own record, for its message. */
+typedef struct restored {
+	size_t eips;              /* Elastic IPs on the instance */
+	size_t conntrack_default; /* ENIs whose timeouts were set to the type's defaults */
+	kept stays;
+} restored;
+
 static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
-                            const kept *k, const char *actor, bool *partial, char *msg, size_t msglen)
+                            const restored *did, const char *actor, bool *partial, char *msg,
+                            size_t msglen)
 {
 	store_change c = {.incident_id = x->id, .to = "released", .reason = "released by an operator",
 	                  .actor = actor, .force = 1};
@@ -302,11 +349,20 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 		*partial = true;
 		return SG_OK;
 	}
-	char done[1200];
-	snprintf(done, sizeof done, "restored: %zu ENI(s) (groups, Elastic IPs, connection tracking), "
-	         "%zu registration(s), profile %s, ASG %s, hop limit, protections, shutdown behaviour, "
-	         "DeleteOnTermination; stays: %s", in->n_enis, in->n_targets + in->n_elbs,
-	         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none", k->text);
+	char done[1200], defaults[160] = "";
+	pb_eni def = {0};
+	pb_conntrack_defaults(in->instance_type, &def);
+	if (did->conntrack_default)
+		snprintf(defaults, sizeof defaults, "; %zu at the defaults for %s: %d/%d/%d s",
+		         did->conntrack_default,
+		         in->instance_type[0] ? in->instance_type : "an instance type not recorded",
+		         def.conntrack_tcp_established_s,
+		         def.conntrack_udp_stream_s, def.conntrack_udp_s);
+	snprintf(done, sizeof done, "restored: %zu ENI(s) (groups, connection tracking%s), "
+	         "%zu of %zu Elastic IP(s), %zu registration(s), profile %s, ASG %s, hop limit, "
+	         "protections, shutdown behaviour, DeleteOnTermination; stays: %s", in->n_enis, defaults,
+	         did->eips, in->n_eips, in->n_targets + in->n_elbs,
+	         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none", did->stays.text);
 	sg_err rec = release_step(x, PB_DONE, done, actor);
 	snprintf(msg, msglen, "%s released; %s%s%s", x->inc, done,
 	         rec ? "; the release step's own record was not written: " : "",
@@ -336,7 +392,9 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 		goto fail;
 	}
 	if (inc.state == STORE_CONTAINING && inc.lease_until_ms >= rsp_now_ms()) {
-		snprintf(msg, msglen, "%s is being contained by %s right now", x.inc, inc.lease_owner);
+		char owner[256]; /* any responder's text in a shared store */
+		sg_text_clean(owner, sizeof owner, inc.lease_owner, strlen(inc.lease_owner));
+		snprintf(msg, msglen, "%s is being contained by %s right now", x.inc, owner);
 		err = SG_ERR_BUSY;
 		goto fail;
 	}
@@ -359,18 +417,19 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 	const pb_instance *in = x.inst;
 	release_step(&x, PB_RUNNING, "release started", actor);
 	failures fails = {0};
-	kept stays = {""};
+	restored done = {0};
+	kept *stays = &done.stays;
 	restore_groups(&x, in, &fails);
-	restore_conntrack(&x, in, &fails, &stays);
-	restore_settings(&x, in, &fails, &stays);
-	restore_eips(&x, in, &fails);
+	done.conntrack_default = restore_conntrack(&x, in, &fails);
+	restore_settings(&x, in, &fails, stays);
+	done.eips = restore_eips(&x, in, &fails, stays);
 	restore_profile(&x, in, &fails);
 	restore_registrations(&x, in, &fails);
 	restore_asg(&x, in, &fails); /* last: back in service when all else is */
 	if (in->role_name[0])
-		keep(&stays, "the revocation policy %s on role %s (it denies only sessions issued before "
+		keep(stays, "the revocation policy %s on role %s (it denies only sessions issued before "
 		     "the incident)", PB_REVOKE_POLICY_NAME, in->role_name);
-	keep(&stays, "the evidence (snapshots, volumes, IncidentId tags) and the quarantine groups "
+	keep(stays, "the evidence (snapshots, volumes, IncidentId tags) and the quarantine groups "
 	     "(no longer attached)");
 	if (fails.n) {
 		snprintf(msg, msglen, "%s: %zu restore call(s) failed: %s; the incident stays %s and "
@@ -380,7 +439,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 		err = SG_ERR_REMOTE;
 		goto fail;
 	}
-	err = mark_released(&x, in, &inc, &stays, actor, partial, msg, msglen);
+	err = mark_released(&x, in, &inc, &done, actor, partial, msg, msglen);
 fail:
 	store_step_free(&rec);
 	store_incident_free(&inc);

@@ -286,9 +286,14 @@ sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, siz
 		if (!strcmp(rows[i].status, "failed") || !strcmp(rows[i].status, "blocked") ||
 		    !strcmp(rows[i].status, "skipped") || !strcmp(rows[i].status, "off") ||
 		    s == PB_FINISH) {
+			/* a new attempt: what ended failed is done anew (journal.h) */
+			char *data = NULL;
+			if ((err = rsp_journal_retried(rows[i].data, &data)))
+				break;
 			store_change c = {.incident_id = id, .step = rows[i].name, .to = "pending",
-			                  .reason = "retry", .actor = actor};
+			                  .reason = "retry", .actor = actor, .data = data};
 			err = store_transition(st, &c);
+			free(data);
 		}
 	}
 	if (!err) {

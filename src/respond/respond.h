@@ -188,8 +188,11 @@ sg_err respond_loop(responder *r, atomic_int *stop, bool once);
 
 /*
  * A failed incident goes back to "open": its failed, blocked and skipped
- * steps (and finish) back to pending, so the next run does them again.
- * SG_ERR_STATE unless the incident is failed.  msg says why.
+ * steps (and finish) back to pending, each as a new attempt (journal.h),
+ * so the next run does them again: an SSM command that ended failed is
+ * sent again, a launched forensic instance that is gone is replaced, the
+ * waits start anew.  SG_ERR_STATE unless the incident is failed.  msg says
+ * why.
  */
 sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
 
@@ -202,8 +205,9 @@ void respond_wake(responder *r);
  * ENIs' security groups, Elastic IPs and connection-tracking timeouts, ASG
  * membership, target group and ELB registrations, the instance profile,
  * the hop limit, protections, shutdown behaviour and DeleteOnTermination.
- * What stays is named in msg ("stays: ..."): HttpTokens=required, an ENI's
- * shortened timeouts when none were recorded, the revocation policy (it
+ * An ENI with no recorded timeouts gets its type's defaults.  What stays
+ * is named in msg ("stays: ..."): HttpTokens=required, an Elastic IP moved
+ * to another instance since (never taken back), the revocation policy (it
  * only denies sessions issued before the incident), the evidence.  Then incident ->
  * released, and only then the instance's ssrfguard:status tag "released"
  * (a tag never says released of an incident that is not).  An error with

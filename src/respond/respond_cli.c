@@ -122,7 +122,7 @@ static const opt_def respond_opts[] = {
 	R(OPT_STR, "webhook", "URL", "POST JSON at start, on failures and at the end"),
 	R(OPT_STR, "sns-topic", "ARN", "also publish to SNS"),
 	R(OPT_STR, "report-dir", "DIR", "write KEY.json and KEY.md there (KEY: the incident's AWS key, "
-	  "INC-N-STORE; DIR must exist)"),
+	  "INC-N-STORE; DIR is created, mode 0750, if missing)"),
 	{.type = OPT_SECTION, .help = "Runtime"},
 	R(OPT_STR, "store", "PATH", "incident store (default: $SSRFGUARD_STORE, else "
 	  "/var/lib/ssrfguard/incidents.db)", .flags = OPT_NONEMPTY),

@@ -180,9 +180,13 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
                            char vol[PB_ID_MAX], char att[PB_ID_MAX], char dev[PB_DEV_MAX]);
 
 /*
- * SendCommand (AWS-RunShellScript) once per journal key: the command id is
- * kept under key, and a rerun after a crash first looks for a command with
- * this comment (ListCommands), so it never runs twice.  Before sending it
+ * SendCommand (AWS-RunShellScript) once per journal key and attempt
+ * (journal.h): the command id goes to id and is kept under key, and a
+ * rerun after a crash first looks for a command with this comment
+ * ("ssrfguard KEY WHAT", "... #N" in attempt N; ListCommands), so it never
+ * runs twice.  A new attempt (`incidents retry`) takes an earlier attempt's
+ * command that succeeded or still runs, and sends again when it ended
+ * otherwise (Failed, TimedOut, Cancelled, not delivered).  Before sending it
  * journals KEY_sending_ms; a rerun that finds that mark and no command
  * looks again until RSP_SSM_LAG_MS after it (ListCommands is eventually
  * consistent) before it sends.  timeout_s bounds delivery and run
@@ -195,7 +199,8 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
 #define RSP_SSM_LAG_MS 30000
 sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
                     const char *const *commands, size_t n, unsigned timeout_s,
-                    const char *output_prefix, const char *comment, const char *change);
+                    const char *output_prefix, const char *what, const char *change,
+                    char id[64]);
 
 /* Poll an invocation of cmd on instance until it ends or deadline
  * (SG_ERR_TIMEOUT, *status the last seen); *out gets GetCommandInvocation's
@@ -212,17 +217,17 @@ sg_err rsp_ssm_wait_delivered(rsp_run *x, const char *cmd, const char *instance,
 int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s);
 
 /*
- * FORENSICS, with --forensics-wait: wait for the examination command on
+ * FORENSICS, with --forensics-wait: wait for the examination command cmd on
  * the forensic instance fid (nvol volumes) and record its result line
  * (status, report and its SHA-256, custody head, per-volume hashes and
  * findings) as the step's "forensics" data; the note says only what the
  * command's output shows (examine.c).
  */
-sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol);
+sg_err rsp_forensics_result(rsp_run *x, const char *fid, const char *cmd, size_t nvol);
 
 /*
  * FORENSICS, right after SendCommand: wait (at most 2 min from the first
- * send, and not past the step's deadline) until the examination command
+ * send, and not past the step's deadline) until the examination command cmd
  * has left Pending/Delayed on fid.  SG_OK with the note "collection
  * started" once it runs (with --forensics-wait the result is read next);
  * SG_ERR_TIMEOUT with "sent ..., still Pending" when the agent has not
@@ -230,7 +235,8 @@ sg_err rsp_forensics_result(rsp_run *x, const char *fid, size_t nvol);
  * RSP_FATAL when it was not delivered (DeliveryTimedOut, Undeliverable,
  * Terminated, cancelled) or already ran and failed.
  */
-sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, size_t nvol, int64_t step_deadline);
+sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, const char *cmd, size_t nvol,
+                               int64_t step_deadline);
 
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);

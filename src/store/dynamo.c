@@ -31,7 +31,7 @@ bool dd_claimable(const char *state, bool observe)
 	return !observe && (!strcmp(state, "open") || !strcmp(state, "containing"));
 }
 
-static void sleep_ms(long ms)
+void dd_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
@@ -69,8 +69,72 @@ static sg_err dd_update_item(dd_store *s, const json_t *key, const char *update,
 			return rc;
 		if (n == DD_ROUNDS)
 			return SG_ERR_THROTTLED;
-		sleep_ms(conflict_pause_ms(n));
+		dd_sleep_ms(conflict_pause_ms(n));
 	}
+}
+
+void dd_take_turn(dd_store *s, const char *key, int64_t id, const char *who)
+{
+	struct aws_error e;
+	int64_t now = store_now_ms();
+	json_t *k = key[0] ? dd_key(DD_ACTIVE, key) : NULL;
+	struct aws_ddb_expr x = {
+		.condition = "incident = :id AND (attribute_not_exists(#u) OR #u < :now OR #t = :who)",
+		.names = json_pack("{s:s,s:s}", "#t", "turn", "#u", "turn_until_ms"),
+		.values = json_pack("{s:o,s:o,s:o,s:o}", ":id", dd_n(id), ":who", dd_s(who), ":now",
+		                    dd_n(now), ":until", dd_n(now + DD_TURN_MS))};
+	if (k && x.names && x.values)
+		aws_ddb_update(s->aws, s->table, k, "SET #t = :who, #u = :until", &x, NULL, &e);
+	json_decref(k);
+	json_decref(x.names);
+	json_decref(x.values);
+}
+
+sg_err dd_await_turn(dd_store *s, const char *key, const char *who, json_t **out)
+{
+	for (bool waited = false;; waited = true) {
+		json_t *ptr = NULL;
+		sg_err rc = dd_get_item(s, DD_ACTIVE, key, &ptr);
+		int64_t wait = rc || !strcmp(aws_ddb_str(ptr, "turn"), who)
+		                       ? 0
+		                       : aws_ddb_num(ptr, "turn_until_ms") - store_now_ms();
+		if (wait <= 0 || waited) {
+			if (out)
+				*out = ptr;
+			else
+				json_decref(ptr);
+			return rc;
+		}
+		json_decref(ptr);
+		dd_sleep_ms(wait < DD_TURN_MS ? (long)wait : DD_TURN_MS);
+	}
+}
+
+/* A responder's transaction t on incident id (join key key, "" for none),
+ * in turns with the attempts joining it: their turn waited out first, and
+ * the next turn taken when one of theirs in flight cancelled it. */
+static sg_err responder_tx(dd_store *s, dd_tx *t, const char *key, int64_t id, int *failed)
+{
+	if (key[0])
+		dd_await_turn(s, key, DD_TURN_RESPONDER, NULL);
+	sg_err rc = dd_tx_run(s, t, failed);
+	if (rc == SG_ERR_BUSY && key[0])
+		dd_take_turn(s, key, id, DD_TURN_RESPONDER);
+	return rc;
+}
+
+/* The end of a responder's DD_ROUNDS rounds on incident id, the last lost
+ * with last: cancelled by a transaction in flight (SG_ERR_BUSY of
+ * dd_tx_run) is SG_ERR_THROTTLED, never SG_ERR_BUSY, which the responder
+ * reads as "another responder has it" and stops its playbook. */
+static sg_err rounds_spent(dd_store *s, sg_err last, int64_t id)
+{
+	if (last != SG_ERR_BUSY)
+		return SG_ERR_BUSY;
+	snprintf(s->msg, sizeof s->msg, "DynamoDB on %s: incident %lld: its %d rounds spent, the "
+	         "last cancelled by another transaction in flight (TransactionConflict)",
+	         s->table, (long long)id, DD_ROUNDS);
+	return SG_ERR_THROTTLED;
 }
 
 /* ---- expression placeholders ---- */
@@ -188,7 +252,7 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 	 * reference, TransactWriteItems, ClientRequestToken), so any answer
 	 * settles whether it did. */
 	for (int k = 0; !t->bad && k < DD_RESENDS && unanswered(rc, &e); k++) {
-		sleep_ms(500L << k);
+		dd_sleep_ms(500L << k);
 		aws_error_clear(&e);
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
 	}
@@ -199,7 +263,7 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 	t->bytes = 0;
 	s->conflicts = rc == SG_ERR_BUSY ? s->conflicts + 1 : 0;
 	if (rc == SG_ERR_BUSY)   /* cancelled by a transaction in flight: let it finish */
-		sleep_ms(conflict_pause_ms(s->conflicts));
+		dd_sleep_ms(conflict_pause_ms(s->conflicts));
 	return rc == SG_ERR_STATE || rc == SG_ERR_BUSY ? rc : dd_fail(s, rc, "TransactWriteItems", &e);
 }
 
@@ -439,9 +503,10 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, sk, &it);
 		if (rc)
 			return rc;
-		char from[32], prev[128];
+		char from[32], prev[128], key[300];
 		snprintf(from, sizeof from, "%s", aws_ddb_str(it, "state"));
 		snprintf(prev, sizeof prev, "%s", aws_ddb_str(it, "lease_owner"));
+		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
 		int64_t until = aws_ddb_num(it, "lease_until_ms"), at = store_now_ms();
 		bool observe = aws_ddb_num(it, "observe") != 0;
 		json_decref(it);
@@ -463,7 +528,7 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		                 dd_n(until)));
 		dd_tx_history(&t, want, "", from, "containing", reason, owner, at, 0);
 		int failed;
-		rc = dd_tx_run(s, &t, &failed);
+		rc = responder_tx(s, &t, key, want, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
 	}
@@ -551,7 +616,7 @@ static sg_err dd_claim(store *base, int64_t want, const char *owner, int64_t lea
 			return rc;
 		if (!c.n && s->claim_index && !looked_again) {
 			looked_again = true;
-			sleep_ms(DD_INDEX_LAG_MS);
+			dd_sleep_ms(DD_INDEX_LAG_MS);
 			continue;
 		}
 		if (!c.n)
@@ -598,6 +663,7 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 {
 	char sk[24];
 	dd_id_text(c->incident_id, sk);
+	sg_err last = SG_ERR_STATE;
 	for (int round = 0; round < DD_ROUNDS; round++) {
 		json_t *it = NULL;
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, sk, &it);
@@ -642,11 +708,12 @@ static sg_err change_incident(dd_store *s, const store_change *c, int64_t at)
 			return rc;
 		}
 		int failed;
-		rc = dd_tx_run(s, &t, &failed);
+		rc = responder_tx(s, &t, key, c->incident_id, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
+		last = rc;
 	}
-	return SG_ERR_BUSY;
+	return rounds_spent(s, last, c->incident_id);
 }
 
 static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
@@ -660,6 +727,7 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 		         "table takes", c->step, strlen(c->data), DD_DATA_MAX);
 		return SG_ERR_RANGE;
 	}
+	sg_err last = SG_ERR_STATE;
 	for (int round = 0; round < DD_ROUNDS; round++) {
 		json_t *it = NULL;
 		sg_err rc = dd_get_item(s, DD_INCIDENTS, ik, &it);
@@ -667,6 +735,8 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 			return rc;
 		bool busy = !c->force && !strcmp(aws_ddb_str(it, "state"), "containing") &&
 		            strcmp(aws_ddb_str(it, "lease_owner"), c->actor);
+		char key[300];
+		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
 		json_decref(it);
 		if (busy)
 			return SG_ERR_BUSY;
@@ -703,11 +773,12 @@ static sg_err change_step(dd_store *s, const store_change *c, int64_t at)
 			       json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":actor", dd_s(c->actor)));
 		dd_tx_history(&t, c->incident_id, c->step, from, c->to, c->reason, c->actor, at, 0);
 		int failed;
-		rc = dd_tx_run(s, &t, &failed);
+		rc = responder_tx(s, &t, key, c->incident_id, &failed);
 		if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 			return rc;
+		last = rc;
 	}
-	return SG_ERR_BUSY;
+	return rounds_spent(s, last, c->incident_id);
 }
 
 static sg_err dd_transition(store *base, const store_change *c, int64_t at)
@@ -801,7 +872,7 @@ static sg_err ensure_table(dd_store *s, bool readonly, char *err, size_t errlen)
 			return SG_ERR_TIMEOUT;
 		}
 		if (status[0])
-			sleep_ms(250);
+			dd_sleep_ms(250);
 		rc = aws_ddb_describe_table(s->aws, s->table, status, &e);
 	}
 	if (!rc) {

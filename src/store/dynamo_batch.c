@@ -10,6 +10,15 @@
  * items' keys are "att#" + their place in the incident); a chunk that loses
  * a race with another writer is read and planned again (DD_ROUNDS times).
  *
+ * Each chunk is a transaction on the incident items it joins, so during an
+ * attack serve's chunks follow one another on one incident item, and a
+ * responder's transactions on it (its step changes check the lease there)
+ * are cancelled whenever they meet one (TransactionConflict), and the
+ * other way round.  The side that lost takes the next turn on the item
+ * (dd_take_turn) and the other waits it out (dd_await_turn, before the
+ * pointer is read): the attempts are answered later, never dropped, and the
+ * responder gets in.
+ *
  * Chunks run in order and stop at the first failure: on error the chunks
  * before it are recorded (their out[] entries filled), the attempts from the
  * failing chunk on are not (their out[] entries zero).  Each transaction's
@@ -81,7 +90,7 @@ static size_t chunk_end(const store_attempt_in *a, const char *const *keys, size
 static sg_err read_group(dd_store *s, group *g)
 {
 	json_t *ptr = NULL, *inc = NULL;
-	sg_err rc = dd_get_item(s, DD_ACTIVE, g->key, &ptr);
+	sg_err rc = dd_await_turn(s, g->key, DD_TURN_JOINS, &ptr);
 	if (rc && rc != SG_ERR_NOTFOUND)
 		return rc;
 	if (!rc) {
@@ -266,7 +275,11 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 		return SG_ERR_RANGE;
 	}
 	int failed;
-	return dd_tx_run(s, &t, &failed);
+	rc = dd_tx_run(s, &t, &failed);
+	for (size_t k = 0; rc == SG_ERR_BUSY && k < ng; k++)
+		if (!gs[k].fresh)
+			dd_take_turn(s, gs[k].key, gs[k].id, DD_TURN_JOINS);
+	return rc;
 }
 
 sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const *keys, size_t n,

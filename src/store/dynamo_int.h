@@ -30,6 +30,9 @@ typedef struct dd_store {
 #define DD_ACTIVE "active"          /* pk of the join keys' pointers */
 
 #define DD_ROUNDS 8                 /* re-read and decide again after a lost race */
+#define DD_TURN_MS 250              /* a turn on a busy incident item (dd_take_turn) */
+#define DD_TURN_RESPONDER "responder" /* its step and state changes */
+#define DD_TURN_JOINS "joins"       /* the attempts joining it */
 #define DD_CLAIM_ATTR "claimable"   /* on an incident item exactly while claimable */
 #define ACTIVE_STATES "#s IN (:s_logged, :s_open, :s_containing, :s_contained, :s_failed)"
 
@@ -60,6 +63,20 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed);
 json_t *dd_incident_item(int64_t id, const store_attempt_in *a, const char *key,
                          const char *state, const char *reason, int64_t at,
                          const char *owner, int64_t until);
+/* Turns on a busy incident item.  A writer whose transaction on incident
+ * id was cancelled by another in flight (TransactionConflict) takes the next
+ * turn: the pointer of id's join key gets turn = who and turn_until_ms =
+ * now + DD_TURN_MS, unless the other side holds a turn not over yet.  The
+ * other side waits it out before its next transaction on the incident
+ * (dd_await_turn: at most DD_TURN_MS, once per read).  who is
+ * DD_TURN_RESPONDER or DD_TURN_JOINS.  Best effort: a refused request
+ * changes nothing. */
+void dd_take_turn(dd_store *s, const char *key, int64_t id, const char *who);
+/* key's pointer (SG_ERR_NOTFOUND: none) into *ptr when ptr is not NULL,
+ * read after waiting out the other side's turn. */
+sg_err dd_await_turn(dd_store *s, const char *key, const char *who, json_t **ptr);
+/* Sleep ms milliseconds. */
+void dd_sleep_ms(long ms);
 /* A new incident id from the counter item. */
 sg_err dd_next_id(dd_store *s, int64_t *id);
 /* Whether an incident in state (observe-only or not) is in the claim index. */

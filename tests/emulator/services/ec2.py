@@ -608,6 +608,16 @@ def terminate_instances(ctx, p):
                                      for i in insts]}
 
 
+def control(world, method, path, q, data):
+    if path == "/ec2/terminate" and method == "POST":
+        # {"instance_id"}: terminated from outside the responder (a Spot
+        # interruption, an administrator), as TerminateInstances does it
+        with world.lock:
+            return 200, _change_state(world, instance(world, data["instance_id"]), "shutting-down",
+                                      "terminated", world.timing["instance_seconds"])
+    return None
+
+
 # -------------------------------------------------------- network interfaces
 
 _ENI_FILTERS = {

@@ -193,6 +193,19 @@ def associate_address(ctx, p):
                                         p.get("PrivateIpAddress"))}
 
 
+def control(world, method, path, q, data):
+    if path == "/ec2/associate-address" and method == "POST":
+        # {"allocation_id", "network_interface_id"}: someone else moves the
+        # address (AssociateAddress with AllowReassociation, outside the
+        # responder), e.g. to a standby during the incident
+        with world.lock:
+            a = _eip(world, data["allocation_id"])
+            if a["AssociationId"]:
+                _disassociate(world, a)
+            return 200, {"AssociationId": _associate(world, a, None, data["network_interface_id"], None)}
+    return None
+
+
 # AWS: EC2 API reference, DisassociateAddress: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateAddress.html
 @op("ec2", "DisassociateAddress")
 def disassociate_address(ctx, p):

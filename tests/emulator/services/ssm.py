@@ -8,8 +8,9 @@ Failed/TimedOut) over ssm_seconds per step, once the instance's agent can
 reach Systems Manager (services/ssm_agent: it signs with the instance's role
 session, so a revocation of that role's sessions stops delivery).  What a command "prints" is
 scripted by tests: rules {"match": substring of the joined commands,
-"instance_id": optional, "stdout", "stderr", "exit_code", "status"} — first
-match wins; no match prints nothing and exits 0.
+"instance_id": optional, "stdout", "stderr", "exit_code", "status",
+"once": true to print it for one invocation only (a cause fixed after)} —
+first match wins; no match prints nothing and exits 0.
 """
 import datetime
 import re
@@ -64,7 +65,8 @@ def add_script(world, r):
                                  "seconds": None if r.get("seconds") is None else float(r["seconds"]),
                                  "run": bool(r.get("run")),
                                  "memory_bytes": r.get("memory_bytes"),
-                                 "memory_tamper": bool(r.get("memory_tamper"))})
+                                 "memory_tamper": bool(r.get("memory_tamper")),
+                                 "once": bool(r.get("once"))})
 
 
 def control(world, method, path, q, data):
@@ -104,6 +106,8 @@ def dump(world):
 def _script(world, iid, text):
     for r in st(world)["scripts"]:
         if r["match"] in text and r["instance_id"] in (None, iid):
+            if r.get("once"):
+                st(world)["scripts"].remove(r)
             return r
     return {"stdout": "", "stderr": "", "exit_code": 0, "status": None, "seconds": None, "run": False}
 

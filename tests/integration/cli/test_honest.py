@@ -205,6 +205,16 @@ try:
     h.check(p.returncode == 2 and "report-dir /nonexistent/reports" in p.stderr and
             "report:" not in p.stdout, f"--report-dir /nonexistent: exit 2: {p.returncode} {p.stdout} {p.stderr}")
     h.check(incidents(store) == [], "no incident after a bad --report-dir")
+    # a missing report directory whose parent exists is made, as --help says
+    made = os.path.join(work, "new-reports")
+    p = run("respond", "--store", store, "--instance", h.VICTIM, "--report-dir", made, "-q",
+            env=no_credentials_env())
+    h.check(os.path.isdir(made) and os.stat(made).st_mode & 0o777 == 0o750,
+            f"--report-dir made 0750: {p.returncode} {p.stderr}")
+    m = re.search(r"--report-dir DIR\s(.*?)\n\s*-", run("respond", "--help").stdout, re.S)
+    said = " ".join(m.group(1).split()) if m else ""
+    h.check("must exist" not in said and "created, mode 0750, if missing" in said,
+            f"respond --help says the report directory is made: {said!r}")
     p = run("respond", "--store", store, "--instance", h.VICTIM, "-q", env=no_credentials_env())
     h.check(p.returncode == 2 and "no credentials" in p.stderr,
             f"no credentials: exit 2 with why: {p.returncode} {p.stderr}")

@@ -193,6 +193,12 @@ def tag_not_set_then_hostile_list(case):
             h.check("\x1b" not in err and "\x07" not in err and "evil\\x1b]0;pwn\\x07" in err and
                     "--owner evil" not in err and "quoted for your shell" in err,
                     f"a hostile owner escaped, not offered raw: {err!r}")
+        # release names the holder too (AUDIT7 L2)
+        p = case.run("release", "1")
+        said = p.stdout + p.stderr
+        h.check(p.returncode != 0 and b"is being contained by " in said and b"\x1b" not in said
+                and b"\x07" not in said and (plain or b"evil\\x1b]0;pwn\\x07" in said),
+                f"release: the holder named, escaped: {p.returncode} {said!r}")
 
 
 def in_a_case(fn):

@@ -8,7 +8,11 @@ is one small read, never the incident list, and says nothing of why it fails.
 - with the table's reads refused (AccessDenied from the emulator: the
   message names the account and role), /healthz is 503 {"status":
   "failing","store":"failing"} and its body carries no error text, while
-  the log says why, once, not once per probe.
+  the log says why, once, not once per probe;
+- a signed-in page's live updates read its page each second, but count
+  every incident (the whole partition) only when a newer incident appears:
+  4 s of watching cost at most one full count, and an incident opened
+  meanwhile arrives with the new total.
 
 usage: test_health_table.py SSRFGUARD   (under tests/netns-run)"""
 import http.client
@@ -69,6 +73,37 @@ try:
     h.check(not q, f"20 probes read no incident list: {len(q)} Query calls")
     h.check(len(g) <= 20 and all(not c["params"].get("ConsistentRead") for c in g),
             f"at most one eventually consistent GetItem a probe: {[c['params'] for c in g][:2]}")
+
+    def next_list(resp):
+        kind = None
+        while True:
+            line = resp.readline()
+            if not line:
+                return None
+            if line.startswith(b"event: "):
+                kind = line[7:].strip()
+            elif line.startswith(b"data: ") and kind == b"incidents":
+                return json.loads(line[6:])
+
+    def full_counts(since):   # a Query of the partition with no Limit: the count
+        return [c for c in calls("Query", since) if "Limit" not in c["params"]]
+
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    c.request("GET", "/api/events", headers={"Authorization": "Bearer " + TOKEN})
+    ev = c.getresponse()
+    h.check(ev.status == 200, f"a signed-in event stream: {ev.status}")
+    h.check((next_list(ev) or {}).get("total") == 2, "the stream starts with its page: 2 incidents")
+    mark = max([c["seq"] for c in emu.journal()] or [0])
+    time.sleep(4)
+    n = len(full_counts(mark))
+    h.check(n <= 1, f"4 s of live updates count the incidents at most once: {n} full Queries")
+    r = subprocess.run([BIN, "incidents", "--state-table", TABLE, "open", "i-0a1b2c3d4e5f60003", "--reason",
+                        "test"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    h.check(r.returncode == 0, f"a third incident: {r.stdout} {r.stderr}")
+    got = next_list(ev) or {}
+    h.check(got.get("total") == 3 and len(got.get("incidents", [])) == 3,
+            f"the new incident arrives live with the new total: {got.get('total')}")
+    c.close()
 
     emu.faults([{"kind": "error", "service": "dynamodb", "action": "GetItem", "code": "AccessDeniedException",
                  "status": 400,

@@ -113,13 +113,17 @@ class Emulator:
         self.proc = subprocess.Popen(
             ["/usr/bin/python3", EMULATOR, "--port", "0", "--imds-port", "0", "--seed", seeds[0],
              "--ready-file", ready], stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            if os.path.exists(ready) and os.path.getsize(ready) > 0:
-                break
+        # The ready file appears (written whole: os.replace) once it serves.
+        # Wait for that or for its exit, never a fixed time: several started
+        # side by side on a loaded machine took over 10 s to import
+        # (respond-crash-all, load 40); meson's timeout bounds the test.
+        while not os.path.exists(ready):
+            if self.proc.poll() is not None:
+                self.log.close()
+                with open(os.path.join(self.dir, "emu.log")) as f:
+                    raise RuntimeError("emulator exited %d before it was ready: %s"
+                                       % (self.proc.returncode, f.read()[-2000:]))
             time.sleep(0.05)
-        else:
-            raise RuntimeError("emulator did not start")
-        time.sleep(0.05)
         self.url = json.load(open(ready))["aws"]
         for s in seeds[1:]:
             self.post("/seed", json.load(open(s)))

@@ -21,6 +21,7 @@ import harness as h  # noqa: E402
 binary = sys.argv[1]
 ENI2 = "eni-0a000000000000002"
 ALLOC = "eipalloc-0e000000000000001"
+STANDBY_ENI = "eni-0a000000000000003"  # web-2's
 emu = h.Emulator(seeds=(h.FLEET,))
 work = tempfile.mkdtemp(prefix="rsp-eip-")
 atexit.register(shutil.rmtree, work, True)
@@ -62,9 +63,31 @@ try:
         h.check([e["allocation_id"] for e in inst.get("eips", [])] == [ALLOC], f"in the record: {inst.get('eips')}")
     out = subprocess.run([binary, "incidents", "--store", os.path.join(work, "inc.db"), "release", "1"],
                          env=emu.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    h.check(out.returncode == 0, f"release: {out.stdout} {out.stderr}")
+    h.check(out.returncode == 0 and "1 of 1 Elastic IP(s)" in out.stdout, f"release: {out.stdout} {out.stderr}")
     a = address(emu.state())
     h.check(a and a.get("NetworkInterfaceId") == ENI2, f"back on its ENI: {a}")
+
+    # moved to another instance during the incident (a standby): release
+    # leaves it there and says so; AssociateAddress without
+    # AllowReassociation fails Resource.AlreadyAssociated wherever the
+    # address is, so only DescribeAddresses tells (AUDIT7 M3)
+    emu.post("/reset", {})
+    emu.post("/seed", json.load(open(h.FLEET)))
+    emu.post("/timing", h.FAST_TIMING)
+    emu.post("/seed", {"ec2": {"addresses": [{"PublicIp": "198.51.100.77", "AllocationId": ALLOC,
+                                              "NetworkInterfaceId": ENI2}]}})
+    w = tempfile.mkdtemp(prefix="moved-", dir=work)
+    p = h.respond(binary, emu, w, "--instance", h.VICTIM)
+    h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"contained: {p.stdout[-800:]}")
+    emu.post("/ec2/associate-address", {"allocation_id": ALLOC, "network_interface_id": STANDBY_ENI})
+    out = subprocess.run([binary, "incidents", "--store", os.path.join(w, "inc.db"), "release", "1"],
+                         env=emu.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said = out.stdout.split("stays:")
+    h.check(out.returncode == 0 and len(said) == 2 and "0 of 1 Elastic IP(s)" in said[0]
+            and f"Elastic IP 198.51.100.77 stays on {STANDBY_ENI} (moved since the incident)" in said[1],
+            f"release names the moved address under stays: {out.returncode} {out.stdout} {out.stderr}")
+    a = address(emu.state())
+    h.check(a and a.get("NetworkInterfaceId") == STANDBY_ENI, f"never taken back: {a}")
 finally:
     emu.stop()
 h.finish("respond-eip")

@@ -399,7 +399,10 @@ TEST(device_slots)
 {
 	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
 		char out[26][PB_DEV_MAX];
-		sg_err err = pb_device_slots(slots[i].used, slots[i].n_used, slots[i].want, out);
+		uint32_t taken = 0;
+		for (size_t u = 0; u < slots[i].n_used; u++)
+			taken |= pb_device_slot_bit(slots[i].used[u]);
+		sg_err err = pb_device_slots(taken, slots[i].want, out);
 		CHECKF(err == slots[i].err, "%s: got %d", slots[i].label, err);
 		if (err == SG_OK && slots[i].want) {
 			CHECKF(!strcmp(out[0], slots[i].first), "%s: first %s", slots[i].label, out[0]);

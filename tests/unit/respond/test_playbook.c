@@ -1,6 +1,7 @@
 /* test_playbook.c — the step table, order invariants and next-step choice. */
 #include <stdlib.h>
 
+#include "playbook/instance.h"
 #include "playbook/playbook.h"
 #include "test.h"
 
@@ -405,7 +406,32 @@ TEST(resume_picks_the_running_step)
 	CHECK(!pb_may_start(PB_ISOLATE, st));
 }
 
-TEST_MAIN(table_holds_invariants, names_roundtrip, incident_ids, order_parse_checks_invariants,
+/* An ENI never configured has its type's defaults (EC2 API reference,
+ * ConnectionTrackingSpecificationRequest): 350 s TCP only on Nitro v6. */
+TEST(conntrack_defaults_by_type)
+{
+	static const struct {
+		const char *type;
+		int tcp;
+	} rows[] = {
+		{"t3.large", 432000}, {"m5.large", 432000}, {"c8i.xlarge", 350}, {"c8i-flex.large", 350},
+		{"m8a.2xlarge", 350},  {"c8g.large", 432000}, {"c8ix.large", 432000}, {"c8i", 432000},
+		{"p6e-gb200.36xlarge", 432000}, {"", 432000},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		pb_eni e = {0};
+		pb_conntrack_defaults(rows[i].type, &e);
+		CHECKF(e.conntrack_tcp_established_s == rows[i].tcp && e.conntrack_udp_stream_s == 180 &&
+		               e.conntrack_udp_s == 30,
+		       "%s: %d/%d/%d", rows[i].type, e.conntrack_tcp_established_s, e.conntrack_udp_stream_s,
+		       e.conntrack_udp_s);
+	}
+	pb_eni e = {0};
+	pb_conntrack_defaults(NULL, &e);
+	CHECK_INT(e.conntrack_tcp_established_s, 432000);
+}
+
+TEST_MAIN(table_holds_invariants, conntrack_defaults_by_type, names_roundtrip, incident_ids, order_parse_checks_invariants,
           record_and_finish_cannot_be_disabled, a_needed_step_cannot_be_turned_off_alone,
           every_failure_set_every_order, failures_do_not_stop_independent_steps,
           disabled_steps_are_off, a_turned_off_need_blocks,

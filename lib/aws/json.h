@@ -2,9 +2,10 @@
  * json.h — bounded JSON decoding (jansson) for SSM replies, credential
  * documents (IMDS, container endpoint) and the IMDS identity document.
  *
- * jansson itself caps nesting at 2048; we cap it far lower, and the input
- * size, before jansson sees the bytes.  Duplicate object keys are refused
- * (JSON_REJECT_DUPLICATES) so a reply cannot say two things at once.
+ * The AWS face of sg_json_load_bounded (common/jsonload.h): the input size
+ * and nesting are capped before jansson sees the bytes, duplicate object
+ * keys are refused so a reply cannot say two things at once, and the top
+ * must be an object (every AWS JSON document is one).
  */
 #ifndef SG_AWS_JSON_H
 #define SG_AWS_JSON_H
@@ -16,12 +17,12 @@
 
 struct aws_json_limits {
 	size_t max_bytes;    /* 0: 8 MiB */
-	unsigned max_depth;  /* 0: 32 */
+	unsigned max_depth;  /* 0: SG_JSON_DEPTH_DEFAULT (32) */
 };
 
 /* *out: new reference (json_decref it).  lim may be NULL.
- * SG_ERR_RANGE: too big or too deep; SG_ERR_PARSE: not JSON (or not an
- * object/array at the top); SG_ERR_NOMEM. */
+ * SG_ERR_RANGE: too big or too deep; SG_ERR_PARSE: not JSON, a duplicate
+ * key, or not an object at the top; SG_ERR_NOMEM. */
 sg_err aws_json_parse(const char *buf, size_t len, const struct aws_json_limits *lim,
                       json_t **out);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aws/json.h"
+#include "common/jsonload.h"
 #include "common/escape.h"
 
 /*
@@ -351,19 +352,16 @@ static sg_err parse(const char *json, size_t len, bool envelope, pb_gd_finding *
 	if (!json || !out)
 		return SG_ERR_INVAL;
 	memset(out, 0, sizeof *out);
-	if (len > PB_GD_EVENT_MAX)
-		return refuse(&p, SG_ERR_RANGE, "event larger than %u bytes", PB_GD_EVENT_MAX);
 	json_t *root = NULL;
-	struct aws_json_limits lim = {.max_bytes = PB_GD_EVENT_MAX, .max_depth = 32};
-	sg_err rc = aws_json_parse(json, len, &lim, &root);
+	char why[200];
+	sg_err rc = sg_json_load_bounded(json, len, PB_GD_EVENT_MAX, 0, envelope ? "event" : "finding",
+	                                 &root, why, sizeof why);
 	if (rc == SG_ERR_NOMEM)
 		return rc;
 	if (rc)
-		rc = refuse(&p, SG_ERR_PARSE, "event: not JSON, or nested too deep");
+		rc = refuse(&p, rc, "%s", why);
 	if (!rc && envelope)
 		rc = read_envelope(&p, root, out);
-	else if (!rc && !json_is_object(root))
-		rc = refuse(&p, SG_ERR_PARSE, "finding: not a JSON object");
 	const json_t *detail = envelope ? json_object_get(root, "detail") : root;
 	if (!rc)
 		rc = read_type(&p, detail, out);

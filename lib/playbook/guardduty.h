@@ -136,7 +136,7 @@ sg_err pb_gd_type_lookup(const char *s, pb_gd_type *out);
  * NULL) gets a one-line reason on failure.
  * SG_OK; SG_ERR_PARSE (malformed, not a GuardDuty Finding, or missing the
  * instance); SG_ERR_UNSUPPORTED (a type we do not act on); SG_ERR_RANGE
- * (too large); SG_ERR_INVAL (NULL arguments).
+ * (too large or nested too deep); SG_ERR_INVAL (NULL arguments).
  */
 sg_err pb_guardduty_parse(const char *json, size_t len, pb_gd_finding *out, char *msg,
                           size_t msglen);

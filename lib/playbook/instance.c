@@ -1,6 +1,8 @@
 /* instance.c — the recorded instance: capacity-checked setters and JSON. */
 #include "playbook/instance.h"
 
+#include "common/jsonload.h"
+
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -445,24 +447,14 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 	if (!json || !out)
 		return SG_ERR_INVAL;
 	*out = NULL;
-	if (len > PB_INSTANCE_JSON_MAX) {
-		snprintf(msg, msglen, "record larger than %u bytes", PB_INSTANCE_JSON_MAX);
-		return SG_ERR_PARSE;
-	}
-	json_error_t jerr;
-	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	pb_instance *inst = NULL;
-	sg_err err = SG_ERR_PARSE;
+	json_t *root = NULL;
+	sg_err err = sg_json_load_bounded(json, len, PB_INSTANCE_JSON_MAX, 0, "record", &root, msg,
+	                                  msglen);
+	if (err)
+		return err;
+	err = SG_ERR_PARSE;
 	dec d = {msg, msglen, 0};
-	if (!root) {
-		snprintf(msg, msglen, "record: %s", jerr.text);
-		goto fail;
-	}
-	if (!json_is_object(root)) {
-		snprintf(msg, msglen, "record: not an object");
-		goto fail;
-	}
-	inst = pb_instance_new();
+	pb_instance *inst = pb_instance_new();
 	if (!inst) {
 		err = SG_ERR_NOMEM;
 		goto fail;

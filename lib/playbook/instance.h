@@ -222,8 +222,10 @@ size_t pb_instance_vpcs(const pb_instance *inst, char (*out)[PB_ID_MAX], size_t 
 /*
  * JSON codec.  to_json returns a malloc'd NUL-terminated string (caller
  * frees) or NULL on OOM.  from_json parses at most len bytes (limit
- * PB_INSTANCE_JSON_MAX) into a fresh instance; SG_ERR_PARSE with a reason
- * in msg for anything malformed, unknown-typed or over capacity.
+ * PB_INSTANCE_JSON_MAX, common/jsonload.h) into a fresh instance;
+ * SG_ERR_PARSE with a reason in msg for anything malformed (a duplicate
+ * key too), unknown-typed or over capacity; SG_ERR_RANGE when larger than
+ * PB_INSTANCE_JSON_MAX or nested deeper than 32.
  */
 #define PB_INSTANCE_JSON_MAX (4u << 20)
 char *pb_instance_to_json(const pb_instance *inst);

@@ -2,6 +2,7 @@
 #include "playbook/report.h"
 
 #include "common/buf.h"
+#include "common/jsonload.h"
 #include "common/mdtext.h"
 
 #include <jansson.h>
@@ -331,17 +332,10 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 	if (!json || !out)
 		return SG_ERR_INVAL;
 	*out = NULL;
-	if (len > PB_REPORT_JSON_MAX) {
-		snprintf(msg, msglen, "report larger than %u bytes", PB_REPORT_JSON_MAX);
-		return SG_ERR_PARSE;
-	}
-	json_error_t je;
-	json_t *r = json_loadb(json, len, 0, &je);
-	if (!json_is_object(r)) {
-		snprintf(msg, msglen, "report: %s", r ? "not an object" : je.text);
-		json_decref(r);
-		return SG_ERR_PARSE;
-	}
+	json_t *r = NULL;
+	sg_err lerr = sg_json_load_bounded(json, len, PB_REPORT_JSON_MAX, 0, "report", &r, msg, msglen);
+	if (lerr)
+		return lerr;
 	sg_buf b = {0};
 	row *rows = NULL;
 	size_t nrows = 0;

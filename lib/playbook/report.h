@@ -44,7 +44,10 @@
 #define PB_REPORT_JSON_MAX (64u << 20)
 
 /* *out: malloc'd NUL-terminated Markdown.  SG_ERR_PARSE (reason in msg)
- * for a document that is not a JSON object; SG_ERR_NOMEM. */
+ * for a document that is not a JSON object or repeats a key (our reports
+ * never do: jansson writes them); SG_ERR_RANGE when larger than
+ * PB_REPORT_JSON_MAX or nested deeper than 32 (common/jsonload.h);
+ * SG_ERR_NOMEM. */
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen);
 
 /* Escape text for a Markdown table cell into a malloc'd string (NULL on

@@ -12,111 +12,50 @@
 
 #include "forensics/fx.h"
 
-static char *join(const char *dir, const char *a, const char *b, const char *c)
-{
-	size_t n = strlen(dir) + strlen(a) + strlen(b) + strlen(c) + 2;
-	char *s = malloc(n);
-	if (s)
-		snprintf(s, n, "%s/%s%s%s", dir, a, b, c);
-	return s;
-}
-
-static void io_msg(char *err, size_t errlen, const char *what, const char *path, int e)
-{
-	snprintf(err, errlen, "%s %s: %s%s", what, path, strerror(e),
-	         (e == ENOSPC || e == EDQUOT) ? " (the output disk is full)" : "");
-}
-
 sg_err outf_open(outf *o, const char *dir, const char *name, char *err, size_t errlen)
 {
 	memset(o, 0, sizeof *o);
-	o->fd = -1;
-	o->tmp = join(dir, ".", name, ".partial");
-	o->final = join(dir, "", name, "");
+	o->f.fd = -1;
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
 	o->md = EVP_MD_CTX_new();
-	if (!o->tmp || !o->final || !o->md ||
-	    !EVP_DigestInit_ex(o->md, EVP_sha256(), NULL)) {
+	if (!path || !o->md || !EVP_DigestInit_ex(o->md, EVP_sha256(), NULL)) {
+		free(path);
 		outf_abort(o);
 		snprintf(err, errlen, "out of memory");
 		return SG_ERR_NOMEM;
 	}
-	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (o->fd < 0) {
-		io_msg(err, errlen, "cannot create", o->tmp, errno);
-		free(o->tmp);
-		o->tmp = NULL; /* not ours: do not unlink */
+	snprintf(path, n, "%s/%s", dir, name);
+	sg_err rc = sg_afile_open(&o->f, path, 0600, err, errlen);
+	free(path);
+	if (rc)
 		outf_abort(o);
-		return SG_ERR_IO;
-	}
-	return SG_OK;
+	return rc;
 }
 
 sg_err outf_write(outf *o, const void *p, size_t len, char *err, size_t errlen)
 {
-	const char *c = p;
 	EVP_DigestUpdate(o->md, p, len);
-	while (len) {
-		ssize_t n = write(o->fd, c, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			io_msg(err, errlen, "cannot write", o->tmp, errno);
-			return SG_ERR_IO;
-		}
-		c += n;
-		len -= (size_t)n;
-	}
-	return SG_OK;
+	return sg_afile_write(&o->f, p, len, err, errlen);
 }
 
 sg_err outf_commit(outf *o, char hex[65], char *err, size_t errlen)
 {
+	sg_err rc = sg_afile_commit(&o->f, err, errlen);
+	if (rc)
+		return rc;
 	uint8_t md[32];
 	unsigned mdlen = 0;
-	if (fsync(o->fd) != 0) {
-		io_msg(err, errlen, "cannot sync", o->tmp, errno);
-		return SG_ERR_IO;
-	}
-	if (close(o->fd) != 0) {
-		o->fd = -1;
-		io_msg(err, errlen, "cannot close", o->tmp, errno);
-		return SG_ERR_IO;
-	}
-	o->fd = -1;
-	if (rename(o->tmp, o->final) != 0) {
-		io_msg(err, errlen, "cannot rename", o->tmp, errno);
-		return SG_ERR_IO;
-	}
-	/* the directory entry must reach the disk too */
-	char *slash = strrchr(o->final, '/');
-	if (slash) {
-		*slash = 0;
-		int dfd = open(o->final, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		*slash = '/';
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
 	EVP_DigestFinal_ex(o->md, md, &mdlen);
 	sg_hex_encode(md, 32, hex);
-	free(o->tmp);
-	o->tmp = NULL;
 	outf_abort(o);
 	return SG_OK;
 }
 
 void outf_abort(outf *o)
 {
-	if (o->fd >= 0)
-		close(o->fd);
-	o->fd = -1;
-	if (o->tmp)
-		unlink(o->tmp);
-	free(o->tmp);
-	free(o->final);
+	sg_afile_abort(&o->f);
 	EVP_MD_CTX_free(o->md);
-	o->tmp = o->final = NULL;
 	o->md = NULL;
 }
 

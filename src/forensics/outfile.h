@@ -1,10 +1,12 @@
 /*
  * outfile.h — an output file written whole or not at all, hashed as written.
  *
- * outf_open() creates DIR/.NAME.partial (O_EXCL, 0600); outf_write()
- * appends and feeds SHA-256; outf_commit() fsyncs, renames to DIR/NAME,
- * fsyncs the directory and gives the hex digest; outf_abort() removes the
- * partial file.  A full disk (ENOSPC, EDQUOT) is reported as such in err.
+ * An sg_afile (common/atomicfile.h) for DIR/NAME, mode 0600, that also
+ * feeds SHA-256: outf_open() creates the temporary file next to it;
+ * outf_write() appends; outf_commit() fsyncs, renames to DIR/NAME, fsyncs
+ * the directory and gives the hex digest; a failed write or commit, and
+ * outf_abort(), remove the temporary file.  A full disk (ENOSPC, EDQUOT)
+ * is reported as such in err.
  * After commit or abort the outf is closed; outf_abort on a closed outf is
  * a no-op.
  */
@@ -13,12 +15,11 @@
 
 #include <stddef.h>
 
+#include "common/atomicfile.h"
 #include "ssrfguard/error.h"
 
 typedef struct outf {
-	int fd;
-	char *tmp;
-	char *final;
+	sg_afile f;
 	void *md; /* EVP_MD_CTX */
 } outf;
 

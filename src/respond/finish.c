@@ -2,47 +2,17 @@
  * end notification. */
 #include "respond/rsp.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "aws/ec2.h"
+#include "common/atomicfile.h"
 #include "playbook/report.h"
 #include "respond/journal.h"
 #include "respond/notify.h"
 #include "respond/report.h"
-
-/* Write path atomically (temp file, fsync, rename). */
-static sg_err write_file(const char *path, const char *text)
-{
-	char tmp[4096];
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-		return SG_ERR_RANGE;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return SG_ERR_IO;
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(tmp);
-			return SG_ERR_IO;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return SG_ERR_IO;
-	}
-	return SG_OK;
-}
 
 /* The end notification, once per outcome (a retry may change it). */
 static void notify_end(rsp_run *x, const char *outcome)
@@ -89,17 +59,17 @@ static sg_err write_reports(rsp_run *x, const char *outcome)
 	json_decref(rep);
 	if (!js)
 		return SG_ERR_NOMEM;
-	char msg[128], path[4096];
+	char msg[256] = "", path[4096];
 	mkdir(x->cfg->report_dir, 0750);
 	sg_err err = pb_report_markdown(js, strlen(js), &md, msg, sizeof msg);
 	if (!err) {
 		rsp_report_path(x->cfg, x->key, "json", path, sizeof path);
-		err = write_file(path, js);
+		err = sg_file_replace(path, js, strlen(js), 0640, msg, sizeof msg);
 	}
 	if (!err) {
 		rsp_created(x, "report_json", path);
 		rsp_report_path(x->cfg, x->key, "md", path, sizeof path);
-		err = write_file(path, md);
+		err = sg_file_replace(path, md, strlen(md), 0640, msg, sizeof msg);
 		if (!err)
 			rsp_created(x, "report_md", path);
 	}
@@ -107,7 +77,7 @@ static sg_err write_reports(rsp_run *x, const char *outcome)
 	free(md);
 	if (err)
 		snprintf(x->note, sizeof x->note, "report not written to %s: %s", x->cfg->report_dir,
-		         sg_strerror(err));
+		         msg[0] ? msg : sg_strerror(err));
 	return err;
 }
 

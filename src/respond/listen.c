@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "accept/accept.h"
+#include "common/jsonload.h"
 #include "common/listen.h"
 #include "playbook/sign.h"
 #include "respond/respond.h"
@@ -71,17 +72,11 @@ sg_err respond_delivery_parse(const char *body, size_t len, respond_delivery *ou
 	if (!body || !out)
 		return SG_ERR_INVAL;
 	memset(out, 0, sizeof *out);
-	if (len > RESPOND_LISTEN_BODY_MAX) {
-		snprintf(msg, msglen, "body larger than %u bytes", RESPOND_LISTEN_BODY_MAX);
-		return SG_ERR_RANGE;
-	}
-	json_error_t je;
-	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-	sg_err err = SG_ERR_PARSE;
-	if (!json_is_object(j)) {
-		snprintf(msg, msglen, "%s", j ? "not a JSON object" : je.text);
-		goto fail;
-	}
+	json_t *j = NULL;
+	sg_err err = sg_json_load_bounded(body, len, RESPOND_LISTEN_BODY_MAX, 0, "body", &j, msg, msglen);
+	if (err)
+		return err;
+	err = SG_ERR_PARSE;
 	if (!field(j, "detector", out->detector, sizeof out->detector, true, msg, msglen) ||
 	    !field(j, "instance_id", out->instance_id, sizeof out->instance_id, true, msg, msglen) ||
 	    !field(j, "region", out->region, sizeof out->region, false, msg, msglen) ||

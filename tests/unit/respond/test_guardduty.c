@@ -67,7 +67,7 @@ TEST(refusals_say_why)
 		const char *says;
 	} rows[] = {
 		{"unknown type", NULL, SG_ERR_UNSUPPORTED, "Recon:EC2/PortProbeUnprotectedPortX"},
-		{"not json", "{\"source\":", SG_ERR_PARSE, "not JSON"},
+		{"not json", "{\"source\":", SG_ERR_PARSE, "event: "},
 		{"array", "[]", SG_ERR_PARSE, "not a JSON object"},
 		{"other source", "{\"source\":\"ssrfguard\",\"detail-type\":\"GuardDuty Finding\"}",
 		 SG_ERR_PARSE, "not a GuardDuty Finding"},
@@ -131,7 +131,8 @@ TEST(bad_fields_are_refused)
 	char deep[400];
 	memset(deep, '[', 200);
 	memset(deep + 200, ']', 200);
-	CHECK_INT(pb_guardduty_parse(deep, sizeof deep, &f, msg, sizeof msg), SG_ERR_PARSE);
+	CHECK_INT(pb_guardduty_parse(deep, sizeof deep, &f, msg, sizeof msg), SG_ERR_RANGE);
+	CHECKF(strstr(msg, "event nested deeper than 32") != NULL, "msg \"%s\"", msg);
 	CHECK_INT(pb_guardduty_parse(NULL, 0, &f, msg, sizeof msg), SG_ERR_INVAL);
 }
 

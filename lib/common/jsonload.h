@@ -4,7 +4,9 @@
  * sees the bytes, duplicate object keys refused (JSON_REJECT_DUPLICATES:
  * a document may not say two things at once), and a JSON object at the
  * top.  Used by the instance record and report readers (lib/playbook),
- * the --listen delivery parser (src/respond/listen.c) and, through
+ * the --listen delivery parser (src/respond/listen.c), the examination's
+ * result line (lib/playbook/examresult.c), the dashboard's release body
+ * (src/dashboard/release.c) and, through
  * aws_json_parse (lib/aws/json.h), every AWS JSON reply.
  */
 #ifndef SSRFGUARD_COMMON_JSONLOAD_H

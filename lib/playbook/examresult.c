@@ -1,6 +1,8 @@
 /* examresult.c — the examination's result line (see examresult.h). */
 #include "playbook/examresult.h"
 
+#include "common/jsonload.h"
+
 json_t *pb_exam_result_line(const char *out, size_t len)
 {
 	const char *end = out + len;
@@ -9,8 +11,10 @@ json_t *pb_exam_result_line(const char *out, size_t len)
 		while (start > out && start[-1] != '\n')
 			start--;
 		if (end > start && *start == '{') {
-			json_t *j = json_loadb(start, (size_t)(end - start), 0, NULL);
-			if (json_is_object(j) && json_is_string(json_object_get(j, "status")))
+			size_t n = (size_t)(end - start);
+			json_t *j = NULL;
+			sg_json_load_bounded(start, n, n, 0, "result line", &j, NULL, 0);
+			if (j && json_is_string(json_object_get(j, "status")))
 				return j;
 			json_decref(j);
 		}

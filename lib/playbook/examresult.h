@@ -13,7 +13,9 @@
 #include <stddef.h>
 
 /* The last line of out[0..len) that is a JSON object whose "status" is a
- * string (a new reference), or NULL when there is none.  Its string members
+ * string (a new reference), or NULL when there is none.  Lines are read by
+ * sg_json_load_bounded (common/jsonload.h): a line with a duplicate key or
+ * nested deeper than its default is not a result line.  Its string members
  * are the host's text: escape them wherever shown (common/escape.h). */
 json_t *pb_exam_result_line(const char *out, size_t len);
 

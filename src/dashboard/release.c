@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/jsonload.h"
 #include "common/utf8.h"
 #include "respond/respond.h"
 
@@ -73,7 +74,8 @@ static int confirmed(struct evhttp_request *req, int64_t id)
 	if (n == 0 || n > sizeof body)
 		return 0;
 	evbuffer_copyout(in, body, n);
-	json_t *o = json_loadb(body, n, 0, NULL);
+	json_t *o = NULL;
+	sg_json_load_bounded(body, n, sizeof body, 0, "release body", &o, NULL, 0);
 	const char *c = json_string_value(json_object_get(o, "confirm"));
 	int ok = pb_incident_id(c) == id;
 	json_decref(o);

@@ -70,7 +70,9 @@ try:
             ("no confirmation", {"X-CSRF-Token": csrf}, "{}", 400),
             ("the wrong incident confirmed", {"X-CSRF-Token": csrf},
              json.dumps({"confirm": "INC-2"}), 400),
-            ("not JSON", {"X-CSRF-Token": csrf}, "confirm=INC-1", 400)]:
+            ("not JSON", {"X-CSRF-Token": csrf}, "confirm=INC-1", 400),
+            ("a confirmation said twice", {"X-CSRF-Token": csrf},
+             '{"confirm":"INC-2","confirm":"INC-1"}', 400)]:
         st, _ = req(rw, "POST", "/api/incidents/1/release", hdrs, body)
         h.check(st == want, f"{what}: {st}, want {want}")
     h.check(tag() == "contained", f"nothing released by a refused request: {tag()}")

@@ -495,8 +495,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	                : (const void *)&((struct sockaddr_in *)(void *)sa)->sin_addr;
 	if (!inet_ntop(sa->sa_family, a, c->peer, sizeof c->peer))
 		memcpy(c->peer, "?", 2);
-	c->deadline_ms = now_ms() + limit_ms(c);
 	c->guest = conn_guest_add(s, &guest_ops, c); /* may evict an older idle one */
+	c->deadline_ms = now_ms() + limit_ms(c);      /* the newest reading's, taken above */
 	reads_on(c);
 }
 

@@ -49,7 +49,7 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
 	 .help = "categories whose attempts ask for containment (comma list, \"all\" or \"none\"); "
 	         "the rest are blocked and logged; read again with the policy"},
-	{.type = OPT_SECTION, .help = "Limits"},
+	{.type = OPT_SECTION, .help = "Limits and timeouts (read again on SIGHUP, as are the proxy's)"},
 	{.type = OPT_INT, .name = "max-body", .arg = "BYTES", .dflt = "8388608", .lo = 0,
 	 .hi = INT64_C(1) << 32, AT(lim.max_body), .help = "largest upstream body, else 502"},
 	{.type = OPT_INT, .name = "max-header-bytes", .arg = "BYTES", .dflt = "65536", .lo = 1024,

@@ -12,7 +12,8 @@ the others truthfully.  Runs as tests/netns-run python3 test_config_reload.py.
   - the limits and timeouts are reloaded too, on every loop, and never
     named for a restart: after `max_body = 10000` a 20,000-byte body is
     refused (502), after `client_timeout_s = 1` idle clients are closed in
-    about a second, after `max_connections = 8` each of the two loops
+    about a second, and so are the proxy's after `proxy_idle_s = 1`, after
+    `max_connections = 8` each of the two loops
     counts its share, 4 (ssrfguard_client_connections_limit is the sum of
     what each loop publishes), and idle connections over it are closed
     while a new client still gets an answer; the file as it was, the limit
@@ -34,8 +35,10 @@ AWS = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
        "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
 UP = "203.0.113.10"
 up = Upstream(UP + ":80")
-srv = Serve({"workers": 2, "respond": "on", "rule": ["allow 203.0.113.0/24"]}, env=AWS,
-            port=5014, tmp=tmp, start=False)
+PROXY_PORT = 5015
+srv = Serve({"workers": 2, "respond": "on", "rule": ["allow 203.0.113.0/24"],
+             "proxy_listen": "127.0.0.1:%d" % PROXY_PORT}, env=AWS, port=5014, tmp=tmp,
+            start=False)
 with open(srv.conf) as f:
     serve_conf = "[serve]\n" + f.read()
 RESPOND = "[respond]\nreport_dir = %s\npoll_ms = 1000\n" % os.path.join(tmp, "reports")
@@ -104,10 +107,10 @@ def still_open(socks):
     return n
 
 
-def idle_clients(n):
+def idle_clients(n, port=srv.port):
     out = []
     for _ in range(n):
-        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
         s.settimeout(None)  # blocking: MSG_DONTWAIT's EAGAIN says "open"
         out.append(s)
     return out
@@ -116,21 +119,25 @@ def idle_clients(n):
 check({srv.go(BIG)[0] for _ in range(6)} == {200}, "max_body 8 MiB: a 20,000-byte body passes")
 auto = limit_sum()
 check(auto is not None and auto > 100, "max_connections 0: what the descriptors leave: %r" % auto)
-socks = idle_clients(6)
+socks, proxied = idle_clients(6), idle_clients(6, PROXY_PORT)
 time.sleep(2.5)
 check(still_open(socks) == 6, "client_timeout_s 10: idle clients stay past 2.5 s")
-for s in socks:
+check(still_open(proxied) == 6, "proxy_idle_s 60: idle proxy clients stay past 2.5 s")
+for s in socks + proxied:
     s.close()
 
-replace_file(srv.conf, serve_conf + "max_body = 10000\nclient_timeout_s = 1\n" + RESPOND)
+replace_file(srv.conf, serve_conf + "max_body = 10000\nclient_timeout_s = 1\nproxy_idle_s = 1\n" +
+             RESPOND)
 wait_until(lambda: len(reloads()) >= 4, "the config file read again")
 answers = [srv.go(BIG) for _ in range(8)]
 check(all(a[0] == 502 and b"larger than 10000 bytes" in a[2] for a in answers),
       "max_body 10000 by reload: refused, whichever loop answers: %r" % [a[0] for a in answers])
-socks = idle_clients(8)
+socks, proxied = idle_clients(8), idle_clients(8, PROXY_PORT)
 wait_until(lambda: still_open(socks) == 0, "client_timeout_s 1 by reload: idle clients closed",
            timeout=4)
-for s in socks:
+wait_until(lambda: still_open(proxied) == 0, "proxy_idle_s 1 by reload: idle proxy clients closed",
+           timeout=4)
+for s in socks + proxied:
     s.close()
 check(len(restart_lines()) == 1 and "restart_needed" not in srv.health(),
       "the limits need no restart: %r" % restart_lines()[1:])

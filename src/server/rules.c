@@ -304,7 +304,7 @@ static void log_rules_reload(struct srv *s, const char *why, const rset *set,
 		snprintf(extra, sizeof extra, ",\"roles\":%zu,\"generation\":%llu", set->roles.n,
 		         (unsigned long long)set->gen);
 	log_reload(s, "policy_reload", why, extra, error,
-	           "the policy and roles loaded before stay in force");
+	           "the policy, roles, contain and limits loaded before stay in force");
 }
 
 /* The settings changed that a reload does not take: kept for /healthz,

@@ -17,6 +17,7 @@ static sg_err set_contain(void *dst, const opt_def *d, const opt_value *v, char 
 static sg_err add_rule(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen);
 
 #define AT(f) .off = offsetof(srvcfg, f)
+#define LIM(f) AT(lim.f) /* a limit: a reload takes it (srvcfg_limits) */
 const opt_def srvcfg_opts[] = {
 	{.type = OPT_STR, .name = "listen", .arg = "ADDR:PORT", .dflt = "127.0.0.1:5001", AT(listen),
 	 .flags = OPT_NONEMPTY, .help = "listen address ([::1]:5001 for IPv6)"},
@@ -49,17 +50,17 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
 	 .help = "categories whose attempts ask for containment (comma list, \"all\" or \"none\"); "
 	         "the rest are blocked and logged; read again with the policy"},
-	{.type = OPT_SECTION, .help = "Limits and timeouts (read again on SIGHUP, as are the proxy's)"},
+	{.type = OPT_SECTION, .help = "Limits and timeouts (read again on SIGHUP, as the proxy's)"},
 	{.type = OPT_INT, .name = "max-body", .arg = "BYTES", .dflt = "8388608", .lo = 0,
-	 .hi = INT64_C(1) << 32, AT(lim.max_body), .help = "largest upstream body, else 502"},
+	 .hi = INT64_C(1) << 32, LIM(max_body), .help = "largest upstream body, else 502"},
 	{.type = OPT_INT, .name = "max-header-bytes", .arg = "BYTES", .dflt = "65536", .lo = 1024,
-	 .hi = 1 << 24, AT(lim.max_header_bytes), .help = "largest upstream header block, else 502"},
+	 .hi = 1 << 24, LIM(max_header_bytes), .help = "largest upstream header block, else 502"},
 	{.type = OPT_INT, .name = "total-timeout-ms", .arg = "MS", .dflt = "10000", .lo = 1,
-	 .hi = 3600 * 1000, AT(lim.total_timeout_ms), .help = "whole fetch, every hop, else 504"},
+	 .hi = 3600 * 1000, LIM(total_timeout_ms), .help = "whole fetch, every hop, else 504"},
 	{.type = OPT_INT, .name = "connect-timeout-ms", .arg = "MS", .dflt = "3000", .lo = 1,
-	 .hi = 3600 * 1000, AT(lim.connect_timeout_ms), .help = "one connect, else 504"},
+	 .hi = 3600 * 1000, LIM(connect_timeout_ms), .help = "one connect, else 504"},
 	{.type = OPT_INT, .name = "max-redirects", .arg = "N", .dflt = "5", .lo = 0, .hi = 50,
-	 AT(lim.max_redirects), .help = "redirect hops followed, each judged, else 502"},
+	 LIM(max_redirects), .help = "redirect hops followed, each judged, else 502"},
 	{.type = OPT_INT, .name = "workers", .arg = "N", .dflt = "0", .lo = 0, .hi = 64,
 	 AT(workers), .help = "event loops, one a thread, sharing the listen address (SO_REUSEPORT) "
 	                      "and the store (0: one per CPU); the limits are shared out"},
@@ -67,26 +68,28 @@ const opt_def srvcfg_opts[] = {
 	 .help = "with one loop per CPU (workers 0, or as many as the CPUs allowed), keep each "
 	         "loop on its own CPU"},
 	{.type = OPT_INT, .name = "max-concurrent", .arg = "N", .dflt = "256", .lo = 1, .hi = 100000,
-	 AT(lim.max_concurrent), .help = "fetches in flight; more wait"},
+	 LIM(max_concurrent), .help = "fetches in flight; more wait"},
 	{.type = OPT_INT, .name = "max-queue", .arg = "N", .dflt = "4096", .lo = 0, .hi = 1000000,
-	 AT(lim.max_queue), .help = "fetches waiting; beyond that 503"},
+	 LIM(max_queue), .help = "fetches waiting; beyond that 503"},
 	{.type = OPT_INT, .name = "client-timeout-s", .arg = "S", .dflt = "10", .lo = 1, .hi = 3600,
-	 AT(lim.client_timeout_s), .help = "client idle timeout and deadline for a whole request head"},
+	 LIM(client_timeout_s), .help = "client idle timeout and deadline for a whole request head"},
 	{.type = OPT_INT, .name = "max-request-bytes", .arg = "BYTES", .dflt = "8192", .lo = 256,
-	 .hi = 1 << 20, AT(lim.max_request_bytes), .help = "client request line + headers, else 400/413"},
+	 .hi = 1 << 20, LIM(max_request_bytes),
+	 .help = "client request line + headers, else 400/413"},
 	{.type = OPT_INT, .name = "max-connections", .arg = "N", .dflt = "0", .lo = 0,
-	 .hi = 10000000, AT(lim.max_connections),
+	 .hi = 10000000, LIM(max_connections),
 	 .help = "client connections held open (0: the descriptor limit less what fetches need); "
 	         "at the limit the oldest idle one is closed"},
 	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
-	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(lim.max_reply_bytes),
+	 .lo = 1 << 20, .hi = INT64_C(1) << 40, LIM(max_reply_bytes),
 	 .help = "upstream bodies and answers not yet written to clients, the proxy's too, all "
 	         "together; past it /go answers 503; the proxy shares it between its clients (a "
 	         "client that does not read holds its share, at least 16 KiB, at most 256 KiB)"},
 	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
-	 AT(lim.dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
+	 LIM(dns_cache_s),
+	 .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
 	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,
-	 AT(lim.drain_s), .help = "on SIGTERM wait at most this long for in-flight fetches"},
+	 LIM(drain_s), .help = "on SIGTERM wait at most this long for in-flight fetches"},
 	{.type = OPT_STR, .name = "ca-file", .arg = "FILE", .dflt = "", AT(ca_file),
 	 .help = "CA bundle for upstream TLS (default: the system's)"},
 	{.type = OPT_SECTION, .help = "Logging and identity"},
@@ -131,16 +134,16 @@ const opt_def srvcfg_opts[] = {
 	 .help = "the proxy listener expects a PROXY protocol v1/v2 header (behind a load "
 	         "balancer)"},
 	{.type = OPT_INT, .name = "proxy-idle-s", .arg = "S", .dflt = "60", .lo = 1, .hi = 86400,
-	 AT(lim.proxy_idle_s), .help = "proxy connections, kept upstreams and tunnels idle this long "
+	 LIM(proxy_idle_s), .help = "proxy connections, kept upstreams and tunnels idle this long "
 	                           "are closed"},
 	{.type = OPT_INT, .name = "proxy-stall-s", .arg = "S", .dflt = "15", .lo = 1, .hi = 86400,
-	 AT(lim.proxy_stall_s), .help = "a proxy client that takes none of the bytes held for it this "
+	 LIM(proxy_stall_s), .help = "a proxy client that takes none of the bytes held for it this "
 	                            "long while the reply budget (max-reply-bytes) is short is "
 	                            "closed"},
 	{.type = OPT_INT, .name = "proxy-tunnel-s", .arg = "S", .dflt = "3600", .lo = 1,
-	 .hi = 7 * 86400, AT(lim.proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
+	 .hi = 7 * 86400, LIM(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
 	{.type = OPT_INT, .name = "proxy-drain-s", .arg = "S", .dflt = "25", .lo = 0, .hi = 86400,
-	 AT(lim.proxy_drain_s), .help = "on SIGTERM, open tunnels and proxied requests get this long "
+	 LIM(proxy_drain_s), .help = "on SIGTERM, open tunnels and proxied requests get this long "
 	                            "to finish; then they are cut (and counted in the log)"},
 	{.type = OPT_STR, .name = "proxy-tls-cert", .arg = "FILE", .dflt = "", AT(proxy_tls_cert),
 	 .help = "the proxy listener speaks TLS with this certificate chain (PEM)"},
@@ -154,6 +157,7 @@ const opt_def srvcfg_opts[] = {
 	                               "the files are read again on SIGHUP and when they change"},
 	{.type = OPT_END},
 };
+#undef LIM
 #undef AT
 
 static const opt_command serve_file = {.name = "serve", .opts = srvcfg_opts};

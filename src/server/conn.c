@@ -14,7 +14,8 @@
  *    lowers it below the connections open closes idle ones, oldest first,
  *    at the next accept or within a second (at most CONN_EVICT_BURST at a
  *    time); busy ones finish their request first, and nothing new is
- *    accepted until the count is under the limit.  accept() failing (EMFILE, ENFILE, ENOBUFS) pauses the
+ *    accepted until the count is under the limit.
+ *    accept() failing (EMFILE, ENFILE, ENOBUFS) pauses the
  *    listeners for a moment instead of spinning on a readable listener,
  *    and is logged at most once every 10 s.
  *  - Slow readers: bytes queued to clients, serve's and the proxy's, are

@@ -1025,8 +1025,8 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	} else {
 		cli_callbacks(pc);
 	}
-	pc_arm(pc, (pc->state == PS_PPHDR ? srv_lim(s)->client_timeout_s : srv_lim(s)->proxy_idle_s) *
-	               1000);
+	const srvcfg_limits *lim = srv_lim(s); /* the newest, taken by conn_guest_add */
+	pc_arm(pc, (pc->state == PS_PPHDR ? lim->client_timeout_s : lim->proxy_idle_s) * 1000);
 }
 
 void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr)

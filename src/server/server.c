@@ -373,7 +373,8 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	}
 	/* max_reply_bytes: the bytes held for clients, and the proxy's share of it */
 	tb_fmt(&b, ",\"reply_budget\":{\"bytes\":%zu,\"max_reply_bytes\":%lld",
-	       metrics_reply_bytes(s), (long long)srv_lim(s)->max_reply_bytes * (long long)s->nloops);
+	       metrics_reply_bytes(s),
+	       (long long)srv_lim(s)->max_reply_bytes * (long long)s->nloops);
 	if (px.on)
 		tb_fmt(&b, ",\"short\":%zu,\"relayed\":%zu,\"waiting\":%zu,\"stalled_closed\":%llu",
 		       px.budget_short, px.budget_relayed, px.budget_waiting,

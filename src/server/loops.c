@@ -19,9 +19,9 @@
  * Limits are per service: each loop gets its share (max_concurrent,
  * max_queue, max_connections, max_reply_bytes divided by the number of
  * loops, rounded up), in each reading of the rules (rules.c), so a reload
- * shares out new limits the same way.  Signals reach the primary, which drains itself and
- * wakes each peer (an eventfd) to drain too; srv_run returns when every
- * loop has drained (or its drain_s ran out). */
+ * shares out new limits the same way.  Signals reach the primary, which
+ * drains itself and wakes each peer (an eventfd) to drain too; srv_run
+ * returns when every loop has drained (or its drain_s ran out). */
 #include "server/srv_int.h"
 #include "common/listen.h"
 #include "logging/logging.h"

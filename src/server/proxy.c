@@ -419,7 +419,7 @@ static void send_request_head(pconn *pc)
  * goes out and its body follows. */
 void pc_start_upstream(pconn *pc)
 {
-	const srvcfg_limits *c = srv_lim(pc->px->s);
+	int64_t idle_s = srv_lim(pc->px->s)->proxy_idle_s;
 	int64_t life_s = pc->set->lim.proxy_tunnel_s; /* the tunnel's reading's */
 	pc->last_ms = pc_now_ms();
 	if (pc->is_connect) {
@@ -429,7 +429,7 @@ void pc_start_upstream(pconn *pc)
 		SRV_COUNT(pc->px->tunnels, 1);
 		/* the first look at the tunnel: when it is idle, or at the end of
 		 * its life if that comes first (on_timer) */
-		pc_arm(pc, (c->proxy_idle_s < life_s ? c->proxy_idle_s : life_s) * 1000);
+		pc_arm(pc, (idle_s < life_s ? idle_s : life_s) * 1000);
 		/* Nothing buffered on either side: the 200 goes straight out and
 		 * the kernel relays the rest (splice); else the bufferevents do. */
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
@@ -461,7 +461,7 @@ void pc_start_upstream(pconn *pc)
 	            : pc->h.has_length && pc->h.length ? BODY_LENGTH : BODY_NONE;
 	pc->rq_left = pc->h.length;
 	pc->rq_done = pc->rq_mode == BODY_NONE;
-	pc_arm(pc, c->proxy_idle_s * 1000);
+	pc_arm(pc, idle_s * 1000);
 	if (!pc->rq_done) {
 		bufferevent_enable(pc->cli, EV_READ);
 		pump_request(pc);
@@ -878,8 +878,7 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg)
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	pconn *pc = arg;
-	const srvcfg_limits *c = srv_lim(pc->px->s);
-	int64_t now = pc_now_ms(), idle = c->proxy_idle_s * 1000;
+	int64_t now = pc_now_ms(), idle = srv_lim(pc->px->s)->proxy_idle_s * 1000;
 	(void)fd;
 	(void)what;
 	switch (pc->state) {

@@ -245,7 +245,10 @@ void srv_health_get(struct srv *s, srv_health *h);
  * (max_concurrent, max_queue, max_connections, max_reply_bytes) in l, and
  * max_connections resolved to the limit in effect (conn_limit_for). */
 void srv_limits_share(srvcfg_limits *l, size_t nloops);
-/* A loop's limits: those of the newest reading it took (rules_current). */
+/* A loop's limits: those of the newest reading it took (rules_current).
+ * The pointer lives until the loop takes a newer reading (at a request or
+ * an accepted connection): read a value where it is used, never keep the
+ * pointer across a call that may start a request. */
 static inline const srvcfg_limits *srv_lim(const struct srv *s)
 {
 	return &s->rset->lim;

@@ -134,9 +134,9 @@ check(all(a[0] == 502 and b"larger than 10000 bytes" in a[2] for a in answers),
       "max_body 10000 by reload: refused, whichever loop answers: %r" % [a[0] for a in answers])
 socks, proxied = idle_clients(8), idle_clients(8, PROXY_PORT)
 wait_until(lambda: still_open(socks) == 0, "client_timeout_s 1 by reload: idle clients closed",
-           timeout=4)
+           timeout=8)  # 10 s before the reload
 wait_until(lambda: still_open(proxied) == 0, "proxy_idle_s 1 by reload: idle proxy clients closed",
-           timeout=4)
+           timeout=8)  # 60 s before the reload
 for s in socks + proxied:
     s.close()
 check(len(restart_lines()) == 1 and "restart_needed" not in srv.health(),

@@ -412,6 +412,21 @@ static bool is_limit(const opt_def *d, size_t base)
 	return at >= lim && at < lim + sizeof(srvcfg_limits);
 }
 
+/* name appended to the comma list out (*n bytes so far); 0 when there is no
+ * room left, and the list then ends in "...". */
+static int add_name(char *out, size_t cap, size_t *n, const char *name)
+{
+	size_t need = strlen(name) + (*n ? 1 : 0);
+	if (*n + need + 4 > cap) { /* room for "..." and the NUL */
+		if (*n + 4 <= cap)
+			snprintf(out + *n, cap - *n, "...");
+		return 0;
+	}
+	snprintf(out + *n, cap - *n, "%s%s", *n ? "," : "", name);
+	*n += need;
+	return 1;
+}
+
 void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap)
 {
 	opt_iter it;
@@ -424,14 +439,27 @@ void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size
 		    d->set == set_contain || !strcmp(d->name, "policy") || is_limit(d, base) ||
 		    same_setting(d, base, c, fresh))
 			continue;
-		size_t need = strlen(d->name) + (n ? 1 : 0);
-		if (n + need + 4 > cap) { /* room for "..." and the NUL */
-			if (n + 4 <= cap)
-				snprintf(out + n, cap - n, "...");
+		if (!add_name(out, cap, &n, d->name))
 			return;
-		}
-		snprintf(out + n, cap - n, "%s%s", n ? "," : "", d->name);
-		n += need;
+	}
+}
+
+void srvcfg_limits_changed(const srvcfg_limits *a, const srvcfg_limits *b, char *out,
+                           size_t cap)
+{
+	opt_iter it;
+	size_t base, n = 0;
+	if (cap)
+		out[0] = '\0';
+	opt_iter_init(&it, srvcfg_opts);
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
+		if (d->type != OPT_INT || !is_limit(d, base))
+			continue;
+		size_t at = base + d->off - offsetof(srvcfg, lim);
+		const int64_t *x = (const void *)((const char *)a + at);
+		const int64_t *y = (const void *)((const char *)b + at);
+		if (*x != *y && !add_name(out, cap, &n, d->name))
+			return;
 	}
 }
 

@@ -144,6 +144,11 @@ sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
  */
 void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap);
 
+/* The limits whose values differ between a and b (as the settings give
+ * them, before any sharing out): their names, as srvcfg_restart_needed's. */
+void srvcfg_limits_changed(const srvcfg_limits *a, const srvcfg_limits *b, char *out,
+                           size_t cap);
+
 /* The store options serve's settings give (engine, sync, busy wait, caps;
  * the state table's region, profile, endpoint and CA bundle). */
 store_opts srvcfg_store_opts(const srvcfg *c);

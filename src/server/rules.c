@@ -34,6 +34,8 @@ struct rules {
 	struct timespec mtime[RULES_FILES_MAX]; /* the watched files' when last read */
 	struct event *poll;
 	size_t nloops;                /* the limits are shared out between them */
+	srvcfg_limits asked;          /* the limits of the reading in force, as the
+	                                 settings give them (before sharing out) */
 	uint64_t reloads, failures;
 	int failing;                  /* the last reload failed: the reading before is in force */
 	char why[300];                /* and why, under mu */
@@ -265,6 +267,7 @@ sg_err rules_init(struct srv *s, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&rl->mu, NULL);
 	rl->nloops = s->nloops ? s->nloops : 1;
+	rl->asked = s->cfg->lim;
 	s->rules = rl;
 	note_mtimes(s, rl->mtime);
 	sg_err e = set_build(rl, s->cfg, s->cfg, &rl->cur, err, errlen);
@@ -296,13 +299,15 @@ void rules_free(struct srv *s)
 	free(rl);
 }
 
+/* limits: the names of those the reading changed ("" none). */
 static void log_rules_reload(struct srv *s, const char *why, const rset *set,
-                             const char *error)
+                             const char *limits, const char *error)
 {
-	char extra[64] = "";
+	char extra[RULES_RESTART_MAX + 100] = "";
 	if (set)
-		snprintf(extra, sizeof extra, ",\"roles\":%zu,\"generation\":%llu", set->roles.n,
-		         (unsigned long long)set->gen);
+		snprintf(extra, sizeof extra, ",\"roles\":%zu,\"generation\":%llu%s%s%s",
+		         set->roles.n, (unsigned long long)set->gen,
+		         limits[0] ? ",\"limits\":\"" : "", limits, limits[0] ? "\"" : "");
 	log_reload(s, "policy_reload", why, extra, error,
 	           "the policy, roles, contain and limits loaded before stay in force");
 }
@@ -338,8 +343,9 @@ static void note_restart_needed(struct srv *s, const srvcfg *fresh, const char *
 }
 
 /* The settings again (`policy`, `rule`, `contain`, the limits), then the
- * files they name. */
-static rset *reread(struct srv *s, const char *why, char *err, size_t errlen)
+ * files they name; the names of the limits it changes into limits. */
+static rset *reread(struct srv *s, const char *why, char limits[RULES_RESTART_MAX], char *err,
+                    size_t errlen)
 {
 	srvcfg fresh;
 	rset *set = NULL;
@@ -352,6 +358,8 @@ static rset *reread(struct srv *s, const char *why, char *err, size_t errlen)
 		free(s->rules->policy_path);
 		s->rules->policy_path = path;
 		path = NULL;
+		srvcfg_limits_changed(&s->rules->asked, &fresh.lim, limits, RULES_RESTART_MAX);
+		s->rules->asked = fresh.lim;
 	}
 	free(path);
 	srvcfg_free(&fresh);
@@ -361,8 +369,8 @@ static rset *reread(struct srv *s, const char *why, char *err, size_t errlen)
 void rules_reload(struct srv *s, const char *why)
 {
 	struct rules *rl = s->rules;
-	char err[300] = "";
-	rset *set = reread(s, why, err, sizeof err), *old = NULL;
+	char err[300] = "", limits[RULES_RESTART_MAX] = "";
+	rset *set = reread(s, why, limits, err, sizeof err), *old = NULL;
 	note_mtimes(s, rl->mtime); /* a bad file is not retried until it changes */
 	pthread_mutex_lock(&rl->mu);
 	if (set) {
@@ -377,7 +385,7 @@ void rules_reload(struct srv *s, const char *why)
 	SRV_COUNT(rl->reloads, 1);
 	if (!set)
 		SRV_COUNT(rl->failures, 1);
-	log_rules_reload(s, why, set, set ? NULL : err);
+	log_rules_reload(s, why, set, limits, set ? NULL : err);
 	rset_release(old); /* loops, jobs and connections holding it keep it alive */
 	rules_current(s);
 }

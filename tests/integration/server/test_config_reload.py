@@ -129,6 +129,9 @@ for s in socks + proxied:
 replace_file(srv.conf, serve_conf + "max_body = 10000\nclient_timeout_s = 1\nproxy_idle_s = 1\n" +
              RESPOND)
 wait_until(lambda: len(reloads()) >= 4, "the config file read again")
+check(reloads()[3].get("limits") == "max-body,client-timeout-s,proxy-idle-s",
+      "the reload names the limits it changed: %r" % reloads()[3])
+check(all("limits" not in r for r in reloads()[:3]), "and none when it changed none")
 answers = [srv.go(BIG) for _ in range(8)]
 check(all(a[0] == 502 and b"larger than 10000 bytes" in a[2] for a in answers),
       "max_body 10000 by reload: refused, whichever loop answers: %r" % [a[0] for a in answers])
@@ -144,6 +147,8 @@ check(len(restart_lines()) == 1 and "restart_needed" not in srv.health(),
 
 replace_file(srv.conf, serve_conf + "max_connections = 8\n" + RESPOND)
 wait_until(lambda: len(reloads()) >= 5, "the config file read again")
+check(reloads()[4].get("limits") == "max-body,client-timeout-s,max-connections,proxy-idle-s",
+      "back to the defaults but max_connections: all four named: %r" % reloads()[4])
 wait_until(lambda: limit_sum() == 8, "max_connections 8 by reload: each loop's share is 4")
 socks = idle_clients(30)
 wait_until(lambda: still_open(socks) <= 8, "idle connections over the new limit are closed")

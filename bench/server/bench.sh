@@ -18,6 +18,9 @@
 #                loop turn too) as a plain reverse proxy -> sg-upstream, with
 #                upstream keep-alive as serve has: the anchor of the /go target
 #   6. RSS of serve holding 1,000 open client connections.
+# Each proxied round also says where it ran: the CPUs' busy shares, each
+# proxy thread's share of the proxy's CPU, and how often sg-upstream and
+# wrk were seen on one CPU (the placement suspected in slow rounds).
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -60,14 +63,84 @@ cpu() { # utime+stime of the processes given (all their threads), clock ticks
 }
 ngx_pids() { echo "$ngx" $(pgrep -P "$ngx"); }  # nginx's master and workers
 hz=$(getconf CLK_TCK)
+
+# Where a round ran, to tell a slow round's cause: each CPU's busy share
+# (the whole machine's, /proc/stat), each proxy thread's share of the
+# proxy's CPU (serve's loops, nginx's workers), and how often sg-upstream
+# and wrk were seen on one CPU.  On two cores the upstream (one thread) and
+# the proxy's loop beside it share a CPU; wrk there too makes three.
+cpus_ticks() { # -> "busy total" ticks of each CPU, on one line
+  awk '/^cpu[0-9]/ { t = 0; for (i = 2; i <= NF; i++) t += $i; printf "%d %d ", t - $5 - $6, t }' /proc/stat
+}
+threads_ticks() { # PIDS -> "tid ticks" of every thread
+  local p t
+  for p in "$@"; do for t in /proc/"$p"/task/*; do
+    awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 + $13 }' "$t/stat" 2>/dev/null || true
+  done; done
+}
+on_cpu=
+last_cpu() { # PID -> on_cpu: the CPU it last ran on, empty once it has
+  local s    # exited (builtins only: no fork)
+  on_cpu=
+  read -r s 2>/dev/null <"/proc/$1/stat" || return 0
+  s=${s##*) }
+  set -- $s
+  [ "$1" = Z ] || on_cpu=${37}
+}
+placement() { # UPSTREAM WRK -> "same seen" samples every 50 ms while WRK runs
+  local same=0 seen=0 a fd
+  exec {fd}<> <(:)
+  while :; do
+    last_cpu "$2"
+    [ -n "$on_cpu" ] || break
+    a=$on_cpu
+    last_cpu "$1"
+    if [ -n "$on_cpu" ]; then
+      seen=$((seen + 1))
+      [ "$a" = "$on_cpu" ] && same=$((same + 1))
+    fi
+    read -r -t 0.05 -u "$fd" _ || true
+  done
+  exec {fd}>&-
+  echo "$same $seen" >"$tmp/placement"
+}
+where() { # C0 C1 "tid ticks" lines before and after (files) -> one line
+  awk -v c0="$1" -v c1="$2" -v f0="$3" -v f1="$4" -v pl="$(cat "$tmp/placement")" 'BEGIN {
+    n = split(c0, a, " "); split(c1, b, " ")
+    printf "          CPUs busy"
+    for (i = 1; i < n; i += 2) {
+      dt = b[i+1] - a[i+1]
+      printf "%s %.0f%%", (i > 1 ? "," : ""), (dt > 0 ? 100 * (b[i] - a[i]) / dt : 0)
+    }
+    while ((getline l < f0) > 0) { split(l, x, " "); t0[x[1]] = x[2] }
+    k = 0
+    while ((getline l < f1) > 0) { split(l, x, " "); v[++k] = x[2] - t0[x[1]]; sum += v[k] }
+    for (i = 1; i <= k; i++)  # largest first
+      for (j = i + 1; j <= k; j++)
+        if (v[j] > v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    printf "; the proxy'"'"'s threads"
+    for (i = 1; i <= k && sum && v[i] / sum >= 0.02; i++)
+      printf "%s %.0f%%", (i > 1 ? "," : ""), 100 * v[i] / sum
+    printf " of its CPU"
+    split(pl, p, " ")
+    if (p[2]) printf "; sg-upstream and wrk on one CPU in %.0f%% of %d samples", 100 * p[1] / p[2], p[2]
+    printf "\n" }'
+}
 run() { # name url -> "name req/s p50 p99", then the CPU a request of each process
   local out c0 u0 pids=$srv
   [ "$1" = nginx ] && pids=$(ngx_pids)
   [ "$1" = direct ] && pids=$up
   c0=$(cpu $pids)
   u0=$(cpu $up)
-  # wrk's own CPU: the subshell's children's times (bash's `times`, 2nd line)
-  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2"; times)
+  local k0 k1
+  k0=$(cpus_ticks)
+  threads_ticks $pids >"$tmp/threads.0"
+  # wrk's own CPU: the subshell's children's times (bash's `times`, 2nd line;
+  # the placement sampler forks nothing but one `:`)
+  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2" & w=$!
+        placement "$up" "$w"; wait "$w"; times)
+  k1=$(cpus_ticks)
+  threads_ticks $pids >"$tmp/threads.1"
   local rps p50 p99 n w
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -89,6 +162,7 @@ run() { # name url -> "name req/s p50 p99", then the CPU a request of each proce
     if (who != "upstream")
       printf "; sg-upstream %.1f us/request (%.0f%% of its one core)", u / hz * 1e6 / n, 100 * u / hz / secs
     printf "; wrk %.1f us/request\n", w * 1e6 / n }'
+  [ "$1" = direct ] || where "$k0" "$k1" "$tmp/threads.0" "$tmp/threads.1"
 }
 
 echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1, $(nproc) cores," \

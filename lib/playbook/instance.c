@@ -435,31 +435,10 @@ static size_t get_strs(dec *d, json_t *o, const char *k, char *base, size_t stri
 	return json_array_size(a);
 }
 
-sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, char *msg,
-                             size_t msglen)
+/* The record's own fields: strings, numbers, switches. */
+static void dec_top(dec *d, json_t *root, pb_instance *inst)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
-	if (!json || !out)
-		return SG_ERR_INVAL;
-	*out = NULL;
-	json_t *root = NULL;
-	sg_err err = sg_json_load_bounded(json, len, PB_INSTANCE_JSON_MAX, 0, "record", &root, msg,
-	                                  msglen);
-	if (err)
-		return err;
-	err = SG_ERR_PARSE;
-	dec d = {msg, msglen, 0};
-	pb_instance *inst = pb_instance_new();
-	if (!inst) {
-		err = SG_ERR_NOMEM;
-		goto fail;
-	}
-#define S(k) get_str(&d, root, #k, inst->k, sizeof inst->k)
+#define S(k) get_str(d, root, #k, inst->k, sizeof inst->k)
 	S(id);
 	S(arn);
 	S(account);
@@ -484,128 +463,166 @@ sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, ch
 	S(md_state);
 	S(md_tags);
 #undef S
-	inst->hop_limit = (int)get_int(&d, root, "hop_limit", 0, 64);
-	inst->termination_protection = get_bool(&d, root, "termination_protection");
-	inst->stop_protection = get_bool(&d, root, "stop_protection");
-	inst->spot = get_bool(&d, root, "spot");
+	inst->hop_limit = (int)get_int(d, root, "hop_limit", 0, 64);
+	inst->termination_protection = get_bool(d, root, "termination_protection");
+	inst->stop_protection = get_bool(d, root, "stop_protection");
+	inst->spot = get_bool(d, root, "spot");
 	if (!inst->id[0])
-		dfail(&d, "missing", "id");
+		dfail(d, "missing", "id");
+}
 
-	json_t *a, *v;
-	size_t i;
-	if ((a = get_array(&d, root, "groups", PB_MAX_GROUPS)))
-		json_array_foreach(a, i, v)
-		{
-			pb_group *g = &inst->groups[i];
-			if (!json_is_object(v)) {
-				dfail(&d, "not an object", "groups");
-				break;
-			}
-			get_str(&d, v, "id", g->id, sizeof g->id);
-			get_str(&d, v, "name", g->name, sizeof g->name);
-			inst->n_groups = i + 1;
+/*
+ * Each entry of the array k (at most cap) decoded by one() into
+ * base[i] (stride bytes apart); the entries decoded.  An entry that is not
+ * an object fails the record and ends the array there.
+ */
+static size_t dec_each(dec *d, json_t *root, const char *k, size_t cap, void *base,
+                       size_t stride, void (*one)(dec *d, json_t *v, void *out))
+{
+	json_t *a = get_array(d, root, k, cap), *v;
+	size_t i, n = 0;
+	if (!a)
+		return 0;
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_object(v)) {
+			dfail(d, "not an object", k);
+			break;
 		}
-	if ((a = get_array(&d, root, "enis", PB_MAX_ENIS)))
-		json_array_foreach(a, i, v)
-		{
-			pb_eni *e = &inst->enis[i];
-			if (!json_is_object(v)) {
-				dfail(&d, "not an object", "enis");
-				break;
-			}
-			get_str(&d, v, "id", e->id, sizeof e->id);
-			get_str(&d, v, "vpc", e->vpc, sizeof e->vpc);
-			get_str(&d, v, "subnet", e->subnet, sizeof e->subnet);
-			get_str(&d, v, "attachment", e->attachment, sizeof e->attachment);
-			get_str(&d, v, "private_ip", e->private_ip, sizeof e->private_ip);
-			get_str(&d, v, "public_ip", e->public_ip, sizeof e->public_ip);
-			get_str(&d, v, "mac", e->mac, sizeof e->mac);
-			e->device_index = (int)get_int(&d, v, "device_index", 0, 1024);
-			e->delete_on_termination = get_bool(&d, v, "delete_on_termination");
-			json_t *ct = json_object_get(v, "conntrack"); /* absent: none reported */
-			if (ct && !json_is_object(ct))
-				dfail(&d, "not an object", "enis[].conntrack");
-			else if (ct) {
-				/* the ranges ModifyNetworkInterfaceAttribute accepts */
-				e->conntrack_tcp_established_s = (int)get_int(&d, ct, "tcp_established_s", 60, 432000);
-				e->conntrack_udp_stream_s = (int)get_int(&d, ct, "udp_stream_s", 60, 180);
-				e->conntrack_udp_s = (int)get_int(&d, ct, "udp_s", 30, 60);
-			}
-			e->n_groups = get_strs(&d, v, "groups", e->groups[0], PB_ID_MAX, PB_MAX_GROUPS);
-			/* names: at most one per group; absent from older records */
-			get_strs(&d, v, "group_names", e->group_names[0], PB_NAME_MAX, e->n_groups);
-			e->n_addrs = get_strs(&d, v, "addrs", e->addrs[0], PB_ADDR_MAX, PB_MAX_ADDRS);
-			if (!e->id[0])
-				dfail(&d, "missing", "enis[].id");
-			inst->n_enis = i + 1;
-		}
-	if ((a = get_array(&d, root, "volumes", PB_MAX_VOLUMES)))
-		json_array_foreach(a, i, v)
-		{
-			pb_volume *vol = &inst->volumes[i];
-			if (!json_is_object(v)) {
-				dfail(&d, "not an object", "volumes");
-				break;
-			}
-			get_str(&d, v, "id", vol->id, sizeof vol->id);
-			get_str(&d, v, "device", vol->device, sizeof vol->device);
-			vol->delete_on_termination = get_bool(&d, v, "delete_on_termination");
-			vol->root = get_bool(&d, v, "root");
-			get_str(&d, v, "status", vol->status, sizeof vol->status);
-			get_str(&d, v, "type", vol->type, sizeof vol->type);
-			vol->size_gib = (int)get_int(&d, v, "size_gib", 0, 1 << 20);
-			if (!vol->id[0])
-				dfail(&d, "missing", "volumes[].id");
-			inst->n_volumes = i + 1;
-		}
-	if ((a = get_array(&d, root, "targets", PB_MAX_TARGETS)))
-		json_array_foreach(a, i, v)
-		{
-			pb_target *t = &inst->targets[i];
-			if (!json_is_object(v)) {
-				dfail(&d, "not an object", "targets");
-				break;
-			}
-			get_str(&d, v, "group_arn", t->group_arn, sizeof t->group_arn);
-			get_str(&d, v, "id", t->id, sizeof t->id);
-			get_str(&d, v, "az", t->az, sizeof t->az);
-			get_str(&d, v, "health", t->health, sizeof t->health);
-			t->port = (int)get_int(&d, v, "port", 0, 65535);
-			if (!t->group_arn[0] || !t->id[0])
-				dfail(&d, "missing", "targets[].group_arn/id");
-			inst->n_targets = i + 1;
-		}
-	inst->n_elbs = get_strs(&d, root, "elbs", inst->elbs[0], PB_NAME_MAX, PB_MAX_ELBS);
-	if ((a = get_array(&d, root, "eips", PB_MAX_EIPS)))
-		json_array_foreach(a, i, v)
-		{
-			pb_eip *e = &inst->eips[i];
-			if (!json_is_object(v)) {
-				dfail(&d, "not an object", "eips");
-				break;
-			}
-			get_str(&d, v, "allocation_id", e->allocation_id, sizeof e->allocation_id);
-			get_str(&d, v, "association_id", e->association_id, sizeof e->association_id);
-			get_str(&d, v, "public_ip", e->public_ip, sizeof e->public_ip);
-			get_str(&d, v, "eni", e->eni, sizeof e->eni);
-			get_str(&d, v, "private_ip", e->private_ip, sizeof e->private_ip);
-			if (!e->allocation_id[0] || !e->association_id[0])
-				dfail(&d, "missing", "eips[].allocation_id/association_id");
-			inst->n_eips = i + 1;
-		}
-	json_t *tags = json_object_get(root, "tags");
+		one(d, v, (char *)base + i * stride);
+		n = i + 1;
+	}
+	return n;
+}
+
+static void dec_group(dec *d, json_t *v, void *out)
+{
+	pb_group *g = out;
+	get_str(d, v, "id", g->id, sizeof g->id);
+	get_str(d, v, "name", g->name, sizeof g->name);
+}
+
+static void dec_eni(dec *d, json_t *v, void *out)
+{
+	pb_eni *e = out;
+	get_str(d, v, "id", e->id, sizeof e->id);
+	get_str(d, v, "vpc", e->vpc, sizeof e->vpc);
+	get_str(d, v, "subnet", e->subnet, sizeof e->subnet);
+	get_str(d, v, "attachment", e->attachment, sizeof e->attachment);
+	get_str(d, v, "private_ip", e->private_ip, sizeof e->private_ip);
+	get_str(d, v, "public_ip", e->public_ip, sizeof e->public_ip);
+	get_str(d, v, "mac", e->mac, sizeof e->mac);
+	e->device_index = (int)get_int(d, v, "device_index", 0, 1024);
+	e->delete_on_termination = get_bool(d, v, "delete_on_termination");
+	json_t *ct = json_object_get(v, "conntrack"); /* absent: none reported */
+	if (ct && !json_is_object(ct))
+		dfail(d, "not an object", "enis[].conntrack");
+	else if (ct) {
+		/* the ranges ModifyNetworkInterfaceAttribute accepts */
+		e->conntrack_tcp_established_s = (int)get_int(d, ct, "tcp_established_s", 60, 432000);
+		e->conntrack_udp_stream_s = (int)get_int(d, ct, "udp_stream_s", 60, 180);
+		e->conntrack_udp_s = (int)get_int(d, ct, "udp_s", 30, 60);
+	}
+	e->n_groups = get_strs(d, v, "groups", e->groups[0], PB_ID_MAX, PB_MAX_GROUPS);
+	/* names: at most one per group; absent from older records */
+	get_strs(d, v, "group_names", e->group_names[0], PB_NAME_MAX, e->n_groups);
+	e->n_addrs = get_strs(d, v, "addrs", e->addrs[0], PB_ADDR_MAX, PB_MAX_ADDRS);
+	if (!e->id[0])
+		dfail(d, "missing", "enis[].id");
+}
+
+static void dec_volume(dec *d, json_t *v, void *out)
+{
+	pb_volume *vol = out;
+	get_str(d, v, "id", vol->id, sizeof vol->id);
+	get_str(d, v, "device", vol->device, sizeof vol->device);
+	vol->delete_on_termination = get_bool(d, v, "delete_on_termination");
+	vol->root = get_bool(d, v, "root");
+	get_str(d, v, "status", vol->status, sizeof vol->status);
+	get_str(d, v, "type", vol->type, sizeof vol->type);
+	vol->size_gib = (int)get_int(d, v, "size_gib", 0, 1 << 20);
+	if (!vol->id[0])
+		dfail(d, "missing", "volumes[].id");
+}
+
+static void dec_target(dec *d, json_t *v, void *out)
+{
+	pb_target *t = out;
+	get_str(d, v, "group_arn", t->group_arn, sizeof t->group_arn);
+	get_str(d, v, "id", t->id, sizeof t->id);
+	get_str(d, v, "az", t->az, sizeof t->az);
+	get_str(d, v, "health", t->health, sizeof t->health);
+	t->port = (int)get_int(d, v, "port", 0, 65535);
+	if (!t->group_arn[0] || !t->id[0])
+		dfail(d, "missing", "targets[].group_arn/id");
+}
+
+static void dec_eip(dec *d, json_t *v, void *out)
+{
+	pb_eip *e = out;
+	get_str(d, v, "allocation_id", e->allocation_id, sizeof e->allocation_id);
+	get_str(d, v, "association_id", e->association_id, sizeof e->association_id);
+	get_str(d, v, "public_ip", e->public_ip, sizeof e->public_ip);
+	get_str(d, v, "eni", e->eni, sizeof e->eni);
+	get_str(d, v, "private_ip", e->private_ip, sizeof e->private_ip);
+	if (!e->allocation_id[0] || !e->association_id[0])
+		dfail(d, "missing", "eips[].allocation_id/association_id");
+}
+
+static void dec_tags(dec *d, json_t *root, pb_instance *inst)
+{
+	json_t *tags = json_object_get(root, "tags"), *v;
 	if (tags && !json_is_object(tags))
-		dfail(&d, "not an object", "tags");
+		dfail(d, "not an object", "tags");
 	else if (tags) {
 		const char *k;
 		json_object_foreach(tags, k, v)
 		{
 			if (!json_is_string(v) || pb_instance_add_tag(inst, k, json_string_value(v))) {
-				dfail(&d, "bad or too many tags", "tags");
+				dfail(d, "bad or too many tags", "tags");
 				break;
 			}
 		}
 	}
+}
+
+sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, char *msg,
+                             size_t msglen)
+{
+	char dummy[1];
+	if (!msg) {
+		msg = dummy;
+		msglen = sizeof dummy;
+	}
+	msg[0] = '\0';
+	if (!json || !out)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	json_t *root = NULL;
+	sg_err err = sg_json_load_bounded(json, len, PB_INSTANCE_JSON_MAX, 0, "record", &root, msg,
+	                                  msglen);
+	if (err)
+		return err;
+	err = SG_ERR_PARSE;
+	dec d = {msg, msglen, 0};
+	pb_instance *inst = pb_instance_new();
+	if (!inst) {
+		err = SG_ERR_NOMEM;
+		goto fail;
+	}
+	dec_top(&d, root, inst);
+	inst->n_groups = dec_each(&d, root, "groups", PB_MAX_GROUPS, inst->groups,
+	                          sizeof inst->groups[0], dec_group);
+	inst->n_enis = dec_each(&d, root, "enis", PB_MAX_ENIS, inst->enis, sizeof inst->enis[0],
+	                        dec_eni);
+	inst->n_volumes = dec_each(&d, root, "volumes", PB_MAX_VOLUMES, inst->volumes,
+	                           sizeof inst->volumes[0], dec_volume);
+	inst->n_targets = dec_each(&d, root, "targets", PB_MAX_TARGETS, inst->targets,
+	                           sizeof inst->targets[0], dec_target);
+	inst->n_elbs = get_strs(&d, root, "elbs", inst->elbs[0], PB_NAME_MAX, PB_MAX_ELBS);
+	inst->n_eips = dec_each(&d, root, "eips", PB_MAX_EIPS, inst->eips, sizeof inst->eips[0],
+	                        dec_eip);
+	dec_tags(&d, root, inst);
 	if (d.bad)
 		goto fail;
 	*out = inst;

@@ -225,120 +225,149 @@ static json_t *groups_json(const pb_group *g, size_t n)
 	return a;
 }
 
-char *pb_instance_to_json(const pb_instance *inst)
+/* An array of one() of each of the n entries at base (stride bytes apart);
+ * NULL when any of them could not be made. */
+static json_t *enc_each(const void *base, size_t n, size_t stride, json_t *(*one)(const void *x))
 {
-	if (!inst)
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, one((const char *)base + i * stride))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* o, or NULL (o released) when bad. */
+static json_t *whole(json_t *o, int bad)
+{
+	if (!bad)
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *enc_eni(const void *x)
+{
+	const pb_eni *e = x;
+	json_t *je = json_object();
+	if (!je)
 		return NULL;
-	char *out = NULL;
-	int bad = 0;
-	json_t *o = json_object();
-	json_t *enis = json_array(), *vols = json_array(), *tgts = json_array(), *tags = json_object();
-	if (!o || !enis || !vols || !tgts || !tags)
-		goto fail;
-	bad |= put_str(o, "id", inst->id) | put_str(o, "arn", inst->arn) |
-	       put_str(o, "account", inst->account) | put_str(o, "region", inst->region) |
-	       put_str(o, "az", inst->az) | put_str(o, "vpc", inst->vpc) |
-	       put_str(o, "state", inst->state) | put_str(o, "profile_arn", inst->profile_arn) |
-	       put_str(o, "profile_assoc", inst->profile_assoc) |
-	       put_str(o, "role_name", inst->role_name) | put_str(o, "asg", inst->asg) |
-	       put_str(o, "http_tokens", inst->http_tokens) |
-	       put_str(o, "http_endpoint", inst->http_endpoint) |
-	       put_str(o, "shutdown_behavior", inst->shutdown_behavior) |
-	       put_str(o, "instance_type", inst->instance_type) |
-	       put_str(o, "image_id", inst->image_id) | put_str(o, "launch_time", inst->launch_time) |
-	       put_str(o, "subnet", inst->subnet) | put_str(o, "private_ip", inst->private_ip) |
-	       put_str(o, "public_ip", inst->public_ip) | put_str(o, "root_device", inst->root_device) |
-	       put_str(o, "md_state", inst->md_state) | put_str(o, "md_tags", inst->md_tags);
-	bad |= json_object_set_new(o, "groups", groups_json(inst->groups, inst->n_groups));
+	int bad = put_str(je, "id", e->id) | put_str(je, "vpc", e->vpc) |
+	          put_str(je, "subnet", e->subnet);
+	bad |= put_str(je, "attachment", e->attachment) |
+	       put_str(je, "private_ip", e->private_ip) |
+	       put_str(je, "public_ip", e->public_ip) | put_str(je, "mac", e->mac);
+	bad |= json_object_set_new(je, "device_index", json_integer(e->device_index));
+	bad |= json_object_set_new(je, "delete_on_termination",
+	                           json_boolean(e->delete_on_termination));
+	if (e->conntrack_tcp_established_s)
+		bad |= json_object_set_new(je, "conntrack",
+		                           json_pack("{s:i,s:i,s:i}", "tcp_established_s",
+		                                     e->conntrack_tcp_established_s, "udp_stream_s",
+		                                     e->conntrack_udp_stream_s, "udp_s", e->conntrack_udp_s));
+	bad |= json_object_set_new(je, "groups", str_array(e->groups[0], PB_ID_MAX, e->n_groups));
+	bad |= json_object_set_new(je, "group_names",
+	                           str_array(e->group_names[0], PB_NAME_MAX, e->n_groups));
+	bad |= json_object_set_new(je, "addrs", str_array(e->addrs[0], PB_ADDR_MAX, e->n_addrs));
+	return whole(je, bad);
+}
+
+static json_t *enc_volume(const void *x)
+{
+	const pb_volume *v = x;
+	json_t *jv = json_object();
+	if (!jv)
+		return NULL;
+	int bad = put_str(jv, "id", v->id) | put_str(jv, "device", v->device) |
+	          put_str(jv, "status", v->status) | put_str(jv, "type", v->type);
+	bad |= json_object_set_new(jv, "size_gib", json_integer(v->size_gib));
+	bad |= json_object_set_new(jv, "delete_on_termination",
+	                           json_boolean(v->delete_on_termination));
+	bad |= json_object_set_new(jv, "root", json_boolean(v->root));
+	return whole(jv, bad);
+}
+
+static json_t *enc_target(const void *x)
+{
+	const pb_target *t = x;
+	json_t *jt = json_object();
+	if (!jt)
+		return NULL;
+	int bad = put_str(jt, "group_arn", t->group_arn) | put_str(jt, "id", t->id) |
+	          put_str(jt, "az", t->az) | put_str(jt, "health", t->health);
+	bad |= json_object_set_new(jt, "port", json_integer(t->port));
+	return whole(jt, bad);
+}
+
+static json_t *enc_eip(const void *x)
+{
+	const pb_eip *e = x;
+	json_t *je = json_object();
+	if (!je)
+		return NULL;
+	int bad = put_str(je, "allocation_id", e->allocation_id) |
+	          put_str(je, "association_id", e->association_id) |
+	          put_str(je, "public_ip", e->public_ip) | put_str(je, "eni", e->eni) |
+	          put_str(je, "private_ip", e->private_ip);
+	return whole(je, bad);
+}
+
+static json_t *enc_tags(const pb_instance *inst)
+{
+	json_t *tags = json_object();
+	int bad = !tags;
+	for (size_t i = 0; i < inst->n_tags && !bad; i++)
+		bad |= put_str(tags, inst->tags[i].key, inst->tags[i].value);
+	return whole(tags, bad);
+}
+
+/* The record's own fields into o: nonzero when any could not be set. */
+static int enc_top(json_t *o, const pb_instance *inst)
+{
+	int bad = put_str(o, "id", inst->id) | put_str(o, "arn", inst->arn) |
+	          put_str(o, "account", inst->account) | put_str(o, "region", inst->region) |
+	          put_str(o, "az", inst->az) | put_str(o, "vpc", inst->vpc) |
+	          put_str(o, "state", inst->state) | put_str(o, "profile_arn", inst->profile_arn) |
+	          put_str(o, "profile_assoc", inst->profile_assoc) |
+	          put_str(o, "role_name", inst->role_name) | put_str(o, "asg", inst->asg) |
+	          put_str(o, "http_tokens", inst->http_tokens) |
+	          put_str(o, "http_endpoint", inst->http_endpoint) |
+	          put_str(o, "shutdown_behavior", inst->shutdown_behavior) |
+	          put_str(o, "instance_type", inst->instance_type) |
+	          put_str(o, "image_id", inst->image_id) |
+	          put_str(o, "launch_time", inst->launch_time) | put_str(o, "subnet", inst->subnet) |
+	          put_str(o, "private_ip", inst->private_ip) |
+	          put_str(o, "public_ip", inst->public_ip) |
+	          put_str(o, "root_device", inst->root_device) |
+	          put_str(o, "md_state", inst->md_state) | put_str(o, "md_tags", inst->md_tags);
 	bad |= json_object_set_new(o, "hop_limit", json_integer(inst->hop_limit));
 	bad |= json_object_set_new(o, "termination_protection",
 	                           json_boolean(inst->termination_protection));
 	bad |= json_object_set_new(o, "stop_protection", json_boolean(inst->stop_protection));
 	bad |= json_object_set_new(o, "spot", json_boolean(inst->spot));
-	for (size_t i = 0; i < inst->n_enis && !bad; i++) {
-		const pb_eni *e = &inst->enis[i];
-		json_t *je = json_object();
-		if (!je) {
-			bad = 1;
-			break;
-		}
-		bad |= put_str(je, "id", e->id) | put_str(je, "vpc", e->vpc) |
-		       put_str(je, "subnet", e->subnet);
-		bad |= put_str(je, "attachment", e->attachment) |
-		       put_str(je, "private_ip", e->private_ip) |
-		       put_str(je, "public_ip", e->public_ip) | put_str(je, "mac", e->mac);
-		bad |= json_object_set_new(je, "device_index", json_integer(e->device_index));
-		bad |= json_object_set_new(je, "delete_on_termination",
-		                           json_boolean(e->delete_on_termination));
-		if (e->conntrack_tcp_established_s)
-			bad |= json_object_set_new(je, "conntrack",
-			                           json_pack("{s:i,s:i,s:i}", "tcp_established_s",
-			                                     e->conntrack_tcp_established_s, "udp_stream_s",
-			                                     e->conntrack_udp_stream_s, "udp_s", e->conntrack_udp_s));
-		bad |= json_object_set_new(je, "groups", str_array(e->groups[0], PB_ID_MAX, e->n_groups));
-		bad |= json_object_set_new(je, "group_names",
-		                           str_array(e->group_names[0], PB_NAME_MAX, e->n_groups));
-		bad |= json_object_set_new(je, "addrs", str_array(e->addrs[0], PB_ADDR_MAX, e->n_addrs));
-		bad |= json_array_append_new(enis, je);
-	}
-	for (size_t i = 0; i < inst->n_volumes && !bad; i++) {
-		const pb_volume *v = &inst->volumes[i];
-		json_t *jv = json_object();
-		if (!jv) {
-			bad = 1;
-			break;
-		}
-		bad |= put_str(jv, "id", v->id) | put_str(jv, "device", v->device) |
-		       put_str(jv, "status", v->status) | put_str(jv, "type", v->type);
-		bad |= json_object_set_new(jv, "size_gib", json_integer(v->size_gib));
-		bad |= json_object_set_new(jv, "delete_on_termination",
-		                           json_boolean(v->delete_on_termination));
-		bad |= json_object_set_new(jv, "root", json_boolean(v->root));
-		bad |= json_array_append_new(vols, jv);
-	}
-	for (size_t i = 0; i < inst->n_targets && !bad; i++) {
-		const pb_target *t = &inst->targets[i];
-		json_t *jt = json_object();
-		if (!jt) {
-			bad = 1;
-			break;
-		}
-		bad |= put_str(jt, "group_arn", t->group_arn) | put_str(jt, "id", t->id) |
-		       put_str(jt, "az", t->az) | put_str(jt, "health", t->health);
-		bad |= json_object_set_new(jt, "port", json_integer(t->port));
-		bad |= json_array_append_new(tgts, jt);
-	}
-	for (size_t i = 0; i < inst->n_tags && !bad; i++)
-		bad |= put_str(tags, inst->tags[i].key, inst->tags[i].value);
-	if (bad)
-		goto fail;
-	bad |= json_object_set_new(o, "enis", enis);
-	enis = NULL;
-	bad |= json_object_set_new(o, "volumes", vols);
-	vols = NULL;
-	bad |= json_object_set_new(o, "targets", tgts);
-	tgts = NULL;
-	bad |= json_object_set_new(o, "elbs", str_array(inst->elbs[0], PB_NAME_MAX, inst->n_elbs));
-	json_t *eips = json_array();
-	for (size_t i = 0; eips && i < inst->n_eips && !bad; i++) {
-		const pb_eip *e = &inst->eips[i];
-		json_t *je = json_object();
-		bad |= !je || put_str(je, "allocation_id", e->allocation_id) |
-		       put_str(je, "association_id", e->association_id) |
-		       put_str(je, "public_ip", e->public_ip) | put_str(je, "eni", e->eni) |
-		       put_str(je, "private_ip", e->private_ip);
-		bad |= json_array_append_new(eips, je);
-	}
-	bad |= json_object_set_new(o, "eips", eips);
-	bad |= json_object_set_new(o, "tags", tags);
-	tags = NULL;
-	if (!bad)
-		out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-fail:
-	json_decref(enis);
-	json_decref(vols);
-	json_decref(tgts);
-	json_decref(tags);
+	return bad;
+}
+
+char *pb_instance_to_json(const pb_instance *inst)
+{
+	if (!inst)
+		return NULL;
+	json_t *o = json_object();
+	int bad = !o || enc_top(o, inst);
+	bad = bad || json_object_set_new(o, "groups", groups_json(inst->groups, inst->n_groups));
+	bad = bad || json_object_set_new(o, "enis", enc_each(inst->enis, inst->n_enis,
+	                                                     sizeof inst->enis[0], enc_eni));
+	bad = bad || json_object_set_new(o, "volumes", enc_each(inst->volumes, inst->n_volumes,
+	                                                        sizeof inst->volumes[0], enc_volume));
+	bad = bad || json_object_set_new(o, "targets", enc_each(inst->targets, inst->n_targets,
+	                                                        sizeof inst->targets[0], enc_target));
+	bad = bad || json_object_set_new(o, "elbs",
+	                                 str_array(inst->elbs[0], PB_NAME_MAX, inst->n_elbs));
+	bad = bad || json_object_set_new(o, "eips", enc_each(inst->eips, inst->n_eips,
+	                                                     sizeof inst->eips[0], enc_eip));
+	bad = bad || json_object_set_new(o, "tags", enc_tags(inst));
+	char *out = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return out;
 }

@@ -50,7 +50,9 @@ static bool is_event(const char *body, size_t len)
 /* The finding's detail, compact, kept with the incident as step "finding". */
 static sg_err keep_finding(store *st, int64_t id, const char *body, size_t len)
 {
-	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *j = NULL;
+	struct aws_json_limits lim = {.max_bytes = QUEUE_BODY_MAX, .max_depth = 32};
+	aws_json_parse(body, len, &lim, &j);
 	char *detail = j ? json_dumps(json_object_get(j, "detail"), JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	/* evidence, not a playbook step: kept even while a responder holds the

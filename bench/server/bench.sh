@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # bench/server/bench.sh [SECONDS] — `ssrfguard serve` under wrk, side by side
-# (env: CONNS=64 wrk connections, SYNC=full|normal the store's sync level)
+# (env: CONNS=64 wrk connections, SYNC=full|normal the store's sync level,
+# PLACE=fixed keeps sg-upstream on the first CPU the run may use and wrk on
+# the last: the best placement for both proxies alike, a steadier ratio, not
+# the default)
 # in one run, inside a loopback-only network namespace (tests/netns-run):
 #   1. direct:   wrk -> sg-upstream (203.0.113.10)            the ceiling
 #   2. allowed:  wrk -> serve /go?url=upstream -> sg-upstream
@@ -39,11 +42,16 @@ mount --make-rprivate /
 mount --bind "$hosts" /etc/hosts
 secs=${1:-5}
 conns=${CONNS:-64}
+upcpu=() wrkcpu=()
+if [ "${PLACE:-}" = fixed ]; then  # the first and last CPUs this run may use
+  read -r c0 c1 < <(/usr/bin/python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[-1])')
+  upcpu=(taskset -c "$c0") wrkcpu=(taskset -c "$c1")
+fi
 sync=${SYNC:-full}   # store_sync: full (fsync per commit) or normal
 B=build
 tmp=$(mktemp -d /tmp/sg-bench-XXXXXX)
 ulimit -n 8192
-$B/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
+"${upcpu[@]}" $B/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
 up=$!
 . bench/server/serve-bench.sh
 serve_bench "$tmp" "$sync"
@@ -137,7 +145,7 @@ run() { # name url -> "name req/s p50 p99", then the CPU a request of each proce
   threads_ticks $pids >"$tmp/threads.0"
   # wrk's own CPU: the subshell's children's times (bash's `times`, 2nd line;
   # the placement sampler forks nothing but one `:`)
-  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2" & w=$!
+  out=$("${wrkcpu[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "$2" & w=$!
         placement "$up" "$w"; wait "$w"; times)
   k1=$(cpus_ticks)
   threads_ticks $pids >"$tmp/threads.1"

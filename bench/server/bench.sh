@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/server/bench.sh [SECONDS] — `ssrfguard serve` under wrk, side by side
 # (env: CONNS=64 wrk connections, SYNC=full|normal the store's sync level,
+# BARE=1 wrk's bare request (Host only) instead of a client's headers,
 # PLACE=fixed keeps sg-upstream on the first CPU the run may use and wrk on
 # the last: the best placement for both proxies alike, a steadier ratio, not
 # the default)
@@ -24,6 +25,11 @@
 # Each proxied round also says where it ran: the CPUs' busy shares, each
 # proxy thread's share of the proxy's CPU, and how often sg-upstream and
 # wrk were seen on one CPU (the placement suspected in slow rounds).
+# The client sends what curl sends (User-Agent and Accept), as the clients a
+# service fronts do: nginx forwards them to the upstream; /go sends its own
+# (User-Agent, Accept, Via), so the upstream reads a like request from both.
+# With wrk's bare request nginx forwards nothing while /go still sends its
+# three, which costs the one-core upstream ~1.3 us a request (docs/benchmarks.md).
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,6 +48,8 @@ mount --make-rprivate /
 mount --bind "$hosts" /etc/hosts
 secs=${1:-5}
 conns=${CONNS:-64}
+client=(-H "User-Agent: curl/7.88.1" -H "Accept: */*")  # Debian 12's curl
+[ "${BARE:-}" = 1 ] && client=()
 upcpu=() wrkcpu=()
 if [ "${PLACE:-}" = fixed ]; then  # the first and last CPUs this run may use
   read -r c0 c1 < <(/usr/bin/python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[-1])')
@@ -145,7 +153,7 @@ run() { # name url -> "name req/s p50 p99", then the CPU a request of each proce
   threads_ticks $pids >"$tmp/threads.0"
   # wrk's own CPU: the subshell's children's times (bash's `times`, 2nd line;
   # the placement sampler forks nothing but one `:`)
-  out=$("${wrkcpu[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "$2" & w=$!
+  out=$("${wrkcpu[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency ${client[@]+"${client[@]}"} "$2" & w=$!
         placement "$up" "$w"; wait "$w"; times)
   k1=$(cpus_ticks)
   threads_ticks $pids >"$tmp/threads.1"
@@ -173,7 +181,8 @@ run() { # name url -> "name req/s p50 p99", then the CPU a request of each proce
   [ "$1" = direct ] || where "$k0" "$k1" "$tmp/threads.0" "$tmp/threads.1"
 }
 
-echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1, $(nproc) cores," \
+echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1," \
+  "client headers: $([ ${#client[@]} = 0 ] && echo 'none (BARE=1)' || echo 'User-Agent, Accept (as curl)'), $(nproc) cores," \
   "load average $(cut -d' ' -f1 /proc/loadavg)"
 run direct  "http://203.0.113.10/hello"
 # nginx and allowed alternate ROUNDS times (default 3): on shared cores the

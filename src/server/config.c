@@ -409,7 +409,7 @@ static bool same_setting(const opt_def *d, size_t base, const srvcfg *a, const s
 static bool is_limit(const opt_def *d, size_t base)
 {
 	size_t at = base + d->off, lim = offsetof(srvcfg, lim);
-	return at >= lim && at < lim + sizeof(srvcfg_limits);
+	return d->type == OPT_INT && at >= lim && at < lim + sizeof(srvcfg_limits);
 }
 
 /* name appended to the comma list out (*n bytes so far); 0 when there is no
@@ -427,40 +427,38 @@ static int add_name(char *out, size_t cap, size_t *n, const char *name)
 	return 1;
 }
 
-void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap)
+/* Whether row d (at offset base) is a setting only a restart takes. */
+static bool needs_restart(const opt_def *d, size_t base)
+{
+	return d->type >= OPT_SWITCH && !(d->flags & OPT_ARGV_ONLY) && d->set != add_rule &&
+	       d->set != set_contain && strcmp(d->name, "policy") && !is_limit(d, base);
+}
+
+/* The rows pick chooses whose values differ between a and b: their names,
+ * comma-separated, into out. */
+static void name_differing(const srvcfg *a, const srvcfg *b,
+                           bool (*pick)(const opt_def *, size_t), char *out, size_t cap)
 {
 	opt_iter it;
 	size_t base, n = 0;
 	if (cap)
 		out[0] = '\0';
 	opt_iter_init(&it, srvcfg_opts);
-	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
-		if (d->type < OPT_SWITCH || (d->flags & OPT_ARGV_ONLY) || d->set == add_rule ||
-		    d->set == set_contain || !strcmp(d->name, "policy") || is_limit(d, base) ||
-		    same_setting(d, base, c, fresh))
-			continue;
-		if (!add_name(out, cap, &n, d->name))
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));)
+		if (pick(d, base) && !same_setting(d, base, a, b) && !add_name(out, cap, &n, d->name))
 			return;
-	}
+}
+
+void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap)
+{
+	name_differing(c, fresh, needs_restart, out, cap);
 }
 
 void srvcfg_limits_changed(const srvcfg_limits *a, const srvcfg_limits *b, char *out,
                            size_t cap)
 {
-	opt_iter it;
-	size_t base, n = 0;
-	if (cap)
-		out[0] = '\0';
-	opt_iter_init(&it, srvcfg_opts);
-	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
-		if (d->type != OPT_INT || !is_limit(d, base))
-			continue;
-		size_t at = base + d->off - offsetof(srvcfg, lim);
-		const int64_t *x = (const void *)((const char *)a + at);
-		const int64_t *y = (const void *)((const char *)b + at);
-		if (*x != *y && !add_name(out, cap, &n, d->name))
-			return;
-	}
+	srvcfg x = {.lim = *a}, y = {.lim = *b}; /* the limit rows read only lim */
+	name_differing(&x, &y, is_limit, out, cap);
 }
 
 /* The index-th word of a choice row's "a|b|c". */

@@ -21,6 +21,8 @@
 #define DELIVER_KEY_MAX 1024
 #define ACK_MAX (64u << 10)          /* the responder's acknowledgement: {"incident":N,...} */
 #define DELIVER_ROW_MAX (64u << 10)  /* this file's own journal row: {"next_ms":...} */
+
+#include "respond/listen.h"
 #include "respond/respond.h"
 #include "store/store.h"
 
@@ -144,11 +146,17 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 		store_attempt *att = NULL;
 		size_t na = 0;
 		store_attempts(st, inc->id, 1, &att, &na);
+		/* cut as the receiver would, so an older responder takes it too */
+		respond_delivery cut;
+		respond_delivery_cut(cut.url, sizeof cut.url, na ? att[0].url : "",
+		                     na ? strlen(att[0].url) : 0);
+		respond_delivery_cut(cut.reason, sizeof cut.reason, na ? att[0].reason : "",
+		                     na ? strlen(att[0].reason) : 0);
 		json_t *b = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "detector", detector,
 		                      "incident", (json_int_t)inc->id, "instance_id", inc->instance_id,
 		                      "region", inc->region, "az", inc->az, "client", inc->source, "url",
-		                      na ? att[0].url : "", "dest", inc->dest, "category", inc->category,
-		                      "rule", inc->rule, "reason", na ? att[0].reason : "", "at_ms",
+		                      cut.url, "dest", inc->dest, "category", inc->category,
+		                      "rule", inc->rule, "reason", cut.reason, "at_ms",
 		                      (json_int_t)inc->opened_ms);
 		store_attempts_free(att, na);
 		char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;

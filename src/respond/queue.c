@@ -155,8 +155,8 @@ static respond_queue_outcome take_delivery(store *st, const char *sender, const 
 	}
 	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
-	snprintf(request, sizeof request, "delivered by %s over SQS (its incident %lld)", d.detector,
-	         (long long)d.remote_id);
+	snprintf(request, sizeof request, "delivered by %s over SQS (its incident %lld)%s", d.detector,
+	         (long long)d.remote_id, d.cut ? "; evidence cut to fit" : "");
 	snprintf(join, sizeof join, "instance:%s", d.instance_id);
 	store_attempt_in a = {.at_ms = d.at_ms, .client = source, .request = request, .url = d.url,
 	                      .dest = d.dest, .category = d.category, .rule = d.rule,

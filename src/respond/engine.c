@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "playbook/failure.h"
 #include "respond/journal.h"
 #include "respond/notify.h"
 #include "respond/rsp.h"
@@ -91,11 +92,64 @@ static void load_data(rsp_run *x, pb_step s)
 	}
 }
 
+/* Whether the step's failure rc may pass by itself (playbook/failure.h),
+ * judged by the AWS error behind it when rc is its last failed call's. */
+static bool transient(const rsp_run *x, sg_err rc)
+{
+	if (rc == RSP_AGAIN || rc == RSP_FATAL)
+		return rc == RSP_AGAIN;
+	bool from_call = x->last_fail.rc == rc;
+	return pb_failure_transient(rc, from_call ? x->last_fail.code : "",
+	                            from_call ? x->last_fail.http_status : 0);
+}
+
+/* The wait before the engine's retry after the a-th try of this run:
+ * --step-backoff-ms doubled per try, at most RSP_STEP_BACKOFF_CAP_MS. */
+#define RSP_STEP_BACKOFF_CAP_MS 60000u
+static unsigned backoff_ms(const respond_config *cfg, int a)
+{
+	unsigned ms = cfg->step_backoff_ms ? cfg->step_backoff_ms : 1000;
+	for (int i = 1; i < a && ms < RSP_STEP_BACKOFF_CAP_MS; i++)
+		ms *= 2;
+	return ms < RSP_STEP_BACKOFF_CAP_MS ? ms : RSP_STEP_BACKOFF_CAP_MS;
+}
+
+/* Sleep ms in poll intervals: the lease is renewed meanwhile, and a
+ * stopping responder or a lost lease ends the wait (rsp_pause). */
+static sg_err back_off(rsp_run *x, unsigned ms)
+{
+	int64_t until = rsp_now_ms() + ms;
+	sg_err err = SG_OK;
+	while (!err && rsp_now_ms() < until)
+		err = rsp_pause(x);
+	return err;
+}
+
+/* A failed step's result says which kind of failure it was: the
+ * operator must act on a permanent one; a transient one outlasted the
+ * engine's retries (`incidents retry` tries again). */
+static void say_failure(rsp_run *x, bool transient_failure, int tries)
+{
+	size_t n = strlen(x->note);
+	if (transient_failure)
+		snprintf(x->note + n, sizeof x->note - n, " [transient: failed %d attempt%s in this run]",
+		         tries, tries == 1 ? "" : "s");
+	else
+		snprintf(x->note + n, sizeof x->note - n, " [permanent: not retried]");
+	json_object_set_new(x->data, "failure", json_string(transient_failure ? "transient" : "permanent"));
+}
+
+/*
+ * One step, with the engine's own retries: a transient failure
+ * (transient()) is tried again as a new attempt (rsp_attempt_next: an SSM
+ * command that ended TimedOut or undelivered is sent again as "#N", a
+ * gone forensic instance replaced), after backoff_ms, up to
+ * --step-attempts tries in this run; a permanent one fails at once.
+ */
 static sg_err run_step(rsp_run *x, pb_step s)
 {
 	const respond_config *cfg = x->cfg;
 	int max = cfg->step_attempts > 0 ? cfg->step_attempts : 3;
-	unsigned backoff = cfg->step_backoff_ms ? cfg->step_backoff_ms : 1000;
 	x->step = s;
 	load_data(x, s);
 	for (int a = 1;; a++) {
@@ -106,9 +160,10 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		x->note[0] = '\0';
 		x->last_error[0] = '\0';
 		x->intent[0] = '\0';
+		memset(&x->last_fail, 0, sizeof x->last_fail);
 		char *d = json_dumps(x->data, JSON_COMPACT);
 		char why[64];
-		snprintf(why, sizeof why, "attempt %d", a);
+		snprintf(why, sizeof why, "attempt %u", rsp_attempt(x));
 		err = step_to(x, s, PB_RUNNING, why, true, d);
 		free(d);
 		if (err)
@@ -127,11 +182,16 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		if (rc == SG_OK || rc == RSP_SKIP)
 			rsp_crashpoint(x, "end");
 		pb_state to = rc == SG_OK ? PB_DONE : rc == RSP_SKIP ? PB_SKIPPED : PB_RUNNING;
-		if (to == PB_RUNNING && (rc == RSP_FATAL || a >= max))
+		bool passing = to == PB_RUNNING && transient(x, rc);
+		if (to == PB_RUNNING && (!passing || a >= max))
 			to = PB_FAILED;
 		if (!x->note[0] && rc != SG_OK && rc != RSP_SKIP)
 			snprintf(x->note, sizeof x->note, "%s", x->last_error[0] ? x->last_error : sg_strerror(rc));
 		settle_note(x);
+		if (to == PB_FAILED)
+			say_failure(x, passing, a);
+		else if (to != PB_RUNNING)
+			json_object_del(x->data, "failure"); /* an earlier attempt's */
 		if (to != PB_RUNNING) {
 			if (x->note[0])
 				json_object_set_new(x->data, "result", json_string(x->note));
@@ -150,11 +210,14 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			}
 			return SG_OK;
 		}
-		progress(x, "%-9s retry   attempt %d failed (%s); again in %u ms", pb_step_name(s), a,
-		         x->note, backoff);
-		rsp_sleep_ms(backoff);
-		if (backoff < 60000)
-			backoff *= 2;
+		unsigned wait = backoff_ms(cfg, a);
+		rsp_notef(x, "attempt %u failed (%s): transient, attempt %u after %u ms", rsp_attempt(x),
+		          x->note, rsp_attempt(x) + 1, wait);
+		progress(x, "%-9s retry   attempt %u failed (%s): transient; attempt %u in %u ms",
+		         pb_step_name(s), rsp_attempt(x), x->note, rsp_attempt(x) + 1, wait);
+		if ((err = back_off(x, wait)))
+			return err; /* RSP_STOP: the step stays "running"; BUSY: the lease is lost */
+		rsp_attempt_next(x);
 	}
 }
 

@@ -62,11 +62,12 @@ static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline, const cha
 		sg_err err = instance_state(x, id, state);
 		bool running = !strcmp(state, "running");
 		if (gone(state)) {
+			/* one launched from the template is replaced by a new
+			 * attempt; the one the configuration names is not */
+			bool given = x->cfg->playbook.forensic_instance[0];
 			snprintf(x->note, sizeof x->note, "forensic instance %s is %s%s", id, state,
-			         x->cfg->playbook.forensic_instance[0]
-			                 ? ""
-			                 : ": `incidents retry` launches another");
-			return RSP_FATAL;
+			         given ? "" : ": a new attempt launches another");
+			return given ? RSP_FATAL : RSP_AGAIN;
 		}
 		if (err && err != SG_ERR_NOTFOUND) /* NotFound: not visible yet */
 			return err;

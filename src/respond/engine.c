@@ -3,7 +3,6 @@
  * the enum and writes its name: no free-form status reaches the store. */
 #include "respond/engine.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +12,6 @@
 #include "respond/journal.h"
 #include "respond/notify.h"
 #include "respond/rsp.h"
-
-static void progress(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress(rsp_run *x, const char *fmt, ...)
-{
-	if (!x->cfg->progress)
-		return;
-	char line[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	x->cfg->progress(x->cfg->progress_ctx, x->id, line);
-}
 
 /*
  * The note becomes the step's result, its history row, a notification and
@@ -169,7 +155,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		if (err)
 			return err;
 		if (a == 1)
-			progress(x, "%-9s ... %s", pb_step_name(s), pb_step_title(s));
+			rsp_progress(x, "%-9s ... %s", pb_step_name(s), pb_step_title(s));
 		rsp_crashpoint(x, "start");
 		sg_err rc = step_fns[s](x);
 		if (x->lost) {
@@ -201,7 +187,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			if (err)
 				return err;
 			x->states[s] = to;
-			progress(x, "%-9s %-7s %s", pb_step_name(s), pb_state_name(to), x->note);
+			rsp_progress(x, "%-9s %-7s %s", pb_step_name(s), pb_state_name(to), x->note);
 			if (x->states[s] == PB_FAILED) {
 				char text[700];
 				snprintf(text, sizeof text, "%s: step %s failed: %s", x->inc, pb_step_name(s),
@@ -213,7 +199,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		unsigned wait = backoff_ms(cfg, a);
 		rsp_notef(x, "attempt %u failed (%s): transient, attempt %u after %u ms", rsp_attempt(x),
 		          x->note, rsp_attempt(x) + 1, wait);
-		progress(x, "%-9s retry   attempt %u failed (%s): transient; attempt %u in %u ms",
+		rsp_progress(x, "%-9s retry   attempt %u failed (%s): transient; attempt %u in %u ms",
 		         pb_step_name(s), rsp_attempt(x), x->note, rsp_attempt(x) + 1, wait);
 		if ((err = back_off(x, wait)))
 			return err; /* RSP_STOP: the step stays "running"; BUSY: the lease is lost */
@@ -312,7 +298,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	if (other) {
 		snprintf(reason, sizeof reason, "merged: instance %s is already handled by INC-%lld",
 		         inc.instance_id, (long long)other);
-		progress(x, "%s", reason);
+		rsp_progress(x, "%s", reason);
 		err = incident_to(x, "closed", reason);
 		out = "merged";
 		goto fail;
@@ -322,7 +308,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	if (!x->cfg->observe)
 		rsp_notify(x, "start", x->states[PB_RECORD] == PB_PENDING ? "containment started"
 		                                                          : "containment resumed", NULL);
-	progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
+	rsp_progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
 	         x->cfg->observe ? "observe mode: nothing will change" : "containment");
 	pb_order order = x->cfg->playbook.order;
 	if (x->cfg->observe)
@@ -341,7 +327,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			if (err)
 				goto fail;
 			x->states[d.step] = PB_OFF;
-			progress(x, "%-9s off     %s", pb_step_name(d.step),
+			rsp_progress(x, "%-9s off     %s", pb_step_name(d.step),
 			         x->cfg->observe ? "(observe mode)" : "(turned off in config)");
 			continue;
 		}
@@ -353,7 +339,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			if (err)
 				goto fail;
 			x->states[d.step] = PB_BLOCKED;
-			progress(x, "%-9s blocked (needs %s)", pb_step_name(d.step), pb_step_name(d.cause));
+			rsp_progress(x, "%-9s blocked (needs %s)", pb_step_name(d.step), pb_step_name(d.cause));
 			continue;
 		}
 		if (!pb_may_start(d.step, x->states)) {
@@ -371,7 +357,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 		    (!err && x->stop && atomic_load(x->stop) && d.step != PB_FINISH)) {
 			/* shutting down: give the incident back at once (no waiting
 			 * for the lease to expire); the next claim resumes it */
-			progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
+			rsp_progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
 			         pb_step_name(d.step));
 			err = incident_to(x, "open", "responder stopped; it resumes with the next claim");
 			out = "stopped";

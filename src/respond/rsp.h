@@ -118,6 +118,17 @@ typedef struct rsp_incident_values {
 } rsp_incident_values;
 size_t rsp_incident_filters(const rsp_run *x, rsp_incident_values *v, struct aws_filter f[2]);
 
+/* One progress line for people (respond_config.progress), e.g. "forensics
+ * waiting ...": what the run does now, never an outcome it has not seen. */
+void rsp_progress(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An instance's state name into state[32] ("" and SG_ERR_NOTFOUND when
+ * DescribeInstances does not show it), the reply's text escaped; and
+ * whether a state is one of an instance on its way out (shutting-down,
+ * terminated). */
+sg_err rsp_instance_state(rsp_run *x, const char *id, char state[32]);
+bool rsp_instance_gone(const char *state);
+
 /* Test hook: _exit(77) when SSRFGUARD_RESPOND_CRASH names this step/phase. */
 void rsp_crashpoint(rsp_run *x, const char *phase);
 
@@ -179,7 +190,9 @@ sg_err rsp_share_snapshots(rsp_run *x, const char *const *snaps, size_t n, int64
  * id, the instance it is attached to or "", and the device).  One that
  * ends in error is recorded (x->data "errored_volumes"), deleted, and made
  * anew with a new ClientToken, at most 3 times per snapshot (volume.c says
- * why and how a crash stays idempotent).  RSP_FATAL with x->note saying
+ * why and how a crash stays idempotent).  One still attached to an instance
+ * that is shutting down (an earlier attempt's forensic instance) is waited
+ * for until that instance is terminated and releases it, saying so.  RSP_FATAL with x->note saying
  * why when EBS cannot make it; SG_ERR_TIMEOUT past deadline.
  */
 typedef struct rsp_volume_want {

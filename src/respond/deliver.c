@@ -14,11 +14,16 @@
 #include "aws/http.h"
 #include "aws/sqs.h"
 #include "common/escape.h"
+#include "common/jsonload.h"
 #include "common/utf8.h"
 #include "logging/logging.h"
 #include "playbook/sign.h"
 
 #define DELIVER_KEY_MAX 1024
+#define ACK_MAX (64u << 10)          /* the responder's acknowledgement: {"incident":N,...} */
+#define DELIVER_ROW_MAX (64u << 10)  /* this file's own journal row: {"next_ms":...} */
+
+#include "respond/listen.h"
 #include "respond/respond.h"
 #include "store/store.h"
 
@@ -86,7 +91,8 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
 		aws_http_resp_free(&resp);
 		return SG_ERR_REMOTE;
 	}
-	json_t *j = json_loads(resp.body, 0, NULL);
+	json_t *j = NULL;
+	sg_json_load_bounded(resp.body, resp.len, ACK_MAX, 0, "acknowledgement", &j, NULL, 0);
 	aws_http_resp_free(&resp);
 	json_t *id = json_object_get(j, "incident");
 	*remote = json_is_integer(id) ? json_integer_value(id) : 0;
@@ -137,7 +143,8 @@ static sg_err deliver_one(void *ctx, const store_incident *inc)
 	int64_t attempts = 0;
 	if (store_step_get(st, inc->id, "deliver", &row) == SG_OK) {
 		bool done = !strcmp(row.status, "done");
-		json_t *d = json_loads(row.data, 0, NULL);
+		json_t *d = NULL;
+		sg_json_load_bounded(row.data, strlen(row.data), DELIVER_ROW_MAX, 0, "row", &d, NULL, 0);
 		int64_t next = json_integer_value(json_object_get(d, "next_ms"));
 		json_decref(d);
 		attempts = row.attempts;
@@ -148,6 +155,12 @@ static sg_err deliver_one(void *ctx, const store_incident *inc)
 	store_attempt *att = NULL;
 	size_t na = 0;
 	store_attempts(st, inc->id, 1, &att, &na);
+	/* cut as the receiver would, so an older responder takes it too */
+	respond_delivery cut;
+	respond_delivery_cut(cut.url, sizeof cut.url, na ? att[0].url : "", na ? strlen(att[0].url) : 0);
+	respond_delivery_cut(cut.reason, sizeof cut.reason, na ? att[0].reason : "",
+	                     na ? strlen(att[0].reason) : 0);
+	store_attempts_free(att, na);
 	/* the attempt's text is the attacker's (a URL, a client, a reason):
 	 * bytes that are not UTF-8 are repaired (common/utf8.h), never a
 	 * body that cannot be built and an incident never delivered */
@@ -155,10 +168,9 @@ static sg_err deliver_one(void *ctx, const store_incident *inc)
 		"{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "detector", sg_utf8_json(p->detector),
 		"incident", (json_int_t)inc->id, "instance_id", sg_utf8_json(inc->instance_id), "region",
 		sg_utf8_json(inc->region), "az", sg_utf8_json(inc->az), "client", sg_utf8_json(inc->source),
-		"url", sg_utf8_json(na ? att[0].url : ""), "dest", sg_utf8_json(inc->dest), "category",
+		"url", sg_utf8_json(cut.url), "dest", sg_utf8_json(inc->dest), "category",
 		sg_utf8_json(inc->category), "rule", sg_utf8_json(inc->rule), "reason",
-		sg_utf8_json(na ? att[0].reason : ""), "at_ms", (json_int_t)inc->opened_ms);
-	store_attempts_free(att, na);
+		sg_utf8_json(cut.reason), "at_ms", (json_int_t)inc->opened_ms);
 	char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
 	json_decref(b);
 	if (!body) {

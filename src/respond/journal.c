@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/jsonload.h"
 #include "respond/rsp.h"
 
 sg_err rsp_journal_save(rsp_run *x)
@@ -97,14 +98,20 @@ static int bump_attempt(json_t *data)
 	return json_object_set_new(data, "attempt", json_integer(a + 1));
 }
 
+json_t *rsp_row_json(const char *text)
+{
+	json_t *j = NULL;
+	if (text && *text)
+		sg_json_load_bounded(text, strlen(text), RSP_ROW_JSON_MAX, 0, "row", &j, NULL, 0);
+	return j;
+}
+
 sg_err rsp_journal_retried(const char *data, char **out)
 {
 	*out = NULL;
-	json_t *j = data && *data ? json_loads(data, 0, NULL) : NULL;
-	if (!json_is_object(j)) {
-		json_decref(j);
+	json_t *j = rsp_row_json(data);
+	if (!j)
 		return SG_OK;
-	}
 	sg_err err = SG_ERR_NOMEM;
 	if (!bump_attempt(j) && (*out = json_dumps(j, JSON_COMPACT)))
 		err = SG_OK;

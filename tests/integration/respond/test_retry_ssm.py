@@ -31,6 +31,7 @@ work = tempfile.mkdtemp(prefix="rsp-retry-ssm-")
 atexit.register(shutil.rmtree, work, True)
 EXAMINE_OK = json.dumps({"status": "ok", "findings": 0, "report": "/var/lib/ssrfguard/cases/x/report.json",
                          "report_sha256": "ab" * 32})
+FAILED = json.dumps({"status": "failed", "error": "no space left on device"})
 LAUNCH = ("--forensic-instance", "", "--forensic-launch-template", "ssrfguard-forensics")
 
 
@@ -58,6 +59,19 @@ def commands(what):
         if m:
             out.append((int(m.group(2) or 1), c))
     return sorted(out, key=lambda a: a[0])
+
+
+def exam_failed_on_launched():
+    """Run 1 with a forensic instance launched from the template and an
+    examination that fails once: (workdir, [the forensic instance])."""
+    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": FAILED + "\n", "once": True},
+               {"match": "forensics examine", "stdout": EXAMINE_OK + "\n"}], template=True)
+    p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--forensics-wait", "30", *LAUNCH)
+    h.check("INC-1 partial" in p.stdout, f"run 1 partial: {p.stdout[-900:]} {p.stderr[-600:]}")
+    first = [i["InstanceId"] for i in emu.state()["ec2"]["instances"].values()
+             if h.tags(i).get("ssrfguard:role") == "forensics"]
+    h.check(len(first) == 1, f"one forensic instance launched: {first}")
+    return w, first
 
 
 def step(w, name):
@@ -89,8 +103,7 @@ try:
 
     # 2. the examination ended Failed (exit 2, "failed"); retry: a new
     #    command on the same forensic instance, the evidence volumes kept
-    failed = json.dumps({"status": "failed", "error": "no space left on device"})
-    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": failed + "\n", "once": True},
+    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": FAILED + "\n", "once": True},
                {"match": "forensics examine", "stdout": EXAMINE_OK + "\n"}])
     p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--forensics-wait", "30")
     h.check("INC-1 partial" in p.stdout and "no space left on device" in p.stdout,
@@ -113,13 +126,7 @@ try:
     # 3. the launched forensic instance was terminated since (a Spot
     #    interruption, an administrator) and the examination failed: the
     #    retry launches another with a new ClientToken and examines there
-    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": failed + "\n", "once": True},
-               {"match": "forensics examine", "stdout": EXAMINE_OK + "\n"}], template=True)
-    p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--forensics-wait", "30", *LAUNCH)
-    h.check("INC-1 partial" in p.stdout, f"run 1 partial: {p.stdout[-900:]} {p.stderr[-600:]}")
-    first = [i["InstanceId"] for i in emu.state()["ec2"]["instances"].values()
-             if h.tags(i).get("ssrfguard:role") == "forensics"]
-    h.check(len(first) == 1, f"one forensic instance launched: {first}")
+    w, first = exam_failed_on_launched()
     if first:
         emu.post("/ec2/terminate", {"instance_id": first[0]})
         h.wait(lambda: emu.state()["ec2"]["instances"][first[0]]["State"]["Name"] == "terminated", 10)
@@ -145,12 +152,7 @@ try:
     #    the evidence volumes until it is terminated: the retry launches
     #    another at once, waits for the volumes to be released (saying so),
     #    and examines there
-    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": failed + "\n", "once": True},
-               {"match": "forensics examine", "stdout": EXAMINE_OK + "\n"}], template=True)
-    p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--forensics-wait", "30", *LAUNCH)
-    h.check("INC-1 partial" in p.stdout, f"run 1 partial: {p.stdout[-900:]} {p.stderr[-600:]}")
-    first = [i["InstanceId"] for i in emu.state()["ec2"]["instances"].values()
-             if h.tags(i).get("ssrfguard:role") == "forensics"]
+    w, first = exam_failed_on_launched()
     emu.post("/timing", {"shutdown_seconds": 6})
     if first:
         emu.post("/ec2/terminate", {"instance_id": first[0]})

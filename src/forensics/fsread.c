@@ -173,6 +173,12 @@ static sg_err open_tsk(fsread_fh *f, const fx_entry *e, const char **why)
 		*why = "inode unreadable";
 		return SG_ERR_IO;
 	}
+	/* a freed MFT record in use again describes another file now */
+	if (e->deleted && TSK_FS_TYPE_ISNTFS(f->r->fs->ftype) &&
+	    (f->tf->meta->flags & TSK_FS_META_FLAG_ALLOC)) {
+		*why = "its MFT record is in use again";
+		return SG_ERR_NOTFOUND;
+	}
 	return SG_OK;
 }
 
@@ -180,10 +186,11 @@ sg_err fsread_fopen(fsread *r, const fx_entry *e, fsread_fh **out, const char **
 {
 	*out = NULL;
 	*why = NULL;
-	/* an orphan has no name: ext only, read from its inode (open_tsk) */
-	int orphan = e->orphan && !r->is_xfs;
-	if (e->type != FX_T_FILE || (e->deleted && !orphan)) {
-		*why = "not a live regular file";
+	/* a deleted file whose data the walk kept (an ext orphan inode, an
+	   NTFS freed MFT record) is read from its inode or record (open_tsk) */
+	int kept = e->data_kept && !r->is_xfs;
+	if (e->type != FX_T_FILE || (e->deleted && !kept)) {
+		*why = "not a regular file whose content can be read";
 		return SG_ERR_INVAL;
 	}
 	fsread_fh *f = calloc(1, sizeof *f);

@@ -27,8 +27,8 @@
  *   "executable"      any execute bit set
  * Scope "all": every such file (fx_scan_content).
  * In every scope but "off", also every orphan that is a regular file
- * (fx_scan_orphan, "orphan inode": an ext orphan inode, an NTFS orphan MFT
- * record): a program unlinked while it ran (a miner, an intruder's tool)
+ * (fx_scan_orphan, "orphan inode": an ext or XFS orphan inode, an NTFS
+ * orphan MFT record): a program unlinked while it ran (a miner, an intruder's tool)
  * has no name, but its content is intact.
  * Pure; a "pN:" prefix is ignored.
  */

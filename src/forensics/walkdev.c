@@ -166,20 +166,6 @@ static void deleted_json(json_t *fs, const fx_list *out, size_t from)
 	jset(fs, "deleted_omitted", json_integer((json_int_t)omitted));
 }
 
-/* Why an XFS walk lists no orphans, said rather than left out: only
- * libtsk could read them raw, and the linked one may not know XFS. */
-static void xfs_orphans_unlisted(char *why, size_t cap)
-{
-	if (tsk_fs_type_toid_utf8("xfs") == TSK_FS_TYPE_UNSUPP)
-		snprintf(why, cap, "orphans not listed for XFS: libtsk %s has no XFS support, and the "
-		         "read-only mount shows only named files (deleted files, and files unlinked "
-		         "while open, are not listed)", tsk_version_get_str());
-	else
-		snprintf(why, cap, "orphans not listed for XFS: XFS is walked through a read-only "
-		         "mount, which shows only named files (deleted files, and files unlinked "
-		         "while open, are not listed)");
-}
-
 static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
                         const walk_opts *how, fx_list *out, walkdev_tally *tally)
 {
@@ -212,11 +198,13 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 		method = "xfs-readonly-loop-mount";
 		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
 		rc = walk_xfs(ev->fd, t->offset, t->length, &wo, out, &st, err, sizeof err);
-		char why[240];
-		xfs_orphans_unlisted(why, sizeof why);
-		json_array_append_new(cannot, json_string(why));
 		json_array_append_new(cannot, json_string(
-			"writes that live only in the unreplayed log (mounted norecovery)"));
+			"deleted files: the read-only mount shows only named files (files unlinked "
+			"while open are listed, as orphan inodes read raw from the AGIs' unlinked "
+			"lists; one whose extent map is a B+tree is listed, not hashed)"));
+		json_array_append_new(cannot, json_string(
+			"writes that live only in the unreplayed log (mounted norecovery), orphans "
+			"put on an unlinked list only there included"));
 		if (rc)
 			failed = 1;
 	} else if (pr.kind == FX_FS_SWAP || pr.kind == FX_FS_LVM) {

@@ -1,6 +1,6 @@
 /* fuzz_fx_xfsraw.c — XFS orphan inodes read raw from an untrusted image
  * (the input is the image; seeds: mkxfsraw.py): the superblock, every AGI's
- * unlinked lists, each orphan's core and extent list.  What the walker
+ * unlinked lists, each orphan's core and extent map (list or B+tree).  What the walker
  * relies on: at most max inodes, each listed once; runs in file order,
  * inside the file and the image's file system. */
 #include <stdint.h>
@@ -23,14 +23,14 @@ static sg_err rd(void *ctx, uint64_t off, void *buf, size_t len)
 	return SG_OK;
 }
 
-static void one_inode(const fx_xfs_sb *sb, const uint8_t *ibuf)
+static void one_inode(const fx_xfs_sb *sb, mem *m, const uint8_t *ibuf)
 {
 	fx_xfs_inode in;
 	if (fx_xfs_inode_parse(sb, ibuf, &in))
 		return;
 	fx_ext4_run *runs = NULL;
 	size_t n = 0;
-	if (fx_xfs_extents(sb, ibuf, &in, &runs, &n) == SG_OK) {
+	if (fx_xfs_extents(sb, rd, m, ibuf, &in, &runs, &n) == SG_OK) {
 		uint64_t fs_end = sb->fs_off + (uint64_t)sb->ag_count * sb->ag_blocks * sb->block_size;
 		for (size_t i = 0; i < n; i++)
 			if (!runs[i].len || runs[i].file_off + runs[i].len > in.size ||
@@ -62,11 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (inos[k] == inos[i])
 				abort(); /* each orphan once, however the chains point */
 		if (fx_xfs_inode_read(&sb, rd, &m, inos[i], ibuf) == SG_OK)
-			one_inode(&sb, ibuf);
+			one_inode(&sb, &m, ibuf);
 	}
 	/* every inode slot of the first blocks as if it were an orphan */
 	for (uint64_t ino = 1; ino < 128; ino++)
 		if (fx_xfs_inode_read(&sb, rd, &m, ino, ibuf) == SG_OK)
-			one_inode(&sb, ibuf);
+			one_inode(&sb, &m, ibuf);
 	return 0;
 }

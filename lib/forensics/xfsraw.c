@@ -16,6 +16,10 @@
 #define AGI_UNLINKED 40u
 #define FMT_EXTENTS 2
 #define FMT_BTREE 3
+#define BMAP_MAGIC 0x424d4150u /* "BMAP": a v4 extent map B+tree block */
+#define BMA3_MAGIC 0x424d4133u /* "BMA3": v5 */
+#define BMBT_MAX_LEVELS 9      /* the kernel's XFS_BM_MAXLEVELS bound */
+#define BMBT_MAX_BLOCKS 65536u /* tree blocks read for one inode */
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -153,62 +157,134 @@ sg_err fx_xfs_inode_parse(const fx_xfs_sb *sb, const uint8_t *buf, fx_xfs_inode 
 	return SG_OK;
 }
 
-/* One 16-byte extent record into a run; SG_ERR_CORRUPT outside the fs. */
-static sg_err extent_rec(const fx_xfs_sb *sb, const uint8_t *p, uint64_t *startoff,
-                         fx_ext4_run *r)
+/* The device offset of file system block fsb (AG number and block in it);
+ * SG_ERR_CORRUPT outside the file system or when count blocks overrun its AG. */
+static sg_err fsb_off(const fx_xfs_sb *sb, uint64_t fsb, uint64_t count, uint64_t *off)
 {
-	uint64_t l0 = be64(p), l1 = be64(p + 8);
-	uint64_t off = (l0 & (((uint64_t)1 << 63) - 1)) >> 9;
-	uint64_t fsb = (l0 & 0x1ff) << 43 | l1 >> 21, count = l1 & 0x1fffff;
 	uint64_t agno = fsb >> sb->agblklog, agbno = fsb & (((uint64_t)1 << sb->agblklog) - 1);
 	if (!count || agno >= sb->ag_count || agbno >= sb->ag_blocks ||
 	    count > sb->ag_blocks - agbno)
 		return SG_ERR_CORRUPT;
-	*startoff = off;
-	r->dev_off = ag_block_off(sb, agno, agbno);
-	r->len = count * sb->block_size;
-	r->zero = (int)(l0 >> 63); /* unwritten: reads as zeros */
+	*off = ag_block_off(sb, agno, agbno);
 	return SG_OK;
 }
 
-sg_err fx_xfs_extents(const fx_xfs_sb *sb, const uint8_t *buf, const fx_xfs_inode *in,
-                      fx_ext4_run **runs, size_t *n)
+/* The runs of one file, gathered in file order from its extent records. */
+typedef struct runs {
+	const fx_xfs_sb *sb;
+	const fx_xfs_inode *in;
+	fx_ext4_run *v;
+	size_t n, cap;
+	uint64_t recs, end; /* records seen; file blocks before end are taken */
+} runs;
+
+/* One 16-byte extent record: in file order after the last, inside the
+ * file system; kept (clipped) when it holds bytes of the file. */
+static sg_err add_rec(runs *rs, const uint8_t *p)
 {
-	*runs = NULL;
+	const fx_xfs_sb *sb = rs->sb;
+	uint64_t l0 = be64(p), l1 = be64(p + 8);
+	uint64_t off = (l0 & (((uint64_t)1 << 63) - 1)) >> 9;
+	uint64_t fsb = (l0 & 0x1ff) << 43 | l1 >> 21, count = l1 & 0x1fffff;
+	fx_ext4_run r = {0, 0, count * sb->block_size, (int)(l0 >> 63)}; /* unwritten: zeros */
+	if (++rs->recs > rs->in->nextents || off < rs->end || fsb_off(sb, fsb, count, &r.dev_off))
+		return SG_ERR_CORRUPT;
+	rs->end = off + count;
+	/* off < 2^54 blocks of at most 2^16 bytes: past the file (and past
+	   2^63) when it does not fit */
+	if (off >= (rs->in->size + sb->block_size - 1) / sb->block_size)
+		return SG_OK;
+	r.file_off = off * sb->block_size;
+	if (r.len > rs->in->size - r.file_off)
+		r.len = rs->in->size - r.file_off;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 16;
+		fx_ext4_run *v = realloc(rs->v, cap * sizeof *v);
+		if (!v)
+			return SG_ERR_NOMEM;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	rs->v[rs->n++] = r;
+	return SG_OK;
+}
+
+/* A B+tree block of the extent map at fsb, of the level its parent says,
+ * into blk (and its subtrees' into the blocks after it), its subtrees
+ * left to right: their records must come in file order, so a block reached
+ * twice is refused; *budget blocks may still be read. */
+static sg_err bmbt_block(runs *rs, fx_read_fn rd, void *ctx, uint64_t fsb, unsigned level,
+                         unsigned *budget, uint8_t *blk)
+{
+	const fx_xfs_sb *sb = rs->sb;
+	uint64_t off;
+	sg_err rc;
+	if (!*budget || fsb_off(sb, fsb, 1, &off))
+		return SG_ERR_CORRUPT;
+	--*budget;
+	if ((rc = rd(ctx, off, blk, sb->block_size)))
+		return rc;
+	size_t hdr = sb->v5 ? 72 : 24, maxrecs = (sb->block_size - hdr) / 16;
+	unsigned n = be16(blk + 6);
+	if (be32(blk) != (sb->v5 ? BMA3_MAGIC : BMAP_MAGIC) || be16(blk + 4) != level || !n ||
+	    n > maxrecs)
+		return SG_ERR_CORRUPT;
+	for (unsigned i = 0; !rc && i < n; i++)
+		rc = level ? bmbt_block(rs, rd, ctx, be64(blk + hdr + maxrecs * 8 + i * 8), level - 1,
+		                        budget, blk + sb->block_size)
+		           : add_rec(rs, blk + hdr + i * 16);
+	return rc;
+}
+
+/* The root of a B+tree extent map, in the inode's data fork. */
+static sg_err bmbt_root(runs *rs, fx_read_fn rd, void *ctx, const uint8_t *fork, size_t len)
+{
+	if (len < 20)
+		return SG_ERR_CORRUPT;
+	unsigned level = be16(fork), n = be16(fork + 2);
+	size_t maxrecs = (len - 4) / 16;
+	if (!level || level > BMBT_MAX_LEVELS || !n || n > maxrecs)
+		return SG_ERR_CORRUPT;
+	/* one block per level below the root, each level's after the last */
+	uint8_t *blk = malloc((size_t)rs->sb->block_size * level);
+	if (!blk)
+		return SG_ERR_NOMEM;
+	unsigned budget = BMBT_MAX_BLOCKS;
+	sg_err rc = SG_OK;
+	for (unsigned i = 0; !rc && i < n; i++)
+		rc = bmbt_block(rs, rd, ctx, be64(fork + 4 + maxrecs * 8 + i * 8), level - 1, &budget,
+		                blk);
+	free(blk);
+	return rc;
+}
+
+sg_err fx_xfs_extents(const fx_xfs_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *buf,
+                      const fx_xfs_inode *in, fx_ext4_run **out, size_t *n)
+{
+	*out = NULL;
 	*n = 0;
-	if (in->format == FMT_BTREE)
-		return SG_ERR_UNSUPPORTED;
-	if (in->format != FMT_EXTENTS)
+	if (in->format != FMT_EXTENTS && in->format != FMT_BTREE)
 		return SG_ERR_CORRUPT;
 	size_t core = sb->v5 ? CORE_V3 : CORE_V2;
 	size_t fork = buf[82] ? (size_t)buf[82] * 8 : sb->inode_size - core;
-	if (fork > sb->inode_size - core || in->nextents > fork / 16)
+	if (fork > sb->inode_size - core || in->nextents > FX_XFS_MAX_EXTENTS ||
+	    (in->format == FMT_EXTENTS && in->nextents > fork / 16))
 		return SG_ERR_CORRUPT;
-	fx_ext4_run *v = malloc((in->nextents ? in->nextents : 1) * sizeof *v);
-	if (!v)
-		return SG_ERR_NOMEM;
-	size_t k = 0;
-	uint64_t end = 0; /* file blocks before it are taken */
-	for (uint64_t i = 0; i < in->nextents; i++) {
-		uint64_t startoff;
-		fx_ext4_run r;
-		if (extent_rec(sb, buf + core + i * 16, &startoff, &r) || startoff < end) {
-			free(v);
-			return SG_ERR_CORRUPT;
-		}
-		end = startoff + r.len / sb->block_size;
-		/* startoff < 2^54 blocks of at most 2^16 bytes: past the file
-		   (and past 2^63) when it does not fit */
-		if (startoff >= (in->size + sb->block_size - 1) / sb->block_size)
-			continue;
-		r.file_off = startoff * sb->block_size;
-		if (r.len > in->size - r.file_off)
-			r.len = in->size - r.file_off;
-		v[k++] = r;
+	runs rs = {sb, in, NULL, 0, 0, 0, 0};
+	sg_err rc = SG_OK;
+	if (in->format == FMT_BTREE)
+		rc = bmbt_root(&rs, rd, ctx, buf + core, fork);
+	for (uint64_t i = 0; in->format == FMT_EXTENTS && !rc && i < in->nextents; i++)
+		rc = add_rec(&rs, buf + core + i * 16);
+	if (!rc && rs.recs != in->nextents)
+		rc = SG_ERR_CORRUPT; /* the map holds fewer extents than the inode says */
+	if (rc) {
+		free(rs.v);
+		return rc;
 	}
-	*runs = v;
-	*n = k;
-	return SG_OK;
+	*out = rs.v ? rs.v : malloc(sizeof *rs.v);
+	*n = rs.n;
+	return *out ? SG_OK : SG_ERR_NOMEM;
 }
 
 /* ---- the unlinked lists ---- */

@@ -15,14 +15,16 @@
  *                       inodes linked by di_next_unlinked;
  *   fx_xfs_inode_read() one inode's bytes, fx_xfs_inode_parse() its core
  *                       (mode, owner, size, times: bigtime too), and
- *   fx_xfs_extents()    the data runs of an extents-format data fork.
+ *   fx_xfs_extents()    the data runs of its data fork: an extent list in
+ *                       the inode, or a B+tree of extent records (bmbt).
  *
  * Everything read is bounded and checked: the geometry against the
  * kernel's limits, every AG inode number inside its AG, each bucket's
  * chain at most FX_XFS_ORPHANS_MAX long in all (a chain that loops ends
- * there, said), every extent inside the file system and the file, in file
- * order.  A data fork in B+tree format (a file of very many extents) is
- * SG_ERR_UNSUPPORTED: listed, not hashed.  Fuzz target fx_xfsraw.
+ * there, said), every extent inside the file system, in file order (so a
+ * tree block reached twice is refused), at most FX_XFS_MAX_EXTENTS of
+ * them and exactly as many as the inode says, a B+tree at most the
+ * kernel's 9 levels deep and 65,536 blocks read.  Fuzz target fx_xfsraw.
  */
 #ifndef SSRFGUARD_FX_XFSRAW_H
 #define SSRFGUARD_FX_XFSRAW_H
@@ -34,6 +36,7 @@
 #define FX_XFS_ORPHANS_MAX 100000u
 #define FX_XFS_INODE_MAX 2048u
 #define FX_XFS_BUCKETS 64u
+#define FX_XFS_MAX_EXTENTS (1u << 20)
 
 typedef struct fx_xfs_sb {
 	uint64_t fs_off;       /* the file system's first byte on the device */
@@ -83,12 +86,12 @@ typedef struct fx_xfs_inode {
 /* The core of inode buf (read by fx_xfs_inode_read). */
 sg_err fx_xfs_inode_parse(const fx_xfs_sb *sb, const uint8_t *buf, fx_xfs_inode *out);
 
-/* The data runs of an extents-format inode, in file order, clipped to
- * its size (unwritten extents read as zeros, holes absent); *runs is
- * malloc'd (free it), *n may be 0.  SG_ERR_UNSUPPORTED for a B+tree data
- * fork, SG_ERR_CORRUPT for records out of order or outside the file
- * system. */
-sg_err fx_xfs_extents(const fx_xfs_sb *sb, const uint8_t *buf, const fx_xfs_inode *in,
-                      fx_ext4_run **runs, size_t *n);
+/* The data runs of inode buf (extents or B+tree format; tree blocks read
+ * through rd), in file order, clipped to its size (unwritten extents read
+ * as zeros, holes absent); *runs is malloc'd (free it), *n may be 0.
+ * SG_ERR_CORRUPT for another format, records out of order or outside the
+ * file system, a damaged tree; rd's error when a block cannot be read. */
+sg_err fx_xfs_extents(const fx_xfs_sb *sb, fx_read_fn rd, void *ctx, const uint8_t *buf,
+                      const fx_xfs_inode *in, fx_ext4_run **runs, size_t *n);
 
 #endif

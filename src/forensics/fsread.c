@@ -118,9 +118,8 @@ static sg_err open_xfs_orphan(fsread_fh *f, const fx_entry *e, const char **why)
 	f->runs = xfs_orphan_runs(f->r->ev->fd, f->r->off, f->r->len, e->inode, e->size, &f->nruns,
 	                          &rc);
 	if (!f->runs)
-		*why = rc == SG_ERR_UNSUPPORTED ? "its extent map is a B+tree, not read raw"
-		       : rc == SG_ERR_NOTFOUND  ? "its inode changed since the walk"
-		                                : "its inode or extents are unreadable";
+		*why = rc == SG_ERR_NOTFOUND ? "its inode changed since the walk"
+		                             : "its inode or extent map is unreadable";
 	return rc;
 }
 

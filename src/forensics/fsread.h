@@ -24,7 +24,6 @@
  *                    now leads to another inode, or through a symlink;
  *                    NTFS: the deleted file's record is in use again; an
  *                    XFS orphan's inode changed)
- *   SG_ERR_UNSUPPORTED an XFS orphan whose extent map is a B+tree
  *   SG_ERR_IO / SG_ERR_CORRUPT / SG_ERR_NOMEM  unreadable
  * and fsread_pread() SG_OK when all len bytes were read, SG_ERR_RANGE for
  * a range past e->size, SG_ERR_IO when fewer could be; *why is a short

@@ -40,13 +40,13 @@ static sg_err open_sb(int dev_fd, uint64_t offset, uint64_t length, dev *d, fx_x
 }
 
 /* The raw inode's runs as hpool takes them (unwritten extents: zeros). */
-static hp_run *runs_of(const fx_xfs_sb *sb, const uint8_t *ibuf, const fx_xfs_inode *in,
+static hp_run *runs_of(const fx_xfs_sb *sb, dev *d, const uint8_t *ibuf, const fx_xfs_inode *in,
                        size_t *n, sg_err *rc)
 {
 	fx_ext4_run *r = NULL;
 	size_t k = 0;
 	*n = 0;
-	if ((*rc = fx_xfs_extents(sb, ibuf, in, &r, &k)))
+	if ((*rc = fx_xfs_extents(sb, rd_dev, d, ibuf, in, &r, &k)))
 		return NULL;
 	hp_run *v = malloc((k ? k : 1) * sizeof *v);
 	if (!v) {
@@ -77,11 +77,11 @@ hp_run *xfs_orphan_runs(int dev_fd, uint64_t offset, uint64_t length, uint64_t i
 		*rc = SG_ERR_NOTFOUND;
 		return NULL;
 	}
-	return runs_of(&sb, ibuf, &in, n, rc);
+	return runs_of(&sb, &d, ibuf, &in, n, rc);
 }
 
 /* Orphan ino (its bytes in ibuf) as an entry, its content to the pool. */
-static sg_err add_orphan(const fx_xfs_sb *sb, const uint8_t *ibuf, uint64_t ino, int dev_fd,
+static sg_err add_orphan(const fx_xfs_sb *sb, dev *d, const uint8_t *ibuf, uint64_t ino,
                          const walk_opts *o, hpool *pool, fx_list *out, walk_stats *st)
 {
 	fx_xfs_inode in;
@@ -114,13 +114,10 @@ static sg_err add_orphan(const fx_xfs_sb *sb, const uint8_t *ibuf, uint64_t ino,
 	sg_err rc = SG_OK;
 	hp_run *runs = NULL;
 	if (e.type == FX_T_FILE && !o->no_hash) {
-		runs = runs_of(sb, ibuf, &in, &nruns, &rc);
-		if (rc == SG_ERR_UNSUPPORTED)
+		runs = runs_of(sb, d, ibuf, &in, &nruns, &rc);
+		if (rc)
 			e.note = "orphan inode: deleted while a process held it open; not hashed: its "
-			         "extent map is a B+tree, which the raw reader does not follow";
-		else if (rc)
-			e.note = "orphan inode: deleted while a process held it open; not hashed: its "
-			         "extent list is corrupt";
+			         "extent map is corrupt or unreadable";
 		if (rc == SG_ERR_NOMEM) {
 			fx_entry_clear(&e);
 			return rc;
@@ -144,7 +141,7 @@ static sg_err add_orphan(const fx_xfs_sb *sb, const uint8_t *ibuf, uint64_t ino,
 		free(runs);
 		return SG_ERR_NOMEM;
 	}
-	*j = (hp_job){.entry = index, .fd = -1, .dev_fd = dev_fd, .size = in.size, .runs = runs,
+	*j = (hp_job){.entry = index, .fd = -1, .dev_fd = d->fd, .size = in.size, .runs = runs,
 	              .nruns = nruns};
 	return hpool_submit(pool, j);
 }
@@ -179,7 +176,7 @@ sg_err xfs_orphans_walk(int dev_fd, uint64_t offset, uint64_t length, const walk
 	rc = SG_OK;
 	for (size_t i = 0; !rc && i < n; i++)
 		if (fx_xfs_inode_read(&sb, rd_dev, &d, inos[i], ibuf) == SG_OK)
-			rc = add_orphan(&sb, ibuf, inos[i], dev_fd, opts, pool, out, st);
+			rc = add_orphan(&sb, &d, ibuf, inos[i], opts, pool, out, st);
 out:
 	free(inos);
 	free(ibuf);

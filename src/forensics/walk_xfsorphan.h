@@ -6,9 +6,9 @@
  * xfs_orphans_walk() lists each as "/$OrphanFiles/OrphanFile-N" (N its
  * inode number; after opts->prefix), deleted, an orphan whose data is
  * kept, with its metadata from the raw inode, and hands its content runs
- * to pool to be hashed (entries indexed as walk_apply_hashes expects).  An
- * extent map in B+tree format is listed, not hashed (note says so); what
- * could not be read (an AGI, a chain) is a walk warning.
+ * to pool to be hashed (entries indexed as walk_apply_hashes expects).  A
+ * corrupt extent map is listed, not hashed (its note says so); what could
+ * not be read (an AGI, a chain) is a walk warning.
  *
  * xfs_orphan_runs() gives the runs of orphan inode ino again (fsread.c:
  * YARA reads it), NULL with *rc set when they cannot be had.

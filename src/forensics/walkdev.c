@@ -201,7 +201,7 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 		json_array_append_new(cannot, json_string(
 			"deleted files: the read-only mount shows only named files (files unlinked "
 			"while open are listed, as orphan inodes read raw from the AGIs' unlinked "
-			"lists; one whose extent map is a B+tree is listed, not hashed)"));
+			"lists)"));
 		json_array_append_new(cannot, json_string(
 			"writes that live only in the unreplayed log (mounted norecovery), orphans "
 			"put on an unlinked list only there included"));

@@ -81,13 +81,28 @@ open(sys.argv[2], "w").write(hashlib.sha256(data).hexdigest())
 print(os.stat(sys.argv[1]).st_ino)
 PYEOF
 )
-exec 7<"$WORK/mnt-o/tmp/kdevtmpfsi"
-rm "$WORK/mnt-o/tmp/kdevtmpfsi"
+# and a log of 300 scattered 4 KiB writes: too many extents for the inode,
+# its map is a B+tree
+ino2=$($PY - "$WORK/mnt-o/tmp/.cache" "$WORK/xorph2.sha" <<'PYEOF'
+import hashlib, os, sys
+with open(sys.argv[1], "wb") as f:
+    for i in range(300):
+        f.seek(i * 65536)
+        f.write(os.urandom(4096))
+    os.fsync(f.fileno())
+open(sys.argv[2], "w").write(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())
+print(os.stat(sys.argv[1]).st_ino)
+PYEOF
+)
+exec 7<"$WORK/mnt-o/tmp/kdevtmpfsi" 8<"$WORK/mnt-o/tmp/.cache"
+rm "$WORK/mnt-o/tmp/kdevtmpfsi" "$WORK/mnt-o/tmp/.cache"
 xfs_freeze -f "$WORK/mnt-o"
 cp --sparse=always "$WORK/orph.img" "$WORK/orph-snap.img"
 xfs_freeze -u "$WORK/mnt-o"
-exec 7<&-
+exec 7<&- 8<&-
 unmount "$WORK/mnt-o"
+check "test image: the scattered log's extent map is a B+tree" bash -c \
+  "xfs_db -r -c 'inode $ino2' -c 'p core.format' '$WORK/orph-snap.img' | grep -q btree"
 agno=$(xfs_db -r -c "convert inode $ino agno" "$WORK/orph-snap.img" | sed 's/.*(\(.*\))/\1/')
 agino=$(xfs_db -r -c "convert inode $ino agino" "$WORK/orph-snap.img" | sed 's/.*(\(.*\))/\1/')
 check "test image: the AGI's unlinked list holds the miner's inode" bash -c \
@@ -97,6 +112,9 @@ check "test image: the AGI's unlinked list holds the miner's inode" bash -c \
 check "xfs orphan inode: listed, deleted, its content hashed" grep -q \
   "\"path\":\"/\$OrphanFiles/OrphanFile-$ino\",\"fs\":0,\"inode\":$ino,\"type\":\"file\",\"size\":300[0-9]*,.*\"deleted\":true,\"sha256\":\"$(cat "$WORK/xorph.sha")\".*\"note\":\"orphan inode" \
   "$WORK/out-orph/orph-snap.img/manifest.jsonl"
+check "xfs orphan inode with a B+tree extent map: hashed (holes as zeros)" grep -q \
+  "\"path\":\"/\$OrphanFiles/OrphanFile-$ino2\",.*\"deleted\":true,\"sha256\":\"$(cat "$WORK/xorph2.sha")\"" \
+  "$WORK/out-orph/orph-snap.img/manifest.jsonl"
 check "xfs orphan inode: YARA matched it, complete" $PY - "$WORK/out-orph/report.json" "$ino" <<'PYEOF'
 import json, sys
 ev = json.load(open(sys.argv[1]))["evidence"][0]
@@ -104,7 +122,7 @@ y = ev["yara"]
 m = [m for m in y["matches"] if m["path"] == "/$OrphanFiles/OrphanFile-" + sys.argv[2]]
 assert len(m) == 1 and m[0]["orphan"] and m[0]["class"] == "deleted_in_image", y["matches"]
 assert [x["namespace"] + "." + x["rule"] for x in m[0]["rules"]] == ["miners.miner_stratum_launcher"], m
-assert y["orphans"] == 1 and y["status"] == "complete" and ev["status"] == "complete", (y, ev["status"])
+assert y["orphans"] == 2 and y["status"] == "complete" and ev["status"] == "complete", (y, ev["status"])
 PYEOF
 
 # a dirty log: write, then shut the file system down without flushing

@@ -55,7 +55,7 @@ TEST(orphans_and_their_extents)
 	CHECK(in.mtime.set && in.mtime.sec == 1733390000 && in.mtime.nsec == 5); /* bigtime */
 	CHECK(in.btime.set && in.btime.sec == 1733390000);
 	fx_ext4_run *r = NULL;
-	CHECK_INT(fx_xfs_extents(&sb, ibuf, &in, &r, &n), SG_OK);
+	CHECK_INT(fx_xfs_extents(&sb, rd, &m, ibuf, &in, &r, &n), SG_OK);
 	CHECK(n == 2 && r && r[0].file_off == 0 && r[0].dev_off == 30 * 512 && r[0].len == 512 &&
 	      !r[0].zero);
 	CHECK(n == 2 && r && r[1].file_off == 512 && r[1].dev_off == 21 * 512 &&
@@ -63,8 +63,11 @@ TEST(orphans_and_their_extents)
 	free(r);
 	CHECK_INT(fx_xfs_inode_read(&sb, rd, &m, 21, ibuf), SG_OK);
 	CHECK_INT(fx_xfs_inode_parse(&sb, ibuf, &in), SG_OK);
-	CHECK_INT(fx_xfs_extents(&sb, ibuf, &in, &r, &n), SG_ERR_UNSUPPORTED); /* B+tree */
-	CHECK(!r && !n);
+	CHECK_INT(fx_xfs_extents(&sb, rd, &m, ibuf, &in, &r, &n), SG_OK); /* B+tree, 2 levels */
+	CHECK(n == 2 && r && r[0].file_off == 0 && r[0].dev_off == 31 * 512 && r[0].len == 512);
+	CHECK(n == 2 && r && r[1].file_off == 3 * 512 && r[1].dev_off == 32 * 512 &&
+	      r[1].len == 1024);
+	free(r);
 	CHECK_INT(fx_xfs_orphans(&sb, rd, &m, inos, 1, &n, &broken), SG_ERR_RANGE);
 	CHECK(n == 1 && inos[0] == 20);
 	CHECK_INT(fx_xfs_inode_read(&sb, rd, &m, (uint64_t)1 << 40, ibuf), SG_ERR_CORRUPT);
@@ -91,7 +94,14 @@ TEST(damaged_lists_and_extents)
 	CHECK_INT(fx_xfs_sb_parse(m.p, m.n, 0, &sb), SG_OK);
 	CHECK_INT(fx_xfs_inode_read(&sb, rd, &m, 20, ibuf), SG_OK);
 	CHECK_INT(fx_xfs_inode_parse(&sb, ibuf, &in), SG_OK);
-	CHECK_INT(fx_xfs_extents(&sb, ibuf, &in, &r, &n), SG_ERR_CORRUPT);
+	CHECK_INT(fx_xfs_extents(&sb, rd, &m, ibuf, &in, &r, &n), SG_ERR_CORRUPT);
+	CHECK(!r);
+	free(m.p);
+	m = seed("btree-block-twice"); /* its leaf's records would come twice */
+	CHECK_INT(fx_xfs_sb_parse(m.p, m.n, 0, &sb), SG_OK);
+	CHECK_INT(fx_xfs_inode_read(&sb, rd, &m, 21, ibuf), SG_OK);
+	CHECK_INT(fx_xfs_inode_parse(&sb, ibuf, &in), SG_OK);
+	CHECK_INT(fx_xfs_extents(&sb, rd, &m, ibuf, &in, &r, &n), SG_ERR_CORRUPT);
 	CHECK(!r);
 	free(m.p);
 	m = seed("v4-inodes");
@@ -100,7 +110,7 @@ TEST(damaged_lists_and_extents)
 	CHECK_INT(fx_xfs_inode_read(&sb, rd, &m, 20, ibuf), SG_OK);
 	CHECK_INT(fx_xfs_inode_parse(&sb, ibuf, &in), SG_OK);
 	CHECK(in.mtime.sec == 1733390000 && in.mtime.nsec == 5 && !in.btime.set);
-	CHECK_INT(fx_xfs_extents(&sb, ibuf, &in, &r, &n), SG_OK); /* a 100-byte core */
+	CHECK_INT(fx_xfs_extents(&sb, rd, &m, ibuf, &in, &r, &n), SG_OK); /* a 100-byte core */
 	CHECK(n == 2 && r && r[0].dev_off == 30 * 512);
 	free(r);
 	free(m.p);

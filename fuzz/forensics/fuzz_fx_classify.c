@@ -1,9 +1,10 @@
 /* fuzz_fx_classify.c — the classifiers that read an intruder's paths:
  * persistence places (persist.h), why a path matters (fx_interest), what
  * the YARA scan reads (scansel.h).  Input: a type/deleted/class byte, two
- * mode bytes, then the path's raw bytes.  Answers are NULL or non-empty
- * text; a "pN:" partition prefix changes none of them; a deleted name is
- * never a persistence place nor scanned. */
+ * mode bytes (the first's top bit: a deleted file's data is kept), then the
+ * path's raw bytes.  Answers are NULL or non-empty text; a "pN:" partition
+ * prefix changes none of them; a deleted name is never a persistence place,
+ * and is scanned only when its data is kept. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof e);
 	e.type = (fx_type)(data[0] % FX_T__COUNT);
 	e.deleted = (data[0] >> 3) & 1;
+	e.data_kept = e.deleted && (data[1] >> 7);
 	e.mode = ((uint32_t)data[1] << 8 | data[2]) & 07777;
 	e.path = (char *)data + 3;
 	e.path_len = size - 3;
@@ -41,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text_or_null(kind);
 	text_or_null(why);
 	text_or_null(interest);
-	if (e.deleted && (kind || why))
+	if (e.deleted && (kind || (why && !e.data_kept)))
 		abort();
 	fx_finding f;
 	memset(&f, 0, sizeof f);
@@ -49,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.cur = f.cls == FX_C_REMOVED ? NULL : &e;
 	f.base = &e;
 	int scan = fx_scan_finding(&f);
-	if (scan && (!f.cur || e.deleted || e.type != FX_T_FILE))
-		abort(); /* only a live regular file of the image is read */
+	if (scan && (!f.cur || (e.deleted && !e.data_kept) || e.type != FX_T_FILE))
+		abort(); /* only a regular file of the image whose content is known is read */
 	if (e.path_len && e.path[0] == '/' && !fx_part_prefix_len(e.path, e.path_len)) {
 		/* the same path on partition 3 */
 		char *p = malloc(e.path_len + 3);

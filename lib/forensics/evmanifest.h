@@ -1,7 +1,9 @@
 /*
- * evmanifest.h — what the responder says about the evidence, read back on
- * the forensic host (pure): the evidence manifest it writes for an
- * incident, and the incident time it tags every snapshot and volume with.
+ * evmanifest.h — what is said about the evidence, read on the forensic
+ * host (pure): an incident's evidence manifest (written by the examiner or
+ * their own tooling for volumes the responder did not make; nothing in
+ * ssrfguard writes one), and the incident time the responder tags every
+ * snapshot and volume with.
  *
  * Both are untrusted here: the manifest sits on a host the examiner does
  * not own, and an EBS tag can be set by anyone allowed to tag the volume.

@@ -71,9 +71,14 @@ typedef struct fx_entry {
 	uint8_t has_meta;  /* mode/uid/gid/times known (hashdeep lists: no) */
 	uint8_t fs_meta;   /* the file system's own bookkeeping (NTFS $MFT, $LogFile,
 	                      $Extend/...): listed and hashed, never diffed */
-	uint8_t orphan;    /* deleted too, no name reaches it: an ext orphan inode
-	                      (unlinked while open: content intact) or an NTFS
+	uint8_t orphan;    /* deleted too, no name reaches it: an ext or XFS orphan
+	                      inode (unlinked while open: content intact) or an NTFS
 	                      orphan MFT record; hashed and scanned */
+	uint8_t data_kept; /* deleted, but the walk still knows where its data
+	                      lies: an ext or XFS orphan inode (not freed), or an NTFS
+	                      MFT record still free and still this file's (its
+	                      clusters are free: they may hold other data now);
+	                      hashed from it, and read by YARA like a live file */
 	const char *note;  /* static text: why there is no hash (or how it was
 	                      taken), or NULL */
 	fx_time mtime, atime, ctime, btime;

@@ -401,9 +401,17 @@ static sg_err md_yara(sg_buf *out, const json_t *ev)
 		                    json_integer_value(json_object_get(y, "scanned")),
 		                    json_integer_value(json_object_get(y, "selected")));
 	json_int_t orphans = json_integer_value(json_object_get(y, "orphans"));
+	json_int_t deleted = json_integer_value(json_object_get(y, "deleted"));
+	if (!err && (orphans > 0 || deleted > 0))
+		err = sg_buf_puts(out, " (");
 	if (!err && orphans > 0)
-		err = sg_buf_printf(out, " (%" JSON_INTEGER_FORMAT " orphan inode%s)", orphans,
-		                    orphans == 1 ? "" : "s");
+		err = sg_buf_printf(out, "%" JSON_INTEGER_FORMAT " orphan inode%s%s", orphans,
+		                    orphans == 1 ? "" : "s", deleted > 0 ? ", " : "");
+	if (!err && deleted > 0)
+		err = sg_buf_printf(out, "%" JSON_INTEGER_FORMAT " deleted file%s", deleted,
+		                    deleted == 1 ? "" : "s");
+	if (!err && (orphans > 0 || deleted > 0))
+		err = sg_buf_puts(out, ")");
 	if (!err)
 		err = sg_buf_printf(out, ", %" JSON_INTEGER_FORMAT " bytes",
 		                    json_integer_value(json_object_get(y, "bytes")));
@@ -428,6 +436,9 @@ static sg_err md_yara(sg_buf *out, const json_t *ev)
 				err = md_code(out, jstr(m, "path") ? jstr(m, "path") : "");
 			if (!err && json_is_true(json_object_get(m, "orphan")))
 				err = sg_buf_printf(out, " (orphan inode %" JSON_INTEGER_FORMAT ")",
+				                    json_integer_value(json_object_get(m, "inode")));
+			else if (!err && json_is_true(json_object_get(m, "deleted")))
+				err = sg_buf_printf(out, " (deleted, inode %" JSON_INTEGER_FORMAT ")",
 				                    json_integer_value(json_object_get(m, "inode")));
 			if (!err)
 				err = md_field(out, " | ", jstr(m, "class"), "", " | **");

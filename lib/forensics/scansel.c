@@ -10,9 +10,9 @@ const char *fx_scan_scope_name(fx_scan_scope s)
 	return s == FX_SCAN_ALL ? "all" : s == FX_SCAN_CHANGED ? "changed" : "off";
 }
 
-static int live_file(const fx_entry *e)
+int fx_scan_content(const fx_entry *e)
 {
-	return e && e->type == FX_T_FILE && !e->deleted;
+	return e && e->type == FX_T_FILE && (!e->deleted || e->data_kept);
 }
 
 int fx_scan_finding(const fx_finding *f)
@@ -24,7 +24,8 @@ int fx_scan_finding(const fx_finding *f)
 	case FX_C_TYPE_CHANGED:
 	case FX_C_MOVED:
 	case FX_C_UNVERIFIED:
-		return live_file(f->cur);
+	case FX_C_DELETED_IN_IMAGE:
+		return fx_scan_content(f->cur);
 	default:
 		return 0;
 	}
@@ -72,7 +73,7 @@ static int has_script_ext(const char *p, size_t n)
 
 const char *fx_scan_unbaselined(const fx_entry *e)
 {
-	if (!live_file(e))
+	if (!fx_scan_content(e))
 		return NULL;
 	const char *kind = fx_persistence_kind(e);
 	if (kind)

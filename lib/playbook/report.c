@@ -20,6 +20,24 @@ static void sb_esc(sg_buf *b, const char *s)
 		sg_buf_puts(b, sg_md_byte((unsigned char)*s, tmp));
 }
 
+void pb_call_outcome(const json_t *call, const char *last, char *out, size_t cap)
+{
+	const char *e = json_string_value(json_object_get(call, "error"));
+	const char *change = json_string_value(json_object_get(call, "change"));
+	json_int_t rep = json_integer_value(json_object_get(call, "repeats"));
+	if (e && e[0])
+		snprintf(out, cap, "FAILED%s: %s",
+		         json_is_true(json_object_get(call, "outcome_unknown")) ? " (outcome unknown)" : "",
+		         e);
+	else if (json_is_true(json_object_get(call, "dry_run")))
+		snprintf(out, cap, "dry run");
+	else if (rep > 1)
+		snprintf(out, cap, "%s (polled %lld times%s%s)", change ? "done" : "ok", (long long)rep,
+		         last ? ", until " : "", last ? last : "");
+	else
+		snprintf(out, cap, "%s", change ? "done" : "ok");
+}
+
 char *pb_md_escape(const char *text)
 {
 	sg_buf b = {0};
@@ -446,19 +464,10 @@ static void call_row(sg_buf *b, const row *rw)
 	sg_buf_puts(b, " | ");
 	sb_esc(b, str(c, "change"));
 	sg_buf_puts(b, " | ");
-	const char *e = str(c, "error");
-	if (e[0]) {
-		sg_buf_puts(b, "FAILED: ");
-		sb_esc(b, e);
-	} else {
-		sg_buf_puts(b, json_is_true(json_object_get(c, "dry_run")) ? "dry run" : "ok");
-		json_int_t rep = json_integer_value(json_object_get(c, "repeats"));
-		if (rep > 1) {
-			char until[40];
-			iso(json_integer_value(json_object_get(c, "last_at")), until);
-			sg_buf_printf(b, " (polled %lld times, until %s)", (long long)rep, until);
-		}
-	}
+	char until[40], result[1200];
+	iso(json_integer_value(json_object_get(c, "last_at")), until);
+	pb_call_outcome(c, until, result, sizeof result);
+	sb_esc(b, result);
 	sg_buf_puts(b, " |\n");
 }
 
@@ -487,7 +496,7 @@ static sg_err timeline_section(sg_buf *b, json_t *steps, size_t total_calls)
 	}
 	qsort(rows, nrows, sizeof *rows, row_cmp);
 	sg_buf_puts(b, "\n## Timeline of AWS calls\n\n| time (UTC) | step | call | target | request id | "
-	            "changed | result |\n|---|---|---|---|---|---|---|\n");
+	            "change asked | result |\n|---|---|---|---|---|---|---|\n");
 	for (size_t k = 0; k < nrows; k++)
 		call_row(b, &rows[k]);
 	free(rows);

@@ -37,6 +37,7 @@
 #ifndef SSRFGUARD_PLAYBOOK_REPORT_H
 #define SSRFGUARD_PLAYBOOK_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "ssrfguard/error.h"
@@ -49,6 +50,17 @@
  * PB_REPORT_JSON_MAX or nested deeper than 32 (common/jsonload.h);
  * SG_ERR_NOMEM. */
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen);
+
+/*
+ * What became of one journaled AWS call (a "calls" entry above), as the
+ * report and the dashboard show it beside the change it asked for (the
+ * journal's "change" is written before the call, so it is an intent):
+ *   "FAILED: why", "FAILED (outcome unknown): why" (AWS may have done it),
+ *   "dry run", "done" (a change AWS made), "ok" (a read), with
+ *   " (polled N times[, until LAST])" for a repeated read (last: its time
+ *   as text, or NULL).  Into out[0..cap), cut if it must be.
+ */
+void pb_call_outcome(const json_t *call, const char *last, char *out, size_t cap);
 
 /* Escape text for a Markdown table cell into a malloc'd string (NULL on
  * OOM): | \ ` * _ [ ] < > & # are escaped or entity-encoded, control

@@ -129,7 +129,7 @@ static const char script[] =
 	"      procs.map((p) => [p.at, p.dest, p.uid, p.pid, p.exe, p.cmdline, p.cgroup, p.unit, p.repeats]), 'processes'));\n"
 	"  }\n"
 	"  sec.appendChild(el('h3', 'AWS calls'));\n"
-	"  sec.appendChild(table(['When', 'Step', 'Call', 'Target', 'Request id', 'Change', 'Outcome'],\n"
+	"  sec.appendChild(table(['When', 'Step', 'Call', 'Target', 'Request id', 'Change asked', 'Outcome'],\n"
 	"    d.calls.map((c) => [when(c.at_ms), c.step, c.api, c.target, c.request_id, c.change, c.outcome]), 'calls'));\n"
 	"  sec.appendChild(el('h3', 'Evidence'));\n"
 	"  sec.appendChild(table(['Kind', 'Object', 'Detail', 'SHA-256', 'Bytes'],\n"

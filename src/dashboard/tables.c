@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "playbook/report.h"
+
 static const char *str(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -22,21 +24,12 @@ static json_int_t num(const json_t *o, const char *k)
 
 /* ---- AWS calls ---- */
 
-/* What became of a call: "ok", "dry run", "FAILED: why" (and "outcome
- * unknown" when AWS may have done it), "ok (polled N times)". */
+/* What became of a call (playbook/report.h): "done", "ok", "dry run",
+ * "FAILED: why", … */
 static json_t *outcome(const json_t *c)
 {
 	char buf[1200];
-	const char *e = str(c, "error");
-	if (e[0])
-		snprintf(buf, sizeof buf, "FAILED%s: %s",
-		         json_is_true(json_object_get(c, "outcome_unknown")) ? " (outcome unknown)" : "", e);
-	else if (json_is_true(json_object_get(c, "dry_run")))
-		snprintf(buf, sizeof buf, "dry run");
-	else if (num(c, "repeats") > 1)
-		snprintf(buf, sizeof buf, "ok (polled %lld times)", (long long)num(c, "repeats"));
-	else
-		snprintf(buf, sizeof buf, "ok");
+	pb_call_outcome(c, NULL, buf, sizeof buf);
 	return json_string(buf);
 }
 

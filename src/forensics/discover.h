@@ -1,6 +1,7 @@
 /*
  * discover.h — find the evidence: EBS volume ids to NVMe devices, and the
- * evidence manifest the responder writes for an incident.
+ * evidence manifest an examiner writes for an incident (nothing in ssrfguard
+ * writes one: the responder passes --volume and tags its volumes).
  *
  * On Nitro instances an EBS volume is an NVMe namespace whose controller
  * serial is the volume id without its dash ("vol0123456789abcdef0").

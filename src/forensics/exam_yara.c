@@ -159,6 +159,7 @@ typedef struct scan_run {
 	json_t *matches, *problems;
 	uint64_t scanned, bytes, truncated, unreadable, timeouts, too_many, nproblems;
 	uint64_t orphans;            /* orphan inodes among the selected */
+	uint64_t deleted;            /* deleted files (not orphans) among the selected */
 } scan_run;
 
 /* Why entry i of the image is scanned (static text), or NULL (scansel.h). */
@@ -169,7 +170,7 @@ static const char *why_scan(const exam_ctx *x, const src_state *st, size_t i)
 	if (why)
 		return why;
 	if (x->o->yara_scope == FX_SCAN_ALL)
-		return e->type == FX_T_FILE && !e->deleted ? "all" : NULL;
+		return fx_scan_content(e) ? "all" : NULL;
 	if (!x->have_base)
 		return fx_scan_unbaselined(e);
 	const exam_mark *m = exam_mark_find(&st->marks, i);
@@ -290,11 +291,13 @@ static sg_err record_match(scan_run *r, const target *t, json_t *rules, uint64_t
 	char *p = fx_escape_dup(e->path, e->path_len), hex[FX_SHA256_HEX] = "";
 	if (e->has_hash)
 		sg_hex_encode(e->sha256, FX_SHA256_LEN, hex);
-	/* an orphan is deleted in the image, a finding or not (no baseline) */
+	/* a deleted file (an orphan too) is deleted in the image, a finding or
+	   not (no baseline, or the baseline had it deleted already) */
 	const char *cls = m && m->cls >= 0 ? fx_class_name((fx_class)m->cls)
-	                  : e->orphan ? fx_class_name(FX_C_DELETED_IN_IMAGE) : NULL;
-	json_t *o = json_pack("{s:s?,s:I,s:b,s:s?,s:s,s:I,s:s?,s:I,s:b,s:O}", "path", p, "inode",
-	                      (json_int_t)e->inode, "orphan", e->orphan, "class", cls, "selected",
+	                  : e->deleted ? fx_class_name(FX_C_DELETED_IN_IMAGE) : NULL;
+	json_t *o = json_pack("{s:s?,s:I,s:b,s:b,s:s?,s:s,s:I,s:s?,s:I,s:b,s:O}", "path", p,
+	                      "inode", (json_int_t)e->inode, "deleted", e->deleted, "orphan",
+	                      e->orphan, "class", cls, "selected",
 	                      t->why, "size", (json_int_t)e->size, "sha256", hex[0] ? hex : NULL,
 	                      "scanned_bytes", (json_int_t)got, "truncated", got < e->size,
 	                      "rules", rules);
@@ -350,6 +353,7 @@ static sg_err scan_one(scan_run *r, const target *t)
 {
 	const fx_entry *e = &r->st->cur.v[t->idx];
 	r->orphans += e->orphan;
+	r->deleted += e->deleted && !e->orphan;
 	fsread *rd = reader_of(r, e->fs);
 	file_read f = {NULL};
 	const char *why = NULL;
@@ -382,17 +386,22 @@ static json_t *yara_json(const scan_run *r, size_t ntargets, double seconds)
 {
 	const exam_opts *o = r->x->o;
 	int whole = !r->nproblems;
-	json_t *y = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:O,s:O}",
+	json_t *y = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,"
+	                      "s:O,s:O}",
 	                      "scope", fx_scan_scope_name(o->yara_scope), "selection",
-	                      o->yara_scope == FX_SCAN_ALL ? "every live regular file, and every "
+	                      o->yara_scope == FX_SCAN_ALL ? "every regular file, live or deleted "
+	                                                     "with its data kept, and every "
 	                                                     "orphan inode"
-	                      : r->x->have_base ? "files new or changed since the baseline, and "
-	                                          "every orphan inode"
+	                      : r->x->have_base ? "files new, changed or deleted since the "
+	                                          "baseline (deleted: those whose data is kept), "
+	                                          "and every orphan inode"
 	                                        : "no baseline: persistence places, writable "
-	                                          "places, scripts and executables, and every "
+	                                          "places, scripts and executables (live, or "
+	                                          "deleted with their data kept), and every "
 	                                          "orphan inode",
 	                      "status", whole ? "complete" : "incomplete",
 	                      "selected", (json_int_t)ntargets, "orphans", (json_int_t)r->orphans,
+	                      "deleted", (json_int_t)r->deleted,
 	                      "scanned", (json_int_t)r->scanned,
 	                      "bytes", (json_int_t)r->bytes, "max_file_bytes",
 	                      (json_int_t)o->yara_max_file, "truncated", (json_int_t)r->truncated,
@@ -454,8 +463,9 @@ sg_err exam_yara_source(exam_ctx *x, src_state *st)
 			exam_worsen(st, SRC_INCOMPLETE);
 		jset(st->evj, "yara", yara_json(&r, nt, since(&t0)));
 		say("yara: %" PRIu64 " of %zu selected files scanned (scope %s; orphan inodes: %" PRIu64
-		    "), %zu matched, %.2f s", r.scanned, nt, fx_scan_scope_name(x->o->yara_scope),
-		    r.orphans, json_array_size(r.matches), since(&t0));
+		    ", deleted files: %" PRIu64 "), %zu matched, %.2f s", r.scanned, nt,
+		    fx_scan_scope_name(x->o->yara_scope), r.orphans, r.deleted,
+		    json_array_size(r.matches), since(&t0));
 	}
 	json_decref(r.matches);
 	json_decref(r.problems);

@@ -12,9 +12,11 @@
 #include "forensics/walk.h"
 #include "forensics/walk_ext.h"
 #include "forensics/walk_tskimg.h"
+#include "forensics/walk_xfsorphan.h"
 
 struct fsread {
 	const evid *ev;
+	uint64_t off, len; /* the file system on the device */
 	int is_xfs;
 	xfs_ro xfs;
 	TSK_IMG_INFO *img;
@@ -49,6 +51,8 @@ sg_err fsread_open(const evid *ev, const json_t *fsj, fsread **out, char *err, s
 		return SG_ERR_NOMEM;
 	}
 	r->ev = ev;
+	r->off = (uint64_t)off;
+	r->len = (uint64_t)len;
 	r->xfs.lfd = r->xfs.root = -1;
 	sg_err rc = SG_OK;
 	if (!strcmp(method, "xfs-readonly-loop-mount")) {
@@ -107,8 +111,22 @@ static const char *rel_path(const fx_entry *e)
 	return p;
 }
 
+/* An XFS orphan inode: no name; its extents read raw, as the walk hashed it. */
+static sg_err open_xfs_orphan(fsread_fh *f, const fx_entry *e, const char **why)
+{
+	sg_err rc = SG_OK;
+	f->runs = xfs_orphan_runs(f->r->ev->fd, f->r->off, f->r->len, e->inode, e->size, &f->nruns,
+	                          &rc);
+	if (!f->runs)
+		*why = rc == SG_ERR_NOTFOUND ? "its inode changed since the walk"
+		                             : "its inode or extent map is unreadable";
+	return rc;
+}
+
 static sg_err open_xfs(fsread_fh *f, const fx_entry *e, const char **why)
 {
+	if (e->deleted)
+		return open_xfs_orphan(f, e, why);
 	int fd = xfs_open_beneath(f->r->xfs.root, rel_path(e), O_RDONLY);
 	int open_errno = errno;
 	struct stat st;
@@ -173,6 +191,12 @@ static sg_err open_tsk(fsread_fh *f, const fx_entry *e, const char **why)
 		*why = "inode unreadable";
 		return SG_ERR_IO;
 	}
+	/* a freed MFT record in use again describes another file now */
+	if (e->deleted && TSK_FS_TYPE_ISNTFS(f->r->fs->ftype) &&
+	    (f->tf->meta->flags & TSK_FS_META_FLAG_ALLOC)) {
+		*why = "its MFT record is in use again";
+		return SG_ERR_NOTFOUND;
+	}
 	return SG_OK;
 }
 
@@ -180,10 +204,10 @@ sg_err fsread_fopen(fsread *r, const fx_entry *e, fsread_fh **out, const char **
 {
 	*out = NULL;
 	*why = NULL;
-	/* an orphan has no name: ext only, read from its inode (open_tsk) */
-	int orphan = e->orphan && !r->is_xfs;
-	if (e->type != FX_T_FILE || (e->deleted && !orphan)) {
-		*why = "not a live regular file";
+	/* a deleted file whose data the walk kept (an ext or XFS orphan inode,
+	   an NTFS freed MFT record) is read from its inode or record */
+	if (e->type != FX_T_FILE || (e->deleted && !e->data_kept)) {
+		*why = "not a regular file whose content can be read";
 		return SG_ERR_INVAL;
 	}
 	fsread_fh *f = calloc(1, sizeof *f);

@@ -8,17 +8,22 @@
  * walk_ext.h), or an XFS read-only loop mount.  Nothing is ever written.
  *
  * fsread_fopen() opens live regular file e (its path with the "pN:"
- * prefix, its inode) of that file system, or ext orphan inode e (e->orphan:
- * a regular file unlinked while open, no name; read from its inode, its
- * extent tree as the walk hashed it, a block map through libtsk);
- * fsread_pread() then reads any
+ * prefix, its inode) of that file system, or deleted regular file e whose
+ * data the walk kept (e->data_kept): an ext orphan inode (unlinked while
+ * open; read from its inode, its extent tree as the walk hashed it, a block
+ * map through libtsk), an XFS orphan inode (its extent list read raw,
+ * walk_xfsorphan.h), an NTFS deleted file or orphan MFT record (read
+ * from its freed record's runs, through libtsk, while that record is still
+ * free); fsread_pread() then reads any
  * range of its e->size bytes, as often as asked (a scanner reads a file in
  * windows, and may come back to one).  fsread_fopen() returns
  *   SG_OK            open
- *   SG_ERR_INVAL     neither a live nor an orphan regular file (deleted,
- *                    not a file, an orphan off ext)
+ *   SG_ERR_INVAL     not a regular file whose content can be read (not a
+ *                    file, deleted with its data lost)
  *   SG_ERR_NOTFOUND  the file is not where the walk saw it (XFS: the name
- *                    now leads to another inode, or through a symlink)
+ *                    now leads to another inode, or through a symlink;
+ *                    NTFS: the deleted file's record is in use again; an
+ *                    XFS orphan's inode changed)
  *   SG_ERR_IO / SG_ERR_CORRUPT / SG_ERR_NOMEM  unreadable
  * and fsread_pread() SG_OK when all len bytes were read, SG_ERR_RANGE for
  * a range past e->size, SG_ERR_IO when fewer could be; *why is a short

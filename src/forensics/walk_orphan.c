@@ -45,6 +45,7 @@ static sg_err add_orphan(walker *w, uint32_t ino, const char *why)
 	e.inode = ino;
 	e.deleted = 1;
 	e.orphan = 1;
+	e.data_kept = 1; /* an orphan inode is not freed: its data is intact */
 	e.has_meta = 1;
 	e.type = mode_type(fx_ext4_mode(w->ino));
 	e.size = fx_ext4_size(w->ino);

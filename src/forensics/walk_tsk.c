@@ -185,6 +185,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 	/* a deleted NTFS file whose freed MFT record is still its own keeps
 	   its data runs: hashed (ext clears a deleted inode's block map) */
 	int freed_record = e.deleted && meta_ok && TSK_FS_TYPE_ISNTFS(w->fs->ftype);
+	e.data_kept = (uint8_t)(freed_record && e.type == FX_T_FILE);
 	int hash_it = e.type == FX_T_FILE && meta_ok && (!e.deleted || freed_record) &&
 	              !w->o->no_hash;
 	if (e.type == FX_T_FILE && e.deleted)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "forensics/hpool.h"
+#include "forensics/walk_xfsorphan.h"
 #include "common/escape.h"
 #include "forensics/xattrs.h"
 #include "forensics/xfsentry.h"
@@ -520,6 +521,9 @@ sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *o
 		rc = xdir_walk(&w, &d);
 		free(d.rel);
 	}
+	/* what the mount cannot show: files unlinked while open */
+	if (!rc)
+		rc = xfs_orphans_walk(dev_fd, offset, length, opts, w.pool, out, st);
 	if (rc)
 		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
 done:

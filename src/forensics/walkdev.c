@@ -166,20 +166,6 @@ static void deleted_json(json_t *fs, const fx_list *out, size_t from)
 	jset(fs, "deleted_omitted", json_integer((json_int_t)omitted));
 }
 
-/* Why an XFS walk lists no orphans, said rather than left out: only
- * libtsk could read them raw, and the linked one may not know XFS. */
-static void xfs_orphans_unlisted(char *why, size_t cap)
-{
-	if (tsk_fs_type_toid_utf8("xfs") == TSK_FS_TYPE_UNSUPP)
-		snprintf(why, cap, "orphans not listed for XFS: libtsk %s has no XFS support, and the "
-		         "read-only mount shows only named files (deleted files, and files unlinked "
-		         "while open, are not listed)", tsk_version_get_str());
-	else
-		snprintf(why, cap, "orphans not listed for XFS: XFS is walked through a read-only "
-		         "mount, which shows only named files (deleted files, and files unlinked "
-		         "while open, are not listed)");
-}
-
 /* One file system's walk as it went. */
 typedef struct fs_walk {
 	fx_fsprobe_result pr;  /* what its first bytes say it is */
@@ -215,11 +201,13 @@ static void walk_by_kind(const evid *ev, const fs_target *t, const walk_opts *wo
 		w->method = "xfs-readonly-loop-mount";
 		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
 		w->rc = walk_xfs(ev->fd, t->offset, t->length, wo, out, &w->st, w->err, sizeof w->err);
-		char why[240];
-		xfs_orphans_unlisted(why, sizeof why);
-		json_array_append_new(w->cannot, json_string(why));
 		json_array_append_new(w->cannot, json_string(
-			"writes that live only in the unreplayed log (mounted norecovery)"));
+			"deleted files: the read-only mount shows only named files (files unlinked "
+			"while open are listed, as orphan inodes read raw from the AGIs' unlinked "
+			"lists)"));
+		json_array_append_new(w->cannot, json_string(
+			"writes that live only in the unreplayed log (mounted norecovery), orphans "
+			"put on an unlinked list only there included"));
 		if (w->rc)
 			w->failed = 1;
 	} else if (pr->kind == FX_FS_SWAP || pr->kind == FX_FS_LVM) {

@@ -78,11 +78,11 @@ static sg_err let_go(rsp_run *x, const membership *m)
 	bool decrement = x->cfg->playbook.decrement_desired;
 	const char *id = x->inst->id;
 	if (x->cfg->playbook.asg_standby) {
-		rsp_intent(x, "Standby in %s (%s desired capacity)", m->group,
+		rsp_intent(x, "enter Standby in %s (%s desired capacity)", m->group,
 		           decrement ? "decrement" : "keep");
 		return aws_asg_enter_standby(x->aws, m->group, &id, 1, decrement, 0, NULL);
 	}
-	rsp_intent(x, "detached from %s (%s desired capacity)", m->group,
+	rsp_intent(x, "detach from %s (%s desired capacity)", m->group,
 	           decrement ? "decrement" : "keep");
 	return aws_asg_detach_instances(x->aws, m->group, &id, 1, decrement, 0, NULL, NULL);
 }

@@ -26,7 +26,7 @@ sg_err rsp_step_tag(rsp_run *x)
 	size_t n = rsp_incident_tags(x, tags);
 	tags[n++] = (struct aws_tag){"InvestigationTicket", x->cfg->playbook.ticket};
 	tags[n++] = (struct aws_tag){"ssrfguard:status", "containing"};
-	rsp_intent(x, "tags IncidentId, InvestigationTicket, ssrfguard:status");
+	rsp_intent(x, "tag IncidentId, InvestigationTicket, ssrfguard:status");
 	sg_err err = aws_ec2_create_tags(x->aws, (const char *[]){x->inst->id}, 1, tags, n, 0, NULL);
 	if (!err)
 		snprintf(x->note, sizeof x->note, "IncidentId=%s InvestigationTicket=%s", x->inc,
@@ -42,7 +42,7 @@ sg_err rsp_step_imds(rsp_run *x)
 	 * ModifyInstanceMetadataOptions) and hand the attacker a metadata
 	 * service the owner had switched off. */
 	struct aws_ec2_metadata_options mo = {.http_tokens = "required", .hop_limit = 1};
-	rsp_intent(x, "HttpTokens=required, hop limit 1");
+	rsp_intent(x, "set HttpTokens=required, hop limit 1");
 	sg_err err = aws_ec2_modify_metadata_options(x->aws, id, &mo, 0, NULL, NULL);
 	if (err)
 		return err;
@@ -114,7 +114,7 @@ static sg_err swap_in_quarantine_profile(rsp_run *x, const char *qp)
 	sg_err err = profile_now(x, assoc, arn);
 	if (err || !assoc[0] || !strcmp(arn, qp))
 		return err; /* done by an earlier run, or no profile left to swap */
-	rsp_intent(x, "profile swapped for the quarantine profile %s before the deny", qp);
+	rsp_intent(x, "swap the profile for the quarantine profile %s before the deny", qp);
 	err = aws_ec2_replace_iip_association(x->aws, assoc, qp, 0, NULL, NULL);
 	if (!err)
 		rsp_notef(x, "quarantine profile %s swapped in before the deny: the SSM agent gets its "
@@ -204,7 +204,7 @@ sg_err rsp_step_revoke(rsp_run *x)
 	char *doc = NULL;
 	if ((err = revocation_document(x, before, &doc)))
 		return err;
-	rsp_intent(x, "%s: deny sessions issued before %s from %s", PB_REVOKE_POLICY_NAME, before,
+	rsp_intent(x, "put %s: deny sessions issued before %s from %s", PB_REVOKE_POLICY_NAME, before,
 	           in->id);
 	struct aws_error e;
 	err = aws_iam_put_role_policy(x->aws, in->role_name, PB_REVOKE_POLICY_NAME, doc, 0, &e);
@@ -242,7 +242,7 @@ static sg_err termination_protection(rsp_run *x)
 		return SG_OK;
 	}
 	struct aws_error e;
-	rsp_intent(x, "termination protection on");
+	rsp_intent(x, "turn termination protection on");
 	sg_err err = aws_ec2_set_disable_api_termination(x->aws, x->inst->id, true, 0, &e);
 	if (err && !strcmp(e.code, "UnsupportedOperation")) {
 		rsp_notef(x, "%s (%s)", spot_note, e.code); /* became Spot-like after the record */
@@ -265,7 +265,7 @@ sg_err rsp_step_preserve(rsp_run *x)
 	sg_err err;
 	if ((err = termination_protection(x)))
 		goto fail;
-	rsp_intent(x, "stop protection on");
+	rsp_intent(x, "turn stop protection on");
 	struct aws_error se;
 	aws_error_clear(&se);
 	err = aws_ec2_set_disable_api_stop(x->aws, id, true, 0, &se);
@@ -276,14 +276,14 @@ sg_err rsp_step_preserve(rsp_run *x)
 	else if (err)
 		goto fail;
 	err = SG_OK;
-	rsp_intent(x, "shutdown behaviour stop");
+	rsp_intent(x, "set shutdown behaviour stop");
 	TRY(aws_ec2_set_shutdown_behavior(x->aws, id, "stop", 0, NULL));
 	size_t k = x->inst->n_volumes;
 	const char *devices[PB_MAX_VOLUMES];
 	for (size_t i = 0; i < k; i++)
 		devices[i] = x->inst->volumes[i].device;
 	if (k) {
-		rsp_intent(x, "DeleteOnTermination=false on every volume");
+		rsp_intent(x, "set DeleteOnTermination=false on every volume");
 		TRY(aws_ec2_set_delete_on_termination(x->aws, id, devices, k, false, 0, NULL));
 	}
 	snprintf(x->note, sizeof x->note, "%s%s, shutdown=stop, %zu volume(s) kept on termination",
@@ -307,11 +307,11 @@ sg_err rsp_step_lb(rsp_run *x)
 				if (!strcmp(x->inst->targets[k].group_arn, a->target) &&
 				    !strcmp(x->inst->targets[k].id, a->arg) && x->inst->targets[k].az[0])
 					t.az = x->inst->targets[k].az;
-			rsp_intent(x, "deregistered %s:%d", a->arg, a->port);
+			rsp_intent(x, "deregister from %s:%d", a->arg, a->port);
 			err = aws_elbv2_deregister_targets(x->aws, a->target, &t, 1, 0, &e);
 			n++;
 		} else if (a->op == PB_OP_ELB_DEREGISTER) {
-			rsp_intent(x, "deregistered %s", a->arg);
+			rsp_intent(x, "deregister from %s", a->arg);
 			err = aws_elb_deregister_instances(x->aws, a->target, (const char *[]){a->arg}, 1, 0, &e);
 			n++;
 		}
@@ -356,7 +356,7 @@ static sg_err revoke_all(rsp_run *x, const char *group, bool egress, size_t *rev
 	if (err)
 		return err;
 	size_t k = 0;
-	rsp_intent(x, egress ? "revoked every egress rule" : "revoked every ingress rule");
+	rsp_intent(x, egress ? "revoke every egress rule" : "revoke every ingress rule");
 	err = aws_ec2_revoke_described_rules(
 		x->aws, group, egress,
 		aws_xml_get(r, egress ? "securityGroupInfo/item/ipPermissionsEgress"
@@ -408,7 +408,7 @@ static sg_err ensure_group(rsp_run *x, const char *vpc, const char *role, char *
 		snprintf(name, sizeof name, "ssrfguard-%s-%s", role, vpc);
 		struct aws_tag tags[] = {{"ssrfguard:role", role}, {"Name", name}};
 		char group[32] = "";
-		rsp_intent(x, "created group %s", name);
+		rsp_intent(x, "create group %s", name);
 		err = aws_ec2_create_security_group(x->aws, vpc, name,
 		                                    !strcmp(role, "open")
 		                                            ? "ssrfguard: all-open step before quarantine"
@@ -485,7 +485,7 @@ static sg_err disassociate_eips(rsp_run *x)
 {
 	for (size_t i = 0; i < x->inst->n_eips; i++) {
 		const pb_eip *e = &x->inst->eips[i];
-		rsp_intent(x, "Elastic IP %s (%s) taken off %s", e->public_ip, e->allocation_id, e->eni);
+		rsp_intent(x, "take Elastic IP %s (%s) off %s", e->public_ip, e->allocation_id, e->eni);
 		sg_err err = aws_ec2_disassociate_address(x->aws, e->association_id, 0, NULL);
 		if (err && err != SG_ERR_NOTFOUND)
 			return err;
@@ -529,13 +529,13 @@ sg_err rsp_step_isolate(rsp_run *x)
 			continue; /* done by an earlier run */
 		/* all-open first: connections become untracked, so the switch to
 		 * the rule-less group ends them instead of letting them live on */
-		if ((err = set_groups(x, eni->id, open[v], "all-open group (untrack flows)")))
+		if ((err = set_groups(x, eni->id, open[v], "move to the all-open group (untrack flows)")))
 			return err;
 		if (x->cfg->playbook.conntrack_timeouts && !conntrack_warned) {
 			/* the shortest idle timeouts AWS allows */
 			struct aws_ec2_conntrack shortest = {60, 60, 30};
 			struct aws_error ae;
-			rsp_intent(x, "shortest connection-tracking timeouts");
+			rsp_intent(x, "set the shortest connection-tracking timeouts");
 			sg_err ce = aws_ec2_set_eni_conntrack(x->aws, eni->id, &shortest, 0, &ae);
 			if (ce && !conntrack_warned) {
 				rsp_notef(x, "could not shorten connection-tracking timeouts (%s)",
@@ -544,7 +544,7 @@ sg_err rsp_step_isolate(rsp_run *x)
 			}
 		}
 		char change[128];
-		snprintf(change, sizeof change, "quarantine group %s only (was %zu group(s))", quar[v],
+		snprintf(change, sizeof change, "move to quarantine group %s only (from %zu group(s))", quar[v],
 		         eni->n_groups);
 		if ((err = set_groups(x, eni->id, quar[v], change)))
 			return err;
@@ -574,10 +574,10 @@ sg_err rsp_step_strip(rsp_run *x)
 		return SG_OK;
 	}
 	if (qp[0]) {
-		rsp_intent(x, "profile replaced by the quarantine profile");
+		rsp_intent(x, "replace the profile with the quarantine profile");
 		err = aws_ec2_replace_iip_association(x->aws, assoc, qp, 0, NULL, NULL);
 	} else {
-		rsp_intent(x, "profile disassociated");
+		rsp_intent(x, "disassociate the profile");
 		err = aws_ec2_disassociate_iip(x->aws, assoc, 0, NULL);
 	}
 	if (!err)

@@ -95,7 +95,7 @@ sg_err rsp_step_finish(rsp_run *x)
 	json_object_set_new(x->data, "plan", plan);
 	if (!x->cfg->observe && x->inst) {
 		struct aws_tag tags[] = {{"ssrfguard:status", outcome}};
-		rsp_intent(x, "final status tag");
+		rsp_intent(x, "set the final status tag");
 		err = aws_ec2_create_tags(x->aws, (const char *[]){x->inst->id}, 1, tags, 1, 0, NULL);
 		if (err)
 			return err;

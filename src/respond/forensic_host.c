@@ -27,7 +27,7 @@ static sg_err launch(rsp_run *x, const char *template_ref, const char *key)
 	struct aws_tag tags[3];
 	size_t nt = rsp_incident_tags(x, tags);
 	tags[nt++] = (struct aws_tag){"ssrfguard:role", "forensics"};
-	rsp_intent(x, "forensic instance launched from launch template %s", template_ref);
+	rsp_intent(x, "launch the forensic instance from launch template %s", template_ref);
 	if ((err = aws_ec2_run_from_template(x->aws, template_ref, token, tags, nt, 0, id, NULL)))
 		return err;
 	rsp_notef(x, "forensic instance %s launched from launch template %s", id, template_ref);

@@ -15,8 +15,9 @@
  *
  * The journal is an observer of the run's AWS client: steps call the
  * typed client (src/aws) and never record a call themselves.  Before a
- * changing call a step may say in words what it does (rsp_intent), which
- * the report shows; without it the entry names the action.
+ * changing call a step may say in words what it asks for (rsp_intent),
+ * which the report shows beside what became of it; without it the entry
+ * names the action.
  * The observer also refuses every call once the lease is lost, and in a
  * dry run (preflight) sends the changing EC2 calls with DryRun and refuses
  * the other changing calls (SG_ERR_UNSUPPORTED, journaled as such).
@@ -36,8 +37,11 @@ void rsp_journal_attach(rsp_run *x);
 /* Stop observing (the calls of a notification are not a step's). */
 void rsp_journal_detach(rsp_run *x);
 
-/* What the next changing call does, for the report ("quarantine group
- * sg-1 only").  Kept until a changing call succeeds or the step ends. */
+/* What the next changing call asks for, for the report: an intent, in
+ * the imperative ("move to quarantine group sg-1 only"), never worded as
+ * its outcome — it is journaled whether the call succeeds or fails, and
+ * the call's own result says which (pb_call_outcome: "done", "FAILED").
+ * Kept until a changing call succeeds or the step ends. */
 void rsp_intent(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Persist the current step's journal (the step stays "running"). */

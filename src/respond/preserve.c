@@ -115,7 +115,7 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		size_t nt = rsp_incident_tags(x, tags);
 		tags[nt++] = (struct aws_tag){"ssrfguard:source-instance", in->id};
 		struct aws_xml *r = NULL;
-		rsp_intent(x, "snapshots of every volume");
+		rsp_intent(x, "snapshot every volume");
 		err = aws_ec2_create_snapshots(x->aws, in->id, x->key, tags, nt, true, 0, &r, NULL);
 		if (!err) {
 			s.n = 0;
@@ -153,7 +153,7 @@ sg_err rsp_step_snapshot(rsp_run *x)
 		const char *snap = s.s[i].snap;
 		int tries = 0;
 		do { /* the new snapshot may not be visible yet */
-			rsp_intent(x, "tagged source volume and device");
+			rsp_intent(x, "tag the source volume and device");
 			err = aws_ec2_create_tags(x->aws, &snap, 1, tags, 2, 0, NULL);
 		} while (rsp_settling(x, &tries, &err));
 		if (err)
@@ -253,7 +253,7 @@ static sg_err attach_at_free_slot(rsp_run *x, forensic_view *fv, const char *fid
 	int tries = 0;
 	sg_err err;
 	do { /* the new volume may not be visible yet */
-		rsp_intent(x, "attached %s at %s", vol, slot[0]);
+		rsp_intent(x, "attach %s at %s", vol, slot[0]);
 		err = aws_ec2_attach_volume(x->aws, vol, fid, slot[0], 0, &ae);
 	} while (rsp_settling(x, &tries, &err));
 	if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {

@@ -67,7 +67,7 @@ static void restore_groups(rsp_run *x, const pb_instance *in, failures *f)
 		const char *groups[PB_MAX_GROUPS];
 		for (size_t g = 0; g < eni->n_groups; g++)
 			groups[g] = eni->groups[g];
-		rsp_intent(x, "recorded security groups restored");
+		rsp_intent(x, "restore the recorded security groups");
 		check(f, aws_ec2_set_eni_groups(x->aws, eni->id, groups, eni->n_groups, 0, &e),
 		      "ModifyNetworkInterfaceAttribute", eni->id, &e);
 	}
@@ -93,7 +93,7 @@ static void restore_profile(rsp_run *x, const pb_instance *in, failures *f)
 	aws_xml_free(rep);
 	if (!strcmp(arn, in->profile_arn))
 		return;
-	rsp_intent(x, "recorded profile restored");
+	rsp_intent(x, "restore the recorded profile");
 	if (assoc[0])
 		check(f, aws_ec2_replace_iip_association(x->aws, assoc, in->profile_arn, 0, NULL, &e),
 		      "ReplaceIamInstanceProfileAssociation", in->id, &e);
@@ -108,12 +108,12 @@ static void restore_registrations(rsp_run *x, const pb_instance *in, failures *f
 	for (size_t t = 0; t < in->n_targets; t++) {
 		const pb_target *tg = &in->targets[t];
 		struct aws_elbv2_target target = {tg->id, tg->port, tg->az[0] ? tg->az : NULL};
-		rsp_intent(x, "registration restored");
+		rsp_intent(x, "restore the registration");
 		check(f, aws_elbv2_register_targets(x->aws, tg->group_arn, &target, 1, 0, &e),
 		      "RegisterTargets", tg->group_arn, &e);
 	}
 	for (size_t l = 0; l < in->n_elbs; l++) {
-		rsp_intent(x, "registration restored");
+		rsp_intent(x, "restore the registration");
 		check(f, aws_elb_register_instances(x->aws, in->elbs[l], (const char *[]){in->id}, 1, 0, &e),
 		      "RegisterInstancesWithLoadBalancer", in->elbs[l], &e);
 	}
@@ -158,7 +158,7 @@ static size_t restore_eips(rsp_run *x, const pb_instance *in, failures *f, kept 
 	for (size_t i = 0; i < in->n_eips; i++) {
 		const pb_eip *ip = &in->eips[i];
 		struct aws_error e;
-		rsp_intent(x, "Elastic IP %s back on %s", ip->public_ip, ip->eni);
+		rsp_intent(x, "put Elastic IP %s back on %s", ip->public_ip, ip->eni);
 		sg_err rc = aws_ec2_associate_address(x->aws, ip->allocation_id, ip->eni, ip->private_ip,
 		                                      0, &e);
 		bool here = !rc;
@@ -198,7 +198,7 @@ static void restore_settings(rsp_run *x, const pb_instance *in, failures *f, kep
 	struct aws_error e;
 	if (in->hop_limit > 1) {
 		struct aws_ec2_metadata_options mo = {.hop_limit = in->hop_limit};
-		rsp_intent(x, "hop limit %d restored", in->hop_limit);
+		rsp_intent(x, "restore hop limit %d", in->hop_limit);
 		check(f, aws_ec2_modify_metadata_options(x->aws, in->id, &mo, 0, NULL, &e),
 		      "ModifyInstanceMetadataOptions", in->id, &e);
 	} else if (!in->hop_limit)
@@ -206,17 +206,18 @@ static void restore_settings(rsp_run *x, const pb_instance *in, failures *f, kep
 	keep(k, "HttpTokens stays required (IMDSv2 only%s)",
 	     strcmp(in->http_tokens, "required") ? ", was optional" : "");
 	if (!in->spot) { /* Spot instances never got termination protection */
-		rsp_intent(x, "termination protection %s, as recorded", in->termination_protection ? "on" : "off");
+		rsp_intent(x, "set termination protection %s, as recorded",
+		           in->termination_protection ? "on" : "off");
 		check(f, aws_ec2_set_disable_api_termination(x->aws, in->id, in->termination_protection, 0, &e),
 		      "ModifyInstanceAttribute disableApiTermination", in->id, &e);
 	}
-	rsp_intent(x, "stop protection %s, as recorded", in->stop_protection ? "on" : "off");
+	rsp_intent(x, "set stop protection %s, as recorded", in->stop_protection ? "on" : "off");
 	sg_err rc = aws_ec2_set_disable_api_stop(x->aws, in->id, in->stop_protection, 0, &e);
 	if (rc && rsp_stop_protection_unsupported(rc, &e))
 		rc = SG_OK; /* never set by preserve either */
 	check(f, rc, "ModifyInstanceAttribute disableApiStop", in->id, &e);
 	if (in->shutdown_behavior[0]) {
-		rsp_intent(x, "shutdown behaviour %s, as recorded", in->shutdown_behavior);
+		rsp_intent(x, "set shutdown behaviour %s, as recorded", in->shutdown_behavior);
 		check(f, aws_ec2_set_shutdown_behavior(x->aws, in->id, in->shutdown_behavior, 0, &e),
 		      "ModifyInstanceAttribute instanceInitiatedShutdownBehavior", in->id, &e);
 	} else
@@ -227,7 +228,7 @@ static void restore_settings(rsp_run *x, const pb_instance *in, failures *f, kep
 		if (in->volumes[i].delete_on_termination)
 			devices[n++] = in->volumes[i].device;
 	if (n) {
-		rsp_intent(x, "DeleteOnTermination=true on %zu volume(s), as recorded", n);
+		rsp_intent(x, "set DeleteOnTermination=true on %zu volume(s), as recorded", n);
 		check(f, aws_ec2_set_delete_on_termination(x->aws, in->id, devices, n, true, 0, &e),
 		      "ModifyInstanceAttribute blockDeviceMapping", in->id, &e);
 	}
@@ -267,7 +268,7 @@ static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f)
 		/* none shown now: never configured, the defaults hold */
 		if ((!recorded && !cur.tcp_established_s) || !memcmp(&cur, &was, sizeof cur))
 			continue;
-		rsp_intent(x, "%s connection-tracking timeouts %d/%d/%d s, %s%s", eni->id,
+		rsp_intent(x, "set %s connection-tracking timeouts %d/%d/%d s, %s%s", eni->id,
 		           was.tcp_established_s, was.udp_stream_s, was.udp_s,
 		           recorded ? "as recorded" : "the defaults for ", recorded ? "" : in->instance_type);
 		if (!check(f, aws_ec2_set_eni_conntrack(x->aws, eni->id, &was, 0, &e),
@@ -294,14 +295,14 @@ static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
 	bool standby = !strcmp(aws_xml_str_or(m, "LifecycleState", ""), "Standby");
 	aws_xml_free(rep);
 	if (standby) { /* put there by --asg-standby */
-		rsp_intent(x, "out of Standby in its group");
+		rsp_intent(x, "take it out of Standby in its group");
 		check(f, aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
 		      "ExitStandby", in->asg, &e);
 		return;
 	}
 	if (inside)
 		return;
-	rsp_intent(x, "attached back to its group");
+	rsp_intent(x, "attach it back to its group");
 	check(f, aws_asg_attach_instances(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
 	      "AttachInstances", in->asg, &e);
 }
@@ -339,7 +340,7 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 	failures fails = {0};
 	struct aws_error e;
 	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
-	rsp_intent(x, "status tag released");
+	rsp_intent(x, "set the status tag to released");
 	if (check(&fails, aws_ec2_create_tags(x->aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
 	          "CreateTags", in->id, &e)) {
 		snprintf(msg, msglen, "%s released, but its status tag was not set: %s; the tag still "

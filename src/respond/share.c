@@ -82,7 +82,7 @@ static sg_err copy_under_key(rsp_run *x, const char *src, const char *key, char 
 	char desc[128], id[32];
 	snprintf(desc, sizeof desc, "ssrfguard %s evidence %s for account %s", x->key, src,
 	         x->cfg->playbook.share_account);
-	rsp_intent(x, "copied %s under %s", src, key);
+	rsp_intent(x, "copy %s under %s", src, key);
 	if ((err = aws_ec2_copy_snapshot(x->aws, src, key, desc, tags, 3, 0, id, NULL)))
 		return err;
 	snprintf(copy, PB_ID_MAX, "%s", id);
@@ -122,7 +122,7 @@ static sg_err share_once(rsp_run *x, const char *snap)
 	sg_err err = aws_ec2_snapshot_shared_with(x->aws, snap, x->cfg->playbook.share_account, &shared, NULL);
 	if (err || shared)
 		return err;
-	rsp_intent(x, "shared %s with account %s", snap, x->cfg->playbook.share_account);
+	rsp_intent(x, "share %s with account %s", snap, x->cfg->playbook.share_account);
 	return aws_ec2_share_snapshot(x->aws, snap, x->cfg->playbook.share_account, 0, NULL);
 }
 

@@ -107,7 +107,7 @@ static sg_err discard(rsp_run *x, const char *snap, const char *vol)
 			return err;
 	}
 	struct aws_error e;
-	rsp_intent(x, "errored evidence volume %s deleted (the snapshot is kept)", vol);
+	rsp_intent(x, "delete the errored evidence volume %s (the snapshot is kept)", vol);
 	sg_err err = aws_ec2_delete_volume(x->aws, vol, 0, &e);
 	if (err == SG_ERR_NOTFOUND)
 		err = SG_OK; /* gone already (a rerun) */
@@ -119,7 +119,7 @@ static sg_err discard(rsp_run *x, const char *snap, const char *vol)
 			json_object_set_new(it, "deleted", json_boolean(err == SG_OK));
 	if (err) {
 		struct aws_tag t = {"ssrfguard:state", "error"};
-		rsp_intent(x, "errored evidence volume %s tagged", vol);
+		rsp_intent(x, "tag the errored evidence volume %s", vol);
 		aws_ec2_create_tags(x->aws, &vol, 1, &t, 1, 0, NULL);
 		rsp_notef(x, "errored volume %s not deleted (%s): left tagged ssrfguard:state=error", vol,
 		          e.code[0] ? e.code : sg_strerror(err));
@@ -149,7 +149,7 @@ static sg_err create(rsp_run *x, const rsp_volume_want *w, int attempt, char vol
 		.tags = tags,
 		.ntags = nt,
 	};
-	rsp_intent(x, "evidence volume created in the forensic AZ");
+	rsp_intent(x, "create an evidence volume in the forensic AZ");
 	if ((err = aws_ec2_create_volume(x->aws, &spec, 0, id, NULL)))
 		return err;
 	snprintf(vol, PB_ID_MAX, "%s", id);

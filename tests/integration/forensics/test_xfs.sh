@@ -21,12 +21,11 @@ out=$WORK/out
 expect_findings xfs "$out/report.json" "$EXPECTED_CHANGES"
 check "xfs: method is the read-only loop mount" test "$(jget "$out/report.json" 'r["evidence"][0]["filesystems"][0]["method"]')" == xfs-readonly-loop-mount
 check "xfs: the report says deleted files are invisible" grep -q "deleted files" "$out/report.md"
-check "xfs: the report says why orphans are not listed (libtsk has no XFS)" $PY - "$out/report.json" "$out/report.md" <<'PYEOF'
+check "xfs: the report says what it cannot see (deleted files), and that orphans are read raw" $PY - "$out/report.json" <<'PYEOF'
 import json, sys
 fs = json.load(open(sys.argv[1]))["evidence"][0]["filesystems"][0]
-said = [c for c in fs["cannot_see"] if c.startswith("orphans not listed for XFS: libtsk ")]
-assert len(said) == 1 and "has no XFS support" in said[0] and "unlinked while open" in said[0], fs["cannot_see"]
-assert "orphans not listed for XFS: libtsk" in open(sys.argv[2]).read()
+said = [c for c in fs["cannot_see"] if c.startswith("deleted files: ")]
+assert len(said) == 1 and "orphan inodes read raw" in said[0], fs["cannot_see"]
 PYEOF
 check "xfs: clean log reported clean" test "$(jget "$out/report.json" 'r["evidence"][0]["filesystems"][0]["journal"]')" == clean
 check "xfs: acquisition hash equals sha256sum" test "$(jget "$out/report.json" 'r["evidence"][0]["sha256"]')" == "$(sha256sum "$evil" | cut -d' ' -f1)"
@@ -63,6 +62,68 @@ check "xfs: the capability is of special interest" test \
   "$(jget "$WORK/out-xa/report.json" '[f["interest"] for f in r["evidence"][0]["findings"] if f["path"] == "/usr/bin/helper"][0]' | grep -ci capab)" -ge 1
 check "xfs: the symlink's own attribute, not its target's" \
   bash -c "grep '\"path\":\"/usr/lib/libx.so.1\"' '$WORK/out-xa/xa.img/manifest.jsonl' | grep -q '\"xattrs\":\"\"'"
+
+# orphan inodes: a miner unlinked while it ran (this shell holds it open),
+# imaged while the file system is frozen (metadata in place, log clean), as
+# a snapshot of the running instance would be; the mount cannot show it, the
+# AGI's unlinked list holds it: listed, hashed and scanned by YARA
+cp --sparse=always "$img" "$WORK/orph.img"
+mount_rw "$WORK/orph.img" "$WORK/mnt-o"
+ino=$($PY - "$WORK/mnt-o/tmp/kdevtmpfsi" "$WORK/xorph.sha" <<'PYEOF'
+import hashlib, os, sys
+data = os.urandom(200000) + (b"\nexec ./kdevtmpfsi -o stratum+tcp://pool.minexmr.example:4444 -u "
+       b"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+       b" -a rx/0\n") + os.urandom(100000)
+with open(sys.argv[1], "wb") as f:
+    f.write(data)
+    os.fsync(f.fileno())
+open(sys.argv[2], "w").write(hashlib.sha256(data).hexdigest())
+print(os.stat(sys.argv[1]).st_ino)
+PYEOF
+)
+# and a log of 300 scattered 4 KiB writes: too many extents for the inode,
+# its map is a B+tree
+ino2=$($PY - "$WORK/mnt-o/tmp/.cache" "$WORK/xorph2.sha" <<'PYEOF'
+import hashlib, os, sys
+with open(sys.argv[1], "wb") as f:
+    for i in range(300):
+        f.seek(i * 65536)
+        f.write(os.urandom(4096))
+    os.fsync(f.fileno())
+open(sys.argv[2], "w").write(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())
+print(os.stat(sys.argv[1]).st_ino)
+PYEOF
+)
+exec 7<"$WORK/mnt-o/tmp/kdevtmpfsi" 8<"$WORK/mnt-o/tmp/.cache"
+rm "$WORK/mnt-o/tmp/kdevtmpfsi" "$WORK/mnt-o/tmp/.cache"
+xfs_freeze -f "$WORK/mnt-o"
+cp --sparse=always "$WORK/orph.img" "$WORK/orph-snap.img"
+xfs_freeze -u "$WORK/mnt-o"
+exec 7<&- 8<&-
+unmount "$WORK/mnt-o"
+check "test image: the scattered log's extent map is a B+tree" bash -c \
+  "xfs_db -r -c 'inode $ino2' -c 'p core.format' '$WORK/orph-snap.img' | grep -q btree"
+agno=$(xfs_db -r -c "convert inode $ino agno" "$WORK/orph-snap.img" | sed 's/.*(\(.*\))/\1/')
+agino=$(xfs_db -r -c "convert inode $ino agino" "$WORK/orph-snap.img" | sed 's/.*(\(.*\))/\1/')
+check "test image: the AGI's unlinked list holds the miner's inode" bash -c \
+  "xfs_db -r -c 'agi $agno' -c 'p unlinked' '$WORK/orph-snap.img' | grep -Eq '[0-9]+:$agino( |\$)'"
+"$SG" forensics examine --device "$WORK/orph-snap.img" --out "$WORK/out-orph" --no-device-hash >/dev/null \
+  || fail "examine of an XFS with an orphan exited $?"
+check "xfs orphan inode: listed, deleted, its content hashed" grep -q \
+  "\"path\":\"/\$OrphanFiles/OrphanFile-$ino\",\"fs\":0,\"inode\":$ino,\"type\":\"file\",\"size\":300[0-9]*,.*\"deleted\":true,\"sha256\":\"$(cat "$WORK/xorph.sha")\".*\"note\":\"orphan inode" \
+  "$WORK/out-orph/orph-snap.img/manifest.jsonl"
+check "xfs orphan inode with a B+tree extent map: hashed (holes as zeros)" grep -q \
+  "\"path\":\"/\$OrphanFiles/OrphanFile-$ino2\",.*\"deleted\":true,\"sha256\":\"$(cat "$WORK/xorph2.sha")\"" \
+  "$WORK/out-orph/orph-snap.img/manifest.jsonl"
+check "xfs orphan inode: YARA matched it, complete" $PY - "$WORK/out-orph/report.json" "$ino" <<'PYEOF'
+import json, sys
+ev = json.load(open(sys.argv[1]))["evidence"][0]
+y = ev["yara"]
+m = [m for m in y["matches"] if m["path"] == "/$OrphanFiles/OrphanFile-" + sys.argv[2]]
+assert len(m) == 1 and m[0]["orphan"] and m[0]["class"] == "deleted_in_image", y["matches"]
+assert [x["namespace"] + "." + x["rule"] for x in m[0]["rules"]] == ["miners.miner_stratum_launcher"], m
+assert y["orphans"] == 2 and y["status"] == "complete" and ev["status"] == "complete", (y, ev["status"])
+PYEOF
 
 # a dirty log: write, then shut the file system down without flushing
 mount_rw "$evil" "$WORK/mnt2"

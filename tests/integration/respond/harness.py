@@ -410,6 +410,20 @@ def fingerprint(st, inc):
     return f
 
 
+# A journaled change is written before its call, so it says what was asked,
+# never what happened ("attach vol-… at /dev/sdf", not "attached"): the
+# call's result says that.  Its first word is one of these verbs, or the
+# API action itself when the step gave no words (CreateTags).
+INTENT_VERBS = {"allow", "attach", "copy", "create", "delete", "deregister", "detach",
+                "disassociate", "dry", "enter", "launch", "move", "put", "replace", "restore",
+                "revoke", "send", "set", "share", "snapshot", "swap", "tag", "take", "turn"}
+
+
+def intent_worded(change):
+    w = change.split(" ", 1)[0]
+    return w in INTENT_VERBS or re.fullmatch(r"(?:[A-Z][a-z0-9]+){2,}", w) is not None
+
+
 def report_ok(workdir, inc, want_outcome="contained"):
     p = report_path(workdir, inc)
     if not check(os.path.exists(p), f"{inc}: report {p} written"):
@@ -421,11 +435,14 @@ def report_ok(workdir, inc, want_outcome="contained"):
                 errs = [c.get("error") for c in s.get("calls", []) if c.get("error")]
                 print(f"  step {s['name']}: {s['state']}: {s.get('result')} {errs[-3:]}", flush=True)
     md = report_path(workdir, inc, "md")
-    check(os.path.exists(md) and "Timeline of AWS calls" in open(md).read(), f"{inc}: Markdown timeline")
+    check(os.path.exists(md) and "| change asked | result |" in open(md).read(), f"{inc}: Markdown timeline")
     names = [s["name"] for s in r["steps"]]
     check(names[0] == "record" and names[-1] == "finish" and len(names) == 13, f"{inc}: steps {names}")
     for s in r["steps"]:
         for c in s.get("calls", []):
             if "error" not in c and c["api"].split(":")[0] not in ("ssm",):
                 check(c.get("request_id"), f"{inc}: {c['api']} without request id")
+            if c.get("change"):
+                check(intent_worded(c["change"]), f"{inc}: {c['api']}'s change is not worded as "
+                      f"an intent: {c['change']!r}")
     return r

@@ -119,5 +119,25 @@ TEST(orphan_match_shows_its_inode)
 	json_decref(r);
 }
 
+/* A match on a deleted file read from its freed MFT record: "deleted"
+ * beside its name, and the deleted files counted beside the orphans. */
+TEST(deleted_match_says_deleted)
+{
+	json_t *r = json_pack(
+		"{s:[{s:s,s:s,s:{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:[{s:s,s:i,s:b,s:b,s:s,s:[{s:s,s:s}]}]}}]}",
+		"evidence", "label", "vol-1", "status", "complete", "yara", "scope", "changed",
+		"status", "complete", "selected", 4, "orphans", 1, "deleted", 2, "scanned", 4, "bytes", 9,
+		"matches", "path", "/inetpub/wwwroot/cmd.aspx", "inode", 70, "deleted", 1, "orphan", 0,
+		"class", "deleted_in_image", "rules", "namespace", "webshells", "rule", "w");
+	sg_buf md = {0};
+	const char *t = markdown(r, &md);
+	CHECKF(strstr(t, "| ` /inetpub/wwwroot/cmd.aspx ` (deleted, inode 70) | deleted\\_in\\_image "
+	                 "| **webshells.w** |") != NULL, "%s", t);
+	CHECKF(strstr(t, "4 of 4 selected files scanned (1 orphan inode, 2 deleted files), 9 bytes") !=
+	       NULL, "%s", t);
+	sg_buf_free(&md);
+	json_decref(r);
+}
+
 TEST_MAIN(deleted_entries_listed_and_escaped, evidence_text_escaped_as_the_incident_report_does,
-          orphan_match_shows_its_inode)
+          orphan_match_shows_its_inode, deleted_match_says_deleted)

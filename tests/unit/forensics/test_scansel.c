@@ -37,6 +37,12 @@ TEST(without_a_baseline)
 		       cases[i].path, got ? got : "(null)");
 	}
 	CHECK(!why("/var/www/html/x.php", FX_T_FILE, 0644, 1));   /* deleted: no content */
+	fx_entry kept = {.path = "/var/www/html/x.php", .path_len = 19, .type = FX_T_FILE,
+	                 .mode = 0644, .deleted = 1, .data_kept = 1};
+	CHECK_STR(fx_scan_unbaselined(&kept), "writable place"); /* as if it were live */
+	kept.path = "/etc/cron.d/x";
+	kept.path_len = 13;
+	CHECK(!fx_scan_unbaselined(&kept)); /* a deleted cron file runs nothing */
 	CHECK(!why("/var/www/html/x.php", FX_T_LINK, 0777, 0));   /* never through a symlink */
 	CHECK(!why("/var/www/html", FX_T_DIR, 0755, 0));
 }
@@ -45,12 +51,18 @@ TEST(with_a_baseline)
 {
 	fx_entry live = {.path = "/a", .path_len = 2, .type = FX_T_FILE};
 	fx_entry gone = {.path = "/a", .path_len = 2, .type = FX_T_FILE, .deleted = 1};
+	fx_entry kept = {.path = "/a", .path_len = 2, .type = FX_T_FILE, .deleted = 1,
+	                 .data_kept = 1};
 	fx_entry link = {.path = "/a", .path_len = 2, .type = FX_T_LINK};
 	for (int c = 0; c < FX_C__COUNT; c++) {
 		fx_finding f = {.cls = (fx_class)c, .cur = &live};
 		int want = c == FX_C_ADDED || c == FX_C_MODIFIED || c == FX_C_TIMESTOMPED ||
-		           c == FX_C_TYPE_CHANGED || c == FX_C_MOVED || c == FX_C_UNVERIFIED;
+		           c == FX_C_TYPE_CHANGED || c == FX_C_MOVED || c == FX_C_UNVERIFIED ||
+		           c == FX_C_DELETED_IN_IMAGE;
 		CHECKF(fx_scan_finding(&f) == want, "%s", fx_class_name((fx_class)c));
+		f.cur = &kept;
+		CHECKF(fx_scan_finding(&f) == want, "%s of a deleted file whose data is kept",
+		       fx_class_name((fx_class)c));
 		f.cur = &gone;
 		CHECKF(!fx_scan_finding(&f), "%s of a deleted name", fx_class_name((fx_class)c));
 		f.cur = &link;
@@ -74,6 +86,14 @@ TEST(orphans)
 	fx_entry live = {.path = "/tmp/x", .path_len = 6, .type = FX_T_FILE};
 	CHECK(!fx_scan_orphan(&live));
 	CHECK(!fx_scan_orphan(NULL));
+	CHECK(fx_scan_content(&live));
+	CHECK(!fx_scan_content(&gone));
+	gone.data_kept = 1; /* an NTFS deleted file still in its freed MFT record */
+	CHECK(fx_scan_content(&gone));
+	CHECK(!fx_scan_orphan(&gone)); /* chosen as live files are, not in every scope */
+	gone.type = FX_T_LINK;
+	CHECK(!fx_scan_content(&gone));
+	CHECK(!fx_scan_content(NULL));
 }
 
 TEST_MAIN(without_a_baseline, with_a_baseline, orphans)

@@ -302,7 +302,11 @@ TEST(markdown_escapes_hostile_values)
 		"\"calls\":[{\"at\":2000,\"ms\":1,\"api\":\"x:Y\",\"target\":\"t\",\"request_id\":\"r\",\"change\":null},"
 		"{\"at\":1000,\"ms\":1,\"api\":\"x:Z\",\"target\":\"t\",\"request_id\":\"q\",\"change\":\"c\",\"error\":\"E\"},"
 		"{\"at\":3000,\"ms\":1,\"api\":\"x:W\",\"target\":\"t\",\"request_id\":\"w\",\"change\":null,"
-		"\"repeats\":7,\"last_at\":9000}]}]}";
+		"\"repeats\":7,\"last_at\":9000},"
+		"{\"at\":4000,\"ms\":1,\"api\":\"ec2:AttachVolume\",\"target\":\"i\",\"request_id\":\"a\","
+		"\"change\":\"attach vol-1 at /dev/sdf\"},"
+		"{\"at\":5000,\"ms\":1,\"api\":\"ec2:CreateTags\",\"target\":\"vol-1\",\"request_id\":\"\","
+		"\"change\":\"tag vol-1\",\"error\":\"T\",\"outcome_unknown\":true}]}]}";
 	char *md = NULL, msg[100];
 	CHECK_INT(pb_report_markdown(doc, strlen(doc), &md, msg, sizeof msg), SG_OK);
 	if (md) {
@@ -314,7 +318,10 @@ TEST(markdown_escapes_hostile_values)
 		/* timeline in time order: the failed call at 1000 comes first */
 		char *z = strstr(md, "x:Z"), *y = strstr(md, "x:Y");
 		CHECK(z && y && z < y);
-		CHECK(strstr(md, "FAILED: E") != NULL);
+		CHECK(strstr(md, "| change asked | result |") != NULL);
+		CHECK(strstr(md, "| c | FAILED: E |") != NULL); /* asked for, not done */
+		CHECK(strstr(md, "| attach vol-1 at /dev/sdf | done |") != NULL);
+		CHECK(strstr(md, "| tag vol-1 | FAILED (outcome unknown): T |") != NULL);
 		CHECK(strstr(md, "ok (polled 7 times, until 1970-01-01 00:00:09.000Z)") != NULL);
 	}
 	free(md);

@@ -18,7 +18,6 @@
 #include "respond/queue.h"
 #include "test.h"
 
-#define Q(name) "https://sqs.us-east-1.amazonaws.com/123456789012/" name
 #define WEB1 "i-0a1b2c3d4e5f60001"
 #define WEB2 "i-0a1b2c3d4e5f60002"
 #define DELIVERY(n) "{\"detector\":\"web-a\",\"incident\":" #n ",\"instance_id\":\"" WEB1 "\"," \
@@ -29,6 +28,8 @@
 static struct logcap logs;
 static char store_path[256];
 static respond_config rcfg;
+/* The case's own queue and its dead-letter queue (use_queue). */
+static char queue_name[64], dead_name[80], queue_url[160];
 
 static void log_fn(void *ctx, const char *level, const char *message)
 {
@@ -92,10 +93,24 @@ static void setup(void)
 	respond_config_default(&rcfg);
 	rcfg.store_path = store_path;
 	rcfg.log = log_fn;
-	emu_do("POST", "/seed",
-	       "{\"sqs_queues\": [{\"QueueName\": \"incidents-dlq\"},"
-	       "{\"QueueName\": \"incidents\", \"Attributes\": {\"RedrivePolicy\": \"{\\\"deadLetterTargetArn\\\": "
-	       "\\\"arn:aws:sqs:us-east-1:123456789012:incidents-dlq\\\", \\\"maxReceiveCount\\\": 2}\"}}]}");
+}
+
+/* Each case polls a queue of its own, NAME, with dead-letter queue
+ * NAME-dlq after 2 receives.  A stopped intake's long poll, ended on the
+ * client's side, may still be answered by SQS until its WaitTimeSeconds:
+ * on a shared queue it would take the next case's first message and hide
+ * it for the last case's visibility timeout (respond_queue_stop). */
+static void use_queue(const char *name)
+{
+	snprintf(queue_name, sizeof queue_name, "%s", name);
+	snprintf(dead_name, sizeof dead_name, "%s-dlq", name);
+	snprintf(queue_url, sizeof queue_url, "https://sqs.us-east-1.amazonaws.com/123456789012/%s", name);
+	char seed[600];
+	snprintf(seed, sizeof seed,
+	         "{\"sqs_queues\": [{\"QueueName\": \"%s\"}, {\"QueueName\": \"%s\", \"Attributes\": "
+	         "{\"RedrivePolicy\": \"{\\\"deadLetterTargetArn\\\": \\\"arn:aws:sqs:us-east-1:123456789012:%s"
+	         "\\\", \\\"maxReceiveCount\\\": 2}\"}}]}", dead_name, name, dead_name);
+	emu_do("POST", "/seed", seed);
 }
 
 static size_t queue_depth(const char *name)
@@ -135,7 +150,7 @@ static size_t incidents(int state)
 
 static bool main_queue_empty(void)
 {
-	return queue_depth("incidents") == 0;
+	return queue_depth(queue_name) == 0;
 }
 
 static bool refused_logged(void)
@@ -149,7 +164,7 @@ static void enqueue_as(const char *iid, const char *body)
 {
 	struct aws_client *c = iid ? client_of(iid) : client();
 	struct aws_error e;
-	CHECKF(aws_sqs_send(c, Q("incidents"), body, NULL, NULL, NULL, &e) == SG_OK, "send: %s",
+	CHECKF(aws_sqs_send(c, queue_url, body, NULL, NULL, NULL, &e) == SG_OK, "send: %s",
 	       e.message);
 	aws_client_free(c);
 }
@@ -173,7 +188,8 @@ static const char *finding(const char *type, const char *resource, int severity)
 
 TEST(detector_incidents_once_each)
 {
-	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 30,
+	use_queue("detector");
+	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 30,
 	                           .wait_s = 1};
 	pb_gd_config_default(&qc.guardduty);
 	respond_queue *q = NULL;
@@ -194,7 +210,8 @@ TEST(detector_incidents_once_each)
 
 TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
 {
-	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 1,
+	use_queue("poison");
+	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 1,
 	                           .wait_s = 1};
 	pb_gd_config_default(&qc.guardduty);
 	respond_queue *q = NULL;
@@ -205,7 +222,7 @@ TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
 	/* received twice (maxReceiveCount 2), then the next receive redrives it */
 	CHECK(wait_for(main_queue_empty, 15));
 	respond_queue_stop(q);
-	CHECK_INT(queue_depth("incidents-dlq"), 1);
+	CHECK_INT(queue_depth(dead_name), 1);
 	CHECK(strstr(logs.all.p, "(receive 1) refused") != NULL);
 	CHECK(strstr(logs.all.p, "detector incident refused") != NULL);
 }
@@ -234,12 +251,13 @@ static bool three_senders_refused(void)
  * delivery naming it nor by a forged GuardDuty event. */
 TEST(a_sender_reports_only_itself)
 {
-	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 30,
+	use_queue("senders");
+	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 30,
 	                           .wait_s = 1};
 	pb_gd_config_default(&qc.guardduty);
 	respond_queue *q = NULL;
 	char msg[512];
-	size_t before = incidents(-1), dead = queue_depth("incidents-dlq");
+	size_t before = incidents(-1);
 	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
 	enqueue_as(WEB2, DELIVERY(9));   /* web-2 names web-1 */
 	enqueue(DELIVERY(10));           /* an IAM user is no instance's session either */
@@ -262,7 +280,7 @@ TEST(a_sender_reports_only_itself)
 	CHECK(strstr(logs.all.p, "detector incident about " WEB1 " from AIDA") != NULL);
 	CHECKF(strstr(logs.all.p, "GuardDuty-shaped event from AROA") != NULL, "%s", logs.all.p);
 	CHECK(strstr(logs.all.p, ":" WEB2 " refused: EventBridge sends as its service") != NULL);
-	CHECK_INT(queue_depth("incidents-dlq"), dead + 3);   /* left for the dead-letter policy */
+	CHECK_INT(queue_depth(dead_name), 3);   /* left for the dead-letter policy */
 	CHECK(strstr(logs.all.p, "refused for its sender (6 so far)") != NULL);
 }
 
@@ -299,10 +317,11 @@ static void post_event(const char *body)
 TEST(guardduty_findings_through_eventbridge)
 {
 	/* the rule of docs/fleet.md, put with botocore as an operator would */
+	use_queue("findings");
 	char cmd[512];
-	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s incidents", getenv("GUARDDUTY_RULE"));
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s", getenv("GUARDDUTY_RULE"), queue_name);
 	CHECK_INT(system(cmd), 0);
-	respond_queue_config qc = {.queue_url = Q("incidents"), .rcfg = &rcfg, .visibility_s = 30,
+	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 30,
 	                           .wait_s = 1};
 	pb_gd_config_default(&qc.guardduty);
 	respond_queue *q = NULL;

@@ -6,8 +6,9 @@
         [--tls-port 4443 --tls-cert cert.pem --tls-key key.pem] [--ready-file F]
 
 Prints one line "emulator ready aws=URL imds=URL [tls=URL]" when it serves,
-then serves until SIGTERM/SIGINT.  Port 0 picks a free port (read the ready
-line or --ready-file).  Run it only inside tests/netns-run.  See docs/emulator.md.
+then serves until SIGTERM/SIGINT, or until the process that started it ends.
+Port 0 picks a free port (read the ready line or --ready-file).  Run it only
+inside tests/netns-run.  See docs/emulator.md.
 """
 import argparse
 import json
@@ -20,6 +21,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+PARENT = os.getppid()    # read before the slow imports below: see end_with_parent
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -185,6 +188,21 @@ def _serve(srv):
     return t
 
 
+def end_with_parent():
+    """SIGTERM when the process that started this one ends, however it ends
+    (meson's timeout, SIGKILL, an exception before its cleanup): a harness
+    never leaves an emulator behind.  prctl(PR_SET_PDEATHSIG) fires when
+    the parent *thread* that started this process exits, so start the
+    emulator from a thread that outlives it.  False if the parent is
+    already gone (it ended during the imports)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    return os.getppid() == PARENT
+
+
 def _url(scheme, srv):
     host, port = srv.server_address[:2]
     if ":" in host:
@@ -209,6 +227,9 @@ def main(argv=None):
     if os.environ.get("SSRFGUARD_IN_NETNS") != "1":
         sys.stderr.write("emulator: refusing to run outside tests/netns-run (a loopback-only namespace)\n")
         return 2
+    if not end_with_parent():
+        sys.stderr.write("emulator: the process that started me has ended\n")
+        return 1
 
     world = World()
     for path in a.seed:

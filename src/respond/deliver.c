@@ -13,20 +13,14 @@
 
 #include "aws/http.h"
 #include "aws/sqs.h"
+#include "common/clock.h"
 #include "common/escape.h"
 #include "logging/logging.h"
 #include "playbook/sign.h"
-
-#define DELIVER_KEY_MAX 1024
 #include "respond/respond.h"
 #include "store/store.h"
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define DELIVER_KEY_MAX 1024
 
 __attribute__((format(printf, 3, 4)))
 static void say(const respond_deliver_config *cfg, const char *level, const char *fmt, ...)
@@ -132,7 +126,7 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 			json_decref(d);
 			attempts = row.attempts;
 			store_step_free(&row);
-			if (done || now_ms() < next)
+			if (done || sg_wall_ms() < next)
 				continue;
 		}
 		store_attempt *att = NULL;
@@ -174,7 +168,7 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 				back *= 2;
 			if (back > maxb)
 				back = maxb;
-			d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(now_ms() + back));
+			d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(sg_wall_ms() + back));
 			c.to = "retry";
 			c.reason = "not acknowledged; will retry";
 			say(cfg, "warning", "INC-%lld: %s (retry in %u ms)", (long long)inc->id, err, back);

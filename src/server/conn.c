@@ -23,6 +23,7 @@
  *    the connections dropped for a deadline. */
 #include "server/srv_int.h"
 
+#include "common/clock.h"
 #include "common/list.h"
 
 #include <errno.h>
@@ -63,13 +64,6 @@ struct conns {
 	int64_t last_log_ms;
 	uint64_t dropped, evicted, pauses, pauses_unlogged;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- listeners: pause and resume ---- */
 
@@ -119,7 +113,7 @@ static int evict_idle(struct conns *c)
 
 static void log_pause(struct conns *c, const char *why, int err)
 {
-	int64_t now = mono_ms();
+	int64_t now = sg_mono_ms();
 	c->pauses++;
 	if (c->last_log_ms && now - c->last_log_ms < CONN_LOG_EVERY_MS) {
 		c->pauses_unlogged++;

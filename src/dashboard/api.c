@@ -123,13 +123,13 @@ static sg_err count_total(store *st, dash_total *cache, int64_t newest, int64_t 
 		store_incidents_free(top, n);
 	}
 	int64_t now = sg_mono_ms();
-	if (cache->at_ms && cache->newest == newest && now - cache->at_ms < DASH_TOTAL_STALE_MS) {
+	if (cache->counted && cache->newest == newest && now - cache->at_ms < DASH_TOTAL_STALE_MS) {
 		*total = cache->total;
 		return SG_OK;
 	}
 	sg_err err = store_count(st, -1, total);
 	if (!err)
-		*cache = (dash_total){.newest = newest, .total = *total, .at_ms = now ? now : 1};
+		*cache = (dash_total){.counted = true, .newest = newest, .total = *total, .at_ms = now};
 	return err;
 }
 

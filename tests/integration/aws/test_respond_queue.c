@@ -113,6 +113,18 @@ static void use_queue(const char *name)
 	emu_do("POST", "/seed", seed);
 }
 
+/* The intake on the case's queue (use_queue), long polls of 1 s. */
+static respond_queue *start_intake(int visibility_s)
+{
+	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg,
+	                           .visibility_s = visibility_s, .wait_s = 1};
+	pb_gd_config_default(&qc.guardduty);
+	respond_queue *q = NULL;
+	char msg[512];
+	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	return q;
+}
+
 static size_t queue_depth(const char *name)
 {
 	json_t *s = emu("GET", "/state", NULL);
@@ -189,12 +201,7 @@ static const char *finding(const char *type, const char *resource, int severity)
 TEST(detector_incidents_once_each)
 {
 	use_queue("detector");
-	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 30,
-	                           .wait_s = 1};
-	pb_gd_config_default(&qc.guardduty);
-	respond_queue *q = NULL;
-	char msg[512];
-	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	respond_queue *q = start_intake(30);
 	enqueue_as(WEB1, DELIVERY(7));
 	enqueue_as(WEB1, DELIVERY(7));   /* the detector's retry: the same incident again */
 	enqueue_as(WEB1, DELIVERY(8));
@@ -211,12 +218,7 @@ TEST(detector_incidents_once_each)
 TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
 {
 	use_queue("poison");
-	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 1,
-	                           .wait_s = 1};
-	pb_gd_config_default(&qc.guardduty);
-	respond_queue *q = NULL;
-	char msg[512];
-	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	respond_queue *q = start_intake(1);
 	enqueue("{\"detector\": \"web-a\"");
 	CHECK(wait_for(refused_logged, 10));
 	/* received twice (maxReceiveCount 2), then the next receive redrives it */
@@ -252,13 +254,8 @@ static bool three_senders_refused(void)
 TEST(a_sender_reports_only_itself)
 {
 	use_queue("senders");
-	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 30,
-	                           .wait_s = 1};
-	pb_gd_config_default(&qc.guardduty);
-	respond_queue *q = NULL;
-	char msg[512];
 	size_t before = incidents(-1);
-	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	respond_queue *q = start_intake(30);
 	enqueue_as(WEB2, DELIVERY(9));   /* web-2 names web-1 */
 	enqueue(DELIVERY(10));           /* an IAM user is no instance's session either */
 	/* as EventBridge delivers a finding, but sent by web-2 itself */
@@ -321,12 +318,7 @@ TEST(guardduty_findings_through_eventbridge)
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s", getenv("GUARDDUTY_RULE"), queue_name);
 	CHECK_INT(system(cmd), 0);
-	respond_queue_config qc = {.queue_url = queue_url, .rcfg = &rcfg, .visibility_s = 30,
-	                           .wait_s = 1};
-	pb_gd_config_default(&qc.guardduty);
-	respond_queue *q = NULL;
-	char msg[512];
-	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	respond_queue *q = start_intake(30);
 	/* first (taken before the others): a type whose default is ignore (the
 	 * instance only the target of a probe), and a type GuardDuty does not have */
 	post_event(finding("Recon:EC2/PortProbeUnprotectedPort",

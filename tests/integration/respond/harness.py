@@ -248,6 +248,17 @@ def json_log_line(line):
     return d if ok else None
 
 
+def end(proc, seconds):
+    """SIGTERM to proc, SIGKILL if it has not exited within seconds; its
+    exit status (negative: the signal that ended it)."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
 def wait(cond, seconds, step=0.2):
     """Poll cond until it is true or seconds pass; its last answer."""
     deadline = time.time() + seconds

@@ -4,6 +4,7 @@
 #include "common/buf.h"
 #include "common/jsonload.h"
 #include "common/mdtext.h"
+#include "common/msg.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -323,12 +324,7 @@ static const char *const history_cols[][2] = {
 
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	if (!json || !out)
 		return SG_ERR_INVAL;
 	*out = NULL;

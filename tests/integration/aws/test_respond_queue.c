@@ -39,16 +39,6 @@ static void log_fn(void *ctx, const char *level, const char *message)
 	logcap_fn(&logs, line);
 }
 
-static struct aws_client *client(void)
-{
-	struct aws_client_opts o = {.backoff_base_ms = 5, .timeout_ms = 25000};
-	struct aws_client *c = NULL;
-	struct aws_error e;
-	sg_err rc = aws_client_new(&o, &c, &e);
-	CHECKF(rc == SG_OK, "client: %s %s", sg_strerror(rc), e.message);
-	return c;
-}
-
 /* A client signing as instance iid's own processes do: with the role
  * session its instance profile hands out through IMDS (SenderId
  * "ROLEID:iid"). */
@@ -67,12 +57,7 @@ static struct aws_client *client_of(const char *iid)
 	snprintf(cr.session_token, sizeof cr.session_token, "%s", tok ? tok : "");
 	snprintf(cr.source, sizeof cr.source, "imds");
 	json_decref(r);
-	struct aws_client_opts o = {.backoff_base_ms = 5, .timeout_ms = 25000, .credentials = &cr};
-	struct aws_client *c = NULL;
-	struct aws_error e;
-	sg_err rc = aws_client_new(&o, &c, &e);
-	CHECKF(rc == SG_OK, "client of %s: %s %s", iid, sg_strerror(rc), e.message);
-	return c;
+	return emu_client(&cr, 25000);
 }
 
 static void remove_store(void)
@@ -174,7 +159,7 @@ static bool refused_logged(void)
  * IAM user). */
 static void enqueue_as(const char *iid, const char *body)
 {
-	struct aws_client *c = iid ? client_of(iid) : client();
+	struct aws_client *c = iid ? client_of(iid) : emu_client(NULL, 25000);
 	struct aws_error e;
 	CHECKF(aws_sqs_send(c, queue_url, body, NULL, NULL, NULL, &e) == SG_OK, "send: %s",
 	       e.message);

@@ -1,6 +1,5 @@
 /* credproc.c — credentials from an external process (see credproc.h). */
 #include "aws/credproc.h"
-#include "common/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +12,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "common/clock.h"
 
 #define OUT_MAX (64u << 10)
 #define ARGS_MAX 64

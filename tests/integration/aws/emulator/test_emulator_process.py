@@ -59,15 +59,20 @@ class Process(unittest.TestCase):
 
     def test_ends_with_the_process_that_started_it(self):
         """A harness killed outright (SIGKILL: no cleanup of its own runs)
-        leaves no emulator behind."""
+        leaves no emulator behind; the end of the thread that started it
+        (a pool's worker) is not the end of the harness."""
         tmp = tempfile.mkdtemp(prefix="emu-proc-")
         self.addCleanup(shutil.rmtree, tmp, True)
         ready = os.path.join(tmp, "ready.json")
         parent = subprocess.Popen(["/usr/bin/python3", "-c",
-                                   "import subprocess, sys, time\n"
-                                   f"p = subprocess.Popen(['/usr/bin/python3', {EMU!r}, '--port', '0', "
-                                   f"'--ready-file', {ready!r}], stdout=subprocess.DEVNULL)\n"
-                                   "print(p.pid, flush=True)\n"
+                                   "import subprocess, threading, time\n"
+                                   "started = []\n"
+                                   "t = threading.Thread(target=lambda: started.append(subprocess.Popen("
+                                   f"['/usr/bin/python3', {EMU!r}, '--port', '0', '--ready-file', {ready!r}], "
+                                   "stdout=subprocess.DEVNULL)))\n"
+                                   "t.start()\n"
+                                   "t.join()\n"
+                                   "print(started[0].pid, flush=True)\n"
                                    "time.sleep(600)\n"], stdout=subprocess.PIPE, text=True)
         emu = int(parent.stdout.readline())
         parent.stdout.close()
@@ -76,6 +81,8 @@ class Process(unittest.TestCase):
         while not os.path.exists(ready) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertTrue(os.path.exists(ready), "the emulator became ready")
+        time.sleep(1.5)
+        self.assertTrue(_running(emu), "the emulator outlived the thread that started it")
         parent.kill()
         parent.wait()
         deadline = time.monotonic() + 15

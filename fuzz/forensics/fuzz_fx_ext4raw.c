@@ -7,33 +7,19 @@
 
 #include "forensics/ext4raw.h"
 
-typedef struct mem {
-	const uint8_t *p;
-	size_t n;
-} mem;
-
-static sg_err rd(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	mem *m = ctx;
-	if (off > m->n || len > m->n - off)
-		return SG_ERR_RANGE;
-	memcpy(buf, m->p + off, len);
-	return SG_OK;
-}
-
-static void one_inode(const fx_ext4_sb *sb, mem *m, const uint8_t *ino)
+static void one_inode(const fx_ext4_sb *sb, fx_mem *m, const uint8_t *ino)
 {
 	fx_time t[4];
 	fx_ext4_times(ino, sb->inode_size, t);
 	sg_buf xattrs = {0};
-	(void)fx_ext4_xattrs(sb, rd, m, ino, &xattrs);
+	(void)fx_ext4_xattrs(sb, fx_mem_read, m, ino, &xattrs);
 	sg_buf_free(&xattrs);
 	if (!(fx_ext4_flags(ino) & FX_EXT4_EXTENTS_FL))
 		return;
 	fx_ext4_run *runs = NULL;
 	size_t n = 0;
 	uint64_t size = fx_ext4_size(ino);
-	if (fx_ext4_extents(sb, rd, m, ino, size, &runs, &n) == SG_OK) {
+	if (fx_ext4_extents(sb, fx_mem_read, m, ino, size, &runs, &n) == SG_OK) {
 		/* what the hashing pool relies on: in order, inside the file */
 		for (size_t i = 0; i < n; i++)
 			if (runs[i].file_off + runs[i].len > size ||
@@ -45,14 +31,14 @@ static void one_inode(const fx_ext4_sb *sb, mem *m, const uint8_t *ino)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	mem m = {data, size};
+	fx_mem m = {data, size};
 	fx_ext4_sb sb;
 	if (size < 2048 || fx_ext4_sb_parse(data + 1024, 1024, 0, &sb))
 		return 0;
 	static uint8_t ino[FX_EXT4_INODE_MAX];
 	uint32_t last = sb.inodes < 64 ? sb.inodes : 64;
 	for (uint32_t i = 1; i <= last; i++)
-		if (fx_ext4_inode_read(&sb, rd, &m, i, ino) == SG_OK)
+		if (fx_ext4_inode_read(&sb, fx_mem_read, &m, i, ino) == SG_OK)
 			one_inode(&sb, &m, ino);
 	/* the orphan file's blocks, and every block as one of them */
 	uint32_t *inos = malloc(sb.block_size);
@@ -65,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 	}
 	free(inos);
-	if (sb.orphan_file && fx_ext4_inode_read(&sb, rd, &m, sb.orphan_file, ino) == SG_OK)
+	if (sb.orphan_file && fx_ext4_inode_read(&sb, fx_mem_read, &m, sb.orphan_file, ino) == SG_OK)
 		one_inode(&sb, &m, ino);
 	/* the first bytes as an inode of this file system, whatever they are */
 	if (size >= sb.inode_size)

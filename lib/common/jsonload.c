@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "common/msg.h"
+
 /* Deepest bracket nesting of buf outside strings, or UINT_MAX as soon as
  * it passes limit. */
 static unsigned nesting(const char *buf, size_t len, unsigned limit)
@@ -36,12 +38,7 @@ static unsigned nesting(const char *buf, size_t len, unsigned limit)
 static sg_err load(const char *text, size_t len, size_t max_bytes, unsigned max_depth,
                    const char *what, bool object, json_t **out, char *msg, size_t msglen)
 {
-	char dummy[1];
-	if (!msg || !msglen) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	if (!out || !what || (!text && len))
 		return SG_ERR_INVAL;
 	*out = NULL;

@@ -316,3 +316,12 @@ sg_err fx_part_read(fx_read_fn rd, void *ctx, uint64_t dev_size, fx_part_table *
 	}
 	return SG_OK;
 }
+
+sg_err fx_mem_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const fx_mem *m = ctx;
+	if (off > m->n || len > m->n - off)
+		return SG_ERR_RANGE;
+	memcpy(buf, m->p + off, len);
+	return SG_OK;
+}

@@ -21,6 +21,15 @@
 
 typedef sg_err (*fx_read_fn)(void *ctx, uint64_t off, void *buf, size_t len);
 
+/* A device held in memory (a fuzzer's input, a test's image): fx_mem_read
+ * is an fx_read_fn whose ctx is an fx_mem; a read past its end is
+ * SG_ERR_RANGE. */
+typedef struct fx_mem {
+	const uint8_t *p;
+	size_t n;
+} fx_mem;
+sg_err fx_mem_read(void *ctx, uint64_t off, void *buf, size_t len);
+
 typedef enum fx_pt_scheme { FX_PT_NONE = 0, FX_PT_MBR, FX_PT_GPT } fx_pt_scheme;
 
 typedef struct fx_part {

@@ -2,6 +2,7 @@
 #include "playbook/instance.h"
 
 #include "common/jsonload.h"
+#include "common/msg.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -618,12 +619,7 @@ static void dec_tags(dec *d, json_t *root, pb_instance *inst)
 sg_err pb_instance_from_json(const char *json, size_t len, pb_instance **out, char *msg,
                              size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	if (!json || !out)
 		return SG_ERR_INVAL;
 	*out = NULL;

@@ -4,6 +4,7 @@
 #include "common/buf.h"
 #include "common/jsonload.h"
 #include "common/mdtext.h"
+#include "common/msg.h"
 
 #include <jansson.h>
 #include <stdbool.h>

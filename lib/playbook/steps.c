@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/msg.h"
+
 #define B(s) PB_BIT(PB_##s)
 
 static const struct {
@@ -115,12 +117,7 @@ static const char *why_needed(pb_step first, pb_step then)
 
 sg_err pb_table_check(char *msg, size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	for (size_t i = 0; i < sizeof inv / sizeof inv[0]; i++) {
 		pb_mask m = inv[i].must_succeed ? table[inv[i].then].needs : preds(inv[i].then);
 		if (!(m & PB_BIT(inv[i].first))) {
@@ -157,12 +154,7 @@ void pb_order_default(pb_order *out)
 
 sg_err pb_order_check(const pb_order *o, char *msg, size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	if (!o)
 		return SG_ERR_INVAL;
 	pb_mask seen = 0;
@@ -208,12 +200,7 @@ sg_err pb_order_check(const pb_order *o, char *msg, size_t msglen)
 
 sg_err pb_order_parse(const char *text, pb_order *out, char *msg, size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	if (!text || !out)
 		return SG_ERR_INVAL;
 	pb_order o = *out;

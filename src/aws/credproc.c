@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 #define OUT_MAX (64u << 10)
 #define ARGS_MAX 64
 
@@ -55,19 +57,12 @@ static int split_words(const char *s, char *buf, size_t cap, char *argv[ARGS_MAX
 	return argc;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read fd to EOF into out[cap) within deadline; -1 on timeout/overflow. */
 static long read_all(int fd, char *out, size_t cap, long long deadline)
 {
 	size_t n = 0;
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - sg_mono_ms();
 		if (left <= 0)
 			return -1;
 		struct pollfd p = {fd, POLLIN, 0};
@@ -119,7 +114,7 @@ sg_err aws_credential_process(const char *cmdline, long timeout_ms, struct aws_c
 	}
 	close(fds[1]);
 	fds[1] = -1;
-	long n = read_all(fds[0], buf, OUT_MAX, mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000));
+	long n = read_all(fds[0], buf, OUT_MAX, sg_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000));
 	if (n < 0)
 		kill(pid, SIGKILL); /* ran too long, or said too much */
 	int status = 0;

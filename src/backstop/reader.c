@@ -20,6 +20,7 @@
 #include "backstop/owner.h"
 #include "backstop/rules.h"
 #include "logging/logging.h"
+#include "common/clock.h"
 #include "common/escape.h"
 #include "common/jsonload.h"
 #include "store/store.h"
@@ -49,13 +50,6 @@ struct bs_reader {
 	bs_reader_stats stats;
 	struct seen seen[SEEN_SLOTS];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void count(bs_reader *r, uint64_t *field)
 {
@@ -135,7 +129,7 @@ int bs_group_bound(unsigned group)
 /* 1 if this attempt is to be recorded (*repeats: coalesced before it). */
 static int fresh(bs_reader *r, const bs_nflog_packet *p, int pid, uint64_t *repeats)
 {
-	int64_t now = now_ms();
+	int64_t now = sg_wall_ms();
 	struct seen *slot = NULL, *oldest = &r->seen[0];
 	for (size_t i = 0; i < SEEN_SLOTS; i++) {
 		struct seen *s = &r->seen[i];

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/jsonload.h"
 #include "common/utf8.h"
 #include "dashboard/dash_int.h"
@@ -106,13 +107,6 @@ sg_err dash_list_json(store *st, char **out)
 	return dump(ja, out);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The number of incidents, from the cache while the newest incident is the
  * one it was counted with and the count is fresh (dashboard.h).  newest: the
  * newest incident's id (0: none), or -1 when the page read was an older one
@@ -130,14 +124,14 @@ static sg_err count_total(store *st, dash_total *cache, int64_t newest, int64_t 
 		newest = n ? top[0].id : 0;
 		store_incidents_free(top, n);
 	}
-	int64_t now = mono_ms();
-	if (cache->at_ms && cache->newest == newest && now - cache->at_ms < DASH_TOTAL_STALE_MS) {
+	int64_t now = sg_mono_ms();
+	if (cache->counted && cache->newest == newest && now - cache->at_ms < DASH_TOTAL_STALE_MS) {
 		*total = cache->total;
 		return SG_OK;
 	}
 	sg_err err = store_count(st, -1, total);
 	if (!err)
-		*cache = (dash_total){.newest = newest, .total = *total, .at_ms = now ? now : 1};
+		*cache = (dash_total){.counted = true, .newest = newest, .total = *total, .at_ms = now};
 	return err;
 }
 

@@ -59,6 +59,7 @@
 #ifndef SSRFGUARD_DASHBOARD_H
 #define SSRFGUARD_DASHBOARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,9 +102,10 @@ typedef struct store store;
  * (an incident written late under an older id).  Zeroed: nothing cached. */
 #define DASH_TOTAL_STALE_MS 30000
 typedef struct dash_total {
+	bool counted;     /* false: nothing cached yet */
 	int64_t newest;   /* the newest incident's id when counted */
 	int64_t total;
-	int64_t at_ms;    /* CLOCK_MONOTONIC; 0: never counted */
+	int64_t at_ms;    /* when counted, sg_mono_ms() */
 } dash_total;
 
 /* Every incident / one page of them (before 0: the newest; limit

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "forensics/dfeed.h"
 #include "forensics/sha256x2.h"
 
@@ -289,8 +290,7 @@ static sg_err acq_run(const acq_job *j, acq_result *res, char *err, size_t errle
 		snprintf(err, errlen, "window size must divide %u", ACQ_CHUNK);
 		return SG_ERR_INVAL;
 	}
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = sg_mono_s();
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv, NULL);
 	r.window = j->window;
@@ -330,8 +330,7 @@ static sg_err acq_run(const acq_job *j, acq_result *res, char *err, size_t errle
 		res->windows = r.windows;
 		res->bytes = ev->size;
 		res->engine = sha2x_accelerated() ? "sha-ni" : "openssl";
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		res->seconds = sg_mono_s() - t0;
 	}
 done:
 	if (r.feed)

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "forensics/escape.h"
 #include "forensics/exam_int.h"
 #include "forensics/fsread.h"
@@ -413,13 +414,6 @@ static json_t *yara_json(const scan_run *r, size_t ntargets, double seconds)
 	return y;
 }
 
-static double since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 sg_err exam_yara_source(exam_ctx *x, src_state *st)
 {
 	if (x->have_base && mark_findings(st)) {
@@ -430,8 +424,7 @@ sg_err exam_yara_source(exam_ctx *x, src_state *st)
 		jset(st->evj, "yara", json_pack("{s:s}", "scope", "off"));
 		return SG_OK;
 	}
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = sg_mono_s();
 	scan_run r;
 	memset(&r, 0, sizeof r);
 	r.x = x;
@@ -461,11 +454,11 @@ sg_err exam_yara_source(exam_ctx *x, src_state *st)
 		}
 		if (r.nproblems)
 			exam_worsen(st, SRC_INCOMPLETE);
-		jset(st->evj, "yara", yara_json(&r, nt, since(&t0)));
+		jset(st->evj, "yara", yara_json(&r, nt, sg_mono_s() - t0));
 		say("yara: %" PRIu64 " of %zu selected files scanned (scope %s; orphan inodes: %" PRIu64
 		    ", deleted files: %" PRIu64 "), %zu matched, %.2f s", r.scanned, nt,
 		    fx_scan_scope_name(x->o->yara_scope), r.orphans, r.deleted,
-		    json_array_size(r.matches), since(&t0));
+		    json_array_size(r.matches), sg_mono_s() - t0);
 	}
 	json_decref(r.matches);
 	json_decref(r.problems);

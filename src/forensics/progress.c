@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 struct progress {
 	progress_counters *c;
 	int tty;
@@ -14,15 +16,8 @@ struct progress {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
-	struct timespec t0;
+	double t0;           /* sg_mono_s() at the start */
 };
-
-static double since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 static uint64_t get(_Atomic uint64_t *v)
 {
@@ -31,7 +26,7 @@ static uint64_t get(_Atomic uint64_t *v)
 
 static void show(progress *p)
 {
-	double s = since(&p->t0);
+	double s = sg_mono_s() - p->t0;
 	uint64_t dd = get(&p->c->device_done), dt = get(&p->c->device_total);
 	uint64_t bh = get(&p->c->bytes_hashed);
 	char acq[96] = "";
@@ -79,7 +74,7 @@ sg_err progress_start(progress_counters *c, int mode, progress **out)
 		return SG_ERR_NOMEM;
 	p->c = c;
 	p->tty = tty;
-	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	p->t0 = sg_mono_s();
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	if (pthread_create(&p->th, NULL, run, p) != 0) {

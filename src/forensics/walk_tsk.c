@@ -2,6 +2,7 @@
  * directory walk and each entry; the pieces for NTFS (walk_ntfs.c), for
  * ext where libtsk falls short (walk_extfix.c, walk_orphan.c), file
  * content (walk_tskdata.c) and the image (walk_tskimg.c) live beside it. */
+#include "common/clock.h"
 #include "forensics/walk_tsk_int.h"
 
 #include <inttypes.h>
@@ -411,8 +412,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 	w.out = out;
 	w.first = out->n;
 	w.st = st;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = sg_mono_s();
 	sg_err rc = SG_OK;
 	TSK_IMG_INFO *img = NULL;
 	if ((rc = walk_tsk_img(dev_fd, mem, dev_size, &img, err, errlen)))
@@ -454,8 +454,7 @@ done:
 	if (w.fs)
 		tsk_fs_close(w.fs);
 	tsk_img_close(img);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	st->seconds = sg_mono_s() - t0;
 	st->journal = FX_J_UNKNOWN;
 	return rc;
 }

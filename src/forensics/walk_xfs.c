@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "forensics/hpool.h"
 #include "forensics/walk_xfsorphan.h"
 #include "common/escape.h"
@@ -499,8 +500,7 @@ sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *o
 	w.out = out;
 	w.st = st;
 	xfs_ro m;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = sg_mono_s();
 	snprintf(st->fstype, sizeof st->fstype, "xfs");
 	sg_err rc = xfs_ro_mount(dev_fd, offset, length, 1, &m, err, errlen);
 	st->journal = m.journal;
@@ -534,7 +534,6 @@ done:
 	free(w.stack);
 	inum_set_free(&w.seen);
 	xfs_ro_unmount(&m);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	st->seconds = sg_mono_s() - t0;
 	return rc;
 }

@@ -13,26 +13,19 @@
 
 #include "aws/http.h"
 #include "aws/sqs.h"
+#include "common/clock.h"
 #include "common/escape.h"
 #include "common/jsonload.h"
 #include "common/utf8.h"
 #include "logging/logging.h"
 #include "playbook/sign.h"
-
-#define DELIVER_KEY_MAX 1024
-#define ACK_MAX (64u << 10)          /* the responder's acknowledgement: {"incident":N,...} */
-#define DELIVER_ROW_MAX (64u << 10)  /* this file's own journal row: {"next_ms":...} */
-
 #include "respond/listen.h"
 #include "respond/respond.h"
 #include "store/store.h"
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define DELIVER_KEY_MAX 1024
+#define ACK_MAX (64u << 10)          /* the responder's acknowledgement: {"incident":N,...} */
+#define DELIVER_ROW_MAX (64u << 10)  /* this file's own journal row: {"next_ms":...} */
 
 __attribute__((format(printf, 3, 4)))
 static void say(const respond_deliver_config *cfg, const char *level, const char *fmt, ...)
@@ -149,7 +142,7 @@ static sg_err deliver_one(void *ctx, const store_incident *inc)
 		json_decref(d);
 		attempts = row.attempts;
 		store_step_free(&row);
-		if (done || now_ms() < next)
+		if (done || sg_wall_ms() < next)
 			return SG_OK;
 	}
 	store_attempt *att = NULL;
@@ -203,7 +196,7 @@ static sg_err deliver_one(void *ctx, const store_incident *inc)
 			back *= 2;
 		if (back > maxb)
 			back = maxb;
-		d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(now_ms() + back));
+		d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(sg_wall_ms() + back));
 		c.to = "retry";
 		c.reason = "not acknowledged; will retry";
 		say(cfg, "warning", "INC-%lld: %s (retry in %u ms)", (long long)inc->id, err, back);

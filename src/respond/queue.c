@@ -12,6 +12,7 @@
 
 #include "aws/json.h"
 #include "aws/sqs.h"
+#include "common/clock.h"
 #include "common/escape.h"
 #include "respond/listen.h"
 
@@ -27,13 +28,6 @@ struct respond_queue {
 	atomic_int stop;                /* set by respond_queue_stop, read by the thread and libcurl */
 	unsigned long refused_senders;  /* RQ_SENDER since start (the queue thread's own) */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Is the body an EventBridge envelope (it has "detail-type")? */
 static bool is_event(const char *body, size_t len)
@@ -238,7 +232,7 @@ static void poll_once(respond_queue *q)
 	struct aws_sqs_message *m = NULL;
 	size_t n = 0;
 	struct aws_error e;
-	int64_t received = mono_ms();
+	int64_t received = sg_mono_ms();
 	sg_err rc = aws_sqs_receive(q->aws, q->url, 10, q->cfg.wait_s, q->cfg.visibility_s, &m, &n, &e);
 	if (rc && atomic_load(&q->stop))
 		return; /* the receive ended by respond_queue_stop: its messages, if any, come back */
@@ -252,9 +246,9 @@ static void poll_once(respond_queue *q)
 	int64_t half = (int64_t)q->cfg.visibility_s * 500;
 	/* once stopping, the rest come back */
 	for (size_t i = 0; i < n && !atomic_load(&q->stop); i++) {
-		if (mono_ms() - received > half) {
+		if (sg_mono_ms() - received > half) {
 			extend(q, m, i, n);
-			received = mono_ms();
+			received = sg_mono_ms();
 		}
 		take_one(q, &m[i]);
 	}

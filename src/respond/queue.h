@@ -80,7 +80,9 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
                            size_t msglen);
 /* Stop and join: a receive in flight ends within about a second (a message
  * it was getting stays hidden until its visibility timeout, then comes
- * back).  NULL-safe. */
+ * back).  SQS may go on answering that long poll after the client has gone,
+ * until its WaitTimeSeconds: a message sent just after the stop can be
+ * taken by it and be hidden the same way.  NULL-safe. */
 void respond_queue_stop(respond_queue *q);
 
 #endif

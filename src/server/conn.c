@@ -28,6 +28,7 @@
  *    the connections dropped for a deadline. */
 #include "server/srv_int.h"
 
+#include "common/clock.h"
 #include "common/list.h"
 
 #include <errno.h>
@@ -72,13 +73,6 @@ struct conns {
 static size_t limit_of(const struct conns *c)
 {
 	return (size_t)srv_lim(c->s)->max_connections;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- listeners: pause and resume ---- */
@@ -129,7 +123,7 @@ static int evict_idle(struct conns *c)
 
 static void log_pause(struct conns *c, const char *why, int err)
 {
-	int64_t now = mono_ms();
+	int64_t now = sg_mono_ms();
 	c->pauses++;
 	if (c->last_log_ms && now - c->last_log_ms < CONN_LOG_EVERY_MS) {
 		c->pauses_unlogged++;

@@ -3,19 +3,13 @@
 #include "server/dest.h"
 #include "server/dnsmsg.h"
 #include "server/srv_int.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <event2/dns.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static void finish(dest *d, dest_outcome o, const sg_verdict *v, int code, const char *msg)
 {
@@ -112,7 +106,7 @@ static void judge_answers(dest *d, const struct sockaddr *const *v, size_t n,
 	if (fresh && cache_s > 0) {
 		int64_t ttl = cache_s < SRV_DNS_TTL_CAP_S ? cache_s : SRV_DNS_TTL_CAP_S;
 		pthread_mutex_lock(&s->primary->dcache_mu);
-		dnsc_put(s->dcache, d->hop->host, set, now_ms() + ttl * 1000);
+		dnsc_put(s->dcache, d->hop->host, set, sg_mono_ms() + ttl * 1000);
 		pthread_mutex_unlock(&s->primary->dcache_mu);
 	}
 	d->judged = *set;
@@ -203,7 +197,7 @@ static void look_next(dest *d)
 	}
 	d->look_qtype = (d->look_todo & 1) ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
 	d->look_todo &= (d->look_todo & 1) ? ~1 : ~2;
-	int64_t lim = d->deadline_ms - now_ms();
+	int64_t lim = d->deadline_ms - sg_mono_ms();
 	if (lim < 1 || dnslook_start(d, d->hop->host, d->look_qtype, lim) != SG_OK)
 		look_failed(d);
 }
@@ -268,7 +262,7 @@ static void on_dns(int err, struct evutil_addrinfo *res, void *arg)
 	d->dns_done = 1;
 	d->dns_err = err;
 	d->dns_res = res;
-	d->dns_ms = now_ms() - t0;
+	d->dns_ms = sg_mono_ms() - t0;
 	event_del(d->ev);
 	event_active(d->ev, EV_READ, 0);
 }
@@ -331,7 +325,7 @@ static void resolve(dest *d, int64_t timeout_ms)
 	event_add(d->ev, &tv);
 	d->dns_done = 0;
 	q->d = d;
-	q->t0 = now_ms();
+	q->t0 = sg_mono_ms();
 	d->deadline_ms = q->t0 + timeout_ms;
 	d->dq = q;
 	struct evutil_addrinfo hints;
@@ -380,7 +374,7 @@ void dest_start(dest *d, int64_t timeout_ms)
 	int cached = 0;
 	if (srv_lim(s)->dns_cache_s > 0) {
 		pthread_mutex_lock(&s->primary->dcache_mu);
-		cached = dnsc_get(s->dcache, d->hop->host, now_ms(), &set);
+		cached = dnsc_get(s->dcache, d->hop->host, sg_mono_ms(), &set);
 		pthread_mutex_unlock(&s->primary->dcache_mu);
 	}
 	if (!cached) {

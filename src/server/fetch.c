@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 /* ---- the multi handle on the event loop ---- */
 
 static void check_multi(struct srv *s);
@@ -743,11 +745,9 @@ static int cancel_gone(job *j, int running, int64_t now) /* 1: j is young, the s
 static void on_gone_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv *s = arg;
-	struct timespec t;
 	(void)fd;
 	(void)what;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	int64_t now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	int64_t now = sg_mono_ms();
 	for (job *j = s->q_head, *next; j; j = next) {
 		next = j->next;
 		if (cancel_gone(j, 0, now))

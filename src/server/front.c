@@ -4,6 +4,7 @@
 #include "server/srv_int.h"
 
 #include "common/list.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,13 +46,6 @@ struct front {
 	size_t replying;
 	struct event *sweep;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int64_t limit_ms(const fr_conn *c)
 {
@@ -192,7 +186,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n > 0) {
 		conn_out_add(c->s, 0, (size_t)n);
-		c->deadline_ms = now_ms() + limit_ms(c);
+		c->deadline_ms = sg_mono_coarse_ms() + limit_ms(c);
 	}
 	if (evbuffer_get_length(c->out))
 		event_add(c->wev, NULL);
@@ -216,7 +210,7 @@ static int queue_rest(fr_conn *c, const char *hp, size_t hn, struct evbuffer *bo
 	conn_out_add(c->s, evbuffer_get_length(c->out) - before, 0);
 	c->replying = 1;
 	c->s->front->replying++;
-	c->deadline_ms = now_ms() + limit_ms(c);
+	c->deadline_ms = sg_mono_coarse_ms() + limit_ms(c);
 	return event_add(c->wev, NULL);
 }
 
@@ -410,7 +404,7 @@ static void finish_request(fr_conn *c)
 		shutdown(c->fd, SHUT_WR);
 		c->lingering = 1;
 		c->len = c->used = 0;
-		c->deadline_ms = now_ms() + FR_LINGER_MS;
+		c->deadline_ms = sg_mono_coarse_ms() + FR_LINGER_MS;
 		reads_on(c);
 		srv_check_drained(s);
 		return;
@@ -418,7 +412,7 @@ static void finish_request(fr_conn *c)
 	memmove(c->in, c->in + c->used, c->len - c->used);
 	c->len -= c->used;
 	c->used = 0;
-	c->deadline_ms = now_ms() + limit_ms(c);
+	c->deadline_ms = sg_mono_coarse_ms() + limit_ms(c);
 	reads_on(c);
 	if (c->len) /* pipelined: on the next loop turn */
 		event_active(c->rev, EV_READ, 0);
@@ -496,7 +490,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	if (!inet_ntop(sa->sa_family, a, c->peer, sizeof c->peer))
 		memcpy(c->peer, "?", 2);
 	c->guest = conn_guest_add(s, &guest_ops, c); /* may evict an older idle one */
-	c->deadline_ms = now_ms() + limit_ms(c);      /* the newest reading's, taken above */
+	c->deadline_ms = sg_mono_coarse_ms() + limit_ms(c);      /* the newest reading's, taken above */
 	reads_on(c);
 }
 
@@ -505,7 +499,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv *s = arg;
-	int64_t now = now_ms();
+	int64_t now = sg_mono_coarse_ms();
 	(void)fd;
 	(void)what;
 	struct sg_list *l, *n;

@@ -5,6 +5,7 @@
 #include "server/srv_int.h"
 
 #include "common/list.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,13 +42,6 @@ struct gf_pool {
 	size_t n;                     /* at most max_concurrent, as libcurl's cache */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* ---- connections and the pool ---- */
 
 static void pool_unlink(struct gf_pool *p, gf_conn *c)
@@ -78,7 +72,7 @@ static void pool_put(gf_conn *c)
 		conn_close(c);
 		return;
 	}
-	int64_t now = now_ms();
+	int64_t now = sg_mono_coarse_ms();
 	for (struct sg_list *l; (l = sg_list_last(&p->conns));) {
 		gf_conn *old = sg_list_entry(l, gf_conn, link);
 		if (p->n < max && now - old->idle_since_ms <= GF_IDLE_MAX_MS)
@@ -483,7 +477,7 @@ static void dial_next(job *j)
 		c->connecting = 1;
 		h->c = c;
 		int64_t left = srv_job_lim(j)->connect_timeout_ms - j->d.dns_ms;
-		h->connect_deadline_ms = now_ms() + (left > 0 ? left : 1);
+		h->connect_deadline_ms = sg_mono_coarse_ms() + (left > 0 ? left : 1);
 		if (event_add(c->wev, NULL) != 0) {
 			hop_failed(j, 503, "cannot start a fetch");
 			return;

@@ -18,13 +18,6 @@
  * data only, ended by the close (an HTTP/1.0 client does not read chunked). */
 enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE, BODY_DECHUNK };
 
-int64_t pc_now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 void pc_arm(pconn *pc, int64_t ms)
 {
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
@@ -176,7 +169,7 @@ static void close_after_flush(pconn *pc)
 		return;
 	}
 	bufferevent_disable(pc->cli, EV_READ);
-	pc->deadline_ms = pc_now_ms() + srv_lim(pc->px->s)->proxy_idle_s * 1000;
+	pc->deadline_ms = sg_mono_coarse_ms() + srv_lim(pc->px->s)->proxy_idle_s * 1000;
 	/* the filter's write callback does not see the socket drain: poll */
 	pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : srv_lim(pc->px->s)->proxy_idle_s * 1000);
 }
@@ -198,7 +191,7 @@ static void next_request(pconn *pc)
 	memset(&pc->h, 0, sizeof pc->h);
 	if (pc->state != PS_HELD && unsent(pc) > PX_HIGH_WATER) {
 		pc->state = PS_HELD;
-		pc->deadline_ms = pc_now_ms() + srv_lim(pc->px->s)->proxy_idle_s * 1000;
+		pc->deadline_ms = sg_mono_coarse_ms() + srv_lim(pc->px->s)->proxy_idle_s * 1000;
 		pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : srv_lim(pc->px->s)->proxy_idle_s * 1000);
 		return;
 	}
@@ -421,7 +414,7 @@ void pc_start_upstream(pconn *pc)
 {
 	int64_t idle_s = srv_lim(pc->px->s)->proxy_idle_s;
 	int64_t life_s = pc->set->lim.proxy_tunnel_s; /* the tunnel's reading's */
-	pc->last_ms = pc_now_ms();
+	pc->last_ms = sg_mono_coarse_ms();
 	if (pc->is_connect) {
 		pc->state = PS_TUNNEL;
 		pc->up_reusable = 0;
@@ -682,7 +675,7 @@ static void on_up_read(struct bufferevent *bev, void *arg)
 {
 	pconn *pc = arg;
 	(void)bev;
-	pc->last_ms = pc_now_ms();
+	pc->last_ms = sg_mono_coarse_ms();
 	if (pc->state == PS_TUNNEL) {
 		relay(pc->up, pc->cli, &pc->down_bytes);
 		pb_read_upstream(pc);
@@ -816,7 +809,7 @@ static void on_cli_read(struct bufferevent *bev, void *arg)
 {
 	pconn *pc = arg;
 	(void)bev;
-	pc->last_ms = pc_now_ms();
+	pc->last_ms = sg_mono_coarse_ms();
 	switch (pc->state) {
 	case PS_PPHDR:
 		read_pp(pc);
@@ -878,7 +871,7 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg)
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	pconn *pc = arg;
-	int64_t now = pc_now_ms(), idle = srv_lim(pc->px->s)->proxy_idle_s * 1000;
+	int64_t now = sg_mono_coarse_ms(), idle = srv_lim(pc->px->s)->proxy_idle_s * 1000;
 	(void)fd;
 	(void)what;
 	switch (pc->state) {
@@ -1014,7 +1007,7 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	sg_list_insert_head(&px->conns, &pc->link);
 	SRV_COUNT(px->nconns, 1);
 	pc->state = s->cfg->proxy_protocol ? PS_PPHDR : PS_HEAD;
-	pc->last_ms = pc_now_ms();
+	pc->last_ms = sg_mono_coarse_ms();
 	pc->guest = conn_guest_add(s, &guest_ops, pc); /* may evict an older idle one */
 	if (pc->state == PS_HEAD && px->tls_on) {
 		if (start_tls(pc) != 0) {

@@ -121,7 +121,7 @@ void pb_read_upstream(pconn *pc)
 	if (!pc->rd) {
 		pc->rd = 1;
 		PB_SET(px->relayed, px->relayed + 1);
-		pc->took_ms = pc_now_ms();
+		pc->took_ms = sg_mono_coarse_ms();
 	}
 	size_t held = pc->out_held, share = pb_share(px), may = 0;
 	if (held < share) {
@@ -187,7 +187,7 @@ void pb_tick(struct proxy *px)
 	pb_sync(px);
 	if (!px->paused)
 		return;
-	int64_t now = pc_now_ms();
+	int64_t now = sg_mono_coarse_ms();
 	struct sg_list *l, *n;
 	sg_list_foreach_safe(l, n, &px->conns) {
 		pconn *pc = sg_list_entry(l, pconn, link);
@@ -206,7 +206,7 @@ static void on_out_change(struct evbuffer *b, const struct evbuffer_cb_info *inf
 	pc->out_held += info->n_added;
 	pc->out_held -= info->n_deleted < pc->out_held ? info->n_deleted : pc->out_held;
 	if (info->n_deleted) {
-		pc->last_ms = pc->took_ms = pc_now_ms(); /* the client reads */
+		pc->last_ms = pc->took_ms = sg_mono_coarse_ms(); /* the client reads */
 		if (pc->rd_full)
 			pb_read_upstream(pc); /* below its share again? */
 	}

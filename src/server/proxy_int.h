@@ -8,6 +8,7 @@
 #include <event2/listener.h>
 #include <sys/socket.h>
 
+#include "common/clock.h"
 #include "common/list.h"
 #include "proxy/http1.h"
 #include "proxy/ppheader.h"
@@ -143,7 +144,6 @@ void pc_reply(pconn *pc, int code, const char *ctype, const char *extra_headers,
               const char *body, size_t len, int close);
 void pc_reply_error(pconn *pc, int code, const char *msg);
 void pc_log(pconn *pc, int status, int decision);
-int64_t pc_now_ms(void);
 void pc_arm(pconn *pc, int64_t ms);     /* the connection's timer, ms from now */
 /* A socket to sa (already judged) with the upstream callbacks; state
  * PS_CONNECT.  -1 if no connection attempt could start. */

@@ -93,7 +93,7 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 	struct ptunnel *t = d->t;
 	(void)fd;
 	(void)what;
-	t->pc->last_ms = pc_now_ms();
+	t->pc->last_ms = sg_mono_coarse_ms();
 	int r = pump(d);
 	if (r < 0)
 		finish(t, 1);

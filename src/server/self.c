@@ -9,6 +9,7 @@
  * address of one of the host's interfaces (getifaddrs, re-read at most
  * every SELF_REFRESH_MS so addresses added later are known). */
 #include "server/srv_int.h"
+#include "common/clock.h"
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -26,13 +27,6 @@ struct self {
 	size_t naddrs;
 	int64_t read_ms;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* The address as 16 bytes (IPv4 mapped) and its port; 0 if not IP. */
 static int addr16(const struct sockaddr *sa, socklen_t len, unsigned char out[16], uint16_t *port)
@@ -68,7 +62,7 @@ static int always_local(const unsigned char a[16])
 static void read_interfaces(struct self *me)
 {
 	struct ifaddrs *list = NULL;
-	me->read_ms = mono_ms();
+	me->read_ms = sg_mono_ms();
 	if (getifaddrs(&list) != 0)
 		return; /* keep the last known set */
 	me->naddrs = 0;
@@ -112,7 +106,7 @@ int self_is_own(struct srv *s, const struct sockaddr *sa, socklen_t len)
 		return 0;
 	if (always_local(a))
 		return 1;
-	if (!me->read_ms || mono_ms() - me->read_ms > SELF_REFRESH_MS)
+	if (!me->read_ms || sg_mono_ms() - me->read_ms > SELF_REFRESH_MS)
 		read_interfaces(me);
 	for (size_t i = 0; i < me->naddrs; i++)
 		if (!memcmp(me->addrs[i], a, 16))

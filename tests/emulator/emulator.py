@@ -6,8 +6,9 @@
         [--tls-port 4443 --tls-cert cert.pem --tls-key key.pem] [--ready-file F]
 
 Prints one line "emulator ready aws=URL imds=URL [tls=URL]" when it serves,
-then serves until SIGTERM/SIGINT.  Port 0 picks a free port (read the ready
-line or --ready-file).  Run it only inside tests/netns-run.  See docs/emulator.md.
+then serves until SIGTERM/SIGINT, or until the process that started it ends.
+Port 0 picks a free port (read the ready line or --ready-file).  Run it only
+inside tests/netns-run.  See docs/emulator.md.
 """
 import argparse
 import json
@@ -20,6 +21,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+PARENT = os.getppid()    # read before the slow imports below: see parent_alive
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -185,6 +188,16 @@ def _serve(srv):
     return t
 
 
+def parent_alive():
+    """Is the process that started this one still there?  When it ends,
+    however it ends (meson's timeout, SIGKILL, an exception before its
+    cleanup), this one is handed to another parent: the emulator then
+    stops as on SIGTERM, so a harness never leaves one behind.  (Not
+    PR_SET_PDEATHSIG: that fires when the starting *thread* ends, and
+    harnesses start emulators from pool threads.)"""
+    return os.getppid() == PARENT
+
+
 def _url(scheme, srv):
     host, port = srv.server_address[:2]
     if ":" in host:
@@ -248,7 +261,7 @@ def main(argv=None):
             json.dump(ready, f)
         os.replace(tmp, a.ready_file)
     print("emulator ready " + " ".join(f"{k}={v}" for k, v in ready.items()), flush=True)
-    while not stop.wait(0.5):
+    while not stop.wait(0.5) and parent_alive():
         world.tick()
     for s in servers:
         s.shutdown()

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
 #include "common/buf.h"
+#include "test.h"
 
 static inline size_t emu_sink(char *p, size_t s, size_t n, void *ud)
 {
@@ -47,6 +49,20 @@ static inline json_t *emu(const char *method, const char *path, const char *body
 		j = json_loadb(b.p, b.len, 0, NULL);
 	sg_buf_free(&b);
 	return j;
+}
+
+/* An AWS client of the emulator for the test's own calls (the endpoint and
+ * key with_emulator.py put in the environment, or cr), retrying after 5 ms;
+ * a failed check and NULL if it cannot be made. */
+static inline struct aws_client *emu_client(const struct aws_credentials *cr, long timeout_ms)
+{
+	struct aws_client_opts o = {.backoff_base_ms = 5, .timeout_ms = timeout_ms,
+	                            .credentials = cr};
+	struct aws_client *c = NULL;
+	struct aws_error e;
+	sg_err rc = aws_client_new(&o, &c, &e);
+	CHECKF(rc == SG_OK, "client: %s %s", sg_strerror(rc), e.message);
+	return c;
 }
 
 static inline void emu_do(const char *method, const char *path, const char *body)

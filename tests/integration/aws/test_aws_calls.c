@@ -23,16 +23,6 @@
 #define VPC "vpc-0a1b2c3d4e5f60001"
 #define TOPIC "arn:aws:sns:us-east-1:123456789012:ssrfguard-incidents"
 
-static struct aws_client *client(void)
-{
-	struct aws_client_opts o = {.backoff_base_ms = 5, .timeout_ms = 5000};
-	struct aws_client *c = NULL;
-	struct aws_error e;
-	sg_err rc = aws_client_new(&o, &c, &e);
-	CHECKF(rc == SG_OK, "client: %s %s", sg_strerror(rc), e.message);
-	return c;
-}
-
 static json_t *state(const char *svc)
 {
 	json_t *s = emu("GET", "/state", NULL);
@@ -51,7 +41,7 @@ static json_t *instance_state(const char *id)
 
 TEST(sts_whoami)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_caller_identity id;
 	struct aws_error e;
 	CHECK_INT(aws_sts_get_caller_identity(c, &id, &e), SG_OK);
@@ -63,7 +53,7 @@ TEST(sts_whoami)
 
 TEST(ec2_describe_and_view)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	pb_instance *v = NULL;
 	CHECK_INT(aws_ec2_instance_view(c, WEB1, &v, &e), SG_OK);
@@ -100,7 +90,7 @@ TEST(ec2_describe_and_view)
 
 TEST(ec2_instance_attributes)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	/* DryRun first: permitted, and nothing changes */
 	CHECK_INT(aws_ec2_set_disable_api_termination(c, WEB2, true, AWS_CALL_DRY_RUN, &e), SG_OK);
@@ -135,7 +125,7 @@ TEST(ec2_instance_attributes)
 
 TEST(ec2_metadata_options)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	struct aws_ec2_metadata_options o = {.http_tokens = "required", .hop_limit = 1,
 	                                     .http_endpoint = "enabled"};
@@ -160,7 +150,7 @@ TEST(ec2_metadata_options)
 
 TEST(ec2_tags)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	const char *ids[] = {WEB1, "vol-0a000000000000001"};
 	struct aws_tag tags[] = {{"ssrfguard:incident", "inc-42"}, {"ssrfguard:state", "contained"}};
@@ -183,7 +173,7 @@ TEST(ec2_tags)
 
 TEST(ec2_security_groups_and_enis)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	char gid[32] = "";
 	struct aws_tag t = {"ssrfguard:quarantine", "inc-42"};
@@ -252,7 +242,7 @@ TEST(ec2_security_groups_and_enis)
 
 TEST(ec2_snapshots_volumes)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	struct aws_tag t = {"ssrfguard:incident", "inc-42"};
 	struct aws_xml *r = NULL;
@@ -319,7 +309,7 @@ TEST(ec2_snapshots_volumes)
 
 TEST(ec2_instance_profiles)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	const char *vals[] = {WEB2};
 	struct aws_filter f = {"instance-id", vals, 1};
@@ -354,7 +344,7 @@ TEST(ec2_instance_profiles)
 
 TEST(autoscaling)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	const char *ids[] = {WEB1};
 	struct aws_xml *r = NULL;
@@ -393,7 +383,7 @@ TEST(autoscaling)
 
 TEST(elbv2_and_classic)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	struct aws_xml *r = NULL;
 	CHECK_INT(aws_elbv2_describe_target_groups(c, NULL, 0, NULL, &r, &e), SG_OK);
@@ -442,7 +432,7 @@ TEST(elbv2_and_classic)
 
 TEST(ssm_run_command)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	const char *ids[] = {WEB1};
 	const char *cmds[] = {"uname -a"};
@@ -479,7 +469,7 @@ TEST(ssm_run_command)
 
 TEST(iam_policies)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	struct aws_xml *r = NULL;
 	CHECK_INT(aws_iam_get_instance_profile(c, "web-fleet-profile", &r, &e), SG_OK);
@@ -511,7 +501,7 @@ TEST(iam_policies)
 
 TEST(sns_publish)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	char mid[128] = "";
 	CHECK_INT(aws_sns_publish(c, TOPIC, "ssrfguard inc-42", "contained i-0a1b2c3d4e5f60001", 0,
@@ -528,7 +518,7 @@ TEST(sns_publish)
 
 TEST(s3_get_object)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	/* seeded through the control API; read back whole, signed for S3 */
 	emu_do("POST", "/seed",
@@ -570,7 +560,7 @@ static sg_err count_page(void *ctx, const struct aws_xml *r)
 
 TEST(pagination)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 5000);
 	struct aws_error e;
 	/* EC2: NextToken in, nextToken out */
 	struct aws_params *p = aws_params_new();

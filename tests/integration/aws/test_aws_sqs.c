@@ -14,16 +14,6 @@
 
 #define Q(name) "https://sqs.us-east-1.amazonaws.com/123456789012/" name
 
-static struct aws_client *client(void)
-{
-	struct aws_client_opts o = {.backoff_base_ms = 5, .timeout_ms = 25000};
-	struct aws_client *c = NULL;
-	struct aws_error e;
-	sg_err rc = aws_client_new(&o, &c, &e);
-	CHECKF(rc == SG_OK, "client: %s %s", sg_strerror(rc), e.message);
-	return c;
-}
-
 static void seed_queues(void)
 {
 	emu_do("POST", "/seed",
@@ -60,7 +50,7 @@ TEST(url_checks)
 
 TEST(send_receive_extend_delete)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 25000);
 	struct aws_error e;
 	char id[128];
 	CHECK_INT(aws_sqs_send(c, Q("incidents"), "{\"incident\": \"INC-1\"}", NULL, NULL, id, &e), SG_OK);
@@ -97,7 +87,7 @@ TEST(send_receive_extend_delete)
 
 TEST(long_poll_waits_then_returns_empty)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 25000);
 	struct aws_error e;
 	struct aws_sqs_message *m = NULL;
 	size_t n = 0;
@@ -113,7 +103,7 @@ TEST(long_poll_waits_then_returns_empty)
 
 TEST(poison_goes_to_the_dead_letter_queue)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 25000);
 	struct aws_error e;
 	CHECK_INT(aws_sqs_send(c, Q("incidents"), "poison", NULL, NULL, NULL, &e), SG_OK);
 	for (unsigned i = 1; i <= 2; i++) {
@@ -141,7 +131,7 @@ TEST(poison_goes_to_the_dead_letter_queue)
 
 TEST(fifo_deduplicates)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 25000);
 	struct aws_error e;
 	char a[128], b[128];
 	CHECK_INT(aws_sqs_send(c, Q("incidents.fifo"), "x", NULL, "INC-1", a, &e), SG_ERR_INVAL);
@@ -161,7 +151,7 @@ TEST(fifo_deduplicates)
 
 TEST(refusals)
 {
-	struct aws_client *c = client();
+	struct aws_client *c = emu_client(NULL, 25000);
 	struct aws_error e;
 	CHECK_INT(aws_sqs_send(c, Q("nope"), "x", NULL, NULL, NULL, &e), SG_ERR_NOTFOUND);
 	CHECK_STR(e.code, "AWS.SimpleQueueService.NonExistentQueue");

@@ -11,32 +11,9 @@
 #include "emu.h"
 #include "store/store.h"
 #include "test.h"
+#include "storetest.h"
 
 #define BATCH 150
-
-static int nth;
-
-static store *fresh(void)
-{
-	char table[64], err[512];
-	snprintf(table, sizeof table, "ssrfguard-batch-%d-%d", (int)getpid(), nth++);
-	store_opts o = {.state_table = table};
-	store *s = NULL;
-	CHECKF(store_open(NULL, &o, &s, err, sizeof err) == SG_OK, "%s", err);
-	return s;
-}
-
-static void batch(store_attempt_in *a, size_t n, const char *client)
-{
-	for (size_t i = 0; i < n; i++)
-		a[i] = (store_attempt_in){
-			.client = client, .request = "GET /go?url=x HTTP/1.1",
-			.url = "http://169.254.169.254/", .dest = "169.254.169.254:80",
-			.category = "metadata", .rule = "metadata:aws-imds", .reason = "r",
-			.instance_id = "i-1", .region = "us-east-1", .contain = 1,
-			.at_ms = 1700000000000 + (int64_t)i,
-		};
-}
 
 /* The incident's count and its attempt items, which must agree with want. */
 static void check_incident(store *s, int64_t id, int64_t want)
@@ -56,11 +33,11 @@ static void check_incident(store *s, int64_t id, int64_t want)
 
 TEST(over_one_transaction)
 {
-	store *s = fresh();
+	store *s = fresh_store("batch");
 	static store_attempt_in a[BATCH + 10];
 	static store_record_out o[BATCH + 10];
-	batch(a, BATCH, "10.0.0.1");
-	batch(a + BATCH, 10, "10.0.0.2");
+	metadata_batch(a, BATCH, "10.0.0.1");
+	metadata_batch(a + BATCH, 10, "10.0.0.2");
 	a[BATCH + 3].contain = 0;
 	CHECK_INT(store_record_many(s, a, BATCH + 10, o), SG_OK);
 	for (size_t i = 0; i < BATCH + 10; i++)
@@ -81,10 +58,10 @@ TEST(over_one_transaction)
 
 TEST(second_chunk_fails)
 {
-	store *s = fresh();
+	store *s = fresh_store("batch");
 	static store_attempt_in a[BATCH];
 	static store_record_out o[BATCH];
-	batch(a, BATCH, "10.0.0.3");
+	metadata_batch(a, BATCH, "10.0.0.3");
 	emu_fault("{\"kind\": \"error\", \"service\": \"dynamodb\", \"action\": "
 	          "\"TransactWriteItems\", \"skip\": 1, \"count\": 1, "
 	          "\"code\": \"AccessDeniedException\", \"status\": 400}");
@@ -110,10 +87,10 @@ TEST(second_chunk_fails)
 
 TEST(lost_answer_resent_once)
 {
-	store *s = fresh();
+	store *s = fresh_store("batch");
 	store_attempt_in a[10];
 	store_record_out o[10];
-	batch(a, 10, "10.0.0.4");
+	metadata_batch(a, 10, "10.0.0.4");
 	CHECK_INT(store_record(s, a, o), SG_OK);
 	/* the next transaction takes effect and its answer is lost; the client
 	 * resends it with the same ClientRequestToken: a no-op */

@@ -13,31 +13,9 @@
 #include "emu.h"
 #include "store/store.h"
 #include "test.h"
+#include "storetest.h"
 
 #define BATCH 150
-
-static store *fresh(void)
-{
-	char table[64], err[512];
-	static int nth;
-	snprintf(table, sizeof table, "ssrfguard-unanswered-%d-%d", (int)getpid(), nth++);
-	store_opts o = {.state_table = table};
-	store *s = NULL;
-	CHECKF(store_open(NULL, &o, &s, err, sizeof err) == SG_OK, "%s", err);
-	return s;
-}
-
-static void batch(store_attempt_in *a, size_t n, const char *client)
-{
-	for (size_t i = 0; i < n; i++)
-		a[i] = (store_attempt_in){
-			.client = client, .request = "GET /go?url=x HTTP/1.1",
-			.url = "http://169.254.169.254/", .dest = "169.254.169.254:80",
-			.category = "metadata", .rule = "metadata:aws-imds", .reason = "r",
-			.instance_id = "i-1", .region = "us-east-1", .contain = 1,
-			.at_ms = 1700000000000 + (int64_t)i,
-		};
-}
 
 /* How many of out say "recorded", and the incident's count of them. */
 static void agrees(store *s, const store_record_out *o, size_t n, int64_t id)
@@ -58,10 +36,10 @@ static void agrees(store *s, const store_record_out *o, size_t n, int64_t id)
  * first resend. */
 TEST(second_chunk_answer_lost_four_times)
 {
-	store *s = fresh();
+	store *s = fresh_store("unanswered");
 	static store_attempt_in a[BATCH];
 	static store_record_out o[BATCH];
-	batch(a, BATCH, "10.0.0.7");
+	metadata_batch(a, BATCH, "10.0.0.7");
 	emu_fault("{\"kind\": \"drop_after\", \"service\": \"dynamodb\", \"action\": "
 	          "\"TransactWriteItems\", \"skip\": 1, \"count\": 4}");
 	sg_err rc = store_record_many(s, a, BATCH, o);
@@ -77,10 +55,10 @@ TEST(second_chunk_answer_lost_four_times)
  * once a later resend of it is answered. */
 TEST(second_chunk_never_answered)
 {
-	store *s = fresh();
+	store *s = fresh_store("unanswered");
 	static store_attempt_in a[BATCH];
 	static store_record_out o[BATCH];
-	batch(a, BATCH, "10.0.0.8");
+	metadata_batch(a, BATCH, "10.0.0.8");
 	emu_fault("{\"kind\": \"drop_after\", \"service\": \"dynamodb\", \"action\": "
 	          "\"TransactWriteItems\", \"skip\": 1, \"count\": 1000}");
 	sg_err rc = store_record_many(s, a, BATCH, o);
@@ -112,10 +90,10 @@ TEST(second_chunk_never_answered)
  * allocated for the incident — the one the table now holds them in. */
 TEST(new_incident_never_answered)
 {
-	store *s = fresh();
+	store *s = fresh_store("unanswered");
 	store_attempt_in a[5];
 	store_record_out o[5];
-	batch(a, 5, "10.0.0.9");
+	metadata_batch(a, 5, "10.0.0.9");
 	emu_fault("{\"kind\": \"drop_after\", \"service\": \"dynamodb\", \"action\": "
 	          "\"TransactWriteItems\", \"count\": 1000}");
 	sg_err rc = store_record_many(s, a, 5, o);

@@ -32,6 +32,9 @@ def main(argv):
     if "--" not in argv:
         sys.stderr.write(__doc__)
         return 2
+    # SIGTERM (meson's timeout, a stopped run) ends CMD and the emulator
+    # through the finally below, not this process alone
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     opts, cmd = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     tls = "--tls" in opts
     seeds = [opts[i + 1] for i, o in enumerate(opts) if o == "--seed"] or [FLEET]

@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+import sse
+
 BIN, SEED = sys.argv[1], sys.argv[2]
 TOKEN = "t0ken-for-the-dashboard-test-0123456789"
 failures = []
@@ -245,16 +247,7 @@ check(ev.status == 200 and ev.getheader("Content-Type") == "text/event-stream",
 
 
 def next_list(resp):
-    kind = None
-    while True:
-        line = resp.readline()
-        if not line:
-            return None
-        if line.startswith(b"event: "):
-            kind = line[7:].strip()
-        elif line.startswith(b"data: ") and kind == b"incidents":
-            well_formed("event", line[:-1])
-            return json.loads(line[6:])
+    return sse.next_list(resp, lambda line: well_formed("event", line))
 
 
 first = next_list(ev)

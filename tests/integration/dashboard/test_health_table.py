@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "respond"))
 import harness as h   # noqa: E402
+from sse import next_list   # noqa: E402
 
 BIN = sys.argv[1]
 TABLE = "ssrfguard-health"
@@ -73,17 +74,6 @@ try:
     h.check(not q, f"20 probes read no incident list: {len(q)} Query calls")
     h.check(len(g) <= 20 and all(not c["params"].get("ConsistentRead") for c in g),
             f"at most one eventually consistent GetItem a probe: {[c['params'] for c in g][:2]}")
-
-    def next_list(resp):
-        kind = None
-        while True:
-            line = resp.readline()
-            if not line:
-                return None
-            if line.startswith(b"event: "):
-                kind = line[7:].strip()
-            elif line.startswith(b"data: ") and kind == b"incidents":
-                return json.loads(line[6:])
 
     def full_counts(since):   # a Query of the partition with no Limit: the count
         return [c for c in calls("Query", since) if "Limit" not in c["params"]]

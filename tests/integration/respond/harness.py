@@ -113,20 +113,28 @@ class Emulator:
         self.proc = subprocess.Popen(
             ["/usr/bin/python3", EMULATOR, "--port", "0", "--imds-port", "0", "--seed", seeds[0],
              "--ready-file", ready], stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            self._setup(ready, seeds, timing)
+        except BaseException:
+            self.stop()     # a seed refused, a timeout: no emulator left behind
+            raise
+
+    def _setup(self, ready, seeds, timing):
         # The ready file appears (written whole: os.replace) once it serves.
         # Wait for that or for its exit, never a fixed time: several started
         # side by side on a loaded machine took over 10 s to import
         # (respond-crash-all, load 40); meson's timeout bounds the test.
         while not os.path.exists(ready):
             if self.proc.poll() is not None:
-                self.log.close()
                 with open(os.path.join(self.dir, "emu.log")) as f:
                     raise RuntimeError("emulator exited %d before it was ready: %s"
                                        % (self.proc.returncode, f.read()[-2000:]))
             time.sleep(0.05)
-        self.url = json.load(open(ready))["aws"]
+        with open(ready) as f:
+            self.url = json.load(f)["aws"]
         for s in seeds[1:]:
-            self.post("/seed", json.load(open(s)))
+            with open(s) as f:
+                self.post("/seed", json.load(f))
         if timing:
             self.post("/timing", timing)
 
@@ -173,11 +181,13 @@ class Emulator:
         return e
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -236,6 +246,17 @@ def json_log_line(line):
     ok = (re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", ts)
           and d.get("level") in ("debug", "info", "warning", "error") and d.get("event"))
     return d if ok else None
+
+
+def end(proc, seconds):
+    """SIGTERM to proc, SIGKILL if it has not exited within seconds; its
+    exit status (negative: the signal that ended it)."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 def wait(cond, seconds, step=0.2):

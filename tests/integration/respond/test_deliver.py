@@ -137,11 +137,7 @@ try:
     h.check(code == 400, f"malformed body refused: {code} {text}")
 finally:
     for p in procs:
-        p.terminate()
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+        h.end(p, 10)
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)
 h.finish("respond-deliver")

@@ -78,11 +78,7 @@ try:
         h.report_ok(work, inc)
 finally:
     if srv:
-        srv.terminate()
-        try:
-            srv.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            srv.kill()
+        h.end(srv, 20)
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)
 if ENGINE:

@@ -76,11 +76,7 @@ try:
             + "".join(x + "\n" for x in metrics.splitlines() if "store" in x))
 finally:
     if srv:
-        srv.terminate()
-        try:
-            srv.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            srv.kill()
+        h.end(srv, 20)
     emu.stop()
     shutil.rmtree(work, ignore_errors=True)
 h.finish("serve-unanswered")

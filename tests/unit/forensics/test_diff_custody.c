@@ -249,20 +249,6 @@ TEST(custody_chain)
 
 /* ---- partition tables through a memory reader ---- */
 
-typedef struct mem {
-	uint8_t *p;
-	size_t n;
-} mem;
-
-static sg_err rd(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	mem *m = ctx;
-	if (off > m->n || len > m->n - off)
-		return SG_ERR_RANGE;
-	memcpy(buf, m->p + off, len);
-	return SG_OK;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -312,14 +298,14 @@ TEST(partitions)
 {
 	size_t n = 4 << 20;
 	uint8_t *d = calloc(1, n);
-	mem m = {d, n};
+	fx_mem m = {d, n};
 	fx_part_table *t = calloc(1, sizeof *t);
 	/* nothing */
-	CHECK_INT(fx_part_read(rd, &m, n, t), SG_OK);
+	CHECK_INT(fx_part_read(fx_mem_read, &m, n, t), SG_OK);
 	CHECK_INT(t->scheme, FX_PT_NONE);
 	/* GPT */
 	make_gpt(d, n);
-	CHECK_INT(fx_part_read(rd, &m, n, t), SG_OK);
+	CHECK_INT(fx_part_read(fx_mem_read, &m, n, t), SG_OK);
 	CHECK_INT(t->scheme, FX_PT_GPT);
 	CHECK_INT(t->n, 1);
 	CHECK_INT(t->v[0].start, 2048 * 512);
@@ -329,7 +315,7 @@ TEST(partitions)
 	CHECK_STR(t->v[0].type_name, "Linux filesystem");
 	/* corrupt the entry array: CRC mismatch, no backup -> corrupt */
 	d[1024 + 40] ^= 1;
-	CHECK_INT(fx_part_read(rd, &m, n, t), SG_ERR_CORRUPT);
+	CHECK_INT(fx_part_read(fx_mem_read, &m, n, t), SG_ERR_CORRUPT);
 	CHECK(t->warn[0] != 0);
 	/* MBR with a primary and an extended partition holding one logical */
 	memset(d, 0, n);
@@ -351,7 +337,7 @@ TEST(partitions)
 	put32(ebr + 462 + 8, 0); /* no next: 0 means end */
 	ebr[510] = 0x55;
 	ebr[511] = 0xaa;
-	CHECK_INT(fx_part_read(rd, &m, n, t), SG_OK);
+	CHECK_INT(fx_part_read(fx_mem_read, &m, n, t), SG_OK);
 	CHECK_INT(t->scheme, FX_PT_MBR);
 	CHECK_INT(t->n, 2);
 	CHECK_INT(t->v[1].num, 5);
@@ -365,7 +351,7 @@ TEST(partitions)
 	put32(ebr2 + 462 + 8, 0); /* points back to the first EBR */
 	ebr2[462 + 4] = 0x05;
 	put32(ebr2 + 462 + 8, 0);
-	CHECK_INT(fx_part_read(rd, &m, n, t), SG_OK);
+	CHECK_INT(fx_part_read(fx_mem_read, &m, n, t), SG_OK);
 	CHECK(t->n <= 4);
 	/* a FAT boot sector is not a partition table */
 	memset(d, 0, 512);
@@ -373,7 +359,7 @@ TEST(partitions)
 	memcpy(d + 446, "This is not a bootable disk", 27);
 	d[510] = 0x55;
 	d[511] = 0xaa;
-	CHECK_INT(fx_part_read(rd, &m, n, t), SG_OK);
+	CHECK_INT(fx_part_read(fx_mem_read, &m, n, t), SG_OK);
 	CHECK_INT(t->scheme, FX_PT_NONE);
 	free(t);
 	free(d);

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.request
 
@@ -14,6 +15,20 @@ from emutest import FLEET, ROOT
 
 EMU = os.path.join(ROOT, "tests", "emulator", "emulator.py")
 CTL = os.path.join(ROOT, "tests", "emulator", "emulatorctl")
+
+
+def _running(pid):
+    """Is pid alive (neither gone nor a zombie)?"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _kill_if_running(pid):
+    if _running(pid):
+        os.kill(pid, signal.SIGKILL)
 
 
 class Process(unittest.TestCase):
@@ -41,6 +56,39 @@ class Process(unittest.TestCase):
             st = json.load(f)
         self.assertIn("i-0a1b2c3d4e5f60001", st["ec2"]["instances"])
         self.assertIn("arn:aws:sns:us-east-1:123456789012:x", st["sns"]["topics"])
+
+    def test_ends_with_the_process_that_started_it(self):
+        """A harness killed outright (SIGKILL: no cleanup of its own runs)
+        leaves no emulator behind; the end of the thread that started it
+        (a pool's worker) is not the end of the harness."""
+        tmp = tempfile.mkdtemp(prefix="emu-proc-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        ready = os.path.join(tmp, "ready.json")
+        parent = subprocess.Popen(["/usr/bin/python3", "-c",
+                                   "import subprocess, threading, time\n"
+                                   "started = []\n"
+                                   "t = threading.Thread(target=lambda: started.append(subprocess.Popen("
+                                   f"['/usr/bin/python3', {EMU!r}, '--port', '0', '--ready-file', {ready!r}], "
+                                   "stdout=subprocess.DEVNULL)))\n"
+                                   "t.start()\n"
+                                   "t.join()\n"
+                                   "print(started[0].pid, flush=True)\n"
+                                   "time.sleep(600)\n"], stdout=subprocess.PIPE, text=True)
+        emu = int(parent.stdout.readline())
+        parent.stdout.close()
+        self.addCleanup(_kill_if_running, emu)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(ready) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(ready), "the emulator became ready")
+        time.sleep(1.5)
+        self.assertTrue(_running(emu), "the emulator outlived the thread that started it")
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 15
+        while _running(emu) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(_running(emu), "the emulator outlived the process that started it")
 
     def test_refuses_outside_the_namespace(self):
         env = dict(os.environ)

@@ -28,6 +28,7 @@ typedef struct dd_store {
 
 #define DD_INCIDENTS "incident"     /* pk of every incident item */
 #define DD_ACTIVE "active"          /* pk of the join keys' pointers */
+#define DD_SEQ_SK "seq"             /* sk of an incident's attempt numbers (in inc#N) */
 
 #define DD_ROUNDS 8                 /* re-read and decide again after a lost race */
 #define DD_TURN_MS 250              /* a turn on a busy incident item (dd_take_turn) */
@@ -58,8 +59,7 @@ void dd_tx_add(dd_tx *t, const char *kind, json_t *member, const char *update,
 /* One history item (seq orders the items of one transaction). */
 void dd_tx_history(dd_tx *t, int64_t id, const char *step, const char *from, const char *to,
                    const char *reason, const char *actor, int64_t at, int seq);
-/* Run the transaction (consumed), its ClientRequestToken derived from its
- * actions; unanswered, it is sent again with the same token (DD_RESENDS
+/* Run the transaction (consumed) with a fresh ClientRequestToken; unanswered, it is sent again with the same token (DD_RESENDS
  * times), and s->unanswered says when it stayed so (it may have taken
  * effect).  SG_ERR_STATE: *failed names the action whose condition failed.
  * SG_ERR_BUSY: a conflicting transaction. */
@@ -95,6 +95,9 @@ sg_err dd_rounds_spent(dd_store *s, sg_err last, int64_t id);
 void dd_sleep_ms(long ms);
 /* A new incident id from the counter item (dynamo_record.c, as the next). */
 sg_err dd_next_id(dd_store *s, int64_t *id);
+/* Reserve k attempt sequence numbers of incident id: first..first+k-1
+ * (dynamo_record.c; base: its count read before). */
+sg_err dd_reserve_seqs(dd_store *s, int64_t id, int64_t base, int64_t k, int64_t *first);
 /* Whether an incident in state (observe-only or not) is in the claim index. */
 bool dd_claimable(const char *state, bool observe);
 /* The placeholders :s_logged ... of ACTIVE_STATES added to values (non-zero

@@ -319,7 +319,11 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 		return SG_ERR_RANGE;
 	}
 	int failed;
+	int64_t sent = store_now_ms();
+	t.keep = true;
 	rc = dd_tx_run(s, &t, &failed);
+	if (s->unanswered)   /* store_settle says later what became of it */
+		dd_keep_unsettled(s, &t, sent, a + lo, keys + lo, out + lo, hi - lo);
 	for (size_t k = 0; rc == SG_ERR_BUSY && k < ng; k++)
 		if (!gs[k].fresh)
 			dd_take_turn(s, gs[k].key, gs[k].id, DD_TURN_JOINS);

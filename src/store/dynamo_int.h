@@ -23,6 +23,8 @@ typedef struct dd_store {
 	                       or written): holds may be handed out */
 	bool upgrade_waits; /* the upgrade to them waits: older responders hold
 	                       live leases (dynamo_hold.c; msg names them) */
+	struct dd_unsettled *pending; /* unanswered chunks kept to settle (dynamo_settle.c) */
+	size_t pending_attempts;      /* their attempts */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 
@@ -50,6 +52,8 @@ typedef struct dd_tx {
 	json_t *acts;
 	size_t n, bytes;
 	int bad;
+	bool keep;       /* left unanswered: dd_tx_run leaves acts (and token) */
+	char token[37];  /* its ClientRequestToken, once run */
 } dd_tx;
 
 /* Add one action: kind "Put" (member "Item"), "Update", "Delete" or
@@ -124,6 +128,19 @@ sg_err dd_claim_id(dd_store *s, int64_t want, const char *owner, int64_t lease_m
 sg_err dd_renew(store *s, int64_t id, const char *owner, int64_t lease_ms);
 /* The one transition function (dynamo_change.c). */
 sg_err dd_transition(store *s, const store_change *c, int64_t at);
+
+/* Unsettled chunks (dynamo_settle.c).  dd_keep_unsettled keeps t (its
+ * acts taken) with copies of its n attempts, their join keys and what the
+ * plan said of each (plan; incident_id there is where each would be),
+ * sent_ms when it was first sent;
+ * SG_ERR_NOMEM: not kept (they stay unsettled for good).  dd_settle and
+ * dd_unsettled_count: store_settle and store_unsettled; dd_unsettled_free
+ * drops what is kept (at close). */
+sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_attempt_in *a,
+                         const char *const *keys, const store_record_out *plan, size_t n);
+sg_err dd_settle(store *s, store_settled *out, size_t max, size_t *n);
+size_t dd_unsettled_count(const store *s);
+void dd_unsettled_free(dd_store *s);
 
 /* The store's identity into s->base (dynamo_ident.c): read from the item
  * meta/identity, written there first when absent unless readonly (then

@@ -207,7 +207,7 @@ static bool unanswered(sg_err rc, const struct aws_error *e)
 sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 {
 	struct aws_error e;
-	char token[37];
+	char *token = t->token;
 	*failed = -1;
 	aws_error_clear(&e);
 	/* A fresh ClientRequestToken for this transaction, the same on each
@@ -229,8 +229,10 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
 	}
 	s->unanswered = unanswered(rc, &e);
-	json_decref(t->acts);
-	t->acts = NULL;
+	if (!(t->keep && s->unanswered)) {   /* kept: the caller settles it later */
+		json_decref(t->acts);
+		t->acts = NULL;
+	}
 	t->n = 0;
 	t->bytes = 0;
 	s->conflicts = rc == SG_ERR_BUSY ? s->conflicts + 1 : 0;

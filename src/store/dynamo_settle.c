@@ -17,10 +17,14 @@
  *     would open was opened by a later attempt, or the one it joins was
  *     released): its attempts are recorded anew, as a new batch;
  *   - no answer, a conflict, throttling, any other error: kept for the next
- *     call, until 9 minutes after it was first sent (a minute short of the
- *     token's 10, which start when the first request completed, so later);
- *     then given up as unknown, and never resent (after the window a
- *     resend would be a new request: maybe twice).
+ *     call (and the call stops there: the table is likely still out of
+ *     reach), until 9 minutes after it was first sent (a minute short of
+ *     the token's 10, which start when the first request completed, so
+ *     later); then given up as unknown, and never resent (after the window
+ *     a resend would be a new request: maybe twice).
+ *
+ * At most KEEP_MAX attempts are kept; beyond, an unanswered chunk stays
+ * unsettled for good, as the caller was told.  The oldest is tried first.
  */
 #include "store/dynamo_int.h"
 
@@ -29,6 +33,7 @@
 #include <string.h>
 
 #define SETTLE_WINDOW_MS (9 * 60 * 1000)
+#define KEEP_MAX 8192   /* unsettled attempts kept; more stay unsettled for good */
 
 typedef struct dd_unsettled {
 	struct dd_unsettled *next;
@@ -95,6 +100,11 @@ static void free_unsettled(dd_unsettled *u)
 sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_attempt_in *a,
                          const char *const *keys, const store_record_out *plan, size_t n)
 {
+	if (s->pending_attempts + n > KEEP_MAX) {   /* a long outage: bounded memory */
+		json_decref(t->acts);
+		t->acts = NULL;
+		return SG_ERR_RANGE;
+	}
 	dd_unsettled *u = calloc(1, sizeof *u);
 	int bad = !u;
 	if (u) {
@@ -118,8 +128,10 @@ sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_att
 		free_unsettled(u);
 		return SG_ERR_NOMEM;
 	}
-	u->next = s->pending;
-	s->pending = u;
+	dd_unsettled **end = &s->pending;   /* oldest first */
+	while (*end)
+		end = &(*end)->next;
+	*end = u;
 	s->pending_attempts += n;
 	return SG_OK;
 }
@@ -204,27 +216,25 @@ sg_err dd_settle(store *base, store_settled *out, size_t max, size_t *n)
 {
 	dd_store *s = (dd_store *)base;
 	/* detached first: record_anew may keep new ones on s->pending */
-	dd_unsettled *todo = s->pending, *keep = NULL;
+	dd_unsettled *todo = s->pending, *kept = NULL, **end = &kept;
 	s->pending = NULL;
+	bool stalled = false;   /* one still unanswered: the rest wait for the next call */
 	while (todo) {
 		dd_unsettled *u = todo;
 		todo = u->next;
+		u->next = NULL;
 		size_t k = 0;
-		if (max - *n >= u->n && settle_one(s, u, out + *n, &k)) {
+		if (!stalled && max - *n >= u->n && !(stalled = !settle_one(s, u, out + *n, &k))) {
 			*n += k;
 			s->pending_attempts -= u->n;
 			free_unsettled(u);
-		} else {
-			u->next = keep;
-			keep = u;
+		} else {   /* kept, in its place */
+			*end = u;
+			end = &u->next;
 		}
 	}
-	while (keep) {   /* back, after any kept anew */
-		dd_unsettled *u = keep;
-		keep = u->next;
-		u->next = s->pending;
-		s->pending = u;
-	}
+	*end = s->pending;   /* any kept anew come after */
+	s->pending = kept;
 	return SG_OK;
 }
 

@@ -28,7 +28,8 @@
  * before it are recorded (their out[] entries filled), the attempts from the
  * failing chunk on are not (their out[] entries zero).  Each transaction
  * has a ClientRequestToken of its own (dd_tx_run), so a chunk resent after
- * a lost answer is not applied twice.
+ * a lost answer is not applied twice; one never answered is kept, with its
+ * token, for store_settle (dynamo_settle.c).
  */
 #include "store/dynamo_int.h"
 

@@ -89,21 +89,21 @@ static void describe_settled(const store_settled *r, char *msg, size_t cap)
 	char *m = msg + (n > 0 && (size_t)n < cap ? n : 0);
 	size_t room = cap - (size_t)(m - msg);
 	long long id = (long long)r->incident_id;
+	const char *name = store_settled_name(r->how);
 	switch (r->how) {
 	case STORE_SETTLED_RECORDED:
-		snprintf(m, room, "recorded, once, in incident %lld", id);
+		snprintf(m, room, "%s, once, in incident %lld", name, id);
 		break;
 	case STORE_SETTLED_RERECORDED:
-		snprintf(m, room, "recorded_anew (its write had not taken effect), in incident %lld",
-		         id);
+		snprintf(m, room, "%s (its write had not taken effect), in incident %lld", name, id);
 		break;
 	case STORE_SETTLED_NOT_RECORDED:
-		snprintf(m, room, "not_recorded (its write had not taken effect, and recording it "
-		         "again failed)");
+		snprintf(m, room, "%s (its write had not taken effect, and recording it again "
+		         "failed)", name);
 		break;
 	default:
-		snprintf(m, room, "unknown after 9 minutes without an answer: maybe recorded (at "
-		         "most once), in incident %lld", id);
+		snprintf(m, room, "%s after 9 minutes without an answer: maybe recorded (at most "
+		         "once), in incident %lld", name, id);
 	}
 }
 

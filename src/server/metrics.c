@@ -111,6 +111,24 @@ size_t metrics_reply_bytes(struct srv *s)
 	return g.reply_bytes;
 }
 
+/* What became of the unsettled attempts, as store_settle found out later. */
+static void render_settled(struct evbuffer *o, const srv_metrics *m)
+{
+	evbuffer_add_printf(o, "# HELP ssrfguard_store_settled_total Unsettled attempts settled "
+	                       "later: recorded (once), recorded_anew (their write had not taken "
+	                       "effect), not_recorded, unknown (given up after 9 minutes).\n"
+	                       "# TYPE ssrfguard_store_settled_total counter\n");
+	for (int k = 0; k < 4; k++)
+		evbuffer_add_printf(o, "ssrfguard_store_settled_total{outcome=\"%s\"} %llu\n",
+		                    store_settled_name((store_settled_how)k),
+		                    (unsigned long long)m->settled[k]);
+	evbuffer_add_printf(o, "# HELP ssrfguard_store_unsettled Unsettled attempts still being "
+	                       "settled.\n"
+	                       "# TYPE ssrfguard_store_unsettled gauge\n"
+	                       "ssrfguard_store_unsettled %llu\n",
+	                    (unsigned long long)m->unsettled_kept);
+}
+
 void metrics_render(struct srv *s, struct evbuffer *o)
 {
 	srv_metrics m;
@@ -197,21 +215,7 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "ssrfguard_store_unsettled_total %llu\n",
 	                    (unsigned long long)m.commits, (unsigned long long)m.commit_errors,
 	                    (unsigned long long)m.unsettled);
-	/* what became of them, as store_settle found out later */
-	evbuffer_add_printf(o, "# HELP ssrfguard_store_settled_total Unsettled attempts settled "
-	                       "later: recorded (once), recorded_anew (their write had not taken "
-	                       "effect), not_recorded, unknown (given up after 9 minutes).\n"
-	                       "# TYPE ssrfguard_store_settled_total counter\n");
-	static const char *const settled_names[4] = {"recorded", "recorded_anew", "not_recorded",
-	                                             "unknown"};
-	for (int k = 0; k < 4; k++)
-		evbuffer_add_printf(o, "ssrfguard_store_settled_total{outcome=\"%s\"} %llu\n",
-		                    settled_names[k], (unsigned long long)m.settled[k]);
-	evbuffer_add_printf(o, "# HELP ssrfguard_store_unsettled Unsettled attempts still being "
-	                       "settled.\n"
-	                       "# TYPE ssrfguard_store_unsettled gauge\n"
-	                       "ssrfguard_store_unsettled %llu\n",
-	                    (unsigned long long)m.unsettled_kept);
+	render_settled(o, &m);
 	srv_health h;
 	srv_health_get(s, &h);
 	evbuffer_add_printf(o, "# HELP ssrfguard_build_info The running version.\n"

@@ -402,6 +402,13 @@ size_t store_unsettled(const store *s)
 	return s && s->eng->unsettled ? s->eng->unsettled(s) : 0;
 }
 
+const char *store_settled_name(store_settled_how how)
+{
+	static const char *const names[] = {"recorded", "recorded_anew", "not_recorded",
+	                                    "unknown"};
+	return (unsigned)how < sizeof names / sizeof names[0] ? names[how] : "unknown";
+}
+
 /* ---- records ---- */
 
 void store_incident_free(store_incident *r)

@@ -305,6 +305,8 @@ typedef struct store_settled {
  */
 sg_err store_settle(store *s, store_settled *out, size_t max, size_t *n);
 size_t store_unsettled(const store *s);
+/* "recorded", "recorded_anew", "not_recorded", "unknown". */
+const char *store_settled_name(store_settled_how how);
 
 /*
  * Record one attempt and claim its incident for owner, atomically: no other

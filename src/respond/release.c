@@ -401,7 +401,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 	err = store_step_get(x.st, id, "record", &rec);
 	if (!err && strcmp(rec.status, "done") != 0)
 		err = SG_ERR_NOTFOUND;
-	json_t *jd = err ? NULL : json_loads(rec.data, 0, NULL);
+	json_t *jd = err ? NULL : rsp_row_json(rec.data);
 	char *ij = jd ? json_dumps(json_object_get(jd, "instance"), JSON_COMPACT) : NULL;
 	json_decref(jd);
 	if (!ij || pb_instance_from_json(ij, strlen(ij), &x.inst, msg, msglen)) {

@@ -33,7 +33,8 @@
 #include <string.h>
 
 #define SETTLE_WINDOW_MS (9 * 60 * 1000)
-#define KEEP_MAX 8192   /* unsettled attempts kept; more stay unsettled for good */
+#define KEEP_MAX 1024   /* unsettled attempts kept (a chunk is at most 96; each a few KB
+                           to tens of KB of evidence): more stay unsettled for good */
 
 typedef struct dd_unsettled {
 	struct dd_unsettled *next;

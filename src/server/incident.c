@@ -20,9 +20,11 @@
 #include <event2/buffer.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BATCH_MAX 1024
@@ -79,6 +81,56 @@ static size_t take_all(struct srv *p, job **batches, size_t *counts)
 	return n;
 }
 
+/* One settled attempt as a log message, its outcome first. */
+static void describe_settled(const store_settled *r, char *msg, size_t cap)
+{
+	int n = snprintf(msg, cap, "the attempt from %s blocked at %lld ms, whose write the store "
+	                 "had not answered: ", r->client, (long long)r->at_ms);
+	char *m = msg + (n > 0 && (size_t)n < cap ? n : 0);
+	size_t room = cap - (size_t)(m - msg);
+	long long id = (long long)r->incident_id;
+	const char *name = store_settled_name(r->how);
+	switch (r->how) {
+	case STORE_SETTLED_RECORDED:
+		snprintf(m, room, "%s, once, in incident %lld", name, id);
+		break;
+	case STORE_SETTLED_RERECORDED:
+		snprintf(m, room, "%s (its write had not taken effect), in incident %lld", name, id);
+		break;
+	case STORE_SETTLED_NOT_RECORDED:
+		snprintf(m, room, "%s (its write had not taken effect, and recording it again "
+		         "failed)", name);
+		break;
+	default:
+		snprintf(m, room, "%s after 9 minutes without an answer: maybe recorded (at most "
+		         "once), in incident %lld", name, id);
+	}
+}
+
+/* What the store found out about attempts it had left unsettled (a
+ * DynamoDB write never answered): each logged, counted by outcome, and the
+ * embedded responder woken for a recorded containment attempt.  The writer
+ * thread, with the hub's store handle. */
+static void settle_kept(struct srv *p, store *st)
+{
+	store_settled out[128];
+	size_t n = 0;
+	store_settle(st, out, sizeof out / sizeof out[0], &n);
+	for (size_t i = 0; i < n; i++) {
+		const store_settled *r = &out[i];
+		bool in = r->how == STORE_SETTLED_RECORDED || r->how == STORE_SETTLED_RERECORDED;
+		char msg[400];
+		describe_settled(r, msg, sizeof msg);
+		log_line_from_any_thread(p, in ? "info" : "error", "settled", msg);
+		SRV_COUNT(p->m.settled[r->how], 1);
+		if (in && r->opened)
+			SRV_COUNT(p->m.incidents_opened, 1);
+		if (in && r->contain && p->resp_started && p->resp.notify)
+			p->resp.notify(p->resp.ctx, r->incident_id);
+	}
+	__atomic_store_n(&p->m.unsettled_kept, (uint64_t)store_unsettled(st), __ATOMIC_RELAXED);
+}
+
 static void *writer_main(void *arg)
 {
 	struct srv *p = arg; /* the primary */
@@ -89,13 +141,31 @@ static void *writer_main(void *arg)
 	job **batches = calloc(p->nloops, sizeof *batches);
 	size_t *counts = calloc(p->nloops, sizeof *counts);
 
+	time_t settled_at = 0;   /* the monotonic second of the last store_settle */
 	pthread_mutex_lock(&hub->mu);
 	for (;;) {
+		/* attempts left unsettled: looked at again each second, between
+		 * batches or while idle */
+		struct timespec mono;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		if (store_unsettled(hub->st) && mono.tv_sec > settled_at) {
+			settled_at = mono.tv_sec;
+			pthread_mutex_unlock(&hub->mu);
+			settle_kept(p, hub->st);
+			pthread_mutex_lock(&hub->mu);
+		}
 		size_t n = batches && counts ? take_all(p, batches, counts) : 0;
 		if (!n) {
 			if (hub->quit)
 				break;
-			pthread_cond_wait(&hub->cv, &hub->mu);
+			if (!store_unsettled(hub->st)) {
+				pthread_cond_wait(&hub->cv, &hub->mu);
+				continue;
+			}
+			struct timespec at;
+			clock_gettime(CLOCK_REALTIME, &at);
+			at.tv_sec += 1;
+			pthread_cond_timedwait(&hub->cv, &hub->mu, &at);
 			continue;
 		}
 		pthread_mutex_unlock(&hub->mu);
@@ -121,6 +191,8 @@ static void *writer_main(void *arg)
 			 * recorded (DynamoDB: the chunks before the one that failed)
 			 * and zero for the others */
 			e = store_record_many(hub->st, in, n, out);
+			__atomic_store_n(&p->m.unsettled_kept, (uint64_t)store_unsettled(hub->st),
+			                 __ATOMIC_RELAXED);
 			k = 0;
 			for (size_t b = 0; b < p->nloops; b++)
 				for (job *j = batches[b]; j; j = j->next, k++)

@@ -75,6 +75,9 @@ static void sum_counters(struct srv *s, srv_metrics *t)
 		t->aggregated += SRV_READ(l->m.aggregated);
 		t->unsettled += SRV_READ(l->m.unsettled);
 		t->dns_cut += SRV_READ(l->m.dns_cut);
+		for (int k = 0; k < 4; k++)
+			t->settled[k] += SRV_READ(l->m.settled[k]);
+		t->unsettled_kept += SRV_READ(l->m.unsettled_kept);
 	}
 }
 
@@ -106,6 +109,24 @@ size_t metrics_reply_bytes(struct srv *s)
 	srv_gauges g;
 	sum_gauges(s, &g);
 	return g.reply_bytes;
+}
+
+/* What became of the unsettled attempts, as store_settle found out later. */
+static void render_settled(struct evbuffer *o, const srv_metrics *m)
+{
+	evbuffer_add_printf(o, "# HELP ssrfguard_store_settled_total Unsettled attempts settled "
+	                       "later: recorded (once), recorded_anew (their write had not taken "
+	                       "effect), not_recorded, unknown (given up after 9 minutes).\n"
+	                       "# TYPE ssrfguard_store_settled_total counter\n");
+	for (int k = 0; k < 4; k++)
+		evbuffer_add_printf(o, "ssrfguard_store_settled_total{outcome=\"%s\"} %llu\n",
+		                    store_settled_name((store_settled_how)k),
+		                    (unsigned long long)m->settled[k]);
+	evbuffer_add_printf(o, "# HELP ssrfguard_store_unsettled Unsettled attempts still being "
+	                       "settled.\n"
+	                       "# TYPE ssrfguard_store_unsettled gauge\n"
+	                       "ssrfguard_store_unsettled %llu\n",
+	                    (unsigned long long)m->unsettled_kept);
 }
 
 void metrics_render(struct srv *s, struct evbuffer *o)
@@ -194,6 +215,7 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "ssrfguard_store_unsettled_total %llu\n",
 	                    (unsigned long long)m.commits, (unsigned long long)m.commit_errors,
 	                    (unsigned long long)m.unsettled);
+	render_settled(o, &m);
 	srv_health h;
 	srv_health_get(s, &h);
 	evbuffer_add_printf(o, "# HELP ssrfguard_build_info The running version.\n"

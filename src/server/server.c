@@ -348,6 +348,11 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	}
 	tb_fmt(&b, ",\"store_bytes\":%lld,\"store_max_bytes\":%lld", (long long)h.store_bytes,
 	       (long long)s->cfg->store_max_bytes);
+	/* blocked attempts whose DynamoDB write was never answered, still being
+	 * settled (store_settle, each second): each may be recorded, at most once */
+	struct srv *prim = s->primary ? s->primary : s;
+	tb_fmt(&b, ",\"store_unsettled\":%llu",
+	       (unsigned long long)SRV_READ(prim->m.unsettled_kept));
 	if (h.store_pressure)
 		tb_fmt(&b, ",\"warnings\":[\"store %s its cap: further attempts are counted in "
 		           "their incident, not stored in detail\"]",

@@ -121,6 +121,10 @@ typedef struct srv_metrics {
 	uint64_t unsettled;           /* attempts the store could not say were
 	                                 recorded or not (store_record_out) */
 	uint64_t dns_cut;             /* answers past the resolver's cap */
+	uint64_t settled[4];          /* unsettled attempts settled later, by
+	                                 store_settled_how (the primary's only) */
+	uint64_t unsettled_kept;      /* gauge: unsettled attempts still being
+	                                 settled (the primary's only) */
 } srv_metrics;
 
 /* conn.c's figures for the metrics. */

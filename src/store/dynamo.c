@@ -10,6 +10,7 @@
  *   dynamo_tx.c      transactions, conflicts with writers in flight, turns
  *   dynamo_record.c  one attempt recorded (and claimed at once)
  *   dynamo_batch.c   serve's group commit, in chunks of one transaction
+ *   dynamo_settle.c  what an unanswered chunk left unsettled, settled later
  *   dynamo_lease.c   claims, the claim search, lease renewal
  *   dynamo_change.c  state and journal-step transitions
  *   dynamo_hold.c    which incident holds an instance
@@ -50,6 +51,7 @@ static void dd_close(store *base)
 	dd_store *s = (dd_store *)base;
 	if (!s)
 		return;
+	dd_unsettled_free(s);
 	aws_client_free(s->aws);
 	free(s);
 }
@@ -73,6 +75,8 @@ static const struct store_engine dynamo_engine = {
 	.history = dd_history,
 	.count_states = dd_count_states,
 	.ping = dd_ping,
+	.settle = dd_settle,
+	.unsettled = dd_unsettled_count,
 };
 
 /* DynamoDB table names: 3-255 of [A-Za-z0-9_.-] (API reference, CreateTable). */

@@ -6,9 +6,14 @@
  * its actions may touch one item (API reference, TransactWriteItems).  So a
  * chunk's attempts that join one incident are one Update of it (attempts +=
  * k), and a chunk ends before the next attempt could break either limit.
- * Counting is a compare-and-set on the count read just before (the attempt
- * items' keys are "att#" + their place in the incident); a chunk that loses
- * a race with another writer is read and planned again (DD_ROUNDS times).
+ * Counting is an ADD, so several detectors recording one attacker at once
+ * each add their own (it used to be a compare-and-set on the count read
+ * just before, which they lost to one another round after round); the
+ * attempt items' keys are "att#" + a sequence number reserved for them
+ * (dd_reserve_seqs), kept for the chunk's next rounds.  The Update still
+ * checks the state read (still active; still logged when the chunk
+ * escalates it): a chunk that loses a race with another writer is read and
+ * planned again (DD_ROUNDS times).
  *
  * Each chunk is a transaction on the incident items it joins, so during an
  * attack serve's chunks follow one another on one incident item, and a
@@ -21,9 +26,10 @@
  *
  * Chunks run in order and stop at the first failure: on error the chunks
  * before it are recorded (their out[] entries filled), the attempts from the
- * failing chunk on are not (their out[] entries zero).  Each transaction's
- * ClientRequestToken is derived from its actions (dd_tx_run), so a chunk
- * resent after a lost answer is not applied twice.
+ * failing chunk on are not (their out[] entries zero).  Each transaction
+ * has a ClientRequestToken of its own (dd_tx_run), so a chunk resent after
+ * a lost answer is not applied twice; one never answered is kept, with its
+ * token, for store_settle (dynamo_settle.c).
  */
 #include "store/dynamo_int.h"
 
@@ -36,6 +42,15 @@
 #define GROUP_ACTIONS 4    /* an incident's own actions: item, pointer, two history items */
 #define GROUP_BYTES 4096   /* bound of those items beyond the opening attempt's strings */
 #define ATTEMPT_OVERHEAD 512 /* bound of an attempt item beyond its strings */
+#define JOIN_BUSY_MS 10000   /* a chunk cancelled by transactions in flight: tried again
+                                this long (several detectors on one attacker's incident) */
+
+/* Numbers reserved for a chunk's attempts joining incident id by key, kept
+ * while the chunk is planned again. */
+typedef struct numbers {
+	const char *key;
+	int64_t id, first;
+} numbers;
 
 /* One join key of the chunk: the incident its attempts join or open. */
 typedef struct group {
@@ -44,6 +59,7 @@ typedef struct group {
 	bool fresh;                  /* opened by this chunk */
 	int64_t stale;               /* fresh: the inactive incident the pointer names (0: none) */
 	int64_t seen, added;         /* attempts counted before the chunk, and by it */
+	int64_t first_seq;           /* joined: the first number reserved for its attempts */
 	char state[16], seen_state[16];
 	bool observe, escalated;
 	const store_attempt_in *first; /* the attempt that opens (fresh) */
@@ -167,7 +183,7 @@ static void plan_attempt(dd_store *s, dd_tx *t, group *g, const store_attempt_in
 		store_reason_escalated(a, g->esc_reason, sizeof g->esc_reason);
 		o->escalated = 1;
 	}
-	int64_t seq = g->seen + g->added;
+	int64_t seq = g->fresh ? g->added : g->first_seq + g->added - 1;
 	json_t *item = dd_attempt_item(s, a, g->id, seq, at, &t->bad);
 	if (item) {
 		dd_tx_add(t, "Put", item, NULL, "attribute_not_exists(pk)", NULL, NULL);
@@ -205,30 +221,50 @@ static void plan_open(dd_tx *t, const group *g)
 	dd_tx_history(t, g->id, "", "", opened, reason, "serve", g->opened_at, 0);
 }
 
-/* A joined incident: one Update for all the chunk's attempts, on the count
- * and state read (a compare-and-set), with the escalation if any. */
+/* A joined incident: one Update for all the chunk's attempts, adding
+ * their count, on the state read (still active, or still logged when the
+ * chunk escalates it). */
 static void plan_join(dd_tx *t, const group *g)
 {
 	char sk[24];
 	dd_id_text(g->id, sk);
-	json_t *values = json_pack("{s:o,s:o,s:o,s:o}", ":n", dd_n(g->seen + g->added), ":at",
-	                           dd_n(g->last_at), ":seen", dd_n(g->seen), ":was",
-	                           dd_s(g->seen_state));
+	json_t *values = json_pack("{s:o,s:o}", ":k", dd_n(g->added), ":at", dd_n(g->last_at));
 	bool cl = g->escalated && dd_claimable("open", g->observe);
 	if (values && g->escalated)
-		t->bad |= json_object_set_new(values, ":open", dd_s("open")) ||
+		t->bad |= json_object_set_new(values, ":was", dd_s(g->seen_state)) ||
+		          json_object_set_new(values, ":open", dd_s("open")) ||
 		          json_object_set_new(values, ":one", dd_n(1)) ||
 		          json_object_set_new(values, ":eat", dd_n(g->escalated_at)) ||
 		          json_object_set_new(values, ":r", dd_s(g->esc_reason)) ||
 		          (cl && json_object_set_new(values, ":cl", dd_s("1")));
+	else if (values)
+		t->bad |= dd_add_active_states(values);
 	const char *update =
-		!g->escalated ? "SET attempts = :n, updated_ms = :at"
-		: cl ? "SET attempts = :n, updated_ms = :at, #s = :open, contain = :one, "
+		!g->escalated ? "ADD attempts :k SET updated_ms = :at"
+		: cl ? "ADD attempts :k SET updated_ms = :at, #s = :open, contain = :one, "
 		       "state_ms = :eat, state_reason = :r, " DD_CLAIM_ATTR " = :cl"
-		     : "SET attempts = :n, updated_ms = :at, #s = :open, contain = :one, "
+		     : "ADD attempts :k SET updated_ms = :at, #s = :open, contain = :one, "
 		       "state_ms = :eat, state_reason = :r";
-	dd_tx_add(t, "Update", dd_key(DD_INCIDENTS, sk), update, "attempts = :seen AND #s = :was",
-	          json_pack("{s:s}", "#s", "state"), values);
+	dd_tx_add(t, "Update", dd_key(DD_INCIDENTS, sk), update,
+	          g->escalated ? "#s = :was" : ACTIVE_STATES, json_pack("{s:s}", "#s", "state"),
+	          values);
+}
+
+/* g's first reserved number for its k attempts of this chunk: the one kept
+ * from an earlier round of the chunk (same key, same incident), else a new
+ * reservation, kept in ns. */
+static sg_err number_group(dd_store *s, group *g, int64_t k, numbers *ns, size_t *nn,
+                           size_t cap)
+{
+	for (size_t i = 0; i < *nn; i++)
+		if (ns[i].id == g->id && !strcmp(ns[i].key, g->key)) {
+			g->first_seq = ns[i].first;
+			return SG_OK;
+		}
+	sg_err rc = dd_reserve_seqs(s, g->id, g->seen, k, &g->first_seq);
+	if (!rc && *nn < cap)
+		ns[(*nn)++] = (numbers){g->key, g->id, g->first_seq};
+	return rc;
 }
 
 static group *group_of(group *gs, size_t *ng, const char *key)
@@ -241,9 +277,11 @@ static group *group_of(group *gs, size_t *ng, const char *key)
 	return &gs[(*ng)++];
 }
 
-/* Read, plan and run attempts lo..hi as one transaction. */
+/* Read, plan and run attempts lo..hi as one transaction (ns, nn: the
+ * numbers reserved in the chunk's earlier rounds, room for cap). */
 static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *const *keys,
-                           size_t lo, size_t hi, store_record_out *out, group *gs)
+                           size_t lo, size_t hi, store_record_out *out, group *gs,
+                           numbers *ns, size_t *nn, size_t cap)
 {
 	size_t ng = 0;
 	sg_err rc = SG_OK;
@@ -252,6 +290,13 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 		group *g = group_of(gs, &ng, keys[i]);
 		if (!g->id)
 			rc = read_group(s, g);
+	}
+	for (size_t k = 0; k < ng && !rc; k++) {
+		int64_t many = 0;
+		for (size_t i = lo; i < hi; i++)
+			many += !strcmp(keys[i], gs[k].key);
+		if (!gs[k].fresh)
+			rc = number_group(s, &gs[k], many, ns, nn, cap);
 	}
 	if (rc)
 		return rc;
@@ -275,7 +320,11 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 		return SG_ERR_RANGE;
 	}
 	int failed;
+	int64_t sent = store_now_ms();
+	t.keep = true;
 	rc = dd_tx_run(s, &t, &failed);
+	if (s->unanswered)   /* store_settle says later what became of it */
+		dd_keep_unsettled(s, &t, sent, a + lo, keys + lo, out + lo, hi - lo);
 	for (size_t k = 0; rc == SG_ERR_BUSY && k < ng; k++)
 		if (!gs[k].fresh)
 			dd_take_turn(s, gs[k].key, gs[k].id, DD_TURN_JOINS);
@@ -287,16 +336,26 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 {
 	dd_store *s = (dd_store *)base;
 	store_record_out *o = out ? out : calloc(n, sizeof *o);
-	group *gs = calloc(n < TX_ACTIONS_MAX ? n : TX_ACTIONS_MAX, sizeof *gs);
-	sg_err rc = o && gs ? SG_OK : SG_ERR_NOMEM;
+	size_t most = n < TX_ACTIONS_MAX ? n : TX_ACTIONS_MAX;
+	group *gs = calloc(most, sizeof *gs);
+	/* numbers are reserved again only for an incident another round found */
+	numbers *ns = calloc(most * DD_ROUNDS, sizeof *ns);
+	sg_err rc = o && gs && ns ? SG_OK : SG_ERR_NOMEM;
 	size_t lo = 0, chunks = 0;
 	s->unanswered = false;
 	while (!rc && lo < n) {
-		size_t hi = chunk_end(a, keys, lo, n);
-		for (int round = 0;; round++) {
-			rc = record_chunk(s, a, keys, lo, hi, o, gs);
-			if ((rc != SG_ERR_STATE && rc != SG_ERR_BUSY) || round + 1 >= DD_ROUNDS)
-				break;   /* STATE/BUSY: another writer changed an incident; again */
+		size_t hi = chunk_end(a, keys, lo, n), nn = 0;
+		/* STATE: another writer changed an incident (DD_ROUNDS times at
+		 * most); BUSY: cancelled by a transaction in flight on one of its
+		 * items, nothing written — as long as JOIN_BUSY_MS allows */
+		int64_t since = store_now_ms();
+		for (int changed = 0;;) {
+			rc = record_chunk(s, a, keys, lo, hi, o, gs, ns, &nn, most * DD_ROUNDS);
+			if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
+				break;
+			if (rc == SG_ERR_STATE ? ++changed >= DD_ROUNDS
+			                       : store_now_ms() - since >= JOIN_BUSY_MS)
+				break;
 		}
 		if (rc == SG_ERR_STATE || rc == SG_ERR_BUSY) {
 			snprintf(s->msg, sizeof s->msg, "DynamoDB on %s: the incidents of a batch kept "
@@ -329,5 +388,6 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 	if (o != out)
 		free(o);
 	free(gs);
+	free(ns);
 	return rc;
 }

@@ -23,11 +23,14 @@ typedef struct dd_store {
 	                       or written): holds may be handed out */
 	bool upgrade_waits; /* the upgrade to them waits: older responders hold
 	                       live leases (dynamo_hold.c; msg names them) */
+	struct dd_unsettled *pending; /* unanswered chunks kept to settle (dynamo_settle.c) */
+	size_t pending_attempts;      /* their attempts */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 
 #define DD_INCIDENTS "incident"     /* pk of every incident item */
 #define DD_ACTIVE "active"          /* pk of the join keys' pointers */
+#define DD_SEQ_SK "seq"             /* sk of an incident's attempt numbers (in inc#N) */
 
 #define DD_ROUNDS 8                 /* re-read and decide again after a lost race */
 #define DD_TURN_MS 250              /* a turn on a busy incident item (dd_take_turn) */
@@ -49,6 +52,8 @@ typedef struct dd_tx {
 	json_t *acts;
 	size_t n, bytes;
 	int bad;
+	bool keep;       /* left unanswered: dd_tx_run leaves acts (and token) */
+	char token[37];  /* its ClientRequestToken, once run */
 } dd_tx;
 
 /* Add one action: kind "Put" (member "Item"), "Update", "Delete" or
@@ -58,8 +63,7 @@ void dd_tx_add(dd_tx *t, const char *kind, json_t *member, const char *update,
 /* One history item (seq orders the items of one transaction). */
 void dd_tx_history(dd_tx *t, int64_t id, const char *step, const char *from, const char *to,
                    const char *reason, const char *actor, int64_t at, int seq);
-/* Run the transaction (consumed), its ClientRequestToken derived from its
- * actions; unanswered, it is sent again with the same token (DD_RESENDS
+/* Run the transaction (consumed) with a fresh ClientRequestToken; unanswered, it is sent again with the same token (DD_RESENDS
  * times), and s->unanswered says when it stayed so (it may have taken
  * effect).  SG_ERR_STATE: *failed names the action whose condition failed.
  * SG_ERR_BUSY: a conflicting transaction. */
@@ -95,6 +99,9 @@ sg_err dd_rounds_spent(dd_store *s, sg_err last, int64_t id);
 void dd_sleep_ms(long ms);
 /* A new incident id from the counter item (dynamo_record.c, as the next). */
 sg_err dd_next_id(dd_store *s, int64_t *id);
+/* Reserve k attempt sequence numbers of incident id: first..first+k-1
+ * (dynamo_record.c; base: its count read before). */
+sg_err dd_reserve_seqs(dd_store *s, int64_t id, int64_t base, int64_t k, int64_t *first);
 /* Whether an incident in state (observe-only or not) is in the claim index. */
 bool dd_claimable(const char *state, bool observe);
 /* The placeholders :s_logged ... of ACTIVE_STATES added to values (non-zero
@@ -121,6 +128,19 @@ sg_err dd_claim_id(dd_store *s, int64_t want, const char *owner, int64_t lease_m
 sg_err dd_renew(store *s, int64_t id, const char *owner, int64_t lease_ms);
 /* The one transition function (dynamo_change.c). */
 sg_err dd_transition(store *s, const store_change *c, int64_t at);
+
+/* Unsettled chunks (dynamo_settle.c).  dd_keep_unsettled keeps t (its
+ * acts taken) with copies of its n attempts, their join keys and what the
+ * plan said of each (plan; incident_id there is where each would be),
+ * sent_ms when it was first sent;
+ * SG_ERR_NOMEM: not kept (they stay unsettled for good).  dd_settle and
+ * dd_unsettled_count: store_settle and store_unsettled; dd_unsettled_free
+ * drops what is kept (at close). */
+sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_attempt_in *a,
+                         const char *const *keys, const store_record_out *plan, size_t n);
+sg_err dd_settle(store *s, store_settled *out, size_t max, size_t *n);
+size_t dd_unsettled_count(const store *s);
+void dd_unsettled_free(dd_store *s);
 
 /* The store's identity into s->base (dynamo_ident.c): read from the item
  * meta/identity, written there first when absent unless readonly (then

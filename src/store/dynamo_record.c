@@ -3,7 +3,8 @@
  * `active` pointer names it) or opens a new one, in one transaction with
  * its pointer and first history item; a pointer that names an incident no
  * longer active is dropped and the attempt decided again.  Also the pieces
- * serve's batch (dynamo_batch.c) shares: a new incident's item and id.
+ * serve's batch (dynamo_batch.c) shares: a new incident's item and id,
+ * and the attempts' sequence numbers (dd_reserve_seqs).
  */
 #include "store/dynamo_int.h"
 
@@ -56,6 +57,40 @@ sg_err dd_next_id(dd_store *s, int64_t *id)
 	return dd_fail(s, rc, "UpdateItem", &e);
 }
 
+/* The sequence numbers of k attempts joining incident id (the sort keys of
+ * their items): the item inc#N / seq hands them out, k at a time, with one
+ * UpdateItem "SET #n = if_not_exists(#n, :base) + :k" (developer guide,
+ * "Using update expressions in DynamoDB": value ::= operand '+' operand,
+ * operand ::= path | if_not_exists(path, value)), so detectors joining at
+ * once get numbers of their own while their counts are ADDed to the
+ * incident.  base: the incident's count read before; the only attempt
+ * items numbered without a reservation (an incident's opening attempts,
+ * an older version's) are numbered at most the count.  A reservation whose
+ * transaction then fails leaves a gap: numbers name, never count. */
+sg_err dd_reserve_seqs(dd_store *s, int64_t id, int64_t base, int64_t k, int64_t *first)
+{
+	struct aws_error e;
+	char pk[32];
+	dd_partition(id, pk);
+	json_t *key = dd_key(pk, DD_SEQ_SK), *attrs = NULL;
+	struct aws_ddb_expr x = {.names = json_pack("{s:s}", "#n", "next"),
+	                         .values = json_pack("{s:o,s:o}", ":base", dd_n(base > 0 ? base : 0),
+	                                             ":k", dd_n(k))};
+	sg_err rc = key && x.names && x.values
+	                    ? dd_update_item(s, key, "SET #n = if_not_exists(#n, :base) + :k", &x,
+	                                     &attrs, &e)
+	                    : SG_ERR_NOMEM;
+	int64_t last = rc ? 0 : aws_ddb_num(attrs, "next");
+	if (!rc && last < k)
+		rc = SG_ERR_PROTOCOL;
+	*first = rc ? 0 : last - k + 1;
+	json_decref(key);
+	json_decref(x.names);
+	json_decref(x.values);
+	json_decref(attrs);
+	return dd_fail(s, rc, "UpdateItem", &e);
+}
+
 /* Open a new incident for key, with its pointer and history, in one
  * transaction; claimed at once for owner when owner is not NULL (and the
  * attempt asks for containment).  SG_ERR_STATE: another writer opened the
@@ -97,7 +132,8 @@ static sg_err open_incident(dd_store *s, const store_attempt_in *a, const char *
 	return SG_OK;
 }
 
-/* Join incident id: count the attempt (its sequence number -> *seq); a
+/* Join incident id: count the attempt (its sequence number -> *seq, 0 when
+ * none could be reserved: counted without its own item); a
  * containment attempt escalates a logged incident.  SG_ERR_STATE: the
  * incident is no longer active (its pointer is stale). */
 static sg_err join_incident(dd_store *s, int64_t id, const store_attempt_in *a, int64_t at,
@@ -121,7 +157,9 @@ static sg_err join_incident(dd_store *s, int64_t id, const store_attempt_in *a, 
 		json_decref(attrs);
 		return rc == SG_ERR_STATE ? rc : dd_fail(s, rc, "UpdateItem", &e);
 	}
-	*seq = aws_ddb_num(attrs, "attempts");
+	int64_t count = aws_ddb_num(attrs, "attempts");
+	if (dd_reserve_seqs(s, id, count - 1, 1, seq))
+		*seq = 0;   /* counted without its own item (put_attempt) */
 	bool logged = !strcmp(aws_ddb_str(attrs, "state"), "logged");
 	bool claimable = dd_claimable("open", aws_ddb_num(attrs, "observe") != 0);
 	json_decref(attrs);
@@ -168,8 +206,8 @@ static sg_err put_attempt(dd_store *s, const store_attempt_in *a, int64_t id, in
 {
 	struct aws_error e;
 	int bad = 0;
-	json_t *item = dd_attempt_item(s, a, id, seq, at, &bad);
-	if (!item) {   /* counted only */
+	json_t *item = seq > 0 ? dd_attempt_item(s, a, id, seq, at, &bad) : NULL;
+	if (!item) {   /* counted only (no number, over detail_max, or too large) */
 		o->aggregated = !bad;
 		return bad ? SG_ERR_NOMEM : SG_OK;
 	}

@@ -1,8 +1,8 @@
 /* dynamo_tx.c — how the DynamoDB engine writes when others write too.
  *
  * Several items that change together are one TransactWriteItems
- * (dd_tx_add, dd_tx_history, dd_tx_run) whose ClientRequestToken is derived
- * from its actions, so a resend after a lost answer is applied once.  A
+ * (dd_tx_add, dd_tx_history, dd_tx_run) with a ClientRequestToken of its
+ * own, so a resend after a lost answer is applied once.  A
  * transaction cancelled because another is in flight on one of its items
  * (TransactionConflict) is paused for a random, growing while before the
  * caller reads and decides again; a single-item update refused the same
@@ -13,8 +13,6 @@
  * goes next.  The table's layout is docs/fleet.md's "Shared state".
  */
 #include "store/dynamo_int.h"
-
-#include "aws/sigv4.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,30 +196,6 @@ void dd_tx_history(dd_tx *t, int64_t id, const char *step, const char *from, con
 	dd_tx_add(t, "Put", item, NULL, NULL, NULL, NULL);
 }
 
-/* The ClientRequestToken of a transaction: derived from what it writes
- * (table and actions), so a resend of the same transaction within AWS's
- * 10 minutes (API reference, TransactWriteItems) is a no-op, whoever
- * resends it.  Every transaction this engine builds differs from every
- * other (a history item's key, a new id, or a compare-and-set on a count
- * that only grows), so no two changes share a token. */
-static sg_err tx_token(const char *table, const json_t *acts, char token[37])
-{
-	char *body = json_dumps(acts, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!body)
-		return SG_ERR_NOMEM;
-	char hex[65], *all = NULL;
-	size_t n = strlen(table) + 1 + strlen(body) + 1;
-	all = malloc(n);
-	if (all) {
-		snprintf(all, n, "%s\n%s", table, body);
-		aws_sha256_hex(all, strlen(all), hex);
-		snprintf(token, 37, "%.36s", hex);
-	}
-	free(all);
-	free(body);
-	return all ? SG_OK : SG_ERR_NOMEM;
-}
-
 /* An error after which the transaction may have taken effect: no answer
  * came (the client's own resends spent) or the server failed. */
 static bool unanswered(sg_err rc, const struct aws_error *e)
@@ -233,10 +207,15 @@ static bool unanswered(sg_err rc, const struct aws_error *e)
 sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 {
 	struct aws_error e;
-	char token[37];
+	char *token = t->token;
 	*failed = -1;
 	aws_error_clear(&e);
-	sg_err rc = t->bad ? SG_ERR_NOMEM : tx_token(s->table, t->acts, token);
+	/* A fresh ClientRequestToken for this transaction, the same on each
+	 * resend of it.  Never one derived from its actions: two detectors
+	 * counting the same attempts at the same moment build the same actions,
+	 * and DynamoDB answers the second "successfully without making any
+	 * changes" (API reference, TransactWriteItems) — its attempts lost. */
+	sg_err rc = t->bad ? SG_ERR_NOMEM : aws_client_token(token);
 	if (!rc)
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
 	/* Unanswered: the same actions with the same token again, after a
@@ -250,8 +229,10 @@ sg_err dd_tx_run(dd_store *s, dd_tx *t, int *failed)
 		rc = aws_ddb_transact(s->aws, s->table, t->acts, token, failed, &e);
 	}
 	s->unanswered = unanswered(rc, &e);
-	json_decref(t->acts);
-	t->acts = NULL;
+	if (!(t->keep && s->unanswered)) {   /* kept: the caller settles it later */
+		json_decref(t->acts);
+		t->acts = NULL;
+	}
 	t->n = 0;
 	t->bytes = 0;
 	s->conflicts = rc == SG_ERR_BUSY ? s->conflicts + 1 : 0;

@@ -389,6 +389,26 @@ sg_err store_ping(store *s)
 	return s ? s->eng->ping(s) : SG_ERR_INVAL;
 }
 
+sg_err store_settle(store *s, store_settled *out, size_t max, size_t *n)
+{
+	if (!s || !n || (max && !out))
+		return SG_ERR_INVAL;
+	*n = 0;
+	return s->eng->settle ? s->eng->settle(s, out, max, n) : SG_OK;
+}
+
+size_t store_unsettled(const store *s)
+{
+	return s && s->eng->unsettled ? s->eng->unsettled(s) : 0;
+}
+
+const char *store_settled_name(store_settled_how how)
+{
+	static const char *const names[] = {"recorded", "recorded_anew", "not_recorded",
+	                                    "unknown"};
+	return (unsigned)how < sizeof names / sizeof names[0] ? names[how] : "unknown";
+}
+
 /* ---- records ---- */
 
 void store_incident_free(store_incident *r)

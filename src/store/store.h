@@ -259,16 +259,60 @@ sg_err store_record(store *s, const store_attempt_in *a, store_record_out *out);
  * out[i].incident_id != 0 exactly for the attempts that were recorded (a
  * prefix of the batch; store_errmsg says how many): those are done, and only
  * the others may be recorded again.  A chunk resent after a lost answer is
- * not applied twice (its ClientRequestToken is derived from its writes);
- * one still unanswered after the client's resends is sent again, same
- * token, twice more (0.5 s and 1 s later), so an answer settles whether it
- * took effect.  Unanswered even then, the call fails and store_errmsg says
- * "the next K unanswered": those K attempts (after the recorded prefix) may
- * be in the store, at most once: their out[] entries are zero but for
- * unsettled = 1 and maybe_incident_id, the only incident they can be in.
+ * not applied twice (it has a ClientRequestToken of its own); one still
+ * unanswered after the client's resends is sent again, same token, twice
+ * more (0.5 s and 1 s later), so an answer settles whether it took effect.
+ * Unanswered even then, the call fails and store_errmsg says "the next K
+ * unanswered": those K attempts (after the recorded prefix) may be in the
+ * store, at most once: their out[] entries are zero but for unsettled = 1
+ * and maybe_incident_id, the only incident they can be in.  The handle
+ * keeps them (their transaction and token, copies of the attempts) until
+ * store_settle says what became of them.
  */
 sg_err store_record_many(store *s, const store_attempt_in *a, size_t n,
                          store_record_out *out);
+
+/* What store_settle found for one unsettled attempt. */
+typedef enum store_settled_how {
+	STORE_SETTLED_RECORDED,     /* in incident_id, once: its transaction had
+	                               taken effect, or took effect when resent
+	                               with its token */
+	STORE_SETTLED_RERECORDED,   /* its transaction had not taken effect (the
+	                               resend's conditions no longer held, which a
+	                               transaction that had taken effect would not
+	                               be asked): recorded anew, in incident_id */
+	STORE_SETTLED_NOT_RECORDED, /* had not taken effect, and recording it anew
+	                               failed (store_errmsg) */
+	STORE_SETTLED_UNKNOWN,      /* no answer within the 9 minutes its token is
+	                               surely honoured: given up, maybe recorded
+	                               (at most once) in incident_id */
+} store_settled_how;
+
+typedef struct store_settled {
+	store_settled_how how;
+	int64_t incident_id;   /* where it is (RECORDED, RERECORDED) or may be */
+	int contain;           /* the attempt asks for containment */
+	int opened, escalated; /* as store_record_out, for RECORDED and RERECORDED */
+	int64_t at_ms;         /* when it was blocked */
+	char client[64];       /* its source, truncated */
+} store_settled;
+
+/*
+ * Settle what store_record_many left unsettled on this handle: each kept
+ * transaction is resent with its ClientRequestToken ("multiple identical
+ * calls have the same effect as one single call", within 10 minutes: API
+ * reference, TransactWriteItems).  Success: recorded, once.  Cancelled on
+ * a condition: it had not taken effect (one that had would answer success)
+ * and its attempts are recorded anew.  No answer, a conflict, any other
+ * error: kept for a later call, for at most 9 minutes after it was first
+ * sent; then UNKNOWN.  At most max outcomes into out (a transaction's
+ * attempts only when all fit), *n of them.  SQLite never leaves any:
+ * *n = 0.  store_unsettled: how many attempts are kept now.
+ */
+sg_err store_settle(store *s, store_settled *out, size_t max, size_t *n);
+size_t store_unsettled(const store *s);
+/* "recorded", "recorded_anew", "not_recorded", "unknown". */
+const char *store_settled_name(store_settled_how how);
 
 /*
  * Record one attempt and claim its incident for owner, atomically: no other

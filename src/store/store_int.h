@@ -38,6 +38,9 @@ struct store_engine {
 	sg_err (*history)(store *s, int64_t incident_id, store_history **out, size_t *n);
 	sg_err (*count_states)(store *s, int64_t counts[STORE_STATE__COUNT]);
 	sg_err (*ping)(store *s);
+	/* NULL: nothing is ever left unsettled (SQLite) */
+	sg_err (*settle)(store *s, store_settled *out, size_t max, size_t *n);
+	size_t (*unsettled)(const store *s);
 };
 
 struct store {

@@ -44,8 +44,13 @@ Stricter points the responder relies on, each from its AWS page:
   the new items together at most 4 MB (ValidationException), all or nothing; a failed condition cancels the whole
   transaction with TransactionCanceledException and CancellationReasons (one
   per action: "None" or "ConditionalCheckFailed"); ClientRequestToken makes a
-  resend within 10 minutes a no-op, and the same token with other parameters
-  is IdempotentParameterMismatchException.
+  resend within 10 minutes of one that succeeded a no-op answered success,
+  and the same token with other parameters is
+  IdempotentParameterMismatchException.  "Multiple identical calls have the
+  same effect as one single call" (ClientRequestToken): a resend of one that
+  was cancelled or never arrived is one call, evaluated now (the token is
+  remembered only when the transaction is applied) — what the store's
+  settling of unanswered transactions relies on (src/store/dynamo_settle.c).
 - Global secondary indexes (CreateTable GlobalSecondaryIndexes; developer
   guide, "Using Global Secondary Indexes in DynamoDB",
   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html):

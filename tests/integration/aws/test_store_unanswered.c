@@ -109,5 +109,110 @@ TEST(new_incident_never_answered)
 	store_close(s);
 }
 
+/* Every TransactWriteItems of the next call unanswered: "drop_after" (it
+ * takes effect) or "drop" (it does not). */
+static void unanswered(const char *kind)
+{
+	char rule[160];
+	snprintf(rule, sizeof rule, "{\"kind\": \"%s\", \"service\": \"dynamodb\", \"action\": "
+	         "\"TransactWriteItems\", \"count\": 1000}", kind);
+	emu_fault(rule);
+}
+
+/* Settle everything kept: n outcomes, each how, in incident id (0: any). */
+static void settles(store *s, size_t n, store_settled_how how, int64_t id)
+{
+	store_settled out[16];
+	size_t got = 0;
+	CHECK_INT(store_settle(s, out, 16, &got), SG_OK);
+	CHECKF(got == n, "%zu settled, want %zu (%s)", got, n, store_errmsg(s));
+	for (size_t i = 0; i < got; i++) {
+		CHECKF(out[i].how == how, "attempt %zu settled as %d, want %d", i, (int)out[i].how,
+		       (int)how);
+		CHECKF(!id || out[i].incident_id == id, "attempt %zu: in INC-%lld, want %lld", i,
+		       (long long)out[i].incident_id, (long long)id);
+	}
+	CHECK_INT(store_unsettled(s), 0);
+	CHECK_INT(store_settle(s, out, 16, &got), SG_OK);   /* nothing twice */
+	CHECK_INT(got, 0);
+}
+
+static int64_t counted(store *s, int64_t id)
+{
+	store_incident inc;
+	CHECK_INT(store_get(s, id, &inc), SG_OK);
+	int64_t n = inc.attempts;
+	store_incident_free(&inc);
+	store_attempt *rows = NULL;
+	size_t k = 0;
+	CHECK_INT(store_attempts(s, id, 0, &rows, &k), SG_OK);
+	CHECKF((int64_t)k == n, "%zu attempt items, %lld counted", k, (long long)n);
+	store_attempts_free(rows, k);
+	return n;
+}
+
+/* A new incident's transaction took effect unanswered: settling finds it
+ * recorded (the resend with its token is a no-op), counted once. */
+TEST(settled_when_it_had_taken_effect)
+{
+	store *s = fresh();
+	store_attempt_in a[5];
+	store_record_out o[5];
+	batch(a, 5, "10.0.1.1");
+	unanswered("drop_after");
+	CHECK(store_record_many(s, a, 5, o) != SG_OK);
+	CHECK_INT(store_unsettled(s), 5);
+	store_settled out[16];
+	size_t got = 9;
+	CHECK_INT(store_settle(s, out, 16, &got), SG_OK);   /* still no answer: kept */
+	CHECK_INT(got, 0);
+	emu_clear_faults();
+	CHECK_INT(store_unsettled(s), 5);
+	settles(s, 5, STORE_SETTLED_RECORDED, o[0].maybe_incident_id);
+	CHECK_INT(counted(s, o[0].maybe_incident_id), 5);
+	store_close(s);
+}
+
+/* Joining attempts whose transaction never reached the table: settling
+ * sends it now, and they are counted once. */
+TEST(settled_when_it_had_not_taken_effect)
+{
+	store *s = fresh();
+	store_attempt_in a[4];
+	store_record_out o[4];
+	batch(a, 4, "10.0.1.2");
+	CHECK_INT(store_record(s, a, o), SG_OK);
+	unanswered("drop");
+	CHECK(store_record_many(s, a + 1, 3, o + 1) != SG_OK);
+	emu_clear_faults();
+	CHECK_INT(counted(s, o[0].incident_id), 1);
+	settles(s, 3, STORE_SETTLED_RECORDED, o[0].incident_id);
+	CHECK_INT(counted(s, o[0].incident_id), 4);
+	store_close(s);
+}
+
+/* A new incident's transaction never reached the table, and the source's
+ * next attempt opened another meanwhile: the resend is cancelled (its
+ * pointer exists now), so the attempts are recorded anew, joining it —
+ * every attempt counted once. */
+TEST(recorded_anew_when_the_world_moved_on)
+{
+	store *s = fresh();
+	store_attempt_in a[4];
+	store_record_out o[4];
+	batch(a, 4, "10.0.1.3");
+	unanswered("drop");
+	CHECK(store_record_many(s, a, 3, o) != SG_OK);
+	emu_clear_faults();
+	CHECK_INT(store_record(s, a + 3, o + 3), SG_OK);
+	CHECK(o[3].incident_id != o[0].maybe_incident_id);
+	settles(s, 3, STORE_SETTLED_RERECORDED, o[3].incident_id);
+	CHECK_INT(counted(s, o[3].incident_id), 4);
+	store_incident inc;
+	CHECK_INT(store_get(s, o[0].maybe_incident_id, &inc), SG_ERR_NOTFOUND);
+	store_close(s);
+}
+
 TEST_MAIN(second_chunk_answer_lost_four_times, second_chunk_never_answered,
-          new_incident_never_answered)
+          new_incident_never_answered, settled_when_it_had_taken_effect,
+          settled_when_it_had_not_taken_effect, recorded_anew_when_the_world_moved_on)

@@ -9,6 +9,14 @@ answer, the log line and the metric say the attempt may have been recorded
 incident: the one the table now holds it in (a decision line says so too,
 marked unsettled).
 
+Then, the store answering again, serve settles it within seconds (resending
+the transaction with its ClientRequestToken): a "settled" log line says it
+is recorded, once, in that incident, the metrics count it
+(ssrfguard_store_settled_total{outcome="recorded"}) and nothing is left to
+settle (ssrfguard_store_unsettled 0, /healthz store_unsettled 0).  And an
+attempt whose transaction never reached the table (the "drop" fault) is
+written by the settling, once: the incident counts both.
+
 usage: test_serve_unanswered.py SSRFGUARD"""
 import json
 import os
@@ -74,6 +82,36 @@ try:
     h.check("ssrfguard_store_unsettled_total 1\n" in metrics,
             "the metric counts the attempt that may have been recorded: "
             + "".join(x + "\n" for x in metrics.splitlines() if "store" in x))
+
+    def settled():
+        return [x for x in (json.loads(y) for y in open(log) if y.strip().startswith("{"))
+                if x.get("event") == "settled"]
+
+    def attempts_held():
+        items = emu.state().get("dynamodb", {}).get(TABLE, {"Items": []})["Items"]
+        return [int(i["attempts"]["N"]) for i in items
+                if i["pk"]["S"] == "incident" and int(i["id"]["N"]) == inc]
+
+    h.check(h.wait(lambda: len(settled()) == 1, 15), f"a settled line comes: {settled()}")
+    s1 = settled()
+    h.check(s1 and s1[0].get("level") == "info" and f"recorded, once, in incident {inc}"
+            in s1[0].get("message", ""), f"it says recorded, once, in incident {inc}: {s1}")
+    metrics = get(base + "/metrics", 5)[1]
+    h.check('ssrfguard_store_settled_total{outcome="recorded"} 1\n' in metrics
+            and "ssrfguard_store_unsettled 0\n" in metrics,
+            "the metrics count it settled, none left: "
+            + "".join(x + "\n" for x in metrics.splitlines() if "settled" in x))
+    health = json.loads(get(base + "/healthz", 5)[1] or "{}")
+    h.check(health.get("store_unsettled") == 0, f"/healthz: nothing left to settle: {health}")
+    h.check(attempts_held() == [1], f"counted once: {attempts_held()}")
+
+    # a transaction that never reached the table: written by the settling
+    emu.faults([{"kind": "drop", "service": "dynamodb", "action": "TransactWriteItems", "count": 1000}])
+    code, body = get(base + "/go?url=http://169.254.169.254/latest/meta-data/")
+    emu.clear_faults()
+    h.check(code == 503 and "may have been recorded" in body, f"unsettled again: {code} {body}")
+    h.check(h.wait(lambda: len(settled()) == 2, 15), f"a second settled line: {settled()}")
+    h.check(attempts_held() == [2], f"the incident counts both attempts, once each: {attempts_held()}")
 finally:
     if srv:
         h.end(srv, 20)

@@ -16,7 +16,15 @@
  * (store-contend-dynamodb-storm) the storm's joins hold the incident item
  * most of the time: the responder gets in only by the turns of
  * src/store/dynamo_tx.c (before them, it failed 5 runs of 5 with "resource
- * busy").  SQLite by default. */
+ * busy").
+ *
+ * Then DETECTORS detectors recording one attacker back to back, each
+ * attempt in a batch of BATCH (serve's group commit): every call succeeds
+ * and the counts add up exactly — the incident counts every attempt once,
+ * and each has its own item.  (Each batch used to be a compare-and-set of
+ * the count read just before; the detectors lost it to one another round
+ * after round: "the incidents of a batch kept changing".)  SQLite by
+ * default. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -29,7 +37,7 @@ static char dir[] = "/tmp/sg-contend-XXXXXX";
 static char path[256];
 static char table[64];
 
-enum { STEPS = 40, ATTEMPTS = 60 };
+enum { STEPS = 40, ATTEMPTS = 60, DETECTORS = 4, BATCHES = 25, BATCH = 3 };
 
 static store *open_store(void)
 {
@@ -145,6 +153,65 @@ TEST(responder_and_detector_on_one_incident)
 	contend();
 }
 
+/* One of the racing detectors: BATCHES batches of BATCH attempts. */
+static int batch_detector(int64_t id)
+{
+	store *s = open_store();
+	int bad = 0;
+	for (int i = 0; i < BATCHES && s; i++) {
+		store_attempt_in a[BATCH];
+		store_record_out o[BATCH];
+		for (int k = 0; k < BATCH; k++)
+			a[k] = attempt();
+		sg_err e = store_record_many(s, a, BATCH, o);
+		for (int k = 0; k < BATCH; k++)
+			bad += !e && o[k].incident_id != id;
+		if (e) {
+			fprintf(stderr, "detector %d: batch %d: %s (%s)\n", (int)getpid(), i,
+			        sg_strerror(e), store_errmsg(s));
+			bad++;
+		}
+	}
+	store_close(s);
+	return s && !bad ? 0 : 1;
+}
+
+TEST(detectors_racing_on_one_attacker)
+{
+	client = "10.7.0.3";
+	store *s = open_store();
+	store_attempt_in a = attempt();
+	store_record_out o;
+	CHECK_INT(store_record(s, &a, &o), SG_OK);
+	int64_t id = o.incident_id;
+	store_close(s);
+	pid_t kids[DETECTORS];
+	for (int k = 0; k < DETECTORS; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0)
+			_exit(batch_detector(id));
+	}
+	int failed = 0;
+	for (int k = 0; k < DETECTORS; k++) {
+		int st;
+		waitpid(kids[k], &st, 0);
+		failed += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	CHECKF(!failed, "%d of %d detectors had a batch refused", failed, DETECTORS);
+	const int64_t all = 1 + DETECTORS * BATCHES * BATCH;
+	s = open_store();
+	store_incident inc;
+	CHECK_INT(store_get(s, id, &inc), SG_OK);
+	CHECK_INT(inc.attempts, all);
+	store_incident_free(&inc);
+	store_attempt *rows = NULL;
+	size_t n = 0;
+	CHECK_INT(store_attempts(s, id, 0, &rows, &n), SG_OK);
+	CHECKF((int64_t)n == all, "%zu attempt items for %lld attempts", n, (long long)all);
+	store_attempts_free(rows, n);
+	store_close(s);
+}
+
 TEST(responder_under_a_detector_storm)
 {
 	client = "10.7.0.2";
@@ -155,4 +222,5 @@ TEST(responder_under_a_detector_storm)
 	CHECK_INT(system(cmd), 0);
 }
 
-TEST_MAIN(responder_and_detector_on_one_incident, responder_under_a_detector_storm)
+TEST_MAIN(responder_and_detector_on_one_incident, detectors_racing_on_one_attacker,
+          responder_under_a_detector_storm)

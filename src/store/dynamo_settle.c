@@ -1,0 +1,255 @@
+/* dynamo_settle.c — what an unanswered transaction of serve's batch left
+ * unsettled, settled later (store_settle) on the DynamoDB engine.
+ *
+ * A chunk whose TransactWriteItems got no answer after every resend may
+ * have taken effect, at most once (dynamo_batch.c).  The handle keeps it:
+ * its actions, its ClientRequestToken, when it was first sent, and copies
+ * of its attempts.  DynamoDB honours a token for 10 minutes after the first
+ * request that uses it completes, and "multiple identical calls have the
+ * same effect as one single call" (API reference, TransactWriteItems,
+ * ClientRequestToken).  So each later store_settle sends the same
+ * transaction with the same token again:
+ *
+ *   - success: it is recorded, once (it had taken effect and this is a
+ *     no-op, or it takes effect now);
+ *   - cancelled on a condition: it had not taken effect (one that had
+ *     would be answered success), and the world moved on (the incident it
+ *     would open was opened by a later attempt, or the one it joins was
+ *     released): its attempts are recorded anew, as a new batch;
+ *   - no answer, a conflict, throttling, any other error: kept for the next
+ *     call (and the call stops there: the table is likely still out of
+ *     reach), until 9 minutes after it was first sent (a minute short of
+ *     the token's 10, which start when the first request completed, so
+ *     later); then given up as unknown, and never resent (after the window
+ *     a resend would be a new request: maybe twice).
+ *
+ * At most KEEP_MAX attempts are kept; beyond, an unanswered chunk stays
+ * unsettled for good, as the caller was told.  The oldest is tried first.
+ */
+#include "store/dynamo_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SETTLE_WINDOW_MS (9 * 60 * 1000)
+#define KEEP_MAX 1024   /* unsettled attempts kept (a chunk is at most 96; each a few KB
+                           to tens of KB of evidence): more stay unsettled for good */
+
+typedef struct dd_unsettled {
+	struct dd_unsettled *next;
+	json_t *acts;               /* the transaction as sent */
+	char token[37];             /* its ClientRequestToken */
+	int64_t sent_ms;            /* when it was first sent */
+	size_t n;
+	store_attempt_in *a;        /* copies of its attempts (strings malloc'd) */
+	char **keys;                /* their join keys */
+	store_record_out *plan;     /* what the plan said of each */
+} dd_unsettled;
+
+static char *dup_or_null(const char *v, int *bad)
+{
+	if (!v)
+		return NULL;
+	size_t n = strlen(v) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, v, n);
+	else
+		*bad = 1;
+	return d;
+}
+
+/* The strings of an attempt, each by its place in the struct. */
+#define ATTEMPT_STRINGS(X)                                                                    \
+	X(client) X(request) X(headers) X(url) X(dest) X(category) X(rule) X(reason) X(addrs)    \
+	X(instance_id) X(region) X(az) X(join)
+
+static void copy_attempt(store_attempt_in *d, const store_attempt_in *a, int64_t at, int *bad)
+{
+	*d = *a;
+	d->at_ms = a->at_ms > 0 ? a->at_ms : at;   /* the moment it was blocked, kept */
+#define COPY(f) d->f = dup_or_null(a->f, bad);
+	ATTEMPT_STRINGS(COPY)
+#undef COPY
+}
+
+static void free_attempt(store_attempt_in *d)
+{
+#define FREE(f) free((char *)d->f);
+	ATTEMPT_STRINGS(FREE)
+#undef FREE
+}
+
+static void free_unsettled(dd_unsettled *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->n; i++) {
+		if (u->a)
+			free_attempt(&u->a[i]);
+		if (u->keys)
+			free(u->keys[i]);
+	}
+	free(u->a);
+	free(u->keys);
+	free(u->plan);
+	json_decref(u->acts);
+	free(u);
+}
+
+sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_attempt_in *a,
+                         const char *const *keys, const store_record_out *plan, size_t n)
+{
+	if (s->pending_attempts + n > KEEP_MAX) {   /* a long outage: bounded memory */
+		json_decref(t->acts);
+		t->acts = NULL;
+		return SG_ERR_RANGE;
+	}
+	dd_unsettled *u = calloc(1, sizeof *u);
+	int bad = !u;
+	if (u) {
+		u->acts = t->acts;
+		snprintf(u->token, sizeof u->token, "%s", t->token);
+		u->sent_ms = sent_ms;
+		u->a = calloc(n, sizeof *u->a);
+		u->keys = calloc(n, sizeof *u->keys);
+		u->plan = calloc(n, sizeof *u->plan);
+		bad = !u->a || !u->keys || !u->plan;
+		for (size_t i = 0; !bad && i < n; i++, u->n = i) {
+			copy_attempt(&u->a[i], &a[i], sent_ms, &bad);
+			u->keys[i] = dup_or_null(keys[i], &bad);
+			u->plan[i] = plan[i];
+		}
+	} else {
+		json_decref(t->acts);
+	}
+	t->acts = NULL;
+	if (bad) {
+		free_unsettled(u);
+		return SG_ERR_NOMEM;
+	}
+	dd_unsettled **end = &s->pending;   /* oldest first */
+	while (*end)
+		end = &(*end)->next;
+	*end = u;
+	s->pending_attempts += n;
+	return SG_OK;
+}
+
+/* Fill u's n outcomes (how, and where from res when not NULL, else from
+ * the plan) into out. */
+static void report(const dd_unsettled *u, store_settled_how how, const store_record_out *res,
+                   store_settled *out)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		const store_record_out *o = res ? &res[i] : &u->plan[i];
+		store_settled *r = &out[i];
+		memset(r, 0, sizeof *r);
+		r->how = how;
+		r->incident_id = o->incident_id ? o->incident_id : o->maybe_incident_id;
+		if (how == STORE_SETTLED_NOT_RECORDED)
+			r->incident_id = 0;
+		if (how != STORE_SETTLED_UNKNOWN && how != STORE_SETTLED_NOT_RECORDED) {
+			r->opened = o->opened;
+			r->escalated = o->escalated;
+		}
+		r->contain = u->a[i].contain;
+		r->at_ms = u->a[i].at_ms;
+		snprintf(r->client, sizeof r->client, "%s", u->a[i].client);
+	}
+}
+
+/* u's attempts recorded anew, as a new batch (its transaction had not
+ * taken effect); their outcomes into out, how many returned.  An attempt
+ * the new batch leaves unanswered is kept anew (by dd_record_many) and
+ * reported by a later call, not here. */
+static size_t record_anew(dd_store *s, const dd_unsettled *u, store_settled *out)
+{
+	store_record_out *res = calloc(u->n, sizeof *res);
+	if (!res) {
+		report(u, STORE_SETTLED_NOT_RECORDED, NULL, out);
+		return u->n;
+	}
+	dd_record_many(&s->base, u->a, (const char *const *)u->keys, u->n, res);
+	size_t k = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		if (res[i].unsettled)
+			continue;   /* kept again by dd_record_many: a later call says */
+		dd_unsettled one = *u;
+		one.n = 1;
+		one.a = &u->a[i];
+		report(&one, res[i].incident_id ? STORE_SETTLED_RERECORDED : STORE_SETTLED_NOT_RECORDED,
+		       &res[i], &out[k++]);
+	}
+	free(res);
+	return k;
+}
+
+/* Try to settle u: outcomes into out (room for u->n), how many -> *k;
+ * false: still unknown, kept. */
+static bool settle_one(dd_store *s, dd_unsettled *u, store_settled *out, size_t *k)
+{
+	struct aws_error e;
+	int failed;
+	*k = 0;
+	if (store_now_ms() - u->sent_ms >= SETTLE_WINDOW_MS) {
+		report(u, STORE_SETTLED_UNKNOWN, NULL, out);
+		*k = u->n;
+		return true;
+	}
+	aws_error_clear(&e);
+	sg_err rc = aws_ddb_transact(s->aws, s->table, u->acts, u->token, &failed, &e);
+	if (rc == SG_OK) {
+		report(u, STORE_SETTLED_RECORDED, NULL, out);
+		*k = u->n;
+		return true;
+	}
+	if (rc != SG_ERR_STATE) {
+		dd_fail(s, rc, "TransactWriteItems (settling)", &e);
+		return false;
+	}
+	*k = record_anew(s, u, out);
+	return true;
+}
+
+sg_err dd_settle(store *base, store_settled *out, size_t max, size_t *n)
+{
+	dd_store *s = (dd_store *)base;
+	/* detached first: record_anew may keep new ones on s->pending */
+	dd_unsettled *todo = s->pending, *kept = NULL, **end = &kept;
+	s->pending = NULL;
+	bool stalled = false;   /* one still unanswered: the rest wait for the next call */
+	while (todo) {
+		dd_unsettled *u = todo;
+		todo = u->next;
+		u->next = NULL;
+		size_t k = 0;
+		if (!stalled && max - *n >= u->n && !(stalled = !settle_one(s, u, out + *n, &k))) {
+			*n += k;
+			s->pending_attempts -= u->n;
+			free_unsettled(u);
+		} else {   /* kept, in its place */
+			*end = u;
+			end = &u->next;
+		}
+	}
+	*end = s->pending;   /* any kept anew come after */
+	s->pending = kept;
+	return SG_OK;
+}
+
+size_t dd_unsettled_count(const store *base)
+{
+	return ((const dd_store *)base)->pending_attempts;
+}
+
+void dd_unsettled_free(dd_store *s)
+{
+	while (s->pending) {
+		dd_unsettled *u = s->pending;
+		s->pending = u->next;
+		free_unsettled(u);
+	}
+	s->pending_attempts = 0;
+}

@@ -155,10 +155,10 @@ static int64_t counted(store *s, int64_t id)
  * recorded (the resend with its token is a no-op), counted once. */
 TEST(settled_when_it_had_taken_effect)
 {
-	store *s = fresh();
+	store *s = fresh_store("unanswered");
 	store_attempt_in a[5];
 	store_record_out o[5];
-	batch(a, 5, "10.0.1.1");
+	metadata_batch(a, 5, "10.0.1.1");
 	unanswered("drop_after");
 	CHECK(store_record_many(s, a, 5, o) != SG_OK);
 	CHECK_INT(store_unsettled(s), 5);
@@ -177,10 +177,10 @@ TEST(settled_when_it_had_taken_effect)
  * sends it now, and they are counted once. */
 TEST(settled_when_it_had_not_taken_effect)
 {
-	store *s = fresh();
+	store *s = fresh_store("unanswered");
 	store_attempt_in a[4];
 	store_record_out o[4];
-	batch(a, 4, "10.0.1.2");
+	metadata_batch(a, 4, "10.0.1.2");
 	CHECK_INT(store_record(s, a, o), SG_OK);
 	unanswered("drop");
 	CHECK(store_record_many(s, a + 1, 3, o + 1) != SG_OK);
@@ -197,10 +197,10 @@ TEST(settled_when_it_had_not_taken_effect)
  * every attempt counted once. */
 TEST(recorded_anew_when_the_world_moved_on)
 {
-	store *s = fresh();
+	store *s = fresh_store("unanswered");
 	store_attempt_in a[4];
 	store_record_out o[4];
-	batch(a, 4, "10.0.1.3");
+	metadata_batch(a, 4, "10.0.1.3");
 	unanswered("drop");
 	CHECK(store_record_many(s, a, 3, o) != SG_OK);
 	emu_clear_faults();

@@ -64,12 +64,15 @@ const opt_command incidents_command = {
 	         "from elsewhere); the responder daemon runs it.\n\n"
 	         "release ID: restore what containment took away, from the recorded instance: "
 	         "security groups of every ENI, the instance profile, target group and classic ELB "
-	         "registrations, the ASG membership.  The revocation policy stays.\n\n"
+	         "registrations, the ASG membership (not when its group is at its maximum size: "
+	         "named under stays).  The revocation policy stays.  When some calls fail after "
+	         "others changed the instance, the incident is released partly (its reason says "
+	         "what failed) and release may be run again.\n\n"
 	         "IDs are numbers; \"INC-7\" is accepted for 7.",
 	.opts = incidents_opts_table,
 	.epilog = "Exit status: 0 done, 1 the incident, the store or AWS said no, or a release was "
-	          "partial (released, but the instance's status tag could not be set; --json: "
-	          "\"partial\": true); the message says which, 2 usage error.",
+	          "partial (released, but some restore calls failed or the instance's status tag "
+	          "could not be set; --json: \"partial\": true); the message says which, 2 usage error.",
 	.words = "list show retry release open",
 };
 
@@ -326,7 +329,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		return said(as_json, "open", "opened", id, SAID_DONE, m);
 	}
 	bool needs_id = strcmp(verb, "list") != 0;
-	char msg[1536]; /* a release names every change that stays */
+	char msg[4096]; /* a release names every change that stays */
 	if (needs_id && !(id = pb_incident_id(arg))) {
 		snprintf(msg, sizeof msg, "%s needs an incident id (7 or INC-7)", verb);
 		return cmdline_usage_error(&incidents_command, msg);

@@ -86,7 +86,7 @@ static int confirmed(struct evhttp_request *req, int64_t id)
 static void release_as(dash *d, struct evhttp_request *req, int64_t id, const char *actor,
                        const json_t *who)
 {
-	char msg[1536], line[DASH_OPERATOR_MAX + 128];
+	char msg[4096], line[DASH_OPERATOR_MAX + 128];
 	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard by %s", (long long)id,
 	         actor);
 	logging_write(STDERR_FILENO, "info", "release", line, who);

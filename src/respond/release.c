@@ -14,6 +14,7 @@
 #include "common/escape.h"
 #include "playbook/revoke.h"
 #include "respond/journal.h"
+#include "respond/release_int.h"
 
 /* A run for release, with an empty data object for its notes. */
 static sg_err open_run(responder *r, rsp_run *x, char *msg, size_t msglen)
@@ -57,9 +58,13 @@ static sg_err check(failures *f, sg_err err, const char *action, const char *tar
 	return err;
 }
 
-static void restore_groups(rsp_run *x, const pb_instance *in, failures *f)
+/* Returns how many ENIs have their recorded groups back, of *of that had
+ * groups recorded. */
+static size_t restore_groups(rsp_run *x, const pb_instance *in, failures *f, size_t *of)
 {
 	struct aws_error e;
+	size_t back = 0;
+	*of = 0;
 	for (size_t i = 0; i < in->n_enis; i++) {
 		const pb_eni *eni = &in->enis[i];
 		if (!eni->n_groups)
@@ -68,23 +73,26 @@ static void restore_groups(rsp_run *x, const pb_instance *in, failures *f)
 		for (size_t g = 0; g < eni->n_groups; g++)
 			groups[g] = eni->groups[g];
 		rsp_intent(x, "recorded security groups restored");
-		check(f, aws_ec2_set_eni_groups(x->aws, eni->id, groups, eni->n_groups, 0, &e),
-		      "ModifyNetworkInterfaceAttribute", eni->id, &e);
+		(*of)++;
+		back += !check(f, aws_ec2_set_eni_groups(x->aws, eni->id, groups, eni->n_groups, 0, &e),
+		               "ModifyNetworkInterfaceAttribute", eni->id, &e);
 	}
+	return back;
 }
 
-static void restore_profile(rsp_run *x, const pb_instance *in, failures *f)
+/* Returns whether the recorded profile is on the instance. */
+static bool restore_profile(rsp_run *x, const pb_instance *in, failures *f)
 {
 	struct aws_error e;
 	if (!in->profile_arn[0])
-		return;
+		return false;
 	struct aws_xml *rep = NULL;
 	const char *v[] = {in->id};
 	const char *st[] = {"associated", "associating"};
 	struct aws_filter flt[] = {{"instance-id", v, 1}, {"state", st, 2}};
 	if (check(f, aws_ec2_describe_iip_associations(x->aws, flt, 2, &rep, &e),
 	          "DescribeIamInstanceProfileAssociations", in->id, &e))
-		return;
+		return false;
 	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
 	snprintf(assoc, sizeof assoc, "%s",
 	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/associationId", ""));
@@ -92,36 +100,40 @@ static void restore_profile(rsp_run *x, const pb_instance *in, failures *f)
 	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
 	aws_xml_free(rep);
 	if (!strcmp(arn, in->profile_arn))
-		return;
+		return true;
 	rsp_intent(x, "recorded profile restored");
 	if (assoc[0])
-		check(f, aws_ec2_replace_iip_association(x->aws, assoc, in->profile_arn, 0, NULL, &e),
-		      "ReplaceIamInstanceProfileAssociation", in->id, &e);
-	else
-		check(f, aws_ec2_associate_iip(x->aws, in->id, in->profile_arn, 0, NULL, &e),
-		      "AssociateIamInstanceProfile", in->id, &e);
+		return !check(f, aws_ec2_replace_iip_association(x->aws, assoc, in->profile_arn, 0, NULL,
+		                                                 &e),
+		              "ReplaceIamInstanceProfileAssociation", in->id, &e);
+	return !check(f, aws_ec2_associate_iip(x->aws, in->id, in->profile_arn, 0, NULL, &e),
+	              "AssociateIamInstanceProfile", in->id, &e);
 }
 
-static void restore_registrations(rsp_run *x, const pb_instance *in, failures *f)
+/* Returns how many registrations are back. */
+static size_t restore_registrations(rsp_run *x, const pb_instance *in, failures *f)
 {
 	struct aws_error e;
+	size_t back = 0;
 	for (size_t t = 0; t < in->n_targets; t++) {
 		const pb_target *tg = &in->targets[t];
 		struct aws_elbv2_target target = {tg->id, tg->port, tg->az[0] ? tg->az : NULL};
 		rsp_intent(x, "registration restored");
-		check(f, aws_elbv2_register_targets(x->aws, tg->group_arn, &target, 1, 0, &e),
-		      "RegisterTargets", tg->group_arn, &e);
+		back += !check(f, aws_elbv2_register_targets(x->aws, tg->group_arn, &target, 1, 0, &e),
+		               "RegisterTargets", tg->group_arn, &e);
 	}
 	for (size_t l = 0; l < in->n_elbs; l++) {
 		rsp_intent(x, "registration restored");
-		check(f, aws_elb_register_instances(x->aws, in->elbs[l], (const char *[]){in->id}, 1, 0, &e),
-		      "RegisterInstancesWithLoadBalancer", in->elbs[l], &e);
+		back += !check(f, aws_elb_register_instances(x->aws, in->elbs[l], (const char *[]){in->id},
+		                                             1, 0, &e),
+		               "RegisterInstancesWithLoadBalancer", in->elbs[l], &e);
 	}
+	return back;
 }
 
 /* What release leaves as containment set it, named for the operator. */
 typedef struct kept {
-	char text[640];
+	char text[1400];
 } kept;
 
 static void keep(kept *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -278,96 +290,207 @@ static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f)
 	return defaults;
 }
 
-/* Auto Scaling group (AttachInstances raises the desired capacity by one). */
-static void restore_asg(rsp_run *x, const pb_instance *in, failures *f)
+/* The Auto Scaling group, as release_check planned it (AttachInstances
+ * raises the desired capacity by one).  Returns whether the instance is in
+ * its group. */
+static bool restore_asg(rsp_run *x, const pb_instance *in, const release_plan *p, failures *f,
+                        kept *k)
 {
 	struct aws_error e;
-	if (!in->asg[0])
-		return;
-	struct aws_xml *rep = NULL;
-	if (check(f, aws_asg_describe_instances(x->aws, (const char *[]){in->id}, 1, &rep, &e),
-	          "DescribeAutoScalingInstances", in->id, &e))
-		return;
-	const struct aws_xml *m =
-		aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
-	bool inside = m != NULL;
-	bool standby = !strcmp(aws_xml_str_or(m, "LifecycleState", ""), "Standby");
-	aws_xml_free(rep);
-	if (standby) { /* put there by --asg-standby */
+	switch (p->asg) {
+	case RELEASE_ASG_NONE:
+		return false;
+	case RELEASE_ASG_INSIDE:
+		return true;
+	case RELEASE_ASG_STAYS_OUT:
+		keep(k, "%s", p->asg_why);
+		return false;
+	case RELEASE_ASG_STANDBY: /* put there by --asg-standby */
 		rsp_intent(x, "out of Standby in its group");
-		check(f, aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
-		      "ExitStandby", in->asg, &e);
-		return;
+		return !check(f, aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
+		              "ExitStandby", in->asg, &e);
+	case RELEASE_ASG_ATTACH:
+		break;
 	}
-	if (inside)
-		return;
 	rsp_intent(x, "attached back to its group");
-	check(f, aws_asg_attach_instances(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
-	      "AttachInstances", in->asg, &e);
+	return !check(f, aws_asg_attach_instances(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
+	              "AttachInstances", in->asg, &e);
 }
 
-/*
- * Everything is restored: the incident's state first, then the status tag,
- * so that the tag never says "released" of an incident that is not.  A
- * transition that fails (the store busy, another operator's move) leaves
- * the tag as containment set it.  A tag that cannot be set after the
- * transition does not undo the release (SG_OK: the incident is released)
- * but makes it partial (*partial: the CLI exits 1, the dashboard says
- * so); msg says so, with the command that sets the tag.
- */
-/* What release did besides the calls' own record, for its message. */
+/* What release did, besides the calls' own record, for its message. */
 typedef struct restored {
-	size_t eips;              /* Elastic IPs on the instance */
+	size_t groups, groups_of; /* ENIs with their recorded groups back, of those with some */
 	size_t conntrack_default; /* ENIs whose timeouts were set to the type's defaults */
+	size_t eips;              /* Elastic IPs on the instance */
+	size_t registrations;     /* target group and ELB registrations back */
+	size_t settings_failed;   /* the instance's own settings (restore_settings) */
+	bool profile, asg;        /* the recorded profile on it; in its group */
 	kept stays;
 } restored;
 
-static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
-                            const restored *did, const char *actor, bool *partial, char *msg,
-                            size_t msglen)
+/* "restored: ..." of what is back, each "N of M". */
+static void said_restored(const pb_instance *in, const restored *did, char *out, size_t cap)
 {
-	store_change c = {.incident_id = x->id, .to = "released", .reason = "released by an operator",
-	                  .actor = actor, .force = 1};
-	sg_err err = store_transition(x->st, &c);
-	if (err) {
-		snprintf(msg, msglen, "%s: everything restored, but the incident could not be marked "
-		         "released (%s: %.200s); it stays %s and keeps its status tag (run release again)",
-		         x->inc, sg_strerror(err), store_errmsg(x->st), store_state_name(inc->state));
-		release_step(x, PB_FAILED, msg, actor);
-		return err;
-	}
-	failures fails = {0};
-	struct aws_error e;
-	struct aws_tag tags[] = {{"ssrfguard:status", "released"}};
-	rsp_intent(x, "status tag released");
-	if (check(&fails, aws_ec2_create_tags(x->aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
-	          "CreateTags", in->id, &e)) {
-		snprintf(msg, msglen, "%s released, but its status tag was not set: %s; the tag still "
-		         "says what containment left (aws ec2 create-tags --resources %s --tags "
-		         "Key=ssrfguard:status,Value=released)", x->inc, fails.text, in->id);
-		release_step(x, PB_DONE, msg, actor);
-		*partial = true;
-		return SG_OK;
-	}
-	char done[1200], defaults[160] = "";
+	char defaults[160] = "";
 	pb_eni def = {0};
 	pb_conntrack_defaults(in->instance_type, &def);
 	if (did->conntrack_default)
 		snprintf(defaults, sizeof defaults, "; %zu at the defaults for %s: %d/%d/%d s",
 		         did->conntrack_default,
 		         in->instance_type[0] ? in->instance_type : "an instance type not recorded",
-		         def.conntrack_tcp_established_s,
-		         def.conntrack_udp_stream_s, def.conntrack_udp_s);
-	snprintf(done, sizeof done, "restored: %zu ENI(s) (groups, connection tracking%s), "
-	         "%zu of %zu Elastic IP(s), %zu registration(s), profile %s, ASG %s, hop limit, "
-	         "protections, shutdown behaviour, DeleteOnTermination; stays: %s", in->n_enis, defaults,
-	         did->eips, in->n_eips, in->n_targets + in->n_elbs,
-	         in->profile_arn[0] ? "yes" : "none", in->asg[0] ? in->asg : "none", did->stays.text);
-	sg_err rec = release_step(x, PB_DONE, done, actor);
-	snprintf(msg, msglen, "%s released; %s%s%s", x->inc, done,
-	         rec ? "; the release step's own record was not written: " : "",
-	         rec ? sg_strerror(rec) : "");
+		         def.conntrack_tcp_established_s, def.conntrack_udp_stream_s, def.conntrack_udp_s);
+	snprintf(out, cap, "restored: %zu of %zu ENI(s) (groups, connection tracking%s), "
+	         "%zu of %zu Elastic IP(s), %zu of %zu registration(s), profile %s, ASG %s, "
+	         "%shop limit, protections, shutdown behaviour, DeleteOnTermination",
+	         did->groups, did->groups_of, defaults, did->eips, in->n_eips, did->registrations,
+	         in->n_targets + in->n_elbs,
+	         !in->profile_arn[0] ? "none" : did->profile ? "yes" : "no",
+	         !in->asg[0] ? "none" : did->asg ? in->asg : "no",
+	         did->settings_failed ? "not all of: " : "");
+}
+
+/*
+ * Restored, wholly or partly (fails->n: some calls failed after others
+ * changed the instance, which is then no longer what "contained" says):
+ * the incident's state first ("released"; partly: its reason says so),
+ * then the status tag ("released" or "released-partly"), so that the tag
+ * never says "released" of an incident that is not.  A transition that
+ * fails (the store busy, another operator's move) leaves the tag as
+ * containment set it.  A tag that cannot be set after the transition does
+ * not undo the release (SG_OK: the incident is released) but makes it
+ * partial (*partial: the CLI exits 1, the dashboard says so); msg says
+ * so, with the command that sets the tag.  A partial release leaves its
+ * release step failed: release may be run again for what failed.
+ */
+static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
+                            const restored *did, const failures *failed, const char *actor,
+                            bool *partial, char *msg, size_t msglen)
+{
+	char done[1400], why[600];
+	said_restored(in, did, done, sizeof done);
+	snprintf(why, sizeof why, "released partly by an operator: %zu restore call(s) failed: %.500s",
+	         failed->n, failed->text);
+	bool partly = failed->n != 0;
+	store_change c = {.incident_id = x->id, .to = "released",
+	                  .reason = partly ? why : "released by an operator", .actor = actor,
+	                  .force = 1};
+	sg_err err = store_transition(x->st, &c);
+	if (err) {
+		snprintf(msg, msglen, "%s: %s%s, but the incident could not be marked released (%s: "
+		         "%.200s); it stays %s and keeps its status tag (run release again)", x->inc,
+		         partly ? why : "", partly ? "; " : "everything restored", sg_strerror(err),
+		         store_errmsg(x->st), store_state_name(inc->state));
+		release_step(x, PB_FAILED, msg, actor);
+		return err;
+	}
+	failures fails = {0};
+	struct aws_error e;
+	const char *status = partly ? "released-partly" : "released";
+	struct aws_tag tags[] = {{"ssrfguard:status", status}};
+	rsp_intent(x, "status tag %s", status);
+	*partial = partly;
+	if (check(&fails, aws_ec2_create_tags(x->aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
+	          "CreateTags", in->id, &e)) {
+		snprintf(msg, msglen, "%s released%s, but its status tag was not set: %s; the tag still "
+		         "says what containment left (aws ec2 create-tags --resources %s --tags "
+		         "Key=ssrfguard:status,Value=%s)%s%s", x->inc, partly ? " partly" : "", fails.text,
+		         in->id, status, partly ? "; " : "", partly ? why : "");
+		release_step(x, partly ? PB_FAILED : PB_DONE, msg, actor);
+		*partial = true;
+		return SG_OK;
+	}
+	if (partly)
+		snprintf(msg, msglen, "%s released partly: %zu restore call(s) failed: %s; %s; stays: %s; "
+		         "run release again to retry what failed", x->inc, failed->n, failed->text, done,
+		         did->stays.text);
+	else
+		snprintf(msg, msglen, "%s released; %s; stays: %s", x->inc, done, did->stays.text);
+	sg_err rec = release_step(x, partly ? PB_FAILED : PB_DONE, msg, actor);
+	if (rec) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, msglen - used, "; the release step's own record was not written: %s",
+		         sg_strerror(rec));
+	}
 	return SG_OK;
+}
+
+/* The recorded instance (the record step's data) into x->inst; else msg
+ * says why. */
+static sg_err load_record(rsp_run *x, int64_t id, char *msg, size_t msglen)
+{
+	store_step rec = {0};
+	sg_err err = store_step_get(x->st, id, "record", &rec);
+	if (!err && strcmp(rec.status, "done") != 0)
+		err = SG_ERR_NOTFOUND;
+	json_t *jd = err ? NULL : json_loads(rec.data, 0, NULL);
+	char *ij = jd ? json_dumps(json_object_get(jd, "instance"), JSON_COMPACT) : NULL;
+	json_decref(jd);
+	store_step_free(&rec);
+	err = SG_OK;
+	if (!ij || pb_instance_from_json(ij, strlen(ij), &x->inst, msg, msglen)) {
+		if (!msg[0])
+			snprintf(msg, msglen, "%s: no recorded instance to restore from", x->inc);
+		err = SG_ERR_NOTFOUND;
+	}
+	free(ij);
+	return err;
+}
+
+/* May inc be released now: contained, failed or containing (not under a
+ * live lease), or released partly before (its release step failed). */
+static sg_err may_release(rsp_run *x, const store_incident *inc, char *msg, size_t msglen)
+{
+	store_step rel = {0};
+	bool again = inc->state == STORE_RELEASED &&
+	             !store_step_get(x->st, inc->id, "release", &rel) && !strcmp(rel.status, "failed");
+	store_step_free(&rel);
+	if (!again && !store_state_allowed(inc->state, STORE_RELEASED)) {
+		snprintf(msg, msglen, "%s is %s: only contained, failed or containing incidents (or one "
+		         "released partly) are released", x->inc, store_state_name(inc->state));
+		return SG_ERR_STATE;
+	}
+	if (inc->state == STORE_CONTAINING && inc->lease_until_ms >= rsp_now_ms()) {
+		char owner[256]; /* any responder's text in a shared store */
+		sg_text_clean(owner, sizeof owner, inc->lease_owner, strlen(inc->lease_owner));
+		snprintf(msg, msglen, "%s is being contained by %s right now", x->inc, owner);
+		return SG_ERR_BUSY;
+	}
+	return SG_OK;
+}
+
+/* Nothing changed the instance: the incident stays as it is. */
+static sg_err nothing_restored(rsp_run *x, const store_incident *inc, const failures *f,
+                               const char *actor, char *msg, size_t msglen)
+{
+	snprintf(msg, msglen, "%s: nothing restored: %zu restore call(s) failed: %s; the incident "
+	         "stays %s and keeps its status tag (run release again)", x->inc, f->n, f->text,
+	         store_state_name(inc->state));
+	release_step(x, PB_FAILED, msg, actor);
+	return SG_ERR_REMOTE;
+}
+
+/* Every restore, the security groups first: when none of them can be put
+ * back the instance stays isolated and nothing else is touched. */
+static void restore_all(rsp_run *x, const release_plan *plan, restored *did, failures *f)
+{
+	const pb_instance *in = x->inst;
+	kept *stays = &did->stays;
+	did->groups = restore_groups(x, in, f, &did->groups_of);
+	if (did->groups_of && !did->groups)
+		return;
+	did->conntrack_default = restore_conntrack(x, in, f);
+	size_t before = f->n;
+	restore_settings(x, in, f, stays);
+	did->settings_failed = f->n - before;
+	did->eips = restore_eips(x, in, f, stays);
+	did->profile = restore_profile(x, in, f);
+	did->registrations = restore_registrations(x, in, f);
+	did->asg = restore_asg(x, in, plan, f, stays); /* last: back in service when all else is */
+	if (in->role_name[0])
+		keep(stays, "the revocation policy %s on role %s (it denies only sessions issued before "
+		     "the incident)", PB_REVOKE_POLICY_NAME, in->role_name);
+	keep(stays, "the evidence (snapshots, volumes, IncidentId tags) and the quarantine groups "
+	     "(%s)", did->groups == did->groups_of ? "no longer attached" : "still on some ENIs");
 }
 
 sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
@@ -375,7 +498,6 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 {
 	rsp_run x;
 	store_incident inc = {0};
-	store_step rec = {0};
 	*partial = false;
 	sg_err err = open_run(r, &x, msg, msglen);
 	if (err)
@@ -385,63 +507,24 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 		snprintf(msg, msglen, "%s: no such incident", x.inc);
 		goto fail;
 	}
-	if (!store_state_allowed(inc.state, STORE_RELEASED)) {
-		snprintf(msg, msglen, "%s is %s: only contained, failed or containing incidents are released",
-		         x.inc, store_state_name(inc.state));
-		err = SG_ERR_STATE;
+	if ((err = may_release(&x, &inc, msg, msglen)) || (err = load_record(&x, id, msg, msglen)))
 		goto fail;
-	}
-	if (inc.state == STORE_CONTAINING && inc.lease_until_ms >= rsp_now_ms()) {
-		char owner[256]; /* any responder's text in a shared store */
-		sg_text_clean(owner, sizeof owner, inc.lease_owner, strlen(inc.lease_owner));
-		snprintf(msg, msglen, "%s is being contained by %s right now", x.inc, owner);
-		err = SG_ERR_BUSY;
-		goto fail;
-	}
-	err = store_step_get(x.st, id, "record", &rec);
-	if (!err && strcmp(rec.status, "done") != 0)
-		err = SG_ERR_NOTFOUND;
-	json_t *jd = err ? NULL : json_loads(rec.data, 0, NULL);
-	char *ij = jd ? json_dumps(json_object_get(jd, "instance"), JSON_COMPACT) : NULL;
-	json_decref(jd);
-	if (!ij || pb_instance_from_json(ij, strlen(ij), &x.inst, msg, msglen)) {
-		free(ij);
-		if (!msg[0])
-			snprintf(msg, msglen, "%s: no recorded instance to restore from", x.inc);
-		err = SG_ERR_NOTFOUND;
-		goto fail;
-	}
-	free(ij);
 	x.step = PB_STEP__COUNT; /* no playbook step: the crash hook never fires */
 	x.journal_step = "release";
-	const pb_instance *in = x.inst;
 	release_step(&x, PB_RUNNING, "release started", actor);
-	failures fails = {0};
-	restored done = {0};
-	kept *stays = &done.stays;
-	restore_groups(&x, in, &fails);
-	done.conntrack_default = restore_conntrack(&x, in, &fails);
-	restore_settings(&x, in, &fails, stays);
-	done.eips = restore_eips(&x, in, &fails, stays);
-	restore_profile(&x, in, &fails);
-	restore_registrations(&x, in, &fails);
-	restore_asg(&x, in, &fails); /* last: back in service when all else is */
-	if (in->role_name[0])
-		keep(stays, "the revocation policy %s on role %s (it denies only sessions issued before "
-		     "the incident)", PB_REVOKE_POLICY_NAME, in->role_name);
-	keep(stays, "the evidence (snapshots, volumes, IncidentId tags) and the quarantine groups "
-	     "(no longer attached)");
-	if (fails.n) {
-		snprintf(msg, msglen, "%s: %zu restore call(s) failed: %s; the incident stays %s and "
-		         "keeps its status tag (run release again)", x.inc, fails.n, fails.text,
-		         store_state_name(inc.state));
+	release_plan plan = {0};
+	if ((err = release_check(&x, &plan, msg, msglen))) {
 		release_step(&x, PB_FAILED, msg, actor);
-		err = SG_ERR_REMOTE;
 		goto fail;
 	}
-	err = mark_released(&x, in, &inc, &done, actor, partial, msg, msglen);
+	failures fails = {0};
+	restored done = {0};
+	restore_all(&x, &plan, &done, &fails);
+	if (fails.n && !x.changes)
+		err = nothing_restored(&x, &inc, &fails, actor, msg, msglen);
+	else
+		err = mark_released(&x, x.inst, &inc, &done, &fails, actor, partial, msg, msglen);
 fail:
-	store_step_free(&rec);
 	store_incident_free(&inc);
 	rsp_run_close(&x);
 	return err;

@@ -207,15 +207,24 @@ void respond_wake(responder *r);
  * the hop limit, protections, shutdown behaviour and DeleteOnTermination.
  * An ENI with no recorded timeouts gets its type's defaults.  What stays
  * is named in msg ("stays: ..."): HttpTokens=required, an Elastic IP moved
- * to another instance since (never taken back), the revocation policy (it
- * only denies sessions issued before the incident), the evidence.  Then incident ->
- * released, and only then the instance's ssrfguard:status tag "released"
- * (a tag never says released of an incident that is not).  An error with
- * msg saying why: a restore call failed (nothing marked), or the
- * transition failed (the tag unchanged).  SG_OK once released, msg saying
- * what was restored; *partial (never NULL) is set when the tag could not
- * be set after the release (msg says how to set it): released, but
- * partly (`incidents release` exits 1, as respond's `partial` does).
+ * to another instance since (never taken back), an Auto Scaling group at
+ * its maximum size (read before any change: never attached), the
+ * revocation policy (it only denies sessions issued before the incident),
+ * the evidence.  Then incident -> released, and only then the instance's
+ * ssrfguard:status tag "released" (a tag never says released of an
+ * incident that is not).
+ * Errors, msg saying why, the incident unchanged: SG_ERR_STATE when it may
+ * not be released, or DescribeInstances shows the instance terminated or
+ * gone (msg points to respond_close); a read before the changes failed; no
+ * security group could be put back (nothing else is touched: the instance
+ * stays isolated, SG_ERR_REMOTE); the transition failed (the tag
+ * unchanged).
+ * SG_OK once released, msg saying what was restored ("N of M" each);
+ * *partial (never NULL) when some restore calls failed after others
+ * changed the instance (the incident is released all the same, its reason
+ * "released partly ...", the tag "released-partly", and it may be released
+ * again for what failed) or when the tag could not be set (msg says how):
+ * `incidents release` exits 1, as respond's `partial` does.
  */
 sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
                        size_t msglen);

@@ -196,6 +196,21 @@ sg_err respond_loop(responder *r, atomic_int *stop, bool once);
  */
 sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
 
+/*
+ * Close incident id, whatever its state (the store allows it from every
+ * one): the case is over — the usual end once the instance was terminated,
+ * which release cannot restore.  Nothing on AWS changes.  The history
+ * records actor and "closed by an operator: REASON"; reason is required,
+ * 1..RESPOND_CLOSE_REASON_MAX bytes of UTF-8 text without control
+ * characters (else SG_ERR_INVAL).  SG_ERR_STATE when already closed (or
+ * another move won), SG_ERR_BUSY while a responder's live lease holds it
+ * (containing), SG_ERR_NOTFOUND when there is no such incident; msg says
+ * which, or what was closed.
+ */
+#define RESPOND_CLOSE_REASON_MAX 400
+sg_err respond_close(responder *r, int64_t id, const char *actor, const char *reason, char *msg,
+                     size_t msglen);
+
 /* Wake idle workers now (a new incident was committed).  Safe from any
  * thread, never blocks for long. */
 void respond_wake(responder *r);

@@ -12,7 +12,10 @@ leaves an incident saying "contained" of an instance it un-isolated.
   tag says released-partly, exit 1 ("partial" with --json), and release may
   be run again for what failed, which then completes it;
 - no security group can be put back: nothing else is touched, the incident
-  stays contained (exit 1).
+  stays contained (exit 1);
+- the instance was terminated (AUDIT8 M3): release changes nothing and
+  points to `incidents close N --reason TEXT`, which closes it (actor and
+  reason in its history) from any state.
 
 usage: test_release.py SSRFGUARD"""
 import atexit
@@ -137,6 +140,40 @@ try:
     h.check(listed(w).get("state") == "contained" and status_tag() == "contained",
             f"still contained, truly: {listed(w)} {status_tag()}")
     emu.clear_faults()
+
+    # 4. the instance was terminated (the usual end of a case, AUDIT8 M3):
+    # release says so and changes nothing; close ends the incident
+    w = fresh()
+    emu.post("/ec2/terminate", {"instance_id": h.VICTIM})
+    seq = max([c["seq"] for c in emu.journal()] or [0])
+    p = incidents(w, "release", "1")
+    changes = [c["action"] for c in emu.journal() if c["seq"] > seq and not c["action"].startswith("Describe")]
+    h.check(p.returncode == 1 and ("is shutting-down" in p.stderr or "is terminated" in p.stderr),
+            f"release says the instance is gone: {p.returncode} {p.stderr}")
+    h.check("nothing to restore" in p.stderr and "ssrfguard incidents close 1 --reason" in p.stderr,
+            f"... and points to close: {p.stderr}")
+    h.check(changes == [], f"no change tried on a terminated instance: {changes}")
+    h.check(listed(w).get("state") == "contained", f"the incident is unchanged: {listed(w)}")
+    p = incidents(w, "close", "1")
+    h.check(p.returncode == 2 and "--reason" in p.stderr, f"close needs a reason: {p.returncode} {p.stderr}")
+    p = incidents(w, "close", "1", "--reason", "bad\x1b[31m")
+    h.check(p.returncode == 1 and listed(w).get("state") == "contained",
+            f"a reason with control characters is refused: {p.returncode} {p.stderr}")
+    p = incidents(w, "close", "INC-1", "--reason", "instance terminated after the evidence was taken", "--json")
+    out = json.loads(p.stdout or "{}")
+    h.check(p.returncode == 0 and out.get("closed") is True and "INC-1 closed (it was contained)" in out.get("message", ""),
+            f"closed: {p.returncode} {p.stdout} {p.stderr}")
+    row = listed(w)
+    h.check(row.get("state") == "closed" and
+            row.get("reason") == "closed by an operator: instance terminated after the evidence was taken",
+            f"state closed, the reason recorded: {row}")
+    hist = json.loads(incidents(w, "show", "1", "--json").stdout or "{}").get("history", [])
+    h.check(any(x.get("to") == "closed" and x.get("actor", "").startswith("operator:") for x in hist),
+            f"the history names who closed it: {hist}")
+    p = incidents(w, "close", "1", "--reason", "again")
+    h.check(p.returncode == 1 and "already closed" in p.stderr, f"closed once: {p.stderr}")
+    p = incidents(w, "release", "1")
+    h.check(p.returncode == 1 and "is closed" in p.stderr, f"a closed incident is not released: {p.stderr}")
 finally:
     emu.stop()
 h.finish("respond-release")

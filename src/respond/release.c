@@ -247,10 +247,11 @@ static void restore_settings(rsp_run *x, const pb_instance *in, failures *f, kep
 
 /* Each ENI's connection-tracking timeouts (isolate shortened them) back to
  * the recorded ones.  An ENI with none recorded had never been configured
- * and so had its type's defaults (playbook/instance.h,
- * pb_conntrack_defaults), which are set.  Returns how many ENIs were set
- * to the defaults. */
-static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f)
+ * and so had its type's defaults, which are set: read once, when first
+ * needed, into def, from saying where from (release_conntrack_defaults).
+ * Returns how many ENIs were set to the defaults. */
+static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f, pb_eni *def,
+                                char *from, size_t cap)
 {
 	const char *ids[PB_MAX_ENIS];
 	for (size_t i = 0; i < in->n_enis; i++)
@@ -264,14 +265,14 @@ static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f)
 		return 0;
 	for (size_t i = 0; i < in->n_enis; i++) {
 		const pb_eni *eni = &in->enis[i];
-		pb_eni now = {0}, def = {0};
+		pb_eni now = {0};
 		for (AWS_XML_EACH(it, aws_xml_get(rep, "networkInterfaceSet")))
 			if (!strcmp(aws_xml_str_or(it, "networkInterfaceId", ""), eni->id))
 				pb_conntrack_decode(aws_xml_child(it, "connectionTrackingConfiguration"), &now);
 		bool recorded = eni->conntrack_tcp_established_s != 0;
-		if (!recorded)
-			pb_conntrack_defaults(in->instance_type, &def);
-		const pb_eni *want = recorded ? eni : &def;
+		if (!recorded && !from[0])
+			release_conntrack_defaults(x, def, from, cap);
+		const pb_eni *want = recorded ? eni : def;
 		struct aws_ec2_conntrack cur = {now.conntrack_tcp_established_s, now.conntrack_udp_stream_s,
 		                                now.conntrack_udp_s};
 		struct aws_ec2_conntrack was = {want->conntrack_tcp_established_s,
@@ -279,9 +280,10 @@ static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f)
 		/* none shown now: never configured, the defaults hold */
 		if ((!recorded && !cur.tcp_established_s) || !memcmp(&cur, &was, sizeof cur))
 			continue;
-		rsp_intent(x, "%s connection-tracking timeouts %d/%d/%d s, %s%s", eni->id,
+		rsp_intent(x, "%s connection-tracking timeouts %d/%d/%d s, %s%s%s%s%s", eni->id,
 		           was.tcp_established_s, was.udp_stream_s, was.udp_s,
-		           recorded ? "as recorded" : "the defaults for ", recorded ? "" : in->instance_type);
+		           recorded ? "as recorded" : "the defaults for ", recorded ? "" : in->instance_type,
+		           recorded ? "" : " (", recorded ? "" : from, recorded ? "" : ")");
 		if (!check(f, aws_ec2_set_eni_conntrack(x->aws, eni->id, &was, 0, &e),
 		           "ModifyNetworkInterfaceAttribute", eni->id, &e))
 			defaults += !recorded;
@@ -321,6 +323,8 @@ static bool restore_asg(rsp_run *x, const pb_instance *in, const release_plan *p
 typedef struct restored {
 	size_t groups, groups_of; /* ENIs with their recorded groups back, of those with some */
 	size_t conntrack_default; /* ENIs whose timeouts were set to the type's defaults */
+	pb_eni defaults;          /* ... those defaults, */
+	char defaults_from[160];  /* ... and where they came from */
 	size_t eips;              /* Elastic IPs on the instance */
 	size_t registrations;     /* target group and ELB registrations back */
 	size_t settings_failed;   /* the instance's own settings (restore_settings) */
@@ -331,14 +335,14 @@ typedef struct restored {
 /* "restored: ..." of what is back, each "N of M". */
 static void said_restored(const pb_instance *in, const restored *did, char *out, size_t cap)
 {
-	char defaults[160] = "";
-	pb_eni def = {0};
-	pb_conntrack_defaults(in->instance_type, &def);
+	char defaults[400] = "";
+	const pb_eni *def = &did->defaults;
 	if (did->conntrack_default)
-		snprintf(defaults, sizeof defaults, "; %zu at the defaults for %s: %d/%d/%d s",
+		snprintf(defaults, sizeof defaults, "; %zu at the defaults for %s: %d/%d/%d s, from %s",
 		         did->conntrack_default,
 		         in->instance_type[0] ? in->instance_type : "an instance type not recorded",
-		         def.conntrack_tcp_established_s, def.conntrack_udp_stream_s, def.conntrack_udp_s);
+		         def->conntrack_tcp_established_s, def->conntrack_udp_stream_s,
+		         def->conntrack_udp_s, did->defaults_from);
 	snprintf(out, cap, "restored: %zu of %zu ENI(s) (groups, connection tracking%s), "
 	         "%zu of %zu Elastic IP(s), %zu of %zu registration(s), profile %s, ASG %s, "
 	         "%shop limit, protections, shutdown behaviour, DeleteOnTermination",
@@ -478,7 +482,8 @@ static void restore_all(rsp_run *x, const release_plan *plan, restored *did, fai
 	did->groups = restore_groups(x, in, f, &did->groups_of);
 	if (did->groups_of && !did->groups)
 		return;
-	did->conntrack_default = restore_conntrack(x, in, f);
+	did->conntrack_default = restore_conntrack(x, in, f, &did->defaults, did->defaults_from,
+	                                           sizeof did->defaults_from);
 	size_t before = f->n;
 	restore_settings(x, in, f, stays);
 	did->settings_failed = f->n - before;

@@ -1,6 +1,6 @@
-/* release_check.c — what a release reads before it changes anything: is
- * the instance still there, and can its Auto Scaling group take it back
- * (see release_int.h). */
+/* release_check.c — what a release reads: before it changes anything, is
+ * the instance still there and can its Auto Scaling group take it back;
+ * the connection-tracking defaults of its type (see release_int.h). */
 #include "respond/release_int.h"
 
 #include <errno.h>
@@ -106,4 +106,24 @@ sg_err release_check(rsp_run *x, release_plan *p, char *msg, size_t msglen)
 {
 	sg_err err = instance_present(x, x->inst, msg, msglen);
 	return err ? err : asg_plan(x, x->inst, p, msg, msglen);
+}
+
+void release_conntrack_defaults(rsp_run *x, pb_eni *def, char *from, size_t cap)
+{
+	const pb_instance *in = x->inst;
+	struct aws_xml *rep = NULL;
+	struct aws_error e = {0};
+	sg_err err = in->instance_type[0]
+	                 ? aws_ec2_describe_instance_types(x->aws, in->instance_type, &rep, &e)
+	                 : SG_ERR_NOTFOUND;
+	bool said = !err && pb_conntrack_type_decode(aws_xml_get(rep, "instanceTypeSet/item"), def);
+	aws_xml_free(rep);
+	if (said) {
+		snprintf(from, cap, "DescribeInstanceTypes");
+		return;
+	}
+	pb_conntrack_defaults(in->instance_type, def);
+	snprintf(from, cap, "ssrfguard's table (DescribeInstanceTypes: %.80s)",
+	         !in->instance_type[0] ? "no instance type recorded"
+	         : err ? (e.code[0] ? e.code : sg_strerror(err)) : "no connectionTrackingConfiguration");
 }

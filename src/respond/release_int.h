@@ -35,4 +35,15 @@ typedef struct release_plan {
  */
 sg_err release_check(rsp_run *x, release_plan *p, char *msg, size_t msglen);
 
+/*
+ * The connection-tracking timeouts an ENI of the instance's type has when
+ * none were ever set on it, into def: what EC2 says of the type
+ * (DescribeInstanceTypes, networkInfo/connectionTrackingConfiguration: one
+ * read), else, the call refused or its answer without them, ssrfguard's
+ * own table (pb_conntrack_defaults).  from (cap bytes) says which, and why
+ * the table: "DescribeInstanceTypes" or "ssrfguard's table
+ * (DescribeInstanceTypes: UnauthorizedOperation)".
+ */
+void release_conntrack_defaults(rsp_run *x, pb_eni *def, char *from, size_t cap);
+
 #endif

@@ -15,7 +15,10 @@ leaves an incident saying "contained" of an instance it un-isolated.
   stays contained (exit 1);
 - the instance was terminated (AUDIT8 M3): release changes nothing and
   points to `incidents close N --reason TEXT`, which closes it (actor and
-  reason in its history) from any state.
+  reason in its history) from any state;
+- an ENI whose timeouts were never set gets its type's defaults as EC2
+  states them (DescribeInstanceTypes, AUDIT8 M2), ssrfguard's table only
+  when that read is refused, and the output says which.
 
 usage: test_release.py SSRFGUARD"""
 import atexit
@@ -174,6 +177,32 @@ try:
     h.check(p.returncode == 1 and "already closed" in p.stderr, f"closed once: {p.stderr}")
     p = incidents(w, "release", "1")
     h.check(p.returncode == 1 and "is closed" in p.stderr, f"a closed incident is not released: {p.stderr}")
+
+    # 5. the connection-tracking defaults of an ENI never configured come
+    # from EC2 (DescribeInstanceTypes, AUDIT8 M2): seeded here unlike
+    # ssrfguard's table (432000 s for a t3) to tell the two apart
+    w = fresh()
+    emu.post("/seed", {"ec2": {"instance_types": {"t3.large": {"DefaultTcpEstablishedTimeout": 350}}}})
+    seq = max([c["seq"] for c in emu.journal()] or [0])
+    p = incidents(w, "release", "1")
+    asked = [c for c in emu.journal() if c["seq"] > seq and c["action"] == "DescribeInstanceTypes"]
+    e2 = emu.state()["ec2"]["network_interfaces"]["eni-0a000000000000002"]
+    h.check(p.returncode == 0 and "1 at the defaults for t3.large: 350/180/30 s, from DescribeInstanceTypes"
+            in p.stdout, f"EC2's defaults, said so: {p.stdout} {p.stderr}")
+    h.check(len(asked) == 1 and e2.get("ConnectionTrackingConfiguration") ==
+            {"TcpEstablishedTimeout": 350, "UdpStreamTimeout": 180, "UdpTimeout": 30},
+            f"one read, its values set: {len(asked)} {e2.get('ConnectionTrackingConfiguration')}")
+    # ... the read refused (a role without ec2:DescribeInstanceTypes): the table, said so
+    w = fresh()
+    emu.faults([{"kind": "error", "service": "ec2", "action": "DescribeInstanceTypes",
+                 "code": "UnauthorizedOperation", "status": 403, "message": "not allowed"}])
+    p = incidents(w, "release", "1")
+    e2 = emu.state()["ec2"]["network_interfaces"]["eni-0a000000000000002"]
+    h.check(p.returncode == 0 and "1 at the defaults for t3.large: 432000/180/30 s, from ssrfguard's table "
+            "(DescribeInstanceTypes: UnauthorizedOperation)" in p.stdout
+            and e2.get("ConnectionTrackingConfiguration", {}).get("TcpEstablishedTimeout") == 432000,
+            f"the table as fallback, said so: {p.stdout} {p.stderr}")
+    emu.clear_faults()
 finally:
     emu.stop()
 h.finish("respond-release")

@@ -81,8 +81,8 @@ if [ ! -e "$policy" ]; then
   trap '$SUDO rm -f "$policy"' EXIT
 fi
 
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 # A service package installed just now is left disabled on systemd (it would
 # start at the next boot otherwise); one that was there before is untouched.

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "forensics/report.h"
+#include "forensics/report_md.h"
 
 /* Length of the run of c at s[0..n). */
 static size_t run_of(const char *s, size_t n, char c)

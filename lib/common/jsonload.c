@@ -1,6 +1,7 @@
 /* jsonload.c — bounded JSON parsing (see jsonload.h). */
 #include "common/jsonload.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Deepest bracket nesting of buf outside strings, or UINT_MAX as soon as
@@ -32,8 +33,8 @@ static unsigned nesting(const char *buf, size_t len, unsigned limit)
 	return max;
 }
 
-sg_err sg_json_load_bounded(const char *text, size_t len, size_t max_bytes, unsigned max_depth,
-                            const char *what, json_t **out, char *msg, size_t msglen)
+static sg_err load(const char *text, size_t len, size_t max_bytes, unsigned max_depth,
+                   const char *what, bool object, json_t **out, char *msg, size_t msglen)
 {
 	char dummy[1];
 	if (!msg || !msglen) {
@@ -60,11 +61,24 @@ sg_err sg_json_load_bounded(const char *text, size_t len, size_t max_bytes, unsi
 		snprintf(msg, msglen, "%s: %s", what, je.text);
 		return json_error_code(&je) == json_error_out_of_memory ? SG_ERR_NOMEM : SG_ERR_PARSE;
 	}
-	if (!json_is_object(j)) {
+	if (object && !json_is_object(j)) {
 		json_decref(j);
 		snprintf(msg, msglen, "%s: not a JSON object", what);
 		return SG_ERR_PARSE;
 	}
 	*out = j;
 	return SG_OK;
+}
+
+sg_err sg_json_load_bounded(const char *text, size_t len, size_t max_bytes, unsigned max_depth,
+                            const char *what, json_t **out, char *msg, size_t msglen)
+{
+	return load(text, len, max_bytes, max_depth, what, true, out, msg, msglen);
+}
+
+sg_err sg_json_load_bounded_any(const char *text, size_t len, size_t max_bytes,
+                                unsigned max_depth, const char *what, json_t **out, char *msg,
+                                size_t msglen)
+{
+	return load(text, len, max_bytes, max_depth, what, false, out, msg, msglen);
 }

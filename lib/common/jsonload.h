@@ -3,11 +3,13 @@
  * jansson (pure): a size cap and a nesting cap checked before jansson
  * sees the bytes, duplicate object keys refused (JSON_REJECT_DUPLICATES:
  * a document may not say two things at once), and a JSON object at the
- * top.  Used by the instance record and report readers (lib/playbook),
- * the --listen delivery parser (src/respond/listen.c), the examination's
- * result line (lib/playbook/examresult.c), the dashboard's release body
- * (src/dashboard/release.c) and, through
- * aws_json_parse (lib/aws/json.h), every AWS JSON reply.
+ * top.  Every JSON text ssrfguard reads goes through it: what arrives
+ * (AWS JSON replies through aws_json_parse, lib/aws/json.h; --listen
+ * deliveries and their acknowledgements; SQS messages; the dashboard's
+ * release body), what it wrote and reads back (the store's rows, reports,
+ * custody logs and anchors, forensic manifests, evidence manifests, the
+ * examination's result line), and IAM's policy documents.  No other file
+ * calls json_load*.
  */
 #ifndef SSRFGUARD_COMMON_JSONLOAD_H
 #define SSRFGUARD_COMMON_JSONLOAD_H
@@ -34,5 +36,12 @@
  */
 sg_err sg_json_load_bounded(const char *text, size_t len, size_t max_bytes, unsigned max_depth,
                             const char *what, json_t **out, char *msg, size_t msglen);
+
+/* The same for a document whose top may be any JSON value, not only an
+ * object: an array the program wrote itself (an examination mark's YARA
+ * rule names).  Every other check is the same. */
+sg_err sg_json_load_bounded_any(const char *text, size_t len, size_t max_bytes,
+                                unsigned max_depth, const char *what, json_t **out, char *msg,
+                                size_t msglen);
 
 #endif

@@ -39,6 +39,17 @@ size_t sg_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+size_t sg_utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	size_t k = max;
+	/* back over continuation bytes to the start of the character cut */
+	while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80 && max - k < 3)
+		k--;
+	return k;
+}
+
 char *sg_utf8_repair(const char *s, size_t n, size_t *outlen)
 {
 	size_t cap;

@@ -18,6 +18,14 @@
  */
 size_t sg_utf8_len(const unsigned char *s, size_t n);
 
+/*
+ * The longest prefix of s[0..n) no longer than max that does not end
+ * inside a multi-byte sequence: where text too long for its field is cut,
+ * so the cut leaves whole characters (ill-formed bytes are left as they
+ * are; the writer escapes them).
+ */
+size_t sg_utf8_cut(const char *s, size_t n, size_t max);
+
 /* s[0..n) with every byte that is not part of well-formed UTF-8 (and NUL)
  * replaced by U+FFFD: text any JSON encoder takes.  malloc'd,
  * NUL-terminated, *outlen its length; NULL on out of memory. */

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "common/jsonload.h"
+
 #define CUSTODY_LINE_MAX (64u << 10)
 
 sg_err fx_custody_entry(sg_buf *out, const fx_custody_state *st, const char *time,
@@ -84,12 +86,9 @@ sg_err fx_custody_verify(const char *text, size_t len, fx_custody_state *st)
 		pos += llen + 1;
 		if (llen == 0 || llen > CUSTODY_LINE_MAX)
 			return bad(st, lineno, SG_ERR_PARSE, llen ? "line too long" : "empty line");
-		json_error_t jerr;
-		json_t *o = json_loadb(s, llen, JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(o)) {
-			json_decref(o);
+		json_t *o = NULL;
+		if (sg_json_load_bounded(s, llen, CUSTODY_LINE_MAX, 0, "custody entry", &o, NULL, 0))
 			return bad(st, lineno, SG_ERR_PARSE, "not a JSON object");
-		}
 		json_t *seq = json_object_get(o, "seq");
 		json_t *prev = json_object_get(o, "prev");
 		int shape = json_is_integer(seq) && json_is_string(prev) && str_field(o, "time") &&
@@ -150,7 +149,10 @@ sg_err fx_custody_check_anchor(const char *text, size_t len, const fx_custody_an
 			if (!anchored)
 				break;
 		} else if (anchored && lineno > a->entries) {
-			json_t *o = json_loadb(s, llen, 0, NULL);
+			/* a duplicate key (two actions, two hashes) is no entry: each
+			 * reader of the log would see another one */
+			json_t *o = NULL;
+			sg_json_load_bounded(s, llen, CUSTODY_LINE_MAX, 0, "custody entry", &o, NULL, 0);
 			const char *r = json_string_value(json_object_get(
 				json_object_get(o, "hashes"), a->logged_as ? a->logged_as : "report_json_sha256"));
 			int logged = r && !strcmp(r, a->report_sha256);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/escape.h"
+#include "common/jsonload.h"
 #include "forensics/fsprobe.h"
 
 sg_err fx_evidence_parse(const char *buf, size_t n, const char *incident, json_t **vols,
@@ -16,8 +17,8 @@ sg_err fx_evidence_parse(const char *buf, size_t n, const char *incident, json_t
 		snprintf(err, errlen, "larger than %u MiB", FX_EVIDENCE_MAX >> 20);
 		return SG_ERR_RANGE;
 	}
-	json_error_t je;
-	json_t *o = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	json_t *o = NULL;
+	sg_json_load_bounded(buf, n, FX_EVIDENCE_MAX, 0, "evidence manifest", &o, NULL, 0);
 	json_t *inc = json_object_get(o, "incident");
 	json_t *v = json_object_get(o, "volumes");
 	if (!json_is_object(o) || !json_is_string(inc) || !json_is_array(v) ||

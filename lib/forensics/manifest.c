@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "common/jsonload.h"
 #include "common/jsonstr.h"
 #include "forensics/escape.h"
 
@@ -269,10 +270,9 @@ sg_err fx_manifest_parse(const char *text, size_t len, fx_list *out,
 			pos = end + 1;
 			continue;
 		}
-		json_error_t jerr;
-		json_t *o = json_loadb(text + pos, llen, JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(o)) {
-			json_decref(o);
+		json_t *o = NULL;
+		if (sg_json_load_bounded(text + pos, llen, FX_LINE_MAX, 0, "manifest line", &o, NULL,
+		                         0)) {
 			rc = SG_ERR_PARSE;
 			goto fail;
 		}

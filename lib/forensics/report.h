@@ -1,9 +1,9 @@
 /*
- * report.h — the report's JSON pieces and its Markdown rendering.
+ * report.h — the report's JSON pieces (its Markdown: report_md.h).
  *
  * The examination (src/forensics/examine.c) assembles the report as a
  * jansson object (shape in docs/forensics.md); these helpers build the
- * parts that come from pure data and render the whole as Markdown.  Every
+ * parts that come from pure data.  Every
  * path in them is escaped (escape.h).  Returned json_t are new references
  * (NULL on OOM); the caller decrefs.
  */
@@ -50,8 +50,5 @@ json_t *fx_timeline_json(const fx_list *cur, size_t max);
 
 /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (>= 40 bytes), "" when unset. */
 void fx_time_iso(const fx_time *t, char *buf, size_t len);
-
-/* Render a report object as Markdown into out. */
-sg_err fx_report_markdown(const json_t *report, sg_buf *out);
 
 #endif

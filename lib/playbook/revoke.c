@@ -7,7 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/jsonload.h"
+
 #define SID_PREFIX "SsrfguardRevoke"
+/* The existing document's text, at most: a runaway guard far above what
+ * IAM holds (PB_ROLE_POLICY_MAX characters not counting whitespace). */
+#define POLICY_TEXT_MAX (1u << 20)
 
 /* ISO 8601 UTC, exactly "YYYY-MM-DDTHH:MM:SSZ", to seconds; -1 if not. */
 static long long iso_seconds(const char *s)
@@ -92,10 +97,13 @@ sg_err pb_revoke_merge(const char *existing, const char *instance_arn, const cha
 	if (!kept)
 		goto fail;
 	if (existing && *existing) {
+		err = sg_json_load_bounded(existing, strlen(existing), POLICY_TEXT_MAX, 0,
+		                           "policy document", &doc, NULL, 0);
+		if (err == SG_ERR_NOMEM)
+			goto fail;
 		err = SG_ERR_PARSE;
-		doc = json_loads(existing, JSON_REJECT_DUPLICATES, NULL);
 		json_t *sts = json_object_get(doc, "Statement");
-		if (!json_is_object(doc) || (sts && !json_is_array(sts) && !json_is_object(sts)))
+		if (!doc || (sts && !json_is_array(sts) && !json_is_object(sts)))
 			goto fail;
 		if (json_is_object(sts) && !drop(sts, instance_arn, now_s))
 			json_array_append(kept, sts);

@@ -91,6 +91,110 @@ void aws_http_resp_free(struct aws_http_resp *r)
 	r->len = 0;
 }
 
+/* The request's headers as libcurl's list, with an empty "Expect:" so
+ * that curl adds no line of its own to a signed request. */
+static sg_err header_list(const struct aws_http_req *req, struct curl_slist **out)
+{
+	struct curl_slist *hdrs = NULL;
+	for (size_t i = 0; i <= req->nheaders; i++) {
+		char line[HTTP_MAX_HEADER_LINE];
+		int n = i < req->nheaders ? snprintf(line, sizeof line, "%s: %s", req->headers[i].name,
+		                                     req->headers[i].value)
+		                          : snprintf(line, sizeof line, "Expect:");
+		if (n < 0 || (size_t)n >= sizeof line) {
+			curl_slist_free_all(hdrs);
+			return SG_ERR_RANGE;
+		}
+		struct curl_slist *nh = curl_slist_append(hdrs, line);
+		if (!nh) {
+			curl_slist_free_all(hdrs);
+			return SG_ERR_NOMEM;
+		}
+		hdrs = nh;
+	}
+	*out = hdrs;
+	return SG_OK;
+}
+
+/* Every libcurl option of the exchange, on the freshly reset handle h. */
+static void set_options(CURL *h, const struct aws_http_req *req, struct curl_slist *hdrs,
+                        struct sink *s, char *errbuf)
+{
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, req->https_only ? "https" : "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* "" disables proxies; NULL restores the default (proxy variables) for
+	 * the next call on the same handle. */
+	curl_easy_setopt(h, CURLOPT_PROXY, req->no_proxy ? "" : NULL);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_bundle)
+		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "ssrfguard/0.1");
+	if (req->cancel) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, req);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
+	if (req->fresh_connection) {
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	}
+	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PUT")) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		if (!strcmp(req->method, "PUT"))
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else if (strcmp(req->method, "GET")) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+}
+
+/* A failed exchange (cc) classified for the retry policy: whether the
+ * request certainly went unsent (CONNECT), may have been processed (IO), or
+ * cannot succeed by retrying (FATAL). */
+static sg_err classify_failure(CURL *h, CURLcode cc, int too_big, enum aws_failure *fail)
+{
+	curl_off_t connect_us = 0;
+	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		*fail = AWS_FAIL_CONNECT;
+		return SG_ERR_NETWORK;
+	case CURLE_OPERATION_TIMEDOUT:
+		*fail = connect_us == 0 ? AWS_FAIL_CONNECT : AWS_FAIL_IO;
+		return SG_ERR_TIMEOUT;
+	case CURLE_ABORTED_BY_CALLBACK: /* req->cancel */
+		*fail = AWS_FAIL_FATAL;
+		return SG_ERR_STATE;
+	case CURLE_WRITE_ERROR:
+		*fail = AWS_FAIL_FATAL;
+		return too_big ? SG_ERR_RANGE : SG_ERR_NOMEM;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		*fail = AWS_FAIL_IO;
+		return SG_ERR_NETWORK;
+	default: /* TLS verification, bad URL, ...: retrying will not help */
+		*fail = AWS_FAIL_FATAL;
+		return SG_ERR_NETWORK;
+	}
+}
+
 sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp *resp,
                    enum aws_failure *fail, char *diag, size_t diaglen)
 {
@@ -112,121 +216,32 @@ sg_err aws_http_do(CURL *h, const struct aws_http_req *req, struct aws_http_resp
 		goto fail;
 
 	curl_easy_reset(h);
-	rc = SG_ERR_NOMEM;
-	for (size_t i = 0; i < req->nheaders; i++) {
-		char line[HTTP_MAX_HEADER_LINE];
-		int n = snprintf(line, sizeof line, "%s: %s", req->headers[i].name,
-		                 req->headers[i].value);
-		if (n < 0 || (size_t)n >= sizeof line) {
-			rc = SG_ERR_RANGE;
-			goto fail;
-		}
-		struct curl_slist *nh = curl_slist_append(hdrs, line);
-		if (!nh)
-			goto fail;
-		hdrs = nh;
-	}
-	/* curl must not add its own Expect/Accept lines to a signed request */
-	struct curl_slist *nh = curl_slist_append(hdrs, "Expect:");
-	if (!nh)
+	if ((rc = header_list(req, &hdrs)))
 		goto fail;
-	hdrs = nh;
-
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, req->https_only ? "https" : "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	/* "" disables proxies; NULL restores the default (proxy variables) for
-	 * the next call on the same handle. */
-	curl_easy_setopt(h, CURLOPT_PROXY, req->no_proxy ? "" : NULL);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (req->ca_bundle)
-		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_bundle);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 3000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "ssrfguard/0.1");
-	if (req->cancel) {
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, req);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	}
-	if (req->fresh_connection) {
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-	}
-	if (!strcmp(req->method, "POST") || !strcmp(req->method, "PUT")) {
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-		if (!strcmp(req->method, "PUT"))
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-	} else if (strcmp(req->method, "GET")) {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-	}
+	set_options(h, req, hdrs, &s, errbuf);
 
 	CURLcode cc = curl_easy_perform(h);
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (cc == CURLE_OK) {
-		sg_buf_append(&s.body, "", 0);
-		rc = sg_buf_err(&s.body);
-		if (rc)
-			goto fail;
-		resp->status = status;
-		resp->body = sg_buf_take(&s.body, &resp->len);
-		if (!resp->body) {
-			rc = SG_ERR_NOMEM;
-			goto fail;
-		}
-		*fail = AWS_FAIL_NONE;
-		rc = SG_OK;
+	if (cc != CURLE_OK) {
+		rc = classify_failure(h, cc, s.too_big, fail);
+		if (diag && diaglen)
+			snprintf(diag, diaglen, "%s%s%s", curl_easy_strerror(cc),
+			         errbuf[0] ? ": " : "", errbuf);
 		goto done;
 	}
-	/* classify */
-	curl_off_t connect_us = 0;
-	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
-	switch (cc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		*fail = AWS_FAIL_CONNECT;
-		rc = SG_ERR_NETWORK;
-		break;
-	case CURLE_OPERATION_TIMEDOUT:
-		*fail = connect_us == 0 ? AWS_FAIL_CONNECT : AWS_FAIL_IO;
-		rc = SG_ERR_TIMEOUT;
-		break;
-	case CURLE_ABORTED_BY_CALLBACK: /* req->cancel */
-		*fail = AWS_FAIL_FATAL;
-		rc = SG_ERR_STATE;
-		break;
-	case CURLE_WRITE_ERROR:
-		*fail = AWS_FAIL_FATAL;
-		rc = s.too_big ? SG_ERR_RANGE : SG_ERR_NOMEM;
-		break;
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-		*fail = AWS_FAIL_IO;
-		rc = SG_ERR_NETWORK;
-		break;
-	default: /* TLS verification, bad URL, ...: retrying will not help */
-		*fail = AWS_FAIL_FATAL;
-		rc = SG_ERR_NETWORK;
-		break;
+	sg_buf_append(&s.body, "", 0);
+	rc = sg_buf_err(&s.body);
+	if (rc)
+		goto fail;
+	resp->status = status;
+	resp->body = sg_buf_take(&s.body, &resp->len);
+	if (!resp->body) {
+		rc = SG_ERR_NOMEM;
+		goto fail;
 	}
-	if (diag && diaglen)
-		snprintf(diag, diaglen, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "",
-		         errbuf);
+	*fail = AWS_FAIL_NONE;
+	rc = SG_OK;
 	goto done;
 fail:
 	if (diag && diaglen && !diag[0])

@@ -21,6 +21,7 @@
 #include "backstop/rules.h"
 #include "logging/logging.h"
 #include "common/escape.h"
+#include "common/jsonload.h"
 #include "store/store.h"
 
 #define SEEN_SLOTS 128
@@ -237,12 +238,15 @@ static void log_attempt(bs_reader *r, const store_attempt_in *a, const store_rec
 {
 	if (!r->o.log)
 		return;
+	json_t *evidence = NULL; /* built by this reader just before: never near the cap */
+	sg_json_load_bounded(a->headers, strlen(a->headers), 1u << 20, 0, "evidence", &evidence,
+	                     NULL, 0);
 	json_t *j = json_pack("{s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:o?}", "result",
 	                      e == SG_OK ? "recorded" : sg_strerror(e), "incident",
 	                      (json_int_t)(e == SG_OK ? out->incident_id : 0), "opened",
 	                      e == SG_OK && out->opened, "client", a->client, "dest", a->dest,
 	                      "category", a->category, "rule", a->rule, "evidence",
-	                      json_loads(a->headers, 0, NULL));
+	                      evidence);
 	fflush(r->o.log);
 	logging_write(fileno(r->o.log), e == SG_OK ? "info" : "error", "backstop", NULL, j);
 	json_decref(j);

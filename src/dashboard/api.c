@@ -7,8 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/jsonload.h"
 #include "common/utf8.h"
 #include "dashboard/dash_int.h"
+#include "playbook/report.h"
 #include "respond/respond.h"
 #include "store/store.h"
 
@@ -185,7 +187,8 @@ static json_t *report_json(const dash_config *dc, int64_t id)
 	char *js = NULL;
 	json_t *rep = NULL;
 	if (respond_new(dc->where, &r, NULL, 0) == SG_OK && respond_report_json(r, id, &js) == SG_OK)
-		rep = json_loads(js, 0, NULL);
+		sg_json_load_bounded(js, strlen(js), PB_REPORT_JSON_MAX, 0, "report", &rep, NULL,
+		                     0);
 	free(js);
 	respond_free(r);
 	return rep ? rep : json_null();

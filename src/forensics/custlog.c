@@ -14,7 +14,10 @@
 
 #include <jansson.h>
 
+#include "common/jsonload.h"
+
 #define CUSTLOG_MAX (256u << 20)
+#define RECORD_DEPTH_MAX 64u /* a report's nesting, with room to spare */
 
 void custlog_whoami(char *buf, size_t len)
 {
@@ -199,7 +202,14 @@ sg_err custlog_anchor_from_file(const char *path, fx_custody_anchor *a, char *er
 	uint8_t md[FX_SHA256_LEN];
 	if (!rc && !(rc = fx_sha256(text.p ? text.p : "", text.len, md)))
 		sg_hex_encode(md, FX_SHA256_LEN, a->report_sha256);
-	json_t *r = rc ? NULL : json_loadb(text.p ? text.p : "", text.len, 0, NULL);
+	json_t *r = NULL;
+	char why[160];
+	if (!rc && sg_json_load_bounded(text.p, text.len, CUSTLOG_MAX, RECORD_DEPTH_MAX, "record",
+	                                &r, why, sizeof why)) {
+		/* a duplicate key too: the record may not name two heads */
+		snprintf(err, errlen, "%s: %s", path, why);
+		rc = SG_ERR_PARSE;
+	}
 	const char *format = json_string_value(json_object_get(r, "format"));
 	int anchor = format && !strcmp(format, "ssrfguard-custody-anchor");
 	json_t *c = anchor ? r : json_object_get(r, "custody");

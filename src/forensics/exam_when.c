@@ -6,8 +6,10 @@
 #include <time.h>
 
 #include "common/escape.h"
+#include "common/jsonload.h"
 #include "forensics/evmanifest.h"
 #include "forensics/exam_int.h"
+#include "forensics/manifest.h"
 #include "forensics/report.h"
 
 const char *exam_iso(int64_t sec, char *buf, size_t len)
@@ -58,8 +60,12 @@ static void mark_event(json_t *o, const src_state *st, size_t idx)
 	const exam_mark *m = exam_mark_find(&st->marks, idx);
 	if (m && m->cls >= 0)
 		jset(o, "finding", json_string(fx_class_name((fx_class)m->cls)));
+	json_t *rules = NULL; /* the names' text also goes into the entry's manifest line */
 	if (m && m->yara)
-		jset(o, "yara", json_loads(m->yara, 0, NULL));
+		sg_json_load_bounded_any(m->yara, strlen(m->yara), FX_LINE_MAX, 0, "yara", &rules,
+		                         NULL, 0);
+	if (rules)
+		jset(o, "yara", rules);
 }
 
 void exam_when_source(exam_ctx *x, src_state *st)

@@ -8,6 +8,7 @@
 #include "forensics/exam_int.h"
 #include "forensics/persist.h"
 #include "forensics/report.h"
+#include "forensics/report_md.h"
 #include "forensics/walk.h"
 
 static json_t *jstr_or_null(const char *s)

@@ -270,8 +270,13 @@ static bool stream_evidence(rsp_run *x, json_t *ev, const json_t *inv, const cha
 		output_key(prefix, cmd, x->inst->id, stream, okey, sizeof okey);
 		/* streamed through the digest: an output of any size */
 		sg_err err = aws_s3_object_sha256(x->aws, x->cfg->evidence_bucket, okey, hex, &len, NULL);
-		if (err == SG_ERR_NOTFOUND && !n) {
-			err = SG_OK; /* the agent uploads nothing for an empty stream */
+		/* The agent uploads nothing for an empty stream.  S3 answers a
+		 * missing key 403, not 404, to a role without s3:ListBucket (S3
+		 * API reference, GetObject, "Permissions"; docs/iam-policy.json
+		 * grants only s3:GetObject): for an empty stream both mean "no
+		 * object", and what SSM showed is all of it. */
+		if ((err == SG_ERR_NOTFOUND || err == SG_ERR_AUTH) && !n) {
+			err = SG_OK;
 			aws_sha256_hex("", 0, hex);
 		}
 		if (!err) {

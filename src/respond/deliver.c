@@ -14,10 +14,15 @@
 #include "aws/http.h"
 #include "aws/sqs.h"
 #include "common/escape.h"
+#include "common/jsonload.h"
 #include "logging/logging.h"
 #include "playbook/sign.h"
 
 #define DELIVER_KEY_MAX 1024
+#define ACK_MAX (64u << 10)          /* the responder's acknowledgement: {"incident":N,...} */
+#define DELIVER_ROW_MAX (64u << 10)  /* this file's own journal row: {"next_ms":...} */
+
+#include "respond/listen.h"
 #include "respond/respond.h"
 #include "store/store.h"
 
@@ -85,7 +90,8 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
 		aws_http_resp_free(&resp);
 		return SG_ERR_REMOTE;
 	}
-	json_t *j = json_loads(resp.body, 0, NULL);
+	json_t *j = NULL;
+	sg_json_load_bounded(resp.body, resp.len, ACK_MAX, 0, "acknowledgement", &j, NULL, 0);
 	aws_http_resp_free(&resp);
 	json_t *id = json_object_get(j, "incident");
 	*remote = json_is_integer(id) ? json_integer_value(id) : 0;
@@ -127,7 +133,9 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 		int64_t attempts = 0;
 		if (store_step_get(st, inc->id, "deliver", &row) == SG_OK) {
 			bool done = !strcmp(row.status, "done");
-			json_t *d = json_loads(row.data, 0, NULL);
+			json_t *d = NULL;
+			sg_json_load_bounded(row.data, strlen(row.data), DELIVER_ROW_MAX, 0, "row", &d,
+			                     NULL, 0);
 			int64_t next = json_integer_value(json_object_get(d, "next_ms"));
 			json_decref(d);
 			attempts = row.attempts;
@@ -138,11 +146,17 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 		store_attempt *att = NULL;
 		size_t na = 0;
 		store_attempts(st, inc->id, 1, &att, &na);
+		/* cut as the receiver would, so an older responder takes it too */
+		respond_delivery cut;
+		respond_delivery_cut(cut.url, sizeof cut.url, na ? att[0].url : "",
+		                     na ? strlen(att[0].url) : 0);
+		respond_delivery_cut(cut.reason, sizeof cut.reason, na ? att[0].reason : "",
+		                     na ? strlen(att[0].reason) : 0);
 		json_t *b = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "detector", detector,
 		                      "incident", (json_int_t)inc->id, "instance_id", inc->instance_id,
 		                      "region", inc->region, "az", inc->az, "client", inc->source, "url",
-		                      na ? att[0].url : "", "dest", inc->dest, "category", inc->category,
-		                      "rule", inc->rule, "reason", na ? att[0].reason : "", "at_ms",
+		                      cut.url, "dest", inc->dest, "category", inc->category,
+		                      "rule", inc->rule, "reason", cut.reason, "at_ms",
 		                      (json_int_t)inc->opened_ms);
 		store_attempts_free(att, na);
 		char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;

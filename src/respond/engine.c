@@ -82,8 +82,8 @@ static void load_data(rsp_run *x, pb_step s)
 	json_decref(x->data);
 	x->data = NULL;
 	store_step row = {0};
-	if (store_step_get(x->st, x->id, pb_step_name(s), &row) == SG_OK && row.data[0])
-		x->data = json_loads(row.data, 0, NULL);
+	if (store_step_get(x->st, x->id, pb_step_name(s), &row) == SG_OK)
+		x->data = rsp_row_json(row.data);
 	store_step_free(&row);
 	if (!json_is_object(x->data)) {
 		json_decref(x->data);
@@ -176,7 +176,7 @@ static sg_err load_states(rsp_run *x)
 			continue; /* another area's journal rows (e.g. delivery) */
 		x->states[s] = st;
 		if (s == PB_RECORD && st == PB_DONE) {
-			json_t *j = json_loads(rows[i].data, 0, NULL);
+			json_t *j = rsp_row_json(rows[i].data);
 			char *inst = json_dumps(json_object_get(j, "instance"), JSON_COMPACT);
 			char msg[200];
 			pb_instance_free(x->inst);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/jsonload.h"
 #include "respond/rsp.h"
 
 sg_err rsp_journal_save(rsp_run *x)
@@ -89,14 +90,20 @@ const char *rsp_created_latest(rsp_run *x, const char *key, bool *earlier)
 	return NULL;
 }
 
+json_t *rsp_row_json(const char *text)
+{
+	json_t *j = NULL;
+	if (text && *text)
+		sg_json_load_bounded(text, strlen(text), RSP_ROW_JSON_MAX, 0, "row", &j, NULL, 0);
+	return j;
+}
+
 sg_err rsp_journal_retried(const char *data, char **out)
 {
 	*out = NULL;
-	json_t *j = data && *data ? json_loads(data, 0, NULL) : NULL;
-	if (!json_is_object(j)) {
-		json_decref(j);
+	json_t *j = rsp_row_json(data);
+	if (!j)
 		return SG_OK;
-	}
 	json_int_t a = json_integer_value(json_object_get(j, "attempt"));
 	sg_err err = SG_ERR_NOMEM;
 	a = a < 1 ? 1 : a >= RSP_ATTEMPTS_MAX ? RSP_ATTEMPTS_MAX - 1 : a;

@@ -21,6 +21,7 @@
 #include "accept/accept.h"
 #include "common/jsonload.h"
 #include "common/listen.h"
+#include "common/utf8.h"
 #include "playbook/sign.h"
 #include "respond/respond.h"
 #include "store/store.h"
@@ -42,6 +43,8 @@ struct respond_listener {
 	atomic_int stop;   /* set by respond_listen_stop, read on the listener thread */
 };
 
+/* An identity field: required or not, a value longer than its field is
+ * refused (ids name AWS resources and join redeliveries). */
 static bool field(json_t *o, const char *k, char *dst, size_t cap, bool required, char *msg,
                   size_t msglen)
 {
@@ -57,6 +60,40 @@ static bool field(json_t *o, const char *k, char *dst, size_t cap, bool required
 		return false;
 	}
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return true;
+}
+
+/* An evidence field (optional): the attacker chooses its length, so a value
+ * longer than its field is cut on a character boundary and ends with
+ * RESPOND_DELIVERY_CUT_MARK, never refused — refusing would drop the
+ * containment with it.  Returns false only for a value that is no string. */
+static bool evidence(json_t *o, const char *k, char *dst, size_t cap, bool *cut, char *msg,
+                     size_t msglen)
+{
+	json_t *v = json_object_get(o, k);
+	dst[0] = '\0';
+	if (!v)
+		return true;
+	if (!json_is_string(v)) {
+		snprintf(msg, msglen, "%s: not a string", k);
+		return false;
+	}
+	if (respond_delivery_cut(dst, cap, json_string_value(v), json_string_length(v)))
+		*cut = true;
+	return true;
+}
+
+bool respond_delivery_cut(char *dst, size_t cap, const char *s, size_t n)
+{
+	static const char mark[] = RESPOND_DELIVERY_CUT_MARK;
+	if (n < cap) {
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+		return false;
+	}
+	size_t keep = cap > sizeof mark ? sg_utf8_cut(s, n, cap - sizeof mark) : 0;
+	memcpy(dst, s, keep);
+	snprintf(dst + keep, cap - keep, "%s", mark);
 	return true;
 }
 
@@ -81,12 +118,12 @@ sg_err respond_delivery_parse(const char *body, size_t len, respond_delivery *ou
 	    !field(j, "instance_id", out->instance_id, sizeof out->instance_id, true, msg, msglen) ||
 	    !field(j, "region", out->region, sizeof out->region, false, msg, msglen) ||
 	    !field(j, "az", out->az, sizeof out->az, false, msg, msglen) ||
-	    !field(j, "client", out->client, sizeof out->client, false, msg, msglen) ||
-	    !field(j, "url", out->url, sizeof out->url, false, msg, msglen) ||
-	    !field(j, "dest", out->dest, sizeof out->dest, false, msg, msglen) ||
 	    !field(j, "category", out->category, sizeof out->category, false, msg, msglen) ||
-	    !field(j, "rule", out->rule, sizeof out->rule, false, msg, msglen) ||
-	    !field(j, "reason", out->reason, sizeof out->reason, false, msg, msglen))
+	    !evidence(j, "client", out->client, sizeof out->client, &out->cut, msg, msglen) ||
+	    !evidence(j, "url", out->url, sizeof out->url, &out->cut, msg, msglen) ||
+	    !evidence(j, "dest", out->dest, sizeof out->dest, &out->cut, msg, msglen) ||
+	    !evidence(j, "rule", out->rule, sizeof out->rule, &out->cut, msg, msglen) ||
+	    !evidence(j, "reason", out->reason, sizeof out->reason, &out->cut, msg, msglen))
 		goto fail;
 	json_t *id = json_object_get(j, "incident");
 	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
@@ -187,8 +224,8 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
 	snprintf(join, sizeof join, "instance:%s", d.instance_id);
-	snprintf(request, sizeof request, "delivered by %s (its incident %lld)", d.detector,
-	         (long long)d.remote_id);
+	snprintf(request, sizeof request, "delivered by %s (its incident %lld)%s", d.detector,
+	         (long long)d.remote_id, d.cut ? "; evidence cut to fit" : "");
 	store_attempt_in a = {
 		.at_ms = d.at_ms,
 		.client = source,

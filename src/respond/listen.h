@@ -18,6 +18,7 @@
 #ifndef SSRFGUARD_RESPOND_LISTEN_H
 #define SSRFGUARD_RESPOND_LISTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,8 +45,15 @@ void respond_listen_stop(respond_listener *l);
 
 /*
  * The JSON body of a delivered incident, validated (pure, bounded; used by
- * the listener and its fuzz target).  Fields copied into out.
+ * the listener, the SQS intake and the fuzz target).  Fields copied into
+ * out.  The identity fields (detector, incident, instance_id, region, az,
+ * category) are refused when malformed or longer than their field.  The
+ * evidence fields (client, url, dest, rule, reason) carry text the attacker
+ * chose: one longer than its field is cut on a character boundary, ends
+ * with RESPOND_DELIVERY_CUT_MARK and sets cut — a long URL must never
+ * cost the containment.
  */
+#define RESPOND_DELIVERY_CUT_MARK "...[cut]"
 typedef struct respond_delivery {
 	char detector[128];     /* the sender's name */
 	int64_t remote_id;      /* its incident id */
@@ -59,9 +67,15 @@ typedef struct respond_delivery {
 	char rule[96];
 	char reason[192];
 	int64_t at_ms;
+	bool cut;               /* an evidence field was cut to fit */
 } respond_delivery;
 
 sg_err respond_delivery_parse(const char *body, size_t len, respond_delivery *out, char *msg,
                               size_t msglen);
+
+/* s[0..n) into dst[cap] (cap > sizeof the mark), cut as above when it does
+ * not fit; true when it was cut.  The sender cuts with it too, so what it
+ * sends is what the receiver keeps. */
+bool respond_delivery_cut(char *dst, size_t cap, const char *s, size_t n);
 
 #endif

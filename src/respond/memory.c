@@ -34,8 +34,14 @@ static sg_err check_image(rsp_run *x, const char *key, const char *cmd, const ch
 	struct aws_error e;
 	sg_err err = aws_s3_object_sha256(x->aws, bucket, key, got, &got_bytes, &e);
 	if (err) {
-		snprintf(x->note, sizeof x->note, "memory image %.300s not read back: %s", url,
-		         e.code[0] ? e.code : sg_strerror(err));
+		/* S3 answers a missing key 403 to a role without s3:ListBucket
+		 * (S3 API reference, GetObject, "Permissions"): say so, or the
+		 * operator widens the role for an upload that never happened */
+		snprintf(x->note, sizeof x->note, "memory image %.240s not read back: %.64s%s", url,
+		         e.code[0] ? e.code : sg_strerror(err),
+		         err == SG_ERR_AUTH ? " (S3 answers this for a missing object too, to a role "
+		                              "without s3:ListBucket: the upload may not have happened)"
+		                            : "");
 		return err == SG_ERR_NOTFOUND || err == SG_ERR_AUTH ? RSP_FATAL : err;
 	}
 	bool match = !strcmp(want, got) && want_bytes == got_bytes;

@@ -9,7 +9,11 @@
 
 #include "aws/ec2.h"
 #include "aws/ssm.h"
+#include "common/buf.h"
 #include "respond/journal.h"
+
+/* The examination command line sent over SSM, at most (bytes). */
+#define FORENSICS_CMDLINE_MAX 4095u
 
 /* snapshots tagged with this incident: volume id -> snapshot id, state */
 typedef struct snaps {
@@ -207,6 +211,111 @@ static sg_err describe_forensic(rsp_run *x, const char *id, forensic_view *fv)
 	return err;
 }
 
+/* 1. Every snapshot of the incident completed, by deadline (wait s). */
+static sg_err wait_snapshots(rsp_run *x, snaps *s, int64_t deadline, unsigned wait)
+{
+	sg_err err;
+	for (;;) {
+		if ((err = find_snapshots(x, s)))
+			return err;
+		size_t done = 0, failed = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			done += !strcmp(s->s[i].state, "completed");
+			failed += !strcmp(s->s[i].state, "error");
+		}
+		if (failed) {
+			snprintf(x->note, sizeof x->note, "%zu snapshot(s) in state error", failed);
+			return RSP_FATAL;
+		}
+		if (s->n && done == s->n)
+			return SG_OK;
+		if (rsp_now_ms() > deadline) {
+			snprintf(x->note, sizeof x->note, "snapshots not completed after %u s", wait);
+			return SG_ERR_TIMEOUT;
+		}
+		if ((err = rsp_pause(x)))
+			return err;
+	}
+}
+
+/* Attach evidence volume vol to the forensic instance fid at a free
+ * device slot (taken from fv, marked taken there); the slot goes to dev. */
+static sg_err attach_at_free_slot(rsp_run *x, forensic_view *fv, const char *fid,
+                                  const char *vol, char dev[PB_DEV_MAX])
+{
+	char slot[1][PB_DEV_MAX];
+	if (pb_device_slots(fv->taken, 1, slot)) {
+		snprintf(x->note, sizeof x->note,
+		         "no free device slot on %s: /dev/sdf to /dev/sdz are all in use", fid);
+		return RSP_FATAL;
+	}
+	struct aws_error ae;
+	int tries = 0;
+	sg_err err;
+	do { /* the new volume may not be visible yet */
+		rsp_intent(x, "attached %s at %s", vol, slot[0]);
+		err = aws_ec2_attach_volume(x->aws, vol, fid, slot[0], 0, &ae);
+	} while (rsp_settling(x, &tries, &err));
+	if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {
+		snprintf(x->note, sizeof x->note,
+		         "forensic instance %s has no attachment left for %s (AttachmentLimitExceeded)",
+		         fid, vol);
+		err = RSP_FATAL;
+	}
+	if (err)
+		return err;
+	fv->taken |= pb_device_slot_bit(slot[0]);
+	snprintf(dev, PB_DEV_MAX, "%s", slot[0]);
+	return SG_OK;
+}
+
+/* 3. A volume from snapshot sn in the forensic AZ, 4. attached to the
+ * forensic instance fid (at a free slot, unless a rerun finds it there);
+ * its id goes to vol. */
+static sg_err attach_evidence(rsp_run *x, forensic_view *fv, const char *fid,
+                              const char *snap, const char *src_vol, const char *when,
+                              int64_t deadline, char vol[PB_ID_MAX])
+{
+	char att[PB_ID_MAX], dev[PB_DEV_MAX];
+	rsp_volume_want want = {fv->az, snap, src_vol, device_of(x, src_vol), when};
+	sg_err err = rsp_evidence_volume(x, &want, deadline, vol, att, dev);
+	if (err)
+		return err;
+	if (att[0] && strcmp(att, fid) != 0) {
+		snprintf(x->note, sizeof x->note, "evidence volume %s is attached to %s, not %s", vol,
+		         att, fid);
+		return RSP_FATAL;
+	}
+	if (!att[0] && (err = attach_at_free_slot(x, fv, fid, vol, dev)))
+		return err;
+	char key[PB_ID_MAX + 16];
+	snprintf(key, sizeof key, "attached:%s", vol);
+	rsp_created(x, key, dev);
+	return SG_OK;
+}
+
+/* The examination's command line on the forensic instance, over the n
+ * evidence volumes vols, the incident's time when (may be ""). */
+static sg_err forensics_cmdline(rsp_run *x, const char *when, char vols[][PB_ID_MAX], size_t n,
+                                sg_buf *line)
+{
+	sg_buf_printf(line, "%s --incident %s",
+	              x->cfg->forensics_cmd ? x->cfg->forensics_cmd : "ssrfguard forensics examine",
+	              x->key);
+	for (size_t i = 0; i < n; i++)
+		sg_buf_printf(line, " --volume %s", vols[i]);
+	if (x->cfg->forensics_baseline)
+		sg_buf_printf(line, " --baseline %s", x->cfg->forensics_baseline);
+	if (x->cfg->evidence_bucket) /* the custody head outside the forensic instance too */
+		sg_buf_printf(line, " --evidence-bucket %s", x->cfg->evidence_bucket);
+	const char *dir = x->cfg->forensics_dir ? x->cfg->forensics_dir : "/var/lib/ssrfguard";
+	sg_buf_printf(line, " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",
+	              dir, x->key, dir);
+	if (when[0]) /* the examination's timeline is around it */
+		sg_buf_printf(line, " --incident-time %s", when);
+	return sg_buf_err(line);
+}
+
 sg_err rsp_step_forensics(rsp_run *x)
 {
 	const pb_config *pc = &x->cfg->playbook;
@@ -223,28 +332,8 @@ sg_err rsp_step_forensics(rsp_run *x)
 	int64_t deadline = rsp_now_ms() + (int64_t)wait * 1000;
 	snaps s;
 	sg_err err;
-	/* 1. every snapshot completed */
-	for (;;) {
-		if ((err = find_snapshots(x, &s)))
-			return err;
-		size_t done = 0, failed = 0;
-		for (size_t i = 0; i < s.n; i++) {
-			done += !strcmp(s.s[i].state, "completed");
-			failed += !strcmp(s.s[i].state, "error");
-		}
-		if (failed) {
-			snprintf(x->note, sizeof x->note, "%zu snapshot(s) in state error", failed);
-			return RSP_FATAL;
-		}
-		if (s.n && done == s.n)
-			break;
-		if (rsp_now_ms() > deadline) {
-			snprintf(x->note, sizeof x->note, "snapshots not completed after %u s", wait);
-			return SG_ERR_TIMEOUT;
-		}
-		if ((err = rsp_pause(x)))
-			return err;
-	}
+	if ((err = wait_snapshots(x, &s, deadline, wait)))
+		return err;
 	/* 2. shared with the forensic account (--share-snapshots-with) */
 	const char *ids[PB_MAX_VOLUMES];
 	for (size_t i = 0; i < s.n; i++)
@@ -263,81 +352,32 @@ sg_err rsp_step_forensics(rsp_run *x)
 	forensic_view fv;
 	if ((err = describe_forensic(x, fid, &fv)))
 		return err;
-	/* 3. a volume per snapshot in the forensic AZ, 4. attached at a free slot */
-	char line[4096], when[32];
+	char when[32], vols[PB_MAX_VOLUMES][PB_ID_MAX];
 	incident_time(x, when, sizeof when);
-	size_t ln = (size_t)snprintf(line, sizeof line, "%s --incident %s",
-	                             x->cfg->forensics_cmd ? x->cfg->forensics_cmd
-	                                                   : "ssrfguard forensics examine",
-	                             x->key);
-	for (size_t i = 0; i < s.n; i++) {
-		char vol[PB_ID_MAX], att[PB_ID_MAX], dev[PB_DEV_MAX];
-		rsp_volume_want want = {fv.az, s.s[i].snap, s.s[i].vol, device_of(x, s.s[i].vol), when};
-		if ((err = rsp_evidence_volume(x, &want, deadline, vol, att, dev)))
-			goto fail;
-		if (att[0] && strcmp(att, fid) != 0) {
-			snprintf(x->note, sizeof x->note, "evidence volume %s is attached to %s, not %s", vol, att, fid);
-			err = RSP_FATAL;
-			goto fail;
-		}
-		if (!att[0]) {
-			char slot[1][PB_DEV_MAX];
-			if (pb_device_slots(fv.taken, 1, slot)) {
-				snprintf(x->note, sizeof x->note,
-				         "no free device slot on %s: /dev/sdf to /dev/sdz are all in use", fid);
-				err = RSP_FATAL;
-				goto fail;
-			}
-			struct aws_error ae;
-			int tries = 0;
-			do { /* the new volume may not be visible yet */
-				rsp_intent(x, "attached %s at %s", vol, slot[0]);
-				err = aws_ec2_attach_volume(x->aws, vol, fid, slot[0], 0, &ae);
-			} while (rsp_settling(x, &tries, &err));
-			if (err && !strcmp(ae.code, "AttachmentLimitExceeded")) {
-				snprintf(x->note, sizeof x->note,
-				         "forensic instance %s has no attachment left for %s (AttachmentLimitExceeded)",
-				         fid, vol);
-				err = RSP_FATAL;
-			}
-			if (err)
-				goto fail;
-			fv.taken |= pb_device_slot_bit(slot[0]);
-			snprintf(dev, PB_DEV_MAX, "%s", slot[0]);
-		}
-		char key[PB_ID_MAX + 16];
-		snprintf(key, sizeof key, "attached:%s", vol);
-		rsp_created(x, key, dev);
-		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --volume %s", vol);
-	}
-	if (x->cfg->forensics_baseline)
-		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0, " --baseline %s",
-		                       x->cfg->forensics_baseline);
-	if (x->cfg->evidence_bucket) /* the custody head outside the forensic instance too */
-		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
-		                       " --evidence-bucket %s", x->cfg->evidence_bucket);
-	const char *dir = x->cfg->forensics_dir ? x->cfg->forensics_dir : "/var/lib/ssrfguard";
-	ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
-	                       " --out %s/cases/%s --custody-log %s/custody.log --examiner ssm:respond",
-	                       dir, x->key, dir);
-	if (when[0]) /* the examination's timeline is around it */
-		ln += (size_t)snprintf(line + ln, ln < sizeof line ? sizeof line - ln : 0,
-		                       " --incident-time %s", when);
-	if (ln >= sizeof line) {
-		err = RSP_FATAL;
-		goto fail;
+	for (size_t i = 0; i < s.n; i++)
+		if ((err = attach_evidence(x, &fv, fid, s.s[i].snap, s.s[i].vol, when, deadline,
+		                           vols[i])))
+			return err;
+	sg_buf line;
+	sg_buf_init(&line, FORENSICS_CMDLINE_MAX);
+	if (forensics_cmdline(x, when, vols, s.n, &line)) {
+		snprintf(x->note, sizeof x->note, "the forensic command line is longer than %u bytes",
+		         FORENSICS_CMDLINE_MAX);
+		sg_buf_free(&line);
+		return RSP_FATAL;
 	}
 	/* 5. start the collection there */
-	const char *cmdline = line;
+	const char *cmdline = line.p;
 	char cmd[64];
 	err = rsp_ssm_send(x, "forensics_command", fid, &cmdline, 1, 3600 * 4, NULL, "forensics",
 	                   "send the forensic collection command", cmd);
+	if (!err)
+		json_object_set_new(x->data, "forensics_cmdline", json_string(line.p));
+	sg_buf_free(&line);
 	if (err)
-		goto fail;
-	json_object_set_new(x->data, "forensics_cmdline", json_string(line));
+		return err;
 	if ((err = rsp_forensics_delivered(x, fid, cmd, s.n, deadline)) == SG_OK &&
 	    x->cfg->forensics_wait_s)
 		return rsp_forensics_result(x, fid, cmd, s.n);
-fail:
 	return err;
 }

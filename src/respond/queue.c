@@ -50,7 +50,9 @@ static bool is_event(const char *body, size_t len)
 /* The finding's detail, compact, kept with the incident as step "finding". */
 static sg_err keep_finding(store *st, int64_t id, const char *body, size_t len)
 {
-	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *j = NULL;
+	struct aws_json_limits lim = {.max_bytes = QUEUE_BODY_MAX, .max_depth = 32};
+	aws_json_parse(body, len, &lim, &j);
 	char *detail = j ? json_dumps(json_object_get(j, "detail"), JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	/* evidence, not a playbook step: kept even while a responder holds the
@@ -153,8 +155,8 @@ static respond_queue_outcome take_delivery(store *st, const char *sender, const 
 	}
 	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
-	snprintf(request, sizeof request, "delivered by %s over SQS (its incident %lld)", d.detector,
-	         (long long)d.remote_id);
+	snprintf(request, sizeof request, "delivered by %s over SQS (its incident %lld)%s", d.detector,
+	         (long long)d.remote_id, d.cut ? "; evidence cut to fit" : "");
 	snprintf(join, sizeof join, "instance:%s", d.instance_id);
 	store_attempt_in a = {.at_ms = d.at_ms, .client = source, .request = request, .url = d.url,
 	                      .dest = d.dest, .category = d.category, .rule = d.rule,

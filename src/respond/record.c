@@ -12,6 +12,7 @@
 #include "aws/elb.h"
 #include "aws/iam.h"
 #include "aws/sigv4.h"
+#include "common/jsonload.h"
 #include "respond/journal.h"
 
 #define TRY(e)                                                                                     \
@@ -219,7 +220,9 @@ sg_err rsp_step_record(rsp_run *x)
 	if (err)
 		return err == SG_ERR_NOTFOUND ? RSP_FATAL : err;
 	char *j = pb_instance_to_json(in);
-	json_t *jo = j ? json_loads(j, 0, NULL) : NULL;
+	json_t *jo = NULL;
+	if (j)
+		sg_json_load_bounded(j, strlen(j), PB_INSTANCE_JSON_MAX, 0, "instance", &jo, NULL, 0);
 	free(j);
 	if (!jo) {
 		pb_instance_free(in);

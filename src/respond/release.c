@@ -426,7 +426,7 @@ static sg_err load_record(rsp_run *x, int64_t id, char *msg, size_t msglen)
 	sg_err err = store_step_get(x->st, id, "record", &rec);
 	if (!err && strcmp(rec.status, "done") != 0)
 		err = SG_ERR_NOTFOUND;
-	json_t *jd = err ? NULL : json_loads(rec.data, 0, NULL);
+	json_t *jd = err ? NULL : rsp_row_json(rec.data);
 	char *ij = jd ? json_dumps(json_object_get(jd, "instance"), JSON_COMPACT) : NULL;
 	json_decref(jd);
 	store_step_free(&rec);

@@ -14,7 +14,7 @@ static json_t *processes(const store_attempt *att, size_t n)
 {
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < n; i++) {
-		json_t *ev = json_loads(att[i].headers, 0, NULL);
+		json_t *ev = rsp_row_json(att[i].headers);
 		const char *src = json_string_value(json_object_get(ev, "source"));
 		if (src && !strcmp(src, "backstop")) {
 			char at[32];
@@ -132,7 +132,7 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 				if (strcmp(rows[i].name, pb_step_name((pb_step)s)))
 					continue;
 				pb_state_parse(rows[i].status, &states[s]);
-				json_t *d = rows[i].data[0] ? json_loads(rows[i].data, 0, NULL) : NULL;
+				json_t *d = rsp_row_json(rows[i].data);
 				json_t *o = json_pack("{s:s,s:s,s:I}", "name", rows[i].name, "state", rows[i].status,
 				                      "attempts", (json_int_t)rows[i].attempts);
 				if (!o) {

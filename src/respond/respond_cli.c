@@ -207,12 +207,19 @@ static int copy_id(char *dst, size_t cap, const char *v, const char *name, char 
 	return 0;
 }
 
-static int apply(respond_cli *o, const char *name, const char *v, long long n, char *msg,
-                 size_t msglen)
+/* apply(): the value of one option (v: its text, NULL for a switch turned
+ * off; n: a number's value) set in o, in groups by purpose.  Each group
+ * returns 0 when set, -1 with msg saying why not, NOT_MINE for another
+ * group's option. */
+#define NOT_MINE 1
+#define IS(s) (!strcmp(name, s))
+
+/* What to respond to and how this run goes: the instance or incident, the
+ * store, the claim, the output. */
+static int apply_target(respond_cli *o, const char *name, const char *v, long long n,
+                         char *msg, size_t msglen)
 {
 	respond_config *c = &o->cfg;
-	pb_config *pc = &c->playbook;
-#define IS(s) (!strcmp(name, s))
 	if (IS("instance")) {
 		if (strlen(v) >= PB_ID_MAX || strncmp(v, "i-", 2) != 0) {
 			snprintf(msg, msglen, "instance: '%.64s' is not an instance id (i-...)", v);
@@ -224,8 +231,7 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 			snprintf(msg, msglen, "incident: '%.64s' is not an incident id (7 or INC-7)", v);
 			return -1;
 		}
-	}
-	else if (IS("once"))
+	} else if (IS("once"))
 		o->once = v != NULL;
 	else if (IS("listen"))
 		o->listen = o->listen_cfg.addr = v;
@@ -235,7 +241,30 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->observe = v != NULL;
 	else if (IS("json"))
 		o->json = v != NULL;
-	else if (IS("forensic-instance"))
+	else if (IS("quiet"))
+		o->quiet = v != NULL;
+	else if (IS("store"))
+		c->store_path = v;
+	else if (IS("parallel"))
+		c->parallel = (int)n;
+	else if (IS("owner"))
+		c->owner = v;
+	else if (IS("lease-ms"))
+		c->lease_ms = n;
+	else if (IS("report-dir"))
+		c->report_dir = v;
+	else
+		return NOT_MINE;
+	return 0;
+}
+
+/* The playbook: which steps, the forensic instance, quarantine, sharing. */
+static int apply_playbook(respond_cli *o, const char *name, const char *v, long long n,
+                           char *msg, size_t msglen)
+{
+	pb_config *pc = &o->cfg.playbook;
+	(void)n;
+	if (IS("forensic-instance"))
 		return copy_id(pc->forensic_instance, sizeof pc->forensic_instance, v, name, msg, msglen);
 	else if (IS("forensic-launch-template")) {
 		/* LaunchTemplateName: 3-128 of [a-zA-Z0-9().-/_] (EC2 API reference) */
@@ -271,7 +300,23 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		pc->asg_standby = v != NULL;
 	else if (IS("conntrack"))
 		pc->conntrack_timeouts = v != NULL;
-	else if (IS("capture-cmd")) {
+	else if (IS("share-snapshots-with")) {
+		if (strlen(v) != 12 || strspn(v, "0123456789") != 12) {
+			snprintf(msg, msglen, "--share-snapshots-with: a 12-digit AWS account id");
+			return -1;
+		}
+		snprintf(pc->share_account, sizeof pc->share_account, "%s", v);
+	} else
+		return NOT_MINE;
+	return 0;
+}
+
+/* Evidence: capture, memory, encryption keys, the bucket, the examination. */
+static int apply_evidence(respond_cli *o, const char *name, const char *v, long long n,
+                           char *msg, size_t msglen)
+{
+	respond_config *c = &o->cfg;
+	if (IS("capture-cmd")) {
 		if (c->n_capture_cmds >= RESPOND_MAX_CAPTURE_CMDS) {
 			snprintf(msg, msglen, "capture-cmd: at most %d", RESPOND_MAX_CAPTURE_CMDS);
 			return -1;
@@ -281,13 +326,7 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->capture_timeout_s = (unsigned)n;
 	else if (IS("evidence-kms-key"))
 		c->evidence_kms_key = v;
-	else if (IS("share-snapshots-with")) {
-		if (strlen(v) != 12 || strspn(v, "0123456789") != 12) {
-			snprintf(msg, msglen, "--share-snapshots-with: a 12-digit AWS account id");
-			return -1;
-		}
-		snprintf(pc->share_account, sizeof pc->share_account, "%s", v);
-	} else if (IS("share-kms-key"))
+	else if (IS("share-kms-key"))
 		c->share_kms_key = v;
 	else if (IS("evidence-bucket")) {
 		if (!aws_s3_bucket_ok(v)) {
@@ -295,8 +334,7 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 			return -1;
 		}
 		c->evidence_bucket = v;
-	}
-	else if (IS("memory"))
+	} else if (IS("memory"))
 		c->memory_capture = v != NULL;
 	else if (IS("memory-timeout"))
 		c->memory_timeout_s = (unsigned)n;
@@ -308,21 +346,18 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->forensics_dir = v;
 	else if (IS("forensics-wait"))
 		c->forensics_wait_s = (unsigned)n;
-	else if (IS("webhook"))
-		c->webhook_url = v;
-	else if (IS("sns-topic"))
-		c->sns_topic_arn = v;
-	else if (IS("report-dir"))
-		c->report_dir = v;
-	else if (IS("store"))
-		c->store_path = v;
-	else if (IS("parallel"))
-		c->parallel = (int)n;
-	else if (IS("owner"))
-		c->owner = v;
-	else if (IS("lease-ms"))
-		c->lease_ms = n;
-	else if (IS("aws-max-attempts"))
+	else
+		return NOT_MINE;
+	return 0;
+}
+
+/* Retries and waits: AWS attempts, step attempts, polls, the longest waits. */
+static int apply_patience(respond_cli *o, const char *name, const char *v, long long n,
+                           char *msg, size_t msglen)
+{
+	respond_config *c = &o->cfg;
+	(void)v, (void)msg, (void)msglen;
+	if (IS("aws-max-attempts"))
 		c->aws_max_attempts = (int)n;
 	else if (IS("aws-backoff-ms"))
 		c->aws_backoff_base_ms = (unsigned)n;
@@ -338,14 +373,28 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 		c->asg_wait_s = (unsigned)n;
 	else if (IS("snapshot-wait"))
 		c->snapshot_wait_s = (unsigned)n;
+	else
+		return NOT_MINE;
+	return 0;
+}
+
+/* Channels: notifications, the --listen endpoint, delivery to it, the SQS
+ * queue and its GuardDuty rules. */
+static int apply_channels(respond_cli *o, const char *name, const char *v, long long n,
+                           char *msg, size_t msglen)
+{
+	respond_config *c = &o->cfg;
+	(void)n;
+	if (IS("webhook"))
+		c->webhook_url = v;
+	else if (IS("sns-topic"))
+		c->sns_topic_arn = v;
 	else if (IS("key-file"))
 		o->listen_cfg.key_file = v;
 	else if (IS("tls-cert"))
 		o->listen_cfg.tls_cert = v;
 	else if (IS("tls-key"))
 		o->listen_cfg.tls_key = v;
-	else if (IS("quiet"))
-		o->quiet = v != NULL;
 	else if (IS("deliver-to")) {
 		if (strncmp(v, "https://", 8) != 0) {
 			snprintf(msg, msglen, "deliver-to: an https:// URL");
@@ -361,8 +410,7 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 			return -1;
 		}
 		o->queue = o->queue_cfg.queue_url = v;
-	}
-	else if (IS("guardduty-action") || IS("guardduty-contain-severity")) {
+	} else if (IS("guardduty-action") || IS("guardduty-contain-severity")) {
 		char why[400];
 		sg_err (*rule)(pb_gd_config *, const char *, size_t *, char *, size_t) =
 			IS("guardduty-action") ? pb_gd_rule_action : pb_gd_rule_severity;
@@ -370,10 +418,26 @@ static int apply(respond_cli *o, const char *name, const char *v, long long n, c
 			snprintf(msg, msglen, "%s: %s", name, why);
 			return -1;
 		}
-	}
-#undef IS
+	} else
+		return NOT_MINE;
 	return 0;
 }
+
+static int apply(respond_cli *o, const char *name, const char *v, long long n, char *msg,
+                 size_t msglen)
+{
+	static int (*const groups[])(respond_cli *, const char *, const char *, long long, char *,
+	                             size_t) = {apply_target, apply_playbook, apply_evidence,
+	                                        apply_patience, apply_channels};
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+		int r = groups[i](o, name, v, n, msg, msglen);
+		if (r != NOT_MINE)
+			return r;
+	}
+	return 0;
+}
+#undef IS
+#undef NOT_MINE
 
 int respond_cli_parse_config(respond_cli *o, const char *text, size_t len, const char *fname,
                              char *msg, size_t msglen)

@@ -62,6 +62,17 @@ struct rsp_run {
 };
 typedef struct rsp_run rsp_run;
 
+/*
+ * A stored row's JSON text (a step's data, the record, an attempt's
+ * evidence) as an object; NULL when text is NULL or "", or not one JSON
+ * object of at most RSP_ROW_JSON_MAX bytes without a duplicate key
+ * (sg_json_load_bounded): a fleet's shared table may hold a row another
+ * hand wrote, and a row that says two things says nothing.  The caller
+ * json_decref()s it.
+ */
+#define RSP_ROW_JSON_MAX (16u << 20) /* far above DynamoDB's 400 KB item */
+json_t *rsp_row_json(const char *text);
+
 /* Step results beyond sg_err: */
 #define RSP_SKIP ((sg_err)1000) /* nothing to do: mark SKIPPED */
 #define RSP_FATAL ((sg_err)1001) /* failed, do not retry (e.g. capture timeout) */

@@ -13,7 +13,7 @@
  * items: developer guide, "Amazon DynamoDB Transactions: How it works",
  * isolation levels), and the loser reads the winner.  The hold ends in the
  * transaction that moves its incident to failed, released or closed
- * (dd_unhold, from dynamo.c's change_incident).
+ * (dd_unhold, from dynamo_change.c's change_incident).
  *
  * A global secondary index on instance_id cannot decide this: its reads are
  * eventually consistent only ("Queries on global secondary indexes support

@@ -1,6 +1,6 @@
-/* dynamo_int.h — private to the DynamoDB engine (dynamo.c writes and opens,
- * dynamo_read.c reads): the handle and the item helpers.  The table's
- * layout is docs/fleet.md's "Shared state". */
+/* dynamo_int.h — private to the DynamoDB engine (its files: dynamo.c's
+ * header lists them): the handle, the shared writing and reading helpers.
+ * The table's layout is docs/fleet.md's "Shared state". */
 #ifndef SSRFGUARD_STORE_DYNAMO_INT_H
 #define SSRFGUARD_STORE_DYNAMO_INT_H
 
@@ -34,9 +34,14 @@ typedef struct dd_store {
 #define DD_TURN_RESPONDER "responder" /* its step and state changes */
 #define DD_TURN_JOINS "joins"       /* the attempts joining it */
 #define DD_CLAIM_ATTR "claimable"   /* on an incident item exactly while claimable */
+/* The sparse global secondary index of the claim search: an incident item
+ * carries claimable = "1" exactly while a daemon may claim it (open, or
+ * containing under a lease that may run out, and not observe-only), so the
+ * search reads those and not the table's history. */
+#define DD_CLAIM_INDEX "claimable"
 #define ACTIVE_STATES "#s IN (:s_logged, :s_open, :s_containing, :s_contained, :s_failed)"
 
-/* ---- writing (dynamo.c) ---- */
+/* ---- writing (dynamo_tx.c) ---- */
 
 /* A transaction being built: its TransactItems, how many, and the size of
  * the items it puts (aws_ddb_item_size).  bad: an allocation failed. */
@@ -75,9 +80,20 @@ void dd_take_turn(dd_store *s, const char *key, int64_t id, const char *who);
 /* key's pointer (SG_ERR_NOTFOUND: none) into *ptr when ptr is not NULL,
  * read after waiting out the other side's turn. */
 sg_err dd_await_turn(dd_store *s, const char *key, const char *who, json_t **ptr);
+/* One UpdateItem, sent again after growing pauses while a transaction in
+ * flight refuses it (at most DD_ROUNDS tries; then SG_ERR_THROTTLED). */
+sg_err dd_update_item(dd_store *s, const json_t *key, const char *update,
+                      const struct aws_ddb_expr *x, json_t **attrs, struct aws_error *e);
+/* A responder's transaction t on incident id (join key key, "" for none),
+ * in turns with the attempts joining it (dd_take_turn, dd_await_turn). */
+sg_err dd_responder_tx(dd_store *s, dd_tx *t, const char *key, int64_t id, int *failed);
+/* The end of a responder's DD_ROUNDS rounds on incident id, the last lost
+ * with last: SG_ERR_THROTTLED when a transaction in flight cancelled it
+ * (never SG_ERR_BUSY, "another responder has it"), else SG_ERR_BUSY. */
+sg_err dd_rounds_spent(dd_store *s, sg_err last, int64_t id);
 /* Sleep ms milliseconds. */
 void dd_sleep_ms(long ms);
-/* A new incident id from the counter item. */
+/* A new incident id from the counter item (dynamo_record.c, as the next). */
 sg_err dd_next_id(dd_store *s, int64_t *id);
 /* Whether an incident in state (observe-only or not) is in the claim index. */
 bool dd_claimable(const char *state, bool observe);
@@ -92,6 +108,19 @@ json_t *dd_attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int6
 /* The batch of serve (dynamo_batch.c), as struct store_engine has it. */
 sg_err dd_record_many(store *s, const store_attempt_in *a, const char *const *keys, size_t n,
                       store_record_out *out);
+
+/* One attempt, its incident claimed for owner (dynamo_record.c): store_record_claim
+ * as struct store_engine has it. */
+sg_err dd_record_claim(store *s, const store_attempt_in *a, const char *key, const char *owner,
+                       int64_t lease_ms, store_record_out *out);
+/* Claims and leases (dynamo_lease.c), as struct store_engine has them;
+ * dd_claim_id claims incident want (named, not searched for). */
+sg_err dd_claim(store *s, int64_t want, const char *owner, int64_t lease_ms,
+                int64_t *incident_id);
+sg_err dd_claim_id(dd_store *s, int64_t want, const char *owner, int64_t lease_ms);
+sg_err dd_renew(store *s, int64_t id, const char *owner, int64_t lease_ms);
+/* The one transition function (dynamo_change.c). */
+sg_err dd_transition(store *s, const store_change *c, int64_t at);
 
 /* The store's identity into s->base (dynamo_ident.c): read from the item
  * meta/identity, written there first when absent unless readonly (then

@@ -15,7 +15,8 @@ reference pages of those names (https://docs.aws.amazon.com/AmazonS3/latest/API/
 bucket names 3-63 of [a-z0-9.-]; re-creating your own bucket is 200 in
 us-east-1 and BucketAlreadyOwnedByYou (409) elsewhere; a LocationConstraint
 must name the endpoint's region (none in us-east-1); NoSuchBucket /
-NoSuchKey are 404 (HEAD: no body); DeleteObject of a missing key is 204;
+NoSuchKey are 404 (HEAD: no body), but a missing key is 403 AccessDenied for
+a caller without s3:ListBucket (_object); DeleteObject of a missing key is 204;
 DeleteBucket of a non-empty bucket is BucketNotEmpty (409).
 """
 import base64
@@ -24,7 +25,7 @@ import re
 import sys
 
 from errors import ApiError
-from services import op, register
+from services import iam, op, register
 
 register(sys.modules[__name__])
 
@@ -78,9 +79,19 @@ def put(world, bucket_name, key, body, content_type="binary/octet-stream", metad
     return o
 
 
-def _object(world, p):
-    o = bucket(world, p["Bucket"])["objects"].get(p["Key"])
+def _object(ctx, p):
+    """A missing key is 404 NoSuchKey only for a caller that may
+    s3:ListBucket; any other caller gets 403 AccessDenied, so it cannot
+    learn which keys exist (S3 API reference, GetObject and HeadObject,
+    "Permissions": "If you don't have the s3:ListBucket permission, Amazon S3
+    returns an HTTP status code 403 Access Denied error",
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+    Here a caller may list unless its key's deny list names s3:ListBucket,
+    as the responder's documented policy (docs/iam-policy.json) does."""
+    o = bucket(ctx.world, p["Bucket"])["objects"].get(p["Key"])
     if o is None:
+        if iam.key_denies(ctx.cred, "s3:ListBucket"):
+            raise ApiError("AccessDenied", "Access Denied", 403)
         raise ApiError("NoSuchKey", "The specified key does not exist.", 404)
     return o
 
@@ -170,13 +181,13 @@ def _object_out(o, p):
 # AWS: S3 API reference, HeadObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
 @op("s3", "HeadObject")
 def head_object(ctx, p):
-    return _object_out(_object(ctx.world, p), p)
+    return _object_out(_object(ctx, p), p)
 
 
 # AWS: S3 API reference, GetObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
 @op("s3", "GetObject")
 def get_object(ctx, p):
-    o = _object(ctx.world, p)
+    o = _object(ctx, p)
     return {**_object_out(o, p), "Body": o["Body"]}
 
 

@@ -88,6 +88,17 @@ try:
             f"executionTimeout = --capture-timeout: {cmds and cmds[0]['Parameters']}")
     md = open(h.report_path(w2, "INC-1", "md")).read()
     h.check(want in md and "s3://ir-evidence/" in md, "report names the hash and the object")
+    # stderr was empty, so the agent uploaded no object; S3 answers the
+    # responder's documented role (no s3:ListBucket) 403, not 404 (AUDIT8 M1)
+    step = [s for s in (r or {}).get("steps", []) if s["name"] == "capture"]
+    notes = " ".join(str(n) for n in (step[0].get("notes") or []) if step) if step else ""
+    h.check(step and "not read" not in notes and "authentication" not in notes,
+            f"an empty stream's missing object is no failure: {notes[:400]}")
+    h.check(cap.get("stderr_sha256") == hashlib.sha256(b"").hexdigest() and cap.get("stderr_bytes") == 0,
+            f"the empty stderr hashed as empty: {cap.get('stderr_sha256')} {cap.get('stderr_bytes')}")
+    s3get = [c for c in emu.journal() if c.get("action") in ("GetObject", "HeadObject")
+             and c.get("error") == "AccessDenied"]
+    h.check(s3get, "the emulator answered the missing stderr object 403 AccessDenied")
 
     fresh(script)
     w3 = tempfile.mkdtemp(prefix="rsp-capture-", dir=work)

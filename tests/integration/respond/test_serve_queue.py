@@ -92,6 +92,8 @@ def stop(p, what):
         h.check(False, f"{what} stops within 30 s")
 
 
+LONG_URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials/?" + "a" * 2100
+
 try:
     # --- the detector: serve --deliver-to, while the queue does not exist yet
     dconf = os.path.join(work, "detector.conf")
@@ -100,8 +102,9 @@ try:
     det, dport, dstore, dlog = serve("detector", dconf, "--instance-id", h.VICTIM, "--deliver-to", QUEUE,
                                      env=emu.instance_env(h.VICTIM))   # the web host's own profile
     try:
-        urllib.request.urlopen(f"http://127.0.0.1:{dport}/go?url=http://169.254.169.254/latest/meta-data/"
-                               "iam/security-credentials/", timeout=5)
+        # the attacker pads the URL past the delivery's url field (2047 bytes):
+        # that must never cost the containment (AUDIT8 H1)
+        urllib.request.urlopen(f"http://127.0.0.1:{dport}/go?url=" + LONG_URL, timeout=5)
         code, body = 200, ""
     except urllib.error.HTTPError as e:
         code, body = e.code, e.read().decode()
@@ -147,6 +150,9 @@ try:
     h.check(lst and lst[0]["state"] == "contained" and lst[0]["instance"] == h.VICTIM
             and lst[0]["source"] == "detector:web-1/1", f"contained from the queue: {lst}")
     h.verify_contained(emu.state(), "INC-1", label="serve queue ")
+    urls = [r[0] for r in sqlite3.connect(rstore).execute("SELECT url FROM attempts WHERE incident_id = 1")]
+    h.check(len(urls) == 1 and urls[0].startswith(LONG_URL[:1900]) and urls[0].endswith("...[cut]")
+            and len(urls[0]) <= 2047, f"the long URL is kept, cut to fit and marked: {[u[-40:] for u in urls]}")
     h.check(wait(lambda: depth("ssrfguard-incidents") == 0, 10), "the queue ends empty")
 
     # --- GuardDuty findings (documented shape) on web-2: a spambot finding the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "forensics/report.h"
+#include "forensics/report_md.h"
 #include "test.h"
 
 /* report.md of report r into md, NUL-terminated ("" when it fails). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "playbook/report.h"
+#include "common/utf8.h"
 #include "respond/listen.h"
 #include "respond/respond_cli.h"
 #include "test.h"
@@ -270,11 +271,25 @@ TEST(delivery_table)
 	CHECK_STR(d.detector, "web-1");
 	CHECK_INT(d.remote_id, 3);
 	CHECK_STR(d.url, "http://169.254.169.254/");
-	/* a URL longer than the field is refused, not truncated */
+	CHECK(!d.cut);
+	/* evidence longer than its field is cut and marked, never refused: a
+	 * refusal would drop the containment (AUDIT8 H1) */
 	char big[4096];
 	int n = snprintf(big, sizeof big, "{\"detector\":\"a\",\"incident\":1,\"instance_id\":\"i-1\",\"url\":\"");
 	memset(big + n, 'x', 2100);
+	memcpy(big + n + 2030, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10); /* é across the cut */
 	snprintf(big + n + 2100, sizeof big - (size_t)n - 2100, "\"}");
+	CHECK_INT(respond_delivery_parse(big, strlen(big), &d, NULL, 0), SG_OK);
+	CHECK(d.cut);
+	size_t ul = strlen(d.url);
+	CHECK(ul <= sizeof d.url - 1 && ul > 2030);
+	CHECK(ul >= 8 && !strcmp(d.url + ul - 8, RESPOND_DELIVERY_CUT_MARK));
+	CHECK(((unsigned char)d.url[ul - 9] & 0xc0) != 0xc0); /* no lead byte left alone */
+	CHECK_INT((long long)sg_utf8_len((const unsigned char *)d.url + ul - 10, 2), 2); /* ends in a whole é */
+	/* an identity field too long is still refused */
+	n = snprintf(big, sizeof big, "{\"detector\":\"a\",\"incident\":1,\"instance_id\":\"i-");
+	memset(big + n, '1', 100);
+	snprintf(big + n + 100, sizeof big - (size_t)n - 100, "\"}");
 	CHECK_INT(respond_delivery_parse(big, strlen(big), &d, NULL, 0), SG_ERR_PARSE);
 }
 

@@ -15,7 +15,7 @@
  * the lease" or "not recorded".  With every transaction in flight 50 ms
  * (store-contend-dynamodb-storm) the storm's joins hold the incident item
  * most of the time: the responder gets in only by the turns of
- * src/store/dynamo.c (before them, it failed 5 runs of 5 with "resource
+ * src/store/dynamo_tx.c (before them, it failed 5 runs of 5 with "resource
  * busy").  SQLite by default. */
 #include <stdlib.h>
 #include <string.h>

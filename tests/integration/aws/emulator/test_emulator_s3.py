@@ -76,8 +76,14 @@ class S3(EmuTest):
         s3 = self.client("s3")
         self.assertEqual(self.err_status(s3.get_object, Bucket="nope-bucket", Key="k"), ("NoSuchBucket", 404))
         s3.create_bucket(Bucket="evidence-123")
-        self.assertEqual(self.err_status(s3.get_object, Bucket="evidence-123", Key="k"), ("NoSuchKey", 404))
-        self.assertEqual(self.err_status(s3.head_object, Bucket="evidence-123", Key="k")[1], 404)   # HEAD: no body
+        # the fleet's responder key has the documented policy, without
+        # s3:ListBucket: a missing key is 403 to it (GetObject, "Permissions")
+        self.assertEqual(self.err_status(s3.get_object, Bucket="evidence-123", Key="k"), ("AccessDenied", 403))
+        self.assertEqual(self.err_status(s3.head_object, Bucket="evidence-123", Key="k")[1], 403)
+        self.emu.add_credentials(access_key_id="AKIALISTER0000000001", secret_access_key="x" * 40)
+        lister = self.emu.client("s3", key=("AKIALISTER0000000001", "x" * 40))
+        self.assertEqual(self.err_status(lister.get_object, Bucket="evidence-123", Key="k"), ("NoSuchKey", 404))
+        self.assertEqual(self.err_status(lister.head_object, Bucket="evidence-123", Key="k")[1], 404)   # HEAD: no body
         self.assertEqual(self.err_status(s3.head_bucket, Bucket="other-bucket")[1], 404)
         s3.delete_object(Bucket="evidence-123", Key="k")          # missing key: 204 all the same
         self.assertEqual(self.err_status(s3.create_bucket, Bucket="Bad_Name"), ("InvalidBucketName", 400))

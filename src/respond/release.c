@@ -1,16 +1,14 @@
 /* release.c — reversible containment (incidents release): what the
- * playbook changed goes back to the recorded instance, and what stays is
- * named. */
+ * playbook changed goes back to the recorded instance (the reads first,
+ * release_check.c; the restore calls, release_restore.c), what stays is
+ * named, and the incident says what happened. */
 #include "respond/rsp.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/asg.h"
 #include "aws/ec2.h"
-#include "aws/elb.h"
 #include "common/escape.h"
 #include "playbook/revoke.h"
 #include "respond/journal.h"
@@ -35,290 +33,6 @@ static sg_err release_step(rsp_run *x, pb_state to, const char *reason, const ch
 	return err;
 }
 
-/* The restore calls that failed, named for the operator. */
-typedef struct failures {
-	size_t n;
-	char text[1024];
-} failures;
-
-/* Count a call that failed and name it: action, target, AWS's code and
- * message, request id.  Returns err. */
-static sg_err check(failures *f, sg_err err, const char *action, const char *target,
-                    const struct aws_error *e)
-{
-	if (err == SG_OK)
-		return SG_OK;
-	size_t used = strlen(f->text);
-	if (used + 1 < sizeof f->text)
-		snprintf(f->text + used, sizeof f->text - used, "%s%s %s (%s%s%.200s%s%s)",
-		         f->n ? "; " : "", action, target, e->code[0] ? e->code : sg_strerror(err),
-		         e->message[0] ? ": " : "", e->message, e->request_id[0] ? ", request id " : "",
-		         e->request_id);
-	f->n++;
-	return err;
-}
-
-/* Returns how many ENIs have their recorded groups back, of *of that had
- * groups recorded. */
-static size_t restore_groups(rsp_run *x, const pb_instance *in, failures *f, size_t *of)
-{
-	struct aws_error e;
-	size_t back = 0;
-	*of = 0;
-	for (size_t i = 0; i < in->n_enis; i++) {
-		const pb_eni *eni = &in->enis[i];
-		if (!eni->n_groups)
-			continue;
-		const char *groups[PB_MAX_GROUPS];
-		for (size_t g = 0; g < eni->n_groups; g++)
-			groups[g] = eni->groups[g];
-		rsp_intent(x, "recorded security groups restored");
-		(*of)++;
-		back += !check(f, aws_ec2_set_eni_groups(x->aws, eni->id, groups, eni->n_groups, 0, &e),
-		               "ModifyNetworkInterfaceAttribute", eni->id, &e);
-	}
-	return back;
-}
-
-/* Returns whether the recorded profile is on the instance. */
-static bool restore_profile(rsp_run *x, const pb_instance *in, failures *f)
-{
-	struct aws_error e;
-	if (!in->profile_arn[0])
-		return false;
-	struct aws_xml *rep = NULL;
-	const char *v[] = {in->id};
-	const char *st[] = {"associated", "associating"};
-	struct aws_filter flt[] = {{"instance-id", v, 1}, {"state", st, 2}};
-	if (check(f, aws_ec2_describe_iip_associations(x->aws, flt, 2, &rep, &e),
-	          "DescribeIamInstanceProfileAssociations", in->id, &e))
-		return false;
-	char assoc[PB_ID_MAX], arn[PB_ARN_MAX];
-	snprintf(assoc, sizeof assoc, "%s",
-	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/associationId", ""));
-	snprintf(arn, sizeof arn, "%s",
-	         aws_xml_str_or(rep, "iamInstanceProfileAssociationSet/item/iamInstanceProfile/arn", ""));
-	aws_xml_free(rep);
-	if (!strcmp(arn, in->profile_arn))
-		return true;
-	rsp_intent(x, "recorded profile restored");
-	if (assoc[0])
-		return !check(f, aws_ec2_replace_iip_association(x->aws, assoc, in->profile_arn, 0, NULL,
-		                                                 &e),
-		              "ReplaceIamInstanceProfileAssociation", in->id, &e);
-	return !check(f, aws_ec2_associate_iip(x->aws, in->id, in->profile_arn, 0, NULL, &e),
-	              "AssociateIamInstanceProfile", in->id, &e);
-}
-
-/* Returns how many registrations are back. */
-static size_t restore_registrations(rsp_run *x, const pb_instance *in, failures *f)
-{
-	struct aws_error e;
-	size_t back = 0;
-	for (size_t t = 0; t < in->n_targets; t++) {
-		const pb_target *tg = &in->targets[t];
-		struct aws_elbv2_target target = {tg->id, tg->port, tg->az[0] ? tg->az : NULL};
-		rsp_intent(x, "registration restored");
-		back += !check(f, aws_elbv2_register_targets(x->aws, tg->group_arn, &target, 1, 0, &e),
-		               "RegisterTargets", tg->group_arn, &e);
-	}
-	for (size_t l = 0; l < in->n_elbs; l++) {
-		rsp_intent(x, "registration restored");
-		back += !check(f, aws_elb_register_instances(x->aws, in->elbs[l], (const char *[]){in->id},
-		                                             1, 0, &e),
-		               "RegisterInstancesWithLoadBalancer", in->elbs[l], &e);
-	}
-	return back;
-}
-
-/* What release leaves as containment set it, named for the operator. */
-typedef struct kept {
-	char text[1400];
-} kept;
-
-static void keep(kept *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Where Elastic IP ip is associated now (DescribeAddresses): *here when on
- * its recorded ENI and address, else its ENI (or instance) into where. */
-static sg_err eip_now(rsp_run *x, const pb_eip *ip, bool *here, char *where, size_t cap,
-                      struct aws_error *e)
-{
-	struct aws_xml *rep = NULL;
-	const char *v[] = {ip->allocation_id};
-	struct aws_filter flt[] = {{"allocation-id", v, 1}};
-	sg_err err = aws_ec2_describe_addresses(x->aws, flt, 1, &rep, e);
-	if (err)
-		return err;
-	const struct aws_xml *it = aws_xml_get(rep, "addressesSet/item");
-	const char *eni = aws_xml_str_or(it, "networkInterfaceId", "");
-	const char *addr = aws_xml_str_or(it, "privateIpAddress", "");
-	*here = !strcmp(eni, ip->eni) && (!ip->private_ip[0] || !strcmp(addr, ip->private_ip));
-	snprintf(where, cap, "%s", eni[0] ? eni : aws_xml_str_or(it, "instanceId", "no instance"));
-	aws_xml_free(rep);
-	return SG_OK;
-}
-
-/* The Elastic IPs isolate took off, back on their ENIs and addresses
- * (already there, after an earlier release: done).  AssociateAddress
- * without AllowReassociation fails Resource.AlreadyAssociated for an
- * address associated anywhere (EC2 API reference, AssociateAddress): one
- * moved to another instance since (a standby, the replacement) stays
- * there, named, never taken back.  Returns how many are on the instance. */
-static size_t restore_eips(rsp_run *x, const pb_instance *in, failures *f, kept *k)
-{
-	size_t back = 0;
-	for (size_t i = 0; i < in->n_eips; i++) {
-		const pb_eip *ip = &in->eips[i];
-		struct aws_error e;
-		rsp_intent(x, "Elastic IP %s back on %s", ip->public_ip, ip->eni);
-		sg_err rc = aws_ec2_associate_address(x->aws, ip->allocation_id, ip->eni, ip->private_ip,
-		                                      0, &e);
-		bool here = !rc;
-		char where[PB_ID_MAX] = "";
-		if (rc && !strcmp(e.code, "Resource.AlreadyAssociated"))
-			rc = check(f, eip_now(x, ip, &here, where, sizeof where, &e), "DescribeAddresses",
-			           ip->allocation_id, &e);
-		else
-			check(f, rc, "AssociateAddress", ip->allocation_id, &e);
-		if (!rc && !here)
-			keep(k, "Elastic IP %s stays on %s (moved since the incident)", ip->public_ip, where);
-		back += here;
-	}
-	return back;
-}
-
-static void keep(kept *k, const char *fmt, ...)
-{
-	size_t used = strlen(k->text);
-	if (used + 3 >= sizeof k->text)
-		return;
-	if (used)
-		used += (size_t)snprintf(k->text + used, sizeof k->text - used, "; ");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(k->text + used, sizeof k->text - used, fmt, ap);
-	va_end(ap);
-}
-
-/* The instance's own settings that containment changed (imds, preserve),
- * back to the record: the hop limit (HttpTokens stays required, a
- * deliberate hardening), termination and stop protection, the shutdown
- * behaviour, DeleteOnTermination of the volumes that had it.  Setting a
- * value it already has is harmless, so a step that was off costs nothing. */
-static void restore_settings(rsp_run *x, const pb_instance *in, failures *f, kept *k)
-{
-	struct aws_error e;
-	if (in->hop_limit > 1) {
-		struct aws_ec2_metadata_options mo = {.hop_limit = in->hop_limit};
-		rsp_intent(x, "hop limit %d restored", in->hop_limit);
-		check(f, aws_ec2_modify_metadata_options(x->aws, in->id, &mo, 0, NULL, &e),
-		      "ModifyInstanceMetadataOptions", in->id, &e);
-	} else if (!in->hop_limit)
-		keep(k, "hop limit 1 (none recorded)");
-	keep(k, "HttpTokens stays required (IMDSv2 only%s)",
-	     strcmp(in->http_tokens, "required") ? ", was optional" : "");
-	if (!in->spot) { /* Spot instances never got termination protection */
-		rsp_intent(x, "termination protection %s, as recorded", in->termination_protection ? "on" : "off");
-		check(f, aws_ec2_set_disable_api_termination(x->aws, in->id, in->termination_protection, 0, &e),
-		      "ModifyInstanceAttribute disableApiTermination", in->id, &e);
-	}
-	rsp_intent(x, "stop protection %s, as recorded", in->stop_protection ? "on" : "off");
-	sg_err rc = aws_ec2_set_disable_api_stop(x->aws, in->id, in->stop_protection, 0, &e);
-	if (rc && rsp_stop_protection_unsupported(rc, &e))
-		rc = SG_OK; /* never set by preserve either */
-	check(f, rc, "ModifyInstanceAttribute disableApiStop", in->id, &e);
-	if (in->shutdown_behavior[0]) {
-		rsp_intent(x, "shutdown behaviour %s, as recorded", in->shutdown_behavior);
-		check(f, aws_ec2_set_shutdown_behavior(x->aws, in->id, in->shutdown_behavior, 0, &e),
-		      "ModifyInstanceAttribute instanceInitiatedShutdownBehavior", in->id, &e);
-	} else
-		keep(k, "shutdown behaviour stop (none recorded)");
-	const char *devices[PB_MAX_VOLUMES];
-	size_t n = 0;
-	for (size_t i = 0; i < in->n_volumes; i++)
-		if (in->volumes[i].delete_on_termination)
-			devices[n++] = in->volumes[i].device;
-	if (n) {
-		rsp_intent(x, "DeleteOnTermination=true on %zu volume(s), as recorded", n);
-		check(f, aws_ec2_set_delete_on_termination(x->aws, in->id, devices, n, true, 0, &e),
-		      "ModifyInstanceAttribute blockDeviceMapping", in->id, &e);
-	}
-}
-
-/* Each ENI's connection-tracking timeouts (isolate shortened them) back to
- * the recorded ones.  An ENI with none recorded had never been configured
- * and so had its type's defaults, which are set: read once, when first
- * needed, into def, from saying where from (release_conntrack_defaults).
- * Returns how many ENIs were set to the defaults. */
-static size_t restore_conntrack(rsp_run *x, const pb_instance *in, failures *f, pb_eni *def,
-                                char *from, size_t cap)
-{
-	const char *ids[PB_MAX_ENIS];
-	for (size_t i = 0; i < in->n_enis; i++)
-		ids[i] = in->enis[i].id;
-	struct aws_xml *rep = NULL;
-	struct aws_error e;
-	size_t defaults = 0;
-	if (!in->n_enis || check(f, aws_ec2_describe_network_interfaces(x->aws, ids, in->n_enis, NULL, 0,
-	                                                                &rep, &e),
-	                         "DescribeNetworkInterfaces", in->id, &e))
-		return 0;
-	for (size_t i = 0; i < in->n_enis; i++) {
-		const pb_eni *eni = &in->enis[i];
-		pb_eni now = {0};
-		for (AWS_XML_EACH(it, aws_xml_get(rep, "networkInterfaceSet")))
-			if (!strcmp(aws_xml_str_or(it, "networkInterfaceId", ""), eni->id))
-				pb_conntrack_decode(aws_xml_child(it, "connectionTrackingConfiguration"), &now);
-		bool recorded = eni->conntrack_tcp_established_s != 0;
-		if (!recorded && !from[0])
-			release_conntrack_defaults(x, def, from, cap);
-		const pb_eni *want = recorded ? eni : def;
-		struct aws_ec2_conntrack cur = {now.conntrack_tcp_established_s, now.conntrack_udp_stream_s,
-		                                now.conntrack_udp_s};
-		struct aws_ec2_conntrack was = {want->conntrack_tcp_established_s,
-		                                want->conntrack_udp_stream_s, want->conntrack_udp_s};
-		/* none shown now: never configured, the defaults hold */
-		if ((!recorded && !cur.tcp_established_s) || !memcmp(&cur, &was, sizeof cur))
-			continue;
-		rsp_intent(x, "%s connection-tracking timeouts %d/%d/%d s, %s%s%s%s%s", eni->id,
-		           was.tcp_established_s, was.udp_stream_s, was.udp_s,
-		           recorded ? "as recorded" : "the defaults for ", recorded ? "" : in->instance_type,
-		           recorded ? "" : " (", recorded ? "" : from, recorded ? "" : ")");
-		if (!check(f, aws_ec2_set_eni_conntrack(x->aws, eni->id, &was, 0, &e),
-		           "ModifyNetworkInterfaceAttribute", eni->id, &e))
-			defaults += !recorded;
-	}
-	aws_xml_free(rep);
-	return defaults;
-}
-
-/* The Auto Scaling group, as release_check planned it (AttachInstances
- * raises the desired capacity by one).  Returns whether the instance is in
- * its group. */
-static bool restore_asg(rsp_run *x, const pb_instance *in, const release_plan *p, failures *f,
-                        kept *k)
-{
-	struct aws_error e;
-	switch (p->asg) {
-	case RELEASE_ASG_NONE:
-		return false;
-	case RELEASE_ASG_INSIDE:
-		return true;
-	case RELEASE_ASG_STAYS_OUT:
-		keep(k, "%s", p->asg_why);
-		return false;
-	case RELEASE_ASG_STANDBY: /* put there by --asg-standby */
-		rsp_intent(x, "out of Standby in its group");
-		return !check(f, aws_asg_exit_standby(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
-		              "ExitStandby", in->asg, &e);
-	case RELEASE_ASG_ATTACH:
-		break;
-	}
-	rsp_intent(x, "attached back to its group");
-	return !check(f, aws_asg_attach_instances(x->aws, in->asg, (const char *[]){in->id}, 1, 0, &e),
-	              "AttachInstances", in->asg, &e);
-}
-
 /* What release did, besides the calls' own record, for its message. */
 typedef struct restored {
 	size_t groups, groups_of; /* ENIs with their recorded groups back, of those with some */
@@ -327,9 +41,9 @@ typedef struct restored {
 	char defaults_from[160];  /* ... and where they came from */
 	size_t eips;              /* Elastic IPs on the instance */
 	size_t registrations;     /* target group and ELB registrations back */
-	size_t settings_failed;   /* the instance's own settings (restore_settings) */
+	size_t settings_failed;   /* the instance's own settings (release_settings) */
 	bool profile, asg;        /* the recorded profile on it; in its group */
-	kept stays;
+	release_kept stays;
 } restored;
 
 /* "restored: ..." of what is back, each "N of M". */
@@ -367,7 +81,7 @@ static void said_restored(const pb_instance *in, const restored *did, char *out,
  * release step failed: release may be run again for what failed.
  */
 static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incident *inc,
-                            const restored *did, const failures *failed, const char *actor,
+                            const restored *did, const release_failures *failed, const char *actor,
                             bool *partial, char *msg, size_t msglen)
 {
 	char done[1400], why[600];
@@ -387,14 +101,14 @@ static sg_err mark_released(rsp_run *x, const pb_instance *in, const store_incid
 		release_step(x, PB_FAILED, msg, actor);
 		return err;
 	}
-	failures fails = {0};
+	release_failures fails = {0};
 	struct aws_error e;
 	const char *status = partly ? "released-partly" : "released";
 	struct aws_tag tags[] = {{"ssrfguard:status", status}};
 	rsp_intent(x, "status tag %s", status);
 	*partial = partly;
-	if (check(&fails, aws_ec2_create_tags(x->aws, (const char *[]){in->id}, 1, tags, 1, 0, &e),
-	          "CreateTags", in->id, &e)) {
+	sg_err rc = aws_ec2_create_tags(x->aws, (const char *[]){in->id}, 1, tags, 1, 0, &e);
+	if (release_call(&fails, rc, "CreateTags", in->id, &e)) {
 		snprintf(msg, msglen, "%s released%s, but its status tag was not set: %s; the tag still "
 		         "says what containment left (aws ec2 create-tags --resources %s --tags "
 		         "Key=ssrfguard:status,Value=%s)%s%s", x->inc, partly ? " partly" : "", fails.text,
@@ -463,7 +177,7 @@ static sg_err may_release(rsp_run *x, const store_incident *inc, char *msg, size
 }
 
 /* Nothing changed the instance: the incident stays as it is. */
-static sg_err nothing_restored(rsp_run *x, const store_incident *inc, const failures *f,
+static sg_err nothing_restored(rsp_run *x, const store_incident *inc, const release_failures *f,
                                const char *actor, char *msg, size_t msglen)
 {
 	snprintf(msg, msglen, "%s: nothing restored: %zu restore call(s) failed: %s; the incident "
@@ -475,27 +189,28 @@ static sg_err nothing_restored(rsp_run *x, const store_incident *inc, const fail
 
 /* Every restore, the security groups first: when none of them can be put
  * back the instance stays isolated and nothing else is touched. */
-static void restore_all(rsp_run *x, const release_plan *plan, restored *did, failures *f)
+static void restore_all(rsp_run *x, const release_plan *plan, restored *did, release_failures *f)
 {
 	const pb_instance *in = x->inst;
-	kept *stays = &did->stays;
-	did->groups = restore_groups(x, in, f, &did->groups_of);
+	release_kept *stays = &did->stays;
+	did->groups = release_groups(x, in, f, &did->groups_of);
 	if (did->groups_of && !did->groups)
 		return;
-	did->conntrack_default = restore_conntrack(x, in, f, &did->defaults, did->defaults_from,
+	did->conntrack_default = release_conntrack(x, in, f, &did->defaults, did->defaults_from,
 	                                           sizeof did->defaults_from);
 	size_t before = f->n;
-	restore_settings(x, in, f, stays);
+	release_settings(x, in, f, stays);
 	did->settings_failed = f->n - before;
-	did->eips = restore_eips(x, in, f, stays);
-	did->profile = restore_profile(x, in, f);
-	did->registrations = restore_registrations(x, in, f);
-	did->asg = restore_asg(x, in, plan, f, stays); /* last: back in service when all else is */
+	did->eips = release_eips(x, in, f, stays);
+	did->profile = release_profile(x, in, f);
+	did->registrations = release_registrations(x, in, f);
+	did->asg = release_asg_back(x, in, plan, f, stays); /* last: back in service when all else is */
 	if (in->role_name[0])
-		keep(stays, "the revocation policy %s on role %s (it denies only sessions issued before "
-		     "the incident)", PB_REVOKE_POLICY_NAME, in->role_name);
-	keep(stays, "the evidence (snapshots, volumes, IncidentId tags) and the quarantine groups "
-	     "(%s)", did->groups == did->groups_of ? "no longer attached" : "still on some ENIs");
+		release_keep(stays, "the revocation policy %s on role %s (it denies only sessions "
+		             "issued before the incident)", PB_REVOKE_POLICY_NAME, in->role_name);
+	release_keep(stays, "the evidence (snapshots, volumes, IncidentId tags) and the quarantine "
+	             "groups (%s)",
+	             did->groups == did->groups_of ? "no longer attached" : "still on some ENIs");
 }
 
 sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
@@ -522,7 +237,7 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 		release_step(&x, PB_FAILED, msg, actor);
 		goto fail;
 	}
-	failures fails = {0};
+	release_failures fails = {0};
 	restored done = {0};
 	restore_all(&x, &plan, &done, &fails);
 	if (fails.n && !x.changes)

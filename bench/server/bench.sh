@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # bench/server/bench.sh [SECONDS] — `ssrfguard serve` under wrk, side by side
-# (env: CONNS=64 wrk connections, SYNC=full|normal the store's sync level)
+# (env: CONNS=64 wrk connections, SYNC=full|normal the store's sync level,
+# BARE=1 wrk's bare request (Host only) instead of a client's headers,
+# PLACE=fixed keeps sg-upstream on the first CPU the run may use and wrk on
+# the last: the best placement for both proxies alike, a steadier ratio, not
+# the default)
 # in one run, inside a loopback-only network namespace (tests/netns-run):
 #   1. direct:   wrk -> sg-upstream (203.0.113.10)            the ceiling
 #   2. allowed:  wrk -> serve /go?url=upstream -> sg-upstream
@@ -18,6 +22,14 @@
 #                loop turn too) as a plain reverse proxy -> sg-upstream, with
 #                upstream keep-alive as serve has: the anchor of the /go target
 #   6. RSS of serve holding 1,000 open client connections.
+# Each proxied round also says where it ran: the CPUs' busy shares, each
+# proxy thread's share of the proxy's CPU, and how often sg-upstream and
+# wrk were seen on one CPU (the placement suspected in slow rounds).
+# The client sends what curl sends (User-Agent and Accept), as the clients a
+# service fronts do: nginx forwards them to the upstream; /go sends its own
+# (User-Agent, Accept, Via), so the upstream reads a like request from both.
+# With wrk's bare request nginx forwards nothing while /go still sends its
+# three, which costs the one-core upstream ~1.3 us a request (docs/benchmarks.md).
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,11 +48,18 @@ mount --make-rprivate /
 mount --bind "$hosts" /etc/hosts
 secs=${1:-5}
 conns=${CONNS:-64}
+client=(-H "User-Agent: curl/7.88.1" -H "Accept: */*")  # Debian 12's curl
+[ "${BARE:-}" = 1 ] && client=()
+upcpu=() wrkcpu=()
+if [ "${PLACE:-}" = fixed ]; then  # the first and last CPUs this run may use
+  read -r c0 c1 < <(/usr/bin/python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[-1])')
+  upcpu=(taskset -c "$c0") wrkcpu=(taskset -c "$c1")
+fi
 sync=${SYNC:-full}   # store_sync: full (fsync per commit) or normal
 B=build
 tmp=$(mktemp -d /tmp/sg-bench-XXXXXX)
 ulimit -n 8192
-$B/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
+"${upcpu[@]}" $B/tests/integration/server/sg-upstream 203.0.113.10:80 >/dev/null &
 up=$!
 . bench/server/serve-bench.sh
 serve_bench "$tmp" "$sync"
@@ -60,14 +79,84 @@ cpu() { # utime+stime of the processes given (all their threads), clock ticks
 }
 ngx_pids() { echo "$ngx" $(pgrep -P "$ngx"); }  # nginx's master and workers
 hz=$(getconf CLK_TCK)
+
+# Where a round ran, to tell a slow round's cause: each CPU's busy share
+# (the whole machine's, /proc/stat), each proxy thread's share of the
+# proxy's CPU (serve's loops, nginx's workers), and how often sg-upstream
+# and wrk were seen on one CPU.  On two cores the upstream (one thread) and
+# the proxy's loop beside it share a CPU; wrk there too makes three.
+cpus_ticks() { # -> "busy total" ticks of each CPU, on one line
+  awk '/^cpu[0-9]/ { t = 0; for (i = 2; i <= NF; i++) t += $i; printf "%d %d ", t - $5 - $6, t }' /proc/stat
+}
+threads_ticks() { # PIDS -> "tid ticks" of every thread
+  local p t
+  for p in "$@"; do for t in /proc/"$p"/task/*; do
+    awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 + $13 }' "$t/stat" 2>/dev/null || true
+  done; done
+}
+on_cpu=
+last_cpu() { # PID -> on_cpu: the CPU it last ran on, empty once it has
+  local s    # exited (builtins only: no fork)
+  on_cpu=
+  read -r s 2>/dev/null <"/proc/$1/stat" || return 0
+  s=${s##*) }
+  set -- $s
+  [ "$1" = Z ] || on_cpu=${37}
+}
+placement() { # UPSTREAM WRK -> "same seen" samples every 50 ms while WRK runs
+  local same=0 seen=0 a fd
+  exec {fd}<> <(:)
+  while :; do
+    last_cpu "$2"
+    [ -n "$on_cpu" ] || break
+    a=$on_cpu
+    last_cpu "$1"
+    if [ -n "$on_cpu" ]; then
+      seen=$((seen + 1))
+      [ "$a" = "$on_cpu" ] && same=$((same + 1))
+    fi
+    read -r -t 0.05 -u "$fd" _ || true
+  done
+  exec {fd}>&-
+  echo "$same $seen" >"$tmp/placement"
+}
+where() { # C0 C1 "tid ticks" lines before and after (files) -> one line
+  awk -v c0="$1" -v c1="$2" -v f0="$3" -v f1="$4" -v pl="$(cat "$tmp/placement")" 'BEGIN {
+    n = split(c0, a, " "); split(c1, b, " ")
+    printf "          CPUs busy"
+    for (i = 1; i < n; i += 2) {
+      dt = b[i+1] - a[i+1]
+      printf "%s %.0f%%", (i > 1 ? "," : ""), (dt > 0 ? 100 * (b[i] - a[i]) / dt : 0)
+    }
+    while ((getline l < f0) > 0) { split(l, x, " "); t0[x[1]] = x[2] }
+    k = 0
+    while ((getline l < f1) > 0) { split(l, x, " "); v[++k] = x[2] - t0[x[1]]; sum += v[k] }
+    for (i = 1; i <= k; i++)  # largest first
+      for (j = i + 1; j <= k; j++)
+        if (v[j] > v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    printf "; the proxy'"'"'s threads"
+    for (i = 1; i <= k && sum && v[i] / sum >= 0.02; i++)
+      printf "%s %.0f%%", (i > 1 ? "," : ""), 100 * v[i] / sum
+    printf " of its CPU"
+    split(pl, p, " ")
+    if (p[2]) printf "; sg-upstream and wrk on one CPU in %.0f%% of %d samples", 100 * p[1] / p[2], p[2]
+    printf "\n" }'
+}
 run() { # name url -> "name req/s p50 p99", then the CPU a request of each process
   local out c0 u0 pids=$srv
   [ "$1" = nginx ] && pids=$(ngx_pids)
   [ "$1" = direct ] && pids=$up
   c0=$(cpu $pids)
   u0=$(cpu $up)
-  # wrk's own CPU: the subshell's children's times (bash's `times`, 2nd line)
-  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2"; times)
+  local k0 k1
+  k0=$(cpus_ticks)
+  threads_ticks $pids >"$tmp/threads.0"
+  # wrk's own CPU: the subshell's children's times (bash's `times`, 2nd line;
+  # the placement sampler forks nothing but one `:`)
+  out=$("${wrkcpu[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency ${client[@]+"${client[@]}"} "$2" & w=$!
+        placement "$up" "$w"; wait "$w"; times)
+  k1=$(cpus_ticks)
+  threads_ticks $pids >"$tmp/threads.1"
   local rps p50 p99 n w
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -89,9 +178,11 @@ run() { # name url -> "name req/s p50 p99", then the CPU a request of each proce
     if (who != "upstream")
       printf "; sg-upstream %.1f us/request (%.0f%% of its one core)", u / hz * 1e6 / n, 100 * u / hz / secs
     printf "; wrk %.1f us/request\n", w * 1e6 / n }'
+  [ "$1" = direct ] || where "$k0" "$k1" "$tmp/threads.0" "$tmp/threads.1"
 }
 
-echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1, $(nproc) cores," \
+echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sync=$sync, wrk -t1," \
+  "client headers: $([ ${#client[@]} = 0 ] && echo 'none (BARE=1)' || echo 'User-Agent, Accept (as curl)'), $(nproc) cores," \
   "load average $(cut -d' ' -f1 /proc/loadavg)"
 run direct  "http://203.0.113.10/hello"
 # nginx and allowed alternate ROUNDS times (default 3): on shared cores the

@@ -48,8 +48,8 @@ static const opt_def dashboard_opts_table[] = {
 	 .help = "refuse client certificates this CRL (PEM) revokes; it must cover every CA of "
 	         "the chain (the TLS files are read again on SIGHUP and when they change)"},
 	{.type = OPT_SWITCH, .name = "allow-release", .dflt = "off", AT(allow_release),
-	 .help = "let the page release an incident (a CSRF token and a typed confirmation "
-	         "guard each); off: read-only"},
+	 .help = "let the page release or close an incident (a CSRF token and a typed "
+	         "confirmation guard each); off: read-only"},
 	{.type = OPT_SECTION, .help = "AWS (release, and the DynamoDB table of --state-table)"},
 	CMDLINE_AWS_ROWS(dashboard_opts, aws),
 	{.type = OPT_END},

@@ -1,4 +1,5 @@
-/* cmd_incidents.c — `ssrfguard incidents list | show ID | retry ID | release ID`. */
+/* cmd_incidents.c — `ssrfguard incidents list | show ID | retry ID | release ID |
+ * close ID | open INSTANCE`. */
 #include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -29,14 +30,15 @@ static const opt_def incidents_opts_table[] = {
 	 .help = "incident store (default: $SSRFGUARD_STORE, else " CMDLINE_STORE_PATH ")"},
 	{.type = OPT_INCLUDE, .include = cmdline_store_opts, AT(where)},
 	{.type = OPT_SWITCH, .name = "json", .dflt = "off", AT(json),
-	 .help = "list and show: JSON instead of a table or Markdown; open, retry and release: "
-	         "one object {\"incident\", \"opened\"|\"retried\"|\"released\": bool, "
+	 .help = "list and show: JSON instead of a table or Markdown; open, retry, release and close: "
+	         "one object {\"incident\", \"opened\"|\"retried\"|\"released\"|\"closed\": bool, "
 	         "\"partial\": bool, \"message\"} on stdout, also when it failed"},
 	{.type = OPT_STR, .name = "state", .arg = "STATE", AT(state), .flags = OPT_ARGV_ONLY,
 	 .help = "list: only incidents in STATE (logged, open, containing, contained, failed, "
 	         "released, closed)"},
 	{.type = OPT_STR, .name = "reason", .arg = "TEXT", AT(reason), .flags = OPT_ARGV_ONLY,
-	 .help = "open: the reason recorded with the incident"},
+	 .help = "open: the reason recorded with the incident; close (required): why it is "
+	         "closed, recorded in its history"},
 	{.type = OPT_SECTION, .help = "AWS (release, and the DynamoDB table of --state-table)"},
 	CMDLINE_AWS_ROWS(incidents_opts, aws),
 	{.type = OPT_END},
@@ -46,8 +48,9 @@ static const opt_def incidents_opts_table[] = {
 const opt_command incidents_command = {
 	.name = "incidents",
 	.synopsis = "[OPTIONS] list [--state STATE] [--json]\n[OPTIONS] show ID [--json]\n"
-	            "[OPTIONS] retry ID\n[OPTIONS] release ID\n[OPTIONS] open INSTANCE [--reason TEXT]",
-	.summary = "list, show, retry or release incidents",
+	            "[OPTIONS] retry ID\n[OPTIONS] release ID\n[OPTIONS] close ID --reason TEXT\n"
+	            "[OPTIONS] open INSTANCE [--reason TEXT]",
+	.summary = "list, show, retry, release, close or open incidents",
 	.about = "list: every incident, newest first, however many (read from the store a "
 	         "page of 1000 at a time and written as they come; a store that fails part-way "
 	         "exits 1, its --json array left unclosed).  An incident under the live lease "
@@ -64,16 +67,23 @@ const opt_command incidents_command = {
 	         "from elsewhere); the responder daemon runs it.\n\n"
 	         "release ID: restore what containment took away, from the recorded instance: "
 	         "security groups of every ENI, the instance profile, target group and classic ELB "
-	         "registrations, the ASG membership.  The revocation policy stays.\n\n"
+	         "registrations, the ASG membership (not when its group is at its maximum size: "
+	         "named under stays).  The revocation policy stays.  When some calls fail after "
+	         "others changed the instance, the incident is released partly (its reason says "
+	         "what failed) and release may be run again.  An instance terminated or gone has "
+	         "nothing to restore: release says so and points to close.\n\n"
+	         "close ID --reason TEXT: the case is over (the instance terminated, a false "
+	         "positive): the incident is closed from any state, the reason and who closed it in "
+	         "its history.  Nothing on AWS changes: what containment set stays.\n\n"
 	         "IDs are numbers; \"INC-7\" is accepted for 7.",
 	.opts = incidents_opts_table,
 	.epilog = "Exit status: 0 done, 1 the incident, the store or AWS said no, or a release was "
-	          "partial (released, but the instance's status tag could not be set; --json: "
-	          "\"partial\": true); the message says which, 2 usage error.",
-	.words = "list show retry release open",
+	          "partial (released, but some restore calls failed or the instance's status tag "
+	          "could not be set; --json: \"partial\": true); the message says which, 2 usage error.",
+	.words = "list show retry release close open",
 };
 
-static const char *const verbs[] = {"list", "show", "retry", "release", "open"};
+static const char *const verbs[] = {"list", "show", "retry", "release", "close", "open"};
 
 static bool known_verb(const char *v)
 {
@@ -219,7 +229,7 @@ static void actor_name(char *out, size_t cap)
 	snprintf(out, cap, "operator:%s", u && *u ? u : "unknown");
 }
 
-/* The outcome of a change (open, retry, release). */
+/* The outcome of a change (open, retry, release, close). */
 typedef enum said_what { SAID_NOT_DONE, SAID_DONE, SAID_PARTLY } said_what;
 
 /* With --json one object on stdout, {"incident": "INC-N", done_key: bool,
@@ -264,6 +274,14 @@ static int do_retry(responder *r, int64_t id, bool as_json)
 	return said(as_json, "retry", "retried", id, SAID_DONE, msg);
 }
 
+static int do_close(responder *r, int64_t id, const char *reason, bool as_json)
+{
+	char actor[96], msg[768];
+	actor_name(actor, sizeof actor);
+	sg_err err = respond_close(r, id, actor, reason, msg, sizeof msg);
+	return said(as_json, "close", "closed", id, err ? SAID_NOT_DONE : SAID_DONE, msg);
+}
+
 static int run(incidents_opts *o, const char *verb, const char *arg);
 
 int cmd_incidents(int argc, char **argv)
@@ -280,17 +298,20 @@ int cmd_incidents(int argc, char **argv)
 	if (!cmdline_begin(&incidents_command, &o, argc, argv, pos, &npos, &rc))
 		goto out;
 	if (npos == 0 || !known_verb(pos[0])) {
-		snprintf(err, sizeof err, "%s%.64s%swhich verb? list, show, retry, release or open",
+		snprintf(err, sizeof err, "%s%.64s%swhich verb? list, show, retry, release, close or open",
 		         npos ? "unknown verb '" : "", npos ? pos[0] : "", npos ? "': " : "");
 		rc = cmdline_usage_error(&incidents_command, err);
 	} else if (npos > 2) {
 		snprintf(err, sizeof err, "unexpected '%.64s'", pos[2]);
 		rc = cmdline_usage_error(&incidents_command, err);
-	} else if ((o.state && strcmp(pos[0], "list")) || (o.reason && strcmp(pos[0], "open"))) {
+	} else if ((o.state && strcmp(pos[0], "list")) ||
+	           (o.reason && strcmp(pos[0], "open") && strcmp(pos[0], "close"))) {
 		snprintf(err, sizeof err, "%s is for %s only, not %.16s", o.state ? "--state" : "--reason",
-		         o.state ? "list" : "open", pos[0]);
+		         o.state ? "list" : "open and close", pos[0]);
 		rc = cmdline_usage_error(&incidents_command, err);
-	} else
+	} else if (!strcmp(pos[0], "close") && !o.reason)
+		rc = cmdline_usage_error(&incidents_command, "close needs --reason TEXT (why the case is over)");
+	else
 		rc = run(&o, pos[0], npos > 1 ? pos[1] : NULL);
 out:
 	opt_free(incidents_opts_table, &o);
@@ -326,7 +347,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 		return said(as_json, "open", "opened", id, SAID_DONE, m);
 	}
 	bool needs_id = strcmp(verb, "list") != 0;
-	char msg[1536]; /* a release names every change that stays */
+	char msg[4096]; /* a release names every change that stays */
 	if (needs_id && !(id = pb_incident_id(arg))) {
 		snprintf(msg, sizeof msg, "%s needs an incident id (7 or INC-7)", verb);
 		return cmdline_usage_error(&incidents_command, msg);
@@ -353,7 +374,7 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 	int rc = 2;
 	if (!strcmp(verb, "list"))
 		rc = do_list(st, state, as_json);
-	else if (!strcmp(verb, "show") || !strcmp(verb, "release") || !strcmp(verb, "retry")) {
+	else {
 		responder *r = NULL;
 		if (respond_new(&cfg, &r, msg, sizeof msg)) {
 			fprintf(stderr, "ssrfguard incidents: %s\n", msg);
@@ -362,6 +383,8 @@ static int run(incidents_opts *o, const char *verb, const char *arg)
 			rc = do_show(r, id, as_json);
 		else if (!strcmp(verb, "retry"))
 			rc = do_retry(r, id, as_json);
+		else if (!strcmp(verb, "close"))
+			rc = do_close(r, id, reason, as_json);
 		else {
 			char actor[96];
 			actor_name(actor, sizeof actor);

@@ -158,10 +158,17 @@ typedef struct pb_instance {
  * conntrack_* fields; NULL or a missing field: 0, none reported. */
 void pb_conntrack_decode(const struct aws_xml *cfg, pb_eni *eni);
 
+/* An instance type's default timeouts, as DescribeInstanceTypes states
+ * them (an instanceTypeSet item: networkInfo/connectionTrackingConfiguration,
+ * a DefaultConnectionTrackingConfiguration, EC2 API reference) into eni's
+ * conntrack_* fields.  false (fields 0) unless all three are there. */
+bool pb_conntrack_type_decode(const struct aws_xml *info, pb_eni *eni);
+
 /* The timeouts an ENI of an instance_type instance has when none were ever
  * set on it (its conntrack_* fields; conntrack.c cites the AWS pages):
  * TCP established 432000 s, 350 s on the Nitro v6 families; UDP stream
- * 180 s; UDP 30 s. */
+ * 180 s; UDP 30 s.  The fallback when EC2 cannot be asked
+ * (pb_conntrack_type_decode). */
 void pb_conntrack_defaults(const char *instance_type, pb_eni *eni);
 
 /* Zeroed instance or NULL on OOM. */

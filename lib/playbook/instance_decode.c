@@ -79,6 +79,16 @@ void pb_conntrack_decode(const struct aws_xml *cfg, pb_eni *eni)
 	eni->conntrack_udp_s = small_int(cfg, "udpTimeout");
 }
 
+bool pb_conntrack_type_decode(const struct aws_xml *info, pb_eni *eni)
+{
+	const struct aws_xml *cfg = aws_xml_get(info, "networkInfo/connectionTrackingConfiguration");
+	eni->conntrack_tcp_established_s = small_int(cfg, "defaultTcpEstablishedTimeout");
+	eni->conntrack_udp_stream_s = small_int(cfg, "defaultUdpStreamTimeout");
+	eni->conntrack_udp_s = small_int(cfg, "defaultUdpTimeout");
+	return eni->conntrack_tcp_established_s > 0 && eni->conntrack_udp_stream_s > 0 &&
+	       eni->conntrack_udp_s > 0;
+}
+
 static sg_err decode_eni(pb_instance *in, const struct aws_xml *e)
 {
 	pb_eni *eni;

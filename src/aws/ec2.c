@@ -10,6 +10,16 @@ sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, 
 	return run(c, "DescribeInstances", about(ids, n, filters, nfilters), p, 0, reply, err);
 }
 
+sg_err aws_ec2_describe_instance_types(struct aws_client *c, const char *instance_type,
+                                       struct aws_xml **reply, struct aws_error *err)
+{
+	if (!instance_type || !instance_type[0])
+		return SG_ERR_INVAL;
+	struct aws_params *p = with_ids("InstanceType", &instance_type, 1, NULL, 0);
+	NEED(p);
+	return run(c, "DescribeInstanceTypes", instance_type, p, 0, reply, err);
+}
+
 sg_err aws_ec2_instance_view(struct aws_client *c, const char *instance_id, pb_instance **out,
                              struct aws_error *err)
 {

@@ -27,6 +27,12 @@ sg_err aws_ec2_describe_instances(struct aws_client *c, const char *const *ids, 
                                   const struct aws_filter *filters, size_t nfilters,
                                   struct aws_xml **reply, struct aws_error *err);
 
+/* DescribeInstanceTypes of one type.  Reply: instanceTypeSet/item/{instanceType,
+ * networkInfo/connectionTrackingConfiguration/{defaultTcpEstablishedTimeout,
+ * defaultUdpStreamTimeout,defaultUdpTimeout},...} (pb_conntrack_type_decode). */
+sg_err aws_ec2_describe_instance_types(struct aws_client *c, const char *instance_type,
+                                       struct aws_xml **reply, struct aws_error *err);
+
 /* One instance in the instance model (playbook/instance.h): DescribeInstances,
  * merged with DescribeVolumes (sizes) and
  * DescribeIamInstanceProfileAssociations.  *out is the caller's

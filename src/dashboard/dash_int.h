@@ -103,6 +103,10 @@ void dash_session(dash *d, struct evhttp_request *req);
  * else respond_release: 200/404/409 {"released", "partial", "message"}
  * (partial: released, the status tag not set). */
 void dash_release(dash *d, struct evhttp_request *req, int64_t id);
+/* POST /api/incidents/ID/close: the same guards as release, the body
+ * {"confirm":"INC-ID","reason":TEXT}; else respond_close: 200/404/409
+ * {"closed", "message"}. */
+void dash_close(dash *d, struct evhttp_request *req, int64_t id);
 
 /* A request's page (GET /api/page, /api/events): its query's before (0:
  * the newest) and limit (DASH_PAGE when absent), whole numbers within

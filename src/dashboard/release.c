@@ -1,6 +1,7 @@
-/* release.c — the dashboard's one change: releasing an incident, only with
- * --allow-release, a CSRF token, a same-origin request and the operator's
- * typed confirmation.  GET /api/session tells the page whether it may. */
+/* release.c — the dashboard's two changes: releasing an incident and
+ * closing it, only with --allow-release, a CSRF token, a same-origin
+ * request and the operator's typed confirmation.  GET /api/session tells
+ * the page whether it may. */
 #include "dashboard/dash_int.h"
 
 #include <event2/buffer.h>
@@ -16,7 +17,7 @@
 #include "common/utf8.h"
 #include "respond/respond.h"
 
-#define RELEASE_BODY_MAX 1024
+#define RELEASE_BODY_MAX 4096 /* a close's reason: RESPOND_CLOSE_REASON_MAX, escaped */
 
 sg_err dash_csrf_init(dash *d)
 {
@@ -64,29 +65,30 @@ static int csrf_ok(const dash *d, struct evkeyvalq *h)
 	       CRYPTO_memcmp(got, d->csrf, strlen(d->csrf)) == 0;
 }
 
-/* The body {"confirm":"INC-ID"} names this very incident (INC-N or N:
- * playbook/incname.h). */
-static int confirmed(struct evhttp_request *req, int64_t id)
+/* The body, {"confirm":"INC-ID", ...} naming this very incident (INC-N or
+ * N: playbook/incname.h), read through the one bounded JSON reader
+ * (duplicate keys refused); NULL otherwise. */
+static json_t *confirmed(struct evhttp_request *req, int64_t id)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t n = evbuffer_get_length(in);
 	char body[RELEASE_BODY_MAX];
 	if (n == 0 || n > sizeof body)
-		return 0;
+		return NULL;
 	evbuffer_copyout(in, body, n);
 	json_t *o = NULL;
-	sg_json_load_bounded(body, n, sizeof body, 0, "release body", &o, NULL, 0);
-	const char *c = json_string_value(json_object_get(o, "confirm"));
-	int ok = pb_incident_id(c) == id;
+	sg_json_load_bounded(body, n, sizeof body, 0, "change body", &o, NULL, 0);
+	if (o && pb_incident_id(json_string_value(json_object_get(o, "confirm"))) == id)
+		return o;
 	json_decref(o);
-	return ok;
+	return NULL;
 }
 
 /* Release as the operator who asked (who: {"incident","operator"}). */
 static void release_as(dash *d, struct evhttp_request *req, int64_t id, const char *actor,
                        const json_t *who)
 {
-	char msg[1536], line[DASH_OPERATOR_MAX + 128];
+	char msg[4096], line[DASH_OPERATOR_MAX + 128];
 	snprintf(line, sizeof line, "INC-%lld: release asked from the dashboard by %s", (long long)id,
 	         actor);
 	logging_write(STDERR_FILENO, "info", "release", line, who);
@@ -103,24 +105,74 @@ static void release_as(dash *d, struct evhttp_request *req, int64_t id, const ch
 	           err == SG_OK ? "OK" : err == SG_ERR_NOTFOUND ? "Not Found" : "Conflict", o);
 }
 
-void dash_release(dash *d, struct evhttp_request *req, int64_t id)
+/* The guards of every change: --allow-release, the CSRF token, the same
+ * Origin, the typed confirmation.  The body when they hold, else NULL,
+ * answered (403 or 400) and logged. */
+static json_t *change_allowed(dash *d, struct evhttp_request *req, int64_t id, const json_t *who,
+                              const char *change)
 {
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	char actor[DASH_OPERATOR_MAX + 16], name[32];
+	json_t *body = NULL;
+	if (!csrf_ok(d, h) || !same_origin(d, h)) {
+		char line[80];
+		snprintf(line, sizeof line, "a %s without the CSRF token or from elsewhere", change);
+		logging_write(STDERR_FILENO, "warning", change, line, who);
+		dash_reply_error(req, 403, "Forbidden");
+	} else if (!(body = confirmed(req, id)))
+		dash_reply_error(req, 400, "Bad Request: confirm");
+	return body;
+}
+
+/* {"incident":"INC-N","operator":actor}, actor who asked. */
+static json_t *asker(dash *d, struct evhttp_request *req, int64_t id, char *actor, size_t cap)
+{
+	char name[32];
+	dash_operator(d, req, actor, cap);
+	snprintf(name, sizeof name, "INC-%lld", (long long)id);
+	return json_pack("{s:s,s:s}", "incident", name, "operator", actor);
+}
+
+void dash_release(dash *d, struct evhttp_request *req, int64_t id)
+{
+	char actor[DASH_OPERATOR_MAX + 16];
 	if (!d->r) {
 		dash_reply_error(req, 403, "Forbidden: read-only");
 		return;
 	}
-	dash_operator(d, req, actor, sizeof actor);
-	snprintf(name, sizeof name, "INC-%lld", (long long)id);
-	json_t *who = json_pack("{s:s,s:s}", "incident", name, "operator", actor);
-	if (!csrf_ok(d, h) || !same_origin(d, h)) {
-		logging_write(STDERR_FILENO, "warning", "release",
-		              "a release without the CSRF token or from elsewhere", who);
-		dash_reply_error(req, 403, "Forbidden");
-	} else if (!confirmed(req, id))
-		dash_reply_error(req, 400, "Bad Request: confirm");
-	else
+	json_t *who = asker(d, req, id, actor, sizeof actor);
+	json_t *body = change_allowed(d, req, id, who, "release");
+	if (body)
 		release_as(d, req, id, actor, who);
+	json_decref(body);
+	json_decref(who);
+}
+
+void dash_close(dash *d, struct evhttp_request *req, int64_t id)
+{
+	char actor[DASH_OPERATOR_MAX + 16], msg[768], line[DASH_OPERATOR_MAX + 128];
+	if (!d->r) {
+		dash_reply_error(req, 403, "Forbidden: read-only");
+		return;
+	}
+	json_t *who = asker(d, req, id, actor, sizeof actor);
+	json_t *body = change_allowed(d, req, id, who, "close");
+	if (body) {
+		snprintf(line, sizeof line, "INC-%lld: close asked from the dashboard by %s",
+		         (long long)id, actor);
+		logging_write(STDERR_FILENO, "info", "close", line, who);
+		msg[0] = '\0';
+		const char *reason = json_string_value(json_object_get(body, "reason"));
+		sg_err err = respond_close(d->r, id, actor, reason, msg, sizeof msg);
+		logging_write(STDERR_FILENO, err ? "error" : "info", "close", msg, who);
+		size_t n = 0;
+		char *text = sg_utf8_repair(msg, strlen(msg), &n);
+		json_t *o = json_pack("{s:b,s:s?}", "closed", err == SG_OK, "message", text);
+		free(text);
+		reply_json(req, err == SG_OK ? 200 : err == SG_ERR_NOTFOUND ? 404
+		                : err == SG_ERR_INVAL ? 400 : 409,
+		           err == SG_OK ? "OK" : err == SG_ERR_NOTFOUND ? "Not Found"
+		           : err == SG_ERR_INVAL ? "Bad Request" : "Conflict", o);
+	}
+	json_decref(body);
 	json_decref(who);
 }

@@ -142,14 +142,14 @@ static void login(dash *d, struct evhttp_request *req)
 	dash_reply(req, 303, "See Other", "text/plain; charset=utf-8", "", 0);
 }
 
-/* "/api/incidents/ID/release" -> ID, else 0. */
-static int64_t release_path(const char *path)
+/* "/api/incidents/ID/ACTION" (ACTION "release" or "close") -> ID, else 0. */
+static int64_t change_path(const char *path, const char *action)
 {
 	char digits[24];
 	if (strncmp(path, API_PREFIX "/", sizeof API_PREFIX))
 		return 0;
 	const char *rest = path + sizeof API_PREFIX, *slash = strchr(rest, '/');
-	if (!slash || strcmp(slash, "/release") || (size_t)(slash - rest) >= sizeof digits)
+	if (!slash || strcmp(slash + 1, action) || (size_t)(slash - rest) >= sizeof digits)
 		return 0;
 	memcpy(digits, rest, (size_t)(slash - rest));
 	digits[slash - rest] = '\0';
@@ -242,8 +242,12 @@ void dash_handle(struct evhttp_request *req, void *arg)
 		reply_login(d, req);
 		return;
 	}
-	if (m == EVHTTP_REQ_POST && release_path(path)) {
-		dash_release(d, req, release_path(path));
+	if (m == EVHTTP_REQ_POST && change_path(path, "release")) {
+		dash_release(d, req, change_path(path, "release"));
+		return;
+	}
+	if (m == EVHTTP_REQ_POST && change_path(path, "close")) {
+		dash_close(d, req, change_path(path, "close"));
 		return;
 	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {

@@ -1,5 +1,5 @@
 /* preflight_needs.c — what the plan needs beyond its changing calls (see
- * preflight.h): the reads its steps make, made now; iam:PassRole for the
+ * preflight.h): the reads its steps (and the release of isolate) make, made now; iam:PassRole for the
  * quarantine profile's role and for the forensic launch template's; what
  * the quarantine role's SSM agent needs; the evidence bucket and the
  * evidence KMS key. */
@@ -92,6 +92,15 @@ static void record_reads(pf *f)
 	settle(add(f, PB_RECORD, "ec2:GetConsoleScreenshot", id), err == SG_ERR_STATE ? SG_OK : err,
 	       &e); /* a stopped instance has no screen: the permission stands */
 	free(text);
+	/* release sets the type's default conntrack timeouts back on ENIs
+	 * isolate shortened (ssrfguard's own table when this is denied) */
+	const char *type = x->inst->instance_type;
+	if (type[0]) {
+		r = NULL;
+		settle(add(f, PB_ISOLATE, "ec2:DescribeInstanceTypes", type),
+		       aws_ec2_describe_instance_types(x->aws, type, &r, &e), &e);
+		aws_xml_free(r);
+	}
 }
 
 static void capture_needs(pf *f, const char *part)

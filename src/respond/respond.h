@@ -196,6 +196,21 @@ sg_err respond_loop(responder *r, atomic_int *stop, bool once);
  */
 sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, size_t msglen);
 
+/*
+ * Close incident id, whatever its state (the store allows it from every
+ * one): the case is over — the usual end once the instance was terminated,
+ * which release cannot restore.  Nothing on AWS changes.  The history
+ * records actor and "closed by an operator: REASON"; reason is required,
+ * 1..RESPOND_CLOSE_REASON_MAX bytes of UTF-8 text without control
+ * characters (else SG_ERR_INVAL).  SG_ERR_STATE when already closed (or
+ * another move won), SG_ERR_BUSY while a responder's live lease holds it
+ * (containing), SG_ERR_NOTFOUND when there is no such incident; msg says
+ * which, or what was closed.
+ */
+#define RESPOND_CLOSE_REASON_MAX 400
+sg_err respond_close(responder *r, int64_t id, const char *actor, const char *reason, char *msg,
+                     size_t msglen);
+
 /* Wake idle workers now (a new incident was committed).  Safe from any
  * thread, never blocks for long. */
 void respond_wake(responder *r);
@@ -207,15 +222,24 @@ void respond_wake(responder *r);
  * the hop limit, protections, shutdown behaviour and DeleteOnTermination.
  * An ENI with no recorded timeouts gets its type's defaults.  What stays
  * is named in msg ("stays: ..."): HttpTokens=required, an Elastic IP moved
- * to another instance since (never taken back), the revocation policy (it
- * only denies sessions issued before the incident), the evidence.  Then incident ->
- * released, and only then the instance's ssrfguard:status tag "released"
- * (a tag never says released of an incident that is not).  An error with
- * msg saying why: a restore call failed (nothing marked), or the
- * transition failed (the tag unchanged).  SG_OK once released, msg saying
- * what was restored; *partial (never NULL) is set when the tag could not
- * be set after the release (msg says how to set it): released, but
- * partly (`incidents release` exits 1, as respond's `partial` does).
+ * to another instance since (never taken back), an Auto Scaling group at
+ * its maximum size (read before any change: never attached), the
+ * revocation policy (it only denies sessions issued before the incident),
+ * the evidence.  Then incident -> released, and only then the instance's
+ * ssrfguard:status tag "released" (a tag never says released of an
+ * incident that is not).
+ * Errors, msg saying why, the incident unchanged: SG_ERR_STATE when it may
+ * not be released, or DescribeInstances shows the instance terminated or
+ * gone (msg points to respond_close); a read before the changes failed; no
+ * security group could be put back (nothing else is touched: the instance
+ * stays isolated, SG_ERR_REMOTE); the transition failed (the tag
+ * unchanged).
+ * SG_OK once released, msg saying what was restored ("N of M" each);
+ * *partial (never NULL) when some restore calls failed after others
+ * changed the instance (the incident is released all the same, its reason
+ * "released partly ...", the tag "released-partly", and it may be released
+ * again for what failed) or when the tag could not be set (msg says how):
+ * `incidents release` exits 1, as respond's `partial` does.
  */
 sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partial, char *msg,
                        size_t msglen);

@@ -53,8 +53,33 @@ def _ec2_connection_tracking(data):
             "shape": "ConnectionTrackingConfiguration", "locationName": "connectionTrackingConfiguration"}
 
 
+def _ec2_type_connection_tracking(data):
+    """Each instance type's default idle connection-tracking timeouts (EC2
+    API reference, NetworkInfo connectionTrackingConfiguration, "Indicates
+    conntrack information for the instance type",
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInfo.html;
+    DefaultConnectionTrackingConfiguration,
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DefaultConnectionTrackingConfiguration.html)
+    are newer than Debian's botocore 1.29 model: added as botocore defines
+    them (DescribeInstanceTypes' networkInfo)."""
+    shapes = data["shapes"]
+    if "DefaultConnectionTrackingConfiguration" in shapes:
+        return
+    fields = ("DefaultTcpEstablishedTimeout", "DefaultUdpStreamTimeout", "DefaultUdpTimeout")
+    shapes["DefaultConnectionTrackingConfiguration"] = {
+        "type": "structure",
+        "members": {f: {"shape": "Integer", "locationName": f[0].lower() + f[1:]} for f in fields}}
+    shapes["NetworkInfo"]["members"]["ConnectionTrackingConfiguration"] = {
+        "shape": "DefaultConnectionTrackingConfiguration", "locationName": "connectionTrackingConfiguration"}
+
+
+def _ec2_newer(data):
+    _ec2_connection_tracking(data)
+    _ec2_type_connection_tracking(data)
+
+
 # What AWS's APIs have that the installed botocore models predate.
-_NEWER_THAN_MODEL = {"ec2": _ec2_connection_tracking}
+_NEWER_THAN_MODEL = {"ec2": _ec2_newer}
 
 
 def model(name):

@@ -265,6 +265,9 @@ def _iso(t):
 
 
 # AWS: EC2 Auto Scaling API reference, AttachInstances: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AttachInstances.html
+# "If the number of instances being attached plus the desired capacity of the
+# group exceeds the maximum size of the group, the operation fails": the
+# desired capacity rises by the instances attached, never above MaxSize.
 @op("autoscaling", "AttachInstances")
 def attach_instances(ctx, p):
     w = ctx.world

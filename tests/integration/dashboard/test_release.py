@@ -2,7 +2,8 @@
 """Release from the dashboard, against the AWS emulator: read-only by
 default; with --allow-release only a same-origin request with the CSRF
 token and the typed confirmation releases, and the instance's tag and the
-incident's state then both say released (nothing changes before)."""
+incident's state then both say released (nothing changes before).  Close
+(AUDIT8 M3) sits behind the same guards and needs a reason."""
 import http.client
 import json
 import os
@@ -90,6 +91,37 @@ try:
     st, out = req(rw, "POST", "/api/incidents/1/release", {"X-CSRF-Token": csrf}, good)
     h.check(st == 409 and out.get("released") is False and out.get("message"),
             f"a second release is refused and says why: {st} {out}")
+
+    # close (AUDIT8 M3): the same guards, and a reason
+    st, _ = req(ro, "POST", "/api/incidents/1/close", {"X-CSRF-Token": "x"},
+                json.dumps({"confirm": "INC-1", "reason": "done"}))
+    h.check(st == 403, f"read-only: no close: {st}")
+    closing = json.dumps({"confirm": "INC-1", "reason": "case over: instance terminated"})
+    for what, hdrs, body, want in [
+            ("no CSRF token", {}, closing, 403),
+            ("another origin", {"X-CSRF-Token": csrf, "Origin": "http://evil.example"}, closing, 403),
+            ("the wrong incident confirmed", {"X-CSRF-Token": csrf},
+             json.dumps({"confirm": "INC-2", "reason": "x"}), 400),
+            ("a confirmation said twice", {"X-CSRF-Token": csrf},
+             '{"confirm":"INC-2","confirm":"INC-1","reason":"x"}', 400),
+            ("no reason", {"X-CSRF-Token": csrf}, json.dumps({"confirm": "INC-1"}), 400),
+            ("a reason with control characters", {"X-CSRF-Token": csrf},
+             json.dumps({"confirm": "INC-1", "reason": "a\nb"}), 400)]:
+        st, _ = req(rw, "POST", "/api/incidents/1/close", hdrs, body)
+        h.check(st == want, f"close, {what}: {st}, want {want}")
+    st, d = req(rw, "GET", "/api/incidents/1")
+    h.check(d["incident"]["state"] == "released", f"nothing closed by a refused request: {d['incident']['state']}")
+    st, out = req(rw, "POST", "/api/incidents/1/close",
+                  {"X-CSRF-Token": csrf, "Origin": f"http://127.0.0.1:{rw}"}, closing)
+    h.check(st == 200 and out.get("closed") is True, f"closed: {st} {out}")
+    st, d = req(rw, "GET", "/api/incidents/1")
+    h.check(d["incident"]["state"] == "closed" and
+            any(x["to"] == "closed" and x["actor"] == "operator:dashboard" and
+                x["reason"] == "closed by an operator: case over: instance terminated" for x in d["history"]),
+            f"closed, who and why in the timeline: {d['incident']['state']} {d['history'][-1:]}")
+    st, out = req(rw, "POST", "/api/incidents/1/close", {"X-CSRF-Token": csrf}, closing)
+    h.check(st == 409 and out.get("closed") is False and "already closed" in out.get("message", ""),
+            f"a second close is refused and says why: {st} {out}")
 finally:
     for p in procs:
         p.terminate()

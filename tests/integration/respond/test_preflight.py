@@ -73,7 +73,7 @@ NO_DRYRUN = (("revoke", "iam:PutRolePolicy"), ("asg", "autoscaling:DetachInstanc
              ("forensics", "ssm:SendCommand"), ("capture", "ssm:GetCommandInvocation"))
 READS = (("record", "ec2:DescribeAddresses"), ("record", "autoscaling:DescribeAutoScalingInstances"),
          ("record", "ec2:GetConsoleOutput"), ("record", "ec2:GetConsoleScreenshot"),
-         ("capture", "ssm:DescribeInstanceInformation"))
+         ("capture", "ssm:DescribeInstanceInformation"), ("isolate", "ec2:DescribeInstanceTypes"))
 for step, api in NO_DRYRUN:
     h.check(line_of(p.stdout, api, step) == "ok" and
             re.search(r"step %s\s+%s \(.*\): allowed \(simulated\)" % (step, re.escape(api)), p.stdout),

@@ -334,5 +334,45 @@ TEST(credential_sources)
 	CHECK_STR(c.secret_access_key, "");
 }
 
+/* DescribeInstanceTypes' networkInfo/connectionTrackingConfiguration (EC2 API
+ * reference, DefaultConnectionTrackingConfiguration): all three or nothing. */
+TEST(instance_type_conntrack_defaults)
+{
+	static const struct {
+		const char *cfg;
+		bool ok;
+		int tcp, stream, udp;
+	} rows[] = {
+		{"<defaultTcpEstablishedTimeout>350</defaultTcpEstablishedTimeout><defaultUdpTimeout>30"
+		 "</defaultUdpTimeout><defaultUdpStreamTimeout>180</defaultUdpStreamTimeout>",
+		 true, 350, 180, 30},
+		{"<defaultTcpEstablishedTimeout>432000</defaultTcpEstablishedTimeout>"
+		 "<defaultUdpStreamTimeout>180</defaultUdpStreamTimeout>", false, 432000, 180, 0},
+		{"<defaultTcpEstablishedTimeout>x</defaultTcpEstablishedTimeout><defaultUdpTimeout>30"
+		 "</defaultUdpTimeout><defaultUdpStreamTimeout>180</defaultUdpStreamTimeout>",
+		 false, 0, 180, 30},
+		{"", false, 0, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char doc[600];
+		snprintf(doc, sizeof doc, "<DescribeInstanceTypesResponse><instanceTypeSet><item>"
+		         "<instanceType>c8i.large</instanceType><networkInfo>"
+		         "<connectionTrackingConfiguration>%s</connectionTrackingConfiguration>"
+		         "</networkInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>",
+		         rows[i].cfg);
+		struct aws_xml *r = NULL;
+		CHECK_INT(aws_xml_parse(doc, strlen(doc), NULL, &r), SG_OK);
+		pb_eni e = {0};
+		CHECKF(pb_conntrack_type_decode(aws_xml_get(r, "instanceTypeSet/item"), &e) == rows[i].ok &&
+		               e.conntrack_tcp_established_s == rows[i].tcp &&
+		               e.conntrack_udp_stream_s == rows[i].stream && e.conntrack_udp_s == rows[i].udp,
+		       "row %zu: %d/%d/%d", i, e.conntrack_tcp_established_s, e.conntrack_udp_stream_s,
+		       e.conntrack_udp_s);
+		aws_xml_free(r);
+	}
+	pb_eni e = {0};
+	CHECK(!pb_conntrack_type_decode(NULL, &e)); /* no item: the fallback */
+}
+
 TEST_MAIN(params_encoding, endpoints, retry_policy, ini_files, credential_documents,
-          instance_view, credential_sources)
+          instance_view, credential_sources, instance_type_conntrack_defaults)

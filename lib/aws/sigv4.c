@@ -152,6 +152,98 @@ static void canonical_path(sg_buf *b, const char *path)
 	free(ln);
 }
 
+/* The request's headers into h (each name lower-cased, each value
+ * trimmed), sorted by name, in the order given among equal names; *nh
+ * counts those made, to be freed whatever happens. */
+static sg_err take_headers(const struct aws_sigv4_request *req, struct hdr *h, size_t *nh)
+{
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const char *name = req->headers[i].name, *value = req->headers[i].value;
+		if (!name || !value || !valid_header_name(name) || !valid_header_value(value))
+			return SG_ERR_INVAL;
+		size_t l = strlen(name);
+		h[*nh].name = malloc(l + 1);
+		if (!h[*nh].name)
+			return SG_ERR_NOMEM;
+		for (size_t k = 0; k <= l; k++) {
+			char c = name[k];
+			h[*nh].name[k] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		}
+		sg_buf_init(&h[*nh].value, 0);
+		append_trimmed(&h[*nh].value, value);
+		sg_buf_append(&h[*nh].value, "", 0);
+		h[*nh].order = i;
+		sg_err rc = sg_buf_err(&h[*nh].value);
+		(*nh)++;
+		if (rc)
+			return rc;
+	}
+	qsort(h, *nh, sizeof *h, hdr_cmp);
+	return SG_OK;
+}
+
+/* The query's pairs into q, URI-encoded and sorted; *nq counts those
+ * made, to be freed whatever happens. */
+static sg_err take_query(const struct aws_sigv4_request *req, struct qpair *q, size_t *nq)
+{
+	for (size_t i = 0; i < req->nquery; i++) {
+		sg_buf kb, vb;
+		sg_buf_init(&kb, 0);
+		sg_buf_init(&vb, 0);
+		if (!req->query[i].name || !req->query[i].value)
+			return SG_ERR_INVAL;
+		aws_uri_encode(&kb, req->query[i].name, strlen(req->query[i].name), 0);
+		aws_uri_encode(&vb, req->query[i].value, strlen(req->query[i].value), 0);
+		q[*nq].k = sg_buf_take(&kb, NULL);
+		q[*nq].v = sg_buf_take(&vb, NULL);
+		(*nq)++;
+		if (!q[*nq - 1].k || !q[*nq - 1].v)
+			return SG_ERR_NOMEM;
+	}
+	qsort(q, *nq, sizeof *q, qpair_cmp);
+	return SG_OK;
+}
+
+/* The canonical request's lines: method, path, query, headers (values of
+ * one name joined by commas), signed header names, payload hash. */
+static void write_canonical(sg_buf *b, const struct aws_sigv4_request *req, const struct hdr *h,
+                            size_t nh, const struct qpair *q, size_t nq)
+{
+	sg_buf_puts(b, req->method);
+	sg_buf_putc(b, '\n');
+	canonical_path(b, req->path);
+	sg_buf_putc(b, '\n');
+	for (size_t i = 0; i < nq; i++) {
+		if (i)
+			sg_buf_putc(b, '&');
+		sg_buf_puts(b, q[i].k);
+		sg_buf_putc(b, '=');
+		sg_buf_puts(b, q[i].v);
+	}
+	sg_buf_putc(b, '\n');
+	for (size_t i = 0; i < nh; i++) {
+		if (i && !strcmp(h[i].name, h[i - 1].name)) {
+			sg_buf_putc(b, ',');
+		} else {
+			if (i)
+				sg_buf_putc(b, '\n');
+			sg_buf_puts(b, h[i].name);
+			sg_buf_putc(b, ':');
+		}
+		sg_buf_puts(b, h[i].value.p ? h[i].value.p : "");
+	}
+	sg_buf_puts(b, "\n\n");
+	for (size_t i = 0; i < nh; i++) {
+		if (i && !strcmp(h[i].name, h[i - 1].name))
+			continue;
+		if (i)
+			sg_buf_putc(b, ';');
+		sg_buf_puts(b, h[i].name);
+	}
+	sg_buf_putc(b, '\n');
+	sg_buf_puts(b, req->payload_sha256);
+}
+
 sg_err aws_sigv4_canonical_request(const struct aws_sigv4_request *req, char **out)
 {
 	struct hdr *h = NULL;
@@ -174,85 +266,9 @@ sg_err aws_sigv4_canonical_request(const struct aws_sigv4_request *req, char **o
 	q = calloc(req->nquery + 1, sizeof *q);
 	if (!h || !q)
 		goto fail;
-
-	for (size_t i = 0; i < req->nheaders; i++) {
-		const char *name = req->headers[i].name, *value = req->headers[i].value;
-		rc = SG_ERR_INVAL;
-		if (!name || !value || !valid_header_name(name) || !valid_header_value(value))
-			goto fail;
-		rc = SG_ERR_NOMEM;
-		size_t l = strlen(name);
-		h[nh].name = malloc(l + 1);
-		if (!h[nh].name)
-			goto fail;
-		for (size_t k = 0; k <= l; k++) {
-			char c = name[k];
-			h[nh].name[k] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-		}
-		sg_buf_init(&h[nh].value, 0);
-		append_trimmed(&h[nh].value, value);
-		sg_buf_append(&h[nh].value, "", 0);
-		h[nh].order = i;
-		if (sg_buf_err(&h[nh].value)) {
-			rc = sg_buf_err(&h[nh].value);
-			nh++;
-			goto fail;
-		}
-		nh++;
-	}
-	qsort(h, nh, sizeof *h, hdr_cmp);
-
-	for (size_t i = 0; i < req->nquery; i++) {
-		sg_buf kb, vb;
-		sg_buf_init(&kb, 0);
-		sg_buf_init(&vb, 0);
-		rc = SG_ERR_INVAL;
-		if (!req->query[i].name || !req->query[i].value)
-			goto fail;
-		aws_uri_encode(&kb, req->query[i].name, strlen(req->query[i].name), 0);
-		aws_uri_encode(&vb, req->query[i].value, strlen(req->query[i].value), 0);
-		q[nq].k = sg_buf_take(&kb, NULL);
-		q[nq].v = sg_buf_take(&vb, NULL);
-		nq++;
-		rc = SG_ERR_NOMEM;
-		if (!q[nq - 1].k || !q[nq - 1].v)
-			goto fail;
-	}
-	qsort(q, nq, sizeof *q, qpair_cmp);
-
-	sg_buf_puts(&b, req->method);
-	sg_buf_putc(&b, '\n');
-	canonical_path(&b, req->path);
-	sg_buf_putc(&b, '\n');
-	for (size_t i = 0; i < nq; i++) {
-		if (i)
-			sg_buf_putc(&b, '&');
-		sg_buf_puts(&b, q[i].k);
-		sg_buf_putc(&b, '=');
-		sg_buf_puts(&b, q[i].v);
-	}
-	sg_buf_putc(&b, '\n');
-	for (size_t i = 0; i < nh; i++) {
-		if (i && !strcmp(h[i].name, h[i - 1].name)) {
-			sg_buf_putc(&b, ',');
-		} else {
-			if (i)
-				sg_buf_putc(&b, '\n');
-			sg_buf_puts(&b, h[i].name);
-			sg_buf_putc(&b, ':');
-		}
-		sg_buf_puts(&b, h[i].value.p ? h[i].value.p : "");
-	}
-	sg_buf_puts(&b, "\n\n");
-	for (size_t i = 0; i < nh; i++) {
-		if (i && !strcmp(h[i].name, h[i - 1].name))
-			continue;
-		if (i)
-			sg_buf_putc(&b, ';');
-		sg_buf_puts(&b, h[i].name);
-	}
-	sg_buf_putc(&b, '\n');
-	sg_buf_puts(&b, req->payload_sha256);
+	if ((rc = take_headers(req, h, &nh)) || (rc = take_query(req, q, &nq)))
+		goto fail;
+	write_canonical(&b, req, h, nh, q, nq);
 	rc = sg_buf_err(&b);
 	if (rc)
 		goto fail;

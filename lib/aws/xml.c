@@ -38,7 +38,8 @@ struct build {
 	struct aws_xml **last_child; /* last child of each open element */
 	sg_buf *text;        /* text of each open element */
 	unsigned depth, max_depth;
-	size_t elements;
+	size_t elements, max_elements;
+	size_t max_text;     /* each element's text, at most (the document's cap) */
 	int error;
 };
 
@@ -75,6 +76,68 @@ static sg_err close_element(struct build *b)
 	return SG_OK;
 }
 
+/* An element opens: a second root is refused, the depth and element
+ * caps are checked, and it joins its parent's children. */
+static sg_err open_element(struct build *b, xmlTextReaderPtr r)
+{
+	if (b->depth == 0 && b->root)
+		return SG_ERR_PARSE; /* a second root */
+	if (b->depth >= b->max_depth || ++b->elements > b->max_elements)
+		return SG_ERR_RANGE;
+	struct aws_xml *n = calloc(1, sizeof *n);
+	if (!n)
+		return SG_ERR_NOMEM;
+	const xmlChar *lname = xmlTextReaderConstLocalName(r);
+	n->name = strdup(lname ? (const char *)lname : "");
+	if (!n->name) {
+		free(n);
+		return SG_ERR_NOMEM;
+	}
+	if (b->depth == 0) {
+		b->root = n;
+	} else {
+		unsigned p = b->depth - 1;
+		if (b->last_child[p])
+			b->last_child[p]->next = n;
+		else
+			b->stack[p]->child = n;
+		b->last_child[p] = n;
+	}
+	b->stack[b->depth] = n;
+	b->last_child[b->depth] = NULL;
+	sg_buf_init(&b->text[b->depth], b->max_text);
+	b->depth++;
+	return xmlTextReaderIsEmptyElement(r) ? close_element(b) : SG_OK;
+}
+
+/* One node of the reader's walk into the tree: elements and their text;
+ * entities and a DTD refused; whitespace between elements, comments and
+ * PIs skipped. */
+static sg_err take_node(struct build *b, xmlTextReaderPtr r)
+{
+	switch (xmlTextReaderNodeType(r)) {
+	case XML_READER_TYPE_ELEMENT:
+		return open_element(b, r);
+	case XML_READER_TYPE_END_ELEMENT:
+		return b->depth == 0 ? SG_ERR_PARSE : close_element(b);
+	case XML_READER_TYPE_TEXT:
+	case XML_READER_TYPE_CDATA: {
+		if (b->depth == 0)
+			return SG_OK;
+		const xmlChar *v = xmlTextReaderConstValue(r);
+		if (v)
+			sg_buf_puts(&b->text[b->depth - 1], (const char *)v);
+		return sg_buf_err(&b->text[b->depth - 1]);
+	}
+	case XML_READER_TYPE_ENTITY_REFERENCE:
+	case XML_READER_TYPE_ENTITY:
+	case XML_READER_TYPE_DOCUMENT_TYPE:
+		return SG_ERR_PARSE;
+	default:
+		return SG_OK;
+	}
+}
+
 sg_err aws_xml_parse(const char *buf, size_t len, const struct aws_xml_limits *lim,
                      struct aws_xml **out)
 {
@@ -103,6 +166,8 @@ sg_err aws_xml_parse(const char *buf, size_t len, const struct aws_xml_limits *l
 
 	rc = SG_ERR_NOMEM;
 	b.max_depth = max_depth;
+	b.max_elements = max_elements;
+	b.max_text = max_bytes;
 	b.stack = calloc(max_depth, sizeof *b.stack);
 	b.last_child = calloc(max_depth, sizeof *b.last_child);
 	b.text = calloc(max_depth, sizeof *b.text);
@@ -116,76 +181,9 @@ sg_err aws_xml_parse(const char *buf, size_t len, const struct aws_xml_limits *l
 	xmlTextReaderSetErrorHandler(r, silence, &b);
 
 	int ret;
-	while ((ret = xmlTextReaderRead(r)) == 1) {
-		int type = xmlTextReaderNodeType(r);
-		switch (type) {
-		case XML_READER_TYPE_ELEMENT: {
-			rc = SG_ERR_PARSE;
-			if (b.depth == 0 && b.root)
-				goto fail; /* a second root */
-			rc = SG_ERR_RANGE;
-			if (b.depth >= max_depth || ++b.elements > max_elements)
-				goto fail;
-			rc = SG_ERR_NOMEM;
-			struct aws_xml *n = calloc(1, sizeof *n);
-			if (!n)
-				goto fail;
-			const xmlChar *lname = xmlTextReaderConstLocalName(r);
-			n->name = strdup(lname ? (const char *)lname : "");
-			if (!n->name) {
-				free(n);
-				goto fail;
-			}
-			if (b.depth == 0) {
-				b.root = n;
-			} else {
-				unsigned p = b.depth - 1;
-				if (b.last_child[p])
-					b.last_child[p]->next = n;
-				else
-					b.stack[p]->child = n;
-				b.last_child[p] = n;
-			}
-			b.stack[b.depth] = n;
-			b.last_child[b.depth] = NULL;
-			sg_buf_init(&b.text[b.depth], max_bytes);
-			b.depth++;
-			if (xmlTextReaderIsEmptyElement(r)) {
-				rc = close_element(&b);
-				if (rc)
-					goto fail;
-			}
-			break;
-		}
-		case XML_READER_TYPE_END_ELEMENT:
-			rc = SG_ERR_PARSE;
-			if (b.depth == 0)
-				goto fail;
-			rc = close_element(&b);
-			if (rc)
-				goto fail;
-			break;
-		case XML_READER_TYPE_TEXT:
-		case XML_READER_TYPE_CDATA: {
-			if (b.depth == 0)
-				break;
-			const xmlChar *v = xmlTextReaderConstValue(r);
-			if (v)
-				sg_buf_puts(&b.text[b.depth - 1], (const char *)v);
-			rc = sg_buf_err(&b.text[b.depth - 1]);
-			if (rc)
-				goto fail;
-			break;
-		}
-		case XML_READER_TYPE_ENTITY_REFERENCE:
-		case XML_READER_TYPE_ENTITY:
-		case XML_READER_TYPE_DOCUMENT_TYPE:
-			rc = SG_ERR_PARSE;
+	while ((ret = xmlTextReaderRead(r)) == 1)
+		if ((rc = take_node(&b, r)))
 			goto fail;
-		default: /* whitespace between elements, comments, PIs */
-			break;
-		}
-	}
 	rc = SG_ERR_PARSE;
 	if (ret != 0 || b.error || b.depth != 0 || !b.root)
 		goto fail;

@@ -299,60 +299,73 @@ static int cmp_finding(const void *x, const void *y)
 	return path_cmp(ea, eb);
 }
 
-sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only, fx_diff *out)
-{
-	const fx_entry **bv = NULL, **cv = NULL, **bdel = NULL, **cdel = NULL;
-	const fx_entry **added = NULL, **removed = NULL, **byhash = NULL;
-	uint8_t *used = NULL;
-	size_t bn = 0, cn = 0, bdn = 0, cdn = 0, an = 0, rn = 0, hn = 0;
-	sg_err err;
-	memset(out, 0, sizeof *out);
+/* The two lists as the comparison walks them. */
+typedef struct sides {
+	const fx_entry **bv, **cv;     /* live entries by path: baseline, current */
+	const fx_entry **bdel, **cdel; /* deleted names by path */
+	const fx_entry **added, **removed; /* paths only in cv, only in bv */
+	const fx_entry **byhash;       /* added files by content hash */
+	uint8_t *used;                 /* byhash[i] explained a move */
+	size_t bn, cn, bdn, cdn, an, rn, hn;
+	int content_only;
+} sides;
 
-	if ((err = index_of(base, 0, 0, &bv, &bn)) || (err = index_of(cur, 0, content_only, &cv, &cn)) ||
-	    (err = index_of(base, 1, 0, &bdel, &bdn)) || (err = index_of(cur, 1, 0, &cdel, &cdn)))
-		goto fail;
-	added = malloc((cn ? cn : 1) * sizeof *added);
-	removed = malloc((bn ? bn : 1) * sizeof *removed);
-	if (!added || !removed) {
-		err = SG_ERR_NOMEM;
-		goto fail;
-	}
-	/* merge the two sorted path lists */
+/* Merge the two sorted path lists: a path in both is compared, one only
+ * in the baseline is removed, one only in the current list added. */
+static sg_err merge_paths(fx_diff *out, sides *s)
+{
+	s->added = malloc((s->cn ? s->cn : 1) * sizeof *s->added);
+	s->removed = malloc((s->bn ? s->bn : 1) * sizeof *s->removed);
+	if (!s->added || !s->removed)
+		return SG_ERR_NOMEM;
 	size_t i = 0, j = 0;
-	while (i < bn || j < cn) {
-		int c = i == bn ? 1 : j == cn ? -1 : path_cmp(bv[i], cv[j]);
+	while (i < s->bn || j < s->cn) {
+		int c = i == s->bn ? 1 : j == s->cn ? -1 : path_cmp(s->bv[i], s->cv[j]);
 		if (c == 0) {
-			if ((err = compare(out, bv[i], cv[j], content_only)))
-				goto fail;
+			sg_err err = compare(out, s->bv[i], s->cv[j], s->content_only);
+			if (err)
+				return err;
 			i++;
 			j++;
 		} else if (c < 0) {
-			removed[rn++] = bv[i++];
+			s->removed[s->rn++] = s->bv[i++];
 		} else {
-			added[an++] = cv[j++];
+			s->added[s->an++] = s->cv[j++];
 		}
 	}
-	/* moved: a removed file's content under an added path */
-	byhash = malloc((an ? an : 1) * sizeof *byhash);
-	used = calloc(an ? an : 1, 1);
-	if (!byhash || !used) {
-		err = SG_ERR_NOMEM;
-		goto fail;
-	}
-	for (size_t k = 0; k < an; k++)
-		if (added[k]->type == FX_T_FILE && added[k]->has_hash)
-			byhash[hn++] = added[k];
-	if (hn > 1)
-		qsort(byhash, hn, sizeof *byhash, cmp_hash_ptr);
-	for (size_t k = 0; k < rn; k++) {
-		const fx_entry *b = removed[k];
+	return SG_OK;
+}
+
+/* The added files with a hash, sorted by it: where a removed file's
+ * content may have moved. */
+static sg_err index_added_by_hash(sides *s)
+{
+	s->byhash = malloc((s->an ? s->an : 1) * sizeof *s->byhash);
+	s->used = calloc(s->an ? s->an : 1, 1);
+	if (!s->byhash || !s->used)
+		return SG_ERR_NOMEM;
+	for (size_t k = 0; k < s->an; k++)
+		if (s->added[k]->type == FX_T_FILE && s->added[k]->has_hash)
+			s->byhash[s->hn++] = s->added[k];
+	if (s->hn > 1)
+		qsort(s->byhash, s->hn, sizeof *s->byhash, cmp_hash_ptr);
+	return SG_OK;
+}
+
+/* moved: a removed file's content under an added path; else removed
+ * (with the deleted name still in the image, when there is one). */
+static sg_err removed_findings(fx_diff *out, sides *s)
+{
+	for (size_t k = 0; k < s->rn; k++) {
+		const fx_entry *b = s->removed[k];
 		const fx_entry *m = NULL;
+		sg_err err;
 		if (b->type == FX_T_FILE && b->has_hash)
-			m = match_moved(byhash, hn, used, b);
-		const fx_entry *trace = find_path(cdel, cdn, b);
+			m = match_moved(s->byhash, s->hn, s->used, b);
+		const fx_entry *trace = find_path(s->cdel, s->cdn, b);
 		if (m) {
 			char meta[FX_DETAIL_MAX] = "";
-			if (!content_only)
+			if (!s->content_only)
 				meta_changes(b, m, meta, sizeof meta);
 			err = add(out, FX_C_MOVED, b, m, "same content under a new path%s%s",
 			          meta[0] ? "; " : "", meta);
@@ -361,58 +374,86 @@ sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only, fx
 			          trace ? "deleted name still in the image" : "");
 		}
 		if (err)
-			goto fail;
+			return err;
 		out->v[out->n - 1].trace = trace;
 	}
-	/* added: what no move explained; byhash[] marks the used ones */
-	for (size_t k = 0; k < an; k++) {
-		const fx_entry *c = added[k];
-		int moved = 0;
-		if (c->type == FX_T_FILE && c->has_hash) {
-			/* find it in byhash by pointer among equal hashes */
-			size_t lo = 0, hi = hn;
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-				if (memcmp(byhash[mid]->sha256, c->sha256, FX_SHA256_LEN) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			for (size_t h = lo; h < hn && !memcmp(byhash[h]->sha256, c->sha256,
-			                                       FX_SHA256_LEN); h++)
-				if (byhash[h] == c && used[h])
-					moved = 1;
-		}
-		if (moved)
-			continue;
-		if ((err = add(out, FX_C_ADDED, NULL, c, "new %s", fx_type_name(c->type))))
-			goto fail;
+	return SG_OK;
+}
+
+/* Whether added file c is the new path of a move (marked in used). */
+static int moved_here(const sides *s, const fx_entry *c)
+{
+	if (c->type != FX_T_FILE || !c->has_hash)
+		return 0;
+	/* find it in byhash by pointer among equal hashes */
+	size_t lo = 0, hi = s->hn;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(s->byhash[mid]->sha256, c->sha256, FX_SHA256_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	/* deleted names: skip those the baseline had, those explaining a removal
-	   or move, and reused names that are live again */
-	for (size_t k = 0; k < cdn && !content_only; k++) {
-		const fx_entry *c = cdel[k];
-		if (find_path(bdel, bdn, c) || find_path(bv, bn, c) || find_path(cv, cn, c))
+	for (size_t h = lo; h < s->hn && !memcmp(s->byhash[h]->sha256, c->sha256, FX_SHA256_LEN);
+	     h++)
+		if (s->byhash[h] == c && s->used[h])
+			return 1;
+	return 0;
+}
+
+/* added: what no move explained. */
+static sg_err added_findings(fx_diff *out, const sides *s)
+{
+	for (size_t k = 0; k < s->an; k++) {
+		const fx_entry *c = s->added[k];
+		if (moved_here(s, c))
 			continue;
-		if ((err = add(out, FX_C_DELETED_IN_IMAGE, NULL, c, "deleted %s, inode %" PRIu64,
-		               fx_type_name(c->type), c->inode)))
-			goto fail;
+		sg_err err = add(out, FX_C_ADDED, NULL, c, "new %s", fx_type_name(c->type));
+		if (err)
+			return err;
 	}
-	if (out->n > 1)
+	return SG_OK;
+}
+
+/* deleted names: skip those the baseline had, those explaining a removal
+   or move, and reused names that are live again */
+static sg_err deleted_name_findings(fx_diff *out, const sides *s)
+{
+	for (size_t k = 0; k < s->cdn && !s->content_only; k++) {
+		const fx_entry *c = s->cdel[k];
+		if (find_path(s->bdel, s->bdn, c) || find_path(s->bv, s->bn, c) ||
+		    find_path(s->cv, s->cn, c))
+			continue;
+		sg_err err = add(out, FX_C_DELETED_IN_IMAGE, NULL, c, "deleted %s, inode %" PRIu64,
+		                 fx_type_name(c->type), c->inode);
+		if (err)
+			return err;
+	}
+	return SG_OK;
+}
+
+sg_err fx_diff_run(const fx_list *base, const fx_list *cur, int content_only, fx_diff *out)
+{
+	sides s = {.content_only = content_only};
+	sg_err err;
+	memset(out, 0, sizeof *out);
+	if ((err = index_of(base, 0, 0, &s.bv, &s.bn)) ||
+	    (err = index_of(cur, 0, content_only, &s.cv, &s.cn)) ||
+	    (err = index_of(base, 1, 0, &s.bdel, &s.bdn)) ||
+	    (err = index_of(cur, 1, 0, &s.cdel, &s.cdn)) || (err = merge_paths(out, &s)) ||
+	    (err = index_added_by_hash(&s)) || (err = removed_findings(out, &s)) ||
+	    (err = added_findings(out, &s)) || (err = deleted_name_findings(out, &s)))
+		fx_diff_free(out);
+	else if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
-	err = SG_OK;
-	goto done;
-fail:
-	fx_diff_free(out);
-done:
-	free(bv);
-	free(cv);
-	free(bdel);
-	free(cdel);
-	free(added);
-	free(removed);
-	free(byhash);
-	free(used);
+	free(s.bv);
+	free(s.cv);
+	free(s.bdel);
+	free(s.cdel);
+	free(s.added);
+	free(s.removed);
+	free(s.byhash);
+	free(s.used);
 	return err;
 }
 

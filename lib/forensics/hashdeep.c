@@ -161,6 +161,44 @@ static sg_err continue_name(fx_list *out, int prev_was_record, const char *s, si
 	return SG_OK;
 }
 
+/* One record line s[0..llen) of the ncols columns cols into out. */
+static sg_err parse_record(const char *s, size_t llen, const int *cols, size_t ncols,
+                           const char *strip, int escaped, fx_list *out)
+{
+	sg_err rc = SG_OK;
+	fx_entry e;
+	memset(&e, 0, sizeof e);
+	e.type = FX_T_FILE;
+	size_t fstart = 0;
+	for (size_t c = 0; c < ncols && !rc; c++) {
+		size_t fend;
+		if (c + 1 == ncols) {
+			fend = llen;
+		} else {
+			const char *comma = memchr(s + fstart, ',', llen - fstart);
+			if (!comma) {
+				rc = SG_ERR_PARSE;
+				break;
+			}
+			fend = (size_t)(comma - s);
+		}
+		const char *f = s + fstart;
+		size_t w = fend - fstart;
+		if (cols[c] == COL_SIZE)
+			rc = parse_size(f, w, &e.size);
+		else if (cols[c] == COL_SHA256)
+			rc = sg_hex_decode(f, w, e.sha256, FX_SHA256_LEN);
+		else if (cols[c] == COL_FILENAME)
+			rc = w ? name_to_path(f, w, strip, escaped, &e) : SG_ERR_PARSE;
+		fstart = fend + 1;
+	}
+	e.has_hash = 1;
+	if (!rc)
+		rc = fx_list_push(out, &e);
+	fx_entry_clear(&e);
+	return rc;
+}
+
 sg_err fx_hashdeep_parse(const char *text, size_t len, const char *strip,
                          fx_list *out, fx_hashdeep_info *info, char *err, size_t errlen)
 {
@@ -206,36 +244,7 @@ sg_err fx_hashdeep_parse(const char *text, size_t len, const char *strip,
 			rc = SG_ERR_PARSE;
 			goto fail;
 		}
-		fx_entry e;
-		memset(&e, 0, sizeof e);
-		e.type = FX_T_FILE;
-		size_t fstart = 0;
-		for (size_t c = 0; c < ncols && !rc; c++) {
-			size_t fend;
-			if (c + 1 == ncols) {
-				fend = llen;
-			} else {
-				const char *comma = memchr(s + fstart, ',', llen - fstart);
-				if (!comma) {
-					rc = SG_ERR_PARSE;
-					break;
-				}
-				fend = (size_t)(comma - s);
-			}
-			const char *f = s + fstart;
-			size_t w = fend - fstart;
-			if (cols[c] == COL_SIZE)
-				rc = parse_size(f, w, &e.size);
-			else if (cols[c] == COL_SHA256)
-				rc = sg_hex_decode(f, w, e.sha256, FX_SHA256_LEN);
-			else if (cols[c] == COL_FILENAME)
-				rc = w ? name_to_path(f, w, strip, info->escaped, &e) : SG_ERR_PARSE;
-			fstart = fend + 1;
-		}
-		e.has_hash = 1;
-		if (!rc)
-			rc = fx_list_push(out, &e);
-		fx_entry_clear(&e);
+		rc = parse_record(s, llen, cols, ncols, strip, info->escaped, out);
 		if ((rc == SG_ERR_PARSE || rc == SG_ERR_RANGE) && !info->escaped) {
 			rc = continue_name(out, prev_record, s, llen);
 			info->joined += rc == SG_OK;

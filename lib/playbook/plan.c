@@ -128,6 +128,101 @@ __attribute__((format(printf, 6, 7))) static void add(builder *b, pb_op op, cons
 	p->n++;
 }
 
+/* Protection on, shutdown to stop, volumes kept on termination. */
+static void plan_preserve(builder *b, const pb_instance *in)
+{
+	const char *id = in->id;
+	if (!in->spot) /* AWS refuses termination protection on Spot */
+		add(b, PB_OP_ATTRIBUTE, id, "DisableApiTermination", 0, "%s: termination protection on",
+		    id);
+	add(b, PB_OP_ATTRIBUTE, id, "DisableApiStop", 0, "%s: stop protection on", id);
+	add(b, PB_OP_ATTRIBUTE, id, "InstanceInitiatedShutdownBehavior", 0,
+	    "%s: shutdown behaviour stop (was %s)", id,
+	    in->shutdown_behavior[0] ? in->shutdown_behavior : "?");
+	for (size_t i = 0; i < in->n_volumes; i++)
+		if (in->volumes[i].delete_on_termination)
+			add(b, PB_OP_ATTRIBUTE, id, in->volumes[i].device, 0,
+			    "%s: keep %s (%s) on termination", id, in->volumes[i].id,
+			    in->volumes[i].device);
+}
+
+/* Out of every target group and classic ELB that holds it. */
+static void plan_lb(builder *b, const pb_instance *in)
+{
+	const char *id = in->id;
+	for (size_t i = 0; i < in->n_targets; i++) {
+		const pb_target *t = &in->targets[i];
+		if (t->port)
+			add(b, PB_OP_TG_DEREGISTER, t->group_arn, t->id, t->port,
+			    "deregister %s:%d from %s", t->id, t->port, t->group_arn);
+		else
+			add(b, PB_OP_TG_DEREGISTER, t->group_arn, t->id, 0, "deregister %s from %s",
+			    t->id, t->group_arn);
+	}
+	for (size_t i = 0; i < in->n_elbs; i++)
+		add(b, PB_OP_ELB_DEREGISTER, in->elbs[i], id, 0, "deregister %s from classic ELB %s", id,
+		    in->elbs[i]);
+}
+
+/* Per VPC the all-open and the quarantine group; per ENI open first,
+ * tracking timeouts, then quarantine only; Elastic IPs off. */
+static void plan_isolate(builder *b, const pb_instance *in, const pb_config *cfg)
+{
+	char vpcs[PB_MAX_ENIS][PB_ID_MAX];
+	size_t nv = pb_instance_vpcs(in, vpcs, PB_MAX_ENIS);
+	for (size_t i = 0; i < nv; i++) {
+		add(b, PB_OP_OPEN_GROUP, vpcs[i], vpcs[i], 0, "%s: all-open group (found or created)",
+		    vpcs[i]);
+		if (cfg->quarantine_group[0] && !strcmp(vpcs[i], in->vpc))
+			add(b, PB_OP_QUARANTINE_GROUP, vpcs[i], cfg->quarantine_group, 0,
+			    "%s: quarantine group %s (configured)", vpcs[i], cfg->quarantine_group);
+		else
+			add(b, PB_OP_QUARANTINE_GROUP, vpcs[i], vpcs[i], 0,
+			    "%s: quarantine group without rules (found or created)", vpcs[i]);
+	}
+	for (size_t i = 0; i < in->n_enis; i++) {
+		const pb_eni *e = &in->enis[i];
+		add(b, PB_OP_ENI_GROUPS, e->id, "open", 0, "%s: all-open group first", e->id);
+		if (cfg->conntrack_timeouts)
+			add(b, PB_OP_ENI_CONNTRACK, e->id, "", 0, "%s: shortest tracking timeouts", e->id);
+		add(b, PB_OP_ENI_GROUPS, e->id, "quarantine", 0, "%s: quarantine group only (%zu before)",
+		    e->id, e->n_groups);
+	}
+	for (size_t i = 0; i < in->n_eips; i++)
+		add(b, PB_OP_EIP_DISASSOCIATE, in->eips[i].association_id, in->eips[i].allocation_id, 0,
+		    "%s: Elastic IP %s off (kept allocated)", in->eips[i].eni, in->eips[i].public_ip);
+}
+
+/* Snapshots shared; the forensic instance (given or launched), a volume
+ * per snapshot attached to it, the examination sent. */
+static void plan_forensics(builder *b, const pb_instance *in, const pb_config *cfg,
+                           const char *incident)
+{
+	/* the forensic instance: the one given, else one launched now from
+	 * the template (its id unknown until then: PB_FORENSIC_LAUNCHED) */
+	const char *fx = cfg->forensic_instance[0] ? cfg->forensic_instance
+	                 : cfg->forensic_template[0] ? PB_FORENSIC_LAUNCHED
+	                                             : NULL;
+	if (cfg->share_account[0])
+		for (size_t i = 0; i < in->n_volumes; i++)
+			add(b, PB_OP_SHARE_SNAPSHOT, in->volumes[i].id, cfg->share_account, 0,
+			    "share the snapshot of %s with account %s", in->volumes[i].id,
+			    cfg->share_account);
+	if (!fx || !in->n_volumes)
+		return;
+	if (!cfg->forensic_instance[0])
+		add(b, PB_OP_LAUNCH_FORENSIC, cfg->forensic_template, incident, 0,
+		    "launch a forensic instance from launch template %s", cfg->forensic_template);
+	for (size_t i = 0; i < in->n_volumes; i++) {
+		add(b, PB_OP_CREATE_VOLUME, in->volumes[i].id, fx, 0,
+		    "volume from the snapshot of %s in the AZ of %s", in->volumes[i].id, fx);
+		add(b, PB_OP_ATTACH_VOLUME, fx, in->volumes[i].id, 0, "attach it to %s at a free slot",
+		    fx);
+	}
+	add(b, PB_OP_SSM_FORENSICS, fx, incident, 0, "%s: ssrfguard forensics collect --incident %s",
+	    fx, incident);
+}
+
 static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, const char *incident)
 {
 	const char *id = in->id;
@@ -156,18 +251,7 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 		    "role %s: deny sessions issued before now from %s", in->role_name, id);
 		break;
 	case PB_PRESERVE:
-		if (!in->spot) /* AWS refuses termination protection on Spot */
-			add(b, PB_OP_ATTRIBUTE, id, "DisableApiTermination", 0, "%s: termination protection on",
-			    id);
-		add(b, PB_OP_ATTRIBUTE, id, "DisableApiStop", 0, "%s: stop protection on", id);
-		add(b, PB_OP_ATTRIBUTE, id, "InstanceInitiatedShutdownBehavior", 0,
-		    "%s: shutdown behaviour stop (was %s)", id,
-		    in->shutdown_behavior[0] ? in->shutdown_behavior : "?");
-		for (size_t i = 0; i < in->n_volumes; i++)
-			if (in->volumes[i].delete_on_termination)
-				add(b, PB_OP_ATTRIBUTE, id, in->volumes[i].device, 0,
-				    "%s: keep %s (%s) on termination", id, in->volumes[i].id,
-				    in->volumes[i].device);
+		plan_preserve(b, in);
 		break;
 	case PB_ASG:
 		if (in->asg[0])
@@ -177,18 +261,7 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 			    in->asg, cfg->decrement_desired ? "decrement" : "keep");
 		break;
 	case PB_LB:
-		for (size_t i = 0; i < in->n_targets; i++) {
-			const pb_target *t = &in->targets[i];
-			if (t->port)
-				add(b, PB_OP_TG_DEREGISTER, t->group_arn, t->id, t->port,
-				    "deregister %s:%d from %s", t->id, t->port, t->group_arn);
-			else
-				add(b, PB_OP_TG_DEREGISTER, t->group_arn, t->id, 0, "deregister %s from %s",
-				    t->id, t->group_arn);
-		}
-		for (size_t i = 0; i < in->n_elbs; i++)
-			add(b, PB_OP_ELB_DEREGISTER, in->elbs[i], id, 0, "deregister %s from classic ELB %s", id,
-			    in->elbs[i]);
+		plan_lb(b, in);
 		break;
 	case PB_SNAPSHOT:
 		if (in->n_volumes)
@@ -198,32 +271,9 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 	case PB_CAPTURE:
 		add(b, PB_OP_SSM_CAPTURE, id, "", 0, "%s: volatile capture over SSM", id);
 		break;
-	case PB_ISOLATE: {
-		char vpcs[PB_MAX_ENIS][PB_ID_MAX];
-		size_t nv = pb_instance_vpcs(in, vpcs, PB_MAX_ENIS);
-		for (size_t i = 0; i < nv; i++) {
-			add(b, PB_OP_OPEN_GROUP, vpcs[i], vpcs[i], 0, "%s: all-open group (found or created)",
-			    vpcs[i]);
-			if (cfg->quarantine_group[0] && !strcmp(vpcs[i], in->vpc))
-				add(b, PB_OP_QUARANTINE_GROUP, vpcs[i], cfg->quarantine_group, 0,
-				    "%s: quarantine group %s (configured)", vpcs[i], cfg->quarantine_group);
-			else
-				add(b, PB_OP_QUARANTINE_GROUP, vpcs[i], vpcs[i], 0,
-				    "%s: quarantine group without rules (found or created)", vpcs[i]);
-		}
-		for (size_t i = 0; i < in->n_enis; i++) {
-			const pb_eni *e = &in->enis[i];
-			add(b, PB_OP_ENI_GROUPS, e->id, "open", 0, "%s: all-open group first", e->id);
-			if (cfg->conntrack_timeouts)
-				add(b, PB_OP_ENI_CONNTRACK, e->id, "", 0, "%s: shortest tracking timeouts", e->id);
-			add(b, PB_OP_ENI_GROUPS, e->id, "quarantine", 0, "%s: quarantine group only (%zu before)",
-			    e->id, e->n_groups);
-		}
-		for (size_t i = 0; i < in->n_eips; i++)
-			add(b, PB_OP_EIP_DISASSOCIATE, in->eips[i].association_id, in->eips[i].allocation_id, 0,
-			    "%s: Elastic IP %s off (kept allocated)", in->eips[i].eni, in->eips[i].public_ip);
+	case PB_ISOLATE:
+		plan_isolate(b, in, cfg);
 		break;
-	}
 	case PB_STRIP:
 		if (!in->profile_assoc[0])
 			break;
@@ -234,32 +284,9 @@ static void plan_step(builder *b, const pb_instance *in, const pb_config *cfg, c
 			add(b, PB_OP_PROFILE_REMOVE, in->profile_assoc, "", 0, "%s: disassociate profile %s",
 			    id, in->profile_arn);
 		break;
-	case PB_FORENSICS: {
-		/* the forensic instance: the one given, else one launched now from
-		 * the template (its id unknown until then: PB_FORENSIC_LAUNCHED) */
-		const char *fx = cfg->forensic_instance[0] ? cfg->forensic_instance
-		                 : cfg->forensic_template[0] ? PB_FORENSIC_LAUNCHED
-		                                             : NULL;
-		if (cfg->share_account[0])
-			for (size_t i = 0; i < in->n_volumes; i++)
-				add(b, PB_OP_SHARE_SNAPSHOT, in->volumes[i].id, cfg->share_account, 0,
-				    "share the snapshot of %s with account %s", in->volumes[i].id,
-				    cfg->share_account);
-		if (!fx || !in->n_volumes)
-			break;
-		if (!cfg->forensic_instance[0])
-			add(b, PB_OP_LAUNCH_FORENSIC, cfg->forensic_template, incident, 0,
-			    "launch a forensic instance from launch template %s", cfg->forensic_template);
-		for (size_t i = 0; i < in->n_volumes; i++) {
-			add(b, PB_OP_CREATE_VOLUME, in->volumes[i].id, fx, 0,
-			    "volume from the snapshot of %s in the AZ of %s", in->volumes[i].id, fx);
-			add(b, PB_OP_ATTACH_VOLUME, fx, in->volumes[i].id, 0, "attach it to %s at a free slot",
-			    fx);
-		}
-		add(b, PB_OP_SSM_FORENSICS, fx, incident, 0, "%s: ssrfguard forensics collect --incident %s",
-		    fx, incident);
+	case PB_FORENSICS:
+		plan_forensics(b, in, cfg, incident);
 		break;
-	}
 	case PB_FINISH:
 		add(b, PB_OP_TAG, id, "status", 0, "tag %s with the final status", id);
 		add(b, PB_OP_NOTIFY, "", "", 0, "notify the end of the incident");

@@ -321,28 +321,12 @@ static const char *const history_cols[][2] = {
 	{"actor", "by"}, {"reason", "why"},
 };
 
-sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
+/* The incident's own facts, one row each, and the processes behind it. */
+static void head_section(sg_buf *b, json_t *r)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
-	if (!json || !out)
-		return SG_ERR_INVAL;
-	*out = NULL;
-	json_t *r = NULL;
-	sg_err lerr = sg_json_load_bounded(json, len, PB_REPORT_JSON_MAX, 0, "report", &r, msg, msglen);
-	if (lerr)
-		return lerr;
-	sg_buf b = {0};
-	row *rows = NULL;
-	size_t nrows = 0;
-	sg_err err = SG_ERR_NOMEM;
-	sg_buf_puts(&b, "# Incident ");
-	sb_esc(&b, str(r, "incident"));
-	sg_buf_puts(&b, "\n\n| | |\n|---|---|\n");
+	sg_buf_puts(b, "# Incident ");
+	sb_esc(b, str(r, "incident"));
+	sg_buf_puts(b, "\n\n| | |\n|---|---|\n");
 	static const char *const fields[][2] = {
 		{"instance", "Instance"}, {"aws_key", "AWS key"}, {"outcome", "Outcome"},
 		{"outcome_why", "Why"},
@@ -355,33 +339,43 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		     !strcmp(fields[i][0], "aws_key")) &&
 		    !json_object_get(r, fields[i][0]))
 			continue; /* not finished: no row that could pass for a time */
-		sg_buf_printf(&b, "| %s | ", fields[i][1]);
-		sb_esc(&b, str(r, fields[i][0]));
-		sg_buf_puts(&b, " |\n");
+		sg_buf_printf(b, "| %s | ", fields[i][1]);
+		sb_esc(b, str(r, fields[i][0]));
+		sg_buf_puts(b, " |\n");
 	}
-	sg_buf_printf(&b, "| Attempts | %lld |\n", (long long)json_integer_value(json_object_get(r, "attempts")));
-	table_section(&b, "Processes behind the attempts (kernel backstop)",
+	sg_buf_printf(b, "| Attempts | %lld |\n", (long long)json_integer_value(json_object_get(r, "attempts")));
+	table_section(b, "Processes behind the attempts (kernel backstop)",
 	              json_object_get(r, "processes"), process_cols,
 	              sizeof process_cols / sizeof process_cols[0]);
+}
 
-	json_t *steps = json_object_get(r, "steps");
-	sg_buf_puts(&b, "\n## Steps\n\n| # | step | state | tries | result |\n|---|---|---|---|---|\n");
+/* One row per step; the AWS calls of them all, counted. */
+static size_t steps_section(sg_buf *b, json_t *steps)
+{
+	sg_buf_puts(b, "\n## Steps\n\n| # | step | state | tries | result |\n|---|---|---|---|---|\n");
 	size_t i;
 	json_t *s;
 	size_t total_calls = 0;
 	json_array_foreach(steps, i, s)
 	{
-		sg_buf_printf(&b, "| %zu | ", i + 1);
-		sb_esc(&b, str(s, "name"));
-		sg_buf_puts(&b, " | ");
-		sb_esc(&b, str(s, "state"));
-		sg_buf_printf(&b, " | %lld | ", (long long)json_integer_value(json_object_get(s, "attempts")));
-		sb_esc(&b, str(s, "result"));
-		sg_buf_puts(&b, " |\n");
+		sg_buf_printf(b, "| %zu | ", i + 1);
+		sb_esc(b, str(s, "name"));
+		sg_buf_puts(b, " | ");
+		sb_esc(b, str(s, "state"));
+		sg_buf_printf(b, " | %lld | ", (long long)json_integer_value(json_object_get(s, "attempts")));
+		sb_esc(b, str(s, "result"));
+		sg_buf_puts(b, " |\n");
 		total_calls += json_array_size(json_object_get(s, "calls"));
 	}
-	/* notes */
+	return total_calls;
+}
+
+/* The steps' notes, when any. */
+static void notes_section(sg_buf *b, json_t *steps)
+{
 	bool any_note = false;
+	size_t i;
+	json_t *s;
 	json_array_foreach(steps, i, s)
 	{
 		size_t j;
@@ -389,17 +383,23 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		json_array_foreach(json_object_get(s, "notes"), j, n)
 		{
 			if (!any_note)
-				sg_buf_puts(&b, "\n## Notes\n\n");
+				sg_buf_puts(b, "\n## Notes\n\n");
 			any_note = true;
-			sg_buf_puts(&b, "- **");
-			sb_esc(&b, str(s, "name"));
-			sg_buf_puts(&b, "**: ");
-			sb_esc(&b, json_string_value(n));
-			sg_buf_puts(&b, "\n");
+			sg_buf_puts(b, "- **");
+			sb_esc(b, str(s, "name"));
+			sg_buf_puts(b, "**: ");
+			sb_esc(b, json_string_value(n));
+			sg_buf_puts(b, "\n");
 		}
 	}
-	/* created resources */
+}
+
+/* What the steps created or changed, when anything. */
+static void created_section(sg_buf *b, json_t *steps)
+{
 	bool any_created = false;
+	size_t i;
+	json_t *s;
 	json_array_foreach(steps, i, s)
 	{
 		const char *k;
@@ -407,38 +407,72 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		json_object_foreach(json_object_get(s, "created"), k, v)
 		{
 			if (!any_created)
-				sg_buf_puts(&b, "\n## Created or changed resources\n\n| step | what | id |\n|---|---|---|\n");
+				sg_buf_puts(b, "\n## Created or changed resources\n\n| step | what | id |\n|---|---|---|\n");
 			any_created = true;
-			sg_buf_puts(&b, "| ");
-			sb_esc(&b, str(s, "name"));
-			sg_buf_puts(&b, " | ");
-			sb_esc(&b, k);
-			sg_buf_puts(&b, " | ");
-			sb_esc(&b, json_string_value(v));
-			sg_buf_puts(&b, " |\n");
+			sg_buf_puts(b, "| ");
+			sb_esc(b, str(s, "name"));
+			sg_buf_puts(b, " | ");
+			sb_esc(b, k);
+			sg_buf_puts(b, " | ");
+			sb_esc(b, json_string_value(v));
+			sg_buf_puts(b, " |\n");
 		}
 	}
-	json_t *finding = json_object_get(r, "finding");
-	if (json_is_object(finding))
-		finding_section(&b, finding);
-	json_t *cap = json_object_get(r, "capture");
-	if (json_is_object(cap)) {
-		sg_buf_puts(&b, "\n## Volatile capture\n\n- status: ");
-		sb_esc(&b, str(cap, "status"));
-		sg_buf_puts(&b, "\n");
-		capture_stream(&b, cap, "stdout");
-		capture_stream(&b, cap, "stderr");
+}
+
+static void capture_section(sg_buf *b, json_t *cap)
+{
+	sg_buf_puts(b, "\n## Volatile capture\n\n- status: ");
+	sb_esc(b, str(cap, "status"));
+	sg_buf_puts(b, "\n");
+	capture_stream(b, cap, "stdout");
+	capture_stream(b, cap, "stderr");
+}
+
+/* One timeline row: a call, its step, how it ended. */
+static void call_row(sg_buf *b, const row *rw)
+{
+	char t[40];
+	iso(rw->at, t);
+	json_t *c = rw->call;
+	sg_buf_printf(b, "| %s | ", t);
+	sb_esc(b, str(rw->step, "name"));
+	sg_buf_puts(b, " | ");
+	sb_esc(b, str(c, "api"));
+	sg_buf_puts(b, " | ");
+	sb_esc(b, str(c, "target"));
+	sg_buf_puts(b, " | ");
+	sb_esc(b, str(c, "request_id"));
+	sg_buf_puts(b, " | ");
+	sb_esc(b, str(c, "change"));
+	sg_buf_puts(b, " | ");
+	const char *e = str(c, "error");
+	if (e[0]) {
+		sg_buf_puts(b, "FAILED: ");
+		sb_esc(b, e);
+	} else {
+		sg_buf_puts(b, json_is_true(json_object_get(c, "dry_run")) ? "dry run" : "ok");
+		json_int_t rep = json_integer_value(json_object_get(c, "repeats"));
+		if (rep > 1) {
+			char until[40];
+			iso(json_integer_value(json_object_get(c, "last_at")), until);
+			sg_buf_printf(b, " (polled %lld times, until %s)", (long long)rep, until);
+		}
 	}
-	json_t *fx = json_object_get(r, "forensics");
-	if (json_is_object(fx))
-		forensics_section(&b, fx);
-	shares_section(&b, json_object_get(r, "shares"));
-	/* timeline: every call, in time order */
+	sg_buf_puts(b, " |\n");
+}
+
+/* Timeline: every call of every step (total_calls of them), in time
+ * order.  SG_ERR_NOMEM when they cannot be sorted. */
+static sg_err timeline_section(sg_buf *b, json_t *steps, size_t total_calls)
+{
 	if (total_calls > (1u << 20))
-		goto fail;
-	rows = calloc(total_calls ? total_calls : 1, sizeof *rows);
+		return SG_ERR_NOMEM;
+	row *rows = calloc(total_calls ? total_calls : 1, sizeof *rows);
 	if (!rows)
-		goto fail;
+		return SG_ERR_NOMEM;
+	size_t i, nrows = 0;
+	json_t *s;
 	json_array_foreach(steps, i, s)
 	{
 		size_t j;
@@ -452,44 +486,52 @@ sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, s
 		}
 	}
 	qsort(rows, nrows, sizeof *rows, row_cmp);
-	sg_buf_puts(&b, "\n## Timeline of AWS calls\n\n| time (UTC) | step | call | target | request id | "
+	sg_buf_puts(b, "\n## Timeline of AWS calls\n\n| time (UTC) | step | call | target | request id | "
 	            "changed | result |\n|---|---|---|---|---|---|---|\n");
-	for (size_t k = 0; k < nrows; k++) {
-		char t[40];
-		iso(rows[k].at, t);
-		json_t *c = rows[k].call;
-		sg_buf_printf(&b, "| %s | ", t);
-		sb_esc(&b, str(rows[k].step, "name"));
-		sg_buf_puts(&b, " | ");
-		sb_esc(&b, str(c, "api"));
-		sg_buf_puts(&b, " | ");
-		sb_esc(&b, str(c, "target"));
-		sg_buf_puts(&b, " | ");
-		sb_esc(&b, str(c, "request_id"));
-		sg_buf_puts(&b, " | ");
-		sb_esc(&b, str(c, "change"));
-		sg_buf_puts(&b, " | ");
-		const char *e = str(c, "error");
-		if (e[0]) {
-			sg_buf_puts(&b, "FAILED: ");
-			sb_esc(&b, e);
-		} else {
-			sg_buf_puts(&b, json_is_true(json_object_get(c, "dry_run")) ? "dry run" : "ok");
-			json_int_t rep = json_integer_value(json_object_get(c, "repeats"));
-			if (rep > 1) {
-				char until[40];
-				iso(json_integer_value(json_object_get(c, "last_at")), until);
-				sg_buf_printf(&b, " (polled %lld times, until %s)", (long long)rep, until);
-			}
-		}
-		sg_buf_puts(&b, " |\n");
-	}
-	table_section(&b, "State changes", json_object_get(r, "history"), history_cols,
-	              sizeof history_cols / sizeof history_cols[0]);
-	*out = sg_buf_take(&b, NULL);
-	err = *out ? SG_OK : sg_buf_err(&b);
-fail:
+	for (size_t k = 0; k < nrows; k++)
+		call_row(b, &rows[k]);
 	free(rows);
+	return SG_OK;
+}
+
+sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
+{
+	char dummy[1];
+	if (!msg) {
+		msg = dummy;
+		msglen = sizeof dummy;
+	}
+	msg[0] = '\0';
+	if (!json || !out)
+		return SG_ERR_INVAL;
+	*out = NULL;
+	json_t *r = NULL;
+	sg_err err = sg_json_load_bounded(json, len, PB_REPORT_JSON_MAX, 0, "report", &r, msg, msglen);
+	if (err)
+		return err;
+	sg_buf b = {0};
+	head_section(&b, r);
+	json_t *steps = json_object_get(r, "steps");
+	size_t total_calls = steps_section(&b, steps);
+	notes_section(&b, steps);
+	created_section(&b, steps);
+	json_t *finding = json_object_get(r, "finding");
+	if (json_is_object(finding))
+		finding_section(&b, finding);
+	json_t *cap = json_object_get(r, "capture");
+	if (json_is_object(cap))
+		capture_section(&b, cap);
+	json_t *fx = json_object_get(r, "forensics");
+	if (json_is_object(fx))
+		forensics_section(&b, fx);
+	shares_section(&b, json_object_get(r, "shares"));
+	err = timeline_section(&b, steps, total_calls);
+	if (!err) {
+		table_section(&b, "State changes", json_object_get(r, "history"), history_cols,
+		              sizeof history_cols / sizeof history_cols[0]);
+		*out = sg_buf_take(&b, NULL);
+		err = *out ? SG_OK : sg_buf_err(&b);
+	}
 	sg_buf_free(&b);
 	json_decref(r);
 	return err;

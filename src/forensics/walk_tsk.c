@@ -83,6 +83,56 @@ static name_ref name_of(const TSK_FS_NAME *nm)
 	return r;
 }
 
+/* What the inode m says of the entry: type, size, mode, owner, times, a
+ * symlink's target. */
+static sg_err from_meta(fx_entry *e, const TSK_FS_META *m)
+{
+	e->type = meta_type(m->type);
+	e->size = m->size > 0 ? (uint64_t)m->size : 0;
+	e->mode = (uint32_t)m->mode & 07777;
+	e->uid = (uint32_t)m->uid;
+	e->gid = (uint32_t)m->gid;
+	e->nlink = (uint32_t)m->nlink;
+	e->has_meta = 1;
+	e->mtime = mk_time(m->mtime, m->mtime_nano, m->mtime != 0);
+	e->atime = mk_time(m->atime, m->atime_nano, m->atime != 0);
+	e->ctime = mk_time(m->ctime, m->ctime_nano, m->ctime != 0);
+	e->btime = mk_time(m->crtime, m->crtime_nano, m->crtime != 0);
+	if (e->type == FX_T_LINK && m->link) {
+		size_t tl = strnlen(m->link, WALK_PATH_MAX);
+		e->target = fx_memdup(m->link, tl);
+		if (!e->target)
+			return SG_ERR_NOMEM;
+		e->target_len = tl;
+	}
+	return SG_OK;
+}
+
+static void count_entry(walker *w, const fx_entry *e)
+{
+	walk_stats *st = w->st;
+	st->entries++;
+	PROGRESS_ADD(w->o->progress, entries, 1);
+	st->deleted += e->deleted;
+	switch (e->type) {
+	case FX_T_FILE: st->files++; break;
+	case FX_T_DIR: st->dirs++; break;
+	case FX_T_LINK: st->links++; break;
+	default: st->specials++; break;
+	}
+}
+
+/* What the report says of a deleted file's content. */
+static const char *deleted_file_note(const fx_entry *e, int freed_record)
+{
+	return !freed_record ? "not hashed: deleted"
+	       : e->orphan ? "orphan MFT record: deleted, no directory names it; hashed from "
+	                     "the record's runs (its clusters are free: they may hold other "
+	                     "data now)"
+	                   : "deleted: hashed from its freed MFT record's runs (its clusters "
+	                     "are free: they may hold other data now)";
+}
+
 static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const char *parent,
                         size_t plen, int *is_dir_to_walk)
 {
@@ -112,26 +162,8 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 	TSK_FS_META *m = f->meta;
 	/* a deleted name whose inode was reused describes another file */
 	int meta_ok = m && !(e.deleted && (m->flags & TSK_FS_META_FLAG_ALLOC));
-	if (meta_ok) {
-		e.type = meta_type(m->type);
-		e.size = m->size > 0 ? (uint64_t)m->size : 0;
-		e.mode = (uint32_t)m->mode & 07777;
-		e.uid = (uint32_t)m->uid;
-		e.gid = (uint32_t)m->gid;
-		e.nlink = (uint32_t)m->nlink;
-		e.has_meta = 1;
-		e.mtime = mk_time(m->mtime, m->mtime_nano, m->mtime != 0);
-		e.atime = mk_time(m->atime, m->atime_nano, m->atime != 0);
-		e.ctime = mk_time(m->ctime, m->ctime_nano, m->ctime != 0);
-		e.btime = mk_time(m->crtime, m->crtime_nano, m->crtime != 0);
-		if (e.type == FX_T_LINK && m->link) {
-			size_t tl = strnlen(m->link, WALK_PATH_MAX);
-			e.target = fx_memdup(m->link, tl);
-			if (!e.target)
-				return SG_ERR_NOMEM;
-			e.target_len = tl;
-		}
-	}
+	if (meta_ok && (err = from_meta(&e, m)))
+		return err;
 	if (meta_ok && TSK_FS_TYPE_ISNTFS(w->fs->ftype) && (err = wt_ntfs_xattrs(w, f, &e))) {
 		fx_entry_clear(&e);
 		return err;
@@ -148,16 +180,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 		return SG_ERR_NOMEM;
 	}
 	e.path_len = p->len;
-	walk_stats *st = w->st;
-	st->entries++;
-	PROGRESS_ADD(w->o->progress, entries, 1);
-	st->deleted += e.deleted;
-	switch (e.type) {
-	case FX_T_FILE: st->files++; break;
-	case FX_T_DIR: st->dirs++; break;
-	case FX_T_LINK: st->links++; break;
-	default: st->specials++; break;
-	}
+	count_entry(w, &e);
 	size_t index = w->out->n;
 	/* a deleted NTFS file whose freed MFT record is still its own keeps
 	   its data runs: hashed (ext clears a deleted inode's block map) */
@@ -165,12 +188,7 @@ static sg_err add_entry(walker *w, TSK_FS_FILE *f, const name_ref *nm, const cha
 	int hash_it = e.type == FX_T_FILE && meta_ok && (!e.deleted || freed_record) &&
 	              !w->o->no_hash;
 	if (e.type == FX_T_FILE && e.deleted)
-		e.note = !freed_record ? "not hashed: deleted"
-		         : e.orphan ? "orphan MFT record: deleted, no directory names it; hashed from "
-		                      "the record's runs (its clusters are free: they may hold other "
-		                      "data now)"
-		                    : "deleted: hashed from its freed MFT record's runs (its clusters "
-		                      "are free: they may hold other data now)";
+		e.note = deleted_file_note(&e, freed_record);
 	if ((err = fx_list_push(w->out, &e))) {
 		fx_entry_clear(&e);
 		return err;
@@ -316,6 +334,72 @@ static void check_fs_fits(walker *w, uint64_t offset, uint64_t dev_size)
 		          " after its start: truncated, the rest cannot be examined", blocks * bs, have);
 }
 
+/* The file system at offset, as libtsk reads it (ext2/3 as ext4, which
+ * reads more of each inode), with the raw ext reader beside it. */
+static sg_err open_fs(walker *w, TSK_IMG_INFO *img, uint64_t offset, char *err, size_t errlen)
+{
+	w->fs = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_DETECT);
+	if (!w->fs) {
+		snprintf(err, errlen, "no file system libtsk can read at offset %" PRIu64 ": %s",
+		         offset, tsk_error_get());
+		tsk_error_reset();
+		return SG_ERR_CORRUPT;
+	}
+	snprintf(w->st->fstype, sizeof w->st->fstype, "%s", tsk_fs_type_toname(w->fs->ftype));
+	if (w->fs->ftype == TSK_FS_TYPE_EXT2 || w->fs->ftype == TSK_FS_TYPE_EXT3) {
+		/* libtsk reads the nanosecond and birth-time fields of large
+		   inodes only for ext4; ext2/3 with 256-byte inodes have them too */
+		TSK_FS_INFO *as4 = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_EXT4);
+		if (as4) {
+			tsk_fs_close(w->fs);
+			w->fs = as4;
+		} else {
+			tsk_error_reset();
+		}
+	}
+	if (TSK_FS_TYPE_ISEXT(w->fs->ftype)) {
+		uint8_t incompat[4];
+		if (tsk_img_read(img, (TSK_OFF_T)offset + 1024 + 0x60, (char *)incompat, 4) == 4)
+			w->ext_filetype = (incompat[0] & 0x2) != 0;
+		w->have_ext = walk_ext_open(&w->ext, rd_img, img, offset) == 0;
+	}
+	return SG_OK;
+}
+
+/* The walk starts at the root directory (a warning when it is damaged);
+ * nonzero when out of memory. */
+static int start_at_root(walker *w)
+{
+	TSK_FS_FILE *root = tsk_fs_file_open_meta(w->fs, NULL, w->fs->root_inum);
+	uint64_t root_size = wt_meta_size(root); /* 0 unreadable: tsk_fs_dir_open_meta says why */
+	if (!root || !root->meta || root->meta->type != TSK_FS_META_TYPE_DIR)
+		walk_warn(w->st, "the root directory (inode %" PRIuINUM ") is %s: the inode table "
+		          "or its group descriptors are damaged", w->fs->root_inum,
+		          root && root->meta ? "not a directory" : "unreadable");
+	tsk_fs_file_close(root);
+	tsk_error_reset();
+	return inum_set_add(&w->seen, w->fs->root_inum) < 0 ||
+	       push_dir(w, w->fs->root_inum, "", 0, root_size);
+}
+
+/* The names libtsk invented or could not list, said in the warnings. */
+static void warn_names(walker *w)
+{
+	walk_stats *st = w->st;
+	if (w->bogus) {
+		size_t len = strlen(st->warn);
+		snprintf(st->warn + len, sizeof st->warn - len,
+		         "%s%" PRIu64 " names invented by libtsk from directory index blocks ignored",
+		         len ? "; " : "", w->bogus);
+	}
+	if (w->recovered) {
+		size_t len = strlen(st->warn);
+		snprintf(st->warn + len, sizeof st->warn - len,
+		         "%s%" PRIu64 " names libtsk could not list read from the directory blocks",
+		         len ? "; " : "", w->recovered);
+	}
+}
+
 sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offset,
                 const walk_opts *opts, fx_list *out, walk_stats *st, char *err, size_t errlen)
 {
@@ -332,32 +416,8 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 	TSK_IMG_INFO *img = NULL;
 	if ((rc = walk_tsk_img(dev_fd, mem, dev_size, &img, err, errlen)))
 		return rc;
-	w.fs = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_DETECT);
-	if (!w.fs) {
-		snprintf(err, errlen, "no file system libtsk can read at offset %" PRIu64 ": %s",
-		         offset, tsk_error_get());
-		tsk_error_reset();
-		rc = SG_ERR_CORRUPT;
+	if ((rc = open_fs(&w, img, offset, err, errlen)))
 		goto done;
-	}
-	snprintf(st->fstype, sizeof st->fstype, "%s", tsk_fs_type_toname(w.fs->ftype));
-	if (w.fs->ftype == TSK_FS_TYPE_EXT2 || w.fs->ftype == TSK_FS_TYPE_EXT3) {
-		/* libtsk reads the nanosecond and birth-time fields of large
-		   inodes only for ext4; ext2/3 with 256-byte inodes have them too */
-		TSK_FS_INFO *as4 = tsk_fs_open_img(img, (TSK_OFF_T)offset, TSK_FS_TYPE_EXT4);
-		if (as4) {
-			tsk_fs_close(w.fs);
-			w.fs = as4;
-		} else {
-			tsk_error_reset();
-		}
-	}
-	if (TSK_FS_TYPE_ISEXT(w.fs->ftype)) {
-		uint8_t incompat[4];
-		if (tsk_img_read(img, (TSK_OFF_T)offset + 1024 + 0x60, (char *)incompat, 4) == 4)
-			w.ext_filetype = (incompat[0] & 0x2) != 0;
-		w.have_ext = walk_ext_open(&w.ext, rd_img, img, offset) == 0;
-	}
 	check_fs_fits(&w, offset, dev_size);
 	w.buf = malloc(TSK_READ_CHUNK);
 	if (!w.buf || (rc = hpool_new(mem ? 0 : opts->workers, MAX_PENDING, opts->progress, opts->feed,
@@ -366,16 +426,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		rc = SG_ERR_NOMEM;
 		goto done;
 	}
-	TSK_FS_FILE *root = tsk_fs_file_open_meta(w.fs, NULL, w.fs->root_inum);
-	uint64_t root_size = wt_meta_size(root); /* 0 unreadable: tsk_fs_dir_open_meta says why */
-	if (!root || !root->meta || root->meta->type != TSK_FS_META_TYPE_DIR)
-		walk_warn(st, "the root directory (inode %" PRIuINUM ") is %s: the inode table "
-		          "or its group descriptors are damaged", w.fs->root_inum,
-		          root && root->meta ? "not a directory" : "unreadable");
-	tsk_fs_file_close(root);
-	tsk_error_reset();
-	if (inum_set_add(&w.seen, w.fs->root_inum) < 0 ||
-	    push_dir(&w, w.fs->root_inum, "", 0, root_size)) {
+	if (start_at_root(&w)) {
 		rc = SG_ERR_NOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto done;
@@ -389,18 +440,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
 		rc = wt_walk_orphans(&w);
 	if (rc)
 		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
-	if (w.bogus) {
-		size_t len = strlen(st->warn);
-		snprintf(st->warn + len, sizeof st->warn - len,
-		         "%s%" PRIu64 " names invented by libtsk from directory index blocks ignored",
-		         len ? "; " : "", w.bogus);
-	}
-	if (w.recovered) {
-		size_t len = strlen(st->warn);
-		snprintf(st->warn + len, sizeof st->warn - len,
-		         "%s%" PRIu64 " names libtsk could not list read from the directory blocks",
-		         len ? "; " : "", w.recovered);
-	}
+	warn_names(&w);
 done:
 	if (w.pool)
 		walk_apply_hashes(out, hpool_finish(w.pool), st);

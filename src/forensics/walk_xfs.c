@@ -221,6 +221,104 @@ static sg_err xpush(xwalker *w, const char *rel, size_t len)
 	return SG_OK;
 }
 
+/* A symlink's target into e (a warning naming path when unreadable). */
+static void read_link(xwalker *w, int dfd, const char *name, const struct statx *sx, fx_entry *e,
+                      const sg_buf *path)
+{
+	size_t cap = sx->stx_size > 0 && sx->stx_size < WALK_PATH_MAX ? sx->stx_size + 1 : WALK_PATH_MAX;
+	char *t = malloc(cap);
+	ssize_t n = t ? readlinkat(dfd, name, t, cap) : -1;
+	if (n >= 0 && (size_t)n < cap) {
+		e->target = fx_memdup(t, (size_t)n);
+		e->target_len = (size_t)n;
+	} else {
+		walk_warn(w->st, "cannot read symlink %.*s", (int)(path->len < 200 ? path->len : 200),
+		          path->p);
+	}
+	free(t);
+}
+
+/* The entry's extended attributes into e (a warning when unreadable). */
+static void read_xattrs(xwalker *w, int dfd, const char *name, fx_entry *e, const sg_buf *path)
+{
+	sg_buf xa = {0};
+	char why[160];
+	if (xattrs_at(dfd, name, &xa, why, sizeof why) == SG_OK) {
+		e->xattrs = xa.p ? xa.p : fx_memdup("", 0);
+		e->xattrs_len = xa.len;
+	} else {
+		sg_buf_free(&xa);
+		walk_warn(w->st, "cannot read the extended attributes of %.*s: %s",
+		          (int)(path->len < 200 ? path->len : 200), path->p, why);
+	}
+}
+
+static void count_entry(xwalker *w, fx_type type)
+{
+	walk_stats *st = w->st;
+	st->entries++;
+	PROGRESS_ADD(w->o->progress, entries, 1);
+	switch (type) {
+	case FX_T_FILE: st->files++; break;
+	case FX_T_DIR: st->dirs++; break;
+	case FX_T_LINK: st->links++; break;
+	default: st->specials++; break;
+	}
+}
+
+/* A regular file opened for hashing, the very inode statx saw; -1 (e
+ * noted unreadable) when it cannot be. */
+static int open_to_hash(xwalker *w, int dfd, const char *name, const struct statx *sx,
+                        fx_entry *e)
+{
+	/* O_NONBLOCK: if anything swapped in a FIFO, open does not hang */
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOATIME);
+	struct stat fst;
+	if (fd >= 0 && (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode) || fst.st_ino != sx->stx_ino)) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		e->note = "unreadable";
+		w->st->hash_errors++;
+	}
+	return fd;
+}
+
+/* Hash the file open on fd (size bytes) into entry index, in the pool. */
+static sg_err hash_later(xwalker *w, size_t index, int fd, uint64_t size)
+{
+	hp_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		close(fd);
+		return SG_ERR_NOMEM;
+	}
+	j->entry = index;
+	j->fd = fd;
+	j->dev_fd = -1;
+	j->size = size;
+	return hpool_submit(w->pool, j);
+}
+
+/* Walk directory name of d later, unless its inode was seen already. */
+static sg_err descend(xwalker *w, const xdir *d, const char *name, size_t nl, uint64_t ino)
+{
+	int fresh = inum_set_add(&w->seen, ino);
+	if (fresh < 0)
+		return SG_ERR_NOMEM;
+	if (!fresh)
+		return SG_OK;
+	sg_err err;
+	sg_buf rel = {0};
+	if ((d->len && (sg_buf_append(&rel, d->rel, d->len) || sg_buf_append(&rel, "/", 1))) ||
+	    sg_buf_append(&rel, name, nl))
+		err = SG_ERR_NOMEM;
+	else
+		err = xpush(w, rel.p, rel.len);
+	sg_buf_free(&rel);
+	return err;
+}
+
 static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 {
 	struct statx sx;
@@ -248,87 +346,22 @@ static sg_err xentry(xwalker *w, int dfd, const xdir *d, const char *name)
 	e.path_len = p.len;
 	e.fs = w->o->fs_index;
 	fx_entry_from_statx(&e, &sx);
-	sg_err err = SG_OK;
-	if (e.type == FX_T_LINK) {
-		size_t cap = sx.stx_size > 0 && sx.stx_size < WALK_PATH_MAX ? sx.stx_size + 1 : WALK_PATH_MAX;
-		char *t = malloc(cap);
-		ssize_t n = t ? readlinkat(dfd, name, t, cap) : -1;
-		if (n >= 0 && (size_t)n < cap) {
-			e.target = fx_memdup(t, (size_t)n);
-			e.target_len = (size_t)n;
-		} else {
-			walk_warn(w->st, "cannot read symlink %.*s", (int)(p.len < 200 ? p.len : 200), p.p);
-		}
-		free(t);
-	}
-	sg_buf xa = {0};
-	char why[160];
-	if (xattrs_at(dfd, name, &xa, why, sizeof why) == SG_OK) {
-		e.xattrs = xa.p ? xa.p : fx_memdup("", 0);
-		e.xattrs_len = xa.len;
-	} else {
-		sg_buf_free(&xa);
-		walk_warn(w->st, "cannot read the extended attributes of %.*s: %s",
-		          (int)(p.len < 200 ? p.len : 200), p.p, why);
-	}
-	walk_stats *st = w->st;
-	st->entries++;
-	PROGRESS_ADD(w->o->progress, entries, 1);
-	switch (e.type) {
-	case FX_T_FILE: st->files++; break;
-	case FX_T_DIR: st->dirs++; break;
-	case FX_T_LINK: st->links++; break;
-	default: st->specials++; break;
-	}
-	int fd = -1;
-	if (e.type == FX_T_FILE && !w->o->no_hash) {
-		/* O_NONBLOCK: if anything swapped in a FIFO, open does not hang */
-		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOATIME);
-		struct stat fst;
-		if (fd >= 0 && (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode) || fst.st_ino != sx.stx_ino)) {
-			close(fd);
-			fd = -1;
-		}
-		if (fd < 0) {
-			e.note = "unreadable";
-			st->hash_errors++;
-		}
-	}
+	if (e.type == FX_T_LINK)
+		read_link(w, dfd, name, &sx, &e, &p);
+	read_xattrs(w, dfd, name, &e, &p);
+	count_entry(w, e.type);
+	int fd = e.type == FX_T_FILE && !w->o->no_hash ? open_to_hash(w, dfd, name, &sx, &e) : -1;
 	size_t index = w->out->n;
-	if ((err = fx_list_push(w->out, &e))) {
+	sg_err err = fx_list_push(w->out, &e);
+	if (err) {
 		fx_entry_clear(&e);
 		if (fd >= 0)
 			close(fd);
 		return err;
 	}
-	if (fd >= 0) {
-		hp_job *j = calloc(1, sizeof *j);
-		if (!j) {
-			close(fd);
-			return SG_ERR_NOMEM;
-		}
-		j->entry = index;
-		j->fd = fd;
-		j->dev_fd = -1;
-		j->size = sx.stx_size;
-		if ((err = hpool_submit(w->pool, j)))
-			return err;
-	}
-	if (e.type == FX_T_DIR) {
-		int fresh = inum_set_add(&w->seen, sx.stx_ino);
-		if (fresh < 0)
-			return SG_ERR_NOMEM;
-		if (fresh) {
-			sg_buf rel = {0};
-			if ((d->len && (sg_buf_append(&rel, d->rel, d->len) || sg_buf_append(&rel, "/", 1))) ||
-			    sg_buf_append(&rel, name, nl))
-				err = SG_ERR_NOMEM;
-			else
-				err = xpush(w, rel.p, rel.len);
-			sg_buf_free(&rel);
-		}
-	}
-	return err;
+	if (fd >= 0 && (err = hash_later(w, index, fd, sx.stx_size)))
+		return err;
+	return e.type == FX_T_DIR ? descend(w, d, name, nl, sx.stx_ino) : SG_OK;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -180,22 +180,156 @@ static void xfs_orphans_unlisted(char *why, size_t cap)
 		         "while open, are not listed)");
 }
 
+/* One file system's walk as it went. */
+typedef struct fs_walk {
+	fx_fsprobe_result pr;  /* what its first bytes say it is */
+	walk_stats st;
+	const char *method;    /* how it was walked: "none" when it was not */
+	json_t *cannot;        /* what this way of walking cannot see */
+	char err[ERRLEN];
+	sg_err rc;
+	int failed;
+} fs_walk;
+
+/* What the file system at t is, from its first PROBE_LEN bytes. */
+static void probe_fs(const evid *ev, const fs_target *t, fs_walk *w)
+{
+	uint8_t *probe = calloc(1, PROBE_LEN);
+	size_t plen = t->length < PROBE_LEN ? (size_t)t->length : PROBE_LEN;
+	w->rc = probe ? evid_pread(ev, t->offset, probe, plen, w->err, sizeof w->err)
+	              : SG_ERR_NOMEM;
+	if (!w->rc)
+		fx_fsprobe(probe, plen, &w->pr);
+	free(probe);
+}
+
+/* Walk it the way its kind allows: XFS through a read-only mount, swap
+ * and LVM not at all, anything else with libtsk. */
+static void walk_by_kind(const evid *ev, const fs_target *t, const walk_opts *wo, fx_list *out,
+                         fs_walk *w)
+{
+	const fx_fsprobe_result *pr = &w->pr;
+	if (w->rc) {
+		w->failed = 1;
+	} else if (pr->kind == FX_FS_XFS) {
+		w->method = "xfs-readonly-loop-mount";
+		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
+		w->rc = walk_xfs(ev->fd, t->offset, t->length, wo, out, &w->st, w->err, sizeof w->err);
+		char why[240];
+		xfs_orphans_unlisted(why, sizeof why);
+		json_array_append_new(w->cannot, json_string(why));
+		json_array_append_new(w->cannot, json_string(
+			"writes that live only in the unreplayed log (mounted norecovery)"));
+		if (w->rc)
+			w->failed = 1;
+	} else if (pr->kind == FX_FS_SWAP || pr->kind == FX_FS_LVM) {
+		w->method = "none";
+		snprintf(w->err, sizeof w->err, "%s: not walked", pr->name);
+		json_array_append_new(w->cannot, json_string("contents (not a file system)"));
+	} else {
+		w->method = "libtsk-raw";
+		say("walking %s at offset %" PRIu64 " with libtsk (no mount)",
+		    pr->name[0] ? pr->name : "?", t->offset);
+		w->rc = walk_tsk(ev->fd, NULL, ev->size, t->offset, wo, out, &w->st, w->err,
+		                 sizeof w->err);
+		if (w->rc && pr->kind == FX_FS_UNKNOWN && t->partition && t->length < (16u << 20)) {
+			/* a small partition with nothing on it (BIOS boot): not a failure */
+			w->method = "none";
+		} else if (w->rc) {
+			w->failed = 1;
+		} else {
+			json_array_append_new(w->cannot, json_string(
+				pr->kind == FX_FS_NTFS
+				? "content of deleted files whose MFT record was reused (listed by name, "
+				  "not hashed); the others' is hashed from clusters that are free and may "
+				  "hold other data now"
+				: "content of deleted files (listed by name and inode, not hashed; orphan "
+				  "inodes are)"));
+			if (pr->journal != FX_J_NONE)
+				json_array_append_new(w->cannot, json_string(
+					"writes that live only in the journal (libtsk does not replay it)"));
+		}
+	}
+}
+
+/* What the walk found and how, into fs (its entries start at out[first]). */
+static void put_counts(json_t *fs, fs_walk *w, const walk_opts *how, fx_list *out, size_t first)
+{
+	const fx_fsprobe_result *pr = &w->pr;
+	const walk_stats *st = &w->st;
+	fx_journal j = pr->kind == FX_FS_XFS ? st->journal : pr->journal;
+	jset(fs, "type", json_string(pr->name[0] ? pr->name : st->fstype[0] ? st->fstype : "unknown"));
+	if (st->fstype[0])
+		jset(fs, "libtsk_type", json_string(st->fstype));
+	if (pr->label[0])
+		jset(fs, "label", json_string(pr->label));
+	if (pr->features[0])
+		jset(fs, "features", json_string(pr->features));
+	jset(fs, "method", json_string(w->method));
+	jset(fs, "journal", json_string(fx_journal_name(j)));
+	if (j == FX_J_DIRTY)
+		jset(fs, "journal_note", json_string(
+			"the journal holds writes not yet applied: the attacker's last changes may "
+			"be only there (the snapshot is crash-consistent)"));
+	jset(fs, "cannot_see", w->cannot);
+	w->cannot = NULL;
+	jset(fs, "entries", json_integer((json_int_t)st->entries));
+	jset(fs, "files", json_integer((json_int_t)st->files));
+	jset(fs, "dirs", json_integer((json_int_t)st->dirs));
+	jset(fs, "symlinks", json_integer((json_int_t)st->links));
+	jset(fs, "special", json_integer((json_int_t)st->specials));
+	jset(fs, "deleted", json_integer((json_int_t)st->deleted));
+	if (st->deleted_records)
+		jset(fs, "deleted_mft_records", json_integer((json_int_t)st->deleted_records));
+	deleted_json(fs, out, first);
+	jset(fs, "files_hashed", json_integer((json_int_t)st->hashed));
+	jset(fs, "hash_errors", json_integer((json_int_t)st->hash_errors));
+	jset(fs, "bytes_hashed", json_integer((json_int_t)st->bytes_hashed));
+	if (how->feed) {
+		jset(fs, "files_hashed_from_acquisition", json_integer((json_int_t)st->hashed_fed));
+		jset(fs, "bytes_hashed_from_acquisition", json_integer((json_int_t)st->bytes_fed));
+	}
+	jset(fs, "sha256_engine", json_string(sha2x_accelerated() ? "sha-ni, two files per core"
+	                                                          : "openssl"));
+	jset(fs, "walk_errors", json_integer((json_int_t)st->errors));
+	if (st->warn[0])
+		jset(fs, "walk_warnings", exam_jtext(st->warn));
+	jset(fs, "seconds", json_real(st->seconds));
+}
+
+/* failed, not walked, incomplete (and why) or complete; counted in tally. */
+static void put_status(json_t *fs, const fs_walk *w, walkdev_tally *tally)
+{
+	bool none = !strcmp(w->method, "none");
+	if (w->err[0] && (w->rc || none))
+		jset(fs, w->rc && !none ? "error" : "note", exam_jtext(w->err));
+	if (w->failed) {
+		tally->failed++;
+		jset(fs, "status", json_string("failed"));
+	} else if (none) {
+		jset(fs, "status", json_string("not walked"));
+	} else {
+		json_t *why = incomplete_reasons(&w->st);
+		tally->walked++;
+		tally->entries += w->st.entries;
+		tally->incomplete += json_array_size(why) != 0;
+		jset(fs, "status", json_string(json_array_size(why) ? "incomplete" : "complete"));
+		if (json_array_size(why))
+			jset(fs, "incomplete", why);
+		else
+			json_decref(why);
+	}
+}
+
 static json_t *walk_one(const evid *ev, const fs_target *t, int index, const char *prefix,
                         const walk_opts *how, fx_list *out, walkdev_tally *tally)
 {
-	int failed = 0;
+	fs_walk w;
+	memset(&w, 0, sizeof w);
+	w.method = "none";
+	w.cannot = json_array();
+	probe_fs(ev, t, &w);
 	json_t *fs = json_object();
-	char err[ERRLEN] = "";
-	walk_stats st;
-	memset(&st, 0, sizeof st);
-	uint8_t *probe = calloc(1, PROBE_LEN);
-	fx_fsprobe_result pr;
-	memset(&pr, 0, sizeof pr);
-	size_t plen = t->length < PROBE_LEN ? (size_t)t->length : PROBE_LEN;
-	sg_err rc = probe ? evid_pread(ev, t->offset, probe, plen, err, sizeof err) : SG_ERR_NOMEM;
-	if (!rc)
-		fx_fsprobe(probe, plen, &pr);
-	free(probe);
 	jset(fs, "index", json_integer(index));
 	jset(fs, "partition", t->partition ? json_integer(t->partition) : json_null());
 	jset(fs, "offset", json_integer((json_int_t)t->offset));
@@ -204,108 +338,15 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	wo.fs_index = index;
 	wo.prefix = prefix;
 	size_t first = out->n; /* this file system's entries start here */
-	const char *method = "none";
-	json_t *cannot = json_array();
-	if (rc) {
-		failed = 1;
-	} else if (pr.kind == FX_FS_XFS) {
-		method = "xfs-readonly-loop-mount";
-		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
-		rc = walk_xfs(ev->fd, t->offset, t->length, &wo, out, &st, err, sizeof err);
-		char why[240];
-		xfs_orphans_unlisted(why, sizeof why);
-		json_array_append_new(cannot, json_string(why));
-		json_array_append_new(cannot, json_string(
-			"writes that live only in the unreplayed log (mounted norecovery)"));
-		if (rc)
-			failed = 1;
-	} else if (pr.kind == FX_FS_SWAP || pr.kind == FX_FS_LVM) {
-		method = "none";
-		snprintf(err, sizeof err, "%s: not walked", pr.name);
-		json_array_append_new(cannot, json_string("contents (not a file system)"));
-	} else {
-		method = "libtsk-raw";
-		say("walking %s at offset %" PRIu64 " with libtsk (no mount)", pr.name[0] ? pr.name : "?",
-		    t->offset);
-		rc = walk_tsk(ev->fd, NULL, ev->size, t->offset, &wo, out, &st, err, sizeof err);
-		if (rc && pr.kind == FX_FS_UNKNOWN && t->partition && t->length < (16u << 20)) {
-			/* a small partition with nothing on it (BIOS boot): not a failure */
-			method = "none";
-		} else if (rc) {
-			failed = 1;
-		} else {
-			json_array_append_new(cannot, json_string(
-				pr.kind == FX_FS_NTFS
-				? "content of deleted files whose MFT record was reused (listed by name, "
-				  "not hashed); the others' is hashed from clusters that are free and may "
-				  "hold other data now"
-				: "content of deleted files (listed by name and inode, not hashed; orphan "
-				  "inodes are)"));
-			if (pr.journal != FX_J_NONE)
-				json_array_append_new(cannot, json_string(
-					"writes that live only in the journal (libtsk does not replay it)"));
-		}
-	}
-	fx_journal j = pr.kind == FX_FS_XFS ? st.journal : pr.journal;
-	jset(fs, "type", json_string(pr.name[0] ? pr.name : st.fstype[0] ? st.fstype : "unknown"));
-	if (st.fstype[0])
-		jset(fs, "libtsk_type", json_string(st.fstype));
-	if (pr.label[0])
-		jset(fs, "label", json_string(pr.label));
-	if (pr.features[0])
-		jset(fs, "features", json_string(pr.features));
-	jset(fs, "method", json_string(method));
-	jset(fs, "journal", json_string(fx_journal_name(j)));
-	if (j == FX_J_DIRTY)
-		jset(fs, "journal_note", json_string(
-			"the journal holds writes not yet applied: the attacker's last changes may "
-			"be only there (the snapshot is crash-consistent)"));
-	jset(fs, "cannot_see", cannot);
-	jset(fs, "entries", json_integer((json_int_t)st.entries));
-	jset(fs, "files", json_integer((json_int_t)st.files));
-	jset(fs, "dirs", json_integer((json_int_t)st.dirs));
-	jset(fs, "symlinks", json_integer((json_int_t)st.links));
-	jset(fs, "special", json_integer((json_int_t)st.specials));
-	jset(fs, "deleted", json_integer((json_int_t)st.deleted));
-	if (st.deleted_records)
-		jset(fs, "deleted_mft_records", json_integer((json_int_t)st.deleted_records));
-	deleted_json(fs, out, first);
-	jset(fs, "files_hashed", json_integer((json_int_t)st.hashed));
-	jset(fs, "hash_errors", json_integer((json_int_t)st.hash_errors));
-	jset(fs, "bytes_hashed", json_integer((json_int_t)st.bytes_hashed));
-	if (how->feed) {
-		jset(fs, "files_hashed_from_acquisition", json_integer((json_int_t)st.hashed_fed));
-		jset(fs, "bytes_hashed_from_acquisition", json_integer((json_int_t)st.bytes_fed));
-	}
-	jset(fs, "sha256_engine", json_string(sha2x_accelerated() ? "sha-ni, two files per core"
-	                                                          : "openssl"));
-	jset(fs, "walk_errors", json_integer((json_int_t)st.errors));
-	if (st.warn[0])
-		jset(fs, "walk_warnings", exam_jtext(st.warn));
-	jset(fs, "seconds", json_real(st.seconds));
-	if (err[0] && (rc || !strcmp(method, "none")))
-		jset(fs, rc && strcmp(method, "none") ? "error" : "note", exam_jtext(err));
-	if (failed) {
-		tally->failed++;
-		jset(fs, "status", json_string("failed"));
-	} else if (!strcmp(method, "none")) {
-		jset(fs, "status", json_string("not walked"));
-	} else {
-		json_t *why = incomplete_reasons(&st);
-		tally->walked++;
-		tally->entries += st.entries;
-		tally->incomplete += json_array_size(why) != 0;
-		jset(fs, "status", json_string(json_array_size(why) ? "incomplete" : "complete"));
-		if (json_array_size(why))
-			jset(fs, "incomplete", why);
-		else
-			json_decref(why);
-	}
-	if (rc)
-		say("file system %d: %s", index, err);
-	else if (strcmp(method, "none"))
+	walk_by_kind(ev, t, &wo, out, &w);
+	put_counts(fs, &w, how, out, first);
+	put_status(fs, &w, tally);
+	if (w.rc)
+		say("file system %d: %s", index, w.err);
+	else if (strcmp(w.method, "none"))
 		say("file system %d: %" PRIu64 " entries, %" PRIu64 " files hashed (%" PRIu64
-		    " bytes) in %.2f s", index, st.entries, st.hashed, st.bytes_hashed, st.seconds);
+		    " bytes) in %.2f s", index, w.st.entries, w.st.hashed, w.st.bytes_hashed,
+		    w.st.seconds);
 	return fs;
 }
 

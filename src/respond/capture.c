@@ -161,6 +161,12 @@ static sg_err ssm_poll(rsp_run *x, const char *cmd, const char *instance, int64_
 	}
 }
 
+bool rsp_ssm_undelivered(const json_t *inv)
+{
+	const char *d = json_string_value(json_object_get(inv, "StatusDetails"));
+	return d && (!strcmp(d, "DeliveryTimedOut") || !strcmp(d, "Undeliverable"));
+}
+
 sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
                     char *status, size_t slen, json_t **out)
 {
@@ -178,8 +184,9 @@ sg_err rsp_ssm_wait_delivered(rsp_run *x, const char *cmd, const char *instance,
  * (DescribeInstanceInformation PingStatus Online) or deadline: a command
  * sent to an agent that cannot poll is never delivered.  RSP_SKIP when
  * there is no agent to ask (not a managed instance, or no instance profile
- * and so no credentials for it); RSP_FATAL with the note saying why when
- * it stays offline.
+ * and so no credentials for it); with the note saying why when it stays
+ * offline, RSP_AGAIN (a new attempt waits again), or RSP_FATAL when the
+ * revocation keeps it out (no quarantine profile).
  */
 static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 {
@@ -205,13 +212,15 @@ static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 			return RSP_SKIP;
 		}
 		if (rsp_now_ms() > deadline) {
+			/* offline for a while: it may come back (a new attempt waits
+			 * again), unless the revocation itself keeps it out */
+			bool denied = !qp[0] && x->inst->role_name[0];
 			snprintf(x->note, sizeof x->note,
 			         "SSM agent of %s is %s: no volatile capture%s", x->inst->id, ping,
-			         qp[0] || !x->inst->role_name[0]
-			                 ? ""
+			         !denied ? ""
 			                 : " (the revocation denies the agent the role's credentials too: "
 			                   "configure --quarantine-profile so that it gets fresh ones)");
-			return RSP_FATAL;
+			return denied ? RSP_FATAL : RSP_AGAIN;
 		}
 		if ((err = rsp_pause(x)))
 			return err;
@@ -349,9 +358,8 @@ sg_err rsp_step_capture(rsp_run *x)
 	err = rsp_ssm_wait(x, cmd, x->inst->id, deadline, status, sizeof status, &inv);
 	if (err == SG_ERR_TIMEOUT) {
 		snprintf(x->note, sizeof x->note,
-		         "capture still %s after %u s: containment goes on without it (command %s)", status,
-		         timeout, cmd);
-		return RSP_FATAL;
+		         "capture still %s after %u s (command %s)", status, timeout, cmd);
+		return RSP_AGAIN;
 	}
 	if (err)
 		return err;
@@ -360,6 +368,9 @@ sg_err rsp_step_capture(rsp_run *x)
 		json_decref(inv);
 		return SG_ERR_NOMEM;
 	}
+	/* never delivered, or cut at its run limit: a new attempt sends it
+	 * again; Failed or Cancelled would end the same way */
+	bool again = rsp_ssm_undelivered(inv) || !strcmp(status, "TimedOut");
 	const char *prefix = rsp_created_get(x, "capture_prefix");
 	bool whole = stream_evidence(x, ev, inv, prefix, cmd, "stdout", "StandardOutputContent",
 	                             SSM_STDOUT_SHOWN);
@@ -372,7 +383,7 @@ sg_err rsp_step_capture(rsp_run *x)
 	if (strcmp(status, "Success") != 0) {
 		snprintf(x->note, sizeof x->note, "capture ended %s (output kept%s)", status,
 		         whole ? "" : ", truncated");
-		return RSP_FATAL;
+		return again ? RSP_AGAIN : RSP_FATAL;
 	}
 	if (cfg->memory_capture && (err = rsp_capture_memory(x)))
 		return err; /* the volatile capture is kept; the note says what failed */

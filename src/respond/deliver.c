@@ -15,6 +15,7 @@
 #include "aws/sqs.h"
 #include "common/escape.h"
 #include "common/jsonload.h"
+#include "common/utf8.h"
 #include "logging/logging.h"
 #include "playbook/sign.h"
 
@@ -60,6 +61,10 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
 		snprintf(nonce + 2 * i, 3, "%02x", rnd[i]);
 	int64_t t = (int64_t)time(NULL);
 	snprintf(ts, sizeof ts, "%lld", (long long)t);
+	if (!rsig_sender_ok(sender)) { /* never a header made of what it holds */
+		snprintf(err, errlen, "the incident's instance id is not one (i-...): no sender to name");
+		return SG_ERR_INVAL;
+	}
 	if (rsig_sign(key, keylen, t, nonce, body, strlen(body), sig)) {
 		snprintf(err, errlen, "cannot sign");
 		return SG_ERR_INVAL;
@@ -119,87 +124,113 @@ static sg_err send_sqs(const respond_deliver_config *cfg, struct aws_client *aws
 	return rc;
 }
 
+/* What one pass hands each open incident. */
+typedef struct pass_ctx {
+	const respond_deliver_config *cfg;
+	store *st;
+	const uint8_t *key;
+	size_t keylen;
+	const char *detector;
+	struct aws_client *aws;
+} pass_ctx;
+
+/* Deliver one open incident unless it is acknowledged or waits for its
+ * next try; the outcome is journaled as its "deliver" step.  Always SG_OK:
+ * one incident's failure never stops the others'. */
+static sg_err deliver_one(void *ctx, const store_incident *inc)
+{
+	const pass_ctx *p = ctx;
+	const respond_deliver_config *cfg = p->cfg;
+	store *st = p->st;
+	unsigned maxb = cfg->max_backoff_ms ? cfg->max_backoff_ms : 60000;
+	store_step row = {0};
+	int64_t attempts = 0;
+	if (store_step_get(st, inc->id, "deliver", &row) == SG_OK) {
+		bool done = !strcmp(row.status, "done");
+		json_t *d = NULL;
+		sg_json_load_bounded(row.data, strlen(row.data), DELIVER_ROW_MAX, 0, "row", &d, NULL, 0);
+		int64_t next = json_integer_value(json_object_get(d, "next_ms"));
+		json_decref(d);
+		attempts = row.attempts;
+		store_step_free(&row);
+		if (done || now_ms() < next)
+			return SG_OK;
+	}
+	store_attempt *att = NULL;
+	size_t na = 0;
+	store_attempts(st, inc->id, 1, &att, &na);
+	/* cut as the receiver would, so an older responder takes it too */
+	respond_delivery cut;
+	respond_delivery_cut(cut.url, sizeof cut.url, na ? att[0].url : "", na ? strlen(att[0].url) : 0);
+	respond_delivery_cut(cut.reason, sizeof cut.reason, na ? att[0].reason : "",
+	                     na ? strlen(att[0].reason) : 0);
+	store_attempts_free(att, na);
+	/* the attempt's text is the attacker's (a URL, a client, a reason):
+	 * bytes that are not UTF-8 are repaired (common/utf8.h), never a
+	 * body that cannot be built and an incident never delivered */
+	json_t *b = json_pack(
+		"{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "detector", sg_utf8_json(p->detector),
+		"incident", (json_int_t)inc->id, "instance_id", sg_utf8_json(inc->instance_id), "region",
+		sg_utf8_json(inc->region), "az", sg_utf8_json(inc->az), "client", sg_utf8_json(inc->source),
+		"url", sg_utf8_json(cut.url), "dest", sg_utf8_json(inc->dest), "category",
+		sg_utf8_json(inc->category), "rule", sg_utf8_json(inc->rule), "reason",
+		sg_utf8_json(cut.reason), "at_ms", (json_int_t)inc->opened_ms);
+	char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	if (!body) {
+		say(cfg, "error", "INC-%lld: its delivery could not be built (out of memory); the next pass "
+		    "tries again", (long long)inc->id);
+		return SG_OK;
+	}
+	char err[300] = "", message_id[128] = "";
+	int64_t remote = 0;
+	sg_err e = p->aws ? send_sqs(cfg, p->aws, body, p->detector, inc, message_id, err, sizeof err)
+	                  : post(cfg, p->key, p->keylen, inc->instance_id, body, &remote,
+	                         err, sizeof err);
+	free(body);
+	json_t *d;
+	store_change c = {.incident_id = inc->id, .step = "deliver", .actor = "deliver",
+	                  .bump_attempts = 1};
+	if (!e && p->aws) {
+		d = json_pack("{s:s,s:s}", "message_id", message_id, "queue", cfg->url);
+		c.to = "done";
+		c.reason = "acknowledged by SQS";
+		say(cfg, "info", "INC-%lld -> SQS message %s", (long long)inc->id, message_id);
+	} else if (!e) {
+		d = json_pack("{s:I,s:s}", "remote", (json_int_t)remote, "url", cfg->url);
+		c.to = "done";
+		c.reason = "acknowledged by the responder";
+		say(cfg, "info", "INC-%lld -> responder incident %lld", (long long)inc->id,
+		    (long long)remote);
+	} else {
+		unsigned back = 1000;
+		for (int64_t a = 0; a < attempts && back < maxb; a++)
+			back *= 2;
+		if (back > maxb)
+			back = maxb;
+		d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(now_ms() + back));
+		c.to = "retry";
+		c.reason = "not acknowledged; will retry";
+		say(cfg, "warning", "INC-%lld: %s (retry in %u ms)", (long long)inc->id, err, back);
+	}
+	char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	c.data = ds;
+	store_transition(st, &c);
+	free(ds);
+	return SG_OK;
+}
+
+/* Every open incident, however many: the store's pages are followed to
+ * the last (store_each_incident), so none is skipped behind the first
+ * STORE_PAGE.  A store that fails part-way is logged; the next pass reads
+ * again from the newest. */
 static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t *key, size_t keylen,
                      const char *detector, struct aws_client *aws)
 {
-	store_incident *arr = NULL;
-	size_t n = 0;
-	unsigned maxb = cfg->max_backoff_ms ? cfg->max_backoff_ms : 60000;
-	if (store_list(st, STORE_OPEN, 0, 0, &arr, &n) != SG_OK)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		store_incident *inc = &arr[i];
-		store_step row = {0};
-		int64_t attempts = 0;
-		if (store_step_get(st, inc->id, "deliver", &row) == SG_OK) {
-			bool done = !strcmp(row.status, "done");
-			json_t *d = NULL;
-			sg_json_load_bounded(row.data, strlen(row.data), DELIVER_ROW_MAX, 0, "row", &d,
-			                     NULL, 0);
-			int64_t next = json_integer_value(json_object_get(d, "next_ms"));
-			json_decref(d);
-			attempts = row.attempts;
-			store_step_free(&row);
-			if (done || now_ms() < next)
-				continue;
-		}
-		store_attempt *att = NULL;
-		size_t na = 0;
-		store_attempts(st, inc->id, 1, &att, &na);
-		/* cut as the receiver would, so an older responder takes it too */
-		respond_delivery cut;
-		respond_delivery_cut(cut.url, sizeof cut.url, na ? att[0].url : "",
-		                     na ? strlen(att[0].url) : 0);
-		respond_delivery_cut(cut.reason, sizeof cut.reason, na ? att[0].reason : "",
-		                     na ? strlen(att[0].reason) : 0);
-		json_t *b = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "detector", detector,
-		                      "incident", (json_int_t)inc->id, "instance_id", inc->instance_id,
-		                      "region", inc->region, "az", inc->az, "client", inc->source, "url",
-		                      cut.url, "dest", inc->dest, "category", inc->category,
-		                      "rule", inc->rule, "reason", cut.reason, "at_ms",
-		                      (json_int_t)inc->opened_ms);
-		store_attempts_free(att, na);
-		char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
-		json_decref(b);
-		if (!body)
-			continue;
-		char err[300] = "", message_id[128] = "";
-		int64_t remote = 0;
-		sg_err e = aws ? send_sqs(cfg, aws, body, detector, inc, message_id, err, sizeof err)
-		               : post(cfg, key, keylen, inc->instance_id, body, &remote, err, sizeof err);
-		free(body);
-		json_t *d;
-		store_change c = {.incident_id = inc->id, .step = "deliver", .actor = "deliver",
-		                  .bump_attempts = 1};
-		if (!e && aws) {
-			d = json_pack("{s:s,s:s}", "message_id", message_id, "queue", cfg->url);
-			c.to = "done";
-			c.reason = "acknowledged by SQS";
-			say(cfg, "info", "INC-%lld -> SQS message %s", (long long)inc->id, message_id);
-		} else if (!e) {
-			d = json_pack("{s:I,s:s}", "remote", (json_int_t)remote, "url", cfg->url);
-			c.to = "done";
-			c.reason = "acknowledged by the responder";
-			say(cfg, "info", "INC-%lld -> responder incident %lld", (long long)inc->id,
-			    (long long)remote);
-		} else {
-			unsigned back = 1000;
-			for (int64_t a = 0; a < attempts && back < maxb; a++)
-				back *= 2;
-			if (back > maxb)
-				back = maxb;
-			d = json_pack("{s:s,s:I}", "error", err, "next_ms", (json_int_t)(now_ms() + back));
-			c.to = "retry";
-			c.reason = "not acknowledged; will retry";
-			say(cfg, "warning", "INC-%lld: %s (retry in %u ms)", (long long)inc->id, err, back);
-		}
-		char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
-		json_decref(d);
-		c.data = ds;
-		store_transition(st, &c);
-		free(ds);
-	}
-	store_incidents_free(arr, n);
+	pass_ctx p = {cfg, st, key, keylen, detector, aws};
+	if (store_each_incident(st, STORE_OPEN, deliver_one, &p) != SG_OK)
+		say(cfg, "error", "reading the open incidents: %s", store_errmsg(st));
 }
 
 sg_err respond_key_read(const char *path, uint8_t key[RESPOND_KEY_MAX], size_t *len, char *msg,

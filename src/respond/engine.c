@@ -3,28 +3,15 @@
  * the enum and writes its name: no free-form status reaches the store. */
 #include "respond/engine.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/escape.h"
+#include "playbook/failure.h"
 #include "respond/journal.h"
 #include "respond/notify.h"
 #include "respond/rsp.h"
-
-static void progress(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress(rsp_run *x, const char *fmt, ...)
-{
-	if (!x->cfg->progress)
-		return;
-	char line[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	x->cfg->progress(x->cfg->progress_ctx, x->id, line);
-}
 
 /*
  * The note becomes the step's result, its history row, a notification and
@@ -91,11 +78,64 @@ static void load_data(rsp_run *x, pb_step s)
 	}
 }
 
+/* Whether the step's failure rc may pass by itself (playbook/failure.h),
+ * judged by the AWS error behind it when rc is its last failed call's. */
+static bool transient(const rsp_run *x, sg_err rc)
+{
+	if (rc == RSP_AGAIN || rc == RSP_FATAL)
+		return rc == RSP_AGAIN;
+	bool from_call = x->last_fail.rc == rc;
+	return pb_failure_transient(rc, from_call ? x->last_fail.code : "",
+	                            from_call ? x->last_fail.http_status : 0);
+}
+
+/* The wait before the engine's retry after the a-th try of this run:
+ * --step-backoff-ms doubled per try, at most RSP_STEP_BACKOFF_CAP_MS. */
+#define RSP_STEP_BACKOFF_CAP_MS 60000u
+static unsigned backoff_ms(const respond_config *cfg, int a)
+{
+	unsigned ms = cfg->step_backoff_ms ? cfg->step_backoff_ms : 1000;
+	for (int i = 1; i < a && ms < RSP_STEP_BACKOFF_CAP_MS; i++)
+		ms *= 2;
+	return ms < RSP_STEP_BACKOFF_CAP_MS ? ms : RSP_STEP_BACKOFF_CAP_MS;
+}
+
+/* Sleep ms in poll intervals: the lease is renewed meanwhile, and a
+ * stopping responder or a lost lease ends the wait (rsp_pause). */
+static sg_err back_off(rsp_run *x, unsigned ms)
+{
+	int64_t until = rsp_now_ms() + ms;
+	sg_err err = SG_OK;
+	while (!err && rsp_now_ms() < until)
+		err = rsp_pause(x);
+	return err;
+}
+
+/* A failed step's result says which kind of failure it was: the
+ * operator must act on a permanent one; a transient one outlasted the
+ * engine's retries (`incidents retry` tries again). */
+static void say_failure(rsp_run *x, bool transient_failure, int tries)
+{
+	size_t n = strlen(x->note);
+	if (transient_failure)
+		snprintf(x->note + n, sizeof x->note - n, " [transient: failed %d attempt%s in this run]",
+		         tries, tries == 1 ? "" : "s");
+	else
+		snprintf(x->note + n, sizeof x->note - n, " [permanent: not retried]");
+	json_object_set_new(x->data, "failure", json_string(transient_failure ? "transient" : "permanent"));
+}
+
+/*
+ * One step, with the engine's own retries: a transient failure
+ * (transient()) is tried again as a new attempt (rsp_attempt_next: an SSM
+ * command that ended TimedOut or undelivered is sent again as "#N", a
+ * gone forensic instance replaced), after backoff_ms, up to
+ * --step-attempts tries in this run; a permanent one fails at once.
+ */
 static sg_err run_step(rsp_run *x, pb_step s)
 {
 	const respond_config *cfg = x->cfg;
 	int max = cfg->step_attempts > 0 ? cfg->step_attempts : 3;
-	unsigned backoff = cfg->step_backoff_ms ? cfg->step_backoff_ms : 1000;
 	x->step = s;
 	load_data(x, s);
 	for (int a = 1;; a++) {
@@ -106,15 +146,16 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		x->note[0] = '\0';
 		x->last_error[0] = '\0';
 		x->intent[0] = '\0';
+		memset(&x->last_fail, 0, sizeof x->last_fail);
 		char *d = json_dumps(x->data, JSON_COMPACT);
 		char why[64];
-		snprintf(why, sizeof why, "attempt %d", a);
+		snprintf(why, sizeof why, "attempt %u", rsp_attempt(x));
 		err = step_to(x, s, PB_RUNNING, why, true, d);
 		free(d);
 		if (err)
 			return err;
 		if (a == 1)
-			progress(x, "%-9s ... %s", pb_step_name(s), pb_step_title(s));
+			rsp_progress(x, "%-9s ... %s", pb_step_name(s), pb_step_title(s));
 		rsp_crashpoint(x, "start");
 		sg_err rc = step_fns[s](x);
 		if (x->lost) {
@@ -127,11 +168,16 @@ static sg_err run_step(rsp_run *x, pb_step s)
 		if (rc == SG_OK || rc == RSP_SKIP)
 			rsp_crashpoint(x, "end");
 		pb_state to = rc == SG_OK ? PB_DONE : rc == RSP_SKIP ? PB_SKIPPED : PB_RUNNING;
-		if (to == PB_RUNNING && (rc == RSP_FATAL || a >= max))
+		bool passing = to == PB_RUNNING && transient(x, rc);
+		if (to == PB_RUNNING && (!passing || a >= max))
 			to = PB_FAILED;
 		if (!x->note[0] && rc != SG_OK && rc != RSP_SKIP)
 			snprintf(x->note, sizeof x->note, "%s", x->last_error[0] ? x->last_error : sg_strerror(rc));
 		settle_note(x);
+		if (to == PB_FAILED)
+			say_failure(x, passing, a);
+		else if (to != PB_RUNNING)
+			json_object_del(x->data, "failure"); /* an earlier attempt's */
 		if (to != PB_RUNNING) {
 			if (x->note[0])
 				json_object_set_new(x->data, "result", json_string(x->note));
@@ -141,7 +187,7 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			if (err)
 				return err;
 			x->states[s] = to;
-			progress(x, "%-9s %-7s %s", pb_step_name(s), pb_state_name(to), x->note);
+			rsp_progress(x, "%-9s %-7s %s", pb_step_name(s), pb_state_name(to), x->note);
 			if (x->states[s] == PB_FAILED) {
 				char text[700];
 				snprintf(text, sizeof text, "%s: step %s failed: %s", x->inc, pb_step_name(s),
@@ -150,11 +196,14 @@ static sg_err run_step(rsp_run *x, pb_step s)
 			}
 			return SG_OK;
 		}
-		progress(x, "%-9s retry   attempt %d failed (%s); again in %u ms", pb_step_name(s), a,
-		         x->note, backoff);
-		rsp_sleep_ms(backoff);
-		if (backoff < 60000)
-			backoff *= 2;
+		unsigned wait = backoff_ms(cfg, a);
+		rsp_notef(x, "attempt %u failed (%s): transient, attempt %u after %u ms", rsp_attempt(x),
+		          x->note, rsp_attempt(x) + 1, wait);
+		rsp_progress(x, "%-9s retry   attempt %u failed (%s): transient; attempt %u in %u ms",
+		         pb_step_name(s), rsp_attempt(x), x->note, rsp_attempt(x) + 1, wait);
+		if ((err = back_off(x, wait)))
+			return err; /* RSP_STOP: the step stays "running"; BUSY: the lease is lost */
+		rsp_attempt_next(x);
 	}
 }
 
@@ -249,7 +298,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	if (other) {
 		snprintf(reason, sizeof reason, "merged: instance %s is already handled by INC-%lld",
 		         inc.instance_id, (long long)other);
-		progress(x, "%s", reason);
+		rsp_progress(x, "%s", reason);
 		err = incident_to(x, "closed", reason);
 		out = "merged";
 		goto fail;
@@ -259,7 +308,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 	if (!x->cfg->observe)
 		rsp_notify(x, "start", x->states[PB_RECORD] == PB_PENDING ? "containment started"
 		                                                          : "containment resumed", NULL);
-	progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
+	rsp_progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
 	         x->cfg->observe ? "observe mode: nothing will change" : "containment");
 	pb_order order = x->cfg->playbook.order;
 	if (x->cfg->observe)
@@ -278,7 +327,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			if (err)
 				goto fail;
 			x->states[d.step] = PB_OFF;
-			progress(x, "%-9s off     %s", pb_step_name(d.step),
+			rsp_progress(x, "%-9s off     %s", pb_step_name(d.step),
 			         x->cfg->observe ? "(observe mode)" : "(turned off in config)");
 			continue;
 		}
@@ -290,7 +339,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 			if (err)
 				goto fail;
 			x->states[d.step] = PB_BLOCKED;
-			progress(x, "%-9s blocked (needs %s)", pb_step_name(d.step), pb_step_name(d.cause));
+			rsp_progress(x, "%-9s blocked (needs %s)", pb_step_name(d.step), pb_step_name(d.cause));
 			continue;
 		}
 		if (!pb_may_start(d.step, x->states)) {
@@ -308,7 +357,7 @@ sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
 		    (!err && x->stop && atomic_load(x->stop) && d.step != PB_FINISH)) {
 			/* shutting down: give the incident back at once (no waiting
 			 * for the lease to expire); the next claim resumes it */
-			progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
+			rsp_progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
 			         pb_step_name(d.step));
 			err = incident_to(x, "open", "responder stopped; it resumes with the next claim");
 			out = "stopped";

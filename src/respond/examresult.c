@@ -60,15 +60,15 @@ sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, const char *cmd, siz
 	const char *d = json_string_value(json_object_get(inv, "StatusDetails"));
 	if (d)
 		sg_text_clean(details, sizeof details, d, strlen(d)); /* the reply's text */
+	bool undelivered = rsp_ssm_undelivered(inv);
 	json_decref(inv);
-	/* never ran: not delivered in time, undeliverable, cancelled, or the
-	 * command's MaxErrors reached (SSM API reference, GetCommandInvocation,
-	 * StatusDetails) */
-	if (!strcmp(details, "DeliveryTimedOut") || !strcmp(details, "Undeliverable") ||
-	    !strcmp(details, "Terminated") || !strncmp(status, "Cancel", 6)) {
+	/* never ran: not delivered in time or undeliverable (a new attempt
+	 * sends it again), cancelled, or the command's MaxErrors reached (SSM
+	 * API reference, GetCommandInvocation, StatusDetails) */
+	if (undelivered || !strcmp(details, "Terminated") || !strncmp(status, "Cancel", 6)) {
 		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection command %s not "
 		         "delivered: %s (%s)", nvol, fid, cmd, status, details);
-		return RSP_FATAL;
+		return undelivered ? RSP_AGAIN : RSP_FATAL;
 	}
 	if (!strcmp(status, "InProgress") || x->cfg->forensics_wait_s) { /* the wait reads its end */
 		snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection started (command %s)",
@@ -77,7 +77,7 @@ sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, const char *cmd, siz
 	}
 	snprintf(x->note, sizeof x->note, "%zu volume(s) attached to %s; collection command %s ran and ended "
 	         "%s (%s)", nvol, fid, cmd, status, details);
-	return strcmp(status, "Success") ? RSP_FATAL : SG_OK;
+	return !strcmp(status, "Success") ? SG_OK : !strcmp(status, "TimedOut") ? RSP_AGAIN : RSP_FATAL;
 }
 
 sg_err rsp_forensics_result(rsp_run *x, const char *fid, const char *cmd, size_t nvol)
@@ -115,7 +115,7 @@ sg_err rsp_forensics_result(rsp_run *x, const char *fid, const char *cmd, size_t
 			sg_text_clean(why, sizeof why, errtext, strlen(errtext)); /* the forensic host's */
 		snprintf(x->note, sizeof x->note, "examination on %s ended %s without a result line "
 		         "(command %s): %s", fid, status, cmd, why);
-		err = RSP_FATAL;
+		err = !strcmp(status, "TimedOut") ? RSP_AGAIN : RSP_FATAL; /* cut at its run limit */
 	} else {
 		err = result_note(x, res, fid, nvol);
 	}

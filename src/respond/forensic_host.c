@@ -34,9 +34,7 @@ static sg_err launch(rsp_run *x, const char *template_ref, const char *key)
 	return rsp_created(x, key, id);
 }
 
-/* The instance's state name into state[32] ("" when DescribeInstances
- * does not show it yet: SG_ERR_NOTFOUND then), the reply's text escaped. */
-static sg_err instance_state(rsp_run *x, const char *id, char state[32])
+sg_err rsp_instance_state(rsp_run *x, const char *id, char state[32])
 {
 	struct aws_xml *r = NULL;
 	sg_err err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
@@ -47,7 +45,7 @@ static sg_err instance_state(rsp_run *x, const char *id, char state[32])
 	return err;
 }
 
-static bool gone(const char *state)
+bool rsp_instance_gone(const char *state)
 {
 	return !strcmp(state, "terminated") || !strcmp(state, "shutting-down");
 }
@@ -59,14 +57,15 @@ static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline, const cha
 {
 	for (;;) {
 		char ping[32] = "", state[32];
-		sg_err err = instance_state(x, id, state);
+		sg_err err = rsp_instance_state(x, id, state);
 		bool running = !strcmp(state, "running");
-		if (gone(state)) {
+		if (rsp_instance_gone(state)) {
+			/* one launched from the template is replaced by a new
+			 * attempt; the one the configuration names is not */
+			bool given = x->cfg->playbook.forensic_instance[0];
 			snprintf(x->note, sizeof x->note, "forensic instance %s is %s%s", id, state,
-			         x->cfg->playbook.forensic_instance[0]
-			                 ? ""
-			                 : ": `incidents retry` launches another");
-			return RSP_FATAL;
+			         given ? "" : ": a new attempt launches another");
+			return given ? RSP_FATAL : RSP_AGAIN;
 		}
 		if (err && err != SG_ERR_NOTFOUND) /* NotFound: not visible yet */
 			return err;
@@ -107,11 +106,11 @@ sg_err rsp_forensic_instance(rsp_run *x, int64_t deadline, char fid[PB_ID_MAX])
 	rsp_attempt_key("forensic_instance", rsp_attempt(x), key, sizeof key);
 	const char *had = rsp_created_latest(x, "forensic_instance", &earlier);
 	if (had && earlier) {
-		if ((err = instance_state(x, had, state)) == SG_ERR_NOTFOUND)
+		if ((err = rsp_instance_state(x, had, state)) == SG_ERR_NOTFOUND)
 			snprintf(state, sizeof state, "terminated");
 		else if (err)
 			return err;
-		if (gone(state))
+		if (rsp_instance_gone(state))
 			rsp_notef(x, "forensic instance %s is %s: attempt %u launches another", had, state,
 			          rsp_attempt(x));
 		else if ((err = rsp_created(x, key, had)))

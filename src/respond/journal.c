@@ -90,6 +90,14 @@ const char *rsp_created_latest(rsp_run *x, const char *key, bool *earlier)
 	return NULL;
 }
 
+/* data["attempt"] one more (absent = 1; RSP_ATTEMPTS_MAX stays). */
+static int bump_attempt(json_t *data)
+{
+	json_int_t a = json_integer_value(json_object_get(data, "attempt"));
+	a = a < 1 ? 1 : a >= RSP_ATTEMPTS_MAX ? RSP_ATTEMPTS_MAX - 1 : a;
+	return json_object_set_new(data, "attempt", json_integer(a + 1));
+}
+
 json_t *rsp_row_json(const char *text)
 {
 	json_t *j = NULL;
@@ -104,14 +112,17 @@ sg_err rsp_journal_retried(const char *data, char **out)
 	json_t *j = rsp_row_json(data);
 	if (!j)
 		return SG_OK;
-	json_int_t a = json_integer_value(json_object_get(j, "attempt"));
 	sg_err err = SG_ERR_NOMEM;
-	a = a < 1 ? 1 : a >= RSP_ATTEMPTS_MAX ? RSP_ATTEMPTS_MAX - 1 : a;
-	if (!json_object_set_new(j, "attempt", json_integer(a + 1)) &&
-	    (*out = json_dumps(j, JSON_COMPACT)))
+	if (!bump_attempt(j) && (*out = json_dumps(j, JSON_COMPACT)))
 		err = SG_OK;
 	json_decref(j);
 	return err;
+}
+
+void rsp_attempt_next(rsp_run *x)
+{
+	if (x->data)
+		bump_attempt(x->data);
 }
 
 void rsp_notef(rsp_run *x, const char *fmt, ...)
@@ -177,6 +188,9 @@ static void log_call(rsp_run *x, const char *api, const char *target, const char
 		         e->message[0] ? e->message : sg_strerror(res->rc));
 		json_object_set_new(c, "error", json_string(msg));
 		snprintf(x->last_error, sizeof x->last_error, "%s: %.240s", api, msg);
+		x->last_fail.rc = res->rc;
+		x->last_fail.http_status = e->http_status;
+		snprintf(x->last_fail.code, sizeof x->last_fail.code, "%s", e->code);
 		sg_text_settle(x->last_error, sizeof x->last_error); /* the cut may split a character */
 		if (e->outcome_unknown)
 			json_object_set_new(c, "outcome_unknown", json_true());

@@ -48,8 +48,10 @@ const char *rsp_created_get(rsp_run *x, const char *key);
 
 /*
  * Attempts.  An operator's `incidents retry` starts a new attempt of each
- * step it runs again: the journal's "attempt" (absent = 1, as in journals
- * written before attempts existed) is bumped by rsp_journal_retried.  What
+ * step it runs again, and so does the engine when it retries a transient
+ * failure by itself: the journal's "attempt" (absent = 1, as in journals
+ * written before attempts existed) is bumped by rsp_journal_retried and
+ * rsp_attempt_next.  What
  * must be done anew in a new attempt (an SSM command that ended failed, a
  * forensic instance that is gone, a wait's start) is journaled per
  * attempt: "KEY" in attempt 1, "KEY#N" in attempt N.
@@ -65,6 +67,10 @@ const char *rsp_created_latest(rsp_run *x, const char *key, bool *earlier);
  * "attempt" one more, into *out (malloc'd).  *out NULL when data is empty
  * or not an object (there is nothing to carry); SG_ERR_NOMEM. */
 sg_err rsp_journal_retried(const char *data, char **out);
+/* The same on the running step's journal: the engine's own retry of a
+ * transient failure is a new attempt too (saved with the step's next
+ * state change). */
+void rsp_attempt_next(rsp_run *x);
 /* Append a note (said once, however often a rerun says it). */
 void rsp_notef(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

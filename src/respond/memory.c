@@ -93,7 +93,10 @@ sg_err rsp_capture_memory(rsp_run *x)
 		first_line(json_string_value(json_object_get(inv, "StandardErrorContent")), why, sizeof why);
 		snprintf(x->note, sizeof x->note, "memory acquisition ended %s (command %s): %s", status, cmd,
 		         why);
-		err = RSP_FATAL;
+		/* not delivered: a new attempt sends it again.  One that ran out
+		 * of --memory-timeout is not retried: it would take as long
+		 * again while isolation waits for the capture step */
+		err = rsp_ssm_undelivered(inv) ? RSP_AGAIN : RSP_FATAL;
 	} else {
 		err = check_image(x, key, cmd, out ? out : "");
 	}

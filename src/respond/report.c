@@ -140,8 +140,11 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 					continue;
 				}
 				if (json_is_object(d)) {
-					const char *k[] = {"result", "notes", "created", "calls"};
-					for (size_t j = 0; j < 4; j++)
+					/* failure: "transient" or "permanent" (a failed step);
+					 * attempt: the journal's (`incidents retry` and the
+					 * engine's own retries start a new one) */
+					const char *k[] = {"result", "notes", "created", "calls", "failure", "attempt"};
+					for (size_t j = 0; j < sizeof k / sizeof k[0]; j++)
 						if (json_object_get(d, k[j]))
 							json_object_set(o, k[j], json_object_get(d, k[j]));
 					/* evidence the steps kept, at the top of the report */

@@ -384,6 +384,7 @@ static void *worker_main(void *arg)
 	unsigned long seen = 0;
 	int64_t lease = r->cfg.lease_ms ? r->cfg.lease_ms : 60000;
 	unsigned idle = r->cfg.poll_ms ? r->cfg.poll_ms : 1000;
+	char refused[256] = ""; /* the last claim error logged: each said once, not every poll */
 	while (!atomic_load(c->stop)) {
 		int64_t id = 0;
 		sg_err err = store_claim(x.st, 0, owner, lease, &id);
@@ -393,10 +394,16 @@ static void *worker_main(void *arg)
 			idle_wait(r, idle, &seen);
 			continue;
 		}
+		if (err && err != SG_ERR_BUSY && strncmp(refused, store_errmsg(x.st), sizeof refused - 1)) {
+			snprintf(refused, sizeof refused, "%s", store_errmsg(x.st));
+			respond_log(&r->cfg, "error", "worker %d: claiming: %s (%s)", c->index,
+			            sg_strerror(err), refused);
+		}
 		if (err) {
 			rsp_sleep_ms(idle);
 			continue;
 		}
+		refused[0] = '\0';
 		x.id = id;
 		x.stop = c->stop;
 		char outcome[32];

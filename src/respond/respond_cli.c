@@ -134,9 +134,11 @@ static const opt_def respond_opts[] = {
 	CMDLINE_AWS_ROWS(respond_cli, aws),
 	NUM("aws-max-attempts", "N", 1, 20, "attempts of one AWS call (default: the client's)"),
 	NUM("aws-backoff-ms", "MS", 0, 600000, "base back-off between AWS attempts"),
-	NUM("step-attempts", "N", 1, 20, "attempts of a whole step (default: 3)"),
-	NUM("step-backoff-ms", "MS", 0, 600000, "back-off between step attempts, doubled each time "
-	    "(default: 1000)"),
+	NUM("step-attempts", "N", 1, 20, "tries of a step that fails transiently (throttling, 5xx, an "
+	    "SSM command TimedOut or undelivered, not yet in the state needed), each a new attempt; a "
+	    "permanent failure (AccessDenied, an invalid parameter) is not retried (default: 3)"),
+	NUM("step-backoff-ms", "MS", 0, 600000, "back-off between step attempts, doubled each time, "
+	    "at most 60 s (default: 1000)"),
 	NUM("poll-ms", "MS", 10, 600000, "interval of every wait (default: 1000)"),
 	NUM("imds-wait", "S", 0, 86400, "longest wait for the IMDS change (default: 60)"),
 	NUM("asg-wait", "S", 0, 86400, "longest wait for the Auto Scaling group (default: 120)"),

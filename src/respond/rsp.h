@@ -59,6 +59,11 @@ struct rsp_run {
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
 	char last_error[300];  /* the last failed call, for the note */
+	struct {               /* the same, for pb_failure_transient */
+		sg_err rc;
+		int http_status;
+		char code[128];
+	} last_fail;
 };
 typedef struct rsp_run rsp_run;
 
@@ -75,8 +80,11 @@ json_t *rsp_row_json(const char *text);
 
 /* Step results beyond sg_err: */
 #define RSP_SKIP ((sg_err)1000) /* nothing to do: mark SKIPPED */
-#define RSP_FATAL ((sg_err)1001) /* failed, do not retry (e.g. capture timeout) */
+#define RSP_FATAL ((sg_err)1001) /* failed for good: a permanent failure, not retried */
 #define RSP_STOP ((sg_err)1002)  /* the responder is stopping: give the incident back */
+#define RSP_AGAIN ((sg_err)1003) /* failed, and a new attempt may mend it (an SSM command
+                                  * that ended TimedOut or was not delivered, a launched
+                                  * forensic instance that is gone): retried as transient */
 
 /*
  * The responder's own store handles commit without fsync (WAL, synchronous
@@ -121,6 +129,17 @@ typedef struct rsp_incident_values {
 } rsp_incident_values;
 size_t rsp_incident_filters(const rsp_run *x, rsp_incident_values *v, struct aws_filter f[2]);
 
+/* One progress line for people (respond_config.progress), e.g. "forensics
+ * waiting ...": what the run does now, never an outcome it has not seen. */
+void rsp_progress(rsp_run *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An instance's state name into state[32] ("" and SG_ERR_NOTFOUND when
+ * DescribeInstances does not show it), the reply's text escaped; and
+ * whether a state is one of an instance on its way out (shutting-down,
+ * terminated). */
+sg_err rsp_instance_state(rsp_run *x, const char *id, char state[32]);
+bool rsp_instance_gone(const char *state);
+
 /* Test hook: _exit(77) when SSRFGUARD_RESPOND_CRASH names this step/phase. */
 void rsp_crashpoint(rsp_run *x, const char *phase);
 
@@ -147,8 +166,10 @@ bool rsp_settling(rsp_run *x, int *tries, sg_err *err);
  * playbook/memory.h sent once (journal key "memory_command"), waited for
  * within --memory-timeout, then the uploaded image hashed from the bucket
  * (streamed) and compared with the instance's own hash and size; the
- * record is x->data "memory".  RSP_FATAL with x->note saying why when it
- * fails, did not upload, or the object is not what the instance hashed.
+ * record is x->data "memory".  With x->note saying why: RSP_AGAIN when
+ * the command was not delivered, RSP_FATAL when it fails, did not upload,
+ * ran out of --memory-timeout, or the object is not what the instance
+ * hashed.
  */
 sg_err rsp_capture_memory(rsp_run *x);
 
@@ -180,7 +201,9 @@ sg_err rsp_share_snapshots(rsp_run *x, const char *const *snaps, size_t n, int64
  * id, the instance it is attached to or "", and the device).  One that
  * ends in error is recorded (x->data "errored_volumes"), deleted, and made
  * anew with a new ClientToken, at most 3 times per snapshot (volume.c says
- * why and how a crash stays idempotent).  RSP_FATAL with x->note saying
+ * why and how a crash stays idempotent).  One still attached to an instance
+ * that is shutting down (an earlier attempt's forensic instance) is waited
+ * for until that instance is terminated and releases it, saying so.  RSP_FATAL with x->note saying
  * why when EBS cannot make it; SG_ERR_TIMEOUT past deadline.
  */
 typedef struct rsp_volume_want {
@@ -218,6 +241,10 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
  * reply once it has ended. */
 sg_err rsp_ssm_wait(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
                     char *status, size_t slen, json_t **out);
+/* An invocation (GetCommandInvocation's reply) that never reached the
+ * agent: StatusDetails DeliveryTimedOut or Undeliverable (SSM API
+ * reference, GetCommandInvocation).  A new attempt sends it again. */
+bool rsp_ssm_undelivered(const json_t *inv);
 /* The same until it has left Pending and Delayed (the agent took it): *out
  * gets the reply then, whatever its Status (InProgress, or already ended). */
 sg_err rsp_ssm_wait_delivered(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
@@ -243,8 +270,9 @@ sg_err rsp_forensics_result(rsp_run *x, const char *fid, const char *cmd, size_t
  * started" once it runs (with --forensics-wait the result is read next);
  * SG_ERR_TIMEOUT with "sent ..., still Pending" when the agent has not
  * taken it (a ConnectionLost agent: it would end DeliveryTimedOut);
- * RSP_FATAL when it was not delivered (DeliveryTimedOut, Undeliverable,
- * Terminated, cancelled) or already ran and failed.
+ * RSP_AGAIN when it was not delivered (DeliveryTimedOut, Undeliverable)
+ * or ran out of its run limit (TimedOut): a new attempt sends it again;
+ * RSP_FATAL when it was cancelled, Terminated, or already ran and failed.
  */
 sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, const char *cmd, size_t nvol,
                                int64_t step_deadline);
@@ -260,7 +288,8 @@ void rsp_iso8601(int64_t ms, char out[32]);
  * (InternalError after the retries, an unknown code) is a failure. */
 bool rsp_stop_protection_unsupported(sg_err err, const struct aws_error *e);
 
-/* ---- the steps: SG_OK done, RSP_SKIP, RSP_FATAL, or an error (retried) - */
+/* ---- the steps: SG_OK done, RSP_SKIP, RSP_FATAL, RSP_AGAIN, or an error
+ * (retried when transient: playbook/failure.h) ---------------------------- */
 sg_err rsp_step_record(rsp_run *x);
 sg_err rsp_step_tag(rsp_run *x);
 sg_err rsp_step_imds(rsp_run *x);

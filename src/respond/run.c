@@ -2,6 +2,7 @@
  * crash hook (see rsp.h). */
 #include "respond/rsp.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -129,4 +130,16 @@ bool rsp_settling(rsp_run *x, int *tries, sg_err *err)
 		return false;
 	}
 	return true;
+}
+
+void rsp_progress(rsp_run *x, const char *fmt, ...)
+{
+	if (!x->cfg->progress)
+		return;
+	char line[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	x->cfg->progress(x->cfg->progress_ctx, x->id, line);
 }

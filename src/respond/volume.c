@@ -158,6 +158,61 @@ static sg_err create(rsp_run *x, const rsp_volume_want *w, int attempt, char vol
 	return rsp_created(x, key, vol);
 }
 
+/*
+ * An evidence volume still attached to an instance on its way out (an
+ * earlier attempt's forensic instance, terminated since, still
+ * shutting-down): its volumes stay attached until it is terminated, then
+ * are detached and kept, as AttachVolume leaves DeleteOnTermination false
+ * (EC2 user guide, "Amazon EC2 instance state changes").  The volume is
+ * waited for, at most RELEASE_WAIT_S in an attempt and not past deadline,
+ * and never replaced: a second volume from the snapshot would leave two
+ * evidence volumes of one snapshot.  *waiting says whether it is still
+ * held; SG_ERR_TIMEOUT (transient: a new attempt waits again) when it
+ * outlasts the wait.  The journal keeps who held it ("held_by:VOL").
+ */
+#define RELEASE_WAIT_S 600
+static sg_err wait_released(rsp_run *x, const volumes_seen *v, int64_t deadline, bool *waiting)
+{
+	char state[32], key[PB_ID_MAX + 24], started[PB_ID_MAX + 32];
+	*waiting = false;
+	sg_err err = rsp_instance_state(x, v->att, state);
+	if (err == SG_ERR_NOTFOUND)
+		snprintf(state, sizeof state, "terminated"); /* no longer listed */
+	else if (err)
+		return err;
+	if (!rsp_instance_gone(state))
+		return SG_OK;
+	snprintf(key, sizeof key, "release_wait:%s", v->vol);
+	rsp_attempt_key(key, rsp_attempt(x), started, sizeof started);
+	if (!rsp_created_get(x, started)) {
+		char held[PB_ID_MAX + 16];
+		snprintf(held, sizeof held, "held_by:%s", v->vol);
+		rsp_created(x, held, v->att);
+		rsp_notef(x, "evidence volume %s is attached to %s (%s): waiting until that instance is "
+		             "terminated and releases it", v->vol, v->att, state);
+		rsp_progress(x, "%-9s waiting evidence volume %s is attached to %s (%s): it is released when "
+		                "that instance is terminated", pb_step_name(x->step), v->vol, v->att, state);
+	}
+	int64_t until = rsp_deadline(x, key, RELEASE_WAIT_S);
+	if (rsp_now_ms() > (until < deadline ? until : deadline)) {
+		snprintf(x->note, sizeof x->note, "evidence volume %s still attached to %s (%s): not "
+		         "released in time", v->vol, v->att, state);
+		return SG_ERR_TIMEOUT;
+	}
+	*waiting = true;
+	return SG_OK;
+}
+
+/* Said once a volume that wait_released waited for is free. */
+static void say_released(rsp_run *x, const char *vol)
+{
+	char key[PB_ID_MAX + 16];
+	snprintf(key, sizeof key, "held_by:%s", vol);
+	const char *by = rsp_created_get(x, key);
+	if (by && *by)
+		rsp_notef(x, "evidence volume %s released by %s (terminated)", vol, by);
+}
+
 sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadline,
                            char vol[PB_ID_MAX], char att[PB_ID_MAX], char dev[PB_DEV_MAX])
 {
@@ -178,7 +233,17 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
 			         w->snap, VOLUME_TRIES);
 			return RSP_FATAL;
 		}
+		bool held = false;
+		if (v.vol[0] && v.att[0] && (err = wait_released(x, &v, deadline, &held)))
+			return err;
+		if (held) {
+			if ((err = rsp_pause(x)))
+				return err;
+			continue;
+		}
 		if (v.vol[0] && (v.att[0] || !strcmp(v.state, "available"))) {
+			if (!v.att[0])
+				say_released(x, v.vol);
 			snprintf(vol, PB_ID_MAX, "%s", v.vol);
 			snprintf(att, PB_ID_MAX, "%s", v.att);
 			snprintf(dev, PB_DEV_MAX, "%s", v.dev);

@@ -17,6 +17,7 @@ static sg_err set_contain(void *dst, const opt_def *d, const opt_value *v, char 
 static sg_err add_rule(void *dst, const opt_def *d, const opt_value *v, char *err, size_t errlen);
 
 #define AT(f) .off = offsetof(srvcfg, f)
+#define LIM(f) AT(lim.f) /* a limit: a reload takes it (srvcfg_limits) */
 const opt_def srvcfg_opts[] = {
 	{.type = OPT_STR, .name = "listen", .arg = "ADDR:PORT", .dflt = "127.0.0.1:5001", AT(listen),
 	 .flags = OPT_NONEMPTY, .help = "listen address ([::1]:5001 for IPv6)"},
@@ -49,17 +50,17 @@ const opt_def srvcfg_opts[] = {
 	{.type = OPT_STR, .name = "contain", .arg = "CATS", .dflt = "metadata", .set = set_contain,
 	 .help = "categories whose attempts ask for containment (comma list, \"all\" or \"none\"); "
 	         "the rest are blocked and logged; read again with the policy"},
-	{.type = OPT_SECTION, .help = "Limits"},
+	{.type = OPT_SECTION, .help = "Limits and timeouts (read again on SIGHUP, as the proxy's)"},
 	{.type = OPT_INT, .name = "max-body", .arg = "BYTES", .dflt = "8388608", .lo = 0,
-	 .hi = INT64_C(1) << 32, AT(max_body), .help = "largest upstream body, else 502"},
+	 .hi = INT64_C(1) << 32, LIM(max_body), .help = "largest upstream body, else 502"},
 	{.type = OPT_INT, .name = "max-header-bytes", .arg = "BYTES", .dflt = "65536", .lo = 1024,
-	 .hi = 1 << 24, AT(max_header_bytes), .help = "largest upstream header block, else 502"},
+	 .hi = 1 << 24, LIM(max_header_bytes), .help = "largest upstream header block, else 502"},
 	{.type = OPT_INT, .name = "total-timeout-ms", .arg = "MS", .dflt = "10000", .lo = 1,
-	 .hi = 3600 * 1000, AT(total_timeout_ms), .help = "whole fetch, every hop, else 504"},
+	 .hi = 3600 * 1000, LIM(total_timeout_ms), .help = "whole fetch, every hop, else 504"},
 	{.type = OPT_INT, .name = "connect-timeout-ms", .arg = "MS", .dflt = "3000", .lo = 1,
-	 .hi = 3600 * 1000, AT(connect_timeout_ms), .help = "one connect, else 504"},
+	 .hi = 3600 * 1000, LIM(connect_timeout_ms), .help = "one connect, else 504"},
 	{.type = OPT_INT, .name = "max-redirects", .arg = "N", .dflt = "5", .lo = 0, .hi = 50,
-	 AT(max_redirects), .help = "redirect hops followed, each judged, else 502"},
+	 LIM(max_redirects), .help = "redirect hops followed, each judged, else 502"},
 	{.type = OPT_INT, .name = "workers", .arg = "N", .dflt = "0", .lo = 0, .hi = 64,
 	 AT(workers), .help = "event loops, one a thread, sharing the listen address (SO_REUSEPORT) "
 	                      "and the store (0: one per CPU); the limits are shared out"},
@@ -67,26 +68,28 @@ const opt_def srvcfg_opts[] = {
 	 .help = "with one loop per CPU (workers 0, or as many as the CPUs allowed), keep each "
 	         "loop on its own CPU"},
 	{.type = OPT_INT, .name = "max-concurrent", .arg = "N", .dflt = "256", .lo = 1, .hi = 100000,
-	 AT(max_concurrent), .help = "fetches in flight; more wait"},
+	 LIM(max_concurrent), .help = "fetches in flight; more wait"},
 	{.type = OPT_INT, .name = "max-queue", .arg = "N", .dflt = "4096", .lo = 0, .hi = 1000000,
-	 AT(max_queue), .help = "fetches waiting; beyond that 503"},
+	 LIM(max_queue), .help = "fetches waiting; beyond that 503"},
 	{.type = OPT_INT, .name = "client-timeout-s", .arg = "S", .dflt = "10", .lo = 1, .hi = 3600,
-	 AT(client_timeout_s), .help = "client idle timeout and deadline for a whole request head"},
+	 LIM(client_timeout_s), .help = "client idle timeout and deadline for a whole request head"},
 	{.type = OPT_INT, .name = "max-request-bytes", .arg = "BYTES", .dflt = "8192", .lo = 256,
-	 .hi = 1 << 20, AT(max_request_bytes), .help = "client request line + headers, else 400/413"},
+	 .hi = 1 << 20, LIM(max_request_bytes),
+	 .help = "client request line + headers, else 400/413"},
 	{.type = OPT_INT, .name = "max-connections", .arg = "N", .dflt = "0", .lo = 0,
-	 .hi = 10000000, AT(max_connections),
+	 .hi = 10000000, LIM(max_connections),
 	 .help = "client connections held open (0: the descriptor limit less what fetches need); "
 	         "at the limit the oldest idle one is closed"},
 	{.type = OPT_INT, .name = "max-reply-bytes", .arg = "BYTES", .dflt = "268435456",
-	 .lo = 1 << 20, .hi = INT64_C(1) << 40, AT(max_reply_bytes),
+	 .lo = 1 << 20, .hi = INT64_C(1) << 40, LIM(max_reply_bytes),
 	 .help = "upstream bodies and answers not yet written to clients, the proxy's too, all "
 	         "together; past it /go answers 503; the proxy shares it between its clients (a "
 	         "client that does not read holds its share, at least 16 KiB, at most 256 KiB)"},
 	{.type = OPT_INT, .name = "dns-cache-s", .arg = "S", .dflt = "60", .lo = 0, .hi = 86400,
-	 AT(dns_cache_s), .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
+	 LIM(dns_cache_s),
+	 .help = "reuse judged DNS answers this long (at most 300 used; 0 = never)"},
 	{.type = OPT_INT, .name = "drain-s", .arg = "S", .dflt = "15", .lo = 0, .hi = 3600,
-	 AT(drain_s), .help = "on SIGTERM wait at most this long for in-flight fetches"},
+	 LIM(drain_s), .help = "on SIGTERM wait at most this long for in-flight fetches"},
 	{.type = OPT_STR, .name = "ca-file", .arg = "FILE", .dflt = "", AT(ca_file),
 	 .help = "CA bundle for upstream TLS (default: the system's)"},
 	{.type = OPT_SECTION, .help = "Logging and identity"},
@@ -131,16 +134,16 @@ const opt_def srvcfg_opts[] = {
 	 .help = "the proxy listener expects a PROXY protocol v1/v2 header (behind a load "
 	         "balancer)"},
 	{.type = OPT_INT, .name = "proxy-idle-s", .arg = "S", .dflt = "60", .lo = 1, .hi = 86400,
-	 AT(proxy_idle_s), .help = "proxy connections, kept upstreams and tunnels idle this long "
+	 LIM(proxy_idle_s), .help = "proxy connections, kept upstreams and tunnels idle this long "
 	                           "are closed"},
 	{.type = OPT_INT, .name = "proxy-stall-s", .arg = "S", .dflt = "15", .lo = 1, .hi = 86400,
-	 AT(proxy_stall_s), .help = "a proxy client that takes none of the bytes held for it this "
+	 LIM(proxy_stall_s), .help = "a proxy client that takes none of the bytes held for it this "
 	                            "long while the reply budget (max-reply-bytes) is short is "
 	                            "closed"},
 	{.type = OPT_INT, .name = "proxy-tunnel-s", .arg = "S", .dflt = "3600", .lo = 1,
-	 .hi = 7 * 86400, AT(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
+	 .hi = 7 * 86400, LIM(proxy_tunnel_s), .help = "longest life of a CONNECT tunnel"},
 	{.type = OPT_INT, .name = "proxy-drain-s", .arg = "S", .dflt = "25", .lo = 0, .hi = 86400,
-	 AT(proxy_drain_s), .help = "on SIGTERM, open tunnels and proxied requests get this long "
+	 LIM(proxy_drain_s), .help = "on SIGTERM, open tunnels and proxied requests get this long "
 	                            "to finish; then they are cut (and counted in the log)"},
 	{.type = OPT_STR, .name = "proxy-tls-cert", .arg = "FILE", .dflt = "", AT(proxy_tls_cert),
 	 .help = "the proxy listener speaks TLS with this certificate chain (PEM)"},
@@ -154,6 +157,7 @@ const opt_def srvcfg_opts[] = {
 	                               "the files are read again on SIGHUP and when they change"},
 	{.type = OPT_END},
 };
+#undef LIM
 #undef AT
 
 static const opt_command serve_file = {.name = "serve", .opts = srvcfg_opts};
@@ -285,6 +289,7 @@ static sg_err copy_rules(const srvcfg *c, srvcfg *to)
 {
 	char err[64];
 	to->contain_mask = c->contain_mask; /* reloaded with the rules too */
+	to->lim = c->lim;
 	if (opt_set_str(&to->policy, c->policy) != SG_OK)
 		return SG_ERR_NOMEM;
 	for (size_t i = 0; i < c->nrules; i++) {
@@ -400,27 +405,60 @@ static bool same_setting(const opt_def *d, size_t base, const srvcfg *a, const s
 	}
 }
 
-void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap)
+/* Whether row d (at offset base) is one of the limits (srvcfg_limits). */
+static bool is_limit(const opt_def *d, size_t base)
+{
+	size_t at = base + d->off, lim = offsetof(srvcfg, lim);
+	return d->type == OPT_INT && at >= lim && at < lim + sizeof(srvcfg_limits);
+}
+
+/* name appended to the comma list out (*n bytes so far); 0 when there is no
+ * room left, and the list then ends in "...". */
+static int add_name(char *out, size_t cap, size_t *n, const char *name)
+{
+	size_t need = strlen(name) + (*n ? 1 : 0);
+	if (*n + need + 4 > cap) { /* room for "..." and the NUL */
+		if (*n + 4 <= cap)
+			snprintf(out + *n, cap - *n, "...");
+		return 0;
+	}
+	snprintf(out + *n, cap - *n, "%s%s", *n ? "," : "", name);
+	*n += need;
+	return 1;
+}
+
+/* Whether row d (at offset base) is a setting only a restart takes. */
+static bool needs_restart(const opt_def *d, size_t base)
+{
+	return d->type >= OPT_SWITCH && !(d->flags & OPT_ARGV_ONLY) && d->set != add_rule &&
+	       d->set != set_contain && strcmp(d->name, "policy") && !is_limit(d, base);
+}
+
+/* The rows pick chooses whose values differ between a and b: their names,
+ * comma-separated, into out. */
+static void name_differing(const srvcfg *a, const srvcfg *b,
+                           bool (*pick)(const opt_def *, size_t), char *out, size_t cap)
 {
 	opt_iter it;
 	size_t base, n = 0;
 	if (cap)
 		out[0] = '\0';
 	opt_iter_init(&it, srvcfg_opts);
-	for (const opt_def *d; (d = opt_iter_next(&it, &base));) {
-		if (d->type < OPT_SWITCH || (d->flags & OPT_ARGV_ONLY) || d->set == add_rule ||
-		    d->set == set_contain || !strcmp(d->name, "policy") ||
-		    same_setting(d, base, c, fresh))
-			continue;
-		size_t need = strlen(d->name) + (n ? 1 : 0);
-		if (n + need + 4 > cap) { /* room for "..." and the NUL */
-			if (n + 4 <= cap)
-				snprintf(out + n, cap - n, "...");
+	for (const opt_def *d; (d = opt_iter_next(&it, &base));)
+		if (pick(d, base) && !same_setting(d, base, a, b) && !add_name(out, cap, &n, d->name))
 			return;
-		}
-		snprintf(out + n, cap - n, "%s%s", n ? "," : "", d->name);
-		n += need;
-	}
+}
+
+void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap)
+{
+	name_differing(c, fresh, needs_restart, out, cap);
+}
+
+void srvcfg_limits_changed(const srvcfg_limits *a, const srvcfg_limits *b, char *out,
+                           size_t cap)
+{
+	srvcfg x = {.lim = *a}, y = {.lim = *b}; /* the limit rows read only lim */
+	name_differing(&x, &y, is_limit, out, cap);
 }
 
 /* The index-th word of a choice row's "a|b|c". */

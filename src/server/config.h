@@ -31,6 +31,36 @@ typedef struct sg_policy sg_policy; /* ssrfguard/guard.h */
 
 #define SRVCFG_RULES_MAX 1024
 
+/*
+ * The limits and timeouts: every one a reload takes, as it takes `policy`,
+ * `rule` and `contain` (server/rules.c carries them in each reading of the
+ * guard's rules; a loop reads them through its reading, never from here,
+ * and srvcfg_restart_needed never names them).  In a reading the four
+ * shared ones (max_concurrent, max_queue, max_connections, max_reply_bytes)
+ * are each loop's share, max_connections the limit in effect (0 resolved).
+ */
+typedef struct srvcfg_limits {
+	int64_t max_body;        /* bytes of upstream body */
+	int64_t max_header_bytes;/* bytes of upstream response headers */
+	int64_t total_timeout_ms;
+	int64_t connect_timeout_ms;
+	int64_t max_redirects;
+	int64_t max_concurrent;  /* fetches in flight; more wait in a queue */
+	int64_t max_queue;       /* waiting fetches; beyond that 503 */
+	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
+	int64_t max_request_bytes;/* client request line + headers */
+	int64_t max_connections; /* client connections; 0 = what the descriptor
+	                            limit leaves (conn.c) */
+	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
+	                            clients (/go's, the proxy's), all together */
+	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
+	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
+	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
+	int64_t proxy_stall_s;   /* a client holding its bytes unread, budget short */
+	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
+	int64_t proxy_drain_s;   /* SIGTERM: longest wait for tunnels and proxied requests */
+} srvcfg_limits;
+
 typedef struct srvcfg {
 	char *listen;            /* "127.0.0.1:5001", "[::1]:5001" */
 	char *store;             /* SQLite path (default: cmdline_default_store) */
@@ -46,23 +76,9 @@ typedef struct srvcfg {
 	char **rules;            /* extra policy rules */
 	size_t nrules;
 	unsigned contain_mask;   /* bit per sg_category that asks for containment */
-	int64_t max_body;        /* bytes of upstream body */
-	int64_t max_header_bytes;/* bytes of upstream response headers */
-	int64_t total_timeout_ms;
-	int64_t connect_timeout_ms;
-	int64_t max_redirects;
-	int64_t max_concurrent;  /* fetches in flight; more wait in a queue */
-	int64_t max_queue;       /* waiting fetches; beyond that 503 */
-	int64_t client_timeout_s;/* idle/read/write timeout of client sockets */
-	int64_t max_request_bytes;/* client request line + headers */
+	srvcfg_limits lim;       /* the limits and timeouts (a reload takes them) */
 	int64_t workers;         /* event loops (threads); 0 = one per CPU */
 	bool pin_loops;          /* with one loop per CPU: each loop on its own CPU */
-	int64_t max_connections; /* client connections; 0 = what the descriptor
-	                            limit leaves (conn.c) */
-	int64_t max_reply_bytes; /* upstream bodies held + answers queued to
-	                            clients (/go's, the proxy's), all together */
-	int64_t dns_cache_s;     /* judged-answer cache lifetime (<= 300 used), 0 = off */
-	int64_t drain_s;         /* SIGTERM: longest wait for in-flight work */
 	char *ca_file;           /* CA bundle for upstream TLS, "" = system */
 	char *log;               /* "-" = stderr, else a file appended to */
 	char *instance_id, *region, *az;  /* identity; "" = ask IMDSv2 */
@@ -81,15 +97,11 @@ typedef struct srvcfg {
 	char *proxy_listen;      /* "" = off; "ADDR:PORT" or "unix:PATH" */
 	char *proxy_roles;       /* roles file (lib/proxy/roles.h), "" = one open role */
 	bool proxy_protocol;     /* expect a PROXY protocol v1/v2 header */
-	int64_t proxy_idle_s;    /* idle client/upstream/tunnel connection */
-	int64_t proxy_stall_s;   /* a client holding its bytes unread, budget short */
-	int64_t proxy_tunnel_s;  /* whole life of a CONNECT tunnel */
-	int64_t proxy_drain_s;   /* SIGTERM: longest wait for tunnels and proxied requests */
 	char *proxy_tls_cert, *proxy_tls_key; /* "" = plain; else the listener speaks TLS */
 	char *proxy_client_ca;   /* verify (and require) client certificates */
 	char *proxy_client_crl;  /* ... and check them against these CRLs */
 	/* the command line serve started with (borrowed, may be NULL): the
-	 * settings are read again from it on SIGHUP for `policy` and `rule` */
+	 * settings are read again from it on SIGHUP for those a reload takes */
 	const opt_command *cmd;
 	int argc;
 	char **argv;
@@ -118,19 +130,24 @@ sg_err srvcfg_policy(const srvcfg *c, sg_policy **out, char *err, size_t errlen)
  * The settings read again as at the start (the environment, the --config
  * files, then c's command line) into *fresh, which the caller frees with
  * srvcfg_free.  Without a command line (c->cmd NULL) *fresh is a copy of
- * c's `policy`, `rule` and `contain`.  SIGHUP takes `policy`, `rule` and
- * `contain` from it (rules.c: one reading of the guard's rules).
+ * c's `policy`, `rule`, `contain` and limits.  SIGHUP takes those from it
+ * (rules.c: one reading of the guard's rules).
  */
 sg_err srvcfg_reread(const srvcfg *c, srvcfg *fresh, char *err, size_t errlen);
 
 /*
- * The settings a reload does not take (all but `policy`, `rule` and
- * `contain`) whose
- * values differ between the running c and fresh (srvcfg_reread's, with a
- * command line): their names, comma-separated, into out ("" when none; a
- * list longer than cap ends in "...").  They take effect only on restart.
+ * The settings a reload does not take (all but `policy`, `rule`, `contain`
+ * and the limits, c->lim) whose values differ between the running c and
+ * fresh (srvcfg_reread's, with a command line): their names,
+ * comma-separated, into out ("" when none; a list longer than cap ends in
+ * "...").  They take effect only on restart.
  */
 void srvcfg_restart_needed(const srvcfg *c, const srvcfg *fresh, char *out, size_t cap);
+
+/* The limits whose values differ between a and b (as the settings give
+ * them, before any sharing out): their names, as srvcfg_restart_needed's. */
+void srvcfg_limits_changed(const srvcfg_limits *a, const srvcfg_limits *b, char *out,
+                           size_t cap);
 
 /* The store options serve's settings give (engine, sync, busy wait, caps;
  * the state table's region, profile, endpoint and CA bundle). */

@@ -10,7 +10,12 @@
  *    by default the descriptor limit less what fetches, the store and the
  *    log need).  At the limit the listeners pause and the oldest idle
  *    connection is closed, so a new client — a health check — gets a
- *    place.  accept() failing (EMFILE, ENFILE, ENOBUFS) pauses the
+ *    place.  The limit is the loop's reading's (srv_lim): a reload that
+ *    lowers it below the connections open closes idle ones, oldest first,
+ *    at the next accept or within a second (at most CONN_EVICT_BURST at a
+ *    time); busy ones finish their request first, and nothing new is
+ *    accepted until the count is under the limit.
+ *    accept() failing (EMFILE, ENFILE, ENOBUFS) pauses the
  *    listeners for a moment instead of spinning on a readable listener,
  *    and is logged at most once every 10 s.
  *  - Slow readers: bytes queued to clients, serve's and the proxy's, are
@@ -37,6 +42,7 @@
 #define CONN_LISTENERS_MAX 8
 #define CONN_RESERVE_FDS 64    /* store, log, resolver, signals, spare */
 #define CONN_EVICT_SCAN 256    /* idle connections looked at per eviction */
+#define CONN_EVICT_BURST 64    /* evictions at one look at the limit */
 #define CONN_PAUSE_MS 100
 #define CONN_LOG_EVERY_MS 10000
 
@@ -53,16 +59,20 @@ struct conns {
 	struct sg_list guests;  /* conn_guest, oldest first */
 	uint64_t seq;          /* arrival order */
 	size_t count;          /* connections open */
-	size_t limit;
 	size_t out_bytes;      /* queued to clients, not yet written */
 	struct event *sweep, *resume;
 	struct evconnlistener *ls[CONN_LISTENERS_MAX];
 	size_t nls;
 	int paused;
-	int64_t limit_ms;
 	int64_t last_log_ms;
 	uint64_t dropped, evicted, pauses, pauses_unlogged;
 };
+
+/* max_connections in effect on this loop (its newest reading's). */
+static size_t limit_of(const struct conns *c)
+{
+	return (size_t)srv_lim(c->s)->max_connections;
+}
 
 static int64_t mono_ms(void)
 {
@@ -129,7 +139,7 @@ static void log_pause(struct conns *c, const char *why, int err)
 	int n = snprintf(line, sizeof line, "{\"event\":\"accept_paused\",\"reason\":\"%s\","
 	                 "\"error\":\"%s\",\"connections\":%zu,\"limit\":%zu,"
 	                 "\"pauses_not_logged\":%llu}\n", why, err ? strerror(err) : "",
-	                 c->count, c->limit, (unsigned long long)c->pauses_unlogged);
+	                 c->count, limit_of(c), (unsigned long long)c->pauses_unlogged);
 	c->pauses_unlogged = 0;
 	c->last_log_ms = now;
 	if (n > 0)
@@ -185,15 +195,14 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	arm_resume(c);
 }
 
-/* At the limit: make room by shutting the oldest idle connection; pause
+/* At the limit: make room by shutting the oldest idle connections; pause
  * accepting only when none is idle (see the top of the file). */
 static void check_limit(struct conns *c)
 {
-	if (c->count < c->limit) {
-		listeners_enable(c, 1);
-		return;
-	}
-	if (evict_idle(c)) {
+	size_t limit = limit_of(c);
+	for (int i = 0; c->count >= limit && i < CONN_EVICT_BURST && evict_idle(c); i++)
+		;
+	if (c->count < limit) {
 		listeners_enable(c, 1);
 		return;
 	}
@@ -211,11 +220,15 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 	check_limit(c);
 }
 
+/* Every second: the newest reading taken (an idle loop too) and its limits
+ * applied, the connection limit looked at, the gauges published. */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv *s = arg;
 	(void)fd;
 	(void)what;
+	rules_current(s);
+	fetch_adopt_limits(s);
 	check_limit(s->conns);
 	metrics_publish(s);
 	srv_check_drained(s);
@@ -224,7 +237,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 /* The connection limit: max_connections, within what the descriptor limit
  * leaves after the fetches (a socket each, and as many cached), the store,
  * the log and the resolver. */
-static size_t connection_limit(const srvcfg *cfg, size_t nloops)
+size_t conn_limit_for(const srvcfg_limits *l, size_t nloops)
 {
 	struct rlimit rl;
 	size_t fds = 1024;
@@ -233,10 +246,10 @@ static size_t connection_limit(const srvcfg *cfg, size_t nloops)
 	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
 		fds = (size_t)1 << 20;
 	/* max_concurrent is this loop's share: every loop reserves as much */
-	size_t reserve = nloops * 2 * (size_t)cfg->max_concurrent + CONN_RESERVE_FDS;
+	size_t reserve = nloops * 2 * (size_t)l->max_concurrent + CONN_RESERVE_FDS;
 	size_t room = (fds > reserve + 16 * nloops ? fds - reserve : 16 * nloops) / nloops;
-	if (cfg->max_connections > 0 && (size_t)cfg->max_connections < room)
-		return (size_t)cfg->max_connections;
+	if (l->max_connections > 0 && (size_t)l->max_connections < room)
+		return (size_t)l->max_connections;
 	return room;
 }
 
@@ -248,8 +261,6 @@ sg_err conn_init(struct srv *s)
 	sg_list_init(&c->guests);
 	s->conns = c;
 	c->s = s;
-	c->limit_ms = s->cfg->client_timeout_s * 1000;
-	c->limit = connection_limit(s->cfg, s->nloops ? s->nloops : 1);
 	c->sweep = event_new(s->base, -1, EV_PERSIST, on_sweep, s);
 	c->resume = evtimer_new(s->base, on_resume, c);
 	struct timeval tv = {1, 0};
@@ -311,6 +322,7 @@ conn_guest *conn_guest_add(struct srv *s, const conn_guest_ops *ops, void *ctx)
 	g->ctx = ctx;
 	g->seq = c->seq++;
 	c->count++;
+	rules_current(s); /* a new connection: under the newest limits */
 	check_limit(c); /* may evict an older one, never this one: not listed yet */
 	sg_list_insert_tail(&c->guests, &g->link);
 	return g;
@@ -324,7 +336,7 @@ void conn_guest_remove(conn_guest *g)
 	sg_list_remove(&g->link);
 	c->count--;
 	free(g);
-	if (c->paused && c->count < c->limit)
+	if (c->paused && c->count < limit_of(c))
 		listeners_enable(c, 1); /* room again; never evicts from here */
 }
 
@@ -335,7 +347,7 @@ void conn_stats(const struct srv *s, conn_stats_t *out)
 	if (!c)
 		return;
 	out->open = c->count;
-	out->limit = c->limit;
+	out->limit = limit_of(c);
 	out->replying = fr_replying(s);
 	out->out_bytes = c->out_bytes;
 	out->dropped = c->dropped;

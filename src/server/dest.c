@@ -108,9 +108,9 @@ static void judge_answers(dest *d, const struct sockaddr *const *v, size_t n,
 		finish(d, DEST_BLOCK, &out, 0, NULL);
 		return;
 	}
-	if (fresh && s->cfg->dns_cache_s > 0) {
-		int64_t ttl = s->cfg->dns_cache_s < SRV_DNS_TTL_CAP_S ? s->cfg->dns_cache_s
-		                                                      : SRV_DNS_TTL_CAP_S;
+	int64_t cache_s = srv_lim(s)->dns_cache_s;
+	if (fresh && cache_s > 0) {
+		int64_t ttl = cache_s < SRV_DNS_TTL_CAP_S ? cache_s : SRV_DNS_TTL_CAP_S;
 		pthread_mutex_lock(&s->primary->dcache_mu);
 		dnsc_put(s->dcache, d->hop->host, set, now_ms() + ttl * 1000);
 		pthread_mutex_unlock(&s->primary->dcache_mu);
@@ -378,7 +378,7 @@ void dest_start(dest *d, int64_t timeout_ms)
 	}
 	pin_set set;
 	int cached = 0;
-	if (s->cfg->dns_cache_s > 0) {
+	if (srv_lim(s)->dns_cache_s > 0) {
 		pthread_mutex_lock(&s->primary->dcache_mu);
 		cached = dnsc_get(s->dcache, d->hop->host, now_ms(), &set);
 		pthread_mutex_unlock(&s->primary->dcache_mu);

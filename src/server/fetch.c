@@ -165,8 +165,7 @@ sg_err fetch_init(struct srv *s)
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
-	/* The connection cache: idle upstream connections kept for reuse. */
-	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->cfg->max_concurrent);
+	fetch_adopt_limits(s); /* the connection cache's size */
 	if (!(s->out_headers = curl_slist_append(NULL, s->via)))
 		return SG_ERR_NOMEM;
 	return SG_OK;
@@ -217,7 +216,7 @@ void fetch_cleanup(struct srv *s)
 static int over_budget(const struct srv *s, size_t more)
 {
 	size_t held = conn_reply_held(s);
-	size_t cap = (size_t)s->cfg->max_reply_bytes;
+	size_t cap = (size_t)srv_lim(s)->max_reply_bytes;
 	return held > cap || more > cap - held;
 }
 
@@ -229,7 +228,8 @@ static void body_reset(job *j)
 
 int fetch_body_add(job *j, const char *p, size_t len)
 {
-	if (len > (size_t)j->s->cfg->max_body || j->body_bytes > (size_t)j->s->cfg->max_body - len) {
+	size_t max_body = (size_t)srv_job_lim(j)->max_body;
+	if (len > max_body || j->body_bytes > max_body - len) {
 		j->too_big = 1;
 		return -1;
 	}
@@ -264,7 +264,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	job *j = ud;
 	size_t len = size * n;
 	j->hdr_bytes += len;
-	if (j->hdr_bytes > (size_t)j->s->cfg->max_header_bytes) {
+	if (j->hdr_bytes > (size_t)srv_job_lim(j)->max_header_bytes) {
 		j->hdr_too_big = 1;
 		return 0;
 	}
@@ -375,7 +375,7 @@ static int64_t remaining_ms(job *j)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	int64_t ms = (int64_t)(now.tv_sec - j->t0.tv_sec) * 1000 +
 	             (now.tv_nsec - j->t0.tv_nsec) / 1000000;
-	return j->s->cfg->total_timeout_ms - ms;
+	return srv_job_lim(j)->total_timeout_ms - ms;
 }
 
 /* ---- easy handles, reused ----
@@ -409,8 +409,6 @@ static CURL *easy_new(struct srv *s)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file[0])
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
 	/* libcurl resolves nothing itself: names come pinned (transfer()).
 	 * This only bounds how long a pin stays in curl's cache afterwards. */
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, (long)SRV_CURL_PIN_S);
@@ -537,7 +535,7 @@ fail:
 static void transfer(job *j)
 {
 	struct srv *s = j->s;
-	const srvcfg *c = s->cfg;
+	const srvcfg_limits *c = srv_job_lim(j);
 	int64_t left = remaining_ms(j);
 	if (left <= 0) {
 		fail(j, 504, "upstream timed out");
@@ -565,6 +563,7 @@ static void transfer(job *j)
 	}
 	int64_t conn = c->connect_timeout_ms - j->d.dns_ms;
 	curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(conn > 0 ? conn : 1));
+	curl_easy_setopt(j->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
 	curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
 	curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)left);
 	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
@@ -594,8 +593,8 @@ static void on_dest(dest *d, dest_outcome o, const sg_verdict *v, int code, cons
 static void resolve(job *j)
 {
 	int64_t lim = remaining_ms(j);
-	if (j->s->cfg->connect_timeout_ms < lim)
-		lim = j->s->cfg->connect_timeout_ms;
+	if (srv_job_lim(j)->connect_timeout_ms < lim)
+		lim = srv_job_lim(j)->connect_timeout_ms;
 	dest_start(&j->d, lim);
 }
 
@@ -656,11 +655,10 @@ static void unqueue(struct srv *s, job *j)
 }
 
 
-static void release_slot(struct srv *s)
+/* Queued fetches started while max_concurrent leaves slots. */
+static void start_queued(struct srv *s)
 {
-	if (s->inflight)
-		s->inflight--;
-	while (s->q_head && s->inflight < (size_t)s->cfg->max_concurrent) {
+	while (s->q_head && s->inflight < (size_t)srv_lim(s)->max_concurrent) {
 		job *j = s->q_head;
 		s->q_head = j->next;
 		if (!s->q_head)
@@ -669,17 +667,31 @@ static void release_slot(struct srv *s)
 		s->queued--;
 		start(j);
 	}
+}
+
+static void release_slot(struct srv *s)
+{
+	if (s->inflight)
+		s->inflight--;
+	start_queued(s);
 	srv_check_drained(s);
+}
+
+void fetch_adopt_limits(struct srv *s)
+{
+	/* libcurl's connection cache: idle upstream connections kept for reuse */
+	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)srv_lim(s)->max_concurrent);
+	start_queued(s);
 }
 
 void fetch_submit(job *j)
 {
 	struct srv *s = j->s;
-	if (s->inflight < (size_t)s->cfg->max_concurrent) {
+	if (s->inflight < (size_t)srv_lim(s)->max_concurrent) {
 		start(j);
 		return;
 	}
-	if (s->queued >= (size_t)s->cfg->max_queue) {
+	if (s->queued >= (size_t)srv_lim(s)->max_queue) {
 		srv_reply_error(j, 503, "too many concurrent fetches; try again later");
 		srv_job_free(j);
 		return;
@@ -809,10 +821,10 @@ static void follow(job *j, const char *loc)
 {
 	struct srv *s = j->s;
 	j->end_ms = 0; /* the answer is the next hop's */
-	if (j->hop >= s->cfg->max_redirects) {
+	if (j->hop >= srv_job_lim(j)->max_redirects) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "too many redirects (more than %lld)",
-		         (long long)s->cfg->max_redirects);
+		         (long long)srv_job_lim(j)->max_redirects);
 		finish_error(j, 502, msg);
 		return;
 	}
@@ -869,7 +881,6 @@ static void answered(job *j, int code, const char *loc, const char *ctype)
  * list): what the limit flags say, else code and msg. */
 static void failed(job *j, int code, const char *msg)
 {
-	struct srv *s = j->s;
 	char m[160];
 	if (j->bad_interim) {
 		finish_error(j, 502, "upstream switched protocols or sent an unexpected 1xx status");
@@ -877,11 +888,11 @@ static void failed(job *j, int code, const char *msg)
 		finish_error(j, 503, "too many answers waiting for slow clients; try again later");
 	} else if (j->too_big) {
 		snprintf(m, sizeof m, "upstream response larger than %lld bytes",
-		         (long long)s->cfg->max_body);
+		         (long long)srv_job_lim(j)->max_body);
 		finish_error(j, 502, m);
 	} else if (j->hdr_too_big) {
 		snprintf(m, sizeof m, "upstream response headers larger than %lld bytes",
-		         (long long)s->cfg->max_header_bytes);
+		         (long long)srv_job_lim(j)->max_header_bytes);
 		finish_error(j, 502, m);
 	} else {
 		finish_error(j, code ? code : 502, msg);

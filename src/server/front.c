@@ -55,13 +55,13 @@ static int64_t now_ms(void)
 
 static int64_t limit_ms(const fr_conn *c)
 {
-	return c->s->cfg->client_timeout_s * 1000;
+	return srv_lim(c->s)->client_timeout_s * 1000;
 }
 
 /* The largest input a connection holds: one request head and its body. */
 static size_t in_max(const struct srv *s)
 {
-	return (size_t)s->cfg->max_request_bytes + SRV_REQUEST_BODY_MAX + 1024;
+	return (size_t)srv_lim(s)->max_request_bytes + SRV_REQUEST_BODY_MAX + 1024;
 }
 
 /* ---- connection life ---- */
@@ -351,7 +351,7 @@ static void take_request(fr_conn *c)
 {
 	struct srv *s = c->s;
 	const char *why = NULL;
-	px_rc rc = px_parse_request_lenient(c->in, c->len, (size_t)s->cfg->max_request_bytes,
+	px_rc rc = px_parse_request_lenient(c->in, c->len, (size_t)srv_lim(s)->max_request_bytes,
 	                                    &c->h, &why);
 	if (rc == PX_MORE)
 		return;
@@ -495,8 +495,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	                : (const void *)&((struct sockaddr_in *)(void *)sa)->sin_addr;
 	if (!inet_ntop(sa->sa_family, a, c->peer, sizeof c->peer))
 		memcpy(c->peer, "?", 2);
-	c->deadline_ms = now_ms() + limit_ms(c);
 	c->guest = conn_guest_add(s, &guest_ops, c); /* may evict an older idle one */
+	c->deadline_ms = now_ms() + limit_ms(c);      /* the newest reading's, taken above */
 	reads_on(c);
 }
 

@@ -38,7 +38,7 @@ typedef struct gf_conn {
 
 struct gf_pool {
 	struct sg_list conns;         /* gf_conn, newest first */
-	size_t n, max;
+	size_t n;                     /* at most max_concurrent, as libcurl's cache */
 };
 
 static int64_t now_ms(void)
@@ -71,16 +71,17 @@ static void conn_close(gf_conn *c)
 static void pool_put(gf_conn *c)
 {
 	struct gf_pool *p = c->s->gf;
+	size_t max = (size_t)srv_lim(c->s)->max_concurrent;
 	c->j = NULL;
 	c->len = 0;
-	if (c->s->draining || !p->max) {
+	if (c->s->draining || !max) {
 		conn_close(c);
 		return;
 	}
 	int64_t now = now_ms();
 	for (struct sg_list *l; (l = sg_list_last(&p->conns));) {
 		gf_conn *old = sg_list_entry(l, gf_conn, link);
-		if (p->n < p->max && now - old->idle_since_ms <= GF_IDLE_MAX_MS)
+		if (p->n < max && now - old->idle_since_ms <= GF_IDLE_MAX_MS)
 			break;
 		pool_unlink(p, old);
 		conn_close(old);
@@ -121,7 +122,6 @@ int gf_init(struct srv *s)
 	if (!s->gf)
 		return -1;
 	sg_list_init(&s->gf->conns);
-	s->gf->max = (size_t)s->cfg->max_concurrent; /* as libcurl's connection cache */
 	return 0;
 }
 
@@ -177,7 +177,7 @@ int gf_expired(const job *j, int64_t now)
 	if (h->connect_deadline_ms && now >= h->connect_deadline_ms)
 		return 1;
 	int64_t t0 = (int64_t)j->t0.tv_sec * 1000 + j->t0.tv_nsec / 1000000;
-	return now - t0 >= j->s->cfg->total_timeout_ms;
+	return now - t0 >= srv_job_lim(j)->total_timeout_ms;
 }
 
 /* ---- the request ---- */
@@ -482,7 +482,7 @@ static void dial_next(job *j)
 		c->j = j;
 		c->connecting = 1;
 		h->c = c;
-		int64_t left = s->cfg->connect_timeout_ms - j->d.dns_ms;
+		int64_t left = srv_job_lim(j)->connect_timeout_ms - j->d.dns_ms;
 		h->connect_deadline_ms = now_ms() + (left > 0 ? left : 1);
 		if (event_add(c->wev, NULL) != 0) {
 			hop_failed(j, 503, "cannot start a fetch");
@@ -589,7 +589,7 @@ static int read_head(gf_conn *c, size_t *off)
 {
 	job *j = c->j;
 	gf_hop *h = &j->gf;
-	size_t max = (size_t)j->s->cfg->max_header_bytes;
+	size_t max = (size_t)srv_job_lim(j)->max_header_bytes;
 	for (;;) {
 		px_head rh;
 		const char *why = NULL;
@@ -631,7 +631,7 @@ static int read_head(gf_conn *c, size_t *off)
 		        : rh.has_length && rh.length ? BODY_LENGTH : BODY_NONE;
 		h->left = rh.length;
 		memset(&h->ck, 0, sizeof h->ck);
-		if (h->mode == BODY_LENGTH && rh.length > (uint64_t)j->s->cfg->max_body) {
+		if (h->mode == BODY_LENGTH && rh.length > (uint64_t)srv_job_lim(j)->max_body) {
 			j->too_big = 1;
 			hop_failed(j, 0, "upstream answer too large");
 			return -1;
@@ -711,7 +711,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	gf_hop *h = &c->j->gf;
 	if (c->len == c->cap) { /* a head longer than the buffer */
-		size_t max = (size_t)c->s->cfg->max_header_bytes + 1;
+		size_t max = (size_t)srv_job_lim(c->j)->max_header_bytes + 1;
 		size_t ncap = c->cap * 2 < max ? c->cap * 2 : max;
 		char *n = ncap > c->cap ? realloc(c->in, ncap) : NULL;
 		if (!n) {

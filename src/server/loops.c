@@ -18,9 +18,10 @@
  *
  * Limits are per service: each loop gets its share (max_concurrent,
  * max_queue, max_connections, max_reply_bytes divided by the number of
- * loops, rounded up).  Signals reach the primary, which drains itself and
- * wakes each peer (an eventfd) to drain too; srv_run returns when every
- * loop has drained (or its drain_s ran out). */
+ * loops, rounded up), in each reading of the rules (rules.c), so a reload
+ * shares out new limits the same way.  Signals reach the primary, which
+ * drains itself and wakes each peer (an eventfd) to drain too; srv_run
+ * returns when every loop has drained (or its drain_s ran out). */
 #include "server/srv_int.h"
 #include "common/listen.h"
 #include "logging/logging.h"
@@ -43,12 +44,13 @@ static int64_t share(int64_t v, size_t n)
 	return v <= 0 ? v : (v + (int64_t)n - 1) / (int64_t)n;
 }
 
-void srv_cfg_share(srvcfg *c, size_t nloops)
+void srv_limits_share(srvcfg_limits *l, size_t nloops)
 {
-	c->max_concurrent = share(c->max_concurrent, nloops);
-	c->max_queue = share(c->max_queue, nloops);
-	c->max_connections = share(c->max_connections, nloops);
-	c->max_reply_bytes = share(c->max_reply_bytes, nloops);
+	l->max_concurrent = share(l->max_concurrent, nloops);
+	l->max_queue = share(l->max_queue, nloops);
+	l->max_connections = share(l->max_connections, nloops);
+	l->max_reply_bytes = share(l->max_reply_bytes, nloops);
+	l->max_connections = (int64_t)conn_limit_for(l, nloops);
 }
 
 /* The CPUs this process may run on (its affinity, which a cpuset or
@@ -87,7 +89,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* SIGHUP: files read again (the guard's rules: `policy`, `rule`, the
- * proxy's roles; the proxy's TLS files and CRLs). */
+ * proxy's roles, `contain`, the limits; the proxy's TLS files and CRLs). */
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -185,8 +187,6 @@ static sg_err peer_events(struct srv *p)
 sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, size_t errlen)
 {
 	size_t n = loops_wanted(cfg);
-	srvcfg mine = *cfg;
-	srv_cfg_share(&mine, n);
 	*out = NULL;
 	struct srv_log *log = log_open(cfg);
 	if (!log) {
@@ -194,7 +194,7 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 		return SG_ERR_IO;
 	}
 	struct srv *s = NULL;
-	sg_err e = srv_loop_new(&mine, id, log, NULL, 0, n, &s, err, errlen);
+	sg_err e = srv_loop_new(cfg, id, log, NULL, 0, n, &s, err, errlen);
 	if (e != SG_OK) {
 		log_close(log);
 		return e;
@@ -211,7 +211,7 @@ sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out, char *err, 
 	}
 	for (size_t i = 1; i < n; i++) {
 		struct srv *p = NULL;
-		if ((e = srv_loop_new(&mine, id, log, s, i, n, &p, err, errlen)) != SG_OK)
+		if ((e = srv_loop_new(cfg, id, log, s, i, n, &p, err, errlen)) != SG_OK)
 			goto fail;
 		s->peers[i - 1] = p;
 		if ((e = peer_events(p)) != SG_OK)

@@ -176,9 +176,9 @@ static void close_after_flush(pconn *pc)
 		return;
 	}
 	bufferevent_disable(pc->cli, EV_READ);
-	pc->deadline_ms = pc_now_ms() + pc->px->s->cfg->proxy_idle_s * 1000;
+	pc->deadline_ms = pc_now_ms() + srv_lim(pc->px->s)->proxy_idle_s * 1000;
 	/* the filter's write callback does not see the socket drain: poll */
-	pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->px->s->cfg->proxy_idle_s * 1000);
+	pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : srv_lim(pc->px->s)->proxy_idle_s * 1000);
 }
 
 static void try_head(pconn *pc);
@@ -198,13 +198,13 @@ static void next_request(pconn *pc)
 	memset(&pc->h, 0, sizeof pc->h);
 	if (pc->state != PS_HELD && unsent(pc) > PX_HIGH_WATER) {
 		pc->state = PS_HELD;
-		pc->deadline_ms = pc_now_ms() + pc->px->s->cfg->proxy_idle_s * 1000;
-		pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->px->s->cfg->proxy_idle_s * 1000);
+		pc->deadline_ms = pc_now_ms() + srv_lim(pc->px->s)->proxy_idle_s * 1000;
+		pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : srv_lim(pc->px->s)->proxy_idle_s * 1000);
 		return;
 	}
 	pc->state = PS_HEAD;
 	pc->head_started = 0;
-	pc_arm(pc, pc->px->s->cfg->proxy_idle_s * 1000);
+	pc_arm(pc, srv_lim(pc->px->s)->proxy_idle_s * 1000);
 	bufferevent_enable(pc->cli, EV_READ);
 	try_head(pc); /* a pipelined request may be waiting */
 }
@@ -419,7 +419,8 @@ static void send_request_head(pconn *pc)
  * goes out and its body follows. */
 void pc_start_upstream(pconn *pc)
 {
-	const srvcfg *c = pc->px->s->cfg;
+	int64_t idle_s = srv_lim(pc->px->s)->proxy_idle_s;
+	int64_t life_s = pc->set->lim.proxy_tunnel_s; /* the tunnel's reading's */
 	pc->last_ms = pc_now_ms();
 	if (pc->is_connect) {
 		pc->state = PS_TUNNEL;
@@ -428,8 +429,7 @@ void pc_start_upstream(pconn *pc)
 		SRV_COUNT(pc->px->tunnels, 1);
 		/* the first look at the tunnel: when it is idle, or at the end of
 		 * its life if that comes first (on_timer) */
-		pc_arm(pc, (c->proxy_idle_s < c->proxy_tunnel_s ? c->proxy_idle_s : c->proxy_tunnel_s) *
-		               1000);
+		pc_arm(pc, (idle_s < life_s ? idle_s : life_s) * 1000);
 		/* Nothing buffered on either side: the 200 goes straight out and
 		 * the kernel relays the rest (splice); else the bufferevents do. */
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
@@ -461,7 +461,7 @@ void pc_start_upstream(pconn *pc)
 	            : pc->h.has_length && pc->h.length ? BODY_LENGTH : BODY_NONE;
 	pc->rq_left = pc->h.length;
 	pc->rq_done = pc->rq_mode == BODY_NONE;
-	pc_arm(pc, c->proxy_idle_s * 1000);
+	pc_arm(pc, idle_s * 1000);
 	if (!pc->rq_done) {
 		bufferevent_enable(pc->cli, EV_READ);
 		pump_request(pc);
@@ -525,7 +525,7 @@ static void handle_request(pconn *pc)
 
 static void try_head(pconn *pc)
 {
-	const srvcfg *c = pc->px->s->cfg;
+	const srvcfg_limits *c = srv_lim(pc->px->s);
 	struct evbuffer *in = bufferevent_get_input(pc->cli);
 	size_t len = evbuffer_get_length(in), max = (size_t)c->max_request_bytes;
 	const char *why = NULL;
@@ -607,7 +607,7 @@ static int unusable_response(pconn *pc, const char *why)
  * together fit in max_header_bytes. */
 static int response_head(pconn *pc)
 {
-	const srvcfg *c = pc->px->s->cfg;
+	const srvcfg_limits *c = &pc->set->lim; /* its request's reading's */
 	struct evbuffer *in = bufferevent_get_input(pc->up);
 	for (;;) {
 		size_t len = evbuffer_get_length(in), max = (size_t)c->max_header_bytes;
@@ -878,8 +878,7 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg)
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	pconn *pc = arg;
-	const srvcfg *c = pc->px->s->cfg;
-	int64_t now = pc_now_ms(), idle = c->proxy_idle_s * 1000;
+	int64_t now = pc_now_ms(), idle = srv_lim(pc->px->s)->proxy_idle_s * 1000;
 	(void)fd;
 	(void)what;
 	switch (pc->state) {
@@ -894,8 +893,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		/* waiting for the reply budget with nothing of its own unread:
 		 * other clients hold the room, it is not idle */
 		int64_t quiet = pb_waiting(pc) && !pc->out_held ? 0 : now - pc->last_ms;
-		int64_t life = pc->state == PS_TUNNEL ? c->proxy_tunnel_s * 1000 - (now - pc->tunnel_t0_ms)
-		                                      : idle;
+		int64_t life = pc->state == PS_TUNNEL
+		               ? pc->set->lim.proxy_tunnel_s * 1000 - (now - pc->tunnel_t0_ms)
+		               : idle;
 		if (quiet >= idle || life <= 0) {
 			if (pc->state == PS_RELAY && !pc->rs_started) {
 				pc_drop_upstream(pc);
@@ -1024,7 +1024,8 @@ void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa)
 	} else {
 		cli_callbacks(pc);
 	}
-	pc_arm(pc, (pc->state == PS_PPHDR ? s->cfg->client_timeout_s : s->cfg->proxy_idle_s) * 1000);
+	const srvcfg_limits *lim = srv_lim(s); /* the newest, taken by conn_guest_add */
+	pc_arm(pc, (pc->state == PS_PPHDR ? lim->client_timeout_s : lim->proxy_idle_s) * 1000);
 }
 
 void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr)
@@ -1057,6 +1058,6 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len)
 	memset(&pc->up_addr, 0, sizeof pc->up_addr);
 	memcpy(&pc->up_addr, sa, len < sizeof pc->up_addr ? len : sizeof pc->up_addr);
 	pc->state = PS_CONNECT;
-	pc_arm(pc, s->cfg->connect_timeout_ms);
+	pc_arm(pc, pc->set->lim.connect_timeout_ms); /* its request's reading's */
 	return 0;
 }

@@ -36,14 +36,14 @@
 
 static size_t room_of(const struct proxy *px)
 {
-	size_t held = conn_reply_held(px->s), cap = (size_t)px->s->cfg->max_reply_bytes;
+	size_t held = conn_reply_held(px->s), cap = (size_t)srv_lim(px->s)->max_reply_bytes;
 	return held < cap ? cap - held : 0;
 }
 
 size_t pb_share(const struct proxy *px)
 {
 	size_t n = px->relayed ? px->relayed : 1;
-	size_t share = (size_t)px->s->cfg->max_reply_bytes / n;
+	size_t share = (size_t)srv_lim(px->s)->max_reply_bytes / n;
 	return share < PB_FLOOR ? PB_FLOOR : share > PX_HIGH_WATER ? PX_HIGH_WATER : share;
 }
 
@@ -160,7 +160,7 @@ int pb_waiting(const pconn *pc)
  * the budget is short: logged, counted, closed. */
 static int stalled(pconn *pc, int64_t now)
 {
-	if (!pc->rd || !pc->out_held || now - pc->took_ms < pc->px->s->cfg->proxy_stall_s * 1000)
+	if (!pc->rd || !pc->out_held || now - pc->took_ms < srv_lim(pc->px->s)->proxy_stall_s * 1000)
 		return 0;
 	char line[1200];
 	tbuf b;
@@ -174,7 +174,7 @@ static int stalled(pconn *pc, int64_t now)
 	tb_json(&b, pc->h.target.p, pc->h.target.n, 512);
 	tb_fmt(&b, ",\"held\":%zu,\"share\":%zu,\"proxy_stall_s\":%lld,\"message\":\"the client "
 	           "took none of its bytes while the reply budget was short: closed\"}\n",
-	       pc->out_held, pb_share(pc->px), (long long)pc->px->s->cfg->proxy_stall_s);
+	       pc->out_held, pb_share(pc->px), (long long)srv_lim(pc->px->s)->proxy_stall_s);
 	log_line(pc->px->s, "warning", b.p, b.len);
 	SRV_COUNT(pc->px->stalled, 1);
 	snprintf(pc->err_why, sizeof pc->err_why, "closed: took none of its bytes for "

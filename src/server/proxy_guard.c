@@ -317,5 +317,5 @@ void pg_route(pconn *pc, px_span host, unsigned port, const char *url, size_t ul
 	pc->d.done = on_dest;
 	pc->d.owner = pc;
 	pc->state = PS_RESOLVE;
-	dest_start(&pc->d, px->s->cfg->connect_timeout_ms);
+	dest_start(&pc->d, pc->set->lim.connect_timeout_ms); /* its request's reading's */
 }

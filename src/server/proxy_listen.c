@@ -139,7 +139,7 @@ static void log_drain(struct proxy *px, size_t tunnels, size_t requests)
 	                 "\"finished\":%llu,\"cut\":%zu,\"tunnels_cut\":%zu,"
 	                 "\"requests_cut\":%zu,\"proxy_drain_s\":%lld}\n", px->s->index,
 	                 (unsigned long long)px->drain_finished, tunnels + requests, tunnels,
-	                 requests, (long long)px->s->cfg->proxy_drain_s);
+	                 requests, (long long)srv_lim(px->s)->proxy_drain_s);
 	log_line(px->s, tunnels + requests ? "warning" : "info", line,
 	         n > 0 && (size_t)n < sizeof line ? (size_t)n : 0);
 }
@@ -216,7 +216,7 @@ void proxy_stop(struct srv *s)
 		log_drain(px, 0, 0);
 		return;
 	}
-	struct timeval tv = {(time_t)s->cfg->proxy_drain_s, 0};
+	struct timeval tv = {(time_t)srv_lim(s)->proxy_drain_s, 0};
 	px->drain_ev = evtimer_new(s->base, on_drain_timeout, px);
 	if (!px->drain_ev || evtimer_add(px->drain_ev, &tv) != 0)
 		on_drain_timeout(-1, 0, px);

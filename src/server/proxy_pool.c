@@ -97,7 +97,7 @@ void pool_put(pconn *pc)
 struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port, size_t role_ix,
                               uint64_t gen, const pin_set *judged, pin_sa *addr)
 {
-	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
+	int64_t old = pc_now_ms() - srv_lim(px->s)->proxy_idle_s * 1000;
 	struct sg_list *l, *n;
 	sg_list_foreach_safe(l, n, &px->pool) {
 		struct pool_ent *e = sg_list_entry(l, struct pool_ent, link);
@@ -124,7 +124,7 @@ struct bufferevent *pool_take(struct proxy *px, const char *host, unsigned port,
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct proxy *px = arg;
-	int64_t old = pc_now_ms() - px->s->cfg->proxy_idle_s * 1000;
+	int64_t old = pc_now_ms() - srv_lim(px->s)->proxy_idle_s * 1000;
 	(void)fd;
 	(void)what;
 	for (struct pool_ent *e; (e = oldest(px)) && e->since_ms < old;)

@@ -1,14 +1,17 @@
 /* rules.c — the guard's rules in force, for /go and the egress proxy
  * alike: the service's policy (the `policy` file and the `rule` settings),
  * the proxy's roles (the `proxy_roles` file: global lists, roles, a policy
- * per role) and each role's row of the request counters, one immutable
- * reading of them all (rset).  Read at the start (an error there is
+ * per role), each role's row of the request counters, `contain` and the
+ * limits and timeouts (each loop's share), one immutable reading of them
+ * all (rset).  Read at the start (an error there is
  * fatal), again on SIGHUP and when one of the files changes (the policy
  * file, the roles file, the --config files; their change times are looked
  * at every RULES_POLL_S).  A reload that fails keeps the reading in force,
  * logs why (policy_reload) and shows in /healthz and the metrics.  Each
- * loop takes the newest reading at its next request; a request already
- * judged keeps the reading it was judged by.  Any other setting changed in
+ * loop takes the newest reading at its next request or accepted
+ * connection, and at least once a second (conn.c's sweep); a request
+ * already judged keeps the reading it was judged by (srv_int.h says which
+ * limit is read through which reading).  Any other setting changed in
  * a --config file is named in a log line (config_restart_needed) and in
  * /healthz: it takes effect only on restart.  See srv_int.h. */
 #include "server/srv_int.h"
@@ -30,6 +33,9 @@ struct rules {
 	char *policy_path;            /* the policy file of the reading in force */
 	struct timespec mtime[RULES_FILES_MAX]; /* the watched files' when last read */
 	struct event *poll;
+	size_t nloops;                /* the limits are shared out between them */
+	srvcfg_limits asked;          /* the limits of the reading in force, as the
+	                                 settings give them (before sharing out) */
 	uint64_t reloads, failures;
 	int failing;                  /* the last reload failed: the reading before is in force */
 	char why[300];                /* and why, under mu */
@@ -165,8 +171,8 @@ static sg_err set_roles(const srvcfg *cfg, rset *set, char *err, size_t errlen)
 	return px_roles_default(&set->roles);
 }
 
-/* A whole reading under the settings fresh (policy, rule) and cfg (the
- * roles file) into *out, or an error and err. */
+/* A whole reading under the settings fresh (policy, rule, contain, the
+ * limits) and cfg (the roles file) into *out, or an error and err. */
 static sg_err set_build(struct rules *rl, const srvcfg *cfg, const srvcfg *fresh, rset **out,
                         char *err, size_t errlen)
 {
@@ -191,6 +197,8 @@ static sg_err set_build(struct rules *rl, const srvcfg *cfg, const srvcfg *fresh
 		goto fail;
 	}
 	set->contain_mask = fresh->contain_mask;
+	set->lim = fresh->lim;
+	srv_limits_share(&set->lim, rl->nloops);
 	set->refs = 1;
 	err[0] = '\0';
 	*out = set;
@@ -258,6 +266,8 @@ sg_err rules_init(struct srv *s, char *err, size_t errlen)
 		return SG_ERR_NOMEM;
 	}
 	pthread_mutex_init(&rl->mu, NULL);
+	rl->nloops = s->nloops ? s->nloops : 1;
+	rl->asked = s->cfg->lim;
 	s->rules = rl;
 	note_mtimes(s, rl->mtime);
 	sg_err e = set_build(rl, s->cfg, s->cfg, &rl->cur, err, errlen);
@@ -289,15 +299,17 @@ void rules_free(struct srv *s)
 	free(rl);
 }
 
+/* limits: the names of those the reading changed ("" none). */
 static void log_rules_reload(struct srv *s, const char *why, const rset *set,
-                             const char *error)
+                             const char *limits, const char *error)
 {
-	char extra[64] = "";
+	char extra[RULES_RESTART_MAX + 100] = "";
 	if (set)
-		snprintf(extra, sizeof extra, ",\"roles\":%zu,\"generation\":%llu", set->roles.n,
-		         (unsigned long long)set->gen);
+		snprintf(extra, sizeof extra, ",\"roles\":%zu,\"generation\":%llu%s%s%s",
+		         set->roles.n, (unsigned long long)set->gen,
+		         limits[0] ? ",\"limits\":\"" : "", limits, limits[0] ? "\"" : "");
 	log_reload(s, "policy_reload", why, extra, error,
-	           "the policy and roles loaded before stay in force");
+	           "the policy, roles, contain and limits loaded before stay in force");
 }
 
 /* The settings changed that a reload does not take: kept for /healthz,
@@ -306,9 +318,7 @@ static void note_restart_needed(struct srv *s, const srvcfg *fresh, const char *
 {
 	struct rules *rl = s->rules;
 	char names[RULES_RESTART_MAX], line[RULES_RESTART_MAX + 300];
-	srvcfg shared = *fresh; /* each loop's cfg holds its share of the limits */
-	srv_cfg_share(&shared, s->nloops);
-	srvcfg_restart_needed(s->cfg, &shared, names, sizeof names);
+	srvcfg_restart_needed(s->cfg, fresh, names, sizeof names);
 	size_t n = strlen(names);
 	if (s->resp_started && s->resp.restart_needed && n + 2 < sizeof names) {
 		/* the embedded responder's [respond] of the same files */
@@ -332,20 +342,24 @@ static void note_restart_needed(struct srv *s, const srvcfg *fresh, const char *
 	log_line(s, "warning", b.p, b.len);
 }
 
-/* The settings again (`policy`, `rule`), then the files they name. */
-static rset *reread(struct srv *s, const char *why, char *err, size_t errlen)
+/* The settings again (`policy`, `rule`, `contain`, the limits), then the
+ * files they name; the names of the limits it changes into limits. */
+static rset *reread(struct srv *s, const char *why, char limits[RULES_RESTART_MAX], char *err,
+                    size_t errlen)
 {
 	srvcfg fresh;
 	rset *set = NULL;
 	char *path = NULL;
 	sg_err e = srvcfg_reread(s->cfg, &fresh, err, errlen);
-	if (e == SG_OK && s->cfg->cmd)   /* without a command line only policy and rule */
+	if (e == SG_OK && s->cfg->cmd)   /* without a command line: only what a reload takes */
 		note_restart_needed(s, &fresh, why);
 	if (e == SG_OK && (path = strdup(fresh.policy)) != NULL &&
 	    set_build(s->rules, s->cfg, &fresh, &set, err, errlen) == SG_OK) {
 		free(s->rules->policy_path);
 		s->rules->policy_path = path;
 		path = NULL;
+		srvcfg_limits_changed(&s->rules->asked, &fresh.lim, limits, RULES_RESTART_MAX);
+		s->rules->asked = fresh.lim;
 	}
 	free(path);
 	srvcfg_free(&fresh);
@@ -355,8 +369,8 @@ static rset *reread(struct srv *s, const char *why, char *err, size_t errlen)
 void rules_reload(struct srv *s, const char *why)
 {
 	struct rules *rl = s->rules;
-	char err[300] = "";
-	rset *set = reread(s, why, err, sizeof err), *old = NULL;
+	char err[300] = "", limits[RULES_RESTART_MAX] = "";
+	rset *set = reread(s, why, limits, err, sizeof err), *old = NULL;
 	note_mtimes(s, rl->mtime); /* a bad file is not retried until it changes */
 	pthread_mutex_lock(&rl->mu);
 	if (set) {
@@ -371,7 +385,7 @@ void rules_reload(struct srv *s, const char *why)
 	SRV_COUNT(rl->reloads, 1);
 	if (!set)
 		SRV_COUNT(rl->failures, 1);
-	log_rules_reload(s, why, set, set ? NULL : err);
+	log_rules_reload(s, why, set, limits, set ? NULL : err);
 	rset_release(old); /* loops, jobs and connections holding it keep it alive */
 	rules_current(s);
 }

@@ -376,7 +376,8 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	}
 	/* max_reply_bytes: the bytes held for clients, and the proxy's share of it */
 	tb_fmt(&b, ",\"reply_budget\":{\"bytes\":%zu,\"max_reply_bytes\":%lld",
-	       metrics_reply_bytes(s), (long long)s->cfg->max_reply_bytes * (long long)s->nloops);
+	       metrics_reply_bytes(s),
+	       (long long)srv_lim(s)->max_reply_bytes * (long long)s->nloops);
 	if (px.on)
 		tb_fmt(&b, ",\"short\":%zu,\"relayed\":%zu,\"waiting\":%zu,\"stalled_closed\":%llu",
 		       px.budget_short, px.budget_relayed, px.budget_waiting,
@@ -483,8 +484,9 @@ void srv_drain(struct srv *s, int sig)
 	fr_stop(s);
 	proxy_stop(s);
 	/* the proxy cuts what is left at proxy_drain_s; the loop outlasts it */
-	int64_t wait = s->proxy && s->cfg->proxy_drain_s + 1 > s->cfg->drain_s
-	               ? s->cfg->proxy_drain_s + 1 : s->cfg->drain_s;
+	const srvcfg_limits *l = srv_lim(s);
+	int64_t wait = s->proxy && l->proxy_drain_s + 1 > l->drain_s ? l->proxy_drain_s + 1
+	                                                            : l->drain_s;
 	struct timeval tv = {(time_t)wait, 0};
 	event_add(s->drain_timer, &tv);
 	srv_check_drained(s);
@@ -522,8 +524,9 @@ sg_err srv_listen_on(struct srv *s, evutil_socket_t fd)
 	return fr_listen(s, fd);
 }
 
-/* One event loop of the service (loops.c makes them all): cfg is this
- * loop's own copy, with its share of the limits; log is the shared log. */
+/* One event loop of the service (loops.c makes them all): cfg is the
+ * settings every loop shares (its limits are read through the rules,
+ * srv_lim); log is the shared log. */
 sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *log,
                     struct srv *primary, size_t index, size_t nloops, srv **out,
                     char *err, size_t errlen)
@@ -539,9 +542,7 @@ sg_err srv_loop_new(const srvcfg *cfg, const srv_identity *id, struct srv_log *l
 	if (!s)
 		goto fail;
 	sg_list_init(&s->running);
-	s->cfg_own = *cfg;
-	s->cfg = &s->cfg_own;
-	cfg = s->cfg;
+	s->cfg = cfg;
 	s->id = id;
 	s->log = log;
 	s->index = index;

@@ -34,10 +34,19 @@
 /* rules.c: one reading of the guard's rules, immutable once made: the
  * service's policy (`policy` file, `rule` settings), the proxy's roles (the
  * built-in role `default` without a roles file), a policy per role, each
- * role's row of the proxy's request counters.  Counted: the primary holds
- * the reading in force, each loop the newest it has taken, each /go job
- * and proxy connection the one it was judged by; the last to let go frees
- * it. */
+ * role's row of the proxy's request counters, `contain`, and the limits
+ * and timeouts.  Counted: the primary holds the reading in force, each loop
+ * the newest it has taken, each /go job and proxy connection the one it
+ * was judged by; the last to let go frees it.
+ *
+ * The limits are read through a reading, never from the settings (one
+ * pointer, no lock): what one request or tunnel measures from its start
+ * (max_body, max_header_bytes, total_timeout_ms, connect_timeout_ms,
+ * max_redirects, proxy_tunnel_s) through the reading it was judged by
+ * (srv_job_lim, the proxy connection's set); everything else (connection
+ * limits and waits, budgets, queues, the DNS cache, drains) through its
+ * loop's newest (srv_lim), which a loop takes at each request and accepted
+ * connection, and at least once a second. */
 typedef struct rset {
 	sg_policy *policy;        /* the service's */
 	px_roles roles;
@@ -46,6 +55,7 @@ typedef struct rset {
 	uint64_t gen;             /* 1 at the start, one more each good reload */
 	uint32_t contain_mask;    /* `contain`: the categories whose attempts ask
 	                             for containment (srvcfg's, of this reading) */
+	srvcfg_limits lim;        /* the limits: each loop's share (srv_limits_share) */
 	unsigned refs;
 } rset;
 #define RULES_SLOTS 1024 /* rows of the proxy's counters: role names since the start */
@@ -133,9 +143,8 @@ typedef struct srv_gauges {
  * store file, the log and the process's Via mark.  Loop 0, the primary,
  * also owns the signals and the embedded responder. */
 struct srv {
-	const srvcfg *cfg;            /* = &cfg_own */
-	srvcfg cfg_own;               /* the settings, with this loop's share of
-	                                 the limits (strings are the caller's) */
+	const srvcfg *cfg;            /* the settings serve started with, shared by
+	                                 every loop (the limits: srv_lim) */
 	size_t index, nloops;
 	struct srv *primary;          /* loop 0 (itself for loop 0) */
 	struct srv **peers;           /* primary only: loops 1.. */
@@ -233,8 +242,22 @@ typedef struct srv_health {
 void srv_health_get(struct srv *s, srv_health *h);
 
 /* loops.c: each of nloops loops' share of the shared limits
- * (max_concurrent, max_queue, max_connections, max_reply_bytes) into c. */
-void srv_cfg_share(srvcfg *c, size_t nloops);
+ * (max_concurrent, max_queue, max_connections, max_reply_bytes) in l, and
+ * max_connections resolved to the limit in effect (conn_limit_for). */
+void srv_limits_share(srvcfg_limits *l, size_t nloops);
+/* A loop's limits: those of the newest reading it took (rules_current).
+ * The pointer lives until the loop takes a newer reading (at a request or
+ * an accepted connection): read a value where it is used, never keep the
+ * pointer across a call that may start a request. */
+static inline const srvcfg_limits *srv_lim(const struct srv *s)
+{
+	return &s->rset->lim;
+}
+/* A request's limits: those of the reading it was judged by. */
+static inline const srvcfg_limits *srv_job_lim(const job *j)
+{
+	return &j->rules->lim;
+}
 /* loops.c: n listening sockets on spec ("ADDR:PORT"; what names the
  * setting in err): the first bound alone (nobody else holds the address),
  * then all with SO_REUSEPORT on the port it got. */
@@ -287,6 +310,9 @@ sg_err fetch_init(struct srv *s);
 void fetch_cleanup(struct srv *s);
 void fetch_submit(job *j);   /* start or queue the fetch of j->url */
 void fetch_abandon(struct srv *s); /* drain timeout: drop running fetches */
+/* The loop's limits changed (a reload): the connection cache's size, and
+ * queued fetches started if max_concurrent grew. */
+void fetch_adopt_limits(struct srv *s);
 /* A job's easy handle back to its loop's pool (or freed), with nothing of
  * the job left in it; j->easy is NULL after.  Only for a handle outside
  * the multi (srv_job_free calls it). */
@@ -333,6 +359,9 @@ void incident_cleanup(struct srv *s);
  * Listeners of any kind (front.c's, a proxy's) are registered with
  * conn_add_listener so they pause and resume together. */
 struct evconnlistener;
+/* The connection limit of one of nloops loops: its share of max_connections
+ * (l's), within what the descriptor limit leaves (0: all of that). */
+size_t conn_limit_for(const srvcfg_limits *l, size_t nloops);
 sg_err conn_init(struct srv *s);
 void conn_cleanup(struct srv *s);
 sg_err conn_add_listener(struct srv *s, struct evconnlistener *l);

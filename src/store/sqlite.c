@@ -39,7 +39,8 @@ static const char *const sql_text[Q__COUNT] = {
 	                "ORDER BY id LIMIT 1",
 	[Q_CLAIM_ONE] = "SELECT id, state, lease_owner, lease_until_ms FROM incidents WHERE id = ?1",
 	[Q_CLAIM] = "UPDATE incidents SET state = 'containing', state_reason = ?3, state_ms = ?4, "
-	            "updated_ms = ?4, lease_owner = ?2, lease_until_ms = ?5 WHERE id = ?1",
+	            "updated_ms = ?4, lease_owner = ?2, lease_by = ?2, lease_until_ms = ?5 "
+	            "WHERE id = ?1",
 	[Q_RENEW] = "UPDATE incidents SET lease_until_ms = ?3 WHERE id = ?1 AND "
 	            "state = 'containing' AND lease_owner = ?2",
 	[Q_HOLD_OF] = "SELECT state, lease_owner, instance_id FROM incidents WHERE id = ?1",
@@ -122,6 +123,23 @@ static const char schema_v4[] =
 	"INSERT OR IGNORE INTO meta VALUES ('store_id', '%s'), ('first_keyed', CAST(1 + COALESCE("
 	" (SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0) AS TEXT));"
 	"PRAGMA user_version = 4;";
+
+/* Version 5: a claim must be this version's.  Every claim of schema 5
+ * marks its lease (lease_by = the owner, in the same UPDATE that sets
+ * lease_owner); a responder of an older ssrfguard that still has the
+ * database open (one opened before the migration: a new open of a newer
+ * schema is refused) claims with its own UPDATE, which sets lease_owner
+ * alone, and the trigger refuses it, with the message it logs (an owner
+ * that claims again its own lease run out included).  Leases taken before
+ * the migration keep working until they end: a renewal does not set the
+ * owner, and a state change only clears it (never to containing). */
+static const char schema_v5_column[] =
+	"ALTER TABLE incidents ADD COLUMN lease_by TEXT NOT NULL DEFAULT '';";
+static const char schema_v5[] =
+	"CREATE TRIGGER IF NOT EXISTS claim_needs_schema_5 BEFORE UPDATE OF lease_owner ON incidents"
+	" WHEN NEW.lease_owner <> '' AND NEW.lease_by IS NOT NEW.lease_owner"
+	" BEGIN SELECT RAISE(ABORT, '" STORE_OLDER_CLAIM_REFUSED "'); END;"
+	"PRAGMA user_version = 5;";
 
 sg_err store_map_rc(int rc)
 {
@@ -231,6 +249,15 @@ static sg_err migrate(sq_store *s, int64_t ver)
 			snprintf(sql, sizeof sql, schema_v4, id);
 			e = exec(s, sql);
 		}
+	}
+	if (e == SG_OK && ver < 5) {
+		int64_t has = 0; /* kept whatever the version says, as the identity is */
+		e = pragma_int(s, "SELECT count(*) FROM pragma_table_info('incidents') "
+		                  "WHERE name = 'lease_by'", &has);
+		if (e == SG_OK && !has)
+			e = exec(s, schema_v5_column);
+		if (e == SG_OK)
+			e = exec(s, schema_v5);
 	}
 	if (e == SG_OK)
 		e = exec(s, "COMMIT");

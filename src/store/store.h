@@ -101,7 +101,13 @@ typedef struct store store;
 typedef enum store_sync { STORE_SYNC_FULL = 0, STORE_SYNC_NORMAL = 1 } store_sync;
 
 #define STORE_BUSY_MS 5000
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
+/* What a responder of an older ssrfguard that claims in a store of this
+ * schema is told (SQLite: schema 5 refuses its claim; it logs this). */
+#define STORE_OLDER_CLAIM_REFUSED                                                          \
+	"claim refused: this responder is older than the incident store (schema 5); stop it "  \
+	"and run the upgraded ssrfguard (docs/fleet.md, Upgrading a table written before "     \
+	"holders)"
 
 typedef struct store_opts {
 	store_sync sync;  /* default STORE_SYNC_FULL */

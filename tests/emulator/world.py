@@ -30,7 +30,8 @@ DEFAULT_TIMING = {
     "ddb_stale_seconds": 1.0,       # DynamoDB eventually consistent reads lag this much
     "ddb_index_seconds": 1.0,       # ... and a global secondary index lags the table this much
     "ddb_transaction_seconds": 0.0,  # a TransactWriteItems in flight between its checks and its writes
-    "instance_seconds": 1.0,        # stopping -> stopped, shutting-down -> terminated
+    "instance_seconds": 1.0,        # pending -> running, stopping -> stopped
+    "shutdown_seconds": 1.0,        # shutting-down -> terminated (volumes attached until then)
 }
 
 

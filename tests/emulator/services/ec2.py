@@ -594,6 +594,23 @@ def start_instances(ctx, p):
     return {"StartingInstances": out}
 
 
+def _terminate(w, inst):
+    """An instance terminates in two steps: "When you terminate an instance,
+    it enters the shutting-down state and then the terminated state" (EC2
+    user guide, "State change events for Amazon EC2 instances",
+    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-instance-state-changes.html;
+    "Amazon EC2 instance state changes",
+    https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html:
+    shutting-down "The instance is preparing to be terminated", terminated
+    "The instance has been permanently deleted and cannot be started"),
+    here over shutdown_seconds (the guide gives no duration).  Its EBS
+    volumes stay attached while it shuts down; once it is terminated each is
+    deleted or detached and kept as its DeleteOnTermination says
+    (VolumeAttachment.DeleteOnTermination, "Indicates whether the EBS volume
+    is deleted on instance termination", EC2 API reference): _on_terminated."""
+    return _change_state(w, inst, "shutting-down", "terminated", w.timing["shutdown_seconds"])
+
+
 # AWS: EC2 API reference, TerminateInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TerminateInstances.html
 @op("ec2", "TerminateInstances")
 def terminate_instances(ctx, p):
@@ -604,8 +621,7 @@ def terminate_instances(ctx, p):
             raise ApiError("OperationNotPermitted",
                            f"The instance '{inst['InstanceId']}' may not be terminated. Modify its "
                            "'disableApiTermination' instance attribute and try again.")
-    return {"TerminatingInstances": [_change_state(w, i, "shutting-down", "terminated", w.timing["instance_seconds"])
-                                     for i in insts]}
+    return {"TerminatingInstances": [_terminate(w, i) for i in insts]}
 
 
 def control(world, method, path, q, data):
@@ -613,8 +629,7 @@ def control(world, method, path, q, data):
         # {"instance_id"}: terminated from outside the responder (a Spot
         # interruption, an administrator), as TerminateInstances does it
         with world.lock:
-            return 200, _change_state(world, instance(world, data["instance_id"]), "shutting-down",
-                                      "terminated", world.timing["instance_seconds"])
+            return 200, _terminate(world, instance(world, data["instance_id"]))
     return None
 
 

@@ -180,8 +180,10 @@ def tag_not_set_then_hostile_list(case):
     # --- a held incident: its owner escaped, offered only when plain --------
     for owner, plain in (("respond:web-1:42", True), ("evil\x1b]0;pwn\x07 $(rm -rf ~)", False)):
         db = sqlite3.connect(case.store)
-        db.execute("UPDATE incidents SET state = 'containing', lease_owner = ?, lease_until_ms = ?",
-                   (owner, int(time.time() * 1000) + 3600 * 1000))
+        # as a responder of this version claims: its lease marked (lease_by,
+        # schema 5; an unmarked claim is an older responder's, refused)
+        db.execute("UPDATE incidents SET state = 'containing', lease_owner = ?1, lease_by = ?1, "
+                   "lease_until_ms = ?2", (owner, int(time.time() * 1000) + 3600 * 1000))
         db.commit()
         db.close()
         p = h.respond(B, case.emu, case.work, "--incident", "INC-1")

@@ -31,6 +31,7 @@ work = tempfile.mkdtemp(prefix="rsp-retry-ssm-")
 atexit.register(shutil.rmtree, work, True)
 EXAMINE_OK = json.dumps({"status": "ok", "findings": 0, "report": "/var/lib/ssrfguard/cases/x/report.json",
                          "report_sha256": "ab" * 32})
+FAILED = json.dumps({"status": "failed", "error": "no space left on device"})
 LAUNCH = ("--forensic-instance", "", "--forensic-launch-template", "ssrfguard-forensics")
 
 
@@ -58,6 +59,19 @@ def commands(what):
         if m:
             out.append((int(m.group(2) or 1), c))
     return sorted(out, key=lambda a: a[0])
+
+
+def exam_failed_on_launched():
+    """Run 1 with a forensic instance launched from the template and an
+    examination that fails once: (workdir, [the forensic instance])."""
+    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": FAILED + "\n", "once": True},
+               {"match": "forensics examine", "stdout": EXAMINE_OK + "\n"}], template=True)
+    p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--forensics-wait", "30", *LAUNCH)
+    h.check("INC-1 partial" in p.stdout, f"run 1 partial: {p.stdout[-900:]} {p.stderr[-600:]}")
+    first = [i["InstanceId"] for i in emu.state()["ec2"]["instances"].values()
+             if h.tags(i).get("ssrfguard:role") == "forensics"]
+    h.check(len(first) == 1, f"one forensic instance launched: {first}")
+    return w, first
 
 
 def step(w, name):
@@ -89,8 +103,7 @@ try:
 
     # 2. the examination ended Failed (exit 2, "failed"); retry: a new
     #    command on the same forensic instance, the evidence volumes kept
-    failed = json.dumps({"status": "failed", "error": "no space left on device"})
-    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": failed + "\n", "once": True},
+    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": FAILED + "\n", "once": True},
                {"match": "forensics examine", "stdout": EXAMINE_OK + "\n"}])
     p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--forensics-wait", "30")
     h.check("INC-1 partial" in p.stdout and "no space left on device" in p.stdout,
@@ -113,13 +126,7 @@ try:
     # 3. the launched forensic instance was terminated since (a Spot
     #    interruption, an administrator) and the examination failed: the
     #    retry launches another with a new ClientToken and examines there
-    w = fresh([{"match": "forensics examine", "exit_code": 2, "stdout": failed + "\n", "once": True},
-               {"match": "forensics examine", "stdout": EXAMINE_OK + "\n"}], template=True)
-    p = h.respond(binary, emu, w, "--instance", h.VICTIM, "--forensics-wait", "30", *LAUNCH)
-    h.check("INC-1 partial" in p.stdout, f"run 1 partial: {p.stdout[-900:]} {p.stderr[-600:]}")
-    first = [i["InstanceId"] for i in emu.state()["ec2"]["instances"].values()
-             if h.tags(i).get("ssrfguard:role") == "forensics"]
-    h.check(len(first) == 1, f"one forensic instance launched: {first}")
+    w, first = exam_failed_on_launched()
     if first:
         emu.post("/ec2/terminate", {"instance_id": first[0]})
         h.wait(lambda: emu.state()["ec2"]["instances"][first[0]]["State"]["Name"] == "terminated", 10)
@@ -138,6 +145,37 @@ try:
     sent = commands("forensics")
     h.check([a for a, _ in sent] == [1, 2] and sent[-1][1]["InstanceIds"] == live,
             f"examined there: {[(c['Comment'], c['InstanceIds']) for _, c in sent]}")
+
+    # 4. the same, but retried at once while the terminated forensic
+    #    instance is still shutting-down (EC2 user guide, "Amazon EC2
+    #    instance state changes": shutting-down, then terminated), holding
+    #    the evidence volumes until it is terminated: the retry launches
+    #    another at once, waits for the volumes to be released (saying so),
+    #    and examines there
+    w, first = exam_failed_on_launched()
+    emu.post("/timing", {"shutdown_seconds": 6})
+    if first:
+        emu.post("/ec2/terminate", {"instance_id": first[0]})
+    h.check(first and emu.state()["ec2"]["instances"][first[0]]["State"]["Name"] == "shutting-down",
+            f"the forensic instance is shutting-down: {first}")
+    h.check(retry(w).returncode == 0, "retried")
+    p = h.respond(binary, emu, w, "--incident", "1", "--forensics-wait", "30", *LAUNCH)
+    h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"run 2 contained: {p.stdout[-1200:]} {p.stderr[-600:]}")
+    h.check(re.search(r"forensics +waiting +evidence volume vol-[0-9a-f]+ is attached to "
+                      + re.escape(first[0] if first else "?") + r" \(shutting-down\)", p.stdout),
+            f"the wait is shown as it happens: {p.stdout[-1200:]}")
+    st = emu.state()
+    fx = [i for i in st["ec2"]["instances"].values() if h.tags(i).get("ssrfguard:role") == "forensics"]
+    live = [i["InstanceId"] for i in fx if i["State"]["Name"] == "running"]
+    h.check(len(fx) == 2 and len(live) == 1 and live[0] not in first, f"another instance launched: {fx}")
+    vols = [v for v in st["ec2"]["volumes"].values() if h.tags(v).get("IncidentId") == "INC-1"]
+    h.check(len(vols) == 2 and all(v["Attachments"] and v["Attachments"][0]["InstanceId"] in live for v in vols),
+            f"the same two evidence volumes, attached to it: {vols}")
+    f = step(w, "forensics")
+    notes = f.get("notes", [])
+    h.check(f.get("state") == "done" and any("(shutting-down): waiting until" in n for n in notes)
+            and any(first and n.endswith(f"released by {first[0]} (terminated)") for n in notes),
+            f"the report says it waited, and for what: {notes}")
 finally:
     emu.stop()
 h.finish("respond-retry-ssm")

@@ -145,14 +145,14 @@ def restart_lines():
 # ---- settings a reload does not take: named, not silently ignored ----
 check(restart_lines() == [] and "restart_needed" not in srv.health(),
       "no restart named while only the policy and rules changed: %r" % restart_lines())
-replace_file(srv.conf, conf + "max_body = 1234\nworkers = 3\n")
+replace_file(srv.conf, conf + "store_busy_ms = 1234\nworkers = 3\n")
 wait_until(lambda: any(d.get("generation") == 6 for d in reloads()), "the config file read again")
 lines = restart_lines()
-check(len(lines) == 1 and lines[0].get("settings") == "max-body,workers" and
+check(len(lines) == 1 and lines[0].get("settings") == "store-busy-ms,workers" and
       lines[0].get("level") == "warning" and lines[0].get("trigger") == "file_changed" and
       "restart" in lines[0].get("message", ""), "each setting not taken is named: %r" % lines)
 h = srv.health()
-check(h.get("restart_needed") == "max-body,workers", "healthz names them: %r" % h)
+check(h.get("restart_needed") == "store-busy-ms,workers", "healthz names them: %r" % h)
 check(go("203.0.113.10") == {200}, "the rules still reload with them")
 replace_file(srv.conf, conf)
 wait_until(lambda: any(d.get("generation") == 7 for d in reloads()), "the file as it was")

@@ -1,6 +1,7 @@
 /* test_playbook.c — the step table, order invariants and next-step choice. */
 #include <stdlib.h>
 
+#include "playbook/failure.h"
 #include "playbook/instance.h"
 #include "playbook/playbook.h"
 #include "test.h"
@@ -431,7 +432,46 @@ TEST(conntrack_defaults_by_type)
 	CHECK_INT(e.conntrack_tcp_established_s, 432000);
 }
 
-TEST_MAIN(table_holds_invariants, conntrack_defaults_by_type, names_roundtrip, incident_ids, order_parse_checks_invariants,
+/* Transient failures are retried by the engine; permanent ones are left
+ * to the operator (playbook/failure.h). */
+TEST(failure_transient_or_permanent)
+{
+	static const struct {
+		sg_err err;
+		const char *code;
+		int http;
+		bool transient;
+	} rows[] = {
+		{SG_ERR_THROTTLED, "RequestLimitExceeded", 503, true},
+		{SG_ERR_THROTTLED, "Throttling", 400, true},
+		{SG_ERR_THROTTLED, "", 429, true},
+		{SG_ERR_REMOTE, "InternalError", 500, true},
+		{SG_ERR_REMOTE, "ServiceUnavailable", 503, true},
+		{SG_ERR_REMOTE, "SomethingNew", 502, true},
+		{SG_ERR_STATE, "IncorrectInstanceState", 400, true},
+		{SG_ERR_STATE, "VolumeInUse", 400, true},
+		{SG_ERR_REMOTE, "ScalingActivityInProgress", 400, true},
+		{SG_ERR_REMOTE, "ConcurrentModification", 409, true},
+		{SG_ERR_TIMEOUT, "", 0, true},
+		{SG_ERR_NETWORK, "", 0, true},
+		{SG_ERR_AUTH, "AccessDenied", 403, false},
+		{SG_ERR_AUTH, "UnauthorizedOperation", 403, false},
+		{SG_ERR_REMOTE, "InvalidParameterValue", 400, false},
+		{SG_ERR_REMOTE, "ValidationError", 400, false},
+		{SG_ERR_REMOTE, "LimitExceeded", 409, false},
+		{SG_ERR_NOTFOUND, "InvalidInstanceID.NotFound", 400, false},
+		{SG_ERR_AUTH, "", 0, false},
+		{SG_ERR_INVAL, "", 0, false},
+		{SG_ERR_IO, "", 0, false},
+		{SG_ERR_CORRUPT, "", 0, false},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		CHECKF(pb_failure_transient(rows[i].err, rows[i].code, rows[i].http) == rows[i].transient,
+		       "%s %d: want %s", rows[i].code, rows[i].http,
+		       rows[i].transient ? "transient" : "permanent");
+}
+
+TEST_MAIN(table_holds_invariants, conntrack_defaults_by_type, failure_transient_or_permanent, names_roundtrip, incident_ids, order_parse_checks_invariants,
           record_and_finish_cannot_be_disabled, a_needed_step_cannot_be_turned_off_alone,
           every_failure_set_every_order, failures_do_not_stop_independent_steps,
           disabled_steps_are_off, a_turned_off_need_blocks,

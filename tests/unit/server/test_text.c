@@ -184,7 +184,7 @@ TEST(config)
 	                "--rule=deny 10.1.0.0/16", "--no-imds", "--listen", "[::1]:8080",
 	                "--respond", "on", "--store_sync=normal", NULL};
 	CHECK_INT(cmdline_parse(&serve, &c, 12, argv, NULL, NULL, err, sizeof err), CMDLINE_OK);
-	CHECK_INT(c.max_redirects, 2);
+	CHECK_INT(c.lim.max_redirects, 2);
 	CHECK_INT(c.nrules, 2);
 	CHECK_INT(c.imds, 0);
 	CHECK_INT(c.respond, 1);
@@ -193,6 +193,19 @@ TEST(config)
 	CHECK_INT(c.contain_mask, 1u << 2); /* default: metadata only */
 	srvcfg_free(&c);
 	srvcfg_init(&c);
+	/* A reload takes the limits: only the others are named for a restart. */
+	srvcfg fresh;
+	char names[200];
+	srvcfg_init(&fresh); /* c: the defaults, as srvcfg_init made them above */
+	fresh.lim.max_body = 1;
+	fresh.lim.max_connections = 3;
+	fresh.lim.proxy_idle_s = 5;
+	srvcfg_restart_needed(&c, &fresh, names, sizeof names);
+	CHECK_STR(names, "");
+	fresh.workers = 2;
+	srvcfg_restart_needed(&c, &fresh, names, sizeof names);
+	CHECK_STR(names, "workers");
+	srvcfg_free(&fresh);
 	char *bad[] = {"serve", "stray", NULL};
 	CHECK_INT(cmdline_parse(&serve, &c, 2, bad, NULL, NULL, err, sizeof err), CMDLINE_ERROR);
 	char *missing[] = {"serve", "--store", NULL};

@@ -600,6 +600,56 @@ TEST(migrates_schema_1)
 	store_close(s);
 }
 
+/* Schema 5 refuses the claim of a responder older than it: one that had
+ * the database open before the migration (a new open of a newer schema is
+ * refused) claims with its own UPDATE, which sets lease_owner and not
+ * lease_by, and the trigger answers with STORE_OLDER_CLAIM_REFUSED.  Its
+ * lease taken before the migration is still renewed; this version claims. */
+TEST(older_responder_claim_refused)
+{
+	if (dynamo)
+		return;
+	char db[300], sql[4096], err[512];
+	snprintf(db, sizeof db, "%s/older.sqlite", dir);
+	snprintf(sql, sizeof sql, "%s"
+	         "INSERT INTO incidents (state, state_ms, source, contain, attempts, opened_ms, "
+	         "updated_ms) VALUES ('open', 1, '10.7.7.7', 1, 1, 1, 1);"
+	         "INSERT INTO incidents (state, state_ms, source, contain, attempts, opened_ms, "
+	         "updated_ms, lease_owner, lease_until_ms) VALUES ('containing', 1, '10.8.8.8', 1, 1, "
+	         "1, 1, 'old-host:1', 4102444800000);", schema_v1_fixture);
+	sqlite3 *old = NULL; /* the older responder's handle, open across the migration */
+	CHECK_INT(sqlite3_open(db, &old), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(old, sql, NULL, NULL, NULL), SQLITE_OK);
+	store *s = NULL;
+	CHECK_INT(store_open(db, NULL, &s, err, sizeof err), SG_OK);
+	/* the claim statement of schema 4 (src/store/sqlite.c before 5) */
+	const char *old_claim = "UPDATE incidents SET state = 'containing', state_reason = 'claimed', "
+	                        "state_ms = 2, updated_ms = 2, lease_owner = 'old-host:1', "
+	                        "lease_until_ms = 4102444800000 WHERE id = 1";
+	CHECK_INT(sqlite3_exec(old, old_claim, NULL, NULL, NULL), SQLITE_CONSTRAINT);
+	CHECK_STR(sqlite3_errmsg(old), STORE_OLDER_CLAIM_REFUSED);
+	store_incident inc;
+	CHECK_INT(store_get(s, 1, &inc), SG_OK);
+	CHECK_INT(inc.state, STORE_OPEN);
+	CHECK_STR(inc.lease_owner, "");
+	store_incident_free(&inc);
+	/* its lease of before the migration is renewed, then given back */
+	CHECK_INT(sqlite3_exec(old, "UPDATE incidents SET lease_until_ms = 4102444900000 WHERE id = 2 "
+	                            "AND state = 'containing' AND lease_owner = 'old-host:1'",
+	                       NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_changes(old), 1);
+	CHECK_INT(sqlite3_exec(old, "UPDATE incidents SET state = 'open', lease_owner = '', "
+	                            "lease_until_ms = 0 WHERE id = 2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(old);
+	/* this version claims both */
+	int64_t id = 0;
+	CHECK_INT(store_claim(s, 1, "new-host:2", 60000, &id), SG_OK);
+	CHECK_INT(id, 1);
+	CHECK_INT(store_claim(s, 2, "new-host:2", 60000, &id), SG_OK);
+	CHECK_INT(id, 2);
+	store_close(s);
+}
+
 static void setup(void)
 {
 	const char *e = getenv("STORE_TEST_ENGINE");
@@ -618,4 +668,5 @@ static void cleanup(void)
 
 TEST_MAIN(setup, record_and_join, list_pages_past_one_page, logged_then_escalated, transition_table,
           claim_lease_and_steps, reopen_and_many, concurrent_claimers, open_and_claim_atomic,
+          older_responder_claim_refused,
           identity_kept_and_own, identity_comes_to_an_older_table, migrates_schema_1, cleanup)

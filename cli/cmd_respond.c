@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include "common/escape.h"
 #include "logging/logging.h"
 #include "opt/cmdline.h"
+#include "playbook/sign.h"
 #include "respond/deliver.h"
 #include "respond/listen.h"
 #include "respond/respond.h"
@@ -272,6 +274,25 @@ static int run(respond_cli *o)
 	return status;
 }
 
+/* --derive-key: the detector's key on stdout, for its --key-file. */
+static int run_derive_key(const respond_cli *o)
+{
+	uint8_t master[RESPOND_KEY_MAX];
+	size_t len = 0;
+	char msg[300], key[65];
+	sg_err err = respond_key_read(o->listen_cfg.key_file, master, &len, msg, sizeof msg);
+	if (!err && (err = rsig_derive_key(master, len, o->derive_key, key)))
+		snprintf(msg, sizeof msg, "cannot derive the key: %s", sg_strerror(err));
+	OPENSSL_cleanse(master, sizeof master);
+	if (err) {
+		fprintf(stderr, "ssrfguard respond: --derive-key: %s\n", msg);
+		return 2;
+	}
+	printf("%s\n", key);
+	OPENSSL_cleanse(key, sizeof key);
+	return fflush(stdout) ? 1 : 0;
+}
+
 int cmd_respond(int argc, char **argv)
 {
 	respond_cli o;
@@ -285,6 +306,8 @@ int cmd_respond(int argc, char **argv)
 		rc = o.json || o.deliver_to || (!o.instance && !o.incident && !o.preflight)
 		             ? cmdline_usage_error_logged(&respond_command, msg)
 		             : cmdline_usage_error(&respond_command, msg);
+	else if (o.derive_key)
+		rc = run_derive_key(&o);
 	else {
 		/* a daemon (and the detector's delivery) logs JSON lines only */
 		if (o.deliver_to || (!o.instance && !o.incident && !o.preflight))

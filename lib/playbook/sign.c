@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,46 @@ sg_err rsig_sign(const uint8_t *key, size_t keylen, int64_t ts, const char *nonc
 	for (size_t i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return SG_OK;
+}
+
+bool rsig_sender_ok(const char *s)
+{
+	if (!s || strncmp(s, "i-", 2) != 0)
+		return false;
+	size_t len = strnlen(s, RSIG_SENDER_MAX + 1);
+	if (len <= 2 || len > RSIG_SENDER_MAX)
+		return false;
+	for (size_t i = 2; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z')))
+			return false;
+	return true;
+}
+
+sg_err rsig_derive_key(const uint8_t *master, size_t masterlen, const char *sender, char out[65])
+{
+	static const char salt[] = "ssrfguard-detector-key-v1";
+	if (!master || masterlen < RSIG_KEY_MIN || !rsig_sender_ok(sender) || !out)
+		return SG_ERR_INVAL;
+	sg_err err = SG_ERR_NOMEM;
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *c = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)master, masterlen),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, sizeof salt - 1),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)sender, strlen(sender)),
+		OSSL_PARAM_construct_end(),
+	};
+	unsigned char k[32];
+	if (c && EVP_KDF_derive(c, k, sizeof k, params) == 1) {
+		for (size_t i = 0; i < sizeof k; i++)
+			snprintf(out + 2 * i, 3, "%02x", k[i]);
+		err = SG_OK;
+	}
+	OPENSSL_cleanse(k, sizeof k);
+	EVP_KDF_CTX_free(c);
+	EVP_KDF_free(kdf);
+	return err;
 }
 
 typedef struct entry {

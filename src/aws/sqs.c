@@ -1,5 +1,5 @@
 /* sqs.c — SQS SendMessage, ReceiveMessage, ChangeMessageVisibility,
- * DeleteMessage (see sqs.h). */
+ * DeleteMessage, GetQueueAttributes (see sqs.h). */
 #include "aws/sqs.h"
 
 #include <errno.h>
@@ -136,6 +136,35 @@ sg_err aws_sqs_delete(struct aws_client *c, const char *queue_url, const char *r
 	aws_params_add(p, "ReceiptHandle", receipt_handle);
 	struct aws_xml *r = NULL;
 	sg_err rc = sqs_call(c, "DeleteMessage", queue_url, p, &r, err);
+	aws_xml_free(r);
+	return rc;
+}
+
+sg_err aws_sqs_queue_attribute(struct aws_client *c, const char *queue_url, const char *name,
+                               char *out, size_t cap, struct aws_error *err)
+{
+	if (!aws_sqs_queue_url_ok(queue_url) || !name || !*name || !out || cap == 0)
+		return SG_ERR_INVAL;
+	out[0] = '\0';
+	struct aws_params *p = aws_params_new();
+	if (!p)
+		return SG_ERR_NOMEM;
+	aws_params_add(p, "AttributeName.1", name);
+	struct aws_xml *r = NULL;
+	sg_err rc = sqs_call(c, "GetQueueAttributes", queue_url, p, &r, err);
+	const struct aws_xml *res = rc ? NULL : aws_xml_child(r, "GetQueueAttributesResult");
+	for (const struct aws_xml *a = aws_xml_first(res); a; a = aws_xml_next(a)) {
+		const char *n = aws_xml_str(a, "Name"), *v = aws_xml_str(a, "Value");
+		if (!n || strcmp(n, name) != 0)
+			continue;
+		if (!v || strlen(v) >= cap) {
+			rc = SG_ERR_PROTOCOL;
+			aws_error_set(err, NULL, "GetQueueAttributes reply: %s missing its value or too long", name);
+		} else {
+			memcpy(out, v, strlen(v) + 1);
+		}
+		break;
+	}
 	aws_xml_free(r);
 	return rc;
 }

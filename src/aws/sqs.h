@@ -57,6 +57,13 @@ sg_err aws_sqs_change_visibility(struct aws_client *c, const char *queue_url,
 sg_err aws_sqs_delete(struct aws_client *c, const char *queue_url, const char *receipt_handle,
                       struct aws_error *err);
 
+/* GetQueueAttributes of one attribute (e.g. "RedrivePolicy"): its value
+ * into out[cap], or "" when the queue has none (SQS leaves an unset
+ * attribute out of the reply).  SG_ERR_PROTOCOL: a value longer than cap.
+ * SG_ERR_NOTFOUND: no such queue. */
+sg_err aws_sqs_queue_attribute(struct aws_client *c, const char *queue_url, const char *name,
+                               char *out, size_t cap, struct aws_error *err);
+
 /* Does url look like an SQS queue URL (https://sqs.<region>.<domain>/<12
  * digits>/<name>, or http(s)://host[:port]/<12 digits>/<name> for an
  * endpoint override)?  Name: 1-80 of [A-Za-z0-9_-], ".fifo" allowed last. */

@@ -43,7 +43,7 @@ static void say(const respond_deliver_config *cfg, const char *level, const char
 
 /* POST one body; *remote gets the responder's incident id. */
 static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t keylen,
-                   const char *body, int64_t *remote, char *err, size_t errlen)
+                   const char *sender, const char *body, int64_t *remote, char *err, size_t errlen)
 {
 	unsigned char rnd[16];
 	char nonce[33], sig[65], ts[24];
@@ -55,6 +55,10 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
 		snprintf(nonce + 2 * i, 3, "%02x", rnd[i]);
 	int64_t t = (int64_t)time(NULL);
 	snprintf(ts, sizeof ts, "%lld", (long long)t);
+	if (!rsig_sender_ok(sender)) { /* never a header made of what it holds */
+		snprintf(err, errlen, "the incident's instance id is not one (i-...): no sender to name");
+		return SG_ERR_INVAL;
+	}
 	if (rsig_sign(key, keylen, t, nonce, body, strlen(body), sig)) {
 		snprintf(err, errlen, "cannot sign");
 		return SG_ERR_INVAL;
@@ -65,7 +69,8 @@ static sg_err post(const respond_deliver_config *cfg, const uint8_t *key, size_t
 	const struct aws_kv hdrs[] = {{"Content-Type", "application/json"},
 	                              {RSIG_HDR_TIMESTAMP, ts},
 	                              {RSIG_HDR_NONCE, nonce},
-	                              {RSIG_HDR_SIGNATURE, sig}};
+	                              {RSIG_HDR_SIGNATURE, sig},
+	                              {RSIG_HDR_SENDER, sender}};
 	struct aws_http_req req = {.method = "POST", .url = cfg->url, .headers = hdrs,
 	                           .nheaders = sizeof hdrs / sizeof hdrs[0], .body = body,
 	                           .body_len = strlen(body), .connect_timeout_ms = 3000,
@@ -174,7 +179,8 @@ static sg_err deliver_one(void *ctx, const store_incident *inc)
 	char err[300] = "", message_id[128] = "";
 	int64_t remote = 0;
 	sg_err e = p->aws ? send_sqs(cfg, p->aws, body, p->detector, inc, message_id, err, sizeof err)
-	                  : post(cfg, p->key, p->keylen, body, &remote, err, sizeof err);
+	                  : post(cfg, p->key, p->keylen, inc->instance_id, body, &remote,
+	                         err, sizeof err);
 	free(body);
 	json_t *d;
 	store_change c = {.incident_id = inc->id, .step = "deliver", .actor = "deliver",
@@ -221,22 +227,21 @@ static void one_pass(const respond_deliver_config *cfg, store *st, const uint8_t
 		say(cfg, "error", "reading the open incidents: %s", store_errmsg(st));
 }
 
-/* The key of the HTTPS channel. */
-static sg_err read_key(const respond_deliver_config *cfg, uint8_t key[DELIVER_KEY_MAX], size_t *len,
-                       char *msg, size_t msglen)
+sg_err respond_key_read(const char *path, uint8_t key[RESPOND_KEY_MAX], size_t *len, char *msg,
+                        size_t msglen)
 {
 	size_t keylen = 0;
-	FILE *kf = fopen(cfg->key_file, "rb");
+	FILE *kf = fopen(path, "rb");
 	if (!kf) {
-		snprintf(msg, msglen, "key file %s: cannot open", cfg->key_file);
+		snprintf(msg, msglen, "key file %s: cannot open", path);
 		return SG_ERR_IO;
 	}
-	keylen = fread(key, 1, DELIVER_KEY_MAX, kf);
+	keylen = fread(key, 1, RESPOND_KEY_MAX, kf);
 	fclose(kf);
 	while (keylen && (key[keylen - 1] == '\n' || key[keylen - 1] == '\r'))
 		keylen--;
 	if (keylen < RSIG_KEY_MIN) {
-		snprintf(msg, msglen, "key file %s: fewer than %d bytes", cfg->key_file, RSIG_KEY_MIN);
+		snprintf(msg, msglen, "key file %s: fewer than %d bytes", path, RSIG_KEY_MIN);
 		return SG_ERR_INVAL;
 	}
 	*len = keylen;
@@ -246,7 +251,7 @@ static sg_err read_key(const respond_deliver_config *cfg, uint8_t key[DELIVER_KE
 sg_err respond_deliver_loop(const respond_deliver_config *cfg, atomic_int *stop, bool once,
                             char *msg, size_t msglen)
 {
-	uint8_t key[DELIVER_KEY_MAX];
+	uint8_t key[RESPOND_KEY_MAX];
 	size_t keylen = 0;
 	struct aws_client *aws = NULL;
 	sg_err err;
@@ -259,7 +264,7 @@ sg_err respond_deliver_loop(const respond_deliver_config *cfg, atomic_int *stop,
 			         e.message);
 			return err;
 		}
-	} else if ((err = read_key(cfg, key, &keylen, msg, msglen))) {
+	} else if ((err = respond_key_read(cfg->key_file, key, &keylen, msg, msglen))) {
 		return err;
 	}
 	store *st = NULL;

@@ -5,7 +5,10 @@
  * which then needs no AWS permissions at all).  Prefix: respond_deliver_.
  *
  * Each "open" incident is POSTed (HTTPS, the responder's certificate
- * verified against ca_bundle) to URL with the sign.h headers.  The result
+ * verified against ca_bundle) to URL with the sign.h headers, naming the
+ * incident's instance as the sender: key_file is then this host's own key
+ * (`respond --derive-key INSTANCE` on the responder), or the one shared
+ * key of a responder run with `--listen-keys shared`.  The result
  * is kept in the incident's journal as step "deliver": "done" with the
  * responder's incident id once acknowledged (2xx), else "retry" with the
  * error and the time of the next try (exponential backoff, 1 s doubling
@@ -25,15 +28,24 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "ssrfguard/error.h"
+
+/* A key file of the HTTPS channel (raw bytes, trailing newlines dropped,
+ * at least RSIG_KEY_MIN, at most RESPOND_KEY_MAX read): SG_ERR_IO when it
+ * cannot be opened, SG_ERR_INVAL when short; msg says which file. */
+#define RESPOND_KEY_MAX 1024
+sg_err respond_key_read(const char *path, uint8_t key[RESPOND_KEY_MAX], size_t *len, char *msg,
+                        size_t msglen);
 
 typedef struct respond_deliver_config {
 	const char *store_path;
 	const struct respond_config *rcfg; /* NULL, or the store as it names it (its
 	                                      state table: respond_store_open) */
 	const char *url;          /* https://responder:8443/v1/incidents */
-	const char *key_file;     /* shared HMAC key (HTTPS only) */
+	const char *key_file;     /* this host's HMAC key (HTTPS only) */
 	const char *ca_bundle;    /* CA for the responder's certificate (NULL: system) */
 	const char *detector;     /* our name (NULL: hostname) */
 	unsigned poll_ms;         /* 0: 1000 */

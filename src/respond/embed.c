@@ -106,7 +106,9 @@ static bool setup_ok(embedded *e)
 		set_state(e, SRV_RESPONDER_FAILING, why);
 		return false;
 	}
-	set_state(e, SRV_RESPONDER_RUNNING, "");
+	set_state(e, SRV_RESPONDER_RUNNING, respond_queue_without_redrive(e->q)
+	          ? "the queue has no RedrivePolicy (or it could not be read): refused messages back "
+	            "off instead of going to a dead-letter queue (docs/fleet.md)" : "");
 	return true;
 }
 

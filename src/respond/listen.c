@@ -21,8 +21,10 @@
 #include "accept/accept.h"
 #include "common/jsonload.h"
 #include "common/listen.h"
+#include "common/escape.h"
 #include "common/utf8.h"
 #include "playbook/sign.h"
+#include "respond/deliver.h"
 #include "respond/respond.h"
 #include "store/store.h"
 #include "tls/servertls.h"
@@ -37,9 +39,12 @@ struct respond_listener {
 	tls_live *tls;        /* its files read at start (src/tls) */
 	store *st;
 	rsig_cache *cache;
-	uint8_t key[1024];
+	uint8_t key[RESPOND_KEY_MAX];
 	size_t keylen;
 	int64_t window;
+	respond_listen_keys keys;
+	const struct respond_config *rcfg; /* its log; NULL: stderr */
+	unsigned long refused_senders;     /* 403s since start (the listener thread's own) */
 	atomic_int stop;   /* set by respond_listen_stop, read on the listener thread */
 };
 
@@ -173,6 +178,48 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 		evbuffer_free(b);
 }
 
+/* The signature, with the sender's derived key or the shared key.
+ * SG_ERR_NOTFOUND: derived keys, and no well-formed sender named. */
+static sg_err check_signature(respond_listener *l, struct evkeyvalq *h, const char *sender,
+                              const char *body, size_t len)
+{
+	const uint8_t *key = l->key;
+	size_t keylen = l->keylen;
+	char derived[65];
+	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED) {
+		if (!rsig_sender_ok(sender))
+			return SG_ERR_NOTFOUND;
+		sg_err err = rsig_derive_key(l->key, l->keylen, sender, derived);
+		if (err)
+			return err;
+		key = (const uint8_t *)derived;
+		keylen = 64;
+	}
+	sg_err err = rsig_verify(l->cache, key, keylen, evhttp_find_header(h, RSIG_HDR_TIMESTAMP),
+	                         evhttp_find_header(h, RSIG_HDR_NONCE),
+	                         evhttp_find_header(h, RSIG_HDR_SIGNATURE), body, len, (int64_t)time(NULL));
+	OPENSSL_cleanse(derived, sizeof derived);
+	return err;
+}
+
+/* 403: a detector named an instance other than its own.  Its signature
+ * was good, so it holds that sender's key: the host may be compromised. */
+static void refuse_sender(respond_listener *l, struct evhttp_request *req, const char *sender,
+                          const respond_delivery *d)
+{
+	char shown_sender[RSIG_SENDER_MAX * 4 + 1], shown_detector[sizeof d->detector * 4];
+	sg_text_clean(shown_sender, sizeof shown_sender, sender, strlen(sender));
+	sg_text_clean(shown_detector, sizeof shown_detector, d->detector, strlen(d->detector));
+	respond_log(l->rcfg, "error",
+	            "listen: delivery from %s (detector %s, its incident %lld) refused for its sender "
+	            "(%lu so far): it names instance %s; a detector reports only its own instance",
+	            shown_sender, shown_detector, (long long)d->remote_id, ++l->refused_senders,
+	            d->instance_id);
+	reply(req, 403, "Forbidden",
+	      "{\"error\":\"sender refused: a detector reports only its own instance (" RSIG_HDR_SENDER
+	      ")\"}");
+}
+
 static void on_incident(struct evhttp_request *req, void *arg)
 {
 	respond_listener *l = arg;
@@ -194,9 +241,8 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	}
 	evbuffer_copyout(in, body, len);
 	body[len] = '\0';
-	sg_err err = rsig_verify(l->cache, l->key, l->keylen, evhttp_find_header(h, RSIG_HDR_TIMESTAMP),
-	                         evhttp_find_header(h, RSIG_HDR_NONCE), evhttp_find_header(h, RSIG_HDR_SIGNATURE),
-	                         body, len, (int64_t)time(NULL));
+	const char *sender = evhttp_find_header(h, RSIG_HDR_SENDER);
+	sg_err err = check_signature(l, h, sender, body, len);
 	if (err) {
 		char j[160];
 		snprintf(j, sizeof j, "{\"error\":\"signature refused: %s\"}",
@@ -204,6 +250,7 @@ static void on_incident(struct evhttp_request *req, void *arg)
 		         : err == SG_ERR_EXISTS ? "replayed nonce"
 		         : err == SG_ERR_BUSY   ? "nonce cache full, retry later"
 		         : err == SG_ERR_PARSE  ? "headers missing or malformed"
+		         : err == SG_ERR_NOTFOUND ? "no well-formed " RSIG_HDR_SENDER " header"
 		                                : "bad signature");
 		reply(req, err == SG_ERR_BUSY ? 503 : 401, err == SG_ERR_BUSY ? "Busy" : "Unauthorized", j);
 		free(body);
@@ -221,6 +268,10 @@ static void on_incident(struct evhttp_request *req, void *arg)
 		return;
 	}
 	free(body);
+	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED && strcmp(d.instance_id, sender) != 0) {
+		refuse_sender(l, req, sender, &d);
+		return;
+	}
 	char source[200], request[200], join[160];
 	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
 	snprintf(join, sizeof join, "instance:%s", d.instance_id);
@@ -301,19 +352,10 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	if (!l)
 		return SG_ERR_NOMEM;
 	sg_err err = SG_ERR_INVAL;
-	FILE *kf = fopen(cfg->key_file, "rb");
-	if (!kf) {
-		snprintf(msg, msglen, "key file %s: cannot open", cfg->key_file);
+	if ((err = respond_key_read(cfg->key_file, l->key, &l->keylen, msg, msglen)))
 		goto fail;
-	}
-	l->keylen = fread(l->key, 1, sizeof l->key, kf);
-	fclose(kf);
-	while (l->keylen && (l->key[l->keylen - 1] == '\n' || l->key[l->keylen - 1] == '\r'))
-		l->keylen--;
-	if (l->keylen < RSIG_KEY_MIN) {
-		snprintf(msg, msglen, "key file %s: fewer than %d bytes", cfg->key_file, RSIG_KEY_MIN);
-		goto fail;
-	}
+	l->keys = cfg->keys;
+	l->rcfg = cfg->rcfg;
 	l->window = cfg->window_s > 0 ? cfg->window_s : RSIG_WINDOW_DEFAULT;
 	l->cache = rsig_cache_new(65536, l->window);
 	if (!l->cache) {
@@ -354,6 +396,10 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	if (pthread_create(&l->th, NULL, listen_main, l) != 0)
 		goto fail;
 	l->started = true;
+	if (l->keys == RESPOND_LISTEN_KEYS_SHARED)
+		respond_log(l->rcfg, "warning",
+		            "listen: --listen-keys shared: every detector holds the one key, so the sender of "
+		            "a delivery is not checked: any key holder can have any instance contained");
 	*out = l;
 	return SG_OK;
 fail:

@@ -3,13 +3,20 @@
  * detectors (`respond --listen ADDR:PORT`).  Prefix: respond_listen_.
  *
  * POST /v1/incidents with a JSON incident (as deliver.h sends it) and the
- * three headers of lib/playbook/sign.h.  The listener checks the signature,
+ * headers of lib/playbook/sign.h.  With per-detector keys (the default),
+ * the signature is checked with the key derived from the master key for
+ * the sender the request names, and an incident naming any other instance
+ * is refused with 403 (logged with the escaped sender, counted): a host
+ * holding its own key reports only itself.  With one shared key (explicit,
+ * RESPOND_LISTEN_KEYS_SHARED) every key holder can name any instance; the
+ * start says so in a warning.  The listener checks the signature,
  * the timestamp window and the nonce, bounds the body (64 KiB), then
  * records the incident in its own store as an "open" incident (source
  * "detector:DETECTOR/INCIDENT", so a redelivery joins the same incident
  * instead of opening another) and answers 200 {"incident": N}.  The
  * responder's workers pick it up from the store like any other.
- * Errors: 400 malformed, 401 bad signature/stale/replayed, 413 too large,
+ * Errors: 400 malformed, 401 bad signature/stale/replayed/no sender,
+ * 403 an instance other than the sender's, 413 too large,
  * 503 store busy (the detector retries).
  *
  * It runs its own thread (libevent + OpenSSL); start returns once it
@@ -26,12 +33,18 @@
 
 #define RESPOND_LISTEN_BODY_MAX (64u << 10)
 
+typedef enum respond_listen_keys {
+	RESPOND_LISTEN_KEYS_DERIVED = 0, /* key_file is the master key; a key per sender */
+	RESPOND_LISTEN_KEYS_SHARED,      /* key_file is every detector's key: no sender check */
+} respond_listen_keys;
+
 typedef struct respond_listen_config {
 	const char *addr;       /* "HOST:PORT" or "[V6]:PORT" */
 	const char *store_path;
 	const struct respond_config *rcfg; /* NULL, or the store as it names it (its
 	                                      state table: respond_store_open) */
-	const char *key_file;   /* the shared HMAC key (raw bytes, >= 16) */
+	const char *key_file;   /* the master key, or the shared key (raw bytes, >= 16) */
+	respond_listen_keys keys;
 	const char *tls_cert;   /* PEM */
 	const char *tls_key;    /* PEM */
 	int64_t window_s;       /* 0: RSIG_WINDOW_DEFAULT */

@@ -27,7 +27,13 @@ struct respond_queue {
 	bool started;
 	atomic_int stop;                /* set by respond_queue_stop, read by the thread and libcurl */
 	unsigned long refused_senders;  /* RQ_SENDER since start (the queue thread's own) */
+	bool no_redrive;                /* no RedrivePolicy seen at start: refusals back off */
 };
+
+/* Hidden after a refusal on a queue without a redrive policy: 60 s on the
+ * first receive, doubling with each receive to 15 minutes. */
+#define REFUSED_BACKOFF_S     60
+#define REFUSED_BACKOFF_MAX_S 900
 
 /* Is the body an EventBridge envelope (it has "detail-type")? */
 static bool is_event(const char *body, size_t len)
@@ -192,6 +198,14 @@ static void extend(respond_queue *q, struct aws_sqs_message *m, size_t from, siz
 	}
 }
 
+static int refused_backoff_s(unsigned receive_count)
+{
+	int s = REFUSED_BACKOFF_S;
+	for (unsigned i = 1; i < receive_count && s < REFUSED_BACKOFF_MAX_S; i++)
+		s *= 2;
+	return s < REFUSED_BACKOFF_MAX_S ? s : REFUSED_BACKOFF_MAX_S;
+}
+
 static void take_one(respond_queue *q, const struct aws_sqs_message *m)
 {
 	char msg[768];
@@ -210,8 +224,11 @@ static void take_one(respond_queue *q, const struct aws_sqs_message *m)
 		            m->message_id, m->receive_count, msg);
 	if (out == RQ_REFUSED || out == RQ_SENDER) {
 		/* a refusal is final: visible again now, so that the redrive
-		 * policy counts its receives without a visibility timeout each */
-		if (aws_sqs_change_visibility(q->aws, q->url, m->receipt_handle, 0, &e))
+		 * policy counts its receives without a visibility timeout each;
+		 * without one nothing ever takes it away, so it backs off instead
+		 * of coming back at once for the queue's retention */
+		if (aws_sqs_change_visibility(q->aws, q->url, m->receipt_handle,
+		                              q->no_redrive ? refused_backoff_s(m->receive_count) : 0, &e))
 			respond_log(q->cfg.rcfg, "warning", "queue: message %s: %s %s", m->message_id, e.code,
 			            e.message);
 		return;
@@ -255,6 +272,32 @@ static void poll_once(respond_queue *q)
 	aws_sqs_messages_free(m, n);
 }
 
+/* The queue's RedrivePolicy (GetQueueAttributes), read once at start: a
+ * queue without one keeps a refused message for its whole retention. */
+static void check_redrive(respond_queue *q)
+{
+	char policy[1024];
+	struct aws_error e;
+	sg_err rc = aws_sqs_queue_attribute(q->aws, q->url, "RedrivePolicy", policy, sizeof policy, &e);
+	q->no_redrive = rc || !policy[0];
+	if (rc)
+		respond_log(q->cfg.rcfg, "warning",
+		            "queue: cannot read the queue's RedrivePolicy (%s %s %s): a refused message is "
+		            "hidden for %d s, doubling to %d s, as on a queue without one",
+		            sg_strerror(rc), e.code, e.message, REFUSED_BACKOFF_S, REFUSED_BACKOFF_MAX_S);
+	else if (!policy[0])
+		respond_log(q->cfg.rcfg, "error",
+		            "queue: the queue has no RedrivePolicy: a refused message never goes to a "
+		            "dead-letter queue and comes back until the queue's retention ends; it is "
+		            "hidden for %d s, doubling to %d s, between receives. Give the queue a "
+		            "dead-letter queue (docs/fleet.md)", REFUSED_BACKOFF_S, REFUSED_BACKOFF_MAX_S);
+}
+
+bool respond_queue_without_redrive(const respond_queue *q)
+{
+	return q && q->no_redrive;
+}
+
 static void *queue_main(void *arg)
 {
 	respond_queue *q = arg;
@@ -293,6 +336,8 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
 	struct aws_error e;
 	if (!err && (err = aws_client_new(&o, &q->aws, &e)))
 		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);
+	if (!err)
+		check_redrive(q);
 	if (!err && pthread_create(&q->th, NULL, queue_main, q)) {
 		snprintf(msg, msglen, "cannot start the queue thread");
 		err = SG_ERR_NOMEM;

@@ -36,10 +36,14 @@
  * is no point waiting out its visibility timeout) and left on the queue: its
  * redrive policy moves it to the dead-letter queue after maxReceiveCount
  * receives, where an operator can read it.  Nothing is ever dropped silently.
+ * The start reads the queue's RedrivePolicy (GetQueueAttributes): a queue
+ * without one would return a refused message at once for its whole
+ * retention, so there it is hidden for a back-off instead (below).
  */
 #ifndef SSRFGUARD_RESPOND_QUEUE_H
 #define SSRFGUARD_RESPOND_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,5 +88,11 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
  * until its WaitTimeSeconds: a message sent just after the stop can be
  * taken by it and be hidden the same way.  NULL-safe. */
 void respond_queue_stop(respond_queue *q);
+
+/* Did the start find no RedrivePolicy on the queue (or could not read it)?
+ * Then a refused message is hidden for 60 s, doubling with each receive to
+ * 15 min, instead of made visible at once; the start logged it as an error
+ * (a warning when it could not read it). */
+bool respond_queue_without_redrive(const respond_queue *q);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "aws/s3.h"
 #include "aws/sqs.h"
+#include "playbook/sign.h"
 
 void respond_cli_init(respond_cli *o)
 {
@@ -142,7 +143,13 @@ static const opt_def respond_opts[] = {
 	NUM("imds-wait", "S", 0, 86400, "longest wait for the IMDS change (default: 60)"),
 	NUM("asg-wait", "S", 0, 86400, "longest wait for the Auto Scaling group (default: 120)"),
 	NUM("snapshot-wait", "S", 0, 86400, "longest wait for snapshots (default: 1800)"),
-	R(OPT_STR, "key-file", "FILE", "shared HMAC key for --listen and --deliver-to (>= 16 bytes)"),
+	R(OPT_STR, "key-file", "FILE", "HMAC key (>= 16 bytes): with --listen the master key; with "
+	  "--deliver-to this host's key (--derive-key)"),
+	R(OPT_STR, "listen-keys", "MODE", "derived (default): each detector signs with its own key, "
+	  "derived from --key-file for its instance, and may report only that instance; shared: every "
+	  "detector holds --key-file itself and the sender is not checked (logged at start)"),
+	R(OPT_STR, "derive-key", "INSTANCE", "print the key of the detector on INSTANCE, derived from "
+	  "the master --key-file, for its own --key-file; then exit", .flags = OPT_ARGV_ONLY),
 	R(OPT_STR, "tls-cert", "FILE", "certificate for --listen"),
 	R(OPT_STR, "tls-key", "FILE", "private key for --listen"),
 	{.type = OPT_SWITCH, .name = "quiet", .short_name = 'q', .set = set_row,
@@ -393,6 +400,19 @@ static int apply_channels(respond_cli *o, const char *name, const char *v, long 
 		c->sns_topic_arn = v;
 	else if (IS("key-file"))
 		o->listen_cfg.key_file = v;
+	else if (IS("derive-key")) {
+		if (!rsig_sender_ok(v)) {
+			snprintf(msg, msglen, "derive-key: '%.64s' is not an instance id (i-...)", v);
+			return -1;
+		}
+		o->derive_key = v;
+	} else if (IS("listen-keys")) {
+		if (strcmp(v, "derived") && strcmp(v, "shared")) {
+			snprintf(msg, msglen, "listen-keys: derived or shared");
+			return -1;
+		}
+		o->listen_cfg.keys = strcmp(v, "shared") ? RESPOND_LISTEN_KEYS_DERIVED : RESPOND_LISTEN_KEYS_SHARED;
+	}
 	else if (IS("tls-cert"))
 		o->listen_cfg.tls_cert = v;
 	else if (IS("tls-key"))
@@ -529,6 +549,11 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	}
 	if (o->instance && o->incident) {
 		snprintf(msg, msglen, "--instance and --incident exclude each other");
+		return -1;
+	}
+	if (o->derive_key && (!o->listen_cfg.key_file || o->listen || o->deliver_to || o->queue ||
+	                      o->instance || o->incident || o->preflight)) {
+		snprintf(msg, msglen, "--derive-key needs --key-file (the master key) and runs alone");
 		return -1;
 	}
 	if (o->listen && (!o->listen_cfg.key_file || !o->listen_cfg.tls_cert || !o->listen_cfg.tls_key)) {

@@ -30,6 +30,7 @@ typedef struct respond_cli {
 	bool once, preflight, quiet, json;
 	const char *listen;
 	respond_listen_config listen_cfg;
+	const char *derive_key;          /* --derive-key INSTANCE: print its key, exit */
 	const char *deliver_to;          /* detector mode: --deliver-to URL */
 	respond_deliver_config deliver_cfg;
 	const char *queue;               /* --queue URL (SQS intake) */

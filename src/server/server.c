@@ -361,6 +361,9 @@ static void handle_healthz(struct srv *s, fr_conn *c)
 	if (h.responder == SRV_RESPONDER_FAILING) {
 		tb_str(&b, ",\"responder_error\":");
 		tb_json(&b, h.responder_why, strlen(h.responder_why), 200);
+	} else if (h.responder_why[0]) { /* running, with something to fix */
+		tb_str(&b, ",\"responder_warning\":");
+		tb_json(&b, h.responder_why, strlen(h.responder_why), 200);
 	}
 	if (px.tls) { /* a reload that failed leaves the files loaded before in force */
 		tb_fmt(&b, ",\"proxy_tls\":\"%s\"", px.tls_failing ? "reload_failed" : "ok");

@@ -225,6 +225,46 @@ TEST(poison_is_logged_and_left_to_the_dead_letter_queue)
 	CHECK(strstr(logs.all.p, "detector incident refused") != NULL);
 }
 
+static size_t count_of(const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = logs.all.p; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* AUDIT8 L1: on a queue without a redrive policy a refusal made visible at
+ * once came straight back, one error line a turn, for the retention. */
+TEST(a_queue_without_redrive_is_named_and_refusals_back_off)
+{
+	static const char warned[] = "the queue has no RedrivePolicy";
+	CHECK_INT(count_of(warned), 0); /* the queues with one were not warned about */
+	emu_do("POST", "/seed", "{\"sqs_queues\": [{\"QueueName\": \"bare\"}]}");
+	char bare[160];
+	snprintf(bare, sizeof bare, "https://sqs.us-east-1.amazonaws.com/123456789012/bare");
+	respond_queue_config qc = {.queue_url = bare, .rcfg = &rcfg, .visibility_s = 30, .wait_s = 1};
+	pb_gd_config_default(&qc.guardduty);
+	respond_queue *q = NULL;
+	char msg[512];
+	CHECKF(respond_queue_start(&qc, &q, msg, sizeof msg) == SG_OK, "start: %s", msg);
+	CHECK_INT(count_of(warned), 1);
+	CHECK(respond_queue_without_redrive(q));
+	size_t before = count_of("refused, left to the dead-letter policy");
+	struct aws_client *c = emu_client(NULL, 25000);
+	struct aws_error e;
+	CHECKF(aws_sqs_send(c, bare, "{\"detector\": \"web-a\"", NULL, NULL, NULL, &e) == SG_OK,
+	       "send: %s", e.message);
+	aws_client_free(c);
+	for (int i = 0; i < 100 && count_of("refused, left to the dead-letter policy") == before; i++)
+		nanosleep(&(struct timespec){0, 100000000}, NULL);
+	CHECK_INT(count_of("refused, left to the dead-letter policy") - before, 1);
+	/* 3 s more: at visibility 0 it came back within each 1 s poll */
+	nanosleep(&(struct timespec){3, 0}, NULL);
+	respond_queue_stop(q);
+	CHECK_INT(count_of("refused, left to the dead-letter policy") - before, 1);
+	CHECK_INT(queue_depth("bare"), 1); /* still there, hidden: never dropped */
+}
+
 static int64_t attempts_of(int64_t id)
 {
 	store *st = NULL;
@@ -355,4 +395,5 @@ static void teardown(void)
 }
 
 TEST_MAIN(setup, detector_incidents_once_each, poison_is_logged_and_left_to_the_dead_letter_queue,
-          a_sender_reports_only_itself, guardduty_findings_through_eventbridge, teardown)
+          a_sender_reports_only_itself, guardduty_findings_through_eventbridge,
+          a_queue_without_redrive_is_named_and_refusals_back_off, teardown)

@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """The off-box split: a detector store delivers its open incidents over
-HTTPS to `respond --listen`, signed with a shared key; the responder
-contains the instance.  Undelivered incidents are retried until the
+HTTPS to `respond --listen`, signed with its own key (derived from the
+responder's master key for its instance: `respond --derive-key`); the
+responder contains the instance.  A detector holding a valid key for one
+instance that names another is refused (403), as is a delivery naming no
+sender; `--listen-keys shared` (one key, no sender check) is explicit and
+says so at start.  Undelivered incidents are retried until the
 responder is up.  Bad signatures, replays and stale timestamps are refused
 (checked with Python's own HMAC: an independent implementation).
 
@@ -45,9 +49,18 @@ def incidents(store):
 
 
 try:
-    key = os.path.join(work, "key")
+    key = os.path.join(work, "key")  # the responder's master key
     with open(key, "w") as f:
         f.write(secrets.token_hex(32))
+    dkey = os.path.join(work, "detector.key")  # the web host's own key
+    with open(dkey, "w") as f:
+        r = subprocess.run([binary, "respond", "--key-file", key, "--derive-key", h.VICTIM], stdout=f,
+                           stderr=subprocess.PIPE, text=True)
+    h.check(r.returncode == 0, f"--derive-key: {r.returncode} {r.stderr}")
+    r = subprocess.run([binary, "respond", "--key-file", key, "--derive-key", "i-../x"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    h.check(r.returncode == 2 and not r.stdout and "not an instance id" in r.stderr,
+            f"--derive-key of a malformed id: {r.returncode} {r.stdout!r} {r.stderr}")
     cert, tkey = os.path.join(work, "cert.pem"), os.path.join(work, "tls.key")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                     "-nodes", "-keyout", tkey, "-out", cert, "-days", "2", "-subj", "/CN=responder",
@@ -61,7 +74,7 @@ try:
     out = subprocess.run([binary, "incidents", "--store", dstore, "open", h.VICTIM, "--reason", "test"],
                          stdout=subprocess.PIPE, text=True, env=emu.env())
     h.check(out.stdout.strip() == "INC-1", f"incidents open: {out.stdout}")
-    det = subprocess.Popen([binary, "respond", "--store", dstore, "--deliver-to", url, "--key-file", key,
+    det = subprocess.Popen([binary, "respond", "--store", dstore, "--deliver-to", url, "--key-file", dkey,
                             "--ca-bundle", cert, "--detector", "web-1", "--poll-ms", "100"],
                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "det.log"), "w"),
                            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
@@ -98,23 +111,37 @@ try:
     time.sleep(0.6)
     h.check(len(incidents(rstore)) == n_before == 1, "delivered once")
 
-    # signatures, checked by an independent HMAC
-    body = json.dumps({"detector": "t", "incident": 9, "instance_id": "i-0a1b2c3d4e5f60002"}).encode()
+    # signatures and derived keys, checked by an independent HMAC and HKDF (RFC 5869)
+    other = "i-0a1b2c3d4e5f60002"
     ctx = ssl.create_default_context(cafile=cert)
 
-    def post(ts, nonce, sig, data=body):
-        req = urllib.request.Request(url, data=data, method="POST", headers={
-            "X-Ssrfguard-Timestamp": ts, "X-Ssrfguard-Nonce": nonce, "X-Ssrfguard-Signature": sig,
-            "Content-Type": "application/json"})
+    def body_for(instance, incident=9):
+        return json.dumps({"detector": "t", "incident": incident, "instance_id": instance}).encode()
+
+    body = body_for(h.VICTIM)
+
+    def post(ts, nonce, sig, data=body, sender=h.VICTIM, to=url):
+        hdrs = {"X-Ssrfguard-Timestamp": ts, "X-Ssrfguard-Nonce": nonce, "X-Ssrfguard-Signature": sig,
+                "Content-Type": "application/json"}
+        if sender is not None:
+            hdrs["X-Ssrfguard-Sender"] = sender
+        req = urllib.request.Request(to, data=data, method="POST", headers=hdrs)
         try:
             with urllib.request.urlopen(req, context=ctx, timeout=5) as r:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
-    k = open(key, "rb").read().strip()
+    master = open(key, "rb").read().strip()
 
-    def sign(ts, nonce, data=body):
+    def derived(sender):
+        prk = hmac.new(b"ssrfguard-detector-key-v1", master, hashlib.sha256).digest()
+        return hmac.new(prk, sender.encode() + b"\x01", hashlib.sha256).hexdigest().encode()
+
+    h.check(open(dkey, "rb").read().strip() == derived(h.VICTIM), "--derive-key is HKDF-SHA256 of the master")
+    k = derived(h.VICTIM)
+
+    def sign(ts, nonce, data=body, k=k):
         return hmac.new(k, b"ssrfguard-v1\n" + ts.encode() + b"\n" + nonce.encode() + b"\n" + data,
                         hashlib.sha256).hexdigest()
 
@@ -128,6 +155,12 @@ try:
     old = str(int(time.time()) - 3600)
     code, _ = post(old, nonce, sign(old, nonce))
     h.check(code == 401, f"stale timestamp refused: {code}")
+    code, text = post(ts, nonce, good, sender=None)
+    h.check(code == 401 and "X-Ssrfguard-Sender" in text, f"no sender refused: {code} {text}")
+    code, text = post(ts, nonce, good, sender=other)
+    h.check(code == 401, f"a key used under another sender's name refused: {code} {text}")
+    code, text = post(ts, nonce, sign(ts, nonce, k=master))
+    h.check(code == 401, f"the master key itself is no detector's key: {code} {text}")
     code, text = post(ts, nonce, good)
     h.check(code == 200 and '"incident"' in text, f"good signature accepted: {code} {text}")
     code, text = post(ts, nonce, good)
@@ -135,6 +168,39 @@ try:
     n2 = secrets.token_hex(16)
     code, text = post(ts, n2, sign(ts, n2, b"{not json"), b"{not json")
     h.check(code == 400, f"malformed body refused: {code} {text}")
+
+    # the compromised web host: a valid key, naming another instance
+    n_before = len(incidents(rstore))
+    evil = body_for(other, 10)
+    n3 = secrets.token_hex(16)
+    code, text = post(ts, n3, sign(ts, n3, evil), evil)
+    h.check(code == 403 and "its own instance" in text, f"another instance refused: {code} {text}")
+    time.sleep(0.3)
+    lst = incidents(rstore)
+    h.check(len(lst) == n_before and all(i["instance"] != other for i in lst),
+            f"nothing recorded for {other}: {lst}")
+    log = open(os.path.join(work, "rsp.log")).read()
+    h.check(f"refused for its sender (1 so far): it names instance {other}" in log and
+            f"delivery from {h.VICTIM}" in log, f"the refusal is logged with its sender: {log[-800:]}")
+    h.check(rsp.poll() is None, "the responder still runs")
+
+    # --listen-keys shared: explicit, said at start, the sender unchecked
+    port2 = free_port()
+    url2 = f"https://127.0.0.1:{port2}/v1/incidents"
+    shared = subprocess.Popen([binary, "respond", "--store", os.path.join(work, "shared.db"), "--listen",
+                               f"127.0.0.1:{port2}", "--listen-keys", "shared", "--key-file", key,
+                               "--tls-cert", cert, "--tls-key", tkey, "--owner", "shared", "--observe",
+                               "--poll-ms", "50", "-q"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(work, "shared.log"), "w"))
+    procs.append(shared)
+    deadline = time.time() + 20
+    while time.time() < deadline and "listening on" not in open(os.path.join(work, "shared.log")).read():
+        time.sleep(0.1)
+    slog = open(os.path.join(work, "shared.log")).read()
+    h.check("sender of a delivery is not checked" in slog, f"shared mode warns at start: {slog[-600:]}")
+    n4 = secrets.token_hex(16)
+    code, text = post(ts, n4, sign(ts, n4, evil, k=master), evil, sender=None, to=url2)
+    h.check(code == 200, f"shared mode takes the shared key's delivery: {code} {text}")
 finally:
     for p in procs:
         h.end(p, 10)

@@ -128,4 +128,26 @@ TEST(cache_fills_then_expires)
 	CHECK(rsig_cache_new(3, 0) == NULL);
 }
 
-TEST_MAIN(sign_then_verify, any_change_is_refused, window, malformed_headers, cache_fills_then_expires)
+/* The per-detector key: RFC 5869 HKDF-SHA256 over the master key; the
+ * expected value computed with Python's hmac module (an independent
+ * implementation of the same two HMAC steps). */
+TEST(derived_key_per_sender)
+{
+	char k1[65], k2[65];
+	CHECK_INT(rsig_derive_key(key, KEYLEN, "i-0a1b2c3d4e5f60001", k1), SG_OK);
+	CHECK_STR(k1, "1df2a72786d2084a43800eb4cdd99eaf1b788eee675218c890e0f2f9b105acc3");
+	CHECK_INT(rsig_derive_key(key, KEYLEN, "i-0a1b2c3d4e5f60002", k2), SG_OK);
+	CHECK(strcmp(k1, k2) != 0);
+	static const char *bad[] = {"", "i-", "x-1", "i-0A1B", "i-1/2", "i-1 ",
+	                            "i-00000000000000000000000000000000000000001"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECKF(!rsig_sender_ok(bad[i]), "%s", bad[i]);
+		CHECKF(rsig_derive_key(key, KEYLEN, bad[i], k2) == SG_ERR_INVAL, "%s", bad[i]);
+	}
+	CHECK(rsig_sender_ok("i-0123456789abcdefghij0123456789abcdefghij"));
+	CHECK(!rsig_sender_ok(NULL));
+	CHECK_INT(rsig_derive_key(key, 8, "i-1", k2), SG_ERR_INVAL);
+}
+
+TEST_MAIN(sign_then_verify, any_change_is_refused, window, malformed_headers, cache_fills_then_expires,
+          derived_key_per_sender)

@@ -437,3 +437,18 @@ hp_job *hpool_finish(hpool *p)
 	free(p);
 	return done;
 }
+
+hp_run *hp_runs_from_extents(fx_ext4_run *r, size_t k, size_t *n, sg_err *rc)
+{
+	hp_run *v = malloc((k ? k : 1) * sizeof *v);
+	if (!v) {
+		free(r);
+		*rc = SG_ERR_NOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < k; i++)
+		v[i] = (hp_run){r[i].file_off, r[i].dev_off, r[i].len, r[i].zero};
+	free(r);
+	*n = k;
+	return v;
+}

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forensics/ext4raw.h"
 #include "forensics/fx.h"
 #include "forensics/progress.h"
 
@@ -34,6 +35,11 @@ typedef struct hp_run {
 	uint64_t len;      /* bytes */
 	int sparse;        /* a hole: zeros, nothing to read */
 } hp_run;
+
+/* The k extents r of a raw walk (ext4raw.h; XFS's are the same shape) as
+ * runs: malloc'd, k into *n; r is freed either way.  NULL with *rc
+ * SG_ERR_NOMEM when out of memory. */
+hp_run *hp_runs_from_extents(fx_ext4_run *r, size_t k, size_t *n, sg_err *rc);
 
 typedef struct hp_job {
 	size_t entry;      /* the caller's index for the file */

@@ -39,17 +39,7 @@ hp_run *walk_ext_runs(const walk_ext *x, const uint8_t *inode, uint64_t size, si
 	size_t k = 0;
 	if ((*rc = fx_ext4_extents(&x->sb, x->rd, x->ctx, inode, size, &r, &k)))
 		return NULL;
-	hp_run *v = malloc((k ? k : 1) * sizeof *v);
-	if (!v) {
-		free(r);
-		*rc = SG_ERR_NOMEM;
-		return NULL;
-	}
-	for (size_t i = 0; i < k; i++)
-		v[i] = (hp_run){r[i].file_off, r[i].dev_off, r[i].len, r[i].zero};
-	free(r);
-	*n = k;
-	return v;
+	return hp_runs_from_extents(r, k, n, rc);
 }
 
 static uint32_t le32(const uint8_t *p)

@@ -48,17 +48,7 @@ static hp_run *runs_of(const fx_xfs_sb *sb, dev *d, const uint8_t *ibuf, const f
 	*n = 0;
 	if ((*rc = fx_xfs_extents(sb, rd_dev, d, ibuf, in, &r, &k)))
 		return NULL;
-	hp_run *v = malloc((k ? k : 1) * sizeof *v);
-	if (!v) {
-		free(r);
-		*rc = SG_ERR_NOMEM;
-		return NULL;
-	}
-	for (size_t i = 0; i < k; i++)
-		v[i] = (hp_run){r[i].file_off, r[i].dev_off, r[i].len, r[i].zero};
-	free(r);
-	*n = k;
-	return v;
+	return hp_runs_from_extents(r, k, n, rc);
 }
 
 hp_run *xfs_orphan_runs(int dev_fd, uint64_t offset, uint64_t length, uint64_t ino,

@@ -106,6 +106,10 @@ int px_is_hop_by_hop(const px_head *h, px_span name);
 /* The first field named name (any case), or NULL. */
 const px_field *px_find(const px_head *h, const char *name);
 
+/* The next field named name after `after` (a field of h; NULL: from the
+ * first), or NULL: every occurrence of a repeated field, in order. */
+const px_field *px_find_next(const px_head *h, const char *name, const px_field *after);
+
 /* Case-insensitive comparison of a span with n bytes at lit. */
 int px_span_ieqn(px_span s, const char *lit, size_t n);
 

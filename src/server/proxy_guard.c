@@ -85,13 +85,6 @@ int pg_role(pconn *pc)
 
 /* ---- refusals ---- */
 
-static const char *request_header(void *ctx, const char *name, size_t *len)
-{
-	const px_field *f = px_find(ctx, name);
-	*len = f ? f->value.n : 0;
-	return f ? f->value.p : NULL;
-}
-
 /* X-Ssrfguard-Reason: a header value is printable ASCII only, so the
  * reason is escaped as everywhere else, non-ASCII bytes as \xHH too. */
 static void reason_header(char *out, size_t cap, const sg_verdict *v, const char *why)
@@ -161,7 +154,7 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	                                                                    : SRV_URL_MAX),
 	                 pc->h.target.p, pc->h.minor);
 	j->request = srv_clean_dup(line, (size_t)n, 4096);
-	j->headers = srv_headers_json(pc->role->name, request_header, &pc->h);
+	j->headers = srv_headers_json(pc->role->name, &pc->h);
 	j->url = srv_clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
 	j->raw_url = NULL;
 	j->role = pc->role->name;

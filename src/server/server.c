@@ -187,14 +187,6 @@ void srv_check_drained(struct srv *s)
 
 /* ---- /go ---- */
 
-/* A header of the request head, for srv_headers_json. */
-static const char *head_field(void *ctx, const char *name, size_t *len)
-{
-	const px_field *f = px_find(ctx, name);
-	*len = f ? f->value.n : 0;
-	return f ? f->value.p : NULL;
-}
-
 /* The request line and the headers of note, kept as the evidence of an
  * attempt: taken only when a /go request is blocked, while its request is
  * still there (an allowed fetch never pays for them). */
@@ -207,7 +199,7 @@ void srv_job_evidence(job *j)
 	int tn = h->target.n < SRV_URL_MAX * 3 ? (int)h->target.n : SRV_URL_MAX * 3;
 	int n = snprintf(line, sizeof line, "GET %.*s HTTP/1.%d", tn, h->target.p, h->minor);
 	j->request = srv_clean_dup(line, n > 0 ? (size_t)n : 0, 4096);
-	j->headers = srv_headers_json(NULL, head_field, (void *)(uintptr_t)h);
+	j->headers = srv_headers_json(NULL, h);
 }
 
 /* The query of a target ("/go?url=..."), NUL-terminated, a fragment cut

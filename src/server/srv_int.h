@@ -339,10 +339,12 @@ void fetch_hop_blocked(job *j);
 
 /* evidence.c: the headers kept as the evidence of a blocked attempt, a JSON
  * object (malloc'd; NULL on OOM): "ssrfguard_role" first when role is not
- * NULL, then the headers of note, forwarding ones first, each value cut on
- * its own.  get returns a header's value (len bytes, any bytes) or NULL. */
-typedef const char *(*srv_header_fn)(void *ctx, const char *name, size_t *len);
-char *srv_headers_json(const char *role, srv_header_fn get, void *ctx);
+ * NULL, then the headers of note of the request head h, forwarding ones
+ * first, each value cut on its own.  A forwarding list (X-Forwarded-For,
+ * Forwarded, Via) is every occurrence joined in order, and when cut keeps
+ * its head and its tail (the entry the nearest balancer appended);
+ * X-Real-IP is its last occurrence. */
+char *srv_headers_json(const char *role, const px_head *h);
 
 /* incident.c */
 void incident_block(job *j, const sg_verdict *v); /* queue for commit + 403 */

@@ -96,7 +96,7 @@ check(b"Error from accept" not in stderr, "no libevent accept warnings: %r" % st
 # One Serve for the rest.
 srv = Serve({"rule": RULES, "max_concurrent": 2, "max_body": 16 << 20,
              "max_reply_bytes": 24 << 20, "max_request_bytes": 16384,
-             "total_timeout_ms": 8000})
+             "total_timeout_ms": 8000, "proxy_listen": "127.0.0.1:3128"})
 
 # ---- pipelining while reading slowly -----------------------------------------
 base = rss_kb(srv.p)
@@ -230,6 +230,41 @@ if rows:
     check(all(hs.get(k, "").endswith("...") for k in ("User-Agent", "Referer", "Accept")),
           "each long header cut on its own, marked: %r" % {k: len(v) for k, v in hs.items()})
     check("truncated" not in hs, "no whole-object truncation: %r" % list(hs))
+
+# ---- evidence: the address a balancer appended survives -----------------------
+# A balancer appends the peer it saw at the end of X-Forwarded-For, or adds a
+# field of its own; X-Real-IP is set (a second one: the balancer's).  That last
+# entry is the only record of the attacker behind it, whatever the attacker
+# wrote before it.  The same for /go and the egress proxy.
+REAL = "198.51.100.23"
+padded = "1.1.1.1, " * 70 + REAL  # 643 bytes: over the cap
+forwarded = [("two X-Forwarded-For fields",
+              [("X-Forwarded-For", "10.9.9.9"), ("X-Forwarded-For", REAL)],
+              lambda v: v == "10.9.9.9, " + REAL),
+             ("a padded X-Forwarded-For",
+              [("X-Forwarded-For", padded)],
+              lambda v: v.startswith("1.1.1.1, ") and v.endswith(", " + REAL) and
+              "..." in v and len(v) <= 515),
+             ("a padded first field and a second",
+              [("X-Forwarded-For", padded), ("X-Forwarded-For", "203.0.113.99")],
+              lambda v: v.endswith(REAL + ", 203.0.113.99") and "..." in v)]
+for route, port, line in (("/go", 5001, "GET /go?url=%s HTTP/1.1\r\nHost: x\r\n"
+                           % quote("http://169.254.169.254/")),
+                          ("proxy", 3128, "GET http://169.254.169.254/ HTTP/1.1\r\n")):
+    for i, (what, fields, ok) in enumerate(forwarded):
+        src = "127.0.1.%d" % (10 + i + (10 if route == "proxy" else 0))
+        extra = "X-Real-IP: 10.8.8.8\r\nX-Real-IP: %s\r\n" % REAL if i == 0 else ""
+        head = line + "".join("%s: %s\r\n" % f for f in fields) + extra + \
+            "Connection: close\r\n\r\n"
+        out = raw(port, head.encode(), source=src)
+        check(out.startswith(b"HTTP/1.1 403"), "%s, %s: blocked: %r" % (route, what, out[:60]))
+        rows = srv.sql("SELECT headers FROM attempts WHERE client = ?", src)
+        hs = json.loads(rows[0][0]) if rows else {}
+        check(ok(hs.get("X-Forwarded-For", "")), "%s, %s: the last entry kept: %r"
+              % (route, what, hs.get("X-Forwarded-For")))
+        if extra:
+            check(hs.get("X-Real-IP") == REAL, "%s: the last X-Real-IP kept: %r"
+                  % (route, hs.get("X-Real-IP")))
 
 check(srv.stop() == 0, "service exits 0 after the attacks")
 

@@ -43,8 +43,19 @@ static void heads(const char *p, size_t n)
 	static const char *const methods[] = {"GET", "HEAD", "CONNECT"};
 	for (size_t m = 0; m < 3; m++)
 		if (px_parse_response(p, n, 8192, (px_span){methods[m], strlen(methods[m])}, &h,
-		                      &why) == PX_OK && (h.head_len > n || px_status_code(p, n) != h.status))
+		                      &why) == PX_OK &&
+		    (h.head_len > n || px_status_code(p, n) != h.status ||
+		     (h.chunked && (h.has_length || h.until_close))))
 			__builtin_trap();
+	/* every occurrence of a field, in order, the first being px_find's */
+	if (px_parse_request(p, n, 8192, &h, &why) == PX_OK) {
+		const px_field *prev = NULL, *f = px_find(&h, "x-forwarded-for");
+		if (f != px_find_next(&h, "X-Forwarded-For", NULL))
+			__builtin_trap();
+		for (; f; prev = f, f = px_find_next(&h, "x-forwarded-for", f))
+			if (f < h.f || f >= h.f + h.nfields || (prev && f <= prev))
+				__builtin_trap();
+	}
 	/* the status line alone, as libcurl's header callback sees it (fetch.c) */
 	const char *eol = memchr(p, '\n', n);
 	int st = px_status_code(p, eol ? (size_t)(eol - p) + 1 : n);

@@ -147,6 +147,33 @@ static int parse_field(px_span line, px_field *f, int any_value)
 	return 0;
 }
 
+/* One Transfer-Encoding field, into *chunked (1 once chunked is seen, in
+ * this field or an earlier one).  The only coding taken is chunked, once
+ * and last (RFC 9112 6.1), for requests and responses alike: the proxy
+ * decodes none other, and relaying one it cannot decode (gzip, chunked)
+ * would hand the client bytes labelled as what they are not. */
+static int te_field(px_span v, int *chunked, const char **why)
+{
+	px_span el;
+	size_t p = 0;
+	if (v.n == 0) {
+		*why = "empty Transfer-Encoding";
+		return -1;
+	}
+	while (next_elem(v, &p, &el)) {
+		if (*chunked) {
+			*why = "a coding after chunked";
+			return -1;
+		}
+		if (!px_span_ieq(el, "chunked")) {
+			*why = "a transfer coding other than chunked";
+			return -1;
+		}
+		*chunked = 1;
+	}
+	return 0;
+}
+
 /* Read the fields and derive framing and connection facts.  is_req selects
  * the strict request rules. */
 static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, int is_req,
@@ -184,20 +211,8 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 			h->has_length = 1;
 			h->length = v;
 		} else if (NAME_IS(f->name, "transfer-encoding")) {
-			px_span el;
-			size_t p = 0;
-			while (next_elem(f->value, &p, &el)) {
-				if (te_seen && te_chunked && is_req) {
-					*why = "a coding after chunked";
-					return PX_BAD;
-				}
-				te_seen = 1;
-				te_chunked = px_span_ieq(el, "chunked");
-			}
-			if (f->value.n == 0 && is_req) {
-				*why = "empty Transfer-Encoding";
+			if (te_field(f->value, &te_chunked, why) != 0)
 				return PX_BAD;
-			}
 			te_seen = 1;
 		} else if (NAME_IS(f->name, "connection") || NAME_IS(f->name, "proxy-connection")) {
 			px_span el;
@@ -216,17 +231,20 @@ static px_rc parse_fields(const char *buf, size_t end, size_t pos, px_head *h, i
 	if (h->minor == 0 && !keep_alive)
 		h->close = 1;
 	if (te_seen) {
-		if (is_req && (!te_chunked || h->has_length)) {
-			*why = te_chunked ? "both Transfer-Encoding and Content-Length"
-			                  : "a Transfer-Encoding other than chunked";
+		if (!te_chunked) {
+			*why = "a transfer coding other than chunked";
+			return PX_BAD;
+		}
+		if (is_req && h->has_length) {
+			*why = "both Transfer-Encoding and Content-Length";
 			return PX_BAD;
 		}
 		if (is_req && h->minor == 0) {
 			*why = "Transfer-Encoding in an HTTP/1.0 request";
 			return PX_BAD;
 		}
-		h->chunked = te_chunked;
-		h->until_close = !te_chunked;
+		h->chunked = 1;
+		h->cl_ignored = h->has_length; /* a response's: chunked overrides it */
 		h->has_length = 0;
 	}
 	h->head_len = pos;

@@ -48,10 +48,13 @@ typedef struct px_head {
 	px_field f[PX_FIELDS_MAX];  /* f[0..nfields); the rest is not cleared */
 	size_t head_len;           /* bytes of the head, final empty line included */
 	/* framing (what the body is) */
-	int chunked;               /* Transfer-Encoding ends in chunked */
+	int chunked;               /* Transfer-Encoding: chunked (the only coding
+	                              taken: any other is PX_BAD) */
 	int until_close;           /* response: body ends at EOF */
 	int has_length;
 	uint64_t length;           /* Content-Length */
+	int cl_ignored;            /* response: a Content-Length beside chunked,
+	                              overridden (RFC 9112 6.3): never relay it */
 	/* connection */
 	int close;                 /* Connection: close, or 1.0 without keep-alive */
 	int expect_continue;       /* Expect: 100-continue */

@@ -370,12 +370,15 @@ static int is_dropped_request_field(const char *role_header, px_span name)
 }
 
 /* A request's fields (role_header: its roles' header, dropped too) or a
- * response's (role_header NULL). */
+ * response's (role_header NULL), but the hop-by-hop ones and a
+ * Content-Length that chunked overrides (RFC 9112 6.3: an intermediary
+ * removes it before forwarding, lest the client frame by it). */
 static void add_fields(struct evbuffer *o, const px_head *h, const char *role_header)
 {
 	for (size_t i = 0; i < h->nfields; i++) {
 		const px_field *f = &h->f[i];
 		if (px_is_hop_by_hop(h, f->name) ||
+		    (h->cl_ignored && px_span_ieq(f->name, "content-length")) ||
 		    (role_header && is_dropped_request_field(role_header, f->name)))
 			continue;
 		evbuffer_add(o, f->name.p, f->name.n);

@@ -205,6 +205,29 @@ serve_raw(("203.0.113.10", 8082), big * 3 + b"HTTP/1.1 200 OK\r\nContent-Length:
 out = raw(b"GET http://203.0.113.10:8082/ HTTP/1.1\r\nHost: x\r\n\r\n", timeout=10)
 check(out.count(b"HTTP/1.1 103 ") == 2 and b"HTTP/1.1 502" in out and b"\r\n\r\nok" not in out,
       "1xx heads past max_header_bytes together: 502: %r" % out[-200:])
+# the upstream's framing (RFC 9112 6.1, 6.3): a Content-Length beside chunked
+# is removed before relaying (a client framing by it would read another
+# message); a transfer coding other than chunked is neither decoded nor can
+# be passed on truthfully: 502, and the same rule for requests (400)
+serve_raw(("203.0.113.10", 8083), b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", linger=5)
+out = raw(b"GET http://203.0.113.10:8083/ HTTP/1.1\r\nHost: x\r\n\r\n", timeout=2)
+head, _, body = out.partition(b"\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 200") and b"content-length" not in head.lower() and
+      b"transfer-encoding: chunked" in head.lower() and body == b"5\r\nhello\r\n0\r\n\r\n",
+      "upstream Content-Length with chunked: relayed chunked, the Content-Length removed: %r"
+      % out)
+for port, coding in ((8084, b"gzip, chunked"), (8085, b"gzip")):
+    serve_raw(("203.0.113.10", port), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: " + coding +
+              b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    out = raw(b"GET http://203.0.113.10:%d/ HTTP/1.1\r\nHost: x\r\n\r\n" % port)
+    check(out.startswith(b"HTTP/1.1 502") and b"a transfer coding other than chunked" in out
+          and b"hello" not in out, "upstream Transfer-Encoding: %s: 502 with the reason: %r"
+          % (coding.decode(), out[:300]))
+out = raw(b"POST http://echo.test/echo HTTP/1.1\r\nHost: x\r\n"
+          b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")
+check(out.startswith(b"HTTP/1.1 400"), "request Transfer-Encoding: gzip, chunked: 400: %r"
+      % out[:40])
 whys = [d.get("why", "") for d in srv.log_lines()
         if d.get("event") == "request" and d.get("status") == 502]
 check(any("more than 5 interim" in w for w in whys) and

@@ -26,6 +26,11 @@ TEST(requests)
 		{"POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", PX_BAD, 0, 0, 0, 0},
 		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", PX_BAD, 0, 0, 0, 0},
 		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+		 PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", PX_BAD, 0, 0, 0, 0},
+		{"POST http://a/ HTTP/1.1\r\nTransfer-Encoding: ,\r\n\r\n", PX_BAD, 0, 0, 0, 0},
 		{"POST http://a/ HTTP/1.1\r\nContent-Length: +3\r\n\r\n", PX_BAD, 0, 0, 0, 0},
 		{"POST http://a/ HTTP/1.1\r\nContent-Length: 3 4\r\n\r\n", PX_BAD, 0, 0, 0, 0},
 		{"POST http://a/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", PX_BAD, 0, 0, 0, 0},
@@ -60,6 +65,7 @@ TEST(responses)
 	const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n";
 	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
 	CHECK(h.chunked && !h.has_length && !h.until_close); /* chunked wins */
+	CHECK(h.cl_ignored);                                 /* and is never relayed */
 	r = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
 	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("HEAD"), &h, NULL), PX_OK);
 	CHECK(!h.chunked && !h.has_length && !h.until_close); /* HEAD: no body */
@@ -69,9 +75,21 @@ TEST(responses)
 	r = "HTTP/1.1 200 OK\r\n\r\n";
 	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
 	CHECK(h.until_close);
-	r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n";
+	/* a coding other than chunked: neither decoded nor passed on (RFC 9112 6.1) */
+	static const char *const codings[] = {"gzip", "gzip, chunked", "chunked, chunked",
+	                                      "chunked, gzip", "identity", ""};
+	for (size_t i = 0; i < sizeof codings / sizeof codings[0]; i++) {
+		char resp[128];
+		const char *why = NULL;
+		snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nTransfer-Encoding: %s\r\n\r\n",
+		         codings[i]);
+		CHECKF(px_parse_response(resp, strlen(resp), 8192, S("GET"), &h, &why) == PX_BAD,
+		       "Transfer-Encoding: %s refused", codings[i]);
+		CHECK(why != NULL);
+	}
+	r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("GET"), &h, NULL), PX_OK);
-	CHECK(h.until_close && !h.chunked);
+	CHECK(h.chunked && !h.cl_ignored);
 	r = "HTTP/1.1 100 Continue\r\n\r\n";
 	CHECK_INT(px_parse_response(r, strlen(r), 8192, S("POST"), &h, NULL), PX_OK);
 	CHECK_INT(h.status, 100);
@@ -86,6 +104,22 @@ TEST(responses)
 	CHECK(px_is_hop_by_hop(&h, S("Keep-Alive")));
 	CHECK(px_is_hop_by_hop(&h, S("Proxy-Authorization")));
 	CHECK(!px_is_hop_by_hop(&h, S("Content-Type")));
+}
+
+TEST(repeated_fields)
+{
+	px_head h;
+	const char *r = "GET http://a/ HTTP/1.1\r\nX-Forwarded-For: 1\r\nVia: v\r\n"
+	                "x-forwarded-for: 2\r\nX-Forwarded-For: 3\r\n\r\n";
+	CHECK_INT(px_parse_request(r, strlen(r), 8192, &h, NULL), PX_OK);
+	const char *want = "123";
+	size_t n = 0;
+	for (const px_field *f = NULL; (f = px_find_next(&h, "X-Forwarded-For", f)); n++)
+		CHECKF(n < 3 && f->value.n == 1 && f->value.p[0] == want[n], "occurrence %zu", n);
+	CHECK_INT((int)n, 3);
+	CHECK(px_find(&h, "x-forwarded-for") == px_find_next(&h, "X-Forwarded-For", NULL));
+	CHECK(px_find_next(&h, "Via", px_find(&h, "via")) == NULL);
+	CHECK(px_find(&h, "Forwarded") == NULL);
 }
 
 TEST(targets)
@@ -214,5 +248,5 @@ TEST(status_lines)
 		       rows[i].line);
 }
 
-TEST_MAIN(requests, responses, targets, chunked, chunked_decode, lenient_values, basic_auth,
+TEST_MAIN(requests, responses, repeated_fields, targets, chunked, chunked_decode, lenient_values, basic_auth,
           status_lines)

@@ -155,7 +155,9 @@ static void refuse(pconn *pc, const sg_verdict *v)
 	                 pc->h.target.p, pc->h.minor);
 	j->request = srv_clean_dup(line, (size_t)n, 4096);
 	j->headers = srv_headers_json(pc->role->name, &pc->h);
-	j->url = srv_clean_dup(pc->h.target.p, pc->h.target.n, SRV_URL_MAX);
+	/* raw, as /go's: incident_block cleans it once, as evidence */
+	j->url = strndup(pc->h.target.p,
+	                 pc->h.target.n < SRV_URL_MAX ? pc->h.target.n : SRV_URL_MAX);
 	j->raw_url = NULL;
 	j->role = pc->role->name;
 	j->rules = rset_hold(pc->set); /* its reading's `contain` */

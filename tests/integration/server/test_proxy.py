@@ -280,6 +280,16 @@ check(hs.get("X-Forwarded-For") == "198.51.100.7, 10.1.2.3" and
       "the forwarding header and the role kept whole: %r" % {k: v[:40] for k, v in hs.items()})
 check(all(hs.get(k, "").endswith("...") for k in ("User-Agent", "Referer", "Origin", "Accept")),
       "each long header cut on its own, marked: %r" % {k: len(v) for k, v in hs.items()})
+# the classic parser-confusion target: stored and logged as sent, escaped once
+# (a backslash as \\), never twice (an analyst replays what is stored)
+bs = "http://203.0.113.10\\@169.254.169.254/bs\\test"
+out = raw(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % bs).encode())
+once = bs.replace("\\", "\\\\")
+rows = srv.sql("SELECT url FROM attempts WHERE url LIKE '%/bs%test'")
+logged = [d.get("url") for d in srv.log_lines()
+          if d.get("event") == "decision" and "/bs" in d.get("url", "")]
+check(out.startswith(b"HTTP/1.1 403") and rows == [(once,)] and logged == [once],
+      "a backslash target stored and logged escaped once: %r %r %r" % (out[:40], rows, logged))
 for target, what in (("169.254.169.254:443", "CONNECT to the metadata address"),
                      ("evilhosts.test:443", "CONNECT to a name in /etc/hosts resolving to it"),
                      ("multi.test:443", "CONNECT to a name whose DNS answer mixes it in"),

@@ -569,9 +569,9 @@ static void response_done(pconn *pc)
 		next_request(pc);
 }
 
-static void write_response_head(pconn *pc, const px_head *rh)
+/* A head for the client, onto o. */
+static void write_response_head(pconn *pc, const px_head *rh, struct evbuffer *o)
 {
-	struct evbuffer *o = bufferevent_get_output(pc->cli);
 	evbuffer_add_printf(o, "HTTP/1.1 %d ", rh->status);
 	evbuffer_add(o, rh->reason.p, rh->reason.n);
 	evbuffer_add(o, "\r\n", 2);
@@ -600,8 +600,9 @@ static int unusable_response(pconn *pc, const char *why)
 /* Read a response head from the upstream; 1 when the body may follow, 0 to
  * wait, -1 when pc is answered or gone.  The interim heads before the final
  * one are relayed, at most PX_INTERIM_MAX of them, and all the heads
- * together fit in max_header_bytes. */
-static int response_head(pconn *pc)
+ * together fit in max_header_bytes; the final head is written onto final,
+ * for pump_response to pass on. */
+static int response_head(pconn *pc, struct evbuffer *final)
 {
 	const srvcfg_limits *c = &pc->set->lim; /* its request's reading's */
 	struct evbuffer *in = bufferevent_get_input(pc->up);
@@ -632,7 +633,7 @@ static int response_head(pconn *pc)
 			return unusable_response(pc, w);
 		}
 		pc->rs_head_bytes += rh.head_len; /* at most room */
-		write_response_head(pc, &rh);
+		write_response_head(pc, &rh, rh.status < 200 ? bufferevent_get_output(pc->cli) : final);
 		pc->down_bytes += rh.head_len;
 		evbuffer_drain(in, rh.head_len);
 		if (rh.status < 200)
@@ -651,18 +652,50 @@ static int response_head(pconn *pc)
 	}
 }
 
+/* The upstream's body broke its framing after its head went to the client:
+ * all the client can be given is what is queued, then the close; the log
+ * says the status sent, and why. */
+static void body_cut(pconn *pc, const char *why)
+{
+	snprintf(pc->err_why, sizeof pc->err_why,
+	         "upstream sent an unusable body: %s (after its head: connection cut)", why);
+	pc_log(pc, pc->status, PX_DEC_ERROR);
+	pc_drop_upstream(pc);
+	close_after_flush(pc);
+}
+
+/* Relay the response.  The final head waits in a stage with the body bytes
+ * that came with it: a body malformed from its first bytes is then answered
+ * 502 with the reason, the head never sent (a bufferevent's queued output
+ * cannot be taken back). */
 static void pump_response(pconn *pc)
 {
+	struct evbuffer *o = bufferevent_get_output(pc->cli), *stage = NULL;
 	if (!pc->rs_started) {
-		int r = response_head(pc);
-		if (r <= 0)
+		if (!(stage = evbuffer_new())) {
+			pc_reply_error(pc, 503, "out of memory");
 			return;
+		}
+		int r = response_head(pc, stage);
+		if (r <= 0) {
+			evbuffer_free(stage); /* pc may be gone */
+			return;
+		}
 	}
 	int done = 0;
-	long long n = move_body(bufferevent_get_input(pc->up), bufferevent_get_output(pc->cli),
-	                        pc->rs_mode, &pc->rs_left, &pc->rs_ck, &done);
-	if (n < 0) { /* the head is out: all we can do is cut the connection */
-		pc_free(pc);
+	long long n = move_body(bufferevent_get_input(pc->up), stage ? stage : o, pc->rs_mode,
+	                        &pc->rs_left, &pc->rs_ck, &done);
+	if (stage && n >= 0)
+		evbuffer_add_buffer(o, stage);
+	if (stage)
+		evbuffer_free(stage);
+	if (n < 0 && stage) {
+		pc->down_bytes = 0;
+		unusable_response(pc, "malformed chunked body");
+		return;
+	}
+	if (n < 0) {
+		body_cut(pc, "malformed chunked body");
 		return;
 	}
 	pc->down_bytes += (uint64_t)n;

@@ -306,10 +306,10 @@ def send_raw(port, data, timeout=5.0, source=None, read=True):
     return out
 
 
-def serve_raw(addr, answer, linger=0.0):
+def serve_raw(addr, answer, linger=0.0, later=()):
     """A stub upstream on addr (host, port) that answers every connection's
-    first read with the given raw bytes, waits linger seconds, and closes:
-    for answers no real server would send."""
+    first read with the given raw bytes, then each (delay, bytes) of later,
+    waits linger seconds, and closes: for answers no real server would send."""
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(addr)
@@ -321,6 +321,9 @@ def serve_raw(addr, answer, linger=0.0):
             c.recv(65536)
             try:
                 c.sendall(answer)
+                for delay, data in later:
+                    time.sleep(delay)
+                    c.sendall(data)
                 time.sleep(linger)
             except OSError:
                 pass

@@ -228,6 +228,29 @@ out = raw(b"POST http://echo.test/echo HTTP/1.1\r\nHost: x\r\n"
           b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")
 check(out.startswith(b"HTTP/1.1 400"), "request Transfer-Encoding: gzip, chunked: 400: %r"
       % out[:40])
+# an upstream body malformed at its first chunk: nothing of it has left, so
+# the client gets a 502 with the reason (not an empty reply), and the log the
+# status really sent; malformed after the head left: the head and data, a cut
+# connection, and a log line that says so
+bad_chunk = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=\"a\r\nb\"\r\nhello\r\n"
+serve_raw(("203.0.113.10", 8086), bad_chunk + b"0\r\n\r\n")
+for minor in (1, 0):  # relayed chunked, and decoded for an HTTP/1.0 client
+    out = raw(b"GET http://203.0.113.10:8086/ HTTP/1.%d\r\nHost: x\r\n\r\n" % minor)
+    check(out.startswith(b"HTTP/1.1 502") and b"malformed chunked body" in out and
+          b"HTTP/1.1 200" not in out, "HTTP/1.%d client, an upstream body malformed at its "
+          "first chunk: 502 with the reason: %r" % (minor, out[:300]))
+serve_raw(("203.0.113.10", 8087), b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+          b"5\r\nhello\r\n", later=[(0.5, b"zz\r\n")], linger=2)
+out = raw(b"GET http://203.0.113.10:8087/ HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)
+check(out.startswith(b"HTTP/1.1 200") and out.endswith(b"5\r\nhello\r\n"),
+      "a body malformed after the head left: the head and the data, then the close: %r" % out)
+lines = [d for d in srv.log_lines() if d.get("event") == "request" and
+         d.get("target") in ("http://203.0.113.10:8086/", "http://203.0.113.10:8087/")]
+check([(d.get("status"), d.get("decision")) for d in lines] ==
+      [(502, "error"), (502, "error"), (200, "error")] and
+      all("malformed chunked body" in d.get("why", "") for d in lines) and
+      "connection cut" in lines[-1].get("why", ""),
+      "each logged with the status really sent and why: %r" % lines)
 whys = [d.get("why", "") for d in srv.log_lines()
         if d.get("event") == "request" and d.get("status") == 502]
 check(any("more than 5 interim" in w for w in whys) and

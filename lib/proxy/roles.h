@@ -100,7 +100,8 @@ typedef struct px_roles {
 	size_t n;
 	px_pats allow, deny;      /* global destinations */
 	char role_header[64];     /* "" = none */
-	char message[256];        /* added to every refusal; "" = none */
+	char message[256];        /* every refusal's message instead of the
+	                             standard sentence; "" = none */
 } px_roles;
 
 /* "open", "report", "enforce". */

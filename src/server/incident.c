@@ -260,8 +260,11 @@ static void answer(job *j, int contain)
 	char mem[4096];
 	tbuf b;
 	tb_init(&b, mem, sizeof mem);
-	text_block_body(&b, j->html, j->rec.incident_id, sg_category_name(j->bv.category),
-	                j->bv.rule, contain);
+	text_refusal r = {.incident = j->rec.incident_id,
+	                  .category = sg_category_name(j->bv.category),
+	                  .rule = j->bv.rule,
+	                  .contain = contain};
+	text_block_body(&b, j->html, &r);
 	struct evbuffer *body = evbuffer_new();
 	if (body)
 		evbuffer_add(body, b.p, b.len);

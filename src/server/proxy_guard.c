@@ -107,27 +107,20 @@ static void on_committed(job *j, int contain, sg_err e)
 		pc_reply_error(pc, 503, srv_unrecorded_why(j, why, sizeof why));
 		return;
 	}
-	const px_roles *rs = &pc->set->roles;
 	const char *why = pc->acl_why[0] ? pc->acl_why : j->bv.reason;
 	char mem[2048], hdr[600], rh[300];
 	tbuf b;
 	pc->incident = j->rec.incident_id;
 	tb_init(&b, mem, sizeof mem);
-	tb_fmt(&b, "{\"error\":\"forbidden\",\"incident\":%lld,\"contain\":%s,\"category\":",
-	       (long long)j->rec.incident_id, contain ? "true" : "false");
-	const char *cat = sg_category_name(j->bv.category);
-	tb_json(&b, cat, strlen(cat), 32);
-	tb_str(&b, ",\"rule\":");
-	tb_json(&b, j->bv.rule, strlen(j->bv.rule), SG_RULE_MAX);
-	tb_str(&b, ",\"reason\":");
-	tb_json(&b, why, strlen(why), 256);
-	tb_str(&b, ",\"role\":");
-	tb_json(&b, pc->role->name, strlen(pc->role->name), 64);
-	if (rs->message[0]) {
-		tb_str(&b, ",\"message\":");
-		tb_json(&b, rs->message, strlen(rs->message), sizeof rs->message);
-	}
-	tb_str(&b, "}\n");
+	/* /go's document (text.h), with what the proxy's clients may know */
+	text_refusal r = {.incident = j->rec.incident_id,
+	                  .category = sg_category_name(j->bv.category),
+	                  .rule = j->bv.rule,
+	                  .contain = contain,
+	                  .reason = why,
+	                  .role = pc->role->name,
+	                  .message = pc->set->roles.message};
+	text_block_body(&b, 0, &r);
 	reason_header(rh, sizeof rh, &j->bv, why);
 	snprintf(hdr, sizeof hdr, "X-Ssrfguard-Reason: %s\r\nX-Ssrfguard-Incident: %lld\r\n", rh,
 	         (long long)j->rec.incident_id);

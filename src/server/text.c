@@ -144,8 +144,28 @@ void tb_html(tbuf *b, const char *s, size_t n)
 	}
 }
 
-void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
-                     const char *rule, int contain)
+static void block_json(tbuf *b, const text_refusal *r, const char *sentence, const char *word)
+{
+	const char *msg = r->message && r->message[0] ? r->message : sentence;
+	tb_str(b, "{\"error\":\"ssrf_blocked\",\"message\":");
+	tb_json(b, msg, strlen(msg), 256);
+	tb_fmt(b, ",\"containment\":\"%s\",\"incident\":%lld,\"category\":", word,
+	       (long long)r->incident);
+	tb_json(b, r->category, strlen(r->category), 64);
+	tb_str(b, ",\"rule\":");
+	tb_json(b, r->rule, strlen(r->rule), 128);
+	if (r->reason) {
+		tb_str(b, ",\"reason\":");
+		tb_json(b, r->reason, strlen(r->reason), 256);
+	}
+	if (r->role) {
+		tb_str(b, ",\"role\":");
+		tb_json(b, r->role, strlen(r->role), 64);
+	}
+	tb_str(b, "}\n");
+}
+
+void text_block_body(tbuf *b, int html, const text_refusal *r)
 {
 	static const char *const msgs[] = {
 		"SSRF attempt detected; blocked and logged",
@@ -153,16 +173,12 @@ void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
 		"SSRF attempt detected; blocked and recorded, containment unavailable",
 	};
 	static const char *const words[] = {"none", "queued", "unavailable"};
+	int contain = r->contain;
 	if (contain < TEXT_CONTAIN_NONE || contain > TEXT_CONTAIN_UNAVAILABLE)
 		contain = TEXT_CONTAIN_UNAVAILABLE; /* never claim more than is known */
 	const char *msg = msgs[contain];
 	if (!html) {
-		tb_fmt(b, "{\"error\":\"ssrf_blocked\",\"message\":\"%s\",\"containment\":\"%s\","
-		          "\"incident\":%lld,\"category\":", msg, words[contain], (long long)incident);
-		tb_json(b, category, strlen(category), 64);
-		tb_str(b, ",\"rule\":");
-		tb_json(b, rule, strlen(rule), 128);
-		tb_str(b, "}\n");
+		block_json(b, r, msg, words[contain]);
 		return;
 	}
 	tb_str(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -173,10 +189,10 @@ void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
 	tb_str(b, msg);
 	tb_fmt(b, "</h1>\n<p>This request tried to reach a destination this service must "
 	          "not fetch. It was blocked and recorded as incident <strong>#%lld</strong>."
-	          "</p>\n<p>Category: <code>", (long long)incident);
-	tb_html(b, category, strlen(category) > 64 ? 64 : strlen(category));
+	          "</p>\n<p>Category: <code>", (long long)r->incident);
+	tb_html(b, r->category, strlen(r->category) > 64 ? 64 : strlen(r->category));
 	tb_str(b, "</code> &middot; rule: <code>");
-	tb_html(b, rule, strlen(rule) > 128 ? 128 : strlen(rule));
+	tb_html(b, r->rule, strlen(r->rule) > 128 ? 128 : strlen(r->rule));
 	tb_str(b, "</code></p>\n</div></body></html>\n");
 }
 

@@ -51,17 +51,31 @@ void tb_json(tbuf *b, const char *s, size_t n, size_t max);
 void tb_html(tbuf *b, const char *s, size_t n);
 
 /*
- * The body of a 403: HTML (a small alert page) or JSON.  contain says what
- * is true of containment: TEXT_CONTAIN_NONE "...blocked and logged" (the
- * category does not ask for it), TEXT_CONTAIN_QUEUED "...containment
- * queued" (recorded for the responder), TEXT_CONTAIN_UNAVAILABLE
- * "...containment unavailable" (the embedded responder is failing); the
- * JSON also carries "containment": "none" | "queued" | "unavailable".
- * category and rule come from the verdict and are escaped anyway.
+ * The body of a refusal (403), one document for /go and the egress proxy:
+ * HTML (a small alert page, /go's browsers) or JSON
+ *   {"error":"ssrf_blocked","message":...,"containment":...,"incident":N,
+ *    "category":...,"rule":...[,"reason":...][,"role":...]}
+ * contain says what is true of containment: TEXT_CONTAIN_NONE "...blocked
+ * and logged" (the category does not ask for it), TEXT_CONTAIN_QUEUED
+ * "...containment queued" (recorded for the responder),
+ * TEXT_CONTAIN_UNAVAILABLE "...containment unavailable" (the embedded
+ * responder is failing); "containment" is "none" | "queued" |
+ * "unavailable".  message is that sentence, or the operator's own (the
+ * proxy's roles file) when one is set.  reason and role are shown when not
+ * NULL: the proxy's (its clients are this host's software); /go shows no
+ * reason, which names the addresses an attacker's name resolved to.  Every
+ * string is escaped.
  */
 enum { TEXT_CONTAIN_NONE = 0, TEXT_CONTAIN_QUEUED = 1, TEXT_CONTAIN_UNAVAILABLE = 2 };
-void text_block_body(tbuf *b, int html, int64_t incident, const char *category,
-                     const char *rule, int contain);
+typedef struct text_refusal {
+	int64_t incident;
+	const char *category, *rule;
+	int contain;               /* TEXT_CONTAIN_* */
+	const char *reason;        /* NULL: not shown */
+	const char *role;          /* NULL: not shown */
+	const char *message;       /* NULL or "": the sentence contain says */
+} text_refusal;
+void text_block_body(tbuf *b, int html, const text_refusal *r);
 
 /* Does this Accept header prefer HTML?  (text/html present and not q=0.) */
 int text_accepts_html(const char *accept);

@@ -283,6 +283,13 @@ doc = json.loads(body or b"{}")
 check(st == 403 and doc.get("category") == "metadata" and doc.get("role") == "default" and
       hd.get("x-ssrfguard-reason", "").startswith("metadata:") and doc.get("incident"),
       "metadata by address: 403 JSON + X-Ssrfguard-Reason: %r %r" % (st, hd))
+# one refusal document for /go and the proxy (text.h): containment as true
+# as /go's, plus the reason and the role the proxy's clients may know
+check(doc.get("error") == "ssrf_blocked" and doc.get("containment") == "queued" and
+      doc.get("message") == "SSRF attempt detected; blocked, recorded, containment queued" and
+      "metadata service" in doc.get("reason", "") and
+      set(doc) == {"error", "message", "containment", "incident", "category", "rule", "reason",
+                   "role"}, "the proxy's refusal is /go's document: %r" % doc)
 check(len(rows) == 1 and rows[0][1] == "metadata" and rows[0][7] == doc.get("incident") and
       json.loads(rows[0][5]).get("ssrfguard_role") == "default",
       "the attempt was committed before the 403 (role in its evidence): %r" % rows)

@@ -78,23 +78,36 @@ TEST(block_body)
 	char mem[4096];
 	tbuf b;
 	tb_init(&b, mem, sizeof mem);
-	text_block_body(&b, 0, 42, "metadata", "rule\"<x>", TEXT_CONTAIN_QUEUED);
+	text_refusal r = {42, "metadata", "rule\"<x>", TEXT_CONTAIN_QUEUED, NULL, NULL, NULL};
+	text_block_body(&b, 0, &r);
+	CHECK(strstr(b.p, "{\"error\":\"ssrf_blocked\",") == b.p);
 	CHECK(strstr(b.p, "\"incident\":42") != NULL);
 	CHECK(strstr(b.p, "containment queued") != NULL);
 	CHECK(strstr(b.p, "\"containment\":\"queued\"") != NULL);
 	CHECK(strstr(b.p, "started") == NULL);
 	CHECK(strstr(b.p, "\"rule\":\"rule\\\"<x>\"") != NULL);
+	CHECK(strstr(b.p, "\"reason\"") == NULL && strstr(b.p, "\"role\"") == NULL); /* /go */
 	tb_init(&b, mem, sizeof mem);
-	text_block_body(&b, 1, 7, "loopback", "r<script>", 0);
+	r = (text_refusal){7, "loopback", "r<script>", 0, NULL, NULL, NULL};
+	text_block_body(&b, 1, &r);
 	CHECK(strstr(b.p, "#7") != NULL);
 	CHECK(strstr(b.p, "blocked and logged") != NULL);
 	CHECK(strstr(b.p, "<script>") == NULL);
 	CHECK(strstr(b.p, "r&lt;script&gt;") != NULL);
 	tb_init(&b, mem, sizeof mem);
-	text_block_body(&b, 0, 8, "metadata", "r", TEXT_CONTAIN_UNAVAILABLE);
+	r = (text_refusal){8, "metadata", "r", TEXT_CONTAIN_UNAVAILABLE, NULL, NULL, ""};
+	text_block_body(&b, 0, &r);
 	CHECK(strstr(b.p, "containment unavailable") != NULL);
 	CHECK(strstr(b.p, "\"containment\":\"unavailable\"") != NULL);
 	CHECK(strstr(b.p, "queued") == NULL);
+	/* the proxy's: reason, role, the operator's sentence, all escaped */
+	tb_init(&b, mem, sizeof mem);
+	r = (text_refusal){9, "denied", "role:ci", 7, "a \"b\"\x01", "ci", "ask #egress"};
+	text_block_body(&b, 0, &r);
+	CHECK(strstr(b.p, "\"message\":\"ask #egress\"") != NULL);
+	CHECK(strstr(b.p, "\"containment\":\"unavailable\"") != NULL); /* out of range */
+	CHECK(strstr(b.p, "\"reason\":\"a \\\"b\\\"\\u0001\"") != NULL);
+	CHECK(strstr(b.p, "\"role\":\"ci\"}\n") != NULL);
 }
 
 TEST(accept)

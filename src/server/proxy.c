@@ -633,7 +633,8 @@ static int response_head(pconn *pc, struct evbuffer *final)
 			return unusable_response(pc, w);
 		}
 		pc->rs_head_bytes += rh.head_len; /* at most room */
-		write_response_head(pc, &rh, rh.status < 200 ? bufferevent_get_output(pc->cli) : final);
+		struct evbuffer *to = rh.status >= 200 ? final : bufferevent_get_output(pc->cli);
+		write_response_head(pc, &rh, to);
 		pc->down_bytes += rh.head_len;
 		evbuffer_drain(in, rh.head_len);
 		if (rh.status < 200)

@@ -248,5 +248,5 @@ TEST(status_lines)
 		       rows[i].line);
 }
 
-TEST_MAIN(requests, responses, repeated_fields, targets, chunked, chunked_decode, lenient_values, basic_auth,
-          status_lines)
+TEST_MAIN(requests, responses, repeated_fields, targets, chunked, chunked_decode, lenient_values,
+          basic_auth, status_lines)

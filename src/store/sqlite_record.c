@@ -1,0 +1,188 @@
+/* sqlite_record.c — the SQLite engine's recording of blocked attempts
+ * (store_record_many, store_record_claim): each attempt joins the active
+ * incident of its key or opens one, and is kept as a row of its own until
+ * the store or its incident is full (then only counted).  A batch is one
+ * transaction. */
+#include "store/sqlite_int.h"
+
+#include <string.h>
+
+/*
+ * Within one batch, consecutive attempts of one source join the same
+ * incident: the cursor remembers it and counts the joins, written once by
+ * flush_join() (a burst from one source costs one INSERT per attempt).
+ */
+typedef struct rec_cursor {
+	const char *key;
+	int64_t id;
+	int logged;
+	int64_t pend, pend_at;
+	int64_t seen;    /* the incident's attempts before this one */
+	int full;        /* the store reached max_bytes (checked per batch) */
+} rec_cursor;
+
+static sg_err flush_join(sq_store *s, rec_cursor *c)
+{
+	if (c->pend == 0)
+		return SG_OK;
+	sqlite3_stmt *st = sq_stmt(s, Q_JOIN);
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->pend_at);
+	sqlite3_bind_int64(st, 3, c->pend);
+	c->pend = 0;
+	return sq_run(st);
+}
+
+static sg_err record_one(sq_store *s, const store_attempt_in *a, const char *key,
+                         store_record_out *o, rec_cursor *c)
+{
+	int64_t at = a->at_ms > 0 ? a->at_ms : sg_wall_ms();
+	int64_t id = 0;
+	char reason[256];
+	sg_err e;
+	int rc, logged = 0;
+	sqlite3_stmt *st;
+
+	memset(o, 0, sizeof *o);
+	if (c->id && !strcmp(c->key, key)) {
+		id = c->id;
+		logged = c->logged;
+		c->seen++;
+		rc = SQLITE_ROW;
+	} else {
+		if ((e = flush_join(s, c)) != SG_OK)
+			return e;
+		c->id = 0;
+		st = sq_stmt(s, Q_FIND_ACTIVE);
+		sq_bind_text(st, 1, key);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			logged = !strcmp((const char *)sqlite3_column_text(st, 1), "logged");
+			c->seen = sqlite3_column_int64(st, 2);
+		}
+		sqlite3_reset(st);
+	}
+	if (rc == SQLITE_ROW) {
+		c->key = key;
+		c->id = id;
+		c->logged = logged;
+		c->pend++;
+		if (at > c->pend_at)
+			c->pend_at = at;
+		if (a->contain && logged) {
+			store_reason_escalated(a, reason, sizeof reason);
+			st = sq_stmt(s, Q_ESCALATE);
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_int64(st, 2, at);
+			sq_bind_text(st, 3, reason);
+			if ((e = sq_run(st)) != SG_OK ||
+			    (e = sq_add_history(s, id, "", "logged", "open", reason, "serve", at)) != SG_OK)
+				return e;
+			o->escalated = 1;
+			c->logged = 0;
+		}
+	} else if (rc == SQLITE_DONE) {
+		const char *state = a->contain ? "open" : "logged";
+		store_reason_opened(a, reason, sizeof reason);
+		st = sq_stmt(s, Q_NEW_INC);
+		sq_bind_text(st, 1, state);
+		sq_bind_text(st, 2, reason);
+		sqlite3_bind_int64(st, 3, at);
+		sq_bind_text(st, 4, a->client);
+		sq_bind_text(st, 5, a->category);
+		sq_bind_text(st, 6, a->rule);
+		sq_bind_text(st, 7, a->dest);
+		sq_bind_text(st, 8, a->instance_id);
+		sq_bind_text(st, 9, a->region);
+		sq_bind_text(st, 10, a->az);
+		sqlite3_bind_int(st, 11, a->contain ? 1 : 0);
+		sq_bind_text(st, 12, key);
+		sqlite3_bind_int(st, 13, a->observe ? 1 : 0);
+		if ((e = sq_run(st)) != SG_OK)
+			return e;
+		id = sqlite3_last_insert_rowid(s->db);
+		if ((e = sq_add_history(s, id, "", "", state, reason, "serve", at)) != SG_OK)
+			return e;
+		o->opened = 1;
+		c->key = key;
+		c->id = id;
+		c->logged = !a->contain;
+		c->pend = 0;
+		c->pend_at = at;
+		c->seen = 0;
+	} else {
+		return store_map_rc(rc);
+	}
+	o->incident_id = id;
+	if (c->full || (s->detail_max && c->seen >= s->detail_max)) {
+		o->aggregated = 1; /* counted above (join or new incident) */
+		return SG_OK;
+	}
+	st = sq_stmt(s, Q_NEW_ATT);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	sq_bind_text(st, 3, a->client);
+	sq_bind_text(st, 4, a->request);
+	sq_bind_text(st, 5, a->headers && *a->headers ? a->headers : "{}");
+	sq_bind_text(st, 6, a->url);
+	sq_bind_text(st, 7, a->dest);
+	sq_bind_text(st, 8, a->category);
+	sq_bind_text(st, 9, a->rule);
+	sq_bind_text(st, 10, a->reason);
+	sqlite3_bind_int(st, 11, a->hop);
+	sq_bind_text(st, 12, a->addrs && *a->addrs ? a->addrs : "[]");
+	sq_bind_text(st, 13, a->instance_id);
+	sq_bind_text(st, 14, a->region);
+	sq_bind_text(st, 15, a->az);
+	sqlite3_bind_int(st, 16, a->contain ? 1 : 0);
+	if ((e = sq_run(st)) != SG_OK)
+		return e;
+	o->attempt_id = sqlite3_last_insert_rowid(s->db);
+	return SG_OK;
+}
+
+sg_err sq_record_many(store *base, const store_attempt_in *a, const char *const *keys,
+                      size_t n, store_record_out *out)
+{
+	sq_store *s = (sq_store *)base;
+	rec_cursor cur = {0};
+	int64_t size = 0;
+	if (s->max_bytes && sq_size_of(s, &size) == SG_OK && size >= s->max_bytes)
+		cur.full = 1;
+	sg_err e = sq_begin(s);
+	if (e != SG_OK)
+		return e;
+	for (size_t i = 0; i < n && e == SG_OK; i++) {
+		store_record_out tmp;
+		e = record_one(s, &a[i], keys[i], out ? &out[i] : &tmp, &cur);
+	}
+	if (e == SG_OK)
+		e = flush_join(s, &cur);
+	e = sq_finish(s, e);
+	if (e != SG_OK && out)   /* rolled back: none is recorded */
+		memset(out, 0, n * sizeof *out);
+	return e;
+}
+
+sg_err sq_record_claim(store *base, const store_attempt_in *a, const char *key,
+                       const char *owner, int64_t lease_ms, store_record_out *out)
+{
+	sq_store *s = (sq_store *)base;
+	rec_cursor cur = {0};
+	int64_t id = 0;
+	sg_err e = sq_begin(s);
+	if (e != SG_OK)
+		return e;
+	e = record_one(s, a, key, out, &cur);
+	if (e == SG_OK)
+		e = flush_join(s, &cur);
+	if (e != SG_OK)
+		return sq_finish(s, e);
+	/* the attempt stays recorded whatever the claim says */
+	sg_err claimed = sq_claim_in_tx(s, out->incident_id, owner, lease_ms, sg_wall_ms(), &id);
+	if (claimed != SG_OK && claimed != SG_ERR_BUSY && claimed != SG_ERR_STATE)
+		return sq_finish(s, claimed);
+	e = sq_finish(s, SG_OK);
+	return e != SG_OK ? e : claimed;
+}

@@ -14,10 +14,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* A body's framing; BODY_DECHUNK: chunked from the upstream, relayed as its
- * data only, ended by the close (an HTTP/1.0 client does not read chunked). */
-enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_CLOSE, BODY_DECHUNK };
-
 void pc_arm(pconn *pc, int64_t ms)
 {
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
@@ -159,7 +155,7 @@ static size_t unsent(const pconn *pc)
 
 #define PX_FLUSH_POLL_MS 20 /* TLS: how often a closing connection looks again */
 
-static void close_after_flush(pconn *pc)
+void pc_close_after_flush(pconn *pc)
 {
 	pc->state = PS_CLOSING;
 	dest_cancel(&pc->d);
@@ -174,16 +170,14 @@ static void close_after_flush(pconn *pc)
 	pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : srv_lim(pc->px->s)->proxy_idle_s * 1000);
 }
 
-static void try_head(pconn *pc);
-
 /* The request is answered: wait for the next one on this connection.  A
  * client that does not read its answers is not read either while more than
  * PX_HIGH_WATER waits for it (PS_HELD; on_cli_write or, over TLS, the timer
  * comes back here), so pipelined requests cannot pile up answers. */
-static void next_request(pconn *pc)
+void pc_next_request(pconn *pc)
 {
 	if (pc->px->draining) { /* SIGTERM: no further request on it */
-		close_after_flush(pc);
+		pc_close_after_flush(pc);
 		return;
 	}
 	free(pc->head);
@@ -199,7 +193,7 @@ static void next_request(pconn *pc)
 	pc->head_started = 0;
 	pc_arm(pc, srv_lim(pc->px->s)->proxy_idle_s * 1000);
 	bufferevent_enable(pc->cli, EV_READ);
-	try_head(pc); /* a pipelined request may be waiting */
+	pc_try_head(pc); /* a pipelined request may be waiting */
 }
 
 void pc_reply(pconn *pc, int code, const char *ctype, const char *extra, const char *body,
@@ -221,9 +215,9 @@ void pc_reply(pconn *pc, int code, const char *ctype, const char *extra, const c
 	evbuffer_add(o, body, len);
 	pool_put(pc);
 	if (close)
-		close_after_flush(pc);
+		pc_close_after_flush(pc);
 	else
-		next_request(pc);
+		pc_next_request(pc);
 }
 
 void pc_reply_error(pconn *pc, int code, const char *msg)
@@ -277,15 +271,15 @@ static long long move_body(struct evbuffer *in, struct evbuffer *out, int mode, 
 	size_t avail = evbuffer_get_length(in);
 	size_t n = 0;
 	*done = 0;
-	if (mode == BODY_NONE) {
+	if (mode == PX_BODY_NONE) {
 		*done = 1;
 		return 0;
 	}
-	if (mode == BODY_DECHUNK)
+	if (mode == PX_BODY_DECHUNK)
 		return move_dechunked(in, out, ck, done);
-	if (mode == BODY_CLOSE) {
+	if (mode == PX_BODY_CLOSE) {
 		n = avail;
-	} else if (mode == BODY_LENGTH) {
+	} else if (mode == PX_BODY_LENGTH) {
 		n = (uint64_t)avail < *left ? avail : (size_t)*left;
 		*left -= n;
 		*done = *left == 0;
@@ -314,7 +308,7 @@ static long long move_body(struct evbuffer *in, struct evbuffer *out, int mode, 
 	return (long long)n;
 }
 
-static void pump_request(pconn *pc)
+void pc_pump_request(pconn *pc)
 {
 	if (pc->rq_done || !pc->up || !pc->cli)
 		return;
@@ -347,7 +341,7 @@ static void bulk_io(struct bufferevent *bev)
 }
 
 /* Tunnel: everything from src to dst, with backpressure. */
-static void relay(struct bufferevent *src, struct bufferevent *dst, uint64_t *count)
+void pc_relay_bytes(struct bufferevent *src, struct bufferevent *dst, uint64_t *count)
 {
 	struct evbuffer *in = bufferevent_get_input(src), *out = bufferevent_get_output(dst);
 	*count += evbuffer_get_length(in);
@@ -438,7 +432,7 @@ void pc_start_upstream(pconn *pc)
 		evbuffer_add(bufferevent_get_output(pc->cli), ok + sent, sizeof ok - 1 - (size_t)sent);
 		pb_read_upstream(pc); /* within the reply budget (proxy_budget.c) */
 		bufferevent_enable(pc->cli, EV_READ);
-		relay(pc->cli, pc->up, &pc->up_bytes); /* bytes sent before the 200 */
+		pc_relay_bytes(pc->cli, pc->up, &pc->up_bytes); /* bytes sent before the 200 */
 		return;
 	}
 	pc->state = PS_RELAY;
@@ -450,14 +444,14 @@ void pc_start_upstream(pconn *pc)
 	pc->up_reusable = 0;
 	send_request_head(pc);
 	memset(&pc->rq_ck, 0, sizeof pc->rq_ck);
-	pc->rq_mode = pc->h.chunked ? BODY_CHUNKED
-	            : pc->h.has_length && pc->h.length ? BODY_LENGTH : BODY_NONE;
+	pc->rq_mode = pc->h.chunked ? PX_BODY_CHUNKED
+	            : pc->h.has_length && pc->h.length ? PX_BODY_LENGTH : PX_BODY_NONE;
 	pc->rq_left = pc->h.length;
-	pc->rq_done = pc->rq_mode == BODY_NONE;
+	pc->rq_done = pc->rq_mode == PX_BODY_NONE;
 	pc_arm(pc, idle_s * 1000);
 	if (!pc->rq_done) {
 		bufferevent_enable(pc->cli, EV_READ);
-		pump_request(pc);
+		pc_pump_request(pc);
 	}
 }
 
@@ -516,7 +510,7 @@ static void handle_request(pconn *pc)
 	pg_route(pc, auth, 0, h->target.p, h->target.n);
 }
 
-static void try_head(pconn *pc)
+void pc_try_head(pconn *pc)
 {
 	const srvcfg_limits *c = srv_lim(pc->px->s);
 	struct evbuffer *in = bufferevent_get_input(pc->cli);
@@ -553,7 +547,7 @@ static void try_head(pconn *pc)
 
 /* ---- the response ---- */
 
-static void response_done(pconn *pc)
+void pc_response_done(pconn *pc)
 {
 	pc_log(pc, pc->status, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
 	pb_done(pc); /* a kept upstream is read only to see it close */
@@ -561,9 +555,9 @@ static void response_done(pconn *pc)
 	if (!pc->up_reusable)
 		pc_drop_upstream(pc);
 	if (pc->want_close || !pc->rq_done)
-		close_after_flush(pc);
+		pc_close_after_flush(pc);
 	else
-		next_request(pc);
+		pc_next_request(pc);
 }
 
 static void write_response_head(pconn *pc, const px_head *rh)
@@ -574,7 +568,7 @@ static void write_response_head(pconn *pc, const px_head *rh)
 	evbuffer_add(o, "\r\n", 2);
 	add_fields(o, rh, NULL);
 	if (rh->status >= 200) {
-		int dechunk = rh->chunked && !pc->h.minor; /* BODY_DECHUNK */
+		int dechunk = rh->chunked && !pc->h.minor; /* PX_BODY_DECHUNK */
 		if (rh->chunked && !dechunk)
 			evbuffer_add(o, "Transfer-Encoding: chunked\r\n", 28);
 		if (rh->until_close || dechunk || pc->want_close || pc->px->draining)
@@ -640,15 +634,15 @@ static int response_head(pconn *pc)
 		pc->rs_close = rh.close || rh.until_close;
 		pc->want_close |= rh.until_close || dechunk;
 		memset(&pc->rs_ck, 0, sizeof pc->rs_ck);
-		pc->rs_mode = dechunk ? BODY_DECHUNK : rh.chunked ? BODY_CHUNKED
-		            : rh.until_close ? BODY_CLOSE
-		            : rh.has_length && rh.length ? BODY_LENGTH : BODY_NONE;
+		pc->rs_mode = dechunk ? PX_BODY_DECHUNK : rh.chunked ? PX_BODY_CHUNKED
+		            : rh.until_close ? PX_BODY_CLOSE
+		            : rh.has_length && rh.length ? PX_BODY_LENGTH : PX_BODY_NONE;
 		pc->rs_left = rh.length;
 		return 1;
 	}
 }
 
-static void pump_response(pconn *pc)
+void pc_pump_response(pconn *pc)
 {
 	if (!pc->rs_started) {
 		int r = response_head(pc);
@@ -664,7 +658,7 @@ static void pump_response(pconn *pc)
 	}
 	pc->down_bytes += (uint64_t)n;
 	if (done)
-		response_done(pc);
+		pc_response_done(pc);
 	else
 		pb_read_upstream(pc); /* its client's queue and the reply budget */
 }
@@ -677,10 +671,10 @@ static void on_up_read(struct bufferevent *bev, void *arg)
 	(void)bev;
 	pc->last_ms = sg_mono_coarse_ms();
 	if (pc->state == PS_TUNNEL) {
-		relay(pc->up, pc->cli, &pc->down_bytes);
+		pc_relay_bytes(pc->up, pc->cli, &pc->down_bytes);
 		pb_read_upstream(pc);
 	} else if (pc->state == PS_RELAY)
-		pump_response(pc);
+		pc_pump_response(pc);
 	else /* bytes from an idle upstream: it cannot be reused */
 		pc_drop_upstream(pc);
 }
@@ -712,7 +706,7 @@ static void tunnel_eof(pconn *pc, int from_client)
 	if (pc->cli_eof && pc->up_eof) {
 		pc->state = PS_CLOSING; /* logged below, before the flush */
 		pc_log(pc, 200, pc->report ? PX_DEC_REPORT : PX_DEC_ALLOW);
-		close_after_flush(pc);
+		pc_close_after_flush(pc);
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_output(to)) == 0)
@@ -734,7 +728,7 @@ static void on_up_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (pc->state == PS_TUNNEL) {
 		if (what & BEV_EVENT_EOF) {
-			relay(pc->up, pc->cli, &pc->down_bytes);
+			pc_relay_bytes(pc->up, pc->cli, &pc->down_bytes);
 			tunnel_eof(pc, 0);
 		} else {
 			pc_free(pc);
@@ -745,12 +739,12 @@ static void on_up_event(struct bufferevent *bev, short what, void *arg)
 		pc_drop_upstream(pc);
 		return;
 	}
-	if ((what & BEV_EVENT_EOF) && pc->rs_started && pc->rs_mode == BODY_CLOSE) {
+	if ((what & BEV_EVENT_EOF) && pc->rs_started && pc->rs_mode == PX_BODY_CLOSE) {
 		struct evbuffer *in = bufferevent_get_input(pc->up); /* the body's end */
 		pc->down_bytes += evbuffer_get_length(in);
 		evbuffer_add_buffer(bufferevent_get_output(pc->cli), in);
 		pc->rs_close = 1;
-		response_done(pc);
+		pc_response_done(pc);
 		return;
 	}
 	pc->rs_close = 1;
@@ -815,13 +809,13 @@ static void on_cli_read(struct bufferevent *bev, void *arg)
 		read_pp(pc);
 		break;
 	case PS_HEAD:
-		try_head(pc);
+		pc_try_head(pc);
 		break;
 	case PS_RELAY:
-		pump_request(pc);
+		pc_pump_request(pc);
 		break;
 	case PS_TUNNEL:
-		relay(pc->cli, pc->up, &pc->up_bytes);
+		pc_relay_bytes(pc->cli, pc->up, &pc->up_bytes);
 		break;
 	default:
 		bufferevent_disable(pc->cli, EV_READ);
@@ -839,7 +833,7 @@ static void on_cli_write(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (pc->state == PS_HELD) { /* below the low mark: read on */
-		next_request(pc);
+		pc_next_request(pc);
 		return;
 	}
 	if (pc->state == PS_TUNNEL && pc->up_eof && !left)
@@ -861,7 +855,7 @@ static void on_cli_event(struct bufferevent *bev, short what, void *arg)
 		SRV_COUNT(pc->px->tls_errors, 1);
 	}
 	if (pc->state == PS_TUNNEL && (what & BEV_EVENT_EOF) && pc->up) {
-		relay(pc->cli, pc->up, &pc->up_bytes);
+		pc_relay_bytes(pc->cli, pc->up, &pc->up_bytes);
 		tunnel_eof(pc, 1);
 		return;
 	}
@@ -905,7 +899,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	case PS_HELD: /* a client that does not read its answers */
 		if (unsent(pc) <= PX_HIGH_WATER / 2) {
-			next_request(pc);
+			pc_next_request(pc);
 		} else if (now < pc->deadline_ms) {
 			pc_arm(pc, pc->tls ? PX_FLUSH_POLL_MS : pc->deadline_ms - now);
 		} else {
@@ -965,7 +959,7 @@ static void read_pp(pconn *pc)
 			pc_free(pc);
 		return;
 	}
-	try_head(pc);
+	pc_try_head(pc);
 }
 
 /* ---- a new client ---- */

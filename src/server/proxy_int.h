@@ -38,6 +38,11 @@ enum px_state {
 
 enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
 
+/* A body's framing (rq_mode, rs_mode); PX_BODY_DECHUNK: chunked from the
+ * upstream, relayed as its data only, ended by the close (an HTTP/1.0
+ * client does not read chunked). */
+enum { PX_BODY_NONE, PX_BODY_LENGTH, PX_BODY_CHUNKED, PX_BODY_CLOSE, PX_BODY_DECHUNK };
+
 typedef struct pconn pconn;
 
 /* One a loop (a Unix socket listener: the primary's only).  The primary's,
@@ -151,6 +156,17 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
 /* A pooled one, connected to addr. */
 void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr);
 void pc_drop_upstream(pconn *pc);
+/* The request is answered: wait for the next one (or hold it while the
+ * client does not read its answers). */
+void pc_next_request(pconn *pc);
+/* No further request: flush what is queued for the client, then free pc. */
+void pc_close_after_flush(pconn *pc);
+void pc_try_head(pconn *pc);             /* parse a request head, if whole, and act */
+void pc_pump_request(pconn *pc);         /* the request body toward the upstream */
+void pc_pump_response(pconn *pc);        /* the response head, then its body */
+void pc_response_done(pconn *pc);        /* keep or drop the upstream, then the next */
+/* Tunnel: everything from src to dst (counted), with backpressure. */
+void pc_relay_bytes(struct bufferevent *src, struct bufferevent *dst, uint64_t *count);
 
 /* proxy_pool.c: idle upstream connections shared between clients */
 int pool_init(struct proxy *px);

@@ -1,6 +1,7 @@
-/* proxy_int.h — private to the egress proxy: proxy.c (connections, HTTP
- * relay, tunnels) and proxy_guard.c (roles, the guard at the connect,
- * refusals and their incidents).  See proxy.h. */
+/* proxy_int.h — private to the egress proxy: proxy.c (client connections),
+ * proxy_relay.c (one request relayed, tunnels), proxy_guard.c (roles, the
+ * guard at the connect, refusals and their incidents) and the files below.
+ * See proxy.h. */
 #ifndef SSRFGUARD_SERVER_PROXY_INT_H
 #define SSRFGUARD_SERVER_PROXY_INT_H
 
@@ -144,7 +145,6 @@ int pc_idle(const pconn *pc);           /* no request in progress */
 void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa);
 const char *pc_decision_name(int decision);
 void pc_free(pconn *pc);
-void pc_start_upstream(pconn *pc);       /* connected: send head or 200 */
 void pc_reply(pconn *pc, int code, const char *ctype, const char *extra_headers,
               const char *body, size_t len, int close);
 void pc_reply_error(pconn *pc, int code, const char *msg);
@@ -161,10 +161,13 @@ void pc_drop_upstream(pconn *pc);
 void pc_next_request(pconn *pc);
 /* No further request: flush what is queued for the client, then free pc. */
 void pc_close_after_flush(pconn *pc);
+
+/* proxy_relay.c */
 void pc_try_head(pconn *pc);             /* parse a request head, if whole, and act */
 void pc_pump_request(pconn *pc);         /* the request body toward the upstream */
 void pc_pump_response(pconn *pc);        /* the response head, then its body */
 void pc_response_done(pconn *pc);        /* keep or drop the upstream, then the next */
+void pc_start_upstream(pconn *pc);       /* connected: send head or 200 */
 /* Tunnel: everything from src to dst (counted), with backpressure. */
 void pc_relay_bytes(struct bufferevent *src, struct bufferevent *dst, uint64_t *count);
 

@@ -434,6 +434,8 @@ void pc_pump_response(pconn *pc)
 	struct evbuffer *o = bufferevent_get_output(pc->cli), *stage = NULL;
 	if (!pc->rs_started) {
 		if (!(stage = evbuffer_new())) {
+			pc->rs_close = 1; /* its answer unread: never reused */
+			pc_drop_upstream(pc);
 			pc_reply_error(pc, 503, "out of memory");
 			return;
 		}

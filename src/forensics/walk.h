@@ -19,6 +19,7 @@
 #ifndef SSRFGUARD_FORENSICS_WALK_H
 #define SSRFGUARD_FORENSICS_WALK_H
 
+#include "forensics/evidence.h"
 #include "forensics/fsprobe.h"
 #include "forensics/fx.h"
 #include "forensics/progress.h"
@@ -51,7 +52,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
                 const walk_opts *opts, fx_list *out, walk_stats *st,
                 char *err, size_t errlen);
 
-sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
+sg_err walk_xfs(const evid *ev, uint64_t offset, uint64_t length, const walk_opts *opts,
                 fx_list *out, walk_stats *st, char *err, size_t errlen);
 
 /*

@@ -16,14 +16,15 @@
 #ifndef SSRFGUARD_FORENSICS_WALK_XFSORPHAN_H
 #define SSRFGUARD_FORENSICS_WALK_XFSORPHAN_H
 
+#include "forensics/evidence.h"
 #include "forensics/hpool.h"
 #include "forensics/walk.h"
 #include "forensics/xfsraw.h"
 
-sg_err xfs_orphans_walk(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
+sg_err xfs_orphans_walk(const evid *ev, uint64_t offset, uint64_t length, const walk_opts *opts,
                         hpool *pool, fx_list *out, walk_stats *st);
 
-hp_run *xfs_orphan_runs(int dev_fd, uint64_t offset, uint64_t length, uint64_t ino,
+hp_run *xfs_orphan_runs(const evid *ev, uint64_t offset, uint64_t length, uint64_t ino,
                         uint64_t size, size_t *n, sg_err *rc);
 
 #endif

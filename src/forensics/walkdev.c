@@ -61,22 +61,6 @@ json_t *exam_jtext(const char *s)
 #define say exam_say
 #define jset exam_jset
 
-/* ---- evidence reading through the partition parser ---- */
-
-typedef struct rd_ctx {
-	const evid *ev;
-	char *err;
-	size_t errlen;
-} rd_ctx;
-
-static sg_err rd_evid(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	rd_ctx *c = ctx;
-	if (off > c->ev->size || len > c->ev->size - off)
-		return SG_ERR_RANGE;
-	return evid_pread(c->ev, off, buf, len, c->err, c->errlen);
-}
-
 /* ---- walking every file system of one device ---- */
 
 static json_t *part_json(const fx_part_table *t)
@@ -200,7 +184,7 @@ static void walk_by_kind(const evid *ev, const fs_target *t, const walk_opts *wo
 	} else if (pr->kind == FX_FS_XFS) {
 		w->method = "xfs-readonly-loop-mount";
 		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
-		w->rc = walk_xfs(ev->fd, t->offset, t->length, wo, out, &w->st, w->err, sizeof w->err);
+		w->rc = walk_xfs(ev, t->offset, t->length, wo, out, &w->st, w->err, sizeof w->err);
 		json_array_append_new(w->cannot, json_string(
 			"deleted files: the read-only mount shows only named files (files unlinked "
 			"while open are listed, as orphan inodes read raw from the AGIs' unlinked "
@@ -359,8 +343,8 @@ sg_err walkdev_run(const evid *ev, int partition, unsigned workers, struct dfeed
 	fx_part_table *pt = calloc(1, sizeof *pt);
 	if (!pt)
 		return SG_ERR_NOMEM;
-	rd_ctx rc_ = {ev, err, errlen};
-	sg_err rc = fx_part_read(rd_evid, &rc_, ev->size, pt);
+	evid_reader rd = {ev, ev->size, err, errlen};
+	sg_err rc = fx_part_read(evid_read, &rd, ev->size, pt);
 	if (rc == SG_ERR_CORRUPT) {
 		say("partition table: %s; examining the whole device", pt->warn);
 		char w[160];

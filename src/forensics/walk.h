@@ -44,7 +44,8 @@ typedef struct walk_stats {
 	double seconds;
 	char fstype[32];      /* as the walker saw it, e.g. "ext4" */
 	char warn[512];
-	fx_journal journal;   /* walk_xfs: from the kernel; else FX_J_UNKNOWN */
+	fx_journal journal;   /* walk_xfs: the log read raw and the kernel's word; else FX_J_UNKNOWN */
+	uint64_t log_pending; /* walk_xfs: bytes of a dirty log not replayed, when read raw */
 } walk_stats;
 
 /* dev_fd < 0 and mem != NULL: read the image from memory (fuzzing). */

@@ -503,9 +503,10 @@ sg_err walk_xfs(const evid *ev, uint64_t offset, uint64_t length, const walk_opt
 	double t0 = sg_mono_s();
 	snprintf(st->fstype, sizeof st->fstype, "xfs");
 	sg_err rc = xfs_ro_mount(ev->fd, offset, length, 1, &m, err, errlen);
-	st->journal = m.journal;
-	if (m.made && m.journal == FX_J_UNKNOWN)
-		walk_warn(st, "log state unknown: probe mount failed: %s", strerror(m.probe_errno));
+	xfs_log_state(ev, offset, length, m.journal, st);
+	if (m.made && st->journal == FX_J_UNKNOWN)
+		walk_warn(st, "log state unknown: the log cannot be read raw and the probe mount "
+		          "failed: %s", strerror(m.probe_errno));
 	if (rc)
 		goto done;
 	w.root = m.root;

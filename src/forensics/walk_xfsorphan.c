@@ -8,10 +8,8 @@
 
 #include "forensics/xfsentry.h"
 
-/* The file system's superblock, read through d: the device up to the file
- * system's end. */
-static sg_err open_sb(const evid *ev, uint64_t offset, uint64_t length, evid_reader *d,
-                      fx_xfs_sb *sb)
+sg_err xfs_raw_open(const evid *ev, uint64_t offset, uint64_t length, evid_reader *d,
+                    fx_xfs_sb *sb)
 {
 	uint8_t buf[512];
 	*d = (evid_reader){ev, offset + length, NULL, 0};
@@ -20,8 +18,8 @@ static sg_err open_sb(const evid *ev, uint64_t offset, uint64_t length, evid_rea
 }
 
 /* The raw inode's runs as hpool takes them (unwritten extents: zeros). */
-static hp_run *runs_of(const fx_xfs_sb *sb, evid_reader *d, const uint8_t *ibuf, const fx_xfs_inode *in,
-                       size_t *n, sg_err *rc)
+static hp_run *runs_of(const fx_xfs_sb *sb, evid_reader *d, const uint8_t *ibuf,
+                       const fx_xfs_inode *in, size_t *n, sg_err *rc)
 {
 	fx_ext4_run *r = NULL;
 	size_t k = 0;
@@ -39,7 +37,7 @@ hp_run *xfs_orphan_runs(const evid *ev, uint64_t offset, uint64_t length, uint64
 	fx_xfs_inode in;
 	uint8_t ibuf[FX_XFS_INODE_MAX];
 	*n = 0;
-	if ((*rc = open_sb(ev, offset, length, &d, &sb)) ||
+	if ((*rc = xfs_raw_open(ev, offset, length, &d, &sb)) ||
 	    (*rc = fx_xfs_inode_read(&sb, evid_read, &d, ino, ibuf)) ||
 	    (*rc = fx_xfs_inode_parse(&sb, ibuf, &in)))
 		return NULL;
@@ -121,7 +119,7 @@ sg_err xfs_orphans_walk(const evid *ev, uint64_t offset, uint64_t length, const 
 {
 	evid_reader d;
 	fx_xfs_sb sb;
-	if (open_sb(ev, offset, length, &d, &sb)) {
+	if (xfs_raw_open(ev, offset, length, &d, &sb)) {
 		walk_warn(st, "the XFS superblock cannot be read raw: orphan inodes are not listed");
 		return SG_OK;
 	}

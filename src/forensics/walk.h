@@ -6,8 +6,8 @@
  * descriptor (or, for the fuzz target, a memory buffer).  walk_xfs(): a
  * read-only loop device over the partition, mounted ro,norecovery,nouuid
  * in this process's private mount namespace (see mount_ns_private), walked
- * with openat/statx/O_NOFOLLOW; it also asks the kernel whether the log is
- * dirty.  Both hash regular files on a pool of opts->workers threads and
+ * with openat/statx/O_NOFOLLOW; whether the log is dirty it reads raw and
+ * asks the kernel (xfs_log_state, walk_xfsorphan.h).  Both hash regular files on a pool of opts->workers threads and
  * never follow symlinks nor open FIFOs, devices or sockets.
  *
  * Entries are appended to out with opts->prefix ("" or "pN:") before the

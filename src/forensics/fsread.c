@@ -243,7 +243,7 @@ static sg_err pread_runs(fsread_fh *f, uint64_t off, uint8_t *buf, size_t len)
 		if (u->sparse || lo >= hi)
 			continue;
 		sg_err rc = evid_read(&f->r->rd, u->dev_off + (lo - u->file_off), buf + (lo - off),
-		                    (size_t)(hi - lo));
+		                      (size_t)(hi - lo));
 		if (rc)
 			return rc;
 	}

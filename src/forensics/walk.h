@@ -7,8 +7,9 @@
  * read-only loop device over the partition, mounted ro,norecovery,nouuid
  * in this process's private mount namespace (see mount_ns_private), walked
  * with openat/statx/O_NOFOLLOW; whether the log is dirty it reads raw and
- * asks the kernel (xfs_log_state, walk_xfsorphan.h).  Both hash regular files on a pool of opts->workers threads and
- * never follow symlinks nor open FIFOs, devices or sockets.
+ * asks the kernel (xfs_log_state, walk_xfsorphan.h).  Both hash regular
+ * files on a pool of opts->workers threads and never follow symlinks nor
+ * open FIFOs, devices or sockets.
  *
  * Entries are appended to out with opts->prefix ("" or "pN:") before the
  * path and fs = opts->fs_index.  A file system that cannot be opened at

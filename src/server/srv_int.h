@@ -192,8 +192,9 @@ struct srv {
 	struct writer *writer;        /* incident.c: the store-writer thread */
 	struct conns *conns;          /* conn.c: request-head deadlines */
 	struct srv_log *log;          /* log.c: shared by every loop */
-	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
-	struct event *log_ev;
+	struct evbuffer *logbuf;      /* lines not yet written (log.c) */
+	struct event *log_ev;         /* their write: at the turn's end or a timer */
+	int64_t log_wrote_ms;         /* the last write (sg_mono_coarse_ms) */
 	time_t clock_sec;             /* log.c: the second the texts below show */
 	char clock_iso[24];           /* "2026-12-04T14:08:54" */
 	char clock_http[32];          /* "Fri, 04 Dec 2026 14:08:54 GMT" */

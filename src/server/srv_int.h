@@ -322,6 +322,17 @@ void fetch_adopt_limits(struct srv *s);
  * the job left in it; j->easy is NULL after.  Only for a handle outside
  * the multi (srv_job_free calls it). */
 void fetch_easy_release(job *j);
+/* libcurl's finished transfers to their answers (fetch_curl.c's events). */
+void fetch_check_multi(struct srv *s);
+
+/* fetch_curl.c: https hops on libcurl's multi handle on the loop.
+ * fetch_curl_init/cleanup  the multi handle, its timer, the loop's easy
+ *               handles and upstream sockets' events (fetch_init/cleanup);
+ * fetch_curl_start  the hop handed to libcurl, pinned to its judged set:
+ *               0, or -1 with the hop's failure in *code and *msg. */
+sg_err fetch_curl_init(struct srv *s);
+void fetch_curl_cleanup(struct srv *s);
+int fetch_curl_start(job *j, int64_t left_ms, int *code, const char **msg);
 /* What a hop's client (libcurl's callbacks, gofetch.c) reports:
  * fetch_judge   the enforcing check of an address about to be used (dest.h),
  *               recorded as evidence; the first refusal is j->bv, j->blocked;

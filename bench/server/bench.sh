@@ -244,7 +244,7 @@ awk -v d="$(cat "$tmp/direct.rps")" -v a="$(cat "$tmp/allowed.med")" -v b="$(cat
   -v same="$same" -v order="$([ "${ORDER:-}" = fixed ] && echo 'nginx first in each pair (ORDER=fixed)' || echo 'the order turning each pair')" \
   'BEGIN { printf "allowed/direct = %.2f (target >= 0.33)   named/direct = %.2f   blocked = %.0f/s (target >= 20000)\n", a/d, nm/d, b
            if (same != "") printf "SAME=%s: both places of every pair ran %s; the ratios below must be 1.00 +- the spread\n", same, same
-           printf "allowed/nginx = %.2f, medians of %d pairs, %s: %.0f / %.0f req/s; median of the pairs'"'"' ratios %.2f (target >= 1.0: /go at least as fast as nginx reverse-proxying the same upstream)\n", a/ng, r, order, a, ng, pm }'
+           printf "allowed/nginx = %.3f, medians of %d pairs, %s: %.0f / %.0f req/s; median of the pairs'"'"' ratios %.3f (target >= 1.0: /go at least as fast as nginx reverse-proxying the same upstream)\n", a/ng, r, order, a, ng, pm }'
 
 # RSS with 1,000 open client connections (each has made one /go request and
 # stays open, keep-alive).

@@ -52,9 +52,9 @@ typedef struct px_head {
 	                              taken: any other is PX_BAD) */
 	int until_close;           /* response: body ends at EOF */
 	int has_length;
-	uint64_t length;           /* Content-Length */
 	int cl_ignored;            /* response: a Content-Length beside chunked,
 	                              overridden (RFC 9112 6.3): never relay it */
+	uint64_t length;           /* Content-Length */
 	/* connection */
 	int close;                 /* Connection: close, or 1.0 without keep-alive */
 	int expect_continue;       /* Expect: 100-continue */

@@ -85,6 +85,22 @@ class Strict(EmuTest):
         self.emu.advance(3)
         asg.detach_instances(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=False)
 
+    def test_exit_standby_refused_above_max_size(self):
+        # ExitStandby raises the desired capacity by one, which must stay
+        # within MaxSize (API reference, ExitStandby, UpdateAutoScalingGroup)
+        asg = self.client("autoscaling")
+        asg.update_auto_scaling_group(AutoScalingGroupName="web-asg", MaxSize=2)
+        asg.enter_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=False)
+        self.emu.advance(3)
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+        self.assertEqual((g["DesiredCapacity"], g["MaxSize"]), (2, 2))    # a replacement keeps the capacity
+        self.assertEqual(self.err(asg.exit_standby, AutoScalingGroupName="web-asg", InstanceIds=[WEB1]),
+                         "ValidationError")
+        self.assertEqual(self.asg_state(WEB1), "Standby")                   # nothing changed
+        asg.update_auto_scaling_group(AutoScalingGroupName="web-asg", MaxSize=3)
+        asg.exit_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1])
+        self.assertEqual(self.asg_state(WEB1), "Pending")
+
     # ------------------------------------------------------------- IAM
     def test_inline_policies_of_a_role_total_at_most_10240_characters(self):
         iam = self.client("iam")

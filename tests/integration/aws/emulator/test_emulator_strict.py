@@ -304,6 +304,22 @@ class Strict(EmuTest):
                          "TagLimitExceeded")
         self.assertEqual(self.inst(WEB1).get("Tags", []), before)   # WEB1 untouched too
 
+    def test_terminated_instance_is_gone_after_an_hour(self):
+        # DescribeInstances: "Recently terminated instances might appear in
+        # the returned results. This interval is usually less than one hour"
+        ec2 = self.client("ec2")
+        ec2.terminate_instances(InstanceIds=[WEB2])
+        self.emu.advance(2)                                           # shutting-down -> terminated
+        self.assertEqual(self.inst(WEB2)["State"]["Name"], "terminated")
+        ec2.create_tags(Resources=[WEB2], Tags=[{"Key": "ssrfguard:status", "Value": "closed"}])
+        self.emu.advance(3600)
+        self.assertEqual(self.err(ec2.describe_instances, InstanceIds=[WEB2]), "InvalidInstanceID.NotFound")
+        self.assertEqual(self.err(ec2.create_tags, Resources=[WEB2], Tags=[{"Key": "k", "Value": "v"}]),
+                         "InvalidInstanceID.NotFound")
+        self.assertNotIn(WEB2, [i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+                                for i in r["Instances"]])
+        self.assertNotIn(WEB2, [t["ResourceId"] for t in ec2.describe_tags()["Tags"]])
+
     def test_get_caller_identity_works_under_an_explicit_deny(self):
         key = ("AKIADENYALL000000001", "d" * 40)
         self.emu.add_credentials(access_key_id=key[0], secret_access_key=key[1], deny=["*"])

@@ -128,29 +128,36 @@ static bool tag_closed(rsp_run *x, const char *id, const char *shown, char *out,
 	return tag_not_set(out, cap, shown, failed);
 }
 
+/* What close_tag did on AWS. */
+typedef enum close_aws {
+	CLOSE_NO_CALL, /* no instance recorded, or never tagged: nothing asked */
+	CLOSE_ASKED,   /* the tag set, or the instance terminated or gone */
+	CLOSE_PARTIAL, /* the tag should have been set and was not */
+} close_aws;
+
 /* The status tag after inc was closed, said in out (see tag_closed);
  * none to change when no instance is recorded or containment never
  * tagged it.  The calls are journaled as the incident's "close" step. */
-static bool close_tag(rsp_run *x, const store_incident *inc, const char *actor, char *out,
-                      size_t cap)
+static close_aws close_tag(rsp_run *x, const store_incident *inc, const char *actor, char *out,
+                           size_t cap)
 {
 	const char *id = inc->instance_id ? inc->instance_id : "";
 	char shown[2 * PB_ID_MAX];
 	sg_text_clean(shown, sizeof shown, id, strlen(id));
 	if (strlen(id) >= PB_ID_MAX || strncmp(id, "i-", 2)) {
 		snprintf(out, cap, "no instance recorded: nothing on AWS was changed");
-		return true;
+		return CLOSE_NO_CALL;
 	}
 	if (!was_tagged(x, inc)) {
 		snprintf(out, cap, "containment never tagged instance %s: nothing on AWS was changed",
 		         shown);
-		return true;
+		return CLOSE_NO_CALL;
 	}
 	x->step = PB_STEP__COUNT; /* no playbook step: the crash hook never fires */
 	x->journal_step = "close";
 	if (!(x->data = json_object())) {
 		snprintf(out, cap, "but the status tag of instance %s was not set: out of memory", shown);
-		return false;
+		return CLOSE_PARTIAL;
 	}
 	bool ok = tag_closed(x, id, shown, out, cap);
 	store_change c = {.incident_id = inc->id, .step = "close", .to = ok ? "done" : "failed",
@@ -159,7 +166,7 @@ static bool close_tag(rsp_run *x, const store_incident *inc, const char *actor, 
 	c.data = d;
 	store_transition(x->st, &c); /* the journal's record; the close itself is done */
 	free(d);
-	return ok;
+	return ok ? CLOSE_ASKED : CLOSE_PARTIAL;
 }
 
 sg_err respond_close(responder *r, int64_t id, const char *actor, const char *reason,
@@ -184,10 +191,12 @@ sg_err respond_close(responder *r, int64_t id, const char *actor, const char *re
 	if ((err = close_incident(&x, &inc, actor, reason, msg, msglen)))
 		goto fail;
 	char tag[1024];
-	*partial = !close_tag(&x, &inc, actor, tag, sizeof tag);
-	snprintf(msg, msglen, "%s closed (it was %s); %s%s", x.inc, store_state_name(inc.state), tag,
-	         *partial ? "" : "; nothing else on AWS was changed: what containment set stays as "
-	                         "it is");
+	close_aws did = close_tag(&x, &inc, actor, tag, sizeof tag);
+	*partial = did == CLOSE_PARTIAL;
+	snprintf(msg, msglen, "%s closed (it was %s); %s%s%s", x.inc, store_state_name(inc.state), tag,
+	         did == CLOSE_NO_CALL ? "" : "; nothing else on AWS was changed",
+	         did == CLOSE_NO_CALL || inc.state == STORE_RELEASED ? ""
+	                                                             : ": what containment set stays");
 fail:
 	store_incident_free(&inc);
 	rsp_run_close(&x);

@@ -6,8 +6,11 @@ instance), cancel once (nothing sent), then type the incident's name and
 confirm.  The page then says released and so do the list, the store
 (`incidents list`) and the instance's ssrfguard:status tag; the one POST
 carried the session's CSRF token, the dashboard's own Origin and the
-sign-in cookie.  A read-only dashboard on the same contained incident
-offers no release.  Screenshots of each stage are kept (release-*.png).
+sign-in cookie.  Then the Close box: a wrong name is refused (by the page,
+and by the server when sent anyway), the right one closes the incident
+and the page, the list, the store and the tag say closed.  A read-only
+dashboard on the same contained incident offers no release.  Screenshots of
+each stage are kept (release-*.png, close-*.png).
 """
 import json
 import os
@@ -163,6 +166,48 @@ try:
         f"{[(r['url'], {k: v for k, v in hd.items() if k != 'cookie'}) for r, hd in posts]}")
     h.check(B.evaluate(s, "document.getElementById('release').disabled"),
             "a released incident is not offered again")
+
+    # Close: the case is over.  Its box opens on the button, asks why and
+    # the incident's name; a wrong name is refused (the page keeps the
+    # button off, the server answers 400 and changes nothing); the right
+    # one closes it and the page, the store and the instance's tag agree.
+    B.click(s, "#close")
+    B.wait_for(s, "document.getElementById('close-go').offsetParent !== null", "the Close box opens")
+    ask = B.evaluate(s, "document.getElementById('close-go').parentElement.textContent") or ""
+    h.check("Close INC-1 (instance %s)?" % h.VICTIM in ask and "status tag says closed" in ask,
+            f"the Close box says what and where: {ask}")
+    B.type_text(s, "#close-reason", "instance terminated after the evidence was taken")
+    B.type_text(s, "#close-confirm", "INC-2")
+    h.check(B.evaluate(s, "document.getElementById('close-go').disabled"),
+            "another incident's name does not confirm the close")
+    refused = B.evaluate(s, "fetch('/api/incidents/1/close', {method: 'POST', credentials: 'same-origin', "
+                            "headers: {'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf}, "
+                            "body: JSON.stringify({confirm: 'INC-2', reason: 'wrong name'})})"
+                            ".then(r => r.status)")
+    h.check(refused == 400 and store_state().get(1) == "released" and tag() == "released",
+            f"a wrong confirmation sent anyway is refused, nothing closed: {refused} {store_state()} {tag()}")
+    B.evaluate(s, "document.getElementById('close-confirm').select(); true")
+    B.type_text(s, "#close-confirm", "INC-1")
+    B.wait_for(s, "!document.getElementById('close-go').disabled", "the typed name enables the close")
+    B.shot(s, "close-confirm.png")
+    B.click(s, "#close-go")
+    B.wait_for(s, "(document.getElementById('close-result') || {}).textContent"
+                  "?.startsWith('closed: ')", "the page says closed", timeout=60)
+    B.wait_for(s, "document.querySelector('#detail h2').textContent === 'INC-1 \u2014 closed' "
+                  "&& document.querySelector('#rows tr').cells[1].textContent === 'closed'",
+               "the detail and the list say closed")
+    B.shot(s, "close-done.png")
+    said = B.evaluate(s, "document.getElementById('close-result').textContent") or ""
+    h.check("status tag ssrfguard:status=closed" in said and tag() == "closed"
+            and store_state().get(1) == "closed",
+            f"the page, the tag ({tag()}) and the store ({store_state()}) say closed: {said}")
+    hist = api(rw, "/api/incidents/1")["history"]
+    h.check([x["reason"] for x in hist if x["to"] == "closed"] ==
+            ["closed by an operator: instance terminated after the evidence was taken"],
+            f"the timeline keeps the reason: {hist[-2:]}")
+    closes = [json.loads(r.get("postData", "{}")) for r, _ in B.requests("POST", "/api/incidents/1/close")]
+    h.check(closes[-1:] == [{"confirm": "INC-1", "reason": "instance terminated after the evidence was taken"}],
+            f"the page sent the typed name and the reason: {closes}")
     dialogs = [e for e in B.events if e.get("method") == "Page.javascriptDialogOpening"]
     errors = [e for e in B.events if e.get("method") == "Runtime.exceptionThrown"]
     h.check(not dialogs and not errors, f"no dialog, no script error: {dialogs} {errors[:1]}")

@@ -30,6 +30,23 @@
 #include "store/store.h"
 #include "tls/servertls.h"
 
+/* Why a delivery was not taken: counted by reason, shown by GET /healthz
+ * (listen.h), in this order. */
+typedef enum listen_refusal {
+	REFUSED_NO_SENDER,      /* 401: derived keys, no well-formed sender header */
+	REFUSED_BAD_SIGNATURE,  /* 401: no key of ours signed it */
+	REFUSED_STALE,          /* 401: timestamp outside the window */
+	REFUSED_REPLAYED,       /* 401: a nonce seen before */
+	REFUSED_MALFORMED,      /* 401: signature headers malformed; 400: the body */
+	REFUSED_OTHER_INSTANCE, /* 403: a detector naming an instance not its own */
+	REFUSED_BUSY,           /* 503: nonce cache full, store busy: the detector retries */
+	REFUSED__COUNT
+} listen_refusal;
+
+static const char *const refusal_names[REFUSED__COUNT] = {
+	"no_sender", "bad_signature", "stale", "replayed", "malformed", "other_instance", "busy",
+};
+
 struct respond_listener {
 	pthread_t th;
 	bool started;
@@ -45,7 +62,8 @@ struct respond_listener {
 	int64_t window;
 	respond_listen_keys keys;
 	const struct respond_config *rcfg; /* its log; NULL: stderr */
-	unsigned long refused_senders;     /* 403s since start (the listener thread's own) */
+	/* since start, the listener thread's own (its /healthz reads them there) */
+	unsigned long long accepted, refused[REFUSED__COUNT];
 	atomic_int stop;   /* set by respond_listen_stop, read on the listener thread */
 };
 
@@ -208,12 +226,55 @@ static void refuse_sender(respond_listener *l, struct evhttp_request *req, const
 	sg_text_clean(shown_detector, sizeof shown_detector, d->detector, strlen(d->detector));
 	respond_log(l->rcfg, "error",
 	            "listen: delivery from %s (detector %s, its incident %lld) refused for its sender "
-	            "(%lu so far): it names instance %s; a detector reports only its own instance",
-	            shown_sender, shown_detector, (long long)d->remote_id, ++l->refused_senders,
-	            d->instance_id);
+	            "(%llu so far): it names instance %s; a detector reports only its own instance",
+	            shown_sender, shown_detector, (long long)d->remote_id,
+	            ++l->refused[REFUSED_OTHER_INSTANCE], d->instance_id);
 	reply(req, 403, "Forbidden",
 	      "{\"error\":\"sender refused: a detector reports only its own instance (" RSIG_HDR_SENDER
 	      ")\"}");
+}
+
+/* 401 (503 when the nonce cache is full): a signature check that failed. */
+static void refuse_signature(respond_listener *l, struct evhttp_request *req, sg_err err)
+{
+	listen_refusal why = err == SG_ERR_TIMEOUT  ? REFUSED_STALE
+	                     : err == SG_ERR_EXISTS   ? REFUSED_REPLAYED
+	                     : err == SG_ERR_BUSY     ? REFUSED_BUSY
+	                     : err == SG_ERR_PARSE    ? REFUSED_MALFORMED
+	                     : err == SG_ERR_NOTFOUND ? REFUSED_NO_SENDER
+	                                              : REFUSED_BAD_SIGNATURE;
+	static const char *const said[REFUSED__COUNT] = {
+		[REFUSED_NO_SENDER] = "no well-formed " RSIG_HDR_SENDER " header",
+		[REFUSED_BAD_SIGNATURE] = "bad signature",
+		[REFUSED_STALE] = "timestamp outside the window",
+		[REFUSED_REPLAYED] = "replayed nonce",
+		[REFUSED_MALFORMED] = "headers missing or malformed",
+		[REFUSED_BUSY] = "nonce cache full, retry later",
+	};
+	char j[160];
+	l->refused[why]++;
+	snprintf(j, sizeof j, "{\"error\":\"signature refused: %s\"}", said[why]);
+	reply(req, why == REFUSED_BUSY ? 503 : 401, why == REFUSED_BUSY ? "Busy" : "Unauthorized", j);
+}
+
+/* GET /healthz: the listener runs; what it took and refused since start. */
+static void on_healthz(struct evhttp_request *req, void *arg)
+{
+	respond_listener *l = arg;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		reply(req, 405, "Method Not Allowed", "{\"error\":\"GET only\"}");
+		return;
+	}
+	char j[512];
+	int n = snprintf(j, sizeof j, "{\"status\":\"ok\",\"keys\":\"%s\",\"accepted\":%llu,"
+	                 "\"refused\":{", l->keys == RESPOND_LISTEN_KEYS_SHARED ? "shared" : "derived",
+	                 l->accepted);
+	for (int i = 0; i < REFUSED__COUNT && n > 0 && (size_t)n < sizeof j; i++)
+		n += snprintf(j + n, sizeof j - (size_t)n, "%s\"%s\":%llu", i ? "," : "",
+		              refusal_names[i], l->refused[i]);
+	if (n > 0 && (size_t)n < sizeof j)
+		snprintf(j + n, sizeof j - (size_t)n, "}}");
+	reply(req, 200, "OK", j);
 }
 
 static void on_incident(struct evhttp_request *req, void *arg)
@@ -240,21 +301,14 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	const char *sender = evhttp_find_header(h, RSIG_HDR_SENDER);
 	sg_err err = check_signature(l, h, sender, body, len);
 	if (err) {
-		char j[160];
-		snprintf(j, sizeof j, "{\"error\":\"signature refused: %s\"}",
-		         err == SG_ERR_TIMEOUT ? "timestamp outside the window"
-		         : err == SG_ERR_EXISTS ? "replayed nonce"
-		         : err == SG_ERR_BUSY   ? "nonce cache full, retry later"
-		         : err == SG_ERR_PARSE  ? "headers missing or malformed"
-		         : err == SG_ERR_NOTFOUND ? "no well-formed " RSIG_HDR_SENDER " header"
-		                                : "bad signature");
-		reply(req, err == SG_ERR_BUSY ? 503 : 401, err == SG_ERR_BUSY ? "Busy" : "Unauthorized", j);
+		refuse_signature(l, req, err);
 		free(body);
 		return;
 	}
 	respond_delivery d;
 	char msg[200];
 	if (respond_delivery_parse(body, len, &d, msg, sizeof msg)) {
+		l->refused[REFUSED_MALFORMED]++;
 		json_t *e = json_pack("{s:s}", "error", msg);
 		char *es = e ? json_dumps(e, JSON_COMPACT) : NULL;
 		reply(req, 400, "Bad Request", es ? es : "{\"error\":\"malformed\"}");
@@ -291,9 +345,11 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	store_record_out o;
 	err = store_record(l->st, &a, &o);
 	if (err) {
+		l->refused[REFUSED_BUSY]++;
 		reply(req, 503, "Service Unavailable", "{\"error\":\"store busy, retry\"}");
 		return;
 	}
+	l->accepted++;
 	char j[96];
 	snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":%s}", (long long)o.incident_id,
 	         o.opened ? "true" : "false");
@@ -374,8 +430,9 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	evhttp_set_max_body_size(l->http, RESPOND_LISTEN_BODY_MAX);
 	evhttp_set_max_headers_size(l->http, 16384);
 	evhttp_set_timeout(l->http, 10);
-	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST);
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	evhttp_set_cb(l->http, "/v1/incidents", on_incident, l);
+	evhttp_set_cb(l->http, "/healthz", on_healthz, l);
 	struct evhttp_bound_socket *bs =
 		evhttp_bind_socket_with_handle(l->http, la.host, (ev_uint16_t)la.portnum);
 	if (!bs) {

@@ -16,8 +16,16 @@
  * instead of opening another) and answers 200 {"incident": N}.  The
  * responder's workers pick it up from the store like any other.
  * Errors: 400 malformed, 401 bad signature/stale/replayed/no sender,
- * 403 an instance other than the sender's, 413 too large,
- * 503 store busy (the detector retries).
+ * 403 an instance other than the sender's, 413 too large (libevent's own
+ * answer past RESPOND_LISTEN_BODY_MAX), 503 store busy (the detector
+ * retries).
+ *
+ * GET /healthz answers 200 {"status":"ok","keys":"derived"|"shared",
+ * "accepted":N,"refused":{"no_sender":N,"bad_signature":N,"stale":N,
+ * "replayed":N,"malformed":N,"other_instance":N,"busy":N}}: the deliveries
+ * taken and those refused, by reason, since the listener started (the
+ * refusals are also logged; a rising other_instance or bad_signature is a
+ * host to look at).  Counts only, no sender names: it needs no key.
  *
  * It runs its own thread (libevent + OpenSSL); start returns once it
  * listens.  stop is NULL-safe and joins the thread.

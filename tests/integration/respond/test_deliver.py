@@ -7,7 +7,8 @@ instance that names another is refused (403), as is a delivery naming no
 sender; `--listen-keys shared` (one key, no sender check) is explicit and
 says so at start.  Undelivered incidents are retried until the
 responder is up.  Bad signatures, replays and stale timestamps are refused
-(checked with Python's own HMAC: an independent implementation).
+(checked with Python's own HMAC: an independent implementation), and the
+listener's GET /healthz counts each refusal under its reason.
 
 usage: test_deliver.py SSRFGUARD"""
 import hashlib
@@ -183,6 +184,21 @@ try:
     h.check(f"refused for its sender (1 so far): it names instance {other}" in log and
             f"delivery from {h.VICTIM}" in log, f"the refusal is logged with its sender: {log[-800:]}")
     h.check(rsp.poll() is None, "the responder still runs")
+
+    # GET /healthz counts what the listener took and refused, by reason
+    def healthz(to=url):
+        try:
+            with urllib.request.urlopen(to.replace("/v1/incidents", "/healthz"), context=ctx, timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, {}
+    code, hz = healthz()
+    h.check(code == 200 and hz.get("status") == "ok" and hz.get("keys") == "derived"
+            and hz.get("accepted") == 2,
+            f"/healthz: the detector's delivery and the good one taken: {code} {hz}")
+    h.check(hz.get("refused") == {"no_sender": 1, "bad_signature": 4, "stale": 1, "replayed": 1,
+                                  "malformed": 1, "other_instance": 1, "busy": 0},
+            f"/healthz: each refusal counted under its reason: {hz.get('refused')}")
 
     # --listen-keys shared: explicit, said at start, the sender unchecked
     port2 = free_port()

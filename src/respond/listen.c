@@ -59,11 +59,13 @@ struct respond_listener {
 	rsig_cache *cache;
 	uint8_t key[RESPOND_KEY_MAX];
 	size_t keylen;
+	uint8_t prev[RESPOND_KEY_MAX]; /* the key before a rotation: prevlen 0 when none */
+	size_t prevlen;
 	int64_t window;
 	respond_listen_keys keys;
 	const struct respond_config *rcfg; /* its log; NULL: stderr */
 	/* since start, the listener thread's own (its /healthz reads them there) */
-	unsigned long long accepted, refused[REFUSED__COUNT];
+	unsigned long long accepted, accepted_previous, refused[REFUSED__COUNT];
 	atomic_int stop;   /* set by respond_listen_stop, read on the listener thread */
 };
 
@@ -192,18 +194,19 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 		evbuffer_free(b);
 }
 
-/* The signature, with the sender's derived key or the shared key.
- * SG_ERR_NOTFOUND: derived keys, and no well-formed sender named. */
-static sg_err check_signature(respond_listener *l, struct evkeyvalq *h, const char *sender,
-                              const char *body, size_t len)
+/* The signature, with the sender's key derived from master, or master
+ * itself when keys are shared.  SG_ERR_NOTFOUND: derived keys, and no
+ * well-formed sender named. */
+static sg_err verify_with(respond_listener *l, const uint8_t *master, size_t masterlen,
+                          struct evkeyvalq *h, const char *sender, const char *body, size_t len)
 {
-	const uint8_t *key = l->key;
-	size_t keylen = l->keylen;
+	const uint8_t *key = master;
+	size_t keylen = masterlen;
 	char derived[65];
 	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED) {
 		if (!rsig_sender_ok(sender))
 			return SG_ERR_NOTFOUND;
-		sg_err err = rsig_derive_key(l->key, l->keylen, sender, derived);
+		sg_err err = rsig_derive_key(master, masterlen, sender, derived);
 		if (err)
 			return err;
 		key = (const uint8_t *)derived;
@@ -213,6 +216,21 @@ static sg_err check_signature(respond_listener *l, struct evkeyvalq *h, const ch
 	                         evhttp_find_header(h, RSIG_HDR_NONCE),
 	                         evhttp_find_header(h, RSIG_HDR_SIGNATURE), body, len, (int64_t)time(NULL));
 	OPENSSL_cleanse(derived, sizeof derived);
+	return err;
+}
+
+/* The signature with the key, else (during a rotation) with the previous
+ * key: *previous says it was that one.  rsig_verify compares the signature
+ * before it remembers the nonce, so the second try sees no replay. */
+static sg_err check_signature(respond_listener *l, struct evkeyvalq *h, const char *sender,
+                              const char *body, size_t len, bool *previous)
+{
+	*previous = false;
+	sg_err err = verify_with(l, l->key, l->keylen, h, sender, body, len);
+	if (err == SG_ERR_AUTH && l->prevlen) {
+		err = verify_with(l, l->prev, l->prevlen, h, sender, body, len);
+		*previous = !err;
+	}
 	return err;
 }
 
@@ -266,14 +284,69 @@ static void on_healthz(struct evhttp_request *req, void *arg)
 		return;
 	}
 	char j[512];
-	int n = snprintf(j, sizeof j, "{\"status\":\"ok\",\"keys\":\"%s\",\"accepted\":%llu,"
-	                 "\"refused\":{", l->keys == RESPOND_LISTEN_KEYS_SHARED ? "shared" : "derived",
-	                 l->accepted);
+	int n = snprintf(j, sizeof j, "{\"status\":\"ok\",\"keys\":\"%s\",\"previous_key\":%s,"
+	                 "\"accepted\":%llu,\"accepted_previous_key\":%llu,\"refused\":{",
+	                 l->keys == RESPOND_LISTEN_KEYS_SHARED ? "shared" : "derived",
+	                 l->prevlen ? "true" : "false", l->accepted, l->accepted_previous);
 	for (int i = 0; i < REFUSED__COUNT && n > 0 && (size_t)n < sizeof j; i++)
 		n += snprintf(j + n, sizeof j - (size_t)n, "%s\"%s\":%llu", i ? "," : "",
 		              refusal_names[i], l->refused[i]);
 	if (n > 0 && (size_t)n < sizeof j)
 		snprintf(j + n, sizeof j - (size_t)n, "}}");
+	reply(req, 200, "OK", j);
+}
+
+/* A delivery signed with the previous key was taken: say which host still
+ * holds a key of the old master (or the old shared key). */
+static void said_previous(respond_listener *l, const char *sender, const respond_delivery *d)
+{
+	char shown_sender[RSIG_SENDER_MAX * 4 + 1], shown_detector[sizeof d->detector * 4];
+	sg_text_clean(shown_sender, sizeof shown_sender, sender ? sender : "", sender ? strlen(sender) : 0);
+	sg_text_clean(shown_detector, sizeof shown_detector, d->detector, strlen(d->detector));
+	respond_log(l->rcfg, "warning",
+	            "listen: delivery from %s (detector %s, its incident %lld) signed with the "
+	            "previous key (%llu so far): give that host its key from the new one",
+	            sender ? shown_sender : "a detector", shown_detector, (long long)d->remote_id,
+	            ++l->accepted_previous);
+}
+
+/* An authentic delivery d: recorded as an open incident (a redelivery
+ * joins it), 200 {"incident": N}; 503 when the store is busy. */
+static void take_delivery(respond_listener *l, struct evhttp_request *req,
+                          const respond_delivery *d, const char *sender, bool previous)
+{
+	char source[200], request[200], join[160];
+	snprintf(source, sizeof source, "detector:%s/%lld", d->detector, (long long)d->remote_id);
+	snprintf(join, sizeof join, "instance:%s", d->instance_id);
+	snprintf(request, sizeof request, "delivered by %s (its incident %lld)%s", d->detector,
+	         (long long)d->remote_id, d->cut ? "; evidence cut to fit" : "");
+	store_attempt_in a = {
+		.at_ms = d->at_ms,
+		.client = source,
+		.request = request,
+		.url = d->url,
+		.dest = d->dest,
+		.category = d->category,
+		.rule = d->rule,
+		.reason = d->reason,
+		.instance_id = d->instance_id,
+		.region = d->region,
+		.az = d->az,
+		.contain = 1,
+		.join = d->instance_id[0] ? join : NULL, /* one incident per instance */
+	};
+	store_record_out o;
+	if (store_record(l->st, &a, &o)) {
+		l->refused[REFUSED_BUSY]++;
+		reply(req, 503, "Service Unavailable", "{\"error\":\"store busy, retry\"}");
+		return;
+	}
+	l->accepted++;
+	if (previous)
+		said_previous(l, sender, d);
+	char j[96];
+	snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":%s}", (long long)o.incident_id,
+	         o.opened ? "true" : "false");
 	reply(req, 200, "OK", j);
 }
 
@@ -299,7 +372,8 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	evbuffer_copyout(in, body, len);
 	body[len] = '\0';
 	const char *sender = evhttp_find_header(h, RSIG_HDR_SENDER);
-	sg_err err = check_signature(l, h, sender, body, len);
+	bool previous;
+	sg_err err = check_signature(l, h, sender, body, len, &previous);
 	if (err) {
 		refuse_signature(l, req, err);
 		free(body);
@@ -307,53 +381,21 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	}
 	respond_delivery d;
 	char msg[200];
-	if (respond_delivery_parse(body, len, &d, msg, sizeof msg)) {
+	err = respond_delivery_parse(body, len, &d, msg, sizeof msg);
+	free(body);
+	if (err) {
 		l->refused[REFUSED_MALFORMED]++;
 		json_t *e = json_pack("{s:s}", "error", msg);
 		char *es = e ? json_dumps(e, JSON_COMPACT) : NULL;
 		reply(req, 400, "Bad Request", es ? es : "{\"error\":\"malformed\"}");
 		free(es);
 		json_decref(e);
-		free(body);
 		return;
 	}
-	free(body);
-	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED && strcmp(d.instance_id, sender) != 0) {
+	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED && strcmp(d.instance_id, sender) != 0)
 		refuse_sender(l, req, sender, &d);
-		return;
-	}
-	char source[200], request[200], join[160];
-	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
-	snprintf(join, sizeof join, "instance:%s", d.instance_id);
-	snprintf(request, sizeof request, "delivered by %s (its incident %lld)%s", d.detector,
-	         (long long)d.remote_id, d.cut ? "; evidence cut to fit" : "");
-	store_attempt_in a = {
-		.at_ms = d.at_ms,
-		.client = source,
-		.request = request,
-		.url = d.url,
-		.dest = d.dest,
-		.category = d.category,
-		.rule = d.rule,
-		.reason = d.reason,
-		.instance_id = d.instance_id,
-		.region = d.region,
-		.az = d.az,
-		.contain = 1,
-		.join = d.instance_id[0] ? join : NULL, /* one incident per instance */
-	};
-	store_record_out o;
-	err = store_record(l->st, &a, &o);
-	if (err) {
-		l->refused[REFUSED_BUSY]++;
-		reply(req, 503, "Service Unavailable", "{\"error\":\"store busy, retry\"}");
-		return;
-	}
-	l->accepted++;
-	char j[96];
-	snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":%s}", (long long)o.incident_id,
-	         o.opened ? "true" : "false");
-	reply(req, 200, "OK", j);
+	else
+		take_delivery(l, req, &d, sender, previous);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -390,6 +432,7 @@ void respond_listen_stop(respond_listener *l)
 	store_close(l->st);
 	rsig_cache_free(l->cache);
 	OPENSSL_cleanse(l->key, sizeof l->key);
+	OPENSSL_cleanse(l->prev, sizeof l->prev);
 	free(l);
 }
 
@@ -404,8 +447,15 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	if (!l)
 		return SG_ERR_NOMEM;
 	sg_err err = SG_ERR_INVAL;
-	if ((err = respond_key_read(cfg->key_file, l->key, &l->keylen, msg, msglen)))
+	if ((err = respond_key_read(cfg->key_file, l->key, &l->keylen, msg, msglen)) ||
+	    (cfg->previous_key_file &&
+	     (err = respond_key_read(cfg->previous_key_file, l->prev, &l->prevlen, msg, msglen))))
 		goto fail;
+	if (l->prevlen && l->prevlen == l->keylen && !CRYPTO_memcmp(l->prev, l->key, l->keylen)) {
+		snprintf(msg, msglen, "--previous-key-file holds the same key as --key-file");
+		err = SG_ERR_INVAL;
+		goto fail;
+	}
 	l->keys = cfg->keys;
 	l->rcfg = cfg->rcfg;
 	l->window = cfg->window_s > 0 ? cfg->window_s : RSIG_WINDOW_DEFAULT;
@@ -449,6 +499,12 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	if (pthread_create(&l->th, NULL, listen_main, l) != 0)
 		goto fail;
 	l->started = true;
+	if (l->prevlen)
+		respond_log(l->rcfg, "info",
+		            "listen: key rotation: deliveries signed with the previous key (%s) are still "
+		            "taken, each logged; GET /healthz counts them (accepted_previous_key)",
+		            l->keys == RESPOND_LISTEN_KEYS_SHARED ? "the old shared key"
+		                                                  : "detector keys of the old master");
 	if (l->keys == RESPOND_LISTEN_KEYS_SHARED)
 		respond_log(l->rcfg, "warning",
 		            "listen: --listen-keys shared: every detector holds the one key, so the sender of "

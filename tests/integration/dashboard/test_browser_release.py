@@ -66,6 +66,19 @@ def api(base, path):
         return json.loads(r.read())
 
 
+def confirm(B, s, box, state, shot):
+    """Press the box's confirmation; the page, its detail and the list then
+    say state (box: "release" or "close"); what the page answered."""
+    B.click(s, f"#{box}-go")
+    B.wait_for(s, f"(document.getElementById('{box}-result') || {{}}).textContent"
+                  f"?.startsWith('{state}: ')", f"the page says {state}", timeout=60)
+    B.wait_for(s, f"document.querySelector('#detail h2').textContent === 'INC-1 \u2014 {state}' "
+                  f"&& document.querySelector('#rows tr').cells[1].textContent === '{state}'",
+               f"the detail and the list say {state}")
+    B.shot(s, shot)
+    return B.evaluate(s, f"document.getElementById('{box}-result').textContent") or ""
+
+
 def open_incident(B, base, shot):
     """A new tab (its own cookies) signed in through the form, showing INC-1."""
     s = B.page(network=True, own_cookies=True)
@@ -144,14 +157,7 @@ try:
     B.shot(s, "release-confirm.png")
     h.check(tag() == "contained" and len(B.requests("POST", "/release")) == 1,
             "nothing released or sent before the confirmation")
-    B.click(s, "#release-go")
-    B.wait_for(s, "(document.getElementById('release-result') || {}).textContent"
-                  "?.startsWith('released: ')", "the page says released", timeout=60)
-    B.wait_for(s, "document.querySelector('#detail h2').textContent === 'INC-1 \u2014 released' "
-                  "&& document.querySelector('#rows tr').cells[1].textContent === 'released'",
-               "the detail and the list say released")
-    B.shot(s, "release-done.png")
-    result = B.evaluate(s, "document.getElementById('release-result').textContent")
+    result = confirm(B, s, "release", "released", "release-done.png")
     h.check(tag() == "released" and store_state().get(1) == "released",
             f"the tag ({tag()}) and the store ({store_state()}) say released: {result}")
     actors = [x["actor"] for x in api(rw, "/api/incidents/1")["history"] if x["to"] == "released"]
@@ -190,14 +196,7 @@ try:
     B.type_text(s, "#close-confirm", "INC-1")
     B.wait_for(s, "!document.getElementById('close-go').disabled", "the typed name enables the close")
     B.shot(s, "close-confirm.png")
-    B.click(s, "#close-go")
-    B.wait_for(s, "(document.getElementById('close-result') || {}).textContent"
-                  "?.startsWith('closed: ')", "the page says closed", timeout=60)
-    B.wait_for(s, "document.querySelector('#detail h2').textContent === 'INC-1 \u2014 closed' "
-                  "&& document.querySelector('#rows tr').cells[1].textContent === 'closed'",
-               "the detail and the list say closed")
-    B.shot(s, "close-done.png")
-    said = B.evaluate(s, "document.getElementById('close-result').textContent") or ""
+    said = confirm(B, s, "close", "closed", "close-done.png")
     h.check("status tag ssrfguard:status=closed" in said and tag() == "closed"
             and store_state().get(1) == "closed",
             f"the page, the tag ({tag()}) and the store ({store_state()}) say closed: {said}")

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "accept/accept.h"
+#include "common/buf.h"
 #include "common/jsonload.h"
 #include "common/listen.h"
 #include "common/msg.h"
@@ -283,17 +284,21 @@ static void on_healthz(struct evhttp_request *req, void *arg)
 		reply(req, 405, "Method Not Allowed", "{\"error\":\"GET only\"}");
 		return;
 	}
-	char j[512];
-	int n = snprintf(j, sizeof j, "{\"status\":\"ok\",\"keys\":\"%s\",\"previous_key\":%s,"
-	                 "\"accepted\":%llu,\"accepted_previous_key\":%llu,\"refused\":{",
-	                 l->keys == RESPOND_LISTEN_KEYS_SHARED ? "shared" : "derived",
-	                 l->prevlen ? "true" : "false", l->accepted, l->accepted_previous);
-	for (int i = 0; i < REFUSED__COUNT && n > 0 && (size_t)n < sizeof j; i++)
-		n += snprintf(j + n, sizeof j - (size_t)n, "%s\"%s\":%llu", i ? "," : "",
-		              refusal_names[i], l->refused[i]);
-	if (n > 0 && (size_t)n < sizeof j)
-		snprintf(j + n, sizeof j - (size_t)n, "}}");
-	reply(req, 200, "OK", j);
+	sg_buf b;
+	sg_buf_init(&b, 4096);
+	sg_buf_printf(&b, "{\"status\":\"ok\",\"keys\":\"%s\",\"previous_key\":%s,\"accepted\":%llu,"
+	              "\"accepted_previous_key\":%llu,\"refused\":{",
+	              l->keys == RESPOND_LISTEN_KEYS_SHARED ? "shared" : "derived",
+	              l->prevlen ? "true" : "false", l->accepted, l->accepted_previous);
+	for (int i = 0; i < REFUSED__COUNT; i++)
+		sg_buf_printf(&b, "%s\"%s\":%llu", i ? "," : "", refusal_names[i], l->refused[i]);
+	char *j = sg_buf_puts(&b, "}}") ? NULL : sg_buf_take(&b, NULL);
+	if (j)
+		reply(req, 200, "OK", j);
+	else
+		reply(req, 503, "Service Unavailable", "{\"error\":\"out of memory\"}");
+	free(j);
+	sg_buf_free(&b);
 }
 
 /* A delivery signed with the previous key was taken: say which host still

@@ -231,7 +231,8 @@ void respond_wake(responder *r);
  * An ENI with no recorded timeouts gets its type's defaults.  What stays
  * is named in msg ("stays: ..."): HttpTokens=required, an Elastic IP moved
  * to another instance since (never taken back), an Auto Scaling group at
- * its maximum size (read before any change: never attached), the
+ * its maximum size (read before any change: never attached, or left in
+ * Standby: AttachInstances and ExitStandby would both exceed it), the
  * revocation policy (it only denies sessions issued before the incident),
  * the evidence.  Then incident -> released, and only then the instance's
  * ssrfguard:status tag "released" (a tag never says released of an

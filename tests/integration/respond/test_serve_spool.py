@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""serve on a DynamoDB state table stopped with an attempt whose transaction
+never reached the table (the emulator's "drop" fault on every
+TransactWriteItems, so nothing of it is in the table): the attempt must not
+vanish with the process.  serve keeps it in its spool (beside --store,
+STORE.unsettled-serve, written before the 503 leaves) and the next start
+settles it: the table then holds it exactly once.
+
+  SIGTERM  an orderly stop tries to settle within --drain-s, then says the
+           attempt stays in the spool
+  kill -9  nothing said at all: the spool alone carries it
+
+usage: test_serve_spool.py SSRFGUARD"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+binary = sys.argv[1]
+TABLE = "ssrfguard-state"
+emu = h.Emulator()
+work = tempfile.mkdtemp(prefix="srv-spool-")
+store = os.path.join(work, "inc.db")
+spool = store + ".unsettled-serve"
+log = os.path.join(work, "serve.log")
+srv = None
+URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+
+
+def get(url, timeout=30):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return 0, str(e)
+
+
+def start():
+    global srv, base
+    port = h.free_port()
+    srv = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--state-table", TABLE,
+                            "--store", store, "--drain-s", "1", "--instance-id", h.VICTIM,
+                            "--region", "us-east-1", "--az", "us-east-1a", "--no-imds", "--log", log],
+                           env=emu.env(), stdout=subprocess.DEVNULL,
+                           stderr=open(os.path.join(work, "err.log"), "a"))
+    base = f"http://127.0.0.1:{port}"
+    h.check(h.wait(lambda: get(base + "/healthz", 1)[0] == 200, 20), "serve is up")
+
+
+def lines(event):
+    return [x for x in (json.loads(y) for y in open(log) if y.strip().startswith("{"))
+            if x.get("event") == event]
+
+
+def counted():
+    items = emu.state().get("dynamodb", {}).get(TABLE, {"Items": []})["Items"]
+    return ([int(i["attempts"]["N"]) for i in items if i["pk"]["S"] == "incident"],
+            len([i for i in items if i["pk"]["S"].startswith("inc#") and i["sk"]["S"].startswith("att#")]))
+
+
+def unanswered_then(stop, label, before, want):
+    emu.faults([{"kind": "drop", "service": "dynamodb", "action": "TransactWriteItems", "count": 1000}])
+    code, body = get(base + "/go?url=" + URL)
+    h.check(code == 503 and "may have been recorded" in body, f"{label}: unsettled: {code} {body}")
+    text = open(spool, errors="replace").read() if os.path.exists(spool) else ""
+    h.check(text.startswith("ssrfguard-unsettled 1\n") and "/latest/meta-data/iam/" in text
+            and "\x1b" not in text, f"{label}: the spool holds it before the answer: {text[:200]!r}")
+    stop()
+    emu.clear_faults()
+    h.check(counted() == before, f"{label}: not in the table yet: {counted()}")
+    settled_before = len(lines("settled"))
+    start()
+    h.check(h.wait(lambda: len(lines("settled")) > settled_before, 15),
+            f"{label}: the next start settles it: {open(log).read()[-1500:]}")
+    h.check(any("earlier run left unsettled" in x.get("message", "") for x in lines("unsettled")),
+            f"{label}: the start says it read the spool back: {lines('unsettled')}")
+    h.check(counted() == want, f"{label}: in the table exactly once: {counted()}, want {want}")
+    h.check(h.wait(lambda: not os.path.exists(spool), 5), f"{label}: the spool is emptied")
+
+
+def sigterm():
+    srv.send_signal(signal.SIGTERM)
+    h.check(srv.wait(20) == 0, "serve stops on SIGTERM")
+    said = [x.get("message", "") for x in lines("unsettled")]
+    h.check(any("stops with 1 attempts unsettled" in m and "kept in its spool" in m for m in said),
+            f"the stop says the attempt stays in the spool: {said}")
+
+
+def kill9():
+    srv.send_signal(signal.SIGKILL)
+    srv.wait(20)
+
+
+try:
+    start()
+    unanswered_then(sigterm, "SIGTERM", ([], 0), ([1], 1))
+    unanswered_then(kill9, "kill -9", ([1], 1), ([2], 2))
+finally:
+    if srv and srv.poll() is None:
+        h.end(srv, 20)
+    emu.stop()
+    shutil.rmtree(work, ignore_errors=True)
+h.finish("serve-spool")

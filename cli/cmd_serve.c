@@ -77,10 +77,7 @@ static sg_err keep_configs(srvcfg *cfg, int argc, char **argv)
 static int check_config(const srvcfg *cfg)
 {
 	char err[1024];
-	sg_policy *policy = NULL;
-	sg_err pe = srvcfg_policy(cfg, &policy, err, sizeof err);
-	sg_policy_free(policy);
-	if (pe != SG_OK)
+	if (srv_check_config(cfg, err, sizeof err) != SG_OK)
 		return start_error("config", err);
 	/* [respond] too, even with respond off: a respond daemon may read it. */
 	if (respond_embedded_check(cfg, err, sizeof err) != SG_OK)

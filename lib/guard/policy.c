@@ -145,123 +145,144 @@ static int host_bits_zero(const sg_ip *ip, unsigned bits)
 	return 1;
 }
 
-/* Parse the target of allow/deny into r.  0, or -1 with *why set. */
-static int parse_target(const char *t, size_t len, sg_rule *r, const char **why)
+/* "[V6]" or "[V6]:PORT" into r; *port and *plen get the port's text. */
+static int parse_bracketed(const char *t, size_t len, sg_rule *r, const char **port,
+                           size_t *plen, const char **why)
 {
-	const char *addr = t;
-	size_t alen = len;
-	const char *port = NULL;
-	size_t plen = 0;
+	const char *close = memchr(t, ']', len);
+	if (!close) {
+		*why = "missing ']'";
+		return -1;
+	}
+	const char *addr = t + 1;
+	size_t alen = (size_t)(close - addr);
+	size_t rest = len - (size_t)(close - t) - 1;
+	if (rest) {
+		if (close[1] != ':') {
+			*why = "expected ':PORT' after ']'";
+			return -1;
+		}
+		*port = close + 2;
+		*plen = rest - 1;
+	}
+	r->ip = (sg_ip){0};
+	if (sg_ipv6_parse(addr, alen, r->ip.b, NULL) != SG_OK || memchr(addr, '%', alen)) {
+		*why = "invalid IPv6 address";
+		return -1;
+	}
+	r->ip.v6 = 1;
+	r->bits = 128;
+	return 0;
+}
 
-	if (len && t[0] == '[') { /* [v6] or [v6]:port */
-		const char *close = memchr(t, ']', len);
-		if (!close) {
-			*why = "missing ']'";
-			return -1;
-		}
-		addr = t + 1;
-		alen = (size_t)(close - addr);
-		size_t rest = len - (size_t)(close - t) - 1;
-		if (rest) {
-			if (close[1] != ':') {
-				*why = "expected ':PORT' after ']'";
-				return -1;
-			}
-			port = close + 2;
-			plen = rest - 1;
-		}
-		r->ip = (sg_ip){0};
-		if (sg_ipv6_parse(addr, alen, r->ip.b, NULL) != SG_OK || memchr(addr, '%', alen)) {
-			*why = "invalid IPv6 address";
-			return -1;
-		}
-		r->ip.v6 = 1;
-		r->bits = 128;
-	} else {
-		const char *slash = memchr(t, '/', len);
-		const char *colon = memchr(t, ':', len);
-		const char *lastcolon = NULL;
-		for (size_t i = len; i > 0; i--)
-			if (t[i - 1] == ':') {
-				lastcolon = t + i - 1;
-				break;
-			}
-		if (colon && colon == lastcolon && !slash) { /* v4:port or name:port */
-			alen = (size_t)(colon - t);
-			port = colon + 1;
-			plen = len - alen - 1;
-		}
-		unsigned bits = 0;
-		if (slash) {
-			alen = (size_t)(slash - t);
-			size_t blen = len - alen - 1;
-			if (parse_num(slash + 1, blen, 0, 128, &bits) != 0) {
-				*why = "invalid prefix length";
-				return -1;
-			}
-		}
-		if (strict_v4(addr, alen, &r->ip) == 0) {
-			if (slash && bits > 32) {
-				*why = "IPv4 prefix length above 32";
-				return -1;
-			}
-			r->bits = (uint8_t)(slash ? bits : 32);
-		} else if (colon && (!port || slash) &&
-		           sg_ipv6_parse(addr, alen, r->ip.b, NULL) == SG_OK &&
-		           !memchr(addr, '%', alen)) {
-			r->ip.v6 = 1;
-			r->bits = (uint8_t)(slash ? bits : 128);
-		} else if (colon && !port) {
-			*why = "invalid IPv6 address (write [ADDR]:PORT for a port)";
-			return -1;
-		} else if (slash) {
-			*why = "a prefix length needs an IP address";
-			return -1;
-		} else {
-			/* A name: "*.example.com", "example.com", "bücher.de". */
-			r->is_name = 1;
-			if (alen >= 2 && addr[0] == '*' && addr[1] == '.') {
-				r->wildcard = 1;
-				addr += 2;
-				alen -= 2;
-			}
-			if (alen == 0 || memchr(addr, '*', alen) || memchr(addr, '/', alen) ||
-			    memchr(addr, '@', alen)) {
-				*why = "invalid host name";
-				return -1;
-			}
-			sg_host h;
-			const char *hw = NULL;
-			sg_err e = sg_host_normalise(addr, alen, &h, &hw);
-			if (e != SG_OK) {
-				*why = e == SG_ERR_NOMEM ? "out of memory" : hw;
-				return -1;
-			}
-			if (h.is_ip) {
-				*why = "an address must be written as a dotted quad or IPv6 (use CIDR)";
-				return -1;
-			}
-			if (ends_in_number(h.name, h.name_len)) {
-				*why = "neither an IP address (4 parts of 0-255) nor a host name "
-				       "(its last label is a number)";
-				return -1;
-			}
-			for (size_t i = 0; i < h.name_len; i++) {
-				char c = h.name[i];
-				if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-				      c == '.' || c == '_')) {
-					*why = "invalid character in host name";
-					return -1;
-				}
-			}
-			memcpy(r->name, h.name, h.name_len + 1);
-			r->name_len = h.name_len;
-		}
-		if (!r->is_name && !host_bits_zero(&r->ip, r->bits)) {
-			*why = "address has bits set beyond the prefix length";
+/* A name into r: "*.example.com", "example.com", "bücher.de" (normalised as
+ * a URL's host is, so that it matches what the guard compares it with). */
+static int parse_name(const char *addr, size_t alen, sg_rule *r, const char **why)
+{
+	r->is_name = 1;
+	if (alen >= 2 && addr[0] == '*' && addr[1] == '.') {
+		r->wildcard = 1;
+		addr += 2;
+		alen -= 2;
+	}
+	if (alen == 0 || memchr(addr, '*', alen) || memchr(addr, '/', alen) ||
+	    memchr(addr, '@', alen)) {
+		*why = "invalid host name";
+		return -1;
+	}
+	sg_host h;
+	const char *hw = NULL;
+	sg_err e = sg_host_normalise(addr, alen, &h, &hw);
+	if (e != SG_OK) {
+		*why = e == SG_ERR_NOMEM ? "out of memory" : hw;
+		return -1;
+	}
+	if (h.is_ip) {
+		*why = "an address must be written as a dotted quad or IPv6 (use CIDR)";
+		return -1;
+	}
+	if (ends_in_number(h.name, h.name_len)) {
+		*why = "neither an IP address (4 parts of 0-255) nor a host name "
+		       "(its last label is a number)";
+		return -1;
+	}
+	for (size_t i = 0; i < h.name_len; i++) {
+		char c = h.name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		      c == '_')) {
+			*why = "invalid character in host name";
 			return -1;
 		}
 	}
+	memcpy(r->name, h.name, h.name_len + 1);
+	r->name_len = h.name_len;
+	return 0;
+}
+
+/* Without brackets: V4, V4/BITS, V6, V6/BITS, V4:PORT, NAME or NAME:PORT into
+ * r (one colon is a port, more are an IPv6 address); *port and *plen get the
+ * port's text. */
+static int parse_bare(const char *t, size_t len, sg_rule *r, const char **port, size_t *plen,
+                      const char **why)
+{
+	size_t alen = len;
+	const char *slash = memchr(t, '/', len);
+	const char *colon = memchr(t, ':', len);
+	const char *lastcolon = NULL;
+	for (size_t i = len; i > 0; i--)
+		if (t[i - 1] == ':') {
+			lastcolon = t + i - 1;
+			break;
+		}
+	if (colon && colon == lastcolon && !slash) { /* v4:port or name:port */
+		alen = (size_t)(colon - t);
+		*port = colon + 1;
+		*plen = len - alen - 1;
+	}
+	unsigned bits = 0;
+	if (slash) {
+		alen = (size_t)(slash - t);
+		size_t blen = len - alen - 1;
+		if (parse_num(slash + 1, blen, 0, 128, &bits) != 0) {
+			*why = "invalid prefix length";
+			return -1;
+		}
+	}
+	if (strict_v4(t, alen, &r->ip) == 0) {
+		if (slash && bits > 32) {
+			*why = "IPv4 prefix length above 32";
+			return -1;
+		}
+		r->bits = (uint8_t)(slash ? bits : 32);
+	} else if (colon && (!*port || slash) && sg_ipv6_parse(t, alen, r->ip.b, NULL) == SG_OK &&
+	           !memchr(t, '%', alen)) {
+		r->ip.v6 = 1;
+		r->bits = (uint8_t)(slash ? bits : 128);
+	} else if (colon && !*port) {
+		*why = "invalid IPv6 address (write [ADDR]:PORT for a port)";
+		return -1;
+	} else if (slash) {
+		*why = "a prefix length needs an IP address";
+		return -1;
+	} else if (parse_name(t, alen, r, why) != 0) {
+		return -1;
+	}
+	if (!r->is_name && !host_bits_zero(&r->ip, r->bits)) {
+		*why = "address has bits set beyond the prefix length";
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse the target of allow/deny into r.  0, or -1 with *why set. */
+static int parse_target(const char *t, size_t len, sg_rule *r, const char **why)
+{
+	const char *port = NULL;
+	size_t plen = 0;
+	int rc = len && t[0] == '[' ? parse_bracketed(t, len, r, &port, &plen, why)
+	                            : parse_bare(t, len, r, &port, &plen, why);
+	if (rc != 0)
+		return -1;
 	if (port) {
 		unsigned pv;
 		if (parse_num(port, plen, 1, 65535, &pv) != 0) {

@@ -506,12 +506,7 @@ static sg_err timeline_section(sg_buf *b, json_t *steps, size_t total_calls)
 
 sg_err pb_report_markdown(const char *json, size_t len, char **out, char *msg, size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	if (!json || !out)
 		return SG_ERR_INVAL;
 	*out = NULL;

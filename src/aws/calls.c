@@ -4,9 +4,9 @@
 #include "aws/attempts.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "aws/json.h"
+#include "common/clock.h"
 
 /* EC2 actions whose API model has no DryRun member (of those ssrfguard uses):
  * a dry run of them is refused here instead of by the service. */
@@ -151,13 +151,6 @@ void aws_client_observe(struct aws_client *c, const struct aws_observer *o)
 		c->observer = o ? *o : (struct aws_observer){0};
 }
 
-static long long wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The observer around one call: observe_before may veto it (its error is
  * the call's) or change its flags; observe_after reports the outcome. */
 static sg_err observe_before(struct aws_client *c, const struct aws_call *call, unsigned *flags)
@@ -171,7 +164,7 @@ static void observe_after(struct aws_client *c, const struct aws_call *call, sg_
 {
 	const struct aws_observer *o = &c->observer;
 	if (o->after) {
-		struct aws_call_result res = {rc, e, request_id, t0, wall_ms() - t0};
+		struct aws_call_result res = {rc, e, request_id, t0, sg_wall_ms() - t0};
 		o->after(o->ctx, call, &res);
 	}
 }
@@ -211,7 +204,7 @@ sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *acti
 	sg_err no = observe_before(c, &call, &flags);
 	if (no)
 		return no;
-	long long t0 = wall_ms();
+	long long t0 = sg_wall_ms();
 	sg_err rc = query(c, svc, action, params, flags, &r, e);
 	observe_after(c, &call, rc, e, request_id_of(r, e), t0);
 	if (reply)
@@ -260,7 +253,7 @@ sg_err aws_json_on(struct aws_client *c, enum aws_service svc, const char *opera
 	sg_err no = observe_before(c, &call, &flags);
 	if (no)
 		return no;
-	long long t0 = wall_ms();
+	long long t0 = sg_wall_ms();
 	sg_err rc = json_call(c, svc, operation, body, flags, reply, e);
 	observe_after(c, &call, rc, e, e->request_id, t0);
 	return rc;
@@ -293,7 +286,7 @@ static sg_err rest_call(struct aws_client *c, enum aws_service svc, const char *
 	sg_err no = observe_before(c, &seen, &flags);
 	if (no)
 		return no;
-	long long t0 = wall_ms();
+	long long t0 = sg_wall_ms();
 	struct aws_http_resp resp = {0};
 	sg_err rc = awsc_call(c, svc, action, w, flags, &resp, e);
 	observe_after(c, &seen, rc, e, e->request_id, t0);

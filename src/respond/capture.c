@@ -111,7 +111,7 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 		}
 		if (err != SG_ERR_NOTFOUND)
 			return err;
-		if (rsp_now_ms() >= until)
+		if (sg_wall_ms() >= until)
 			break;
 		if ((err = rsp_pause(x)))
 			return err;
@@ -119,7 +119,7 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 	if (until)
 		rsp_notef(x, "an earlier run was about to send \"%s\" and no such command was listed "
 		          "%d s later: sent now", comment, RSP_SSM_LAG_MS / 1000);
-	snprintf(now, sizeof now, "%lld", (long long)rsp_now_ms());
+	snprintf(now, sizeof now, "%lld", (long long)sg_wall_ms());
 	if ((err = rsp_created(x, mark, now)))
 		return err;
 	rsp_crashpoint(x, "sending");
@@ -154,7 +154,7 @@ static sg_err ssm_poll(rsp_run *x, const char *cmd, const char *instance, int64_
 			return SG_OK;
 		}
 		json_decref(reply);
-		if (rsp_now_ms() > deadline)
+		if (sg_wall_ms() > deadline)
 			return SG_ERR_TIMEOUT;
 		if ((err = rsp_pause(x)))
 			return err;
@@ -211,7 +211,7 @@ static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 			         x->inst->id, ping);
 			return RSP_SKIP;
 		}
-		if (rsp_now_ms() > deadline) {
+		if (sg_wall_ms() > deadline) {
 			/* offline for a while: it may come back (a new attempt waits
 			 * again), unless the revocation itself keeps it out */
 			bool denied = !qp[0] && x->inst->role_name[0];
@@ -234,7 +234,7 @@ int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s)
 	const char *started = rsp_created_get(x, k);
 	if (!started) {
 		char ms[32];
-		snprintf(ms, sizeof ms, "%lld", (long long)rsp_now_ms());
+		snprintf(ms, sizeof ms, "%lld", (long long)sg_wall_ms());
 		rsp_created(x, k, ms);
 		started = rsp_created_get(x, k);
 	}

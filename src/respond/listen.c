@@ -21,6 +21,7 @@
 #include "accept/accept.h"
 #include "common/jsonload.h"
 #include "common/listen.h"
+#include "common/msg.h"
 #include "common/escape.h"
 #include "common/utf8.h"
 #include "playbook/sign.h"
@@ -108,12 +109,7 @@ bool respond_delivery_cut(char *dst, size_t cap, const char *s, size_t n)
 sg_err respond_delivery_parse(const char *body, size_t len, respond_delivery *out, char *msg,
                               size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	if (!body || !out)
 		return SG_ERR_INVAL;
 	memset(out, 0, sizeof *out);

@@ -37,7 +37,7 @@ void rsp_notify(rsp_run *x, const char *event, const char *text, json_t *extra)
 	if (x->dry_run || (!cfg->webhook_url && !cfg->sns_topic_arn))
 		return;
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I}", "event", event, "incident", x->inc, "instance",
-	                      x->inst ? x->inst->id : "", "text", text, "at_ms", (json_int_t)rsp_now_ms());
+	                      x->inst ? x->inst->id : "", "text", text, "at_ms", (json_int_t)sg_wall_ms());
 	if (j && extra)
 		json_object_update_missing(j, extra);
 	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/msg.h"
 #include "logging/logging.h"
 #include "opt/cmdline.h"
 #include "respond/engine.h"
@@ -23,12 +24,7 @@ void respond_config_default(respond_config *cfg)
 
 sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t msglen)
 {
-	char dummy[1];
-	if (!msg) {
-		msg = dummy;
-		msglen = sizeof dummy;
-	}
-	msg[0] = '\0';
+	SG_MSG_BEGIN(msg, msglen);
 	*out = NULL;
 	if (!cfg || !cfg->store_path) {
 		snprintf(msg, msglen, "no incident store given");

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "aws/aws.h"
+#include "common/clock.h"  /* a step's time: sg_wall_ms */
 #include "playbook/incname.h"
 #include "playbook/plan.h"
 #include "respond/respond.h"
@@ -279,7 +280,6 @@ sg_err rsp_forensics_delivered(rsp_run *x, const char *fid, const char *cmd, siz
 
 /* Sleep ms (interruptible by nothing; waits are bounded by callers). */
 void rsp_sleep_ms(unsigned ms);
-int64_t rsp_now_ms(void);
 void rsp_iso8601(int64_t ms, char out[32]);
 
 /* DisableApiStop refused as not available here (an older API, an

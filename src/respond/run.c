@@ -12,13 +12,6 @@
 
 const store_opts rsp_store_opts = {.sync = STORE_SYNC_NORMAL};
 
-int64_t rsp_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void rsp_sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -101,7 +94,7 @@ sg_err rsp_renew(rsp_run *x)
 	if (err == SG_ERR_BUSY)
 		x->lost = true;
 	if (!err)
-		x->renewed_ms = rsp_now_ms();
+		x->renewed_ms = sg_wall_ms();
 	return err;
 }
 
@@ -115,7 +108,7 @@ sg_err rsp_pause(rsp_run *x)
 	if (x->dry_run || !x->id)
 		return SG_OK;
 	int64_t lease = x->cfg->lease_ms ? x->cfg->lease_ms : 60000;
-	if (rsp_now_ms() - x->renewed_ms > lease / 3)
+	if (sg_wall_ms() - x->renewed_ms > lease / 3)
 		rsp_renew(x);
 	return x->lost ? SG_ERR_BUSY : SG_OK;
 }

@@ -39,8 +39,9 @@ const opt_def srvcfg_opts[] = {
 	 .hi = INT64_C(1) << 40, AT(store_detail_max),
 	 .help = "attempts stored in detail per incident; later ones are counted (0 = all)"},
 	{.type = OPT_SWITCH, .name = "check-config", AT(check_config), .flags = OPT_ARGV_ONLY,
-	 .help = "serve: check the settings (and the embedded responder's), print the effective "
-	         "[serve] settings and exit: 0 valid, 2 not"},
+	 .help = "serve: check the settings and the files they name (policy, proxy roles, proxy "
+	         "TLS files, the embedded responder's), print the effective [serve] settings and "
+	         "exit: 0 valid, 2 not"},
 	{.type = OPT_SECTION, .help = "Guard policy"},
 	{.type = OPT_STR, .name = "policy", .arg = "FILE", .dflt = "", AT(policy),
 	 .help = "guard policy file: allow/deny rules, one a line; read again (with `rule`) on "

@@ -232,6 +232,12 @@ fail:
 	return e;
 }
 
+sg_err srv_check_config(const srvcfg *cfg, char *err, size_t errlen)
+{
+	sg_err e = rules_check(cfg, err, errlen);
+	return e != SG_OK ? e : proxy_check_config(cfg, err, errlen);
+}
+
 void srv_log(srv *s, const char *level, const char *event, const char *message)
 {
 	log_line_from_any_thread(s, level, event, message);

@@ -129,54 +129,67 @@ static void render_settled(struct evbuffer *o, const srv_metrics *m)
 	                    (unsigned long long)m->unsettled_kept);
 }
 
-void metrics_render(struct srv *s, struct evbuffer *o)
+/* HTTP requests answered, by route and status code (rows of 0 left out). */
+static void render_requests(struct evbuffer *o, const srv_metrics *m)
 {
-	srv_metrics m;
-	srv_gauges g;
-	sum_counters(s, &m);
-	sum_gauges(s, &g);
 	evbuffer_add_printf(o, "# HELP ssrfguard_requests_total HTTP requests answered, by route "
 	                       "and status code.\n# TYPE ssrfguard_requests_total counter\n");
 	for (int r = 0; r < 4; r++)
 		for (int k = 0; k <= CODE_OTHER; k++) {
-			if (!m.req[r][k])
+			if (!m->req[r][k])
 				continue;
 			if (k == CODE_OTHER)
 				evbuffer_add_printf(o, "ssrfguard_requests_total{route=\"%s\",code=\"other\"} "
-				                       "%llu\n", routes[r], (unsigned long long)m.req[r][k]);
+				                       "%llu\n", routes[r], (unsigned long long)m->req[r][k]);
 			else
 				evbuffer_add_printf(o, "ssrfguard_requests_total{route=\"%s\",code=\"%d\"} "
 				                       "%llu\n", routes[r], codes[k],
-				                    (unsigned long long)m.req[r][k]);
+				                    (unsigned long long)m->req[r][k]);
 		}
+}
+
+/* Blocked attempts by guard category (every blocking category, 0 too). */
+static void render_blocked(struct evbuffer *o, const srv_metrics *m)
+{
 	evbuffer_add_printf(o, "# HELP ssrfguard_blocked_total Blocked fetch attempts, by guard "
 	                       "category.\n# TYPE ssrfguard_blocked_total counter\n");
 	for (int c = 0; c < SG_CAT__COUNT; c++)
 		if (c != SG_CAT_PUBLIC && c != SG_CAT_ALLOWED)
 			evbuffer_add_printf(o, "ssrfguard_blocked_total{category=\"%s\"} %llu\n",
 			                    sg_category_name((sg_category)c),
-			                    (unsigned long long)m.blocked[c]);
+			                    (unsigned long long)m->blocked[c]);
+}
+
+/* The fetch-duration histogram: per-bucket counts summed into Prometheus's
+ * cumulative buckets. */
+static void render_fetch_duration(struct evbuffer *o, const srv_metrics *m)
+{
 	evbuffer_add_printf(o, "# HELP ssrfguard_fetch_duration_seconds Time from request to "
 	                       "the end of the upstream fetch.\n"
 	                       "# TYPE ssrfguard_fetch_duration_seconds histogram\n");
 	uint64_t upto = 0;
 	for (size_t i = 0; i < NBUCKETS; i++) {
-		upto += m.hist[i];
+		upto += m->hist[i];
 		evbuffer_add_printf(o, "ssrfguard_fetch_duration_seconds_bucket{le=\"%g\"} %llu\n",
 		                    buckets[i], (unsigned long long)upto);
 	}
 	evbuffer_add_printf(o, "ssrfguard_fetch_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
 	                       "ssrfguard_fetch_duration_seconds_sum %.6f\n"
 	                       "ssrfguard_fetch_duration_seconds_count %llu\n",
-	                    (unsigned long long)m.hist_count, m.hist_sum_us / 1e6,
-	                    (unsigned long long)m.hist_count);
+	                    (unsigned long long)m->hist_count, m->hist_sum_us / 1e6,
+	                    (unsigned long long)m->hist_count);
+}
+
+/* Fetch slots and client connections, summed over the loops. */
+static void render_load(struct evbuffer *o, const srv_gauges *g)
+{
 	evbuffer_add_printf(o, "# HELP ssrfguard_fetches_in_flight Upstream fetches running.\n"
 	                       "# TYPE ssrfguard_fetches_in_flight gauge\n"
 	                       "ssrfguard_fetches_in_flight %zu\n"
 	                       "# HELP ssrfguard_fetches_queued Fetches waiting for a slot.\n"
 	                       "# TYPE ssrfguard_fetches_queued gauge\n"
-	                       "ssrfguard_fetches_queued %zu\n", g.inflight, g.queued);
-	conn_stats_t cs = g.conns;
+	                       "ssrfguard_fetches_queued %zu\n", g->inflight, g->queued);
+	conn_stats_t cs = g->conns;
 	evbuffer_add_printf(o, "# HELP ssrfguard_slow_clients_dropped_total Clients that did not send "
 	                       "a request head within client_timeout_s.\n"
 	                       "# TYPE ssrfguard_slow_clients_dropped_total counter\n"
@@ -201,7 +214,13 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "# TYPE ssrfguard_reply_bytes gauge\n"
 	                       "ssrfguard_reply_bytes %zu\n",
 	                    cs.open, cs.limit, (unsigned long long)cs.evicted,
-	                    (unsigned long long)cs.accept_pauses, g.reply_bytes);
+	                    (unsigned long long)cs.accept_pauses, g->reply_bytes);
+}
+
+/* Incident batches committed or failed, attempts left unsettled, and what
+ * became of those. */
+static void render_store_commits(struct evbuffer *o, const srv_metrics *m)
+{
 	evbuffer_add_printf(o, "# HELP ssrfguard_store_commits_total Incident batches committed.\n"
 	                       "# TYPE ssrfguard_store_commits_total counter\n"
 	                       "ssrfguard_store_commits_total %llu\n"
@@ -213,11 +232,14 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "most once.\n"
 	                       "# TYPE ssrfguard_store_unsettled_total counter\n"
 	                       "ssrfguard_store_unsettled_total %llu\n",
-	                    (unsigned long long)m.commits, (unsigned long long)m.commit_errors,
-	                    (unsigned long long)m.unsettled);
-	render_settled(o, &m);
-	srv_health h;
-	srv_health_get(s, &h);
+	                    (unsigned long long)m->commits, (unsigned long long)m->commit_errors,
+	                    (unsigned long long)m->unsettled);
+	render_settled(o, m);
+}
+
+/* The running version, whether the store and the embedded responder work. */
+static void render_health(struct evbuffer *o, const srv_health *h)
+{
 	evbuffer_add_printf(o, "# HELP ssrfguard_build_info The running version.\n"
 	                       "# TYPE ssrfguard_build_info gauge\n"
 	                       "ssrfguard_build_info{version=\"%s\"} 1\n"
@@ -231,9 +253,15 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "ssrfguard_responder_state{state=\"off\"} %d\n"
 	                       "ssrfguard_responder_state{state=\"running\"} %d\n"
 	                       "ssrfguard_responder_state{state=\"failing\"} %d\n",
-	                    SSRFGUARD_VERSION, h.store_ok, h.responder == SRV_RESPONDER_OFF,
-	                    h.responder == SRV_RESPONDER_RUNNING,
-	                    h.responder == SRV_RESPONDER_FAILING);
+	                    SSRFGUARD_VERSION, h->store_ok, h->responder == SRV_RESPONDER_OFF,
+	                    h->responder == SRV_RESPONDER_RUNNING,
+	                    h->responder == SRV_RESPONDER_FAILING);
+}
+
+/* The store's size against its cap, and the attempts counted without a row. */
+static void render_store_size(struct evbuffer *o, const srv_health *h, long long max_bytes,
+                              const srv_metrics *m)
+{
 	evbuffer_add_printf(o, "# HELP ssrfguard_store_bytes Incident store size.\n"
 	                       "# TYPE ssrfguard_store_bytes gauge\n"
 	                       "ssrfguard_store_bytes %lld\n"
@@ -253,11 +281,15 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "every record.\n"
 	                       "# TYPE ssrfguard_dns_answers_cut_total counter\n"
 	                       "ssrfguard_dns_answers_cut_total %llu\n",
-	                    (long long)h.store_bytes, (long long)s->cfg->store_max_bytes,
-	                    h.store_pressure,
-	                    (unsigned long long)m.aggregated, (unsigned long long)m.dns_cut);
+	                    (long long)h->store_bytes, max_bytes, h->store_pressure,
+	                    (unsigned long long)m->aggregated, (unsigned long long)m->dns_cut);
+}
+
+/* Incidents by state, read from the store (nothing when it does not read). */
+static void render_incidents(struct evbuffer *o, store *st, const srv_health *h)
+{
 	int64_t counts[STORE_STATE__COUNT];
-	if (h.store_ok && store_count_states(s->st, counts) == SG_OK) {
+	if (h->store_ok && store_count_states(st, counts) == SG_OK) {
 		evbuffer_add_printf(o, "# HELP ssrfguard_incidents Incidents in the store, by state.\n"
 		                       "# TYPE ssrfguard_incidents gauge\n");
 		for (int i = 0; i < STORE_STATE__COUNT; i++)
@@ -270,6 +302,11 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 		                    (long long)(counts[STORE_OPEN] + counts[STORE_CONTAINING] +
 		                                counts[STORE_FAILED]));
 	}
+}
+
+/* Reloads of the guard's rules and the reading in force. */
+static void render_rules(struct srv *s, struct evbuffer *o)
+{
 	rules_status rs;
 	rules_state(s, &rs);
 	evbuffer_add_printf(o, "# HELP ssrfguard_policy_reloads_total Reloads of the guard's rules"
@@ -287,5 +324,24 @@ void metrics_render(struct srv *s, struct evbuffer *o)
 	                       "ssrfguard_policy_generation %llu\n",
 	                    (unsigned long long)(rs.reloads - rs.failures),
 	                    (unsigned long long)rs.failures, rs.failing, (unsigned long long)rs.gen);
+}
+
+void metrics_render(struct srv *s, struct evbuffer *o)
+{
+	srv_metrics m;
+	srv_gauges g;
+	srv_health h;
+	sum_counters(s, &m);
+	sum_gauges(s, &g);
+	render_requests(o, &m);
+	render_blocked(o, &m);
+	render_fetch_duration(o, &m);
+	render_load(o, &g);
+	render_store_commits(o, &m);
+	srv_health_get(s, &h);
+	render_health(o, &h);
+	render_store_size(o, &h, (long long)s->cfg->store_max_bytes, &m);
+	render_incidents(o, s->st, &h);
+	render_rules(s, o);
 	proxy_metrics(s, o);
 }

@@ -36,6 +36,7 @@
 #ifndef SSRFGUARD_SERVER_PROXY_H
 #define SSRFGUARD_SERVER_PROXY_H
 
+#include "server/config.h"
 #include "ssrfguard/error.h"
 
 struct srv;
@@ -44,6 +45,11 @@ struct evbuffer;
 /* On the primary, for every loop: load the TLS files, bind cfg->proxy_listen.  A no-op (SG_OK) when proxy_listen is empty.
  * err names the problem. */
 sg_err proxy_init(struct srv *s, char *err, size_t errlen);
+
+/* The TLS files proxy_init would load, read into a context and thrown away
+ * (serve --check-config): SG_OK (also when proxy_listen is empty), or
+ * SG_ERR_INVAL and err in proxy_init's words. */
+sg_err proxy_check_config(const srvcfg *cfg, char *err, size_t errlen);
 
 /* SIGTERM, on each loop: stop accepting (new connections are refused),
  * close idle connections; tunnels and requests in progress get

@@ -30,9 +30,10 @@ void ptls_reload(struct proxy *px, const char *why)
 		tls_live_reload(px->tls, why);
 }
 
-int ptls_init(struct proxy *px, char *err, size_t errlen)
+/* The proxy listener's TLS files in cfg: 1 and *f when it speaks TLS, 0
+ * when it does not, -1 and err for a client CA or CRL without TLS. */
+static int tls_files(const srvcfg *c, tls_server_files *f, char *err, size_t errlen)
 {
-	const srvcfg *c = px->s->cfg;
 	if (!c->proxy_tls_cert[0] && !c->proxy_tls_key[0]) {
 		if (c->proxy_client_ca[0] || c->proxy_client_crl[0]) {
 			snprintf(err, errlen, "proxy_client_ca/crl need a TLS listener"
@@ -41,11 +42,21 @@ int ptls_init(struct proxy *px, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	tls_server_files f = {.cert = c->proxy_tls_cert, .key = c->proxy_tls_key,
-	                      .client_ca = c->proxy_client_ca, .client_crl = c->proxy_client_crl,
-	                      .cert_name = "proxy_tls_cert", .key_name = "proxy_tls_key",
-	                      .client_ca_name = "proxy_client_ca",
-	                      .client_crl_name = "proxy_client_crl"};
+	*f = (tls_server_files){.cert = c->proxy_tls_cert, .key = c->proxy_tls_key,
+	                        .client_ca = c->proxy_client_ca,
+	                        .client_crl = c->proxy_client_crl,
+	                        .cert_name = "proxy_tls_cert", .key_name = "proxy_tls_key",
+	                        .client_ca_name = "proxy_client_ca",
+	                        .client_crl_name = "proxy_client_crl"};
+	return 1;
+}
+
+int ptls_init(struct proxy *px, char *err, size_t errlen)
+{
+	tls_server_files f;
+	int on = tls_files(px->s->cfg, &f, err, errlen);
+	if (on <= 0)
+		return on;
 	if (tls_live_new(&f, log_tls_reload, px, &px->tls, err, errlen) != SG_OK)
 		return -1;
 	px->tls_on = 1;
@@ -54,6 +65,17 @@ int ptls_init(struct proxy *px, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+sg_err proxy_check_config(const srvcfg *cfg, char *err, size_t errlen)
+{
+	tls_server_files f;
+	SSL_CTX *ctx = NULL;
+	int on = cfg->proxy_listen[0] ? tls_files(cfg, &f, err, errlen) : 0;
+	if (on < 0 || (on && tls_server_ctx(&f, &ctx, err, errlen) != SG_OK))
+		return SG_ERR_INVAL;
+	SSL_CTX_free(ctx);
+	return SG_OK;
 }
 
 void ptls_free(struct proxy *px)

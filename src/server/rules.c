@@ -171,10 +171,11 @@ static sg_err set_roles(const srvcfg *cfg, rset *set, char *err, size_t errlen)
 	return px_roles_default(&set->roles);
 }
 
-/* A whole reading under the settings fresh (policy, rule, contain, the
- * limits) and cfg (the roles file) into *out, or an error and err. */
-static sg_err set_build(struct rules *rl, const srvcfg *cfg, const srvcfg *fresh, rset **out,
-                        char *err, size_t errlen)
+/* The files' part of a reading under the settings fresh (policy, rule)
+ * and cfg (the roles file): the policy, the roles and each role's policy,
+ * into a fresh *out, or an error and err. */
+static sg_err set_read(const srvcfg *cfg, const srvcfg *fresh, rset **out, char *err,
+                       size_t errlen)
 {
 	rset *set = calloc(1, sizeof *set);
 	sg_err e = SG_ERR_NOMEM;
@@ -192,18 +193,40 @@ static sg_err set_build(struct rules *rl, const srvcfg *cfg, const srvcfg *fresh
 		goto fail;
 	if ((e = role_policies(set, err, errlen)) != SG_OK)
 		goto fail;
+	err[0] = '\0';
+	*out = set;
+	return SG_OK;
+fail:
+	set_free(set);
+	return e;
+}
+
+/* A whole reading under the settings fresh (policy, rule, contain, the
+ * limits) and cfg (the roles file) into *out, or an error and err. */
+static sg_err set_build(struct rules *rl, const srvcfg *cfg, const srvcfg *fresh, rset **out,
+                        char *err, size_t errlen)
+{
+	rset *set;
+	sg_err e = set_read(cfg, fresh, &set, err, errlen);
+	*out = NULL;
+	if (e != SG_OK)
+		return e;
 	if (assign_rows(rl, set, err, errlen) != 0) {
-		e = SG_ERR_RANGE;
-		goto fail;
+		set_free(set);
+		return SG_ERR_RANGE;
 	}
 	set->contain_mask = fresh->contain_mask;
 	set->lim = fresh->lim;
 	srv_limits_share(&set->lim, rl->nloops);
 	set->refs = 1;
-	err[0] = '\0';
 	*out = set;
 	return SG_OK;
-fail:
+}
+
+sg_err rules_check(const srvcfg *cfg, char *err, size_t errlen)
+{
+	rset *set;
+	sg_err e = set_read(cfg, cfg, &set, err, errlen);
 	set_free(set);
 	return e;
 }

@@ -140,6 +140,14 @@ void srv_log(srv *s, const char *level, const char *event, const char *message);
 sg_err srv_new(const srvcfg *cfg, const srv_identity *id, srv **out,
                char *err, size_t errlen);
 
+/*
+ * What srv_new would refuse in the files cfg names, without starting: the
+ * policy, the proxy's roles file and each role's policy, the proxy
+ * listener's TLS certificate, key, client CA and CRL (serve
+ * --check-config).  SG_OK, or an error and err in the words start-up uses.
+ */
+sg_err srv_check_config(const srvcfg *cfg, char *err, size_t errlen);
+
 /* Register the embedded responder (before srv_run). */
 void srv_set_responder(srv *s, const srv_responder *r);
 

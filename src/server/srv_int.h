@@ -218,6 +218,9 @@ void rules_reload(struct srv *primary, const char *why);
 rset *rules_current(struct srv *s);
 rset *rset_hold(rset *set);
 void rset_release(rset *set);             /* NULL-safe */
+/* The reading serve would start with (the policy, the roles file, each
+ * role's policy), built and thrown away: SG_OK, or an error and err. */
+sg_err rules_check(const srvcfg *cfg, char *err, size_t errlen);
 #define RULES_RESTART_MAX 400
 typedef struct rules_status {
 	int failing;

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/msg.h"
+
 #define DD_TABLE_WAIT_MS 120000      /* CreateTable until ACTIVE */
 
 bool dd_claimable(const char *state, bool observe)
@@ -149,11 +151,7 @@ fail:
 
 sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t errlen)
 {
-	char dummy[1];
-	if (!err || !errlen) {
-		err = dummy;
-		errlen = sizeof dummy;
-	}
+	SG_MSG_BEGIN(err, errlen);
 	if (!table_name_ok(o->state_table)) {
 		snprintf(err, errlen, "state table %.300s: a DynamoDB table name is 3-255 of "
 		         "A-Z a-z 0-9 _ . -", o->state_table);

@@ -165,7 +165,7 @@ json_t *dd_attempt_item(dd_store *s, const store_attempt_in *a, int64_t id, int6
 static void plan_attempt(dd_store *s, dd_tx *t, group *g, const store_attempt_in *a,
                          store_record_out *o)
 {
-	int64_t at = a->at_ms > 0 ? a->at_ms : store_now_ms();
+	int64_t at = a->at_ms > 0 ? a->at_ms : sg_wall_ms();
 	memset(o, 0, sizeof *o);
 	o->incident_id = g->id;
 	g->added++;
@@ -320,7 +320,7 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 		return SG_ERR_RANGE;
 	}
 	int failed;
-	int64_t sent = store_now_ms();
+	int64_t sent = sg_wall_ms();
 	t.keep = true;
 	rc = dd_tx_run(s, &t, &failed);
 	if (s->unanswered)   /* store_settle says later what became of it */
@@ -348,13 +348,13 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 		/* STATE: another writer changed an incident (DD_ROUNDS times at
 		 * most); BUSY: cancelled by a transaction in flight on one of its
 		 * items, nothing written — as long as JOIN_BUSY_MS allows */
-		int64_t since = store_now_ms();
+		int64_t since = sg_wall_ms();
 		for (int changed = 0;;) {
 			rc = record_chunk(s, a, keys, lo, hi, o, gs, ns, &nn, most * DD_ROUNDS);
 			if (rc != SG_ERR_STATE && rc != SG_ERR_BUSY)
 				break;
 			if (rc == SG_ERR_STATE ? ++changed >= DD_ROUNDS
-			                       : store_now_ms() - since >= JOIN_BUSY_MS)
+			                       : sg_wall_ms() - since >= JOIN_BUSY_MS)
 				break;
 		}
 		if (rc == SG_ERR_STATE || rc == SG_ERR_BUSY) {

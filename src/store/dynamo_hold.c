@@ -49,7 +49,7 @@ static json_t *holder_item(const char *instance, int64_t id)
 	json_t *item = holder_key(instance);
 	if (item && (json_object_set_new(item, "incident", dd_n(id)) ||
 	             json_object_set_new(item, "instance_id", dd_s(instance)) ||
-	             json_object_set_new(item, "at_ms", dd_n(store_now_ms())))) {
+	             json_object_set_new(item, "at_ms", dd_n(sg_wall_ms())))) {
 		json_decref(item);
 		item = NULL;
 	}
@@ -218,7 +218,7 @@ static sg_err note_old_lease(void *ctx, const json_t *item)
 static sg_err refuse_if_old_leases(dd_store *s)
 {
 	struct aws_error e;
-	old_leases o = {.now = store_now_ms()};
+	old_leases o = {.now = sg_wall_ms()};
 	struct aws_ddb_expr f = {.condition = "#s = :c AND lease_until_ms > :now",
 	                         .names = json_pack("{s:s}", "#s", "state"),
 	                         .values = json_pack("{s:o,s:o}", ":c", dd_s("containing"), ":now",
@@ -283,7 +283,7 @@ static sg_err give_holders(dd_store *s)
 	if (b.err || rc)
 		return b.err ? b.err : dd_fail(s, rc, "Query", &e);
 	json_t *mark = dd_key("meta", DD_HOLDER_SK "s");
-	if (mark && json_object_set_new(mark, "at_ms", dd_n(store_now_ms()))) {
+	if (mark && json_object_set_new(mark, "at_ms", dd_n(sg_wall_ms()))) {
 		json_decref(mark);
 		mark = NULL;
 	}

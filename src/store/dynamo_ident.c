@@ -16,7 +16,7 @@ static sg_err put_identity(dd_store *s, bool counted, int64_t next, const char i
 	int failed;
 	json_t *item = json_pack("{s:{s:s},s:{s:s},s:o,s:o,s:o}", "pk", "S", "meta", "sk", "S",
 	                         "identity", "store_id", dd_s(id), "first_keyed", dd_n(next + 1),
-	                         "created_ms", dd_n(store_now_ms()));
+	                         "created_ms", dd_n(sg_wall_ms()));
 	dd_tx_add(&t, "Put", item, NULL, "attribute_not_exists(pk)", NULL, NULL);
 	dd_tx_add(&t, "ConditionCheck", dd_key("meta", "counter"), NULL,
 	          counted ? "next_id = :n" : "attribute_not_exists(pk)", NULL,

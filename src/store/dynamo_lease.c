@@ -34,7 +34,7 @@ static sg_err claim_as(dd_store *s, int64_t want, const char *owner, int64_t lea
 		snprintf(from, sizeof from, "%s", aws_ddb_str(it, "state"));
 		snprintf(prev, sizeof prev, "%s", aws_ddb_str(it, "lease_owner"));
 		snprintf(key, sizeof key, "%s", aws_ddb_str(it, "join_key"));
-		int64_t until = aws_ddb_num(it, "lease_until_ms"), at = store_now_ms();
+		int64_t until = aws_ddb_num(it, "lease_until_ms"), at = sg_wall_ms();
 		bool observe = aws_ddb_num(it, "observe") != 0;
 		json_decref(it);
 		if (searched && (observe || !(!strcmp(from, "open") ||
@@ -98,7 +98,7 @@ static sg_err find_candidates(dd_store *s, candidates *c)
 		                       "lease_until_ms < :now))",
 		.names = json_pack("{s:s}", "#s", "state"),
 		.values = json_pack("{s:o,s:o,s:o}", ":open", dd_s("open"), ":c", dd_s("containing"),
-		                    ":now", dd_n(store_now_ms()))};
+		                    ":now", dd_n(sg_wall_ms()))};
 	if (f.values && !s->claim_index && json_object_set_new(f.values, ":zero", dd_n(0))) {
 		json_decref(f.values);
 		f.values = NULL;
@@ -174,7 +174,7 @@ sg_err dd_renew(store *base, int64_t id, const char *owner, int64_t lease_ms)
 		.condition = "#s = :c AND lease_owner = :o",
 		.names = json_pack("{s:s}", "#s", "state"),
 		.values = json_pack("{s:o,s:o,s:o}", ":c", dd_s("containing"), ":o", dd_s(owner), ":u",
-		                    dd_n(store_now_ms() + lease_ms))};
+		                    dd_n(sg_wall_ms() + lease_ms))};
 	sg_err rc = key && x.names && x.values
 	                    ? dd_update_item(s, key, "SET lease_until_ms = :u", &x, NULL, &e)
 	                    : SG_ERR_NOMEM;

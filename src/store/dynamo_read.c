@@ -88,7 +88,7 @@ sg_err dd_fill_incident(const json_t *it, store_incident *r)
 	r->lease_owner = dd_str(it, "lease_owner", &bad);
 	r->lease_until_ms = aws_ddb_num(it, "lease_until_ms");
 	r->observe = (int)aws_ddb_num(it, "observe");
-	r->lease_old = dd_lease_is_old(it, store_now_ms());
+	r->lease_old = dd_lease_is_old(it, sg_wall_ms());
 	if (bad) {
 		store_incident_free(r);
 		return SG_ERR_NOMEM;

@@ -224,7 +224,7 @@ static sg_err record_one(dd_store *s, const store_attempt_in *a, const char *key
                          const char *owner, int64_t lease_ms, store_record_out *o,
                          sg_err *claimed)
 {
-	int64_t at = a->at_ms > 0 ? a->at_ms : store_now_ms(), seq = 0;
+	int64_t at = a->at_ms > 0 ? a->at_ms : sg_wall_ms(), seq = 0;
 	memset(o, 0, sizeof *o);
 	for (int round = 0; round < DD_ROUNDS; round++) {
 		json_t *ptr = NULL;

@@ -186,7 +186,7 @@ static bool settle_one(dd_store *s, dd_unsettled *u, store_settled *out, size_t 
 	struct aws_error e;
 	int failed;
 	*k = 0;
-	if (store_now_ms() - u->sent_ms >= SETTLE_WINDOW_MS) {
+	if (sg_wall_ms() - u->sent_ms >= SETTLE_WINDOW_MS) {
 		report(u, STORE_SETTLED_UNKNOWN, NULL, out);
 		*k = u->n;
 		return true;

@@ -36,7 +36,7 @@ static long conflict_pause_ms(unsigned n)
 {
 	unsigned r = 0;
 	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
-		r = (unsigned)store_now_ms();
+		r = (unsigned)sg_wall_ms();
 	unsigned span = 20u << (n > 6 ? 5 : n - 1);
 	return 5 + (long)(r % span);
 }
@@ -67,7 +67,7 @@ sg_err dd_update_item(dd_store *s, const json_t *key, const char *update,
 void dd_take_turn(dd_store *s, const char *key, int64_t id, const char *who)
 {
 	struct aws_error e;
-	int64_t now = store_now_ms();
+	int64_t now = sg_wall_ms();
 	json_t *k = key[0] ? dd_key(DD_ACTIVE, key) : NULL;
 	struct aws_ddb_expr x = {
 		.condition = "incident = :id AND (attribute_not_exists(#u) OR #u < :now OR #t = :who)",
@@ -88,7 +88,7 @@ sg_err dd_await_turn(dd_store *s, const char *key, const char *who, json_t **out
 		sg_err rc = dd_get_item(s, DD_ACTIVE, key, &ptr);
 		int64_t wait = rc || !strcmp(aws_ddb_str(ptr, "turn"), who)
 		                       ? 0
-		                       : aws_ddb_num(ptr, "turn_until_ms") - store_now_ms();
+		                       : aws_ddb_num(ptr, "turn_until_ms") - sg_wall_ms();
 		if (wait <= 0 || waited) {
 			if (out)
 				*out = ptr;

@@ -430,7 +430,7 @@ static sg_err flush_join(sq_store *s, rec_cursor *c)
 static sg_err record_one(sq_store *s, const store_attempt_in *a, const char *key,
                          store_record_out *o, rec_cursor *c)
 {
-	int64_t at = a->at_ms > 0 ? a->at_ms : store_now_ms();
+	int64_t at = a->at_ms > 0 ? a->at_ms : sg_wall_ms();
 	int64_t id = 0;
 	char reason[256];
 	sg_err e;
@@ -577,7 +577,7 @@ static sg_err sq_record_claim(store *base, const store_attempt_in *a, const char
 	if (e != SG_OK)
 		return finish(s, e);
 	/* the attempt stays recorded whatever the claim says */
-	sg_err claimed = claim_in_tx(s, out->incident_id, owner, lease_ms, store_now_ms(), &id);
+	sg_err claimed = claim_in_tx(s, out->incident_id, owner, lease_ms, sg_wall_ms(), &id);
 	if (claimed != SG_OK && claimed != SG_ERR_BUSY && claimed != SG_ERR_STATE)
 		return finish(s, claimed);
 	e = finish(s, SG_OK);
@@ -739,7 +739,7 @@ static sg_err sq_claim(store *base, int64_t want, const char *owner, int64_t lea
 	sg_err e = begin(s);
 	if (e != SG_OK)
 		return e;
-	e = claim_in_tx(s, want, owner, lease_ms, store_now_ms(), &id);
+	e = claim_in_tx(s, want, owner, lease_ms, sg_wall_ms(), &id);
 	if ((e = finish(s, e)) == SG_OK)
 		*incident_id = id;
 	return e;
@@ -751,7 +751,7 @@ static sg_err sq_renew(store *base, int64_t incident_id, const char *owner, int6
 	sqlite3_stmt *st = q(s, Q_RENEW);
 	sqlite3_bind_int64(st, 1, incident_id);
 	bt(st, 2, owner);
-	sqlite3_bind_int64(st, 3, store_now_ms() + lease_ms);
+	sqlite3_bind_int64(st, 3, sg_wall_ms() + lease_ms);
 	sg_err e = run(st);
 	if (e == SG_OK && sqlite3_changes(s->db) != 1)
 		e = SG_ERR_BUSY;
@@ -802,7 +802,7 @@ static sg_err hold_in_tx(sq_store *s, int64_t id, const char *owner, int64_t *ho
 	st = q(s, Q_HOLD);
 	bt(st, 1, instance);
 	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, store_now_ms());
+	sqlite3_bind_int64(st, 3, sg_wall_ms());
 	if ((e = run(st)) == SG_OK)
 		*holder = id;
 	return e;

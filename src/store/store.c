@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/random.h>
 
 static const char *const state_names[STORE_STATE__COUNT] = {
@@ -48,13 +47,6 @@ int store_state_allowed(store_state from, store_state to)
 	if ((unsigned)from >= STORE_STATE__COUNT || (unsigned)to >= STORE_STATE__COUNT)
 		return 0;
 	return (allowed_moves[from] & B(to)) != 0;
-}
-
-int64_t store_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *nz(const char *s) { return s ? s : ""; }
@@ -246,7 +238,7 @@ sg_err store_transition(store *s, const store_change *c)
 		return SG_ERR_INVAL;
 	if (c->step && (!word_ok(c->step, 63, "0123456789.-") || !word_ok(c->to, 31, NULL)))
 		return SG_ERR_INVAL;
-	return s->eng->transition(s, c, store_now_ms());
+	return s->eng->transition(s, c, sg_wall_ms());
 }
 
 sg_err store_claim(store *s, int64_t want, const char *owner, int64_t lease_ms,

@@ -8,6 +8,7 @@
 #ifndef SSRFGUARD_STORE_INT_H
 #define SSRFGUARD_STORE_INT_H
 
+#include "common/clock.h"   /* times written down: sg_wall_ms */
 #include "store/store.h"
 
 struct store_engine {
@@ -63,9 +64,6 @@ sg_err store_new_identity(char out[STORE_ID_LEN + 1]);
 sg_err store_sqlite_open(const char *path, const store_opts *o, store **out, char *err,
                          size_t errlen);
 sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t errlen);
-
-/* Wall clock, ms since the epoch. */
-int64_t store_now_ms(void);
 
 /* The join key of an attempt into buf: a->join, else "source:CLIENT". */
 const char *store_join_key(const store_attempt_in *a, char *buf, size_t cap);

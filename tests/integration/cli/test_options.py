@@ -123,6 +123,23 @@ check(p.returncode == 2 and pol in p.stderr, "--check-config checks the policy f
 p = run("serve", "--check-config", "--rule", "allow nonsense/99")
 check(p.returncode == 2 and "rule 'allow nonsense/99'" in p.stderr,
       "--check-config checks the rules: %r" % p.stderr)
+# --check-config refuses what start-up refuses in the files the settings name
+PX = ["--proxy-listen", "127.0.0.1:3128"]
+good = conf("[role ci]\nmode = enforce\nallow = *.github.com\n[role default]\nmode = report\n")
+p = run("serve", "--check-config", *PX, "--proxy-roles", good)
+check(p.returncode == 0, "--check-config: a good roles file passes: %r" % p.stderr)
+missing = "/nonexistent/ssrfguard.pem"
+for args, want in [
+    (PX + ["--proxy-roles", conf("[role ci]\nmode = enforcee\n")], "line 2: mode"),
+    (PX + ["--proxy-roles", "/nonexistent/roles"], "proxy_roles /nonexistent/roles"),
+    (PX + ["--proxy-roles", conf("[role ci]\nallow = 10.0.0.0/99\n")], "line 2: allow"),
+    (PX + ["--proxy-tls-cert", missing, "--proxy-tls-key", missing], "proxy_tls_cert " + missing),
+    (PX + ["--proxy-client-ca", missing], "proxy_client_ca/crl need a TLS listener"),
+]:
+    p = run("serve", "--check-config", *args)
+    check(p.returncode == 2 and want in p.stderr,
+          "--check-config %s: rc 2 and %r, as start-up (got rc %d, %r)" % (args, want, p.returncode,
+                                                                          p.stderr))
 p = run("serve", "--config", "/nonexistent/ssrfguard.conf")
 check(p.returncode == 2 and "/nonexistent/ssrfguard.conf" in p.stderr, "a missing --config file")
 p = run("respond", "--config=/nonexistent/ssrfguard.conf", "--once")

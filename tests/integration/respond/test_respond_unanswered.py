@@ -65,7 +65,7 @@ def start(*args):
     global rsp
     rsp = subprocess.Popen([binary, "respond", "--store", os.path.join(work, "inc.db"), "--state-table", TABLE,
                             "--owner", "rsp", "--observe", "--poll-ms", "50", *args],
-                           env=emu.env(), stdout=subprocess.DEVNULL, stderr=open(rlog, "w"))
+                           env=dict(emu.env(), SSRFGUARD_AWS_BACKOFF_BASE_MS="20"), stdout=subprocess.DEVNULL, stderr=open(rlog, "w"))
 
 
 def via_queue():

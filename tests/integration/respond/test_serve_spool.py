@@ -51,7 +51,7 @@ def start():
     srv = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--state-table", TABLE,
                             "--store", store, "--drain-s", "1", "--instance-id", h.VICTIM,
                             "--region", "us-east-1", "--az", "us-east-1a", "--no-imds", "--log", log],
-                           env=emu.env(), stdout=subprocess.DEVNULL,
+                           env=dict(emu.env(), SSRFGUARD_AWS_BACKOFF_BASE_MS="20"), stdout=subprocess.DEVNULL,
                            stderr=open(os.path.join(work, "err.log"), "a"))
     base = f"http://127.0.0.1:{port}"
     h.check(h.wait(lambda: get(base + "/healthz", 1)[0] == 200, 20), "serve is up")

@@ -150,6 +150,7 @@ static void report(const dd_unsettled *u, store_settled_how how, const store_rec
 		r->contain = u->a[i].contain;
 		r->at_ms = u->a[i].at_ms;
 		snprintf(r->client, sizeof r->client, "%s", u->a[i].client);
+		snprintf(r->url, sizeof r->url, "%s", u->a[i].url ? u->a[i].url : "");
 	}
 }
 

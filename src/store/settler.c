@@ -49,7 +49,7 @@ static void settle_now(store_settler *t)
 	for (size_t i = 0; i < n; i++) {
 		const store_settled *r = &out[i];
 		bool in = r->how == STORE_SETTLED_RECORDED || r->how == STORE_SETTLED_RERECORDED;
-		char msg[500];
+		char msg[3000];
 		size_t k = (size_t)snprintf(msg, sizeof msg, "%s: ", t->who);
 		store_settled_describe(r, msg + k, sizeof msg - k);
 		say(t, in ? "info" : "error", "settled", msg);

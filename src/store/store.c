@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "common/escape.h"
+
 static const char *const state_names[STORE_STATE__COUNT] = {
 	"logged", "open", "containing", "contained", "failed", "released", "closed",
 };
@@ -423,6 +425,12 @@ void store_settled_describe(const store_settled *r, char *msg, size_t cap)
 	default:
 		snprintf(m, room, "%s after 9 minutes without an answer: maybe recorded (at most "
 		         "once), in incident %lld", name, id);
+	}
+	if (r->how == STORE_SETTLED_NOT_RECORDED || r->how == STORE_SETTLED_UNKNOWN) {
+		char url[4 * sizeof r->url];
+		sg_text_clean(url, sizeof url, r->url, strnlen(r->url, sizeof r->url));
+		size_t used = strlen(msg);
+		snprintf(msg + used, cap - used, "; its URL: %s", url);
 	}
 }
 

@@ -299,6 +299,7 @@ typedef struct store_settled {
 	int opened, escalated; /* as store_record_out, for RECORDED and RERECORDED */
 	int64_t at_ms;         /* when it was blocked */
 	char client[64];       /* its source, truncated */
+	char url[512];         /* its URL (attacker text: escape it), truncated */
 } store_settled;
 
 /*
@@ -317,7 +318,8 @@ sg_err store_settle(store *s, store_settled *out, size_t max, size_t *n);
 size_t store_unsettled(const store *s);
 /* "recorded", "recorded_anew", "not_recorded", "unknown". */
 const char *store_settled_name(store_settled_how how);
-/* One settled attempt as a log sentence, its outcome first. */
+/* One settled attempt as a log sentence, its outcome first; when it is not
+ * (surely) in the store, its URL too, escaped. */
 void store_settled_describe(const store_settled *r, char *msg, size_t cap);
 
 /*

@@ -9,6 +9,9 @@ settles it: the table then holds it exactly once.
   SIGTERM  an orderly stop tries to settle within --drain-s, then says the
            attempt stays in the spool
   kill -9  nothing said at all: the spool alone carries it
+  late     a spool line first sent more than 9 minutes ago (its token may
+           no longer be honoured: a resend could count it twice) is not
+           resent: reported unknown, its URL shown escaped
 
 usage: test_serve_spool.py SSRFGUARD"""
 import json
@@ -18,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
@@ -101,10 +105,36 @@ def kill9():
     srv.wait(20)
 
 
+def late():
+    srv.send_signal(signal.SIGTERM)
+    srv.wait(20)
+    line = {"table": TABLE, "token": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "sent_ms": int(time.time() * 1000) - 600000,
+            "acts": [{"Put": {"TableName": TABLE, "Item": {"pk": {"S": "inc#9"}, "sk": {"S": "att#1"}}}}],
+            "attempts": [{"at_ms": int(time.time() * 1000) - 600000, "hop": 0, "contain": True, "observe": False,
+                          "key": "source:10.9.9.9", "client": "10.9.9.9",
+                          "url": "http://169.254.169.254/late\u001b[2J",
+                          "plan": {"incident_id": 9, "attempt_id": 1, "opened": True, "escalated": False,
+                                   "aggregated": False}}]}
+    with open(spool, "w") as f:
+        f.write("ssrfguard-unsettled 1\n" + json.dumps(line) + "\n")
+    before = len(lines("settled"))
+    start()
+    h.check(h.wait(lambda: len(lines("settled")) > before, 10), "late: a settled line comes")
+    last = lines("settled")[-1] if lines("settled") else {}
+    m = last.get("message", "")
+    h.check(last.get("level") == "error" and "unknown after 9 minutes" in m
+            and "its URL: http://169.254.169.254/late\\x1b[2J" in m and "\x1b" not in m,
+            f"late: unknown, never resent, its URL escaped: {last}")
+    h.check(counted() == ([2], 2), f"late: nothing sent: {counted()}")
+    h.check(h.wait(lambda: not os.path.exists(spool), 5), "late: the spool is emptied")
+
+
 try:
     start()
     unanswered_then(sigterm, "SIGTERM", ([], 0), ([1], 1))
     unanswered_then(kill9, "kill -9", ([1], 1), ([2], 2))
+    late()
 finally:
     if srv and srv.poll() is None:
         h.end(srv, 20)

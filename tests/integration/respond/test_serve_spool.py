@@ -22,8 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -39,16 +37,6 @@ srv = None
 URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 
 
-def get(url, timeout=30):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except OSError as e:
-        return 0, str(e)
-
-
 def start():
     global srv, base
     port = h.free_port()
@@ -58,7 +46,7 @@ def start():
                            env=dict(emu.env(), SSRFGUARD_AWS_BACKOFF_BASE_MS="20"), stdout=subprocess.DEVNULL,
                            stderr=open(os.path.join(work, "err.log"), "a"))
     base = f"http://127.0.0.1:{port}"
-    h.check(h.wait(lambda: get(base + "/healthz", 1)[0] == 200, 20), "serve is up")
+    h.check(h.wait(lambda: h.http_get(base + "/healthz", 1)[0] == 200, 20), "serve is up")
 
 
 def lines(event):
@@ -74,7 +62,7 @@ def counted():
 
 def unanswered_then(stop, label, before, want):
     emu.faults([{"kind": "drop", "service": "dynamodb", "action": "TransactWriteItems", "count": 1000}])
-    code, body = get(base + "/go?url=" + URL)
+    code, body = h.http_get(base + "/go?url=" + URL)
     h.check(code == 503 and "may have been recorded" in body, f"{label}: unsettled: {code} {body}")
     text = open(spool, errors="replace").read() if os.path.exists(spool) else ""
     h.check(text.startswith("ssrfguard-unsettled 1\n") and "/latest/meta-data/iam/" in text

@@ -246,8 +246,7 @@ static dd_unsettled *chunk_from(const json_t *o, const char *table, const char *
 	bool ok = u->acts != NULL;
 	for (size_t i = 0; ok && i < json_array_size(atts); i++, u->n = i)
 		ok = attempt_from(json_array_get(atts, i), u, i);
-	if (!ok) {
-		u->n += u->n < json_array_size(atts);   /* the half-read one is freed too */
+	if (!ok) {   /* u->n counts the half-read one too: its strings are freed */
 		dd_unsettled_drop(u);
 		*why = "a malformed attempt";
 		return NULL;

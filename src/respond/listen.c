@@ -293,7 +293,7 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	};
 	store_record_out o;
 	err = store_record(l->st, &a, &o);
-	if (err && o.unsettled && o.maybe_incident_id) {
+	if (err && o.unsettled && o.kept && o.maybe_incident_id) {
 		/* maybe recorded (at most once), kept and settled here: a resend
 		 * by the detector would record it a second time */
 		char j[120];

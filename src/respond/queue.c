@@ -182,7 +182,7 @@ static respond_queue_outcome take_delivery(store *st, const char *sender, const 
 	                      .az = d.az, .contain = 1, .join = d.instance_id[0] ? join : NULL};
 	store_record_out o;
 	if (store_record(st, &a, &o)) {
-		if (o.unsettled)
+		if (o.unsettled && o.kept)
 			return kept_unsettled(source, &o, msg, msglen);
 		snprintf(msg, msglen, "store busy; %s left for redelivery", source);
 		return RQ_RETRY;

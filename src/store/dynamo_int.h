@@ -17,6 +17,7 @@ typedef struct dd_store {
 	int64_t detail_max;
 	bool claim_index;   /* the table has the claim index, ACTIVE (dynamo.c) */
 	unsigned conflicts; /* transactions in a row cancelled for TransactionConflict */
+	bool kept;          /* the unanswered chunk is kept to settle (dd_keep_unsettled) */
 	bool unanswered;    /* the last transaction got no answer after every resend:
 	                       it may have taken effect */
 	bool holders_ready; /* the table has its holder items (meta/holders seen

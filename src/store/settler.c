@@ -36,7 +36,6 @@ void store_settler_init(store_settler *t)
 		         "stops first", t->who, note);
 		say(t, "warning", "unsettled", msg);
 	}
-	__atomic_store_n(&t->unsettled, (uint64_t)n, __ATOMIC_RELAXED);
 	t->next_ms = 0;
 }
 
@@ -53,12 +52,9 @@ static void settle_now(store_settler *t)
 		size_t k = (size_t)snprintf(msg, sizeof msg, "%s: ", t->who);
 		store_settled_describe(r, msg + k, sizeof msg - k);
 		say(t, in ? "info" : "error", "settled", msg);
-		if ((unsigned)r->how < sizeof t->counts / sizeof t->counts[0])
-			__atomic_add_fetch(&t->counts[r->how], 1, __ATOMIC_RELAXED);
 		if (t->settled)
 			t->settled(t->ctx, r);
 	}
-	__atomic_store_n(&t->unsettled, (uint64_t)store_unsettled(t->st), __ATOMIC_RELAXED);
 }
 
 size_t store_settler_tick(store_settler *t)
@@ -70,7 +66,6 @@ size_t store_settler_tick(store_settler *t)
 		settle_now(t);
 		n = store_unsettled(t->st);
 	}
-	__atomic_store_n(&t->unsettled, (uint64_t)n, __ATOMIC_RELAXED);
 	return n;
 }
 

@@ -13,7 +13,7 @@
  *   store_settler_tick   often (each loop turn): at most once a second while
  *                        something is unsettled, store_settle; each outcome
  *                        a log line (info when recorded, error otherwise),
- *                        counted in counts[], and handed to settled()
+ *                        handed to settled() (metrics, a responder woken)
  *   store_settler_stop   at an orderly stop, before the handle is closed:
  *                        settles for at most budget_ms (while answers
  *                        come), then says what is still unsettled: kept in
@@ -23,8 +23,6 @@
  *
  * The log sink gets one sentence (level "info", "warning" or "error") and
  * the event name "settled" or "unsettled"; the caller writes it its way.
- * counts[] and unsettled are read by other threads (metrics): relaxed
- * atomics.
  */
 #ifndef SSRFGUARD_STORE_SETTLER_H
 #define SSRFGUARD_STORE_SETTLER_H
@@ -42,8 +40,6 @@ typedef struct store_settler {
 	void *ctx;
 	int64_t next_ms;    /* monotonic: the next store_settle */
 	int64_t period_ms;  /* 0: 1000 */
-	uint64_t counts[4]; /* by store_settled_how */
-	uint64_t unsettled; /* store_unsettled after the last look */
 } store_settler;
 
 void store_settler_init(store_settler *t);

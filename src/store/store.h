@@ -233,6 +233,10 @@ typedef struct store_record_out {
 	int unsettled;           /* 1 if it may be recorded (at most once) but no
 	                            answer said so (DynamoDB: its transaction
 	                            stayed unanswered); incident_id is then 0 */
+	int kept;                /* unsettled: the handle keeps it, and store_settle
+	                            will say what became of it (and its spool
+	                            holds it); 0: it could not (1024 kept already,
+	                            or no memory): nothing settles it */
 	int64_t maybe_incident_id; /* unsettled: the incident it is in if it was
 	                            recorded (the incident it would join, or the
 	                            id allocated for the one it would open: no

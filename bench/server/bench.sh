@@ -30,6 +30,21 @@
 # (User-Agent, Accept, Via), so the upstream reads a like request from both.
 # With wrk's bare request nginx forwards nothing while /go still sends its
 # three, which costs the one-core upstream ~1.3 us a request (docs/benchmarks.md).
+# The anchor comparison (the method; docs/benchmarks.md, "the method"):
+# nginx and allowed run in ROUNDS pairs (default 6), the order turning
+# each pair: nginx, allowed, allowed, nginx, nginx, allowed, ...  (ABBA).
+# On these shared cores every process costs more round after round (wrk
+# 6.6 -> 8.1 us for the same work in one quiet run): a fixed order gives
+# the drift to whichever runs second in every pair; turned, each side runs
+# first in half the pairs and a linear drift cancels.  Printed: each pair's
+# ratio (allowed/nginx of two adjacent runs), their median beside the ratio
+# of the two medians, and each side's median CPU a request (proxy,
+# sg-upstream, wrk) side by side.  Six pairs: the pairs' ratios spread
+# by about 4-5 % (sd, quiet and boosted runs), so the median of six is
+# within about +-2.5 %; with three it was +-4 % and the order fixed.
+# SAME=nginx|allowed puts that proxy in both places of every pair (the
+# method's own check: its ratio must come out 1.00 +- the spread);
+# ORDER=fixed keeps nginx first in every pair, the old method, to compare.
 # Needs build/ (scripts/build.sh).  Prints its figures; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -172,12 +187,13 @@ run() { # name url -> "name req/s p50 p99", then the CPU a request of each proce
   [ "$1" = nginx ] && who=nginx
   [ "$1" = direct ] && who=upstream
   awk -v t=$(( $(cpu $pids) - c0 )) -v u=$(( $(cpu $up) - u0 )) -v w="$w" -v hz="$hz" \
-      -v n="$n" -v who="$who" -v secs="$secs" 'BEGIN {
+      -v n="$n" -v who="$who" -v secs="$secs" -v out="$tmp/$1.cpu" 'BEGIN {
     us = t / hz * 1e6 / n
     printf "          %s CPU %.1f us/request (all threads) -> %.0f req/s per free core", who, us, 1e6 / us
     if (who != "upstream")
       printf "; sg-upstream %.1f us/request (%.0f%% of its one core)", u / hz * 1e6 / n, 100 * u / hz / secs
-    printf "; wrk %.1f us/request\n", w * 1e6 / n }'
+    printf "; wrk %.1f us/request\n", w * 1e6 / n
+    printf "%.2f %.2f %.2f\n", us, u / hz * 1e6 / n, w * 1e6 / n > out }'
   [ "$1" = direct ] || where "$k0" "$k1" "$tmp/threads.0" "$tmp/threads.1"
 }
 
@@ -185,18 +201,31 @@ echo "ssrfguard serve benchmark: ${secs}s per case, $conns connections, store_sy
   "client headers: $([ ${#client[@]} = 0 ] && echo 'none (BARE=1)' || echo 'User-Agent, Accept (as curl)'), $(nproc) cores," \
   "load average $(cut -d' ' -f1 /proc/loadavg)"
 run direct  "http://203.0.113.10/hello"
-# nginx and allowed alternate ROUNDS times (default 3): on shared cores the
-# load drifts, and the ratio of the medians is what stays comparable.
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-6}
+same=${SAME:-}
+case "$same" in ""|nginx|allowed) ;; *) echo "bench: SAME=nginx or SAME=allowed" >&2; exit 2 ;; esac
+declare -A url=([nginx]="http://127.0.0.1:5002/hello"
+                [allowed]="http://127.0.0.1:5001/go?url=http%3A%2F%2F203.0.113.10%2Fhello")
+side() { # SLOT -> the run of that place of the pair (SAME: both places one proxy)
+  local who=${same:-$1}
+  run "$who" "${url[$who]}"
+  for f in rps cpu; do cat "$tmp/$who.$f" >>"$tmp/$1.all.$f"; done
+}
 for r in $(seq "$rounds"); do
-  run nginx   "http://127.0.0.1:5002/hello"
-  cat "$tmp/nginx.rps" >>"$tmp/nginx.all"
-  run allowed "http://127.0.0.1:5001/go?url=http%3A%2F%2F203.0.113.10%2Fhello"
-  cat "$tmp/allowed.rps" >>"$tmp/allowed.all"
+  if [ "${ORDER:-}" = fixed ] || [ $((r % 2)) = 1 ]; then
+    side nginx; side allowed
+  else
+    side allowed; side nginx
+  fi
 done
 median() { sort -g "$1" | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-median "$tmp/nginx.all" >"$tmp/nginx.rps"
-median "$tmp/allowed.all" >"$tmp/allowed.rps"
+col() { awk -v k="$2" '{print $k}' "$1"; }
+for s in nginx allowed; do
+  median "$tmp/$s.all.rps" >"$tmp/$s.med"
+  for k in 1 2 3; do median <(col "$tmp/$s.all.cpu" $k); done | paste -sd' ' >"$tmp/$s.medcpu"
+done
+paste "$tmp/allowed.all.rps" "$tmp/nginx.all.rps" | awk '{print $1 / $2}' >"$tmp/pairs"
+pairmed=$(median "$tmp/pairs")
 run named   "http://127.0.0.1:5001/go?url=http%3A%2F%2Fupstream.bench%2Fhello"
 # every attempt is counted in its incident (the first store_detail_max also get a row)
 before=$(sqlite3 "$tmp/incidents.db" 'SELECT coalesce(sum(attempts), 0) FROM incidents')
@@ -204,10 +233,18 @@ run blocked "http://127.0.0.1:5001/go?url=http%3A%2F%2F169.254.169.254%2Flatest%
 after=$(sqlite3 "$tmp/incidents.db" 'SELECT coalesce(sum(attempts), 0) FROM incidents')
 committed=$((after - before))
 echo "blocked attempts committed to the store: $committed (wrk counted $(cat "$tmp/blocked.n") answers)"
-awk -v d="$(cat "$tmp/direct.rps")" -v a="$(cat "$tmp/allowed.rps")" -v b="$(cat "$tmp/blocked.rps")" \
-  -v nm="$(cat "$tmp/named.rps")" -v ng="$(cat "$tmp/nginx.rps")" -v r="$rounds" \
+echo "pairs (allowed/nginx, adjacent runs, in order): $(awk '{printf "%s%.3f", (NR > 1 ? " " : ""), $1}' "$tmp/pairs")"
+read -r np nu nw <"$tmp/nginx.medcpu"
+read -r ap au aw <"$tmp/allowed.medcpu"
+printf 'CPU a request, medians (us):  proxy  sg-upstream  wrk   total\n'
+printf '  nginx                     %6.1f  %11.1f  %4.1f  %6.1f\n' "$np" "$nu" "$nw" "$(awk -v a="$np" -v b="$nu" -v c="$nw" 'BEGIN {print a + b + c}')"
+printf '  allowed                   %6.1f  %11.1f  %4.1f  %6.1f\n' "$ap" "$au" "$aw" "$(awk -v a="$ap" -v b="$au" -v c="$aw" 'BEGIN {print a + b + c}')"
+awk -v d="$(cat "$tmp/direct.rps")" -v a="$(cat "$tmp/allowed.med")" -v b="$(cat "$tmp/blocked.rps")" \
+  -v nm="$(cat "$tmp/named.rps")" -v ng="$(cat "$tmp/nginx.med")" -v r="$rounds" -v pm="$pairmed" \
+  -v same="$same" -v order="$([ "${ORDER:-}" = fixed ] && echo 'nginx first in each pair (ORDER=fixed)' || echo 'the order turning each pair')" \
   'BEGIN { printf "allowed/direct = %.2f (target >= 0.33)   named/direct = %.2f   blocked = %.0f/s (target >= 20000)\n", a/d, nm/d, b
-           printf "allowed/nginx = %.2f, medians of %d alternating rounds: %.0f / %.0f req/s (target >= 1.0: /go at least as fast as nginx reverse-proxying the same upstream)\n", a/ng, r, a, ng }'
+           if (same != "") printf "SAME=%s: both places of every pair ran %s; the ratios below must be 1.00 +- the spread\n", same, same
+           printf "allowed/nginx = %.3f, medians of %d pairs, %s: %.0f / %.0f req/s; median of the pairs'"'"' ratios %.3f (target >= 1.0: /go at least as fast as nginx reverse-proxying the same upstream)\n", a/ng, r, order, a, ng, pm }'
 
 # RSS with 1,000 open client connections (each has made one /go request and
 # stays open, keep-alive).

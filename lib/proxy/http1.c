@@ -496,94 +496,106 @@ static int line_text(px_chunk *c, unsigned char b, int next, size_t *count, size
 	return ++*count > max ? -1 : 0;
 }
 
+/* A byte that must be want (the CR or LF of a CRLF): the framing moves on
+ * to state next. */
+static int expect_byte(px_chunk *c, unsigned char b, unsigned char want, int next)
+{
+	if (b != want)
+		return -1;
+	c->state = next;
+	return 0;
+}
+
+/* A byte of a chunk's size: a hex digit (the size at most 2^60), or after
+ * one at least, what ends the digits: an extension (';', a blank) or CR. */
+static int size_byte(px_chunk *c, unsigned char b)
+{
+	int v = hexval(b);
+	if (v >= 0) {
+		if (c->left >> 56)
+			return -1; /* above 2^60 */
+		c->left = c->left * 16 + (uint64_t)v;
+		c->digits++;
+	} else if (c->digits && (b == ';' || b == ' ' || b == '\t')) {
+		c->state = CK_EXT;
+	} else if (c->digits && b == '\r') {
+		c->state = CK_SIZE_LF;
+	} else {
+		return -1;
+	}
+	return ++c->line > PX_CHUNK_LINE_MAX ? -1 : 0;
+}
+
+/* The LF that ends a size line: the chunk's data follow, or the trailer
+ * after the last chunk (size 0). */
+static int size_line_end(px_chunk *c, unsigned char b)
+{
+	if (b != '\n')
+		return -1;
+	c->line = 0;
+	c->digits = 0;
+	c->state = c->left ? CK_DATA : CK_TRAILER;
+	return 0;
+}
+
+/* The first byte of a trailer line (never a blank: no obsolete line
+ * folding), or the CR of the CRLF that ends the body. */
+static int trailer_start(px_chunk *c, unsigned char b)
+{
+	if (b == '\r')
+		c->state = CK_END_LF;
+	else if (b == '\n' || b == ' ' || b == '\t')
+		return -1;
+	else
+		c->state = CK_TRAILER_LINE;
+	return ++c->trailer > PX_TRAILER_MAX ? -1 : 0;
+}
+
 long long px_chunk_feed(px_chunk *c, const char *p, size_t n, int *done)
 {
 	size_t i = 0;
 	*done = 0;
 	while (i < n) {
 		unsigned char b = (unsigned char)p[i];
+		int bad;
 		switch (c->state) {
-		case CK_SIZE: {
-			int v = hexval(b);
-			if (v >= 0) {
-				if (c->left >> 56)
-					return -1; /* above 2^60 */
-				c->left = c->left * 16 + (uint64_t)v;
-				c->digits++;
-			} else if (c->digits && (b == ';' || b == ' ' || b == '\t')) {
-				c->state = CK_EXT;
-			} else if (c->digits && b == '\r') {
-				c->state = CK_SIZE_LF;
-			} else {
-				return -1;
-			}
-			if (++c->line > PX_CHUNK_LINE_MAX)
-				return -1;
-			i++;
+		case CK_SIZE:
+			bad = size_byte(c, b);
 			break;
-		}
 		case CK_EXT:
-			if (line_text(c, b, CK_SIZE_LF, &c->line, PX_CHUNK_LINE_MAX))
-				return -1;
-			i++;
+			bad = line_text(c, b, CK_SIZE_LF, &c->line, PX_CHUNK_LINE_MAX);
 			break;
 		case CK_SIZE_LF:
-			if (b != '\n')
-				return -1;
-			i++;
-			c->line = 0;
-			c->digits = 0;
-			c->state = c->left ? CK_DATA : CK_TRAILER;
+			bad = size_line_end(c, b);
 			break;
-		case CK_DATA:
+		case CK_DATA: /* a run of data at once */
 			i += take_data(c, n - i);
-			break;
+			continue;
 		case CK_DATA_CR:
-			if (b != '\r')
-				return -1;
-			c->state = CK_DATA_LF;
-			i++;
+			bad = expect_byte(c, b, '\r', CK_DATA_LF);
 			break;
 		case CK_DATA_LF:
-			if (b != '\n')
-				return -1;
-			c->state = CK_SIZE;
-			i++;
+			bad = expect_byte(c, b, '\n', CK_SIZE);
 			break;
 		case CK_TRAILER:
-			if (b == '\r') {
-				c->state = CK_END_LF;
-			} else if (b == '\n' || b == ' ' || b == '\t') {
-				return -1;
-			} else {
-				c->state = CK_TRAILER_LINE;
-			}
-			if (++c->trailer > PX_TRAILER_MAX)
-				return -1;
-			i++;
+			bad = trailer_start(c, b);
 			break;
 		case CK_TRAILER_LINE:
-			if (line_text(c, b, CK_TRAILER_LF, &c->trailer, PX_TRAILER_MAX))
-				return -1;
-			i++;
+			bad = line_text(c, b, CK_TRAILER_LF, &c->trailer, PX_TRAILER_MAX);
 			break;
 		case CK_TRAILER_LF:
-			if (b != '\n')
-				return -1;
-			c->state = CK_TRAILER;
-			i++;
+			bad = expect_byte(c, b, '\n', CK_TRAILER);
 			break;
 		case CK_END_LF:
-			if (b != '\n')
-				return -1;
-			c->state = CK_DONE;
-			i++;
-			*done = 1;
-			return (long long)i;
-		default:
+			bad = expect_byte(c, b, '\n', CK_DONE);
+			break;
+		default: /* CK_DONE: the rest is the next message */
 			*done = 1;
 			return (long long)i;
 		}
+		if (bad)
+			return -1;
+		i++;
 	}
 	*done = c->state == CK_DONE;
 	return (long long)i;

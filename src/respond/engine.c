@@ -272,116 +272,177 @@ static sg_err hold_instance(rsp_run *x, int64_t *other)
 	return err;
 }
 
-sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
+/* Whether the incident can run at all: the store's identity is read (its
+ * AWS key could collide with another store's without it) and it names an
+ * instance (failed if not). */
+static sg_err check_runnable(rsp_run *x, const store_incident *inc)
 {
-	store_incident inc = {0};
-	char reason[256];
-	const char *out = "failed";
-	sg_err err = store_get(x->st, x->id, &inc);
-	if (err)
-		goto fail;
-	rsp_name_incident(x, x->id);
-	if (!store_identity(x->st)[0]) { /* its AWS key could collide with another store's */
+	if (!store_identity(x->st)[0]) {
 		respond_log(x->cfg, "error", "%s: the store's identity cannot be read (%s): not run",
 		            x->inc, store_errmsg(x->st));
-		err = SG_ERR_CORRUPT;
-		goto fail;
+		return SG_ERR_CORRUPT;
 	}
-	if (!inc.instance_id[0]) {
+	if (!inc->instance_id[0]) {
 		incident_to(x, "failed", "the incident names no instance");
-		err = SG_ERR_INVAL;
-		goto fail;
+		return SG_ERR_INVAL;
 	}
+	return SG_OK;
+}
+
+/* Take the instance, or close the incident as merged (*merged) when
+ * another incident already handles it. */
+static sg_err hold_or_merge(rsp_run *x, const store_incident *inc, bool *merged)
+{
 	int64_t other;
-	if ((err = hold_instance(x, &other)))
-		goto fail;
-	if (other) {
-		snprintf(reason, sizeof reason, "merged: instance %s is already handled by INC-%lld",
-		         inc.instance_id, (long long)other);
-		rsp_progress(x, "%s", reason);
-		err = incident_to(x, "closed", reason);
-		out = "merged";
-		goto fail;
-	}
-	if ((err = load_states(x)))
-		goto fail;
+	char reason[256];
+	*merged = false;
+	sg_err err = hold_instance(x, &other);
+	if (err || !other)
+		return err;
+	snprintf(reason, sizeof reason, "merged: instance %s is already handled by INC-%lld",
+	         inc->instance_id, (long long)other);
+	rsp_progress(x, "%s", reason);
+	*merged = true;
+	return incident_to(x, "closed", reason);
+}
+
+/* Say that containment starts (or resumes after a crash or a stop), or that
+ * an observe run only looks. */
+static void announce_run(rsp_run *x, const store_incident *inc)
+{
 	if (!x->cfg->observe)
 		rsp_notify(x, "start", x->states[PB_RECORD] == PB_PENDING ? "containment started"
 		                                                          : "containment resumed", NULL);
-	rsp_progress(x, "%s: instance %s (%s)", x->inc, inc.instance_id,
-	         x->cfg->observe ? "observe mode: nothing will change" : "containment");
+	rsp_progress(x, "%s: instance %s (%s)", x->inc, inc->instance_id,
+	             x->cfg->observe ? "observe mode: nothing will change" : "containment");
+}
+
+/* A step turned off (in the config, or by observe mode), recorded as off. */
+static sg_err skip_step(rsp_run *x, pb_step step)
+{
+	x->step = step;
+	sg_err err = step_to(x, step, PB_OFF, x->cfg->observe ? "observe mode" : "turned off in config",
+	                     false, NULL);
+	if (err)
+		return err;
+	x->states[step] = PB_OFF;
+	rsp_progress(x, "%-9s off     %s", pb_step_name(step),
+	             x->cfg->observe ? "(observe mode)" : "(turned off in config)");
+	return SG_OK;
+}
+
+/* A step that cannot run because the step it needs (cause) is off or did
+ * not end well, recorded as blocked with the reason. */
+static sg_err block_step(rsp_run *x, pb_step step, pb_step cause)
+{
+	char reason[256];
+	snprintf(reason, sizeof reason, "blocked: it needs %s, which %s", pb_step_name(cause),
+	         x->states[cause] == PB_OFF ? "is turned off" : pb_state_name(x->states[cause]));
+	sg_err err = step_to(x, step, PB_BLOCKED, reason, false, NULL);
+	if (err)
+		return err;
+	x->states[step] = PB_BLOCKED;
+	rsp_progress(x, "%-9s blocked (needs %s)", pb_step_name(step), pb_step_name(cause));
+	return SG_OK;
+}
+
+/* Run a step pb_next chose, after asking pb_may_start once more.  When the
+ * responder is stopping, the incident is given back at once (no waiting for
+ * the lease to expire; the next claim resumes it) and *stopped is set. */
+static sg_err start_step(rsp_run *x, pb_step step, bool *stopped)
+{
+	if (!pb_may_start(step, x->states)) {
+		/* pb_next and pb_may_start disagree: a bug, never run blind */
+		respond_log(x->cfg, "error", "%s: refusing to start %s: ordering invariant", x->inc,
+		            pb_step_name(step));
+		return SG_ERR_STATE;
+	}
+	if (step != PB_RECORD && step != PB_FINISH && !x->inst)
+		return SG_ERR_STATE;
+	sg_err err = run_step(x, step);
+	if (err == RSP_STOP || (!err && x->stop && atomic_load(x->stop) && step != PB_FINISH)) {
+		rsp_progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
+		             pb_step_name(step));
+		*stopped = true;
+		return incident_to(x, "open", "responder stopped; it resumes with the next claim");
+	}
+	return err;
+}
+
+/* The steps in pb_next's order until the playbook ends (observe mode: only
+ * record and finish), the plan built once the instance is recorded. */
+static sg_err run_steps(rsp_run *x, bool *stopped)
+{
 	pb_order order = x->cfg->playbook.order;
 	if (x->cfg->observe)
 		order.enabled = PB_BIT(PB_RECORD) | PB_BIT(PB_FINISH);
+	*stopped = false;
 	for (;;) {
+		sg_err err = SG_OK;
 		if (x->inst && !x->plan.n)
 			if ((err = pb_plan_build(x->inst, &x->cfg->playbook, x->inc, &x->plan)))
-				goto fail;
+				return err;
 		pb_decision d = pb_next(&order, x->states);
 		if (d.verdict == PB_NEXT_END)
-			break;
-		if (d.verdict == PB_NEXT_SKIP) {
-			x->step = d.step;
-			err = step_to(x, d.step, PB_OFF,
-			                      x->cfg->observe ? "observe mode" : "turned off in config", false, NULL);
-			if (err)
-				goto fail;
-			x->states[d.step] = PB_OFF;
-			rsp_progress(x, "%-9s off     %s", pb_step_name(d.step),
-			         x->cfg->observe ? "(observe mode)" : "(turned off in config)");
-			continue;
-		}
-		if (d.verdict == PB_NEXT_BLOCK) {
-			snprintf(reason, sizeof reason, "blocked: it needs %s, which %s",
-			         pb_step_name(d.cause),
-			         x->states[d.cause] == PB_OFF ? "is turned off" : pb_state_name(x->states[d.cause]));
-			err = step_to(x, d.step, PB_BLOCKED, reason, false, NULL);
-			if (err)
-				goto fail;
-			x->states[d.step] = PB_BLOCKED;
-			rsp_progress(x, "%-9s blocked (needs %s)", pb_step_name(d.step), pb_step_name(d.cause));
-			continue;
-		}
-		if (!pb_may_start(d.step, x->states)) {
-			/* pb_next and pb_may_start disagree: a bug, never run blind */
-			respond_log(x->cfg, "error", "%s: refusing to start %s: ordering invariant", x->inc,
-			        pb_step_name(d.step));
-			err = SG_ERR_STATE;
-			goto fail;
-		}
-		if (d.step != PB_RECORD && d.step != PB_FINISH && !x->inst) {
-			err = SG_ERR_STATE;
-			goto fail;
-		}
-		if ((err = run_step(x, d.step)) == RSP_STOP ||
-		    (!err && x->stop && atomic_load(x->stop) && d.step != PB_FINISH)) {
-			/* shutting down: give the incident back at once (no waiting
-			 * for the lease to expire); the next claim resumes it */
-			rsp_progress(x, "responder stopping: %s given back, resumes at %s", x->inc,
-			         pb_step_name(d.step));
-			err = incident_to(x, "open", "responder stopped; it resumes with the next claim");
-			out = "stopped";
-			goto fail;
-		}
-		if (err)
-			goto fail;
+			return SG_OK;
+		if (d.verdict == PB_NEXT_SKIP)
+			err = skip_step(x, d.step);
+		else if (d.verdict == PB_NEXT_BLOCK)
+			err = block_step(x, d.step, d.cause);
+		else
+			err = start_step(x, d.step, stopped);
+		if (err || *stopped)
+			return err;
 	}
-	out = x->cfg->observe ? "observed" : pb_outcome(x->states);
+}
+
+/* The incident's state once the playbook ended, from its steps' outcome
+ * (*out): contained (said when the finish step failed), or failed with the
+ * reason; an observe run ends failed, having changed nothing. */
+static sg_err conclude(rsp_run *x, const char **out)
+{
+	char reason[256];
+	*out = x->cfg->observe ? "observed" : pb_outcome(x->states);
 	if (x->cfg->observe)
-		err = incident_to(x, "failed", "observe mode: recorded and planned, nothing changed");
-	else if (!strcmp(out, "contained") && x->states[PB_FINISH] == PB_FAILED)
+		return incident_to(x, "failed", "observe mode: recorded and planned, nothing changed");
+	if (!strcmp(*out, "contained") && x->states[PB_FINISH] == PB_FAILED)
 		/* contained it is, but the run did not end well: say so */
-		err = incident_to(x, "contained", "contained, but the finish step failed (the final "
-		                                  "status tag or the report is missing: see the steps)");
-	else if (!strcmp(out, "contained"))
-		err = incident_to(x, "contained", "playbook complete");
-	else {
-		char why[200];
-		pb_outcome_why(x->states, why, sizeof why);
-		snprintf(reason, sizeof reason, "playbook ended %s: %s", out, why);
-		err = incident_to(x, "failed", reason);
+		return incident_to(x, "contained", "contained, but the finish step failed (the final "
+		                                   "status tag or the report is missing: see the steps)");
+	if (!strcmp(*out, "contained"))
+		return incident_to(x, "contained", "playbook complete");
+	char why[200];
+	pb_outcome_why(x->states, why, sizeof why);
+	snprintf(reason, sizeof reason, "playbook ended %s: %s", *out, why);
+	return incident_to(x, "failed", reason);
+}
+
+sg_err rsp_run_claimed(rsp_run *x, char *outcome, size_t outlen)
+{
+	store_incident inc = {0};
+	const char *out = "failed";
+	bool merged, stopped;
+	sg_err err = store_get(x->st, x->id, &inc);
+	if (err)
+		goto done;
+	rsp_name_incident(x, x->id);
+	if ((err = check_runnable(x, &inc)))
+		goto done;
+	if ((err = hold_or_merge(x, &inc, &merged)) || merged) {
+		if (merged)
+			out = "merged";
+		goto done;
 	}
-fail:
+	if ((err = load_states(x)))
+		goto done;
+	announce_run(x, &inc);
+	if ((err = run_steps(x, &stopped)) || stopped) {
+		if (stopped)
+			out = "stopped";
+		goto done;
+	}
+	err = conclude(x, &out);
+done:
 	if (outcome)
 		snprintf(outcome, outlen, "%s", out);
 	store_incident_free(&inc);

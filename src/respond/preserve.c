@@ -23,6 +23,15 @@ typedef struct snaps {
 	} s[PB_MAX_VOLUMES];
 } snaps;
 
+/* One more snapshot in s (the caller checks there is room). */
+static void snaps_add(snaps *s, const char *vol, const char *snap, const char *state)
+{
+	snprintf(s->s[s->n].vol, PB_ID_MAX, "%s", vol);
+	snprintf(s->s[s->n].snap, PB_ID_MAX, "%s", snap);
+	snprintf(s->s[s->n].state, 32, "%s", state);
+	s->n++;
+}
+
 /* the incident's (IncidentId and its store) of this very instance: a
  * snapshot of another store's incident of the same number, or of another
  * instance, is never taken for one of ours */
@@ -40,10 +49,8 @@ static sg_err find_snapshots(rsp_run *x, snaps *out)
 		for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
 			if (out->n >= PB_MAX_VOLUMES)
 				break;
-			snprintf(out->s[out->n].vol, PB_ID_MAX, "%s", aws_xml_str_or(it, "volumeId", ""));
-			snprintf(out->s[out->n].snap, PB_ID_MAX, "%s", aws_xml_str_or(it, "snapshotId", ""));
-			snprintf(out->s[out->n].state, 32, "%s", aws_xml_str_or(it, "status", ""));
-			out->n++;
+			snaps_add(out, aws_xml_str_or(it, "volumeId", ""), aws_xml_str_or(it, "snapshotId", ""),
+			          aws_xml_str_or(it, "status", ""));
 		}
 	aws_xml_free(r);
 	return err;
@@ -81,6 +88,81 @@ static const char *device_of(rsp_run *x, const char *vol)
 	return "";
 }
 
+/* What the journal knows beats what DescribeSnapshots shows yet: a
+ * just-created snapshot may be invisible for a moment (eventual
+ * consistency), and a second CreateSnapshots would duplicate it. */
+static void add_journal_snapshots(rsp_run *x, snaps *s)
+{
+	const pb_instance *in = x->inst;
+	for (size_t i = 0; i < in->n_volumes && s->n < PB_MAX_VOLUMES; i++) {
+		char key[PB_ID_MAX + 16];
+		snprintf(key, sizeof key, "snapshot:%s", in->volumes[i].id);
+		const char *known = rsp_created_get(x, key);
+		if (known && !snap_of(s, in->volumes[i].id))
+			snaps_add(s, in->volumes[i].id, known, "unknown");
+	}
+}
+
+/* Every volume's snapshot at one point in time (crash-consistent across
+ * volumes), each journaled as created; s becomes the new set. */
+static sg_err snapshot_all(rsp_run *x, snaps *s)
+{
+	const pb_instance *in = x->inst;
+	struct aws_tag tags[3];
+	size_t nt = rsp_incident_tags(x, tags);
+	tags[nt++] = (struct aws_tag){"ssrfguard:source-instance", in->id};
+	struct aws_xml *r = NULL;
+	rsp_intent(x, "snapshot every volume");
+	sg_err err = aws_ec2_create_snapshots(x->aws, in->id, x->key, tags, nt, true, 0, &r, NULL);
+	if (!err) {
+		s->n = 0;
+		for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
+			if (s->n >= PB_MAX_VOLUMES)
+				break;
+			snaps_add(s, aws_xml_str_or(it, "volumeId", ""), aws_xml_str_or(it, "snapshotId", ""),
+			          aws_xml_str_or(it, "state", "pending"));
+			char key[PB_ID_MAX + 16];
+			snprintf(key, sizeof key, "snapshot:%s", s->s[s->n - 1].vol);
+			rsp_created(x, key, s->s[s->n - 1].snap);
+		}
+	}
+	aws_xml_free(r);
+	return err;
+}
+
+/* Each snapshot tagged with its source volume and device (idempotent: the
+ * journal remembers the tagged ones); *n counts the snapshots tagged. */
+static sg_err tag_snapshots(rsp_run *x, const snaps *s, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *dev = device_of(x, s->s[i].vol);
+		char key[PB_ID_MAX + 16];
+		snprintf(key, sizeof key, "tagged:%s", s->s[i].vol);
+		if (rsp_created_get(x, key)) {
+			(*n)++;
+			continue;
+		}
+		struct aws_tag tags[] = {{"ssrfguard:source-volume", s->s[i].vol},
+		                         {"ssrfguard:device", dev}};
+		const char *snap = s->s[i].snap;
+		int tries = 0;
+		sg_err err;
+		do { /* the new snapshot may not be visible yet */
+			rsp_intent(x, "tag the source volume and device");
+			err = aws_ec2_create_tags(x->aws, &snap, 1, tags, 2, 0, NULL);
+		} while (rsp_settling(x, &tries, &err));
+		if (err)
+			return err;
+		rsp_created(x, key, s->s[i].snap);
+		snprintf(key, sizeof key, "snapshot:%s", s->s[i].vol);
+		if (!rsp_created_get(x, key))
+			rsp_created(x, key, s->s[i].snap);
+		(*n)++;
+	}
+	return SG_OK;
+}
+
 sg_err rsp_step_snapshot(rsp_run *x)
 {
 	const pb_instance *in = x->inst;
@@ -92,78 +174,20 @@ sg_err rsp_step_snapshot(rsp_run *x)
 	sg_err err = find_snapshots(x, &s);
 	if (err)
 		return err;
-	/* what the journal knows beats what DescribeSnapshots shows yet: a
-	 * just-created snapshot may be invisible for a moment (eventual
-	 * consistency), and a second CreateSnapshots would duplicate it */
-	for (size_t i = 0; i < in->n_volumes && s.n < PB_MAX_VOLUMES; i++) {
-		char key[PB_ID_MAX + 16];
-		snprintf(key, sizeof key, "snapshot:%s", in->volumes[i].id);
-		const char *known = rsp_created_get(x, key);
-		if (known && !snap_of(&s, in->volumes[i].id)) {
-			snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", in->volumes[i].id);
-			snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", known);
-			snprintf(s.s[s.n].state, 32, "unknown");
-			s.n++;
-		}
-	}
+	add_journal_snapshots(x, &s);
 	size_t missing = 0;
 	for (size_t i = 0; i < in->n_volumes; i++)
 		missing += snap_of(&s, in->volumes[i].id) == NULL;
 	if (missing == in->n_volumes) {
-		/* all at one point in time (crash-consistent across volumes) */
-		struct aws_tag tags[3];
-		size_t nt = rsp_incident_tags(x, tags);
-		tags[nt++] = (struct aws_tag){"ssrfguard:source-instance", in->id};
-		struct aws_xml *r = NULL;
-		rsp_intent(x, "snapshot every volume");
-		err = aws_ec2_create_snapshots(x->aws, in->id, x->key, tags, nt, true, 0, &r, NULL);
-		if (!err) {
-			s.n = 0;
-			for (AWS_XML_EACH(it, aws_xml_get(r, "snapshotSet"))) {
-				if (s.n >= PB_MAX_VOLUMES)
-					break;
-				snprintf(s.s[s.n].vol, PB_ID_MAX, "%s", aws_xml_str_or(it, "volumeId", ""));
-				snprintf(s.s[s.n].snap, PB_ID_MAX, "%s", aws_xml_str_or(it, "snapshotId", ""));
-				snprintf(s.s[s.n].state, 32, "%s", aws_xml_str_or(it, "state", "pending"));
-				char key[PB_ID_MAX + 16];
-				snprintf(key, sizeof key, "snapshot:%s", s.s[s.n].vol);
-				rsp_created(x, key, s.s[s.n].snap);
-				s.n++;
-			}
-		}
-		aws_xml_free(r);
-		if (err)
+		if ((err = snapshot_all(x, &s)))
 			return err;
 	} else if (missing) {
 		rsp_notef(x, "%zu volume(s) have no snapshot yet from the first run; left as they are",
 		          missing);
 	}
-	/* per-snapshot tags: source volume and device (idempotent) */
-	size_t n = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		const char *dev = device_of(x, s.s[i].vol);
-		char key[PB_ID_MAX + 16];
-		snprintf(key, sizeof key, "tagged:%s", s.s[i].vol);
-		if (rsp_created_get(x, key)) {
-			n++;
-			continue;
-		}
-		struct aws_tag tags[] = {{"ssrfguard:source-volume", s.s[i].vol},
-		                         {"ssrfguard:device", dev}};
-		const char *snap = s.s[i].snap;
-		int tries = 0;
-		do { /* the new snapshot may not be visible yet */
-			rsp_intent(x, "tag the source volume and device");
-			err = aws_ec2_create_tags(x->aws, &snap, 1, tags, 2, 0, NULL);
-		} while (rsp_settling(x, &tries, &err));
-		if (err)
-			return err;
-		rsp_created(x, key, s.s[i].snap);
-		snprintf(key, sizeof key, "snapshot:%s", s.s[i].vol);
-		if (!rsp_created_get(x, key))
-			rsp_created(x, key, s.s[i].snap);
-		n++;
-	}
+	size_t n;
+	if ((err = tag_snapshots(x, &s, &n)))
+		return err;
 	if (n < in->n_volumes) {
 		snprintf(x->note, sizeof x->note, "%zu of %zu volumes snapshotted (eventual consistency?)", n,
 		         in->n_volumes);

@@ -92,30 +92,32 @@ static void finish_why(const json_t *steps, char *why, size_t cap)
 		         result);
 }
 
-json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
+/* The incident's own fields and the key that names it in AWS (rsp.h). */
+static json_t *report_head(store *st, int64_t id, const store_incident *inc)
 {
-	store_incident inc = {0};
-	store_step *rows = NULL;
-	store_attempt *att = NULL;
-	size_t n = 0, na = 0;
-	json_t *r = NULL;
-	if (store_get(st, id, &inc) != SG_OK)
-		return NULL;
-	char name[32], opened[32], fin[32];
+	char name[32], opened[32], key[PB_INCIDENT_KEY_MAX];
 	respond_incident_name(id, name, sizeof name);
-	rsp_iso8601(inc.opened_ms, opened);
-	rsp_iso8601(inc.state_ms, fin);
-	r = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:s,s:o,s:o,s:o,s:I}", "incident", name, "store_id",
-	              (json_int_t)id, "instance", sg_utf8_json(inc.instance_id), "region",
-	              sg_utf8_json(inc.region), "state", store_state_name(inc.state), "state_reason",
-	              sg_utf8_json(inc.state_reason), "opened", opened, "source", sg_utf8_json(inc.source),
-	              "category", sg_utf8_json(inc.category), "dest", sg_utf8_json(inc.dest), "attempts",
-	              (json_int_t)inc.attempts);
+	rsp_iso8601(inc->opened_ms, opened);
+	json_t *r = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:s,s:o,s:o,s:o,s:I}", "incident", name,
+	                      "store_id", (json_int_t)id, "instance", sg_utf8_json(inc->instance_id),
+	                      "region", sg_utf8_json(inc->region), "state",
+	                      store_state_name(inc->state), "state_reason",
+	                      sg_utf8_json(inc->state_reason), "opened", opened, "source",
+	                      sg_utf8_json(inc->source), "category", sg_utf8_json(inc->category),
+	                      "dest", sg_utf8_json(inc->dest), "attempts", (json_int_t)inc->attempts);
 	if (!r)
-		goto fail;
-	char key[PB_INCIDENT_KEY_MAX]; /* what names it in AWS (rsp.h) */
+		return NULL;
 	rsp_incident_key(st, id, key);
 	json_object_set_new(r, "aws_key", json_string(key));
+	return r;
+}
+
+/* From the attempts: the first one's URL, and the processes the kernel
+ * backstop named. */
+static void add_attempts(store *st, int64_t id, json_t *r)
+{
+	store_attempt *att = NULL;
+	size_t na = 0;
 	if (store_attempts(st, id, 0, &att, &na) == SG_OK && na) {
 		json_object_set_new(r, "url", sg_utf8_json(att[0].url));
 		json_t *procs = processes(att, na);
@@ -123,7 +125,45 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 			json_object_set(r, "processes", procs);
 		json_decref(procs);
 	}
-	pb_state states[PB_STEP__COUNT] = {0};
+	store_attempts_free(att, na);
+}
+
+/* One step's entry: its name, state and attempts, and what its journal
+ * row keeps; the evidence the step kept goes to the top of the report r. */
+static json_t *step_entry(json_t *r, pb_step s, const store_step *row)
+{
+	json_t *d = rsp_row_json(row->data);
+	json_t *o = json_pack("{s:s,s:s,s:I}", "name", row->name, "state", row->status, "attempts",
+	                      (json_int_t)row->attempts);
+	if (o && json_is_object(d)) {
+		/* failure: "transient" or "permanent" (a failed step);
+		 * attempt: the journal's (`incidents retry` and the
+		 * engine's own retries start a new one) */
+		const char *k[] = {"result", "notes", "created", "calls", "failure", "attempt"};
+		for (size_t j = 0; j < sizeof k / sizeof k[0]; j++)
+			if (json_object_get(d, k[j]))
+				json_object_set(o, k[j], json_object_get(d, k[j]));
+		/* evidence the steps kept, at the top of the report */
+		const char *ev[] = {"console", "console_screenshot", "capture", "memory",
+		                    "forensics", "errored_volumes", "shares"};
+		for (size_t j = 0; j < sizeof ev / sizeof ev[0]; j++)
+			if (json_object_get(d, ev[j]))
+				json_object_set(r, ev[j], json_object_get(d, ev[j]));
+		if (s == PB_RECORD && json_object_get(d, "instance"))
+			json_object_set(r, "recorded", json_object_get(d, "instance"));
+		if (s == PB_FINISH && json_object_get(d, "plan"))
+			json_object_set(r, "plan", json_object_get(d, "plan"));
+	}
+	json_decref(d);
+	return o;
+}
+
+/* The playbook's steps in its order, as r's "steps" (returned, owned by r);
+ * states gets each step's state (pending when it has no row). */
+static json_t *add_steps(store *st, int64_t id, json_t *r, pb_state states[PB_STEP__COUNT])
+{
+	store_step *rows = NULL;
+	size_t n = 0;
 	json_t *steps = json_array();
 	json_object_set_new(r, "steps", steps);
 	if (store_steps(st, id, &rows, &n) == SG_OK)
@@ -132,40 +172,21 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 				if (strcmp(rows[i].name, pb_step_name((pb_step)s)))
 					continue;
 				pb_state_parse(rows[i].status, &states[s]);
-				json_t *d = rsp_row_json(rows[i].data);
-				json_t *o = json_pack("{s:s,s:s,s:I}", "name", rows[i].name, "state", rows[i].status,
-				                      "attempts", (json_int_t)rows[i].attempts);
-				if (!o) {
-					json_decref(d);
-					continue;
-				}
-				if (json_is_object(d)) {
-					/* failure: "transient" or "permanent" (a failed step);
-					 * attempt: the journal's (`incidents retry` and the
-					 * engine's own retries start a new one) */
-					const char *k[] = {"result", "notes", "created", "calls", "failure", "attempt"};
-					for (size_t j = 0; j < sizeof k / sizeof k[0]; j++)
-						if (json_object_get(d, k[j]))
-							json_object_set(o, k[j], json_object_get(d, k[j]));
-					/* evidence the steps kept, at the top of the report */
-					const char *ev[] = {"console", "console_screenshot", "capture", "memory",
-					                    "forensics", "errored_volumes", "shares"};
-					for (size_t j = 0; j < sizeof ev / sizeof ev[0]; j++)
-						if (json_object_get(d, ev[j]))
-							json_object_set(r, ev[j], json_object_get(d, ev[j]));
-					if (s == PB_RECORD && json_object_get(d, "instance"))
-						json_object_set(r, "recorded", json_object_get(d, "instance"));
-					if (s == PB_FINISH && json_object_get(d, "plan"))
-						json_object_set(r, "plan", json_object_get(d, "plan"));
-				}
-				json_decref(d);
-				json_array_append_new(steps, o);
+				json_t *o = step_entry(r, (pb_step)s, &rows[i]);
+				if (o)
+					json_array_append_new(steps, o);
 			}
-	add_finding(st, id, r);
-	/* Outcome and finish time only from what happened (no step ran: no
-	 * "contained", no finish).  A finish that failed ended the run: the
-	 * outcome is the steps', and why names the finish's failure (the
-	 * report not written, say), never "in progress". */
+	store_steps_free(rows, n);
+	return steps;
+}
+
+/* Outcome and finish time (fin) only from what happened (no step ran: no
+ * "contained", no finish).  A finish that failed ended the run: the
+ * outcome is the steps', and why names the finish's failure (the report
+ * not written, say), never "in progress". */
+static void add_outcome(json_t *r, const json_t *steps, const pb_state states[PB_STEP__COUNT],
+                        const char *outcome, const char *fin)
+{
 	bool finish_failed = states[PB_FINISH] == PB_FAILED;
 	if (!outcome)
 		outcome = finish_failed ? pb_outcome(states) : pb_outcome_so_far(states);
@@ -179,10 +200,24 @@ json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
 		json_object_set_new(r, "outcome_why", json_string(why));
 	if (strcmp(outcome, "not started") && strcmp(outcome, "in progress"))
 		json_object_set_new(r, "finished", json_string(fin));
-	json_object_set_new(r, "history", history(st, id));
-fail:
-	store_steps_free(rows, n);
-	store_attempts_free(att, na);
+}
+
+json_t *rsp_report_build(store *st, int64_t id, const char *outcome)
+{
+	store_incident inc = {0};
+	if (store_get(st, id, &inc) != SG_OK)
+		return NULL;
+	json_t *r = report_head(st, id, &inc);
+	if (r) {
+		pb_state states[PB_STEP__COUNT] = {0};
+		char fin[32];
+		add_attempts(st, id, r);
+		json_t *steps = add_steps(st, id, r, states);
+		add_finding(st, id, r);
+		rsp_iso8601(inc.state_ms, fin);
+		add_outcome(r, steps, states, outcome, fin);
+		json_object_set_new(r, "history", history(st, id));
+	}
 	store_incident_free(&inc);
 	return r;
 }

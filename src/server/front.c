@@ -18,6 +18,7 @@
 
 #define FR_BUF 4096       /* a connection's input buffer, to start */
 #define FR_IOV 16         /* body pieces written with the head at once */
+#define FR_INLINE_BODY 1024 /* a body up to this size goes out in its head's send(2) */
 #define FR_LINGER_MS 2000 /* a closing connection's input is read and dropped this long */
 
 struct fr_conn {
@@ -225,8 +226,9 @@ void fr_reply(fr_conn *c, int code, const char *ctype, const char *extra, struct
 	size_t blen = body ? evbuffer_get_length(body) : len;
 	c->close_after = close || c->h.close || s->draining;
 	size_t ctn = ctype ? strlen(ctype) : 0, exn = extra ? strlen(extra) : 0;
-	char small[1024];
-	size_t need = 320 + ctn + exn;
+	size_t inl = blen <= FR_INLINE_BODY ? blen : 0;
+	char small[1024 + FR_INLINE_BODY];
+	size_t need = 320 + ctn + exn + inl;
 	char *head = need <= sizeof small ? small : malloc(need);
 	if (!head) {
 		c->close_after = 1;
@@ -258,20 +260,33 @@ void fr_reply(fr_conn *c, int code, const char *ctype, const char *extra, struct
 	else if (c->h.minor == 0)
 		w = PUT_LIT(w, "\r\nConnection: keep-alive");
 	w = PUT_LIT(w, "\r\n\r\n");
+	if (inl) { /* a small body joins the head: one send(2), not a writev(2) */
+		if (body)
+			evbuffer_remove(body, w, inl);
+		else
+			memcpy(w, p, inl);
+		w += inl;
+		blen = len = 0;
+	}
 	size_t hn = (size_t)(w - head);
 
-	struct iovec iov[FR_IOV + 1];
-	int niov = 1;
-	iov[0] = (struct iovec){head, hn};
-	if (body && blen) {
-		struct evbuffer_iovec v[FR_IOV];
-		int k = evbuffer_peek(body, -1, NULL, v, FR_IOV);
-		for (int i = 0; i < k && i < FR_IOV; i++)
-			iov[niov++] = (struct iovec){v[i].iov_base, v[i].iov_len};
-	} else if (len) {
-		iov[niov++] = (struct iovec){(void *)(uintptr_t)p, len};
+	ssize_t n;
+	if (!blen) {
+		n = send(c->fd, head, hn, MSG_NOSIGNAL);
+	} else {
+		struct iovec iov[FR_IOV + 1];
+		int niov = 1;
+		iov[0] = (struct iovec){head, hn};
+		if (body) {
+			struct evbuffer_iovec v[FR_IOV];
+			int k = evbuffer_peek(body, -1, NULL, v, FR_IOV);
+			for (int i = 0; i < k && i < FR_IOV; i++)
+				iov[niov++] = (struct iovec){v[i].iov_base, v[i].iov_len};
+		} else {
+			iov[niov++] = (struct iovec){(void *)(uintptr_t)p, len};
+		}
+		n = writev(c->fd, iov, niov);
 	}
-	ssize_t n = writev(c->fd, iov, niov);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 		if (head != small)
 			free(head);

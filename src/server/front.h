@@ -58,7 +58,10 @@ size_t fr_replying(const struct srv *s); /* answers not yet written out */
 
 /* The request in progress on c. */
 const px_head *fr_head(const fr_conn *c);
-const char *fr_peer(const fr_conn *c);  /* the client's address, as text */
+/* The client's address as inet_ntop wrote it when the connection was
+ * accepted ("?" if it could not): digits, hex, '.', ':' only, under
+ * INET6_ADDRSTRLEN bytes — the service's own text, never the client's. */
+const char *fr_peer(const fr_conn *c);
 /* The target, NUL-terminated in place (the space after it in the request
  * line is overwritten: the head's spans are not affected). */
 const char *fr_target(fr_conn *c);

@@ -92,4 +92,9 @@ void gf_free(struct job *j);
  * monotonic clock); the caller ends it with 504. */
 int gf_expired(const struct job *j, int64_t now_ms);
 
+/* gofetch_target.c, for gofetch.c: the hop's request target (j->gf.tp,
+ * tlen, tslash; j->gf.target when made) and credentials (j->gf.auth) from
+ * j->url, step 1 above; 0, or -1 when libcurl cannot use the URL. */
+int gf_hop_target(struct job *j);
+
 #endif

@@ -1,6 +1,7 @@
-/* proxy_int.h — private to the egress proxy: proxy.c (connections, HTTP
- * relay, tunnels) and proxy_guard.c (roles, the guard at the connect,
- * refusals and their incidents).  See proxy.h. */
+/* proxy_int.h — private to the egress proxy: proxy.c (client connections),
+ * proxy_relay.c (one request relayed, tunnels), proxy_guard.c (roles, the
+ * guard at the connect, refusals and their incidents) and the files below.
+ * See proxy.h. */
 #ifndef SSRFGUARD_SERVER_PROXY_INT_H
 #define SSRFGUARD_SERVER_PROXY_INT_H
 
@@ -37,6 +38,11 @@ enum px_state {
 };
 
 enum { PX_DEC_ALLOW, PX_DEC_REPORT, PX_DEC_BLOCK, PX_DEC_ERROR, PX_DEC__N };
+
+/* A body's framing (rq_mode, rs_mode); PX_BODY_DECHUNK: chunked from the
+ * upstream, relayed as its data only, ended by the close (an HTTP/1.0
+ * client does not read chunked). */
+enum { PX_BODY_NONE, PX_BODY_LENGTH, PX_BODY_CHUNKED, PX_BODY_CLOSE, PX_BODY_DECHUNK };
 
 typedef struct pconn pconn;
 
@@ -139,7 +145,6 @@ int pc_idle(const pconn *pc);           /* no request in progress */
 void pc_accept(struct proxy *px, evutil_socket_t fd, const struct sockaddr *sa);
 const char *pc_decision_name(int decision);
 void pc_free(pconn *pc);
-void pc_start_upstream(pconn *pc);       /* connected: send head or 200 */
 void pc_reply(pconn *pc, int code, const char *ctype, const char *extra_headers,
               const char *body, size_t len, int close);
 void pc_reply_error(pconn *pc, int code, const char *msg);
@@ -151,6 +156,20 @@ int pc_dial(pconn *pc, const struct sockaddr *sa, socklen_t len);
 /* A pooled one, connected to addr. */
 void pc_adopt_upstream(pconn *pc, struct bufferevent *bev, const pin_sa *addr);
 void pc_drop_upstream(pconn *pc);
+/* The request is answered: wait for the next one (or hold it while the
+ * client does not read its answers). */
+void pc_next_request(pconn *pc);
+/* No further request: flush what is queued for the client, then free pc. */
+void pc_close_after_flush(pconn *pc);
+
+/* proxy_relay.c */
+void pc_try_head(pconn *pc);             /* parse a request head, if whole, and act */
+void pc_pump_request(pconn *pc);         /* the request body toward the upstream */
+void pc_pump_response(pconn *pc);        /* the response head, then its body */
+void pc_response_done(pconn *pc);        /* keep or drop the upstream, then the next */
+void pc_start_upstream(pconn *pc);       /* connected: send head or 200 */
+/* Tunnel: everything from src to dst (counted), with backpressure. */
+void pc_relay_bytes(struct bufferevent *src, struct bufferevent *dst, uint64_t *count);
 
 /* proxy_pool.c: idle upstream connections shared between clients */
 int pool_init(struct proxy *px);

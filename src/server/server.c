@@ -242,8 +242,10 @@ static void handle_go(struct srv *s, fr_conn *c)
 	j->s = s;
 	j->fc = c;
 	j->rules = rset_hold(rules_current(s)); /* the newest reading, to the end */
-	const char *peer = fr_peer(c);
-	sg_text_clean(j->client, sizeof j->client, peer, strlen(peer));
+	const char *peer = fr_peer(c); /* inet_ntop's text: nothing to clean */
+	size_t pn = strnlen(peer, sizeof j->client - 1);
+	memcpy(j->client, peer, pn);
+	j->client[pn] = '\0';
 
 	const px_field *accept = px_find(fr_head(c), "accept");
 	if (accept) {

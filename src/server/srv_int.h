@@ -192,8 +192,9 @@ struct srv {
 	struct writer *writer;        /* incident.c: the store-writer thread */
 	struct conns *conns;          /* conn.c: request-head deadlines */
 	struct srv_log *log;          /* log.c: shared by every loop */
-	struct evbuffer *logbuf;      /* lines of this loop turn (log.c) */
-	struct event *log_ev;
+	struct evbuffer *logbuf;      /* lines not yet written (log.c) */
+	struct event *log_ev;         /* their write: at the turn's end or a timer */
+	int64_t log_wrote_ms;         /* the last write (sg_mono_coarse_ms) */
 	time_t clock_sec;             /* log.c: the second the texts below show */
 	char clock_iso[24];           /* "2026-12-04T14:08:54" */
 	char clock_http[32];          /* "Fri, 04 Dec 2026 14:08:54 GMT" */
@@ -324,6 +325,17 @@ void fetch_adopt_limits(struct srv *s);
  * the job left in it; j->easy is NULL after.  Only for a handle outside
  * the multi (srv_job_free calls it). */
 void fetch_easy_release(job *j);
+/* libcurl's finished transfers to their answers (fetch_curl.c's events). */
+void fetch_check_multi(struct srv *s);
+
+/* fetch_curl.c: https hops on libcurl's multi handle on the loop.
+ * fetch_curl_init/cleanup  the multi handle, its timer, the loop's easy
+ *               handles and upstream sockets' events (fetch_init/cleanup);
+ * fetch_curl_start  the hop handed to libcurl, pinned to its judged set:
+ *               0, or -1 with the hop's failure in *code and *msg. */
+sg_err fetch_curl_init(struct srv *s);
+void fetch_curl_cleanup(struct srv *s);
+int fetch_curl_start(job *j, int64_t left_ms, int *code, const char **msg);
 /* What a hop's client (libcurl's callbacks, gofetch.c) reports:
  * fetch_judge   the enforcing check of an address about to be used (dest.h),
  *               recorded as evidence; the first refusal is j->bv, j->blocked;

@@ -1,11 +1,12 @@
 /* sqlite.c — the SQLite (WAL) engine of the incident store: one file on
- * one host; see store.h. */
+ * one host; see store.h.  Here: the schema and its migrations, opening and
+ * closing, the statement helpers the other files use, and the engine's
+ * table; recording is in sqlite_record.c, the changes after it in
+ * sqlite_change.c, the reads in sqlite_read.c (sqlite_int.h). */
 #include "store/sqlite_int.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const sql_text[Q__COUNT] = {
 	[Q_FIND_ACTIVE] = "SELECT id, state, attempts FROM incidents WHERE join_key = ?1 AND "
@@ -189,7 +190,7 @@ static sg_err pragma_int(sq_store *s, const char *sql, int64_t *out)
 	return store_map_rc(rc);
 }
 
-static sg_err sq_size_of(sq_store *s, int64_t *bytes)
+sg_err sq_size_of(sq_store *s, int64_t *bytes)
 {
 	int64_t pages = 0, size = 0, free_pages = 0;
 	sg_err e = pragma_int(s, "PRAGMA page_count", &pages);
@@ -351,7 +352,7 @@ fail:
 
 /* ---- statement helpers ---- */
 
-static sqlite3_stmt *q(sq_store *s, int which)
+sqlite3_stmt *sq_stmt(sq_store *s, int which)
 {
 	sqlite3_stmt *st = s->q[which];
 	sqlite3_reset(st);
@@ -359,466 +360,44 @@ static sqlite3_stmt *q(sq_store *s, int which)
 	return st;
 }
 
-static void bt(sqlite3_stmt *st, int i, const char *v)
+void sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	sqlite3_bind_text(st, i, nz(v), -1, SQLITE_STATIC);
 }
 
-static sg_err run(sqlite3_stmt *st)
+sg_err sq_run(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SG_OK : store_map_rc(rc == SQLITE_ROW ? SQLITE_MISUSE : rc);
 }
 
-static sg_err begin(sq_store *s) { return run(q(s, Q_BEGIN)); }
+sg_err sq_begin(sq_store *s) { return sq_run(sq_stmt(s, Q_BEGIN)); }
 
-static sg_err finish(sq_store *s, sg_err e)
+sg_err sq_finish(sq_store *s, sg_err e)
 {
 	if (e == SG_OK) {
-		e = run(q(s, Q_COMMIT));
+		e = sq_run(sq_stmt(s, Q_COMMIT));
 		if (e == SG_OK)
 			return SG_OK;
 	}
 	if (!sqlite3_get_autocommit(s->db))
-		run(q(s, Q_ROLLBACK));
+		sq_run(sq_stmt(s, Q_ROLLBACK));
 	return e;
 }
 
-static sg_err history(sq_store *s, int64_t id, const char *step, const char *from,
+sg_err sq_add_history(sq_store *s, int64_t id, const char *step, const char *from,
                       const char *to, const char *reason, const char *actor, int64_t at)
 {
-	sqlite3_stmt *st = q(s, Q_HIST);
+	sqlite3_stmt *st = sq_stmt(s, Q_HIST);
 	sqlite3_bind_int64(st, 1, id);
-	bt(st, 2, step);
-	bt(st, 3, from);
-	bt(st, 4, to);
-	bt(st, 5, reason);
-	bt(st, 6, actor);
+	sq_bind_text(st, 2, step);
+	sq_bind_text(st, 3, from);
+	sq_bind_text(st, 4, to);
+	sq_bind_text(st, 5, reason);
+	sq_bind_text(st, 6, actor);
 	sqlite3_bind_int64(st, 7, at);
-	return run(st);
-}
-
-/* ---- recording ---- */
-
-/*
- * Within one batch, consecutive attempts of one source join the same
- * incident: the cursor remembers it and counts the joins, written once by
- * flush_join() (a burst from one source costs one INSERT per attempt).
- */
-typedef struct rec_cursor {
-	const char *key;
-	int64_t id;
-	int logged;
-	int64_t pend, pend_at;
-	int64_t seen;    /* the incident's attempts before this one */
-	int full;        /* the store reached max_bytes (checked per batch) */
-} rec_cursor;
-
-static sg_err flush_join(sq_store *s, rec_cursor *c)
-{
-	if (c->pend == 0)
-		return SG_OK;
-	sqlite3_stmt *st = q(s, Q_JOIN);
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_int64(st, 2, c->pend_at);
-	sqlite3_bind_int64(st, 3, c->pend);
-	c->pend = 0;
-	return run(st);
-}
-
-static sg_err record_one(sq_store *s, const store_attempt_in *a, const char *key,
-                         store_record_out *o, rec_cursor *c)
-{
-	int64_t at = a->at_ms > 0 ? a->at_ms : sg_wall_ms();
-	int64_t id = 0;
-	char reason[256];
-	sg_err e;
-	int rc, logged = 0;
-	sqlite3_stmt *st;
-
-	memset(o, 0, sizeof *o);
-	if (c->id && !strcmp(c->key, key)) {
-		id = c->id;
-		logged = c->logged;
-		c->seen++;
-		rc = SQLITE_ROW;
-	} else {
-		if ((e = flush_join(s, c)) != SG_OK)
-			return e;
-		c->id = 0;
-		st = q(s, Q_FIND_ACTIVE);
-		bt(st, 1, key);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			id = sqlite3_column_int64(st, 0);
-			logged = !strcmp((const char *)sqlite3_column_text(st, 1), "logged");
-			c->seen = sqlite3_column_int64(st, 2);
-		}
-		sqlite3_reset(st);
-	}
-	if (rc == SQLITE_ROW) {
-		c->key = key;
-		c->id = id;
-		c->logged = logged;
-		c->pend++;
-		if (at > c->pend_at)
-			c->pend_at = at;
-		if (a->contain && logged) {
-			store_reason_escalated(a, reason, sizeof reason);
-			st = q(s, Q_ESCALATE);
-			sqlite3_bind_int64(st, 1, id);
-			sqlite3_bind_int64(st, 2, at);
-			bt(st, 3, reason);
-			if ((e = run(st)) != SG_OK ||
-			    (e = history(s, id, "", "logged", "open", reason, "serve", at)) != SG_OK)
-				return e;
-			o->escalated = 1;
-			c->logged = 0;
-		}
-	} else if (rc == SQLITE_DONE) {
-		const char *state = a->contain ? "open" : "logged";
-		store_reason_opened(a, reason, sizeof reason);
-		st = q(s, Q_NEW_INC);
-		bt(st, 1, state);
-		bt(st, 2, reason);
-		sqlite3_bind_int64(st, 3, at);
-		bt(st, 4, a->client);
-		bt(st, 5, a->category);
-		bt(st, 6, a->rule);
-		bt(st, 7, a->dest);
-		bt(st, 8, a->instance_id);
-		bt(st, 9, a->region);
-		bt(st, 10, a->az);
-		sqlite3_bind_int(st, 11, a->contain ? 1 : 0);
-		bt(st, 12, key);
-		sqlite3_bind_int(st, 13, a->observe ? 1 : 0);
-		if ((e = run(st)) != SG_OK)
-			return e;
-		id = sqlite3_last_insert_rowid(s->db);
-		if ((e = history(s, id, "", "", state, reason, "serve", at)) != SG_OK)
-			return e;
-		o->opened = 1;
-		c->key = key;
-		c->id = id;
-		c->logged = !a->contain;
-		c->pend = 0;
-		c->pend_at = at;
-		c->seen = 0;
-	} else {
-		return store_map_rc(rc);
-	}
-	o->incident_id = id;
-	if (c->full || (s->detail_max && c->seen >= s->detail_max)) {
-		o->aggregated = 1; /* counted above (join or new incident) */
-		return SG_OK;
-	}
-	st = q(s, Q_NEW_ATT);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at);
-	bt(st, 3, a->client);
-	bt(st, 4, a->request);
-	bt(st, 5, a->headers && *a->headers ? a->headers : "{}");
-	bt(st, 6, a->url);
-	bt(st, 7, a->dest);
-	bt(st, 8, a->category);
-	bt(st, 9, a->rule);
-	bt(st, 10, a->reason);
-	sqlite3_bind_int(st, 11, a->hop);
-	bt(st, 12, a->addrs && *a->addrs ? a->addrs : "[]");
-	bt(st, 13, a->instance_id);
-	bt(st, 14, a->region);
-	bt(st, 15, a->az);
-	sqlite3_bind_int(st, 16, a->contain ? 1 : 0);
-	if ((e = run(st)) != SG_OK)
-		return e;
-	o->attempt_id = sqlite3_last_insert_rowid(s->db);
-	return SG_OK;
-}
-
-static sg_err sq_record_many(store *base, const store_attempt_in *a, const char *const *keys,
-                             size_t n, store_record_out *out)
-{
-	sq_store *s = (sq_store *)base;
-	rec_cursor cur = {0};
-	int64_t size = 0;
-	if (s->max_bytes && sq_size_of(s, &size) == SG_OK && size >= s->max_bytes)
-		cur.full = 1;
-	sg_err e = begin(s);
-	if (e != SG_OK)
-		return e;
-	for (size_t i = 0; i < n && e == SG_OK; i++) {
-		store_record_out tmp;
-		e = record_one(s, &a[i], keys[i], out ? &out[i] : &tmp, &cur);
-	}
-	if (e == SG_OK)
-		e = flush_join(s, &cur);
-	e = finish(s, e);
-	if (e != SG_OK && out)   /* rolled back: none is recorded */
-		memset(out, 0, n * sizeof *out);
-	return e;
-}
-
-static sg_err claim_in_tx(sq_store *s, int64_t want, const char *owner, int64_t lease_ms,
-                          int64_t at, int64_t *incident_id);
-
-static sg_err sq_record_claim(store *base, const store_attempt_in *a, const char *key,
-                              const char *owner, int64_t lease_ms, store_record_out *out)
-{
-	sq_store *s = (sq_store *)base;
-	rec_cursor cur = {0};
-	int64_t id = 0;
-	sg_err e = begin(s);
-	if (e != SG_OK)
-		return e;
-	e = record_one(s, a, key, out, &cur);
-	if (e == SG_OK)
-		e = flush_join(s, &cur);
-	if (e != SG_OK)
-		return finish(s, e);
-	/* the attempt stays recorded whatever the claim says */
-	sg_err claimed = claim_in_tx(s, out->incident_id, owner, lease_ms, sg_wall_ms(), &id);
-	if (claimed != SG_OK && claimed != SG_ERR_BUSY && claimed != SG_ERR_STATE)
-		return finish(s, claimed);
-	e = finish(s, SG_OK);
-	return e != SG_OK ? e : claimed;
-}
-
-/* ---- the one transition function ---- */
-
-/* The incident's row as a change sees it: its state (*state_ok 0 when the
- * stored text is no state), whether actor holds it, and its lease. */
-static sg_err incident_row(sq_store *s, const store_change *c, store_state *state,
-                           int *state_ok, int *owner_ok, int64_t *lease_until)
-{
-	sqlite3_stmt *st = q(s, Q_GET_STATE);
-	sqlite3_bind_int64(st, 1, c->incident_id);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc);
-	}
-	*state_ok = store_state_parse((const char *)sqlite3_column_text(st, 0), state) == SG_OK;
-	*owner_ok = !strcmp((const char *)sqlite3_column_text(st, 1), c->actor);
-	*lease_until = sqlite3_column_int64(st, 2);
-	sqlite3_reset(st);
-	return SG_OK;
-}
-
-static sg_err change_incident(sq_store *s, const store_change *c, int64_t at)
-{
-	store_state to, from;
-	sg_err e;
-
-	int state_ok, owner_ok;
-	int64_t lease_until;
-	if ((e = incident_row(s, c, &from, &state_ok, &owner_ok, &lease_until)) != SG_OK)
-		return e;
-	if (!state_ok)
-		return SG_ERR_CORRUPT;
-	if ((e = store_check_move(c, from, owner_ok ? c->actor : "", lease_until, at, &to)) != SG_OK)
-		return e;
-	sqlite3_stmt *st = q(s, Q_SET_STATE);
-	sqlite3_bind_int64(st, 1, c->incident_id);
-	bt(st, 2, store_state_name(to));
-	bt(st, 3, c->reason);
-	sqlite3_bind_int64(st, 4, at);
-	if ((e = run(st)) != SG_OK)
-		return e;
-	if (!store_state_holds(to)) {   /* failed, released, closed: the hold ends */
-		st = q(s, Q_UNHOLD);
-		sqlite3_bind_int64(st, 1, c->incident_id);
-		if ((e = run(st)) != SG_OK)
-			return e;
-	}
-	return history(s, c->incident_id, "", store_state_name(from), store_state_name(to),
-	               c->reason, c->actor, at);
-}
-
-static sg_err change_step(sq_store *s, const store_change *c, int64_t at)
-{
-	sg_err e;
-	store_state state;
-	int state_ok, owner_ok;
-	int64_t lease_until;
-	if ((e = incident_row(s, c, &state, &state_ok, &owner_ok, &lease_until)) != SG_OK)
-		return e;
-	if (state_ok && state == STORE_CONTAINING && !owner_ok && !c->force)
-		return SG_ERR_BUSY;
-
-	char from[32] = "";
-	sqlite3_stmt *st = q(s, Q_STEP_GET);
-	sqlite3_bind_int64(st, 1, c->incident_id);
-	bt(st, 2, c->step);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_map_rc(rc);
-	if (c->from && strcmp(c->from, from))
-		return SG_ERR_STATE;
-	st = q(s, Q_STEP_PUT);
-	sqlite3_bind_int64(st, 1, c->incident_id);
-	bt(st, 2, c->step);
-	bt(st, 3, c->to);
-	sqlite3_bind_int(st, 4, c->bump_attempts ? 1 : 0);
-	if (c->data)
-		bt(st, 5, c->data);
-	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_int64(st, 6, at);
-	if ((e = run(st)) != SG_OK)
-		return e;
-	return history(s, c->incident_id, c->step, from, c->to, c->reason, c->actor, at);
-}
-
-static sg_err sq_transition(store *base, const store_change *c, int64_t at)
-{
-	sq_store *s = (sq_store *)base;
-	sg_err e = begin(s);
-	if (e != SG_OK)
-		return e;
-	e = c->step ? change_step(s, c, at) : change_incident(s, c, at);
-	return finish(s, e);
-}
-
-/* ---- claiming ---- */
-
-/* Inside the claim's transaction: may owner claim the incident the
- * query's row describes (id, state, lease owner, lease end)? */
-static sg_err claimable(sqlite3_stmt *st, bool chosen, const char *owner, int64_t at,
-                        int64_t *id, char from[32], char prev[128])
-{
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc);
-	}
-	*id = sqlite3_column_int64(st, 0);
-	snprintf(from, 32, "%s", (const char *)sqlite3_column_text(st, 1));
-	snprintf(prev, 128, "%s", (const char *)sqlite3_column_text(st, 2));
-	int64_t until = chosen ? sqlite3_column_int64(st, 3) : 0;
-	sqlite3_reset(st);
-	if (!chosen)
-		return SG_OK; /* the query picked a claimable one */
-	return store_claimable(from, prev, until, owner, at);
-}
-
-/* The claim inside an open transaction. */
-static sg_err claim_in_tx(sq_store *s, int64_t want, const char *owner, int64_t lease_ms,
-                          int64_t at, int64_t *incident_id)
-{
-	char reason[256];
-	int64_t id = 0;
-	sqlite3_stmt *st = q(s, want ? Q_CLAIM_ONE : Q_CLAIMABLE);
-	sqlite3_bind_int64(st, 1, want ? want : at);
-	char from[32], prev[128];
-	sg_err e = claimable(st, want != 0, owner, at, &id, from, prev);
-	if (e != SG_OK)
-		return e;
-	store_reason_claimed(from, prev, owner, reason, sizeof reason);
-	st = q(s, Q_CLAIM);
-	sqlite3_bind_int64(st, 1, id);
-	bt(st, 2, owner);
-	bt(st, 3, reason);
-	sqlite3_bind_int64(st, 4, at);
-	sqlite3_bind_int64(st, 5, at + lease_ms);
-	if ((e = run(st)) == SG_OK)
-		e = history(s, id, "", from, "containing", reason, owner, at);
-	if (e == SG_OK)
-		*incident_id = id;
-	return e;
-}
-
-static sg_err sq_claim(store *base, int64_t want, const char *owner, int64_t lease_ms,
-                       int64_t *incident_id)
-{
-	sq_store *s = (sq_store *)base;
-	int64_t id = 0;
-	sg_err e = begin(s);
-	if (e != SG_OK)
-		return e;
-	e = claim_in_tx(s, want, owner, lease_ms, sg_wall_ms(), &id);
-	if ((e = finish(s, e)) == SG_OK)
-		*incident_id = id;
-	return e;
-}
-
-static sg_err sq_renew(store *base, int64_t incident_id, const char *owner, int64_t lease_ms)
-{
-	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = q(s, Q_RENEW);
-	sqlite3_bind_int64(st, 1, incident_id);
-	bt(st, 2, owner);
-	sqlite3_bind_int64(st, 3, sg_wall_ms() + lease_ms);
-	sg_err e = run(st);
-	if (e == SG_OK && sqlite3_changes(s->db) != 1)
-		e = SG_ERR_BUSY;
-	return e;
-}
-
-/* ---- which incident holds an instance ---- */
-
-/* Inside the hold's transaction: incident id must be containing under
- * owner's lease; its instance -> instance. */
-static sg_err hold_of(sq_store *s, int64_t id, const char *owner, char instance[128])
-{
-	sqlite3_stmt *st = q(s, Q_HOLD_OF);
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? SG_ERR_NOTFOUND : store_map_rc(rc);
-	}
-	bool held = !strcmp((const char *)sqlite3_column_text(st, 0), "containing") &&
-	            !strcmp((const char *)sqlite3_column_text(st, 1), owner);
-	snprintf(instance, 128, "%s", (const char *)sqlite3_column_text(st, 2));
-	sqlite3_reset(st);
-	return !held ? SG_ERR_STATE : !instance[0] ? SG_ERR_INVAL : SG_OK;
-}
-
-static sg_err hold_in_tx(sq_store *s, int64_t id, const char *owner, int64_t *holder)
-{
-	char instance[128];
-	sg_err e = hold_of(s, id, owner, instance);
-	if (e != SG_OK)
-		return e;
-	sqlite3_stmt *st = q(s, Q_HOLDER);
-	bt(st, 1, instance);
-	int rc = sqlite3_step(st);
-	int64_t other = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	store_state other_state;
-	bool holds = rc == SQLITE_ROW && other != id &&
-	             store_state_parse((const char *)sqlite3_column_text(st, 1), &other_state) == SG_OK &&
-	             store_state_holds(other_state);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_map_rc(rc);
-	if (holds) {
-		*holder = other;
-		return SG_OK;
-	}
-	st = q(s, Q_HOLD);
-	bt(st, 1, instance);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, sg_wall_ms());
-	if ((e = run(st)) == SG_OK)
-		*holder = id;
-	return e;
-}
-
-static sg_err sq_hold(store *base, int64_t incident_id, const char *owner, int64_t *holder)
-{
-	sq_store *s = (sq_store *)base;
-	int64_t who = 0;
-	sg_err e = begin(s);
-	if (e != SG_OK)
-		return e;
-	e = hold_in_tx(s, incident_id, owner, &who);
-	if ((e = finish(s, e)) == SG_OK)
-		*holder = who;
-	return e;
+	return sq_run(st);
 }
 
 static const struct store_engine sqlite_engine = {

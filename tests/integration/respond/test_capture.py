@@ -32,7 +32,9 @@ emu = h.Emulator(seeds=(h.FLEET,))
 work = tempfile.mkdtemp(prefix="rsp-capture-")
 atexit.register(shutil.rmtree, work, True)
 try:
-    p = h.respond(binary, emu, work, "--instance", h.VICTIM, quarantine_profile=None)
+    # (the step waits for the agent until --capture-timeout: 1 s is enough
+    # to see it ConnectionLost)
+    p = h.respond(binary, emu, work, "--instance", h.VICTIM, "--capture-timeout", "1", quarantine_profile=None)
     h.check(p.returncode != 0 and "INC-1 partial" in p.stdout, f"outcome partial: {p.stdout} {p.stderr}")
     r = h.report_ok(work, "INC-1", "partial")
     if r:

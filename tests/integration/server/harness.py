@@ -250,6 +250,8 @@ class Serve:
             con.close()
 
     def log_lines(self):
+        # a line reaches the file within LOG_FLUSH_MS (10 ms, src/server/log.c)
+        time.sleep(0.05)
         out = []
         with open(self.log, "rb") as f:
             for line in f:

@@ -68,18 +68,21 @@ const opt_command incidents_command = {
 	         "release ID: restore what containment took away, from the recorded instance: "
 	         "security groups of every ENI, the instance profile, target group and classic ELB "
 	         "registrations, the ASG membership (not when its group is at its maximum size: "
-	         "named under stays).  The revocation policy stays.  When some calls fail after "
-	         "others changed the instance, the incident is released partly (its reason says "
-	         "what failed) and release may be run again.  An instance terminated or gone has "
+	         "named under stays, out of the group or in Standby there).  The revocation policy "
+	         "stays.  When some calls fail after others changed the instance, the incident is "
+	         "released partly (its reason says what failed) and release may be run again.  An instance terminated or gone has "
 	         "nothing to restore: release says so and points to close.\n\n"
 	         "close ID --reason TEXT: the case is over (the instance terminated, a false "
 	         "positive): the incident is closed from any state, the reason and who closed it in "
-	         "its history.  Nothing on AWS changes: what containment set stays.\n\n"
+	         "its history.  Then the instance's ssrfguard:status tag is set to closed when it "
+	         "is still there (a terminated or gone instance keeps its tag, said so); nothing "
+	         "else on AWS changes: what containment set stays.\n\n"
 	         "IDs are numbers; \"INC-7\" is accepted for 7.",
 	.opts = incidents_opts_table,
 	.epilog = "Exit status: 0 done, 1 the incident, the store or AWS said no, or a release was "
 	          "partial (released, but some restore calls failed or the instance's status tag "
-	          "could not be set; --json: \"partial\": true); the message says which, 2 usage error.",
+	          "could not be set; closed, but the status tag could not be set; --json: "
+	          "\"partial\": true); the message says which, 2 usage error.",
 	.words = "list show retry release close open",
 };
 
@@ -276,10 +279,12 @@ static int do_retry(responder *r, int64_t id, bool as_json)
 
 static int do_close(responder *r, int64_t id, const char *reason, bool as_json)
 {
-	char actor[96], msg[768];
+	char actor[96], msg[1280];
+	bool partial = false;
 	actor_name(actor, sizeof actor);
-	sg_err err = respond_close(r, id, actor, reason, msg, sizeof msg);
-	return said(as_json, "close", "closed", id, err ? SAID_NOT_DONE : SAID_DONE, msg);
+	sg_err err = respond_close(r, id, actor, reason, &partial, msg, sizeof msg);
+	return said(as_json, "close", "closed", id,
+	            err ? SAID_NOT_DONE : partial ? SAID_PARTLY : SAID_DONE, msg);
 }
 
 static int run(incidents_opts *o, const char *verb, const char *arg);

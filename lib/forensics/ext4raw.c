@@ -8,16 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/bytes.h"
 
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 #define SB_MAGIC 0xEF53
 #define INCOMPAT_META_BG 0x10u
@@ -29,33 +21,33 @@ static uint32_t le32(const uint8_t *p)
 sg_err fx_ext4_sb_parse(const uint8_t *sb, size_t len, uint64_t fs_off, fx_ext4_sb *out)
 {
 	memset(out, 0, sizeof *out);
-	if (len < 1024 || le16(sb + 0x38) != SB_MAGIC)
+	if (len < 1024 || fx_le16(sb + 0x38) != SB_MAGIC)
 		return SG_ERR_CORRUPT;
-	uint32_t log = le32(sb + 0x18);
+	uint32_t log = fx_le32(sb + 0x18);
 	if (log > 6)
 		return SG_ERR_CORRUPT;
 	out->fs_off = fs_off;
 	out->block_size = 1024u << log;
-	out->inodes = le32(sb + 0x00);
-	out->first_data_block = le32(sb + 0x14);
-	out->blocks_per_group = le32(sb + 0x20);
-	out->inodes_per_group = le32(sb + 0x28);
-	out->inode_size = le32(sb + 0x4C) == 0 ? 128 : le16(sb + 0x58);
-	uint32_t incompat = le32(sb + 0x60);
-	out->blocks = le32(sb + 0x04);
+	out->inodes = fx_le32(sb + 0x00);
+	out->first_data_block = fx_le32(sb + 0x14);
+	out->blocks_per_group = fx_le32(sb + 0x20);
+	out->inodes_per_group = fx_le32(sb + 0x28);
+	out->inode_size = fx_le32(sb + 0x4C) == 0 ? 128 : fx_le16(sb + 0x58);
+	uint32_t incompat = fx_le32(sb + 0x60);
+	out->blocks = fx_le32(sb + 0x04);
 	if (incompat & INCOMPAT_64BIT) {
-		out->blocks |= (uint64_t)le32(sb + 0x150) << 32;
-		out->desc_size = le16(sb + 0xFE);
+		out->blocks |= (uint64_t)fx_le32(sb + 0x150) << 32;
+		out->desc_size = fx_le16(sb + 0xFE);
 		if (out->desc_size < 32 || out->desc_size > 1024 || out->desc_size & (out->desc_size - 1))
 			return SG_ERR_CORRUPT;
 	} else {
 		out->desc_size = 32;
 	}
 	out->meta_bg = (incompat & INCOMPAT_META_BG) != 0;
-	out->first_meta_bg = le32(sb + 0x104);
-	out->sparse_super = (le32(sb + 0x64) & RO_COMPAT_SPARSE_SUPER) != 0;
-	out->last_orphan = le32(sb + 0xE8);
-	out->orphan_file = le32(sb + 0x5C) & COMPAT_ORPHAN_FILE ? le32(sb + 0x280) : 0;
+	out->first_meta_bg = fx_le32(sb + 0x104);
+	out->sparse_super = (fx_le32(sb + 0x64) & RO_COMPAT_SPARSE_SUPER) != 0;
+	out->last_orphan = fx_le32(sb + 0xE8);
+	out->orphan_file = fx_le32(sb + 0x5C) & COMPAT_ORPHAN_FILE ? fx_le32(sb + 0x280) : 0;
 	if (out->inode_size < 128 || out->inode_size > FX_EXT4_INODE_MAX ||
 	    out->inode_size & (out->inode_size - 1) || out->inode_size > out->block_size ||
 	    !out->inodes_per_group || !out->blocks_per_group || !out->blocks ||
@@ -69,11 +61,11 @@ sg_err fx_ext4_orphan_block(const fx_ext4_sb *sb, const uint8_t *blk, uint32_t *
 {
 	size_t bs = sb->block_size;
 	*n = 0;
-	if (bs < 8 || le32(blk + bs - 8) != ORPHAN_BLOCK_MAGIC)
+	if (bs < 8 || fx_le32(blk + bs - 8) != ORPHAN_BLOCK_MAGIC)
 		return SG_ERR_CORRUPT;
 	sg_err rc = SG_OK;
 	for (size_t off = 0; off + 8 < bs; off += 4) {
-		uint32_t ino = le32(blk + off);
+		uint32_t ino = fx_le32(blk + off);
 		if (!ino)
 			continue;
 		if (ino > sb->inodes)
@@ -129,9 +121,9 @@ sg_err fx_ext4_inode_read(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, uint32
 		rc = rd(ctx, doff, d, sb->desc_size >= 64 ? 64 : 32);
 	if (rc)
 		return rc;
-	uint64_t table = le32(d + 0x08);
+	uint64_t table = fx_le32(d + 0x08);
 	if (sb->desc_size >= 64)
-		table |= (uint64_t)le32(d + 0x28) << 32;
+		table |= (uint64_t)fx_le32(d + 0x28) << 32;
 	uint64_t idx = (ino - 1) % sb->inodes_per_group;
 	uint64_t rel = idx * sb->inode_size;
 	if (table == 0 || table >= sb->blocks ||
@@ -142,29 +134,29 @@ sg_err fx_ext4_inode_read(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, uint32
 
 uint16_t fx_ext4_mode(const uint8_t *inode)
 {
-	return le16(inode);
+	return fx_le16(inode);
 }
 
 uint64_t fx_ext4_size(const uint8_t *inode)
 {
-	return le32(inode + 0x04) | (uint64_t)le32(inode + 0x6C) << 32;
+	return fx_le32(inode + 0x04) | (uint64_t)fx_le32(inode + 0x6C) << 32;
 }
 
 uint32_t fx_ext4_flags(const uint8_t *inode)
 {
-	return le32(inode + 0x20);
+	return fx_le32(inode + 0x20);
 }
 
 void fx_ext4_owner(const uint8_t *inode, uint32_t *uid, uint32_t *gid, uint32_t *nlink)
 {
-	*uid = le16(inode + 0x02) | (uint32_t)le16(inode + 0x78) << 16;
-	*gid = le16(inode + 0x18) | (uint32_t)le16(inode + 0x7A) << 16;
-	*nlink = le16(inode + 0x1A);
+	*uid = fx_le16(inode + 0x02) | (uint32_t)fx_le16(inode + 0x78) << 16;
+	*gid = fx_le16(inode + 0x18) | (uint32_t)fx_le16(inode + 0x7A) << 16;
+	*nlink = fx_le16(inode + 0x1A);
 }
 
 uint32_t fx_ext4_dtime(const uint8_t *inode)
 {
-	return le32(inode + 0x14);
+	return fx_le32(inode + 0x14);
 }
 
 /* fs/ext4/ext4.h ext4_decode_extra_time(): seconds are the signed 32-bit
@@ -172,10 +164,10 @@ uint32_t fx_ext4_dtime(const uint8_t *inode)
  * rest of extra. */
 static fx_time decode(const uint8_t *inode, size_t isize, size_t sec_off, size_t extra_off)
 {
-	fx_time t = {(int32_t)le32(inode + sec_off), 0, 1};
-	size_t extra_isize = isize > 128 ? le16(inode + 0x80) : 0;
+	fx_time t = {(int32_t)fx_le32(inode + sec_off), 0, 1};
+	size_t extra_isize = isize > 128 ? fx_le16(inode + 0x80) : 0;
 	if (extra_off && extra_off + 4 <= 128 + extra_isize && extra_off + 4 <= isize) {
-		uint32_t x = le32(inode + extra_off);
+		uint32_t x = fx_le32(inode + extra_off);
 		t.sec += (int64_t)(x & 3u) << 32;
 		t.nsec = x >> 2;
 		if (t.nsec >= 1000000000u)
@@ -189,7 +181,7 @@ void fx_ext4_times(const uint8_t *inode, size_t isize, fx_time out[4])
 	out[FX_EXT4_MTIME] = decode(inode, isize, 0x10, 0x88);
 	out[FX_EXT4_ATIME] = decode(inode, isize, 0x08, 0x8C);
 	out[FX_EXT4_CTIME] = decode(inode, isize, 0x0C, 0x84);
-	size_t extra_isize = isize > 128 ? le16(inode + 0x80) : 0;
+	size_t extra_isize = isize > 128 ? fx_le16(inode + 0x80) : 0;
 	if (0x94 <= 128 + extra_isize && 0x94 <= isize)
 		out[FX_EXT4_BTIME] = decode(inode, isize, 0x90, 0x94);
 	else
@@ -267,31 +259,31 @@ static sg_err walk_child(ext_walk *w, uint64_t child, int d, lrange r)
  * the root, whose depth is its own). */
 static sg_err walk_node(ext_walk *w, const uint8_t *node, size_t len, int expect, lrange r)
 {
-	if (len < 12 || le16(node) != EXT_MAGIC)
+	if (len < 12 || fx_le16(node) != EXT_MAGIC)
 		return SG_ERR_CORRUPT;
-	size_t entries = le16(node + 2), max = le16(node + 4);
-	int d = le16(node + 6);
+	size_t entries = fx_le16(node + 2), max = fx_le16(node + 4);
+	int d = fx_le16(node + 6);
 	if ((expect >= 0 && d != expect) || d > FX_EXT4_MAX_DEPTH || max == 0 || entries > max ||
 	    12 + max * 12 > len || (d > 0 && entries == 0))
 		return SG_ERR_CORRUPT;
 	for (size_t i = 0; i < entries; i++) {
 		const uint8_t *e = node + 12 + i * 12;
-		uint64_t lblk = le32(e);
+		uint64_t lblk = fx_le32(e);
 		if (lblk < r.lo || lblk >= r.hi)
 			return SG_ERR_CORRUPT;
 		sg_err rc;
 		if (d == 0) {
-			uint32_t l = le16(e + 4);
+			uint32_t l = fx_le16(e + 4);
 			int zero = l > 32768;
 			if (zero)
 				l -= 32768;
-			uint64_t start = (uint64_t)le16(e + 6) << 32 | le32(e + 8);
+			uint64_t start = (uint64_t)fx_le16(e + 6) << 32 | fx_le32(e + 8);
 			rc = push_run(w, lblk, start, l, zero);
 		} else {
-			uint64_t next = i + 1 < entries ? le32(e + 12) : r.hi;
+			uint64_t next = i + 1 < entries ? fx_le32(e + 12) : r.hi;
 			if (next <= lblk)
 				return SG_ERR_CORRUPT; /* index entries strictly increasing */
-			uint64_t child = (uint64_t)le16(e + 8) << 32 | le32(e + 4);
+			uint64_t child = (uint64_t)fx_le16(e + 8) << 32 | fx_le32(e + 4);
 			rc = walk_child(w, child, d - 1, (lrange){lblk, next});
 		}
 		if (rc)
@@ -384,16 +376,16 @@ static sg_err xattr_area(const uint8_t *area, size_t len, size_t first, size_t v
 {
 	size_t off = first;
 	sg_err rc = SG_OK;
-	while (!rc && off + 4 <= len && le32(area + off) != 0) {
+	while (!rc && off + 4 <= len && fx_le32(area + off) != 0) {
 		if (off + 16 > len)
 			return SG_ERR_CORRUPT;
 		const uint8_t *e = area + off;
 		size_t nlen = e[0];
-		fx_xattr x = {NULL, 0, NULL, le32(e + 8), le32(e + 4)};
+		fx_xattr x = {NULL, 0, NULL, fx_le32(e + 8), fx_le32(e + 4)};
 		if (nlen == 0 || off + 16 + nlen > len)
 			return SG_ERR_CORRUPT;
 		if (!x.value_inode) {
-			size_t voff = vbase + le16(e + 2);
+			size_t voff = vbase + fx_le16(e + 2);
 			if (voff > len || x.size > len - voff)
 				return SG_ERR_CORRUPT;
 			x.value = area + voff;
@@ -411,19 +403,19 @@ sg_err fx_ext4_xattrs(const fx_ext4_sb *sb, fx_read_fn rd, void *ctx, const uint
 	xattr_set s = {0};
 	uint8_t *blk = NULL;
 	sg_err rc = SG_OK;
-	size_t extra = isize > 128 ? le16(inode + 0x80) : 0;
-	if (isize > 128 && 128 + extra + 4 <= isize && le32(inode + 128 + extra) == XATTR_MAGIC) {
+	size_t extra = isize > 128 ? fx_le16(inode + 0x80) : 0;
+	if (isize > 128 && 128 + extra + 4 <= isize && fx_le32(inode + 128 + extra) == XATTR_MAGIC) {
 		const uint8_t *area = inode + 128 + extra + 4; /* values count from here */
 		rc = xattr_area(area, isize - 128 - extra - 4, 0, 0, &s);
 	}
-	uint64_t acl = le32(inode + 0x68) | (uint64_t)le16(inode + 0x76) << 32;
+	uint64_t acl = fx_le32(inode + 0x68) | (uint64_t)fx_le16(inode + 0x76) << 32;
 	if (!rc && acl) {
 		if (acl >= sb->blocks)
 			rc = SG_ERR_CORRUPT;
 		else if (!(blk = malloc(sb->block_size)))
 			rc = SG_ERR_NOMEM;
 		else if (!(rc = rd(ctx, sb->fs_off + acl * sb->block_size, blk, sb->block_size)))
-			rc = le32(blk) == XATTR_MAGIC ? xattr_area(blk, sb->block_size, 32, 0, &s)
+			rc = fx_le32(blk) == XATTR_MAGIC ? xattr_area(blk, sb->block_size, 32, 0, &s)
 			                              : SG_ERR_CORRUPT;
 	}
 	for (size_t i = 0; i < s.n; i++) /* offsets into names become pointers */

@@ -4,17 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "forensics/bytes.h"
 #include "forensics/escape.h"
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 const char *fx_journal_name(fx_journal j)
 {
@@ -49,10 +40,10 @@ static void add_feature(fx_fsprobe_result *out, const char *f)
 void fx_fsprobe(const uint8_t *buf, size_t len, fx_fsprobe_result *out)
 {
 	memset(out, 0, sizeof *out);
-	if (len >= 1024 + 256 && le16(buf + 1024 + 0x38) == 0xef53) {
+	if (len >= 1024 + 256 && fx_le16(buf + 1024 + 0x38) == 0xef53) {
 		const uint8_t *sb = buf + 1024;
-		uint32_t compat = le32(sb + 0x5c), incompat = le32(sb + 0x60),
-		         ro_compat = le32(sb + 0x64);
+		uint32_t compat = fx_le32(sb + 0x5c), incompat = fx_le32(sb + 0x60),
+		         ro_compat = fx_le32(sb + 0x64);
 		out->kind = FX_FS_EXT;
 		int journal = (compat & 0x4) != 0;
 		const char *name = (incompat & (0x40 | 0x80 | 0x200)) ? "ext4" : journal ? "ext3" : "ext2";
@@ -70,7 +61,7 @@ void fx_fsprobe(const uint8_t *buf, size_t len, fx_fsprobe_result *out)
 			add_feature(out, "encrypt");
 		if (incompat & 0x20000)
 			add_feature(out, "casefold");
-		if (le16(sb + 0x3a) & 2)
+		if (fx_le16(sb + 0x3a) & 2)
 			add_feature(out, "errors");
 		set_label(out, sb + 0x78, 16);
 		return;
@@ -91,7 +82,7 @@ void fx_fsprobe(const uint8_t *buf, size_t len, fx_fsprobe_result *out)
 		return;
 	}
 	if (len >= 512 && buf[510] == 0x55 && buf[511] == 0xaa && (buf[0] == 0xeb || buf[0] == 0xe9)) {
-		uint16_t bps = le16(buf + 11);
+		uint16_t bps = fx_le16(buf + 11);
 		if ((bps == 512 || bps == 1024 || bps == 2048 || bps == 4096) && buf[13] &&
 		    (!memcmp(buf + 54, "FAT", 3) || !memcmp(buf + 82, "FAT32", 5))) {
 			out->kind = FX_FS_FAT;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/bytes.h"
 #include "forensics/escape.h"
 
 #define GPT_ENTRIES_MAX (1u << 20)
@@ -26,16 +27,6 @@ uint32_t fx_crc32(const void *p, size_t len)
 			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
 	}
 	return ~crc;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
 static void warn(fx_part_table *t, const char *msg)
@@ -60,7 +51,7 @@ static const struct {
 
 static void guid_text(const uint8_t *g, char out[40])
 {
-	snprintf(out, 40, "%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", le32(g),
+	snprintf(out, 40, "%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", fx_le32(g),
 	         (unsigned)(g[4] | g[5] << 8), (unsigned)(g[6] | g[7] << 8), g[8], g[9], g[10],
 	         g[11], g[12], g[13], g[14], g[15]);
 }
@@ -144,17 +135,17 @@ static sg_err gpt_at(fx_read_fn rd, void *ctx, uint64_t dev_size, unsigned ss, u
 		return err;
 	if (memcmp(hdr, "EFI PART", 8))
 		return SG_ERR_NOTFOUND;
-	uint32_t hsize = le32(hdr + 12);
+	uint32_t hsize = fx_le32(hdr + 12);
 	if (hsize < 92 || hsize > ss)
 		return SG_ERR_CORRUPT;
-	uint32_t crc = le32(hdr + 16);
+	uint32_t crc = fx_le32(hdr + 16);
 	memset(hdr + 16, 0, 4);
 	if (fx_crc32(hdr, hsize) != crc)
 		return SG_ERR_CORRUPT;
-	if (le64(hdr + 24) != lba)
+	if (fx_le64(hdr + 24) != lba)
 		return SG_ERR_CORRUPT;
-	uint64_t ent_lba = le64(hdr + 72);
-	uint32_t nent = le32(hdr + 80), esize = le32(hdr + 84), ecrc = le32(hdr + 88);
+	uint64_t ent_lba = fx_le64(hdr + 72);
+	uint32_t nent = fx_le32(hdr + 80), esize = fx_le32(hdr + 84), ecrc = fx_le32(hdr + 88);
 	if (esize < 128 || esize > 4096 || esize % 8 || nent == 0 ||
 	    (uint64_t)nent * esize > GPT_ENTRIES_MAX)
 		return SG_ERR_CORRUPT;
@@ -173,7 +164,7 @@ static sg_err gpt_at(fx_read_fn rd, void *ctx, uint64_t dev_size, unsigned ss, u
 		const uint8_t *e = ents + (size_t)i * esize;
 		if (!memcmp(e, zero, 16))
 			continue;
-		uint64_t first = le64(e + 32), last = le64(e + 40);
+		uint64_t first = fx_le64(e + 32), last = fx_le64(e + 40);
 		if (last < first || first > UINT64_MAX / ss || last >= UINT64_MAX / ss) {
 			warn(t, "a GPT entry has an impossible extent; ignored");
 			continue;
@@ -199,7 +190,7 @@ static sg_err gpt_at(fx_read_fn rd, void *ctx, uint64_t dev_size, unsigned ss, u
 
 static int mbr_entry_sane(const uint8_t *e, uint64_t dev_sectors)
 {
-	uint32_t start = le32(e + 8), len = le32(e + 12);
+	uint32_t start = fx_le32(e + 8), len = fx_le32(e + 12);
 	if (e[4] == 0)
 		return 1; /* empty slot */
 	return (e[0] == 0 || e[0] == 0x80) && len != 0 && start != 0 &&
@@ -226,16 +217,16 @@ static sg_err mbr_walk_ebr(fx_read_fn rd, void *ctx, uint64_t dev_size, uint64_t
 		if (s[510] != 0x55 || s[511] != 0xaa)
 			return warn(t, "an extended boot record lacks its signature"), SG_OK;
 		const uint8_t *e1 = s + 446, *e2 = s + 462;
-		if (e1[4] && le32(e1 + 12)) {
+		if (e1[4] && fx_le32(e1 + 12)) {
 			size_t before = t->n;
-			push(t, num++, (cur + le32(e1 + 8)) * 512, (uint64_t)le32(e1 + 12) * 512,
+			push(t, num++, (cur + fx_le32(e1 + 8)) * 512, (uint64_t)fx_le32(e1 + 12) * 512,
 			     dev_size);
 			if (t->n > before)
 				snprintf(t->v[t->n - 1].type, sizeof t->v[0].type, "0x%02x", e1[4]);
 		}
-		if (!e2[4] || !is_extended(e2[4]) || !le32(e2 + 8))
+		if (!e2[4] || !is_extended(e2[4]) || !fx_le32(e2 + 8))
 			return SG_OK;
-		uint64_t next = ext_start + le32(e2 + 8);
+		uint64_t next = ext_start + fx_le32(e2 + 8);
 		if (next <= cur)
 			return warn(t, "the extended partition chain loops"), SG_OK;
 		cur = next;
@@ -303,7 +294,7 @@ sg_err fx_part_read(fx_read_fn rd, void *ctx, uint64_t dev_size, fx_part_table *
 		const uint8_t *e = s0 + 446 + 16 * i;
 		if (!e[4])
 			continue;
-		uint64_t start = le32(e + 8), len = le32(e + 12);
+		uint64_t start = fx_le32(e + 8), len = fx_le32(e + 12);
 		if (is_extended(e[4])) {
 			if ((err = mbr_walk_ebr(rd, ctx, dev_size, start, out)))
 				return err;

@@ -233,17 +233,36 @@ static sg_err md_deleted(sg_buf *out, const json_t *ev)
 	return err;
 }
 
+/* What the findings may miss (a journal not clean), before them. */
+static sg_err md_caveats(sg_buf *out, const json_t *ev)
+{
+	size_t i;
+	const json_t *c;
+	sg_err err = SG_OK;
+	json_array_foreach(json_object_get(ev, "caveats"), i, c) {
+		if (!err && json_is_string(c))
+			err = md_field(out, "**Caveat:** ", json_string_value(c), "", "\n\n");
+	}
+	return err;
+}
+
 static sg_err md_findings(sg_buf *out, const json_t *ev)
 {
 	const json_t *sum = json_object_get(ev, "summary");
 	const json_t *fs = json_object_get(ev, "findings");
 	sg_err err = SG_OK;
-	if (!json_is_array(fs))
-		return sg_buf_puts(out, "\n#### Findings\n\nNo baseline was given: no comparison.\n");
+	if (!json_is_array(fs)) {
+		err = sg_buf_puts(out, "\n#### Findings\n\n");
+		if (!err)
+			err = md_caveats(out, ev);
+		return err ? err : sg_buf_puts(out, "No baseline was given: no comparison.\n");
+	}
 	err = sg_buf_printf(out, "\n#### Findings: %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
 	                         " of special interest)\n\n",
 	                    json_integer_value(json_object_get(sum, "findings")),
 	                    json_integer_value(json_object_get(sum, "interesting")));
+	if (!err)
+		err = md_caveats(out, ev);
 	const json_t *by = json_object_get(sum, "by_class");
 	const char *k;
 	const json_t *v;

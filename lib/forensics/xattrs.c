@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/bytes.h"
 #include "forensics/escape.h"
 
 static int cmp_xattr(const void *a, const void *b)
@@ -38,11 +39,6 @@ sg_err fx_xattrs_text(sg_buf *out, fx_xattr *v, size_t n)
 	return rc;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 sg_err fx_ntfs_ea_parse(const uint8_t *p, size_t len, fx_xattr *v, size_t max, size_t *n,
                         char *names)
 {
@@ -52,7 +48,7 @@ sg_err fx_ntfs_ea_parse(const uint8_t *p, size_t len, fx_xattr *v, size_t max, s
 		if (len - off < 8 || *n >= max)
 			return SG_ERR_CORRUPT;
 		const uint8_t *e = p + off;
-		size_t next = le32(e), nlen = e[5], vlen = (size_t)e[6] | (size_t)e[7] << 8;
+		size_t next = fx_le32(e), nlen = e[5], vlen = (size_t)e[6] | (size_t)e[7] << 8;
 		size_t need = 8 + nlen + 1 + vlen;
 		if (!nlen || need > len - off || (next && next < need))
 			return SG_ERR_CORRUPT;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forensics/bytes.h"
+
 #define SB_MAGIC 0x58465342u  /* "XFSB" */
 #define AGI_MAGIC 0x58414749u /* "XAGI" */
 #define DINODE_MAGIC 0x494eu  /* "IN" */
@@ -20,21 +22,6 @@
 #define BMA3_MAGIC 0x424d4133u /* "BMA3": v5 */
 #define BMBT_MAX_LEVELS 9      /* the kernel's XFS_BM_MAXLEVELS bound */
 #define BMBT_MAX_BLOCKS 65536u /* tree blocks read for one inode */
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
 
 static int pow2_log(uint32_t v, unsigned *log)
 {
@@ -59,21 +46,23 @@ static unsigned log_roundup(uint32_t v)
 sg_err fx_xfs_sb_parse(const uint8_t *sb, size_t len, uint64_t fs_off, fx_xfs_sb *out)
 {
 	memset(out, 0, sizeof *out);
-	if (len < 512 || be32(sb) != SB_MAGIC)
+	if (len < 512 || fx_be32(sb) != SB_MAGIC)
 		return SG_ERR_CORRUPT;
 	unsigned blog, slog, ilog, plog;
 	out->fs_off = fs_off;
-	out->block_size = be32(sb + 4);
-	out->dblocks = be64(sb + 8);
-	out->ag_blocks = be32(sb + 84);
-	out->ag_count = be32(sb + 88);
-	out->sect_size = be16(sb + 102);
-	out->inode_size = be16(sb + 104);
-	out->inopblock = be16(sb + 106);
+	out->block_size = fx_be32(sb + 4);
+	out->dblocks = fx_be64(sb + 8);
+	out->ag_blocks = fx_be32(sb + 84);
+	out->ag_count = fx_be32(sb + 88);
+	out->sect_size = fx_be16(sb + 102);
+	out->inode_size = fx_be16(sb + 104);
+	out->inopblock = fx_be16(sb + 106);
 	out->inopblog = sb[123];
 	out->agblklog = sb[124];
-	out->v5 = (be16(sb + 100) & 0xf) == 5;
-	out->bigtime = out->v5 && (be32(sb + 216) & INCOMPAT_BIGTIME);
+	out->v5 = (fx_be16(sb + 100) & 0xf) == 5;
+	out->bigtime = out->v5 && (fx_be32(sb + 216) & INCOMPAT_BIGTIME);
+	out->log_start = fx_be64(sb + 48);
+	out->log_blocks = fx_be32(sb + 96);
 	/* the kernel's bounds (xfs_validate_sb_common) */
 	if (pow2_log(out->block_size, &blog) || blog < 9 || blog > 16 || sb[120] != blog ||
 	    pow2_log(out->sect_size, &slog) || slog < 9 || slog > 15 ||
@@ -112,19 +101,19 @@ sg_err fx_xfs_inode_read(const fx_xfs_sb *sb, fx_read_fn rd, void *ctx, uint64_t
 	               sb->inode_size);
 	if (rc)
 		return rc;
-	return be16(buf) == DINODE_MAGIC ? SG_OK : SG_ERR_CORRUPT;
+	return fx_be16(buf) == DINODE_MAGIC ? SG_OK : SG_ERR_CORRUPT;
 }
 
 static fx_time xfs_time(const uint8_t *p, int bigtime)
 {
 	fx_time t = {0, 0, 1};
 	if (bigtime) { /* nanoseconds since the 32-bit epoch's start, 1901 */
-		uint64_t v = be64(p);
+		uint64_t v = fx_be64(p);
 		t.sec = (int64_t)(v / 1000000000u) - 2147483648ll;
 		t.nsec = (uint32_t)(v % 1000000000u);
 	} else {
-		t.sec = (int32_t)be32(p);
-		t.nsec = be32(p + 4);
+		t.sec = (int32_t)fx_be32(p);
+		t.nsec = fx_be32(p + 4);
 		if (t.nsec >= 1000000000u)
 			t.nsec = 0;
 	}
@@ -135,23 +124,23 @@ sg_err fx_xfs_inode_parse(const fx_xfs_sb *sb, const uint8_t *buf, fx_xfs_inode 
 {
 	memset(out, 0, sizeof *out);
 	uint8_t version = buf[4];
-	if (be16(buf) != DINODE_MAGIC || version < 1 || version > 3 || (version == 3) != sb->v5)
+	if (fx_be16(buf) != DINODE_MAGIC || version < 1 || version > 3 || (version == 3) != sb->v5)
 		return SG_ERR_CORRUPT;
-	uint64_t flags2 = version == 3 ? be64(buf + 120) : 0;
+	uint64_t flags2 = version == 3 ? fx_be64(buf + 120) : 0;
 	int big = sb->bigtime && (flags2 & DIFLAG2_BIGTIME);
-	out->mode = be16(buf + 2);
+	out->mode = fx_be16(buf + 2);
 	out->format = buf[5];
-	out->uid = be32(buf + 8);
-	out->gid = be32(buf + 12);
-	out->nlink = version == 1 ? be16(buf + 6) : be32(buf + 16);
+	out->uid = fx_be32(buf + 8);
+	out->gid = fx_be32(buf + 12);
+	out->nlink = version == 1 ? fx_be16(buf + 6) : fx_be32(buf + 16);
 	out->atime = xfs_time(buf + 32, big);
 	out->mtime = xfs_time(buf + 40, big);
 	out->ctime = xfs_time(buf + 48, big);
 	if (version == 3)
 		out->btime = xfs_time(buf + 144, big);
-	out->size = be64(buf + 56);
-	out->nextents = (flags2 & DIFLAG2_NREXT64) ? be64(buf + 24) : be32(buf + 76);
-	out->next_unlinked = be32(buf + 96);
+	out->size = fx_be64(buf + 56);
+	out->nextents = (flags2 & DIFLAG2_NREXT64) ? fx_be64(buf + 24) : fx_be32(buf + 76);
+	out->next_unlinked = fx_be32(buf + 96);
 	if (out->size > INT64_MAX)
 		return SG_ERR_CORRUPT;
 	return SG_OK;
@@ -183,7 +172,7 @@ typedef struct runs {
 static sg_err add_rec(runs *rs, const uint8_t *p)
 {
 	const fx_xfs_sb *sb = rs->sb;
-	uint64_t l0 = be64(p), l1 = be64(p + 8);
+	uint64_t l0 = fx_be64(p), l1 = fx_be64(p + 8);
 	uint64_t off = (l0 & (((uint64_t)1 << 63) - 1)) >> 9;
 	uint64_t fsb = (l0 & 0x1ff) << 43 | l1 >> 21, count = l1 & 0x1fffff;
 	fx_ext4_run r = {0, 0, count * sb->block_size, (int)(l0 >> 63)}; /* unwritten: zeros */
@@ -225,12 +214,12 @@ static sg_err bmbt_block(runs *rs, fx_read_fn rd, void *ctx, uint64_t fsb, unsig
 	if ((rc = rd(ctx, off, blk, sb->block_size)))
 		return rc;
 	size_t hdr = sb->v5 ? 72 : 24, maxrecs = (sb->block_size - hdr) / 16;
-	unsigned n = be16(blk + 6);
-	if (be32(blk) != (sb->v5 ? BMA3_MAGIC : BMAP_MAGIC) || be16(blk + 4) != level || !n ||
+	unsigned n = fx_be16(blk + 6);
+	if (fx_be32(blk) != (sb->v5 ? BMA3_MAGIC : BMAP_MAGIC) || fx_be16(blk + 4) != level || !n ||
 	    n > maxrecs)
 		return SG_ERR_CORRUPT;
 	for (unsigned i = 0; !rc && i < n; i++)
-		rc = level ? bmbt_block(rs, rd, ctx, be64(blk + hdr + maxrecs * 8 + i * 8), level - 1,
+		rc = level ? bmbt_block(rs, rd, ctx, fx_be64(blk + hdr + maxrecs * 8 + i * 8), level - 1,
 		                        budget, blk + sb->block_size)
 		           : add_rec(rs, blk + hdr + i * 16);
 	return rc;
@@ -241,7 +230,7 @@ static sg_err bmbt_root(runs *rs, fx_read_fn rd, void *ctx, const uint8_t *fork,
 {
 	if (len < 20)
 		return SG_ERR_CORRUPT;
-	unsigned level = be16(fork), n = be16(fork + 2);
+	unsigned level = fx_be16(fork), n = fx_be16(fork + 2);
 	size_t maxrecs = (len - 4) / 16;
 	if (!level || level > BMBT_MAX_LEVELS || !n || n > maxrecs)
 		return SG_ERR_CORRUPT;
@@ -252,7 +241,7 @@ static sg_err bmbt_root(runs *rs, fx_read_fn rd, void *ctx, const uint8_t *fork,
 	unsigned budget = BMBT_MAX_BLOCKS;
 	sg_err rc = SG_OK;
 	for (unsigned i = 0; !rc && i < n; i++)
-		rc = bmbt_block(rs, rd, ctx, be64(fork + 4 + maxrecs * 8 + i * 8), level - 1, &budget,
+		rc = bmbt_block(rs, rd, ctx, fx_be64(fork + 4 + maxrecs * 8 + i * 8), level - 1, &budget,
 		                blk);
 	free(blk);
 	return rc;
@@ -358,12 +347,12 @@ sg_err fx_xfs_orphans(const fx_xfs_sb *sb, fx_read_fn rd, void *ctx, uint64_t *i
 			w.broken += sb->ag_count - agno;
 			break;
 		}
-		if (r || be32(agi) != AGI_MAGIC || be32(agi + 8) != agno) {
+		if (r || fx_be32(agi) != AGI_MAGIC || fx_be32(agi + 8) != agno) {
 			w.broken++;
 			continue;
 		}
 		for (unsigned b = 0; !full && b < FX_XFS_BUCKETS; b++)
-			full = chain(&w, agno, be32(agi + AGI_UNLINKED + 4 * b));
+			full = chain(&w, agno, fx_be32(agi + AGI_UNLINKED + 4 * b));
 	}
 	free(agi);
 	free(w.ibuf);

@@ -46,6 +46,8 @@ typedef struct fx_xfs_sb {
 	uint8_t agblklog, inopblog;
 	uint8_t v5;            /* version 5: v3 inodes (176-byte core, crtime) */
 	uint8_t bigtime;       /* times may be bigtime (the inode's flag says) */
+	uint64_t log_start;    /* the internal log's first block (AG-relative form), 0: external */
+	uint32_t log_blocks;   /* its length in blocks (xfslog.h checks both) */
 } fx_xfs_sb;
 
 /* The superblock at the start of sb[0..len) (len >= 512), of a file system

@@ -19,19 +19,25 @@
  * What could NOT be checked: which families are Nitro v6.  AWS lists that
  * per family in the EC2 instance types guide ("Instances built on the AWS
  * Nitro System", https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html,
- * and each family's "Platform summary", column Hypervisor); the search
- * corpus this was checked with holds only that page's opening, not its
- * table, and no other AWS page names the families.  So the list below is
- * still from memory (the eighth-generation Intel and AMD families and the
- * Graviton4 network/storage variants named "…gn"/"…gb"); c8g, m8g, r8g
- * (Graviton4, Nitro v5) are deliberately absent.  Either mistake is mild: a
- * Nitro v6 family missing here gets 432000 (the largest value AWS accepts,
- * longer than its default); a family wrongly here gets 350 s, still far
- * from isolation's 60 s.  The authoritative answer per type is AWS's own:
- * DescribeInstanceTypes NetworkInfo.ConnectionTrackingConfiguration
- * (DefaultConnectionTrackingConfiguration: DefaultTcpEstablishedTimeout,
- * DefaultUdpStreamTimeout, DefaultUdpTimeout, EC2 API reference), which
- * release could ask instead of this list; it does not yet.
+ * its "Network feature support" section and each family's "Platform
+ * summary", column Hypervisor).  Searched again in December 2026 (the
+ * search tool's docs and pages corpora: "Nitro v6 instance types",
+ * "connection tracking idle timeout", the instance types guide, the M8i
+ * platform summary, DefaultTcpEstablishedTimeout per type): the corpora
+ * hold that page's opening only, up to the sentence pointing to the
+ * Platform summary tables, never a table; the part of the AWS blog above
+ * that the corpus holds names no family; no AWS page found names one.  One third-party post (not AWS)
+ * counts m8g/r8g among Nitro v6, against the Graviton4 = Nitro v5 reading
+ * kept here; neither could be confirmed.  So the list below is still from
+ * memory (the eighth-generation Intel and AMD families and the Graviton4
+ * network/storage variants named "…gn"/"…gb"); c8g, m8g, r8g are left
+ * out.  Either mistake is mild: a Nitro v6 family missing here gets 432000
+ * (the largest value AWS accepts, longer than its default); a family
+ * wrongly here gets 350 s, still far from isolation's 60 s.  And this
+ * table is only the fallback: release asks EC2 first (DescribeInstanceTypes
+ * NetworkInfo.ConnectionTrackingConfiguration, DefaultTcpEstablishedTimeout
+ * and the UDP two: src/respond/release_check.c) and uses the table only when
+ * that read is refused or its answer lacks them, saying so.
  */
 static const char *const nitro_v6[] = {
 	"c8i", "c8i-flex", "m8i", "m8i-flex", "r8i", "r8i-flex", "x8i",

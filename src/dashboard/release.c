@@ -149,7 +149,7 @@ void dash_release(dash *d, struct evhttp_request *req, int64_t id)
 
 void dash_close(dash *d, struct evhttp_request *req, int64_t id)
 {
-	char actor[DASH_OPERATOR_MAX + 16], msg[768], line[DASH_OPERATOR_MAX + 128];
+	char actor[DASH_OPERATOR_MAX + 16], msg[1280], line[DASH_OPERATOR_MAX + 128];
 	if (!d->r) {
 		dash_reply_error(req, 403, "Forbidden: read-only");
 		return;
@@ -162,11 +162,14 @@ void dash_close(dash *d, struct evhttp_request *req, int64_t id)
 		logging_write(STDERR_FILENO, "info", "close", line, who);
 		msg[0] = '\0';
 		const char *reason = json_string_value(json_object_get(body, "reason"));
-		sg_err err = respond_close(d->r, id, actor, reason, msg, sizeof msg);
-		logging_write(STDERR_FILENO, err ? "error" : "info", "close", msg, who);
+		bool partial = false;
+		sg_err err = respond_close(d->r, id, actor, reason, &partial, msg, sizeof msg);
+		logging_write(STDERR_FILENO, err ? "error" : partial ? "warning" : "info", "close", msg,
+		              who);
 		size_t n = 0;
 		char *text = sg_utf8_repair(msg, strlen(msg), &n);
-		json_t *o = json_pack("{s:b,s:s?}", "closed", err == SG_OK, "message", text);
+		json_t *o = json_pack("{s:b,s:b,s:s?}", "closed", err == SG_OK, "partial", partial,
+		                      "message", text);
 		free(text);
 		reply_json(req, err == SG_OK ? 200 : err == SG_ERR_NOTFOUND ? 404
 		                : err == SG_ERR_INVAL ? 400 : 409,

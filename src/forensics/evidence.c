@@ -93,6 +93,16 @@ sg_err evid_pread(const evid *ev, uint64_t off, void *buf, size_t len, char *err
 	return SG_OK;
 }
 
+sg_err evid_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const evid_reader *r = ctx;
+	char dropped[8];
+	if (off > r->end || len > r->end - off)
+		return SG_ERR_RANGE;
+	return r->err ? evid_pread(r->ev, off, buf, len, r->err, r->errlen)
+	              : evid_pread(r->ev, off, buf, len, dropped, sizeof dropped);
+}
+
 void evid_close(evid *ev)
 {
 	if (!ev)

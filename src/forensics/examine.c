@@ -492,9 +492,89 @@ static int finish(exam_ctx *x, json_t *report, json_t *result_ev, src_status sta
 	return exit_status(status, findings, o->fail_on_findings);
 }
 
+/* Everything the sources need before the first is read: the rules (first:
+ * a rule that does not compile leaves nothing behind), the output
+ * directory (absolute in *oc: the responder records it; *abs to free), the
+ * custody log's path and the baseline.  -1 (err set) when one is not there. */
+static int exam_prepare(exam_ctx *x, exam_opts *oc, char **abs, char *clog_buf, size_t clog_len,
+                        json_t *warnings, char *err, size_t errlen)
+{
+	const exam_opts *o = x->o;
+	if (mount_ns_private(err, errlen)) {
+		say("%s; XFS file systems cannot be mounted", err);
+		json_array_append_new(warnings, exam_jtext(err));
+		err[0] = 0;
+	}
+	if (exam_yara_load(x, err, errlen) || exam_dir_ready(o->out_dir, err, errlen))
+		return -1;
+	*abs = realpath(o->out_dir, NULL);
+	*oc = *o;
+	if (*abs)
+		oc->out_dir = *abs;
+	x->o = oc;
+	if (!x->clog) {
+		snprintf(clog_buf, clog_len, "%s/custody.log", oc->out_dir);
+		x->clog = clog_buf;
+	}
+	if (o->baseline) {
+		if (baseline_start(o->baseline, o->baseline_strip, &x->base, x->bhex, &x->bl, err,
+		                   errlen))
+			return -1;
+		x->have_base = 1;
+	}
+	return 0;
+}
+
+/* The report's head: what ran, where, by whom, since when, the incident's
+ * time and the rules. */
+static void report_head(exam_ctx *x, json_t *report)
+{
+	const exam_opts *o = x->o;
+	char when[40], host[256] = "";
+	custlog_now(when, sizeof when);
+	gethostname(host, sizeof host - 1);
+	jset(report, "format", json_string("ssrfguard-forensics-report"));
+	jset(report, "version", json_integer(1));
+	jset(report, "tool", json_string("ssrfguard " SSRFGUARD_VERSION));
+	jset(report, "incident", jstr_or_null(o->incident));
+	jset(report, "examiner", json_string(x->who));
+	jset(report, "host", json_string(host));
+	jset(report, "command", jstr_or_null(o->argv_text));
+	jset(report, "started", json_string(when));
+	exam_when_init(x);
+	if (x->incident_sec != INT64_MIN)
+		jset(report, "incident_time", json_pack("{s:s,s:I,s:s}", "time",
+		                                        exam_iso(x->incident_sec, when, sizeof when),
+		                                        "sec", (json_int_t)x->incident_sec, "from",
+		                                        x->incident_from));
+	if (x->yara) /* no key at all with --yara-scope off */
+		jset(report, "yara", yscan_describe(x->yara));
+}
+
+/* Every source in turn, into the report; the worst status of them. */
+static src_status examine_all(exam_ctx *x, json_t *report, json_t *evs, json_t *result_ev,
+                              json_t *warnings, size_t *findings, char *err, size_t errlen)
+{
+	src_status status = SRC_COMPLETE;
+	for (size_t i = 0; i < x->o->nsrc; i++) {
+		src_status s = examine_source(x, &x->o->src[i], evs, result_ev, warnings, findings);
+		if (s > status)
+			status = s;
+	}
+	if (x->bres.warn[0])
+		json_array_append_new(warnings, json_string(x->bres.warn));
+	if (status == SRC_FAILED)
+		summarize_failures(evs, err, errlen);
+	if (status == SRC_INCOMPLETE)
+		jset(report, "incomplete", summarize_incomplete(evs, err, errlen));
+	jset(report, "evidence", json_incref(evs));
+	jset(report, "warnings", json_incref(warnings));
+	return status;
+}
+
 int exam_run(const exam_opts *o)
 {
-	char err[ERRLEN] = "", when[40], me[300], clog_buf[4096], host[256] = "";
+	char err[ERRLEN] = "", me[300], clog_buf[4096];
 	exam_ctx x;
 	memset(&x, 0, sizeof x);
 	fx_list_init(&x.base, MAX_ENTRIES);
@@ -503,76 +583,21 @@ int exam_run(const exam_opts *o)
 	x.labels = json_object();
 	x.who = exam_who(o, me, sizeof me);
 	x.clog = o->custody_log;
-	char *abs = NULL;
-	int rc = 2;
-	if (mount_ns_private(err, sizeof err)) {
-		say("%s; XFS file systems cannot be mounted", err);
-		json_array_append_new(warnings, exam_jtext(err));
-		err[0] = 0;
-	}
-	/* rules first: a rule that does not compile leaves nothing behind */
 	x.o = o;
-	if (exam_yara_load(&x, err, sizeof err))
-		goto fail;
-	if (exam_dir_ready(o->out_dir, err, sizeof err))
-		goto fail;
-	/* report the absolute location: the responder records it */
-	abs = realpath(o->out_dir, NULL);
-	exam_opts oc = *o;
-	if (abs)
-		oc.out_dir = abs;
-	x.o = &oc;
-	if (!x.clog) {
-		snprintf(clog_buf, sizeof clog_buf, "%s/custody.log", oc.out_dir);
-		x.clog = clog_buf;
+	char *abs = NULL;
+	exam_opts oc;
+	int rc = -1;
+	if (!exam_prepare(&x, &oc, &abs, clog_buf, sizeof clog_buf, warnings, err, sizeof err)) {
+		report_head(&x, report);
+		size_t findings = 0;
+		src_status status = examine_all(&x, report, evs, result_ev, warnings, &findings, err,
+		                                sizeof err);
+		rc = finish(&x, report, result_ev, status, findings, err, sizeof err);
 	}
-	if (o->baseline) {
-		if (baseline_start(o->baseline, o->baseline_strip, &x.base, x.bhex, &x.bl, err,
-		                   sizeof err))
-			goto fail;
-		x.have_base = 1;
+	if (rc < 0) {
+		exam_print_error(err[0] ? err : "examination failed");
+		rc = 2;
 	}
-	custlog_now(when, sizeof when);
-	gethostname(host, sizeof host - 1);
-	jset(report, "format", json_string("ssrfguard-forensics-report"));
-	jset(report, "version", json_integer(1));
-	jset(report, "tool", json_string("ssrfguard " SSRFGUARD_VERSION));
-	jset(report, "incident", jstr_or_null(o->incident));
-	jset(report, "examiner", json_string(x.who));
-	jset(report, "host", json_string(host));
-	jset(report, "command", jstr_or_null(o->argv_text));
-	jset(report, "started", json_string(when));
-	exam_when_init(&x);
-	if (x.incident_sec != INT64_MIN)
-		jset(report, "incident_time", json_pack("{s:s,s:I,s:s}", "time",
-		                                        exam_iso(x.incident_sec, when, sizeof when),
-		                                        "sec", (json_int_t)x.incident_sec, "from",
-		                                        x.incident_from));
-	if (x.yara) /* no key at all with --yara-scope off */
-		jset(report, "yara", yscan_describe(x.yara));
-	src_status status = SRC_COMPLETE;
-	size_t findings = 0;
-	for (size_t i = 0; i < o->nsrc; i++) {
-		src_status s = examine_source(&x, &o->src[i], evs, result_ev, warnings, &findings);
-		if (s > status)
-			status = s;
-	}
-	if (x.bres.warn[0])
-		json_array_append_new(warnings, json_string(x.bres.warn));
-	if (status == SRC_FAILED)
-		summarize_failures(evs, err, sizeof err);
-	if (status == SRC_INCOMPLETE)
-		jset(report, "incomplete", summarize_incomplete(evs, err, sizeof err));
-	jset(report, "evidence", json_incref(evs));
-	jset(report, "warnings", json_incref(warnings));
-	rc = finish(&x, report, result_ev, status, findings, err, sizeof err);
-	if (rc < 0)
-		goto fail;
-	goto out;
-fail:
-	exam_print_error(err[0] ? err : "examination failed");
-	rc = 2;
-out:
 	fflush(stdout);
 	json_decref(report);
 	json_decref(evs);
@@ -585,4 +610,3 @@ out:
 	free(abs);
 	return rc;
 }
-

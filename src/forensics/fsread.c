@@ -16,6 +16,7 @@
 
 struct fsread {
 	const evid *ev;
+	evid_reader rd;    /* the whole device; its sentence dropped (fsread_pread says why) */
 	uint64_t off, len; /* the file system on the device */
 	int is_xfs;
 	xfs_ro xfs;
@@ -25,15 +26,6 @@ struct fsread {
 	walk_ext ext;
 	uint8_t ino[FX_EXT4_INODE_MAX];
 };
-
-static sg_err rd_evid(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	const evid *ev = ctx;
-	char e[128];
-	if (off > ev->size || len > ev->size - off)
-		return SG_ERR_RANGE;
-	return evid_pread(ev, off, buf, len, e, sizeof e);
-}
 
 sg_err fsread_open(const evid *ev, const json_t *fsj, fsread **out, char *err, size_t errlen)
 {
@@ -51,6 +43,7 @@ sg_err fsread_open(const evid *ev, const json_t *fsj, fsread **out, char *err, s
 		return SG_ERR_NOMEM;
 	}
 	r->ev = ev;
+	r->rd = (evid_reader){ev, ev->size, NULL, 0};
 	r->off = (uint64_t)off;
 	r->len = (uint64_t)len;
 	r->xfs.lfd = r->xfs.root = -1;
@@ -66,7 +59,7 @@ sg_err fsread_open(const evid *ev, const json_t *fsj, fsread **out, char *err, s
 			rc = SG_ERR_CORRUPT;
 		}
 		if (!rc && TSK_FS_TYPE_ISEXT(r->fs->ftype))
-			r->have_ext = walk_ext_open(&r->ext, rd_evid, (void *)ev, (uint64_t)off) == 0;
+			r->have_ext = walk_ext_open(&r->ext, evid_read, &r->rd, (uint64_t)off) == 0;
 	} else {
 		snprintf(err, errlen, "file system not walked");
 		rc = SG_ERR_INVAL;
@@ -115,7 +108,7 @@ static const char *rel_path(const fx_entry *e)
 static sg_err open_xfs_orphan(fsread_fh *f, const fx_entry *e, const char **why)
 {
 	sg_err rc = SG_OK;
-	f->runs = xfs_orphan_runs(f->r->ev->fd, f->r->off, f->r->len, e->inode, e->size, &f->nruns,
+	f->runs = xfs_orphan_runs(f->r->ev, f->r->off, f->r->len, e->inode, e->size, &f->nruns,
 	                          &rc);
 	if (!f->runs)
 		*why = rc == SG_ERR_NOTFOUND ? "its inode changed since the walk"
@@ -249,8 +242,8 @@ static sg_err pread_runs(fsread_fh *f, uint64_t off, uint8_t *buf, size_t len)
 		uint64_t hi = u->file_off + u->len < off + len ? u->file_off + u->len : off + len;
 		if (u->sparse || lo >= hi)
 			continue;
-		sg_err rc = rd_evid((void *)f->r->ev, u->dev_off + (lo - u->file_off), buf + (lo - off),
-		                    (size_t)(hi - lo));
+		sg_err rc = evid_read(&f->r->rd, u->dev_off + (lo - u->file_off), buf + (lo - off),
+		                      (size_t)(hi - lo));
 		if (rc)
 			return rc;
 	}

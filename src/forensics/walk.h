@@ -6,9 +6,10 @@
  * descriptor (or, for the fuzz target, a memory buffer).  walk_xfs(): a
  * read-only loop device over the partition, mounted ro,norecovery,nouuid
  * in this process's private mount namespace (see mount_ns_private), walked
- * with openat/statx/O_NOFOLLOW; it also asks the kernel whether the log is
- * dirty.  Both hash regular files on a pool of opts->workers threads and
- * never follow symlinks nor open FIFOs, devices or sockets.
+ * with openat/statx/O_NOFOLLOW; whether the log is dirty it reads raw and
+ * asks the kernel (xfs_log_state, walk_xfsorphan.h).  Both hash regular
+ * files on a pool of opts->workers threads and never follow symlinks nor
+ * open FIFOs, devices or sockets.
  *
  * Entries are appended to out with opts->prefix ("" or "pN:") before the
  * path and fs = opts->fs_index.  A file system that cannot be opened at
@@ -19,6 +20,7 @@
 #ifndef SSRFGUARD_FORENSICS_WALK_H
 #define SSRFGUARD_FORENSICS_WALK_H
 
+#include "forensics/evidence.h"
 #include "forensics/fsprobe.h"
 #include "forensics/fx.h"
 #include "forensics/progress.h"
@@ -43,7 +45,8 @@ typedef struct walk_stats {
 	double seconds;
 	char fstype[32];      /* as the walker saw it, e.g. "ext4" */
 	char warn[512];
-	fx_journal journal;   /* walk_xfs: from the kernel; else FX_J_UNKNOWN */
+	fx_journal journal;   /* walk_xfs: the log read raw and the kernel's word; else FX_J_UNKNOWN */
+	uint64_t log_pending; /* walk_xfs: bytes of a dirty log not replayed, when read raw */
 } walk_stats;
 
 /* dev_fd < 0 and mem != NULL: read the image from memory (fuzzing). */
@@ -51,7 +54,7 @@ sg_err walk_tsk(int dev_fd, const uint8_t *mem, uint64_t dev_size, uint64_t offs
                 const walk_opts *opts, fx_list *out, walk_stats *st,
                 char *err, size_t errlen);
 
-sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
+sg_err walk_xfs(const evid *ev, uint64_t offset, uint64_t length, const walk_opts *opts,
                 fx_list *out, walk_stats *st, char *err, size_t errlen);
 
 /*

@@ -490,7 +490,7 @@ int xfs_open_beneath(int root, const char *rel, int flags)
 	return (int)sys_openat2(root, rel, flags | O_NOFOLLOW | O_CLOEXEC);
 }
 
-sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
+sg_err walk_xfs(const evid *ev, uint64_t offset, uint64_t length, const walk_opts *opts,
                 fx_list *out, walk_stats *st, char *err, size_t errlen)
 {
 	xwalker w;
@@ -502,10 +502,11 @@ sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *o
 	xfs_ro m;
 	double t0 = sg_mono_s();
 	snprintf(st->fstype, sizeof st->fstype, "xfs");
-	sg_err rc = xfs_ro_mount(dev_fd, offset, length, 1, &m, err, errlen);
-	st->journal = m.journal;
-	if (m.made && m.journal == FX_J_UNKNOWN)
-		walk_warn(st, "log state unknown: probe mount failed: %s", strerror(m.probe_errno));
+	sg_err rc = xfs_ro_mount(ev->fd, offset, length, 1, &m, err, errlen);
+	xfs_log_state(ev, offset, length, m.journal, st);
+	if (m.made && st->journal == FX_J_UNKNOWN)
+		walk_warn(st, "log state unknown: the log cannot be read raw and the probe mount "
+		          "failed: %s", strerror(m.probe_errno));
 	if (rc)
 		goto done;
 	w.root = m.root;
@@ -523,7 +524,7 @@ sg_err walk_xfs(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *o
 	}
 	/* what the mount cannot show: files unlinked while open */
 	if (!rc)
-		rc = xfs_orphans_walk(dev_fd, offset, length, opts, w.pool, out, st);
+		rc = xfs_orphans_walk(ev, offset, length, opts, w.pool, out, st);
 	if (rc)
 		snprintf(err, errlen, "walk stopped: %s", sg_strerror(rc));
 done:

@@ -1,66 +1,44 @@
 /* walk_xfsorphan.c — XFS orphan inodes read raw (see walk_xfsorphan.h). */
 #include "forensics/walk_xfsorphan.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "forensics/xfsentry.h"
 
-typedef struct dev {
-	int fd;
-	uint64_t end; /* the file system's end on the device */
-} dev;
-
-static sg_err rd_dev(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	const dev *d = ctx;
-	if (off > d->end || len > d->end - off)
-		return SG_ERR_RANGE;
-	for (size_t got = 0; got < len;) {
-		ssize_t k = pread(d->fd, (uint8_t *)buf + got, len - got, (off_t)(off + got));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return SG_ERR_IO;
-		got += (size_t)k;
-	}
-	return SG_OK;
-}
-
-static sg_err open_sb(int dev_fd, uint64_t offset, uint64_t length, dev *d, fx_xfs_sb *sb)
+sg_err xfs_raw_open(const evid *ev, uint64_t offset, uint64_t length, evid_reader *d,
+                    fx_xfs_sb *sb)
 {
 	uint8_t buf[512];
-	*d = (dev){dev_fd, offset + length};
-	sg_err rc = rd_dev(d, offset, buf, sizeof buf);
+	*d = (evid_reader){ev, offset + length, NULL, 0};
+	sg_err rc = evid_read(d, offset, buf, sizeof buf);
 	return rc ? rc : fx_xfs_sb_parse(buf, sizeof buf, offset, sb);
 }
 
 /* The raw inode's runs as hpool takes them (unwritten extents: zeros). */
-static hp_run *runs_of(const fx_xfs_sb *sb, dev *d, const uint8_t *ibuf, const fx_xfs_inode *in,
-                       size_t *n, sg_err *rc)
+static hp_run *runs_of(const fx_xfs_sb *sb, evid_reader *d, const uint8_t *ibuf,
+                       const fx_xfs_inode *in, size_t *n, sg_err *rc)
 {
 	fx_ext4_run *r = NULL;
 	size_t k = 0;
 	*n = 0;
-	if ((*rc = fx_xfs_extents(sb, rd_dev, d, ibuf, in, &r, &k)))
+	if ((*rc = fx_xfs_extents(sb, evid_read, d, ibuf, in, &r, &k)))
 		return NULL;
 	return hp_runs_from_extents(r, k, n, rc);
 }
 
-hp_run *xfs_orphan_runs(int dev_fd, uint64_t offset, uint64_t length, uint64_t ino,
+hp_run *xfs_orphan_runs(const evid *ev, uint64_t offset, uint64_t length, uint64_t ino,
                         uint64_t size, size_t *n, sg_err *rc)
 {
-	dev d;
+	evid_reader d;
 	fx_xfs_sb sb;
 	fx_xfs_inode in;
 	uint8_t ibuf[FX_XFS_INODE_MAX];
 	*n = 0;
-	if ((*rc = open_sb(dev_fd, offset, length, &d, &sb)) ||
-	    (*rc = fx_xfs_inode_read(&sb, rd_dev, &d, ino, ibuf)) ||
+	if ((*rc = xfs_raw_open(ev, offset, length, &d, &sb)) ||
+	    (*rc = fx_xfs_inode_read(&sb, evid_read, &d, ino, ibuf)) ||
 	    (*rc = fx_xfs_inode_parse(&sb, ibuf, &in)))
 		return NULL;
 	if (in.size != size) { /* not the inode the walk listed */
@@ -71,7 +49,7 @@ hp_run *xfs_orphan_runs(int dev_fd, uint64_t offset, uint64_t length, uint64_t i
 }
 
 /* Orphan ino (its bytes in ibuf) as an entry, its content to the pool. */
-static sg_err add_orphan(const fx_xfs_sb *sb, dev *d, const uint8_t *ibuf, uint64_t ino,
+static sg_err add_orphan(const fx_xfs_sb *sb, evid_reader *d, const uint8_t *ibuf, uint64_t ino,
                          const walk_opts *o, hpool *pool, fx_list *out, walk_stats *st)
 {
 	fx_xfs_inode in;
@@ -131,17 +109,17 @@ static sg_err add_orphan(const fx_xfs_sb *sb, dev *d, const uint8_t *ibuf, uint6
 		free(runs);
 		return SG_ERR_NOMEM;
 	}
-	*j = (hp_job){.entry = index, .fd = -1, .dev_fd = d->fd, .size = in.size, .runs = runs,
+	*j = (hp_job){.entry = index, .fd = -1, .dev_fd = d->ev->fd, .size = in.size, .runs = runs,
 	              .nruns = nruns};
 	return hpool_submit(pool, j);
 }
 
-sg_err xfs_orphans_walk(int dev_fd, uint64_t offset, uint64_t length, const walk_opts *opts,
+sg_err xfs_orphans_walk(const evid *ev, uint64_t offset, uint64_t length, const walk_opts *opts,
                         hpool *pool, fx_list *out, walk_stats *st)
 {
-	dev d;
+	evid_reader d;
 	fx_xfs_sb sb;
-	if (open_sb(dev_fd, offset, length, &d, &sb)) {
+	if (xfs_raw_open(ev, offset, length, &d, &sb)) {
 		walk_warn(st, "the XFS superblock cannot be read raw: orphan inodes are not listed");
 		return SG_OK;
 	}
@@ -154,7 +132,7 @@ sg_err xfs_orphans_walk(int dev_fd, uint64_t offset, uint64_t length, const walk
 	}
 	size_t n = 0;
 	unsigned broken = 0;
-	sg_err rc = fx_xfs_orphans(&sb, rd_dev, &d, inos, FX_XFS_ORPHANS_MAX, &n, &broken);
+	sg_err rc = fx_xfs_orphans(&sb, evid_read, &d, inos, FX_XFS_ORPHANS_MAX, &n, &broken);
 	if (rc == SG_ERR_RANGE)
 		walk_warn(st, "more than %u orphan inodes: the rest are not listed", FX_XFS_ORPHANS_MAX);
 	else if (rc == SG_ERR_NOMEM)
@@ -165,7 +143,7 @@ sg_err xfs_orphans_walk(int dev_fd, uint64_t offset, uint64_t length, const walk
 		          broken);
 	rc = SG_OK;
 	for (size_t i = 0; !rc && i < n; i++)
-		if (fx_xfs_inode_read(&sb, rd_dev, &d, inos[i], ibuf) == SG_OK)
+		if (fx_xfs_inode_read(&sb, evid_read, &d, inos[i], ibuf) == SG_OK)
 			rc = add_orphan(&sb, &d, ibuf, inos[i], opts, pool, out, st);
 out:
 	free(inos);

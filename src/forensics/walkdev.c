@@ -61,22 +61,6 @@ json_t *exam_jtext(const char *s)
 #define say exam_say
 #define jset exam_jset
 
-/* ---- evidence reading through the partition parser ---- */
-
-typedef struct rd_ctx {
-	const evid *ev;
-	char *err;
-	size_t errlen;
-} rd_ctx;
-
-static sg_err rd_evid(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	rd_ctx *c = ctx;
-	if (off > c->ev->size || len > c->ev->size - off)
-		return SG_ERR_RANGE;
-	return evid_pread(c->ev, off, buf, len, c->err, c->errlen);
-}
-
 /* ---- walking every file system of one device ---- */
 
 static json_t *part_json(const fx_part_table *t)
@@ -200,7 +184,7 @@ static void walk_by_kind(const evid *ev, const fs_target *t, const walk_opts *wo
 	} else if (pr->kind == FX_FS_XFS) {
 		w->method = "xfs-readonly-loop-mount";
 		say("walking XFS at offset %" PRIu64 " through a read-only loop mount", t->offset);
-		w->rc = walk_xfs(ev->fd, t->offset, t->length, wo, out, &w->st, w->err, sizeof w->err);
+		w->rc = walk_xfs(ev, t->offset, t->length, wo, out, &w->st, w->err, sizeof w->err);
 		json_array_append_new(w->cannot, json_string(
 			"deleted files: the read-only mount shows only named files (files unlinked "
 			"while open are listed, as orphan inodes read raw from the AGIs' unlinked "
@@ -240,6 +224,18 @@ static void walk_by_kind(const evid *ev, const fs_target *t, const walk_opts *wo
 	}
 }
 
+/* What a journal not clean means for the examination (the report's
+ * "journal_note", and its "caveats" under the findings). */
+static const char *dirty_note(fx_fs_kind kind)
+{
+	return kind == FX_FS_XFS
+	       ? "the XFS log was not clean: files changed in the last seconds may be missing "
+	         "(the log is not replayed: creations, writes and unlinks only it holds, and "
+	         "files deleted while open that only it puts on an unlinked list, are not seen)"
+	       : "the journal was not clean: files changed in the last seconds may be missing "
+	         "(libtsk does not replay it: writes only it holds are not seen)";
+}
+
 /* What the walk found and how, into fs (its entries start at out[first]). */
 static void put_counts(json_t *fs, fs_walk *w, const walk_opts *how, fx_list *out, size_t first)
 {
@@ -256,9 +252,9 @@ static void put_counts(json_t *fs, fs_walk *w, const walk_opts *how, fx_list *ou
 	jset(fs, "method", json_string(w->method));
 	jset(fs, "journal", json_string(fx_journal_name(j)));
 	if (j == FX_J_DIRTY)
-		jset(fs, "journal_note", json_string(
-			"the journal holds writes not yet applied: the attacker's last changes may "
-			"be only there (the snapshot is crash-consistent)"));
+		jset(fs, "journal_note", json_string(dirty_note(pr->kind)));
+	if (st->log_pending)
+		jset(fs, "journal_pending_bytes", json_integer((json_int_t)st->log_pending));
 	jset(fs, "cannot_see", w->cannot);
 	w->cannot = NULL;
 	jset(fs, "entries", json_integer((json_int_t)st->entries));
@@ -338,6 +334,19 @@ static json_t *walk_one(const evid *ev, const fs_target *t, int index, const cha
 	return fs;
 }
 
+/* What the findings may miss because of file system index's state: its
+ * journal's note, also said as the examination goes. */
+static void add_caveat(json_t *caveats, const json_t *fs, size_t index)
+{
+	const char *note = json_string_value(json_object_get(fs, "journal_note"));
+	if (!note)
+		return;
+	char line[512];
+	snprintf(line, sizeof line, "file system %zu: %s", index, note);
+	say("%s", line);
+	json_array_append_new(caveats, json_string(line));
+}
+
 static int cmp_entry(const void *x, const void *y)
 {
 	const fx_entry *a = x, *b = y;
@@ -359,8 +368,8 @@ sg_err walkdev_run(const evid *ev, int partition, unsigned workers, struct dfeed
 	fx_part_table *pt = calloc(1, sizeof *pt);
 	if (!pt)
 		return SG_ERR_NOMEM;
-	rd_ctx rc_ = {ev, err, errlen};
-	sg_err rc = fx_part_read(rd_evid, &rc_, ev->size, pt);
+	evid_reader rd = {ev, ev->size, err, errlen};
+	sg_err rc = fx_part_read(evid_read, &rd, ev->size, pt);
 	if (rc == SG_ERR_CORRUPT) {
 		say("partition table: %s; examining the whole device", pt->warn);
 		char w[160];
@@ -399,13 +408,17 @@ sg_err walkdev_run(const evid *ev, int partition, unsigned workers, struct dfeed
 			return SG_ERR_NOTFOUND;
 		}
 	}
+	json_t *caveats = json_array();
 	for (size_t i = 0; i < nt; i++) {
 		char prefix[16] = "";
 		if (pt->scheme != FX_PT_NONE && !partition)
 			snprintf(prefix, sizeof prefix, "p%d:", targets[i].partition);
-		json_array_append_new(fss, walk_one(ev, &targets[i], (int)i, prefix, &how, out, tally));
+		json_t *fs = walk_one(ev, &targets[i], (int)i, prefix, &how, out, tally);
+		add_caveat(caveats, fs, i);
+		json_array_append_new(fss, fs);
 	}
 	jset(evj, "filesystems", fss);
+	jset(evj, "caveats", caveats);
 	free(pt);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_entry);

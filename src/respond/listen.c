@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "accept/accept.h"
+#include "common/buf.h"
 #include "common/jsonload.h"
 #include "common/listen.h"
 #include "common/msg.h"
@@ -30,6 +31,23 @@
 #include "store/store.h"
 #include "store/settler.h"
 #include "tls/servertls.h"
+
+/* Why a delivery was not taken: counted by reason, shown by GET /healthz
+ * (listen.h), in this order. */
+typedef enum listen_refusal {
+	REFUSED_NO_SENDER,      /* 401: derived keys, no well-formed sender header */
+	REFUSED_BAD_SIGNATURE,  /* 401: no key of ours signed it */
+	REFUSED_STALE,          /* 401: timestamp outside the window */
+	REFUSED_REPLAYED,       /* 401: a nonce seen before */
+	REFUSED_MALFORMED,      /* 401: signature headers malformed; 400: the body */
+	REFUSED_OTHER_INSTANCE, /* 403: a detector naming an instance not its own */
+	REFUSED_BUSY,           /* 503: nonce cache full, store busy: the detector retries */
+	REFUSED__COUNT
+} listen_refusal;
+
+static const char *const refusal_names[REFUSED__COUNT] = {
+	"no_sender", "bad_signature", "stale", "replayed", "malformed", "other_instance", "busy",
+};
 
 struct respond_listener {
 	pthread_t th;
@@ -43,10 +61,13 @@ struct respond_listener {
 	rsig_cache *cache;
 	uint8_t key[RESPOND_KEY_MAX];
 	size_t keylen;
+	uint8_t prev[RESPOND_KEY_MAX]; /* the key before a rotation: prevlen 0 when none */
+	size_t prevlen;
 	int64_t window;
 	respond_listen_keys keys;
 	const struct respond_config *rcfg; /* its log; NULL: stderr */
-	unsigned long refused_senders;     /* 403s since start (the listener thread's own) */
+	/* since start, the listener thread's own (its /healthz reads them there) */
+	unsigned long long accepted, accepted_previous, refused[REFUSED__COUNT];
 	atomic_int stop;   /* set by respond_listen_stop, read on the listener thread */
 	store_settler settler; /* what the store left unsettled (store/settler.h) */
 	char spool[4096];      /* its spool file */
@@ -177,18 +198,19 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 		evbuffer_free(b);
 }
 
-/* The signature, with the sender's derived key or the shared key.
- * SG_ERR_NOTFOUND: derived keys, and no well-formed sender named. */
-static sg_err check_signature(respond_listener *l, struct evkeyvalq *h, const char *sender,
-                              const char *body, size_t len)
+/* The signature, with the sender's key derived from master, or master
+ * itself when keys are shared.  SG_ERR_NOTFOUND: derived keys, and no
+ * well-formed sender named. */
+static sg_err verify_with(respond_listener *l, const uint8_t *master, size_t masterlen,
+                          struct evkeyvalq *h, const char *sender, const char *body, size_t len)
 {
-	const uint8_t *key = l->key;
-	size_t keylen = l->keylen;
+	const uint8_t *key = master;
+	size_t keylen = masterlen;
 	char derived[65];
 	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED) {
 		if (!rsig_sender_ok(sender))
 			return SG_ERR_NOTFOUND;
-		sg_err err = rsig_derive_key(l->key, l->keylen, sender, derived);
+		sg_err err = rsig_derive_key(master, masterlen, sender, derived);
 		if (err)
 			return err;
 		key = (const uint8_t *)derived;
@@ -198,6 +220,21 @@ static sg_err check_signature(respond_listener *l, struct evkeyvalq *h, const ch
 	                         evhttp_find_header(h, RSIG_HDR_NONCE),
 	                         evhttp_find_header(h, RSIG_HDR_SIGNATURE), body, len, (int64_t)time(NULL));
 	OPENSSL_cleanse(derived, sizeof derived);
+	return err;
+}
+
+/* The signature with the key, else (during a rotation) with the previous
+ * key: *previous says it was that one.  rsig_verify compares the signature
+ * before it remembers the nonce, so the second try sees no replay. */
+static sg_err check_signature(respond_listener *l, struct evkeyvalq *h, const char *sender,
+                              const char *body, size_t len, bool *previous)
+{
+	*previous = false;
+	sg_err err = verify_with(l, l->key, l->keylen, h, sender, body, len);
+	if (err == SG_ERR_AUTH && l->prevlen) {
+		err = verify_with(l, l->prev, l->prevlen, h, sender, body, len);
+		*previous = !err;
+	}
 	return err;
 }
 
@@ -211,12 +248,126 @@ static void refuse_sender(respond_listener *l, struct evhttp_request *req, const
 	sg_text_clean(shown_detector, sizeof shown_detector, d->detector, strlen(d->detector));
 	respond_log(l->rcfg, "error",
 	            "listen: delivery from %s (detector %s, its incident %lld) refused for its sender "
-	            "(%lu so far): it names instance %s; a detector reports only its own instance",
-	            shown_sender, shown_detector, (long long)d->remote_id, ++l->refused_senders,
-	            d->instance_id);
+	            "(%llu so far): it names instance %s; a detector reports only its own instance",
+	            shown_sender, shown_detector, (long long)d->remote_id,
+	            ++l->refused[REFUSED_OTHER_INSTANCE], d->instance_id);
 	reply(req, 403, "Forbidden",
 	      "{\"error\":\"sender refused: a detector reports only its own instance (" RSIG_HDR_SENDER
 	      ")\"}");
+}
+
+/* 401 (503 when the nonce cache is full): a signature check that failed. */
+static void refuse_signature(respond_listener *l, struct evhttp_request *req, sg_err err)
+{
+	listen_refusal why = err == SG_ERR_TIMEOUT  ? REFUSED_STALE
+	                     : err == SG_ERR_EXISTS   ? REFUSED_REPLAYED
+	                     : err == SG_ERR_BUSY     ? REFUSED_BUSY
+	                     : err == SG_ERR_PARSE    ? REFUSED_MALFORMED
+	                     : err == SG_ERR_NOTFOUND ? REFUSED_NO_SENDER
+	                                              : REFUSED_BAD_SIGNATURE;
+	static const char *const said[REFUSED__COUNT] = {
+		[REFUSED_NO_SENDER] = "no well-formed " RSIG_HDR_SENDER " header",
+		[REFUSED_BAD_SIGNATURE] = "bad signature",
+		[REFUSED_STALE] = "timestamp outside the window",
+		[REFUSED_REPLAYED] = "replayed nonce",
+		[REFUSED_MALFORMED] = "headers missing or malformed",
+		[REFUSED_BUSY] = "nonce cache full, retry later",
+	};
+	char j[160];
+	l->refused[why]++;
+	snprintf(j, sizeof j, "{\"error\":\"signature refused: %s\"}", said[why]);
+	reply(req, why == REFUSED_BUSY ? 503 : 401, why == REFUSED_BUSY ? "Busy" : "Unauthorized", j);
+}
+
+/* GET /healthz: the listener runs; what it took and refused since start. */
+static void on_healthz(struct evhttp_request *req, void *arg)
+{
+	respond_listener *l = arg;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		reply(req, 405, "Method Not Allowed", "{\"error\":\"GET only\"}");
+		return;
+	}
+	sg_buf b;
+	sg_buf_init(&b, 4096);
+	sg_buf_printf(&b, "{\"status\":\"ok\",\"keys\":\"%s\",\"previous_key\":%s,\"accepted\":%llu,"
+	              "\"accepted_previous_key\":%llu,\"refused\":{",
+	              l->keys == RESPOND_LISTEN_KEYS_SHARED ? "shared" : "derived",
+	              l->prevlen ? "true" : "false", l->accepted, l->accepted_previous);
+	for (int i = 0; i < REFUSED__COUNT; i++)
+		sg_buf_printf(&b, "%s\"%s\":%llu", i ? "," : "", refusal_names[i], l->refused[i]);
+	char *j = sg_buf_puts(&b, "}}") ? NULL : sg_buf_take(&b, NULL);
+	if (j)
+		reply(req, 200, "OK", j);
+	else
+		reply(req, 503, "Service Unavailable", "{\"error\":\"out of memory\"}");
+	free(j);
+	sg_buf_free(&b);
+}
+
+/* A delivery signed with the previous key was taken: say which host still
+ * holds a key of the old master (or the old shared key). */
+static void said_previous(respond_listener *l, const char *sender, const respond_delivery *d)
+{
+	char shown_sender[RSIG_SENDER_MAX * 4 + 1], shown_detector[sizeof d->detector * 4];
+	sg_text_clean(shown_sender, sizeof shown_sender, sender ? sender : "", sender ? strlen(sender) : 0);
+	sg_text_clean(shown_detector, sizeof shown_detector, d->detector, strlen(d->detector));
+	respond_log(l->rcfg, "warning",
+	            "listen: delivery from %s (detector %s, its incident %lld) signed with the "
+	            "previous key (%llu so far): give that host its key from the new one",
+	            sender ? shown_sender : "a detector", shown_detector, (long long)d->remote_id,
+	            ++l->accepted_previous);
+}
+
+/* An authentic delivery d: recorded as an open incident (a redelivery
+ * joins it), 200 {"incident": N}; 202 with "unsettled" when the store left
+ * its write unanswered and keeps it to settle; 503 when the store is busy. */
+static void take_delivery(respond_listener *l, struct evhttp_request *req,
+                          const respond_delivery *d, const char *sender, bool previous)
+{
+	char source[200], request[200], join[160];
+	snprintf(source, sizeof source, "detector:%s/%lld", d->detector, (long long)d->remote_id);
+	snprintf(join, sizeof join, "instance:%s", d->instance_id);
+	snprintf(request, sizeof request, "delivered by %s (its incident %lld)%s", d->detector,
+	         (long long)d->remote_id, d->cut ? "; evidence cut to fit" : "");
+	store_attempt_in a = {
+		.at_ms = d->at_ms,
+		.client = source,
+		.request = request,
+		.url = d->url,
+		.dest = d->dest,
+		.category = d->category,
+		.rule = d->rule,
+		.reason = d->reason,
+		.instance_id = d->instance_id,
+		.region = d->region,
+		.az = d->az,
+		.contain = 1,
+		.join = d->instance_id[0] ? join : NULL, /* one incident per instance */
+	};
+	store_record_out o;
+	sg_err err = store_record(l->st, &a, &o);
+	if (err && o.unsettled && o.kept && o.maybe_incident_id) {
+		/* maybe recorded (at most once), kept and settled here: a resend
+		 * by the detector would record it a second time */
+		l->accepted++;
+		char j[120];
+		snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":false,\"unsettled\":true}",
+		         (long long)o.maybe_incident_id);
+		reply(req, 202, "Accepted", j);
+		return;
+	}
+	if (err) {
+		l->refused[REFUSED_BUSY]++;
+		reply(req, 503, "Service Unavailable", "{\"error\":\"store busy, retry\"}");
+		return;
+	}
+	l->accepted++;
+	if (previous)
+		said_previous(l, sender, d);
+	char j[96];
+	snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":%s}", (long long)o.incident_id,
+	         o.opened ? "true" : "false");
+	reply(req, 200, "OK", j);
 }
 
 static void on_incident(struct evhttp_request *req, void *arg)
@@ -241,75 +392,30 @@ static void on_incident(struct evhttp_request *req, void *arg)
 	evbuffer_copyout(in, body, len);
 	body[len] = '\0';
 	const char *sender = evhttp_find_header(h, RSIG_HDR_SENDER);
-	sg_err err = check_signature(l, h, sender, body, len);
+	bool previous;
+	sg_err err = check_signature(l, h, sender, body, len, &previous);
 	if (err) {
-		char j[160];
-		snprintf(j, sizeof j, "{\"error\":\"signature refused: %s\"}",
-		         err == SG_ERR_TIMEOUT ? "timestamp outside the window"
-		         : err == SG_ERR_EXISTS ? "replayed nonce"
-		         : err == SG_ERR_BUSY   ? "nonce cache full, retry later"
-		         : err == SG_ERR_PARSE  ? "headers missing or malformed"
-		         : err == SG_ERR_NOTFOUND ? "no well-formed " RSIG_HDR_SENDER " header"
-		                                : "bad signature");
-		reply(req, err == SG_ERR_BUSY ? 503 : 401, err == SG_ERR_BUSY ? "Busy" : "Unauthorized", j);
+		refuse_signature(l, req, err);
 		free(body);
 		return;
 	}
 	respond_delivery d;
 	char msg[200];
-	if (respond_delivery_parse(body, len, &d, msg, sizeof msg)) {
+	err = respond_delivery_parse(body, len, &d, msg, sizeof msg);
+	free(body);
+	if (err) {
+		l->refused[REFUSED_MALFORMED]++;
 		json_t *e = json_pack("{s:s}", "error", msg);
 		char *es = e ? json_dumps(e, JSON_COMPACT) : NULL;
 		reply(req, 400, "Bad Request", es ? es : "{\"error\":\"malformed\"}");
 		free(es);
 		json_decref(e);
-		free(body);
 		return;
 	}
-	free(body);
-	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED && strcmp(d.instance_id, sender) != 0) {
+	if (l->keys == RESPOND_LISTEN_KEYS_DERIVED && strcmp(d.instance_id, sender) != 0)
 		refuse_sender(l, req, sender, &d);
-		return;
-	}
-	char source[200], request[200], join[160];
-	snprintf(source, sizeof source, "detector:%s/%lld", d.detector, (long long)d.remote_id);
-	snprintf(join, sizeof join, "instance:%s", d.instance_id);
-	snprintf(request, sizeof request, "delivered by %s (its incident %lld)%s", d.detector,
-	         (long long)d.remote_id, d.cut ? "; evidence cut to fit" : "");
-	store_attempt_in a = {
-		.at_ms = d.at_ms,
-		.client = source,
-		.request = request,
-		.url = d.url,
-		.dest = d.dest,
-		.category = d.category,
-		.rule = d.rule,
-		.reason = d.reason,
-		.instance_id = d.instance_id,
-		.region = d.region,
-		.az = d.az,
-		.contain = 1,
-		.join = d.instance_id[0] ? join : NULL, /* one incident per instance */
-	};
-	store_record_out o;
-	err = store_record(l->st, &a, &o);
-	if (err && o.unsettled && o.kept && o.maybe_incident_id) {
-		/* maybe recorded (at most once), kept and settled here: a resend
-		 * by the detector would record it a second time */
-		char j[120];
-		snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":false,\"unsettled\":true}",
-		         (long long)o.maybe_incident_id);
-		reply(req, 202, "Accepted", j);
-		return;
-	}
-	if (err) {
-		reply(req, 503, "Service Unavailable", "{\"error\":\"store busy, retry\"}");
-		return;
-	}
-	char j[96];
-	snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":%s}", (long long)o.incident_id,
-	         o.opened ? "true" : "false");
-	reply(req, 200, "OK", j);
+	else
+		take_delivery(l, req, &d, sender, previous);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -355,6 +461,7 @@ void respond_listen_stop(respond_listener *l)
 	store_close(l->st);
 	rsig_cache_free(l->cache);
 	OPENSSL_cleanse(l->key, sizeof l->key);
+	OPENSSL_cleanse(l->prev, sizeof l->prev);
 	free(l);
 }
 
@@ -369,8 +476,15 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	if (!l)
 		return SG_ERR_NOMEM;
 	sg_err err = SG_ERR_INVAL;
-	if ((err = respond_key_read(cfg->key_file, l->key, &l->keylen, msg, msglen)))
+	if ((err = respond_key_read(cfg->key_file, l->key, &l->keylen, msg, msglen)) ||
+	    (cfg->previous_key_file &&
+	     (err = respond_key_read(cfg->previous_key_file, l->prev, &l->prevlen, msg, msglen))))
 		goto fail;
+	if (l->prevlen && l->prevlen == l->keylen && !CRYPTO_memcmp(l->prev, l->key, l->keylen)) {
+		snprintf(msg, msglen, "--previous-key-file holds the same key as --key-file");
+		err = SG_ERR_INVAL;
+		goto fail;
+	}
 	l->keys = cfg->keys;
 	l->rcfg = cfg->rcfg;
 	l->window = cfg->window_s > 0 ? cfg->window_s : RSIG_WINDOW_DEFAULT;
@@ -400,8 +514,9 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	evhttp_set_max_body_size(l->http, RESPOND_LISTEN_BODY_MAX);
 	evhttp_set_max_headers_size(l->http, 16384);
 	evhttp_set_timeout(l->http, 10);
-	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST);
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	evhttp_set_cb(l->http, "/v1/incidents", on_incident, l);
+	evhttp_set_cb(l->http, "/healthz", on_healthz, l);
 	struct evhttp_bound_socket *bs =
 		evhttp_bind_socket_with_handle(l->http, la.host, (ev_uint16_t)la.portnum);
 	if (!bs) {
@@ -418,6 +533,12 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	if (pthread_create(&l->th, NULL, listen_main, l) != 0)
 		goto fail;
 	l->started = true;
+	if (l->prevlen)
+		respond_log(l->rcfg, "info",
+		            "listen: key rotation: deliveries signed with the previous key (%s) are still "
+		            "taken, each logged; GET /healthz counts them (accepted_previous_key)",
+		            l->keys == RESPOND_LISTEN_KEYS_SHARED ? "the old shared key"
+		                                                  : "detector keys of the old master");
 	if (l->keys == RESPOND_LISTEN_KEYS_SHARED)
 		respond_log(l->rcfg, "warning",
 		            "listen: --listen-keys shared: every detector holds the one key, so the sender of "

@@ -16,8 +16,23 @@
  * instead of opening another) and answers 200 {"incident": N}.  The
  * responder's workers pick it up from the store like any other.
  * Errors: 400 malformed, 401 bad signature/stale/replayed/no sender,
- * 403 an instance other than the sender's, 413 too large,
- * 503 store busy (the detector retries).
+ * 403 an instance other than the sender's, 413 too large (libevent's own
+ * answer past RESPOND_LISTEN_BODY_MAX), 503 store busy (the detector
+ * retries).
+ *
+ * Key rotation: with previous_key_file, a signature that the key does not
+ * verify is checked again with the previous key (derived for the sender in
+ * the same way), so detectors can move to their new keys one by one; each
+ * delivery taken that way is logged as a warning naming its sender and
+ * counted (accepted_previous_key).  A key file equal to the key is refused.
+ *
+ * GET /healthz answers 200 {"status":"ok","keys":"derived"|"shared",
+ * "previous_key":true|false,"accepted":N,"accepted_previous_key":N,
+ * "refused":{"no_sender":N,"bad_signature":N,"stale":N,
+ * "replayed":N,"malformed":N,"other_instance":N,"busy":N}}: the deliveries
+ * taken and those refused, by reason, since the listener started (the
+ * refusals are also logged; a rising other_instance or bad_signature is a
+ * host to look at).  Counts only, no sender names: it needs no key.
  *
  * It runs its own thread (libevent + OpenSSL); start returns once it
  * listens.  stop is NULL-safe and joins the thread.
@@ -44,6 +59,8 @@ typedef struct respond_listen_config {
 	const struct respond_config *rcfg; /* NULL, or the store as it names it (its
 	                                      state table: respond_store_open) */
 	const char *key_file;   /* the master key, or the shared key (raw bytes, >= 16) */
+	const char *previous_key_file; /* NULL, or the key key_file replaces, during a
+	                                  rotation: still accepted (below) */
 	respond_listen_keys keys;
 	const char *tls_cert;   /* PEM */
 	const char *tls_key;    /* PEM */

@@ -53,9 +53,14 @@ static long number_in(const struct aws_xml *n, const char *path)
 	return errno || end == s || *end ? -1 : v;
 }
 
-/* Out of its group: attach only when it has room. */
-static sg_err group_room(rsp_run *x, const pb_instance *in, release_plan *p, char *msg,
-                         size_t msglen)
+/* Either way back raises the group's desired capacity by one, which AWS
+ * refuses above its maximum size: AttachInstances for an instance out of
+ * its group, ExitStandby for one in Standby (EC2 Auto Scaling API
+ * reference, AttachInstances, ExitStandby).  p->asg is want when the group
+ * has room, RELEASE_ASG_STAYS_OUT with asg_why saying why not otherwise;
+ * sizes it cannot read leave the decision to AWS. */
+static sg_err group_room(rsp_run *x, const pb_instance *in, release_asg want, release_plan *p,
+                         char *msg, size_t msglen)
 {
 	struct aws_xml *rep = NULL;
 	struct aws_error e;
@@ -64,19 +69,25 @@ static sg_err group_room(rsp_run *x, const pb_instance *in, release_plan *p, cha
 		return read_failed(x, err, "DescribeAutoScalingGroups", in->asg, &e, msg, msglen);
 	const struct aws_xml *g =
 		aws_xml_get(rep, "DescribeAutoScalingGroupsResult/AutoScalingGroups/member");
+	bool exists = g != NULL;
 	long max = number_in(g, "MaxSize"), desired = number_in(g, "DesiredCapacity");
 	aws_xml_free(rep);
+	bool standby = want == RELEASE_ASG_STANDBY;
 	p->asg = RELEASE_ASG_STAYS_OUT;
-	if (!g)
+	if (!exists)
 		snprintf(p->asg_why, sizeof p->asg_why, "not back in ASG %s (the group no longer "
 		         "exists)", in->asg);
 	else if (max >= 0 && desired >= 0 && desired + 1 > max) /* unreadable: AWS decides */
-		snprintf(p->asg_why, sizeof p->asg_why, "not back in ASG %s (at its max size %ld, "
-		         "desired %ld: its replacement serves; attach it by hand after scaling in: aws "
-		         "autoscaling attach-instances --auto-scaling-group-name %s --instance-ids %s)",
-		         in->asg, max, desired, in->asg, in->id);
+		snprintf(p->asg_why, sizeof p->asg_why, "not back %s ASG %s (%sat its max size %ld, "
+		         "desired %ld: %s would exceed it; the group runs at capacity without it; %s by "
+		         "hand after scaling in: aws autoscaling %s --auto-scaling-group-name %s "
+		         "--instance-ids %s)", standby ? "in service in" : "in", in->asg,
+		         standby ? "still in Standby there, not health-checked; " : "", max, desired,
+		         standby ? "ExitStandby" : "AttachInstances",
+		         standby ? "take it out of Standby" : "attach it",
+		         standby ? "exit-standby" : "attach-instances", in->asg, in->id);
 	else
-		p->asg = RELEASE_ASG_ATTACH;
+		p->asg = want;
 	return SG_OK;
 }
 
@@ -93,13 +104,13 @@ static sg_err asg_plan(rsp_run *x, const pb_instance *in, release_plan *p, char 
 		return read_failed(x, err, "DescribeAutoScalingInstances", in->id, &e, msg, msglen);
 	const struct aws_xml *m =
 		aws_xml_get(rep, "DescribeAutoScalingInstancesResult/AutoScalingInstances/member");
-	bool standby = !strcmp(aws_xml_str_or(m, "LifecycleState", ""), "Standby");
+	bool member = m != NULL, standby = !strcmp(aws_xml_str_or(m, "LifecycleState", ""), "Standby");
 	aws_xml_free(rep);
-	if (m) {
-		p->asg = standby ? RELEASE_ASG_STANDBY : RELEASE_ASG_INSIDE;
+	if (member && !standby) {
+		p->asg = RELEASE_ASG_INSIDE;
 		return SG_OK;
 	}
-	return group_room(x, in, p, msg, msglen);
+	return group_room(x, in, member ? RELEASE_ASG_STANDBY : RELEASE_ASG_ATTACH, p, msg, msglen);
 }
 
 sg_err release_check(rsp_run *x, release_plan *p, char *msg, size_t msglen)

@@ -10,14 +10,15 @@
 typedef enum release_asg {
 	RELEASE_ASG_NONE,      /* none recorded */
 	RELEASE_ASG_INSIDE,    /* still a member: nothing to do */
-	RELEASE_ASG_STANDBY,   /* in Standby (--asg-standby): ExitStandby */
+	RELEASE_ASG_STANDBY,   /* in Standby (--asg-standby), the group has room: ExitStandby */
 	RELEASE_ASG_ATTACH,    /* out, and the group has room: AttachInstances */
-	RELEASE_ASG_STAYS_OUT, /* out, and it cannot take it back: named under stays */
+	RELEASE_ASG_STAYS_OUT, /* out or in Standby, and the group cannot take it back into
+	                          service: named under stays */
 } release_asg;
 
 typedef struct release_plan {
 	release_asg asg;
-	char asg_why[800]; /* RELEASE_ASG_STAYS_OUT: "not back in ASG ... (why)" */
+	char asg_why[1024]; /* RELEASE_ASG_STAYS_OUT: "not back [in service] in ASG ... (why)" */
 } release_plan;
 
 /* The restore calls that failed, named for the operator. */
@@ -63,11 +64,15 @@ bool release_asg_back(rsp_run *x, const pb_instance *in, const release_plan *p,
  *   (InvalidInstanceID.NotFound) has nothing to restore: SG_ERR_STATE, msg
  *   pointing to `incidents close`;
  * - with a recorded group: DescribeAutoScalingInstances, and for an
- *   instance out of it DescribeAutoScalingGroups.  AttachInstances fails
- *   when the instances attached plus the desired capacity exceed the
- *   group's maximum size (EC2 Auto Scaling API reference, AttachInstances):
- *   a group at its maximum (its replacement launched: detach kept the
- *   desired capacity) or deleted keeps the instance out, said in asg_why.
+ *   instance out of it or in Standby DescribeAutoScalingGroups.
+ *   AttachInstances fails when the instances attached plus the desired
+ *   capacity exceed the group's maximum size (EC2 Auto Scaling API
+ *   reference, AttachInstances), and ExitStandby, which increments the
+ *   desired capacity (API reference, ExitStandby; user guide, "Temporarily
+ *   remove instances from your Auto Scaling group"), fails the same way: a
+ *   group at its maximum (its replacement launched: detach or standby kept
+ *   the desired capacity) or deleted keeps the instance out of service,
+ *   said in asg_why, and no call is tried.
  * A read that fails: SG_ERR_REMOTE (or its error), msg naming it.
  */
 sg_err release_check(rsp_run *x, release_plan *p, char *msg, size_t msglen);

@@ -127,34 +127,45 @@ sg_err respond_store_open(const respond_config *cfg, const store_opts *base, sto
 	return store_open(cfg->store_path, &o, out, msg, msglen);
 }
 
-sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
+sg_err rsp_run_aws(rsp_run *x, char *msg, size_t msglen)
 {
-	memset(x, 0, sizeof *x);
-	x->r = r;
-	x->cfg = &r->cfg;
-	sg_err err = respond_store_open(&r->cfg, &rsp_store_opts, &x->st, msg, msglen);
-	if (err)
-		return err;
+	const respond_config *cfg = x->cfg;
 	struct aws_client_opts o = {
-		.region = r->cfg.region,
-		.profile = r->cfg.profile,
-		.endpoint_url = r->cfg.endpoint_url,
-		.ca_bundle = r->cfg.ca_bundle,
-		.max_attempts = r->cfg.aws_max_attempts,
-		.backoff_base_ms = r->cfg.aws_backoff_base_ms,
+		.region = cfg->region,
+		.profile = cfg->profile,
+		.endpoint_url = cfg->endpoint_url,
+		.ca_bundle = cfg->ca_bundle,
+		.max_attempts = cfg->aws_max_attempts,
+		.backoff_base_ms = cfg->aws_backoff_base_ms,
 		.log = aws_log,
 	};
 	struct aws_error e;
 	aws_error_clear(&e);
-	err = aws_client_new(&o, &x->aws, &e);
+	sg_err err = aws_client_new(&o, &x->aws, &e);
 	if (err) {
 		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);
-		store_close(x->st);
-		x->st = NULL;
 		return err;
 	}
 	rsp_journal_attach(x);
 	return SG_OK;
+}
+
+sg_err rsp_run_open_store(responder *r, rsp_run *x, char *msg, size_t msglen)
+{
+	memset(x, 0, sizeof *x);
+	x->r = r;
+	x->cfg = &r->cfg;
+	return respond_store_open(&r->cfg, &rsp_store_opts, &x->st, msg, msglen);
+}
+
+sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen)
+{
+	sg_err err = rsp_run_open_store(r, x, msg, msglen);
+	if (!err && (err = rsp_run_aws(x, msg, msglen))) {
+		store_close(x->st);
+		x->st = NULL;
+	}
+	return err;
 }
 
 void respond_log(const respond_config *cfg, const char *level, const char *fmt, ...)

@@ -199,17 +199,25 @@ sg_err respond_retry(responder *r, int64_t id, const char *actor, char *msg, siz
 /*
  * Close incident id, whatever its state (the store allows it from every
  * one): the case is over — the usual end once the instance was terminated,
- * which release cannot restore.  Nothing on AWS changes.  The history
- * records actor and "closed by an operator: REASON"; reason is required,
- * 1..RESPOND_CLOSE_REASON_MAX bytes of UTF-8 text without control
- * characters (else SG_ERR_INVAL).  SG_ERR_STATE when already closed (or
- * another move won), SG_ERR_BUSY while a responder's live lease holds it
- * (containing), SG_ERR_NOTFOUND when there is no such incident; msg says
- * which, or what was closed.
+ * which release cannot restore.  The history records actor and "closed by
+ * an operator: REASON"; reason is required, 1..RESPOND_CLOSE_REASON_MAX
+ * bytes of UTF-8 text without control characters (else SG_ERR_INVAL).
+ * SG_ERR_STATE when already closed (or another move won), SG_ERR_BUSY
+ * while a responder's live lease holds it (containing), SG_ERR_NOTFOUND
+ * when there is no such incident; msg says which, and nothing changed.
+ * Once closed (SG_OK), and only then, the instance's ssrfguard:status tag
+ * is set to "closed" when containment tagged it (its tag step done) and
+ * DescribeInstances still shows it neither terminated nor shutting down;
+ * an instance gone (InvalidInstanceID.NotFound, terminated more than about
+ * an hour ago) or terminated keeps its tag, and msg says so.  Nothing else
+ * on AWS changes.  *partial (never NULL) when the tag should have been set
+ * and was not (no AWS client, DescribeInstances or CreateTags refused):
+ * the incident is closed all the same, msg names the failed call and the
+ * command that sets the tag.  The calls are journaled as step "close".
  */
 #define RESPOND_CLOSE_REASON_MAX 400
-sg_err respond_close(responder *r, int64_t id, const char *actor, const char *reason, char *msg,
-                     size_t msglen);
+sg_err respond_close(responder *r, int64_t id, const char *actor, const char *reason,
+                     bool *partial, char *msg, size_t msglen);
 
 /* Wake idle workers now (a new incident was committed).  Safe from any
  * thread, never blocks for long. */
@@ -223,7 +231,8 @@ void respond_wake(responder *r);
  * An ENI with no recorded timeouts gets its type's defaults.  What stays
  * is named in msg ("stays: ..."): HttpTokens=required, an Elastic IP moved
  * to another instance since (never taken back), an Auto Scaling group at
- * its maximum size (read before any change: never attached), the
+ * its maximum size (read before any change: never attached, or left in
+ * Standby: AttachInstances and ExitStandby would both exceed it), the
  * revocation policy (it only denies sessions issued before the incident),
  * the evidence.  Then incident -> released, and only then the instance's
  * ssrfguard:status tag "released" (a tag never says released of an

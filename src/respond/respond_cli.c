@@ -145,6 +145,9 @@ static const opt_def respond_opts[] = {
 	NUM("snapshot-wait", "S", 0, 86400, "longest wait for snapshots (default: 1800)"),
 	R(OPT_STR, "key-file", "FILE", "HMAC key (>= 16 bytes): with --listen the master key; with "
 	  "--deliver-to this host's key (--derive-key)"),
+	R(OPT_STR, "previous-key-file", "FILE", "with --listen, during a key rotation: the key "
+	  "--key-file replaces, still accepted (each delivery signed with it logged) until every "
+	  "detector has its new key; then restart without it"),
 	R(OPT_STR, "listen-keys", "MODE", "derived (default): each detector signs with its own key, "
 	  "derived from --key-file for its instance, and may report only that instance; shared: every "
 	  "detector holds --key-file itself and the sender is not checked (logged at start)"),
@@ -400,6 +403,8 @@ static int apply_channels(respond_cli *o, const char *name, const char *v, long 
 		c->sns_topic_arn = v;
 	else if (IS("key-file"))
 		o->listen_cfg.key_file = v;
+	else if (IS("previous-key-file"))
+		o->listen_cfg.previous_key_file = v;
 	else if (IS("derive-key")) {
 		if (!rsig_sender_ok(v)) {
 			snprintf(msg, msglen, "derive-key: '%.64s' is not an instance id (i-...)", v);
@@ -554,6 +559,10 @@ int respond_cli_check(respond_cli *o, char *msg, size_t msglen)
 	if (o->derive_key && (!o->listen_cfg.key_file || o->listen || o->deliver_to || o->queue ||
 	                      o->instance || o->incident || o->preflight)) {
 		snprintf(msg, msglen, "--derive-key needs --key-file (the master key) and runs alone");
+		return -1;
+	}
+	if (o->listen_cfg.previous_key_file && !o->listen) {
+		snprintf(msg, msglen, "--previous-key-file belongs to --listen (a rotation of its key)");
 		return -1;
 	}
 	if (o->listen && (!o->listen_cfg.key_file || !o->listen_cfg.tls_cert || !o->listen_cfg.tls_key)) {

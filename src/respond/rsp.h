@@ -101,6 +101,12 @@ extern const store_opts rsp_store_opts;
  * says why and *x holds nothing; rsp_run_close is safe either way and
  * frees the run's record, plan and data too. */
 sg_err rsp_run_open(responder *r, rsp_run *x, char *msg, size_t msglen);
+/* The same in two halves, for a run whose AWS calls come after a store
+ * change that must not wait for them (close): the store handle (*x zeroed
+ * first), then the AWS client with the journal observing it (msg saying
+ * why it could not be made; x->aws NULL then). */
+sg_err rsp_run_open_store(responder *r, rsp_run *x, char *msg, size_t msglen);
+sg_err rsp_run_aws(rsp_run *x, char *msg, size_t msglen);
 void rsp_run_close(rsp_run *x);
 
 /* ---- the toolkit (run.c) ---------------------------------------------- */

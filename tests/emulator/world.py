@@ -32,6 +32,7 @@ DEFAULT_TIMING = {
     "ddb_transaction_seconds": 0.0,  # a TransactWriteItems in flight between its checks and its writes
     "instance_seconds": 1.0,        # pending -> running, stopping -> stopped
     "shutdown_seconds": 1.0,        # shutting-down -> terminated (volumes attached until then)
+    "terminated_visible_seconds": 3600.0,  # terminated -> gone: InvalidInstanceID.NotFound
 }
 
 

@@ -383,16 +383,29 @@ def enter_standby(ctx, p):
 
 
 # AWS: EC2 Auto Scaling API reference, ExitStandby: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_ExitStandby.html
+# "After you put the instances back in service, the desired capacity is
+# incremented"; the user guide, "Temporarily remove instances from your Auto
+# Scaling group" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-enter-exit-standby.html),
+# says the same of returning a standby instance to service; and the desired
+# capacity "must be greater than or equal to the minimum size of the group
+# and less than or equal to the maximum size of the group" (API reference,
+# UpdateAutoScalingGroup, DesiredCapacity).  So a group whose desired
+# capacity is already at MaxSize (EnterStandby kept the capacity and a
+# replacement serves) refuses ExitStandby, as it refuses AttachInstances,
+# with nothing changed.
 @op("autoscaling", "ExitStandby")
 def exit_standby(ctx, p):
     """Standby -> Pending -> InService; the desired capacity grows by one and
-    the instance is registered with the group's load balancers again."""
+    the instance is registered with the group's load balancers again; above
+    MaxSize: ValidationError, nothing changed."""
     w = ctx.world
     g = group(w, p["AutoScalingGroupName"])
     ids = p.get("InstanceIds") or []
     members = _members(g, ids, ("Standby",))
     if g["DesiredCapacity"] + len(ids) > g["MaxSize"]:
-        raise ApiError("ValidationError", f"Cannot increase desired capacity above max size {g['MaxSize']}")
+        raise ApiError("ValidationError",
+                       f"Cannot update group {g['AutoScalingGroupName']}: desired capacity "
+                       f"{g['DesiredCapacity'] + len(ids)} would exceed max size {g['MaxSize']}")
     acts = []
     for iid in ids:
         m = members[iid]

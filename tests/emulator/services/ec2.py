@@ -73,7 +73,7 @@ def get(world, kind, rid, explicit=True):
     """Look a resource up as a request naming it would: malformed, missing, or hidden."""
     check_id(rid, kind)
     r = st(world)[_TABLE[kind]].get(rid)
-    if r is None or (explicit and not world.visible(rid)):
+    if r is None or r.get("_gone") or (explicit and not world.visible(rid)):
         code, msg, _ = _NOTFOUND[kind]
         raise ApiError(code, msg.format(rid))
     return r
@@ -87,7 +87,7 @@ def _listing(world, kind, ids):
         for rid in ids:
             out.append(get(world, kind, rid))
         return out
-    return [r for rid, r in table.items() if world.visible(rid)]
+    return [r for rid, r in table.items() if not r.get("_gone") and world.visible(rid)]
 
 
 def _tag_specs(p, rtype):
@@ -538,6 +538,7 @@ def _change_state(w, inst, new, final, delay):
             inst["State"] = {"Code": _STATE_CODES[final], "Name": final}
             if final == "terminated":
                 _on_terminated(w, inst)
+                w.at(w.timing["terminated_visible_seconds"], lambda: _forget(w, inst))
     w.at(delay, done)
     return {"InstanceId": inst["InstanceId"], "CurrentState": clone(inst["State"]), "PreviousState": prev}
 
@@ -562,6 +563,24 @@ def _on_terminated(w, inst):
     for a in s["assocs"].values():
         if a["InstanceId"] == inst["InstanceId"]:
             a["State"] = "disassociated"
+
+
+def _forget(w, inst):
+    """A terminated instance stays visible for a while, then EC2 no longer
+    knows it: "Recently terminated instances might appear in the returned
+    results. This interval is usually less than one hour" (EC2 API
+    reference, DescribeInstances,
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html),
+    here terminated_visible_seconds (3600).  From then on every request
+    naming it, CreateTags included, is InvalidInstanceID.NotFound ("The
+    specified instance does not exist", EC2 API reference, "Error codes",
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+    While it is still visible, CreateTags on it succeeds here: neither the
+    CreateTags page nor "Tag your Amazon EC2 resources" says a terminated
+    instance refuses tags, and ssrfguard never relies on either answer (it
+    reads DescribeInstances and does not tag a terminated instance)."""
+    if inst["State"]["Name"] == "terminated":
+        inst["_gone"] = True     # kept for the control API's state and RunInstances' token replay
 
 
 # AWS: EC2 API reference, StopInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StopInstances.html

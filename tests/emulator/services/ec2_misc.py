@@ -85,6 +85,8 @@ def describe_tags(ctx, p):
     s = st(w)
     for kind, table in ec2._TABLE.items():
         for rid, r in s[table].items():
+            if r.get("_gone"):
+                continue
             for t in r.get(_tag_field(kind)) or []:
                 rows.append({"Key": t["Key"], "Value": t["Value"], "ResourceId": rid,
                              "ResourceType": ec2._RTYPE[kind]})

@@ -6,8 +6,11 @@ instance), cancel once (nothing sent), then type the incident's name and
 confirm.  The page then says released and so do the list, the store
 (`incidents list`) and the instance's ssrfguard:status tag; the one POST
 carried the session's CSRF token, the dashboard's own Origin and the
-sign-in cookie.  A read-only dashboard on the same contained incident
-offers no release.  Screenshots of each stage are kept (release-*.png).
+sign-in cookie.  Then the Close box: a wrong name is refused (by the page,
+and by the server when sent anyway), the right one closes the incident
+and the page, the list, the store and the tag say closed.  A read-only
+dashboard on the same contained incident offers no release.  Screenshots of
+each stage are kept (release-*.png, close-*.png).
 """
 import json
 import os
@@ -61,6 +64,19 @@ def api(base, path):
     req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + TOKEN})
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read())
+
+
+def confirm(B, s, box, state, shot):
+    """Press the box's confirmation; the page, its detail and the list then
+    say state (box: "release" or "close"); what the page answered."""
+    B.click(s, f"#{box}-go")
+    B.wait_for(s, f"(document.getElementById('{box}-result') || {{}}).textContent"
+                  f"?.startsWith('{state}: ')", f"the page says {state}", timeout=60)
+    B.wait_for(s, f"document.querySelector('#detail h2').textContent === 'INC-1 \u2014 {state}' "
+                  f"&& document.querySelector('#rows tr').cells[1].textContent === '{state}'",
+               f"the detail and the list say {state}")
+    B.shot(s, shot)
+    return B.evaluate(s, f"document.getElementById('{box}-result').textContent") or ""
 
 
 def open_incident(B, base, shot):
@@ -141,14 +157,7 @@ try:
     B.shot(s, "release-confirm.png")
     h.check(tag() == "contained" and len(B.requests("POST", "/release")) == 1,
             "nothing released or sent before the confirmation")
-    B.click(s, "#release-go")
-    B.wait_for(s, "(document.getElementById('release-result') || {}).textContent"
-                  "?.startsWith('released: ')", "the page says released", timeout=60)
-    B.wait_for(s, "document.querySelector('#detail h2').textContent === 'INC-1 \u2014 released' "
-                  "&& document.querySelector('#rows tr').cells[1].textContent === 'released'",
-               "the detail and the list say released")
-    B.shot(s, "release-done.png")
-    result = B.evaluate(s, "document.getElementById('release-result').textContent")
+    result = confirm(B, s, "release", "released", "release-done.png")
     h.check(tag() == "released" and store_state().get(1) == "released",
             f"the tag ({tag()}) and the store ({store_state()}) say released: {result}")
     actors = [x["actor"] for x in api(rw, "/api/incidents/1")["history"] if x["to"] == "released"]
@@ -163,6 +172,41 @@ try:
         f"{[(r['url'], {k: v for k, v in hd.items() if k != 'cookie'}) for r, hd in posts]}")
     h.check(B.evaluate(s, "document.getElementById('release').disabled"),
             "a released incident is not offered again")
+
+    # Close: the case is over.  Its box opens on the button, asks why and
+    # the incident's name; a wrong name is refused (the page keeps the
+    # button off, the server answers 400 and changes nothing); the right
+    # one closes it and the page, the store and the instance's tag agree.
+    B.click(s, "#close")
+    B.wait_for(s, "document.getElementById('close-go').offsetParent !== null", "the Close box opens")
+    ask = B.evaluate(s, "document.getElementById('close-go').parentElement.textContent") or ""
+    h.check("Close INC-1 (instance %s)?" % h.VICTIM in ask and "status tag says closed" in ask,
+            f"the Close box says what and where: {ask}")
+    B.type_text(s, "#close-reason", "instance terminated after the evidence was taken")
+    B.type_text(s, "#close-confirm", "INC-2")
+    h.check(B.evaluate(s, "document.getElementById('close-go').disabled"),
+            "another incident's name does not confirm the close")
+    refused = B.evaluate(s, "fetch('/api/incidents/1/close', {method: 'POST', credentials: 'same-origin', "
+                            "headers: {'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf}, "
+                            "body: JSON.stringify({confirm: 'INC-2', reason: 'wrong name'})})"
+                            ".then(r => r.status)")
+    h.check(refused == 400 and store_state().get(1) == "released" and tag() == "released",
+            f"a wrong confirmation sent anyway is refused, nothing closed: {refused} {store_state()} {tag()}")
+    B.evaluate(s, "document.getElementById('close-confirm').select(); true")
+    B.type_text(s, "#close-confirm", "INC-1")
+    B.wait_for(s, "!document.getElementById('close-go').disabled", "the typed name enables the close")
+    B.shot(s, "close-confirm.png")
+    said = confirm(B, s, "close", "closed", "close-done.png")
+    h.check("status tag ssrfguard:status=closed" in said and tag() == "closed"
+            and store_state().get(1) == "closed",
+            f"the page, the tag ({tag()}) and the store ({store_state()}) say closed: {said}")
+    hist = api(rw, "/api/incidents/1")["history"]
+    h.check([x["reason"] for x in hist if x["to"] == "closed"] ==
+            ["closed by an operator: instance terminated after the evidence was taken"],
+            f"the timeline keeps the reason: {hist[-2:]}")
+    closes = [json.loads(r.get("postData", "{}")) for r, _ in B.requests("POST", "/api/incidents/1/close")]
+    h.check(closes[-1:] == [{"confirm": "INC-1", "reason": "instance terminated after the evidence was taken"}],
+            f"the page sent the typed name and the reason: {closes}")
     dialogs = [e for e in B.events if e.get("method") == "Page.javascriptDialogOpening"]
     errors = [e for e in B.events if e.get("method") == "Runtime.exceptionThrown"]
     h.check(not dialogs and not errors, f"no dialog, no script error: {dialogs} {errors[:1]}")

@@ -3,7 +3,8 @@
 # attacker's changes through a mount; examined through a read-only loop
 # device mounted ro,norecovery,nouuid in a private namespace.  Exactly the
 # expected findings, agreement with the kernel's view, the loop device gone
-# afterwards, and a dirty log (shut down without flushing) reported dirty.
+# afterwards, and a dirty log (shut down without flushing, or a snapshot of
+# the running file system) reported dirty, with a caveat on the findings.
 source "$(dirname "$0")/lib.sh"
 make_tree "$WORK/tree"
 $PY "$HERE/mkproto.py" "$WORK/tree" > "$WORK/proto"
@@ -134,6 +135,37 @@ unmount "$WORK/mnt2"
 "$SG" forensics examine --device "$evil" --out "$WORK/out-dirty" --no-device-hash >/dev/null \
   || fail "examine of a dirty XFS exited $?"
 check "xfs: dirty log reported dirty" test "$(jget "$WORK/out-dirty/report.json" 'r["evidence"][0]["filesystems"][0]["journal"]')" == dirty
+check_caveat() { # $1: what; $2: the examination's output directory
+  check "xfs $1: the report's caveats say the log was not clean" $PY - "$2/report.json" <<'PYEOF'
+import json, sys
+ev = json.load(open(sys.argv[1]))["evidence"][0]
+fs = ev["filesystems"][0]
+assert fs["journal"] == "dirty" and fs["journal_pending_bytes"] > 0, fs
+assert ev["caveats"] == ["file system 0: " + fs["journal_note"]], ev["caveats"]
+assert fs["journal_note"].startswith("the XFS log was not clean: files changed in the last "
+                                     "seconds may be missing"), fs["journal_note"]
+PYEOF
+  check "xfs $1: report.md says it under Findings" bash -c \
+    "grep -A2 '^#### Findings' '$2/report.md' | grep -q '^\*\*Caveat:\*\* file system 0: the XFS log was not clean'"
+}
+check_caveat "shut down without flushing" "$WORK/out-dirty"
+check "xfs: a clean log has no caveat" test "$(jget "$out/report.json" 'r["evidence"][0]["caveats"]')" = "[]"
+check "xfs: ... nor a Caveat line in report.md" bash -c "! grep -q Caveat '$out/report.md'"
+
+# a snapshot of a running instance: the image copied while mounted and
+# written to, its last changes synced to the log only (not frozen, not
+# unmounted): the log is read raw and found not clean
+cp --sparse=always "$img" "$WORK/live.img"
+mount_rw "$WORK/live.img" "$WORK/mnt-live"
+for i in $(seq 1 30); do echo "dropped by the intruder" > "$WORK/mnt-live/tmp/.x$i"; done
+sync -f "$WORK/mnt-live/tmp/.x1"
+cp --sparse=always "$WORK/live.img" "$WORK/live-snap.img"
+unmount "$WORK/mnt-live"
+"$SG" forensics examine --device "$WORK/live-snap.img" --baseline "$WORK/base.jsonl" \
+  --out "$WORK/out-live" --no-device-hash >/dev/null || fail "examine of a live snapshot exited $?"
+check_caveat "snapshot of a running file system" "$WORK/out-live"
+check "xfs snapshot of a running file system: still no loop device left" \
+  test -z "$(losetup -j "$WORK/live-snap.img")"
 check "xfs: still no loop device left" test -z "$(losetup -j "$evil")"
 
 # ext4 whose needs_recovery flag is set: the journal is dirty

@@ -7,7 +7,10 @@ instance that names another is refused (403), as is a delivery naming no
 sender; `--listen-keys shared` (one key, no sender check) is explicit and
 says so at start.  Undelivered incidents are retried until the
 responder is up.  Bad signatures, replays and stale timestamps are refused
-(checked with Python's own HMAC: an independent implementation).
+(checked with Python's own HMAC: an independent implementation), and the
+listener's GET /healthz counts each refusal under its reason.  During a key
+rotation (--previous-key-file) a host's key from the old master and from
+the new one are both taken, the old one logged and counted apart.
 
 usage: test_deliver.py SSRFGUARD"""
 import hashlib
@@ -184,6 +187,21 @@ try:
             f"delivery from {h.VICTIM}" in log, f"the refusal is logged with its sender: {log[-800:]}")
     h.check(rsp.poll() is None, "the responder still runs")
 
+    # GET /healthz counts what the listener took and refused, by reason
+    def healthz(to=url):
+        try:
+            with urllib.request.urlopen(to.replace("/v1/incidents", "/healthz"), context=ctx, timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, {}
+    code, hz = healthz()
+    h.check(code == 200 and hz.get("status") == "ok" and hz.get("keys") == "derived"
+            and hz.get("accepted") == 2,
+            f"/healthz: the detector's delivery and the good one taken: {code} {hz}")
+    h.check(hz.get("refused") == {"no_sender": 1, "bad_signature": 4, "stale": 1, "replayed": 1,
+                                  "malformed": 1, "other_instance": 1, "busy": 0},
+            f"/healthz: each refusal counted under its reason: {hz.get('refused')}")
+
     # --listen-keys shared: explicit, said at start, the sender unchecked
     port2 = free_port()
     url2 = f"https://127.0.0.1:{port2}/v1/incidents"
@@ -201,6 +219,56 @@ try:
     n4 = secrets.token_hex(16)
     code, text = post(ts, n4, sign(ts, n4, evil, k=master), evil, sender=None, to=url2)
     h.check(code == 200, f"shared mode takes the shared key's delivery: {code} {text}")
+
+    # a key rotation: the new master in --key-file, the old one in
+    # --previous-key-file; hosts still on their old key are taken (logged,
+    # counted), hosts on their new key too, any other key is not
+    new_master = os.path.join(work, "master.new")
+    with open(new_master, "w") as f:
+        f.write(secrets.token_hex(32))
+    bad = subprocess.run([binary, "respond", "--store", os.path.join(work, "x.db"), "--listen", "127.0.0.1:1",
+                          "--key-file", key, "--previous-key-file", key, "--tls-cert", cert, "--tls-key", tkey],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=30)
+    h.check(bad.returncode == 2 and "same key as --key-file" in bad.stderr,
+            f"a previous key equal to the key is refused: {bad.returncode} {bad.stderr[-300:]}")
+    bad = subprocess.run([binary, "respond", "--store", os.path.join(work, "x.db"), "--key-file", key,
+                          "--previous-key-file", key, "--deliver-to", url], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, timeout=30)
+    h.check(bad.returncode == 2 and "--previous-key-file belongs to --listen" in bad.stderr,
+            f"--previous-key-file without --listen: {bad.returncode} {bad.stderr[-300:]}")
+    port3 = free_port()
+    url3 = f"https://127.0.0.1:{port3}/v1/incidents"
+    rot_log = os.path.join(work, "rotation.log")
+    rot = subprocess.Popen([binary, "respond", "--store", os.path.join(work, "rotation.db"), "--listen",
+                            f"127.0.0.1:{port3}", "--key-file", new_master, "--previous-key-file", key,
+                            "--tls-cert", cert, "--tls-key", tkey, "--owner", "rotation", "--observe",
+                            "--poll-ms", "50", "-q"], env=env, stdout=subprocess.DEVNULL, stderr=open(rot_log, "w"))
+    procs.append(rot)
+    deadline = time.time() + 20
+    while time.time() < deadline and "listening on" not in open(rot_log).read():
+        time.sleep(0.1)
+    new_key = subprocess.run([binary, "respond", "--key-file", new_master, "--derive-key", h.VICTIM],
+                             stdout=subprocess.PIPE, text=True).stdout.strip().encode()
+    ts = str(int(time.time()))
+    n5, n6, n7 = (secrets.token_hex(16) for _ in range(3))
+    code, text = post(ts, n5, sign(ts, n5, k=k), to=url3)
+    h.check(code == 200, f"a host still on its old key is taken during the rotation: {code} {text}")
+    code, text = post(ts, n5, sign(ts, n5, k=k), to=url3)
+    h.check(code == 401 and "replay" in text, f"... once (its nonce remembered): {code} {text}")
+    code, text = post(ts, n6, sign(ts, n6, k=new_key), to=url3)
+    h.check(code == 200, f"a host on its new key is taken: {code} {text}")
+    code, text = post(ts, n7, sign(ts, n7, k=derived("i-0a1b2c3d4e5f60002")), to=url3)
+    h.check(code == 401, f"a key of neither master is refused: {code} {text}")
+    code, hz = healthz(url3)
+    h.check(hz.get("previous_key") is True and hz.get("accepted") == 2 and hz.get("accepted_previous_key") == 1
+            and hz.get("refused", {}).get("bad_signature") == 1 and hz.get("refused", {}).get("replayed") == 1,
+            f"/healthz counts the old-key deliveries apart: {code} {hz}")
+    rlog = open(rot_log).read()
+    h.check(f"delivery from {h.VICTIM} (detector t, its incident 9) signed with the previous key (1 so far)"
+            in rlog and "key rotation" in rlog, f"the old-key delivery is logged with its sender: {rlog[-800:]}")
+    n8 = secrets.token_hex(16)
+    code, text = post(ts, n8, sign(ts, n8, k=new_key), to=url)
+    h.check(code == 401, f"a listener on the old master alone takes no key of the new one: {code} {text}")
 finally:
     for p in procs:
         h.end(p, 10)

@@ -7,6 +7,9 @@ leaves an incident saying "contained" of an instance it un-isolated.
   would fail (EC2 Auto Scaling API reference, AttachInstances; the emulator
   models it, tests/emulator/services/autoscaling.py), so release reads the
   group first, does not attach, names it under "stays" and releases (exit 0);
+  the same for an instance contained with --asg-standby: ExitStandby raises
+  the desired capacity too (API reference, ExitStandby), so release leaves
+  it in Standby, says so with the way back, and tries no ExitStandby;
 - a restore call fails after others changed the instance: the incident is
   "released" with its reason saying "released partly" and what failed, the
   tag says released-partly, exit 1 ("partial" with --json), and release may
@@ -38,7 +41,7 @@ work = tempfile.mkdtemp(prefix="rsp-release-")
 atexit.register(shutil.rmtree, work, True)
 
 
-def fresh(max_size=None):
+def fresh(max_size=None, *respond_args):
     fleet = json.load(open(h.FLEET))
     if max_size is not None:
         for g in fleet["autoscaling_groups"]:
@@ -48,7 +51,7 @@ def fresh(max_size=None):
     emu.post("/seed", fleet)
     emu.post("/timing", h.FAST_TIMING)
     w = tempfile.mkdtemp(prefix="case-", dir=work)
-    p = h.respond(binary, emu, w, "--instance", h.VICTIM)
+    p = h.respond(binary, emu, w, "--instance", h.VICTIM, *respond_args)
     h.check(p.returncode == 0 and "INC-1 contained" in p.stdout, f"contained: {p.stdout[-800:]} {p.stderr[-800:]}")
     return w
 
@@ -72,8 +75,13 @@ def status_tag():
     return h.tags(emu.state()["ec2"]["instances"][h.VICTIM]).get("ssrfguard:status")
 
 
+def asg_life():
+    m = [i for i in emu.state()["autoscaling"]["web-asg"]["Instances"] if i["InstanceId"] == h.VICTIM]
+    return m[0]["LifecycleState"] if m else None
+
+
 def in_asg():
-    return h.VICTIM in [i["InstanceId"] for i in emu.state()["autoscaling"]["web-asg"]["Instances"]]
+    return asg_life() is not None
 
 
 RESTORED = ["sg-0a000000000000001", "sg-0a000000000000002"]
@@ -97,6 +105,26 @@ try:
     row = listed(w)
     h.check(row.get("state") == "released" and status_tag() == "released",
             f"the incident and the tag say released: {row} {status_tag()}")
+
+    # ... and in Standby (--asg-standby kept the capacity: a replacement
+    # serves): ExitStandby would exceed the max size, so none is tried
+    w = fresh(2, "--asg-standby")
+    g = emu.state()["autoscaling"]["web-asg"]
+    h.check(g["DesiredCapacity"] == 2 and asg_life() == "Standby",
+            f"contained in Standby at max: {g['DesiredCapacity']}/{g['MaxSize']} {asg_life()}")
+    seq = max([c["seq"] for c in emu.journal()] or [0])
+    p = incidents(w, "release", "1")
+    h.check(p.returncode == 0 and "INC-1 released;" in p.stdout, f"released: {p.returncode} {p.stdout} {p.stderr}")
+    h.check("not back in service in ASG web-asg (still in Standby there" in p.stdout
+            and "at its max size 2, desired 2: ExitStandby would exceed it" in p.stdout
+            and "aws autoscaling exit-standby --auto-scaling-group-name web-asg --instance-ids "
+            + h.VICTIM in p.stdout and "ASG no" in p.stdout,
+            f"named under stays, with the way back, never 'ASG web-asg' restored: {p.stdout}")
+    acts = [c["action"] for c in emu.journal() if c["seq"] > seq]
+    h.check("DescribeAutoScalingGroups" in acts and "ExitStandby" not in acts,
+            f"the group read first, no ExitStandby tried: {acts}")
+    h.check(victim_groups() == RESTORED and asg_life() == "Standby" and status_tag() == "released",
+            f"un-isolated, still in Standby, tag released: {victim_groups()} {asg_life()} {status_tag()}")
 
     # 2. a restore call fails after the groups went back: released partly
     w = fresh()

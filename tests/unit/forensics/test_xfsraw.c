@@ -1,19 +1,20 @@
-/* test_xfsraw.c — XFS orphan inodes read raw (xfsraw.h), on the fuzz
- * target's seeds (fuzz/forensics/mkxfsraw.py; directory in $XFSRAW_SEEDS). */
+/* test_xfsraw.c — XFS read raw: orphan inodes (xfsraw.h) and the log's
+ * state (xfslog.h), on the fuzz targets' seeds (fuzz/forensics/mkxfsraw.py
+ * and mkxfslog.py; directories in $XFSRAW_SEEDS and $XFSLOG_SEEDS). */
 #include "test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "forensics/xfslog.h"
 #include "forensics/xfsraw.h"
 
-/* The seed NAME, read whole into a buffer of its own (freed with
- * free((void *)m.p)). */
-static fx_mem seed(const char *name)
+/* The seed NAME of the directory in $env, read whole into a buffer of its
+ * own (freed with free((void *)m.p)). */
+static fx_mem seed_in(const char *env, const char *name)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", getenv("XFSRAW_SEEDS") ? getenv("XFSRAW_SEEDS") : ".",
-	         name);
+	snprintf(path, sizeof path, "%s/%s", getenv(env) ? getenv(env) : ".", name);
 	uint8_t *buf = malloc(1 << 16);
 	fx_mem m = {buf, 0};
 	FILE *f = fopen(path, "rb");
@@ -23,6 +24,24 @@ static fx_mem seed(const char *name)
 		fclose(f);
 	CHECKF(m.n == 32768, "seed %s", path);
 	return m;
+}
+
+static fx_mem seed(const char *name)
+{
+	return seed_in("XFSRAW_SEEDS", name);
+}
+
+/* The log of seed name, read raw: rc, and when SG_OK its fields. */
+static sg_err log_of(const char *name, fx_xfs_log *l)
+{
+	fx_mem m = seed_in("XFSLOG_SEEDS", name);
+	fx_xfs_sb sb;
+	sg_err rc = fx_xfs_sb_parse(m.p, m.n, 0, &sb);
+	CHECKF(rc == SG_OK, "%s: superblock", name);
+	if (!rc)
+		rc = fx_xfs_log_read(&sb, fx_mem_read, &m, l);
+	free((void *)m.p);
+	return rc;
 }
 
 TEST(orphans_and_their_extents)
@@ -105,4 +124,33 @@ TEST(damaged_lists_and_extents)
 	free((void *)m.p);
 }
 
-TEST_MAIN(orphans_and_their_extents, damaged_lists_and_extents)
+TEST(log_clean_or_not)
+{
+	fx_xfs_log l;
+	/* an unmount record last, the head right after it: nothing to replay */
+	CHECK_INT(log_of("clean", &l), SG_OK);
+	CHECK(l.clean && l.unmount && l.head == 5 && l.tail == 5 && l.last == 3 && !l.pending);
+	CHECK(l.off == 8 * 512 && l.bbs == 48);
+	/* a transaction after the unmount record: 4 blocks from tail to head */
+	CHECK_INT(log_of("dirty", &l), SG_OK);
+	CHECK(!l.clean && !l.unmount && l.head == 6 && l.tail == 2 && l.pending == 2048);
+	/* around the physical end: the head where cycle 2 gives way to cycle 1 */
+	CHECK_INT(log_of("dirty-wrapped", &l), SG_OK);
+	CHECK(!l.clean && l.head == 10 && l.tail == 44 && l.cycle == 2 && l.pending == 14 * 512);
+	CHECK_INT(log_of("clean-wrapped", &l), SG_OK);
+	CHECK(l.clean && l.unmount && l.head == 5 && l.cycle == 2);
+	/* a record cut short after an unmount record is no record: clean, as
+	   the kernel's recovery finds it */
+	CHECK_INT(log_of("torn-after-unmount", &l), SG_OK);
+	CHECK(l.clean && l.head == 4 && l.last == 2);
+	/* an in-core log not yet written before one that was: the head is the
+	   hole, the record after it is not counted */
+	CHECK_INT(log_of("hole", &l), SG_OK);
+	CHECK(!l.clean && l.head == 6 && l.tail == 2);
+	CHECK_INT(log_of("never-written", &l), SG_OK);
+	CHECK(l.clean && l.head == 0);
+	CHECK_INT(log_of("external", &l), SG_ERR_NOTFOUND);
+	CHECK_INT(log_of("bad-header", &l), SG_ERR_CORRUPT);
+}
+
+TEST_MAIN(orphans_and_their_extents, damaged_lists_and_extents, log_clean_or_not)

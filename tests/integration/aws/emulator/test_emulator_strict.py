@@ -85,6 +85,22 @@ class Strict(EmuTest):
         self.emu.advance(3)
         asg.detach_instances(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=False)
 
+    def test_exit_standby_refused_above_max_size(self):
+        # ExitStandby raises the desired capacity by one, which must stay
+        # within MaxSize (API reference, ExitStandby, UpdateAutoScalingGroup)
+        asg = self.client("autoscaling")
+        asg.update_auto_scaling_group(AutoScalingGroupName="web-asg", MaxSize=2)
+        asg.enter_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1], ShouldDecrementDesiredCapacity=False)
+        self.emu.advance(3)
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-asg"])["AutoScalingGroups"][0]
+        self.assertEqual((g["DesiredCapacity"], g["MaxSize"]), (2, 2))    # a replacement keeps the capacity
+        self.assertEqual(self.err(asg.exit_standby, AutoScalingGroupName="web-asg", InstanceIds=[WEB1]),
+                         "ValidationError")
+        self.assertEqual(self.asg_state(WEB1), "Standby")                   # nothing changed
+        asg.update_auto_scaling_group(AutoScalingGroupName="web-asg", MaxSize=3)
+        asg.exit_standby(AutoScalingGroupName="web-asg", InstanceIds=[WEB1])
+        self.assertEqual(self.asg_state(WEB1), "Pending")
+
     # ------------------------------------------------------------- IAM
     def test_inline_policies_of_a_role_total_at_most_10240_characters(self):
         iam = self.client("iam")
@@ -287,6 +303,22 @@ class Strict(EmuTest):
         self.assertEqual(self.err(ec2.create_tags, Resources=[WEB1, WEB2], Tags=[{"Key": "IncidentId", "Value": "INC-9"}]),
                          "TagLimitExceeded")
         self.assertEqual(self.inst(WEB1).get("Tags", []), before)   # WEB1 untouched too
+
+    def test_terminated_instance_is_gone_after_an_hour(self):
+        # DescribeInstances: "Recently terminated instances might appear in
+        # the returned results. This interval is usually less than one hour"
+        ec2 = self.client("ec2")
+        ec2.terminate_instances(InstanceIds=[WEB2])
+        self.emu.advance(2)                                           # shutting-down -> terminated
+        self.assertEqual(self.inst(WEB2)["State"]["Name"], "terminated")
+        ec2.create_tags(Resources=[WEB2], Tags=[{"Key": "ssrfguard:status", "Value": "closed"}])
+        self.emu.advance(3600)
+        self.assertEqual(self.err(ec2.describe_instances, InstanceIds=[WEB2]), "InvalidInstanceID.NotFound")
+        self.assertEqual(self.err(ec2.create_tags, Resources=[WEB2], Tags=[{"Key": "k", "Value": "v"}]),
+                         "InvalidInstanceID.NotFound")
+        self.assertNotIn(WEB2, [i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+                                for i in r["Instances"]])
+        self.assertNotIn(WEB2, [t["ResourceId"] for t in ec2.describe_tags()["Tags"]])
 
     def test_get_caller_identity_works_under_an_explicit_deny(self):
         key = ("AKIADENYALL000000001", "d" * 40)

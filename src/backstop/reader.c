@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/jsonload.h"
+#include "store/settler.h"
 #include "store/store.h"
 
 #define SEEN_SLOTS 128
@@ -49,7 +50,12 @@ struct bs_reader {
 	pthread_mutex_t mu;
 	bs_reader_stats stats;
 	struct seen seen[SEEN_SLOTS];
+	store_settler settler; /* what the store left unsettled (store/settler.h) */
+	char spool[4096];      /* its spool file */
 };
+
+/* A stop waits this long for the store to settle what it left unanswered. */
+#define STOP_SETTLE_MS 5000
 
 static void count(bs_reader *r, uint64_t *field)
 {
@@ -292,11 +298,21 @@ static void handle(bs_reader *r, const bs_nflog_packet *p)
 	record(r, p, &o, repeats);
 }
 
+static void settle_log(void *ctx, const char *level, const char *event, const char *msg)
+{
+	bs_reader *r = ctx;
+	if (!r->o.log)
+		return;
+	fflush(r->o.log);
+	logging_write(fileno(r->o.log), level, event, msg, NULL);
+}
+
 static void *reader_main(void *arg)
 {
 	bs_reader *r = arg;
 	unsigned char buf[65536];
 	while (!atomic_load(&r->quit)) {
+		store_settler_tick(&r->settler);
 		ssize_t n = recv(r->fd, buf, sizeof buf, 0);
 		if (n <= 0)
 			continue; /* timeout (check quit), EINTR, ENOBUFS: the kernel refuses anyway */
@@ -313,6 +329,7 @@ static void *reader_main(void *arg)
 				handle(r, &p);
 		}
 	}
+	store_settler_stop(&r->settler, STOP_SETTLE_MS);
 	return NULL;
 }
 
@@ -331,10 +348,14 @@ sg_err bs_reader_start(const bs_reader_opts *o, bs_reader **out, char *err, size
 	if (e != SG_OK)
 		goto fail;
 	store_opts so = srvcfg_store_opts(o->cfg);
+	store_spool_path(o->cfg->store, "backstop", r->spool, sizeof r->spool);
+	so.spool = r->spool;
 	if ((e = store_open(o->cfg->store, &so, &r->st, msg, sizeof msg)) != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);
 		goto fail;
 	}
+	r->settler = (store_settler){.st = r->st, .who = "backstop", .log = settle_log, .ctx = r};
+	store_settler_init(&r->settler);
 	if ((e = open_group(r, err, errlen)) != SG_OK)
 		goto fail;
 	if (pthread_create(&r->th, NULL, reader_main, r) != 0) {

@@ -29,6 +29,7 @@
 #include "respond/deliver.h"
 #include "respond/respond.h"
 #include "store/store.h"
+#include "store/settler.h"
 #include "tls/servertls.h"
 
 /* Why a delivery was not taken: counted by reason, shown by GET /healthz
@@ -68,6 +69,8 @@ struct respond_listener {
 	/* since start, the listener thread's own (its /healthz reads them there) */
 	unsigned long long accepted, accepted_previous, refused[REFUSED__COUNT];
 	atomic_int stop;   /* set by respond_listen_stop, read on the listener thread */
+	store_settler settler; /* what the store left unsettled (store/settler.h) */
+	char spool[4096];      /* its spool file */
 };
 
 /* An identity field: required or not, a value longer than its field is
@@ -316,7 +319,8 @@ static void said_previous(respond_listener *l, const char *sender, const respond
 }
 
 /* An authentic delivery d: recorded as an open incident (a redelivery
- * joins it), 200 {"incident": N}; 503 when the store is busy. */
+ * joins it), 200 {"incident": N}; 202 with "unsettled" when the store left
+ * its write unanswered and keeps it to settle; 503 when the store is busy. */
 static void take_delivery(respond_listener *l, struct evhttp_request *req,
                           const respond_delivery *d, const char *sender, bool previous)
 {
@@ -341,7 +345,18 @@ static void take_delivery(respond_listener *l, struct evhttp_request *req,
 		.join = d->instance_id[0] ? join : NULL, /* one incident per instance */
 	};
 	store_record_out o;
-	if (store_record(l->st, &a, &o)) {
+	sg_err err = store_record(l->st, &a, &o);
+	if (err && o.unsettled && o.kept && o.maybe_incident_id) {
+		/* maybe recorded (at most once), kept and settled here: a resend
+		 * by the detector would record it a second time */
+		l->accepted++;
+		char j[120];
+		snprintf(j, sizeof j, "{\"incident\":%lld,\"new\":false,\"unsettled\":true}",
+		         (long long)o.maybe_incident_id);
+		reply(req, 202, "Accepted", j);
+		return;
+	}
+	if (err) {
 		l->refused[REFUSED_BUSY]++;
 		reply(req, 503, "Service Unavailable", "{\"error\":\"store busy, retry\"}");
 		return;
@@ -410,12 +425,21 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	respond_listener *l = arg;
 	if (atomic_load(&l->stop))
 		event_base_loopbreak(l->base);
+	else
+		store_settler_tick(&l->settler);
+}
+
+static void settle_log(void *ctx, const char *level, const char *event, const char *msg)
+{
+	(void)event;
+	respond_log(ctx, level, "%s", msg);
 }
 
 static void *listen_main(void *arg)
 {
 	respond_listener *l = arg;
 	event_base_dispatch(l->base);
+	store_settler_stop(&l->settler, 10000);   /* a stop waits this long for answers */
 	return NULL;
 }
 
@@ -473,9 +497,14 @@ sg_err respond_listen_start(const respond_listen_config *cfg, respond_listener *
 	                       .cert_name = "--tls-cert", .key_name = "--tls-key"};
 	if ((err = tls_live_new(&tf, NULL, NULL, &l->tls, msg, msglen)))
 		goto fail;
-	if ((err = cfg->rcfg ? respond_store_open(cfg->rcfg, NULL, &l->st, msg, msglen)
-	                     : store_open(cfg->store_path, NULL, &l->st, msg, msglen)))
+	store_spool_path(cfg->store_path, "respond-listen", l->spool, sizeof l->spool);
+	store_opts so = {.spool = l->spool};
+	if ((err = cfg->rcfg ? respond_store_open(cfg->rcfg, &so, &l->st, msg, msglen)
+	                     : store_open(cfg->store_path, &so, &l->st, msg, msglen)))
 		goto fail;
+	l->settler = (store_settler){.st = l->st, .who = "respond --listen", .log = settle_log,
+	                             .ctx = (void *)l->rcfg};
+	store_settler_init(&l->settler);
 	err = SG_ERR_NOMEM;
 	l->base = event_base_new();
 	l->http = l->base ? evhttp_new(l->base) : NULL;

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/escape.h"
 #include "respond/listen.h"
+#include "store/settler.h"
 
 #define QUEUE_BODY_MAX AWS_SQS_MAX_BODY
 
@@ -28,7 +29,12 @@ struct respond_queue {
 	atomic_int stop;                /* set by respond_queue_stop, read by the thread and libcurl */
 	unsigned long refused_senders;  /* RQ_SENDER since start (the queue thread's own) */
 	bool no_redrive;                /* no RedrivePolicy seen at start: refusals back off */
+	store_settler settler;          /* what the store left unsettled (store/settler.h) */
+	char spool[4096];               /* its spool file */
 };
+
+/* A stop waits this long for the store to settle what it left unanswered. */
+#define STOP_SETTLE_MS 10000
 
 /* Hidden after a refusal on a queue without a redrive policy: 60 s on the
  * first receive, doubling with each receive to 15 minutes. */
@@ -135,6 +141,18 @@ static respond_queue_outcome take_finding(store *st, const pb_gd_config *gd, con
 	return RQ_RECORDED;
 }
 
+/* The store did not answer: the attempt may be recorded (at most once);
+ * the store keeps it (and its spool) and settles it, so the message is
+ * done with — a redelivery would record it a second time. */
+static respond_queue_outcome kept_unsettled(const char *source, const store_record_out *o,
+                                            char *msg, size_t msglen)
+{
+	snprintf(msg, msglen, "%s: the store did not answer; the attempt may be recorded (at most "
+	         "once) in INC-%lld and is kept to be settled (see the \"settled\" lines)", source,
+	         (long long)o->maybe_incident_id);
+	return RQ_KEPT;
+}
+
 static respond_queue_outcome take_delivery(store *st, const char *sender, const char *body,
                                            size_t len, int64_t *id, char *msg, size_t msglen)
 {
@@ -164,6 +182,8 @@ static respond_queue_outcome take_delivery(store *st, const char *sender, const 
 	                      .az = d.az, .contain = 1, .join = d.instance_id[0] ? join : NULL};
 	store_record_out o;
 	if (store_record(st, &a, &o)) {
+		if (o.unsettled && o.kept)
+			return kept_unsettled(source, &o, msg, msglen);
 		snprintf(msg, msglen, "store busy; %s left for redelivery", source);
 		return RQ_RETRY;
 	}
@@ -237,7 +257,8 @@ static void take_one(respond_queue *q, const struct aws_sqs_message *m)
 		respond_log(q->cfg.rcfg, "warning", "queue: message %s: %s", m->message_id, msg);
 		return;
 	}
-	respond_log(q->cfg.rcfg, "info", "queue: message %s: %s", m->message_id, msg);
+	respond_log(q->cfg.rcfg, out == RQ_KEPT ? "warning" : "info", "queue: message %s: %s",
+	            m->message_id, msg);
 	if (aws_sqs_delete(q->aws, q->url, m->receipt_handle, &e))
 		respond_log(q->cfg.rcfg, "warning",
 		            "queue: message %s recorded but not deleted (%s %s): it will come back "
@@ -250,7 +271,9 @@ static void poll_once(respond_queue *q)
 	size_t n = 0;
 	struct aws_error e;
 	int64_t received = sg_mono_ms();
-	sg_err rc = aws_sqs_receive(q->aws, q->url, 10, q->cfg.wait_s, q->cfg.visibility_s, &m, &n, &e);
+	/* while something is unsettled, short polls: it is looked at each second */
+	int wait_s = store_settler_tick(&q->settler) ? 1 : q->cfg.wait_s;
+	sg_err rc = aws_sqs_receive(q->aws, q->url, 10, wait_s, q->cfg.visibility_s, &m, &n, &e);
 	if (rc && atomic_load(&q->stop))
 		return; /* the receive ended by respond_queue_stop: its messages, if any, come back */
 	if (rc) {
@@ -298,11 +321,18 @@ bool respond_queue_without_redrive(const respond_queue *q)
 	return q && q->no_redrive;
 }
 
+static void settle_log(void *ctx, const char *level, const char *event, const char *msg)
+{
+	(void)event;
+	respond_log(ctx, level, "%s", msg);
+}
+
 static void *queue_main(void *arg)
 {
 	respond_queue *q = arg;
 	while (!atomic_load(&q->stop))
 		poll_once(q);
+	store_settler_stop(&q->settler, STOP_SETTLE_MS);
 	return NULL;
 }
 
@@ -326,7 +356,8 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
 	if (!q->cfg.wait_s)
 		q->cfg.wait_s = AWS_SQS_MAX_WAIT_S;
 	const respond_config *r = cfg->rcfg;
-	sg_err err = respond_store_open(r, NULL, &q->st, msg, msglen);
+	store_spool_path(r->store_path, "respond-queue", q->spool, sizeof q->spool);
+	sg_err err = respond_store_open(r, &(store_opts){.spool = q->spool}, &q->st, msg, msglen);
 	struct aws_client_opts o = {.region = r->region, .profile = r->profile,
 	                            .endpoint_url = r->endpoint_url,
 	                            .ca_bundle = r->ca_bundle, .max_attempts = r->aws_max_attempts,
@@ -336,8 +367,12 @@ sg_err respond_queue_start(const respond_queue_config *cfg, respond_queue **out,
 	struct aws_error e;
 	if (!err && (err = aws_client_new(&o, &q->aws, &e)))
 		snprintf(msg, msglen, "AWS client: %.100s%s%.300s", e.code, e.code[0] ? ": " : "", e.message);
-	if (!err)
+	if (!err) {
+		q->settler = (store_settler){.st = q->st, .who = "respond --queue",
+		                             .log = settle_log, .ctx = (void *)r};
+		store_settler_init(&q->settler);
 		check_redrive(q);
+	}
 	if (!err && pthread_create(&q->th, NULL, queue_main, q)) {
 		snprintf(msg, msglen, "cannot start the queue thread");
 		err = SG_ERR_NOMEM;

@@ -67,6 +67,10 @@ typedef enum respond_queue_outcome {
 	RQ_REFUSED,    /* poison: leave it to the dead-letter policy */
 	RQ_SENDER,     /* its sender may not send it: refused as poison is */
 	RQ_RETRY,      /* the store failed: leave it, it comes back */
+	RQ_KEPT,       /* a detector's incident whose write the store left unanswered:
+	                  maybe recorded (at most once), kept by the store handle
+	                  (and its spool) to be settled: delete it (a GuardDuty
+	                  finding is RQ_RETRY instead, for its "finding" step) */
 } respond_queue_outcome;
 
 /* Take one body, sent by sender (the message's SenderId, "" when absent),

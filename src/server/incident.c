@@ -15,6 +15,7 @@
  * so loops never contend for the store's lock.  Each loop's todo, done and
  * busy are guarded by the hub's mutex. */
 #include "server/srv_int.h"
+#include "store/settler.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -45,6 +46,8 @@ struct writer {
 	int quit;
 	int started;
 	int inited;              /* hub: mu and cv initialised */
+	store_settler settler;   /* hub: what the store left unsettled (store/settler.h) */
+	char spool[4096];        /* hub: its spool file */
 	sg_err last_err;         /* hub: its last commit, whichever loop's batch */
 };
 
@@ -81,54 +84,29 @@ static size_t take_all(struct srv *p, job **batches, size_t *counts)
 	return n;
 }
 
-/* One settled attempt as a log message, its outcome first. */
-static void describe_settled(const store_settled *r, char *msg, size_t cap)
-{
-	int n = snprintf(msg, cap, "the attempt from %s blocked at %lld ms, whose write the store "
-	                 "had not answered: ", r->client, (long long)r->at_ms);
-	char *m = msg + (n > 0 && (size_t)n < cap ? n : 0);
-	size_t room = cap - (size_t)(m - msg);
-	long long id = (long long)r->incident_id;
-	const char *name = store_settled_name(r->how);
-	switch (r->how) {
-	case STORE_SETTLED_RECORDED:
-		snprintf(m, room, "%s, once, in incident %lld", name, id);
-		break;
-	case STORE_SETTLED_RERECORDED:
-		snprintf(m, room, "%s (its write had not taken effect), in incident %lld", name, id);
-		break;
-	case STORE_SETTLED_NOT_RECORDED:
-		snprintf(m, room, "%s (its write had not taken effect, and recording it again "
-		         "failed)", name);
-		break;
-	default:
-		snprintf(m, room, "%s after 9 minutes without an answer: maybe recorded (at most "
-		         "once), in incident %lld", name, id);
-	}
-}
-
-/* What the store found out about attempts it had left unsettled (a
- * DynamoDB write never answered): each logged, counted by outcome, and the
+/* The settler's log lines and outcomes (store/settler.h): counted, and the
  * embedded responder woken for a recorded containment attempt.  The writer
  * thread, with the hub's store handle. */
-static void settle_kept(struct srv *p, store *st)
+static void settle_log(void *ctx, const char *level, const char *event, const char *msg)
 {
-	store_settled out[128];
-	size_t n = 0;
-	store_settle(st, out, sizeof out / sizeof out[0], &n);
-	for (size_t i = 0; i < n; i++) {
-		const store_settled *r = &out[i];
-		bool in = r->how == STORE_SETTLED_RECORDED || r->how == STORE_SETTLED_RERECORDED;
-		char msg[400];
-		describe_settled(r, msg, sizeof msg);
-		log_line_from_any_thread(p, in ? "info" : "error", "settled", msg);
-		SRV_COUNT(p->m.settled[r->how], 1);
-		if (in && r->opened)
-			SRV_COUNT(p->m.incidents_opened, 1);
-		if (in && r->contain && p->resp_started && p->resp.notify)
-			p->resp.notify(p->resp.ctx, r->incident_id);
-	}
-	__atomic_store_n(&p->m.unsettled_kept, (uint64_t)store_unsettled(st), __ATOMIC_RELAXED);
+	log_line_from_any_thread(ctx, level, event, msg);
+}
+
+static void settled_one(void *ctx, const store_settled *r)
+{
+	struct srv *p = ctx;
+	bool in = r->how == STORE_SETTLED_RECORDED || r->how == STORE_SETTLED_RERECORDED;
+	SRV_COUNT(p->m.settled[r->how], 1);
+	if (in && r->opened)
+		SRV_COUNT(p->m.incidents_opened, 1);
+	if (in && r->contain && p->resp_started && p->resp.notify)
+		p->resp.notify(p->resp.ctx, r->incident_id);
+}
+
+static void settle_kept(struct srv *p, struct writer *hub)
+{
+	store_settler_tick(&hub->settler);
+	__atomic_store_n(&p->m.unsettled_kept, store_unsettled(hub->st), __ATOMIC_RELAXED);
 }
 
 static void *writer_main(void *arg)
@@ -141,17 +119,16 @@ static void *writer_main(void *arg)
 	job **batches = calloc(p->nloops, sizeof *batches);
 	size_t *counts = calloc(p->nloops, sizeof *counts);
 
-	time_t settled_at = 0;   /* the monotonic second of the last store_settle */
+	hub->settler = (store_settler){.st = hub->st, .who = "serve", .log = settle_log,
+	                               .settled = settled_one, .ctx = p};
+	store_settler_init(&hub->settler);
 	pthread_mutex_lock(&hub->mu);
 	for (;;) {
 		/* attempts left unsettled: looked at again each second, between
 		 * batches or while idle */
-		struct timespec mono;
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		if (store_unsettled(hub->st) && mono.tv_sec > settled_at) {
-			settled_at = mono.tv_sec;
+		if (store_unsettled(hub->st)) {
 			pthread_mutex_unlock(&hub->mu);
-			settle_kept(p, hub->st);
+			settle_kept(p, hub);
 			pthread_mutex_lock(&hub->mu);
 		}
 		size_t n = batches && counts ? take_all(p, batches, counts) : 0;
@@ -213,6 +190,10 @@ static void *writer_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&hub->mu);
+	/* an orderly stop: settled within the drain time if answers come; what
+	 * is still unsettled stays in the spool (or is logged with its evidence) */
+	store_settler_stop(&hub->settler, srv_lim(p)->drain_s * 1000);
+	settle_kept(p, hub);
 	free(in);
 	free(out);
 	free(batches);
@@ -461,6 +442,8 @@ sg_err incident_init(struct srv *s, char *err, size_t errlen)
 	pthread_cond_init(&w->cv, NULL);
 	w->inited = 1;
 	store_opts so = srvcfg_store_opts(s->cfg);
+	store_spool_path(s->cfg->store, "serve", w->spool, sizeof w->spool);
+	so.spool = w->spool;
 	sg_err e = store_open(s->cfg->store, &so, &w->st, msg, sizeof msg);
 	if (e != SG_OK) {
 		snprintf(err, errlen, "store: %s", msg);

@@ -11,6 +11,7 @@
  *   dynamo_record.c  one attempt recorded (and claimed at once)
  *   dynamo_batch.c   serve's group commit, in chunks of one transaction
  *   dynamo_settle.c  what an unanswered chunk left unsettled, settled later
+ *   dynamo_spool.c   the unsettled chunks in a local file, for the next start
  *   dynamo_lease.c   claims, the claim search, lease renewal
  *   dynamo_change.c  state and journal-step transitions
  *   dynamo_hold.c    which incident holds an instance
@@ -53,7 +54,8 @@ static void dd_close(store *base)
 	dd_store *s = (dd_store *)base;
 	if (!s)
 		return;
-	dd_unsettled_free(s);
+	dd_unsettled_free(s);   /* the spool keeps them for the next start */
+	dd_spool_close(s);
 	aws_client_free(s->aws);
 	free(s);
 }
@@ -79,6 +81,8 @@ static const struct store_engine dynamo_engine = {
 	.ping = dd_ping,
 	.settle = dd_settle,
 	.unsettled = dd_unsettled_count,
+	.spool_note = dd_spool_note,
+	.unsettled_each = dd_unsettled_each,
 };
 
 /* DynamoDB table names: 3-255 of [A-Za-z0-9_.-] (API reference, CreateTable). */
@@ -159,6 +163,7 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 		return SG_ERR_NOMEM;
 	}
 	s->base.eng = &dynamo_engine;
+	s->spool_lock = -1;
 	s->detail_max = o->detail_max > 0 ? o->detail_max : 0;
 	snprintf(s->table, sizeof s->table, "%s", o->state_table);
 	struct aws_client_opts co = {.region = o->region, .profile = o->profile,
@@ -172,6 +177,8 @@ sg_err store_dynamo_open(const store_opts *o, store **out, char *err, size_t err
 		rc = ensure_table(s, o->readonly != 0, err, errlen);
 	if (!rc)
 		rc = dd_identity(s, o->readonly != 0, err, errlen);
+	if (!rc && !o->readonly && o->spool)
+		rc = dd_spool_open(s, o->spool, err, errlen);
 	if (!rc && !o->readonly) {
 		rc = dd_backfill_holders(s);
 		if (rc == SG_ERR_BUSY && s->upgrade_waits)

@@ -324,7 +324,7 @@ static sg_err record_chunk(dd_store *s, const store_attempt_in *a, const char *c
 	t.keep = true;
 	rc = dd_tx_run(s, &t, &failed);
 	if (s->unanswered)   /* store_settle says later what became of it */
-		dd_keep_unsettled(s, &t, sent, a + lo, keys + lo, out + lo, hi - lo);
+		s->kept = !dd_keep_unsettled(s, &t, sent, a + lo, keys + lo, out + lo, hi - lo);
 	for (size_t k = 0; rc == SG_ERR_BUSY && k < ng; k++)
 		if (!gs[k].fresh)
 			dd_take_turn(s, gs[k].key, gs[k].id, DD_TURN_JOINS);
@@ -382,6 +382,7 @@ sg_err dd_record_many(store *base, const store_attempt_in *a, const char *const 
 			int64_t maybe = s->unanswered && i < hi ? o[i].incident_id : 0;
 			memset(&o[i], 0, sizeof o[i]);
 			o[i].unsettled = s->unanswered && i < hi;
+			o[i].kept = o[i].unsettled && s->kept;
 			o[i].maybe_incident_id = maybe;
 		}
 	}

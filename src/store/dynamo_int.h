@@ -17,6 +17,7 @@ typedef struct dd_store {
 	int64_t detail_max;
 	bool claim_index;   /* the table has the claim index, ACTIVE (dynamo.c) */
 	unsigned conflicts; /* transactions in a row cancelled for TransactionConflict */
+	bool kept;          /* the unanswered chunk is kept to settle (dd_keep_unsettled) */
 	bool unanswered;    /* the last transaction got no answer after every resend:
 	                       it may have taken effect */
 	bool holders_ready; /* the table has its holder items (meta/holders seen
@@ -25,6 +26,10 @@ typedef struct dd_store {
 	                       live leases (dynamo_hold.c; msg names them) */
 	struct dd_unsettled *pending; /* unanswered chunks kept to settle (dynamo_settle.c) */
 	size_t pending_attempts;      /* their attempts */
+	char spool[4096];   /* the spool file of the kept chunks ("": none; dynamo_spool.c) */
+	int spool_lock;     /* its lock file's descriptor (-1: none) */
+	char spool_why[512]; /* why there is none, or why the last write of it failed */
+	bool spool_bad;     /* that write failed: what is kept is in memory only */
 	char msg[1024];     /* the last failure, for store_errmsg */
 } dd_store;
 
@@ -129,6 +134,58 @@ sg_err dd_renew(store *s, int64_t id, const char *owner, int64_t lease_ms);
 /* The one transition function (dynamo_change.c). */
 sg_err dd_transition(store *s, const store_change *c, int64_t at);
 
+/* One unanswered chunk kept to settle: its transaction as sent, its
+ * ClientRequestToken, when it was first sent, copies of its attempts, their
+ * join keys and what the plan said of each. */
+typedef struct dd_unsettled {
+	struct dd_unsettled *next;
+	json_t *acts;               /* the transaction as sent */
+	char token[37];             /* its ClientRequestToken */
+	int64_t sent_ms;            /* when it was first sent (wall clock) */
+	size_t n;
+	store_attempt_in *a;        /* copies of its attempts (strings malloc'd) */
+	char **keys;                /* their join keys */
+	store_record_out *plan;     /* what the plan said of each */
+} dd_unsettled;
+
+/* The strings of an attempt, each by its place in the struct. */
+#define DD_ATTEMPT_STRINGS(X)                                                                 \
+	X(client) X(request) X(headers) X(url) X(dest) X(category) X(rule) X(reason) X(addrs)    \
+	X(instance_id) X(region) X(az) X(join)
+
+/* A kept chunk of n attempts with nothing in it yet (NULL: out of memory);
+ * freed, with everything it holds, by dd_unsettled_drop (NULL-safe). */
+dd_unsettled *dd_unsettled_new(size_t n);
+void dd_unsettled_drop(dd_unsettled *u);
+/* Append u at the end of s's kept chunks (oldest first). */
+void dd_unsettled_append(dd_store *s, dd_unsettled *u);
+
+/* The spool (dynamo_spool.c): the kept chunks in a file, so that a process
+ * that stops or dies with some leaves them to its next start.
+ * dd_spool_open: lock path's lock file and read back what it holds into s
+ * (err says why on failure); dd_spool_add: one chunk appended, fdatasync'd;
+ * dd_spool_sync: the file rewritten to what s keeps now (removed when
+ * nothing).  On a write failure they set s->spool_why (and keep what is in
+ * memory).  dd_spool_close: the lock released. */
+sg_err dd_spool_open(dd_store *s, const char *path, char *err, size_t errlen);
+const char *dd_spool_note(const store *s, int *kept);   /* store_spool_note */
+void dd_spool_add(dd_store *s, const dd_unsettled *u);
+void dd_spool_sync(dd_store *s);
+void dd_spool_close(dd_store *s);
+/* The spool's text (a version line, then one JSON object per chunk) read
+ * into kept chunks for table, each handed to each() (which owns it; a code
+ * other than SG_OK stops the read with that code).  Bounded: at most
+ * DD_SPOOL_MAX bytes, DD_SPOOL_LINE_MAX per line, DD_UNSETTLED_MAX
+ * attempts in all.  SG_ERR_PARSE / SG_ERR_RANGE / SG_ERR_UNSUPPORTED (a
+ * newer version) with msg saying where; SG_OK with msg non-empty when the
+ * last line was cut short (by a crash while it was appended): left out. */
+#define DD_SPOOL_MAX (64u << 20)
+#define DD_SPOOL_LINE_MAX (16u << 20)
+#define DD_UNSETTLED_MAX 1024   /* unsettled attempts kept (a chunk is at most 96) */
+sg_err dd_spool_parse(const char *text, size_t len, const char *table,
+                      sg_err (*each)(void *ctx, dd_unsettled *u), void *ctx, char *msg,
+                      size_t msglen);
+
 /* Unsettled chunks (dynamo_settle.c).  dd_keep_unsettled keeps t (its
  * acts taken) with copies of its n attempts, their join keys and what the
  * plan said of each (plan; incident_id there is where each would be),
@@ -140,6 +197,10 @@ sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_att
                          const char *const *keys, const store_record_out *plan, size_t n);
 sg_err dd_settle(store *s, store_settled *out, size_t max, size_t *n);
 size_t dd_unsettled_count(const store *s);
+void dd_unsettled_each(const store *s,
+                       void (*fn)(void *ctx, const store_attempt_in *a, int64_t maybe,
+                                  int64_t sent_ms),
+                       void *ctx);
 void dd_unsettled_free(dd_store *s);
 
 /* The store's identity into s->base (dynamo_ident.c): read from the item

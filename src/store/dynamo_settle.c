@@ -23,7 +23,7 @@
  *     later); then given up as unknown, and never resent (after the window
  *     a resend would be a new request: maybe twice).
  *
- * At most KEEP_MAX attempts are kept; beyond, an unanswered chunk stays
+ * At most DD_UNSETTLED_MAX attempts are kept; beyond, an unanswered chunk stays
  * unsettled for good, as the caller was told.  The oldest is tried first.
  */
 #include "store/dynamo_int.h"
@@ -33,19 +33,6 @@
 #include <string.h>
 
 #define SETTLE_WINDOW_MS (9 * 60 * 1000)
-#define KEEP_MAX 1024   /* unsettled attempts kept (a chunk is at most 96; each a few KB
-                           to tens of KB of evidence): more stay unsettled for good */
-
-typedef struct dd_unsettled {
-	struct dd_unsettled *next;
-	json_t *acts;               /* the transaction as sent */
-	char token[37];             /* its ClientRequestToken */
-	int64_t sent_ms;            /* when it was first sent */
-	size_t n;
-	store_attempt_in *a;        /* copies of its attempts (strings malloc'd) */
-	char **keys;                /* their join keys */
-	store_record_out *plan;     /* what the plan said of each */
-} dd_unsettled;
 
 static char *dup_or_null(const char *v, int *bad)
 {
@@ -60,36 +47,44 @@ static char *dup_or_null(const char *v, int *bad)
 	return d;
 }
 
-/* The strings of an attempt, each by its place in the struct. */
-#define ATTEMPT_STRINGS(X)                                                                    \
-	X(client) X(request) X(headers) X(url) X(dest) X(category) X(rule) X(reason) X(addrs)    \
-	X(instance_id) X(region) X(az) X(join)
-
 static void copy_attempt(store_attempt_in *d, const store_attempt_in *a, int64_t at, int *bad)
 {
 	*d = *a;
 	d->at_ms = a->at_ms > 0 ? a->at_ms : at;   /* the moment it was blocked, kept */
 #define COPY(f) d->f = dup_or_null(a->f, bad);
-	ATTEMPT_STRINGS(COPY)
+	DD_ATTEMPT_STRINGS(COPY)
 #undef COPY
 }
 
 static void free_attempt(store_attempt_in *d)
 {
 #define FREE(f) free((char *)d->f);
-	ATTEMPT_STRINGS(FREE)
+	DD_ATTEMPT_STRINGS(FREE)
 #undef FREE
 }
 
-static void free_unsettled(dd_unsettled *u)
+dd_unsettled *dd_unsettled_new(size_t n)
+{
+	dd_unsettled *u = calloc(1, sizeof *u);
+	if (!u)
+		return NULL;
+	u->a = calloc(n ? n : 1, sizeof *u->a);
+	u->keys = calloc(n ? n : 1, sizeof *u->keys);
+	u->plan = calloc(n ? n : 1, sizeof *u->plan);
+	if (!u->a || !u->keys || !u->plan) {
+		dd_unsettled_drop(u);
+		return NULL;
+	}
+	return u;
+}
+
+void dd_unsettled_drop(dd_unsettled *u)
 {
 	if (!u)
 		return;
 	for (size_t i = 0; i < u->n; i++) {
-		if (u->a)
-			free_attempt(&u->a[i]);
-		if (u->keys)
-			free(u->keys[i]);
+		free_attempt(&u->a[i]);
+		free(u->keys[i]);
 	}
 	free(u->a);
 	free(u->keys);
@@ -98,42 +93,40 @@ static void free_unsettled(dd_unsettled *u)
 	free(u);
 }
 
-sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_attempt_in *a,
-                         const char *const *keys, const store_record_out *plan, size_t n)
+void dd_unsettled_append(dd_store *s, dd_unsettled *u)
 {
-	if (s->pending_attempts + n > KEEP_MAX) {   /* a long outage: bounded memory */
-		json_decref(t->acts);
-		t->acts = NULL;
-		return SG_ERR_RANGE;
-	}
-	dd_unsettled *u = calloc(1, sizeof *u);
-	int bad = !u;
-	if (u) {
-		u->acts = t->acts;
-		snprintf(u->token, sizeof u->token, "%s", t->token);
-		u->sent_ms = sent_ms;
-		u->a = calloc(n, sizeof *u->a);
-		u->keys = calloc(n, sizeof *u->keys);
-		u->plan = calloc(n, sizeof *u->plan);
-		bad = !u->a || !u->keys || !u->plan;
-		for (size_t i = 0; !bad && i < n; i++, u->n = i) {
-			copy_attempt(&u->a[i], &a[i], sent_ms, &bad);
-			u->keys[i] = dup_or_null(keys[i], &bad);
-			u->plan[i] = plan[i];
-		}
-	} else {
-		json_decref(t->acts);
-	}
-	t->acts = NULL;
-	if (bad) {
-		free_unsettled(u);
-		return SG_ERR_NOMEM;
-	}
 	dd_unsettled **end = &s->pending;   /* oldest first */
 	while (*end)
 		end = &(*end)->next;
 	*end = u;
-	s->pending_attempts += n;
+	s->pending_attempts += u->n;
+}
+
+sg_err dd_keep_unsettled(dd_store *s, dd_tx *t, int64_t sent_ms, const store_attempt_in *a,
+                         const char *const *keys, const store_record_out *plan, size_t n)
+{
+	dd_unsettled *u = s->pending_attempts + n > DD_UNSETTLED_MAX ? NULL : dd_unsettled_new(n);
+	if (!u) {   /* a long outage: bounded memory */
+		json_decref(t->acts);
+		t->acts = NULL;
+		return s->pending_attempts + n > DD_UNSETTLED_MAX ? SG_ERR_RANGE : SG_ERR_NOMEM;
+	}
+	u->acts = t->acts;
+	t->acts = NULL;
+	snprintf(u->token, sizeof u->token, "%s", t->token);
+	u->sent_ms = sent_ms;
+	int bad = 0;
+	for (size_t i = 0; !bad && i < n; i++, u->n = i) {
+		copy_attempt(&u->a[i], &a[i], sent_ms, &bad);
+		u->keys[i] = dup_or_null(keys[i], &bad);
+		u->plan[i] = plan[i];
+	}
+	if (bad) {
+		dd_unsettled_drop(u);
+		return SG_ERR_NOMEM;
+	}
+	dd_unsettled_append(s, u);
+	dd_spool_add(s, u);   /* on disk before the caller hears of it */
 	return SG_OK;
 }
 
@@ -157,6 +150,7 @@ static void report(const dd_unsettled *u, store_settled_how how, const store_rec
 		r->contain = u->a[i].contain;
 		r->at_ms = u->a[i].at_ms;
 		snprintf(r->client, sizeof r->client, "%s", u->a[i].client);
+		snprintf(r->url, sizeof r->url, "%s", u->a[i].url ? u->a[i].url : "");
 	}
 }
 
@@ -220,6 +214,7 @@ sg_err dd_settle(store *base, store_settled *out, size_t max, size_t *n)
 	dd_unsettled *todo = s->pending, *kept = NULL, **end = &kept;
 	s->pending = NULL;
 	bool stalled = false;   /* one still unanswered: the rest wait for the next call */
+	bool changed = false;
 	while (todo) {
 		dd_unsettled *u = todo;
 		todo = u->next;
@@ -228,7 +223,8 @@ sg_err dd_settle(store *base, store_settled *out, size_t max, size_t *n)
 		if (!stalled && max - *n >= u->n && !(stalled = !settle_one(s, u, out + *n, &k))) {
 			*n += k;
 			s->pending_attempts -= u->n;
-			free_unsettled(u);
+			dd_unsettled_drop(u);
+			changed = true;
 		} else {   /* kept, in its place */
 			*end = u;
 			end = &u->next;
@@ -236,6 +232,8 @@ sg_err dd_settle(store *base, store_settled *out, size_t max, size_t *n)
 	}
 	*end = s->pending;   /* any kept anew come after */
 	s->pending = kept;
+	if (changed)
+		dd_spool_sync(s);
 	return SG_OK;
 }
 
@@ -244,12 +242,22 @@ size_t dd_unsettled_count(const store *base)
 	return ((const dd_store *)base)->pending_attempts;
 }
 
+void dd_unsettled_each(const store *base,
+                       void (*fn)(void *ctx, const store_attempt_in *a, int64_t maybe,
+                                  int64_t sent_ms),
+                       void *ctx)
+{
+	for (const dd_unsettled *u = ((const dd_store *)base)->pending; u; u = u->next)
+		for (size_t i = 0; i < u->n; i++)
+			fn(ctx, &u->a[i], u->plan[i].incident_id, u->sent_ms);
+}
+
 void dd_unsettled_free(dd_store *s)
 {
 	while (s->pending) {
 		dd_unsettled *u = s->pending;
 		s->pending = u->next;
-		free_unsettled(u);
+		dd_unsettled_drop(u);
 	}
 	s->pending_attempts = 0;
 }

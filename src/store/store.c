@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "common/escape.h"
+
 static const char *const state_names[STORE_STATE__COUNT] = {
 	"logged", "open", "containing", "contained", "failed", "released", "closed",
 };
@@ -399,6 +401,58 @@ const char *store_settled_name(store_settled_how how)
 	static const char *const names[] = {"recorded", "recorded_anew", "not_recorded",
 	                                    "unknown"};
 	return (unsigned)how < sizeof names / sizeof names[0] ? names[how] : "unknown";
+}
+
+void store_settled_describe(const store_settled *r, char *msg, size_t cap)
+{
+	int n = snprintf(msg, cap, "the attempt from %s blocked at %lld ms, whose write the store "
+	                 "had not answered: ", r->client, (long long)r->at_ms);
+	char *m = msg + (n > 0 && (size_t)n < cap ? n : 0);
+	size_t room = cap - (size_t)(m - msg);
+	long long id = (long long)r->incident_id;
+	const char *name = store_settled_name(r->how);
+	switch (r->how) {
+	case STORE_SETTLED_RECORDED:
+		snprintf(m, room, "%s, once, in incident %lld", name, id);
+		break;
+	case STORE_SETTLED_RERECORDED:
+		snprintf(m, room, "%s (its write had not taken effect), in incident %lld", name, id);
+		break;
+	case STORE_SETTLED_NOT_RECORDED:
+		snprintf(m, room, "%s (its write had not taken effect, and recording it again "
+		         "failed)", name);
+		break;
+	default:
+		snprintf(m, room, "%s after 9 minutes without an answer: maybe recorded (at most "
+		         "once), in incident %lld", name, id);
+	}
+	if (r->how == STORE_SETTLED_NOT_RECORDED || r->how == STORE_SETTLED_UNKNOWN) {
+		char url[4 * sizeof r->url];
+		sg_text_clean(url, sizeof url, r->url, strnlen(r->url, sizeof r->url));
+		size_t used = strlen(msg);
+		snprintf(msg + used, cap - used, "; its URL: %s", url);
+	}
+}
+
+void store_spool_path(const char *store_path, const char *role, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s.unsettled-%s", store_path ? store_path : "incidents.db", role);
+}
+
+const char *store_spool_note(const store *s, int *kept)
+{
+	int dummy;
+	*(kept ? kept : &dummy) = 1;
+	return s && s->eng->spool_note ? s->eng->spool_note(s, kept ? kept : &dummy) : "";
+}
+
+void store_unsettled_each(const store *s,
+                          void (*fn)(void *ctx, const store_attempt_in *a,
+                                     int64_t maybe_incident_id, int64_t sent_ms),
+                          void *ctx)
+{
+	if (s && fn && s->eng->unsettled_each)
+		s->eng->unsettled_each(s, fn, ctx);
 }
 
 /* ---- records ---- */

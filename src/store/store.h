@@ -130,6 +130,10 @@ typedef struct store_opts {
 	                             keys, as for every AWS client: src/aws/aws.h) */
 	const char *endpoint_url; /* DynamoDB: NULL = AWS_ENDPOINT_URL or AWS */
 	const char *ca_bundle;    /* DynamoDB: NULL = AWS_CA_BUNDLE or the system's */
+	const char *spool;        /* DynamoDB: the file (store_spool_path) that keeps
+	                             what store_record_many leaves unsettled, read
+	                             back at open; NULL: kept in memory only.  See
+	                             "Spool" at store_settle */
 } store_opts;
 
 /*
@@ -229,6 +233,10 @@ typedef struct store_record_out {
 	int unsettled;           /* 1 if it may be recorded (at most once) but no
 	                            answer said so (DynamoDB: its transaction
 	                            stayed unanswered); incident_id is then 0 */
+	int kept;                /* unsettled: the handle keeps it, and store_settle
+	                            will say what became of it (and its spool
+	                            holds it); 0: it could not (1024 kept already,
+	                            or no memory): nothing settles it */
 	int64_t maybe_incident_id; /* unsettled: the incident it is in if it was
 	                            recorded (the incident it would join, or the
 	                            id allocated for the one it would open: no
@@ -295,6 +303,7 @@ typedef struct store_settled {
 	int opened, escalated; /* as store_record_out, for RECORDED and RERECORDED */
 	int64_t at_ms;         /* when it was blocked */
 	char client[64];       /* its source, truncated */
+	char url[512];         /* its URL (attacker text: escape it), truncated */
 } store_settled;
 
 /*
@@ -313,6 +322,40 @@ sg_err store_settle(store *s, store_settled *out, size_t max, size_t *n);
 size_t store_unsettled(const store *s);
 /* "recorded", "recorded_anew", "not_recorded", "unknown". */
 const char *store_settled_name(store_settled_how how);
+/* One settled attempt as a log sentence, its outcome first; when it is not
+ * (surely) in the store, its URL too, escaped. */
+void store_settled_describe(const store_settled *r, char *msg, size_t cap);
+
+/*
+ * Spool.  With store_opts.spool, every chunk left unsettled is appended to
+ * that file and fdatasync'd before store_record_many returns, and the file
+ * is rewritten to what is still kept whenever store_settle settles some
+ * (removed when nothing is).  The next open of the store with that spool
+ * reads it back: its attempts are kept again, settled by store_settle as if
+ * this handle had left them (resent with their token within 9 minutes of
+ * their first sending; unknown after, never resent: a resend would then be
+ * a new request and might record them twice).  So a process stopped or
+ * killed with unsettled attempts loses none.  One process per spool: a
+ * lock file beside it (PATH.lock); a second open runs without (its
+ * store_spool_note says so), as does one that cannot create the lock.  A
+ * spool that cannot be read (a newer version, another table, a malformed
+ * line) fails the open and names the file: nothing in it is dropped unseen.
+ * Bounded: at most 1024 attempts are kept, in a spool of at most 64 MiB.
+ *
+ * store_spool_path: "STORE_PATH.unsettled-ROLE" beside the SQLite file
+ * store_path names (each role of each store path its own spool).
+ * store_spool_note: why the handle has no spool or why its last write
+ * failed (its attempts then live in memory only), or what its open left
+ * out; "" when none; *kept (may be NULL) = 1 when a spool keeps the
+ * unsettled attempts now (the SQLite engine never leaves any: 1).  store_unsettled_each: each attempt kept now, oldest
+ * first, with the incident it would be in and when it was first sent.
+ */
+void store_spool_path(const char *store_path, const char *role, char *buf, size_t cap);
+const char *store_spool_note(const store *s, int *kept);
+void store_unsettled_each(const store *s,
+                          void (*fn)(void *ctx, const store_attempt_in *a,
+                                     int64_t maybe_incident_id, int64_t sent_ms),
+                          void *ctx);
 
 /*
  * Record one attempt and claim its incident for owner, atomically: no other

@@ -42,6 +42,11 @@ struct store_engine {
 	/* NULL: nothing is ever left unsettled (SQLite) */
 	sg_err (*settle)(store *s, store_settled *out, size_t max, size_t *n);
 	size_t (*unsettled)(const store *s);
+	const char *(*spool_note)(const store *s, int *kept);   /* NULL: "", kept */
+	void (*unsettled_each)(const store *s,
+	                       void (*fn)(void *ctx, const store_attempt_in *a, int64_t maybe,
+	                                  int64_t sent_ms),
+	                       void *ctx);           /* NULL: none kept */
 };
 
 struct store {

@@ -269,6 +269,19 @@ def wait(cond, seconds, step=0.2):
     return cond()
 
 
+def http_get(url, timeout=30):
+    """(status, body) of a GET; (0, why) when no answer came."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return 0, str(e)
+
+
 def free_port():
     import socket
     s = socket.socket()

@@ -25,8 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -38,16 +36,6 @@ work = tempfile.mkdtemp(prefix="srv-unanswered-")
 srv = None
 
 
-def get(url, timeout=30):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except OSError as e:
-        return 0, str(e)
-
-
 try:
     port = h.free_port()
     log = os.path.join(work, "serve.log")
@@ -56,9 +44,9 @@ try:
                             "--no-imds", "--log", log],
                            env=emu.env(), stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "err.log"), "w"))
     base = f"http://127.0.0.1:{port}"
-    h.check(h.wait(lambda: get(base + "/healthz", 1)[0] == 200, 20), "serve is up")
+    h.check(h.wait(lambda: h.http_get(base + "/healthz", 1)[0] == 200, 20), "serve is up")
     emu.faults([{"kind": "drop_after", "service": "dynamodb", "action": "TransactWriteItems", "count": 1000}])
-    code, body = get(base + "/go?url=http://169.254.169.254/latest/meta-data/")
+    code, body = h.http_get(base + "/go?url=http://169.254.169.254/latest/meta-data/")
     emu.clear_faults()
     h.check(code == 503, f"the blocked URL is never a success: {code} {body}")
     h.check("could not be recorded" not in body and "try again" not in body,
@@ -78,7 +66,7 @@ try:
     err = [x for x in lines if x.get("event") == "error" and x.get("what") == "store"]
     h.check(err and err[-1].get("unsettled") == 1 and err[-1].get("not_recorded") == 0,
             f"the log line counts the attempt as unsettled, not as not recorded: {err}")
-    metrics = get(base + "/metrics", 5)[1]
+    metrics = h.http_get(base + "/metrics", 5)[1]
     h.check("ssrfguard_store_unsettled_total 1\n" in metrics,
             "the metric counts the attempt that may have been recorded: "
             + "".join(x + "\n" for x in metrics.splitlines() if "store" in x))
@@ -96,18 +84,18 @@ try:
     s1 = settled()
     h.check(s1 and s1[0].get("level") == "info" and f"recorded, once, in incident {inc}"
             in s1[0].get("message", ""), f"it says recorded, once, in incident {inc}: {s1}")
-    metrics = get(base + "/metrics", 5)[1]
+    metrics = h.http_get(base + "/metrics", 5)[1]
     h.check('ssrfguard_store_settled_total{outcome="recorded"} 1\n' in metrics
             and "ssrfguard_store_unsettled 0\n" in metrics,
             "the metrics count it settled, none left: "
             + "".join(x + "\n" for x in metrics.splitlines() if "settled" in x))
-    health = json.loads(get(base + "/healthz", 5)[1] or "{}")
+    health = json.loads(h.http_get(base + "/healthz", 5)[1] or "{}")
     h.check(health.get("store_unsettled") == 0, f"/healthz: nothing left to settle: {health}")
     h.check(attempts_held() == [1], f"counted once: {attempts_held()}")
 
     # a transaction that never reached the table: written by the settling
     emu.faults([{"kind": "drop", "service": "dynamodb", "action": "TransactWriteItems", "count": 1000}])
-    code, body = get(base + "/go?url=http://169.254.169.254/latest/meta-data/")
+    code, body = h.http_get(base + "/go?url=http://169.254.169.254/latest/meta-data/")
     emu.clear_faults()
     h.check(code == 503 and "may have been recorded" in body, f"unsettled again: {code} {body}")
     h.check(h.wait(lambda: len(settled()) == 2, 15), f"a second settled line: {settled()}")

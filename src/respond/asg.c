@@ -125,7 +125,7 @@ sg_err rsp_step_asg(rsp_run *x)
 	if (m.group[0] && (err = drain_seconds(x, m.group, &drain)))
 		return err;
 	unsigned wait = (x->cfg->asg_wait_s ? x->cfg->asg_wait_s : 120) + (unsigned)drain;
-	int64_t deadline = sg_wall_ms() + (int64_t)wait * 1000;
+	int64_t deadline = sg_mono_ms() + (int64_t)wait * 1000;
 	bool asked = false;
 	for (;;) {
 		enum standing st = standing(x, &m);
@@ -137,7 +137,7 @@ sg_err rsp_step_asg(rsp_run *x)
 			if ((err = let_go(x, &m)))
 				return err;
 			asked = true;
-		} else if (sg_wall_ms() > deadline) {
+		} else if (sg_mono_ms() > deadline) {
 			snprintf(x->note, sizeof x->note, "still %s in %s after %u s", m.life, m.group, wait);
 			return SG_ERR_TIMEOUT;
 		} else if ((err = rsp_pause(x))) {

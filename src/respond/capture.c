@@ -101,8 +101,11 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 		snprintf(comment, sizeof comment, "ssrfguard %s %s #%u", x->key, what, attempt);
 	else
 		snprintf(comment, sizeof comment, "ssrfguard %s %s", x->key, what);
+	/* the mark is a wall time (an earlier run wrote it); the wait it
+	 * starts is counted on the monotonic clock */
 	const char *was = rsp_created_get(x, mark);
-	int64_t until = was && *was ? strtoll(was, NULL, 10) + RSP_SSM_LAG_MS : 0;
+	bool marked = was && *was;
+	int64_t until = marked ? rsp_mono_until(strtoll(was, NULL, 10), RSP_SSM_LAG_MS) : 0;
 	for (;;) {
 		err = aws_ssm_find_command(x->aws, instance, comment, id, NULL);
 		if (!err) {
@@ -111,15 +114,15 @@ sg_err rsp_ssm_send(rsp_run *x, const char *key, const char *instance,
 		}
 		if (err != SG_ERR_NOTFOUND)
 			return err;
-		if (sg_wall_ms() >= until)
+		if (!marked || sg_mono_ms() >= until)
 			break;
 		if ((err = rsp_pause(x)))
 			return err;
 	}
-	if (until)
+	if (marked)
 		rsp_notef(x, "an earlier run was about to send \"%s\" and no such command was listed "
 		          "%d s later: sent now", comment, RSP_SSM_LAG_MS / 1000);
-	snprintf(now, sizeof now, "%lld", (long long)sg_wall_ms());
+	snprintf(now, sizeof now, "%lld", (long long)sg_wall_ms()); /* a later run reads it */
 	if ((err = rsp_created(x, mark, now)))
 		return err;
 	rsp_crashpoint(x, "sending");
@@ -154,7 +157,7 @@ static sg_err ssm_poll(rsp_run *x, const char *cmd, const char *instance, int64_
 			return SG_OK;
 		}
 		json_decref(reply);
-		if (sg_wall_ms() > deadline)
+		if (sg_mono_ms() > deadline)
 			return SG_ERR_TIMEOUT;
 		if ((err = rsp_pause(x)))
 			return err;
@@ -211,7 +214,7 @@ static sg_err wait_agent_online(rsp_run *x, int64_t deadline)
 			         x->inst->id, ping);
 			return RSP_SKIP;
 		}
-		if (sg_wall_ms() > deadline) {
+		if (sg_mono_ms() > deadline) {
 			/* offline for a while: it may come back (a new attempt waits
 			 * again), unless the revocation itself keeps it out */
 			bool denied = !qp[0] && x->inst->role_name[0];
@@ -234,11 +237,21 @@ int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s)
 	const char *started = rsp_created_get(x, k);
 	if (!started) {
 		char ms[32];
-		snprintf(ms, sizeof ms, "%lld", (long long)sg_wall_ms());
+		snprintf(ms, sizeof ms, "%lld", (long long)sg_wall_ms()); /* a later run reads it */
 		rsp_created(x, k, ms);
 		started = rsp_created_get(x, k);
 	}
-	return strtoll(started ? started : "0", NULL, 10) + (int64_t)timeout_s * 1000;
+	return rsp_mono_until(strtoll(started ? started : "0", NULL, 10), (int64_t)timeout_s * 1000);
+}
+
+int64_t rsp_mono_until(int64_t wall_start, int64_t wait_ms)
+{
+	int64_t now = sg_wall_ms();
+	/* how much of the wait is gone, in [0, wait_ms + 1]: a start in the
+	 * future (the clock stepped back since) leaves the whole wait, one
+	 * long past (or nonsense) leaves none */
+	int64_t gone = wall_start > now ? 0 : wall_start < now - wait_ms ? wait_ms + 1 : now - wall_start;
+	return sg_mono_ms() + (wait_ms - gone);
 }
 
 /* What GetCommandInvocation shows of a command's output (botocore ssm

@@ -47,7 +47,7 @@ sg_err rsp_step_imds(rsp_run *x)
 	if (err)
 		return err;
 	unsigned wait = x->cfg->imds_wait_s ? x->cfg->imds_wait_s : 60;
-	int64_t deadline = sg_wall_ms() + (int64_t)wait * 1000;
+	int64_t deadline = sg_mono_ms() + (int64_t)wait * 1000;
 	for (;;) {
 		struct aws_xml *r = NULL;
 		err = aws_ec2_describe_instances(x->aws, &id, 1, NULL, 0, &r, NULL);
@@ -71,7 +71,7 @@ sg_err rsp_step_imds(rsp_run *x)
 			         !strcmp(x->inst->http_endpoint, "disabled") ? " (IMDS stays disabled)" : "");
 			return SG_OK;
 		}
-		if (sg_wall_ms() > deadline) {
+		if (sg_mono_ms() > deadline) {
 			snprintf(x->note, sizeof x->note, "metadata options still pending after %u s", wait);
 			return SG_ERR_TIMEOUT;
 		}

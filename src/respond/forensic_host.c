@@ -76,7 +76,7 @@ static sg_err wait_ready(rsp_run *x, const char *id, int64_t deadline, const cha
 			if (!strcmp(ping, "Online"))
 				return SG_OK;
 		}
-		if (sg_wall_ms() > deadline) {
+		if (sg_mono_ms() > deadline) {
 			snprintf(x->note, sizeof x->note,
 			         "forensic instance %s not ready (%s, SSM agent %s): %s", id,
 			         state[0] ? state : "not seen", ping[0] ? ping : "not registered", hint);

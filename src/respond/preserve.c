@@ -253,7 +253,7 @@ static sg_err wait_snapshots(rsp_run *x, snaps *s, int64_t deadline, unsigned wa
 		}
 		if (s->n && done == s->n)
 			return SG_OK;
-		if (sg_wall_ms() > deadline) {
+		if (sg_mono_ms() > deadline) {
 			snprintf(x->note, sizeof x->note, "snapshots not completed after %u s", wait);
 			return SG_ERR_TIMEOUT;
 		}
@@ -353,7 +353,7 @@ sg_err rsp_step_forensics(rsp_run *x)
 		return RSP_SKIP;
 	}
 	unsigned wait = x->cfg->snapshot_wait_s ? x->cfg->snapshot_wait_s : 1800;
-	int64_t deadline = sg_wall_ms() + (int64_t)wait * 1000;
+	int64_t deadline = sg_mono_ms() + (int64_t)wait * 1000;
 	snaps s;
 	sg_err err;
 	if ((err = wait_snapshots(x, &s, deadline, wait)))

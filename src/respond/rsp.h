@@ -9,6 +9,13 @@
  * of a step.  The engine (engine.h) runs the steps; a step uses the typed
  * AWS client (src/aws), the journal, and the toolkit below — never the
  * engine.
+ *
+ * Clocks (common/clock.h): every "deadline" below, and every wait or
+ * backoff of a step, is on the monotonic clock (sg_mono_ms), so that
+ * chrony stepping the clock mid-incident neither times a step out at once
+ * nor makes it wait far too long; a time journaled or stored (a wait's
+ * start, a lease, an "about to send" mark) is on the wall clock, since
+ * another process or a later run reads it (rsp_mono_until bridges them).
  */
 #ifndef SSRFGUARD_RSP_H
 #define SSRFGUARD_RSP_H
@@ -18,7 +25,7 @@
 #include <stdbool.h>
 
 #include "aws/aws.h"
-#include "common/clock.h"  /* a step's time: sg_wall_ms */
+#include "common/clock.h"  /* deadlines: sg_mono_ms; journaled times: sg_wall_ms */
 #include "playbook/incname.h"
 #include "playbook/plan.h"
 #include "respond/respond.h"
@@ -257,9 +264,15 @@ bool rsp_ssm_undelivered(const json_t *inv);
 sg_err rsp_ssm_wait_delivered(rsp_run *x, const char *cmd, const char *instance, int64_t deadline,
                               char *status, size_t slen, json_t **out);
 
-/* A wait's deadline, counted from its first attempt across reruns (the
- * start is journaled under key). */
+/* A wait's deadline on the monotonic clock (compare it with sg_mono_ms),
+ * counted from its first attempt across reruns: the start is journaled
+ * under key on the wall clock, since a later run reads it. */
 int64_t rsp_deadline(rsp_run *x, const char *key, unsigned timeout_s);
+/* The monotonic deadline of a wait of wait_ms begun at wall_start (a wall
+ * time read from the journal): what is left of it now, then counted on
+ * the monotonic clock, so that a clock step during the wait neither ends
+ * it at once nor prolongs it; never longer than wait_ms from now. */
+int64_t rsp_mono_until(int64_t wall_start, int64_t wait_ms);
 
 /*
  * FORENSICS, with --forensics-wait: wait for the examination command cmd on

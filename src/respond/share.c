@@ -107,7 +107,7 @@ static sg_err wait_completed(rsp_run *x, const char *snap, int64_t deadline)
 			         v.msg[0] ? v.msg : "(no message)");
 			return RSP_FATAL;
 		}
-		if (sg_wall_ms() > deadline) {
+		if (sg_mono_ms() > deadline) {
 			snprintf(x->note, sizeof x->note, "snapshot copy %s not completed in time", snap);
 			return SG_ERR_TIMEOUT;
 		}

@@ -194,7 +194,7 @@ static sg_err wait_released(rsp_run *x, const volumes_seen *v, int64_t deadline,
 		                "that instance is terminated", pb_step_name(x->step), v->vol, v->att, state);
 	}
 	int64_t until = rsp_deadline(x, key, RELEASE_WAIT_S);
-	if (sg_wall_ms() > (until < deadline ? until : deadline)) {
+	if (sg_mono_ms() > (until < deadline ? until : deadline)) {
 		snprintf(x->note, sizeof x->note, "evidence volume %s still attached to %s (%s): not "
 		         "released in time", v->vol, v->att, state);
 		return SG_ERR_TIMEOUT;
@@ -266,7 +266,7 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
 			         made, w->snap);
 			return RSP_FATAL;
 		}
-		if (sg_wall_ms() > deadline) {
+		if (sg_mono_ms() > deadline) {
 			snprintf(x->note, sizeof x->note, "volume %s still %s", v.vol[0] ? v.vol : made,
 			         v.vol[0] ? v.state : "creating");
 			return SG_ERR_TIMEOUT;

@@ -104,9 +104,9 @@ static unsigned backoff_ms(const respond_config *cfg, int a)
  * stopping responder or a lost lease ends the wait (rsp_pause). */
 static sg_err back_off(rsp_run *x, unsigned ms)
 {
-	int64_t until = sg_wall_ms() + ms;
+	int64_t until = sg_mono_ms() + ms;
 	sg_err err = SG_OK;
-	while (!err && sg_wall_ms() < until)
+	while (!err && sg_mono_ms() < until)
 		err = rsp_pause(x);
 	return err;
 }

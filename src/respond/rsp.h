@@ -63,7 +63,7 @@ struct rsp_run {
 	unsigned changes;      /* changing calls that succeeded in this step run */
 	bool lost;             /* the lease is gone: make no more calls */
 	atomic_int *stop;    /* set by the daemon's SIGTERM (may be NULL) */
-	int64_t renewed_ms;    /* last lease renewal */
+	int64_t renewed_ms;    /* last lease renewal (sg_mono_ms: only its age counts) */
 	bool dry_run;          /* preflight: EC2 calls with DryRun */
 	char note[512];        /* one sentence for the step's result */
 	char last_error[300];  /* the last failed call, for the note */

@@ -94,7 +94,7 @@ sg_err rsp_renew(rsp_run *x)
 	if (err == SG_ERR_BUSY)
 		x->lost = true;
 	if (!err)
-		x->renewed_ms = sg_wall_ms();
+		x->renewed_ms = sg_mono_ms();
 	return err;
 }
 
@@ -108,7 +108,7 @@ sg_err rsp_pause(rsp_run *x)
 	if (x->dry_run || !x->id)
 		return SG_OK;
 	int64_t lease = x->cfg->lease_ms ? x->cfg->lease_ms : 60000;
-	if (sg_wall_ms() - x->renewed_ms > lease / 3)
+	if (sg_mono_ms() - x->renewed_ms > lease / 3)
 		rsp_renew(x);
 	return x->lost ? SG_ERR_BUSY : SG_OK;
 }

@@ -172,8 +172,8 @@ struct aws_call_result {
 	sg_err rc;
 	const struct aws_error *err;  /* never NULL */
 	const char *request_id;
-	long long started_ms;         /* wall clock, ms */
-	long long ms;                 /* how long it took, retries included */
+	long long started_ms;         /* wall clock, ms (journaled) */
+	long long ms;                 /* how long it took, retries included (monotonic) */
 };
 struct aws_observer {
 	sg_err (*before)(void *ctx, const struct aws_call *call, unsigned *flags);

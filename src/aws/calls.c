@@ -159,12 +159,23 @@ static sg_err observe_before(struct aws_client *c, const struct aws_call *call, 
 	return o->before ? o->before(o->ctx, call, flags) : SG_OK;
 }
 
+/* When a call began: the wall time the journal records (started_ms), and
+ * the monotonic one its duration is counted from (a clock step during the
+ * call must not make it negative or hours long). */
+struct call_start {
+	long long wall_ms, mono_ms;
+};
+static struct call_start call_started(void)
+{
+	return (struct call_start){sg_wall_ms(), sg_mono_ms()};
+}
+
 static void observe_after(struct aws_client *c, const struct aws_call *call, sg_err rc,
-                          const struct aws_error *e, const char *request_id, long long t0)
+                          const struct aws_error *e, const char *request_id, struct call_start t0)
 {
 	const struct aws_observer *o = &c->observer;
 	if (o->after) {
-		struct aws_call_result res = {rc, e, request_id, t0, sg_wall_ms() - t0};
+		struct aws_call_result res = {rc, e, request_id, t0.wall_ms, sg_mono_ms() - t0.mono_ms};
 		o->after(o->ctx, call, &res);
 	}
 }
@@ -204,7 +215,7 @@ sg_err aws_query_on(struct aws_client *c, enum aws_service svc, const char *acti
 	sg_err no = observe_before(c, &call, &flags);
 	if (no)
 		return no;
-	long long t0 = sg_wall_ms();
+	struct call_start t0 = call_started();
 	sg_err rc = query(c, svc, action, params, flags, &r, e);
 	observe_after(c, &call, rc, e, request_id_of(r, e), t0);
 	if (reply)
@@ -253,7 +264,7 @@ sg_err aws_json_on(struct aws_client *c, enum aws_service svc, const char *opera
 	sg_err no = observe_before(c, &call, &flags);
 	if (no)
 		return no;
-	long long t0 = sg_wall_ms();
+	struct call_start t0 = call_started();
 	sg_err rc = json_call(c, svc, operation, body, flags, reply, e);
 	observe_after(c, &call, rc, e, e->request_id, t0);
 	return rc;
@@ -286,7 +297,7 @@ static sg_err rest_call(struct aws_client *c, enum aws_service svc, const char *
 	sg_err no = observe_before(c, &seen, &flags);
 	if (no)
 		return no;
-	long long t0 = sg_wall_ms();
+	struct call_start t0 = call_started();
 	struct aws_http_resp resp = {0};
 	sg_err rc = awsc_call(c, svc, action, w, flags, &resp, e);
 	observe_after(c, &seen, rc, e, e->request_id, t0);

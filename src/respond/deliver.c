@@ -147,6 +147,8 @@ static sg_err deliver_one(void *ctx, const store_incident *inc)
 		json_decref(d);
 		attempts = row.attempts;
 		store_step_free(&row);
+		/* next_ms is stored in the step's row (a later pass or another
+		 * process reads it): a wall time, unlike a local backoff */
 		if (done || sg_wall_ms() < next)
 			return SG_OK;
 	}

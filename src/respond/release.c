@@ -167,6 +167,7 @@ static sg_err may_release(rsp_run *x, const store_incident *inc, char *msg, size
 		         "released partly) are released", x->inc, store_state_name(inc->state));
 		return SG_ERR_STATE;
 	}
+	/* the lease's expiry is stored by another process: wall clock */
 	if (inc->state == STORE_CONTAINING && inc->lease_until_ms >= sg_wall_ms()) {
 		char owner[256]; /* any responder's text in a shared store */
 		sg_text_clean(owner, sizeof owner, inc->lease_owner, strlen(inc->lease_owner));

@@ -169,9 +169,16 @@ static sg_err create(rsp_run *x, const rsp_volume_want *w, int attempt, char vol
  * evidence volumes of one snapshot.  *waiting says whether it is still
  * held; SG_ERR_TIMEOUT (transient: a new attempt waits again) when it
  * outlasts the wait.  The journal keeps who held it ("held_by:VOL").
+ * The wait's end is read from the journal once per volume in a call
+ * (*rw): rsp_deadline at every poll would follow the wall clock again.
  */
 #define RELEASE_WAIT_S 600
-static sg_err wait_released(rsp_run *x, const volumes_seen *v, int64_t deadline, bool *waiting)
+typedef struct release_wait {
+	char vol[PB_ID_MAX];
+	int64_t until; /* sg_mono_ms */
+} release_wait;
+static sg_err wait_released(rsp_run *x, const volumes_seen *v, int64_t deadline, release_wait *rw,
+                            bool *waiting)
 {
 	char state[32], key[PB_ID_MAX + 24], started[PB_ID_MAX + 32];
 	*waiting = false;
@@ -193,8 +200,11 @@ static sg_err wait_released(rsp_run *x, const volumes_seen *v, int64_t deadline,
 		rsp_progress(x, "%-9s waiting evidence volume %s is attached to %s (%s): it is released when "
 		                "that instance is terminated", pb_step_name(x->step), v->vol, v->att, state);
 	}
-	int64_t until = rsp_deadline(x, key, RELEASE_WAIT_S);
-	if (sg_mono_ms() > (until < deadline ? until : deadline)) {
+	if (strcmp(rw->vol, v->vol) != 0) {
+		snprintf(rw->vol, sizeof rw->vol, "%s", v->vol);
+		rw->until = rsp_deadline(x, key, RELEASE_WAIT_S);
+	}
+	if (sg_mono_ms() > (rw->until < deadline ? rw->until : deadline)) {
 		snprintf(x->note, sizeof x->note, "evidence volume %s still attached to %s (%s): not "
 		         "released in time", v->vol, v->att, state);
 		return SG_ERR_TIMEOUT;
@@ -218,6 +228,7 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
 {
 	int unseen = 0, made_attempt = 0;
 	char made[PB_ID_MAX] = "";
+	release_wait rw = {"", 0};
 	for (;;) {
 		volumes_seen v;
 		sg_err err = look(x, w->snap, &v);
@@ -234,7 +245,7 @@ sg_err rsp_evidence_volume(rsp_run *x, const rsp_volume_want *w, int64_t deadlin
 			return RSP_FATAL;
 		}
 		bool held = false;
-		if (v.vol[0] && v.att[0] && (err = wait_released(x, &v, deadline, &held)))
+		if (v.vol[0] && v.att[0] && (err = wait_released(x, &v, deadline, &rw, &held)))
 			return err;
 		if (held) {
 			if ((err = rsp_pause(x)))

@@ -40,7 +40,11 @@ sg_err respond_new(const respond_config *cfg, responder **out, char *msg, size_t
 		return SG_ERR_NOMEM;
 	r->cfg = *cfg;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	pthread_condattr_t ca; /* idle_wait's timeout is monotonic */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	if (cfg->owner)
 		snprintf(r->owner, sizeof r->owner, "%s", cfg->owner);
 	else {
@@ -78,11 +82,12 @@ void respond_wake(responder *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* Sleep up to ms, or until respond_wake (a wake since `seen` counts). */
+/* Sleep up to ms, or until respond_wake (a wake since `seen` counts): a
+ * local wait, on the monotonic clock the condition is made with. */
 static void idle_wait(responder *r, unsigned ms, unsigned long *seen)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += ms / 1000;
 	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {

@@ -116,7 +116,7 @@ static void render_settled(struct evbuffer *o, const srv_metrics *m)
 {
 	evbuffer_add_printf(o, "# HELP ssrfguard_store_settled_total Unsettled attempts settled "
 	                       "later: recorded (once), recorded_anew (their write had not taken "
-	                       "effect), not_recorded, unknown (given up after 9 minutes).\n"
+	                       "effect), not_recorded, unknown (no answer in 9 minutes, not read back).\n"
 	                       "# TYPE ssrfguard_store_settled_total counter\n");
 	for (int k = 0; k < 4; k++)
 		evbuffer_add_printf(o, "ssrfguard_store_settled_total{outcome=\"%s\"} %llu\n",

@@ -142,6 +142,9 @@ typedef struct dd_unsettled {
 	json_t *acts;               /* the transaction as sent */
 	char token[37];             /* its ClientRequestToken */
 	int64_t sent_ms;            /* when it was first sent (wall clock) */
+	int64_t unread_ms;          /* past its token's window: when reading its
+	                               attempt item back first failed (0: never;
+	                               dynamo_settle.c) */
 	size_t n;
 	store_attempt_in *a;        /* copies of its attempts (strings malloc'd) */
 	char **keys;                /* their join keys */

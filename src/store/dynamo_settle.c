@@ -20,8 +20,15 @@
  *     call (and the call stops there: the table is likely still out of
  *     reach), until 9 minutes after it was first sent (a minute short of
  *     the token's 10, which start when the first request completed, so
- *     later); then given up as unknown, and never resent (after the window
- *     a resend would be a new request: maybe twice).
+ *     later).  After that window a resend with the token would be a new
+ *     request (maybe twice), so it is never resent as it was: its first
+ *     attempt item, whose key (inc#N / att#SEQ, the number reserved for
+ *     it) nothing else writes, is read back, strongly consistent
+ *     (read_back): present, the transaction took effect (all or nothing),
+ *     recorded; absent, it never did and no send of it is still on its
+ *     way, so it is sent again under a new token (its Puts still refuse a
+ *     key that exists) and settled as above; the read failing for 5
+ *     minutes, or a chunk with no attempt item (only counted): unknown.
  *
  * At most DD_UNSETTLED_MAX attempts are kept; beyond, an unanswered chunk stays
  * unsettled for good, as the caller was told.  The oldest is tried first.
@@ -33,6 +40,7 @@
 #include <string.h>
 
 #define SETTLE_WINDOW_MS (9 * 60 * 1000)
+#define READBACK_MS (5 * 60 * 1000)   /* reading back failing this long: unknown */
 
 static char *dup_or_null(const char *v, int *bad)
 {
@@ -180,31 +188,84 @@ static size_t record_anew(dd_store *s, const dd_unsettled *u, store_settled *out
 	return k;
 }
 
-/* Try to settle u: outcomes into out (room for u->n), how many -> *k;
- * false: still unknown, kept. */
-static bool settle_one(dd_store *s, dd_unsettled *u, store_settled *out, size_t *k)
+/* The key of u's first attempt item (the Put of an "att#" sort key, on
+ * the number reserved for it) into pk, sk; false when the chunk writes
+ * none (its attempts only counted: detail_max). */
+static bool attempt_key(const dd_unsettled *u, const char **pk, const char **sk)
+{
+	size_t i;
+	const json_t *act;
+	json_array_foreach(u->acts, i, act) {
+		const json_t *item = json_object_get(json_object_get(act, "Put"), "Item");
+		*pk = json_string_value(json_object_get(json_object_get(item, "pk"), "S"));
+		*sk = json_string_value(json_object_get(json_object_get(item, "sk"), "S"));
+		if (*pk && *sk && !strncmp(*sk, "att#", 4))
+			return true;
+	}
+	return false;
+}
+
+/* What settle_one did with u. */
+typedef enum settle_step {
+	SETTLED,   /* outcomes reported */
+	WAITS,     /* no answer: kept, and the rest wait for the next call */
+	RENEWED,   /* read back absent: kept under a new token, resent next call */
+} settle_step;
+
+/* u past its token's window: its attempt item read back (strongly
+ * consistent; attempt items are never deleted, and its transaction was all
+ * or nothing).  Present: it took effect, RECORDED.  Absent: it never did,
+ * and every send of it ended minutes ago, so it is sent again as a new
+ * request: a new token, the window from now, the spool rewritten (the next
+ * call sends it; its Put of the reserved key still refuses an item that
+ * exists, attribute_not_exists).  The read failing: kept, for READBACK_MS
+ * after its first failure; then UNKNOWN, as is a chunk with no attempt
+ * item to read. */
+static settle_step read_back(dd_store *s, dd_unsettled *u, store_settled *out, size_t *k)
+{
+	const char *pk, *sk;
+	json_t *item = NULL;
+	sg_err rc = attempt_key(u, &pk, &sk) ? dd_get_item(s, pk, sk, &item) : SG_ERR_UNSUPPORTED;
+	json_decref(item);
+	if (rc == SG_OK || rc == SG_ERR_UNSUPPORTED ||
+	    (rc != SG_ERR_NOTFOUND && u->unread_ms && sg_wall_ms() - u->unread_ms >= READBACK_MS)) {
+		report(u, rc == SG_OK ? STORE_SETTLED_RECORDED : STORE_SETTLED_UNKNOWN, NULL, out);
+		*k = u->n;
+		return SETTLED;
+	}
+	if (rc != SG_ERR_NOTFOUND) {
+		if (!u->unread_ms)
+			u->unread_ms = sg_wall_ms();
+		return WAITS;
+	}
+	if (aws_client_token(u->token) != SG_OK)
+		return WAITS;
+	u->sent_ms = sg_wall_ms();
+	u->unread_ms = 0;
+	return RENEWED;
+}
+
+/* Try to settle u: outcomes into out (room for u->n), how many -> *k. */
+static settle_step settle_one(dd_store *s, dd_unsettled *u, store_settled *out, size_t *k)
 {
 	struct aws_error e;
 	int failed;
 	*k = 0;
-	if (sg_wall_ms() - u->sent_ms >= SETTLE_WINDOW_MS) {
-		report(u, STORE_SETTLED_UNKNOWN, NULL, out);
-		*k = u->n;
-		return true;
-	}
+	if (sg_wall_ms() - u->sent_ms >= SETTLE_WINDOW_MS)
+		return read_back(s, u, out, k);
 	aws_error_clear(&e);
 	sg_err rc = aws_ddb_transact(s->aws, s->table, u->acts, u->token, &failed, &e);
 	if (rc == SG_OK) {
 		report(u, STORE_SETTLED_RECORDED, NULL, out);
 		*k = u->n;
-		return true;
+		return SETTLED;
 	}
 	if (rc != SG_ERR_STATE) {
 		dd_fail(s, rc, "TransactWriteItems (settling)", &e);
-		return false;
+		return WAITS;
 	}
 	*k = record_anew(s, u, out);
-	return true;
+	return SETTLED;
 }
 
 sg_err dd_settle(store *base, store_settled *out, size_t max, size_t *n)
@@ -214,25 +275,30 @@ sg_err dd_settle(store *base, store_settled *out, size_t max, size_t *n)
 	dd_unsettled *todo = s->pending, *kept = NULL, **end = &kept;
 	s->pending = NULL;
 	bool stalled = false;   /* one still unanswered: the rest wait for the next call */
-	bool changed = false;
+	bool changed = false;   /* the spool is rewritten */
 	while (todo) {
 		dd_unsettled *u = todo;
 		todo = u->next;
 		u->next = NULL;
 		size_t k = 0;
-		if (!stalled && max - *n >= u->n && !(stalled = !settle_one(s, u, out + *n, &k))) {
+		settle_step step = WAITS;
+		if (!stalled && max - *n >= u->n) {
+			step = settle_one(s, u, out + *n, &k);
+			stalled = step == WAITS;
+		}
+		if (step == SETTLED) {
 			*n += k;
 			s->pending_attempts -= u->n;
 			dd_unsettled_drop(u);
-			changed = true;
 		} else {   /* kept, in its place */
 			*end = u;
 			end = &u->next;
 		}
+		changed |= step != WAITS;
 	}
 	*end = s->pending;   /* any kept anew come after */
 	s->pending = kept;
-	if (changed)
+	if (changed)   /* a renewed token is on disk before it is sent */
 		dd_spool_sync(s);
 	return SG_OK;
 }

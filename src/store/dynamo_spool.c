@@ -20,8 +20,9 @@
  * Read back at open, each chunk is settled by store_settle as if this
  * handle had kept it: resent with its token within 9 minutes of its first
  * sending (DynamoDB honours the token for 10: API reference,
- * TransactWriteItems), reported unknown after (a resend would then be a new
- * request: maybe twice).  The file is read bounded (dd_spool_parse): a
+ * TransactWriteItems); after, its attempt item read back and, when absent,
+ * sent again under a new token, which is in the file before it is sent
+ * (dynamo_settle.c).  The file is read bounded (dd_spool_parse): a
  * version this ssrfguard does not know, a chunk of another table or a
  * malformed line fails the open, naming the file and line, so that nothing
  * in it is dropped unseen; only a last line cut short (a crash while it was

@@ -116,7 +116,8 @@ void store_settler_stop(store_settler *t, int64_t budget_ms)
 	if (kept) {
 		snprintf(msg, sizeof msg, "%s stops with %zu attempts unsettled (their write never "
 		         "answered): kept in its spool; the next start settles them (resent with "
-		         "their token within 9 minutes of their first sending)", t->who, n);
+		         "their token within 9 minutes of their first sending, read back "
+		         "after)", t->who, n);
 		say(t, "warning", "unsettled", msg);
 		return;
 	}

@@ -423,8 +423,8 @@ void store_settled_describe(const store_settled *r, char *msg, size_t cap)
 		         "failed)", name);
 		break;
 	default:
-		snprintf(m, room, "%s after 9 minutes without an answer: maybe recorded (at most "
-		         "once), in incident %lld", name, id);
+		snprintf(m, room, "%s after 9 minutes without an answer, and not read back: maybe "
+		         "recorded (at most once), in incident %lld", name, id);
 	}
 	if (r->how == STORE_SETTLED_NOT_RECORDED || r->how == STORE_SETTLED_UNKNOWN) {
 		char url[4 * sizeof r->url];

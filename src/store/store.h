@@ -292,8 +292,11 @@ typedef enum store_settled_how {
 	STORE_SETTLED_NOT_RECORDED, /* had not taken effect, and recording it anew
 	                               failed (store_errmsg) */
 	STORE_SETTLED_UNKNOWN,      /* no answer within the 9 minutes its token is
-	                               surely honoured: given up, maybe recorded
-	                               (at most once) in incident_id */
+	                               surely honoured, and its attempt item
+	                               could not be read back (the read failed
+	                               for 5 minutes, or it has none: only
+	                               counted): given up, maybe recorded (at
+	                               most once) in incident_id */
 } store_settled_how;
 
 typedef struct store_settled {
@@ -313,8 +316,12 @@ typedef struct store_settled {
  * reference, TransactWriteItems).  Success: recorded, once.  Cancelled on
  * a condition: it had not taken effect (one that had would answer success)
  * and its attempts are recorded anew.  No answer, a conflict, any other
- * error: kept for a later call, for at most 9 minutes after it was first
- * sent; then UNKNOWN.  At most max outcomes into out (a transaction's
+ * error: kept for a later call, for 9 minutes after it was first sent.
+ * Past that window (a resend could be a new request) its first attempt
+ * item is read back, strongly consistent: present, RECORDED; absent, it
+ * never took effect and is sent again under a new token (settled as above:
+ * once); the read failing for 5 minutes, or no attempt item to read (its
+ * attempts only counted), UNKNOWN.  At most max outcomes into out (a transaction's
  * attempts only when all fit), *n of them.  SQLite never leaves any:
  * *n = 0.  store_unsettled: how many attempts are kept now.
  */
@@ -333,8 +340,8 @@ void store_settled_describe(const store_settled *r, char *msg, size_t cap);
  * (removed when nothing is).  The next open of the store with that spool
  * reads it back: its attempts are kept again, settled by store_settle as if
  * this handle had left them (resent with their token within 9 minutes of
- * their first sending; unknown after, never resent: a resend would then be
- * a new request and might record them twice).  So a process stopped or
+ * their first sending; after, read back as store_settle says, never resent
+ * with the old token: that would be a new request).  So a process stopped or
  * killed with unsettled attempts loses none.  One process per spool: a
  * lock file beside it (PATH.lock); a second open runs without (its
  * store_spool_note says so), as does one that cannot create the lock.  A

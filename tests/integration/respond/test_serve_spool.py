@@ -9,9 +9,14 @@ settles it: the table then holds it exactly once.
   SIGTERM  an orderly stop tries to settle within --drain-s, then says the
            attempt stays in the spool
   kill -9  nothing said at all: the spool alone carries it
-  late     a spool line first sent more than 9 minutes ago (its token may
-           no longer be honoured: a resend could count it twice) is not
-           resent: reported unknown, its URL shown escaped
+  late     serve killed (-9) with an attempt unsettled, its spool line then
+           made 10 minutes old (its token may no longer be honoured: a
+           resend could count it twice): the next start reads its attempt
+           item back (strongly consistent).  Never landed (the "drop"
+           fault): sent again under a new token, recorded once.  Landed
+           unanswered ("drop_after"): recorded, not written twice.  A line
+           with no attempt item to read back: reported unknown, never
+           resent, its URL shown escaped
 
 usage: test_serve_spool.py SSRFGUARD"""
 import json
@@ -93,17 +98,54 @@ def kill9():
     srv.wait(20)
 
 
-def late():
+def plus(c, k):
+    """counted() c with k more attempts in its one incident."""
+    return ([c[0][0] + k], c[1] + k)
+
+
+def late(fault, label, lands):
+    """An attempt left unanswered (fault; lands: it took effect), serve
+    killed, its spool line aged past the token's window: the next start
+    settles it, once."""
+    first = counted()
+    before, want = plus(first, 1 if lands else 0), plus(first, 1)
+    emu.faults([{"kind": fault, "service": "dynamodb", "action": "TransactWriteItems", "count": 1000}])
+    code, body = h.http_get(base + "/go?url=" + URL)
+    h.check(code == 503 and "may have been recorded" in body, f"{label}: unsettled: {code} {body}")
+    kill9()
+    emu.clear_faults()
+    h.check(counted() == before, f"{label}: the table before: {counted()}, want {before}")
+    head, chunk = open(spool).read().split("\n")[:2]
+    line = json.loads(chunk)
+    line["sent_ms"] -= 600000
+    with open(spool, "w") as f:
+        f.write(head + "\n" + json.dumps(line) + "\n")
+    settled_before = len(lines("settled"))
+    start()
+    h.check(h.wait(lambda: not os.path.exists(spool), 15), f"{label}: the spool is emptied")
+    said = lines("settled")[settled_before:]
+    h.check(len(said) == 1 and said[0].get("level") == "info"
+            and "recorded, once, in incident 1" in said[0].get("message", ""),
+            f"{label}: one settled line, recorded: {said}")
+    h.check(counted() == want, f"{label}: in the table exactly once: {counted()}, want {want}")
+
+
+def late_unreadable():
+    first = counted()
     srv.send_signal(signal.SIGTERM)
     srv.wait(20)
+    # a join whose attempt was only counted (detail_max): no item to read back
     line = {"table": TABLE, "token": "0f8fad5b-d9cb-469f-a165-70867728950e",
             "sent_ms": int(time.time() * 1000) - 600000,
-            "acts": [{"Put": {"TableName": TABLE, "Item": {"pk": {"S": "inc#9"}, "sk": {"S": "att#1"}}}}],
+            "acts": [{"Update": {"TableName": TABLE,
+                                 "Key": {"pk": {"S": "incident"}, "sk": {"S": "00000000000000000009"}},
+                                 "UpdateExpression": "ADD attempts :k",
+                                 "ExpressionAttributeValues": {":k": {"N": "1"}}}}],
             "attempts": [{"at_ms": int(time.time() * 1000) - 600000, "hop": 0, "contain": True, "observe": False,
                           "key": "source:10.9.9.9", "client": "10.9.9.9",
                           "url": "http://169.254.169.254/late\u001b[2J",
-                          "plan": {"incident_id": 9, "attempt_id": 1, "opened": True, "escalated": False,
-                                   "aggregated": False}}]}
+                          "plan": {"incident_id": 9, "attempt_id": 0, "opened": False, "escalated": False,
+                                   "aggregated": True}}]}
     with open(spool, "w") as f:
         f.write("ssrfguard-unsettled 1\n" + json.dumps(line) + "\n")
     before = len(lines("settled"))
@@ -114,7 +156,7 @@ def late():
     h.check(last.get("level") == "error" and "unknown after 9 minutes" in m
             and "its URL: http://169.254.169.254/late\\x1b[2J" in m and "\x1b" not in m,
             f"late: unknown, never resent, its URL escaped: {last}")
-    h.check(counted() == ([2], 2), f"late: nothing sent: {counted()}")
+    h.check(counted() == first, f"late: nothing sent: {counted()}, want {first}")
     h.check(h.wait(lambda: not os.path.exists(spool), 5), "late: the spool is emptied")
 
 
@@ -122,7 +164,9 @@ try:
     start()
     unanswered_then(sigterm, "SIGTERM", ([], 0), ([1], 1))
     unanswered_then(kill9, "kill -9", ([1], 1), ([2], 2))
-    late()
+    late("drop", "late, never landed", False)
+    late("drop_after", "late, landed", True)
+    late_unreadable()
 finally:
     if srv and srv.poll() is None:
         h.end(srv, 20)

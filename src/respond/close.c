@@ -183,11 +183,8 @@ sg_err respond_close(responder *r, int64_t id, const char *actor, const char *re
 	sg_err err = rsp_run_open_store(r, &x, msg, msglen);
 	if (err)
 		goto fail;
-	rsp_name_incident(&x, id);
-	if ((err = store_get(x.st, id, &inc))) {
-		snprintf(msg, msglen, "%s: no such incident", x.inc);
+	if ((err = rsp_load_incident(&x, id, &inc, msg, msglen)))
 		goto fail;
-	}
 	if ((err = close_incident(&x, &inc, actor, reason, msg, msglen)))
 		goto fail;
 	char tag[1024];

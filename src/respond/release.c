@@ -223,11 +223,8 @@ sg_err respond_release(responder *r, int64_t id, const char *actor, bool *partia
 	sg_err err = open_run(r, &x, msg, msglen);
 	if (err)
 		goto fail;
-	rsp_name_incident(&x, id);
-	if ((err = store_get(x.st, id, &inc))) {
-		snprintf(msg, msglen, "%s: no such incident", x.inc);
+	if ((err = rsp_load_incident(&x, id, &inc, msg, msglen)))
 		goto fail;
-	}
 	if ((err = may_release(&x, &inc, msg, msglen)) || (err = load_record(&x, id, msg, msglen)))
 		goto fail;
 	x.step = PB_STEP__COUNT; /* no playbook step: the crash hook never fires */

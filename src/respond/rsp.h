@@ -130,6 +130,9 @@ void rsp_report_path(const respond_config *cfg, const char *key, const char *ext
 /* Name the run's incident id: x->id, x->inc, x->key, x->store_id (from
  * the store's identity, store_key_identity). */
 void rsp_name_incident(rsp_run *x, int64_t id);
+/* rsp_name_incident, then the incident's row into *inc: SG_OK, or the
+ * store's error and "INC-N: no such incident" in msg. */
+sg_err rsp_load_incident(rsp_run *x, int64_t id, store_incident *inc, char *msg, size_t msglen);
 
 /* The tags that say a resource is this incident's: IncidentId=INC-N and,
  * when the incident has a store identity, ssrfguard:store=STORE (values

@@ -56,6 +56,15 @@ void rsp_name_incident(rsp_run *x, int64_t id)
 	snprintf(x->store_id, sizeof x->store_id, "%s", store_key_identity(x->st, id));
 }
 
+sg_err rsp_load_incident(rsp_run *x, int64_t id, store_incident *inc, char *msg, size_t msglen)
+{
+	rsp_name_incident(x, id);
+	sg_err err = store_get(x->st, id, inc);
+	if (err)
+		snprintf(msg, msglen, "%s: no such incident", x->inc);
+	return err;
+}
+
 size_t rsp_incident_tags(const rsp_run *x, struct aws_tag tags[2])
 {
 	tags[0] = (struct aws_tag){"IncidentId", x->inc};
